@@ -1,0 +1,67 @@
+from django import forms
+from django.contrib.auth import password_validation
+
+from .models import ClinicSettings, User
+from .roles import STAFF_ROLES, Role
+
+
+class TokenForm(forms.Form):
+    token = forms.CharField(
+        label="6-digit code from your authenticator app",
+        max_length=6,
+        min_length=6,
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "one-time-code", "pattern": "[0-9]{6}"}),
+    )
+
+
+class SetPasswordForm(forms.Form):
+    password1 = forms.CharField(
+        label="New password", widget=forms.PasswordInput(attrs={"autocomplete": "new-password"})
+    )
+    password2 = forms.CharField(
+        label="Repeat password", widget=forms.PasswordInput(attrs={"autocomplete": "new-password"})
+    )
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("password1") != cleaned.get("password2"):
+            raise forms.ValidationError("The two passwords differ.")
+        if cleaned.get("password1"):
+            password_validation.validate_password(cleaned["password1"])
+        return cleaned
+
+
+class ClinicSettingsForm(forms.ModelForm):
+    class Meta:
+        model = ClinicSettings
+        fields = [
+            "name",
+            "address",
+            "phone",
+            "email",
+            "tax_id",
+            "npi",
+            "cancellation_window_hours",
+            "reminder_email_lead_hours",
+            "reminder_sms_lead_hours",
+            "seat_offer_hold_hours",
+            "quiet_hours_start",
+            "quiet_hours_end",
+        ]
+        widgets = {
+            "quiet_hours_start": forms.TimeInput(attrs={"type": "time"}),
+            "quiet_hours_end": forms.TimeInput(attrs={"type": "time"}),
+        }
+
+
+class StaffInvitationForm(forms.Form):
+    email = forms.EmailField()
+    first_name = forms.CharField(max_length=100)
+    last_name = forms.CharField(max_length=100)
+    role = forms.ChoiceField(choices=[(r.value, r.label) for r in Role if r in STAFF_ROLES])
+
+    def clean_email(self):
+        email = self.cleaned_data["email"].lower()
+        if User.objects.filter(email__iexact=email).exists():
+            raise forms.ValidationError("Someone already has an account with this email.")
+        return email

@@ -1,0 +1,27 @@
+"""Load the demo clinic. Safe to run again: every step is keyed on natural keys."""
+
+from importlib import import_module
+
+from django.core.management.base import BaseCommand
+from django.db import transaction
+
+# Order matters: later apps build on earlier ones' rows.
+DEMO_MODULES = [
+    "apps.accounts.demo",
+    "apps.scheduling.demo",
+    "apps.patients.demo",
+    "apps.billing.demo",
+    "apps.scheduling.demo_appointments",
+    "apps.programs.demo",
+    "apps.notes.demo",
+]
+
+
+class Command(BaseCommand):
+    help = "Create or refresh the demo clinic (idempotent)."
+
+    def handle(self, *args, **options):
+        with transaction.atomic():
+            for module in DEMO_MODULES:
+                import_module(module).seed(self.stdout)
+        self.stdout.write(self.style.SUCCESS("Demo clinic ready."))

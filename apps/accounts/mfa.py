@@ -1,0 +1,38 @@
+"""TOTP enrolment and verification on top of django-otp."""
+
+import io
+
+import qrcode
+import qrcode.image.svg
+from django_otp import login as otp_login
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+
+def pending_device(user) -> TOTPDevice:
+    """The unconfirmed device a user is enrolling; one per user until confirmed."""
+    device = TOTPDevice.objects.filter(user=user, confirmed=False).first()
+    return device or TOTPDevice.objects.create(user=user, name="Authenticator app", confirmed=False)
+
+
+def qr_svg(device: TOTPDevice) -> str:
+    image = qrcode.make(device.config_url, image_factory=qrcode.image.svg.SvgPathImage, box_size=8)
+    buffer = io.BytesIO()
+    image.save(buffer)
+    return buffer.getvalue().decode()
+
+
+def confirm_device(request, device: TOTPDevice, token: str) -> bool:
+    if not device.verify_token(token):
+        return False
+    device.confirmed = True
+    device.save(update_fields=["confirmed"])
+    otp_login(request, device)
+    return True
+
+
+def verify(request, token: str) -> bool:
+    for device in TOTPDevice.objects.devices_for_user(request.user, confirmed=True):
+        if device.verify_token(token):
+            otp_login(request, device)
+            return True
+    return False

@@ -1,0 +1,155 @@
+import datetime as dt
+
+from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
+from django.db import models
+from django.utils import timezone
+from django.utils.functional import cached_property
+
+from apps.core.models import TimeStampedModel
+
+from .roles import STAFF_ROLES, Role
+
+
+class UserManager(BaseUserManager):
+    use_in_migrations = True
+
+    def create_user(self, email: str, password: str | None = None, **fields):
+        if not email:
+            raise ValueError("An email address is required")
+        user = self.model(email=self.normalize_email(email).lower(), **fields)
+        user.set_password(password)
+        user.save(using=self._db)
+        return user
+
+    def create_superuser(self, email: str, password: str | None = None, **fields):
+        fields.setdefault("is_staff", True)
+        fields.setdefault("is_superuser", True)
+        return self.create_user(email, password, **fields)
+
+    def get_by_natural_key(self, username):
+        return self.get(**{f"{self.model.USERNAME_FIELD}__iexact": username})
+
+
+class User(AbstractBaseUser, PermissionsMixin):
+    """A person who signs in: staff or patient. Email is the login."""
+
+    email = models.EmailField(unique=True)
+    first_name = models.CharField(max_length=100, blank=True)
+    last_name = models.CharField(max_length=100, blank=True)
+    is_active = models.BooleanField(default=True)
+    is_staff = models.BooleanField(default=False, help_text="May open the Django admin.")
+    date_joined = models.DateTimeField(default=timezone.now)
+
+    objects = UserManager()
+
+    USERNAME_FIELD = "email"
+    EMAIL_FIELD = "email"
+    REQUIRED_FIELDS: list[str] = []
+
+    class Meta:
+        ordering = ["last_name", "first_name", "email"]
+
+    def __str__(self) -> str:
+        return self.full_name or self.email
+
+    @property
+    def full_name(self) -> str:
+        return f"{self.first_name} {self.last_name}".strip()
+
+    @cached_property
+    def roles(self) -> frozenset[str]:
+        return frozenset(self.groups.values_list("name", flat=True))
+
+    def has_role(self, *roles: str) -> bool:
+        return bool(self.roles.intersection(roles))
+
+    @property
+    def is_clinic_staff(self) -> bool:
+        return bool(self.roles & STAFF_ROLES)
+
+    @property
+    def is_patient(self) -> bool:
+        return Role.PATIENT in self.roles
+
+
+class TherapistProfile(TimeStampedModel):
+    """Professional details of a therapist; a pre-licensed therapist has a supervisor."""
+
+    user = models.OneToOneField(User, on_delete=models.CASCADE, related_name="therapist_profile")
+    credentials = models.CharField(max_length=100, blank=True, help_text="e.g. LCSW, PhD, LMFT")
+    license_number = models.CharField(max_length=50, blank=True)
+    npi = models.CharField("NPI", max_length=10, blank=True)
+    is_prelicensed = models.BooleanField(default=False)
+    supervisor = models.ForeignKey(User, null=True, blank=True, on_delete=models.PROTECT, related_name="supervisees")
+    bio = models.TextField(blank=True)
+    reduced_fee_cap = models.PositiveIntegerField(
+        null=True, blank=True, help_text="Most reduced-fee clients this therapist carries; empty means no cap."
+    )
+    calendar_color = models.CharField(max_length=7, default="#3b6ea5")
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(is_prelicensed=False) | models.Q(supervisor__isnull=False),
+                name="prelicensed_therapist_has_supervisor",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(npi="") | models.Q(npi__regex=r"^\d{10}$"), name="npi_is_ten_digits"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        suffix = f", {self.credentials}" if self.credentials else ""
+        return f"{self.user.full_name}{suffix}"
+
+
+class ClinicSettings(TimeStampedModel):
+    """The clinic's own settings; one row (id=1), edited by admins."""
+
+    name = models.CharField(max_length=200, default="Mind-Body Clinic")
+    address = models.TextField(blank=True)
+    phone = models.CharField(max_length=30, blank=True)
+    email = models.EmailField(blank=True)
+    tax_id = models.CharField(max_length=20, blank=True)
+    npi = models.CharField("Organisation NPI", max_length=10, blank=True)
+    cancellation_window_hours = models.PositiveIntegerField(default=24)
+    reminder_email_lead_hours = models.PositiveIntegerField(default=48)
+    reminder_sms_lead_hours = models.PositiveIntegerField(default=2)
+    seat_offer_hold_hours = models.PositiveIntegerField(default=48)
+    quiet_hours_start = models.TimeField(default=dt.time(21, 0))
+    quiet_hours_end = models.TimeField(default=dt.time(8, 0))
+
+    class Meta:
+        verbose_name = "clinic settings"
+        verbose_name_plural = "clinic settings"
+        constraints = [models.CheckConstraint(condition=models.Q(id=1), name="clinic_settings_single_row")]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @classmethod
+    def load(cls) -> "ClinicSettings":
+        """The settings row, or the defaults while an admin has not saved any. Reading never writes."""
+        return cls.objects.filter(id=1).first() or cls(id=1)
+
+
+class Invitation(TimeStampedModel):
+    """An emailed link that lets a person set their password and join with a role."""
+
+    email = models.EmailField()
+    role = models.CharField(max_length=20, choices=Role.choices)
+    token_hash = models.CharField(max_length=64, unique=True)
+    expires_at = models.DateTimeField()
+    accepted_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    user = models.ForeignKey(User, null=True, blank=True, on_delete=models.CASCADE, related_name="invitations")
+    invited_by = models.ForeignKey(User, null=True, on_delete=models.SET_NULL, related_name="+")
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"Invitation for {self.email}"
+
+    def is_usable(self, at: dt.datetime) -> bool:
+        return self.accepted_at is None and self.revoked_at is None and at < self.expires_at

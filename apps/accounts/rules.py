@@ -1,0 +1,40 @@
+"""Who may do what, by role. Object-level rules live in each app's rules.py."""
+
+import rules
+
+from .roles import Role
+
+
+@rules.predicate
+def is_admin(user) -> bool:
+    return user.is_authenticated and user.has_role(Role.ADMIN)
+
+
+@rules.predicate
+def is_therapist(user) -> bool:
+    return user.is_authenticated and user.has_role(Role.THERAPIST)
+
+
+@rules.predicate
+def is_front_desk(user) -> bool:
+    return user.is_authenticated and user.has_role(Role.FRONT_DESK)
+
+
+@rules.predicate
+def is_billing(user) -> bool:
+    return user.is_authenticated and user.has_role(Role.BILLING)
+
+
+@rules.predicate
+def is_patient_user(user) -> bool:
+    return user.is_authenticated and user.has_role(Role.PATIENT)
+
+
+@rules.predicate
+def is_clinic_staff(user) -> bool:
+    return user.is_authenticated and user.is_clinic_staff
+
+
+rules.add_perm("accounts.manage_users", is_admin)
+rules.add_perm("accounts.change_clinic_settings", is_admin)
+rules.add_perm("accounts.view_therapists", is_clinic_staff)

@@ -1,0 +1,133 @@
+"""Every write to accounts: users, roles, invitations, clinic settings."""
+
+import datetime as dt
+import hashlib
+import secrets
+
+from django.conf import settings
+from django.contrib.auth.models import Group
+from django.core.mail import send_mail
+from django.db import transaction
+from django.template.loader import render_to_string
+from django.urls import reverse
+
+from apps.audit.services import access_log_write
+from apps.core import clock
+from apps.core.errors import InvalidTransition, NotFound
+
+from .models import ClinicSettings, Invitation, User
+from .roles import Role
+
+INVITATION_VALID_FOR = dt.timedelta(days=7)
+
+
+def token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def roles_ensure() -> None:
+    """Create the role groups (idempotent)."""
+    for role in Role:
+        Group.objects.get_or_create(name=role.value)
+
+
+@transaction.atomic
+def user_create(
+    *, email: str, first_name: str = "", last_name: str = "", roles: list[str], password: str | None = None
+) -> User:
+    roles_ensure()
+    user = User.objects.create_user(email=email, password=password, first_name=first_name, last_name=last_name)
+    user.groups.set(Group.objects.filter(name__in=roles))
+    return user
+
+
+@transaction.atomic
+def user_roles_set(*, actor: User, user: User, roles: list[str]) -> User:
+    roles_ensure()
+    before = sorted(user.roles)
+    user.groups.set(Group.objects.filter(name__in=roles))
+    user.__dict__.pop("roles", None)
+    access_log_write(
+        actor=actor, action="roles_change", subject=user, detail={"before": before, "after": sorted(roles)}
+    )
+    return user
+
+
+@transaction.atomic
+def staff_invite(*, actor: User, email: str, first_name: str, last_name: str, role: str) -> Invitation:
+    """Create an inactive staff account and email the link that activates it."""
+    user = user_create(email=email, first_name=first_name, last_name=last_name, roles=[role])
+    user.is_active = False
+    user.save(update_fields=["is_active"])
+    access_log_write(actor=actor, action="staff_invite", subject=user, detail={"role": role})
+    return invitation_send(actor=actor, email=email, role=role, user=user)
+
+
+@transaction.atomic
+def invitation_send(*, actor: User | None, email: str, role: str, user: User | None = None) -> Invitation:
+    """Create an invitation and email its link once the transaction commits. The token is never stored."""
+    token = secrets.token_urlsafe(32)
+    invitation = Invitation.objects.create(
+        email=email.lower(),
+        role=role,
+        token_hash=token_hash(token),
+        expires_at=clock.now() + INVITATION_VALID_FOR,
+        user=user,
+        invited_by=actor,
+    )
+    link = settings.SITE_URL.rstrip("/") + reverse("accounts:invitation_accept", args=[token])
+    clinic = ClinicSettings.load()
+    context = {"link": link, "clinic": clinic, "expires_at": invitation.expires_at}
+    subject = f"Your invitation to {clinic.name}"
+    body = render_to_string("accounts/email/invitation.txt", context)
+    html = render_to_string("accounts/email/invitation.html", context)
+    transaction.on_commit(
+        lambda: send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [invitation.email], html_message=html)
+    )
+    return invitation
+
+
+def invitation_for_token(token: str) -> Invitation:
+    invitation = Invitation.objects.filter(token_hash=token_hash(token)).select_related("user").first()
+    if invitation is None or not invitation.is_usable(clock.now()):
+        raise NotFound("This invitation link is not valid or has expired.")
+    return invitation
+
+
+@transaction.atomic
+def invitation_accept(*, token: str, password: str) -> User:
+    """Set the password and activate the account; a link works once."""
+    invitation = invitation_for_token(token)
+    invitation = Invitation.objects.select_for_update().get(pk=invitation.pk)
+    if invitation.accepted_at is not None:
+        raise InvalidTransition("This invitation has already been used.")
+    user = invitation.user
+    if user is None:
+        user = user_create(email=invitation.email, roles=[invitation.role])
+    else:
+        roles_ensure()
+        user.groups.add(Group.objects.get(name=invitation.role))
+    user.set_password(password)
+    user.is_active = True
+    user.save()
+    invitation.accepted_at = clock.now()
+    invitation.user = user
+    invitation.save(update_fields=["accepted_at", "user", "updated_at"])
+    return user
+
+
+@transaction.atomic
+def clinic_settings_update(*, actor: User, **changes) -> ClinicSettings:
+    obj = ClinicSettings.objects.select_for_update().get_or_create(id=1)[0]
+    before = {field: str(getattr(obj, field)) for field in changes}
+    for field, value in changes.items():
+        setattr(obj, field, value)
+    obj.full_clean()
+    obj.save()
+    access_log_write(
+        actor=actor,
+        action="clinic_settings_change",
+        subject=obj,
+        detail={"before": before, "after": {k: str(v) for k, v in changes.items()}},
+    )
+    return obj

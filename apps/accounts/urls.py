@@ -1,0 +1,15 @@
+from django.contrib.auth import views as auth_views
+from django.urls import path
+
+from . import views
+
+app_name = "accounts"
+urlpatterns = [
+    path("login/", auth_views.LoginView.as_view(template_name="accounts/login.html"), name="login"),
+    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("mfa/setup/", views.mfa_setup, name="mfa_setup"),
+    path("mfa/verify/", views.mfa_verify, name="mfa_verify"),
+    path("invite/<str:token>/", views.invitation_accept, name="invitation_accept"),
+    path("users/", views.user_list, name="user_list"),
+    path("clinic-settings/", views.clinic_settings, name="clinic_settings"),
+]

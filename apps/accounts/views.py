@@ -1,0 +1,107 @@
+import base64
+
+from django.contrib import messages
+from django.contrib.auth import login
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_http_methods
+
+from apps.core.errors import ApplicationError
+
+from . import mfa, services
+from .forms import ClinicSettingsForm, SetPasswordForm, StaffInvitationForm, TokenForm
+from .models import ClinicSettings, User
+
+
+def _safe_next(request, default: str = "home") -> str:
+    target = request.GET.get("next") or request.POST.get("next")
+    if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
+        return target
+    return default
+
+
+@login_required
+def home(request):
+    if request.user.is_patient and not request.user.is_clinic_staff:
+        return redirect("portal:dashboard")
+    return render(request, "accounts/staff_home.html", {"clinic": ClinicSettings.load()})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def mfa_setup(request):
+    if request.user.is_verified():
+        return redirect(_safe_next(request))
+    device = mfa.pending_device(request.user)
+    form = TokenForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        if mfa.confirm_device(request, device, form.cleaned_data["token"]):
+            messages.success(request, "Two-factor authentication is on.")
+            return redirect(_safe_next(request))
+        form.add_error("token", "That code did not match. Check the time on your phone and try again.")
+    context = {
+        "form": form,
+        "qr_svg": mfa.qr_svg(device),
+        "secret": base64.b32encode(device.bin_key).decode(),
+        "next": request.GET.get("next", ""),
+    }
+    return render(request, "accounts/mfa_setup.html", context)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def mfa_verify(request):
+    if request.user.is_verified():
+        return redirect(_safe_next(request))
+    form = TokenForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        if mfa.verify(request, form.cleaned_data["token"]):
+            return redirect(_safe_next(request))
+        form.add_error("token", "That code did not match.")
+    return render(request, "accounts/mfa_verify.html", {"form": form, "next": request.GET.get("next", "")})
+
+
+@require_http_methods(["GET", "POST"])
+def invitation_accept(request, token):
+    try:
+        invitation = services.invitation_for_token(token)
+    except ApplicationError as exc:
+        return render(request, "accounts/invitation_invalid.html", {"message": exc.message}, status=404)
+    form = SetPasswordForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        user = services.invitation_accept(token=token, password=form.cleaned_data["password1"])
+        login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+        messages.success(request, "Welcome. Your password is set.")
+        return redirect("home")
+    return render(request, "accounts/invitation_accept.html", {"form": form, "invitation": invitation})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def user_list(request):
+    if not request.user.has_perm("accounts.manage_users"):
+        raise PermissionDenied
+    form = StaffInvitationForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        services.staff_invite(actor=request.user, **form.cleaned_data)
+        messages.success(request, f"Invitation sent to {form.cleaned_data['email']}.")
+        return redirect("accounts:user_list")
+    users = User.objects.prefetch_related("groups").order_by("last_name", "first_name")
+    return render(request, "accounts/user_list.html", {"users": users, "form": form})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def clinic_settings(request):
+    if not request.user.has_perm("accounts.change_clinic_settings"):
+        raise PermissionDenied
+    current = ClinicSettings.load()
+    form = ClinicSettingsForm(request.POST or None, instance=current)
+    if request.method == "POST" and form.is_valid():
+        changes = {field: form.cleaned_data[field] for field in form.changed_data}
+        services.clinic_settings_update(actor=request.user, **changes)
+        messages.success(request, "Clinic settings saved.")
+        return redirect("accounts:clinic_settings")
+    return render(request, "accounts/clinic_settings.html", {"form": form})

@@ -1,0 +1,60 @@
+"""Django admin for billing. Ledger rows are read-only (the database refuses changes anyway); income figures are
+kept out of list views."""
+
+from django.contrib import admin
+
+from apps.core.admin import ReadOnlyAdmin
+
+from .models import (
+    Adjustment,
+    Charge,
+    FeeSchedule,
+    Payment,
+    PovertyGuideline,
+    SlidingScaleAssessment,
+    SlidingScaleClass,
+    SlidingScaleSchedule,
+)
+
+
+@admin.register(FeeSchedule)
+class FeeScheduleAdmin(admin.ModelAdmin):
+    list_display = ["service_type", "full_fee", "effective_from"]
+
+
+@admin.register(PovertyGuideline)
+class PovertyGuidelineAdmin(admin.ModelAdmin):
+    list_display = ["year", "region", "first_person", "each_additional_person"]
+
+
+class SlidingScaleClassInline(admin.TabularInline):
+    model = SlidingScaleClass
+    extra = 0
+
+
+@admin.register(SlidingScaleSchedule)
+class SlidingScaleScheduleAdmin(admin.ModelAdmin):
+    list_display = ["name", "effective_from", "nominal_fee", "late_cancel_fee"]
+    inlines = [SlidingScaleClassInline]
+
+
+@admin.register(SlidingScaleAssessment)
+class SlidingScaleAssessmentAdmin(admin.ModelAdmin):
+    list_display = ["patient", "status", "class_code", "effective_from", "expires_on"]
+    list_filter = ["status"]
+    raw_id_fields = ["patient", "submitted_by", "reviewed_by", "override_approved_by"]
+
+
+@admin.register(Charge)
+class ChargeAdmin(ReadOnlyAdmin):
+    list_display = ["patient", "service_date", "kind", "amount", "class_code"]
+
+
+@admin.register(Payment)
+class PaymentAdmin(ReadOnlyAdmin):
+    list_display = ["receipt_number", "patient", "method", "amount", "received_at"]
+
+
+@admin.register(Adjustment)
+class AdjustmentAdmin(ReadOnlyAdmin):
+    list_display = ["patient", "kind", "amount", "posted_at"]

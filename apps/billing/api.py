@@ -1,0 +1,359 @@
+"""Billing API: the public fee quote, assessments, the ledger, statements and the payment webhook."""
+
+from django.shortcuts import get_object_or_404
+from django.urls import path
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import serializers, viewsets
+from rest_framework.decorators import action
+from rest_framework.exceptions import PermissionDenied
+from rest_framework.permissions import AllowAny, IsAuthenticated
+from rest_framework.response import Response
+from rest_framework.throttling import ScopedRateThrottle
+from rest_framework.views import APIView
+
+from apps.accounts.api_permissions import StaffVerifiedMFA
+from apps.accounts.roles import Role
+from apps.core.errors import NotFound
+from apps.patients.models import Patient
+
+from . import selectors, services
+from .models import Charge, Payment, PaymentMethod, SlidingScaleAssessment, Statement
+from .payments import payment_backend
+
+# --- quote -------------------------------------------------------------------------------------------------------
+
+
+class QuoteInput(serializers.Serializer):
+    household_size = serializers.IntegerField(min_value=1, max_value=20)
+    annual_income = serializers.DecimalField(max_digits=11, decimal_places=2, min_value=0)
+
+
+class QuoteServiceOutput(serializers.Serializer):
+    code = serializers.CharField()
+    name = serializers.CharField()
+    is_group = serializers.BooleanField()
+    full_fee = serializers.DecimalField(max_digits=9, decimal_places=2)
+    fee = serializers.DecimalField(max_digits=9, decimal_places=2)
+
+
+class QuoteOutput(serializers.Serializer):
+    date = serializers.DateField()
+    guideline_year = serializers.IntegerField()
+    guideline_amount = serializers.DecimalField(max_digits=11, decimal_places=2)
+    percent_of_guideline = serializers.DecimalField(max_digits=8, decimal_places=2)
+    class_code = serializers.CharField()
+    class_label = serializers.CharField()
+    nominal_fee = serializers.DecimalField(max_digits=9, decimal_places=2)
+    services = QuoteServiceOutput(many=True)
+
+
+class QuoteView(APIView):
+    """What will I pay? Anyone may ask; nothing about the asker is stored."""
+
+    authentication_classes: list = []
+    permission_classes = [AllowAny]
+    throttle_classes = [ScopedRateThrottle]
+    throttle_scope = "quote"
+
+    @extend_schema(parameters=[QuoteInput], responses=QuoteOutput)
+    def get(self, request):
+        data = QuoteInput(data=request.query_params)
+        data.is_valid(raise_exception=True)
+        return Response(QuoteOutput(selectors.fee_quote(**data.validated_data)).data)
+
+
+# --- assessments -------------------------------------------------------------------------------------------------
+
+
+class AssessmentOutput(serializers.ModelSerializer):
+    patient_name = serializers.CharField(source="patient.display_name", read_only=True)
+
+    class Meta:
+        model = SlidingScaleAssessment
+        fields = [
+            "id",
+            "patient",
+            "patient_name",
+            "status",
+            "class_code",
+            "class_label",
+            "effective_from",
+            "expires_on",
+            "rejection_reason",
+            "override_fee",
+            "reviewed_at",
+            "created_at",
+        ]
+
+
+class AssessmentIncomeOutput(AssessmentOutput):
+    class Meta(AssessmentOutput.Meta):
+        fields = [
+            *AssessmentOutput.Meta.fields,
+            "household_size",
+            "annual_income",
+            "guideline_year",
+            "percent_of_guideline",
+            "override_reason",
+        ]
+
+
+class AssessmentInput(serializers.Serializer):
+    patient = serializers.PrimaryKeyRelatedField(queryset=Patient.objects.all(), required=False)
+    household_size = serializers.IntegerField(min_value=1, max_value=20)
+    annual_income = serializers.DecimalField(max_digits=11, decimal_places=2, min_value=0)
+    proof = serializers.FileField(required=False)
+
+
+class ApproveInput(serializers.Serializer):
+    effective_from = serializers.DateField(required=False)
+    override_fee = serializers.DecimalField(max_digits=9, decimal_places=2, min_value=0, required=False)
+    override_reason = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class OverrideInput(serializers.Serializer):
+    fee = serializers.DecimalField(max_digits=9, decimal_places=2, min_value=0)
+    reason = serializers.CharField(max_length=300)
+
+
+class RejectInput(serializers.Serializer):
+    reason = serializers.CharField(max_length=300)
+
+
+def _own_patient(user) -> Patient | None:
+    return getattr(user, "patient", None) if user.has_role(Role.PATIENT) else None
+
+
+def _assessment_output(user, assessment):
+    serializer = (
+        AssessmentIncomeOutput if user.has_perm("billing.view_patient_income", assessment.patient) else AssessmentOutput
+    )
+    return serializer(assessment).data
+
+
+class AssessmentViewSet(viewsets.GenericViewSet):
+    """Sliding-scale applications. Billing sees every one with incomes; a patient sees only their own."""
+
+    serializer_class = AssessmentOutput
+    queryset = SlidingScaleAssessment.objects.none()
+
+    def _visible(self):
+        user = self.request.user
+        qs = SlidingScaleAssessment.objects.select_related("patient")
+        if user.has_perm("billing.review_assessment"):
+            return qs
+        patient = _own_patient(user)
+        if patient is not None:
+            return qs.filter(patient=patient)
+        raise PermissionDenied
+
+    def _get(self, pk) -> SlidingScaleAssessment:
+        assessment = self._visible().filter(pk=pk).first()
+        if assessment is None:
+            raise NotFound("No such assessment.")
+        return assessment
+
+    @extend_schema(parameters=[OpenApiParameter("status", str)], responses=AssessmentIncomeOutput(many=True))
+    def list(self, request):
+        qs = self._visible()
+        if request.query_params.get("status"):
+            qs = qs.filter(status=request.query_params["status"])
+        page = self.paginate_queryset(qs)
+        return self.get_paginated_response([_assessment_output(request.user, a) for a in page])
+
+    @extend_schema(responses=AssessmentIncomeOutput)
+    def retrieve(self, request, pk=None):
+        return Response(_assessment_output(request.user, self._get(pk)))
+
+    @extend_schema(request=AssessmentInput, responses=AssessmentIncomeOutput)
+    def create(self, request):
+        data = AssessmentInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        patient = data.validated_data.get("patient") or _own_patient(request.user)
+        if patient is None or not request.user.has_perm("billing.apply_assessment", patient):
+            raise PermissionDenied
+        assessment = services.assessment_submit(
+            actor=request.user,
+            patient=patient,
+            household_size=data.validated_data["household_size"],
+            annual_income=data.validated_data["annual_income"],
+            proof=data.validated_data.get("proof"),
+        )
+        return Response(_assessment_output(request.user, assessment), status=201)
+
+    @extend_schema(request=ApproveInput, responses=AssessmentIncomeOutput)
+    @action(detail=True, methods=["post"])
+    def approve(self, request, pk=None):
+        if not request.user.has_perm("billing.review_assessment"):
+            raise PermissionDenied
+        data = ApproveInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        assessment = services.assessment_approve(actor=request.user, assessment=self._get(pk), **data.validated_data)
+        return Response(_assessment_output(request.user, assessment))
+
+    @extend_schema(request=OverrideInput, responses=AssessmentIncomeOutput)
+    @action(detail=True, methods=["post"])
+    def override(self, request, pk=None):
+        """Fix the per-session fee of an approved assessment, with a reason; the approver is recorded."""
+        if not request.user.has_perm("billing.review_assessment"):
+            raise PermissionDenied
+        data = OverrideInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        assessment = services.assessment_override_set(
+            actor=request.user, assessment=self._get(pk), **data.validated_data
+        )
+        return Response(_assessment_output(request.user, assessment))
+
+    @extend_schema(request=RejectInput, responses=AssessmentIncomeOutput)
+    @action(detail=True, methods=["post"])
+    def reject(self, request, pk=None):
+        if not request.user.has_perm("billing.review_assessment"):
+            raise PermissionDenied
+        data = RejectInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        assessment = services.assessment_reject(
+            actor=request.user, assessment=self._get(pk), reason=data.validated_data["reason"]
+        )
+        return Response(_assessment_output(request.user, assessment))
+
+
+# --- ledger ------------------------------------------------------------------------------------------------------
+
+
+class ChargeOutput(serializers.ModelSerializer):
+    service_code = serializers.CharField(source="service_type.code", read_only=True)
+
+    class Meta:
+        model = Charge
+        fields = [
+            "id",
+            "patient",
+            "kind",
+            "appointment",
+            "service_code",
+            "service_date",
+            "description",
+            "full_fee",
+            "amount",
+            "class_code",
+            "class_label",
+            "posted_at",
+        ]
+
+
+class PaymentOutput(serializers.ModelSerializer):
+    class Meta:
+        model = Payment
+        fields = [
+            "id",
+            "patient",
+            "method",
+            "amount",
+            "received_at",
+            "reference",
+            "receipt_number",
+            "refund_of",
+            "note",
+        ]
+
+
+class PaymentInput(serializers.Serializer):
+    patient = serializers.PrimaryKeyRelatedField(queryset=Patient.objects.all())
+    method = serializers.ChoiceField(choices=[PaymentMethod.CASH, PaymentMethod.CHECK, PaymentMethod.CARD_PRESENT])
+    amount = serializers.DecimalField(max_digits=9, decimal_places=2, min_value=0)
+    reference = serializers.CharField(max_length=100, required=False, allow_blank=True, default="")
+    note = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
+
+
+class StatementOutput(serializers.ModelSerializer):
+    class Meta:
+        model = Statement
+        fields = ["id", "patient", "period_start", "period_end", "opening_balance", "closing_balance", "issued_at"]
+
+
+class LedgerViewSetMixin:
+    """A ledger list for billing and the front desk (all, or ?patient=), or a patient's own rows."""
+
+    model = None
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return self.model.objects.none()
+        user = self.request.user
+        qs = self.model.objects.all()
+        patient_id = self.request.query_params.get("patient")
+        if user.has_perm("billing.list_balances"):
+            return qs.filter(patient_id=patient_id) if patient_id and patient_id.isdigit() else qs
+        patient = _own_patient(user)
+        if patient is None:
+            raise PermissionDenied
+        return qs.filter(patient=patient)
+
+
+class ChargeViewSet(LedgerViewSetMixin, viewsets.ReadOnlyModelViewSet):
+    model = Charge
+    serializer_class = ChargeOutput
+
+    def get_queryset(self):
+        return super().get_queryset().select_related("service_type")
+
+
+class PaymentViewSet(LedgerViewSetMixin, viewsets.ReadOnlyModelViewSet):
+    model = Payment
+    serializer_class = PaymentOutput
+
+    @extend_schema(request=PaymentInput, responses=PaymentOutput)
+    def create(self, request):
+        if not request.user.has_perm("billing.record_payment"):
+            raise PermissionDenied
+        data = PaymentInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        payment = services.payment_record(actor=request.user, **data.validated_data)
+        return Response(PaymentOutput(payment).data, status=201)
+
+
+class StatementViewSet(LedgerViewSetMixin, viewsets.ReadOnlyModelViewSet):
+    model = Statement
+    serializer_class = StatementOutput
+
+
+class BalanceView(APIView):
+    permission_classes = [IsAuthenticated, StaffVerifiedMFA]
+
+    @extend_schema(responses={200: dict})
+    def get(self, request, patient_id: int):
+        patient = get_object_or_404(Patient, pk=patient_id)
+        if not request.user.has_perm("billing.view_ledger", patient):
+            raise NotFound("No such patient.")
+        return Response({"patient": patient.pk, "balance": str(selectors.patient_balance(patient=patient))})
+
+
+# --- payment provider webhook ------------------------------------------------------------------------------------
+
+
+class StripeWebhookView(APIView):
+    """Stripe events. The signature is checked over the raw body before anything is read or written."""
+
+    authentication_classes: list = []
+    permission_classes = [AllowAny]
+
+    @extend_schema(request=None, responses={200: dict})
+    def post(self, request):
+        backend = payment_backend("stripe")
+        event = backend.event_parse(payload=request.body, signature=request.headers.get("Stripe-Signature", ""))
+        applied = services.provider_event_apply(provider=backend.name, event=event)
+        return Response({"received": True, "applied": applied})
+
+
+def register(router) -> None:
+    router.register("sliding-scale/assessments", AssessmentViewSet, basename="sliding-scale-assessment")
+    router.register("charges", ChargeViewSet, basename="charge")
+    router.register("payments", PaymentViewSet, basename="payment")
+    router.register("statements", StatementViewSet, basename="statement")
+
+
+urlpatterns = [
+    path("sliding-scale/quote", QuoteView.as_view(), name="sliding-scale-quote"),
+    path("billing/balances/<int:patient_id>/", BalanceView.as_view(), name="billing-balance"),
+    path("billing/webhooks/stripe/", StripeWebhookView.as_view(), name="billing-stripe-webhook"),
+]

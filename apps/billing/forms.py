@@ -1,0 +1,100 @@
+from decimal import Decimal
+
+from django import forms
+
+from .models import AdjustmentKind, PaymentMethod
+
+
+class QuoteForm(forms.Form):
+    household_size = forms.IntegerField(
+        label="People in your household", min_value=1, max_value=20, help_text="You, plus anyone you support."
+    )
+    annual_income = forms.DecimalField(
+        label="Household income per year (USD)", min_value=Decimal(0), max_digits=11, decimal_places=2
+    )
+
+
+class AssessmentForm(QuoteForm):
+    proof = forms.FileField(
+        label="Proof of income (optional)",
+        required=False,
+        help_text="A recent pay stub, tax return or benefits letter (PDF or image, up to 10 MB).",
+    )
+
+    def clean_proof(self):
+        proof = self.cleaned_data.get("proof")
+        if proof and proof.size > 10 * 1024 * 1024:
+            raise forms.ValidationError("The file is larger than 10 MB.")
+        if proof and not proof.name.lower().endswith((".pdf", ".png", ".jpg", ".jpeg", ".heic")):
+            raise forms.ValidationError("Upload a PDF or an image.")
+        return proof
+
+
+class ApproveForm(forms.Form):
+    effective_from = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    override_fee = forms.DecimalField(
+        label="Fixed per-session fee (optional)", required=False, min_value=Decimal(0), decimal_places=2
+    )
+    override_reason = forms.CharField(label="Reason for the fixed fee", required=False, max_length=300)
+
+
+class RejectForm(forms.Form):
+    reason = forms.CharField(max_length=300, widget=forms.TextInput)
+
+
+class PaymentForm(forms.Form):
+    method = forms.ChoiceField(
+        choices=[(m.value, m.label) for m in (PaymentMethod.CASH, PaymentMethod.CHECK, PaymentMethod.CARD_PRESENT)]
+    )
+    amount = forms.DecimalField(min_value=Decimal("0.01"), max_digits=9, decimal_places=2)
+    reference = forms.CharField(label="Check number / card last 4", required=False, max_length=100)
+    note = forms.CharField(required=False, max_length=200)
+
+
+class AdjustmentForm(forms.Form):
+    kind = forms.ChoiceField(choices=AdjustmentKind.choices)
+    amount = forms.DecimalField(min_value=Decimal("0.01"), max_digits=9, decimal_places=2)
+    reason = forms.CharField(max_length=300)
+
+
+class RefundForm(forms.Form):
+    amount = forms.DecimalField(min_value=Decimal("0.01"), max_digits=9, decimal_places=2)
+    reason = forms.CharField(max_length=300)
+
+
+class PlanForm(forms.Form):
+    instalments = forms.IntegerField(min_value=2, max_value=24, initial=3)
+    first_due = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}))
+    every_days = forms.IntegerField(min_value=7, max_value=92, initial=30, label="Days between instalments")
+
+
+class PayForm(forms.Form):
+    amount = forms.DecimalField(min_value=Decimal("0.01"), max_digits=9, decimal_places=2)
+
+
+class DiagnosisForm(forms.Form):
+    diagnosis_codes = forms.CharField(
+        label="ICD-10 diagnosis codes", required=False, help_text="Primary first, separated by commas: F45.41, M54.50"
+    )
+
+
+class PeriodForm(forms.Form):
+    start = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}))
+    end = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}))
+
+    def clean(self):
+        data = super().clean()
+        if data.get("start") and data.get("end") and data["start"] > data["end"]:
+            raise forms.ValidationError("The start date must come before the end date.")
+        return data
+
+
+class FeeScheduleForm(forms.Form):
+    full_fee = forms.DecimalField(min_value=Decimal(0), max_digits=9, decimal_places=2)
+    effective_from = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}))
+
+
+class GuidelineForm(forms.Form):
+    year = forms.IntegerField(min_value=2000, max_value=2100)
+    first_person = forms.DecimalField(min_value=Decimal(1), max_digits=9, decimal_places=2)
+    each_additional_person = forms.DecimalField(min_value=Decimal(0), max_digits=9, decimal_places=2)

@@ -1,0 +1,455 @@
+"""Billing: fee configuration, sliding-scale assessments and an append-only ledger.
+
+Ledger rows (charges, payments, adjustments) are never updated or deleted once posted; the database
+refuses it (pgtrigger Protect). A mistake is corrected with a reversing row.
+"""
+
+import uuid
+from pathlib import Path
+
+import pghistory
+import pgtrigger
+from django.conf import settings
+from django.contrib.postgres.fields import ArrayField
+from django.db import models
+from django.db.models import F, Q
+
+from apps.core.models import TimeStampedModel
+
+PROTECT_POSTED = pgtrigger.Protect(name="ledger_rows_are_immutable", operation=pgtrigger.Update | pgtrigger.Delete)
+
+
+def proof_upload_path(instance, filename: str) -> str:
+    """Proof-of-income files get unguessable names; the patient's file name (often their own name) is dropped."""
+    suffix = Path(filename).suffix.lower()[:10]
+    return f"billing/proof/{uuid.uuid4().hex}{suffix}"
+
+
+@pghistory.track()
+class FeeSchedule(TimeStampedModel):
+    """The full fee of a service type from a date on; the row with the latest effective date wins."""
+
+    service_type = models.ForeignKey("scheduling.ServiceType", on_delete=models.PROTECT, related_name="+")
+    full_fee = models.DecimalField(max_digits=9, decimal_places=2)
+    effective_from = models.DateField()
+
+    class Meta:
+        ordering = ["service_type__code", "-effective_from"]
+        constraints = [
+            models.UniqueConstraint(fields=["service_type", "effective_from"], name="one_fee_per_service_and_date"),
+            models.CheckConstraint(condition=Q(full_fee__gte=0), name="fee_schedule_fee_not_negative"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.service_type.code} ${self.full_fee} from {self.effective_from}"
+
+
+class GuidelineRegion(models.TextChoices):
+    CONTIGUOUS = "contiguous", "48 contiguous states and DC"
+    ALASKA = "alaska", "Alaska"
+    HAWAII = "hawaii", "Hawaii"
+
+
+@pghistory.track()
+class PovertyGuideline(TimeStampedModel):
+    """HHS poverty guideline for a year and region: the amount for one person plus each additional person."""
+
+    year = models.PositiveSmallIntegerField()
+    region = models.CharField(max_length=20, choices=GuidelineRegion.choices, default=GuidelineRegion.CONTIGUOUS)
+    first_person = models.DecimalField(max_digits=9, decimal_places=2)
+    each_additional_person = models.DecimalField(max_digits=9, decimal_places=2)
+
+    class Meta:
+        ordering = ["-year", "region"]
+        constraints = [
+            models.UniqueConstraint(fields=["year", "region"], name="one_guideline_per_year_and_region"),
+            models.CheckConstraint(
+                condition=Q(first_person__gt=0, each_additional_person__gte=0), name="guideline_amounts_positive"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.year} {self.get_region_display()}"
+
+
+@pghistory.track()
+class SlidingScaleSchedule(TimeStampedModel):
+    """The class table in force from a date on, with its nominal fee and the late-cancel / no-show policy fee."""
+
+    name = models.CharField(max_length=100, default="HRSA sliding fee discount")
+    effective_from = models.DateField(unique=True)
+    region = models.CharField(max_length=20, choices=GuidelineRegion.choices, default=GuidelineRegion.CONTIGUOUS)
+    nominal_fee = models.DecimalField(max_digits=9, decimal_places=2)
+    late_cancel_fee = models.DecimalField(
+        "Late-cancel / no-show policy fee",
+        max_digits=9,
+        decimal_places=2,
+        help_text="Charged for a late cancellation or a no-show, reduced by the patient's class like any fee.",
+    )
+
+    class Meta:
+        ordering = ["-effective_from"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(nominal_fee__gte=0, late_cancel_fee__gte=0), name="scale_fees_not_negative"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} from {self.effective_from}"
+
+
+class FeeBasis(models.TextChoices):
+    NOMINAL = "nominal", "Nominal fee"
+    PERCENT = "percent", "Percent of full fee"
+
+
+@pghistory.track()
+class SlidingScaleClass(TimeStampedModel):
+    """One row of the class table: incomes up to `max_percent` of the guideline (inclusive) pay this fee.
+
+    The top class has no upper bound (max_percent empty).
+    """
+
+    schedule = models.ForeignKey(SlidingScaleSchedule, on_delete=models.CASCADE, related_name="classes")
+    code = models.CharField(max_length=10)
+    label = models.CharField(max_length=100)
+    max_percent = models.DecimalField(max_digits=6, decimal_places=2, null=True, blank=True)
+    basis = models.CharField(max_length=10, choices=FeeBasis.choices, default=FeeBasis.PERCENT)
+    percent_of_full = models.DecimalField(max_digits=5, decimal_places=2, default=100)
+
+    class Meta:
+        ordering = ["schedule", F("max_percent").asc(nulls_last=True)]
+        verbose_name_plural = "sliding scale classes"
+        constraints = [
+            models.UniqueConstraint(fields=["schedule", "code"], name="class_code_unique_in_schedule"),
+            models.UniqueConstraint(fields=["schedule", "max_percent"], name="class_bound_unique_in_schedule"),
+            models.UniqueConstraint(
+                fields=["schedule"], condition=Q(max_percent__isnull=True), name="one_open_ended_class"
+            ),
+            models.CheckConstraint(
+                condition=Q(percent_of_full__gte=0, percent_of_full__lte=100), name="class_percent_0_to_100"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.label
+
+
+class AssessmentStatus(models.TextChoices):
+    PENDING = "pending", "Pending review"
+    APPROVED = "approved", "Approved"
+    REJECTED = "rejected", "Rejected"
+
+
+@pghistory.track()
+class SlidingScaleAssessment(TimeStampedModel):
+    """A patient's attested household size and income, reviewed by billing. Approved ones set the fee
+    from `effective_from` until `expires_on` (exclusive), twelve months later."""
+
+    patient = models.ForeignKey("patients.Patient", on_delete=models.PROTECT, related_name="fee_assessments")
+    household_size = models.PositiveSmallIntegerField()
+    annual_income = models.DecimalField(max_digits=11, decimal_places=2)
+    proof = models.FileField(upload_to=proof_upload_path, blank=True)
+    guideline_year = models.PositiveSmallIntegerField()
+    percent_of_guideline = models.DecimalField(max_digits=8, decimal_places=2)
+    class_code = models.CharField(max_length=10)
+    class_label = models.CharField(max_length=100)
+    status = models.CharField(max_length=10, choices=AssessmentStatus.choices, default=AssessmentStatus.PENDING)
+    submitted_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    reviewed_at = models.DateTimeField(null=True, blank=True)
+    rejection_reason = models.CharField(max_length=300, blank=True)
+    effective_from = models.DateField(null=True, blank=True)
+    expires_on = models.DateField(null=True, blank=True)
+    override_fee = models.DecimalField(
+        max_digits=9, decimal_places=2, null=True, blank=True, help_text="A fixed per-session fee instead of the class."
+    )
+    override_reason = models.CharField(max_length=300, blank=True)
+    override_approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    reattestation_requested_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["patient", "status", "effective_from"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(household_size__gte=1, household_size__lte=20), name="household_size_1_to_20"
+            ),
+            models.CheckConstraint(condition=Q(annual_income__gte=0), name="income_not_negative"),
+            models.CheckConstraint(
+                condition=~Q(status="approved")
+                | Q(effective_from__isnull=False, expires_on__gt=F("effective_from"), reviewed_by__isnull=False),
+                name="approved_assessment_has_period_and_reviewer",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="rejected") | ~Q(rejection_reason=""), name="rejected_assessment_has_reason"
+            ),
+            models.CheckConstraint(
+                condition=Q(override_fee__isnull=True)
+                | (Q(override_fee__gte=0, override_approved_by__isnull=False) & ~Q(override_reason="")),
+                name="override_has_reason_and_approver",
+            ),
+            models.UniqueConstraint(
+                fields=["patient"], condition=Q(status="pending"), name="one_pending_assessment_per_patient"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Assessment {self.pk} ({self.get_status_display()})"
+
+    @property
+    def has_override(self) -> bool:
+        return self.override_fee is not None
+
+
+class ChargeKind(models.TextChoices):
+    SESSION = "session", "Session"
+    LATE_CANCEL = "late_cancel", "Late cancellation"
+    NO_SHOW = "no_show", "No-show"
+    GROUP = "group", "Group meeting"
+
+
+class Charge(models.Model):
+    """A fee owed. The fee, the full fee and the class it was computed with are frozen here."""
+
+    patient = models.ForeignKey("patients.Patient", on_delete=models.PROTECT, related_name="charges")
+    kind = models.CharField(max_length=20, choices=ChargeKind.choices)
+    appointment = models.ForeignKey(
+        "scheduling.Appointment", null=True, blank=True, on_delete=models.PROTECT, related_name="charges"
+    )
+    service_type = models.ForeignKey("scheduling.ServiceType", on_delete=models.PROTECT, related_name="+")
+    therapist = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+")
+    service_date = models.DateField()
+    description = models.CharField(max_length=200)
+    full_fee = models.DecimalField(max_digits=9, decimal_places=2)
+    amount = models.DecimalField(max_digits=9, decimal_places=2)
+    class_code = models.CharField(max_length=10)
+    class_label = models.CharField(max_length=100)
+    assessment = models.ForeignKey(
+        SlidingScaleAssessment, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    posted_at = models.DateTimeField()
+    posted_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        ordering = ["service_date", "id"]
+        indexes = [models.Index(fields=["patient", "service_date"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(amount__gte=0, amount__lte=F("full_fee")), name="charge_between_zero_and_full"
+            ),
+            models.UniqueConstraint(
+                fields=["appointment", "patient", "kind"], name="one_charge_per_appointment_patient_kind"
+            ),
+        ]
+        triggers = [PROTECT_POSTED]
+
+    def __str__(self) -> str:
+        return f"{self.description} ${self.amount}"
+
+    @property
+    def discount(self):
+        return self.full_fee - self.amount
+
+
+class PaymentMethod(models.TextChoices):
+    CASH = "cash", "Cash"
+    CHECK = "check", "Check"
+    CARD_PRESENT = "card_present", "Card (in person)"
+    CARD_ONLINE = "card_online", "Card (online)"
+
+
+class Payment(models.Model):
+    """Money received (positive) or refunded (negative, pointing at the payment it refunds)."""
+
+    patient = models.ForeignKey("patients.Patient", on_delete=models.PROTECT, related_name="payments")
+    method = models.CharField(max_length=20, choices=PaymentMethod.choices)
+    amount = models.DecimalField(max_digits=9, decimal_places=2)
+    received_at = models.DateTimeField()
+    reference = models.CharField(max_length=100, blank=True, help_text="Check number or card last digits.")
+    provider = models.CharField(max_length=20, blank=True)
+    provider_reference = models.CharField(max_length=100, blank=True)
+    receipt_number = models.CharField(max_length=20, unique=True)
+    refund_of = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="refunds")
+    note = models.CharField(max_length=200, blank=True)
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        ordering = ["received_at", "id"]
+        indexes = [models.Index(fields=["patient", "received_at"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(refund_of__isnull=True, amount__gt=0) | Q(refund_of__isnull=False, amount__lt=0),
+                name="payment_positive_refund_negative",
+            ),
+            models.UniqueConstraint(
+                fields=["provider", "provider_reference"],
+                condition=~Q(provider_reference=""),
+                name="one_row_per_provider_reference",
+            ),
+        ]
+        triggers = [PROTECT_POSTED]
+
+    def __str__(self) -> str:
+        return f"Receipt {self.receipt_number}"
+
+    @property
+    def is_refund(self) -> bool:
+        return self.refund_of_id is not None
+
+
+class AdjustmentKind(models.TextChoices):
+    WRITE_OFF = "write_off", "Write-off"
+    COURTESY = "courtesy", "Courtesy discount"
+    CORRECTION = "correction", "Correction"
+
+
+class Adjustment(models.Model):
+    """A credit (positive, lowers the balance) or a reversal of one (negative, pointing at it)."""
+
+    patient = models.ForeignKey("patients.Patient", on_delete=models.PROTECT, related_name="adjustments")
+    kind = models.CharField(max_length=20, choices=AdjustmentKind.choices)
+    amount = models.DecimalField(max_digits=9, decimal_places=2)
+    charge = models.ForeignKey(Charge, null=True, blank=True, on_delete=models.PROTECT, related_name="adjustments")
+    reverses = models.OneToOneField("self", null=True, blank=True, on_delete=models.PROTECT, related_name="reversed_by")
+    reason = models.CharField(max_length=300)
+    posted_at = models.DateTimeField()
+    posted_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        ordering = ["posted_at", "id"]
+        indexes = [models.Index(fields=["patient", "posted_at"])]
+        constraints = [
+            models.CheckConstraint(condition=~Q(amount=0), name="adjustment_not_zero"),
+            models.CheckConstraint(condition=~Q(reason=""), name="adjustment_has_reason"),
+        ]
+        triggers = [PROTECT_POSTED]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} ${self.amount}"
+
+
+class PlanStatus(models.TextChoices):
+    ACTIVE = "active", "Active"
+    COMPLETED = "completed", "Completed"
+    CANCELLED = "cancelled", "Cancelled"
+
+
+@pghistory.track()
+class PaymentPlan(TimeStampedModel):
+    """A balance split into scheduled instalments. Payments count towards instalments in due order."""
+
+    patient = models.ForeignKey("patients.Patient", on_delete=models.PROTECT, related_name="payment_plans")
+    total = models.DecimalField(max_digits=9, decimal_places=2)
+    starts_on = models.DateField()
+    status = models.CharField(max_length=10, choices=PlanStatus.choices, default=PlanStatus.ACTIVE)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+
+    class Meta:
+        ordering = ["-starts_on"]
+        constraints = [
+            models.CheckConstraint(condition=Q(total__gt=0), name="plan_total_positive"),
+            models.UniqueConstraint(fields=["patient"], condition=Q(status="active"), name="one_active_plan"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Plan {self.pk} ${self.total}"
+
+
+class PlanInstalment(models.Model):
+    plan = models.ForeignKey(PaymentPlan, on_delete=models.CASCADE, related_name="instalments")
+    due_on = models.DateField()
+    amount = models.DecimalField(max_digits=9, decimal_places=2)
+
+    class Meta:
+        ordering = ["due_on"]
+        constraints = [
+            models.CheckConstraint(condition=Q(amount__gt=0), name="instalment_positive"),
+            models.UniqueConstraint(fields=["plan", "due_on"], name="one_instalment_per_plan_day"),
+        ]
+
+    def __str__(self) -> str:
+        return f"${self.amount} due {self.due_on}"
+
+
+class CheckoutStatus(models.TextChoices):
+    OPEN = "open", "Open"
+    PAID = "paid", "Paid"
+    EXPIRED = "expired", "Expired"
+
+
+class CheckoutSession(TimeStampedModel):
+    """A card payment the patient started in the portal; the provider's webhook settles it."""
+
+    patient = models.ForeignKey("patients.Patient", on_delete=models.PROTECT, related_name="checkout_sessions")
+    amount = models.DecimalField(max_digits=9, decimal_places=2)
+    provider = models.CharField(max_length=20)
+    provider_session_id = models.CharField(max_length=255, unique=True, null=True, blank=True)
+    redirect_url = models.URLField(max_length=1000, blank=True)
+    status = models.CharField(max_length=10, choices=CheckoutStatus.choices, default=CheckoutStatus.OPEN)
+    payment = models.OneToOneField(Payment, null=True, blank=True, on_delete=models.PROTECT, related_name="checkout")
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.CheckConstraint(condition=Q(amount__gt=0), name="checkout_amount_positive"),
+            models.CheckConstraint(
+                condition=~Q(status="paid") | Q(payment__isnull=False), name="paid_checkout_has_payment"
+            ),
+        ]
+
+
+class ProviderEvent(models.Model):
+    """Each payment-provider event applied, by its id: a replayed or duplicated event is applied at most once."""
+
+    provider = models.CharField(max_length=20)
+    event_id = models.CharField(max_length=255)
+    event_type = models.CharField(max_length=100)
+    received_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-received_at"]
+        constraints = [models.UniqueConstraint(fields=["provider", "event_id"], name="provider_event_once")]
+
+    def __str__(self) -> str:
+        return f"{self.provider} {self.event_type} {self.event_id}"
+
+
+class Statement(models.Model):
+    """A monthly statement issued to a patient; its lines are read from the ledger for the period."""
+
+    patient = models.ForeignKey("patients.Patient", on_delete=models.PROTECT, related_name="statements")
+    period_start = models.DateField()
+    period_end = models.DateField()
+    opening_balance = models.DecimalField(max_digits=11, decimal_places=2)
+    closing_balance = models.DecimalField(max_digits=11, decimal_places=2)
+    issued_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-period_start"]
+        constraints = [
+            models.UniqueConstraint(fields=["patient", "period_start"], name="one_statement_per_patient_period"),
+            models.CheckConstraint(condition=Q(period_start__lte=F("period_end")), name="statement_period_ordered"),
+        ]
+        triggers = [PROTECT_POSTED]
+
+    def __str__(self) -> str:
+        return f"Statement {self.period_start:%B %Y}"
+
+
+@pghistory.track()
+class BillingProfile(TimeStampedModel):
+    """What a superbill needs beyond the ledger: the patient's ICD-10 diagnosis codes, primary first."""
+
+    patient = models.OneToOneField("patients.Patient", on_delete=models.CASCADE, related_name="billing_profile")
+    diagnosis_codes = ArrayField(models.CharField(max_length=10), default=list, blank=True)
+    updated_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+
+    def __str__(self) -> str:
+        return f"Billing profile of patient {self.patient_id}"

@@ -1,0 +1,18 @@
+"""Patient billing pages, mounted under /portal/billing/ (namespace portal:billing)."""
+
+from django.urls import path
+
+from . import portal_views
+
+app_name = "billing"
+urlpatterns = [
+    path("", portal_views.billing_home, name="home"),
+    path("apply/", portal_views.assessment_apply, name="assessment_apply"),
+    path("pay/", portal_views.pay, name="pay"),
+    path("pay/<int:pk>/return/", portal_views.checkout_return, name="checkout_return"),
+    path("pay/<int:pk>/offline/", portal_views.offline_checkout, name="offline_checkout"),
+    path("receipts/<int:pk>/", portal_views.receipt, name="receipt"),
+    path("statements/<int:pk>/", portal_views.statement, name="statement"),
+    path("statements/<int:pk>/pdf/", portal_views.statement_pdf, name="statement_pdf"),
+    path("superbill/", portal_views.superbill, name="superbill"),
+]

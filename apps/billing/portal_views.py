@@ -1,0 +1,186 @@
+"""The patient's own billing pages in the portal: balance, charges, paying by card, receipts, statements,
+superbills and the sliding-scale application."""
+
+import datetime as dt
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST
+
+from apps.core import clock
+from apps.core.errors import ApplicationError
+
+from . import documents, selectors, services
+from .forms import AssessmentForm, PayForm, PeriodForm
+from .models import CheckoutSession, CheckoutStatus, Payment
+from .payments import payment_backend
+
+
+def _patient_of(request):
+    patient = getattr(request.user, "patient", None)
+    if patient is None or not request.user.has_perm("billing.view_ledger", patient):
+        raise PermissionDenied
+    return patient
+
+
+def _own(queryset, patient, pk):
+    row = queryset.filter(patient=patient, pk=pk).first()
+    if row is None:
+        raise Http404
+    return row
+
+
+@login_required
+def billing_home(request):
+    patient = _patient_of(request)
+    charges = list(selectors.ledger_lines(patient=patient))
+    plan = selectors.active_plan(patient=patient)
+    balance = selectors.patient_balance(patient=patient)
+    context = {
+        "patient": patient,
+        "balance": balance,
+        "lines": list(reversed(charges))[:50],
+        "payments": Payment.objects.filter(patient=patient).order_by("-received_at")[:20],
+        "statements": selectors.statements_of(patient=patient)[:24],
+        "assessment": selectors.latest_assessment(patient=patient),
+        "current_class": selectors.current_class_label(patient=patient),
+        "fees": selectors.patient_fees_for_services(patient=patient),
+        "plan": plan,
+        "plan_progress": selectors.plan_progress(plan=plan) if plan else [],
+        "pay_form": PayForm(initial={"amount": balance}) if balance > 0 else None,
+        "period_form": PeriodForm(),
+    }
+    return render(request, "billing/portal/home.html", context)
+
+
+@login_required
+def assessment_apply(request):
+    patient = _patient_of(request)
+    form = AssessmentForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.assessment_submit(
+                actor=request.user,
+                patient=patient,
+                household_size=form.cleaned_data["household_size"],
+                annual_income=form.cleaned_data["annual_income"],
+                proof=form.cleaned_data.get("proof"),
+            )
+        except ApplicationError as exc:
+            form.add_error(None, exc.message)
+        else:
+            messages.success(request, "Thank you. The billing office will review your application.")
+            return redirect("portal:billing:home")
+    context = {"form": form, "assessment": selectors.latest_assessment(patient=patient)}
+    return render(request, "billing/portal/apply.html", context)
+
+
+@login_required
+@require_POST
+def pay(request):
+    patient = _patient_of(request)
+    form = PayForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Enter an amount to pay.")
+        return redirect("portal:billing:home")
+    try:
+        checkout = services.checkout_start(actor=request.user, patient=patient, amount=form.cleaned_data["amount"])
+    except ApplicationError as exc:
+        messages.error(request, exc.message)
+        return redirect("portal:billing:home")
+    return redirect(checkout.redirect_url)
+
+
+@login_required
+def checkout_return(request, pk):
+    patient = _patient_of(request)
+    checkout = _own(CheckoutSession.objects.select_related("payment"), patient, pk)
+    context = {"checkout": checkout, "cancelled": request.GET.get("result") == "cancel"}
+    return render(request, "billing/portal/checkout_return.html", context)
+
+
+@login_required
+def offline_checkout(request, pk):
+    """The development and demo stand-in for the provider's hosted checkout page."""
+    patient = _patient_of(request)
+    checkout = _own(CheckoutSession.objects.all(), patient, pk)
+    if checkout.provider != "offline":
+        raise Http404
+    if request.method == "POST" and checkout.status == CheckoutStatus.OPEN:
+        backend = payment_backend("offline")
+        services.provider_event_apply(provider="offline", event=backend.completion_event(checkout=checkout))
+        return redirect(f"{checkout_return_url(checkout)}?result=success")
+    return render(request, "billing/portal/offline_checkout.html", {"checkout": checkout})
+
+
+def checkout_return_url(checkout) -> str:
+    from django.urls import reverse
+
+    return reverse("portal:billing:checkout_return", args=[checkout.pk])
+
+
+@login_required
+def receipt(request, pk):
+    patient = _patient_of(request)
+    payment = _own(Payment.objects.all(), patient, pk)
+    return render(request, "billing/portal/receipt.html", {"payment": payment, "patient": patient})
+
+
+def _statement_context(statement):
+    return {
+        "statement": statement,
+        "patient": statement.patient,
+        "lines": selectors.statement_lines(statement=statement),
+    }
+
+
+@login_required
+def statement(request, pk):
+    patient = _patient_of(request)
+    row = _own(selectors.statements_of(patient=patient), patient, pk)
+    return render(request, "billing/portal/statement.html", _statement_context(row))
+
+
+@login_required
+def statement_pdf(request, pk):
+    patient = _patient_of(request)
+    return statement_pdf_response(_own(selectors.statements_of(patient=patient), patient, pk))
+
+
+def statement_pdf_response(statement):
+    return documents.pdf_response(
+        "billing/pdf/statement.html",
+        _statement_context(statement),
+        filename=f"statement-{statement.period_start:%Y-%m}.pdf",
+    )
+
+
+@login_required
+def superbill(request):
+    patient = _patient_of(request)
+    today = clock.local_now().date()
+    form = PeriodForm(request.GET or {"start": today.replace(month=1, day=1), "end": today})
+    if not form.is_valid():
+        messages.error(request, "Choose a valid period for the superbill.")
+        return redirect("portal:billing:home")
+    return superbill_response(patient=patient, start=form.cleaned_data["start"], end=form.cleaned_data["end"])
+
+
+def superbill_response(*, patient, start: dt.date, end: dt.date):
+    profile = getattr(patient, "billing_profile", None)
+    lines = selectors.superbill_lines(patient=patient, start=start, end=end)
+    context = {
+        "patient": patient,
+        "start": start,
+        "end": end,
+        "lines": lines,
+        "diagnosis_codes": profile.diagnosis_codes if profile else [],
+        "total_charged": sum((line["charge"].amount for line in lines), selectors.ZERO),
+        "total_paid": sum((line["paid"] for line in lines), selectors.ZERO),
+    }
+    return documents.pdf_response(
+        "billing/pdf/superbill.html", context, filename=f"superbill-{start:%Y%m%d}-{end:%Y%m%d}.pdf"
+    )

@@ -1,0 +1,29 @@
+"""Who may see and change billing data.
+
+Billing sees incomes and ledgers; the front desk records payments and sees balances but never income
+figures; a therapist sees a patient's class, not their income; a patient sees only their own.
+"""
+
+import rules
+
+from apps.accounts.rules import is_admin, is_billing, is_front_desk
+from apps.patients.rules import is_own_record, is_treating_therapist
+
+is_billing_office = is_admin | is_billing
+
+rules.add_perm("billing.manage_config", is_billing_office)
+rules.add_perm("billing.review_assessment", is_billing_office)
+rules.add_perm("billing.view_income", is_billing_office)
+rules.add_perm("billing.view_patient_income", is_billing_office | is_own_record)
+rules.add_perm("billing.apply_assessment", is_billing_office | is_own_record)
+rules.add_perm("billing.view_class", is_billing_office | is_front_desk | is_treating_therapist | is_own_record)
+rules.add_perm("billing.list_balances", is_billing_office | is_front_desk)
+rules.add_perm("billing.view_ledger", is_billing_office | is_front_desk | is_own_record)
+rules.add_perm("billing.record_payment", is_billing_office | is_front_desk)
+rules.add_perm("billing.post_adjustment", is_billing_office)
+rules.add_perm("billing.refund_payment", is_billing_office)
+rules.add_perm("billing.manage_plan", is_billing_office | is_front_desk)
+rules.add_perm("billing.pay_online", is_own_record)
+rules.add_perm("billing.view_reports", is_billing_office)
+rules.add_perm("billing.issue_statement", is_billing_office)
+rules.add_perm("billing.edit_diagnoses", is_billing_office | is_treating_therapist)

@@ -1,0 +1,798 @@
+"""Every write to billing: configuration, assessments, the ledger, online payments and statements.
+
+Ledger rows are only ever inserted. Services that depend on the current state of a patient's ledger lock the
+patient row first (always the patient, then the ledger row), so two cashiers cannot overspend a refund or
+double-post the same outcome.
+"""
+
+import datetime as dt
+import logging
+from decimal import ROUND_DOWN, Decimal
+
+from django.db import IntegrityError, connection, transaction
+from django.urls import reverse
+
+from apps.core import clock
+from apps.core.errors import Conflict, InvalidTransition, NotFound, Unprocessable
+from apps.core.links import absolute_url
+from apps.core.money import money
+from apps.notifications.services import message_enqueue
+
+from . import fees, selectors
+from .models import (
+    Adjustment,
+    AdjustmentKind,
+    AssessmentStatus,
+    BillingProfile,
+    Charge,
+    ChargeKind,
+    CheckoutSession,
+    CheckoutStatus,
+    FeeSchedule,
+    Payment,
+    PaymentMethod,
+    PaymentPlan,
+    PlanInstalment,
+    PlanStatus,
+    PovertyGuideline,
+    ProviderEvent,
+    SlidingScaleAssessment,
+    SlidingScaleClass,
+    SlidingScaleSchedule,
+    Statement,
+)
+from .payments import from_cents, payment_backend
+
+logger = logging.getLogger(__name__)
+
+ASSESSMENT_MONTHS = 12
+REATTESTATION_NOTICE_DAYS = 30
+
+
+def _lock_patient(patient):
+    from apps.patients.models import Patient
+
+    return Patient.objects.select_for_update().get(pk=patient.pk)
+
+
+def _positive_money(value, field: str) -> Decimal:
+    try:
+        amount = money(value)
+    except (ArithmeticError, TypeError, ValueError) as exc:
+        raise Unprocessable("Enter an amount in dollars and cents.", fields={field: ["Not an amount."]}) from exc
+    if amount <= 0:
+        raise Unprocessable("The amount must be more than zero.", fields={field: ["Must be more than zero."]})
+    return amount
+
+
+# --- configuration -----------------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def fee_schedule_set(*, actor, service_type, full_fee: Decimal, effective_from: dt.date) -> FeeSchedule:
+    """Set a service's full fee from a date on. Earlier rows stay, so past charges keep their history."""
+    fee = money(full_fee)
+    if fee < 0:
+        raise Unprocessable("A fee cannot be negative.", fields={"full_fee": ["Cannot be negative."]})
+    row, _ = FeeSchedule.objects.update_or_create(
+        service_type=service_type, effective_from=effective_from, defaults={"full_fee": fee}
+    )
+    return row
+
+
+@transaction.atomic
+def guideline_set(
+    *, actor, year: int, first_person: Decimal, each_additional_person: Decimal, region: str = "contiguous"
+) -> PovertyGuideline:
+    if first_person <= 0 or each_additional_person < 0:
+        raise Unprocessable("Guideline amounts must be positive.")
+    row, _ = PovertyGuideline.objects.update_or_create(
+        year=year,
+        region=region,
+        defaults={"first_person": money(first_person), "each_additional_person": money(each_additional_person)},
+    )
+    return row
+
+
+@transaction.atomic
+def scale_schedule_save(
+    *,
+    actor,
+    effective_from: dt.date,
+    nominal_fee: Decimal,
+    late_cancel_fee: Decimal,
+    classes: list[dict],
+    name: str = "HRSA sliding fee discount",
+    region: str = "contiguous",
+) -> SlidingScaleSchedule:
+    """Save the class table in force from a date on (replacing one saved for the same date).
+
+    `classes` rows: code, label, max_percent (None for the top class), basis, percent_of_full. The table is
+    checked as a whole before anything is written: it must cover every income once and never charge a
+    richer household less than a poorer one.
+    """
+    ordered = sorted(classes, key=lambda c: (c.get("max_percent") is None, c.get("max_percent") or 0))
+    rows = [
+        {
+            "code": c["code"],
+            "label": c["label"],
+            "max_percent": c.get("max_percent"),
+            "basis": c["basis"],
+            "percent_of_full": Decimal(c.get("percent_of_full") or 0),
+        }
+        for c in ordered
+    ]
+    try:
+        fees.ClassTable(nominal_fee=money(nominal_fee), classes=tuple(fees.ScaleClass(**row) for row in rows))
+    except ValueError as exc:
+        raise Unprocessable(str(exc), fields={"classes": [str(exc)]}) from exc
+    if money(late_cancel_fee) < 0:
+        raise Unprocessable("The policy fee cannot be negative.", fields={"late_cancel_fee": ["Cannot be negative."]})
+    schedule, _ = SlidingScaleSchedule.objects.update_or_create(
+        effective_from=effective_from,
+        defaults={
+            "name": name,
+            "region": region,
+            "nominal_fee": money(nominal_fee),
+            "late_cancel_fee": money(late_cancel_fee),
+        },
+    )
+    schedule.classes.all().delete()
+    SlidingScaleClass.objects.bulk_create(SlidingScaleClass(schedule=schedule, **row) for row in rows)
+    return schedule
+
+
+HRSA_DEFAULT_CLASSES = [
+    {"code": "A", "label": "Up to 100% of poverty guideline", "max_percent": Decimal(100), "basis": "nominal"},
+    {"code": "B", "label": "101–125%", "max_percent": Decimal(125), "basis": "percent", "percent_of_full": 20},
+    {"code": "C", "label": "126–150%", "max_percent": Decimal(150), "basis": "percent", "percent_of_full": 40},
+    {"code": "D", "label": "151–175%", "max_percent": Decimal(175), "basis": "percent", "percent_of_full": 60},
+    {"code": "E", "label": "176–200%", "max_percent": Decimal(200), "basis": "percent", "percent_of_full": 80},
+    {"code": "F", "label": "Above 200% (full fee)", "max_percent": None, "basis": "percent", "percent_of_full": 100},
+]
+
+
+# --- assessments -------------------------------------------------------------------------------------------------
+
+
+def _classify(*, household_size: int, annual_income: Decimal, on: dt.date) -> dict:
+    config = selectors.fee_config_on(on=on)
+    percent = fees.percent_of_guideline(
+        guideline=config.guideline, household_size=household_size, annual_income=annual_income
+    )
+    scale_class = fees.classify(table=config.table, percent=percent)
+    return {
+        "guideline_year": config.guideline.year,
+        "percent_of_guideline": money(percent),
+        "class_code": scale_class.code,
+        "class_label": scale_class.label,
+    }
+
+
+@transaction.atomic
+def assessment_submit(
+    *, actor, patient, household_size: int, annual_income: Decimal, proof=None
+) -> SlidingScaleAssessment:
+    """A patient's attestation, waiting for billing. One pending application per patient at a time."""
+    if not 1 <= household_size <= 20:
+        raise Unprocessable("Household size must be between 1 and 20.", fields={"household_size": ["1 to 20."]})
+    income = money(annual_income)
+    if income < 0:
+        raise Unprocessable("Income cannot be negative.", fields={"annual_income": ["Cannot be negative."]})
+    _lock_patient(patient)
+    if SlidingScaleAssessment.objects.filter(patient=patient, status=AssessmentStatus.PENDING).exists():
+        raise Conflict("An application is already waiting for review.")
+    assessment = SlidingScaleAssessment(
+        patient=patient,
+        household_size=household_size,
+        annual_income=income,
+        submitted_by=actor,
+        **_classify(household_size=household_size, annual_income=income, on=clock.local_now().date()),
+    )
+    if proof is not None:
+        assessment.proof = proof
+    assessment.save()
+    return assessment
+
+
+def _add_months(day: dt.date, months: int) -> dt.date:
+    month_index = day.month - 1 + months
+    year, month = day.year + month_index // 12, month_index % 12 + 1
+    for candidate in (day.day, 30, 29, 28):
+        try:
+            return dt.date(year, month, min(day.day, candidate))
+        except ValueError:
+            continue
+    raise AssertionError("unreachable")
+
+
+def _lock_assessment(assessment) -> SlidingScaleAssessment:
+    return SlidingScaleAssessment.objects.select_for_update().get(pk=assessment.pk)
+
+
+@transaction.atomic
+def assessment_approve(
+    *,
+    actor,
+    assessment: SlidingScaleAssessment,
+    effective_from: dt.date | None = None,
+    override_fee: Decimal | None = None,
+    override_reason: str = "",
+) -> SlidingScaleAssessment:
+    """Approve: the class applies from `effective_from` (default today) for twelve months. An override fixes the
+    per-session fee instead and needs a reason; the approver is recorded."""
+    _lock_patient(assessment.patient)
+    assessment = _lock_assessment(assessment)
+    if assessment.status != AssessmentStatus.PENDING:
+        raise InvalidTransition("Only a pending application can be approved.")
+    start = effective_from or clock.local_now().date()
+    # The class is decided by the table and guideline in force when the fee starts to apply.
+    classified = _classify(household_size=assessment.household_size, annual_income=assessment.annual_income, on=start)
+    for name, value in classified.items():
+        setattr(assessment, name, value)
+    assessment.status = AssessmentStatus.APPROVED
+    assessment.effective_from = start
+    assessment.expires_on = _add_months(start, ASSESSMENT_MONTHS)
+    assessment.reviewed_by = actor
+    assessment.reviewed_at = clock.now()
+    if override_fee is not None:
+        _apply_override(assessment, actor=actor, fee=override_fee, reason=override_reason)
+    assessment.save()
+    return assessment
+
+
+def _apply_override(assessment, *, actor, fee, reason: str) -> None:
+    fee = money(fee)
+    if fee < 0:
+        raise Unprocessable("A fee cannot be negative.", fields={"override_fee": ["Cannot be negative."]})
+    if not reason.strip():
+        raise Unprocessable("Give a reason for the fixed fee.", fields={"override_reason": ["Required."]})
+    assessment.override_fee = fee
+    assessment.override_reason = reason.strip()
+    assessment.override_approved_by = actor
+
+
+@transaction.atomic
+def assessment_override_set(*, actor, assessment, fee: Decimal, reason: str) -> SlidingScaleAssessment:
+    """Fix the per-session fee on an approved assessment (e.g. hardship beyond what income shows)."""
+    assessment = _lock_assessment(assessment)
+    if assessment.status != AssessmentStatus.APPROVED:
+        raise InvalidTransition("Only an approved assessment can carry a fixed fee.")
+    _apply_override(assessment, actor=actor, fee=fee, reason=reason)
+    assessment.save()
+    return assessment
+
+
+@transaction.atomic
+def assessment_reject(*, actor, assessment: SlidingScaleAssessment, reason: str) -> SlidingScaleAssessment:
+    if not reason.strip():
+        raise Unprocessable("Give the patient a reason.", fields={"reason": ["Required."]})
+    assessment = _lock_assessment(assessment)
+    if assessment.status != AssessmentStatus.PENDING:
+        raise InvalidTransition("Only a pending application can be rejected.")
+    assessment.status = AssessmentStatus.REJECTED
+    assessment.rejection_reason = reason.strip()
+    assessment.reviewed_by = actor
+    assessment.reviewed_at = clock.now()
+    assessment.save()
+    return assessment
+
+
+@transaction.atomic
+def reattestation_requests_queue(*, within_days: int = REATTESTATION_NOTICE_DAYS) -> int:
+    """Ask patients whose assessment ends soon (and who have not re-applied) to attest again. Each assessment is
+    asked once: it is marked, and the outbox key is per assessment."""
+    today = clock.local_now().date()
+    now = clock.now()
+    queued = 0
+    for assessment in selectors.assessments_expiring(within_days=within_days, on=today).select_for_update(
+        skip_locked=True, of=("self",)
+    ):
+        patient = assessment.patient
+        if patient.email:
+            message_enqueue(
+                channel="email",
+                to_address=patient.email,
+                purpose="reattestation_due",
+                template="reattestation_due",
+                subject=assessment,
+                send_at=now,
+                dedupe_key=f"assessment:{assessment.pk}:reattestation_due",
+                patient=patient,
+                context={
+                    "patient_first_name": patient.first_name,
+                    "expires_on": assessment.expires_on.isoformat(),
+                    "apply_url": absolute_url(reverse("portal:billing:assessment_apply")),
+                },
+            )
+            queued += 1
+        assessment.reattestation_requested_at = now
+        assessment.save(update_fields=["reattestation_requested_at", "updated_at"])
+    return queued
+
+
+@transaction.atomic
+def billing_profile_set(*, actor, patient, diagnosis_codes: list[str]) -> BillingProfile:
+    codes = [code.strip().upper() for code in diagnosis_codes if code.strip()]
+    bad = [code for code in codes if not _looks_like_icd10(code)]
+    if bad:
+        raise Unprocessable(
+            f"Not ICD-10 codes: {', '.join(bad)}", fields={"diagnosis_codes": ["Use codes like F45.41 or M54.50."]}
+        )
+    profile, _ = BillingProfile.objects.update_or_create(
+        patient=patient, defaults={"diagnosis_codes": list(dict.fromkeys(codes)), "updated_by": actor}
+    )
+    return profile
+
+
+def _looks_like_icd10(code: str) -> bool:
+    import re
+
+    return re.fullmatch(r"[A-TV-Z][0-9][0-9A-Z](\.[0-9A-Z]{1,4})?", code) is not None
+
+
+# --- charges -----------------------------------------------------------------------------------------------------
+
+OUTCOME_KINDS = {
+    "completed": ChargeKind.SESSION,
+    "late_cancelled": ChargeKind.LATE_CANCEL,
+    "no_show": ChargeKind.NO_SHOW,
+}
+
+
+def _post_charge(*, actor, patient, appointment, kind: str, description: str) -> Charge | None:
+    """Post one charge per (appointment, patient, kind); a repeat call returns the charge already posted."""
+    existing = Charge.objects.filter(appointment=appointment, patient=patient, kind=kind).first()
+    if existing is not None:
+        return existing
+    on = appointment.start.astimezone(clock.clinic_tz()).date()
+    try:
+        config = selectors.fee_config_on(on=on)
+        if kind in (ChargeKind.LATE_CANCEL, ChargeKind.NO_SHOW):
+            full = config.schedule.late_cancel_fee
+        else:
+            full = config.full_fee(appointment.service_type_id)
+    except Unprocessable as exc:
+        # A service without a fee (or a clinic without a fee configuration) is not billable; the session itself
+        # must still be recorded, so the outcome is not refused.
+        logger.warning("Appointment %s not charged: %s", appointment.pk, exc.message)
+        return None
+    price = selectors.patient_fee(patient=patient, full_fee=full, config=config, on=on)
+    charge = Charge(
+        patient=patient,
+        kind=kind,
+        appointment=appointment,
+        service_type_id=appointment.service_type_id,
+        therapist_id=appointment.therapist_id,
+        service_date=on,
+        description=description,
+        full_fee=price.full_fee,
+        amount=price.fee,
+        class_code=price.class_code,
+        class_label=price.class_label,
+        assessment=price.assessment,
+        posted_at=clock.now(),
+        posted_by=actor if actor is not None and actor.is_authenticated else None,
+    )
+    try:
+        with transaction.atomic():
+            charge.save()
+    except IntegrityError:
+        # Another transaction posted it between our check and insert; the constraint keeps one.
+        return Charge.objects.get(appointment=appointment, patient=patient, kind=kind)
+    return charge
+
+
+@transaction.atomic
+def charge_for_appointment_outcome(*, appointment, actor) -> Charge | None:
+    """Charge a completed session, a late cancellation or a no-show at the patient's class, once per
+    appointment and outcome. Other statuses, and group meetings (charged per attendee), charge nothing."""
+    kind = OUTCOME_KINDS.get(appointment.status)
+    if kind is None or appointment.patient_id is None:
+        return None
+    service = appointment.service_type
+    labels = {
+        ChargeKind.SESSION: f"{service.name} ({service.code})",
+        ChargeKind.LATE_CANCEL: f"Late cancellation fee ({service.code} session)",
+        ChargeKind.NO_SHOW: f"No-show fee ({service.code} session)",
+    }
+    return _post_charge(
+        actor=actor, patient=appointment.patient, appointment=appointment, kind=kind, description=labels[kind]
+    )
+
+
+@transaction.atomic
+def charge_for_group_attendance(*, patient, meeting, actor) -> Charge | None:
+    """Charge a patient's attendance at a group meeting (a group appointment without a patient) at the group fee
+    for their class, once per patient and meeting. None when the group service has no fee."""
+    if meeting.patient_id is not None or not meeting.service_type.is_group:
+        raise Unprocessable("Group attendance is charged on a group meeting.")
+    description = f"{meeting.service_type.name} ({meeting.service_type.code})"
+    return _post_charge(
+        actor=actor, patient=patient, appointment=meeting, kind=ChargeKind.GROUP, description=description
+    )
+
+
+# --- payments and adjustments ------------------------------------------------------------------------------------
+
+
+def _next_receipt_number() -> str:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT nextval('billing_receipt_number_seq')")
+        (number,) = cursor.fetchone()
+    return f"R{number:07d}"
+
+
+def _actor_or_none(actor):
+    return actor if actor is not None and getattr(actor, "is_authenticated", False) else None
+
+
+@transaction.atomic
+def payment_record(
+    *,
+    actor,
+    patient,
+    method: str,
+    amount,
+    reference: str = "",
+    note: str = "",
+    received_at: dt.datetime | None = None,
+) -> Payment:
+    """Record a payment taken at the front desk (cash, check, card present). A receipt number is issued."""
+    if method not in {PaymentMethod.CASH, PaymentMethod.CHECK, PaymentMethod.CARD_PRESENT}:
+        raise Unprocessable("Record cash, check or card-present payments here.", fields={"method": ["Not allowed."]})
+    if method == PaymentMethod.CHECK and not reference.strip():
+        raise Unprocessable("Enter the check number.", fields={"reference": ["Required for a check."]})
+    amount = _positive_money(amount, "amount")
+    _lock_patient(patient)
+    return Payment.objects.create(
+        patient=patient,
+        method=method,
+        amount=amount,
+        reference=reference.strip(),
+        note=note.strip(),
+        received_at=received_at or clock.now(),
+        receipt_number=_next_receipt_number(),
+        recorded_by=_actor_or_none(actor),
+    )
+
+
+def _refunded_so_far(payment: Payment) -> Decimal:
+    return -selectors._sum(Payment.objects.filter(refund_of=payment))
+
+
+def _post_refund(*, actor, payment: Payment, amount: Decimal, provider_reference: str, note: str) -> Payment:
+    return Payment.objects.create(
+        patient_id=payment.patient_id,
+        method=payment.method,
+        amount=-amount,
+        received_at=clock.now(),
+        provider=payment.provider,
+        provider_reference=provider_reference,
+        refund_of=payment,
+        note=note,
+        receipt_number=_next_receipt_number(),
+        recorded_by=_actor_or_none(actor),
+    )
+
+
+@transaction.atomic
+def payment_refund(*, actor, payment: Payment, amount, reason: str) -> Payment:
+    """Refund part or all of a payment with a reversing row. Card payments taken online are refunded through the
+    provider first; the provider's later refund event then finds nothing left to post."""
+    amount = _positive_money(amount, "amount")
+    if not reason.strip():
+        raise Unprocessable("Give a reason for the refund.", fields={"reason": ["Required."]})
+    _lock_patient(payment.patient)
+    payment = Payment.objects.select_for_update().get(pk=payment.pk)
+    if payment.is_refund:
+        raise InvalidTransition("A refund cannot itself be refunded.")
+    if amount > payment.amount - _refunded_so_far(payment):
+        raise Unprocessable("That is more than is left to refund on this payment.", fields={"amount": ["Too much."]})
+    reference = ""
+    if payment.method == PaymentMethod.CARD_ONLINE:
+        refunds = payment.refunds.count()
+        reference = payment_backend(payment.provider).refund(
+            payment=payment, amount=amount, idempotency_key=f"refund-{payment.pk}-{refunds + 1}"
+        )
+    return _post_refund(actor=actor, payment=payment, amount=amount, provider_reference=reference, note=reason.strip())
+
+
+@transaction.atomic
+def adjustment_post(*, actor, patient, kind: str, amount, reason: str, charge: Charge | None = None) -> Adjustment:
+    """Credit the patient's account: a write-off, a courtesy discount, or a correction of a wrong charge."""
+    if kind not in AdjustmentKind.values:
+        raise Unprocessable("Unknown adjustment kind.", fields={"kind": ["Choose write-off, courtesy or correction."]})
+    amount = _positive_money(amount, "amount")
+    if not reason.strip():
+        raise Unprocessable("Give a reason.", fields={"reason": ["Required."]})
+    _lock_patient(patient)
+    if charge is not None:
+        if charge.patient_id != patient.pk:
+            raise Unprocessable("That charge belongs to another patient.")
+        credited = selectors._sum(Adjustment.objects.filter(charge=charge))
+        if credited + amount > charge.amount:
+            raise Unprocessable("That credits more than the charge.", fields={"amount": ["Too much."]})
+    return Adjustment.objects.create(
+        patient=patient,
+        kind=kind,
+        amount=amount,
+        charge=charge,
+        reason=reason.strip(),
+        posted_at=clock.now(),
+        posted_by=_actor_or_none(actor),
+    )
+
+
+@transaction.atomic
+def adjustment_reverse(*, actor, adjustment: Adjustment, reason: str) -> Adjustment:
+    """Undo an adjustment with a reversing row (once; a reversal cannot itself be reversed)."""
+    if not reason.strip():
+        raise Unprocessable("Give a reason.", fields={"reason": ["Required."]})
+    _lock_patient(adjustment.patient)
+    if adjustment.reverses_id is not None or adjustment.amount < 0:
+        raise InvalidTransition("A reversal cannot be reversed.")
+    if Adjustment.objects.filter(reverses=adjustment).exists():
+        raise Conflict("This adjustment has already been reversed.")
+    return Adjustment.objects.create(
+        patient_id=adjustment.patient_id,
+        kind=AdjustmentKind.CORRECTION,
+        amount=-adjustment.amount,
+        charge=adjustment.charge,
+        reverses=adjustment,
+        reason=reason.strip(),
+        posted_at=clock.now(),
+        posted_by=_actor_or_none(actor),
+    )
+
+
+@transaction.atomic
+def payment_plan_create(
+    *, actor, patient, instalments: int, first_due: dt.date, every_days: int = 30, total=None
+) -> PaymentPlan:
+    """Split the balance (or `total`) into equal instalments, the last one taking the leftover cents."""
+    if not 2 <= instalments <= 24:
+        raise Unprocessable("A plan has 2 to 24 instalments.", fields={"instalments": ["2 to 24."]})
+    if not 7 <= every_days <= 92:
+        raise Unprocessable("Instalments are 7 to 92 days apart.", fields={"every_days": ["7 to 92."]})
+    _lock_patient(patient)
+    balance = selectors.patient_balance(patient=patient)
+    amount = balance if total is None else _positive_money(total, "total")
+    if amount <= 0 or amount > balance:
+        raise Unprocessable("A plan covers some or all of a balance that is owed.", fields={"total": ["Too much."]})
+    if PaymentPlan.objects.filter(patient=patient, status=PlanStatus.ACTIVE).exists():
+        raise Conflict("This patient already has an active payment plan.")
+    plan = PaymentPlan.objects.create(
+        patient=patient, total=amount, starts_on=clock.local_now().date(), created_by=_actor_or_none(actor)
+    )
+    share = (amount / instalments).quantize(Decimal("0.01"), rounding=ROUND_DOWN)
+    PlanInstalment.objects.bulk_create(
+        PlanInstalment(
+            plan=plan,
+            due_on=first_due + dt.timedelta(days=every_days * index),
+            amount=share if index < instalments - 1 else amount - share * (instalments - 1),
+        )
+        for index in range(instalments)
+    )
+    return plan
+
+
+@transaction.atomic
+def payment_plan_cancel(*, actor, plan: PaymentPlan) -> PaymentPlan:
+    plan = PaymentPlan.objects.select_for_update().get(pk=plan.pk)
+    if plan.status != PlanStatus.ACTIVE:
+        raise InvalidTransition("Only an active plan can be cancelled.")
+    plan.status = PlanStatus.CANCELLED
+    plan.save(update_fields=["status", "updated_at"])
+    return plan
+
+
+# --- online card payments ----------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def checkout_start(*, actor, patient, amount=None) -> CheckoutSession:
+    """Start a card payment for some or all of the balance; the patient is sent to the provider's page."""
+    balance = selectors.patient_balance(patient=patient)
+    amount = balance if amount in (None, "") else _positive_money(amount, "amount")
+    if amount <= 0:
+        raise Unprocessable("There is nothing to pay.")
+    if amount > balance:
+        raise Unprocessable("That is more than the balance.", fields={"amount": ["More than you owe."]})
+    backend = payment_backend()
+    checkout = CheckoutSession.objects.create(patient=patient, amount=amount, provider=backend.name, created_by=actor)
+    done = absolute_url(reverse("portal:billing:checkout_return", args=[checkout.pk]))
+    session_id, url = backend.checkout_create(
+        checkout=checkout, email=patient.email, success_url=done + "?result=success", cancel_url=done + "?result=cancel"
+    )
+    checkout.provider_session_id = session_id
+    checkout.redirect_url = url
+    checkout.save(update_fields=["provider_session_id", "redirect_url", "updated_at"])
+    return checkout
+
+
+class RetryLater(Conflict):
+    """An event refers to something not known yet; the provider retries it later."""
+
+    code = "retry_later"
+
+
+def _checkout_for(obj: dict, *, provider: str) -> CheckoutSession | None:
+    qs = CheckoutSession.objects.select_for_update().filter(provider=provider)
+    if obj.get("object") == "checkout.session" and obj.get("id"):
+        found = qs.filter(provider_session_id=obj["id"]).first()
+        if found is not None:
+            return found
+    checkout_id = (obj.get("metadata") or {}).get("checkout_id")
+    return qs.filter(pk=checkout_id).first() if checkout_id and str(checkout_id).isdigit() else None
+
+
+def _settle_checkout(*, checkout: CheckoutSession, payment_intent: str, amount: Decimal) -> Payment:
+    """Post the card payment of a checkout once, whatever order its events arrive in."""
+    payment = Payment.objects.filter(provider=checkout.provider, provider_reference=payment_intent).first()
+    if payment is None:
+        payment = Payment.objects.create(
+            patient_id=checkout.patient_id,
+            method=PaymentMethod.CARD_ONLINE,
+            amount=amount,
+            received_at=clock.now(),
+            provider=checkout.provider,
+            provider_reference=payment_intent,
+            receipt_number=_next_receipt_number(),
+        )
+    if checkout.payment_id is None:
+        checkout.payment = payment
+        checkout.status = CheckoutStatus.PAID
+        checkout.save(update_fields=["payment", "status", "updated_at"])
+    return payment
+
+
+def _on_checkout_completed(obj: dict, *, provider: str) -> None:
+    if obj.get("payment_status") != "paid":
+        return
+    checkout = _checkout_for(obj, provider=provider)
+    if checkout is None:
+        raise NotFound("No checkout matches this event.")
+    _lock_patient(checkout.patient)
+    _settle_checkout(checkout=checkout, payment_intent=obj["payment_intent"], amount=from_cents(obj["amount_total"]))
+
+
+def _on_checkout_expired(obj: dict, *, provider: str) -> None:
+    checkout = _checkout_for(obj, provider=provider)
+    if checkout is not None and checkout.status == CheckoutStatus.OPEN:
+        checkout.status = CheckoutStatus.EXPIRED
+        checkout.save(update_fields=["status", "updated_at"])
+
+
+def _on_charge_refunded(obj: dict, *, provider: str) -> None:
+    """Bring the refunds posted for a card payment up to the provider's cumulative refunded amount.
+
+    Refund events carry the running total, so applying them in any order ends at the largest total; a refund
+    staff already posted through payment_refund leaves nothing to add.
+    """
+    payment_intent = obj.get("payment_intent")
+    payment = Payment.objects.filter(provider=provider, provider_reference=payment_intent, refund_of=None).first()
+    if payment is None:
+        # The refund overtook the completion event: settle the checkout from the charge itself.
+        checkout = _checkout_for(obj, provider=provider)
+        if checkout is None:
+            raise RetryLater("The payment for this refund is not known yet.")
+        _lock_patient(checkout.patient)
+        payment = _settle_checkout(checkout=checkout, payment_intent=payment_intent, amount=from_cents(obj["amount"]))
+    else:
+        _lock_patient(payment.patient)
+    payment = Payment.objects.select_for_update().get(pk=payment.pk)
+    target = from_cents(obj.get("amount_refunded", 0))
+    missing = target - _refunded_so_far(payment)
+    if missing > 0:
+        _post_refund(
+            actor=None,
+            payment=payment,
+            amount=missing,
+            provider_reference=f"{payment_intent}:refunded:{obj.get('amount_refunded')}",
+            note="Refunded by card",
+        )
+
+
+EVENT_HANDLERS = {
+    "checkout.session.completed": _on_checkout_completed,
+    "checkout.session.async_payment_succeeded": _on_checkout_completed,
+    "checkout.session.expired": _on_checkout_expired,
+    "charge.refunded": _on_charge_refunded,
+}
+
+
+@transaction.atomic
+def provider_event_apply(*, provider: str, event: dict) -> bool:
+    """Apply a verified provider event at most once. Returns False for an event already applied.
+
+    The event id row is inserted first: a concurrent delivery of the same event waits on the unique index and then
+    finds it taken, so replays (also simultaneous ones) change the ledger once.
+    """
+    event_id = event.get("id")
+    event_type = event.get("type", "")
+    obj = (event.get("data") or {}).get("object") or {}
+    if not event_id:
+        raise Unprocessable("The event has no id.")
+    try:
+        with transaction.atomic():
+            ProviderEvent.objects.create(
+                provider=provider, event_id=event_id, event_type=event_type[:100], received_at=clock.now()
+            )
+    except IntegrityError:
+        return False
+    handler = EVENT_HANDLERS.get(event_type)
+    if handler is not None:
+        handler(obj, provider=provider)
+    logger.info("Applied %s event %s", provider, event_type)
+    return True
+
+
+# --- statements --------------------------------------------------------------------------------------------------
+
+
+def _month_bounds(year: int, month: int) -> tuple[dt.date, dt.date]:
+    start = dt.date(year, month, 1)
+    return start, _add_months(start, 1) - dt.timedelta(days=1)
+
+
+@transaction.atomic
+def statement_issue(*, actor, patient, year: int, month: int) -> Statement:
+    """Issue the month's statement (once per patient and month) and email the patient a link to it."""
+    start, end = _month_bounds(year, month)
+    if end >= clock.local_now().date():
+        raise Unprocessable("A statement is issued after the month has ended.")
+    _lock_patient(patient)
+    existing = Statement.objects.filter(patient=patient, period_start=start).first()
+    if existing is not None:
+        return existing
+    opening = selectors.ledger_totals(patient=patient, until_date=start - dt.timedelta(days=1)).balance
+    closing = selectors.ledger_totals(patient=patient, until_date=end).balance
+    statement = Statement.objects.create(
+        patient=patient,
+        period_start=start,
+        period_end=end,
+        opening_balance=opening,
+        closing_balance=closing,
+        issued_at=clock.now(),
+    )
+    if patient.email:
+        message_enqueue(
+            channel="email",
+            to_address=patient.email,
+            purpose="statement_ready",
+            template="statement_ready",
+            subject=statement,
+            send_at=clock.now(),
+            dedupe_key=f"statement:{statement.pk}:ready",
+            patient=patient,
+            context={
+                "patient_first_name": patient.first_name,
+                "period": start.strftime("%B %Y"),
+                "period_start": start.isoformat(),
+                "statement_url": absolute_url(reverse("portal:billing:statement", args=[statement.pk])),
+            },
+        )
+    return statement
+
+
+def statements_issue_for_month(*, actor, year: int, month: int) -> int:
+    """Issue statements for every patient with activity in the month or a balance at its end."""
+    from apps.patients.models import Patient
+
+    start, end = _month_bounds(year, month)
+    stop = clock.local_datetime(end + dt.timedelta(days=1), dt.time(0, 0))
+    begin = clock.local_datetime(start, dt.time(0, 0))
+    patient_ids = set(Charge.objects.filter(service_date__lte=end).values_list("patient_id", flat=True))
+    patient_ids |= set(Payment.objects.filter(received_at__lt=stop).values_list("patient_id", flat=True))
+    issued = 0
+    for patient in Patient.objects.filter(pk__in=patient_ids).exclude(statements__period_start=start):
+        totals = selectors.ledger_totals(patient=patient, until_date=end)
+        active = (
+            Charge.objects.filter(patient=patient, service_date__range=(start, end)).exists()
+            or Payment.objects.filter(patient=patient, received_at__gte=begin, received_at__lt=stop).exists()
+        )
+        if totals.balance != 0 or active:
+            statement_issue(actor=actor, patient=patient, year=year, month=month)
+            issued += 1
+    return issued

@@ -1,0 +1,22 @@
+"""Thin Celery tasks that call the billing services."""
+
+import datetime as dt
+
+from celery import shared_task
+
+from apps.core import clock
+
+from . import services
+
+
+@shared_task(name="apps.billing.tasks.reattestation_requests_queue")
+def reattestation_requests_queue() -> int:
+    """Beat, daily: ask patients whose sliding-scale assessment ends within 30 days to re-apply (once each)."""
+    return services.reattestation_requests_queue()
+
+
+@shared_task(name="apps.billing.tasks.statements_issue_last_month")
+def statements_issue_last_month() -> int:
+    """Beat, daily: issue last month's statements; patients already issued one are skipped, so re-runs are harmless."""
+    last_month = clock.local_now().date().replace(day=1) - dt.timedelta(days=1)
+    return services.statements_issue_for_month(actor=None, year=last_month.year, month=last_month.month)

@@ -1,0 +1,55 @@
+from decimal import Decimal
+
+from django import template
+
+from apps.billing import selectors
+
+register = template.Library()
+
+
+@register.filter
+def signed_money(value) -> str:
+    """-12.50 -> "−$12.50"; 12.5 -> "$12.50"."""
+    amount = Decimal(value)
+    return f"−${-amount:,.2f}" if amount < 0 else f"${amount:,.2f}"
+
+
+@register.inclusion_tag("billing/portal/_dashboard_card.html")
+def billing_dashboard_card(patient):
+    """The portal home's billing card: balance with a pay button, and the patient's current fee."""
+    return {
+        "balance": selectors.patient_balance(patient=patient),
+        "current_class": selectors.current_class_label(patient=patient),
+        "fees": selectors.patient_fees_for_services(patient=patient),
+    }
+
+
+@register.inclusion_tag("billing/portal/_fee_summary.html")
+def billing_fee_summary(patient):
+    """One line for patient pages about sessions: their fee per session and for a late cancellation or no-show."""
+    summary = selectors.patient_fee_summary(patient=patient)
+    return {**summary, "services": [row for row in summary["services"] if not row["service"].is_group]}
+
+
+@register.inclusion_tag("billing/_patient_class.html", takes_context=True)
+def billing_patient_class(context, patient):
+    """On a chart: the patient's fee class (never income) for staff allowed to see it, and the balance for those
+    who see ledgers."""
+    user = context["request"].user
+    return {
+        "patient": patient,
+        "show_class": user.has_perm("billing.view_class", patient),
+        "current_class": selectors.current_class_label(patient=patient),
+        "show_balance": user.has_perm("billing.list_balances"),
+        "balance": selectors.patient_balance(patient=patient) if user.has_perm("billing.list_balances") else None,
+    }
+
+
+@register.filter
+def iso_date(value):
+    """An ISO date string from a message context as a date, for the |date filter; '' if empty."""
+    import datetime as dt
+
+    if not value:
+        return ""
+    return value if isinstance(value, dt.date) else dt.date.fromisoformat(str(value))

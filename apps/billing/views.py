@@ -1,0 +1,454 @@
+"""Billing pages for staff, and the public fee quote."""
+
+import datetime as dt
+from types import SimpleNamespace
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_POST
+from rest_framework.throttling import ScopedRateThrottle
+
+from apps.audit.services import access_log_write
+from apps.core import clock
+from apps.core.errors import ApplicationError
+from apps.core.views import call_with_messages
+from apps.patients.models import Patient
+from apps.scheduling.models import ServiceType
+
+from . import selectors, services
+from .forms import (
+    AdjustmentForm,
+    ApproveForm,
+    DiagnosisForm,
+    FeeScheduleForm,
+    GuidelineForm,
+    PaymentForm,
+    PeriodForm,
+    PlanForm,
+    QuoteForm,
+    RefundForm,
+    RejectForm,
+)
+from .models import Adjustment, FeeSchedule, Payment, PovertyGuideline, SlidingScaleAssessment, Statement
+from .portal_views import statement_pdf_response, superbill_response
+
+
+def _require(user, perm, obj=None):
+    if not user.has_perm(perm, obj):
+        raise PermissionDenied
+
+
+def _quote_throttled(request) -> bool:
+    """The same per-address limit as the quote API, so the page cannot be used to scrape it faster."""
+    return not ScopedRateThrottle().allow_request(request, SimpleNamespace(throttle_scope="quote"))
+
+
+def quote(request):
+    """What will I pay? Public; the figures entered are used for the answer and not stored."""
+    form = QuoteForm(request.GET or None)
+    context = {"form": form, "quote": None}
+    if form.is_bound:
+        if _quote_throttled(request):
+            return HttpResponse("Too many requests; try again in a minute.", status=429, content_type="text/plain")
+        if form.is_valid():
+            try:
+                context["quote"] = selectors.fee_quote(**form.cleaned_data)
+            except ApplicationError as exc:
+                form.add_error(None, exc.message)
+    return render(request, "billing/quote.html", context)
+
+
+@login_required
+def billing_home(request):
+    _require(request.user, "billing.list_balances")
+    context = {
+        "rows": selectors.patients_with_balances(user=request.user),
+        "pending": selectors.assessments_for_review().count()
+        if request.user.has_perm("billing.review_assessment")
+        else None,
+        "can_report": request.user.has_perm("billing.view_reports"),
+        "can_configure": request.user.has_perm("billing.manage_config"),
+    }
+    return render(request, "billing/home.html", context)
+
+
+def _ledger_patient(request, pk) -> Patient:
+    patient = get_object_or_404(Patient, pk=pk)
+    if not request.user.has_perm("billing.view_ledger", patient) or not request.user.is_clinic_staff:
+        raise Http404
+    return patient
+
+
+@login_required
+def patient_ledger(request, pk):
+    """One patient's account. Income figures only for the billing office; the front desk sees the class."""
+    patient = _ledger_patient(request, pk)
+    user = request.user
+    sees_income = user.has_perm("billing.view_income")
+    access_log_write(actor=user, action="billing_ledger_view", subject=patient, patient_id=patient.pk)
+    plan = selectors.active_plan(patient=patient)
+    context = {
+        "patient": patient,
+        "balance": selectors.patient_balance(patient=patient),
+        "lines": selectors.ledger_lines(patient=patient),
+        "current_class": selectors.current_class_label(patient=patient),
+        "assessments": SlidingScaleAssessment.objects.filter(patient=patient) if sees_income else None,
+        "sees_income": sees_income,
+        "plan": plan,
+        "plan_progress": selectors.plan_progress(plan=plan) if plan else [],
+        "statements": selectors.statements_of(patient=patient),
+        "payment_form": PaymentForm() if user.has_perm("billing.record_payment") else None,
+        "adjustment_form": AdjustmentForm() if user.has_perm("billing.post_adjustment") else None,
+        "plan_form": PlanForm() if user.has_perm("billing.manage_plan") and not plan else None,
+        "diagnosis_form": DiagnosisForm(
+            initial={
+                "diagnosis_codes": ", ".join(getattr(getattr(patient, "billing_profile", None), "diagnosis_codes", []))
+            }
+        )
+        if user.has_perm("billing.edit_diagnoses", patient)
+        else None,
+        "period_form": PeriodForm(),
+        "can_refund": user.has_perm("billing.refund_payment"),
+        "can_issue": user.has_perm("billing.issue_statement"),
+    }
+    return render(request, "billing/patient_ledger.html", context)
+
+
+def _post_form(request, form_class, perm, patient, action, *, success: str = ""):
+    """Check `perm`, validate the posted form and run `action` on its data, reporting problems as error messages.
+
+    Returns the action's result, or None when refused; on success `success` (if given) is shown.
+    """
+    _require(request.user, perm, patient)
+    form = form_class(request.POST)
+    if not form.is_valid():
+        messages.error(request, "; ".join(f"{k}: {' '.join(v)}" for k, v in form.errors.items()))
+        return None
+    try:
+        result = action(form.cleaned_data)
+    except ApplicationError as exc:
+        messages.error(request, exc.message)
+        return None
+    if success:
+        messages.success(request, success)
+    return result
+
+
+@login_required
+@require_POST
+def payment_create(request, pk):
+    patient = _ledger_patient(request, pk)
+    payment = _post_form(
+        request,
+        PaymentForm,
+        "billing.record_payment",
+        None,
+        lambda data: services.payment_record(actor=request.user, patient=patient, **data),
+    )
+    if payment is not None:
+        messages.success(request, f"Payment recorded, receipt {payment.receipt_number}.")
+        return redirect("billing:receipt", pk=payment.pk)
+    return redirect("billing:patient_ledger", pk=patient.pk)
+
+
+@login_required
+@require_POST
+def adjustment_create(request, pk):
+    patient = _ledger_patient(request, pk)
+    _post_form(
+        request,
+        AdjustmentForm,
+        "billing.post_adjustment",
+        None,
+        lambda data: services.adjustment_post(actor=request.user, patient=patient, **data),
+        success="Adjustment posted.",
+    )
+    return redirect("billing:patient_ledger", pk=patient.pk)
+
+
+@login_required
+@require_POST
+def adjustment_reverse(request, pk):
+    adjustment = get_object_or_404(Adjustment, pk=pk)
+    _require(request.user, "billing.post_adjustment")
+    call_with_messages(
+        request,
+        lambda: services.adjustment_reverse(
+            actor=request.user, adjustment=adjustment, reason=request.POST.get("reason", "")
+        ),
+        "Adjustment reversed.",
+    )
+    return redirect("billing:patient_ledger", pk=adjustment.patient_id)
+
+
+@login_required
+@require_POST
+def payment_refund(request, pk):
+    payment = get_object_or_404(Payment, pk=pk)
+    _post_form(
+        request,
+        RefundForm,
+        "billing.refund_payment",
+        None,
+        lambda data: services.payment_refund(actor=request.user, payment=payment, **data),
+        success="Refund posted.",
+    )
+    return redirect("billing:patient_ledger", pk=payment.patient_id)
+
+
+@login_required
+@require_POST
+def plan_create(request, pk):
+    patient = _ledger_patient(request, pk)
+    _post_form(
+        request,
+        PlanForm,
+        "billing.manage_plan",
+        None,
+        lambda data: services.payment_plan_create(actor=request.user, patient=patient, **data),
+        success="Payment plan set up.",
+    )
+    return redirect("billing:patient_ledger", pk=patient.pk)
+
+
+@login_required
+@require_POST
+def diagnoses_set(request, pk):
+    patient = _ledger_patient(request, pk)
+    _post_form(
+        request,
+        DiagnosisForm,
+        "billing.edit_diagnoses",
+        patient,
+        lambda data: services.billing_profile_set(
+            actor=request.user, patient=patient, diagnosis_codes=data["diagnosis_codes"].split(",")
+        ),
+        success="Diagnosis codes saved.",
+    )
+    return redirect("billing:patient_ledger", pk=patient.pk)
+
+
+@login_required
+@require_POST
+def statement_issue(request, pk):
+    patient = _ledger_patient(request, pk)
+    _require(request.user, "billing.issue_statement")
+    last_month = clock.local_now().date().replace(day=1) - dt.timedelta(days=1)
+    try:
+        statement = services.statement_issue(
+            actor=request.user, patient=patient, year=last_month.year, month=last_month.month
+        )
+    except ApplicationError as exc:
+        messages.error(request, exc.message)
+        return redirect("billing:patient_ledger", pk=patient.pk)
+    messages.success(request, f"Statement for {statement.period_start:%B %Y} issued.")
+    return redirect("billing:patient_ledger", pk=patient.pk)
+
+
+@login_required
+def statement_pdf(request, pk):
+    statement = get_object_or_404(Statement.objects.select_related("patient"), pk=pk)
+    _ledger_patient(request, statement.patient_id)
+    return statement_pdf_response(statement)
+
+
+@login_required
+def superbill(request, pk):
+    patient = _ledger_patient(request, pk)
+    form = PeriodForm(request.GET)
+    if not form.is_valid():
+        messages.error(request, "Choose a valid period for the superbill.")
+        return redirect("billing:patient_ledger", pk=patient.pk)
+    return superbill_response(patient=patient, start=form.cleaned_data["start"], end=form.cleaned_data["end"])
+
+
+@login_required
+def receipt(request, pk):
+    payment = get_object_or_404(Payment.objects.select_related("patient", "refund_of"), pk=pk)
+    _ledger_patient(request, payment.patient_id)
+    return render(request, "billing/receipt.html", {"payment": payment})
+
+
+# --- assessments -------------------------------------------------------------------------------------------------
+
+
+@login_required
+def assessment_queue(request):
+    _require(request.user, "billing.review_assessment")
+    return render(request, "billing/assessments.html", {"assessments": selectors.assessments_for_review()})
+
+
+@login_required
+def assessment_review(request, pk):
+    _require(request.user, "billing.review_assessment")
+    assessment = get_object_or_404(SlidingScaleAssessment.objects.select_related("patient"), pk=pk)
+    approve_form = ApproveForm(request.POST if request.POST.get("decision") == "approve" else None)
+    reject_form = RejectForm(request.POST if request.POST.get("decision") == "reject" else None)
+    if request.method == "POST":
+        try:
+            if approve_form.is_bound and approve_form.is_valid():
+                services.assessment_approve(
+                    actor=request.user,
+                    assessment=assessment,
+                    effective_from=approve_form.cleaned_data["effective_from"],
+                    override_fee=approve_form.cleaned_data["override_fee"],
+                    override_reason=approve_form.cleaned_data["override_reason"],
+                )
+                messages.success(request, "Approved.")
+                return redirect("billing:assessments")
+            if reject_form.is_bound and reject_form.is_valid():
+                services.assessment_reject(
+                    actor=request.user, assessment=assessment, reason=reject_form.cleaned_data["reason"]
+                )
+                messages.success(request, "Rejected; the patient sees the reason in the portal.")
+                return redirect("billing:assessments")
+        except ApplicationError as exc:
+            messages.error(request, exc.message)
+    access_log_write(actor=request.user, action="income_view", subject=assessment, patient_id=assessment.patient_id)
+    context = {"assessment": assessment, "approve_form": approve_form, "reject_form": reject_form}
+    return render(request, "billing/assessment_review.html", context)
+
+
+@login_required
+def assessment_proof(request, pk):
+    _require(request.user, "billing.review_assessment")
+    assessment = get_object_or_404(SlidingScaleAssessment, pk=pk)
+    if not assessment.proof:
+        raise Http404
+    access_log_write(
+        actor=request.user, action="income_proof_view", subject=assessment, patient_id=assessment.patient_id
+    )
+    response = HttpResponse(assessment.proof.open("rb").read(), content_type="application/octet-stream")
+    response["Content-Disposition"] = f'attachment; filename="proof-{assessment.pk}"'
+    return response
+
+
+# --- reports -----------------------------------------------------------------------------------------------------
+
+
+@login_required
+def aging_report(request):
+    _require(request.user, "billing.view_reports")
+    as_of = clock.local_now().date()
+    if request.GET.get("as_of"):
+        try:
+            as_of = dt.date.fromisoformat(request.GET["as_of"])
+        except ValueError:
+            messages.error(request, "Use a date like 2026-03-31.")
+    return render(request, "billing/aging.html", {"report": selectors.ar_aging(as_of=as_of)})
+
+
+@login_required
+def sliding_scale_report(request):
+    _require(request.user, "billing.view_reports")
+    today = clock.local_now().date()
+    form = PeriodForm(request.GET or {"start": today.replace(day=1), "end": today})
+    report = selectors.sliding_scale_report(**form.cleaned_data) if form.is_valid() else None
+    return render(request, "billing/sliding_scale_report.html", {"form": form, "report": report})
+
+
+# --- configuration -----------------------------------------------------------------------------------------------
+
+
+@login_required
+def configuration(request):
+    _require(request.user, "billing.manage_config")
+    today = clock.local_now().date()
+    try:
+        schedule = selectors.scale_schedule_on(on=today)
+    except ApplicationError:
+        schedule = None
+    context = {
+        "fee_rows": FeeSchedule.objects.select_related("service_type"),
+        "service_types": ServiceType.objects.filter(is_active=True),
+        "guidelines": PovertyGuideline.objects.all(),
+        "schedule": schedule,
+        "fee_form": FeeScheduleForm(),
+        "guideline_form": GuidelineForm(),
+    }
+    return render(request, "billing/configuration.html", context)
+
+
+@login_required
+@require_POST
+def fee_schedule_add(request, service_type_pk):
+    service_type = get_object_or_404(ServiceType, pk=service_type_pk)
+    _post_form(
+        request,
+        FeeScheduleForm,
+        "billing.manage_config",
+        None,
+        lambda data: services.fee_schedule_set(actor=request.user, service_type=service_type, **data),
+        success=f"Fee for {service_type.code} saved.",
+    )
+    return redirect("billing:configuration")
+
+
+@login_required
+@require_POST
+def guideline_add(request):
+    _post_form(
+        request,
+        GuidelineForm,
+        "billing.manage_config",
+        None,
+        lambda data: services.guideline_set(actor=request.user, **data),
+        success="Poverty guideline saved.",
+    )
+    return redirect("billing:configuration")
+
+
+@login_required
+def scale_edit(request):
+    """Edit the class table as a new version from a date on: bounds, percentages, nominal and policy fees."""
+    _require(request.user, "billing.manage_config")
+    today = clock.local_now().date()
+    try:
+        current = selectors.scale_schedule_on(on=today)
+    except ApplicationError:
+        current = None
+    rows = list(current.classes.all()) if current else []
+    if request.method == "POST":
+        try:
+            classes = [
+                {
+                    "code": request.POST[f"code_{i}"].strip(),
+                    "label": request.POST[f"label_{i}"].strip(),
+                    "max_percent": _decimal_or_none(request.POST.get(f"max_percent_{i}", "")),
+                    "basis": request.POST.get(f"basis_{i}", "percent"),
+                    "percent_of_full": _decimal_or_none(request.POST.get(f"percent_{i}", "")) or 0,
+                }
+                for i in range(int(request.POST.get("rows", "0")))
+                if request.POST.get(f"code_{i}", "").strip()
+            ]
+            services.scale_schedule_save(
+                actor=request.user,
+                effective_from=dt.date.fromisoformat(request.POST["effective_from"]),
+                nominal_fee=_decimal_or_none(request.POST["nominal_fee"]),
+                late_cancel_fee=_decimal_or_none(request.POST["late_cancel_fee"]),
+                classes=classes,
+            )
+        except (KeyError, ValueError, TypeError) as exc:
+            messages.error(request, f"Check the table: {exc}")
+        except ApplicationError as exc:
+            messages.error(request, exc.message)
+        else:
+            messages.success(request, "Sliding-scale table saved.")
+            return redirect("billing:configuration")
+    context = {"current": current, "rows": rows, "blank_rows": range(len(rows), len(rows) + 2), "today": today}
+    return render(request, "billing/scale_edit.html", context)
+
+
+def _decimal_or_none(value: str):
+    from decimal import Decimal, InvalidOperation
+
+    value = (value or "").strip()
+    if not value:
+        return None
+    try:
+        return Decimal(value)
+    except InvalidOperation as exc:
+        raise ValueError(f"{value!r} is not a number") from exc

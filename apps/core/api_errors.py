@@ -1,0 +1,44 @@
+"""One error body for the whole API: {"error": {"code", "message", "fields"?, ...}}."""
+
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import IntegrityError
+from django.http import Http404
+from rest_framework import exceptions, status
+from rest_framework.response import Response
+from rest_framework.views import exception_handler as drf_exception_handler
+
+from .errors import ApplicationError
+
+
+def _body(code: str, message: str, **extra) -> dict:
+    return {"error": {"code": code, "message": message, **{k: v for k, v in extra.items() if v}}}
+
+
+def exception_handler(exc, context):
+    if isinstance(exc, ApplicationError):
+        return Response(_body(exc.code, exc.message, fields=exc.fields, **exc.extra), status=exc.status)
+    if isinstance(exc, DjangoValidationError):
+        fields = exc.message_dict if hasattr(exc, "error_dict") else {}
+        message = "; ".join(exc.messages) or "Invalid input."
+        return Response(_body("invalid", message, fields=fields), status=status.HTTP_400_BAD_REQUEST)
+    if isinstance(exc, IntegrityError):
+        return Response(
+            _body("conflict", "The change conflicts with existing records."), status=status.HTTP_409_CONFLICT
+        )
+    if isinstance(exc, Http404):
+        exc = exceptions.NotFound()
+    elif isinstance(exc, DjangoPermissionDenied):
+        exc = exceptions.PermissionDenied()
+
+    response = drf_exception_handler(exc, context)
+    if response is None:
+        return None
+    if isinstance(exc, exceptions.ValidationError):
+        detail = exc.detail
+        fields = detail if isinstance(detail, dict) else {"non_field_errors": detail}
+        response.data = _body("invalid", "Some fields are not valid.", fields=fields)
+    else:
+        code = getattr(exc, "default_code", "error")
+        response.data = _body(code, str(getattr(exc, "detail", exc)))
+    return response

@@ -1,0 +1,24 @@
+"""The clinic's clock and calendar: aware datetimes in the clinic's time zone."""
+
+import datetime as dt
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+from django.utils import timezone
+
+
+def now() -> dt.datetime:
+    return timezone.now()
+
+
+def clinic_tz() -> ZoneInfo:
+    return ZoneInfo(settings.TIME_ZONE)
+
+
+def local_now() -> dt.datetime:
+    return timezone.localtime(now(), clinic_tz())
+
+
+def local_datetime(day: dt.date, at: dt.time) -> dt.datetime:
+    """The aware instant of a wall-clock time on a local date (keeps 15:00 at 15:00 across DST)."""
+    return dt.datetime.combine(day, at).replace(tzinfo=clinic_tz())

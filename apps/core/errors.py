@@ -1,0 +1,45 @@
+"""The application error type: services raise these, the API and pages turn them into answers."""
+
+
+class ApplicationError(Exception):
+    """A request the domain refuses. `status` is the HTTP status it maps to."""
+
+    status = 400
+    code = "invalid"
+
+    def __init__(self, message: str, *, fields: dict | None = None, extra: dict | None = None):
+        super().__init__(message)
+        self.message = message
+        self.fields = fields or {}
+        self.extra = extra or {}
+
+
+class Conflict(ApplicationError):
+    """The request collides with existing state (a booked slot, a full program)."""
+
+    status = 409
+    code = "conflict"
+
+
+class InvalidTransition(ApplicationError):
+    """The object is not in a state that allows this action."""
+
+    status = 409
+    code = "invalid_transition"
+
+
+class Unprocessable(ApplicationError):
+    """Well-formed input that the domain rules reject."""
+
+    status = 422
+    code = "unprocessable"
+
+
+class PermissionDenied(ApplicationError):
+    status = 403
+    code = "permission_denied"
+
+
+class NotFound(ApplicationError):
+    status = 404
+    code = "not_found"

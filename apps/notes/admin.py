@@ -1,0 +1,52 @@
+"""Admin for notes shows who, when and what state, never what was written.
+
+Process notes are deliberately not registered: only their author may ever read them.
+"""
+
+from django.contrib import admin
+
+from apps.core.admin import ReadOnlyAdmin
+
+from .models import Addendum, NoteTemplate, SessionNote
+
+
+@admin.register(NoteTemplate)
+class NoteTemplateAdmin(admin.ModelAdmin):
+    list_display = ["name", "kind", "is_active", "updated_at"]
+    list_filter = ["kind", "is_active"]
+    fields = ["name", "kind", "description", "fields", "is_active"]
+
+
+@admin.register(SessionNote)
+class SessionNoteAdmin(ReadOnlyAdmin):
+    list_display = ["id", "appointment", "author", "template", "status", "signed_at", "cosign_required", "cosigned_at"]
+    list_filter = ["status", "cosign_required", "template"]
+    fields = [
+        "appointment",
+        "patient",
+        "author",
+        "template",
+        "status",
+        "signed_at",
+        "signed_by",
+        "cosign_required",
+        "cosigner",
+        "cosigned_at",
+        "cosigned_by",
+        "created_at",
+        "updated_at",
+    ]
+    readonly_fields = fields
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).defer("content_encrypted")
+
+
+@admin.register(Addendum)
+class AddendumAdmin(ReadOnlyAdmin):
+    list_display = ["id", "note", "author", "created_at"]
+    fields = ["note", "author", "created_at"]
+    readonly_fields = fields
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).defer("content_encrypted")

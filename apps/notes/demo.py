@@ -1,0 +1,183 @@
+"""Demo clinical records: signed and draft session notes for past demo sessions, questionnaire
+scores with an improving trend, and journal entries for the portal patient. Idempotent: a session
+that already has a note, or a score already recorded for that day, is left alone."""
+
+import datetime as dt
+
+from apps.core import clock
+from apps.outcomes.instruments import GAD7, PAIN_NRS, PHQ9
+from apps.outcomes.models import JournalEntry, QuestionnaireResponse
+from apps.outcomes.services import journal_entry_create, questionnaires_send_for_appointment
+from apps.patients.models import Patient
+from apps.scheduling.models import Appointment, AppointmentStatus
+
+from .models import NoteTemplate, SessionNote
+from .services import note_create, note_sign, note_templates_ensure
+
+NOTE_PATIENTS = 12
+PORTAL_PATIENT_EMAIL = "patient01@clinic.test"
+
+THEMES = [
+    (["anger_rage"], "Anger at her manager surfaced when discussing the reorganisation."),
+    (["grief"], "Grief about her father's illness; tearful, then noticed the back pain ease."),
+    (["fear_anxiety", "shame"], "Fear of being found out as not good enough at work."),
+    (["guilt", "anger_rage"], "Guilt about resenting caring for his mother; anger underneath."),
+]
+SHIFTS = [
+    "",
+    "Pain moved from the low back to the right shoulder mid-week.",
+    "Headaches replaced by stomach upset after the family visit.",
+    "",
+]
+
+
+def _progress_content(step: int, total: int) -> dict:
+    # Pain falls over the course of treatment, with a bump in the middle.
+    pain_now = max(1, 8 - (6 * step) // max(total - 1, 1) + (1 if step == total // 2 else 0))
+    themes, notes = THEMES[step % len(THEMES)]
+    content = {
+        "presenting_symptoms": "Chronic low back pain, worse when sitting at work; tension in neck and shoulders.",
+        "symptom_locations": ["back", "neck_shoulders"],
+        "pain_now": pain_now,
+        "pain_worst": min(10, pain_now + 2),
+        "change_since_last": "better" if step else "same",
+        "emotional_themes": themes,
+        "emotional_themes_notes": notes,
+        "personality_pressures": ["perfectionism", "goodism"],
+        "current_stressors": "Deadlines at work; looking after an ageing parent.",
+        "interventions": ["interpretation", "tms_education", "journaling_assignment"],
+        "patient_response": "Recognised the link between the flare and unexpressed anger; curious rather than afraid.",
+        "plan_homework": "Daily journaling on anger and pressure; resume walking 20 minutes a day.",
+        "suicidal_ideation": "none",
+    }
+    if SHIFTS[step % len(SHIFTS)]:
+        content["symptom_shifts"] = SHIFTS[step % len(SHIFTS)]
+    return content
+
+
+INTAKE_CONTENT = {
+    "reason_for_referral": "Referred by primary care for back pain without structural findings.",
+    "presenting_symptoms": "Low back pain for three years, neck tension, recurrent headaches.",
+    "symptom_locations": ["back", "neck_shoulders", "head"],
+    "symptom_history": "Began after a job change; flares around deadlines and family visits.",
+    "pain_now": 8,
+    "pain_worst": 9,
+    "medical_evaluation": "MRI shows age-typical disc changes; physician cleared for activity.",
+    "structural_cause_ruled_out": True,
+    "psychosocial_history": "Eldest of three; caretaker role in the family from an early age.",
+    "personality_pressures": ["perfectionism", "goodism", "self_criticism"],
+    "mental_status": "Alert, oriented, anxious affect, good insight.",
+    "suicidal_ideation": "none",
+    "diagnosis": "F45.41 Pain disorder exclusively related to psychological factors",
+    "recommended_care": "individual_therapy",
+    "treatment_plan": "Weekly psychodynamic therapy; TMS education; daily journaling.",
+}
+
+
+def _seed_notes(out) -> None:
+    progress = NoteTemplate.objects.get(name="Psychodynamic TMS progress note")
+    intake = NoteTemplate.objects.get(name="Intake assessment")
+    patients = Patient.objects.filter(primary_therapist__isnull=False).order_by("email")[:NOTE_PATIENTS]
+    signed = drafts = 0
+    for patient in patients:
+        sessions = list(
+            Appointment.objects.filter(
+                patient=patient,
+                therapist=patient.primary_therapist,
+                status__in=[AppointmentStatus.COMPLETED, AppointmentStatus.CHECKED_IN],
+                end__lt=clock.now(),
+            ).order_by("start")
+        )
+        for step, session in enumerate(sessions):
+            if SessionNote.objects.filter(appointment=session).exists():
+                continue
+            is_last = step == len(sessions) - 1
+            if is_last and patient.pk % 3 == 0:
+                continue  # left unwritten: shows in the therapist's unsigned queue
+            template, content = (
+                (intake, INTAKE_CONTENT) if step == 0 else (progress, _progress_content(step, len(sessions)))
+            )
+            note = note_create(actor=session.therapist, appointment=session, template=template, content=content)
+            if is_last:
+                drafts += 1
+                continue
+            note_sign(actor=session.therapist, note=note)
+            signed += 1
+    out.write(f"Session notes: {signed} signed, {drafts} drafts")
+
+
+def _score_history(patient, sessions) -> int:
+    created = 0
+    total = len(sessions)
+    for step, session in enumerate(sessions):
+        improvement = step / max(total - 1, 1)
+        answers = {
+            PHQ9: [max(0, round(v * (1 - 0.7 * improvement))) for v in [2, 2, 2, 3, 1, 2, 2, 1, 0]],
+            GAD7: [max(0, round(v * (1 - 0.6 * improvement))) for v in [2, 3, 2, 2, 1, 2, 2]],
+            PAIN_NRS: [max(1, round(8 - 5 * improvement))],
+        }
+        submitted_at = session.start - dt.timedelta(hours=14)
+        for instrument, values in answers.items():
+            if instrument is not PAIN_NRS and step % 2:
+                continue  # PHQ-9 and GAD-7 every other session
+            if QuestionnaireResponse.objects.filter(
+                patient=patient, instrument=instrument.code, submitted_at=submitted_at
+            ).exists():
+                continue
+            score = instrument.score(values)
+            QuestionnaireResponse.objects.create(
+                patient=patient,
+                instrument=instrument.code,
+                answers=values,
+                score=score.total,
+                severity=score.severity,
+                flagged=score.flagged,
+                submitted_at=submitted_at,
+            )
+            created += 1
+    return created
+
+
+def _seed_outcomes(out) -> None:
+    patients = Patient.objects.filter(primary_therapist__isnull=False).order_by("email")[:NOTE_PATIENTS]
+    created = 0
+    for patient in patients:
+        sessions = list(
+            Appointment.objects.filter(patient=patient, status=AppointmentStatus.COMPLETED).order_by("start")
+        )
+        created += _score_history(patient, sessions)
+    portal_patient = Patient.objects.filter(email=PORTAL_PATIENT_EMAIL, user__isnull=False).first()
+    pending = 0
+    if portal_patient is not None:
+        if not JournalEntry.objects.filter(patient=portal_patient).exists():
+            journal_entry_create(
+                actor=portal_patient.user,
+                patient=portal_patient,
+                text="Back was bad again after Sunday dinner. When I wrote about my brother's comments "
+                "I noticed how angry I was, and the ache eased a little by bedtime.",
+                share=True,
+            )
+            journal_entry_create(
+                actor=portal_patient.user,
+                patient=portal_patient,
+                text="Things I never say out loud: I am tired of being the reliable one.",
+            )
+        upcoming = (
+            Appointment.objects.filter(
+                patient=portal_patient, status=AppointmentStatus.BOOKED, start__gt=clock.now() + dt.timedelta(hours=2)
+            )
+            .order_by("start")
+            .first()
+        )
+        if upcoming is not None:
+            pending = len(questionnaires_send_for_appointment(appointment=upcoming))
+    out.write(f"Questionnaire scores: {created} recorded; {pending} waiting in the portal for {PORTAL_PATIENT_EMAIL}")
+
+
+def seed(out) -> None:
+    note_templates_ensure()
+    if not Appointment.objects.filter(patient__isnull=False, end__lt=clock.now()).exists():
+        out.write("Session notes: no past sessions to write notes for.")
+        return
+    _seed_notes(out)
+    _seed_outcomes(out)

@@ -1,0 +1,82 @@
+"""Encryption at rest for clinical text (session notes, addenda, process notes, journal entries).
+
+Keys come from settings.CLINIC_ENCRYPTION_KEYS, newest first. New text is always encrypted
+under the newest key; any listed key can decrypt, so a key is retired by adding a new one in
+front, running `manage.py encryption_rotate`, then removing the old one.
+"""
+
+import json
+from functools import lru_cache
+
+from cryptography.fernet import Fernet, InvalidToken, MultiFernet
+from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
+from django.core.signals import setting_changed
+from django.dispatch import receiver
+
+# Session variable the lock triggers accept as "this update only re-encrypts the same text".
+REENCRYPT_SETTING = "clinic.reencrypting"
+
+
+class DecryptionError(Exception):
+    """Stored text could not be decrypted with any configured key. Carries no ciphertext."""
+
+
+@lru_cache(maxsize=1)
+def _fernets() -> tuple[MultiFernet, Fernet]:
+    keys = list(getattr(settings, "CLINIC_ENCRYPTION_KEYS", []) or [])
+    if not keys:
+        raise ImproperlyConfigured("CLINIC_ENCRYPTION_KEYS must list at least one key")
+    try:
+        fernets = [Fernet(key) for key in keys]
+    except (ValueError, TypeError) as exc:
+        raise ImproperlyConfigured("CLINIC_ENCRYPTION_KEYS holds a key that is not a Fernet key") from exc
+    return MultiFernet(fernets), fernets[0]
+
+
+@receiver(setting_changed)
+def _reset_keys(*, setting, **kwargs) -> None:
+    if setting == "CLINIC_ENCRYPTION_KEYS":
+        _fernets.cache_clear()
+
+
+def encrypt_text(plaintext: str) -> str:
+    multi, _newest = _fernets()
+    return multi.encrypt(plaintext.encode("utf-8")).decode("ascii")
+
+
+def decrypt_text(token: str) -> str:
+    if not token:
+        return ""
+    multi, _newest = _fernets()
+    try:
+        return multi.decrypt(token.encode("ascii")).decode("utf-8")
+    except InvalidToken:
+        raise DecryptionError("Stored text cannot be decrypted with the configured keys") from None
+
+
+def encrypt_json(value) -> str:
+    return encrypt_text(json.dumps(value, ensure_ascii=False, sort_keys=True))
+
+
+def decrypt_json(token: str):
+    text = decrypt_text(token)
+    return json.loads(text) if text else {}
+
+
+def is_under_newest_key(token: str) -> bool:
+    _multi, newest = _fernets()
+    try:
+        newest.decrypt(token.encode("ascii"))
+    except InvalidToken:
+        return False
+    return True
+
+
+def rotate_token(token: str) -> str:
+    """The same plaintext, re-encrypted under the newest key."""
+    multi, _newest = _fernets()
+    try:
+        return multi.rotate(token.encode("ascii")).decode("ascii")
+    except InvalidToken:
+        raise DecryptionError("Stored text cannot be decrypted with the configured keys") from None

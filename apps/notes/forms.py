@@ -1,0 +1,20 @@
+from django import forms
+
+from .models import NoteTemplate
+
+
+class StartNoteForm(forms.Form):
+    template = forms.ModelChoiceField(queryset=NoteTemplate.objects.filter(is_active=True), empty_label=None)
+
+
+class AddendumForm(forms.Form):
+    text = forms.CharField(label="Addendum", widget=forms.Textarea(attrs={"rows": 4}), max_length=20000)
+
+
+class ProcessNoteForm(forms.Form):
+    text = forms.CharField(
+        label="Process note",
+        widget=forms.Textarea(attrs={"rows": 12}),
+        max_length=20000,
+        help_text="Private to you: never part of the record, never shared, never exported.",
+    )

@@ -1,0 +1,254 @@
+import pghistory
+import pgtrigger
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import Q
+
+from apps.core.models import TimeStampedModel
+
+from .content import TemplateDefinitionError, template_fields_check
+from .encryption import REENCRYPT_SETTING
+
+
+class TemplateKind(models.TextChoices):
+    INTAKE = "intake", "Intake"
+    PROGRESS = "progress", "Progress"
+
+
+class NoteTemplate(TimeStampedModel):
+    """A note form defined as data (ordered field definitions, see content.py), so a clinic can
+    add one without a deploy. A template in use keeps its fields; publish a new one instead."""
+
+    name = models.CharField(max_length=120, unique=True)
+    kind = models.CharField(max_length=20, choices=TemplateKind.choices)
+    description = models.CharField(max_length=300, blank=True)
+    fields = models.JSONField(help_text="Ordered field definitions; see the README for the format.")
+    is_active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["kind", "name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def clean(self) -> None:
+        try:
+            template_fields_check(self.fields)
+        except TemplateDefinitionError as exc:
+            raise ValidationError({"fields": str(exc)}) from None
+        if self.pk and self.notes.exists():
+            stored = NoteTemplate.objects.filter(pk=self.pk).values_list("fields", flat=True).first()
+            if stored != self.fields:
+                raise ValidationError(
+                    {"fields": "Notes already use this template; publish a new template instead of changing it."}
+                )
+
+
+class NoteStatus(models.TextChoices):
+    DRAFT = "draft", "Draft"
+    SIGNED = "signed", "Signed"
+
+
+def _reencrypt_only(column: str) -> str:
+    """SQL: true when the update changes `column` outside a key rotation."""
+    rotating = f"coalesce(current_setting('{REENCRYPT_SETTING}', true), '') = 'on'"
+    return f"(NEW.{column} IS DISTINCT FROM OLD.{column} AND NOT {rotating})"
+
+
+# A signed note's content, template, appointment, author and signature never change. The only
+# later writes allowed: the supervisor's co-signature (once) and re-encryption of the same text
+# under a newer key (the rotation command sets the session variable).
+SIGNED_NOTE_LOCK = f"""
+IF OLD.status = 'signed' THEN
+    IF NEW.status IS DISTINCT FROM OLD.status
+       OR NEW.template_id IS DISTINCT FROM OLD.template_id
+       OR NEW.appointment_id IS DISTINCT FROM OLD.appointment_id
+       OR NEW.patient_id IS DISTINCT FROM OLD.patient_id
+       OR NEW.author_id IS DISTINCT FROM OLD.author_id
+       OR NEW.pain_now IS DISTINCT FROM OLD.pain_now
+       OR NEW.pain_worst IS DISTINCT FROM OLD.pain_worst
+       OR NEW.signed_at IS DISTINCT FROM OLD.signed_at
+       OR NEW.signed_by_id IS DISTINCT FROM OLD.signed_by_id
+       OR NEW.cosign_required IS DISTINCT FROM OLD.cosign_required
+       OR NEW.cosigner_id IS DISTINCT FROM OLD.cosigner_id
+       OR (OLD.cosigned_at IS NOT NULL AND (NEW.cosigned_at IS DISTINCT FROM OLD.cosigned_at
+                                            OR NEW.cosigned_by_id IS DISTINCT FROM OLD.cosigned_by_id))
+       OR {_reencrypt_only("content_encrypted")} THEN
+        RAISE EXCEPTION 'session note % is signed and cannot change', OLD.id USING ERRCODE = '23000';
+    END IF;
+END IF;
+RETURN NEW;
+"""
+
+IMMUTABLE_ROW_LOCK = """
+IF TG_OP = 'DELETE' THEN
+    RAISE EXCEPTION '% rows cannot be deleted', TG_TABLE_NAME USING ERRCODE = '23000';
+END IF;
+IF NEW.id IS DISTINCT FROM OLD.id
+   OR NEW.{fk} IS DISTINCT FROM OLD.{fk}
+   OR NEW.author_id IS DISTINCT FROM OLD.author_id
+   OR NEW.created_at IS DISTINCT FROM OLD.created_at
+   OR {reencrypt} THEN
+    RAISE EXCEPTION '% rows cannot change', TG_TABLE_NAME USING ERRCODE = '23000';
+END IF;
+RETURN NEW;
+"""
+
+
+@pghistory.track(exclude=["content_encrypted", "updated_at"])
+class SessionNote(TimeStampedModel):
+    """The clinical record of one appointment: template answers, encrypted at rest.
+
+    draft -> signed. Once signed, the database refuses changes (trigger `signed_note_locked`);
+    corrections are Addendum rows. A pre-licensed author's signed note is final only after
+    the supervisor named at signing co-signs it.
+    """
+
+    appointment = models.OneToOneField("scheduling.Appointment", on_delete=models.PROTECT, related_name="session_note")
+    patient = models.ForeignKey("patients.Patient", on_delete=models.PROTECT, related_name="session_notes")
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="authored_notes")
+    template = models.ForeignKey(NoteTemplate, on_delete=models.PROTECT, related_name="notes")
+    content_encrypted = models.TextField(editable=False, help_text="Fernet token of the JSON answers.")
+    # Copied from the answers when saved so pain can be charted without decrypting every note.
+    pain_now = models.PositiveSmallIntegerField(null=True, blank=True, editable=False)
+    pain_worst = models.PositiveSmallIntegerField(null=True, blank=True, editable=False)
+    status = models.CharField(max_length=10, choices=NoteStatus.choices, default=NoteStatus.DRAFT)
+    signed_at = models.DateTimeField(null=True, blank=True)
+    signed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    cosign_required = models.BooleanField(default=False)
+    cosigner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="notes_to_cosign",
+        help_text="The supervisor who must co-sign, fixed when the note is signed.",
+    )
+    cosigned_at = models.DateTimeField(null=True, blank=True)
+    cosigned_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-appointment__start"]
+        indexes = [
+            models.Index(fields=["patient", "status"]),
+            models.Index(fields=["author", "status"]),
+            models.Index(
+                fields=["cosigner"],
+                condition=Q(cosign_required=True, cosigned_at__isnull=True),
+                name="note_awaiting_cosign_idx",
+            ),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status="draft", signed_at__isnull=True, signed_by__isnull=True)
+                | Q(status="signed", signed_at__isnull=False, signed_by__isnull=False),
+                name="note_signature_matches_status",
+            ),
+            models.CheckConstraint(
+                condition=Q(cosign_required=False, cosigner__isnull=True, cosigned_at__isnull=True)
+                | Q(cosign_required=True, status="signed", cosigner__isnull=False),
+                name="note_cosign_needs_signed_note_and_cosigner",
+            ),
+            models.CheckConstraint(
+                condition=Q(cosigned_at__isnull=True, cosigned_by__isnull=True)
+                | Q(cosigned_at__isnull=False, cosigned_by__isnull=False),
+                name="note_cosignature_complete",
+            ),
+            models.CheckConstraint(
+                condition=Q(pain_now__isnull=True) | Q(pain_now__lte=10), name="note_pain_now_0_to_10"
+            ),
+            models.CheckConstraint(
+                condition=Q(pain_worst__isnull=True) | Q(pain_worst__lte=10), name="note_pain_worst_0_to_10"
+            ),
+        ]
+        triggers = [
+            pgtrigger.Trigger(
+                name="signed_note_locked",
+                operation=pgtrigger.Update,
+                when=pgtrigger.Before,
+                func=SIGNED_NOTE_LOCK,
+            ),
+            pgtrigger.Trigger(
+                name="signed_note_not_deleted",
+                operation=pgtrigger.Delete,
+                when=pgtrigger.Before,
+                condition=pgtrigger.Q(old__status="signed"),
+                func="RAISE EXCEPTION 'signed session note % cannot be deleted', OLD.id USING ERRCODE = '23000';",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Session note {self.pk} ({self.get_status_display()})"
+
+    @property
+    def is_final(self) -> bool:
+        return self.status == NoteStatus.SIGNED and (not self.cosign_required or self.cosigned_at is not None)
+
+    @property
+    def awaiting_cosign(self) -> bool:
+        return self.status == NoteStatus.SIGNED and self.cosign_required and self.cosigned_at is None
+
+    @property
+    def state_label(self) -> str:
+        if self.status == NoteStatus.DRAFT:
+            return "Draft"
+        return "Awaiting co-signature" if self.awaiting_cosign else "Signed"
+
+
+class Addendum(models.Model):
+    """A later correction or addition to a signed note. Immutable: the database refuses updates
+    and deletes (except re-encrypting the same text under a newer key)."""
+
+    note = models.ForeignKey(SessionNote, on_delete=models.PROTECT, related_name="addenda")
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    content_encrypted = models.TextField(editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        verbose_name_plural = "addenda"
+        triggers = [
+            pgtrigger.Trigger(
+                name="addendum_immutable",
+                operation=pgtrigger.Update | pgtrigger.Delete,
+                when=pgtrigger.Before,
+                func=IMMUTABLE_ROW_LOCK.format(fk="note_id", reencrypt=_reencrypt_only("content_encrypted")),
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"Addendum {self.pk} to note {self.note_id}"
+
+
+class PsychotherapyNote(TimeStampedModel):
+    """The therapist's private process notes, kept apart from the record.
+
+    Only the author can ever read them: not other therapists, not admins, not the patient,
+    not exports, and not the Django admin (the model is not registered there).
+    """
+
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    patient = models.ForeignKey("patients.Patient", on_delete=models.PROTECT, related_name="+")
+    appointment = models.ForeignKey(
+        "scheduling.Appointment", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    content_encrypted = models.TextField(editable=False)
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["author", "patient"])]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["author", "appointment"],
+                condition=Q(appointment__isnull=False),
+                name="one_process_note_per_author_and_appointment",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"Process note {self.pk}"

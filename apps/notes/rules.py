@@ -1,0 +1,62 @@
+"""Who may read and write session notes. Front desk, billing, admins and patients never read note
+content; process notes are the author's alone."""
+
+import rules
+
+from apps.accounts.rules import is_admin, is_therapist
+from apps.patients.rules import is_treating_therapist
+
+
+@rules.predicate
+def is_note_author(user, note) -> bool:
+    return note is not None and user.is_authenticated and note.author_id == user.id
+
+
+@rules.predicate
+def is_note_cosigner(user, note) -> bool:
+    return note is not None and user.is_authenticated and note.cosigner_id == user.id
+
+
+@rules.predicate
+def is_signed(user, note) -> bool:
+    return note is not None and note.status == "signed"
+
+
+@rules.predicate
+def treats_note_patient(user, note) -> bool:
+    return note is not None and is_treating_therapist(user, note.patient)
+
+
+@rules.predicate
+def is_appointment_therapist(user, appointment) -> bool:
+    return appointment is not None and is_therapist(user) and appointment.therapist_id == user.id
+
+
+# Drafts stay with their author; a signed note is part of the record for the patient's
+# treating therapists, and the supervisor who must co-sign reads it to do so.
+view_note = is_note_author | is_note_cosigner | (is_signed & treats_note_patient)
+
+rules.add_perm("notes.view_note", view_note)
+rules.add_perm("notes.list_notes", is_therapist)
+rules.add_perm("notes.add_note", is_appointment_therapist)
+rules.add_perm("notes.change_note", is_note_author)
+rules.add_perm("notes.sign_note", is_note_author)
+rules.add_perm("notes.cosign_note", is_note_cosigner)
+rules.add_perm("notes.add_addendum", is_signed & (is_note_author | is_note_cosigner))
+rules.add_perm("notes.view_process_note", is_note_author)
+rules.add_perm("notes.view_templates", is_therapist | is_admin)
+rules.add_perm("notes.view_clinical_chart", is_treating_therapist)
+rules.add_perm("notes.export_records", is_admin | is_treating_therapist)
+rules.add_perm("notes.view_unsigned_queue", is_therapist)
+
+
+def can(user, perm: str, obj=None) -> bool:
+    """Ask this module's rules directly. Unlike user.has_perm, a superuser gets no free pass:
+    a Django superuser is still no therapist, so note text stays closed to them."""
+    return rules.has_perm(perm, user, obj)
+
+
+# The same predicates as template rules, for {% test_rule %} (which, unlike {% has_perm %}, does not
+# consult the auth backends and so never waves a superuser through).
+rules.add_rule("notes.view_clinical_chart", is_treating_therapist)
+rules.add_rule("notes.export_records", is_admin | is_treating_therapist)

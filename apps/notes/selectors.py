@@ -1,0 +1,212 @@
+"""Reads of notes. Lists carry no note text; every read of note text goes through a function
+here that checks the rule and writes one access-log row, allowed or denied."""
+
+import datetime as dt
+from dataclasses import dataclass
+
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
+
+from apps.accounts.roles import Role
+from apps.audit.services import access_log_write
+from apps.core import clock
+from apps.core.errors import NotFound, PermissionDenied
+from apps.patients.models import Patient
+from apps.scheduling.models import Appointment, AppointmentStatus
+from apps.scheduling.selectors import treating_patients_q
+
+from .encryption import decrypt_json, decrypt_text
+from .models import Addendum, NoteStatus, NoteTemplate, PsychotherapyNote, SessionNote
+from .rules import can
+
+# A session's note is overdue once it is still unsigned this long after the session.
+UNSIGNED_GRACE = dt.timedelta(hours=72)
+# Sessions that happened (or were scheduled to) and so need a note.
+NOTE_NEEDED_STATUSES = [AppointmentStatus.BOOKED, AppointmentStatus.CHECKED_IN, AppointmentStatus.COMPLETED]
+
+
+@dataclass(frozen=True)
+class OpenedNote:
+    note: SessionNote
+    content: dict
+    addenda: list[tuple[Addendum, str]]
+
+
+def templates_active() -> QuerySet[NoteTemplate]:
+    return NoteTemplate.objects.filter(is_active=True)
+
+
+def _note_list_base() -> QuerySet[SessionNote]:
+    return (
+        SessionNote.objects.defer("content_encrypted")
+        .select_related("appointment", "patient", "author", "template", "cosigner")
+        .annotate(addenda_count=Count("addenda"))
+    )
+
+
+def notes_visible_to(*, user) -> QuerySet[SessionNote]:
+    """Note metadata (never text) the user may see: their own notes, notes they must co-sign,
+    and signed notes of patients they treat."""
+    qs = _note_list_base()
+    if not user.is_authenticated or not user.has_role(Role.THERAPIST):
+        return qs.none()
+    treated = Patient.objects.filter(treating_patients_q(therapist=user)).values("pk")
+    return qs.filter(Q(author=user) | Q(cosigner=user) | Q(status=NoteStatus.SIGNED, patient__in=treated))
+
+
+def _log(user, action: str, subject, *, patient_id: int | None, allowed: bool = True, detail=None) -> None:
+    access_log_write(actor=user, action=action, subject=subject, patient_id=patient_id, allowed=allowed, detail=detail)
+
+
+def note_get_for(*, user, note_id, perm: str = "notes.view_note", action: str = "note_view") -> SessionNote:
+    """The note if the user holds `perm` on it; a denied attempt is logged and answers like a missing note."""
+    note = (
+        SessionNote.objects.select_related("appointment", "patient", "author", "template", "cosigner", "signed_by")
+        .filter(pk=note_id)
+        .first()
+    )
+    if note is None:
+        raise NotFound("No such note.")
+    if not can(user, perm, note):
+        _log(user, action, note, patient_id=note.patient_id, allowed=False)
+        raise NotFound("No such note.")
+    return note
+
+
+def note_get_for_action(*, user, note_id, perm: str, action: str) -> SessionNote:
+    """The note for an action: NotFound (logged) if the user may not see it, PermissionDenied (logged) if they may
+    see it but not do this."""
+    note = note_get_for(user=user, note_id=note_id, action=action)
+    if not can(user, perm, note):
+        _log(user, action, note, patient_id=note.patient_id, allowed=False)
+        raise PermissionDenied("You may not do that with this note.")
+    return note
+
+
+def note_open(*, user, note_id, action: str = "note_view") -> OpenedNote:
+    """Decrypt a note and its addenda for someone allowed to read it; one access-log row per read."""
+    note = note_get_for(user=user, note_id=note_id, action=action)
+    return note_read(user=user, note=note, action=action)
+
+
+def note_read(*, user, note: SessionNote, action: str = "note_view") -> OpenedNote:
+    """Decrypt an already permission-checked note; writes the access-log row."""
+    addenda = list(note.addenda.select_related("author"))
+    _log(user, action, note, patient_id=note.patient_id)
+    return OpenedNote(
+        note=note,
+        content=decrypt_json(note.content_encrypted),
+        addenda=[(addendum, decrypt_text(addendum.content_encrypted)) for addendum in addenda],
+    )
+
+
+def sessions_needing_notes(*, therapist) -> QuerySet[Appointment]:
+    """The therapist's individual sessions that have started and have no signed note yet, oldest first."""
+    signed = SessionNote.objects.filter(appointment_id=OuterRef("pk"), status=NoteStatus.SIGNED)
+    return (
+        Appointment.objects.filter(
+            therapist=therapist,
+            patient__isnull=False,
+            status__in=NOTE_NEEDED_STATUSES,
+            start__lte=clock.now(),
+        )
+        .exclude(Exists(signed))
+        .select_related("patient", "service_type", "session_note")
+        .order_by("start")
+    )
+
+
+def overdue_counts_by_therapist() -> QuerySet:
+    """(therapist id, number of sessions with a note still unsigned 72 hours after the session)."""
+    signed = SessionNote.objects.filter(appointment_id=OuterRef("pk"), status=NoteStatus.SIGNED)
+    return (
+        Appointment.objects.filter(
+            patient__isnull=False, status__in=NOTE_NEEDED_STATUSES, end__lte=clock.now() - UNSIGNED_GRACE
+        )
+        .exclude(Exists(signed))
+        .values("therapist")
+        .annotate(count=Count("pk"))
+        .order_by("therapist")
+    )
+
+
+def is_overdue(appointment: Appointment) -> bool:
+    return appointment.end + UNSIGNED_GRACE <= clock.now()
+
+
+def notes_awaiting_cosign(*, supervisor) -> QuerySet[SessionNote]:
+    return _note_list_base().filter(cosigner=supervisor, cosign_required=True, cosigned_at__isnull=True)
+
+
+def process_notes_of(*, author) -> QuerySet[PsychotherapyNote]:
+    """Only ever the author's own process notes; there is no selector that reads anyone else's."""
+    return PsychotherapyNote.objects.filter(author=author).defer("content_encrypted").select_related("patient")
+
+
+def process_note_get_own(*, user, process_note_id, action: str = "process_note_view") -> PsychotherapyNote:
+    """The user's own process note; anyone else's answers like a missing one, and the attempt is logged."""
+    note = PsychotherapyNote.objects.filter(pk=process_note_id).first()
+    if note is None:
+        raise NotFound("No such process note.")
+    if not can(user, "notes.view_process_note", note):
+        _log(user, action, note, patient_id=note.patient_id, allowed=False)
+        raise NotFound("No such process note.")
+    return note
+
+
+def process_note_open(*, user, process_note_id) -> tuple[PsychotherapyNote, str]:
+    note = process_note_get_own(user=user, process_note_id=process_note_id)
+    _log(user, "process_note_view", note, patient_id=note.patient_id)
+    return note, decrypt_text(note.content_encrypted)
+
+
+def process_note_for_appointment(*, user, appointment) -> tuple[PsychotherapyNote | None, str]:
+    """The user's own process note for a session, decrypted (logged) if there is one."""
+    note = PsychotherapyNote.objects.filter(author=user, appointment=appointment).first()
+    if note is None:
+        return None, ""
+    _log(user, "process_note_view", note, patient_id=note.patient_id)
+    return note, decrypt_text(note.content_encrypted)
+
+
+def patient_sessions_with_notes(*, user, patient) -> QuerySet[Appointment]:
+    """A patient's sessions that have started, newest first, each with the note the user may see (if any)."""
+    visible = notes_visible_to(user=user).filter(patient=patient)
+    return (
+        Appointment.objects.filter(patient=patient, start__lte=clock.now())
+        .select_related("service_type", "therapist")
+        .prefetch_related(Prefetch("session_note", queryset=visible, to_attr="visible_note"))
+        .order_by("-start")
+    )
+
+
+def next_session(*, patient) -> Appointment | None:
+    return (
+        Appointment.objects.filter(patient=patient, start__gt=clock.now(), status=AppointmentStatus.BOOKED)
+        .select_related("therapist", "service_type")
+        .order_by("start")
+        .first()
+    )
+
+
+def notes_for_export(*, patient) -> QuerySet[SessionNote]:
+    """Signed notes of a patient with their addenda, oldest first, for a records request."""
+    return (
+        SessionNote.objects.filter(patient=patient, status=NoteStatus.SIGNED)
+        .select_related("appointment__service_type", "author", "template", "signed_by", "cosigned_by")
+        .prefetch_related(Prefetch("addenda", queryset=Addendum.objects.select_related("author")))
+        .order_by("appointment__start")
+    )
+
+
+def pain_series(*, patient) -> list[dict]:
+    """Pain intensity from the patient's notes over time (stored beside the encrypted text)."""
+    rows = (
+        SessionNote.objects.filter(patient=patient)
+        .exclude(pain_now__isnull=True, pain_worst__isnull=True)
+        .order_by("appointment__start")
+        .values("appointment__start", "pain_now", "pain_worst")
+    )
+    return [
+        {"at": row["appointment__start"].isoformat(), "now": row["pain_now"], "worst": row["pain_worst"]}
+        for row in rows
+    ]

@@ -1,0 +1,229 @@
+"""Every write to notes. The row lock is taken before any status check so an autosave, a
+signature and a co-signature on the same note run one after another, never interleaved."""
+
+from importlib import import_module
+
+from django.apps import apps as django_apps
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.urls import reverse
+
+from apps.accounts.models import User
+from apps.core import clock
+from apps.core.errors import Conflict, InvalidTransition, NotFound, PermissionDenied, Unprocessable
+from apps.notifications.models import Channel
+from apps.notifications.services import message_enqueue
+from apps.scheduling.models import Appointment, AppointmentStatus
+from apps.scheduling.services import appointment_complete
+
+from .content import MAX_LENGTH, content_clean
+from .encryption import decrypt_json, encrypt_json, encrypt_text
+from .models import Addendum, NoteStatus, NoteTemplate, PsychotherapyNote, SessionNote
+from .rules import can
+from .selectors import overdue_counts_by_therapist
+
+WRITABLE_APPOINTMENT_STATUSES = {AppointmentStatus.BOOKED, AppointmentStatus.CHECKED_IN, AppointmentStatus.COMPLETED}
+
+
+SHIPPED_TEMPLATES_MIGRATION = "apps.notes.migrations.0002_seed_note_templates"
+
+
+def note_templates_ensure() -> None:
+    """Make sure the shipped templates exist (the rows data migration 0002 writes), for seeders and
+    test setups that run after the migration's rows were flushed. Existing rows are left as they are."""
+    migration = import_module(SHIPPED_TEMPLATES_MIGRATION)
+    names = [name for name, *_rest in migration.TEMPLATES]
+    if NoteTemplate.objects.filter(name__in=names).count() < len(names):
+        migration.seed(django_apps, None)
+
+
+def _require(actor, perm: str, obj) -> None:
+    if not can(actor, perm, obj):
+        raise PermissionDenied("You may not do that with this note.")
+
+
+def _set_content(note: SessionNote, content: dict) -> None:
+    note.content_encrypted = encrypt_json(content)
+    note.pain_now = content.get("pain_now")
+    note.pain_worst = content.get("pain_worst")
+
+
+def _locked(note: SessionNote) -> SessionNote:
+    locked = SessionNote.objects.select_for_update(of=("self",)).filter(pk=note.pk).select_related("template").first()
+    if locked is None:
+        raise NotFound("No such note.")
+    return locked
+
+
+@transaction.atomic
+def note_create(*, actor, appointment, template: NoteTemplate, content: dict) -> SessionNote:
+    """Start the note for one session (one note per appointment, written by its therapist)."""
+    _require(actor, "notes.add_note", appointment)
+    if appointment.patient_id is None:
+        raise Unprocessable("Group meetings have no individual session note.")
+    if appointment.status not in WRITABLE_APPOINTMENT_STATUSES:
+        raise InvalidTransition(f"A {appointment.get_status_display().lower()} session has no note.")
+    if not template.is_active:
+        raise Unprocessable("This template is retired.", fields={"template": ["Choose an active template."]})
+    cleaned = content_clean(fields=template.fields, content=content, complete=False)
+    note = SessionNote(appointment=appointment, patient_id=appointment.patient_id, author=actor, template=template)
+    _set_content(note, cleaned)
+    try:
+        with transaction.atomic():
+            note.save()
+    except IntegrityError:
+        raise Conflict("This session already has a note.") from None
+    return note
+
+
+@transaction.atomic
+def note_update_draft(*, actor, note: SessionNote, content: dict, template: NoteTemplate | None = None) -> SessionNote:
+    """Replace a draft's answers (autosave and explicit saves). Signed notes refuse; use an addendum."""
+    note = _locked(note)
+    _require(actor, "notes.change_note", note)
+    if note.status != NoteStatus.DRAFT:
+        raise InvalidTransition("This note is signed and can no longer change. Add an addendum instead.")
+    if template is not None and template.pk != note.template_id:
+        if not template.is_active:
+            raise Unprocessable("This template is retired.", fields={"template": ["Choose an active template."]})
+        note.template = template
+    cleaned = content_clean(fields=note.template.fields, content=content, complete=False)
+    _set_content(note, cleaned)
+    note.save()
+    return note
+
+
+@transaction.atomic
+def note_sign(*, actor, note: SessionNote) -> SessionNote:
+    """Make a complete draft final; from here on the database refuses content changes.
+
+    A pre-licensed author's note also needs their supervisor's co-signature, recorded now so a
+    later change of supervisor does not move the note. A past session still booked or checked in
+    is marked completed.
+    """
+    # Appointment before note: the same order the scheduling services lock in when completing.
+    appointment = Appointment.objects.select_for_update().filter(pk=note.appointment_id).first()
+    note = _locked(note)
+    _require(actor, "notes.sign_note", note)
+    if note.status != NoteStatus.DRAFT:
+        raise InvalidTransition("This note is already signed.")
+    now = clock.now()
+    if appointment.start > now:
+        raise InvalidTransition("A note can be signed once the session has started.")
+    content_clean(fields=note.template.fields, content=decrypt_json(note.content_encrypted), complete=True)
+    profile = getattr(actor, "therapist_profile", None)
+    if profile is not None and profile.is_prelicensed:
+        note.cosign_required = True
+        note.cosigner = profile.supervisor
+    note.status = NoteStatus.SIGNED
+    note.signed_at = now
+    note.signed_by = actor
+    note.save()
+    _complete_session(appointment=appointment, actor=actor)
+    return note
+
+
+def _complete_session(*, appointment, actor) -> None:
+    if appointment.status in {AppointmentStatus.BOOKED, AppointmentStatus.CHECKED_IN}:
+        appointment_complete(appointment=appointment, actor=actor)
+
+
+@transaction.atomic
+def note_cosign(*, actor, note: SessionNote) -> SessionNote:
+    """The supervisor's co-signature makes a pre-licensed therapist's signed note final."""
+    note = _locked(note)
+    _require(actor, "notes.cosign_note", note)
+    if not note.awaiting_cosign:
+        raise InvalidTransition("This note is not waiting for a co-signature.")
+    note.cosigned_at = clock.now()
+    note.cosigned_by = actor
+    note.save(update_fields=["cosigned_at", "cosigned_by", "updated_at"])
+    return note
+
+
+@transaction.atomic
+def addendum_add(*, actor, note: SessionNote, text: str) -> Addendum:
+    """Append a correction to a signed note. Addenda are immutable rows."""
+    note = _locked(note)
+    _require(actor, "notes.add_addendum", note)
+    text = (text or "").strip()
+    if not text:
+        raise Unprocessable("Write the addendum text.", fields={"text": ["This field is required."]})
+    if len(text) > MAX_LENGTH["longtext"]:
+        raise Unprocessable("The addendum is too long.", fields={"text": ["Keep this under 20000 characters."]})
+    return Addendum.objects.create(note=note, author=actor, content_encrypted=encrypt_text(text))
+
+
+def _process_note_text(text: str) -> str:
+    text = (text or "").strip()
+    if not text:
+        raise Unprocessable("Write something, or delete the note.", fields={"text": ["This field is required."]})
+    if len(text) > MAX_LENGTH["longtext"]:
+        raise Unprocessable("The process note is too long.", fields={"text": ["Keep this under 20000 characters."]})
+    return text
+
+
+@transaction.atomic
+def process_note_create(*, actor, patient, text: str, appointment=None) -> PsychotherapyNote:
+    """A therapist's private process note about a patient they treat (optionally for one session)."""
+    if not can(actor, "notes.view_clinical_chart", patient):
+        raise NotFound("No such patient.")
+    if appointment is not None and (appointment.patient_id != patient.pk or appointment.therapist_id != actor.pk):
+        raise Unprocessable("That session is not yours with this patient.", fields={"appointment": ["Not yours."]})
+    note = PsychotherapyNote(author=actor, patient=patient, appointment=appointment)
+    note.content_encrypted = encrypt_text(_process_note_text(text))
+    try:
+        with transaction.atomic():
+            note.save()
+    except IntegrityError:
+        raise Conflict("You already have a process note for this session.") from None
+    return note
+
+
+def _own_process_note(actor, process_note: PsychotherapyNote) -> PsychotherapyNote:
+    note = PsychotherapyNote.objects.select_for_update().filter(pk=process_note.pk).first()
+    # Someone else's process note answers exactly like a missing one.
+    if note is None or note.author_id != actor.pk:
+        raise NotFound("No such process note.")
+    return note
+
+
+@transaction.atomic
+def process_note_update(*, actor, process_note: PsychotherapyNote, text: str) -> PsychotherapyNote:
+    note = _own_process_note(actor, process_note)
+    note.content_encrypted = encrypt_text(_process_note_text(text))
+    note.save(update_fields=["content_encrypted", "updated_at"])
+    return note
+
+
+@transaction.atomic
+def process_note_delete(*, actor, process_note: PsychotherapyNote) -> None:
+    _own_process_note(actor, process_note).delete()
+
+
+@transaction.atomic
+def unsigned_notes_digest_queue(*, on) -> int:
+    """Queue one email per therapist with overdue unsigned notes for the local date `on`.
+
+    The message carries a count and a link only: never note text or patient names.
+    """
+    counts = {row["therapist"]: row["count"] for row in overdue_counts_by_therapist()}
+    queued = 0
+    for therapist in User.objects.filter(pk__in=counts, is_active=True).order_by("pk"):
+        message = message_enqueue(
+            channel=Channel.EMAIL,
+            to_address=therapist.email,
+            purpose="unsigned_notes_digest",
+            template="unsigned_notes_digest",
+            subject=therapist,
+            send_at=clock.now(),
+            dedupe_key=f"user:{therapist.pk}:unsigned_notes_digest:{on.isoformat()}",
+            recipient_user=therapist,
+            context={
+                "therapist_first_name": therapist.first_name,
+                "count": counts[therapist.pk],
+                "queue_url": settings.SITE_URL.rstrip("/") + reverse("notes:unsigned"),
+            },
+        )
+        queued += message is not None
+    return queued

@@ -1,0 +1,205 @@
+"""Note pages for therapists: the unsigned queue, the note editor (htmx autosave), signing,
+co-signing, addenda and the author's private process note for a session."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from apps.core import clock, errors
+from apps.core.errors import ApplicationError, NotFound
+from apps.core.views import call_with_messages
+from apps.scheduling.models import Appointment
+
+from . import selectors, services
+from .content import content_from_form
+from .editor import field_rows
+from .forms import AddendumForm, ProcessNoteForm, StartNoteForm
+from .models import NoteStatus
+from .rules import can
+
+
+def _note_for(request, pk, *, perm: str, action: str):
+    try:
+        return selectors.note_get_for_action(user=request.user, note_id=pk, perm=perm, action=action)
+    except NotFound as exc:
+        raise Http404(exc.message) from exc
+    except errors.PermissionDenied as exc:
+        raise PermissionDenied(exc.message) from exc
+
+
+def _own_session(request, appointment_id) -> Appointment:
+    appointment = Appointment.objects.select_related("patient", "service_type").filter(pk=appointment_id).first()
+    if appointment is None or appointment.patient_id is None or appointment.therapist_id != request.user.pk:
+        raise Http404("No such session of yours.")
+    return appointment
+
+
+@login_required
+@require_GET
+def unsigned_queue(request):
+    if not can(request.user, "notes.view_unsigned_queue"):
+        raise PermissionDenied
+    sessions = list(selectors.sessions_needing_notes(therapist=request.user))
+    rows = [
+        {"appointment": a, "note": getattr(a, "session_note", None), "overdue": selectors.is_overdue(a)}
+        for a in sessions
+    ]
+    context = {
+        "rows": rows,
+        "overdue_count": sum(row["overdue"] for row in rows),
+        "to_cosign": selectors.notes_awaiting_cosign(supervisor=request.user),
+    }
+    return render(request, "notes/unsigned.html", context)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def session_note(request, appointment_id):
+    """Open the session's note, or start one from a template."""
+    appointment = Appointment.objects.filter(pk=appointment_id).select_related("patient", "service_type").first()
+    if appointment is None:
+        raise Http404("No such session.")
+    existing = selectors.notes_visible_to(user=request.user).filter(appointment=appointment).first()
+    if existing is not None:
+        return redirect("notes:detail", pk=existing.pk)
+    appointment = _own_session(request, appointment_id)
+    form = StartNoteForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            note = services.note_create(
+                actor=request.user, appointment=appointment, template=form.cleaned_data["template"], content={}
+            )
+        except ApplicationError as exc:
+            form.add_error(None, exc.message)
+        else:
+            return redirect("notes:detail", pk=note.pk)
+    return render(request, "notes/start.html", {"form": form, "appointment": appointment})
+
+
+def _editor_context(request, note, *, content: dict, addenda=(), errors=None) -> dict:
+    user = request.user
+    return {
+        "note": note,
+        "appointment": note.appointment,
+        "patient": note.patient,
+        "rows": field_rows(fields=note.template.fields, content=content, errors=errors),
+        "addenda": addenda,
+        "editable": note.status == NoteStatus.DRAFT and can(user, "notes.change_note", note),
+        "can_cosign": note.awaiting_cosign and can(user, "notes.cosign_note", note),
+        "can_add_addendum": can(user, "notes.add_addendum", note),
+        "addendum_form": AddendumForm(),
+        "is_author": note.author_id == user.pk,
+        "can_open_chart": can(user, "notes.view_clinical_chart", note.patient),
+        "session_started": note.appointment.start <= clock.now(),
+    }
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def note_detail(request, pk):
+    """Read a note; its author edits the draft here (POST saves, the Sign button saves and signs)."""
+    if request.method == "GET":
+        try:
+            opened = selectors.note_open(user=request.user, note_id=pk)
+        except NotFound as exc:
+            raise Http404(exc.message) from exc
+        context = _editor_context(request, opened.note, content=opened.content, addenda=opened.addenda)
+        return render(request, "notes/note.html", context)
+    note = _note_for(request, pk, perm="notes.change_note", action="note_update")
+    content = content_from_form(fields=note.template.fields, data=request.POST)
+    try:
+        services.note_update_draft(actor=request.user, note=note, content=content)
+        if "sign" in request.POST:
+            services.note_sign(actor=request.user, note=note)
+    except ApplicationError as exc:
+        messages.error(request, exc.message)
+        context = _editor_context(request, note, content=content, errors=exc.fields)
+        return render(request, "notes/note.html", context, status=422)
+    messages.success(request, "Note signed." if "sign" in request.POST else "Draft saved.")
+    return redirect("notes:detail", pk=note.pk)
+
+
+@login_required
+@require_POST
+def note_autosave(request, pk):
+    """htmx: save the draft as the therapist types; answers with a one-line status."""
+    note = _note_for(request, pk, perm="notes.change_note", action="note_update")
+    content = content_from_form(fields=note.template.fields, data=request.POST)
+    context = {"saved_at": None, "problem": None}
+    try:
+        services.note_update_draft(actor=request.user, note=note, content=content)
+    except ApplicationError as exc:
+        fields = ", ".join(
+            row["field"]["label"]
+            for row in field_rows(fields=note.template.fields, content={}, errors=exc.fields)
+            if row["errors"]
+        )
+        context["problem"] = f"{exc.message} {fields}".strip()
+    else:
+        context["saved_at"] = clock.local_now()
+    return render(request, "notes/_autosave_status.html", context)
+
+
+@login_required
+@require_POST
+def note_cosign(request, pk):
+    note = _note_for(request, pk, perm="notes.cosign_note", action="note_cosign")
+    call_with_messages(request, lambda: services.note_cosign(actor=request.user, note=note), "Note co-signed.")
+    return redirect("notes:detail", pk=note.pk)
+
+
+@login_required
+@require_POST
+def addendum_create(request, pk):
+    note = _note_for(request, pk, perm="notes.add_addendum", action="addendum_add")
+    form = AddendumForm(request.POST)
+    if form.is_valid():
+        call_with_messages(
+            request,
+            lambda: services.addendum_add(actor=request.user, note=note, text=form.cleaned_data["text"]),
+            "Addendum added.",
+        )
+    else:
+        messages.error(request, "Write the addendum text.")
+    return redirect("notes:detail", pk=note.pk)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def process_note(request, appointment_id):
+    """The author's private process note for one of their sessions."""
+    appointment = _own_session(request, appointment_id)
+    existing, text = selectors.process_note_for_appointment(user=request.user, appointment=appointment)
+    form = ProcessNoteForm(request.POST or None, initial={"text": text})
+    if request.method == "POST" and form.is_valid():
+        try:
+            if existing is None:
+                services.process_note_create(
+                    actor=request.user,
+                    patient=appointment.patient,
+                    appointment=appointment,
+                    text=form.cleaned_data["text"],
+                )
+            else:
+                services.process_note_update(actor=request.user, process_note=existing, text=form.cleaned_data["text"])
+        except ApplicationError as exc:
+            form.add_error(None, exc.message)
+        else:
+            messages.success(request, "Process note saved.")
+            return redirect("notes:process_note", appointment_id=appointment.pk)
+    return render(request, "notes/process_note.html", {"form": form, "appointment": appointment, "existing": existing})
+
+
+@login_required
+@require_POST
+def process_note_delete(request, appointment_id):
+    appointment = _own_session(request, appointment_id)
+    existing, _text = selectors.process_note_for_appointment(user=request.user, appointment=appointment)
+    if existing is None:
+        raise Http404("No process note.")
+    services.process_note_delete(actor=request.user, process_note=existing)
+    messages.success(request, "Process note deleted.")
+    return redirect("notes:session", appointment_id=appointment.pk)

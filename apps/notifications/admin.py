@@ -1,0 +1,20 @@
+from django.contrib import admin
+
+from .models import AppointmentConfirmation, Message
+
+
+@admin.register(Message)
+class MessageAdmin(admin.ModelAdmin):
+    list_display = ["id", "purpose", "channel", "status", "send_at", "sent_at", "attempts"]
+    list_filter = ["status", "channel", "purpose"]
+    search_fields = ["dedupe_key", "provider_id"]
+    raw_id_fields = ["patient", "recipient_user"]
+    readonly_fields = ["dedupe_key", "provider_id", "provider_status", "sent_at", "attempts"]
+    # The context holds the patient's signed confirm / cancel links.
+    exclude = ["context"]
+
+
+@admin.register(AppointmentConfirmation)
+class AppointmentConfirmationAdmin(admin.ModelAdmin):
+    list_display = ["appointment", "appointment_start", "source", "created_at"]
+    raw_id_fields = ["appointment"]

@@ -1,0 +1,52 @@
+"""Signed confirm / cancel links in reminders.
+
+A token names the appointment, the action, the start it was issued for and when it stops working (the
+session's start). It is signed with SECRET_KEY, so it cannot be made up or altered; a rescheduled session
+has a different start, so links from older reminders stop working too.
+"""
+
+import datetime as dt
+from dataclasses import dataclass
+
+from django.core import signing
+from django.urls import reverse
+
+from apps.core import clock
+from apps.core.errors import NotFound
+from apps.core.links import absolute_url
+
+SALT = "notifications.appointment-link"
+ACTIONS = frozenset({"confirm", "cancel"})
+
+
+@dataclass(frozen=True)
+class LinkClaim:
+    appointment_id: int
+    action: str
+    start: dt.datetime
+
+
+def appointment_link_token(*, appointment, action: str) -> str:
+    if action not in ACTIONS:
+        raise ValueError(f"Unknown link action {action!r}")
+    payload = {"a": appointment.pk, "x": action, "s": int(appointment.start.timestamp())}
+    return signing.dumps(payload, salt=SALT, compress=True)
+
+
+def appointment_link_url(*, appointment, action: str) -> str:
+    token = appointment_link_token(appointment=appointment, action=action)
+    return absolute_url(reverse(f"notifications:appointment_{action}", args=[token]))
+
+
+def appointment_link_read(*, token: str, action: str) -> LinkClaim:
+    """The claim in a valid, unexpired token for this action; NotFound otherwise (forged, altered, old)."""
+    try:
+        payload = signing.loads(token, salt=SALT)
+    except signing.BadSignature as exc:
+        raise NotFound("This link is not valid.") from exc
+    if not isinstance(payload, dict) or payload.get("x") != action:
+        raise NotFound("This link is not valid.")
+    start = dt.datetime.fromtimestamp(int(payload["s"]), tz=dt.UTC)
+    if clock.now() >= start:
+        raise NotFound("This link has expired: the session has already started.")
+    return LinkClaim(appointment_id=int(payload["a"]), action=action, start=start)

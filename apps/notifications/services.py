@@ -1,0 +1,550 @@
+"""The outbox: queueing messages in the caller's transaction, and sending them at most once.
+
+Callers queue messages inside their own transaction, so the rows commit or roll back with the change that
+caused them. Beat runs `dispatch_due` every minute: it claims due rows (SELECT … FOR UPDATE SKIP LOCKED,
+leased) and hands the ids to send tasks, a few per task; each row is locked again, delivered and recorded
+in its own transaction. Retries are rows with a later `send_at`, never long countdowns on the broker.
+"""
+
+import datetime as dt
+import select
+
+from django.conf import settings
+from django.db import DatabaseError, IntegrityError, models, transaction
+from django.db.models import Q
+from django.template import TemplateDoesNotExist, TemplateSyntaxError
+from django.urls import reverse
+from django.utils import timezone
+
+from apps.accounts.models import ClinicSettings
+from apps.audit.services import access_log_write
+from apps.core import clock
+from apps.core.errors import InvalidTransition
+from apps.core.links import absolute_url
+
+from .channels import DeliveryError, Handover, Outgoing, deliver_email, deliver_sms, email_connection
+from .links import appointment_link_url
+from .models import AppointmentConfirmation, Channel, ConfirmationSource, Message, MessageStatus
+from .rendering import message_render
+
+REMINDER_TEMPLATE = "appointment_reminder"
+CANCELLED_TEMPLATE = "appointment_cancelled"
+CANCELLED_STATUSES = frozenset({"cancelled", "late_cancelled"})
+
+
+# -------------------------------------------------------------------------------------------------------------
+# Quiet hours
+
+
+def sms_quiet_hours_shift(at: dt.datetime, clinic: ClinicSettings | None = None) -> dt.datetime:
+    """The first moment at or after `at` outside the clinic's quiet hours (clinic time; 21:00-08:00 by default).
+
+    A text due at night waits for the morning; quiet hours may wrap midnight or not.
+    """
+    clinic = clinic or ClinicSettings.load()
+    start, end = clinic.quiet_hours_start, clinic.quiet_hours_end
+    if start == end:
+        return at
+    local = timezone.localtime(at, clock.clinic_tz())
+    t = local.time()
+    wraps = start > end
+    in_quiet = (t >= start or t < end) if wraps else (start <= t < end)
+    if not in_quiet:
+        return at
+    day = local.date() + dt.timedelta(days=1) if wraps and t >= start else local.date()
+    return clock.local_datetime(day, end)
+
+
+# -------------------------------------------------------------------------------------------------------------
+# Queueing
+
+
+@transaction.atomic
+def message_enqueue(
+    *,
+    channel: str,
+    to_address: str,
+    purpose: str,
+    template: str,
+    subject: models.Model,
+    send_at: dt.datetime,
+    dedupe_key: str,
+    patient=None,
+    recipient_user=None,
+    context: dict | None = None,
+) -> Message | None:
+    """Queue one message in the caller's transaction; None when that key is already queued or sent.
+
+    The dedupe key is unique in the database, so the same message can never be queued twice, even by
+    concurrent callers. A row with the key that was cancelled and never sent comes back to life with the
+    new details (a session moved away and back). Texts due in quiet hours are moved to the morning.
+    `context` follows the convention in `rendering.message_render`: plain JSON values, no clinical text.
+    """
+    if patient is None and recipient_user is None:
+        raise ValueError("A message needs a patient or a recipient user.")
+    if channel == Channel.SMS:
+        send_at = sms_quiet_hours_shift(send_at)
+    fields = {
+        "channel": channel,
+        "to_address": to_address,
+        "purpose": purpose,
+        "template": template,
+        "subject_type": subject._meta.label_lower,
+        "subject_id": str(subject.pk),
+        "send_at": send_at,
+        "patient": patient,
+        "recipient_user": recipient_user,
+        "context": context or {},
+    }
+    try:
+        with transaction.atomic():
+            return Message.objects.create(dedupe_key=dedupe_key, **fields)
+    except IntegrityError:
+        pass  # the key exists: queued, sent, or cancelled earlier (or by a concurrent transaction just now)
+    existing = Message.objects.select_for_update().get(dedupe_key=dedupe_key)
+    if existing.status != MessageStatus.CANCELLED:
+        return None
+    for name, value in fields.items():
+        setattr(existing, name, value)
+    existing.status = MessageStatus.PENDING
+    existing.attempts = 0
+    existing.last_error = ""
+    existing.claimed_until = None
+    existing.save()
+    return existing
+
+
+# -------------------------------------------------------------------------------------------------------------
+# Appointment reminders and notices
+
+
+def _reminder_key(appointment, channel: str) -> str:
+    return f"appointment:{appointment.pk}:reminder_{channel}:{appointment.start.isoformat()}"
+
+
+def _appointment_context(appointment) -> dict:
+    """What a patient-facing appointment message may say: when, with whom, where. No clinical detail."""
+    patient = appointment.patient
+    return {
+        "appointment_id": appointment.pk,
+        "start": appointment.start.isoformat(),
+        "end": appointment.end.isoformat(),
+        "patient_first_name": patient.first_name,
+        "therapist_first_name": appointment.therapist.first_name,
+        "is_telehealth": appointment.is_telehealth,
+        "telehealth_url": appointment.telehealth_url,
+        "room_name": appointment.room.name if appointment.room_id else "",
+    }
+
+
+@transaction.atomic
+def appointment_reminders_schedule(*, appointment) -> list[Message]:
+    """Queue the reminders a patient wants for a booked appointment, at the clinic's lead times.
+
+    Email if the patient wants email reminders and has an address; a text only if they want texts, have
+    recorded consent and have not replied STOP, and never in quiet hours (moved to the morning, dropped if
+    that is not before the session). Keyed by the appointment's start, so a rescheduled session (after its
+    old reminders were cancelled) gets new rows and the same reminder is never queued twice.
+    """
+    patient = appointment.patient
+    if patient is None or appointment.status != "booked":
+        return []
+    clinic = ClinicSettings.load()
+    now = clock.now()
+    plans = []
+    if patient.reminder_email and patient.email:
+        plans.append((Channel.EMAIL, patient.email, clinic.reminder_email_lead_hours))
+    if patient.reminder_sms and patient.can_receive_sms:
+        plans.append((Channel.SMS, patient.phone, clinic.reminder_sms_lead_hours))
+    context = _appointment_context(appointment)
+    context["confirm_url"] = appointment_link_url(appointment=appointment, action="confirm")
+    context["cancel_url"] = appointment_link_url(appointment=appointment, action="cancel")
+    queued = []
+    for channel, address, lead_hours in plans:
+        send_at = max(appointment.start - dt.timedelta(hours=lead_hours), now)
+        if channel == Channel.SMS:
+            send_at = sms_quiet_hours_shift(send_at, clinic)
+        if send_at >= appointment.start:
+            continue
+        message = message_enqueue(
+            channel=channel,
+            to_address=address,
+            purpose=f"reminder_{channel}",
+            template=REMINDER_TEMPLATE,
+            subject=appointment,
+            send_at=send_at,
+            dedupe_key=_reminder_key(appointment, channel),
+            patient=patient,
+            context=context,
+        )
+        if message is not None:
+            queued.append(message)
+    return queued
+
+
+@transaction.atomic
+def appointment_reminders_cancel(*, appointment) -> int:
+    """Cancel the appointment's reminders that have not gone out yet; returns how many.
+
+    When the appointment itself was cancelled (not merely moved or marked no-show), the patient is also
+    emailed a cancellation notice. Sessions cancelled together (the rest of a series) share one notice:
+    a later cancellation joins the patient's notice while it has not gone out yet.
+    """
+    cancelled = Message.objects.filter(
+        subject_type=appointment._meta.label_lower,
+        subject_id=str(appointment.pk),
+        purpose__startswith="reminder_",
+        status=MessageStatus.PENDING,
+    ).update(status=MessageStatus.CANCELLED, claimed_until=None)
+    patient = appointment.patient
+    if appointment.status in CANCELLED_STATUSES and patient is not None and patient.email:
+        _cancellation_notice_add(appointment)
+    return cancelled
+
+
+def _cancellation_notice_add(appointment) -> None:
+    patient = appointment.patient
+    session = {
+        "appointment_id": appointment.pk,
+        "start": appointment.start.isoformat(),
+        "therapist_first_name": appointment.therapist.first_name,
+        "late_cancelled": appointment.status == "late_cancelled",
+    }
+    notice = (
+        Message.objects.select_for_update()
+        .filter(patient=patient, purpose="appointment_cancelled", status=MessageStatus.PENDING, claimed_until=None)
+        .order_by("pk")
+        .first()
+    )
+    if notice is not None:
+        sessions = [s for s in notice.context["sessions"] if s["appointment_id"] != appointment.pk] + [session]
+        sessions.sort(key=lambda s: s["start"])
+        notice.context = {
+            **notice.context,
+            "sessions": sessions,
+            "late_cancelled": any(s["late_cancelled"] for s in sessions),
+        }
+        notice.save(update_fields=["context", "updated_at"])
+        return
+    message_enqueue(
+        channel=Channel.EMAIL,
+        to_address=patient.email,
+        purpose="appointment_cancelled",
+        template=CANCELLED_TEMPLATE,
+        subject=appointment,
+        send_at=clock.now(),
+        dedupe_key=f"appointment:{appointment.pk}:cancelled:{appointment.start.isoformat()}",
+        patient=patient,
+        context={
+            "patient_first_name": patient.first_name,
+            "sessions": [session],
+            "late_cancelled": session["late_cancelled"],
+        },
+    )
+
+
+@transaction.atomic
+def appointment_confirm(*, appointment, source: str) -> AppointmentConfirmation:
+    """Record that the patient will come to this session (idempotent per session start)."""
+    if appointment.status != "booked":
+        raise InvalidTransition("Only a booked session can be confirmed.")
+    confirmation, _ = AppointmentConfirmation.objects.get_or_create(
+        appointment=appointment, appointment_start=appointment.start, defaults={"source": source}
+    )
+    return confirmation
+
+
+# -------------------------------------------------------------------------------------------------------------
+# Dispatch and sending
+
+
+def messages_claim_due(*, limit: int | None = None) -> list[int]:
+    """Claim up to `limit` due, pending, unleased messages and lease them; returns their ids, oldest first.
+
+    FOR UPDATE SKIP LOCKED lets dispatchers running at once split the due rows instead of waiting on or
+    repeating each other. The lease (CLINIC_MESSAGE_CLAIM_SECONDS) keeps a claimed row from being handed
+    out again while its send task waits in the queue; when a worker died holding it, the row is still
+    pending after the lease and the next dispatch hands it out again.
+    """
+    limit = limit or settings.CLINIC_DISPATCH_BATCH_SIZE
+    now = clock.now()
+    with transaction.atomic():
+        ids = list(
+            Message.objects.select_for_update(skip_locked=True)
+            .filter(status=MessageStatus.PENDING, send_at__lte=now)
+            .filter(Q(claimed_until__isnull=True) | Q(claimed_until__lte=now))
+            .order_by("send_at", "id")
+            .values_list("id", flat=True)[:limit]
+        )
+        if ids:
+            lease = now + dt.timedelta(seconds=settings.CLINIC_MESSAGE_CLAIM_SECONDS)
+            Message.objects.filter(id__in=ids).update(claimed_until=lease)
+    return ids
+
+
+def retry_delay(attempts: int) -> dt.timedelta:
+    """Exponential backoff: base, 2×base, 4×base … after the 1st, 2nd, 3rd failed attempt."""
+    return dt.timedelta(seconds=settings.CLINIC_MESSAGE_RETRY_BASE_SECONDS * 2 ** max(attempts - 1, 0))
+
+
+def _send_blocker(message: Message) -> str:
+    """Why this message must not go out now that it is due (preferences can change after queueing)."""
+    patient = message.patient
+    if patient is None:
+        return ""
+    if message.channel == Channel.SMS and not (patient.can_receive_sms and patient.phone == message.to_address):
+        return "The patient has no SMS consent for this number, or replied STOP."
+    if message.purpose == "reminder_email" and not patient.reminder_email:
+        return "The patient turned email reminders off."
+    if message.purpose == "reminder_sms" and not patient.reminder_sms:
+        return "The patient turned text reminders off."
+    return ""
+
+
+def _status_callback_url() -> str:
+    return absolute_url(reverse("notifications:twilio_status"))
+
+
+def _hand_over(message: Message, email_connection) -> Handover:
+    try:
+        rendered = message_render(template=message.template, context=message.context, channel=message.channel)
+    except (TemplateDoesNotExist, TemplateSyntaxError) as exc:
+        # Retrying cannot fix a missing or broken template; staff see it failed and why.
+        raise DeliveryError(f"Message template problem: {exc.__class__.__name__}: {exc}"[:450], permanent=True) from exc
+    outgoing = Outgoing(message_id=message.pk, to_address=message.to_address, rendered=rendered)
+    if message.channel == Channel.SMS:
+        return deliver_sms(outgoing, status_callback=_status_callback_url())
+    return deliver_email(outgoing, connection=email_connection)
+
+
+def _record_failure(*, message_id: int, error: str, permanent: bool) -> None:
+    with transaction.atomic():
+        message = Message.objects.select_for_update().get(pk=message_id)
+        if message.status != MessageStatus.SENT:  # a refusal after the handover already counted its attempt
+            message.attempts += 1
+        message.last_error = error[:500]
+        message.claimed_until = None
+        message.sent_at = None  # a channel may refuse after the row was recorded as sent
+        if permanent or message.attempts >= settings.CLINIC_MESSAGE_MAX_ATTEMPTS:
+            message.status = MessageStatus.FAILED
+        else:
+            message.status = MessageStatus.PENDING
+            message.send_at = clock.now() + retry_delay(message.attempts)
+        message.save(
+            update_fields=["attempts", "last_error", "claimed_until", "sent_at", "status", "send_at", "updated_at"]
+        )
+
+
+def _commit_releasing(release) -> bool:
+    """Commit the outermost transaction with `release` run between sending COMMIT and awaiting its answer.
+
+    The commit request and the channel's point of no return (the SMTP end-of-data mark) leave the process
+    back to back, before it waits on either: a sender killed at any moment has sent both (the database
+    commits what it received, the kernel delivers what was written) or neither, short of the gap between
+    two system calls. Returns False, doing nothing, inside a caller's transaction, which then decides.
+    """
+    connection = transaction.get_connection()
+    if len(connection.atomic_blocks) != 1 or connection.vendor != "postgresql":
+        return False
+    pgconn = connection.connection.pgconn
+    pgconn.send_query(b"COMMIT")
+    while pgconn.flush():
+        select.select([], [pgconn.socket], [])
+    try:
+        release()
+    finally:
+        while True:
+            pgconn.consume_input()
+            if not pgconn.is_busy():
+                break
+            select.select([pgconn.socket], [], [])
+        outcome = None
+        while (result := pgconn.get_result()) is not None:
+            outcome = result.command_status
+    if outcome != b"COMMIT":
+        raise DatabaseError("The message's transaction did not commit.")
+    return True
+
+
+def message_send(*, message_id: int, email_connection=None) -> str:
+    """Deliver one due message at most once; returns what happened ("sent", "failed", "retry", "skipped", …).
+
+    The row is locked (SKIP LOCKED: a concurrent sender of the same row steps aside) and stays locked while
+    the channel hands the message over; the row becomes sent in that same transaction, whose commit leaves
+    together with the channel's point of no return (`_commit_releasing`). A second send task for the same
+    row finds it sent and does nothing; a sender killed before the commit leaves the row pending (and the
+    message undelivered) for the next dispatch. Failures are retried with backoff through `send_at` and end
+    as failed after CLINIC_MESSAGE_MAX_ATTEMPTS. `email_connection` lets a batch share one mail connection.
+    """
+    handover = None
+    released = False
+    try:
+        with transaction.atomic():
+            message = (
+                Message.objects.select_for_update(skip_locked=True, of=("self",))
+                .select_related("patient")
+                .filter(pk=message_id, status=MessageStatus.PENDING)
+                .first()
+            )
+            if message is None:
+                return "skipped"
+            now = clock.now()
+            if message.send_at > now:
+                return "not_due"
+            blocker = _send_blocker(message)
+            if blocker:
+                message.status = MessageStatus.CANCELLED
+                message.last_error = blocker
+                message.claimed_until = None
+                message.save(update_fields=["status", "last_error", "claimed_until", "updated_at"])
+                return "cancelled"
+            if message.channel == Channel.SMS:
+                allowed_at = sms_quiet_hours_shift(now)
+                if allowed_at > now:
+                    message.send_at = allowed_at
+                    message.claimed_until = None
+                    message.save(update_fields=["send_at", "claimed_until", "updated_at"])
+                    return "deferred"
+            handover = _hand_over(message, email_connection)
+            message.status = MessageStatus.SENT
+            message.sent_at = now
+            message.attempts += 1
+            message.provider_id = handover.provider_id[:100]
+            message.last_error = ""
+            message.claimed_until = None
+            message.save(
+                update_fields=[
+                    "status",
+                    "sent_at",
+                    "attempts",
+                    "provider_id",
+                    "last_error",
+                    "claimed_until",
+                    "updated_at",
+                ]
+            )
+            released = _commit_releasing(handover.release)
+        if not released:
+            handover.release()
+        handover.finish()
+    except DeliveryError as exc:
+        _record_failure(message_id=message_id, error=str(exc), permanent=exc.permanent)
+        return "failed" if exc.permanent else "retry"
+    except BaseException:
+        if handover is not None:
+            handover.abort()
+        raise
+    return "sent"
+
+
+def messages_send(*, message_ids: list[int]) -> dict[str, int]:
+    """Send a batch of claimed messages over one shared email connection, each in its own transaction."""
+    outcomes: dict[str, int] = {}
+    connection = email_connection()
+    try:
+        for message_id in message_ids:
+            outcome = message_send(message_id=message_id, email_connection=connection)
+            outcomes[outcome] = outcomes.get(outcome, 0) + 1
+    finally:
+        connection.close()
+    return outcomes
+
+
+@transaction.atomic
+def message_resend(*, actor, message: Message) -> Message:
+    """Queue a failed message again, now, with a fresh attempt count; the staff member is recorded."""
+    message = Message.objects.select_for_update().get(pk=message.pk)
+    if message.status != MessageStatus.FAILED:
+        raise InvalidTransition("Only a failed message can be sent again.")
+    previous_error = message.last_error
+    message.status = MessageStatus.PENDING
+    message.attempts = 0
+    message.send_at = clock.now()
+    message.claimed_until = None
+    message.last_error = ""
+    message.provider_status = ""
+    message.save()
+    access_log_write(
+        actor=actor,
+        action="message_resend",
+        subject=message,
+        patient_id=message.patient_id,
+        detail={"purpose": message.purpose, "previous_error": previous_error},
+    )
+    return message
+
+
+# -------------------------------------------------------------------------------------------------------------
+# Provider callbacks
+
+
+# Twilio's message statuses that mean the text did not reach the phone.
+TWILIO_FAILED_STATUSES = frozenset({"failed", "undelivered"})
+# Reports can arrive out of order; a later stage is never replaced by an earlier one.
+TWILIO_STATUS_STAGE = {"accepted": 0, "scheduled": 0, "queued": 0, "sending": 1, "sent": 2, "delivered": 3, "read": 4}
+
+
+def _stage(status: str) -> int:
+    return 3 if status in TWILIO_FAILED_STATUSES else TWILIO_STATUS_STAGE.get(status, 0)
+
+
+@transaction.atomic
+def sms_status_record(*, provider_id: str, provider_status: str, error_code: str = "") -> Message | None:
+    """Apply a provider's delivery report to the message it names; None for an unknown id."""
+    message = Message.objects.select_for_update().filter(channel=Channel.SMS, provider_id=provider_id).first()
+    if message is None:
+        return None
+    if message.provider_status and _stage(provider_status) < _stage(message.provider_status):
+        return message
+    message.provider_status = provider_status[:30]
+    if provider_status in TWILIO_FAILED_STATUSES and message.status == MessageStatus.SENT:
+        message.status = MessageStatus.FAILED
+        message.last_error = f"The carrier reported the text {provider_status} (error {error_code or 'unknown'})."
+    message.save(update_fields=["provider_status", "status", "last_error", "updated_at"])
+    return message
+
+
+# Keywords carriers and Twilio treat as an opt-out; all of them must stop our texts too.
+OPT_OUT_KEYWORDS = frozenset({"STOP", "STOPALL", "UNSUBSCRIBE", "CANCEL", "END", "QUIT", "OPTOUT", "REVOKE"})
+CONFIRM_KEYWORDS = frozenset({"C", "CONFIRM"})
+
+
+def sms_inbound_handle(*, from_number: str, body: str) -> str:
+    """Act on a patient's text reply; returns the reply text to send back ("" for none).
+
+    STOP (and the other opt-out words) withdraws SMS consent for every chart with that number and cancels
+    their pending texts. C confirms the session whose reminder was last texted to that number, while it is
+    still booked and ahead.
+    """
+    from apps.patients.models import Patient
+    from apps.patients.services import patient_sms_opt_out
+    from apps.scheduling.models import Appointment
+
+    word = body.strip().upper().rstrip(".!")
+    if word in OPT_OUT_KEYWORDS:
+        with transaction.atomic():
+            for patient in Patient.objects.filter(phone=from_number).order_by("pk"):
+                patient_sms_opt_out(patient=patient)
+            Message.objects.filter(channel=Channel.SMS, to_address=from_number, status=MessageStatus.PENDING).update(
+                status=MessageStatus.CANCELLED, last_error="The patient replied STOP.", claimed_until=None
+            )
+        # Twilio answers opt-outs itself; a second reply would be noise.
+        return ""
+    if word in CONFIRM_KEYWORDS:
+        reminders = Message.objects.filter(
+            channel=Channel.SMS, to_address=from_number, purpose="reminder_sms", status=MessageStatus.SENT
+        ).order_by("-sent_at")
+        for reminder in reminders[:5]:
+            appointment = (
+                Appointment.objects.filter(pk=reminder.subject_id, status="booked", start__gt=clock.now())
+                .select_related("patient")
+                .first()
+            )
+            if appointment is not None:
+                appointment_confirm(appointment=appointment, source=ConfirmationSource.SMS)
+                clinic = ClinicSettings.load()
+                when = timezone.localtime(appointment.start, clock.clinic_tz())
+                at = when.strftime("%I:%M %p").lstrip("0")
+                return f"Thank you, your session on {when:%a %b} {when.day} at {at} is confirmed. {clinic.name}"
+        return "We could not find an upcoming session to confirm. Please call the clinic."
+    return ""

@@ -1,0 +1,168 @@
+"""The staff message log, the signed confirm / cancel pages behind reminder links, and Twilio's webhooks."""
+
+from django.conf import settings
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.html import escape
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_POST
+from twilio.request_validator import RequestValidator
+
+from apps.core.errors import ApplicationError, NotFound
+from apps.core.htmx import render_page
+from apps.core.links import absolute_url
+from apps.core.views import call_with_messages
+
+from . import selectors, services
+from .links import appointment_link_read
+from .models import Channel, ConfirmationSource, MessageStatus
+
+
+def _require(user, perm):
+    if not user.has_perm(perm):
+        raise PermissionDenied
+
+
+@login_required
+def message_log(request):
+    _require(request.user, "notifications.view_messages")
+    patient = request.GET.get("patient", "")
+    filters = {
+        "patient_id": int(patient) if patient.isdigit() else None,
+        "purpose": request.GET.get("purpose", ""),
+        "status": request.GET.get("status", "") if request.GET.get("status") in MessageStatus.values else "",
+        "channel": request.GET.get("channel", "") if request.GET.get("channel") in Channel.values else "",
+    }
+    rows = selectors.message_log(user=request.user, **filters)
+    page = Paginator(rows, 50).get_page(request.GET.get("page"))
+    context = {
+        "page": page,
+        "filters": filters,
+        "purposes": selectors.message_purposes(),
+        "statuses": MessageStatus.choices,
+        "channels": Channel.choices,
+        "can_resend": request.user.has_perm("notifications.resend_message"),
+        "failed_count": selectors.message_log(user=request.user, status=MessageStatus.FAILED).count(),
+        "query": request.GET.urlencode() if not request.GET.get("page") else "",
+    }
+    return render_page(request, "notifications/message_log.html", context, partial="notifications/_message_rows.html")
+
+
+@login_required
+@require_POST
+def message_resend(request, pk):
+    _require(request.user, "notifications.resend_message")
+    try:
+        message = selectors.message_get(user=request.user, message_id=pk)
+    except NotFound as exc:
+        raise Http404(exc.message) from exc
+    call_with_messages(
+        request,
+        lambda: services.message_resend(actor=request.user, message=message),
+        "The message is queued to be sent again.",
+    )
+    target = request.POST.get("next", "")
+    safe = url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}) and target.startswith("/")
+    return redirect(target if safe else "notifications:log")
+
+
+# -------------------------------------------------------------------------------------------------------------
+# Signed links from reminders: GET shows what will happen, only POST acts (mail scanners follow links).
+
+
+def _appointment_for_link(token: str, action: str):
+    from apps.scheduling.models import Appointment
+
+    try:
+        claim = appointment_link_read(token=token, action=action)
+    except NotFound as exc:
+        raise Http404(exc.message) from exc
+    appointment = (
+        Appointment.objects.select_related("therapist", "patient", "patient__user", "room")
+        .filter(pk=claim.appointment_id)
+        .first()
+    )
+    if appointment is None or appointment.start.timestamp() != claim.start.timestamp():
+        # Deleted, or moved since the reminder went out: the old link no longer speaks for it.
+        raise Http404("This link is for a session that has since been moved.")
+    return appointment
+
+
+def _link_page(request, appointment, action: str, *, status: int = 200, **extra):
+    context = {"appointment": appointment, "action": action, **extra}
+    return render(request, "notifications/appointment_link.html", context, status=status)
+
+
+def appointment_confirm_link(request, token):
+    appointment = _appointment_for_link(token, "confirm")
+    if request.method == "POST":
+        try:
+            services.appointment_confirm(appointment=appointment, source=ConfirmationSource.LINK)
+        except ApplicationError as exc:
+            return _link_page(request, appointment, "confirm", error=exc.message, status=exc.status)
+        return _link_page(request, appointment, "confirm", done=True)
+    return _link_page(request, appointment, "confirm")
+
+
+def appointment_cancel_link(request, token):
+    from apps.scheduling.services import appointment_cancel, cancellation_is_late
+
+    appointment = _appointment_for_link(token, "cancel")
+    if request.method == "POST":
+        try:
+            appointment = appointment_cancel(
+                appointment=appointment,
+                actor=appointment.patient.user if appointment.patient else None,
+                reason="Cancelled by the patient from a reminder link.",
+            )
+        except ApplicationError as exc:
+            return _link_page(request, appointment, "cancel", error=exc.message, status=exc.status)
+        return _link_page(request, appointment, "cancel", done=True)
+    is_late = appointment.status == "booked" and cancellation_is_late(appointment)
+    return _link_page(request, appointment, "cancel", is_late=is_late)
+
+
+# -------------------------------------------------------------------------------------------------------------
+# Twilio webhooks
+
+
+def _twilio_signed(request) -> bool:
+    token = settings.TWILIO_AUTH_TOKEN
+    signature = request.headers.get("X-Twilio-Signature", "")
+    if not token or not signature:
+        return False
+    url = absolute_url(request.get_full_path())
+    return RequestValidator(token).validate(url, request.POST.dict(), signature)
+
+
+def _twiml(reply: str) -> HttpResponse:
+    body = f"<Message>{escape(reply)}</Message>" if reply else ""
+    return HttpResponse(f'<?xml version="1.0" encoding="UTF-8"?><Response>{body}</Response>', content_type="text/xml")
+
+
+@csrf_exempt
+@require_POST
+def twilio_status(request):
+    """Twilio's delivery report for a text we sent."""
+    if not _twilio_signed(request):
+        return HttpResponse("Invalid signature.", status=403)
+    sid = request.POST.get("MessageSid", "")
+    status = request.POST.get("MessageStatus", "")
+    if not sid or not status:
+        return HttpResponse("MessageSid and MessageStatus are required.", status=400)
+    services.sms_status_record(provider_id=sid, provider_status=status, error_code=request.POST.get("ErrorCode", ""))
+    return HttpResponse(status=204)
+
+
+@csrf_exempt
+@require_POST
+def twilio_inbound(request):
+    """A text from a patient: C confirms, STOP opts out."""
+    if not _twilio_signed(request):
+        return HttpResponse("Invalid signature.", status=403)
+    reply = services.sms_inbound_handle(from_number=request.POST.get("From", ""), body=request.POST.get("Body", ""))
+    return _twiml(reply)

@@ -1,0 +1,145 @@
+"""Outcome measures API: the instruments, a patient's scored responses, and the questionnaires a
+patient has to answer (answered with POST /api/questionnaire-assignments/{id}/answer/)."""
+
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import mixins, serializers, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.exceptions import PermissionDenied
+from rest_framework.response import Response
+
+from apps.core.errors import NotFound
+from apps.notes.rules import can
+from apps.patients.models import Patient
+
+from . import selectors, services
+from .instruments import INSTRUMENTS
+from .models import QuestionnaireAssignment, QuestionnaireResponse
+
+
+class InstrumentOutput(serializers.Serializer):
+    code = serializers.CharField()
+    name = serializers.CharField()
+    prompt = serializers.CharField()
+    items = serializers.ListField(child=serializers.CharField())
+    options = serializers.SerializerMethodField()
+    bands = serializers.SerializerMethodField()
+    max_score = serializers.IntegerField()
+
+    def get_options(self, instrument) -> list[dict]:
+        return [{"value": value, "label": label} for value, label in instrument.options]
+
+    def get_bands(self, instrument) -> list[dict]:
+        return [
+            {"min": low, "max": high, "severity": key, "label": label} for low, high, key, label in instrument.bands
+        ]
+
+
+class MeasureViewSet(viewsets.ViewSet):
+    """The questionnaires the clinic uses, with items and published severity bands."""
+
+    lookup_field = "code"
+
+    @extend_schema(responses=InstrumentOutput(many=True))
+    def list(self, request):
+        return Response(InstrumentOutput(list(INSTRUMENTS.values()), many=True).data)
+
+    @extend_schema(
+        parameters=[OpenApiParameter("code", str, OpenApiParameter.PATH, enum=[*INSTRUMENTS])],
+        responses=InstrumentOutput,
+    )
+    def retrieve(self, request, code=None):
+        if code not in INSTRUMENTS:
+            raise NotFound("No such measure.")
+        return Response(InstrumentOutput(INSTRUMENTS[code]).data)
+
+
+class ResponseOutput(serializers.ModelSerializer):
+    class Meta:
+        model = QuestionnaireResponse
+        fields = [
+            "id",
+            "patient",
+            "instrument",
+            "answers",
+            "score",
+            "severity",
+            "flagged",
+            "flag_reviewed_at",
+            "submitted_at",
+        ]
+
+
+class MeasureResponseViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
+    """Scored responses of one patient (?patient=), for their treating therapist or the patient."""
+
+    serializer_class = ResponseOutput
+    lookup_value_regex = r"\d+"
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):  # schema generation
+            return QuestionnaireResponse.objects.none()
+        patient_id = self.request.query_params.get("patient", "")
+        patient = Patient.objects.filter(pk=patient_id).first() if patient_id.isdigit() else None
+        if patient is None and self.request.user.is_patient:
+            patient = getattr(self.request.user, "patient", None)
+        if patient is None or not can(self.request.user, "outcomes.view_measures", patient):
+            raise NotFound("No such patient.")
+        qs = selectors.responses_of(patient=patient)
+        instrument = self.request.query_params.get("instrument")
+        return qs.filter(instrument=instrument) if instrument else qs
+
+    @extend_schema(parameters=[OpenApiParameter("patient", int), OpenApiParameter("instrument", str)])
+    def list(self, request, *args, **kwargs):
+        return super().list(request, *args, **kwargs)
+
+    @extend_schema(request=None, responses=ResponseOutput)
+    @action(detail=True, methods=["post"], url_path="review-flag")
+    def review_flag(self, request, pk=None):
+        response = QuestionnaireResponse.objects.filter(pk=pk).first()
+        if response is None or not can(request.user, "outcomes.review_flag", response):
+            raise NotFound("No such response.")
+        return Response(ResponseOutput(services.flag_review(actor=request.user, response=response)).data)
+
+
+class AssignmentOutput(serializers.ModelSerializer):
+    class Meta:
+        model = QuestionnaireAssignment
+        fields = ["id", "instrument", "appointment", "due_at", "expires_at", "status"]
+
+
+class AnswerInput(serializers.Serializer):
+    answers = serializers.ListField(child=serializers.IntegerField(), allow_empty=False)
+
+
+class AssignmentViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
+    """The signed-in patient's questionnaires waiting for answers."""
+
+    serializer_class = AssignmentOutput
+    lookup_value_regex = r"\d+"
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):  # schema generation
+            return QuestionnaireAssignment.objects.none()
+        patient = getattr(self.request.user, "patient", None)
+        if patient is None or not self.request.user.is_patient:
+            raise PermissionDenied("Only patients answer questionnaires.")
+        return selectors.assignments_pending(patient=patient)
+
+    @extend_schema(request=AnswerInput, responses={201: ResponseOutput})
+    @action(detail=True, methods=["post"])
+    def answer(self, request, pk=None):
+        assignment = self.get_queryset().filter(pk=pk).first()
+        if assignment is None:
+            raise NotFound("No such questionnaire.")
+        data = AnswerInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        response = services.questionnaire_answer(
+            actor=request.user, assignment=assignment, answers=data.validated_data["answers"]
+        )
+        return Response(ResponseOutput(response).data, status=status.HTTP_201_CREATED)
+
+
+def register(router) -> None:
+    router.register("measures", MeasureViewSet, basename="measure")
+    router.register("measure-responses", MeasureResponseViewSet, basename="measure-response")
+    router.register("questionnaire-assignments", AssignmentViewSet, basename="questionnaire-assignment")

@@ -1,0 +1,33 @@
+from django import forms
+
+from .instruments import Instrument
+from .services import JOURNAL_MAX_LENGTH
+
+
+class JournalEntryForm(forms.Form):
+    text = forms.CharField(
+        label="What is on your mind?",
+        widget=forms.Textarea(attrs={"rows": 12}),
+        max_length=JOURNAL_MAX_LENGTH,
+        help_text="Write freely. Only you can read this unless you share it.",
+    )
+    share = forms.BooleanField(label="Share this entry with my therapist", required=False)
+
+
+class QuestionnaireForm(forms.Form):
+    """One radio group per item, built from the instrument's published items and options."""
+
+    def __init__(self, *args, instrument: Instrument, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.instrument = instrument
+        for index, item in enumerate(instrument.items, start=1):
+            self.fields[f"item_{index}"] = forms.TypedChoiceField(
+                label=f"{index}. {item}",
+                choices=[(str(value), label) for value, label in instrument.options],
+                coerce=int,
+                widget=forms.RadioSelect,
+                error_messages={"required": "Choose one of the answers."},
+            )
+
+    def answers(self) -> list[int]:
+        return [self.cleaned_data[f"item_{index}"] for index in range(1, len(self.instrument.items) + 1)]

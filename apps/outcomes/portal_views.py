@@ -1,0 +1,113 @@
+"""Patient pages: questionnaires before sessions and the private journal."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from apps.core.errors import ApplicationError, NotFound
+
+from . import selectors, services
+from .forms import JournalEntryForm, QuestionnaireForm
+from .instruments import INSTRUMENTS
+
+
+def _patient_of(request):
+    patient = getattr(request.user, "patient", None)
+    if patient is None or not request.user.is_patient:
+        raise PermissionDenied
+    return patient
+
+
+@login_required
+@require_GET
+def questionnaires(request):
+    patient = _patient_of(request)
+    pending = [(a, INSTRUMENTS[a.instrument]) for a in selectors.assignments_pending(patient=patient)]
+    return render(request, "outcomes/portal/questionnaires.html", {"pending": pending})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def questionnaire_answer(request, pk):
+    patient = _patient_of(request)
+    assignment = selectors.assignments_pending(patient=patient).filter(pk=pk).first()
+    if assignment is None:
+        raise Http404("No such questionnaire.")
+    instrument = INSTRUMENTS[assignment.instrument]
+    form = QuestionnaireForm(request.POST or None, instrument=instrument)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.questionnaire_answer(actor=request.user, assignment=assignment, answers=form.answers())
+        except ApplicationError as exc:
+            form.add_error(None, exc.message)
+        else:
+            messages.success(request, f"Thank you. Your {instrument.name} answers were sent to your therapist.")
+            return redirect("portal:questionnaires")
+    return render(request, "outcomes/portal/answer.html", {"form": form, "instrument": instrument})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def journal(request):
+    patient = _patient_of(request)
+    form = JournalEntryForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.journal_entry_create(
+                actor=request.user, patient=patient, text=form.cleaned_data["text"], share=form.cleaned_data["share"]
+            )
+        except ApplicationError as exc:
+            form.add_error(None, exc.message)
+        else:
+            messages.success(request, "Entry saved.")
+            return redirect("portal:journal")
+    entries = selectors.journal_entries_of(patient=patient)
+    return render(request, "outcomes/portal/journal.html", {"form": form, "entries": entries})
+
+
+def _own_entry(request, pk):
+    _patient_of(request)
+    try:
+        return selectors.journal_entry_get_for(user=request.user, entry_id=pk, perm="outcomes.change_journal_entry")
+    except NotFound as exc:
+        raise Http404(exc.message) from exc
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def journal_entry(request, pk):
+    _own_entry(request, pk)
+    entry, text = selectors.journal_entry_open(user=request.user, entry_id=pk)
+    form = JournalEntryForm(request.POST or None, initial={"text": text, "share": entry.is_shared})
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.journal_entry_update(actor=request.user, entry=entry, text=form.cleaned_data["text"])
+            services.journal_entry_share(actor=request.user, entry=entry, shared=form.cleaned_data["share"])
+        except ApplicationError as exc:
+            form.add_error(None, exc.message)
+        else:
+            messages.success(request, "Entry saved.")
+            return redirect("portal:journal")
+    return render(request, "outcomes/portal/journal_entry.html", {"form": form, "entry": entry})
+
+
+@login_required
+@require_POST
+def journal_entry_share(request, pk):
+    entry = _own_entry(request, pk)
+    shared = request.POST.get("shared") == "1"
+    services.journal_entry_share(actor=request.user, entry=entry, shared=shared)
+    messages.success(request, "Shared with your therapist." if shared else "No longer shared.")
+    return redirect("portal:journal")
+
+
+@login_required
+@require_POST
+def journal_entry_delete(request, pk):
+    entry = _own_entry(request, pk)
+    services.journal_entry_delete(actor=request.user, entry=entry)
+    messages.success(request, "Entry deleted.")
+    return redirect("portal:journal")

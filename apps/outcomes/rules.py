@@ -1,0 +1,35 @@
+"""Who may see outcome measures and journal entries."""
+
+import rules
+
+from apps.accounts.rules import is_patient_user
+from apps.patients.rules import is_own_record, is_treating_therapist
+
+
+@rules.predicate
+def is_own_assignment(user, assignment) -> bool:
+    return assignment is not None and is_own_record(user, assignment.patient)
+
+
+@rules.predicate
+def is_own_journal_entry(user, entry) -> bool:
+    return entry is not None and is_own_record(user, entry.patient)
+
+
+@rules.predicate
+def is_shared_with_treating_therapist(user, entry) -> bool:
+    return entry is not None and entry.shared_at is not None and is_treating_therapist(user, entry.patient)
+
+
+@rules.predicate
+def treats_response_patient(user, response) -> bool:
+    return response is not None and is_treating_therapist(user, response.patient)
+
+
+rules.add_perm("outcomes.view_measures", is_treating_therapist | is_own_record)
+rules.add_perm("outcomes.answer_questionnaire", is_own_assignment)
+rules.add_perm("outcomes.assign_questionnaire", is_treating_therapist)
+rules.add_perm("outcomes.review_flag", treats_response_patient)
+rules.add_perm("outcomes.keep_journal", is_patient_user)
+rules.add_perm("outcomes.change_journal_entry", is_own_journal_entry)
+rules.add_perm("outcomes.view_journal_entry", is_own_journal_entry | is_shared_with_treating_therapist)

@@ -1,0 +1,97 @@
+"""Reads of questionnaires, scores and journal entries. Journal text is only returned by
+journal_entry_open, which checks the rule and writes the access-log row."""
+
+import datetime as dt
+
+from django.db.models import F, QuerySet
+
+from apps.audit.services import access_log_write
+from apps.core import clock
+from apps.core.errors import NotFound
+from apps.notes.encryption import decrypt_text
+from apps.notes.rules import can
+from apps.scheduling.models import Appointment, AppointmentStatus
+
+from .instruments import INSTRUMENTS
+from .models import AssignmentStatus, JournalEntry, QuestionnaireAssignment, QuestionnaireResponse
+
+
+def assignments_pending(*, patient) -> QuerySet[QuestionnaireAssignment]:
+    return QuestionnaireAssignment.objects.filter(
+        patient=patient, status=AssignmentStatus.PENDING, expires_at__gt=clock.now()
+    ).order_by("due_at", "id")
+
+
+def responses_of(*, patient) -> QuerySet[QuestionnaireResponse]:
+    return QuestionnaireResponse.objects.filter(patient=patient).order_by("submitted_at", "id")
+
+
+def measure_series(*, patient) -> dict[str, dict]:
+    """Scores over time per instrument, for charts: {code: {name, max, points: [{at, score, severity}]}}."""
+    series = {
+        code: {"name": instrument.name, "max": instrument.max_score, "points": []}
+        for code, instrument in INSTRUMENTS.items()
+    }
+    for response in responses_of(patient=patient).only("instrument", "score", "severity", "submitted_at"):
+        series[response.instrument]["points"].append(
+            {"at": response.submitted_at.isoformat(), "score": response.score, "severity": response.severity}
+        )
+    return series
+
+
+def responses_to_sessions(*, patient_ids, session_ids, instruments) -> QuerySet[QuestionnaireResponse]:
+    """Answers these patients gave to questionnaires asked for these sessions (e.g. a group's first and last
+    meeting), with the session each was asked for as `session_id`. Responses given outside those assignments
+    are not included."""
+    return (
+        QuestionnaireResponse.objects.filter(
+            patient_id__in=patient_ids,
+            instrument__in=instruments,
+            assignment__appointment_id__in=session_ids,
+            assignment__patient_id=F("patient_id"),
+        )
+        .annotate(session_id=F("assignment__appointment_id"))
+        .order_by("submitted_at", "id")
+    )
+
+
+def open_flags(*, patient) -> QuerySet[QuestionnaireResponse]:
+    return responses_of(patient=patient).filter(flagged=True, flag_reviewed_at__isnull=True)
+
+
+def appointments_needing_questionnaires(*, day: dt.date) -> QuerySet[Appointment]:
+    """Booked individual sessions on a local date whose patient has a portal account."""
+    start = clock.local_datetime(day, dt.time(0, 0))
+    end = clock.local_datetime(day + dt.timedelta(days=1), dt.time(0, 0))
+    return Appointment.objects.filter(
+        start__gte=start,
+        start__lt=end,
+        status=AppointmentStatus.BOOKED,
+        patient__isnull=False,
+        patient__user__isnull=False,
+        patient__user__is_active=True,
+    ).select_related("patient", "therapist")
+
+
+def journal_entries_of(*, patient) -> QuerySet[JournalEntry]:
+    return JournalEntry.objects.filter(patient=patient).defer("content_encrypted")
+
+
+def journal_entries_shared(*, patient) -> QuerySet[JournalEntry]:
+    return journal_entries_of(patient=patient).filter(shared_at__isnull=False)
+
+
+def journal_entry_get_for(*, user, entry_id, perm: str = "outcomes.view_journal_entry") -> JournalEntry:
+    entry = JournalEntry.objects.select_related("patient").filter(pk=entry_id).first()
+    if entry is None:
+        raise NotFound("No such journal entry.")
+    if not can(user, perm, entry):
+        access_log_write(actor=user, action="journal_view", subject=entry, patient_id=entry.patient_id, allowed=False)
+        raise NotFound("No such journal entry.")
+    return entry
+
+
+def journal_entry_open(*, user, entry_id) -> tuple[JournalEntry, str]:
+    entry = journal_entry_get_for(user=user, entry_id=entry_id)
+    access_log_write(actor=user, action="journal_view", subject=entry, patient_id=entry.patient_id)
+    return entry, decrypt_text(entry.content_encrypted)

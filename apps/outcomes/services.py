@@ -1,0 +1,242 @@
+"""Writes for outcome measures and the patient's journal."""
+
+import datetime as dt
+
+from django.conf import settings
+from django.db import transaction
+from django.urls import reverse
+
+from apps.core import clock
+from apps.core.errors import InvalidTransition, NotFound, PermissionDenied, Unprocessable
+from apps.notes.encryption import encrypt_text
+from apps.notes.rules import can
+from apps.notifications.models import Channel
+from apps.notifications.services import message_enqueue
+
+from .instruments import GAD7, INSTRUMENTS, PAIN_NRS, PHQ9
+from .models import AssignmentStatus, JournalEntry, QuestionnaireAssignment, QuestionnaireResponse
+
+# Pain is rated before every session; PHQ-9 and GAD-7 ask about the last two weeks, so they are
+# sent again only when the last one is at least this old.
+EVERY_SESSION = (PAIN_NRS.code,)
+FORTNIGHTLY = (PHQ9.code, GAD7.code)
+FORTNIGHT = dt.timedelta(days=13)
+JOURNAL_MAX_LENGTH = 20000
+
+
+def _absolute(path: str) -> str:
+    return settings.SITE_URL.rstrip("/") + path
+
+
+def _due_instruments(*, patient, now: dt.datetime) -> list[str]:
+    recent = set(
+        QuestionnaireAssignment.objects.filter(
+            patient=patient, instrument__in=FORTNIGHTLY, created_at__gt=now - FORTNIGHT
+        ).values_list("instrument", flat=True)
+    )
+    return [*EVERY_SESSION, *(code for code in FORTNIGHTLY if code not in recent)]
+
+
+@transaction.atomic
+def questionnaire_assign(
+    *, patient, instrument: str, due_at: dt.datetime, source_meeting=None, expires_at=None, actor=None
+) -> tuple[QuestionnaireAssignment, bool]:
+    """Ask one patient to answer one questionnaire by `due_at`, for a session or on its own.
+
+    `source_meeting` is the appointment it is asked for: the patient's own session, or a group meeting the patient
+    is a member of (each member gets their own assignment). Answers are taken until `expires_at` (default: the end
+    of that session, or `due_at`). Idempotent per patient, session and questionnaire: returns (assignment, created);
+    asked again after the session moved, an unanswered assignment takes the new times.
+    `actor` is the staff member asking, or None for the clinic's scheduled jobs.
+    """
+    if instrument not in INSTRUMENTS:
+        raise Unprocessable(f"Unknown questionnaire: {instrument}.", fields={"instrument": ["Unknown."]})
+    if actor is not None and not can(actor, "outcomes.assign_questionnaire", patient):
+        raise PermissionDenied("Only the patient's clinicians ask for questionnaires.")
+    if source_meeting is not None and source_meeting.patient_id not in (None, patient.pk):
+        raise Unprocessable("This session belongs to another patient.", fields={"source_meeting": ["Not theirs."]})
+    if expires_at is None:
+        expires_at = source_meeting.end if source_meeting is not None else due_at
+    if expires_at < due_at:
+        raise Unprocessable("A questionnaire cannot close before it is due.", fields={"expires_at": ["Too early."]})
+    fields = {"due_at": due_at, "expires_at": expires_at}
+    if source_meeting is None:
+        return QuestionnaireAssignment.objects.create(patient=patient, instrument=instrument, **fields), True
+    assignment, created = QuestionnaireAssignment.objects.get_or_create(
+        patient=patient, appointment=source_meeting, instrument=instrument, defaults=fields
+    )
+    moved = (assignment.due_at, assignment.expires_at) != (due_at, expires_at)
+    if moved and not created and assignment.status == AssignmentStatus.PENDING:
+        # The session moved: the questionnaire still waiting for answers moves with it.
+        assignment.due_at, assignment.expires_at = due_at, expires_at
+        assignment.save(update_fields=["due_at", "expires_at", "updated_at"])
+    return assignment, created
+
+
+def questionnaires_due_notify(*, patient, session, count: int, dedupe_key: str):
+    """Email the patient (if they take reminder emails) that `count` questionnaires wait before `session`.
+
+    Queued once per dedupe key. Carries only the time and a portal link, never a question or a score.
+    """
+    if not count or not patient.email or not patient.reminder_email:
+        return None
+    return message_enqueue(
+        channel=Channel.EMAIL,
+        to_address=patient.email,
+        purpose="questionnaire_due",
+        template="questionnaire_due",
+        subject=session,
+        send_at=clock.now(),
+        dedupe_key=dedupe_key,
+        patient=patient,
+        recipient_user=patient.user,
+        context={
+            "patient_first_name": patient.first_name,
+            "start": session.start.isoformat(),
+            "count": count,
+            "portal_url": _absolute(reverse("portal:questionnaires")),
+        },
+    )
+
+
+@transaction.atomic
+def questionnaires_send_for_appointment(*, appointment) -> list[QuestionnaireAssignment]:
+    """Ask the patient to answer the due questionnaires before this session; one email per session.
+
+    Idempotent: an instrument is assigned once per session and the email has a dedupe key.
+    """
+    patient = appointment.patient
+    created = []
+    for code in _due_instruments(patient=patient, now=clock.now()):
+        assignment, was_created = questionnaire_assign(
+            patient=patient, instrument=code, due_at=appointment.start, source_meeting=appointment
+        )
+        if was_created:
+            created.append(assignment)
+    questionnaires_due_notify(
+        patient=patient,
+        session=appointment,
+        count=len(created),
+        dedupe_key=f"appointment:{appointment.pk}:questionnaire_due",
+    )
+    return created
+
+
+@transaction.atomic
+def questionnaire_answer(*, actor, assignment: QuestionnaireAssignment, answers) -> QuestionnaireResponse:
+    """Score and store a patient's answers. PHQ-9 item 9 above zero flags it for the therapist,
+    who is told (by a message carrying only a link) to look at it."""
+    assignment = QuestionnaireAssignment.objects.select_for_update().select_related("patient").get(pk=assignment.pk)
+    if not can(actor, "outcomes.answer_questionnaire", assignment):
+        raise NotFound("No such questionnaire.")
+    if assignment.status != AssignmentStatus.PENDING:
+        raise InvalidTransition("This questionnaire has already been answered.")
+    now = clock.now()
+    if assignment.expires_at <= now:
+        raise InvalidTransition("This questionnaire has closed.")
+    instrument = INSTRUMENTS[assignment.instrument]
+    score = instrument.score(answers)
+    response = QuestionnaireResponse.objects.create(
+        patient=assignment.patient,
+        instrument=instrument.code,
+        assignment=assignment,
+        answers=list(answers),
+        score=score.total,
+        severity=score.severity,
+        flagged=score.flagged,
+        submitted_at=now,
+    )
+    assignment.status = AssignmentStatus.COMPLETED
+    assignment.completed_at = now
+    assignment.save(update_fields=["status", "completed_at", "updated_at"])
+    if score.flagged:
+        _notify_flag(response=response, now=now)
+    return response
+
+
+def _notify_flag(*, response: QuestionnaireResponse, now: dt.datetime) -> None:
+    patient = response.patient
+    therapist = patient.primary_therapist
+    if therapist is None and response.assignment and response.assignment.appointment:
+        therapist = response.assignment.appointment.therapist
+    if therapist is None:
+        return
+    message_enqueue(
+        channel=Channel.EMAIL,
+        to_address=therapist.email,
+        purpose="measure_flag",
+        template="measure_flag",
+        subject=response,
+        send_at=now,
+        dedupe_key=f"questionnaireresponse:{response.pk}:measure_flag",
+        recipient_user=therapist,
+        context={
+            "patient_initials": patient.initials,
+            "chart_url": _absolute(reverse("notes:chart", args=[patient.pk])),
+        },
+    )
+
+
+@transaction.atomic
+def flag_review(*, actor, response: QuestionnaireResponse) -> QuestionnaireResponse:
+    response = QuestionnaireResponse.objects.select_for_update().select_related("patient").get(pk=response.pk)
+    if not can(actor, "outcomes.review_flag", response):
+        raise PermissionDenied("Only the patient's therapist reviews this.")
+    if not response.flagged or response.flag_reviewed_at is not None:
+        raise InvalidTransition("Nothing to review here.")
+    response.flag_reviewed_at = clock.now()
+    response.flag_reviewed_by = actor
+    response.save(update_fields=["flag_reviewed_at", "flag_reviewed_by"])
+    return response
+
+
+def _journal_text(text: str) -> str:
+    text = (text or "").strip()
+    if not text:
+        raise Unprocessable("Write something first.", fields={"text": ["This field is required."]})
+    if len(text) > JOURNAL_MAX_LENGTH:
+        raise Unprocessable(
+            "That entry is too long.", fields={"text": [f"Keep it under {JOURNAL_MAX_LENGTH} characters."]}
+        )
+    return text
+
+
+@transaction.atomic
+def journal_entry_create(*, actor, patient, text: str, share: bool = False) -> JournalEntry:
+    if not can(actor, "outcomes.keep_journal") or patient.user_id != actor.pk:
+        raise PermissionDenied("Only the patient keeps their journal.")
+    return JournalEntry.objects.create(
+        patient=patient, content_encrypted=encrypt_text(_journal_text(text)), shared_at=clock.now() if share else None
+    )
+
+
+def _own_entry(actor, entry: JournalEntry) -> JournalEntry:
+    entry = JournalEntry.objects.select_for_update().select_related("patient").filter(pk=entry.pk).first()
+    if entry is None or not can(actor, "outcomes.change_journal_entry", entry):
+        raise NotFound("No such journal entry.")
+    return entry
+
+
+@transaction.atomic
+def journal_entry_update(*, actor, entry: JournalEntry, text: str) -> JournalEntry:
+    entry = _own_entry(actor, entry)
+    entry.content_encrypted = encrypt_text(_journal_text(text))
+    entry.save(update_fields=["content_encrypted", "updated_at"])
+    return entry
+
+
+@transaction.atomic
+def journal_entry_share(*, actor, entry: JournalEntry, shared: bool) -> JournalEntry:
+    """Share an entry with the patient's therapist, or take it back."""
+    entry = _own_entry(actor, entry)
+    if shared and entry.shared_at is None:
+        entry.shared_at = clock.now()
+    elif not shared:
+        entry.shared_at = None
+    entry.save(update_fields=["shared_at", "updated_at"])
+    return entry
+
+
+@transaction.atomic
+def journal_entry_delete(*, actor, entry: JournalEntry) -> None:
+    _own_entry(actor, entry).delete()

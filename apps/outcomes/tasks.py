@@ -1,0 +1,20 @@
+"""Beat task: ask patients to answer questionnaires the day before their sessions."""
+
+import datetime as dt
+
+from celery import shared_task
+
+from apps.core import clock
+
+from . import selectors, services
+
+
+@shared_task
+def questionnaires_send_for_tomorrow() -> int:
+    """Assign due questionnaires for tomorrow's sessions (clinic time) and queue one email each."""
+    tomorrow = clock.local_now().date() + dt.timedelta(days=1)
+    sent = 0
+    for appointment in selectors.appointments_needing_questionnaires(day=tomorrow):
+        if services.questionnaires_send_for_appointment(appointment=appointment):
+            sent += 1
+    return sent

@@ -1,0 +1,37 @@
+"""Staff pages for outcomes: reviewing a PHQ-9 flag and reading a journal entry a patient shared."""
+
+from django.contrib.auth.decorators import login_required
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_GET, require_POST
+
+from apps.core.errors import NotFound
+from apps.core.views import call_with_messages
+from apps.notes.rules import can
+
+from . import selectors, services
+from .models import QuestionnaireResponse
+
+
+@login_required
+@require_POST
+def flag_review(request, pk):
+    response = QuestionnaireResponse.objects.filter(pk=pk).first()
+    if response is None or not can(request.user, "outcomes.review_flag", response):
+        raise Http404("No such response.")
+    call_with_messages(
+        request, lambda: services.flag_review(actor=request.user, response=response), "Marked as reviewed."
+    )
+    return redirect("notes:chart", patient_id=response.patient_id)
+
+
+@login_required
+@require_GET
+def journal_entry(request, pk):
+    if not request.user.is_clinic_staff:
+        raise Http404("No such journal entry.")
+    try:
+        entry, text = selectors.journal_entry_open(user=request.user, entry_id=pk)
+    except NotFound as exc:
+        raise Http404(exc.message) from exc
+    return render(request, "outcomes/journal_entry.html", {"entry": entry, "text": text, "patient": entry.patient})

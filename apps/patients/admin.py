@@ -1,0 +1,11 @@
+from django.contrib import admin
+
+from .models import Patient
+
+
+@admin.register(Patient)
+class PatientAdmin(admin.ModelAdmin):
+    list_display = ["chart_number", "legal_last_name", "legal_first_name", "primary_therapist", "status"]
+    list_filter = ["status"]
+    search_fields = ["legal_last_name", "legal_first_name", "email", "chart_number"]
+    readonly_fields = ["chart_number", "user"]

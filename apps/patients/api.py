@@ -1,0 +1,91 @@
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import mixins, serializers, viewsets
+from rest_framework.exceptions import PermissionDenied
+from rest_framework.response import Response
+
+from apps.accounts.models import User
+from apps.accounts.roles import Role
+
+from . import selectors, services
+from .models import DEMOGRAPHIC_FIELDS, Patient
+
+
+class PatientOutput(serializers.ModelSerializer):
+    display_name = serializers.CharField(read_only=True)
+
+    class Meta:
+        model = Patient
+        fields = [
+            "id",
+            "chart_number",
+            "display_name",
+            *DEMOGRAPHIC_FIELDS,
+            "reminder_sms",
+            "sms_consent_at",
+            "status",
+            "discharged_on",
+        ]
+
+
+class PatientInput(serializers.ModelSerializer):
+    primary_therapist = serializers.PrimaryKeyRelatedField(
+        queryset=User.objects.filter(groups__name=Role.THERAPIST), required=False, allow_null=True
+    )
+
+    class Meta:
+        model = Patient
+        fields = DEMOGRAPHIC_FIELDS
+
+
+class PatientViewSet(
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    mixins.UpdateModelMixin,
+    viewsets.GenericViewSet,
+):
+    """Patient charts (demographics). Every retrieve is access-logged; unseen charts answer 404."""
+
+    serializer_class = PatientOutput
+
+    def get_queryset(self):
+        return selectors.patient_search(user=self.request.user, query=self.request.query_params.get("search", ""))
+
+    def get_serializer_class(self):
+        return PatientInput if self.action in {"create", "update", "partial_update"} else PatientOutput
+
+    @extend_schema(parameters=[OpenApiParameter("search", str, description="Name, email, phone, chart number or DOB")])
+    def list(self, request, *args, **kwargs):
+        if not request.user.has_perm("patients.list_patients"):
+            raise PermissionDenied
+        return super().list(request, *args, **kwargs)
+
+    def retrieve(self, request, pk=None):
+        patient = selectors.patient_open_chart(user=request.user, patient_id=pk)
+        return Response(PatientOutput(patient).data)
+
+    @extend_schema(request=PatientInput, responses=PatientOutput)
+    def create(self, request):
+        if not request.user.has_perm("patients.add_patient"):
+            raise PermissionDenied
+        data = PatientInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        patient = services.patient_create(actor=request.user, **data.validated_data)
+        return Response(PatientOutput(patient).data, status=201)
+
+    @extend_schema(request=PatientInput, responses=PatientOutput)
+    def update(self, request, pk=None, partial=False):
+        patient = selectors.patient_open_chart(user=request.user, patient_id=pk)
+        if not request.user.has_perm("patients.change_patient", patient):
+            raise PermissionDenied
+        data = PatientInput(patient, data=request.data, partial=partial)
+        data.is_valid(raise_exception=True)
+        patient = services.patient_update(actor=request.user, patient=patient, **data.validated_data)
+        return Response(PatientOutput(patient).data)
+
+    def partial_update(self, request, pk=None):
+        return self.update(request, pk=pk, partial=True)
+
+
+def register(router) -> None:
+    router.register("patients", PatientViewSet, basename="patient")

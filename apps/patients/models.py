@@ -1,0 +1,114 @@
+import pghistory
+from django.conf import settings
+from django.db import models
+
+from apps.core.models import TimeStampedModel
+
+
+class PatientStatus(models.TextChoices):
+    ACTIVE = "active", "Active"
+    DISCHARGED = "discharged", "Discharged"
+
+
+class ReminderChannel(models.TextChoices):
+    EMAIL = "email", "Email"
+    SMS = "sms", "Text message"
+
+
+# The chart fields staff edit directly, in form order. Reminder channels and consent change only
+# through their own service, so consent is always recorded.
+DEMOGRAPHIC_FIELDS = (
+    "legal_first_name",
+    "legal_last_name",
+    "preferred_name",
+    "pronouns",
+    "date_of_birth",
+    "email",
+    "phone",
+    "address_line1",
+    "address_line2",
+    "city",
+    "state",
+    "postal_code",
+    "emergency_contact_name",
+    "emergency_contact_phone",
+    "emergency_contact_relationship",
+    "primary_therapist",
+    "reminder_email",
+)
+
+
+@pghistory.track()
+class Patient(TimeStampedModel):
+    """The patient chart's demographic core. Clinical content lives in notes and outcomes."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="patient"
+    )
+    chart_number = models.CharField(max_length=20, unique=True, editable=False)
+    legal_first_name = models.CharField(max_length=100)
+    legal_last_name = models.CharField(max_length=100)
+    preferred_name = models.CharField(max_length=100, blank=True)
+    pronouns = models.CharField(max_length=40, blank=True)
+    date_of_birth = models.DateField()
+    email = models.EmailField(blank=True)
+    phone = models.CharField(max_length=30, blank=True, help_text="Mobile number in E.164 form, e.g. +16175550123")
+    address_line1 = models.CharField(max_length=200, blank=True)
+    address_line2 = models.CharField(max_length=200, blank=True)
+    city = models.CharField(max_length=100, blank=True)
+    state = models.CharField(max_length=50, blank=True)
+    postal_code = models.CharField(max_length=20, blank=True)
+    emergency_contact_name = models.CharField(max_length=200, blank=True)
+    emergency_contact_phone = models.CharField(max_length=30, blank=True)
+    emergency_contact_relationship = models.CharField(max_length=100, blank=True)
+    primary_therapist = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="primary_patients"
+    )
+    reminder_email = models.BooleanField("Email reminders", default=True)
+    reminder_sms = models.BooleanField("Text reminders", default=False)
+    sms_consent_at = models.DateTimeField(null=True, blank=True)
+    sms_opted_out_at = models.DateTimeField(null=True, blank=True)
+    status = models.CharField(max_length=20, choices=PatientStatus.choices, default=PatientStatus.ACTIVE)
+    discharged_on = models.DateField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["legal_last_name", "legal_first_name"]
+        indexes = [
+            models.Index(fields=["legal_last_name", "legal_first_name"]),
+            models.Index(fields=["primary_therapist", "status"]),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(reminder_sms=False) | models.Q(sms_consent_at__isnull=False),
+                name="sms_reminders_need_consent",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(status="active", discharged_on__isnull=True)
+                | models.Q(status="discharged", discharged_on__isnull=False),
+                name="discharge_date_matches_status",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.display_name
+
+    @property
+    def first_name(self) -> str:
+        """What the clinic calls the patient: their preferred name, else their legal first name."""
+        return self.preferred_name or self.legal_first_name
+
+    @property
+    def display_name(self) -> str:
+        return f"{self.first_name} {self.legal_last_name}"
+
+    @property
+    def legal_name(self) -> str:
+        return f"{self.legal_first_name} {self.legal_last_name}"
+
+    @property
+    def initials(self) -> str:
+        return f"{self.legal_first_name[:1]}{self.legal_last_name[:1]}".upper()
+
+    @property
+    def can_receive_sms(self) -> bool:
+        return bool(self.phone and self.sms_consent_at and not self.sms_opted_out_at)

@@ -1,0 +1,27 @@
+"""Who may see and change a patient's chart."""
+
+import rules
+
+from apps.accounts.rules import is_admin, is_billing, is_front_desk, is_therapist
+from apps.scheduling.selectors import therapist_has_seen
+
+
+@rules.predicate
+def is_treating_therapist(user, patient) -> bool:
+    if patient is None or not is_therapist(user):
+        return False
+    return patient.primary_therapist_id == user.id or therapist_has_seen(therapist=user, patient_id=patient.pk)
+
+
+@rules.predicate
+def is_own_record(user, patient) -> bool:
+    return patient is not None and user.is_authenticated and patient.user_id == user.id
+
+
+view_demographics = is_admin | is_front_desk | is_billing | is_treating_therapist | is_own_record
+
+rules.add_perm("patients.view_patient", view_demographics)
+rules.add_perm("patients.list_patients", is_admin | is_front_desk | is_billing | is_therapist)
+rules.add_perm("patients.add_patient", is_admin | is_front_desk)
+rules.add_perm("patients.change_patient", is_admin | is_front_desk | is_treating_therapist)
+rules.add_perm("patients.invite_patient", is_admin | is_front_desk)

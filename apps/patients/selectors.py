@@ -1,0 +1,60 @@
+"""Reads of patient charts, scoped to what the user may see. Opening a chart is access-logged."""
+
+import contextlib
+import datetime as dt
+
+from django.db.models import Q, QuerySet
+
+from apps.accounts.roles import Role
+from apps.audit.services import access_log_write
+from apps.core.errors import NotFound
+from apps.scheduling.selectors import treating_patients_q
+
+from .models import Patient
+
+
+def patients_visible_to(*, user) -> QuerySet[Patient]:
+    qs = Patient.objects.select_related("primary_therapist")
+    if not user.is_authenticated:
+        return qs.none()
+    if user.has_role(Role.ADMIN, Role.FRONT_DESK, Role.BILLING):
+        return qs
+    if user.has_role(Role.THERAPIST):
+        return qs.filter(treating_patients_q(therapist=user))
+    if user.has_role(Role.PATIENT):
+        return qs.filter(user=user)
+    return qs.none()
+
+
+def patient_search(*, user, query: str = "", status: str | None = None) -> QuerySet[Patient]:
+    qs = patients_visible_to(user=user)
+    if status:
+        qs = qs.filter(status=status)
+    for term in query.split():
+        term_q = (
+            Q(legal_first_name__icontains=term)
+            | Q(legal_last_name__icontains=term)
+            | Q(preferred_name__icontains=term)
+            | Q(email__icontains=term)
+            | Q(phone__icontains=term)
+            | Q(chart_number__iexact=term)
+        )
+        with contextlib.suppress(ValueError):
+            term_q |= Q(date_of_birth=dt.date.fromisoformat(term))
+        qs = qs.filter(term_q)
+    return qs
+
+
+def patient_open_chart(*, user, patient_id) -> Patient:
+    """Return the chart if the user may see it; log the read, or the denied attempt, either way.
+
+    A denied or missing chart answers the same NotFound so the answer leaks nothing.
+    """
+    patient = Patient.objects.select_related("primary_therapist", "user").filter(pk=patient_id).first()
+    if patient is None:
+        raise NotFound("No such patient.")
+    if not user.has_perm("patients.view_patient", patient):
+        access_log_write(actor=user, action="chart_view", subject=patient, patient_id=patient.pk, allowed=False)
+        raise NotFound("No such patient.")
+    access_log_write(actor=user, action="chart_view", subject=patient, patient_id=patient.pk)
+    return patient

@@ -1,0 +1,119 @@
+"""Every write to patient charts."""
+
+from django.db import connection, transaction
+
+from apps.accounts.roles import Role
+from apps.accounts.services import invitation_send, user_create
+from apps.core import clock
+from apps.core.errors import Conflict, Unprocessable
+
+from .models import DEMOGRAPHIC_FIELDS, Patient, PatientStatus
+
+EDITABLE_FIELDS = frozenset(DEMOGRAPHIC_FIELDS)
+
+
+def _next_chart_number() -> str:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT nextval('patients_chart_number_seq')")
+        (number,) = cursor.fetchone()
+    return f"C{number:06d}"
+
+
+def _check_primary_therapist(therapist) -> None:
+    if therapist is not None and not therapist.has_role(Role.THERAPIST):
+        raise Unprocessable(
+            "The primary therapist must be a therapist.", fields={"primary_therapist": ["Not a therapist."]}
+        )
+
+
+@transaction.atomic
+def patient_create(*, actor, **data) -> Patient:
+    unknown = set(data) - EDITABLE_FIELDS
+    if unknown:
+        raise Unprocessable(f"Unknown fields: {', '.join(sorted(unknown))}")
+    _check_primary_therapist(data.get("primary_therapist"))
+    patient = Patient(chart_number=_next_chart_number(), **data)
+    patient.full_clean(exclude=["chart_number"])
+    patient.save()
+    return patient
+
+
+@transaction.atomic
+def patient_update(*, actor, patient: Patient, **changes) -> Patient:
+    """Change demographics. Row history (pghistory) keeps every prior version, including contact details."""
+    unknown = set(changes) - EDITABLE_FIELDS
+    if unknown:
+        raise Unprocessable(f"Unknown fields: {', '.join(sorted(unknown))}")
+    patient = Patient.objects.select_for_update().get(pk=patient.pk)
+    if "primary_therapist" in changes:
+        _check_primary_therapist(changes["primary_therapist"])
+    for field, value in changes.items():
+        setattr(patient, field, value)
+    patient.full_clean()
+    patient.save()
+    return patient
+
+
+@transaction.atomic
+def patient_reminder_preferences_set(*, actor, patient: Patient, email: bool, sms: bool, sms_consent: bool) -> Patient:
+    """SMS needs recorded consent; withdrawing consent also turns SMS reminders off."""
+    patient = Patient.objects.select_for_update().get(pk=patient.pk)
+    now = clock.now()
+    if sms_consent and patient.sms_consent_at is None:
+        patient.sms_consent_at = now
+        patient.sms_opted_out_at = None
+    if not sms_consent:
+        patient.sms_consent_at = None
+        sms = False
+    if sms and not patient.phone:
+        raise Unprocessable(
+            "Add a mobile number before turning on text reminders.", fields={"phone": ["Required for text reminders."]}
+        )
+    patient.reminder_email = email
+    patient.reminder_sms = sms
+    patient.save()
+    return patient
+
+
+@transaction.atomic
+def patient_sms_opt_out(*, patient: Patient) -> Patient:
+    """A STOP reply: no more texts until the patient consents again."""
+    patient = Patient.objects.select_for_update().get(pk=patient.pk)
+    patient.sms_opted_out_at = clock.now()
+    patient.sms_consent_at = None
+    patient.reminder_sms = False
+    patient.save()
+    return patient
+
+
+@transaction.atomic
+def patient_discharge(*, actor, patient: Patient, on=None) -> Patient:
+    patient = Patient.objects.select_for_update().get(pk=patient.pk)
+    patient.status = PatientStatus.DISCHARGED
+    patient.discharged_on = on or clock.local_now().date()
+    patient.save()
+    return patient
+
+
+@transaction.atomic
+def patient_invite_to_portal(*, actor, patient: Patient):
+    """Give the patient a portal account (inactive until they set a password) and email the link."""
+    patient = Patient.objects.select_for_update().get(pk=patient.pk)
+    if not patient.email:
+        raise Unprocessable(
+            "The patient needs an email address for a portal invitation.", fields={"email": ["Required."]}
+        )
+    if patient.user is not None and patient.user.has_usable_password():
+        raise Conflict("This patient already has a portal account.")
+    if patient.user is None:
+        user = user_create(
+            email=patient.email,
+            first_name=patient.first_name,
+            last_name=patient.legal_last_name,
+            roles=[Role.PATIENT],
+        )
+        user.is_active = False
+        user.save(update_fields=["is_active"])
+        patient.user = user
+        patient.save(update_fields=["user", "updated_at"])
+    return invitation_send(actor=actor, email=patient.email, role=Role.PATIENT, user=patient.user)

@@ -1,0 +1,95 @@
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST
+
+from apps.core.errors import ApplicationError, NotFound
+from apps.core.htmx import render_page
+from apps.core.views import call_with_messages
+
+from . import selectors, services
+from .forms import PatientForm
+
+
+def _require(user, perm, obj=None):
+    if not user.has_perm(perm, obj):
+        raise PermissionDenied
+
+
+def _open_chart(request, pk):
+    try:
+        return selectors.patient_open_chart(user=request.user, patient_id=pk)
+    except NotFound as exc:
+        raise Http404(exc.message) from exc
+
+
+@login_required
+def patient_list(request):
+    _require(request.user, "patients.list_patients")
+    query = request.GET.get("q", "").strip()
+    status = request.GET.get("status") or None
+    patients = selectors.patient_search(user=request.user, query=query, status=status)
+    page = Paginator(patients, 50).get_page(request.GET.get("page"))
+    context = {"page": page, "query": query, "status": status or ""}
+    return render_page(request, "patients/list.html", context, partial="patients/_results.html")
+
+
+@login_required
+def patient_create(request):
+    _require(request.user, "patients.add_patient")
+    form = PatientForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            patient = services.patient_create(actor=request.user, **form.cleaned_data)
+        except ApplicationError as exc:
+            form.add_error(None, exc.message)
+        else:
+            messages.success(request, f"{patient.display_name} was added.")
+            return redirect("patients:detail", pk=patient.pk)
+    return render(request, "patients/form.html", {"form": form, "title": "New patient"})
+
+
+@login_required
+def patient_detail(request, pk):
+    patient = _open_chart(request, pk)
+    context = {
+        "patient": patient,
+        "can_edit": request.user.has_perm("patients.change_patient", patient),
+        "can_invite": request.user.has_perm("patients.invite_patient", patient),
+    }
+    return render(request, "patients/detail.html", context)
+
+
+@login_required
+def patient_edit(request, pk):
+    patient = _open_chart(request, pk)
+    _require(request.user, "patients.change_patient", patient)
+    form = PatientForm(request.POST or None, instance=patient)
+    if request.method == "POST" and form.is_valid():
+        changes = {f: form.cleaned_data[f] for f in form.changed_data}
+        try:
+            services.patient_update(actor=request.user, patient=patient, **changes)
+        except ApplicationError as exc:
+            form.add_error(None, exc.message)
+        else:
+            messages.success(request, "Changes saved.")
+            return redirect("patients:detail", pk=patient.pk)
+    return render(
+        request, "patients/form.html", {"form": form, "title": f"Edit {patient.display_name}", "patient": patient}
+    )
+
+
+@login_required
+@require_POST
+def patient_invite(request, pk):
+    patient = _open_chart(request, pk)
+    _require(request.user, "patients.invite_patient", patient)
+    call_with_messages(
+        request,
+        lambda: services.patient_invite_to_portal(actor=request.user, patient=patient),
+        f"Portal invitation sent to {patient.email}.",
+    )
+    return redirect("patients:detail", pk=patient.pk)

@@ -1,0 +1,82 @@
+import re
+
+from django import forms
+
+from apps.patients.models import Patient
+
+from .services import CONTACT_FIELDS
+
+E164 = re.compile(r"^\+[1-9]\d{7,14}$")
+
+
+def phone_to_e164(value: str) -> str:
+    """'(617) 555-0123' or '617.555.0123' -> '+16175550123' (a US clinic: ten digits are a US number).
+    Texts can only be sent to a number in international form, so anything else is refused with a hint."""
+    if not value.strip():
+        return ""
+    digits = re.sub(r"[\s().\-]", "", value)
+    if re.fullmatch(r"\d{10}", digits):
+        digits = "+1" + digits
+    elif re.fullmatch(r"1\d{10}", digits):
+        digits = "+" + digits
+    if not E164.match(digits):
+        raise forms.ValidationError("Enter the number with its area code, for example (617) 555-0123 or +16175550123.")
+    return digits
+
+
+class ContactDetailsForm(forms.ModelForm):
+    class Meta:
+        model = Patient
+        fields = list(CONTACT_FIELDS)
+        labels = {
+            "preferred_name": "Name you like to be called",
+            "email": "Email for reminders and receipts",
+            "phone": "Mobile phone",
+            "address_line1": "Street address",
+            "address_line2": "Apartment, suite (optional)",
+            "postal_code": "ZIP code",
+            "emergency_contact_name": "Emergency contact: name",
+            "emergency_contact_phone": "Emergency contact: phone",
+            "emergency_contact_relationship": "Emergency contact: relationship",
+        }
+        help_texts = {
+            "email": "This does not change the email you sign in with.",
+            "phone": "For text reminders, if you want them. For example (617) 555-0123.",
+        }
+        widgets = {
+            "email": forms.EmailInput(attrs={"autocomplete": "email"}),
+            "phone": forms.TextInput(attrs={"type": "tel", "autocomplete": "tel"}),
+            "address_line1": forms.TextInput(attrs={"autocomplete": "address-line1"}),
+            "address_line2": forms.TextInput(attrs={"autocomplete": "address-line2"}),
+            "city": forms.TextInput(attrs={"autocomplete": "address-level2"}),
+            "state": forms.TextInput(attrs={"autocomplete": "address-level1"}),
+            "postal_code": forms.TextInput(attrs={"autocomplete": "postal-code"}),
+        }
+
+    def _phone(self, field: str) -> str:
+        # A number already on file is left as it is; only what the patient types now is checked.
+        value = self.cleaned_data[field]
+        return phone_to_e164(value) if field in self.changed_data else value
+
+    def clean_phone(self):
+        return self._phone("phone")
+
+    def clean_emergency_contact_phone(self):
+        return self._phone("emergency_contact_phone")
+
+
+class ReminderPreferencesForm(forms.Form):
+    email = forms.BooleanField(label="Email me reminders", required=False)
+    sms_consent = forms.BooleanField(
+        label="I agree to receive text messages from the clinic",
+        required=False,
+        help_text="Texts carry only the time of your session, never anything about your care. "
+        "Reply STOP at any time to end them.",
+    )
+    sms = forms.BooleanField(label="Text me reminders", required=False)
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("sms") and not cleaned.get("sms_consent"):
+            self.add_error("sms_consent", "Text reminders need your agreement to receive texts.")
+        return cleaned

@@ -1,0 +1,56 @@
+"""Reads that bring the other apps' pieces together for the portal home."""
+
+import datetime as dt
+from dataclasses import dataclass
+
+from django.urls import reverse
+from django.utils import formats
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from apps.core import clock
+from apps.programs import selectors as programs
+
+from .models import PortalAccount
+
+
+@dataclass(frozen=True)
+class OpenOffer:
+    what: str
+    expires_at: dt.datetime
+    url: str
+
+
+def open_offers(*, patient) -> list[OpenOffer]:
+    """Places held for the patient that need a yes or no before a deadline, the soonest deadline first:
+    seats in group programs and weekly times with a therapist."""
+    now = clock.now()
+    offers = [
+        OpenOffer(
+            what=f"A seat in {enrollment.program.title}",
+            expires_at=enrollment.offer_expires_at,
+            url=reverse("portal:programs:detail", args=[enrollment.program_id]),
+        )
+        for enrollment in programs.patient_enrollments(patient=patient).filter(status="offered")
+        if enrollment.offer_expires_at and enrollment.offer_expires_at > now
+    ]
+    for request in programs.patient_slot_requests(patient=patient):
+        for offer in request.outstanding_offers:
+            if offer.expires_at <= now:
+                continue
+            start = formats.time_format(offer.slot.local_start_time, "g:i A")
+            with_whom = offer.slot.therapist.full_name
+            offers.append(
+                OpenOffer(
+                    what=f"A weekly time: {offer.slot.get_weekday_display()}s at {start} with {with_whom}",
+                    expires_at=offer.expires_at,
+                    url=reverse("portal:programs:slot_requests"),
+                )
+            )
+    return sorted(offers, key=lambda offer: offer.expires_at)
+
+
+def two_step_offer_is_open(*, user) -> bool:
+    """Offer two-step sign-in until the patient has turned it on or said 'not now' once."""
+    if TOTPDevice.objects.filter(user=user, confirmed=True).exists():
+        return False
+    return not PortalAccount.objects.filter(user=user, two_step_offer_answered_at__isnull=False).exists()

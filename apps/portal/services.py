@@ -1,0 +1,127 @@
+"""The portal's own writes: the patient's changes to their contact details and reminder choices, each with an
+access-log row saying what changed, and the optional two-step sign-in. Chart rules stay in apps.patients."""
+
+from django.db import transaction
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from apps.audit.services import access_log_write
+from apps.core import clock
+from apps.core.errors import NotFound, Unprocessable
+from apps.patients.models import Patient
+from apps.patients.selectors import patients_visible_to
+from apps.patients.services import patient_reminder_preferences_set, patient_sms_opt_out, patient_update
+
+from .models import PortalAccount
+
+# What a patient may change about themselves; legal name and date of birth go through the front desk.
+CONTACT_FIELDS = (
+    "preferred_name",
+    "pronouns",
+    "email",
+    "phone",
+    "address_line1",
+    "address_line2",
+    "city",
+    "state",
+    "postal_code",
+    "emergency_contact_name",
+    "emergency_contact_phone",
+    "emergency_contact_relationship",
+)
+
+
+def _locked_chart(*, actor, patient: Patient) -> Patient:
+    """The chart as stored, locked for this change; only one the actor may see (a patient: their own)."""
+    chart = patients_visible_to(user=actor).select_for_update(of=("self",)).filter(pk=patient.pk).first()
+    if chart is None:
+        raise NotFound("No such patient.")
+    return chart
+
+
+def _reminder_state(patient: Patient) -> dict:
+    return {
+        "reminder_email": patient.reminder_email,
+        "reminder_sms": patient.reminder_sms,
+        "sms_consent": patient.sms_consent_at is not None,
+    }
+
+
+@transaction.atomic
+def contact_details_update(*, actor, patient: Patient, **changes) -> Patient:
+    """Change the patient's own contact details. Row history keeps the prior version; the access log keeps who
+    changed which field from what to what, so a changed phone number or email can always be traced."""
+    unknown = set(changes) - set(CONTACT_FIELDS)
+    if unknown:
+        raise Unprocessable(f"Not a contact field: {', '.join(sorted(unknown))}")
+    current = _locked_chart(actor=actor, patient=patient)
+    changed = {field: value for field, value in changes.items() if getattr(current, field) != value}
+    if not changed:
+        return current
+    before = {field: getattr(current, field) for field in changed}
+    updated = patient_update(actor=actor, patient=current, **changed)
+    access_log_write(
+        actor=actor,
+        action="contact_details_change",
+        subject=updated,
+        patient_id=updated.pk,
+        detail={"before": before, "after": {field: getattr(updated, field) for field in changed}},
+    )
+    return updated
+
+
+@transaction.atomic
+def reminder_preferences_update(*, actor, patient: Patient, email: bool, sms: bool, sms_consent: bool) -> Patient:
+    """Channels and text-message consent, with the old and new choices in the access log."""
+    before = _reminder_state(_locked_chart(actor=actor, patient=patient))
+    updated = patient_reminder_preferences_set(
+        actor=actor, patient=patient, email=email, sms=sms, sms_consent=sms_consent
+    )
+    after = _reminder_state(updated)
+    if after != before:
+        access_log_write(
+            actor=actor,
+            action="reminder_preferences_change",
+            subject=updated,
+            patient_id=updated.pk,
+            detail={"before": before, "after": after},
+        )
+    return updated
+
+
+@transaction.atomic
+def text_messages_stop(*, actor, patient: Patient) -> Patient:
+    """The portal's 'stop all text messages': the same effect as replying STOP."""
+    before = _reminder_state(_locked_chart(actor=actor, patient=patient))
+    updated = patient_sms_opt_out(patient=patient)
+    access_log_write(
+        actor=actor,
+        action="sms_opt_out",
+        subject=updated,
+        patient_id=updated.pk,
+        detail={"before": before, "after": _reminder_state(updated)},
+    )
+    return updated
+
+
+@transaction.atomic
+def two_step_offer_answer(*, user) -> PortalAccount:
+    account, _ = PortalAccount.objects.select_for_update().get_or_create(user=user)
+    if account.two_step_offer_answered_at is None:
+        account.two_step_offer_answered_at = clock.now()
+        account.save(update_fields=["two_step_offer_answered_at", "updated_at"])
+    return account
+
+
+@transaction.atomic
+def two_step_turned_on(*, user) -> None:
+    """Record that the patient confirmed an authenticator; the offer is answered for good."""
+    two_step_offer_answer(user=user)
+    access_log_write(actor=user, action="two_step_on", subject=user, detail={})
+
+
+@transaction.atomic
+def two_step_turn_off(*, user) -> None:
+    """Remove the patient's authenticator; sign-in goes back to password only. Staff can never do this here."""
+    deleted, _ = TOTPDevice.objects.filter(user=user).delete()
+    if deleted:
+        access_log_write(actor=user, action="two_step_off", subject=user, detail={})

@@ -1,0 +1,20 @@
+from django.urls import include, path
+
+from . import views
+
+app_name = "portal"
+urlpatterns = [
+    path("", views.dashboard, name="dashboard"),
+    path("settings/", views.settings_page, name="settings"),
+    path("settings/contact/", views.contact_details, name="contact_details"),
+    path("settings/reminders/", views.reminder_preferences, name="reminder_preferences"),
+    path("settings/stop-texts/", views.stop_text_messages, name="stop_text_messages"),
+    path("settings/two-step/", views.two_step, name="two_step"),
+    path("settings/two-step/off/", views.two_step_off, name="two_step_off"),
+    path("two-step/not-now/", views.two_step_not_now, name="two_step_not_now"),
+    path("contact/", views.contact, name="contact"),
+    path("sessions/", include("apps.scheduling.portal_urls")),
+    path("programs/", include("apps.programs.portal_urls")),
+    path("billing/", include("apps.billing.portal_urls")),
+    path("", include("apps.outcomes.portal_urls")),
+]

@@ -1,0 +1,170 @@
+"""Patient-facing pages of the portal itself: the home page, settings and two-step sign-in.
+Each area's own pages (sessions, billing, programs, questionnaires) live in that app's portal_views."""
+
+import base64
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from apps.accounts import mfa
+from apps.accounts.forms import TokenForm
+from apps.accounts.models import ClinicSettings
+from apps.core.errors import ApplicationError
+
+from . import selectors, services
+from .forms import ContactDetailsForm, ReminderPreferencesForm
+from .middleware import SESSION_KEY
+
+
+def _patient_of(request):
+    patient = getattr(request.user, "patient", None)
+    if patient is None or not request.user.has_perm("portal.use_portal"):
+        raise PermissionDenied
+    return patient
+
+
+@login_required
+@require_GET
+def dashboard(request):
+    patient = _patient_of(request)
+    context = {
+        "patient": patient,
+        "offers": selectors.open_offers(patient=patient),
+        "two_step_offer": selectors.two_step_offer_is_open(user=request.user),
+    }
+    return render(request, "portal/dashboard.html", context)
+
+
+@login_required
+@require_GET
+def contact(request):
+    _patient_of(request)
+    return render(request, "portal/contact.html", {"clinic": ClinicSettings.load()})
+
+
+def _reminder_form(patient, data=None):
+    initial = {
+        "email": patient.reminder_email,
+        "sms": patient.reminder_sms,
+        "sms_consent": patient.sms_consent_at is not None,
+    }
+    return ReminderPreferencesForm(data, initial=initial)
+
+
+def _settings_page(request, patient, *, contact_form=None, reminder_form=None, two_step_form=None, status=200):
+    context = {
+        "patient": patient,
+        "contact_form": contact_form or ContactDetailsForm(instance=patient),
+        "reminder_form": reminder_form or _reminder_form(patient),
+        "two_step_on": TOTPDevice.objects.filter(user=request.user, confirmed=True).exists(),
+        "two_step_form": two_step_form or TokenForm(auto_id="off_%s"),
+    }
+    return render(request, "portal/settings.html", context, status=status)
+
+
+@login_required
+@require_GET
+def settings_page(request):
+    return _settings_page(request, _patient_of(request))
+
+
+@login_required
+@require_POST
+def contact_details(request):
+    patient = _patient_of(request)
+    form = ContactDetailsForm(request.POST, instance=patient)
+    if form.is_valid():
+        changes = {field: form.cleaned_data[field] for field in form.changed_data}
+        try:
+            services.contact_details_update(actor=request.user, patient=patient, **changes)
+        except ApplicationError as exc:
+            form.add_error(None, exc.message)
+        else:
+            messages.success(request, "Your contact details are saved.")
+            return redirect("portal:settings")
+    patient.refresh_from_db()
+    return _settings_page(request, patient, contact_form=form, status=422)
+
+
+@login_required
+@require_POST
+def reminder_preferences(request):
+    patient = _patient_of(request)
+    form = _reminder_form(patient, request.POST)
+    if form.is_valid():
+        try:
+            services.reminder_preferences_update(
+                actor=request.user,
+                patient=patient,
+                email=form.cleaned_data["email"],
+                sms=form.cleaned_data["sms"],
+                sms_consent=form.cleaned_data["sms_consent"],
+            )
+        except ApplicationError as exc:
+            form.add_error(None, exc.message)
+        else:
+            messages.success(request, "Your reminder choices are saved.")
+            return redirect("portal:settings")
+    return _settings_page(request, patient, reminder_form=form, status=422)
+
+
+@login_required
+@require_POST
+def stop_text_messages(request):
+    patient = _patient_of(request)
+    services.text_messages_stop(actor=request.user, patient=patient)
+    messages.success(request, "We will not send you any more text messages.")
+    return redirect("portal:settings")
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def two_step(request):
+    """Optional for patients: scan a code, confirm it, and sign-in asks for it from then on."""
+    _patient_of(request)
+    if TOTPDevice.objects.filter(user=request.user, confirmed=True).exists():
+        return render(request, "portal/two_step.html", {"is_on": True})
+    device = mfa.pending_device(request.user)
+    form = TokenForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        if mfa.confirm_device(request, device, form.cleaned_data["token"]):
+            services.two_step_turned_on(user=request.user)
+            request.session[SESSION_KEY] = True
+            messages.success(request, "Two-step sign-in is on. We will ask for a code from your app when you sign in.")
+            return redirect("portal:dashboard")
+        form.add_error("token", "That code did not match. Check the time on your phone and try again.")
+    context = {
+        "is_on": False,
+        "form": form,
+        "qr_svg": mfa.qr_svg(device),
+        "secret": base64.b32encode(device.bin_key).decode(),
+    }
+    return render(request, "portal/two_step.html", context)
+
+
+@login_required
+@require_POST
+def two_step_off(request):
+    patient = _patient_of(request)
+    # A fresh code, so an unattended open session cannot switch the protection off.
+    form = TokenForm(request.POST)
+    if not (form.is_valid() and mfa.verify(request, form.cleaned_data["token"])):
+        form.add_error("token", "That code did not match. Two-step sign-in is still on.")
+        return _settings_page(request, patient, two_step_form=form, status=422)
+    services.two_step_turn_off(user=request.user)
+    request.session.pop(SESSION_KEY, None)
+    messages.success(request, "Two-step sign-in is off. You sign in with your password only.")
+    return redirect("portal:settings")
+
+
+@login_required
+@require_POST
+def two_step_not_now(request):
+    _patient_of(request)
+    services.two_step_offer_answer(user=request.user)
+    messages.info(request, "No problem. You can turn on two-step sign-in any time under Settings.")
+    return redirect("portal:dashboard")

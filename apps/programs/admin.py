@@ -1,0 +1,42 @@
+"""Read-mostly admin: seats, offers and the waitlist change only through the services, which send the notices."""
+
+from django.contrib import admin
+
+from apps.core.admin import ReadOnlyAdmin
+
+from .models import Enrollment, FreedSlot, GroupProgram, SlotOffer, SlotRequest, WaitlistMove
+
+
+@admin.register(GroupProgram)
+class GroupProgramAdmin(ReadOnlyAdmin):
+    list_display = ["title", "lead_facilitator", "capacity", "first_meeting_on", "meeting_count"]
+    search_fields = ["title"]
+
+
+@admin.register(Enrollment)
+class EnrollmentAdmin(ReadOnlyAdmin):
+    list_display = ["program", "patient", "status", "waitlist_position", "offer_expires_at", "created_at"]
+    list_filter = ["status", "program"]
+    list_select_related = ["program", "patient"]
+
+
+@admin.register(WaitlistMove)
+class WaitlistMoveAdmin(ReadOnlyAdmin):
+    list_display = ["enrollment", "from_rank", "to_rank", "moved_by", "moved_at"]
+
+
+@admin.register(SlotRequest)
+class SlotRequestAdmin(ReadOnlyAdmin):
+    list_display = ["patient", "therapist", "status", "created_at"]
+    list_filter = ["status"]
+    list_select_related = ["patient", "therapist"]
+
+
+@admin.register(FreedSlot)
+class FreedSlotAdmin(ReadOnlyAdmin):
+    list_display = ["therapist", "weekday", "local_start_time", "free_from", "status"]
+
+
+@admin.register(SlotOffer)
+class SlotOfferAdmin(ReadOnlyAdmin):
+    list_display = ["slot", "request", "status", "expires_at"]

@@ -1,0 +1,466 @@
+"""Programs API: programs, their meetings and enrollments, with enroll, withdraw, offer and attendance actions.
+
+A full program answers 201 with a waitlisted enrollment (its place in line); a second live enrollment of the same
+patient answers 409; an action on an enrollment in the wrong state answers 409; bad input answers 400/422.
+"""
+
+from django.shortcuts import get_object_or_404
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
+from rest_framework import mixins, serializers, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.exceptions import PermissionDenied
+from rest_framework.response import Response
+
+from apps.accounts.models import User
+from apps.accounts.roles import Role
+from apps.core.errors import InvalidTransition
+from apps.patients.selectors import patients_visible_to
+from apps.scheduling.models import Room, ServiceType
+
+from . import selectors, services
+from .models import AttendanceStatus, Enrollment, GroupProgram, ProgramMeeting, SlotOffer, SlotRequest
+
+# ---------------------------------------------------------------------------------------------------------------
+# Serializers
+
+
+class ProgramOutput(serializers.ModelSerializer):
+    lead_facilitator_name = serializers.CharField(source="lead_facilitator.full_name", read_only=True)
+    service_code = serializers.CharField(source="service_type.code", read_only=True)
+    room_name = serializers.CharField(source="room.name", default=None, read_only=True)
+    enrolled_count = serializers.IntegerField(read_only=True)
+    offered_count = serializers.IntegerField(read_only=True)
+    waitlist_count = serializers.IntegerField(read_only=True)
+    seats_free = serializers.SerializerMethodField()
+
+    class Meta:
+        model = GroupProgram
+        fields = [
+            "id",
+            "title",
+            "description",
+            "lead_facilitator",
+            "lead_facilitator_name",
+            "co_facilitators",
+            "service_type",
+            "service_code",
+            "capacity",
+            "charge_no_shows",
+            "enrollment_opens_on",
+            "enrollment_closes_on",
+            "room",
+            "room_name",
+            "is_telehealth",
+            "local_start_time",
+            "first_meeting_on",
+            "meeting_count",
+            "interval_weeks",
+            "outcome_questionnaires",
+            "enrolled_count",
+            "offered_count",
+            "waitlist_count",
+            "seats_free",
+        ]
+
+    def get_seats_free(self, program) -> int:
+        return max(program.capacity - program.enrolled_count - program.offered_count, 0)
+
+
+def _therapists():
+    return User.objects.filter(groups__name=Role.THERAPIST, is_active=True)
+
+
+class ProgramInput(serializers.Serializer):
+    title = serializers.CharField(max_length=200)
+    description = serializers.CharField(required=False, default="", allow_blank=True)
+    lead_facilitator = serializers.PrimaryKeyRelatedField(queryset=_therapists())
+    co_facilitators = serializers.PrimaryKeyRelatedField(queryset=_therapists(), many=True, required=False, default=[])
+    service_type = serializers.PrimaryKeyRelatedField(queryset=ServiceType.objects.filter(is_active=True))
+    capacity = serializers.IntegerField(min_value=1, max_value=200)
+    charge_no_shows = serializers.BooleanField(default=False)
+    enrollment_opens_on = serializers.DateField()
+    enrollment_closes_on = serializers.DateField(required=False, allow_null=True, default=None)
+    room = serializers.PrimaryKeyRelatedField(
+        queryset=Room.objects.filter(is_active=True), required=False, allow_null=True, default=None
+    )
+    is_telehealth = serializers.BooleanField(default=False)
+    local_start_time = serializers.TimeField()
+    first_meeting_on = serializers.DateField()
+    meeting_count = serializers.IntegerField(min_value=1, max_value=52)
+    interval_weeks = serializers.IntegerField(min_value=1, max_value=4, default=1)
+    outcome_questionnaires = serializers.ListField(
+        child=serializers.CharField(max_length=20), required=False, default=[]
+    )
+    override_reason = serializers.CharField(max_length=300, required=False, default="", allow_blank=True)
+
+
+class ProgramChangeInput(serializers.Serializer):
+    title = serializers.CharField(max_length=200, required=False)
+    description = serializers.CharField(required=False, allow_blank=True)
+    charge_no_shows = serializers.BooleanField(required=False)
+    enrollment_opens_on = serializers.DateField(required=False)
+    enrollment_closes_on = serializers.DateField(required=False, allow_null=True)
+    co_facilitators = serializers.PrimaryKeyRelatedField(queryset=_therapists(), many=True, required=False)
+    capacity = serializers.IntegerField(min_value=1, max_value=200, required=False)
+
+
+class MeetingOutput(serializers.ModelSerializer):
+    start = serializers.DateTimeField(source="appointment.start", read_only=True)
+    end = serializers.DateTimeField(source="appointment.end", read_only=True)
+    status = serializers.CharField(source="appointment.status", read_only=True)
+    room_name = serializers.CharField(source="appointment.room.name", default=None, read_only=True)
+    is_telehealth = serializers.BooleanField(source="appointment.is_telehealth", read_only=True)
+
+    class Meta:
+        model = ProgramMeeting
+        fields = ["id", "program", "number", "appointment", "start", "end", "status", "room_name", "is_telehealth"]
+
+
+class EnrollmentOutput(serializers.ModelSerializer):
+    program_title = serializers.CharField(source="program.title", read_only=True)
+    patient_name = serializers.CharField(source="patient.display_name", read_only=True)
+    waitlist_rank = serializers.IntegerField(read_only=True, allow_null=True, help_text="1 = next in line.")
+
+    class Meta:
+        model = Enrollment
+        fields = [
+            "id",
+            "program",
+            "program_title",
+            "patient",
+            "patient_name",
+            "status",
+            "waitlist_rank",
+            "offer_expires_at",
+            "offered_at",
+            "enrolled_at",
+            "ended_at",
+            "end_reason",
+            "created_at",
+        ]
+
+
+class EnrollInput(serializers.Serializer):
+    patient = serializers.IntegerField(required=False, help_text="Staff: the patient to enroll. Patients: omit.")
+
+
+class WithdrawInput(serializers.Serializer):
+    reason = serializers.CharField(max_length=300, required=False, default="", allow_blank=True)
+
+
+class MoveInput(serializers.Serializer):
+    to_rank = serializers.IntegerField(min_value=1, help_text="New place in line; 1 = next.")
+    reason = serializers.CharField(max_length=300)
+
+
+class AttendanceRowInput(serializers.Serializer):
+    enrollment = serializers.IntegerField()
+    status = serializers.ChoiceField(choices=AttendanceStatus.choices)
+
+
+class AttendanceInput(serializers.Serializer):
+    records = AttendanceRowInput(many=True, allow_empty=False)
+
+
+class AttendanceRowOutput(serializers.Serializer):
+    enrollment = serializers.IntegerField()
+    patient = serializers.IntegerField()
+    patient_name = serializers.CharField()
+    status = serializers.CharField(allow_null=True)
+
+
+def _sheet(meeting) -> list[dict]:
+    return [
+        {
+            "enrollment": e.pk,
+            "patient": e.patient_id,
+            "patient_name": e.patient.display_name,
+            "status": record.status if record else None,
+        }
+        for e, record in selectors.meeting_attendance_sheet(meeting=meeting)
+    ]
+
+
+def _enrollment_data(enrollment_id: int, user) -> dict:
+    return EnrollmentOutput(selectors.enrollments_visible_to(user=user).get(pk=enrollment_id)).data
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Views
+
+
+class ProgramViewSet(
+    mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, viewsets.GenericViewSet
+):
+    """Group programs. Everyone signed in sees the catalogue; front desk and admins create and change programs."""
+
+    serializer_class = ProgramOutput
+
+    def get_queryset(self):
+        return selectors.programs_visible_to(user=self.request.user).prefetch_related("co_facilitators")
+
+    @extend_schema(request=ProgramInput, responses={201: ProgramOutput})
+    def create(self, request):
+        if not request.user.has_perm("programs.add_program"):
+            raise PermissionDenied
+        data = ProgramInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        program = services.program_create(actor=request.user, **data.validated_data)
+        return Response(ProgramOutput(self.get_queryset().get(pk=program.pk)).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=ProgramChangeInput, responses=ProgramOutput)
+    def partial_update(self, request, pk=None):
+        """Change details or capacity. Raising the capacity offers the new seats to the waitlist at once."""
+        program = self.get_object()
+        if not request.user.has_perm("programs.change_program", program):
+            raise PermissionDenied
+        data = ProgramChangeInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        changes = dict(data.validated_data)
+        capacity = changes.pop("capacity", None)
+        if changes:
+            services.program_update(actor=request.user, program=program, **changes)
+        if capacity is not None:
+            services.program_capacity_set(actor=request.user, program=program, capacity=capacity)
+        return Response(ProgramOutput(self.get_queryset().get(pk=program.pk)).data)
+
+    @extend_schema(request=EnrollInput, responses={201: EnrollmentOutput})
+    @action(detail=True, methods=["post"])
+    def enroll(self, request, pk=None):
+        """Take a free seat, or a place at the end of the waitlist. Patients enroll themselves; staff name the
+        patient."""
+        program = self.get_object()
+        data = EnrollInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        if request.user.has_perm("programs.enroll_patients"):
+            if "patient" not in data.validated_data:
+                raise serializers.ValidationError({"patient": ["Required."]})
+            patient = get_object_or_404(patients_visible_to(user=request.user), pk=data.validated_data["patient"])
+        elif request.user.has_perm("programs.enroll_self") and getattr(request.user, "patient", None):
+            patient = request.user.patient
+            if data.validated_data.get("patient", patient.pk) != patient.pk:
+                raise PermissionDenied
+        else:
+            raise PermissionDenied
+        enrollment = services.program_enroll(actor=request.user, program=program, patient=patient)
+        return Response(_enrollment_data(enrollment.pk, request.user), status=status.HTTP_201_CREATED)
+
+    @extend_schema(responses=MeetingOutput(many=True))
+    @action(detail=True, methods=["get"])
+    def meetings(self, request, pk=None):
+        program = self.get_object()
+        return Response(MeetingOutput(selectors.program_meetings(program=program), many=True).data)
+
+
+class EnrollmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """Enrollments: patients see only their own; staff see the programs they run. `waitlist_rank` is the place in
+    line (1 = next)."""
+
+    serializer_class = EnrollmentOutput
+
+    def get_queryset(self):
+        qs = selectors.enrollments_visible_to(user=self.request.user)
+        if program := self.request.query_params.get("program"):
+            qs = qs.filter(program_id=program) if program.isdigit() else qs.none()
+        if wanted := self.request.query_params.get("status"):
+            qs = qs.filter(status=wanted)
+        return qs.order_by("program_id", "status", "waitlist_position", "created_at")
+
+    @extend_schema(
+        parameters=[OpenApiParameter("program", int), OpenApiParameter("status", str, description="e.g. waitlisted")]
+    )
+    def list(self, request, *args, **kwargs):
+        return super().list(request, *args, **kwargs)
+
+    def _act(self, request, service, **kwargs):
+        enrollment = self.get_object()
+        if not request.user.has_perm("programs.change_enrollment", enrollment):
+            raise PermissionDenied
+        service(actor=request.user, enrollment=enrollment, **kwargs)
+        return Response(_enrollment_data(enrollment.pk, request.user))
+
+    @extend_schema(request=WithdrawInput, responses=EnrollmentOutput)
+    @action(detail=True, methods=["post"])
+    def withdraw(self, request, pk=None):
+        """Leave the program or the waitlist; a freed seat is offered to the next in line at once."""
+        data = WithdrawInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        return self._act(request, services.enrollment_withdraw, reason=data.validated_data["reason"])
+
+    @extend_schema(request=None, responses=EnrollmentOutput)
+    @action(detail=True, methods=["post"], url_path="accept-offer")
+    def accept_offer(self, request, pk=None):
+        return self._act(request, services.enrollment_accept_offer)
+
+    @extend_schema(request=None, responses=EnrollmentOutput)
+    @action(detail=True, methods=["post"], url_path="decline-offer")
+    def decline_offer(self, request, pk=None):
+        return self._act(request, services.enrollment_decline_offer)
+
+    @extend_schema(request=MoveInput, responses=EnrollmentOutput)
+    @action(detail=True, methods=["post"])
+    def move(self, request, pk=None):
+        """Move someone to another place on the waitlist; the reason is recorded."""
+        enrollment = self.get_object()
+        if not request.user.has_perm("programs.reorder_waitlist"):
+            raise PermissionDenied
+        data = MoveInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        services.enrollment_move(actor=request.user, enrollment=enrollment, **data.validated_data)
+        return Response(_enrollment_data(enrollment.pk, request.user))
+
+
+class ProgramMeetingViewSet(mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """A program meeting, and its attendance sheet for facilitators and the front desk."""
+
+    serializer_class = MeetingOutput
+
+    def get_queryset(self):
+        programs = selectors.programs_visible_to(user=self.request.user).values("pk")
+        return ProgramMeeting.objects.select_related("program", "appointment__room").filter(program__in=programs)
+
+    @extend_schema(methods=["GET"], responses=AttendanceRowOutput(many=True))
+    @extend_schema(methods=["POST"], request=AttendanceInput, responses=AttendanceRowOutput(many=True))
+    @action(detail=True, methods=["get", "post"])
+    def attendance(self, request, pk=None):
+        """Who was expected and what was recorded. POST records attendance; attended meetings (and no-shows when
+        the program charges them) are charged once at each patient's sliding-scale fee."""
+        meeting = self.get_object()
+        if not request.user.has_perm("programs.take_attendance", meeting.program):
+            raise PermissionDenied
+        if request.method == "POST":
+            data = AttendanceInput(data=request.data)
+            data.is_valid(raise_exception=True)
+            enrollments = {e.pk: e for e in meeting.program.enrollments.select_related("patient")}
+            for row in data.validated_data["records"]:
+                if row["enrollment"] not in enrollments:
+                    raise serializers.ValidationError({"records": [f"Enrollment {row['enrollment']} is not here."]})
+            services.attendance_record_many(
+                actor=request.user,
+                meeting=meeting,
+                records=[(enrollments[r["enrollment"]], r["status"]) for r in data.validated_data["records"]],
+            )
+        return Response(_sheet(meeting))
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# The weekly-slot waitlist
+
+
+class SlotOfferOutput(serializers.ModelSerializer):
+    therapist = serializers.IntegerField(source="slot.therapist_id", read_only=True)
+    weekday = serializers.IntegerField(source="slot.weekday", read_only=True)
+    local_start_time = serializers.TimeField(source="slot.local_start_time", read_only=True)
+
+    class Meta:
+        model = SlotOffer
+        fields = ["id", "therapist", "weekday", "local_start_time", "status", "expires_at", "series"]
+
+
+class SlotRequestOutput(serializers.ModelSerializer):
+    patient_name = serializers.CharField(source="patient.display_name", read_only=True)
+    offer = serializers.SerializerMethodField()
+
+    class Meta:
+        model = SlotRequest
+        fields = [
+            "id",
+            "patient",
+            "patient_name",
+            "therapist",
+            "service_type",
+            "weekdays",
+            "earliest_start",
+            "latest_start",
+            "status",
+            "offer",
+            "created_at",
+        ]
+
+    @extend_schema_field(SlotOfferOutput(allow_null=True))
+    def get_offer(self, request) -> dict | None:
+        offers = request.outstanding_offers
+        return SlotOfferOutput(offers[0]).data if offers else None
+
+
+class SlotRequestInput(serializers.Serializer):
+    patient = serializers.IntegerField(required=False, help_text="Staff: the patient. Patients: omit.")
+    therapist = serializers.PrimaryKeyRelatedField(queryset=_therapists(), required=False, allow_null=True)
+    service_type = serializers.PrimaryKeyRelatedField(queryset=ServiceType.objects.filter(is_active=True))
+    weekdays = serializers.ListField(child=serializers.IntegerField(min_value=0, max_value=6), allow_empty=False)
+    earliest_start = serializers.TimeField()
+    latest_start = serializers.TimeField()
+
+
+class SlotRequestViewSet(
+    mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, viewsets.GenericViewSet
+):
+    """Waiting for a weekly time with a therapist. Patients see and make their own; the front desk sees everyone's
+    in the order times are offered."""
+
+    serializer_class = SlotRequestOutput
+
+    def get_queryset(self):
+        qs = selectors.slot_requests_visible_to(user=self.request.user)
+        if wanted := self.request.query_params.get("status"):
+            qs = qs.filter(status=wanted)
+        return qs
+
+    @extend_schema(parameters=[OpenApiParameter("status", str, description="e.g. waiting")])
+    def list(self, request, *args, **kwargs):
+        return super().list(request, *args, **kwargs)
+
+    @extend_schema(request=SlotRequestInput, responses={201: SlotRequestOutput})
+    def create(self, request):
+        data = SlotRequestInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        fields = dict(data.validated_data)
+        patient_id = fields.pop("patient", None)
+        if request.user.has_perm("programs.manage_slot_waitlist"):
+            if patient_id is None:
+                raise serializers.ValidationError({"patient": ["Required."]})
+            patient = get_object_or_404(patients_visible_to(user=request.user), pk=patient_id)
+        elif request.user.has_perm("programs.enroll_self") and getattr(request.user, "patient", None):
+            patient = request.user.patient
+            if patient_id not in (None, patient.pk):
+                raise PermissionDenied
+        else:
+            raise PermissionDenied
+        slot_request = services.slot_request_create(actor=request.user, patient=patient, **fields)
+        return Response(
+            SlotRequestOutput(self.get_queryset().get(pk=slot_request.pk)).data, status=status.HTTP_201_CREATED
+        )
+
+    @extend_schema(request=None, responses=SlotRequestOutput)
+    @action(detail=True, methods=["post"])
+    def cancel(self, request, pk=None):
+        slot_request = self.get_object()
+        services.slot_request_cancel(actor=request.user, request=slot_request)
+        return Response(SlotRequestOutput(self.get_queryset().get(pk=slot_request.pk)).data)
+
+    def _answer(self, request, pk, service):
+        slot_request = self.get_object()
+        offers = slot_request.outstanding_offers
+        if not offers:
+            raise InvalidTransition("There is no open offer on this request.")
+        service(actor=request.user, offer=offers[0])
+        return Response(SlotRequestOutput(self.get_queryset().get(pk=slot_request.pk)).data)
+
+    @extend_schema(request=None, responses=SlotRequestOutput)
+    @action(detail=True, methods=["post"], url_path="accept-offer")
+    def accept_offer(self, request, pk=None):
+        """Take the offered weekly time: the series is booked."""
+        return self._answer(request, pk, services.slot_offer_accept)
+
+    @extend_schema(request=None, responses=SlotRequestOutput)
+    @action(detail=True, methods=["post"], url_path="decline-offer")
+    def decline_offer(self, request, pk=None):
+        """Turn the offered time down and keep waiting."""
+        return self._answer(request, pk, services.slot_offer_decline)
+
+
+def register(router) -> None:
+    router.register("programs", ProgramViewSet, basename="program")
+    router.register("enrollments", EnrollmentViewSet, basename="enrollment")
+    router.register("program-meetings", ProgramMeetingViewSet, basename="program-meeting")
+    router.register("slot-requests", SlotRequestViewSet, basename="slot-request")

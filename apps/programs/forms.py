@@ -1,0 +1,121 @@
+from django import forms
+
+from apps.accounts.models import User
+from apps.accounts.roles import Role
+from apps.outcomes.instruments import INSTRUMENT_CHOICES
+from apps.patients.models import Patient, PatientStatus
+from apps.scheduling.models import Room, ServiceType, Weekday
+
+from .models import AttendanceStatus, GroupProgram
+
+
+def _therapists():
+    return User.objects.filter(groups__name=Role.THERAPIST, is_active=True)
+
+
+class ProgramForm(forms.ModelForm):
+    lead_facilitator = forms.ModelChoiceField(queryset=_therapists())
+    co_facilitators = forms.ModelMultipleChoiceField(queryset=_therapists(), required=False)
+    service_type = forms.ModelChoiceField(queryset=ServiceType.objects.filter(is_active=True, is_group=True))
+    room = forms.ModelChoiceField(queryset=Room.objects.filter(is_active=True), required=False)
+    outcome_questionnaires = forms.MultipleChoiceField(
+        choices=INSTRUMENT_CHOICES,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text="Compared before (first meeting) and after (last meeting) on the program page.",
+    )
+    override_reason = forms.CharField(
+        max_length=300, required=False, help_text="Needed when meetings fall outside the facilitator's hours."
+    )
+
+    class Meta:
+        model = GroupProgram
+        fields = [
+            "title",
+            "description",
+            "lead_facilitator",
+            "co_facilitators",
+            "service_type",
+            "capacity",
+            "charge_no_shows",
+            "enrollment_opens_on",
+            "enrollment_closes_on",
+            "room",
+            "is_telehealth",
+            "first_meeting_on",
+            "local_start_time",
+            "meeting_count",
+            "interval_weeks",
+            "outcome_questionnaires",
+        ]
+        widgets = {
+            "enrollment_opens_on": forms.DateInput(attrs={"type": "date"}),
+            "enrollment_closes_on": forms.DateInput(attrs={"type": "date"}),
+            "first_meeting_on": forms.DateInput(attrs={"type": "date"}),
+            "local_start_time": forms.TimeInput(attrs={"type": "time"}),
+        }
+
+
+class ProgramChangeForm(forms.ModelForm):
+    co_facilitators = forms.ModelMultipleChoiceField(queryset=_therapists(), required=False)
+
+    class Meta:
+        model = GroupProgram
+        fields = [
+            "title",
+            "description",
+            "co_facilitators",
+            "charge_no_shows",
+            "enrollment_opens_on",
+            "enrollment_closes_on",
+        ]
+        widgets = {
+            "enrollment_opens_on": forms.DateInput(attrs={"type": "date"}),
+            "enrollment_closes_on": forms.DateInput(attrs={"type": "date"}),
+        }
+
+
+class CapacityForm(forms.Form):
+    capacity = forms.IntegerField(min_value=1, max_value=200, help_text="Raising it offers new seats to the waitlist.")
+
+
+class EnrollPatientForm(forms.Form):
+    patient = forms.ModelChoiceField(
+        queryset=Patient.objects.none(), help_text="Enrolled if a seat is free, else waitlisted."
+    )
+
+    def __init__(self, *args, program, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["patient"].queryset = Patient.objects.filter(status=PatientStatus.ACTIVE).exclude(
+            program_enrollments__program=program, program_enrollments__status__in=["enrolled", "waitlisted", "offered"]
+        )
+
+
+class MoveForm(forms.Form):
+    to_rank = forms.IntegerField(min_value=1, label="New place")
+    reason = forms.CharField(max_length=300)
+
+
+class WithdrawForm(forms.Form):
+    reason = forms.CharField(max_length=300, required=False)
+
+
+ATTENDANCE_CHOICES = [("", "Not recorded"), *AttendanceStatus.choices]
+
+
+class SlotRequestForm(forms.Form):
+    therapist = forms.ModelChoiceField(queryset=_therapists(), required=False, empty_label="Any therapist")
+    service_type = forms.ModelChoiceField(
+        queryset=ServiceType.objects.filter(is_active=True, is_group=False), label="Session"
+    )
+    weekdays = forms.TypedMultipleChoiceField(
+        choices=Weekday.choices, coerce=int, widget=forms.CheckboxSelectMultiple, label="Days that work for you"
+    )
+    earliest_start = forms.TimeField(widget=forms.TimeInput(attrs={"type": "time"}), label="Earliest start")
+    latest_start = forms.TimeField(widget=forms.TimeInput(attrs={"type": "time"}), label="Latest start")
+
+
+class StaffSlotRequestForm(SlotRequestForm):
+    patient = forms.ModelChoiceField(queryset=Patient.objects.filter(status=PatientStatus.ACTIVE))
+
+    field_order = ["patient"]

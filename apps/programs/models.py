@@ -1,0 +1,365 @@
+import pghistory
+import pgtrigger
+from django.conf import settings
+from django.contrib.postgres.fields import ArrayField
+from django.db import models
+from django.db.models import Q
+
+from apps.core.models import TimeStampedModel
+from apps.scheduling.models import Weekday
+
+
+class GroupProgram(TimeStampedModel):
+    """A group program or lecture series with a fixed number of seats and a meeting schedule.
+
+    Meetings are group appointments (scheduling.Appointment with no patient) on the lead
+    facilitator's calendar, conflict-checked like any appointment.
+    """
+
+    title = models.CharField(max_length=200)
+    description = models.TextField(blank=True)
+    lead_facilitator = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="led_programs",
+        help_text="Meetings are booked on this therapist's calendar.",
+    )
+    co_facilitators = models.ManyToManyField(settings.AUTH_USER_MODEL, blank=True, related_name="co_led_programs")
+    service_type = models.ForeignKey(
+        "scheduling.ServiceType", on_delete=models.PROTECT, related_name="+", help_text="A group service (90853)."
+    )
+    capacity = models.PositiveIntegerField(help_text="Seats; enrolled members plus outstanding offers never exceed it.")
+    charge_no_shows = models.BooleanField(
+        default=False,
+        help_text="Charge members who miss a meeting without notice, like attended meetings. "
+        "Each meeting is charged at the fee schedule's group fee, slid to the patient's class.",
+    )
+    enrollment_opens_on = models.DateField()
+    enrollment_closes_on = models.DateField(null=True, blank=True, help_text="Empty: open until the first meeting.")
+    room = models.ForeignKey("scheduling.Room", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    is_telehealth = models.BooleanField(default=False)
+    local_start_time = models.TimeField()
+    first_meeting_on = models.DateField(help_text="Later meetings fall on the same weekday.")
+    meeting_count = models.PositiveIntegerField()
+    interval_weeks = models.PositiveSmallIntegerField(default=1)
+    outcome_questionnaires = ArrayField(
+        models.CharField(max_length=20),
+        default=list,
+        blank=True,
+        help_text="Questionnaires members answer at the first and the last meeting (e.g. pain_nrs, phq9).",
+    )
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+
+    class Meta:
+        ordering = ["first_meeting_on", "title"]
+        constraints = [
+            models.CheckConstraint(condition=Q(capacity__gte=1), name="program_capacity_positive"),
+            models.CheckConstraint(condition=Q(meeting_count__gte=1), name="program_has_meetings"),
+            models.CheckConstraint(
+                condition=Q(interval_weeks__gte=1, interval_weeks__lte=4), name="program_interval_1_to_4"
+            ),
+            models.CheckConstraint(
+                condition=Q(is_telehealth=True, room__isnull=True) | Q(is_telehealth=False, room__isnull=False),
+                name="program_room_or_telehealth",
+            ),
+            models.CheckConstraint(
+                condition=Q(enrollment_closes_on__isnull=True)
+                | Q(enrollment_closes_on__gte=models.F("enrollment_opens_on")),
+                name="program_enrollment_window_ordered",
+            ),
+        ]
+        triggers = [
+            # The capacity may not drop below the seats already taken or offered.
+            pgtrigger.Trigger(
+                name="program_capacity_covers_seats",
+                when=pgtrigger.After,
+                operation=pgtrigger.UpdateOf("capacity"),
+                declare=[("taken", "integer")],
+                func="""
+                    SELECT count(*) INTO taken FROM programs_enrollment
+                     WHERE program_id = NEW.id AND status IN ('enrolled', 'offered');
+                    IF taken > NEW.capacity THEN
+                        RAISE EXCEPTION 'program % capacity % is below % seats taken or offered',
+                            NEW.id, NEW.capacity, taken USING ERRCODE = 'check_violation';
+                    END IF;
+                    RETURN NULL;
+                """,
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class ProgramMeeting(models.Model):
+    """One meeting of a program: its group appointment and its place in the sequence."""
+
+    program = models.ForeignKey(GroupProgram, on_delete=models.CASCADE, related_name="meetings")
+    appointment = models.OneToOneField(
+        "scheduling.Appointment", on_delete=models.PROTECT, related_name="program_meeting"
+    )
+    number = models.PositiveIntegerField()
+
+    class Meta:
+        ordering = ["program", "number"]
+        constraints = [
+            models.UniqueConstraint(fields=["program", "number"], name="program_meeting_number_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.program} · meeting {self.number}"
+
+
+class EnrollmentStatus(models.TextChoices):
+    ENROLLED = "enrolled", "Enrolled"
+    WAITLISTED = "waitlisted", "Waitlisted"
+    OFFERED = "offered", "Seat offered"
+    DECLINED = "declined", "Declined"
+    EXPIRED = "expired", "Offer expired"
+    WITHDRAWN = "withdrawn", "Withdrawn"
+    COMPLETED = "completed", "Completed"
+
+
+# A patient holds at most one of these per program at a time.
+LIVE_STATUSES = [EnrollmentStatus.ENROLLED, EnrollmentStatus.WAITLISTED, EnrollmentStatus.OFFERED]
+# These take a seat: enrolled members and outstanding offers together never exceed capacity.
+SEATED_STATUSES = [EnrollmentStatus.ENROLLED, EnrollmentStatus.OFFERED]
+
+
+@pghistory.track()
+class Enrollment(TimeStampedModel):
+    """A patient's place in a program: a seat, a place in line, or an offer of a seat.
+
+    `waitlist_position` is a ticket: lower goes first; the rank shown to people is computed.
+    `offer_count` numbers the offers made on this enrollment, so each offer's notice and
+    link are distinct.
+    """
+
+    program = models.ForeignKey(GroupProgram, on_delete=models.PROTECT, related_name="enrollments")
+    patient = models.ForeignKey("patients.Patient", on_delete=models.PROTECT, related_name="program_enrollments")
+    status = models.CharField(max_length=20, choices=EnrollmentStatus.choices)
+    waitlist_position = models.PositiveIntegerField(null=True, blank=True)
+    offer_expires_at = models.DateTimeField(null=True, blank=True)
+    offer_count = models.PositiveIntegerField(default=0)
+    offered_at = models.DateTimeField(null=True, blank=True)
+    enrolled_at = models.DateTimeField(null=True, blank=True)
+    ended_at = models.DateTimeField(null=True, blank=True, help_text="When it was declined, expired or withdrawn.")
+    end_reason = models.CharField(max_length=300, blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+
+    class Meta:
+        ordering = ["program", "created_at"]
+        indexes = [
+            models.Index(fields=["status", "offer_expires_at"], name="enrollment_offer_due_idx"),
+            models.Index(fields=["patient", "status"]),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["program", "patient"], condition=Q(status__in=LIVE_STATUSES), name="one_live_enrollment"
+            ),
+            models.UniqueConstraint(
+                fields=["program", "waitlist_position"],
+                condition=Q(status=EnrollmentStatus.WAITLISTED),
+                name="unique_waitlist_position",
+            ),
+            models.CheckConstraint(
+                condition=Q(status=EnrollmentStatus.WAITLISTED, waitlist_position__isnull=False)
+                | (~Q(status=EnrollmentStatus.WAITLISTED) & Q(waitlist_position__isnull=True)),
+                name="waitlist_position_iff_waitlisted",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status=EnrollmentStatus.OFFERED) | Q(offer_expires_at__isnull=False),
+                name="offer_has_deadline",
+            ),
+        ]
+        triggers = [
+            # Backs the services' program-row lock: counting under the same lock means two
+            # transactions can never both see the last free seat.
+            pgtrigger.Trigger(
+                name="enrollment_seats_within_capacity",
+                when=pgtrigger.After,
+                operation=pgtrigger.Insert | pgtrigger.UpdateOf("status", "program_id"),
+                condition=pgtrigger.Q(new__status__in=SEATED_STATUSES),
+                declare=[("cap", "integer"), ("taken", "integer")],
+                func="""
+                    SELECT capacity INTO cap FROM programs_groupprogram WHERE id = NEW.program_id FOR UPDATE;
+                    SELECT count(*) INTO taken FROM programs_enrollment
+                     WHERE program_id = NEW.program_id AND status IN ('enrolled', 'offered');
+                    IF taken > cap THEN
+                        RAISE EXCEPTION 'program % is full (% seats)', NEW.program_id, cap
+                            USING ERRCODE = 'check_violation';
+                    END IF;
+                    RETURN NULL;
+                """,
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.patient} in {self.program} ({self.status})"
+
+    @property
+    def is_live(self) -> bool:
+        return self.status in LIVE_STATUSES
+
+
+class WaitlistMove(models.Model):
+    """A staff change to the waitlist order, with the reason. Append-only."""
+
+    enrollment = models.ForeignKey(Enrollment, on_delete=models.PROTECT, related_name="waitlist_moves")
+    from_rank = models.PositiveIntegerField()
+    to_rank = models.PositiveIntegerField()
+    reason = models.CharField(max_length=300)
+    moved_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    moved_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-moved_at"]
+        constraints = [models.CheckConstraint(condition=~Q(reason=""), name="waitlist_move_has_reason")]
+        triggers = [pgtrigger.Protect(name="waitlist_move_append_only", operation=pgtrigger.Update | pgtrigger.Delete)]
+
+    def __str__(self) -> str:
+        return f"#{self.from_rank} → #{self.to_rank}"
+
+
+class AttendanceStatus(models.TextChoices):
+    ATTENDED = "attended", "Attended"
+    NO_SHOW = "no_show", "No-show"
+    EXCUSED = "excused", "Excused absence"
+
+
+@pghistory.track()
+class Attendance(TimeStampedModel):
+    """Whether a member came to a meeting. Attended meetings (and no-shows, if the program says so) are charged."""
+
+    meeting = models.ForeignKey(ProgramMeeting, on_delete=models.PROTECT, related_name="attendance")
+    enrollment = models.ForeignKey(Enrollment, on_delete=models.PROTECT, related_name="attendance")
+    status = models.CharField(max_length=20, choices=AttendanceStatus.choices)
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+
+    class Meta:
+        ordering = ["meeting", "enrollment"]
+        constraints = [
+            models.UniqueConstraint(fields=["meeting", "enrollment"], name="one_attendance_per_member_meeting"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.enrollment.patient} {self.status} at {self.meeting}"
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# The individual-slot waitlist: patients waiting for a weekly time with a therapist.
+
+
+class SlotRequestStatus(models.TextChoices):
+    WAITING = "waiting", "Waiting"
+    OFFERED = "offered", "Slot offered"
+    BOOKED = "booked", "Booked"
+    EXPIRED = "expired", "Offer expired"
+    CANCELLED = "cancelled", "Cancelled"
+
+
+LIVE_SLOT_REQUEST_STATUSES = [SlotRequestStatus.WAITING, SlotRequestStatus.OFFERED]
+
+
+class SlotRequest(TimeStampedModel):
+    """A patient waiting for a weekly slot: with one therapist or any, on preferred days and between two times.
+
+    Served first come, first served among the requests a freed slot matches.
+    """
+
+    patient = models.ForeignKey("patients.Patient", on_delete=models.PROTECT, related_name="slot_requests")
+    therapist = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text="Empty: any therapist.",
+    )
+    service_type = models.ForeignKey("scheduling.ServiceType", on_delete=models.PROTECT, related_name="+")
+    weekdays = ArrayField(models.PositiveSmallIntegerField(), help_text="Preferred weekdays, 0 = Monday.")
+    earliest_start = models.TimeField()
+    latest_start = models.TimeField()
+    status = models.CharField(max_length=20, choices=SlotRequestStatus.choices, default=SlotRequestStatus.WAITING)
+    ended_at = models.DateTimeField(null=True, blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(earliest_start__lte=models.F("latest_start")), name="slot_times_ordered"
+            ),
+            models.CheckConstraint(condition=~Q(weekdays=[]), name="slot_request_has_weekdays"),
+        ]
+        indexes = [models.Index(fields=["status", "created_at"])]
+
+    def __str__(self) -> str:
+        return f"Slot request {self.pk} for {self.patient}"
+
+    @property
+    def weekday_labels(self) -> str:
+        return ", ".join(Weekday(d).label for d in sorted(self.weekdays))
+
+
+class FreedSlotStatus(models.TextChoices):
+    OPEN = "open", "Open"
+    TAKEN = "taken", "Taken"
+
+
+class FreedSlot(TimeStampedModel):
+    """A weekly time that became free when a series ended or was cancelled, offered down the slot waitlist."""
+
+    series = models.OneToOneField(
+        "scheduling.AppointmentSeries", on_delete=models.PROTECT, related_name="freed_slot", null=True, blank=True
+    )
+    therapist = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    weekday = models.PositiveSmallIntegerField(choices=Weekday.choices)
+    local_start_time = models.TimeField()
+    duration_minutes = models.PositiveIntegerField()
+    room = models.ForeignKey("scheduling.Room", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    is_telehealth = models.BooleanField(default=False)
+    free_from = models.DateField(help_text="The first date the time is free.")
+    status = models.CharField(max_length=10, choices=FreedSlotStatus.choices, default=FreedSlotStatus.OPEN)
+
+    class Meta:
+        ordering = ["free_from", "pk"]
+
+    def __str__(self) -> str:
+        return f"Freed slot {self.pk}: weekday {self.weekday} {self.local_start_time:%H:%M}"
+
+
+class SlotOfferStatus(models.TextChoices):
+    OUTSTANDING = "outstanding", "Waiting for an answer"
+    ACCEPTED = "accepted", "Accepted"
+    DECLINED = "declined", "Declined"
+    EXPIRED = "expired", "Expired"
+
+
+class SlotOffer(TimeStampedModel):
+    """One freed slot offered to one waiting patient, held until `expires_at`."""
+
+    slot = models.ForeignKey(FreedSlot, on_delete=models.PROTECT, related_name="offers")
+    request = models.ForeignKey(SlotRequest, on_delete=models.PROTECT, related_name="offers")
+    status = models.CharField(max_length=20, choices=SlotOfferStatus.choices, default=SlotOfferStatus.OUTSTANDING)
+    expires_at = models.DateTimeField()
+    answered_at = models.DateTimeField(null=True, blank=True)
+    series = models.ForeignKey(
+        "scheduling.AppointmentSeries", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            # A slot is held for one person at a time, and a person holds one slot offer at a time.
+            models.UniqueConstraint(
+                fields=["slot"], condition=Q(status="outstanding"), name="one_outstanding_offer_per_slot"
+            ),
+            models.UniqueConstraint(
+                fields=["request"], condition=Q(status="outstanding"), name="one_outstanding_offer_per_request"
+            ),
+            models.UniqueConstraint(fields=["slot", "request"], name="slot_offered_once_per_request"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Offer of slot {self.slot_id} to request {self.request_id} ({self.status})"

@@ -1,0 +1,248 @@
+"""Reads for programs and enrollments, scoped to what the user may see and shaped once here."""
+
+import datetime as dt
+from decimal import ROUND_HALF_UP, Decimal
+
+from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, QuerySet, Subquery
+
+from apps.accounts.roles import Role
+from apps.core import clock
+from apps.outcomes.instruments import INSTRUMENTS
+from apps.outcomes.selectors import responses_to_sessions
+from apps.scheduling.models import BLOCKING_STATUSES
+
+from .models import (
+    SEATED_STATUSES,
+    Attendance,
+    Enrollment,
+    EnrollmentStatus,
+    FreedSlot,
+    GroupProgram,
+    ProgramMeeting,
+    SlotOffer,
+    SlotOfferStatus,
+    SlotRequest,
+    SlotRequestStatus,
+)
+
+
+def _with_seat_counts(qs: QuerySet[GroupProgram]) -> QuerySet[GroupProgram]:
+    return qs.annotate(
+        enrolled_count=Count("enrollments", filter=Q(enrollments__status=EnrollmentStatus.ENROLLED)),
+        offered_count=Count("enrollments", filter=Q(enrollments__status=EnrollmentStatus.OFFERED)),
+        waitlist_count=Count("enrollments", filter=Q(enrollments__status=EnrollmentStatus.WAITLISTED)),
+    )
+
+
+def programs_visible_to(*, user) -> QuerySet[GroupProgram]:
+    """Staff see every program; patients see the catalogue (programs not yet over) and their own."""
+    qs = _with_seat_counts(GroupProgram.objects.select_related("lead_facilitator", "room", "service_type"))
+    if not user.is_authenticated:
+        return qs.none()
+    if user.is_clinic_staff:
+        return qs
+    if user.has_role(Role.PATIENT):
+        today = clock.local_now().date()
+        return qs.filter(
+            Q(enrollment_closes_on__gte=today)
+            | Q(enrollment_closes_on__isnull=True, first_meeting_on__gte=today)
+            | Exists(Enrollment.objects.filter(program_id=OuterRef("pk"), patient__user=user))
+        )
+    return qs.none()
+
+
+def waitlist_rank_subquery() -> Subquery:
+    """Place in line (1 = next) of a waitlisted enrollment; NULL for everyone else."""
+    ahead = (
+        Enrollment.objects.filter(
+            program_id=OuterRef("program_id"),
+            status=EnrollmentStatus.WAITLISTED,
+            waitlist_position__lte=OuterRef("waitlist_position"),
+        )
+        .order_by()
+        .values("program_id")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    return Subquery(ahead)
+
+
+def enrollments_visible_to(*, user) -> QuerySet[Enrollment]:
+    qs = Enrollment.objects.select_related("patient", "program", "program__lead_facilitator").annotate(
+        waitlist_rank=waitlist_rank_subquery()
+    )
+    if not user.is_authenticated:
+        return qs.none()
+    if user.has_role(Role.ADMIN, Role.FRONT_DESK, Role.BILLING):
+        return qs
+    if user.has_role(Role.THERAPIST):
+        return qs.filter(Q(program__lead_facilitator=user) | Q(program__co_facilitators=user)).distinct()
+    if user.has_role(Role.PATIENT):
+        return qs.filter(patient__user=user)
+    return qs.none()
+
+
+def program_meetings(*, program: GroupProgram) -> QuerySet[ProgramMeeting]:
+    return program.meetings.select_related("appointment", "appointment__room").order_by("number")
+
+
+def program_roster(*, program: GroupProgram) -> dict:
+    """Members, the waitlist in order, and outstanding offers, for the staff page."""
+    rows = list(
+        program.enrollments.select_related("patient")
+        .filter(status__in=[*SEATED_STATUSES, EnrollmentStatus.WAITLISTED])
+        .order_by("waitlist_position", "offer_expires_at", "patient__legal_last_name")
+    )
+    waitlist = [e for e in rows if e.status == EnrollmentStatus.WAITLISTED]
+    for rank, enrollment in enumerate(waitlist, start=1):
+        enrollment.waitlist_rank = rank
+    return {
+        "members": [e for e in rows if e.status == EnrollmentStatus.ENROLLED],
+        "offers": [e for e in rows if e.status == EnrollmentStatus.OFFERED],
+        "waitlist": waitlist,
+    }
+
+
+def members_at_q(appointment) -> Q:
+    """Enrollments that were members at a meeting: enrolled before it ended, and not withdrawn before it began.
+
+    Members who withdrew are expected only at earlier meetings, so withdrawing stops later charges.
+    """
+    return Q(enrolled_at__lte=appointment.end) & (
+        Q(status__in=[EnrollmentStatus.ENROLLED, EnrollmentStatus.COMPLETED])
+        | Q(status=EnrollmentStatus.WITHDRAWN, ended_at__gt=appointment.start)
+    )
+
+
+def meeting_attendance_sheet(*, meeting: ProgramMeeting) -> list[tuple[Enrollment, Attendance | None]]:
+    """Everyone expected at the meeting, with what was recorded for them. Two queries."""
+    recorded = {a.enrollment_id: a for a in meeting.attendance.all()}
+    members = (
+        meeting.program.enrollments.select_related("patient")
+        .filter(members_at_q(meeting.appointment) | Q(pk__in=recorded.keys()))
+        .order_by("patient__legal_last_name", "patient__legal_first_name")
+    )
+    return [(e, recorded.get(e.pk)) for e in members]
+
+
+def patient_enrollments(*, patient) -> QuerySet[Enrollment]:
+    """A patient's own enrollments with their place in line and the meetings of programs they are in."""
+    return (
+        Enrollment.objects.filter(patient=patient)
+        .select_related("program", "program__room", "program__lead_facilitator")
+        .annotate(waitlist_rank=waitlist_rank_subquery())
+        .prefetch_related(
+            Prefetch(
+                "program__meetings",
+                queryset=ProgramMeeting.objects.select_related("appointment").order_by("number"),
+            )
+        )
+        .order_by("-created_at")
+    )
+
+
+def _with_outstanding_offer(qs: QuerySet[SlotRequest]) -> QuerySet[SlotRequest]:
+    outstanding = SlotOffer.objects.filter(status=SlotOfferStatus.OUTSTANDING).select_related("slot", "slot__therapist")
+    return qs.prefetch_related(Prefetch("offers", queryset=outstanding, to_attr="outstanding_offers"))
+
+
+def patient_slot_requests(*, patient) -> QuerySet[SlotRequest]:
+    qs = SlotRequest.objects.filter(patient=patient).select_related("therapist", "service_type")
+    return _with_outstanding_offer(qs).order_by("-created_at")
+
+
+def slot_requests_visible_to(*, user) -> QuerySet[SlotRequest]:
+    """The front desk and admins see every request; a patient sees their own; others none. Oldest first."""
+    qs = _with_outstanding_offer(SlotRequest.objects.select_related("patient", "therapist", "service_type"))
+    if user.has_perm("programs.manage_slot_waitlist"):
+        return qs.order_by("created_at", "pk")
+    if user.is_authenticated and user.has_role(Role.PATIENT):
+        return qs.filter(patient__user=user).order_by("created_at", "pk")
+    return qs.none()
+
+
+def slot_waitlist() -> dict:
+    """The slot waitlist for staff: people waiting or holding an offer in arrival order, and open freed slots."""
+    waiting = _with_outstanding_offer(
+        SlotRequest.objects.filter(status__in=[SlotRequestStatus.WAITING, SlotRequestStatus.OFFERED])
+        .select_related("patient", "therapist", "service_type")
+        .order_by("created_at", "pk")
+    )
+    open_slots = FreedSlot.objects.filter(status="open").select_related("therapist", "room").order_by("free_from")
+    return {"requests": waiting, "open_slots": open_slots}
+
+
+def _mean(values: list[int]) -> Decimal | None:
+    if not values:
+        return None
+    return (Decimal(sum(values)) / len(values)).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
+
+
+def outcome_meetings_due(*, now: dt.datetime, lead: dt.timedelta) -> QuerySet[ProgramMeeting]:
+    """First and last meetings of programs that ask for questionnaires, starting within `lead` from now and not
+    cancelled, with their current members (enrolled, with a portal account to answer in) as `members`."""
+    return (
+        ProgramMeeting.objects.filter(
+            Q(number=1) | Q(number=F("program__meeting_count")),
+            appointment__start__gt=now,
+            appointment__start__lte=now + lead,
+            appointment__status__in=BLOCKING_STATUSES,
+        )
+        .exclude(program__outcome_questionnaires=[])
+        .select_related("program", "appointment")
+        .prefetch_related(
+            Prefetch(
+                "program__enrollments",
+                queryset=Enrollment.objects.filter(
+                    status=EnrollmentStatus.ENROLLED, patient__user__isnull=False, patient__user__is_active=True
+                )
+                .select_related("patient", "patient__user")
+                .order_by("pk"),
+                to_attr="members",
+            )
+        )
+        .order_by("appointment__start", "pk")
+    )
+
+
+def program_outcomes(*, program: GroupProgram) -> list[dict]:
+    """The group's scores before and after, per questionnaire the program asks: aggregates only, no one's answers.
+
+    Before and after are the answers members gave to the questionnaires assigned for the first and the last
+    meeting (services.meeting_questionnaires_assign); answers given elsewhere do not count. The change compares
+    members who answered both. Three queries.
+    """
+    codes = [code for code in program.outcome_questionnaires if code in INSTRUMENTS]
+    meetings = list(program_meetings(program=program))
+    members = list(
+        program.enrollments.filter(status__in=[EnrollmentStatus.ENROLLED, EnrollmentStatus.COMPLETED]).values_list(
+            "patient_id", flat=True
+        )
+    )
+    if not codes or len(meetings) < 2 or not members:
+        return []
+    first, last = meetings[0].appointment_id, meetings[-1].appointment_id
+    responses = responses_to_sessions(patient_ids=members, session_ids=[first, last], instruments=codes)
+    before: dict[tuple[int, str], int] = {}
+    after: dict[tuple[int, str], int] = {}
+    for response in responses.only("patient_id", "instrument", "score"):
+        answered = before if response.session_id == first else after
+        answered[(response.patient_id, response.instrument)] = response.score
+    rows = []
+    for code in codes:
+        paired = [(before[(p, code)], after[(p, code)]) for p in members if (p, code) in before and (p, code) in after]
+        mean_before, mean_after = _mean([b for b, _ in paired]), _mean([a for _, a in paired])
+        rows.append(
+            {
+                "code": code,
+                "name": INSTRUMENTS[code].name,
+                "max_score": INSTRUMENTS[code].max_score,
+                "answered_before": sum(1 for p in members if (p, code) in before),
+                "answered_after": sum(1 for p in members if (p, code) in after),
+                "paired": len(paired),
+                "mean_before": mean_before,
+                "mean_after": mean_after,
+                "change": mean_after - mean_before if paired else None,
+            }
+        )
+    return rows

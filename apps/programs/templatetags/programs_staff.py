@@ -1,0 +1,16 @@
+"""The programs card on the staff chart page: enrollments, places in line, open offers, weekly-slot requests."""
+
+from django import template
+
+from apps.programs import selectors
+from apps.programs.models import LIVE_SLOT_REQUEST_STATUSES, LIVE_STATUSES
+
+register = template.Library()
+
+
+@register.inclusion_tag("programs/_patient_card.html")
+def patient_programs_card(patient):
+    return {
+        "enrollments": [e for e in selectors.patient_enrollments(patient=patient) if e.status in LIVE_STATUSES],
+        "slot_requests": selectors.patient_slot_requests(patient=patient).filter(status__in=LIVE_SLOT_REQUEST_STATUSES),
+    }

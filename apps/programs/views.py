@@ -1,0 +1,242 @@
+"""Staff pages: programs, the roster, the waitlist and its order, outstanding offers, attendance sheets."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_POST
+
+from apps.core.errors import ApplicationError
+from apps.core.views import call_with_messages
+
+from . import selectors, services
+from .forms import (
+    ATTENDANCE_CHOICES,
+    CapacityForm,
+    EnrollPatientForm,
+    MoveForm,
+    ProgramChangeForm,
+    ProgramForm,
+    StaffSlotRequestForm,
+    WithdrawForm,
+)
+from .models import ProgramMeeting, SlotRequest, WaitlistMove
+
+
+def _require(user, perm, obj=None):
+    if not user.has_perm(perm, obj):
+        raise PermissionDenied
+
+
+def _program(request, pk):
+    return get_object_or_404(selectors.programs_visible_to(user=request.user), pk=pk)
+
+
+@login_required
+def program_list(request):
+    if not request.user.is_clinic_staff:
+        raise PermissionDenied
+    programs = selectors.programs_visible_to(user=request.user)
+    return render(request, "programs/list.html", {"programs": programs})
+
+
+@login_required
+def program_create(request):
+    _require(request.user, "programs.add_program")
+    form = ProgramForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = dict(form.cleaned_data)
+        co_facilitators = data.pop("co_facilitators")
+        override_reason = data.pop("override_reason")
+        try:
+            program = services.program_create(
+                actor=request.user, co_facilitators=co_facilitators, override_reason=override_reason, **data
+            )
+        except ApplicationError as exc:
+            form.add_error(None, exc.message)
+        else:
+            messages.success(request, f"{program.title} is scheduled with {program.meeting_count} meetings.")
+            return redirect("programs:detail", pk=program.pk)
+    return render(request, "programs/form.html", {"form": form, "title": "New program"})
+
+
+@login_required
+def program_detail(request, pk):
+    program = _program(request, pk)
+    _require(request.user, "programs.view_roster", program)
+    can_manage = request.user.has_perm("programs.change_program", program)
+    context = {
+        "program": program,
+        "roster": selectors.program_roster(program=program),
+        "meetings": selectors.program_meetings(program=program),
+        "moves": WaitlistMove.objects.filter(enrollment__program=program).select_related(
+            "enrollment__patient", "moved_by"
+        )[:20],
+        "outcomes": selectors.program_outcomes(program=program)
+        if request.user.has_perm("programs.view_outcomes", program)
+        else None,
+        "can_manage": can_manage,
+        "can_take_attendance": request.user.has_perm("programs.take_attendance", program),
+        "enroll_form": EnrollPatientForm(program=program) if can_manage else None,
+        "capacity_form": CapacityForm(initial={"capacity": program.capacity}) if can_manage else None,
+    }
+    return render(request, "programs/detail.html", context)
+
+
+@login_required
+def program_edit(request, pk):
+    program = _program(request, pk)
+    _require(request.user, "programs.change_program", program)
+    form = ProgramChangeForm(request.POST or None, instance=program)
+    if request.method == "POST" and form.is_valid():
+        changes = {f: form.cleaned_data[f] for f in form.changed_data if f != "co_facilitators"}
+        co_facilitators = form.cleaned_data["co_facilitators"] if "co_facilitators" in form.changed_data else None
+        try:
+            services.program_update(actor=request.user, program=program, co_facilitators=co_facilitators, **changes)
+        except ApplicationError as exc:
+            form.add_error(None, exc.message)
+        else:
+            messages.success(request, "Changes saved.")
+            return redirect("programs:detail", pk=program.pk)
+    return render(request, "programs/form.html", {"form": form, "title": f"Edit {program.title}", "program": program})
+
+
+@login_required
+@require_POST
+def program_capacity(request, pk):
+    program = _program(request, pk)
+    _require(request.user, "programs.change_program", program)
+    form = CapacityForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Give a capacity of at least 1.")
+        return redirect("programs:detail", pk=program.pk)
+    try:
+        offers = services.program_capacity_set(
+            actor=request.user, program=program, capacity=form.cleaned_data["capacity"]
+        )
+    except ApplicationError as exc:
+        messages.error(request, exc.message)
+    else:
+        made = f" {len(offers)} seat offer{'s' if len(offers) != 1 else ''} sent." if offers else ""
+        messages.success(request, f"Capacity is now {form.cleaned_data['capacity']}.{made}")
+    return redirect("programs:detail", pk=program.pk)
+
+
+@login_required
+@require_POST
+def program_enroll(request, pk):
+    program = _program(request, pk)
+    _require(request.user, "programs.enroll_patients")
+    form = EnrollPatientForm(request.POST, program=program)
+    if not form.is_valid():
+        messages.error(request, "Choose an active patient who is not already in this program.")
+        return redirect("programs:detail", pk=program.pk)
+    patient = form.cleaned_data["patient"]
+    try:
+        enrollment = services.program_enroll(actor=request.user, program=program, patient=patient)
+    except ApplicationError as exc:
+        messages.error(request, exc.message)
+    else:
+        where = "enrolled" if enrollment.status == "enrolled" else "added to the waitlist"
+        messages.success(request, f"{patient.display_name} is {where}.")
+    return redirect("programs:detail", pk=program.pk)
+
+
+def _withdraw(request, enrollment):
+    form = WithdrawForm(request.POST)
+    reason = form.cleaned_data["reason"] if form.is_valid() else ""
+    services.enrollment_withdraw(actor=request.user, enrollment=enrollment, reason=reason)
+    return f"{enrollment.patient.display_name} was withdrawn."
+
+
+def _accept(request, enrollment):
+    services.enrollment_accept_offer(actor=request.user, enrollment=enrollment)
+    return f"{enrollment.patient.display_name} accepted the seat."
+
+
+def _decline(request, enrollment):
+    services.enrollment_decline_offer(actor=request.user, enrollment=enrollment)
+    return f"{enrollment.patient.display_name} declined; the seat goes to the next in line."
+
+
+def _move(request, enrollment):
+    _require(request.user, "programs.reorder_waitlist")
+    form = MoveForm(request.POST)
+    if not form.is_valid():
+        raise ApplicationError("Give the new place and a reason.")
+    move = services.enrollment_move(actor=request.user, enrollment=enrollment, **form.cleaned_data)
+    return f"{enrollment.patient.display_name} moved from #{move.from_rank} to #{move.to_rank}."
+
+
+ENROLLMENT_ACTIONS = {"withdraw": _withdraw, "accept": _accept, "decline": _decline, "move": _move}
+
+
+@login_required
+@require_POST
+def enrollment_action(request, pk, action):
+    if action not in ENROLLMENT_ACTIONS:
+        raise Http404
+    enrollment = get_object_or_404(selectors.enrollments_visible_to(user=request.user), pk=pk)
+    _require(request.user, "programs.change_program", enrollment.program)
+    try:
+        done = ENROLLMENT_ACTIONS[action](request, enrollment)
+    except ApplicationError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, done)
+    return redirect("programs:detail", pk=enrollment.program_id)
+
+
+@login_required
+def meeting_attendance(request, pk):
+    meeting = get_object_or_404(ProgramMeeting.objects.select_related("program", "appointment__room"), pk=pk)
+    _require(request.user, "programs.take_attendance", meeting.program)
+    if request.method == "POST":
+        sheet = selectors.meeting_attendance_sheet(meeting=meeting)
+        wanted = [(e, request.POST.get(f"status-{e.pk}", "")) for e, _ in sheet]
+        records = [(e, status) for e, status in wanted if status]
+        try:
+            services.attendance_record_many(actor=request.user, meeting=meeting, records=records)
+        except ApplicationError as exc:
+            messages.error(request, exc.message)
+        else:
+            messages.success(request, f"Attendance saved for {len(records)} member{'s' if len(records) != 1 else ''}.")
+            return redirect("programs:attendance", pk=meeting.pk)
+    context = {
+        "meeting": meeting,
+        "program": meeting.program,
+        "sheet": selectors.meeting_attendance_sheet(meeting=meeting),
+        "choices": ATTENDANCE_CHOICES,
+    }
+    return render(request, "programs/attendance.html", context)
+
+
+@login_required
+def slot_waitlist(request):
+    """Everyone waiting for a weekly slot, in the order they will be offered one, and the freed times."""
+    _require(request.user, "programs.manage_slot_waitlist")
+    form = StaffSlotRequestForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = dict(form.cleaned_data)
+        try:
+            services.slot_request_create(actor=request.user, **data)
+        except ApplicationError as exc:
+            form.add_error(None, exc.message)
+        else:
+            messages.success(request, f"{data['patient'].display_name} is waiting for a weekly time.")
+            return redirect("programs:slot_waitlist")
+    return render(request, "programs/slot_waitlist.html", {**selectors.slot_waitlist(), "form": form})
+
+
+@login_required
+@require_POST
+def slot_request_cancel(request, pk):
+    _require(request.user, "programs.manage_slot_waitlist")
+    slot_request = get_object_or_404(SlotRequest, pk=pk)
+    call_with_messages(
+        request,
+        lambda: services.slot_request_cancel(actor=request.user, request=slot_request),
+        "Removed from the slot waitlist.",
+    )
+    return redirect("programs:slot_waitlist")

@@ -1,0 +1,57 @@
+"""Admin for reference data and a read-mostly view of the schedule. No clinical content lives here."""
+
+from django.contrib import admin
+
+from apps.core.admin import ReadOnlyAdmin
+
+from .models import Appointment, AppointmentSeries, CalendarFeed, Room, ServiceType, TimeOff, WorkingHours
+
+
+@admin.register(ServiceType)
+class ServiceTypeAdmin(admin.ModelAdmin):
+    list_display = ["code", "name", "duration_minutes", "is_group", "is_active"]
+
+
+@admin.register(Room)
+class RoomAdmin(admin.ModelAdmin):
+    list_display = ["name", "capacity", "is_active"]
+
+
+@admin.register(WorkingHours)
+class WorkingHoursAdmin(admin.ModelAdmin):
+    list_display = ["therapist", "weekday", "start_time", "end_time"]
+    list_filter = ["therapist", "weekday"]
+
+
+@admin.register(TimeOff)
+class TimeOffAdmin(admin.ModelAdmin):
+    list_display = ["therapist", "start", "end", "reason"]
+    list_filter = ["therapist"]
+
+
+@admin.register(AppointmentSeries)
+class AppointmentSeriesAdmin(ReadOnlyAdmin):
+    """Series are booked, moved and ended through the front desk pages so reminders and occurrences follow."""
+
+    list_display = ["pk", "therapist", "weekday", "local_start_time", "interval_weeks", "first_date", "status"]
+    list_filter = ["status", "therapist"]
+    raw_id_fields = ["patient", "therapist", "created_by"]
+
+
+@admin.register(Appointment)
+class AppointmentAdmin(ReadOnlyAdmin):
+    """Read-only: booking here would skip the conflict checks' clear answers, reminders and billing."""
+
+    list_display = ["pk", "start", "therapist", "service_type", "room", "status"]
+    list_filter = ["status", "therapist", "service_type"]
+    date_hierarchy = "start"
+    raw_id_fields = ["patient", "therapist", "series", "cancelled_by", "created_by"]
+
+
+@admin.register(CalendarFeed)
+class CalendarFeedAdmin(admin.ModelAdmin):
+    list_display = ["therapist", "created_at", "last_used_at", "revoked_at"]
+    exclude = ["token_hash"]
+
+    def has_add_permission(self, request):
+        return False

@@ -1,0 +1,473 @@
+"""Scheduling API: appointments and their actions, weekly series with a conflict preview, and reference data.
+
+A booking conflict answers 409 with the conflicting appointment; bad input answers 400 with field messages.
+"""
+
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import mixins, serializers, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.exceptions import NotFound, PermissionDenied
+from rest_framework.response import Response
+
+from apps.accounts.models import User
+from apps.accounts.roles import Role
+from apps.core.api_permissions import permissions_with
+from apps.patients.selectors import patients_visible_to
+
+from . import selectors, services
+from .models import Appointment, AppointmentSeries, AppointmentStatus, Room, ServiceType, TimeOff, WorkingHours
+
+# ---------------------------------------------------------------------------------------------------------------
+# Serializers
+
+
+class AppointmentOutput(serializers.ModelSerializer):
+    therapist_name = serializers.CharField(source="therapist.full_name", read_only=True)
+    patient_name = serializers.CharField(source="patient.display_name", default=None, read_only=True)
+    room_name = serializers.CharField(source="room.name", default=None, read_only=True)
+    service_code = serializers.CharField(source="service_type.code", read_only=True)
+
+    class Meta:
+        model = Appointment
+        fields = [
+            "id",
+            "therapist",
+            "therapist_name",
+            "patient",
+            "patient_name",
+            "room",
+            "room_name",
+            "service_type",
+            "service_code",
+            "series",
+            "start",
+            "end",
+            "status",
+            "is_telehealth",
+            "telehealth_url",
+            "checked_in_at",
+            "completed_at",
+            "cancelled_at",
+            "cancellation_reason",
+            "override_reason",
+        ]
+
+
+MAX_ID = 2**63 - 1
+ID_PATTERN = r"[0-9]{1,18}"  # ids in routes: anything else is a 404 without touching the database
+
+
+class _Ref(serializers.PrimaryKeyRelatedField):
+    """A reference by id; an id outside the database's range is invalid input, never looked up."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("pk_field", serializers.IntegerField(min_value=1, max_value=MAX_ID))
+        super().__init__(**kwargs)
+
+
+class PatientAppointmentOutput(AppointmentOutput):
+    """What a patient sees of their own sessions: no staff-only booking notes."""
+
+    class Meta(AppointmentOutput.Meta):
+        fields = [f for f in AppointmentOutput.Meta.fields if f != "override_reason"]
+
+
+class _When(serializers.DateTimeField):
+    """A datetime; one so near the end of the calendar that converting its zone overflows is invalid input."""
+
+    def to_internal_value(self, value):
+        try:
+            return super().to_internal_value(value)
+        except OverflowError as exc:
+            raise serializers.ValidationError("Date out of range.") from exc
+
+
+class _ScopedPatientField(_Ref):
+    """Only patients the requesting user may see can be booked."""
+
+    def get_queryset(self):
+        return patients_visible_to(user=self.context["request"].user)
+
+
+def _therapist_field(**kwargs):
+    return _Ref(queryset=User.objects.filter(groups__name=Role.THERAPIST, is_active=True), **kwargs)
+
+
+class _BookingFields(serializers.Serializer):
+    therapist = _therapist_field()
+    patient = _ScopedPatientField(allow_null=True, required=False, default=None)
+    service_type = _Ref(queryset=ServiceType.objects.filter(is_active=True))
+    room = _Ref(queryset=Room.objects.filter(is_active=True), allow_null=True, required=False, default=None)
+    is_telehealth = serializers.BooleanField(default=False)
+    override_reason = serializers.CharField(max_length=300, required=False, default="", allow_blank=True)
+
+
+class AppointmentInput(_BookingFields):
+    start = _When()
+
+
+class RescheduleInput(serializers.Serializer):
+    start = _When()
+    room = _Ref(queryset=Room.objects.filter(is_active=True), allow_null=True, required=False)
+    is_telehealth = serializers.BooleanField(required=False)
+    scope = serializers.ChoiceField(choices=["this", "following"], default="this")
+    override_reason = serializers.CharField(max_length=300, required=False, default="", allow_blank=True)
+
+
+class AppointmentFilter(serializers.Serializer):
+    start_after = _When(required=False)
+    start_before = _When(required=False)
+    therapist = serializers.IntegerField(required=False, min_value=1, max_value=MAX_ID)
+    patient = serializers.IntegerField(required=False, min_value=1, max_value=MAX_ID)
+    status = serializers.ChoiceField(choices=AppointmentStatus.choices, required=False)
+
+
+class CancelInput(serializers.Serializer):
+    reason = serializers.CharField(max_length=300, required=False, default="", allow_blank=True)
+    waive_late_fee = serializers.BooleanField(default=False)
+    scope = serializers.ChoiceField(choices=["this", "following"], default="this")
+
+
+class SeriesInput(_BookingFields):
+    patient = _ScopedPatientField()
+    first_date = serializers.DateField()
+    local_start_time = serializers.TimeField()
+    interval_weeks = serializers.IntegerField(min_value=1, max_value=4, default=1)
+    occurrence_count = serializers.IntegerField(
+        min_value=1, max_value=services.MAX_SERIES_DATES, required=False, allow_null=True
+    )
+    end_date = serializers.DateField(required=False, allow_null=True)
+    skip_conflicts = serializers.BooleanField(default=False)
+
+    def validate(self, attrs):
+        if attrs.get("occurrence_count") and attrs.get("end_date"):
+            raise serializers.ValidationError({"end_date": ["Give either a number of sessions or an end date."]})
+        return attrs
+
+
+class SeriesOutput(serializers.ModelSerializer):
+    class Meta:
+        model = AppointmentSeries
+        fields = [
+            "id",
+            "therapist",
+            "patient",
+            "service_type",
+            "room",
+            "is_telehealth",
+            "weekday",
+            "local_start_time",
+            "interval_weeks",
+            "first_date",
+            "occurrence_count",
+            "end_date",
+            "booked_through",
+            "status",
+        ]
+
+
+class RoomSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Room
+        fields = ["id", "name", "capacity", "is_active"]
+
+
+class ServiceTypeSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = ServiceType
+        fields = ["id", "name", "code", "duration_minutes", "is_group", "is_active"]
+
+
+class WorkingHoursSerializer(serializers.ModelSerializer):
+    therapist = _therapist_field()
+
+    class Meta:
+        model = WorkingHours
+        fields = ["id", "therapist", "weekday", "start_time", "end_time"]
+
+
+class TimeOffSerializer(serializers.ModelSerializer):
+    therapist = _therapist_field()
+
+    class Meta:
+        model = TimeOff
+        fields = ["id", "therapist", "start", "end", "reason"]
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Appointments
+
+
+def _validated(serializer_class, request, **kwargs):
+    data = serializer_class(data=request.data, context={"request": request}, **kwargs)
+    data.is_valid(raise_exception=True)
+    return data.validated_data
+
+
+def _booking_allowed(user, therapist) -> None:
+    if not user.has_perm("scheduling.book_appointment") or not user.has_perm(
+        "scheduling.book_for_therapist", therapist
+    ):
+        raise PermissionDenied("You may not book sessions for this therapist.")
+
+
+class AppointmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """Sessions visible to the user. Booking and every status change are POSTs that call the services."""
+
+    serializer_class = AppointmentOutput
+    lookup_value_regex = ID_PATTERN
+
+    def get_queryset(self):
+        params = AppointmentFilter(data=self.request.query_params)
+        params.is_valid(raise_exception=True)
+        lookups = {
+            "start_after": "start__gte",
+            "start_before": "start__lt",
+            "therapist": "therapist_id",
+            "patient": "patient_id",
+            "status": "status",
+        }
+        filters = {lookups[name]: value for name, value in params.validated_data.items()}
+        return selectors.appointments_visible_to(user=self.request.user).filter(**filters).order_by("start", "pk")
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("start_after", str, description="ISO datetime"),
+            OpenApiParameter("start_before", str, description="ISO datetime"),
+            OpenApiParameter("therapist", int),
+            OpenApiParameter("patient", int),
+            OpenApiParameter("status", str),
+        ]
+    )
+    def list(self, request, *args, **kwargs):
+        return super().list(request, *args, **kwargs)
+
+    def get_serializer_class(self):
+        staff = getattr(self.request.user, "is_clinic_staff", True)  # the schema is drawn for staff
+        return AppointmentOutput if staff else PatientAppointmentOutput
+
+    def _out(self, data, *, many: bool = False, code: int = 200) -> Response:
+        return Response(self.get_serializer_class()(data, many=many).data, status=code)
+
+    def _get(self, pk) -> Appointment:
+        appointment = selectors.appointment_get(user=self.request.user, appointment_id=pk)
+        if appointment is None:
+            raise NotFound("No such appointment.")
+        return appointment
+
+    def _allowed(self, perm: str, appointment: Appointment) -> None:
+        if not self.request.user.has_perm(perm, appointment):
+            raise PermissionDenied
+
+    def retrieve(self, request, pk=None):
+        appointment = selectors.appointment_open(user=request.user, appointment_id=pk)
+        if appointment is None:
+            raise NotFound("No such appointment.")
+        return self._out(appointment)
+
+    @extend_schema(request=AppointmentInput, responses={201: AppointmentOutput})
+    def create(self, request):
+        data = _validated(AppointmentInput, request)
+        _booking_allowed(request.user, data["therapist"])
+        appointment = services.appointment_book(actor=request.user, **data)
+        return self._out(appointment, code=status.HTTP_201_CREATED)
+
+    @extend_schema(request=CancelInput, responses=AppointmentOutput(many=True))
+    @action(detail=True, methods=["post"])
+    def cancel(self, request, pk=None):
+        appointment = self._get(pk)
+        self._allowed("scheduling.cancel_appointment", appointment)
+        data = _validated(CancelInput, request)
+        scope = data.pop("scope")
+        if scope == "following":
+            self._allowed("scheduling.change_appointment", appointment)
+            cancelled = services.series_cancel_following(appointment=appointment, actor=request.user, **data)
+        else:
+            cancelled = [services.appointment_cancel(appointment=appointment, actor=request.user, **data)]
+        return self._out(cancelled, many=True)
+
+    @extend_schema(request=RescheduleInput, responses=AppointmentOutput(many=True))
+    @action(detail=True, methods=["post"])
+    def reschedule(self, request, pk=None):
+        appointment = self._get(pk)
+        self._allowed("scheduling.change_appointment", appointment)
+        data = _validated(RescheduleInput, request)
+        data.setdefault("room", services.KEEP)
+        moved = services.appointment_reschedule(appointment=appointment, actor=request.user, **data)
+        return self._out(moved, many=True)
+
+    def _transition(self, pk, service):
+        appointment = self._get(pk)
+        self._allowed("scheduling.change_appointment", appointment)
+        return self._out(service(appointment=appointment, actor=self.request.user))
+
+    @extend_schema(request=None, responses=AppointmentOutput)
+    @action(detail=True, methods=["post"], url_path="check-in")
+    def check_in(self, request, pk=None):
+        return self._transition(pk, services.appointment_check_in)
+
+    @extend_schema(request=None, responses=AppointmentOutput)
+    @action(detail=True, methods=["post"])
+    def complete(self, request, pk=None):
+        return self._transition(pk, services.appointment_complete)
+
+    @extend_schema(request=None, responses=AppointmentOutput)
+    @action(detail=True, methods=["post"], url_path="no-show")
+    def no_show(self, request, pk=None):
+        return self._transition(pk, services.appointment_no_show)
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Series
+
+
+class SeriesViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    serializer_class = SeriesOutput
+    lookup_value_regex = ID_PATTERN
+    queryset = AppointmentSeries.objects.none()  # typed for the schema; get_queryset scopes to the user
+
+    def get_queryset(self):
+        return selectors.series_visible_to(user=self.request.user)
+
+    def _plan_args(self, request) -> dict:
+        data = dict(_validated(SeriesInput, request))
+        _booking_allowed(request.user, data["therapist"])
+        return data
+
+    @extend_schema(request=SeriesInput, responses={200: dict})
+    @action(detail=False, methods=["post"])
+    def preview(self, request):
+        """Which dates of the proposed series are free, and what each blocked one collides with."""
+        data = self._plan_args(request)
+        for name in ("skip_conflicts", "override_reason"):
+            data.pop(name)
+        return Response(services.series_preview(**data).as_dict())
+
+    @extend_schema(request=SeriesInput, responses={201: dict})
+    def create(self, request):
+        result = services.series_book(actor=request.user, **self._plan_args(request))
+        body = {
+            "series": SeriesOutput(result.series).data,
+            "booked": AppointmentOutput(result.booked, many=True).data,
+            "skipped": [s.as_dict() for s in result.skipped],
+        }
+        return Response(body, status=status.HTTP_201_CREATED)
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Reference data
+
+
+class _ReferenceViewSet(viewsets.ModelViewSet):
+    """Read for staff; writes through the app's save services. `save` is the service, `noun` its keyword."""
+
+    save = None
+    noun = ""
+    change_perm = "scheduling.manage_reference_data"
+    lookup_value_regex = ID_PATTERN
+    permission_classes = permissions_with("scheduling.view_reference_data")
+    # No DELETE: rooms and service types are retired (is_active), since past appointments point at them.
+    http_method_names = ["get", "post", "put", "patch", "head", "options"]
+
+    def _check_change(self, instance=None) -> None:
+        if not self.request.user.has_perm(self.change_perm, instance):
+            raise PermissionDenied
+
+    def perform_create(self, serializer):
+        self._check_change()
+        serializer.instance = type(self).save(actor=self.request.user, **serializer.validated_data)
+
+    def perform_update(self, serializer):
+        self._check_change(serializer.instance)
+        kwargs = {self.noun: serializer.instance, **serializer.validated_data}
+        serializer.instance = type(self).save(actor=self.request.user, **kwargs)
+
+
+class RoomViewSet(_ReferenceViewSet):
+    serializer_class = RoomSerializer
+    queryset = Room.objects.all()
+    save = staticmethod(services.room_save)
+    noun = "room"
+
+
+class ServiceTypeViewSet(_ReferenceViewSet):
+    serializer_class = ServiceTypeSerializer
+    queryset = ServiceType.objects.all()
+    save = staticmethod(services.service_type_save)
+    noun = "service_type"
+
+
+class _AvailabilityViewSet(_ReferenceViewSet):
+    """A therapist manages their own; front desk and admins everyone's."""
+
+    change_perm = "scheduling.manage_availability"
+    http_method_names = [*_ReferenceViewSet.http_method_names, "delete"]
+    delete = None
+
+    def _check_therapist(self, serializer) -> None:
+        therapist = serializer.validated_data.get("therapist")
+        user = self.request.user
+        if therapist is not None and not user.has_perm("scheduling.book_for_therapist", therapist):
+            raise PermissionDenied
+
+    def perform_create(self, serializer):
+        if not self.request.user.has_perm("scheduling.add_availability"):
+            raise PermissionDenied
+        self._check_therapist(serializer)
+        serializer.instance = type(self).save(actor=self.request.user, **serializer.validated_data)
+
+    def perform_update(self, serializer):
+        self._check_therapist(serializer)
+        super().perform_update(serializer)
+
+    def perform_destroy(self, instance):
+        self._check_change(instance)
+        type(self).delete(actor=self.request.user, **{self.noun: instance})
+
+
+class WorkingHoursViewSet(_AvailabilityViewSet):
+    serializer_class = WorkingHoursSerializer
+    queryset = WorkingHours.objects.none()  # typed for the schema; get_queryset scopes to the user
+    save = staticmethod(services.working_hours_save)
+    delete = staticmethod(services.working_hours_delete)
+    noun = "working_hours"
+
+    def get_queryset(self):
+        return selectors.working_hours_visible_to(user=self.request.user)
+
+
+class TimeOffViewSet(_AvailabilityViewSet):
+    serializer_class = TimeOffSerializer
+    queryset = TimeOff.objects.none()  # typed for the schema; get_queryset scopes to the user
+    save = staticmethod(services.time_off_save)
+    delete = staticmethod(services.time_off_delete)
+    noun = "time_off"
+
+    def get_queryset(self):
+        return selectors.time_off_visible_to(user=self.request.user)
+
+    def create(self, request, *args, **kwargs):
+        return self._with_sessions_to_move(super().create(request, *args, **kwargs))
+
+    def update(self, request, *args, **kwargs):
+        return self._with_sessions_to_move(super().update(request, *args, **kwargs))
+
+    def _with_sessions_to_move(self, response: Response) -> Response:
+        """Name the booked sessions inside the time off, for the front desk to move."""
+        time_off = TimeOff.objects.get(pk=response.data["id"])
+        when = serializers.DateTimeField()
+        clashes = selectors.booked_during(therapist_id=time_off.therapist_id, start=time_off.start, end=time_off.end)
+        response.data["sessions_to_move"] = [
+            {"id": a.pk, "start": when.to_representation(a.start), "end": when.to_representation(a.end)}
+            for a in clashes
+        ]
+        return response
+
+
+def register(router) -> None:
+    router.register("appointments", AppointmentViewSet, basename="appointment")
+    router.register("appointment-series", SeriesViewSet, basename="appointment-series")
+    router.register("rooms", RoomViewSet, basename="room")
+    router.register("service-types", ServiceTypeViewSet, basename="service-type")
+    router.register("working-hours", WorkingHoursViewSet, basename="working-hours")
+    router.register("time-off", TimeOffViewSet, basename="time-off")

@@ -1,0 +1,80 @@
+"""Demo sessions: weekly and every-other-week series for the demo patients over past and coming weeks.
+
+Runs after the patients are seeded. Idempotent: a patient who already has a series with their therapist is left
+alone. Past sessions are completed (a few no-shows and late cancellations); a few coming ones are cancelled.
+"""
+
+import datetime as dt
+
+from django.utils import timezone
+
+from apps.accounts.models import User
+from apps.accounts.roles import Role
+from apps.core import clock
+from apps.patients.models import Patient
+
+from . import services
+from .models import AppointmentSeries, AppointmentStatus, Room, ServiceType
+
+SERIES_PATIENTS = 32
+WEEKS_BACK = 6
+ROOMS_BY_THERAPIST = ["Willow", "Cedar", "Birch", None]  # the fourth therapist works by video
+
+
+def seed(out) -> None:
+    front_desk = User.objects.filter(groups__name=Role.FRONT_DESK).order_by("email").first()
+    therapists = list(User.objects.filter(groups__name=Role.THERAPIST).order_by("email"))
+    services_by_code = {s.code: s for s in ServiceType.objects.all()}
+    rooms = {r.name: r for r in Room.objects.all()}
+    today = clock.local_now().date()
+    week_start = today - dt.timedelta(days=today.weekday(), weeks=WEEKS_BACK)
+    patients = Patient.objects.filter(primary_therapist__isnull=False).order_by("email")[:SERIES_PATIENTS]
+    per_therapist: dict[int, int] = {}
+    created = booked = 0
+    for index, patient in enumerate(patients):
+        therapist = patient.primary_therapist
+        position = per_therapist.get(therapist.pk, 0)
+        per_therapist[therapist.pk] = position + 1
+        if AppointmentSeries.objects.filter(patient=patient, therapist=therapist).exists():
+            continue
+        t_index = therapists.index(therapist) if therapist in therapists else 0
+        room_name = ROOMS_BY_THERAPIST[t_index % len(ROOMS_BY_THERAPIST)]
+        telehealth = room_name is None or index % 5 == 0
+        ends = {0: {}, 1: {"occurrence_count": 16}, 2: {"end_date": today + dt.timedelta(weeks=8)}}[index % 3]
+        result = services.series_book(
+            actor=front_desk,
+            therapist=therapist,
+            patient=patient,
+            service_type=services_by_code["90837" if index % 2 else "90834"],
+            first_date=week_start + dt.timedelta(days=position % 4),
+            local_start_time=dt.time(10 + (position // 4) * 3 + t_index % 2, 0),
+            interval_weeks=2 if index % 4 == 3 else 1,
+            room=None if telehealth else rooms.get(room_name),
+            is_telehealth=telehealth,
+            skip_conflicts=True,
+            **ends,
+        )
+        created += 1
+        booked += len(result.booked)
+        _play_out(result.booked, index, actor=front_desk)
+    out.write(f"Appointment series: {created} new, {booked} sessions booked")
+
+
+def _play_out(appointments, index: int, *, actor) -> None:
+    """Give past sessions an outcome and cancel one coming session now and then, through the services."""
+    now = clock.now()
+    upcoming = [a for a in appointments if a.start > now + dt.timedelta(days=2)]
+    for number, appointment in enumerate(a for a in appointments if a.end < now):
+        if (index + number) % 11 == 5:
+            services.appointment_cancel(appointment=appointment, actor=actor, reason="Called in sick")
+        elif (index + number) % 9 == 4:
+            services.appointment_no_show(appointment=appointment, actor=actor)
+        else:
+            services.appointment_complete(appointment=appointment, actor=appointment.therapist)
+    if index % 5 == 2 and len(upcoming) > 1:
+        services.appointment_cancel(appointment=upcoming[1], actor=actor, reason="Family holiday")
+    day = timezone.localtime(now, clock.clinic_tz()).date()
+    for appointment in appointments:
+        local = timezone.localtime(appointment.start, clock.clinic_tz())
+        if local.date() == day and appointment.start <= now and appointment.status == AppointmentStatus.BOOKED:
+            services.appointment_check_in(appointment=appointment, actor=actor)

@@ -1,0 +1,86 @@
+"""A therapist's private iCal feed: times, initials, service and place only.
+
+The URL carries a secret token (stored hashed) and works without signing in so calendar apps can subscribe; it
+never shows full names, contact details or anything clinical, because calendar apps sync it to phones and clouds.
+"""
+
+import datetime as dt
+
+from django.conf import settings
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_POST
+from icalendar import Calendar, Event
+
+from apps.core import clock
+
+from . import selectors, services
+from .models import CalendarFeed
+
+FEED_PAST_DAYS = 30
+
+
+def calendar_ics(therapist, appointments) -> bytes:
+    cal = Calendar()
+    cal.add("prodid", "-//Clinic//Schedule//EN")
+    cal.add("version", "2.0")
+    cal.add("x-wr-calname", "Clinic sessions")
+    host = settings.SITE_URL.split("//")[-1].split("/")[0]
+    for appointment in appointments:
+        event = Event()
+        who = appointment.patient.initials if appointment.patient else "Group"
+        event.add("uid", f"appointment-{appointment.pk}@{host}")
+        event.add("summary", f"{who} · {appointment.service_type.code}")
+        event.add("dtstart", appointment.start)
+        event.add("dtend", appointment.end)
+        event.add("dtstamp", appointment.updated_at)
+        event.add("location", "Telehealth" if appointment.is_telehealth else getattr(appointment.room, "name", ""))
+        cal.add_component(event)
+    return cal.to_ical()
+
+
+@never_cache
+@require_GET
+def calendar_feed(request, token: str):
+    """The subscription URL. A revoked or unknown token answers 404, the same either way."""
+    feed = selectors.calendar_feed_by_token(token=token)
+    if feed is None:
+        raise Http404("No such calendar.")
+    CalendarFeed.objects.filter(pk=feed.pk).update(last_used_at=clock.now())
+    since = clock.now() - dt.timedelta(days=FEED_PAST_DAYS)
+    body = calendar_ics(feed.therapist, selectors.calendar_feed_appointments(therapist=feed.therapist, since=since))
+    response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
+    response["Content-Disposition"] = 'inline; filename="sessions.ics"'
+    return response
+
+
+@login_required
+def calendar_feed_settings(request):
+    if not request.user.has_perm("scheduling.own_schedule"):
+        raise PermissionDenied
+    token = request.session.pop("calendar_feed_token", None)
+    context = {
+        "feed": selectors.calendar_feed_live(therapist=request.user),
+        "feed_url": request.build_absolute_uri(reverse("scheduling:calendar_feed", args=[token])) if token else "",
+    }
+    return render(request, "scheduling/calendar_feed.html", context)
+
+
+@login_required
+@require_POST
+def calendar_feed_change(request, action: str):
+    """Issue a new secret URL (the old one stops working) or revoke it."""
+    if not request.user.has_perm("scheduling.own_schedule"):
+        raise PermissionDenied
+    if action == "issue":
+        # Shown once on the next page, then only its hash remains.
+        request.session["calendar_feed_token"] = services.calendar_feed_issue(
+            actor=request.user, therapist=request.user
+        )
+    else:
+        services.calendar_feed_revoke(actor=request.user, therapist=request.user)
+    return redirect("scheduling:calendar_feed_settings")

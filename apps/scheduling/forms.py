@@ -1,0 +1,152 @@
+"""Front-desk forms. Times are entered in clinic local time; the services keep them aware."""
+
+from django import forms
+
+from apps.accounts.models import User
+from apps.accounts.roles import Role
+from apps.core import clock
+from apps.patients.selectors import patients_visible_to
+
+from .models import Room, ServiceType
+from .services import MAX_SERIES_DATES
+
+
+class _TherapistChoice(forms.ModelChoiceField):
+    def label_from_instance(self, obj):
+        return obj.full_name or obj.email
+
+
+class _BookingForm(forms.Form):
+    therapist = _TherapistChoice(queryset=User.objects.none())
+    patient = forms.ModelChoiceField(queryset=None, required=False, help_text="Empty only for a group meeting.")
+    service_type = forms.ModelChoiceField(queryset=ServiceType.objects.filter(is_active=True))
+    room = forms.ModelChoiceField(queryset=Room.objects.filter(is_active=True), required=False)
+    is_telehealth = forms.BooleanField(label="Telehealth (video)", required=False)
+    override_reason = forms.CharField(
+        max_length=300,
+        required=False,
+        help_text="Only to book outside working hours or during time off: say why.",
+    )
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        therapists = User.objects.filter(groups__name=Role.THERAPIST, is_active=True).order_by("last_name")
+        if not user.has_perm("scheduling.view_all_schedules"):
+            therapists = therapists.filter(pk=user.pk)
+        self.fields["therapist"].queryset = therapists
+        self.fields["patient"].queryset = patients_visible_to(user=user).filter(status="active")
+
+    def clean(self):
+        data = super().clean()
+        if data.get("is_telehealth") and data.get("room"):
+            self.add_error("room", "A telehealth session has no room.")
+        return data
+
+    def booking_args(self) -> dict:
+        return {
+            name: self.cleaned_data[name]
+            for name in ("therapist", "patient", "service_type", "room", "is_telehealth", "override_reason")
+        }
+
+
+class AppointmentForm(_BookingForm):
+    date = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}))
+    time = forms.TimeField(widget=forms.TimeInput(attrs={"type": "time"}))
+
+    field_order = ["therapist", "patient", "service_type", "date", "time", "room", "is_telehealth"]
+
+    def booking_args(self) -> dict:
+        return {
+            **super().booking_args(),
+            "start": clock.local_datetime(self.cleaned_data["date"], self.cleaned_data["time"]),
+        }
+
+
+class SeriesForm(_BookingForm):
+    patient = forms.ModelChoiceField(queryset=None)
+    first_date = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}))
+    local_start_time = forms.TimeField(label="Time", widget=forms.TimeInput(attrs={"type": "time"}))
+    interval_weeks = forms.TypedChoiceField(
+        label="Repeats", coerce=int, choices=[(1, "Every week"), (2, "Every other week")], initial=1
+    )
+    ends = forms.ChoiceField(
+        choices=[
+            ("count", "After a number of sessions"),
+            ("date", "On a date"),
+            ("open", "Never (keep booking ahead)"),
+        ],
+        initial="count",
+    )
+    occurrence_count = forms.IntegerField(
+        label="Number of sessions", min_value=1, max_value=MAX_SERIES_DATES, required=False
+    )
+    end_date = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    skip_conflicts = forms.BooleanField(label="Book the free dates and skip the ones that collide", required=False)
+
+    field_order = [
+        "therapist",
+        "patient",
+        "service_type",
+        "first_date",
+        "local_start_time",
+        "interval_weeks",
+        "ends",
+        "occurrence_count",
+        "end_date",
+        "room",
+        "is_telehealth",
+    ]
+
+    def clean(self):
+        data = super().clean()
+        ends = data.get("ends")
+        if ends == "count" and not data.get("occurrence_count"):
+            self.add_error("occurrence_count", "How many sessions?")
+        if ends == "date" and not data.get("end_date"):
+            self.add_error("end_date", "Until which date?")
+        return data
+
+    def plan_args(self) -> dict:
+        data = self.cleaned_data
+        args = {k: v for k, v in self.booking_args().items() if k != "override_reason"}
+        return {
+            **args,
+            "first_date": data["first_date"],
+            "local_start_time": data["local_start_time"],
+            "interval_weeks": data["interval_weeks"],
+            "occurrence_count": data["occurrence_count"] if data["ends"] == "count" else None,
+            "end_date": data["end_date"] if data["ends"] == "date" else None,
+        }
+
+
+class _ScopeMixin:
+    """Offers "this and all later sessions" only for a session that belongs to a series."""
+
+    def __init__(self, *args, in_series: bool, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not in_series:
+            del self.fields["scope"]
+
+    @property
+    def scope(self) -> str:
+        return self.cleaned_data.get("scope") or "this"
+
+
+class CancelForm(_ScopeMixin, forms.Form):
+    reason = forms.CharField(max_length=300, required=False)
+    waive_late_fee = forms.BooleanField(label="Waive the late-cancellation fee", required=False)
+    scope = forms.ChoiceField(
+        choices=[("this", "Only this session"), ("following", "This and all later sessions of the series")],
+        initial="this",
+    )
+
+
+class RescheduleForm(_ScopeMixin, forms.Form):
+    date = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}))
+    time = forms.TimeField(widget=forms.TimeInput(attrs={"type": "time"}))
+    room = forms.ModelChoiceField(queryset=Room.objects.filter(is_active=True), required=False)
+    scope = forms.ChoiceField(
+        choices=[("this", "Only this session"), ("following", "This and all later sessions of the series")],
+        initial="this",
+    )
+    override_reason = forms.CharField(max_length=300, required=False)

@@ -1,0 +1,271 @@
+import pghistory
+from django.conf import settings
+from django.contrib.postgres.constraints import ExclusionConstraint
+from django.contrib.postgres.fields import RangeOperators
+from django.db import models
+from django.db.models import Func, Q
+
+from apps.core.models import TimeStampedModel
+
+
+class ServiceType(TimeStampedModel):
+    """A billable kind of session, keyed by its CPT code."""
+
+    name = models.CharField(max_length=100)
+    code = models.CharField(max_length=10, unique=True, help_text="CPT code, e.g. 90834")
+    duration_minutes = models.PositiveIntegerField()
+    is_group = models.BooleanField(default=False)
+    is_active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["code"]
+        constraints = [models.CheckConstraint(condition=Q(duration_minutes__gt=0), name="service_duration_positive")]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.code})"
+
+
+class Room(TimeStampedModel):
+    name = models.CharField(max_length=100, unique=True)
+    capacity = models.PositiveIntegerField(default=1)
+    is_active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Weekday(models.IntegerChoices):
+    MONDAY = 0, "Monday"
+    TUESDAY = 1, "Tuesday"
+    WEDNESDAY = 2, "Wednesday"
+    THURSDAY = 3, "Thursday"
+    FRIDAY = 4, "Friday"
+    SATURDAY = 5, "Saturday"
+    SUNDAY = 6, "Sunday"
+
+
+class WorkingHours(TimeStampedModel):
+    """A therapist's regular bookable hours on one weekday, in clinic local time."""
+
+    therapist = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="working_hours")
+    weekday = models.PositiveSmallIntegerField(choices=Weekday.choices)
+    start_time = models.TimeField()
+    end_time = models.TimeField()
+
+    class Meta:
+        ordering = ["therapist", "weekday", "start_time"]
+        verbose_name_plural = "working hours"
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(start_time__lt=models.F("end_time")), name="working_hours_start_before_end"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_weekday_display()} {self.start_time:%H:%M}-{self.end_time:%H:%M}"
+
+
+class TimeOff(TimeStampedModel):
+    therapist = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="time_off")
+    start = models.DateTimeField()
+    end = models.DateTimeField()
+    reason = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["start"]
+        verbose_name_plural = "time off"
+        constraints = [models.CheckConstraint(condition=Q(start__lt=models.F("end")), name="time_off_start_before_end")]
+
+    def __str__(self) -> str:
+        return f"{self.therapist} off {self.start:%Y-%m-%d}"
+
+
+class SeriesStatus(models.TextChoices):
+    ACTIVE = "active", "Active"
+    ENDED = "ended", "Ended"
+    CANCELLED = "cancelled", "Cancelled"
+
+
+@pghistory.track()
+class AppointmentSeries(TimeStampedModel):
+    """A recurring booking at a local wall-clock time; occurrences are Appointment rows.
+
+    End by count, by end date, or neither (open-ended: a beat job books ahead to a rolling horizon).
+    """
+
+    therapist = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    patient = models.ForeignKey("patients.Patient", on_delete=models.PROTECT, related_name="appointment_series")
+    service_type = models.ForeignKey(ServiceType, on_delete=models.PROTECT, related_name="+")
+    room = models.ForeignKey(Room, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    is_telehealth = models.BooleanField(default=False)
+    weekday = models.PositiveSmallIntegerField(choices=Weekday.choices)
+    local_start_time = models.TimeField()
+    interval_weeks = models.PositiveSmallIntegerField(default=1)
+    first_date = models.DateField()
+    occurrence_count = models.PositiveIntegerField(null=True, blank=True)
+    end_date = models.DateField(null=True, blank=True)
+    booked_through = models.DateField(null=True, blank=True, help_text="Last date occurrences exist for.")
+    status = models.CharField(max_length=20, choices=SeriesStatus.choices, default=SeriesStatus.ACTIVE)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+
+    class Meta:
+        ordering = ["-first_date"]
+        verbose_name_plural = "appointment series"
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(interval_weeks__gte=1, interval_weeks__lte=4), name="series_interval_1_to_4"
+            ),
+            models.CheckConstraint(
+                condition=Q(occurrence_count__isnull=True) | Q(end_date__isnull=True), name="series_count_or_end_date"
+            ),
+            models.CheckConstraint(
+                condition=Q(is_telehealth=True, room__isnull=True) | Q(is_telehealth=False),
+                name="series_telehealth_has_no_room",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Series {self.pk}: {self.get_weekday_display()}s {self.local_start_time:%H:%M}"
+
+    @property
+    def is_open_ended(self) -> bool:
+        return self.occurrence_count is None and self.end_date is None
+
+
+class AppointmentStatus(models.TextChoices):
+    BOOKED = "booked", "Booked"
+    CHECKED_IN = "checked_in", "Checked in"
+    COMPLETED = "completed", "Completed"
+    CANCELLED = "cancelled", "Cancelled"
+    LATE_CANCELLED = "late_cancelled", "Late cancelled"
+    NO_SHOW = "no_show", "No-show"
+
+
+# Statuses that hold the slot. Cancelled and late-cancelled appointments free it for someone else.
+BLOCKING_STATUSES = [
+    AppointmentStatus.BOOKED,
+    AppointmentStatus.CHECKED_IN,
+    AppointmentStatus.COMPLETED,
+    AppointmentStatus.NO_SHOW,
+]
+
+
+STATUS_BADGES = {
+    AppointmentStatus.CHECKED_IN: "ok",
+    AppointmentStatus.COMPLETED: "ok",
+    AppointmentStatus.LATE_CANCELLED: "danger",
+    AppointmentStatus.NO_SHOW: "danger",
+    AppointmentStatus.CANCELLED: "warn",
+}
+
+
+class TsTzRange(Func):
+    """Half-open [start, end) so back-to-back sessions do not overlap."""
+
+    function = "TSTZRANGE"
+    output_field = models.DateTimeField()
+
+    def __init__(self, start, end):
+        super().__init__(start, end, models.Value("[)"))
+
+
+@pghistory.track()
+class Appointment(TimeStampedModel):
+    therapist = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="appointments")
+    patient = models.ForeignKey(
+        "patients.Patient",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="appointments",
+        help_text="Empty for a group meeting; its members are enrollments.",
+    )
+    room = models.ForeignKey(Room, null=True, blank=True, on_delete=models.PROTECT, related_name="appointments")
+    service_type = models.ForeignKey(ServiceType, on_delete=models.PROTECT, related_name="appointments")
+    series = models.ForeignKey(
+        AppointmentSeries, null=True, blank=True, on_delete=models.PROTECT, related_name="appointments"
+    )
+    start = models.DateTimeField()
+    end = models.DateTimeField()
+    is_telehealth = models.BooleanField(default=False)
+    telehealth_url = models.URLField(blank=True)
+    status = models.CharField(max_length=20, choices=AppointmentStatus.choices, default=AppointmentStatus.BOOKED)
+    checked_in_at = models.DateTimeField(null=True, blank=True)
+    completed_at = models.DateTimeField(null=True, blank=True)
+    cancelled_at = models.DateTimeField(null=True, blank=True)
+    cancelled_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    cancellation_reason = models.CharField(max_length=300, blank=True)
+    override_reason = models.CharField(
+        max_length=300, blank=True, help_text="Why staff booked outside working hours or in time off."
+    )
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+
+    class Meta:
+        ordering = ["start"]
+        indexes = [
+            models.Index(fields=["start"]),
+            models.Index(fields=["therapist", "start"]),
+            models.Index(fields=["patient", "start"]),
+        ]
+        constraints = [
+            models.CheckConstraint(condition=Q(start__lt=models.F("end")), name="appointment_start_before_end"),
+            models.CheckConstraint(
+                condition=Q(is_telehealth=True, room__isnull=True) | Q(is_telehealth=False),
+                name="appointment_telehealth_has_no_room",
+            ),
+            ExclusionConstraint(
+                name="appointment_no_therapist_overlap",
+                expressions=[(TsTzRange("start", "end"), RangeOperators.OVERLAPS), ("therapist", RangeOperators.EQUAL)],
+                condition=Q(status__in=BLOCKING_STATUSES),
+            ),
+            ExclusionConstraint(
+                name="appointment_no_room_overlap",
+                expressions=[(TsTzRange("start", "end"), RangeOperators.OVERLAPS), ("room", RangeOperators.EQUAL)],
+                condition=Q(status__in=BLOCKING_STATUSES, room__isnull=False),
+            ),
+            ExclusionConstraint(
+                name="appointment_no_patient_overlap",
+                expressions=[(TsTzRange("start", "end"), RangeOperators.OVERLAPS), ("patient", RangeOperators.EQUAL)],
+                condition=Q(status__in=BLOCKING_STATUSES, patient__isnull=False),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Appointment {self.pk} at {self.start:%Y-%m-%d %H:%M}"
+
+    @property
+    def is_active(self) -> bool:
+        return self.status in BLOCKING_STATUSES
+
+    @property
+    def status_badge(self) -> str:
+        """The badge style the status is shown with."""
+        return STATUS_BADGES.get(self.status, "")
+
+
+class CalendarFeed(TimeStampedModel):
+    """A therapist's private iCal subscription URL.
+
+    Only a SHA-256 hash of the token is stored, so a database read cannot rebuild the URL; revoking stops it at once.
+    """
+
+    therapist = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="calendar_feeds")
+    token_hash = models.CharField(max_length=64, unique=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["therapist"], condition=Q(revoked_at__isnull=True), name="one_live_calendar_feed_per_therapist"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Calendar feed of {self.therapist}"

@@ -1,0 +1,58 @@
+"""The patient's own sessions: upcoming list, telehealth links, cancelling within the clinic's policy."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
+from django.shortcuts import redirect, render
+
+from apps.accounts.models import ClinicSettings
+from apps.core.errors import ApplicationError
+
+from . import selectors, services
+
+
+def _patient_of(request):
+    patient = getattr(request.user, "patient", None)
+    if patient is None or not request.user.has_perm("scheduling.use_portal_sessions"):
+        raise PermissionDenied
+    return patient
+
+
+@login_required
+def session_list(request):
+    patient = _patient_of(request)
+    context = {
+        "patient": patient,
+        "appointments": selectors.patient_upcoming(patient=patient),
+        "window_hours": ClinicSettings.load().cancellation_window_hours,
+    }
+    return render(request, "scheduling/portal/sessions.html", context)
+
+
+@login_required
+def session_cancel(request, pk):
+    """Confirm, then cancel. Inside the window the page says plainly that it is a late cancellation with a fee."""
+    patient = _patient_of(request)
+    appointment = selectors.appointment_get(user=request.user, appointment_id=pk)
+    if appointment is None or appointment.patient_id != patient.pk:
+        raise Http404("No such session.")
+    if request.method == "POST":
+        try:
+            cancelled = services.appointment_cancel(
+                appointment=appointment, actor=request.user, reason=request.POST.get("reason", "")[:300]
+            )
+        except ApplicationError as exc:
+            messages.error(request, exc.message)
+        else:
+            if cancelled.status == "late_cancelled":
+                messages.warning(request, "Session cancelled. As a late cancellation, the policy fee applies.")
+            else:
+                messages.success(request, "Session cancelled. No fee applies.")
+            return redirect("portal:sessions:list")
+    context = {
+        "appointment": appointment,
+        "late": services.cancellation_is_late(appointment),
+        "window_hours": ClinicSettings.load().cancellation_window_hours,
+    }
+    return render(request, "scheduling/portal/cancel.html", context)

@@ -1,0 +1,253 @@
+"""Reads for scheduling, already scoped and shaped."""
+
+import datetime as dt
+import hashlib
+
+from django.contrib.postgres.fields import DateTimeRangeField
+from django.db.backends.postgresql.psycopg_any import DateTimeTZRange
+from django.db.models import Exists, F, Func, Max, OuterRef, Q, QuerySet, Value
+
+from apps.accounts.models import User
+from apps.accounts.roles import Role
+from apps.audit.services import access_log_write
+from apps.core import clock
+
+from .models import (
+    BLOCKING_STATUSES,
+    Appointment,
+    AppointmentSeries,
+    AppointmentStatus,
+    CalendarFeed,
+    SeriesStatus,
+    TimeOff,
+    WorkingHours,
+)
+
+UPCOMING_STATUSES = [AppointmentStatus.BOOKED, AppointmentStatus.CHECKED_IN]
+POLICY_FEE_STATUSES = [AppointmentStatus.LATE_CANCELLED, AppointmentStatus.NO_SHOW]
+APPOINTMENT_RELATED = ("therapist", "therapist__therapist_profile", "patient", "room", "service_type")
+
+
+def treating_patients_q(*, therapist, patient_ref: str = "pk") -> Q:
+    """Q for patients a therapist treats: their primary patients and anyone they have an appointment with."""
+    seen = Appointment.objects.filter(therapist=therapist, patient_id=OuterRef(patient_ref))
+    return Q(primary_therapist=therapist) | Q(Exists(seen))
+
+
+def therapist_has_seen(*, therapist, patient_id: int) -> bool:
+    return Appointment.objects.filter(therapist=therapist, patient_id=patient_id).exists()
+
+
+def appointments_visible_to(*, user) -> QuerySet[Appointment]:
+    """Front desk, admins and billing see every session; a therapist their own; a patient theirs."""
+    qs = Appointment.objects.select_related(*APPOINTMENT_RELATED)
+    if not user.is_authenticated:
+        return qs.none()
+    if user.has_perm("scheduling.view_all_schedules"):
+        return qs
+    if user.has_role(Role.THERAPIST):
+        return qs.filter(therapist=user)
+    if user.has_role(Role.PATIENT):
+        return qs.filter(patient__user=user)
+    return qs.none()
+
+
+def appointment_get(*, user, appointment_id) -> Appointment | None:
+    """The appointment if the user may see it; None for missing and unseen alike."""
+    return appointments_visible_to(user=user).filter(pk=appointment_id).first()
+
+
+def appointment_open(*, user, appointment_id) -> Appointment | None:
+    """Open one session's page or record: who saw whose session is access-logged, denied attempts too.
+
+    Missing and unseen answer the same None, so the answer leaks nothing.
+    """
+    appointment = appointment_get(user=user, appointment_id=appointment_id)
+    if appointment is None:
+        other = Appointment.objects.filter(pk=appointment_id).only("pk", "patient_id").first()
+        if other is not None:
+            access_log_write(
+                actor=user, action="appointment_view", subject=other, patient_id=other.patient_id, allowed=False
+            )
+        return None
+    access_log_write(actor=user, action="appointment_view", subject=appointment, patient_id=appointment.patient_id)
+    return appointment
+
+
+def series_visible_to(*, user) -> QuerySet[AppointmentSeries]:
+    qs = AppointmentSeries.objects.select_related("therapist", "patient", "service_type", "room")
+    if user.has_perm("scheduling.view_all_schedules"):
+        return qs
+    if user.has_role(Role.THERAPIST):
+        return qs.filter(therapist=user)
+    return qs.none()
+
+
+CALENDAR_FIELDS = (
+    "id",
+    "start",
+    "end",
+    "status",
+    "is_telehealth",
+    "therapist__first_name",
+    "therapist__last_name",
+    "therapist__therapist_profile__calendar_color",
+    "patient__preferred_name",
+    "patient__legal_first_name",
+    "patient__legal_last_name",
+    "room__name",
+    "service_type__name",
+)
+
+
+def calendar_appointments(
+    *,
+    user,
+    start: dt.datetime,
+    end: dt.datetime,
+    therapist_ids: list[int] | None = None,
+    room_ids: list[int] | None = None,
+    include_cancelled: bool = False,
+) -> list[dict]:
+    """Sessions overlapping [start, end) for the calendar, in one query whatever their number.
+
+    Plain rows with the CALENDAR_FIELDS a calendar event shows: a busy week is hundreds of sessions, and building
+    model instances for them (six per row with the joins) was most of the request's time.
+    """
+    # Overlap of the session's span with the range, written as the no-overlap exclusion constraints index it, so
+    # the query walks their GiST index instead of every session that started before `end` (years of them).
+    span = Func(F("start"), F("end"), Value("[)"), function="TSTZRANGE", output_field=DateTimeRangeField())
+    qs = appointments_visible_to(user=user).alias(span=span).filter(span__overlap=DateTimeTZRange(start, end, "[)"))
+    if not include_cancelled:
+        qs = qs.filter(status__in=BLOCKING_STATUSES)
+    if therapist_ids:
+        qs = qs.filter(therapist_id__in=therapist_ids)
+    if room_ids:
+        qs = qs.filter(room_id__in=room_ids)
+    return list(qs.order_by("start", "pk").values(*CALENDAR_FIELDS))
+
+
+def therapists_for_calendar(*, user) -> list[User]:
+    qs = User.objects.filter(groups__name=Role.THERAPIST, is_active=True).select_related("therapist_profile")
+    if not user.has_perm("scheduling.view_all_schedules"):
+        qs = qs.filter(pk=user.pk)
+    return list(qs.order_by("last_name", "first_name"))
+
+
+def therapist_day(*, therapist, day: dt.date) -> list[Appointment]:
+    """A therapist's sessions on one local day, cancelled ones included so the day reads true."""
+    start = clock.local_datetime(day, dt.time(0, 0))
+    end = clock.local_datetime(day + dt.timedelta(days=1), dt.time(0, 0))
+    return list(
+        Appointment.objects.select_related(*APPOINTMENT_RELATED)
+        .filter(therapist=therapist, start__lt=end, end__gt=start)
+        .order_by("start", "pk")
+    )
+
+
+def patient_upcoming(*, patient, limit: int | None = None) -> list[Appointment]:
+    qs = (
+        Appointment.objects.select_related(*APPOINTMENT_RELATED)
+        .filter(patient=patient, end__gt=clock.now(), status__in=UPCOMING_STATUSES)
+        .order_by("start")
+    )
+    return list(qs[:limit] if limit else qs)
+
+
+def patient_upcoming_visible(*, user, patient, limit: int) -> list[Appointment]:
+    """A patient's coming sessions as a staff member may see them (a therapist: only their own)."""
+    qs = appointments_visible_to(user=user).filter(patient=patient, end__gt=clock.now(), status__in=UPCOMING_STATUSES)
+    return list(qs.order_by("start")[:limit])
+
+
+def patient_next_session(*, patient) -> Appointment | None:
+    upcoming = patient_upcoming(patient=patient, limit=1)
+    return upcoming[0] if upcoming else None
+
+
+def policy_fee_appointments(*, start: dt.datetime, end: dt.datetime) -> QuerySet[Appointment]:
+    """Late cancellations and no-shows in a period: what billing charges the policy fee for."""
+    return (
+        Appointment.objects.select_related("patient", "service_type")
+        .filter(start__gte=start, start__lt=end, status__in=POLICY_FEE_STATUSES)
+        .order_by("start")
+    )
+
+
+def open_ended_series_ids() -> list[int]:
+    return list(
+        AppointmentSeries.objects.filter(
+            status=SeriesStatus.ACTIVE, occurrence_count__isnull=True, end_date__isnull=True
+        ).values_list("pk", flat=True)
+    )
+
+
+def series_ended_since(*, since: dt.datetime, now: dt.datetime | None = None) -> QuerySet[AppointmentSeries]:
+    """Series that have run their course (count or end date reached, or ended early) with their last session
+    (not counting cancelled ones) ending between `since` and now, annotated with `last_end`: their weekly time is
+    free from then on.
+
+    Left out: open-ended series (still growing), cancelled ones, and any whose therapist has a later series at the
+    same weekday and time (a renewal, or someone who already took the time).
+    """
+    now = now or clock.now()
+    taken_later = AppointmentSeries.objects.filter(
+        therapist_id=OuterRef("therapist_id"),
+        weekday=OuterRef("weekday"),
+        local_start_time=OuterRef("local_start_time"),
+        first_date__gt=OuterRef("first_date"),
+    ).exclude(status=SeriesStatus.CANCELLED)
+    return (
+        AppointmentSeries.objects.filter(
+            Q(status=SeriesStatus.ENDED)
+            | Q(status=SeriesStatus.ACTIVE) & (Q(occurrence_count__isnull=False) | Q(end_date__isnull=False))
+        )
+        .exclude(Exists(taken_later))
+        .annotate(last_end=Max("appointments__end", filter=Q(appointments__status__in=BLOCKING_STATUSES)))
+        .filter(last_end__gte=since, last_end__lt=now)
+        .select_related("therapist", "service_type", "room")
+        .order_by("last_end", "pk")
+    )
+
+
+def booked_during(*, therapist_id: int, start: dt.datetime, end: dt.datetime) -> list[Appointment]:
+    """A therapist's booked sessions overlapping a span (e.g. newly added time off)."""
+    return list(
+        Appointment.objects.filter(
+            therapist_id=therapist_id, start__lt=end, end__gt=start, status=AppointmentStatus.BOOKED
+        ).order_by("start")
+    )
+
+
+def working_hours_visible_to(*, user) -> QuerySet[WorkingHours]:
+    qs = WorkingHours.objects.select_related("therapist")
+    return qs if user.has_perm("scheduling.view_all_schedules") else qs.filter(therapist=user)
+
+
+def time_off_visible_to(*, user) -> QuerySet[TimeOff]:
+    qs = TimeOff.objects.select_related("therapist")
+    return qs if user.has_perm("scheduling.view_all_schedules") else qs.filter(therapist=user)
+
+
+def calendar_feed_token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def calendar_feed_by_token(*, token: str) -> CalendarFeed | None:
+    return (
+        CalendarFeed.objects.select_related("therapist")
+        .filter(token_hash=calendar_feed_token_hash(token), revoked_at__isnull=True, therapist__is_active=True)
+        .first()
+    )
+
+
+def calendar_feed_appointments(*, therapist, since: dt.datetime) -> list[Appointment]:
+    return list(
+        Appointment.objects.select_related("patient", "room", "service_type")
+        .filter(therapist=therapist, end__gte=since, status__in=BLOCKING_STATUSES)
+        .order_by("start")
+    )
+
+
+def calendar_feed_live(*, therapist) -> CalendarFeed | None:
+    return CalendarFeed.objects.filter(therapist=therapist, revoked_at__isnull=True).first()

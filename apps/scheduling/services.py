@@ -1,0 +1,810 @@
+"""Every write to the schedule: booking, series, rescheduling, cancelling and the session's status flow.
+
+The database is the last word on double booking (exclusion constraints on therapist, room and patient); these
+services check first so people get a clear answer, and turn a lost race into the same clear Conflict.
+"""
+
+import datetime as dt
+import secrets
+from dataclasses import dataclass, field
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from apps.accounts.models import ClinicSettings
+from apps.accounts.roles import Role
+from apps.billing.services import charge_for_appointment_outcome
+from apps.core import clock
+from apps.core.errors import Conflict, InvalidTransition, PermissionDenied, Unprocessable
+from apps.notifications.services import appointment_reminders_cancel, appointment_reminders_schedule
+from apps.patients.models import PatientStatus
+
+from .availability import Slot, slots_check
+from .models import (
+    Appointment,
+    AppointmentSeries,
+    AppointmentStatus,
+    CalendarFeed,
+    Room,
+    SeriesStatus,
+    ServiceType,
+    TimeOff,
+    WorkingHours,
+)
+from .selectors import calendar_feed_token_hash
+
+CONSTRAINT_SUBJECT = {
+    "appointment_no_therapist_overlap": "therapist",
+    "appointment_no_room_overlap": "room",
+    "appointment_no_patient_overlap": "patient",
+}
+OVERRIDE_ROLES = (Role.ADMIN, Role.FRONT_DESK, Role.THERAPIST)
+STAFF_CANCEL_ROLES = (Role.ADMIN, Role.FRONT_DESK, Role.THERAPIST)
+MAX_SERIES_DATES = 104  # two years of weekly sessions
+BOOKING_REACH_DAYS = 3653
+KEEP = object()  # "leave this as it is" for optional reschedule arguments where None has a meaning
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Shared checks
+
+
+@dataclass
+class Booking:
+    """What a booking request asks for, validated; the same shape for a single session and a series."""
+
+    therapist: object
+    patient: object
+    service_type: ServiceType
+    room: Room | None
+    is_telehealth: bool
+
+    def spans(self, starts: list[dt.datetime]) -> list[tuple[dt.datetime, dt.datetime]]:
+        length = dt.timedelta(minutes=self.service_type.duration_minutes)
+        return [(s, s + length) for s in starts]
+
+
+def _booking_validate(*, therapist, patient, service_type, room, is_telehealth) -> Booking:
+    if not therapist.has_role(Role.THERAPIST) or not therapist.is_active:
+        raise Unprocessable("Choose an active therapist.", fields={"therapist": ["Not an active therapist."]})
+    if not service_type.is_active:
+        raise Unprocessable(
+            "This service type is no longer offered.", fields={"service_type": ["Inactive service type."]}
+        )
+    if service_type.is_group and patient is not None:
+        raise Unprocessable(
+            "A group meeting has no single patient; members join through the program.",
+            fields={"patient": ["Leave empty for a group meeting."]},
+        )
+    if not service_type.is_group and patient is None:
+        raise Unprocessable("Choose the patient.", fields={"patient": ["Required for an individual session."]})
+    if patient is not None and patient.status != PatientStatus.ACTIVE:
+        raise Unprocessable("This patient has been discharged.", fields={"patient": ["Discharged patient."]})
+    if is_telehealth and room is not None:
+        raise Unprocessable("A telehealth session has no room.", fields={"room": ["Leave empty for telehealth."]})
+    if room is not None and not room.is_active:
+        raise Unprocessable("This room is not in use.", fields={"room": ["Inactive room."]})
+    return Booking(therapist, patient, service_type, room, is_telehealth)
+
+
+def _require_aware(value: dt.datetime, field_name: str) -> None:
+    """Aware, and within ten years of today: further out is a typo (and date arithmetic could overflow)."""
+    if timezone.is_naive(value):
+        raise Unprocessable("Times need a time zone.", fields={field_name: ["Give a time zone offset."]})
+    _require_near(value.date(), field_name)
+
+
+def _require_near(day: dt.date, field_name: str) -> None:
+    if abs((day - clock.local_now().date()).days) > BOOKING_REACH_DAYS:
+        raise Unprocessable("That date is more than ten years away.", fields={field_name: ["Check the year."]})
+
+
+def _override_check(*, actor, slots: list[Slot], override_reason: str) -> None:
+    """Outside working hours or in time off needs staff to say why; the reason is stored on the appointment."""
+    problems = [s.unavailable for s in slots if s.unavailable]
+    if not problems:
+        return
+    if not override_reason.strip():
+        raise Unprocessable(
+            f"{problems[0]} Give an override reason to book anyway.",
+            fields={"override_reason": ["Required to book outside working hours or in time off."]},
+            extra={"unavailable": problems},
+        )
+    if not actor.has_role(*OVERRIDE_ROLES):
+        raise PermissionDenied("Only clinic staff may book outside working hours.")
+
+
+def _conflict(collisions) -> Conflict:
+    first = collisions[0]
+    return Conflict(
+        first.describe(),
+        extra={"conflicting_appointment": first.as_dict(), "conflicts": [c.as_dict() for c in collisions]},
+    )
+
+
+def _collision_after_race(exc: IntegrityError, appointment: Appointment, exclude_ids: frozenset[int]) -> Conflict:
+    """Another transaction took the slot between our check and our write; name what it booked."""
+    cause = getattr(exc, "__cause__", None)
+    constraint = getattr(getattr(cause, "diag", None), "constraint_name", None)
+    if constraint not in CONSTRAINT_SUBJECT:
+        raise exc
+    [slot] = slots_check(
+        therapist=appointment.therapist,
+        patient_id=appointment.patient_id,
+        room_id=appointment.room_id,
+        spans=[(appointment.start, appointment.end)],
+        exclude_ids=exclude_ids,
+    )
+    if not slot.collisions:
+        return Conflict(f"The {CONSTRAINT_SUBJECT[constraint]} is already booked at that time.")
+    return _conflict(slot.collisions)
+
+
+def _save_guarded(appointments: list[Appointment]) -> None:
+    """Write the rows in one savepoint so a constraint violation leaves the outer transaction usable."""
+    try:
+        with transaction.atomic():
+            for appointment in appointments:
+                appointment.save()
+    except IntegrityError as exc:
+        raise _collision_after_race(exc, appointment, frozenset(a.pk for a in appointments if a.pk)) from exc
+
+
+def _telehealth_url() -> str:
+    return settings.CLINIC_TELEHEALTH_URL_TEMPLATE.format(token=secrets.token_urlsafe(16))
+
+
+def _new_appointment(booking: Booking, slot: Slot, *, actor, series=None, override_reason="") -> Appointment:
+    return Appointment(
+        therapist=booking.therapist,
+        patient=booking.patient,
+        service_type=booking.service_type,
+        room=booking.room,
+        is_telehealth=booking.is_telehealth,
+        telehealth_url=_telehealth_url() if booking.is_telehealth else "",
+        start=slot.start,
+        end=slot.end,
+        series=series,
+        override_reason=override_reason.strip() if slot.unavailable else "",
+        created_by=actor,
+    )
+
+
+def _lock(appointment: Appointment) -> Appointment:
+    return (
+        Appointment.objects.select_for_update(of=("self",))
+        .select_related("therapist", "patient", "room", "service_type", "series")
+        .get(pk=appointment.pk)
+    )
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# One session
+
+
+@transaction.atomic
+def appointment_book(
+    *,
+    actor,
+    therapist,
+    patient,
+    service_type: ServiceType,
+    start: dt.datetime,
+    room: Room | None = None,
+    is_telehealth: bool = False,
+    override_reason: str = "",
+) -> Appointment:
+    """Book one session (patient=None for a group meeting).
+
+    Refuses a slot that overlaps an active appointment of the same therapist, room or patient (Conflict naming it),
+    and a slot outside working hours or in time off unless staff give an override reason. Reminders are queued in
+    the same transaction.
+    """
+    _require_aware(start, "start")
+    booking = _booking_validate(
+        therapist=therapist, patient=patient, service_type=service_type, room=room, is_telehealth=is_telehealth
+    )
+    [slot] = slots_check(
+        therapist=therapist,
+        patient_id=patient.pk if patient else None,
+        room_id=room.pk if room else None,
+        spans=booking.spans([start]),
+    )
+    if slot.collisions:
+        raise _conflict(slot.collisions)
+    _override_check(actor=actor, slots=[slot], override_reason=override_reason)
+    appointment = _new_appointment(booking, slot, actor=actor, override_reason=override_reason)
+    _save_guarded([appointment])
+    appointment_reminders_schedule(appointment=appointment)
+    return appointment
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Weekly series
+
+
+def series_horizon(today: dt.date | None = None) -> dt.date:
+    """How far ahead an open-ended series is kept booked."""
+    return (today or clock.local_now().date()) + dt.timedelta(weeks=settings.CLINIC_SERIES_HORIZON_WEEKS)
+
+
+def series_dates(
+    *,
+    first_date: dt.date,
+    interval_weeks: int,
+    occurrence_count: int | None,
+    end_date: dt.date | None,
+    after: dt.date | None = None,
+    through: dt.date | None = None,
+) -> list[dt.date]:
+    """The series' dates (every `interval_weeks` from `first_date`), optionally only those in (after, through]."""
+    if occurrence_count is None and end_date is None and through is None:
+        through = series_horizon()
+    step = dt.timedelta(weeks=interval_weeks)
+    dates: list[dt.date] = []
+    day, index = first_date, 0
+    while True:
+        if occurrence_count is not None and index >= occurrence_count:
+            break
+        if (end_date is not None and day > end_date) or (through is not None and day > through):
+            break
+        if after is None or day > after:
+            dates.append(day)
+        day, index = day + step, index + 1
+    return dates
+
+
+@dataclass
+class SeriesPlan:
+    booking: Booking
+    local_start_time: dt.time
+    first_date: dt.date
+    interval_weeks: int
+    occurrence_count: int | None
+    end_date: dt.date | None
+    slots: list[Slot] = field(default_factory=list)
+
+    @property
+    def blocked(self) -> list[Slot]:
+        return [s for s in self.slots if not s.is_free]
+
+    def as_dict(self) -> dict:
+        return {
+            "occurrences": [s.as_dict() for s in self.slots],
+            "free": sum(1 for s in self.slots if s.is_free),
+            "blocked": len(self.blocked),
+        }
+
+
+def series_preview(
+    *,
+    therapist,
+    patient,
+    service_type: ServiceType,
+    first_date: dt.date,
+    local_start_time: dt.time,
+    interval_weeks: int = 1,
+    occurrence_count: int | None = None,
+    end_date: dt.date | None = None,
+    room: Room | None = None,
+    is_telehealth: bool = False,
+) -> SeriesPlan:
+    """Every date the series would take, each with what it collides with and any availability problem.
+
+    Writes nothing; the same plan is what series_book commits.
+    """
+    _require_near(first_date, "first_date")
+    if end_date is not None:
+        _require_near(end_date, "end_date")
+    if not 1 <= interval_weeks <= 4:
+        raise Unprocessable("Repeat every 1 to 4 weeks.", fields={"interval_weeks": ["Between 1 and 4."]})
+    if occurrence_count is not None and end_date is not None:
+        raise Unprocessable(
+            "End the series after a number of sessions or on a date, not both.",
+            fields={"end_date": ["Give either a count or an end date."]},
+        )
+    if occurrence_count is not None and not 1 <= occurrence_count <= MAX_SERIES_DATES:
+        raise Unprocessable(
+            f"Book between 1 and {MAX_SERIES_DATES} sessions.",
+            fields={"occurrence_count": [f"Between 1 and {MAX_SERIES_DATES}."]},
+        )
+    if service_type.is_group:
+        raise Unprocessable(
+            "Group meetings are scheduled by their program.", fields={"service_type": ["Choose an individual service."]}
+        )
+    if end_date is not None and end_date < first_date:
+        raise Unprocessable("The end date is before the first date.", fields={"end_date": ["Before the first date."]})
+    booking = _booking_validate(
+        therapist=therapist, patient=patient, service_type=service_type, room=room, is_telehealth=is_telehealth
+    )
+    dates = series_dates(
+        first_date=first_date, interval_weeks=interval_weeks, occurrence_count=occurrence_count, end_date=end_date
+    )
+    if len(dates) > MAX_SERIES_DATES:
+        raise Unprocessable(
+            f"That is more than {MAX_SERIES_DATES} sessions; choose an earlier end date.",
+            fields={"end_date": [f"At most {MAX_SERIES_DATES} sessions."]},
+        )
+    plan = SeriesPlan(booking, local_start_time, first_date, interval_weeks, occurrence_count, end_date)
+    plan.slots = slots_check(
+        therapist=therapist,
+        patient_id=patient.pk if patient else None,
+        room_id=room.pk if room else None,
+        spans=booking.spans([clock.local_datetime(d, local_start_time) for d in dates]),
+    )
+    return plan
+
+
+def _book_slots(
+    series: AppointmentSeries, booking: Booking, slots: list[Slot], *, actor, override_reason: str, skip: bool
+) -> tuple[list[Appointment], list[Slot]]:
+    """Book each slot in its own savepoint; a slot lost to a concurrent booking is skipped or aborts the lot."""
+    booked, skipped = [], []
+    for slot in slots:
+        usable = not slot.collisions and (not slot.unavailable or override_reason.strip())
+        if not usable:
+            skipped.append(slot)
+            continue
+        appointment = _new_appointment(booking, slot, actor=actor, series=series, override_reason=override_reason)
+        try:
+            _save_guarded([appointment])
+        except Conflict:
+            if not skip:
+                raise
+            skipped.append(slot)
+            continue
+        appointment_reminders_schedule(appointment=appointment)
+        booked.append(appointment)
+    return booked, skipped
+
+
+@dataclass
+class SeriesBooked:
+    series: AppointmentSeries
+    booked: list[Appointment]
+    skipped: list[Slot]
+
+
+@transaction.atomic
+def series_book(
+    *,
+    actor,
+    therapist,
+    patient,
+    service_type: ServiceType,
+    first_date: dt.date,
+    local_start_time: dt.time,
+    interval_weeks: int = 1,
+    occurrence_count: int | None = None,
+    end_date: dt.date | None = None,
+    room: Room | None = None,
+    is_telehealth: bool = False,
+    skip_conflicts: bool = False,
+    override_reason: str = "",
+) -> SeriesBooked:
+    """Book a weekly (or every-n-weeks) series at a local wall-clock time, which stays put across DST changes.
+
+    With any blocked date the whole request is refused (Conflict listing them) unless skip_conflicts, which books
+    the free dates and reports the skipped ones. Open-ended series are booked up to the rolling horizon.
+    """
+    plan = series_preview(
+        therapist=therapist,
+        patient=patient,
+        service_type=service_type,
+        first_date=first_date,
+        local_start_time=local_start_time,
+        interval_weeks=interval_weeks,
+        occurrence_count=occurrence_count,
+        end_date=end_date,
+        room=room,
+        is_telehealth=is_telehealth,
+    )
+    if not plan.slots:
+        raise Unprocessable("The series has no dates.", fields={"end_date": ["No dates before the end date."]})
+    collided = [s for s in plan.slots if s.collisions]
+    if collided and not skip_conflicts:
+        collisions = [c for s in collided for c in s.collisions]
+        conflict = _conflict(collisions)
+        conflict.message = f"{len(collided)} of {len(plan.slots)} dates collide. {conflict.message}"
+        conflict.extra["dates"] = [s.as_dict() for s in collided]
+        raise conflict
+    if not skip_conflicts or override_reason.strip():
+        _override_check(actor=actor, slots=plan.slots, override_reason=override_reason)
+    series = AppointmentSeries.objects.create(
+        therapist=therapist,
+        patient=patient,
+        service_type=service_type,
+        room=room,
+        is_telehealth=is_telehealth,
+        weekday=first_date.weekday(),
+        local_start_time=local_start_time,
+        interval_weeks=interval_weeks,
+        first_date=first_date,
+        occurrence_count=occurrence_count,
+        end_date=end_date,
+        booked_through=plan.slots[-1].local_start.date(),
+        created_by=actor,
+    )
+    booked, skipped = _book_slots(
+        series, plan.booking, plan.slots, actor=actor, override_reason=override_reason, skip=skip_conflicts
+    )
+    if not booked:
+        raise Conflict("None of the series' dates is free.", extra={"dates": [s.as_dict() for s in skipped]})
+    return SeriesBooked(series, booked, skipped)
+
+
+@transaction.atomic
+def series_extend(*, series: AppointmentSeries, actor=None, today: dt.date | None = None) -> SeriesBooked:
+    """Book an open-ended series ahead to the rolling horizon; dates taken meanwhile are skipped, never forced."""
+    series = (
+        AppointmentSeries.objects.select_for_update(of=("self",))
+        .select_related("therapist", "patient", "service_type", "room")
+        .get(pk=series.pk)
+    )
+    if series.status != SeriesStatus.ACTIVE or not series.is_open_ended:
+        return SeriesBooked(series, [], [])
+    if series.patient.status != PatientStatus.ACTIVE or not series.therapist.is_active:
+        # Nobody to see (a discharged patient) or nobody to see them: the series ends where it is booked to.
+        series.status = SeriesStatus.ENDED
+        series.end_date = series.booked_through or series.first_date
+        series.save(update_fields=["status", "end_date", "updated_at"])
+        return SeriesBooked(series, [], [])
+    horizon = series_horizon(today)
+    dates = series_dates(
+        first_date=series.first_date,
+        interval_weeks=series.interval_weeks,
+        occurrence_count=None,
+        end_date=None,
+        after=series.booked_through,
+        through=horizon,
+    )
+    if not dates:
+        return SeriesBooked(series, [], [])
+    booking = Booking(series.therapist, series.patient, series.service_type, series.room, series.is_telehealth)
+    slots = slots_check(
+        therapist=series.therapist,
+        patient_id=series.patient_id,
+        room_id=series.room_id,
+        spans=booking.spans([clock.local_datetime(d, series.local_start_time) for d in dates]),
+    )
+    booked, skipped = _book_slots(series, booking, slots, actor=actor, override_reason="", skip=True)
+    series.booked_through = dates[-1]
+    series.save(update_fields=["booked_through", "updated_at"])
+    return SeriesBooked(series, booked, skipped)
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Rescheduling
+
+
+def _following(appointment: Appointment) -> list[Appointment]:
+    """This occurrence and the later booked ones of its series, locked in primary-key order."""
+    rows = (
+        Appointment.objects.select_for_update(of=("self",))
+        .select_related("therapist", "patient", "room", "service_type")
+        .filter(series_id=appointment.series_id, start__gte=appointment.start, status=AppointmentStatus.BOOKED)
+        .order_by("pk")
+    )
+    return sorted(rows, key=lambda a: a.start)
+
+
+@transaction.atomic
+def appointment_reschedule(
+    *,
+    appointment: Appointment,
+    actor,
+    start: dt.datetime,
+    room=KEEP,
+    is_telehealth: bool | None = None,
+    scope: str = "this",
+    override_reason: str = "",
+) -> list[Appointment]:
+    """Move one occurrence, or this and the following ones of its series (scope="following").
+
+    Following occurrences keep their own dates shifted by the same number of days, at the new local time; the
+    series is split so later extensions follow the new pattern. All or nothing: any collision refuses the move.
+    Pending reminders of moved sessions are cancelled and new ones queued.
+    """
+    _require_aware(start, "start")
+    if scope not in ("this", "following"):
+        raise Unprocessable("Scope is 'this' or 'following'.", fields={"scope": ["Choose this or following."]})
+    if scope == "following":
+        series = appointment.series
+        if series is None:
+            raise Unprocessable("This session is not part of a series.", fields={"scope": ["Not in a series."]})
+        AppointmentSeries.objects.select_for_update().get(pk=series.pk)
+    appointment = _lock(appointment)
+    if appointment.status != AppointmentStatus.BOOKED:
+        raise InvalidTransition(f"A {appointment.get_status_display().lower()} session cannot be moved.")
+    moving = _following(appointment) if scope == "following" else [appointment]
+    new_room = appointment.room if room is KEEP else room
+    telehealth = appointment.is_telehealth if is_telehealth is None else is_telehealth
+    if telehealth and room is KEEP:
+        new_room = None
+    booking = _booking_validate(
+        therapist=appointment.therapist,
+        patient=appointment.patient,
+        service_type=appointment.service_type,
+        room=new_room,
+        is_telehealth=telehealth,
+    )
+    tz = clock.clinic_tz()
+    new_local = timezone.localtime(start, tz)
+    shift = new_local.date() - timezone.localtime(appointment.start, tz).date()
+    starts = [
+        clock.local_datetime(timezone.localtime(a.start, tz).date() + shift, new_local.time().replace(tzinfo=None))
+        for a in moving
+    ]
+    slots = slots_check(
+        therapist=appointment.therapist,
+        patient_id=appointment.patient_id,
+        room_id=new_room.pk if new_room else None,
+        spans=booking.spans(starts),
+        exclude_ids=frozenset(a.pk for a in moving),
+    )
+    collisions = [c for s in slots for c in s.collisions]
+    if collisions:
+        raise _conflict(collisions)
+    _override_check(actor=actor, slots=slots, override_reason=override_reason)
+    later = slots[0].start > moving[0].start
+    for moved, slot in zip(moving, slots, strict=True):
+        appointment_reminders_cancel(appointment=moved)
+        moved.start, moved.end = slot.start, slot.end
+        moved.room = new_room
+        link = moved.telehealth_url if moved.is_telehealth else _telehealth_url()
+        moved.telehealth_url = link if telehealth else ""
+        moved.is_telehealth = telehealth
+        moved.override_reason = override_reason.strip() if slot.unavailable else ""
+    # Moving later, write the last first (and earlier, the first first) so no row steps on a sibling's old slot.
+    _save_guarded(sorted(moving, key=lambda a: a.start, reverse=later))
+    if scope == "following":
+        _series_split(appointment.series, moving, new_local, shift, new_room, telehealth, actor)
+    for moved in moving:
+        appointment_reminders_schedule(appointment=moved)
+    return moving
+
+
+def _series_split(series, moving, new_local, shift, room, telehealth, actor) -> None:
+    """The moved occurrences become a new series with the new weekday and time; the old one ends before them."""
+    series = AppointmentSeries.objects.get(pk=series.pk)
+    first_moved_date = timezone.localtime(moving[0].start, clock.clinic_tz()).date()
+    moved_ids = [a.pk for a in moving]
+    earlier = Appointment.objects.filter(series=series, start__lt=moving[0].start).exclude(pk__in=moved_ids)
+    remaining = None if series.occurrence_count is None else max(series.occurrence_count - earlier.count(), 1)
+    successor = AppointmentSeries.objects.create(
+        therapist=series.therapist,
+        patient=series.patient,
+        service_type=series.service_type,
+        room=room,
+        is_telehealth=telehealth,
+        weekday=first_moved_date.weekday(),
+        local_start_time=new_local.time().replace(tzinfo=None),
+        interval_weeks=series.interval_weeks,
+        first_date=first_moved_date,
+        occurrence_count=remaining,
+        end_date=series.end_date + shift if series.end_date else None,
+        booked_through=series.booked_through + shift if series.booked_through else None,
+        created_by=actor,
+    )
+    Appointment.objects.filter(pk__in=moved_ids).update(series=successor)
+    for moved in moving:
+        moved.series = successor
+    if earlier.exists():
+        series.end_date = first_moved_date - shift - dt.timedelta(days=1)
+        series.occurrence_count = None
+        series.status = SeriesStatus.ENDED
+    else:
+        series.status = SeriesStatus.CANCELLED
+    series.save()
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Cancelling and the session's status flow
+
+
+def cancellation_is_late(appointment: Appointment, at: dt.datetime | None = None) -> bool:
+    """Inside the clinic's cancellation window (ClinicSettings.cancellation_window_hours) before the start."""
+    window = dt.timedelta(hours=ClinicSettings.load().cancellation_window_hours)
+    return (at or clock.now()) > appointment.start - window
+
+
+@transaction.atomic
+def appointment_cancel(
+    *, appointment: Appointment, actor, reason: str = "", waive_late_fee: bool = False
+) -> Appointment:
+    """Cancel a booked session, freeing its slot.
+
+    Inside the policy window it becomes late_cancelled, which billing charges at the patient's sliding-scale
+    rate, unless staff waive the fee (the clinic cancelled, an emergency) with a reason.
+    """
+    appointment = _lock(appointment)
+    if appointment.status != AppointmentStatus.BOOKED:
+        raise InvalidTransition(f"A {appointment.get_status_display().lower()} session cannot be cancelled.")
+    if waive_late_fee:
+        if not actor.has_role(*STAFF_CANCEL_ROLES):
+            raise PermissionDenied("Only clinic staff may waive the late-cancellation fee.")
+        if not reason.strip():
+            raise Unprocessable("Say why the fee is waived.", fields={"reason": ["Required to waive the fee."]})
+    appointment.cancelled_at = clock.now()
+    appointment.cancelled_by = actor
+    appointment.cancellation_reason = reason.strip()
+    if cancellation_is_late(appointment) and not waive_late_fee:
+        appointment.status = AppointmentStatus.LATE_CANCELLED
+        appointment.save()
+    else:
+        appointment.status = AppointmentStatus.CANCELLED
+        appointment.save()
+    appointment_reminders_cancel(appointment=appointment)
+    charge_for_appointment_outcome(appointment=appointment, actor=actor)
+    return appointment
+
+
+@transaction.atomic
+def series_cancel_following(
+    *, appointment: Appointment, actor, reason: str = "", waive_late_fee: bool = False
+) -> list[Appointment]:
+    """Cancel this occurrence and every later booked one; the series books no more dates."""
+    if appointment.series_id is None:
+        raise Unprocessable("This session is not part of a series.", fields={"scope": ["Not in a series."]})
+    series = AppointmentSeries.objects.select_for_update().get(pk=appointment.series_id)
+    cancelled = [
+        appointment_cancel(appointment=a, actor=actor, reason=reason, waive_late_fee=waive_late_fee)
+        for a in _following(appointment)
+    ]
+    if not cancelled:
+        raise InvalidTransition("No booked sessions from here on to cancel.")
+    first_local = timezone.localtime(cancelled[0].start, clock.clinic_tz()).date()
+    if first_local <= series.first_date:
+        series.status = SeriesStatus.CANCELLED
+    else:
+        series.status = SeriesStatus.ENDED
+        series.end_date = first_local - dt.timedelta(days=1)
+        series.occurrence_count = None
+    series.save()
+    # The weekly time is free from the first cancelled date: offer it down the slot waitlist. Imported here
+    # because programs builds on scheduling.
+    from apps.programs.services import slot_freed
+
+    slot_freed(series=series, free_from=first_local, actor=actor)
+    return cancelled
+
+
+def _transition(appointment: Appointment, allowed: set[str], verb: str) -> Appointment:
+    appointment = _lock(appointment)
+    if appointment.status not in allowed:
+        raise InvalidTransition(f"A {appointment.get_status_display().lower()} session cannot be {verb}.")
+    return appointment
+
+
+def _require_started(appointment: Appointment, verb: str) -> None:
+    if clock.now() < appointment.start:
+        raise Unprocessable(f"A session can only be {verb} once it has started.")
+
+
+@transaction.atomic
+def appointment_check_in(*, appointment: Appointment, actor) -> Appointment:
+    """The patient has arrived (or joined the video call). Only on the day of the session."""
+    appointment = _transition(appointment, {AppointmentStatus.BOOKED}, "checked in")
+    if timezone.localtime(appointment.start, clock.clinic_tz()).date() != clock.local_now().date():
+        raise Unprocessable("Check-in is only possible on the day of the session.")
+    appointment.status = AppointmentStatus.CHECKED_IN
+    appointment.checked_in_at = clock.now()
+    appointment.save()
+    return appointment
+
+
+@transaction.atomic
+def appointment_complete(*, appointment: Appointment, actor) -> Appointment:
+    """The session took place. Completing an already completed session changes nothing (note signing may repeat)."""
+    if Appointment.objects.filter(pk=appointment.pk, status=AppointmentStatus.COMPLETED).exists():
+        return _lock(appointment)
+    appointment = _transition(appointment, {AppointmentStatus.BOOKED, AppointmentStatus.CHECKED_IN}, "completed")
+    _require_started(appointment, "completed")
+    appointment.status = AppointmentStatus.COMPLETED
+    appointment.completed_at = clock.now()
+    appointment.save()
+    charge_for_appointment_outcome(appointment=appointment, actor=actor)
+    return appointment
+
+
+@transaction.atomic
+def appointment_no_show(*, appointment: Appointment, actor) -> Appointment:
+    """The patient did not come and did not cancel; billing charges the policy fee at their sliding-scale rate."""
+    appointment = _transition(appointment, {AppointmentStatus.BOOKED}, "marked as a no-show")
+    _require_started(appointment, "marked as a no-show")
+    appointment.status = AppointmentStatus.NO_SHOW
+    appointment.save()
+    appointment_reminders_cancel(appointment=appointment)
+    charge_for_appointment_outcome(appointment=appointment, actor=actor)
+    return appointment
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Reference data: rooms, service types, working hours, time off
+
+
+def _save_validated(instance):
+    instance.full_clean()
+    instance.save()
+    return instance
+
+
+def _assign(instance, data: dict):
+    for name, value in data.items():
+        setattr(instance, name, value)
+    return _save_validated(instance)
+
+
+@transaction.atomic
+def room_save(*, actor, room: Room | None = None, **data) -> Room:
+    return _assign(room or Room(), data)
+
+
+@transaction.atomic
+def service_type_save(*, actor, service_type: ServiceType | None = None, **data) -> ServiceType:
+    return _assign(service_type or ServiceType(), data)
+
+
+def _require_therapist(therapist) -> None:
+    if not therapist.has_role(Role.THERAPIST):
+        raise Unprocessable("Choose a therapist.", fields={"therapist": ["Not a therapist."]})
+
+
+@transaction.atomic
+def working_hours_save(*, actor, working_hours: WorkingHours | None = None, **data) -> WorkingHours:
+    """Working hours of one weekday; blocks of one therapist on one day may not overlap."""
+    instance = working_hours or WorkingHours()
+    for name, value in data.items():
+        setattr(instance, name, value)
+    _require_therapist(instance.therapist)
+    overlapping = WorkingHours.objects.filter(
+        therapist=instance.therapist,
+        weekday=instance.weekday,
+        start_time__lt=instance.end_time,
+        end_time__gt=instance.start_time,
+    ).exclude(pk=instance.pk)
+    if overlapping.exists():
+        raise Unprocessable("These hours overlap other working hours that day.", fields={"start_time": ["Overlaps."]})
+    return _save_validated(instance)
+
+
+@transaction.atomic
+def working_hours_delete(*, actor, working_hours: WorkingHours) -> None:
+    working_hours.delete()
+
+
+@transaction.atomic
+def time_off_save(*, actor, time_off: TimeOff | None = None, **data) -> TimeOff:
+    """Time off blocks booking; sessions already booked in it are left for the front desk to move."""
+    instance = time_off or TimeOff()
+    for name, value in data.items():
+        setattr(instance, name, value)
+    _require_therapist(instance.therapist)
+    for name in ("start", "end"):
+        _require_aware(getattr(instance, name), name)
+    return _save_validated(instance)
+
+
+@transaction.atomic
+def time_off_delete(*, actor, time_off: TimeOff) -> None:
+    time_off.delete()
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Calendar feed
+
+
+@transaction.atomic
+def calendar_feed_issue(*, actor, therapist) -> str:
+    """A new secret feed token for the therapist; any earlier one stops working. The token is shown once."""
+    _require_therapist(therapist)
+    calendar_feed_revoke(actor=actor, therapist=therapist)
+    token = secrets.token_urlsafe(32)
+    CalendarFeed.objects.create(therapist=therapist, token_hash=calendar_feed_token_hash(token))
+    return token
+
+
+@transaction.atomic
+def calendar_feed_revoke(*, actor, therapist) -> int:
+    return CalendarFeed.objects.filter(therapist=therapist, revoked_at__isnull=True).update(revoked_at=clock.now())

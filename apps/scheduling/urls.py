@@ -1,0 +1,24 @@
+from django.urls import path, re_path
+
+from . import feeds, views
+
+app_name = "scheduling"
+urlpatterns = [
+    path("", views.calendar, name="calendar"),
+    path("events/", views.calendar_events, name="calendar_events"),
+    path("my-day/", views.my_day, name="my_day"),
+    path("appointments/new/", views.appointment_new, name="appointment_new"),
+    path("appointments/<int:pk>/", views.appointment_detail, name="appointment_detail"),
+    path("appointments/<int:pk>/cancel/", views.appointment_cancel, name="appointment_cancel"),
+    path("appointments/<int:pk>/reschedule/", views.appointment_reschedule, name="appointment_reschedule"),
+    re_path(
+        r"^appointments/(?P<pk>\d+)/(?P<action>check-in|complete|no-show)/$",
+        views.appointment_action,
+        name="appointment_action",
+    ),
+    path("series/new/", views.series_new, name="series_new"),
+    path("series/preview/", views.series_preview, name="series_preview"),
+    path("calendar-feed/", feeds.calendar_feed_settings, name="calendar_feed_settings"),
+    re_path(r"^calendar-feed/(?P<action>issue|revoke)/$", feeds.calendar_feed_change, name="calendar_feed_change"),
+    path("feed/<str:token>.ics", feeds.calendar_feed, name="calendar_feed"),
+]

@@ -1,0 +1,336 @@
+"""Staff pages: the calendar and its events feed, booking forms, a session's page and a therapist's day."""
+
+import datetime as dt
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, JsonResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.dateparse import parse_date, parse_datetime
+from django.views.decorators.http import require_GET, require_POST
+
+from apps.billing.selectors import reduced_fee_cap_warning
+from apps.core import clock
+from apps.core.errors import ApplicationError
+from apps.core.views import call_with_messages
+
+from . import selectors, services
+from .forms import AppointmentForm, CancelForm, RescheduleForm, SeriesForm
+from .models import AppointmentStatus, Room
+
+
+def _require(user, perm, obj=None) -> None:
+    if not user.has_perm(perm, obj):
+        raise PermissionDenied
+
+
+def _appointment(request, pk):
+    """A session for a staff page (patients have their own pages in the portal)."""
+    _require(request.user, "scheduling.view_calendar")
+    appointment = selectors.appointment_get(user=request.user, appointment_id=pk)
+    if appointment is None:
+        raise Http404("No such appointment.")
+    return appointment
+
+
+def _date_param(value: str) -> dt.date | None:
+    """A date from the query string, or None if missing, impossible (2026-02-30) or absurdly far away."""
+    try:
+        day = parse_date(value)
+    except ValueError:
+        return None
+    if day is None or abs((day - clock.local_now().date()).days) > services.BOOKING_REACH_DAYS:
+        return None
+    return day
+
+
+def _datetime_param(value: str) -> dt.datetime | None:
+    try:
+        return parse_datetime(value)
+    except ValueError:
+        return None
+
+
+def _ids(values: list[str]) -> list[int]:
+    """Ids from repeated parameters or one comma-separated value (as FullCalendar sends arrays)."""
+    return [int(v) for value in values for v in value.split(",") if v.strip().isdigit()]
+
+
+@login_required
+def calendar(request):
+    """Week or day view of every therapist and room (a therapist's own, for therapists), filterable."""
+    _require(request.user, "scheduling.view_calendar")
+    context = {
+        "therapists": selectors.therapists_for_calendar(user=request.user),
+        "rooms": Room.objects.filter(is_active=True),
+        "selected_therapists": _ids(request.GET.getlist("therapist")),
+        "selected_rooms": _ids(request.GET.getlist("room")),
+        "view": "timeGridDay" if request.GET.get("view") == "day" else "timeGridWeek",
+        "initial_date": (_date_param(request.GET.get("date", "")) or clock.local_now().date()).isoformat(),
+        "clinic_now": _wall_clock(clock.now()),
+        "can_book": request.user.has_perm("scheduling.book_appointment"),
+    }
+    return render(request, "scheduling/calendar.html", context)
+
+
+def _wall_clock(value: dt.datetime) -> str:
+    """Clinic wall-clock time without an offset: the calendar shows clinic time whatever the browser's zone."""
+    return timezone.localtime(value, clock.clinic_tz()).replace(tzinfo=None).isoformat()
+
+
+def _range_param(request, name: str) -> dt.datetime:
+    """A range bound from the calendar, read as clinic wall-clock time (any offset it carries is ignored)."""
+    raw = request.GET.get(name, "")
+    value = _datetime_param(raw)
+    if value is None:
+        day = _date_param(raw[:10])
+        if day is None:
+            raise ValueError(name)
+        value = dt.datetime.combine(day, dt.time(0, 0))
+    return clock.local_datetime(value.date(), value.time())
+
+
+@login_required
+@require_GET
+def calendar_events(request):
+    """FullCalendar's JSON events source: sessions and time off in [start, end), a constant number of queries."""
+    _require(request.user, "scheduling.view_calendar")
+    try:
+        start, end = _range_param(request, "start"), _range_param(request, "end")
+    except ValueError as exc:
+        return JsonResponse({"error": {"code": "invalid", "message": f"Give a valid {exc} date."}}, status=400)
+    if end <= start or end - start > dt.timedelta(days=42):
+        return JsonResponse({"error": {"code": "invalid", "message": "Ask for at most six weeks."}}, status=400)
+    therapist_ids = _ids(request.GET.getlist("therapist"))
+    appointments = selectors.calendar_appointments(
+        user=request.user,
+        start=start,
+        end=end,
+        therapist_ids=therapist_ids,
+        room_ids=_ids(request.GET.getlist("room")),
+    )
+    events = [_event(a) for a in appointments]
+    for off in selectors.time_off_visible_to(user=request.user).filter(start__lt=end, end__gt=start):
+        if not therapist_ids or off.therapist_id in therapist_ids:
+            events.append(
+                {
+                    "start": _wall_clock(off.start),
+                    "end": _wall_clock(off.end),
+                    "display": "background",
+                    "title": f"{off.therapist.full_name} off",
+                    "color": "#c9c3b8",
+                }
+            )
+    return JsonResponse(events, safe=False)
+
+
+STATUS_LABELS = dict(AppointmentStatus.choices)
+
+
+def _event(row: dict) -> dict:
+    """One calendar event from a selectors.calendar_appointments row."""
+    if row["patient__legal_last_name"]:
+        who = f"{row['patient__preferred_name'] or row['patient__legal_first_name']} {row['patient__legal_last_name']}"
+    else:
+        who = row["service_type__name"]
+    where = "Video" if row["is_telehealth"] else (row["room__name"] or "No room")
+    therapist = f"{row['therapist__first_name']} {row['therapist__last_name']}".strip()
+    return {
+        "id": row["id"],
+        "title": f"{who} · {therapist} · {where}",
+        "start": _wall_clock(row["start"]),
+        "end": _wall_clock(row["end"]),
+        "url": reverse("scheduling:appointment_detail", args=[row["id"]]),
+        "color": row["therapist__therapist_profile__calendar_color"] or "#3b6ea5",
+        "classNames": [f"status-{row['status']}"],
+        "extendedProps": {"status": STATUS_LABELS[row["status"]]},
+    }
+
+
+def _book_initial(request) -> dict:
+    initial = {}
+    start = _datetime_param(request.GET.get("start", ""))
+    if start is not None:
+        local = timezone.localtime(start, clock.clinic_tz()) if timezone.is_aware(start) else start
+        initial.update(date=local.date(), time=local.time().replace(second=0, microsecond=0))
+        initial.update(first_date=local.date(), local_start_time=initial["time"])
+    if request.GET.get("patient", "").isdigit():
+        initial["patient"] = int(request.GET["patient"])
+    if request.GET.get("therapist", "").isdigit():
+        initial["therapist"] = int(request.GET["therapist"])
+    elif request.user.has_perm("scheduling.book_for_therapist", request.user):
+        initial["therapist"] = request.user.pk
+    return initial
+
+
+def _booking_refused(form, exc: ApplicationError) -> None:
+    form.add_error(None, exc.message)
+    for name, errors in exc.fields.items():
+        if name in form.fields and name != "override_reason":
+            form.add_error(name, errors)
+
+
+@login_required
+def appointment_new(request):
+    """Book one session; clicking an empty calendar slot lands here with the time filled in."""
+    _require(request.user, "scheduling.book_appointment")
+    form = AppointmentForm(request.POST or None, user=request.user, initial=_book_initial(request))
+    if request.method == "POST" and form.is_valid():
+        args = form.booking_args()
+        _require(request.user, "scheduling.book_for_therapist", args["therapist"])
+        fee_warning = reduced_fee_cap_warning(therapist=args["therapist"], patient=args["patient"])
+        try:
+            appointment = services.appointment_book(actor=request.user, **args)
+        except ApplicationError as exc:
+            _booking_refused(form, exc)
+        else:
+            messages.success(request, "Session booked.")
+            if fee_warning:
+                messages.warning(request, fee_warning)
+            return redirect("scheduling:appointment_detail", pk=appointment.pk)
+    return render(request, "scheduling/appointment_form.html", {"form": form, "title": "Book a session"})
+
+
+@login_required
+def series_new(request):
+    """Book a weekly series; the preview below the form (htmx) shows which dates collide, before anything is saved."""
+    _require(request.user, "scheduling.book_appointment")
+    form = SeriesForm(request.POST or None, user=request.user, initial=_book_initial(request))
+    if request.method == "POST" and form.is_valid():
+        _require(request.user, "scheduling.book_for_therapist", form.cleaned_data["therapist"])
+        fee_warning = reduced_fee_cap_warning(
+            therapist=form.cleaned_data["therapist"], patient=form.cleaned_data["patient"]
+        )
+        try:
+            result = services.series_book(
+                actor=request.user,
+                skip_conflicts=form.cleaned_data["skip_conflicts"],
+                override_reason=form.cleaned_data["override_reason"],
+                **form.plan_args(),
+            )
+        except ApplicationError as exc:
+            _booking_refused(form, exc)
+        else:
+            skipped = f"; {len(result.skipped)} dates skipped" if result.skipped else ""
+            messages.success(request, f"Series booked: {len(result.booked)} sessions{skipped}.")
+            if fee_warning:
+                messages.warning(request, fee_warning)
+            return redirect("scheduling:appointment_detail", pk=result.booked[0].pk)
+    return render(request, "scheduling/series_form.html", {"form": form})
+
+
+@login_required
+@require_POST
+def series_preview(request):
+    """htmx partial: the proposed dates, each free or with what it collides with."""
+    _require(request.user, "scheduling.book_appointment")
+    form = SeriesForm(request.POST, user=request.user)
+    context = {"form": form, "plan": None, "error": ""}
+    if form.is_valid():
+        try:
+            context["plan"] = services.series_preview(**form.plan_args())
+        except ApplicationError as exc:
+            context["error"] = exc.message
+    return render(request, "scheduling/_series_preview.html", context)
+
+
+@login_required
+def appointment_detail(request, pk):
+    _require(request.user, "scheduling.view_calendar")
+    appointment = selectors.appointment_open(user=request.user, appointment_id=pk)
+    if appointment is None:
+        raise Http404("No such appointment.")
+    user = request.user
+    can_change = user.has_perm("scheduling.change_appointment", appointment)
+    local_start = timezone.localtime(appointment.start, clock.clinic_tz())
+    in_series = appointment.series_id is not None
+    context = {
+        "appointment": appointment,
+        "can_change": can_change,
+        "can_cancel": user.has_perm("scheduling.cancel_appointment", appointment),
+        "late": services.cancellation_is_late(appointment),
+        "cancel_form": CancelForm(in_series=in_series),
+        "reschedule_form": RescheduleForm(
+            in_series=in_series,
+            initial={"date": local_start.date(), "time": local_start.time(), "room": appointment.room_id},
+        ),
+    }
+    return render(request, "scheduling/appointment_detail.html", context)
+
+
+def _run(request, appointment, call, success: str):
+    call_with_messages(request, call, success)
+    return redirect(request.POST.get("next") or reverse("scheduling:appointment_detail", args=[appointment.pk]))
+
+
+@login_required
+@require_POST
+def appointment_action(request, pk, action):
+    """Check in, complete or mark a no-show from the session page or the therapist's day."""
+    appointment = _appointment(request, pk)
+    _require(request.user, "scheduling.change_appointment", appointment)
+    service, success = {
+        "check-in": (services.appointment_check_in, "Checked in."),
+        "complete": (services.appointment_complete, "Session completed."),
+        "no-show": (services.appointment_no_show, "Marked as a no-show."),
+    }[action]
+    return _run(request, appointment, lambda: service(appointment=appointment, actor=request.user), success)
+
+
+@login_required
+@require_POST
+def appointment_cancel(request, pk):
+    appointment = _appointment(request, pk)
+    _require(request.user, "scheduling.cancel_appointment", appointment)
+    form = CancelForm(request.POST, in_series=appointment.series_id is not None)
+    if not form.is_valid():
+        messages.error(request, "Choose what to cancel.")
+        return redirect("scheduling:appointment_detail", pk=pk)
+    args = {"appointment": appointment, "actor": request.user, "reason": form.cleaned_data["reason"]}
+    args["waive_late_fee"] = form.cleaned_data["waive_late_fee"]
+    if form.scope == "following":
+        _require(request.user, "scheduling.change_appointment", appointment)
+        return _run(request, appointment, lambda: services.series_cancel_following(**args), "Series cancelled.")
+    return _run(request, appointment, lambda: services.appointment_cancel(**args), "Session cancelled.")
+
+
+@login_required
+@require_POST
+def appointment_reschedule(request, pk):
+    appointment = _appointment(request, pk)
+    _require(request.user, "scheduling.change_appointment", appointment)
+    form = RescheduleForm(request.POST, in_series=appointment.series_id is not None)
+    if not form.is_valid():
+        messages.error(request, "Give the new date and time.")
+        return redirect("scheduling:appointment_detail", pk=pk)
+    data = form.cleaned_data
+    return _run(
+        request,
+        appointment,
+        lambda: services.appointment_reschedule(
+            appointment=appointment,
+            actor=request.user,
+            start=clock.local_datetime(data["date"], data["time"]),
+            room=services.KEEP if appointment.is_telehealth else data["room"],
+            scope=form.scope,
+            override_reason=data["override_reason"],
+        ),
+        "Session moved.",
+    )
+
+
+@login_required
+def my_day(request):
+    """A therapist's sessions today (or ?date=) with their check-in state."""
+    _require(request.user, "scheduling.own_schedule")
+    day = _date_param(request.GET.get("date", "")) or clock.local_now().date()
+    context = {
+        "day": day,
+        "previous": day - dt.timedelta(days=1),
+        "next": day + dt.timedelta(days=1),
+        "appointments": selectors.therapist_day(therapist=request.user, day=day),
+    }
+    return render(request, "scheduling/my_day.html", context)

@@ -1,0 +1,181 @@
+"""Floors: what the same work costs with nothing in between. The same rows fetched by one hand-written SQL
+query through psycopg (and pgbench at the same concurrency), and raw SMTP sends to the same server."""
+
+import os
+import re
+import smtplib
+import subprocess
+import tempfile
+import threading
+import time
+from collections.abc import Callable
+from email.message import EmailMessage
+from pathlib import Path
+
+import psycopg
+
+from .stats import Latency, latency_of, rate
+
+ACTIVE = "('booked', 'checked_in', 'completed', 'no_show')"
+# The same session settings as the app's connections (clinic/settings/base.py), so floor and app plan alike.
+SESSION_OPTIONS = "-c jit=off"
+
+CALENDAR_WEEK = f"""
+SELECT a.id, a.start, a."end", a.status, a.is_telehealth, u.first_name, u.last_name, tp.calendar_color,
+       p.preferred_name, p.legal_first_name, p.legal_last_name, r.name, s.name
+  FROM scheduling_appointment a
+  JOIN accounts_user u ON u.id = a.therapist_id
+  LEFT JOIN accounts_therapistprofile tp ON tp.user_id = u.id
+  LEFT JOIN patients_patient p ON p.id = a.patient_id
+  LEFT JOIN scheduling_room r ON r.id = a.room_id
+  JOIN scheduling_servicetype s ON s.id = a.service_type_id
+ WHERE tstzrange(a.start, a."end", '[)') && tstzrange(%(start)s, %(end)s, '[)') AND a.status IN {ACTIVE}
+ ORDER BY a.start, a.id"""
+
+PATIENT_SEARCH = """
+SELECT p.id, p.chart_number, p.legal_first_name, p.legal_last_name, p.preferred_name, p.date_of_birth, p.email,
+       p.phone, p.status, u.first_name, u.last_name, count(*) OVER () AS total
+  FROM patients_patient p LEFT JOIN accounts_user u ON u.id = p.primary_therapist_id
+ WHERE p.legal_first_name ILIKE %(like)s OR p.legal_last_name ILIKE %(like)s OR p.preferred_name ILIKE %(like)s
+       OR p.email ILIKE %(like)s OR p.phone ILIKE %(like)s OR upper(p.chart_number) = upper(%(term)s)
+ ORDER BY p.legal_last_name, p.legal_first_name LIMIT 50"""
+
+CHART = """
+SELECT a.id, a.start, a."end", a.status, s.name, n.id, n.status, n.pain_now, n.pain_worst, n.signed_at
+  FROM scheduling_appointment a
+  JOIN scheduling_servicetype s ON s.id = a.service_type_id
+  LEFT JOIN notes_sessionnote n ON n.appointment_id = a.id
+ WHERE a.patient_id = %(patient)s
+ ORDER BY a.start DESC"""
+
+PORTAL = f"""
+SELECT (SELECT coalesce(sum(amount), 0) FROM billing_charge WHERE patient_id = %(patient)s)
+     - (SELECT coalesce(sum(amount), 0) FROM billing_payment WHERE patient_id = %(patient)s)
+     - (SELECT coalesce(sum(amount), 0) FROM billing_adjustment WHERE patient_id = %(patient)s) AS balance,
+       (SELECT class_label FROM billing_slidingscaleassessment
+         WHERE patient_id = %(patient)s AND status = 'approved' AND effective_from <= current_date
+           AND expires_on > current_date ORDER BY effective_from DESC LIMIT 1) AS class_label,
+       (SELECT json_agg(json_build_array(a.start, a.status)) FROM (
+          SELECT start, status FROM scheduling_appointment WHERE patient_id = %(patient)s AND "end" > now()
+             AND status IN {ACTIVE} ORDER BY start LIMIT 5) a) AS upcoming"""
+
+FEE_QUOTE = """
+SELECT st.code, st.name, st.is_group,
+       (SELECT full_fee FROM billing_feeschedule f WHERE f.service_type_id = st.id AND f.effective_from <= current_date
+         ORDER BY f.effective_from DESC LIMIT 1) AS full_fee,
+       (SELECT json_build_array(g.year, g.first_person, g.each_additional_person) FROM billing_povertyguideline g
+         WHERE g.year <= extract(year FROM current_date) AND g.region = 'contiguous' ORDER BY g.year DESC LIMIT 1),
+       (SELECT json_agg(c ORDER BY c.max_percent NULLS LAST) FROM billing_slidingscaleclass c
+         WHERE c.schedule_id = (SELECT id FROM billing_slidingscaleschedule WHERE effective_from <= current_date
+                                 ORDER BY effective_from DESC LIMIT 1))
+  FROM scheduling_servicetype st WHERE st.is_active ORDER BY st.code"""
+
+STATEMENTS = """
+WITH ledger AS (
+    SELECT patient_id, service_date AS day, amount FROM billing_charge
+    UNION ALL SELECT patient_id, (received_at AT TIME ZONE %(tz)s)::date, -amount FROM billing_payment
+    UNION ALL SELECT patient_id, (posted_at AT TIME ZONE %(tz)s)::date, -amount FROM billing_adjustment)
+SELECT patient_id,
+       sum(amount) FILTER (WHERE day < %(start)s) AS opening,
+       sum(amount) FILTER (WHERE day <= %(end)s) AS closing,
+       bool_or(day BETWEEN %(start)s AND %(end)s) AS active
+  FROM ledger WHERE day <= %(end)s GROUP BY patient_id"""
+
+
+def query(sql: str, params: Callable[[int], dict]) -> Callable[[psycopg.Connection, int], None]:
+    """Work for the floor runners: run one read query and fetch its rows."""
+
+    def work(connection: psycopg.Connection, i: int) -> None:
+        connection.execute(sql, params(i)).fetchall()
+
+    return work
+
+
+def sql_serial(dsn: str, work: Callable[[psycopg.Connection, int], None], *, count: int) -> Latency:
+    """One connection, `count` runs one after another (statements are prepared after their first run)."""
+    samples = []
+    with psycopg.connect(dsn, autocommit=True, prepare_threshold=1, options=SESSION_OPTIONS) as connection:
+        for i in range(count):
+            started = time.perf_counter()
+            work(connection, i)
+            samples.append(time.perf_counter() - started)
+    return latency_of(samples)
+
+
+def sql_concurrent(dsn: str, work: Callable[[psycopg.Connection, int], None], *, threads: int, seconds: float) -> float:
+    """`threads` connections doing the work back to back for `seconds`; runs per second."""
+    counts = [0] * threads
+    barrier = threading.Barrier(threads + 1)
+    stop = [0.0]
+
+    errors: list[BaseException] = []
+
+    def client(slot: int) -> None:
+        with psycopg.connect(dsn, autocommit=True, prepare_threshold=1, options=SESSION_OPTIONS) as connection:
+            barrier.wait()
+            try:
+                while time.monotonic() < stop[0]:
+                    work(connection, counts[slot] * threads + slot)
+                    counts[slot] += 1
+            except BaseException as exc:  # re-raised in the caller's thread
+                errors.append(exc)
+
+    workers = [threading.Thread(target=client, args=(slot,)) for slot in range(threads)]
+    for worker in workers:
+        worker.start()
+    stop[0] = time.monotonic() + seconds
+    barrier.wait()
+    started = time.perf_counter()
+    for worker in workers:
+        worker.join()
+    if errors:
+        raise errors[0]
+    return rate(sum(counts), time.perf_counter() - started)
+
+
+def pgbench(dsn_parts: dict, sql: str, params: dict, *, clients: int, seconds: int) -> dict:
+    """pgbench running the query (its parameters inlined) with `clients` connections; tps and mean latency."""
+    inlined = sql
+    for name, value in sorted(params.items(), key=lambda kv: -len(kv[0])):
+        inlined = inlined.replace(f"%({name})s", "'" + str(value).replace("'", "''") + "'")
+    with tempfile.TemporaryDirectory() as workdir:
+        script = Path(workdir) / "query.sql"
+        script.write_text(" ".join(inlined.split()) + ";\n")
+        result = subprocess.run(
+            ["pgbench", "-n", "-M", "prepared", "-c", str(clients), "-j", str(min(clients, 2)), "-T", str(seconds),
+             "-f", str(script), "-h", dsn_parts["host"], "-p", str(dsn_parts["port"]), "-U", dsn_parts["user"],
+             dsn_parts["dbname"]],
+            capture_output=True, text=True, check=True, timeout=seconds + 60,
+            env={**os.environ, "PGOPTIONS": SESSION_OPTIONS},
+        )  # fmt: skip
+    tps = re.search(r"tps = ([\d.]+)", result.stdout)
+    latency = re.search(r"latency average = ([\d.]+) ms", result.stdout)
+    return {"clients": clients, "tps": float(tps[1]), "latency_avg_ms": float(latency[1])}
+
+
+def smtp_sends(port: int, count: int, *, threads: int) -> dict:
+    """`count` plain messages over `threads` persistent SMTP connections to the sink; seconds and rate."""
+    per_thread = [count // threads + (1 if i < count % threads else 0) for i in range(threads)]
+    barrier = threading.Barrier(threads + 1)
+
+    def client(n: int, slot: int) -> None:
+        with smtplib.SMTP("127.0.0.1", port, timeout=30) as smtp:
+            barrier.wait()
+            for i in range(n):
+                message = EmailMessage()
+                message["From"] = "Clinic <no-reply@clinic.localhost>"
+                message["To"] = f"floor{slot}-{i}@example.test"
+                message["Subject"] = "Reminder: your session"
+                message["Message-ID"] = f"<floor-{slot}-{i}@clinic.localhost>"
+                message.set_content("Your session is on Tuesday at 10:00. Reply C to confirm.")
+                smtp.send_message(message)
+
+    workers = [threading.Thread(target=client, args=(n, slot)) for slot, n in enumerate(per_thread)]
+    for worker in workers:
+        worker.start()
+    barrier.wait()
+    started = time.perf_counter()
+    for worker in workers:
+        worker.join()
+    seconds = time.perf_counter() - started
+    return {"messages": count, "threads": threads, "seconds": round(seconds, 2), "per_second": rate(count, seconds)}

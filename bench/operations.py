@@ -1,0 +1,301 @@
+"""The measured operations: the request each one sends, who sends it, and the hand-written SQL floor that
+fetches (or writes) the same rows. Needs Django set up against the benchmark database."""
+
+import itertools
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from http.cookies import SimpleCookie
+from urllib.parse import urlencode
+
+import psycopg
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+
+from apps.accounts.models import User
+from apps.core import clock
+
+from . import fixtures, floors
+from .load import Request
+
+
+@dataclass
+class Operation:
+    key: str
+    label: str
+    describe: str
+    requests: Callable[[int], Request | None]  # the i-th request; None when a write operation has run out
+    floor_work: Callable[[psycopg.Connection, int], None]
+    c1_count: int
+    c8_max: int
+    pgbench: tuple[str, dict] | None = None
+    c8_offset: int = 0  # writes: concurrency 8 uses the requests after the first c1_count
+    sample: Request | None = None  # a spare request for counting queries (writes: one not used by the runs)
+
+    def c1_request(self, i: int) -> Request | None:
+        return self.requests(i)
+
+    def c8_request(self, i: int) -> Request | None:
+        return self.requests(self.c8_offset + i)
+
+    def count_queries(self) -> int:
+        """Queries the request makes, counted in-process with Django's test client on the same database."""
+        request = self.sample or self.requests(0)
+        client = Client(SERVER_NAME="127.0.0.1")
+        cookie = SimpleCookie(request.headers.get("Cookie", ""))
+        for name, morsel in cookie.items():
+            client.cookies[name] = morsel.value
+        extra = {f"HTTP_{k.upper().replace('-', '_')}": v for k, v in request.headers.items() if k != "Cookie"}
+        with CaptureQueriesContext(connection) as captured:
+            response = client.generic(
+                request.method, request.path, data=request.body or "", content_type="application/json", **extra
+            )
+        if response.status_code not in request.expect:
+            raise RuntimeError(f"{request.path} answered {response.status_code} in-process: {response.content[:300]!r}")
+        return len(captured.captured_queries)
+
+
+def _cycle(items: list) -> Callable[[int], object]:
+    return lambda i: items[i % len(items)]
+
+
+def _sessions(users) -> dict[int, fixtures.Session]:
+    return {user.pk: fixtures.Session(user) for user in users}
+
+
+def all_operations(bench, *, wanted: Callable[[str], bool]) -> list[Operation]:
+    """The operations to measure, each prepared only if it is wanted (preparing writes uses up targets)."""
+    makers = [
+        calendar_week,
+        patient_search,
+        patient_details,
+        chart,
+        series_book,
+        note_sign,
+        portal_dashboard,
+        fee_quote,
+    ]
+    return [make(bench) for make in makers if wanted(make.__name__)]
+
+
+def calendar_week(bench) -> Operation:
+    desk = fixtures.Session(fixtures.front_desk())
+    weeks = fixtures.calendar_weeks()
+    week = _cycle(weeks)
+
+    def request(i: int) -> Request:
+        start, end = week(i)
+        return Request("GET", "/schedule/events/?" + urlencode({"start": start, "end": end}), desk.headers())
+
+    return Operation(
+        key="calendar_week",
+        label="Staff week calendar (all therapists)",
+        describe="GET /schedule/events/?start=<monday>&end=<next monday> as front desk, weeks around today",
+        requests=request,
+        floor_work=floors.query(floors.CALENDAR_WEEK, lambda i: dict(zip(("start", "end"), week(i), strict=True))),
+        c1_count=bench.c1_count,
+        c8_max=100_000,
+        pgbench=(floors.CALENDAR_WEEK, dict(zip(("start", "end"), weeks[len(weeks) // 2], strict=True))),
+    )
+
+
+def patient_search(bench) -> Operation:
+    desk = fixtures.Session(fixtures.front_desk())
+    terms = _cycle(fixtures.search_terms())
+
+    def params(i: int) -> dict:
+        return {"like": f"%{terms(i)}%", "term": terms(i)}
+
+    return Operation(
+        key="patient_search",
+        label="Patient search",
+        describe="GET /patients/?q=<surname or prefix> as front desk (first page of 50)",
+        requests=lambda i: Request("GET", "/patients/?" + urlencode({"q": terms(i)}), desk.headers()),
+        floor_work=floors.query(floors.PATIENT_SEARCH, params),
+        c1_count=bench.c1_count,
+        c8_max=100_000,
+        pgbench=(floors.PATIENT_SEARCH, params(0)),
+    )
+
+
+def _chart_requests(path: str) -> tuple[Callable[[int], Request], Callable[[int], dict]]:
+    targets = fixtures.chart_targets()
+    sessions = _sessions(User.objects.filter(pk__in={t for t, _ in targets}))
+    target = _cycle(targets)
+
+    def request(i: int) -> Request:
+        therapist_id, patient_id = target(i)
+        return Request("GET", path.format(patient_id), sessions[therapist_id].headers())
+
+    return request, lambda i: {"patient": target(i)[1]}
+
+
+def chart(bench) -> Operation:
+    request, params = _chart_requests("/notes/patients/{}/chart/")
+    return Operation(
+        key="chart",
+        label="Patient chart page (sessions, notes, measures)",
+        describe="GET /notes/patients/<id>/chart/ as the treating therapist, patients in care with long histories",
+        requests=request,
+        floor_work=floors.query(floors.CHART, params),
+        c1_count=bench.c1_count,
+        c8_max=100_000,
+        pgbench=(floors.CHART, params(0)),
+    )
+
+
+def patient_details(bench) -> Operation:
+    request, params = _chart_requests("/patients/{}/")
+    return Operation(
+        key="patient_details",
+        label="Patient details page",
+        describe="GET /patients/<id>/ as the treating therapist",
+        requests=request,
+        floor_work=floors.query("SELECT * FROM patients_patient WHERE id = %(patient)s", params),
+        c1_count=bench.c1_count,
+        c8_max=100_000,
+    )
+
+
+SERIES_FLOOR = """
+WITH series AS (
+    INSERT INTO scheduling_appointmentseries (therapist_id, patient_id, service_type_id, room_id, is_telehealth,
+        weekday, local_start_time, interval_weeks, first_date, occurrence_count, booked_through, status,
+        created_by_id, created_at, updated_at)
+    VALUES (%(therapist)s, %(patient)s, %(service_type)s, %(room)s, %(is_telehealth)s,
+        extract(isodow FROM %(first_date)s::date) - 1, %(local_start_time)s::time, 1, %(first_date)s::date, 12,
+        %(first_date)s::date + 77, 'active', %(therapist)s, now(), now())
+    RETURNING id)
+INSERT INTO scheduling_appointment (therapist_id, patient_id, room_id, service_type_id, series_id, start, "end",
+    is_telehealth, telehealth_url, status, cancellation_reason, override_reason, created_by_id, created_at, updated_at)
+SELECT %(therapist)s, %(patient)s, %(room)s, %(service_type)s, series.id,
+       ((%(first_date)s::date + 7 * k) + %(local_start_time)s::time) AT TIME ZONE %(tz)s,
+       ((%(first_date)s::date + 7 * k) + %(local_start_time)s::time + interval '45 minutes') AT TIME ZONE %(tz)s,
+       %(is_telehealth)s, '', 'booked', '', '', %(therapist)s, now(), now()
+  FROM series, generate_series(0, 11) AS k"""
+
+
+# Write floors reuse the first rows, one per floor connection, so concurrent floor transactions never wait
+# on each other's rows (each rolls back, so the rows stay free for the measured requests).
+FLOOR_ROWS = 8
+
+
+def _rolled_back(sql: str, params: Callable[[int], dict]) -> Callable[[psycopg.Connection, int], None]:
+    """Floor work for writes: the same rows written by hand-written SQL, then rolled back so nothing is kept."""
+
+    def work(conn: psycopg.Connection, i: int) -> None:
+        with conn.transaction(force_rollback=True):
+            conn.execute(sql, params(i))
+
+    return work
+
+
+def series_book(bench) -> Operation:
+    first, second = bench.write_counts
+    payloads = fixtures.series_payloads(first + second + 1)
+    desk = fixtures.Session(fixtures.front_desk())
+    tz = str(clock.clinic_tz())
+
+    def request(i: int) -> Request | None:
+        if i >= len(payloads) - 1:
+            return None
+        body = json.dumps(payloads[i]).encode()
+        headers = desk.headers(**{"Content-Type": "application/json"})
+        return Request("POST", "/api/appointment-series/", headers, body, expect=(201,))
+
+    sample = Request(
+        "POST",
+        "/api/appointment-series/",
+        desk.headers(**{"Content-Type": "application/json"}),
+        json.dumps(payloads[-1]).encode(),
+        expect=(201,),
+    )
+    return Operation(
+        key="series_book",
+        label="Book a 12-week series",
+        describe="POST /api/appointment-series/ (12 weekly sessions, conflict-checked) as front desk",
+        requests=request,
+        floor_work=_rolled_back(SERIES_FLOOR, lambda i: {**payloads[i % FLOOR_ROWS], "tz": tz}),
+        c1_count=first,
+        c8_max=second,
+        c8_offset=first,
+        sample=sample,
+    )
+
+
+SIGN_FLOOR = """
+WITH note AS (
+    SELECT n.id, n.author_id, n.appointment_id, n.patient_id FROM notes_sessionnote n WHERE n.id = %(note)s FOR UPDATE),
+appointment AS (
+    UPDATE scheduling_appointment a SET status = 'completed', completed_at = now(), updated_at = now()
+      FROM note WHERE a.id = note.appointment_id RETURNING a.id, a.service_type_id, a.therapist_id, a.start),
+signed AS (
+    UPDATE notes_sessionnote n SET status = 'signed', signed_at = now(), signed_by_id = note.author_id,
+           updated_at = now()
+      FROM note WHERE n.id = note.id RETURNING n.id)
+INSERT INTO billing_charge (patient_id, kind, appointment_id, service_type_id, therapist_id, service_date,
+    description, full_fee, amount, class_code, class_label, posted_at)
+SELECT note.patient_id, 'session', appointment.id, appointment.service_type_id, appointment.therapist_id,
+       appointment.start::date, 'Individual psychotherapy', 200, 200, 'FULL', 'Full fee', now()
+  FROM note, appointment, signed
+ON CONFLICT DO NOTHING"""
+
+
+def note_sign(bench) -> Operation:
+    first, second = bench.write_counts
+    drafts = fixtures.drafts(first + second + 1)
+    sessions = _sessions(User.objects.filter(pk__in={author for author, _ in drafts}))
+
+    def request_for(author_id: int, note_id: int) -> Request:
+        return Request("POST", f"/api/notes/{note_id}/sign/", sessions[author_id].headers())
+
+    return Operation(
+        key="note_sign",
+        label="Sign a session note",
+        describe="POST /api/notes/<id>/sign/ as the author (locks the note, completes and charges the session)",
+        requests=lambda i: request_for(*drafts[i]) if i < len(drafts) - 1 else None,
+        floor_work=_rolled_back(SIGN_FLOOR, lambda i: {"note": drafts[i % FLOOR_ROWS][1]}),
+        c1_count=first,
+        c8_max=second,
+        c8_offset=first,
+        sample=request_for(*drafts[-1]),
+    )
+
+
+def portal_dashboard(bench) -> Operation:
+    patients = fixtures.portal_patients()
+    sessions = [fixtures.Session(user) for user in patients]
+    patient_ids = dict(User.objects.filter(pk__in=[u.pk for u in patients]).values_list("pk", "patient__pk"))
+    session = _cycle(sessions)
+    return Operation(
+        key="portal_dashboard",
+        label="Patient portal dashboard",
+        describe="GET /portal/ as a patient with sessions booked ahead",
+        requests=lambda i: Request("GET", "/portal/", session(i).headers()),
+        floor_work=floors.query(floors.PORTAL, lambda i: {"patient": patient_ids[session(i).user.pk]}),
+        c1_count=bench.c1_count,
+        c8_max=100_000,
+        pgbench=(floors.PORTAL, {"patient": patient_ids[sessions[0].user.pk]}),
+    )
+
+
+def fee_quote(bench) -> Operation:
+    households = list(itertools.product((1, 2, 3, 4, 5), (12_000, 24_500, 38_000, 61_000, 150_000)))
+    household = _cycle(households)
+
+    def request(i: int) -> Request:
+        size, income = household(i)
+        query = urlencode({"household_size": size, "annual_income": income})
+        return Request("GET", f"/api/sliding-scale/quote?{query}")
+
+    return Operation(
+        key="fee_quote",
+        label="Fee quote (public)",
+        describe="GET /api/sliding-scale/quote?household_size=..&annual_income=.. (no sign-in)",
+        requests=request,
+        floor_work=floors.query(floors.FEE_QUOTE, lambda i: {}),
+        c1_count=bench.c1_count,
+        c8_max=100_000,
+        pgbench=(floors.FEE_QUOTE, {}),
+    )

@@ -1,0 +1,364 @@
+"""`make bench`: seed (or reuse) the large clinic, serve it with gunicorn as in production, measure each
+operation and its floor in the same run, and write the report under bench/results/.
+
+    python -m bench.run [--scale 1] [--quick]
+"""
+
+import argparse
+import datetime as dt
+import os
+import secrets
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+import uuid
+from pathlib import Path
+
+import psycopg
+
+from . import floors, load
+from . import report as report_module
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+RESULTS = BASE_DIR / "bench" / "results"
+REDIS_URL = "redis://127.0.0.1:6379/13"  # the benchmark's own Redis database
+WORKERS = 3  # as the Dockerfile's gunicorn command
+THREADS = 8
+# Synthetic data only: the large clinic's notes are encrypted under the development key unless one is given.
+DEVELOPMENT_NOTE_KEY = "ZGV2LW9ubHktbm90ZS1rZXktZG8tbm90LXVzZS0wMDA="
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def app_environment(database_url: str, site_url: str) -> dict:
+    """Production settings, served over plain HTTP on 127.0.0.1 (the only difference from a deploy)."""
+    return {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "clinic.settings.production",
+        "DJANGO_SECRET_KEY": os.environ.get("BENCH_SECRET_KEY") or secrets.token_urlsafe(50),
+        "DJANGO_SECURE_SSL_REDIRECT": "0",
+        "DJANGO_SECURE_COOKIES": "0",
+        # Every benchmark request comes from 127.0.0.1; lift the public quote's per-address limit for the run.
+        "CLINIC_QUOTE_RATE": "1000000/min",
+        "DJANGO_ALLOWED_HOSTS": "127.0.0.1",
+        "DATABASE_URL": database_url,
+        "REDIS_URL": REDIS_URL,
+        "CELERY_BROKER_URL": REDIS_URL,
+        "CACHE_KEY_PREFIX": "bench",
+        "CLINIC_SITE_URL": site_url,
+        "CLINIC_LOG_LEVEL": "WARNING",
+        "CLINIC_ENCRYPTION_KEYS": os.environ.get("CLINIC_ENCRYPTION_KEYS", DEVELOPMENT_NOTE_KEY),
+    }
+
+
+NOTES = [
+    "Write floors (series booking, note signing) are the same rows written by hand-written SQL in one transaction, "
+    "rolled back; read floors are one query returning the rows the page shows, on a connection with the app's "
+    "session settings.",
+    "The fee quote is rate-limited per client address (60/min by default); the run lifts the limit with "
+    "CLINIC_QUOTE_RATE because every request comes from 127.0.0.1.",
+    "Write operations use fresh targets each run: series go into lanes after the last booked session, notes are "
+    "the unsigned queue (past Saturday sessions are added when it runs short), statements take the latest month "
+    "not yet issued, reminders are new outbox rows for booked sessions.",
+    "Load averages above 2 mean other work shared the two cores during the run; ratios to floors measured in the "
+    "same run are the figures to compare between runs.",
+]
+
+
+class Process:
+    """A server started for the run, in its own process group, stopped with it."""
+
+    def __init__(self, name: str, command: list[str], env: dict, workdir: Path):
+        self.name = name
+        self.log = workdir / f"{name}.log"
+        with self.log.open("ab") as log:
+            self.popen = subprocess.Popen(
+                command, cwd=BASE_DIR, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+            )
+
+    def stop(self) -> None:
+        if self.popen.poll() is None:
+            os.killpg(self.popen.pid, signal.SIGTERM)
+            try:
+                self.popen.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.popen.pid, signal.SIGKILL)
+                self.popen.wait(timeout=10)
+
+    def tail(self) -> str:
+        return self.log.read_text(errors="replace")[-3000:]
+
+
+def gunicorn(name: str, app: str, port: int, env: dict, workdir: Path) -> Process:
+    command = [str(Path(sys.executable).with_name("gunicorn")), app, "--bind", f"127.0.0.1:{port}",
+               "--workers", str(WORKERS), "--access-logfile", str(workdir / f"{name}-access.log")]  # fmt: skip
+    return Process(name, command, env, workdir)
+
+
+def wait_http(port: int, path: str, process: Process, timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.popen.poll() is not None:
+            raise RuntimeError(f"{process.name} exited:\n{process.tail()}")
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}{path}", timeout=5) as response:
+                if response.status == 200:
+                    return
+        except OSError:
+            time.sleep(0.3)
+    raise RuntimeError(f"{process.name} did not answer on {path}:\n{process.tail()}")
+
+
+def manage(env: dict, *args: str) -> str:
+    result = subprocess.run(
+        [sys.executable, "manage.py", *args], cwd=BASE_DIR, env=env, capture_output=True, text=True, check=False
+    )
+    if result.returncode:
+        raise RuntimeError(f"manage.py {' '.join(args)} failed:\n{result.stdout[-3000:]}\n{result.stderr[-3000:]}")
+    return result.stdout
+
+
+class Bench:
+    def __init__(self, args):
+        self.args = args
+        self.quick = args.quick
+        self.database_url = args.database_url
+        self.dsn = self.database_url
+        self.workdir = Path(tempfile.mkdtemp(prefix="clinic-bench-"))
+        self.port, self.hello_port = free_port(), free_port()
+        self.env = app_environment(self.database_url, f"http://127.0.0.1:{self.port}")
+        self.run_id = uuid.uuid4().hex[:8]
+        self.processes: list[Process] = []
+        self.results = {"operations": [], "floors": {}, "notes": list(NOTES)}
+
+    def wanted(self, key: str) -> bool:
+        return not self.args.only or key in self.args.only
+
+    # -- sizes ---------------------------------------------------------------------------------------------------
+
+    @property
+    def c1_count(self) -> int:
+        return 15 if self.quick else 60
+
+    @property
+    def c8_seconds(self) -> float:
+        return 3 if self.quick else 10
+
+    @property
+    def write_counts(self) -> tuple[int, int]:
+        return (5, 16) if self.quick else (20, 48)
+
+    @property
+    def reminder_count(self) -> int:
+        return 500 if self.quick else 10_000
+
+    # -- the run -------------------------------------------------------------------------------------------------
+
+    def run(self) -> Path:
+        started = dt.datetime.now(dt.UTC).replace(microsecond=0)
+        load_before = os.getloadavg()
+        print(f"Seeding (or reusing) the large clinic at scale {self.args.scale:g} ...", flush=True)
+        seeded = time.monotonic()
+        manage(self.env, "migrate", "--noinput", "-v0")
+        print(manage(self.env, "seed_large", "--scale", str(self.args.scale)).strip(), flush=True)
+        seed_seconds = round(time.monotonic() - seeded, 1)
+        manage(self.env, "collectstatic", "--noinput", "-v0")
+        # This process measures queries and runs the batch operations with the same settings as the servers.
+        os.environ.update(self.env)
+        import django
+
+        django.setup()
+        try:
+            self.processes.append(gunicorn("app", "clinic.wsgi:application", self.port, self.env, self.workdir))
+            hello = gunicorn("hello", "bench.hello_wsgi:application", self.hello_port, self.env, self.workdir)
+            self.processes.append(hello)
+            wait_http(self.port, "/accounts/login/", self.processes[0])
+            wait_http(self.hello_port, "/", self.processes[1])
+            self.warm_up()
+            self.measure_floors_http()
+            self.measure_requests()
+            if self.wanted("reminders"):
+                self.measure_reminders()
+            if self.wanted("statements"):
+                self.measure_statements()
+        finally:
+            for process in self.processes:
+                process.stop()
+        self.results["run"] = self.describe(started, load_before, seed_seconds)
+        report_module.finish(self.results)
+        json_path, md_path = report_module.write(self.results, Path(self.args.out))
+        print(md_path.read_text())
+        print(f"Report: {md_path} and {json_path}")
+        return md_path
+
+    def describe(self, started, load_before, seed_seconds) -> dict:
+        from apps.notes.models import SessionNote
+        from apps.patients.models import Patient
+        from apps.programs.models import GroupProgram
+        from apps.scheduling.models import Appointment
+
+        from .reminders import WORKER_CONCURRENCY
+
+        commit = subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"], cwd=BASE_DIR, capture_output=True, text=True, check=False
+        ).stdout.strip()
+        dataset = (
+            f"{Patient.objects.count():,} patients, {Appointment.objects.count():,} appointments, "
+            f"{SessionNote.objects.count():,} notes, {GroupProgram.objects.count()} programs"
+        )
+        return {
+            "started_at": started.isoformat().replace("+00:00", "Z"),
+            "scale": self.args.scale,
+            "quick": self.quick,
+            "only": sorted(self.args.only),
+            "worker_concurrency": str(WORKER_CONCURRENCY),
+            "dataset": dataset,
+            "seed_or_reuse_seconds": seed_seconds,
+            "host": f"{os.cpu_count()} CPUs, {sys.platform}, Python {sys.version.split()[0]}",
+            "load_before": [round(x, 2) for x in load_before],
+            "load_after": [round(x, 2) for x in os.getloadavg()],
+            "commit": commit or "unknown",
+            "gunicorn": f"gunicorn clinic.wsgi:application --workers {WORKERS}",
+        }
+
+    def warm_up(self) -> None:
+        """Every gunicorn worker imports the project on its first request; that happens before any clock runs."""
+        for port, path in ((self.port, "/accounts/login/"), (self.hello_port, "/")):
+            load.concurrent(port, lambda i, p=path: load.Request("GET", p), threads=WORKERS * 2, max_requests=60,
+                            max_seconds=60)  # fmt: skip
+
+    # -- floors --------------------------------------------------------------------------------------------------
+
+    def measure_floors_http(self) -> None:
+        hello = lambda i: load.Request("GET", "/")  # noqa: E731
+        c1 = load.serial(self.hello_port, hello, count=self.c1_count * 3, max_seconds=30)
+        c8 = load.concurrent(self.hello_port, hello, max_requests=100_000, max_seconds=self.c8_seconds)
+        self.http_floor = {"c1": c1.as_dict(), "c8_rps": c8.per_second}
+        self.results["floors"]["WSGI hello-world under the same gunicorn"] = (
+            f"p50 {c1.p50_ms} ms, p95 {c1.p95_ms} ms; {c8.per_second} req/s with {THREADS} clients"
+        )
+
+    def sql_floor(self, name: str, work, *, pgbench: tuple[str, dict] | None = None) -> dict:
+        c1 = floors.sql_serial(self.dsn, work, count=self.c1_count * 2)
+        c8 = floors.sql_concurrent(self.dsn, work, threads=THREADS, seconds=self.c8_seconds / 2)
+        floor = {"c1": c1.as_dict(), "c8_rps": c8}
+        text = f"p50 {c1.p50_ms} ms, p95 {c1.p95_ms} ms; {c8} runs/s with {THREADS} connections"
+        if pgbench is not None:
+            parts = psycopg.conninfo.conninfo_to_dict(self.dsn)
+            parts.setdefault("host", "127.0.0.1")
+            parts.setdefault("port", 5432)
+            seconds = 2 if self.quick else 5
+            bench1 = floors.pgbench(parts, *pgbench, clients=1, seconds=seconds)
+            bench8 = floors.pgbench(parts, *pgbench, clients=THREADS, seconds=seconds)
+            floor["pgbench"] = [bench1, bench8]
+            text += (
+                f"; pgbench: {bench1['latency_avg_ms']} ms mean at 1 client, "
+                f"{bench8['tps']:.0f} tps at {THREADS} clients"
+            )
+        self.results["floors"][f"SQL for {name}"] = text
+        return floor
+
+    # -- requests ------------------------------------------------------------------------------------------------
+
+    def measure_requests(self) -> None:
+        from . import operations
+
+        for spec in operations.all_operations(self, wanted=self.wanted):
+            print(f"Measuring {spec.label} ...", flush=True)
+            sql = self.sql_floor(spec.label, spec.floor_work, pgbench=spec.pgbench)
+            queries = spec.count_queries()
+            if spec.c8_offset == 0:  # reads: every worker has served this page once before the clock runs
+                load.concurrent(
+                    self.port, spec.c1_request, threads=WORKERS * 2, max_requests=WORKERS * 4, max_seconds=60
+                )
+            c1 = load.serial(self.port, spec.c1_request, count=spec.c1_count, max_seconds=60)
+            c8 = load.concurrent(
+                self.port, spec.c8_request, threads=THREADS, max_requests=spec.c8_max, max_seconds=self.c8_seconds
+            )
+            self.results["operations"].append(
+                {
+                    "key": spec.key,
+                    "label": spec.label,
+                    "kind": "http",
+                    "request": spec.describe,
+                    "c1": c1.as_dict(),
+                    "c8": c8.as_dict(),
+                    "queries": queries,
+                    "floor": {**report_module.http_floor(sql, self.http_floor), "sql": sql},
+                }
+            )
+            print(f"  p50 {c1.p50_ms} ms, p95 {c1.p95_ms} ms, {c8.per_second} req/s, {queries} queries", flush=True)
+
+    # -- batches -------------------------------------------------------------------------------------------------
+
+    def measure_reminders(self) -> None:
+        from . import reminders
+
+        print(f"Reminder fan-out: {self.reminder_count:,} due reminders through a Celery worker ...", flush=True)
+        result = reminders.fan_out(self, count=self.reminder_count)
+        self.results["operations"].append(result)
+        self.results["floors"]["Raw SMTP sends to the same server"] = result["floor"]["text"]
+        print(f"  {result['seconds']} s ({result['rate']}); floor {result['floor']['seconds']} s", flush=True)
+
+    def measure_statements(self) -> None:
+        from apps.billing.services import statements_issue_for_month
+        from apps.core import clock
+
+        from .fixtures import billing_user, statement_month
+
+        year, month = statement_month()
+        start = dt.date(year, month, 1)
+        end = (start + dt.timedelta(days=32)).replace(day=1) - dt.timedelta(days=1)
+        params = {"tz": str(clock.clinic_tz()), "start": start, "end": end}
+        floor = floors.sql_serial(self.dsn, floors.query(floors.STATEMENTS, lambda i: params), count=3)
+        print(f"Statement run for {start:%B %Y} over every patient ...", flush=True)
+        started = time.perf_counter()
+        issued = statements_issue_for_month(actor=billing_user(), year=year, month=month)
+        seconds = round(time.perf_counter() - started, 1)
+        from apps.patients.models import Patient
+
+        patients = Patient.objects.count()
+        self.results["operations"].append(
+            {
+                "key": "statements",
+                "label": f"Statement run, {start:%B %Y}, all {patients:,} patients",
+                "kind": "batch",
+                "seconds": seconds,
+                "rate": f"{issued:,} statements issued, {patients / seconds:.0f} patients/s",
+                "floor": {"seconds": round(floor.p50_ms / 1000, 2), "sql": floor.as_dict()},
+            }
+        )
+        self.results["floors"]["SQL for the statement run (every patient's balances in one query)"] = (
+            f"p50 {floor.p50_ms} ms"
+        )
+        print(f"  {seconds} s, {issued} statements", flush=True)
+
+
+def main(argv=None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--scale", type=float, default=float(os.environ.get("BENCH_SCALE", "1")))
+    parser.add_argument(
+        "--database-url",
+        default=os.environ.get("BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/clinic_bench"),
+    )
+    parser.add_argument("--out", default=str(RESULTS))
+    parser.add_argument("--quick", action="store_true", help="Fewer requests and reminders: a smoke run.")
+    parser.add_argument(
+        "--only", type=lambda v: set(v.split(",")), default=set(), help="Measure only these operations (keys)."
+    )
+    args = parser.parse_args(argv)
+    if not args.database_url.rsplit("/", 1)[-1].startswith("clinic_bench"):
+        parser.error("The benchmark writes to its database; point it at a clinic_bench database.")
+    Bench(args).run()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,32 @@
+"""The /api/ router. Each app's api module registers its own routes here."""
+
+from importlib import import_module
+
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from rest_framework.routers import DefaultRouter
+
+API_APPS = [
+    "apps.accounts",
+    "apps.patients",
+    "apps.scheduling",
+    "apps.notifications",
+    "apps.billing",
+    "apps.notes",
+    "apps.outcomes",
+    "apps.programs",
+]
+
+router = DefaultRouter()
+extra_urlpatterns = []
+for app in API_APPS:
+    module = import_module(f"{app}.api")
+    module.register(router)
+    extra_urlpatterns += getattr(module, "urlpatterns", [])
+
+urlpatterns = [
+    path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    *extra_urlpatterns,
+    path("", include(router.urls)),
+]

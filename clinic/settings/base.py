@@ -1,0 +1,351 @@
+"""Settings shared by every environment. Values that differ per deploy come from the environment."""
+
+import os
+from pathlib import Path
+
+import dj_database_url
+from celery.schedules import crontab
+
+BASE_DIR = Path(__file__).resolve().parent.parent.parent
+
+
+def env(name: str, default: str | None = None) -> str:
+    value = os.environ.get(name, default)
+    if value is None:
+        raise RuntimeError(f"Environment variable {name} is required")
+    return value
+
+
+def env_bool(name: str, default: bool) -> bool:
+    return env(name, "1" if default else "0").lower() in {"1", "true", "yes", "on"}
+
+
+def env_list(name: str, default: str = "") -> list[str]:
+    return [item.strip() for item in env(name, default).split(",") if item.strip()]
+
+
+SECRET_KEY = env("DJANGO_SECRET_KEY", "dev-only-insecure-key-change-me-0123456789abcdefghijklmnop")
+DEBUG = env_bool("DJANGO_DEBUG", False)
+ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]")
+CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS", "")
+SITE_URL = env("CLINIC_SITE_URL", "http://localhost:8000")
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "django.contrib.postgres",
+    "rest_framework",
+    "rest_framework.authtoken",
+    "drf_spectacular",
+    "django_htmx",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
+    "axes",
+    "rules.apps.AutodiscoverRulesConfig",
+    "pgtrigger",
+    "pghistory",
+    "apps.core",
+    "apps.accounts",
+    "apps.audit",
+    "apps.patients",
+    "apps.scheduling",
+    "apps.notifications",
+    "apps.billing",
+    "apps.notes",
+    "apps.outcomes",
+    "apps.programs",
+    "apps.portal",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "apps.core.middleware.ContentSecurityPolicyMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    "apps.audit.request_context.RequestOriginMiddleware",
+    "pghistory.middleware.HistoryMiddleware",
+    "apps.accounts.middleware.StaffMFAMiddleware",
+    "apps.portal.middleware.PatientTwoStepMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "django_htmx.middleware.HtmxMiddleware",
+    "axes.middleware.AxesMiddleware",
+]
+
+ROOT_URLCONF = "clinic.urls"
+WSGI_APPLICATION = "clinic.wsgi.application"
+ASGI_APPLICATION = "clinic.asgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "apps.accounts.context_processors.navigation",
+            ],
+        },
+    },
+]
+
+DATABASES = {
+    "default": dj_database_url.parse(
+        env("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/clinic"),
+        conn_max_age=int(env("DATABASE_CONN_MAX_AGE", "60")),
+    )
+}
+# Lets parallel test runs on one server keep apart (e.g. CLINIC_TEST_DB=test_clinic_ci).
+DATABASES["default"]["TEST"] = {"NAME": env("CLINIC_TEST_DB", "test_clinic")}
+# Postgres's JIT compiles any query whose estimate looks big; for our short page queries that costs seconds
+# (3 s on the chart page at 10,000 patients) and saves nothing. Measured by `make bench`.
+DATABASES["default"].setdefault("OPTIONS", {})["options"] = "-c jit=off"
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+REDIS_URL = env("REDIS_URL", "redis://127.0.0.1:6379/0")
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": env("CACHE_URL", REDIS_URL),
+        "KEY_PREFIX": env("CACHE_KEY_PREFIX", "clinic"),
+    }
+}
+
+AUTH_USER_MODEL = "accounts.User"
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "rules.permissions.ObjectPermissionBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+PASSWORD_HASHERS = [
+    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+]
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 10}},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+LOGIN_URL = "accounts:login"
+LOGIN_REDIRECT_URL = "home"
+LOGOUT_REDIRECT_URL = "accounts:login"
+
+# Idle timeout: every request pushes the expiry forward, so a session ends after this much inactivity.
+SESSION_COOKIE_AGE = int(env("CLINIC_IDLE_TIMEOUT_SECONDS", str(30 * 60)))
+SESSION_SAVE_EVERY_REQUEST = True
+SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+
+# Lockout after repeated failed logins (django-axes), keyed on the account so a shared
+# clinic IP address does not lock out everyone.
+AXES_FAILURE_LIMIT = int(env("CLINIC_LOGIN_FAILURE_LIMIT", "5"))
+AXES_COOLOFF_TIME = float(env("CLINIC_LOGIN_COOLOFF_HOURS", "0.5"))
+AXES_LOCKOUT_PARAMETERS = ["username"]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
+AXES_USERNAME_FORM_FIELD = "username"
+AXES_VERBOSE = False
+AXES_IPWARE_META_PRECEDENCE_ORDER = ["REMOTE_ADDR"]
+# Staff share the clinic's one public address; locking by address would lock out the whole
+# front desk after one person's typos. Locking the account is what stops password guessing.
+SILENCED_SYSTEM_CHECKS = ["axes.W006"]
+
+OTP_TOTP_ISSUER = env("CLINIC_OTP_ISSUER", "Clinic")
+
+LANGUAGE_CODE = "en-us"
+TIME_ZONE = env("CLINIC_TIME_ZONE", "America/New_York")
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "static/"
+STATIC_ROOT = BASE_DIR / "staticfiles"
+STATICFILES_DIRS = [BASE_DIR / "static"]
+MEDIA_URL = "media/"
+MEDIA_ROOT = Path(env("CLINIC_MEDIA_ROOT", str(BASE_DIR / "media")))
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
+}
+
+EMAIL_BACKEND = env("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+EMAIL_HOST = env("EMAIL_HOST", "127.0.0.1")
+EMAIL_PORT = int(env("EMAIL_PORT", "1025"))
+DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", "Clinic <no-reply@clinic.localhost>")
+
+# Note text encryption keys, newest first; older keys stay to decrypt until rotated out.
+CLINIC_ENCRYPTION_KEYS = env_list("CLINIC_ENCRYPTION_KEYS", "ZGV2LW9ubHktbm90ZS1rZXktZG8tbm90LXVzZS0wMDA=")
+
+# Scheduling: how far ahead open-ended weekly series stay booked; the video link made for telehealth sessions.
+CLINIC_SERIES_HORIZON_WEEKS = int(env("CLINIC_SERIES_HORIZON_WEEKS", "12"))
+CLINIC_TELEHEALTH_URL_TEMPLATE = env(
+    "CLINIC_TELEHEALTH_URL_TEMPLATE", "https://telehealth.clinic.localhost/room/{token}"
+)
+
+# Card payments in the patient portal: "offline" (local checkout page, no network) or "stripe".
+CLINIC_PAYMENT_BACKEND = env("CLINIC_PAYMENT_BACKEND", "offline")
+STRIPE_SECRET_KEY = env("STRIPE_SECRET_KEY", "")
+STRIPE_WEBHOOK_SECRET = env("STRIPE_WEBHOOK_SECRET", "whsec_dev_only_offline_secret")
+
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "rest_framework.authentication.SessionAuthentication",
+        "rest_framework.authentication.TokenAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": [
+        "rest_framework.permissions.IsAuthenticated",
+        "apps.accounts.api_permissions.StaffVerifiedMFA",
+    ],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.LimitOffsetPagination",
+    "PAGE_SIZE": 50,
+    "EXCEPTION_HANDLER": "apps.core.api_errors.exception_handler",
+    # The public fee quote is rate-limited per client address. Behind a proxy set CLINIC_NUM_PROXIES to the number
+    # of proxies in front of the app; with 0 the forwarded-for header is ignored, so it cannot be spoofed.
+    "DEFAULT_THROTTLE_RATES": {"quote": env("CLINIC_QUOTE_RATE", "60/min")},
+    "NUM_PROXIES": int(env("CLINIC_NUM_PROXIES", "0")),
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Clinic API",
+    "DESCRIPTION": "Practice management for a mind-body therapy clinic.",
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "COMPONENT_SPLIT_REQUEST": True,
+    # Many resources have a `status`; name each choice set after its domain meaning.
+    "ENUM_NAME_OVERRIDES": {
+        "SeriesStatusEnum": "apps.scheduling.models.SeriesStatus",
+        "AppointmentStatusEnum": "apps.scheduling.models.AppointmentStatus",
+        "EnrollmentStatusEnum": "apps.programs.models.EnrollmentStatus",
+        "AttendanceStatusEnum": "apps.programs.models.AttendanceStatus",
+        "SlotRequestStatusEnum": "apps.programs.models.SlotRequestStatus",
+        "SlotOfferStatusEnum": "apps.programs.models.SlotOfferStatus",
+        "PatientStatusEnum": "apps.patients.models.PatientStatus",
+        "NoteStatusEnum": "apps.notes.models.NoteStatus",
+        "MessageStatusEnum": "apps.notifications.models.MessageStatus",
+        "AssessmentStatusEnum": "apps.billing.models.AssessmentStatus",
+        "PlanStatusEnum": "apps.billing.models.PlanStatus",
+        "CheckoutStatusEnum": "apps.billing.models.CheckoutStatus",
+        "AssignmentStatusEnum": "apps.outcomes.models.AssignmentStatus",
+    },
+}
+
+CELERY_BROKER_URL = env("CELERY_BROKER_URL", REDIS_URL)
+CELERY_RESULT_BACKEND = None
+CELERY_TASK_IGNORE_RESULT = True
+CELERY_ACCEPT_CONTENT = ["json"]
+CELERY_TASK_SERIALIZER = "json"
+CELERY_RESULT_SERIALIZER = "json"
+# A task is acknowledged after it ran, and re-queued if its worker dies, so nothing is lost;
+# the outbox row's status makes the re-run harmless.
+CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_TASK_TIME_LIMIT = 120
+CELERY_TASK_SOFT_TIME_LIMIT = 100
+CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_TIMEZONE = TIME_ZONE
+CELERY_BEAT_SCHEDULE: dict = {}
+# Billing: ask for re-attestation before assessments expire; issue last month's statements (both re-run safely).
+CELERY_BEAT_SCHEDULE["billing-reattestation-requests"] = {
+    "task": "apps.billing.tasks.reattestation_requests_queue",
+    "schedule": 24 * 60 * 60,
+}
+CELERY_BEAT_SCHEDULE["billing-monthly-statements"] = {
+    "task": "apps.billing.tasks.statements_issue_last_month",
+    "schedule": 24 * 60 * 60,
+}
+CELERY_BEAT_SCHEDULE["scheduling-extend-open-ended-series"] = {
+    "task": "apps.scheduling.tasks.series_extend_open_ended",
+    "schedule": 6 * 60 * 60,
+}
+
+# Notifications: the outbox dispatcher and its channels (docs/notifications.md).
+CLINIC_NOTIFICATIONS_QUEUE = env("CLINIC_NOTIFICATIONS_QUEUE", "celery")
+CLINIC_DISPATCH_INTERVAL_SECONDS = float(env("CLINIC_DISPATCH_INTERVAL_SECONDS", "60"))
+CLINIC_DISPATCH_BATCH_SIZE = int(env("CLINIC_DISPATCH_BATCH_SIZE", "500"))
+CLINIC_DISPATCH_MAX_BATCHES = int(env("CLINIC_DISPATCH_MAX_BATCHES", "20"))
+CLINIC_SEND_TASK_SIZE = int(env("CLINIC_SEND_TASK_SIZE", "20"))  # messages per send task (one mail connection)
+# How long a claimed message waits for its send task before the dispatcher hands it out again
+# (the recovery path when a worker dies holding it); longer than a normal queue wait.
+CLINIC_MESSAGE_CLAIM_SECONDS = int(env("CLINIC_MESSAGE_CLAIM_SECONDS", "300"))
+CLINIC_MESSAGE_MAX_ATTEMPTS = int(env("CLINIC_MESSAGE_MAX_ATTEMPTS", "5"))
+CLINIC_MESSAGE_RETRY_BASE_SECONDS = int(env("CLINIC_MESSAGE_RETRY_BASE_SECONDS", "60"))
+CLINIC_SMS_BACKEND = env("CLINIC_SMS_BACKEND", "console")  # "console" or "twilio"
+TWILIO_ACCOUNT_SID = env("TWILIO_ACCOUNT_SID", "")
+TWILIO_AUTH_TOKEN = env("TWILIO_AUTH_TOKEN", "")
+TWILIO_FROM_NUMBER = env("TWILIO_FROM_NUMBER", "")
+TWILIO_MESSAGING_SERVICE_SID = env("TWILIO_MESSAGING_SERVICE_SID", "")
+TWILIO_API_BASE_URL = env("TWILIO_API_BASE_URL", "")  # empty: Twilio itself
+EMAIL_TIMEOUT = int(env("EMAIL_TIMEOUT", "30"))
+CELERY_BEAT_SCHEDULE["notifications-dispatch-due"] = {
+    "task": "apps.notifications.tasks.dispatch_due",
+    "schedule": CLINIC_DISPATCH_INTERVAL_SECONDS,
+    # A dispatch that waited longer than one interval is superseded by the next one.
+    "options": {"queue": CLINIC_NOTIFICATIONS_QUEUE, "expires": CLINIC_DISPATCH_INTERVAL_SECONDS},
+}
+
+# Programs: unanswered seat and slot offers expire and pass to the next person in line.
+CELERY_BEAT_SCHEDULE["programs-expire-offers"] = {
+    "task": "apps.programs.tasks.expire_seat_offers",
+    "schedule": 60,
+    "options": {"expires": 60},
+}
+CELERY_BEAT_SCHEDULE["programs-close-finished"] = {
+    "task": "apps.programs.tasks.close_finished_programs",
+    "schedule": 60 * 60,
+}
+CELERY_BEAT_SCHEDULE["programs-remind-meeting-members"] = {
+    "task": "apps.programs.tasks.remind_meeting_members",
+    "schedule": 10 * 60,
+    "options": {"expires": 10 * 60},
+}
+CELERY_BEAT_SCHEDULE["programs-offer-ended-series-slots"] = {
+    "task": "apps.programs.tasks.offer_ended_series_slots",
+    "schedule": 60 * 60,
+}
+CELERY_BEAT_SCHEDULE["programs-assign-outcome-questionnaires"] = {
+    "task": "apps.programs.tasks.assign_outcome_questionnaires",
+    "schedule": 60 * 60,
+}
+
+# Notes and outcomes: the morning digest of overdue unsigned notes; questionnaires for tomorrow's sessions.
+CELERY_BEAT_SCHEDULE["notes-unsigned-digest"] = {
+    "task": "apps.notes.tasks.unsigned_notes_digest",
+    "schedule": crontab(hour=7, minute=30),
+}
+CELERY_BEAT_SCHEDULE["outcomes-questionnaires-for-tomorrow"] = {
+    "task": "apps.outcomes.tasks.questionnaires_send_for_tomorrow",
+    "schedule": crontab(hour="9,13,17", minute=0),
+}
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "root": {"handlers": ["console"], "level": env("CLINIC_LOG_LEVEL", "INFO")},
+    "loggers": {
+        "django.db.backends": {"level": "WARNING"},
+        "axes": {"level": "WARNING"},
+        "weasyprint": {"level": "WARNING"},
+        "fontTools": {"level": "WARNING"},
+    },
+}
+
+X_FRAME_OPTIONS = "DENY"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"

@@ -1,0 +1,18 @@
+"""Production: everything secret comes from the environment; HTTPS only."""
+
+from .base import *  # noqa: F403
+from .base import env, env_bool
+
+DEBUG = False
+SECRET_KEY = env("DJANGO_SECRET_KEY")
+SECURE_SSL_REDIRECT = env_bool("DJANGO_SECURE_SSL_REDIRECT", True)
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# Only the local docker compose demo (plain HTTP on localhost) turns these off.
+SESSION_COOKIE_SECURE = env_bool("DJANGO_SECURE_COOKIES", True)
+CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+SECURE_HSTS_SECONDS = int(env("DJANGO_SECURE_HSTS_SECONDS", str(60 * 60 * 24 * 365)))
+SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+SECURE_HSTS_PRELOAD = True
+EMAIL_BACKEND = env("EMAIL_BACKEND", "django.core.mail.backends.smtp.EmailBackend")
+# Note text is encrypted with these keys; production never falls back to the development key.
+CLINIC_ENCRYPTION_KEYS = [key.strip() for key in env("CLINIC_ENCRYPTION_KEYS").split(",") if key.strip()]

@@ -1,0 +1,10 @@
+"""Test run: real Postgres and Redis, fast password hashing, no external sends."""
+
+from .base import *  # noqa: F403
+
+DEBUG = False
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # speed only; production uses Argon2
+EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+STORAGES["staticfiles"] = {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}  # noqa: F405
+CACHES["default"]["KEY_PREFIX"] = "clinic-test"  # noqa: F405
+MEDIA_ROOT = BASE_DIR / ".test-media"  # noqa: F405

@@ -1,0 +1,26 @@
+from django.conf import settings
+from django.contrib import admin
+from django.urls import include, path
+
+from apps.accounts.views import home
+
+urlpatterns = [
+    path("", home, name="home"),
+    path("accounts/", include("apps.accounts.urls")),
+    path("patients/", include("apps.patients.urls")),
+    path("schedule/", include("apps.scheduling.urls")),
+    path("messages/", include("apps.notifications.urls")),
+    path("billing/", include("apps.billing.urls")),
+    path("notes/", include("apps.notes.urls")),
+    path("outcomes/", include("apps.outcomes.urls")),
+    path("programs/", include("apps.programs.urls")),
+    path("portal/", include("apps.portal.urls")),
+    path("audit/", include("apps.audit.urls")),
+    path("api/", include("clinic.api")),
+    path("admin/", admin.site.urls),
+]
+
+if settings.DEBUG:
+    from django.conf.urls.static import static
+
+    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)

@@ -1,0 +1,216 @@
+"""Regenerate docs/screenshots/: the patient portal and the main staff pages, at phone and desktop widths.
+
+Uses its own database (clinic_screenshots by default), loads the demo clinic into it, serves the app on a free
+local port and signs in as the demo personas in Chromium. Run it with `make screenshots`.
+"""
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+OUT = ROOT / "docs" / "screenshots"
+CHROMIUM = os.environ.get("CLINIC_CHROMIUM", "/usr/bin/chromium")
+DATABASE_URL = os.environ.get("SCREENSHOTS_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/clinic_screenshots")
+# A Redis database of its own, so no development worker picks up jobs that refer to this database's rows.
+REDIS_URL = os.environ.get("SCREENSHOTS_REDIS_URL", "redis://127.0.0.1:6379/14")
+MAX_HEIGHT = 2400  # long lists are cut here; the top of a page shows what it is
+WIDTHS = {"phone": {"width": 390, "height": 844}, "desktop": {"width": 1280, "height": 900}}
+
+
+@dataclass(frozen=True)
+class Shot:
+    name: str
+    path: str
+    title: str
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def environment(port: int) -> dict:
+    return {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "clinic.settings.local",
+        "DATABASE_URL": DATABASE_URL,
+        "REDIS_URL": REDIS_URL,
+        "CLINIC_SITE_URL": f"http://127.0.0.1:{port}",
+        "EMAIL_BACKEND": "django.core.mail.backends.locmem.EmailBackend",
+        "DJANGO_DEBUG": "true",
+    }
+
+
+def manage(env: dict, *args: str) -> None:
+    subprocess.run([sys.executable, "manage.py", *args], cwd=ROOT, env=env, check=True)  # noqa: S603 (our own command)
+
+
+def wait_until_serving(url: str, server: subprocess.Popen, seconds: float = 60) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if server.poll() is not None:
+            raise SystemExit(f"The server stopped (exit code {server.returncode}).")
+        try:
+            urllib.request.urlopen(url + "/accounts/login/", timeout=2)  # noqa: S310 (our own local server)
+            return
+        except (urllib.error.URLError, ConnectionError):
+            time.sleep(0.25)
+    raise SystemExit(f"The server did not answer at {url} within {seconds} s.")
+
+
+def demo_ids(env: dict) -> dict:
+    """Primary keys the page list needs, read from the freshly seeded database."""
+    os.environ.update({k: env[k] for k in ("DJANGO_SETTINGS_MODULE", "DATABASE_URL", "REDIS_URL")})
+    sys.path.insert(0, str(ROOT))
+    import django
+
+    django.setup()
+    from apps.patients.demo import PORTAL_PATIENT_EMAIL
+    from apps.patients.models import Patient
+    from apps.programs.models import GroupProgram
+    from apps.scheduling.models import Appointment
+
+    patient = Patient.objects.get(email=PORTAL_PATIENT_EMAIL)
+    upcoming = Appointment.objects.filter(patient=patient, status="booked").order_by("start").first()
+    program = GroupProgram.objects.order_by("pk").first()
+    return {
+        "patient": patient.pk,
+        "upcoming": upcoming.pk if upcoming else None,
+        "program": program.pk if program else None,
+        "patient_email": PORTAL_PATIENT_EMAIL,
+    }
+
+
+def portal_shots(ids: dict) -> list[Shot]:
+    shots = [
+        Shot("portal-home", "/portal/", "Portal home"),
+        Shot("portal-sessions", "/portal/sessions/", "Upcoming sessions"),
+        Shot("portal-billing", "/portal/billing/", "Balance, fee, receipts and statements"),
+        Shot("portal-sliding-scale", "/portal/billing/apply/", "Sliding-scale application"),
+        Shot("portal-programs", "/portal/programs/", "Group programs and waitlist"),
+        Shot("portal-weekly-time", "/portal/programs/slots/", "Waiting for a weekly time"),
+        Shot("portal-questionnaires", "/portal/questionnaires/", "Questionnaires"),
+        Shot("portal-journal", "/portal/journal/", "Journal"),
+        Shot("portal-settings", "/portal/settings/", "Contact details and reminders"),
+    ]
+    if ids["upcoming"]:
+        shots.insert(2, Shot("portal-cancel", f"/portal/sessions/{ids['upcoming']}/cancel/", "Cancel a session"))
+    return shots
+
+
+def staff_shots(ids: dict) -> dict[str, list[Shot]]:
+    return {
+        "frontdesk@clinic.test": [
+            Shot("staff-calendar", "/schedule/", "Front desk: calendar"),
+            Shot("staff-patients", "/patients/", "Front desk: patients"),
+            Shot("staff-patient", f"/patients/{ids['patient']}/", "Front desk: patient chart"),
+            Shot("staff-series", "/schedule/series/new/", "Front desk: book a weekly series"),
+        ],
+        "sarah.chen@clinic.test": [
+            Shot("staff-my-day", "/schedule/my-day/", "Therapist: my day"),
+            Shot("staff-unsigned-notes", "/notes/unsigned/", "Therapist: unsigned notes"),
+        ],
+        "billing@clinic.test": [
+            Shot("staff-billing", "/billing/", "Billing: overview"),
+            Shot("staff-assessments", "/billing/assessments/", "Billing: sliding-scale applications"),
+        ],
+        "admin@clinic.test": [
+            Shot("staff-programs", "/programs/", "Programs"),
+            Shot("staff-messages", "/messages/", "Reminder delivery"),
+        ],
+    }
+
+
+def sign_in(page, email: str, password: str, totp_key: str | None) -> None:
+    from django_otp.oath import totp
+
+    page.goto("/accounts/login/")
+    page.get_by_label("Email").fill(email)
+    page.get_by_label("Password").fill(password)
+    page.get_by_role("button", name="Sign in").click()
+    if totp_key:
+        page.get_by_label("6-digit code from your authenticator app").fill(f"{totp(bytes.fromhex(totp_key)):06d}")
+        page.get_by_role("button", name="Continue").click()
+    page.wait_for_load_state()
+
+
+def capture(browser, base_url: str, email: str, password: str, totp_key: str | None, shots: list[Shot]) -> list:
+    context = browser.new_context(base_url=base_url, viewport=WIDTHS["desktop"])
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    sign_in(page, email, password, totp_key)
+    made = []
+    for width, viewport in WIDTHS.items():
+        page.set_viewport_size(viewport)
+        for shot in shots:
+            # networkidle: the calendar and charts fetch their data after the page loads.
+            response = page.goto(shot.path, wait_until="networkidle")
+            if response is None or response.status != 200:
+                raise SystemExit(f"{shot.path} answered {response.status if response else 'nothing'} for {email}")
+            target = OUT / f"{shot.name}-{width}.png"
+            height = min(page.evaluate("document.documentElement.scrollHeight"), MAX_HEIGHT)
+            page.screenshot(
+                path=str(target), full_page=True, clip={"x": 0, "y": 0, "width": viewport["width"], "height": height}
+            )
+            made.append(target)
+    context.close()
+    return made
+
+
+def main() -> None:
+    from playwright.sync_api import sync_playwright
+
+    port = free_port()
+    env = environment(port)
+    database_ensure(DATABASE_URL)
+    manage(env, "migrate", "--noinput", "-v", "0")
+    manage(env, "seed_demo")
+    ids = demo_ids(env)
+
+    from apps.accounts.demo import DEMO_PASSWORD, DEMO_TOTP_KEY
+
+    base_url = f"http://127.0.0.1:{port}"
+    server = subprocess.Popen(  # noqa: S603 (fixed arguments)
+        [sys.executable, "manage.py", "runserver", f"127.0.0.1:{port}", "--noreload", "--insecure"],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        wait_until_serving(base_url, server)
+        OUT.mkdir(parents=True, exist_ok=True)
+        for old in OUT.glob("*.png"):
+            old.unlink()
+        made = []
+        with sync_playwright() as playwright:
+            browser = playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu"])
+            made += capture(browser, base_url, ids["patient_email"], DEMO_PASSWORD, None, portal_shots(ids))
+            for email, shots in staff_shots(ids).items():
+                made += capture(browser, base_url, email, DEMO_PASSWORD, DEMO_TOTP_KEY, shots)
+            browser.close()
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+    print(f"{len(made)} screenshots in {OUT.relative_to(ROOT)}/")
+
+
+def database_ensure(url: str) -> None:
+    import psycopg
+
+    base, name = url.rsplit("/", 1)
+    with psycopg.connect(base + "/postgres", autocommit=True) as conn:
+        if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone():
+            conn.execute(f'CREATE DATABASE "{name}"')
+
+
+if __name__ == "__main__":
+    main()

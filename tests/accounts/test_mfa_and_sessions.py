@@ -1,0 +1,115 @@
+"""Staff must pass TOTP; repeated failed logins lock the account; idle sessions end."""
+
+import datetime as dt
+
+import pytest
+import time_machine
+from django.test import Client
+from django_otp.oath import totp
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from apps.accounts.roles import Role
+from tests.factories import PASSWORD, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def _password_login(client: Client, email: str, password: str = PASSWORD):
+    return client.post("/accounts/login/", {"username": email, "password": password})
+
+
+@pytest.mark.parametrize("role", [Role.ADMIN, Role.THERAPIST, Role.FRONT_DESK, Role.BILLING])
+def test_staff_without_a_device_are_sent_to_enrolment(role):
+    user = UserFactory(roles=[role])
+    client = Client()
+    assert _password_login(client, user.email).status_code == 302
+    response = client.get("/patients/")
+    assert response.status_code == 302
+    assert response["Location"].startswith("/accounts/mfa/setup/")
+
+
+def test_staff_enrol_a_totp_device_and_then_reach_pages():
+    user = UserFactory(roles=[Role.FRONT_DESK])
+    client = Client()
+    _password_login(client, user.email)
+    assert client.get("/accounts/mfa/setup/").status_code == 200
+    device = TOTPDevice.objects.get(user=user, confirmed=False)
+    response = client.post("/accounts/mfa/setup/", {"token": f"{totp(device.bin_key):06d}"})
+    assert response.status_code == 302
+    device.refresh_from_db()
+    assert device.confirmed
+    assert client.get("/patients/").status_code == 200
+
+
+def test_staff_with_a_device_must_pass_the_challenge():
+    user = UserFactory(roles=[Role.THERAPIST])
+    device = TOTPDevice.objects.create(user=user, name="phone", confirmed=True)
+    client = Client()
+    _password_login(client, user.email)
+    assert client.get("/patients/")["Location"].startswith("/accounts/mfa/verify/")
+    client.post("/accounts/mfa/verify/", {"token": f"{totp(device.bin_key):06d}"})
+    assert client.get("/patients/").status_code == 200
+
+
+def test_a_wrong_code_is_refused_and_slows_the_next_try():
+    user = UserFactory(roles=[Role.THERAPIST])
+    device = TOTPDevice.objects.create(user=user, name="phone", confirmed=True)
+    client = Client()
+    _password_login(client, user.email)
+    wrong = f"{(totp(device.bin_key) + 1) % 1_000_000:06d}"
+    assert client.post("/accounts/mfa/verify/", {"token": wrong}).status_code == 200
+    assert client.get("/patients/").status_code == 302
+    # django-otp throttles after a failure: even the right code is refused at once.
+    client.post("/accounts/mfa/verify/", {"token": f"{totp(device.bin_key):06d}"})
+    assert client.get("/patients/").status_code == 302
+
+
+def test_unverified_staff_get_403_from_the_api():
+    user = UserFactory(roles=[Role.FRONT_DESK])
+    client = Client()
+    _password_login(client, user.email)
+    response = client.get("/api/patients/")
+    assert response.status_code == 403
+    assert "two-factor" in response.json()["error"]["message"]
+
+
+def test_patients_need_no_second_factor(personas):
+    client = Client()
+    _password_login(client, personas.patient_user.email)
+    assert client.get("/portal/").status_code == 200
+
+
+def test_repeated_failed_logins_lock_the_account(settings):
+    user = UserFactory(roles=[Role.FRONT_DESK])
+    client = Client()
+    for _ in range(settings.AXES_FAILURE_LIMIT):
+        _password_login(client, user.email, "wrong password")
+    response = _password_login(client, user.email)
+    assert response.status_code == 429
+    assert "locked" in response.content.decode()
+
+
+def test_lockout_is_per_account_not_per_clinic(settings):
+    locked, colleague = UserFactory(roles=[Role.FRONT_DESK]), UserFactory(roles=[Role.FRONT_DESK])
+    client = Client()
+    for _ in range(settings.AXES_FAILURE_LIMIT):
+        _password_login(client, locked.email, "wrong password")
+    assert _password_login(Client(), colleague.email).status_code == 302
+
+
+def test_idle_session_times_out(personas, login, settings):
+    client = login(personas.front_desk)
+    with time_machine.travel(dt.datetime.now(tz=dt.UTC), tick=False) as traveller:
+        assert client.get("/patients/").status_code == 200
+        traveller.shift(dt.timedelta(seconds=settings.SESSION_COOKIE_AGE - 60))
+        assert client.get("/patients/").status_code == 200
+        traveller.shift(dt.timedelta(seconds=settings.SESSION_COOKIE_AGE + 1))
+        response = client.get("/patients/")
+    assert response.status_code == 302
+    assert response["Location"].startswith("/accounts/login/")
+
+
+def test_passwords_are_hashed_with_argon2_in_production():
+    from clinic.settings import base
+
+    assert base.PASSWORD_HASHERS[0].endswith("Argon2PasswordHasher")

@@ -1,0 +1,33 @@
+import pytest
+from django.core.management import call_command
+
+from apps.accounts.models import TherapistProfile, User
+from apps.patients.models import Patient
+from apps.scheduling.models import Room, ServiceType
+
+pytestmark = pytest.mark.django_db
+
+
+def _snapshot():
+    return {
+        "users": sorted(User.objects.values_list("email", flat=True)),
+        "patients": sorted(
+            Patient.objects.values_list("email", "legal_last_name", "date_of_birth", "primary_therapist__email")
+        ),
+        "rooms": sorted(Room.objects.values_list("name", "capacity")),
+        "services": sorted(ServiceType.objects.values_list("code", "duration_minutes")),
+        "profiles": sorted(TherapistProfile.objects.values_list("user__email", "is_prelicensed", "supervisor__email")),
+    }
+
+
+def test_seed_demo_twice_gives_the_same_clinic(capsys):
+    call_command("seed_demo")
+    first = _snapshot()
+    call_command("seed_demo")
+    assert _snapshot() == first
+    assert len(first["patients"]) == 40
+    assert {code for code, _ in first["services"]} >= {"90791", "90834", "90837", "90853"}
+    therapists = first["profiles"]
+    assert len(therapists) == 4
+    assert any(prelicensed and supervisor for _, prelicensed, supervisor in therapists)
+    assert "frontdesk@clinic.test" in capsys.readouterr().out

@@ -1,0 +1,100 @@
+"""Staff pages ask the database a constant number of questions, however much history there is (no N+1).
+
+Each page is opened twice on the tiny large-clinic dataset, once for a subject with little history and once
+for one with the most, and must make the same number of queries both times."""
+
+import datetime as dt
+import io
+from urllib.parse import urlencode
+
+import pytest
+from django.core.management import call_command
+from django.db import connection
+from django.db.models import Count
+from django.test.utils import CaptureQueriesContext
+
+from apps.accounts.models import User
+from apps.core import clock
+from apps.core.large_clinic.seed import EMAIL_DOMAIN, marker_email
+from apps.patients.models import Patient
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def clinic():
+    call_command("seed_large", scale=0.01, weeks=12, stdout=io.StringIO())
+
+
+def _queries(client, path: str) -> int:
+    with CaptureQueriesContext(connection) as captured:
+        response = client.get(path)
+    assert response.status_code == 200, (path, response.status_code)
+    return len(captured.captured_queries)
+
+
+def _in_care():
+    """Patients seen already and booked ahead, outside group programs: two of them differ only in how much
+    history they have (an empty list may skip its related-rows query; that is not what is measured)."""
+    now = clock.now()
+    seen = Patient.objects.filter(appointments__start__lt=now, session_notes__isnull=False).values("pk")
+    booked = Patient.objects.filter(appointments__start__gt=now).values("pk")
+    return (
+        Patient.objects.filter(pk__in=seen)
+        .filter(pk__in=booked, program_enrollments__isnull=True)
+        .annotate(n=Count("appointments"))
+    )
+
+
+def _patients_by_history():
+    """The patient in care with the fewest sessions and the one with the most."""
+    ranked = list(_in_care().order_by("n", "pk").values_list("pk", "n"))
+    assert ranked[0][1] * 3 < ranked[-1][1], "the dataset should hold short and long histories"
+    return Patient.objects.get(pk=ranked[0][0]), Patient.objects.get(pk=ranked[-1][0])
+
+
+def _week(monday: dt.date) -> str:
+    start = clock.local_datetime(monday, dt.time(0))
+    return urlencode({"start": start.isoformat(), "end": (start + dt.timedelta(days=7)).isoformat()})
+
+
+def test_the_week_calendar_costs_the_same_for_a_busy_week_and_an_empty_one(clinic, login):
+    client = login(User.objects.get(email=marker_email()))
+    monday = clock.local_now().date() - dt.timedelta(days=clock.local_now().weekday())
+    busy = _queries(client, f"/schedule/events/?{_week(monday - dt.timedelta(weeks=1))}")
+    empty = _queries(client, f"/schedule/events/?{_week(monday + dt.timedelta(weeks=60))}")
+    assert busy == empty
+
+
+def test_patient_search_costs_the_same_for_one_match_and_a_full_page(clinic, login):
+    client = login(User.objects.get(email=marker_email()))
+    one = Patient.objects.first()
+    assert _queries(client, f"/patients/?q={one.chart_number}") == _queries(client, "/patients/?q=a")
+
+
+@pytest.mark.parametrize(
+    ("viewer", "path"),
+    [
+        ("therapist", "/patients/{}/"),
+        ("therapist", "/notes/patients/{}/chart/"),
+        ("billing", "/billing/patients/{}/"),
+    ],
+)
+def test_a_patients_pages_cost_the_same_for_a_short_and_a_long_history(clinic, login, viewer, path):
+    short, long = _patients_by_history()
+    if viewer == "therapist":
+        # One therapist treats both (their own primary patients).
+        long.primary_therapist = short.primary_therapist
+        long.save(update_fields=["primary_therapist"])
+        user = short.primary_therapist
+    else:
+        user = User.objects.get(email=f"billing@{EMAIL_DOMAIN}")
+    client = login(user)
+    assert _queries(client, path.format(short.pk)) == _queries(client, path.format(long.pk))
+
+
+def test_the_portal_dashboard_costs_the_same_for_a_short_and_a_long_history(clinic, login):
+    with_accounts = _in_care().filter(user__isnull=False)
+    short, long = with_accounts.order_by("n", "pk").first(), with_accounts.order_by("-n", "pk").first()
+    assert short.n < long.n
+    assert _queries(login(short.user), "/portal/") == _queries(login(long.user), "/portal/")

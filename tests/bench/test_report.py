@@ -1,0 +1,94 @@
+"""The benchmark report: ratios to floors, target verdicts, and the Markdown and JSON it writes."""
+
+import json
+
+import pytest
+
+from bench import report
+from bench.stats import latency_of
+
+
+def _http(key, p50, p95, rps, floor_p50=5.0, floor_p95=8.0, floor_rps=400.0):
+    return {
+        "key": key,
+        "label": key.replace("_", " ").title(),
+        "kind": "http",
+        "c1": {"count": 60, "p50_ms": p50, "p95_ms": p95},
+        "c8": {"threads": 8, "requests": 500, "seconds": 10, "rps": rps},
+        "queries": 9,
+        "floor": {"p50_ms": floor_p50, "p95_ms": floor_p95, "rps": floor_rps},
+    }
+
+
+def _results():
+    return {
+        "run": {
+            "started_at": "2026-11-21T15:00:00Z",
+            "scale": 1,
+            "dataset": "10,000 patients",
+            "host": "2 CPUs",
+            "commit": "abc1234",
+            "gunicorn": "gunicorn clinic.wsgi:application --workers 3",
+            "load_before": [1.0, 1.0, 1.0],
+        },
+        "operations": [
+            _http("calendar_week", 60, 120, 40),
+            _http("fee_quote", 12, 25, 200),
+            _http("patient_search", 30, 45, 90),
+            {
+                "key": "reminders",
+                "label": "Reminder fan-out",
+                "kind": "batch",
+                "seconds": 50.0,
+                "rate": "200 messages/s",
+                "floor": {"seconds": 5.0},
+            },
+        ],
+        "floors": {"WSGI hello-world": "p50 1 ms"},
+        "notes": ["The quote is rate-limited per address."],
+    }
+
+
+def test_each_figure_is_stated_as_a_ratio_to_its_floor():
+    results = report.finish(_results())
+    calendar = results["operations"][0]
+    assert calendar["ratio"] == {"p50": 12.0, "p95": 15.0, "throughput": 10.0}
+    assert results["operations"][3]["ratio"] == {"time": 10.0}
+
+
+def test_targets_are_judged_on_the_measured_figure():
+    results = report.finish(_results())
+    verdicts = {op["key"]: op["target"] for op in results["operations"]}
+    assert verdicts["calendar_week"] == {"text": "p95 under 150 ms", "value": 120, "met": True}
+    assert verdicts["fee_quote"]["met"] is False
+    assert verdicts["reminders"]["met"] is True
+    assert verdicts["patient_search"] is None
+
+
+def test_an_http_floor_adds_the_bare_round_trip_to_the_query():
+    sql = {"c1": {"p50_ms": 2.0, "p95_ms": 3.0}, "c8_rps": 1000.0}
+    http = {"c1": {"p50_ms": 1.0, "p95_ms": 1.5}, "c8_rps": 1000.0}
+    assert report.http_floor(sql, http) == {"p50_ms": 3.0, "p95_ms": 4.5, "rps": 500.0}
+
+
+def test_the_markdown_puts_each_figure_beside_its_floor_and_verdict():
+    text = report.markdown(report.finish(_results()))
+    assert "| Calendar Week | 60 | 120 | 15× | 40 | 10× | 9 | 5 / 8 / 400 | met (p95 under 150 ms) |" in text
+    assert "**missed** (p95 under 20 ms)" in text
+    assert "| Reminder fan-out | 50 | 200 messages/s | 5 | 10× | met (10,000 reminders under 2 minutes) |" in text
+    assert "- The quote is rate-limited per address." in text
+
+
+def test_the_report_is_written_as_json_and_markdown_with_a_latest_copy(tmp_path):
+    results = report.finish(_results())
+    json_path, md_path = report.write(results, tmp_path)
+    assert json_path.name == "20261121T150000Z.json"
+    assert json.loads((tmp_path / "latest.json").read_text())["operations"][0]["ratio"]["p95"] == 15.0
+    assert (tmp_path / "latest.md").read_text() == md_path.read_text()
+
+
+def test_latency_summaries_use_the_median_and_the_nearest_rank_95th_percentile():
+    summary = latency_of([i / 1000 for i in range(1, 101)])
+    assert (summary.count, summary.p50_ms, summary.p95_ms) == (100, 50.5, 95.0)
+    with pytest.raises(ValueError):
+        latency_of([])

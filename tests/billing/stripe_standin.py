@@ -1,0 +1,116 @@
+"""A local HTTP stand-in for the parts of Stripe's API the clinic calls, and Stripe-style signed webhook posts."""
+
+import json
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import parse_qs
+
+from django.conf import settings
+
+from apps.billing.payments import sign_payload
+
+
+class StripeStandIn:
+    def __init__(self):
+        self.requests: list[tuple[str, dict]] = []
+        self.refund_count = 0
+        standin = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self):
+                body = self.rfile.read(int(self.headers.get("Content-Length", 0))).decode()
+                form = {k: v[0] for k, v in parse_qs(body).items()}
+                standin.requests.append((self.path, form))
+                if self.path == "/v1/checkout/sessions":
+                    checkout_id = form.get("metadata[checkout_id]")
+                    answer = {
+                        "id": f"cs_test_{checkout_id}",
+                        "object": "checkout.session",
+                        "url": f"https://checkout.stripe.test/c/pay/cs_test_{checkout_id}",
+                        "amount_total": int(form["line_items[0][price_data][unit_amount]"]),
+                        "metadata": {"checkout_id": checkout_id},
+                    }
+                elif self.path == "/v1/refunds":
+                    standin.refund_count += 1
+                    answer = {
+                        "id": f"re_test_{standin.refund_count}",
+                        "object": "refund",
+                        "amount": int(form["amount"]),
+                    }
+                else:
+                    self.send_response(404)
+                    self.end_headers()
+                    return
+                payload = json.dumps(answer).encode()
+                self.send_response(200)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(payload)))
+                self.end_headers()
+                self.wfile.write(payload)
+
+            def log_message(self, *args):
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.base = f"http://127.0.0.1:{self.server.server_address[1]}"
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    def __enter__(self):
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self.server.shutdown()
+        self.server.server_close()
+
+
+def webhook_post(client, event: dict, *, timestamp: int | None = None, tamper: bool = False, secret: str | None = None):
+    payload = json.dumps(event).encode()
+    signature = sign_payload(payload, secret=secret or settings.STRIPE_WEBHOOK_SECRET, timestamp=timestamp)
+    if tamper:
+        payload = payload.replace(b'"amount_total": ', b'"amount_total": 1')
+    return client.post(
+        "/api/billing/webhooks/stripe/", data=payload, content_type="application/json", HTTP_STRIPE_SIGNATURE=signature
+    )
+
+
+def completed_event(checkout, *, event_id: str = "evt_completed_1") -> dict:
+    return {
+        "id": event_id,
+        "type": "checkout.session.completed",
+        "data": {
+            "object": {
+                "object": "checkout.session",
+                "id": checkout.provider_session_id,
+                "payment_intent": f"pi_test_{checkout.pk}",
+                "payment_status": "paid",
+                "amount_total": int(checkout.amount * 100),
+                "metadata": {"checkout_id": str(checkout.pk)},
+            }
+        },
+    }
+
+
+def refunded_event(checkout, *, amount_refunded: int, event_id: str) -> dict:
+    return {
+        "id": event_id,
+        "type": "charge.refunded",
+        "data": {
+            "object": {
+                "object": "charge",
+                "id": f"ch_test_{checkout.pk}",
+                "payment_intent": f"pi_test_{checkout.pk}",
+                "amount": int(checkout.amount * 100),
+                "amount_refunded": amount_refunded,
+                "metadata": {"checkout_id": str(checkout.pk)},
+            }
+        },
+    }
+
+
+def expired_event(checkout, *, event_id: str) -> dict:
+    return {
+        "id": event_id,
+        "type": "checkout.session.expired",
+        "data": {"object": {"object": "checkout.session", "id": checkout.provider_session_id, "metadata": {}}},
+    }

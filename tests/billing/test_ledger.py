@@ -1,0 +1,216 @@
+"""The ledger is append-only in the database; corrections are reversing rows and the balance stays exact."""
+
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+import time_machine
+from django.db import DatabaseError, connection, transaction
+
+from apps.billing import selectors, services
+from apps.billing.models import Adjustment, Charge, Payment, PlanStatus, Statement
+from apps.core.errors import Conflict, InvalidTransition, Unprocessable
+
+from .helpers import past_appointment
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def ledger(personas, fee_config):
+    with time_machine.travel("2026-03-09 12:00:00-04:00", tick=False):
+        charge = services.charge_for_appointment_outcome(
+            appointment=past_appointment(personas.patient, service_type=fee_config["90834"]), actor=None
+        )
+        payment = services.payment_record(
+            actor=personas.front_desk, patient=personas.patient, method="check", amount="50", reference="1042"
+        )
+        adjustment = services.adjustment_post(
+            actor=personas.billing, patient=personas.patient, kind="write_off", amount="25", reason="Hardship"
+        )
+        services.statement_issue(actor=personas.billing, patient=personas.patient, year=2026, month=2)
+    return {"charge": charge, "payment": payment, "adjustment": adjustment, "patient": personas.patient}
+
+
+def _refused(sql, params):
+    with pytest.raises(DatabaseError, match="Cannot"), transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(sql, params)
+
+
+@pytest.mark.parametrize("model", [Charge, Payment, Adjustment, Statement])
+def test_posted_rows_cannot_be_updated_or_deleted_even_with_raw_sql(ledger, model):
+    row = model.objects.first()
+    table = model._meta.db_table
+    column = "closing_balance" if model is Statement else "amount"
+    _refused(f"UPDATE {table} SET {column} = 0 WHERE id = %s", [row.pk])
+    _refused(f"DELETE FROM {table} WHERE id = %s", [row.pk])
+    assert model.objects.filter(pk=row.pk).exists()
+
+
+def test_orm_updates_are_refused_too(ledger):
+    with pytest.raises(DatabaseError), transaction.atomic():
+        Charge.objects.filter(pk=ledger["charge"].pk).update(amount=Decimal("1.00"))
+    ledger["charge"].refresh_from_db()
+    assert ledger["charge"].amount == Decimal("200.00")
+
+
+def test_a_reversed_adjustment_is_a_new_row_and_restores_the_balance(ledger, personas):
+    assert selectors.patient_balance(patient=ledger["patient"]) == Decimal("125.00")
+    reversal = services.adjustment_reverse(
+        actor=personas.billing, adjustment=ledger["adjustment"], reason="Posted in error"
+    )
+    assert (reversal.amount, reversal.reverses_id, reversal.kind) == (
+        Decimal("-25.00"),
+        ledger["adjustment"].pk,
+        "correction",
+    )
+    assert selectors.patient_balance(patient=ledger["patient"]) == Decimal("150.00")
+    with pytest.raises(Conflict):
+        services.adjustment_reverse(actor=personas.billing, adjustment=ledger["adjustment"], reason="Again")
+    with pytest.raises(InvalidTransition):
+        services.adjustment_reverse(actor=personas.billing, adjustment=reversal, reason="Undo the undo")
+
+
+def test_a_wrong_charge_is_corrected_with_a_correction_row(ledger, personas):
+    services.adjustment_post(
+        actor=personas.billing,
+        patient=ledger["patient"],
+        kind="correction",
+        amount="175",
+        reason="Session was pro bono",
+        charge=ledger["charge"],
+    )
+    assert selectors.patient_balance(patient=ledger["patient"]) == Decimal("-50.00")
+    with pytest.raises(Unprocessable, match="more than the charge"):
+        services.adjustment_post(
+            actor=personas.billing,
+            patient=ledger["patient"],
+            kind="correction",
+            amount="25.01",
+            reason="x",
+            charge=ledger["charge"],
+        )
+
+
+def test_a_refund_is_a_reversing_payment_row_and_cannot_exceed_the_payment(ledger, personas):
+    refund = services.payment_refund(actor=personas.billing, payment=ledger["payment"], amount="20", reason="Overpaid")
+    assert (refund.amount, refund.refund_of_id) == (Decimal("-20.00"), ledger["payment"].pk)
+    assert selectors.patient_balance(patient=ledger["patient"]) == Decimal("145.00")
+    with pytest.raises(Unprocessable, match="more than is left"):
+        services.payment_refund(actor=personas.billing, payment=ledger["payment"], amount="30.01", reason="Again")
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "field"),
+    [
+        ({"method": "cash", "amount": "0"}, "amount"),
+        ({"method": "cash", "amount": "-5"}, "amount"),
+        ({"method": "check", "amount": "10"}, "reference"),
+        ({"method": "card_online", "amount": "10"}, "method"),
+    ],
+)
+def test_bad_payments_are_refused_with_a_field_message(ledger, personas, kwargs, field):
+    with pytest.raises(Unprocessable) as caught:
+        services.payment_record(actor=personas.front_desk, patient=ledger["patient"], **kwargs)
+    assert field in caught.value.fields
+
+
+def test_receipts_are_numbered_uniquely(ledger, personas):
+    second = services.payment_record(actor=personas.front_desk, patient=ledger["patient"], method="cash", amount="5")
+    assert second.receipt_number != ledger["payment"].receipt_number
+    assert second.receipt_number.startswith("R")
+
+
+def test_a_payment_plan_splits_the_balance_into_instalments(ledger, personas):
+    with time_machine.travel("2026-03-10 12:00:00-04:00", tick=False):
+        plan = services.payment_plan_create(
+            actor=personas.front_desk, patient=ledger["patient"], instalments=3, first_due=dt.date(2026, 4, 1)
+        )
+        amounts = [i.amount for i in plan.instalments.all()]
+        assert amounts == [Decimal("41.66"), Decimal("41.66"), Decimal("41.68")]
+        assert sum(amounts) == Decimal("125.00")
+        services.payment_record(actor=personas.front_desk, patient=ledger["patient"], method="cash", amount="50")
+        progress = selectors.plan_progress(plan=plan)
+    assert [row["status"] for row in progress] == ["paid", "due", "due"]
+    assert progress[1]["covered"] == Decimal("8.34")
+    with pytest.raises(Conflict):
+        services.payment_plan_create(
+            actor=personas.front_desk,
+            patient=ledger["patient"],
+            instalments=2,
+            first_due=dt.date(2026, 4, 1),
+            total="10",
+        )
+    assert services.payment_plan_cancel(actor=personas.billing, plan=plan).status == PlanStatus.CANCELLED
+
+
+def test_a_plan_cannot_cover_more_than_is_owed(ledger, personas):
+    with pytest.raises(Unprocessable):
+        services.payment_plan_create(
+            actor=personas.front_desk,
+            patient=ledger["patient"],
+            instalments=2,
+            first_due=dt.date(2026, 4, 1),
+            total="500",
+        )
+
+
+def test_aging_puts_unpaid_charges_in_buckets_oldest_paid_first(personas, fee_config):
+    patient = personas.patient
+    with time_machine.travel("2026-06-30 12:00:00-04:00", tick=False):
+        for days in (10, 45, 75, 120):
+            services.charge_for_appointment_outcome(
+                appointment=past_appointment(patient, service_type=fee_config["90834"], days_ago=days), actor=None
+            )
+        services.payment_record(actor=personas.front_desk, patient=patient, method="cash", amount="250")
+        report = selectors.ar_aging(as_of=dt.date(2026, 6, 30))
+    (row,) = report["rows"]
+    assert row["buckets"] == {
+        "0-30": Decimal("200.00"),
+        "31-60": Decimal("200.00"),
+        "61-90": Decimal("150.00"),
+        "90+": Decimal("0.00"),
+    }
+    assert report["total"] == Decimal("550.00")
+
+
+def test_sliding_scale_report_totals_discounts_per_class_and_therapist(personas, fee_config):
+    from .helpers import approved_assessment
+
+    with time_machine.travel("2026-03-09 12:00:00-04:00", tick=False):
+        approved_assessment(personas.patient, household_size=1, income="10000")
+        for days in (1, 2):
+            services.charge_for_appointment_outcome(
+                appointment=past_appointment(personas.patient, service_type=fee_config["90834"], days_ago=days),
+                actor=None,
+            )
+        services.charge_for_appointment_outcome(
+            appointment=past_appointment(personas.other_patient, service_type=fee_config["90834"], days_ago=1),
+            actor=None,
+        )
+    report = selectors.sliding_scale_report(start=dt.date(2026, 3, 1), end=dt.date(2026, 3, 31))
+    by_class = {row["class_code"]: row for row in report["by_class"]}
+    assert (by_class["A"]["patients"], by_class["A"]["charges"], by_class["A"]["discount"]) == (1, 2, Decimal("360.00"))
+    assert by_class["FULL"]["discount"] == Decimal("0.00")
+    assert report["total_discount"] == Decimal("360.00")
+    therapist_rows = {(r["therapist"], r["class_code"]): r["discount"] for r in report["by_therapist"]}
+    assert therapist_rows[(personas.therapist.pk, "A")] == Decimal("360.00")
+
+
+def test_the_aging_and_sliding_scale_pages_take_a_fixed_number_of_queries(
+    personas, fee_config, login, django_assert_max_num_queries
+):
+    from tests.factories import PatientFactory, TherapistFactory
+
+    for _ in range(6):
+        patient = PatientFactory(primary_therapist=TherapistFactory())
+        services.charge_for_appointment_outcome(
+            appointment=past_appointment(patient, service_type=fee_config["90834"], days_ago=40), actor=None
+        )
+    client = login(personas.billing)
+    with django_assert_max_num_queries(15):
+        aging = client.get("/billing/reports/aging/")
+    with django_assert_max_num_queries(15):
+        report = client.get("/billing/reports/sliding-scale/")
+    assert aging.status_code == report.status_code == 200
+    assert aging.content.decode().count("$200.00") >= 6

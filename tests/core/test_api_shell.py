@@ -1,0 +1,56 @@
+import pytest
+
+pytestmark = pytest.mark.django_db
+
+
+def test_openapi_schema_is_served(personas, login):
+    client = login(personas.admin, api=True)
+    response = client.get("/api/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json")
+    assert response.status_code == 200
+    assert "/api/patients/" in response.json()["paths"]
+
+
+def test_api_docs_page_renders(personas, login):
+    assert login(personas.admin).get("/api/docs/").status_code == 200
+
+
+def test_anonymous_api_requests_get_a_consistent_error_body(client):
+    response = client.get("/api/patients/")
+    assert response.status_code in (401, 403)
+    assert set(response.json()["error"]) >= {"code", "message"}
+
+
+def test_token_authentication_works_for_integrations(personas):
+    from rest_framework.authtoken.models import Token
+    from rest_framework.test import APIClient
+
+    token = Token.objects.create(user=personas.front_desk)
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+    assert client.get("/api/patients/").status_code == 200
+
+
+def test_pages_carry_a_strict_content_security_policy(client):
+    response = client.get("/accounts/login/")
+    assert "script-src 'self'" in response["Content-Security-Policy"]
+    assert response["X-Frame-Options"] == "DENY"
+
+
+@pytest.mark.parametrize(("persona", "expected"), [("admin", 200), ("front_desk", 403), ("therapist", 403)])
+def test_only_admins_open_clinic_settings_and_users(personas, login, persona, expected):
+    client = login(getattr(personas, persona))
+    assert client.get("/accounts/clinic-settings/").status_code == expected
+    assert client.get("/accounts/users/").status_code == expected
+
+
+def test_admin_changes_the_cancellation_window_and_it_is_logged(personas, login):
+    from apps.accounts.models import ClinicSettings
+    from apps.audit.models import AccessLog
+
+    client = login(personas.admin)
+    form = client.get("/accounts/clinic-settings/").context["form"]
+    data = {k: v for k, v in form.initial.items() if v is not None}
+    data["cancellation_window_hours"] = 48
+    assert client.post("/accounts/clinic-settings/", data).status_code == 302
+    assert ClinicSettings.load().cancellation_window_hours == 48
+    assert AccessLog.objects.filter(action="clinic_settings_change").exists()

@@ -1,0 +1,36 @@
+"""A front-desk person signs in with two factors, creates a patient and finds them in the API."""
+
+import pytest
+
+from tests.e2e.conftest import assert_accessible, sign_in
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def test_front_desk_creates_a_patient_and_sees_it_in_the_api(page, personas):
+    sign_in(page, personas.front_desk)
+    assert_accessible(page)
+
+    page.get_by_role("link", name="Patients").click()
+    assert_accessible(page)
+    page.get_by_role("link", name="New patient").click()
+    page.get_by_label("Legal first name").fill("Rosa")
+    page.get_by_label("Legal last name").fill("Quintero")
+    page.get_by_label("Date of birth").fill("1979-03-04")
+    page.get_by_label("Email", exact=True).fill("rosa@example.test")
+    assert_accessible(page)
+    page.get_by_role("button", name="Save").click()
+
+    page.get_by_role("heading", name="Rosa Quintero").wait_for()
+    assert_accessible(page)
+    api = page.request.get("/api/patients/?search=Quintero").json()
+    assert [row["email"] for row in api["results"]] == ["rosa@example.test"]
+
+
+def test_patient_search_works_by_keyboard_alone(page, personas):
+    sign_in(page, personas.front_desk)
+    page.goto("/patients/")
+    page.get_by_label("Search name, email, phone, chart number or date of birth").focus()
+    page.keyboard.type(personas.patient.legal_last_name)
+    page.keyboard.press("Enter")
+    page.get_by_role("link", name=personas.patient.display_name).wait_for()

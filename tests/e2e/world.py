@@ -1,0 +1,83 @@
+"""A patient with something on every portal page: a video session next week with questionnaires waiting,
+a charged past session and a payment, a journal entry, a program with a free seat and one with a waitlist."""
+
+import datetime as dt
+from dataclasses import dataclass
+from decimal import Decimal
+
+from apps.billing import services as billing
+from apps.billing.demo import config_seed
+from apps.core import clock
+from apps.outcomes import services as outcomes
+from apps.programs import services as programs
+from apps.scheduling.models import WorkingHours
+from tests.factories import AppointmentFactory, ServiceTypeFactory
+from tests.programs.factories import scheduled_program
+
+
+@dataclass
+class PortalWorld:
+    upcoming: object
+    past: object
+    payment: object
+    assessment: object
+    open_program: object
+    full_program: object
+    journal_entry: object
+    questionnaire: object
+
+
+def portal_world(personas) -> PortalWorld:
+    service = ServiceTypeFactory(code="90834", name="Individual psychotherapy, 45 min", duration_minutes=45)
+    config_seed()
+    for weekday in range(5):
+        WorkingHours.objects.create(
+            therapist=personas.therapist, weekday=weekday, start_time=dt.time(8), end_time=dt.time(18)
+        )
+    today = clock.local_now().date()
+    next_monday = today + dt.timedelta(days=(7 - today.weekday()) or 7)
+    start = clock.local_datetime(next_monday, dt.time(10))
+    upcoming = AppointmentFactory(
+        therapist=personas.therapist,
+        patient=personas.patient,
+        service_type=service,
+        start=start,
+        end=start + dt.timedelta(minutes=45),
+        is_telehealth=True,
+        telehealth_url="https://video.example.test/r/4f7c2a",
+    )
+    questionnaires = outcomes.questionnaires_send_for_appointment(appointment=upcoming)
+    past_start = clock.local_datetime(today - dt.timedelta(days=7), dt.time(10))
+    past = AppointmentFactory(
+        therapist=personas.therapist,
+        patient=personas.patient,
+        service_type=service,
+        start=past_start,
+        end=past_start + dt.timedelta(minutes=45),
+        status="completed",
+    )
+    billing.charge_for_appointment_outcome(appointment=past, actor=personas.therapist)
+    payment = billing.payment_record(actor=personas.front_desk, patient=personas.patient, method="cash", amount="50")
+    assessment = billing.assessment_submit(
+        actor=personas.other_patient_user,
+        patient=personas.other_patient,
+        household_size=2,
+        annual_income=Decimal("30000"),
+    )
+    open_program = scheduled_program(actor=personas.admin, capacity=8, title="Knowledge-therapy lecture series")
+    full_program = scheduled_program(actor=personas.admin, capacity=1, title="TMS recovery group")
+    programs.program_enroll(actor=personas.other_patient_user, program=full_program, patient=personas.other_patient)
+    programs.program_enroll(actor=personas.patient_user, program=full_program, patient=personas.patient)
+    entry = outcomes.journal_entry_create(
+        actor=personas.patient_user, patient=personas.patient, text="The ache moved to my shoulders today."
+    )
+    return PortalWorld(
+        upcoming=upcoming,
+        past=past,
+        payment=payment,
+        assessment=assessment,
+        open_program=open_program,
+        full_program=full_program,
+        journal_entry=entry,
+        questionnaire=questionnaires[0],
+    )

@@ -1,0 +1,61 @@
+"""Signing and an autosave racing on the same note: the row lock puts one strictly after the other."""
+
+import threading
+
+import pytest
+from django.db import close_old_connections
+
+from apps.core.errors import InvalidTransition
+from apps.notes.encryption import decrypt_json
+from apps.notes.models import SessionNote
+from apps.notes.services import note_create, note_sign, note_update_draft
+
+from .conftest import complete_progress_content, past_appointment_for
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("attempt", range(3))
+def test_an_autosave_racing_a_signature_never_changes_the_signed_text(personas, progress_template, attempt):
+    session = past_appointment_for(personas.therapist, personas.patient)
+    note = note_create(
+        actor=personas.therapist, appointment=session, template=progress_template, content=complete_progress_content()
+    )
+    barrier = threading.Barrier(2)
+    outcome: dict[str, object] = {}
+
+    def run(name, action):
+        try:
+            barrier.wait()
+            action()
+            outcome[name] = "ok"
+        except InvalidTransition:
+            outcome[name] = "refused"
+        except Exception as exc:
+            outcome[name] = exc
+        finally:
+            close_old_connections()
+
+    threads = [
+        threading.Thread(target=run, args=("sign", lambda: note_sign(actor=personas.therapist, note=note))),
+        threading.Thread(
+            target=run,
+            args=(
+                "autosave",
+                lambda: note_update_draft(
+                    actor=personas.therapist, note=note, content=complete_progress_content(pain_now=9)
+                ),
+            ),
+        ),
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert outcome["sign"] == "ok"
+    stored = SessionNote.objects.get(pk=note.pk)
+    assert stored.status == "signed"
+    # Either the autosave landed before the signature (and was signed), or it was refused afterwards.
+    expected_pain = 9 if outcome["autosave"] == "ok" else 4
+    assert outcome["autosave"] in {"ok", "refused"}
+    assert (stored.pain_now, decrypt_json(stored.content_encrypted)["pain_now"]) == (expected_pain, expected_pain)

@@ -1,0 +1,104 @@
+"""Note text is encrypted at rest under keys from the environment, and keys rotate."""
+
+import io
+
+import pytest
+from cryptography.fernet import Fernet
+from django.core.management import call_command
+from django.db import connection
+
+from apps.notes.encryption import DecryptionError, decrypt_json, decrypt_text
+from apps.notes.models import Addendum, PsychotherapyNote, SessionNote
+from apps.notes.services import addendum_add, note_create, note_sign, process_note_create
+from apps.outcomes.models import JournalEntry
+from apps.outcomes.services import journal_entry_create
+
+from .conftest import CANARY, complete_progress_content
+
+pytestmark = pytest.mark.django_db
+
+OLD_KEY = Fernet.generate_key().decode()
+NEW_KEY = Fernet.generate_key().decode()
+
+
+def _raw(table: str, pk: int) -> str:
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT content_encrypted FROM {table} WHERE id = %s", [pk])
+        return cursor.fetchone()[0]
+
+
+@pytest.fixture
+def records(personas, past_session, progress_template):
+    content = complete_progress_content(patient_response=f"Said {CANARY} about his father.")
+    note = note_create(actor=personas.therapist, appointment=past_session, template=progress_template, content=content)
+    note = note_sign(actor=personas.therapist, note=note)
+    addendum = addendum_add(actor=personas.therapist, note=note, text=f"Addendum {CANARY}")
+    process = process_note_create(actor=personas.therapist, patient=personas.patient, text=f"Process {CANARY}")
+    return note, addendum, process
+
+
+def test_the_raw_columns_hold_no_plaintext(records):
+    note, addendum, process = records
+    for table, row in [
+        ("notes_sessionnote", note),
+        ("notes_addendum", addendum),
+        ("notes_psychotherapynote", process),
+    ]:
+        raw = _raw(table, row.pk)
+        assert CANARY not in raw and "father" not in raw
+        assert raw.startswith("gAAAAA")  # a Fernet token
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT string_agg(t::text, ' ') FROM notes_sessionnoteevent t")
+        assert CANARY not in (cursor.fetchone()[0] or "")
+
+
+def test_rotation_reencrypts_every_row_under_the_newest_key(settings, personas, past_session, progress_template):
+    settings.CLINIC_ENCRYPTION_KEYS = [OLD_KEY]
+    note = note_create(
+        actor=personas.therapist,
+        appointment=past_session,
+        template=progress_template,
+        content=complete_progress_content(),
+    )
+    note = note_sign(actor=personas.therapist, note=note)
+    addendum = addendum_add(actor=personas.therapist, note=note, text="Correction.")
+    process = process_note_create(actor=personas.therapist, patient=personas.patient, text=CANARY)
+    before = _raw("notes_sessionnote", note.pk)
+
+    settings.CLINIC_ENCRYPTION_KEYS = [NEW_KEY, OLD_KEY]
+    out = io.StringIO()
+    call_command("encryption_rotate", stdout=out)
+    assert "notes.SessionNote: 1 re-encrypted" in out.getvalue()
+    assert "notes.Addendum: 1 re-encrypted" in out.getvalue()
+
+    # The old key can now be dropped: everything opens with the new key alone.
+    settings.CLINIC_ENCRYPTION_KEYS = [NEW_KEY]
+    assert _raw("notes_sessionnote", note.pk) != before
+    assert decrypt_json(SessionNote.objects.get(pk=note.pk).content_encrypted)["pain_now"] == 4
+    assert decrypt_text(Addendum.objects.get(pk=addendum.pk).content_encrypted) == "Correction."
+    assert decrypt_text(PsychotherapyNote.objects.get(pk=process.pk).content_encrypted) == CANARY
+    assert SessionNote.objects.get(pk=note.pk).status == "signed"
+
+    out = io.StringIO()
+    call_command("encryption_rotate", stdout=out)
+    assert "notes.SessionNote: 0 re-encrypted" in out.getvalue()
+
+
+def test_text_under_a_removed_key_does_not_open(settings, personas):
+    settings.CLINIC_ENCRYPTION_KEYS = [OLD_KEY]
+    process = process_note_create(actor=personas.therapist, patient=personas.patient, text=CANARY)
+    settings.CLINIC_ENCRYPTION_KEYS = [NEW_KEY]
+    with pytest.raises(DecryptionError) as caught:
+        decrypt_text(PsychotherapyNote.objects.get(pk=process.pk).content_encrypted)
+    assert CANARY not in str(caught.value)
+
+
+def test_rotation_covers_journal_entries(settings, personas):
+    settings.CLINIC_ENCRYPTION_KEYS = [OLD_KEY]
+    entry = journal_entry_create(actor=personas.patient_user, patient=personas.patient, text="Dear diary.")
+    settings.CLINIC_ENCRYPTION_KEYS = [NEW_KEY, OLD_KEY]
+    out = io.StringIO()
+    call_command("encryption_rotate", stdout=out)
+    assert "outcomes.JournalEntry: 1 re-encrypted" in out.getvalue()
+    settings.CLINIC_ENCRYPTION_KEYS = [NEW_KEY]
+    assert decrypt_text(JournalEntry.objects.get(pk=entry.pk).content_encrypted) == "Dear diary."

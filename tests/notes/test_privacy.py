@@ -1,0 +1,254 @@
+"""Privacy walk: plant canaries in note text and a process note, then visit every page and endpoint
+this app exposes (and the Django admin as a superuser) as every other role. The process-note canary
+reaches only its author; note text never reaches front desk, billing, admin or patients."""
+
+import logging
+
+import pytest
+from django.db import connection
+from django.urls import get_resolver, resolve
+
+from apps.audit.models import AccessLog
+from apps.notes.models import PsychotherapyNote
+from apps.notes.services import addendum_add, note_create, note_sign, process_note_create
+from apps.notifications.models import Message
+from apps.outcomes.services import journal_entry_create, questionnaire_answer, questionnaires_send_for_appointment
+from tests.factories import AppointmentFactory, TherapistFactory
+
+from .conftest import CANARY, complete_progress_content, past_appointment_for
+
+pytestmark = pytest.mark.django_db
+
+NOTE_CANARY = "CANARY-note-text-quince-4411"
+PROCESS_CANARY = CANARY
+
+
+@pytest.fixture
+def record(personas, progress_template):
+    signed_session = past_appointment_for(personas.therapist, personas.patient, days_ago=2)
+    draft_session = past_appointment_for(personas.therapist, personas.patient, days_ago=1)
+    signed = note_create(
+        actor=personas.therapist,
+        appointment=signed_session,
+        template=progress_template,
+        content=complete_progress_content(patient_response=NOTE_CANARY),
+    )
+    signed = note_sign(actor=personas.therapist, note=signed)
+    addendum_add(actor=personas.therapist, note=signed, text=f"Addendum {NOTE_CANARY}")
+    draft = note_create(
+        actor=personas.therapist,
+        appointment=draft_session,
+        template=progress_template,
+        content={"presenting_symptoms": NOTE_CANARY},
+    )
+    process = process_note_create(
+        actor=personas.therapist, patient=personas.patient, appointment=signed_session, text=PROCESS_CANARY
+    )
+    entry = journal_entry_create(actor=personas.patient_user, patient=personas.patient, text="Journal.", share=True)
+    upcoming = AppointmentFactory(therapist=personas.therapist, patient=personas.patient)
+    assignment = questionnaires_send_for_appointment(appointment=upcoming)[0]
+    response = questionnaire_answer(actor=personas.patient_user, assignment=assignment, answers=[5])
+    return {
+        "signed": signed,
+        "draft": draft,
+        "process": process,
+        "session": signed_session,
+        "patient": personas.patient,
+        "entry": entry,
+        "response": response,
+    }
+
+
+def _requests(r) -> list[tuple[str, str, dict]]:
+    p, s, d, pn, session = r["patient"].pk, r["signed"].pk, r["draft"].pk, r["process"].pk, r["session"].pk
+    get = [
+        "/notes/unsigned/",
+        f"/notes/sessions/{session}/",
+        f"/notes/sessions/{session}/process-note/",
+        f"/notes/{s}/",
+        f"/notes/{d}/",
+        f"/notes/patients/{p}/chart/",
+        f"/notes/patients/{p}/chart/data/",
+        f"/outcomes/journal/{r['entry'].pk}/",
+        "/api/notes/",
+        f"/api/notes/{s}/",
+        f"/api/notes/{d}/",
+        "/api/notes/unsigned/",
+        "/api/note-templates/",
+        f"/api/note-templates/{r['signed'].template_id}/",
+        "/api/process-notes/",
+        f"/api/process-notes/{pn}/",
+        "/api/measures/",
+        "/api/measures/phq9/",
+        f"/api/measure-responses/?patient={p}",
+        "/api/questionnaire-assignments/",
+        "/portal/",
+        "/portal/questionnaires/",
+        "/portal/journal/",
+        f"/portal/journal/{r['entry'].pk}/",
+        f"/patients/{p}/",
+        f"/api/patients/{p}/",
+        "/audit/access-log/",
+        "/admin/",
+        "/admin/notes/sessionnote/",
+        f"/admin/notes/sessionnote/{s}/change/",
+        f"/admin/notes/sessionnote/{d}/change/",
+        "/admin/notes/addendum/",
+        f"/admin/notes/addendum/{r['signed'].addenda.get().pk}/change/",
+        "/admin/notes/notetemplate/",
+        "/admin/notes/psychotherapynote/",
+        f"/admin/notes/psychotherapynote/{pn}/change/",
+        "/admin/outcomes/journalentry/",
+        f"/admin/outcomes/journalentry/{r['entry'].pk}/change/",
+        "/admin/outcomes/questionnaireresponse/",
+        "/admin/outcomes/questionnaireassignment/",
+    ]
+    post = [
+        (f"/notes/sessions/{session}/", {"template": r["signed"].template_id}),
+        (f"/notes/{d}/", {"presenting_symptoms": "overwrite", "sign": "1"}),
+        (f"/notes/{d}/autosave/", {"pain_now": "1"}),
+        (f"/notes/{s}/cosign/", {}),
+        (f"/notes/{s}/addenda/", {"text": "x"}),
+        (f"/notes/sessions/{session}/process-note/", {"text": "x"}),
+        (f"/notes/sessions/{session}/process-note/delete/", {}),
+        (f"/notes/patients/{p}/records.pdf", {}),
+        (f"/outcomes/flags/{r['response'].pk}/review/", {}),
+        (f"/api/notes/{d}/sign/", {}),
+        (f"/api/notes/{s}/cosign/", {}),
+        (f"/api/notes/{s}/addenda/", {"text": "x"}),
+        ("/api/notes/", {"appointment": session, "template": r["signed"].template_id}),
+        ("/api/process-notes/", {"patient": p, "text": "x"}),
+        (f"/api/measure-responses/{r['response'].pk}/review-flag/", {}),
+        (f"/api/questionnaire-assignments/{r['response'].assignment_id}/answer/", {"answers": [1]}),
+        (f"/portal/journal/{r['entry'].pk}/share/", {"shared": "0"}),
+        (f"/portal/journal/{r['entry'].pk}/delete/", {}),
+    ]
+    other = [
+        ("patch", f"/api/notes/{d}/", {"content": {"pain_now": 1}}),
+        ("patch", f"/api/process-notes/{pn}/", {"text": "x"}),
+        ("delete", f"/api/process-notes/{pn}/", {}),
+    ]
+    return [("get", url, {}) for url in get] + [("post", url, data) for url, data in post] + other
+
+
+def _walk(client, r) -> list[tuple[str, int, bytes]]:
+    seen = []
+    for method, url, data in _requests(r):
+        kwargs = {"format": "json"} if url.startswith("/api/") and method != "get" else {}
+        response = getattr(client, method)(url, data, **kwargs)
+        assert response.status_code < 500, (url, response.status_code)
+        body = b"".join(response.streaming_content) if response.streaming else response.content
+        seen.append((url, response.status_code, body))
+    return seen
+
+
+def _mine(name: str) -> bool:
+    return name.startswith(
+        ("notes:", "outcomes:", "note-", "note", "process-note", "measure", "questionnaire")
+    ) or name in {
+        "portal:questionnaires",
+        "portal:questionnaire_answer",
+        "portal:journal",
+        "portal:journal_entry",
+        "portal:journal_entry_share",
+        "portal:journal_entry_delete",
+    }
+
+
+def test_the_walk_covers_every_route_this_app_exposes(record):
+    walked = set()
+    for _method, url, _data in _requests(record):
+        match = resolve(url.split("?")[0])
+        walked.add(f"{match.namespace}:{match.url_name}" if match.namespace else match.url_name)
+    exposed = set()
+    resolver = get_resolver()
+    for namespace in ["notes", "outcomes"]:
+        for name in resolver.namespace_dict[namespace][1].reverse_dict:
+            if isinstance(name, str):
+                exposed.add(f"{namespace}:{name}")
+    portal = resolver.namespace_dict["portal"][1]
+    exposed |= {f"portal:{n}" for n in portal.reverse_dict if isinstance(n, str) and _mine(f"portal:{n}")}
+    api_names = {
+        "note-list",
+        "note-detail",
+        "note-sign",
+        "note-cosign",
+        "note-addenda",
+        "note-unsigned",
+        "note-template-list",
+        "note-template-detail",
+        "process-note-list",
+        "process-note-detail",
+        "measure-list",
+        "measure-detail",
+        "measure-response-list",
+        "measure-response-review-flag",
+        "questionnaire-assignment-list",
+        "questionnaire-assignment-answer",
+    }
+    exposed |= api_names
+    missing = exposed - walked - {"portal:questionnaire_answer"}  # a patient-only page, walked below
+    assert not missing
+
+
+@pytest.fixture
+def superuser_admin(personas):
+    personas.admin.is_staff = personas.admin.is_superuser = True
+    personas.admin.save()
+    return personas.admin
+
+
+@pytest.mark.parametrize(
+    "persona", ["other_therapist", "colleague", "front_desk", "billing", "admin", "patient_user", "other_patient_user"]
+)
+def test_no_other_role_ever_receives_the_process_note_canary(personas, login, record, superuser_admin, persona, caplog):
+    caplog.set_level(logging.DEBUG)
+    if persona == "colleague":
+        user = TherapistFactory()
+        past_appointment_for(user, personas.patient, days_ago=20)  # also treats this patient
+    else:
+        user = getattr(personas, persona)
+    for client in (login(user), login(user, api=True)):
+        for url, status, body in _walk(client, record):
+            assert PROCESS_CANARY.encode() not in body, (persona, url, status)
+            if persona != "colleague":
+                assert NOTE_CANARY.encode() not in body, (persona, url, status)
+    assert PsychotherapyNote.objects.filter(pk=record["process"].pk).exists()
+    assert PROCESS_CANARY not in caplog.text and NOTE_CANARY not in caplog.text
+    _assert_no_canary_outside_encrypted_columns()
+
+
+def test_the_admin_never_shows_process_notes_or_note_text(login, record, superuser_admin):
+    client = login(superuser_admin)
+    assert client.get("/admin/notes/psychotherapynote/").status_code == 404
+    page = client.get(f"/admin/notes/sessionnote/{record['signed'].pk}/change/")
+    assert page.status_code == 200
+    assert b"content_encrypted" not in page.content and b"gAAAAA" not in page.content
+
+
+def test_the_author_does_see_the_canary(personas, login, record):
+    client = login(personas.therapist)
+    assert PROCESS_CANARY in client.get(f"/notes/sessions/{record['session'].pk}/process-note/").content.decode()
+    api = login(personas.therapist, api=True)
+    assert api.get(f"/api/process-notes/{record['process'].pk}/").json()["text"] == PROCESS_CANARY
+    assert NOTE_CANARY in api.get(f"/api/notes/{record['signed'].pk}/").content.decode()
+
+
+def test_a_colleague_treating_the_patient_reads_the_signed_note_but_not_the_draft(personas, login, record):
+    colleague = TherapistFactory()
+    past_appointment_for(colleague, personas.patient, days_ago=20)
+    api = login(colleague, api=True)
+    assert NOTE_CANARY in api.get(f"/api/notes/{record['signed'].pk}/").content.decode()
+    assert api.get(f"/api/notes/{record['draft'].pk}/").status_code == 404
+
+
+def _assert_no_canary_outside_encrypted_columns():
+    with connection.cursor() as cursor:
+        for table in ["notes_sessionnote", "notes_sessionnoteevent", "notes_addendum", "notes_psychotherapynote"]:
+            cursor.execute(f"SELECT coalesce(string_agg(t::text, ' '), '') FROM {table} t")
+            text = cursor.fetchone()[0]
+            assert PROCESS_CANARY not in text and NOTE_CANARY not in text, table
+    for message in Message.objects.all():
+        assert PROCESS_CANARY not in str(message.context) and NOTE_CANARY not in str(message.context)
+    for row in AccessLog.objects.all():
+        assert PROCESS_CANARY not in str(row.detail) and NOTE_CANARY not in str(row.detail)

@@ -1,0 +1,181 @@
+"""Signing locks a note (in the database too); corrections are addenda; supervisors co-sign."""
+
+import datetime as dt
+
+import pytest
+import time_machine
+from django.db import IntegrityError, connection, transaction
+
+from apps.core.errors import InvalidTransition, PermissionDenied, Unprocessable
+from apps.notes.encryption import decrypt_json, decrypt_text
+from apps.notes.models import Addendum, SessionNote
+from apps.notes.services import addendum_add, note_cosign, note_create, note_sign, note_update_draft
+from apps.scheduling.models import AppointmentStatus
+from tests.factories import AppointmentFactory, TherapistFactory
+
+from .conftest import complete_progress_content, past_appointment_for
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def draft(personas, past_session, progress_template):
+    return note_create(
+        actor=personas.therapist,
+        appointment=past_session,
+        template=progress_template,
+        content=complete_progress_content(),
+    )
+
+
+@pytest.fixture
+def signed(personas, draft):
+    return note_sign(actor=personas.therapist, note=draft)
+
+
+def test_signing_makes_the_note_final_and_completes_the_session(personas, draft):
+    note = note_sign(actor=personas.therapist, note=draft)
+    note.refresh_from_db()
+    assert (note.status, note.signed_by, note.is_final) == ("signed", personas.therapist, True)
+    assert note.signed_at is not None
+    note.appointment.refresh_from_db()
+    assert note.appointment.status == AppointmentStatus.COMPLETED
+
+
+def test_a_signed_note_refuses_further_edits_in_the_service(personas, signed):
+    with pytest.raises(InvalidTransition):
+        note_update_draft(actor=personas.therapist, note=signed, content=complete_progress_content(pain_now=1))
+    with pytest.raises(InvalidTransition):
+        note_sign(actor=personas.therapist, note=signed)
+
+
+def test_the_database_refuses_changing_a_signed_notes_content(signed, progress_template):
+    other = SessionNote.objects.get(pk=signed.pk)
+    other.content_encrypted = other.content_encrypted[:-4] + "AAA="
+    with pytest.raises(IntegrityError, match="signed and cannot change"), transaction.atomic():
+        other.save()
+    with pytest.raises(IntegrityError), transaction.atomic():
+        SessionNote.objects.filter(pk=signed.pk).update(pain_now=0)
+    with pytest.raises(IntegrityError), transaction.atomic():
+        SessionNote.objects.filter(pk=signed.pk).update(status="draft", signed_at=None, signed_by=None)
+    with pytest.raises(IntegrityError), transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("UPDATE notes_sessionnote SET content_encrypted = 'x' WHERE id = %s", [signed.pk])
+    with pytest.raises(IntegrityError), transaction.atomic():
+        SessionNote.objects.filter(pk=signed.pk).delete()
+    assert decrypt_json(SessionNote.objects.get(pk=signed.pk).content_encrypted)["pain_now"] == 4
+
+
+def test_drafts_stay_editable(personas, draft):
+    note_update_draft(actor=personas.therapist, note=draft, content=complete_progress_content(pain_now=2))
+    draft.refresh_from_db()
+    assert (draft.pain_now, decrypt_json(draft.content_encrypted)["pain_now"]) == (2, 2)
+
+
+def test_an_incomplete_note_cannot_be_signed(personas, past_session, progress_template):
+    note = note_create(actor=personas.therapist, appointment=past_session, template=progress_template, content={})
+    with pytest.raises(Unprocessable) as caught:
+        note_sign(actor=personas.therapist, note=note)
+    assert "plan_homework" in caught.value.fields
+    note.refresh_from_db()
+    assert note.status == "draft"
+
+
+def test_a_note_cannot_be_signed_before_the_session(personas, progress_template):
+    upcoming = AppointmentFactory(therapist=personas.therapist, patient=personas.patient)
+    note = note_create(
+        actor=personas.therapist, appointment=upcoming, template=progress_template, content=complete_progress_content()
+    )
+    with pytest.raises(InvalidTransition):
+        note_sign(actor=personas.therapist, note=note)
+    with time_machine.travel(upcoming.start + dt.timedelta(minutes=50)):
+        assert note_sign(actor=personas.therapist, note=note).status == "signed"
+
+
+@pytest.mark.parametrize("persona", ["other_therapist", "front_desk", "admin", "patient_user"])
+def test_only_the_author_signs(personas, draft, persona):
+    with pytest.raises(PermissionDenied):
+        note_sign(actor=getattr(personas, persona), note=draft)
+
+
+def test_only_the_sessions_therapist_starts_its_note(personas, past_session, progress_template):
+    with pytest.raises(PermissionDenied):
+        note_create(actor=personas.other_therapist, appointment=past_session, template=progress_template, content={})
+
+
+def test_cancelled_sessions_have_no_note(personas, past_session, progress_template):
+    past_session.status = AppointmentStatus.CANCELLED
+    past_session.save()
+    with pytest.raises(InvalidTransition):
+        note_create(actor=personas.therapist, appointment=past_session, template=progress_template, content={})
+
+
+def test_addenda_correct_a_signed_note_and_are_immutable(personas, signed):
+    addendum = addendum_add(actor=personas.therapist, note=signed, text="Pain worst was 8, not 7.")
+    assert decrypt_text(addendum.content_encrypted) == "Pain worst was 8, not 7."
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Addendum.objects.filter(pk=addendum.pk).update(content_encrypted="x")
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Addendum.objects.filter(pk=addendum.pk).delete()
+    assert Addendum.objects.filter(note=signed).count() == 1
+
+
+def test_addenda_need_a_signed_note_text_and_the_author(personas, draft):
+    with pytest.raises(PermissionDenied):
+        addendum_add(actor=personas.therapist, note=draft, text="Too early.")
+    signed = note_sign(actor=personas.therapist, note=draft)
+    with pytest.raises(Unprocessable):
+        addendum_add(actor=personas.therapist, note=signed, text="   ")
+    with pytest.raises(PermissionDenied):
+        addendum_add(actor=personas.other_therapist, note=signed, text="Not mine.")
+
+
+@pytest.fixture
+def supervision(personas):
+    supervisor = TherapistFactory(email="supervisor@example.test")
+    trainee = TherapistFactory(
+        email="trainee@example.test", profile__is_prelicensed=True, profile__supervisor=supervisor
+    )
+    return supervisor, trainee
+
+
+def test_a_prelicensed_note_is_final_only_after_the_supervisor_cosigns(personas, supervision, progress_template):
+    supervisor, trainee = supervision
+    session = past_appointment_for(trainee, personas.patient, days_ago=2)
+    note = note_create(
+        actor=trainee, appointment=session, template=progress_template, content=complete_progress_content()
+    )
+    note = note_sign(actor=trainee, note=note)
+    assert (note.status, note.cosigner, note.is_final, note.state_label) == (
+        "signed",
+        supervisor,
+        False,
+        "Awaiting co-signature",
+    )
+    with pytest.raises(PermissionDenied):
+        note_cosign(actor=personas.therapist, note=note)
+    with pytest.raises(PermissionDenied):
+        note_cosign(actor=trainee, note=note)
+    note = note_cosign(actor=supervisor, note=note)
+    assert (note.cosigned_by, note.is_final) == (supervisor, True)
+    with pytest.raises(InvalidTransition):
+        note_cosign(actor=supervisor, note=note)
+    with pytest.raises(IntegrityError), transaction.atomic():
+        SessionNote.objects.filter(pk=note.pk).update(cosigned_at=None, cosigned_by=None)
+
+
+def test_a_licensed_therapists_note_needs_no_cosignature(personas, signed, supervision):
+    supervisor, _trainee = supervision
+    assert not signed.cosign_required
+    with pytest.raises(PermissionDenied):
+        note_cosign(actor=supervisor, note=signed)
+
+
+def test_the_supervisor_may_add_an_addendum_when_cosigning(personas, supervision, progress_template):
+    supervisor, trainee = supervision
+    session = past_appointment_for(trainee, personas.patient, days_ago=3)
+    note = note_create(
+        actor=trainee, appointment=session, template=progress_template, content=complete_progress_content()
+    )
+    note = note_sign(actor=trainee, note=note)
+    addendum_add(actor=supervisor, note=note, text="Reviewed in supervision; agree with plan.")
+    assert note.addenda.get().author == supervisor

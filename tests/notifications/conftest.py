@@ -1,0 +1,141 @@
+"""Local stand-ins for the outside world: an SMTP server that counts what it accepts, and Twilio's API."""
+
+import json
+import re
+import threading
+from collections import Counter
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import parse_qs
+
+import pytest
+from aiosmtpd.controller import Controller
+
+from apps.accounts.models import ClinicSettings
+from tests.factories import AppointmentFactory, RoomFactory
+
+MESSAGE_ID = re.compile(rb"^Message-ID: (<[^>]+>)", re.MULTILINE | re.IGNORECASE)
+
+
+class CountingHandler:
+    """Records every message the server accepted (after the end-of-data mark), keyed by Message-ID."""
+
+    def __init__(self):
+        self.lock = threading.Lock()
+        self.messages = []
+
+    async def handle_DATA(self, server, session, envelope):
+        found = MESSAGE_ID.search(envelope.content)
+        with self.lock:
+            self.messages.append(
+                {
+                    "to": list(envelope.rcpt_tos),
+                    "message_id": found.group(1).decode() if found else None,
+                    "content": envelope.content,
+                }
+            )
+        return "250 Message accepted"
+
+    def counts(self) -> Counter:
+        with self.lock:
+            return Counter(m["message_id"] for m in self.messages)
+
+
+class LocalSMTP(Controller):
+    """aiosmtpd on 127.0.0.1, on a free port the OS picks."""
+
+    def __init__(self, handler):
+        super().__init__(handler, hostname="127.0.0.1", port=0)
+
+    def _trigger_server(self):
+        # The server is bound to port 0; learn the real port before the readiness probe connects.
+        self.port = self.server.sockets[0].getsockname()[1]
+        super()._trigger_server()
+
+
+@pytest.fixture
+def smtp_server():
+    handler = CountingHandler()
+    controller = LocalSMTP(handler)
+    controller.start()
+    yield controller
+    controller.stop()
+
+
+@pytest.fixture
+def smtp_settings(settings, smtp_server):
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST = "127.0.0.1"
+    settings.EMAIL_PORT = smtp_server.port
+    return smtp_server.handler
+
+
+class TwilioStandIn(BaseHTTPRequestHandler):
+    """Answers POST /2010-04-01/Accounts/<sid>/Messages.json like Twilio; `fail_with` forces an error."""
+
+    def do_POST(self):
+        length = int(self.headers.get("Content-Length", "0"))
+        form = {k: v[0] for k, v in parse_qs(self.rfile.read(length).decode()).items()}
+        server = self.server
+        server.requests.append({"path": self.path, "form": form, "auth": self.headers.get("Authorization", "")})
+        if server.fail_with:
+            status, code = server.fail_with
+            body = {"code": code, "message": "Stand-in error", "status": status, "more_info": ""}
+        else:
+            status = 201
+            body = {"sid": f"SM{len(server.requests):032d}", "status": "queued", "to": form.get("To")}
+        payload = json.dumps(body).encode()
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(payload)))
+        self.end_headers()
+        self.wfile.write(payload)
+
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture
+def twilio_api(settings):
+    server = ThreadingHTTPServer(("127.0.0.1", 0), TwilioStandIn)
+    server.requests = []
+    server.fail_with = None
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    settings.CLINIC_SMS_BACKEND = "twilio"
+    settings.TWILIO_ACCOUNT_SID = "AC" + "0" * 32
+    settings.TWILIO_AUTH_TOKEN = "stand-in-auth-token"
+    settings.TWILIO_FROM_NUMBER = "+16175550000"
+    settings.TWILIO_MESSAGING_SERVICE_SID = ""
+    settings.TWILIO_API_BASE_URL = f"http://127.0.0.1:{server.server_address[1]}"
+    yield server
+    server.shutdown()
+    server.server_close()
+
+
+@pytest.fixture
+def clinic(db):
+    clinic = ClinicSettings.load()
+    clinic.name = "Harbor Mind-Body Clinic"
+    clinic.phone = "617-555-0100"
+    clinic.save()
+    return clinic
+
+
+@pytest.fixture
+def appointment(personas, clinic):
+    """The persona patient's session with Theo, next Monday 10:00 clinic time, in a room."""
+    return AppointmentFactory(therapist=personas.therapist, patient=personas.patient, room=RoomFactory(name="Room 2"))
+
+
+@pytest.fixture
+def set_reminders(personas):
+    """set_reminders(email=, sms=) records the persona patient's choices; texts come with consent."""
+    from apps.patients.services import patient_reminder_preferences_set
+
+    def _set(*, email: bool, sms: bool):
+        patient_reminder_preferences_set(
+            actor=personas.front_desk, patient=personas.patient, email=email, sms=sms, sms_consent=sms
+        )
+        personas.patient.refresh_from_db()
+
+    return _set

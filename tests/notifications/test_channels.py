@@ -1,0 +1,133 @@
+"""Email over SMTP commits before the end-of-data mark; SMS goes through Twilio's SDK to its API."""
+
+import base64
+import datetime as dt
+from email import message_from_bytes
+
+import pytest
+import time_machine
+
+from apps.core import clock
+from apps.notifications.channels import Outgoing, Rendered, deliver_email
+from apps.notifications.models import Message, MessageStatus
+from apps.notifications.services import (
+    appointment_reminders_schedule,
+    message_enqueue,
+    message_send,
+    messages_send,
+)
+
+pytestmark = pytest.mark.django_db
+
+RENDERED = Rendered(subject="Hello", text="Plain body\n.starts with a dot\n", html="<p>HTML body</p>", sms="")
+
+
+def test_smtp_delivers_only_after_the_end_of_data_mark(smtp_settings):
+    handover = deliver_email(Outgoing(message_id=1, to_address="a@example.test", rendered=RENDERED))
+    assert smtp_settings.counts() == {}
+    handover.release()
+    handover.finish()
+    [received] = smtp_settings.messages
+    assert received["to"] == ["a@example.test"]
+    assert received["message_id"].startswith("<message-1@")
+    email = message_from_bytes(received["content"])
+    assert ".starts with a dot" in email.get_payload()[0].get_payload()
+
+
+def test_a_sender_that_stops_before_its_commit_delivers_nothing(smtp_settings):
+    handover = deliver_email(Outgoing(message_id=2, to_address="b@example.test", rendered=RENDERED))
+    handover.abort()
+    again = deliver_email(Outgoing(message_id=2, to_address="b@example.test", rendered=RENDERED))
+    again.release()
+    again.finish()
+    assert smtp_settings.counts() == {"<message-2@clinic.localhost>": 1}
+
+
+def test_a_batch_shares_one_connection_and_each_message_arrives_once(personas, clinic, smtp_settings):
+    from tests.factories import AppointmentFactory
+
+    appointments = [AppointmentFactory(therapist=personas.therapist, patient=personas.patient)]
+    appointments.append(
+        AppointmentFactory(
+            therapist=personas.therapist, patient=personas.patient, start=appointments[0].start + dt.timedelta(hours=2)
+        )
+    )
+    rows = [r for a in appointments for r in appointment_reminders_schedule(appointment=a)]
+    Message.objects.update(send_at=clock.now())
+    assert messages_send(message_ids=[r.pk for r in rows] * 2) == {"sent": 2, "skipped": 2}
+    assert sorted(smtp_settings.counts().values()) == [1, 1]
+
+
+def test_an_outbox_email_reaches_the_smtp_server_once(appointment, smtp_settings):
+    [row] = appointment_reminders_schedule(appointment=appointment)
+    Message.objects.filter(pk=row.pk).update(send_at=clock.now())
+    assert message_send(message_id=row.pk) == "sent"
+    assert message_send(message_id=row.pk) == "skipped"
+    assert list(smtp_settings.counts().values()) == [1]
+
+
+def _sms(appointment, personas, set_reminders):
+    set_reminders(email=True, sms=True)
+    return message_enqueue(
+        channel="sms",
+        to_address=personas.patient.phone,
+        purpose="reminder_sms",
+        template="appointment_reminder",
+        subject=appointment,
+        send_at=clock.now(),
+        dedupe_key="sms:1",
+        patient=personas.patient,
+        context={"start": appointment.start.isoformat(), "therapist_first_name": "Theo", "cancel_url": "https://c/x"},
+    )
+
+
+@pytest.fixture
+def daytime():
+    noon = clock.local_datetime(clock.local_now().date() + dt.timedelta(days=1), dt.time(12))
+    with time_machine.travel(noon, tick=False):
+        yield noon
+
+
+def test_a_text_goes_to_twilios_api_with_a_status_callback(appointment, personas, twilio_api, daytime, set_reminders):
+    row = _sms(appointment, personas, set_reminders)
+    assert message_send(message_id=row.pk) == "sent"
+    [request] = twilio_api.requests
+    assert request["path"] == f"/2010-04-01/Accounts/{'AC' + '0' * 32}/Messages.json"
+    assert request["form"]["To"] == personas.patient.phone
+    assert request["form"]["From"] == "+16175550000"
+    assert request["form"]["StatusCallback"].endswith("/messages/twilio/status/")
+    assert "Reply C to confirm" in request["form"]["Body"]
+    user, _ = base64.b64decode(request["auth"].split()[1]).decode().split(":")
+    assert user == "AC" + "0" * 32
+    row.refresh_from_db()
+    assert (row.status, row.provider_id) == (MessageStatus.SENT, "SM" + "1".zfill(32))
+
+
+def test_a_number_twilio_rejects_fails_without_retrying(appointment, personas, twilio_api, daytime, set_reminders):
+    twilio_api.fail_with = (400, 21211)
+    row = _sms(appointment, personas, set_reminders)
+    assert message_send(message_id=row.pk) == "failed"
+    row.refresh_from_db()
+    assert row.status == MessageStatus.FAILED
+    assert "21211" in row.last_error
+
+
+def test_twilio_being_down_is_retried(appointment, personas, twilio_api, daytime, set_reminders):
+    twilio_api.fail_with = (503, 20500)
+    row = _sms(appointment, personas, set_reminders)
+    assert message_send(message_id=row.pk) == "retry"
+    row.refresh_from_db()
+    assert (row.status, row.attempts) == (MessageStatus.PENDING, 1)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_outside_a_transaction_the_commit_and_end_of_data_leave_together(smtp_settings):
+    from tests.factories import AppointmentFactory, PatientFactory, TherapistFactory
+
+    appointment = AppointmentFactory(therapist=TherapistFactory(), patient=PatientFactory())
+    [row] = appointment_reminders_schedule(appointment=appointment)
+    Message.objects.filter(pk=row.pk).update(send_at=clock.now())
+    assert messages_send(message_ids=[row.pk, row.pk]) == {"sent": 1, "skipped": 1}
+    row.refresh_from_db()
+    assert (row.status, row.attempts) == (MessageStatus.SENT, 1)
+    assert list(smtp_settings.counts().values()) == [1]

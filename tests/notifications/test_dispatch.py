@@ -1,0 +1,232 @@
+"""Dispatch claims due rows once; sending delivers each at most once, retries with backoff, then fails."""
+
+import datetime as dt
+import threading
+
+import pytest
+import time_machine
+from django.core import mail
+from django.db import connection
+
+from apps.core import clock
+from apps.notifications.models import Message, MessageStatus
+from apps.notifications.services import message_enqueue, message_send, messages_claim_due, retry_delay
+from apps.patients.services import patient_sms_opt_out
+from tests.factories import AppointmentFactory, PatientFactory, TherapistFactory
+
+
+def _queue(appointment, *, n=1, send_at=None, channel="email", purpose="reminder_email"):
+    patient = appointment.patient
+    rows = []
+    for i in range(n):
+        rows.append(
+            message_enqueue(
+                channel=channel,
+                to_address=patient.phone if channel == "sms" else f"p{i}@example.test",
+                purpose=purpose,
+                template="appointment_reminder",
+                subject=appointment,
+                send_at=send_at or clock.now() - dt.timedelta(minutes=1),
+                dedupe_key=f"test:{channel}:{i}",
+                patient=patient,
+                context={
+                    "appointment_id": appointment.pk,
+                    "start": appointment.start.isoformat(),
+                    "patient_first_name": "Pat",
+                    "therapist_first_name": "Theo",
+                    "is_telehealth": False,
+                    "telehealth_url": "",
+                    "room_name": "Room 2",
+                    "confirm_url": "https://clinic.example/c",
+                    "cancel_url": "https://clinic.example/x",
+                },
+            )
+        )
+    return rows
+
+
+@pytest.mark.django_db
+def test_dispatch_claims_only_due_pending_messages_oldest_first(appointment):
+    now = clock.now()
+    early, late = _queue(appointment, n=2)
+    Message.objects.filter(pk=early.pk).update(send_at=now - dt.timedelta(hours=1))
+    [future] = _queue(appointment, n=1, send_at=now + dt.timedelta(hours=1), channel="sms", purpose="seat_offer")
+    Message.objects.filter(pk=late.pk).update(send_at=now - dt.timedelta(minutes=5))
+    assert messages_claim_due() == [early.pk, late.pk]
+
+
+@pytest.mark.django_db
+def test_a_claimed_message_is_handed_out_again_only_after_its_lease(appointment, settings):
+    settings.CLINIC_MESSAGE_CLAIM_SECONDS = 300
+    [row] = _queue(appointment)
+    assert messages_claim_due() == [row.pk]
+    assert messages_claim_due() == []
+    with time_machine.travel(clock.now() + dt.timedelta(seconds=301)):
+        assert messages_claim_due() == [row.pk]
+
+
+@pytest.mark.django_db
+def test_claiming_respects_the_batch_size(appointment):
+    rows = _queue(appointment, n=5)
+    assert messages_claim_due(limit=3) == [r.pk for r in rows[:3]]
+    assert messages_claim_due(limit=3) == [r.pk for r in rows[3:]]
+
+
+@pytest.mark.django_db
+def test_sending_an_email_marks_it_sent(appointment):
+    [row] = _queue(appointment)
+    assert message_send(message_id=row.pk) == "sent"
+    row.refresh_from_db()
+    assert (row.status, row.attempts) == (MessageStatus.SENT, 1)
+    assert row.sent_at is not None
+    [email] = mail.outbox
+    assert email.to == ["p0@example.test"]
+    assert email.extra_headers["Message-ID"].startswith(f"<message-{row.pk}@")
+    assert email.alternatives[0].mimetype == "text/html"
+
+
+@pytest.mark.django_db
+def test_sending_again_does_nothing(appointment):
+    [row] = _queue(appointment)
+    assert message_send(message_id=row.pk) == "sent"
+    assert message_send(message_id=row.pk) == "skipped"
+    assert len(mail.outbox) == 1
+
+
+@pytest.mark.django_db
+def test_a_message_not_yet_due_is_not_sent(appointment):
+    [row] = _queue(appointment, send_at=clock.now() + dt.timedelta(hours=1))
+    assert message_send(message_id=row.pk) == "not_due"
+    assert mail.outbox == []
+
+
+@pytest.mark.django_db
+def test_failures_retry_with_exponential_backoff_then_fail(appointment, settings):
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT, settings.EMAIL_TIMEOUT = "127.0.0.1", 9, 2  # nothing listens
+    settings.CLINIC_MESSAGE_MAX_ATTEMPTS = 3
+    settings.CLINIC_MESSAGE_RETRY_BASE_SECONDS = 60
+    [row] = _queue(appointment)
+    with time_machine.travel(clock.now(), tick=False) as traveller:
+        assert message_send(message_id=row.pk) == "retry"
+        row.refresh_from_db()
+        assert (row.status, row.attempts, row.send_at) == ("pending", 1, clock.now() + dt.timedelta(seconds=60))
+        assert "Mail server error" in row.last_error
+        assert message_send(message_id=row.pk) == "not_due"
+        traveller.shift(dt.timedelta(seconds=60))
+        assert message_send(message_id=row.pk) == "retry"
+        row.refresh_from_db()
+        assert row.send_at == clock.now() + dt.timedelta(seconds=120)
+        traveller.shift(dt.timedelta(seconds=120))
+        assert message_send(message_id=row.pk) == "retry"
+    row.refresh_from_db()
+    assert (row.status, row.attempts) == (MessageStatus.FAILED, 3)
+
+
+def test_backoff_doubles():
+    assert [retry_delay(n).total_seconds() for n in (1, 2, 3, 4)] == [60, 120, 240, 480]
+
+
+@pytest.mark.django_db
+def test_a_text_to_a_patient_who_replied_stop_is_cancelled_when_due(appointment, personas, twilio_api, set_reminders):
+    set_reminders(email=True, sms=True)
+    [row] = _queue(appointment, channel="sms", purpose="reminder_sms")
+    patient_sms_opt_out(patient=personas.patient)
+    assert message_send(message_id=row.pk) == "cancelled"
+    row.refresh_from_db()
+    assert row.status == MessageStatus.CANCELLED
+    assert twilio_api.requests == []
+
+
+@pytest.mark.django_db
+def test_a_text_falling_due_in_quiet_hours_waits_for_the_morning(appointment, personas, twilio_api, set_reminders):
+    set_reminders(email=True, sms=True)
+    night = clock.local_datetime(clock.local_now().date() + dt.timedelta(days=1), dt.time(22, 30))
+    [row] = _queue(appointment, channel="sms", purpose="reminder_sms", send_at=night - dt.timedelta(hours=3))
+    with time_machine.travel(night, tick=False):
+        assert message_send(message_id=row.pk) == "deferred"
+    row.refresh_from_db()
+    assert row.send_at == clock.local_datetime(night.date() + dt.timedelta(days=1), dt.time(8))
+    assert twilio_api.requests == []
+
+
+@pytest.mark.django_db
+def test_an_email_reminder_is_not_sent_after_the_patient_turned_them_off(appointment, personas, set_reminders):
+    [row] = _queue(appointment)
+    set_reminders(email=False, sms=False)
+    assert message_send(message_id=row.pk) == "cancelled"
+    assert mail.outbox == []
+
+
+# ------------------------------------------------------------------------------------------------------------
+# Concurrency: real threads against real Postgres, released together.
+
+
+def _in_threads(n, work):
+    barrier = threading.Barrier(n)
+    results = [None] * n
+    errors = []
+
+    def run(i):
+        try:
+            barrier.wait(timeout=10)
+            results[i] = work(i)
+        except Exception as exc:  # surfaced below
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(n)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=60)
+    assert not errors, errors
+    return results
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_dispatchers_at_once_send_nothing_twice(clinic):
+    appointment = AppointmentFactory(therapist=TherapistFactory(), patient=PatientFactory())
+    rows = _queue(appointment, n=60)
+
+    def dispatcher(_):
+        claimed, sent = [], []
+        while ids := messages_claim_due(limit=7):
+            claimed += ids
+            sent += [i for i in ids if message_send(message_id=i) == "sent"]
+        return claimed, sent
+
+    (claimed_a, sent_a), (claimed_b, sent_b) = _in_threads(2, dispatcher)
+    assert not set(claimed_a) & set(claimed_b)
+    assert sorted(sent_a + sent_b) == sorted(r.pk for r in rows)
+    assert sorted(m.to[0] for m in mail.outbox) == sorted(r.to_address for r in rows)
+    assert Message.objects.filter(status=MessageStatus.SENT).count() == 60
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_same_message_sent_by_four_tasks_at_once_goes_out_once(clinic):
+    appointment = AppointmentFactory(therapist=TherapistFactory(), patient=PatientFactory())
+    [row] = _queue(appointment)
+    outcomes = _in_threads(4, lambda _: message_send(message_id=row.pk))
+    assert outcomes.count("sent") == 1
+    assert len(mail.outbox) == 1
+
+
+@pytest.mark.django_db
+def test_a_message_whose_template_is_missing_fails_for_staff_to_see(appointment):
+    [row] = _queue(appointment)
+    Message.objects.filter(pk=row.pk).update(template="no_such_template")
+    assert message_send(message_id=row.pk) == "failed"
+    row.refresh_from_db()
+    assert row.status == MessageStatus.FAILED
+    assert "no_such_template" in row.last_error
+
+
+@pytest.mark.django_db
+def test_the_send_task_takes_ids_and_sends(appointment):
+    from apps.notifications.tasks import send_messages
+
+    rows = _queue(appointment, n=3)
+    assert send_messages([r.pk for r in rows]) == {"sent": 3}
+    assert len(mail.outbox) == 3

@@ -1,0 +1,126 @@
+"""Confirm and cancel links in reminders: signed, expiring at the session's start, acting only on POST."""
+
+import datetime as dt
+
+import pytest
+import time_machine
+from django.core import signing
+
+from apps.notifications.links import SALT, appointment_link_token, appointment_link_url
+from apps.notifications.models import AppointmentConfirmation, Message
+from apps.scheduling.services import appointment_reschedule
+
+pytestmark = pytest.mark.django_db
+
+
+def _path(appointment, action):
+    return appointment_link_url(appointment=appointment, action=action).split("localhost:8000", 1)[-1]
+
+
+def test_the_confirm_link_shows_the_session_and_confirms_on_post(client, appointment):
+    path = _path(appointment, "confirm")
+    page = client.get(path)
+    assert page.status_code == 200
+    assert "Theo" in page.content.decode()
+    assert not AppointmentConfirmation.objects.exists()  # a mail scanner following the link changes nothing
+    assert client.post(path).status_code == 200
+    assert AppointmentConfirmation.objects.get().source == "link"
+    assert client.post(path).status_code == 200
+    assert AppointmentConfirmation.objects.count() == 1
+
+
+def test_the_cancel_link_cancels_under_the_clinics_policy(client, appointment):
+    path = _path(appointment, "cancel")
+    assert "late-cancellation fee applies" not in client.get(path).content.decode()
+    response = client.post(path)
+    assert response.status_code == 200
+    appointment.refresh_from_db()
+    assert appointment.status == "cancelled"
+    assert appointment.cancelled_by == appointment.patient.user
+    assert Message.objects.filter(purpose="appointment_cancelled").count() == 1
+
+
+def test_cancelling_inside_the_window_by_link_is_a_late_cancellation(client, appointment):
+    path = _path(appointment, "cancel")
+    with time_machine.travel(appointment.start - dt.timedelta(hours=3)):
+        assert "late-cancellation fee applies" in client.get(path).content.decode()
+        client.post(path)
+    appointment.refresh_from_db()
+    assert appointment.status == "late_cancelled"
+
+
+def test_a_link_expires_when_the_session_starts(client, appointment):
+    path = _path(appointment, "confirm")
+    with time_machine.travel(appointment.start + dt.timedelta(minutes=1)):
+        assert client.get(path).status_code == 404
+        assert client.post(path).status_code == 404
+    assert not AppointmentConfirmation.objects.exists()
+
+
+def test_an_altered_link_is_refused(client, appointment):
+    token = appointment_link_token(appointment=appointment, action="cancel")
+    forged = token[:-3] + ("aaa" if not token.endswith("aaa") else "bbb")
+    assert client.post(f"/messages/appointment/cancel/{forged}/").status_code == 404
+    appointment.refresh_from_db()
+    assert appointment.status == "booked"
+
+
+def test_a_link_signed_with_another_key_is_refused(client, appointment):
+    payload = {"a": appointment.pk, "x": "cancel", "s": int(appointment.start.timestamp())}
+    forged = signing.dumps(payload, key="not-the-clinics-secret", salt=SALT, compress=True)
+    assert client.post(f"/messages/appointment/cancel/{forged}/").status_code == 404
+
+
+def test_a_confirm_link_cannot_cancel(client, appointment):
+    token = appointment_link_token(appointment=appointment, action="confirm")
+    assert client.post(f"/messages/appointment/cancel/{token}/").status_code == 404
+    appointment.refresh_from_db()
+    assert appointment.status == "booked"
+
+
+def test_links_from_before_a_reschedule_stop_working(client, appointment, personas):
+    old = _path(appointment, "cancel")
+    appointment_reschedule(
+        appointment=appointment,
+        actor=personas.front_desk,
+        start=appointment.start + dt.timedelta(hours=2),
+        override_reason="x",
+    )
+    assert client.post(old).status_code == 404
+    appointment.refresh_from_db()
+    assert appointment.status == "booked"
+    assert client.get(_path(appointment, "cancel")).status_code == 200
+
+
+def test_a_cancelled_session_cannot_be_cancelled_again_by_link(client, appointment):
+    path = _path(appointment, "cancel")
+    client.post(path)
+    response = client.post(path)
+    assert response.status_code == 409
+    assert "cannot be cancelled" in response.content.decode()
+
+
+def test_staff_can_tell_which_sessions_are_confirmed(client, appointment, personas, django_assert_num_queries):
+    from apps.notifications.selectors import appointments_confirmed
+    from tests.factories import AppointmentFactory
+
+    other = AppointmentFactory(therapist=personas.therapist, start=appointment.start + dt.timedelta(hours=2))
+    client.post(_path(appointment, "confirm"))
+    with django_assert_num_queries(1):
+        assert appointments_confirmed(appointments=[appointment, other]) == {appointment.pk}
+    appointment_reschedule(
+        appointment=appointment,
+        actor=personas.front_desk,
+        start=appointment.start + dt.timedelta(hours=4),
+        override_reason="x",
+    )
+    appointment.refresh_from_db()
+    assert appointments_confirmed(appointments=[appointment]) == set()
+
+
+def test_the_patient_chart_links_to_its_messages(personas, login):
+    body = login(personas.front_desk).get(f"/patients/{personas.patient.pk}/").content.decode()
+    assert f"/messages/?patient={personas.patient.pk}" in body
+    assert (
+        "/messages/?patient=" not in login(personas.therapist).get(f"/patients/{personas.patient.pk}/").content.decode()
+    )

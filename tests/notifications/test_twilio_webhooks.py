@@ -1,0 +1,123 @@
+"""Twilio's delivery reports and patients' replies, accepted only with a valid signature."""
+
+import datetime as dt
+
+import pytest
+from twilio.request_validator import RequestValidator
+
+from apps.core import clock
+from apps.notifications.models import AppointmentConfirmation, Message, MessageStatus
+from apps.notifications.services import message_enqueue
+
+pytestmark = pytest.mark.django_db
+
+TOKEN = "webhook-test-token"
+
+
+@pytest.fixture(autouse=True)
+def _twilio(settings):
+    settings.TWILIO_AUTH_TOKEN = TOKEN
+    settings.SITE_URL = "https://clinic.example"
+
+
+def _post(client, path, params, *, token=TOKEN):
+    signature = RequestValidator(token).compute_signature(f"https://clinic.example{path}", params)
+    return client.post(path, params, HTTP_X_TWILIO_SIGNATURE=signature)
+
+
+@pytest.fixture
+def texted_reminder(appointment, personas, set_reminders):
+    set_reminders(email=True, sms=True)
+    message = message_enqueue(
+        channel="sms",
+        to_address=personas.patient.phone,
+        purpose="reminder_sms",
+        template="appointment_reminder",
+        subject=appointment,
+        send_at=clock.now() - dt.timedelta(hours=1),
+        dedupe_key="sms-reminder",
+        patient=personas.patient,
+    )
+    Message.objects.filter(pk=message.pk).update(status=MessageStatus.SENT, sent_at=clock.now(), provider_id="SM123")
+    return message
+
+
+def test_a_delivery_report_updates_the_message(client, texted_reminder):
+    response = _post(client, "/messages/twilio/status/", {"MessageSid": "SM123", "MessageStatus": "delivered"})
+    assert response.status_code == 204
+    texted_reminder.refresh_from_db()
+    assert (texted_reminder.status, texted_reminder.provider_status) == ("sent", "delivered")
+
+
+def test_an_undelivered_text_shows_as_failed_for_staff(client, texted_reminder):
+    params = {"MessageSid": "SM123", "MessageStatus": "undelivered", "ErrorCode": "30003"}
+    assert _post(client, "/messages/twilio/status/", params).status_code == 204
+    texted_reminder.refresh_from_db()
+    assert texted_reminder.status == MessageStatus.FAILED
+    assert "30003" in texted_reminder.last_error
+
+
+def test_a_report_with_a_bad_signature_is_refused(client, texted_reminder):
+    params = {"MessageSid": "SM123", "MessageStatus": "undelivered"}
+    assert _post(client, "/messages/twilio/status/", params, token="someone-else").status_code == 403
+    assert client.post("/messages/twilio/status/", params).status_code == 403
+    texted_reminder.refresh_from_db()
+    assert texted_reminder.status == MessageStatus.SENT
+
+
+def test_a_report_for_an_unknown_message_is_accepted_and_ignored(client, texted_reminder):
+    assert (
+        _post(client, "/messages/twilio/status/", {"MessageSid": "SM999", "MessageStatus": "sent"}).status_code == 204
+    )
+
+
+def test_a_report_without_its_fields_is_a_bad_request(client):
+    assert _post(client, "/messages/twilio/status/", {"MessageSid": "SM1"}).status_code == 400
+
+
+def test_replying_c_confirms_the_texted_session(client, texted_reminder, appointment, personas):
+    response = _post(client, "/messages/twilio/inbound/", {"From": personas.patient.phone, "Body": " c "})
+    assert response.status_code == 200
+    assert "is confirmed" in response.content.decode()
+    confirmation = AppointmentConfirmation.objects.get()
+    assert (confirmation.appointment_id, confirmation.source) == (appointment.pk, "sms")
+
+
+def test_replying_c_without_a_texted_session_says_so(client, personas):
+    response = _post(client, "/messages/twilio/inbound/", {"From": personas.patient.phone, "Body": "C"})
+    assert "could not find" in response.content.decode()
+    assert not AppointmentConfirmation.objects.exists()
+
+
+def test_replying_stop_opts_out_and_cancels_pending_texts(client, texted_reminder, appointment, personas):
+    pending = message_enqueue(
+        channel="sms",
+        to_address=personas.patient.phone,
+        purpose="reminder_sms",
+        template="appointment_reminder",
+        subject=appointment,
+        send_at=clock.now() + dt.timedelta(days=1),
+        dedupe_key="sms-reminder-2",
+        patient=personas.patient,
+    )
+    response = _post(client, "/messages/twilio/inbound/", {"From": personas.patient.phone, "Body": "STOP"})
+    assert response.status_code == 200
+    personas.patient.refresh_from_db()
+    assert personas.patient.sms_opted_out_at is not None
+    assert not personas.patient.can_receive_sms
+    pending.refresh_from_db()
+    assert pending.status == MessageStatus.CANCELLED
+
+
+def test_an_inbound_text_with_a_bad_signature_changes_nothing(client, texted_reminder, personas):
+    params = {"From": personas.patient.phone, "Body": "STOP"}
+    assert _post(client, "/messages/twilio/inbound/", params, token="forged").status_code == 403
+    personas.patient.refresh_from_db()
+    assert personas.patient.can_receive_sms
+
+
+def test_a_late_report_of_an_earlier_stage_does_not_undo_delivery(client, texted_reminder):
+    _post(client, "/messages/twilio/status/", {"MessageSid": "SM123", "MessageStatus": "delivered"})
+    _post(client, "/messages/twilio/status/", {"MessageSid": "SM123", "MessageStatus": "sent"})
+    texted_reminder.refresh_from_db()
+    assert texted_reminder.provider_status == "delivered"

@@ -1,0 +1,154 @@
+"""Questionnaires go out before sessions, are answered in the portal and flag risk for the therapist."""
+
+import datetime as dt
+
+import pytest
+import time_machine
+
+from apps.notifications.models import Message
+from apps.outcomes.models import QuestionnaireAssignment, QuestionnaireResponse
+from apps.outcomes.tasks import questionnaires_send_for_tomorrow
+from apps.scheduling.models import AppointmentStatus
+from tests.factories import AppointmentFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def test_tomorrows_sessions_get_questionnaires_and_one_email(personas, tomorrow_session):
+    assert questionnaires_send_for_tomorrow() == 1
+    assigned = QuestionnaireAssignment.objects.filter(appointment=tomorrow_session)
+    assert sorted(a.instrument for a in assigned) == ["gad7", "pain_nrs", "phq9"]
+    assert {a.due_at for a in assigned} == {tomorrow_session.start}
+    message = Message.objects.get(template="questionnaire_due")
+    assert (message.patient, message.to_address) == (personas.patient, personas.patient.email)
+    assert set(message.context) == {"patient_first_name", "start", "count", "portal_url"}
+    assert message.context["portal_url"].endswith("/portal/questionnaires/")
+    assert questionnaires_send_for_tomorrow() == 0
+    assert Message.objects.filter(template="questionnaire_due").count() == 1
+
+
+def test_phq9_and_gad7_are_sent_fortnightly_and_pain_every_session(personas, tomorrow_session):
+    questionnaires_send_for_tomorrow()
+    next_week = AppointmentFactory(
+        therapist=personas.therapist,
+        patient=personas.patient,
+        start=tomorrow_session.start + dt.timedelta(days=7),
+        end=tomorrow_session.end + dt.timedelta(days=7),
+    )
+    with time_machine.travel(dt.timedelta(days=7)):
+        questionnaires_send_for_tomorrow()
+    assert [a.instrument for a in QuestionnaireAssignment.objects.filter(appointment=next_week)] == ["pain_nrs"]
+
+
+def test_patients_without_a_portal_account_or_with_cancelled_sessions_get_nothing(personas, tomorrow_session):
+    personas.patient.user = None
+    personas.patient.save()
+    assert questionnaires_send_for_tomorrow() == 0
+    other = AppointmentFactory(
+        therapist=personas.other_therapist,
+        patient=personas.other_patient,
+        start=tomorrow_session.start,
+        end=tomorrow_session.end,
+        status=AppointmentStatus.CANCELLED,
+    )
+    assert questionnaires_send_for_tomorrow() == 0
+    assert not QuestionnaireAssignment.objects.filter(appointment=other).exists()
+
+
+def test_the_patient_answers_in_the_portal(personas, login, tomorrow_session):
+    questionnaires_send_for_tomorrow()
+    client = login(personas.patient_user)
+    assert "3 questionnaires" in client.get("/portal/").content.decode()
+    phq9 = QuestionnaireAssignment.objects.get(instrument="phq9")
+    page = client.get(f"/portal/questionnaires/{phq9.pk}/").content.decode()
+    assert "Little interest or pleasure in doing things" in page
+    response = client.post(f"/portal/questionnaires/{phq9.pk}/", {f"item_{i}": "1" for i in range(1, 9)})
+    assert response.status_code == 200 and "Choose one of the answers." in response.content.decode()
+    answers = {f"item_{i}": "2" for i in range(1, 9)} | {"item_9": "0"}
+    assert client.post(f"/portal/questionnaires/{phq9.pk}/", answers).status_code == 302
+    response = QuestionnaireResponse.objects.get()
+    assert (response.score, response.severity, response.flagged, response.answers[0]) == (
+        16,
+        "moderately_severe",
+        False,
+        2,
+    )
+    phq9.refresh_from_db()
+    assert phq9.status == "completed"
+    assert client.get(f"/portal/questionnaires/{phq9.pk}/").status_code == 404
+
+
+def test_a_positive_item_9_flags_the_chart_and_tells_the_therapist_without_detail(personas, login, tomorrow_session):
+    questionnaires_send_for_tomorrow()
+    phq9 = QuestionnaireAssignment.objects.get(instrument="phq9")
+    api = login(personas.patient_user, api=True)
+    response = api.post(
+        f"/api/questionnaire-assignments/{phq9.pk}/answer/", {"answers": [0, 0, 0, 0, 0, 0, 0, 0, 2]}, format="json"
+    )
+    assert response.status_code == 201
+    assert response.json()["flagged"] is True
+    message = Message.objects.get(template="measure_flag")
+    assert message.recipient_user == personas.therapist
+    assert message.context == {
+        "patient_initials": personas.patient.initials,
+        "chart_url": f"http://localhost:8000/notes/patients/{personas.patient.pk}/chart/",
+    }
+    therapist = login(personas.therapist)
+    chart = therapist.get(f"/notes/patients/{personas.patient.pk}/chart/").content.decode()
+    assert "Needs review" in chart
+    flagged = QuestionnaireResponse.objects.get()
+    assert login(personas.other_therapist).post(f"/outcomes/flags/{flagged.pk}/review/").status_code == 404
+    therapist.post(f"/outcomes/flags/{flagged.pk}/review/")
+    flagged.refresh_from_db()
+    assert flagged.flag_reviewed_by == personas.therapist
+    assert "Needs review" not in therapist.get(f"/notes/patients/{personas.patient.pk}/chart/").content.decode()
+
+
+def test_answers_are_checked_and_given_once(personas, login, tomorrow_session):
+    questionnaires_send_for_tomorrow()
+    gad7 = QuestionnaireAssignment.objects.get(instrument="gad7")
+    api = login(personas.patient_user, api=True)
+    response = api.post(f"/api/questionnaire-assignments/{gad7.pk}/answer/", {"answers": [1, 1, 5]}, format="json")
+    assert response.status_code == 422
+    assert set(response.json()["error"]["fields"]) == {"item_3", "item_4", "item_5", "item_6", "item_7"}
+    ok = api.post(f"/api/questionnaire-assignments/{gad7.pk}/answer/", {"answers": [1] * 7}, format="json")
+    assert ok.status_code == 201 and ok.json()["score"] == 7
+    again = api.post(f"/api/questionnaire-assignments/{gad7.pk}/answer/", {"answers": [1] * 7}, format="json")
+    assert again.status_code == 404
+
+
+def test_questionnaires_close_when_the_session_ends(personas, login, tomorrow_session):
+    questionnaires_send_for_tomorrow()
+    pain = QuestionnaireAssignment.objects.get(instrument="pain_nrs")
+    with time_machine.travel(tomorrow_session.end + dt.timedelta(minutes=1)):
+        client = login(personas.patient_user)
+        assert client.get(f"/portal/questionnaires/{pain.pk}/").status_code == 404
+
+
+@pytest.mark.parametrize("persona", ["other_patient_user", "front_desk", "therapist"])
+def test_only_the_patient_answers_their_questionnaire(personas, login, tomorrow_session, persona):
+    questionnaires_send_for_tomorrow()
+    pain = QuestionnaireAssignment.objects.get(instrument="pain_nrs")
+    api = login(getattr(personas, persona), api=True)
+    response = api.post(f"/api/questionnaire-assignments/{pain.pk}/answer/", {"answers": [3]}, format="json")
+    assert response.status_code in {403, 404}
+    assert not QuestionnaireResponse.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("persona", "expected"),
+    [("therapist", 200), ("patient_user", 200), ("other_therapist", 404), ("front_desk", 404), ("billing", 404)],
+)
+def test_who_reads_a_patients_scores(personas, login, tomorrow_session, persona, expected):
+    response = login(getattr(personas, persona), api=True).get(
+        "/api/measure-responses/", {"patient": personas.patient.pk}
+    )
+    assert response.status_code == expected
+
+
+def test_the_measures_endpoint_describes_the_instruments(personas, login):
+    rows = login(personas.therapist, api=True).get("/api/measures/").json()
+    assert [row["code"] for row in rows] == ["pain_nrs", "phq9", "gad7"]
+    phq9 = rows[1]
+    assert len(phq9["items"]) == 9 and phq9["max_score"] == 27
+    assert phq9["bands"][3] == {"min": 15, "max": 19, "severity": "moderately_severe", "label": "Moderately severe"}

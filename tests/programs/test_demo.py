@@ -1,0 +1,26 @@
+import io
+
+import pytest
+
+from apps.programs.models import Enrollment, GroupProgram
+
+pytestmark = pytest.mark.django_db
+
+
+def test_the_demo_programs_load_once_with_a_full_group_a_waitlist_and_an_open_offer():
+    from apps.accounts import demo as accounts_demo
+    from apps.patients import demo as patients_demo
+    from apps.programs import demo
+    from apps.scheduling import demo as scheduling_demo
+
+    out = io.StringIO()
+    for module in (accounts_demo, scheduling_demo, patients_demo, demo, demo):
+        module.seed(out)
+    group = GroupProgram.objects.get(title="10-week TMS recovery group")
+    lectures = GroupProgram.objects.get(title="Knowledge-therapy lecture series")
+    assert (group.meetings.count(), lectures.meetings.count()) == (10, 6)
+    statuses = list(Enrollment.objects.filter(program=group).values_list("status", flat=True))
+    assert statuses.count("enrolled") == 7 and statuses.count("offered") == 1 and statuses.count("waitlisted") == 4
+    portal = Enrollment.objects.get(program=group, patient__email="patient01@clinic.test")
+    assert portal.status == "waitlisted"
+    assert GroupProgram.objects.count() == 2

@@ -1,0 +1,129 @@
+"""Patient pages: enrolling, seeing one's own place in line and offers, answering an offer from its link."""
+
+import datetime as dt
+
+import pytest
+import time_machine
+
+from apps.accounts.models import ClinicSettings
+from apps.core import clock
+from apps.notifications.models import Message
+from apps.programs import services
+from apps.programs.models import Enrollment
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def full_program(program, make_patients):
+    """Three seats taken; the personas' patient is second in line behind a stranger."""
+    members = make_patients(3)
+    for patient in members:
+        services.program_enroll(actor=patient.user, program=program, patient=patient)
+    [ahead] = make_patients(1)
+    services.program_enroll(actor=ahead.user, program=program, patient=ahead)
+    return program, members, ahead
+
+
+@pytest.fixture
+def offer_path(personas, full_program):
+    """The personas' patient joins the line and is offered a seat; the path of the emailed accept link."""
+    program, members, ahead = full_program
+    services.program_enroll(actor=personas.patient_user, program=program, patient=personas.patient)
+    services.enrollment_withdraw(actor=ahead.user, enrollment=Enrollment.objects.get(patient=ahead))
+    services.enrollment_withdraw(actor=members[0].user, enrollment=Enrollment.objects.get(patient=members[0]))
+    link = Message.objects.get(template="seat_offer", patient=personas.patient, channel="email").context["accept_url"]
+    return link.split("localhost:8000", 1)[-1]
+
+
+def test_a_patient_enrolls_themselves_and_sees_the_meetings_section(personas, login, program):
+    client = login(personas.patient_user)
+    response = client.post(f"/portal/programs/{program.pk}/enroll/")
+    assert response.status_code == 302
+    assert Enrollment.objects.get(patient=personas.patient).status == "enrolled"
+    page = client.get(f"/portal/programs/{program.pk}/").content.decode()
+    assert "You have a seat" in page and "Meetings" in page
+
+
+def test_a_waitlisted_patient_sees_their_place_and_nobody_elses(personas, login, full_program):
+    program, members, ahead = full_program
+    client = login(personas.patient_user)
+    client.post(f"/portal/programs/{program.pk}/enroll/")
+    page = client.get("/portal/programs/").content.decode()
+    assert "You are <strong>#2</strong> on the waitlist" in page
+    for other in [*members, ahead]:
+        assert other.legal_last_name not in page
+
+
+def test_an_offer_shows_its_deadline_and_the_link_accepts_it_for_the_signed_in_patient(
+    personas, login, full_program, offer_path
+):
+    program = full_program[0]
+    client = login(personas.patient_user)
+    assert "A seat is held for you until" in client.get("/portal/programs/").content.decode()
+    assert client.get(offer_path).status_code == 200
+    assert client.post(offer_path).status_code == 302
+    assert Enrollment.objects.get(patient=personas.patient, program=program).status == "enrolled"
+
+
+def test_another_patient_cannot_use_someone_elses_offer_link(personas, login, full_program, offer_path):
+    program = full_program[0]
+    client = login(personas.other_patient_user)
+    assert client.post(offer_path).status_code == 404
+    assert Enrollment.objects.get(patient=personas.patient, program=program).status == "offered"
+
+
+def test_an_offer_link_dies_with_the_offer(personas, login, full_program, offer_path):
+    program = full_program[0]
+    with time_machine.travel(clock.now() + dt.timedelta(hours=48, minutes=10), tick=False):
+        client = login(personas.patient_user)
+        assert "no longer open" in client.get(offer_path).content.decode()
+        client.post(offer_path)
+    assert Enrollment.objects.get(patient=personas.patient, program=program).status == "offered"
+
+
+def test_a_forged_link_is_refused(personas, login):
+    client = login(personas.patient_user)
+    assert client.get("/portal/programs/offers/not-a-token/").status_code == 404
+
+
+def test_staff_are_not_patients_in_the_portal(personas, login, program):
+    client = login(personas.front_desk)
+    assert client.get("/portal/programs/").status_code == 403
+    assert client.post(f"/portal/programs/{program.pk}/enroll/").status_code == 403
+
+
+def test_a_patient_cannot_act_on_another_patients_enrollment(personas, login, program):
+    other = services.program_enroll(actor=personas.other_patient_user, program=program, patient=personas.other_patient)
+    client = login(personas.patient_user)
+    assert client.post(f"/portal/programs/enrollments/{other.pk}/withdraw/").status_code == 404
+    assert Enrollment.objects.get(pk=other.pk).status == "enrolled"
+
+
+def test_the_portal_program_pages_answer_in_a_fixed_number_of_queries(
+    personas, login, full_program, django_assert_max_num_queries
+):
+    from .factories import ProgramFactory
+
+    program, members, ahead = full_program
+    for _ in range(4):
+        ProgramFactory()
+    services.program_enroll(actor=personas.patient_user, program=program, patient=personas.patient)
+    ClinicSettings.load()  # a running clinic has its settings row; the page footer reads it
+    client = login(personas.patient_user)
+    with django_assert_max_num_queries(12):
+        assert client.get("/portal/programs/").status_code == 200
+    with django_assert_max_num_queries(12):
+        assert client.get(f"/portal/programs/{program.pk}/").status_code == 200
+
+
+def test_the_enrollments_api_answers_in_a_fixed_number_of_queries(
+    personas, login, full_program, make_patients, django_assert_max_num_queries
+):
+    program, members, ahead = full_program
+    for patient in make_patients(6):
+        services.program_enroll(actor=patient.user, program=program, patient=patient)
+    client = login(personas.front_desk, api=True)
+    with django_assert_max_num_queries(10):
+        rows = client.get("/api/enrollments/", {"program": program.pk}).json()["results"]
+    assert len(rows) == 10

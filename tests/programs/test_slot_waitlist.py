@@ -1,0 +1,191 @@
+"""The individual-slot waitlist: a weekly time freed by a cancelled series is offered to matching people in order."""
+
+import datetime as dt
+
+import pytest
+import time_machine
+
+from apps.core import clock
+from apps.core.errors import Conflict, InvalidTransition
+from apps.notifications.models import Message
+from apps.programs import services
+from apps.programs.models import FreedSlot, SlotOffer, SlotRequest
+from apps.scheduling.models import Appointment, WorkingHours
+from apps.scheduling.services import series_book, series_cancel_following
+from tests.factories import ServiceTypeFactory, TherapistFactory
+
+pytestmark = pytest.mark.django_db
+
+MONDAY = 0
+
+
+@pytest.fixture
+def weekly(personas):
+    """The personas' therapist sees the other patient on Mondays at 10:00, weekly, open-ended."""
+    WorkingHours.objects.create(
+        therapist=personas.therapist, weekday=MONDAY, start_time=dt.time(9), end_time=dt.time(18)
+    )
+    service = ServiceTypeFactory()
+    today = clock.local_now().date()
+    first = today + dt.timedelta(days=(MONDAY - today.weekday()) % 7 or 7)
+    booked = series_book(
+        actor=personas.front_desk,
+        therapist=personas.therapist,
+        patient=personas.other_patient,
+        service_type=service,
+        first_date=first,
+        local_start_time=dt.time(10, 0),
+        is_telehealth=True,
+    )
+    return booked, service
+
+
+def wait(patient, service, *, therapist=None, weekdays=(MONDAY,), earliest=dt.time(9), latest=dt.time(12)):
+    return services.slot_request_create(
+        actor=patient.user,
+        patient=patient,
+        service_type=service,
+        weekdays=list(weekdays),
+        earliest_start=earliest,
+        latest_start=latest,
+        therapist=therapist,
+    )
+
+
+def free_the_slot(personas, weekly):
+    booked, _ = weekly
+    series_cancel_following(appointment=booked.booked[0], actor=personas.front_desk, reason="Finished treatment")
+    return FreedSlot.objects.get(series=booked.series)
+
+
+def test_a_cancelled_series_offers_its_time_to_the_first_matching_person_in_line(personas, weekly, make_patients):
+    _, service = weekly
+    wrong_day, too_late, other_therapist, first, second = make_patients(5)
+    wait(wrong_day, service, weekdays=(2,))
+    wait(too_late, service, earliest=dt.time(14), latest=dt.time(16))
+    wait(other_therapist, service, therapist=TherapistFactory())
+    wait(first, service, therapist=personas.therapist)
+    wait(second, service)
+    slot = free_the_slot(personas, weekly)
+    offer = SlotOffer.objects.get(slot=slot)
+    assert offer.request.patient == first
+    assert SlotRequest.objects.get(patient=second).status == "waiting"
+    message = Message.objects.get(template="slot_offer", channel="email")
+    assert message.patient == first
+    assert message.context["weekday"] == "Monday" and message.context["start_time"] == "10:00"
+    assert message.context["accept_url"].startswith("http")
+
+
+def test_accepting_books_a_weekly_series_at_that_time(personas, weekly, make_patients):
+    _, service = weekly
+    [patient] = make_patients(1)
+    request = wait(patient, service)
+    slot = free_the_slot(personas, weekly)
+    offer = services.slot_offer_accept(actor=patient.user, offer=SlotOffer.objects.get(request=request))
+    assert offer.series.patient == patient
+    first = Appointment.objects.filter(series=offer.series).order_by("start").first()
+    local = first.start.astimezone(clock.clinic_tz())
+    assert (local.weekday(), local.time()) == (MONDAY, dt.time(10, 0))
+    assert local.date() >= slot.free_from
+    assert SlotRequest.objects.get(pk=request.pk).status == "booked"
+    assert FreedSlot.objects.get(pk=slot.pk).status == "taken"
+
+
+def test_declining_passes_the_time_on_and_keeps_the_decliner_waiting(personas, weekly, make_patients):
+    _, service = weekly
+    first, second = make_patients(2)
+    wait(first, service)
+    wait(second, service)
+    slot = free_the_slot(personas, weekly)
+    services.slot_offer_decline(actor=first.user, offer=SlotOffer.objects.get(request__patient=first))
+    assert SlotOffer.objects.get(slot=slot, status="outstanding").request.patient == second
+    assert SlotRequest.objects.get(patient=first).status == "waiting"
+
+
+def test_an_unanswered_slot_offer_expires_and_passes_on(personas, weekly, make_patients):
+    _, service = weekly
+    first, second = make_patients(2)
+    wait(first, service)
+    wait(second, service)
+    start = clock.now()
+    free_the_slot(personas, weekly)
+    with time_machine.travel(start + dt.timedelta(hours=48, minutes=1), tick=False):
+        assert services.slot_offers_expire() == 1
+        with pytest.raises(InvalidTransition):
+            services.slot_offer_accept(actor=first.user, offer=SlotOffer.objects.get(request__patient=first))
+    assert SlotRequest.objects.get(patient=first).status == "expired"
+    assert SlotOffer.objects.get(status="outstanding").request.patient == second
+    assert Message.objects.filter(template="slot_offer_expired", patient=first).count() == 1
+
+
+def test_someone_who_joins_later_is_offered_a_time_nobody_took(personas, weekly, make_patients):
+    _, service = weekly
+    slot = free_the_slot(personas, weekly)
+    assert not SlotOffer.objects.exists()
+    [patient] = make_patients(1)
+    request = wait(patient, service)
+    assert request.status == "offered"
+    assert SlotOffer.objects.get().slot == slot
+
+
+def test_waiting_twice_for_the_same_therapist_is_a_conflict(personas, weekly):
+    _, service = weekly
+    wait(personas.patient, service, therapist=personas.therapist)
+    with pytest.raises(Conflict):
+        wait(personas.patient, service, therapist=personas.therapist)
+
+
+def test_the_portal_shows_the_held_time_and_another_patient_cannot_answer_it(personas, login, weekly):
+    _, service = weekly
+    wait(personas.patient, service)
+    free_the_slot(personas, weekly)
+    offer = SlotOffer.objects.get()
+    page = login(personas.patient_user).get("/portal/programs/slots/").content.decode()
+    assert "held for you until" in page and "Mondays at 10:00 AM" in page
+    stranger = login(personas.other_patient_user)
+    assert stranger.post(f"/portal/programs/slot-offers/{offer.pk}/accept/").status_code == 404
+    assert "held for you" not in stranger.get("/portal/programs/slots/").content.decode()
+    link = Message.objects.get(template="slot_offer", channel="email").context["accept_url"]
+    path = link.split("localhost:8000", 1)[-1]
+    assert stranger.post(path).status_code == 404
+    own = login(personas.patient_user)
+    assert own.post(path).status_code == 302
+    assert SlotOffer.objects.get().status == "accepted"
+
+
+def test_a_patient_joins_the_slot_waitlist_from_the_portal(personas, login, weekly):
+    _, service = weekly
+    client = login(personas.patient_user)
+    response = client.post(
+        "/portal/programs/slots/",
+        {"service_type": service.pk, "weekdays": ["0", "2"], "earliest_start": "09:00", "latest_start": "12:00"},
+    )
+    assert response.status_code == 302
+    assert SlotRequest.objects.get(patient=personas.patient).weekdays == [0, 2]
+
+
+@pytest.mark.parametrize(("persona", "expected"), [("front_desk", 200), ("therapist", 403), ("patient_user", 403)])
+def test_who_sees_the_slot_waitlist(personas, login, persona, expected):
+    assert login(getattr(personas, persona)).get("/programs/slots/").status_code == expected
+
+
+def test_the_slot_waitlist_through_the_api(personas, login, weekly, make_patients):
+    _, service = weekly
+    payload = {"service_type": service.pk, "weekdays": [0], "earliest_start": "09:00", "latest_start": "12:00"}
+    patient_api = login(personas.patient_user, api=True)
+    created = patient_api.post("/api/slot-requests/", payload, format="json")
+    assert (created.status_code, created.json()["status"]) == (201, "waiting")
+    assert patient_api.post("/api/slot-requests/", payload, format="json").status_code == 409
+    other = login(personas.other_patient_user, api=True)
+    assert other.get("/api/slot-requests/").json()["results"] == []
+    assert other.post(f"/api/slot-requests/{created.json()['id']}/cancel/").status_code == 404
+    free_the_slot(personas, weekly)
+    offered = patient_api.get(f"/api/slot-requests/{created.json()['id']}/").json()
+    assert offered["status"] == "offered" and offered["offer"]["weekday"] == 0
+    accepted = patient_api.post(f"/api/slot-requests/{created.json()['id']}/accept-offer/")
+    assert (accepted.status_code, accepted.json()["status"]) == (200, "booked")
+    front_desk = login(personas.front_desk, api=True)
+    assert [r["id"] for r in front_desk.get("/api/slot-requests/").json()["results"]] == [created.json()["id"]]
+    assert login(personas.therapist, api=True).get("/api/slot-requests/").json()["results"] == []
+    staff_made = front_desk.post("/api/slot-requests/", {**payload, "patient": make_patients(1)[0].pk}, format="json")
+    assert staff_made.status_code == 201

@@ -1,0 +1,155 @@
+"""Staff pages: the program list, roster, waitlist with recorded reordering, offers and attendance sheets."""
+
+import datetime as dt
+
+import pytest
+import time_machine
+
+from apps.programs import selectors, services
+from apps.programs.models import Attendance, Enrollment, WaitlistMove
+
+from .factories import ProgramFactory, facilitator_with_evening_hours, group_service, scheduled_program
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def busy_program(program, make_patients):
+    patients = make_patients(7)
+    for patient in patients:
+        services.program_enroll(actor=patient.user, program=program, patient=patient)
+    services.enrollment_withdraw(actor=None, enrollment=Enrollment.objects.get(patient=patients[0]))
+    return program, patients
+
+
+def test_the_program_list_answers_in_a_fixed_number_of_queries(
+    personas, login, busy_program, django_assert_max_num_queries
+):
+    for _ in range(5):
+        ProgramFactory()
+    client = login(personas.front_desk)
+    with django_assert_max_num_queries(12):
+        response = client.get("/programs/")
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert busy_program[0].title in page
+
+
+def test_the_roster_page_shows_members_offers_with_deadlines_and_the_line(
+    personas, login, busy_program, django_assert_max_num_queries
+):
+    program, patients = busy_program
+    client = login(personas.front_desk)
+    with django_assert_max_num_queries(16):
+        response = client.get(f"/programs/{program.pk}/")
+    page = response.content.decode()
+    assert "Roster (2)" in page and "Outstanding seat offers (1)" in page and "Waitlist (3)" in page
+    for patient in patients[1:]:
+        assert patient.display_name in page
+    offer = Enrollment.objects.get(status="offered")
+    assert offer.patient.display_name in page
+
+
+@pytest.mark.parametrize(("persona", "expected"), [("other_therapist", 403), ("billing", 403), ("patient_user", 403)])
+def test_who_may_not_open_the_roster(personas, login, program, persona, expected):
+    assert login(getattr(personas, persona)).get(f"/programs/{program.pk}/").status_code == expected
+
+
+def test_the_facilitator_opens_the_roster_but_cannot_change_the_program(personas, login):
+    program = ProgramFactory(lead_facilitator=personas.therapist)
+    client = login(personas.therapist)
+    assert client.get(f"/programs/{program.pk}/").status_code == 200
+    assert client.post(f"/programs/{program.pk}/capacity/", {"capacity": 9}).status_code == 403
+
+
+def test_front_desk_enrolls_a_patient_from_the_page(personas, login, program):
+    client = login(personas.front_desk)
+    response = client.post(f"/programs/{program.pk}/enroll/", {"patient": personas.patient.pk})
+    assert response.status_code == 302
+    assert Enrollment.objects.get(patient=personas.patient).status == "enrolled"
+
+
+def test_front_desk_moves_someone_with_a_reason_and_it_is_shown(personas, login, busy_program):
+    program, patients = busy_program
+    last = Enrollment.objects.get(patient=patients[6])
+    client = login(personas.front_desk)
+    client.post(f"/programs/enrollments/{last.pk}/move/", {"to_rank": 1, "reason": "Clinician referral"})
+    assert WaitlistMove.objects.get().to_rank == 1
+    page = client.get(f"/programs/{program.pk}/").content.decode()
+    assert "Clinician referral" in page
+    client.post(f"/programs/enrollments/{last.pk}/move/", {"to_rank": 2, "reason": ""})
+    assert WaitlistMove.objects.count() == 1
+
+
+def test_raising_capacity_from_the_page_sends_offers(personas, login, busy_program):
+    program, patients = busy_program
+    client = login(personas.front_desk)
+    client.post(f"/programs/{program.pk}/capacity/", {"capacity": 5})
+    assert Enrollment.objects.filter(program=program, status="offered").count() == 3
+
+
+def test_front_desk_accepts_an_offer_on_the_patients_behalf(personas, login, busy_program):
+    program, patients = busy_program
+    offer = Enrollment.objects.get(status="offered")
+    login(personas.front_desk).post(f"/programs/enrollments/{offer.pk}/accept/")
+    assert Enrollment.objects.get(pk=offer.pk).status == "enrolled"
+
+
+def test_a_patient_cannot_use_the_staff_actions(personas, login, busy_program):
+    offer = Enrollment.objects.get(status="offered")
+    response = login(offer.patient.user).post(f"/programs/enrollments/{offer.pk}/accept/")
+    assert response.status_code in (403, 404)
+    assert Enrollment.objects.get(pk=offer.pk).status == "offered"
+
+
+def test_front_desk_creates_a_program_from_the_page(personas, login):
+    first = dt.date.today() + dt.timedelta(days=9)
+    facilitator = facilitator_with_evening_hours(first.weekday())
+    client = login(personas.front_desk)
+    response = client.post(
+        "/programs/new/",
+        {
+            "title": "Knowledge-therapy lecture series",
+            "lead_facilitator": facilitator.pk,
+            "service_type": group_service().pk,
+            "capacity": 25,
+            "enrollment_opens_on": dt.date.today().isoformat(),
+            "is_telehealth": "on",
+            "first_meeting_on": first.isoformat(),
+            "local_start_time": "19:00",
+            "meeting_count": 6,
+            "interval_weeks": 1,
+        },
+    )
+    assert response.status_code == 302, response.content.decode()[:2000]
+    assert "lecture series" in client.get(response["Location"]).content.decode()
+
+
+def test_the_attendance_sheet_records_the_meeting(personas, login):
+    program = scheduled_program(actor=personas.front_desk)
+    enrollment = services.program_enroll(actor=personas.front_desk, program=program, patient=personas.patient)
+    meeting = selectors.program_meetings(program=program).first()
+    with time_machine.travel(meeting.appointment.start + dt.timedelta(minutes=10), tick=False):
+        client = login(program.lead_facilitator)
+        assert (
+            personas.patient.display_name in client.get(f"/programs/meetings/{meeting.pk}/attendance/").content.decode()
+        )
+        client.post(f"/programs/meetings/{meeting.pk}/attendance/", {f"status-{enrollment.pk}": "excused"})
+    assert Attendance.objects.get().status == "excused"
+    assert login(personas.other_therapist).get(f"/programs/meetings/{meeting.pk}/attendance/").status_code == 403
+
+
+def test_the_portal_home_shows_the_offer_deadline_and_the_place_in_line(personas, login, busy_program):
+    program, patients = busy_program
+    services.program_enroll(actor=personas.patient_user, program=program, patient=personas.patient)
+    page = login(personas.patient_user).get("/portal/").content.decode()
+    assert "you are #4 on the waitlist" in page
+    offer = Enrollment.objects.get(status="offered")
+    assert "a seat is held for you until" in login(offer.patient.user).get("/portal/").content.decode()
+
+
+def test_the_chart_shows_the_patients_programs_and_place_in_line(personas, login, busy_program):
+    program, patients = busy_program
+    services.program_enroll(actor=personas.front_desk, program=program, patient=personas.patient)
+    page = login(personas.front_desk).get(f"/patients/{personas.patient.pk}/").content.decode()
+    assert "Programs and waitlists" in page and "#4 on the waitlist" in page

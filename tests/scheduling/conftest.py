@@ -1,0 +1,68 @@
+"""Scheduling test helpers: a clinic with rooms, service types and therapists who work weekdays 08:00-20:00."""
+
+import datetime as dt
+from types import SimpleNamespace
+
+import pytest
+import time_machine
+
+from apps.core import clock
+from apps.scheduling import services
+from apps.scheduling.models import WorkingHours
+from tests.factories import RoomFactory, ServiceTypeFactory
+
+# A Monday in the clinic's time zone (America/New_York), well clear of DST changes.
+MONDAY = dt.date(2026, 6, 1)
+
+
+def at(day: dt.date, hour: int, minute: int = 0) -> dt.datetime:
+    return clock.local_datetime(day, dt.time(hour, minute))
+
+
+def give_working_hours(therapist, start=dt.time(8, 0), end=dt.time(20, 0), weekdays=range(5)) -> None:
+    for weekday in weekdays:
+        WorkingHours.objects.create(therapist=therapist, weekday=weekday, start_time=start, end_time=end)
+
+
+@pytest.fixture
+def frozen_now():
+    """The clock stands at the Friday before MONDAY, 09:00 local."""
+    with time_machine.travel(at(MONDAY - dt.timedelta(days=3), 9), tick=False) as traveller:
+        yield traveller
+
+
+@pytest.fixture
+def clinic(personas, frozen_now):
+    give_working_hours(personas.therapist)
+    give_working_hours(personas.other_therapist)
+    individual = ServiceTypeFactory()
+    group = ServiceTypeFactory(code="90853", name="Group psychotherapy", duration_minutes=90, is_group=True)
+    willow = RoomFactory(name="Willow")
+    cedar = RoomFactory(name="Cedar")
+    return SimpleNamespace(**vars(personas), individual=individual, group=group, willow=willow, cedar=cedar)
+
+
+@pytest.fixture
+def session(clinic):
+    """One booked individual session: the therapist with the patient, MONDAY 10:00 in Willow."""
+    return services.appointment_book(
+        actor=clinic.front_desk,
+        therapist=clinic.therapist,
+        patient=clinic.patient,
+        service_type=clinic.individual,
+        start=at(MONDAY, 10),
+        room=clinic.willow,
+    )
+
+
+@pytest.fixture
+def others_session(clinic):
+    """The other therapist with the other patient at the same hour, in Cedar."""
+    return services.appointment_book(
+        actor=clinic.front_desk,
+        therapist=clinic.other_therapist,
+        patient=clinic.other_patient,
+        service_type=clinic.individual,
+        start=at(MONDAY, 10),
+        room=clinic.cedar,
+    )

@@ -1,0 +1,58 @@
+"""Fifty front-desk requests for one slot at the same instant: exactly one books, 49 get a 409 naming it."""
+
+import threading
+
+import pytest
+from django.db import connection
+from rest_framework.authtoken.models import Token
+from rest_framework.test import APIClient
+
+from apps.scheduling.models import Appointment, AppointmentStatus
+from tests.factories import PatientFactory
+
+from .conftest import MONDAY, at
+
+REQUESTS = 50
+
+
+@pytest.mark.django_db(transaction=True)
+def test_fifty_simultaneous_bookings_of_one_slot_give_one_success_and_49_conflicts(clinic):
+    token = Token.objects.create(user=clinic.front_desk)
+    patients = [PatientFactory() for _ in range(REQUESTS)]
+    start = at(MONDAY, 10).isoformat()
+    barrier = threading.Barrier(REQUESTS)
+    answers: list[tuple[int, dict]] = []
+    lock = threading.Lock()
+
+    def request(patient):
+        client = APIClient()
+        client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+        body = {
+            "therapist": clinic.therapist.pk,
+            "patient": patient.pk,
+            "service_type": clinic.individual.pk,
+            "room": clinic.willow.pk,
+            "start": start,
+        }
+        try:
+            barrier.wait()
+            response = client.post("/api/appointments/", body, format="json")
+            with lock:
+                answers.append((response.status_code, response.json()))
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=request, args=(p,)) for p in patients]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+
+    statuses = sorted(status for status, _ in answers)
+    assert statuses == [201] + [409] * (REQUESTS - 1)
+    [winner] = Appointment.objects.filter(status=AppointmentStatus.BOOKED)
+    for status, body in answers:
+        if status == 409:
+            conflict = body["error"]["conflicting_appointment"]
+            assert conflict["id"] == winner.pk
+            assert set(conflict["collides_on"]) == {"therapist", "room"}

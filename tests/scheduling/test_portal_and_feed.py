@@ -1,0 +1,121 @@
+"""The patient's sessions in the portal, and a therapist's private calendar feed."""
+
+import datetime as dt
+
+import pytest
+from django.urls import reverse
+from icalendar import Calendar
+
+from apps.scheduling import services
+from apps.scheduling.models import Appointment, CalendarFeed
+
+from .conftest import MONDAY, at
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def sessions(clinic):
+    def book(therapist, patient, start, **kwargs):
+        return services.appointment_book(
+            actor=clinic.front_desk,
+            therapist=therapist,
+            patient=patient,
+            service_type=clinic.individual,
+            start=start,
+            **kwargs,
+        )
+
+    return (
+        book(clinic.therapist, clinic.patient, at(MONDAY, 10), is_telehealth=True),
+        book(clinic.other_therapist, clinic.other_patient, at(MONDAY, 10), room=clinic.cedar),
+    )
+
+
+def test_the_patient_sees_their_upcoming_sessions_with_the_video_link(clinic, login, sessions):
+    mine, theirs = sessions
+    client = login(clinic.patient_user)
+    html = client.get(reverse("portal:sessions:list")).content.decode()
+    assert mine.telehealth_url in html
+    assert reverse("portal:sessions:cancel", args=[mine.pk]) in html
+    assert reverse("portal:sessions:cancel", args=[theirs.pk]) not in html
+    dashboard = client.get(reverse("portal:dashboard")).content.decode()
+    assert "Your next session" in dashboard and "Join the video session" in dashboard
+
+
+def test_cancelling_early_from_the_portal_carries_no_fee(clinic, login, sessions):
+    mine, _ = sessions
+    client = login(clinic.patient_user)
+    page = client.get(reverse("portal:sessions:cancel", args=[mine.pk])).content.decode()
+    assert "no fee" in page
+    client.post(reverse("portal:sessions:cancel", args=[mine.pk]), {"reason": "Work trip"})
+    assert Appointment.objects.get(pk=mine.pk).status == "cancelled"
+
+
+def test_cancelling_late_from_the_portal_warns_of_the_fee_first(clinic, login, sessions, frozen_now):
+    mine, _ = sessions
+    frozen_now.move_to(at(MONDAY, 7))
+    client = login(clinic.patient_user)
+    page = client.get(reverse("portal:sessions:cancel", args=[mine.pk])).content.decode()
+    assert "late cancellation" in page and "sliding-scale rate" in page
+    response = client.post(reverse("portal:sessions:cancel", args=[mine.pk]), follow=True)
+    assert "policy fee applies" in response.content.decode()
+    assert Appointment.objects.get(pk=mine.pk).status == "late_cancelled"
+
+
+def test_a_patient_cannot_open_or_cancel_another_patients_session(clinic, login, sessions):
+    _, theirs = sessions
+    client = login(clinic.patient_user)
+    assert client.get(reverse("portal:sessions:cancel", args=[theirs.pk])).status_code == 404
+    assert client.post(reverse("portal:sessions:cancel", args=[theirs.pk])).status_code == 404
+    assert Appointment.objects.get(pk=theirs.pk).status == "booked"
+
+
+def test_staff_have_no_portal_sessions_page(clinic, login):
+    assert login(clinic.front_desk).get(reverse("portal:sessions:list")).status_code == 403
+
+
+def _issue_feed(client) -> str:
+    client.post(reverse("scheduling:calendar_feed_change", args=["issue"]))
+    page = client.get(reverse("scheduling:calendar_feed_settings")).content.decode()
+    url = page.split('readonly value="')[1].split('"')[0]
+    return url.split("testserver")[1]
+
+
+def test_the_calendar_feed_shows_initials_only_and_can_be_revoked(clinic, login, sessions, client):
+    therapist_client = login(clinic.therapist)
+    path = _issue_feed(therapist_client)
+    token = path.rsplit("/", 1)[1].removesuffix(".ics")
+    assert not CalendarFeed.objects.filter(token_hash=token).exists()  # only the hash is stored
+
+    response = client.get(path)
+    assert response.status_code == 200 and response["Content-Type"].startswith("text/calendar")
+    body = response.content.decode()
+    [event] = Calendar.from_ical(response.content).walk("VEVENT")
+    assert str(event["summary"]) == f"{clinic.patient.initials} · 90834"
+    assert event.decoded("dtstart") == at(MONDAY, 10)
+    assert clinic.patient.legal_last_name not in body and clinic.patient.legal_first_name not in body
+    assert clinic.other_patient.initials + " ·" not in body
+
+    therapist_client.post(reverse("scheduling:calendar_feed_change", args=["revoke"]))
+    assert client.get(path).status_code == 404
+
+
+def test_a_new_feed_address_retires_the_old_one(clinic, login, client):
+    therapist_client = login(clinic.therapist)
+    first = _issue_feed(therapist_client)
+    second = _issue_feed(therapist_client)
+    assert client.get(first).status_code == 404
+    assert client.get(second).status_code == 200
+    assert CalendarFeed.objects.filter(therapist=clinic.therapist, revoked_at__isnull=True).count() == 1
+
+
+def test_only_therapists_have_a_calendar_feed(clinic, login):
+    assert login(clinic.front_desk).get(reverse("scheduling:calendar_feed_settings")).status_code == 403
+    assert login(clinic.billing).post(reverse("scheduling:calendar_feed_change", args=["issue"])).status_code == 403
+
+
+def test_the_feed_is_time_bounded(clinic, sessions, frozen_now, login, client):
+    path = _issue_feed(login(clinic.therapist))
+    frozen_now.move_to(at(MONDAY, 10) + dt.timedelta(days=40))
+    assert b"VEVENT" not in client.get(path).content
