@@ -139,7 +139,8 @@ def sign_in(page, email: str, password: str, totp_key: str | None) -> None:
     if totp_key:
         page.get_by_label("6-digit code from your authenticator app").fill(f"{totp(bytes.fromhex(totp_key)):06d}")
         page.get_by_role("button", name="Continue").click()
-    page.wait_for_load_state()
+    # The click returns before the sign-in POST answers; the next goto must not cut it off.
+    page.wait_for_url(lambda url: "/accounts/" not in url)
 
 
 def capture(browser, base_url: str, email: str, password: str, totp_key: str | None, shots: list[Shot]) -> list:

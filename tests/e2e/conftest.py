@@ -123,11 +123,22 @@ def sign_in(page, user, *, password: str = PASSWORD) -> None:
     page.goto("/accounts/login/")
     page.get_by_label("Email").fill(user.email)
     page.get_by_label("Password").fill(password)
-    page.get_by_role("button", name="Sign in").click()
     if user.is_clinic_staff:
+        page.get_by_role("button", name="Sign in").click()
         page.get_by_label("6-digit code from your authenticator app").fill(f"{totp(device.bin_key):06d}")
-        page.get_by_role("button", name="Continue").click()
-    page.wait_for_load_state()
+        follow(page, page.get_by_role("button", name="Continue"))
+    else:
+        follow(page, page.get_by_role("button", name="Sign in"))
+
+
+def follow(page, control) -> None:
+    """Click a link or submit button and wait until the page it leads to has loaded.
+
+    A click returns before the navigation starts; without the wait, the next check could run
+    against the page being left (or against no document at all, half-way through the swap).
+    """
+    with page.expect_navigation():
+        control.click()
 
 
 def assert_accessible(page) -> None:

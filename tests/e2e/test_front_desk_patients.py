@@ -2,7 +2,7 @@
 
 import pytest
 
-from tests.e2e.conftest import assert_accessible, sign_in
+from tests.e2e.conftest import assert_accessible, follow, sign_in
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -11,7 +11,7 @@ def test_front_desk_creates_a_patient_and_sees_it_in_the_api(page, personas):
     sign_in(page, personas.front_desk)
     assert_accessible(page)
 
-    page.get_by_role("link", name="Patients").click()
+    follow(page, page.get_by_role("link", name="Patients"))
     assert_accessible(page)
     page.get_by_role("link", name="New patient").click()
     page.get_by_label("Legal first name").fill("Rosa")

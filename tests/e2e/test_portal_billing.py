@@ -8,7 +8,7 @@ from playwright.sync_api import expect
 from apps.billing import services as billing
 from apps.billing.demo import config_seed
 from apps.core import clock
-from tests.e2e.conftest import PHONE, assert_accessible, press, sign_in, sign_in_by_keyboard
+from tests.e2e.conftest import PHONE, assert_accessible, follow, press, sign_in, sign_in_by_keyboard
 from tests.factories import AppointmentFactory, ServiceTypeFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -30,9 +30,9 @@ def test_patient_applies_for_a_sliding_fee_billing_approves_and_the_portal_shows
     billing_card = phone.get_by_role("region", name="Billing")
     billing_card.get_by_text("$200.00").wait_for()
 
-    billing_card.get_by_role("link", name="Charges, receipts and statements").click()
+    follow(phone, billing_card.get_by_role("link", name="Charges, receipts and statements"))
     assert_accessible(phone)
-    phone.get_by_role("link", name="Apply for a sliding-scale fee").click()
+    follow(phone, phone.get_by_role("link", name="Apply for a sliding-scale fee"))
     assert_accessible(phone)
     phone.get_by_label("People in your household").fill("1")
     phone.get_by_label("Household income per year (USD)").fill("18000")
@@ -41,9 +41,9 @@ def test_patient_applies_for_a_sliding_fee_billing_approves_and_the_portal_shows
 
     sign_in(page, personas.billing)
     page.get_by_role("navigation", name="Main").get_by_role("link", name="Billing").click()
-    page.get_by_role("link", name="Applications to review (1)").click()
+    follow(page, page.get_by_role("link", name="Applications to review (1)"))
     assert_accessible(page)
-    page.get_by_role("link", name=personas.patient.display_name).click()
+    follow(page, page.get_by_role("link", name=personas.patient.display_name))
     assert_accessible(page)
     page.get_by_role("button", name="Approve").click()
     page.get_by_text("Approved.").wait_for()

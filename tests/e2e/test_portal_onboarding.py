@@ -7,7 +7,7 @@ import pytest
 from django_otp.oath import totp
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from tests.e2e.conftest import PHONE, assert_accessible, sign_in, sign_out
+from tests.e2e.conftest import PHONE, assert_accessible, follow, sign_in, sign_out
 from tests.factories import PatientFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -40,7 +40,7 @@ def test_invited_patient_sets_a_password_turns_on_two_step_and_signs_in_with_it(
         phone.get_by_role("region", name=card).wait_for()
     offer = phone.get_by_role("region", name="Optional: add two-step sign-in")
     assert_accessible(phone)
-    offer.get_by_role("link", name="Set up two-step sign-in").click()
+    follow(phone, offer.get_by_role("link", name="Set up two-step sign-in"))
     assert_accessible(phone)
     secret = phone.get_by_test_id("totp-secret").inner_text()
     phone.get_by_label("6-digit code from your authenticator app").fill(_code_for(secret))

@@ -5,7 +5,7 @@ from playwright.sync_api import expect
 
 from apps.programs import services as programs
 from apps.programs.models import Enrollment
-from tests.e2e.conftest import PHONE, assert_accessible, sign_in
+from tests.e2e.conftest import PHONE, assert_accessible, follow, sign_in
 from tests.programs.factories import scheduled_program
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -17,7 +17,7 @@ def test_patient_waits_for_a_full_group_and_accepts_the_seat_that_frees(page, ne
 
     phone = new_page(PHONE)
     sign_in(phone, personas.patient_user)
-    phone.get_by_role("region", name="Group programs").get_by_role("link", name="See programs").click()
+    follow(phone, phone.get_by_role("region", name="Group programs").get_by_role("link", name="See programs"))
     assert_accessible(phone)
     phone.get_by_role("link", name="TMS recovery group").click()
     phone.get_by_text("The program is full").wait_for()
