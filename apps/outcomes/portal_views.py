@@ -84,8 +84,9 @@ def journal_entry(request, pk):
     form = JournalEntryForm(request.POST or None, initial={"text": text, "share": entry.is_shared})
     if request.method == "POST" and form.is_valid():
         try:
-            services.journal_entry_update(actor=request.user, entry=entry, text=form.cleaned_data["text"])
-            services.journal_entry_share(actor=request.user, entry=entry, shared=form.cleaned_data["share"])
+            services.journal_entry_update(
+                actor=request.user, entry=entry, text=form.cleaned_data["text"], shared=form.cleaned_data["share"]
+            )
         except ApplicationError as exc:
             form.add_error(None, exc.message)
         else:

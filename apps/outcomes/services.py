@@ -218,10 +218,13 @@ def _own_entry(actor, entry: JournalEntry) -> JournalEntry:
 
 
 @transaction.atomic
-def journal_entry_update(*, actor, entry: JournalEntry, text: str) -> JournalEntry:
+def journal_entry_update(*, actor, entry: JournalEntry, text: str, shared: bool | None = None) -> JournalEntry:
+    """Rewrite an entry and, when `shared` is given, share or unshare it in the same transaction."""
     entry = _own_entry(actor, entry)
     entry.content_encrypted = encrypt_text(_journal_text(text))
-    entry.save(update_fields=["content_encrypted", "updated_at"])
+    if shared is not None:
+        _set_shared(entry, shared)
+    entry.save(update_fields=["content_encrypted", "shared_at", "updated_at"])
     return entry
 
 
@@ -229,12 +232,17 @@ def journal_entry_update(*, actor, entry: JournalEntry, text: str) -> JournalEnt
 def journal_entry_share(*, actor, entry: JournalEntry, shared: bool) -> JournalEntry:
     """Share an entry with the patient's therapist, or take it back."""
     entry = _own_entry(actor, entry)
+    _set_shared(entry, shared)
+    entry.save(update_fields=["shared_at", "updated_at"])
+    return entry
+
+
+def _set_shared(entry: JournalEntry, shared: bool) -> None:
+    # Sharing again keeps the first share time: the therapist has seen the entry since then.
     if shared and entry.shared_at is None:
         entry.shared_at = clock.now()
     elif not shared:
         entry.shared_at = None
-    entry.save(update_fields=["shared_at", "updated_at"])
-    return entry
 
 
 @transaction.atomic

@@ -4,6 +4,8 @@ import pytest
 from django.db import connection
 
 from apps.audit.models import AccessLog
+from apps.core.errors import Unprocessable
+from apps.outcomes import services
 from apps.outcomes.models import JournalEntry
 
 pytestmark = pytest.mark.django_db
@@ -76,3 +78,14 @@ def test_the_patient_edits_and_deletes_entries(personas, patient_client, login):
 def test_staff_have_no_journal(personas, login):
     assert login(personas.therapist).get("/portal/journal/").status_code == 403
     assert login(personas.front_desk).post("/portal/journal/", {"text": "x"}).status_code == 403
+
+
+def test_text_and_sharing_change_together_or_not_at_all(personas, patient_client):
+    entry = _write(patient_client)
+    with pytest.raises(Unprocessable):
+        services.journal_entry_update(actor=personas.patient_user, entry=entry, text="  ", shared=True)
+    entry.refresh_from_db()
+    assert not entry.is_shared
+    services.journal_entry_update(actor=personas.patient_user, entry=entry, text="Calmer.", shared=True)
+    entry.refresh_from_db()
+    assert entry.is_shared
