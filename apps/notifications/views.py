@@ -75,19 +75,14 @@ def message_resend(request, pk):
 
 
 def _appointment_for_link(token: str, action: str):
-    from apps.scheduling.models import Appointment
+    from apps.scheduling.selectors import appointment_for_signed_link
 
     try:
         claim = appointment_link_read(token=token, action=action)
     except NotFound as exc:
         raise Http404(exc.message) from exc
-    appointment = (
-        Appointment.objects.select_related("therapist", "patient", "patient__user", "room")
-        .filter(pk=claim.appointment_id)
-        .first()
-    )
-    if appointment is None or appointment.start.timestamp() != claim.start.timestamp():
-        # Deleted, or moved since the reminder went out: the old link no longer speaks for it.
+    appointment = appointment_for_signed_link(appointment_id=claim.appointment_id, start=claim.start)
+    if appointment is None:
         raise Http404("This link is for a session that has since been moved.")
     return appointment
 

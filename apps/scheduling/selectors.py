@@ -74,6 +74,22 @@ def appointment_open(*, user, appointment_id) -> Appointment | None:
     return appointment
 
 
+def appointment_for_signed_link(*, appointment_id: int, start: dt.datetime) -> Appointment | None:
+    """The session a signed reminder link names, while it still starts when the link said.
+
+    The link is the patient's authority, so there is no user to check; a session moved since the
+    reminder went out answers None, as a deleted one does.
+    """
+    appointment = (
+        Appointment.objects.select_related("therapist", "patient", "patient__user", "room")
+        .filter(pk=appointment_id)
+        .first()
+    )
+    if appointment is None or appointment.start.timestamp() != start.timestamp():
+        return None
+    return appointment
+
+
 def series_visible_to(*, user) -> QuerySet[AppointmentSeries]:
     qs = AppointmentSeries.objects.select_related("therapist", "patient", "service_type", "room")
     if user.has_perm("scheduling.view_all_schedules"):
