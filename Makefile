@@ -43,7 +43,7 @@ lint: venv
 
 check-deploy: venv
 	DJANGO_SETTINGS_MODULE=clinic.settings.production DJANGO_SECRET_KEY=$$(openssl rand -hex 40) \
-	  CLINIC_ENCRYPTION_KEYS=$$(openssl rand -base64 32 | tr '+/' '-_') \
+	  CLINIC_ENCRYPTION_KEYS=$$(openssl rand -base64 32 | tr '+/' '-_') STRIPE_WEBHOOK_SECRET=whsec_$$(openssl rand -hex 16) \
 	  $(BIN)/python manage.py check --deploy --fail-level WARNING
 
 test: export DJANGO_SETTINGS_MODULE = clinic.settings.test

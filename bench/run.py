@@ -56,6 +56,7 @@ def app_environment(database_url: str, site_url: str) -> dict:
         "CLINIC_SITE_URL": site_url,
         "CLINIC_LOG_LEVEL": "WARNING",
         "CLINIC_ENCRYPTION_KEYS": os.environ.get("CLINIC_ENCRYPTION_KEYS", DEVELOPMENT_NOTE_KEY),
+        "STRIPE_WEBHOOK_SECRET": "whsec_" + secrets.token_hex(16),
     }
 
 

@@ -16,3 +16,7 @@ SECURE_HSTS_PRELOAD = True
 EMAIL_BACKEND = env("EMAIL_BACKEND", "django.core.mail.backends.smtp.EmailBackend")
 # Note text is encrypted with these keys; production never falls back to the development key.
 CLINIC_ENCRYPTION_KEYS = [key.strip() for key in env("CLINIC_ENCRYPTION_KEYS").split(",") if key.strip()]
+# Anyone holding the webhook secret can post a payment, so production never uses the development one.
+STRIPE_WEBHOOK_SECRET = env("STRIPE_WEBHOOK_SECRET")
+if CLINIC_PAYMENT_BACKEND == "stripe":  # noqa: F405
+    STRIPE_SECRET_KEY = env("STRIPE_SECRET_KEY")

@@ -1,0 +1,40 @@
+"""Production settings refuse to start without the secrets that development fills in for itself."""
+
+import os
+import subprocess
+import sys
+
+import pytest
+
+REQUIRED = {
+    "DJANGO_SECRET_KEY": "production-test-secret-0123456789abcdefghijklmnopqrstuvwxyz",
+    "CLINIC_ENCRYPTION_KEYS": "ZGV2LW9ubHktbm90ZS1rZXktZG8tbm90LXVzZS0wMDA=",
+    "STRIPE_WEBHOOK_SECRET": "whsec_production_test",
+}
+
+
+def _load_production_settings(**overrides):
+    environ = {k: v for k, v in os.environ.items() if k not in REQUIRED and not k.startswith("STRIPE_")}
+    environ |= {"DJANGO_SETTINGS_MODULE": "clinic.settings.production", **REQUIRED, **overrides}
+    environ = {k: v for k, v in environ.items() if v is not None}
+    code = "from django.conf import settings; print(settings.STRIPE_WEBHOOK_SECRET)"
+    return subprocess.run([sys.executable, "-c", code], env=environ, capture_output=True, text=True, timeout=60)
+
+
+def test_production_starts_with_its_secrets():
+    loaded = _load_production_settings()
+    assert loaded.returncode == 0, loaded.stderr
+    assert loaded.stdout.strip() == "whsec_production_test"
+
+
+@pytest.mark.parametrize("missing", sorted(REQUIRED))
+def test_production_refuses_to_start_without_a_secret(missing):
+    loaded = _load_production_settings(**{missing: None})
+    assert loaded.returncode != 0
+    assert f"Environment variable {missing} is required" in loaded.stderr
+
+
+def test_real_card_payments_need_the_stripe_key():
+    loaded = _load_production_settings(CLINIC_PAYMENT_BACKEND="stripe")
+    assert "Environment variable STRIPE_SECRET_KEY is required" in loaded.stderr
+    assert _load_production_settings(CLINIC_PAYMENT_BACKEND="stripe", STRIPE_SECRET_KEY="sk_test_1").returncode == 0
