@@ -4,6 +4,7 @@ import datetime as dt
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.utils import timezone
 
 from apps.accounts.roles import Role
 from apps.core import clock
@@ -139,6 +140,36 @@ def patient_enrollments(*, patient) -> QuerySet[Enrollment]:
         )
         .order_by("-created_at")
     )
+
+
+def member_meetings_during(*, patient, ranges: list[tuple[dt.datetime, dt.datetime]]) -> list[ProgramMeeting]:
+    """Meetings of the programs a patient holds a seat in (enrolled or offered) that overlap any of the ranges.
+
+    An individual session at the same hour as the patient's group is allowed (they may choose it), but the
+    front desk should know before they book it. One query.
+    """
+    if patient is None or not ranges:
+        return []
+    overlapping = Q()
+    for start, end in ranges:
+        overlapping |= Q(appointment__start__lt=end, appointment__end__gt=start)
+    seated = Enrollment.objects.filter(patient=patient, status__in=SEATED_STATUSES).values("program_id")
+    return list(
+        ProgramMeeting.objects.filter(overlapping, program_id__in=seated, appointment__status__in=BLOCKING_STATUSES)
+        .select_related("program", "appointment")
+        .order_by("appointment__start")
+    )
+
+
+def member_meetings_warning(*, patient, ranges: list[tuple[dt.datetime, dt.datetime]]) -> str | None:
+    """The front desk's warning when sessions being booked overlap the patient's own group meetings."""
+    meetings = member_meetings_during(patient=patient, ranges=ranges)
+    if not meetings:
+        return None
+    first = meetings[0]
+    when = timezone.localtime(first.appointment.start, clock.clinic_tz()).strftime("%a %b %-d, %H:%M")
+    more = f" and {len(meetings) - 1} more" if len(meetings) > 1 else ""
+    return f"{patient.display_name} is in {first.program.title}, which meets at the same time ({when}{more})."
 
 
 def _with_outstanding_offer(qs: QuerySet[SlotRequest]) -> QuerySet[SlotRequest]:

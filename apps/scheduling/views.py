@@ -16,6 +16,7 @@ from apps.billing.selectors import reduced_fee_cap_warning
 from apps.core import clock
 from apps.core.errors import ApplicationError
 from apps.core.views import call_with_messages
+from apps.programs.selectors import member_meetings_during, member_meetings_warning
 
 from . import selectors, services
 from .forms import AppointmentForm, CancelForm, RescheduleForm, SeriesForm
@@ -188,8 +189,7 @@ def appointment_new(request):
             _booking_refused(form, exc)
         else:
             messages.success(request, "Session booked.")
-            if fee_warning:
-                messages.warning(request, fee_warning)
+            _warn(request, fee_warning, _group_warning([appointment]))
             return redirect("scheduling:appointment_detail", pk=appointment.pk)
     return render(request, "scheduling/appointment_form.html", {"form": form, "title": "Book a session"})
 
@@ -216,8 +216,7 @@ def series_new(request):
         else:
             skipped = f"; {len(result.skipped)} dates skipped" if result.skipped else ""
             messages.success(request, f"Series booked: {len(result.booked)} sessions{skipped}.")
-            if fee_warning:
-                messages.warning(request, fee_warning)
+            _warn(request, fee_warning, _group_warning(result.booked))
             return redirect("scheduling:appointment_detail", pk=result.booked[0].pk)
     return render(request, "scheduling/series_form.html", {"form": form})
 
@@ -231,10 +230,33 @@ def series_preview(request):
     context = {"form": form, "plan": None, "error": ""}
     if form.is_valid():
         try:
-            context["plan"] = services.series_preview(**form.plan_args())
+            plan = services.series_preview(**form.plan_args())
         except ApplicationError as exc:
             context["error"] = exc.message
+        else:
+            context["plan"] = plan
+            context["rows"] = _with_group_meetings(plan)
     return render(request, "scheduling/_series_preview.html", context)
+
+
+def _with_group_meetings(plan) -> list[tuple]:
+    """Each proposed date with the patient's own group meetings it overlaps (allowed, but worth seeing)."""
+    meetings = member_meetings_during(patient=plan.booking.patient, ranges=[(s.start, s.end) for s in plan.slots])
+    return [
+        (slot, [m for m in meetings if m.appointment.start < slot.end and m.appointment.end > slot.start])
+        for slot in plan.slots
+    ]
+
+
+def _group_warning(appointments) -> str | None:
+    patient = appointments[0].patient if appointments else None
+    return member_meetings_warning(patient=patient, ranges=[(a.start, a.end) for a in appointments])
+
+
+def _warn(request, *warnings) -> None:
+    for warning in warnings:
+        if warning:
+            messages.warning(request, warning)
 
 
 @login_required
