@@ -1,17 +1,90 @@
+import csv
+from itertools import islice
+
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
+from django.http import StreamingHttpResponse
+from django.utils import timezone
 
+from apps.core import clock
 from apps.core.htmx import render_page
+from apps.core.views import query_without_page
+from apps.patients.selectors import patients_by_id
 
+from .forms import AccessLogFilterForm
 from .selectors import access_log_list
+from .services import access_log_write
+
+CSV_BATCH = 2000
+CSV_HEADER = ["when", "staff or patient", "email", "action", "allowed", "record", "patient id", "patient", "from"]
 
 
 @login_required
 def access_log(request):
     if not request.user.has_perm("audit.view_access_log"):
         raise PermissionDenied
-    patient_id = request.GET.get("patient")
-    rows = access_log_list(patient_id=int(patient_id) if patient_id and patient_id.isdigit() else None)
+    form = AccessLogFilterForm(request.GET or None)
+    filters = form.cleaned_data if form.is_valid() else {}
+    rows = access_log_list(
+        patient_id=filters.get("patient"),
+        actor=filters.get("actor"),
+        since=filters.get("since"),
+        until=filters.get("until"),
+        denied_only=filters.get("denied_only", False),
+    )
+    if request.GET.get("format") == "csv":
+        # The export itself is a read of who saw whose chart: it is logged like one.
+        access_log_write(
+            actor=request.user,
+            action="access_log_export",
+            subject=request.user,
+            patient_id=filters.get("patient"),
+            detail={k: str(v) for k, v in filters.items() if v not in (None, "", False)},
+        )
+        return _csv_response(rows)
     page = Paginator(rows, 100).get_page(request.GET.get("page"))
-    return render_page(request, "audit/access_log.html", {"page": page}, partial="audit/_access_log_rows.html")
+    names = patients_by_id([filters.get("patient"), *(row.patient_id for row in page)])
+    for row in page:
+        row.patient = names.get(row.patient_id)
+    context = {
+        "form": form,
+        "page": page,
+        "patient": names.get(filters.get("patient")),
+        "query": query_without_page(request),
+    }
+    return render_page(request, "audit/access_log.html", context, partial="audit/_access_log_rows.html")
+
+
+def _csv_response(rows) -> StreamingHttpResponse:
+    response = StreamingHttpResponse(_csv_lines(rows), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = 'attachment; filename="access-log.csv"'
+    return response
+
+
+class _Echo:
+    def write(self, value):
+        return value
+
+
+def _csv_lines(rows):
+    writer = csv.writer(_Echo())
+    yield writer.writerow(CSV_HEADER)
+    stream = rows.iterator(chunk_size=CSV_BATCH)
+    while batch := list(islice(stream, CSV_BATCH)):
+        names = patients_by_id(row.patient_id for row in batch)
+        for row in batch:
+            patient = names.get(row.patient_id)
+            yield writer.writerow(
+                [
+                    timezone.localtime(row.at, clock.clinic_tz()).isoformat(timespec="seconds"),
+                    row.actor.full_name if row.actor else "",
+                    row.actor.email if row.actor else "",
+                    row.action,
+                    "yes" if row.allowed else "refused",
+                    f"{row.subject_type}#{row.subject_id}",
+                    row.patient_id or "",
+                    patient.display_name if patient else "",
+                    row.ip_address or "",
+                ]
+            )

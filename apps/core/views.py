@@ -19,3 +19,10 @@ def call_with_messages(request, call: Callable[[], object], success: str) -> boo
         return False
     messages.success(request, success)
     return True
+
+
+def query_without_page(request) -> str:
+    """The request's query string minus `page`, for pager links that keep the filters."""
+    query = request.GET.copy()
+    query.pop("page", None)
+    return query.urlencode()

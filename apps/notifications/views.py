@@ -15,7 +15,7 @@ from twilio.request_validator import RequestValidator
 from apps.core.errors import ApplicationError, NotFound
 from apps.core.htmx import render_page
 from apps.core.links import absolute_url
-from apps.core.views import call_with_messages
+from apps.core.views import call_with_messages, query_without_page
 
 from . import selectors, services
 from .links import appointment_link_read
@@ -47,7 +47,7 @@ def message_log(request):
         "channels": Channel.choices,
         "can_resend": request.user.has_perm("notifications.resend_message"),
         "failed_count": selectors.message_log(user=request.user, status=MessageStatus.FAILED).count(),
-        "query": request.GET.urlencode() if not request.GET.get("page") else "",
+        "query": query_without_page(request),
     }
     return render_page(request, "notifications/message_log.html", context, partial="notifications/_message_rows.html")
 

@@ -1,0 +1,96 @@
+"""The access log page: filters a privacy review needs, pages that keep them, a CSV export that is itself logged."""
+
+import csv
+import datetime as dt
+import io
+
+import pytest
+import time_machine
+
+from apps.audit.models import AccessLog
+from apps.audit.services import access_log_write
+from apps.core import clock
+from tests.factories import PatientFactory
+
+pytestmark = pytest.mark.django_db
+
+URL = "/audit/access-log/"
+
+
+def _read(actor, patient, *, allowed=True):
+    return access_log_write(actor=actor, action="chart_view", subject=patient, patient_id=patient.pk, allowed=allowed)
+
+
+@pytest.fixture
+def log(personas):
+    _read(personas.therapist, personas.patient)
+    _read(personas.front_desk, personas.patient)
+    _read(personas.front_desk, personas.other_patient, allowed=False)
+    _read(personas.billing, personas.other_patient)
+
+
+def test_only_admins_read_the_access_log(personas, login, log):
+    for persona in ("therapist", "front_desk", "billing", "patient_user"):
+        assert login(getattr(personas, persona)).get(URL).status_code == 403
+    assert login(personas.admin).get(URL).status_code == 200
+
+
+def test_filters_by_patient_staff_member_and_refusals(personas, login, log):
+    admin = login(personas.admin)
+    by_patient = admin.get(URL, {"patient": personas.patient.pk}).content.decode()
+    assert f"Access log: {personas.patient.display_name}" in by_patient
+    assert by_patient.count("<td>chart_view</td>") == 2
+
+    by_actor = admin.get(URL, {"actor": personas.front_desk.pk}).content.decode()
+    assert by_actor.count("<td>chart_view</td>") == 2
+    assert personas.other_patient.display_name in by_actor
+
+    refused = admin.get(URL, {"denied_only": "on"}).content.decode()
+    assert refused.count("<td>chart_view</td>") == 1 and "refused" in refused
+
+
+def test_filters_by_clinic_days(personas, login, log):
+    with time_machine.travel(clock.local_datetime(dt.date(2026, 3, 2), dt.time(23, 30)), tick=False):
+        _read(personas.therapist, personas.other_patient)
+    admin = login(personas.admin)
+    that_day = admin.get(URL, {"since": "2026-03-02", "until": "2026-03-02"}).content.decode()
+    assert that_day.count("<td>chart_view</td>") == 1 and "2026-03-02 23:30" in that_day
+    assert "<td>chart_view</td>" not in admin.get(URL, {"since": "2026-03-03", "until": "2026-03-03"}).content.decode()
+    backwards = admin.get(URL, {"since": "2026-03-03", "until": "2026-03-02"}).content.decode()
+    assert "The end date is before the start date." in backwards
+
+
+def test_pages_keep_the_filters(personas, login):
+    for _ in range(101):
+        _read(personas.therapist, personas.patient)
+    _read(personas.therapist, personas.other_patient)
+    first = login(personas.admin).get(URL, {"patient": personas.patient.pk}).content.decode()
+    assert f"?patient={personas.patient.pk}&amp;page=2" in first
+    second = login(personas.admin).get(URL, {"patient": personas.patient.pk, "page": 2}).content.decode()
+    assert second.count("<td>chart_view</td>") == 1
+
+
+def test_the_page_runs_a_constant_number_of_queries(personas, login, django_assert_max_num_queries):
+    admin = login(personas.admin)
+    for patient in [PatientFactory() for _ in range(30)]:
+        _read(personas.front_desk, patient)
+    with django_assert_max_num_queries(12):
+        assert admin.get(URL).status_code == 200
+
+
+def test_the_csv_export_holds_the_filtered_rows_and_is_logged(personas, login, log):
+    response = login(personas.admin).get(URL, {"actor": personas.front_desk.pk, "format": "csv"})
+    assert response["Content-Type"].startswith("text/csv")
+    rows = list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode())))
+    assert rows[0][:4] == ["when", "staff or patient", "email", "action"]
+    assert {row[7] for row in rows[1:]} == {personas.patient.display_name, personas.other_patient.display_name}
+    assert {row[4] for row in rows[1:]} == {"yes", "refused"}
+    export = AccessLog.objects.filter(action="access_log_export").get()
+    assert export.actor == personas.admin and export.detail["actor"]
+
+
+def test_the_chart_links_admins_to_its_access_log(personas, login):
+    html = login(personas.admin).get(f"/patients/{personas.patient.pk}/").content.decode()
+    assert f"/audit/access-log/?patient={personas.patient.pk}" in html
+    html = login(personas.front_desk).get(f"/patients/{personas.patient.pk}/").content.decode()
+    assert "/audit/access-log/" not in html
