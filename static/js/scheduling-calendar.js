@@ -61,11 +61,25 @@
             return { therapist: selected(form, "therapist"), room: selected(form, "room") };
           },
           failure: function () {
-            el.setAttribute("aria-busy", "false");
-            el.insertAdjacentHTML("beforebegin", '<p class="messages error" role="alert">Could not load sessions.</p>');
+            if (!document.getElementById("calendar-load-error")) {
+              el.insertAdjacentHTML(
+                "beforebegin",
+                '<p id="calendar-load-error" class="messages error" role="alert">Could not load sessions.</p>'
+              );
+            }
+          },
+          success: function () {
+            var error = document.getElementById("calendar-load-error");
+            if (error) {
+              error.remove();
+            }
           },
         },
       ],
+      // Screen readers hear that the sessions are still arriving after a filter change or a new week.
+      loading: function (isLoading) {
+        el.setAttribute("aria-busy", isLoading ? "true" : "false");
+      },
       // Clicking an empty slot opens the booking form with that time filled in.
       dateClick: function (info) {
         if (!bookUrl) {
