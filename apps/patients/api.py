@@ -5,6 +5,7 @@ from rest_framework.response import Response
 
 from apps.accounts.models import User
 from apps.accounts.roles import Role
+from apps.core.api_lookups import object_id
 
 from . import selectors, services
 from .models import DEMOGRAPHIC_FIELDS, Patient
@@ -61,7 +62,7 @@ class PatientViewSet(
         return super().list(request, *args, **kwargs)
 
     def retrieve(self, request, pk=None):
-        patient = selectors.patient_open_chart(user=request.user, patient_id=pk)
+        patient = selectors.patient_open_chart(user=request.user, patient_id=object_id(pk, message="No such patient."))
         return Response(PatientOutput(patient).data)
 
     @extend_schema(request=PatientInput, responses=PatientOutput)
@@ -75,7 +76,7 @@ class PatientViewSet(
 
     @extend_schema(request=PatientInput, responses=PatientOutput)
     def update(self, request, pk=None, partial=False):
-        patient = selectors.patient_open_chart(user=request.user, patient_id=pk)
+        patient = selectors.patient_open_chart(user=request.user, patient_id=object_id(pk, message="No such patient."))
         if not request.user.has_perm("patients.change_patient", patient):
             raise PermissionDenied
         data = PatientInput(patient, data=request.data, partial=partial)
