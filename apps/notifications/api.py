@@ -6,6 +6,7 @@ from rest_framework.decorators import action
 from rest_framework.exceptions import PermissionDenied
 from rest_framework.response import Response
 
+from apps.core.api_lookups import object_id
 from apps.core.api_permissions import permissions_with
 
 from . import selectors, services
@@ -78,14 +79,15 @@ class MessageViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
         return super().list(request, *args, **kwargs)
 
     def retrieve(self, request, pk=None):
-        return Response(MessageOutput(selectors.message_get(user=request.user, message_id=pk)).data)
+        message = selectors.message_get(user=request.user, message_id=object_id(pk, message="No such message."))
+        return Response(MessageOutput(message).data)
 
     @extend_schema(request=None, responses=MessageOutput)
     @action(detail=True, methods=["post"])
     def resend(self, request, pk=None):
         if not request.user.has_perm("notifications.resend_message"):
             raise PermissionDenied
-        message = selectors.message_get(user=request.user, message_id=pk)
+        message = selectors.message_get(user=request.user, message_id=object_id(pk, message="No such message."))
         message = services.message_resend(actor=request.user, message=message)
         return Response(MessageOutput(message).data)
 
