@@ -13,6 +13,7 @@ from rest_framework.views import APIView
 
 from apps.accounts.api_permissions import StaffVerifiedMFA
 from apps.accounts.roles import Role
+from apps.core.api_lookups import object_id
 from apps.core.errors import NotFound
 from apps.patients.models import Patient
 
@@ -148,7 +149,7 @@ class AssessmentViewSet(viewsets.GenericViewSet):
         raise PermissionDenied
 
     def _get(self, pk) -> SlidingScaleAssessment:
-        assessment = self._visible().filter(pk=pk).first()
+        assessment = self._visible().filter(pk=object_id(pk, message="No such assessment.")).first()
         if assessment is None:
             raise NotFound("No such assessment.")
         return assessment

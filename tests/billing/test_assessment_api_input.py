@@ -1,0 +1,19 @@
+"""Bad input to the sliding-scale assessments API gets a clear 4xx in the API's error body, never a server error."""
+
+import pytest
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "body"),
+    [
+        ("get", "/api/sliding-scale/assessments/{}/", None),
+        ("post", "/api/sliding-scale/assessments/{}/approve/", {}),
+        ("post", "/api/sliding-scale/assessments/{}/reject/", {"reason": "Proof missing."}),
+    ],
+)
+def test_an_assessment_id_that_is_not_a_number_is_not_found(personas, login, method, path, body):
+    response = getattr(login(personas.billing, api=True), method)(path.format("null"), body, format="json")
+    assert response.status_code == 404
+    assert set(response.json()["error"]) >= {"code", "message"}
