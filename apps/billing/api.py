@@ -18,7 +18,7 @@ from apps.core.errors import NotFound
 from apps.patients.models import Patient
 
 from . import selectors, services
-from .models import Charge, Payment, PaymentMethod, SlidingScaleAssessment, Statement
+from .models import AssessmentStatus, Charge, Payment, PaymentMethod, SlidingScaleAssessment, Statement
 from .payments import payment_backend
 
 # --- quote -------------------------------------------------------------------------------------------------------
@@ -106,6 +106,10 @@ class AssessmentInput(serializers.Serializer):
     proof = serializers.FileField(required=False)
 
 
+class AssessmentFilter(serializers.Serializer):
+    status = serializers.ChoiceField(choices=AssessmentStatus.choices, required=False, allow_blank=True)
+
+
 class ApproveInput(serializers.Serializer):
     effective_from = serializers.DateField(required=False)
     override_fee = serializers.DecimalField(max_digits=9, decimal_places=2, min_value=0, required=False)
@@ -154,11 +158,16 @@ class AssessmentViewSet(viewsets.GenericViewSet):
             raise NotFound("No such assessment.")
         return assessment
 
-    @extend_schema(parameters=[OpenApiParameter("status", str)], responses=AssessmentIncomeOutput(many=True))
+    @extend_schema(
+        parameters=[OpenApiParameter("status", str, enum=AssessmentStatus.values)],
+        responses=AssessmentIncomeOutput(many=True),
+    )
     def list(self, request):
+        filters = AssessmentFilter(data=request.query_params)
+        filters.is_valid(raise_exception=True)
         qs = self._visible()
-        if request.query_params.get("status"):
-            qs = qs.filter(status=request.query_params["status"])
+        if wanted := filters.validated_data.get("status"):
+            qs = qs.filter(status=wanted)
         page = self.paginate_queryset(qs)
         return self.get_paginated_response([_assessment_output(request.user, a) for a in page])
 

@@ -17,3 +17,19 @@ def test_an_assessment_id_that_is_not_a_number_is_not_found(personas, login, met
     response = getattr(login(personas.billing, api=True), method)(path.format("null"), body, format="json")
     assert response.status_code == 404
     assert set(response.json()["error"]) >= {"code", "message"}
+
+
+@pytest.mark.parametrize("status", ["bogus", "pending\x00"])
+def test_an_unknown_status_filter_is_a_validation_error(personas, login, status):
+    response = login(personas.billing, api=True).get("/api/sliding-scale/assessments/", {"status": status})
+    assert response.status_code == 400
+    assert "status" in response.json()["error"]["fields"]
+
+
+def test_the_status_filter_still_filters(personas, login):
+    from apps.billing.models import AssessmentStatus
+
+    response = login(personas.billing, api=True).get(
+        "/api/sliding-scale/assessments/", {"status": AssessmentStatus.PENDING}
+    )
+    assert response.status_code == 200
