@@ -18,7 +18,15 @@ from apps.patients.selectors import patients_visible_to
 from apps.scheduling.models import Room, ServiceType
 
 from . import selectors, services
-from .models import AttendanceStatus, Enrollment, GroupProgram, ProgramMeeting, SlotOffer, SlotRequest
+from .models import (
+    AttendanceStatus,
+    Enrollment,
+    GroupProgram,
+    ProgramMeeting,
+    SlotOffer,
+    SlotRequest,
+    SlotRequestStatus,
+)
 
 # ---------------------------------------------------------------------------------------------------------------
 # Serializers
@@ -392,6 +400,10 @@ class SlotRequestInput(serializers.Serializer):
     latest_start = serializers.TimeField()
 
 
+class SlotRequestFilter(serializers.Serializer):
+    status = serializers.ChoiceField(choices=SlotRequestStatus.choices, required=False, allow_blank=True)
+
+
 class SlotRequestViewSet(
     mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, viewsets.GenericViewSet
 ):
@@ -402,11 +414,14 @@ class SlotRequestViewSet(
 
     def get_queryset(self):
         qs = selectors.slot_requests_visible_to(user=self.request.user)
-        if wanted := self.request.query_params.get("status"):
-            qs = qs.filter(status=wanted)
+        if self.action == "list":
+            filters = SlotRequestFilter(data=self.request.query_params)
+            filters.is_valid(raise_exception=True)
+            if wanted := filters.validated_data.get("status"):
+                qs = qs.filter(status=wanted)
         return qs
 
-    @extend_schema(parameters=[OpenApiParameter("status", str, description="e.g. waiting")])
+    @extend_schema(parameters=[OpenApiParameter("status", str, enum=SlotRequestStatus.values)])
     def list(self, request, *args, **kwargs):
         return super().list(request, *args, **kwargs)
 
