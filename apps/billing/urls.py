@@ -23,6 +23,7 @@ urlpatterns = [
     path("reports/aging/", views.aging_report, name="aging_report"),
     path("reports/sliding-scale/", views.sliding_scale_report, name="sliding_scale_report"),
     path("configuration/", views.configuration, name="configuration"),
+    path("configuration/history/", views.configuration_history, name="configuration_history"),
     path("configuration/fees/<int:service_type_pk>/", views.fee_schedule_add, name="fee_schedule_add"),
     path("configuration/guidelines/", views.guideline_add, name="guideline_add"),
     path("configuration/sliding-scale/", views.scale_edit, name="scale_edit"),

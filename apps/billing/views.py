@@ -6,6 +6,7 @@ from types import SimpleNamespace
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
@@ -370,6 +371,15 @@ def configuration(request):
         "guideline_form": GuidelineForm(),
     }
     return render(request, "billing/configuration.html", context)
+
+
+@login_required
+def configuration_history(request):
+    """Who changed which fee, guideline or class, and from what to what."""
+    _require(request.user, "billing.manage_config")
+    page = Paginator(selectors.configuration_history(), 50).get_page(request.GET.get("page"))
+    context = {"page": page, "changes": selectors.configuration_changes(page), "query": ""}
+    return render(request, "billing/configuration_history.html", context)
 
 
 @login_required
