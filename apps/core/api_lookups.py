@@ -11,3 +11,11 @@ def object_id(value, *, message: str = "Not found.") -> int:
     if not (text.isascii() and text.isdigit() and len(text) <= MAX_ID_DIGITS):
         raise NotFound(message)
     return int(text)
+
+
+def id_or_none(value) -> int | None:
+    """An id given as a filter, or None when the value is not one (str.isdigit alone also accepts "²")."""
+    text = "" if value is None else str(value)
+    if text.isascii() and text.isdigit() and len(text) <= MAX_ID_DIGITS:
+        return int(text)
+    return None

@@ -8,6 +8,7 @@ from rest_framework.decorators import action
 from rest_framework.exceptions import PermissionDenied
 from rest_framework.response import Response
 
+from apps.core.api_lookups import id_or_none
 from apps.core.errors import NotFound
 from apps.patients.models import Patient
 from apps.scheduling.models import Appointment
@@ -119,7 +120,7 @@ class NoteViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
         for param, lookup in [("patient", "patient_id"), ("appointment", "appointment_id")]:
             value = params.get(param)
             if value is not None:
-                qs = qs.filter(**{lookup: value}) if value.isdigit() else qs.none()
+                qs = qs.filter(**{lookup: wanted}) if (wanted := id_or_none(value)) is not None else qs.none()
         if params.get("status") in NoteStatus.values:
             qs = qs.filter(status=params["status"])
         return qs
@@ -259,7 +260,7 @@ class ProcessNoteViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
         qs = selectors.process_notes_of(author=self.request.user)
         patient = self.request.query_params.get("patient")
         if patient is not None:
-            qs = qs.filter(patient_id=patient) if patient.isdigit() else qs.none()
+            qs = qs.filter(patient_id=wanted) if (wanted := id_or_none(patient)) is not None else qs.none()
         return qs
 
     @extend_schema(parameters=[OpenApiParameter("patient", int)])
