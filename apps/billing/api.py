@@ -13,7 +13,7 @@ from rest_framework.views import APIView
 
 from apps.accounts.api_permissions import StaffVerifiedMFA
 from apps.accounts.roles import Role
-from apps.core.api_lookups import object_id
+from apps.core.api_lookups import id_or_none, object_id
 from apps.core.errors import NotFound
 from apps.patients.models import Patient
 
@@ -293,7 +293,7 @@ class LedgerViewSetMixin:
         qs = self.model.objects.all()
         patient_id = self.request.query_params.get("patient")
         if user.has_perm("billing.list_balances"):
-            return qs.filter(patient_id=patient_id) if patient_id and patient_id.isdigit() else qs
+            return qs.filter(patient_id=wanted) if (wanted := id_or_none(patient_id)) is not None else qs
         patient = _own_patient(user)
         if patient is None:
             raise PermissionDenied

@@ -33,3 +33,8 @@ def test_the_status_filter_still_filters(personas, login):
         "/api/sliding-scale/assessments/", {"status": AssessmentStatus.PENDING}
     )
     assert response.status_code == 200
+
+
+@pytest.mark.parametrize("path", ["/api/charges/", "/api/payments/", "/api/statements/"])
+def test_a_ledger_patient_filter_that_is_not_an_id_is_ignored(personas, login, path):
+    assert login(personas.billing, api=True).get(path, {"patient": "²"}).status_code == 200
