@@ -4,9 +4,10 @@ patient has to answer (answered with POST /api/questionnaire-assignments/{id}/an
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import PermissionDenied
+from rest_framework.exceptions import PermissionDenied, ValidationError
 from rest_framework.response import Response
 
+from apps.core.api_lookups import id_or_none
 from apps.core.errors import NotFound
 from apps.notes.rules import can
 from apps.patients.models import Patient
@@ -78,17 +79,21 @@ class MeasureResponseViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):  # schema generation
             return QuestionnaireResponse.objects.none()
-        patient_id = self.request.query_params.get("patient", "")
-        patient = Patient.objects.filter(pk=patient_id).first() if patient_id.isdigit() else None
+        patient_id = id_or_none(self.request.query_params.get("patient"))
+        patient = Patient.objects.filter(pk=patient_id).first() if patient_id is not None else None
         if patient is None and self.request.user.is_patient:
             patient = getattr(self.request.user, "patient", None)
         if patient is None or not can(self.request.user, "outcomes.view_measures", patient):
             raise NotFound("No such patient.")
         qs = selectors.responses_of(patient=patient)
         instrument = self.request.query_params.get("instrument")
+        if instrument and instrument not in INSTRUMENTS:
+            raise ValidationError({"instrument": [f"Choose one of {', '.join(sorted(INSTRUMENTS))}."]})
         return qs.filter(instrument=instrument) if instrument else qs
 
-    @extend_schema(parameters=[OpenApiParameter("patient", int), OpenApiParameter("instrument", str)])
+    @extend_schema(
+        parameters=[OpenApiParameter("patient", int), OpenApiParameter("instrument", str, enum=sorted(INSTRUMENTS))]
+    )
     def list(self, request, *args, **kwargs):
         return super().list(request, *args, **kwargs)
 
