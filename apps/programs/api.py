@@ -13,6 +13,7 @@ from rest_framework.response import Response
 
 from apps.accounts.models import User
 from apps.accounts.roles import Role
+from apps.core.api_lookups import id_or_none
 from apps.core.errors import InvalidTransition
 from apps.patients.selectors import patients_visible_to
 from apps.scheduling.models import Room, ServiceType
@@ -21,6 +22,7 @@ from . import selectors, services
 from .models import (
     AttendanceStatus,
     Enrollment,
+    EnrollmentStatus,
     GroupProgram,
     ProgramMeeting,
     SlotOffer,
@@ -260,6 +262,10 @@ class ProgramViewSet(
         return Response(MeetingOutput(selectors.program_meetings(program=program), many=True).data)
 
 
+class EnrollmentFilter(serializers.Serializer):
+    status = serializers.ChoiceField(choices=EnrollmentStatus.choices, required=False, allow_blank=True)
+
+
 class EnrollmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     """Enrollments: patients see only their own; staff see the programs they run. `waitlist_rank` is the place in
     line (1 = next)."""
@@ -269,13 +275,16 @@ class EnrollmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewse
     def get_queryset(self):
         qs = selectors.enrollments_visible_to(user=self.request.user)
         if program := self.request.query_params.get("program"):
-            qs = qs.filter(program_id=program) if program.isdigit() else qs.none()
-        if wanted := self.request.query_params.get("status"):
-            qs = qs.filter(status=wanted)
+            qs = qs.filter(program_id=program_id) if (program_id := id_or_none(program)) is not None else qs.none()
+        if self.action == "list":
+            filters = EnrollmentFilter(data=self.request.query_params)
+            filters.is_valid(raise_exception=True)
+            if wanted := filters.validated_data.get("status"):
+                qs = qs.filter(status=wanted)
         return qs.order_by("program_id", "status", "waitlist_position", "created_at")
 
     @extend_schema(
-        parameters=[OpenApiParameter("program", int), OpenApiParameter("status", str, description="e.g. waitlisted")]
+        parameters=[OpenApiParameter("program", int), OpenApiParameter("status", str, enum=EnrollmentStatus.values)]
     )
     def list(self, request, *args, **kwargs):
         return super().list(request, *args, **kwargs)
