@@ -38,6 +38,10 @@ class PatientInput(serializers.ModelSerializer):
         fields = DEMOGRAPHIC_FIELDS
 
 
+class PatientFilter(serializers.Serializer):
+    search = serializers.CharField(required=False, allow_blank=True, max_length=200)
+
+
 class PatientViewSet(
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
@@ -50,7 +54,9 @@ class PatientViewSet(
     serializer_class = PatientOutput
 
     def get_queryset(self):
-        return selectors.patient_search(user=self.request.user, query=self.request.query_params.get("search", ""))
+        filters = PatientFilter(data=self.request.query_params)
+        filters.is_valid(raise_exception=True)
+        return selectors.patient_search(user=self.request.user, query=filters.validated_data.get("search", ""))
 
     def get_serializer_class(self):
         return PatientInput if self.action in {"create", "update", "partial_update"} else PatientOutput
