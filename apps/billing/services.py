@@ -154,6 +154,8 @@ HRSA_DEFAULT_CLASSES = [
 
 # --- assessments -------------------------------------------------------------------------------------------------
 
+MAX_RECORDED_PERCENT = Decimal("1000000")  # percent_of_guideline is numeric(8, 2)
+
 
 def _classify(*, household_size: int, annual_income: Decimal, on: dt.date) -> dict:
     config = selectors.fee_config_on(on=on)
@@ -182,12 +184,19 @@ def assessment_submit(
     _lock_patient(patient)
     if SlidingScaleAssessment.objects.filter(patient=patient, status=AssessmentStatus.PENDING).exists():
         raise Conflict("An application is already waiting for review.")
+    classified = _classify(household_size=household_size, annual_income=income, on=clock.local_now().date())
+    if classified["percent_of_guideline"] >= MAX_RECORDED_PERCENT:
+        # Far beyond the top class: the percentage would not fit the record, and the full fee needs no application.
+        raise Unprocessable(
+            "That income is far above the sliding scale; the full fee applies without an application.",
+            fields={"annual_income": ["Too large for a sliding-scale application."]},
+        )
     assessment = SlidingScaleAssessment(
         patient=patient,
         household_size=household_size,
         annual_income=income,
         submitted_by=actor,
-        **_classify(household_size=household_size, annual_income=income, on=clock.local_now().date()),
+        **classified,
     )
     if proof is not None:
         assessment.proof = proof

@@ -38,3 +38,15 @@ def test_the_status_filter_still_filters(personas, login):
 @pytest.mark.parametrize("path", ["/api/charges/", "/api/payments/", "/api/statements/"])
 def test_a_ledger_patient_filter_that_is_not_an_id_is_ignored(personas, login, path):
     assert login(personas.billing, api=True).get(path, {"patient": "²"}).status_code == 200
+
+
+def test_an_income_too_large_to_record_as_a_percentage_is_refused(personas, login, fee_config):
+    from apps.billing.models import SlidingScaleAssessment
+
+    client = login(personas.patient_user, api=True)
+    response = client.post(
+        "/api/sliding-scale/assessments/", {"household_size": 1, "annual_income": "999999999.99"}, format="json"
+    )
+    assert response.status_code == 422
+    assert "annual_income" in response.json()["error"]["fields"]
+    assert not SlidingScaleAssessment.objects.exists()
