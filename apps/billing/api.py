@@ -41,7 +41,8 @@ class QuoteOutput(serializers.Serializer):
     date = serializers.DateField()
     guideline_year = serializers.IntegerField()
     guideline_amount = serializers.DecimalField(max_digits=11, decimal_places=2)
-    percent_of_guideline = serializers.DecimalField(max_digits=8, decimal_places=2)
+    # Wider than the stored numeric(8, 2): the largest income a quote accepts is ~6,400,000% of a guideline.
+    percent_of_guideline = serializers.DecimalField(max_digits=12, decimal_places=2)
     class_code = serializers.CharField()
     class_label = serializers.CharField()
     nominal_fee = serializers.DecimalField(max_digits=9, decimal_places=2)

@@ -50,3 +50,9 @@ def test_an_income_too_large_to_record_as_a_percentage_is_refused(personas, logi
     assert response.status_code == 422
     assert "annual_income" in response.json()["error"]["fields"]
     assert not SlidingScaleAssessment.objects.exists()
+
+
+def test_a_quote_for_the_largest_income_accepted_is_the_full_fee(fee_config, client):
+    response = client.get("/api/sliding-scale/quote", {"household_size": 1, "annual_income": "999999999.99"})
+    assert response.status_code == 200, response.content
+    assert response.json()["class_code"] == "F"
