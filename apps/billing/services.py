@@ -13,6 +13,7 @@ from django.db import IntegrityError, connection, transaction
 from django.urls import reverse
 
 from apps.core import clock
+from apps.core.api_lookups import id_or_none
 from apps.core.errors import Conflict, InvalidTransition, NotFound, Unprocessable
 from apps.core.links import absolute_url
 from apps.core.money import money
@@ -632,8 +633,8 @@ def _checkout_for(obj: dict, *, provider: str) -> CheckoutSession | None:
         found = qs.filter(provider_session_id=obj["id"]).first()
         if found is not None:
             return found
-    checkout_id = (obj.get("metadata") or {}).get("checkout_id")
-    return qs.filter(pk=checkout_id).first() if checkout_id and str(checkout_id).isdigit() else None
+    checkout_id = id_or_none((obj.get("metadata") or {}).get("checkout_id"))
+    return qs.filter(pk=checkout_id).first() if checkout_id is not None else None
 
 
 def _settle_checkout(*, checkout: CheckoutSession, payment_intent: str, amount: Decimal) -> Payment:

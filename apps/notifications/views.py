@@ -12,6 +12,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 from twilio.request_validator import RequestValidator
 
+from apps.core.api_lookups import id_or_none
 from apps.core.errors import ApplicationError, NotFound
 from apps.core.htmx import render_page
 from apps.core.links import absolute_url
@@ -32,7 +33,7 @@ def message_log(request):
     _require(request.user, "notifications.view_messages")
     patient = request.GET.get("patient", "")
     filters = {
-        "patient_id": int(patient) if patient.isdigit() else None,
+        "patient_id": id_or_none(patient),
         "purpose": request.GET.get("purpose", ""),
         "status": request.GET.get("status", "") if request.GET.get("status") in MessageStatus.values else "",
         "channel": request.GET.get("channel", "") if request.GET.get("channel") in Channel.values else "",

@@ -14,6 +14,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from apps.billing.selectors import reduced_fee_cap_warning
 from apps.core import clock
+from apps.core.api_lookups import id_or_none
 from apps.core.errors import ApplicationError
 from apps.core.views import call_with_messages
 from apps.programs.selectors import member_meetings_during, member_meetings_warning
@@ -57,7 +58,8 @@ def _datetime_param(value: str) -> dt.datetime | None:
 
 def _ids(values: list[str]) -> list[int]:
     """Ids from repeated parameters or one comma-separated value (as FullCalendar sends arrays)."""
-    return [int(v) for value in values for v in value.split(",") if v.strip().isdigit()]
+    ids = (id_or_none(v.strip()) for value in values for v in value.split(","))
+    return [i for i in ids if i is not None]
 
 
 @login_required
@@ -158,10 +160,10 @@ def _book_initial(request) -> dict:
         local = timezone.localtime(start, clock.clinic_tz()) if timezone.is_aware(start) else start
         initial.update(date=local.date(), time=local.time().replace(second=0, microsecond=0))
         initial.update(first_date=local.date(), local_start_time=initial["time"])
-    if request.GET.get("patient", "").isdigit():
-        initial["patient"] = int(request.GET["patient"])
-    if request.GET.get("therapist", "").isdigit():
-        initial["therapist"] = int(request.GET["therapist"])
+    if (patient := id_or_none(request.GET.get("patient"))) is not None:
+        initial["patient"] = patient
+    if (therapist := id_or_none(request.GET.get("therapist"))) is not None:
+        initial["therapist"] = therapist
     elif request.user.has_perm("scheduling.book_for_therapist", request.user):
         initial["therapist"] = request.user.pk
     return initial
