@@ -5,10 +5,10 @@ from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect, render
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods
 
 from apps.core.errors import ApplicationError
+from apps.core.links import safe_next_path
 
 from . import mfa, services
 from .forms import ClinicSettingsForm, SetPasswordForm, StaffInvitationForm, TokenForm
@@ -16,10 +16,7 @@ from .models import ClinicSettings, User
 
 
 def _safe_next(request, default: str = "home") -> str:
-    target = request.GET.get("next") or request.POST.get("next")
-    if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
-        return target
-    return default
+    return safe_next_path(request, request.GET.get("next") or request.POST.get("next")) or default
 
 
 @login_required

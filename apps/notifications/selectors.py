@@ -20,7 +20,8 @@ def message_log(
     if patient_id is not None:
         qs = qs.filter(patient_id=patient_id)
     if purpose:
-        qs = qs.filter(purpose=purpose)
+        # A NUL cannot be stored in a purpose, and Postgres refuses it in a query.
+        qs = qs.filter(purpose=purpose) if "\x00" not in purpose else qs.none()
     if status:
         qs = qs.filter(status=status)
     if channel:

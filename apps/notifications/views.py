@@ -7,7 +7,6 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.html import escape
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 from twilio.request_validator import RequestValidator
@@ -15,7 +14,7 @@ from twilio.request_validator import RequestValidator
 from apps.core.api_lookups import id_or_none
 from apps.core.errors import ApplicationError, NotFound
 from apps.core.htmx import render_page
-from apps.core.links import absolute_url
+from apps.core.links import absolute_url, safe_next_path
 from apps.core.views import call_with_messages, query_without_page
 
 from . import selectors, services
@@ -66,9 +65,7 @@ def message_resend(request, pk):
         lambda: services.message_resend(actor=request.user, message=message),
         "The message is queued to be sent again.",
     )
-    target = request.POST.get("next", "")
-    safe = url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}) and target.startswith("/")
-    return redirect(target if safe else "notifications:log")
+    return redirect(safe_next_path(request, request.POST.get("next")) or "notifications:log")
 
 
 # -------------------------------------------------------------------------------------------------------------

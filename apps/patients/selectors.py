@@ -30,7 +30,8 @@ def patient_search(*, user, query: str = "", status: str | None = None) -> Query
     qs = patients_visible_to(user=user)
     if status:
         qs = qs.filter(status=status)
-    for term in query.split():
+    # Postgres text never holds NUL, so a NUL typed or pasted into the search matches nothing of itself.
+    for term in query.replace("\x00", "").split():
         term_q = (
             Q(legal_first_name__icontains=term)
             | Q(legal_last_name__icontains=term)

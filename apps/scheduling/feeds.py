@@ -7,6 +7,7 @@ never shows full names, contact details or anything clinical, because calendar a
 import datetime as dt
 
 from django.conf import settings
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse
@@ -17,6 +18,7 @@ from django.views.decorators.http import require_GET, require_POST
 from icalendar import Calendar, Event
 
 from apps.core import clock
+from apps.core.errors import ApplicationError
 
 from . import selectors, services
 from .models import CalendarFeed
@@ -76,11 +78,14 @@ def calendar_feed_change(request, action: str):
     """Issue a new secret URL (the old one stops working) or revoke it."""
     if not request.user.has_perm("scheduling.own_schedule"):
         raise PermissionDenied
-    if action == "issue":
-        # Shown once on the next page, then only its hash remains.
-        request.session["calendar_feed_token"] = services.calendar_feed_issue(
-            actor=request.user, therapist=request.user
-        )
-    else:
-        services.calendar_feed_revoke(actor=request.user, therapist=request.user)
+    try:
+        if action == "issue":
+            # Shown once on the next page, then only its hash remains.
+            request.session["calendar_feed_token"] = services.calendar_feed_issue(
+                actor=request.user, therapist=request.user
+            )
+        else:
+            services.calendar_feed_revoke(actor=request.user, therapist=request.user)
+    except ApplicationError as exc:
+        messages.error(request, exc.message)
     return redirect("scheduling:calendar_feed_settings")
