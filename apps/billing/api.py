@@ -56,6 +56,7 @@ class QuoteView(APIView):
     permission_classes = [AllowAny]
     throttle_classes = [ScopedRateThrottle]
     throttle_scope = "quote"
+    error_statuses = {"get": {422}}  # no fee schedule or poverty guideline in force on the day
 
     @extend_schema(parameters=[QuoteInput], responses=QuoteOutput)
     def get(self, request):

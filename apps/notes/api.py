@@ -113,6 +113,7 @@ class NoteViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
 
     serializer_class = NoteSummaryOutput
     lookup_value_regex = r"\d+"
+    error_statuses = {"create": {404}}  # the appointment in the body is not a session of the user's
 
     def get_queryset(self):
         qs = selectors.notes_visible_to(user=self.request.user)
@@ -251,6 +252,7 @@ class ProcessNoteViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
 
     serializer_class = ProcessNoteSummaryOutput
     lookup_value_regex = r"\d+"
+    error_statuses = {"create": {404}}  # no such patient or session as the body names
 
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):  # schema generation

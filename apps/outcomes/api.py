@@ -75,6 +75,7 @@ class MeasureResponseViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
 
     serializer_class = ResponseOutput
     lookup_value_regex = r"\d+"
+    error_statuses = {"list": {404}}  # a patient the user may not see, or none given by staff
 
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):  # schema generation

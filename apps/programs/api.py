@@ -420,6 +420,7 @@ class SlotRequestViewSet(
     in the order times are offered."""
 
     serializer_class = SlotRequestOutput
+    error_statuses = {"create": {404}}  # staff name a patient they may not see
 
     def get_queryset(self):
         qs = selectors.slot_requests_visible_to(user=self.request.user)
