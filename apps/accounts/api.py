@@ -10,7 +10,7 @@ class TherapistOutput(serializers.ModelSerializer):
     credentials = serializers.CharField(source="therapist_profile.credentials", default="")
     npi = serializers.CharField(source="therapist_profile.npi", default="")
     is_prelicensed = serializers.BooleanField(source="therapist_profile.is_prelicensed", default=False)
-    supervisor = serializers.IntegerField(source="therapist_profile.supervisor_id", default=None)
+    supervisor = serializers.IntegerField(source="therapist_profile.supervisor_id", default=None, allow_null=True)
 
     class Meta:
         model = User

@@ -16,7 +16,7 @@ from .models import Channel, Message, MessageStatus
 class MessageOutput(serializers.ModelSerializer):
     """The log's view of a message. The context (which holds the patient's signed links) is never exposed."""
 
-    patient_name = serializers.CharField(source="patient.display_name", default=None, read_only=True)
+    patient_name = serializers.CharField(source="patient.display_name", default=None, allow_null=True, read_only=True)
 
     class Meta:
         model = Message

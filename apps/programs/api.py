@@ -37,7 +37,7 @@ from .models import (
 class ProgramOutput(serializers.ModelSerializer):
     lead_facilitator_name = serializers.CharField(source="lead_facilitator.full_name", read_only=True)
     service_code = serializers.CharField(source="service_type.code", read_only=True)
-    room_name = serializers.CharField(source="room.name", default=None, read_only=True)
+    room_name = serializers.CharField(source="room.name", default=None, allow_null=True, read_only=True)
     enrolled_count = serializers.IntegerField(read_only=True)
     offered_count = serializers.IntegerField(read_only=True)
     waitlist_count = serializers.IntegerField(read_only=True)
@@ -118,7 +118,7 @@ class MeetingOutput(serializers.ModelSerializer):
     start = serializers.DateTimeField(source="appointment.start", read_only=True)
     end = serializers.DateTimeField(source="appointment.end", read_only=True)
     status = serializers.CharField(source="appointment.status", read_only=True)
-    room_name = serializers.CharField(source="appointment.room.name", default=None, read_only=True)
+    room_name = serializers.CharField(source="appointment.room.name", default=None, allow_null=True, read_only=True)
     is_telehealth = serializers.BooleanField(source="appointment.is_telehealth", read_only=True)
 
     class Meta:
@@ -256,7 +256,7 @@ class ProgramViewSet(
         return Response(_enrollment_data(enrollment.pk, request.user), status=status.HTTP_201_CREATED)
 
     @extend_schema(responses=MeetingOutput(many=True))
-    @action(detail=True, methods=["get"])
+    @action(detail=True, methods=["get"], pagination_class=None)
     def meetings(self, request, pk=None):
         program = self.get_object()
         return Response(MeetingOutput(selectors.program_meetings(program=program), many=True).data)
@@ -338,7 +338,7 @@ class ProgramMeetingViewSet(mixins.RetrieveModelMixin, viewsets.GenericViewSet):
 
     @extend_schema(methods=["GET"], responses=AttendanceRowOutput(many=True))
     @extend_schema(methods=["POST"], request=AttendanceInput, responses=AttendanceRowOutput(many=True))
-    @action(detail=True, methods=["get", "post"])
+    @action(detail=True, methods=["get", "post"], pagination_class=None)
     def attendance(self, request, pk=None):
         """Who was expected and what was recorded. POST records attendance; attended meetings (and no-shows when
         the program charges them) are charged once at each patient's sliding-scale fee."""

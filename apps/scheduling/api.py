@@ -23,8 +23,8 @@ from .models import Appointment, AppointmentSeries, AppointmentStatus, Room, Ser
 
 class AppointmentOutput(serializers.ModelSerializer):
     therapist_name = serializers.CharField(source="therapist.full_name", read_only=True)
-    patient_name = serializers.CharField(source="patient.display_name", default=None, read_only=True)
-    room_name = serializers.CharField(source="room.name", default=None, read_only=True)
+    patient_name = serializers.CharField(source="patient.display_name", default=None, allow_null=True, read_only=True)
+    room_name = serializers.CharField(source="room.name", default=None, allow_null=True, read_only=True)
     service_code = serializers.CharField(source="service_type.code", read_only=True)
 
     class Meta:
@@ -273,7 +273,7 @@ class AppointmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
         return self._out(appointment, code=status.HTTP_201_CREATED)
 
     @extend_schema(request=CancelInput, responses=AppointmentOutput(many=True))
-    @action(detail=True, methods=["post"])
+    @action(detail=True, methods=["post"], pagination_class=None)
     def cancel(self, request, pk=None):
         appointment = self._get(pk)
         self._allowed("scheduling.cancel_appointment", appointment)
@@ -287,7 +287,7 @@ class AppointmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
         return self._out(cancelled, many=True)
 
     @extend_schema(request=RescheduleInput, responses=AppointmentOutput(many=True))
-    @action(detail=True, methods=["post"])
+    @action(detail=True, methods=["post"], pagination_class=None)
     def reschedule(self, request, pk=None):
         appointment = self._get(pk)
         self._allowed("scheduling.change_appointment", appointment)
