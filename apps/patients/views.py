@@ -12,6 +12,7 @@ from apps.core.views import call_with_messages
 
 from . import selectors, services
 from .forms import PatientForm
+from .models import PatientStatus
 
 
 def _require(user, perm, obj=None):
@@ -30,7 +31,8 @@ def _open_chart(request, pk):
 def patient_list(request):
     _require(request.user, "patients.list_patients")
     query = request.GET.get("q", "").strip()
-    status = request.GET.get("status") or None
+    # Only the statuses there are; anything else (a stale or hand-typed link) means any status.
+    status = request.GET.get("status") if request.GET.get("status") in PatientStatus.values else None
     patients = selectors.patient_search(user=request.user, query=query, status=status)
     page = Paginator(patients, 50).get_page(request.GET.get("page"))
     context = {"page": page, "query": query, "status": status or ""}
