@@ -3,7 +3,8 @@
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError
-from django.http import Http404
+from django.http import Http404, JsonResponse
+from django.views import defaults
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
@@ -42,3 +43,11 @@ def exception_handler(exc, context):
         code = getattr(exc, "default_code", "error")
         response.data = _body(code, str(getattr(exc, "detail", exc)))
     return response
+
+
+def page_not_found(request, exception):
+    """Django's 404 for a URL no route matches (e.g. a non-numeric id): under /api/ it is the API's error body, so
+    every API 404 has the documented shape; pages keep the site's 404 page."""
+    if request.path_info.startswith("/api/"):
+        return JsonResponse(_body("not_found", "Not found."), status=404)
+    return defaults.page_not_found(request, exception)

@@ -1,7 +1,7 @@
 """Schema-driven fuzzing of the REST API: every documented operation, as any role, answers as its schema says.
 
-No answer is a server error, every status is one the operation documents (errors included), and every JSON body
-matches the schema documented for its status.
+No answer is a server error, every status is one the operation documents (errors included), with a documented
+content type, and every JSON body matches the schema documented for its status.
 
 The OpenAPI document is the one drf-spectacular serves at /api/schema/, loaded through the WSGI application, and
 every request goes through that same application (middleware, token authentication, exception handler) in-process,
@@ -21,7 +21,12 @@ from django.core.wsgi import get_wsgi_application
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from hypothesis.errors import Unsatisfiable
-from schemathesis.checks import not_a_server_error, response_schema_conformance, status_code_conformance
+from schemathesis.checks import (
+    content_type_conformance,
+    not_a_server_error,
+    response_schema_conformance,
+    status_code_conformance,
+)
 from schemathesis.generation import GenerationMode
 
 application = get_wsgi_application()
@@ -30,6 +35,7 @@ schema = schemathesis.openapi.from_wsgi("/api/schema/", application)
 OPERATIONS = [result.ok() for result in schema.get_all_operations()]
 ROLES = ["admin", "front_desk", "billing", "therapist", "patient"]
 MODES = [GenerationMode.POSITIVE, GenerationMode.NEGATIVE]
+CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]
 
 pytestmark = pytest.mark.django_db
 
@@ -78,9 +84,7 @@ def _fuzz(operation, mode, clinic, server_errors) -> None:
         response = case.call(headers={"Authorization": f"Token {clinic.tokens[role]}"})
         if server_errors:
             print(f"--- as {role}, {mode.value} input:\n{server_errors[-1]}")
-        case.validate_response(
-            response, checks=[not_a_server_error, status_code_conformance, response_schema_conformance]
-        )
+        case.validate_response(response, checks=CHECKS)
 
     try:
         fuzz()

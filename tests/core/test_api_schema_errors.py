@@ -76,3 +76,18 @@ def test_the_public_quote_needs_no_sign_in(schema):
 )
 def test_the_error_component_describes_the_body_the_exception_handler_gives(schema, exc):
     jsonschema.validate(_error_body(exc), schema["components"]["schemas"]["Error"])
+
+
+def test_an_api_route_that_matches_nothing_answers_the_error_body(personas, login):
+    response = login(personas.admin, api=True).get("/api/appointments/not-an-id/")
+    assert response.status_code == 404
+    assert response["Content-Type"] == "application/json"
+    assert response.json() == {"error": {"code": "not_found", "message": "Not found."}}
+
+
+def test_pages_that_match_nothing_keep_the_html_404_and_api_routes_still_append_the_slash(personas, login):
+    client = login(personas.admin)
+    page = client.get("/patients/not-a-page/")
+    assert page.status_code == 404
+    assert page["Content-Type"].startswith("text/html")
+    assert client.get("/api/patients").status_code == 301
