@@ -8,12 +8,13 @@ export DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/clinic
 export REDIS_URL ?= redis://127.0.0.1:6379/0
 PORT ?= 8000
 
-.PHONY: venv run web worker beat migrate seed test lint check-deploy bench seed-large clean screenshots
+.PHONY: venv run web worker beat migrate seed test test-clock test-shifted smoke lint check-deploy bench seed-large clean screenshots
 
 $(BIN)/activate: requirements.txt requirements-dev.txt
 	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -r requirements-dev.txt
+	@# -qq: errors only; a machine-wide pip configuration may list package indexes this machine lacks.
+	$(BIN)/pip install -qq --upgrade pip
+	$(BIN)/pip install -qq -r requirements-dev.txt
 	touch $(BIN)/activate
 
 venv: $(BIN)/activate
@@ -28,12 +29,14 @@ migrate: venv createdb
 seed: migrate
 	$(BIN)/python manage.py seed_demo
 
-# Web, worker and beat together; Ctrl-C stops all three.
+# Web, worker and beat together; Ctrl-C stops all three. Links in emails and the card checkout's return
+# address use the address served here (the demo seed's reminders too), unless CLINIC_SITE_URL says otherwise.
+run: export CLINIC_SITE_URL ?= http://127.0.0.1:$(PORT)
 run: seed
 	@echo "Open http://127.0.0.1:$(PORT)/ (logins printed above)"
 	@trap 'kill 0' INT TERM EXIT; \
 	$(BIN)/celery -A clinic worker --loglevel=INFO --concurrency=2 & \
-	$(BIN)/celery -A clinic beat --loglevel=INFO --schedule=/tmp/clinic-celerybeat-schedule & \
+	$(BIN)/celery -A clinic beat --loglevel=INFO --schedule=$(CURDIR)/.celerybeat-schedule & \
 	$(BIN)/python manage.py runserver 127.0.0.1:$(PORT); \
 	wait
 
@@ -49,7 +52,29 @@ check-deploy: venv
 test: export DJANGO_SETTINGS_MODULE = clinic.settings.test
 test: lint check-deploy
 	$(BIN)/python manage.py makemigrations --check --dry-run
-	$(BIN)/pytest $(PYTEST_ARGS)
+	$(BIN)/pytest -m "not clock_sweep" $(PYTEST_ARGS)
+
+# The demo seed (twice) at every hour of a week, both DST change days, New Year's Eve and a leap day.
+test-clock: export DJANGO_SETTINGS_MODULE = clinic.settings.test
+test-clock: venv
+	$(BIN)/pytest -m clock_sweep $(PYTEST_ARGS)
+
+# The suite without the browser, twice more, with the whole process tree's clock moved (libfaketime) to a
+# Wednesday evening and to the eve of the next DST change: a test that holds only at some hours fails here.
+FAKETIME_LIB ?= $(firstword $(wildcard /usr/lib/*/faketime/libfaketime.so.1 /usr/lib/faketime/libfaketime.so.1))
+test-shifted: export DJANGO_SETTINGS_MODULE = clinic.settings.test
+test-shifted: venv
+	@test -n "$(FAKETIME_LIB)" || { echo "libfaketime is missing (Debian package: faketime)"; exit 1; }
+	@for at in evening dst-eve; do \
+	  offset=$$($(BIN)/python scripts/clock_offset.py $$at); \
+	  echo "== the suite with the clock at $$at: now + $$offset s"; \
+	  LD_PRELOAD=$(FAKETIME_LIB) FAKETIME="+$${offset}s" FAKETIME_DONT_FAKE_MONOTONIC=1 NO_FAKE_STAT=1 \
+	    $(BIN)/pytest -m "not e2e and not clock_sweep" $(PYTEST_ARGS) || exit 1; \
+	done
+
+# `make run` on an empty database at the real clock: serve, use the site once, stop.
+smoke: venv
+	$(BIN)/python scripts/smoke_run.py
 
 # The benchmark's large clinic lives in its own database (never the dev one): BENCH_SCALE=1 is 10,000 patients.
 BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/clinic_bench

@@ -4,13 +4,13 @@ signature and a co-signature on the same note run one after another, never inter
 from importlib import import_module
 
 from django.apps import apps as django_apps
-from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.urls import reverse
 
 from apps.accounts.models import User
 from apps.core import clock
 from apps.core.errors import Conflict, InvalidTransition, NotFound, PermissionDenied, Unprocessable
+from apps.core.links import absolute_url
 from apps.notifications.models import Channel
 from apps.notifications.services import message_enqueue
 from apps.scheduling.models import Appointment, AppointmentStatus
@@ -222,7 +222,7 @@ def unsigned_notes_digest_queue(*, on) -> int:
             context={
                 "therapist_first_name": therapist.first_name,
                 "count": counts[therapist.pk],
-                "queue_url": settings.SITE_URL.rstrip("/") + reverse("notes:unsigned"),
+                "queue_url": absolute_url(reverse("notes:unsigned")),
             },
         )
         queued += message is not None

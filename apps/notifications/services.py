@@ -147,10 +147,11 @@ def appointment_reminders_schedule(*, appointment) -> list[Message]:
     old reminders were cancelled) gets new rows and the same reminder is never queued twice.
     """
     patient = appointment.patient
-    if patient is None or appointment.status != "booked":
+    now = clock.now()
+    # A session that has begun (one entered after the fact) has nothing left to remind anyone of.
+    if patient is None or appointment.status != "booked" or appointment.start <= now:
         return []
     clinic = ClinicSettings.load()
-    now = clock.now()
     plans = []
     if patient.reminder_email and patient.email:
         plans.append((Channel.EMAIL, patient.email, clinic.reminder_email_lead_hours))
@@ -188,7 +189,9 @@ def appointment_reminders_cancel(*, appointment) -> int:
 
     When the appointment itself was cancelled (not merely moved or marked no-show), the patient is also
     emailed a cancellation notice. Sessions cancelled together (the rest of a series) share one notice:
-    a later cancellation joins the patient's notice while it has not gone out yet.
+    a later cancellation joins the patient's notice while it has not gone out yet. A session that had
+    already begun is recorded as cancelled, not announced: the patient knows, and a notice about the past
+    (a history entered after the fact) would only confuse them.
     """
     cancelled = Message.objects.filter(
         subject_type=appointment._meta.label_lower,
@@ -197,7 +200,8 @@ def appointment_reminders_cancel(*, appointment) -> int:
         status=MessageStatus.PENDING,
     ).update(status=MessageStatus.CANCELLED, claimed_until=None)
     patient = appointment.patient
-    if appointment.status in CANCELLED_STATUSES and patient is not None and patient.email:
+    announce = appointment.status in CANCELLED_STATUSES and appointment.start > clock.now()
+    if announce and patient is not None and patient.email:
         _cancellation_notice_add(appointment)
     return cancelled
 

@@ -2,12 +2,12 @@
 
 import datetime as dt
 
-from django.conf import settings
 from django.db import transaction
 from django.urls import reverse
 
 from apps.core import clock
 from apps.core.errors import InvalidTransition, NotFound, PermissionDenied, Unprocessable
+from apps.core.links import absolute_url
 from apps.notes.encryption import encrypt_text
 from apps.notes.rules import can
 from apps.notifications.models import Channel
@@ -22,10 +22,6 @@ EVERY_SESSION = (PAIN_NRS.code,)
 FORTNIGHTLY = (PHQ9.code, GAD7.code)
 FORTNIGHT = dt.timedelta(days=13)
 JOURNAL_MAX_LENGTH = 20000
-
-
-def _absolute(path: str) -> str:
-    return settings.SITE_URL.rstrip("/") + path
 
 
 def _due_instruments(*, patient, now: dt.datetime) -> list[str]:
@@ -94,7 +90,7 @@ def questionnaires_due_notify(*, patient, session, count: int, dedupe_key: str):
             "patient_first_name": patient.first_name,
             "start": session.start.isoformat(),
             "count": count,
-            "portal_url": _absolute(reverse("portal:questionnaires")),
+            "portal_url": absolute_url(reverse("portal:questionnaires")),
         },
     )
 
@@ -172,7 +168,7 @@ def _notify_flag(*, response: QuestionnaireResponse, now: dt.datetime) -> None:
         recipient_user=therapist,
         context={
             "patient_initials": patient.initials,
-            "chart_url": _absolute(reverse("notes:chart", args=[patient.pk])),
+            "chart_url": absolute_url(reverse("notes:chart", args=[patient.pk])),
         },
     )
 

@@ -61,20 +61,32 @@ def seed(out) -> None:
 
 
 def _play_out(appointments, index: int, *, actor) -> None:
-    """Give past sessions an outcome and cancel one coming session now and then, through the services."""
+    """Give past sessions an outcome and cancel one coming session now and then, through the services.
+
+    Each step works on the copy the service returns: the service locks and changes a fresh row, so the
+    in-memory appointment the series booking handed back is stale once a service has acted on it.
+    """
     now = clock.now()
-    upcoming = [a for a in appointments if a.start > now + dt.timedelta(days=2)]
-    for number, appointment in enumerate(a for a in appointments if a.end < now):
-        if (index + number) % 11 == 5:
-            services.appointment_cancel(appointment=appointment, actor=actor, reason="Called in sick")
-        elif (index + number) % 9 == 4:
-            services.appointment_no_show(appointment=appointment, actor=actor)
-        else:
-            services.appointment_complete(appointment=appointment, actor=appointment.therapist)
+    played = []
+    for number, appointment in enumerate(appointments):
+        if appointment.end < now:
+            appointment = _outcome(appointment, index + number, actor=actor)
+        played.append(appointment)
+    upcoming = [a for a in played if a.start > now + dt.timedelta(days=2)]
     if index % 5 == 2 and len(upcoming) > 1:
         services.appointment_cancel(appointment=upcoming[1], actor=actor, reason="Family holiday")
-    day = timezone.localtime(now, clock.clinic_tz()).date()
-    for appointment in appointments:
-        local = timezone.localtime(appointment.start, clock.clinic_tz())
-        if local.date() == day and appointment.start <= now and appointment.status == AppointmentStatus.BOOKED:
+    # A session under way right now has its patient in the building (or on the call); check-in is a same-day step.
+    today = clock.local_now().date()
+    for appointment in played:
+        under_way = appointment.start <= now < appointment.end
+        same_day = timezone.localtime(appointment.start, clock.clinic_tz()).date() == today
+        if under_way and same_day and appointment.status == AppointmentStatus.BOOKED:
             services.appointment_check_in(appointment=appointment, actor=actor)
+
+
+def _outcome(appointment, turn: int, *, actor):
+    if turn % 11 == 5:
+        return services.appointment_cancel(appointment=appointment, actor=actor, reason="Called in sick")
+    if turn % 9 == 4:
+        return services.appointment_no_show(appointment=appointment, actor=actor)
+    return services.appointment_complete(appointment=appointment, actor=appointment.therapist)

@@ -19,6 +19,7 @@ from icalendar import Calendar, Event
 
 from apps.core import clock
 from apps.core.errors import ApplicationError
+from apps.core.links import absolute_url
 
 from . import selectors, services
 from .models import CalendarFeed
@@ -67,7 +68,7 @@ def calendar_feed_settings(request):
     token = request.session.pop("calendar_feed_token", None)
     context = {
         "feed": selectors.calendar_feed_live(therapist=request.user),
-        "feed_url": request.build_absolute_uri(reverse("scheduling:calendar_feed", args=[token])) if token else "",
+        "feed_url": absolute_url(reverse("scheduling:calendar_feed", args=[token])) if token else "",
     }
     return render(request, "scheduling/calendar_feed.html", context)
 

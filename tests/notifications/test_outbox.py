@@ -171,6 +171,13 @@ def test_cancelling_cancels_pending_reminders_and_tells_the_patient(appointment,
     assert notice.context["late_cancelled"] is False
 
 
+def test_cancelling_a_session_that_already_began_records_it_without_a_notice(appointment, personas):
+    with time_machine.travel(appointment.start + dt.timedelta(minutes=10), tick=False):
+        cancelled = appointment_cancel(appointment=appointment, actor=personas.front_desk, reason="Called late")
+    assert cancelled.status == "late_cancelled"
+    assert not Message.objects.filter(purpose="appointment_cancelled").exists()
+
+
 def test_a_sent_reminder_is_not_cancelled(appointment):
     [reminder] = appointment_reminders_schedule(appointment=appointment)
     Message.objects.filter(pk=reminder.pk).update(status=MessageStatus.SENT, sent_at=clock.now())

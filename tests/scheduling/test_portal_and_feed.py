@@ -3,6 +3,7 @@
 import datetime as dt
 
 import pytest
+from django.conf import settings
 from django.urls import reverse
 from icalendar import Calendar
 
@@ -79,7 +80,8 @@ def _issue_feed(client) -> str:
     client.post(reverse("scheduling:calendar_feed_change", args=["issue"]))
     page = client.get(reverse("scheduling:calendar_feed_settings")).content.decode()
     url = page.split('readonly value="')[1].split('"')[0]
-    return url.split("testserver")[1]
+    assert url.startswith(settings.SITE_URL + "/"), "calendar apps subscribe at the clinic's public address"
+    return url.removeprefix(settings.SITE_URL)
 
 
 def test_the_calendar_feed_shows_initials_only_and_can_be_revoked(clinic, login, sessions, client):
