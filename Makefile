@@ -68,7 +68,7 @@ test-shifted: venv
 	@for at in evening dst-eve; do \
 	  offset=$$($(BIN)/python scripts/clock_offset.py $$at); \
 	  echo "== the suite with the clock at $$at: now + $$offset s"; \
-	  LD_PRELOAD=$(FAKETIME_LIB) FAKETIME="+$${offset}s" FAKETIME_DONT_FAKE_MONOTONIC=1 NO_FAKE_STAT=1 \
+	  LD_PRELOAD=$(FAKETIME_LIB) FAKETIME="+$${offset}s" NO_FAKE_STAT=1 \
 	    $(BIN)/pytest -m "not e2e and not clock_sweep" $(PYTEST_ARGS) || exit 1; \
 	done
 
