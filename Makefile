@@ -34,7 +34,7 @@ seed: migrate
 run: export CLINIC_SITE_URL ?= http://127.0.0.1:$(PORT)
 run: seed
 	@echo "Open http://127.0.0.1:$(PORT)/ (logins printed above)"
-	@trap 'kill 0' INT TERM EXIT; \
+	@trap 'trap - INT TERM EXIT; kill 0' INT TERM EXIT; \
 	$(BIN)/celery -A clinic worker --loglevel=INFO --concurrency=2 & \
 	$(BIN)/celery -A clinic beat --loglevel=INFO --schedule=$(CURDIR)/.celerybeat-schedule & \
 	$(BIN)/python manage.py runserver 127.0.0.1:$(PORT); \
