@@ -40,9 +40,11 @@ run: seed
 	$(BIN)/python manage.py runserver 127.0.0.1:$(PORT); \
 	wait
 
+# Ruff, then every installed package's licence against what the AGPL-3.0-or-later can include.
 lint: venv
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/python scripts/check_licenses.py
 
 check-deploy: venv
 	DJANGO_SETTINGS_MODULE=clinic.settings.production DJANGO_SECRET_KEY=$$(openssl rand -hex 40) \

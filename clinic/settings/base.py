@@ -6,6 +6,8 @@ from pathlib import Path
 import dj_database_url
 from celery.schedules import crontab
 
+from clinic import __version__
+
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
 
@@ -96,6 +98,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "apps.accounts.context_processors.navigation",
+                "apps.core.context_processors.release",
             ],
         },
     },
@@ -221,7 +224,7 @@ REST_FRAMEWORK = {
 SPECTACULAR_SETTINGS = {
     "TITLE": "Clinic API",
     "DESCRIPTION": "Practice management for a mind-body therapy clinic.",
-    "VERSION": "1.0.0",
+    "VERSION": __version__,
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
     # Many resources have a `status`; name each choice set after its domain meaning.
