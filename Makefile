@@ -4,11 +4,16 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 export DJANGO_SETTINGS_MODULE ?= clinic.settings.local
-export DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/clinic
+# The web app and workers connect as the app role; migrations and key rotation as the owner
+# (docs/database-roles.md). The admin URL (a superuser) only creates the database and the two roles.
+export DATABASE_URL ?= postgres://clinic_app@127.0.0.1:5432/clinic
+export DATABASE_OWNER_URL ?= postgres://clinic_owner@127.0.0.1:5432/clinic
+DATABASE_ADMIN_URL ?= postgres://postgres@127.0.0.1:5432/clinic
 export REDIS_URL ?= redis://127.0.0.1:6379/0
 PORT ?= 8000
 
 .PHONY: venv run web worker beat migrate seed test test-clock test-shifted smoke lint check-deploy bench seed-large clean screenshots
+.PHONY: db-roles db-handover
 
 $(BIN)/activate: requirements.txt requirements-dev.txt
 	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
@@ -23,8 +28,19 @@ createdb:
 	@psql "$${DATABASE_URL%/*}/postgres" -tAc "SELECT 1 FROM pg_database WHERE datname='$${DATABASE_URL##*/}'" | grep -q 1 \
 	  || psql "$${DATABASE_URL%/*}/postgres" -c "CREATE DATABASE \"$${DATABASE_URL##*/}\""
 
-migrate: venv createdb
-	$(BIN)/python manage.py migrate --noinput
+# The two roles exist on the server (re-run safely); the database and everything in it belong to the owner.
+db-roles:
+	psql "$(dir $(DATABASE_ADMIN_URL))postgres" -q -f scripts/db_roles.sql
+
+db-handover: db-roles
+	$(MAKE) --no-print-directory createdb DATABASE_URL=$(DATABASE_ADMIN_URL)
+	psql "$(DATABASE_ADMIN_URL)" -q -f scripts/db_handover.sql
+
+# The test runs create their database as the owner role and run the tests as the app role (tests/conftest.py).
+test test-clock test-shifted: db-roles
+
+migrate: venv db-handover
+	DATABASE_URL=$(DATABASE_OWNER_URL) $(BIN)/python manage.py migrate --noinput
 
 seed: migrate
 	$(BIN)/python manage.py seed_demo

@@ -23,7 +23,9 @@ import urllib.request
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-SERVER = os.environ.get("SMOKE_POSTGRES", "postgres://postgres@127.0.0.1:5432")
+# A superuser's address on the server: it creates the database and the roles, as `make run` does on a new machine.
+SERVER_USER = "postgres"
+SERVER = os.environ.get("SMOKE_POSTGRES", f"postgres://{SERVER_USER}@127.0.0.1:5432")
 DATABASE = "clinic_smoke"
 PATIENT = "patient01@clinic.test"
 STARTUP_SECONDS = 300
@@ -125,7 +127,13 @@ def main() -> None:
     database_url = f"{SERVER}/{DATABASE}"
     _psql(f'DROP DATABASE IF EXISTS "{DATABASE}" WITH (FORCE)')
     log = ROOT / ".smoke-run.log"
-    env = {**os.environ, "DATABASE_URL": database_url, "PORT": str(port)}
+    env = {
+        **os.environ,
+        "DATABASE_ADMIN_URL": database_url,
+        "DATABASE_OWNER_URL": database_url.replace(f"{SERVER_USER}@", "clinic_owner@", 1),
+        "DATABASE_URL": database_url.replace(f"{SERVER_USER}@", "clinic_app@", 1),
+        "PORT": str(port),
+    }
     env.pop("DJANGO_SETTINGS_MODULE", None)  # what a user gets: the Makefile's own default
     env.pop("CLINIC_SITE_URL", None)
     with log.open("w") as out:

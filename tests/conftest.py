@@ -4,14 +4,55 @@ import uuid
 from types import SimpleNamespace
 
 import pytest
+from django.conf import settings
+from django.db import connections
 from django.test import Client
 from django_otp.oath import totp
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from rest_framework.test import APIClient
 
 from apps.accounts.roles import Role
+from apps.core.database_roles import OWNER_DATABASE
 
 from .factories import PatientFactory, TherapistFactory, UserFactory
+
+
+def _connect_default_as(role: dict) -> None:
+    """Point the default database alias at another role's credentials (open connections close)."""
+    connections.close_all()
+    connections["default"].settings_dict.update(USER=role["USER"], PASSWORD=role["PASSWORD"])
+
+
+@pytest.fixture(scope="session")
+def django_db_modify_db_settings(django_db_modify_db_settings):
+    """The test database is created and migrated by the owner role, as in a deploy (docs/database-roles.md).
+    Returns the app role's credentials, which the tests then run with."""
+    default = connections["default"].settings_dict
+    app_role = {"USER": default["USER"], "PASSWORD": default["PASSWORD"]}
+    _connect_default_as(settings.DATABASES[OWNER_DATABASE])
+    return app_role
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_modify_db_settings, django_db_setup, django_db_blocker):
+    """Every test runs as the app role, like the web app and workers. Transactional tests end by emptying the
+    tables with TRUNCATE, which the app role is granted in the test database only."""
+    app_role = django_db_modify_db_settings
+    role = connections["default"].ops.quote_name(app_role["USER"])
+    with django_db_blocker.unblock(), connections["default"].cursor() as cursor:
+        cursor.execute(f"GRANT TRUNCATE ON ALL TABLES IN SCHEMA public TO {role}")
+    _connect_default_as(app_role)
+    yield
+    _connect_default_as(settings.DATABASES[OWNER_DATABASE])  # only the owner may drop the test database
+
+
+@pytest.fixture(scope="module")
+def database_as_owner(django_db_setup, django_db_modify_db_settings):
+    """A module of tests for an owner-side tool (the large-clinic loader reserves id blocks with setval and
+    bulk-loads row history with the history triggers switched off) connects as the owner role."""
+    _connect_default_as(settings.DATABASES[OWNER_DATABASE])
+    yield
+    _connect_default_as(django_db_modify_db_settings)
 
 
 @pytest.fixture(autouse=True)

@@ -14,7 +14,8 @@ from django.core.exceptions import ImproperlyConfigured
 from django.core.signals import setting_changed
 from django.dispatch import receiver
 
-# Session variable the lock triggers accept as "this update only re-encrypts the same text".
+# Session variable by which the rotation command declares "this update only re-encrypts the same text". The lock
+# triggers honour it only in a session of the tables' owner role (see models._reencrypt_only).
 REENCRYPT_SETTING = "clinic.reencrypting"
 
 

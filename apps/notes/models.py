@@ -51,14 +51,20 @@ class NoteStatus(models.TextChoices):
 
 
 def _reencrypt_only(column: str) -> str:
-    """SQL: true when the update changes `column` outside a key rotation."""
-    rotating = f"coalesce(current_setting('{REENCRYPT_SETTING}', true), '') = 'on'"
-    return f"(NEW.{column} IS DISTINCT FROM OLD.{column} AND NOT {rotating})"
+    """SQL: true when the update changes `column` outside a key rotation.
+
+    A rotation is the table owner's session that also declared it (the rotation command connects as the
+    owner role and sets the session variable). Any role can set a session variable, so the variable alone
+    lets nothing through; the app role owns nothing, so its updates never count as a rotation.
+    """
+    declared = f"coalesce(current_setting('{REENCRYPT_SETTING}', true), '') = 'on'"
+    table_owner = "pg_has_role(current_user, (SELECT relowner FROM pg_class WHERE oid = TG_RELID), 'MEMBER')"
+    return f"(NEW.{column} IS DISTINCT FROM OLD.{column} AND NOT ({declared} AND {table_owner}))"
 
 
 # A signed note's content, template, appointment, author and signature never change. The only
 # later writes allowed: the supervisor's co-signature (once) and re-encryption of the same text
-# under a newer key (the rotation command sets the session variable).
+# under a newer key (by the table owner's rotation command).
 SIGNED_NOTE_LOCK = f"""
 IF OLD.status = 'signed' THEN
     IF NEW.status IS DISTINCT FROM OLD.status

@@ -104,17 +104,26 @@ TEMPLATES = [
     },
 ]
 
+# Two database roles (docs/database-roles.md). The web app and workers connect as the app role, which may only
+# read and write rows; the owner role owns the schema, runs `migrate` (with DATABASE_URL set to its URL) and is the
+# only one the note locks let re-encrypt signed text (`encryption_rotate` uses the "owner" alias).
 DATABASES = {
     "default": dj_database_url.parse(
-        env("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/clinic"),
+        env("DATABASE_URL", "postgres://clinic_app@127.0.0.1:5432/clinic"),
         conn_max_age=int(env("DATABASE_CONN_MAX_AGE", "60")),
-    )
+    ),
+    "owner": dj_database_url.parse(env("DATABASE_OWNER_URL", "postgres://clinic_owner@127.0.0.1:5432/clinic")),
 }
 # Lets parallel test runs on one server keep apart (e.g. CLINIC_TEST_DB=test_clinic_ci).
 DATABASES["default"]["TEST"] = {"NAME": env("CLINIC_TEST_DB", "test_clinic")}
+# In tests the owner alias reaches the same test database (as the owner role).
+DATABASES["owner"]["TEST"] = {"MIRROR": "default"}
+# The role every migration grants row access to (SELECT, INSERT, UPDATE, DELETE; nothing else).
+DATABASE_APP_ROLE = env("DATABASE_APP_ROLE", "clinic_app")
 # Postgres's JIT compiles any query whose estimate looks big; for our short page queries that costs seconds
 # (3 s on the chart page at 10,000 patients) and saves nothing. Measured by `make bench`.
-DATABASES["default"].setdefault("OPTIONS", {})["options"] = "-c jit=off"
+for _database in DATABASES.values():
+    _database.setdefault("OPTIONS", {})["options"] = "-c jit=off"
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = env("REDIS_URL", "redis://127.0.0.1:6379/0")

@@ -18,7 +18,8 @@ from apps.core import clock
 from apps.core.large_clinic.seed import EMAIL_DOMAIN, marker_email
 from apps.patients.models import Patient
 
-pytestmark = pytest.mark.django_db
+# The large-clinic loader is an owner-side tool, like migrate (docs/database-roles.md).
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("database_as_owner")]
 
 
 @pytest.fixture

@@ -18,7 +18,8 @@ from apps.programs.models import Enrollment, EnrollmentStatus, GroupProgram
 from apps.scheduling.models import BLOCKING_STATUSES, Appointment, AppointmentStatus
 from tests.factories import AppointmentFactory
 
-pytestmark = pytest.mark.django_db
+# The large-clinic loader is an owner-side tool, like migrate (docs/database-roles.md).
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("database_as_owner")]
 
 TINY = {"scale": 0.01, "weeks": 12}  # 2 therapists, 100 patients, 12 weeks of history and 12 booked ahead
 

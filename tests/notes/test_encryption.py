@@ -7,6 +7,7 @@ from cryptography.fernet import Fernet
 from django.core.management import call_command
 from django.db import connection
 
+from apps.core.database_roles import OWNER_DATABASE
 from apps.notes.encryption import DecryptionError, decrypt_json, decrypt_text
 from apps.notes.models import Addendum, PsychotherapyNote, SessionNote
 from apps.notes.services import addendum_add, note_create, note_sign, process_note_create
@@ -52,6 +53,8 @@ def test_the_raw_columns_hold_no_plaintext(records):
         assert CANARY not in (cursor.fetchone()[0] or "")
 
 
+# Rotation connects as the owner role (a connection of its own), so it sees only committed rows.
+@pytest.mark.django_db(transaction=True, databases=["default", OWNER_DATABASE])
 def test_rotation_reencrypts_every_row_under_the_newest_key(settings, personas, past_session, progress_template):
     settings.CLINIC_ENCRYPTION_KEYS = [OLD_KEY]
     note = note_create(
@@ -93,6 +96,8 @@ def test_text_under_a_removed_key_does_not_open(settings, personas):
     assert CANARY not in str(caught.value)
 
 
+# Rotation connects as the owner role (a connection of its own), so it sees only committed rows.
+@pytest.mark.django_db(transaction=True, databases=["default", OWNER_DATABASE])
 def test_rotation_covers_journal_entries(settings, personas):
     settings.CLINIC_ENCRYPTION_KEYS = [OLD_KEY]
     entry = journal_entry_create(actor=personas.patient_user, patient=personas.patient, text="Dear diary.")
