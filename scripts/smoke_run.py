@@ -25,7 +25,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 # A superuser's address on the server: it creates the database and the roles, as `make run` does on a new machine.
 SERVER_USER = "postgres"
-SERVER = os.environ.get("SMOKE_POSTGRES", f"postgres://{SERVER_USER}@127.0.0.1:5432")
+SERVER = f"postgres://{SERVER_USER}@127.0.0.1:5432"
 DATABASE = "clinic_smoke"
 PATIENT = "patient01@clinic.test"
 STARTUP_SECONDS = 300
