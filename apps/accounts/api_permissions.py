@@ -1,3 +1,4 @@
+from rest_framework.authentication import SessionAuthentication
 from rest_framework.permissions import BasePermission
 
 from .models import ApiToken
@@ -23,10 +24,11 @@ class StaffVerifiedMFA(BasePermission):
         return user.is_verified()
 
 
-class VerifiedBrowserSessionOnly(BasePermission):
-    """Served only to a browser session that passed MFA: never to an API token, whoever minted it.
+class BrowserSessionOnly(BasePermission):
+    """Served only to a browser session that passed MFA, never to an API token, whoever minted it.
 
-    A token can leak from a script or a laptop, and it carries no second factor at the moment of use.
+    A token can leak from a script or a laptop, and carries no second factor at the moment of use. A session
+    without a verified device (a patient's, or someone's whose role has gone) is refused too, before any lookup.
     """
 
     message = (
@@ -35,7 +37,6 @@ class VerifiedBrowserSessionOnly(BasePermission):
     )
 
     def has_permission(self, request, view) -> bool:
-        user = request.user
-        if is_token_request(request) or not user or not user.is_authenticated:
+        if not isinstance(request.successful_authenticator, SessionAuthentication):
             return False
-        return bool(getattr(user, "is_verified", lambda: False)())
+        return request.user.is_verified()

@@ -9,7 +9,7 @@ from rest_framework.exceptions import PermissionDenied
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 
-from apps.accounts.api_permissions import StaffVerifiedMFA, VerifiedBrowserSessionOnly
+from apps.accounts.api_permissions import BrowserSessionOnly, StaffVerifiedMFA
 from apps.core.api_lookups import id_or_none
 from apps.core.errors import NotFound
 from apps.patients.models import Patient
@@ -254,7 +254,7 @@ class ProcessNoteViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     MFA-verified browser session is served; an API token is refused outright (403)."""
 
     serializer_class = ProcessNoteSummaryOutput
-    permission_classes = [IsAuthenticated, StaffVerifiedMFA, VerifiedBrowserSessionOnly]
+    permission_classes = [IsAuthenticated, StaffVerifiedMFA, BrowserSessionOnly]
     lookup_value_regex = r"\d+"
     error_statuses = {"create": {404}}  # no such patient or session as the body names
 
