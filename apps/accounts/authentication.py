@@ -6,6 +6,7 @@ MFA when it was minted, but it is never a browser session: process notes refuse 
 
 import datetime as dt
 import hmac
+import re
 
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework.authentication import BaseAuthentication, get_authorization_header
@@ -17,6 +18,7 @@ from .models import ApiToken
 from .services import token_hash
 
 KEYWORD = "Token"
+PREFIX = re.compile(r"[0-9a-f]{12}")
 # Marking every request would write a row per call; a minute is precise enough to tell a token is in use.
 LAST_USED_RESOLUTION = dt.timedelta(minutes=1)
 
@@ -24,7 +26,9 @@ LAST_USED_RESOLUTION = dt.timedelta(minutes=1)
 def api_token_authenticate(raw: str) -> ApiToken | None:
     """The live token this plaintext names, with its user, or None."""
     prefix, _, secret = raw.partition(".")
-    token = ApiToken.objects.select_related("user").filter(prefix=prefix).first() if secret else None
+    if not PREFIX.fullmatch(prefix) or not secret:
+        return None  # not one of ours; also keeps odd bytes (NUL) away from the query
+    token = ApiToken.objects.select_related("user").filter(prefix=prefix).first()
     now = clock.now()
     if token is None or not hmac.compare_digest(token.secret_hash, token_hash(secret)):
         return None

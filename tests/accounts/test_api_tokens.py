@@ -96,7 +96,15 @@ def test_an_expired_token_is_refused(personas):
 
 
 @pytest.mark.parametrize(
-    "mangle", [lambda t: t + "x", lambda t: t.split(".")[0], lambda t: "0" * 12 + "." + t.split(".")[1], lambda t: ""]
+    "mangle",
+    [
+        lambda t: t + "x",
+        lambda t: t.split(".")[0],
+        lambda t: "0" * 12 + "." + t.split(".")[1],
+        lambda t: "",
+        lambda t: "\x00" + t,
+        lambda t: t.upper(),
+    ],
 )
 def test_a_wrong_or_malformed_token_is_refused(personas, mangle):
     response = _token_client(mangle(api_token_for(personas.front_desk))).get("/api/patients/")
