@@ -114,12 +114,12 @@ def verify_mfa(client: Client, user) -> None:
 
 @pytest.fixture
 def login():
-    """login(user) -> a Django test client signed in (and MFA-verified if staff)."""
+    """login(user) -> a Django test client signed in (and MFA-verified if the account needs MFA)."""
 
     def _login(user, *, api: bool = False):
         client = APIClient() if api else Client()
         client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
-        if user.is_clinic_staff:
+        if user.requires_mfa:
             verify_mfa(client, user)
         return client
 

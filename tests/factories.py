@@ -27,6 +27,13 @@ class UserFactory(factory.django.DjangoModelFactory):
         _set_roles(self, extracted or [])
 
 
+def api_token_for(user, *, name: str = "integration", days: int = 30) -> str:
+    """A live API token of the user's own, as its plaintext (what the token page shows once)."""
+    from apps.accounts.services import api_token_create
+
+    return api_token_create(actor=user, name=name, lifetime=dt.timedelta(days=days))[1]
+
+
 def _set_roles(user, roles) -> None:
     user.groups.set([Group.objects.get_or_create(name=role)[0] for role in roles])
     user.save()

@@ -1,7 +1,10 @@
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 
-from .models import ClinicSettings, Invitation, TherapistProfile, User
+from apps.core.errors import ApplicationError
+
+from . import services
+from .models import ApiToken, ClinicSettings, Invitation, TherapistProfile, User
 
 
 @admin.register(User)
@@ -31,3 +34,36 @@ class ClinicSettingsAdmin(admin.ModelAdmin):
 class InvitationAdmin(admin.ModelAdmin):
     list_display = ["email", "role", "created_at", "expires_at", "accepted_at"]
     exclude = ["token_hash"]
+
+
+@admin.register(ApiToken)
+class ApiTokenAdmin(admin.ModelAdmin):
+    """Tokens can be seen and revoked here, never created or edited: only their own user mints one."""
+
+    list_display = ["name", "user", "prefix", "created_at", "expires_at", "last_used_at", "revoked_at"]
+    list_filter = ["revoked_at"]
+    search_fields = ["name", "user__email", "prefix"]
+    exclude = ["secret_hash"]
+    readonly_fields = ["user", "name", "prefix", "expires_at", "last_used_at", "revoked_at", "revoked_by"]
+    actions = ["revoke"]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False  # revoked tokens stay as the record of who had access
+
+    @admin.action(description="Revoke selected tokens", permissions=["view"])
+    def revoke(self, request, queryset):
+        revoked = 0
+        for token in queryset.filter(revoked_at__isnull=True):
+            try:
+                services.api_token_revoke(actor=request.user, token=token)
+            except ApplicationError as exc:
+                self.message_user(request, f"{token}: {exc.message}", messages.ERROR)
+            else:
+                revoked += 1
+        self.message_user(request, f"{revoked} token(s) revoked.", messages.SUCCESS)

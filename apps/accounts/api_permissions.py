@@ -1,16 +1,42 @@
-from rest_framework.authentication import TokenAuthentication
+from rest_framework.authentication import SessionAuthentication
 from rest_framework.permissions import BasePermission
+
+from .models import ApiToken
+
+MFA_MESSAGE = "Staff must complete two-factor authentication first."
+
+
+def is_token_request(request) -> bool:
+    return isinstance(request.auth, ApiToken)
 
 
 class StaffVerifiedMFA(BasePermission):
-    """Staff signed in by session must have passed MFA; API tokens are issued to verified staff only."""
+    """Anyone who needs MFA must have passed it in this session, or use a token minted from such a session."""
 
-    message = "Staff must complete two-factor authentication first."
+    message = MFA_MESSAGE
 
     def has_permission(self, request, view) -> bool:
         user = request.user
-        if not user or not user.is_authenticated or not user.is_clinic_staff:
+        if not user or not user.is_authenticated or not user.requires_mfa:
             return True
-        if isinstance(request.successful_authenticator, TokenAuthentication):
+        if is_token_request(request):
             return True
         return user.is_verified()
+
+
+class BrowserSessionOnly(BasePermission):
+    """Served only to a browser session that passed MFA, never to an API token, whoever minted it.
+
+    A token can leak from a script or a laptop, and carries no second factor at the moment of use. A session
+    without a verified device (a patient's, or someone's whose role has gone) is refused too, before any lookup.
+    """
+
+    message = (
+        "Process notes are only available in the author's own browser session after two-factor authentication, "
+        "never through an API token."
+    )
+
+    def has_permission(self, request, view) -> bool:
+        if not isinstance(request.successful_authenticator, SessionAuthentication):
+            return False
+        return request.user.is_verified()

@@ -3,6 +3,7 @@ from django.contrib.auth import password_validation
 
 from .models import ClinicSettings, User
 from .roles import STAFF_ROLES, Role
+from .services import API_TOKEN_LIFETIMES_DAYS
 
 
 class TokenForm(forms.Form):
@@ -65,3 +66,19 @@ class StaffInvitationForm(forms.Form):
         if User.objects.filter(email__iexact=email).exists():
             raise forms.ValidationError("Someone already has an account with this email.")
         return email
+
+
+class ApiTokenForm(forms.Form):
+    name = forms.CharField(max_length=100, help_text="What will use it, so you can tell your tokens apart.")
+    lifetime_days = forms.TypedChoiceField(
+        label="Expires after",
+        coerce=int,
+        initial=30,
+        choices=[(days, f"{days} days") for days in API_TOKEN_LIFETIMES_DAYS],
+    )
+
+    def clean_name(self) -> str:
+        name = self.cleaned_data["name"].strip()
+        if not name:
+            raise forms.ValidationError("Give the token a name.")
+        return name

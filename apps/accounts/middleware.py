@@ -1,30 +1,39 @@
-"""Staff must pass a TOTP challenge before they reach anything with patient data."""
+"""Everyone who can reach staff or admin pages must pass a TOTP challenge before anything else."""
 
+from django.http import JsonResponse
 from django.shortcuts import redirect
 from django.urls import reverse
 
-MFA_FREE_PREFIXES = ("/accounts/", "/static/", "/api/")
+from .api_permissions import MFA_MESSAGE
+
+# The only views a signed-in person may reach before the second factor: signing in and out, and MFA itself.
+# Anything else (pages, the API, the Django admin, account management) waits, whatever the URL prefix.
+BEFORE_MFA_VIEWS = frozenset({"accounts:login", "accounts:logout", "accounts:mfa_setup", "accounts:mfa_verify"})
 
 
 class StaffMFAMiddleware:
-    """Send signed-in staff without a verified second factor to enrolment or the challenge.
+    """Send signed-in staff, admin-site users and superusers without a verified device to enrolment or the challenge.
 
-    The API is left to its own permission class, which answers 403 instead of redirecting.
+    It decides per resolved view, not per path prefix, so a new route is covered the day it is added. API routes
+    answer 403 in the API's error body instead of redirecting. Token-authenticated API calls carry no session,
+    so they reach DRF, where StaffVerifiedMFA applies.
     """
 
     def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request):
-        user = request.user
-        if (
-            user.is_authenticated
-            and user.is_clinic_staff
-            and not user.is_verified()
-            and not request.path.startswith(MFA_FREE_PREFIXES)
-        ):
-            from django_otp import devices_for_user
-
-            target = "accounts:mfa_verify" if any(devices_for_user(user)) else "accounts:mfa_setup"
-            return redirect(f"{reverse(target)}?next={request.get_full_path()}")
         return self.get_response(request)
+
+    def process_view(self, request, view_func, view_args, view_kwargs):
+        user = request.user
+        if not user.is_authenticated or not user.requires_mfa or user.is_verified():
+            return None
+        if request.resolver_match.view_name in BEFORE_MFA_VIEWS:
+            return None
+        if request.path_info.startswith("/api/"):
+            return JsonResponse({"error": {"code": "permission_denied", "message": MFA_MESSAGE}}, status=403)
+        from django_otp import devices_for_user
+
+        target = "accounts:mfa_verify" if any(devices_for_user(user)) else "accounts:mfa_setup"
+        return redirect(f"{reverse(target)}?next={request.get_full_path()}")

@@ -71,6 +71,11 @@ class User(AbstractBaseUser, PermissionsMixin):
     def is_patient(self) -> bool:
         return Role.PATIENT in self.roles
 
+    @property
+    def requires_mfa(self) -> bool:
+        """Everyone who can reach staff or admin pages: any clinic role, the Django admin, a superuser."""
+        return self.is_clinic_staff or self.is_staff or self.is_superuser
+
 
 class TherapistProfile(TimeStampedModel):
     """Professional details of a therapist; a pre-licensed therapist has a supervisor."""
@@ -153,3 +158,40 @@ class Invitation(TimeStampedModel):
 
     def is_usable(self, at: dt.datetime) -> bool:
         return self.accepted_at is None and self.revoked_at is None and at < self.expires_at
+
+
+class ApiToken(TimeStampedModel):
+    """A personal API credential. Only its own user makes one, from a session that passed MFA.
+
+    The secret is shown once and only its SHA-256 is kept; `prefix` finds the row without it.
+    """
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="api_tokens")
+    name = models.CharField(max_length=100, help_text="What the token is for, e.g. the script that uses it.")
+    prefix = models.CharField(max_length=12, unique=True, editable=False)
+    secret_hash = models.CharField(max_length=64, editable=False)
+    expires_at = models.DateTimeField()
+    last_used_at = models.DateTimeField(null=True, blank=True, editable=False)
+    revoked_at = models.DateTimeField(null=True, blank=True, editable=False)
+    revoked_by = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", editable=False
+    )
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(expires_at__gt=models.F("created_at")), name="api_token_expires_after_creation"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(expires_at__lte=models.F("created_at") + dt.timedelta(days=366)),
+                name="api_token_lives_at_most_a_year",
+            ),
+            models.CheckConstraint(condition=~models.Q(name=""), name="api_token_has_a_name"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.prefix}…)"
+
+    def is_usable(self, at: dt.datetime) -> bool:
+        return self.revoked_at is None and at < self.expires_at

@@ -26,6 +26,7 @@ STAFF_NAV = [
     NavItem("Users", "accounts:user_list", frozenset({Role.ADMIN})),
     NavItem("Clinic settings", "accounts:clinic_settings", frozenset({Role.ADMIN})),
     NavItem("Access log", "audit:access_log", frozenset({Role.ADMIN})),
+    NavItem("API tokens", "accounts:api_tokens", STAFF_ROLES),
 ]
 PORTAL_NAV = [
     NavItem("Home", "portal:dashboard", frozenset({Role.PATIENT})),

@@ -38,3 +38,18 @@ def is_clinic_staff(user) -> bool:
 rules.add_perm("accounts.manage_users", is_admin)
 rules.add_perm("accounts.change_clinic_settings", is_admin)
 rules.add_perm("accounts.view_therapists", is_clinic_staff)
+
+
+@rules.predicate
+def owns_api_token(user, token) -> bool:
+    return token is not None and user.is_authenticated and token.user_id == user.id
+
+
+@rules.predicate
+def is_superuser(user) -> bool:
+    return user.is_authenticated and user.is_superuser
+
+
+# Admins may cut off anyone's token; nobody may mint one for someone else (there is no rule for that at all).
+can_revoke_api_token = owns_api_token | is_admin | is_superuser
+rules.add_perm("accounts.revoke_api_token", can_revoke_api_token)

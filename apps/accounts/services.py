@@ -15,13 +15,16 @@ from apps.audit.services import access_log_write
 from apps.core import clock
 from apps.core.errors import InvalidTransition, NotFound
 
-from .models import ClinicSettings, Invitation, User
+from .models import ApiToken, ClinicSettings, Invitation, User
 from .roles import Role
+from .rules import can_revoke_api_token
 
 INVITATION_VALID_FOR = dt.timedelta(days=7)
+API_TOKEN_LIFETIMES_DAYS = (7, 30, 90, 365)
 
 
 def token_hash(token: str) -> str:
+    """SHA-256 is enough for our secrets: each is 256 random bits, so there is nothing to guess or stretch."""
     return hashlib.sha256(token.encode()).hexdigest()
 
 
@@ -131,3 +134,38 @@ def clinic_settings_update(*, actor: User, **changes) -> ClinicSettings:
         detail={"before": before, "after": {k: str(v) for k, v in changes.items()}},
     )
     return obj
+
+
+@transaction.atomic
+def api_token_create(*, actor: User, name: str, lifetime: dt.timedelta) -> tuple[ApiToken, str]:
+    """Mint a token for the acting user (never anyone else) and return it with its plaintext, shown once.
+
+    Callers make sure the actor is in a session that passed MFA; a token itself never mints another.
+    """
+    prefix, secret = secrets.token_hex(6), secrets.token_urlsafe(32)
+    token = ApiToken.objects.create(
+        user=actor,
+        name=name.strip(),
+        prefix=prefix,
+        secret_hash=token_hash(secret),
+        expires_at=clock.now() + lifetime,
+    )
+    access_log_write(actor=actor, action="api_token_create", subject=token, detail={"name": token.name})
+    return token, f"{prefix}.{secret}"
+
+
+@transaction.atomic
+def api_token_revoke(*, actor: User, token: ApiToken) -> ApiToken:
+    """Revoke a token: its owner may, and so may an admin; nobody else learns it exists."""
+    token = ApiToken.objects.select_for_update().get(pk=token.pk)
+    if not can_revoke_api_token(actor, token):
+        raise NotFound("No such token.")
+    if token.revoked_at is not None:
+        raise InvalidTransition("This token is already revoked.")
+    token.revoked_at = clock.now()
+    token.revoked_by = actor
+    token.save(update_fields=["revoked_at", "revoked_by", "updated_at"])
+    access_log_write(
+        actor=actor, action="api_token_revoke", subject=token, detail={"name": token.name, "owner": token.user_id}
+    )
+    return token

@@ -12,4 +12,6 @@ urlpatterns = [
     path("invite/<str:token>/", views.invitation_accept, name="invitation_accept"),
     path("users/", views.user_list, name="user_list"),
     path("clinic-settings/", views.clinic_settings, name="clinic_settings"),
+    path("tokens/", views.api_tokens, name="api_tokens"),
+    path("tokens/<int:pk>/revoke/", views.api_token_revoke, name="api_token_revoke"),
 ]

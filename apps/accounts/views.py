@@ -1,18 +1,23 @@
 import base64
+import datetime as dt
 
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.shortcuts import redirect, render
-from django.views.decorators.http import require_http_methods
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_http_methods, require_POST
 
+from apps.core import clock
 from apps.core.errors import ApplicationError
 from apps.core.links import safe_next_path
+from apps.core.views import call_with_messages
 
-from . import mfa, services
-from .forms import ClinicSettingsForm, SetPasswordForm, StaffInvitationForm, TokenForm
-from .models import ClinicSettings, User
+from . import mfa, selectors, services
+from .forms import ApiTokenForm, ClinicSettingsForm, SetPasswordForm, StaffInvitationForm, TokenForm
+from .models import ApiToken, ClinicSettings, User
 
 
 def _safe_next(request, default: str = "home") -> str:
@@ -102,3 +107,57 @@ def clinic_settings(request):
         messages.success(request, "Clinic settings saved.")
         return redirect("accounts:clinic_settings")
     return render(request, "accounts/clinic_settings.html", {"form": form})
+
+
+def _require_verified_staff(request) -> None:
+    """Tokens are for people who sign in with a second factor, and only once they have passed it.
+
+    The MFA middleware already holds everyone else back; this keeps the rule next to the code that mints.
+    """
+    if not request.user.requires_mfa or not request.user.is_verified():
+        raise PermissionDenied
+
+
+@never_cache  # the page that shows a new token's secret must not be kept by the browser or a proxy
+@login_required
+@require_http_methods(["GET", "POST"])
+def api_tokens(request):
+    """The user's own API tokens: create one (its secret shown once, on this answer only), list and revoke.
+
+    Admins also see everyone else's live tokens, to revoke; nobody can create a token for anyone but themselves.
+    """
+    _require_verified_staff(request)
+    form = ApiTokenForm(request.POST or None)
+    created = None
+    if request.method == "POST" and form.is_valid():
+        token, plaintext = services.api_token_create(
+            actor=request.user,
+            name=form.cleaned_data["name"],
+            lifetime=dt.timedelta(days=form.cleaned_data["lifetime_days"]),
+        )
+        created = {"token": token, "plaintext": plaintext}
+        form = ApiTokenForm()
+    others = None
+    if request.user.has_perm("accounts.manage_users"):
+        others = selectors.api_tokens_live_of_others(user=request.user)
+    context = {
+        "form": form,
+        "created": created,
+        "tokens": selectors.api_tokens_of(user=request.user),
+        "others": others,
+        "now": clock.now(),
+    }
+    return render(request, "accounts/api_tokens.html", context)
+
+
+@login_required
+@require_POST
+def api_token_revoke(request, pk):
+    _require_verified_staff(request)
+    token = get_object_or_404(ApiToken, pk=pk)
+    if not request.user.has_perm("accounts.revoke_api_token", token):
+        raise Http404("No such token.")  # someone else's token: not even whether it exists
+    call_with_messages(
+        request, lambda: services.api_token_revoke(actor=request.user, token=token), f"Token “{token.name}” revoked."
+    )
+    return redirect("accounts:api_tokens")

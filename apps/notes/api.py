@@ -6,8 +6,10 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import PermissionDenied
+from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 
+from apps.accounts.api_permissions import BrowserSessionOnly, StaffVerifiedMFA
 from apps.core.api_lookups import id_or_none
 from apps.core.errors import NotFound
 from apps.patients.models import Patient
@@ -248,9 +250,11 @@ def _process_output(note, text: str) -> dict:
 
 class ProcessNoteViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     """The caller's own psychotherapy (process) notes. Nobody else's ever appear: another
-    person's process note answers 404, exactly like one that does not exist."""
+    person's process note answers 404, exactly like one that does not exist. Only the author's
+    MFA-verified browser session is served; an API token is refused outright (403)."""
 
     serializer_class = ProcessNoteSummaryOutput
+    permission_classes = [IsAuthenticated, StaffVerifiedMFA, BrowserSessionOnly]
     lookup_value_regex = r"\d+"
     error_statuses = {"create": {404}}  # no such patient or session as the body names
 

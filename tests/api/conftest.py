@@ -14,10 +14,10 @@ import pytest
 from django.core.management import call_command
 from django.core.signals import got_request_exception, request_finished, request_started
 from django.db import close_old_connections, transaction
-from rest_framework.authtoken.models import Token
 
 from apps.accounts.models import User
 from apps.accounts.roles import Role
+from tests.factories import api_token_for
 
 # The demo clinic's people who act through the API in the fuzz.
 ROLE_EMAILS = {
@@ -143,7 +143,7 @@ def fuzz_clinic(django_db_setup, django_db_blocker):
         users = {role: User.objects.get(email=email) for role, email in ROLE_EMAILS.items()}
         assert users["patient"].groups.filter(name=Role.PATIENT).exists()
         _extras(users)
-        tokens = {role: Token.objects.create(user=user).key for role, user in users.items()}
+        tokens = {role: api_token_for(user) for role, user in users.items()}
         yield SimpleNamespace(users=users, tokens=tokens, **_id_pools(users))
         transaction.set_rollback(True)
 

@@ -21,12 +21,12 @@ def test_anonymous_api_requests_get_a_consistent_error_body(client):
 
 
 def test_token_authentication_works_for_integrations(personas):
-    from rest_framework.authtoken.models import Token
     from rest_framework.test import APIClient
 
-    token = Token.objects.create(user=personas.front_desk)
+    from tests.factories import api_token_for
+
     client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+    client.credentials(HTTP_AUTHORIZATION=f"Token {api_token_for(personas.front_desk)}")
     assert client.get("/api/patients/").status_code == 200
 
 

@@ -116,14 +116,14 @@ def sign_out(page) -> None:
 
 
 def sign_in(page, user, *, password: str = PASSWORD) -> None:
-    """Sign in through the login form, passing the TOTP challenge for staff."""
-    if user.is_clinic_staff:
+    """Sign in through the login form, passing the TOTP challenge for everyone who needs it."""
+    if user.requires_mfa:
         device, _ = TOTPDevice.objects.get_or_create(user=user, confirmed=True, defaults={"name": "phone"})
         TOTPDevice.objects.filter(pk=device.pk).update(last_t=-1)
     page.goto("/accounts/login/")
     page.get_by_label("Email").fill(user.email)
     page.get_by_label("Password").fill(password)
-    if user.is_clinic_staff:
+    if user.requires_mfa:
         page.get_by_role("button", name="Sign in").click()
         page.get_by_label("6-digit code from your authenticator app").fill(f"{totp(device.bin_key):06d}")
         follow(page, page.get_by_role("button", name="Continue"))

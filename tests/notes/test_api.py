@@ -194,9 +194,12 @@ def test_process_notes_api_is_author_only(personas, login, past_session):
     assert api.patch(f"/api/process-notes/{pk}/", {"text": "Revised."}, format="json").status_code == 200
     for persona in ["other_therapist", "front_desk", "billing", "admin", "patient_user"]:
         other = login(getattr(personas, persona), api=True)
-        assert other.get(f"/api/process-notes/{pk}/").status_code == 404
-        assert other.patch(f"/api/process-notes/{pk}/", {"text": "x"}, format="json").status_code == 404
-        assert other.delete(f"/api/process-notes/{pk}/").status_code == 404
+        # Staff (MFA-verified) learn nothing: 404 as for a missing note. A patient's session, which has no
+        # second factor, is refused before any lookup.
+        refused = 403 if persona == "patient_user" else 404
+        assert other.get(f"/api/process-notes/{pk}/").status_code == refused
+        assert other.patch(f"/api/process-notes/{pk}/", {"text": "x"}, format="json").status_code == refused
+        assert other.delete(f"/api/process-notes/{pk}/").status_code == refused
     assert login(personas.other_therapist, api=True).get("/api/process-notes/").json()["results"] == []
     assert api.delete(f"/api/process-notes/{pk}/").status_code == 204
 

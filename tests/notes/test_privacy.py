@@ -7,13 +7,14 @@ import logging
 import pytest
 from django.db import connection
 from django.urls import get_resolver, resolve
+from rest_framework.test import APIClient
 
 from apps.audit.models import AccessLog
 from apps.notes.models import PsychotherapyNote
 from apps.notes.services import addendum_add, note_create, note_sign, process_note_create
 from apps.notifications.models import Message
 from apps.outcomes.services import journal_entry_create, questionnaire_answer, questionnaires_send_for_appointment
-from tests.factories import AppointmentFactory, TherapistFactory
+from tests.factories import AppointmentFactory, TherapistFactory, api_token_for
 
 from .conftest import CANARY, complete_progress_content, past_appointment_for
 
@@ -216,6 +217,19 @@ def test_no_other_role_ever_receives_the_process_note_canary(personas, login, re
     assert PsychotherapyNote.objects.filter(pk=record["process"].pk).exists()
     assert PROCESS_CANARY not in caplog.text and NOTE_CANARY not in caplog.text
     _assert_no_canary_outside_encrypted_columns()
+
+
+def test_not_even_the_authors_own_api_token_receives_the_process_note_canary(personas, record, caplog):
+    caplog.set_level(logging.DEBUG)
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Token {api_token_for(personas.therapist)}")
+    seen = _walk(client, record)
+    for url, status, body in seen:
+        assert PROCESS_CANARY.encode() not in body, (url, status)
+    process_answers = [status for url, status, _body in seen if url.startswith("/api/process-notes/")]
+    assert process_answers and set(process_answers) == {403}
+    assert PsychotherapyNote.objects.filter(pk=record["process"].pk).exists()
+    assert PROCESS_CANARY not in caplog.text
 
 
 def test_the_admin_never_shows_process_notes_or_note_text(login, record, superuser_admin):

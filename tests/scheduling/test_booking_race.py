@@ -4,11 +4,10 @@ import threading
 
 import pytest
 from django.db import connection
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from apps.scheduling.models import Appointment, AppointmentStatus
-from tests.factories import PatientFactory
+from tests.factories import PatientFactory, api_token_for
 
 from .conftest import MONDAY, at
 
@@ -17,7 +16,7 @@ REQUESTS = 50
 
 @pytest.mark.django_db(transaction=True)
 def test_fifty_simultaneous_bookings_of_one_slot_give_one_success_and_49_conflicts(clinic):
-    token = Token.objects.create(user=clinic.front_desk)
+    token = api_token_for(clinic.front_desk)
     patients = [PatientFactory() for _ in range(REQUESTS)]
     start = at(MONDAY, 10).isoformat()
     barrier = threading.Barrier(REQUESTS)
@@ -26,7 +25,7 @@ def test_fifty_simultaneous_bookings_of_one_slot_give_one_success_and_49_conflic
 
     def request(patient):
         client = APIClient()
-        client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+        client.credentials(HTTP_AUTHORIZATION=f"Token {token}")
         body = {
             "therapist": clinic.therapist.pk,
             "patient": patient.pk,
