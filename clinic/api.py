@@ -17,7 +17,9 @@ API_APPS = [
     "apps.programs",
 ]
 
+# JSON is the only format: no ".json" suffix routes, which would also hand views a `format` argument they do not take.
 router = DefaultRouter()
+router.include_format_suffixes = False
 extra_urlpatterns = []
 for app in API_APPS:
     module = import_module(f"{app}.api")

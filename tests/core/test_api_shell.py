@@ -54,3 +54,11 @@ def test_admin_changes_the_cancellation_window_and_it_is_logged(personas, login)
     assert client.post("/accounts/clinic-settings/", data).status_code == 302
     assert ClinicSettings.load().cancellation_window_hours == 48
     assert AccessLog.objects.filter(action="clinic_settings_change").exists()
+
+
+def test_a_format_suffix_is_not_a_route(personas, login):
+    """Writes to `/api/patients.json` once reached views that take no `format` argument: a server error."""
+    client = login(personas.front_desk, api=True)
+    response = client.post("/api/patients.json", {"legal_first_name": "A"}, format="json")
+    assert response.status_code == 404
+    assert set(response.json()["error"]) >= {"code", "message"}
