@@ -68,7 +68,10 @@ def invitation_accept(request, token):
         return render(request, "accounts/invitation_invalid.html", {"message": exc.message}, status=404)
     form = SetPasswordForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        user = services.invitation_accept(token=token, password=form.cleaned_data["password1"])
+        try:
+            user = services.invitation_accept(token=token, password=form.cleaned_data["password1"])
+        except ApplicationError as exc:
+            return render(request, "accounts/invitation_invalid.html", {"message": exc.message}, status=exc.status)
         login(request, user, backend="django.contrib.auth.backends.ModelBackend")
         messages.success(request, "Welcome. Your password is set.")
         return redirect("home")
