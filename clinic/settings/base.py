@@ -152,19 +152,20 @@ SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 
-# Lockout after repeated failed logins (django-axes), keyed on the account so a shared
-# clinic IP address does not lock out everyone.
+# Lockout after repeated failed logins (django-axes, see apps/accounts/lockout.py): an account locks after a few
+# failures, whatever the letter case of the email typed; a client address locks after many failures across all
+# accounts. Staff share the clinic's one public address, so its limit is far above one person's typos.
+AXES_HANDLER = "apps.accounts.lockout.ClinicLockoutHandler"
 AXES_FAILURE_LIMIT = int(env("CLINIC_LOGIN_FAILURE_LIMIT", "5"))
+CLINIC_LOGIN_ADDRESS_FAILURE_LIMIT = int(env("CLINIC_LOGIN_ADDRESS_FAILURE_LIMIT", "30"))
 AXES_COOLOFF_TIME = float(env("CLINIC_LOGIN_COOLOFF_HOURS", "0.5"))
-AXES_LOCKOUT_PARAMETERS = ["username"]
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_USERNAME_CALLABLE = "apps.accounts.lockout.login_username"
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
 AXES_USERNAME_FORM_FIELD = "username"
 AXES_VERBOSE = False
 AXES_IPWARE_META_PRECEDENCE_ORDER = ["REMOTE_ADDR"]
-# Staff share the clinic's one public address; locking by address would lock out the whole
-# front desk after one person's typos. Locking the account is what stops password guessing.
-SILENCED_SYSTEM_CHECKS = ["axes.W006"]
 
 OTP_TOTP_ISSUER = env("CLINIC_OTP_ISSUER", "Clinic")
 
