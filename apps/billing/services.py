@@ -42,7 +42,7 @@ from .models import (
     SlidingScaleSchedule,
     Statement,
 )
-from .payments import from_cents, payment_backend
+from .payments import OnlineCardPaymentsOff, from_cents, online_card_payments, payment_backend
 
 logger = logging.getLogger(__name__)
 
@@ -610,6 +610,8 @@ def checkout_start(*, actor, patient, amount=None) -> CheckoutSession:
     if amount > balance:
         raise Unprocessable("That is more than the balance.", fields={"amount": ["More than you owe."]})
     backend = payment_backend()
+    if not online_card_payments():
+        raise OnlineCardPaymentsOff("The clinic does not take card payments online.")
     checkout = CheckoutSession.objects.create(patient=patient, amount=amount, provider=backend.name, created_by=actor)
     done = absolute_url(reverse("portal:billing:checkout_return", args=[checkout.pk]))
     session_id, url = backend.checkout_create(

@@ -198,8 +198,12 @@ CLINIC_TELEHEALTH_URL_TEMPLATE = env(
     "CLINIC_TELEHEALTH_URL_TEMPLATE", "https://telehealth.clinic.localhost/room/{token}"
 )
 
-# Card payments in the patient portal: "offline" (local checkout page, no network) or "stripe".
+# Card payments in the patient portal: "stripe" (Stripe Checkout), or "offline": the clinic takes no card payments
+# online and the portal shows CLINIC_PAYMENT_INSTRUCTIONS instead. Either way only staff record offline payments.
 CLINIC_PAYMENT_BACKEND = env("CLINIC_PAYMENT_BACKEND", "offline")
+CLINIC_PAYMENT_INSTRUCTIONS = env(
+    "CLINIC_PAYMENT_INSTRUCTIONS", "Pay at the front desk by cash, check or card at your next visit."
+)
 STRIPE_SECRET_KEY = env("STRIPE_SECRET_KEY", "")
 STRIPE_WEBHOOK_SECRET = env("STRIPE_WEBHOOK_SECRET", "whsec_dev_only_offline_secret")
 

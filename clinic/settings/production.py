@@ -1,5 +1,7 @@
 """Production: everything secret comes from the environment; HTTPS only."""
 
+from django.core.exceptions import ImproperlyConfigured
+
 from .base import *  # noqa: F403
 from .base import env, env_bool
 
@@ -20,3 +22,9 @@ CLINIC_ENCRYPTION_KEYS = [key.strip() for key in env("CLINIC_ENCRYPTION_KEYS").s
 STRIPE_WEBHOOK_SECRET = env("STRIPE_WEBHOOK_SECRET")
 if CLINIC_PAYMENT_BACKEND == "stripe":  # noqa: F405
     STRIPE_SECRET_KEY = env("STRIPE_SECRET_KEY")
+elif not env_bool("CLINIC_NO_ONLINE_CARD_PAYMENTS", False):
+    # Running without online card payments by accident would leave patients unable to pay: it must be said.
+    raise ImproperlyConfigured(
+        f"CLINIC_PAYMENT_BACKEND is {CLINIC_PAYMENT_BACKEND!r}: set it to 'stripe', or set "  # noqa: F405
+        "CLINIC_NO_ONLINE_CARD_PAYMENTS=1 if the clinic takes no card payments online."
+    )

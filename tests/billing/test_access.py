@@ -189,7 +189,10 @@ def test_a_therapist_cannot_list_charges(personas, login, account):
 # --- the portal --------------------------------------------------------------------------------------------------
 
 
-def test_the_portal_shows_balance_fee_receipts_and_assessment(personas, login, account, django_assert_max_num_queries):
+def test_the_portal_shows_balance_fee_receipts_and_assessment(
+    personas, login, account, django_assert_max_num_queries, settings
+):
+    settings.CLINIC_PAYMENT_BACKEND = "stripe"
     client = login(personas.patient_user)
     dashboard = client.get("/portal/").content.decode()
     assert "Pay now" in dashboard
