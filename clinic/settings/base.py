@@ -217,7 +217,7 @@ REST_FRAMEWORK = {
         "apps.accounts.api_permissions.StaffVerifiedMFA",
     ],
     "DEFAULT_SCHEMA_CLASS": "apps.core.api_schema.ClinicAutoSchema",  # adds the error answers
-    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.LimitOffsetPagination",
+    "DEFAULT_PAGINATION_CLASS": "apps.core.pagination.ClinicPagination",  # bounded limit and offset
     "PAGE_SIZE": 50,
     "EXCEPTION_HANDLER": "apps.core.api_errors.exception_handler",
     # The public fee quote is rate-limited per client address. Behind a proxy set CLINIC_NUM_PROXIES to the number
