@@ -120,6 +120,40 @@ def test_a_bad_signature_is_rejected_with_no_write(checkout, client, how):
     assert not ProviderEvent.objects.exists()
 
 
+def _completed_with(checkout, **changes) -> dict:
+    event = completed_event(checkout)
+    event["data"]["object"].update(changes)
+    return event
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "body",
+    [
+        pytest.param(lambda checkout: {"id": "evt_1", "type": "checkout.session.completed", "data": "str"}, id="data"),
+        pytest.param(lambda checkout: [completed_event(checkout)], id="array"),
+        pytest.param(lambda checkout: "evt_1", id="string"),
+        pytest.param(lambda checkout: {**completed_event(checkout), "id": 7}, id="numeric-id"),
+        pytest.param(lambda checkout: {**completed_event(checkout), "id": "e" * 300}, id="long-id"),
+        pytest.param(lambda checkout: {**completed_event(checkout), "type": ["x"]}, id="type"),
+        pytest.param(lambda checkout: {**completed_event(checkout), "data": {"object": []}}, id="object"),
+        pytest.param(lambda checkout: _completed_with(checkout, amount_total="15000"), id="amount-text"),
+        pytest.param(lambda checkout: _completed_with(checkout, amount_total=-1), id="amount-negative"),
+        pytest.param(lambda checkout: _completed_with(checkout, amount_total=True), id="amount-bool"),
+        pytest.param(lambda checkout: _completed_with(checkout, payment_intent={"id": "pi"}), id="intent-object"),
+        pytest.param(lambda checkout: _completed_with(checkout, payment_intent=None), id="intent-missing"),
+        pytest.param(lambda checkout: _completed_with(checkout, metadata="checkout"), id="metadata"),
+        pytest.param(lambda checkout: _completed_with(checkout, id=["cs"]), id="session-id"),
+    ],
+)
+def test_a_signed_but_malformed_event_is_a_400_and_writes_nothing(checkout, client, body):
+    response = webhook_post(client, body(checkout))
+    assert response.status_code == 400, response.content
+    assert response.json()["error"]["code"] == "event_malformed"
+    assert not Payment.objects.exists()
+    assert not ProviderEvent.objects.exists()
+
+
 @pytest.mark.django_db
 def test_a_refund_event_posts_a_reversing_row_up_to_the_cumulative_total(checkout, client):
     webhook_post(client, completed_event(checkout))
