@@ -12,6 +12,7 @@ import stripe
 from django.conf import settings
 
 from apps.core.errors import ApplicationError
+from clinic.published_secrets import PUBLISHED
 
 
 class SignatureInvalid(ApplicationError):
@@ -69,6 +70,11 @@ class StripeBackend:
 
     def event_parse(self, *, payload: bytes, signature: str) -> dict:
         """Verify the Stripe-Signature header (HMAC-SHA256, five-minute tolerance) before trusting a byte."""
+        if settings.STRIPE_WEBHOOK_SECRET in PUBLISHED["STRIPE_WEBHOOK_SECRET"] and not (
+            settings.CLINIC_ACCEPT_PUBLISHED_WEBHOOK_SECRET
+        ):
+            # Anyone can sign with a secret this repository published, so such a signature proves nothing.
+            raise SignatureInvalid("The webhook signing secret is not configured.")
         try:
             stripe.WebhookSignature.verify_header(
                 payload.decode("utf-8"), signature, settings.STRIPE_WEBHOOK_SECRET, tolerance=300

@@ -6,6 +6,8 @@ from pathlib import Path
 import dj_database_url
 from celery.schedules import crontab
 
+from clinic.published_secrets import DEVELOPMENT_ENCRYPTION_KEY, DEVELOPMENT_SECRET_KEY, DEVELOPMENT_WEBHOOK_SECRET
+
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
 
@@ -24,7 +26,8 @@ def env_list(name: str, default: str = "") -> list[str]:
     return [item.strip() for item in env(name, default).split(",") if item.strip()]
 
 
-SECRET_KEY = env("DJANGO_SECRET_KEY", "dev-only-insecure-key-change-me-0123456789abcdefghijklmnop")
+# Development values are public (clinic/published_secrets.py); production's deploy check refuses them.
+SECRET_KEY = env("DJANGO_SECRET_KEY", DEVELOPMENT_SECRET_KEY)
 DEBUG = env_bool("DJANGO_DEBUG", False)
 ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]")
 CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS", "")
@@ -191,7 +194,7 @@ EMAIL_PORT = int(env("EMAIL_PORT", "1025"))
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", "Clinic <no-reply@clinic.localhost>")
 
 # Note text encryption keys, newest first; older keys stay to decrypt until rotated out.
-CLINIC_ENCRYPTION_KEYS = env_list("CLINIC_ENCRYPTION_KEYS", "ZGV2LW9ubHktbm90ZS1rZXktZG8tbm90LXVzZS0wMDA=")
+CLINIC_ENCRYPTION_KEYS = env_list("CLINIC_ENCRYPTION_KEYS", DEVELOPMENT_ENCRYPTION_KEY)
 
 # Scheduling: how far ahead open-ended weekly series stay booked; the video link made for telehealth sessions.
 CLINIC_SERIES_HORIZON_WEEKS = int(env("CLINIC_SERIES_HORIZON_WEEKS", "12"))
@@ -206,7 +209,9 @@ CLINIC_PAYMENT_INSTRUCTIONS = env(
     "CLINIC_PAYMENT_INSTRUCTIONS", "Pay at the front desk by cash, check or card at your next visit."
 )
 STRIPE_SECRET_KEY = env("STRIPE_SECRET_KEY", "")
-STRIPE_WEBHOOK_SECRET = env("STRIPE_WEBHOOK_SECRET", "whsec_dev_only_offline_secret")
+STRIPE_WEBHOOK_SECRET = env("STRIPE_WEBHOOK_SECRET", DEVELOPMENT_WEBHOOK_SECRET)
+# Only the test settings accept webhooks signed with a secret published in this repository.
+CLINIC_ACCEPT_PUBLISHED_WEBHOOK_SECRET = False
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
