@@ -152,6 +152,14 @@ class Invitation(TimeStampedModel):
 
     class Meta:
         ordering = ["-created_at"]
+        constraints = [
+            # Only the newest link of a person can work: sending a new one revokes the earlier ones.
+            models.UniqueConstraint(
+                fields=["user"],
+                condition=models.Q(accepted_at__isnull=True, revoked_at__isnull=True),
+                name="one_pending_invitation_per_user",
+            )
+        ]
 
     def __str__(self) -> str:
         return f"Invitation for {self.email}"

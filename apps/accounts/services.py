@@ -13,13 +13,12 @@ from django.urls import reverse
 
 from apps.audit.services import access_log_write
 from apps.core import clock
-from apps.core.errors import InvalidTransition, NotFound
+from apps.core.errors import Conflict, NotFound
 
 from .models import ApiToken, ClinicSettings, Invitation, User
 from .roles import Role
 from .rules import can_revoke_api_token
 
-INVITATION_VALID_FOR = dt.timedelta(days=7)
 API_TOKEN_LIFETIMES_DAYS = (7, 30, 90, 365)
 
 
@@ -66,15 +65,30 @@ def staff_invite(*, actor: User, email: str, first_name: str, last_name: str, ro
     return invitation_send(actor=actor, email=email, role=role, user=user)
 
 
+def invitations_revoke_pending(*, user: User) -> int:
+    """Revoke every invitation of `user` not yet accepted: an old link must never set a password."""
+    return Invitation.objects.filter(user=user, accepted_at=None, revoked_at=None).update(
+        revoked_at=clock.now(), updated_at=clock.now()
+    )
+
+
 @transaction.atomic
 def invitation_send(*, actor: User | None, email: str, role: str, user: User | None = None) -> Invitation:
-    """Create an invitation and email its link once the transaction commits. The token is never stored."""
+    """Create an invitation and email its link once the transaction commits. The token is never stored.
+
+    Only the newest link works: sending one revokes the person's earlier ones (at most one pending invitation per
+    account, also a database constraint). The link expires after settings.CLINIC_INVITATION_VALID_HOURS.
+    """
+    if user is not None:
+        # Two re-invitations at once queue here, so the second revokes the first instead of colliding with it.
+        User.objects.select_for_update().filter(pk=user.pk).first()
+        invitations_revoke_pending(user=user)
     token = secrets.token_urlsafe(32)
     invitation = Invitation.objects.create(
         email=email.lower(),
         role=role,
         token_hash=token_hash(token),
-        expires_at=clock.now() + INVITATION_VALID_FOR,
+        expires_at=clock.now() + dt.timedelta(hours=settings.CLINIC_INVITATION_VALID_HOURS),
         user=user,
         invited_by=actor,
     )
@@ -99,15 +113,21 @@ def invitation_for_token(token: str) -> Invitation:
 
 @transaction.atomic
 def invitation_accept(*, token: str, password: str) -> User:
-    """Set the password and activate the account; a link works once."""
+    """Set the password and activate the account; a link works once, before it expires, and only while it is the
+    person's newest. The login email becomes the address the link was sent to (the one that proved it works)."""
     invitation = invitation_for_token(token)
     invitation = Invitation.objects.select_for_update().get(pk=invitation.pk)
-    if invitation.accepted_at is not None:
-        raise InvalidTransition("This invitation has already been used.")
+    if not invitation.is_usable(clock.now()):
+        # Accepted, revoked or expired while this request waited for the lock.
+        raise NotFound("This invitation link is not valid or has expired.")
     user = invitation.user
     if user is None:
         user = user_create(email=invitation.email, roles=[invitation.role])
     else:
+        user = User.objects.select_for_update().get(pk=user.pk)
+        if User.objects.filter(email__iexact=invitation.email).exclude(pk=user.pk).exists():
+            raise Conflict("Another account already signs in with this email address.")
+        user.email = invitation.email
         roles_ensure()
         user.groups.add(Group.objects.get(name=invitation.role))
     user.set_password(password)

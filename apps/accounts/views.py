@@ -12,16 +12,12 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from apps.core import clock
 from apps.core.errors import ApplicationError
-from apps.core.links import safe_next_path
+from apps.core.links import next_or, next_path
 from apps.core.views import call_with_messages
 
 from . import mfa, selectors, services
 from .forms import ApiTokenForm, ClinicSettingsForm, SetPasswordForm, StaffInvitationForm, TokenForm
 from .models import ApiToken, ClinicSettings, User
-
-
-def _safe_next(request, default: str = "home") -> str:
-    return safe_next_path(request, request.GET.get("next") or request.POST.get("next")) or default
 
 
 @login_required
@@ -35,19 +31,19 @@ def home(request):
 @require_http_methods(["GET", "POST"])
 def mfa_setup(request):
     if request.user.is_verified():
-        return redirect(_safe_next(request))
+        return redirect(next_or(request, "home"))
     device = mfa.pending_device(request.user)
     form = TokenForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         if mfa.confirm_device(request, device, form.cleaned_data["token"]):
             messages.success(request, "Two-factor authentication is on.")
-            return redirect(_safe_next(request))
+            return redirect(next_or(request, "home"))
         form.add_error("token", "That code did not match. Check the time on your phone and try again.")
     context = {
         "form": form,
         "qr_svg": mfa.qr_svg(device),
         "secret": base64.b32encode(device.bin_key).decode(),
-        "next": request.GET.get("next", ""),
+        "next": next_path(request),
     }
     return render(request, "accounts/mfa_setup.html", context)
 
@@ -56,13 +52,13 @@ def mfa_setup(request):
 @require_http_methods(["GET", "POST"])
 def mfa_verify(request):
     if request.user.is_verified():
-        return redirect(_safe_next(request))
+        return redirect(next_or(request, "home"))
     form = TokenForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         if mfa.verify(request, form.cleaned_data["token"]):
-            return redirect(_safe_next(request))
+            return redirect(next_or(request, "home"))
         form.add_error("token", "That code did not match.")
-    return render(request, "accounts/mfa_verify.html", {"form": form, "next": request.GET.get("next", "")})
+    return render(request, "accounts/mfa_verify.html", {"form": form, "next": next_path(request)})
 
 
 @require_http_methods(["GET", "POST"])
@@ -73,7 +69,10 @@ def invitation_accept(request, token):
         return render(request, "accounts/invitation_invalid.html", {"message": exc.message}, status=404)
     form = SetPasswordForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        user = services.invitation_accept(token=token, password=form.cleaned_data["password1"])
+        try:
+            user = services.invitation_accept(token=token, password=form.cleaned_data["password1"])
+        except ApplicationError as exc:
+            return render(request, "accounts/invitation_invalid.html", {"message": exc.message}, status=exc.status)
         login(request, user, backend="django.contrib.auth.backends.ModelBackend")
         messages.success(request, "Welcome. Your password is set.")
         return redirect("home")

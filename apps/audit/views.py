@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from apps.core import clock
 from apps.core.htmx import render_page
+from apps.core.spreadsheets import csv_row
 from apps.core.views import query_without_page
 from apps.patients.selectors import patients_by_id
 
@@ -76,15 +77,17 @@ def _csv_lines(rows):
         for row in batch:
             patient = names.get(row.patient_id)
             yield writer.writerow(
-                [
-                    timezone.localtime(row.at, clock.clinic_tz()).isoformat(timespec="seconds"),
-                    row.actor.full_name if row.actor else "",
-                    row.actor.email if row.actor else "",
-                    row.action,
-                    "yes" if row.allowed else "refused",
-                    f"{row.subject_type}#{row.subject_id}",
-                    row.patient_id or "",
-                    patient.display_name if patient else "",
-                    row.ip_address or "",
-                ]
+                csv_row(
+                    [
+                        timezone.localtime(row.at, clock.clinic_tz()).isoformat(timespec="seconds"),
+                        row.actor.full_name if row.actor else "",
+                        row.actor.email if row.actor else "",
+                        row.action,
+                        "yes" if row.allowed else "refused",
+                        f"{row.subject_type}#{row.subject_id}",
+                        row.patient_id or "",
+                        patient.display_name if patient else "",
+                        row.ip_address or "",
+                    ]
+                )
             )

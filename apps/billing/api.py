@@ -20,6 +20,7 @@ from apps.patients.models import Patient
 from . import selectors, services
 from .models import AssessmentStatus, Charge, Payment, PaymentMethod, SlidingScaleAssessment, Statement
 from .payments import payment_backend
+from .uploads import validate_proof_of_income
 
 # --- quote -------------------------------------------------------------------------------------------------------
 
@@ -105,7 +106,7 @@ class AssessmentInput(serializers.Serializer):
     patient = serializers.PrimaryKeyRelatedField(queryset=Patient.objects.all(), required=False)
     household_size = serializers.IntegerField(min_value=1, max_value=20)
     annual_income = serializers.DecimalField(max_digits=11, decimal_places=2, min_value=0)
-    proof = serializers.FileField(required=False)
+    proof = serializers.FileField(required=False, validators=[validate_proof_of_income])
 
 
 class AssessmentFilter(serializers.Serializer):

@@ -3,6 +3,7 @@ from decimal import Decimal
 from django import forms
 
 from .models import AdjustmentKind, PaymentMethod
+from .uploads import validate_proof_of_income
 
 
 class QuoteForm(forms.Form):
@@ -19,15 +20,8 @@ class AssessmentForm(QuoteForm):
         label="Proof of income (optional)",
         required=False,
         help_text="A recent pay stub, tax return or benefits letter (PDF or image, up to 10 MB).",
+        validators=[validate_proof_of_income],
     )
-
-    def clean_proof(self):
-        proof = self.cleaned_data.get("proof")
-        if proof and proof.size > 10 * 1024 * 1024:
-            raise forms.ValidationError("The file is larger than 10 MB.")
-        if proof and not proof.name.lower().endswith((".pdf", ".png", ".jpg", ".jpeg", ".heic")):
-            raise forms.ValidationError("Upload a PDF or an image.")
-        return proof
 
 
 class ApproveForm(forms.Form):

@@ -1,5 +1,5 @@
-"""Card payment providers behind one adapter: Stripe Checkout, and an offline stand-in for development and the
-demo that walks the same path (its local checkout page produces the same event the Stripe webhook would)."""
+"""Card payment providers behind one adapter: Stripe Checkout, or "offline" for a clinic that takes no card payments
+online (patients pay at the front desk, where staff record cash, check and card-present payments)."""
 
 import hashlib
 import hmac
@@ -10,10 +10,9 @@ from decimal import Decimal
 
 import stripe
 from django.conf import settings
-from django.urls import reverse
 
 from apps.core.errors import ApplicationError
-from apps.core.links import absolute_url
+from clinic.published_secrets import PUBLISHED
 
 
 class SignatureInvalid(ApplicationError):
@@ -71,6 +70,11 @@ class StripeBackend:
 
     def event_parse(self, *, payload: bytes, signature: str) -> dict:
         """Verify the Stripe-Signature header (HMAC-SHA256, five-minute tolerance) before trusting a byte."""
+        if settings.STRIPE_WEBHOOK_SECRET in PUBLISHED["STRIPE_WEBHOOK_SECRET"] and not (
+            settings.CLINIC_ACCEPT_PUBLISHED_WEBHOOK_SECRET
+        ):
+            # Anyone can sign with a secret this repository published, so such a signature proves nothing.
+            raise SignatureInvalid("The webhook signing secret is not configured.")
         try:
             stripe.WebhookSignature.verify_header(
                 payload.decode("utf-8"), signature, settings.STRIPE_WEBHOOK_SECRET, tolerance=300
@@ -80,35 +84,23 @@ class StripeBackend:
             raise SignatureInvalid("The webhook signature is not valid.") from exc
 
 
+class OnlineCardPaymentsOff(ApplicationError):
+    status = 409
+    code = "online_card_payments_off"
+
+
 class OfflineBackend(StripeBackend):
-    """No network: the checkout page is ours and refunds succeed locally. Paying on that page produces an event
-    shaped like Stripe's checkout.session.completed, applied by the same function the webhook calls."""
+    """No card payments online. A patient can never record a payment themselves: there is no checkout to start, and
+    only staff post payments. Refunds of card payments recorded under this name (demo and benchmark data) are
+    settled locally."""
 
     name = "offline"
 
     def checkout_create(self, *, checkout, email: str, success_url: str, cancel_url: str) -> tuple[str, str]:
-        session_id = f"cs_offline_{uuid.uuid4().hex}"
-        url = absolute_url(reverse("portal:billing:offline_checkout", args=[checkout.pk]))
-        return session_id, url
+        raise OnlineCardPaymentsOff("The clinic does not take card payments online.")
 
     def refund(self, *, payment, amount: Decimal, idempotency_key: str) -> str:
         return f"re_offline_{uuid.uuid4().hex}"
-
-    def completion_event(self, *, checkout) -> dict:
-        return {
-            "id": f"evt_offline_{uuid.uuid4().hex}",
-            "type": "checkout.session.completed",
-            "data": {
-                "object": {
-                    "object": "checkout.session",
-                    "id": checkout.provider_session_id,
-                    "payment_intent": f"pi_offline_{checkout.pk}",
-                    "payment_status": "paid",
-                    "amount_total": to_cents(checkout.amount),
-                    "metadata": {"checkout_id": str(checkout.pk)},
-                }
-            },
-        }
 
 
 def sign_payload(payload: bytes, *, secret: str, timestamp: int | None = None) -> str:
@@ -120,6 +112,11 @@ def sign_payload(payload: bytes, *, secret: str, timestamp: int | None = None) -
 
 
 BACKENDS = {"stripe": StripeBackend, "offline": OfflineBackend}
+
+
+def online_card_payments() -> bool:
+    """Whether patients can pay by card in the portal; if not, the portal says how to pay instead."""
+    return OfflineBackend.name != settings.CLINIC_PAYMENT_BACKEND
 
 
 def payment_backend(name: str | None = None):

@@ -10,7 +10,6 @@ urlpatterns = [
     path("apply/", portal_views.assessment_apply, name="assessment_apply"),
     path("pay/", portal_views.pay, name="pay"),
     path("pay/<int:pk>/return/", portal_views.checkout_return, name="checkout_return"),
-    path("pay/<int:pk>/offline/", portal_views.offline_checkout, name="offline_checkout"),
     path("receipts/<int:pk>/", portal_views.receipt, name="receipt"),
     path("statements/<int:pk>/", portal_views.statement, name="statement"),
     path("statements/<int:pk>/pdf/", portal_views.statement_pdf, name="statement_pdf"),

@@ -3,6 +3,7 @@ superbills and the sliding-scale application."""
 
 import datetime as dt
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -10,13 +11,14 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
+from apps.accounts.models import ClinicSettings
 from apps.core import clock
 from apps.core.errors import ApplicationError
 
 from . import documents, selectors, services
 from .forms import AssessmentForm, PayForm, PeriodForm
-from .models import CheckoutSession, CheckoutStatus, Payment
-from .payments import payment_backend
+from .models import CheckoutSession, Payment
+from .payments import online_card_payments
 
 
 def _patient_of(request):
@@ -50,7 +52,9 @@ def billing_home(request):
         "fees": selectors.patient_fees_for_services(patient=patient),
         "plan": plan,
         "plan_progress": selectors.plan_progress(plan=plan) if plan else [],
-        "pay_form": PayForm(initial={"amount": balance}) if balance > 0 else None,
+        "pay_form": PayForm(initial={"amount": balance}) if balance > 0 and online_card_payments() else None,
+        "payment_instructions": None if online_card_payments() else settings.CLINIC_PAYMENT_INSTRUCTIONS,
+        "clinic": ClinicSettings.load(),
         "period_form": PeriodForm(),
     }
     return render(request, "billing/portal/home.html", context)
@@ -100,26 +104,6 @@ def checkout_return(request, pk):
     checkout = _own(CheckoutSession.objects.select_related("payment"), patient, pk)
     context = {"checkout": checkout, "cancelled": request.GET.get("result") == "cancel"}
     return render(request, "billing/portal/checkout_return.html", context)
-
-
-@login_required
-def offline_checkout(request, pk):
-    """The development and demo stand-in for the provider's hosted checkout page."""
-    patient = _patient_of(request)
-    checkout = _own(CheckoutSession.objects.all(), patient, pk)
-    if checkout.provider != "offline":
-        raise Http404
-    if request.method == "POST" and checkout.status == CheckoutStatus.OPEN:
-        backend = payment_backend("offline")
-        services.provider_event_apply(provider="offline", event=backend.completion_event(checkout=checkout))
-        return redirect(f"{checkout_return_url(checkout)}?result=success")
-    return render(request, "billing/portal/offline_checkout.html", {"checkout": checkout})
-
-
-def checkout_return_url(checkout) -> str:
-    from django.urls import reverse
-
-    return reverse("portal:billing:checkout_return", args=[checkout.pk])
 
 
 @login_required

@@ -14,7 +14,7 @@ from django.urls import reverse
 
 from apps.core import clock
 from apps.core.api_lookups import id_or_none
-from apps.core.errors import Conflict, InvalidTransition, NotFound, Unprocessable
+from apps.core.errors import ApplicationError, Conflict, InvalidTransition, NotFound, Unprocessable
 from apps.core.links import absolute_url
 from apps.core.money import money
 from apps.notifications.services import message_enqueue
@@ -42,7 +42,7 @@ from .models import (
     SlidingScaleSchedule,
     Statement,
 )
-from .payments import from_cents, payment_backend
+from .payments import OnlineCardPaymentsOff, from_cents, online_card_payments, payment_backend
 
 logger = logging.getLogger(__name__)
 
@@ -610,6 +610,8 @@ def checkout_start(*, actor, patient, amount=None) -> CheckoutSession:
     if amount > balance:
         raise Unprocessable("That is more than the balance.", fields={"amount": ["More than you owe."]})
     backend = payment_backend()
+    if not online_card_payments():
+        raise OnlineCardPaymentsOff("The clinic does not take card payments online.")
     checkout = CheckoutSession.objects.create(patient=patient, amount=amount, provider=backend.name, created_by=actor)
     done = absolute_url(reverse("portal:billing:checkout_return", args=[checkout.pk]))
     session_id, url = backend.checkout_create(
@@ -625,6 +627,49 @@ class RetryLater(Conflict):
     """An event refers to something not known yet; the provider retries it later."""
 
     code = "retry_later"
+
+
+class EventMalformed(ApplicationError):
+    """A correctly signed event whose body is not shaped like a provider event: refused, nothing written."""
+
+    status = 400
+    code = "event_malformed"
+
+
+# The event fields the handlers read, by the type each must have when present.
+EVENT_TEXT_FIELDS = ("object", "id", "payment_intent", "payment_status")
+EVENT_CENT_FIELDS = ("amount_total", "amount", "amount_refunded")
+EVENT_TEXT_MAX_LENGTH = 100  # provider ids are short; the payment reference column holds 100
+
+
+def _event_parts(event) -> tuple[str, str, dict]:
+    """The id, type and data object of an event, after checking every field a handler reads has its type."""
+    if not isinstance(event, dict):
+        raise EventMalformed("The event is not a JSON object.")
+    event_id, event_type, data = event.get("id"), event.get("type", ""), event.get("data", {})
+    if not isinstance(event_id, str) or not 0 < len(event_id) <= EVENT_TEXT_MAX_LENGTH:
+        raise EventMalformed("The event has no id.")
+    if not isinstance(event_type, str):
+        raise EventMalformed("The event type is not text.")
+    obj = data.get("object", {}) if isinstance(data, dict) else None
+    if not isinstance(obj, dict):
+        raise EventMalformed("The event data is not an object.")
+    for name in EVENT_TEXT_FIELDS:
+        value = obj.get(name)
+        if value is not None and (not isinstance(value, str) or len(value) > EVENT_TEXT_MAX_LENGTH):
+            raise EventMalformed(f"The event field {name} is not a short text.")
+    for name in EVENT_CENT_FIELDS:
+        if name in obj and (isinstance(obj[name], bool) or not isinstance(obj[name], int) or obj[name] < 0):
+            raise EventMalformed(f"The event field {name} is not a number of cents.")
+    if not isinstance(obj.get("metadata", {}), dict):
+        raise EventMalformed("The event metadata is not an object.")
+    return event_id, event_type, obj
+
+
+def _required(obj: dict, name: str):
+    if obj.get(name) is None:
+        raise EventMalformed(f"The event has no {name}.")
+    return obj[name]
 
 
 def _checkout_for(obj: dict, *, provider: str) -> CheckoutSession | None:
@@ -664,7 +709,11 @@ def _on_checkout_completed(obj: dict, *, provider: str) -> None:
     if checkout is None:
         raise NotFound("No checkout matches this event.")
     _lock_patient(checkout.patient)
-    _settle_checkout(checkout=checkout, payment_intent=obj["payment_intent"], amount=from_cents(obj["amount_total"]))
+    _settle_checkout(
+        checkout=checkout,
+        payment_intent=_required(obj, "payment_intent"),
+        amount=from_cents(_required(obj, "amount_total")),
+    )
 
 
 def _on_checkout_expired(obj: dict, *, provider: str) -> None:
@@ -680,7 +729,7 @@ def _on_charge_refunded(obj: dict, *, provider: str) -> None:
     Refund events carry the running total, so applying them in any order ends at the largest total; a refund
     staff already posted through payment_refund leaves nothing to add.
     """
-    payment_intent = obj.get("payment_intent")
+    payment_intent = _required(obj, "payment_intent")
     payment = Payment.objects.filter(provider=provider, provider_reference=payment_intent, refund_of=None).first()
     if payment is None:
         # The refund overtook the completion event: settle the checkout from the charge itself.
@@ -688,7 +737,9 @@ def _on_charge_refunded(obj: dict, *, provider: str) -> None:
         if checkout is None:
             raise RetryLater("The payment for this refund is not known yet.")
         _lock_patient(checkout.patient)
-        payment = _settle_checkout(checkout=checkout, payment_intent=payment_intent, amount=from_cents(obj["amount"]))
+        payment = _settle_checkout(
+            checkout=checkout, payment_intent=payment_intent, amount=from_cents(_required(obj, "amount"))
+        )
     else:
         _lock_patient(payment.patient)
     payment = Payment.objects.select_for_update().get(pk=payment.pk)
@@ -719,11 +770,7 @@ def provider_event_apply(*, provider: str, event: dict) -> bool:
     The event id row is inserted first: a concurrent delivery of the same event waits on the unique index and then
     finds it taken, so replays (also simultaneous ones) change the ledger once.
     """
-    event_id = event.get("id")
-    event_type = event.get("type", "")
-    obj = (event.get("data") or {}).get("object") or {}
-    if not event_id:
-        raise Unprocessable("The event has no id.")
+    event_id, event_type, obj = _event_parts(event)
     try:
         with transaction.atomic():
             ProviderEvent.objects.create(

@@ -3,8 +3,8 @@
 Every error the API gives has the one body `apps.core.api_errors.exception_handler` builds; this schema class adds
 that body as the `Error` component and, to each operation, the error statuses it can really answer:
 
-- 400 when the operation reads input (a request body or a filter in the query) or writes: serializer validation,
-  a malformed body, or a service's plain ApplicationError.
+- 400 when the operation reads input (a request body, a filter in the query, or a page's `limit`/`offset`) or
+  writes: serializer validation, a malformed body, an out-of-range page, or a service's plain ApplicationError.
 - 403 when the view needs a signed-in user: not signed in (session authentication comes first, so DRF answers 403,
   never 401), staff without two-factor authentication, or not allowed.
 - 404 when the route names an object by id.
@@ -83,7 +83,6 @@ DESCRIPTIONS = {
     429: "Too many requests",
 }
 WRITES = {"POST", "PUT", "PATCH", "DELETE"}
-PAGINATION_PARAMETERS = {"limit", "offset"}  # LimitOffsetPagination falls back to its defaults, never a 400
 
 
 class ClinicAutoSchema(AutoSchema):
@@ -104,7 +103,7 @@ class ClinicAutoSchema(AutoSchema):
 
     def error_statuses(self, operation: dict) -> set[int]:
         parameters = operation.get("parameters", [])
-        filters = {p["name"] for p in parameters if p["in"] == "query"} - PAGINATION_PARAMETERS
+        filters = {p["name"] for p in parameters if p["in"] == "query"}
         write = self.method in WRITES
         codes = set()
         if write or filters or "requestBody" in operation:

@@ -7,6 +7,7 @@ class CoreConfig(AppConfig):
     label = "core"
 
     def ready(self) -> None:
+        from . import checks  # noqa: F401  (registers the deploy checks)
         from .database_roles import database_privileges_apply
 
         post_migrate.connect(database_privileges_apply, sender=self)

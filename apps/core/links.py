@@ -7,6 +7,17 @@ def absolute_url(path: str) -> str:
     return settings.SITE_URL.rstrip("/") + path
 
 
+def next_path(request) -> str:
+    """The request's `next` (query or form) if it is a path on this site, else "". Every view that follows or
+    passes on a `next` reads it through here."""
+    return safe_next_path(request, request.GET.get("next") or request.POST.get("next")) or ""
+
+
+def next_or(request, default: str) -> str:
+    """Where to go after a page or an action: the request's safe `next`, else `default`."""
+    return next_path(request) or default
+
+
 def safe_next_path(request, target: str | None) -> str | None:
     """`target` if it is a path on this site ("/..."), else None: never another host, never a view name."""
     if not target or not target.startswith("/") or target.startswith("//"):

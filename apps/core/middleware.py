@@ -1,6 +1,8 @@
-"""Content Security Policy: everything is served from our own origin (assets are vendored)."""
+"""Response headers every page and API answer gets: a Content Security Policy (everything is served from our own
+origin, assets are vendored) and no caching."""
 
 from django.conf import settings
+from django.utils.cache import patch_cache_control
 
 POLICY = "; ".join(
     [
@@ -28,4 +30,18 @@ class ContentSecurityPolicyMiddleware:
         # The API docs page loads its own inline bootstrap script; everything else is strict.
         if not request.path.startswith("/api/docs"):
             response.setdefault("Content-Security-Policy", self.policy)
+        return response
+
+
+class NoStoreMiddleware:
+    """Nothing this application renders may be kept by a browser or a proxy cache: pages and API answers carry
+    patient data, and a shared computer's back button or a proxy must not show it to the next person. Static files
+    never reach here (WhiteNoise answers them first, with their own long cache headers)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        patch_cache_control(response, no_store=True, private=True)
         return response

@@ -14,7 +14,7 @@ from twilio.request_validator import RequestValidator
 from apps.core.api_lookups import id_or_none
 from apps.core.errors import ApplicationError, NotFound
 from apps.core.htmx import render_page
-from apps.core.links import absolute_url, safe_next_path
+from apps.core.links import absolute_url, next_or
 from apps.core.views import call_with_messages, query_without_page
 
 from . import selectors, services
@@ -65,7 +65,7 @@ def message_resend(request, pk):
         lambda: services.message_resend(actor=request.user, message=message),
         "The message is queued to be sent again.",
     )
-    return redirect(safe_next_path(request, request.POST.get("next")) or "notifications:log")
+    return redirect(next_or(request, "notifications:log"))
 
 
 # -------------------------------------------------------------------------------------------------------------

@@ -3,7 +3,7 @@
 from django.db import connection, transaction
 
 from apps.accounts.roles import Role
-from apps.accounts.services import invitation_send, user_create
+from apps.accounts.services import invitation_send, invitations_revoke_pending, user_create
 from apps.core import clock
 from apps.core.errors import Conflict, Unprocessable
 
@@ -47,10 +47,14 @@ def patient_update(*, actor, patient: Patient, **changes) -> Patient:
     patient = Patient.objects.select_for_update().get(pk=patient.pk)
     if "primary_therapist" in changes:
         _check_primary_therapist(changes["primary_therapist"])
+    email_changed = "email" in changes and changes["email"].lower() != patient.email.lower()
     for field, value in changes.items():
         setattr(patient, field, value)
     patient.full_clean()
     patient.save()
+    if email_changed and patient.user_id is not None:
+        # A link mailed to the old address must not open the account any more.
+        invitations_revoke_pending(user=patient.user)
     return patient
 
 

