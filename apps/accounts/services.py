@@ -13,7 +13,7 @@ from django.urls import reverse
 
 from apps.audit.services import access_log_write
 from apps.core import clock
-from apps.core.errors import Conflict, NotFound
+from apps.core.errors import Conflict, InvalidTransition, NotFound
 
 from .models import ApiToken, ClinicSettings, Invitation, User
 from .roles import Role
