@@ -17,7 +17,7 @@ from apps.core.api_lookups import id_or_none, object_id
 from apps.core.errors import NotFound
 from apps.patients.models import Patient
 
-from . import selectors, services
+from . import pricing, selectors, services
 from .models import AssessmentStatus, Charge, Payment, PaymentMethod, SlidingScaleAssessment, Statement
 from .payments import payment_backend
 
@@ -46,6 +46,7 @@ class QuoteOutput(serializers.Serializer):
     class_code = serializers.CharField()
     class_label = serializers.CharField()
     nominal_fee = serializers.DecimalField(max_digits=9, decimal_places=2)
+    late_cancel_fee = serializers.DecimalField(max_digits=9, decimal_places=2)
     services = QuoteServiceOutput(many=True)
 
 
@@ -62,7 +63,7 @@ class QuoteView(APIView):
     def get(self, request):
         data = QuoteInput(data=request.query_params)
         data.is_valid(raise_exception=True)
-        return Response(QuoteOutput(selectors.fee_quote(**data.validated_data)).data)
+        return Response(QuoteOutput(pricing.quote(**data.validated_data)).data)
 
 
 # --- assessments -------------------------------------------------------------------------------------------------

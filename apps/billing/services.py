@@ -19,7 +19,7 @@ from apps.core.links import absolute_url
 from apps.core.money import money
 from apps.notifications.services import message_enqueue
 
-from . import fees, selectors
+from . import fees, pricing, selectors
 from .models import (
     Adjustment,
     AdjustmentKind,
@@ -158,20 +158,6 @@ HRSA_DEFAULT_CLASSES = [
 MAX_RECORDED_PERCENT = Decimal("1000000")  # percent_of_guideline is numeric(8, 2)
 
 
-def _classify(*, household_size: int, annual_income: Decimal, on: dt.date) -> dict:
-    config = selectors.fee_config_on(on=on)
-    percent = fees.percent_of_guideline(
-        guideline=config.guideline, household_size=household_size, annual_income=annual_income
-    )
-    scale_class = fees.classify(table=config.table, percent=percent)
-    return {
-        "guideline_year": config.guideline.year,
-        "percent_of_guideline": money(percent),
-        "class_code": scale_class.code,
-        "class_label": scale_class.label,
-    }
-
-
 @transaction.atomic
 def assessment_submit(
     *, actor, patient, household_size: int, annual_income: Decimal, proof=None
@@ -185,7 +171,9 @@ def assessment_submit(
     _lock_patient(patient)
     if SlidingScaleAssessment.objects.filter(patient=patient, status=AssessmentStatus.PENDING).exists():
         raise Conflict("An application is already waiting for review.")
-    classified = _classify(household_size=household_size, annual_income=income, on=clock.local_now().date())
+    classified = pricing.classification_on(
+        household_size=household_size, annual_income=income, on=clock.local_now().date()
+    ).assessment_fields()
     if classified["percent_of_guideline"] >= MAX_RECORDED_PERCENT:
         # Far beyond the top class: the percentage would not fit the record, and the full fee needs no application.
         raise Unprocessable(
@@ -235,10 +223,14 @@ def assessment_approve(
     assessment = _lock_assessment(assessment)
     if assessment.status != AssessmentStatus.PENDING:
         raise InvalidTransition("Only a pending application can be approved.")
-    start = effective_from or clock.local_now().date()
-    # The class is decided by the table and guideline in force when the fee starts to apply.
-    classified = _classify(household_size=assessment.household_size, annual_income=assessment.annual_income, on=start)
-    for name, value in classified.items():
+    today = clock.local_now().date()
+    start = effective_from or today
+    # The class is fixed now, against the guideline and table in force on the day of approval, for the whole
+    # period (pricing.py); later guidelines do not move it.
+    classified = pricing.classification_on(
+        household_size=assessment.household_size, annual_income=assessment.annual_income, on=today
+    )
+    for name, value in classified.assessment_fields().items():
         setattr(assessment, name, value)
     assessment.status = AssessmentStatus.APPROVED
     assessment.effective_from = start
@@ -357,17 +349,17 @@ def _post_charge(*, actor, patient, appointment, kind: str, description: str) ->
         return existing
     on = appointment.start.astimezone(clock.clinic_tz()).date()
     try:
-        config = selectors.fee_config_on(on=on)
-        if kind in (ChargeKind.LATE_CANCEL, ChargeKind.NO_SHOW):
-            full = config.schedule.late_cancel_fee
-        else:
-            full = config.full_fee(appointment.service_type_id)
+        price = pricing.charge_price(
+            patient=patient,
+            service_type_id=appointment.service_type_id,
+            on=on,
+            policy_fee=kind in (ChargeKind.LATE_CANCEL, ChargeKind.NO_SHOW),
+        )
     except Unprocessable as exc:
         # A service without a fee (or a clinic without a fee configuration) is not billable; the session itself
         # must still be recorded, so the outcome is not refused.
         logger.warning("Appointment %s not charged: %s", appointment.pk, exc.message)
         return None
-    price = selectors.patient_fee(patient=patient, full_fee=full, config=config, on=on)
     charge = Charge(
         patient=patient,
         kind=kind,

@@ -19,7 +19,7 @@ from apps.core.views import call_with_messages
 from apps.patients.models import Patient
 from apps.scheduling.models import ServiceType
 
-from . import selectors, services
+from . import pricing, selectors, services
 from .forms import (
     AdjustmentForm,
     ApproveForm,
@@ -56,7 +56,7 @@ def quote(request):
             return HttpResponse("Too many requests; try again in a minute.", status=429, content_type="text/plain")
         if form.is_valid():
             try:
-                context["quote"] = selectors.fee_quote(**form.cleaned_data)
+                context["quote"] = pricing.quote(**form.cleaned_data)
             except ApplicationError as exc:
                 form.add_error(None, exc.message)
     return render(request, "billing/quote.html", context)
@@ -95,7 +95,7 @@ def patient_ledger(request, pk):
         "patient": patient,
         "balance": selectors.patient_balance(patient=patient),
         "lines": selectors.ledger_lines(patient=patient),
-        "current_class": selectors.current_class_label(patient=patient),
+        "current_class": pricing.patient_class_label(patient=patient),
         "assessments": SlidingScaleAssessment.objects.filter(patient=patient) if sees_income else None,
         "sees_income": sees_income,
         "plan": plan,
@@ -359,7 +359,7 @@ def configuration(request):
     _require(request.user, "billing.manage_config")
     today = clock.local_now().date()
     try:
-        schedule = selectors.scale_schedule_on(on=today)
+        schedule = pricing.scale_schedule_on(on=today)
     except ApplicationError:
         schedule = None
     context = {
@@ -417,7 +417,7 @@ def scale_edit(request):
     _require(request.user, "billing.manage_config")
     today = clock.local_now().date()
     try:
-        current = selectors.scale_schedule_on(on=today)
+        current = pricing.scale_schedule_on(on=today)
     except ApplicationError:
         current = None
     rows = list(current.classes.all()) if current else []

@@ -2,7 +2,7 @@ from decimal import Decimal
 
 from django import template
 
-from apps.billing import selectors
+from apps.billing import pricing, selectors
 
 register = template.Library()
 
@@ -17,17 +17,18 @@ def signed_money(value) -> str:
 @register.inclusion_tag("billing/portal/_dashboard_card.html")
 def billing_dashboard_card(patient):
     """The portal home's billing card: balance with a pay button, and the patient's current fee."""
+    card = pricing.patient_fee_card(patient=patient)
     return {
         "balance": selectors.patient_balance(patient=patient),
-        "current_class": selectors.current_class_label(patient=patient),
-        "fees": selectors.patient_fees_for_services(patient=patient),
+        "current_class": card["class_label"],
+        "fees": card["services"],
     }
 
 
 @register.inclusion_tag("billing/portal/_fee_summary.html")
 def billing_fee_summary(patient):
     """One line for patient pages about sessions: their fee per session and for a late cancellation or no-show."""
-    summary = selectors.patient_fee_summary(patient=patient)
+    summary = pricing.patient_fee_card(patient=patient)
     return {**summary, "services": [row for row in summary["services"] if not row["service"].is_group]}
 
 
@@ -39,7 +40,7 @@ def billing_patient_class(context, patient):
     return {
         "patient": patient,
         "show_class": user.has_perm("billing.view_class", patient),
-        "current_class": selectors.current_class_label(patient=patient),
+        "current_class": pricing.patient_class_label(patient=patient),
         "show_balance": user.has_perm("billing.list_balances"),
         "balance": selectors.patient_balance(patient=patient) if user.has_perm("billing.list_balances") else None,
     }
