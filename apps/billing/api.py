@@ -267,6 +267,7 @@ class PaymentOutput(serializers.ModelSerializer):
             "receipt_number",
             "refund_of",
             "note",
+            "credit_on_account",
         ]
 
 
@@ -276,6 +277,9 @@ class PaymentInput(serializers.Serializer):
     amount = serializers.DecimalField(max_digits=9, decimal_places=2, min_value=0)
     reference = serializers.CharField(max_length=100, required=False, allow_blank=True, default="")
     note = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
+    credit_on_account = serializers.BooleanField(
+        required=False, default=False, help_text="Keep an amount above the balance as credit; else it is refused (422)."
+    )
 
 
 class StatementOutput(serializers.ModelSerializer):

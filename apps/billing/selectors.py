@@ -287,7 +287,8 @@ def ledger_lines(*, patient, start: dt.date | None = None, end: dt.date | None =
         LedgerLine(
             p.received_at.astimezone(tz).date(),
             "refund" if p.is_refund else "payment",
-            f"{'Refund' if p.is_refund else 'Payment'} ({p.get_method_display()}), receipt {p.receipt_number}",
+            f"{'Refund' if p.is_refund else 'Payment'} ({p.get_method_display()}), receipt {p.receipt_number}"
+            + (", above the balance: kept as credit on account" if p.credit_on_account else ""),
             -p.amount,
             p,
         )

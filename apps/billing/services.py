@@ -44,6 +44,7 @@ from .models import (
 )
 from .payments import from_cents, payment_backend
 
+ZERO = Decimal("0.00")
 logger = logging.getLogger(__name__)
 
 ASSESSMENT_MONTHS = 12
@@ -439,14 +440,27 @@ def payment_record(
     reference: str = "",
     note: str = "",
     received_at: dt.datetime | None = None,
+    credit_on_account: bool = False,
 ) -> Payment:
-    """Record a payment taken at the front desk (cash, check, card present). A receipt number is issued."""
+    """Record a payment taken at the front desk (cash, check, card present). A receipt number is issued.
+
+    A payment above the balance is refused unless `credit_on_account` says to keep the excess as the patient's
+    credit (the next charges use it up); only then is the payment marked as a credit.
+    """
     if method not in {PaymentMethod.CASH, PaymentMethod.CHECK, PaymentMethod.CARD_PRESENT}:
         raise Unprocessable("Record cash, check or card-present payments here.", fields={"method": ["Not allowed."]})
     if method == PaymentMethod.CHECK and not reference.strip():
         raise Unprocessable("Enter the check number.", fields={"reference": ["Required for a check."]})
     amount = _positive_money(amount, "amount")
     _lock_patient(patient)
+    balance = selectors.patient_balance(patient=patient)
+    if amount > balance and not credit_on_account:
+        owed = f"${balance} is owed" if balance > 0 else "nothing is owed"
+        raise Unprocessable(
+            f"${amount} is more than the balance: {owed}. Take no more than the balance, or record the excess "
+            "as a credit on account.",
+            fields={"amount": ["More than the balance."], "credit_on_account": ["Tick to keep the excess as credit."]},
+        )
     return Payment.objects.create(
         patient=patient,
         method=method,
@@ -455,6 +469,7 @@ def payment_record(
         note=note.strip(),
         received_at=received_at or clock.now(),
         receipt_number=_next_receipt_number(),
+        credit_on_account=amount > balance,
         recorded_by=_actor_or_none(actor),
     )
 
@@ -502,7 +517,8 @@ def payment_refund(*, actor, payment: Payment, amount, reason: str) -> Payment:
 
 @transaction.atomic
 def adjustment_post(*, actor, patient, kind: str, amount, reason: str, charge: Charge | None = None) -> Adjustment:
-    """Credit the patient's account: a write-off, a courtesy discount, or a correction of a wrong charge."""
+    """Credit the patient's account: a write-off, a courtesy discount, or a correction of a wrong charge. Never
+    more than the balance, nor (for one charge) more than is left of that charge."""
     if kind not in AdjustmentKind.values:
         raise Unprocessable("Unknown adjustment kind.", fields={"kind": ["Choose write-off, courtesy or correction."]})
     amount = _positive_money(amount, "amount")
@@ -512,9 +528,18 @@ def adjustment_post(*, actor, patient, kind: str, amount, reason: str, charge: C
     if charge is not None:
         if charge.patient_id != patient.pk:
             raise Unprocessable("That charge belongs to another patient.")
-        credited = selectors._sum(Adjustment.objects.filter(charge=charge))
-        if credited + amount > charge.amount:
-            raise Unprocessable("That credits more than the charge.", fields={"amount": ["Too much."]})
+        left = charge.amount - selectors._sum(Adjustment.objects.filter(charge=charge))
+        if amount > left:
+            raise Unprocessable(
+                f"That credits more than the charge: ${left} of it is left to adjust.", fields={"amount": ["Too much."]}
+            )
+    balance = selectors.patient_balance(patient=patient)
+    if amount > balance:
+        raise Unprocessable(
+            f"An adjustment cannot be more than the balance (${max(balance, ZERO)}); to give money back, refund a "
+            "payment.",
+            fields={"amount": ["More than the balance."]},
+        )
     return Adjustment.objects.create(
         patient=patient,
         kind=kind,
@@ -633,7 +658,10 @@ def _settle_checkout(*, checkout: CheckoutSession, payment_intent: str, amount: 
     """Post the card payment of a checkout once, whatever order its events arrive in."""
     payment = Payment.objects.filter(provider=checkout.provider, provider_reference=payment_intent).first()
     if payment is None:
+        # The card was charged: if the balance fell meanwhile (another payment), the excess is kept as credit.
+        balance = selectors.patient_balance(patient=checkout.patient)
         payment = Payment.objects.create(
+            credit_on_account=amount > balance,
             patient_id=checkout.patient_id,
             method=PaymentMethod.CARD_ONLINE,
             amount=amount,

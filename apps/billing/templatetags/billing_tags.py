@@ -14,6 +14,15 @@ def signed_money(value) -> str:
     return f"−${-amount:,.2f}" if amount < 0 else f"${amount:,.2f}"
 
 
+@register.filter
+def balance_words(value) -> str:
+    """A balance as a person reads it: 1050 -> "$1,050.00 owed"; -3950 -> "$3,950.00 credit on account"."""
+    amount = Decimal(value)
+    if amount < 0:
+        return f"${-amount:,.2f} credit on account"
+    return f"${amount:,.2f} owed" if amount else "$0.00"
+
+
 @register.inclusion_tag("billing/portal/_dashboard_card.html")
 def billing_dashboard_card(patient):
     """The portal home's billing card: balance with a pay button, and the patient's current fee."""
