@@ -18,7 +18,15 @@ from apps.core.errors import NotFound
 from apps.patients.models import Patient
 
 from . import pricing, selectors, services
-from .models import AssessmentStatus, Charge, Payment, PaymentMethod, SlidingScaleAssessment, Statement
+from .models import (
+    AssessmentStatus,
+    Charge,
+    Payment,
+    PaymentMethod,
+    PaymentPlan,
+    SlidingScaleAssessment,
+    Statement,
+)
 from .payments import payment_backend
 
 # --- quote -------------------------------------------------------------------------------------------------------
@@ -268,6 +276,7 @@ class PaymentOutput(serializers.ModelSerializer):
             "refund_of",
             "note",
             "credit_on_account",
+            "plan",
         ]
 
 
@@ -279,6 +288,13 @@ class PaymentInput(serializers.Serializer):
     note = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
     credit_on_account = serializers.BooleanField(
         required=False, default=False, help_text="Keep an amount above the balance as credit; else it is refused (422)."
+    )
+    plan = serializers.PrimaryKeyRelatedField(
+        queryset=PaymentPlan.objects.all(),
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text="The patient's active payment plan, when the payment is made against it.",
     )
 
 

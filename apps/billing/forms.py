@@ -54,6 +54,11 @@ class PaymentForm(forms.Form):
         required=False,
         help_text="Without this, a payment above the balance is refused.",
     )
+    toward_plan = forms.BooleanField(
+        label="Made against the patient's active payment plan",
+        required=False,
+        help_text="Only payments made against the plan count toward its instalments.",
+    )
 
 
 class AdjustmentForm(forms.Form):

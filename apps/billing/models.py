@@ -52,7 +52,16 @@ def _credit_guard(name: str, *, allowed_below_zero: str, extra_checks: str = "")
 
 
 PAYMENT_WITHIN_BALANCE = _credit_guard(
-    "payment_within_balance_unless_credit", allowed_below_zero="NEW.credit_on_account"
+    "payment_within_balance_unless_credit",
+    allowed_below_zero="NEW.credit_on_account",
+    extra_checks="""
+            IF NEW.plan_id IS NOT NULL AND NOT EXISTS (
+                SELECT 1 FROM billing_paymentplan p WHERE p.id = NEW.plan_id AND p.patient_id = NEW.patient_id
+            ) THEN
+                RAISE EXCEPTION 'Cannot post payment: the plan is another patient''s.'
+                    USING ERRCODE = 'check_violation';
+            END IF;
+    """,
 )
 ADJUSTMENT_WITHIN_BALANCE = _credit_guard(
     "adjustment_within_balance_and_charge",
@@ -333,6 +342,14 @@ class Payment(models.Model):
     receipt_number = models.CharField(max_length=20, unique=True)
     refund_of = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="refunds")
     note = models.CharField(max_length=200, blank=True)
+    plan = models.ForeignKey(
+        "PaymentPlan",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="payments",
+        help_text="The payment plan this payment was made against; only these count toward the plan.",
+    )
     credit_on_account = models.BooleanField(
         default=False,
         help_text="Taken knowing it pays more than the balance: the excess is the patient's credit, which the next "
@@ -413,7 +430,8 @@ class PlanStatus(models.TextChoices):
 
 @pghistory.track()
 class PaymentPlan(TimeStampedModel):
-    """A balance split into scheduled instalments. Payments count towards instalments in due order."""
+    """A balance split into scheduled instalments. Payments made against the plan count towards its instalments
+    in due order; once they cover the total the plan is completed."""
 
     patient = models.ForeignKey("patients.Patient", on_delete=models.PROTECT, related_name="payment_plans")
     total = models.DecimalField(max_digits=9, decimal_places=2)
@@ -436,6 +454,9 @@ class PlanInstalment(models.Model):
     plan = models.ForeignKey(PaymentPlan, on_delete=models.CASCADE, related_name="instalments")
     due_on = models.DateField()
     amount = models.DecimalField(max_digits=9, decimal_places=2)
+    overdue_reminded_at = models.DateTimeField(
+        null=True, blank=True, help_text="When the patient was reminded that this instalment is overdue (once)."
+    )
 
     class Meta:
         ordering = ["due_on"]

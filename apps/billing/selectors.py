@@ -23,6 +23,7 @@ from .models import (
     FeeSchedule,
     Payment,
     PaymentPlan,
+    PlanInstalment,
     PlanStatus,
     PovertyGuideline,
     SlidingScaleAssessment,
@@ -436,11 +437,16 @@ def superbill_lines(*, patient, start: dt.date, end: dt.date) -> list[dict]:
     return [{"charge": c, "paid": paid[c.pk]} for c in charges]
 
 
-def plan_progress(*, plan: PaymentPlan) -> list[dict]:
-    """Instalments with how much of each is covered by payments made since the plan started (due order)."""
-    start = clock.local_datetime(plan.starts_on, dt.time(0, 0))
-    paid = _sum(Payment.objects.filter(patient=plan.patient, received_at__gte=start))
-    today = clock.local_now().date()
+def plan_paid(*, plan: PaymentPlan) -> Decimal:
+    """What has been paid against the plan: payments made against it, less refunds of those payments."""
+    return _sum(Payment.objects.filter(plan=plan))
+
+
+def plan_progress(*, plan: PaymentPlan, on: dt.date | None = None) -> list[dict]:
+    """Instalments with how much of each is covered by payments made against the plan (due order); an instalment
+    not covered after its due date is overdue."""
+    paid = plan_paid(plan=plan)
+    today = on or clock.local_now().date()
     rows = []
     for instalment in plan.instalments.all():
         covered = min(max(paid, ZERO), instalment.amount)
@@ -448,6 +454,24 @@ def plan_progress(*, plan: PaymentPlan) -> list[dict]:
         status = "paid" if covered == instalment.amount else ("overdue" if instalment.due_on < today else "due")
         rows.append({"instalment": instalment, "covered": covered, "status": status})
     return rows
+
+
+def instalments_overdue_unreminded(*, on: dt.date) -> list[PlanInstalment]:
+    """Instalments of active plans that are overdue on `on` and whose patient has not been reminded yet."""
+    plans = (
+        PaymentPlan.objects.filter(
+            status=PlanStatus.ACTIVE, instalments__due_on__lt=on, instalments__overdue_reminded_at__isnull=True
+        )
+        .distinct()
+        .select_related("patient")
+        .prefetch_related("instalments")
+    )
+    return [
+        row["instalment"]
+        for plan in plans
+        for row in plan_progress(plan=plan, on=on)
+        if row["status"] == "overdue" and row["instalment"].overdue_reminded_at is None
+    ]
 
 
 def active_plan(*, patient) -> PaymentPlan | None:

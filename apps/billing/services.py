@@ -441,11 +441,13 @@ def payment_record(
     note: str = "",
     received_at: dt.datetime | None = None,
     credit_on_account: bool = False,
+    plan: PaymentPlan | None = None,
 ) -> Payment:
     """Record a payment taken at the front desk (cash, check, card present). A receipt number is issued.
 
     A payment above the balance is refused unless `credit_on_account` says to keep the excess as the patient's
-    credit (the next charges use it up); only then is the payment marked as a credit.
+    credit (the next charges use it up); only then is the payment marked as a credit. A payment made against the
+    patient's active `plan` counts toward it, and completes the plan once the plan's total is paid.
     """
     if method not in {PaymentMethod.CASH, PaymentMethod.CHECK, PaymentMethod.CARD_PRESENT}:
         raise Unprocessable("Record cash, check or card-present payments here.", fields={"method": ["Not allowed."]})
@@ -461,7 +463,9 @@ def payment_record(
             "as a credit on account.",
             fields={"amount": ["More than the balance."], "credit_on_account": ["Tick to keep the excess as credit."]},
         )
-    return Payment.objects.create(
+    if plan is not None and (plan.patient_id != patient.pk or plan.status != PlanStatus.ACTIVE):
+        raise Unprocessable("That is not this patient's active payment plan.", fields={"plan": ["Not active."]})
+    payment = Payment.objects.create(
         patient=patient,
         method=method,
         amount=amount,
@@ -470,8 +474,20 @@ def payment_record(
         received_at=received_at or clock.now(),
         receipt_number=_next_receipt_number(),
         credit_on_account=amount > balance,
+        plan=plan,
         recorded_by=_actor_or_none(actor),
     )
+    if plan is not None:
+        _plan_complete_if_paid(plan)
+    return payment
+
+
+def _plan_complete_if_paid(plan: PaymentPlan) -> None:
+    """An active plan whose payments cover its total is completed, so it no longer blocks a new plan."""
+    plan = PaymentPlan.objects.select_for_update().get(pk=plan.pk)
+    if plan.status == PlanStatus.ACTIVE and selectors.plan_paid(plan=plan) >= plan.total:
+        plan.status = PlanStatus.COMPLETED
+        plan.save(update_fields=["status", "updated_at"])
 
 
 def _refunded_so_far(payment: Payment) -> Decimal:
@@ -487,6 +503,7 @@ def _post_refund(*, actor, payment: Payment, amount: Decimal, provider_reference
         provider=payment.provider,
         provider_reference=provider_reference,
         refund_of=payment,
+        plan_id=payment.plan_id,  # a refund of a plan payment no longer counts toward the plan
         note=note,
         receipt_number=_next_receipt_number(),
         recorded_by=_actor_or_none(actor),
@@ -602,6 +619,46 @@ def payment_plan_create(
         for index in range(instalments)
     )
     return plan
+
+
+@transaction.atomic
+def plan_instalment_reminders_queue() -> int:
+    """Remind patients of each overdue instalment of an active plan, once per instalment: the instalment is
+    marked, and the outbox key is per instalment. Returns how many reminders were queued."""
+    today = clock.local_now().date()
+    now = clock.now()
+    queued = 0
+    for overdue in selectors.instalments_overdue_unreminded(on=today):
+        # Another run may be reminding the same instalment right now: skip it rather than wait.
+        instalment = (
+            PlanInstalment.objects.select_for_update(skip_locked=True)
+            .filter(pk=overdue.pk, overdue_reminded_at__isnull=True)
+            .first()
+        )
+        if instalment is None:
+            continue
+        patient = overdue.plan.patient
+        if patient.email:
+            message_enqueue(
+                channel="email",
+                to_address=patient.email,
+                purpose="plan_instalment_overdue",
+                template="plan_instalment_overdue",
+                subject=instalment,
+                send_at=now,
+                dedupe_key=f"plan_instalment:{instalment.pk}:overdue",
+                patient=patient,
+                context={
+                    "patient_first_name": patient.first_name,
+                    "amount": str(instalment.amount),
+                    "due_on": instalment.due_on.isoformat(),
+                    "pay_url": absolute_url(reverse("portal:billing:home")),
+                },
+            )
+            queued += 1
+        instalment.overdue_reminded_at = now
+        instalment.save(update_fields=["overdue_reminded_at"])
+    return queued
 
 
 @transaction.atomic

@@ -14,7 +14,7 @@ from rest_framework.throttling import ScopedRateThrottle
 
 from apps.audit.services import access_log_write
 from apps.core import clock
-from apps.core.errors import ApplicationError
+from apps.core.errors import ApplicationError, Unprocessable
 from apps.core.views import call_with_messages
 from apps.patients.models import Patient
 from apps.scheduling.models import ServiceType
@@ -138,6 +138,13 @@ def _post_form(request, form_class, perm, patient, action, *, success: str = "")
     return result
 
 
+def _payment_record(actor, patient, *, toward_plan: bool, **data):
+    plan = selectors.active_plan(patient=patient) if toward_plan else None
+    if toward_plan and plan is None:
+        raise Unprocessable("This patient has no active payment plan.")
+    return services.payment_record(actor=actor, patient=patient, plan=plan, **data)
+
+
 @login_required
 @require_POST
 def payment_create(request, pk):
@@ -147,7 +154,7 @@ def payment_create(request, pk):
         PaymentForm,
         "billing.record_payment",
         None,
-        lambda data: services.payment_record(actor=request.user, patient=patient, **data),
+        lambda data: _payment_record(request.user, patient, **data),
     )
     if payment is not None:
         messages.success(request, f"Payment recorded, receipt {payment.receipt_number}.")
