@@ -79,6 +79,24 @@ def test_a_new_class_table_prices_the_fixed_class_at_its_new_percentage(personas
     assert (charge.class_code, charge.amount) == ("C", Decimal("90.00"))
 
 
+def test_a_table_without_the_fixed_class_code_places_the_percent_recorded_at_approval(personas, fee_config):
+    _approve_on(personas.patient, "2025-11-14", household_size=1, income="19600", reviewer=personas.billing)
+    classes = [{**row, "code": f"N{row['code']}"} for row in services.HRSA_DEFAULT_CLASSES]
+    services.scale_schedule_save(
+        actor=personas.billing,
+        effective_from=dt.date(2026, 1, 1),
+        nominal_fee=Decimal("20"),
+        late_cancel_fee=Decimal("100"),
+        classes=classes,
+    )
+    with time_machine.travel("2026-02-11 12:00:00-05:00", tick=False):
+        charge = services.charge_for_appointment_outcome(
+            appointment=past_appointment(personas.patient, service_type=fee_config["90834"]), actor=None
+        )
+    # 125.24% recorded at approval → the new table's 126–150% row, not the 122.81% the 2026 guideline gives.
+    assert (charge.class_code, charge.amount) == ("NC", Decimal("80.00"))
+
+
 def test_the_class_is_computed_on_the_approval_day_not_the_effective_date(personas, fee_config):
     with time_machine.travel("2025-12-20 12:00:00-05:00", tick=False):
         assessment = services.assessment_submit(
