@@ -18,15 +18,7 @@ from apps.core.errors import NotFound
 from apps.patients.models import Patient
 
 from . import pricing, selectors, services
-from .models import (
-    AssessmentStatus,
-    Charge,
-    Payment,
-    PaymentMethod,
-    PaymentPlan,
-    SlidingScaleAssessment,
-    Statement,
-)
+from .models import AssessmentStatus, Charge, Payment, PaymentMethod, PaymentPlan, SlidingScaleAssessment, Statement
 from .payments import payment_backend
 
 # --- quote -------------------------------------------------------------------------------------------------------
