@@ -52,7 +52,7 @@ class ChargeAdmin(ReadOnlyAdmin):
 
 @admin.register(Payment)
 class PaymentAdmin(ReadOnlyAdmin):
-    list_display = ["receipt_number", "patient", "method", "amount", "received_at"]
+    list_display = ["receipt_number", "patient", "method", "amount", "received_at", "credit_on_account"]
 
 
 @admin.register(Adjustment)

@@ -17,8 +17,8 @@ from apps.core.api_lookups import id_or_none, object_id
 from apps.core.errors import NotFound
 from apps.patients.models import Patient
 
-from . import selectors, services
-from .models import AssessmentStatus, Charge, Payment, PaymentMethod, SlidingScaleAssessment, Statement
+from . import pricing, selectors, services
+from .models import AssessmentStatus, Charge, Payment, PaymentMethod, PaymentPlan, SlidingScaleAssessment, Statement
 from .payments import payment_backend
 from .uploads import validate_proof_of_income
 
@@ -47,6 +47,7 @@ class QuoteOutput(serializers.Serializer):
     class_code = serializers.CharField()
     class_label = serializers.CharField()
     nominal_fee = serializers.DecimalField(max_digits=9, decimal_places=2)
+    late_cancel_fee = serializers.DecimalField(max_digits=9, decimal_places=2)
     services = QuoteServiceOutput(many=True)
 
 
@@ -63,7 +64,7 @@ class QuoteView(APIView):
     def get(self, request):
         data = QuoteInput(data=request.query_params)
         data.is_valid(raise_exception=True)
-        return Response(QuoteOutput(selectors.fee_quote(**data.validated_data)).data)
+        return Response(QuoteOutput(pricing.quote(**data.validated_data)).data)
 
 
 # --- assessments -------------------------------------------------------------------------------------------------
@@ -267,6 +268,8 @@ class PaymentOutput(serializers.ModelSerializer):
             "receipt_number",
             "refund_of",
             "note",
+            "credit_on_account",
+            "plan",
         ]
 
 
@@ -276,6 +279,16 @@ class PaymentInput(serializers.Serializer):
     amount = serializers.DecimalField(max_digits=9, decimal_places=2, min_value=0)
     reference = serializers.CharField(max_length=100, required=False, allow_blank=True, default="")
     note = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
+    credit_on_account = serializers.BooleanField(
+        required=False, default=False, help_text="Keep an amount above the balance as credit; else it is refused (422)."
+    )
+    plan = serializers.PrimaryKeyRelatedField(
+        queryset=PaymentPlan.objects.all(),
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text="The patient's active payment plan, when the payment is made against it.",
+    )
 
 
 class StatementOutput(serializers.ModelSerializer):

@@ -1,4 +1,5 @@
-"""The sliding-scale fee, as pure functions of plain values: no database, no clock, Decimal only.
+"""The sliding-scale arithmetic, as pure functions of plain values: no database, no clock, Decimal only.
+`pricing.py` puts them together into the clinic's one pricing rule.
 
     percent of guideline = annual income / (first person + (household size - 1) * each additional) * 100
     class                = the first class whose upper bound (inclusive) is >= that percent
@@ -52,19 +53,6 @@ class ClassTable:
             raise ValueError(" ".join(problems))
 
 
-@dataclass(frozen=True)
-class FeeResult:
-    class_code: str
-    class_label: str
-    percent_of_guideline: Decimal  # rounded to 2 places for display
-    full_fee: Decimal
-    fee: Decimal
-
-    @property
-    def discount(self) -> Decimal:
-        return self.full_fee - self.fee
-
-
 def table_problems(table: ClassTable) -> list[str]:
     """What makes a class table unusable: it must cover every income once and never charge less to a richer
     household than to a poorer one."""
@@ -115,28 +103,6 @@ def full_fee_on(*, fee_schedule: Sequence[tuple[dt.date, Decimal]], on: dt.date)
 def class_fee(*, scale_class: ScaleClass, nominal_fee: Decimal, full_fee: Decimal) -> Decimal:
     graded = nominal_fee if scale_class.basis == "nominal" else money(full_fee * scale_class.percent_of_full / HUNDRED)
     return min(full_fee, max(nominal_fee, graded))
-
-
-def session_fee(
-    *,
-    fee_schedule: Sequence[tuple[dt.date, Decimal]],
-    guideline: Guideline,
-    household_size: int,
-    annual_income: Decimal,
-    table: ClassTable,
-    on: dt.date,
-) -> FeeResult:
-    """The fee for one session on `on` for a household, from the full fee schedule and the class table."""
-    full_fee = full_fee_on(fee_schedule=fee_schedule, on=on)
-    percent = percent_of_guideline(guideline=guideline, household_size=household_size, annual_income=annual_income)
-    scale_class = classify(table=table, percent=percent)
-    return FeeResult(
-        class_code=scale_class.code,
-        class_label=scale_class.label,
-        percent_of_guideline=money(percent),
-        full_fee=full_fee,
-        fee=class_fee(scale_class=scale_class, nominal_fee=table.nominal_fee, full_fee=full_fee),
-    )
 
 
 def override_fee(*, full_fee: Decimal, fixed_fee: Decimal) -> Decimal:

@@ -43,6 +43,16 @@ class PaymentForm(forms.Form):
     amount = forms.DecimalField(min_value=Decimal("0.01"), max_digits=9, decimal_places=2)
     reference = forms.CharField(label="Check number / card last 4", required=False, max_length=100)
     note = forms.CharField(required=False, max_length=200)
+    credit_on_account = forms.BooleanField(
+        label="Keep any amount above the balance as a credit on account",
+        required=False,
+        help_text="Without this, a payment above the balance is refused.",
+    )
+    toward_plan = forms.BooleanField(
+        label="Made against the patient's active payment plan",
+        required=False,
+        help_text="Only payments made against the plan count toward its instalments.",
+    )
 
 
 class AdjustmentForm(forms.Form):

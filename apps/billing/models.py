@@ -18,6 +18,67 @@ from apps.core.models import TimeStampedModel
 
 PROTECT_POSTED = pgtrigger.Protect(name="ledger_rows_are_immutable", operation=pgtrigger.Update | pgtrigger.Delete)
 
+# The balance a credit row (payment or adjustment) would leave, with the patient row locked first so that two
+# transactions posting at once are checked one after the other (each sees the other's committed row).
+_BALANCE_AFTER = """
+    PERFORM 1 FROM patients_patient WHERE id = NEW.patient_id FOR UPDATE;
+    balance := COALESCE((SELECT SUM(amount) FROM billing_charge WHERE patient_id = NEW.patient_id), 0)
+        - COALESCE((SELECT SUM(amount) FROM billing_payment WHERE patient_id = NEW.patient_id), 0)
+        - COALESCE((SELECT SUM(amount) FROM billing_adjustment WHERE patient_id = NEW.patient_id), 0)
+        - NEW.amount;
+"""
+
+
+def _credit_guard(name: str, *, allowed_below_zero: str, extra_checks: str = "") -> pgtrigger.Trigger:
+    """A row trigger refusing a payment or adjustment that would take the balance below zero, unless
+    `allowed_below_zero` (an SQL condition on NEW) holds. Reversing rows (negative amounts) raise the balance and
+    are not checked."""
+    return pgtrigger.Trigger(
+        name=name,
+        operation=pgtrigger.Insert,
+        when=pgtrigger.Before,
+        condition=pgtrigger.Q(new__amount__gt=0),
+        declare=[("balance", "numeric")],
+        func=f"""
+            {_BALANCE_AFTER}
+            IF balance < 0 AND NOT ({allowed_below_zero}) THEN
+                RAISE EXCEPTION 'Cannot post %: the balance would fall below zero (to %).', TG_TABLE_NAME, balance
+                    USING ERRCODE = 'check_violation';
+            END IF;
+            {extra_checks}
+            RETURN NEW;
+        """,
+    )
+
+
+PAYMENT_WITHIN_BALANCE = _credit_guard(
+    "payment_within_balance_unless_credit",
+    allowed_below_zero="NEW.credit_on_account",
+    extra_checks="""
+            IF NEW.plan_id IS NOT NULL AND NOT EXISTS (
+                SELECT 1 FROM billing_paymentplan p WHERE p.id = NEW.plan_id AND p.patient_id = NEW.patient_id
+            ) THEN
+                RAISE EXCEPTION 'Cannot post payment: the plan is another patient''s.'
+                    USING ERRCODE = 'check_violation';
+            END IF;
+    """,
+)
+ADJUSTMENT_WITHIN_BALANCE = _credit_guard(
+    "adjustment_within_balance_and_charge",
+    allowed_below_zero="FALSE",
+    extra_checks="""
+            IF NEW.charge_id IS NOT NULL AND (
+                SELECT c.patient_id <> NEW.patient_id
+                    OR c.amount < NEW.amount + COALESCE(
+                        (SELECT SUM(a.amount) FROM billing_adjustment a WHERE a.charge_id = c.id), 0)
+                FROM billing_charge c WHERE c.id = NEW.charge_id
+            ) THEN
+                RAISE EXCEPTION 'Cannot post adjustment: more than is left of the charge, or another patient''s.'
+                    USING ERRCODE = 'check_violation';
+            END IF;
+    """,
+)
+
 
 def proof_upload_path(instance, filename: str) -> str:
     """Proof-of-income files get unguessable names; the patient's file name (often their own name) is dropped."""
@@ -265,7 +326,11 @@ class PaymentMethod(models.TextChoices):
 
 
 class Payment(models.Model):
-    """Money received (positive) or refunded (negative, pointing at the payment it refunds)."""
+    """Money received (positive) or refunded (negative, pointing at the payment it refunds).
+
+    A payment never takes the balance below zero unless it is recorded as a credit on account (enforced by a
+    trigger); a refund can always be posted.
+    """
 
     patient = models.ForeignKey("patients.Patient", on_delete=models.PROTECT, related_name="payments")
     method = models.CharField(max_length=20, choices=PaymentMethod.choices)
@@ -277,6 +342,19 @@ class Payment(models.Model):
     receipt_number = models.CharField(max_length=20, unique=True)
     refund_of = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="refunds")
     note = models.CharField(max_length=200, blank=True)
+    plan = models.ForeignKey(
+        "PaymentPlan",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="payments",
+        help_text="The payment plan this payment was made against; only these count toward the plan.",
+    )
+    credit_on_account = models.BooleanField(
+        default=False,
+        help_text="Taken knowing it pays more than the balance: the excess is the patient's credit, which the next "
+        "charges use up.",
+    )
     recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+")
 
     class Meta:
@@ -287,13 +365,16 @@ class Payment(models.Model):
                 condition=Q(refund_of__isnull=True, amount__gt=0) | Q(refund_of__isnull=False, amount__lt=0),
                 name="payment_positive_refund_negative",
             ),
+            models.CheckConstraint(
+                condition=Q(credit_on_account=False) | Q(refund_of__isnull=True), name="refund_is_never_a_credit"
+            ),
             models.UniqueConstraint(
                 fields=["provider", "provider_reference"],
                 condition=~Q(provider_reference=""),
                 name="one_row_per_provider_reference",
             ),
         ]
-        triggers = [PROTECT_POSTED]
+        triggers = [PROTECT_POSTED, PAYMENT_WITHIN_BALANCE]
 
     def __str__(self) -> str:
         return f"Receipt {self.receipt_number}"
@@ -310,7 +391,11 @@ class AdjustmentKind(models.TextChoices):
 
 
 class Adjustment(models.Model):
-    """A credit (positive, lowers the balance) or a reversal of one (negative, pointing at it)."""
+    """A credit (positive, lowers the balance) or a reversal of one (negative, pointing at it).
+
+    An adjustment never takes the balance below zero, nor credits a charge beyond its amount (enforced by a
+    trigger).
+    """
 
     patient = models.ForeignKey("patients.Patient", on_delete=models.PROTECT, related_name="adjustments")
     kind = models.CharField(max_length=20, choices=AdjustmentKind.choices)
@@ -325,10 +410,13 @@ class Adjustment(models.Model):
         ordering = ["posted_at", "id"]
         indexes = [models.Index(fields=["patient", "posted_at"])]
         constraints = [
-            models.CheckConstraint(condition=~Q(amount=0), name="adjustment_not_zero"),
+            models.CheckConstraint(
+                condition=Q(reverses__isnull=True, amount__gt=0) | Q(reverses__isnull=False, amount__lt=0),
+                name="adjustment_positive_reversal_negative",
+            ),
             models.CheckConstraint(condition=~Q(reason=""), name="adjustment_has_reason"),
         ]
-        triggers = [PROTECT_POSTED]
+        triggers = [PROTECT_POSTED, ADJUSTMENT_WITHIN_BALANCE]
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} ${self.amount}"
@@ -342,7 +430,8 @@ class PlanStatus(models.TextChoices):
 
 @pghistory.track()
 class PaymentPlan(TimeStampedModel):
-    """A balance split into scheduled instalments. Payments count towards instalments in due order."""
+    """A balance split into scheduled instalments. Payments made against the plan count towards its instalments
+    in due order; once they cover the total the plan is completed."""
 
     patient = models.ForeignKey("patients.Patient", on_delete=models.PROTECT, related_name="payment_plans")
     total = models.DecimalField(max_digits=9, decimal_places=2)
@@ -365,6 +454,9 @@ class PlanInstalment(models.Model):
     plan = models.ForeignKey(PaymentPlan, on_delete=models.CASCADE, related_name="instalments")
     due_on = models.DateField()
     amount = models.DecimalField(max_digits=9, decimal_places=2)
+    overdue_reminded_at = models.DateTimeField(
+        null=True, blank=True, help_text="When the patient was reminded that this instalment is overdue (once)."
+    )
 
     class Meta:
         ordering = ["due_on"]

@@ -15,7 +15,7 @@ from apps.accounts.models import ClinicSettings
 from apps.core import clock
 from apps.core.errors import ApplicationError
 
-from . import documents, selectors, services
+from . import documents, pricing, selectors, services
 from .forms import AssessmentForm, PayForm, PeriodForm
 from .models import CheckoutSession, Payment
 from .payments import online_card_payments
@@ -41,6 +41,7 @@ def billing_home(request):
     charges = list(selectors.ledger_lines(patient=patient))
     plan = selectors.active_plan(patient=patient)
     balance = selectors.patient_balance(patient=patient)
+    card = pricing.patient_fee_card(patient=patient)
     context = {
         "patient": patient,
         "balance": balance,
@@ -48,8 +49,8 @@ def billing_home(request):
         "payments": Payment.objects.filter(patient=patient).order_by("-received_at")[:20],
         "statements": selectors.statements_of(patient=patient)[:24],
         "assessment": selectors.latest_assessment(patient=patient),
-        "current_class": selectors.current_class_label(patient=patient),
-        "fees": selectors.patient_fees_for_services(patient=patient),
+        "current_class": card["class_label"],
+        "fees": card["services"],
         "plan": plan,
         "plan_progress": selectors.plan_progress(plan=plan) if plan else [],
         "pay_form": PayForm(initial={"amount": balance}) if balance > 0 and online_card_payments() else None,

@@ -2,7 +2,7 @@
 
 import datetime as dt
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from decimal import Decimal
 
 from django.contrib.auth import get_user_model
@@ -15,7 +15,7 @@ from apps.core import clock
 from apps.core.errors import Unprocessable
 from apps.core.money import money
 
-from . import fees
+from . import pricing
 from .models import (
     Adjustment,
     AssessmentStatus,
@@ -23,6 +23,7 @@ from .models import (
     FeeSchedule,
     Payment,
     PaymentPlan,
+    PlanInstalment,
     PlanStatus,
     PovertyGuideline,
     SlidingScaleAssessment,
@@ -32,85 +33,6 @@ from .models import (
 )
 
 ZERO = Decimal("0.00")
-FULL_FEE_CLASS = ("FULL", "Full fee (no sliding-scale assessment)")
-OVERRIDE_CLASS = "OVR"
-
-
-# --- configuration in force -------------------------------------------------------------------------------------
-
-
-def scale_schedule_on(*, on: dt.date) -> SlidingScaleSchedule:
-    schedule = (
-        SlidingScaleSchedule.objects.filter(effective_from__lte=on)
-        .prefetch_related("classes")
-        .order_by("-effective_from")
-        .first()
-    )
-    if schedule is None:
-        raise Unprocessable("No sliding-scale schedule is in force on that date.")
-    return schedule
-
-
-def class_table_of(schedule: SlidingScaleSchedule) -> fees.ClassTable:
-    rows = sorted(schedule.classes.all(), key=lambda c: (c.max_percent is None, c.max_percent or 0))
-    return fees.ClassTable(
-        nominal_fee=schedule.nominal_fee,
-        classes=tuple(
-            fees.ScaleClass(
-                code=c.code,
-                label=c.label,
-                max_percent=c.max_percent,
-                basis=c.basis,
-                percent_of_full=c.percent_of_full,
-            )
-            for c in rows
-        ),
-    )
-
-
-def guideline_on(*, on: dt.date, region: str) -> fees.Guideline:
-    """The newest guideline published for the date's year or earlier (HHS publishes each January)."""
-    row = PovertyGuideline.objects.filter(year__lte=on.year, region=region).order_by("-year").first()
-    if row is None:
-        raise Unprocessable(f"No poverty guideline is set for {on.year}.")
-    return fees.Guideline(
-        year=row.year, first_person=row.first_person, each_additional_person=row.each_additional_person
-    )
-
-
-def fee_schedules_by_service() -> dict[int, list[tuple[dt.date, Decimal]]]:
-    rows = defaultdict(list)
-    for service_type_id, start, fee in FeeSchedule.objects.values_list("service_type_id", "effective_from", "full_fee"):
-        rows[service_type_id].append((start, fee))
-    return rows
-
-
-@dataclass
-class FeeConfig:
-    """Everything the fee function needs for one date, loaded in three queries."""
-
-    on: dt.date
-    schedule: SlidingScaleSchedule
-    table: fees.ClassTable
-    guideline: fees.Guideline
-    fee_rows: dict[int, list[tuple[dt.date, Decimal]]] = field(default_factory=dict)
-
-    def full_fee(self, service_type_id: int) -> Decimal:
-        try:
-            return fees.full_fee_on(fee_schedule=self.fee_rows.get(service_type_id, []), on=self.on)
-        except LookupError as exc:
-            raise Unprocessable("This service has no fee in the fee schedule.") from exc
-
-
-def fee_config_on(*, on: dt.date) -> FeeConfig:
-    schedule = scale_schedule_on(on=on)
-    return FeeConfig(
-        on=on,
-        schedule=schedule,
-        table=class_table_of(schedule),
-        guideline=guideline_on(on=on, region=schedule.region),
-        fee_rows=fee_schedules_by_service(),
-    )
 
 
 # --- configuration history --------------------------------------------------------------------------------------
@@ -211,135 +133,7 @@ def _config_summary(model_label: str, raw: dict, names: dict) -> str:
     return f"{data['code']} {data['label']} ({table}): {bound}, {fee}"
 
 
-# --- quotes and a patient's fee ----------------------------------------------------------------------------------
-
-
-def fee_quote(*, household_size: int, annual_income: Decimal, on: dt.date | None = None) -> dict:
-    """The class and per-session fee of each active service for a household. Nothing is stored."""
-    from apps.scheduling.models import ServiceType
-
-    on = on or clock.local_now().date()
-    config = fee_config_on(on=on)
-    services = []
-    result = None
-    for service in ServiceType.objects.filter(is_active=True).order_by("code"):
-        if service.pk not in config.fee_rows:
-            continue
-        result = fees.session_fee(
-            fee_schedule=config.fee_rows[service.pk],
-            guideline=config.guideline,
-            household_size=household_size,
-            annual_income=annual_income,
-            table=config.table,
-            on=on,
-        )
-        services.append(
-            {
-                "code": service.code,
-                "name": service.name,
-                "is_group": service.is_group,
-                "full_fee": result.full_fee,
-                "fee": result.fee,
-            }
-        )
-    percent = fees.percent_of_guideline(
-        guideline=config.guideline, household_size=household_size, annual_income=annual_income
-    )
-    scale_class = fees.classify(table=config.table, percent=percent)
-    return {
-        "date": on,
-        "guideline_year": config.guideline.year,
-        "guideline_amount": config.guideline.amount(household_size),
-        "percent_of_guideline": money(percent),
-        "class_code": scale_class.code,
-        "class_label": scale_class.label,
-        "nominal_fee": config.table.nominal_fee,
-        "services": services,
-    }
-
-
-def assessment_in_force(*, patient, on: dt.date) -> SlidingScaleAssessment | None:
-    return (
-        SlidingScaleAssessment.objects.filter(
-            patient=patient, status=AssessmentStatus.APPROVED, effective_from__lte=on, expires_on__gt=on
-        )
-        .order_by("-effective_from", "-id")
-        .first()
-    )
-
-
-@dataclass(frozen=True)
-class PatientFee:
-    class_code: str
-    class_label: str
-    full_fee: Decimal
-    fee: Decimal
-    assessment: SlidingScaleAssessment | None
-
-
-def patient_fee(*, patient, full_fee: Decimal, config: FeeConfig, on: dt.date) -> PatientFee:
-    """A patient's price for something whose full price is `full_fee`, by the assessment in force on `on`.
-
-    No approved assessment in force: the full fee.
-    """
-    return assessment_fee(assessment=assessment_in_force(patient=patient, on=on), full_fee=full_fee, config=config)
-
-
-def assessment_fee(*, assessment: SlidingScaleAssessment | None, full_fee: Decimal, config: FeeConfig) -> PatientFee:
-    if assessment is None:
-        return PatientFee(*FULL_FEE_CLASS, full_fee=full_fee, fee=full_fee, assessment=None)
-    if assessment.has_override:
-        return PatientFee(
-            OVERRIDE_CLASS,
-            f"Approved fixed fee (${assessment.override_fee})",
-            full_fee=full_fee,
-            fee=fees.override_fee(full_fee=full_fee, fixed_fee=assessment.override_fee),
-            assessment=assessment,
-        )
-    percent = fees.percent_of_guideline(
-        guideline=config.guideline, household_size=assessment.household_size, annual_income=assessment.annual_income
-    )
-    scale_class = fees.classify(table=config.table, percent=percent)
-    fee = fees.class_fee(scale_class=scale_class, nominal_fee=config.table.nominal_fee, full_fee=full_fee)
-    return PatientFee(scale_class.code, scale_class.label, full_fee=full_fee, fee=fee, assessment=assessment)
-
-
-def patient_fee_summary(*, patient, on: dt.date | None = None) -> dict:
-    """The patient's current per-session fee for each active service and for a late cancellation or no-show,
-    shown to them before they book or cancel. Six queries."""
-    from apps.scheduling.models import ServiceType
-
-    on = on or clock.local_now().date()
-    try:
-        config = fee_config_on(on=on)
-    except Unprocessable:
-        return {"services": [], "late_cancel_fee": None, "class_label": current_class_label(patient=patient, on=on)}
-    assessment = assessment_in_force(patient=patient, on=on)
-    rows = []
-    for service in ServiceType.objects.filter(is_active=True, pk__in=list(config.fee_rows)).order_by("code"):
-        try:
-            full = config.full_fee(service.pk)
-        except Unprocessable:
-            continue
-        price = assessment_fee(assessment=assessment, full_fee=full, config=config)
-        rows.append({"service": service, "full_fee": full, "fee": price.fee, "class_label": price.class_label})
-    late = assessment_fee(assessment=assessment, full_fee=config.schedule.late_cancel_fee, config=config)
-    class_label = rows[0]["class_label"] if rows else late.class_label
-    return {"services": rows, "late_cancel_fee": late.fee, "class_label": class_label}
-
-
-def patient_fees_for_services(*, patient, on: dt.date | None = None) -> list[dict]:
-    return patient_fee_summary(patient=patient, on=on)["services"]
-
-
-def current_class_label(*, patient, on: dt.date | None = None) -> str:
-    on = on or clock.local_now().date()
-    assessment = assessment_in_force(patient=patient, on=on)
-    if assessment is None:
-        return FULL_FEE_CLASS[1]
-    if assessment.has_override:
-        return "Approved fixed fee"
-    return assessment.class_label
+# --- assessments ------------------------------------------------------------------------------------------------
 
 
 def assessments_for_review() -> QuerySet[SlidingScaleAssessment]:
@@ -377,29 +171,18 @@ def reduced_fee_patient_ids(*, therapist, on: dt.date) -> set[int]:
     from apps.patients.models import Patient
     from apps.scheduling.selectors import treating_patients_q
 
+    try:
+        rates = pricing.rates_on(on=on)
+    except Unprocessable:
+        return set()  # nothing is priced without a fee configuration
     patient_ids = Patient.objects.filter(treating_patients_q(therapist=therapist)).values("pk")
-    reduced = set()
     in_force = SlidingScaleAssessment.objects.filter(
         patient_id__in=patient_ids, status=AssessmentStatus.APPROVED, effective_from__lte=on, expires_on__gt=on
     ).order_by("patient_id", "-effective_from", "-id")
-    full_class = _full_class_code(on=on)
-    seen = set()
+    latest = {}
     for assessment in in_force:
-        if assessment.patient_id in seen:
-            continue
-        seen.add(assessment.patient_id)
-        if assessment.has_override or assessment.class_code != full_class:
-            reduced.add(assessment.patient_id)
-    return reduced
-
-
-def _full_class_code(*, on: dt.date) -> str | None:
-    try:
-        schedule = scale_schedule_on(on=on)
-    except Unprocessable:
-        return None
-    top = schedule.classes.filter(max_percent__isnull=True).first()
-    return top.code if top else None
+        latest.setdefault(assessment.patient_id, assessment)
+    return {pk for pk, assessment in latest.items() if pricing.reduces_fee(rates=rates, assessment=assessment)}
 
 
 def reduced_fee_cap_warning(*, therapist, patient, on: dt.date | None = None) -> str | None:
@@ -409,13 +192,16 @@ def reduced_fee_cap_warning(*, therapist, patient, on: dt.date | None = None) ->
     if cap is None or patient is None:
         return None
     on = on or clock.local_now().date()
-    assessment = assessment_in_force(patient=patient, on=on)
-    if assessment is None or not (assessment.has_override or assessment.class_code != _full_class_code(on=on)):
-        return None
     carried = reduced_fee_patient_ids(therapist=therapist, on=on)
     if patient.pk in carried:
         return None
-    if len(carried) >= cap:
+    try:
+        reduced = pricing.reduces_fee(
+            rates=pricing.rates_on(on=on), assessment=pricing.assessment_in_force(patient=patient, on=on)
+        )
+    except Unprocessable:
+        return None
+    if reduced and len(carried) >= cap:
         return (
             f"{therapist.full_name} already carries {len(carried)} reduced-fee clients (cap {cap}); "
             "this booking goes past the cap."
@@ -502,7 +288,8 @@ def ledger_lines(*, patient, start: dt.date | None = None, end: dt.date | None =
         LedgerLine(
             p.received_at.astimezone(tz).date(),
             "refund" if p.is_refund else "payment",
-            f"{'Refund' if p.is_refund else 'Payment'} ({p.get_method_display()}), receipt {p.receipt_number}",
+            f"{'Refund' if p.is_refund else 'Payment'} ({p.get_method_display()}), receipt {p.receipt_number}"
+            + (", above the balance: kept as credit on account" if p.credit_on_account else ""),
             -p.amount,
             p,
         )
@@ -650,11 +437,16 @@ def superbill_lines(*, patient, start: dt.date, end: dt.date) -> list[dict]:
     return [{"charge": c, "paid": paid[c.pk]} for c in charges]
 
 
-def plan_progress(*, plan: PaymentPlan) -> list[dict]:
-    """Instalments with how much of each is covered by payments made since the plan started (due order)."""
-    start = clock.local_datetime(plan.starts_on, dt.time(0, 0))
-    paid = _sum(Payment.objects.filter(patient=plan.patient, received_at__gte=start))
-    today = clock.local_now().date()
+def plan_paid(*, plan: PaymentPlan) -> Decimal:
+    """What has been paid against the plan: payments made against it, less refunds of those payments."""
+    return _sum(Payment.objects.filter(plan=plan))
+
+
+def plan_progress(*, plan: PaymentPlan, on: dt.date | None = None) -> list[dict]:
+    """Instalments with how much of each is covered by payments made against the plan (due order); an instalment
+    not covered after its due date is overdue."""
+    paid = plan_paid(plan=plan)
+    today = on or clock.local_now().date()
     rows = []
     for instalment in plan.instalments.all():
         covered = min(max(paid, ZERO), instalment.amount)
@@ -662,6 +454,24 @@ def plan_progress(*, plan: PaymentPlan) -> list[dict]:
         status = "paid" if covered == instalment.amount else ("overdue" if instalment.due_on < today else "due")
         rows.append({"instalment": instalment, "covered": covered, "status": status})
     return rows
+
+
+def instalments_overdue_unreminded(*, on: dt.date) -> list[PlanInstalment]:
+    """Instalments of active plans that are overdue on `on` and whose patient has not been reminded yet."""
+    plans = (
+        PaymentPlan.objects.filter(
+            status=PlanStatus.ACTIVE, instalments__due_on__lt=on, instalments__overdue_reminded_at__isnull=True
+        )
+        .distinct()
+        .select_related("patient")
+        .prefetch_related("instalments")
+    )
+    return [
+        row["instalment"]
+        for plan in plans
+        for row in plan_progress(plan=plan, on=on)
+        if row["status"] == "overdue" and row["instalment"].overdue_reminded_at is None
+    ]
 
 
 def active_plan(*, patient) -> PaymentPlan | None:

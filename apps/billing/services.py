@@ -19,7 +19,7 @@ from apps.core.links import absolute_url
 from apps.core.money import money
 from apps.notifications.services import message_enqueue
 
-from . import fees, selectors
+from . import fees, pricing, selectors
 from .models import (
     Adjustment,
     AdjustmentKind,
@@ -44,6 +44,7 @@ from .models import (
 )
 from .payments import OnlineCardPaymentsOff, from_cents, online_card_payments, payment_backend
 
+ZERO = Decimal("0.00")
 logger = logging.getLogger(__name__)
 
 ASSESSMENT_MONTHS = 12
@@ -158,20 +159,6 @@ HRSA_DEFAULT_CLASSES = [
 MAX_RECORDED_PERCENT = Decimal("1000000")  # percent_of_guideline is numeric(8, 2)
 
 
-def _classify(*, household_size: int, annual_income: Decimal, on: dt.date) -> dict:
-    config = selectors.fee_config_on(on=on)
-    percent = fees.percent_of_guideline(
-        guideline=config.guideline, household_size=household_size, annual_income=annual_income
-    )
-    scale_class = fees.classify(table=config.table, percent=percent)
-    return {
-        "guideline_year": config.guideline.year,
-        "percent_of_guideline": money(percent),
-        "class_code": scale_class.code,
-        "class_label": scale_class.label,
-    }
-
-
 @transaction.atomic
 def assessment_submit(
     *, actor, patient, household_size: int, annual_income: Decimal, proof=None
@@ -185,7 +172,9 @@ def assessment_submit(
     _lock_patient(patient)
     if SlidingScaleAssessment.objects.filter(patient=patient, status=AssessmentStatus.PENDING).exists():
         raise Conflict("An application is already waiting for review.")
-    classified = _classify(household_size=household_size, annual_income=income, on=clock.local_now().date())
+    classified = pricing.classification_on(
+        household_size=household_size, annual_income=income, on=clock.local_now().date()
+    ).assessment_fields()
     if classified["percent_of_guideline"] >= MAX_RECORDED_PERCENT:
         # Far beyond the top class: the percentage would not fit the record, and the full fee needs no application.
         raise Unprocessable(
@@ -235,10 +224,14 @@ def assessment_approve(
     assessment = _lock_assessment(assessment)
     if assessment.status != AssessmentStatus.PENDING:
         raise InvalidTransition("Only a pending application can be approved.")
-    start = effective_from or clock.local_now().date()
-    # The class is decided by the table and guideline in force when the fee starts to apply.
-    classified = _classify(household_size=assessment.household_size, annual_income=assessment.annual_income, on=start)
-    for name, value in classified.items():
+    today = clock.local_now().date()
+    start = effective_from or today
+    # The class is fixed now, against the guideline and table in force on the day of approval, for the whole
+    # period (pricing.py); later guidelines do not move it.
+    classified = pricing.classification_on(
+        household_size=assessment.household_size, annual_income=assessment.annual_income, on=today
+    )
+    for name, value in classified.assessment_fields().items():
         setattr(assessment, name, value)
     assessment.status = AssessmentStatus.APPROVED
     assessment.effective_from = start
@@ -357,17 +350,17 @@ def _post_charge(*, actor, patient, appointment, kind: str, description: str) ->
         return existing
     on = appointment.start.astimezone(clock.clinic_tz()).date()
     try:
-        config = selectors.fee_config_on(on=on)
-        if kind in (ChargeKind.LATE_CANCEL, ChargeKind.NO_SHOW):
-            full = config.schedule.late_cancel_fee
-        else:
-            full = config.full_fee(appointment.service_type_id)
+        price = pricing.charge_price(
+            patient=patient,
+            service_type_id=appointment.service_type_id,
+            on=on,
+            policy_fee=kind in (ChargeKind.LATE_CANCEL, ChargeKind.NO_SHOW),
+        )
     except Unprocessable as exc:
         # A service without a fee (or a clinic without a fee configuration) is not billable; the session itself
         # must still be recorded, so the outcome is not refused.
         logger.warning("Appointment %s not charged: %s", appointment.pk, exc.message)
         return None
-    price = selectors.patient_fee(patient=patient, full_fee=full, config=config, on=on)
     charge = Charge(
         patient=patient,
         kind=kind,
@@ -447,15 +440,32 @@ def payment_record(
     reference: str = "",
     note: str = "",
     received_at: dt.datetime | None = None,
+    credit_on_account: bool = False,
+    plan: PaymentPlan | None = None,
 ) -> Payment:
-    """Record a payment taken at the front desk (cash, check, card present). A receipt number is issued."""
+    """Record a payment taken at the front desk (cash, check, card present). A receipt number is issued.
+
+    A payment above the balance is refused unless `credit_on_account` says to keep the excess as the patient's
+    credit (the next charges use it up); only then is the payment marked as a credit. A payment made against the
+    patient's active `plan` counts toward it, and completes the plan once the plan's total is paid.
+    """
     if method not in {PaymentMethod.CASH, PaymentMethod.CHECK, PaymentMethod.CARD_PRESENT}:
         raise Unprocessable("Record cash, check or card-present payments here.", fields={"method": ["Not allowed."]})
     if method == PaymentMethod.CHECK and not reference.strip():
         raise Unprocessable("Enter the check number.", fields={"reference": ["Required for a check."]})
     amount = _positive_money(amount, "amount")
     _lock_patient(patient)
-    return Payment.objects.create(
+    balance = selectors.patient_balance(patient=patient)
+    if amount > balance and not credit_on_account:
+        owed = f"${balance} is owed" if balance > 0 else "nothing is owed"
+        raise Unprocessable(
+            f"${amount} is more than the balance: {owed}. Take no more than the balance, or record the excess "
+            "as a credit on account.",
+            fields={"amount": ["More than the balance."], "credit_on_account": ["Tick to keep the excess as credit."]},
+        )
+    if plan is not None and (plan.patient_id != patient.pk or plan.status != PlanStatus.ACTIVE):
+        raise Unprocessable("That is not this patient's active payment plan.", fields={"plan": ["Not active."]})
+    payment = Payment.objects.create(
         patient=patient,
         method=method,
         amount=amount,
@@ -463,8 +473,21 @@ def payment_record(
         note=note.strip(),
         received_at=received_at or clock.now(),
         receipt_number=_next_receipt_number(),
+        credit_on_account=amount > balance,
+        plan=plan,
         recorded_by=_actor_or_none(actor),
     )
+    if plan is not None:
+        _plan_complete_if_paid(plan)
+    return payment
+
+
+def _plan_complete_if_paid(plan: PaymentPlan) -> None:
+    """An active plan whose payments cover its total is completed, so it no longer blocks a new plan."""
+    plan = PaymentPlan.objects.select_for_update().get(pk=plan.pk)
+    if plan.status == PlanStatus.ACTIVE and selectors.plan_paid(plan=plan) >= plan.total:
+        plan.status = PlanStatus.COMPLETED
+        plan.save(update_fields=["status", "updated_at"])
 
 
 def _refunded_so_far(payment: Payment) -> Decimal:
@@ -480,6 +503,7 @@ def _post_refund(*, actor, payment: Payment, amount: Decimal, provider_reference
         provider=payment.provider,
         provider_reference=provider_reference,
         refund_of=payment,
+        plan_id=payment.plan_id,  # a refund of a plan payment no longer counts toward the plan
         note=note,
         receipt_number=_next_receipt_number(),
         recorded_by=_actor_or_none(actor),
@@ -510,7 +534,8 @@ def payment_refund(*, actor, payment: Payment, amount, reason: str) -> Payment:
 
 @transaction.atomic
 def adjustment_post(*, actor, patient, kind: str, amount, reason: str, charge: Charge | None = None) -> Adjustment:
-    """Credit the patient's account: a write-off, a courtesy discount, or a correction of a wrong charge."""
+    """Credit the patient's account: a write-off, a courtesy discount, or a correction of a wrong charge. Never
+    more than the balance, nor (for one charge) more than is left of that charge."""
     if kind not in AdjustmentKind.values:
         raise Unprocessable("Unknown adjustment kind.", fields={"kind": ["Choose write-off, courtesy or correction."]})
     amount = _positive_money(amount, "amount")
@@ -520,9 +545,18 @@ def adjustment_post(*, actor, patient, kind: str, amount, reason: str, charge: C
     if charge is not None:
         if charge.patient_id != patient.pk:
             raise Unprocessable("That charge belongs to another patient.")
-        credited = selectors._sum(Adjustment.objects.filter(charge=charge))
-        if credited + amount > charge.amount:
-            raise Unprocessable("That credits more than the charge.", fields={"amount": ["Too much."]})
+        left = charge.amount - selectors._sum(Adjustment.objects.filter(charge=charge))
+        if amount > left:
+            raise Unprocessable(
+                f"That credits more than the charge: ${left} of it is left to adjust.", fields={"amount": ["Too much."]}
+            )
+    balance = selectors.patient_balance(patient=patient)
+    if amount > balance:
+        raise Unprocessable(
+            f"An adjustment cannot be more than the balance (${max(balance, ZERO)}); to give money back, refund a "
+            "payment.",
+            fields={"amount": ["More than the balance."]},
+        )
     return Adjustment.objects.create(
         patient=patient,
         kind=kind,
@@ -585,6 +619,46 @@ def payment_plan_create(
         for index in range(instalments)
     )
     return plan
+
+
+@transaction.atomic
+def plan_instalment_reminders_queue() -> int:
+    """Remind patients of each overdue instalment of an active plan, once per instalment: the instalment is
+    marked, and the outbox key is per instalment. Returns how many reminders were queued."""
+    today = clock.local_now().date()
+    now = clock.now()
+    queued = 0
+    for overdue in selectors.instalments_overdue_unreminded(on=today):
+        # Another run may be reminding the same instalment right now: skip it rather than wait.
+        instalment = (
+            PlanInstalment.objects.select_for_update(skip_locked=True)
+            .filter(pk=overdue.pk, overdue_reminded_at__isnull=True)
+            .first()
+        )
+        if instalment is None:
+            continue
+        patient = overdue.plan.patient
+        if patient.email:
+            message_enqueue(
+                channel="email",
+                to_address=patient.email,
+                purpose="plan_instalment_overdue",
+                template="plan_instalment_overdue",
+                subject=instalment,
+                send_at=now,
+                dedupe_key=f"plan_instalment:{instalment.pk}:overdue",
+                patient=patient,
+                context={
+                    "patient_first_name": patient.first_name,
+                    "amount": str(instalment.amount),
+                    "due_on": instalment.due_on.isoformat(),
+                    "pay_url": absolute_url(reverse("portal:billing:home")),
+                },
+            )
+            queued += 1
+        instalment.overdue_reminded_at = now
+        instalment.save(update_fields=["overdue_reminded_at"])
+    return queued
 
 
 @transaction.atomic
@@ -686,7 +760,10 @@ def _settle_checkout(*, checkout: CheckoutSession, payment_intent: str, amount: 
     """Post the card payment of a checkout once, whatever order its events arrive in."""
     payment = Payment.objects.filter(provider=checkout.provider, provider_reference=payment_intent).first()
     if payment is None:
+        # The card was charged: if the balance fell meanwhile (another payment), the excess is kept as credit.
+        balance = selectors.patient_balance(patient=checkout.patient)
         payment = Payment.objects.create(
+            credit_on_account=amount > balance,
             patient_id=checkout.patient_id,
             method=PaymentMethod.CARD_ONLINE,
             amount=amount,

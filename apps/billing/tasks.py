@@ -20,3 +20,9 @@ def statements_issue_last_month() -> int:
     """Beat, daily: issue last month's statements; patients already issued one are skipped, so re-runs are harmless."""
     last_month = clock.local_now().date().replace(day=1) - dt.timedelta(days=1)
     return services.statements_issue_for_month(actor=None, year=last_month.year, month=last_month.month)
+
+
+@shared_task(name="apps.billing.tasks.plan_instalment_reminders_queue")
+def plan_instalment_reminders_queue() -> int:
+    """Beat, daily: remind patients of overdue payment-plan instalments (once per instalment)."""
+    return services.plan_instalment_reminders_queue()

@@ -14,12 +14,12 @@ from rest_framework.throttling import ScopedRateThrottle
 
 from apps.audit.services import access_log_write
 from apps.core import clock
-from apps.core.errors import ApplicationError
+from apps.core.errors import ApplicationError, Unprocessable
 from apps.core.views import call_with_messages
 from apps.patients.models import Patient
 from apps.scheduling.models import ServiceType
 
-from . import selectors, services
+from . import pricing, selectors, services
 from .forms import (
     AdjustmentForm,
     ApproveForm,
@@ -56,7 +56,7 @@ def quote(request):
             return HttpResponse("Too many requests; try again in a minute.", status=429, content_type="text/plain")
         if form.is_valid():
             try:
-                context["quote"] = selectors.fee_quote(**form.cleaned_data)
+                context["quote"] = pricing.quote(**form.cleaned_data)
             except ApplicationError as exc:
                 form.add_error(None, exc.message)
     return render(request, "billing/quote.html", context)
@@ -95,7 +95,7 @@ def patient_ledger(request, pk):
         "patient": patient,
         "balance": selectors.patient_balance(patient=patient),
         "lines": selectors.ledger_lines(patient=patient),
-        "current_class": selectors.current_class_label(patient=patient),
+        "current_class": pricing.patient_class_label(patient=patient),
         "assessments": SlidingScaleAssessment.objects.filter(patient=patient) if sees_income else None,
         "sees_income": sees_income,
         "plan": plan,
@@ -138,6 +138,13 @@ def _post_form(request, form_class, perm, patient, action, *, success: str = "")
     return result
 
 
+def _payment_record(actor, patient, *, toward_plan: bool, **data):
+    plan = selectors.active_plan(patient=patient) if toward_plan else None
+    if toward_plan and plan is None:
+        raise Unprocessable("This patient has no active payment plan.")
+    return services.payment_record(actor=actor, patient=patient, plan=plan, **data)
+
+
 @login_required
 @require_POST
 def payment_create(request, pk):
@@ -147,7 +154,7 @@ def payment_create(request, pk):
         PaymentForm,
         "billing.record_payment",
         None,
-        lambda data: services.payment_record(actor=request.user, patient=patient, **data),
+        lambda data: _payment_record(request.user, patient, **data),
     )
     if payment is not None:
         messages.success(request, f"Payment recorded, receipt {payment.receipt_number}.")
@@ -359,7 +366,7 @@ def configuration(request):
     _require(request.user, "billing.manage_config")
     today = clock.local_now().date()
     try:
-        schedule = selectors.scale_schedule_on(on=today)
+        schedule = pricing.scale_schedule_on(on=today)
     except ApplicationError:
         schedule = None
     context = {
@@ -417,7 +424,7 @@ def scale_edit(request):
     _require(request.user, "billing.manage_config")
     today = clock.local_now().date()
     try:
-        current = selectors.scale_schedule_on(on=today)
+        current = pricing.scale_schedule_on(on=today)
     except ApplicationError:
         current = None
     rows = list(current.classes.all()) if current else []

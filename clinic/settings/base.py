@@ -292,6 +292,10 @@ CELERY_BEAT_SCHEDULE["billing-monthly-statements"] = {
     "task": "apps.billing.tasks.statements_issue_last_month",
     "schedule": 24 * 60 * 60,
 }
+CELERY_BEAT_SCHEDULE["billing-plan-instalment-reminders"] = {
+    "task": "apps.billing.tasks.plan_instalment_reminders_queue",
+    "schedule": 24 * 60 * 60,
+}
 CELERY_BEAT_SCHEDULE["scheduling-extend-open-ended-series"] = {
     "task": "apps.scheduling.tasks.series_extend_open_ended",
     "schedule": 6 * 60 * 60,

@@ -46,7 +46,7 @@ def _extras(users: dict[str, User]) -> None:
     if signed is not None:
         notes.addendum_add(actor=therapist, note=signed, text="Patient called to add context.")
         notes.process_note_create(actor=therapist, patient=signed.appointment.patient, text="Process thoughts.")
-    billing.payment_record(actor=front_desk, patient=patient, amount="20.00", method="cash")
+    billing.payment_record(actor=front_desk, patient=patient, amount="20.00", method="cash", credit_on_account=True)
     today = clock.local_now().date()
     last_month = today.replace(day=1) - dt.timedelta(days=1)
     billing.statement_issue(actor=users["billing"], patient=patient, year=last_month.year, month=last_month.month)

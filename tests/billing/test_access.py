@@ -290,7 +290,9 @@ def test_the_balances_list_has_no_n_plus_one(personas, login, account, django_as
 
     for _ in range(5):
         patient = PatientFactory(primary_therapist=personas.therapist)
-        services.payment_record(actor=personas.front_desk, patient=patient, method="cash", amount="5")
+        services.payment_record(
+            actor=personas.front_desk, patient=patient, method="cash", amount="5", credit_on_account=True
+        )
     client = login(personas.front_desk)
     with django_assert_max_num_queries(20):
         response = client.get("/billing/")

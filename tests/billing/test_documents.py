@@ -6,7 +6,7 @@ from decimal import Decimal
 import pytest
 import time_machine
 
-from apps.billing import selectors, services, tasks
+from apps.billing import pricing, selectors, services, tasks
 from apps.billing.models import Statement
 from apps.notifications.models import Message
 
@@ -120,8 +120,8 @@ def test_an_assessment_expires_after_twelve_months(personas, fee_config):
         personas.patient, household_size=1, income="15000", effective_from=dt.date(2025, 2, 28)
     )
     assert assessment.expires_on == dt.date(2026, 2, 28)
-    assert selectors.assessment_in_force(patient=personas.patient, on=dt.date(2026, 2, 27)) == assessment
-    assert selectors.assessment_in_force(patient=personas.patient, on=dt.date(2026, 2, 28)) is None
+    assert pricing.assessment_in_force(patient=personas.patient, on=dt.date(2026, 2, 27)) == assessment
+    assert pricing.assessment_in_force(patient=personas.patient, on=dt.date(2026, 2, 28)) is None
 
 
 def test_patients_are_asked_once_to_re_attest_before_their_assessment_ends(personas, fee_config):

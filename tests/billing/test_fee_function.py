@@ -1,4 +1,4 @@
-"""The sliding-scale fee as a pure function: properties that must hold for every valid class table."""
+"""The sliding-scale fee from pure values (pricing.Rates, no database): properties for every valid class table."""
 
 import datetime as dt
 from decimal import Decimal
@@ -7,7 +7,7 @@ import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from apps.billing import fees
+from apps.billing import fees, pricing
 
 GUIDELINE_2026 = fees.Guideline(year=2026, first_person=Decimal("15960"), each_additional_person=Decimal("5680"))
 ON = dt.date(2026, 3, 2)
@@ -34,14 +34,12 @@ def class_tables(draw):
 
 
 def _fee(table, full, size, income):
-    return fees.session_fee(
-        fee_schedule=[(dt.date(2025, 1, 1), full)],
-        guideline=GUIDELINE_2026,
-        household_size=size,
-        annual_income=income,
-        table=table,
-        on=ON,
+    """The price pricing.py puts on a session for this household, on a day when `full` is the full fee."""
+    rates = pricing.Rates(
+        on=ON, table=table, guideline=GUIDELINE_2026, late_cancel_fee=full, fee_rows={1: [(dt.date(2025, 1, 1), full)]}
     )
+    classified = rates.classify(household_size=size, annual_income=income)
+    return pricing.class_price(rates=rates, scale_class=classified.scale_class, full_fee=rates.full_fee(1))
 
 
 @settings(max_examples=300, deadline=None)

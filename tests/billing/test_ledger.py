@@ -72,24 +72,24 @@ def test_a_reversed_adjustment_is_a_new_row_and_restores_the_balance(ledger, per
 
 
 def test_a_wrong_charge_is_corrected_with_a_correction_row(ledger, personas):
-    services.adjustment_post(
-        actor=personas.billing,
-        patient=ledger["patient"],
-        kind="correction",
-        amount="175",
-        reason="Session was pro bono",
-        charge=ledger["charge"],
-    )
-    assert selectors.patient_balance(patient=ledger["patient"]) == Decimal("-50.00")
-    with pytest.raises(Unprocessable, match="more than the charge"):
-        services.adjustment_post(
+    # The session was pro bono, but $50 was paid on it and $25 written off: the balance is $125.
+    def correct(amount):
+        return services.adjustment_post(
             actor=personas.billing,
             patient=ledger["patient"],
             kind="correction",
-            amount="25.01",
-            reason="x",
+            amount=amount,
+            reason="Session was pro bono",
             charge=ledger["charge"],
         )
+
+    with pytest.raises(Unprocessable, match="more than the balance"):
+        correct("175")  # would leave the patient $50 in credit: the payment is refunded instead
+    services.payment_refund(actor=personas.billing, payment=ledger["payment"], amount="50", reason="Pro bono")
+    correct("175")
+    assert selectors.patient_balance(patient=ledger["patient"]) == Decimal("0.00")
+    with pytest.raises(Unprocessable, match=r"more than the charge: \$25.00 of it is left"):
+        correct("25.01")
 
 
 def test_a_refund_is_a_reversing_payment_row_and_cannot_exceed_the_payment(ledger, personas):
@@ -129,7 +129,9 @@ def test_a_payment_plan_splits_the_balance_into_instalments(ledger, personas):
         amounts = [i.amount for i in plan.instalments.all()]
         assert amounts == [Decimal("41.66"), Decimal("41.66"), Decimal("41.68")]
         assert sum(amounts) == Decimal("125.00")
-        services.payment_record(actor=personas.front_desk, patient=ledger["patient"], method="cash", amount="50")
+        services.payment_record(
+            actor=personas.front_desk, patient=ledger["patient"], method="cash", amount="50", plan=plan
+        )
         progress = selectors.plan_progress(plan=plan)
     assert [row["status"] for row in progress] == ["paid", "due", "due"]
     assert progress[1]["covered"] == Decimal("8.34")

@@ -2,7 +2,7 @@ from decimal import Decimal
 
 from django import template
 
-from apps.billing import selectors
+from apps.billing import pricing, selectors
 from apps.billing.payments import online_card_payments
 
 register = template.Library()
@@ -15,21 +15,31 @@ def signed_money(value) -> str:
     return f"−${-amount:,.2f}" if amount < 0 else f"${amount:,.2f}"
 
 
+@register.filter
+def balance_words(value) -> str:
+    """A balance as a person reads it: 1050 -> "$1,050.00 owed"; -3950 -> "$3,950.00 credit on account"."""
+    amount = Decimal(value)
+    if amount < 0:
+        return f"${-amount:,.2f} credit on account"
+    return f"${amount:,.2f} owed" if amount else "$0.00"
+
+
 @register.inclusion_tag("billing/portal/_dashboard_card.html")
 def billing_dashboard_card(patient):
     """The portal home's billing card: balance with a pay button, and the patient's current fee."""
+    card = pricing.patient_fee_card(patient=patient)
     return {
         "balance": selectors.patient_balance(patient=patient),
         "online_card_payments": online_card_payments(),
-        "current_class": selectors.current_class_label(patient=patient),
-        "fees": selectors.patient_fees_for_services(patient=patient),
+        "current_class": card["class_label"],
+        "fees": card["services"],
     }
 
 
 @register.inclusion_tag("billing/portal/_fee_summary.html")
 def billing_fee_summary(patient):
     """One line for patient pages about sessions: their fee per session and for a late cancellation or no-show."""
-    summary = selectors.patient_fee_summary(patient=patient)
+    summary = pricing.patient_fee_card(patient=patient)
     return {**summary, "services": [row for row in summary["services"] if not row["service"].is_group]}
 
 
@@ -41,7 +51,7 @@ def billing_patient_class(context, patient):
     return {
         "patient": patient,
         "show_class": user.has_perm("billing.view_class", patient),
-        "current_class": selectors.current_class_label(patient=patient),
+        "current_class": pricing.patient_class_label(patient=patient),
         "show_balance": user.has_perm("billing.list_balances"),
         "balance": selectors.patient_balance(patient=patient) if user.has_perm("billing.list_balances") else None,
     }

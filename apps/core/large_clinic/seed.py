@@ -30,7 +30,6 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from apps.accounts.models import ClinicSettings, TherapistProfile, User
 from apps.accounts.roles import Role
 from apps.accounts.services import roles_ensure, user_create
-from apps.billing import fees
 from apps.billing import services as billing_services
 from apps.billing.models import (
     Adjustment,
@@ -42,7 +41,7 @@ from apps.billing.models import (
     PaymentMethod,
     SlidingScaleAssessment,
 )
-from apps.billing.selectors import FULL_FEE_CLASS, fee_config_on
+from apps.billing.pricing import FULL_FEE_CLASS, class_price, rates_on
 from apps.core import clock
 from apps.notes.encryption import encrypt_json
 from apps.notes.models import NoteStatus, NoteTemplate, SessionNote
@@ -230,7 +229,7 @@ class LargeClinic:
         once a year and re-dated."""
         config = self.fee_configs.get(on.year)
         if config is None:
-            config = self.fee_configs[on.year] = fee_config_on(on=dt.date(on.year, 12, 31))
+            config = self.fee_configs[on.year] = rates_on(on=dt.date(on.year, 12, 31))
         return dataclasses.replace(config, on=on)
 
     # -- the steps -----------------------------------------------------------------------------------------------
@@ -527,10 +526,9 @@ class LargeClinic:
             config = self._config(begin)
             size = rng.randint(1, 5)
             income = Decimal(rng.randrange(9_000, 140_000, 500))
-            percent = fees.percent_of_guideline(guideline=config.guideline, household_size=size, annual_income=income)
-            scale_class = fees.classify(table=config.table, percent=percent)
+            classified = config.classify(household_size=size, annual_income=income)
             expires = dt.date(begin.year + 1, begin.month, min(begin.day, 28))
-            self.assessment_of[i] = (first_id + n, begin, expires, scale_class)
+            self.assessment_of[i] = (first_id + n, begin, expires, classified)
             rows.append(
                 {
                     "id": first_id + n,
@@ -538,10 +536,7 @@ class LargeClinic:
                     "household_size": size,
                     "annual_income": income,
                     "proof": "",
-                    "guideline_year": config.guideline.year,
-                    "percent_of_guideline": round(percent, 2),
-                    "class_code": scale_class.code,
-                    "class_label": scale_class.label,
+                    **classified.assessment_fields(),
                     "status": AssessmentStatus.APPROVED,
                     "submitted_by_id": None,
                     "reviewed_by_id": self.billing.pk,
@@ -612,9 +607,10 @@ class LargeClinic:
         held = self.assessment_of.get(patient_index)
         if held is None or not (held[1] <= on < held[2]):
             return full, *FULL_FEE_CLASS, None
-        assessment_id, _begin, _end, scale_class = held
-        fee = fees.class_fee(scale_class=scale_class, nominal_fee=config.table.nominal_fee, full_fee=full)
-        return fee, scale_class.code, scale_class.label, assessment_id
+        assessment_id, _begin, _end, classified = held
+        scale_class = config.fixed_class(code=classified.scale_class.code, percent=classified.percent)
+        price = class_price(rates=config, scale_class=scale_class, full_fee=full)
+        return price.fee, price.class_code, price.class_label, assessment_id
 
     def ledger(self) -> None:
         """Charges for completed sessions, late cancellations and no-shows; most paid within two weeks."""
@@ -637,7 +633,7 @@ class LargeClinic:
                 full = config.full_fee(service.pk)
                 description = f"{service.name} ({service.code})"
             else:
-                full = config.schedule.late_cancel_fee
+                full = config.late_cancel_fee
                 label = "Late cancellation fee" if kind == ChargeKind.LATE_CANCEL else "No-show fee"
                 description = f"{label} ({service.code} session)"
             amount, class_code, class_label, assessment_id = self._price(p, full, on, config)

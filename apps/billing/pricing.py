@@ -1,0 +1,307 @@
+"""The one pricing rule. The public quote, the portal fee card, the class label, the staff pages, the reduced-fee
+cap and every charge ask this module; nothing else works out a fee.
+
+    class  An approved assessment fixes the patient's class on the day it is approved: the household's percent of
+           the poverty guideline in force that day, placed in the class table in force that day. The class holds
+           for the assessment's twelve months, even when a new guideline is published meanwhile.
+    fee    The fee for a session is the fee schedule in force on the session date at that class: the service's
+           full fee on that date (or the late-cancel / no-show policy fee), reduced by that class's row in the
+           class table in force on that date (the nominal fee for a nominal class, else its percent of the full
+           fee), never below the nominal fee and never above the full fee.
+
+An approved fixed fee replaces the class (never above the full fee). Without an approved assessment in force the
+patient pays the full fee. If the class table in force on the session date no longer has the fixed class's code,
+the percent recorded at approval is placed in that table instead.
+
+A quote answers "what would this household pay if approved today, for a session today", so it shows the figure a
+charge would post. The arithmetic (percent, class bounds, rounding) is the pure code in `fees.py`.
+"""
+
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+
+from apps.core import clock
+from apps.core.errors import Unprocessable
+from apps.core.money import money
+
+from . import fees
+from .models import (
+    AssessmentStatus,
+    FeeBasis,
+    FeeSchedule,
+    PovertyGuideline,
+    SlidingScaleAssessment,
+    SlidingScaleSchedule,
+)
+
+FULL_FEE_CLASS = ("FULL", "Full fee (no sliding-scale assessment)")
+OVERRIDE_CLASS = "OVR"
+HUNDRED = Decimal(100)
+
+
+@dataclass(frozen=True)
+class Classification:
+    """Where a household stands against the guideline and class table of one day."""
+
+    guideline: fees.Guideline
+    household_size: int
+    percent: Decimal  # unrounded: an income exactly at a bound stays in the lower class
+    scale_class: fees.ScaleClass
+
+    def assessment_fields(self) -> dict:
+        """What an assessment records of its classification."""
+        return {
+            "guideline_year": self.guideline.year,
+            "percent_of_guideline": money(self.percent),
+            "class_code": self.scale_class.code,
+            "class_label": self.scale_class.label,
+        }
+
+
+@dataclass(frozen=True)
+class Rates:
+    """The fee configuration in force on one date: class table, guideline, policy fee and full fees."""
+
+    on: dt.date
+    table: fees.ClassTable
+    guideline: fees.Guideline
+    late_cancel_fee: Decimal
+    fee_rows: Mapping[int, Sequence[tuple[dt.date, Decimal]]]
+
+    def full_fee(self, service_type_id: int) -> Decimal:
+        try:
+            return fees.full_fee_on(fee_schedule=self.fee_rows.get(service_type_id, []), on=self.on)
+        except LookupError as exc:
+            raise Unprocessable("This service has no fee in the fee schedule.") from exc
+
+    def classify(self, *, household_size: int, annual_income: Decimal) -> Classification:
+        percent = fees.percent_of_guideline(
+            guideline=self.guideline, household_size=household_size, annual_income=annual_income
+        )
+        return Classification(
+            guideline=self.guideline,
+            household_size=household_size,
+            percent=percent,
+            scale_class=fees.classify(table=self.table, percent=percent),
+        )
+
+    def fixed_class(self, *, code: str, percent: Decimal) -> fees.ScaleClass:
+        """The row of this table for a class fixed at approval: by its code, else by the percent recorded then."""
+        for scale_class in self.table.classes:
+            if scale_class.code == code:
+                return scale_class
+        return fees.classify(table=self.table, percent=percent)
+
+
+@dataclass(frozen=True)
+class Price:
+    class_code: str
+    class_label: str
+    full_fee: Decimal
+    fee: Decimal
+    assessment: SlidingScaleAssessment | None = None
+
+    @property
+    def discount(self) -> Decimal:
+        return self.full_fee - self.fee
+
+
+def class_price(*, rates: Rates, scale_class: fees.ScaleClass, full_fee: Decimal, assessment=None) -> Price:
+    fee = fees.class_fee(scale_class=scale_class, nominal_fee=rates.table.nominal_fee, full_fee=full_fee)
+    return Price(scale_class.code, scale_class.label, full_fee=full_fee, fee=fee, assessment=assessment)
+
+
+def _assessment_class(*, rates: Rates, assessment: SlidingScaleAssessment) -> fees.ScaleClass:
+    return rates.fixed_class(code=assessment.class_code, percent=assessment.percent_of_guideline)
+
+
+def _override_label(assessment: SlidingScaleAssessment) -> str:
+    return f"Approved fixed fee (${assessment.override_fee})"
+
+
+def assessment_price(*, rates: Rates, assessment: SlidingScaleAssessment | None, full_fee: Decimal) -> Price:
+    """The price of something whose full price is `full_fee` for a patient with this assessment in force."""
+    if assessment is None:
+        return Price(*FULL_FEE_CLASS, full_fee=full_fee, fee=full_fee)
+    if assessment.has_override:
+        fee = fees.override_fee(full_fee=full_fee, fixed_fee=assessment.override_fee)
+        return Price(OVERRIDE_CLASS, _override_label(assessment), full_fee=full_fee, fee=fee, assessment=assessment)
+    scale_class = _assessment_class(rates=rates, assessment=assessment)
+    return class_price(rates=rates, scale_class=scale_class, full_fee=full_fee, assessment=assessment)
+
+
+def reduces_fee(*, rates: Rates, assessment: SlidingScaleAssessment | None) -> bool:
+    """Whether the assessment puts the patient below the full fee (what a therapist's reduced-fee cap counts)."""
+    if assessment is None:
+        return False
+    if assessment.has_override:
+        return True
+    scale_class = _assessment_class(rates=rates, assessment=assessment)
+    return scale_class.basis == FeeBasis.NOMINAL or scale_class.percent_of_full < HUNDRED
+
+
+# --- the configuration in force ------------------------------------------------------------------------------------
+
+
+def scale_schedule_on(*, on: dt.date) -> SlidingScaleSchedule:
+    schedule = (
+        SlidingScaleSchedule.objects.filter(effective_from__lte=on)
+        .prefetch_related("classes")
+        .order_by("-effective_from")
+        .first()
+    )
+    if schedule is None:
+        raise Unprocessable("No sliding-scale schedule is in force on that date.")
+    return schedule
+
+
+def _class_table(schedule: SlidingScaleSchedule) -> fees.ClassTable:
+    rows = sorted(schedule.classes.all(), key=lambda c: (c.max_percent is None, c.max_percent or 0))
+    return fees.ClassTable(
+        nominal_fee=schedule.nominal_fee,
+        classes=tuple(
+            fees.ScaleClass(
+                code=c.code, label=c.label, max_percent=c.max_percent, basis=c.basis, percent_of_full=c.percent_of_full
+            )
+            for c in rows
+        ),
+    )
+
+
+def _guideline_on(*, on: dt.date, region: str) -> fees.Guideline:
+    """The newest guideline published for the date's year or earlier (HHS publishes each January)."""
+    row = PovertyGuideline.objects.filter(year__lte=on.year, region=region).order_by("-year").first()
+    if row is None:
+        raise Unprocessable(f"No poverty guideline is set for {on.year}.")
+    return fees.Guideline(
+        year=row.year, first_person=row.first_person, each_additional_person=row.each_additional_person
+    )
+
+
+def rates_on(*, on: dt.date) -> Rates:
+    """Everything a price needs for one date, in four queries. Unprocessable when the clinic has no configuration
+    in force that day."""
+    schedule = scale_schedule_on(on=on)
+    fee_rows = defaultdict(list)
+    for service_type_id, start, fee in FeeSchedule.objects.values_list("service_type_id", "effective_from", "full_fee"):
+        fee_rows[service_type_id].append((start, fee))
+    return Rates(
+        on=on,
+        table=_class_table(schedule),
+        guideline=_guideline_on(on=on, region=schedule.region),
+        late_cancel_fee=schedule.late_cancel_fee,
+        fee_rows=dict(fee_rows),
+    )
+
+
+def assessment_in_force(*, patient, on: dt.date) -> SlidingScaleAssessment | None:
+    return (
+        SlidingScaleAssessment.objects.filter(
+            patient=patient, status=AssessmentStatus.APPROVED, effective_from__lte=on, expires_on__gt=on
+        )
+        .order_by("-effective_from", "-id")
+        .first()
+    )
+
+
+def _today() -> dt.date:
+    return clock.local_now().date()
+
+
+# --- the questions the rest of the clinic asks ---------------------------------------------------------------------
+
+
+def classification_on(*, household_size: int, annual_income: Decimal, on: dt.date) -> Classification:
+    """A household's class against the guideline and table in force on a day (an application, an approval)."""
+    return rates_on(on=on).classify(household_size=household_size, annual_income=annual_income)
+
+
+def _services_priced(rates: Rates):
+    """Active services with a full fee in force, in code order, with that fee."""
+    from apps.scheduling.models import ServiceType
+
+    for service in ServiceType.objects.filter(is_active=True, pk__in=list(rates.fee_rows)).order_by("code"):
+        try:
+            yield service, rates.full_fee(service.pk)
+        except Unprocessable:
+            continue
+
+
+def quote(*, household_size: int, annual_income: Decimal, on: dt.date | None = None) -> dict:
+    """The class and per-session fee of each active service for a household approved on `on` (default today) and
+    seen that day: the figures a charge would post. Nothing is stored."""
+    rates = rates_on(on=on or _today())
+    classified = rates.classify(household_size=household_size, annual_income=annual_income)
+    prices = [
+        (service, class_price(rates=rates, scale_class=classified.scale_class, full_fee=full))
+        for service, full in _services_priced(rates)
+    ]
+    return {
+        "date": rates.on,
+        "guideline_year": rates.guideline.year,
+        "guideline_amount": rates.guideline.amount(household_size),
+        "percent_of_guideline": money(classified.percent),
+        "class_code": classified.scale_class.code,
+        "class_label": classified.scale_class.label,
+        "nominal_fee": rates.table.nominal_fee,
+        "late_cancel_fee": class_price(
+            rates=rates, scale_class=classified.scale_class, full_fee=rates.late_cancel_fee
+        ).fee,
+        "services": [
+            {
+                "code": service.code,
+                "name": service.name,
+                "is_group": service.is_group,
+                "full_fee": price.full_fee,
+                "fee": price.fee,
+            }
+            for service, price in prices
+        ],
+    }
+
+
+def charge_price(*, patient, service_type_id: int, on: dt.date, policy_fee: bool) -> Price:
+    """What a charge for a session on `on` posts: the service's fee, or the late-cancel / no-show policy fee."""
+    rates = rates_on(on=on)
+    full = rates.late_cancel_fee if policy_fee else rates.full_fee(service_type_id)
+    return assessment_price(rates=rates, assessment=assessment_in_force(patient=patient, on=on), full_fee=full)
+
+
+def patient_fee_card(*, patient, on: dt.date | None = None) -> dict:
+    """The patient's fee per session for each active service and for a late cancellation or no-show on a day
+    (default today), with their class: what the portal and staff pages show, and what a charge that day posts."""
+    on = on or _today()
+    assessment = assessment_in_force(patient=patient, on=on)
+    try:
+        rates = rates_on(on=on)
+    except Unprocessable:
+        return {"services": [], "late_cancel_fee": None, "class_label": _label_unpriced(assessment)}
+    rows = []
+    for service, full in _services_priced(rates):
+        price = assessment_price(rates=rates, assessment=assessment, full_fee=full)
+        rows.append({"service": service, "full_fee": full, "fee": price.fee, "class_label": price.class_label})
+    late = assessment_price(rates=rates, assessment=assessment, full_fee=rates.late_cancel_fee)
+    return {"services": rows, "late_cancel_fee": late.fee, "class_label": late.class_label}
+
+
+def patient_class_label(*, patient, on: dt.date | None = None) -> str:
+    """The patient's class on a day (default today) as the fee card names it; never their income."""
+    on = on or _today()
+    assessment = assessment_in_force(patient=patient, on=on)
+    if assessment is None or assessment.has_override:
+        return _label_unpriced(assessment)
+    try:
+        rates = rates_on(on=on)
+    except Unprocessable:
+        return _label_unpriced(assessment)
+    return _assessment_class(rates=rates, assessment=assessment).label
+
+
+def _label_unpriced(assessment: SlidingScaleAssessment | None) -> str:
+    """The class name when no fee configuration is in force: the class recorded at approval."""
+    if assessment is None:
+        return FULL_FEE_CLASS[1]
+    return _override_label(assessment) if assessment.has_override else assessment.class_label

@@ -1,0 +1,186 @@
+"""Payment plans: only payments made against a plan count toward it, a fully paid plan completes (and no longer
+blocks a new one), and each overdue instalment sends one reminder through the outbox."""
+
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+import time_machine
+from django.conf import settings
+from django.db import IntegrityError, transaction
+
+from apps.billing import selectors, services, tasks
+from apps.billing.models import Payment, PaymentPlan, PlanStatus
+from apps.core import clock
+from apps.core.errors import Unprocessable
+from apps.notifications.models import Message
+
+from .helpers import past_appointment
+
+pytestmark = pytest.mark.django_db
+
+TODAY = "2026-03-10 12:00:00-04:00"
+
+
+@pytest.fixture(autouse=True)
+def _today():
+    with time_machine.travel(TODAY, tick=False):
+        yield
+
+
+@pytest.fixture
+def plan(personas, fee_config):
+    """$400 owed (two full-fee sessions), split in two $200 instalments due April 1 and May 1."""
+    for days in (2, 9):
+        services.charge_for_appointment_outcome(
+            appointment=past_appointment(personas.patient, service_type=fee_config["90834"], days_ago=days), actor=None
+        )
+    return services.payment_plan_create(
+        actor=personas.front_desk, patient=personas.patient, instalments=2, first_due=dt.date(2026, 4, 1)
+    )
+
+
+def _pay(personas, amount, **extra):
+    return services.payment_record(
+        actor=personas.front_desk, patient=personas.patient, method="cash", amount=amount, **extra
+    )
+
+
+def test_only_payments_made_against_the_plan_count_toward_it(plan, personas):
+    _pay(personas, "150")
+    assert [row["covered"] for row in selectors.plan_progress(plan=plan)] == [Decimal("0.00"), Decimal("0.00")]
+    _pay(personas, "250", plan=plan)
+    progress = selectors.plan_progress(plan=plan)
+    assert [row["status"] for row in progress] == ["paid", "due"]
+    assert progress[1]["covered"] == Decimal("50.00")
+
+
+def test_a_fully_paid_plan_is_completed_and_a_new_plan_can_follow(plan, personas, fee_config):
+    _pay(personas, "200", plan=plan)
+    plan.refresh_from_db()
+    assert plan.status == PlanStatus.ACTIVE
+    _pay(personas, "200", plan=plan)
+    plan.refresh_from_db()
+    assert plan.status == PlanStatus.COMPLETED
+    assert selectors.active_plan(patient=personas.patient) is None
+    services.charge_for_appointment_outcome(
+        appointment=past_appointment(personas.patient, service_type=fee_config["90791"], days_ago=1), actor=None
+    )
+    second = services.payment_plan_create(
+        actor=personas.front_desk, patient=personas.patient, instalments=2, first_due=dt.date(2026, 4, 1)
+    )
+    assert (second.status, second.total) == (PlanStatus.ACTIVE, Decimal("250.00"))
+    with pytest.raises(Unprocessable, match="not this patient's active payment plan"):
+        _pay(personas, "10", plan=plan)
+
+
+def test_a_refunded_plan_payment_no_longer_counts(plan, personas):
+    payment = _pay(personas, "200", plan=plan)
+    services.payment_refund(actor=personas.billing, payment=payment, amount="50", reason="Paid twice by mistake")
+    assert selectors.plan_paid(plan=plan) == Decimal("150.00")
+    assert [row["status"] for row in selectors.plan_progress(plan=plan)] == ["due", "due"]
+
+
+def test_a_payment_cannot_count_toward_another_patients_plan(plan, personas):
+    with pytest.raises(Unprocessable):
+        services.payment_record(
+            actor=personas.front_desk,
+            patient=personas.other_patient,
+            method="cash",
+            amount="5",
+            plan=plan,
+            credit_on_account=True,
+        )
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Payment.objects.create(
+            patient=personas.other_patient,
+            method="cash",
+            amount=Decimal(5),
+            received_at=clock.now(),
+            receipt_number="X9",
+            credit_on_account=True,
+            plan=plan,
+        )
+
+
+def test_the_staff_page_and_the_api_record_payments_against_the_plan(plan, personas, login):
+    page = login(personas.front_desk)
+    page.post(
+        f"/billing/patients/{personas.patient.pk}/payments/", {"method": "cash", "amount": "120", "toward_plan": "on"}
+    )
+    api = login(personas.front_desk, api=True)
+    response = api.post(
+        "/api/payments/",
+        {"patient": personas.patient.pk, "method": "cash", "amount": "280.00", "plan": plan.pk},
+        format="json",
+    )
+    assert response.status_code == 201, response.content
+    assert response.json()["plan"] == plan.pk
+    assert selectors.plan_paid(plan=plan) == Decimal("400.00")
+    plan.refresh_from_db()
+    assert plan.status == PlanStatus.COMPLETED
+
+
+def test_the_plan_box_needs_an_active_plan(personas, fee_config, login):
+    services.charge_for_appointment_outcome(
+        appointment=past_appointment(personas.patient, service_type=fee_config["90834"]), actor=None
+    )
+    response = login(personas.front_desk).post(
+        f"/billing/patients/{personas.patient.pk}/payments/",
+        {"method": "cash", "amount": "20", "toward_plan": "on"},
+        follow=True,
+    )
+    assert "no active payment plan" in response.content.decode()
+    assert not Payment.objects.exists()
+
+
+# --- overdue reminders ---------------------------------------------------------------------------------------------
+
+
+def test_an_overdue_instalment_sends_one_reminder_through_the_outbox(plan, personas):
+    with time_machine.travel("2026-04-01 12:00:00-04:00", tick=False):
+        assert tasks.plan_instalment_reminders_queue() == 0  # due today: not overdue yet
+    with time_machine.travel("2026-04-02 09:00:00-04:00", tick=False):
+        assert tasks.plan_instalment_reminders_queue() == 1
+        assert tasks.plan_instalment_reminders_queue() == 0  # once per instalment
+    (message,) = Message.objects.filter(purpose="plan_instalment_overdue")
+    first = plan.instalments.order_by("due_on").first()
+    assert message.dedupe_key == f"plan_instalment:{first.pk}:overdue"
+    assert (message.to_address, message.template) == (personas.patient.email, "plan_instalment_overdue")
+    assert message.context["amount"] == "200.00" and message.context["due_on"] == "2026-04-01"
+    first.refresh_from_db()
+    assert first.overdue_reminded_at is not None
+
+
+def test_a_paid_instalment_is_not_reminded_and_the_next_overdue_one_is(plan, personas):
+    _pay(personas, "200", plan=plan)
+    with time_machine.travel("2026-04-20 09:00:00-04:00", tick=False):
+        assert tasks.plan_instalment_reminders_queue() == 0
+    with time_machine.travel("2026-05-02 09:00:00-04:00", tick=False):
+        assert tasks.plan_instalment_reminders_queue() == 1
+    second = plan.instalments.order_by("due_on").last()
+    assert Message.objects.get(purpose="plan_instalment_overdue").dedupe_key == f"plan_instalment:{second.pk}:overdue"
+
+
+def test_a_cancelled_plan_sends_no_reminders(plan, personas):
+    services.payment_plan_cancel(actor=personas.billing, plan=plan)
+    with time_machine.travel("2026-06-01 09:00:00-04:00", tick=False):
+        assert tasks.plan_instalment_reminders_queue() == 0
+    assert not Message.objects.filter(purpose="plan_instalment_overdue").exists()
+
+
+def test_the_reminders_run_daily_from_beat():
+    entries = {entry["task"] for entry in settings.CELERY_BEAT_SCHEDULE.values()}
+    assert "apps.billing.tasks.plan_instalment_reminders_queue" in entries
+
+
+def test_the_reminder_renders_for_email(plan, personas):
+    from apps.notifications.rendering import message_render
+
+    with time_machine.travel("2026-04-02 09:00:00-04:00", tick=False):
+        tasks.plan_instalment_reminders_queue()
+    message = Message.objects.get(purpose="plan_instalment_overdue")
+    rendered = message_render(template=message.template, context=message.context, channel="email")
+    assert "April 1" in rendered.subject
+    assert "$200.00" in rendered.text and "April 1, 2026" in rendered.html
+    assert PaymentPlan.objects.count() == 1
