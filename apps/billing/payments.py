@@ -10,8 +10,10 @@ from decimal import Decimal
 
 import stripe
 from django.conf import settings
+from django.urls import reverse
 
 from apps.core.errors import ApplicationError
+from apps.core.links import absolute_url
 from clinic.published_secrets import PUBLISHED
 
 
@@ -103,6 +105,38 @@ class OfflineBackend(StripeBackend):
         return f"re_offline_{uuid.uuid4().hex}"
 
 
+class SandboxBackend(StripeBackend):
+    """A stand-in for the provider's hosted checkout, for development and the local demo only (production settings
+    refuse it). Its page is ours; paying there produces an event shaped like Stripe's checkout.session.completed,
+    applied by the same function the webhook calls, so the whole card path can be walked without a network."""
+
+    name = "sandbox"
+
+    def checkout_create(self, *, checkout, email: str, success_url: str, cancel_url: str) -> tuple[str, str]:
+        return f"cs_sandbox_{uuid.uuid4().hex}", absolute_url(
+            reverse("portal:billing:sandbox_checkout", args=[checkout.pk])
+        )
+
+    def refund(self, *, payment, amount: Decimal, idempotency_key: str) -> str:
+        return f"re_sandbox_{uuid.uuid4().hex}"
+
+    def completion_event(self, *, checkout) -> dict:
+        return {
+            "id": f"evt_sandbox_{uuid.uuid4().hex}",
+            "type": "checkout.session.completed",
+            "data": {
+                "object": {
+                    "object": "checkout.session",
+                    "id": checkout.provider_session_id,
+                    "payment_intent": f"pi_sandbox_{checkout.pk}",
+                    "payment_status": "paid",
+                    "amount_total": to_cents(checkout.amount),
+                    "metadata": {"checkout_id": str(checkout.pk)},
+                }
+            },
+        }
+
+
 def sign_payload(payload: bytes, *, secret: str, timestamp: int | None = None) -> str:
     """A Stripe-Signature header for a payload, computed the way Stripe does: t=<unix>,v1=HMAC-SHA256(t.payload)."""
     timestamp = int(time.time()) if timestamp is None else timestamp
@@ -111,7 +145,7 @@ def sign_payload(payload: bytes, *, secret: str, timestamp: int | None = None) -
     return f"t={timestamp},v1={digest}"
 
 
-BACKENDS = {"stripe": StripeBackend, "offline": OfflineBackend}
+BACKENDS = {"stripe": StripeBackend, "offline": OfflineBackend, "sandbox": SandboxBackend}
 
 
 def online_card_payments() -> bool:

@@ -10,6 +10,7 @@ urlpatterns = [
     path("apply/", portal_views.assessment_apply, name="assessment_apply"),
     path("pay/", portal_views.pay, name="pay"),
     path("pay/<int:pk>/return/", portal_views.checkout_return, name="checkout_return"),
+    path("pay/<int:pk>/sandbox/", portal_views.sandbox_checkout, name="sandbox_checkout"),
     path("receipts/<int:pk>/", portal_views.receipt, name="receipt"),
     path("statements/<int:pk>/", portal_views.statement, name="statement"),
     path("statements/<int:pk>/pdf/", portal_views.statement_pdf, name="statement_pdf"),

@@ -9,6 +9,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from apps.accounts.models import ClinicSettings
@@ -17,8 +18,8 @@ from apps.core.errors import ApplicationError
 
 from . import documents, pricing, selectors, services
 from .forms import AssessmentForm, PayForm, PeriodForm
-from .models import CheckoutSession, Payment
-from .payments import online_card_payments
+from .models import CheckoutSession, CheckoutStatus, Payment
+from .payments import SandboxBackend, online_card_payments
 
 
 def _patient_of(request):
@@ -105,6 +106,20 @@ def checkout_return(request, pk):
     checkout = _own(CheckoutSession.objects.select_related("payment"), patient, pk)
     context = {"checkout": checkout, "cancelled": request.GET.get("result") == "cancel"}
     return render(request, "billing/portal/checkout_return.html", context)
+
+
+@login_required
+def sandbox_checkout(request, pk):
+    """The card sandbox's hosted checkout page (development and the local demo; production refuses the sandbox)."""
+    patient = _patient_of(request)
+    if SandboxBackend.name != settings.CLINIC_PAYMENT_BACKEND:
+        raise Http404
+    checkout = _own(CheckoutSession.objects.filter(provider=SandboxBackend.name), patient, pk)
+    if request.method == "POST" and checkout.status == CheckoutStatus.OPEN:
+        event = SandboxBackend().completion_event(checkout=checkout)
+        services.provider_event_apply(provider=SandboxBackend.name, event=event)
+        return redirect(reverse("portal:billing:checkout_return", args=[checkout.pk]) + "?result=success")
+    return render(request, "billing/portal/sandbox_checkout.html", {"checkout": checkout})
 
 
 @login_required

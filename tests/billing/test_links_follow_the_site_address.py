@@ -20,6 +20,7 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def owing_patient(personas, fee_config, settings):
     settings.SITE_URL = SERVED
+    settings.CLINIC_PAYMENT_BACKEND = "sandbox"  # what `make run` uses
     services.charge_for_appointment_outcome(
         appointment=past_appointment(personas.patient, service_type=fee_config["90834"]), actor=None
     )

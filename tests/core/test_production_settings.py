@@ -51,3 +51,12 @@ def test_production_refuses_the_offline_card_backend_unless_the_clinic_says_it_t
     assert (
         _load_production_settings(CLINIC_PAYMENT_BACKEND="offline", CLINIC_NO_ONLINE_CARD_PAYMENTS="1").returncode == 0
     )
+
+
+def test_production_never_runs_the_card_sandbox():
+    """The sandbox's checkout page records a card payment for whoever holds the checkout: development only."""
+    for no_cards_online in (None, "1"):
+        loaded = _load_production_settings(
+            CLINIC_PAYMENT_BACKEND="sandbox", CLINIC_NO_ONLINE_CARD_PAYMENTS=no_cards_online
+        )
+        assert loaded.returncode != 0 and "ImproperlyConfigured" in loaded.stderr
