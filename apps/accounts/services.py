@@ -14,6 +14,7 @@ from django.urls import reverse
 from apps.audit.services import access_log_write
 from apps.core import clock
 from apps.core.errors import Conflict, InvalidTransition, NotFound
+from apps.core.links import absolute_url
 
 from .models import ApiToken, ClinicSettings, Invitation, User
 from .roles import Role
@@ -92,7 +93,7 @@ def invitation_send(*, actor: User | None, email: str, role: str, user: User | N
         user=user,
         invited_by=actor,
     )
-    link = settings.SITE_URL.rstrip("/") + reverse("accounts:invitation_accept", args=[token])
+    link = absolute_url(reverse("accounts:invitation_accept", args=[token]))
     clinic = ClinicSettings.load()
     context = {"link": link, "clinic": clinic, "expires_at": invitation.expires_at}
     subject = f"Your invitation to {clinic.name}"
