@@ -7,13 +7,15 @@ from decimal import Decimal
 
 import pytest
 import time_machine
-from django.db import connection
+from django.conf import settings
+from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 
 from apps.billing import services
 from apps.billing.models import Charge, Statement
 from apps.core import clock
 from apps.notifications.models import Message
+from bench import floors
 from tests.factories import PatientFactory
 
 pytestmark = pytest.mark.django_db
@@ -191,3 +193,41 @@ def test_two_runs_at_once_issue_each_statement_once(fee_config):
     assert sum(results) == 30, results
     assert Statement.objects.count() == 30
     assert Message.objects.filter(purpose="statement_ready").count() == 30
+
+
+def _written():
+    statements = {
+        s.pk: (s.patient_id, s.period_start, s.period_end, s.opening_balance, s.closing_balance)
+        for s in Statement.objects.all()
+    }
+    messages = sorted(
+        (statements[int(m.subject_id)], m.dedupe_key == f"statement:{m.subject_id}:ready", m.to_address, m.context)
+        for m in Message.objects.filter(purpose="statement_ready")
+    )
+    for _statement, _key, _to, context in messages:
+        context["statement_url"] = context["statement_url"].rsplit("/", 2)[0]  # the ids differ; the link does not
+    return sorted(statements.values()), messages
+
+
+def test_the_benchmarks_sql_floor_writes_what_the_run_writes(personas, fee_config):
+    service_type = fee_config["90834"]
+    _history(PatientFactory(), personas, service_type)
+    owing_no_email, settled, credit = PatientFactory.create_batch(3)
+    owing_no_email.email = ""
+    owing_no_email.save()
+    _charge([owing_no_email, settled], on=dt.date(2026, 1, 5), amount="50", service_type=service_type)
+    _pay(settled, at="2026-01-06 10:00:00-05:00", amount="50", actor=personas.front_desk)
+    _pay(credit, at="2026-02-07 10:00:00-05:00", amount="30", actor=personas.front_desk, credit_on_account=True)
+    params = floors.statement_params(
+        tz=str(clock.clinic_tz()), start=dt.date(2026, 2, 1), end=dt.date(2026, 2, 28), site=settings.SITE_URL
+    )
+    with transaction.atomic():
+        savepoint = transaction.savepoint()
+        with connection.cursor() as cursor:
+            cursor.execute(floors.STATEMENTS, params)
+        by_floor = _written()
+        transaction.savepoint_rollback(savepoint)
+    assert Statement.objects.count() == 0
+    assert _issue() == 3
+    assert _written() == by_floor
+    assert len(by_floor[0]) == 3 and len(by_floor[1]) == 2
