@@ -315,6 +315,7 @@ class Bench:
         from django.conf import settings
         from django.db import connection
         from django.test.utils import CaptureQueriesContext
+        from django.urls import reverse
 
         from apps.billing.services import statements_issue_for_month
         from apps.core import clock
@@ -327,6 +328,7 @@ class Bench:
         end = (start + dt.timedelta(days=32)).replace(day=1) - dt.timedelta(days=1)
         params = floors.statement_params(tz=str(clock.clinic_tz()), start=start, end=end, site=settings.SITE_URL)
         floor = floors.sql_serial(self.dsn, floors.rolled_back(floors.STATEMENTS, lambda i: params), count=3)
+        reverse("portal:billing:statement", args=[0])  # load the URLconf first, as a running worker has
         print(f"Statement run for {start:%B %Y} over every patient ...", flush=True)
         started = time.perf_counter()
         with CaptureQueriesContext(connection) as queries:

@@ -966,7 +966,10 @@ def statements_issue_for_month(*, actor, year: int, month: int, chunk: int = STA
                 return issued
             after = ids[-1]
             rows = selectors.statement_balances(
-                patients=Patient.objects.filter(pk__in=ids).exclude(Exists(issued_this_month)).order_by("pk"),
+                patients=Patient.objects.filter(pk__in=ids)
+                .exclude(Exists(issued_this_month))
+                .only("email", "preferred_name", "legal_first_name")  # what the email needs
+                .order_by("pk"),
                 start=start,
                 end=end,
             )
