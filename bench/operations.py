@@ -181,16 +181,6 @@ SELECT %(therapist)s, %(patient)s, %(room)s, %(service_type)s, series.id,
 FLOOR_ROWS = 8
 
 
-def _rolled_back(sql: str, params: Callable[[int], dict]) -> Callable[[psycopg.Connection, int], None]:
-    """Floor work for writes: the same rows written by hand-written SQL, then rolled back so nothing is kept."""
-
-    def work(conn: psycopg.Connection, i: int) -> None:
-        with conn.transaction(force_rollback=True):
-            conn.execute(sql, params(i))
-
-    return work
-
-
 def series_book(bench) -> Operation:
     first, second = bench.write_counts
     payloads = fixtures.series_payloads(first + second + 1)
@@ -216,7 +206,7 @@ def series_book(bench) -> Operation:
         label="Book a 12-week series",
         describe="POST /api/appointment-series/ (12 weekly sessions, conflict-checked) as front desk",
         requests=request,
-        floor_work=_rolled_back(SERIES_FLOOR, lambda i: {**payloads[i % FLOOR_ROWS], "tz": tz}),
+        floor_work=floors.rolled_back(SERIES_FLOOR, lambda i: {**payloads[i % FLOOR_ROWS], "tz": tz}),
         c1_count=first,
         c8_max=second,
         c8_offset=first,
@@ -255,7 +245,7 @@ def note_sign(bench) -> Operation:
         label="Sign a session note",
         describe="POST /api/notes/<id>/sign/ as the author (locks the note, completes and charges the session)",
         requests=lambda i: request_for(*drafts[i]) if i < len(drafts) - 1 else None,
-        floor_work=_rolled_back(SIGN_FLOOR, lambda i: {"note": drafts[i % FLOOR_ROWS][1]}),
+        floor_work=floors.rolled_back(SIGN_FLOOR, lambda i: {"note": drafts[i % FLOOR_ROWS][1]}),
         c1_count=first,
         c8_max=second,
         c8_offset=first,

@@ -232,27 +232,53 @@ def _subtotal(qs) -> Coalesce:
     return Coalesce(Subquery(summed, output_field=DecimalField(max_digits=12, decimal_places=2)), ZERO)
 
 
-def ledger_totals(*, patient, before: dt.datetime | None = None, until_date: dt.date | None = None) -> Totals:
-    """The patient's charges, payments and adjustments (up to a date), summed in one query: the statement run
-    asks this for every patient."""
-    from apps.patients.models import Patient
-
-    charges = Charge.objects.filter(patient=patient)
-    payments = Payment.objects.filter(patient=patient)
-    adjustments = Adjustment.objects.filter(patient=patient)
+def _ledger_subtotals(*, until_date: dt.date | None = None) -> dict[str, Coalesce]:
+    """The outer patient row's charges, payments and adjustments (up to the end of a day in the clinic's time
+    zone), as correlated subqueries: one query sums them for one patient or a thousand."""
+    charges = Charge.objects.filter(patient=OuterRef("pk"))
+    payments = Payment.objects.filter(patient=OuterRef("pk"))
+    adjustments = Adjustment.objects.filter(patient=OuterRef("pk"))
     if until_date is not None:
         charges = charges.filter(service_date__lte=until_date)
         end = clock.local_datetime(until_date + dt.timedelta(days=1), dt.time(0, 0))
         payments = payments.filter(received_at__lt=end)
         adjustments = adjustments.filter(posted_at__lt=end)
+    return {"charged": _subtotal(charges), "paid": _subtotal(payments), "adjusted": _subtotal(adjustments)}
+
+
+def _balance_as_of(until_date: dt.date):
+    subtotals = _ledger_subtotals(until_date=until_date)
+    return subtotals["charged"] - subtotals["paid"] - subtotals["adjusted"]
+
+
+def ledger_totals(*, patient, until_date: dt.date | None = None) -> Totals:
+    """The patient's charges, payments and adjustments (up to a date), summed in one query."""
+    from apps.patients.models import Patient
+
     row = (
         Patient.objects.filter(pk=patient.pk)
-        .annotate(charged=_subtotal(charges), paid=_subtotal(payments), adjusted=_subtotal(adjustments))
+        .annotate(**_ledger_subtotals(until_date=until_date))
         .values_list("charged", "paid", "adjusted")
         .first()
     )
     charged, paid, adjusted = row or (ZERO, ZERO, ZERO)
     return Totals(charges=charged, payments=paid, adjustments=adjusted)
+
+
+def statement_balances(*, patients: QuerySet, start: dt.date, end: dt.date) -> QuerySet:
+    """`patients` with what a statement for start..end says about each: the opening and closing balance and whether
+    the period saw a charge or a payment. One query however many patients; the single statement and the monthly
+    run both read it here, so they cannot disagree."""
+    begin = clock.local_datetime(start, dt.time(0, 0))
+    stop = clock.local_datetime(end + dt.timedelta(days=1), dt.time(0, 0))
+    return patients.annotate(
+        opening_balance=_balance_as_of(start - dt.timedelta(days=1)),
+        closing_balance=_balance_as_of(end),
+        charged_in_period=Exists(Charge.objects.filter(patient=OuterRef("pk"), service_date__range=(start, end))),
+        paid_in_period=Exists(
+            Payment.objects.filter(patient=OuterRef("pk"), received_at__gte=begin, received_at__lt=stop)
+        ),
+    )
 
 
 def patient_balance(*, patient) -> Decimal:

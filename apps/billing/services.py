@@ -10,6 +10,7 @@ import logging
 from decimal import ROUND_DOWN, Decimal
 
 from django.db import IntegrityError, connection, transaction
+from django.db.models import Exists, OuterRef
 from django.urls import reverse
 
 from apps.core import clock
@@ -17,7 +18,7 @@ from apps.core.api_lookups import id_or_none
 from apps.core.errors import ApplicationError, Conflict, InvalidTransition, NotFound, Unprocessable
 from apps.core.links import absolute_url
 from apps.core.money import money
-from apps.notifications.services import message_enqueue
+from apps.notifications.services import message_build, message_enqueue, messages_enqueue
 
 from . import fees, pricing, selectors
 from .models import (
@@ -870,63 +871,117 @@ def _month_bounds(year: int, month: int) -> tuple[dt.date, dt.date]:
     return start, _add_months(start, 1) - dt.timedelta(days=1)
 
 
-@transaction.atomic
-def statement_issue(*, actor, patient, year: int, month: int) -> Statement:
-    """Issue the month's statement (once per patient and month) and email the patient a link to it."""
+def _statement_notice(statement: Statement, patient):
+    """The statement-ready email for a new statement (None without an address), as the single issue and the run
+    both queue it."""
+    if not patient.email:
+        return None
+    return message_build(
+        channel="email",
+        to_address=patient.email,
+        purpose="statement_ready",
+        template="statement_ready",
+        subject=statement,
+        send_at=statement.issued_at,
+        dedupe_key=f"statement:{statement.pk}:ready",
+        patient=patient,
+        context={
+            "patient_first_name": patient.first_name,
+            "period": statement.period_start.strftime("%B %Y"),
+            "period_start": statement.period_start.isoformat(),
+            "statement_url": absolute_url(reverse("portal:billing:statement", args=[statement.pk])),
+        },
+    )
+
+
+def _statement_for(row, *, start: dt.date, end: dt.date, issued_at: dt.datetime) -> Statement:
+    """An unsaved statement from a `selectors.statement_balances` row."""
+    return Statement(
+        patient=row,
+        period_start=start,
+        period_end=end,
+        opening_balance=row.opening_balance,
+        closing_balance=row.closing_balance,
+        issued_at=issued_at,
+    )
+
+
+def _ended_month(year: int, month: int) -> tuple[dt.date, dt.date]:
     start, end = _month_bounds(year, month)
     if end >= clock.local_now().date():
         raise Unprocessable("A statement is issued after the month has ended.")
+    return start, end
+
+
+@transaction.atomic
+def statement_issue(*, actor, patient, year: int, month: int) -> Statement:
+    """Issue the month's statement (once per patient and month) and email the patient a link to it."""
+    from apps.patients.models import Patient
+
+    start, end = _ended_month(year, month)
     _lock_patient(patient)
     existing = Statement.objects.filter(patient=patient, period_start=start).first()
     if existing is not None:
         return existing
-    opening = selectors.ledger_totals(patient=patient, until_date=start - dt.timedelta(days=1)).balance
-    closing = selectors.ledger_totals(patient=patient, until_date=end).balance
-    statement = Statement.objects.create(
-        patient=patient,
-        period_start=start,
-        period_end=end,
-        opening_balance=opening,
-        closing_balance=closing,
-        issued_at=clock.now(),
-    )
-    if patient.email:
-        message_enqueue(
-            channel="email",
-            to_address=patient.email,
-            purpose="statement_ready",
-            template="statement_ready",
-            subject=statement,
-            send_at=clock.now(),
-            dedupe_key=f"statement:{statement.pk}:ready",
-            patient=patient,
-            context={
-                "patient_first_name": patient.first_name,
-                "period": start.strftime("%B %Y"),
-                "period_start": start.isoformat(),
-                "statement_url": absolute_url(reverse("portal:billing:statement", args=[statement.pk])),
-            },
-        )
+    row = selectors.statement_balances(patients=Patient.objects.filter(pk=patient.pk), start=start, end=end).get()
+    statement = _statement_for(row, start=start, end=end, issued_at=clock.now())
+    statement.save(force_insert=True)
+    notice = _statement_notice(statement, row)
+    if notice is not None:
+        messages_enqueue(messages=[notice])
     return statement
 
 
-def statements_issue_for_month(*, actor, year: int, month: int) -> int:
-    """Issue statements for every patient with activity in the month or a balance at its end."""
+STATEMENT_CHUNK = 1000  # patients locked, summed and written per transaction
+
+
+def statements_issue_for_month(*, actor, year: int, month: int, chunk: int = STATEMENT_CHUNK) -> int:
+    """Issue statements for every patient with activity in the month or a balance at its end; returns how many.
+
+    Set-based, a chunk of patients per transaction in primary-key order: lock the chunk (in key order, as every
+    other run does, so two runs queue behind each other instead of deadlocking), read every balance in one query,
+    skip patients already issued this month (checked after the lock, so a concurrent run's statements are seen),
+    then insert the statements and their emails in one INSERT each. The query count depends on the number of
+    chunks, not of patients; a re-run issues nothing twice.
+    """
     from apps.patients.models import Patient
 
-    start, end = _month_bounds(year, month)
+    start, end = _ended_month(year, month)
     stop = clock.local_datetime(end + dt.timedelta(days=1), dt.time(0, 0))
-    begin = clock.local_datetime(start, dt.time(0, 0))
-    patient_ids = set(Charge.objects.filter(service_date__lte=end).values_list("patient_id", flat=True))
-    patient_ids |= set(Payment.objects.filter(received_at__lt=stop).values_list("patient_id", flat=True))
-    issued = 0
-    for patient in Patient.objects.filter(pk__in=patient_ids).exclude(statements__period_start=start):
-        totals = selectors.ledger_totals(patient=patient, until_date=end)
-        active = (
-            Charge.objects.filter(patient=patient, service_date__range=(start, end)).exists()
-            or Payment.objects.filter(patient=patient, received_at__gte=begin, received_at__lt=stop).exists()
+    issued_this_month = Statement.objects.filter(patient=OuterRef("pk"), period_start=start)
+    candidates = (
+        Patient.objects.filter(
+            Exists(Charge.objects.filter(patient=OuterRef("pk"), service_date__lte=end))
+            | Exists(Payment.objects.filter(patient=OuterRef("pk"), received_at__lt=stop))
         )
-        if totals.balance != 0 or active:
-            statement_issue(actor=actor, patient=patient, year=year, month=month)
-            issued += 1
-    return issued
+        .exclude(Exists(issued_this_month))
+        .order_by("pk")
+    )
+    issued = 0
+    after = 0
+    while True:
+        with transaction.atomic():
+            ids = list(candidates.filter(pk__gt=after).select_for_update().values_list("pk", flat=True)[:chunk])
+            if not ids:
+                return issued
+            after = ids[-1]
+            rows = selectors.statement_balances(
+                patients=Patient.objects.filter(pk__in=ids)
+                .exclude(Exists(issued_this_month))
+                .only("email", "preferred_name", "legal_first_name")  # what the email needs
+                .order_by("pk"),
+                start=start,
+                end=end,
+            )
+            issued_at = clock.now()
+            statements = [
+                _statement_for(row, start=start, end=end, issued_at=issued_at)
+                for row in rows
+                if row.closing_balance != 0 or row.charged_in_period or row.paid_in_period
+            ]
+            Statement.objects.bulk_create(statements)
+            notices = [_statement_notice(statement, statement.patient) for statement in statements]
+            messages_enqueue(messages=[notice for notice in notices if notice is not None])
+            issued += len(statements)
+        if len(ids) < chunk:
+            return issued

@@ -59,6 +59,41 @@ def sms_quiet_hours_shift(at: dt.datetime, clinic: ClinicSettings | None = None)
 # Queueing
 
 
+def message_build(
+    *,
+    channel: str,
+    to_address: str,
+    purpose: str,
+    template: str,
+    subject: models.Model,
+    send_at: dt.datetime,
+    dedupe_key: str,
+    patient=None,
+    recipient_user=None,
+    context: dict | None = None,
+) -> Message:
+    """An unsaved outbox row, as `message_enqueue` and `messages_enqueue` write it. Texts due in quiet hours are
+    moved to the morning. `context` follows the convention in `rendering.message_render`: plain JSON values, no
+    clinical text."""
+    if patient is None and recipient_user is None:
+        raise ValueError("A message needs a patient or a recipient user.")
+    if channel == Channel.SMS:
+        send_at = sms_quiet_hours_shift(send_at)
+    return Message(
+        channel=channel,
+        to_address=to_address,
+        purpose=purpose,
+        template=template,
+        subject_type=subject._meta.label_lower,
+        subject_id=str(subject.pk),
+        send_at=send_at,
+        patient=patient,
+        recipient_user=recipient_user,
+        context=context or {},
+        dedupe_key=dedupe_key,
+    )
+
+
 @transaction.atomic
 def message_enqueue(
     *,
@@ -73,45 +108,64 @@ def message_enqueue(
     recipient_user=None,
     context: dict | None = None,
 ) -> Message | None:
-    """Queue one message in the caller's transaction; None when that key is already queued or sent.
+    """Queue one message (built by `message_build`) in the caller's transaction; None when that key is already
+    queued or sent.
 
     The dedupe key is unique in the database, so the same message can never be queued twice, even by
     concurrent callers. A row with the key that was cancelled and never sent comes back to life with the
-    new details (a session moved away and back). Texts due in quiet hours are moved to the morning.
-    `context` follows the convention in `rendering.message_render`: plain JSON values, no clinical text.
+    new details (a session moved away and back).
     """
-    if patient is None and recipient_user is None:
-        raise ValueError("A message needs a patient or a recipient user.")
-    if channel == Channel.SMS:
-        send_at = sms_quiet_hours_shift(send_at)
-    fields = {
-        "channel": channel,
-        "to_address": to_address,
-        "purpose": purpose,
-        "template": template,
-        "subject_type": subject._meta.label_lower,
-        "subject_id": str(subject.pk),
-        "send_at": send_at,
-        "patient": patient,
-        "recipient_user": recipient_user,
-        "context": context or {},
-    }
+    message = message_build(
+        channel=channel,
+        to_address=to_address,
+        purpose=purpose,
+        template=template,
+        subject=subject,
+        send_at=send_at,
+        dedupe_key=dedupe_key,
+        patient=patient,
+        recipient_user=recipient_user,
+        context=context,
+    )
     try:
         with transaction.atomic():
-            return Message.objects.create(dedupe_key=dedupe_key, **fields)
+            message.save(force_insert=True)
+            return message
     except IntegrityError:
         pass  # the key exists: queued, sent, or cancelled earlier (or by a concurrent transaction just now)
-    existing = Message.objects.select_for_update().get(dedupe_key=dedupe_key)
+    existing = Message.objects.select_for_update().get(dedupe_key=message.dedupe_key)
     if existing.status != MessageStatus.CANCELLED:
         return None
-    for name, value in fields.items():
-        setattr(existing, name, value)
+    for field in _DETAIL_FIELDS:
+        setattr(existing, field, getattr(message, field))
     existing.status = MessageStatus.PENDING
     existing.attempts = 0
     existing.last_error = ""
     existing.claimed_until = None
     existing.save()
     return existing
+
+
+_DETAIL_FIELDS = (
+    "channel",
+    "to_address",
+    "purpose",
+    "template",
+    "subject_type",
+    "subject_id",
+    "send_at",
+    "patient",
+    "recipient_user",
+    "context",
+)
+
+
+@transaction.atomic
+def messages_enqueue(*, messages: list[Message]) -> None:
+    """Queue many built messages (`message_build`) in one INSERT in the caller's transaction. A key already in the
+    outbox is left as it is, whatever its status: this is for messages about rows created in the same transaction
+    (their keys are new), where reviving a cancelled row cannot arise."""
+    Message.objects.bulk_create(messages, ignore_conflicts=True)
 
 
 # -------------------------------------------------------------------------------------------------------------

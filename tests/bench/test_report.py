@@ -92,3 +92,30 @@ def test_latency_summaries_use_the_median_and_the_nearest_rank_95th_percentile()
     assert (summary.count, summary.p50_ms, summary.p95_ms) == (100, 50.5, 95.0)
     with pytest.raises(ValueError):
         latency_of([])
+
+
+def _statement_run(seconds, floor_seconds, *, scaled_down):
+    return {
+        "key": "statements",
+        "label": "Statement run",
+        "kind": "batch",
+        "seconds": seconds,
+        "rate": "500 statements issued",
+        "floor": {"seconds": floor_seconds},
+        "scaled_down": scaled_down,
+    }
+
+
+@pytest.mark.parametrize(
+    ("seconds", "floor_seconds", "scaled_down", "met"),
+    [
+        (20.0, 2.5, False, True),  # 8× its floor, under 5 minutes
+        (120.0, 2.5, False, False),  # under 5 minutes but 48× its floor
+        (0.8, 0.1, True, None),  # a small run within 10×: the 5-minute target is not judged
+        (1.5, 0.1, True, False),  # a small run 15× its floor is a miss at any scale
+    ],
+)
+def test_the_statement_run_is_held_to_ten_times_its_floor(seconds, floor_seconds, scaled_down, met):
+    results = _results()
+    results["operations"] = [_statement_run(seconds, floor_seconds, scaled_down=scaled_down)]
+    assert report.finish(results)["operations"][0]["target"]["met"] is met

@@ -1,0 +1,233 @@
+"""The monthly statement run: set-based, a constant number of queries per chunk of patients, idempotent per patient
+and month (also when two runs overlap), and issuing exactly what the single-patient statement issues."""
+
+import datetime as dt
+import threading
+from decimal import Decimal
+
+import pytest
+import time_machine
+from django.conf import settings
+from django.db import connection, transaction
+from django.test.utils import CaptureQueriesContext
+
+from apps.billing import services
+from apps.billing.models import Charge, Statement
+from apps.core import clock
+from apps.notifications.models import Message
+from bench import floors
+from tests.factories import PatientFactory
+
+pytestmark = pytest.mark.django_db
+
+MARCH = "2026-03-02 09:00:00-05:00"  # February has ended; January and February can be issued
+
+
+def _charge(patients, *, on: dt.date, amount: str, service_type) -> None:
+    """A session charge for each patient on a day (written as the ledger stores it, without the booking)."""
+    Charge.objects.bulk_create(
+        Charge(
+            patient=patient,
+            kind="session",
+            service_type=service_type,
+            service_date=on,
+            description="Individual psychotherapy",
+            full_fee=Decimal("200.00"),
+            amount=Decimal(amount),
+            class_code="A",
+            class_label="Full fee",
+            posted_at=clock.local_datetime(on, dt.time(17, 0)),
+        )
+        for patient in patients
+    )
+
+
+def _pay(patient, *, at: str, amount: str, actor, **extra):
+    with time_machine.travel(at, tick=False):
+        return services.payment_record(actor=actor, patient=patient, method="cash", amount=amount, **extra)
+
+
+def _history(patient, personas, service_type):
+    """January: a $200 session. February: a $40 session, $100 paid, a $25 write-off. Opening 200, closing 115."""
+    _charge([patient], on=dt.date(2026, 1, 14), amount="200", service_type=service_type)
+    _charge([patient], on=dt.date(2026, 2, 11), amount="40", service_type=service_type)
+    _pay(patient, at="2026-02-12 10:00:00-05:00", amount="100", actor=personas.front_desk)
+    with time_machine.travel("2026-02-28 23:30:00-05:00", tick=False):  # late on the last day: still February
+        services.adjustment_post(
+            actor=personas.billing, patient=patient, kind="write_off", amount="25", reason="Hardship"
+        )
+
+
+def _issue(year=2026, month=2, **extra) -> int:
+    with time_machine.travel(MARCH, tick=False):
+        return services.statements_issue_for_month(actor=None, year=year, month=month, **extra)
+
+
+def test_the_run_issues_the_same_statement_and_email_as_the_single_issue(personas, fee_config):
+    single, batched = PatientFactory(preferred_name="Sam"), PatientFactory(preferred_name="Sam")
+    for patient in (single, batched):
+        _history(patient, personas, fee_config["90834"])
+    with time_machine.travel(MARCH, tick=False):
+        by_hand = services.statement_issue(actor=personas.billing, patient=single, year=2026, month=2)
+    assert _issue() == 1
+    by_run = Statement.objects.get(patient=batched)
+
+    def content(statement):
+        return (
+            statement.period_start,
+            statement.period_end,
+            statement.opening_balance,
+            statement.closing_balance,
+            statement.issued_at,
+        )
+
+    assert (
+        content(by_hand)
+        == content(by_run)
+        == (
+            dt.date(2026, 2, 1),
+            dt.date(2026, 2, 28),
+            Decimal("200.00"),
+            Decimal("115.00"),
+            by_hand.issued_at,
+        )
+    )
+
+    def notice(statement):
+        message = Message.objects.get(subject_type="billing.statement", subject_id=str(statement.pk))
+        assert message.dedupe_key == f"statement:{statement.pk}:ready"
+        assert message.to_address == statement.patient.email
+        assert message.context.pop("statement_url").endswith(f"/portal/billing/statements/{statement.pk}/")
+        return (message.channel, message.purpose, message.template, message.status, message.send_at, message.context)
+
+    assert notice(by_hand) == notice(by_run)
+    assert notice(by_run)[-1] == {"patient_first_name": "Sam", "period": "February 2026", "period_start": "2026-02-01"}
+
+
+def test_the_number_of_queries_does_not_grow_with_the_number_of_patients(fee_config):
+    service_type = fee_config["90834"]
+    _charge(PatientFactory.create_batch(5), on=dt.date(2026, 1, 20), amount="60", service_type=service_type)
+    with CaptureQueriesContext(connection) as five:
+        assert _issue(month=1) == 5
+    # February: the five still owe (no activity), and 45 more had a session.
+    _charge(PatientFactory.create_batch(45), on=dt.date(2026, 2, 3), amount="60", service_type=service_type)
+    with CaptureQueriesContext(connection) as fifty:
+        assert _issue(month=2) == 50
+    assert len(fifty) == len(five) <= 8
+    assert Message.objects.filter(purpose="statement_ready").count() == 55
+
+
+@pytest.mark.parametrize("chunk", [1, 2, 5, 1000])
+def test_every_chunk_size_issues_each_patient_once(fee_config, chunk):
+    patients = PatientFactory.create_batch(5)
+    _charge(patients, on=dt.date(2026, 2, 3), amount="60", service_type=fee_config["90834"])
+    assert _issue(chunk=chunk) == 5
+    assert sorted(Statement.objects.values_list("patient_id", flat=True)) == sorted(p.pk for p in patients)
+
+
+def test_a_second_run_issues_and_queues_nothing(personas, fee_config):
+    _charge(PatientFactory.create_batch(3), on=dt.date(2026, 2, 3), amount="60", service_type=fee_config["90834"])
+    assert _issue() == 3
+    before = (Statement.objects.count(), Message.objects.count())
+    assert _issue() == 0
+    assert (Statement.objects.count(), Message.objects.count()) == before
+
+
+def test_who_gets_a_statement(personas, fee_config):
+    """A balance at the month's end or activity in it earns a statement; a settled, quiet account does not."""
+    service_type = fee_config["90834"]
+    settled_earlier, settled_this_month, credit, owing_no_email, untouched = PatientFactory.create_batch(5)
+    owing_no_email.email = ""
+    owing_no_email.save()
+    _charge(
+        [settled_earlier, settled_this_month, owing_no_email],
+        on=dt.date(2026, 1, 5),
+        amount="50",
+        service_type=service_type,
+    )
+    _pay(settled_earlier, at="2026-01-06 10:00:00-05:00", amount="50", actor=personas.front_desk)
+    _pay(settled_this_month, at="2026-02-06 10:00:00-05:00", amount="50", actor=personas.front_desk)
+    _pay(credit, at="2026-01-07 10:00:00-05:00", amount="30", actor=personas.front_desk, credit_on_account=True)
+    assert _issue() == 3
+    issued = dict(Statement.objects.values_list("patient_id", "closing_balance"))
+    assert issued == {
+        settled_this_month.pk: Decimal("0.00"),
+        credit.pk: Decimal("-30.00"),
+        owing_no_email.pk: Decimal("50.00"),
+    }
+    assert sorted(Message.objects.filter(purpose="statement_ready").values_list("patient_id", flat=True)) == sorted(
+        [settled_this_month.pk, credit.pk]
+    )
+    assert not Statement.objects.filter(patient__in=[settled_earlier, untouched]).exists()
+
+
+def test_a_month_not_yet_over_is_refused():
+    from apps.core.errors import Unprocessable
+
+    with pytest.raises(Unprocessable):
+        _issue(month=3)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_runs_at_once_issue_each_statement_once(fee_config):
+    patients = PatientFactory.create_batch(30)
+    _charge(patients, on=dt.date(2026, 2, 3), amount="60", service_type=fee_config["90834"])
+    barrier = threading.Barrier(2)
+    results = [None, None]
+
+    def run(slot):
+        try:
+            barrier.wait()
+            results[slot] = services.statements_issue_for_month(actor=None, year=2026, month=2, chunk=7)
+        except Exception as exc:
+            results[slot] = exc
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run, args=(slot,)) for slot in (0, 1)]
+    with time_machine.travel(MARCH, tick=False):  # the clock is process-wide: set once for both threads
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+    assert sum(results) == 30, results
+    assert Statement.objects.count() == 30
+    assert Message.objects.filter(purpose="statement_ready").count() == 30
+
+
+def _written():
+    statements = {
+        s.pk: (s.patient_id, s.period_start, s.period_end, s.opening_balance, s.closing_balance)
+        for s in Statement.objects.all()
+    }
+    messages = sorted(
+        (statements[int(m.subject_id)], m.dedupe_key == f"statement:{m.subject_id}:ready", m.to_address, m.context)
+        for m in Message.objects.filter(purpose="statement_ready")
+    )
+    for _statement, _key, _to, context in messages:
+        context["statement_url"] = context["statement_url"].rsplit("/", 2)[0]  # the ids differ; the link does not
+    return sorted(statements.values()), messages
+
+
+def test_the_benchmarks_sql_floor_writes_what_the_run_writes(personas, fee_config):
+    service_type = fee_config["90834"]
+    _history(PatientFactory(), personas, service_type)
+    owing_no_email, settled, credit = PatientFactory.create_batch(3)
+    owing_no_email.email = ""
+    owing_no_email.save()
+    _charge([owing_no_email, settled], on=dt.date(2026, 1, 5), amount="50", service_type=service_type)
+    _pay(settled, at="2026-01-06 10:00:00-05:00", amount="50", actor=personas.front_desk)
+    _pay(credit, at="2026-02-07 10:00:00-05:00", amount="30", actor=personas.front_desk, credit_on_account=True)
+    params = floors.statement_params(
+        tz=str(clock.clinic_tz()), start=dt.date(2026, 2, 1), end=dt.date(2026, 2, 28), site=settings.SITE_URL
+    )
+    with transaction.atomic():
+        savepoint = transaction.savepoint()
+        with connection.cursor() as cursor:
+            cursor.execute(floors.STATEMENTS, params)
+        by_floor = _written()
+        transaction.savepoint_rollback(savepoint)
+    assert Statement.objects.count() == 0
+    assert _issue() == 3
+    assert _written() == by_floor
+    assert len(by_floor[0]) == 3 and len(by_floor[1]) == 2
