@@ -12,9 +12,11 @@ from decimal import ROUND_DOWN, Decimal
 from django.db import IntegrityError, connection, transaction
 from django.urls import reverse
 
+from apps.accounts.roles import Role
+from apps.audit.services import access_log_write
 from apps.core import clock
 from apps.core.api_lookups import id_or_none
-from apps.core.errors import ApplicationError, Conflict, InvalidTransition, NotFound, Unprocessable
+from apps.core.errors import ApplicationError, Conflict, InvalidTransition, NotFound, PermissionDenied, Unprocessable
 from apps.core.links import absolute_url
 from apps.core.money import money
 from apps.notifications.services import message_enqueue
@@ -930,3 +932,41 @@ def statements_issue_for_month(*, actor, year: int, month: int) -> int:
             statement_issue(actor=actor, patient=patient, year=year, month=month)
             issued += 1
     return issued
+
+
+# --- reduced-fee caps --------------------------------------------------------------------------------------------
+
+CAP_OVERRIDE_ROLES = (Role.ADMIN, Role.FRONT_DESK, Role.BILLING)
+
+
+def reduced_fee_cap_enforce(
+    *, actor, therapist, patient, override_reason: str = "", exclude_series_id: int | None = None
+) -> str:
+    """Every path that gives a therapist a new patient asks this first: a reduced-fee patient past the
+    therapist's cap is refused (Conflict naming the therapist and the cap) unless clinic staff give a reason,
+    which is written to the access log with the therapist, the cap and how many they carried. Returns the
+    reason when an override was used, else ""."""
+    breach = selectors.reduced_fee_cap_breach(therapist=therapist, patient=patient, exclude_series_id=exclude_series_id)
+    if breach is None:
+        return ""
+    if not override_reason.strip():
+        raise Conflict(
+            breach.message,
+            fields={"cap_override_reason": ["Required to take on a reduced-fee patient past the cap."]},
+            extra={"reduced_fee_cap": breach.cap, "reduced_fee_patients": breach.carried},
+        )
+    if actor is None or not actor.has_role(*CAP_OVERRIDE_ROLES):
+        raise PermissionDenied("Only the front desk, billing or an administrator may override a reduced-fee cap.")
+    access_log_write(
+        actor=actor,
+        action="reduced_fee_cap_override",
+        subject=patient,
+        patient_id=patient.pk,
+        detail={
+            "therapist_id": therapist.pk,
+            "cap": breach.cap,
+            "carried": breach.carried,
+            "reason": override_reason.strip(),
+        },
+    )
+    return override_reason.strip()
