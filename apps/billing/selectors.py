@@ -13,7 +13,7 @@ from pghistory.models import MiddlewareEvents
 from apps.accounts.roles import Role
 from apps.core import clock
 from apps.core.errors import Unprocessable
-from apps.core.money import money
+from apps.core.money import money, money_text
 
 from . import pricing
 from .models import (
@@ -115,16 +115,16 @@ def _config_summary(model_label: str, raw: dict, names: dict) -> str:
     if model_label == FeeSchedule._meta.label:
         service = names["service_type_id"].get(data["service_type_id"])
         code = service.code if service else f"service #{data['service_type_id']}"
-        return f"{code}: ${data['full_fee']} from {data['effective_from']}"
+        return f"{code}: {money_text(data['full_fee'])} from {data['effective_from']}"
     if model_label == PovertyGuideline._meta.label:
         return (
-            f"{data['year']} {data['region']}: ${data['first_person']} "
-            f"+ ${data['each_additional_person']} per additional person"
+            f"{data['year']} {data['region']}: {money_text(data['first_person'])} "
+            f"+ {money_text(data['each_additional_person'])} per additional person"
         )
     if model_label == SlidingScaleSchedule._meta.label:
         return (
-            f"{data['name']} from {data['effective_from']}: nominal fee ${data['nominal_fee']}, "
-            f"policy fee ${data['late_cancel_fee']}"
+            f"{data['name']} from {data['effective_from']}: nominal fee {money_text(data['nominal_fee'])}, "
+            f"policy fee {money_text(data['late_cancel_fee'])}"
         )
     schedule = names["schedule_id"].get(data["schedule_id"])
     table = f"table from {schedule.effective_from}" if schedule else f"table #{data['schedule_id']}"

@@ -18,7 +18,7 @@ from apps.core import clock
 from apps.core.api_lookups import id_or_none
 from apps.core.errors import ApplicationError, Conflict, InvalidTransition, NotFound, PermissionDenied, Unprocessable
 from apps.core.links import absolute_url
-from apps.core.money import money
+from apps.core.money import money, money_text
 from apps.notifications.services import message_enqueue
 
 from . import fees, pricing, selectors
@@ -459,10 +459,10 @@ def payment_record(
     _lock_patient(patient)
     balance = selectors.patient_balance(patient=patient)
     if amount > balance and not credit_on_account:
-        owed = f"${balance} is owed" if balance > 0 else "nothing is owed"
+        owed = f"{money_text(balance)} is owed" if balance > 0 else "nothing is owed"
         raise Unprocessable(
-            f"${amount} is more than the balance: {owed}. Take no more than the balance, or record the excess "
-            "as a credit on account.",
+            f"{money_text(amount)} is more than the balance: {owed}. Take no more than the balance, or record "
+            "the excess as a credit on account.",
             fields={"amount": ["More than the balance."], "credit_on_account": ["Tick to keep the excess as credit."]},
         )
     if plan is not None and (plan.patient_id != patient.pk or plan.status != PlanStatus.ACTIVE):
@@ -550,13 +550,14 @@ def adjustment_post(*, actor, patient, kind: str, amount, reason: str, charge: C
         left = charge.amount - selectors._sum(Adjustment.objects.filter(charge=charge))
         if amount > left:
             raise Unprocessable(
-                f"That credits more than the charge: ${left} of it is left to adjust.", fields={"amount": ["Too much."]}
+                f"That credits more than the charge: {money_text(left)} of it is left to adjust.",
+                fields={"amount": ["Too much."]},
             )
     balance = selectors.patient_balance(patient=patient)
     if amount > balance:
         raise Unprocessable(
-            f"An adjustment cannot be more than the balance (${max(balance, ZERO)}); to give money back, refund a "
-            "payment.",
+            f"An adjustment cannot be more than the balance ({money_text(max(balance, ZERO))}); to give money back, "
+            "refund a payment.",
             fields={"amount": ["More than the balance."]},
         )
     return Adjustment.objects.create(
