@@ -5,6 +5,7 @@ override with a reason, which is logged."""
 import datetime as dt
 
 import pytest
+import time_machine
 
 from apps.accounts.roles import Role
 from apps.audit.models import AccessLog
@@ -226,14 +227,13 @@ def _open_ended_series(personas, service, patient, **extra):
         patient=patient,
         service_type=service,
         first_date=next_monday(),
-        local_start_time=dt.time(10),
         is_telehealth=True,
-        **extra,
+        **{"local_start_time": dt.time(10), **extra},
     ).series
 
 
-def test_extending_a_series_whose_patient_became_reduced_fee_past_the_cap_is_refused(personas, capped):
-    patient = new_patient()  # full fee when booked, so not held to the cap then
+def test_extending_a_series_of_a_reduced_fee_patient_not_seen_yet_past_the_cap_is_refused(personas, capped):
+    patient = new_patient()  # full fee when booked, so not held to the cap then; no session has taken place yet
     series = _open_ended_series(personas, capped, patient)
     approved_assessment(patient, **REDUCED)
     booked_through = series.booked_through
@@ -255,3 +255,20 @@ def test_extending_the_series_of_a_patient_seen_lately_goes_on(personas, capped)
     series = _open_ended_series(personas, capped, personas.patient)
     later = clock.local_now().date() + dt.timedelta(weeks=4)
     assert scheduling.series_extend(series=series, today=later).booked
+
+
+def test_the_nightly_extension_skips_a_series_past_the_cap_and_extends_the_others(personas, capped):
+    from apps.scheduling import tasks
+
+    patient = new_patient()
+    refused = _open_ended_series(personas, capped, patient)
+    approved_assessment(patient, **REDUCED)
+    Appointment.objects.filter(series=refused).update(status="cancelled")  # so never seen
+    carried = _open_ended_series(personas, capped, personas.patient, local_start_time=dt.time(14))
+    before = {s.pk: s.booked_through for s in (refused, carried)}
+    with time_machine.travel(clock.now() + dt.timedelta(weeks=4), tick=False):
+        assert tasks.series_extend_open_ended() > 0
+    refused.refresh_from_db()
+    carried.refresh_from_db()
+    assert refused.booked_through == before[refused.pk]
+    assert carried.booked_through > before[carried.pk]
