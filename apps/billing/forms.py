@@ -2,6 +2,8 @@ from decimal import Decimal
 
 from django import forms
 
+from apps.core.forms import MoneyField
+
 from .models import AdjustmentKind, PaymentMethod
 from .uploads import validate_proof_of_income
 
@@ -10,9 +12,7 @@ class QuoteForm(forms.Form):
     household_size = forms.IntegerField(
         label="People in your household", min_value=1, max_value=20, help_text="You, plus anyone you support."
     )
-    annual_income = forms.DecimalField(
-        label="Household income per year (USD)", min_value=Decimal(0), max_digits=11, decimal_places=2
-    )
+    annual_income = MoneyField(label="Household income per year (USD)", min_value=Decimal(0), max_digits=11)
 
 
 class AssessmentForm(QuoteForm):
@@ -26,9 +26,7 @@ class AssessmentForm(QuoteForm):
 
 class ApproveForm(forms.Form):
     effective_from = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
-    override_fee = forms.DecimalField(
-        label="Fixed per-session fee (optional)", required=False, min_value=Decimal(0), decimal_places=2
-    )
+    override_fee = MoneyField(label="Fixed per-session fee (optional)", required=False, min_value=Decimal(0))
     override_reason = forms.CharField(label="Reason for the fixed fee", required=False, max_length=300)
 
 
@@ -40,7 +38,7 @@ class PaymentForm(forms.Form):
     method = forms.ChoiceField(
         choices=[(m.value, m.label) for m in (PaymentMethod.CASH, PaymentMethod.CHECK, PaymentMethod.CARD_PRESENT)]
     )
-    amount = forms.DecimalField(min_value=Decimal("0.01"), max_digits=9, decimal_places=2)
+    amount = MoneyField()
     reference = forms.CharField(label="Check number / card last 4", required=False, max_length=100)
     note = forms.CharField(required=False, max_length=200)
     credit_on_account = forms.BooleanField(
@@ -57,12 +55,12 @@ class PaymentForm(forms.Form):
 
 class AdjustmentForm(forms.Form):
     kind = forms.ChoiceField(choices=AdjustmentKind.choices)
-    amount = forms.DecimalField(min_value=Decimal("0.01"), max_digits=9, decimal_places=2)
+    amount = MoneyField()
     reason = forms.CharField(max_length=300)
 
 
 class RefundForm(forms.Form):
-    amount = forms.DecimalField(min_value=Decimal("0.01"), max_digits=9, decimal_places=2)
+    amount = MoneyField()
     reason = forms.CharField(max_length=300)
 
 
@@ -73,7 +71,7 @@ class PlanForm(forms.Form):
 
 
 class PayForm(forms.Form):
-    amount = forms.DecimalField(min_value=Decimal("0.01"), max_digits=9, decimal_places=2)
+    amount = MoneyField()
 
 
 class DiagnosisForm(forms.Form):
@@ -94,11 +92,11 @@ class PeriodForm(forms.Form):
 
 
 class FeeScheduleForm(forms.Form):
-    full_fee = forms.DecimalField(min_value=Decimal(0), max_digits=9, decimal_places=2)
+    full_fee = MoneyField(min_value=Decimal(0))
     effective_from = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}))
 
 
 class GuidelineForm(forms.Form):
     year = forms.IntegerField(min_value=2000, max_value=2100)
-    first_person = forms.DecimalField(min_value=Decimal(1), max_digits=9, decimal_places=2)
-    each_additional_person = forms.DecimalField(min_value=Decimal(0), max_digits=9, decimal_places=2)
+    first_person = MoneyField(min_value=Decimal(1))
+    each_additional_person = MoneyField(min_value=Decimal(0))

@@ -4,6 +4,7 @@ Ledger rows (charges, payments, adjustments) are never updated or deleted once p
 refuses it (pgtrigger Protect). A mistake is corrected with a reversing row.
 """
 
+import datetime as dt
 import uuid
 from pathlib import Path
 
@@ -13,8 +14,11 @@ from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
 from django.db import models
 from django.db.models import F, Q
+from django.utils import timezone
 
+from apps.core import clock
 from apps.core.models import TimeStampedModel
+from apps.core.money import money_text
 
 PROTECT_POSTED = pgtrigger.Protect(name="ledger_rows_are_immutable", operation=pgtrigger.Update | pgtrigger.Delete)
 
@@ -102,7 +106,7 @@ class FeeSchedule(TimeStampedModel):
         ]
 
     def __str__(self) -> str:
-        return f"{self.service_type.code} ${self.full_fee} from {self.effective_from}"
+        return f"{self.service_type.code} {money_text(self.full_fee)} from {self.effective_from}"
 
 
 class GuidelineRegion(models.TextChoices):
@@ -311,7 +315,7 @@ class Charge(models.Model):
         triggers = [PROTECT_POSTED]
 
     def __str__(self) -> str:
-        return f"{self.description} ${self.amount}"
+        return f"{self.description} {money_text(self.amount)}"
 
     @property
     def discount(self):
@@ -419,7 +423,7 @@ class Adjustment(models.Model):
         triggers = [PROTECT_POSTED, ADJUSTMENT_WITHIN_BALANCE]
 
     def __str__(self) -> str:
-        return f"{self.get_kind_display()} ${self.amount}"
+        return f"{self.get_kind_display()} {money_text(self.amount)}"
 
 
 class PlanStatus(models.TextChoices):
@@ -447,7 +451,7 @@ class PaymentPlan(TimeStampedModel):
         ]
 
     def __str__(self) -> str:
-        return f"Plan {self.pk} ${self.total}"
+        return f"Plan {self.pk} {money_text(self.total)}"
 
 
 class PlanInstalment(models.Model):
@@ -466,7 +470,7 @@ class PlanInstalment(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"${self.amount} due {self.due_on}"
+        return f"{money_text(self.amount)} due {self.due_on}"
 
 
 class CheckoutStatus(models.TextChoices):
@@ -533,6 +537,12 @@ class Statement(models.Model):
 
     def __str__(self) -> str:
         return f"Statement {self.period_start:%B %Y}"
+
+    @property
+    def due_on(self) -> dt.date:
+        """The day payment is asked for: CLINIC_STATEMENT_DUE_DAYS after the (local) day it was issued."""
+        issued = timezone.localtime(self.issued_at, clock.clinic_tz()).date()
+        return issued + dt.timedelta(days=settings.CLINIC_STATEMENT_DUE_DAYS)
 
 
 @pghistory.track()

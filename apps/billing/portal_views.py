@@ -132,6 +132,7 @@ def receipt(request, pk):
 def _statement_context(statement):
     return {
         "statement": statement,
+        "clinic": ClinicSettings.load(),
         "patient": statement.patient,
         "lines": selectors.statement_lines(statement=statement),
     }

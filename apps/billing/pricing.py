@@ -25,7 +25,7 @@ from decimal import Decimal
 
 from apps.core import clock
 from apps.core.errors import Unprocessable
-from apps.core.money import money
+from apps.core.money import money, money_text
 
 from . import fees
 from .models import (
@@ -119,7 +119,7 @@ def _assessment_class(*, rates: Rates, assessment: SlidingScaleAssessment) -> fe
 
 
 def _override_label(assessment: SlidingScaleAssessment) -> str:
-    return f"Approved fixed fee (${assessment.override_fee})"
+    return f"Approved fixed fee ({money_text(assessment.override_fee)})"
 
 
 def assessment_price(*, rates: Rates, assessment: SlidingScaleAssessment | None, full_fee: Decimal) -> Price:

@@ -13,7 +13,7 @@ from pghistory.models import MiddlewareEvents
 from apps.accounts.roles import Role
 from apps.core import clock
 from apps.core.errors import Unprocessable
-from apps.core.money import money
+from apps.core.money import money, money_text
 
 from . import pricing
 from .models import (
@@ -115,16 +115,16 @@ def _config_summary(model_label: str, raw: dict, names: dict) -> str:
     if model_label == FeeSchedule._meta.label:
         service = names["service_type_id"].get(data["service_type_id"])
         code = service.code if service else f"service #{data['service_type_id']}"
-        return f"{code}: ${data['full_fee']} from {data['effective_from']}"
+        return f"{code}: {money_text(data['full_fee'])} from {data['effective_from']}"
     if model_label == PovertyGuideline._meta.label:
         return (
-            f"{data['year']} {data['region']}: ${data['first_person']} "
-            f"+ ${data['each_additional_person']} per additional person"
+            f"{data['year']} {data['region']}: {money_text(data['first_person'])} "
+            f"+ {money_text(data['each_additional_person'])} per additional person"
         )
     if model_label == SlidingScaleSchedule._meta.label:
         return (
-            f"{data['name']} from {data['effective_from']}: nominal fee ${data['nominal_fee']}, "
-            f"policy fee ${data['late_cancel_fee']}"
+            f"{data['name']} from {data['effective_from']}: nominal fee {money_text(data['nominal_fee'])}, "
+            f"policy fee {money_text(data['late_cancel_fee'])}"
         )
     schedule = names["schedule_id"].get(data["schedule_id"])
     table = f"table from {schedule.effective_from}" if schedule else f"table #{data['schedule_id']}"
@@ -166,16 +166,22 @@ def assessments_expiring(*, within_days: int, on: dt.date) -> QuerySet[SlidingSc
 # --- reduced-fee caps --------------------------------------------------------------------------------------------
 
 
-def reduced_fee_patient_ids(*, therapist, on: dt.date) -> set[int]:
-    """Patients of a therapist (primary or seen) whose assessment in force reduces their fee."""
-    from apps.patients.models import Patient
-    from apps.scheduling.selectors import treating_patients_q
+CAP_RECENT_DAYS = 60  # a patient seen within this many days still counts toward a therapist's cap
+
+
+def reduced_fee_patient_ids(*, therapist, on: dt.date, exclude_series_id: int | None = None) -> set[int]:
+    """The therapist's current patients whose assessment in force reduces their fee: those with an active series
+    with them, or a session with them from CAP_RECENT_DAYS before `on` onwards (cancelled ones aside). Patients
+    not seen for longer, with no series running, no longer count toward the cap."""
+    from apps.scheduling.selectors import current_patient_ids
 
     try:
         rates = pricing.rates_on(on=on)
     except Unprocessable:
         return set()  # nothing is priced without a fee configuration
-    patient_ids = Patient.objects.filter(treating_patients_q(therapist=therapist)).values("pk")
+    patient_ids = current_patient_ids(
+        therapist=therapist, since=on - dt.timedelta(days=CAP_RECENT_DAYS), exclude_series_id=exclude_series_id
+    )
     in_force = SlidingScaleAssessment.objects.filter(
         patient_id__in=patient_ids, status=AssessmentStatus.APPROVED, effective_from__lte=on, expires_on__gt=on
     ).order_by("patient_id", "-effective_from", "-id")
@@ -185,15 +191,26 @@ def reduced_fee_patient_ids(*, therapist, on: dt.date) -> set[int]:
     return {pk for pk, assessment in latest.items() if pricing.reduces_fee(rates=rates, assessment=assessment)}
 
 
-def reduced_fee_cap_warning(*, therapist, patient, on: dt.date | None = None) -> str | None:
-    """A warning for the front desk when booking this patient takes a therapist past their reduced-fee cap."""
+@dataclass(frozen=True)
+class CapBreach:
+    cap: int
+    carried: int
+    message: str
+
+
+def reduced_fee_cap_breach(
+    *, therapist, patient, on: dt.date | None = None, exclude_series_id: int | None = None
+) -> CapBreach | None:
+    """What taking this patient on would break: a reduced-fee patient the therapist does not carry yet, while
+    they already carry their cap. None when the therapist has no cap, the patient pays the full fee or is
+    already one of theirs."""
     profile = getattr(therapist, "therapist_profile", None)
     cap = getattr(profile, "reduced_fee_cap", None)
     if cap is None or patient is None:
         return None
     on = on or clock.local_now().date()
-    carried = reduced_fee_patient_ids(therapist=therapist, on=on)
-    if patient.pk in carried:
+    carried = reduced_fee_patient_ids(therapist=therapist, on=on, exclude_series_id=exclude_series_id)
+    if patient.pk in carried or len(carried) < cap:
         return None
     try:
         reduced = pricing.reduces_fee(
@@ -201,12 +218,17 @@ def reduced_fee_cap_warning(*, therapist, patient, on: dt.date | None = None) ->
         )
     except Unprocessable:
         return None
-    if reduced and len(carried) >= cap:
-        return (
-            f"{therapist.full_name} already carries {len(carried)} reduced-fee clients (cap {cap}); "
-            "this booking goes past the cap."
-        )
-    return None
+    if not reduced:
+        return None
+    name = therapist.full_name or therapist.email
+    return CapBreach(
+        cap=cap,
+        carried=len(carried),
+        message=(
+            f"{name} already carries {len(carried)} reduced-fee patients, their cap of {cap}; "
+            "a new reduced-fee patient needs a cap override reason."
+        ),
+    )
 
 
 # --- ledger -----------------------------------------------------------------------------------------------------

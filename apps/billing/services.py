@@ -13,11 +13,13 @@ from django.db import IntegrityError, connection, transaction
 from django.db.models import Exists, OuterRef
 from django.urls import reverse
 
+from apps.accounts.roles import Role
+from apps.audit.services import access_log_write
 from apps.core import clock
 from apps.core.api_lookups import id_or_none
-from apps.core.errors import ApplicationError, Conflict, InvalidTransition, NotFound, Unprocessable
+from apps.core.errors import ApplicationError, Conflict, InvalidTransition, NotFound, PermissionDenied, Unprocessable
 from apps.core.links import absolute_url
-from apps.core.money import money
+from apps.core.money import money, money_text
 from apps.notifications.services import message_build, message_enqueue, messages_enqueue
 
 from . import fees, pricing, selectors
@@ -458,10 +460,10 @@ def payment_record(
     _lock_patient(patient)
     balance = selectors.patient_balance(patient=patient)
     if amount > balance and not credit_on_account:
-        owed = f"${balance} is owed" if balance > 0 else "nothing is owed"
+        owed = f"{money_text(balance)} is owed" if balance > 0 else "nothing is owed"
         raise Unprocessable(
-            f"${amount} is more than the balance: {owed}. Take no more than the balance, or record the excess "
-            "as a credit on account.",
+            f"{money_text(amount)} is more than the balance: {owed}. Take no more than the balance, or record "
+            "the excess as a credit on account.",
             fields={"amount": ["More than the balance."], "credit_on_account": ["Tick to keep the excess as credit."]},
         )
     if plan is not None and (plan.patient_id != patient.pk or plan.status != PlanStatus.ACTIVE):
@@ -549,13 +551,14 @@ def adjustment_post(*, actor, patient, kind: str, amount, reason: str, charge: C
         left = charge.amount - selectors._sum(Adjustment.objects.filter(charge=charge))
         if amount > left:
             raise Unprocessable(
-                f"That credits more than the charge: ${left} of it is left to adjust.", fields={"amount": ["Too much."]}
+                f"That credits more than the charge: {money_text(left)} of it is left to adjust.",
+                fields={"amount": ["Too much."]},
             )
     balance = selectors.patient_balance(patient=patient)
     if amount > balance:
         raise Unprocessable(
-            f"An adjustment cannot be more than the balance (${max(balance, ZERO)}); to give money back, refund a "
-            "payment.",
+            f"An adjustment cannot be more than the balance ({money_text(max(balance, ZERO))}); to give money back, "
+            "refund a payment.",
             fields={"amount": ["More than the balance."]},
         )
     return Adjustment.objects.create(
@@ -985,3 +988,41 @@ def statements_issue_for_month(*, actor, year: int, month: int, chunk: int = STA
             issued += len(statements)
         if len(ids) < chunk:
             return issued
+
+
+# --- reduced-fee caps --------------------------------------------------------------------------------------------
+
+CAP_OVERRIDE_ROLES = (Role.ADMIN, Role.FRONT_DESK, Role.BILLING)
+
+
+def reduced_fee_cap_enforce(
+    *, actor, therapist, patient, override_reason: str = "", exclude_series_id: int | None = None
+) -> str:
+    """Every path that gives a therapist a new patient asks this first: a reduced-fee patient past the
+    therapist's cap is refused (Conflict naming the therapist and the cap) unless clinic staff give a reason,
+    which is written to the access log with the therapist, the cap and how many they carried. Returns the
+    reason when an override was used, else ""."""
+    breach = selectors.reduced_fee_cap_breach(therapist=therapist, patient=patient, exclude_series_id=exclude_series_id)
+    if breach is None:
+        return ""
+    if not override_reason.strip():
+        raise Conflict(
+            breach.message,
+            fields={"cap_override_reason": ["Required to take on a reduced-fee patient past the cap."]},
+            extra={"reduced_fee_cap": breach.cap, "reduced_fee_patients": breach.carried},
+        )
+    if actor is None or not actor.has_role(*CAP_OVERRIDE_ROLES):
+        raise PermissionDenied("Only the front desk, billing or an administrator may override a reduced-fee cap.")
+    access_log_write(
+        actor=actor,
+        action="reduced_fee_cap_override",
+        subject=patient,
+        patient_id=patient.pk,
+        detail={
+            "therapist_id": therapist.pk,
+            "cap": breach.cap,
+            "carried": breach.carried,
+            "reason": override_reason.strip(),
+        },
+    )
+    return override_reason.strip()

@@ -15,6 +15,7 @@ from rest_framework.throttling import ScopedRateThrottle
 from apps.audit.services import access_log_write
 from apps.core import clock
 from apps.core.errors import ApplicationError, Unprocessable
+from apps.core.forms import form_errors_text
 from apps.core.views import call_with_messages
 from apps.patients.models import Patient
 from apps.scheduling.models import ServiceType
@@ -126,7 +127,7 @@ def _post_form(request, form_class, perm, patient, action, *, success: str = "")
     _require(request.user, perm, patient)
     form = form_class(request.POST)
     if not form.is_valid():
-        messages.error(request, "; ".join(f"{k}: {' '.join(v)}" for k, v in form.errors.items()))
+        messages.error(request, form_errors_text(form))
         return None
     try:
         result = action(form.cleaned_data)

@@ -692,8 +692,9 @@ def _check_slot_offer_open(offer: SlotOffer) -> None:
 
 
 @transaction.atomic
-def slot_offer_accept(*, actor, offer: SlotOffer) -> SlotOffer:
-    """Take the slot: a weekly series is booked from the first free date, conflict-checked like any booking."""
+def slot_offer_accept(*, actor, offer: SlotOffer, cap_override_reason: str = "") -> SlotOffer:
+    """Take the slot: a weekly series is booked from the first free date, conflict-checked like any booking and
+    held to the therapist's reduced-fee cap (only staff may override it, with a reason)."""
     offer = _lock_slot_offer(offer.pk)
     _check_slot_offer_open(offer)
     slot, request = offer.slot, offer.request
@@ -706,6 +707,7 @@ def slot_offer_accept(*, actor, offer: SlotOffer) -> SlotOffer:
         local_start_time=slot.local_start_time,
         room=slot.room,
         is_telehealth=slot.is_telehealth,
+        cap_override_reason=cap_override_reason,
     )
     now = clock.now()
     offer.status, offer.answered_at, offer.series = SlotOfferStatus.ACCEPTED, now, booked.series

@@ -100,6 +100,7 @@ class _BookingFields(serializers.Serializer):
     room = _Ref(queryset=Room.objects.filter(is_active=True), allow_null=True, required=False, default=None)
     is_telehealth = serializers.BooleanField(default=False)
     override_reason = serializers.CharField(max_length=300, required=False, default="", allow_blank=True)
+    cap_override_reason = serializers.CharField(max_length=300, required=False, default="", allow_blank=True)
 
 
 class AppointmentInput(_BookingFields):
@@ -339,7 +340,7 @@ class SeriesViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
     def preview(self, request):
         """Which dates of the proposed series are free, and what each blocked one collides with."""
         data = self._plan_args(request)
-        for name in ("skip_conflicts", "override_reason"):
+        for name in ("skip_conflicts", "override_reason", "cap_override_reason"):
             data.pop(name)
         return Response(services.series_preview(**data).as_dict())
 

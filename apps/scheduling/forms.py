@@ -27,6 +27,12 @@ class _BookingForm(forms.Form):
         required=False,
         help_text="Only to book outside working hours or during time off: say why.",
     )
+    cap_override_reason = forms.CharField(
+        label="Reduced-fee cap override reason",
+        max_length=300,
+        required=False,
+        help_text="Only to give a therapist a reduced-fee patient past their cap: say why (it is logged).",
+    )
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
@@ -45,7 +51,15 @@ class _BookingForm(forms.Form):
     def booking_args(self) -> dict:
         return {
             name: self.cleaned_data[name]
-            for name in ("therapist", "patient", "service_type", "room", "is_telehealth", "override_reason")
+            for name in (
+                "therapist",
+                "patient",
+                "service_type",
+                "room",
+                "is_telehealth",
+                "override_reason",
+                "cap_override_reason",
+            )
         }
 
 
@@ -108,7 +122,7 @@ class SeriesForm(_BookingForm):
 
     def plan_args(self) -> dict:
         data = self.cleaned_data
-        args = {k: v for k, v in self.booking_args().items() if k != "override_reason"}
+        args = {k: v for k, v in self.booking_args().items() if k not in ("override_reason", "cap_override_reason")}
         return {
             **args,
             "first_date": data["first_date"],

@@ -109,6 +109,9 @@ class AppointmentSeries(TimeStampedModel):
     end_date = models.DateField(null=True, blank=True)
     booked_through = models.DateField(null=True, blank=True, help_text="Last date occurrences exist for.")
     status = models.CharField(max_length=20, choices=SeriesStatus.choices, default=SeriesStatus.ACTIVE)
+    cap_override_reason = models.CharField(
+        max_length=300, blank=True, help_text="Why staff booked this reduced-fee patient past the therapist's cap."
+    )
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
 
     class Meta:

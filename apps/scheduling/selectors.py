@@ -34,6 +34,20 @@ def treating_patients_q(*, therapist, patient_ref: str = "pk") -> Q:
     return Q(primary_therapist=therapist) | Q(Exists(seen))
 
 
+def current_patient_ids(*, therapist, since: dt.date, exclude_series_id: int | None = None) -> set[int]:
+    """Ids of the therapist's current patients: an active series with them, or a session with them (not
+    cancelled) starting on or after `since`, past or booked. `exclude_series_id` leaves out a series being
+    extended and its sessions still to come, so that the extension itself does not make its patient current."""
+    sessions = Appointment.objects.filter(
+        therapist=therapist, start__gte=clock.local_datetime(since, dt.time.min), patient__isnull=False
+    ).exclude(status__in=[AppointmentStatus.CANCELLED, AppointmentStatus.LATE_CANCELLED])
+    series = AppointmentSeries.objects.filter(therapist=therapist, status=SeriesStatus.ACTIVE)
+    if exclude_series_id is not None:
+        sessions = sessions.exclude(series_id=exclude_series_id, start__gt=clock.now())
+        series = series.exclude(pk=exclude_series_id)
+    return set(sessions.values_list("patient_id", flat=True)) | set(series.values_list("patient_id", flat=True))
+
+
 def therapist_has_seen(*, therapist, patient_id: int) -> bool:
     return Appointment.objects.filter(therapist=therapist, patient_id=patient_id).exists()
 

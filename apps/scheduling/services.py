@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from apps.accounts.models import ClinicSettings
 from apps.accounts.roles import Role
-from apps.billing.services import charge_for_appointment_outcome
+from apps.billing.services import charge_for_appointment_outcome, reduced_fee_cap_enforce
 from apps.core import clock
 from apps.core.errors import Conflict, InvalidTransition, PermissionDenied, Unprocessable
 from apps.notifications.services import appointment_reminders_cancel, appointment_reminders_schedule
@@ -194,12 +194,13 @@ def appointment_book(
     room: Room | None = None,
     is_telehealth: bool = False,
     override_reason: str = "",
+    cap_override_reason: str = "",
 ) -> Appointment:
     """Book one session (patient=None for a group meeting).
 
     Refuses a slot that overlaps an active appointment of the same therapist, room or patient (Conflict naming it),
     and a slot outside working hours or in time off unless staff give an override reason. Reminders are queued in
-    the same transaction.
+    the same transaction. A new reduced-fee patient past the therapist's cap needs a cap override reason.
     """
     _require_aware(start, "start")
     booking = _booking_validate(
@@ -214,6 +215,8 @@ def appointment_book(
     if slot.collisions:
         raise _conflict(slot.collisions)
     _override_check(actor=actor, slots=[slot], override_reason=override_reason)
+    if patient is not None:
+        reduced_fee_cap_enforce(actor=actor, therapist=therapist, patient=patient, override_reason=cap_override_reason)
     appointment = _new_appointment(booking, slot, actor=actor, override_reason=override_reason)
     _save_guarded([appointment])
     appointment_reminders_schedule(appointment=appointment)
@@ -382,11 +385,13 @@ def series_book(
     is_telehealth: bool = False,
     skip_conflicts: bool = False,
     override_reason: str = "",
+    cap_override_reason: str = "",
 ) -> SeriesBooked:
     """Book a weekly (or every-n-weeks) series at a local wall-clock time, which stays put across DST changes.
 
     With any blocked date the whole request is refused (Conflict listing them) unless skip_conflicts, which books
-    the free dates and reports the skipped ones. Open-ended series are booked up to the rolling horizon.
+    the free dates and reports the skipped ones. Open-ended series are booked up to the rolling horizon. A new
+    reduced-fee patient past the therapist's cap needs a cap override reason.
     """
     plan = series_preview(
         therapist=therapist,
@@ -411,6 +416,9 @@ def series_book(
         raise conflict
     if not skip_conflicts or override_reason.strip():
         _override_check(actor=actor, slots=plan.slots, override_reason=override_reason)
+    cap_override = reduced_fee_cap_enforce(
+        actor=actor, therapist=therapist, patient=patient, override_reason=cap_override_reason
+    )
     series = AppointmentSeries.objects.create(
         therapist=therapist,
         patient=patient,
@@ -424,6 +432,7 @@ def series_book(
         occurrence_count=occurrence_count,
         end_date=end_date,
         booked_through=plan.slots[-1].local_start.date(),
+        cap_override_reason=cap_override,
         created_by=actor,
     )
     booked, skipped = _book_slots(
@@ -436,7 +445,11 @@ def series_book(
 
 @transaction.atomic
 def series_extend(*, series: AppointmentSeries, actor=None, today: dt.date | None = None) -> SeriesBooked:
-    """Book an open-ended series ahead to the rolling horizon; dates taken meanwhile are skipped, never forced."""
+    """Book an open-ended series ahead to the rolling horizon; dates taken meanwhile are skipped, never forced.
+
+    A patient the therapist no longer sees (no session in the cap's window) comes back as a new patient: past the
+    therapist's reduced-fee cap the series is not extended (Conflict), unless it was booked with a cap override;
+    staff can rebook it with one."""
     series = (
         AppointmentSeries.objects.select_for_update(of=("self",))
         .select_related("therapist", "patient", "service_type", "room")
@@ -461,6 +474,10 @@ def series_extend(*, series: AppointmentSeries, actor=None, today: dt.date | Non
     )
     if not dates:
         return SeriesBooked(series, [], [])
+    if not series.cap_override_reason:
+        reduced_fee_cap_enforce(
+            actor=actor, therapist=series.therapist, patient=series.patient, exclude_series_id=series.pk
+        )
     booking = Booking(series.therapist, series.patient, series.service_type, series.room, series.is_telehealth)
     slots = slots_check(
         therapist=series.therapist,

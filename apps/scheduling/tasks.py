@@ -4,6 +4,8 @@ import logging
 
 from celery import shared_task
 
+from apps.core.errors import ApplicationError
+
 from . import selectors, services
 from .models import AppointmentSeries
 
@@ -19,7 +21,11 @@ def series_extend_open_ended() -> int:
     booked = 0
     for series_id in selectors.open_ended_series_ids():
         series = AppointmentSeries.objects.get(pk=series_id)
-        result = services.series_extend(series=series)
+        try:
+            result = services.series_extend(series=series)
+        except ApplicationError as exc:  # e.g. past the therapist's reduced-fee cap: staff decide, the rest go on
+            logger.warning("Series %s not extended: %s", series_id, exc.code)
+            continue
         booked += len(result.booked)
         if result.skipped:
             logger.info("Series %s: %s dates already taken were skipped", series_id, len(result.skipped))

@@ -12,7 +12,6 @@ from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 from django.views.decorators.http import require_GET, require_POST
 
-from apps.billing.selectors import reduced_fee_cap_warning
 from apps.core import clock
 from apps.core.api_lookups import id_or_none
 from apps.core.errors import ApplicationError
@@ -173,7 +172,7 @@ def _book_initial(request) -> dict:
 def _booking_refused(form, exc: ApplicationError) -> None:
     form.add_error(None, exc.message)
     for name, errors in exc.fields.items():
-        if name in form.fields and name != "override_reason":
+        if name in form.fields and name not in ("override_reason", "cap_override_reason"):
             form.add_error(name, errors)
 
 
@@ -185,14 +184,13 @@ def appointment_new(request):
     if request.method == "POST" and form.is_valid():
         args = form.booking_args()
         _require(request.user, "scheduling.book_for_therapist", args["therapist"])
-        fee_warning = reduced_fee_cap_warning(therapist=args["therapist"], patient=args["patient"])
         try:
             appointment = services.appointment_book(actor=request.user, **args)
         except ApplicationError as exc:
             _booking_refused(form, exc)
         else:
             messages.success(request, "Session booked.")
-            _warn(request, fee_warning, _group_warning([appointment]))
+            _warn(request, _group_warning([appointment]))
             return redirect("scheduling:appointment_detail", pk=appointment.pk)
     return render(request, "scheduling/appointment_form.html", {"form": form, "title": "Book a session"})
 
@@ -204,14 +202,12 @@ def series_new(request):
     form = SeriesForm(request.POST or None, user=request.user, initial=_book_initial(request))
     if request.method == "POST" and form.is_valid():
         _require(request.user, "scheduling.book_for_therapist", form.cleaned_data["therapist"])
-        fee_warning = reduced_fee_cap_warning(
-            therapist=form.cleaned_data["therapist"], patient=form.cleaned_data["patient"]
-        )
         try:
             result = services.series_book(
                 actor=request.user,
                 skip_conflicts=form.cleaned_data["skip_conflicts"],
                 override_reason=form.cleaned_data["override_reason"],
+                cap_override_reason=form.cleaned_data["cap_override_reason"],
                 **form.plan_args(),
             )
         except ApplicationError as exc:
@@ -219,7 +215,7 @@ def series_new(request):
         else:
             skipped = f"; {len(result.skipped)} dates skipped" if result.skipped else ""
             messages.success(request, f"Series booked: {len(result.booked)} sessions{skipped}.")
-            _warn(request, fee_warning, _group_warning(result.booked))
+            _warn(request, _group_warning(result.booked))
             return redirect("scheduling:appointment_detail", pk=result.booked[0].pk)
     return render(request, "scheduling/series_form.html", {"form": form})
 

@@ -102,6 +102,8 @@ TEMPLATES = [
                 "apps.accounts.context_processors.navigation",
                 "apps.core.context_processors.release",
             ],
+            # Every page, PDF and email formats amounts the same way: {{ amount|money }} -> $1,200.00.
+            "builtins": ["apps.core.templatetags.money"],
         },
     },
 ]
@@ -215,6 +217,8 @@ CLINIC_TELEHEALTH_URL_TEMPLATE = env(
 # Card payments in the patient portal: "stripe" (Stripe Checkout), or "offline": the clinic takes no card payments
 # online and the portal shows CLINIC_PAYMENT_INSTRUCTIONS instead. Either way only staff record offline payments.
 CLINIC_PAYMENT_BACKEND = env("CLINIC_PAYMENT_BACKEND", "offline")
+# A statement asks for payment this many days after it is issued.
+CLINIC_STATEMENT_DUE_DAYS = int(env("CLINIC_STATEMENT_DUE_DAYS", "30"))
 CLINIC_PAYMENT_INSTRUCTIONS = env(
     "CLINIC_PAYMENT_INSTRUCTIONS", "Pay at the front desk by cash, check or card at your next visit."
 )

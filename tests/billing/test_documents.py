@@ -168,48 +168,53 @@ def test_the_reattestation_templates_render(personas, fee_config):
 # --- reduced-fee caps --------------------------------------------------------------------------------------------
 
 
-def test_booking_past_a_therapists_reduced_fee_cap_warns(personas, fee_config):
-    from tests.factories import PatientFactory
-
-    profile = personas.therapist.therapist_profile
-    profile.reduced_fee_cap = 1
-    profile.save()
-    approved_assessment(personas.patient, household_size=1, income="15000")  # carried already (primary therapist)
-    newcomer = PatientFactory()
-    approved_assessment(newcomer, household_size=2, income="20000")
-    full_fee_newcomer = PatientFactory()
-    warning = selectors.reduced_fee_cap_warning(therapist=personas.therapist, patient=newcomer)
-    assert "cap 1" in warning
-    assert selectors.reduced_fee_cap_warning(therapist=personas.therapist, patient=personas.patient) is None
-    assert selectors.reduced_fee_cap_warning(therapist=personas.therapist, patient=full_fee_newcomer) is None
-    assert selectors.reduced_fee_cap_warning(therapist=personas.other_therapist, patient=newcomer) is None
-
-
-def test_the_booking_form_shows_the_cap_warning_to_the_front_desk(personas, fee_config, login):
+def test_the_cap_counts_current_reduced_fee_patients_only(personas, fee_config):
     from tests.factories import PatientFactory
 
     profile = personas.therapist.therapist_profile
     profile.reduced_fee_cap = 1
     profile.save()
     approved_assessment(personas.patient, household_size=1, income="15000")
+    past_appointment(personas.patient, service_type=fee_config["90834"], days_ago=5)  # carried: seen lately
+    newcomer = PatientFactory()
+    approved_assessment(newcomer, household_size=2, income="20000")
+    full_fee_newcomer = PatientFactory()
+    breach = selectors.reduced_fee_cap_breach(therapist=personas.therapist, patient=newcomer)
+    assert (breach.cap, breach.carried) == (1, 1) and "cap of 1" in breach.message
+    assert selectors.reduced_fee_cap_breach(therapist=personas.therapist, patient=personas.patient) is None
+    assert selectors.reduced_fee_cap_breach(therapist=personas.therapist, patient=full_fee_newcomer) is None
+    assert selectors.reduced_fee_cap_breach(therapist=personas.other_therapist, patient=newcomer) is None
+
+
+def test_the_booking_form_refuses_past_the_cap_until_given_an_override_reason(personas, fee_config, login):
+    from apps.scheduling.models import Appointment
+    from tests.factories import PatientFactory
+
+    profile = personas.therapist.therapist_profile
+    profile.reduced_fee_cap = 1
+    profile.save()
+    approved_assessment(personas.patient, household_size=1, income="15000")
+    past_appointment(personas.patient, service_type=fee_config["90834"], days_ago=5)
     newcomer = PatientFactory()
     approved_assessment(newcomer, household_size=2, income="20000")
     monday = clock_next_monday()
-    response = login(personas.front_desk).post(
-        "/schedule/appointments/new/",
-        {
-            "therapist": personas.therapist.pk,
-            "patient": newcomer.pk,
-            "service_type": fee_config["90834"].pk,
-            "date": monday.isoformat(),
-            "time": "10:00",
-            "is_telehealth": "on",
-            "override_reason": "Testing the cap warning",
-        },
-        follow=True,
-    )
-    assert response.status_code == 200
-    assert "reduced-fee clients" in response.content.decode()
+    form = {
+        "therapist": personas.therapist.pk,
+        "patient": newcomer.pk,
+        "service_type": fee_config["90834"].pk,
+        "date": monday.isoformat(),
+        "time": "10:00",
+        "is_telehealth": "on",
+        "override_reason": "Outside the therapist's hours in this test",
+    }
+    client = login(personas.front_desk)
+    refused = client.post("/schedule/appointments/new/", form)
+    assert refused.status_code == 200
+    assert "reduced-fee patients, their cap of 1" in refused.content.decode()
+    assert not Appointment.objects.filter(patient=newcomer).exists()
+    booked = client.post("/schedule/appointments/new/", {**form, "cap_override_reason": "Sibling of a patient"})
+    assert booked.status_code == 302
+    assert Appointment.objects.filter(patient=newcomer).exists()
 
 
 def clock_next_monday():

@@ -4,15 +4,9 @@ from django import template
 
 from apps.billing import pricing, selectors
 from apps.billing.payments import online_card_payments
+from apps.core.money import money_text
 
 register = template.Library()
-
-
-@register.filter
-def signed_money(value) -> str:
-    """-12.50 -> "−$12.50"; 12.5 -> "$12.50"."""
-    amount = Decimal(value)
-    return f"−${-amount:,.2f}" if amount < 0 else f"${amount:,.2f}"
 
 
 @register.filter
@@ -20,8 +14,8 @@ def balance_words(value) -> str:
     """A balance as a person reads it: 1050 -> "$1,050.00 owed"; -3950 -> "$3,950.00 credit on account"."""
     amount = Decimal(value)
     if amount < 0:
-        return f"${-amount:,.2f} credit on account"
-    return f"${amount:,.2f} owed" if amount else "$0.00"
+        return f"{money_text(-amount)} credit on account"
+    return f"{money_text(amount)} owed" if amount else money_text(0)
 
 
 @register.inclusion_tag("billing/portal/_dashboard_card.html")

@@ -1,0 +1,46 @@
+"""Form pieces every app shares: money fields that speak dollars, and form errors named as people name fields."""
+
+from decimal import Decimal
+
+from django import forms
+from django.core.validators import MaxValueValidator, MinValueValidator
+
+from .money import money_text
+
+
+class MoneyField(forms.DecimalField):
+    """Dollars and cents. Accepts what people type ("$1,200.00") and refuses in dollars ("must be at least $0.01")."""
+
+    default_error_messages = {"invalid": "must be an amount in dollars and cents, like 1,200.00."}
+
+    def __init__(self, *, min_value=Decimal("0.01"), max_value=None, max_digits=9, **kwargs):
+        super().__init__(max_digits=max_digits, decimal_places=2, **kwargs)
+        # Replace DecimalField's "Ensure this value is greater than…" with the amount in dollars.
+        self.validators = [v for v in self.validators if not isinstance(v, MinValueValidator | MaxValueValidator)]
+        if min_value is not None:
+            self.validators.append(MinValueValidator(min_value, f"must be at least {money_text(min_value)}."))
+        if max_value is not None:
+            self.validators.append(MaxValueValidator(max_value, f"must be at most {money_text(max_value)}."))
+        self.min_value, self.max_value = min_value, max_value
+        self.widget.attrs.pop("step", None)  # commas and a dollar sign are welcome, so not a number input's step
+        self.widget.input_type = "text"
+        self.widget.attrs.setdefault("inputmode", "decimal")
+
+    def to_python(self, value):
+        if isinstance(value, str):
+            value = value.strip().replace(",", "").replace("$", "")
+        return super().to_python(value)
+
+
+def form_errors_text(form) -> str:
+    """A form's errors in one line, each named by the field's label ("Amount must be at least $0.01."), never by
+    its code name. Messages written to follow the label ("must be…") read on from it; others follow a colon."""
+    parts = []
+    for name, errors in form.errors.items():
+        if name not in form.fields:  # errors about the form as a whole
+            parts.extend(errors)
+            continue
+        label = str(form[name].label)  # the field's label, or its name made readable ("Full fee")
+        for message in errors:
+            parts.append(f"{label} {message}" if message[:1].islower() else f"{label}: {message}")
+    return " ".join(parts)
