@@ -53,6 +53,7 @@ class TherapistProfileFactory(factory.django.DjangoModelFactory):
         model = TherapistProfile
 
     credentials = "LICSW"
+    license_type = "LICSW"
     license_number = factory.Sequence(lambda n: f"LIC-{n:05d}")
     npi = factory.Sequence(lambda n: f"{1000000000 + n}")
 

@@ -25,11 +25,22 @@ STAFF = [
 THERAPIST_PROFILES = {
     "sarah.chen@clinic.test": {
         "credentials": "PhD, Licensed Psychologist",
+        "license_type": "Psychologist",
         "license_number": "PSY-4412",
         "npi": "1467583920",
     },
-    "david.okafor@clinic.test": {"credentials": "LICSW", "license_number": "LICSW-11873", "npi": "1598273640"},
-    "maria.russo@clinic.test": {"credentials": "LMFT", "license_number": "LMFT-2290", "npi": "1730495827"},
+    "david.okafor@clinic.test": {
+        "credentials": "LICSW",
+        "license_type": "LICSW",
+        "license_number": "LICSW-11873",
+        "npi": "1598273640",
+    },
+    "maria.russo@clinic.test": {
+        "credentials": "LMFT",
+        "license_type": "LMFT",
+        "license_number": "LMFT-2290",
+        "npi": "1730495827",
+    },
     "tom.baker@clinic.test": {
         "credentials": "LMHC candidate",
         "license_number": "",

@@ -42,6 +42,7 @@ class ClinicSettingsForm(forms.ModelForm):
             "email",
             "tax_id",
             "npi",
+            "telehealth_patient_at_home",
             "cancellation_window_hours",
             "reminder_email_lead_hours",
             "reminder_sms_lead_hours",

@@ -82,6 +82,9 @@ class TherapistProfile(TimeStampedModel):
 
     user = models.OneToOneField(User, on_delete=models.CASCADE, related_name="therapist_profile")
     credentials = models.CharField(max_length=100, blank=True, help_text="e.g. LCSW, PhD, LMFT")
+    license_type = models.CharField(
+        max_length=30, blank=True, help_text="The licence the number belongs to, e.g. LICSW, LMHC, Psychologist"
+    )
     license_number = models.CharField(max_length=50, blank=True)
     npi = models.CharField("NPI", max_length=10, blank=True)
     is_prelicensed = models.BooleanField(default=False)
@@ -117,6 +120,11 @@ class ClinicSettings(TimeStampedModel):
     email = models.EmailField(blank=True)
     tax_id = models.CharField(max_length=20, blank=True)
     npi = models.CharField("Organisation NPI", max_length=10, blank=True)
+    telehealth_patient_at_home = models.BooleanField(
+        default=True,
+        help_text="Superbills give telehealth sessions place of service 10 (patient at home); "
+        "untick when patients join from elsewhere (place of service 02).",
+    )
     cancellation_window_hours = models.PositiveIntegerField(default=24)
     reminder_email_lead_hours = models.PositiveIntegerField(default=48)
     reminder_sms_lead_hours = models.PositiveIntegerField(default=2)

@@ -547,11 +547,54 @@ class Statement(models.Model):
 
 @pghistory.track()
 class BillingProfile(TimeStampedModel):
-    """What a superbill needs beyond the ledger: the patient's ICD-10 diagnosis codes, primary first."""
+    """What a superbill needs beyond the ledger: the patient's confirmed ICD-10 diagnosis codes, primary first.
+
+    Codes read from a signed intake note wait in `proposed_diagnosis_codes` until billing staff confirm them: a
+    superbill only ever carries codes a person has checked."""
 
     patient = models.OneToOneField("patients.Patient", on_delete=models.CASCADE, related_name="billing_profile")
     diagnosis_codes = ArrayField(models.CharField(max_length=10), default=list, blank=True)
+    proposed_diagnosis_codes = ArrayField(models.CharField(max_length=10), default=list, blank=True)
+    proposed_at = models.DateTimeField(null=True, blank=True)
     updated_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
 
     def __str__(self) -> str:
         return f"Billing profile of patient {self.patient_id}"
+
+
+class EstimateReason(models.TextChoices):
+    SERIES_BOOKED = "series_booked", "Weekly sessions booked"
+    INTAKE_BOOKED = "intake_booked", "Intake booked"
+    FEE_CLASS_CHANGED = "fee_class_changed", "Fee class changed"
+
+
+class GoodFaithEstimate(models.Model):
+    """A Good Faith Estimate (No Surprises Act) as issued: the expected services, each priced at the patient's class
+    on the day of issue, with the provider and clinic identifiers of that day. The row is the record of issue and
+    never changes; a new class issues a new estimate that `replaces` this one."""
+
+    patient = models.ForeignKey("patients.Patient", on_delete=models.PROTECT, related_name="good_faith_estimates")
+    reason = models.CharField(max_length=30, choices=EstimateReason.choices)
+    replaces = models.OneToOneField("self", null=True, blank=True, on_delete=models.PROTECT, related_name="replaced_by")
+    class_code = models.CharField(max_length=10)
+    class_label = models.CharField(max_length=100)
+    period_start = models.DateField()
+    period_end = models.DateField()
+    # [{service_type_id, cpt, description, fee, expected_count, amount, therapist_id, provider_name, provider_npi,
+    #   provider_license}], amounts as strings of Decimal.
+    lines = models.JSONField()
+    total = models.DecimalField(max_digits=11, decimal_places=2)
+    clinic = models.JSONField(help_text="The clinic's name, address, tax ID and NPI on the day of issue")
+    issued_at = models.DateTimeField()
+    issued_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        ordering = ["-issued_at", "-id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(period_start__lte=F("period_end")), name="estimate_period_ordered"),
+            models.CheckConstraint(condition=Q(total__gte=0), name="estimate_total_not_negative"),
+        ]
+        triggers = [PROTECT_POSTED]
+
+    def __str__(self) -> str:
+        return f"Good Faith Estimate of {self.issued_at:%Y-%m-%d}"

@@ -15,4 +15,6 @@ urlpatterns = [
     path("statements/<int:pk>/", portal_views.statement, name="statement"),
     path("statements/<int:pk>/pdf/", portal_views.statement_pdf, name="statement_pdf"),
     path("superbill/", portal_views.superbill, name="superbill"),
+    path("estimates/<int:pk>/", portal_views.estimate, name="estimate"),
+    path("estimates/<int:pk>/pdf/", portal_views.estimate_pdf, name="estimate_pdf"),
 ]

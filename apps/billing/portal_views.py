@@ -49,6 +49,7 @@ def billing_home(request):
         "lines": list(reversed(charges))[:50],
         "payments": Payment.objects.filter(patient=patient).order_by("-received_at")[:20],
         "statements": selectors.statements_of(patient=patient)[:24],
+        "estimates": selectors.estimates_of(patient=patient).select_related("replaced_by")[:24],
         "assessment": selectors.latest_assessment(patient=patient),
         "current_class": card["class_label"],
         "fees": card["services"],
@@ -160,6 +161,27 @@ def statement_pdf_response(statement):
 
 
 @login_required
+def estimate(request, pk):
+    patient = _patient_of(request)
+    row = _own(selectors.estimates_of(patient=patient), patient, pk)
+    return render(request, "billing/portal/estimate.html", selectors.estimate_context(row))
+
+
+@login_required
+def estimate_pdf(request, pk):
+    patient = _patient_of(request)
+    return estimate_pdf_response(_own(selectors.estimates_of(patient=patient), patient, pk))
+
+
+def estimate_pdf_response(estimate):
+    return documents.pdf_response(
+        "billing/pdf/estimate.html",
+        selectors.estimate_context(estimate),
+        filename=f"good-faith-estimate-{estimate.issued_at:%Y%m%d}.pdf",
+    )
+
+
+@login_required
 def superbill(request):
     patient = _patient_of(request)
     today = clock.local_now().date()
@@ -167,21 +189,18 @@ def superbill(request):
     if not form.is_valid():
         messages.error(request, "Choose a valid period for the superbill.")
         return redirect("portal:billing:home")
-    return superbill_response(patient=patient, start=form.cleaned_data["start"], end=form.cleaned_data["end"])
+    start, end = form.cleaned_data["start"], form.cleaned_data["end"]
+    return superbill_response(request, patient=patient, start=start, end=end, base="portal/base.html")
 
 
-def superbill_response(*, patient, start: dt.date, end: dt.date):
-    profile = getattr(patient, "billing_profile", None)
-    lines = selectors.superbill_lines(patient=patient, start=start, end=end)
-    context = {
-        "patient": patient,
-        "start": start,
-        "end": end,
-        "lines": lines,
-        "diagnosis_codes": profile.diagnosis_codes if profile else [],
-        "total_charged": sum((line["charge"].amount for line in lines), selectors.ZERO),
-        "total_paid": sum((line["paid"] for line in lines), selectors.ZERO),
-    }
+def superbill_response(request, *, patient, start: dt.date, end: dt.date, base: str):
+    """The superbill PDF, or a 422 page saying what is missing (a confirmed diagnosis) when it cannot be issued."""
+    try:
+        context = selectors.superbill(patient=patient, start=start, end=end)
+    except ApplicationError as exc:
+        return render(
+            request, "billing/document_refused.html", {"message": exc.message, "base": base}, status=exc.status
+        )
     return documents.pdf_response(
         "billing/pdf/superbill.html", context, filename=f"superbill-{start:%Y%m%d}-{end:%Y%m%d}.pdf"
     )

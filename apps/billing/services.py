@@ -7,12 +7,15 @@ double-post the same outcome.
 
 import datetime as dt
 import logging
+import re
+from dataclasses import dataclass
 from decimal import ROUND_DOWN, Decimal
 
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Exists, OuterRef
 from django.urls import reverse
 
+from apps.accounts.models import ClinicSettings, User
 from apps.accounts.roles import Role
 from apps.audit.services import access_log_write
 from apps.core import clock
@@ -21,6 +24,7 @@ from apps.core.errors import ApplicationError, Conflict, InvalidTransition, NotF
 from apps.core.links import absolute_url
 from apps.core.money import money, money_text
 from apps.notifications.services import message_build, message_enqueue, messages_enqueue
+from apps.scheduling.selectors import service_types_by_id
 
 from . import fees, pricing, selectors
 from .models import (
@@ -32,7 +36,9 @@ from .models import (
     ChargeKind,
     CheckoutSession,
     CheckoutStatus,
+    EstimateReason,
     FeeSchedule,
+    GoodFaithEstimate,
     Payment,
     PaymentMethod,
     PaymentPlan,
@@ -244,6 +250,8 @@ def assessment_approve(
     if override_fee is not None:
         _apply_override(assessment, actor=actor, fee=override_fee, reason=override_reason)
     assessment.save()
+    # A new class changes what the patient will pay: their running Good Faith Estimates are re-issued at it.
+    gfe_reissue_for_class_change(actor=actor, patient=assessment.patient, on=max(today, start))
     return assessment
 
 
@@ -331,10 +339,42 @@ def billing_profile_set(*, actor, patient, diagnosis_codes: list[str]) -> Billin
     return profile
 
 
-def _looks_like_icd10(code: str) -> bool:
-    import re
+ICD10 = r"[A-TV-Z][0-9][0-9A-Z](?:\.[0-9A-Z]{1,4})?"
 
-    return re.fullmatch(r"[A-TV-Z][0-9][0-9A-Z](\.[0-9A-Z]{1,4})?", code) is not None
+
+def _looks_like_icd10(code: str) -> bool:
+    return re.fullmatch(ICD10, code) is not None
+
+
+@transaction.atomic
+def diagnoses_propose_from_intake(*, patient, diagnosis_text: str) -> list[str]:
+    """Propose the ICD-10 codes written in a signed intake note's diagnosis field for billing to confirm.
+
+    Only the codes are kept, never the note's words; codes already confirmed or already proposed are not added
+    twice. Returns the codes newly proposed."""
+    found = re.findall(rf"(?<![A-Z0-9.]){ICD10}(?![A-Z0-9])", diagnosis_text or "")
+    profile, _ = BillingProfile.objects.select_for_update().get_or_create(patient=patient)
+    known = set(profile.diagnosis_codes) | set(profile.proposed_diagnosis_codes)
+    new = [code for code in dict.fromkeys(found) if code not in known]
+    if new:
+        profile.proposed_diagnosis_codes = [*profile.proposed_diagnosis_codes, *new]
+        profile.proposed_at = clock.now()
+        profile.save(update_fields=["proposed_diagnosis_codes", "proposed_at", "updated_at"])
+    return new
+
+
+@transaction.atomic
+def diagnoses_confirm(*, actor, patient) -> BillingProfile:
+    """Billing confirms the proposed codes: they join the patient's diagnoses (after those already confirmed)."""
+    profile = BillingProfile.objects.select_for_update().filter(patient=patient).first()
+    if profile is None or not profile.proposed_diagnosis_codes:
+        raise InvalidTransition("There are no proposed diagnoses to confirm.")
+    profile.diagnosis_codes = list(dict.fromkeys([*profile.diagnosis_codes, *profile.proposed_diagnosis_codes]))
+    profile.proposed_diagnosis_codes = []
+    profile.proposed_at = None
+    profile.updated_by = actor
+    profile.save()
+    return profile
 
 
 # --- charges -----------------------------------------------------------------------------------------------------
@@ -1026,3 +1066,115 @@ def reduced_fee_cap_enforce(
         },
     )
     return override_reason.strip()
+
+
+# --- Good Faith Estimates ----------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class EstimatedService:
+    """One expected service of an estimate: what, with whom, how many times."""
+
+    service_type_id: int
+    therapist_id: int | None
+    expected_count: int
+
+
+def _estimate_line(*, patient, service: EstimatedService, on: dt.date, service_types, therapists) -> tuple:
+    price = pricing.charge_price(patient=patient, service_type_id=service.service_type_id, on=on, policy_fee=False)
+    service_type = service_types[service.service_type_id]
+    therapist = therapists.get(service.therapist_id)
+    profile = getattr(therapist, "therapist_profile", None)
+    line = {
+        "service_type_id": service_type.pk,
+        "cpt": service_type.code,
+        "description": service_type.name,
+        "fee": str(price.fee),
+        "expected_count": service.expected_count,
+        "amount": str(price.fee * service.expected_count),
+        "therapist_id": therapist.pk if therapist else None,
+        "provider_name": therapist.full_name if therapist else "",
+        "provider_npi": getattr(profile, "npi", ""),
+        "provider_license": " ".join(
+            filter(None, [getattr(profile, "license_type", ""), getattr(profile, "license_number", "")])
+        ),
+    }
+    return line, price.class_label, price.class_code
+
+
+@transaction.atomic
+def gfe_issue(
+    *,
+    actor,
+    patient,
+    services: list[EstimatedService],
+    period_start: dt.date,
+    period_end: dt.date,
+    reason: str,
+    on: dt.date | None = None,
+    replaces: GoodFaithEstimate | None = None,
+) -> GoodFaithEstimate | None:
+    """Issue a Good Faith Estimate: each expected service at the patient's fee on `on` (default today) times the
+    expected count, with the provider's and the clinic's identifiers. Nothing is issued (None) while the clinic has
+    no fee for the service: an estimate without a price would mislead."""
+    on = on or clock.local_now().date()
+    service_types = service_types_by_id(ids=[s.service_type_id for s in services])
+    therapists = User.objects.select_related("therapist_profile").in_bulk([s.therapist_id for s in services])
+    try:
+        priced = [
+            _estimate_line(patient=patient, service=s, on=on, service_types=service_types, therapists=therapists)
+            for s in services
+            if s.expected_count > 0
+        ]
+    except Unprocessable:
+        logger.warning("No Good Faith Estimate for patient %s: no fee configured", patient.pk)
+        return None
+    if not priced:
+        return None
+    clinic = ClinicSettings.load()
+    _, class_label, class_code = priced[0]
+    return GoodFaithEstimate.objects.create(
+        patient=patient,
+        reason=reason,
+        replaces=replaces,
+        class_code=class_code,
+        class_label=class_label,
+        period_start=period_start,
+        period_end=period_end,
+        lines=[line for line, _, _ in priced],
+        total=sum((Decimal(line["amount"]) for line, _, _ in priced), ZERO),
+        clinic={"name": clinic.name, "address": clinic.address, "tax_id": clinic.tax_id, "npi": clinic.npi},
+        issued_at=clock.now(),
+        issued_by=actor,
+    )
+
+
+def gfe_reissue_for_class_change(*, actor, patient, on: dt.date) -> list[GoodFaithEstimate]:
+    """Re-issue each estimate still running on `on` whose class differs from the patient's class that day."""
+    reissued = []
+    for estimate in selectors.estimates_current(patient=patient, on=on):
+        services = [
+            EstimatedService(line["service_type_id"], line["therapist_id"], line["expected_count"])
+            for line in estimate.lines
+        ]
+        try:
+            now_priced = pricing.charge_price(
+                patient=patient, service_type_id=services[0].service_type_id, on=on, policy_fee=False
+            )
+        except Unprocessable:
+            continue
+        if (now_priced.class_code, now_priced.class_label) == (estimate.class_code, estimate.class_label):
+            continue
+        new = gfe_issue(
+            actor=actor,
+            patient=patient,
+            services=services,
+            period_start=max(estimate.period_start, on),
+            period_end=estimate.period_end,
+            reason=EstimateReason.FEE_CLASS_CHANGED,
+            on=on,
+            replaces=estimate,
+        )
+        if new is not None:
+            reissued.append(new)
+    return reissued

@@ -34,8 +34,16 @@ from .forms import (
     RefundForm,
     RejectForm,
 )
-from .models import Adjustment, FeeSchedule, Payment, PovertyGuideline, SlidingScaleAssessment, Statement
-from .portal_views import statement_pdf_response, superbill_response
+from .models import (
+    Adjustment,
+    FeeSchedule,
+    GoodFaithEstimate,
+    Payment,
+    PovertyGuideline,
+    SlidingScaleAssessment,
+    Statement,
+)
+from .portal_views import estimate_pdf_response, statement_pdf_response, superbill_response
 
 
 def _require(user, perm, obj=None):
@@ -102,6 +110,7 @@ def patient_ledger(request, pk):
         "plan": plan,
         "plan_progress": selectors.plan_progress(plan=plan) if plan else [],
         "statements": selectors.statements_of(patient=patient),
+        "estimates": selectors.estimates_of(patient=patient).select_related("replaced_by"),
         "payment_form": PaymentForm() if user.has_perm("billing.record_payment") else None,
         "adjustment_form": AdjustmentForm() if user.has_perm("billing.post_adjustment") else None,
         "plan_form": PlanForm() if user.has_perm("billing.manage_plan") and not plan else None,
@@ -112,6 +121,7 @@ def patient_ledger(request, pk):
         )
         if user.has_perm("billing.edit_diagnoses", patient)
         else None,
+        "proposed_diagnoses": getattr(getattr(patient, "billing_profile", None), "proposed_diagnosis_codes", []),
         "period_form": PeriodForm(),
         "can_refund": user.has_perm("billing.refund_payment"),
         "can_issue": user.has_perm("billing.issue_statement"),
@@ -242,6 +252,19 @@ def diagnoses_set(request, pk):
 
 @login_required
 @require_POST
+def diagnoses_confirm(request, pk):
+    patient = _ledger_patient(request, pk)
+    _require(request.user, "billing.edit_diagnoses", patient)
+    call_with_messages(
+        request,
+        lambda: services.diagnoses_confirm(actor=request.user, patient=patient),
+        "Proposed diagnoses confirmed.",
+    )
+    return redirect("billing:patient_ledger", pk=patient.pk)
+
+
+@login_required
+@require_POST
 def statement_issue(request, pk):
     patient = _ledger_patient(request, pk)
     _require(request.user, "billing.issue_statement")
@@ -265,13 +288,22 @@ def statement_pdf(request, pk):
 
 
 @login_required
+def estimate_pdf(request, pk):
+    estimate = get_object_or_404(GoodFaithEstimate.objects.select_related("patient"), pk=pk)
+    _ledger_patient(request, estimate.patient_id)
+    return estimate_pdf_response(estimate)
+
+
+@login_required
 def superbill(request, pk):
     patient = _ledger_patient(request, pk)
     form = PeriodForm(request.GET)
     if not form.is_valid():
         messages.error(request, "Choose a valid period for the superbill.")
         return redirect("billing:patient_ledger", pk=patient.pk)
-    return superbill_response(patient=patient, start=form.cleaned_data["start"], end=form.cleaned_data["end"])
+    return superbill_response(
+        request, patient=patient, start=form.cleaned_data["start"], end=form.cleaned_data["end"], base="staff_base.html"
+    )
 
 
 @login_required

@@ -8,6 +8,7 @@ from django.db import IntegrityError, transaction
 from django.urls import reverse
 
 from apps.accounts.models import User
+from apps.billing.services import diagnoses_propose_from_intake
 from apps.core import clock
 from apps.core.errors import Conflict, InvalidTransition, NotFound, PermissionDenied, Unprocessable
 from apps.core.links import absolute_url
@@ -18,7 +19,7 @@ from apps.scheduling.services import appointment_complete
 
 from .content import MAX_LENGTH, content_clean
 from .encryption import decrypt_json, encrypt_json, encrypt_text
-from .models import Addendum, NoteStatus, NoteTemplate, PsychotherapyNote, SessionNote
+from .models import Addendum, NoteStatus, NoteTemplate, PsychotherapyNote, SessionNote, TemplateKind
 from .rules import can
 from .selectors import overdue_counts_by_therapist
 
@@ -110,7 +111,7 @@ def note_sign(*, actor, note: SessionNote) -> SessionNote:
     now = clock.now()
     if appointment.start > now:
         raise InvalidTransition("A note can be signed once the session has started.")
-    content_clean(fields=note.template.fields, content=decrypt_json(note.content_encrypted), complete=True)
+    content = content_clean(fields=note.template.fields, content=decrypt_json(note.content_encrypted), complete=True)
     profile = getattr(actor, "therapist_profile", None)
     if profile is not None and profile.is_prelicensed:
         note.cosign_required = True
@@ -120,6 +121,9 @@ def note_sign(*, actor, note: SessionNote) -> SessionNote:
     note.signed_by = actor
     note.save()
     _complete_session(appointment=appointment, actor=actor)
+    if note.template.kind == TemplateKind.INTAKE and appointment.patient_id:
+        # Only the ICD-10 codes leave the note, as proposals billing confirms before any superbill uses them.
+        diagnoses_propose_from_intake(patient=appointment.patient, diagnosis_text=str(content.get("diagnosis", "")))
     return note
 
 

@@ -19,6 +19,7 @@ from .models import (
     AppointmentStatus,
     CalendarFeed,
     SeriesStatus,
+    ServiceType,
     TimeOff,
     WorkingHours,
 )
@@ -281,3 +282,7 @@ def calendar_feed_appointments(*, therapist, since: dt.datetime) -> list[Appoint
 
 def calendar_feed_live(*, therapist) -> CalendarFeed | None:
     return CalendarFeed.objects.filter(therapist=therapist, revoked_at__isnull=True).first()
+
+
+def service_types_by_id(*, ids) -> dict[int, ServiceType]:
+    return ServiceType.objects.in_bulk(list(ids))

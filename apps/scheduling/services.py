@@ -14,7 +14,13 @@ from django.utils import timezone
 
 from apps.accounts.models import ClinicSettings
 from apps.accounts.roles import Role
-from apps.billing.services import charge_for_appointment_outcome, reduced_fee_cap_enforce
+from apps.billing.services import (
+    EstimatedService,
+    EstimateReason,
+    charge_for_appointment_outcome,
+    gfe_issue,
+    reduced_fee_cap_enforce,
+)
 from apps.core import clock
 from apps.core.errors import Conflict, InvalidTransition, PermissionDenied, Unprocessable
 from apps.notifications.services import appointment_reminders_cancel, appointment_reminders_schedule
@@ -33,6 +39,9 @@ from .models import (
     WorkingHours,
 )
 from .selectors import calendar_feed_token_hash
+
+INTAKE_CPT = "90791"  # booking the intake assessment issues the patient's Good Faith Estimate for it
+ESTIMATE_SPAN = dt.timedelta(weeks=52, days=-1)
 
 CONSTRAINT_SUBJECT = {
     "appointment_no_therapist_overlap": "therapist",
@@ -220,6 +229,15 @@ def appointment_book(
     appointment = _new_appointment(booking, slot, actor=actor, override_reason=override_reason)
     _save_guarded([appointment])
     appointment_reminders_schedule(appointment=appointment)
+    if patient is not None and service_type.code == INTAKE_CPT:
+        gfe_issue(
+            actor=actor,
+            patient=patient,
+            services=[EstimatedService(service_type.pk, therapist.pk, 1)],
+            period_start=timezone.localtime(start).date(),
+            period_end=timezone.localtime(start).date(),
+            reason=EstimateReason.INTAKE_BOOKED,
+        )
     return appointment
 
 
@@ -440,7 +458,34 @@ def series_book(
     )
     if not booked:
         raise Conflict("None of the series' dates is free.", extra={"dates": [s.as_dict() for s in skipped]})
+    _series_estimate_issue(series, skipped, actor=actor)
     return SeriesBooked(series, booked, skipped)
+
+
+def _series_estimate_issue(series: AppointmentSeries, skipped: list[Slot], *, actor) -> None:
+    """The patient's Good Faith Estimate for the series: its dates over the next 52 weeks (an open-ended series is
+    estimated for a year, the longest an estimate covers), less the dates skipped as blocked."""
+    through = series.first_date + ESTIMATE_SPAN
+    blocked = {slot.local_start.date() for slot in skipped}
+    dates = [
+        day
+        for day in series_dates(
+            first_date=series.first_date,
+            interval_weeks=series.interval_weeks,
+            occurrence_count=series.occurrence_count,
+            end_date=series.end_date,
+            through=through,
+        )
+        if day not in blocked
+    ]
+    gfe_issue(
+        actor=actor,
+        patient=series.patient,
+        services=[EstimatedService(series.service_type_id, series.therapist_id, len(dates))],
+        period_start=dates[0],
+        period_end=dates[-1],
+        reason=EstimateReason.SERIES_BOOKED,
+    )
 
 
 @transaction.atomic

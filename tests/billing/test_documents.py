@@ -76,15 +76,7 @@ def test_the_superbill_lists_cpt_icd10_npi_dates_and_amounts_paid(february, pers
 
     html = render_to_string(
         "billing/pdf/superbill.html",
-        {
-            "patient": february,
-            "start": dt.date(2026, 2, 1),
-            "end": dt.date(2026, 2, 28),
-            "lines": lines,
-            "diagnosis_codes": ["F45.41", "M54.50"],
-            "total_charged": Decimal("80.00"),
-            "total_paid": Decimal("30.00"),
-        },
+        selectors.superbill(patient=february, start=dt.date(2026, 2, 1), end=dt.date(2026, 2, 28)),
     )
     npi = personas.therapist.therapist_profile.npi
     for expected in ("90834", "F45.41", "M54.50", f"NPI {npi}", "02/17/2026", "$30.00", "$80.00"):

@@ -1,0 +1,168 @@
+"""Good Faith Estimates: issued when a series or an intake is booked, priced at the patient's class, re-issued when
+the class changes, readable by the patient and billing staff as a page and a PDF."""
+
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+import time_machine
+
+from apps.billing import services
+from apps.billing.models import GoodFaithEstimate
+from apps.core import clock
+from apps.scheduling.services import appointment_book, series_book
+
+from .helpers import approved_assessment
+
+pytestmark = pytest.mark.django_db
+
+NOW = "2026-03-02 09:00:00-05:00"  # a Monday
+
+
+def _book_weekly(personas, service_type, **kwargs):
+    return series_book(
+        actor=personas.front_desk,
+        therapist=personas.therapist,
+        patient=personas.patient,
+        service_type=service_type,
+        first_date=dt.date(2026, 3, 10),
+        local_start_time=dt.time(10, 0),
+        is_telehealth=True,
+        override_reason="Extra hours agreed",
+        **kwargs,
+    )
+
+
+@pytest.fixture
+def class_b_patient(personas, fee_config):
+    """Household of 3 at $34,150 in March 2026: class B, 20% of $200 = $40 a session."""
+    with time_machine.travel(NOW, tick=False):
+        approved_assessment(personas.patient, household_size=3, income="34150", effective_from=dt.date(2026, 3, 1))
+    return personas.patient
+
+
+def test_booking_a_series_issues_one_estimate_at_the_class_fee_and_count(class_b_patient, personas, fee_config):
+    with time_machine.travel(NOW, tick=False):
+        _book_weekly(personas, fee_config["90834"], occurrence_count=10)
+    estimate = GoodFaithEstimate.objects.get(patient=class_b_patient)
+    [line] = estimate.lines
+    assert (line["cpt"], Decimal(line["fee"]), line["expected_count"]) == ("90834", Decimal("40.00"), 10)
+    assert estimate.total == Decimal("400.00")
+    assert (estimate.period_start, estimate.period_end) == (dt.date(2026, 3, 10), dt.date(2026, 5, 12))
+    assert (estimate.reason, estimate.issued_by, estimate.class_code) == ("series_booked", personas.front_desk, "B")
+    assert line["provider_npi"] == personas.therapist.therapist_profile.npi
+    assert line["provider_name"] == personas.therapist.full_name
+    assert estimate.issued_at is not None
+
+
+def test_an_open_ended_series_is_estimated_for_52_weeks(personas, fee_config):
+    with time_machine.travel(NOW, tick=False):
+        _book_weekly(personas, fee_config["90834"])
+    estimate = GoodFaithEstimate.objects.get(patient=personas.patient)
+    assert estimate.lines[0]["expected_count"] == 52
+    assert estimate.total == Decimal("10400.00")  # no assessment: the full $200
+    assert estimate.period_end == dt.date(2026, 3, 10) + dt.timedelta(weeks=51)
+
+
+def test_booking_an_intake_issues_an_estimate_for_it(personas, fee_config):
+    with time_machine.travel(NOW, tick=False):
+        appointment_book(
+            actor=personas.front_desk,
+            therapist=personas.therapist,
+            patient=personas.patient,
+            service_type=fee_config["90791"],
+            start=clock.local_datetime(dt.date(2026, 3, 4), dt.time(11, 0)),
+            is_telehealth=True,
+            override_reason="Extra hours agreed",
+        )
+    estimate = GoodFaithEstimate.objects.get(patient=personas.patient)
+    assert [(line["cpt"], line["fee"], line["expected_count"]) for line in estimate.lines] == [("90791", "250.00", 1)]
+    assert (estimate.reason, estimate.period_start) == ("intake_booked", dt.date(2026, 3, 4))
+
+
+def test_booking_a_single_ordinary_session_issues_no_estimate(personas, fee_config):
+    with time_machine.travel(NOW, tick=False):
+        appointment_book(
+            actor=personas.front_desk,
+            therapist=personas.therapist,
+            patient=personas.patient,
+            service_type=fee_config["90834"],
+            start=clock.local_datetime(dt.date(2026, 3, 4), dt.time(11, 0)),
+            is_telehealth=True,
+            override_reason="Extra hours agreed",
+        )
+    assert not GoodFaithEstimate.objects.exists()
+
+
+def test_an_approval_that_changes_the_class_reissues_the_estimate(personas, fee_config):
+    with time_machine.travel(NOW, tick=False):
+        _book_weekly(personas, fee_config["90834"], occurrence_count=10)
+        first = GoodFaithEstimate.objects.get()
+        assert first.total == Decimal("2000.00")
+        approved_assessment(personas.patient, household_size=3, income="34150", effective_from=dt.date(2026, 3, 1))
+    new = GoodFaithEstimate.objects.exclude(pk=first.pk).get()
+    assert (new.replaces, new.reason, new.class_code) == (first, "fee_class_changed", "B")
+    assert (new.lines[0]["fee"], new.lines[0]["expected_count"], new.total) == ("40.00", 10, Decimal("400.00"))
+    assert new.issued_by.has_role("billing")
+
+
+def test_an_approval_in_the_same_class_issues_nothing_new(class_b_patient, personas, fee_config):
+    with time_machine.travel(NOW, tick=False):
+        _book_weekly(personas, fee_config["90834"], occurrence_count=10)
+        approved_assessment(class_b_patient, household_size=3, income="34000", effective_from=dt.date(2026, 3, 1))
+    assert GoodFaithEstimate.objects.count() == 1
+
+
+def test_no_estimate_is_issued_while_the_clinic_has_no_fees(personas, services_catalogue):
+    with time_machine.travel(NOW, tick=False):
+        _book_weekly(personas, services_catalogue["90834"], occurrence_count=4)
+    assert not GoodFaithEstimate.objects.exists()
+
+
+def test_an_issued_estimate_never_changes(class_b_patient, personas, fee_config):
+    from django.db import ProgrammingError, transaction
+
+    with time_machine.travel(NOW, tick=False):
+        _book_weekly(personas, fee_config["90834"], occurrence_count=2)
+    with pytest.raises(ProgrammingError), transaction.atomic():
+        GoodFaithEstimate.objects.update(total=Decimal("1.00"))
+
+
+def test_the_estimate_reads_as_a_page_and_a_pdf_for_the_patient_and_billing_only(
+    class_b_patient, personas, fee_config, login
+):
+    with time_machine.travel(NOW, tick=False):
+        _book_weekly(personas, fee_config["90834"], occurrence_count=10)
+    estimate = GoodFaithEstimate.objects.get()
+    home = login(personas.patient_user).get("/portal/billing/").content.decode()
+    assert f"/portal/billing/estimates/{estimate.pk}/" in home
+    page = login(personas.patient_user).get(f"/portal/billing/estimates/{estimate.pk}/")
+    body = page.content.decode()
+    assert page.status_code == 200
+    for expected in ("90834", "$40.00", "$400.00", "120 calendar days", "at least $400 more", "03/10/2026"):
+        assert expected in body
+    pdf = login(personas.patient_user).get(f"/portal/billing/estimates/{estimate.pk}/pdf/")
+    assert (pdf.status_code, pdf["Content-Type"]) == (200, "application/pdf")
+    assert pdf.content.startswith(b"%PDF")
+    staff = login(personas.billing).get(f"/billing/estimates/{estimate.pk}/pdf/")
+    assert (staff.status_code, staff["Content-Type"]) == (200, "application/pdf")
+    ledger = login(personas.billing).get(f"/billing/patients/{class_b_patient.pk}/").content.decode()
+    assert f"/billing/estimates/{estimate.pk}/pdf/" in ledger
+    other = login(personas.other_patient_user)
+    assert other.get(f"/portal/billing/estimates/{estimate.pk}/").status_code == 404
+    assert other.get(f"/portal/billing/estimates/{estimate.pk}/pdf/").status_code == 404
+    assert login(personas.therapist).get(f"/billing/estimates/{estimate.pk}/pdf/").status_code == 404
+
+
+def test_gfe_issue_refuses_nothing_to_estimate(personas, fee_config):
+    assert (
+        services.gfe_issue(
+            actor=personas.billing,
+            patient=personas.patient,
+            services=[services.EstimatedService(fee_config["90834"].pk, personas.therapist.pk, 0)],
+            period_start=dt.date(2026, 3, 1),
+            period_end=dt.date(2026, 3, 1),
+            reason="series_booked",
+        )
+        is None
+    )

@@ -1,0 +1,142 @@
+"""Superbills an out-of-network insurer accepts: place of service, modifier 95, diagnosis pointers, the rendering
+provider's licence, the supervising provider as billing provider, and no superbill without a confirmed diagnosis."""
+
+import datetime as dt
+
+import pytest
+import time_machine
+from django.template.loader import render_to_string
+
+from apps.accounts.models import ClinicSettings
+from apps.billing import selectors, services
+from apps.billing.models import BillingProfile
+from apps.core.errors import InvalidTransition, Unprocessable
+from tests.factories import TherapistFactory
+
+from .helpers import past_appointment
+
+pytestmark = pytest.mark.django_db
+
+FEBRUARY = {"start": dt.date(2026, 2, 1), "end": dt.date(2026, 2, 28)}
+
+
+def _charge(patient, service_type, *, days_ago, **appointment):
+    services.charge_for_appointment_outcome(
+        appointment=past_appointment(patient, service_type=service_type, days_ago=days_ago, **appointment), actor=None
+    )
+
+
+@pytest.fixture
+def sessions(personas, fee_config):
+    """An office session (Feb 10) and a telehealth session (Feb 17) in February 2026."""
+    with time_machine.travel("2026-02-20 12:00:00-05:00", tick=False):
+        _charge(personas.patient, fee_config["90834"], days_ago=10)
+        _charge(personas.patient, fee_config["90834"], days_ago=3, is_telehealth=True, room=None)
+    codes = ["F45.41", "M54.50", "F41.1", "F32.0", "G44.2"]
+    services.billing_profile_set(actor=personas.billing, patient=personas.patient, diagnosis_codes=codes)
+    return personas.patient
+
+
+def test_office_lines_are_pos_11_and_telehealth_lines_pos_10_with_modifier_95(sessions):
+    lines = selectors.superbill(patient=sessions, **FEBRUARY)["lines"]
+    assert [(line["charge"].service_date.day, line["place_of_service"], line["modifier"]) for line in lines] == [
+        (10, "11", ""),
+        (17, "10", "95"),
+    ]
+
+
+def test_telehealth_is_pos_02_when_the_clinic_says_patients_are_not_at_home(sessions):
+    clinic = ClinicSettings.load()
+    clinic.telehealth_patient_at_home = False
+    clinic.save()
+    lines = selectors.superbill(patient=sessions, **FEBRUARY)["lines"]
+    assert [(line["place_of_service"], line["modifier"]) for line in lines] == [("11", ""), ("02", "95")]
+
+
+def test_each_line_points_at_the_first_four_diagnoses_by_letter(sessions):
+    bill = selectors.superbill(patient=sessions, **FEBRUARY)
+    assert [(d["pointer"], d["code"]) for d in bill["diagnoses"]] == [
+        ("A", "F45.41"),
+        ("B", "M54.50"),
+        ("C", "F41.1"),
+        ("D", "F32.0"),
+        ("E", "G44.2"),
+    ]
+    assert {line["diagnosis_pointers"] for line in bill["lines"]} == {"ABCD"}
+
+
+def test_the_rendering_provider_carries_licence_type_and_number_and_bills_in_their_own_name(sessions, personas):
+    profile = personas.therapist.therapist_profile
+    line = selectors.superbill(patient=sessions, **FEBRUARY)["lines"][0]
+    assert line["rendering_provider"]["license_type"] == profile.license_type == "LICSW"
+    assert line["rendering_provider"]["license_number"] == profile.license_number != ""
+    assert line["billing_provider"]["npi"] == profile.npi
+
+
+def test_a_prelicensed_therapists_lines_name_the_supervisor_as_billing_provider(personas, fee_config):
+    supervisor = personas.other_therapist
+    trainee = TherapistFactory(email="trainee@example.test")
+    trainee.therapist_profile.is_prelicensed = True
+    trainee.therapist_profile.supervisor = supervisor
+    trainee.therapist_profile.license_type = ""
+    trainee.therapist_profile.license_number = ""
+    trainee.therapist_profile.save()
+    with time_machine.travel("2026-02-20 12:00:00-05:00", tick=False):
+        _charge(personas.patient, fee_config["90834"], days_ago=3, therapist=trainee)
+    services.billing_profile_set(actor=personas.billing, patient=personas.patient, diagnosis_codes=["F45.41"])
+    [line] = selectors.superbill(patient=personas.patient, **FEBRUARY)["lines"]
+    assert line["rendering_provider"]["name"] == trainee.full_name
+    billing = line["billing_provider"]
+    assert (billing["name"], billing["npi"], billing["license_number"]) == (
+        supervisor.full_name,
+        supervisor.therapist_profile.npi,
+        supervisor.therapist_profile.license_number,
+    )
+
+
+def test_the_pdf_shows_pos_modifier_pointers_and_both_providers(sessions, personas):
+    html = render_to_string(
+        "billing/pdf/superbill.html",
+        {**selectors.superbill(patient=sessions, **FEBRUARY), "clinic": ClinicSettings.load()},
+    )
+    profile = personas.therapist.therapist_profile
+    for expected in ("<td>10</td>", "<td>11</td>", "<td>95</td>", "<td>ABCD</td>", "A. F45.41", "E. G44.2"):
+        assert expected in html
+    assert f"License LICSW {profile.license_number}" in html
+
+
+def test_a_superbill_without_a_confirmed_diagnosis_is_refused_naming_what_is_missing(personas, fee_config, login):
+    with time_machine.travel("2026-02-20 12:00:00-05:00", tick=False):
+        _charge(personas.patient, fee_config["90834"], days_ago=3)
+    with pytest.raises(Unprocessable, match="confirmed ICD-10 diagnosis"):
+        selectors.superbill(patient=personas.patient, **FEBRUARY)
+    params = {"start": "2026-02-01", "end": "2026-02-28"}
+    portal = login(personas.patient_user).get("/portal/billing/superbill/", params)
+    staff = login(personas.billing).get(f"/billing/patients/{personas.patient.pk}/superbill/", params)
+    for response in (portal, staff):
+        assert response.status_code == 422
+        assert "confirmed ICD-10 diagnosis" in response.content.decode()
+
+
+def test_proposed_diagnoses_do_not_count_until_staff_confirm_them(personas, fee_config, login):
+    with time_machine.travel("2026-02-20 12:00:00-05:00", tick=False):
+        _charge(personas.patient, fee_config["90834"], days_ago=3)
+    services.diagnoses_propose_from_intake(patient=personas.patient, diagnosis_text="F45.41 Pain disorder; M54.50")
+    with pytest.raises(Unprocessable, match="Confirm the diagnoses proposed"):
+        selectors.superbill(patient=personas.patient, **FEBRUARY)
+    ledger = login(personas.billing).get(f"/billing/patients/{personas.patient.pk}/")
+    assert "F45.41, M54.50" in ledger.content.decode()
+    response = login(personas.billing).post(f"/billing/patients/{personas.patient.pk}/diagnoses/confirm/")
+    assert response.status_code == 302
+    profile = BillingProfile.objects.get(patient=personas.patient)
+    assert (profile.diagnosis_codes, profile.proposed_diagnosis_codes) == (["F45.41", "M54.50"], [])
+    assert selectors.superbill(patient=personas.patient, **FEBRUARY)["diagnoses"][0]["code"] == "F45.41"
+    with pytest.raises(InvalidTransition):
+        services.diagnoses_confirm(actor=personas.billing, patient=personas.patient)
+
+
+def test_only_billing_staff_confirm_proposed_diagnoses(personas, login):
+    services.diagnoses_propose_from_intake(patient=personas.patient, diagnosis_text="F45.41")
+    for user in (personas.therapist, personas.patient_user):
+        login(user).post(f"/billing/patients/{personas.patient.pk}/diagnoses/confirm/")
+    assert BillingProfile.objects.get(patient=personas.patient).diagnosis_codes == []
