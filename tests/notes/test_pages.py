@@ -139,7 +139,8 @@ def test_the_unsigned_queue_flags_notes_after_72_hours(personas, therapist_clien
     note_create(actor=personas.therapist, appointment=session, template=progress_template, content={})
     body = therapist_client.get("/notes/unsigned/").content.decode()
     assert personas.patient.legal_last_name in body and "Overdue" not in body
-    with time_machine.travel(session.end + dt.timedelta(hours=72, minutes=1)):
+    # In UTC: an aware local time plus a timedelta keeps the wall clock, an hour off across a DST change.
+    with time_machine.travel(session.end.astimezone(dt.UTC) + dt.timedelta(hours=72, minutes=1)):
         body = login(personas.therapist).get("/notes/unsigned/").content.decode()
     assert "Overdue" in body and "1 overdue" in body
 
