@@ -33,7 +33,7 @@ def test_guideline_and_class_table_changes_are_listed_too(personas, login, fee_c
     )
     assert response.status_code == 302
     html = client.get(URL).content.decode()
-    assert "Poverty guideline added" in html and "2027 contiguous: $16000.00 + $5600.00" in html
+    assert "Poverty guideline added" in html and "2027 contiguous: $16,000.00 + $5,600.00" in html
     assert "Sliding-scale class added" in html
     assert "(table from 2025-01-01): no upper bound, 100% of full fee" in html
     assert "(table from 2025-01-01): up to 125%, 20% of full fee" in html

@@ -47,7 +47,7 @@ def _unchanged(patient):
 
 
 def test_a_write_off_above_the_balance_is_refused_and_nothing_is_written(owing, personas):
-    with pytest.raises(Unprocessable, match=r"more than the balance \(\$1050.00\)") as refused:
+    with pytest.raises(Unprocessable, match=r"more than the balance \(\$1,050.00\)") as refused:
         services.adjustment_post(
             actor=personas.billing, patient=personas.patient, kind="write_off", amount="100000", reason="Hardship"
         )
@@ -87,7 +87,7 @@ def test_the_staff_page_explains_a_refused_write_off_and_writes_nothing(owing, p
         {"kind": "write_off", "amount": "100000", "reason": "Hardship"},
         follow=True,
     )
-    assert "cannot be more than the balance ($1050.00)" in response.content.decode()
+    assert "cannot be more than the balance ($1,050.00)" in response.content.decode()
     _unchanged(personas.patient)
 
 
@@ -95,7 +95,7 @@ def test_the_staff_page_explains_a_refused_write_off_and_writes_nothing(owing, p
 
 
 def test_a_cash_payment_above_the_balance_is_refused_with_a_message(owing, personas):
-    with pytest.raises(Unprocessable, match=r"\$5000.00 is more than the balance: \$1050.00 is owed") as refused:
+    with pytest.raises(Unprocessable, match=r"\$5,000.00 is more than the balance: \$1,050.00 is owed") as refused:
         services.payment_record(actor=personas.front_desk, patient=personas.patient, method="cash", amount="5000")
     assert set(refused.value.fields) == {"amount", "credit_on_account"}
     _unchanged(personas.patient)
