@@ -95,38 +95,15 @@ def message_build(
 
 
 @transaction.atomic
-def message_enqueue(
-    *,
-    channel: str,
-    to_address: str,
-    purpose: str,
-    template: str,
-    subject: models.Model,
-    send_at: dt.datetime,
-    dedupe_key: str,
-    patient=None,
-    recipient_user=None,
-    context: dict | None = None,
-) -> Message | None:
-    """Queue one message (built by `message_build`) in the caller's transaction; None when that key is already
-    queued or sent.
+def message_enqueue(**fields) -> Message | None:
+    """Queue one message, given `message_build`'s keyword arguments, in the caller's transaction; None when that
+    key is already queued or sent.
 
     The dedupe key is unique in the database, so the same message can never be queued twice, even by
     concurrent callers. A row with the key that was cancelled and never sent comes back to life with the
     new details (a session moved away and back).
     """
-    message = message_build(
-        channel=channel,
-        to_address=to_address,
-        purpose=purpose,
-        template=template,
-        subject=subject,
-        send_at=send_at,
-        dedupe_key=dedupe_key,
-        patient=patient,
-        recipient_user=recipient_user,
-        context=context,
-    )
+    message = message_build(**fields)
     try:
         with transaction.atomic():
             message.save(force_insert=True)

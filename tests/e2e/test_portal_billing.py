@@ -89,3 +89,23 @@ def test_a_clinic_without_online_card_payments_tells_the_patient_how_to_pay_and_
     press(page, page.get_by_role("link", name="My care"))
     expect(page.get_by_role("region", name="Billing")).to_contain_text("Balance: $0.00")
     expect(page.get_by_role("link", name="How to pay")).to_have_count(0)
+
+
+def test_a_patient_pays_through_the_card_sandbox_that_make_run_uses(page, personas, fees, settings):
+    """Development's stand-in for the provider's checkout: the same path as a real card payment, end to end."""
+    settings.CLINIC_PAYMENT_BACKEND = "sandbox"
+    start = clock.local_datetime(clock.local_now().date() - dt.timedelta(days=3), dt.time(10))
+    appointment = AppointmentFactory(
+        therapist=personas.therapist, patient=personas.patient, service_type=fees, start=start, status="completed"
+    )
+    billing.charge_for_appointment_outcome(appointment=appointment, actor=personas.therapist)
+
+    sign_in(page, personas.patient_user)
+    page.goto("/portal/billing/")
+    page.get_by_label("Amount").fill("200.00")
+    follow(page, page.get_by_role("button", name="Pay by card"))
+    expect(page.get_by_role("heading", name="Card checkout (sandbox)")).to_be_visible()
+    assert_accessible(page)
+    follow(page, page.get_by_role("button", name="Pay $200.00"))
+    page.goto("/portal/billing/")
+    expect(page.get_by_role("main")).to_contain_text("$0.00")
