@@ -975,7 +975,9 @@ def statement_issue(*, actor, patient, year: int, month: int) -> Statement:
     return statement
 
 
-STATEMENT_CHUNK = 1000  # patients locked, summed and written per transaction
+# Patients locked, summed and written per transaction: each chunk repeats the scans that find who is due, so
+# larger is faster, while a payment for a patient in the chunk waits for it to commit (well under a second).
+STATEMENT_CHUNK = 2500
 
 
 def statements_issue_for_month(*, actor, year: int, month: int, chunk: int = STATEMENT_CHUNK) -> int:
@@ -990,32 +992,26 @@ def statements_issue_for_month(*, actor, year: int, month: int, chunk: int = STA
     from apps.patients.models import Patient
 
     start, end = _ended_month(year, month)
-    stop = clock.local_datetime(end + dt.timedelta(days=1), dt.time(0, 0))
-    issued_this_month = Statement.objects.filter(patient=OuterRef("pk"), period_start=start)
-    candidates = (
-        Patient.objects.filter(
-            Exists(Charge.objects.filter(patient=OuterRef("pk"), service_date__lte=end))
-            | Exists(Payment.objects.filter(patient=OuterRef("pk"), received_at__lt=stop))
-        )
-        .exclude(Exists(issued_this_month))
+    # Patients with nothing on their ledger read as a zero balance with no activity, and are passed over below.
+    unissued = (
+        Patient.objects.exclude(Exists(Statement.objects.filter(patient=OuterRef("pk"), period_start=start)))
+        .only("email", "preferred_name", "legal_first_name")  # what the email needs
         .order_by("pk")
     )
     issued = 0
     after = 0
     while True:
         with transaction.atomic():
-            ids = list(candidates.filter(pk__gt=after).select_for_update().values_list("pk", flat=True)[:chunk])
+            ids = list(
+                Patient.objects.filter(pk__gt=after)
+                .order_by("pk")
+                .select_for_update()
+                .values_list("pk", flat=True)[:chunk]
+            )
             if not ids:
                 return issued
             after = ids[-1]
-            rows = selectors.statement_balances(
-                patients=Patient.objects.filter(pk__in=ids)
-                .exclude(Exists(issued_this_month))
-                .only("email", "preferred_name", "legal_first_name")  # what the email needs
-                .order_by("pk"),
-                start=start,
-                end=end,
-            )
+            rows = selectors.statement_balances(patients=unissued.filter(pk__in=ids), start=start, end=end)
             issued_at = clock.now()
             statements = [
                 _statement_for(row, start=start, end=end, issued_at=issued_at)
