@@ -72,7 +72,7 @@ test: lint check-deploy
 	$(BIN)/python manage.py makemigrations --check --dry-run
 	$(BIN)/pytest -m "not clock_sweep" $(PYTEST_ARGS)
 
-# The demo seed (twice) at every hour of a week, both DST change days, New Year's Eve and a leap day.
+# The demo seed (twice) at every hour of the day on every weekday, both DST change days, New Year's Eve and a leap day.
 test-clock: export DJANGO_SETTINGS_MODULE = clinic.settings.test
 test-clock: venv
 	$(BIN)/pytest -m clock_sweep $(PYTEST_ARGS)

@@ -1,4 +1,4 @@
-"""The demo clinic seeds at any instant: every hour of a week, DST changes, New Year's Eve, a leap day.
+"""The demo clinic seeds at any instant: every hour of the day, every weekday, DST changes, New Year's Eve, a leap day.
 
 A user runs `make run` whenever they like, so the seed (and its second, idempotent run) must succeed at every
 instant and leave a clinic whose history is consistent with that instant.
@@ -20,11 +20,15 @@ pytestmark = [pytest.mark.django_db, pytest.mark.clock_sweep]
 
 CLINIC_TZ = ZoneInfo(settings.TIME_ZONE)
 # A week clear of DST changes and holidays; half past the hour lands inside sessions and after others end.
+# Every hour of the day on two weekdays three days apart, so each weekday is seen at six or seven hours spread
+# over the day, plus every weekday at 19:30, when sessions have ended but the day is not over (the seed once failed
+# there from Monday to Thursday).
 SWEEP_MONDAY = dt.date(2026, 11, 16)
 WEEK = [
     dt.datetime.combine(SWEEP_MONDAY + dt.timedelta(days=day), dt.time(hour, 30), tzinfo=CLINIC_TZ)
-    for day in range(7)
-    for hour in range(24)
+    for day, hour in sorted(
+        {(day, hour) for hour in range(24) for day in (hour % 7, (hour + 3) % 7)} | {(day, 19) for day in range(7)}
+    )
 ]
 # Both DST change days at 01:30, 02:30 (missing in spring, doubled in autumn) and 03:30, then the year's and
 # a leap year's edges.
