@@ -101,7 +101,7 @@ BENCH_SCALE ?= 1
 seed-large: venv
 	$(MAKE) --no-print-directory createdb DATABASE_URL=$(BENCH_DATABASE_URL)
 	DATABASE_URL=$(BENCH_DATABASE_URL) $(BIN)/python manage.py migrate --noinput
-	DATABASE_URL=$(BENCH_DATABASE_URL) $(BIN)/python manage.py seed_large --scale $(BENCH_SCALE)
+	DATABASE_URL=$(BENCH_DATABASE_URL) $(BIN)/python -m bench.seed_large --scale $(BENCH_SCALE)
 
 # Seeds (or reuses) the large clinic, serves it with gunicorn and production settings, writes bench/results/.
 bench: venv

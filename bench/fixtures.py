@@ -19,8 +19,6 @@ from apps.accounts.models import User
 from apps.accounts.roles import Role
 from apps.billing.models import Statement
 from apps.core import clock
-from apps.core.large_clinic.copy import ids_reserve, rows_copy
-from apps.core.large_clinic.seed import EMAIL_DOMAIN, LANE_HOURS, LANE_WEEKDAYS, LAST, marker_email
 from apps.notes import services as note_services
 from apps.notes.models import NoteStatus, NoteTemplate, SessionNote
 from apps.notifications.links import appointment_link_url
@@ -28,6 +26,8 @@ from apps.notifications.models import Channel, Message
 from apps.notifications.services import REMINDER_TEMPLATE
 from apps.patients.models import Patient
 from apps.scheduling.models import Appointment, AppointmentStatus, Room, ServiceType
+from bench.large_clinic.copy import ids_reserve, rows_copy
+from bench.large_clinic.seed import EMAIL_DOMAIN, LANE_HOURS, LANE_WEEKDAYS, LAST, marker_email
 
 DRAFT_CONTENT = {
     "presenting_symptoms": "Neck pain after a week of deadlines.",

@@ -120,13 +120,16 @@ def wait_http(port: int, path: str, process: Process, timeout: float = 60) -> No
     raise RuntimeError(f"{process.name} did not answer on {path}:\n{process.tail()}")
 
 
-def manage(env: dict, *args: str) -> str:
-    result = subprocess.run(
-        [sys.executable, "manage.py", *args], cwd=BASE_DIR, env=env, capture_output=True, text=True, check=False
-    )
+def python(env: dict, *args: str) -> str:
+    """Run Python in the project with the app's environment; its output, or an error carrying it."""
+    result = subprocess.run([sys.executable, *args], cwd=BASE_DIR, env=env, capture_output=True, text=True, check=False)
     if result.returncode:
-        raise RuntimeError(f"manage.py {' '.join(args)} failed:\n{result.stdout[-3000:]}\n{result.stderr[-3000:]}")
+        raise RuntimeError(f"{' '.join(args)} failed:\n{result.stdout[-3000:]}\n{result.stderr[-3000:]}")
     return result.stdout
+
+
+def manage(env: dict, *args: str) -> str:
+    return python(env, "manage.py", *args)
 
 
 class Bench:
@@ -171,7 +174,7 @@ class Bench:
         print(f"Seeding (or reusing) the large clinic at scale {self.args.scale:g} ...", flush=True)
         seeded = time.monotonic()
         manage(self.env, "migrate", "--noinput", "-v0")
-        print(manage(self.env, "seed_large", "--scale", str(self.args.scale)).strip(), flush=True)
+        print(python(self.env, "-m", "bench.seed_large", "--scale", str(self.args.scale)).strip(), flush=True)
         seed_seconds = round(time.monotonic() - seeded, 1)
         manage(self.env, "collectstatic", "--noinput", "-v0")
         # This process measures queries and runs the batch operations with the same settings as the servers.

@@ -15,8 +15,9 @@ from django.test.utils import CaptureQueriesContext
 
 from apps.accounts.models import User
 from apps.core import clock
-from apps.core.large_clinic.seed import EMAIL_DOMAIN, marker_email
 from apps.patients.models import Patient
+from bench import seed_large
+from bench.large_clinic.seed import EMAIL_DOMAIN, marker_email
 
 # The large-clinic loader is an owner-side tool, like migrate (docs/database-roles.md).
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("database_as_owner")]
@@ -24,7 +25,7 @@ pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("database_as_owner"
 
 @pytest.fixture
 def clinic():
-    call_command("seed_large", scale=0.01, weeks=12, stdout=io.StringIO())
+    call_command(seed_large.Command(), scale=0.01, weeks=12, stdout=io.StringIO())
 
 
 def _queries(client, path: str) -> int:

@@ -16,6 +16,7 @@ from apps.notes.models import NoteStatus, SessionNote
 from apps.patients.models import Patient
 from apps.programs.models import Enrollment, EnrollmentStatus, GroupProgram
 from apps.scheduling.models import BLOCKING_STATUSES, Appointment, AppointmentStatus
+from bench import seed_large
 from tests.factories import AppointmentFactory
 
 # The large-clinic loader is an owner-side tool, like migrate (docs/database-roles.md).
@@ -27,7 +28,7 @@ TINY = {"scale": 0.01, "weeks": 12}  # 2 therapists, 100 patients, 12 weeks of h
 @pytest.fixture
 def tiny_clinic():
     out = io.StringIO()
-    call_command("seed_large", **TINY, stdout=out)
+    call_command(seed_large.Command(), **TINY, stdout=out)
     return out.getvalue()
 
 
@@ -124,7 +125,7 @@ def test_bulk_loaded_rows_have_their_history_insert_events(tiny_clinic):
 
 def test_seeding_again_reuses_the_clinic(tiny_clinic):
     out = io.StringIO()
-    call_command("seed_large", **TINY, stdout=out)
+    call_command(seed_large.Command(), **TINY, stdout=out)
     assert "reusing it" in out.getvalue()
     assert Patient.objects.count() == 100
 
@@ -136,7 +137,7 @@ def test_a_database_holding_another_clinic_is_refused():
 
     PatientFactory()
     with pytest.raises(CommandError, match="empty one"):
-        call_command("seed_large", **TINY, stdout=io.StringIO())
+        call_command(seed_large.Command(), **TINY, stdout=io.StringIO())
 
 
 def test_without_the_shipped_note_templates_the_seeder_says_what_is_missing():
@@ -146,5 +147,5 @@ def test_without_the_shipped_note_templates_the_seeder_says_what_is_missing():
 
     NoteTemplate.objects.all().delete()
     with pytest.raises(CommandError, match="run the notes migrations"):
-        call_command("seed_large", **TINY, stdout=io.StringIO())
+        call_command(seed_large.Command(), **TINY, stdout=io.StringIO())
     assert not Patient.objects.exists()

@@ -120,7 +120,7 @@ def history_in_bulk(*tracked: type[models.Model]):
             values = match["values"].replace("NEW.", "t.").replace("_pgh_attach_context()", "NULL")
             statements.append(
                 # Built from the trigger's own statement and the model's table name; no outside input.
-                f'INSERT INTO "{match["table"]}" ({match["columns"]}) SELECT {values} FROM {model._meta.db_table} t'  # noqa: S608
+                f'INSERT INTO "{match["table"]}" ({match["columns"]}) SELECT {values} FROM {model._meta.db_table} t'
             )
             names.append(name)
     with connection.cursor() as cursor:

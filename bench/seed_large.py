@@ -1,11 +1,16 @@
-"""Build the large benchmark clinic in an empty database (see apps/core/large_clinic/seed.py)."""
+"""Build the large benchmark clinic in an empty database (see bench/large_clinic/seed.py).
+
+    python -m bench.seed_large --scale 1
+
+A command of the benchmark, not of the application: run as a module, so the deployed apps never list it. The
+models are imported when it runs, after Django is set up.
+"""
 
 import json
+import os
+import sys
 
 from django.core.management.base import BaseCommand, CommandError
-
-from apps.core.large_clinic.seed import LargeClinic, Plan, is_seeded
-from apps.patients.models import Patient
 
 
 class Command(BaseCommand):
@@ -20,6 +25,10 @@ class Command(BaseCommand):
         parser.add_argument("--json", action="store_true", help="Print the counts and timings as JSON.")
 
     def handle(self, *args, scale, weeks, seed, json: bool = False, **options):
+        from apps.patients.models import Patient
+
+        from .large_clinic.seed import LargeClinic, Plan, is_seeded
+
         if scale <= 0 or weeks < 1:
             raise CommandError("--scale must be above 0 and --weeks at least 1.")
         if is_seeded():
@@ -40,3 +49,15 @@ class Command(BaseCommand):
 
 def _dumps(value) -> str:
     return json.dumps(value, sort_keys=True)
+
+
+def main(argv: list[str] | None = None) -> None:
+    import django
+
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "clinic.settings.local")
+    django.setup()
+    Command().run_from_argv(["python -m bench.seed_large", "seed_large", *(sys.argv[1:] if argv is None else argv)])
+
+
+if __name__ == "__main__":
+    main()
