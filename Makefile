@@ -56,10 +56,12 @@ run: seed
 	$(BIN)/python manage.py runserver 127.0.0.1:$(PORT); \
 	wait
 
-# Ruff, then every installed package's licence against what the AGPL-3.0-or-later can include.
+# Ruff, the apps' layers (import-linter, pyproject.toml), then every installed package's licence against what the
+# AGPL-3.0-or-later can include.
 lint: venv
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
 	$(BIN)/python scripts/check_licenses.py
 
 check-deploy: venv

@@ -1,7 +1,6 @@
 from rest_framework import serializers, viewsets
 
-from apps.core.api_permissions import permissions_with
-
+from .api_permissions import permissions_with
 from .models import User
 from .roles import Role
 

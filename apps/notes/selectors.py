@@ -11,8 +11,8 @@ from apps.audit.services import access_log_write
 from apps.core import clock
 from apps.core.errors import NotFound, PermissionDenied
 from apps.patients.models import Patient
+from apps.patients.selectors import treating_patients_q
 from apps.scheduling.models import Appointment, AppointmentStatus
-from apps.scheduling.selectors import treating_patients_q
 
 from .encryption import decrypt_json, decrypt_text
 from .models import Addendum, NoteStatus, NoteTemplate, PsychotherapyNote, SessionNote

@@ -6,8 +6,8 @@ from rest_framework.decorators import action
 from rest_framework.exceptions import PermissionDenied
 from rest_framework.response import Response
 
+from apps.accounts.api_permissions import permissions_with
 from apps.core.api_lookups import object_id
-from apps.core.api_permissions import permissions_with
 
 from . import selectors, services
 from .models import Channel, Message, MessageStatus

@@ -3,7 +3,8 @@
 import rules
 
 from apps.accounts.rules import is_admin, is_billing, is_front_desk, is_therapist
-from apps.scheduling.selectors import therapist_has_seen
+
+from .selectors import therapist_has_seen
 
 
 @rules.predicate
@@ -25,3 +26,6 @@ rules.add_perm("patients.list_patients", is_admin | is_front_desk | is_billing |
 rules.add_perm("patients.add_patient", is_admin | is_front_desk)
 rules.add_perm("patients.change_patient", is_admin | is_front_desk | is_treating_therapist)
 rules.add_perm("patients.invite_patient", is_admin | is_front_desk)
+
+# The access log (who opened which chart, and who was refused) is reviewed by administrators.
+rules.add_perm("audit.view_access_log", is_admin)

@@ -3,14 +3,25 @@
 import contextlib
 import datetime as dt
 
-from django.db.models import Q, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from apps.accounts.roles import Role
 from apps.audit.services import access_log_write
 from apps.core.errors import NotFound
-from apps.scheduling.selectors import treating_patients_q
 
 from .models import Patient
+
+
+# Who treats whom is the patient's own relation: their primary therapist and anyone who has a session with them,
+# read through the patient's sessions (`appointments`) so that the chart never asks the scheduling app.
+def treating_patients_q(*, therapist, patient_ref: str = "pk") -> Q:
+    """Q for patients a therapist treats: their primary patients and anyone they have an appointment with."""
+    seen = Patient.objects.filter(pk=OuterRef(patient_ref), appointments__therapist=therapist)
+    return Q(primary_therapist=therapist) | Q(Exists(seen))
+
+
+def therapist_has_seen(*, therapist, patient_id: int) -> bool:
+    return Patient.objects.filter(pk=patient_id, appointments__therapist=therapist).exists()
 
 
 def patients_visible_to(*, user) -> QuerySet[Patient]:

@@ -9,9 +9,9 @@ from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound, PermissionDenied
 from rest_framework.response import Response
 
+from apps.accounts.api_permissions import permissions_with
 from apps.accounts.models import User
 from apps.accounts.roles import Role
-from apps.core.api_permissions import permissions_with
 from apps.patients.selectors import patients_visible_to
 
 from . import selectors, services

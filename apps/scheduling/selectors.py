@@ -29,12 +29,6 @@ POLICY_FEE_STATUSES = [AppointmentStatus.LATE_CANCELLED, AppointmentStatus.NO_SH
 APPOINTMENT_RELATED = ("therapist", "therapist__therapist_profile", "patient", "room", "service_type")
 
 
-def treating_patients_q(*, therapist, patient_ref: str = "pk") -> Q:
-    """Q for patients a therapist treats: their primary patients and anyone they have an appointment with."""
-    seen = Appointment.objects.filter(therapist=therapist, patient_id=OuterRef(patient_ref))
-    return Q(primary_therapist=therapist) | Q(Exists(seen))
-
-
 def current_patient_ids(*, therapist, since: dt.date, exclude_series_id: int | None = None) -> set[int]:
     """Ids of the therapist's current patients: an active series with them, or a session with them (not
     cancelled) starting on or after `since`, past or booked. `exclude_series_id` leaves out a series being
@@ -47,10 +41,6 @@ def current_patient_ids(*, therapist, since: dt.date, exclude_series_id: int | N
         sessions = sessions.exclude(series_id=exclude_series_id, start__gt=clock.now())
         series = series.exclude(pk=exclude_series_id)
     return set(sessions.values_list("patient_id", flat=True)) | set(series.values_list("patient_id", flat=True))
-
-
-def therapist_has_seen(*, therapist, patient_id: int) -> bool:
-    return Appointment.objects.filter(therapist=therapist, patient_id=patient_id).exists()
 
 
 def appointments_visible_to(*, user) -> QuerySet[Appointment]:

@@ -7,15 +7,15 @@ from django.core.paginator import Paginator
 from django.http import StreamingHttpResponse
 from django.utils import timezone
 
+from apps.audit.selectors import access_log_list
+from apps.audit.services import access_log_write
 from apps.core import clock
 from apps.core.htmx import render_page
 from apps.core.spreadsheets import csv_row
 from apps.core.views import query_without_page
-from apps.patients.selectors import patients_by_id
 
-from .forms import AccessLogFilterForm
-from .selectors import access_log_list
-from .services import access_log_write
+from .access_log_forms import AccessLogFilterForm
+from .selectors import patients_by_id
 
 CSV_BATCH = 2000
 CSV_HEADER = ["when", "staff or patient", "email", "action", "allowed", "record", "patient id", "patient", "from"]
