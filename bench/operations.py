@@ -15,6 +15,7 @@ from django.test.utils import CaptureQueriesContext
 
 from apps.accounts.models import User
 from apps.core import clock
+from apps.notes.models import ATTESTATION
 
 from . import fixtures, floors
 from .load import Request
@@ -222,7 +223,7 @@ appointment AS (
       FROM note WHERE a.id = note.appointment_id RETURNING a.id, a.service_type_id, a.therapist_id, a.start),
 signed AS (
     UPDATE notes_sessionnote n SET status = 'signed', signed_at = now(), signed_by_id = note.author_id,
-           updated_at = now()
+           attestation = %(attestation)s, attested_at = now(), updated_at = now()
       FROM note WHERE n.id = note.id RETURNING n.id)
 INSERT INTO billing_charge (patient_id, kind, appointment_id, service_type_id, therapist_id, service_date,
     description, full_fee, amount, class_code, class_label, posted_at)
@@ -238,14 +239,17 @@ def note_sign(bench) -> Operation:
     sessions = _sessions(User.objects.filter(pk__in={author for author, _ in drafts}))
 
     def request_for(author_id: int, note_id: int) -> Request:
-        return Request("POST", f"/api/notes/{note_id}/sign/", sessions[author_id].headers())
+        headers = sessions[author_id].headers(**{"Content-Type": "application/json"})
+        return Request("POST", f"/api/notes/{note_id}/sign/", headers, json.dumps({"attest": True}).encode())
 
     return Operation(
         key="note_sign",
         label="Sign a session note",
         describe="POST /api/notes/<id>/sign/ as the author (locks the note, completes and charges the session)",
         requests=lambda i: request_for(*drafts[i]) if i < len(drafts) - 1 else None,
-        floor_work=floors.rolled_back(SIGN_FLOOR, lambda i: {"note": drafts[i % FLOOR_ROWS][1]}),
+        floor_work=floors.rolled_back(
+            SIGN_FLOOR, lambda i: {"note": drafts[i % FLOOR_ROWS][1], "attestation": ATTESTATION}
+        ),
         c1_count=first,
         c8_max=second,
         c8_offset=first,

@@ -29,6 +29,8 @@ class SessionNoteAdmin(ReadOnlyAdmin):
         "status",
         "signed_at",
         "signed_by",
+        "attestation",
+        "attested_at",
         "cosign_required",
         "cosigner",
         "cosigned_at",

@@ -16,7 +16,7 @@ from apps.patients.models import Patient
 from apps.scheduling.models import Appointment
 
 from . import selectors, services
-from .models import NoteStatus, NoteTemplate, PsychotherapyNote
+from .models import ATTESTATION, NoteStatus, NoteTemplate, PsychotherapyNote
 from .rules import can
 
 
@@ -37,6 +37,8 @@ class NoteSummaryOutput(serializers.Serializer):
     state = serializers.CharField(source="state_label")
     is_final = serializers.BooleanField()
     signed_at = serializers.DateTimeField(allow_null=True)
+    attestation = serializers.CharField(help_text="What the signer attested to; empty until signed.")
+    attested_at = serializers.DateTimeField(allow_null=True)
     cosign_required = serializers.BooleanField()
     cosigner = serializers.IntegerField(source="cosigner_id", allow_null=True)
     cosigned_at = serializers.DateTimeField(allow_null=True)
@@ -67,8 +69,18 @@ def _detail(opened: selectors.OpenedNote) -> dict:
 
 class NoteCreateInput(serializers.Serializer):
     appointment = serializers.IntegerField()
-    template = serializers.PrimaryKeyRelatedField(queryset=NoteTemplate.objects.all())
+    template = serializers.PrimaryKeyRelatedField(
+        queryset=NoteTemplate.objects.all(),
+        required=False,
+        help_text="Default: intake for a first session, progress once the patient has a signed note.",
+    )
     content = serializers.DictField(required=False, default=dict)
+
+
+class SignInput(serializers.Serializer):
+    attest = serializers.BooleanField(
+        default=False, help_text=f"Must be true: the signer attests “{ATTESTATION}” (422 otherwise)."
+    )
 
 
 class NoteUpdateInput(serializers.Serializer):
@@ -156,7 +168,7 @@ class NoteViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
         note = services.note_create(
             actor=request.user,
             appointment=appointment,
-            template=data.validated_data["template"],
+            template=data.validated_data.get("template"),
             content=data.validated_data["content"],
         )
         opened = selectors.note_open(user=request.user, note_id=note.pk)
@@ -176,11 +188,13 @@ class NoteViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     def partial_update(self, request, pk=None):
         return self.update(request, pk=pk)
 
-    @extend_schema(request=None, responses=NoteDetailOutput)
+    @extend_schema(request=SignInput, responses=NoteDetailOutput)
     @action(detail=True, methods=["post"])
     def sign(self, request, pk=None):
         note = selectors.note_get_for_action(user=request.user, note_id=pk, perm="notes.sign_note", action="note_sign")
-        services.note_sign(actor=request.user, note=note)
+        data = SignInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        services.note_sign(actor=request.user, note=note, attest=data.validated_data["attest"])
         return Response(_detail(selectors.note_open(user=request.user, note_id=note.pk)))
 
     @extend_schema(request=None, responses=NoteDetailOutput)

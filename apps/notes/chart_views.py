@@ -7,6 +7,8 @@ from django.shortcuts import render
 from django.views.decorators.http import require_GET, require_POST
 
 from apps.audit.services import access_log_write
+from apps.core import clock
+from apps.outcomes import charts as outcomes_charts
 from apps.outcomes import selectors as outcomes_selectors
 from apps.patients.models import Patient
 
@@ -28,10 +30,11 @@ def _patient_for(request, patient_id, *, perm: str, action: str) -> Patient:
 
 
 def _chart_data(patient) -> dict:
-    return {
-        "measures": outcomes_selectors.measure_series(patient=patient),
-        "pain": selectors.pain_series(patient=patient),
-    }
+    return outcomes_charts.chart_data(
+        measures=outcomes_selectors.measure_series(patient=patient),
+        pain=selectors.pain_series(patient=patient),
+        tz=clock.clinic_tz(),
+    )
 
 
 @login_required
@@ -40,10 +43,12 @@ def patient_chart(request, patient_id):
     patient = _patient_for(request, patient_id, perm="notes.view_clinical_chart", action="clinical_chart_view")
     # One row for the page: it shows note states and pain scores from notes, not note text.
     access_log_write(actor=request.user, action="clinical_chart_view", subject=patient, patient_id=patient.pk)
+    chart_data = _chart_data(patient)
     context = {
         "patient": patient,
         "sessions": selectors.patient_sessions_with_notes(user=request.user, patient=patient),
-        "chart_data": _chart_data(patient),
+        "chart_data": chart_data,
+        "score_rows": outcomes_charts.score_rows(measures=chart_data["measures"], tz=clock.clinic_tz()),
         "open_flags": outcomes_selectors.open_flags(patient=patient),
         "journal_entries": outcomes_selectors.journal_entries_shared(patient=patient),
         "can_export": can(request.user, "notes.export_records", patient),

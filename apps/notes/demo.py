@@ -5,7 +5,7 @@ that already has a note, or a score already recorded for that day, is left alone
 import datetime as dt
 
 from apps.core import clock
-from apps.outcomes.instruments import GAD7, PAIN_NRS, PHQ9
+from apps.outcomes.instruments import GAD7, PAIN_NRS, PCS, PHQ9, PHQ15
 from apps.outcomes.models import JournalEntry, QuestionnaireResponse
 from apps.outcomes.services import journal_entry_create, questionnaires_send_for_appointment
 from apps.patients.models import Patient
@@ -101,7 +101,7 @@ def _seed_notes(out) -> None:
             if is_last:
                 drafts += 1
                 continue
-            note_sign(actor=session.therapist, note=note)
+            note_sign(actor=session.therapist, note=note, attest=True)
             signed += 1
     out.write(f"Session notes: {signed} signed, {drafts} drafts")
 
@@ -115,11 +115,15 @@ def _score_history(patient, sessions) -> int:
             PHQ9: [max(0, round(v * (1 - 0.7 * improvement))) for v in [2, 2, 2, 3, 1, 2, 2, 1, 0]],
             GAD7: [max(0, round(v * (1 - 0.6 * improvement))) for v in [2, 3, 2, 2, 1, 2, 2]],
             PAIN_NRS: [max(1, round(8 - 5 * improvement))],
+            PHQ15: [max(0, round(v * (1 - 0.6 * improvement))) for v in [1, 2, 2, 0, 2, 1, 1, 0, 1, 1, 0, 2, 1, 2, 2]],
+            PCS: [max(0, round(v * (1 - 0.7 * improvement))) for v in [3, 2, 3, 3, 2, 3, 1, 4, 3, 3, 4, 2, 3]],
         }
         submitted_at = session.start - dt.timedelta(hours=14)
         for instrument, values in answers.items():
-            if instrument is not PAIN_NRS and step % 2:
+            if instrument in (PHQ9, GAD7) and step % 2:
                 continue  # PHQ-9 and GAD-7 every other session
+            if instrument in (PHQ15, PCS) and step % 4:
+                continue  # PHQ-15 and the catastrophizing scale every fourth
             if QuestionnaireResponse.objects.filter(
                 patient=patient, instrument=instrument.code, submitted_at=submitted_at
             ).exists():

@@ -46,3 +46,8 @@ def field_rows(*, fields: list[dict], content: dict, errors: dict | None = None)
             }
         )
     return rows
+
+
+def template_sections(fields: list[dict]) -> list[str]:
+    """The headings a template's fields are grouped under, in order: what signing a note from it locks."""
+    return [field["section"] for field in fields if field.get("section")]

@@ -1,10 +1,16 @@
 from django import forms
 
-from .models import NoteTemplate
+from .models import ATTESTATION, NoteTemplate
 
 
 class StartNoteForm(forms.Form):
     template = forms.ModelChoiceField(queryset=NoteTemplate.objects.filter(is_active=True), empty_label=None)
+
+
+class SignForm(forms.Form):
+    # Not required here: saving a draft posts the same form, and services.note_sign is what refuses a signature
+    # without it, for the page and the API alike.
+    attest = forms.BooleanField(label=ATTESTATION, required=False)
 
 
 class AddendumForm(forms.Form):

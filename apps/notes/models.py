@@ -50,6 +50,11 @@ class NoteStatus(models.TextChoices):
     SIGNED = "signed", "Signed"
 
 
+# What the signer attests; stored word for word with each signature, so a later change of wording leaves the
+# notes signed before it saying what their signers agreed to.
+ATTESTATION = "I attest this note is accurate and complete."
+
+
 def _reencrypt_only(column: str) -> str:
     """SQL: true when the update changes `column` outside a key rotation.
 
@@ -76,6 +81,8 @@ IF OLD.status = 'signed' THEN
        OR NEW.pain_worst IS DISTINCT FROM OLD.pain_worst
        OR NEW.signed_at IS DISTINCT FROM OLD.signed_at
        OR NEW.signed_by_id IS DISTINCT FROM OLD.signed_by_id
+       OR NEW.attestation IS DISTINCT FROM OLD.attestation
+       OR NEW.attested_at IS DISTINCT FROM OLD.attested_at
        OR NEW.cosign_required IS DISTINCT FROM OLD.cosign_required
        OR NEW.cosigner_id IS DISTINCT FROM OLD.cosigner_id
        OR (OLD.cosigned_at IS NOT NULL AND (NEW.cosigned_at IS DISTINCT FROM OLD.cosigned_at
@@ -83,6 +90,15 @@ IF OLD.status = 'signed' THEN
        OR {_reencrypt_only("content_encrypted")} THEN
         RAISE EXCEPTION 'session note % is signed and cannot change', OLD.id USING ERRCODE = '23000';
     END IF;
+END IF;
+RETURN NEW;
+"""
+
+# Every signature from now on carries the signer's attestation. Notes signed before attestations existed keep
+# none (a check constraint cannot tell them apart from new ones), so this is checked where a note becomes signed.
+SIGNING_NEEDS_ATTESTATION = """
+IF NEW.status = 'signed' AND NEW.attested_at IS NULL AND (TG_OP = 'INSERT' OR OLD.status IS DISTINCT FROM 'signed') THEN
+    RAISE EXCEPTION 'session note % cannot be signed without the attestation', NEW.id USING ERRCODE = '23514';
 END IF;
 RETURN NEW;
 """
@@ -124,6 +140,8 @@ class SessionNote(TimeStampedModel):
     signed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
+    attestation = models.TextField(blank=True, default="", help_text="The statement the signer attested to.")
+    attested_at = models.DateTimeField(null=True, blank=True)
     cosign_required = models.BooleanField(default=False)
     cosigner = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -156,6 +174,11 @@ class SessionNote(TimeStampedModel):
                 name="note_signature_matches_status",
             ),
             models.CheckConstraint(
+                condition=Q(attestation="", attested_at__isnull=True)
+                | (Q(status="signed", attested_at__isnull=False) & ~Q(attestation="")),
+                name="note_attestation_belongs_to_signature",
+            ),
+            models.CheckConstraint(
                 condition=Q(cosign_required=False, cosigner__isnull=True, cosigned_at__isnull=True)
                 | Q(cosign_required=True, status="signed", cosigner__isnull=False),
                 name="note_cosign_needs_signed_note_and_cosigner",
@@ -178,6 +201,12 @@ class SessionNote(TimeStampedModel):
                 operation=pgtrigger.Update,
                 when=pgtrigger.Before,
                 func=SIGNED_NOTE_LOCK,
+            ),
+            pgtrigger.Trigger(
+                name="signing_needs_attestation",
+                operation=pgtrigger.Insert | pgtrigger.Update,
+                when=pgtrigger.Before,
+                func=SIGNING_NEEDS_ATTESTATION,
             ),
             pgtrigger.Trigger(
                 name="signed_note_not_deleted",

@@ -4,7 +4,20 @@ here that checks the rule and writes one access-log row, allowed or denied."""
 import datetime as dt
 from dataclasses import dataclass
 
-from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import (
+    BooleanField,
+    Case,
+    Count,
+    Exists,
+    ExpressionWrapper,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Value,
+    When,
+)
+from django.urls import reverse
 
 from apps.accounts.roles import Role
 from apps.audit.services import access_log_write
@@ -15,7 +28,7 @@ from apps.patients.selectors import treating_patients_q
 from apps.scheduling.models import Appointment, AppointmentStatus
 
 from .encryption import decrypt_json, decrypt_text
-from .models import Addendum, NoteStatus, NoteTemplate, PsychotherapyNote, SessionNote
+from .models import Addendum, NoteStatus, NoteTemplate, PsychotherapyNote, SessionNote, TemplateKind
 from .rules import can
 
 # A session's note is overdue once it is still unsigned this long after the session.
@@ -43,14 +56,80 @@ def _note_list_base() -> QuerySet[SessionNote]:
     )
 
 
+def _visible_q(*, user) -> Q:
+    """rules.view_note in SQL, for a therapist: their own notes, notes they must co-sign, and signed notes of
+    patients they treat."""
+    treated = Patient.objects.filter(treating_patients_q(therapist=user)).values("pk")
+    return Q(author=user) | Q(cosigner=user) | Q(status=NoteStatus.SIGNED, patient__in=treated)
+
+
+def _reads_notes(user) -> bool:
+    return user.is_authenticated and user.has_role(Role.THERAPIST)
+
+
 def notes_visible_to(*, user) -> QuerySet[SessionNote]:
     """Note metadata (never text) the user may see: their own notes, notes they must co-sign,
     and signed notes of patients they treat."""
     qs = _note_list_base()
-    if not user.is_authenticated or not user.has_role(Role.THERAPIST):
+    if not _reads_notes(user):
         return qs.none()
-    treated = Patient.objects.filter(treating_patients_q(therapist=user)).values("pk")
-    return qs.filter(Q(author=user) | Q(cosigner=user) | Q(status=NoteStatus.SIGNED, patient__in=treated))
+    return qs.filter(_visible_q(user=user))
+
+
+def note_template_default(*, appointment) -> NoteTemplate | None:
+    """The template a session's note starts from: progress for a returning patient (one with a signed note from an
+    earlier session), intake for a first session; the other kind if the clinic has retired every one of these."""
+    returning = SessionNote.objects.filter(
+        patient_id=appointment.patient_id, status=NoteStatus.SIGNED, appointment__start__lt=appointment.start
+    )
+    preferred = TemplateKind.PROGRESS if returning.exists() else TemplateKind.INTAKE
+    kind_first = Case(When(kind=preferred, then=Value(0)), default=Value(1))
+    return templates_active().order_by(kind_first, "name", "pk").first()
+
+
+@dataclass(frozen=True)
+class NoteLink:
+    """Where a session's note is for one user: the action ("Write note", "Continue note", "View note") and its page."""
+
+    state: str  # "none", "draft" or "signed"
+    label: str
+    url: str
+
+
+def note_links_for(*, user, appointments) -> dict[int, NoteLink]:
+    """The note link each session shows this user (sessions without one are left out), in one query.
+
+    View: the notes rules (rules.view_note, as _visible_q). Continue: the draft's author (notes.change_note). Write:
+    the session's therapist, once an individual session that needs a note has started and nobody has written one
+    (notes.add_note). Process notes play no part: they are never linked from here.
+    """
+    sessions = [a for a in appointments if a.patient_id is not None]
+    if not sessions or not _reads_notes(user):
+        return {}
+    notes = {
+        note.appointment_id: note
+        for note in SessionNote.objects.filter(appointment_id__in=[a.pk for a in sessions])
+        .annotate(visible=ExpressionWrapper(_visible_q(user=user), output_field=BooleanField()))
+        .only("id", "appointment_id", "patient_id", "author_id", "cosigner_id", "status")
+    }
+    now = clock.now()
+    links = {}
+    for appointment in sessions:
+        note = notes.get(appointment.pk)
+        if note is None:
+            due = appointment.status in NOTE_NEEDED_STATUSES and appointment.start <= now
+            if due and can(user, "notes.add_note", appointment):
+                url = reverse("notes:session", args=[appointment.pk])
+                links[appointment.pk] = NoteLink(state="none", label="Write note", url=url)
+            continue
+        if not note.visible:
+            continue
+        url = reverse("notes:detail", args=[note.pk])
+        if note.status == NoteStatus.DRAFT and can(user, "notes.change_note", note):
+            links[appointment.pk] = NoteLink(state="draft", label="Continue note", url=url)
+        else:
+            links[appointment.pk] = NoteLink(state=note.status, label="View note", url=url)
+    return links
 
 
 def _log(user, action: str, subject, *, patient_id: int | None, allowed: bool = True, detail=None) -> None:

@@ -19,11 +19,11 @@ from apps.scheduling.services import appointment_complete
 
 from .content import MAX_LENGTH, content_clean
 from .encryption import decrypt_json, encrypt_json, encrypt_text
-from .models import Addendum, NoteStatus, NoteTemplate, PsychotherapyNote, SessionNote, TemplateKind
+from .models import ATTESTATION, Addendum, NoteStatus, NoteTemplate, PsychotherapyNote, SessionNote, TemplateKind
 from .rules import can
-from .selectors import overdue_counts_by_therapist
+from .selectors import NOTE_NEEDED_STATUSES, note_template_default, overdue_counts_by_therapist
 
-WRITABLE_APPOINTMENT_STATUSES = {AppointmentStatus.BOOKED, AppointmentStatus.CHECKED_IN, AppointmentStatus.COMPLETED}
+WRITABLE_APPOINTMENT_STATUSES = set(NOTE_NEEDED_STATUSES)
 
 
 SHIPPED_TEMPLATES_MIGRATION = "apps.notes.migrations.0002_seed_note_templates"
@@ -57,13 +57,21 @@ def _locked(note: SessionNote) -> SessionNote:
 
 
 @transaction.atomic
-def note_create(*, actor, appointment, template: NoteTemplate, content: dict) -> SessionNote:
-    """Start the note for one session (one note per appointment, written by its therapist)."""
+def note_create(*, actor, appointment, content: dict, template: NoteTemplate | None = None) -> SessionNote:
+    """Start the note for one session (one note per appointment, written by its therapist).
+
+    Without a template, the patient's usual one: intake for a first session, progress once they have a signed
+    note from an earlier session (selectors.note_template_default).
+    """
     _require(actor, "notes.add_note", appointment)
     if appointment.patient_id is None:
         raise Unprocessable("Group meetings have no individual session note.")
     if appointment.status not in WRITABLE_APPOINTMENT_STATUSES:
         raise InvalidTransition(f"A {appointment.get_status_display().lower()} session has no note.")
+    if template is None:
+        template = note_template_default(appointment=appointment)
+        if template is None:
+            raise Unprocessable("No note template is active.", fields={"template": ["Choose a template."]})
     if not template.is_active:
         raise Unprocessable("This template is retired.", fields={"template": ["Choose an active template."]})
     cleaned = content_clean(fields=template.fields, content=content, complete=False)
@@ -95,12 +103,13 @@ def note_update_draft(*, actor, note: SessionNote, content: dict, template: Note
 
 
 @transaction.atomic
-def note_sign(*, actor, note: SessionNote) -> SessionNote:
+def note_sign(*, actor, note: SessionNote, attest: bool) -> SessionNote:
     """Make a complete draft final; from here on the database refuses content changes.
 
-    A pre-licensed author's note also needs their supervisor's co-signature, recorded now so a
-    later change of supervisor does not move the note. A past session still booked or checked in
-    is marked completed.
+    The signer attests the note is accurate and complete (`attest`, the ticked box); the statement and its time
+    are stored with the signature, and the database refuses a signature without them. A pre-licensed author's
+    note also needs their supervisor's co-signature, recorded now so a later change of supervisor does not move
+    the note. A past session still booked or checked in is marked completed.
     """
     # Appointment before note: the same order the scheduling services lock in when completing.
     appointment = Appointment.objects.select_for_update().filter(pk=note.appointment_id).first()
@@ -111,7 +120,7 @@ def note_sign(*, actor, note: SessionNote) -> SessionNote:
     now = clock.now()
     if appointment.start > now:
         raise InvalidTransition("A note can be signed once the session has started.")
-    content = content_clean(fields=note.template.fields, content=decrypt_json(note.content_encrypted), complete=True)
+    content = _signable_content(note, attest=attest)
     profile = getattr(actor, "therapist_profile", None)
     if profile is not None and profile.is_prelicensed:
         note.cosign_required = True
@@ -119,12 +128,33 @@ def note_sign(*, actor, note: SessionNote) -> SessionNote:
     note.status = NoteStatus.SIGNED
     note.signed_at = now
     note.signed_by = actor
+    note.attestation = ATTESTATION
+    note.attested_at = now
     note.save()
     _complete_session(appointment=appointment, actor=actor)
     if note.template.kind == TemplateKind.INTAKE and appointment.patient_id:
         # Only the ICD-10 codes leave the note, as proposals billing confirms before any superbill uses them.
         diagnoses_propose_from_intake(patient=appointment.patient, diagnosis_text=str(content.get("diagnosis", "")))
     return note
+
+
+def _signable_content(note: SessionNote, *, attest: bool) -> dict:
+    """The complete answers of a note about to be signed; every missing answer and a missing attestation are
+    reported together, so one try shows everything left to do."""
+    fields: dict[str, list[str]] = {}
+    content = {}
+    try:
+        content = content_clean(
+            fields=note.template.fields, content=decrypt_json(note.content_encrypted), complete=True
+        )
+    except Unprocessable as exc:
+        fields.update(exc.fields)
+    if attest is not True:
+        fields["attest"] = [f"Tick “{ATTESTATION}” to sign."]
+    if fields:
+        message = "Some answers need attention." if set(fields) - {"attest"} else "Tick the attestation to sign."
+        raise Unprocessable(message, fields=fields)
+    return content
 
 
 def _complete_session(*, appointment, actor) -> None:

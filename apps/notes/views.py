@@ -15,8 +15,8 @@ from apps.scheduling.models import Appointment
 
 from . import selectors, services
 from .content import content_from_form
-from .editor import field_rows
-from .forms import AddendumForm, ProcessNoteForm, StartNoteForm
+from .editor import field_rows, template_sections
+from .forms import AddendumForm, ProcessNoteForm, SignForm, StartNoteForm
 from .models import NoteStatus
 from .rules import can
 
@@ -66,7 +66,8 @@ def session_note(request, appointment_id):
     if existing is not None:
         return redirect("notes:detail", pk=existing.pk)
     appointment = _own_session(request, appointment_id)
-    form = StartNoteForm(request.POST or None)
+    default = selectors.note_template_default(appointment=appointment)
+    form = StartNoteForm(request.POST or None, initial={"template": default})
     if request.method == "POST" and form.is_valid():
         try:
             note = services.note_create(
@@ -79,7 +80,7 @@ def session_note(request, appointment_id):
     return render(request, "notes/start.html", {"form": form, "appointment": appointment})
 
 
-def _editor_context(request, note, *, content: dict, addenda=(), errors=None) -> dict:
+def _editor_context(request, note, *, content: dict, addenda=(), errors=None, sign_form=None) -> dict:
     user = request.user
     return {
         "note": note,
@@ -94,6 +95,8 @@ def _editor_context(request, note, *, content: dict, addenda=(), errors=None) ->
         "is_author": note.author_id == user.pk,
         "can_open_chart": can(user, "notes.view_clinical_chart", note.patient),
         "session_started": note.appointment.start <= clock.now(),
+        "sign_form": sign_form or SignForm(),
+        "locked_sections": template_sections(note.template.fields),
     }
 
 
@@ -110,15 +113,21 @@ def note_detail(request, pk):
         return render(request, "notes/note.html", context)
     note = _note_for(request, pk, perm="notes.change_note", action="note_update")
     content = content_from_form(fields=note.template.fields, data=request.POST)
+    signing = "sign" in request.POST
+    sign_form = SignForm(request.POST if signing else None)
     try:
+        # The draft is saved first, so answers typed before a refused signature are kept.
         services.note_update_draft(actor=request.user, note=note, content=content)
-        if "sign" in request.POST:
-            services.note_sign(actor=request.user, note=note)
+        if signing:
+            attest = sign_form.is_valid() and sign_form.cleaned_data["attest"]
+            services.note_sign(actor=request.user, note=note, attest=attest)
     except ApplicationError as exc:
         messages.error(request, exc.message)
-        context = _editor_context(request, note, content=content, errors=exc.fields)
+        for error in exc.fields.get("attest", []):
+            sign_form.add_error("attest", error)
+        context = _editor_context(request, note, content=content, errors=exc.fields, sign_form=sign_form)
         return render(request, "notes/note.html", context, status=422)
-    messages.success(request, "Note signed." if "sign" in request.POST else "Draft saved.")
+    messages.success(request, "Note signed." if signing else "Draft saved.")
     return redirect("notes:detail", pk=note.pk)
 
 

@@ -25,9 +25,17 @@ class InstrumentOutput(serializers.Serializer):
     options = serializers.SerializerMethodField()
     bands = serializers.SerializerMethodField()
     max_score = serializers.IntegerField()
+    optional_items = serializers.SerializerMethodField(help_text="1-based items that may be answered with null.")
+    subscales = serializers.SerializerMethodField()
 
     def get_options(self, instrument) -> list[dict]:
         return [{"value": value, "label": label} for value, label in instrument.options]
+
+    def get_optional_items(self, instrument) -> list[int]:
+        return sorted(instrument.optional_items)
+
+    def get_subscales(self, instrument) -> list[dict]:
+        return [{"key": key, "label": label, "items": list(items)} for key, label, items in instrument.subscales]
 
     def get_bands(self, instrument) -> list[dict]:
         return [
@@ -55,6 +63,9 @@ class MeasureViewSet(viewsets.ViewSet):
 
 
 class ResponseOutput(serializers.ModelSerializer):
+    severity_label = serializers.SerializerMethodField()
+    subscales = serializers.SerializerMethodField()
+
     class Meta:
         model = QuestionnaireResponse
         fields = [
@@ -64,10 +75,18 @@ class ResponseOutput(serializers.ModelSerializer):
             "answers",
             "score",
             "severity",
+            "severity_label",
+            "subscales",
             "flagged",
             "flag_reviewed_at",
             "submitted_at",
         ]
+
+    def get_severity_label(self, response) -> str:
+        return INSTRUMENTS[response.instrument].band_label(response.severity)
+
+    def get_subscales(self, response) -> dict[str, int]:
+        return INSTRUMENTS[response.instrument].subscale_scores(response.answers)
 
 
 class MeasureResponseViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
@@ -114,7 +133,8 @@ class AssignmentOutput(serializers.ModelSerializer):
 
 
 class AnswerInput(serializers.Serializer):
-    answers = serializers.ListField(child=serializers.IntegerField(), allow_empty=False)
+    # null only where the instrument lets an item be left out (PHQ-15's menstrual item); scoring checks which.
+    answers = serializers.ListField(child=serializers.IntegerField(allow_null=True), allow_empty=False)
 
 
 class AssignmentViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):

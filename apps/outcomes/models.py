@@ -1,3 +1,6 @@
+import operator
+from functools import reduce
+
 import pghistory
 from django.conf import settings
 from django.db import models
@@ -5,7 +8,7 @@ from django.db.models import Q
 
 from apps.core.models import TimeStampedModel
 
-from .instruments import INSTRUMENT_CHOICES
+from .instruments import INSTRUMENT_CHOICES, INSTRUMENTS
 
 
 class AssignmentStatus(models.TextChoices):
@@ -57,6 +60,17 @@ class Severity(models.TextChoices):
     MODERATE = "moderate", "Moderate"
     MODERATELY_SEVERE = "moderately_severe", "Moderately severe"
     SEVERE = "severe", "Severe"
+    LOW = "low", "Low"
+    MEDIUM = "medium", "Medium"
+    HIGH = "high", "High"
+    BELOW_CLINICAL = "below_clinical", "Below the clinical threshold"
+    CLINICALLY_RELEVANT = "clinically_relevant", "Clinically relevant"
+
+
+# Each instrument's total stays within its published range (one alternative per instrument).
+SCORE_IN_RANGE = reduce(
+    operator.or_, (Q(instrument=code, score__lte=instrument.max_score) for code, instrument in INSTRUMENTS.items())
+)
 
 
 @pghistory.track()
@@ -87,12 +101,7 @@ class QuestionnaireResponse(models.Model):
             ),
         ]
         constraints = [
-            models.CheckConstraint(
-                condition=Q(instrument="pain_nrs", score__lte=10)
-                | Q(instrument="phq9", score__lte=27)
-                | Q(instrument="gad7", score__lte=21),
-                name="response_score_in_range",
-            ),
+            models.CheckConstraint(condition=SCORE_IN_RANGE, name="response_score_in_range"),
             models.CheckConstraint(condition=Q(flagged=False) | Q(instrument="phq9"), name="only_phq9_is_flagged"),
             models.CheckConstraint(
                 condition=Q(flag_reviewed_at__isnull=True) | Q(flagged=True), name="only_flags_are_reviewed"

@@ -27,14 +27,28 @@ def responses_of(*, patient) -> QuerySet[QuestionnaireResponse]:
 
 
 def measure_series(*, patient) -> dict[str, dict]:
-    """Scores over time per instrument, for charts: {code: {name, max, points: [{at, score, severity}]}}."""
+    """Scores over time per instrument, for charts: {code: {name, max, subscales, points: [{at, score, severity,
+    severity_label, subscales}]}}. Bands carry their published names ("Moderately severe"), never only the code."""
     series = {
-        code: {"name": instrument.name, "max": instrument.max_score, "points": []}
+        code: {
+            "name": instrument.name,
+            "max": instrument.max_score,
+            "subscales": {key: label for key, label, _items in instrument.subscales},
+            "points": [],
+        }
         for code, instrument in INSTRUMENTS.items()
     }
-    for response in responses_of(patient=patient).only("instrument", "score", "severity", "submitted_at"):
+    responses = responses_of(patient=patient).only("instrument", "answers", "score", "severity", "submitted_at")
+    for response in responses:
+        instrument = INSTRUMENTS[response.instrument]
         series[response.instrument]["points"].append(
-            {"at": response.submitted_at.isoformat(), "score": response.score, "severity": response.severity}
+            {
+                "at": response.submitted_at.isoformat(),
+                "score": response.score,
+                "severity": response.severity,
+                "severity_label": instrument.band_label(response.severity),
+                "subscales": instrument.subscale_scores(response.answers),
+            }
         )
     return series
 

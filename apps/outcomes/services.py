@@ -3,6 +3,7 @@
 import datetime as dt
 
 from django.db import transaction
+from django.db.models import Max
 from django.urls import reverse
 
 from apps.core import clock
@@ -13,24 +14,34 @@ from apps.notes.rules import can
 from apps.notifications.models import Channel
 from apps.notifications.services import message_enqueue
 
-from .instruments import GAD7, INSTRUMENTS, PAIN_NRS, PHQ9
+from .instruments import GAD7, INSTRUMENTS, PAIN_NRS, PCS, PHQ9, PHQ15
 from .models import AssignmentStatus, JournalEntry, QuestionnaireAssignment, QuestionnaireResponse
 
-# Pain is rated before every session; PHQ-9 and GAD-7 ask about the last two weeks, so they are
-# sent again only when the last one is at least this old.
+# Pain is rated before every session; PHQ-9 and GAD-7 ask about the last two weeks and PHQ-15 about the last four,
+# so each is sent again only when the last one is at least that old (a day early, so a weekly session on the same
+# weekday still gets it). The pain catastrophizing scale goes with PHQ-15: both follow the pain's meaning, not its
+# level, and move over weeks.
 EVERY_SESSION = (PAIN_NRS.code,)
-FORTNIGHTLY = (PHQ9.code, GAD7.code)
-FORTNIGHT = dt.timedelta(days=13)
+REPEAT_AFTER = {
+    PHQ9.code: dt.timedelta(days=13),
+    GAD7.code: dt.timedelta(days=13),
+    PHQ15.code: dt.timedelta(days=27),
+    PCS.code: dt.timedelta(days=27),
+}
 JOURNAL_MAX_LENGTH = 20000
 
 
 def _due_instruments(*, patient, now: dt.datetime) -> list[str]:
-    recent = set(
-        QuestionnaireAssignment.objects.filter(
-            patient=patient, instrument__in=FORTNIGHTLY, created_at__gt=now - FORTNIGHT
-        ).values_list("instrument", flat=True)
+    last_asked = dict(
+        QuestionnaireAssignment.objects.filter(patient=patient, instrument__in=REPEAT_AFTER)
+        .values("instrument")
+        .annotate(last=Max("created_at"))
+        .values_list("instrument", "last")
     )
-    return [*EVERY_SESSION, *(code for code in FORTNIGHTLY if code not in recent)]
+    return [
+        *EVERY_SESSION,
+        *(code for code, every in REPEAT_AFTER.items() if code not in last_asked or last_asked[code] <= now - every),
+    ]
 
 
 @transaction.atomic

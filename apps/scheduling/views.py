@@ -17,6 +17,7 @@ from apps.core.api_lookups import id_or_none
 from apps.core.errors import ApplicationError
 from apps.core.links import next_or
 from apps.core.views import call_with_messages
+from apps.notes.selectors import note_links_for
 from apps.programs.selectors import member_meetings_during, member_meetings_warning
 
 from . import selectors, services
@@ -270,6 +271,7 @@ def appointment_detail(request, pk):
     in_series = appointment.series_id is not None
     context = {
         "appointment": appointment,
+        "note_link": note_links_for(user=user, appointments=[appointment]).get(appointment.pk),
         "can_change": can_change,
         "can_cancel": user.has_perm("scheduling.cancel_appointment", appointment),
         "late": services.cancellation_is_late(appointment),
@@ -345,13 +347,15 @@ def appointment_reschedule(request, pk):
 
 @login_required
 def my_day(request):
-    """A therapist's sessions today (or ?date=) with their check-in state."""
+    """A therapist's sessions today (or ?date=) with their check-in state and a link to each session's note."""
     _require(request.user, "scheduling.own_schedule")
     day = _date_param(request.GET.get("date", "")) or clock.local_now().date()
+    appointments = selectors.therapist_day(therapist=request.user, day=day)
+    note_links = note_links_for(user=request.user, appointments=appointments)
     context = {
         "day": day,
         "previous": day - dt.timedelta(days=1),
         "next": day + dt.timedelta(days=1),
-        "appointments": selectors.therapist_day(therapist=request.user, day=day),
+        "rows": [(a, note_links.get(a.pk)) for a in appointments],
     }
     return render(request, "scheduling/my_day.html", context)

@@ -44,7 +44,7 @@ from apps.billing.models import (
 from apps.billing.pricing import FULL_FEE_CLASS, class_price, rates_on
 from apps.core import clock
 from apps.notes.encryption import encrypt_json
-from apps.notes.models import NoteStatus, NoteTemplate, SessionNote
+from apps.notes.models import ATTESTATION, NoteStatus, NoteTemplate, SessionNote
 from apps.patients.models import Patient, PatientStatus
 from apps.programs.models import (
     Attendance,
@@ -595,6 +595,8 @@ class LargeClinic:
                     "status": NoteStatus.DRAFT if draft else NoteStatus.SIGNED,
                     "signed_at": None if draft else end + dt.timedelta(hours=2),
                     "signed_by_id": None if draft else therapist_id,
+                    "attestation": "" if draft else ATTESTATION,
+                    "attested_at": None if draft else end + dt.timedelta(hours=2),
                     "cosign_required": False,
                     "created_at": end,
                     "updated_at": end if draft else end + dt.timedelta(hours=2),

@@ -1,19 +1,38 @@
-// Draws the clinical chart's trend graphs from the JSON the page embeds (id="chart-data").
+// Draws the clinical chart's graphs from the JSON the page embeds (id="chart-data"): one graph per panel, all on
+// the time axis the server worked out (apps/outcomes/charts.py), so their dates line up and ticks fall on days.
 (function () {
   "use strict";
 
+  var COLOURS = {
+    phq9: "#3b6ea5", gad7: "#8e5ea2", pain_nrs: "#c0392b", phq15: "#1e7a5f", pcs: "#a35200",
+    pain_now: "#7b241c", pain_worst: "#d35400"
+  };
+
   function toPoints(points, field) {
-    return points.map(function (p) { return { x: Date.parse(p.at), y: p[field] }; })
+    return points.map(function (p) { return { x: Date.parse(p.at), y: p[field], band: p.severity_label }; })
       .filter(function (p) { return p.y !== null && p.y !== undefined; });
   }
 
-  function dateTick(value) {
-    return new Date(value).toLocaleDateString(undefined, { month: "short", day: "numeric" });
+  function dataset(label, points, colour) {
+    return { label: label, data: points, borderColor: colour, backgroundColor: colour, pointRadius: 4 };
   }
 
-  function draw(canvasId, datasets, yMax) {
-    var canvas = document.getElementById(canvasId);
-    if (!canvas || !window.Chart) { return; }
+  function panelDatasets(panel, data) {
+    var sets = panel.instruments.map(function (code) {
+      var series = data.measures[code];
+      return dataset(series.name, toPoints(series.points, "score"), COLOURS[code]);
+    });
+    if (panel.note_pain) {
+      sets.push(dataset("Pain now (note)", toPoints(data.pain, "now"), COLOURS.pain_now));
+      sets.push(dataset("Pain at worst this week (note)", toPoints(data.pain, "worst"), COLOURS.pain_worst));
+    }
+    return sets.filter(function (set) { return set.data.length; });
+  }
+
+  function draw(canvas, datasets, yMax, axis) {
+    var labels = {};
+    axis.ticks.forEach(function (tick) { labels[tick.value] = tick.label; });
+    var day = new Intl.DateTimeFormat(undefined, { timeZone: axis.time_zone, month: "short", day: "numeric", year: "numeric" });
     new window.Chart(canvas, {
       type: "line",
       data: { datasets: datasets },
@@ -22,11 +41,38 @@
         responsive: true,
         maintainAspectRatio: false,
         scales: {
-          x: { type: "linear", ticks: { callback: dateTick } },
-          y: { min: 0, suggestedMax: yMax, ticks: { precision: 0 } }
+          x: {
+            type: "linear",
+            min: axis.min,
+            max: axis.max,
+            afterBuildTicks: function (scale) {
+              scale.ticks = axis.ticks.map(function (tick) { return { value: tick.value }; });
+            },
+            ticks: { autoSkip: false, maxRotation: 0, callback: function (value) { return labels[value] || ""; } },
+            title: { display: true, text: axis.title }
+          },
+          y: {
+            min: 0,
+            max: yMax,
+            // The scale's maximum (27, 52) is always labelled; a round tick just under it would print over it.
+            afterBuildTicks: function (scale) {
+              scale.ticks = scale.ticks.filter(function (tick) {
+                return tick.value === yMax || yMax - tick.value >= yMax / 10;
+              });
+            },
+            ticks: { precision: 0 }
+          }
         },
         plugins: {
-          tooltip: { callbacks: { title: function (items) { return dateTick(items[0].parsed.x); } } }
+          tooltip: {
+            callbacks: {
+              title: function (items) { return day.format(new Date(items[0].parsed.x)); },
+              label: function (item) {
+                var band = item.raw.band ? " · " + item.raw.band : "";
+                return item.dataset.label + ": " + item.parsed.y + band;
+              }
+            }
+          }
         }
       }
     });
@@ -34,18 +80,13 @@
 
   function start() {
     var source = document.getElementById("chart-data");
-    if (!source) { return; }
+    if (!source || !window.Chart) { return; }
     var data = JSON.parse(source.textContent);
-    var colours = { phq9: "#3b6ea5", gad7: "#8e5ea2", pain_nrs: "#c0392b" };
-    var measures = Object.keys(data.measures).map(function (code) {
-      var series = data.measures[code];
-      return { label: series.name, data: toPoints(series.points, "score"), borderColor: colours[code], backgroundColor: colours[code] };
+    if (!data.axis) { return; }
+    data.panels.forEach(function (panel) {
+      var canvas = document.getElementById(panel.canvas_id);
+      if (canvas) { draw(canvas, panelDatasets(panel, data), panel.y_max, data.axis); }
     });
-    draw("measures-chart", measures, 27);
-    draw("pain-chart", [
-      { label: "Pain now (note)", data: toPoints(data.pain, "now"), borderColor: "#c0392b", backgroundColor: "#c0392b" },
-      { label: "Pain at worst this week (note)", data: toPoints(data.pain, "worst"), borderColor: "#e67e22", backgroundColor: "#e67e22" }
-    ], 10);
   }
 
   if (document.readyState === "loading") {

@@ -36,6 +36,7 @@ def test_therapist_signs_and_addends_a_note_that_the_patient_cannot_reach(page, 
     page.get_by_label("Plan and homework").fill("Journal daily; weekly sessions.")
     page.get_by_role("radio", name="None", exact=True).check()
     assert_accessible(page)
+    page.get_by_role("checkbox", name="I attest this note is accurate and complete.").check()
     page.get_by_role("button", name="Sign note").click()
     page.get_by_text("Note signed.").wait_for()
     page.get_by_role("textbox", name="Addendum").fill(ADDENDUM)

@@ -37,7 +37,7 @@ def test_a_therapist_writes_signs_and_corrects_a_note_through_the_api(personas, 
     assert response.status_code == 200
     assert response.json()["status"] == "draft"
 
-    response = api.post(f"/api/notes/{note_id}/sign/")
+    response = api.post(f"/api/notes/{note_id}/sign/", {"attest": True}, format="json")
     assert response.status_code == 200
     assert (response.json()["status"], response.json()["is_final"]) == ("signed", True)
 
@@ -64,7 +64,7 @@ def test_invalid_content_answers_422_with_field_messages(personas, login, draft)
 
 def test_signing_an_incomplete_note_lists_the_missing_fields(personas, login, past_session, progress_template):
     note = note_create(actor=personas.therapist, appointment=past_session, template=progress_template, content={})
-    response = login(personas.therapist, api=True).post(f"/api/notes/{note.pk}/sign/")
+    response = login(personas.therapist, api=True).post(f"/api/notes/{note.pk}/sign/", {"attest": True}, format="json")
     assert response.status_code == 422
     assert "presenting_symptoms" in response.json()["error"]["fields"]
 
@@ -102,16 +102,16 @@ def test_drafts_stay_with_their_author_and_signed_notes_reach_the_treating_team(
     past_appointment_for(colleague, personas.patient, days_ago=8)  # has seen the patient too
     api = login(colleague, api=True)
     assert api.get(f"/api/notes/{draft.pk}/").status_code == 404
-    note_sign(actor=personas.therapist, note=draft)
+    note_sign(actor=personas.therapist, note=draft, attest=True)
     assert api.get(f"/api/notes/{draft.pk}/").status_code == 200
     assert api.post(f"/api/notes/{draft.pk}/addenda/", {"text": "Not my note."}, format="json").status_code == 403
-    assert api.post(f"/api/notes/{draft.pk}/sign/").status_code == 403
+    assert api.post(f"/api/notes/{draft.pk}/sign/", {"attest": True}, format="json").status_code == 403
 
 
 @pytest.mark.parametrize("persona", ["other_therapist", "front_desk", "patient_user"])
 def test_strangers_cannot_sign_update_or_add_addenda(personas, login, draft, persona):
     api = login(getattr(personas, persona), api=True)
-    assert api.post(f"/api/notes/{draft.pk}/sign/").status_code == 404
+    assert api.post(f"/api/notes/{draft.pk}/sign/", {"attest": True}, format="json").status_code == 404
     assert api.patch(f"/api/notes/{draft.pk}/", {"content": {}}, format="json").status_code == 404
     assert api.post(f"/api/notes/{draft.pk}/addenda/", {"text": "x"}, format="json").status_code == 404
     assert SessionNote.objects.get(pk=draft.pk).status == "draft"
@@ -131,7 +131,7 @@ def test_cosign_through_the_api(personas, login, progress_template):
     note = note_create(
         actor=trainee, appointment=session, template=progress_template, content=complete_progress_content()
     )
-    signed = login(trainee, api=True).post(f"/api/notes/{note.pk}/sign/").json()
+    signed = login(trainee, api=True).post(f"/api/notes/{note.pk}/sign/", {"attest": True}, format="json").json()
     assert (signed["state"], signed["is_final"], signed["cosigner"]) == ("Awaiting co-signature", False, supervisor.pk)
     assert login(trainee, api=True).post(f"/api/notes/{note.pk}/cosign/").status_code == 403
     assert login(personas.other_therapist, api=True).post(f"/api/notes/{note.pk}/cosign/").status_code == 404

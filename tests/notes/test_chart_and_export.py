@@ -24,7 +24,7 @@ def _sessions_with_notes(personas, template, count: int, *, first_day: int = 1):
             content=complete_progress_content(pain_now=offset % 11),
         )
         if offset % 2 == 0:
-            note = note_sign(actor=personas.therapist, note=note)
+            note = note_sign(actor=personas.therapist, note=note, attest=True)
             addendum_add(actor=personas.therapist, note=note, text="Addendum.")
         notes.append(note)
     return notes
@@ -52,7 +52,7 @@ def test_the_chart_data_endpoint_carries_pain_from_notes(personas, login, progre
     _sessions_with_notes(personas, progress_template, 3)
     data = login(personas.therapist).get(f"/notes/patients/{personas.patient.pk}/chart/data/").json()
     assert [point["now"] for point in data["pain"]] == [2, 1, 0]
-    assert set(data["measures"]) == {"pain_nrs", "phq9", "gad7"}
+    assert set(data["measures"]) == {"pain_nrs", "phq9", "gad7", "phq15", "pcs"}
 
 
 @pytest.mark.parametrize("persona", ["other_therapist", "front_desk", "billing", "admin", "patient_user"])

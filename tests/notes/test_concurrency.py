@@ -36,7 +36,9 @@ def test_an_autosave_racing_a_signature_never_changes_the_signed_text(personas, 
             close_old_connections()
 
     threads = [
-        threading.Thread(target=run, args=("sign", lambda: note_sign(actor=personas.therapist, note=note))),
+        threading.Thread(
+            target=run, args=("sign", lambda: note_sign(actor=personas.therapist, note=note, attest=True))
+        ),
         threading.Thread(
             target=run,
             args=(

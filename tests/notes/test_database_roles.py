@@ -30,7 +30,7 @@ def signed(personas, past_session, progress_template):
         template=progress_template,
         content=complete_progress_content(),
     )
-    return note_sign(actor=personas.therapist, note=note)
+    return note_sign(actor=personas.therapist, note=note, attest=True)
 
 
 def _lock_trigger_names() -> list[str]:

@@ -32,7 +32,7 @@ def _raw(table: str, pk: int) -> str:
 def records(personas, past_session, progress_template):
     content = complete_progress_content(patient_response=f"Said {CANARY} about his father.")
     note = note_create(actor=personas.therapist, appointment=past_session, template=progress_template, content=content)
-    note = note_sign(actor=personas.therapist, note=note)
+    note = note_sign(actor=personas.therapist, note=note, attest=True)
     addendum = addendum_add(actor=personas.therapist, note=note, text=f"Addendum {CANARY}")
     process = process_note_create(actor=personas.therapist, patient=personas.patient, text=f"Process {CANARY}")
     return note, addendum, process
@@ -63,7 +63,7 @@ def test_rotation_reencrypts_every_row_under_the_newest_key(settings, personas, 
         template=progress_template,
         content=complete_progress_content(),
     )
-    note = note_sign(actor=personas.therapist, note=note)
+    note = note_sign(actor=personas.therapist, note=note, attest=True)
     addendum = addendum_add(actor=personas.therapist, note=note, text="Correction.")
     process = process_note_create(actor=personas.therapist, patient=personas.patient, text=CANARY)
     before = _raw("notes_sessionnote", note.pk)

@@ -16,7 +16,7 @@ def test_signing_an_intake_note_proposes_its_diagnosis_codes_without_confirming_
 ):
     content = {**INTAKE_CONTENT, "diagnosis": "F45.41 Pain disorder with psychological factors; also M54.50"}
     note = note_create(actor=personas.therapist, appointment=past_session, template=intake_template, content=content)
-    note_sign(actor=personas.therapist, note=note)
+    note_sign(actor=personas.therapist, note=note, attest=True)
     profile = BillingProfile.objects.get(patient=personas.patient)
     assert profile.proposed_diagnosis_codes == ["F45.41", "M54.50"]
     assert profile.diagnosis_codes == []
@@ -30,5 +30,5 @@ def test_signing_a_progress_note_proposes_nothing(personas, past_session, progre
         template=progress_template,
         content=complete_progress_content(presenting_symptoms="F45.41 mentioned in passing"),
     )
-    note_sign(actor=personas.therapist, note=note)
+    note_sign(actor=personas.therapist, note=note, attest=True)
     assert not BillingProfile.objects.filter(patient=personas.patient).exists()

@@ -81,7 +81,9 @@ def test_signing_from_the_editor_shows_field_errors_then_signs(
     response = therapist_client.post(f"/notes/{note.pk}/", {"pain_now": "3", "sign": "1"})
     assert response.status_code == 422
     assert "This field is required before signing." in response.content.decode()
-    response = therapist_client.post(f"/notes/{note.pk}/", {**_form_data(complete_progress_content()), "sign": "1"})
+    response = therapist_client.post(
+        f"/notes/{note.pk}/", {**_form_data(complete_progress_content()), "sign": "1", "attest": "on"}
+    )
     assert response.status_code == 302
     note.refresh_from_db()
     assert note.status == "signed"
@@ -96,7 +98,7 @@ def test_adding_an_addendum_from_the_page(personas, therapist_client, past_sessi
         template=progress_template,
         content=complete_progress_content(),
     )
-    note_sign(actor=personas.therapist, note=note)
+    note_sign(actor=personas.therapist, note=note, attest=True)
     therapist_client.post(f"/notes/{note.pk}/addenda/", {"text": "Clarified homework."})
     assert decrypt_text(note.addenda.get().content_encrypted) == "Clarified homework."
     assert "Clarified homework." in therapist_client.get(f"/notes/{note.pk}/").content.decode()
@@ -112,7 +114,7 @@ def test_note_pages_are_closed_to_everyone_else(personas, login, past_session, p
     )
     client = login(getattr(personas, persona))
     assert client.get(f"/notes/{note.pk}/").status_code == 404
-    assert client.post(f"/notes/{note.pk}/", {"pain_now": "1", "sign": "1"}).status_code == 404
+    assert client.post(f"/notes/{note.pk}/", {"pain_now": "1", "sign": "1", "attest": "on"}).status_code == 404
     assert client.post(f"/notes/{note.pk}/autosave/", {"pain_now": "1"}).status_code == 404
     assert client.get(f"/notes/sessions/{past_session.pk}/").status_code == 404
     assert client.get(f"/notes/sessions/{past_session.pk}/process-note/").status_code == 404
@@ -177,7 +179,9 @@ def test_signing_completes_a_past_session_still_booked(personas, therapist_clien
         content=complete_progress_content(),
     )
     assert past_session.status == "booked"
-    therapist_client.post(f"/notes/{note.pk}/", {**_form_data(complete_progress_content()), "sign": "1"})
+    therapist_client.post(
+        f"/notes/{note.pk}/", {**_form_data(complete_progress_content()), "sign": "1", "attest": "on"}
+    )
     past_session.refresh_from_db()
     assert past_session.status == "completed"
 

@@ -34,7 +34,7 @@ def record(personas, progress_template):
         template=progress_template,
         content=complete_progress_content(patient_response=NOTE_CANARY),
     )
-    signed = note_sign(actor=personas.therapist, note=signed)
+    signed = note_sign(actor=personas.therapist, note=signed, attest=True)
     addendum_add(actor=personas.therapist, note=signed, text=f"Addendum {NOTE_CANARY}")
     draft = note_create(
         actor=personas.therapist,
@@ -106,7 +106,7 @@ def _requests(r) -> list[tuple[str, str, dict]]:
     ]
     post = [
         (f"/notes/sessions/{session}/", {"template": r["signed"].template_id}),
-        (f"/notes/{d}/", {"presenting_symptoms": "overwrite", "sign": "1"}),
+        (f"/notes/{d}/", {"presenting_symptoms": "overwrite", "sign": "1", "attest": "on"}),
         (f"/notes/{d}/autosave/", {"pain_now": "1"}),
         (f"/notes/{s}/cosign/", {}),
         (f"/notes/{s}/addenda/", {"text": "x"}),
@@ -114,7 +114,7 @@ def _requests(r) -> list[tuple[str, str, dict]]:
         (f"/notes/sessions/{session}/process-note/delete/", {}),
         (f"/notes/patients/{p}/records.pdf", {}),
         (f"/outcomes/flags/{r['response'].pk}/review/", {}),
-        (f"/api/notes/{d}/sign/", {}),
+        (f"/api/notes/{d}/sign/", {"attest": True}),
         (f"/api/notes/{s}/cosign/", {}),
         (f"/api/notes/{s}/addenda/", {"text": "x"}),
         ("/api/notes/", {"appointment": session, "template": r["signed"].template_id}),

@@ -30,11 +30,11 @@ def draft(personas, past_session, progress_template):
 
 @pytest.fixture
 def signed(personas, draft):
-    return note_sign(actor=personas.therapist, note=draft)
+    return note_sign(actor=personas.therapist, note=draft, attest=True)
 
 
 def test_signing_makes_the_note_final_and_completes_the_session(personas, draft):
-    note = note_sign(actor=personas.therapist, note=draft)
+    note = note_sign(actor=personas.therapist, note=draft, attest=True)
     note.refresh_from_db()
     assert (note.status, note.signed_by, note.is_final) == ("signed", personas.therapist, True)
     assert note.signed_at is not None
@@ -46,7 +46,7 @@ def test_a_signed_note_refuses_further_edits_in_the_service(personas, signed):
     with pytest.raises(InvalidTransition):
         note_update_draft(actor=personas.therapist, note=signed, content=complete_progress_content(pain_now=1))
     with pytest.raises(InvalidTransition):
-        note_sign(actor=personas.therapist, note=signed)
+        note_sign(actor=personas.therapist, note=signed, attest=True)
 
 
 def test_the_database_refuses_changing_a_signed_notes_content(signed, progress_template):
@@ -74,7 +74,7 @@ def test_drafts_stay_editable(personas, draft):
 def test_an_incomplete_note_cannot_be_signed(personas, past_session, progress_template):
     note = note_create(actor=personas.therapist, appointment=past_session, template=progress_template, content={})
     with pytest.raises(Unprocessable) as caught:
-        note_sign(actor=personas.therapist, note=note)
+        note_sign(actor=personas.therapist, note=note, attest=True)
     assert "plan_homework" in caught.value.fields
     note.refresh_from_db()
     assert note.status == "draft"
@@ -86,15 +86,15 @@ def test_a_note_cannot_be_signed_before_the_session(personas, progress_template)
         actor=personas.therapist, appointment=upcoming, template=progress_template, content=complete_progress_content()
     )
     with pytest.raises(InvalidTransition):
-        note_sign(actor=personas.therapist, note=note)
+        note_sign(actor=personas.therapist, note=note, attest=True)
     with time_machine.travel(upcoming.start + dt.timedelta(minutes=50)):
-        assert note_sign(actor=personas.therapist, note=note).status == "signed"
+        assert note_sign(actor=personas.therapist, note=note, attest=True).status == "signed"
 
 
 @pytest.mark.parametrize("persona", ["other_therapist", "front_desk", "admin", "patient_user"])
 def test_only_the_author_signs(personas, draft, persona):
     with pytest.raises(PermissionDenied):
-        note_sign(actor=getattr(personas, persona), note=draft)
+        note_sign(actor=getattr(personas, persona), note=draft, attest=True)
 
 
 def test_only_the_sessions_therapist_starts_its_note(personas, past_session, progress_template):
@@ -122,7 +122,7 @@ def test_addenda_correct_a_signed_note_and_are_immutable(personas, signed):
 def test_addenda_need_a_signed_note_text_and_the_author(personas, draft):
     with pytest.raises(PermissionDenied):
         addendum_add(actor=personas.therapist, note=draft, text="Too early.")
-    signed = note_sign(actor=personas.therapist, note=draft)
+    signed = note_sign(actor=personas.therapist, note=draft, attest=True)
     with pytest.raises(Unprocessable):
         addendum_add(actor=personas.therapist, note=signed, text="   ")
     with pytest.raises(PermissionDenied):
@@ -144,7 +144,7 @@ def test_a_prelicensed_note_is_final_only_after_the_supervisor_cosigns(personas,
     note = note_create(
         actor=trainee, appointment=session, template=progress_template, content=complete_progress_content()
     )
-    note = note_sign(actor=trainee, note=note)
+    note = note_sign(actor=trainee, note=note, attest=True)
     assert (note.status, note.cosigner, note.is_final, note.state_label) == (
         "signed",
         supervisor,
@@ -176,6 +176,6 @@ def test_the_supervisor_may_add_an_addendum_when_cosigning(personas, supervision
     note = note_create(
         actor=trainee, appointment=session, template=progress_template, content=complete_progress_content()
     )
-    note = note_sign(actor=trainee, note=note)
+    note = note_sign(actor=trainee, note=note, attest=True)
     addendum_add(actor=supervisor, note=note, text="Reviewed in supervision; agree with plan.")
     assert note.addenda.get().author == supervisor

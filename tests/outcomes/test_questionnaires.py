@@ -17,7 +17,7 @@ pytestmark = pytest.mark.django_db
 def test_tomorrows_sessions_get_questionnaires_and_one_email(personas, tomorrow_session):
     assert questionnaires_send_for_tomorrow() == 1
     assigned = QuestionnaireAssignment.objects.filter(appointment=tomorrow_session)
-    assert sorted(a.instrument for a in assigned) == ["gad7", "pain_nrs", "phq9"]
+    assert sorted(a.instrument for a in assigned) == ["gad7", "pain_nrs", "pcs", "phq15", "phq9"]
     assert {a.due_at for a in assigned} == {tomorrow_session.start}
     message = Message.objects.get(template="questionnaire_due")
     assert (message.patient, message.to_address) == (personas.patient, personas.patient.email)
@@ -58,7 +58,7 @@ def test_patients_without_a_portal_account_or_with_cancelled_sessions_get_nothin
 def test_the_patient_answers_in_the_portal(personas, login, tomorrow_session):
     questionnaires_send_for_tomorrow()
     client = login(personas.patient_user)
-    assert "3 questionnaires" in client.get("/portal/").content.decode()
+    assert "5 questionnaires" in client.get("/portal/").content.decode()
     phq9 = QuestionnaireAssignment.objects.get(instrument="phq9")
     page = client.get(f"/portal/questionnaires/{phq9.pk}/").content.decode()
     assert "Little interest or pleasure in doing things" in page
@@ -148,7 +148,15 @@ def test_who_reads_a_patients_scores(personas, login, tomorrow_session, persona,
 
 def test_the_measures_endpoint_describes_the_instruments(personas, login):
     rows = login(personas.therapist, api=True).get("/api/measures/").json()
-    assert [row["code"] for row in rows] == ["pain_nrs", "phq9", "gad7"]
+    assert [row["code"] for row in rows] == ["pain_nrs", "phq9", "gad7", "phq15", "pcs"]
     phq9 = rows[1]
     assert len(phq9["items"]) == 9 and phq9["max_score"] == 27
     assert phq9["bands"][3] == {"min": 15, "max": 19, "severity": "moderately_severe", "label": "Moderately severe"}
+    phq15, pcs = rows[3], rows[4]
+    assert (len(phq15["items"]), phq15["max_score"], phq15["optional_items"]) == (15, 30, [4])
+    assert (len(pcs["items"]), pcs["max_score"], pcs["optional_items"]) == (13, 52, [])
+    assert pcs["subscales"] == [
+        {"key": "rumination", "label": "Rumination", "items": [8, 9, 10, 11]},
+        {"key": "magnification", "label": "Magnification", "items": [6, 7, 13]},
+        {"key": "helplessness", "label": "Helplessness", "items": [1, 2, 3, 4, 5, 12]},
+    ]

@@ -1,0 +1,136 @@
+"""A therapist's clinic day in real Chromium: My day leads straight to the note of a session just finished, which
+starts from the progress template (the patient is returning), and signing asks for the attestation. The chart of a
+patient with a single score draws one point on a sensible axis, beside empty states for the other graphs."""
+
+import datetime as dt
+import os
+import re
+from pathlib import Path
+
+import pytest
+
+from apps.core import clock
+from apps.notes.models import ATTESTATION, NoteTemplate, SessionNote
+from apps.notes.services import note_create, note_sign
+from apps.outcomes.instruments import PHQ9
+from apps.outcomes.models import QuestionnaireResponse
+from apps.scheduling.models import AppointmentStatus
+from tests.e2e.conftest import assert_accessible, follow, sign_in
+from tests.factories import AppointmentFactory, PatientFactory
+from tests.notes.conftest import complete_progress_content
+
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.e2e]
+
+
+@pytest.fixture
+def shots(tmp_path) -> Path:
+    """Where screenshots go: CLINIC_SCREENSHOT_DIR to keep and look at them, else the test's own temporary folder."""
+    folder = Path(os.environ.get("CLINIC_SCREENSHOT_DIR") or tmp_path)
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+def _session_just_finished(personas):
+    """A session marked completed in its last minutes: it overlaps the present, so today's My day lists it at any
+    hour (also just after midnight, when it began the evening before)."""
+    start = clock.now().replace(second=0, microsecond=0) - dt.timedelta(minutes=40)
+    return AppointmentFactory(
+        therapist=personas.therapist,
+        patient=personas.patient,
+        start=start,
+        end=start + dt.timedelta(minutes=45),
+        status=AppointmentStatus.COMPLETED,
+    )
+
+
+def _earlier_signed_note(personas):
+    start = clock.local_datetime(clock.local_now().date() - dt.timedelta(days=7), dt.time(10))
+    earlier = AppointmentFactory(
+        therapist=personas.therapist, patient=personas.patient, start=start, end=start + dt.timedelta(minutes=45)
+    )
+    progress = NoteTemplate.objects.get(kind="progress")
+    note = note_create(
+        actor=personas.therapist, appointment=earlier, template=progress, content=complete_progress_content()
+    )
+    return note_sign(actor=personas.therapist, note=note, attest=True)
+
+
+def test_therapist_goes_from_my_day_to_a_signed_attested_note(page, personas, shots):
+    _earlier_signed_note(personas)
+    session = _session_just_finished(personas)
+
+    sign_in(page, personas.therapist)
+    page.goto("/schedule/my-day/")
+    row = page.get_by_role("row").filter(has_text=personas.patient.display_name).filter(has_text="Completed")
+    write = row.get_by_role("link", name=re.compile(r"^Write note for Pat Ient"))
+    write.wait_for()
+    page.screenshot(path=shots / "my-day.png", full_page=True)
+    assert_accessible(page)
+
+    follow(page, write)
+    template = page.get_by_label("Template")
+    assert template.locator("option:checked").inner_text() == "Psychodynamic TMS progress note"
+    follow(page, page.get_by_role("button", name="Start note"))
+    page.get_by_label("Presenting symptoms").fill("Neck and shoulder tension after the family visit.")
+    page.get_by_role("checkbox", name="Neck and shoulders").check()
+    page.get_by_label("Pain intensity now (0-10)").fill("3")
+    page.get_by_label("Pain intensity at worst this week (0-10)").fill("6")
+    page.get_by_role("radio", name="Better", exact=True).check()
+    page.get_by_role("checkbox", name="Interpretation").check()
+    page.get_by_label("Patient's response and insight").fill("Saw the tension rise as she swallowed her anger.")
+    page.get_by_label("Plan and homework").fill("Journal on the visit; weekly sessions.")
+    page.get_by_role("radio", name="None", exact=True).check()
+
+    signing = page.get_by_role("group", name="Sign this note")
+    for section in ("Symptoms", "Psychodynamics", "Session", "Risk"):
+        assert signing.get_by_role("listitem").filter(has_text=section).count() == 1
+    assert "cannot be edited" in signing.inner_text()
+    follow(page, signing.get_by_role("button", name="Sign note"))  # without the box: refused by the server
+    page.get_by_text(f"Tick “{ATTESTATION}” to sign.").wait_for()
+    assert SessionNote.objects.get(appointment=session).status == "draft"
+    assert page.get_by_label("Plan and homework").input_value() == "Journal on the visit; weekly sessions."
+    page.get_by_role("group", name="Sign this note").screenshot(path=shots / "sign-needs-attestation.png")
+    assert_accessible(page)
+
+    page.get_by_role("checkbox", name=ATTESTATION).check()
+    follow(page, page.get_by_role("group", name="Sign this note").get_by_role("button", name="Sign note"))
+    page.get_by_text("Note signed.").wait_for()
+    page.get_by_text(f"attesting: “{ATTESTATION}”").wait_for()
+    note = SessionNote.objects.get(appointment=session)
+    assert (note.status, note.attestation, note.template.kind) == ("signed", ATTESTATION, "progress")
+
+    page.goto("/schedule/my-day/")
+    view = page.get_by_role("link", name=re.compile(r"^View note for Pat Ient"))
+    assert view.get_attribute("href") == f"/notes/{note.pk}/"
+
+
+def test_a_chart_with_one_score_draws_it_on_a_readable_axis(page, personas, shots):
+    patient = PatientFactory(primary_therapist=personas.therapist, legal_first_name="Una", legal_last_name="Score")
+    answers = [2, 2, 2, 2, 2, 2, 2, 2, 0]
+    score = PHQ9.score(answers)
+    QuestionnaireResponse.objects.create(
+        patient=patient,
+        instrument="phq9",
+        answers=answers,
+        score=score.total,
+        severity=score.severity,
+        submitted_at=clock.now() - dt.timedelta(days=2),
+    )
+    problems = []
+    page.on("pageerror", lambda error: problems.append(str(error)))
+
+    sign_in(page, personas.therapist)
+    page.goto(f"/notes/patients/{patient.pk}/chart/")
+    page.wait_for_function("() => window.Chart && Chart.getChart('mood-chart')")
+    labels = page.evaluate("() => Chart.getChart('mood-chart').scales.x.ticks.map(t => t.label)")
+    assert 2 <= len(labels) <= 6 and all(labels), labels
+    span = page.evaluate("() => { const x = Chart.getChart('mood-chart').scales.x; return x.max - x.min; }")
+    assert abs(span - 14 * 86_400_000) <= 3_600_000  # two weeks around the score (a DST day is an hour short)
+    points = page.evaluate("() => Chart.getChart('mood-chart').data.datasets.map(d => d.data.length)")
+    assert points == [1]
+    assert page.get_by_text("No scores yet.").count() == 2
+    page.get_by_text("Scores as a table").click()
+    assert page.get_by_role("cell", name="Moderately severe").count() == 1
+    page.screenshot(path=shots / "chart-one-score.png", full_page=True)
+    assert_accessible(page)
+    assert problems == []
