@@ -5,6 +5,7 @@ import datetime as dt
 import pytest
 import time_machine
 
+from apps.core import clock
 from apps.notifications.models import Message
 from apps.outcomes.models import QuestionnaireAssignment, QuestionnaireResponse
 from apps.outcomes.tasks import questionnaires_send_for_tomorrow
@@ -29,13 +30,17 @@ def test_tomorrows_sessions_get_questionnaires_and_one_email(personas, tomorrow_
 
 def test_phq9_and_gad7_are_sent_fortnightly_and_pain_every_session(personas, tomorrow_session):
     questionnaires_send_for_tomorrow()
+    # A week later at the same local time, sent for at noon the day before: a DST change between them moves neither.
+    local_start = tomorrow_session.start.astimezone(clock.clinic_tz())
+    next_day = local_start.date() + dt.timedelta(days=7)
+    start = clock.local_datetime(next_day, local_start.time())
     next_week = AppointmentFactory(
         therapist=personas.therapist,
         patient=personas.patient,
-        start=tomorrow_session.start + dt.timedelta(days=7),
-        end=tomorrow_session.end + dt.timedelta(days=7),
+        start=start,
+        end=start + (tomorrow_session.end - tomorrow_session.start),
     )
-    with time_machine.travel(dt.timedelta(days=7)):
+    with time_machine.travel(clock.local_datetime(next_day - dt.timedelta(days=1), dt.time(12, 0))):
         questionnaires_send_for_tomorrow()
     assert [a.instrument for a in QuestionnaireAssignment.objects.filter(appointment=next_week)] == ["pain_nrs"]
 
