@@ -36,5 +36,7 @@ def time_off_when(time_off) -> str:
         return _day(last) if start.date() == last else f"{_day(start.date())} – {_day(last)}"
     if start.date() == end.date():
         return f"{_day(start.date())}, {start:%H:%M}–{end:%H:%M}"
+    if start.date() == last:
+        return f"{_day(last)}, from {start:%H:%M}"
     until = f"the end of {_day(last)}" if end.time() == dt.time(0, 0) else f"{_day(end.date())} {end:%H:%M}"
     return f"{_day(start.date())} {start:%H:%M} – {until}"
