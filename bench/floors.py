@@ -21,11 +21,10 @@ ACTIVE = "('booked', 'checked_in', 'completed', 'no_show')"
 SESSION_OPTIONS = "-c jit=off"
 
 CALENDAR_WEEK = f"""
-SELECT a.id, a.start, a."end", a.status, a.is_telehealth, u.first_name, u.last_name, tp.calendar_color,
+SELECT a.id, a.start, a."end", a.status, a.is_telehealth, a.therapist_id, u.first_name, u.last_name,
        p.preferred_name, p.legal_first_name, p.legal_last_name, r.name, s.name
   FROM scheduling_appointment a
   JOIN accounts_user u ON u.id = a.therapist_id
-  LEFT JOIN accounts_therapistprofile tp ON tp.user_id = u.id
   LEFT JOIN patients_patient p ON p.id = a.patient_id
   LEFT JOIN scheduling_room r ON r.id = a.room_id
   JOIN scheduling_servicetype s ON s.id = a.service_type_id

@@ -116,6 +116,7 @@ def staff_shots(ids: dict) -> dict[str, list[Shot]]:
         ],
         "sarah.chen@clinic.test": [
             Shot("staff-my-day", "/schedule/my-day/", "Therapist: my day"),
+            Shot("staff-availability", "/schedule/availability/", "Therapist: working hours and time off"),
             Shot("staff-unsigned-notes", "/notes/unsigned/", "Therapist: unsigned notes"),
         ],
         "billing@clinic.test": [

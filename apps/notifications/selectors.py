@@ -1,6 +1,6 @@
 """Reads of the outbox for the staff message log."""
 
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 
 from apps.core.errors import NotFound
 
@@ -41,8 +41,11 @@ def message_get(*, user, message_id) -> Message:
 
 
 def appointments_confirmed(*, appointments) -> set[int]:
-    """Ids of the given appointments the patient has confirmed for their current start (one query)."""
-    condition = Q(pk__in=[])
-    for appointment in appointments:
-        condition |= Q(appointment_id=appointment.pk, appointment_start=appointment.start)
-    return set(AppointmentConfirmation.objects.filter(condition).values_list("appointment_id", flat=True))
+    """Ids of the given appointments the patient has confirmed for their current start (one query).
+
+    The starts are compared here rather than in SQL: one condition per appointment made a busy week's calendar
+    spend more time building the query than running it.
+    """
+    starts = {appointment.pk: appointment.start for appointment in appointments}
+    confirmed = AppointmentConfirmation.objects.filter(appointment_id__in=list(starts))
+    return {pk for pk, start in confirmed.values_list("appointment_id", "appointment_start") if starts[pk] == start}

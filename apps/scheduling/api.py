@@ -408,7 +408,7 @@ class _AvailabilityViewSet(_ReferenceViewSet):
     def _check_therapist(self, serializer) -> None:
         therapist = serializer.validated_data.get("therapist")
         user = self.request.user
-        if therapist is not None and not user.has_perm("scheduling.book_for_therapist", therapist):
+        if therapist is not None and not user.has_perm("scheduling.manage_therapist_availability", therapist):
             raise PermissionDenied
 
     def perform_create(self, serializer):

@@ -1,5 +1,7 @@
 """Front-desk forms. Times are entered in clinic local time; the services keep them aware."""
 
+import datetime as dt
+
 from django import forms
 
 from apps.accounts.models import User
@@ -7,7 +9,7 @@ from apps.accounts.roles import Role
 from apps.core import clock
 from apps.patients.selectors import patients_visible_to
 
-from .models import Room, ServiceType
+from .models import Room, ServiceType, TimeOff, Weekday, WorkingHours
 from .services import MAX_SERIES_DATES
 
 
@@ -164,3 +166,65 @@ class RescheduleForm(_ScopeMixin, forms.Form):
         initial="this",
     )
     override_reason = forms.CharField(max_length=300, required=False)
+
+
+class WorkingHoursForm(forms.Form):
+    weekday = forms.TypedChoiceField(label="Day", coerce=int, choices=Weekday.choices)
+    start_time = forms.TimeField(label="From", widget=forms.TimeInput(attrs={"type": "time"}))
+    end_time = forms.TimeField(label="To", widget=forms.TimeInput(attrs={"type": "time"}))
+
+    @staticmethod
+    def initial_for(block: WorkingHours) -> dict:
+        return {"weekday": block.weekday, "start_time": block.start_time, "end_time": block.end_time}
+
+    def service_args(self) -> dict:
+        return dict(self.cleaned_data)
+
+
+class TimeOffForm(forms.Form):
+    """Whole days by default; a time narrows the first or the last day."""
+
+    start_date = forms.DateField(label="First day", widget=forms.DateInput(attrs={"type": "date"}))
+    start_time = forms.TimeField(
+        label="From",
+        required=False,
+        widget=forms.TimeInput(attrs={"type": "time"}),
+        help_text="Leave empty for the whole first day.",
+    )
+    end_date = forms.DateField(label="Last day", widget=forms.DateInput(attrs={"type": "date"}))
+    end_time = forms.TimeField(
+        label="Until",
+        required=False,
+        widget=forms.TimeInput(attrs={"type": "time"}),
+        help_text="Leave empty for the whole last day.",
+    )
+    reason = forms.CharField(
+        max_length=200, required=False, help_text="Optional. Staff see it when a booking falls in this time."
+    )
+
+    @staticmethod
+    def initial_for(time_off: TimeOff) -> dict:
+        start, end = time_off.local_start, time_off.local_end
+        return {
+            "start_date": start.date(),
+            "start_time": None if start.time() == dt.time(0, 0) else start.time(),
+            "end_date": time_off.last_day,
+            "end_time": None if end.time() == dt.time(0, 0) else end.time(),
+            "reason": time_off.reason,
+        }
+
+    def clean(self):
+        data = super().clean()
+        if self.errors:
+            return data
+        start_time, end_time = data["start_time"] or dt.time(0, 0), data["end_time"]
+        try:
+            end_day = data["end_date"] if end_time else data["end_date"] + dt.timedelta(days=1)
+        except OverflowError:
+            raise forms.ValidationError("Check the last day's year.") from None
+        data["start"] = clock.local_datetime(data["start_date"], start_time)
+        data["end"] = clock.local_datetime(end_day, end_time or dt.time(0, 0))
+        return data
+
+    def service_args(self) -> dict:
+        return {name: self.cleaned_data[name] for name in ("start", "end", "reason")}

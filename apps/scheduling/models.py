@@ -1,10 +1,14 @@
+import datetime as dt
+
 import pghistory
 from django.conf import settings
 from django.contrib.postgres.constraints import ExclusionConstraint
 from django.contrib.postgres.fields import RangeOperators
 from django.db import models
 from django.db.models import Func, Q
+from django.utils import timezone
 
+from apps.core import clock
 from apps.core.models import TimeStampedModel
 
 
@@ -47,8 +51,20 @@ class Weekday(models.IntegerChoices):
     SUNDAY = 6, "Sunday"
 
 
+class WeeklySpan(Func):
+    """Half-open [start, end) of a time-of-day block, as a range on one fixed date so Postgres can compare blocks."""
+
+    function = "TSRANGE"
+    arg_joiner = ", DATE '2000-01-03' + "
+    template = "%(function)s(DATE '2000-01-03' + %(expressions)s, '[)')"
+    output_field = models.DateTimeField()
+
+
 class WorkingHours(TimeStampedModel):
-    """A therapist's regular bookable hours on one weekday, in clinic local time."""
+    """A therapist's regular bookable hours on one weekday, in clinic local time.
+
+    Blocks of one therapist on one weekday never overlap (an exclusion constraint, not only the service's check).
+    """
 
     therapist = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="working_hours")
     weekday = models.PositiveSmallIntegerField(choices=Weekday.choices)
@@ -62,13 +78,23 @@ class WorkingHours(TimeStampedModel):
             models.CheckConstraint(
                 condition=Q(start_time__lt=models.F("end_time")), name="working_hours_start_before_end"
             ),
+            ExclusionConstraint(
+                name="working_hours_no_overlap",
+                expressions=[
+                    (WeeklySpan("start_time", "end_time"), RangeOperators.OVERLAPS),
+                    ("therapist", RangeOperators.EQUAL),
+                    ("weekday", RangeOperators.EQUAL),
+                ],
+            ),
         ]
 
     def __str__(self) -> str:
-        return f"{self.get_weekday_display()} {self.start_time:%H:%M}-{self.end_time:%H:%M}"
+        return f"{self.get_weekday_display()} {self.start_time:%H:%M}–{self.end_time:%H:%M}"
 
 
 class TimeOff(TimeStampedModel):
+    """A span a therapist cannot be booked in. Whole days run from local midnight to the midnight after the last."""
+
     therapist = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="time_off")
     start = models.DateTimeField()
     end = models.DateTimeField()
@@ -81,6 +107,24 @@ class TimeOff(TimeStampedModel):
 
     def __str__(self) -> str:
         return f"{self.therapist} off {self.start:%Y-%m-%d}"
+
+    @property
+    def local_start(self) -> dt.datetime:
+        return timezone.localtime(self.start, clock.clinic_tz())
+
+    @property
+    def local_end(self) -> dt.datetime:
+        return timezone.localtime(self.end, clock.clinic_tz())
+
+    @property
+    def is_whole_days(self) -> bool:
+        return self.local_start.time() == dt.time(0, 0) and self.local_end.time() == dt.time(0, 0)
+
+    @property
+    def last_day(self) -> dt.date:
+        """The last local date the time off touches (the day before an end at midnight)."""
+        end = self.local_end
+        return end.date() - dt.timedelta(days=1) if end.time() == dt.time(0, 0) else end.date()
 
 
 class SeriesStatus(models.TextChoices):

@@ -42,7 +42,10 @@ rules.add_perm("scheduling.change_appointment", runs_schedule | is_appointment_t
 rules.add_perm("scheduling.cancel_appointment", runs_schedule | is_appointment_therapist | is_own_appointment)
 rules.add_perm("scheduling.manage_reference_data", is_admin)
 rules.add_perm("scheduling.view_reference_data", is_clinic_staff)
+# Working hours and time off: front desk and admins everyone's, a therapist their own. The object is the record
+# (manage_availability) or the therapist whose hours they are (manage_therapist_availability).
 rules.add_perm("scheduling.manage_availability", runs_schedule | (is_therapist & owns_therapist_record))
+rules.add_perm("scheduling.manage_therapist_availability", runs_schedule | (is_therapist & is_self))
 rules.add_perm("scheduling.add_availability", runs_schedule | is_therapist)
 # A therapist's own day page and private calendar feed.
 rules.add_perm("scheduling.own_schedule", is_therapist)

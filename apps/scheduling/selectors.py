@@ -5,7 +5,7 @@ import hashlib
 
 from django.contrib.postgres.fields import DateTimeRangeField
 from django.db.backends.postgresql.psycopg_any import DateTimeTZRange
-from django.db.models import Exists, F, Func, Max, OuterRef, Q, QuerySet, Value
+from django.db.models import Exists, F, Func, Max, OuterRef, Prefetch, Q, QuerySet, Value
 
 from apps.accounts.models import User
 from apps.accounts.roles import Role
@@ -110,9 +110,9 @@ CALENDAR_FIELDS = (
     "end",
     "status",
     "is_telehealth",
+    "therapist_id",
     "therapist__first_name",
     "therapist__last_name",
-    "therapist__therapist_profile__calendar_color",
     "patient__preferred_name",
     "patient__legal_first_name",
     "patient__legal_last_name",
@@ -149,7 +149,7 @@ def calendar_appointments(
 
 
 def therapists_for_calendar(*, user) -> list[User]:
-    qs = User.objects.filter(groups__name=Role.THERAPIST, is_active=True).select_related("therapist_profile")
+    qs = User.objects.filter(groups__name=Role.THERAPIST, is_active=True)
     if not user.has_perm("scheduling.view_all_schedules"):
         qs = qs.filter(pk=user.pk)
     return list(qs.order_by("last_name", "first_name"))
@@ -248,6 +248,42 @@ def working_hours_visible_to(*, user) -> QuerySet[WorkingHours]:
 def time_off_visible_to(*, user) -> QuerySet[TimeOff]:
     qs = TimeOff.objects.select_related("therapist")
     return qs if user.has_perm("scheduling.view_all_schedules") else qs.filter(therapist=user)
+
+
+def calendar_working_hours(*, user) -> list[WorkingHours]:
+    """Working hours of the active therapists on the user's calendar, for shading the time nobody works."""
+    return list(working_hours_visible_to(user=user).filter(therapist__is_active=True).order_by("pk"))
+
+
+def active_therapist(*, therapist_id) -> User | None:
+    return User.objects.filter(pk=therapist_id, groups__name=Role.THERAPIST, is_active=True).first()
+
+
+def therapists_with_availability(*, since: dt.datetime) -> list[User]:
+    """Every active therapist with their working hours and the time off that has not ended by `since`
+    (as `time_off_ahead`): three queries however many therapists."""
+    ahead = TimeOff.objects.filter(end__gt=since).order_by("start")
+    return list(
+        User.objects.filter(groups__name=Role.THERAPIST, is_active=True)
+        .prefetch_related(
+            Prefetch("working_hours", queryset=WorkingHours.objects.order_by("weekday", "start_time")),
+            Prefetch("time_off", queryset=ahead, to_attr="time_off_ahead"),
+        )
+        .order_by("last_name", "first_name", "pk")
+    )
+
+
+def therapist_working_hours(*, therapist) -> list[WorkingHours]:
+    return list(WorkingHours.objects.filter(therapist=therapist).order_by("weekday", "start_time"))
+
+
+def therapist_time_off_ahead(*, therapist, since: dt.datetime) -> list[TimeOff]:
+    return list(TimeOff.objects.filter(therapist=therapist, end__gt=since).order_by("start"))
+
+
+def service_type_lasting(*, minutes: int) -> ServiceType | None:
+    """The individual service a span of `minutes` chosen on the calendar stands for, if one lasts exactly that."""
+    return ServiceType.objects.filter(is_active=True, is_group=False, duration_minutes=minutes).order_by("code").first()
 
 
 def calendar_feed_token_hash(token: str) -> str:

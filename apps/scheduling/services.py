@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from apps.accounts.models import ClinicSettings
 from apps.accounts.roles import Role
+from apps.audit.services import access_log_write
 from apps.billing.services import (
     EstimatedService,
     EstimateReason,
@@ -132,10 +133,13 @@ def _conflict(collisions) -> Conflict:
     )
 
 
+def _violated_constraint(exc: IntegrityError) -> str | None:
+    return getattr(getattr(exc.__cause__, "diag", None), "constraint_name", None)
+
+
 def _collision_after_race(exc: IntegrityError, appointment: Appointment, exclude_ids: frozenset[int]) -> Conflict:
     """Another transaction took the slot between our check and our write; name what it booked."""
-    cause = getattr(exc, "__cause__", None)
-    constraint = getattr(getattr(cause, "diag", None), "constraint_name", None)
+    constraint = _violated_constraint(exc)
     if constraint not in CONSTRAINT_SUBJECT:
         raise exc
     [slot] = slots_check(
@@ -813,44 +817,103 @@ def _require_therapist(therapist) -> None:
         raise Unprocessable("Choose a therapist.", fields={"therapist": ["Not a therapist."]})
 
 
+def _locked(instance):
+    """The row again, locked: two people editing the same block change it one after the other."""
+    return type(instance).objects.select_for_update().get(pk=instance.pk)
+
+
+def _availability_fields(instance) -> dict:
+    """What an audit row keeps of working hours or time off: the times, never the reason (it may be personal)."""
+    if isinstance(instance, WorkingHours):
+        return {"weekday": instance.weekday, "start": str(instance.start_time), "end": str(instance.end_time)}
+    return {"start": instance.start.isoformat(), "end": instance.end.isoformat()}
+
+
+def _availability_audit(*, actor, action: str, instance, before: dict | None, deleted: bool = False) -> None:
+    after = None if deleted else _availability_fields(instance)
+    access_log_write(
+        actor=actor,
+        action=action,
+        subject=instance,
+        detail={"therapist": instance.therapist_id, "before": before, "after": after},
+    )
+
+
+def _overlapping_hours(instance: WorkingHours) -> WorkingHours | None:
+    return (
+        WorkingHours.objects.filter(
+            therapist=instance.therapist,
+            weekday=instance.weekday,
+            start_time__lt=instance.end_time,
+            end_time__gt=instance.start_time,
+        )
+        .exclude(pk=instance.pk)
+        .first()
+    )
+
+
+def _hours_overlap_refused(other: WorkingHours | None) -> Unprocessable:
+    what = str(other) if other else "other working hours that day"
+    return Unprocessable(f"These hours overlap {what}.", fields={"start_time": [f"Overlaps {what}."]})
+
+
 @transaction.atomic
 def working_hours_save(*, actor, working_hours: WorkingHours | None = None, **data) -> WorkingHours:
-    """Working hours of one weekday; blocks of one therapist on one day may not overlap."""
-    instance = working_hours or WorkingHours()
+    """Working hours of one weekday; blocks of one therapist on one weekday never overlap (the database holds
+    that too, so a lost race gets the same answer)."""
+    instance = _locked(working_hours) if working_hours else WorkingHours()
+    before = _availability_fields(instance) if working_hours else None
     for name, value in data.items():
         setattr(instance, name, value)
     _require_therapist(instance.therapist)
-    overlapping = WorkingHours.objects.filter(
-        therapist=instance.therapist,
-        weekday=instance.weekday,
-        start_time__lt=instance.end_time,
-        end_time__gt=instance.start_time,
-    ).exclude(pk=instance.pk)
-    if overlapping.exists():
-        raise Unprocessable("These hours overlap other working hours that day.", fields={"start_time": ["Overlaps."]})
-    return _save_validated(instance)
+    if instance.start_time >= instance.end_time:
+        raise Unprocessable("Working hours end after they start.", fields={"end_time": ["Must be after the start."]})
+    if (other := _overlapping_hours(instance)) is not None:
+        raise _hours_overlap_refused(other)
+    instance.full_clean(validate_constraints=False)  # the constraints are the database's to hold, below
+    try:
+        with transaction.atomic():
+            instance.save()
+    except IntegrityError as exc:
+        if _violated_constraint(exc) != "working_hours_no_overlap":
+            raise
+        raise _hours_overlap_refused(_overlapping_hours(instance)) from exc
+    _availability_audit(actor=actor, action="working_hours_save", instance=instance, before=before)
+    return instance
 
 
 @transaction.atomic
 def working_hours_delete(*, actor, working_hours: WorkingHours) -> None:
-    working_hours.delete()
+    instance = _locked(working_hours)
+    before = _availability_fields(instance)
+    _availability_audit(actor=actor, action="working_hours_delete", instance=instance, before=before, deleted=True)
+    instance.delete()
 
 
 @transaction.atomic
 def time_off_save(*, actor, time_off: TimeOff | None = None, **data) -> TimeOff:
-    """Time off blocks booking; sessions already booked in it are left for the front desk to move."""
-    instance = time_off or TimeOff()
+    """Time off blocks booking; sessions already booked in it are left for the front desk to move
+    (selectors.booked_during names them)."""
+    instance = _locked(time_off) if time_off else TimeOff()
+    before = _availability_fields(instance) if time_off else None
     for name, value in data.items():
         setattr(instance, name, value)
     _require_therapist(instance.therapist)
     for name in ("start", "end"):
         _require_aware(getattr(instance, name), name)
-    return _save_validated(instance)
+    if instance.start >= instance.end:
+        raise Unprocessable("Time off ends after it starts.", fields={"end": ["Must be after the start."]})
+    _save_validated(instance)
+    _availability_audit(actor=actor, action="time_off_save", instance=instance, before=before)
+    return instance
 
 
 @transaction.atomic
 def time_off_delete(*, actor, time_off: TimeOff) -> None:
-    time_off.delete()
+    instance = _locked(time_off)
+    before = _availability_fields(instance)
+    _availability_audit(actor=actor, action="time_off_delete", instance=instance, before=before, deleted=True)
+    instance.delete()
 
 
 # ---------------------------------------------------------------------------------------------------------------

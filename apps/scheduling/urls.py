@@ -1,6 +1,6 @@
 from django.urls import path, re_path
 
-from . import feeds, views
+from . import availability_views, feeds, views
 
 app_name = "scheduling"
 urlpatterns = [
@@ -18,6 +18,22 @@ urlpatterns = [
     ),
     path("series/new/", views.series_new, name="series_new"),
     path("series/preview/", views.series_preview, name="series_preview"),
+    path("availability/", availability_views.availability_index, name="availability"),
+    path(
+        "availability/<int:therapist_id>/",
+        availability_views.availability_therapist,
+        name="availability_therapist",
+    ),
+    re_path(
+        r"^availability/(?P<kind>hours|time-off)/(?P<pk>\d+)/edit/$",
+        availability_views.availability_edit,
+        name="availability_edit",
+    ),
+    re_path(
+        r"^availability/(?P<kind>hours|time-off)/(?P<pk>\d+)/delete/$",
+        availability_views.availability_delete,
+        name="availability_delete",
+    ),
     path("calendar-feed/", feeds.calendar_feed_settings, name="calendar_feed_settings"),
     re_path(r"^calendar-feed/(?P<action>issue|revoke)/$", feeds.calendar_feed_change, name="calendar_feed_change"),
     path("feed/<str:token>.ics", feeds.calendar_feed, name="calendar_feed"),

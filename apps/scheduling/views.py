@@ -1,6 +1,7 @@
 """Staff pages: the calendar and its events feed, booking forms, a session's page and a therapist's day."""
 
 import datetime as dt
+from typing import NamedTuple
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -18,9 +19,11 @@ from apps.core.errors import ApplicationError
 from apps.core.links import next_or
 from apps.core.views import call_with_messages
 from apps.notes.selectors import note_links_for
+from apps.notifications.selectors import appointments_confirmed
 from apps.programs.selectors import member_meetings_during, member_meetings_warning
 
 from . import selectors, services
+from .colors import therapist_color
 from .forms import AppointmentForm, CancelForm, RescheduleForm, SeriesForm
 from .models import AppointmentStatus, Room
 
@@ -63,21 +66,57 @@ def _ids(values: list[str]) -> list[int]:
     return [i for i in ids if i is not None]
 
 
+CALENDAR_VIEWS = ("week", "day", "list")
+# The grid shows at least these hours, and longer when someone works earlier or later.
+GRID_FROM, GRID_TO = dt.time(7, 0), dt.time(21, 0)
+
+
 @login_required
 def calendar(request):
-    """Week or day view of every therapist and room (a therapist's own, for therapists), filterable."""
+    """Week, day or list view of every therapist and room (a therapist's own, for therapists), filterable.
+
+    Without ?view= the browser picks: the week on a wide screen, the day's list on a phone.
+    """
     _require(request.user, "scheduling.view_calendar")
+    therapists = selectors.therapists_for_calendar(user=request.user)
+    hours = selectors.calendar_working_hours(user=request.user)
     context = {
-        "therapists": selectors.therapists_for_calendar(user=request.user),
+        "legend": [(t, therapist_color(t.pk)) for t in therapists],
+        "therapists": therapists,
         "rooms": Room.objects.filter(is_active=True),
         "selected_therapists": _ids(request.GET.getlist("therapist")),
         "selected_rooms": _ids(request.GET.getlist("room")),
-        "view": "timeGridDay" if request.GET.get("view") == "day" else "timeGridWeek",
+        "view": request.GET.get("view") if request.GET.get("view") in CALENDAR_VIEWS else "",
         "initial_date": (_date_param(request.GET.get("date", "")) or clock.local_now().date()).isoformat(),
         "clinic_now": _wall_clock(clock.now()),
         "can_book": request.user.has_perm("scheduling.book_appointment"),
+        "can_edit_hours": request.user.has_perm("scheduling.add_availability"),
+        "working_hours": _business_hours(hours),
+        "grid_from": min([GRID_FROM, *(h.start_time for h in hours)]).strftime("%H:00:00"),
+        "grid_to": _grid_end(hours),
     }
     return render(request, "scheduling/calendar.html", context)
+
+
+def _business_hours(hours) -> dict[int, list[dict]]:
+    """Each therapist's working hours as FullCalendar business hours (its weeks start on Sunday = 0)."""
+    by_therapist: dict[int, list[dict]] = {}
+    for block in hours:
+        by_therapist.setdefault(block.therapist_id, []).append(
+            {
+                "daysOfWeek": [(block.weekday + 1) % 7],
+                "startTime": block.start_time.strftime("%H:%M"),
+                "endTime": block.end_time.strftime("%H:%M"),
+            }
+        )
+    return by_therapist
+
+
+def _grid_end(hours) -> str:
+    """The grid's last hour: 21:00, or the top of the hour after the latest working hours end."""
+    latest = max([GRID_FROM, *(h.end_time for h in hours)])
+    hour = latest.hour + (1 if latest.minute or latest.second else 0)
+    return f"{max(hour, GRID_TO.hour):02d}:00:00"
 
 
 def _wall_clock(value: dt.datetime) -> str:
@@ -116,7 +155,9 @@ def calendar_events(request):
         therapist_ids=therapist_ids,
         room_ids=_ids(request.GET.getlist("room")),
     )
-    events = [_event(a) for a in appointments]
+    booked = [_Booked(a["id"], a["start"]) for a in appointments if a["status"] == AppointmentStatus.BOOKED]
+    confirmed = appointments_confirmed(appointments=booked)
+    events = [_event(a, confirmed=a["id"] in confirmed) for a in appointments]
     for off in selectors.time_off_visible_to(user=request.user).filter(start__lt=end, end__gt=start):
         if not therapist_ids or off.therapist_id in therapist_ids:
             events.append(
@@ -125,16 +166,26 @@ def calendar_events(request):
                     "end": _wall_clock(off.end),
                     "display": "background",
                     "title": f"{off.therapist.full_name} off",
-                    "color": "#c9c3b8",
+                    "classNames": ["time-off"],
                 }
             )
     return JsonResponse(events, safe=False)
 
 
 STATUS_LABELS = dict(AppointmentStatus.choices)
+# What an event says besides who and where: the patient confirmed, arrived or did not come. Booked is the rule and
+# completed is plain from the clock, so neither is spelled out on every session.
+STATES_SHOWN = {AppointmentStatus.CHECKED_IN, AppointmentStatus.NO_SHOW}
 
 
-def _event(row: dict) -> dict:
+class _Booked(NamedTuple):
+    """A booked session as the reminder-confirmation lookup reads it."""
+
+    pk: int
+    start: dt.datetime
+
+
+def _event(row: dict, *, confirmed: bool) -> dict:
     """One calendar event from a selectors.calendar_appointments row."""
     if row["patient__legal_last_name"]:
         who = f"{row['patient__preferred_name'] or row['patient__legal_first_name']} {row['patient__legal_last_name']}"
@@ -142,25 +193,39 @@ def _event(row: dict) -> dict:
         who = row["service_type__name"]
     where = "Video" if row["is_telehealth"] else (row["room__name"] or "No room")
     therapist = f"{row['therapist__first_name']} {row['therapist__last_name']}".strip()
+    status = STATUS_LABELS[row["status"]]
     return {
         "id": row["id"],
         "title": f"{who} · {therapist} · {where}",
         "start": _wall_clock(row["start"]),
         "end": _wall_clock(row["end"]),
         "url": reverse("scheduling:appointment_detail", args=[row["id"]]),
-        "color": row["therapist__therapist_profile__calendar_color"] or "#3b6ea5",
+        "color": therapist_color(row["therapist_id"]),
         "classNames": [f"status-{row['status']}"],
-        "extendedProps": {"status": STATUS_LABELS[row["status"]]},
+        "extendedProps": {
+            "who": who,
+            "therapist": therapist,
+            "where": where,
+            "status": status,
+            "state": "Confirmed" if confirmed else (status if row["status"] in STATES_SHOWN else ""),
+        },
     }
 
 
 def _book_initial(request) -> dict:
+    """The booking form as a calendar click or drag leaves it: the time, the therapist, and the service that lasts
+    as long as the span dragged over (when one does)."""
     initial = {}
     start = _datetime_param(request.GET.get("start", ""))
     if start is not None:
         local = timezone.localtime(start, clock.clinic_tz()) if timezone.is_aware(start) else start
         initial.update(date=local.date(), time=local.time().replace(second=0, microsecond=0))
         initial.update(first_date=local.date(), local_start_time=initial["time"])
+    minutes = request.GET.get("minutes", "")
+    if minutes.isascii() and minutes.isdigit() and len(minutes) <= 4:
+        service_type = selectors.service_type_lasting(minutes=int(minutes))
+        if service_type is not None:
+            initial["service_type"] = service_type.pk
     if (patient := id_or_none(request.GET.get("patient"))) is not None:
         initial["patient"] = patient
     if (therapist := id_or_none(request.GET.get("therapist"))) is not None:

@@ -1,7 +1,10 @@
-// Staff calendar: FullCalendar week/day views fed by the JSON events endpoint.
-// Configuration comes from data- attributes (the CSP forbids inline scripts).
+// Staff calendar: FullCalendar week/day/list views fed by the JSON events endpoint.
+// Configuration comes from data- attributes and a JSON script block (the CSP forbids inline scripts).
 (function () {
   "use strict";
+
+  var PHONE = "(max-width: 640px)";
+  var SLOT_MINUTES = 15;
 
   function selected(form, name) {
     return Array.from(form.querySelectorAll('select[name="' + name + '"] option:checked')).map(function (o) {
@@ -22,34 +25,112 @@
     );
   }
 
+  // Business hours of the therapists shown: everyone's when the filter names nobody. FullCalendar shades the time
+  // outside them; with nobody's hours known, the whole grid is shaded, which is the truth for booking.
+  function businessHours(hours, therapistIds) {
+    var ids = therapistIds.length ? therapistIds : Object.keys(hours);
+    var blocks = [];
+    ids.forEach(function (id) {
+      blocks = blocks.concat(hours[id] || []);
+    });
+    return blocks.length ? blocks : [{ daysOfWeek: [], startTime: "00:00", endTime: "00:00" }];
+  }
+
+  function textNode(tag, className, text) {
+    var node = document.createElement(tag);
+    node.className = className;
+    node.textContent = text;
+    return node;
+  }
+
+  // Who, with which therapist and where, and a word for anything beyond "booked" (confirmed, checked in, ...):
+  // each on its own line in the grid, so narrow side-by-side columns cut lines, not words into each other.
+  function eventContent(arg) {
+    var props = arg.event.extendedProps;
+    if (!props.who) {
+      return true; // time off: FullCalendar's own rendering of its title
+    }
+    var nodes = [];
+    if (arg.view.type.indexOf("list") !== 0) {
+      nodes.push(textNode("div", "ev-time", arg.timeText));
+    }
+    nodes.push(textNode("div", "ev-who", props.who));
+    nodes.push(textNode("div", "ev-where", props.therapist + " · " + props.where));
+    if (props.state) {
+      nodes.push(textNode("div", "ev-state", props.state));
+    }
+    var box = document.createElement("div");
+    box.className = "ev";
+    nodes.forEach(function (node) {
+      box.appendChild(node);
+    });
+    return { domNodes: [box] };
+  }
+
   function init() {
     var el = document.getElementById("calendar");
     if (!el || typeof FullCalendar === "undefined") {
       return;
     }
     var form = document.getElementById("calendar-filters");
-    document.querySelectorAll(".legend .swatch").forEach(function (swatch) {
-      swatch.style.backgroundColor = swatch.dataset.color;
-    });
+    var hours = JSON.parse(document.getElementById("calendar-working-hours").textContent);
+    var phone = window.matchMedia(PHONE).matches;
+    // A phone gets the day: as a list by default, or as a grid to tap a free time in.
+    var views = phone
+      ? { day: "timeGridDay", list: "listDay", week: "timeGridWeek" }
+      : { week: "timeGridWeek", day: "timeGridDay", list: "listWeek" };
+    var initialView = views[el.dataset.initialView] || (phone ? views.list : views.week);
     var bookUrl = el.dataset.bookUrl;
     var clinicNowAtLoad = Date.parse(el.dataset.clinicNow + "Z");
     var loadedAt = Date.now();
+
+    function book(start, minutes) {
+      var params = new URLSearchParams({ start: clinicStamp(start) });
+      if (minutes) {
+        params.set("minutes", String(minutes));
+      }
+      var therapists = selected(form, "therapist");
+      if (therapists.length === 1) {
+        params.set("therapist", therapists[0]);
+      }
+      window.location.href = bookUrl + "?" + params.toString();
+    }
+
     var calendar = new FullCalendar.Calendar(el, {
       timeZone: "UTC",
       now: function () {
         return new Date(clinicNowAtLoad + (Date.now() - loadedAt));
       },
       eventTimeFormat: { hour: "2-digit", minute: "2-digit", hour12: false },
+      // A week's columns are narrow: the start time is enough there, the height shows the length.
+      views: { timeGridWeek: { displayEventEnd: false } },
       slotLabelFormat: { hour: "2-digit", minute: "2-digit", hour12: false },
-      initialView: el.dataset.initialView || "timeGridWeek",
+      initialView: initialView,
       initialDate: el.dataset.initialDate,
-      headerToolbar: { left: "prev,next today", center: "title", right: "timeGridWeek,timeGridDay" },
+      // On a phone the title takes the first line and the buttons wrap onto the next (see _styles.html).
+      headerToolbar: phone
+        ? { left: "title", center: "", right: "prev,today,next " + views.day + "," + views.list }
+        : { left: "prev,next today", center: "title", right: [views.week, views.day, views.list].join(",") },
+      titleFormat: phone ? { weekday: "short", month: "short", day: "numeric" } : undefined,
       // Text buttons: FullCalendar's arrow icons need its data: font, which the CSP refuses (see the font guard).
       buttonIcons: false,
-      buttonText: { prev: "‹ Previous", next: "Next ›", today: "Today", week: "Week", day: "Day" },
-      slotMinTime: "07:00:00",
-      slotMaxTime: "21:00:00",
-      slotDuration: "00:15:00",
+      buttonText: {
+        prev: "‹ Previous",
+        next: "Next ›",
+        today: "Today",
+        week: "Week",
+        day: "Day",
+        list: "List",
+        listDay: "List",
+        listWeek: "List",
+      },
+      noEventsContent: "No sessions.",
+      slotMinTime: el.dataset.gridFrom,
+      slotMaxTime: el.dataset.gridTo,
+      slotDuration: "00:" + pad(SLOT_MINUTES) + ":00",
+      // Sessions at the same time stand side by side instead of covering each other.
+      slotEventOverlap: false,
+      businessHours: businessHours(hours, selected(form, "therapist")),
       nowIndicator: true,
       allDaySlot: false,
       firstDay: 1,
@@ -80,24 +161,31 @@
       loading: function (isLoading) {
         el.setAttribute("aria-busy", isLoading ? "true" : "false");
       },
-      // Clicking an empty slot opens the booking form with that time filled in.
+      eventContent: eventContent,
+      // A click on an empty time opens the booking form at that time; dragging over a span (or a long press and
+      // drag on a touch screen) also fills in the service that lasts that long.
+      selectable: Boolean(bookUrl),
+      selectMirror: true,
       dateClick: function (info) {
-        if (!bookUrl) {
-          return;
+        if (bookUrl) {
+          book(info.date, 0);
         }
-        var params = new URLSearchParams({ start: clinicStamp(info.date) });
-        var therapists = selected(form, "therapist");
-        if (therapists.length === 1) {
-          params.set("therapist", therapists[0]);
+      },
+      select: function (info) {
+        var minutes = Math.round((info.end - info.start) / 60000);
+        // A plain click selects one slot too; dateClick has already taken it.
+        if (minutes > SLOT_MINUTES) {
+          book(info.start, minutes);
         }
-        window.location.href = bookUrl + "?" + params.toString();
       },
       eventDidMount: function (info) {
-        info.el.setAttribute("title", info.event.title + " (" + info.event.extendedProps.status + ")");
+        var status = info.event.extendedProps.status;
+        info.el.setAttribute("title", info.event.title + (status ? " (" + status + ")" : ""));
       },
     });
     form.addEventListener("submit", function (event) {
       event.preventDefault();
+      calendar.setOption("businessHours", businessHours(hours, selected(form, "therapist")));
       calendar.refetchEvents();
     });
     calendar.render();

@@ -9,6 +9,7 @@ import pytest
 from apps.accounts.navigation import navigation_for
 from apps.notifications.links import appointment_link_url
 from apps.patients.services import patient_invite_to_portal
+from apps.scheduling.models import WorkingHours
 from tests.e2e.conftest import DESKTOP, PHONE, assert_accessible, sign_in
 from tests.e2e.world import portal_world
 from tests.factories import PatientFactory
@@ -63,6 +64,7 @@ def test_every_portal_page_is_accessible_on_phone_and_desktop(page, personas, ma
 
 def test_main_staff_pages_are_accessible(page, new_page, personas):
     world = portal_world(personas)
+    hours = WorkingHours.objects.filter(therapist=personas.therapist).first()
     pages = {
         personas.admin: [
             f"/patients/{personas.patient.pk}/",
@@ -71,6 +73,10 @@ def test_main_staff_pages_are_accessible(page, new_page, personas):
         personas.front_desk: [
             "/schedule/series/new/",
             "/schedule/appointments/new/",
+            "/schedule/availability/",
+            f"/schedule/availability/{personas.therapist.pk}/",
+            f"/schedule/availability/hours/{hours.pk}/edit/",
+            f"/schedule/availability/hours/{hours.pk}/delete/",
             f"/billing/patients/{personas.patient.pk}/",
         ],
         personas.therapist: [

@@ -1,4 +1,7 @@
-"""The sessions card on the staff chart page: what is coming up for this patient, and quick booking links."""
+"""Staff page pieces: the sessions card on the chart page (what is coming up for this patient, and quick booking
+links) and time off in words."""
+
+import datetime as dt
 
 from django import template
 
@@ -18,3 +21,22 @@ def patient_sessions_card(context, patient):
         "appointments": selectors.patient_upcoming_visible(user=user, patient=patient, limit=5),
         "can_book": user.has_perm("scheduling.book_appointment"),
     }
+
+
+def _day(day: dt.date) -> str:
+    return f"{day:%a, %b} {day.day}, {day.year}"
+
+
+@register.filter
+def time_off_when(time_off) -> str:
+    """Time off in words: whole days as "Mon, Jun 1, 2026 – Wed, Jun 3, 2026", with times when it starts or ends
+    within a day."""
+    start, end, last = time_off.local_start, time_off.local_end, time_off.last_day
+    if time_off.is_whole_days:
+        return _day(last) if start.date() == last else f"{_day(start.date())} – {_day(last)}"
+    if start.date() == end.date():
+        return f"{_day(start.date())}, {start:%H:%M}–{end:%H:%M}"
+    if start.date() == last:
+        return f"{_day(last)}, from {start:%H:%M}"
+    until = f"the end of {_day(last)}" if end.time() == dt.time(0, 0) else f"{_day(end.date())} {end:%H:%M}"
+    return f"{_day(start.date())} {start:%H:%M} – {until}"

@@ -1,0 +1,178 @@
+"""Staff pages for therapists' working hours and time off.
+
+Front desk and admins edit everyone's, a therapist their own. The pages call the services the API calls
+(working_hours_save, time_off_save and their deletes), so both refuse the same overlaps with the same words.
+"""
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.utils import timezone
+
+from apps.core import clock
+from apps.core.api_lookups import id_or_none
+from apps.core.errors import ApplicationError
+
+from . import selectors, services
+from .forms import TimeOffForm, WorkingHoursForm
+
+
+@dataclass(frozen=True)
+class _Kind:
+    """Working hours or time off: how a page finds, edits and deletes one."""
+
+    label: str
+    noun: str  # the services' keyword for the record
+    form: type
+    visible: Callable
+    save: Callable
+    delete: Callable
+
+
+KINDS = {
+    "hours": _Kind(
+        label="working hours",
+        noun="working_hours",
+        form=WorkingHoursForm,
+        visible=selectors.working_hours_visible_to,
+        save=services.working_hours_save,
+        delete=services.working_hours_delete,
+    ),
+    "time-off": _Kind(
+        label="time off",
+        noun="time_off",
+        form=TimeOffForm,
+        visible=selectors.time_off_visible_to,
+        save=services.time_off_save,
+        delete=services.time_off_delete,
+    ),
+}
+
+
+def _today_start() -> dt.datetime:
+    return clock.local_datetime(clock.local_now().date(), dt.time(0, 0))
+
+
+def _therapist(request, therapist_id):
+    """The therapist whose hours the page edits: 404 for no such active therapist, 403 for someone else's."""
+    if not request.user.has_perm("scheduling.add_availability"):
+        raise PermissionDenied
+    therapist = selectors.active_therapist(therapist_id=therapist_id)
+    if therapist is None:
+        raise Http404("No such therapist.")
+    if not request.user.has_perm("scheduling.manage_therapist_availability", therapist):
+        raise PermissionDenied
+    return therapist
+
+
+def _record(request, kind: str, pk):
+    """Working hours or time off the user may edit; others' are 404 for a therapist, as in the API."""
+    if not request.user.has_perm("scheduling.add_availability"):
+        raise PermissionDenied
+    record = KINDS[kind].visible(user=request.user).filter(pk=pk).first()
+    if record is None:
+        raise Http404("No such record.")
+    if not request.user.has_perm("scheduling.manage_availability", record):
+        raise PermissionDenied
+    return record
+
+
+def _refused(form, exc: ApplicationError) -> None:
+    form.add_error(None, exc.message)
+    for name, errors in exc.fields.items():
+        if name in form.fields:
+            form.add_error(name, errors)
+
+
+def _saved(request, form, kind: str, **args):
+    """Save through the service; a refusal lands on the form, in the service's words."""
+    try:
+        return KINDS[kind].save(actor=request.user, **args, **form.service_args())
+    except ApplicationError as exc:
+        _refused(form, exc)
+        return None
+
+
+def _warn_sessions_to_move(request, time_off) -> None:
+    """Sessions already booked in new time off stay booked (as the API says too): name them to be moved."""
+    clashes = selectors.booked_during(therapist_id=time_off.therapist_id, start=time_off.start, end=time_off.end)
+    if clashes:
+        starts = [timezone.localtime(a.start, clock.clinic_tz()) for a in clashes]
+        when = "; ".join(f"{t:%a %b} {t.day}, {t:%H:%M}" for t in starts)
+        messages.warning(request, f"Booked sessions fall in this time off; move or cancel them: {when}.")
+
+
+@login_required
+def availability_index(request):
+    """Every therapist's hours and coming time off, for the front desk and admins; a therapist goes to their own."""
+    if not request.user.has_perm("scheduling.add_availability"):
+        raise PermissionDenied
+    chosen = id_or_none(request.GET.get("therapist"))
+    if not request.user.has_perm("scheduling.manage_therapist_availability"):
+        chosen = request.user.pk
+    if chosen is not None:
+        return redirect("scheduling:availability_therapist", therapist_id=chosen)
+    therapists = selectors.therapists_with_availability(since=_today_start())
+    return render(request, "scheduling/availability_index.html", {"therapists": therapists})
+
+
+@login_required
+def availability_therapist(request, therapist_id):
+    """One therapist's working hours and time off, with forms to add either."""
+    therapist = _therapist(request, therapist_id)
+    hours_form = WorkingHoursForm(prefix="hours")
+    off_form = TimeOffForm(prefix="off")
+    if request.method == "POST":
+        kind = request.POST.get("kind")
+        if kind == "hours":
+            hours_form = WorkingHoursForm(request.POST, prefix="hours")
+            if hours_form.is_valid() and _saved(request, hours_form, "hours", therapist=therapist):
+                messages.success(request, "Working hours added.")
+                return redirect("scheduling:availability_therapist", therapist_id=therapist.pk)
+        elif kind == "time-off":
+            off_form = TimeOffForm(request.POST, prefix="off")
+            if off_form.is_valid() and (time_off := _saved(request, off_form, "time-off", therapist=therapist)):
+                messages.success(request, "Time off added.")
+                _warn_sessions_to_move(request, time_off)
+                return redirect("scheduling:availability_therapist", therapist_id=therapist.pk)
+    context = {
+        "therapist": therapist,
+        "can_choose": request.user.has_perm("scheduling.manage_therapist_availability"),
+        "working_hours": selectors.therapist_working_hours(therapist=therapist),
+        "time_off": selectors.therapist_time_off_ahead(therapist=therapist, since=_today_start()),
+        "hours_form": hours_form,
+        "off_form": off_form,
+    }
+    return render(request, "scheduling/availability.html", context)
+
+
+@login_required
+def availability_edit(request, kind, pk):
+    record = _record(request, kind, pk)
+    spec = KINDS[kind]
+    form = spec.form(request.POST or None, initial=spec.form.initial_for(record))
+    if request.method == "POST" and form.is_valid() and (saved := _saved(request, form, kind, **{spec.noun: record})):
+        messages.success(request, f"{spec.label.capitalize()} saved.")
+        if kind == "time-off":
+            _warn_sessions_to_move(request, saved)
+        return redirect("scheduling:availability_therapist", therapist_id=record.therapist_id)
+    context = {"record": record, "kind": kind, "label": spec.label, "form": form}
+    return render(request, "scheduling/availability_edit.html", context)
+
+
+@login_required
+def availability_delete(request, kind, pk):
+    """Asks first (GET), deletes on the confirming POST."""
+    record = _record(request, kind, pk)
+    spec = KINDS[kind]
+    if request.method == "POST":
+        spec.delete(actor=request.user, **{spec.noun: record})
+        messages.success(request, f"{spec.label.capitalize()} deleted.")
+        return redirect("scheduling:availability_therapist", therapist_id=record.therapist_id)
+    return render(request, "scheduling/availability_delete.html", {"record": record, "kind": kind, "label": spec.label})
