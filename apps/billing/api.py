@@ -2,7 +2,7 @@
 
 from django.shortcuts import get_object_or_404
 from django.urls import path
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
 from rest_framework import serializers, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import PermissionDenied
@@ -13,12 +13,22 @@ from rest_framework.views import APIView
 
 from apps.accounts.api_permissions import StaffVerifiedMFA
 from apps.accounts.roles import Role
-from apps.core.api_lookups import id_or_none, object_id
+from apps.audit.services import access_log_write
+from apps.core.api_lookups import MAX_ID_DIGITS, id_or_none, object_id
 from apps.core.errors import NotFound
 from apps.patients.models import Patient
 
 from . import pricing, selectors, services
-from .models import AssessmentStatus, Charge, Payment, PaymentMethod, PaymentPlan, SlidingScaleAssessment, Statement
+from .models import (
+    AssessmentStatus,
+    Charge,
+    GoodFaithEstimate,
+    Payment,
+    PaymentMethod,
+    PaymentPlan,
+    SlidingScaleAssessment,
+    Statement,
+)
 from .payments import payment_backend
 from .uploads import validate_proof_of_income
 
@@ -343,6 +353,151 @@ class StatementViewSet(LedgerViewSetMixin, viewsets.ReadOnlyModelViewSet):
     serializer_class = StatementOutput
 
 
+# --- Good Faith Estimates and diagnoses ---------------------------------------------------------------------------
+
+MAX_ID = 10**MAX_ID_DIGITS - 1
+
+
+class PatientFilter(serializers.Serializer):
+    patient = serializers.IntegerField(min_value=1, max_value=MAX_ID, required=False)
+
+
+class EstimateLineOutput(serializers.Serializer):
+    service_type_id = serializers.IntegerField()
+    cpt = serializers.CharField()
+    description = serializers.CharField()
+    fee = serializers.DecimalField(max_digits=9, decimal_places=2)
+    expected_count = serializers.IntegerField()
+    amount = serializers.DecimalField(max_digits=11, decimal_places=2)
+    therapist_id = serializers.IntegerField(allow_null=True)
+    provider_name = serializers.CharField(allow_blank=True)
+    provider_npi = serializers.CharField(allow_blank=True)
+    provider_license = serializers.CharField(allow_blank=True)
+
+
+class EstimateClinicOutput(serializers.Serializer):
+    name = serializers.CharField(allow_blank=True)
+    address = serializers.CharField(allow_blank=True)
+    tax_id = serializers.CharField(allow_blank=True)
+    npi = serializers.CharField(allow_blank=True)
+
+
+class EstimateOutput(serializers.ModelSerializer):
+    """A Good Faith Estimate as issued: its lines, total and the clinic's identifiers of the day of issue."""
+
+    reason_label = serializers.CharField(source="get_reason_display", read_only=True)
+    replaced_by = serializers.SerializerMethodField()
+    lines = EstimateLineOutput(many=True, read_only=True)
+    clinic = EstimateClinicOutput(read_only=True)
+
+    class Meta:
+        model = GoodFaithEstimate
+        fields = [
+            "id",
+            "patient",
+            "reason",
+            "reason_label",
+            "replaces",
+            "replaced_by",
+            "class_code",
+            "class_label",
+            "period_start",
+            "period_end",
+            "lines",
+            "total",
+            "clinic",
+            "issued_at",
+        ]
+
+    @extend_schema_field(serializers.IntegerField(allow_null=True))
+    def get_replaced_by(self, estimate) -> int | None:
+        replacement = getattr(estimate, "replaced_by", None)  # the reverse side raises AttributeError when absent
+        return replacement.pk if replacement else None
+
+
+class EstimateViewSet(viewsets.ReadOnlyModelViewSet):
+    """Good Faith Estimates: billing, admins and the front desk read every patient's (`?patient=` for one), a
+    patient their own. The same selector feeds the staff and portal pages."""
+
+    serializer_class = EstimateOutput
+    queryset = GoodFaithEstimate.objects.none()  # typed for the schema; get_queryset scopes to the user
+    lookup_value_regex = rf"[0-9]{{1,{MAX_ID_DIGITS}}}"
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return GoodFaithEstimate.objects.none()
+        user = self.request.user
+        if not user.has_perm("billing.view_estimates") and _own_patient(user) is None:
+            raise PermissionDenied
+        qs = selectors.estimates_visible_to(user=user)
+        if self.action == "list":
+            filters = PatientFilter(data=self.request.query_params)
+            filters.is_valid(raise_exception=True)
+            if (patient_id := filters.validated_data.get("patient")) is not None:
+                qs = qs.filter(patient_id=patient_id)
+        return qs
+
+    @extend_schema(parameters=[OpenApiParameter("patient", int, description="Only this patient's estimates")])
+    def list(self, request, *args, **kwargs):
+        return super().list(request, *args, **kwargs)
+
+
+class DiagnosisOutput(serializers.Serializer):
+    code = serializers.CharField(help_text="ICD-10 code")
+    status = serializers.ChoiceField(choices=list(selectors.DIAGNOSIS_STATUS_LABELS.items()))
+    status_label = serializers.CharField()
+    pointer = serializers.CharField(
+        allow_blank=True, help_text="The superbill's diagnosis pointer letter of a confirmed code"
+    )
+
+
+class DiagnosisPatientInput(serializers.Serializer):
+    patient = serializers.IntegerField(min_value=1, max_value=MAX_ID)
+
+
+class BillingDiagnosisViewSet(viewsets.GenericViewSet):
+    """A patient's diagnosis codes as billing holds them for superbills: confirmed ones first (primary first, with
+    their superbill letter), then those proposed from a signed intake note. Billing and admins only; billing
+    confirms the proposed ones."""
+
+    serializer_class = DiagnosisOutput
+    pagination_class = None
+    error_statuses = {"list": {404}, "confirm": {404}}  # the patient named in the query or the body
+
+    def _patient(self, data) -> Patient:
+        if not self.request.user.has_perm("billing.view_diagnoses"):
+            raise PermissionDenied
+        serializer = DiagnosisPatientInput(data=data)
+        serializer.is_valid(raise_exception=True)
+        patient = Patient.objects.filter(pk=serializer.validated_data["patient"]).first()
+        if patient is None:
+            raise NotFound("No such patient.")
+        return patient
+
+    def _answer(self, patient) -> Response:
+        access_log_write(
+            actor=self.request.user, action="billing_diagnoses_view", subject=patient, patient_id=patient.pk
+        )
+        return Response(DiagnosisOutput(selectors.billing_diagnoses(patient=patient), many=True).data)
+
+    @extend_schema(
+        parameters=[OpenApiParameter("patient", int, required=True, description="The patient")],
+        responses=DiagnosisOutput(many=True),
+    )
+    def list(self, request):
+        return self._answer(self._patient(request.query_params))
+
+    @extend_schema(request=DiagnosisPatientInput, responses=DiagnosisOutput(many=True))
+    @action(detail=False, methods=["post"])
+    def confirm(self, request):
+        """Confirm the codes proposed from the intake note: they join the confirmed ones (409 when none wait)."""
+        patient = self._patient(request.data)
+        if not request.user.has_perm("billing.edit_diagnoses", patient):
+            raise PermissionDenied
+        services.diagnoses_confirm(actor=request.user, patient=patient)
+        return self._answer(patient)
+
+
 class BalanceView(APIView):
     permission_classes = [IsAuthenticated, StaffVerifiedMFA]
 
@@ -376,6 +531,8 @@ def register(router) -> None:
     router.register("charges", ChargeViewSet, basename="charge")
     router.register("payments", PaymentViewSet, basename="payment")
     router.register("statements", StatementViewSet, basename="statement")
+    router.register("good-faith-estimates", EstimateViewSet, basename="good-faith-estimate")
+    router.register("billing-diagnoses", BillingDiagnosisViewSet, basename="billing-diagnosis")
 
 
 urlpatterns = [

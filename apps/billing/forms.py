@@ -74,6 +74,13 @@ class PayForm(forms.Form):
     amount = MoneyField()
 
 
+class InstalmentPayForm(PayForm):
+    """Paying toward the active payment plan; prefixed, as it shares the portal page with the plain pay form."""
+
+    prefix = "instalment"
+    amount = MoneyField(label="Amount toward your plan")
+
+
 class DiagnosisForm(forms.Form):
     diagnosis_codes = forms.CharField(
         label="ICD-10 diagnosis codes", required=False, help_text="Primary first, separated by commas: F45.41, M54.50"

@@ -488,6 +488,14 @@ class CheckoutSession(TimeStampedModel):
     provider_session_id = models.CharField(max_length=255, unique=True, null=True, blank=True)
     redirect_url = models.URLField(max_length=1000, blank=True)
     status = models.CharField(max_length=10, choices=CheckoutStatus.choices, default=CheckoutStatus.OPEN)
+    plan = models.ForeignKey(
+        PaymentPlan,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="checkout_sessions",
+        help_text="The payment plan this card payment is made against (an instalment paid in the portal).",
+    )
     payment = models.OneToOneField(Payment, null=True, blank=True, on_delete=models.PROTECT, related_name="checkout")
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
 

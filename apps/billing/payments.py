@@ -47,7 +47,9 @@ class StripeBackend:
                     "price_data": {
                         "currency": "usd",
                         "unit_amount": to_cents(checkout.amount),
-                        "product_data": {"name": "Payment on account"},
+                        "product_data": {
+                            "name": "Payment plan instalment" if checkout.plan_id else "Payment on account"
+                        },
                     },
                 }
             ],

@@ -9,6 +9,7 @@ urlpatterns = [
     path("", portal_views.billing_home, name="home"),
     path("apply/", portal_views.assessment_apply, name="assessment_apply"),
     path("pay/", portal_views.pay, name="pay"),
+    path("pay/instalment/", portal_views.pay_instalment, name="pay_instalment"),
     path("pay/<int:pk>/return/", portal_views.checkout_return, name="checkout_return"),
     path("pay/<int:pk>/sandbox/", portal_views.sandbox_checkout, name="sandbox_checkout"),
     path("receipts/<int:pk>/", portal_views.receipt, name="receipt"),

@@ -17,7 +17,7 @@ from apps.core import clock
 from apps.core.errors import ApplicationError
 
 from . import documents, pricing, selectors, services
-from .forms import AssessmentForm, PayForm, PeriodForm
+from .forms import AssessmentForm, InstalmentPayForm, PayForm, PeriodForm
 from .models import CheckoutSession, CheckoutStatus, Payment
 from .payments import SandboxBackend, online_card_payments
 
@@ -43,19 +43,24 @@ def billing_home(request):
     plan = selectors.active_plan(patient=patient)
     balance = selectors.patient_balance(patient=patient)
     card = pricing.patient_fee_card(patient=patient)
+    next_instalment = selectors.plan_next_instalment(plan=plan) if plan else None
     context = {
         "patient": patient,
         "balance": balance,
         "lines": list(reversed(charges))[:50],
         "payments": Payment.objects.filter(patient=patient).order_by("-received_at")[:20],
         "statements": selectors.statements_of(patient=patient)[:24],
-        "estimates": selectors.estimates_of(patient=patient).select_related("replaced_by")[:24],
+        "estimates": selectors.estimates_visible_to(user=request.user).filter(patient=patient)[:24],
         "assessment": selectors.latest_assessment(patient=patient),
         "current_class": card["class_label"],
         "fees": card["services"],
         "plan": plan,
         "plan_progress": selectors.plan_progress(plan=plan) if plan else [],
         "pay_form": PayForm(initial={"amount": balance}) if balance > 0 and online_card_payments() else None,
+        "next_instalment": next_instalment,
+        "instalment_form": InstalmentPayForm(initial={"amount": min(next_instalment["due"], balance)})
+        if next_instalment and balance > 0 and online_card_payments()
+        else None,
         "payment_instructions": None if online_card_payments() else settings.CLINIC_PAYMENT_INSTRUCTIONS,
         "clinic": ClinicSettings.load(),
         "period_form": PeriodForm(),
@@ -85,20 +90,38 @@ def assessment_apply(request):
     return render(request, "billing/portal/apply.html", context)
 
 
-@login_required
-@require_POST
-def pay(request):
+def _checkout(request, form_class, *, toward_plan: bool):
+    """Start a card payment from one of the pay forms and send the patient to the provider's page."""
     patient = _patient_of(request)
-    form = PayForm(request.POST)
+    form = form_class(request.POST)
     if not form.is_valid():
         messages.error(request, "Enter an amount to pay.")
         return redirect("portal:billing:home")
+    plan = selectors.active_plan(patient=patient) if toward_plan else None
+    if toward_plan and plan is None:
+        messages.error(request, "You have no active payment plan.")
+        return redirect("portal:billing:home")
     try:
-        checkout = services.checkout_start(actor=request.user, patient=patient, amount=form.cleaned_data["amount"])
+        checkout = services.checkout_start(
+            actor=request.user, patient=patient, amount=form.cleaned_data["amount"], plan=plan
+        )
     except ApplicationError as exc:
         messages.error(request, exc.message)
         return redirect("portal:billing:home")
     return redirect(checkout.redirect_url)
+
+
+@login_required
+@require_POST
+def pay(request):
+    return _checkout(request, PayForm, toward_plan=False)
+
+
+@login_required
+@require_POST
+def pay_instalment(request):
+    """Pay the next instalment (or any part of what is left) of the active payment plan by card."""
+    return _checkout(request, InstalmentPayForm, toward_plan=True)
 
 
 @login_required
@@ -163,14 +186,14 @@ def statement_pdf_response(statement):
 @login_required
 def estimate(request, pk):
     patient = _patient_of(request)
-    row = _own(selectors.estimates_of(patient=patient), patient, pk)
+    row = _own(selectors.estimates_visible_to(user=request.user), patient, pk)
     return render(request, "billing/portal/estimate.html", selectors.estimate_context(row))
 
 
 @login_required
 def estimate_pdf(request, pk):
     patient = _patient_of(request)
-    return estimate_pdf_response(_own(selectors.estimates_of(patient=patient), patient, pk))
+    return estimate_pdf_response(_own(selectors.estimates_visible_to(user=request.user), patient, pk))
 
 
 def estimate_pdf_response(estimate):

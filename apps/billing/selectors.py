@@ -522,14 +522,43 @@ def place_of_service(*, is_telehealth: bool, patient_at_home: bool) -> str:
     return POS_TELEHEALTH_HOME if patient_at_home else POS_TELEHEALTH_OTHER
 
 
+@dataclass(frozen=True)
+class BillingDiagnosis:
+    code: str
+    status: str  # "confirmed" or "proposed"
+    pointer: str  # the superbill's letter for a confirmed code (the first twelve), else ""
+
+    @property
+    def status_label(self) -> str:
+        return DIAGNOSIS_STATUS_LABELS[self.status]
+
+
+DIAGNOSIS_STATUS_LABELS = {"confirmed": "Confirmed", "proposed": "Proposed from the intake note"}
+
+
+def billing_diagnoses(*, patient) -> list[BillingDiagnosis]:
+    """The patient's diagnosis codes as billing holds them: the confirmed ones first (primary first), lettered as a
+    superbill points at them, then those proposed from a signed intake note and waiting for billing to confirm.
+    The ledger page, the superbill and the API read them here."""
+    profile = BillingProfile.objects.filter(patient=patient).first()
+    if profile is None:
+        return []
+    letters = DIAGNOSIS_POINTER_LETTERS
+    confirmed = [
+        BillingDiagnosis(code, "confirmed", letters[index] if index < len(letters) else "")
+        for index, code in enumerate(profile.diagnosis_codes)
+    ]
+    return confirmed + [BillingDiagnosis(code, "proposed", "") for code in profile.proposed_diagnosis_codes]
+
+
 def superbill(*, patient, start: dt.date, end: dt.date) -> dict:
     """What a superbill shows an insurer: per line the place of service, modifier, diagnosis pointers, the
     rendering provider (licence type and number) and the billing provider. Refused (422) without a confirmed
     diagnosis, because an insurer refuses a claim without one."""
-    profile = BillingProfile.objects.filter(patient=patient).first()
-    codes = list(profile.diagnosis_codes) if profile else []
-    if not codes:
-        waiting = bool(profile and profile.proposed_diagnosis_codes)
+    held = billing_diagnoses(patient=patient)
+    diagnoses = [{"pointer": d.pointer, "code": d.code} for d in held if d.status == "confirmed" and d.pointer]
+    if not diagnoses:
+        waiting = any(d.status == "proposed" for d in held)
         raise Unprocessable(
             "A superbill needs at least one confirmed ICD-10 diagnosis code, and this patient has none. "
             + (
@@ -539,9 +568,6 @@ def superbill(*, patient, start: dt.date, end: dt.date) -> dict:
             ),
             fields={"diagnosis_codes": ["No confirmed diagnosis."]},
         )
-    diagnoses = [
-        {"pointer": letter, "code": code} for letter, code in zip(DIAGNOSIS_POINTER_LETTERS, codes, strict=False)
-    ]
     pointers = "".join(d["pointer"] for d in diagnoses[:MAX_POINTERS_PER_LINE])
     at_home = ClinicSettings.load().telehealth_patient_at_home
     lines = []
@@ -588,6 +614,15 @@ def plan_progress(*, plan: PaymentPlan, on: dt.date | None = None) -> list[dict]
     return rows
 
 
+def plan_next_instalment(*, plan: PaymentPlan) -> dict | None:
+    """The first instalment (in due order) not yet covered by payments against the plan, with what is still due on
+    it; None when every instalment is covered. What the portal offers to pay next."""
+    for row in plan_progress(plan=plan):
+        if row["covered"] < row["instalment"].amount:
+            return {**row, "due": row["instalment"].amount - row["covered"]}
+    return None
+
+
 def instalments_overdue_unreminded(*, on: dt.date) -> list[PlanInstalment]:
     """Instalments of active plans that are overdue on `on` and whose patient has not been reminded yet."""
     plans = (
@@ -613,13 +648,37 @@ def active_plan(*, patient) -> PaymentPlan | None:
 # --- Good Faith Estimates ----------------------------------------------------------------------------------------
 
 
-def estimates_of(*, patient) -> QuerySet[GoodFaithEstimate]:
-    return GoodFaithEstimate.objects.filter(patient=patient).select_related("issued_by", "replaces")
+def estimates_visible_to(*, user) -> QuerySet[GoodFaithEstimate]:
+    """The Good Faith Estimates `user` may read, newest first: every patient's for the staff who see ledgers, their
+    own for a patient, none for anyone else. The staff and portal pages and the API all read them here."""
+    qs = GoodFaithEstimate.objects.select_related("patient", "issued_by", "replaces", "replaced_by")
+    if not user.is_authenticated:
+        return qs.none()
+    if user.has_perm("billing.view_estimates"):
+        return qs
+    if user.has_role(Role.PATIENT):
+        return qs.filter(patient__user=user)
+    return qs.none()
 
 
 def estimates_current(*, patient, on: dt.date) -> QuerySet[GoodFaithEstimate]:
     """Estimates still running on `on` that no later estimate has replaced."""
     return GoodFaithEstimate.objects.filter(patient=patient, period_end__gte=on, replaced_by__isnull=True)
+
+
+def patients_with_estimates_past_expiry(*, since: dt.date, on: dt.date) -> list[int]:
+    """Ids of patients whose approved assessment ended after `since` and by `on` (its `expires_on` is the first day
+    without it) and who hold an estimate still running on `on`, in key order."""
+    running = estimates_current(patient=OuterRef("patient"), on=on)
+    return list(
+        SlidingScaleAssessment.objects.filter(
+            status=AssessmentStatus.APPROVED, expires_on__gt=since, expires_on__lte=on
+        )
+        .filter(Exists(running))
+        .order_by("patient_id")
+        .values_list("patient_id", flat=True)
+        .distinct()
+    )
 
 
 def estimate_context(estimate: GoodFaithEstimate) -> dict:

@@ -268,12 +268,17 @@ def _apply_override(assessment, *, actor, fee, reason: str) -> None:
 
 @transaction.atomic
 def assessment_override_set(*, actor, assessment, fee: Decimal, reason: str) -> SlidingScaleAssessment:
-    """Fix the per-session fee on an approved assessment (e.g. hardship beyond what income shows)."""
+    """Fix the per-session fee on an approved assessment (e.g. hardship beyond what income shows). The fixed fee
+    is the patient's class from now on, so their running Good Faith Estimates are re-issued at it."""
+    _lock_patient(assessment.patient)
     assessment = _lock_assessment(assessment)
     if assessment.status != AssessmentStatus.APPROVED:
         raise InvalidTransition("Only an approved assessment can carry a fixed fee.")
     _apply_override(assessment, actor=actor, fee=fee, reason=reason)
     assessment.save()
+    gfe_reissue_for_class_change(
+        actor=actor, patient=assessment.patient, on=max(clock.local_now().date(), assessment.effective_from)
+    )
     return assessment
 
 
@@ -719,18 +724,37 @@ def payment_plan_cancel(*, actor, plan: PaymentPlan) -> PaymentPlan:
 
 
 @transaction.atomic
-def checkout_start(*, actor, patient, amount=None) -> CheckoutSession:
-    """Start a card payment for some or all of the balance; the patient is sent to the provider's page."""
+def checkout_start(*, actor, patient, amount=None, plan: PaymentPlan | None = None) -> CheckoutSession:
+    """Start a card payment for some or all of the balance; the patient is sent to the provider's page.
+
+    Made against the patient's active `plan`, it pays instalments: the amount defaults to what is due on the next
+    one and may not exceed what is left of the plan; once settled it counts toward the plan like a payment taken
+    at the front desk against it."""
     balance = selectors.patient_balance(patient=patient)
-    amount = balance if amount in (None, "") else _positive_money(amount, "amount")
+    if plan is not None:
+        if plan.patient_id != patient.pk or plan.status != PlanStatus.ACTIVE:
+            raise Unprocessable("That is not your active payment plan.", fields={"plan": ["Not active."]})
+        next_due = selectors.plan_next_instalment(plan=plan)
+        default = min(next_due["due"], balance) if next_due else ZERO
+        left = plan.total - selectors.plan_paid(plan=plan)
+    else:
+        default = balance
+    amount = default if amount in (None, "") else _positive_money(amount, "amount")
     if amount <= 0:
         raise Unprocessable("There is nothing to pay.")
     if amount > balance:
         raise Unprocessable("That is more than the balance.", fields={"amount": ["More than you owe."]})
+    if plan is not None and amount > left:
+        raise Unprocessable(
+            f"That is more than is left to pay on your plan ({money_text(left)}).",
+            fields={"amount": ["More than is left on the plan."]},
+        )
     backend = payment_backend()
     if not online_card_payments():
         raise OnlineCardPaymentsOff("The clinic does not take card payments online.")
-    checkout = CheckoutSession.objects.create(patient=patient, amount=amount, provider=backend.name, created_by=actor)
+    checkout = CheckoutSession.objects.create(
+        patient=patient, amount=amount, provider=backend.name, plan=plan, created_by=actor
+    )
     done = absolute_url(reverse("portal:billing:checkout_return", args=[checkout.pk]))
     session_id, url = backend.checkout_create(
         checkout=checkout, email=patient.email, success_url=done + "?result=success", cancel_url=done + "?result=cancel"
@@ -800,12 +824,23 @@ def _checkout_for(obj: dict, *, provider: str) -> CheckoutSession | None:
     return qs.filter(pk=checkout_id).first() if checkout_id is not None else None
 
 
+def _checkout_plan(checkout: CheckoutSession) -> PaymentPlan | None:
+    """The plan a settling checkout pays toward, locked: None when it was not made against one, or when the plan
+    was completed or cancelled while the card was being charged (the payment then lowers the balance only)."""
+    if checkout.plan_id is None:
+        return None
+    plan = PaymentPlan.objects.select_for_update().get(pk=checkout.plan_id)
+    return plan if plan.status == PlanStatus.ACTIVE else None
+
+
 def _settle_checkout(*, checkout: CheckoutSession, payment_intent: str, amount: Decimal) -> Payment:
-    """Post the card payment of a checkout once, whatever order its events arrive in."""
+    """Post the card payment of a checkout once, whatever order its events arrive in. A checkout made against a
+    payment plan counts toward it, and completes the plan once the plan's total is paid."""
     payment = Payment.objects.filter(provider=checkout.provider, provider_reference=payment_intent).first()
     if payment is None:
         # The card was charged: if the balance fell meanwhile (another payment), the excess is kept as credit.
         balance = selectors.patient_balance(patient=checkout.patient)
+        plan = _checkout_plan(checkout)
         payment = Payment.objects.create(
             credit_on_account=amount > balance,
             patient_id=checkout.patient_id,
@@ -815,7 +850,10 @@ def _settle_checkout(*, checkout: CheckoutSession, payment_intent: str, amount: 
             provider=checkout.provider,
             provider_reference=payment_intent,
             receipt_number=_next_receipt_number(),
+            plan=plan,
         )
+        if plan is not None:
+            _plan_complete_if_paid(plan)
     if checkout.payment_id is None:
         checkout.payment = payment
         checkout.status = CheckoutStatus.PAID
@@ -1045,7 +1083,7 @@ def reduced_fee_cap_enforce(
         raise Conflict(
             breach.message,
             fields={"cap_override_reason": ["Required to take on a reduced-fee patient past the cap."]},
-            extra={"reduced_fee_cap": breach.cap, "reduced_fee_patients": breach.carried},
+            extra={"therapist": therapist.pk, "reduced_fee_cap": breach.cap, "reduced_fee_patients": breach.carried},
         )
     if actor is None or not actor.has_role(*CAP_OVERRIDE_ROLES):
         raise PermissionDenied("Only the front desk, billing or an administrator may override a reduced-fee cap.")
@@ -1065,6 +1103,39 @@ def reduced_fee_cap_enforce(
 
 
 # --- Good Faith Estimates ----------------------------------------------------------------------------------------
+
+
+def _estimate_notice(estimate: GoodFaithEstimate) -> dict | None:
+    """The email telling the patient an estimate was issued (or re-issued), with a link to it in the portal: what
+    `message_enqueue` takes, or None without an address. Keyed per estimate, so it is queued once."""
+    patient = estimate.patient
+    if not patient.email:
+        return None
+    return {
+        "channel": "email",
+        "to_address": patient.email,
+        "purpose": "good_faith_estimate",
+        "template": "good_faith_estimate",
+        "subject": estimate,
+        "send_at": estimate.issued_at,
+        "dedupe_key": f"good_faith_estimate:{estimate.pk}:issued",
+        "patient": patient,
+        "context": {
+            "patient_first_name": patient.first_name,
+            "reissued": estimate.replaces_id is not None,
+            "period_start": estimate.period_start.isoformat(),
+            "period_end": estimate.period_end.isoformat(),
+            "total": str(estimate.total),
+            "estimate_url": absolute_url(reverse("portal:billing:estimate", args=[estimate.pk])),
+        },
+    }
+
+
+def gfe_notice_queue(*, estimate: GoodFaithEstimate) -> bool:
+    """Queue the patient's notice of an issued estimate through the outbox, once per estimate (a second call finds
+    the key taken). Returns whether a message was queued."""
+    fields = _estimate_notice(estimate)
+    return fields is not None and message_enqueue(**fields) is not None
 
 
 @dataclass(frozen=True)
@@ -1111,8 +1182,8 @@ def gfe_issue(
     replaces: GoodFaithEstimate | None = None,
 ) -> GoodFaithEstimate | None:
     """Issue a Good Faith Estimate: each expected service at the patient's fee on `on` (default today) times the
-    expected count, with the provider's and the clinic's identifiers. Nothing is issued (None) while the clinic has
-    no fee for the service: an estimate without a price would mislead."""
+    expected count, with the provider's and the clinic's identifiers, and queue the patient's notice of it. Nothing
+    is issued (None) while the clinic has no fee for the service: an estimate without a price would mislead."""
     on = on or clock.local_now().date()
     service_types = service_types_by_id(ids=[s.service_type_id for s in services])
     therapists = User.objects.select_related("therapist_profile").in_bulk([s.therapist_id for s in services])
@@ -1129,7 +1200,7 @@ def gfe_issue(
         return None
     clinic = ClinicSettings.load()
     _, class_label, class_code = priced[0]
-    return GoodFaithEstimate.objects.create(
+    estimate = GoodFaithEstimate.objects.create(
         patient=patient,
         reason=reason,
         replaces=replaces,
@@ -1141,16 +1212,37 @@ def gfe_issue(
         total=sum((Decimal(line["amount"]) for line, _, _ in priced), ZERO),
         clinic={"name": clinic.name, "address": clinic.address, "tax_id": clinic.tax_id, "npi": clinic.npi},
         issued_at=clock.now(),
-        issued_by=actor,
+        issued_by=_actor_or_none(actor),
     )
+    gfe_notice_queue(estimate=estimate)
+    return estimate
+
+
+def _sessions_left(*, count: int, start: dt.date, end: dt.date, on: dt.date) -> int:
+    """How many of an estimate's `count` sessions, spread evenly from `start` to `end` (a series' dates are), fall
+    on or after `on`."""
+    if on <= start:
+        return count
+    if count <= 1 or end == start:
+        return count if on <= end else 0
+    span, elapsed = (end - start).days, (on - start).days
+    return sum(1 for index in range(count) if index * span // (count - 1) >= elapsed)
 
 
 def gfe_reissue_for_class_change(*, actor, patient, on: dt.date) -> list[GoodFaithEstimate]:
-    """Re-issue each estimate still running on `on` whose class differs from the patient's class that day."""
+    """Re-issue each estimate still running on `on` whose class differs from the patient's class that day, for the
+    sessions still to come from `on`. The caller holds the patient's row lock, so two re-issues of one estimate
+    queue behind each other and the second finds it replaced."""
     reissued = []
     for estimate in selectors.estimates_current(patient=patient, on=on):
         services = [
-            EstimatedService(line["service_type_id"], line["therapist_id"], line["expected_count"])
+            EstimatedService(
+                line["service_type_id"],
+                line["therapist_id"],
+                _sessions_left(
+                    count=line["expected_count"], start=estimate.period_start, end=estimate.period_end, on=on
+                ),
+            )
             for line in estimate.lines
         ]
         try:
@@ -1174,3 +1266,26 @@ def gfe_reissue_for_class_change(*, actor, patient, on: dt.date) -> list[GoodFai
         if new is not None:
             reissued.append(new)
     return reissued
+
+
+# How far back the daily re-issue looks for assessments that ended: a week covers any pause of the job.
+ESTIMATE_EXPIRY_LOOKBACK = dt.timedelta(days=7)
+
+
+def gfe_reissue_after_assessment_expiry(*, on: dt.date | None = None) -> int:
+    """Daily: a patient whose approved assessment has ended pays the full fee (or the class of a newer assessment)
+    from its end, so their running Good Faith Estimates are re-issued at the class in force on `on` (default
+    today). Assessments ended within ESTIMATE_EXPIRY_LOOKBACK are looked at, one transaction per patient;
+    running again re-issues nothing, since an estimate already at the patient's class is left alone. Returns how
+    many estimates were re-issued."""
+    on = on or clock.local_now().date()
+    patient_ids = selectors.patients_with_estimates_past_expiry(since=on - ESTIMATE_EXPIRY_LOOKBACK, on=on)
+    return sum(_gfe_reissue_for_patient(patient_id=pk, on=on) for pk in patient_ids)
+
+
+@transaction.atomic
+def _gfe_reissue_for_patient(*, patient_id: int, on: dt.date) -> int:
+    from apps.patients.models import Patient
+
+    patient = Patient.objects.select_for_update().get(pk=patient_id)
+    return len(gfe_reissue_for_class_change(actor=None, patient=patient, on=on))

@@ -26,3 +26,9 @@ def statements_issue_last_month() -> int:
 def plan_instalment_reminders_queue() -> int:
     """Beat, daily: remind patients of overdue payment-plan instalments (once per instalment)."""
     return services.plan_instalment_reminders_queue()
+
+
+@shared_task(name="apps.billing.tasks.gfe_reissue_after_assessment_expiry")
+def gfe_reissue_after_assessment_expiry() -> int:
+    """Beat, daily: re-issue the running Good Faith Estimates of patients whose sliding-scale assessment ended."""
+    return services.gfe_reissue_after_assessment_expiry()

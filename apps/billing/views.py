@@ -37,7 +37,6 @@ from .forms import (
 from .models import (
     Adjustment,
     FeeSchedule,
-    GoodFaithEstimate,
     Payment,
     PovertyGuideline,
     SlidingScaleAssessment,
@@ -100,6 +99,7 @@ def patient_ledger(request, pk):
     sees_income = user.has_perm("billing.view_income")
     access_log_write(actor=user, action="billing_ledger_view", subject=patient, patient_id=patient.pk)
     plan = selectors.active_plan(patient=patient)
+    diagnoses = selectors.billing_diagnoses(patient=patient)
     context = {
         "patient": patient,
         "balance": selectors.patient_balance(patient=patient),
@@ -110,18 +110,16 @@ def patient_ledger(request, pk):
         "plan": plan,
         "plan_progress": selectors.plan_progress(plan=plan) if plan else [],
         "statements": selectors.statements_of(patient=patient),
-        "estimates": selectors.estimates_of(patient=patient).select_related("replaced_by"),
+        "estimates": selectors.estimates_visible_to(user=user).filter(patient=patient),
         "payment_form": PaymentForm() if user.has_perm("billing.record_payment") else None,
         "adjustment_form": AdjustmentForm() if user.has_perm("billing.post_adjustment") else None,
         "plan_form": PlanForm() if user.has_perm("billing.manage_plan") and not plan else None,
         "diagnosis_form": DiagnosisForm(
-            initial={
-                "diagnosis_codes": ", ".join(getattr(getattr(patient, "billing_profile", None), "diagnosis_codes", []))
-            }
+            initial={"diagnosis_codes": ", ".join(d.code for d in diagnoses if d.status == "confirmed")}
         )
         if user.has_perm("billing.edit_diagnoses", patient)
         else None,
-        "proposed_diagnoses": getattr(getattr(patient, "billing_profile", None), "proposed_diagnosis_codes", []),
+        "proposed_diagnoses": [d.code for d in diagnoses if d.status == "proposed"],
         "period_form": PeriodForm(),
         "can_refund": user.has_perm("billing.refund_payment"),
         "can_issue": user.has_perm("billing.issue_statement"),
@@ -289,7 +287,7 @@ def statement_pdf(request, pk):
 
 @login_required
 def estimate_pdf(request, pk):
-    estimate = get_object_or_404(GoodFaithEstimate.objects.select_related("patient"), pk=pk)
+    estimate = get_object_or_404(selectors.estimates_visible_to(user=request.user), pk=pk)
     _ledger_patient(request, estimate.patient_id)
     return estimate_pdf_response(estimate)
 

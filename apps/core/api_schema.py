@@ -61,6 +61,12 @@ ERROR_SCHEMA = {
                     "description": "Series conflict: the dates that could not be booked.",
                 },
                 "enrollment": {"type": "integer", "description": "Enrollment conflict: the live enrollment."},
+                "therapist": {"type": "integer", "description": "Reduced-fee cap: the therapist whose cap it is."},
+                "reduced_fee_cap": {"type": "integer", "description": "Reduced-fee cap: the therapist's cap."},
+                "reduced_fee_patients": {
+                    "type": "integer",
+                    "description": "Reduced-fee cap: how many reduced-fee patients the therapist carries now.",
+                },
             },
             "required": ["code", "message"],
             "additionalProperties": False,

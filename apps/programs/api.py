@@ -409,6 +409,17 @@ class SlotRequestInput(serializers.Serializer):
     latest_start = serializers.TimeField()
 
 
+class SlotOfferAcceptInput(serializers.Serializer):
+    cap_override_reason = serializers.CharField(
+        max_length=300,
+        required=False,
+        default="",
+        allow_blank=True,
+        help_text="Staff only: why the therapist takes this reduced-fee patient past their cap (logged). Without it, "
+        "a patient past the cap is refused with 409 naming the therapist and the cap.",
+    )
+
+
 class SlotRequestFilter(serializers.Serializer):
     status = serializers.ChoiceField(choices=SlotRequestStatus.choices, required=False, allow_blank=True)
 
@@ -463,19 +474,22 @@ class SlotRequestViewSet(
         services.slot_request_cancel(actor=request.user, request=slot_request)
         return Response(SlotRequestOutput(self.get_queryset().get(pk=slot_request.pk)).data)
 
-    def _answer(self, request, pk, service):
+    def _answer(self, request, pk, service, **kwargs):
         slot_request = self.get_object()
         offers = slot_request.outstanding_offers
         if not offers:
             raise InvalidTransition("There is no open offer on this request.")
-        service(actor=request.user, offer=offers[0])
+        service(actor=request.user, offer=offers[0], **kwargs)
         return Response(SlotRequestOutput(self.get_queryset().get(pk=slot_request.pk)).data)
 
-    @extend_schema(request=None, responses=SlotRequestOutput)
+    @extend_schema(request=SlotOfferAcceptInput, responses=SlotRequestOutput)
     @action(detail=True, methods=["post"], url_path="accept-offer")
     def accept_offer(self, request, pk=None):
-        """Take the offered weekly time: the series is booked."""
-        return self._answer(request, pk, services.slot_offer_accept)
+        """Take the offered weekly time: the series is booked, held to the therapist's reduced-fee cap like any
+        booking (staff may override it with `cap_override_reason`)."""
+        data = SlotOfferAcceptInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        return self._answer(request, pk, services.slot_offer_accept, **data.validated_data)
 
     @extend_schema(request=None, responses=SlotRequestOutput)
     @action(detail=True, methods=["post"], url_path="decline-offer")

@@ -109,10 +109,20 @@ class AppointmentInput(_BookingFields):
 
 class RescheduleInput(serializers.Serializer):
     start = _When()
+    therapist = _therapist_field(
+        required=False, help_text="Move the session to this therapist; omit to keep the session's own."
+    )
     room = _Ref(queryset=Room.objects.filter(is_active=True), allow_null=True, required=False)
     is_telehealth = serializers.BooleanField(required=False)
     scope = serializers.ChoiceField(choices=["this", "following"], default="this")
     override_reason = serializers.CharField(max_length=300, required=False, default="", allow_blank=True)
+    cap_override_reason = serializers.CharField(
+        max_length=300,
+        required=False,
+        default="",
+        allow_blank=True,
+        help_text="Staff only: why another therapist takes this reduced-fee patient past their cap (logged).",
+    )
 
 
 class AppointmentFilter(serializers.Serializer):
@@ -293,6 +303,8 @@ class AppointmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
         appointment = self._get(pk)
         self._allowed("scheduling.change_appointment", appointment)
         data = _validated(RescheduleInput, request)
+        if data.get("therapist") is not None:
+            _booking_allowed(request.user, data["therapist"])
         data.setdefault("room", services.KEEP)
         moved = services.appointment_reschedule(appointment=appointment, actor=request.user, **data)
         return self._out(moved, many=True)

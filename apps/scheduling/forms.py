@@ -18,6 +18,18 @@ class _TherapistChoice(forms.ModelChoiceField):
         return obj.full_name or obj.email
 
 
+CAP_OVERRIDE_HELP = "Only to give a therapist a reduced-fee patient past their cap: say why (it is logged)."
+
+
+def therapists_bookable_by(user):
+    """The active therapists `user` may book sessions for: every one for the front desk, themselves for a
+    therapist."""
+    therapists = User.objects.filter(groups__name=Role.THERAPIST, is_active=True).order_by("last_name")
+    if not user.has_perm("scheduling.view_all_schedules"):
+        therapists = therapists.filter(pk=user.pk)
+    return therapists
+
+
 class _BookingForm(forms.Form):
     therapist = _TherapistChoice(queryset=User.objects.none())
     patient = forms.ModelChoiceField(queryset=None, required=False, help_text="Empty only for a group meeting.")
@@ -30,18 +42,12 @@ class _BookingForm(forms.Form):
         help_text="Only to book outside working hours or during time off: say why.",
     )
     cap_override_reason = forms.CharField(
-        label="Reduced-fee cap override reason",
-        max_length=300,
-        required=False,
-        help_text="Only to give a therapist a reduced-fee patient past their cap: say why (it is logged).",
+        label="Reduced-fee cap override reason", max_length=300, required=False, help_text=CAP_OVERRIDE_HELP
     )
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
-        therapists = User.objects.filter(groups__name=Role.THERAPIST, is_active=True).order_by("last_name")
-        if not user.has_perm("scheduling.view_all_schedules"):
-            therapists = therapists.filter(pk=user.pk)
-        self.fields["therapist"].queryset = therapists
+        self.fields["therapist"].queryset = therapists_bookable_by(user)
         self.fields["patient"].queryset = patients_visible_to(user=user).filter(status="active")
 
     def clean(self):
@@ -160,12 +166,22 @@ class CancelForm(_ScopeMixin, forms.Form):
 class RescheduleForm(_ScopeMixin, forms.Form):
     date = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}))
     time = forms.TimeField(widget=forms.TimeInput(attrs={"type": "time"}))
+    therapist = _TherapistChoice(
+        queryset=User.objects.none(), required=False, help_text="Choose another therapist to hand the session over."
+    )
     room = forms.ModelChoiceField(queryset=Room.objects.filter(is_active=True), required=False)
     scope = forms.ChoiceField(
         choices=[("this", "Only this session"), ("following", "This and all later sessions of the series")],
         initial="this",
     )
     override_reason = forms.CharField(max_length=300, required=False)
+    cap_override_reason = forms.CharField(
+        label="Reduced-fee cap override reason", max_length=300, required=False, help_text=CAP_OVERRIDE_HELP
+    )
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["therapist"].queryset = therapists_bookable_by(user)
 
 
 class WorkingHoursForm(forms.Form):

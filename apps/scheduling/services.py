@@ -565,12 +565,17 @@ def appointment_reschedule(
     is_telehealth: bool | None = None,
     scope: str = "this",
     override_reason: str = "",
+    therapist=None,
+    cap_override_reason: str = "",
 ) -> list[Appointment]:
-    """Move one occurrence, or this and the following ones of its series (scope="following").
+    """Move one occurrence, or this and the following ones of its series (scope="following"), possibly to
+    another `therapist` (None keeps the session's own).
 
     Following occurrences keep their own dates shifted by the same number of days, at the new local time; the
     series is split so later extensions follow the new pattern. All or nothing: any collision refuses the move.
-    Pending reminders of moved sessions are cancelled and new ones queued.
+    Moving a patient's sessions to another therapist gives that therapist the patient, so it is held to their
+    reduced-fee cap like a booking (a cap override reason, from staff only, lets it through). Pending reminders
+    of moved sessions are cancelled and new ones queued.
     """
     _require_aware(start, "start")
     if scope not in ("this", "following"):
@@ -584,12 +589,14 @@ def appointment_reschedule(
     if appointment.status != AppointmentStatus.BOOKED:
         raise InvalidTransition(f"A {appointment.get_status_display().lower()} session cannot be moved.")
     moving = _following(appointment) if scope == "following" else [appointment]
+    new_therapist = appointment.therapist if therapist is None else therapist
+    changes_therapist = new_therapist.pk != appointment.therapist_id
     new_room = appointment.room if room is KEEP else room
     telehealth = appointment.is_telehealth if is_telehealth is None else is_telehealth
     if telehealth and room is KEEP:
         new_room = None
     booking = _booking_validate(
-        therapist=appointment.therapist,
+        therapist=new_therapist,
         patient=appointment.patient,
         service_type=appointment.service_type,
         room=new_room,
@@ -603,7 +610,7 @@ def appointment_reschedule(
         for a in moving
     ]
     slots = slots_check(
-        therapist=appointment.therapist,
+        therapist=new_therapist,
         patient_id=appointment.patient_id,
         room_id=new_room.pk if new_room else None,
         spans=booking.spans(starts),
@@ -613,9 +620,16 @@ def appointment_reschedule(
     if collisions:
         raise _conflict(collisions)
     _override_check(actor=actor, slots=slots, override_reason=override_reason)
+    cap_override = ""
+    if changes_therapist and appointment.patient is not None:
+        cap_override = reduced_fee_cap_enforce(
+            actor=actor, therapist=new_therapist, patient=appointment.patient, override_reason=cap_override_reason
+        )
     later = slots[0].start > moving[0].start
     for moved, slot in zip(moving, slots, strict=True):
         appointment_reminders_cancel(appointment=moved)
+        if changes_therapist:
+            moved.therapist = new_therapist
         moved.start, moved.end = slot.start, slot.end
         moved.room = new_room
         link = moved.telehealth_url if moved.is_telehealth else _telehealth_url()
@@ -625,21 +639,38 @@ def appointment_reschedule(
     # Moving later, write the last first (and earlier, the first first) so no row steps on a sibling's old slot.
     _save_guarded(sorted(moving, key=lambda a: a.start, reverse=later))
     if scope == "following":
-        _series_split(appointment.series, moving, new_local, shift, new_room, telehealth, actor)
+        _series_split(
+            appointment.series,
+            moving,
+            new_local,
+            shift,
+            room=new_room,
+            telehealth=telehealth,
+            therapist=new_therapist if changes_therapist else None,
+            cap_override_reason=cap_override,
+            actor=actor,
+        )
     for moved in moving:
         appointment_reminders_schedule(appointment=moved)
     return moving
 
 
-def _series_split(series, moving, new_local, shift, room, telehealth, actor) -> None:
-    """The moved occurrences become a new series with the new weekday and time; the old one ends before them."""
+def _series_split(
+    series, moving, new_local, shift, *, room, telehealth, therapist, cap_override_reason: str, actor
+) -> None:
+    """The moved occurrences become a new series with the new weekday and time, and the new `therapist` if they
+    were handed over (None keeps the series' own); the old one ends before them. The new series keeps the old one's
+    cap override while the therapist stays, else carries the override given for the new therapist, so its
+    extension is held to the right cap."""
     series = AppointmentSeries.objects.get(pk=series.pk)
+    therapist = therapist or series.therapist
     first_moved_date = timezone.localtime(moving[0].start, clock.clinic_tz()).date()
     moved_ids = [a.pk for a in moving]
     earlier = Appointment.objects.filter(series=series, start__lt=moving[0].start).exclude(pk__in=moved_ids)
     remaining = None if series.occurrence_count is None else max(series.occurrence_count - earlier.count(), 1)
+    same_therapist = therapist.pk == series.therapist_id
     successor = AppointmentSeries.objects.create(
-        therapist=series.therapist,
+        therapist=therapist,
         patient=series.patient,
         service_type=series.service_type,
         room=room,
@@ -651,6 +682,7 @@ def _series_split(series, moving, new_local, shift, room, telehealth, actor) -> 
         occurrence_count=remaining,
         end_date=series.end_date + shift if series.end_date else None,
         booked_through=series.booked_through + shift if series.booked_through else None,
+        cap_override_reason=series.cap_override_reason if same_therapist else cap_override_reason,
         created_by=actor,
     )
     Appointment.objects.filter(pk__in=moved_ids).update(series=successor)

@@ -343,7 +343,13 @@ def appointment_detail(request, pk):
         "cancel_form": CancelForm(in_series=in_series),
         "reschedule_form": RescheduleForm(
             in_series=in_series,
-            initial={"date": local_start.date(), "time": local_start.time(), "room": appointment.room_id},
+            user=user,
+            initial={
+                "date": local_start.date(),
+                "time": local_start.time(),
+                "therapist": appointment.therapist_id,
+                "room": appointment.room_id,
+            },
         ),
     }
     return render(request, "scheduling/appointment_detail.html", context)
@@ -390,11 +396,13 @@ def appointment_cancel(request, pk):
 def appointment_reschedule(request, pk):
     appointment = _appointment(request, pk)
     _require(request.user, "scheduling.change_appointment", appointment)
-    form = RescheduleForm(request.POST, in_series=appointment.series_id is not None)
+    form = RescheduleForm(request.POST, in_series=appointment.series_id is not None, user=request.user)
     if not form.is_valid():
         messages.error(request, "Give the new date and time.")
         return redirect("scheduling:appointment_detail", pk=pk)
     data = form.cleaned_data
+    if data["therapist"] is not None:
+        _require(request.user, "scheduling.book_for_therapist", data["therapist"])
     return _run(
         request,
         appointment,
@@ -405,6 +413,8 @@ def appointment_reschedule(request, pk):
             room=services.KEEP if appointment.is_telehealth else data["room"],
             scope=form.scope,
             override_reason=data["override_reason"],
+            therapist=data["therapist"],
+            cap_override_reason=data["cap_override_reason"],
         ),
         "Session moved.",
     )

@@ -287,7 +287,8 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE: dict = {}
-# Billing: ask for re-attestation before assessments expire; issue last month's statements (both re-run safely).
+# Billing: ask for re-attestation before assessments expire; issue last month's statements; remind of overdue
+# instalments; re-issue Good Faith Estimates once an assessment has ended (each re-runs safely).
 CELERY_BEAT_SCHEDULE["billing-reattestation-requests"] = {
     "task": "apps.billing.tasks.reattestation_requests_queue",
     "schedule": 24 * 60 * 60,
@@ -298,6 +299,10 @@ CELERY_BEAT_SCHEDULE["billing-monthly-statements"] = {
 }
 CELERY_BEAT_SCHEDULE["billing-plan-instalment-reminders"] = {
     "task": "apps.billing.tasks.plan_instalment_reminders_queue",
+    "schedule": 24 * 60 * 60,
+}
+CELERY_BEAT_SCHEDULE["billing-estimates-after-assessment-expiry"] = {
+    "task": "apps.billing.tasks.gfe_reissue_after_assessment_expiry",
     "schedule": 24 * 60 * 60,
 }
 CELERY_BEAT_SCHEDULE["scheduling-extend-open-ended-series"] = {

@@ -76,7 +76,7 @@ def _some_ids(queryset, users: dict[str, User], limit: int = 4) -> list[int]:
 
 def _id_pools(users: dict[str, User]) -> dict:
     """Ids that exist, by the collection a path names and by the field name a body or query refers with."""
-    from apps.billing.models import Charge, Payment, SlidingScaleAssessment, Statement
+    from apps.billing.models import Charge, GoodFaithEstimate, Payment, SlidingScaleAssessment, Statement
     from apps.notes.models import NoteTemplate, PsychotherapyNote, SessionNote
     from apps.notifications.models import Message
     from apps.outcomes.models import QuestionnaireAssignment, QuestionnaireResponse
@@ -97,6 +97,7 @@ def _id_pools(users: dict[str, User]) -> dict:
         "/api/appointments/": appointments,
         "/api/billing/balances/": patients,
         "/api/charges/": ids(Charge.objects.all()),
+        "/api/good-faith-estimates/": ids(GoodFaithEstimate.objects.all()),
         "/api/enrollments/": sorted(
             {pk for status in ("enrolled", "waitlisted") for pk in ids(Enrollment.objects.filter(status=status))}
         ),

@@ -166,3 +166,175 @@ def test_gfe_issue_refuses_nothing_to_estimate(personas, fee_config):
         )
         is None
     )
+
+
+# --- re-issue when the assessment ends ---------------------------------------------------------------------------
+
+EXPIRY_DAY = dt.date(2027, 3, 1)  # the class B approval effective 2026-03-01 ends: the full fee applies from here
+
+
+@pytest.mark.parametrize("hour", [0, 12, 23], ids=["just-after-midnight", "midday", "late-evening"])
+def test_when_the_assessment_ends_the_nightly_job_reissues_the_estimate_at_the_full_fee(
+    class_b_patient, personas, fee_config, hour
+):
+    from apps.billing import tasks
+
+    with time_machine.travel(NOW, tick=False):
+        _book_weekly(personas, fee_config["90834"])  # open-ended: 52 sessions, through 2027-03-02
+    first = GoodFaithEstimate.objects.get()
+    assert (first.class_code, first.period_end) == ("B", dt.date(2027, 3, 2))
+    with time_machine.travel(clock.local_datetime(EXPIRY_DAY - dt.timedelta(days=1), dt.time(hour, 30)), tick=False):
+        assert tasks.gfe_reissue_after_assessment_expiry() == 0  # still class B for one more day
+    with time_machine.travel(clock.local_datetime(EXPIRY_DAY, dt.time(hour, 30)), tick=False):
+        assert tasks.gfe_reissue_after_assessment_expiry() == 1
+        assert tasks.gfe_reissue_after_assessment_expiry() == 0  # a second run changes nothing
+    new = GoodFaithEstimate.objects.exclude(pk=first.pk).get()
+    assert (new.replaces, new.reason, new.class_code, new.issued_by) == (first, "fee_class_changed", "FULL", None)
+    assert (new.period_start, new.period_end) == (EXPIRY_DAY, dt.date(2027, 3, 2))
+    [line] = new.lines
+    assert (line["fee"], line["expected_count"], new.total) == ("200.00", 1, Decimal("200.00"))
+
+
+def test_a_run_missed_for_a_few_days_catches_up(class_b_patient, personas, fee_config):
+    with time_machine.travel(NOW, tick=False):
+        series_book(
+            actor=personas.front_desk,
+            therapist=personas.therapist,
+            patient=class_b_patient,
+            service_type=fee_config["90834"],
+            first_date=dt.date(2026, 6, 1),
+            local_start_time=dt.time(10, 0),
+            is_telehealth=True,
+            override_reason="Extra hours agreed",
+            occurrence_count=52,
+        )  # 2026-06-01 .. 2027-05-24
+    late = EXPIRY_DAY + dt.timedelta(days=3)
+    with time_machine.travel(clock.local_datetime(late, dt.time(12)), tick=False):
+        assert services.gfe_reissue_after_assessment_expiry() == 1
+    new = GoodFaithEstimate.objects.get(replaces__isnull=False)
+    assert (new.class_code, new.period_start, new.period_end) == ("FULL", late, dt.date(2027, 5, 24))
+    assert new.lines[0]["expected_count"] == 12  # 2027-03-08 .. 2027-05-24
+
+
+def test_a_newer_assessment_in_the_same_class_at_expiry_reissues_nothing(class_b_patient, personas, fee_config):
+    with time_machine.travel(NOW, tick=False):
+        _book_weekly(personas, fee_config["90834"])
+    with time_machine.travel(clock.local_datetime(EXPIRY_DAY - dt.timedelta(days=20), dt.time(10)), tick=False):
+        approved_assessment(class_b_patient, household_size=3, income="34150", effective_from=EXPIRY_DAY)
+    assert GoodFaithEstimate.objects.count() == 1
+    with time_machine.travel(clock.local_datetime(EXPIRY_DAY, dt.time(10)), tick=False):
+        assert services.gfe_reissue_after_assessment_expiry() == 0
+    assert GoodFaithEstimate.objects.count() == 1
+
+
+def test_the_reissue_after_expiry_runs_daily_from_beat():
+    from django.conf import settings
+
+    entries = {entry["task"]: entry["schedule"] for entry in settings.CELERY_BEAT_SCHEDULE.values()}
+    assert entries["apps.billing.tasks.gfe_reissue_after_assessment_expiry"] == 24 * 60 * 60
+
+
+def test_a_fixed_fee_set_on_the_approved_assessment_reissues_the_estimate(class_b_patient, personas, fee_config):
+    with time_machine.travel(NOW, tick=False):
+        _book_weekly(personas, fee_config["90834"], occurrence_count=10)
+        assessment = class_b_patient.fee_assessments.get()
+        services.assessment_override_set(
+            actor=personas.billing, assessment=assessment, fee=Decimal("25.00"), reason="Hardship"
+        )
+    new = GoodFaithEstimate.objects.get(replaces__isnull=False)
+    assert (new.class_code, new.lines[0]["fee"], new.total) == ("OVR", "25.00", Decimal("250.00"))
+
+
+def test_a_reissue_counts_only_the_sessions_still_to_come(personas, fee_config):
+    with time_machine.travel(NOW, tick=False):
+        _book_weekly(personas, fee_config["90834"], occurrence_count=10)  # 2026-03-10 .. 2026-05-12, full fee
+    with time_machine.travel(clock.local_datetime(dt.date(2026, 4, 1), dt.time(10)), tick=False):
+        approved_assessment(personas.patient, household_size=3, income="34150", effective_from=dt.date(2026, 4, 1))
+    new = GoodFaithEstimate.objects.get(replaces__isnull=False)
+    # 2026-04-07 is the first of the sessions left: 04-07, 04-14, 04-21, 04-28, 05-05, 05-12.
+    assert (new.period_start, new.lines[0]["expected_count"], new.total) == (
+        dt.date(2026, 4, 1),
+        6,
+        Decimal("240.00"),
+    )
+
+
+# --- the patient's notice ----------------------------------------------------------------------------------------
+
+
+def _notices():
+    from apps.notifications.models import Message
+
+    return Message.objects.filter(purpose="good_faith_estimate").order_by("pk")
+
+
+def test_issuing_an_estimate_emails_the_patient_once_with_a_link_to_it(class_b_patient, personas, fee_config, settings):
+    from apps.notifications.rendering import message_render
+
+    with time_machine.travel(NOW, tick=False):
+        _book_weekly(personas, fee_config["90834"], occurrence_count=10)
+    estimate = GoodFaithEstimate.objects.get()
+    [message] = _notices()
+    assert (message.channel, message.to_address, message.patient) == ("email", class_b_patient.email, class_b_patient)
+    assert (message.subject_type, message.subject_id) == ("billing.goodfaithestimate", str(estimate.pk))
+    assert message.dedupe_key == f"good_faith_estimate:{estimate.pk}:issued"
+    url = f"{settings.SITE_URL}/portal/billing/estimates/{estimate.pk}/"
+    assert message.context["estimate_url"] == url
+    rendered = message_render(template=message.template, context=message.context, channel="email")
+    assert rendered.subject == "Your Good Faith Estimate is ready"
+    for expected in (url, "$400.00", "March 10, 2026", "May 12, 2026"):
+        assert expected in rendered.text
+        assert expected in rendered.html
+    assert not services.gfe_notice_queue(estimate=estimate)  # once per estimate
+    assert _notices().count() == 1
+
+
+def test_a_reissued_estimate_sends_its_own_notice_saying_it_replaces_the_earlier_one(personas, fee_config):
+    from apps.notifications.rendering import message_render
+
+    with time_machine.travel(NOW, tick=False):
+        _book_weekly(personas, fee_config["90834"], occurrence_count=10)
+        approved_assessment(personas.patient, household_size=3, income="34150", effective_from=dt.date(2026, 3, 1))
+    first, second = _notices()
+    new = GoodFaithEstimate.objects.get(replaces__isnull=False)
+    assert (second.subject_id, second.context["reissued"]) == (str(new.pk), True)
+    rendered = message_render(template=second.template, context=second.context, channel="email")
+    assert rendered.subject == "Your Good Faith Estimate has been updated"
+    assert "$400.00" in rendered.text and "$2,000.00" not in rendered.text
+    assert "replaces your earlier estimate" in rendered.text
+
+
+def test_the_notice_carries_nothing_of_other_patients(personas, fee_config):
+    with time_machine.travel(NOW, tick=False):
+        _book_weekly(personas, fee_config["90834"], occurrence_count=10)
+        series_book(
+            actor=personas.front_desk,
+            therapist=personas.other_therapist,
+            patient=personas.other_patient,
+            service_type=fee_config["90837"],
+            first_date=dt.date(2026, 3, 11),
+            local_start_time=dt.time(10, 0),
+            is_telehealth=True,
+            occurrence_count=3,
+            override_reason="Extra hours agreed",
+        )
+    mine = _notices().get(patient=personas.patient)
+    assert set(mine.context) == {
+        "patient_first_name",
+        "reissued",
+        "period_start",
+        "period_end",
+        "total",
+        "estimate_url",
+    }
+    assert mine.context["total"] == "2000.00"
+    assert "600.00" not in str(mine.context)
+
+
+def test_no_notice_without_an_email_address(personas, fee_config):
+    personas.patient.email = ""
+    personas.patient.save()
+    with time_machine.travel(NOW, tick=False):
+        _book_weekly(personas, fee_config["90834"], occurrence_count=2)
+    assert GoodFaithEstimate.objects.exists()
+    assert not _notices().exists()

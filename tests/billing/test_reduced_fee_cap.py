@@ -272,3 +272,237 @@ def test_the_nightly_extension_skips_a_series_past_the_cap_and_extends_the_other
     carried.refresh_from_db()
     assert refused.booked_through == before[refused.pk]
     assert carried.booked_through > before[carried.pk]
+
+
+# --- the slot-offer API ------------------------------------------------------------------------------------------
+
+
+def _accept_through_the_api(client, offer, **body):
+    return client.post(f"/api/slot-requests/{offer.request_id}/accept-offer/", body, format="json")
+
+
+def test_accepting_a_slot_offer_through_the_api_past_the_cap_answers_409_naming_the_therapist_and_the_cap(
+    personas, capped, login
+):
+    newcomer = new_patient(**REDUCED)
+    offer = _offered_slot(personas, capped, newcomer)
+    response = _accept_through_the_api(login(newcomer.user, api=True), offer)
+    assert response.status_code == 409
+    error = response.json()["error"]
+    assert personas.therapist.full_name in error["message"] and "cap of 1" in error["message"]
+    assert (error["therapist"], error["reduced_fee_cap"], error["reduced_fee_patients"]) == (
+        personas.therapist.pk,
+        1,
+        1,
+    )
+    assert "cap_override_reason" in error["fields"]
+    offer.refresh_from_db()
+    assert offer.status == "outstanding"
+
+
+def test_staff_accept_a_slot_offer_through_the_api_with_a_cap_override_reason(personas, capped, login):
+    newcomer = new_patient(**REDUCED)
+    offer = _offered_slot(personas, capped, newcomer)
+    response = _accept_through_the_api(
+        login(personas.front_desk, api=True), offer, cap_override_reason="Agreed with the clinical director"
+    )
+    assert response.status_code == 200, response.content
+    offer.refresh_from_db()
+    assert offer.status == "accepted"
+    assert offer.series.cap_override_reason == "Agreed with the clinical director"
+    entry = AccessLog.objects.get(action="reduced_fee_cap_override", patient_id=newcomer.pk)
+    assert (entry.actor, entry.detail["therapist_id"]) == (personas.front_desk, personas.therapist.pk)
+
+
+@pytest.mark.parametrize(("persona", "status"), [("newcomer", 403), ("therapist", 404), ("other_patient_user", 404)])
+def test_only_staff_may_override_the_cap_on_a_slot_offer(personas, capped, login, persona, status):
+    newcomer = new_patient(**REDUCED)
+    offer = _offered_slot(personas, capped, newcomer)
+    user = newcomer.user if persona == "newcomer" else getattr(personas, persona)
+    response = _accept_through_the_api(login(user, api=True), offer, cap_override_reason="I really need this time")
+    assert response.status_code == status
+    assert newcomer.legal_last_name not in response.content.decode()
+    offer.refresh_from_db()
+    assert offer.status == "outstanding"
+    assert not AccessLog.objects.filter(action="reduced_fee_cap_override").exists()
+
+
+def test_a_full_fee_patient_accepts_a_slot_offer_through_the_api_without_a_reason(personas, capped, login):
+    newcomer = new_patient()
+    offer = _offered_slot(personas, capped, newcomer)
+    assert _accept_through_the_api(login(newcomer.user, api=True), offer).status_code == 200
+
+
+# --- moving sessions to another therapist ------------------------------------------------------------------------
+
+
+@pytest.fixture
+def other_capped(personas, capped):
+    """The other therapist also works every day with a cap of one, which their own reduced-fee patient fills; the
+    therapist's reduced-fee patient has a weekly series with the therapist, from next Monday at 10:00."""
+    for weekday in range(7):
+        WorkingHours.objects.create(
+            therapist=personas.other_therapist, weekday=weekday, start_time=dt.time(8), end_time=dt.time(20)
+        )
+    profile = personas.other_therapist.therapist_profile
+    profile.reduced_fee_cap = 1
+    profile.save()
+    approved_assessment(personas.other_patient, **REDUCED)
+    past_appointment(personas.other_patient, service_type=capped, days_ago=10)
+    return _open_ended_series(personas, capped, personas.patient, occurrence_count=3)
+
+
+def _first(series) -> Appointment:
+    return Appointment.objects.filter(series=series).order_by("start").first()
+
+
+def _same_time(appointment) -> str:
+    return appointment.start.isoformat()
+
+
+def test_moving_a_session_to_another_therapist_past_their_cap_is_refused(personas, other_capped):
+    session = _first(other_capped)
+    with pytest.raises(Conflict, match="cap of 1") as refused:
+        scheduling.appointment_reschedule(
+            appointment=session, actor=personas.front_desk, start=session.start, therapist=personas.other_therapist
+        )
+    assert personas.other_therapist.full_name in refused.value.message
+    session.refresh_from_db()
+    assert session.therapist == personas.therapist
+
+
+def test_moving_a_session_within_the_same_therapist_is_not_held_to_the_cap(personas, other_capped):
+    session = _first(other_capped)
+    [moved] = scheduling.appointment_reschedule(
+        appointment=session,
+        actor=personas.front_desk,
+        start=session.start + dt.timedelta(hours=2),
+        therapist=personas.therapist,
+    )
+    assert moved.therapist == personas.therapist
+
+
+def test_the_reschedule_api_answers_409_naming_the_other_therapist_and_their_cap(personas, other_capped, login):
+    session = _first(other_capped)
+    response = login(personas.front_desk, api=True).post(
+        f"/api/appointments/{session.pk}/reschedule/",
+        {"start": _same_time(session), "therapist": personas.other_therapist.pk},
+        format="json",
+    )
+    assert response.status_code == 409
+    error = response.json()["error"]
+    assert personas.other_therapist.full_name in error["message"] and "cap of 1" in error["message"]
+    assert error["therapist"] == personas.other_therapist.pk
+    session.refresh_from_db()
+    assert session.therapist == personas.therapist
+
+
+def test_staff_move_a_session_to_another_therapist_past_the_cap_with_a_reason(personas, other_capped, login):
+    session = _first(other_capped)
+    response = login(personas.front_desk, api=True).post(
+        f"/api/appointments/{session.pk}/reschedule/",
+        {
+            "start": _same_time(session),
+            "therapist": personas.other_therapist.pk,
+            "cap_override_reason": "Covering while Theo is on leave",
+        },
+        format="json",
+    )
+    assert response.status_code == 200, response.content
+    assert response.json()[0]["therapist"] == personas.other_therapist.pk
+    session.refresh_from_db()
+    assert (session.therapist, session.series) == (personas.other_therapist, other_capped)
+    entry = AccessLog.objects.get(action="reduced_fee_cap_override", patient_id=personas.patient.pk)
+    assert entry.detail == {
+        "therapist_id": personas.other_therapist.pk,
+        "cap": 1,
+        "carried": 1,
+        "reason": "Covering while Theo is on leave",
+    }
+
+
+def test_a_therapist_cannot_hand_their_session_to_another_therapist(personas, other_capped, login):
+    session = _first(other_capped)
+    response = login(personas.therapist, api=True).post(
+        f"/api/appointments/{session.pk}/reschedule/",
+        {"start": _same_time(session), "therapist": personas.other_therapist.pk, "cap_override_reason": "Please"},
+        format="json",
+    )
+    assert response.status_code == 403
+    with pytest.raises(PermissionDenied):
+        scheduling.appointment_reschedule(
+            appointment=session,
+            actor=personas.therapist,
+            start=session.start,
+            therapist=personas.other_therapist,
+            cap_override_reason="Please",
+        )
+    session.refresh_from_db()
+    assert session.therapist == personas.therapist
+
+
+def test_moving_the_following_sessions_to_another_therapist_keeps_the_override_on_the_new_series(
+    personas, other_capped
+):
+    moved = scheduling.appointment_reschedule(
+        appointment=_first(other_capped),
+        actor=personas.front_desk,
+        start=_first(other_capped).start,
+        scope="following",
+        therapist=personas.other_therapist,
+        cap_override_reason="Theo's caseload moves to a colleague",
+    )
+    assert {a.therapist for a in moved} == {personas.other_therapist}
+    successor = AppointmentSeries.objects.get(pk=moved[0].series_id)
+    assert successor.therapist == personas.other_therapist
+    assert successor.cap_override_reason == "Theo's caseload moves to a colleague"
+
+
+def test_the_session_page_moves_a_session_to_another_therapist_through_the_same_check(personas, other_capped, login):
+    from django.utils import timezone
+
+    session = _first(other_capped)
+    local = timezone.localtime(session.start, clock.clinic_tz())
+    page = login(personas.front_desk)
+    detail = page.get(f"/schedule/appointments/{session.pk}/").content.decode()
+    assert 'name="therapist"' in detail and 'name="cap_override_reason"' in detail
+    form = {
+        "date": local.date().isoformat(),
+        "time": local.strftime("%H:%M"),
+        "therapist": personas.other_therapist.pk,
+        "scope": "this",
+    }
+    refused = page.post(f"/schedule/appointments/{session.pk}/reschedule/", form, follow=True)
+    assert "cap of 1" in refused.content.decode()
+    session.refresh_from_db()
+    assert session.therapist == personas.therapist
+    page.post(f"/schedule/appointments/{session.pk}/reschedule/", {**form, "cap_override_reason": "Covering a leave"})
+    session.refresh_from_db()
+    assert session.therapist == personas.other_therapist
+
+
+def test_moving_the_rest_of_a_series_keeps_a_session_handed_to_a_colleague_with_them(personas, other_capped):
+    first, second, _ = Appointment.objects.filter(series=other_capped).order_by("start")
+    scheduling.appointment_reschedule(
+        appointment=second,
+        actor=personas.front_desk,
+        start=second.start,
+        therapist=personas.other_therapist,
+        cap_override_reason="Covering one week",
+    )
+    moved = scheduling.appointment_reschedule(
+        appointment=first, actor=personas.front_desk, start=first.start + dt.timedelta(hours=1), scope="following"
+    )
+    assert [a.therapist for a in moved] == [personas.therapist, personas.other_therapist, personas.therapist]
+    assert AppointmentSeries.objects.get(pk=moved[0].series_id).therapist == personas.therapist
+
+
+def test_moving_the_rest_of_a_series_with_its_therapist_keeps_its_cap_override(personas, capped):
+    series = _open_ended_series(
+        personas, capped, new_patient(**REDUCED), cap_override_reason="Continuity of care", occurrence_count=3
+    )
+    second = Appointment.objects.filter(series=series).order_by("start")[1]
+    moved = scheduling.appointment_reschedule(
+        appointment=second, actor=personas.front_desk, start=second.start + dt.timedelta(hours=2), scope="following"
+    )
+    assert AppointmentSeries.objects.get(pk=moved[0].series_id).cap_override_reason == "Continuity of care"

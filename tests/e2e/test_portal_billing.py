@@ -109,3 +109,31 @@ def test_a_patient_pays_through_the_card_sandbox_that_make_run_uses(page, person
     follow(page, page.get_by_role("button", name="Pay $200.00"))
     page.goto("/portal/billing/")
     expect(page.get_by_role("main")).to_contain_text("$0.00")
+
+
+def test_a_patient_pays_the_next_plan_instalment_by_card_and_the_plan_shows_it_paid(page, personas, fees, settings):
+    settings.CLINIC_PAYMENT_BACKEND = "sandbox"
+    for days in (3, 10):
+        start = clock.local_datetime(clock.local_now().date() - dt.timedelta(days=days), dt.time(10))
+        appointment = AppointmentFactory(
+            therapist=personas.therapist, patient=personas.patient, service_type=fees, start=start, status="completed"
+        )
+        billing.charge_for_appointment_outcome(appointment=appointment, actor=personas.therapist)
+    billing.payment_plan_create(
+        actor=personas.front_desk,
+        patient=personas.patient,
+        instalments=2,
+        first_due=clock.local_now().date() + dt.timedelta(days=14),
+    )
+
+    sign_in(page, personas.patient_user)
+    page.goto("/portal/billing/")
+    expect(page.get_by_label("Amount toward your plan")).to_have_value("200.00")
+    assert_accessible(page)
+    follow(page, page.get_by_role("button", name="Pay the next instalment"))
+    follow(page, page.get_by_role("button", name="Pay $200.00"))
+    page.goto("/portal/billing/")
+    plan = page.get_by_role("table").first
+    expect(plan.get_by_role("row").nth(1)).to_contain_text("Paid")
+    expect(plan.get_by_role("row").nth(2)).to_contain_text("Due")
+    expect(page.get_by_role("main")).to_contain_text("$200.00 owed")
