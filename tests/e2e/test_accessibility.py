@@ -12,6 +12,7 @@ from apps.patients.services import patient_invite_to_portal
 from tests.e2e.conftest import DESKTOP, PHONE, assert_accessible, sign_in
 from tests.e2e.world import portal_world
 from tests.factories import PatientFactory
+from tests.notes.conftest import signed_plan_for
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -63,6 +64,7 @@ def test_every_portal_page_is_accessible_on_phone_and_desktop(page, personas, ma
 
 def test_main_staff_pages_are_accessible(page, new_page, personas):
     world = portal_world(personas)
+    plan = signed_plan_for(personas.therapist, personas.patient)
     pages = {
         personas.admin: [
             f"/patients/{personas.patient.pk}/",
@@ -77,6 +79,8 @@ def test_main_staff_pages_are_accessible(page, new_page, personas):
             f"/schedule/appointments/{world.past.pk}/",
             f"/notes/sessions/{world.past.pk}/",
             f"/notes/patients/{personas.patient.pk}/chart/",
+            f"/notes/plans/{plan.pk}/",
+            f"/notes/patients/{personas.patient.pk}/plans/new/",
         ],
         personas.billing: ["/billing/assessments/", f"/billing/assessments/{world.assessment.pk}/"],
     }
