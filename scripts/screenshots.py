@@ -73,6 +73,7 @@ def demo_ids(env: dict) -> dict:
     import django
 
     django.setup()
+    from apps.notes.models import TreatmentPlan
     from apps.patients.demo import PORTAL_PATIENT_EMAIL
     from apps.patients.models import Patient
     from apps.programs.models import GroupProgram
@@ -81,7 +82,9 @@ def demo_ids(env: dict) -> dict:
     patient = Patient.objects.get(email=PORTAL_PATIENT_EMAIL)
     upcoming = Appointment.objects.filter(patient=patient, status="booked").order_by("start").first()
     program = GroupProgram.objects.order_by("pk").first()
+    plan = TreatmentPlan.objects.filter(author__email="sarah.chen@clinic.test", status="signed").order_by("pk").first()
     return {
+        "plan": plan.pk if plan else None,
         "patient": patient.pk,
         "upcoming": upcoming.pk if upcoming else None,
         "program": program.pk if program else None,
@@ -107,6 +110,11 @@ def portal_shots(ids: dict) -> list[Shot]:
 
 
 def staff_shots(ids: dict) -> dict[str, list[Shot]]:
+    plan = (
+        [Shot("staff-treatment-plan", f"/notes/plans/{ids['plan']}/", "Therapist: treatment plan")]
+        if ids["plan"]
+        else []
+    )
     return {
         "frontdesk@clinic.test": [
             Shot("staff-calendar", "/schedule/", "Front desk: calendar"),
@@ -118,6 +126,7 @@ def staff_shots(ids: dict) -> dict[str, list[Shot]]:
             Shot("staff-my-day", "/schedule/my-day/", "Therapist: my day"),
             Shot("staff-availability", "/schedule/availability/", "Therapist: working hours and time off"),
             Shot("staff-unsigned-notes", "/notes/unsigned/", "Therapist: unsigned notes"),
+            *plan,
         ],
         "billing@clinic.test": [
             Shot("staff-billing", "/billing/", "Billing: overview"),

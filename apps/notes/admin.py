@@ -1,13 +1,14 @@
 """Admin for notes shows who, when and what state, never what was written.
 
-Process notes are deliberately not registered: only their author may ever read them.
+Process notes are deliberately not registered: only their author may ever read them. Treatment plans show
+their dates and signatures; their problems, goals and interventions (all text) are not registered.
 """
 
 from django.contrib import admin
 
 from apps.core.admin import ReadOnlyAdmin
 
-from .models import Addendum, NoteTemplate, SessionNote
+from .models import Addendum, NoteTemplate, SessionNote, TreatmentPlan
 
 
 @admin.register(NoteTemplate)
@@ -52,3 +53,23 @@ class AddendumAdmin(ReadOnlyAdmin):
 
     def get_queryset(self, request):
         return super().get_queryset(request).defer("content_encrypted")
+
+
+@admin.register(TreatmentPlan)
+class TreatmentPlanAdmin(ReadOnlyAdmin):
+    list_display = ["id", "patient", "author", "status", "start_date", "review_date", "signed_at"]
+    list_filter = ["status"]
+    fields = [
+        "patient",
+        "author",
+        "status",
+        "start_date",
+        "review_date",
+        "signed_at",
+        "signed_by",
+        "superseded_at",
+        "superseded_by",
+        "created_at",
+        "updated_at",
+    ]
+    readonly_fields = fields

@@ -1,6 +1,6 @@
 """Notes API: templates, session notes (list, retrieve, create, update draft, sign, co-sign,
-addenda) and the author's own process notes. Lists never carry note text; every response that
-does is one access-log row, and every denied attempt is logged too."""
+addenda), the author's own process notes and treatment plans. Lists never carry note or plan
+text; every response that does is one access-log row, and every denied attempt is logged too."""
 
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, serializers, status, viewsets
@@ -10,13 +10,17 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 
 from apps.accounts.api_permissions import BrowserSessionOnly, StaffVerifiedMFA
+from apps.core import clock
 from apps.core.api_lookups import id_or_none
 from apps.core.errors import NotFound
+from apps.outcomes.instruments import INSTRUMENT_CHOICES
 from apps.patients.models import Patient
 from apps.scheduling.models import Appointment
 
-from . import selectors, services
-from .models import ATTESTATION, NoteStatus, NoteTemplate, PsychotherapyNote
+from . import plan_selectors, plan_services, selectors, services
+from .models import ATTESTATION, GoalDirection, NoteStatus, NoteTemplate, PsychotherapyNote, TreatmentPlanStatus
+from .plan_content import MAX_GOALS, MAX_INTERVENTIONS, MAX_PROBLEMS, MAX_TEXT, OpenedPlan, plan_parts_decrypt
+from .plan_progress import ProgressStatus
 from .rules import can
 
 
@@ -329,7 +333,245 @@ class ProcessNoteViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
+class TreatmentPlanSummaryOutput(serializers.Serializer):
+    id = serializers.IntegerField()
+    patient = serializers.IntegerField(source="patient_id")
+    author = serializers.IntegerField(source="author_id")
+    status = serializers.ChoiceField(choices=TreatmentPlanStatus.choices)
+    start_date = serializers.DateField()
+    review_date = serializers.DateField()
+    review_due = serializers.BooleanField(help_text="The plan in force has reached its review date.")
+    signed_at = serializers.DateTimeField(allow_null=True)
+    signed_by = serializers.IntegerField(source="signed_by_id", allow_null=True)
+    superseded_at = serializers.DateTimeField(allow_null=True)
+    superseded_by = serializers.IntegerField(source="superseded_by_id", allow_null=True)
+
+
+class ScorePointOutput(serializers.Serializer):
+    score = serializers.IntegerField()
+    at = serializers.DateTimeField()
+
+
+class GoalProgressOutput(serializers.Serializer):
+    status = serializers.ChoiceField(choices=ProgressStatus.choices)
+    label = serializers.CharField()
+    latest = ScorePointOutput(allow_null=True)
+    baseline = ScorePointOutput(
+        allow_null=True, help_text="The last score on or before the plan's start, else the first."
+    )
+
+
+class InterventionOutput(serializers.Serializer):
+    id = serializers.IntegerField()
+    description = serializers.CharField()
+
+
+class GoalOutput(serializers.Serializer):
+    id = serializers.IntegerField()
+    description = serializers.CharField()
+    measure = serializers.ChoiceField(choices=INSTRUMENT_CHOICES, allow_blank=True)
+    target_score = serializers.IntegerField(allow_null=True)
+    direction = serializers.ChoiceField(choices=GoalDirection.choices, allow_blank=True)
+    target_date = serializers.DateField(allow_null=True)
+    interventions = InterventionOutput(many=True)
+    progress = GoalProgressOutput()
+
+
+class ProblemOutput(serializers.Serializer):
+    id = serializers.IntegerField()
+    text = serializers.CharField()
+    goals = GoalOutput(many=True)
+
+
+class TreatmentPlanDetailOutput(TreatmentPlanSummaryOutput):
+    attestation = serializers.CharField()
+    problems = ProblemOutput(many=True)
+    interventions = InterventionOutput(many=True)
+
+
+def _point(point) -> dict | None:
+    return None if point is None else {"score": point.score, "at": point.at}
+
+
+def _plan_detail(opened: OpenedPlan) -> dict:
+    """The plan with its text and each goal's progress (plan_progress, as on the chart and the plan page)."""
+    data = dict(TreatmentPlanSummaryOutput(opened.plan).data)
+    data["attestation"] = opened.plan.attestation
+    problems = [
+        {
+            "id": row.opened.problem.pk,
+            "text": row.opened.text,
+            "goals": [
+                {
+                    "id": goal.opened.goal.pk,
+                    "description": goal.opened.description,
+                    "measure": goal.opened.goal.measure,
+                    "target_score": goal.opened.goal.target_score,
+                    "direction": goal.opened.goal.direction,
+                    "target_date": goal.opened.goal.target_date,
+                    "interventions": [{"id": i.pk, "description": text} for i, text in goal.opened.interventions],
+                    "progress": {
+                        "status": goal.progress.status.value,
+                        "label": goal.progress.label,
+                        "latest": _point(goal.progress.latest),
+                        "baseline": _point(goal.progress.baseline),
+                    },
+                }
+                for goal in row.goals
+            ],
+        }
+        for row in plan_selectors.plan_progress(opened=opened)
+    ]
+    interventions = [{"id": i.pk, "description": text} for i, text in opened.interventions]
+    data["problems"] = ProblemOutput(problems, many=True).data
+    data["interventions"] = InterventionOutput(interventions, many=True).data
+    return data
+
+
+def _text_list(max_length: int):
+    return serializers.ListField(
+        child=serializers.CharField(max_length=MAX_TEXT, allow_blank=True), max_length=max_length, default=list
+    )
+
+
+class GoalInput(serializers.Serializer):
+    description = serializers.CharField(max_length=MAX_TEXT, allow_blank=True, default="")
+    measure = serializers.ChoiceField(choices=INSTRUMENT_CHOICES, allow_blank=True, default="")
+    target_score = serializers.IntegerField(allow_null=True, default=None)
+    direction = serializers.ChoiceField(choices=GoalDirection.choices, allow_blank=True, default="")
+    target_date = serializers.DateField(allow_null=True, default=None)
+    interventions = _text_list(MAX_INTERVENTIONS)
+
+
+class ProblemInput(serializers.Serializer):
+    text = serializers.CharField(max_length=MAX_TEXT, allow_blank=True, default="")
+    goals = serializers.ListField(child=GoalInput(), max_length=MAX_GOALS, default=list)
+
+
+class TreatmentPlanUpdateInput(serializers.Serializer):
+    """Fields left out keep their current values; `problems` and `interventions` each replace the whole list."""
+
+    start_date = serializers.DateField(required=False)
+    review_date = serializers.DateField(required=False)
+    problems = serializers.ListField(child=ProblemInput(), max_length=MAX_PROBLEMS, required=False)
+    interventions = serializers.ListField(
+        child=serializers.CharField(max_length=MAX_TEXT, allow_blank=True), max_length=MAX_INTERVENTIONS, required=False
+    )
+
+
+class TreatmentPlanCreateInput(serializers.Serializer):
+    patient = serializers.IntegerField()
+    start_date = serializers.DateField(required=False, help_text="Defaults to today (the clinic's date).")
+    review_date = serializers.DateField()
+    problems = serializers.ListField(child=ProblemInput(), max_length=MAX_PROBLEMS, default=list)
+    interventions = _text_list(MAX_INTERVENTIONS)
+
+
+class TreatmentPlanSignInput(serializers.Serializer):
+    attest = serializers.BooleanField(
+        help_text=f"Must be true: the signer attests “{plan_services.PLAN_ATTESTATION}” (422 otherwise)."
+    )
+
+
+class TreatmentPlanViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
+    """Treatment plans. Text and progress are only in single-plan answers (each one access-logged); lists carry
+    state and dates. Drafts are their author's; signed plans are read by the patient's treating therapists and the
+    author's supervisor."""
+
+    serializer_class = TreatmentPlanSummaryOutput
+    lookup_value_regex = r"\d+"
+    error_statuses = {"create": {404}}  # the patient in the body is not one the user treats
+
+    def get_queryset(self):
+        qs = plan_selectors.plans_visible_to(user=self.request.user)
+        params = self.request.query_params
+        patient = params.get("patient")
+        if patient is not None:
+            qs = qs.filter(patient_id=wanted) if (wanted := id_or_none(patient)) is not None else qs.none()
+        if params.get("status") in TreatmentPlanStatus.values:
+            qs = qs.filter(status=params["status"])
+        return qs.order_by("-start_date", "-pk")
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("patient", int),
+            OpenApiParameter("status", str, enum=TreatmentPlanStatus.values),
+        ]
+    )
+    def list(self, request, *args, **kwargs):
+        if not can(request.user, "notes.list_plans"):
+            raise PermissionDenied
+        return super().list(request, *args, **kwargs)
+
+    @extend_schema(responses=TreatmentPlanDetailOutput)
+    def retrieve(self, request, pk=None):
+        return Response(_plan_detail(plan_selectors.plan_open(user=request.user, plan_id=pk)))
+
+    @extend_schema(request=TreatmentPlanCreateInput, responses={201: TreatmentPlanDetailOutput})
+    def create(self, request):
+        data = TreatmentPlanCreateInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        values = data.validated_data
+        patient = Patient.objects.filter(pk=values["patient"]).first()
+        if patient is None or not can(request.user, "notes.add_plan", patient):
+            raise NotFound("No such patient of yours.")
+        plan = plan_services.plan_create(
+            actor=request.user,
+            patient=patient,
+            start_date=values.get("start_date") or clock.local_now().date(),
+            review_date=values["review_date"],
+            content={"problems": values["problems"], "interventions": values["interventions"]},
+        )
+        opened = plan_selectors.plan_open(user=request.user, plan_id=plan.pk)
+        return Response(_plan_detail(opened), status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=TreatmentPlanUpdateInput, responses=TreatmentPlanDetailOutput)
+    def update(self, request, pk=None):
+        plan = plan_selectors.plan_get_for_action(
+            user=request.user, plan_id=pk, perm="notes.change_plan", action="plan_update"
+        )
+        data = TreatmentPlanUpdateInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        values = data.validated_data
+        content = {key: values[key] for key in ("problems", "interventions") if key in values}
+        if len(content) < 2:  # keep what the body leaves out; the answer below is the logged read
+            content = plan_parts_decrypt(plan).content() | content
+        plan_services.plan_update(
+            actor=request.user,
+            plan=plan,
+            start_date=values.get("start_date", plan.start_date),
+            review_date=values.get("review_date", plan.review_date),
+            content=content,
+        )
+        return Response(_plan_detail(plan_selectors.plan_open(user=request.user, plan_id=plan.pk)))
+
+    @extend_schema(request=TreatmentPlanUpdateInput, responses=TreatmentPlanDetailOutput)
+    def partial_update(self, request, pk=None):
+        return self.update(request, pk=pk)
+
+    @extend_schema(request=TreatmentPlanSignInput, responses=TreatmentPlanDetailOutput)
+    @action(detail=True, methods=["post"])
+    def sign(self, request, pk=None):
+        plan = plan_selectors.plan_get_for_action(
+            user=request.user, plan_id=pk, perm="notes.sign_plan", action="plan_sign"
+        )
+        data = TreatmentPlanSignInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        plan_services.plan_sign(actor=request.user, plan=plan, attest=data.validated_data["attest"])
+        return Response(_plan_detail(plan_selectors.plan_open(user=request.user, plan_id=plan.pk)))
+
+    @extend_schema(responses=TreatmentPlanSummaryOutput(many=True))
+    @action(detail=False, methods=["get"], url_path="review-due")
+    def review_due(self, request):
+        """The caller's signed plans that have reached their review date, the longest overdue first."""
+        if not can(request.user, "notes.list_plans"):
+            raise PermissionDenied
+        page = self.paginate_queryset(plan_selectors.plan_review_due(therapist=request.user))
+        return self.get_paginated_response(TreatmentPlanSummaryOutput(page, many=True).data)
+
+
 def register(router) -> None:
     router.register("note-templates", NoteTemplateViewSet, basename="note-template")
     router.register("notes", NoteViewSet, basename="note")
     router.register("process-notes", ProcessNoteViewSet, basename="process-note")
+    router.register("treatment-plans", TreatmentPlanViewSet, basename="treatment-plan")

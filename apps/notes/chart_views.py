@@ -1,5 +1,5 @@
-"""The therapist's clinical chart of a patient (sessions, notes, measure trends, shared journal
-entries) and the records export (PDF of signed notes and addenda; never process notes)."""
+"""The therapist's clinical chart of a patient (treatment plan with progress, sessions, notes, measure trends,
+shared journal entries) and the records export (PDF of signed notes and addenda; never process notes)."""
 
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponse, JsonResponse
@@ -12,7 +12,7 @@ from apps.outcomes import charts as outcomes_charts
 from apps.outcomes import selectors as outcomes_selectors
 from apps.patients.models import Patient
 
-from . import selectors
+from . import plan_selectors, selectors
 from .export import records_pdf
 from .rules import can
 from .services import WRITABLE_APPOINTMENT_STATUSES
@@ -54,6 +54,7 @@ def patient_chart(request, patient_id):
         "can_export": can(request.user, "notes.export_records", patient),
         "next_session": selectors.next_session(patient=patient),
         "writable_statuses": WRITABLE_APPOINTMENT_STATUSES,
+        "plans": plan_selectors.plans_for_chart(user=request.user, patient=patient),
     }
     return render(request, "notes/chart.html", context)
 

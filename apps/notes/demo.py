@@ -1,6 +1,7 @@
 """Demo clinical records: signed and draft session notes for past demo sessions, questionnaire
-scores with an improving trend, and journal entries for the portal patient. Idempotent: a session
-that already has a note, or a score already recorded for that day, is left alone."""
+scores with an improving trend, journal entries for the portal patient, and treatment plans.
+Idempotent: a session that already has a note, a score already recorded for that day, or a patient
+who already has a plan is left alone."""
 
 import datetime as dt
 
@@ -11,7 +12,8 @@ from apps.outcomes.services import journal_entry_create, questionnaires_send_for
 from apps.patients.models import Patient
 from apps.scheduling.models import Appointment, AppointmentStatus
 
-from .models import NoteTemplate, SessionNote
+from .models import NoteTemplate, SessionNote, TreatmentPlan
+from .plan_services import plan_create, plan_sign
 from .services import note_create, note_sign, note_templates_ensure
 
 NOTE_PATIENTS = 12
@@ -178,6 +180,87 @@ def _seed_outcomes(out) -> None:
     out.write(f"Questionnaire scores: {created} recorded; {pending} waiting in the portal for {PORTAL_PATIENT_EMAIL}")
 
 
+PLAN_PATIENTS = 6
+PLAN_PROBLEMS = [
+    "Chronic low back pain for three years with no structural cause; flares around deadlines and family visits.",
+    "Tension headaches and neck pain; anger at work is swallowed rather than felt.",
+    "Stomach pain and low mood since a bereavement; self-critical and perfectionistic.",
+]
+
+
+def _plan_content(step: int, start: dt.date) -> dict:
+    return {
+        "problems": [
+            {
+                "text": PLAN_PROBLEMS[step % len(PLAN_PROBLEMS)],
+                "goals": [
+                    {
+                        "description": "Average pain low enough to walk, sit and work without planning around it.",
+                        "measure": PAIN_NRS.code,
+                        "target_score": 3,
+                        "direction": "at_most",
+                        "target_date": start + dt.timedelta(days=120),
+                        "interventions": ["Pain reprocessing therapy, weekly", "Resume walking 20 minutes a day"],
+                    },
+                    {
+                        "description": "Mood lifts: interest in friends and hobbies returns.",
+                        "measure": PHQ9.code,
+                        "target_score": 4 if step % 2 else 9,
+                        "direction": "at_most",
+                        "target_date": None,
+                        "interventions": ["Psychodynamic psychotherapy, weekly"],
+                    },
+                ],
+            },
+            {
+                "text": "Personality pressures (perfectionism, the need to please) keep the symptoms going.",
+                "goals": [
+                    {
+                        "description": "Notices and names anger and pressure as they arise.",
+                        "measure": "",
+                        "target_score": None,
+                        "direction": "",
+                        "target_date": None,
+                        "interventions": [
+                            "Daily expressive journaling",
+                            "TMS education: Sarno's books, lecture series",
+                        ],
+                    }
+                ],
+            },
+        ],
+        "interventions": ["Invite to the next TMS recovery group when it opens"],
+    }
+
+
+def _seed_plans(out) -> None:
+    """A signed plan for the first patients with sessions, started at their first session and due for review 90 days
+    later, except each therapist's first, due after 30 days (so every therapist has a plan due for review)."""
+    patients = Patient.objects.filter(primary_therapist__isnull=False).order_by("email")[:PLAN_PATIENTS]
+    signed = 0
+    therapists_with_a_plan = set()
+    for step, patient in enumerate(patients):
+        first = (
+            Appointment.objects.filter(patient=patient, therapist=patient.primary_therapist, end__lt=clock.now())
+            .order_by("start")
+            .first()
+        )
+        if first is None or TreatmentPlan.objects.filter(patient=patient).exists():
+            continue
+        start = first.start.astimezone(clock.clinic_tz()).date()
+        plan = plan_create(
+            actor=patient.primary_therapist,
+            patient=patient,
+            start_date=start,
+            review_date=start + dt.timedelta(days=90 if patient.primary_therapist_id in therapists_with_a_plan else 30),
+            content=_plan_content(step, start),
+        )
+        plan_sign(actor=patient.primary_therapist, plan=plan, attest=True)
+        therapists_with_a_plan.add(patient.primary_therapist_id)
+        signed += 1
+    out.write(f"Treatment plans: {signed} signed")
+
+
 def seed(out) -> None:
     note_templates_ensure()
     if not Appointment.objects.filter(patient__isnull=False, end__lt=clock.now()).exists():
@@ -185,3 +268,4 @@ def seed(out) -> None:
         return
     _seed_notes(out)
     _seed_outcomes(out)
+    _seed_plans(out)

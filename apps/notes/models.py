@@ -6,6 +6,7 @@ from django.db import models
 from django.db.models import Q
 
 from apps.core.models import TimeStampedModel
+from apps.outcomes.instruments import INSTRUMENT_CHOICES, INSTRUMENTS
 
 from .content import TemplateDefinitionError, template_fields_check
 from .encryption import REENCRYPT_SETTING
@@ -287,3 +288,242 @@ class PsychotherapyNote(TimeStampedModel):
 
     def __str__(self) -> str:
         return f"Process note {self.pk}"
+
+
+class TreatmentPlanStatus(models.TextChoices):
+    DRAFT = "draft", "Draft"
+    SIGNED = "signed", "Signed"
+    SUPERSEDED = "superseded", "Superseded"
+
+
+class GoalDirection(models.TextChoices):
+    AT_MOST = "at_most", "At most"
+    AT_LEAST = "at_least", "At least"
+
+
+# A plan's own row holds no text, so nothing about a signed plan changes except, once, its replacement by the
+# next signed plan (status, time and successor only).
+SIGNED_PLAN_LOCK = """
+IF OLD.status = 'draft' THEN
+    RETURN NEW;
+END IF;
+IF OLD.status = 'signed' AND NEW.status = 'superseded'
+   AND (to_jsonb(NEW) - '{status,superseded_at,superseded_by_id,updated_at}'::text[])
+       = (to_jsonb(OLD) - '{status,superseded_at,superseded_by_id,updated_at}'::text[]) THEN
+    RETURN NEW;
+END IF;
+IF to_jsonb(NEW) IS DISTINCT FROM to_jsonb(OLD) THEN
+    RAISE EXCEPTION 'treatment plan % is signed and cannot change', OLD.id USING ERRCODE = '23000';
+END IF;
+RETURN NEW;
+"""
+
+
+def _plan_part_lock(*, plan_id_of: str) -> str:
+    """SQL: the problems, goals and interventions of a signed plan are never added, changed or deleted, except
+    re-encrypting the same text under a newer key (by the owner's rotation). `plan_id_of` is an SQL expression
+    of the plan id with `{row}` standing for OLD or NEW."""
+    # Trigger source built at import from this module's constants; no input reaches it.
+    old_status = (
+        f"SELECT status INTO old_plan_status FROM notes_treatmentplan WHERE id = {plan_id_of.format(row='OLD')}"  # noqa: S608
+    )
+    new_status = (
+        f"SELECT status INTO new_plan_status FROM notes_treatmentplan WHERE id = {plan_id_of.format(row='NEW')}"  # noqa: S608
+    )
+    return f"""
+IF TG_OP <> 'INSERT' THEN
+    {old_status};
+END IF;
+IF TG_OP <> 'DELETE' THEN
+    {new_status};
+END IF;
+IF coalesce(old_plan_status, 'draft') <> 'draft' OR coalesce(new_plan_status, 'draft') <> 'draft' THEN
+    IF NOT (TG_OP = 'UPDATE'
+            AND (to_jsonb(NEW) - 'content_encrypted') = (to_jsonb(OLD) - 'content_encrypted')
+            AND NOT {_reencrypt_only("content_encrypted")}) THEN
+        RAISE EXCEPTION '% of a signed treatment plan cannot change', TG_TABLE_NAME USING ERRCODE = '23000';
+    END IF;
+END IF;
+IF TG_OP = 'DELETE' THEN
+    RETURN OLD;
+END IF;
+RETURN NEW;
+"""
+
+
+def _plan_part_trigger(*, name: str, plan_id_of: str) -> pgtrigger.Trigger:
+    return pgtrigger.Trigger(
+        name=name,
+        operation=pgtrigger.Insert | pgtrigger.Update | pgtrigger.Delete,
+        when=pgtrigger.Before,
+        declare=[("old_plan_status", "text"), ("new_plan_status", "text")],
+        func=_plan_part_lock(plan_id_of=plan_id_of),
+    )
+
+
+# An intervention filed under a goal belongs to that goal's plan.
+INTERVENTION_GOAL_IN_PLAN = """
+IF NEW.goal_id IS NOT NULL AND NOT EXISTS (
+    SELECT 1 FROM notes_goal g JOIN notes_problem p ON p.id = g.problem_id
+    WHERE g.id = NEW.goal_id AND p.plan_id = NEW.plan_id
+) THEN
+    RAISE EXCEPTION 'intervention % names a goal of another plan', NEW.id USING ERRCODE = '23000';
+END IF;
+RETURN NEW;
+"""
+
+
+def _target_within_range() -> Q:
+    """A goal's target score lies within its instrument's range (each instrument scores from 0)."""
+    within = Q(target_score__isnull=True)
+    for code, instrument in INSTRUMENTS.items():
+        within |= Q(measure=code, target_score__lte=instrument.max_score)
+    return within
+
+
+@pghistory.track(exclude=["updated_at"])
+class TreatmentPlan(TimeStampedModel):
+    """A patient's treatment plan: problems, goals (optionally measured by an outcome score) and interventions,
+    with a date to review it.
+
+    draft -> signed -> superseded. Signing locks the plan and its parts in the database (triggers
+    `signed_plan_locked` and the part locks) and supersedes the patient's previous signed plan, so a patient has at
+    most one active (signed) plan. The text of problems, goals and interventions is encrypted like note text.
+    """
+
+    patient = models.ForeignKey("patients.Patient", on_delete=models.PROTECT, related_name="treatment_plans")
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="treatment_plans")
+    status = models.CharField(max_length=12, choices=TreatmentPlanStatus.choices, default=TreatmentPlanStatus.DRAFT)
+    start_date = models.DateField()
+    review_date = models.DateField(help_text="When the plan is due for review; after its start.")
+    signed_at = models.DateTimeField(null=True, blank=True)
+    signed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    attestation = models.CharField(max_length=500, blank=True, help_text="The statement the signer attested to.")
+    superseded_at = models.DateTimeField(null=True, blank=True)
+    superseded_by = models.OneToOneField(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="supersedes"
+    )
+
+    class Meta:
+        ordering = ["-start_date", "-id"]
+        indexes = [
+            models.Index(fields=["patient", "status"]),
+            models.Index(fields=["author", "review_date"], condition=Q(status="signed"), name="plan_review_idx"),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["patient"], condition=Q(status="signed"), name="one_active_treatment_plan_per_patient"
+            ),
+            models.UniqueConstraint(
+                fields=["patient", "author"], condition=Q(status="draft"), name="one_draft_plan_per_author_and_patient"
+            ),
+            models.CheckConstraint(
+                condition=Q(status="draft", signed_at__isnull=True, signed_by__isnull=True, attestation="")
+                | (
+                    Q(status__in=["signed", "superseded"], signed_at__isnull=False, signed_by__isnull=False)
+                    & ~Q(attestation="")
+                ),
+                name="plan_signature_matches_status",
+            ),
+            models.CheckConstraint(
+                condition=Q(status="superseded", superseded_at__isnull=False, superseded_by__isnull=False)
+                | (~Q(status="superseded") & Q(superseded_at__isnull=True, superseded_by__isnull=True)),
+                name="plan_supersession_matches_status",
+            ),
+            models.CheckConstraint(
+                condition=Q(superseded_by__isnull=True) | ~Q(superseded_by=models.F("id")),
+                name="plan_not_superseded_by_itself",
+            ),
+            models.CheckConstraint(condition=Q(review_date__gt=models.F("start_date")), name="plan_review_after_start"),
+        ]
+        triggers = [
+            pgtrigger.Trigger(
+                name="signed_plan_locked", operation=pgtrigger.Update, when=pgtrigger.Before, func=SIGNED_PLAN_LOCK
+            ),
+            pgtrigger.Trigger(
+                name="signed_plan_not_deleted",
+                operation=pgtrigger.Delete,
+                when=pgtrigger.Before,
+                condition=pgtrigger.Q(old__status__in=["signed", "superseded"]),
+                func="RAISE EXCEPTION 'signed treatment plan % cannot be deleted', OLD.id USING ERRCODE = '23000';",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Treatment plan {self.pk} ({self.get_status_display()})"
+
+
+class Problem(models.Model):
+    """A problem the plan addresses, in the therapist's words (encrypted)."""
+
+    plan = models.ForeignKey(TreatmentPlan, on_delete=models.CASCADE, related_name="problems")
+    position = models.PositiveSmallIntegerField()
+    content_encrypted = models.TextField(editable=False)
+
+    class Meta:
+        ordering = ["plan", "position"]
+        constraints = [models.UniqueConstraint(fields=["plan", "position"], name="problem_position_unique")]
+        triggers = [_plan_part_trigger(name="plan_problem_locked", plan_id_of="{row}.plan_id")]
+
+    def __str__(self) -> str:
+        return f"Problem {self.position + 1} of plan {self.plan_id}"
+
+
+class Goal(models.Model):
+    """A goal under a problem (encrypted description), optionally measured: a target score on an outcome
+    instrument that the latest score should be at most (or at least), by a target date."""
+
+    problem = models.ForeignKey(Problem, on_delete=models.CASCADE, related_name="goals")
+    position = models.PositiveSmallIntegerField()
+    content_encrypted = models.TextField(editable=False)
+    measure = models.CharField(max_length=20, choices=INSTRUMENT_CHOICES, blank=True)
+    target_score = models.PositiveSmallIntegerField(null=True, blank=True)
+    direction = models.CharField(max_length=10, choices=GoalDirection.choices, blank=True)
+    target_date = models.DateField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["problem", "position"]
+        constraints = [
+            models.UniqueConstraint(fields=["problem", "position"], name="goal_position_unique"),
+            models.CheckConstraint(
+                condition=Q(target_score__isnull=True) | (~Q(measure="") & ~Q(direction="")),
+                name="goal_target_has_measure_and_direction",
+            ),
+            models.CheckConstraint(condition=_target_within_range(), name="goal_target_within_instrument_range"),
+        ]
+        triggers = [
+            _plan_part_trigger(
+                name="plan_goal_locked", plan_id_of="(SELECT plan_id FROM notes_problem WHERE id = {row}.problem_id)"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"Goal {self.position + 1} of problem {self.problem_id}"
+
+
+class Intervention(models.Model):
+    """What the therapist will do (encrypted), e.g. "Pain reprocessing therapy, weekly": for one goal, or for
+    the plan as a whole when `goal` is empty."""
+
+    plan = models.ForeignKey(TreatmentPlan, on_delete=models.CASCADE, related_name="interventions")
+    goal = models.ForeignKey(Goal, null=True, blank=True, on_delete=models.CASCADE, related_name="interventions")
+    position = models.PositiveSmallIntegerField()
+    content_encrypted = models.TextField(editable=False)
+
+    class Meta:
+        ordering = ["plan", "position"]
+        constraints = [models.UniqueConstraint(fields=["plan", "position"], name="intervention_position_unique")]
+        triggers = [
+            _plan_part_trigger(name="plan_intervention_locked", plan_id_of="{row}.plan_id"),
+            pgtrigger.Trigger(
+                name="intervention_goal_in_plan",
+                operation=pgtrigger.Insert | pgtrigger.Update,
+                when=pgtrigger.Before,
+                func=INTERVENTION_GOAL_IN_PLAN,
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Intervention {self.position + 1} of plan {self.plan_id}"

@@ -60,3 +60,38 @@ def can(user, perm: str, obj=None) -> bool:
 # consult the auth backends and so never waves a superuser through).
 rules.add_rule("notes.view_clinical_chart", is_treating_therapist)
 rules.add_rule("notes.export_records", is_admin | is_treating_therapist)
+
+
+# Treatment plans follow the note rules: a draft is its author's alone; a signed (or superseded) plan is part of
+# the record for the patient's treating therapists and for the author's supervisor. Front desk, billing, admins
+# and patients never read plan content.
+@rules.predicate
+def is_plan_author(user, plan) -> bool:
+    return plan is not None and user.is_authenticated and plan.author_id == user.id
+
+
+@rules.predicate
+def is_plan_signed(user, plan) -> bool:
+    return plan is not None and plan.status != "draft"
+
+
+@rules.predicate
+def treats_plan_patient(user, plan) -> bool:
+    return plan is not None and is_treating_therapist(user, plan.patient)
+
+
+@rules.predicate
+def supervises_plan_author(user, plan) -> bool:
+    if plan is None or not is_therapist(user):
+        return False
+    profile = getattr(plan.author, "therapist_profile", None)
+    return profile is not None and profile.supervisor_id == user.id
+
+
+view_plan = is_plan_author | (is_plan_signed & (treats_plan_patient | supervises_plan_author))
+
+rules.add_perm("notes.view_plan", view_plan)
+rules.add_perm("notes.list_plans", is_therapist)
+rules.add_perm("notes.add_plan", is_treating_therapist)
+rules.add_perm("notes.change_plan", is_plan_author)
+rules.add_perm("notes.sign_plan", is_plan_author)

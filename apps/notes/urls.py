@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import chart_views, views
+from . import chart_views, plan_views, views
 
 app_name = "notes"
 urlpatterns = [
@@ -15,4 +15,8 @@ urlpatterns = [
     path("patients/<int:patient_id>/chart/", chart_views.patient_chart, name="chart"),
     path("patients/<int:patient_id>/chart/data/", chart_views.patient_chart_data, name="chart_data"),
     path("patients/<int:patient_id>/records.pdf", chart_views.records_export, name="records_export"),
+    path("patients/<int:patient_id>/plans/new/", plan_views.plan_new, name="plan_new"),
+    path("plans/<int:pk>/", plan_views.plan_detail, name="plan_detail"),
+    path("plans/<int:pk>/edit/", plan_views.plan_edit, name="plan_edit"),
+    path("plans/<int:pk>/sign/", plan_views.plan_sign, name="plan_sign"),
 ]

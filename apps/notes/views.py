@@ -13,7 +13,7 @@ from apps.core.errors import ApplicationError, NotFound
 from apps.core.views import call_with_messages
 from apps.scheduling.models import Appointment
 
-from . import selectors, services
+from . import plan_selectors, selectors, services
 from .content import content_from_form
 from .editor import field_rows, template_sections
 from .forms import AddendumForm, ProcessNoteForm, SignForm, StartNoteForm
@@ -51,6 +51,7 @@ def unsigned_queue(request):
         "rows": rows,
         "overdue_count": sum(row["overdue"] for row in rows),
         "to_cosign": selectors.notes_awaiting_cosign(supervisor=request.user),
+        "plans_review_due": list(plan_selectors.plan_review_due(therapist=request.user)),
     }
     return render(request, "notes/unsigned.html", context)
 

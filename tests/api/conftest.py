@@ -33,6 +33,7 @@ def _extras(users: dict[str, User]) -> None:
     """Rows the demo clinic has none of, so every resource has something to find by id."""
     from apps.billing import services as billing
     from apps.core import clock
+    from apps.notes import plan_services as plans
     from apps.notes import services as notes
     from apps.notes.models import SessionNote
     from apps.patients.models import Patient
@@ -46,6 +47,15 @@ def _extras(users: dict[str, User]) -> None:
     if signed is not None:
         notes.addendum_add(actor=therapist, note=signed, text="Patient called to add context.")
         notes.process_note_create(actor=therapist, patient=signed.appointment.patient, text="Process thoughts.")
+        # A draft revision of the plan in force, so plan drafts are found by id too.
+        plan_patient = signed.appointment.patient
+        plans.plan_create(
+            actor=therapist,
+            patient=plan_patient,
+            start_date=clock.local_now().date(),
+            review_date=clock.local_now().date() + dt.timedelta(days=90),
+            content={"problems": [{"text": "Revising.", "goals": []}]},
+        )
     billing.payment_record(actor=front_desk, patient=patient, amount="20.00", method="cash", credit_on_account=True)
     today = clock.local_now().date()
     last_month = today.replace(day=1) - dt.timedelta(days=1)
@@ -77,7 +87,7 @@ def _some_ids(queryset, users: dict[str, User], limit: int = 4) -> list[int]:
 def _id_pools(users: dict[str, User]) -> dict:
     """Ids that exist, by the collection a path names and by the field name a body or query refers with."""
     from apps.billing.models import Charge, GoodFaithEstimate, Payment, SlidingScaleAssessment, Statement
-    from apps.notes.models import NoteTemplate, PsychotherapyNote, SessionNote
+    from apps.notes.models import NoteTemplate, PsychotherapyNote, SessionNote, TreatmentPlan
     from apps.notifications.models import Message
     from apps.outcomes.models import QuestionnaireAssignment, QuestionnaireResponse
     from apps.patients.models import Patient
@@ -118,6 +128,9 @@ def _id_pools(users: dict[str, User]) -> dict:
         "/api/statements/": ids(Statement.objects.all()),
         "/api/therapists/": therapists,
         "/api/time-off/": ids(TimeOff.objects.all()),
+        "/api/treatment-plans/": sorted(
+            {pk for s in ("draft", "signed", "superseded") for pk in ids(TreatmentPlan.objects.filter(status=s))}
+        ),
         "/api/working-hours/": ids(WorkingHours.objects.all()),
     }
     references = {

@@ -13,6 +13,7 @@ from apps.scheduling.models import WorkingHours
 from tests.e2e.conftest import DESKTOP, PHONE, assert_accessible, sign_in
 from tests.e2e.world import portal_world
 from tests.factories import PatientFactory
+from tests.notes.conftest import signed_plan_for
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -65,6 +66,7 @@ def test_every_portal_page_is_accessible_on_phone_and_desktop(page, personas, ma
 def test_main_staff_pages_are_accessible(page, new_page, personas):
     world = portal_world(personas)
     hours = WorkingHours.objects.filter(therapist=personas.therapist).first()
+    plan = signed_plan_for(personas.therapist, personas.patient)
     pages = {
         personas.admin: [
             f"/patients/{personas.patient.pk}/",
@@ -83,6 +85,8 @@ def test_main_staff_pages_are_accessible(page, new_page, personas):
             f"/schedule/appointments/{world.past.pk}/",
             f"/notes/sessions/{world.past.pk}/",
             f"/notes/patients/{personas.patient.pk}/chart/",
+            f"/notes/plans/{plan.pk}/",
+            f"/notes/patients/{personas.patient.pk}/plans/new/",
         ],
         personas.billing: ["/billing/assessments/", f"/billing/assessments/{world.assessment.pk}/"],
     }

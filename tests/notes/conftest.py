@@ -53,3 +53,64 @@ def past_session(personas):
 def past_appointment_for(therapist, patient, *, days_ago: int = 1, hour: int = 10):
     start = clock.local_datetime(clock.local_now().date() - dt.timedelta(days=days_ago), dt.time(hour, 0))
     return AppointmentFactory(therapist=therapist, patient=patient, start=start, end=start + dt.timedelta(minutes=45))
+
+
+def plan_content(**goal_overrides) -> dict:
+    """A complete plan: one problem with a PHQ-9 goal (at most 9) and a pain goal, and interventions."""
+    phq9_goal = {
+        "description": "Lift her mood so that she enjoys work again.",
+        "measure": "phq9",
+        "target_score": 9,
+        "direction": "at_most",
+        "target_date": None,
+        "interventions": ["Psychodynamic psychotherapy, weekly"],
+    }
+    phq9_goal.update(goal_overrides)
+    return {
+        "problems": [
+            {
+                "text": "Chronic low back pain driven by unexpressed anger.",
+                "goals": [
+                    phq9_goal,
+                    {
+                        "description": "Reduce average pain.",
+                        "measure": "pain_nrs",
+                        "target_score": 3,
+                        "direction": "at_most",
+                        "target_date": None,
+                        "interventions": ["Pain reprocessing therapy, weekly"],
+                    },
+                ],
+            }
+        ],
+        "interventions": ["TMS education and daily journaling"],
+    }
+
+
+def draft_plan_for(therapist, patient, *, content=None, start_offset_days: int = 0, review_after_days: int = 90):
+    from apps.notes.plan_services import plan_create
+
+    start = clock.local_now().date() + dt.timedelta(days=start_offset_days)
+    return plan_create(
+        actor=therapist,
+        patient=patient,
+        start_date=start,
+        review_date=start + dt.timedelta(days=review_after_days),
+        content=plan_content() if content is None else content,
+    )
+
+
+def signed_plan_for(therapist, patient, **kwargs):
+    from apps.notes.plan_services import plan_sign
+
+    return plan_sign(actor=therapist, plan=draft_plan_for(therapist, patient, **kwargs), attest=True)
+
+
+@pytest.fixture
+def colleague(personas):
+    """Another therapist who also treats the personas' patient (saw them three weeks ago)."""
+    from tests.factories import TherapistFactory
+
+    therapist = TherapistFactory(email="colleague@example.test")
+    past_appointment_for(therapist, personas.patient, days_ago=21)
+    return therapist

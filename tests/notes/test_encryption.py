@@ -5,16 +5,17 @@ import io
 import pytest
 from cryptography.fernet import Fernet
 from django.core.management import call_command
-from django.db import connection
+from django.db import IntegrityError, connection, transaction
 
 from apps.core.database_roles import OWNER_DATABASE
-from apps.notes.encryption import DecryptionError, decrypt_json, decrypt_text
-from apps.notes.models import Addendum, PsychotherapyNote, SessionNote
+from apps.notes.encryption import REENCRYPT_SETTING, DecryptionError, decrypt_json, decrypt_text, rotate_token
+from apps.notes.models import Addendum, Problem, PsychotherapyNote, SessionNote, TreatmentPlan
+from apps.notes.plan_selectors import plan_open
 from apps.notes.services import addendum_add, note_create, note_sign, process_note_create
 from apps.outcomes.models import JournalEntry
 from apps.outcomes.services import journal_entry_create
 
-from .conftest import CANARY, complete_progress_content
+from .conftest import CANARY, complete_progress_content, signed_plan_for
 
 pytestmark = pytest.mark.django_db
 
@@ -107,3 +108,33 @@ def test_rotation_covers_journal_entries(settings, personas):
     assert "outcomes.JournalEntry: 1 re-encrypted" in out.getvalue()
     settings.CLINIC_ENCRYPTION_KEYS = [NEW_KEY]
     assert decrypt_text(JournalEntry.objects.get(pk=entry.pk).content_encrypted) == "Dear diary."
+
+
+# Rotation connects as the owner role (a connection of its own), so it sees only committed rows.
+@pytest.mark.django_db(transaction=True, databases=["default", OWNER_DATABASE])
+def test_rotation_reencrypts_a_signed_treatment_plan_and_the_app_role_still_cannot(settings, personas):
+    settings.CLINIC_ENCRYPTION_KEYS = [OLD_KEY]
+    plan = signed_plan_for(personas.therapist, personas.patient)
+    before = plan_open(user=personas.therapist, plan_id=plan.pk).content()
+    problem = Problem.objects.get(plan=plan)
+    # The app role declaring a rotation changes nothing: only the tables' owner may re-encrypt.
+    with (
+        pytest.raises(IntegrityError, match="signed treatment plan"),
+        transaction.atomic(),
+        connection.cursor() as cursor,
+    ):
+        cursor.execute("SELECT set_config(%s, 'on', true)", [REENCRYPT_SETTING])
+        cursor.execute(
+            "UPDATE notes_problem SET content_encrypted = %s WHERE id = %s",
+            [rotate_token(problem.content_encrypted), problem.pk],
+        )
+
+    settings.CLINIC_ENCRYPTION_KEYS = [NEW_KEY, OLD_KEY]
+    out = io.StringIO()
+    call_command("encryption_rotate", stdout=out)
+    for line in ["notes.Problem: 1 re-encrypted", "notes.Goal: 2 re-encrypted", "notes.Intervention: 3 re-encrypted"]:
+        assert line in out.getvalue()
+
+    settings.CLINIC_ENCRYPTION_KEYS = [NEW_KEY]
+    assert plan_open(user=personas.therapist, plan_id=plan.pk).content() == before
+    assert TreatmentPlan.objects.get(pk=plan.pk).status == "signed"

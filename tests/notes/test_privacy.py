@@ -1,6 +1,6 @@
-"""Privacy walk: plant canaries in note text and a process note, then visit every page and endpoint
-this app exposes (and the Django admin as a superuser) as every other role. The process-note canary
-reaches only its author; note text never reaches front desk, billing, admin or patients."""
+"""Privacy walk: plant canaries in note text, treatment plans and a process note, then visit every page and
+endpoint this app exposes (and the Django admin as a superuser) as every other role. The process-note canary
+reaches only its author; note and plan text never reaches front desk, billing, admin or patients."""
 
 import logging
 
@@ -16,7 +16,14 @@ from apps.notifications.models import Message
 from apps.outcomes.services import journal_entry_create, questionnaire_answer, questionnaires_send_for_appointment
 from tests.factories import AppointmentFactory, TherapistFactory, api_token_for
 
-from .conftest import CANARY, complete_progress_content, past_appointment_for
+from .conftest import (
+    CANARY,
+    complete_progress_content,
+    draft_plan_for,
+    past_appointment_for,
+    plan_content,
+    signed_plan_for,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -49,7 +56,13 @@ def record(personas, progress_template):
     upcoming = AppointmentFactory(therapist=personas.therapist, patient=personas.patient)
     assignment = questionnaires_send_for_appointment(appointment=upcoming)[0]
     response = questionnaire_answer(actor=personas.patient_user, assignment=assignment, answers=[5])
+    plan_text = plan_content(description=f"Goal {NOTE_CANARY}")
+    plan_text["interventions"] = [f"Intervention {NOTE_CANARY}"]
+    signed_plan = signed_plan_for(personas.therapist, personas.patient, content=plan_text)
+    draft_plan = draft_plan_for(personas.therapist, personas.patient, content=plan_text)
     return {
+        "signed_plan": signed_plan,
+        "draft_plan": draft_plan,
         "signed": signed,
         "draft": draft,
         "process": process,
@@ -62,6 +75,8 @@ def record(personas, progress_template):
 
 def _requests(r) -> list[tuple[str, str, dict]]:
     p, s, d, pn, session = r["patient"].pk, r["signed"].pk, r["draft"].pk, r["process"].pk, r["session"].pk
+    sp, dp = r["signed_plan"].pk, r["draft_plan"].pk
+    plan_form = {"start_date": "2026-01-05", "review_date": "2026-04-05", "p-0-text": "overwrite"}
     get = [
         "/notes/unsigned/",
         f"/notes/sessions/{session}/",
@@ -103,6 +118,18 @@ def _requests(r) -> list[tuple[str, str, dict]]:
         f"/admin/outcomes/journalentry/{r['entry'].pk}/change/",
         "/admin/outcomes/questionnaireresponse/",
         "/admin/outcomes/questionnaireassignment/",
+        f"/notes/plans/{sp}/",
+        f"/notes/plans/{dp}/",
+        f"/notes/plans/{dp}/edit/",
+        f"/notes/plans/{dp}/sign/",
+        f"/notes/patients/{p}/plans/new/",
+        "/api/treatment-plans/",
+        f"/api/treatment-plans/{sp}/",
+        f"/api/treatment-plans/{dp}/",
+        "/api/treatment-plans/review-due/",
+        "/admin/notes/treatmentplan/",
+        f"/admin/notes/treatmentplan/{sp}/change/",
+        f"/admin/notes/treatmentplan/{dp}/change/",
     ]
     post = [
         (f"/notes/sessions/{session}/", {"template": r["signed"].template_id}),
@@ -123,11 +150,17 @@ def _requests(r) -> list[tuple[str, str, dict]]:
         (f"/api/questionnaire-assignments/{r['response'].assignment_id}/answer/", {"answers": [1]}),
         (f"/portal/journal/{r['entry'].pk}/share/", {"shared": "0"}),
         (f"/portal/journal/{r['entry'].pk}/delete/", {}),
+        (f"/notes/plans/{dp}/edit/", plan_form),
+        (f"/notes/plans/{dp}/sign/", {"attest": "on"}),
+        (f"/notes/patients/{p}/plans/new/", plan_form),
+        (f"/api/treatment-plans/{dp}/sign/", {"attest": True}),
+        ("/api/treatment-plans/", {"patient": p, "review_date": "2030-01-01"}),
     ]
     other = [
         ("patch", f"/api/notes/{d}/", {"content": {"pain_now": 1}}),
         ("patch", f"/api/process-notes/{pn}/", {"text": "x"}),
         ("delete", f"/api/process-notes/{pn}/", {}),
+        ("patch", f"/api/treatment-plans/{dp}/", {"interventions": ["x"]}),
     ]
     return [("get", url, {}) for url in get] + [("post", url, data) for url, data in post] + other
 
@@ -186,6 +219,10 @@ def test_the_walk_covers_every_route_this_app_exposes(record):
         "measure-response-review-flag",
         "questionnaire-assignment-list",
         "questionnaire-assignment-answer",
+        "treatment-plan-list",
+        "treatment-plan-detail",
+        "treatment-plan-sign",
+        "treatment-plan-review-due",
     }
     exposed |= api_names
     missing = exposed - walked - {"portal:questionnaire_answer"}  # a patient-only page, walked below
@@ -258,7 +295,17 @@ def test_a_colleague_treating_the_patient_reads_the_signed_note_but_not_the_draf
 
 def _assert_no_canary_outside_encrypted_columns():
     with connection.cursor() as cursor:
-        for table in ["notes_sessionnote", "notes_sessionnoteevent", "notes_addendum", "notes_psychotherapynote"]:
+        for table in [
+            "notes_sessionnote",
+            "notes_sessionnoteevent",
+            "notes_addendum",
+            "notes_psychotherapynote",
+            "notes_treatmentplan",
+            "notes_treatmentplanevent",
+            "notes_problem",
+            "notes_goal",
+            "notes_intervention",
+        ]:
             cursor.execute(f"SELECT coalesce(string_agg(t::text, ' '), '') FROM {table} t")
             text = cursor.fetchone()[0]
             assert PROCESS_CANARY not in text and NOTE_CANARY not in text, table

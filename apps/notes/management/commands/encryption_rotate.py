@@ -2,7 +2,7 @@
 
 Rotation: put the new key first in CLINIC_ENCRYPTION_KEYS (keep the old ones after it), deploy,
 run this command, then drop the old keys. Safe to re-run: rows already under the newest key
-are skipped. Signed notes and addenda stay locked; the lock triggers let through only this
+are skipped. Signed notes, addenda and signed treatment plans stay locked; the lock triggers let through only this
 re-encryption of the same text, and only from the tables' owner role: the command connects
 through the "owner" database alias (DATABASE_OWNER_URL), never as the app role.
 """
@@ -14,7 +14,15 @@ from django.db import connections, transaction
 from apps.core.database_roles import OWNER_DATABASE, is_schema_owner
 from apps.notes.encryption import REENCRYPT_SETTING, is_under_newest_key, rotate_token
 
-ENCRYPTED_MODELS = ["notes.SessionNote", "notes.Addendum", "notes.PsychotherapyNote", "outcomes.JournalEntry"]
+ENCRYPTED_MODELS = [
+    "notes.SessionNote",
+    "notes.Addendum",
+    "notes.PsychotherapyNote",
+    "notes.Problem",
+    "notes.Goal",
+    "notes.Intervention",
+    "outcomes.JournalEntry",
+]
 BATCH_SIZE = 500
 
 
@@ -43,7 +51,7 @@ def _rotate_model(label: str, batch_size: int) -> int:
 
 
 class Command(BaseCommand):
-    help = "Re-encrypt notes, addenda, process notes and journal entries under the newest key."
+    help = "Re-encrypt notes, addenda, process notes, treatment plans and journal entries under the newest key."
 
     def add_arguments(self, parser):
         parser.add_argument("--batch-size", type=int, default=BATCH_SIZE)
