@@ -143,11 +143,16 @@ def _own_patient(user) -> Patient | None:
     return getattr(user, "patient", None) if user.has_role(Role.PATIENT) else None
 
 
-def _assessment_output(user, assessment):
-    serializer = (
-        AssessmentIncomeOutput if user.has_perm("billing.view_patient_income", assessment.patient) else AssessmentOutput
-    )
-    return serializer(assessment).data
+def _assessment_outputs(user, assessments) -> list[dict]:
+    """The answers for `assessments`, with incomes for those the user may see, each such read access-logged."""
+    with_income = [a for a in assessments if user.has_perm("billing.view_patient_income", a.patient)]
+    shown = {a.pk for a in with_income}
+    selectors.assessment_incomes_shown(user=user, assessments=with_income)
+    return [(AssessmentIncomeOutput if a.pk in shown else AssessmentOutput)(a).data for a in assessments]
+
+
+def _assessment_output(user, assessment) -> dict:
+    return _assessment_outputs(user, [assessment])[0]
 
 
 class AssessmentViewSet(viewsets.GenericViewSet):
@@ -183,7 +188,7 @@ class AssessmentViewSet(viewsets.GenericViewSet):
         if wanted := filters.validated_data.get("status"):
             qs = qs.filter(status=wanted)
         page = self.paginate_queryset(qs)
-        return self.get_paginated_response([_assessment_output(request.user, a) for a in page])
+        return self.get_paginated_response(_assessment_outputs(request.user, page))
 
     @extend_schema(responses=AssessmentIncomeOutput)
     def retrieve(self, request, pk=None):

@@ -12,6 +12,7 @@ from pghistory.models import MiddlewareEvents
 
 from apps.accounts.models import ClinicSettings
 from apps.accounts.roles import Role
+from apps.audit.services import access_logs_write
 from apps.core import clock
 from apps.core.errors import Unprocessable
 from apps.core.money import money, money_text
@@ -137,6 +138,12 @@ def _config_summary(model_label: str, raw: dict, names: dict) -> str:
 
 
 # --- assessments ------------------------------------------------------------------------------------------------
+
+
+def assessment_incomes_shown(*, user, assessments) -> None:
+    """A household's income is read through here, on a page or through the API alike: every assessment whose
+    income `user` is shown gets one `income_view` row in the access log."""
+    access_logs_write(actor=user, action="income_view", subjects=[(a, a.patient_id) for a in assessments])
 
 
 def assessments_for_review() -> QuerySet[SlidingScaleAssessment]:

@@ -98,6 +98,9 @@ def patient_ledger(request, pk):
     user = request.user
     sees_income = user.has_perm("billing.view_income")
     access_log_write(actor=user, action="billing_ledger_view", subject=patient, patient_id=patient.pk)
+    assessments = list(SlidingScaleAssessment.objects.filter(patient=patient)) if sees_income else None
+    if assessments:
+        selectors.assessment_incomes_shown(user=user, assessments=assessments)
     plan = selectors.active_plan(patient=patient)
     diagnoses = selectors.billing_diagnoses(patient=patient)
     context = {
@@ -105,7 +108,7 @@ def patient_ledger(request, pk):
         "balance": selectors.patient_balance(patient=patient),
         "lines": selectors.ledger_lines(patient=patient),
         "current_class": pricing.patient_class_label(patient=patient),
-        "assessments": SlidingScaleAssessment.objects.filter(patient=patient) if sees_income else None,
+        "assessments": assessments,
         "sees_income": sees_income,
         "plan": plan,
         "plan_progress": selectors.plan_progress(plan=plan) if plan else [],
@@ -317,7 +320,9 @@ def receipt(request, pk):
 @login_required
 def assessment_queue(request):
     _require(request.user, "billing.review_assessment")
-    return render(request, "billing/assessments.html", {"assessments": selectors.assessments_for_review()})
+    assessments = list(selectors.assessments_for_review())
+    selectors.assessment_incomes_shown(user=request.user, assessments=assessments)
+    return render(request, "billing/assessments.html", {"assessments": assessments})
 
 
 @login_required
@@ -346,7 +351,7 @@ def assessment_review(request, pk):
                 return redirect("billing:assessments")
         except ApplicationError as exc:
             messages.error(request, exc.message)
-    access_log_write(actor=request.user, action="income_view", subject=assessment, patient_id=assessment.patient_id)
+    selectors.assessment_incomes_shown(user=request.user, assessments=[assessment])
     context = {"assessment": assessment, "approve_form": approve_form, "reject_form": reject_form}
     return render(request, "billing/assessment_review.html", context)
 
