@@ -21,7 +21,7 @@ from tests.factories import PASSWORD, AppointmentFactory, UserFactory, api_token
 pytestmark = pytest.mark.django_db
 
 # Values tried for each path parameter, in order, until the built path resolves back to the route being walked.
-WORDS = ["json", ".json", "check-in", "issue", "accept", "withdraw", "accounts", "not-a-real-token"]
+WORDS = ["json", ".json", "check-in", "issue", "accept", "withdraw", "accounts", "not-a-real-token", "hours"]
 
 
 def _routes(resolver=None, prefix: str = "", namespace: str = ""):
