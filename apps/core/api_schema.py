@@ -32,7 +32,8 @@ ERROR_SCHEMA = {
                 "code": {
                     "type": "string",
                     "description": "Machine-readable reason: invalid, parse_error, not_authenticated, "
-                    "permission_denied, not_found, conflict, invalid_transition, unprocessable, throttled, ...",
+                    "permission_denied, not_found, conflict, possible_duplicate, invalid_transition, unprocessable, "
+                    "throttled, ...",
                 },
                 "message": {"type": "string", "description": "A sentence for people."},
                 "fields": {
@@ -61,6 +62,11 @@ ERROR_SCHEMA = {
                     "description": "Series conflict: the dates that could not be booked.",
                 },
                 "enrollment": {"type": "integer", "description": "Enrollment conflict: the live enrollment."},
+                "duplicate_ids": {
+                    "type": "array",
+                    "items": {"type": "integer"},
+                    "description": "Possible duplicate patient: the ids of the charts the new one may duplicate.",
+                },
             },
             "required": ["code", "message"],
             "additionalProperties": False,
