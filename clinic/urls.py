@@ -20,6 +20,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
 ]
 
+handler403 = "apps.accounts.views.permission_denied"
 handler404 = "apps.core.api_errors.page_not_found"
 
 if settings.DEBUG:

@@ -1,4 +1,9 @@
-"""The menu each role sees. Apps add their entries here as they gain pages."""
+"""The menu each role sees, and what each page is for. Apps add their entries here as they gain pages.
+
+An entry is shown to a user who has one of its roles and, when it names one, the permission its page checks: a
+menu never links a page that would refuse the person reading it. The "not allowed" page (views.permission_denied)
+uses the same entries to say what a refused page is for and who uses it.
+"""
 
 from dataclasses import dataclass
 
@@ -12,25 +17,90 @@ class NavItem:
     label: str
     url_name: str
     roles: frozenset[str]
+    perm: str | None = None  # the permission the page itself checks
+    purpose: str = ""  # what the page is for, in a phrase that follows "This page is"
+
+    @property
+    def role_labels(self) -> list[str]:
+        return [label for value, label in Role.choices if value in self.roles]
 
 
 STAFF_NAV = [
-    NavItem("Home", "home", STAFF_ROLES),
-    NavItem("Calendar", "scheduling:calendar", STAFF_ROLES),
-    NavItem("My day", "scheduling:my_day", frozenset({Role.THERAPIST})),
-    NavItem("Patients", "patients:list", STAFF_ROLES),
-    NavItem("Programs", "programs:list", frozenset({Role.ADMIN, Role.THERAPIST, Role.FRONT_DESK})),
-    NavItem("Unsigned notes", "notes:unsigned", frozenset({Role.THERAPIST})),
-    NavItem("Messages", "notifications:log", frozenset({Role.ADMIN, Role.FRONT_DESK})),
-    NavItem("Billing", "billing:home", frozenset({Role.ADMIN, Role.FRONT_DESK, Role.BILLING})),
-    NavItem("Users", "accounts:user_list", frozenset({Role.ADMIN})),
-    NavItem("Clinic settings", "accounts:clinic_settings", frozenset({Role.ADMIN})),
-    NavItem("Access log", "audit:access_log", frozenset({Role.ADMIN})),
-    NavItem("API tokens", "accounts:api_tokens", STAFF_ROLES),
+    NavItem("Home", "home", STAFF_ROLES, purpose="the clinic's start page"),
+    NavItem(
+        "Calendar",
+        "scheduling:calendar",
+        STAFF_ROLES,
+        perm="scheduling.view_calendar",
+        purpose="the clinic's calendar of sessions",
+    ),
+    NavItem(
+        "My day",
+        "scheduling:my_day",
+        frozenset({Role.THERAPIST}),
+        perm="scheduling.own_schedule",
+        purpose="a therapist's own sessions for the day, with check-in state",
+    ),
+    NavItem(
+        "Patients",
+        "patients:list",
+        STAFF_ROLES,
+        perm="patients.list_patients",
+        purpose="the list of patient charts",
+    ),
+    NavItem(
+        "Programs",
+        "programs:list",
+        frozenset({Role.ADMIN, Role.THERAPIST, Role.FRONT_DESK}),
+        purpose="the group programs and their waitlists",
+    ),
+    NavItem(
+        "Unsigned notes",
+        "notes:unsigned",
+        frozenset({Role.THERAPIST}),
+        perm="notes.view_unsigned_queue",
+        purpose="a therapist's sessions still waiting for a signed note",
+    ),
+    NavItem(
+        "Messages",
+        "notifications:log",
+        frozenset({Role.ADMIN, Role.FRONT_DESK}),
+        perm="notifications.view_messages",
+        purpose="the log of reminders and notices sent to patients",
+    ),
+    NavItem(
+        "Billing",
+        "billing:home",
+        frozenset({Role.ADMIN, Role.FRONT_DESK, Role.BILLING}),
+        perm="billing.list_balances",
+        purpose="balances, payments and sliding-scale reviews",
+    ),
+    NavItem(
+        "Users",
+        "accounts:user_list",
+        frozenset({Role.ADMIN}),
+        perm="accounts.manage_users",
+        purpose="the clinic's staff accounts and invitations",
+    ),
+    NavItem(
+        "Clinic settings",
+        "accounts:clinic_settings",
+        frozenset({Role.ADMIN}),
+        perm="accounts.change_clinic_settings",
+        purpose="the clinic's policies and contact details",
+    ),
+    NavItem(
+        "Access log",
+        "audit:access_log",
+        frozenset({Role.ADMIN}),
+        perm="audit.view_access_log",
+        purpose="the record of who opened which chart",
+    ),
+    NavItem("API tokens", "accounts:api_tokens", STAFF_ROLES, purpose="your keys for the clinic's API"),
 ]
 PORTAL_NAV = [
     NavItem("Home", "portal:dashboard", frozenset({Role.PATIENT})),
-    NavItem("Sessions", "portal:sessions:list", frozenset({Role.PATIENT})),
+    NavItem("Sessions", "portal:sessions:list", frozenset({Role.PATIENT}), perm="scheduling.use_portal_sessions"),
     NavItem("Billing", "portal:billing:home", frozenset({Role.PATIENT})),
     NavItem("Programs", "portal:programs:list", frozenset({Role.PATIENT})),
     NavItem("Questionnaires", "portal:questionnaires", frozenset({Role.PATIENT})),
@@ -39,6 +109,15 @@ PORTAL_NAV = [
 ]
 
 
+def _may_open(user, item: NavItem) -> bool:
+    return user.has_role(*item.roles) and (item.perm is None or user.has_perm(item.perm))
+
+
 def navigation_for(user) -> list[dict]:
     items = STAFF_NAV if user.is_clinic_staff else PORTAL_NAV
-    return [{"label": item.label, "url": reverse(item.url_name)} for item in items if user.has_role(*item.roles)]
+    return [{"label": item.label, "url": reverse(item.url_name)} for item in items if _may_open(user, item)]
+
+
+def page_described(view_name: str | None) -> NavItem | None:
+    """The menu entry of a page, to say what a refused page is for and who uses it; None for pages off the menu."""
+    return next((item for item in (*STAFF_NAV, *PORTAL_NAV) if item.url_name == view_name), None)

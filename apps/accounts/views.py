@@ -4,8 +4,9 @@ import datetime as dt
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import PermissionDenied
-from django.http import Http404
+from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
@@ -18,6 +19,8 @@ from apps.core.views import call_with_messages
 from . import mfa, selectors, services
 from .forms import ApiTokenForm, ClinicSettingsForm, SetPasswordForm, StaffInvitationForm, TokenForm
 from .models import ApiToken, ClinicSettings, User
+from .navigation import page_described
+from .roles import Role
 
 
 @login_required
@@ -160,3 +163,23 @@ def api_token_revoke(request, pk):
         request, lambda: services.api_token_revoke(actor=request.user, token=token), f"Token “{token.name}” revoked."
     )
     return redirect("accounts:api_tokens")
+
+
+def permission_denied(request, exception):
+    """The site's 403: what the refused page is for, who uses it, the reader's own role, and the way home.
+
+    It never repeats the refusal's detail or names the record asked for: a refusal must not tell anyone what they
+    may not see. Under /api/ it is the API's error body.
+    """
+    if request.path_info.startswith("/api/"):
+        return JsonResponse({"error": {"code": "permission_denied", "message": "Not allowed."}}, status=403)
+    match = getattr(request, "resolver_match", None)
+    user = getattr(request, "user", None) or AnonymousUser()
+    staff = user.is_authenticated and user.is_clinic_staff
+    patient = user.is_authenticated and user.is_patient and not staff
+    context = {
+        "page": page_described(match.view_name if match else None),
+        "your_roles": [label for value, label in Role.choices if user.is_authenticated and user.has_role(value)],
+        "layout": "staff_base.html" if staff else "portal/base.html" if patient else "base.html",
+    }
+    return render(request, "403.html", context, status=403)

@@ -270,6 +270,33 @@ def charge_price(*, patient, service_type_id: int, on: dt.date, policy_fee: bool
     return assessment_price(rates=rates, assessment=assessment_in_force(patient=patient, on=on), full_fee=full)
 
 
+def session_date(appointment) -> dt.date:
+    """The session's date in the clinic's time zone: the day its charges are priced on and posted for."""
+    return appointment.start.astimezone(clock.clinic_tz()).date()
+
+
+def session_outcome_price(*, patient, appointment, policy_fee: bool) -> Price:
+    """What the charge for a session's outcome posts for `patient`: the session's fee, or (policy_fee) the
+    late-cancel / no-show fee, at the patient's class on the session date."""
+    return charge_price(
+        patient=patient,
+        service_type_id=appointment.service_type_id,
+        on=session_date(appointment),
+        policy_fee=policy_fee,
+    )
+
+
+def late_cancel_price(*, appointment) -> Price | None:
+    """What cancelling this session late would post, before it is cancelled: the same price the late-cancel charge
+    posts. None when it would post nothing (a group meeting, or no fee configuration in force that day)."""
+    if appointment.patient_id is None:
+        return None
+    try:
+        return session_outcome_price(patient=appointment.patient, appointment=appointment, policy_fee=True)
+    except Unprocessable:
+        return None
+
+
 def patient_fee_card(*, patient, on: dt.date | None = None) -> dict:
     """The patient's fee per session for each active service and for a late cancellation or no-show on a day
     (default today), with their class: what the portal and staff pages show, and what a charge that day posts."""

@@ -396,13 +396,10 @@ def _post_charge(*, actor, patient, appointment, kind: str, description: str) ->
     existing = Charge.objects.filter(appointment=appointment, patient=patient, kind=kind).first()
     if existing is not None:
         return existing
-    on = appointment.start.astimezone(clock.clinic_tz()).date()
+    on = pricing.session_date(appointment)
     try:
-        price = pricing.charge_price(
-            patient=patient,
-            service_type_id=appointment.service_type_id,
-            on=on,
-            policy_fee=kind in (ChargeKind.LATE_CANCEL, ChargeKind.NO_SHOW),
+        price = pricing.session_outcome_price(
+            patient=patient, appointment=appointment, policy_fee=kind in (ChargeKind.LATE_CANCEL, ChargeKind.NO_SHOW)
         )
     except Unprocessable as exc:
         # A service without a fee (or a clinic without a fee configuration) is not billable; the session itself

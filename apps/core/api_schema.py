@@ -32,7 +32,8 @@ ERROR_SCHEMA = {
                 "code": {
                     "type": "string",
                     "description": "Machine-readable reason: invalid, parse_error, not_authenticated, "
-                    "permission_denied, not_found, conflict, invalid_transition, unprocessable, throttled, ...",
+                    "permission_denied, not_found, conflict, possible_duplicate, invalid_transition, unprocessable, "
+                    "throttled, ...",
                 },
                 "message": {"type": "string", "description": "A sentence for people."},
                 "fields": {
@@ -66,6 +67,11 @@ ERROR_SCHEMA = {
                 "reduced_fee_patients": {
                     "type": "integer",
                     "description": "Reduced-fee cap: how many reduced-fee patients the therapist carries now.",
+                },
+                "duplicate_ids": {
+                    "type": "array",
+                    "items": {"type": "integer"},
+                    "description": "Possible duplicate patient: the ids of the charts the new one may duplicate.",
                 },
             },
             "required": ["code", "message"],

@@ -29,6 +29,8 @@ from .rendering import message_render
 
 REMINDER_TEMPLATE = "appointment_reminder"
 CANCELLED_TEMPLATE = "appointment_cancelled"
+BOOKED_TEMPLATE = "appointment_booked"
+MOVED_TEMPLATE = "appointment_moved"
 CANCELLED_STATUSES = frozenset({"cancelled", "late_cancelled"})
 
 
@@ -276,6 +278,107 @@ def _cancellation_notice_add(appointment) -> None:
             "late_cancelled": session["late_cancelled"],
         },
     )
+
+
+def _notice_channels(patient) -> list[tuple[str, str]]:
+    """Where a notice about the patient's own sessions goes: email when they have an address (like the cancellation
+    notice), and a text only when they chose text reminders, agreed to texts and have not replied STOP."""
+    channels = []
+    if patient.email:
+        channels.append((Channel.EMAIL, patient.email))
+    if patient.reminder_sms and patient.can_receive_sms:
+        channels.append((Channel.SMS, patient.phone))
+    return channels
+
+
+def _session_line(appointment, previous_start: dt.datetime | None = None) -> dict:
+    line = {
+        "appointment_id": appointment.pk,
+        "start": appointment.start.isoformat(),
+        "therapist_first_name": appointment.therapist.first_name,
+        "is_telehealth": appointment.is_telehealth,
+        "room_name": appointment.room.name if appointment.room_id else "",
+    }
+    if previous_start is not None:
+        line["previous_start"] = previous_start.isoformat()
+    return line
+
+
+def _sessions_notice(*, patient, template: str, subject, key: str, sessions: list[dict]) -> list[Message]:
+    """One message per channel listing `sessions`, or none when there is nothing to tell."""
+    if patient is None or not sessions:
+        return []
+    context = {"patient_first_name": patient.first_name, "sessions": sessions}
+    if patient.user_id is not None:
+        context["portal_url"] = absolute_url(reverse("portal:sessions:list"))
+    queued = []
+    for channel, address in _notice_channels(patient):
+        message = message_enqueue(
+            channel=channel,
+            to_address=address,
+            purpose=template,
+            template=template,
+            subject=subject,
+            send_at=clock.now(),
+            dedupe_key=f"{key}:{channel}",
+            patient=patient,
+            recipient_user=patient.user,
+            context=context,
+        )
+        if message is not None:
+            queued.append(message)
+    return queued
+
+
+@transaction.atomic
+def appointments_booked_notice(*, appointments, subject) -> list[Message]:
+    """Confirm newly booked sessions to the patient: ONE message listing them all (a series' dates, or a single
+    session), keyed by `subject` (the appointment or the series) so it is never queued twice.
+
+    Only when, with whom and where; never anything clinical. Sessions that have begun (a history entered after the
+    fact) are left out, and nothing is sent when none is left.
+    """
+    now = clock.now()
+    ahead = sorted((a for a in appointments if a.start > now and a.patient_id is not None), key=lambda a: a.start)
+    if not ahead:
+        return []
+    return _sessions_notice(
+        patient=ahead[0].patient,
+        template=BOOKED_TEMPLATE,
+        subject=subject,
+        key=f"{subject._meta.model_name}:{subject.pk}:booked",
+        sessions=[_session_line(a) for a in ahead],
+    )
+
+
+@transaction.atomic
+def appointments_moved_notice(*, moves: list[tuple[dt.datetime, object]]) -> list[Message]:
+    """Tell the patient their sessions moved: ONE message listing each session's old and new time. `moves` are
+    (previous start, moved appointment) pairs. A session moved to a time already begun is not announced."""
+    now = clock.now()
+    ahead = sorted(
+        ((was, a) for was, a in moves if a.start > now and a.patient_id is not None), key=lambda m: m[1].start
+    )
+    if not ahead:
+        return []
+    first = ahead[0][1]
+    return _sessions_notice(
+        patient=first.patient,
+        template=MOVED_TEMPLATE,
+        subject=first,
+        key=f"appointment:{first.pk}:moved:{_moves_announced(first) + 1}",
+        sessions=[_session_line(a, previous_start=was) for was, a in ahead],
+    )
+
+
+def _moves_announced(appointment) -> int:
+    """How many moves of this session were announced before. Each move is its own news (a session moved away and
+    back is announced both times), numbered in the outbox key; the caller holds the session's row lock, so two
+    moves cannot take the same number."""
+    keys = Message.objects.filter(
+        subject_type=appointment._meta.label_lower, subject_id=str(appointment.pk), purpose=MOVED_TEMPLATE
+    ).values_list("dedupe_key", flat=True)
+    return len({key.rsplit(":", 1)[0] for key in keys})
 
 
 @transaction.atomic

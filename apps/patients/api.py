@@ -13,6 +13,9 @@ from .models import DEMOGRAPHIC_FIELDS, Patient
 
 class PatientOutput(serializers.ModelSerializer):
     display_name = serializers.CharField(read_only=True)
+    choice_label = serializers.CharField(
+        read_only=True, help_text="Name, date of birth and chart number: how to list the patient for choosing."
+    )
 
     class Meta:
         model = Patient
@@ -20,6 +23,7 @@ class PatientOutput(serializers.ModelSerializer):
             "id",
             "chart_number",
             "display_name",
+            "choice_label",
             *DEMOGRAPHIC_FIELDS,
             "reminder_sms",
             "sms_consent_at",
@@ -36,6 +40,17 @@ class PatientInput(serializers.ModelSerializer):
     class Meta:
         model = Patient
         fields = DEMOGRAPHIC_FIELDS
+
+
+class PatientCreateInput(PatientInput):
+    confirm_duplicate = serializers.BooleanField(
+        default=False,
+        help_text="Create the chart even though it matches an existing one (same legal name and date of birth, or "
+        "same email). Without it such a request answers 409 with the matching charts' ids in `duplicate_ids`.",
+    )
+
+    class Meta(PatientInput.Meta):
+        fields = [*DEMOGRAPHIC_FIELDS, "confirm_duplicate"]
 
 
 class PatientFilter(serializers.Serializer):
@@ -59,7 +74,9 @@ class PatientViewSet(
         return selectors.patient_search(user=self.request.user, query=filters.validated_data.get("search", ""))
 
     def get_serializer_class(self):
-        return PatientInput if self.action in {"create", "update", "partial_update"} else PatientOutput
+        if self.action == "create":
+            return PatientCreateInput
+        return PatientInput if self.action in {"update", "partial_update"} else PatientOutput
 
     @extend_schema(parameters=[OpenApiParameter("search", str, description="Name, email, phone, chart number or DOB")])
     def list(self, request, *args, **kwargs):
@@ -71,11 +88,14 @@ class PatientViewSet(
         patient = selectors.patient_open_chart(user=request.user, patient_id=object_id(pk, message="No such patient."))
         return Response(PatientOutput(patient).data)
 
-    @extend_schema(request=PatientInput, responses=PatientOutput)
+    @extend_schema(request=PatientCreateInput, responses={201: PatientOutput})
     def create(self, request):
+        """A new chart. One that may duplicate an existing chart answers 409 (`possible_duplicate`) with their ids in
+        `duplicate_ids`, unless `confirm_duplicate` is true. A phone that is not a phone number, or a birth date in
+        the future or before 1900, answers 422 naming the field."""
         if not request.user.has_perm("patients.add_patient"):
             raise PermissionDenied
-        data = PatientInput(data=request.data)
+        data = PatientCreateInput(data=request.data)
         data.is_valid(raise_exception=True)
         patient = services.patient_create(actor=request.user, **data.validated_data)
         return Response(PatientOutput(patient).data, status=201)

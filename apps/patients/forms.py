@@ -2,11 +2,37 @@ from django import forms
 
 from apps.accounts.models import User
 from apps.accounts.roles import Role
+from apps.core import clock
+from apps.core.phones import phone_to_e164
 
 from .models import DEMOGRAPHIC_FIELDS, Patient
+from .validators import EARLIEST_BIRTH_DATE, validate_date_of_birth
 
 
-class PatientForm(forms.ModelForm):
+class PatientChoiceField(forms.ModelChoiceField):
+    """Every staff form that chooses a patient: each choice reads as the patient's name, date of birth and chart
+    number (Patient.choice_label)."""
+
+    def label_from_instance(self, obj: Patient) -> str:
+        return obj.choice_label
+
+
+class ChartPhonesMixin:
+    """A chart form's phone numbers in E.164. A number already on file is left as it is; only what is typed now is
+    checked (as the chart services do)."""
+
+    def _phone(self, field: str) -> str:
+        value = self.cleaned_data[field]
+        return phone_to_e164(value) if field in self.changed_data else value
+
+    def clean_phone(self):
+        return self._phone("phone")
+
+    def clean_emergency_contact_phone(self):
+        return self._phone("emergency_contact_phone")
+
+
+class PatientForm(ChartPhonesMixin, forms.ModelForm):
     primary_therapist = forms.ModelChoiceField(
         queryset=User.objects.filter(groups__name=Role.THERAPIST, is_active=True), required=False
     )
@@ -14,4 +40,19 @@ class PatientForm(forms.ModelForm):
     class Meta:
         model = Patient
         fields = DEMOGRAPHIC_FIELDS
-        widgets = {"date_of_birth": forms.DateInput(attrs={"type": "date"})}
+        widgets = {
+            "date_of_birth": forms.DateInput(attrs={"type": "date", "min": EARLIEST_BIRTH_DATE.isoformat()}),
+            "phone": forms.TextInput(attrs={"type": "tel", "autocomplete": "off"}),
+            "emergency_contact_phone": forms.TextInput(attrs={"type": "tel", "autocomplete": "off"}),
+        }
+        help_texts = {"phone": "Mobile number with its area code, for example (617) 555-0123."}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["date_of_birth"].widget.attrs["max"] = clock.local_now().date().isoformat()
+
+    def clean_date_of_birth(self):
+        value = self.cleaned_data["date_of_birth"]
+        if "date_of_birth" in self.changed_data:
+            validate_date_of_birth(value)
+        return value

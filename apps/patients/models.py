@@ -4,6 +4,8 @@ from django.db import models
 
 from apps.core.models import TimeStampedModel
 
+from .validators import EARLIEST_BIRTH_DATE
+
 
 class PatientStatus(models.TextChoices):
     ACTIVE = "active", "Active"
@@ -87,6 +89,11 @@ class Patient(TimeStampedModel):
                 | models.Q(status="discharged", discharged_on__isnull=False),
                 name="discharge_date_matches_status",
             ),
+            models.CheckConstraint(
+                condition=models.Q(date_of_birth__gte=EARLIEST_BIRTH_DATE),
+                name="patient_born_from_1900",
+                violation_error_message="A date of birth before 1900 is not accepted: check the year.",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -100,6 +107,12 @@ class Patient(TimeStampedModel):
     @property
     def display_name(self) -> str:
         return f"{self.first_name} {self.legal_last_name}"
+
+    @property
+    def choice_label(self) -> str:
+        """How staff tell one patient from another in a list to choose from (booking, series, enrolment, the API):
+        name, date of birth and chart number, so two people of the same name are never confused."""
+        return f"{self.display_name} · born {self.date_of_birth:%m/%d/%Y} · chart {self.chart_number}"
 
     @property
     def legal_name(self) -> str:

@@ -57,6 +57,28 @@ def patient_search(*, user, query: str = "", status: str | None = None) -> Query
     return qs
 
 
+MAX_DUPLICATES = 10
+
+
+def patient_possible_duplicates(
+    *, legal_first_name: str, legal_last_name: str, date_of_birth, email: str = ""
+) -> list[Patient]:
+    """Charts that may be the person about to be registered: the same legal first and last name (ignoring case and
+    surrounding spaces) and the same date of birth, or the same email (ignoring case). Discharged charts count: a
+    returning patient should get their old chart back. The one matching rule for the new-patient page and the API.
+
+    Every chart is searched: only those who register patients (front desk, admins, the demo seed) ask, and the
+    staff among them see every chart."""
+    same_person = Q(
+        legal_first_name__iexact=legal_first_name.strip(),
+        legal_last_name__iexact=legal_last_name.strip(),
+        date_of_birth=date_of_birth,
+    )
+    if email.strip():
+        same_person |= Q(email__iexact=email.strip())
+    return list(Patient.objects.filter(same_person).order_by("legal_last_name", "pk")[:MAX_DUPLICATES])
+
+
 def patient_open_chart(*, user, patient_id) -> Patient:
     """Return the chart if the user may see it; log the read, or the denied attempt, either way.
 

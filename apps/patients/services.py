@@ -1,15 +1,36 @@
 """Every write to patient charts."""
 
+from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 
 from apps.accounts.roles import Role
 from apps.accounts.services import invitation_send, invitations_revoke_pending, user_create
 from apps.core import clock
 from apps.core.errors import Conflict, Unprocessable
+from apps.core.phones import phone_to_e164
 
 from .models import DEMOGRAPHIC_FIELDS, Patient, PatientStatus
+from .selectors import patient_possible_duplicates
+from .validators import validate_date_of_birth
 
 EDITABLE_FIELDS = frozenset(DEMOGRAPHIC_FIELDS)
+PHONE_FIELDS = ("phone", "emergency_contact_phone")
+
+
+class PossibleDuplicate(Conflict):
+    """The new chart may be someone already registered. `matches` are the charts it may duplicate; the caller shows
+    them and may confirm to create the chart anyway."""
+
+    code = "possible_duplicate"
+
+    def __init__(self, matches: list[Patient]):
+        count = "a patient" if len(matches) == 1 else f"{len(matches)} patients"
+        super().__init__(
+            f"This may be {count} already registered (same name and date of birth, or same email). "
+            "Check before creating a second chart, or confirm to create it anyway.",
+            extra={"duplicate_ids": [p.pk for p in matches]},
+        )
+        self.matches = matches
 
 
 def _next_chart_number() -> str:
@@ -26,12 +47,57 @@ def _check_primary_therapist(therapist) -> None:
         )
 
 
+def _checked(data: dict) -> dict:
+    """The changes with phone numbers in E.164 and a believable birth date, else Unprocessable naming each field."""
+    checked, errors = dict(data), {}
+    for field in PHONE_FIELDS:
+        if field in checked:
+            try:
+                checked[field] = phone_to_e164(checked[field] or "")
+            except ValidationError as exc:
+                errors[field] = exc.messages
+    if checked.get("date_of_birth") is not None:
+        try:
+            validate_date_of_birth(checked["date_of_birth"])
+        except ValidationError as exc:
+            errors["date_of_birth"] = exc.messages
+    if errors:
+        raise Unprocessable(" ".join(m for messages in errors.values() for m in messages), fields=errors)
+    return checked
+
+
+def _lock_identity(data: dict) -> None:
+    """Serialise creating charts for the same person (name and birth date, or email), so two people registering
+    them at once cannot both miss the other's chart. Transaction-scoped advisory locks, taken in a fixed order."""
+    name = "|".join(str(data[f]).strip().lower() for f in ("legal_first_name", "legal_last_name", "date_of_birth"))
+    keys = [name]
+    if data.get("email", "").strip():
+        keys.append(data["email"].strip().lower())
+    with connection.cursor() as cursor:
+        for key in sorted(keys):
+            cursor.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", [f"patient-identity:{key}"])
+
+
 @transaction.atomic
-def patient_create(*, actor, **data) -> Patient:
+def patient_create(*, actor, confirm_duplicate: bool = False, **data) -> Patient:
+    """Open a chart. A chart with the same legal name and birth date, or the same email, may be the same person:
+    unless `confirm_duplicate`, that refuses with PossibleDuplicate (409) naming them."""
     unknown = set(data) - EDITABLE_FIELDS
     if unknown:
         raise Unprocessable(f"Unknown fields: {', '.join(sorted(unknown))}")
+    data = _checked(data)
     _check_primary_therapist(data.get("primary_therapist"))
+    if {"legal_first_name", "legal_last_name", "date_of_birth"} <= data.keys():
+        _lock_identity(data)
+        if not confirm_duplicate:
+            matches = patient_possible_duplicates(
+                legal_first_name=data["legal_first_name"],
+                legal_last_name=data["legal_last_name"],
+                date_of_birth=data["date_of_birth"],
+                email=data.get("email", ""),
+            )
+            if matches:
+                raise PossibleDuplicate(matches)
     patient = Patient(chart_number=_next_chart_number(), **data)
     patient.full_clean(exclude=["chart_number"])
     patient.save()
@@ -45,6 +111,9 @@ def patient_update(*, actor, patient: Patient, **changes) -> Patient:
     if unknown:
         raise Unprocessable(f"Unknown fields: {', '.join(sorted(unknown))}")
     patient = Patient.objects.select_for_update().get(pk=patient.pk)
+    # Only what changes is checked: a number or date already on file is the front desk's to correct, not a reason
+    # to refuse an unrelated change.
+    changes = _checked({field: value for field, value in changes.items() if getattr(patient, field) != value})
     if "primary_therapist" in changes:
         _check_primary_therapist(changes["primary_therapist"])
     email_changed = "email" in changes and changes["email"].lower() != patient.email.lower()

@@ -39,19 +39,36 @@ def patient_list(request):
     return render_page(request, "patients/list.html", context, partial="patients/_results.html")
 
 
+def _add_service_errors(form, exc: ApplicationError) -> None:
+    form.add_error(None, exc.message)
+    for name, errors in exc.fields.items():
+        if name in form.fields:
+            form.add_error(name, errors)
+
+
 @login_required
 def patient_create(request):
+    """A new chart. When it may duplicate one already registered, the page lists those charts and asks before
+    creating it anyway ("Create anyway" posts the same values with confirm_duplicate)."""
     _require(request.user, "patients.add_patient")
     form = PatientForm(request.POST or None)
+    duplicates = []
     if request.method == "POST" and form.is_valid():
         try:
-            patient = services.patient_create(actor=request.user, **form.cleaned_data)
+            patient = services.patient_create(
+                actor=request.user,
+                confirm_duplicate=request.POST.get("confirm_duplicate") == "yes",
+                **form.cleaned_data,
+            )
+        except services.PossibleDuplicate as exc:
+            duplicates = exc.matches
         except ApplicationError as exc:
-            form.add_error(None, exc.message)
+            _add_service_errors(form, exc)
         else:
             messages.success(request, f"{patient.display_name} was added.")
             return redirect("patients:detail", pk=patient.pk)
-    return render(request, "patients/form.html", {"form": form, "title": "New patient"})
+    context = {"form": form, "title": "New patient", "duplicates": duplicates}
+    return render(request, "patients/form.html", context, status=409 if duplicates else 200)
 
 
 @login_required
@@ -75,7 +92,7 @@ def patient_edit(request, pk):
         try:
             services.patient_update(actor=request.user, patient=patient, **changes)
         except ApplicationError as exc:
-            form.add_error(None, exc.message)
+            _add_service_errors(form, exc)
         else:
             messages.success(request, "Changes saved.")
             return redirect("patients:detail", pk=patient.pk)

@@ -1,30 +1,12 @@
-import re
-
 from django import forms
 
+from apps.patients.forms import ChartPhonesMixin
 from apps.patients.models import Patient
 
 from .services import CONTACT_FIELDS
 
-E164 = re.compile(r"^\+[1-9]\d{7,14}$")
 
-
-def phone_to_e164(value: str) -> str:
-    """'(617) 555-0123' or '617.555.0123' -> '+16175550123' (a US clinic: ten digits are a US number).
-    Texts can only be sent to a number in international form, so anything else is refused with a hint."""
-    if not value.strip():
-        return ""
-    digits = re.sub(r"[\s().\-]", "", value)
-    if re.fullmatch(r"\d{10}", digits):
-        digits = "+1" + digits
-    elif re.fullmatch(r"1\d{10}", digits):
-        digits = "+" + digits
-    if not E164.match(digits):
-        raise forms.ValidationError("Enter the number with its area code, for example (617) 555-0123 or +16175550123.")
-    return digits
-
-
-class ContactDetailsForm(forms.ModelForm):
+class ContactDetailsForm(ChartPhonesMixin, forms.ModelForm):
     class Meta:
         model = Patient
         fields = list(CONTACT_FIELDS)
@@ -52,17 +34,6 @@ class ContactDetailsForm(forms.ModelForm):
             "state": forms.TextInput(attrs={"autocomplete": "address-level1"}),
             "postal_code": forms.TextInput(attrs={"autocomplete": "postal-code"}),
         }
-
-    def _phone(self, field: str) -> str:
-        # A number already on file is left as it is; only what the patient types now is checked.
-        value = self.cleaned_data[field]
-        return phone_to_e164(value) if field in self.changed_data else value
-
-    def clean_phone(self):
-        return self._phone("phone")
-
-    def clean_emergency_contact_phone(self):
-        return self._phone("emergency_contact_phone")
 
 
 class ReminderPreferencesForm(forms.Form):

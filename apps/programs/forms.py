@@ -3,6 +3,7 @@ from django import forms
 from apps.accounts.models import User
 from apps.accounts.roles import Role
 from apps.outcomes.instruments import INSTRUMENT_CHOICES
+from apps.patients.forms import PatientChoiceField
 from apps.patients.models import Patient, PatientStatus
 from apps.scheduling.models import Room, ServiceType, Weekday
 
@@ -80,7 +81,7 @@ class CapacityForm(forms.Form):
 
 
 class EnrollPatientForm(forms.Form):
-    patient = forms.ModelChoiceField(
+    patient = PatientChoiceField(
         queryset=Patient.objects.none(), help_text="Enrolled if a seat is free, else waitlisted."
     )
 
@@ -116,6 +117,6 @@ class SlotRequestForm(forms.Form):
 
 
 class StaffSlotRequestForm(SlotRequestForm):
-    patient = forms.ModelChoiceField(queryset=Patient.objects.filter(status=PatientStatus.ACTIVE))
+    patient = PatientChoiceField(queryset=Patient.objects.filter(status=PatientStatus.ACTIVE))
 
     field_order = ["patient"]

@@ -139,6 +139,34 @@ class CancelInput(serializers.Serializer):
     scope = serializers.ChoiceField(choices=["this", "following"], default="this")
 
 
+class CancelPreviewQuery(serializers.Serializer):
+    scope = serializers.ChoiceField(choices=["this", "following"], default="this")
+    waive_late_fee = serializers.BooleanField(default=False)
+
+
+class CancelOutcomeOutput(serializers.Serializer):
+    appointment = serializers.IntegerField(source="appointment.pk")
+    start = serializers.DateTimeField(source="appointment.start")
+    late = serializers.BooleanField(help_text="Recorded as a late cancellation.")
+    late_fee = serializers.DecimalField(
+        source="fee.fee",
+        max_digits=9,
+        decimal_places=2,
+        allow_null=True,
+        default=None,
+        help_text="The late-cancellation charge it posts; null when it posts none.",
+    )
+
+
+class CancelPreviewOutput(serializers.Serializer):
+    late = serializers.BooleanField(source="is_late")
+    late_fee_total = serializers.DecimalField(source="fee_total", max_digits=9, decimal_places=2)
+    class_label = serializers.CharField(
+        allow_null=True, help_text="The patient's fee class the fee is priced at, for those who may see it."
+    )
+    sessions = CancelOutcomeOutput(source="outcomes", many=True)
+
+
 class SeriesInput(_BookingFields):
     patient = _ScopedPatientField()
     first_date = serializers.DateField()
@@ -227,6 +255,8 @@ class AppointmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
 
     serializer_class = AppointmentOutput
     lookup_value_regex = ID_PATTERN
+    # A preview refuses what the cancellation itself would: a session no longer booked, "following" outside a series.
+    error_statuses = {"cancel_preview": (409, 422)}
 
     def get_queryset(self):
         params = AppointmentFilter(data=self.request.query_params)
@@ -296,6 +326,32 @@ class AppointmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
         else:
             cancelled = [services.appointment_cancel(appointment=appointment, actor=request.user, **data)]
         return self._out(cancelled, many=True)
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("scope", str, enum=["this", "following"]),
+            OpenApiParameter("waive_late_fee", bool),
+        ],
+        responses=CancelPreviewOutput,
+    )
+    @action(detail=True, methods=["get"], url_path="cancel-preview", pagination_class=None)
+    def cancel_preview(self, request, pk=None):
+        """What POST cancel/ would do now, writing nothing: which sessions, which are late, and the late-cancel fee
+        each would post at the patient's class (the figure the cancellation page states)."""
+        appointment = self._get(pk)
+        self._allowed("scheduling.cancel_appointment", appointment)
+        params = CancelPreviewQuery(data=request.query_params)
+        params.is_valid(raise_exception=True)
+        preview = services.cancellation_preview(appointment=appointment, **params.validated_data)
+        priced = next((o.fee for o in preview.outcomes if o.fee is not None), None)
+        show_class = priced is not None and request.user.has_perm("billing.view_class", appointment.patient)
+        body = {
+            "is_late": preview.is_late,
+            "fee_total": preview.fee_total,
+            "class_label": priced.class_label if show_class else None,
+            "outcomes": preview.outcomes,
+        }
+        return Response(CancelPreviewOutput(body).data)
 
     @extend_schema(request=RescheduleInput, responses=AppointmentOutput(many=True))
     @action(detail=True, methods=["post"], pagination_class=None)

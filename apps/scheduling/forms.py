@@ -7,6 +7,7 @@ from django import forms
 from apps.accounts.models import User
 from apps.accounts.roles import Role
 from apps.core import clock
+from apps.patients.forms import PatientChoiceField
 from apps.patients.selectors import patients_visible_to
 
 from .models import Room, ServiceType, TimeOff, Weekday, WorkingHours
@@ -32,7 +33,7 @@ def therapists_bookable_by(user):
 
 class _BookingForm(forms.Form):
     therapist = _TherapistChoice(queryset=User.objects.none())
-    patient = forms.ModelChoiceField(queryset=None, required=False, help_text="Empty only for a group meeting.")
+    patient = PatientChoiceField(queryset=None, required=False, help_text="Empty only for a group meeting.")
     service_type = forms.ModelChoiceField(queryset=ServiceType.objects.filter(is_active=True))
     room = forms.ModelChoiceField(queryset=Room.objects.filter(is_active=True), required=False)
     is_telehealth = forms.BooleanField(label="Telehealth (video)", required=False)
@@ -85,7 +86,7 @@ class AppointmentForm(_BookingForm):
 
 
 class SeriesForm(_BookingForm):
-    patient = forms.ModelChoiceField(queryset=None)
+    patient = PatientChoiceField(queryset=None)
     first_date = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}))
     local_start_time = forms.TimeField(label="Time", widget=forms.TimeInput(attrs={"type": "time"}))
     interval_weeks = forms.TypedChoiceField(
@@ -161,6 +162,12 @@ class CancelForm(_ScopeMixin, forms.Form):
         choices=[("this", "Only this session"), ("following", "This and all later sessions of the series")],
         initial="this",
     )
+
+    def clean(self):
+        data = super().clean()
+        if data.get("waive_late_fee") and not data.get("reason", "").strip():
+            self.add_error("reason", "Say why the fee is waived.")
+        return data
 
 
 class RescheduleForm(_ScopeMixin, forms.Form):

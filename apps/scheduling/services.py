@@ -7,6 +7,7 @@ services check first so people get a clear answer, and turn a lost race into the
 import datetime as dt
 import secrets
 from dataclasses import dataclass, field
+from decimal import Decimal
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -15,6 +16,7 @@ from django.utils import timezone
 from apps.accounts.models import ClinicSettings
 from apps.accounts.roles import Role
 from apps.audit.services import access_log_write
+from apps.billing.pricing import Price, late_cancel_price
 from apps.billing.services import (
     EstimatedService,
     EstimateReason,
@@ -24,7 +26,12 @@ from apps.billing.services import (
 )
 from apps.core import clock
 from apps.core.errors import Conflict, InvalidTransition, PermissionDenied, Unprocessable
-from apps.notifications.services import appointment_reminders_cancel, appointment_reminders_schedule
+from apps.notifications.services import (
+    appointment_reminders_cancel,
+    appointment_reminders_schedule,
+    appointments_booked_notice,
+    appointments_moved_notice,
+)
 from apps.patients.models import PatientStatus
 
 from .availability import Slot, slots_check
@@ -213,7 +220,8 @@ def appointment_book(
 
     Refuses a slot that overlaps an active appointment of the same therapist, room or patient (Conflict naming it),
     and a slot outside working hours or in time off unless staff give an override reason. Reminders are queued in
-    the same transaction. A new reduced-fee patient past the therapist's cap needs a cap override reason.
+    the same transaction, with the patient's booking confirmation. A new reduced-fee patient past the therapist's
+    cap needs a cap override reason.
     """
     _require_aware(start, "start")
     booking = _booking_validate(
@@ -233,6 +241,7 @@ def appointment_book(
     appointment = _new_appointment(booking, slot, actor=actor, override_reason=override_reason)
     _save_guarded([appointment])
     appointment_reminders_schedule(appointment=appointment)
+    appointments_booked_notice(appointments=[appointment], subject=appointment)
     if patient is not None and service_type.code == INTAKE_CPT:
         gfe_issue(
             actor=actor,
@@ -413,7 +422,8 @@ def series_book(
 
     With any blocked date the whole request is refused (Conflict listing them) unless skip_conflicts, which books
     the free dates and reports the skipped ones. Open-ended series are booked up to the rolling horizon. A new
-    reduced-fee patient past the therapist's cap needs a cap override reason.
+    reduced-fee patient past the therapist's cap needs a cap override reason. The patient gets one confirmation
+    listing the booked dates.
     """
     plan = series_preview(
         therapist=therapist,
@@ -462,6 +472,7 @@ def series_book(
     )
     if not booked:
         raise Conflict("None of the series' dates is free.", extra={"dates": [s.as_dict() for s in skipped]})
+    appointments_booked_notice(appointments=booked, subject=series)
     _series_estimate_issue(series, skipped, actor=actor)
     return SeriesBooked(series, booked, skipped)
 
@@ -544,14 +555,16 @@ def series_extend(*, series: AppointmentSeries, actor=None, today: dt.date | Non
 # Rescheduling
 
 
+def _following_query(appointment: Appointment):
+    """This occurrence and the later booked ones of its series."""
+    return Appointment.objects.select_related("therapist", "patient", "room", "service_type").filter(
+        series_id=appointment.series_id, start__gte=appointment.start, status=AppointmentStatus.BOOKED
+    )
+
+
 def _following(appointment: Appointment) -> list[Appointment]:
     """This occurrence and the later booked ones of its series, locked in primary-key order."""
-    rows = (
-        Appointment.objects.select_for_update(of=("self",))
-        .select_related("therapist", "patient", "room", "service_type")
-        .filter(series_id=appointment.series_id, start__gte=appointment.start, status=AppointmentStatus.BOOKED)
-        .order_by("pk")
-    )
+    rows = _following_query(appointment).select_for_update(of=("self",)).order_by("pk")
     return sorted(rows, key=lambda a: a.start)
 
 
@@ -575,7 +588,8 @@ def appointment_reschedule(
     series is split so later extensions follow the new pattern. All or nothing: any collision refuses the move.
     Moving a patient's sessions to another therapist gives that therapist the patient, so it is held to their
     reduced-fee cap like a booking (a cap override reason, from staff only, lets it through). Pending reminders
-    of moved sessions are cancelled and new ones queued.
+    of moved sessions are cancelled and new ones queued, and the patient gets one notice listing the moved
+    sessions.
     """
     _require_aware(start, "start")
     if scope not in ("this", "following"):
@@ -626,6 +640,7 @@ def appointment_reschedule(
             actor=actor, therapist=new_therapist, patient=appointment.patient, override_reason=cap_override_reason
         )
     later = slots[0].start > moving[0].start
+    previous_starts = [a.start for a in moving]
     for moved, slot in zip(moving, slots, strict=True):
         appointment_reminders_cancel(appointment=moved)
         if changes_therapist:
@@ -652,6 +667,7 @@ def appointment_reschedule(
         )
     for moved in moving:
         appointment_reminders_schedule(appointment=moved)
+    appointments_moved_notice(moves=list(zip(previous_starts, moving, strict=True)))
     return moving
 
 
@@ -705,6 +721,49 @@ def cancellation_is_late(appointment: Appointment, at: dt.datetime | None = None
     """Inside the clinic's cancellation window (ClinicSettings.cancellation_window_hours) before the start."""
     window = dt.timedelta(hours=ClinicSettings.load().cancellation_window_hours)
     return (at or clock.now()) > appointment.start - window
+
+
+@dataclass(frozen=True)
+class CancellationOutcome:
+    """What cancelling one session records: a late cancellation or not, and the late-cancel charge it posts."""
+
+    appointment: Appointment
+    late: bool
+    fee: Price | None  # None: no charge is posted (not late, waived, a group meeting, or no fee configured)
+
+
+@dataclass(frozen=True)
+class CancellationPreview:
+    outcomes: list[CancellationOutcome]
+
+    @property
+    def is_late(self) -> bool:
+        return any(o.late for o in self.outcomes)
+
+    @property
+    def fee_total(self) -> Decimal:
+        return sum((o.fee.fee for o in self.outcomes if o.fee is not None), Decimal("0.00"))
+
+
+def cancellation_preview(
+    *, appointment: Appointment, scope: str = "this", waive_late_fee: bool = False
+) -> CancellationPreview:
+    """What cancelling would do, before anything is written (what the confirmation states): the sessions it cancels
+    (scope "following": this one and the later booked ones of its series), which are late, and the late-cancel fee
+    each posts at the patient's class, priced as billing prices the charge itself."""
+    if appointment.status != AppointmentStatus.BOOKED:
+        raise InvalidTransition(f"A {appointment.get_status_display().lower()} session cannot be cancelled.")
+    if scope == "following":
+        if appointment.series_id is None:
+            raise Unprocessable("This session is not part of a series.", fields={"scope": ["Not in a series."]})
+        sessions = list(_following_query(appointment).order_by("start"))
+    else:
+        sessions = [appointment]
+    outcomes = []
+    for session in sessions:
+        late = cancellation_is_late(session) and not waive_late_fee
+        outcomes.append(CancellationOutcome(session, late, late_cancel_price(appointment=session) if late else None))
+    return CancellationPreview(outcomes)
 
 
 @transaction.atomic

@@ -13,10 +13,12 @@ from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 from django.views.decorators.http import require_GET, require_POST
 
+from apps.accounts.models import ClinicSettings
 from apps.core import clock
 from apps.core.api_lookups import id_or_none
 from apps.core.errors import ApplicationError
-from apps.core.links import next_or
+from apps.core.htmx import render_page
+from apps.core.links import next_or, next_path
 from apps.core.views import call_with_messages
 from apps.notes.selectors import note_links_for
 from apps.notifications.selectors import appointments_confirmed
@@ -330,18 +332,23 @@ def appointment_detail(request, pk):
     appointment = selectors.appointment_open(user=request.user, appointment_id=pk)
     if appointment is None:
         raise Http404("No such appointment.")
+    return _detail_page(request, appointment)
+
+
+def _detail_page(request, appointment, *, cancel_form=None, reschedule_form=None, status: int = 200):
+    """The session page; a refused cancel or move shows again with what was typed and why it was refused."""
     user = request.user
-    can_change = user.has_perm("scheduling.change_appointment", appointment)
     local_start = timezone.localtime(appointment.start, clock.clinic_tz())
     in_series = appointment.series_id is not None
     context = {
         "appointment": appointment,
         "note_link": note_links_for(user=user, appointments=[appointment]).get(appointment.pk),
-        "can_change": can_change,
+        "can_change": user.has_perm("scheduling.change_appointment", appointment),
         "can_cancel": user.has_perm("scheduling.cancel_appointment", appointment),
         "late": services.cancellation_is_late(appointment),
-        "cancel_form": CancelForm(in_series=in_series),
-        "reschedule_form": RescheduleForm(
+        "cancel_form": cancel_form or CancelForm(in_series=in_series),
+        "reschedule_form": reschedule_form
+        or RescheduleForm(
             in_series=in_series,
             user=user,
             initial={
@@ -352,7 +359,7 @@ def appointment_detail(request, pk):
             },
         ),
     }
-    return render(request, "scheduling/appointment_detail.html", context)
+    return render(request, "scheduling/appointment_detail.html", context, status=status)
 
 
 def _run(request, appointment, call, success: str):
@@ -377,36 +384,65 @@ def appointment_action(request, pk, action):
 @login_required
 @require_POST
 def appointment_cancel(request, pk):
+    """Cancel after a confirmation that states what it will record and the late-cancel fee it will post. The first
+    post answers the confirmation (a dialog through htmx, else a page); the confirmation posts again with
+    confirmed=yes, and only that cancels."""
     appointment = _appointment(request, pk)
     _require(request.user, "scheduling.cancel_appointment", appointment)
     form = CancelForm(request.POST, in_series=appointment.series_id is not None)
-    if not form.is_valid():
-        messages.error(request, "Choose what to cancel.")
-        return redirect("scheduling:appointment_detail", pk=pk)
+    if form.is_valid() and form.scope == "following":
+        _require(request.user, "scheduling.change_appointment", appointment)
+    if request.POST.get("confirmed") != "yes" or not form.is_valid():
+        return _cancel_confirmation(request, appointment, form)
     args = {"appointment": appointment, "actor": request.user, "reason": form.cleaned_data["reason"]}
     args["waive_late_fee"] = form.cleaned_data["waive_late_fee"]
     if form.scope == "following":
-        _require(request.user, "scheduling.change_appointment", appointment)
         return _run(request, appointment, lambda: services.series_cancel_following(**args), "Series cancelled.")
     return _run(request, appointment, lambda: services.appointment_cancel(**args), "Session cancelled.")
+
+
+def _cancel_confirmation(request, appointment, form):
+    """What cancelling will do, to confirm; a form that cannot go through shows its errors instead."""
+    context = {
+        "appointment": appointment,
+        "form": form,
+        "preview": None,
+        "error": "",
+        "late": services.cancellation_is_late(appointment),
+        "window_hours": ClinicSettings.load().cancellation_window_hours,
+        "next": next_path(request),
+    }
+    if form.is_valid():
+        try:
+            context["preview"] = services.cancellation_preview(
+                appointment=appointment, scope=form.scope, waive_late_fee=form.cleaned_data["waive_late_fee"]
+            )
+        except ApplicationError as exc:
+            context["error"] = exc.message
+        context["show_class"] = request.user.has_perm("billing.view_class", appointment.patient)
+    elif not request.htmx:
+        return _detail_page(request, appointment, cancel_form=form, status=400)
+    # htmx swaps only successful answers, so the dialog comes with 200 even when it carries an error.
+    return render_page(
+        request, "scheduling/cancel_confirm.html", context, partial="scheduling/_cancel_confirm_dialog.html"
+    )
 
 
 @login_required
 @require_POST
 def appointment_reschedule(request, pk):
+    """Move the session. A refusal (a clash, a missing override reason) shows the page again with what was typed
+    and the reason, so nothing has to be typed twice."""
     appointment = _appointment(request, pk)
     _require(request.user, "scheduling.change_appointment", appointment)
     form = RescheduleForm(request.POST, in_series=appointment.series_id is not None, user=request.user)
     if not form.is_valid():
-        messages.error(request, "Give the new date and time.")
-        return redirect("scheduling:appointment_detail", pk=pk)
+        return _detail_page(request, appointment, reschedule_form=form, status=400)
     data = form.cleaned_data
     if data["therapist"] is not None:
         _require(request.user, "scheduling.book_for_therapist", data["therapist"])
-    return _run(
-        request,
-        appointment,
-        lambda: services.appointment_reschedule(
+    try:
+        services.appointment_reschedule(
             appointment=appointment,
             actor=request.user,
             start=clock.local_datetime(data["date"], data["time"]),
@@ -415,9 +451,12 @@ def appointment_reschedule(request, pk):
             override_reason=data["override_reason"],
             therapist=data["therapist"],
             cap_override_reason=data["cap_override_reason"],
-        ),
-        "Session moved.",
-    )
+        )
+    except ApplicationError as exc:
+        _booking_refused(form, exc)
+        return _detail_page(request, appointment, reschedule_form=form, status=exc.status)
+    messages.success(request, "Session moved.")
+    return redirect(next_or(request, reverse("scheduling:appointment_detail", args=[appointment.pk])))
 
 
 @login_required

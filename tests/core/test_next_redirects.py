@@ -107,7 +107,10 @@ def _appointment_action(personas, login, target):
 def _appointment_cancel(personas, login, target):
     appointment = AppointmentFactory(therapist=personas.therapist, patient=personas.patient)
     client = login(personas.front_desk)
-    return client.post(f"/schedule/appointments/{appointment.pk}/cancel/", {"reason": "Illness", "next": target})
+    url = f"/schedule/appointments/{appointment.pk}/cancel/"
+    # The first post only asks (a confirmation); the confirmed one cancels and follows `next`.
+    assert client.post(url, {"reason": "Illness", "next": target}).status_code == 200
+    return client.post(url, {"reason": "Illness", "next": target, "confirmed": "yes"})
 
 
 VIEWS_TAKING_NEXT = [

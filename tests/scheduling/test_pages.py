@@ -193,7 +193,12 @@ def test_the_session_page_cancels_and_reschedules(clinic, login):
     )
     session.refresh_from_db()
     assert session.start == at(MONDAY, 13)
-    client.post(reverse("scheduling:appointment_cancel", args=[session.pk]), {"scope": "this", "reason": "Moved away"})
+    cancel = {"scope": "this", "reason": "Moved away"}
+    asked = client.post(reverse("scheduling:appointment_cancel", args=[session.pk]), cancel)
+    session.refresh_from_db()
+    assert asked.status_code == 200 and "Yes, cancel the session" in asked.content.decode()
+    assert session.status == "booked"
+    client.post(reverse("scheduling:appointment_cancel", args=[session.pk]), {**cancel, "confirmed": "yes"})
     session.refresh_from_db()
     assert session.status == "cancelled"
     other = login(clinic.other_therapist)
@@ -254,7 +259,7 @@ def test_the_rest_of_a_series_is_offered_only_for_series_sessions(clinic, login)
     assert rest not in client.get(reverse("scheduling:appointment_detail", args=[single.pk])).content.decode()
     second = weekly.booked[1]
     assert rest in client.get(reverse("scheduling:appointment_detail", args=[second.pk])).content.decode()
-    client.post(reverse("scheduling:appointment_cancel", args=[second.pk]), {"scope": "following"})
+    client.post(reverse("scheduling:appointment_cancel", args=[second.pk]), {"scope": "following", "confirmed": "yes"})
     assert list(
         Appointment.objects.filter(series=weekly.series).order_by("start").values_list("status", flat=True)
     ) == [

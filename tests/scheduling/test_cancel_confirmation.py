@@ -1,0 +1,194 @@
+"""Cancelling asks first and states the late-cancel fee it will post at the patient's class; the figure stated (page,
+dialog, API preview) is the figure the cancellation posts. A refused move shows the form again as it was typed."""
+
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+import time_machine
+from django.urls import reverse
+
+from apps.billing.demo import config_seed
+from apps.billing.models import Charge
+from apps.core.money import money_text
+from apps.scheduling import services
+from apps.scheduling.models import Appointment
+from tests.billing.helpers import approved_assessment
+
+from .conftest import MONDAY, at
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def priced(clinic, frozen_now):
+    """The demo fees ($100 policy fee) and the patient in class C (150% of the guideline: 40% of full fees)."""
+    config_seed()
+    with time_machine.travel(at(MONDAY - dt.timedelta(days=60), 9), tick=False):
+        approved_assessment(clinic.patient, household_size=4, income="49500")
+    return clinic
+
+
+@pytest.fixture
+def inside_window(session, frozen_now):
+    """Three hours before the session: inside the 24-hour cancellation window."""
+    frozen_now.move_to(at(MONDAY, 7))
+    return session
+
+
+def _cancel_url(appointment) -> str:
+    return reverse("scheduling:appointment_cancel", args=[appointment.pk])
+
+
+def test_the_preview_prices_the_late_cancel_at_the_patients_class_as_the_charge_does(priced, inside_window):
+    preview = services.cancellation_preview(appointment=inside_window)
+    [outcome] = preview.outcomes
+    assert outcome.late and outcome.fee.fee == Decimal("40.00") and outcome.fee.class_code == "C"
+
+    services.appointment_cancel(appointment=inside_window, actor=priced.front_desk)
+
+    charge = Charge.objects.get(appointment=inside_window)
+    assert (charge.kind, charge.amount, charge.class_code) == ("late_cancel", outcome.fee.fee, outcome.fee.class_code)
+    assert preview.fee_total == charge.amount
+
+
+def test_outside_the_window_or_waived_the_preview_posts_nothing(priced, session, frozen_now):
+    assert services.cancellation_preview(appointment=session).outcomes[0].fee is None
+    frozen_now.move_to(at(MONDAY, 7))
+    waived = services.cancellation_preview(appointment=session, waive_late_fee=True)
+    assert not waived.is_late and waived.fee_total == Decimal("0.00")
+
+
+def test_without_a_fee_configuration_the_preview_states_no_fee_as_the_cancellation_posts_none(clinic, inside_window):
+    [outcome] = services.cancellation_preview(appointment=inside_window).outcomes
+    assert outcome.late and outcome.fee is None
+    services.appointment_cancel(appointment=inside_window, actor=clinic.front_desk)
+    assert not Charge.objects.exists()
+
+
+def test_the_first_post_asks_and_states_the_fee_then_the_confirmation_cancels(priced, inside_window, login):
+    client = login(priced.front_desk)
+
+    asked = client.post(_cancel_url(inside_window), {"reason": "Flu"})
+
+    body = asked.content.decode()
+    assert asked.status_code == 200
+    assert "This is a late cancellation" in body and "$40.00" in body
+    assert "at their fee class (" in body
+    assert 'name="confirmed" value="yes"' in body and 'name="reason" value="Flu"' in body
+    assert Appointment.objects.get(pk=inside_window.pk).status == "booked"
+
+    done = client.post(_cancel_url(inside_window), {"reason": "Flu", "confirmed": "yes"})
+
+    assert done.status_code == 302
+    charge = Charge.objects.get(appointment=inside_window)
+    assert money_text(charge.amount) in body
+    assert Appointment.objects.get(pk=inside_window.pk).status == "late_cancelled"
+
+
+def test_through_htmx_the_confirmation_is_a_dialog(priced, inside_window, login):
+    response = login(priced.front_desk).post(_cancel_url(inside_window), {"reason": ""}, HTTP_HX_REQUEST="true")
+    body = response.content.decode()
+    assert response.status_code == 200
+    assert body.lstrip().startswith("<dialog") and "data-opens-modal" in body
+    assert "$40.00" in body and "Keep the session" in body
+    assert "<html" not in body
+
+
+def test_waiving_needs_a_reason_and_then_states_no_fee(priced, inside_window, login):
+    client = login(priced.front_desk)
+    refused = client.post(_cancel_url(inside_window), {"waive_late_fee": "on"})
+    assert refused.status_code == 400 and "Say why the fee is waived." in refused.content.decode()
+    in_dialog = client.post(_cancel_url(inside_window), {"waive_late_fee": "on"}, HTTP_HX_REQUEST="true")
+    assert in_dialog.status_code == 200 and "Say why the fee is waived." in in_dialog.content.decode()
+    asked = client.post(_cancel_url(inside_window), {"waive_late_fee": "on", "reason": "Therapist ill"})
+    assert "fee is waived: no fee will be posted" in asked.content.decode()
+    client.post(_cancel_url(inside_window), {"waive_late_fee": "on", "reason": "Therapist ill", "confirmed": "yes"})
+    assert Appointment.objects.get(pk=inside_window.pk).status == "cancelled" and not Charge.objects.exists()
+
+
+def test_cancelling_the_rest_of_a_series_lists_each_session(priced, login, frozen_now):
+    weekly = services.series_book(
+        actor=priced.front_desk,
+        therapist=priced.therapist,
+        patient=priced.patient,
+        service_type=priced.individual,
+        first_date=MONDAY,
+        local_start_time=dt.time(15, 0),
+        occurrence_count=3,
+    )
+    frozen_now.move_to(at(MONDAY, 9))
+    body = login(priced.front_desk).post(_cancel_url(weekly.booked[0]), {"scope": "following"}).content.decode()
+    assert "3 sessions of the series will be cancelled" in body
+    assert "late cancellation, fee $40.00" in body and body.count("late cancellation") == 1
+    assert "Yes, cancel 3 sessions" in body
+
+
+def test_the_api_preview_states_the_figure_the_page_states_and_the_cancellation_posts(priced, inside_window, login):
+    api = login(priced.front_desk, api=True)
+    url = f"/api/appointments/{inside_window.pk}/cancel-preview/"
+
+    preview = api.get(url).json()
+    page = login(priced.front_desk).post(_cancel_url(inside_window), {}).content.decode()
+    api.post(f"/api/appointments/{inside_window.pk}/cancel/", {}, format="json")
+
+    charge = Charge.objects.get(appointment=inside_window)
+    assert preview["late"] is True and preview["class_label"] == charge.class_label
+    assert [s["late_fee"] for s in preview["sessions"]] == [str(charge.amount)] == [preview["late_fee_total"]]
+    assert money_text(charge.amount) in page
+
+
+def test_the_api_preview_writes_nothing_and_refuses_what_cancel_refuses(priced, inside_window, login):
+    api = login(priced.front_desk, api=True)
+    url = f"/api/appointments/{inside_window.pk}/cancel-preview/"
+    assert api.get(url, {"waive_late_fee": "true"}).json()["late_fee_total"] == "0.00"
+    assert api.get(url, {"scope": "following"}).status_code == 422
+    assert Appointment.objects.get(pk=inside_window.pk).status == "booked"
+    services.appointment_cancel(appointment=inside_window, actor=priced.front_desk)
+    assert api.get(url).status_code == 409
+
+
+@pytest.mark.parametrize(
+    ("who", "status"),
+    [
+        ("front_desk", 200),
+        ("admin", 200),
+        ("therapist", 200),
+        ("patient_user", 200),
+        ("billing", 403),
+        ("other_therapist", 404),
+        ("other_patient_user", 404),
+    ],
+)
+def test_who_may_preview_a_cancellation(priced, inside_window, login, who, status):
+    response = login(getattr(priced, who), api=True).get(f"/api/appointments/{inside_window.pk}/cancel-preview/")
+    assert response.status_code == status
+    if status != 200:
+        assert priced.patient.legal_last_name not in response.content.decode()
+
+
+@pytest.mark.parametrize(("who", "status"), [("billing", 403), ("other_therapist", 404), ("patient_user", 403)])
+def test_who_may_not_ask_to_cancel_on_the_staff_page(priced, inside_window, login, who, status):
+    assert login(getattr(priced, who)).post(_cancel_url(inside_window), {}).status_code == status
+
+
+def test_a_clashing_move_shows_the_form_again_with_what_was_typed(clinic, session, others_session, login):
+    client = login(clinic.front_desk)
+    typed = {"date": str(MONDAY), "time": "10:30", "room": clinic.cedar.pk, "override_reason": "Asked by phone"}
+
+    response = client.post(reverse("scheduling:appointment_reschedule", args=[session.pk]), typed)
+
+    body = response.content.decode()
+    assert response.status_code == 409
+    assert f'value="{MONDAY.isoformat()}"' in body and 'value="10:30"' in body and "Asked by phone" in body
+    assert f'<option value="{clinic.cedar.pk}" selected>' in body
+    assert "already booked" in body or "collides" in body or "Cedar" in body
+    assert Appointment.objects.get(pk=session.pk).start == at(MONDAY, 10)
+
+
+def test_a_move_with_no_time_shows_the_form_again_with_the_error(clinic, session, login):
+    response = login(clinic.front_desk).post(
+        reverse("scheduling:appointment_reschedule", args=[session.pk]), {"date": str(MONDAY)}
+    )
+    assert response.status_code == 400
+    assert 'value="2026-06-01"' in response.content.decode() and "This field is required." in response.content.decode()
