@@ -11,6 +11,7 @@ from apps.accounts.models import User
 from apps.accounts.roles import Role
 from apps.audit.services import access_log_write
 from apps.core import clock
+from apps.notifications.selectors import with_confirmation
 
 from .models import (
     BLOCKING_STATUSES,
@@ -128,6 +129,8 @@ CALENDAR_FIELDS = (
     "patient__legal_last_name",
     "room__name",
     "service_type__name",
+    "confirmed_at",
+    "confirmed_via",
 )
 
 
@@ -143,12 +146,15 @@ def calendar_appointments(
     """Sessions overlapping [start, end) for the calendar, in one query whatever their number.
 
     Plain rows with the CALENDAR_FIELDS a calendar event shows: a busy week is hundreds of sessions, and building
-    model instances for them (six per row with the joins) was most of the request's time.
+    model instances for them (six per row with the joins) was most of the request's time. `confirmed_at` and
+    `confirmed_via` say whether, when and how the patient confirmed the session (notifications.with_confirmation).
     """
     # Overlap of the session's span with the range, written as the no-overlap exclusion constraints index it, so
     # the query walks their GiST index instead of every session that started before `end` (years of them).
     span = Func(F("start"), F("end"), Value("[)"), function="TSTZRANGE", output_field=DateTimeRangeField())
-    qs = appointments_visible_to(user=user).alias(span=span).filter(span__overlap=DateTimeTZRange(start, end, "[)"))
+    qs = with_confirmation(
+        appointments_visible_to(user=user).alias(span=span).filter(span__overlap=DateTimeTZRange(start, end, "[)"))
+    )
     if not include_cancelled:
         qs = qs.filter(status__in=BLOCKING_STATUSES)
     if therapist_ids:

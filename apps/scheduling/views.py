@@ -17,6 +17,7 @@ from apps.core.api_lookups import id_or_none
 from apps.core.errors import ApplicationError
 from apps.core.links import next_or
 from apps.core.views import call_with_messages
+from apps.notifications.labels import confirmation_words
 from apps.programs.selectors import member_meetings_during, member_meetings_warning
 
 from . import selectors, services
@@ -149,7 +150,10 @@ def _event(row: dict) -> dict:
         "url": reverse("scheduling:appointment_detail", args=[row["id"]]),
         "color": row["therapist__therapist_profile__calendar_color"] or "#3b6ea5",
         "classNames": [f"status-{row['status']}"],
-        "extendedProps": {"status": STATUS_LABELS[row["status"]]},
+        "extendedProps": {
+            "status": STATUS_LABELS[row["status"]],
+            "confirmed": confirmation_words(row["confirmed_at"], row["confirmed_via"]),
+        },
     }
 
 
