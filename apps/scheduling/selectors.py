@@ -182,6 +182,42 @@ def therapist_day(*, therapist, day: dt.date) -> list[Appointment]:
     )
 
 
+# A day's arrivals: everyone expected or seen that day; cancelled sessions are nobody's arrival.
+ARRIVAL_STATUSES = [
+    AppointmentStatus.BOOKED,
+    AppointmentStatus.CHECKED_IN,
+    AppointmentStatus.COMPLETED,
+    AppointmentStatus.NO_SHOW,
+]
+
+
+def local_days_span(first: dt.date, days: int = 1) -> tuple[dt.datetime, dt.datetime]:
+    """[start, end) of `days` local days from `first`, as aware instants (a DST day is 23 or 25 hours long)."""
+    return clock.local_datetime(first, dt.time(0, 0)), clock.local_datetime(
+        first + dt.timedelta(days=days), dt.time(0, 0)
+    )
+
+
+def arrivals_on(*, user, day: dt.date) -> QuerySet[Appointment]:
+    """Individual sessions starting on a local day, not cancelled, in time order: who the front desk expects."""
+    start, end = local_days_span(day)
+    return (
+        appointments_visible_to(user=user)
+        .filter(start__gte=start, start__lt=end, patient__isnull=False, status__in=ARRIVAL_STATUSES)
+        .order_by("start", "pk")
+    )
+
+
+def booked_sessions_starting(*, user, first_day: dt.date, days: int) -> QuerySet[Appointment]:
+    """Booked individual sessions starting on `days` local days from `first_day`, in time order."""
+    start, end = local_days_span(first_day, days)
+    return (
+        appointments_visible_to(user=user)
+        .filter(start__gte=start, start__lt=end, patient__isnull=False, status=AppointmentStatus.BOOKED)
+        .order_by("start", "pk")
+    )
+
+
 def patient_upcoming(*, patient, limit: int | None = None) -> list[Appointment]:
     qs = (
         Appointment.objects.select_related(*APPOINTMENT_RELATED)

@@ -63,6 +63,7 @@ INSTALLED_APPS = [
     "apps.outcomes",
     "apps.programs",
     "apps.portal",
+    "apps.frontdesk",
 ]
 
 MIDDLEWARE = [

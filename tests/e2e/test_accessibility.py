@@ -10,7 +10,7 @@ from apps.accounts.navigation import navigation_for
 from apps.notifications.links import appointment_link_url
 from apps.patients.services import patient_invite_to_portal
 from tests.e2e.conftest import DESKTOP, PHONE, assert_accessible, sign_in
-from tests.e2e.world import portal_world
+from tests.e2e.world import front_desk_day_world, portal_world
 from tests.factories import PatientFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -63,6 +63,7 @@ def test_every_portal_page_is_accessible_on_phone_and_desktop(page, personas, ma
 
 def test_main_staff_pages_are_accessible(page, new_page, personas):
     world = portal_world(personas)
+    front_desk_day_world(personas)  # the home page ("/", in every menu) with every section of the day filled
     pages = {
         personas.admin: [
             f"/patients/{personas.patient.pk}/",
