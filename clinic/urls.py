@@ -2,7 +2,7 @@ from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 
-from apps.accounts.views import home
+from apps.frontdesk.views import home
 
 urlpatterns = [
     path("", home, name="home"),

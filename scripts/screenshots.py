@@ -117,6 +117,7 @@ def staff_shots(ids: dict) -> dict[str, list[Shot]]:
     )
     return {
         "frontdesk@clinic.test": [
+            Shot("staff-home", "/", "Front desk: today"),
             Shot("staff-calendar", "/schedule/", "Front desk: calendar"),
             Shot("staff-patients", "/patients/", "Front desk: patients"),
             Shot("staff-patient", f"/patients/{ids['patient']}/", "Front desk: patient chart"),

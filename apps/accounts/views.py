@@ -24,13 +24,6 @@ from .roles import Role
 
 
 @login_required
-def home(request):
-    if request.user.is_patient and not request.user.is_clinic_staff:
-        return redirect("portal:dashboard")
-    return render(request, "accounts/staff_home.html", {"clinic": ClinicSettings.load()})
-
-
-@login_required
 @require_http_methods(["GET", "POST"])
 def mfa_setup(request):
     if request.user.is_verified():

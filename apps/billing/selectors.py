@@ -264,12 +264,13 @@ def _subtotal(qs) -> Coalesce:
     return Coalesce(Subquery(summed, output_field=DecimalField(max_digits=12, decimal_places=2)), ZERO)
 
 
-def _ledger_subtotals(*, until_date: dt.date | None = None) -> dict[str, Coalesce]:
-    """The outer patient row's charges, payments and adjustments (up to the end of a day in the clinic's time
-    zone), as correlated subqueries: one query sums them for one patient or a thousand."""
-    charges = Charge.objects.filter(patient=OuterRef("pk"))
-    payments = Payment.objects.filter(patient=OuterRef("pk"))
-    adjustments = Adjustment.objects.filter(patient=OuterRef("pk"))
+def _ledger_subtotals(*, until_date: dt.date | None = None, patient_ref: str = "pk") -> dict[str, Coalesce]:
+    """The outer row's patient's charges, payments and adjustments (up to the end of a day in the clinic's time
+    zone), as correlated subqueries: one query sums them for one patient or a thousand. `patient_ref` names the
+    outer row's patient id: "pk" on patients, "patient_id" on rows that belong to a patient."""
+    charges = Charge.objects.filter(patient=OuterRef(patient_ref))
+    payments = Payment.objects.filter(patient=OuterRef(patient_ref))
+    adjustments = Adjustment.objects.filter(patient=OuterRef(patient_ref))
     if until_date is not None:
         charges = charges.filter(service_date__lte=until_date)
         end = clock.local_datetime(until_date + dt.timedelta(days=1), dt.time(0, 0))
@@ -315,6 +316,13 @@ def statement_balances(*, patients: QuerySet, start: dt.date, end: dt.date) -> Q
 
 def patient_balance(*, patient) -> Decimal:
     return ledger_totals(patient=patient).balance
+
+
+def with_patient_balance(rows: QuerySet) -> QuerySet:
+    """Rows that belong to a patient (sessions, enrollments …) annotated with `patient_balance`, what the patient
+    owes today (charges − payments − adjustments, as `ledger_totals` sums them), in the rows' own query."""
+    subtotals = _ledger_subtotals(patient_ref="patient_id")
+    return rows.annotate(patient_balance=subtotals["charged"] - subtotals["paid"] - subtotals["adjusted"])
 
 
 @dataclass(frozen=True)

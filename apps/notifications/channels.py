@@ -37,6 +37,7 @@ class Rendered:
     text: str
     html: str
     sms: str
+    reply_to: str = ""
 
 
 @dataclass(frozen=True)
@@ -57,6 +58,7 @@ def _email_for(outgoing: Outgoing) -> EmailMultiAlternatives:
         body=outgoing.rendered.text,
         from_email=settings.DEFAULT_FROM_EMAIL,
         to=[outgoing.to_address],
+        reply_to=[outgoing.rendered.reply_to] if outgoing.rendered.reply_to else None,
         # A stable id lets a receiving system recognise a repeat of the same outbox row.
         headers={"Message-ID": f"<message-{outgoing.message_id}@{domain}>"},
     )

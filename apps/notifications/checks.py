@@ -1,7 +1,10 @@
-"""Configuration checks: a text channel that cannot send is caught at deploy, not at the first reminder."""
+"""Configuration checks: a text channel that cannot send, or a reply-to address that is not one, is caught at deploy,
+not at the first reminder."""
 
 from django.conf import settings
 from django.core.checks import Error, Warning, register
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
 
 from .channels import SMS_BACKENDS
 
@@ -33,3 +36,15 @@ def sms_backend_check(app_configs, **kwargs):
             )
         )
     return problems
+
+
+@register()
+def reply_to_check(app_configs, **kwargs):
+    """A mistyped reply-to address would send every patient's reply nowhere."""
+    address = settings.CLINIC_REPLY_TO_EMAIL
+    try:
+        if address:
+            validate_email(address)
+    except ValidationError:
+        return [Error(f"CLINIC_REPLY_TO_EMAIL is {address!r}, not an email address.", id="notifications.E002")]
+    return []

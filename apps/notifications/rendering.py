@@ -1,5 +1,6 @@
 """Turning an outbox row into the words that are sent."""
 
+from django.conf import settings
 from django.template import Context, TemplateDoesNotExist
 from django.template.loader import get_template
 
@@ -30,9 +31,13 @@ def message_render(*, template: str, context: dict, channel: str) -> Rendered:
       `<template>.html` (HTML email body; may extend "notifications/messages/_email_base.html"),
       `<template>.sms.txt` (a text message, kept short). Email needs the first two; the HTML part is
       optional and SMS needs only the last.
-    - Every template also gets `clinic` (ClinicSettings.load()): its name, phone, address, email.
+    - Every template also gets `clinic` (ClinicSettings.load()): its name, phone, address, email; and
+      `reply_to`, the address replies to an email reach (`reply_to_address`), empty when there is none:
+      an email asks the patient to reply only `{% if reply_to %}`.
     """
-    data = {**context, "clinic": ClinicSettings.load()}
+    clinic = ClinicSettings.load()
+    reply_to = reply_to_address(clinic)
+    data = {**context, "clinic": clinic, "reply_to": reply_to}
     base = f"{TEMPLATE_DIR}/{template}"
     if channel == "sms":
         return Rendered(subject="", text="", html="", sms=" ".join(_render_plain(f"{base}.sms.txt", data).split()))
@@ -42,4 +47,11 @@ def message_render(*, template: str, context: dict, channel: str) -> Rendered:
         html = get_template(f"{base}.html").render(data)
     except TemplateDoesNotExist:
         html = ""
-    return Rendered(subject=subject, text=text, html=html, sms="")
+    return Rendered(subject=subject, text=text, html=html, sms="", reply_to=reply_to)
+
+
+def reply_to_address(clinic: ClinicSettings) -> str:
+    """Where a patient's reply to an email goes: CLINIC_REPLY_TO_EMAIL, else the clinic's contact email, else
+    nowhere (emails come from DEFAULT_FROM_EMAIL, typically a no-reply address). The email's Reply-To header and
+    its words both follow this, so an email never asks for a reply that nobody would read."""
+    return settings.CLINIC_REPLY_TO_EMAIL or clinic.email

@@ -1,21 +1,27 @@
-"""Reads of the outbox for the staff message log."""
+"""Reads of the outbox for the staff message log and the front desk, and of patients' confirmations."""
 
-from django.db.models import QuerySet
+from dataclasses import dataclass
+
+from django.db.models import Case, Count, DateTimeField, F, OuterRef, QuerySet, Subquery, Value, When, Window
+from django.db.models.functions import Coalesce
 
 from apps.core.errors import NotFound
 
-from .models import AppointmentConfirmation, Message
+from .models import AppointmentConfirmation, Message, MessageStatus
 
 
 def messages_visible_to(*, user) -> QuerySet[Message]:
     if not user.has_perm("notifications.view_messages"):
         return Message.objects.none()
-    return Message.objects.select_related("patient", "recipient_user").order_by("-send_at", "-id")
+    return Message.objects.select_related("patient", "recipient_user")
 
 
 def message_log(
     *, user, patient_id: int | None = None, purpose: str = "", status: str = "", channel: str = ""
 ) -> QuerySet[Message]:
+    """The log's rows, filtered, in the order the page and the API list them: what has happened (sent, failed or
+    cancelled) newest first, then what is still to go out, soonest first (`message_history`,
+    `messages_scheduled`)."""
     qs = messages_visible_to(user=user)
     if patient_id is not None:
         qs = qs.filter(patient_id=patient_id)
@@ -26,7 +32,29 @@ def message_log(
         qs = qs.filter(status=status)
     if channel:
         qs = qs.filter(channel=channel)
-    return qs
+    return _with_happened_at(qs).order_by(F("happened_at").desc(nulls_last=True), "send_at", "id")
+
+
+def _with_happened_at(qs: QuerySet[Message]) -> QuerySet[Message]:
+    """`happened_at`: when the message went out, or failed, or was cancelled (its last change); None while it is
+    still to be sent (a retry waiting for its turn included)."""
+    return qs.annotate(
+        happened_at=Case(
+            When(status=MessageStatus.PENDING, then=Value(None)),
+            default=Coalesce("sent_at", "updated_at"),
+            output_field=DateTimeField(),
+        )
+    )
+
+
+def message_history(**filters) -> QuerySet[Message]:
+    """Messages that went out, failed or were cancelled, newest first (`message_log`'s filters)."""
+    return message_log(**filters).exclude(status=MessageStatus.PENDING)
+
+
+def messages_scheduled(**filters) -> QuerySet[Message]:
+    """Messages still to go out, the next due first (`message_log`'s filters)."""
+    return message_log(**filters).filter(status=MessageStatus.PENDING)
 
 
 def message_purposes() -> list[str]:
@@ -40,12 +68,34 @@ def message_get(*, user, message_id) -> Message:
     return message
 
 
-def appointments_confirmed(*, appointments) -> set[int]:
-    """Ids of the given appointments the patient has confirmed for their current start (one query).
+@dataclass(frozen=True)
+class FailedMessages:
+    rows: list[Message]
+    total: int
 
-    The starts are compared here rather than in SQL: one condition per appointment made a busy week's calendar
-    spend more time building the query than running it.
+
+def messages_failed_latest(*, user, limit: int) -> FailedMessages:
+    """The newest failed messages and how many have failed in all, in one query (the total rides on each row)."""
+    qs = message_history(user=user, status=MessageStatus.FAILED).annotate(failed_total=Window(Count("pk")))
+    rows = list(qs[:limit])
+    return FailedMessages(rows=rows, total=rows[0].failed_total if rows else 0)
+
+
+def with_confirmation(appointments: QuerySet) -> QuerySet:
+    """Sessions annotated with the patient's confirmation of their current start, in the same query:
+    `confirmed_at` (when) and `confirmed_via` (a ConfirmationSource value: how), both None when unconfirmed.
+
+    A confirmation is keyed by the start it was given for, so a session moved since reads as unconfirmed.
     """
-    starts = {appointment.pk: appointment.start for appointment in appointments}
-    confirmed = AppointmentConfirmation.objects.filter(appointment_id__in=list(starts))
-    return {pk for pk, start in confirmed.values_list("appointment_id", "appointment_start") if starts[pk] == start}
+    confirmation = AppointmentConfirmation.objects.filter(
+        appointment_id=OuterRef("pk"), appointment_start=OuterRef("start")
+    )
+    return appointments.annotate(
+        confirmed_at=Subquery(confirmation.values("created_at")[:1]),
+        confirmed_via=Subquery(confirmation.values("source")[:1]),
+    )
+
+
+def unconfirmed(appointments: QuerySet) -> QuerySet:
+    """The sessions among `appointments` the patient has not confirmed for their current start."""
+    return with_confirmation(appointments).filter(confirmed_at__isnull=True)

@@ -642,47 +642,91 @@ def sms_status_record(*, provider_id: str, provider_status: str, error_code: str
     return message
 
 
-# Keywords carriers and Twilio treat as an opt-out; all of them must stop our texts too.
-OPT_OUT_KEYWORDS = frozenset({"STOP", "STOPALL", "UNSUBSCRIBE", "CANCEL", "END", "QUIT", "OPTOUT", "REVOKE"})
-CONFIRM_KEYWORDS = frozenset({"C", "CONFIRM"})
+# Replies that withdraw consent to every text: STOP and the other words carriers and Twilio treat as an opt-out,
+# except CANCEL. A patient answering a session reminder with CANCEL means the session, not every text we send,
+# so CANCEL is answered below instead. Twilio blocks a number that texts CANCEL unless the messaging service's
+# opt-out keywords leave it out (docs/notifications.md); when Twilio reports that it opted a number out
+# (`carrier_opted_out`), the charts record it too, so that our records and the carrier's never disagree.
+OPT_OUT_KEYWORDS = frozenset({"STOP", "STOPALL", "UNSUBSCRIBE", "END", "QUIT", "OPTOUT", "REVOKE"})
+CONFIRM_KEYWORDS = frozenset({"C", "CONFIRM", "Y", "YES"})
+CANCEL_KEYWORDS = frozenset({"CANCEL"})
 
 
-def sms_inbound_handle(*, from_number: str, body: str) -> str:
-    """Act on a patient's text reply; returns the reply text to send back ("" for none).
+def _keyword(body: str) -> str:
+    """The keyword a text reply is: one word, any case, with surrounding spaces and a final . or ! ignored."""
+    return body.strip().upper().rstrip(".!").strip()
 
-    STOP (and the other opt-out words) withdraws SMS consent for every chart with that number and cancels
-    their pending texts. C confirms the session whose reminder was last texted to that number, while it is
-    still booked and ahead.
-    """
-    from apps.patients.models import Patient
-    from apps.patients.services import patient_sms_opt_out
+
+def _texted_session(from_number: str):
+    """The booked session still ahead whose reminder was most recently texted to this number, or None."""
     from apps.scheduling.models import Appointment
 
-    word = body.strip().upper().rstrip(".!")
-    if word in OPT_OUT_KEYWORDS:
-        with transaction.atomic():
-            for patient in Patient.objects.filter(phone=from_number).order_by("pk"):
-                patient_sms_opt_out(patient=patient)
-            Message.objects.filter(channel=Channel.SMS, to_address=from_number, status=MessageStatus.PENDING).update(
-                status=MessageStatus.CANCELLED, last_error="The patient replied STOP.", claimed_until=None
-            )
+    reminders = Message.objects.filter(
+        channel=Channel.SMS, to_address=from_number, purpose="reminder_sms", status=MessageStatus.SENT
+    ).order_by("-sent_at")
+    for reminder in reminders[:5]:
+        appointment = (
+            Appointment.objects.filter(pk=reminder.subject_id, status="booked", start__gt=clock.now())
+            .select_related("patient")
+            .first()
+        )
+        if appointment is not None:
+            return appointment
+    return None
+
+
+def _session_words(appointment) -> str:
+    when = timezone.localtime(appointment.start, clock.clinic_tz())
+    return f"{when:%a %b} {when.day} at {when.strftime('%I:%M %p').lstrip('0')}"
+
+
+def _call_us(clinic: ClinicSettings) -> str:
+    return f"call us at {clinic.phone}" if clinic.phone else "call the clinic"
+
+
+@transaction.atomic
+def _number_opt_out(from_number: str) -> None:
+    """No more texts to this number: SMS consent is withdrawn on every chart with it and its pending texts cancelled."""
+    from apps.patients.models import Patient
+    from apps.patients.services import patient_sms_opt_out
+
+    for patient in Patient.objects.filter(phone=from_number).order_by("pk"):
+        patient_sms_opt_out(patient=patient)
+    Message.objects.filter(channel=Channel.SMS, to_address=from_number, status=MessageStatus.PENDING).update(
+        status=MessageStatus.CANCELLED, last_error="The patient opted out of texts (STOP).", claimed_until=None
+    )
+
+
+def sms_inbound_handle(*, from_number: str, body: str, carrier_opted_out: bool = False) -> str:
+    """Act on a patient's text reply; returns the reply text to send back ("" for none).
+
+    STOP (and the other opt-out words, or the carrier saying it opted the number out) withdraws SMS consent.
+    C / CONFIRM / Y / YES confirm the session whose reminder was last texted to that number, while it is still
+    booked and ahead. CANCEL cancels nothing by itself and opts out of nothing: the answer says how to cancel
+    that session (its signed cancel link, which shows the cancellation policy before the patient confirms) and
+    that texts stay on until they reply STOP.
+    """
+    word = _keyword(body)
+    if carrier_opted_out or word in OPT_OUT_KEYWORDS:
+        _number_opt_out(from_number)
         # Twilio answers opt-outs itself; a second reply would be noise.
         return ""
+    if word not in CONFIRM_KEYWORDS | CANCEL_KEYWORDS:
+        return ""
+    clinic = ClinicSettings.load()
+    appointment = _texted_session(from_number)
     if word in CONFIRM_KEYWORDS:
-        reminders = Message.objects.filter(
-            channel=Channel.SMS, to_address=from_number, purpose="reminder_sms", status=MessageStatus.SENT
-        ).order_by("-sent_at")
-        for reminder in reminders[:5]:
-            appointment = (
-                Appointment.objects.filter(pk=reminder.subject_id, status="booked", start__gt=clock.now())
-                .select_related("patient")
-                .first()
-            )
-            if appointment is not None:
-                appointment_confirm(appointment=appointment, source=ConfirmationSource.SMS)
-                clinic = ClinicSettings.load()
-                when = timezone.localtime(appointment.start, clock.clinic_tz())
-                at = when.strftime("%I:%M %p").lstrip("0")
-                return f"Thank you, your session on {when:%a %b} {when.day} at {at} is confirmed. {clinic.name}"
-        return "We could not find an upcoming session to confirm. Please call the clinic."
-    return ""
+        if appointment is None:
+            return f"We could not find an upcoming session to confirm. Please {_call_us(clinic)}. {clinic.name}"
+        appointment_confirm(appointment=appointment, source=ConfirmationSource.SMS)
+        return f"Thank you, your session on {_session_words(appointment)} is confirmed. {clinic.name}"
+    texts_stay_on = "Your text reminders stay on; reply STOP to end all texts."
+    if appointment is None:
+        return (
+            f"We could not find an upcoming session to cancel. Please {_call_us(clinic)}. {texts_stay_on} {clinic.name}"
+        )
+    cancel_url = appointment_link_url(appointment=appointment, action="cancel")
+    return (
+        f"Nothing is cancelled yet. To cancel your session on {_session_words(appointment)}, open {cancel_url} "
+        f"or {_call_us(clinic)}. {texts_stay_on} {clinic.name}"
+    )

@@ -18,6 +18,7 @@ from apps.core.links import absolute_url, next_or
 from apps.core.views import call_with_messages, query_without_page
 
 from . import selectors, services
+from .labels import purpose_label
 from .links import appointment_link_read
 from .models import Channel, ConfirmationSource, MessageStatus
 
@@ -27,8 +28,17 @@ def _require(user, perm):
         raise PermissionDenied
 
 
+SCHEDULED_PREVIEW = 10  # scheduled messages shown under the history before "Show all scheduled"
+
+
 @login_required
 def message_log(request):
+    """What happened (sent, failed, cancelled) newest first, then what is scheduled, in its own section.
+
+    History comes first because staff open the log to see what went out and what failed; ordered by send time,
+    the reminders queued days ahead (hundreds in a busy week) buried it. The scheduled section below shows the next
+    few due, and all of them, paged, when the status filter asks for pending messages.
+    """
     _require(request.user, "notifications.view_messages")
     patient = request.GET.get("patient", "")
     filters = {
@@ -37,18 +47,36 @@ def message_log(request):
         "status": request.GET.get("status", "") if request.GET.get("status") in MessageStatus.values else "",
         "channel": request.GET.get("channel", "") if request.GET.get("channel") in Channel.values else "",
     }
-    rows = selectors.message_log(user=request.user, **filters)
-    page = Paginator(rows, 50).get_page(request.GET.get("page"))
+    number = request.GET.get("page")
     context = {
-        "page": page,
+        "history": None,
+        "scheduled": None,
         "filters": filters,
-        "purposes": selectors.message_purposes(),
+        "purposes": [(p, purpose_label(p)) for p in selectors.message_purposes()],
         "statuses": MessageStatus.choices,
         "channels": Channel.choices,
         "can_resend": request.user.has_perm("notifications.resend_message"),
-        "failed_count": selectors.message_log(user=request.user, status=MessageStatus.FAILED).count(),
+        "failed_count": selectors.message_history(user=request.user, status=MessageStatus.FAILED).count(),
         "query": query_without_page(request),
     }
+    if filters["status"] == MessageStatus.PENDING:
+        context["paged"] = "scheduled"
+        context["page"] = context["scheduled"] = Paginator(
+            selectors.messages_scheduled(user=request.user, **filters), 50
+        ).get_page(number)
+    else:
+        context["paged"] = "history"
+        context["page"] = context["history"] = Paginator(
+            selectors.message_history(user=request.user, **filters), 50
+        ).get_page(number)
+    if not filters["status"]:
+        scheduled = selectors.messages_scheduled(user=request.user, **filters)
+        context["scheduled"] = list(scheduled[:SCHEDULED_PREVIEW])
+        context["scheduled_total"] = scheduled.count() if len(context["scheduled"]) == SCHEDULED_PREVIEW else None
+        all_scheduled = request.GET.copy()
+        all_scheduled.pop("page", None)
+        all_scheduled["status"] = MessageStatus.PENDING
+        context["scheduled_all_query"] = all_scheduled.urlencode()
     return render_page(request, "notifications/message_log.html", context, partial="notifications/_message_rows.html")
 
 
@@ -154,8 +182,15 @@ def twilio_status(request):
 @csrf_exempt
 @require_POST
 def twilio_inbound(request):
-    """A text from a patient: C confirms, STOP opts out."""
+    """A text from a patient: C or YES confirms, CANCEL is answered with how to cancel, STOP opts out.
+
+    With Advanced Opt-Out, Twilio marks a text it took as an opt-out with OptOutType=STOP, whatever its words.
+    """
     if not _twilio_signed(request):
         return HttpResponse("Invalid signature.", status=403)
-    reply = services.sms_inbound_handle(from_number=request.POST.get("From", ""), body=request.POST.get("Body", ""))
+    reply = services.sms_inbound_handle(
+        from_number=request.POST.get("From", ""),
+        body=request.POST.get("Body", ""),
+        carrier_opted_out=request.POST.get("OptOutType", "").strip().upper() == "STOP",
+    )
     return _twiml(reply)

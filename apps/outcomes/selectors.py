@@ -3,7 +3,8 @@ journal_entry_open, which checks the rule and writes the access-log row."""
 
 import datetime as dt
 
-from django.db.models import F, QuerySet
+from django.db.models import Count, F, OuterRef, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 
 from apps.audit.services import access_log_write
 from apps.core import clock
@@ -16,10 +17,28 @@ from .instruments import INSTRUMENTS
 from .models import AssignmentStatus, JournalEntry, QuestionnaireAssignment, QuestionnaireResponse
 
 
+def _assignments_open() -> QuerySet[QuestionnaireAssignment]:
+    """Questionnaires sent and not answered yet, while they can still be answered."""
+    return QuestionnaireAssignment.objects.filter(status=AssignmentStatus.PENDING, expires_at__gt=clock.now())
+
+
 def assignments_pending(*, patient) -> QuerySet[QuestionnaireAssignment]:
-    return QuestionnaireAssignment.objects.filter(
-        patient=patient, status=AssignmentStatus.PENDING, expires_at__gt=clock.now()
-    ).order_by("due_at", "id")
+    return _assignments_open().filter(patient=patient).order_by("due_at", "id")
+
+
+def with_questionnaires_waiting(rows: QuerySet) -> QuerySet:
+    """Rows that belong to a patient annotated with `questionnaires_waiting`: how many questionnaires the patient
+    has been sent and not answered yet (still open, as `assignments_pending` lists them), in the rows' own query.
+    A count only: which questionnaires is clinical, and the front desk sees this."""
+    waiting = (
+        _assignments_open()
+        .filter(patient_id=OuterRef("patient_id"))
+        .order_by()
+        .values("patient_id")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    return rows.annotate(questionnaires_waiting=Coalesce(Subquery(waiting), 0))
 
 
 def responses_of(*, patient) -> QuerySet[QuestionnaireResponse]:

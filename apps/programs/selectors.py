@@ -3,7 +3,7 @@
 import datetime as dt
 from decimal import ROUND_HALF_UP, Decimal
 
-from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models import Count, Exists, F, Min, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.utils import timezone
 
 from apps.accounts.roles import Role
@@ -201,6 +201,25 @@ def slot_waitlist() -> dict:
     )
     open_slots = FreedSlot.objects.filter(status="open").select_related("therapist", "room").order_by("free_from")
     return {"requests": waiting, "open_slots": open_slots}
+
+
+def program_waitlists_waiting() -> list[dict]:
+    """Per program with people on its waitlist (no seat offered to them yet): its id and title, how many wait and
+    since when the longest has waited, longest wait first. One grouped query."""
+    return list(
+        Enrollment.objects.filter(status=EnrollmentStatus.WAITLISTED)
+        .values("program_id", "program__title")
+        .annotate(waiting=Count("pk"), since=Min("created_at"))
+        .order_by("since", "program_id")
+    )
+
+
+def slot_waitlist_waiting() -> dict:
+    """How many patients wait for a weekly time with no time offered to them yet, and since when the longest has
+    waited (None when nobody waits). One aggregate query."""
+    return SlotRequest.objects.filter(status=SlotRequestStatus.WAITING).aggregate(
+        waiting=Count("pk"), since=Min("created_at")
+    )
 
 
 def _mean(values: list[int]) -> Decimal | None:

@@ -11,6 +11,7 @@ from apps.accounts.models import User
 from apps.accounts.roles import Role
 from apps.audit.services import access_log_write
 from apps.core import clock
+from apps.notifications.selectors import with_confirmation
 
 from .models import (
     BLOCKING_STATUSES,
@@ -118,6 +119,8 @@ CALENDAR_FIELDS = (
     "patient__legal_last_name",
     "room__name",
     "service_type__name",
+    "confirmed_at",
+    "confirmed_via",
 )
 
 
@@ -133,12 +136,15 @@ def calendar_appointments(
     """Sessions overlapping [start, end) for the calendar, in one query whatever their number.
 
     Plain rows with the CALENDAR_FIELDS a calendar event shows: a busy week is hundreds of sessions, and building
-    model instances for them (six per row with the joins) was most of the request's time.
+    model instances for them (six per row with the joins) was most of the request's time. `confirmed_at` and
+    `confirmed_via` say whether, when and how the patient confirmed the session (notifications.with_confirmation).
     """
     # Overlap of the session's span with the range, written as the no-overlap exclusion constraints index it, so
     # the query walks their GiST index instead of every session that started before `end` (years of them).
     span = Func(F("start"), F("end"), Value("[)"), function="TSTZRANGE", output_field=DateTimeRangeField())
-    qs = appointments_visible_to(user=user).alias(span=span).filter(span__overlap=DateTimeTZRange(start, end, "[)"))
+    qs = with_confirmation(
+        appointments_visible_to(user=user).alias(span=span).filter(span__overlap=DateTimeTZRange(start, end, "[)"))
+    )
     if not include_cancelled:
         qs = qs.filter(status__in=BLOCKING_STATUSES)
     if therapist_ids:
@@ -162,6 +168,42 @@ def therapist_day(*, therapist, day: dt.date) -> list[Appointment]:
     return list(
         Appointment.objects.select_related(*APPOINTMENT_RELATED)
         .filter(therapist=therapist, start__lt=end, end__gt=start)
+        .order_by("start", "pk")
+    )
+
+
+# A day's arrivals: everyone expected or seen that day; cancelled sessions are nobody's arrival.
+ARRIVAL_STATUSES = [
+    AppointmentStatus.BOOKED,
+    AppointmentStatus.CHECKED_IN,
+    AppointmentStatus.COMPLETED,
+    AppointmentStatus.NO_SHOW,
+]
+
+
+def local_days_span(first: dt.date, days: int = 1) -> tuple[dt.datetime, dt.datetime]:
+    """[start, end) of `days` local days from `first`, as aware instants (a DST day is 23 or 25 hours long)."""
+    return clock.local_datetime(first, dt.time(0, 0)), clock.local_datetime(
+        first + dt.timedelta(days=days), dt.time(0, 0)
+    )
+
+
+def arrivals_on(*, user, day: dt.date) -> QuerySet[Appointment]:
+    """Individual sessions starting on a local day, not cancelled, in time order: who the front desk expects."""
+    start, end = local_days_span(day)
+    return (
+        appointments_visible_to(user=user)
+        .filter(start__gte=start, start__lt=end, patient__isnull=False, status__in=ARRIVAL_STATUSES)
+        .order_by("start", "pk")
+    )
+
+
+def booked_sessions_starting(*, user, first_day: dt.date, days: int) -> QuerySet[Appointment]:
+    """Booked individual sessions starting on `days` local days from `first_day`, in time order."""
+    start, end = local_days_span(first_day, days)
+    return (
+        appointments_visible_to(user=user)
+        .filter(start__gte=start, start__lt=end, patient__isnull=False, status=AppointmentStatus.BOOKED)
         .order_by("start", "pk")
     )
 

@@ -1,7 +1,6 @@
 """Staff pages: the calendar and its events feed, booking forms, a session's page and a therapist's day."""
 
 import datetime as dt
-from typing import NamedTuple
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -21,7 +20,7 @@ from apps.core.htmx import render_page
 from apps.core.links import next_or, next_path
 from apps.core.views import call_with_messages
 from apps.notes.selectors import note_links_for
-from apps.notifications.selectors import appointments_confirmed
+from apps.notifications.labels import confirmation_words
 from apps.programs.selectors import member_meetings_during, member_meetings_warning
 
 from . import selectors, services
@@ -157,9 +156,7 @@ def calendar_events(request):
         therapist_ids=therapist_ids,
         room_ids=_ids(request.GET.getlist("room")),
     )
-    booked = [_Booked(a["id"], a["start"]) for a in appointments if a["status"] == AppointmentStatus.BOOKED]
-    confirmed = appointments_confirmed(appointments=booked)
-    events = [_event(a, confirmed=a["id"] in confirmed) for a in appointments]
+    events = [_event(a) for a in appointments]
     for off in selectors.time_off_visible_to(user=request.user).filter(start__lt=end, end__gt=start):
         if not therapist_ids or off.therapist_id in therapist_ids:
             events.append(
@@ -180,15 +177,10 @@ STATUS_LABELS = dict(AppointmentStatus.choices)
 STATES_SHOWN = {AppointmentStatus.CHECKED_IN, AppointmentStatus.NO_SHOW}
 
 
-class _Booked(NamedTuple):
-    """A booked session as the reminder-confirmation lookup reads it."""
-
-    pk: int
-    start: dt.datetime
-
-
-def _event(row: dict, *, confirmed: bool) -> dict:
-    """One calendar event from a selectors.calendar_appointments row."""
+def _event(row: dict) -> dict:
+    """One calendar event from a selectors.calendar_appointments row. A booked session the patient confirmed (for
+    its current start) says so; once under way, its status says more."""
+    confirmed = row["status"] == AppointmentStatus.BOOKED and row["confirmed_at"] is not None
     if row["patient__legal_last_name"]:
         who = f"{row['patient__preferred_name'] or row['patient__legal_first_name']} {row['patient__legal_last_name']}"
     else:
@@ -210,6 +202,7 @@ def _event(row: dict, *, confirmed: bool) -> dict:
             "where": where,
             "status": status,
             "state": "Confirmed" if confirmed else (status if row["status"] in STATES_SHOWN else ""),
+            "confirmed": confirmation_words(row["confirmed_at"], row["confirmed_via"]) if confirmed else "",
         },
     }
 

@@ -63,6 +63,7 @@ INSTALLED_APPS = [
     "apps.outcomes",
     "apps.programs",
     "apps.portal",
+    "apps.frontdesk",
 ]
 
 MIDDLEWARE = [
@@ -204,6 +205,9 @@ EMAIL_BACKEND = env("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBac
 EMAIL_HOST = env("EMAIL_HOST", "127.0.0.1")
 EMAIL_PORT = int(env("EMAIL_PORT", "1025"))
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", "Clinic <no-reply@clinic.localhost>")
+# Where replies to patients' emails go (their Reply-To header). Empty: the clinic's contact email from Clinic
+# settings; with neither, emails do not invite replies at all.
+CLINIC_REPLY_TO_EMAIL = env("CLINIC_REPLY_TO_EMAIL", "").strip()
 
 # Note text encryption keys, newest first; older keys stay to decrypt until rotated out.
 CLINIC_ENCRYPTION_KEYS = env_list("CLINIC_ENCRYPTION_KEYS", DEVELOPMENT_ENCRYPTION_KEY)

@@ -11,7 +11,7 @@ from apps.notifications.links import appointment_link_url
 from apps.patients.services import patient_invite_to_portal
 from apps.scheduling.models import WorkingHours
 from tests.e2e.conftest import DESKTOP, PHONE, assert_accessible, sign_in
-from tests.e2e.world import portal_world
+from tests.e2e.world import front_desk_day_world, portal_world
 from tests.factories import PatientFactory
 from tests.notes.conftest import signed_plan_for
 
@@ -67,6 +67,7 @@ def test_main_staff_pages_are_accessible(page, new_page, personas):
     world = portal_world(personas)
     hours = WorkingHours.objects.filter(therapist=personas.therapist).first()
     plan = signed_plan_for(personas.therapist, personas.patient)
+    front_desk_day_world(personas)  # the home page ("/", in every menu) with every section of the day filled
     pages = {
         personas.admin: [
             f"/patients/{personas.patient.pk}/",

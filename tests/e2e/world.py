@@ -1,5 +1,6 @@
 """A patient with something on every portal page: a video session next week with questionnaires waiting,
-a charged past session and a payment, a journal entry, a program with a free seat and one with a waitlist."""
+a charged past session and a payment, a journal entry, a program with a free seat and one with a waitlist.
+And a front desk with something in every section of its day."""
 
 import datetime as dt
 from dataclasses import dataclass
@@ -81,3 +82,45 @@ def portal_world(personas) -> PortalWorld:
         journal_entry=entry,
         questionnaire=questionnaires[0],
     )
+
+
+@dataclass
+class FrontDeskDay:
+    arrival: object
+    confirmed_arrival: object
+    unconfirmed_tomorrow: object
+
+
+def front_desk_day_world(personas) -> FrontDeskDay:
+    """Today (clinic time): the persona patient expected at 09:00, the other patient at 11:00 and confirmed by
+    text; tomorrow an unconfirmed session; a reminder that failed. With `portal_world` the patient also owes a
+    balance, has questionnaires to answer and waits for a group seat."""
+    from apps.notifications.models import ConfirmationSource, Message, MessageStatus
+    from apps.notifications.services import appointment_confirm, message_enqueue
+
+    today = clock.local_now().date()
+
+    def session(day, hour, therapist, patient):
+        start = clock.local_datetime(day, dt.time(hour))
+        return AppointmentFactory(
+            therapist=therapist, patient=patient, start=start, end=start + dt.timedelta(minutes=45)
+        )
+
+    arrival = session(today, 9, personas.therapist, personas.patient)
+    confirmed = session(today, 11, personas.other_therapist, personas.other_patient)
+    appointment_confirm(appointment=confirmed, source=ConfirmationSource.SMS)
+    tomorrow = session(today + dt.timedelta(days=1), 15, personas.other_therapist, personas.other_patient)
+    failed = message_enqueue(
+        channel="email",
+        to_address=personas.other_patient.email,
+        purpose="reminder_email",
+        template="appointment_reminder",
+        subject=tomorrow,
+        send_at=clock.now(),
+        dedupe_key="front-desk-day-failed",
+        patient=personas.other_patient,
+    )
+    Message.objects.filter(pk=failed.pk).update(
+        status=MessageStatus.FAILED, last_error="The mail server refused the recipient address."
+    )
+    return FrontDeskDay(arrival=arrival, confirmed_arrival=confirmed, unconfirmed_tomorrow=tomorrow)

@@ -5,10 +5,13 @@ import datetime as dt
 import pytest
 import time_machine
 from django.core import signing
+from django.utils import timezone
 
+from apps.core import clock
 from apps.notifications.links import SALT, appointment_link_token, appointment_link_url
 from apps.notifications.models import AppointmentConfirmation, Message
 from apps.scheduling.services import appointment_reschedule
+from tests.factories import AppointmentFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -101,21 +104,22 @@ def test_a_cancelled_session_cannot_be_cancelled_again_by_link(client, appointme
 
 
 def test_staff_can_tell_which_sessions_are_confirmed(client, appointment, personas, django_assert_num_queries):
-    from apps.notifications.selectors import appointments_confirmed
-    from tests.factories import AppointmentFactory
+    from apps.notifications.selectors import with_confirmation
+    from apps.scheduling.models import Appointment
 
     other = AppointmentFactory(therapist=personas.therapist, start=appointment.start + dt.timedelta(hours=2))
     client.post(_path(appointment, "confirm"))
+    sessions = Appointment.objects.filter(pk__in=[appointment.pk, other.pk])
     with django_assert_num_queries(1):
-        assert appointments_confirmed(appointments=[appointment, other]) == {appointment.pk}
+        rows = {a.pk: (a.confirmed_at is not None, a.confirmed_via) for a in with_confirmation(sessions)}
+    assert rows == {appointment.pk: (True, "link"), other.pk: (False, None)}
     appointment_reschedule(
         appointment=appointment,
         actor=personas.front_desk,
         start=appointment.start + dt.timedelta(hours=4),
         override_reason="x",
     )
-    appointment.refresh_from_db()
-    assert appointments_confirmed(appointments=[appointment]) == set()
+    assert with_confirmation(Appointment.objects.filter(pk=appointment.pk)).get().confirmed_at is None
 
 
 def test_the_patient_chart_links_to_its_messages(personas, login):
@@ -124,3 +128,13 @@ def test_the_patient_chart_links_to_its_messages(personas, login):
     assert (
         "/messages/?patient=" not in login(personas.therapist).get(f"/patients/{personas.patient.pk}/").content.decode()
     )
+
+
+def test_the_calendar_shows_which_sessions_are_confirmed(client, appointment, personas, login):
+    other = AppointmentFactory(therapist=personas.therapist, start=appointment.start + dt.timedelta(hours=2))
+    client.post(_path(appointment, "confirm"))
+    day = timezone.localtime(appointment.start, clock.clinic_tz()).date()
+    events = login(personas.front_desk).get(f"/schedule/events/?start={day}&end={day + dt.timedelta(days=1)}").json()
+    confirmed = {event["id"]: event["extendedProps"]["confirmed"] for event in events}
+    assert confirmed[appointment.pk].startswith("Confirmed by reminder link, ")
+    assert confirmed[other.pk] == ""

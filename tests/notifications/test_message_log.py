@@ -1,5 +1,8 @@
 """The staff message log (page and API): who may see it, its filters, and sending a failed message again."""
 
+import datetime as dt
+import re
+
 import pytest
 from django.core import mail
 
@@ -62,7 +65,8 @@ def test_others_may_not_see_the_message_log(personas, login, log, persona):
 def test_the_log_filters_by_patient_purpose_and_status(personas, login, log):
     client = login(personas.front_desk)
     by_patient = client.get(f"/messages/?patient={personas.other_patient.pk}")
-    assert list(by_patient.context["page"]) == [log["other"]]
+    assert list(by_patient.context["history"]) == []
+    assert list(by_patient.context["scheduled"]) == [log["other"]]
     by_purpose = client.get("/messages/?purpose=seat_offer")
     assert list(by_purpose.context["page"]) == [log["sent"]]
     by_status = client.get("/messages/?status=failed")
@@ -171,3 +175,69 @@ def test_the_api_list_queries_do_not_grow_with_rows(personas, login, appointment
 def test_the_log_points_out_failed_messages(personas, login, log):
     body = login(personas.front_desk).get("/messages/").content.decode()
     assert "1 failed" in body
+
+
+# ------------------------------------------------------------------------------------------------------------
+# Order and words
+
+
+def _at(message, *, status, minutes_ago: int, sent: bool = True):
+    """Put a message in a state that happened `minutes_ago` (sent then, or failed / cancelled then)."""
+    when = clock.now() - dt.timedelta(minutes=minutes_ago)
+    Message.objects.filter(pk=message.pk).update(
+        status=status, sent_at=when if sent else None, updated_at=when, send_at=when - dt.timedelta(minutes=1)
+    )
+
+
+def _ordered_world(personas, appointment):
+    rows = {key: _message(personas.patient, appointment, key=key) for key in ("old", "new", "failed", "soon", "later")}
+    _at(rows["old"], status=MessageStatus.SENT, minutes_ago=300)
+    _at(rows["new"], status=MessageStatus.SENT, minutes_ago=5)
+    _at(rows["failed"], status=MessageStatus.FAILED, minutes_ago=60, sent=False)
+    Message.objects.filter(pk=rows["soon"].pk).update(send_at=clock.now() + dt.timedelta(hours=1))
+    Message.objects.filter(pk=rows["later"].pk).update(send_at=clock.now() + dt.timedelta(days=2))
+    return rows
+
+
+def test_the_log_lists_what_happened_newest_first_and_the_scheduled_apart(personas, login, appointment):
+    rows = _ordered_world(personas, appointment)
+    response = login(personas.front_desk).get("/messages/")
+    assert list(response.context["history"]) == [rows["new"], rows["failed"], rows["old"]]
+    assert list(response.context["scheduled"]) == [rows["soon"], rows["later"]]
+    body = response.content.decode()
+    assert body.index('id="history-h"') < body.index('id="scheduled-h">Scheduled</h2>')
+
+
+def test_the_scheduled_filter_pages_through_every_scheduled_message_soonest_first(personas, login, appointment):
+    rows = _ordered_world(personas, appointment)
+    response = login(personas.front_desk).get("/messages/?status=pending")
+    assert response.context["history"] is None
+    assert list(response.context["page"]) == [rows["soon"], rows["later"]]
+
+
+def test_a_long_schedule_shows_the_next_few_and_links_to_all(personas, login, appointment):
+    for i in range(12):
+        message = _message(personas.patient, appointment, key=f"s{i}")
+        Message.objects.filter(pk=message.pk).update(send_at=clock.now() + dt.timedelta(hours=i + 1))
+    body = login(personas.front_desk).get("/messages/").content.decode()
+    assert "These are the next 10 of 12" in body
+    assert 'href="?status=pending"' in body
+
+
+def test_the_api_lists_in_the_pages_order(personas, login, appointment):
+    _ordered_world(personas, appointment)
+    page = login(personas.front_desk).get("/messages/").context
+    api = login(personas.front_desk, api=True).get("/api/messages/").json()["results"]
+    assert [row["id"] for row in api] == [m.pk for m in [*page["history"], *page["scheduled"]]]
+
+
+def test_the_log_shows_words_not_codes(personas, login, appointment):
+    message = _message(personas.patient, appointment, key="w", status=MessageStatus.SENT)
+    Message.objects.filter(pk=message.pk).update(provider_status="undelivered")
+    _message(personas.patient, appointment, key="g", purpose="group_reminder_sms")
+    body = login(personas.front_desk).get("/messages/").content.decode()
+    shown = re.sub(r"<[^>]+>", " ", body)  # the text people see, not option values
+    for code in ("reminder_email", "group_reminder_sms", "undelivered"):
+        assert code not in shown
+    for words in ("Session reminder (email)", "Group meeting reminder (text)", "Not delivered", "Scheduled"):
+        assert words in shown

@@ -1,6 +1,7 @@
 """Twilio's delivery reports and patients' replies, accepted only with a valid signature."""
 
 import datetime as dt
+import re
 
 import pytest
 from twilio.request_validator import RequestValidator
@@ -121,3 +122,81 @@ def test_a_late_report_of_an_earlier_stage_does_not_undo_delivery(client, texted
     _post(client, "/messages/twilio/status/", {"MessageSid": "SM123", "MessageStatus": "sent"})
     texted_reminder.refresh_from_db()
     assert texted_reminder.provider_status == "delivered"
+
+
+# ------------------------------------------------------------------------------------------------------------
+# Reply keywords: any case, spaces around ignored
+
+
+def _reply(client, personas, body, **extra):
+    response = _post(client, "/messages/twilio/inbound/", {"From": personas.patient.phone, "Body": body, **extra})
+    assert response.status_code == 200
+    return response.content.decode()
+
+
+@pytest.mark.parametrize("body", ["C", " c ", "CONFIRM", "confirm.", "Y", "y", "YES", " Yes! ", "yes\n"])
+def test_every_confirm_word_confirms_the_texted_session(client, texted_reminder, appointment, personas, body):
+    assert "is confirmed" in _reply(client, personas, body)
+    confirmation = AppointmentConfirmation.objects.get()
+    assert (confirmation.appointment_id, confirmation.source) == (appointment.pk, "sms")
+
+
+@pytest.mark.parametrize("body", ["CANCEL", "cancel", " Cancel ", "CANCEL."])
+def test_cancel_answers_how_to_cancel_and_opts_out_of_nothing(client, texted_reminder, appointment, personas, body):
+    pending = message_enqueue(
+        channel="sms",
+        to_address=personas.patient.phone,
+        purpose="reminder_sms",
+        template="appointment_reminder",
+        subject=appointment,
+        send_at=clock.now() + dt.timedelta(days=1),
+        dedupe_key="sms-reminder-later",
+        patient=personas.patient,
+    )
+    reply = _reply(client, personas, body)
+    assert "Nothing is cancelled yet" in reply
+    assert "reply STOP to end all texts" in reply
+    assert "call us at 617-555-0100" in reply
+    link = re.search(r"https://clinic\.example(/messages/appointment/cancel/[^/\s]+/)", reply).group(1)
+    appointment.refresh_from_db()
+    assert appointment.status == "booked"
+    personas.patient.refresh_from_db()
+    assert personas.patient.can_receive_sms
+    pending.refresh_from_db()
+    assert pending.status == MessageStatus.PENDING
+    # The link is the reminder's own: it shows the session and the policy, and cancels only when pressed.
+    page = client.get(link)
+    assert page.status_code == 200
+    assert appointment.therapist.first_name in page.content.decode()
+
+
+def test_cancel_without_a_texted_session_says_so_and_still_opts_out_of_nothing(client, personas, set_reminders):
+    set_reminders(email=True, sms=True)
+    reply = _reply(client, personas, "CANCEL")
+    assert "could not find an upcoming session to cancel" in reply
+    assert "reply STOP to end all texts" in reply
+    personas.patient.refresh_from_db()
+    assert personas.patient.can_receive_sms
+
+
+@pytest.mark.parametrize("body", ["STOP", "stop", " Stop ", "STOPALL", "stopall", "UNSUBSCRIBE", "unsubscribe", "QUIT"])
+def test_every_opt_out_word_stops_all_texts(client, texted_reminder, personas, body):
+    assert "<Message>" not in _reply(client, personas, body)
+    personas.patient.refresh_from_db()
+    assert personas.patient.sms_opted_out_at is not None
+    assert not personas.patient.can_receive_sms
+
+
+def test_when_twilio_says_it_opted_the_number_out_the_chart_agrees(client, texted_reminder, personas):
+    # A messaging service still treating CANCEL as an opt-out blocks the number and says so with OptOutType.
+    assert "<Message>" not in _reply(client, personas, "CANCEL", OptOutType="STOP")
+    personas.patient.refresh_from_db()
+    assert not personas.patient.can_receive_sms
+
+
+@pytest.mark.parametrize("body", ["Hello", "Can I move my session?", "C please", ""])
+def test_other_texts_change_nothing_and_get_no_answer(client, texted_reminder, personas, body):
+    assert "<Message>" not in _reply(client, personas, body)
+    personas.patient.refresh_from_db()
+    assert personas.patient.can_receive_sms
+    assert not AppointmentConfirmation.objects.exists()

@@ -1,0 +1,56 @@
+"""The front desk's day: each section read by its own app's selectors, one query per section (one per waitlist)
+whatever the number of rows, gathered here for the staff home. Nothing is decided here that the apps do not
+already say."""
+
+import datetime as dt
+from dataclasses import dataclass
+
+from apps.billing.selectors import with_patient_balance
+from apps.core import clock
+from apps.notifications.selectors import FailedMessages, messages_failed_latest, unconfirmed, with_confirmation
+from apps.outcomes.selectors import with_questionnaires_waiting
+from apps.programs.selectors import program_waitlists_waiting, slot_waitlist_waiting
+from apps.scheduling.models import Appointment, AppointmentStatus
+from apps.scheduling.selectors import arrivals_on, booked_sessions_starting
+
+UNCONFIRMED_DAYS = 2  # tomorrow and the day after: today's sessions show their confirmation in the arrivals
+FAILED_SHOWN = 5
+# Who is still to be settled with today: people expected, here, or seen; a no-show is not at the desk.
+SETTLING_STATUSES = {AppointmentStatus.BOOKED, AppointmentStatus.CHECKED_IN, AppointmentStatus.COMPLETED}
+
+
+@dataclass(frozen=True)
+class FrontDeskDay:
+    today: dt.date
+    arrivals: list[Appointment]
+    to_settle: list[Appointment]
+    unconfirmed_from: dt.date
+    unconfirmed_to: dt.date
+    unconfirmed: list[Appointment]
+    program_waitlists: list[dict]
+    slot_waitlist: dict
+    failed_messages: FailedMessages
+
+
+def front_desk_day(*, user) -> FrontDeskDay:
+    """Today in the clinic's time zone: who arrives (with their confirmation, unanswered questionnaires and
+    balance, in one query); the sessions of the next days nobody has confirmed; the waitlists where nobody holds an
+    offer; and the messages that failed."""
+    today = clock.local_now().date()
+    arrivals = list(
+        with_questionnaires_waiting(with_patient_balance(with_confirmation(arrivals_on(user=user, day=today))))
+    )
+    first = today + dt.timedelta(days=1)
+    return FrontDeskDay(
+        today=today,
+        arrivals=arrivals,
+        to_settle=[
+            a for a in arrivals if a.status in SETTLING_STATUSES and (a.patient_balance > 0 or a.questionnaires_waiting)
+        ],
+        unconfirmed_from=first,
+        unconfirmed_to=first + dt.timedelta(days=UNCONFIRMED_DAYS - 1),
+        unconfirmed=list(unconfirmed(booked_sessions_starting(user=user, first_day=first, days=UNCONFIRMED_DAYS))),
+        program_waitlists=program_waitlists_waiting(),
+        slot_waitlist=slot_waitlist_waiting(),
+        failed_messages=messages_failed_latest(user=user, limit=FAILED_SHOWN),
+    )

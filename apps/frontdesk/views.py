@@ -1,0 +1,19 @@
+"""The staff home: for the front desk and admins, the day's work; for every other staff member, finding a patient."""
+
+from django.contrib.auth.decorators import login_required
+from django.shortcuts import redirect, render
+
+from apps.accounts.models import ClinicSettings
+
+from .selectors import front_desk_day
+
+
+@login_required
+def home(request):
+    user = request.user
+    if user.is_patient and not user.is_clinic_staff:
+        return redirect("portal:dashboard")
+    context = {"clinic": ClinicSettings.load(), "day": None}
+    if user.has_perm("frontdesk.view_day"):
+        context["day"] = front_desk_day(user=user)
+    return render(request, "frontdesk/home.html", context)

@@ -1,0 +1,74 @@
+"""People's words for the codes an outbox row carries (its purpose and the provider's delivery status) and for a
+patient's confirmation of a session.
+
+Purposes are free strings each app picks when it queues a message (docs/notifications.md), so they are not
+model choices; the ones the apps use are named here, and an unknown one still reads as words.
+"""
+
+import datetime as dt
+
+from django.utils import timezone
+
+from apps.core import clock
+
+from .models import ConfirmationSource
+
+PURPOSE_LABELS = {
+    "reminder_email": "Session reminder (email)",
+    "reminder_sms": "Session reminder (text)",
+    "appointment_cancelled": "Cancellation notice",
+    "group_reminder_email": "Group meeting reminder (email)",
+    "group_reminder_sms": "Group meeting reminder (text)",
+    "seat_offer": "Group seat offer",
+    "seat_offer_expired": "Group seat offer expired",
+    "enrollment_confirmed": "Group enrollment confirmed",
+    "waitlist_closed": "Group waitlist closed",
+    "slot_offer": "Weekly time offer",
+    "slot_offer_expired": "Weekly time offer expired",
+    "questionnaire_due": "Questionnaire to answer",
+    "measure_flag": "Questionnaire answer to review",
+    "reattestation_due": "Sliding-scale renewal due",
+    "plan_instalment_overdue": "Payment plan instalment overdue",
+    "statement_ready": "Statement ready",
+    "unsigned_notes_digest": "Unsigned notes digest",
+}
+
+# Twilio's message statuses (https://www.twilio.com/docs/messaging/api/message-resource#message-status-values).
+PROVIDER_STATUS_LABELS = {
+    "accepted": "Accepted by the text provider",
+    "scheduled": "Scheduled at the text provider",
+    "queued": "Queued at the text provider",
+    "sending": "Sending",
+    "sent": "Passed to the carrier",
+    "delivered": "Delivered to the phone",
+    "read": "Read",
+    "undelivered": "Not delivered",
+    "failed": "The carrier refused it",
+}
+
+
+def _words(code: str) -> str:
+    return code.replace("_", " ").strip().capitalize()
+
+
+def purpose_label(code: str) -> str:
+    return PURPOSE_LABELS.get(code) or _words(code)
+
+
+def provider_status_label(code: str) -> str:
+    return PROVIDER_STATUS_LABELS.get(code) or _words(code)
+
+
+def confirmation_detail(confirmed_at: dt.datetime | None, confirmed_via: str | None) -> str:
+    """How and when a patient confirmed ("by text reply, Jun 1, 15:12", clinic time), from the `confirmed_at` and
+    `confirmed_via` that `selectors.with_confirmation` annotates; "" when they have not."""
+    if confirmed_at is None:
+        return ""
+    how = ConfirmationSource(confirmed_via).label.lower() if confirmed_via in ConfirmationSource.values else "patient"
+    return f"by {how}, {timezone.localtime(confirmed_at, clock.clinic_tz()):%b %-d, %H:%M}"
+
+
+def confirmation_words(confirmed_at: dt.datetime | None, confirmed_via: str | None) -> str:
+    """ "Confirmed by text reply, Jun 1, 15:12", or "" when the patient has not confirmed."""
+    detail = confirmation_detail(confirmed_at, confirmed_via)
+    return f"Confirmed {detail}" if detail else ""
