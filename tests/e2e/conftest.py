@@ -1,5 +1,6 @@
 """Real Chromium (Debian's package) driven by Playwright against a live test server."""
 
+import datetime as dt
 import os
 import shutil
 
@@ -7,6 +8,7 @@ import pytest
 from django_otp.oath import totp
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from apps.core import clock
 from tests.factories import PASSWORD
 
 CHROMIUM = os.environ.get("CLINIC_CHROMIUM", "/usr/bin/chromium")
@@ -152,3 +154,18 @@ def assert_accessible(page) -> None:
         if v["impact"] in {"serious", "critical"}
     ]
     assert not bad, f"{page.url}:\n" + "\n".join(bad)
+
+
+def next_monday() -> dt.date:
+    """The Monday of next week in the clinic's calendar (a week ahead on a Monday)."""
+    today = clock.local_now().date()
+    return today + dt.timedelta(days=(7 - today.weekday()) or 7)
+
+
+def calendar_slot_point(page, day: dt.date, time: str) -> tuple[float, float]:
+    """The middle of the 15-minute slot at `time` ("14:00:00") on `day` in the calendar's week grid."""
+    lane = page.locator(f'td.fc-timegrid-slot-lane[data-time="{time}"]')
+    lane.scroll_into_view_if_needed()
+    column = page.locator(f'td.fc-timegrid-col[data-date="{day}"]').bounding_box()
+    box = lane.bounding_box()
+    return column["x"] + column["width"] / 2, box["y"] + box["height"] / 2

@@ -8,7 +8,7 @@ import pytest
 from apps.core import clock
 from apps.scheduling import services
 from apps.scheduling.models import Appointment
-from tests.e2e.conftest import PHONE, assert_accessible, follow, sign_in
+from tests.e2e.conftest import PHONE, assert_accessible, calendar_slot_point, follow, next_monday, sign_in
 from tests.factories import RoomFactory, ServiceTypeFactory
 from tests.scheduling.conftest import give_working_hours
 
@@ -78,25 +78,11 @@ def test_front_desk_sees_the_week_and_books_by_clicking_an_empty_slot(tokyo_page
     assert problems == []
 
 
-def _next_monday() -> dt.date:
-    today = clock.local_now().date()
-    return today + dt.timedelta(days=(7 - today.weekday()) or 7)
-
-
-def _point(page, day: dt.date, time: str) -> tuple[float, float]:
-    """The middle of the 15-minute slot at `time` on `day` in the week grid."""
-    lane = page.locator(f'td.fc-timegrid-slot-lane[data-time="{time}"]')
-    lane.scroll_into_view_if_needed()
-    column = page.locator(f'td.fc-timegrid-col[data-date="{day}"]').bounding_box()
-    box = lane.bounding_box()
-    return column["x"] + column["width"] / 2, box["y"] + box["height"] / 2
-
-
 def test_front_desk_books_a_session_in_the_slot_they_click(page, personas, tmp_path):
     give_working_hours(personas.therapist, start=dt.time(9, 0), end=dt.time(17, 0))
     give_working_hours(personas.other_therapist)
     service = ServiceTypeFactory()
-    monday = _next_monday()
+    monday = next_monday()
     tuesday = monday + dt.timedelta(days=1)
     for therapist, patient in ((personas.therapist, personas.patient), (personas.other_therapist, None)):
         services.appointment_book(
@@ -124,7 +110,7 @@ def test_front_desk_books_a_session_in_the_slot_they_click(page, personas, tmp_p
     page.get_by_label("Therapists", exact=True).select_option(str(personas.therapist.pk))
     page.get_by_role("button", name="Filter").click()
     page.locator(".fc-timegrid-event").nth(1).wait_for(state="detached")
-    page.mouse.click(*_point(page, tuesday, "14:00:00"))
+    page.mouse.click(*calendar_slot_point(page, tuesday, "14:00:00"))
     page.get_by_role("heading", name="Book a session").wait_for()
     assert page.get_by_label("Therapist").input_value() == str(personas.therapist.pk)
     assert page.get_by_label("Date").input_value() == str(tuesday)
@@ -139,8 +125,8 @@ def test_front_desk_books_a_session_in_the_slot_they_click(page, personas, tmp_p
     # Dragging over 45 minutes picks the 45-minute service as well.
     page.goto(f"/schedule/?date={monday}&view=week&therapist={personas.therapist.pk}")
     page.locator(".fc-timegrid-event").first.wait_for()
-    x, y = _point(page, tuesday, "15:00:00")
-    _, y_end = _point(page, tuesday, "15:30:00")
+    x, y = calendar_slot_point(page, tuesday, "15:00:00")
+    _, y_end = calendar_slot_point(page, tuesday, "15:30:00")
     page.mouse.move(x, y)
     page.mouse.down()
     page.mouse.move(x, y_end, steps=8)
@@ -152,7 +138,7 @@ def test_front_desk_books_a_session_in_the_slot_they_click(page, personas, tmp_p
 
 def test_on_a_phone_the_calendar_opens_on_the_days_list(new_page, personas, tmp_path):
     give_working_hours(personas.therapist)
-    monday = _next_monday()
+    monday = next_monday()
     services.appointment_book(
         actor=personas.front_desk,
         therapist=personas.therapist,

@@ -10,14 +10,13 @@ from pathlib import Path
 import pytest
 
 from apps.core import clock
-from apps.notes.models import ATTESTATION, NoteTemplate, SessionNote
-from apps.notes.services import note_create, note_sign
+from apps.notes.models import ATTESTATION, SessionNote
 from apps.outcomes.instruments import PHQ9
 from apps.outcomes.models import QuestionnaireResponse
 from apps.scheduling.models import AppointmentStatus
 from tests.e2e.conftest import assert_accessible, follow, sign_in
-from tests.factories import AppointmentFactory, PatientFactory
-from tests.notes.conftest import complete_progress_content
+from tests.e2e.world import earlier_signed_note, progress_note_fill, session_under_way
+from tests.factories import PatientFactory
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.e2e]
 
@@ -30,34 +29,9 @@ def shots(tmp_path) -> Path:
     return folder
 
 
-def _session_just_finished(personas):
-    """A session marked completed in its last minutes: it overlaps the present, so today's My day lists it at any
-    hour (also just after midnight, when it began the evening before)."""
-    start = clock.now().replace(second=0, microsecond=0) - dt.timedelta(minutes=40)
-    return AppointmentFactory(
-        therapist=personas.therapist,
-        patient=personas.patient,
-        start=start,
-        end=start + dt.timedelta(minutes=45),
-        status=AppointmentStatus.COMPLETED,
-    )
-
-
-def _earlier_signed_note(personas):
-    start = clock.local_datetime(clock.local_now().date() - dt.timedelta(days=7), dt.time(10))
-    earlier = AppointmentFactory(
-        therapist=personas.therapist, patient=personas.patient, start=start, end=start + dt.timedelta(minutes=45)
-    )
-    progress = NoteTemplate.objects.get(kind="progress")
-    note = note_create(
-        actor=personas.therapist, appointment=earlier, template=progress, content=complete_progress_content()
-    )
-    return note_sign(actor=personas.therapist, note=note, attest=True)
-
-
 def test_therapist_goes_from_my_day_to_a_signed_attested_note(page, personas, shots):
-    _earlier_signed_note(personas)
-    session = _session_just_finished(personas)
+    earlier_signed_note(personas)
+    session = session_under_way(personas, status=AppointmentStatus.COMPLETED)
 
     sign_in(page, personas.therapist)
     page.goto("/schedule/my-day/")
@@ -71,15 +45,7 @@ def test_therapist_goes_from_my_day_to_a_signed_attested_note(page, personas, sh
     template = page.get_by_label("Template")
     assert template.locator("option:checked").inner_text() == "Psychodynamic TMS progress note"
     follow(page, page.get_by_role("button", name="Start note"))
-    page.get_by_label("Presenting symptoms").fill("Neck and shoulder tension after the family visit.")
-    page.get_by_role("checkbox", name="Neck and shoulders").check()
-    page.get_by_label("Pain intensity now (0-10)").fill("3")
-    page.get_by_label("Pain intensity at worst this week (0-10)").fill("6")
-    page.get_by_role("radio", name="Better", exact=True).check()
-    page.get_by_role("checkbox", name="Interpretation").check()
-    page.get_by_label("Patient's response and insight").fill("Saw the tension rise as she swallowed her anger.")
-    page.get_by_label("Plan and homework").fill("Journal on the visit; weekly sessions.")
-    page.get_by_role("radio", name="None", exact=True).check()
+    progress_note_fill(page)
 
     signing = page.get_by_role("group", name="Sign this note")
     for section in ("Symptoms", "Psychodynamics", "Session", "Risk"):

@@ -124,3 +124,51 @@ def front_desk_day_world(personas) -> FrontDeskDay:
         status=MessageStatus.FAILED, last_error="The mail server refused the recipient address."
     )
     return FrontDeskDay(arrival=arrival, confirmed_arrival=confirmed, unconfirmed_tomorrow=tomorrow)
+
+
+# --- a therapist's session and note ------------------------------------------------------------------------------
+
+
+def session_under_way(personas, *, status, service_type=None):
+    """The persona patient's session with the persona therapist in its last minutes: it overlaps the present, so
+    today's My day lists it at any hour (also just after midnight, when it began the evening before)."""
+    start = clock.now().replace(second=0, microsecond=0) - dt.timedelta(minutes=40)
+    extra = {"service_type": service_type} if service_type is not None else {}
+    return AppointmentFactory(
+        therapist=personas.therapist,
+        patient=personas.patient,
+        start=start,
+        end=start + dt.timedelta(minutes=45),
+        status=status,
+        **extra,
+    )
+
+
+def earlier_signed_note(personas):
+    """A signed progress note from a week ago, so the patient is returning and a new note starts from progress."""
+    from apps.notes.models import NoteTemplate
+    from apps.notes.services import note_create, note_sign
+    from tests.notes.conftest import complete_progress_content
+
+    start = clock.local_datetime(clock.local_now().date() - dt.timedelta(days=7), dt.time(10))
+    earlier = AppointmentFactory(
+        therapist=personas.therapist, patient=personas.patient, start=start, end=start + dt.timedelta(minutes=45)
+    )
+    progress = NoteTemplate.objects.get(kind="progress")
+    note = note_create(
+        actor=personas.therapist, appointment=earlier, template=progress, content=complete_progress_content()
+    )
+    return note_sign(actor=personas.therapist, note=note, attest=True)
+
+
+def progress_note_fill(page) -> None:
+    """Answer every required question of the progress note open in `page`."""
+    page.get_by_label("Presenting symptoms").fill("Neck and shoulder tension after the family visit.")
+    page.get_by_role("checkbox", name="Neck and shoulders").check()
+    page.get_by_label("Pain intensity now (0-10)").fill("3")
+    page.get_by_label("Pain intensity at worst this week (0-10)").fill("6")
+    page.get_by_role("radio", name="Better", exact=True).check()
+    page.get_by_role("checkbox", name="Interpretation").check()
+    page.get_by_label("Patient's response and insight").fill("Saw the tension rise as she swallowed her anger.")
+    page.get_by_label("Plan and homework").fill("Journal on the visit; weekly sessions.")
+    page.get_by_role("radio", name="None", exact=True).check()
