@@ -28,7 +28,7 @@ def test_front_desk_books_a_weekly_series_and_the_patient_cancels_one_by_keyboar
     page.get_by_role("navigation", name="Main").get_by_role("link", name="Calendar").click()
     page.get_by_role("link", name="Book a weekly series").click()
     page.get_by_label("Therapist").select_option(label=personas.therapist.full_name)
-    page.get_by_label("Patient").select_option(label=personas.patient.display_name)
+    page.get_by_label("Patient").select_option(label=personas.patient.choice_label)
     page.get_by_label("Service type").select_option(label=str(service))
     page.get_by_label("First date").fill(first_monday.isoformat())
     page.get_by_label("Time").fill("10:00")

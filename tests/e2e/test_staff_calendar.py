@@ -63,7 +63,7 @@ def test_front_desk_sees_the_week_and_books_by_clicking_an_empty_slot(tokyo_page
     # The series form previews its dates as they are typed: the first Monday collides with the session above.
     page.goto("/schedule/series/new/")
     page.get_by_label("Therapist").select_option(label=personas.therapist.full_name)
-    page.get_by_label("Patient").select_option(label=personas.other_patient.display_name)
+    page.get_by_label("Patient").select_option(label=personas.other_patient.choice_label)
     page.get_by_label("Service type").select_option(index=1)
     page.get_by_label("First date").fill(monday.isoformat())
     page.get_by_label("Time").fill("10:15")
@@ -115,7 +115,7 @@ def test_front_desk_books_a_session_in_the_slot_they_click(page, personas, tmp_p
     assert page.get_by_label("Therapist").input_value() == str(personas.therapist.pk)
     assert page.get_by_label("Date").input_value() == str(tuesday)
     assert page.get_by_label("Time").input_value().startswith("14:00")
-    page.get_by_label("Patient").select_option(label=personas.patient.display_name)
+    page.get_by_label("Patient").select_option(label=personas.patient.choice_label)
     page.get_by_label("Service type").select_option(str(service.pk))
     follow(page, page.get_by_role("button", name="Book"))
     page.get_by_text("Session booked.").wait_for()
