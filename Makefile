@@ -79,13 +79,14 @@ test-clock: export DJANGO_SETTINGS_MODULE = clinic.settings.test
 test-clock: venv
 	$(BIN)/pytest -m clock_sweep $(PYTEST_ARGS)
 
-# The suite without the browser, twice more, with the whole process tree's clock moved (libfaketime) to a
-# Wednesday evening and to the eve of the next DST change: a test that holds only at some hours fails here.
+# The suite without the browser again, with the whole process tree's clock moved (libfaketime) to a Wednesday
+# evening and to the eve of the next DST change (SHIFTED_TO picks some): a test that holds only at some hours fails.
 FAKETIME_LIB ?= $(firstword $(wildcard /usr/lib/*/faketime/libfaketime.so.1 /usr/lib/faketime/libfaketime.so.1))
+SHIFTED_TO ?= evening dst-eve
 test-shifted: export DJANGO_SETTINGS_MODULE = clinic.settings.test
 test-shifted: venv
 	@test -n "$(FAKETIME_LIB)" || { echo "libfaketime is missing (Debian package: faketime)"; exit 1; }
-	@for at in evening dst-eve; do \
+	@for at in $(SHIFTED_TO); do \
 	  offset=$$($(BIN)/python scripts/clock_offset.py $$at); \
 	  echo "== the suite with the clock at $$at: now + $$offset s"; \
 	  LD_PRELOAD=$(FAKETIME_LIB) FAKETIME="+$${offset}s" NO_FAKE_STAT=1 \
