@@ -93,7 +93,6 @@ class TherapistProfile(TimeStampedModel):
     reduced_fee_cap = models.PositiveIntegerField(
         null=True, blank=True, help_text="Most reduced-fee clients this therapist carries; empty means no cap."
     )
-    calendar_color = models.CharField(max_length=7, default="#3b6ea5")
 
     class Meta:
         constraints = [

@@ -280,15 +280,32 @@ def _cancellation_notice_add(appointment) -> None:
     )
 
 
-def _notice_channels(patient) -> list[tuple[str, str]]:
-    """Where a notice about the patient's own sessions goes: email when they have an address (like the cancellation
-    notice), and a text only when they chose text reminders, agreed to texts and have not replied STOP."""
-    channels = []
-    if patient.email:
-        channels.append((Channel.EMAIL, patient.email))
-    if patient.reminder_sms and patient.can_receive_sms:
+def patient_notice_enqueue(
+    *, patient, subject, template: str, key: str, context: dict, sms: bool = True
+) -> list[Message]:
+    """Every notice a patient gets about their own care goes out through here: by email when they have an
+    address, and by text when `sms` and they agreed to texts and have not replied STOP. One outbox row per
+    channel, keyed `key` plus the channel, so a repeated call queues nothing. Returns the rows queued."""
+    channels = [(Channel.EMAIL, patient.email)] if patient.email else []
+    if sms and patient.can_receive_sms:
         channels.append((Channel.SMS, patient.phone))
-    return channels
+    queued = []
+    for channel, address in channels:
+        message = message_enqueue(
+            channel=channel,
+            to_address=address,
+            purpose=template,
+            template=template,
+            subject=subject,
+            send_at=clock.now(),
+            dedupe_key=f"{key}:{channel}",
+            patient=patient,
+            recipient_user=patient.user,
+            context={"patient_first_name": patient.first_name, **context},
+        )
+        if message is not None:
+            queued.append(message)
+    return queued
 
 
 def _session_line(appointment, previous_start: dt.datetime | None = None) -> dict:
@@ -305,29 +322,16 @@ def _session_line(appointment, previous_start: dt.datetime | None = None) -> dic
 
 
 def _sessions_notice(*, patient, template: str, subject, key: str, sessions: list[dict]) -> list[Message]:
-    """One message per channel listing `sessions`, or none when there is nothing to tell."""
+    """One message per channel listing `sessions`, or none when there is nothing to tell. Texts only to patients
+    who chose text reminders: these are about their sessions, like the reminders."""
     if patient is None or not sessions:
         return []
-    context = {"patient_first_name": patient.first_name, "sessions": sessions}
+    context = {"sessions": sessions}
     if patient.user_id is not None:
         context["portal_url"] = absolute_url(reverse("portal:sessions:list"))
-    queued = []
-    for channel, address in _notice_channels(patient):
-        message = message_enqueue(
-            channel=channel,
-            to_address=address,
-            purpose=template,
-            template=template,
-            subject=subject,
-            send_at=clock.now(),
-            dedupe_key=f"{key}:{channel}",
-            patient=patient,
-            recipient_user=patient.user,
-            context=context,
-        )
-        if message is not None:
-            queued.append(message)
-    return queued
+    return patient_notice_enqueue(
+        patient=patient, subject=subject, template=template, key=key, context=context, sms=patient.reminder_sms
+    )
 
 
 @transaction.atomic

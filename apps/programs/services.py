@@ -19,7 +19,7 @@ from apps.core import clock
 from apps.core.errors import ApplicationError, Conflict, InvalidTransition, Unprocessable
 from apps.core.links import absolute_url
 from apps.notifications.models import Channel
-from apps.notifications.services import message_enqueue
+from apps.notifications.services import message_enqueue, patient_notice_enqueue
 from apps.outcomes.instruments import INSTRUMENTS
 from apps.outcomes.services import questionnaire_assign, questionnaires_due_notify
 from apps.patients.models import PatientStatus
@@ -71,41 +71,13 @@ def offer_links(*, kind: str, object_id: int, offer_number: int) -> dict[str, st
     return links
 
 
-def patient_notify(*, patient, subject, template: str, key: str, context: dict, sms: bool = True) -> int:
-    """Queue a notice by email, and by text when the patient agreed to texts. Returns how many were queued.
-
-    The dedupe key (`key` plus the channel) makes a repeated call queue nothing.
-    """
-    plans = []
-    if patient.email:
-        plans.append((Channel.EMAIL, patient.email))
-    if sms and patient.can_receive_sms:
-        plans.append((Channel.SMS, patient.phone))
-    queued = 0
-    for channel, address in plans:
-        message = message_enqueue(
-            channel=channel,
-            to_address=address,
-            purpose=template,
-            template=template,
-            subject=subject,
-            send_at=clock.now(),
-            dedupe_key=f"{key}:{channel}",
-            patient=patient,
-            recipient_user=patient.user,
-            context={"patient_first_name": patient.first_name, **context},
-        )
-        queued += message is not None
-    return queued
-
-
 def _program_url(program: GroupProgram) -> str:
     return absolute_url(reverse("portal:programs:detail", args=[program.pk]))
 
 
 def _notify_offer(enrollment: Enrollment) -> None:
     program = enrollment.program
-    patient_notify(
+    patient_notice_enqueue(
         patient=enrollment.patient,
         subject=enrollment,
         template="seat_offer",
@@ -128,7 +100,7 @@ def _notify_confirmed(enrollment: Enrollment) -> None:
         .order_by("number")
         .first()
     )
-    patient_notify(
+    patient_notice_enqueue(
         patient=enrollment.patient,
         subject=enrollment,
         template="enrollment_confirmed",
@@ -143,7 +115,7 @@ def _notify_confirmed(enrollment: Enrollment) -> None:
 
 
 def _notify_expired(enrollment: Enrollment) -> None:
-    patient_notify(
+    patient_notice_enqueue(
         patient=enrollment.patient,
         subject=enrollment,
         template="seat_offer_expired",
@@ -585,7 +557,7 @@ def _offer_slot(slot: FreedSlot) -> SlotOffer | None:
     offer = SlotOffer.objects.create(slot=slot, request=request, expires_at=clock.now() + hold)
     request.status = SlotRequestStatus.OFFERED
     request.save(update_fields=["status", "updated_at"])
-    patient_notify(
+    patient_notice_enqueue(
         patient=request.patient,
         subject=offer,
         template="slot_offer",
@@ -766,7 +738,7 @@ def _slot_offer_expire(*, offer_id: int) -> int:
     request = offer.request
     request.status, request.ended_at = SlotRequestStatus.EXPIRED, clock.now()
     request.save()
-    patient_notify(
+    patient_notice_enqueue(
         patient=request.patient,
         subject=offer,
         template="slot_offer_expired",
@@ -823,7 +795,7 @@ def program_close(*, program: GroupProgram) -> dict[str, int]:
             EnrollmentStatus.EXPIRED if enrollment.status == EnrollmentStatus.OFFERED else EnrollmentStatus.WITHDRAWN
         )
         _end(enrollment, status=ended_as, reason="The program ended before a seat came free.")
-        patient_notify(
+        patient_notice_enqueue(
             patient=enrollment.patient,
             subject=enrollment,
             template="waitlist_closed",
