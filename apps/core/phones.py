@@ -32,3 +32,11 @@ def validate_phone(value: str) -> None:
     """A model field validator: the value is a phone number (stored numbers are E.164 once a service has read them
     through `phone_to_e164`)."""
     phone_to_e164(value)
+
+
+def phone_display(value: str) -> str:
+    """How a person reads a stored number: '+16175550123' -> '(617) 555-0123'; a number from abroad stays in its
+    international form; '' stays ''."""
+    if value and NANP.match(value):
+        return f"({value[2:5]}) {value[5:8]}-{value[8:]}"
+    return value or ""

@@ -104,7 +104,7 @@ TEMPLATES = [
                 "apps.core.context_processors.release",
             ],
             # Every page, PDF and email formats amounts the same way: {{ amount|money }} -> $1,200.00.
-            "builtins": ["apps.core.templatetags.money"],
+            "builtins": ["apps.core.templatetags.money", "apps.core.templatetags.phones"],
         },
     },
 ]
