@@ -163,10 +163,10 @@ SERIES_FLOOR = """
 WITH series AS (
     INSERT INTO scheduling_appointmentseries (therapist_id, patient_id, service_type_id, room_id, is_telehealth,
         weekday, local_start_time, interval_weeks, first_date, occurrence_count, booked_through, status,
-        created_by_id, created_at, updated_at)
+        cap_override_reason, created_by_id, created_at, updated_at)
     VALUES (%(therapist)s, %(patient)s, %(service_type)s, %(room)s, %(is_telehealth)s,
         extract(isodow FROM %(first_date)s::date) - 1, %(local_start_time)s::time, 1, %(first_date)s::date, 12,
-        %(first_date)s::date + 77, 'active', %(therapist)s, now(), now())
+        %(first_date)s::date + 77, 'active', '', %(therapist)s, now(), now())
     RETURNING id)
 INSERT INTO scheduling_appointment (therapist_id, patient_id, room_id, service_type_id, series_id, start, "end",
     is_telehealth, telehealth_url, status, cancellation_reason, override_reason, created_by_id, created_at, updated_at)

@@ -1,0 +1,58 @@
+"""The benchmark's hand-written write floors run against the current schema: a column added to a table they
+write (a NOT NULL one, say) breaks them here, not in the middle of `make bench`."""
+
+import datetime as dt
+import io
+
+import pytest
+from django.conf import settings
+from django.core.management import call_command
+from django.db import connection, transaction
+
+from apps.core import clock
+from apps.notes.models import ATTESTATION, NoteStatus, SessionNote
+from apps.scheduling.models import Appointment
+from bench import floors, operations, seed_large
+
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("database_as_owner")]
+
+
+@pytest.fixture
+def clinic():
+    call_command(seed_large.Command(), scale=0.01, weeks=12, stdout=io.StringIO())
+
+
+def _run_rolled_back(sql: str, params: dict) -> int:
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.rowcount
+        transaction.set_rollback(True)
+    return rows
+
+
+def test_the_series_floor_books_twelve_sessions(clinic):
+    session = Appointment.objects.filter(patient__isnull=False).order_by("pk").first()
+    first_date = clock.local_now().date() + dt.timedelta(days=400)
+    params = {
+        "therapist": session.therapist_id,
+        "patient": session.patient_id,
+        "service_type": session.service_type_id,
+        "room": session.room_id,
+        "is_telehealth": session.is_telehealth,
+        "first_date": first_date,
+        "local_start_time": dt.time(7, 0),
+        "tz": settings.TIME_ZONE,
+    }
+    assert _run_rolled_back(operations.SERIES_FLOOR, params) == 12
+
+
+def test_the_note_signing_floor_signs_a_draft(clinic):
+    draft = SessionNote.objects.filter(status=NoteStatus.DRAFT).order_by("pk").first()
+    assert _run_rolled_back(operations.SIGN_FLOOR, {"note": draft.pk, "attestation": ATTESTATION}) in (0, 1)
+
+
+def test_the_statement_floor_issues_a_month(clinic):
+    today = clock.local_now().date()
+    end = today.replace(day=1) - dt.timedelta(days=1)
+    params = floors.statement_params(tz=settings.TIME_ZONE, start=end.replace(day=1), end=end, site="https://x")
+    assert _run_rolled_back(floors.STATEMENTS, params) > 0
