@@ -45,19 +45,11 @@ class Collision:
 
 
 @dataclass
-class Slot:
+class Slot(clock.LocalSpan):
     start: dt.datetime
     end: dt.datetime
     collisions: list[Collision] = field(default_factory=list)
     unavailable: str = ""
-
-    @property
-    def local_start(self) -> dt.datetime:
-        return timezone.localtime(self.start, clock.clinic_tz())
-
-    @property
-    def local_end(self) -> dt.datetime:
-        return timezone.localtime(self.end, clock.clinic_tz())
 
     @property
     def is_free(self) -> bool:

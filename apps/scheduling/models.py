@@ -6,7 +6,6 @@ from django.contrib.postgres.constraints import ExclusionConstraint
 from django.contrib.postgres.fields import RangeOperators
 from django.db import models
 from django.db.models import Func, Q
-from django.utils import timezone
 
 from apps.core import clock
 from apps.core.models import TimeStampedModel
@@ -92,7 +91,7 @@ class WorkingHours(TimeStampedModel):
         return f"{self.get_weekday_display()} {self.start_time:%H:%M}–{self.end_time:%H:%M}"
 
 
-class TimeOff(TimeStampedModel):
+class TimeOff(clock.LocalSpan, TimeStampedModel):
     """A span a therapist cannot be booked in. Whole days run from local midnight to the midnight after the last."""
 
     therapist = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="time_off")
@@ -107,14 +106,6 @@ class TimeOff(TimeStampedModel):
 
     def __str__(self) -> str:
         return f"{self.therapist} off {self.start:%Y-%m-%d}"
-
-    @property
-    def local_start(self) -> dt.datetime:
-        return timezone.localtime(self.start, clock.clinic_tz())
-
-    @property
-    def local_end(self) -> dt.datetime:
-        return timezone.localtime(self.end, clock.clinic_tz())
 
     @property
     def is_whole_days(self) -> bool:
