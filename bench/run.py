@@ -320,7 +320,7 @@ class Bench:
         from django.test.utils import CaptureQueriesContext
         from django.urls import reverse
 
-        from apps.billing.services import statements_issue_for_month
+        from apps.billing.services.statements import statements_issue_for_month
         from apps.core import clock
         from apps.patients.models import Patient
 

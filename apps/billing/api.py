@@ -18,7 +18,7 @@ from apps.core.api_lookups import MAX_ID_DIGITS, id_or_none, object_id
 from apps.core.errors import NotFound
 from apps.patients.models import Patient
 
-from . import pricing, selectors, services
+from . import pricing
 from .models import (
     AssessmentStatus,
     Charge,
@@ -30,6 +30,14 @@ from .models import (
     Statement,
 )
 from .payments import payment_backend
+from .selectors.assessments import assessment_incomes_shown
+from .selectors.diagnoses import DIAGNOSIS_STATUS_LABELS, billing_diagnoses
+from .selectors.estimates import estimates_visible_to
+from .selectors.ledger import patient_balance
+from .services.assessments import assessment_approve, assessment_override_set, assessment_reject, assessment_submit
+from .services.checkout import provider_event_apply
+from .services.diagnoses import diagnoses_confirm
+from .services.payments import payment_record
 from .uploads import validate_proof_of_income
 
 # --- quote -------------------------------------------------------------------------------------------------------
@@ -147,7 +155,7 @@ def _assessment_outputs(user, assessments) -> list[dict]:
     """The answers for `assessments`, with incomes for those the user may see, each such read access-logged."""
     with_income = [a for a in assessments if user.has_perm("billing.view_patient_income", a.patient)]
     shown = {a.pk for a in with_income}
-    selectors.assessment_incomes_shown(user=user, assessments=with_income)
+    assessment_incomes_shown(user=user, assessments=with_income)
     return [(AssessmentIncomeOutput if a.pk in shown else AssessmentOutput)(a).data for a in assessments]
 
 
@@ -201,7 +209,7 @@ class AssessmentViewSet(viewsets.GenericViewSet):
         patient = data.validated_data.get("patient") or _own_patient(request.user)
         if patient is None or not request.user.has_perm("billing.apply_assessment", patient):
             raise PermissionDenied
-        assessment = services.assessment_submit(
+        assessment = assessment_submit(
             actor=request.user,
             patient=patient,
             household_size=data.validated_data["household_size"],
@@ -217,7 +225,7 @@ class AssessmentViewSet(viewsets.GenericViewSet):
             raise PermissionDenied
         data = ApproveInput(data=request.data)
         data.is_valid(raise_exception=True)
-        assessment = services.assessment_approve(actor=request.user, assessment=self._get(pk), **data.validated_data)
+        assessment = assessment_approve(actor=request.user, assessment=self._get(pk), **data.validated_data)
         return Response(_assessment_output(request.user, assessment))
 
     @extend_schema(request=OverrideInput, responses=AssessmentIncomeOutput)
@@ -228,9 +236,7 @@ class AssessmentViewSet(viewsets.GenericViewSet):
             raise PermissionDenied
         data = OverrideInput(data=request.data)
         data.is_valid(raise_exception=True)
-        assessment = services.assessment_override_set(
-            actor=request.user, assessment=self._get(pk), **data.validated_data
-        )
+        assessment = assessment_override_set(actor=request.user, assessment=self._get(pk), **data.validated_data)
         return Response(_assessment_output(request.user, assessment))
 
     @extend_schema(request=RejectInput, responses=AssessmentIncomeOutput)
@@ -240,7 +246,7 @@ class AssessmentViewSet(viewsets.GenericViewSet):
             raise PermissionDenied
         data = RejectInput(data=request.data)
         data.is_valid(raise_exception=True)
-        assessment = services.assessment_reject(
+        assessment = assessment_reject(
             actor=request.user, assessment=self._get(pk), reason=data.validated_data["reason"]
         )
         return Response(_assessment_output(request.user, assessment))
@@ -349,7 +355,7 @@ class PaymentViewSet(LedgerViewSetMixin, viewsets.ReadOnlyModelViewSet):
             raise PermissionDenied
         data = PaymentInput(data=request.data)
         data.is_valid(raise_exception=True)
-        payment = services.payment_record(actor=request.user, **data.validated_data)
+        payment = payment_record(actor=request.user, **data.validated_data)
         return Response(PaymentOutput(payment).data, status=201)
 
 
@@ -434,7 +440,7 @@ class EstimateViewSet(viewsets.ReadOnlyModelViewSet):
         user = self.request.user
         if not user.has_perm("billing.view_estimates") and _own_patient(user) is None:
             raise PermissionDenied
-        qs = selectors.estimates_visible_to(user=user)
+        qs = estimates_visible_to(user=user)
         if self.action == "list":
             filters = PatientFilter(data=self.request.query_params)
             filters.is_valid(raise_exception=True)
@@ -449,7 +455,7 @@ class EstimateViewSet(viewsets.ReadOnlyModelViewSet):
 
 class DiagnosisOutput(serializers.Serializer):
     code = serializers.CharField(help_text="ICD-10 code")
-    status = serializers.ChoiceField(choices=list(selectors.DIAGNOSIS_STATUS_LABELS.items()))
+    status = serializers.ChoiceField(choices=list(DIAGNOSIS_STATUS_LABELS.items()))
     status_label = serializers.CharField()
     pointer = serializers.CharField(
         allow_blank=True, help_text="The superbill's diagnosis pointer letter of a confirmed code"
@@ -483,7 +489,7 @@ class BillingDiagnosisViewSet(viewsets.GenericViewSet):
         access_log_write(
             actor=self.request.user, action="billing_diagnoses_view", subject=patient, patient_id=patient.pk
         )
-        return Response(DiagnosisOutput(selectors.billing_diagnoses(patient=patient), many=True).data)
+        return Response(DiagnosisOutput(billing_diagnoses(patient=patient), many=True).data)
 
     @extend_schema(
         parameters=[OpenApiParameter("patient", int, required=True, description="The patient")],
@@ -499,7 +505,7 @@ class BillingDiagnosisViewSet(viewsets.GenericViewSet):
         patient = self._patient(request.data)
         if not request.user.has_perm("billing.edit_diagnoses", patient):
             raise PermissionDenied
-        services.diagnoses_confirm(actor=request.user, patient=patient)
+        diagnoses_confirm(actor=request.user, patient=patient)
         return self._answer(patient)
 
 
@@ -511,7 +517,7 @@ class BalanceView(APIView):
         patient = get_object_or_404(Patient, pk=patient_id)
         if not request.user.has_perm("billing.view_ledger", patient):
             raise NotFound("No such patient.")
-        return Response({"patient": patient.pk, "balance": str(selectors.patient_balance(patient=patient))})
+        return Response({"patient": patient.pk, "balance": str(patient_balance(patient=patient))})
 
 
 # --- payment provider webhook ------------------------------------------------------------------------------------
@@ -527,7 +533,7 @@ class StripeWebhookView(APIView):
     def post(self, request):
         backend = payment_backend("stripe")
         event = backend.event_parse(payload=request.body, signature=request.headers.get("Stripe-Signature", ""))
-        applied = services.provider_event_apply(provider=backend.name, event=event)
+        applied = provider_event_apply(provider=backend.name, event=event)
         return Response({"received": True, "applied": applied})
 
 

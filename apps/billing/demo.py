@@ -9,8 +9,9 @@ from apps.accounts.models import User
 from apps.accounts.roles import Role
 from apps.core import clock
 
-from . import services
 from .models import AssessmentStatus, SlidingScaleAssessment
+from .services.assessments import assessment_approve, assessment_submit
+from .services.configuration import HRSA_DEFAULT_CLASSES, fee_schedule_set, guideline_set, scale_schedule_save
 
 FEE_START = dt.date(2025, 1, 1)
 FULL_FEES = {
@@ -66,15 +67,15 @@ def config_seed(actor=None) -> None:
     for code, fee in FULL_FEES.items():
         service = ServiceType.objects.filter(code=code).first()
         if service is not None:
-            services.fee_schedule_set(actor=actor, service_type=service, full_fee=fee, effective_from=FEE_START)
+            fee_schedule_set(actor=actor, service_type=service, full_fee=fee, effective_from=FEE_START)
     for year, (first, additional) in GUIDELINES.items():
-        services.guideline_set(actor=actor, year=year, first_person=first, each_additional_person=additional)
-    services.scale_schedule_save(
+        guideline_set(actor=actor, year=year, first_person=first, each_additional_person=additional)
+    scale_schedule_save(
         actor=actor,
         effective_from=FEE_START,
         nominal_fee=NOMINAL_FEE,
         late_cancel_fee=LATE_CANCEL_FEE,
-        classes=services.HRSA_DEFAULT_CLASSES,
+        classes=HRSA_DEFAULT_CLASSES,
     )
 
 
@@ -90,7 +91,7 @@ def seed(out) -> None:
         if household is None or SlidingScaleAssessment.objects.filter(patient=patient).exists():
             continue
         size, income = household
-        assessment = services.assessment_submit(
+        assessment = assessment_submit(
             actor=patient.user, patient=patient, household_size=size, annual_income=Decimal(income)
         )
         made += 1
@@ -98,7 +99,7 @@ def seed(out) -> None:
             continue
         start = clock.local_now().date() - dt.timedelta(days=rng.randrange(10, 300))
         override = {"override_fee": Decimal("35.00"), "override_reason": "Recent job loss; reviewed with the patient"}
-        services.assessment_approve(
+        assessment_approve(
             actor=reviewer,
             assessment=assessment,
             effective_from=start,

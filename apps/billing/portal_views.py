@@ -16,10 +16,17 @@ from apps.accounts.models import ClinicSettings
 from apps.core import clock
 from apps.core.errors import ApplicationError
 
-from . import documents, pricing, selectors, services
+from . import documents, pricing
 from .forms import AssessmentForm, InstalmentPayForm, PayForm, PeriodForm
 from .models import CheckoutSession, CheckoutStatus, Payment
 from .payments import SandboxBackend, online_card_payments
+from .selectors import superbill as superbill_selectors
+from .selectors.assessments import latest_assessment
+from .selectors.estimates import estimate_context, estimates_visible_to
+from .selectors.ledger import ledger_lines, patient_balance, statement_lines, statements_of
+from .selectors.plans import active_plan, plan_next_instalment, plan_progress
+from .services.assessments import assessment_submit
+from .services.checkout import checkout_start, provider_event_apply
 
 
 def _patient_of(request):
@@ -39,23 +46,23 @@ def _own(queryset, patient, pk):
 @login_required
 def billing_home(request):
     patient = _patient_of(request)
-    charges = list(selectors.ledger_lines(patient=patient))
-    plan = selectors.active_plan(patient=patient)
-    balance = selectors.patient_balance(patient=patient)
+    charges = list(ledger_lines(patient=patient))
+    plan = active_plan(patient=patient)
+    balance = patient_balance(patient=patient)
     card = pricing.patient_fee_card(patient=patient)
-    next_instalment = selectors.plan_next_instalment(plan=plan) if plan else None
+    next_instalment = plan_next_instalment(plan=plan) if plan else None
     context = {
         "patient": patient,
         "balance": balance,
         "lines": list(reversed(charges))[:50],
         "payments": Payment.objects.filter(patient=patient).order_by("-received_at")[:20],
-        "statements": selectors.statements_of(patient=patient)[:24],
-        "estimates": selectors.estimates_visible_to(user=request.user).filter(patient=patient)[:24],
-        "assessment": selectors.latest_assessment(patient=patient),
+        "statements": statements_of(patient=patient)[:24],
+        "estimates": estimates_visible_to(user=request.user).filter(patient=patient)[:24],
+        "assessment": latest_assessment(patient=patient),
         "current_class": card["class_label"],
         "fees": card["services"],
         "plan": plan,
-        "plan_progress": selectors.plan_progress(plan=plan) if plan else [],
+        "plan_progress": plan_progress(plan=plan) if plan else [],
         "pay_form": PayForm(initial={"amount": balance}) if balance > 0 and online_card_payments() else None,
         "next_instalment": next_instalment,
         "instalment_form": InstalmentPayForm(initial={"amount": min(next_instalment["due"], balance)})
@@ -74,7 +81,7 @@ def assessment_apply(request):
     form = AssessmentForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         try:
-            services.assessment_submit(
+            assessment_submit(
                 actor=request.user,
                 patient=patient,
                 household_size=form.cleaned_data["household_size"],
@@ -86,7 +93,7 @@ def assessment_apply(request):
         else:
             messages.success(request, "Thank you. The billing office will review your application.")
             return redirect("portal:billing:home")
-    context = {"form": form, "assessment": selectors.latest_assessment(patient=patient)}
+    context = {"form": form, "assessment": latest_assessment(patient=patient)}
     return render(request, "billing/portal/apply.html", context)
 
 
@@ -97,14 +104,12 @@ def _checkout(request, form_class, *, toward_plan: bool):
     if not form.is_valid():
         messages.error(request, "Enter an amount to pay.")
         return redirect("portal:billing:home")
-    plan = selectors.active_plan(patient=patient) if toward_plan else None
+    plan = active_plan(patient=patient) if toward_plan else None
     if toward_plan and plan is None:
         messages.error(request, "You have no active payment plan.")
         return redirect("portal:billing:home")
     try:
-        checkout = services.checkout_start(
-            actor=request.user, patient=patient, amount=form.cleaned_data["amount"], plan=plan
-        )
+        checkout = checkout_start(actor=request.user, patient=patient, amount=form.cleaned_data["amount"], plan=plan)
     except ApplicationError as exc:
         messages.error(request, exc.message)
         return redirect("portal:billing:home")
@@ -141,7 +146,7 @@ def sandbox_checkout(request, pk):
     checkout = _own(CheckoutSession.objects.filter(provider=SandboxBackend.name), patient, pk)
     if request.method == "POST" and checkout.status == CheckoutStatus.OPEN:
         event = SandboxBackend().completion_event(checkout=checkout)
-        services.provider_event_apply(provider=SandboxBackend.name, event=event)
+        provider_event_apply(provider=SandboxBackend.name, event=event)
         return redirect(reverse("portal:billing:checkout_return", args=[checkout.pk]) + "?result=success")
     return render(request, "billing/portal/sandbox_checkout.html", {"checkout": checkout})
 
@@ -158,21 +163,21 @@ def _statement_context(statement):
         "statement": statement,
         "clinic": ClinicSettings.load(),
         "patient": statement.patient,
-        "lines": selectors.statement_lines(statement=statement),
+        "lines": statement_lines(statement=statement),
     }
 
 
 @login_required
 def statement(request, pk):
     patient = _patient_of(request)
-    row = _own(selectors.statements_of(patient=patient), patient, pk)
+    row = _own(statements_of(patient=patient), patient, pk)
     return render(request, "billing/portal/statement.html", _statement_context(row))
 
 
 @login_required
 def statement_pdf(request, pk):
     patient = _patient_of(request)
-    return statement_pdf_response(_own(selectors.statements_of(patient=patient), patient, pk))
+    return statement_pdf_response(_own(statements_of(patient=patient), patient, pk))
 
 
 def statement_pdf_response(statement):
@@ -186,20 +191,20 @@ def statement_pdf_response(statement):
 @login_required
 def estimate(request, pk):
     patient = _patient_of(request)
-    row = _own(selectors.estimates_visible_to(user=request.user), patient, pk)
-    return render(request, "billing/portal/estimate.html", selectors.estimate_context(row))
+    row = _own(estimates_visible_to(user=request.user), patient, pk)
+    return render(request, "billing/portal/estimate.html", estimate_context(row))
 
 
 @login_required
 def estimate_pdf(request, pk):
     patient = _patient_of(request)
-    return estimate_pdf_response(_own(selectors.estimates_visible_to(user=request.user), patient, pk))
+    return estimate_pdf_response(_own(estimates_visible_to(user=request.user), patient, pk))
 
 
 def estimate_pdf_response(estimate):
     return documents.pdf_response(
         "billing/pdf/estimate.html",
-        selectors.estimate_context(estimate),
+        estimate_context(estimate),
         filename=f"good-faith-estimate-{estimate.issued_at:%Y%m%d}.pdf",
     )
 
@@ -219,7 +224,7 @@ def superbill(request):
 def superbill_response(request, *, patient, start: dt.date, end: dt.date, base: str):
     """The superbill PDF, or a 422 page saying what is missing (a confirmed diagnosis) when it cannot be issued."""
     try:
-        context = selectors.superbill(patient=patient, start=start, end=end)
+        context = superbill_selectors.superbill(patient=patient, start=start, end=end)
     except ApplicationError as exc:
         return render(
             request, "billing/document_refused.html", {"message": exc.message, "base": base}, status=exc.status

@@ -6,29 +6,30 @@ from celery import shared_task
 
 from apps.core import clock
 
-from . import services
+from .services import assessments, estimates, plans
+from .services.statements import statements_issue_for_month
 
 
 @shared_task(name="apps.billing.tasks.reattestation_requests_queue")
 def reattestation_requests_queue() -> int:
     """Beat, daily: ask patients whose sliding-scale assessment ends within 30 days to re-apply (once each)."""
-    return services.reattestation_requests_queue()
+    return assessments.reattestation_requests_queue()
 
 
 @shared_task(name="apps.billing.tasks.statements_issue_last_month")
 def statements_issue_last_month() -> int:
     """Beat, daily: issue last month's statements; patients already issued one are skipped, so re-runs are harmless."""
     last_month = clock.local_now().date().replace(day=1) - dt.timedelta(days=1)
-    return services.statements_issue_for_month(actor=None, year=last_month.year, month=last_month.month)
+    return statements_issue_for_month(actor=None, year=last_month.year, month=last_month.month)
 
 
 @shared_task(name="apps.billing.tasks.plan_instalment_reminders_queue")
 def plan_instalment_reminders_queue() -> int:
     """Beat, daily: remind patients of overdue payment-plan instalments (once per instalment)."""
-    return services.plan_instalment_reminders_queue()
+    return plans.plan_instalment_reminders_queue()
 
 
 @shared_task(name="apps.billing.tasks.gfe_reissue_after_assessment_expiry")
 def gfe_reissue_after_assessment_expiry() -> int:
     """Beat, daily: re-issue the running Good Faith Estimates of patients whose sliding-scale assessment ended."""
-    return services.gfe_reissue_after_assessment_expiry()
+    return estimates.gfe_reissue_after_assessment_expiry()

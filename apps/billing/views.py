@@ -20,7 +20,7 @@ from apps.core.views import call_with_messages
 from apps.patients.models import Patient
 from apps.scheduling.models import ServiceType
 
-from . import pricing, selectors, services
+from . import pricing
 from .forms import (
     AdjustmentForm,
     ApproveForm,
@@ -43,6 +43,22 @@ from .models import (
     Statement,
 )
 from .portal_views import estimate_pdf_response, statement_pdf_response, superbill_response
+from .selectors import configuration as configuration_selectors
+from .selectors import reports
+from .selectors.assessments import assessment_incomes_shown, assessments_for_review
+from .selectors.configuration import configuration_changes
+from .selectors.diagnoses import billing_diagnoses
+from .selectors.estimates import estimates_visible_to
+from .selectors.ledger import ledger_lines, patient_balance, patients_with_balances, statements_of
+from .selectors.plans import active_plan, plan_progress
+from .selectors.reports import ar_aging
+from .services import diagnoses as diagnoses_services
+from .services import payments, statements
+from .services.assessments import assessment_approve, assessment_reject
+from .services.configuration import fee_schedule_set, guideline_set, scale_schedule_save
+from .services.diagnoses import billing_profile_set
+from .services.payments import adjustment_post, payment_record
+from .services.plans import payment_plan_create
 
 
 def _require(user, perm, obj=None):
@@ -74,10 +90,8 @@ def quote(request):
 def billing_home(request):
     _require(request.user, "billing.list_balances")
     context = {
-        "rows": selectors.patients_with_balances(user=request.user),
-        "pending": selectors.assessments_for_review().count()
-        if request.user.has_perm("billing.review_assessment")
-        else None,
+        "rows": patients_with_balances(user=request.user),
+        "pending": assessments_for_review().count() if request.user.has_perm("billing.review_assessment") else None,
         "can_report": request.user.has_perm("billing.view_reports"),
         "can_configure": request.user.has_perm("billing.manage_config"),
     }
@@ -100,20 +114,20 @@ def patient_ledger(request, pk):
     access_log_write(actor=user, action="billing_ledger_view", subject=patient, patient_id=patient.pk)
     assessments = list(SlidingScaleAssessment.objects.filter(patient=patient)) if sees_income else None
     if assessments:
-        selectors.assessment_incomes_shown(user=user, assessments=assessments)
-    plan = selectors.active_plan(patient=patient)
-    diagnoses = selectors.billing_diagnoses(patient=patient)
+        assessment_incomes_shown(user=user, assessments=assessments)
+    plan = active_plan(patient=patient)
+    diagnoses = billing_diagnoses(patient=patient)
     context = {
         "patient": patient,
-        "balance": selectors.patient_balance(patient=patient),
-        "lines": selectors.ledger_lines(patient=patient),
+        "balance": patient_balance(patient=patient),
+        "lines": ledger_lines(patient=patient),
         "current_class": pricing.patient_class_label(patient=patient),
         "assessments": assessments,
         "sees_income": sees_income,
         "plan": plan,
-        "plan_progress": selectors.plan_progress(plan=plan) if plan else [],
-        "statements": selectors.statements_of(patient=patient),
-        "estimates": selectors.estimates_visible_to(user=user).filter(patient=patient),
+        "plan_progress": plan_progress(plan=plan) if plan else [],
+        "statements": statements_of(patient=patient),
+        "estimates": estimates_visible_to(user=user).filter(patient=patient),
         "payment_form": PaymentForm() if user.has_perm("billing.record_payment") else None,
         "adjustment_form": AdjustmentForm() if user.has_perm("billing.post_adjustment") else None,
         "plan_form": PlanForm() if user.has_perm("billing.manage_plan") and not plan else None,
@@ -151,10 +165,10 @@ def _post_form(request, form_class, perm, patient, action, *, success: str = "")
 
 
 def _payment_record(actor, patient, *, toward_plan: bool, **data):
-    plan = selectors.active_plan(patient=patient) if toward_plan else None
+    plan = active_plan(patient=patient) if toward_plan else None
     if toward_plan and plan is None:
         raise Unprocessable("This patient has no active payment plan.")
-    return services.payment_record(actor=actor, patient=patient, plan=plan, **data)
+    return payment_record(actor=actor, patient=patient, plan=plan, **data)
 
 
 @login_required
@@ -183,7 +197,7 @@ def adjustment_create(request, pk):
         AdjustmentForm,
         "billing.post_adjustment",
         None,
-        lambda data: services.adjustment_post(actor=request.user, patient=patient, **data),
+        lambda data: adjustment_post(actor=request.user, patient=patient, **data),
         success="Adjustment posted.",
     )
     return redirect("billing:patient_ledger", pk=patient.pk)
@@ -196,7 +210,7 @@ def adjustment_reverse(request, pk):
     _require(request.user, "billing.post_adjustment")
     call_with_messages(
         request,
-        lambda: services.adjustment_reverse(
+        lambda: payments.adjustment_reverse(
             actor=request.user, adjustment=adjustment, reason=request.POST.get("reason", "")
         ),
         "Adjustment reversed.",
@@ -213,7 +227,7 @@ def payment_refund(request, pk):
         RefundForm,
         "billing.refund_payment",
         None,
-        lambda data: services.payment_refund(actor=request.user, payment=payment, **data),
+        lambda data: payments.payment_refund(actor=request.user, payment=payment, **data),
         success="Refund posted.",
     )
     return redirect("billing:patient_ledger", pk=payment.patient_id)
@@ -228,7 +242,7 @@ def plan_create(request, pk):
         PlanForm,
         "billing.manage_plan",
         None,
-        lambda data: services.payment_plan_create(actor=request.user, patient=patient, **data),
+        lambda data: payment_plan_create(actor=request.user, patient=patient, **data),
         success="Payment plan set up.",
     )
     return redirect("billing:patient_ledger", pk=patient.pk)
@@ -243,7 +257,7 @@ def diagnoses_set(request, pk):
         DiagnosisForm,
         "billing.edit_diagnoses",
         patient,
-        lambda data: services.billing_profile_set(
+        lambda data: billing_profile_set(
             actor=request.user, patient=patient, diagnosis_codes=data["diagnosis_codes"].split(",")
         ),
         success="Diagnosis codes saved.",
@@ -258,7 +272,7 @@ def diagnoses_confirm(request, pk):
     _require(request.user, "billing.edit_diagnoses", patient)
     call_with_messages(
         request,
-        lambda: services.diagnoses_confirm(actor=request.user, patient=patient),
+        lambda: diagnoses_services.diagnoses_confirm(actor=request.user, patient=patient),
         "Proposed diagnoses confirmed.",
     )
     return redirect("billing:patient_ledger", pk=patient.pk)
@@ -271,7 +285,7 @@ def statement_issue(request, pk):
     _require(request.user, "billing.issue_statement")
     last_month = clock.local_now().date().replace(day=1) - dt.timedelta(days=1)
     try:
-        statement = services.statement_issue(
+        statement = statements.statement_issue(
             actor=request.user, patient=patient, year=last_month.year, month=last_month.month
         )
     except ApplicationError as exc:
@@ -290,7 +304,7 @@ def statement_pdf(request, pk):
 
 @login_required
 def estimate_pdf(request, pk):
-    estimate = get_object_or_404(selectors.estimates_visible_to(user=request.user), pk=pk)
+    estimate = get_object_or_404(estimates_visible_to(user=request.user), pk=pk)
     _ledger_patient(request, estimate.patient_id)
     return estimate_pdf_response(estimate)
 
@@ -320,8 +334,8 @@ def receipt(request, pk):
 @login_required
 def assessment_queue(request):
     _require(request.user, "billing.review_assessment")
-    assessments = list(selectors.assessments_for_review())
-    selectors.assessment_incomes_shown(user=request.user, assessments=assessments)
+    assessments = list(assessments_for_review())
+    assessment_incomes_shown(user=request.user, assessments=assessments)
     return render(request, "billing/assessments.html", {"assessments": assessments})
 
 
@@ -334,7 +348,7 @@ def assessment_review(request, pk):
     if request.method == "POST":
         try:
             if approve_form.is_bound and approve_form.is_valid():
-                services.assessment_approve(
+                assessment_approve(
                     actor=request.user,
                     assessment=assessment,
                     effective_from=approve_form.cleaned_data["effective_from"],
@@ -344,14 +358,12 @@ def assessment_review(request, pk):
                 messages.success(request, "Approved.")
                 return redirect("billing:assessments")
             if reject_form.is_bound and reject_form.is_valid():
-                services.assessment_reject(
-                    actor=request.user, assessment=assessment, reason=reject_form.cleaned_data["reason"]
-                )
+                assessment_reject(actor=request.user, assessment=assessment, reason=reject_form.cleaned_data["reason"])
                 messages.success(request, "Rejected; the patient sees the reason in the portal.")
                 return redirect("billing:assessments")
         except ApplicationError as exc:
             messages.error(request, exc.message)
-    selectors.assessment_incomes_shown(user=request.user, assessments=[assessment])
+    assessment_incomes_shown(user=request.user, assessments=[assessment])
     context = {"assessment": assessment, "approve_form": approve_form, "reject_form": reject_form}
     return render(request, "billing/assessment_review.html", context)
 
@@ -382,7 +394,7 @@ def aging_report(request):
             as_of = dt.date.fromisoformat(request.GET["as_of"])
         except ValueError:
             messages.error(request, "Use a date like 2026-03-31.")
-    return render(request, "billing/aging.html", {"report": selectors.ar_aging(as_of=as_of)})
+    return render(request, "billing/aging.html", {"report": ar_aging(as_of=as_of)})
 
 
 @login_required
@@ -390,7 +402,7 @@ def sliding_scale_report(request):
     _require(request.user, "billing.view_reports")
     today = clock.local_now().date()
     form = PeriodForm(request.GET or {"start": today.replace(day=1), "end": today})
-    report = selectors.sliding_scale_report(**form.cleaned_data) if form.is_valid() else None
+    report = reports.sliding_scale_report(**form.cleaned_data) if form.is_valid() else None
     return render(request, "billing/sliding_scale_report.html", {"form": form, "report": report})
 
 
@@ -420,8 +432,8 @@ def configuration(request):
 def configuration_history(request):
     """Who changed which fee, guideline or class, and from what to what."""
     _require(request.user, "billing.manage_config")
-    page = Paginator(selectors.configuration_history(), 50).get_page(request.GET.get("page"))
-    context = {"page": page, "changes": selectors.configuration_changes(page), "query": ""}
+    page = Paginator(configuration_selectors.configuration_history(), 50).get_page(request.GET.get("page"))
+    context = {"page": page, "changes": configuration_changes(page), "query": ""}
     return render(request, "billing/configuration_history.html", context)
 
 
@@ -434,7 +446,7 @@ def fee_schedule_add(request, service_type_pk):
         FeeScheduleForm,
         "billing.manage_config",
         None,
-        lambda data: services.fee_schedule_set(actor=request.user, service_type=service_type, **data),
+        lambda data: fee_schedule_set(actor=request.user, service_type=service_type, **data),
         success=f"Fee for {service_type.code} saved.",
     )
     return redirect("billing:configuration")
@@ -448,7 +460,7 @@ def guideline_add(request):
         GuidelineForm,
         "billing.manage_config",
         None,
-        lambda data: services.guideline_set(actor=request.user, **data),
+        lambda data: guideline_set(actor=request.user, **data),
         success="Poverty guideline saved.",
     )
     return redirect("billing:configuration")
@@ -477,7 +489,7 @@ def scale_edit(request):
                 for i in range(int(request.POST.get("rows", "0")))
                 if request.POST.get(f"code_{i}", "").strip()
             ]
-            services.scale_schedule_save(
+            scale_schedule_save(
                 actor=request.user,
                 effective_from=dt.date.fromisoformat(request.POST["effective_from"]),
                 nominal_fee=_decimal_or_none(request.POST["nominal_fee"]),

@@ -5,7 +5,7 @@ already say."""
 import datetime as dt
 from dataclasses import dataclass
 
-from apps.billing.selectors import with_patient_balance
+from apps.billing.selectors.ledger import with_patient_balance
 from apps.core import clock
 from apps.notifications.selectors import FailedMessages, messages_failed_latest, unconfirmed, with_confirmation
 from apps.outcomes.selectors import with_questionnaires_waiting

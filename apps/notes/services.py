@@ -8,12 +8,12 @@ from django.db import IntegrityError, transaction
 from django.urls import reverse
 
 from apps.accounts.models import User
-from apps.billing.services import diagnoses_propose_from_intake
+from apps.billing.services.diagnoses import diagnoses_propose_from_intake
 from apps.core import clock
 from apps.core.errors import Conflict, InvalidTransition, NotFound, PermissionDenied, Unprocessable
 from apps.core.links import absolute_url
 from apps.notifications.models import Channel
-from apps.notifications.services import message_enqueue
+from apps.notifications.outbox import message_enqueue
 from apps.scheduling.models import Appointment, AppointmentStatus
 from apps.scheduling.services import appointment_complete
 

@@ -9,7 +9,8 @@ from rest_framework.response import Response
 from apps.accounts.api_permissions import permissions_with
 from apps.core.api_lookups import object_id
 
-from . import selectors, services
+from . import selectors
+from .delivery import message_resend
 from .models import Channel, Message, MessageStatus
 
 
@@ -88,7 +89,7 @@ class MessageViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
         if not request.user.has_perm("notifications.resend_message"):
             raise PermissionDenied
         message = selectors.message_get(user=request.user, message_id=object_id(pk, message="No such message."))
-        message = services.message_resend(actor=request.user, message=message)
+        message = message_resend(actor=request.user, message=message)
         return Response(MessageOutput(message).data)
 
 

@@ -3,7 +3,7 @@
 from celery import shared_task
 from django.conf import settings
 
-from . import services
+from .delivery import messages_claim_due, messages_send
 
 
 @shared_task(name="apps.notifications.tasks.dispatch_due", ignore_result=True)
@@ -16,7 +16,7 @@ def dispatch_due() -> int:
     handed_out = 0
     per_task = settings.CLINIC_SEND_TASK_SIZE
     for _ in range(settings.CLINIC_DISPATCH_MAX_BATCHES):
-        ids = services.messages_claim_due(limit=settings.CLINIC_DISPATCH_BATCH_SIZE)
+        ids = messages_claim_due(limit=settings.CLINIC_DISPATCH_BATCH_SIZE)
         for start in range(0, len(ids), per_task):
             send_messages.apply_async(args=[ids[start : start + per_task]], queue=settings.CLINIC_NOTIFICATIONS_QUEUE)
         handed_out += len(ids)
@@ -28,4 +28,4 @@ def dispatch_due() -> int:
 @shared_task(name="apps.notifications.tasks.send_messages", ignore_result=True)
 def send_messages(message_ids: list[int]) -> dict[str, int]:
     """Send claimed outbox rows. Re-running it is harmless: each row's status and lock decide."""
-    return services.messages_send(message_ids=message_ids)
+    return messages_send(message_ids=message_ids)

@@ -17,10 +17,13 @@ from apps.core.htmx import render_page
 from apps.core.links import absolute_url, next_or
 from apps.core.views import call_with_messages, query_without_page
 
-from . import selectors, services
+from . import delivery, selectors
+from .confirmations import appointment_confirm
 from .labels import purpose_label
 from .links import appointment_link_read
 from .models import Channel, ConfirmationSource, MessageStatus
+from .sms_inbound import sms_inbound_handle
+from .sms_status import sms_status_record
 
 
 def _require(user, perm):
@@ -90,7 +93,7 @@ def message_resend(request, pk):
         raise Http404(exc.message) from exc
     call_with_messages(
         request,
-        lambda: services.message_resend(actor=request.user, message=message),
+        lambda: delivery.message_resend(actor=request.user, message=message),
         "The message is queued to be sent again.",
     )
     return redirect(next_or(request, "notifications:log"))
@@ -122,7 +125,7 @@ def appointment_confirm_link(request, token):
     appointment = _appointment_for_link(token, "confirm")
     if request.method == "POST":
         try:
-            services.appointment_confirm(appointment=appointment, source=ConfirmationSource.LINK)
+            appointment_confirm(appointment=appointment, source=ConfirmationSource.LINK)
         except ApplicationError as exc:
             return _link_page(request, appointment, "confirm", error=exc.message, status=exc.status)
         return _link_page(request, appointment, "confirm", done=True)
@@ -175,7 +178,7 @@ def twilio_status(request):
     status = request.POST.get("MessageStatus", "")
     if not sid or not status:
         return HttpResponse("MessageSid and MessageStatus are required.", status=400)
-    services.sms_status_record(provider_id=sid, provider_status=status, error_code=request.POST.get("ErrorCode", ""))
+    sms_status_record(provider_id=sid, provider_status=status, error_code=request.POST.get("ErrorCode", ""))
     return HttpResponse(status=204)
 
 
@@ -188,7 +191,7 @@ def twilio_inbound(request):
     """
     if not _twilio_signed(request):
         return HttpResponse("Invalid signature.", status=403)
-    reply = services.sms_inbound_handle(
+    reply = sms_inbound_handle(
         from_number=request.POST.get("From", ""),
         body=request.POST.get("Body", ""),
         carrier_opted_out=request.POST.get("OptOutType", "").strip().upper() == "STOP",

@@ -12,7 +12,7 @@ from apps.core.links import absolute_url
 from apps.notes.encryption import encrypt_text
 from apps.notes.rules import can
 from apps.notifications.models import Channel
-from apps.notifications.services import message_enqueue
+from apps.notifications.outbox import message_enqueue
 
 from .instruments import GAD7, INSTRUMENTS, PAIN_NRS, PCS, PHQ9, PHQ15
 from .models import AssignmentStatus, JournalEntry, QuestionnaireAssignment, QuestionnaireResponse

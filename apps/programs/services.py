@@ -14,12 +14,12 @@ from django.db.models import Max, Prefetch, Q
 from django.urls import reverse
 
 from apps.accounts.models import ClinicSettings
-from apps.billing.services import charge_for_group_attendance
+from apps.billing.services.charges import charge_for_group_attendance
 from apps.core import clock
 from apps.core.errors import ApplicationError, Conflict, InvalidTransition, Unprocessable
 from apps.core.links import absolute_url
 from apps.notifications.models import Channel
-from apps.notifications.services import message_enqueue, patient_notice_enqueue
+from apps.notifications.outbox import message_enqueue, patient_notice_enqueue
 from apps.outcomes.instruments import INSTRUMENTS
 from apps.outcomes.services import questionnaire_assign, questionnaires_due_notify
 from apps.patients.models import PatientStatus

@@ -17,13 +17,9 @@ from apps.accounts.models import ClinicSettings
 from apps.accounts.roles import Role
 from apps.audit.services import access_log_write
 from apps.billing.pricing import Price, late_cancel_price
-from apps.billing.services import (
-    EstimatedService,
-    EstimateReason,
-    charge_for_appointment_outcome,
-    gfe_issue,
-    reduced_fee_cap_enforce,
-)
+from apps.billing.services.charges import charge_for_appointment_outcome
+from apps.billing.services.estimates import EstimatedService, EstimateReason, gfe_issue
+from apps.billing.services.reduced_fee_cap import reduced_fee_cap_enforce
 from apps.core import clock
 from apps.core.errors import Conflict, InvalidTransition, PermissionDenied, Unprocessable
 from apps.notifications.services import (

@@ -30,7 +30,6 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from apps.accounts.models import ClinicSettings, TherapistProfile, User
 from apps.accounts.roles import Role
 from apps.accounts.services import roles_ensure, user_create
-from apps.billing import services as billing_services
 from apps.billing.models import (
     Adjustment,
     AdjustmentKind,
@@ -42,6 +41,12 @@ from apps.billing.models import (
     SlidingScaleAssessment,
 )
 from apps.billing.pricing import FULL_FEE_CLASS, class_price, rates_on
+from apps.billing.services.configuration import (
+    HRSA_DEFAULT_CLASSES,
+    fee_schedule_set,
+    guideline_set,
+    scale_schedule_save,
+)
 from apps.core import clock
 from apps.notes.encryption import encrypt_json
 from apps.notes.models import ATTESTATION, NoteStatus, NoteTemplate, SessionNote
@@ -273,19 +278,17 @@ class LargeClinic:
         self.group_room, _ = Room.objects.get_or_create(name=GROUP_ROOM, defaults={"capacity": 14})
         for code, (early, late) in FULL_FEES.items():
             for start, fee in ((HISTORY_START, early), (FEE_CHANGE, late)):
-                billing_services.fee_schedule_set(
-                    actor=None, service_type=self.services[code], full_fee=fee, effective_from=start
-                )
+                fee_schedule_set(actor=None, service_type=self.services[code], full_fee=fee, effective_from=start)
         for year, (first, additional) in GUIDELINES.items():
-            billing_services.guideline_set(
+            guideline_set(
                 actor=None, year=year, first_person=Decimal(first), each_additional_person=Decimal(additional)
             )
-        billing_services.scale_schedule_save(
+        scale_schedule_save(
             actor=None,
             effective_from=HISTORY_START,
             nominal_fee=Decimal("20.00"),
             late_cancel_fee=Decimal("100.00"),
-            classes=billing_services.HRSA_DEFAULT_CLASSES,
+            classes=HRSA_DEFAULT_CLASSES,
         )
         self.template = NoteTemplate.objects.filter(name=PROGRESS_TEMPLATE).first()
         if self.template is None:

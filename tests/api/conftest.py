@@ -31,7 +31,8 @@ ROLE_EMAILS = {
 
 def _extras(users: dict[str, User]) -> None:
     """Rows the demo clinic has none of, so every resource has something to find by id."""
-    from apps.billing import services as billing
+    from apps.billing.services.payments import payment_record
+    from apps.billing.services.statements import statement_issue
     from apps.core import clock
     from apps.notes import plan_services as plans
     from apps.notes import services as notes
@@ -56,10 +57,10 @@ def _extras(users: dict[str, User]) -> None:
             review_date=clock.local_now().date() + dt.timedelta(days=90),
             content={"problems": [{"text": "Revising.", "goals": []}]},
         )
-    billing.payment_record(actor=front_desk, patient=patient, amount="20.00", method="cash", credit_on_account=True)
+    payment_record(actor=front_desk, patient=patient, amount="20.00", method="cash", credit_on_account=True)
     today = clock.local_now().date()
     last_month = today.replace(day=1) - dt.timedelta(days=1)
-    billing.statement_issue(actor=users["billing"], patient=patient, year=last_month.year, month=last_month.month)
+    statement_issue(actor=users["billing"], patient=patient, year=last_month.year, month=last_month.month)
     start = clock.local_datetime(today + dt.timedelta(days=60), dt.time(0, 0))
     scheduling.time_off_save(actor=front_desk, therapist=therapist, start=start, end=start + dt.timedelta(days=2))
     programs.slot_request_create(

@@ -3,7 +3,7 @@
 import datetime as dt
 from decimal import Decimal
 
-from apps.billing import services
+from apps.billing.services.assessments import assessment_approve, assessment_submit
 from apps.core import clock
 from tests.factories import AppointmentFactory, UserFactory
 
@@ -12,10 +12,10 @@ def approved_assessment(patient, *, household_size: int, income: str, effective_
     from apps.accounts.roles import Role
 
     reviewer = reviewer or UserFactory(roles=[Role.BILLING])
-    assessment = services.assessment_submit(
+    assessment = assessment_submit(
         actor=patient.user, patient=patient, household_size=household_size, annual_income=Decimal(income)
     )
-    return services.assessment_approve(
+    return assessment_approve(
         actor=reviewer,
         assessment=assessment,
         effective_from=effective_from or clock.local_now().date() - dt.timedelta(days=30),

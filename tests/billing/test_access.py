@@ -6,8 +6,10 @@ from decimal import Decimal
 
 import pytest
 
-from apps.billing import services
 from apps.billing.models import Payment, SlidingScaleAssessment
+from apps.billing.services.assessments import assessment_submit
+from apps.billing.services.charges import charge_for_appointment_outcome
+from apps.billing.services.payments import payment_record
 
 from .helpers import approved_assessment, past_appointment
 
@@ -21,10 +23,10 @@ INCOME_SHOWN = "34,150.00"  # as pages write it
 def account(personas, fee_config):
     # Approved a month ago and valid for a year, at whatever date the suite runs (a fixed approval date expires).
     assessment = approved_assessment(personas.patient, household_size=3, income=INCOME, reviewer=personas.billing)
-    charge = services.charge_for_appointment_outcome(
+    charge = charge_for_appointment_outcome(
         appointment=past_appointment(personas.patient, service_type=fee_config["90834"]), actor=None
     )
-    payment = services.payment_record(actor=personas.front_desk, patient=personas.patient, method="cash", amount="15")
+    payment = payment_record(actor=personas.front_desk, patient=personas.patient, method="cash", amount="15")
     return {"assessment": assessment, "charge": charge, "payment": payment}
 
 
@@ -138,7 +140,7 @@ def test_a_patient_applies_and_sees_only_their_own(personas, login, account):
 
 @pytest.mark.parametrize(("persona", "status"), [("billing", 200), ("front_desk", 403), ("patient_user", 403)])
 def test_only_billing_approves(personas, login, account, persona, status):
-    pending = services.assessment_submit(
+    pending = assessment_submit(
         actor=None, patient=personas.other_patient, household_size=1, annual_income=Decimal("12000")
     )
     response = login(getattr(personas, persona), api=True).post(
@@ -150,7 +152,7 @@ def test_only_billing_approves(personas, login, account, persona, status):
 
 
 def test_a_rejection_needs_a_reason_and_the_patient_sees_it(personas, login, account):
-    pending = services.assessment_submit(
+    pending = assessment_submit(
         actor=None, patient=personas.other_patient, household_size=1, annual_income=Decimal("12000")
     )
     client = login(personas.billing, api=True)
@@ -172,7 +174,7 @@ def test_a_rejection_needs_a_reason_and_the_patient_sees_it(personas, login, acc
     ("persona", "expected"), [("billing", 2), ("front_desk", 2), ("patient_user", 1), ("other_patient_user", 1)]
 )
 def test_charge_listing_is_scoped(personas, login, account, persona, expected):
-    services.charge_for_appointment_outcome(
+    charge_for_appointment_outcome(
         appointment=past_appointment(personas.other_patient, service_type=account["charge"].service_type), actor=None
     )
     response = login(getattr(personas, persona), api=True).get("/api/charges/")
@@ -288,9 +290,7 @@ def test_the_balances_list_has_no_n_plus_one(personas, login, account, django_as
 
     for _ in range(5):
         patient = PatientFactory(primary_therapist=personas.therapist)
-        services.payment_record(
-            actor=personas.front_desk, patient=patient, method="cash", amount="5", credit_on_account=True
-        )
+        payment_record(actor=personas.front_desk, patient=patient, method="cash", amount="5", credit_on_account=True)
     client = login(personas.front_desk)
     with django_assert_max_num_queries(20):
         response = client.get("/billing/")

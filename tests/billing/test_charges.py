@@ -6,8 +6,11 @@ from decimal import Decimal
 import pytest
 import time_machine
 
-from apps.billing import selectors, services
 from apps.billing.models import Charge
+from apps.billing.selectors.ledger import patient_balance
+from apps.billing.services.charges import charge_for_appointment_outcome, charge_for_group_attendance
+from apps.billing.services.configuration import fee_schedule_set
+from apps.billing.services.payments import adjustment_post, payment_record
 from apps.scheduling.models import Appointment
 from tests.factories import PatientFactory
 
@@ -43,7 +46,7 @@ def test_an_outcome_is_charged_at_the_patients_class(
     class_b_patient, fee_config, personas, status, kind, amount, full_fee
 ):
     appointment = past_appointment(class_b_patient, service_type=fee_config["90834"], status=status)
-    charge = services.charge_for_appointment_outcome(appointment=appointment, actor=personas.therapist)
+    charge = charge_for_appointment_outcome(appointment=appointment, actor=personas.therapist)
     assert (charge.kind, charge.amount, charge.full_fee) == (kind, Decimal(amount), Decimal(full_fee))
     assert (charge.class_code, charge.therapist_id) == ("B", personas.therapist.pk)
     assert charge.service_date == dt.date(2026, 3, 8)
@@ -52,28 +55,28 @@ def test_an_outcome_is_charged_at_the_patients_class(
 @pytest.mark.parametrize("status", ["booked", "checked_in", "cancelled"])
 def test_other_statuses_are_not_charged(class_b_patient, fee_config, personas, status):
     appointment = past_appointment(class_b_patient, service_type=fee_config["90834"], status=status)
-    assert services.charge_for_appointment_outcome(appointment=appointment, actor=personas.therapist) is None
+    assert charge_for_appointment_outcome(appointment=appointment, actor=personas.therapist) is None
     assert Charge.objects.count() == 0
 
 
 def test_a_patient_without_an_assessment_pays_the_full_fee(personas, fee_config):
     appointment = past_appointment(personas.patient, service_type=fee_config["90791"])
-    charge = services.charge_for_appointment_outcome(appointment=appointment, actor=None)
+    charge = charge_for_appointment_outcome(appointment=appointment, actor=None)
     assert (charge.amount, charge.class_code) == (Decimal("250.00"), "FULL")
 
 
 def test_charging_the_same_outcome_twice_posts_one_charge(class_b_patient, fee_config, personas):
     appointment = past_appointment(class_b_patient, service_type=fee_config["90834"])
-    first = services.charge_for_appointment_outcome(appointment=appointment, actor=None)
-    second = services.charge_for_appointment_outcome(appointment=appointment, actor=None)
+    first = charge_for_appointment_outcome(appointment=appointment, actor=None)
+    second = charge_for_appointment_outcome(appointment=appointment, actor=None)
     assert first.pk == second.pk
     assert Charge.objects.count() == 1
 
 
 def test_the_fee_and_class_are_frozen_when_the_assessment_later_changes(class_b_patient, fee_config, personas):
     appointment = past_appointment(class_b_patient, service_type=fee_config["90834"])
-    charge = services.charge_for_appointment_outcome(appointment=appointment, actor=None)
-    services.fee_schedule_set(
+    charge = charge_for_appointment_outcome(appointment=appointment, actor=None)
+    fee_schedule_set(
         actor=personas.billing,
         service_type=fee_config["90834"],
         full_fee=Decimal("220"),
@@ -87,8 +90,8 @@ def test_the_assessment_in_force_on_the_session_date_sets_the_fee(personas, fee_
     approved_assessment(personas.patient, household_size=1, income="15000", effective_from=dt.date(2026, 3, 8))
     before = past_appointment(personas.patient, service_type=fee_config["90834"], days_ago=3)
     after = past_appointment(personas.patient, service_type=fee_config["90834"], days_ago=1)
-    assert services.charge_for_appointment_outcome(appointment=before, actor=None).amount == Decimal("200.00")
-    assert services.charge_for_appointment_outcome(appointment=after, actor=None).amount == Decimal("20.00")
+    assert charge_for_appointment_outcome(appointment=before, actor=None).amount == Decimal("200.00")
+    assert charge_for_appointment_outcome(appointment=after, actor=None).amount == Decimal("20.00")
 
 
 def test_an_approved_override_fixes_the_session_fee(personas, fee_config):
@@ -96,13 +99,13 @@ def test_an_approved_override_fixes_the_session_fee(personas, fee_config):
         personas.patient, household_size=1, income="90000", override_fee=Decimal("35"), override_reason="Hardship"
     )
     appointment = past_appointment(personas.patient, service_type=fee_config["90837"])
-    charge = services.charge_for_appointment_outcome(appointment=appointment, actor=None)
+    charge = charge_for_appointment_outcome(appointment=appointment, actor=None)
     assert (charge.amount, charge.class_code) == (Decimal("35.00"), "OVR")
 
 
 def test_a_service_without_a_fee_is_not_charged(personas, services_catalogue):
     appointment = past_appointment(personas.patient, service_type=services_catalogue["90834"])
-    assert services.charge_for_appointment_outcome(appointment=appointment, actor=None) is None
+    assert charge_for_appointment_outcome(appointment=appointment, actor=None) is None
 
 
 def _group_meeting(therapist, service_type):
@@ -115,9 +118,9 @@ def _group_meeting(therapist, service_type):
 def test_group_attendance_is_charged_once_per_patient_at_their_class(class_b_patient, fee_config, personas):
     meeting = _group_meeting(personas.therapist, fee_config["90853"])
     other = PatientFactory()
-    charge = services.charge_for_group_attendance(patient=class_b_patient, meeting=meeting, actor=personas.therapist)
-    again = services.charge_for_group_attendance(patient=class_b_patient, meeting=meeting, actor=personas.therapist)
-    full = services.charge_for_group_attendance(patient=other, meeting=meeting, actor=personas.therapist)
+    charge = charge_for_group_attendance(patient=class_b_patient, meeting=meeting, actor=personas.therapist)
+    again = charge_for_group_attendance(patient=class_b_patient, meeting=meeting, actor=personas.therapist)
+    full = charge_for_group_attendance(patient=other, meeting=meeting, actor=personas.therapist)
     # Class B: 20% of $60 is $12, below the $20 nominal floor.
     assert (charge.pk, charge.amount, charge.kind) == (again.pk, Decimal("20.00"), "group")
     assert full.amount == Decimal("60.00")
@@ -127,19 +130,17 @@ def test_group_attendance_is_charged_once_per_patient_at_their_class(class_b_pat
 def test_group_attendance_needs_a_group_meeting(class_b_patient, fee_config, personas):
     appointment = past_appointment(class_b_patient, service_type=fee_config["90834"])
     with pytest.raises(Exception, match="group meeting"):
-        services.charge_for_group_attendance(patient=class_b_patient, meeting=appointment, actor=None)
+        charge_for_group_attendance(patient=class_b_patient, meeting=appointment, actor=None)
 
 
 def test_balance_is_charges_minus_payments_minus_adjustments(class_b_patient, fee_config, personas):
     for days in (1, 8, 15):
-        services.charge_for_appointment_outcome(
+        charge_for_appointment_outcome(
             appointment=past_appointment(class_b_patient, service_type=fee_config["90834"], days_ago=days), actor=None
         )
-    services.payment_record(actor=personas.front_desk, patient=class_b_patient, method="cash", amount="45.50")
-    services.adjustment_post(
-        actor=personas.billing, patient=class_b_patient, kind="courtesy", amount="10.01", reason="Goodwill"
-    )
-    assert selectors.patient_balance(patient=class_b_patient) == Decimal("120.00") - Decimal("45.50") - Decimal("10.01")
+    payment_record(actor=personas.front_desk, patient=class_b_patient, method="cash", amount="45.50")
+    adjustment_post(actor=personas.billing, patient=class_b_patient, kind="courtesy", amount="10.01", reason="Goodwill")
+    assert patient_balance(patient=class_b_patient) == Decimal("120.00") - Decimal("45.50") - Decimal("10.01")
 
 
 @pytest.mark.django_db(transaction=True)
@@ -155,7 +156,7 @@ def test_two_concurrent_completions_of_one_session_post_one_charge(personas, fee
     def charge():
         try:
             barrier.wait()
-            results.append(services.charge_for_appointment_outcome(appointment=appointment, actor=None).pk)
+            results.append(charge_for_appointment_outcome(appointment=appointment, actor=None).pk)
         finally:
             connection.close()
 

@@ -6,8 +6,15 @@ from decimal import Decimal
 import pytest
 import time_machine
 
-from apps.billing import pricing, selectors, services, tasks
+from apps.billing import pricing, tasks
 from apps.billing.models import Statement
+from apps.billing.selectors.reduced_fee_cap import reduced_fee_cap_breach
+from apps.billing.selectors.superbill import superbill, superbill_lines
+from apps.billing.services.assessments import assessment_submit
+from apps.billing.services.charges import charge_for_appointment_outcome
+from apps.billing.services.diagnoses import billing_profile_set
+from apps.billing.services.payments import payment_record
+from apps.billing.services.statements import statement_issue
 from apps.notifications.models import Message
 
 from .helpers import approved_assessment, past_appointment
@@ -21,12 +28,12 @@ def february(personas, fee_config):
     with time_machine.travel("2026-02-20 12:00:00-05:00", tick=False):
         approved_assessment(personas.patient, household_size=3, income="34150", effective_from=dt.date(2026, 1, 1))
         for days in (3, 10):
-            services.charge_for_appointment_outcome(
+            charge_for_appointment_outcome(
                 appointment=past_appointment(personas.patient, service_type=fee_config["90834"], days_ago=days),
                 actor=None,
             )
-        services.payment_record(actor=personas.front_desk, patient=personas.patient, method="cash", amount="30")
-    services.billing_profile_set(actor=personas.billing, patient=personas.patient, diagnosis_codes=["F45.41", "M54.50"])
+        payment_record(actor=personas.front_desk, patient=personas.patient, method="cash", amount="30")
+    billing_profile_set(actor=personas.billing, patient=personas.patient, diagnosis_codes=["F45.41", "M54.50"])
     return personas.patient
 
 
@@ -49,12 +56,12 @@ def test_a_statement_for_a_month_not_yet_over_is_refused(february, personas):
     from apps.core.errors import Unprocessable
 
     with time_machine.travel("2026-02-27 12:00:00-05:00", tick=False), pytest.raises(Unprocessable):
-        services.statement_issue(actor=personas.billing, patient=february, year=2026, month=2)
+        statement_issue(actor=personas.billing, patient=february, year=2026, month=2)
 
 
 def test_the_statement_pdf_is_generated_for_the_patient_and_staff_only(february, login, personas):
     with time_machine.travel("2026-03-01 06:00:00-05:00", tick=False):
-        statement = services.statement_issue(actor=personas.billing, patient=february, year=2026, month=2)
+        statement = statement_issue(actor=personas.billing, patient=february, year=2026, month=2)
     page = login(personas.patient_user).get(f"/portal/billing/statements/{statement.pk}/")
     assert page.status_code == 200 and "$50.00" in page.content.decode()
     pdf = login(personas.patient_user).get(f"/portal/billing/statements/{statement.pk}/pdf/")
@@ -67,7 +74,7 @@ def test_the_statement_pdf_is_generated_for_the_patient_and_staff_only(february,
 
 
 def test_the_superbill_lists_cpt_icd10_npi_dates_and_amounts_paid(february, personas):
-    lines = selectors.superbill_lines(patient=february, start=dt.date(2026, 2, 1), end=dt.date(2026, 2, 28))
+    lines = superbill_lines(patient=february, start=dt.date(2026, 2, 1), end=dt.date(2026, 2, 28))
     assert [(line["charge"].service_type.code, line["charge"].amount, line["paid"]) for line in lines] == [
         ("90834", Decimal("40.00"), Decimal("30.00")),
         ("90834", Decimal("40.00"), Decimal("0.00")),
@@ -76,7 +83,7 @@ def test_the_superbill_lists_cpt_icd10_npi_dates_and_amounts_paid(february, pers
 
     html = render_to_string(
         "billing/pdf/superbill.html",
-        selectors.superbill(patient=february, start=dt.date(2026, 2, 1), end=dt.date(2026, 2, 28)),
+        superbill(patient=february, start=dt.date(2026, 2, 1), end=dt.date(2026, 2, 28)),
     )
     npi = personas.therapist.therapist_profile.npi
     for expected in ("90834", "F45.41", "M54.50", f"NPI {npi}", "02/17/2026", "$30.00", "$80.00"):
@@ -97,8 +104,8 @@ def test_diagnosis_codes_must_look_like_icd10(personas):
     from apps.core.errors import Unprocessable
 
     with pytest.raises(Unprocessable):
-        services.billing_profile_set(actor=personas.billing, patient=personas.patient, diagnosis_codes=["back pain"])
-    profile = services.billing_profile_set(
+        billing_profile_set(actor=personas.billing, patient=personas.patient, diagnosis_codes=["back pain"])
+    profile = billing_profile_set(
         actor=personas.billing, patient=personas.patient, diagnosis_codes=["f54", "F45.41", "F54"]
     )
     assert profile.diagnosis_codes == ["F54", "F45.41"]
@@ -137,7 +144,7 @@ def test_a_patient_who_already_re_applied_is_not_asked(personas, fee_config):
     with time_machine.travel("2025-04-01 08:00:00-04:00", tick=False):
         approved_assessment(personas.patient, household_size=1, income="15000", effective_from=dt.date(2025, 4, 1))
     with time_machine.travel("2026-03-05 08:00:00-05:00", tick=False):
-        services.assessment_submit(
+        assessment_submit(
             actor=personas.patient_user, patient=personas.patient, household_size=1, annual_income=Decimal("16000")
         )
         assert tasks.reattestation_requests_queue() == 0
@@ -171,11 +178,11 @@ def test_the_cap_counts_current_reduced_fee_patients_only(personas, fee_config):
     newcomer = PatientFactory()
     approved_assessment(newcomer, household_size=2, income="20000")
     full_fee_newcomer = PatientFactory()
-    breach = selectors.reduced_fee_cap_breach(therapist=personas.therapist, patient=newcomer)
+    breach = reduced_fee_cap_breach(therapist=personas.therapist, patient=newcomer)
     assert (breach.cap, breach.carried) == (1, 1) and "cap of 1" in breach.message
-    assert selectors.reduced_fee_cap_breach(therapist=personas.therapist, patient=personas.patient) is None
-    assert selectors.reduced_fee_cap_breach(therapist=personas.therapist, patient=full_fee_newcomer) is None
-    assert selectors.reduced_fee_cap_breach(therapist=personas.other_therapist, patient=newcomer) is None
+    assert reduced_fee_cap_breach(therapist=personas.therapist, patient=personas.patient) is None
+    assert reduced_fee_cap_breach(therapist=personas.therapist, patient=full_fee_newcomer) is None
+    assert reduced_fee_cap_breach(therapist=personas.other_therapist, patient=newcomer) is None
 
 
 def test_the_booking_form_refuses_past_the_cap_until_given_an_override_reason(personas, fee_config, login):

@@ -8,8 +8,9 @@ from decimal import Decimal
 import pytest
 
 from apps.audit.models import AccessLog
-from apps.billing import services
 from apps.billing.models import GoodFaithEstimate
+from apps.billing.services.diagnoses import billing_profile_set, diagnoses_propose_from_intake
+from apps.billing.services.estimates import EstimatedService, gfe_issue
 from apps.core import clock
 
 pytestmark = pytest.mark.django_db
@@ -17,10 +18,10 @@ pytestmark = pytest.mark.django_db
 
 def _estimate(personas, patient, service_type, count: int) -> GoodFaithEstimate:
     start = clock.local_now().date() + dt.timedelta(days=7)
-    return services.gfe_issue(
+    return gfe_issue(
         actor=personas.front_desk,
         patient=patient,
-        services=[services.EstimatedService(service_type.pk, personas.therapist.pk, count)],
+        services=[EstimatedService(service_type.pk, personas.therapist.pk, count)],
         period_start=start,
         period_end=start + dt.timedelta(weeks=count - 1),
         reason="series_booked",
@@ -31,10 +32,10 @@ def _estimate(personas, patient, service_type, count: int) -> GoodFaithEstimate:
 def estimates(personas, fee_config):
     """Two estimates of the patient (the first replaced by the second) and one of the other patient."""
     first = _estimate(personas, personas.patient, fee_config["90834"], 10)
-    second = services.gfe_issue(
+    second = gfe_issue(
         actor=personas.billing,
         patient=personas.patient,
-        services=[services.EstimatedService(fee_config["90834"].pk, personas.therapist.pk, 8)],
+        services=[EstimatedService(fee_config["90834"].pk, personas.therapist.pk, 8)],
         period_start=first.period_start + dt.timedelta(weeks=2),
         period_end=first.period_end,
         reason="fee_class_changed",
@@ -154,8 +155,8 @@ def test_listing_estimates_takes_a_fixed_number_of_queries(personas, login, fee_
 @pytest.fixture
 def diagnoses(personas):
     """F45.41 confirmed; M54.50 and F41.1 proposed from the intake note."""
-    services.billing_profile_set(actor=personas.billing, patient=personas.patient, diagnosis_codes=["F45.41"])
-    services.diagnoses_propose_from_intake(patient=personas.patient, diagnosis_text="Low back M54.50; also F41.1")
+    billing_profile_set(actor=personas.billing, patient=personas.patient, diagnosis_codes=["F45.41"])
+    diagnoses_propose_from_intake(patient=personas.patient, diagnosis_text="Low back M54.50; also F41.1")
     return personas.patient
 
 

@@ -7,8 +7,14 @@ from decimal import Decimal
 import pytest
 import time_machine
 
-from apps.billing import services
 from apps.billing.models import GoodFaithEstimate
+from apps.billing.services.assessments import assessment_override_set
+from apps.billing.services.estimates import (
+    EstimatedService,
+    gfe_issue,
+    gfe_notice_queue,
+    gfe_reissue_after_assessment_expiry,
+)
 from apps.core import clock
 from apps.scheduling.services import appointment_book, series_book
 
@@ -156,10 +162,10 @@ def test_the_estimate_reads_as_a_page_and_a_pdf_for_the_patient_and_billing_only
 
 def test_gfe_issue_refuses_nothing_to_estimate(personas, fee_config):
     assert (
-        services.gfe_issue(
+        gfe_issue(
             actor=personas.billing,
             patient=personas.patient,
-            services=[services.EstimatedService(fee_config["90834"].pk, personas.therapist.pk, 0)],
+            services=[EstimatedService(fee_config["90834"].pk, personas.therapist.pk, 0)],
             period_start=dt.date(2026, 3, 1),
             period_end=dt.date(2026, 3, 1),
             reason="series_booked",
@@ -210,7 +216,7 @@ def test_a_run_missed_for_a_few_days_catches_up(class_b_patient, personas, fee_c
         )  # 2026-06-01 .. 2027-05-24
     late = EXPIRY_DAY + dt.timedelta(days=3)
     with time_machine.travel(clock.local_datetime(late, dt.time(12)), tick=False):
-        assert services.gfe_reissue_after_assessment_expiry() == 1
+        assert gfe_reissue_after_assessment_expiry() == 1
     new = GoodFaithEstimate.objects.get(replaces__isnull=False)
     assert (new.class_code, new.period_start, new.period_end) == ("FULL", late, dt.date(2027, 5, 24))
     assert new.lines[0]["expected_count"] == 12  # 2027-03-08 .. 2027-05-24
@@ -223,7 +229,7 @@ def test_a_newer_assessment_in_the_same_class_at_expiry_reissues_nothing(class_b
         approved_assessment(class_b_patient, household_size=3, income="34150", effective_from=EXPIRY_DAY)
     assert GoodFaithEstimate.objects.count() == 1
     with time_machine.travel(clock.local_datetime(EXPIRY_DAY, dt.time(10)), tick=False):
-        assert services.gfe_reissue_after_assessment_expiry() == 0
+        assert gfe_reissue_after_assessment_expiry() == 0
     assert GoodFaithEstimate.objects.count() == 1
 
 
@@ -238,9 +244,7 @@ def test_a_fixed_fee_set_on_the_approved_assessment_reissues_the_estimate(class_
     with time_machine.travel(NOW, tick=False):
         _book_weekly(personas, fee_config["90834"], occurrence_count=10)
         assessment = class_b_patient.fee_assessments.get()
-        services.assessment_override_set(
-            actor=personas.billing, assessment=assessment, fee=Decimal("25.00"), reason="Hardship"
-        )
+        assessment_override_set(actor=personas.billing, assessment=assessment, fee=Decimal("25.00"), reason="Hardship")
     new = GoodFaithEstimate.objects.get(replaces__isnull=False)
     assert (new.class_code, new.lines[0]["fee"], new.total) == ("OVR", "25.00", Decimal("250.00"))
 
@@ -285,7 +289,7 @@ def test_issuing_an_estimate_emails_the_patient_once_with_a_link_to_it(class_b_p
     for expected in (url, "$400.00", "March 10, 2026", "May 12, 2026"):
         assert expected in rendered.text
         assert expected in rendered.html
-    assert not services.gfe_notice_queue(estimate=estimate)  # once per estimate
+    assert not gfe_notice_queue(estimate=estimate)  # once per estimate
     assert _notices().count() == 1
 
 

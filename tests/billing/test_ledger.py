@@ -7,8 +7,14 @@ import pytest
 import time_machine
 from django.db import DatabaseError, connection, transaction
 
-from apps.billing import selectors, services
 from apps.billing.models import Adjustment, Charge, Payment, PlanStatus, Statement
+from apps.billing.selectors.ledger import patient_balance
+from apps.billing.selectors.plans import plan_progress
+from apps.billing.selectors.reports import ar_aging, sliding_scale_report
+from apps.billing.services.charges import charge_for_appointment_outcome
+from apps.billing.services.payments import adjustment_post, adjustment_reverse, payment_record, payment_refund
+from apps.billing.services.plans import payment_plan_cancel, payment_plan_create
+from apps.billing.services.statements import statement_issue
 from apps.core.errors import Conflict, InvalidTransition, Unprocessable
 
 from .helpers import past_appointment
@@ -19,16 +25,16 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def ledger(personas, fee_config):
     with time_machine.travel("2026-03-09 12:00:00-04:00", tick=False):
-        charge = services.charge_for_appointment_outcome(
+        charge = charge_for_appointment_outcome(
             appointment=past_appointment(personas.patient, service_type=fee_config["90834"]), actor=None
         )
-        payment = services.payment_record(
+        payment = payment_record(
             actor=personas.front_desk, patient=personas.patient, method="check", amount="50", reference="1042"
         )
-        adjustment = services.adjustment_post(
+        adjustment = adjustment_post(
             actor=personas.billing, patient=personas.patient, kind="write_off", amount="25", reason="Hardship"
         )
-        services.statement_issue(actor=personas.billing, patient=personas.patient, year=2026, month=2)
+        statement_issue(actor=personas.billing, patient=personas.patient, year=2026, month=2)
     return {"charge": charge, "payment": payment, "adjustment": adjustment, "patient": personas.patient}
 
 
@@ -55,26 +61,24 @@ def test_orm_updates_are_refused_too(ledger):
 
 
 def test_a_reversed_adjustment_is_a_new_row_and_restores_the_balance(ledger, personas):
-    assert selectors.patient_balance(patient=ledger["patient"]) == Decimal("125.00")
-    reversal = services.adjustment_reverse(
-        actor=personas.billing, adjustment=ledger["adjustment"], reason="Posted in error"
-    )
+    assert patient_balance(patient=ledger["patient"]) == Decimal("125.00")
+    reversal = adjustment_reverse(actor=personas.billing, adjustment=ledger["adjustment"], reason="Posted in error")
     assert (reversal.amount, reversal.reverses_id, reversal.kind) == (
         Decimal("-25.00"),
         ledger["adjustment"].pk,
         "correction",
     )
-    assert selectors.patient_balance(patient=ledger["patient"]) == Decimal("150.00")
+    assert patient_balance(patient=ledger["patient"]) == Decimal("150.00")
     with pytest.raises(Conflict):
-        services.adjustment_reverse(actor=personas.billing, adjustment=ledger["adjustment"], reason="Again")
+        adjustment_reverse(actor=personas.billing, adjustment=ledger["adjustment"], reason="Again")
     with pytest.raises(InvalidTransition):
-        services.adjustment_reverse(actor=personas.billing, adjustment=reversal, reason="Undo the undo")
+        adjustment_reverse(actor=personas.billing, adjustment=reversal, reason="Undo the undo")
 
 
 def test_a_wrong_charge_is_corrected_with_a_correction_row(ledger, personas):
     # The session was pro bono, but $50 was paid on it and $25 written off: the balance is $125.
     def correct(amount):
-        return services.adjustment_post(
+        return adjustment_post(
             actor=personas.billing,
             patient=ledger["patient"],
             kind="correction",
@@ -85,19 +89,19 @@ def test_a_wrong_charge_is_corrected_with_a_correction_row(ledger, personas):
 
     with pytest.raises(Unprocessable, match="more than the balance"):
         correct("175")  # would leave the patient $50 in credit: the payment is refunded instead
-    services.payment_refund(actor=personas.billing, payment=ledger["payment"], amount="50", reason="Pro bono")
+    payment_refund(actor=personas.billing, payment=ledger["payment"], amount="50", reason="Pro bono")
     correct("175")
-    assert selectors.patient_balance(patient=ledger["patient"]) == Decimal("0.00")
+    assert patient_balance(patient=ledger["patient"]) == Decimal("0.00")
     with pytest.raises(Unprocessable, match=r"more than the charge: \$25.00 of it is left"):
         correct("25.01")
 
 
 def test_a_refund_is_a_reversing_payment_row_and_cannot_exceed_the_payment(ledger, personas):
-    refund = services.payment_refund(actor=personas.billing, payment=ledger["payment"], amount="20", reason="Overpaid")
+    refund = payment_refund(actor=personas.billing, payment=ledger["payment"], amount="20", reason="Overpaid")
     assert (refund.amount, refund.refund_of_id) == (Decimal("-20.00"), ledger["payment"].pk)
-    assert selectors.patient_balance(patient=ledger["patient"]) == Decimal("145.00")
+    assert patient_balance(patient=ledger["patient"]) == Decimal("145.00")
     with pytest.raises(Unprocessable, match="more than is left"):
-        services.payment_refund(actor=personas.billing, payment=ledger["payment"], amount="30.01", reason="Again")
+        payment_refund(actor=personas.billing, payment=ledger["payment"], amount="30.01", reason="Again")
 
 
 @pytest.mark.parametrize(
@@ -111,44 +115,42 @@ def test_a_refund_is_a_reversing_payment_row_and_cannot_exceed_the_payment(ledge
 )
 def test_bad_payments_are_refused_with_a_field_message(ledger, personas, kwargs, field):
     with pytest.raises(Unprocessable) as caught:
-        services.payment_record(actor=personas.front_desk, patient=ledger["patient"], **kwargs)
+        payment_record(actor=personas.front_desk, patient=ledger["patient"], **kwargs)
     assert field in caught.value.fields
 
 
 def test_receipts_are_numbered_uniquely(ledger, personas):
-    second = services.payment_record(actor=personas.front_desk, patient=ledger["patient"], method="cash", amount="5")
+    second = payment_record(actor=personas.front_desk, patient=ledger["patient"], method="cash", amount="5")
     assert second.receipt_number != ledger["payment"].receipt_number
     assert second.receipt_number.startswith("R")
 
 
 def test_a_payment_plan_splits_the_balance_into_instalments(ledger, personas):
     with time_machine.travel("2026-03-10 12:00:00-04:00", tick=False):
-        plan = services.payment_plan_create(
+        plan = payment_plan_create(
             actor=personas.front_desk, patient=ledger["patient"], instalments=3, first_due=dt.date(2026, 4, 1)
         )
         amounts = [i.amount for i in plan.instalments.all()]
         assert amounts == [Decimal("41.66"), Decimal("41.66"), Decimal("41.68")]
         assert sum(amounts) == Decimal("125.00")
-        services.payment_record(
-            actor=personas.front_desk, patient=ledger["patient"], method="cash", amount="50", plan=plan
-        )
-        progress = selectors.plan_progress(plan=plan)
+        payment_record(actor=personas.front_desk, patient=ledger["patient"], method="cash", amount="50", plan=plan)
+        progress = plan_progress(plan=plan)
     assert [row["status"] for row in progress] == ["paid", "due", "due"]
     assert progress[1]["covered"] == Decimal("8.34")
     with pytest.raises(Conflict):
-        services.payment_plan_create(
+        payment_plan_create(
             actor=personas.front_desk,
             patient=ledger["patient"],
             instalments=2,
             first_due=dt.date(2026, 4, 1),
             total="10",
         )
-    assert services.payment_plan_cancel(actor=personas.billing, plan=plan).status == PlanStatus.CANCELLED
+    assert payment_plan_cancel(actor=personas.billing, plan=plan).status == PlanStatus.CANCELLED
 
 
 def test_a_plan_cannot_cover_more_than_is_owed(ledger, personas):
     with pytest.raises(Unprocessable):
-        services.payment_plan_create(
+        payment_plan_create(
             actor=personas.front_desk,
             patient=ledger["patient"],
             instalments=2,
@@ -161,11 +163,11 @@ def test_aging_puts_unpaid_charges_in_buckets_oldest_paid_first(personas, fee_co
     patient = personas.patient
     with time_machine.travel("2026-06-30 12:00:00-04:00", tick=False):
         for days in (10, 45, 75, 120):
-            services.charge_for_appointment_outcome(
+            charge_for_appointment_outcome(
                 appointment=past_appointment(patient, service_type=fee_config["90834"], days_ago=days), actor=None
             )
-        services.payment_record(actor=personas.front_desk, patient=patient, method="cash", amount="250")
-        report = selectors.ar_aging(as_of=dt.date(2026, 6, 30))
+        payment_record(actor=personas.front_desk, patient=patient, method="cash", amount="250")
+        report = ar_aging(as_of=dt.date(2026, 6, 30))
     (row,) = report["rows"]
     assert row["buckets"] == {
         "0-30": Decimal("200.00"),
@@ -182,15 +184,15 @@ def test_sliding_scale_report_totals_discounts_per_class_and_therapist(personas,
     with time_machine.travel("2026-03-09 12:00:00-04:00", tick=False):
         approved_assessment(personas.patient, household_size=1, income="10000")
         for days in (1, 2):
-            services.charge_for_appointment_outcome(
+            charge_for_appointment_outcome(
                 appointment=past_appointment(personas.patient, service_type=fee_config["90834"], days_ago=days),
                 actor=None,
             )
-        services.charge_for_appointment_outcome(
+        charge_for_appointment_outcome(
             appointment=past_appointment(personas.other_patient, service_type=fee_config["90834"], days_ago=1),
             actor=None,
         )
-    report = selectors.sliding_scale_report(start=dt.date(2026, 3, 1), end=dt.date(2026, 3, 31))
+    report = sliding_scale_report(start=dt.date(2026, 3, 1), end=dt.date(2026, 3, 31))
     by_class = {row["class_code"]: row for row in report["by_class"]}
     assert (by_class["A"]["patients"], by_class["A"]["charges"], by_class["A"]["discount"]) == (1, 2, Decimal("360.00"))
     assert by_class["FULL"]["discount"] == Decimal("0.00")
@@ -206,7 +208,7 @@ def test_the_aging_and_sliding_scale_pages_take_a_fixed_number_of_queries(
 
     for _ in range(6):
         patient = PatientFactory(primary_therapist=TherapistFactory())
-        services.charge_for_appointment_outcome(
+        charge_for_appointment_outcome(
             appointment=past_appointment(patient, service_type=fee_config["90834"], days_ago=40), actor=None
         )
     client = login(personas.billing)

@@ -6,8 +6,8 @@ returns to the demo rather than dead-ending at another port.
 
 import pytest
 
-from apps.billing import services
 from apps.billing.models import CheckoutSession
+from apps.billing.services.charges import charge_for_appointment_outcome
 from apps.notifications.services import appointment_reminders_schedule
 from tests.factories import AppointmentFactory
 
@@ -21,7 +21,7 @@ pytestmark = pytest.mark.django_db
 def owing_patient(personas, fee_config, settings):
     settings.SITE_URL = SERVED
     settings.CLINIC_PAYMENT_BACKEND = "sandbox"  # what `make run` uses
-    services.charge_for_appointment_outcome(
+    charge_for_appointment_outcome(
         appointment=past_appointment(personas.patient, service_type=fee_config["90834"]), actor=None
     )
     return personas.patient

@@ -10,9 +10,11 @@ from django.template import Context, Template
 from django.template.loader import render_to_string
 
 from apps.accounts.models import ClinicSettings
-from apps.billing import services
 from apps.billing.forms import PaymentForm
 from apps.billing.portal_views import _statement_context
+from apps.billing.services.charges import charge_for_appointment_outcome
+from apps.billing.services.payments import payment_record
+from apps.billing.services.statements import statement_issue
 from apps.core.forms import form_errors_text
 from apps.core.money import money_text
 
@@ -48,14 +50,14 @@ def test_a_credit_is_still_worded_as_a_credit():
 
 def _owe(patient, catalogue, *sessions):
     for code, days in sessions:
-        services.charge_for_appointment_outcome(
+        charge_for_appointment_outcome(
             appointment=past_appointment(patient, service_type=catalogue[code], days_ago=days), actor=None
         )
 
 
 def test_the_receipt_page_shows_thousands_separators(personas, fee_config, login):
     _owe(personas.patient, fee_config, ("90791", 30), ("90834", 20), ("90834", 10), ("90834", 5), ("90834", 3))
-    payment = services.payment_record(actor=personas.front_desk, patient=personas.patient, method="cash", amount="1050")
+    payment = payment_record(actor=personas.front_desk, patient=personas.patient, method="cash", amount="1050")
     page = login(personas.front_desk).get(f"/billing/receipts/{payment.pk}/").content.decode()
     assert "$1,050.00" in page and "$1050.00" not in page
     aging = login(personas.billing).get("/billing/reports/aging/").content.decode()
@@ -97,7 +99,7 @@ def test_the_statement_carries_the_clinics_mailing_address_and_a_due_date(person
     with time_machine.travel("2026-02-20 12:00:00-05:00", tick=False):
         _owe(personas.patient, fee_config, ("90791", 10), ("90834", 5), ("90834", 3), ("90834", 2), ("90834", 1))
     with time_machine.travel("2026-03-02 12:00:00-05:00", tick=False):
-        statement = services.statement_issue(actor=personas.billing, patient=personas.patient, year=2026, month=2)
+        statement = statement_issue(actor=personas.billing, patient=personas.patient, year=2026, month=2)
     assert statement.due_on == dt.date(2026, 4, 1)
     page = login(personas.patient_user).get(f"/portal/billing/statements/{statement.pk}/").content.decode()
     pdf_html = render_to_string("billing/pdf/statement.html", _statement_context(statement))
@@ -108,10 +110,10 @@ def test_the_statement_carries_the_clinics_mailing_address_and_a_due_date(person
 
 def test_a_statement_in_credit_asks_for_nothing(personas, fee_config):
     with time_machine.travel("2026-02-20 12:00:00-05:00", tick=False):
-        services.payment_record(
+        payment_record(
             actor=personas.front_desk, patient=personas.patient, method="cash", amount="50", credit_on_account=True
         )
     with time_machine.travel("2026-03-02 12:00:00-05:00", tick=False):
-        statement = services.statement_issue(actor=personas.billing, patient=personas.patient, year=2026, month=2)
+        statement = statement_issue(actor=personas.billing, patient=personas.patient, year=2026, month=2)
     html = render_to_string("billing/pdf/statement.html", _statement_context(statement))
     assert "Nothing is due" in html and "Please pay" not in html

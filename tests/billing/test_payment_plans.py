@@ -9,8 +9,12 @@ import time_machine
 from django.conf import settings
 from django.db import IntegrityError, transaction
 
-from apps.billing import selectors, services, tasks
+from apps.billing import tasks
 from apps.billing.models import Payment, PaymentPlan, PlanStatus
+from apps.billing.selectors.plans import active_plan, plan_paid, plan_progress
+from apps.billing.services.charges import charge_for_appointment_outcome
+from apps.billing.services.payments import payment_record, payment_refund
+from apps.billing.services.plans import payment_plan_cancel, payment_plan_create
 from apps.core import clock
 from apps.core.errors import Unprocessable
 from apps.notifications.models import Message
@@ -32,25 +36,23 @@ def _today():
 def plan(personas, fee_config):
     """$400 owed (two full-fee sessions), split in two $200 instalments due April 1 and May 1."""
     for days in (2, 9):
-        services.charge_for_appointment_outcome(
+        charge_for_appointment_outcome(
             appointment=past_appointment(personas.patient, service_type=fee_config["90834"], days_ago=days), actor=None
         )
-    return services.payment_plan_create(
+    return payment_plan_create(
         actor=personas.front_desk, patient=personas.patient, instalments=2, first_due=dt.date(2026, 4, 1)
     )
 
 
 def _pay(personas, amount, **extra):
-    return services.payment_record(
-        actor=personas.front_desk, patient=personas.patient, method="cash", amount=amount, **extra
-    )
+    return payment_record(actor=personas.front_desk, patient=personas.patient, method="cash", amount=amount, **extra)
 
 
 def test_only_payments_made_against_the_plan_count_toward_it(plan, personas):
     _pay(personas, "150")
-    assert [row["covered"] for row in selectors.plan_progress(plan=plan)] == [Decimal("0.00"), Decimal("0.00")]
+    assert [row["covered"] for row in plan_progress(plan=plan)] == [Decimal("0.00"), Decimal("0.00")]
     _pay(personas, "250", plan=plan)
-    progress = selectors.plan_progress(plan=plan)
+    progress = plan_progress(plan=plan)
     assert [row["status"] for row in progress] == ["paid", "due"]
     assert progress[1]["covered"] == Decimal("50.00")
 
@@ -62,11 +64,11 @@ def test_a_fully_paid_plan_is_completed_and_a_new_plan_can_follow(plan, personas
     _pay(personas, "200", plan=plan)
     plan.refresh_from_db()
     assert plan.status == PlanStatus.COMPLETED
-    assert selectors.active_plan(patient=personas.patient) is None
-    services.charge_for_appointment_outcome(
+    assert active_plan(patient=personas.patient) is None
+    charge_for_appointment_outcome(
         appointment=past_appointment(personas.patient, service_type=fee_config["90791"], days_ago=1), actor=None
     )
-    second = services.payment_plan_create(
+    second = payment_plan_create(
         actor=personas.front_desk, patient=personas.patient, instalments=2, first_due=dt.date(2026, 4, 1)
     )
     assert (second.status, second.total) == (PlanStatus.ACTIVE, Decimal("250.00"))
@@ -76,14 +78,14 @@ def test_a_fully_paid_plan_is_completed_and_a_new_plan_can_follow(plan, personas
 
 def test_a_refunded_plan_payment_no_longer_counts(plan, personas):
     payment = _pay(personas, "200", plan=plan)
-    services.payment_refund(actor=personas.billing, payment=payment, amount="50", reason="Paid twice by mistake")
-    assert selectors.plan_paid(plan=plan) == Decimal("150.00")
-    assert [row["status"] for row in selectors.plan_progress(plan=plan)] == ["due", "due"]
+    payment_refund(actor=personas.billing, payment=payment, amount="50", reason="Paid twice by mistake")
+    assert plan_paid(plan=plan) == Decimal("150.00")
+    assert [row["status"] for row in plan_progress(plan=plan)] == ["due", "due"]
 
 
 def test_a_payment_cannot_count_toward_another_patients_plan(plan, personas):
     with pytest.raises(Unprocessable):
-        services.payment_record(
+        payment_record(
             actor=personas.front_desk,
             patient=personas.other_patient,
             method="cash",
@@ -116,13 +118,13 @@ def test_the_staff_page_and_the_api_record_payments_against_the_plan(plan, perso
     )
     assert response.status_code == 201, response.content
     assert response.json()["plan"] == plan.pk
-    assert selectors.plan_paid(plan=plan) == Decimal("400.00")
+    assert plan_paid(plan=plan) == Decimal("400.00")
     plan.refresh_from_db()
     assert plan.status == PlanStatus.COMPLETED
 
 
 def test_the_plan_box_needs_an_active_plan(personas, fee_config, login):
-    services.charge_for_appointment_outcome(
+    charge_for_appointment_outcome(
         appointment=past_appointment(personas.patient, service_type=fee_config["90834"]), actor=None
     )
     response = login(personas.front_desk).post(
@@ -163,7 +165,7 @@ def test_a_paid_instalment_is_not_reminded_and_the_next_overdue_one_is(plan, per
 
 
 def test_a_cancelled_plan_sends_no_reminders(plan, personas):
-    services.payment_plan_cancel(actor=personas.billing, plan=plan)
+    payment_plan_cancel(actor=personas.billing, plan=plan)
     with time_machine.travel("2026-06-01 09:00:00-04:00", tick=False):
         assert tasks.plan_instalment_reminders_queue() == 0
     assert not Message.objects.filter(purpose="plan_instalment_overdue").exists()

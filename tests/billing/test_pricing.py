@@ -10,7 +10,16 @@ from django.db import transaction
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from apps.billing import pricing, selectors, services
+from apps.billing import pricing
+from apps.billing.selectors.reduced_fee_cap import reduced_fee_patient_ids
+from apps.billing.services.assessments import assessment_approve, assessment_submit
+from apps.billing.services.charges import charge_for_appointment_outcome
+from apps.billing.services.configuration import (
+    HRSA_DEFAULT_CLASSES,
+    fee_schedule_set,
+    guideline_set,
+    scale_schedule_save,
+)
 from apps.core import clock
 from tests.factories import AppointmentFactory
 
@@ -21,10 +30,10 @@ pytestmark = pytest.mark.django_db
 
 def _approve_on(patient, day: str, *, household_size: int, income: str, reviewer):
     with time_machine.travel(f"{day} 12:00:00-05:00", tick=False):
-        assessment = services.assessment_submit(
+        assessment = assessment_submit(
             actor=patient.user, patient=patient, household_size=household_size, annual_income=Decimal(income)
         )
-        return services.assessment_approve(actor=reviewer, assessment=assessment)
+        return assessment_approve(actor=reviewer, assessment=assessment)
 
 
 def test_a_class_fixed_in_november_2025_prices_a_february_2026_session(personas, fee_config):
@@ -37,7 +46,7 @@ def test_a_class_fixed_in_november_2025_prices_a_february_2026_session(personas,
         card = pricing.patient_fee_card(patient=personas.patient)
         label = pricing.patient_class_label(patient=personas.patient)
         appointment = past_appointment(personas.patient, service_type=fee_config["90834"], days_ago=1)
-        charge = services.charge_for_appointment_outcome(appointment=appointment, actor=None)
+        charge = charge_for_appointment_outcome(appointment=appointment, actor=None)
     individual = next(row for row in card["services"] if row["service"].code == "90834")
     assert (charge.class_code, charge.amount) == ("C", Decimal("80.00"))  # 40% of $200, not class B's $40
     assert individual["fee"] == charge.amount
@@ -47,7 +56,7 @@ def test_a_class_fixed_in_november_2025_prices_a_february_2026_session(personas,
 
 def test_the_fee_follows_the_schedule_in_force_on_the_session_date(personas, fee_config):
     _approve_on(personas.patient, "2025-11-14", household_size=1, income="19600", reviewer=personas.billing)
-    services.fee_schedule_set(
+    fee_schedule_set(
         actor=personas.billing,
         service_type=fee_config["90834"],
         full_fee=Decimal("250"),
@@ -56,16 +65,16 @@ def test_the_fee_follows_the_schedule_in_force_on_the_session_date(personas, fee
     with time_machine.travel("2026-02-11 12:00:00-05:00", tick=False):
         january = past_appointment(personas.patient, service_type=fee_config["90834"], days_ago=20)
         february = past_appointment(personas.patient, service_type=fee_config["90834"], days_ago=1)
-        before = services.charge_for_appointment_outcome(appointment=january, actor=None)
-        after = services.charge_for_appointment_outcome(appointment=february, actor=None)
+        before = charge_for_appointment_outcome(appointment=january, actor=None)
+        after = charge_for_appointment_outcome(appointment=february, actor=None)
     assert (before.amount, after.amount) == (Decimal("80.00"), Decimal("100.00"))
 
 
 def test_a_new_class_table_prices_the_fixed_class_at_its_new_percentage(personas, fee_config):
     _approve_on(personas.patient, "2025-11-14", household_size=1, income="19600", reviewer=personas.billing)
-    classes = [dict(row) for row in services.HRSA_DEFAULT_CLASSES]
+    classes = [dict(row) for row in HRSA_DEFAULT_CLASSES]
     classes[2]["percent_of_full"] = 45
-    services.scale_schedule_save(
+    scale_schedule_save(
         actor=personas.billing,
         effective_from=dt.date(2026, 1, 1),
         nominal_fee=Decimal("20"),
@@ -73,7 +82,7 @@ def test_a_new_class_table_prices_the_fixed_class_at_its_new_percentage(personas
         classes=classes,
     )
     with time_machine.travel("2026-02-11 12:00:00-05:00", tick=False):
-        charge = services.charge_for_appointment_outcome(
+        charge = charge_for_appointment_outcome(
             appointment=past_appointment(personas.patient, service_type=fee_config["90834"]), actor=None
         )
     assert (charge.class_code, charge.amount) == ("C", Decimal("90.00"))
@@ -81,8 +90,8 @@ def test_a_new_class_table_prices_the_fixed_class_at_its_new_percentage(personas
 
 def test_a_table_without_the_fixed_class_code_places_the_percent_recorded_at_approval(personas, fee_config):
     _approve_on(personas.patient, "2025-11-14", household_size=1, income="19600", reviewer=personas.billing)
-    classes = [{**row, "code": f"N{row['code']}"} for row in services.HRSA_DEFAULT_CLASSES]
-    services.scale_schedule_save(
+    classes = [{**row, "code": f"N{row['code']}"} for row in HRSA_DEFAULT_CLASSES]
+    scale_schedule_save(
         actor=personas.billing,
         effective_from=dt.date(2026, 1, 1),
         nominal_fee=Decimal("20"),
@@ -90,7 +99,7 @@ def test_a_table_without_the_fixed_class_code_places_the_percent_recorded_at_app
         classes=classes,
     )
     with time_machine.travel("2026-02-11 12:00:00-05:00", tick=False):
-        charge = services.charge_for_appointment_outcome(
+        charge = charge_for_appointment_outcome(
             appointment=past_appointment(personas.patient, service_type=fee_config["90834"]), actor=None
         )
     # 125.24% recorded at approval → the new table's 126–150% row, not the 122.81% the 2026 guideline gives.
@@ -99,24 +108,22 @@ def test_a_table_without_the_fixed_class_code_places_the_percent_recorded_at_app
 
 def test_the_class_is_computed_on_the_approval_day_not_the_effective_date(personas, fee_config):
     with time_machine.travel("2025-12-20 12:00:00-05:00", tick=False):
-        assessment = services.assessment_submit(
+        assessment = assessment_submit(
             actor=personas.patient.user, patient=personas.patient, household_size=1, annual_income=Decimal("19600")
         )
-        approved = services.assessment_approve(
-            actor=personas.billing, assessment=assessment, effective_from=dt.date(2026, 1, 5)
-        )
+        approved = assessment_approve(actor=personas.billing, assessment=assessment, effective_from=dt.date(2026, 1, 5))
     assert (approved.class_code, approved.guideline_year) == ("C", 2025)
 
 
 def test_the_quote_shows_what_a_charge_for_a_session_that_day_would_post(personas, fee_config, client):
     with time_machine.travel("2026-02-11 12:00:00-05:00", tick=False):
         quote = client.get("/api/sliding-scale/quote", {"household_size": 1, "annual_income": "19600"}).json()
-        assessment = services.assessment_submit(
+        assessment = assessment_submit(
             actor=personas.patient.user, patient=personas.patient, household_size=1, annual_income=Decimal("19600")
         )
-        services.assessment_approve(actor=personas.billing, assessment=assessment)
+        assessment_approve(actor=personas.billing, assessment=assessment)
         appointment = past_appointment(personas.patient, service_type=fee_config["90834"], days_ago=0)
-        charge = services.charge_for_appointment_outcome(appointment=appointment, actor=None)
+        charge = charge_for_appointment_outcome(appointment=appointment, actor=None)
     quoted = {row["code"]: Decimal(row["fee"]) for row in quote["services"]}
     assert (quote["class_code"], quoted["90834"]) == (charge.class_code, charge.amount) == ("B", Decimal("40.00"))
 
@@ -126,7 +133,7 @@ def test_a_reduced_fee_is_judged_by_the_class_fixed_at_approval(personas, fee_co
     _approve_on(personas.patient, "2025-11-14", household_size=1, income="31500", reviewer=personas.billing)
     with time_machine.travel("2026-02-11 12:00:00-05:00", tick=False):
         today = clock.local_now().date()
-        assert personas.patient.pk not in selectors.reduced_fee_patient_ids(therapist=personas.therapist, on=today)
+        assert personas.patient.pk not in reduced_fee_patient_ids(therapist=personas.therapist, on=today)
         assert pricing.patient_class_label(patient=personas.patient) == "Above 200% (full fee)"
 
 
@@ -150,20 +157,16 @@ def configuration_changes(draw):
 def _configure(changes, *, actor, catalogue):
     if changes["fee"]:
         start, fee = changes["fee"]
-        services.fee_schedule_set(
-            actor=actor, service_type=catalogue["90834"], full_fee=Decimal(fee), effective_from=start
-        )
+        fee_schedule_set(actor=actor, service_type=catalogue["90834"], full_fee=Decimal(fee), effective_from=start)
     if changes["table"]:
         start, share = changes["table"]
-        classes = [dict(row) for row in services.HRSA_DEFAULT_CLASSES]
+        classes = [dict(row) for row in HRSA_DEFAULT_CLASSES]
         classes[2]["percent_of_full"] = share
-        services.scale_schedule_save(
+        scale_schedule_save(
             actor=actor, effective_from=start, nominal_fee=Decimal(20), late_cancel_fee=Decimal(90), classes=classes
         )
     if changes["guideline_2027"]:
-        services.guideline_set(
-            actor=actor, year=2027, first_person=Decimal("16300"), each_additional_person=Decimal("5800")
-        )
+        guideline_set(actor=actor, year=2027, first_person=Decimal("16300"), each_additional_person=Decimal("5800"))
 
 
 def _charge_on(patient, therapist, service_type, day: dt.date, *, hour: int, status: str = "completed"):
@@ -176,7 +179,7 @@ def _charge_on(patient, therapist, service_type, day: dt.date, *, hour: int, sta
         end=start + dt.timedelta(minutes=45),
         status=status,
     )
-    return services.charge_for_appointment_outcome(appointment=appointment, actor=None)
+    return charge_for_appointment_outcome(appointment=appointment, actor=None)
 
 
 @settings(
@@ -200,10 +203,10 @@ def test_quote_portal_card_and_posted_charge_always_agree(
         _configure(changes, actor=personas.billing, catalogue=fee_config)
         with time_machine.travel(clock.local_datetime(approved_on, dt.time(8, 0)), tick=False):
             quote = pricing.quote(household_size=household_size, annual_income=income)
-            assessment = services.assessment_submit(
+            assessment = assessment_submit(
                 actor=patient.user, patient=patient, household_size=household_size, annual_income=income
             )
-            services.assessment_approve(actor=personas.billing, assessment=assessment)
+            assessment_approve(actor=personas.billing, assessment=assessment)
             card = pricing.patient_fee_card(patient=patient)
             session = _charge_on(patient, therapist, individual, approved_on, hour=9)
             late = _charge_on(patient, therapist, individual, approved_on, hour=11, status="late_cancelled")

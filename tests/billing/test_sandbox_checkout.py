@@ -8,8 +8,10 @@ from decimal import Decimal
 
 import pytest
 
-from apps.billing import selectors, services
 from apps.billing.models import CheckoutSession, Payment
+from apps.billing.selectors.ledger import patient_balance
+from apps.billing.services.charges import charge_for_appointment_outcome
+from apps.billing.services.checkout import checkout_start
 
 from .helpers import past_appointment
 
@@ -19,7 +21,7 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def owing_patient(personas, fee_config, settings):
     settings.CLINIC_PAYMENT_BACKEND = "sandbox"
-    services.charge_for_appointment_outcome(
+    charge_for_appointment_outcome(
         appointment=past_appointment(personas.patient, service_type=fee_config["90834"]), actor=None
     )
     return personas.patient
@@ -37,12 +39,12 @@ def test_paying_on_the_sandbox_page_posts_one_card_payment(owing_patient, person
     client.post(page)  # a second press changes nothing
     payment = Payment.objects.get()
     assert (payment.method, payment.amount) == ("card_online", Decimal("150.00"))
-    assert selectors.patient_balance(patient=owing_patient) == Decimal("50.00")
+    assert patient_balance(patient=owing_patient) == Decimal("50.00")
 
 
 @pytest.mark.parametrize("backend", ["offline", "stripe"])
 def test_the_sandbox_page_does_not_exist_under_another_backend(owing_patient, personas, login, settings, backend):
-    checkout = services.checkout_start(actor=personas.patient_user, patient=owing_patient, amount=Decimal("20.00"))
+    checkout = checkout_start(actor=personas.patient_user, patient=owing_patient, amount=Decimal("20.00"))
     settings.CLINIC_PAYMENT_BACKEND = backend
     client = login(personas.patient_user)
     assert client.get(f"/portal/billing/pay/{checkout.pk}/sandbox/").status_code == 404
@@ -51,6 +53,6 @@ def test_the_sandbox_page_does_not_exist_under_another_backend(owing_patient, pe
 
 
 def test_another_patients_sandbox_checkout_is_not_found(owing_patient, personas, login):
-    checkout = services.checkout_start(actor=personas.patient_user, patient=owing_patient, amount=Decimal("20.00"))
+    checkout = checkout_start(actor=personas.patient_user, patient=owing_patient, amount=Decimal("20.00"))
     assert login(personas.other_patient_user).post(f"/portal/billing/pay/{checkout.pk}/sandbox/").status_code == 404
     assert not Payment.objects.exists()

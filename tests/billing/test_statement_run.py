@@ -11,8 +11,9 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 
-from apps.billing import services
 from apps.billing.models import Charge, Statement
+from apps.billing.services.payments import adjustment_post, payment_record
+from apps.billing.services.statements import statement_issue, statements_issue_for_month
 from apps.core import clock
 from apps.notifications.models import Message
 from bench import floors
@@ -44,7 +45,7 @@ def _charge(patients, *, on: dt.date, amount: str, service_type) -> None:
 
 def _pay(patient, *, at: str, amount: str, actor, **extra):
     with time_machine.travel(at, tick=False):
-        return services.payment_record(actor=actor, patient=patient, method="cash", amount=amount, **extra)
+        return payment_record(actor=actor, patient=patient, method="cash", amount=amount, **extra)
 
 
 def _history(patient, personas, service_type):
@@ -53,14 +54,12 @@ def _history(patient, personas, service_type):
     _charge([patient], on=dt.date(2026, 2, 11), amount="40", service_type=service_type)
     _pay(patient, at="2026-02-12 10:00:00-05:00", amount="100", actor=personas.front_desk)
     with time_machine.travel("2026-02-28 23:30:00-05:00", tick=False):  # late on the last day: still February
-        services.adjustment_post(
-            actor=personas.billing, patient=patient, kind="write_off", amount="25", reason="Hardship"
-        )
+        adjustment_post(actor=personas.billing, patient=patient, kind="write_off", amount="25", reason="Hardship")
 
 
 def _issue(year=2026, month=2, **extra) -> int:
     with time_machine.travel(MARCH, tick=False):
-        return services.statements_issue_for_month(actor=None, year=year, month=month, **extra)
+        return statements_issue_for_month(actor=None, year=year, month=month, **extra)
 
 
 def test_the_run_issues_the_same_statement_and_email_as_the_single_issue(personas, fee_config):
@@ -68,7 +67,7 @@ def test_the_run_issues_the_same_statement_and_email_as_the_single_issue(persona
     for patient in (single, batched):
         _history(patient, personas, fee_config["90834"])
     with time_machine.travel(MARCH, tick=False):
-        by_hand = services.statement_issue(actor=personas.billing, patient=single, year=2026, month=2)
+        by_hand = statement_issue(actor=personas.billing, patient=single, year=2026, month=2)
     assert _issue() == 1
     by_run = Statement.objects.get(patient=batched)
 
@@ -178,7 +177,7 @@ def test_two_runs_at_once_issue_each_statement_once(fee_config):
     def run(slot):
         try:
             barrier.wait()
-            results[slot] = services.statements_issue_for_month(actor=None, year=2026, month=2, chunk=7)
+            results[slot] = statements_issue_for_month(actor=None, year=2026, month=2, chunk=7)
         except Exception as exc:
             results[slot] = exc
         finally:

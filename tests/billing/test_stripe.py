@@ -10,8 +10,11 @@ import stripe
 from django.db import connection
 from django.test import Client
 
-from apps.billing import selectors, services
 from apps.billing.models import CheckoutSession, Payment, ProviderEvent
+from apps.billing.selectors.ledger import patient_balance
+from apps.billing.services.charges import charge_for_appointment_outcome
+from apps.billing.services.checkout import checkout_start
+from apps.billing.services.payments import payment_refund
 
 from .helpers import past_appointment
 from .stripe_standin import StripeStandIn, completed_event, expired_event, refunded_event, webhook_post
@@ -30,7 +33,7 @@ def stripe_api(settings, monkeypatch):
 @pytest.fixture
 def owing_patient(personas, fee_config):
     """Owes $200 for one full-fee session."""
-    services.charge_for_appointment_outcome(
+    charge_for_appointment_outcome(
         appointment=past_appointment(personas.patient, service_type=fee_config["90834"]), actor=None
     )
     return personas.patient
@@ -38,11 +41,11 @@ def owing_patient(personas, fee_config):
 
 @pytest.fixture
 def checkout(db, stripe_api, owing_patient, personas):
-    return services.checkout_start(actor=personas.patient_user, patient=owing_patient, amount=Decimal("150.00"))
+    return checkout_start(actor=personas.patient_user, patient=owing_patient, amount=Decimal("150.00"))
 
 
 def _balance(patient):
-    return selectors.patient_balance(patient=patient)
+    return patient_balance(patient=patient)
 
 
 @pytest.mark.django_db
@@ -206,7 +209,7 @@ def test_billing_refunds_a_card_payment_through_stripe_and_the_later_event_adds_
 ):
     webhook_post(client, completed_event(checkout))
     payment = Payment.objects.get()
-    refund = services.payment_refund(actor=personas.billing, payment=payment, amount="40", reason="Session cancelled")
+    refund = payment_refund(actor=personas.billing, payment=payment, amount="40", reason="Session cancelled")
     path, form = stripe_api.requests[-1]
     assert (path, form["payment_intent"], form["amount"]) == ("/v1/refunds", f"pi_test_{checkout.pk}", "4000")
     assert (refund.amount, refund.provider_reference) == (Decimal("-40.00"), "re_test_1")
@@ -216,10 +219,10 @@ def test_billing_refunds_a_card_payment_through_stripe_and_the_later_event_adds_
 
 @pytest.mark.django_db(transaction=True)
 def test_ten_concurrent_deliveries_of_one_event_post_one_payment(stripe_api, personas, fee_config):
-    services.charge_for_appointment_outcome(
+    charge_for_appointment_outcome(
         appointment=past_appointment(personas.patient, service_type=fee_config["90834"]), actor=None
     )
-    checkout = services.checkout_start(actor=None, patient=personas.patient, amount=Decimal("200.00"))
+    checkout = checkout_start(actor=None, patient=personas.patient, amount=Decimal("200.00"))
     event = completed_event(checkout)
     barrier = threading.Barrier(10)
     statuses = []
@@ -238,7 +241,7 @@ def test_ten_concurrent_deliveries_of_one_event_post_one_payment(stripe_api, per
         thread.join()
     assert statuses == [200] * 10
     assert Payment.objects.count() == 1
-    assert selectors.patient_balance(patient=personas.patient) == Decimal("0.00")
+    assert patient_balance(patient=personas.patient) == Decimal("0.00")
 
 
 @pytest.mark.django_db

@@ -8,8 +8,10 @@ import time_machine
 from django.template.loader import render_to_string
 
 from apps.accounts.models import ClinicSettings
-from apps.billing import selectors, services
 from apps.billing.models import BillingProfile
+from apps.billing.selectors.superbill import superbill
+from apps.billing.services.charges import charge_for_appointment_outcome
+from apps.billing.services.diagnoses import billing_profile_set, diagnoses_confirm, diagnoses_propose_from_intake
 from apps.core.errors import InvalidTransition, Unprocessable
 from tests.factories import TherapistFactory
 
@@ -21,7 +23,7 @@ FEBRUARY = {"start": dt.date(2026, 2, 1), "end": dt.date(2026, 2, 28)}
 
 
 def _charge(patient, service_type, *, days_ago, **appointment):
-    services.charge_for_appointment_outcome(
+    charge_for_appointment_outcome(
         appointment=past_appointment(patient, service_type=service_type, days_ago=days_ago, **appointment), actor=None
     )
 
@@ -33,12 +35,12 @@ def sessions(personas, fee_config):
         _charge(personas.patient, fee_config["90834"], days_ago=10)
         _charge(personas.patient, fee_config["90834"], days_ago=3, is_telehealth=True, room=None)
     codes = ["F45.41", "M54.50", "F41.1", "F32.0", "G44.2"]
-    services.billing_profile_set(actor=personas.billing, patient=personas.patient, diagnosis_codes=codes)
+    billing_profile_set(actor=personas.billing, patient=personas.patient, diagnosis_codes=codes)
     return personas.patient
 
 
 def test_office_lines_are_pos_11_and_telehealth_lines_pos_10_with_modifier_95(sessions):
-    lines = selectors.superbill(patient=sessions, **FEBRUARY)["lines"]
+    lines = superbill(patient=sessions, **FEBRUARY)["lines"]
     assert [(line["charge"].service_date.day, line["place_of_service"], line["modifier"]) for line in lines] == [
         (10, "11", ""),
         (17, "10", "95"),
@@ -49,12 +51,12 @@ def test_telehealth_is_pos_02_when_the_clinic_says_patients_are_not_at_home(sess
     clinic = ClinicSettings.load()
     clinic.telehealth_patient_at_home = False
     clinic.save()
-    lines = selectors.superbill(patient=sessions, **FEBRUARY)["lines"]
+    lines = superbill(patient=sessions, **FEBRUARY)["lines"]
     assert [(line["place_of_service"], line["modifier"]) for line in lines] == [("11", ""), ("02", "95")]
 
 
 def test_each_line_points_at_the_first_four_diagnoses_by_letter(sessions):
-    bill = selectors.superbill(patient=sessions, **FEBRUARY)
+    bill = superbill(patient=sessions, **FEBRUARY)
     assert [(d["pointer"], d["code"]) for d in bill["diagnoses"]] == [
         ("A", "F45.41"),
         ("B", "M54.50"),
@@ -67,7 +69,7 @@ def test_each_line_points_at_the_first_four_diagnoses_by_letter(sessions):
 
 def test_the_rendering_provider_carries_licence_type_and_number_and_bills_in_their_own_name(sessions, personas):
     profile = personas.therapist.therapist_profile
-    line = selectors.superbill(patient=sessions, **FEBRUARY)["lines"][0]
+    line = superbill(patient=sessions, **FEBRUARY)["lines"][0]
     assert line["rendering_provider"]["license_type"] == profile.license_type == "LICSW"
     assert line["rendering_provider"]["license_number"] == profile.license_number != ""
     assert line["billing_provider"]["npi"] == profile.npi
@@ -83,8 +85,8 @@ def test_a_prelicensed_therapists_lines_name_the_supervisor_as_billing_provider(
     trainee.therapist_profile.save()
     with time_machine.travel("2026-02-20 12:00:00-05:00", tick=False):
         _charge(personas.patient, fee_config["90834"], days_ago=3, therapist=trainee)
-    services.billing_profile_set(actor=personas.billing, patient=personas.patient, diagnosis_codes=["F45.41"])
-    [line] = selectors.superbill(patient=personas.patient, **FEBRUARY)["lines"]
+    billing_profile_set(actor=personas.billing, patient=personas.patient, diagnosis_codes=["F45.41"])
+    [line] = superbill(patient=personas.patient, **FEBRUARY)["lines"]
     assert line["rendering_provider"]["name"] == trainee.full_name
     billing = line["billing_provider"]
     assert (billing["name"], billing["npi"], billing["license_number"]) == (
@@ -97,7 +99,7 @@ def test_a_prelicensed_therapists_lines_name_the_supervisor_as_billing_provider(
 def test_the_pdf_shows_pos_modifier_pointers_and_both_providers(sessions, personas):
     html = render_to_string(
         "billing/pdf/superbill.html",
-        {**selectors.superbill(patient=sessions, **FEBRUARY), "clinic": ClinicSettings.load()},
+        {**superbill(patient=sessions, **FEBRUARY), "clinic": ClinicSettings.load()},
     )
     profile = personas.therapist.therapist_profile
     for expected in ("<td>10</td>", "<td>11</td>", "<td>95</td>", "<td>ABCD</td>", "A. F45.41", "E. G44.2"):
@@ -109,7 +111,7 @@ def test_a_superbill_without_a_confirmed_diagnosis_is_refused_naming_what_is_mis
     with time_machine.travel("2026-02-20 12:00:00-05:00", tick=False):
         _charge(personas.patient, fee_config["90834"], days_ago=3)
     with pytest.raises(Unprocessable, match="confirmed ICD-10 diagnosis"):
-        selectors.superbill(patient=personas.patient, **FEBRUARY)
+        superbill(patient=personas.patient, **FEBRUARY)
     params = {"start": "2026-02-01", "end": "2026-02-28"}
     portal = login(personas.patient_user).get("/portal/billing/superbill/", params)
     staff = login(personas.billing).get(f"/billing/patients/{personas.patient.pk}/superbill/", params)
@@ -121,22 +123,22 @@ def test_a_superbill_without_a_confirmed_diagnosis_is_refused_naming_what_is_mis
 def test_proposed_diagnoses_do_not_count_until_staff_confirm_them(personas, fee_config, login):
     with time_machine.travel("2026-02-20 12:00:00-05:00", tick=False):
         _charge(personas.patient, fee_config["90834"], days_ago=3)
-    services.diagnoses_propose_from_intake(patient=personas.patient, diagnosis_text="F45.41 Pain disorder; M54.50")
+    diagnoses_propose_from_intake(patient=personas.patient, diagnosis_text="F45.41 Pain disorder; M54.50")
     with pytest.raises(Unprocessable, match="Confirm the diagnoses proposed"):
-        selectors.superbill(patient=personas.patient, **FEBRUARY)
+        superbill(patient=personas.patient, **FEBRUARY)
     ledger = login(personas.billing).get(f"/billing/patients/{personas.patient.pk}/")
     assert "F45.41, M54.50" in ledger.content.decode()
     response = login(personas.billing).post(f"/billing/patients/{personas.patient.pk}/diagnoses/confirm/")
     assert response.status_code == 302
     profile = BillingProfile.objects.get(patient=personas.patient)
     assert (profile.diagnosis_codes, profile.proposed_diagnosis_codes) == (["F45.41", "M54.50"], [])
-    assert selectors.superbill(patient=personas.patient, **FEBRUARY)["diagnoses"][0]["code"] == "F45.41"
+    assert superbill(patient=personas.patient, **FEBRUARY)["diagnoses"][0]["code"] == "F45.41"
     with pytest.raises(InvalidTransition):
-        services.diagnoses_confirm(actor=personas.billing, patient=personas.patient)
+        diagnoses_confirm(actor=personas.billing, patient=personas.patient)
 
 
 def test_only_billing_staff_confirm_proposed_diagnoses(personas, login):
-    services.diagnoses_propose_from_intake(patient=personas.patient, diagnosis_text="F45.41")
+    diagnoses_propose_from_intake(patient=personas.patient, diagnosis_text="F45.41")
     for user in (personas.therapist, personas.patient_user):
         login(user).post(f"/billing/patients/{personas.patient.pk}/diagnoses/confirm/")
     assert BillingProfile.objects.get(patient=personas.patient).diagnosis_codes == []

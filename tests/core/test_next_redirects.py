@@ -13,7 +13,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from apps.accounts.roles import Role
 from apps.core import clock
-from apps.notifications.services import message_enqueue
+from apps.notifications.outbox import message_enqueue
 from tests.factories import PASSWORD, AppointmentFactory, UserFactory
 
 pytestmark = pytest.mark.django_db

@@ -5,8 +5,10 @@ import datetime as dt
 import pytest
 from playwright.sync_api import expect
 
-from apps.billing import services as billing
 from apps.billing.demo import config_seed
+from apps.billing.services.charges import charge_for_appointment_outcome
+from apps.billing.services.payments import payment_record
+from apps.billing.services.plans import payment_plan_create
 from apps.core import clock
 from tests.e2e.conftest import PHONE, assert_accessible, follow, press, sign_in, sign_in_by_keyboard
 from tests.factories import AppointmentFactory, ServiceTypeFactory
@@ -63,7 +65,7 @@ def test_a_clinic_without_online_card_payments_tells_the_patient_how_to_pay_and_
     appointment = AppointmentFactory(
         therapist=personas.therapist, patient=personas.patient, service_type=fees, start=start, status="completed"
     )
-    billing.charge_for_appointment_outcome(appointment=appointment, actor=personas.therapist)
+    charge_for_appointment_outcome(appointment=appointment, actor=personas.therapist)
 
     # Keyboard alone: the balance, and how to pay it (a patient never records a payment themselves).
     sign_in_by_keyboard(page, personas.patient_user)
@@ -77,7 +79,7 @@ def test_a_clinic_without_online_card_payments_tells_the_patient_how_to_pay_and_
     assert_accessible(page)
 
     # The front desk takes the card at the desk; the receipt is in the portal.
-    payment = billing.payment_record(
+    payment = payment_record(
         actor=personas.front_desk, patient=personas.patient, method="card_present", amount="200.00"
     )
     page.goto("/portal/billing/")
@@ -98,7 +100,7 @@ def test_a_patient_pays_through_the_card_sandbox_that_make_run_uses(page, person
     appointment = AppointmentFactory(
         therapist=personas.therapist, patient=personas.patient, service_type=fees, start=start, status="completed"
     )
-    billing.charge_for_appointment_outcome(appointment=appointment, actor=personas.therapist)
+    charge_for_appointment_outcome(appointment=appointment, actor=personas.therapist)
 
     sign_in(page, personas.patient_user)
     page.goto("/portal/billing/")
@@ -118,8 +120,8 @@ def test_a_patient_pays_the_next_plan_instalment_by_card_and_the_plan_shows_it_p
         appointment = AppointmentFactory(
             therapist=personas.therapist, patient=personas.patient, service_type=fees, start=start, status="completed"
         )
-        billing.charge_for_appointment_outcome(appointment=appointment, actor=personas.therapist)
-    billing.payment_plan_create(
+        charge_for_appointment_outcome(appointment=appointment, actor=personas.therapist)
+    payment_plan_create(
         actor=personas.front_desk,
         patient=personas.patient,
         instalments=2,

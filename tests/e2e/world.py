@@ -6,8 +6,10 @@ import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
 
-from apps.billing import services as billing
 from apps.billing.demo import config_seed
+from apps.billing.services.assessments import assessment_submit
+from apps.billing.services.charges import charge_for_appointment_outcome
+from apps.billing.services.payments import payment_record
 from apps.core import clock
 from apps.outcomes import services as outcomes
 from apps.programs import services as programs
@@ -57,9 +59,9 @@ def portal_world(personas) -> PortalWorld:
         end=past_start + dt.timedelta(minutes=45),
         status="completed",
     )
-    billing.charge_for_appointment_outcome(appointment=past, actor=personas.therapist)
-    payment = billing.payment_record(actor=personas.front_desk, patient=personas.patient, method="cash", amount="50")
-    assessment = billing.assessment_submit(
+    charge_for_appointment_outcome(appointment=past, actor=personas.therapist)
+    payment = payment_record(actor=personas.front_desk, patient=personas.patient, method="cash", amount="50")
+    assessment = assessment_submit(
         actor=personas.other_patient_user,
         patient=personas.other_patient,
         household_size=2,
@@ -95,8 +97,9 @@ def front_desk_day_world(personas) -> FrontDeskDay:
     """Today (clinic time): the persona patient expected at 09:00, the other patient at 11:00 and confirmed by
     text; tomorrow an unconfirmed session; a reminder that failed. With `portal_world` the patient also owes a
     balance, has questionnaires to answer and waits for a group seat."""
+    from apps.notifications.confirmations import appointment_confirm
     from apps.notifications.models import ConfirmationSource, Message, MessageStatus
-    from apps.notifications.services import appointment_confirm, message_enqueue
+    from apps.notifications.outbox import message_enqueue
 
     today = clock.local_now().date()
 

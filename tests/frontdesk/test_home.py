@@ -10,12 +10,13 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from apps.billing.demo import config_seed
-from apps.billing.selectors import patient_balance
-from apps.billing.services import charge_for_appointment_outcome
+from apps.billing.selectors.ledger import patient_balance
+from apps.billing.services.charges import charge_for_appointment_outcome
 from apps.core import clock
 from apps.core.money import money_text
+from apps.notifications.confirmations import appointment_confirm
 from apps.notifications.models import AppointmentConfirmation, ConfirmationSource, Message, MessageStatus
-from apps.notifications.services import appointment_confirm, message_enqueue
+from apps.notifications.outbox import message_enqueue
 from apps.outcomes.services import questionnaire_assign
 from apps.programs.models import SlotRequest
 from apps.programs.services import program_enroll, slot_request_create

@@ -9,8 +9,9 @@ from django.core import mail
 from django.db import connection
 
 from apps.core import clock
+from apps.notifications.delivery import message_send, messages_claim_due, retry_delay
 from apps.notifications.models import Message, MessageStatus
-from apps.notifications.services import message_enqueue, message_send, messages_claim_due, retry_delay
+from apps.notifications.outbox import message_enqueue
 from apps.patients.services import patient_sms_opt_out
 from tests.factories import AppointmentFactory, PatientFactory, TherapistFactory
 

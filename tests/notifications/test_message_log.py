@@ -8,8 +8,9 @@ from django.core import mail
 
 from apps.audit.models import AccessLog
 from apps.core import clock
+from apps.notifications.delivery import message_send
 from apps.notifications.models import Message, MessageStatus
-from apps.notifications.services import message_enqueue, message_send
+from apps.notifications.outbox import message_enqueue
 
 pytestmark = pytest.mark.django_db
 

@@ -7,13 +7,10 @@ import time_machine
 from django.db import transaction
 
 from apps.core import clock
+from apps.notifications.delivery import messages_claim_due
 from apps.notifications.models import Message, MessageStatus
-from apps.notifications.services import (
-    appointment_reminders_cancel,
-    appointment_reminders_schedule,
-    message_enqueue,
-    messages_claim_due,
-)
+from apps.notifications.outbox import message_enqueue
+from apps.notifications.services import appointment_reminders_cancel, appointment_reminders_schedule
 from apps.scheduling.services import appointment_book, appointment_cancel, appointment_reschedule
 from tests.factories import ServiceTypeFactory
 
@@ -202,7 +199,7 @@ def test_a_group_meeting_has_no_patient_reminders(appointment):
     ],
 )
 def test_quiet_hours_move_texts_to_the_end_of_the_quiet_period(clinic, quiet, at, expected):
-    from apps.notifications.services import sms_quiet_hours_shift
+    from apps.notifications.quiet_hours import sms_quiet_hours_shift
 
     clinic.quiet_hours_start, clinic.quiet_hours_end = (dt.time.fromisoformat(t) for t in quiet)
 

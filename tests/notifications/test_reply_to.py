@@ -8,8 +8,8 @@ from django.core import mail
 
 from apps.core import clock
 from apps.notifications.checks import reply_to_check
+from apps.notifications.delivery import message_send
 from apps.notifications.models import Message
-from apps.notifications.services import message_send
 from apps.scheduling.services import appointment_cancel
 
 pytestmark = pytest.mark.django_db

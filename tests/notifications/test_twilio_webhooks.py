@@ -8,7 +8,7 @@ from twilio.request_validator import RequestValidator
 
 from apps.core import clock
 from apps.notifications.models import AppointmentConfirmation, Message, MessageStatus
-from apps.notifications.services import message_enqueue
+from apps.notifications.outbox import message_enqueue
 
 pytestmark = pytest.mark.django_db
 

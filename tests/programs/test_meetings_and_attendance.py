@@ -8,7 +8,7 @@ import time_machine
 
 from apps.billing.demo import config_seed
 from apps.billing.models import Charge
-from apps.billing.services import assessment_approve, assessment_submit
+from apps.billing.services.assessments import assessment_approve, assessment_submit
 from apps.core import clock
 from apps.core.errors import Conflict, Unprocessable
 from apps.programs import selectors, services

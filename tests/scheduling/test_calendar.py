@@ -8,7 +8,7 @@ import re
 import pytest
 from django.urls import reverse
 
-from apps.notifications.services import appointment_confirm
+from apps.notifications.confirmations import appointment_confirm
 from apps.scheduling import services
 from apps.scheduling.colors import PALETTE, therapist_color
 from apps.scheduling.models import WorkingHours

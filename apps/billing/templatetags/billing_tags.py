@@ -2,8 +2,9 @@ from decimal import Decimal
 
 from django import template
 
-from apps.billing import pricing, selectors
+from apps.billing import pricing
 from apps.billing.payments import online_card_payments
+from apps.billing.selectors.ledger import patient_balance
 from apps.core.money import money_text
 
 register = template.Library()
@@ -23,7 +24,7 @@ def billing_dashboard_card(patient):
     """The portal home's billing card: balance with a pay button, and the patient's current fee."""
     card = pricing.patient_fee_card(patient=patient)
     return {
-        "balance": selectors.patient_balance(patient=patient),
+        "balance": patient_balance(patient=patient),
         "online_card_payments": online_card_payments(),
         "current_class": card["class_label"],
         "fees": card["services"],
@@ -47,7 +48,7 @@ def billing_patient_class(context, patient):
         "show_class": user.has_perm("billing.view_class", patient),
         "current_class": pricing.patient_class_label(patient=patient),
         "show_balance": user.has_perm("billing.list_balances"),
-        "balance": selectors.patient_balance(patient=patient) if user.has_perm("billing.list_balances") else None,
+        "balance": patient_balance(patient=patient) if user.has_perm("billing.list_balances") else None,
     }
 
 

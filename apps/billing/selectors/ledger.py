@@ -1,0 +1,195 @@
+"""A patient's ledger: balances summed in the database, the lines in date order, what is still owed on each charge,
+and the patients billing staff see with their balances; statements read their balances and lines here.
+"""
+
+import datetime as dt
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.db.models import DecimalField, Exists, OuterRef, QuerySet, Subquery, Sum
+from django.db.models.functions import Coalesce
+
+from apps.accounts.roles import Role
+from apps.core import clock
+from apps.core.money import ZERO
+
+from ..models import Adjustment, Charge, Payment, Statement
+
+
+def amount_total(qs, field_name="amount") -> Decimal:
+    return qs.aggregate(total=Coalesce(Sum(field_name), ZERO))["total"]
+
+
+@dataclass(frozen=True)
+class Totals:
+    charges: Decimal
+    payments: Decimal
+    adjustments: Decimal
+
+    @property
+    def balance(self) -> Decimal:
+        return self.charges - self.payments - self.adjustments
+
+
+def _subtotal(qs) -> Coalesce:
+    summed = qs.order_by().values("patient_id").annotate(total=Sum("amount")).values("total")
+    return Coalesce(Subquery(summed, output_field=DecimalField(max_digits=12, decimal_places=2)), ZERO)
+
+
+def _ledger_subtotals(*, until_date: dt.date | None = None, patient_ref: str = "pk") -> dict[str, Coalesce]:
+    """The outer row's patient's charges, payments and adjustments (up to the end of a day in the clinic's time
+    zone), as correlated subqueries: one query sums them for one patient or a thousand. `patient_ref` names the
+    outer row's patient id: "pk" on patients, "patient_id" on rows that belong to a patient."""
+    charges = Charge.objects.filter(patient=OuterRef(patient_ref))
+    payments = Payment.objects.filter(patient=OuterRef(patient_ref))
+    adjustments = Adjustment.objects.filter(patient=OuterRef(patient_ref))
+    if until_date is not None:
+        charges = charges.filter(service_date__lte=until_date)
+        end = clock.local_datetime(until_date + dt.timedelta(days=1), dt.time(0, 0))
+        payments = payments.filter(received_at__lt=end)
+        adjustments = adjustments.filter(posted_at__lt=end)
+    return {"charged": _subtotal(charges), "paid": _subtotal(payments), "adjusted": _subtotal(adjustments)}
+
+
+def _balance_as_of(until_date: dt.date):
+    subtotals = _ledger_subtotals(until_date=until_date)
+    return subtotals["charged"] - subtotals["paid"] - subtotals["adjusted"]
+
+
+def ledger_totals(*, patient, until_date: dt.date | None = None) -> Totals:
+    """The patient's charges, payments and adjustments (up to a date), summed in one query."""
+    from apps.patients.models import Patient
+
+    row = (
+        Patient.objects.filter(pk=patient.pk)
+        .annotate(**_ledger_subtotals(until_date=until_date))
+        .values_list("charged", "paid", "adjusted")
+        .first()
+    )
+    charged, paid, adjusted = row or (ZERO, ZERO, ZERO)
+    return Totals(charges=charged, payments=paid, adjustments=adjusted)
+
+
+def statement_balances(*, patients: QuerySet, start: dt.date, end: dt.date) -> QuerySet:
+    """`patients` with what a statement for start..end says about each: the opening and closing balance and whether
+    the period saw a charge or a payment. One query however many patients; the single statement and the monthly
+    run both read it here, so they cannot disagree."""
+    begin = clock.local_datetime(start, dt.time(0, 0))
+    stop = clock.local_datetime(end + dt.timedelta(days=1), dt.time(0, 0))
+    return patients.annotate(
+        opening_balance=_balance_as_of(start - dt.timedelta(days=1)),
+        closing_balance=_balance_as_of(end),
+        charged_in_period=Exists(Charge.objects.filter(patient=OuterRef("pk"), service_date__range=(start, end))),
+        paid_in_period=Exists(
+            Payment.objects.filter(patient=OuterRef("pk"), received_at__gte=begin, received_at__lt=stop)
+        ),
+    )
+
+
+def payment_refunded(*, payment: Payment) -> Decimal:
+    """How much of a payment has been refunded so far (its refunds are negative rows)."""
+    return -amount_total(Payment.objects.filter(refund_of=payment))
+
+
+def patient_balance(*, patient) -> Decimal:
+    return ledger_totals(patient=patient).balance
+
+
+def with_patient_balance(rows: QuerySet) -> QuerySet:
+    """Rows that belong to a patient (sessions, enrollments …) annotated with `patient_balance`, what the patient
+    owes today (charges − payments − adjustments, as `ledger_totals` sums them), in the rows' own query."""
+    subtotals = _ledger_subtotals(patient_ref="patient_id")
+    return rows.annotate(patient_balance=subtotals["charged"] - subtotals["paid"] - subtotals["adjusted"])
+
+
+@dataclass(frozen=True)
+class LedgerLine:
+    date: dt.date
+    kind: str
+    description: str
+    amount: Decimal  # positive raises the balance
+    row: object
+
+
+def ledger_lines(*, patient, start: dt.date | None = None, end: dt.date | None = None) -> list[LedgerLine]:
+    """Charges, payments and adjustments in date order. Three queries whatever the length."""
+    tz = clock.clinic_tz()
+    charges = Charge.objects.filter(patient=patient).select_related("service_type")
+    payments = Payment.objects.filter(patient=patient)
+    adjustments = Adjustment.objects.filter(patient=patient)
+    if start:
+        charges = charges.filter(service_date__gte=start)
+        payments = payments.filter(received_at__gte=clock.local_datetime(start, dt.time(0, 0)))
+        adjustments = adjustments.filter(posted_at__gte=clock.local_datetime(start, dt.time(0, 0)))
+    if end:
+        stop = clock.local_datetime(end + dt.timedelta(days=1), dt.time(0, 0))
+        charges = charges.filter(service_date__lte=end)
+        payments = payments.filter(received_at__lt=stop)
+        adjustments = adjustments.filter(posted_at__lt=stop)
+    lines = [LedgerLine(c.service_date, "charge", c.description, c.amount, c) for c in charges]
+    lines += [
+        LedgerLine(
+            p.received_at.astimezone(tz).date(),
+            "refund" if p.is_refund else "payment",
+            f"{'Refund' if p.is_refund else 'Payment'} ({p.get_method_display()}), receipt {p.receipt_number}"
+            + (", above the balance: kept as credit on account" if p.credit_on_account else ""),
+            -p.amount,
+            p,
+        )
+        for p in payments
+    ]
+    lines += [
+        LedgerLine(a.posted_at.astimezone(tz).date(), "adjustment", f"{a.get_kind_display()}: {a.reason}", -a.amount, a)
+        for a in adjustments
+    ]
+    order = {"charge": 0, "payment": 1, "refund": 1, "adjustment": 2}
+    return sorted(lines, key=lambda line: (line.date, order[line.kind], line.row.pk))
+
+
+def charge_outstanding(*, charges: list[Charge], credits: Decimal) -> dict[int, Decimal]:
+    """What is still owed on each charge when credits (payments + adjustments) pay the oldest charges first."""
+    remaining = credits
+    owed = {}
+    for charge in sorted(charges, key=lambda c: (c.service_date, c.pk)):
+        applied = min(max(remaining, ZERO), charge.amount)
+        owed[charge.pk] = charge.amount - applied
+        remaining -= applied
+    return owed
+
+
+def charges_paid(*, patient, charges: list[Charge]) -> dict[int, Decimal]:
+    """How much of each charge has been paid or credited (oldest first)."""
+    totals = ledger_totals(patient=patient)
+    all_charges = list(Charge.objects.filter(patient=patient))
+    owed = charge_outstanding(charges=all_charges, credits=totals.payments + totals.adjustments)
+    return {c.pk: c.amount - owed.get(c.pk, c.amount) for c in charges}
+
+
+def ledger_visible_patients(*, user):
+    from apps.patients.selectors import patients_visible_to
+
+    if not user.has_role(Role.ADMIN, Role.BILLING, Role.FRONT_DESK):
+        return patients_visible_to(user=user).none()
+    return patients_visible_to(user=user)
+
+
+def patients_with_balances(*, user) -> list[dict]:
+    """Every patient with ledger activity, with their balance. Four queries."""
+    charged = dict(Charge.objects.values("patient").annotate(t=Sum("amount")).values_list("patient", "t"))
+    paid = dict(Payment.objects.values("patient").annotate(t=Sum("amount")).values_list("patient", "t"))
+    adjusted = dict(Adjustment.objects.values("patient").annotate(t=Sum("amount")).values_list("patient", "t"))
+    active = set(charged) | set(paid) | set(adjusted)
+    rows = []
+    for patient in ledger_visible_patients(user=user).filter(pk__in=active):
+        pk = patient.pk
+        balance = charged.get(pk, ZERO) - paid.get(pk, ZERO) - adjusted.get(pk, ZERO)
+        rows.append({"patient": patient, "balance": balance})
+    return sorted(rows, key=lambda r: (-r["balance"], r["patient"].legal_last_name))
+
+
+def statement_lines(*, statement: Statement) -> list[LedgerLine]:
+    return ledger_lines(patient=statement.patient, start=statement.period_start, end=statement.period_end)
+
+
+def statements_of(*, patient) -> QuerySet[Statement]:
+    return Statement.objects.filter(patient=patient)

@@ -1,0 +1,78 @@
+"""Billing reports: accounts receivable aging and the sliding-scale discount report."""
+
+import datetime as dt
+from collections import defaultdict
+
+from django.db.models import Count, Sum
+
+from apps.core import clock
+from apps.core.money import ZERO
+
+from ..models import Adjustment, Charge, Payment
+from .ledger import charge_outstanding
+
+AGING_BUCKETS = [("0-30", 0, 30), ("31-60", 31, 60), ("61-90", 61, 90), ("90+", 91, None)]
+
+
+def ar_aging(*, as_of: dt.date) -> dict:
+    """Outstanding charges by age (days since the service date), per patient and in total. Oldest charges are
+    paid first. Four queries whatever the number of patients."""
+    from apps.patients.models import Patient
+
+    charges = defaultdict(list)
+    for charge in Charge.objects.filter(service_date__lte=as_of).only("id", "patient_id", "service_date", "amount"):
+        charges[charge.patient_id].append(charge)
+    end = clock.local_datetime(as_of + dt.timedelta(days=1), dt.time(0, 0))
+    credits = defaultdict(lambda: ZERO)
+    for model, stamp in ((Payment, "received_at"), (Adjustment, "posted_at")):
+        for pk, total in (
+            model.objects.filter(**{f"{stamp}__lt": end})
+            .values("patient")
+            .annotate(t=Sum("amount"))
+            .values_list("patient", "t")
+        ):
+            credits[pk] += total
+    names = Patient.objects.in_bulk(list(charges))
+    rows = []
+    totals = dict.fromkeys([b[0] for b in AGING_BUCKETS], ZERO)
+    for patient_id, patient_charges in charges.items():
+        owed = charge_outstanding(charges=patient_charges, credits=credits[patient_id])
+        buckets = dict.fromkeys(totals, ZERO)
+        for charge in patient_charges:
+            age = (as_of - charge.service_date).days
+            for name, low, high in AGING_BUCKETS:
+                if age >= low and (high is None or age <= high):
+                    buckets[name] += owed[charge.pk]
+        total = sum(buckets.values(), ZERO)
+        if total:
+            rows.append({"patient": names[patient_id], "buckets": buckets, "total": total})
+            for name in totals:
+                totals[name] += buckets[name]
+    rows.sort(key=lambda r: (-r["total"], r["patient"].legal_last_name))
+    return {"as_of": as_of, "rows": rows, "totals": totals, "total": sum(totals.values(), ZERO)}
+
+
+def sliding_scale_report(*, start: dt.date, end: dt.date) -> dict:
+    """Patients, charges and total discount per class, and per therapist and class, for charges in a period."""
+    charges = Charge.objects.filter(service_date__gte=start, service_date__lte=end)
+    aggregates = {
+        "patients": Count("patient", distinct=True),
+        "charges": Count("id"),
+        "full": Sum("full_fee"),
+        "charged": Sum("amount"),
+    }
+    by_class = list(charges.values("class_code", "class_label").annotate(**aggregates).order_by("class_code"))
+    by_therapist = list(
+        charges.values("therapist", "therapist__first_name", "therapist__last_name", "class_code", "class_label")
+        .annotate(**aggregates)
+        .order_by("therapist__last_name", "therapist", "class_code")
+    )
+    for row in by_class + by_therapist:
+        row["discount"] = row["full"] - row["charged"]
+    return {
+        "start": start,
+        "end": end,
+        "by_class": by_class,
+        "by_therapist": by_therapist,
+        "total_discount": sum((r["discount"] for r in by_class), ZERO),
+    }

@@ -1,0 +1,104 @@
+"""The superbill: session charges in a period with the claim form's place of service, modifier, diagnosis pointers
+and providers.
+"""
+
+import datetime as dt
+
+from apps.accounts.models import ClinicSettings
+from apps.core.errors import Unprocessable
+from apps.core.money import ZERO
+
+from ..models import Charge
+from .diagnoses import billing_diagnoses
+from .ledger import charges_paid
+
+# Claim form conventions: places of service 02 (telehealth elsewhere than home), 10 (telehealth in the patient's
+# home) and 11 (office); modifier 95 marks a synchronous telehealth service; a line points at up to four of the
+# claim's diagnoses by letter.
+POS_OFFICE, POS_TELEHEALTH_HOME, POS_TELEHEALTH_OTHER = "11", "10", "02"
+TELEHEALTH_MODIFIER = "95"
+MAX_POINTERS_PER_LINE = 4
+
+
+def superbill_lines(*, patient, start: dt.date, end: dt.date) -> list[dict]:
+    """Session charges in the period with what has been paid on each; late-cancel and no-show fees are not
+    reimbursable services and are left out."""
+    charges = list(
+        Charge.objects.filter(
+            patient=patient,
+            service_date__gte=start,
+            service_date__lte=end,
+            kind__in=["session", "group"],
+        ).select_related("service_type", "appointment", "therapist__therapist_profile__supervisor__therapist_profile")
+    )
+    paid = charges_paid(patient=patient, charges=charges)
+    return [{"charge": c, "paid": paid[c.pk]} for c in charges]
+
+
+def _provider(user) -> dict:
+    profile = getattr(user, "therapist_profile", None)
+    return {
+        "name": user.full_name,
+        "credentials": getattr(profile, "credentials", ""),
+        "license_type": getattr(profile, "license_type", ""),
+        "license_number": getattr(profile, "license_number", ""),
+        "npi": getattr(profile, "npi", ""),
+    }
+
+
+def _billing_provider(therapist) -> dict:
+    """A pre-licensed therapist cannot bill in their own name: their supervising licensed provider does."""
+    profile = getattr(therapist, "therapist_profile", None)
+    if profile is not None and profile.is_prelicensed and profile.supervisor_id:
+        return _provider(profile.supervisor)
+    return _provider(therapist)
+
+
+def place_of_service(*, is_telehealth: bool, patient_at_home: bool) -> str:
+    if not is_telehealth:
+        return POS_OFFICE
+    return POS_TELEHEALTH_HOME if patient_at_home else POS_TELEHEALTH_OTHER
+
+
+def superbill(*, patient, start: dt.date, end: dt.date) -> dict:
+    """What a superbill shows an insurer: per line the place of service, modifier, diagnosis pointers, the
+    rendering provider (licence type and number) and the billing provider. Refused (422) without a confirmed
+    diagnosis, because an insurer refuses a claim without one."""
+    held = billing_diagnoses(patient=patient)
+    diagnoses = [{"pointer": d.pointer, "code": d.code} for d in held if d.status == "confirmed" and d.pointer]
+    if not diagnoses:
+        waiting = any(d.status == "proposed" for d in held)
+        raise Unprocessable(
+            "A superbill needs at least one confirmed ICD-10 diagnosis code, and this patient has none. "
+            + (
+                "Confirm the diagnoses proposed from the intake note on the patient's billing page."
+                if waiting
+                else "Record the diagnosis codes on the patient's billing page."
+            ),
+            fields={"diagnosis_codes": ["No confirmed diagnosis."]},
+        )
+    pointers = "".join(d["pointer"] for d in diagnoses[:MAX_POINTERS_PER_LINE])
+    at_home = ClinicSettings.load().telehealth_patient_at_home
+    lines = []
+    for row in superbill_lines(patient=patient, start=start, end=end):
+        charge = row["charge"]
+        telehealth = bool(charge.appointment and charge.appointment.is_telehealth)
+        lines.append(
+            {
+                **row,
+                "place_of_service": place_of_service(is_telehealth=telehealth, patient_at_home=at_home),
+                "modifier": TELEHEALTH_MODIFIER if telehealth else "",
+                "diagnosis_pointers": pointers,
+                "rendering_provider": _provider(charge.therapist) if charge.therapist else None,
+                "billing_provider": _billing_provider(charge.therapist) if charge.therapist else None,
+            }
+        )
+    return {
+        "patient": patient,
+        "start": start,
+        "end": end,
+        "diagnoses": diagnoses,
+        "lines": lines,
+        "total_charged": sum((line["charge"].amount for line in lines), ZERO),
+        "total_paid": sum((line["paid"] for line in lines), ZERO),
+    }

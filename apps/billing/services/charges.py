@@ -1,0 +1,92 @@
+"""Posting charges: a session's outcome (completed, late-cancelled, no-show) and a group meeting's attendance, each at
+the patient's class and once only.
+"""
+
+import logging
+
+from django.db import IntegrityError, transaction
+
+from apps.core import clock
+from apps.core.errors import Unprocessable
+
+from .. import pricing
+from ..models import Charge, ChargeKind
+
+logger = logging.getLogger(__name__)
+
+
+OUTCOME_KINDS = {
+    "completed": ChargeKind.SESSION,
+    "late_cancelled": ChargeKind.LATE_CANCEL,
+    "no_show": ChargeKind.NO_SHOW,
+}
+
+
+def _post_charge(*, actor, patient, appointment, kind: str, description: str) -> Charge | None:
+    """Post one charge per (appointment, patient, kind); a repeat call returns the charge already posted."""
+    existing = Charge.objects.filter(appointment=appointment, patient=patient, kind=kind).first()
+    if existing is not None:
+        return existing
+    on = pricing.session_date(appointment)
+    try:
+        price = pricing.session_outcome_price(
+            patient=patient, appointment=appointment, policy_fee=kind in (ChargeKind.LATE_CANCEL, ChargeKind.NO_SHOW)
+        )
+    except Unprocessable as exc:
+        # A service without a fee (or a clinic without a fee configuration) is not billable; the session itself
+        # must still be recorded, so the outcome is not refused.
+        logger.warning("Appointment %s not charged: %s", appointment.pk, exc.message)
+        return None
+    charge = Charge(
+        patient=patient,
+        kind=kind,
+        appointment=appointment,
+        service_type_id=appointment.service_type_id,
+        therapist_id=appointment.therapist_id,
+        service_date=on,
+        description=description,
+        full_fee=price.full_fee,
+        amount=price.fee,
+        class_code=price.class_code,
+        class_label=price.class_label,
+        assessment=price.assessment,
+        posted_at=clock.now(),
+        posted_by=actor if actor is not None and actor.is_authenticated else None,
+    )
+    try:
+        with transaction.atomic():
+            charge.save()
+    except IntegrityError:
+        # Another transaction posted it between our check and insert; the constraint keeps one.
+        return Charge.objects.get(appointment=appointment, patient=patient, kind=kind)
+    return charge
+
+
+@transaction.atomic
+def charge_for_appointment_outcome(*, appointment, actor) -> Charge | None:
+    """Charge a completed session, a late cancellation or a no-show at the patient's class, once per
+    appointment and outcome. Other statuses, and group meetings (charged per attendee), charge nothing."""
+    kind = OUTCOME_KINDS.get(appointment.status)
+    if kind is None or appointment.patient_id is None:
+        return None
+    service = appointment.service_type
+    labels = {
+        ChargeKind.SESSION: f"{service.name} ({service.code})",
+        ChargeKind.LATE_CANCEL: f"Late cancellation fee ({service.code} session)",
+        ChargeKind.NO_SHOW: f"No-show fee ({service.code} session)",
+    }
+    return _post_charge(
+        actor=actor, patient=appointment.patient, appointment=appointment, kind=kind, description=labels[kind]
+    )
+
+
+@transaction.atomic
+def charge_for_group_attendance(*, patient, meeting, actor) -> Charge | None:
+    """Charge a patient's attendance at a group meeting (a group appointment without a patient) at the group fee
+    for their class, once per patient and meeting. None when the group service has no fee."""
+    if meeting.patient_id is not None or not meeting.service_type.is_group:
+        raise Unprocessable("Group attendance is charged on a group meeting.")
+    description = f"{meeting.service_type.name} ({meeting.service_type.code})"
+    return _post_charge(
+        actor=actor, patient=patient, appointment=meeting, kind=ChargeKind.GROUP, description=description
+    )

@@ -1,0 +1,98 @@
+"""The fee configuration: each service's full fee, the poverty guidelines and the sliding-scale class
+table, each in force from a date on (earlier rows stay, so past charges keep their history).
+"""
+
+import datetime as dt
+from decimal import Decimal
+
+from django.db import transaction
+
+from apps.core.errors import Unprocessable
+from apps.core.money import money
+
+from .. import fees
+from ..models import FeeSchedule, PovertyGuideline, SlidingScaleClass, SlidingScaleSchedule
+
+
+@transaction.atomic
+def fee_schedule_set(*, actor, service_type, full_fee: Decimal, effective_from: dt.date) -> FeeSchedule:
+    """Set a service's full fee from a date on. Earlier rows stay, so past charges keep their history."""
+    fee = money(full_fee)
+    if fee < 0:
+        raise Unprocessable("A fee cannot be negative.", fields={"full_fee": ["Cannot be negative."]})
+    row, _ = FeeSchedule.objects.update_or_create(
+        service_type=service_type, effective_from=effective_from, defaults={"full_fee": fee}
+    )
+    return row
+
+
+@transaction.atomic
+def guideline_set(
+    *, actor, year: int, first_person: Decimal, each_additional_person: Decimal, region: str = "contiguous"
+) -> PovertyGuideline:
+    if first_person <= 0 or each_additional_person < 0:
+        raise Unprocessable("Guideline amounts must be positive.")
+    row, _ = PovertyGuideline.objects.update_or_create(
+        year=year,
+        region=region,
+        defaults={"first_person": money(first_person), "each_additional_person": money(each_additional_person)},
+    )
+    return row
+
+
+@transaction.atomic
+def scale_schedule_save(
+    *,
+    actor,
+    effective_from: dt.date,
+    nominal_fee: Decimal,
+    late_cancel_fee: Decimal,
+    classes: list[dict],
+    name: str = "HRSA sliding fee discount",
+    region: str = "contiguous",
+) -> SlidingScaleSchedule:
+    """Save the class table in force from a date on (replacing one saved for the same date).
+
+    `classes` rows: code, label, max_percent (None for the top class), basis, percent_of_full. The table is
+    checked as a whole before anything is written: it must cover every income once and never charge a
+    richer household less than a poorer one.
+    """
+    ordered = sorted(classes, key=lambda c: (c.get("max_percent") is None, c.get("max_percent") or 0))
+    rows = [
+        {
+            "code": c["code"],
+            "label": c["label"],
+            "max_percent": c.get("max_percent"),
+            "basis": c["basis"],
+            "percent_of_full": Decimal(c.get("percent_of_full") or 0),
+        }
+        for c in ordered
+    ]
+    try:
+        fees.ClassTable(nominal_fee=money(nominal_fee), classes=tuple(fees.ScaleClass(**row) for row in rows))
+    except ValueError as exc:
+        raise Unprocessable(str(exc), fields={"classes": [str(exc)]}) from exc
+    if money(late_cancel_fee) < 0:
+        raise Unprocessable("The policy fee cannot be negative.", fields={"late_cancel_fee": ["Cannot be negative."]})
+    schedule, _ = SlidingScaleSchedule.objects.update_or_create(
+        effective_from=effective_from,
+        defaults={
+            "name": name,
+            "region": region,
+            "nominal_fee": money(nominal_fee),
+            "late_cancel_fee": money(late_cancel_fee),
+        },
+    )
+    schedule.classes.all().delete()
+    SlidingScaleClass.objects.bulk_create(SlidingScaleClass(schedule=schedule, **row) for row in rows)
+    return schedule
+
+
+HRSA_DEFAULT_CLASSES = [
+    {"code": "A", "label": "Up to 100% of poverty guideline", "max_percent": Decimal(100), "basis": "nominal"},
+    {"code": "B", "label": "101–125%", "max_percent": Decimal(125), "basis": "percent", "percent_of_full": 20},
+    {"code": "C", "label": "126–150%", "max_percent": Decimal(150), "basis": "percent", "percent_of_full": 40},
+    {"code": "D", "label": "151–175%", "max_percent": Decimal(175), "basis": "percent", "percent_of_full": 60},
+    {"code": "E", "label": "176–200%", "max_percent": Decimal(200), "basis": "percent", "percent_of_full": 80},
+    {"code": "F", "label": "Above 200% (full fee)", "max_percent": None, "basis": "percent", "percent_of_full": 100},
+]

@@ -1,0 +1,201 @@
+"""Good Faith Estimates: issuing one with its notice to the patient, and re-issuing running estimates when the
+patient's class changes or their assessment ends.
+"""
+
+import datetime as dt
+import logging
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.db import transaction
+from django.urls import reverse
+
+from apps.accounts.models import ClinicSettings, User
+from apps.core import clock
+from apps.core.errors import Unprocessable
+from apps.core.links import absolute_url
+from apps.core.money import ZERO
+from apps.notifications.outbox import patient_notice_enqueue
+from apps.scheduling.selectors import service_types_by_id
+
+from .. import pricing
+from ..models import EstimateReason, GoodFaithEstimate
+from ..selectors.estimates import estimates_current, patients_with_estimates_past_expiry
+from .common import actor_or_none
+
+logger = logging.getLogger(__name__)
+
+
+def gfe_notice_queue(*, estimate: GoodFaithEstimate) -> bool:
+    """Queue the email telling the patient an estimate was issued (or re-issued), with a link to it in the portal,
+    once per estimate (a second call finds the key taken). Returns whether a message was queued."""
+    return bool(
+        patient_notice_enqueue(
+            patient=estimate.patient,
+            subject=estimate,
+            template="good_faith_estimate",
+            key=f"good_faith_estimate:{estimate.pk}:issued",
+            context={
+                "reissued": estimate.replaces_id is not None,
+                "period_start": estimate.period_start.isoformat(),
+                "period_end": estimate.period_end.isoformat(),
+                "total": str(estimate.total),
+                "estimate_url": absolute_url(reverse("portal:billing:estimate", args=[estimate.pk])),
+            },
+            email_only=True,
+            send_at=estimate.issued_at,
+        )
+    )
+
+
+@dataclass(frozen=True)
+class EstimatedService:
+    """One expected service of an estimate: what, with whom, how many times."""
+
+    service_type_id: int
+    therapist_id: int | None
+    expected_count: int
+
+
+def _estimate_line(*, patient, service: EstimatedService, on: dt.date, service_types, therapists) -> tuple:
+    price = pricing.charge_price(patient=patient, service_type_id=service.service_type_id, on=on, policy_fee=False)
+    service_type = service_types[service.service_type_id]
+    therapist = therapists.get(service.therapist_id)
+    profile = getattr(therapist, "therapist_profile", None)
+    line = {
+        "service_type_id": service_type.pk,
+        "cpt": service_type.code,
+        "description": service_type.name,
+        "fee": str(price.fee),
+        "expected_count": service.expected_count,
+        "amount": str(price.fee * service.expected_count),
+        "therapist_id": therapist.pk if therapist else None,
+        "provider_name": therapist.full_name if therapist else "",
+        "provider_npi": getattr(profile, "npi", ""),
+        "provider_license": " ".join(
+            filter(None, [getattr(profile, "license_type", ""), getattr(profile, "license_number", "")])
+        ),
+    }
+    return line, price.class_label, price.class_code
+
+
+@transaction.atomic
+def gfe_issue(
+    *,
+    actor,
+    patient,
+    services: list[EstimatedService],
+    period_start: dt.date,
+    period_end: dt.date,
+    reason: str,
+    on: dt.date | None = None,
+    replaces: GoodFaithEstimate | None = None,
+) -> GoodFaithEstimate | None:
+    """Issue a Good Faith Estimate: each expected service at the patient's fee on `on` (default today) times the
+    expected count, with the provider's and the clinic's identifiers, and queue the patient's notice of it. Nothing
+    is issued (None) while the clinic has no fee for the service: an estimate without a price would mislead."""
+    on = on or clock.local_now().date()
+    service_types = service_types_by_id(ids=[s.service_type_id for s in services])
+    therapists = User.objects.select_related("therapist_profile").in_bulk([s.therapist_id for s in services])
+    try:
+        priced = [
+            _estimate_line(patient=patient, service=s, on=on, service_types=service_types, therapists=therapists)
+            for s in services
+            if s.expected_count > 0
+        ]
+    except Unprocessable:
+        logger.warning("No Good Faith Estimate for patient %s: no fee configured", patient.pk)
+        return None
+    if not priced:
+        return None
+    clinic = ClinicSettings.load()
+    _, class_label, class_code = priced[0]
+    estimate = GoodFaithEstimate.objects.create(
+        patient=patient,
+        reason=reason,
+        replaces=replaces,
+        class_code=class_code,
+        class_label=class_label,
+        period_start=period_start,
+        period_end=period_end,
+        lines=[line for line, _, _ in priced],
+        total=sum((Decimal(line["amount"]) for line, _, _ in priced), ZERO),
+        clinic={"name": clinic.name, "address": clinic.address, "tax_id": clinic.tax_id, "npi": clinic.npi},
+        issued_at=clock.now(),
+        issued_by=actor_or_none(actor),
+    )
+    gfe_notice_queue(estimate=estimate)
+    return estimate
+
+
+def _sessions_left(*, count: int, start: dt.date, end: dt.date, on: dt.date) -> int:
+    """How many of an estimate's `count` sessions, spread evenly from `start` to `end` (a series' dates are), fall
+    on or after `on`."""
+    if on <= start:
+        return count
+    if count <= 1 or end == start:
+        return count if on <= end else 0
+    span, elapsed = (end - start).days, (on - start).days
+    return sum(1 for index in range(count) if index * span // (count - 1) >= elapsed)
+
+
+def gfe_reissue_for_class_change(*, actor, patient, on: dt.date) -> list[GoodFaithEstimate]:
+    """Re-issue each estimate still running on `on` whose class differs from the patient's class that day, for the
+    sessions still to come from `on`. The caller holds the patient's row lock, so two re-issues of one estimate
+    queue behind each other and the second finds it replaced."""
+    reissued = []
+    for estimate in estimates_current(patient=patient, on=on):
+        services = [
+            EstimatedService(
+                line["service_type_id"],
+                line["therapist_id"],
+                _sessions_left(
+                    count=line["expected_count"], start=estimate.period_start, end=estimate.period_end, on=on
+                ),
+            )
+            for line in estimate.lines
+        ]
+        try:
+            now_priced = pricing.charge_price(
+                patient=patient, service_type_id=services[0].service_type_id, on=on, policy_fee=False
+            )
+        except Unprocessable:
+            continue
+        if (now_priced.class_code, now_priced.class_label) == (estimate.class_code, estimate.class_label):
+            continue
+        new = gfe_issue(
+            actor=actor,
+            patient=patient,
+            services=services,
+            period_start=max(estimate.period_start, on),
+            period_end=estimate.period_end,
+            reason=EstimateReason.FEE_CLASS_CHANGED,
+            on=on,
+            replaces=estimate,
+        )
+        if new is not None:
+            reissued.append(new)
+    return reissued
+
+
+# How far back the daily re-issue looks for assessments that ended: a week covers any pause of the job.
+ESTIMATE_EXPIRY_LOOKBACK = dt.timedelta(days=7)
+
+
+def gfe_reissue_after_assessment_expiry(*, on: dt.date | None = None) -> int:
+    """Daily: a patient whose approved assessment has ended pays the full fee (or the class of a newer assessment)
+    from its end, so their running Good Faith Estimates are re-issued at the class in force on `on` (default
+    today). Assessments ended within ESTIMATE_EXPIRY_LOOKBACK are looked at, one transaction per patient;
+    running again re-issues nothing, since an estimate already at the patient's class is left alone. Returns how
+    many estimates were re-issued."""
+    on = on or clock.local_now().date()
+    patient_ids = patients_with_estimates_past_expiry(since=on - ESTIMATE_EXPIRY_LOOKBACK, on=on)
+    return sum(_gfe_reissue_for_patient(patient_id=pk, on=on) for pk in patient_ids)
+
+
+@transaction.atomic
+def _gfe_reissue_for_patient(*, patient_id: int, on: dt.date) -> int:
+    from apps.patients.models import Patient
+
+    patient = Patient.objects.select_for_update().get(pk=patient_id)
+    return len(gfe_reissue_for_class_change(actor=None, patient=patient, on=on))

@@ -1,0 +1,174 @@
+"""Money in and credits: payments taken at the front desk, refunds and adjustments, each a new ledger row with a
+receipt number or a reason. The patient row is locked first, so two cashiers cannot overspend a balance.
+"""
+
+import datetime as dt
+from decimal import Decimal
+
+from django.db import connection, transaction
+
+from apps.core import clock
+from apps.core.errors import Conflict, InvalidTransition, Unprocessable
+from apps.core.money import ZERO, money_text
+
+from ..models import Adjustment, AdjustmentKind, Charge, Payment, PaymentMethod, PaymentPlan, PlanStatus
+from ..payments import payment_backend
+from ..selectors.ledger import amount_total, patient_balance, payment_refunded
+from .common import actor_or_none, patient_lock, positive_money
+from .plans import plan_complete_if_paid
+
+
+def receipt_number_next() -> str:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT nextval('billing_receipt_number_seq')")
+        (number,) = cursor.fetchone()
+    return f"R{number:07d}"
+
+
+@transaction.atomic
+def payment_record(
+    *,
+    actor,
+    patient,
+    method: str,
+    amount,
+    reference: str = "",
+    note: str = "",
+    received_at: dt.datetime | None = None,
+    credit_on_account: bool = False,
+    plan: PaymentPlan | None = None,
+) -> Payment:
+    """Record a payment taken at the front desk (cash, check, card present). A receipt number is issued.
+
+    A payment above the balance is refused unless `credit_on_account` says to keep the excess as the patient's
+    credit (the next charges use it up); only then is the payment marked as a credit. A payment made against the
+    patient's active `plan` counts toward it, and completes the plan once the plan's total is paid.
+    """
+    if method not in {PaymentMethod.CASH, PaymentMethod.CHECK, PaymentMethod.CARD_PRESENT}:
+        raise Unprocessable("Record cash, check or card-present payments here.", fields={"method": ["Not allowed."]})
+    if method == PaymentMethod.CHECK and not reference.strip():
+        raise Unprocessable("Enter the check number.", fields={"reference": ["Required for a check."]})
+    amount = positive_money(amount, "amount")
+    patient_lock(patient)
+    balance = patient_balance(patient=patient)
+    if amount > balance and not credit_on_account:
+        owed = f"{money_text(balance)} is owed" if balance > 0 else "nothing is owed"
+        raise Unprocessable(
+            f"{money_text(amount)} is more than the balance: {owed}. Take no more than the balance, or record "
+            "the excess as a credit on account.",
+            fields={"amount": ["More than the balance."], "credit_on_account": ["Tick to keep the excess as credit."]},
+        )
+    if plan is not None and (plan.patient_id != patient.pk or plan.status != PlanStatus.ACTIVE):
+        raise Unprocessable("That is not this patient's active payment plan.", fields={"plan": ["Not active."]})
+    payment = Payment.objects.create(
+        patient=patient,
+        method=method,
+        amount=amount,
+        reference=reference.strip(),
+        note=note.strip(),
+        received_at=received_at or clock.now(),
+        receipt_number=receipt_number_next(),
+        credit_on_account=amount > balance,
+        plan=plan,
+        recorded_by=actor_or_none(actor),
+    )
+    if plan is not None:
+        plan_complete_if_paid(plan=plan)
+    return payment
+
+
+def refund_post(*, actor, payment: Payment, amount: Decimal, provider_reference: str, note: str) -> Payment:
+    return Payment.objects.create(
+        patient_id=payment.patient_id,
+        method=payment.method,
+        amount=-amount,
+        received_at=clock.now(),
+        provider=payment.provider,
+        provider_reference=provider_reference,
+        refund_of=payment,
+        plan_id=payment.plan_id,  # a refund of a plan payment no longer counts toward the plan
+        note=note,
+        receipt_number=receipt_number_next(),
+        recorded_by=actor_or_none(actor),
+    )
+
+
+@transaction.atomic
+def payment_refund(*, actor, payment: Payment, amount, reason: str) -> Payment:
+    """Refund part or all of a payment with a reversing row. Card payments taken online are refunded through the
+    provider first; the provider's later refund event then finds nothing left to post."""
+    amount = positive_money(amount, "amount")
+    if not reason.strip():
+        raise Unprocessable("Give a reason for the refund.", fields={"reason": ["Required."]})
+    patient_lock(payment.patient)
+    payment = Payment.objects.select_for_update().get(pk=payment.pk)
+    if payment.is_refund:
+        raise InvalidTransition("A refund cannot itself be refunded.")
+    if amount > payment.amount - payment_refunded(payment=payment):
+        raise Unprocessable("That is more than is left to refund on this payment.", fields={"amount": ["Too much."]})
+    reference = ""
+    if payment.method == PaymentMethod.CARD_ONLINE:
+        refunds = payment.refunds.count()
+        reference = payment_backend(payment.provider).refund(
+            payment=payment, amount=amount, idempotency_key=f"refund-{payment.pk}-{refunds + 1}"
+        )
+    return refund_post(actor=actor, payment=payment, amount=amount, provider_reference=reference, note=reason.strip())
+
+
+@transaction.atomic
+def adjustment_post(*, actor, patient, kind: str, amount, reason: str, charge: Charge | None = None) -> Adjustment:
+    """Credit the patient's account: a write-off, a courtesy discount, or a correction of a wrong charge. Never
+    more than the balance, nor (for one charge) more than is left of that charge."""
+    if kind not in AdjustmentKind.values:
+        raise Unprocessable("Unknown adjustment kind.", fields={"kind": ["Choose write-off, courtesy or correction."]})
+    amount = positive_money(amount, "amount")
+    if not reason.strip():
+        raise Unprocessable("Give a reason.", fields={"reason": ["Required."]})
+    patient_lock(patient)
+    if charge is not None:
+        if charge.patient_id != patient.pk:
+            raise Unprocessable("That charge belongs to another patient.")
+        left = charge.amount - amount_total(Adjustment.objects.filter(charge=charge))
+        if amount > left:
+            raise Unprocessable(
+                f"That credits more than the charge: {money_text(left)} of it is left to adjust.",
+                fields={"amount": ["Too much."]},
+            )
+    balance = patient_balance(patient=patient)
+    if amount > balance:
+        raise Unprocessable(
+            f"An adjustment cannot be more than the balance ({money_text(max(balance, ZERO))}); to give money back, "
+            "refund a payment.",
+            fields={"amount": ["More than the balance."]},
+        )
+    return Adjustment.objects.create(
+        patient=patient,
+        kind=kind,
+        amount=amount,
+        charge=charge,
+        reason=reason.strip(),
+        posted_at=clock.now(),
+        posted_by=actor_or_none(actor),
+    )
+
+
+@transaction.atomic
+def adjustment_reverse(*, actor, adjustment: Adjustment, reason: str) -> Adjustment:
+    """Undo an adjustment with a reversing row (once; a reversal cannot itself be reversed)."""
+    if not reason.strip():
+        raise Unprocessable("Give a reason.", fields={"reason": ["Required."]})
+    patient_lock(adjustment.patient)
+    if adjustment.reverses_id is not None or adjustment.amount < 0:
+        raise InvalidTransition("A reversal cannot be reversed.")
+    if Adjustment.objects.filter(reverses=adjustment).exists():
+        raise Conflict("This adjustment has already been reversed.")
+    return Adjustment.objects.create(
+        patient_id=adjustment.patient_id,
+        kind=AdjustmentKind.CORRECTION,
+        amount=-adjustment.amount,
+        charge=adjustment.charge,
+        reverses=adjustment,
+        reason=reason.strip(),
+        posted_at=clock.now(),
+        posted_by=actor_or_none(actor),
+    )

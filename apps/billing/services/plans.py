@@ -1,0 +1,104 @@
+"""Payment plans: a balance split into instalments, reminders of overdue instalments, cancelling a plan and
+completing it once paid.
+"""
+
+import datetime as dt
+from decimal import ROUND_DOWN, Decimal
+
+from django.db import transaction
+from django.urls import reverse
+
+from apps.core import clock
+from apps.core.errors import Conflict, InvalidTransition, Unprocessable
+from apps.core.links import absolute_url
+from apps.notifications.outbox import patient_notice_enqueue
+
+from ..models import PaymentPlan, PlanInstalment, PlanStatus
+from ..selectors.ledger import patient_balance
+from ..selectors.plans import instalments_overdue_unreminded, plan_paid
+from .common import actor_or_none, patient_lock, positive_money
+
+
+def plan_complete_if_paid(*, plan: PaymentPlan) -> None:
+    """An active plan whose payments cover its total is completed, so it no longer blocks a new plan."""
+    plan = PaymentPlan.objects.select_for_update().get(pk=plan.pk)
+    if plan.status == PlanStatus.ACTIVE and plan_paid(plan=plan) >= plan.total:
+        plan.status = PlanStatus.COMPLETED
+        plan.save(update_fields=["status", "updated_at"])
+
+
+@transaction.atomic
+def payment_plan_create(
+    *, actor, patient, instalments: int, first_due: dt.date, every_days: int = 30, total=None
+) -> PaymentPlan:
+    """Split the balance (or `total`) into equal instalments, the last one taking the leftover cents."""
+    if not 2 <= instalments <= 24:
+        raise Unprocessable("A plan has 2 to 24 instalments.", fields={"instalments": ["2 to 24."]})
+    if not 7 <= every_days <= 92:
+        raise Unprocessable("Instalments are 7 to 92 days apart.", fields={"every_days": ["7 to 92."]})
+    patient_lock(patient)
+    balance = patient_balance(patient=patient)
+    amount = balance if total is None else positive_money(total, "total")
+    if amount <= 0 or amount > balance:
+        raise Unprocessable("A plan covers some or all of a balance that is owed.", fields={"total": ["Too much."]})
+    if PaymentPlan.objects.filter(patient=patient, status=PlanStatus.ACTIVE).exists():
+        raise Conflict("This patient already has an active payment plan.")
+    plan = PaymentPlan.objects.create(
+        patient=patient, total=amount, starts_on=clock.local_now().date(), created_by=actor_or_none(actor)
+    )
+    share = (amount / instalments).quantize(Decimal("0.01"), rounding=ROUND_DOWN)
+    PlanInstalment.objects.bulk_create(
+        PlanInstalment(
+            plan=plan,
+            due_on=first_due + dt.timedelta(days=every_days * index),
+            amount=share if index < instalments - 1 else amount - share * (instalments - 1),
+        )
+        for index in range(instalments)
+    )
+    return plan
+
+
+@transaction.atomic
+def plan_instalment_reminders_queue() -> int:
+    """Remind patients of each overdue instalment of an active plan, once per instalment: the instalment is
+    marked, and the outbox key is per instalment. Returns how many reminders were queued."""
+    today = clock.local_now().date()
+    now = clock.now()
+    queued = 0
+    for overdue in instalments_overdue_unreminded(on=today):
+        # Another run may be reminding the same instalment right now: skip it rather than wait.
+        instalment = (
+            PlanInstalment.objects.select_for_update(skip_locked=True)
+            .filter(pk=overdue.pk, overdue_reminded_at__isnull=True)
+            .first()
+        )
+        if instalment is None:
+            continue
+        queued += len(
+            patient_notice_enqueue(
+                patient=overdue.plan.patient,
+                subject=instalment,
+                template="plan_instalment_overdue",
+                key=f"plan_instalment:{instalment.pk}:overdue",
+                context={
+                    "amount": str(instalment.amount),
+                    "due_on": instalment.due_on.isoformat(),
+                    "pay_url": absolute_url(reverse("portal:billing:home")),
+                },
+                email_only=True,
+                send_at=now,
+            )
+        )
+        instalment.overdue_reminded_at = now
+        instalment.save(update_fields=["overdue_reminded_at"])
+    return queued
+
+
+@transaction.atomic
+def payment_plan_cancel(*, actor, plan: PaymentPlan) -> PaymentPlan:
+    plan = PaymentPlan.objects.select_for_update().get(pk=plan.pk)
+    if plan.status != PlanStatus.ACTIVE:
+        raise InvalidTransition("Only an active plan can be cancelled.")
+    plan.status = PlanStatus.CANCELLED
+    plan.save(update_fields=["status", "updated_at"])
+    return plan

@@ -1,0 +1,44 @@
+"""The reduced-fee cap: how many reduced-fee patients a therapist may carry, enforced wherever a therapist takes on
+a new patient, with a logged override for clinic staff.
+"""
+
+from apps.accounts.roles import Role
+from apps.audit.services import access_log_write
+from apps.core.errors import Conflict, PermissionDenied
+
+from ..selectors.reduced_fee_cap import reduced_fee_cap_breach
+
+CAP_OVERRIDE_ROLES = (Role.ADMIN, Role.FRONT_DESK, Role.BILLING)
+
+
+def reduced_fee_cap_enforce(
+    *, actor, therapist, patient, override_reason: str = "", exclude_series_id: int | None = None
+) -> str:
+    """Every path that gives a therapist a new patient asks this first: a reduced-fee patient past the
+    therapist's cap is refused (Conflict naming the therapist and the cap) unless clinic staff give a reason,
+    which is written to the access log with the therapist, the cap and how many they carried. Returns the
+    reason when an override was used, else ""."""
+    breach = reduced_fee_cap_breach(therapist=therapist, patient=patient, exclude_series_id=exclude_series_id)
+    if breach is None:
+        return ""
+    if not override_reason.strip():
+        raise Conflict(
+            breach.message,
+            fields={"cap_override_reason": ["Required to take on a reduced-fee patient past the cap."]},
+            extra={"therapist": therapist.pk, "reduced_fee_cap": breach.cap, "reduced_fee_patients": breach.carried},
+        )
+    if actor is None or not actor.has_role(*CAP_OVERRIDE_ROLES):
+        raise PermissionDenied("Only the front desk, billing or an administrator may override a reduced-fee cap.")
+    access_log_write(
+        actor=actor,
+        action="reduced_fee_cap_override",
+        subject=patient,
+        patient_id=patient.pk,
+        detail={
+            "therapist_id": therapist.pk,
+            "cap": breach.cap,
+            "carried": breach.carried,
+            "reason": override_reason.strip(),
+        },
+    )
+    return override_reason.strip()

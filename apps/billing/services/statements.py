@@ -1,0 +1,129 @@
+"""Monthly statements: one patient's, or the whole clinic's in chunks, each emailed to the patient with a link."""
+
+import datetime as dt
+
+from django.db import transaction
+from django.db.models import Exists, OuterRef
+from django.urls import reverse
+
+from apps.core import clock
+from apps.core.errors import Unprocessable
+from apps.core.links import absolute_url
+from apps.notifications.outbox import messages_enqueue, patient_notice_build
+
+from ..models import Statement
+from ..selectors.ledger import statement_balances
+from .common import add_months, patient_lock
+
+
+def _month_bounds(year: int, month: int) -> tuple[dt.date, dt.date]:
+    start = dt.date(year, month, 1)
+    return start, add_months(start, 1) - dt.timedelta(days=1)
+
+
+def _statement_notices(statement: Statement, patient) -> list:
+    """The statement-ready email for a new statement (none without an address), as the single issue and the run
+    both queue it."""
+    return patient_notice_build(
+        patient=patient,
+        subject=statement,
+        template="statement_ready",
+        key=f"statement:{statement.pk}:ready",
+        context={
+            "period": statement.period_start.strftime("%B %Y"),
+            "period_start": statement.period_start.isoformat(),
+            "statement_url": absolute_url(reverse("portal:billing:statement", args=[statement.pk])),
+        },
+        email_only=True,
+        send_at=statement.issued_at,
+    )
+
+
+def _statement_for(row, *, start: dt.date, end: dt.date, issued_at: dt.datetime) -> Statement:
+    """An unsaved statement from a `statement_balances` row."""
+    return Statement(
+        patient=row,
+        period_start=start,
+        period_end=end,
+        opening_balance=row.opening_balance,
+        closing_balance=row.closing_balance,
+        issued_at=issued_at,
+    )
+
+
+def _ended_month(year: int, month: int) -> tuple[dt.date, dt.date]:
+    start, end = _month_bounds(year, month)
+    if end >= clock.local_now().date():
+        raise Unprocessable("A statement is issued after the month has ended.")
+    return start, end
+
+
+@transaction.atomic
+def statement_issue(*, actor, patient, year: int, month: int) -> Statement:
+    """Issue the month's statement (once per patient and month) and email the patient a link to it."""
+    from apps.patients.models import Patient
+
+    start, end = _ended_month(year, month)
+    patient_lock(patient)
+    existing = Statement.objects.filter(patient=patient, period_start=start).first()
+    if existing is not None:
+        return existing
+    row = statement_balances(patients=Patient.objects.filter(pk=patient.pk), start=start, end=end).get()
+    statement = _statement_for(row, start=start, end=end, issued_at=clock.now())
+    statement.save(force_insert=True)
+    messages_enqueue(messages=_statement_notices(statement, row))
+    return statement
+
+
+# Patients locked, summed and written per transaction: each chunk repeats the scans that find who is due, so
+# larger is faster, while a payment for a patient in the chunk waits for it to commit (well under a second).
+STATEMENT_CHUNK = 2500
+
+
+def statements_issue_for_month(*, actor, year: int, month: int, chunk: int = STATEMENT_CHUNK) -> int:
+    """Issue statements for every patient with activity in the month or a balance at its end; returns how many.
+
+    Set-based, a chunk of patients per transaction in primary-key order: lock the chunk (in key order, as every
+    other run does, so two runs queue behind each other instead of deadlocking), read every balance in one query,
+    skip patients already issued this month (checked after the lock, so a concurrent run's statements are seen),
+    then insert the statements and their emails in one INSERT each. The query count depends on the number of
+    chunks, not of patients; a re-run issues nothing twice.
+    """
+    from apps.patients.models import Patient
+
+    start, end = _ended_month(year, month)
+    # Patients with nothing on their ledger read as a zero balance with no activity, and are passed over below.
+    unissued = (
+        Patient.objects.exclude(Exists(Statement.objects.filter(patient=OuterRef("pk"), period_start=start)))
+        .only("email", "preferred_name", "legal_first_name", "user_id")  # what the email needs
+        .order_by("pk")
+    )
+    issued = 0
+    after = 0
+    while True:
+        with transaction.atomic():
+            ids = list(
+                Patient.objects.filter(pk__gt=after)
+                .order_by("pk")
+                .select_for_update()
+                .values_list("pk", flat=True)[:chunk]
+            )
+            if not ids:
+                return issued
+            after = ids[-1]
+            rows = statement_balances(patients=unissued.filter(pk__in=ids), start=start, end=end)
+            issued_at = clock.now()
+            statements = [
+                _statement_for(row, start=start, end=end, issued_at=issued_at)
+                for row in rows
+                if row.closing_balance != 0 or row.charged_in_period or row.paid_in_period
+            ]
+            Statement.objects.bulk_create(statements)
+            messages_enqueue(
+                messages=[
+                    notice for statement in statements for notice in _statement_notices(statement, statement.patient)
+                ]
+            )
+            issued += len(statements)
+        if len(ids) < chunk:
+            return issued

@@ -1,0 +1,152 @@
+"""The outbox: queueing messages in the caller's transaction, once per key.
+
+Callers queue messages inside their own transaction, so the rows commit or roll back with the change that
+caused them; `delivery` sends them. A patient's notices go through `patient_notice_enqueue`, which picks the
+channels the patient agreed to.
+"""
+
+import datetime as dt
+
+from django.db import IntegrityError, models, transaction
+
+from apps.core import clock
+
+from .models import Channel, Message, MessageStatus
+from .quiet_hours import sms_quiet_hours_shift
+
+
+def message_build(
+    *,
+    channel: str,
+    to_address: str,
+    purpose: str,
+    template: str,
+    subject: models.Model,
+    send_at: dt.datetime,
+    dedupe_key: str,
+    patient=None,
+    recipient_user=None,
+    context: dict | None = None,
+) -> Message:
+    """An unsaved outbox row, as `message_enqueue` and `messages_enqueue` write it. Texts due in quiet hours are
+    moved to the morning. `context` follows the convention in `rendering.message_render`: plain JSON values, no
+    clinical text."""
+    if patient is None and recipient_user is None:
+        raise ValueError("A message needs a patient or a recipient user.")
+    if channel == Channel.SMS:
+        send_at = sms_quiet_hours_shift(send_at)
+    return Message(
+        channel=channel,
+        to_address=to_address,
+        purpose=purpose,
+        template=template,
+        subject_type=subject._meta.label_lower,
+        subject_id=str(subject.pk),
+        send_at=send_at,
+        patient=patient,
+        recipient_user=recipient_user,
+        context=context or {},
+        dedupe_key=dedupe_key,
+    )
+
+
+@transaction.atomic
+def message_enqueue(**fields) -> Message | None:
+    """Queue one message, given `message_build`'s keyword arguments, in the caller's transaction; None when that
+    key is already queued or sent.
+
+    The dedupe key is unique in the database, so the same message can never be queued twice, even by
+    concurrent callers. A row with the key that was cancelled and never sent comes back to life with the
+    new details (a session moved away and back).
+    """
+    return _built_message_enqueue(message_build(**fields))
+
+
+def _built_message_enqueue(message: Message) -> Message | None:
+    try:
+        with transaction.atomic():
+            message.save(force_insert=True)
+            return message
+    except IntegrityError:
+        pass  # the key exists: queued, sent, or cancelled earlier (or by a concurrent transaction just now)
+    existing = Message.objects.select_for_update().get(dedupe_key=message.dedupe_key)
+    if existing.status != MessageStatus.CANCELLED:
+        return None
+    for field in _DETAIL_FIELDS:
+        setattr(existing, field, getattr(message, field))
+    existing.status = MessageStatus.PENDING
+    existing.attempts = 0
+    existing.last_error = ""
+    existing.claimed_until = None
+    existing.save()
+    return existing
+
+
+_DETAIL_FIELDS = (
+    "channel",
+    "to_address",
+    "purpose",
+    "template",
+    "subject_type",
+    "subject_id",
+    "send_at",
+    "patient",
+    "recipient_user",
+    "context",
+)
+
+
+@transaction.atomic
+def messages_enqueue(*, messages: list[Message]) -> None:
+    """Queue many built messages (`message_build`) in one INSERT in the caller's transaction. A key already in the
+    outbox is left as it is, whatever its status: this is for messages about rows created in the same transaction
+    (their keys are new), where reviving a cancelled row cannot arise."""
+    Message.objects.bulk_create(messages, ignore_conflicts=True)
+
+
+def patient_notice_build(
+    *,
+    patient,
+    subject: models.Model,
+    template: str,
+    key: str,
+    context: dict,
+    sms: bool = True,
+    email_only: bool = False,
+    send_at: dt.datetime | None = None,
+) -> list[Message]:
+    """Every notice a patient gets about their own care is built here: one unsaved outbox row per channel, by email
+    when they have an address, and by text when `sms` and they agreed to texts and have not replied STOP. Each row
+    is keyed `key` plus its channel, so queueing the notice again queues nothing. The context always carries the
+    patient's first name; the notice goes out at `send_at` (default now).
+
+    An `email_only` notice (statements, estimates, billing reminders, a cancellation) is one email keyed `key`
+    itself: those keys are older than texts, and a notice queued before must find its key taken."""
+    channels = [(Channel.EMAIL, patient.email)] if patient.email else []
+    if sms and not email_only and patient.can_receive_sms:
+        channels.append((Channel.SMS, patient.phone))
+    messages = []
+    for channel, address in channels:
+        message = message_build(
+            channel=channel,
+            to_address=address,
+            purpose=template,
+            template=template,
+            subject=subject,
+            send_at=send_at or clock.now(),
+            dedupe_key=key if email_only else f"{key}:{channel}",
+            patient=patient,
+            context={"patient_first_name": patient.first_name, **context},
+        )
+        # The patient's own account, by id: a statement run builds thousands of notices without loading a user each.
+        message.recipient_user_id = patient.user_id
+        messages.append(message)
+    return messages
+
+
+@transaction.atomic
+def patient_notice_enqueue(**notice) -> list[Message]:
+    """Queue a patient's notice (`patient_notice_build`'s keyword arguments) in the caller's transaction; returns
+    the rows queued, none for a notice already queued."""
+    queued = [_built_message_enqueue(message) for message in patient_notice_build(**notice)]
+    return [message for message in queued if message is not None]
