@@ -10,12 +10,8 @@ import time_machine
 from apps.core import clock
 from apps.notifications.channels import Outgoing, Rendered, deliver_email
 from apps.notifications.models import Message, MessageStatus
-from apps.notifications.services import (
-    appointment_reminders_schedule,
-    message_enqueue,
-    message_send,
-    messages_send,
-)
+from apps.notifications.services import message_enqueue, message_send, messages_send
+from apps.scheduling.reminders import appointment_reminders_schedule
 
 pytestmark = pytest.mark.django_db
 

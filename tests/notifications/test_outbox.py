@@ -8,12 +8,8 @@ from django.db import transaction
 
 from apps.core import clock
 from apps.notifications.models import Message, MessageStatus
-from apps.notifications.services import (
-    appointment_reminders_cancel,
-    appointment_reminders_schedule,
-    message_enqueue,
-    messages_claim_due,
-)
+from apps.notifications.services import message_enqueue, messages_claim_due
+from apps.scheduling.reminders import appointment_reminders_cancel, appointment_reminders_schedule
 from apps.scheduling.services import appointment_book, appointment_cancel, appointment_reschedule
 from tests.factories import ServiceTypeFactory
 

@@ -1,0 +1,248 @@
+"""A patient's reminders and notices about their sessions, queued through the outbox.
+
+Driven by the sessions' transitions (registered in SchedulingConfig.ready()): a booking queues the reminders, a
+move replaces them, a cancellation or a no-show withdraws them (and a cancellation is announced). The booked and
+moved notices list several sessions in one message, so the services send them once per booking or move.
+"""
+
+import datetime as dt
+
+from django.db import transaction
+from django.urls import reverse
+
+from apps.accounts.models import ClinicSettings
+from apps.core import clock
+from apps.core.links import absolute_url
+from apps.notifications.links import appointment_link_url
+from apps.notifications.models import Channel, Message, MessageStatus
+from apps.notifications.services import message_enqueue, patient_notice_enqueue, sms_quiet_hours_shift
+
+from .models import AppointmentStatus, AppointmentTransition
+
+REMINDER_TEMPLATE = "appointment_reminder"
+CANCELLED_TEMPLATE = "appointment_cancelled"
+BOOKED_TEMPLATE = "appointment_booked"
+MOVED_TEMPLATE = "appointment_moved"
+CANCELLED_STATUSES = frozenset({"cancelled", "late_cancelled"})
+
+
+def _reminder_key(appointment, channel: str) -> str:
+    return f"appointment:{appointment.pk}:reminder_{channel}:{appointment.start.isoformat()}"
+
+
+def _appointment_context(appointment) -> dict:
+    """What a patient-facing appointment message may say: when, with whom, where. No clinical detail."""
+    patient = appointment.patient
+    return {
+        "appointment_id": appointment.pk,
+        "start": appointment.start.isoformat(),
+        "end": appointment.end.isoformat(),
+        "patient_first_name": patient.first_name,
+        "therapist_first_name": appointment.therapist.first_name,
+        "is_telehealth": appointment.is_telehealth,
+        "telehealth_url": appointment.telehealth_url,
+        "room_name": appointment.room.name if appointment.room_id else "",
+    }
+
+
+@transaction.atomic
+def appointment_reminders_schedule(*, appointment) -> list[Message]:
+    """Queue the reminders a patient wants for a booked appointment, at the clinic's lead times.
+
+    Email if the patient wants email reminders and has an address; a text only if they want texts, have
+    recorded consent and have not replied STOP, and never in quiet hours (moved to the morning, dropped if
+    that is not before the session). Keyed by the appointment's start, so a rescheduled session (after its
+    old reminders were cancelled) gets new rows and the same reminder is never queued twice.
+    """
+    patient = appointment.patient
+    now = clock.now()
+    # A session that has begun (one entered after the fact) has nothing left to remind anyone of.
+    if patient is None or appointment.status != "booked" or appointment.start <= now:
+        return []
+    clinic = ClinicSettings.load()
+    plans = []
+    if patient.reminder_email and patient.email:
+        plans.append((Channel.EMAIL, patient.email, clinic.reminder_email_lead_hours))
+    if patient.reminder_sms and patient.can_receive_sms:
+        plans.append((Channel.SMS, patient.phone, clinic.reminder_sms_lead_hours))
+    context = _appointment_context(appointment)
+    context["confirm_url"] = appointment_link_url(appointment=appointment, action="confirm")
+    context["cancel_url"] = appointment_link_url(appointment=appointment, action="cancel")
+    queued = []
+    for channel, address, lead_hours in plans:
+        send_at = max(appointment.start - dt.timedelta(hours=lead_hours), now)
+        if channel == Channel.SMS:
+            send_at = sms_quiet_hours_shift(send_at, clinic)
+        if send_at >= appointment.start:
+            continue
+        message = message_enqueue(
+            channel=channel,
+            to_address=address,
+            purpose=f"reminder_{channel}",
+            template=REMINDER_TEMPLATE,
+            subject=appointment,
+            send_at=send_at,
+            dedupe_key=_reminder_key(appointment, channel),
+            patient=patient,
+            context=context,
+        )
+        if message is not None:
+            queued.append(message)
+    return queued
+
+
+@transaction.atomic
+def appointment_reminders_cancel(*, appointment) -> int:
+    """Cancel the appointment's reminders that have not gone out yet; returns how many.
+
+    When the appointment itself was cancelled (not merely moved or marked no-show), the patient is also
+    emailed a cancellation notice. Sessions cancelled together (the rest of a series) share one notice:
+    a later cancellation joins the patient's notice while it has not gone out yet. A session that had
+    already begun is recorded as cancelled, not announced: the patient knows, and a notice about the past
+    (a history entered after the fact) would only confuse them.
+    """
+    cancelled = Message.objects.filter(
+        subject_type=appointment._meta.label_lower,
+        subject_id=str(appointment.pk),
+        purpose__startswith="reminder_",
+        status=MessageStatus.PENDING,
+    ).update(status=MessageStatus.CANCELLED, claimed_until=None)
+    patient = appointment.patient
+    announce = appointment.status in CANCELLED_STATUSES and appointment.start > clock.now()
+    if announce and patient is not None and patient.email:
+        _cancellation_notice_add(appointment)
+    return cancelled
+
+
+def _cancellation_notice_add(appointment) -> None:
+    patient = appointment.patient
+    session = {
+        "appointment_id": appointment.pk,
+        "start": appointment.start.isoformat(),
+        "therapist_first_name": appointment.therapist.first_name,
+        "late_cancelled": appointment.status == "late_cancelled",
+    }
+    notice = (
+        Message.objects.select_for_update()
+        .filter(patient=patient, purpose="appointment_cancelled", status=MessageStatus.PENDING, claimed_until=None)
+        .order_by("pk")
+        .first()
+    )
+    if notice is not None:
+        sessions = [s for s in notice.context["sessions"] if s["appointment_id"] != appointment.pk] + [session]
+        sessions.sort(key=lambda s: s["start"])
+        notice.context = {
+            **notice.context,
+            "sessions": sessions,
+            "late_cancelled": any(s["late_cancelled"] for s in sessions),
+        }
+        notice.save(update_fields=["context", "updated_at"])
+        return
+    message_enqueue(
+        channel=Channel.EMAIL,
+        to_address=patient.email,
+        purpose="appointment_cancelled",
+        template=CANCELLED_TEMPLATE,
+        subject=appointment,
+        send_at=clock.now(),
+        dedupe_key=f"appointment:{appointment.pk}:cancelled:{appointment.start.isoformat()}",
+        patient=patient,
+        context={
+            "patient_first_name": patient.first_name,
+            "sessions": [session],
+            "late_cancelled": session["late_cancelled"],
+        },
+    )
+
+
+def _session_line(appointment, previous_start: dt.datetime | None = None) -> dict:
+    line = {
+        "appointment_id": appointment.pk,
+        "start": appointment.start.isoformat(),
+        "therapist_first_name": appointment.therapist.first_name,
+        "is_telehealth": appointment.is_telehealth,
+        "room_name": appointment.room.name if appointment.room_id else "",
+    }
+    if previous_start is not None:
+        line["previous_start"] = previous_start.isoformat()
+    return line
+
+
+def _sessions_notice(*, patient, template: str, subject, key: str, sessions: list[dict]) -> list[Message]:
+    """One message per channel listing `sessions`, or none when there is nothing to tell. Texts only to patients
+    who chose text reminders: these are about their sessions, like the reminders."""
+    if patient is None or not sessions:
+        return []
+    context = {"sessions": sessions}
+    if patient.user_id is not None:
+        context["portal_url"] = absolute_url(reverse("portal:sessions:list"))
+    return patient_notice_enqueue(
+        patient=patient, subject=subject, template=template, key=key, context=context, sms=patient.reminder_sms
+    )
+
+
+@transaction.atomic
+def appointments_booked_notice(*, appointments, subject) -> list[Message]:
+    """Confirm newly booked sessions to the patient: ONE message listing them all (a series' dates, or a single
+    session), keyed by `subject` (the appointment or the series) so it is never queued twice.
+
+    Only when, with whom and where; never anything clinical. Sessions that have begun (a history entered after the
+    fact) are left out, and nothing is sent when none is left.
+    """
+    now = clock.now()
+    ahead = sorted((a for a in appointments if a.start > now and a.patient_id is not None), key=lambda a: a.start)
+    if not ahead:
+        return []
+    return _sessions_notice(
+        patient=ahead[0].patient,
+        template=BOOKED_TEMPLATE,
+        subject=subject,
+        key=f"{subject._meta.model_name}:{subject.pk}:booked",
+        sessions=[_session_line(a) for a in ahead],
+    )
+
+
+@transaction.atomic
+def appointments_moved_notice(*, moves: list[tuple[dt.datetime, object]]) -> list[Message]:
+    """Tell the patient their sessions moved: ONE message listing each session's old and new time. `moves` are
+    (previous start, moved appointment) pairs. A session moved to a time already begun is not announced."""
+    now = clock.now()
+    ahead = sorted(
+        ((was, a) for was, a in moves if a.start > now and a.patient_id is not None), key=lambda m: m[1].start
+    )
+    if not ahead:
+        return []
+    first = ahead[0][1]
+    return _sessions_notice(
+        patient=first.patient,
+        template=MOVED_TEMPLATE,
+        subject=first,
+        key=f"appointment:{first.pk}:moved:{_moves_announced(first) + 1}",
+        sessions=[_session_line(a, previous_start=was) for was, a in ahead],
+    )
+
+
+def _moves_announced(appointment) -> int:
+    """How many moves of this session were announced before. Each move is its own news (a session moved away and
+    back is announced both times), numbered in the outbox key; the caller holds the session's row lock, so two
+    moves cannot take the same number."""
+    keys = Message.objects.filter(
+        subject_type=appointment._meta.label_lower, subject_id=str(appointment.pk), purpose=MOVED_TEMPLATE
+    ).values_list("dedupe_key", flat=True)
+    return len({key.rsplit(":", 1)[0] for key in keys})
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Reactions to the sessions' transitions (registered in SchedulingConfig.ready())
+
+
+def reminders_on_booked(transition: AppointmentTransition) -> None:
+    """A booking queues the reminders; a move (booked → booked) first withdraws those for the old time."""
+    if transition.from_status == AppointmentStatus.BOOKED:
+        appointment_reminders_cancel(appointment=transition.appointment)
+    appointment_reminders_schedule(appointment=transition.appointment)
+
+
+def reminders_on_ended(transition: AppointmentTransition) -> None:
+    """A cancelled session or a no-show needs no reminder any more; a cancellation ahead is announced."""
+    appointment_reminders_cancel(appointment=transition.appointment)
