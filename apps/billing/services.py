@@ -23,6 +23,7 @@ from apps.core.api_lookups import id_or_none
 from apps.core.errors import ApplicationError, Conflict, InvalidTransition, NotFound, PermissionDenied, Unprocessable
 from apps.core.links import absolute_url
 from apps.core.money import money, money_text
+from apps.core.transitions import actor_or_none, transitions_record
 from apps.notifications.services import message_build, message_enqueue, messages_enqueue
 from apps.scheduling.selectors import service_types_by_id
 
@@ -31,6 +32,7 @@ from .models import (
     Adjustment,
     AdjustmentKind,
     AssessmentStatus,
+    AssessmentTransition,
     BillingProfile,
     Charge,
     ChargeKind,
@@ -200,7 +202,24 @@ def assessment_submit(
     if proof is not None:
         assessment.proof = proof
     assessment.save()
+    _assessment_transition_write(assessment, actor=actor, was="")
     return assessment
+
+
+def _assessment_transition_write(assessment, *, actor, was: str, reason: str = "") -> None:
+    """Every status change of an assessment is written as a transition row in its transaction (who, from, to,
+    why). Never the income: the reason is the reviewer's own words."""
+    transitions_record(
+        [
+            AssessmentTransition(
+                assessment=assessment,
+                actor=actor_or_none(actor),
+                from_status=was,
+                to_status=assessment.status,
+                reason=reason,
+            )
+        ]
+    )
 
 
 def _add_months(day: dt.date, months: int) -> dt.date:
@@ -250,6 +269,9 @@ def assessment_approve(
     if override_fee is not None:
         _apply_override(assessment, actor=actor, fee=override_fee, reason=override_reason)
     assessment.save()
+    _assessment_transition_write(
+        assessment, actor=actor, was=AssessmentStatus.PENDING, reason=assessment.override_reason
+    )
     # A new class changes what the patient will pay: their running Good Faith Estimates are re-issued at it.
     gfe_reissue_for_class_change(actor=actor, patient=assessment.patient, on=max(today, start))
     return assessment
@@ -294,6 +316,9 @@ def assessment_reject(*, actor, assessment: SlidingScaleAssessment, reason: str)
     assessment.reviewed_by = actor
     assessment.reviewed_at = clock.now()
     assessment.save()
+    _assessment_transition_write(
+        assessment, actor=actor, was=AssessmentStatus.PENDING, reason=assessment.rejection_reason
+    )
     return assessment
 
 
