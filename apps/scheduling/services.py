@@ -925,14 +925,22 @@ def _assign(instance, data: dict):
     return _save_validated(instance)
 
 
+def _reference_save(*, actor, action: str, instance, data: dict):
+    """Save a room or a service type and keep who changed which fields (reference data, nothing personal)."""
+    created = instance.pk is None
+    instance = _assign(instance, data)
+    access_log_write(actor=actor, action=action, subject=instance, detail={"created": created, "fields": sorted(data)})
+    return instance
+
+
 @transaction.atomic
 def room_save(*, actor, room: Room | None = None, **data) -> Room:
-    return _assign(room or Room(), data)
+    return _reference_save(actor=actor, action="room_save", instance=room or Room(), data=data)
 
 
 @transaction.atomic
 def service_type_save(*, actor, service_type: ServiceType | None = None, **data) -> ServiceType:
-    return _assign(service_type or ServiceType(), data)
+    return _reference_save(actor=actor, action="service_type_save", instance=service_type or ServiceType(), data=data)
 
 
 def _require_therapist(therapist) -> None:
@@ -1055,4 +1063,8 @@ def calendar_feed_issue(*, actor, therapist) -> str:
 
 @transaction.atomic
 def calendar_feed_revoke(*, actor, therapist) -> int:
-    return CalendarFeed.objects.filter(therapist=therapist, revoked_at__isnull=True).update(revoked_at=clock.now())
+    """Stop the therapist's feed links; who stopped them is kept when there was one to stop."""
+    revoked = CalendarFeed.objects.filter(therapist=therapist, revoked_at__isnull=True).update(revoked_at=clock.now())
+    if revoked:
+        access_log_write(actor=actor, action="calendar_feed_revoke", subject=therapist, detail={"revoked": revoked})
+    return revoked

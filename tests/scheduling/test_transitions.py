@@ -7,6 +7,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from apps.audit.models import AccessLog
 from apps.billing.models import Charge
 from apps.core.errors import InvalidTransition
 from apps.core.models import TransitionHandled
@@ -118,3 +119,17 @@ def test_cancelling_the_rest_of_a_series_marks_only_the_first_as_ending_it(clini
     ]
     assert ends == [True, False, False]
     assert not Charge.objects.exists()  # cancelled well ahead: nothing to charge
+
+
+def test_changes_without_a_status_keep_who_made_them_in_the_audit_log(clinic):
+    room = services.room_save(actor=clinic.admin, name="Birch", capacity=2)
+    services.service_type_save(actor=clinic.admin, service_type=clinic.individual, name="Talk therapy")
+    services.calendar_feed_revoke(actor=clinic.therapist, therapist=clinic.therapist)  # none to revoke: no row
+    services.calendar_feed_issue(actor=clinic.therapist, therapist=clinic.therapist)
+    services.calendar_feed_revoke(actor=clinic.therapist, therapist=clinic.therapist)
+    rows = AccessLog.objects.filter(action__in=["room_save", "service_type_save", "calendar_feed_revoke"])
+    assert sorted(rows.values_list("action", "actor_id", "subject_id")) == [
+        ("calendar_feed_revoke", clinic.therapist.pk, str(clinic.therapist.pk)),
+        ("room_save", clinic.admin.pk, str(room.pk)),
+        ("service_type_save", clinic.admin.pk, str(clinic.individual.pk)),
+    ]
