@@ -23,9 +23,9 @@ from apps.notes import services as note_services
 from apps.notes.models import NoteStatus, NoteTemplate, SessionNote
 from apps.notifications.links import appointment_link_url
 from apps.notifications.models import Channel, Message
-from apps.notifications.services import REMINDER_TEMPLATE
 from apps.patients.models import Patient
 from apps.scheduling.models import Appointment, AppointmentStatus, Room, ServiceType
+from apps.scheduling.reminders import REMINDER_TEMPLATE
 from bench.large_clinic.copy import ids_reserve, rows_copy
 from bench.large_clinic.seed import EMAIL_DOMAIN, LANE_HOURS, LANE_WEEKDAYS, LAST, marker_email
 

@@ -3,10 +3,11 @@ kept out of list views."""
 
 from django.contrib import admin
 
-from apps.core.admin import ReadOnlyAdmin
+from apps.core.admin import ReadOnlyAdmin, TransitionAdmin
 
 from .models import (
     Adjustment,
+    AssessmentTransition,
     Charge,
     FeeSchedule,
     Payment,
@@ -58,3 +59,11 @@ class PaymentAdmin(ReadOnlyAdmin):
 @admin.register(Adjustment)
 class AdjustmentAdmin(ReadOnlyAdmin):
     list_display = ["patient", "kind", "amount", "posted_at"]
+
+
+@admin.register(AssessmentTransition)
+class AssessmentTransitionAdmin(TransitionAdmin):
+    """No income here: the reason of a rejection is what the reviewer wrote, never the attested figures."""
+
+    list_display = ["assessment", *TransitionAdmin.list_display]
+    raw_id_fields = ["assessment", "actor"]

@@ -4,3 +4,16 @@ from django.apps import AppConfig
 class BillingConfig(AppConfig):
     name = "apps.billing"
     label = "billing"
+
+    def ready(self) -> None:
+        from apps.core.transitions import reaction_register
+        from apps.scheduling.models import AppointmentStatus
+
+        from . import reactions
+
+        reaction_register(
+            model="scheduling.AppointmentTransition",
+            to_status=[AppointmentStatus.COMPLETED, AppointmentStatus.LATE_CANCELLED, AppointmentStatus.NO_SHOW],
+            name="billing.charge_session_outcome",
+            run=reactions.charge_session_outcome,
+        )

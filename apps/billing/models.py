@@ -17,7 +17,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from apps.core import clock
-from apps.core.models import TimeStampedModel
+from apps.core.models import TimeStampedModel, Transition
 from apps.core.money import money_text
 
 PROTECT_POSTED = pgtrigger.Protect(name="ledger_rows_are_immutable", operation=pgtrigger.Update | pgtrigger.Delete)
@@ -606,3 +606,12 @@ class GoodFaithEstimate(models.Model):
 
     def __str__(self) -> str:
         return f"Good Faith Estimate of {self.issued_at:%Y-%m-%d}"
+
+
+class AssessmentTransition(Transition):
+    """A sliding-scale assessment's status change (attested → pending, approved, rejected)."""
+
+    assessment = models.ForeignKey(SlidingScaleAssessment, on_delete=models.CASCADE, related_name="transitions")
+
+    class Meta(Transition.Meta):
+        indexes = [models.Index(fields=["to_status", "id"], name="assess_transition_to_status")]

@@ -14,3 +14,12 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None) -> bool:
         return False
+
+
+class TransitionAdmin(ReadOnlyAdmin):
+    """A status history: who changed it, from what, to what, when and why. Written only by the services."""
+
+    list_display = ("at", "from_status", "to_status", "actor")
+    list_filter = ("to_status",)
+    list_select_related = ("actor",)
+    date_hierarchy = "at"

@@ -1,5 +1,6 @@
 """A patient's text replies: opt out, confirm the session last reminded, or how to cancel it."""
 
+from django.apps import apps
 from django.utils import timezone
 
 from apps.accounts.models import ClinicSettings
@@ -20,15 +21,17 @@ def _keyword(body: str) -> str:
 
 
 def _texted_session(from_number: str):
-    """The booked session still ahead whose reminder was most recently texted to this number, or None."""
-    from apps.scheduling.models import Appointment
+    """The booked session still ahead whose reminder was most recently texted to this number, or None.
 
+    The reminder's subject is the session; it is found through the subject's model label, as every outbox row
+    names what it is about, so the outbox does not import the schedule above it."""
     reminders = Message.objects.filter(
         channel=Channel.SMS, to_address=from_number, purpose="reminder_sms", status=MessageStatus.SENT
     ).order_by("-sent_at")
     for reminder in reminders[:5]:
+        sessions = apps.get_model(reminder.subject_type).objects
         appointment = (
-            Appointment.objects.filter(pk=reminder.subject_id, status="booked", start__gt=clock.now())
+            sessions.filter(pk=reminder.subject_id, status="booked", start__gt=clock.now())
             .select_related("patient")
             .first()
         )

@@ -2,9 +2,9 @@
 
 from django.contrib import admin
 
-from apps.core.admin import ReadOnlyAdmin
+from apps.core.admin import ReadOnlyAdmin, TransitionAdmin
 
-from .models import Enrollment, FreedSlot, GroupProgram, SlotOffer, SlotRequest, WaitlistMove
+from .models import Enrollment, EnrollmentTransition, FreedSlot, GroupProgram, SlotOffer, SlotRequest, WaitlistMove
 
 
 @admin.register(GroupProgram)
@@ -40,3 +40,9 @@ class FreedSlotAdmin(ReadOnlyAdmin):
 @admin.register(SlotOffer)
 class SlotOfferAdmin(ReadOnlyAdmin):
     list_display = ["slot", "request", "status", "expires_at"]
+
+
+@admin.register(EnrollmentTransition)
+class EnrollmentTransitionAdmin(TransitionAdmin):
+    list_display = ["enrollment", *TransitionAdmin.list_display]
+    raw_id_fields = ["enrollment", "actor"]

@@ -5,7 +5,7 @@ from django.contrib.postgres.fields import ArrayField
 from django.db import models
 from django.db.models import Q
 
-from apps.core.models import TimeStampedModel
+from apps.core.models import TimeStampedModel, Transition
 from apps.scheduling.models import Weekday
 
 
@@ -363,3 +363,12 @@ class SlotOffer(TimeStampedModel):
 
     def __str__(self) -> str:
         return f"Offer of slot {self.slot_id} to request {self.request_id} ({self.status})"
+
+
+class EnrollmentTransition(Transition):
+    """A program enrollment's status change (waitlisted, offered, enrolled, withdrawn, declined, expired…)."""
+
+    enrollment = models.ForeignKey(Enrollment, on_delete=models.CASCADE, related_name="transitions")
+
+    class Meta(Transition.Meta):
+        indexes = [models.Index(fields=["to_status", "id"], name="enrol_transition_to_status")]

@@ -18,6 +18,7 @@ from apps.billing.services.charges import charge_for_group_attendance
 from apps.core import clock
 from apps.core.errors import ApplicationError, Conflict, InvalidTransition, Unprocessable
 from apps.core.links import absolute_url
+from apps.core.transitions import actor_or_none, transitions_record
 from apps.notifications.models import Channel
 from apps.notifications.outbox import message_enqueue, patient_notice_enqueue
 from apps.outcomes.instruments import INSTRUMENTS
@@ -36,6 +37,7 @@ from .models import (
     AttendanceStatus,
     Enrollment,
     EnrollmentStatus,
+    EnrollmentTransition,
     FreedSlot,
     FreedSlotStatus,
     GroupProgram,
@@ -125,18 +127,36 @@ def _notify_expired(enrollment: Enrollment) -> None:
     )
 
 
-def _offer_seat(enrollment: Enrollment, *, hold: dt.timedelta, now: dt.datetime) -> None:
+def _transition_write(enrollment: Enrollment, *, actor, was: str, reason: str = "") -> None:
+    """Every status change of an enrollment is written as a transition row in its transaction (who, from, to, why)."""
+    transitions_record(
+        [
+            EnrollmentTransition(
+                enrollment=enrollment,
+                actor=actor_or_none(actor),
+                from_status=was,
+                to_status=enrollment.status,
+                reason=reason,
+            )
+        ]
+    )
+
+
+def _offer_seat(enrollment: Enrollment, *, hold: dt.timedelta, now: dt.datetime, actor) -> None:
+    was = enrollment.status
     enrollment.status = EnrollmentStatus.OFFERED
     enrollment.waitlist_position = None
     enrollment.offer_count += 1
     enrollment.offered_at = now
     enrollment.offer_expires_at = now + hold
     enrollment.save()
+    _transition_write(enrollment, actor=actor, was=was, reason=f"Seat offer {enrollment.offer_count}.")
     _notify_offer(enrollment)
 
 
-def _fill_free_seats(program: GroupProgram) -> list[Enrollment]:
-    """Offer every free seat to the waitlist, first in line first. The caller holds the program lock.
+def _fill_free_seats(program: GroupProgram, *, actor=None) -> list[Enrollment]:
+    """Offer every free seat to the waitlist, first in line first. The caller holds the program lock; `actor` is
+    whoever freed the seats (None: the system).
 
     A discharged patient keeps their place but is passed over while discharged.
     """
@@ -152,7 +172,7 @@ def _fill_free_seats(program: GroupProgram) -> list[Enrollment]:
     hold = dt.timedelta(hours=ClinicSettings.load().seat_offer_hold_hours)
     now = clock.now()
     for enrollment in next_in_line:
-        _offer_seat(enrollment, hold=hold, now=now)
+        _offer_seat(enrollment, hold=hold, now=now, actor=actor)
     return next_in_line
 
 
@@ -192,6 +212,7 @@ def program_enroll(*, actor, program: GroupProgram, patient) -> Enrollment:
         enrollment = Enrollment.objects.create(
             program=program, patient=patient, status=EnrollmentStatus.ENROLLED, enrolled_at=now, created_by=actor
         )
+        _transition_write(enrollment, actor=actor, was="")
         _notify_confirmed(enrollment)
         return enrollment
     last = waiting.aggregate(last=Max("waitlist_position"))["last"] or 0
@@ -202,18 +223,21 @@ def program_enroll(*, actor, program: GroupProgram, patient) -> Enrollment:
         waitlist_position=last + 1,
         created_by=actor,
     )
+    _transition_write(enrollment, actor=actor, was="")
     # A seat can be free while people wait only if someone was passed over (discharged, since back): offer it now.
-    if _fill_free_seats(program):
+    if _fill_free_seats(program, actor=actor):
         enrollment.refresh_from_db()
     return enrollment
 
 
-def _end(enrollment: Enrollment, *, status: str, reason: str = "") -> None:
+def _end(enrollment: Enrollment, *, status: str, reason: str = "", actor=None) -> None:
+    was = enrollment.status
     enrollment.status = status
     enrollment.waitlist_position = None
     enrollment.ended_at = clock.now()
     enrollment.end_reason = reason
     enrollment.save()
+    _transition_write(enrollment, actor=actor, was=was, reason=reason)
 
 
 @transaction.atomic
@@ -227,9 +251,9 @@ def enrollment_withdraw(*, actor, enrollment: Enrollment, reason: str = "") -> E
     if enrollment.status not in LIVE_STATUSES:
         raise InvalidTransition(f"This enrollment is already {enrollment.get_status_display().lower()}.")
     freed_seat = enrollment.status in SEATED_STATUSES
-    _end(enrollment, status=EnrollmentStatus.WITHDRAWN, reason=reason)
+    _end(enrollment, status=EnrollmentStatus.WITHDRAWN, reason=reason, actor=actor)
     if freed_seat:
-        _fill_free_seats(program)
+        _fill_free_seats(program, actor=actor)
     return enrollment
 
 
@@ -251,6 +275,7 @@ def enrollment_accept_offer(*, actor, enrollment: Enrollment, offer_number: int 
     enrollment.status = EnrollmentStatus.ENROLLED
     enrollment.enrolled_at = clock.now()
     enrollment.save()
+    _transition_write(enrollment, actor=actor, was=EnrollmentStatus.OFFERED)
     _notify_confirmed(enrollment)
     return enrollment
 
@@ -261,8 +286,8 @@ def enrollment_decline_offer(*, actor, enrollment: Enrollment, offer_number: int
     program = _lock_program(enrollment.program_id)
     enrollment = _lock_enrollment(enrollment.pk)
     _check_offer_open(enrollment, offer_number=offer_number)
-    _end(enrollment, status=EnrollmentStatus.DECLINED, reason="Declined the seat offer.")
-    _fill_free_seats(program)
+    _end(enrollment, status=EnrollmentStatus.DECLINED, reason="Declined the seat offer.", actor=actor)
+    _fill_free_seats(program, actor=actor)
     return enrollment
 
 
@@ -315,7 +340,7 @@ def program_capacity_set(*, actor, program: GroupProgram, capacity: int) -> list
         )
     program.capacity = capacity
     program.save(update_fields=["capacity", "updated_at"])
-    return _fill_free_seats(program)
+    return _fill_free_seats(program, actor=actor)
 
 
 @transaction.atomic
@@ -789,6 +814,7 @@ def program_close(*, program: GroupProgram) -> dict[str, int]:
         if enrollment.status == EnrollmentStatus.ENROLLED:
             enrollment.status, enrollment.ended_at = EnrollmentStatus.COMPLETED, now
             enrollment.save()
+            _transition_write(enrollment, actor=None, was=EnrollmentStatus.ENROLLED, reason="The program ended.")
             counts["completed"] += 1
             continue
         ended_as = (

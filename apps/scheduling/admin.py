@@ -2,9 +2,18 @@
 
 from django.contrib import admin
 
-from apps.core.admin import ReadOnlyAdmin
+from apps.core.admin import ReadOnlyAdmin, TransitionAdmin
 
-from .models import Appointment, AppointmentSeries, CalendarFeed, Room, ServiceType, TimeOff, WorkingHours
+from .models import (
+    Appointment,
+    AppointmentSeries,
+    AppointmentTransition,
+    CalendarFeed,
+    Room,
+    ServiceType,
+    TimeOff,
+    WorkingHours,
+)
 
 
 @admin.register(ServiceType)
@@ -55,3 +64,9 @@ class CalendarFeedAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request):
         return False
+
+
+@admin.register(AppointmentTransition)
+class AppointmentTransitionAdmin(TransitionAdmin):
+    list_display = ["appointment", *TransitionAdmin.list_display]
+    raw_id_fields = ["appointment", "actor"]

@@ -8,7 +8,7 @@ from django.db import models
 from django.db.models import Func, Q
 
 from apps.core import clock
-from apps.core.models import TimeStampedModel
+from apps.core.models import TimeStampedModel, Transition
 
 
 class ServiceType(TimeStampedModel):
@@ -307,3 +307,17 @@ class CalendarFeed(TimeStampedModel):
 
     def __str__(self) -> str:
         return f"Calendar feed of {self.therapist}"
+
+
+class AppointmentTransition(Transition):
+    """A session's status change, and each move of a booked session (booked → booked, the reason says from when).
+
+    Billing, programs and the reminders react to these rows (apps.core.transitions)."""
+
+    appointment = models.ForeignKey(Appointment, on_delete=models.CASCADE, related_name="transitions")
+    # Set on the cancellations of "this and the following sessions": the series ends there and its weekly time
+    # is free from the first of them.
+    ends_series = models.BooleanField(default=False)
+
+    class Meta(Transition.Meta):
+        indexes = [models.Index(fields=["to_status", "id"], name="appt_transition_to_status")]

@@ -17,17 +17,11 @@ from apps.accounts.models import ClinicSettings
 from apps.accounts.roles import Role
 from apps.audit.services import access_log_write
 from apps.billing.pricing import Price, late_cancel_price
-from apps.billing.services.charges import charge_for_appointment_outcome
 from apps.billing.services.estimates import EstimatedService, EstimateReason, gfe_issue
 from apps.billing.services.reduced_fee_cap import reduced_fee_cap_enforce
 from apps.core import clock
 from apps.core.errors import Conflict, InvalidTransition, PermissionDenied, Unprocessable
-from apps.notifications.services import (
-    appointment_reminders_cancel,
-    appointment_reminders_schedule,
-    appointments_booked_notice,
-    appointments_moved_notice,
-)
+from apps.core.transitions import actor_or_none, transitions_record
 from apps.patients.models import PatientStatus
 
 from .availability import Slot, slots_check
@@ -35,6 +29,7 @@ from .models import (
     Appointment,
     AppointmentSeries,
     AppointmentStatus,
+    AppointmentTransition,
     CalendarFeed,
     Room,
     SeriesStatus,
@@ -42,6 +37,7 @@ from .models import (
     TimeOff,
     WorkingHours,
 )
+from .reminders import appointments_booked_notice, appointments_moved_notice
 from .selectors import calendar_feed_token_hash
 
 INTAKE_CPT = "90791"  # booking the intake assessment issues the patient's Good Faith Estimate for it
@@ -187,6 +183,21 @@ def _new_appointment(booking: Booking, slot: Slot, *, actor, series=None, overri
     )
 
 
+def _transition_row(
+    appointment: Appointment, *, actor, from_status: str, reason: str = "", ends_series: bool = False
+) -> AppointmentTransition:
+    """The row a status change (or a move) writes; the reactions to it (reminders, charges, the slot waitlist) run
+    when the caller records it (apps.core.transitions)."""
+    return AppointmentTransition(
+        appointment=appointment,
+        actor=actor_or_none(actor),
+        from_status=from_status,
+        to_status=appointment.status,
+        reason=reason,
+        ends_series=ends_series,
+    )
+
+
 def _lock(appointment: Appointment) -> Appointment:
     return (
         Appointment.objects.select_for_update(of=("self",))
@@ -236,7 +247,7 @@ def appointment_book(
         reduced_fee_cap_enforce(actor=actor, therapist=therapist, patient=patient, override_reason=cap_override_reason)
     appointment = _new_appointment(booking, slot, actor=actor, override_reason=override_reason)
     _save_guarded([appointment])
-    appointment_reminders_schedule(appointment=appointment)
+    transitions_record([_transition_row(appointment, actor=actor, from_status="")])
     appointments_booked_notice(appointments=[appointment], subject=appointment)
     if patient is not None and service_type.code == INTAKE_CPT:
         gfe_issue(
@@ -369,7 +380,8 @@ def series_preview(
 def _book_slots(
     series: AppointmentSeries, booking: Booking, slots: list[Slot], *, actor, override_reason: str, skip: bool
 ) -> tuple[list[Appointment], list[Slot]]:
-    """Book each slot in its own savepoint; a slot lost to a concurrent booking is skipped or aborts the lot."""
+    """Book each slot in its own savepoint; a slot lost to a concurrent booking is skipped or aborts the lot.
+    The booked sessions' transitions are written with one INSERT and their reactions run together."""
     booked, skipped = [], []
     for slot in slots:
         usable = not slot.collisions and (not slot.unavailable or override_reason.strip())
@@ -384,8 +396,8 @@ def _book_slots(
                 raise
             skipped.append(slot)
             continue
-        appointment_reminders_schedule(appointment=appointment)
         booked.append(appointment)
+    transitions_record([_transition_row(a, actor=actor, from_status="") for a in booked])
     return booked, skipped
 
 
@@ -638,7 +650,6 @@ def appointment_reschedule(
     later = slots[0].start > moving[0].start
     previous_starts = [a.start for a in moving]
     for moved, slot in zip(moving, slots, strict=True):
-        appointment_reminders_cancel(appointment=moved)
         if changes_therapist:
             moved.therapist = new_therapist
         moved.start, moved.end = slot.start, slot.end
@@ -661,8 +672,18 @@ def appointment_reschedule(
             cap_override_reason=cap_override,
             actor=actor,
         )
-    for moved in moving:
-        appointment_reminders_schedule(appointment=moved)
+    # A move is booked → booked: the reminders' reaction withdraws the old time's reminders and queues new ones.
+    transitions_record(
+        [
+            _transition_row(
+                moved,
+                actor=actor,
+                from_status=AppointmentStatus.BOOKED,
+                reason=f"Moved from {timezone.localtime(was, clock.clinic_tz()):%Y-%m-%d %H:%M}.",
+            )
+            for was, moved in zip(previous_starts, moving, strict=True)
+        ]
+    )
     appointments_moved_notice(moves=list(zip(previous_starts, moving, strict=True)))
     return moving
 
@@ -769,8 +790,18 @@ def appointment_cancel(
     """Cancel a booked session, freeing its slot.
 
     Inside the policy window it becomes late_cancelled, which billing charges at the patient's sliding-scale
-    rate, unless staff waive the fee (the clinic cancelled, an emergency) with a reason.
+    rate, unless staff waive the fee (the clinic cancelled, an emergency) with a reason. Its reminders are
+    withdrawn and the patient told, in the same transaction (reactions to the cancelled transition).
     """
+    [transition] = transitions_record(
+        [_cancel(appointment=appointment, actor=actor, reason=reason, waive_late_fee=waive_late_fee)]
+    )
+    return transition.appointment
+
+
+def _cancel(
+    *, appointment: Appointment, actor, reason: str, waive_late_fee: bool, ends_series: bool = False
+) -> AppointmentTransition:
     appointment = _lock(appointment)
     if appointment.status != AppointmentStatus.BOOKED:
         raise InvalidTransition(f"A {appointment.get_status_display().lower()} session cannot be cancelled.")
@@ -788,23 +819,31 @@ def appointment_cancel(
     else:
         appointment.status = AppointmentStatus.CANCELLED
         appointment.save()
-    appointment_reminders_cancel(appointment=appointment)
-    charge_for_appointment_outcome(appointment=appointment, actor=actor)
-    return appointment
+    return _transition_row(
+        appointment,
+        actor=actor,
+        from_status=AppointmentStatus.BOOKED,
+        reason=appointment.cancellation_reason,
+        ends_series=ends_series,
+    )
 
 
 @transaction.atomic
 def series_cancel_following(
     *, appointment: Appointment, actor, reason: str = "", waive_late_fee: bool = False
 ) -> list[Appointment]:
-    """Cancel this occurrence and every later booked one; the series books no more dates."""
+    """Cancel this occurrence and every later booked one; the series books no more dates.
+
+    The first cancellation's transition says the series ends there, so the weekly time is offered down the slot
+    waitlist (the programs app's reaction); the reactions run once the series itself is ended."""
     if appointment.series_id is None:
         raise Unprocessable("This session is not part of a series.", fields={"scope": ["Not in a series."]})
     series = AppointmentSeries.objects.select_for_update().get(pk=appointment.series_id)
-    cancelled = [
-        appointment_cancel(appointment=a, actor=actor, reason=reason, waive_late_fee=waive_late_fee)
-        for a in _following(appointment)
+    transitions = [
+        _cancel(appointment=a, actor=actor, reason=reason, waive_late_fee=waive_late_fee, ends_series=i == 0)
+        for i, a in enumerate(_following(appointment))
     ]
+    cancelled = [t.appointment for t in transitions]
     if not cancelled:
         raise InvalidTransition("No booked sessions from here on to cancel.")
     first_local = timezone.localtime(cancelled[0].start, clock.clinic_tz()).date()
@@ -815,15 +854,11 @@ def series_cancel_following(
         series.end_date = first_local - dt.timedelta(days=1)
         series.occurrence_count = None
     series.save()
-    # The weekly time is free from the first cancelled date: offer it down the slot waitlist. Imported here
-    # because programs builds on scheduling.
-    from apps.programs.services import slot_freed
-
-    slot_freed(series=series, free_from=first_local, actor=actor)
+    transitions_record(transitions)
     return cancelled
 
 
-def _transition(appointment: Appointment, allowed: set[str], verb: str) -> Appointment:
+def _lock_in(appointment: Appointment, allowed: set[str], verb: str) -> Appointment:
     appointment = _lock(appointment)
     if appointment.status not in allowed:
         raise InvalidTransition(f"A {appointment.get_status_display().lower()} session cannot be {verb}.")
@@ -838,38 +873,40 @@ def _require_started(appointment: Appointment, verb: str) -> None:
 @transaction.atomic
 def appointment_check_in(*, appointment: Appointment, actor) -> Appointment:
     """The patient has arrived (or joined the video call). Only on the day of the session."""
-    appointment = _transition(appointment, {AppointmentStatus.BOOKED}, "checked in")
+    appointment = _lock_in(appointment, {AppointmentStatus.BOOKED}, "checked in")
     if timezone.localtime(appointment.start, clock.clinic_tz()).date() != clock.local_now().date():
         raise Unprocessable("Check-in is only possible on the day of the session.")
     appointment.status = AppointmentStatus.CHECKED_IN
     appointment.checked_in_at = clock.now()
     appointment.save()
+    transitions_record([_transition_row(appointment, actor=actor, from_status=AppointmentStatus.BOOKED)])
     return appointment
 
 
 @transaction.atomic
 def appointment_complete(*, appointment: Appointment, actor) -> Appointment:
-    """The session took place. Completing an already completed session changes nothing (note signing may repeat)."""
+    """The session took place; billing charges it in the same transaction (its reaction to the completed
+    transition). Completing an already completed session changes nothing (note signing may repeat)."""
     if Appointment.objects.filter(pk=appointment.pk, status=AppointmentStatus.COMPLETED).exists():
         return _lock(appointment)
-    appointment = _transition(appointment, {AppointmentStatus.BOOKED, AppointmentStatus.CHECKED_IN}, "completed")
+    appointment = _lock_in(appointment, {AppointmentStatus.BOOKED, AppointmentStatus.CHECKED_IN}, "completed")
     _require_started(appointment, "completed")
+    was = appointment.status
     appointment.status = AppointmentStatus.COMPLETED
     appointment.completed_at = clock.now()
     appointment.save()
-    charge_for_appointment_outcome(appointment=appointment, actor=actor)
+    transitions_record([_transition_row(appointment, actor=actor, from_status=was)])
     return appointment
 
 
 @transaction.atomic
 def appointment_no_show(*, appointment: Appointment, actor) -> Appointment:
     """The patient did not come and did not cancel; billing charges the policy fee at their sliding-scale rate."""
-    appointment = _transition(appointment, {AppointmentStatus.BOOKED}, "marked as a no-show")
+    appointment = _lock_in(appointment, {AppointmentStatus.BOOKED}, "marked as a no-show")
     _require_started(appointment, "marked as a no-show")
     appointment.status = AppointmentStatus.NO_SHOW
     appointment.save()
-    appointment_reminders_cancel(appointment=appointment)
-    charge_for_appointment_outcome(appointment=appointment, actor=actor)
+    transitions_record([_transition_row(appointment, actor=actor, from_status=AppointmentStatus.BOOKED)])
     return appointment
 
 
@@ -889,14 +926,22 @@ def _assign(instance, data: dict):
     return _save_validated(instance)
 
 
+def _reference_save(*, actor, action: str, instance, data: dict):
+    """Save a room or a service type and keep who changed which fields (reference data, nothing personal)."""
+    created = instance.pk is None
+    instance = _assign(instance, data)
+    access_log_write(actor=actor, action=action, subject=instance, detail={"created": created, "fields": sorted(data)})
+    return instance
+
+
 @transaction.atomic
 def room_save(*, actor, room: Room | None = None, **data) -> Room:
-    return _assign(room or Room(), data)
+    return _reference_save(actor=actor, action="room_save", instance=room or Room(), data=data)
 
 
 @transaction.atomic
 def service_type_save(*, actor, service_type: ServiceType | None = None, **data) -> ServiceType:
-    return _assign(service_type or ServiceType(), data)
+    return _reference_save(actor=actor, action="service_type_save", instance=service_type or ServiceType(), data=data)
 
 
 def _require_therapist(therapist) -> None:
@@ -1019,4 +1064,8 @@ def calendar_feed_issue(*, actor, therapist) -> str:
 
 @transaction.atomic
 def calendar_feed_revoke(*, actor, therapist) -> int:
-    return CalendarFeed.objects.filter(therapist=therapist, revoked_at__isnull=True).update(revoked_at=clock.now())
+    """Stop the therapist's feed links; who stopped them is kept when there was one to stop."""
+    revoked = CalendarFeed.objects.filter(therapist=therapist, revoked_at__isnull=True).update(revoked_at=clock.now())
+    if revoked:
+        access_log_write(actor=actor, action="calendar_feed_revoke", subject=therapist, detail={"revoked": revoked})
+    return revoked

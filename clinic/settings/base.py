@@ -295,6 +295,13 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE: dict = {}
+# Transitions: the sweep that runs any reaction a status change still lacks (apps/core/transitions.py).
+CLINIC_TRANSITION_SWEEP_SECONDS = float(env("CLINIC_TRANSITION_SWEEP_SECONDS", "60"))
+CELERY_BEAT_SCHEDULE["core-transitions-dispatch-pending"] = {
+    "task": "apps.core.tasks.transitions_dispatch_pending",
+    "schedule": CLINIC_TRANSITION_SWEEP_SECONDS,
+    "options": {"expires": CLINIC_TRANSITION_SWEEP_SECONDS},
+}
 # Billing: ask for re-attestation before assessments expire; issue last month's statements; remind of overdue
 # instalments; re-issue Good Faith Estimates once an assessment has ended (each re-runs safely).
 CELERY_BEAT_SCHEDULE["billing-reattestation-requests"] = {

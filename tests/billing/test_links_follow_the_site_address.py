@@ -8,7 +8,7 @@ import pytest
 
 from apps.billing.models import CheckoutSession
 from apps.billing.services.charges import charge_for_appointment_outcome
-from apps.notifications.services import appointment_reminders_schedule
+from apps.scheduling.reminders import appointment_reminders_schedule
 from tests.factories import AppointmentFactory
 
 from .helpers import past_appointment

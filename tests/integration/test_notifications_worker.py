@@ -21,9 +21,9 @@ from django.db import connection, transaction
 
 from apps.core import clock
 from apps.notifications.models import Message, MessageStatus
-from apps.notifications.services import appointment_reminders_schedule
 from apps.patients.models import Patient
 from apps.scheduling.models import Appointment
+from apps.scheduling.reminders import appointment_reminders_schedule
 from tests.factories import PatientFactory, ServiceTypeFactory, TherapistFactory
 from tests.notifications.conftest import CountingHandler, LocalSMTP
 

@@ -12,7 +12,7 @@ from apps.notifications.channels import Outgoing, Rendered, deliver_email
 from apps.notifications.delivery import message_send, messages_send
 from apps.notifications.models import Message, MessageStatus
 from apps.notifications.outbox import message_enqueue
-from apps.notifications.services import appointment_reminders_schedule
+from apps.scheduling.reminders import appointment_reminders_schedule
 
 pytestmark = pytest.mark.django_db
 

@@ -10,7 +10,7 @@ from apps.core import clock
 from apps.notifications.delivery import messages_claim_due
 from apps.notifications.models import Message, MessageStatus
 from apps.notifications.outbox import message_enqueue
-from apps.notifications.services import appointment_reminders_cancel, appointment_reminders_schedule
+from apps.scheduling.reminders import appointment_reminders_cancel, appointment_reminders_schedule
 from apps.scheduling.services import appointment_book, appointment_cancel, appointment_reschedule
 from tests.factories import ServiceTypeFactory
 

@@ -7,7 +7,7 @@ import pytest
 
 from apps.core import clock
 from apps.notifications.rendering import message_render
-from apps.notifications.services import appointment_reminders_schedule
+from apps.scheduling.reminders import appointment_reminders_schedule
 
 pytestmark = pytest.mark.django_db
 

@@ -12,10 +12,11 @@ from apps.core import clock
 from apps.core.errors import Conflict, InvalidTransition, Unprocessable
 from apps.core.links import absolute_url
 from apps.core.money import money
+from apps.core.transitions import actor_or_none, transitions_record
 from apps.notifications.outbox import patient_notice_enqueue
 
 from .. import pricing
-from ..models import AssessmentStatus, SlidingScaleAssessment
+from ..models import AssessmentStatus, AssessmentTransition, SlidingScaleAssessment
 from ..selectors.assessments import assessments_expiring
 from .common import add_months, patient_lock
 from .estimates import gfe_reissue_for_class_change
@@ -59,7 +60,24 @@ def assessment_submit(
     if proof is not None:
         assessment.proof = proof
     assessment.save()
+    _assessment_transition_write(assessment, actor=actor, was="")
     return assessment
+
+
+def _assessment_transition_write(assessment, *, actor, was: str, reason: str = "") -> None:
+    """Every status change of an assessment is written as a transition row in its transaction (who, from, to,
+    why). Never the income: the reason is the reviewer's own words."""
+    transitions_record(
+        [
+            AssessmentTransition(
+                assessment=assessment,
+                actor=actor_or_none(actor),
+                from_status=was,
+                to_status=assessment.status,
+                reason=reason,
+            )
+        ]
+    )
 
 
 def _lock_assessment(assessment) -> SlidingScaleAssessment:
@@ -98,6 +116,9 @@ def assessment_approve(
     if override_fee is not None:
         _apply_override(assessment, actor=actor, fee=override_fee, reason=override_reason)
     assessment.save()
+    _assessment_transition_write(
+        assessment, actor=actor, was=AssessmentStatus.PENDING, reason=assessment.override_reason
+    )
     # A new class changes what the patient will pay: their running Good Faith Estimates are re-issued at it.
     gfe_reissue_for_class_change(actor=actor, patient=assessment.patient, on=max(today, start))
     return assessment
@@ -142,6 +163,9 @@ def assessment_reject(*, actor, assessment: SlidingScaleAssessment, reason: str)
     assessment.reviewed_by = actor
     assessment.reviewed_at = clock.now()
     assessment.save()
+    _assessment_transition_write(
+        assessment, actor=actor, was=AssessmentStatus.PENDING, reason=assessment.rejection_reason
+    )
     return assessment
 
 

@@ -26,10 +26,6 @@ def positive_money(value, field: str) -> Decimal:
     return amount
 
 
-def actor_or_none(actor):
-    return actor if actor is not None and getattr(actor, "is_authenticated", False) else None
-
-
 def add_months(day: dt.date, months: int) -> dt.date:
     month_index = day.month - 1 + months
     year, month = day.year + month_index // 12, month_index % 12 + 1

@@ -15,13 +15,13 @@ from apps.core import clock
 from apps.core.errors import Unprocessable
 from apps.core.links import absolute_url
 from apps.core.money import ZERO
+from apps.core.transitions import actor_or_none
 from apps.notifications.outbox import patient_notice_enqueue
 from apps.scheduling.selectors import service_types_by_id
 
 from .. import pricing
 from ..models import EstimateReason, GoodFaithEstimate
 from ..selectors.estimates import estimates_current, patients_with_estimates_past_expiry
-from .common import actor_or_none
 
 logger = logging.getLogger(__name__)
 

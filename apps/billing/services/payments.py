@@ -10,11 +10,12 @@ from django.db import connection, transaction
 from apps.core import clock
 from apps.core.errors import Conflict, InvalidTransition, Unprocessable
 from apps.core.money import ZERO, money_text
+from apps.core.transitions import actor_or_none
 
 from ..models import Adjustment, AdjustmentKind, Charge, Payment, PaymentMethod, PaymentPlan, PlanStatus
 from ..payments import payment_backend
 from ..selectors.ledger import amount_total, patient_balance, payment_refunded
-from .common import actor_or_none, patient_lock, positive_money
+from .common import patient_lock, positive_money
 from .plans import plan_complete_if_paid
 
 

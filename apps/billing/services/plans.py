@@ -11,12 +11,13 @@ from django.urls import reverse
 from apps.core import clock
 from apps.core.errors import Conflict, InvalidTransition, Unprocessable
 from apps.core.links import absolute_url
+from apps.core.transitions import actor_or_none
 from apps.notifications.outbox import patient_notice_enqueue
 
 from ..models import PaymentPlan, PlanInstalment, PlanStatus
 from ..selectors.ledger import patient_balance
 from ..selectors.plans import instalments_overdue_unreminded, plan_paid
-from .common import actor_or_none, patient_lock, positive_money
+from .common import patient_lock, positive_money
 
 
 def plan_complete_if_paid(*, plan: PaymentPlan) -> None:

@@ -1,5 +1,9 @@
-"""A patient's appointment reminders and the notices of sessions booked, moved and cancelled, queued through the
-outbox."""
+"""A patient's reminders and notices about their sessions, queued through the outbox.
+
+Driven by the sessions' transitions (registered in SchedulingConfig.ready()): a booking queues the reminders, a
+move replaces them, a cancellation or a no-show withdraws them (and a cancellation is announced). The booked and
+moved notices list several sessions in one message, so the services send them once per booking or move.
+"""
 
 import datetime as dt
 
@@ -9,11 +13,12 @@ from django.urls import reverse
 from apps.accounts.models import ClinicSettings
 from apps.core import clock
 from apps.core.links import absolute_url
+from apps.notifications.links import appointment_link_url
+from apps.notifications.models import Channel, Message, MessageStatus
+from apps.notifications.outbox import message_enqueue, patient_notice_enqueue
+from apps.notifications.quiet_hours import sms_quiet_hours_shift
 
-from .links import appointment_link_url
-from .models import Channel, Message, MessageStatus
-from .outbox import message_enqueue, patient_notice_enqueue
-from .quiet_hours import sms_quiet_hours_shift
+from .models import AppointmentStatus, AppointmentTransition
 
 REMINDER_TEMPLATE = "appointment_reminder"
 CANCELLED_TEMPLATE = "appointment_cancelled"
@@ -219,3 +224,19 @@ def _moves_announced(appointment) -> int:
         subject_type=appointment._meta.label_lower, subject_id=str(appointment.pk), purpose=MOVED_TEMPLATE
     ).values_list("dedupe_key", flat=True)
     return len({key.rsplit(":", 1)[0] for key in keys})
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Reactions to the sessions' transitions (registered in SchedulingConfig.ready())
+
+
+def reminders_on_booked(transition: AppointmentTransition) -> None:
+    """A booking queues the reminders; a move (booked → booked) first withdraws those for the old time."""
+    if transition.from_status == AppointmentStatus.BOOKED:
+        appointment_reminders_cancel(appointment=transition.appointment)
+    appointment_reminders_schedule(appointment=transition.appointment)
+
+
+def reminders_on_ended(transition: AppointmentTransition) -> None:
+    """A cancelled session or a no-show needs no reminder any more; a cancellation ahead is announced."""
+    appointment_reminders_cancel(appointment=transition.appointment)

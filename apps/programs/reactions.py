@@ -1,0 +1,18 @@
+"""Programs' reactions to other apps' transitions (registered in ProgramsConfig.ready())."""
+
+from django.utils import timezone
+
+from apps.core import clock
+from apps.scheduling.models import AppointmentTransition
+
+from .services import slot_freed
+
+
+def slot_offer_when_series_ends(transition: AppointmentTransition) -> None:
+    """A series' following sessions were cancelled: its weekly time is free from the first of them, offered down
+    the slot waitlist (slot_freed is once per series)."""
+    if not transition.ends_series:
+        return
+    appointment = transition.appointment
+    free_from = timezone.localtime(appointment.start, clock.clinic_tz()).date()
+    slot_freed(series=appointment.series, free_from=free_from, actor=transition.actor)
