@@ -2,7 +2,7 @@
 
 from apps.scheduling.models import AppointmentTransition
 
-from .services import charge_for_appointment_outcome
+from .services.charges import charge_for_appointment_outcome
 
 
 def charge_session_outcome(transition: AppointmentTransition) -> None:
