@@ -4,3 +4,18 @@ from django.apps import AppConfig
 class ProgramsConfig(AppConfig):
     name = "apps.programs"
     label = "programs"
+
+    def ready(self) -> None:
+        from apps.waitlist.offers import OfferKind, offer_kind_register
+
+        from . import portal_views
+        from .services import seats
+
+        offer_kind_register(
+            OfferKind(
+                name=seats.SEAT,
+                due=seats.seat_offers_due,
+                expire=seats.program_seat_offers_expire,
+                answer_link=portal_views.seat_offer_link,
+            )
+        )

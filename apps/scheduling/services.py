@@ -820,8 +820,8 @@ def series_cancel_following(
         series.occurrence_count = None
     series.save()
     # The weekly time is free from the first cancelled date: offer it down the slot waitlist. Imported here
-    # because programs builds on scheduling.
-    from apps.programs.services import slot_freed
+    # because the waitlist builds on scheduling.
+    from apps.waitlist.services import slot_freed
 
     slot_freed(series=series, free_from=first_local, actor=actor)
     return cancelled

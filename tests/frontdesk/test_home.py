@@ -17,9 +17,10 @@ from apps.core.money import money_text
 from apps.notifications.models import AppointmentConfirmation, ConfirmationSource, Message, MessageStatus
 from apps.notifications.services import appointment_confirm, message_enqueue
 from apps.outcomes.services import questionnaire_assign
-from apps.programs.models import SlotRequest
-from apps.programs.services import program_enroll, slot_request_create
+from apps.programs.services.seats import program_enroll
 from apps.scheduling.models import AppointmentStatus
+from apps.waitlist.models import SlotRequest
+from apps.waitlist.services import slot_request_create
 from tests.factories import AppointmentFactory, PatientFactory, ServiceTypeFactory
 from tests.programs.factories import ProgramFactory
 
