@@ -80,9 +80,9 @@ def test_the_move_out_of_programs_carries_the_outbox_rows_and_content_types(pers
     try:
         moved_here.models_follow_to_waitlist(installed_apps, None)
         assert set(notices.values_list("subject_type", flat=True)) == {"waitlist.slotoffer"}
-        assert set(
-            ContentType.objects.filter(model__in=moved_here.MOVED).values_list("app_label", "model")
-        ) == {("waitlist", model) for model in moved_here.MOVED}
+        assert set(ContentType.objects.filter(model__in=moved_here.MOVED).values_list("app_label", "model")) == {
+            ("waitlist", model) for model in moved_here.MOVED
+        }
         moved_here.models_follow_back_to_programs(installed_apps, None)
         assert set(notices.values_list("subject_type", flat=True)) == {"programs.slotoffer"}
     finally:
