@@ -16,8 +16,7 @@ from apps.programs.services.seats import enrollment_withdraw, program_enroll
 from apps.waitlist.models import SlotOffer, SlotRequest
 from apps.waitlist.offers import offer_problem, offer_token_make, offer_token_read
 from apps.waitlist.tasks import expire_offers
-
-from .test_slot_waitlist import free_the_slot, wait, weekly  # noqa: F401  (weekly is a fixture)
+from tests.waitlist.test_slot_waitlist import free_the_slot, wait, weekly  # noqa: F401  (weekly is a fixture)
 
 pytestmark = pytest.mark.django_db
 

@@ -129,7 +129,7 @@ def test_a_series_whose_last_sessions_were_cancelled_ends_at_its_last_held_sessi
 
 @pytest.mark.django_db(transaction=True)
 def test_two_runs_at_once_offer_the_time_once(book, waiting):
-    from .test_concurrency import run_together
+    from tests.programs.test_concurrency import run_together
 
     booked = book(occurrence_count=1)
     with after(booked.booked[-1], hours=1):
