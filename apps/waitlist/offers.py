@@ -5,7 +5,7 @@ offered the place with a deadline (the clinic's hold time) and told by email (an
 decline links. Accepting happens under the place's row lock while the offer is open; declining or letting the
 deadline pass hands the place to the next in line. Each kind of place (an `OfferKind`) says how its offers are
 found, locked and passed on; this module holds what they share: the deadline, the open-offer check, the notice
-with its links, the link's landing page and the expiry sweep run by beat.
+with its links, the dispatch of a link to its kind's page and the expiry sweep run by beat.
 """
 
 import datetime as dt
@@ -14,7 +14,6 @@ from dataclasses import dataclass
 
 from django.core import signing
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
 from django.urls import reverse
 
 from apps.accounts.models import ClinicSettings
@@ -124,11 +123,8 @@ def offer_notify(*, kind: str, object_id: int, offer_number: int, patient, subje
     patient_notice_enqueue(patient=patient, subject=subject, template=template, key=key, context={**context, **links})
 
 
-def offer_link_answer(request: HttpRequest, token: str) -> HttpResponse:
+def offer_link_answer(request: HttpRequest, link: OfferLink) -> HttpResponse:
     """The landing page of an emailed link: the kind that made the offer shows or answers it."""
-    link = offer_token_read(token)
-    if link is None:
-        return render(request, "waitlist/portal/offer_invalid.html", status=404)
     return _KINDS[link.kind].answer_link(request, link)
 
 

@@ -13,7 +13,7 @@ from apps.core.views import call_with_messages, patient_of
 from . import selectors, services
 from .forms import SlotRequestForm
 from .models import SlotOffer, SlotRequest
-from .offers import offer_link_answer, offer_problem
+from .offers import offer_link_answer, offer_problem, offer_token_read
 
 SLOT_OFFER_ACTIONS = {
     "accept": (services.slot_offer_accept, "Your weekly time is booked."),
@@ -76,7 +76,10 @@ def _answer_slot_offer(request, offer: SlotOffer, action: str) -> None:
 def offer_link(request, token):
     """The target of the emailed accept/decline links, for seat and slot offers alike. Answering takes a button
     press (a POST), so mail scanners that open links cannot answer for the patient."""
-    return offer_link_answer(request, token)
+    link = offer_token_read(token)
+    if link is None:
+        return render(request, "waitlist/portal/offer_invalid.html", status=404)
+    return offer_link_answer(request, link)
 
 
 def slot_offer_link(request, link):
