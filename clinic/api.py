@@ -11,6 +11,7 @@ API_APPS = [
     "apps.patients",
     "apps.scheduling",
     "apps.notifications",
+    "apps.waitlist",
     "apps.billing",
     "apps.notes",
     "apps.outcomes",

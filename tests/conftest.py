@@ -124,3 +124,13 @@ def login():
         return client
 
     return _login
+
+
+@pytest.fixture
+def make_patients(db):
+    """make_patients(n) -> n active patients, each with a portal account."""
+
+    def _make(n: int):
+        return [PatientFactory(user=UserFactory(roles=[Role.PATIENT])) for _ in range(n)]
+
+    return _make

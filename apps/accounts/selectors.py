@@ -5,6 +5,7 @@ from django.db.models import QuerySet
 from apps.core import clock
 
 from .models import ApiToken, User
+from .roles import Role
 
 
 def api_tokens_of(*, user: User) -> QuerySet[ApiToken]:
@@ -20,3 +21,8 @@ def api_tokens_live_of_others(*, user: User) -> QuerySet[ApiToken]:
         .select_related("user")
         .order_by("user__email", "-created_at")
     )
+
+
+def active_therapists() -> QuerySet[User]:
+    """Therapists who can be booked, named on forms and API inputs that choose one."""
+    return User.objects.filter(groups__name=Role.THERAPIST, is_active=True)

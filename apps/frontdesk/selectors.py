@@ -9,9 +9,10 @@ from apps.billing.selectors.ledger import with_patient_balance
 from apps.core import clock
 from apps.notifications.selectors import FailedMessages, messages_failed_latest, unconfirmed, with_confirmation
 from apps.outcomes.selectors import with_questionnaires_waiting
-from apps.programs.selectors import program_waitlists_waiting, slot_waitlist_waiting
+from apps.programs.selectors import program_waitlists_waiting
 from apps.scheduling.models import Appointment, AppointmentStatus
 from apps.scheduling.selectors import arrivals_on, booked_sessions_starting
+from apps.waitlist.selectors import slot_waitlist_waiting
 
 UNCONFIRMED_DAYS = 2  # tomorrow and the day after: today's sessions show their confirmation in the arrivals
 FAILED_SHOWN = 5

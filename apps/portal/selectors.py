@@ -9,6 +9,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from apps.core import clock
 from apps.programs import selectors as programs
+from apps.waitlist.selectors import patient_slot_requests
 
 from .models import PortalAccount
 
@@ -33,7 +34,7 @@ def open_offers(*, patient) -> list[OpenOffer]:
         for enrollment in programs.patient_enrollments(patient=patient).filter(status="offered")
         if enrollment.offer_expires_at and enrollment.offer_expires_at > now
     ]
-    for request in programs.patient_slot_requests(patient=patient):
+    for request in patient_slot_requests(patient=patient):
         for offer in request.outstanding_offers:
             if offer.expires_at <= now:
                 continue

@@ -4,7 +4,7 @@ from django.contrib import admin
 
 from apps.core.admin import ReadOnlyAdmin, TransitionAdmin
 
-from .models import Enrollment, EnrollmentTransition, FreedSlot, GroupProgram, SlotOffer, SlotRequest, WaitlistMove
+from .models import Enrollment, EnrollmentTransition, GroupProgram, WaitlistMove
 
 
 @admin.register(GroupProgram)
@@ -23,23 +23,6 @@ class EnrollmentAdmin(ReadOnlyAdmin):
 @admin.register(WaitlistMove)
 class WaitlistMoveAdmin(ReadOnlyAdmin):
     list_display = ["enrollment", "from_rank", "to_rank", "moved_by", "moved_at"]
-
-
-@admin.register(SlotRequest)
-class SlotRequestAdmin(ReadOnlyAdmin):
-    list_display = ["patient", "therapist", "status", "created_at"]
-    list_filter = ["status"]
-    list_select_related = ["patient", "therapist"]
-
-
-@admin.register(FreedSlot)
-class FreedSlotAdmin(ReadOnlyAdmin):
-    list_display = ["therapist", "weekday", "local_start_time", "free_from", "status"]
-
-
-@admin.register(SlotOffer)
-class SlotOfferAdmin(ReadOnlyAdmin):
-    list_display = ["slot", "request", "status", "expires_at"]
 
 
 @admin.register(EnrollmentTransition)

@@ -6,14 +6,16 @@ class ProgramsConfig(AppConfig):
     label = "programs"
 
     def ready(self) -> None:
-        from apps.core.transitions import reaction_register
-        from apps.scheduling.models import AppointmentStatus
+        from apps.waitlist.offers import OfferKind, offer_kind_register
 
-        from . import reactions
+        from . import portal_views
+        from .services import seats
 
-        reaction_register(
-            model="scheduling.AppointmentTransition",
-            to_status=[AppointmentStatus.CANCELLED, AppointmentStatus.LATE_CANCELLED],
-            name="programs.slot_offer_when_series_ends",
-            run=reactions.slot_offer_when_series_ends,
+        offer_kind_register(
+            OfferKind(
+                name=seats.SEAT,
+                due=seats.seat_offers_due,
+                expire=seats.program_seat_offers_expire,
+                answer_link=portal_views.seat_offer_link,
+            )
         )

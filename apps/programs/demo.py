@@ -8,10 +8,11 @@ from apps.accounts.roles import Role
 from apps.core import clock
 from apps.core.errors import Conflict
 from apps.patients.models import Patient
+from apps.programs.services.seats import enrollment_withdraw, program_enroll
+from apps.programs.services.setup import program_create
 from apps.scheduling.models import Room, ServiceType
 
 from .models import GroupProgram
-from .services import enrollment_withdraw, program_create, program_enroll
 
 EVENING = "Evening group outside regular hours"
 # Weekday and start time to try in turn, so the demo's own sessions never block a program.

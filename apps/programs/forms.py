@@ -1,22 +1,17 @@
 from django import forms
 
-from apps.accounts.models import User
-from apps.accounts.roles import Role
+from apps.accounts.selectors import active_therapists
 from apps.outcomes.instruments import INSTRUMENT_CHOICES
 from apps.patients.forms import PatientChoiceField
 from apps.patients.models import Patient, PatientStatus
-from apps.scheduling.models import Room, ServiceType, Weekday
+from apps.scheduling.models import Room, ServiceType
 
 from .models import AttendanceStatus, GroupProgram
 
 
-def _therapists():
-    return User.objects.filter(groups__name=Role.THERAPIST, is_active=True)
-
-
 class ProgramForm(forms.ModelForm):
-    lead_facilitator = forms.ModelChoiceField(queryset=_therapists())
-    co_facilitators = forms.ModelMultipleChoiceField(queryset=_therapists(), required=False)
+    lead_facilitator = forms.ModelChoiceField(queryset=active_therapists())
+    co_facilitators = forms.ModelMultipleChoiceField(queryset=active_therapists(), required=False)
     service_type = forms.ModelChoiceField(queryset=ServiceType.objects.filter(is_active=True, is_group=True))
     room = forms.ModelChoiceField(queryset=Room.objects.filter(is_active=True), required=False)
     outcome_questionnaires = forms.MultipleChoiceField(
@@ -58,7 +53,7 @@ class ProgramForm(forms.ModelForm):
 
 
 class ProgramChangeForm(forms.ModelForm):
-    co_facilitators = forms.ModelMultipleChoiceField(queryset=_therapists(), required=False)
+    co_facilitators = forms.ModelMultipleChoiceField(queryset=active_therapists(), required=False)
 
     class Meta:
         model = GroupProgram
@@ -102,21 +97,3 @@ class WithdrawForm(forms.Form):
 
 
 ATTENDANCE_CHOICES = [("", "Not recorded"), *AttendanceStatus.choices]
-
-
-class SlotRequestForm(forms.Form):
-    therapist = forms.ModelChoiceField(queryset=_therapists(), required=False, empty_label="Any therapist")
-    service_type = forms.ModelChoiceField(
-        queryset=ServiceType.objects.filter(is_active=True, is_group=False), label="Session"
-    )
-    weekdays = forms.TypedMultipleChoiceField(
-        choices=Weekday.choices, coerce=int, widget=forms.CheckboxSelectMultiple, label="Days that work for you"
-    )
-    earliest_start = forms.TimeField(widget=forms.TimeInput(attrs={"type": "time"}), label="Earliest start")
-    latest_start = forms.TimeField(widget=forms.TimeInput(attrs={"type": "time"}), label="Latest start")
-
-
-class StaffSlotRequestForm(SlotRequestForm):
-    patient = PatientChoiceField(queryset=Patient.objects.filter(status=PatientStatus.ACTIVE))
-
-    field_order = ["patient"]

@@ -6,7 +6,6 @@ from django.db import models
 from django.db.models import Q
 
 from apps.core.models import TimeStampedModel, Transition
-from apps.scheduling.models import Weekday
 
 
 class GroupProgram(TimeStampedModel):
@@ -244,125 +243,6 @@ class Attendance(TimeStampedModel):
 
     def __str__(self) -> str:
         return f"{self.enrollment.patient} {self.status} at {self.meeting}"
-
-
-# ---------------------------------------------------------------------------------------------------------------
-# The individual-slot waitlist: patients waiting for a weekly time with a therapist.
-
-
-class SlotRequestStatus(models.TextChoices):
-    WAITING = "waiting", "Waiting"
-    OFFERED = "offered", "Slot offered"
-    BOOKED = "booked", "Booked"
-    EXPIRED = "expired", "Offer expired"
-    CANCELLED = "cancelled", "Cancelled"
-
-
-LIVE_SLOT_REQUEST_STATUSES = [SlotRequestStatus.WAITING, SlotRequestStatus.OFFERED]
-
-
-class SlotRequest(TimeStampedModel):
-    """A patient waiting for a weekly slot: with one therapist or any, on preferred days and between two times.
-
-    Served first come, first served among the requests a freed slot matches.
-    """
-
-    patient = models.ForeignKey("patients.Patient", on_delete=models.PROTECT, related_name="slot_requests")
-    therapist = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        null=True,
-        blank=True,
-        on_delete=models.PROTECT,
-        related_name="+",
-        help_text="Empty: any therapist.",
-    )
-    service_type = models.ForeignKey("scheduling.ServiceType", on_delete=models.PROTECT, related_name="+")
-    weekdays = ArrayField(models.PositiveSmallIntegerField(), help_text="Preferred weekdays, 0 = Monday.")
-    earliest_start = models.TimeField()
-    latest_start = models.TimeField()
-    status = models.CharField(max_length=20, choices=SlotRequestStatus.choices, default=SlotRequestStatus.WAITING)
-    ended_at = models.DateTimeField(null=True, blank=True)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
-
-    class Meta:
-        ordering = ["created_at", "pk"]
-        constraints = [
-            models.CheckConstraint(
-                condition=Q(earliest_start__lte=models.F("latest_start")), name="slot_times_ordered"
-            ),
-            models.CheckConstraint(condition=~Q(weekdays=[]), name="slot_request_has_weekdays"),
-        ]
-        indexes = [models.Index(fields=["status", "created_at"])]
-
-    def __str__(self) -> str:
-        return f"Slot request {self.pk} for {self.patient}"
-
-    @property
-    def weekday_labels(self) -> str:
-        return ", ".join(Weekday(d).label for d in sorted(self.weekdays))
-
-
-class FreedSlotStatus(models.TextChoices):
-    OPEN = "open", "Open"
-    TAKEN = "taken", "Taken"
-
-
-class FreedSlot(TimeStampedModel):
-    """A weekly time that became free when a series ended or was cancelled, offered down the slot waitlist."""
-
-    series = models.OneToOneField(
-        "scheduling.AppointmentSeries", on_delete=models.PROTECT, related_name="freed_slot", null=True, blank=True
-    )
-    therapist = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    weekday = models.PositiveSmallIntegerField(choices=Weekday.choices)
-    local_start_time = models.TimeField()
-    duration_minutes = models.PositiveIntegerField()
-    room = models.ForeignKey("scheduling.Room", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
-    is_telehealth = models.BooleanField(default=False)
-    free_from = models.DateField(help_text="The first date the time is free.")
-    status = models.CharField(max_length=10, choices=FreedSlotStatus.choices, default=FreedSlotStatus.OPEN)
-
-    class Meta:
-        ordering = ["free_from", "pk"]
-
-    def __str__(self) -> str:
-        return f"Freed slot {self.pk}: weekday {self.weekday} {self.local_start_time:%H:%M}"
-
-
-class SlotOfferStatus(models.TextChoices):
-    OUTSTANDING = "outstanding", "Waiting for an answer"
-    ACCEPTED = "accepted", "Accepted"
-    DECLINED = "declined", "Declined"
-    EXPIRED = "expired", "Expired"
-
-
-class SlotOffer(TimeStampedModel):
-    """One freed slot offered to one waiting patient, held until `expires_at`."""
-
-    slot = models.ForeignKey(FreedSlot, on_delete=models.PROTECT, related_name="offers")
-    request = models.ForeignKey(SlotRequest, on_delete=models.PROTECT, related_name="offers")
-    status = models.CharField(max_length=20, choices=SlotOfferStatus.choices, default=SlotOfferStatus.OUTSTANDING)
-    expires_at = models.DateTimeField()
-    answered_at = models.DateTimeField(null=True, blank=True)
-    series = models.ForeignKey(
-        "scheduling.AppointmentSeries", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
-    )
-
-    class Meta:
-        ordering = ["-created_at"]
-        constraints = [
-            # A slot is held for one person at a time, and a person holds one slot offer at a time.
-            models.UniqueConstraint(
-                fields=["slot"], condition=Q(status="outstanding"), name="one_outstanding_offer_per_slot"
-            ),
-            models.UniqueConstraint(
-                fields=["request"], condition=Q(status="outstanding"), name="one_outstanding_offer_per_request"
-            ),
-            models.UniqueConstraint(fields=["slot", "request"], name="slot_offered_once_per_request"),
-        ]
-
-    def __str__(self) -> str:
-        return f"Offer of slot {self.slot_id} to request {self.request_id} ({self.status})"
 
 
 class EnrollmentTransition(Transition):

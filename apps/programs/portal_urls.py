@@ -2,6 +2,8 @@
 
 from django.urls import path
 
+from apps.waitlist.urls import portal_urlpatterns as slot_waitlist_urlpatterns
+
 from . import portal_views
 
 app_name = "programs"
@@ -10,8 +12,5 @@ urlpatterns = [
     path("<int:pk>/", portal_views.program_detail, name="detail"),
     path("<int:pk>/enroll/", portal_views.program_enroll, name="enroll"),
     path("enrollments/<int:pk>/<str:action>/", portal_views.enrollment_action, name="enrollment_action"),
-    path("offers/<str:token>/", portal_views.offer_link, name="offer_link"),
-    path("slots/", portal_views.slot_requests, name="slot_requests"),
-    path("slots/<int:pk>/cancel/", portal_views.slot_request_cancel, name="slot_request_cancel"),
-    path("slot-offers/<int:pk>/<str:action>/", portal_views.slot_offer_action, name="slot_offer_action"),
+    *slot_waitlist_urlpatterns,
 ]

@@ -17,13 +17,8 @@ from .models import (
     Attendance,
     Enrollment,
     EnrollmentStatus,
-    FreedSlot,
     GroupProgram,
     ProgramMeeting,
-    SlotOffer,
-    SlotOfferStatus,
-    SlotRequest,
-    SlotRequestStatus,
 )
 
 
@@ -172,37 +167,6 @@ def member_meetings_warning(*, patient, ranges: list[tuple[dt.datetime, dt.datet
     return f"{patient.display_name} is in {first.program.title}, which meets at the same time ({when}{more})."
 
 
-def _with_outstanding_offer(qs: QuerySet[SlotRequest]) -> QuerySet[SlotRequest]:
-    outstanding = SlotOffer.objects.filter(status=SlotOfferStatus.OUTSTANDING).select_related("slot", "slot__therapist")
-    return qs.prefetch_related(Prefetch("offers", queryset=outstanding, to_attr="outstanding_offers"))
-
-
-def patient_slot_requests(*, patient) -> QuerySet[SlotRequest]:
-    qs = SlotRequest.objects.filter(patient=patient).select_related("therapist", "service_type")
-    return _with_outstanding_offer(qs).order_by("-created_at")
-
-
-def slot_requests_visible_to(*, user) -> QuerySet[SlotRequest]:
-    """The front desk and admins see every request; a patient sees their own; others none. Oldest first."""
-    qs = _with_outstanding_offer(SlotRequest.objects.select_related("patient", "therapist", "service_type"))
-    if user.has_perm("programs.manage_slot_waitlist"):
-        return qs.order_by("created_at", "pk")
-    if user.is_authenticated and user.has_role(Role.PATIENT):
-        return qs.filter(patient__user=user).order_by("created_at", "pk")
-    return qs.none()
-
-
-def slot_waitlist() -> dict:
-    """The slot waitlist for staff: people waiting or holding an offer in arrival order, and open freed slots."""
-    waiting = _with_outstanding_offer(
-        SlotRequest.objects.filter(status__in=[SlotRequestStatus.WAITING, SlotRequestStatus.OFFERED])
-        .select_related("patient", "therapist", "service_type")
-        .order_by("created_at", "pk")
-    )
-    open_slots = FreedSlot.objects.filter(status="open").select_related("therapist", "room").order_by("free_from")
-    return {"requests": waiting, "open_slots": open_slots}
-
-
 def program_waitlists_waiting() -> list[dict]:
     """Per program with people on its waitlist (no seat offered to them yet): its id and title, how many wait and
     since when the longest has waited, longest wait first. One grouped query."""
@@ -211,14 +175,6 @@ def program_waitlists_waiting() -> list[dict]:
         .values("program_id", "program__title")
         .annotate(waiting=Count("pk"), since=Min("created_at"))
         .order_by("since", "program_id")
-    )
-
-
-def slot_waitlist_waiting() -> dict:
-    """How many patients wait for a weekly time with no time offered to them yet, and since when the longest has
-    waited (None when nobody waits). One aggregate query."""
-    return SlotRequest.objects.filter(status=SlotRequestStatus.WAITING).aggregate(
-        waiting=Count("pk"), since=Min("created_at")
     )
 
 

@@ -1,5 +1,7 @@
 from django.urls import path
 
+from apps.waitlist.urls import staff_urlpatterns as slot_waitlist_urlpatterns
+
 from . import views
 
 app_name = "programs"
@@ -12,6 +14,5 @@ urlpatterns = [
     path("<int:pk>/enroll/", views.program_enroll, name="enroll"),
     path("enrollments/<int:pk>/<str:action>/", views.enrollment_action, name="enrollment_action"),
     path("meetings/<int:pk>/attendance/", views.meeting_attendance, name="attendance"),
-    path("slots/", views.slot_waitlist, name="slot_waitlist"),
-    path("slots/<int:pk>/cancel/", views.slot_request_cancel, name="slot_request_cancel"),
+    *slot_waitlist_urlpatterns,
 ]

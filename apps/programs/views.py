@@ -1,4 +1,6 @@
-"""Staff pages: programs, the roster, the waitlist and its order, outstanding offers, attendance sheets."""
+"""Staff pages: programs, the roster, the waitlist and its order, outstanding offers, attendance sheets.
+
+The weekly-slot waitlist's staff pages are in apps.waitlist.views, mounted in this namespace."""
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -8,9 +10,8 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
 from apps.core.errors import ApplicationError
-from apps.core.views import call_with_messages
 
-from . import selectors, services
+from . import selectors
 from .forms import (
     ATTENDANCE_CHOICES,
     CapacityForm,
@@ -18,10 +19,10 @@ from .forms import (
     MoveForm,
     ProgramChangeForm,
     ProgramForm,
-    StaffSlotRequestForm,
     WithdrawForm,
 )
-from .models import ProgramMeeting, SlotRequest, WaitlistMove
+from .models import ProgramMeeting, WaitlistMove
+from .services import attendance, seats, setup
 
 
 def _require(user, perm, obj=None):
@@ -50,7 +51,7 @@ def program_create(request):
         co_facilitators = data.pop("co_facilitators")
         override_reason = data.pop("override_reason")
         try:
-            program = services.program_create(
+            program = setup.program_create(
                 actor=request.user, co_facilitators=co_facilitators, override_reason=override_reason, **data
             )
         except ApplicationError as exc:
@@ -93,7 +94,7 @@ def program_edit(request, pk):
         changes = {f: form.cleaned_data[f] for f in form.changed_data if f != "co_facilitators"}
         co_facilitators = form.cleaned_data["co_facilitators"] if "co_facilitators" in form.changed_data else None
         try:
-            services.program_update(actor=request.user, program=program, co_facilitators=co_facilitators, **changes)
+            setup.program_update(actor=request.user, program=program, co_facilitators=co_facilitators, **changes)
         except ApplicationError as exc:
             form.add_error(None, exc.message)
         else:
@@ -112,9 +113,7 @@ def program_capacity(request, pk):
         messages.error(request, "Give a capacity of at least 1.")
         return redirect("programs:detail", pk=program.pk)
     try:
-        offers = services.program_capacity_set(
-            actor=request.user, program=program, capacity=form.cleaned_data["capacity"]
-        )
+        offers = setup.program_capacity_set(actor=request.user, program=program, capacity=form.cleaned_data["capacity"])
     except ApplicationError as exc:
         messages.error(request, exc.message)
     else:
@@ -134,7 +133,7 @@ def program_enroll(request, pk):
         return redirect("programs:detail", pk=program.pk)
     patient = form.cleaned_data["patient"]
     try:
-        enrollment = services.program_enroll(actor=request.user, program=program, patient=patient)
+        enrollment = seats.program_enroll(actor=request.user, program=program, patient=patient)
     except ApplicationError as exc:
         messages.error(request, exc.message)
     else:
@@ -146,17 +145,17 @@ def program_enroll(request, pk):
 def _withdraw(request, enrollment):
     form = WithdrawForm(request.POST)
     reason = form.cleaned_data["reason"] if form.is_valid() else ""
-    services.enrollment_withdraw(actor=request.user, enrollment=enrollment, reason=reason)
+    seats.enrollment_withdraw(actor=request.user, enrollment=enrollment, reason=reason)
     return f"{enrollment.patient.display_name} was withdrawn."
 
 
 def _accept(request, enrollment):
-    services.enrollment_accept_offer(actor=request.user, enrollment=enrollment)
+    seats.enrollment_accept_offer(actor=request.user, enrollment=enrollment)
     return f"{enrollment.patient.display_name} accepted the seat."
 
 
 def _decline(request, enrollment):
-    services.enrollment_decline_offer(actor=request.user, enrollment=enrollment)
+    seats.enrollment_decline_offer(actor=request.user, enrollment=enrollment)
     return f"{enrollment.patient.display_name} declined; the seat goes to the next in line."
 
 
@@ -165,7 +164,7 @@ def _move(request, enrollment):
     form = MoveForm(request.POST)
     if not form.is_valid():
         raise ApplicationError("Give the new place and a reason.")
-    move = services.enrollment_move(actor=request.user, enrollment=enrollment, **form.cleaned_data)
+    move = seats.enrollment_move(actor=request.user, enrollment=enrollment, **form.cleaned_data)
     return f"{enrollment.patient.display_name} moved from #{move.from_rank} to #{move.to_rank}."
 
 
@@ -197,7 +196,7 @@ def meeting_attendance(request, pk):
         wanted = [(e, request.POST.get(f"status-{e.pk}", "")) for e, _ in sheet]
         records = [(e, status) for e, status in wanted if status]
         try:
-            services.attendance_record_many(actor=request.user, meeting=meeting, records=records)
+            attendance.attendance_record_many(actor=request.user, meeting=meeting, records=records)
         except ApplicationError as exc:
             messages.error(request, exc.message)
         else:
@@ -210,33 +209,3 @@ def meeting_attendance(request, pk):
         "choices": ATTENDANCE_CHOICES,
     }
     return render(request, "programs/attendance.html", context)
-
-
-@login_required
-def slot_waitlist(request):
-    """Everyone waiting for a weekly slot, in the order they will be offered one, and the freed times."""
-    _require(request.user, "programs.manage_slot_waitlist")
-    form = StaffSlotRequestForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        data = dict(form.cleaned_data)
-        try:
-            services.slot_request_create(actor=request.user, **data)
-        except ApplicationError as exc:
-            form.add_error(None, exc.message)
-        else:
-            messages.success(request, f"{data['patient'].display_name} is waiting for a weekly time.")
-            return redirect("programs:slot_waitlist")
-    return render(request, "programs/slot_waitlist.html", {**selectors.slot_waitlist(), "form": form})
-
-
-@login_required
-@require_POST
-def slot_request_cancel(request, pk):
-    _require(request.user, "programs.manage_slot_waitlist")
-    slot_request = get_object_or_404(SlotRequest, pk=pk)
-    call_with_messages(
-        request,
-        lambda: services.slot_request_cancel(actor=request.user, request=slot_request),
-        "Removed from the slot waitlist.",
-    )
-    return redirect("programs:slot_waitlist")

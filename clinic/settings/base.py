@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "apps.patients",
     "apps.scheduling",
     "apps.notifications",
+    "apps.waitlist",
     "apps.billing",
     "apps.notes",
     "apps.outcomes",
@@ -262,8 +263,8 @@ SPECTACULAR_SETTINGS = {
         "AppointmentStatusEnum": "apps.scheduling.models.AppointmentStatus",
         "EnrollmentStatusEnum": "apps.programs.models.EnrollmentStatus",
         "AttendanceStatusEnum": "apps.programs.models.AttendanceStatus",
-        "SlotRequestStatusEnum": "apps.programs.models.SlotRequestStatus",
-        "SlotOfferStatusEnum": "apps.programs.models.SlotOfferStatus",
+        "SlotRequestStatusEnum": "apps.waitlist.models.SlotRequestStatus",
+        "SlotOfferStatusEnum": "apps.waitlist.models.SlotOfferStatus",
         "PatientStatusEnum": "apps.patients.models.PatientStatus",
         "NoteStatusEnum": "apps.notes.models.NoteStatus",
         "TreatmentPlanStatusEnum": "apps.notes.models.TreatmentPlanStatus",
@@ -350,9 +351,9 @@ CELERY_BEAT_SCHEDULE["notifications-dispatch-due"] = {
     "options": {"queue": CLINIC_NOTIFICATIONS_QUEUE, "expires": CLINIC_DISPATCH_INTERVAL_SECONDS},
 }
 
-# Programs: unanswered seat and slot offers expire and pass to the next person in line.
-CELERY_BEAT_SCHEDULE["programs-expire-offers"] = {
-    "task": "apps.programs.tasks.expire_seat_offers",
+# The offer engine: unanswered seat and slot offers expire and pass to the next person in line.
+CELERY_BEAT_SCHEDULE["waitlist-expire-offers"] = {
+    "task": "apps.waitlist.tasks.expire_offers",
     "schedule": 60,
     "options": {"expires": 60},
 }
@@ -365,8 +366,8 @@ CELERY_BEAT_SCHEDULE["programs-remind-meeting-members"] = {
     "schedule": 10 * 60,
     "options": {"expires": 10 * 60},
 }
-CELERY_BEAT_SCHEDULE["programs-offer-ended-series-slots"] = {
-    "task": "apps.programs.tasks.offer_ended_series_slots",
+CELERY_BEAT_SCHEDULE["waitlist-offer-ended-series-slots"] = {
+    "task": "apps.waitlist.tasks.offer_ended_series_slots",
     "schedule": 60 * 60,
 }
 CELERY_BEAT_SCHEDULE["programs-assign-outcome-questionnaires"] = {

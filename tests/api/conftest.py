@@ -17,6 +17,7 @@ from django.db import close_old_connections, transaction
 
 from apps.accounts.models import User
 from apps.accounts.roles import Role
+from apps.waitlist.services import slot_request_create
 from tests.factories import api_token_for
 
 # The demo clinic's people who act through the API in the fuzz.
@@ -38,7 +39,6 @@ def _extras(users: dict[str, User]) -> None:
     from apps.notes import services as notes
     from apps.notes.models import SessionNote
     from apps.patients.models import Patient
-    from apps.programs import services as programs
     from apps.scheduling import services as scheduling
     from apps.scheduling.models import ServiceType
 
@@ -63,7 +63,7 @@ def _extras(users: dict[str, User]) -> None:
     statement_issue(actor=users["billing"], patient=patient, year=last_month.year, month=last_month.month)
     start = clock.local_datetime(today + dt.timedelta(days=60), dt.time(0, 0))
     scheduling.time_off_save(actor=front_desk, therapist=therapist, start=start, end=start + dt.timedelta(days=2))
-    programs.slot_request_create(
+    slot_request_create(
         actor=users["patient"],
         patient=patient,
         service_type=ServiceType.objects.get(code="90834"),
@@ -92,8 +92,9 @@ def _id_pools(users: dict[str, User]) -> dict:
     from apps.notifications.models import Message
     from apps.outcomes.models import QuestionnaireAssignment, QuestionnaireResponse
     from apps.patients.models import Patient
-    from apps.programs.models import Enrollment, GroupProgram, ProgramMeeting, SlotRequest
+    from apps.programs.models import Enrollment, GroupProgram, ProgramMeeting
     from apps.scheduling.models import Appointment, AppointmentSeries, Room, ServiceType, TimeOff, WorkingHours
+    from apps.waitlist.models import SlotRequest
 
     def ids(queryset, limit=4):
         return _some_ids(queryset, users, limit)

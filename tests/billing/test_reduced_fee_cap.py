@@ -11,10 +11,10 @@ from apps.accounts.roles import Role
 from apps.audit.models import AccessLog
 from apps.core import clock
 from apps.core.errors import Conflict, PermissionDenied
-from apps.programs import services as programs
-from apps.programs.models import FreedSlot, SlotOffer
 from apps.scheduling import services as scheduling
 from apps.scheduling.models import Appointment, AppointmentSeries, WorkingHours
+from apps.waitlist.models import FreedSlot, SlotOffer
+from apps.waitlist.services import slot_offer_accept, slot_request_create
 from tests.billing.helpers import approved_assessment, past_appointment
 from tests.factories import PatientFactory, UserFactory
 
@@ -194,7 +194,7 @@ def _offered_slot(personas, service, patient) -> SlotOffer:
         local_start_time=dt.time(10),
         is_telehealth=True,
     )
-    programs.slot_request_create(
+    slot_request_create(
         actor=patient.user,
         patient=patient,
         service_type=service,
@@ -210,11 +210,11 @@ def test_accepting_a_slot_offer_past_the_cap_is_refused_and_the_offer_stays_open
     newcomer = new_patient(**REDUCED)
     offer = _offered_slot(personas, capped, newcomer)
     with pytest.raises(Conflict, match="cap of 1"):
-        programs.slot_offer_accept(actor=newcomer.user, offer=offer)
+        slot_offer_accept(actor=newcomer.user, offer=offer)
     offer.refresh_from_db()
     assert offer.status == "outstanding"
     assert FreedSlot.objects.get(pk=offer.slot_id).status != "taken"
-    accepted = programs.slot_offer_accept(
+    accepted = slot_offer_accept(
         actor=personas.front_desk, offer=offer, cap_override_reason="Agreed with the clinical director"
     )
     assert accepted.series.cap_override_reason == "Agreed with the clinical director"

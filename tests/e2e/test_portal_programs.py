@@ -3,8 +3,8 @@
 import pytest
 from playwright.sync_api import expect
 
-from apps.programs import services as programs
 from apps.programs.models import Enrollment
+from apps.programs.services.seats import program_enroll
 from tests.e2e.conftest import PHONE, assert_accessible, follow, sign_in
 from tests.programs.factories import scheduled_program
 
@@ -13,7 +13,7 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 def test_patient_waits_for_a_full_group_and_accepts_the_seat_that_frees(page, new_page, personas):
     program = scheduled_program(actor=personas.admin, capacity=1, title="TMS recovery group")
-    programs.program_enroll(actor=personas.other_patient_user, program=program, patient=personas.other_patient)
+    program_enroll(actor=personas.other_patient_user, program=program, patient=personas.other_patient)
 
     phone = new_page(PHONE)
     sign_in(phone, personas.patient_user)

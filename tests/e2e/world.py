@@ -12,7 +12,7 @@ from apps.billing.services.charges import charge_for_appointment_outcome
 from apps.billing.services.payments import payment_record
 from apps.core import clock
 from apps.outcomes import services as outcomes
-from apps.programs import services as programs
+from apps.programs.services.seats import program_enroll
 from apps.scheduling.models import WorkingHours
 from tests.factories import AppointmentFactory, ServiceTypeFactory
 from tests.programs.factories import scheduled_program
@@ -69,8 +69,8 @@ def portal_world(personas) -> PortalWorld:
     )
     open_program = scheduled_program(actor=personas.admin, capacity=8, title="Knowledge-therapy lecture series")
     full_program = scheduled_program(actor=personas.admin, capacity=1, title="TMS recovery group")
-    programs.program_enroll(actor=personas.other_patient_user, program=full_program, patient=personas.other_patient)
-    programs.program_enroll(actor=personas.patient_user, program=full_program, patient=personas.patient)
+    program_enroll(actor=personas.other_patient_user, program=full_program, patient=personas.other_patient)
+    program_enroll(actor=personas.patient_user, program=full_program, patient=personas.patient)
     entry = outcomes.journal_entry_create(
         actor=personas.patient_user, patient=personas.patient, text="The ache moved to my shoulders today."
     )

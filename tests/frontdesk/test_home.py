@@ -18,9 +18,10 @@ from apps.notifications.confirmations import appointment_confirm
 from apps.notifications.models import AppointmentConfirmation, ConfirmationSource, Message, MessageStatus
 from apps.notifications.outbox import message_enqueue
 from apps.outcomes.services import questionnaire_assign
-from apps.programs.models import SlotRequest
-from apps.programs.services import program_enroll, slot_request_create
+from apps.programs.services.seats import program_enroll
 from apps.scheduling.models import AppointmentStatus
+from apps.waitlist.models import SlotRequest
+from apps.waitlist.services import slot_request_create
 from tests.factories import AppointmentFactory, PatientFactory, ServiceTypeFactory
 from tests.programs.factories import ProgramFactory
 

@@ -11,8 +11,9 @@ from django.apps import apps as django_apps
 
 from apps.patients.forms import PatientChoiceField
 from apps.patients.models import Patient
-from apps.programs.forms import EnrollPatientForm, StaffSlotRequestForm
+from apps.programs.forms import EnrollPatientForm
 from apps.scheduling.forms import AppointmentForm, SeriesForm
+from apps.waitlist.forms import StaffSlotRequestForm
 from tests.factories import PatientFactory
 from tests.programs.factories import scheduled_program
 

@@ -3,6 +3,7 @@
 import pytest
 
 from apps.accounts.navigation import PORTAL_NAV
+from apps.programs.services.seats import enrollment_withdraw, program_enroll
 
 pytestmark = pytest.mark.django_db
 
@@ -67,13 +68,12 @@ def test_page_views_do_not_look_up_authenticators_the_sign_in_already_checked(pe
 
 
 def _seat_offered_to(personas):
-    from apps.programs import services as programs
     from tests.programs.factories import scheduled_program
 
     program = scheduled_program(actor=personas.admin, capacity=1, title="TMS recovery group")
-    seat = programs.program_enroll(actor=personas.other_patient_user, program=program, patient=personas.other_patient)
-    programs.program_enroll(actor=personas.patient_user, program=program, patient=personas.patient)
-    programs.enrollment_withdraw(actor=personas.other_patient_user, enrollment=seat)
+    seat = program_enroll(actor=personas.other_patient_user, program=program, patient=personas.other_patient)
+    program_enroll(actor=personas.patient_user, program=program, patient=personas.patient)
+    enrollment_withdraw(actor=personas.other_patient_user, enrollment=seat)
     return program
 
 

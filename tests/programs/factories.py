@@ -40,7 +40,7 @@ def facilitator_with_evening_hours(weekday: int):
 
 def scheduled_program(*, actor, capacity=3, meeting_count=4, room=None, lead_facilitator=None, **extra):
     """A program created through the service, so its meetings are real group appointments."""
-    from apps.programs.services import program_create
+    from apps.programs.services.setup import program_create
 
     first = clock.local_now().date() + dt.timedelta(days=14)
     data = {

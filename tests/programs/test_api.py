@@ -5,8 +5,9 @@ import datetime as dt
 import pytest
 import time_machine
 
-from apps.programs import selectors, services
+from apps.programs import selectors
 from apps.programs.models import Enrollment, WaitlistMove
+from apps.programs.services.seats import program_enroll
 
 from .factories import facilitator_with_evening_hours, group_service, scheduled_program
 
@@ -15,7 +16,7 @@ pytestmark = pytest.mark.django_db
 
 def test_anyone_signed_in_reads_the_catalogue_with_free_seats(personas, login, program, make_patients):
     for patient in make_patients(2):
-        services.program_enroll(actor=patient.user, program=program, patient=patient)
+        program_enroll(actor=patient.user, program=program, patient=patient)
     for persona in ["patient_user", "front_desk", "therapist", "billing"]:
         row = login(getattr(personas, persona), api=True).get(f"/api/programs/{program.pk}/").json()
         assert (row["capacity"], row["enrolled_count"], row["seats_free"]) == (3, 2, 1)
@@ -23,7 +24,7 @@ def test_anyone_signed_in_reads_the_catalogue_with_free_seats(personas, login, p
 
 def test_a_patient_enrolls_themselves_and_gets_a_place_in_line_when_full(personas, login, program, make_patients):
     for patient in make_patients(3):
-        services.program_enroll(actor=patient.user, program=program, patient=patient)
+        program_enroll(actor=patient.user, program=program, patient=patient)
     client = login(personas.patient_user, api=True)
     response = client.post(f"/api/programs/{program.pk}/enroll/", {}, format="json")
     assert response.status_code == 201
@@ -56,9 +57,9 @@ def test_staff_must_name_the_patient(personas, login, program):
 def test_patients_list_only_their_own_enrollments_and_place(personas, login, program, make_patients):
     strangers = make_patients(3)
     for patient in strangers:
-        services.program_enroll(actor=patient.user, program=program, patient=patient)
-    mine = services.program_enroll(actor=personas.patient_user, program=program, patient=personas.patient)
-    services.program_enroll(actor=personas.other_patient_user, program=program, patient=personas.other_patient)
+        program_enroll(actor=patient.user, program=program, patient=patient)
+    mine = program_enroll(actor=personas.patient_user, program=program, patient=personas.patient)
+    program_enroll(actor=personas.other_patient_user, program=program, patient=personas.other_patient)
     client = login(personas.patient_user, api=True)
     rows = client.get("/api/enrollments/").json()["results"]
     assert [(r["id"], r["waitlist_rank"]) for r in rows] == [(mine.pk, 1)]
@@ -71,7 +72,7 @@ def test_patients_list_only_their_own_enrollments_and_place(personas, login, pro
 def test_the_front_desk_sees_the_waitlist_in_order(personas, login, program, make_patients):
     patients = make_patients(6)
     for patient in patients:
-        services.program_enroll(actor=patient.user, program=program, patient=patient)
+        program_enroll(actor=patient.user, program=program, patient=patient)
     client = login(personas.front_desk, api=True)
     rows = client.get("/api/enrollments/", {"program": program.pk, "status": "waitlisted"}).json()["results"]
     assert [(r["patient"], r["waitlist_rank"]) for r in rows] == [(p.pk, i) for i, p in enumerate(patients[3:], 1)]
@@ -79,8 +80,8 @@ def test_the_front_desk_sees_the_waitlist_in_order(personas, login, program, mak
 
 def test_withdraw_then_accept_and_decline_offers_through_the_api(personas, login, program, make_patients):
     patients = make_patients(3)
-    enrollments = [services.program_enroll(actor=p.user, program=program, patient=p) for p in patients]
-    waiting = services.program_enroll(actor=personas.patient_user, program=program, patient=personas.patient)
+    enrollments = [program_enroll(actor=p.user, program=program, patient=p) for p in patients]
+    waiting = program_enroll(actor=personas.patient_user, program=program, patient=personas.patient)
     member = login(patients[0].user, api=True)
     assert member.post(f"/api/enrollments/{enrollments[0].pk}/withdraw/", {"reason": "Moving away"}).status_code == 200
     client = login(personas.patient_user, api=True)
@@ -94,7 +95,7 @@ def test_withdraw_then_accept_and_decline_offers_through_the_api(personas, login
 
 def test_raising_capacity_through_the_api_offers_the_new_seats(personas, login, program, make_patients):
     for patient in make_patients(6):
-        services.program_enroll(actor=patient.user, program=program, patient=patient)
+        program_enroll(actor=patient.user, program=program, patient=patient)
     client = login(personas.front_desk, api=True)
     response = client.patch(f"/api/programs/{program.pk}/", {"capacity": 5}, format="json")
     assert response.status_code == 200
@@ -111,7 +112,7 @@ def test_only_the_front_desk_and_admins_change_programs(personas, login, program
 
 def test_moving_on_the_waitlist_needs_a_reason_and_the_right_role(personas, login, program, make_patients):
     patients = make_patients(5)
-    enrollments = [services.program_enroll(actor=p.user, program=program, patient=p) for p in patients]
+    enrollments = [program_enroll(actor=p.user, program=program, patient=p) for p in patients]
     last = enrollments[-1]
     assert login(personas.therapist, api=True).post(f"/api/enrollments/{last.pk}/move/").status_code == 404
     client = login(personas.front_desk, api=True)
@@ -145,7 +146,7 @@ def test_front_desk_creates_a_program_and_its_meetings(personas, login):
 
 def test_a_facilitator_takes_attendance_and_a_stranger_cannot(personas, login):
     program = scheduled_program(actor=personas.front_desk, lead_facilitator=None)
-    enrollment = services.program_enroll(actor=personas.front_desk, program=program, patient=personas.patient)
+    enrollment = program_enroll(actor=personas.front_desk, program=program, patient=personas.patient)
     meeting = selectors.program_meetings(program=program).first()
     url = f"/api/program-meetings/{meeting.pk}/attendance/"
     with time_machine.travel(meeting.appointment.start + dt.timedelta(minutes=5), tick=False):

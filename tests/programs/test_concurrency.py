@@ -8,8 +8,9 @@ from django.db import connection
 
 from apps.core.errors import ApplicationError
 from apps.notifications.models import Message
-from apps.programs import services
 from apps.programs.models import Enrollment, EnrollmentStatus
+from apps.programs.services.seats import enrollment_accept_offer, enrollment_withdraw, program_enroll
+from apps.programs.services.setup import program_capacity_set
 
 from .factories import ProgramFactory
 
@@ -48,20 +49,20 @@ def test_ten_times_capacity_simultaneous_enrolls_and_accepts_fill_exactly_capaci
     """Two people hold offers and two seats are free; 40 requests race for them."""
     program = ProgramFactory(capacity=CAPACITY)
     early, holders, newcomers = make_patients(4), make_patients(2), make_patients(10)
-    seated = [services.program_enroll(actor=p.user, program=program, patient=p) for p in early]
-    offers = [services.program_enroll(actor=p.user, program=program, patient=p) for p in holders]
+    seated = [program_enroll(actor=p.user, program=program, patient=p) for p in early]
+    offers = [program_enroll(actor=p.user, program=program, patient=p) for p in holders]
     for enrollment in seated:
-        services.enrollment_withdraw(actor=None, enrollment=enrollment)
+        enrollment_withdraw(actor=None, enrollment=enrollment)
     offers = list(Enrollment.objects.filter(pk__in=[o.pk for o in offers], status="offered"))
     assert len(offers) == 2 and seat_counts(program)["offered"] == 2
 
     calls = [
-        (lambda o=offer: services.enrollment_accept_offer(actor=o.patient.user, enrollment=o))
+        (lambda o=offer: enrollment_accept_offer(actor=o.patient.user, enrollment=o))
         for offer in offers
         for _ in range(5)
     ]
     calls += [
-        (lambda p=patient: services.program_enroll(actor=p.user, program=program, patient=p))
+        (lambda p=patient: program_enroll(actor=p.user, program=program, patient=p))
         for patient in newcomers
         for _ in range(3)
     ]
@@ -92,13 +93,13 @@ def test_concurrent_withdrawals_declines_and_a_capacity_raise_never_overfill_and
 ):
     program = ProgramFactory(capacity=CAPACITY)
     patients = make_patients(14)
-    enrollments = [services.program_enroll(actor=p.user, program=program, patient=p) for p in patients]
+    enrollments = [program_enroll(actor=p.user, program=program, patient=p) for p in patients]
     members, waiting = enrollments[:CAPACITY], enrollments[CAPACITY:]
 
-    calls = [(lambda e=e: services.enrollment_withdraw(actor=None, enrollment=e)) for e in members[:2] * 3]
-    calls += [(lambda: services.program_capacity_set(actor=None, program=program, capacity=CAPACITY + 3))] * 2
+    calls = [(lambda e=e: enrollment_withdraw(actor=None, enrollment=e)) for e in members[:2] * 3]
+    calls += [(lambda: program_capacity_set(actor=None, program=program, capacity=CAPACITY + 3))] * 2
     calls += [
-        (lambda p=p: services.program_enroll(actor=p.user, program=program, patient=p))
+        (lambda p=p: program_enroll(actor=p.user, program=program, patient=p))
         for p in make_patients(CAPACITY * 10 - len(calls))
     ]
     outcomes = run_together(calls)

@@ -10,15 +10,23 @@ from apps.accounts.models import ClinicSettings
 from apps.core import clock
 from apps.core.errors import Conflict, InvalidTransition, Unprocessable
 from apps.notifications.models import Message
-from apps.programs import services
 from apps.programs.models import Enrollment, EnrollmentStatus, WaitlistMove
 from apps.programs.selectors import enrollments_visible_to
+from apps.programs.services.seats import (
+    enrollment_accept_offer,
+    enrollment_decline_offer,
+    enrollment_move,
+    enrollment_withdraw,
+    program_enroll,
+)
+from apps.programs.services.setup import program_capacity_set
+from apps.waitlist.offers import offers_expire
 
 pytestmark = pytest.mark.django_db
 
 
 def enroll_all(program, patients, actor=None):
-    return [services.program_enroll(actor=actor or p.user, program=program, patient=p) for p in patients]
+    return [program_enroll(actor=actor or p.user, program=program, patient=p) for p in patients]
 
 
 def statuses(program):
@@ -50,16 +58,16 @@ def test_enrolled_patient_gets_a_confirmation_and_a_waitlisted_one_does_not(prog
 
 def test_enrolling_twice_is_a_conflict(program, make_patients):
     [patient] = make_patients(1)
-    services.program_enroll(actor=patient.user, program=program, patient=patient)
+    program_enroll(actor=patient.user, program=program, patient=patient)
     with pytest.raises(Conflict, match="already enrolled"):
-        services.program_enroll(actor=patient.user, program=program, patient=patient)
+        program_enroll(actor=patient.user, program=program, patient=patient)
 
 
 def test_a_withdrawn_patient_may_enroll_again_at_the_back_of_the_line(program, make_patients):
     patients = make_patients(4)
     first, *_ = enroll_all(program, patients)
-    services.enrollment_withdraw(actor=patients[0].user, enrollment=first)
-    again = services.program_enroll(actor=patients[0].user, program=program, patient=patients[0])
+    enrollment_withdraw(actor=patients[0].user, enrollment=first)
+    again = program_enroll(actor=patients[0].user, program=program, patient=patients[0])
     assert again.status == "waitlisted"
 
 
@@ -68,7 +76,7 @@ def test_withdrawal_offers_the_seat_to_the_first_in_line_for_the_clinics_hold_ti
     patients = make_patients(5)
     enrollments = enroll_all(program, patients)
     with time_machine.travel(dt.datetime(2026, 11, 23, 15, 0, tzinfo=dt.UTC), tick=False):
-        services.enrollment_withdraw(actor=patients[1].user, enrollment=enrollments[1])
+        enrollment_withdraw(actor=patients[1].user, enrollment=enrollments[1])
     offer = Enrollment.objects.get(pk=enrollments[3].pk)
     assert offer.status == "offered"
     assert offer.offer_expires_at == dt.datetime(2026, 11, 24, 15, 0, tzinfo=dt.UTC)
@@ -84,8 +92,8 @@ def test_withdrawal_offers_the_seat_to_the_first_in_line_for_the_clinics_hold_ti
 def test_a_newcomer_waits_behind_people_already_in_line(program, make_patients):
     patients = make_patients(5)
     enrollments = enroll_all(program, patients[:4])
-    services.enrollment_withdraw(actor=patients[0].user, enrollment=enrollments[0])
-    newcomer = services.program_enroll(actor=patients[4].user, program=program, patient=patients[4])
+    enrollment_withdraw(actor=patients[0].user, enrollment=enrollments[0])
+    newcomer = program_enroll(actor=patients[4].user, program=program, patient=patients[4])
     assert newcomer.status == "waitlisted"
     assert statuses(program)[patients[3].pk] == "offered"
 
@@ -93,8 +101,8 @@ def test_a_newcomer_waits_behind_people_already_in_line(program, make_patients):
 def test_accepting_an_offer_enrolls_and_confirms(program, make_patients):
     patients = make_patients(4)
     enrollments = enroll_all(program, patients)
-    services.enrollment_withdraw(actor=patients[0].user, enrollment=enrollments[0])
-    accepted = services.enrollment_accept_offer(actor=patients[3].user, enrollment=enrollments[3])
+    enrollment_withdraw(actor=patients[0].user, enrollment=enrollments[0])
+    accepted = enrollment_accept_offer(actor=patients[3].user, enrollment=enrollments[3])
     assert accepted.status == "enrolled"
     assert Message.objects.filter(template="enrollment_confirmed", subject_id=str(accepted.pk)).count() == 1
 
@@ -102,8 +110,8 @@ def test_accepting_an_offer_enrolls_and_confirms(program, make_patients):
 def test_declining_passes_the_seat_to_the_next_in_line(program, make_patients):
     patients = make_patients(5)
     enrollments = enroll_all(program, patients)
-    services.enrollment_withdraw(actor=patients[0].user, enrollment=enrollments[0])
-    services.enrollment_decline_offer(actor=patients[3].user, enrollment=enrollments[3])
+    enrollment_withdraw(actor=patients[0].user, enrollment=enrollments[0])
+    enrollment_decline_offer(actor=patients[3].user, enrollment=enrollments[3])
     assert statuses(program)[patients[3].pk] == "declined"
     assert statuses(program)[patients[4].pk] == "offered"
 
@@ -112,12 +120,12 @@ def test_an_unclaimed_offer_expires_and_passes_to_the_next_person(program, make_
     patients = make_patients(6)
     enrollments = enroll_all(program, patients)
     start = clock.now()
-    services.enrollment_withdraw(actor=patients[0].user, enrollment=enrollments[0])
+    enrollment_withdraw(actor=patients[0].user, enrollment=enrollments[0])
     with time_machine.travel(start + dt.timedelta(hours=47), tick=False):
-        assert services.seat_offers_expire() == 0
+        assert offers_expire(kind="seat") == 0
     with time_machine.travel(start + dt.timedelta(hours=48, minutes=1), tick=False):
-        assert services.seat_offers_expire() == 1
-        assert services.seat_offers_expire() == 0
+        assert offers_expire(kind="seat") == 1
+        assert offers_expire(kind="seat") == 0
     assert statuses(program)[patients[3].pk] == "expired"
     assert statuses(program)[patients[4].pk] == "offered"
     assert line(program) == [patients[5].pk]
@@ -128,26 +136,26 @@ def test_an_offer_cannot_be_accepted_after_its_deadline(program, make_patients):
     patients = make_patients(4)
     enrollments = enroll_all(program, patients)
     start = clock.now()
-    services.enrollment_withdraw(actor=patients[0].user, enrollment=enrollments[0])
+    enrollment_withdraw(actor=patients[0].user, enrollment=enrollments[0])
     with (
         time_machine.travel(start + dt.timedelta(hours=49), tick=False),
         pytest.raises(InvalidTransition, match="expired"),
     ):
-        services.enrollment_accept_offer(actor=patients[3].user, enrollment=enrollments[3])
+        enrollment_accept_offer(actor=patients[3].user, enrollment=enrollments[3])
 
 
 def test_an_old_link_does_not_answer_a_newer_offer(program, make_patients):
     patients = make_patients(4)
     enrollments = enroll_all(program, patients)
-    services.enrollment_withdraw(actor=patients[0].user, enrollment=enrollments[0])
+    enrollment_withdraw(actor=patients[0].user, enrollment=enrollments[0])
     with pytest.raises(InvalidTransition, match="earlier offer"):
-        services.enrollment_accept_offer(actor=patients[3].user, enrollment=enrollments[3], offer_number=0)
+        enrollment_accept_offer(actor=patients[3].user, enrollment=enrollments[3], offer_number=0)
 
 
 def test_raising_capacity_by_k_makes_k_offers_in_line_order(program, make_patients):
     patients = make_patients(7)
     enroll_all(program, patients)
-    offers = services.program_capacity_set(actor=None, program=program, capacity=5)
+    offers = program_capacity_set(actor=None, program=program, capacity=5)
     assert [o.patient_id for o in offers] == [patients[3].pk, patients[4].pk]
     assert line(program) == [p.pk for p in patients[5:]]
     assert Message.objects.filter(template="seat_offer", channel="email").count() == 2
@@ -156,7 +164,7 @@ def test_raising_capacity_by_k_makes_k_offers_in_line_order(program, make_patien
 def test_capacity_cannot_drop_below_seats_taken_or_offered(program, make_patients):
     enroll_all(program, make_patients(3))
     with pytest.raises(Unprocessable, match="3 seats are taken"):
-        services.program_capacity_set(actor=None, program=program, capacity=2)
+        program_capacity_set(actor=None, program=program, capacity=2)
 
 
 def test_the_database_refuses_more_seats_than_capacity_even_without_the_services(program, make_patients):
@@ -180,19 +188,19 @@ def test_the_database_refuses_two_live_enrollments_and_shared_places_in_line(pro
 def test_staff_move_someone_up_the_waitlist_with_a_recorded_reason(program, make_patients, personas):
     patients = make_patients(6)
     enrollments = enroll_all(program, patients)
-    move = services.enrollment_move(
+    move = enrollment_move(
         actor=personas.front_desk, enrollment=enrollments[5], to_rank=1, reason="Clinician referral, acute need"
     )
     assert line(program) == [patients[5].pk, patients[3].pk, patients[4].pk]
     assert (move.from_rank, move.to_rank, move.moved_by) == (3, 1, personas.front_desk)
-    services.enrollment_withdraw(actor=patients[0].user, enrollment=enrollments[0])
+    enrollment_withdraw(actor=patients[0].user, enrollment=enrollments[0])
     assert statuses(program)[patients[5].pk] == "offered"
 
 
 def test_moving_without_a_reason_is_refused(program, make_patients, personas):
     enrollments = enroll_all(program, make_patients(5))
     with pytest.raises(Unprocessable, match="reason"):
-        services.enrollment_move(actor=personas.front_desk, enrollment=enrollments[4], to_rank=1, reason=" ")
+        enrollment_move(actor=personas.front_desk, enrollment=enrollments[4], to_rank=1, reason=" ")
     assert not WaitlistMove.objects.exists()
 
 
@@ -201,8 +209,8 @@ def test_patients_enroll_only_inside_the_window_but_staff_may_enroll_late(progra
     program.enrollment_closes_on = clock.local_now().date() - dt.timedelta(days=1)
     program.save()
     with pytest.raises(Unprocessable, match="closed"):
-        services.program_enroll(actor=patient.user, program=program, patient=patient)
-    enrollment = services.program_enroll(actor=personas.front_desk, program=program, patient=patient)
+        program_enroll(actor=patient.user, program=program, patient=patient)
+    enrollment = program_enroll(actor=personas.front_desk, program=program, patient=patient)
     assert enrollment.status == "enrolled"
 
 
@@ -211,18 +219,18 @@ def test_a_discharged_patient_cannot_enroll(program, personas):
 
     patient = patient_discharge(actor=personas.admin, patient=personas.patient)
     with pytest.raises(Unprocessable, match="active"):
-        services.program_enroll(actor=personas.front_desk, program=program, patient=patient)
+        program_enroll(actor=personas.front_desk, program=program, patient=patient)
 
 
 def test_the_expiry_task_runs_the_service(program, make_patients):
-    from apps.programs.tasks import expire_seat_offers
+    from apps.waitlist.tasks import expire_offers
 
     patients = make_patients(4)
     enrollments = enroll_all(program, patients)
     start = clock.now()
-    services.enrollment_withdraw(actor=patients[0].user, enrollment=enrollments[0])
+    enrollment_withdraw(actor=patients[0].user, enrollment=enrollments[0])
     with time_machine.travel(start + dt.timedelta(hours=50), tick=False):
-        assert expire_seat_offers() == 1
+        assert expire_offers() == 1
 
 
 def test_a_discharged_patient_in_line_is_passed_over_for_the_next(program, make_patients, personas):
@@ -231,7 +239,7 @@ def test_a_discharged_patient_in_line_is_passed_over_for_the_next(program, make_
     patients = make_patients(5)
     enrollments = enroll_all(program, patients)
     patient_discharge(actor=personas.admin, patient=patients[3])
-    services.enrollment_withdraw(actor=patients[0].user, enrollment=enrollments[0])
+    enrollment_withdraw(actor=patients[0].user, enrollment=enrollments[0])
     assert statuses(program)[patients[3].pk] == "waitlisted"
     assert statuses(program)[patients[4].pk] == "offered"
 
@@ -242,6 +250,6 @@ def test_a_free_seat_is_not_held_back_by_a_discharged_patient_in_line(program, m
     patients = make_patients(5)
     enrollments = enroll_all(program, patients[:4])
     patient_discharge(actor=personas.admin, patient=patients[3])
-    services.enrollment_withdraw(actor=patients[0].user, enrollment=enrollments[0])
-    newcomer = services.program_enroll(actor=patients[4].user, program=program, patient=patients[4])
+    enrollment_withdraw(actor=patients[0].user, enrollment=enrollments[0])
+    newcomer = program_enroll(actor=patients[4].user, program=program, patient=patients[4])
     assert newcomer.status == "enrolled"

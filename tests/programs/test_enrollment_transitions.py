@@ -2,8 +2,8 @@
 
 import pytest
 
-from apps.programs import services
 from apps.programs.models import EnrollmentTransition
+from apps.programs.services import seats as services
 
 pytestmark = pytest.mark.django_db
 

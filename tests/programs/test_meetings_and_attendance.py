@@ -11,8 +11,11 @@ from apps.billing.models import Charge
 from apps.billing.services.assessments import assessment_approve, assessment_submit
 from apps.core import clock
 from apps.core.errors import Conflict, Unprocessable
-from apps.programs import selectors, services
+from apps.programs import selectors
 from apps.programs.models import GroupProgram
+from apps.programs.services.attendance import attendance_record
+from apps.programs.services.seats import enrollment_withdraw, program_enroll
+from apps.programs.services.setup import program_close, program_update
 from apps.scheduling.models import Appointment
 from tests.factories import AppointmentFactory, RoomFactory, ServiceTypeFactory
 
@@ -82,7 +85,7 @@ def sliding_patient(personas):
 @pytest.fixture
 def group(personas, sliding_patient):
     program = scheduled_program(actor=personas.front_desk)
-    enrollment = services.program_enroll(actor=personas.front_desk, program=program, patient=sliding_patient)
+    enrollment = program_enroll(actor=personas.front_desk, program=program, patient=sliding_patient)
     meetings = list(selectors.program_meetings(program=program))
     return program, enrollment, meetings
 
@@ -94,12 +97,8 @@ def at_meeting(meeting):
 def test_an_attended_meeting_is_charged_once_at_the_patients_sliding_scale_fee(personas, group):
     program, enrollment, meetings = group
     with at_meeting(meetings[0]):
-        services.attendance_record(
-            actor=personas.therapist, meeting=meetings[0], enrollment=enrollment, status="attended"
-        )
-        services.attendance_record(
-            actor=personas.therapist, meeting=meetings[0], enrollment=enrollment, status="attended"
-        )
+        attendance_record(actor=personas.therapist, meeting=meetings[0], enrollment=enrollment, status="attended")
+        attendance_record(actor=personas.therapist, meeting=meetings[0], enrollment=enrollment, status="attended")
     [charge] = Charge.objects.filter(patient=enrollment.patient)
     assert charge.appointment == meetings[0].appointment
     assert (charge.full_fee, charge.amount) == (Decimal("60.00"), Decimal("48.00"))
@@ -108,52 +107,38 @@ def test_an_attended_meeting_is_charged_once_at_the_patients_sliding_scale_fee(p
 def test_a_no_show_is_charged_only_when_the_program_says_so(personas, group):
     program, enrollment, meetings = group
     with at_meeting(meetings[0]):
-        services.attendance_record(
-            actor=personas.therapist, meeting=meetings[0], enrollment=enrollment, status="no_show"
-        )
+        attendance_record(actor=personas.therapist, meeting=meetings[0], enrollment=enrollment, status="no_show")
     assert not Charge.objects.exists()
-    services.program_update(actor=personas.front_desk, program=program, charge_no_shows=True)
+    program_update(actor=personas.front_desk, program=program, charge_no_shows=True)
     with at_meeting(meetings[1]):
-        services.attendance_record(
-            actor=personas.therapist, meeting=meetings[1], enrollment=enrollment, status="no_show"
-        )
+        attendance_record(actor=personas.therapist, meeting=meetings[1], enrollment=enrollment, status="no_show")
     assert Charge.objects.get().appointment == meetings[1].appointment
 
 
 def test_an_excused_absence_is_not_charged(personas, group):
     program, enrollment, meetings = group
     with at_meeting(meetings[0]):
-        services.attendance_record(
-            actor=personas.therapist, meeting=meetings[0], enrollment=enrollment, status="excused"
-        )
+        attendance_record(actor=personas.therapist, meeting=meetings[0], enrollment=enrollment, status="excused")
     assert not Charge.objects.exists()
 
 
 def test_a_charged_meeting_cannot_be_quietly_turned_into_an_absence(personas, group):
     program, enrollment, meetings = group
     with at_meeting(meetings[0]):
-        services.attendance_record(
-            actor=personas.therapist, meeting=meetings[0], enrollment=enrollment, status="attended"
-        )
+        attendance_record(actor=personas.therapist, meeting=meetings[0], enrollment=enrollment, status="attended")
         with pytest.raises(Conflict, match="already charged"):
-            services.attendance_record(
-                actor=personas.therapist, meeting=meetings[0], enrollment=enrollment, status="excused"
-            )
+            attendance_record(actor=personas.therapist, meeting=meetings[0], enrollment=enrollment, status="excused")
 
 
 def test_withdrawing_stops_charges_for_later_meetings(personas, group):
     program, enrollment, meetings = group
     with at_meeting(meetings[0]):
-        services.attendance_record(
-            actor=personas.therapist, meeting=meetings[0], enrollment=enrollment, status="attended"
-        )
-        services.enrollment_withdraw(actor=personas.patient_user, enrollment=enrollment)
+        attendance_record(actor=personas.therapist, meeting=meetings[0], enrollment=enrollment, status="attended")
+        enrollment_withdraw(actor=personas.patient_user, enrollment=enrollment)
     with at_meeting(meetings[1]):
         assert [e for e, _ in selectors.meeting_attendance_sheet(meeting=meetings[1])] == []
         with pytest.raises(Unprocessable, match="not a member"):
-            services.attendance_record(
-                actor=personas.therapist, meeting=meetings[1], enrollment=enrollment, status="attended"
-            )
+            attendance_record(actor=personas.therapist, meeting=meetings[1], enrollment=enrollment, status="attended")
     assert Charge.objects.count() == 1
     assert [e for e, _ in selectors.meeting_attendance_sheet(meeting=meetings[0])] == [enrollment]
 
@@ -161,9 +146,7 @@ def test_withdrawing_stops_charges_for_later_meetings(personas, group):
 def test_attendance_waits_for_the_meeting_to_start(personas, group):
     program, enrollment, meetings = group
     with pytest.raises(Exception, match="once the meeting has started"):
-        services.attendance_record(
-            actor=personas.therapist, meeting=meetings[0], enrollment=enrollment, status="attended"
-        )
+        attendance_record(actor=personas.therapist, meeting=meetings[0], enrollment=enrollment, status="attended")
 
 
 def test_after_the_last_meeting_members_complete_and_the_waiting_are_told_it_ended(personas, make_patients):
@@ -173,12 +156,12 @@ def test_after_the_last_meeting_members_complete_and_the_waiting_are_told_it_end
 
     program = scheduled_program(actor=personas.front_desk, capacity=1, meeting_count=2)
     member, offered, waiting = make_patients(3)
-    first = services.program_enroll(actor=personas.front_desk, program=program, patient=member)
-    services.program_enroll(actor=personas.front_desk, program=program, patient=offered)
-    services.program_enroll(actor=personas.front_desk, program=program, patient=waiting)
+    first = program_enroll(actor=personas.front_desk, program=program, patient=member)
+    program_enroll(actor=personas.front_desk, program=program, patient=offered)
+    program_enroll(actor=personas.front_desk, program=program, patient=waiting)
     last = selectors.program_meetings(program=program).last().appointment
     with time_machine.travel(last.start, tick=False):
-        services.enrollment_withdraw(actor=personas.front_desk, enrollment=first)
+        enrollment_withdraw(actor=personas.front_desk, enrollment=first)
         assert close_finished_programs() == 0
     with time_machine.travel(last.end + dt.timedelta(minutes=1), tick=False):
         assert close_finished_programs() == 1
@@ -194,10 +177,10 @@ def test_members_who_stayed_to_the_end_complete_the_program(personas, make_patie
 
     program = scheduled_program(actor=personas.front_desk, capacity=2, meeting_count=1)
     [member] = make_patients(1)
-    services.program_enroll(actor=personas.front_desk, program=program, patient=member)
+    program_enroll(actor=personas.front_desk, program=program, patient=member)
     last = selectors.program_meetings(program=program).last().appointment
     with time_machine.travel(last.end + dt.timedelta(hours=1), tick=False):
-        assert services.program_close(program=program) == {"completed": 1, "closed": 0}
+        assert program_close(program=program) == {"completed": 1, "closed": 0}
     assert Enrollment.objects.get(patient=member).status == "completed"
 
 
@@ -209,10 +192,8 @@ def test_members_are_reminded_of_each_meeting_once_per_channel_at_the_lead_times
     texting, emailing, leaving = make_patients(3)
     type(texting).objects.filter(pk=texting.pk).update(reminder_sms=True, sms_consent_at=clock.now())
     for patient in (texting, emailing, leaving):
-        services.program_enroll(actor=personas.front_desk, program=program, patient=patient)
-    services.enrollment_withdraw(
-        actor=personas.front_desk, enrollment=program.enrollments.get(patient=leaving), reason="Moved"
-    )
+        program_enroll(actor=personas.front_desk, program=program, patient=patient)
+    enrollment_withdraw(actor=personas.front_desk, enrollment=program.enrollments.get(patient=leaving), reason="Moved")
     start = selectors.program_meetings(program=program).first().appointment.start
     with time_machine.travel(start - dt.timedelta(hours=49), tick=False):
         assert remind_meeting_members() == 0

@@ -6,7 +6,7 @@ from django.utils import timezone
 
 from apps.core import clock
 from apps.programs import selectors
-from apps.programs.services import program_enroll
+from apps.programs.services.seats import program_enroll
 from tests.factories import ServiceTypeFactory
 
 from .factories import scheduled_program

@@ -11,8 +11,11 @@ from apps.core.errors import Unprocessable
 from apps.notifications.models import Message
 from apps.outcomes.models import QuestionnaireAssignment, QuestionnaireResponse
 from apps.outcomes.services import questionnaire_answer, questionnaire_assign
-from apps.programs import selectors, services
+from apps.programs import selectors
 from apps.programs.models import Enrollment, EnrollmentStatus
+from apps.programs.services.meetings import FOLLOW_UP_ANSWER_DAYS, meeting_questionnaires_assign
+from apps.programs.services.seats import enrollment_withdraw, program_enroll
+from apps.programs.services.setup import program_capacity_set
 from apps.programs.tasks import assign_outcome_questionnaires
 
 from .factories import scheduled_program
@@ -25,8 +28,8 @@ def group(personas, make_patients):
     """Four weekly meetings asking pain and PHQ-9; three members, one of whom withdraws, and one person waiting."""
     program = scheduled_program(actor=personas.front_desk, capacity=3, outcome_questionnaires=["pain_nrs", "phq9"])
     people = make_patients(4)
-    enrollments = [services.program_enroll(actor=personas.front_desk, program=program, patient=p) for p in people]
-    services.enrollment_withdraw(actor=personas.front_desk, enrollment=enrollments[2], reason="Moved away")
+    enrollments = [program_enroll(actor=personas.front_desk, program=program, patient=p) for p in people]
+    enrollment_withdraw(actor=personas.front_desk, enrollment=enrollments[2], reason="Moved away")
     # The withdrawn seat went to the person waiting as an offer, which stays unanswered.
     assert Enrollment.objects.get(pk=enrollments[3].pk).status == EnrollmentStatus.OFFERED
     meetings = [m.appointment for m in selectors.program_meetings(program=program)]
@@ -40,10 +43,10 @@ def before(appointment, **delta):
 def test_members_are_asked_once_before_the_first_and_the_last_meeting(group):
     program, people, meetings = group
     first, last = meetings[0], meetings[-1]
-    assert services.meeting_questionnaires_assign() == 0  # two weeks ahead: too early
+    assert meeting_questionnaires_assign() == 0  # two weeks ahead: too early
     with before(first, hours=47):
         assert assign_outcome_questionnaires() == 4  # two members x two questionnaires
-        assert services.meeting_questionnaires_assign() == 0
+        assert meeting_questionnaires_assign() == 0
     asked = QuestionnaireAssignment.objects.filter(appointment=first)
     assert {a.patient for a in asked} == set(people[:2])
     assert {(a.due_at, a.expires_at) for a in asked} == {(first.start, first.end)}
@@ -51,11 +54,11 @@ def test_members_are_asked_once_before_the_first_and_the_last_meeting(group):
     assert [m.patient for m in notices] == people[:2]
     assert notices[0].context["count"] == 2 and notices[0].context["portal_url"].endswith("/portal/questionnaires/")
     with before(meetings[1], hours=1):
-        assert services.meeting_questionnaires_assign() == 0  # middle meetings ask nothing
+        assert meeting_questionnaires_assign() == 0  # middle meetings ask nothing
     with before(last, hours=2):
-        assert services.meeting_questionnaires_assign() == 4
+        assert meeting_questionnaires_assign() == 4
     follow_up = QuestionnaireAssignment.objects.filter(appointment=last)
-    assert {a.expires_at for a in follow_up} == {last.end + services.FOLLOW_UP_ANSWER_DAYS}
+    assert {a.expires_at for a in follow_up} == {last.end + FOLLOW_UP_ANSWER_DAYS}
     assert QuestionnaireAssignment.objects.count() == 8
     assert Message.objects.filter(template="questionnaire_due").count() == 4
 
@@ -65,13 +68,13 @@ def test_withdrawn_members_and_people_holding_an_offer_are_not_asked_and_late_me
 ):
     program, people, meetings = group
     with before(meetings[0], hours=40):
-        assert services.meeting_questionnaires_assign() == 4
+        assert meeting_questionnaires_assign() == 4
     assert not QuestionnaireAssignment.objects.filter(patient__in=people[2:]).exists()
     [late] = make_patients(1)
     with before(meetings[0], hours=30):
-        services.program_capacity_set(actor=personas.front_desk, program=program, capacity=4)
-        services.program_enroll(actor=personas.front_desk, program=program, patient=late)
-        assert services.meeting_questionnaires_assign() == 2
+        program_capacity_set(actor=personas.front_desk, program=program, capacity=4)
+        program_enroll(actor=personas.front_desk, program=program, patient=late)
+        assert meeting_questionnaires_assign() == 2
     assert QuestionnaireAssignment.objects.filter(patient=late, appointment=meetings[0]).count() == 2
     assert Message.objects.filter(template="questionnaire_due").count() == 3
 
@@ -82,7 +85,7 @@ def test_a_cancelled_first_meeting_asks_nothing(personas, group):
     _, _, meetings = group
     appointment_cancel(appointment=meetings[0], actor=personas.front_desk, reason="Room flooded")
     with before(meetings[0], hours=3):
-        assert services.meeting_questionnaires_assign() == 0
+        assert meeting_questionnaires_assign() == 0
 
 
 def test_questionnaires_waiting_for_answers_move_with_a_rescheduled_meeting(personas, group):
@@ -91,11 +94,11 @@ def test_questionnaires_waiting_for_answers_move_with_a_rescheduled_meeting(pers
     _, people, meetings = group
     first = meetings[0]
     with before(first, hours=47):
-        services.meeting_questionnaires_assign()
+        meeting_questionnaires_assign()
         [moved] = appointment_reschedule(
             appointment=first, actor=personas.front_desk, start=first.start + dt.timedelta(hours=1)
         )
-        assert services.meeting_questionnaires_assign() == 0
+        assert meeting_questionnaires_assign() == 0
     assert {(a.due_at, a.expires_at) for a in QuestionnaireAssignment.objects.all()} == {(moved.start, moved.end)}
     assert Message.objects.filter(template="questionnaire_due").count() == 2
 
@@ -113,11 +116,11 @@ def measured(group):
     program, people, meetings = group
     first, last = meetings[0], meetings[-1]
     with before(first, hours=24):
-        services.meeting_questionnaires_assign()
+        meeting_questionnaires_assign()
     answer(people[0], first, 7, when=first.start - dt.timedelta(hours=3))
     answer(people[1], first, 6, when=first.start + dt.timedelta(minutes=10))
     with before(last, hours=24):
-        services.meeting_questionnaires_assign()
+        meeting_questionnaires_assign()
     answer(people[0], last, 3, when=last.start - dt.timedelta(hours=1))
     answer(people[1], last, 4, when=last.end + dt.timedelta(days=2))
     QuestionnaireResponse.objects.create(
@@ -147,7 +150,7 @@ def test_an_answer_after_the_baseline_closed_is_refused_and_not_counted(group):
 
     program, people, meetings = group
     with before(meetings[0], hours=24):
-        services.meeting_questionnaires_assign()
+        meeting_questionnaires_assign()
     with pytest.raises(InvalidTransition, match="closed"):
         answer(people[0], meetings[0], 5, when=meetings[0].end + dt.timedelta(minutes=1))
     assert selectors.program_outcomes(program=program)[0]["answered_before"] == 0
@@ -168,7 +171,7 @@ def test_facilitators_see_the_group_outcomes_and_the_front_desk_does_not(persona
 def test_members_see_and_answer_only_their_own_questionnaires(login, group):
     _, people, meetings = group
     with before(meetings[0], hours=24):
-        services.meeting_questionnaires_assign()
+        meeting_questionnaires_assign()
         mine = login(people[0].user, api=True).get("/api/questionnaire-assignments/").json()
         rows = mine["results"] if isinstance(mine, dict) else mine
         own = set(QuestionnaireAssignment.objects.filter(patient=people[0]).values_list("pk", flat=True))
@@ -208,7 +211,7 @@ def test_two_runs_at_once_ask_each_member_once(group):
 
     _, _, meetings = group
     with before(meetings[0], hours=24):
-        outcomes = run_together([services.meeting_questionnaires_assign] * 2)
+        outcomes = run_together([meeting_questionnaires_assign] * 2)
     assert not [o for o in outcomes if isinstance(o, Exception)]
     assert sum(outcomes) == 4  # every assignment made by exactly one of them
     assert QuestionnaireAssignment.objects.count() == 4

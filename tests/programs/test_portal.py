@@ -8,8 +8,8 @@ import time_machine
 from apps.accounts.models import ClinicSettings
 from apps.core import clock
 from apps.notifications.models import Message
-from apps.programs import services
 from apps.programs.models import Enrollment
+from apps.programs.services.seats import enrollment_withdraw, program_enroll
 
 pytestmark = pytest.mark.django_db
 
@@ -19,9 +19,9 @@ def full_program(program, make_patients):
     """Three seats taken; the personas' patient is second in line behind a stranger."""
     members = make_patients(3)
     for patient in members:
-        services.program_enroll(actor=patient.user, program=program, patient=patient)
+        program_enroll(actor=patient.user, program=program, patient=patient)
     [ahead] = make_patients(1)
-    services.program_enroll(actor=ahead.user, program=program, patient=ahead)
+    program_enroll(actor=ahead.user, program=program, patient=ahead)
     return program, members, ahead
 
 
@@ -29,9 +29,9 @@ def full_program(program, make_patients):
 def offer_path(personas, full_program):
     """The personas' patient joins the line and is offered a seat; the path of the emailed accept link."""
     program, members, ahead = full_program
-    services.program_enroll(actor=personas.patient_user, program=program, patient=personas.patient)
-    services.enrollment_withdraw(actor=ahead.user, enrollment=Enrollment.objects.get(patient=ahead))
-    services.enrollment_withdraw(actor=members[0].user, enrollment=Enrollment.objects.get(patient=members[0]))
+    program_enroll(actor=personas.patient_user, program=program, patient=personas.patient)
+    enrollment_withdraw(actor=ahead.user, enrollment=Enrollment.objects.get(patient=ahead))
+    enrollment_withdraw(actor=members[0].user, enrollment=Enrollment.objects.get(patient=members[0]))
     link = Message.objects.get(template="seat_offer", patient=personas.patient, channel="email").context["accept_url"]
     return link.split("localhost:8000", 1)[-1]
 
@@ -94,7 +94,7 @@ def test_staff_are_not_patients_in_the_portal(personas, login, program):
 
 
 def test_a_patient_cannot_act_on_another_patients_enrollment(personas, login, program):
-    other = services.program_enroll(actor=personas.other_patient_user, program=program, patient=personas.other_patient)
+    other = program_enroll(actor=personas.other_patient_user, program=program, patient=personas.other_patient)
     client = login(personas.patient_user)
     assert client.post(f"/portal/programs/enrollments/{other.pk}/withdraw/").status_code == 404
     assert Enrollment.objects.get(pk=other.pk).status == "enrolled"
@@ -108,7 +108,7 @@ def test_the_portal_program_pages_answer_in_a_fixed_number_of_queries(
     program, members, ahead = full_program
     for _ in range(4):
         ProgramFactory()
-    services.program_enroll(actor=personas.patient_user, program=program, patient=personas.patient)
+    program_enroll(actor=personas.patient_user, program=program, patient=personas.patient)
     ClinicSettings.load()  # a running clinic has its settings row; the page footer reads it
     client = login(personas.patient_user)
     with django_assert_max_num_queries(12):
@@ -122,7 +122,7 @@ def test_the_enrollments_api_answers_in_a_fixed_number_of_queries(
 ):
     program, members, ahead = full_program
     for patient in make_patients(6):
-        services.program_enroll(actor=patient.user, program=program, patient=patient)
+        program_enroll(actor=patient.user, program=program, patient=patient)
     client = login(personas.front_desk, api=True)
     with django_assert_max_num_queries(10):
         rows = client.get("/api/enrollments/", {"program": program.pk}).json()["results"]

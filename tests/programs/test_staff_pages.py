@@ -5,8 +5,9 @@ import datetime as dt
 import pytest
 import time_machine
 
-from apps.programs import selectors, services
+from apps.programs import selectors
 from apps.programs.models import Attendance, Enrollment, WaitlistMove
+from apps.programs.services.seats import enrollment_withdraw, program_enroll
 
 from .factories import ProgramFactory, facilitator_with_evening_hours, group_service, scheduled_program
 
@@ -17,8 +18,8 @@ pytestmark = pytest.mark.django_db
 def busy_program(program, make_patients):
     patients = make_patients(7)
     for patient in patients:
-        services.program_enroll(actor=patient.user, program=program, patient=patient)
-    services.enrollment_withdraw(actor=None, enrollment=Enrollment.objects.get(patient=patients[0]))
+        program_enroll(actor=patient.user, program=program, patient=patient)
+    enrollment_withdraw(actor=None, enrollment=Enrollment.objects.get(patient=patients[0]))
     return program, patients
 
 
@@ -127,7 +128,7 @@ def test_front_desk_creates_a_program_from_the_page(personas, login):
 
 def test_the_attendance_sheet_records_the_meeting(personas, login):
     program = scheduled_program(actor=personas.front_desk)
-    enrollment = services.program_enroll(actor=personas.front_desk, program=program, patient=personas.patient)
+    enrollment = program_enroll(actor=personas.front_desk, program=program, patient=personas.patient)
     meeting = selectors.program_meetings(program=program).first()
     with time_machine.travel(meeting.appointment.start + dt.timedelta(minutes=10), tick=False):
         client = login(program.lead_facilitator)
@@ -141,7 +142,7 @@ def test_the_attendance_sheet_records_the_meeting(personas, login):
 
 def test_the_portal_home_shows_the_offer_deadline_and_the_place_in_line(personas, login, busy_program):
     program, patients = busy_program
-    services.program_enroll(actor=personas.patient_user, program=program, patient=personas.patient)
+    program_enroll(actor=personas.patient_user, program=program, patient=personas.patient)
     page = login(personas.patient_user).get("/portal/").content.decode()
     assert "you are #4 on the waitlist" in page
     offer = Enrollment.objects.get(status="offered")
@@ -150,6 +151,6 @@ def test_the_portal_home_shows_the_offer_deadline_and_the_place_in_line(personas
 
 def test_the_chart_shows_the_patients_programs_and_place_in_line(personas, login, busy_program):
     program, patients = busy_program
-    services.program_enroll(actor=personas.front_desk, program=program, patient=personas.patient)
+    program_enroll(actor=personas.front_desk, program=program, patient=personas.patient)
     page = login(personas.front_desk).get(f"/patients/{personas.patient.pk}/").content.decode()
     assert "Programs and waitlists" in page and "#4 on the waitlist" in page

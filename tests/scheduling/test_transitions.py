@@ -62,7 +62,7 @@ def test_a_late_cancellation_records_the_patient_and_their_reason(clinic, sessio
     assert _reactions(cancelled) == {
         "scheduling.reminders_withdraw",
         "billing.charge_session_outcome",
-        "programs.slot_offer_when_series_ends",
+        "waitlist.slot_offer_when_series_ends",
     }
 
 

@@ -3,7 +3,9 @@
 from django import template
 
 from apps.programs import selectors
-from apps.programs.models import LIVE_SLOT_REQUEST_STATUSES, LIVE_STATUSES
+from apps.programs.models import LIVE_STATUSES
+from apps.waitlist.models import LIVE_SLOT_REQUEST_STATUSES
+from apps.waitlist.selectors import patient_slot_requests
 
 register = template.Library()
 
@@ -12,5 +14,5 @@ register = template.Library()
 def patient_programs_card(patient):
     return {
         "enrollments": [e for e in selectors.patient_enrollments(patient=patient) if e.status in LIVE_STATUSES],
-        "slot_requests": selectors.patient_slot_requests(patient=patient).filter(status__in=LIVE_SLOT_REQUEST_STATUSES),
+        "slot_requests": patient_slot_requests(patient=patient).filter(status__in=LIVE_SLOT_REQUEST_STATUSES),
     }

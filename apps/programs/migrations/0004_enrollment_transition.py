@@ -9,7 +9,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('programs', '0002_individual_slot_waitlist'),
+        ('programs', '0003_slot_waitlist_moves_to_waitlist_app'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

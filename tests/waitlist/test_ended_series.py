@@ -7,12 +7,12 @@ import time_machine
 
 from apps.core import clock
 from apps.notifications.models import Message
-from apps.programs import services
-from apps.programs.models import FreedSlot, SlotOffer
-from apps.programs.tasks import offer_ended_series_slots
 from apps.scheduling.models import WorkingHours
 from apps.scheduling.selectors import series_ended_since
 from apps.scheduling.services import series_book, series_cancel_following
+from apps.waitlist.models import FreedSlot, SlotOffer
+from apps.waitlist.services import ENDED_SERIES_LOOKBACK, ended_series_slots_free, slot_request_create
+from apps.waitlist.tasks import offer_ended_series_slots
 from tests.factories import ServiceTypeFactory
 
 pytestmark = pytest.mark.django_db
@@ -50,7 +50,7 @@ def book(personas):
 @pytest.fixture
 def waiting(book, make_patients):
     [patient] = make_patients(1)
-    services.slot_request_create(
+    slot_request_create(
         actor=patient.user,
         patient=patient,
         service_type=book.service,
@@ -75,7 +75,7 @@ def test_a_series_that_ran_its_course_offers_its_time_once(book, waiting, ending
         assert offer_ended_series_slots() == 0  # the last session is still on
     with after(last, hours=1):
         assert offer_ended_series_slots() == 1
-        assert services.ended_series_slots_free() == 0
+        assert ended_series_slots_free() == 0
     slot = FreedSlot.objects.get(series=booked.series)
     assert slot.free_from == book.first + dt.timedelta(weeks=2, days=1)
     offer = SlotOffer.objects.get(slot=slot)
@@ -90,7 +90,7 @@ def test_a_series_cancelled_early_was_already_offered_and_is_not_offered_again(p
     booked = book(occurrence_count=4)
     with time_machine.travel(booked.booked[1].end + dt.timedelta(hours=1), tick=False):
         series_cancel_following(appointment=booked.booked[2], actor=personas.front_desk, reason="Done early")
-        assert services.ended_series_slots_free() == 0
+        assert ended_series_slots_free() == 0
     assert SlotOffer.objects.filter(slot__series=booked.series).count() == 1
 
 
@@ -104,16 +104,16 @@ def test_a_renewed_series_keeps_its_time_until_the_renewal_ends(personas, book, 
     ending = book(occurrence_count=2)
     renewal = book(occurrence_count=2, first_date=book.first + dt.timedelta(weeks=2))
     with after(ending.booked[-1], hours=1):
-        assert services.ended_series_slots_free() == 0
+        assert ended_series_slots_free() == 0
     with after(renewal.booked[-1], hours=1):
-        assert services.ended_series_slots_free() == 1
+        assert ended_series_slots_free() == 1
     assert FreedSlot.objects.get().series == renewal.series
 
 
 def test_a_series_that_ended_before_the_look_back_is_left_alone(book, waiting):
     booked = book(occurrence_count=1)
-    with after(booked.booked[-1], days=services.ENDED_SERIES_LOOKBACK.days, hours=1):
-        assert services.ended_series_slots_free() == 0
+    with after(booked.booked[-1], days=ENDED_SERIES_LOOKBACK.days, hours=1):
+        assert ended_series_slots_free() == 0
     assert not FreedSlot.objects.exists()
 
 
@@ -129,11 +129,11 @@ def test_a_series_whose_last_sessions_were_cancelled_ends_at_its_last_held_sessi
 
 @pytest.mark.django_db(transaction=True)
 def test_two_runs_at_once_offer_the_time_once(book, waiting):
-    from .test_concurrency import run_together
+    from tests.programs.test_concurrency import run_together
 
     booked = book(occurrence_count=1)
     with after(booked.booked[-1], hours=1):
-        outcomes = run_together([services.ended_series_slots_free] * 2)
+        outcomes = run_together([ended_series_slots_free] * 2)
     assert not [o for o in outcomes if isinstance(o, Exception)]
     assert FreedSlot.objects.filter(series=booked.series).count() == 1
     assert SlotOffer.objects.count() == 1

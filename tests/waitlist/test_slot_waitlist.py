@@ -8,10 +8,11 @@ import time_machine
 from apps.core import clock
 from apps.core.errors import Conflict, InvalidTransition
 from apps.notifications.models import Message
-from apps.programs import services
-from apps.programs.models import FreedSlot, SlotOffer, SlotRequest
 from apps.scheduling.models import Appointment, WorkingHours
 from apps.scheduling.services import series_book, series_cancel_following
+from apps.waitlist.models import FreedSlot, SlotOffer, SlotRequest
+from apps.waitlist.offers import offers_expire
+from apps.waitlist.services import slot_offer_accept, slot_offer_decline, slot_request_create
 from tests.factories import ServiceTypeFactory, TherapistFactory
 
 pytestmark = pytest.mark.django_db
@@ -41,7 +42,7 @@ def weekly(personas):
 
 
 def wait(patient, service, *, therapist=None, weekdays=(MONDAY,), earliest=dt.time(9), latest=dt.time(12)):
-    return services.slot_request_create(
+    return slot_request_create(
         actor=patient.user,
         patient=patient,
         service_type=service,
@@ -81,7 +82,7 @@ def test_accepting_books_a_weekly_series_at_that_time(personas, weekly, make_pat
     [patient] = make_patients(1)
     request = wait(patient, service)
     slot = free_the_slot(personas, weekly)
-    offer = services.slot_offer_accept(actor=patient.user, offer=SlotOffer.objects.get(request=request))
+    offer = slot_offer_accept(actor=patient.user, offer=SlotOffer.objects.get(request=request))
     assert offer.series.patient == patient
     first = Appointment.objects.filter(series=offer.series).order_by("start").first()
     local = first.start.astimezone(clock.clinic_tz())
@@ -97,7 +98,7 @@ def test_declining_passes_the_time_on_and_keeps_the_decliner_waiting(personas, w
     wait(first, service)
     wait(second, service)
     slot = free_the_slot(personas, weekly)
-    services.slot_offer_decline(actor=first.user, offer=SlotOffer.objects.get(request__patient=first))
+    slot_offer_decline(actor=first.user, offer=SlotOffer.objects.get(request__patient=first))
     assert SlotOffer.objects.get(slot=slot, status="outstanding").request.patient == second
     assert SlotRequest.objects.get(patient=first).status == "waiting"
 
@@ -110,9 +111,9 @@ def test_an_unanswered_slot_offer_expires_and_passes_on(personas, weekly, make_p
     start = clock.now()
     free_the_slot(personas, weekly)
     with time_machine.travel(start + dt.timedelta(hours=48, minutes=1), tick=False):
-        assert services.slot_offers_expire() == 1
+        assert offers_expire(kind="slot") == 1
         with pytest.raises(InvalidTransition):
-            services.slot_offer_accept(actor=first.user, offer=SlotOffer.objects.get(request__patient=first))
+            slot_offer_accept(actor=first.user, offer=SlotOffer.objects.get(request__patient=first))
     assert SlotRequest.objects.get(patient=first).status == "expired"
     assert SlotOffer.objects.get(status="outstanding").request.patient == second
     assert Message.objects.filter(template="slot_offer_expired", patient=first).count() == 1

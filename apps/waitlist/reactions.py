@@ -1,4 +1,4 @@
-"""Programs' reactions to other apps' transitions (registered in ProgramsConfig.ready())."""
+"""The slot waitlist's reactions to the sessions' transitions (registered in WaitlistConfig.ready())."""
 
 from django.utils import timezone
 

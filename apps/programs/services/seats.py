@@ -1,0 +1,319 @@
+"""Seats of group programs: enrollment, the waitlist and its order, and seat offers.
+
+The seat invariant: enrolled members plus outstanding offers never exceed the program's capacity. Every service
+that can take or free a seat first locks the program row (select_for_update), so seat decisions for one program
+happen one at a time; a database trigger counts seats again under the same lock as a backstop. Locks are taken
+program first, then enrollments in primary-key order. Seats are offered through the offer engine
+(`apps.waitlist.offers`), like freed weekly slots.
+"""
+
+import datetime as dt
+
+from django.db import transaction
+from django.db.models import Max
+from django.urls import reverse
+
+from apps.core import clock
+from apps.core.errors import Conflict, InvalidTransition, Unprocessable
+from apps.core.links import absolute_url
+from apps.core.transitions import actor_or_none, transitions_record
+from apps.notifications.outbox import patient_notice_enqueue
+from apps.patients.models import PatientStatus
+from apps.waitlist.offers import offer_check_open, offer_hold, offer_notify
+
+from ..models import (
+    LIVE_STATUSES,
+    SEATED_STATUSES,
+    Enrollment,
+    EnrollmentStatus,
+    EnrollmentTransition,
+    GroupProgram,
+    WaitlistMove,
+)
+
+SEAT = "seat"  # the offer kind, named in signed links
+
+
+def program_lock(program_id: int) -> GroupProgram:
+    return GroupProgram.objects.select_for_update().get(pk=program_id)
+
+
+def enrollment_lock(enrollment_id: int) -> Enrollment:
+    return Enrollment.objects.select_for_update().select_related("patient", "program").get(pk=enrollment_id)
+
+
+def seats_taken(*, program: GroupProgram) -> int:
+    return program.enrollments.filter(status__in=SEATED_STATUSES).count()
+
+
+def program_url(program: GroupProgram) -> str:
+    return absolute_url(reverse("portal:programs:detail", args=[program.pk]))
+
+
+def _notify_offer(enrollment: Enrollment) -> None:
+    program = enrollment.program
+    offer_notify(
+        kind=SEAT,
+        object_id=enrollment.pk,
+        offer_number=enrollment.offer_count,
+        patient=enrollment.patient,
+        subject=enrollment,
+        template="seat_offer",
+        key=f"enrollment:{enrollment.pk}:seat_offer:{enrollment.offer_count}",
+        context={
+            "program_title": program.title,
+            "deadline": enrollment.offer_expires_at.isoformat(),
+            "program_url": program_url(program),
+        },
+    )
+
+
+def enrollment_notify(enrollment: Enrollment, *, template: str, key_suffix: str = "", context: dict | None = None):
+    """Email the patient about their place in a program (no text: only offers are urgent enough), keyed on the
+    enrollment and the template so a repeated call queues nothing."""
+    program = enrollment.program
+    patient_notice_enqueue(
+        patient=enrollment.patient,
+        subject=enrollment,
+        template=template,
+        key=f"enrollment:{enrollment.pk}:{template}{key_suffix}",
+        context={"program_title": program.title, "program_url": program_url(program), **(context or {})},
+        sms=False,
+    )
+
+
+def _notify_confirmed(enrollment: Enrollment) -> None:
+    # Someone enrolled late is told their own first meeting: the next one still to come.
+    first = (
+        enrollment.program.meetings.select_related("appointment")
+        .filter(appointment__start__gt=clock.now())
+        .order_by("number")
+        .first()
+    )
+    first_meeting = first.appointment.start.isoformat() if first else ""
+    enrollment_notify(enrollment, template="enrollment_confirmed", context={"first_meeting": first_meeting})
+
+
+def enrollment_transition_write(enrollment: Enrollment, *, actor, was: str, reason: str = "") -> None:
+    """Every status change of an enrollment is written as a transition row in its transaction (who, from, to, why)."""
+    transitions_record(
+        [
+            EnrollmentTransition(
+                enrollment=enrollment,
+                actor=actor_or_none(actor),
+                from_status=was,
+                to_status=enrollment.status,
+                reason=reason,
+            )
+        ]
+    )
+
+
+def _offer_seat(enrollment: Enrollment, *, hold: dt.timedelta, now: dt.datetime, actor) -> None:
+    was = enrollment.status
+    enrollment.status = EnrollmentStatus.OFFERED
+    enrollment.waitlist_position = None
+    enrollment.offer_count += 1
+    enrollment.offered_at = now
+    enrollment.offer_expires_at = now + hold
+    enrollment.save()
+    enrollment_transition_write(enrollment, actor=actor, was=was, reason=f"Seat offer {enrollment.offer_count}.")
+    _notify_offer(enrollment)
+
+
+def free_seats_offer(program: GroupProgram, *, actor=None) -> list[Enrollment]:
+    """Offer every free seat to the waitlist, first in line first. The caller holds the program lock; `actor` is
+    whoever freed the seats (None: the system).
+
+    A discharged patient keeps their place but is passed over while discharged.
+    """
+    free = program.capacity - seats_taken(program=program)
+    if free <= 0:
+        return []
+    next_in_line = list(
+        program.enrollments.select_for_update(of=("self",))
+        .select_related("patient", "program")
+        .filter(status=EnrollmentStatus.WAITLISTED, patient__status=PatientStatus.ACTIVE)
+        .order_by("waitlist_position")[:free]
+    )
+    hold = offer_hold()
+    now = clock.now()
+    for enrollment in next_in_line:
+        _offer_seat(enrollment, hold=hold, now=now, actor=actor)
+    return next_in_line
+
+
+def _enrollment_deadline(program: GroupProgram, *, by_staff: bool) -> dt.date:
+    if by_staff:
+        last = program.meetings.select_related("appointment").order_by("-number").first()
+        return last.appointment.start.astimezone(clock.clinic_tz()).date() if last else program.first_meeting_on
+    return program.enrollment_closes_on or program.first_meeting_on
+
+
+@transaction.atomic
+def program_enroll(*, actor, program: GroupProgram, patient) -> Enrollment:
+    """Give the patient a free seat, or a place at the end of the waitlist.
+
+    A free seat goes to a newcomer only when nobody is waiting: people in line come first.
+    Patients enroll within the enrollment window; staff may also enroll late, up to the last meeting.
+    """
+    program = program_lock(program.pk)
+    by_staff = actor is not None and actor.is_clinic_staff
+    today = clock.local_now().date()
+    if today < program.enrollment_opens_on and not by_staff:
+        raise Unprocessable(f"Enrollment opens on {program.enrollment_opens_on:%B} {program.enrollment_opens_on.day}.")
+    if today > _enrollment_deadline(program, by_staff=by_staff):
+        raise Unprocessable("Enrollment for this program has closed.")
+    if patient.status != PatientStatus.ACTIVE:
+        raise Unprocessable("Only active patients can enroll.")
+    existing = program.enrollments.filter(patient=patient, status__in=LIVE_STATUSES).first()
+    if existing is not None:
+        raise Conflict(
+            f"This patient is already {existing.get_status_display().lower()} for this program.",
+            extra={"enrollment": existing.pk},
+        )
+    now = clock.now()
+    waiting = program.enrollments.filter(status=EnrollmentStatus.WAITLISTED)
+    someone_waiting = waiting.filter(patient__status=PatientStatus.ACTIVE).exists()
+    if seats_taken(program=program) < program.capacity and not someone_waiting:
+        enrollment = Enrollment.objects.create(
+            program=program, patient=patient, status=EnrollmentStatus.ENROLLED, enrolled_at=now, created_by=actor
+        )
+        enrollment_transition_write(enrollment, actor=actor, was="")
+        _notify_confirmed(enrollment)
+        return enrollment
+    last = waiting.aggregate(last=Max("waitlist_position"))["last"] or 0
+    enrollment = Enrollment.objects.create(
+        program=program,
+        patient=patient,
+        status=EnrollmentStatus.WAITLISTED,
+        waitlist_position=last + 1,
+        created_by=actor,
+    )
+    enrollment_transition_write(enrollment, actor=actor, was="")
+    # A seat can be free while people wait only if someone was passed over (discharged, since back): offer it now.
+    if free_seats_offer(program, actor=actor):
+        enrollment.refresh_from_db()
+    return enrollment
+
+
+def enrollment_end(enrollment: Enrollment, *, status: str, reason: str = "", actor=None) -> None:
+    """End a live enrollment (declined, expired, withdrawn): it leaves the line and gives up any seat."""
+    was = enrollment.status
+    enrollment.status = status
+    enrollment.waitlist_position = None
+    enrollment.ended_at = clock.now()
+    enrollment.end_reason = reason
+    enrollment.save()
+    enrollment_transition_write(enrollment, actor=actor, was=was, reason=reason)
+
+
+@transaction.atomic
+def enrollment_withdraw(*, actor, enrollment: Enrollment, reason: str = "") -> Enrollment:
+    """Leave the program or the waitlist, or give back an offered seat. A freed seat is offered on at once.
+
+    Withdrawing stops charges for later meetings: only members who attend are charged.
+    """
+    program = program_lock(enrollment.program_id)
+    enrollment = enrollment_lock(enrollment.pk)
+    if enrollment.status not in LIVE_STATUSES:
+        raise InvalidTransition(f"This enrollment is already {enrollment.get_status_display().lower()}.")
+    freed_seat = enrollment.status in SEATED_STATUSES
+    enrollment_end(enrollment, status=EnrollmentStatus.WITHDRAWN, reason=reason, actor=actor)
+    if freed_seat:
+        free_seats_offer(program, actor=actor)
+    return enrollment
+
+
+def seat_offer_open_check(enrollment: Enrollment, *, offer_number: int | None = None) -> dict:
+    """The seat offer as the engine checks it: open while offered, answered by its latest link, until its deadline."""
+    offered = enrollment.status == EnrollmentStatus.OFFERED
+    return {
+        "noun": "seat",
+        "closed": ""
+        if offered
+        else f"There is no open seat offer: the enrollment is {enrollment.get_status_display()}.",
+        "expires_at": enrollment.offer_expires_at,
+        "offer_number": offer_number,
+        "current_number": enrollment.offer_count,
+    }
+
+
+@transaction.atomic
+def enrollment_accept_offer(*, actor, enrollment: Enrollment, offer_number: int | None = None) -> Enrollment:
+    """Take the offered seat. The seat was already counted when it was offered, so this never overfills."""
+    program_lock(enrollment.program_id)
+    enrollment = enrollment_lock(enrollment.pk)
+    offer_check_open(**seat_offer_open_check(enrollment, offer_number=offer_number))
+    enrollment.status = EnrollmentStatus.ENROLLED
+    enrollment.enrolled_at = clock.now()
+    enrollment.save()
+    enrollment_transition_write(enrollment, actor=actor, was=EnrollmentStatus.OFFERED)
+    _notify_confirmed(enrollment)
+    return enrollment
+
+
+@transaction.atomic
+def enrollment_decline_offer(*, actor, enrollment: Enrollment, offer_number: int | None = None) -> Enrollment:
+    """Turn the seat down; it goes to the next person in line."""
+    program = program_lock(enrollment.program_id)
+    enrollment = enrollment_lock(enrollment.pk)
+    offer_check_open(**seat_offer_open_check(enrollment, offer_number=offer_number))
+    enrollment_end(enrollment, status=EnrollmentStatus.DECLINED, reason="Declined the seat offer.", actor=actor)
+    free_seats_offer(program, actor=actor)
+    return enrollment
+
+
+def seat_offers_due(now: dt.datetime) -> list[int]:
+    """Programs with unclaimed seat offers past their deadline. Each is handled in its own transaction, so one busy
+    program never holds up another."""
+    return list(
+        Enrollment.objects.filter(status=EnrollmentStatus.OFFERED, offer_expires_at__lte=now)
+        .values_list("program_id", flat=True)
+        .distinct()
+        .order_by("program_id")
+    )
+
+
+@transaction.atomic
+def program_seat_offers_expire(program_id: int, *, now: dt.datetime) -> int:
+    """Expire the program's unclaimed offers past their deadline and pass each seat to the next in line."""
+    program = program_lock(program_id)
+    due = list(
+        program.enrollments.select_for_update()
+        .select_related("patient", "program")
+        .filter(status=EnrollmentStatus.OFFERED, offer_expires_at__lte=now)
+        .order_by("pk")
+    )
+    for enrollment in due:
+        enrollment_end(enrollment, status=EnrollmentStatus.EXPIRED, reason="The seat offer was not answered in time.")
+        enrollment_notify(enrollment, template="seat_offer_expired", key_suffix=f":{enrollment.offer_count}")
+    free_seats_offer(program)
+    return len(due)
+
+
+@transaction.atomic
+def enrollment_move(*, actor, enrollment: Enrollment, to_rank: int, reason: str) -> WaitlistMove:
+    """Move someone to another place in line, with a reason that is kept."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise Unprocessable("Give a reason for changing the waitlist order.", fields={"reason": ["Required."]})
+    program = program_lock(enrollment.program_id)
+    line = list(
+        program.enrollments.select_for_update().filter(status=EnrollmentStatus.WAITLISTED).order_by("waitlist_position")
+    )
+    ids = [e.pk for e in line]
+    if enrollment.pk not in ids:
+        raise InvalidTransition("Only people on the waitlist can be moved.")
+    if not 1 <= to_rank <= len(line):
+        raise Unprocessable(f"The place must be between 1 and {len(line)}.", fields={"to_rank": ["Out of range."]})
+    from_rank = ids.index(enrollment.pk) + 1
+    moving = line.pop(from_rank - 1)
+    line.insert(to_rank - 1, moving)
+    # New tickets above every current one, so no two rows ever share a position mid-way.
+    base = max(e.waitlist_position for e in line)
+    for offset, row in enumerate(line, start=1):
+        Enrollment.objects.filter(pk=row.pk).update(waitlist_position=base + offset, updated_at=clock.now())
+    return WaitlistMove.objects.create(
+        enrollment=moving, from_rank=from_rank, to_rank=to_rank, reason=reason, moved_by=actor
+    )

@@ -1,0 +1,202 @@
+"""Setting up and closing group programs: create (booking the meetings), update, capacity, close when finished."""
+
+import datetime as dt
+
+from django.db import transaction
+from django.db.models import Max
+from django.urls import reverse
+
+from apps.core import clock
+from apps.core.errors import ApplicationError, Unprocessable
+from apps.core.links import absolute_url
+from apps.outcomes.instruments import INSTRUMENTS
+from apps.scheduling.services import appointment_book, series_dates
+
+from ..models import LIVE_STATUSES, Enrollment, EnrollmentStatus, GroupProgram, ProgramMeeting
+from .seats import (
+    enrollment_end,
+    enrollment_notify,
+    enrollment_transition_write,
+    free_seats_offer,
+    program_lock,
+    seats_taken,
+)
+
+PROGRAM_FIELDS = frozenset(
+    {
+        "title",
+        "description",
+        "lead_facilitator",
+        "service_type",
+        "capacity",
+        "charge_no_shows",
+        "enrollment_opens_on",
+        "enrollment_closes_on",
+        "room",
+        "is_telehealth",
+        "local_start_time",
+        "first_meeting_on",
+        "meeting_count",
+        "interval_weeks",
+        "outcome_questionnaires",
+    }
+)
+PROGRAM_REACH_DAYS = 2 * 366
+# What may change once meetings are booked; the schedule itself changes by rescheduling its appointments.
+PROGRAM_EDITABLE_FIELDS = frozenset(
+    {"title", "description", "charge_no_shows", "enrollment_opens_on", "enrollment_closes_on"}
+)
+
+
+def _check_fields(data: dict, allowed: frozenset[str]) -> None:
+    unknown = set(data) - allowed
+    if unknown:
+        raise Unprocessable(f"Unknown or fixed fields: {', '.join(sorted(unknown))}")
+
+
+@transaction.atomic
+def program_create(*, actor, co_facilitators=(), override_reason: str = "", **data) -> GroupProgram:
+    """Create a program and book its meetings as group appointments on the lead facilitator's calendar.
+
+    Each meeting is conflict-checked like any appointment (facilitator and room); one conflict refuses the whole
+    program, naming the meeting and the appointment in the way.
+    """
+    _check_fields(data, PROGRAM_FIELDS)
+    service_type = data.get("service_type")
+    if service_type is None or not service_type.is_group:
+        raise Unprocessable("Choose a group service type.", fields={"service_type": ["Not a group service."]})
+    unknown = set(data.get("outcome_questionnaires") or []) - set(INSTRUMENTS)
+    if unknown:
+        raise Unprocessable(
+            f"Unknown questionnaires: {', '.join(sorted(unknown))}.",
+            fields={"outcome_questionnaires": [f"Choose from {', '.join(INSTRUMENTS)}."]},
+        )
+    first = data.get("first_meeting_on")
+    if first is not None and abs((first - clock.local_now().date()).days) > PROGRAM_REACH_DAYS:
+        raise Unprocessable(
+            "The first meeting must be within two years of today.", fields={"first_meeting_on": ["Check the year."]}
+        )
+    if bool(data.get("is_telehealth")) == (data.get("room") is not None):
+        raise Unprocessable(
+            "Choose a room, or make the program meet by video (not both).",
+            fields={"room": ["A room, or video, not both."]},
+        )
+    program = GroupProgram(created_by=actor, **data)
+    program.full_clean()
+    program.save()
+    program.co_facilitators.set([u for u in co_facilitators if u.pk != program.lead_facilitator_id])
+    dates = series_dates(
+        first_date=program.first_meeting_on,
+        interval_weeks=program.interval_weeks,
+        occurrence_count=program.meeting_count,
+        end_date=None,
+    )
+    for number, day in enumerate(dates, start=1):
+        try:
+            appointment = appointment_book(
+                actor=actor,
+                therapist=program.lead_facilitator,
+                patient=None,
+                service_type=program.service_type,
+                start=clock.local_datetime(day, program.local_start_time),
+                room=program.room,
+                is_telehealth=program.is_telehealth,
+                override_reason=override_reason,
+            )
+        except ApplicationError as exc:
+            exc.message = f"Meeting {number} on {day:%b} {day.day}: {exc.message}"
+            raise
+        ProgramMeeting.objects.create(program=program, appointment=appointment, number=number)
+    return program
+
+
+@transaction.atomic
+def program_update(*, actor, program: GroupProgram, co_facilitators=None, **changes) -> GroupProgram:
+    """Change a program's description, no-show policy or enrollment window.
+
+    Capacity changes go through program_capacity_set, which offers new seats to the waitlist.
+    """
+    _check_fields(changes, PROGRAM_EDITABLE_FIELDS)
+    program = program_lock(program.pk)
+    for field, value in changes.items():
+        setattr(program, field, value)
+    program.full_clean()
+    program.save()
+    if co_facilitators is not None:
+        program.co_facilitators.set([u for u in co_facilitators if u.pk != program.lead_facilitator_id])
+    return program
+
+
+@transaction.atomic
+def program_capacity_set(*, actor, program: GroupProgram, capacity: int) -> list[Enrollment]:
+    """Change the number of seats. Raising it by k makes up to k offers to the waitlist at once.
+
+    Lowering it below the seats already taken or offered is refused: nobody loses a promised seat.
+    Returns the offers made.
+    """
+    program = program_lock(program.pk)
+    if capacity < 1:
+        raise Unprocessable("A program needs at least one seat.", fields={"capacity": ["At least 1."]})
+    taken = seats_taken(program=program)
+    if capacity < taken:
+        raise Unprocessable(
+            f"{taken} seats are taken or offered; the capacity cannot go below that.",
+            fields={"capacity": [f"At least {taken}."]},
+        )
+    program.capacity = capacity
+    program.save(update_fields=["capacity", "updated_at"])
+    return free_seats_offer(program, actor=actor)
+
+
+def finished_program_ids(*, now: dt.datetime) -> list[int]:
+    """Programs whose last meeting has ended and that still have people enrolled, offered or waiting."""
+    return list(
+        GroupProgram.objects.filter(enrollments__status__in=LIVE_STATUSES)
+        .annotate(last_end=Max("meetings__appointment__end"))
+        .filter(last_end__lt=now)
+        .values_list("pk", flat=True)
+        .distinct()
+        .order_by("pk")
+    )
+
+
+def finished_programs_close() -> int:
+    """Close every program whose last meeting has ended, one transaction each. Returns how many were closed."""
+    finished = GroupProgram.objects.filter(pk__in=finished_program_ids(now=clock.now())).order_by("pk")
+    closed = 0
+    for program in finished:
+        program_close(program=program)
+        closed += 1
+    return closed
+
+
+@transaction.atomic
+def program_close(*, program: GroupProgram) -> dict[str, int]:
+    """After the last meeting: members have completed the program; anyone still waiting or holding an offer is told
+    the program ended before a seat came free, so nobody is left on a list that will never move."""
+    program = program_lock(program.pk)
+    now = clock.now()
+    live = list(
+        program.enrollments.select_for_update()
+        .select_related("patient", "program")
+        .filter(status__in=LIVE_STATUSES)
+        .order_by("pk")
+    )
+    counts = {"completed": 0, "closed": 0}
+    programs_url = absolute_url(reverse("portal:programs:list"))
+    for enrollment in live:
+        if enrollment.status == EnrollmentStatus.ENROLLED:
+            enrollment.status, enrollment.ended_at = EnrollmentStatus.COMPLETED, now
+            enrollment.save()
+            enrollment_transition_write(
+                enrollment, actor=None, was=EnrollmentStatus.ENROLLED, reason="The program ended."
+            )
+            counts["completed"] += 1
+            continue
+        ended_as = (
+            EnrollmentStatus.EXPIRED if enrollment.status == EnrollmentStatus.OFFERED else EnrollmentStatus.WITHDRAWN
+        )
+        enrollment_end(enrollment, status=ended_as, reason="The program ended before a seat came free.")
+        enrollment_notify(enrollment, template="waitlist_closed", context={"programs_url": programs_url})
+        counts["closed"] += 1
+    return counts

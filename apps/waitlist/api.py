@@ -1,0 +1,157 @@
+"""Slot waitlist API: waiting for a weekly time with a therapist, and answering the offer of one.
+
+The paths are those the endpoints had when they were part of the programs API (/api/slot-requests/).
+"""
+
+from django.shortcuts import get_object_or_404
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
+from rest_framework import mixins, serializers, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.exceptions import PermissionDenied
+from rest_framework.response import Response
+
+from apps.accounts.selectors import active_therapists
+from apps.core.errors import InvalidTransition
+from apps.patients.selectors import patients_visible_to
+from apps.scheduling.models import ServiceType
+
+from . import selectors, services
+from .models import SlotOffer, SlotRequest, SlotRequestStatus
+
+
+class SlotOfferOutput(serializers.ModelSerializer):
+    therapist = serializers.IntegerField(source="slot.therapist_id", read_only=True)
+    weekday = serializers.IntegerField(source="slot.weekday", read_only=True)
+    local_start_time = serializers.TimeField(source="slot.local_start_time", read_only=True)
+
+    class Meta:
+        model = SlotOffer
+        fields = ["id", "therapist", "weekday", "local_start_time", "status", "expires_at", "series"]
+
+
+class SlotRequestOutput(serializers.ModelSerializer):
+    patient_name = serializers.CharField(source="patient.display_name", read_only=True)
+    offer = serializers.SerializerMethodField()
+
+    class Meta:
+        model = SlotRequest
+        fields = [
+            "id",
+            "patient",
+            "patient_name",
+            "therapist",
+            "service_type",
+            "weekdays",
+            "earliest_start",
+            "latest_start",
+            "status",
+            "offer",
+            "created_at",
+        ]
+
+    @extend_schema_field(SlotOfferOutput(allow_null=True))
+    def get_offer(self, request) -> dict | None:
+        offers = request.outstanding_offers
+        return SlotOfferOutput(offers[0]).data if offers else None
+
+
+class SlotRequestInput(serializers.Serializer):
+    patient = serializers.IntegerField(required=False, help_text="Staff: the patient. Patients: omit.")
+    therapist = serializers.PrimaryKeyRelatedField(queryset=active_therapists(), required=False, allow_null=True)
+    service_type = serializers.PrimaryKeyRelatedField(queryset=ServiceType.objects.filter(is_active=True))
+    weekdays = serializers.ListField(child=serializers.IntegerField(min_value=0, max_value=6), allow_empty=False)
+    earliest_start = serializers.TimeField()
+    latest_start = serializers.TimeField()
+
+
+class SlotOfferAcceptInput(serializers.Serializer):
+    cap_override_reason = serializers.CharField(
+        max_length=300,
+        required=False,
+        default="",
+        allow_blank=True,
+        help_text="Staff only: why the therapist takes this reduced-fee patient past their cap (logged). Without it, "
+        "a patient past the cap is refused with 409 naming the therapist and the cap.",
+    )
+
+
+class SlotRequestFilter(serializers.Serializer):
+    status = serializers.ChoiceField(choices=SlotRequestStatus.choices, required=False, allow_blank=True)
+
+
+class SlotRequestViewSet(
+    mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, viewsets.GenericViewSet
+):
+    """Waiting for a weekly time with a therapist. Patients see and make their own; the front desk sees everyone's
+    in the order times are offered."""
+
+    serializer_class = SlotRequestOutput
+    error_statuses = {"create": {404}}  # staff name a patient they may not see
+
+    def get_queryset(self):
+        qs = selectors.slot_requests_visible_to(user=self.request.user)
+        if self.action == "list":
+            filters = SlotRequestFilter(data=self.request.query_params)
+            filters.is_valid(raise_exception=True)
+            if wanted := filters.validated_data.get("status"):
+                qs = qs.filter(status=wanted)
+        return qs
+
+    @extend_schema(parameters=[OpenApiParameter("status", str, enum=SlotRequestStatus.values)])
+    def list(self, request, *args, **kwargs):
+        return super().list(request, *args, **kwargs)
+
+    @extend_schema(request=SlotRequestInput, responses={201: SlotRequestOutput})
+    def create(self, request):
+        data = SlotRequestInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        fields = dict(data.validated_data)
+        patient_id = fields.pop("patient", None)
+        if request.user.has_perm("waitlist.manage_slot_waitlist"):
+            if patient_id is None:
+                raise serializers.ValidationError({"patient": ["Required."]})
+            patient = get_object_or_404(patients_visible_to(user=request.user), pk=patient_id)
+        elif request.user.has_perm("waitlist.request_slot") and getattr(request.user, "patient", None):
+            patient = request.user.patient
+            if patient_id not in (None, patient.pk):
+                raise PermissionDenied
+        else:
+            raise PermissionDenied
+        slot_request = services.slot_request_create(actor=request.user, patient=patient, **fields)
+        return Response(
+            SlotRequestOutput(self.get_queryset().get(pk=slot_request.pk)).data, status=status.HTTP_201_CREATED
+        )
+
+    @extend_schema(request=None, responses=SlotRequestOutput)
+    @action(detail=True, methods=["post"])
+    def cancel(self, request, pk=None):
+        slot_request = self.get_object()
+        services.slot_request_cancel(actor=request.user, request=slot_request)
+        return Response(SlotRequestOutput(self.get_queryset().get(pk=slot_request.pk)).data)
+
+    def _answer(self, request, pk, service, **kwargs):
+        slot_request = self.get_object()
+        offers = slot_request.outstanding_offers
+        if not offers:
+            raise InvalidTransition("There is no open offer on this request.")
+        service(actor=request.user, offer=offers[0], **kwargs)
+        return Response(SlotRequestOutput(self.get_queryset().get(pk=slot_request.pk)).data)
+
+    @extend_schema(request=SlotOfferAcceptInput, responses=SlotRequestOutput)
+    @action(detail=True, methods=["post"], url_path="accept-offer")
+    def accept_offer(self, request, pk=None):
+        """Take the offered weekly time: the series is booked, held to the therapist's reduced-fee cap like any
+        booking (staff may override it with `cap_override_reason`)."""
+        data = SlotOfferAcceptInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        return self._answer(request, pk, services.slot_offer_accept, **data.validated_data)
+
+    @extend_schema(request=None, responses=SlotRequestOutput)
+    @action(detail=True, methods=["post"], url_path="decline-offer")
+    def decline_offer(self, request, pk=None):
+        """Turn the offered time down and keep waiting."""
+        return self._answer(request, pk, services.slot_offer_decline)
+
+
+def register(router) -> None:
+    router.register("slot-requests", SlotRequestViewSet, basename="slot-request")

@@ -1,0 +1,24 @@
+from django import forms
+
+from apps.accounts.selectors import active_therapists
+from apps.patients.forms import PatientChoiceField
+from apps.patients.models import Patient, PatientStatus
+from apps.scheduling.models import ServiceType, Weekday
+
+
+class SlotRequestForm(forms.Form):
+    therapist = forms.ModelChoiceField(queryset=active_therapists(), required=False, empty_label="Any therapist")
+    service_type = forms.ModelChoiceField(
+        queryset=ServiceType.objects.filter(is_active=True, is_group=False), label="Session"
+    )
+    weekdays = forms.TypedMultipleChoiceField(
+        choices=Weekday.choices, coerce=int, widget=forms.CheckboxSelectMultiple, label="Days that work for you"
+    )
+    earliest_start = forms.TimeField(widget=forms.TimeInput(attrs={"type": "time"}), label="Earliest start")
+    latest_start = forms.TimeField(widget=forms.TimeInput(attrs={"type": "time"}), label="Latest start")
+
+
+class StaffSlotRequestForm(SlotRequestForm):
+    patient = PatientChoiceField(queryset=Patient.objects.filter(status=PatientStatus.ACTIVE))
+
+    field_order = ["patient"]

@@ -1,0 +1,93 @@
+"""Patient pages of the slot waitlist, mounted in the portal's programs namespace (portal:programs:slot_requests and
+the rest) where they began, so links in notices already sent keep working."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_http_methods, require_POST
+
+from apps.core.errors import ApplicationError
+from apps.core.views import call_with_messages, patient_of
+
+from . import selectors, services
+from .forms import SlotRequestForm
+from .models import SlotOffer, SlotRequest
+from .offers import offer_link_answer, offer_problem, offer_token_read
+
+SLOT_OFFER_ACTIONS = {
+    "accept": (services.slot_offer_accept, "Your weekly time is booked."),
+    "decline": (services.slot_offer_decline, "You declined that time; you keep your place for others."),
+}
+
+
+def _own_slot_offer(request, pk) -> SlotOffer:
+    patient = patient_of(request, perm="waitlist.request_slot")
+    return get_object_or_404(SlotOffer.objects.select_related("slot", "request"), pk=pk, request__patient=patient)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def slot_requests(request):
+    patient = patient_of(request, perm="waitlist.request_slot")
+    form = SlotRequestForm(request.POST or None, initial={"therapist": patient.primary_therapist})
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.slot_request_create(actor=request.user, patient=patient, **form.cleaned_data)
+        except ApplicationError as exc:
+            form.add_error(None, exc.message)
+        else:
+            messages.success(request, "You are on the waitlist for a weekly time. We will write when one opens.")
+            return redirect("portal:programs:slot_requests")
+    context = {"requests": selectors.patient_slot_requests(patient=patient), "form": form}
+    return render(request, "waitlist/portal/slot_requests.html", context)
+
+
+@login_required
+@require_POST
+def slot_request_cancel(request, pk):
+    patient = patient_of(request, perm="waitlist.request_slot")
+    slot_request = get_object_or_404(SlotRequest, pk=pk, patient=patient)
+    call_with_messages(
+        request,
+        lambda: services.slot_request_cancel(actor=request.user, request=slot_request),
+        "You are no longer waiting for that weekly time.",
+    )
+    return redirect("portal:programs:slot_requests")
+
+
+@login_required
+@require_POST
+def slot_offer_action(request, pk, action):
+    if action not in SLOT_OFFER_ACTIONS:
+        raise Http404
+    offer = _own_slot_offer(request, pk)
+    _answer_slot_offer(request, offer, action)
+    return redirect("portal:programs:slot_requests")
+
+
+def _answer_slot_offer(request, offer: SlotOffer, action: str) -> None:
+    service, done = SLOT_OFFER_ACTIONS[action]
+    call_with_messages(request, lambda: service(actor=request.user, offer=offer), done)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def offer_link(request, token):
+    """The target of the emailed accept/decline links, for seat and slot offers alike. Answering takes a button
+    press (a POST), so mail scanners that open links cannot answer for the patient."""
+    link = offer_token_read(token)
+    if link is None:
+        return render(request, "waitlist/portal/offer_invalid.html", status=404)
+    return offer_link_answer(request, link)
+
+
+def slot_offer_link(request, link):
+    """A slot offer's emailed link: the offer and the answer asked for, or the answer once the button is pressed."""
+    offer = _own_slot_offer(request, link.object_id)
+    if request.method == "POST":
+        _answer_slot_offer(request, offer, link.action)
+        return redirect("portal:programs:slot_requests")
+    is_current = not offer_problem(**services.slot_offer_open_check(offer))
+    context = {"offer": offer, "action": link.action, "is_current": is_current}
+    return render(request, "waitlist/portal/slot_offer.html", context)

@@ -1,0 +1,287 @@
+"""Every write to the individual-slot waitlist: joining it, freed weekly times, and their offers.
+
+A freed time is offered through the offer engine (`offers`), like a program seat: held for the first matching person
+in line for the clinic's hold time, with signed accept/decline links; declined or unanswered, it passes on. Locks are
+taken slot first, then the offer, then the request.
+"""
+
+import datetime as dt
+
+from django.db import transaction
+from django.db.models import Q
+from django.urls import reverse
+
+from apps.core import clock
+from apps.core.errors import Conflict, InvalidTransition, Unprocessable
+from apps.core.links import absolute_url
+from apps.notifications.outbox import patient_notice_enqueue
+from apps.patients.models import PatientStatus
+from apps.scheduling.models import Weekday
+from apps.scheduling.selectors import series_ended_since
+from apps.scheduling.services import series_book
+
+from .models import (
+    LIVE_SLOT_REQUEST_STATUSES,
+    FreedSlot,
+    FreedSlotStatus,
+    SlotOffer,
+    SlotOfferStatus,
+    SlotRequest,
+    SlotRequestStatus,
+)
+from .offers import offer_check_open, offer_hold, offer_notify
+
+SLOT = "slot"  # the offer kind, named in signed links
+
+
+def _slot_context(offer: SlotOffer) -> dict:
+    slot = offer.slot
+    first = _first_session_date(slot)
+    return {
+        "therapist_name": slot.therapist.full_name,
+        "weekday": Weekday(slot.weekday).label,
+        "start_time": slot.local_start_time.strftime("%H:%M"),
+        "first_date": first.isoformat(),
+        "first_date_label": f"{first:%A, %B} {first.day}",
+        "is_telehealth": slot.is_telehealth,
+        "deadline": offer.expires_at.isoformat(),
+        "requests_url": absolute_url(reverse("portal:programs:slot_requests")),
+    }
+
+
+def _first_session_date(slot: FreedSlot) -> dt.date:
+    start = max(slot.free_from, clock.local_now().date() + dt.timedelta(days=1))
+    return start + dt.timedelta(days=(slot.weekday - start.weekday()) % 7)
+
+
+def _matching_requests(slot: FreedSlot):
+    matching = (
+        SlotRequest.objects.filter(
+            status=SlotRequestStatus.WAITING,
+            patient__status=PatientStatus.ACTIVE,
+            weekdays__contains=[slot.weekday],
+            earliest_start__lte=slot.local_start_time,
+            latest_start__gte=slot.local_start_time,
+            service_type__duration_minutes__lte=slot.duration_minutes,
+        )
+        .filter(Q(therapist=slot.therapist) | Q(therapist__isnull=True))
+        .exclude(offers__slot=slot)
+    )
+    if slot.series_id is not None:
+        matching = matching.exclude(patient_id=slot.series.patient_id)
+    return matching.order_by("created_at", "pk")
+
+
+def _offer_slot(slot: FreedSlot) -> SlotOffer | None:
+    """Hold the slot for the first matching person in line. The caller holds the slot's row lock.
+
+    A request being offered another slot at this moment is locked by that transaction and skipped here.
+    """
+    if slot.status != FreedSlotStatus.OPEN or slot.offers.filter(status=SlotOfferStatus.OUTSTANDING).exists():
+        return None
+    request = (
+        _matching_requests(slot).select_for_update(skip_locked=True, of=("self",)).select_related("patient").first()
+    )
+    if request is None:
+        return None
+    offer = SlotOffer.objects.create(slot=slot, request=request, expires_at=clock.now() + offer_hold())
+    request.status = SlotRequestStatus.OFFERED
+    request.save(update_fields=["status", "updated_at"])
+    offer_notify(
+        kind=SLOT,
+        object_id=offer.pk,
+        offer_number=1,
+        patient=request.patient,
+        subject=offer,
+        template="slot_offer",
+        key=f"slot_offer:{offer.pk}",
+        context=_slot_context(offer),
+    )
+    return offer
+
+
+@transaction.atomic
+def slot_freed(*, series, free_from: dt.date, actor=None) -> FreedSlot:
+    """A weekly series ended or was cancelled: its time is free from `free_from`. Offer it to the first matching
+    person on the slot waitlist. Calling again for the same series changes nothing."""
+    slot, created = FreedSlot.objects.get_or_create(
+        series=series,
+        defaults={
+            "therapist": series.therapist,
+            "weekday": series.weekday,
+            "local_start_time": series.local_start_time,
+            "duration_minutes": series.service_type.duration_minutes,
+            "room": series.room,
+            "is_telehealth": series.is_telehealth,
+            "free_from": free_from,
+        },
+    )
+    if created:
+        _offer_slot(FreedSlot.objects.select_for_update(of=("self",)).select_related("series").get(pk=slot.pk))
+    return slot
+
+
+# How far back the hourly job looks for series that ran out; a week covers any pause of the job.
+ENDED_SERIES_LOOKBACK = dt.timedelta(days=7)
+
+
+def ended_series_slots_free() -> int:
+    """Offer the weekly time of every series that ran its course (its last session is over) down the slot waitlist.
+
+    Run by beat. Each series is handled once: its FreedSlot row (one per series) records that its time was
+    offered, and a series whose time was already offered (cancelled early) is skipped. Returns how many were freed.
+    """
+    now = clock.now()
+    ended = series_ended_since(since=now - ENDED_SERIES_LOOKBACK, now=now).filter(freed_slot__isnull=True)
+    freed = 0
+    for series in ended:
+        last_day = series.last_end.astimezone(clock.clinic_tz()).date()
+        slot_freed(series=series, free_from=last_day + dt.timedelta(days=1))
+        freed += 1
+    return freed
+
+
+@transaction.atomic
+def slot_request_create(
+    *, actor, patient, service_type, weekdays: list[int], earliest_start: dt.time, latest_start: dt.time, therapist=None
+) -> SlotRequest:
+    """Join the slot waitlist. A time that is already free and unclaimed is offered at once."""
+    weekdays = sorted(set(weekdays))
+    if not weekdays or any(d not in Weekday.values for d in weekdays):
+        raise Unprocessable("Choose at least one weekday.", fields={"weekdays": ["Choose at least one day."]})
+    if earliest_start > latest_start:
+        raise Unprocessable("The earliest time is after the latest.", fields={"latest_start": ["Before earliest."]})
+    if service_type.is_group or not service_type.is_active:
+        raise Unprocessable("Choose an individual session type.", fields={"service_type": ["Not individual."]})
+    if patient.status != PatientStatus.ACTIVE:
+        raise Unprocessable("Only active patients can wait for a slot.")
+    live = SlotRequest.objects.select_for_update().filter(
+        patient=patient, therapist=therapist, status__in=LIVE_SLOT_REQUEST_STATUSES
+    )
+    if live.exists():
+        raise Conflict("This patient is already waiting for a slot with this therapist.")
+    request = SlotRequest.objects.create(
+        patient=patient,
+        therapist=therapist,
+        service_type=service_type,
+        weekdays=weekdays,
+        earliest_start=earliest_start,
+        latest_start=latest_start,
+        created_by=actor,
+    )
+    for slot in (
+        FreedSlot.objects.select_for_update(of=("self",)).select_related("series").filter(status=FreedSlotStatus.OPEN)
+    ):
+        if _offer_slot(slot) is not None:
+            request.refresh_from_db()
+            if request.status == SlotRequestStatus.OFFERED:
+                break
+    return request
+
+
+def _lock_slot_offer(offer_id: int) -> SlotOffer:
+    slot_id = SlotOffer.objects.values_list("slot_id", flat=True).get(pk=offer_id)
+    FreedSlot.objects.select_for_update().get(pk=slot_id)
+    return (
+        SlotOffer.objects.select_for_update(of=("self",))
+        .select_related("slot", "slot__series", "slot__therapist", "request", "request__patient")
+        .get(pk=offer_id)
+    )
+
+
+def slot_offer_open_check(offer: SlotOffer) -> dict:
+    """The offer as the engine checks it: closed unless outstanding, and held until its deadline."""
+    closed = (
+        ""
+        if offer.status == SlotOfferStatus.OUTSTANDING
+        else f"This slot offer is {offer.get_status_display().lower()}."
+    )
+    return {"noun": "slot", "closed": closed, "expires_at": offer.expires_at}
+
+
+@transaction.atomic
+def slot_offer_accept(*, actor, offer: SlotOffer, cap_override_reason: str = "") -> SlotOffer:
+    """Take the slot: a weekly series is booked from the first free date, conflict-checked like any booking and
+    held to the therapist's reduced-fee cap (only staff may override it, with a reason)."""
+    offer = _lock_slot_offer(offer.pk)
+    offer_check_open(**slot_offer_open_check(offer))
+    slot, request = offer.slot, offer.request
+    booked = series_book(
+        actor=actor,
+        therapist=slot.therapist,
+        patient=request.patient,
+        service_type=request.service_type,
+        first_date=_first_session_date(slot),
+        local_start_time=slot.local_start_time,
+        room=slot.room,
+        is_telehealth=slot.is_telehealth,
+        cap_override_reason=cap_override_reason,
+    )
+    now = clock.now()
+    offer.status, offer.answered_at, offer.series = SlotOfferStatus.ACCEPTED, now, booked.series
+    offer.save()
+    request.status, request.ended_at = SlotRequestStatus.BOOKED, now
+    request.save()
+    slot.status = FreedSlotStatus.TAKEN
+    slot.save()
+    return offer
+
+
+@transaction.atomic
+def slot_offer_decline(*, actor, offer: SlotOffer) -> SlotOffer:
+    """Turn this time down and keep waiting for another; the time goes to the next matching person."""
+    offer = _lock_slot_offer(offer.pk)
+    offer_check_open(**slot_offer_open_check(offer))
+    offer.status, offer.answered_at = SlotOfferStatus.DECLINED, clock.now()
+    offer.save()
+    offer.request.status = SlotRequestStatus.WAITING
+    offer.request.save()
+    _offer_slot(offer.slot)
+    return offer
+
+
+@transaction.atomic
+def slot_request_cancel(*, actor, request: SlotRequest) -> SlotRequest:
+    """Stop waiting. An outstanding offer is given back and passes on."""
+    outstanding = request.offers.filter(status=SlotOfferStatus.OUTSTANDING).first()
+    if outstanding is not None:
+        offer = _lock_slot_offer(outstanding.pk)
+        offer.status, offer.answered_at = SlotOfferStatus.DECLINED, clock.now()
+        offer.save()
+    request = SlotRequest.objects.select_for_update().get(pk=request.pk)
+    if request.status not in LIVE_SLOT_REQUEST_STATUSES:
+        raise InvalidTransition(f"This request is already {request.get_status_display().lower()}.")
+    request.status, request.ended_at = SlotRequestStatus.CANCELLED, clock.now()
+    request.save()
+    if outstanding is not None:
+        _offer_slot(offer.slot)
+    return request
+
+
+def slot_offers_due(now: dt.datetime) -> list[int]:
+    """Unanswered slot offers past their deadline; each expires in its own transaction."""
+    due = SlotOffer.objects.filter(status=SlotOfferStatus.OUTSTANDING, expires_at__lte=now).order_by("pk")
+    return list(due.values_list("pk", flat=True))
+
+
+@transaction.atomic
+def slot_offer_expire(offer_id: int, *, now: dt.datetime) -> int:
+    """Expire one offer if it is still unanswered past its deadline, tell the patient, and offer the slot on."""
+    offer = _lock_slot_offer(offer_id)
+    if offer.status != SlotOfferStatus.OUTSTANDING or now < offer.expires_at:
+        return 0
+    offer.status = SlotOfferStatus.EXPIRED
+    offer.save()
+    request = offer.request
+    request.status, request.ended_at = SlotRequestStatus.EXPIRED, now
+    request.save()
+    patient_notice_enqueue(
+        patient=request.patient,
+        subject=offer,
+        template="slot_offer_expired",
+        key=f"slot_offer:{offer.pk}:expired",
+        context={"requests_url": absolute_url(reverse("portal:programs:slot_requests"))},
+        sms=False,
+    )
+    _offer_slot(offer.slot)
+    return 1
