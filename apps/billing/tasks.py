@@ -6,8 +6,7 @@ from celery import shared_task
 
 from apps.core import clock
 
-from .services import assessments, estimates, plans
-from .services.statements import statements_issue_for_month
+from .services import assessments, estimates, plans, statements
 
 
 @shared_task(name="apps.billing.tasks.reattestation_requests_queue")
@@ -20,7 +19,7 @@ def reattestation_requests_queue() -> int:
 def statements_issue_last_month() -> int:
     """Beat, daily: issue last month's statements; patients already issued one are skipped, so re-runs are harmless."""
     last_month = clock.local_now().date().replace(day=1) - dt.timedelta(days=1)
-    return statements_issue_for_month(actor=None, year=last_month.year, month=last_month.month)
+    return statements.statements_issue_for_month(actor=None, year=last_month.year, month=last_month.month)
 
 
 @shared_task(name="apps.billing.tasks.plan_instalment_reminders_queue")

@@ -46,17 +46,14 @@ from .portal_views import estimate_pdf_response, statement_pdf_response, superbi
 from .selectors import configuration as configuration_selectors
 from .selectors import reports
 from .selectors.assessments import assessment_incomes_shown, assessments_for_review
-from .selectors.configuration import configuration_changes
 from .selectors.diagnoses import billing_diagnoses
 from .selectors.estimates import estimates_visible_to
 from .selectors.ledger import ledger_lines, patient_balance, patients_with_balances, statements_of
 from .selectors.plans import active_plan, plan_progress
-from .selectors.reports import ar_aging
 from .services import diagnoses as diagnoses_services
 from .services import payments, statements
 from .services.assessments import assessment_approve, assessment_reject
 from .services.configuration import fee_schedule_set, guideline_set, scale_schedule_save
-from .services.diagnoses import billing_profile_set
 from .services.payments import adjustment_post, payment_record
 from .services.plans import payment_plan_create
 
@@ -257,7 +254,7 @@ def diagnoses_set(request, pk):
         DiagnosisForm,
         "billing.edit_diagnoses",
         patient,
-        lambda data: billing_profile_set(
+        lambda data: diagnoses_services.billing_profile_set(
             actor=request.user, patient=patient, diagnosis_codes=data["diagnosis_codes"].split(",")
         ),
         success="Diagnosis codes saved.",
@@ -394,7 +391,7 @@ def aging_report(request):
             as_of = dt.date.fromisoformat(request.GET["as_of"])
         except ValueError:
             messages.error(request, "Use a date like 2026-03-31.")
-    return render(request, "billing/aging.html", {"report": ar_aging(as_of=as_of)})
+    return render(request, "billing/aging.html", {"report": reports.ar_aging(as_of=as_of)})
 
 
 @login_required
@@ -433,7 +430,7 @@ def configuration_history(request):
     """Who changed which fee, guideline or class, and from what to what."""
     _require(request.user, "billing.manage_config")
     page = Paginator(configuration_selectors.configuration_history(), 50).get_page(request.GET.get("page"))
-    context = {"page": page, "changes": configuration_changes(page), "query": ""}
+    context = {"page": page, "changes": configuration_selectors.configuration_changes(page), "query": ""}
     return render(request, "billing/configuration_history.html", context)
 
 
