@@ -23,7 +23,7 @@ from apps.core.api_lookups import id_or_none
 from apps.core.errors import ApplicationError, Conflict, InvalidTransition, NotFound, PermissionDenied, Unprocessable
 from apps.core.links import absolute_url
 from apps.core.money import money, money_text
-from apps.core.transitions import actor_or_none, transitions_record
+from apps.core.transitions import transition_write
 from apps.notifications.services import message_build, message_enqueue, messages_enqueue
 from apps.scheduling.selectors import service_types_by_id
 
@@ -209,17 +209,7 @@ def assessment_submit(
 def _assessment_transition_write(assessment, *, actor, was: str, reason: str = "") -> None:
     """Every status change of an assessment is written as a transition row in its transaction (who, from, to,
     why). Never the income: the reason is the reviewer's own words."""
-    transitions_record(
-        [
-            AssessmentTransition(
-                assessment=assessment,
-                actor=actor_or_none(actor),
-                from_status=was,
-                to_status=assessment.status,
-                reason=reason,
-            )
-        ]
-    )
+    transition_write(AssessmentTransition, assessment, actor=actor, was=was, reason=reason)
 
 
 def _add_months(day: dt.date, months: int) -> dt.date:

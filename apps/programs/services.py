@@ -18,7 +18,7 @@ from apps.billing.services import charge_for_group_attendance
 from apps.core import clock
 from apps.core.errors import ApplicationError, Conflict, InvalidTransition, Unprocessable
 from apps.core.links import absolute_url
-from apps.core.transitions import actor_or_none, transitions_record
+from apps.core.transitions import transition_write
 from apps.notifications.models import Channel
 from apps.notifications.services import message_enqueue, patient_notice_enqueue
 from apps.outcomes.instruments import INSTRUMENTS
@@ -129,17 +129,7 @@ def _notify_expired(enrollment: Enrollment) -> None:
 
 def _transition_write(enrollment: Enrollment, *, actor, was: str, reason: str = "") -> None:
     """Every status change of an enrollment is written as a transition row in its transaction (who, from, to, why)."""
-    transitions_record(
-        [
-            EnrollmentTransition(
-                enrollment=enrollment,
-                actor=actor_or_none(actor),
-                from_status=was,
-                to_status=enrollment.status,
-                reason=reason,
-            )
-        ]
-    )
+    transition_write(EnrollmentTransition, enrollment, actor=actor, was=was, reason=reason)
 
 
 def _offer_seat(enrollment: Enrollment, *, hold: dt.timedelta, now: dt.datetime, actor) -> None:
