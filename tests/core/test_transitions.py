@@ -4,7 +4,7 @@ dispatchers race for the same rows."""
 import threading
 
 import pytest
-from django.db import connection, transaction
+from django.db import DatabaseError, connection, transaction
 
 from apps.audit.models import AccessLog
 from apps.audit.services import access_log_write
@@ -184,3 +184,10 @@ def test_two_dispatches_of_the_same_transitions_at_once_run_each_reaction_once(r
 
     assert sorted(ran) == [0, 10]
     assert [_runs("racing", t) for t in transitions] == [1] * 10
+
+
+@pytest.mark.django_db
+def test_a_transition_row_is_never_rewritten():
+    [transition] = transitions_record(_checked_in(), dispatch=False)
+    with pytest.raises(DatabaseError, match="Cannot update"), transaction.atomic():
+        AppointmentTransition.objects.filter(pk=transition.pk).update(reason="rewritten")
