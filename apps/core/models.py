@@ -1,3 +1,4 @@
+import pgtrigger
 from django.conf import settings
 from django.db import models
 
@@ -30,6 +31,8 @@ class Transition(models.Model):
     class Meta:
         abstract = True
         ordering = ["pk"]
+        # A history: rows are added, never rewritten (the app role cannot switch the trigger off).
+        triggers = [pgtrigger.Protect(name="transition_append_only", operation=pgtrigger.Update)]
 
     def __str__(self) -> str:
         return f"{self.from_status or '(new)'} → {self.to_status}"

@@ -90,6 +90,15 @@ def transitions_record(transitions: list[Transition], *, dispatch: bool = True) 
     return created
 
 
+def transition_write(model: type[Transition], subject, *, actor, was: str, reason: str = "") -> Transition:
+    """Record that `subject` (a row with a `status`) went from `was` to its current status, and run the reactions.
+    `model` is the subject's transition model; its link to the subject is found by type."""
+    [link] = [f.name for f in model._meta.concrete_fields if f.is_relation and f.related_model is type(subject)]
+    row = model(actor=actor_or_none(actor), from_status=was, to_status=subject.status, reason=reason, **{link: subject})
+    [row] = transitions_record([row])
+    return row
+
+
 @transaction.atomic
 def transitions_dispatch(transitions: list[Transition]) -> int:
     """Run the reactions these transitions (all of one model) still lack; a second call is a no-op.

@@ -4,7 +4,7 @@ dispatchers race for the same rows."""
 import threading
 
 import pytest
-from django.db import connection, transaction
+from django.db import DatabaseError, connection, transaction
 
 from apps.audit.models import AccessLog
 from apps.audit.services import access_log_write
@@ -143,25 +143,32 @@ def test_a_reaction_name_is_registered_once(reactions):
         reactions("twice")
 
 
-@pytest.mark.django_db(transaction=True)
-def test_two_sweeps_at_once_run_each_reaction_exactly_once(reactions):
-    reactions("racing")
-    transitions = transitions_record(_checked_in(40), dispatch=False)
+def _at_once(work) -> list[int]:
+    """Run `work` in two threads released together; each returns how many reactions it ran."""
     barrier = threading.Barrier(2)
     ran: list[int] = []
 
-    def sweep():
+    def run():
         try:
             barrier.wait()
-            ran.append(transitions_dispatch_pending())
+            ran.append(work())
         finally:
             connection.close()
 
-    threads = [threading.Thread(target=sweep) for _ in range(2)]
+    threads = [threading.Thread(target=run) for _ in range(2)]
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join(timeout=60)
+    return ran
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_sweeps_at_once_run_each_reaction_exactly_once(reactions):
+    reactions("racing")
+    transitions = transitions_record(_checked_in(40), dispatch=False)
+
+    ran = _at_once(transitions_dispatch_pending)
 
     assert sum(ran) == 40
     assert [_runs("racing", t) for t in transitions] == [1] * 40
@@ -172,21 +179,15 @@ def test_two_sweeps_at_once_run_each_reaction_exactly_once(reactions):
 def test_two_dispatches_of_the_same_transitions_at_once_run_each_reaction_once(reactions):
     reactions("racing")
     transitions = transitions_record(_checked_in(10), dispatch=False)
-    barrier = threading.Barrier(2)
-    ran: list[int] = []
 
-    def dispatch():
-        try:
-            barrier.wait()
-            ran.append(transitions_dispatch(transitions))
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=dispatch) for _ in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
+    ran = _at_once(lambda: transitions_dispatch(transitions))
 
     assert sorted(ran) == [0, 10]
     assert [_runs("racing", t) for t in transitions] == [1] * 10
+
+
+@pytest.mark.django_db
+def test_a_transition_row_is_never_rewritten():
+    [transition] = transitions_record(_checked_in(), dispatch=False)
+    with pytest.raises(DatabaseError, match="Cannot update"), transaction.atomic():
+        AppointmentTransition.objects.filter(pk=transition.pk).update(reason="rewritten")

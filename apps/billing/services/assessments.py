@@ -12,7 +12,7 @@ from apps.core import clock
 from apps.core.errors import Conflict, InvalidTransition, Unprocessable
 from apps.core.links import absolute_url
 from apps.core.money import money
-from apps.core.transitions import actor_or_none, transitions_record
+from apps.core.transitions import transition_write
 from apps.notifications.outbox import patient_notice_enqueue
 
 from .. import pricing
@@ -67,17 +67,7 @@ def assessment_submit(
 def _assessment_transition_write(assessment, *, actor, was: str, reason: str = "") -> None:
     """Every status change of an assessment is written as a transition row in its transaction (who, from, to,
     why). Never the income: the reason is the reviewer's own words."""
-    transitions_record(
-        [
-            AssessmentTransition(
-                assessment=assessment,
-                actor=actor_or_none(actor),
-                from_status=was,
-                to_status=assessment.status,
-                reason=reason,
-            )
-        ]
-    )
+    transition_write(AssessmentTransition, assessment, actor=actor, was=was, reason=reason)
 
 
 def _lock_assessment(assessment) -> SlidingScaleAssessment:

@@ -16,7 +16,7 @@ from django.urls import reverse
 from apps.core import clock
 from apps.core.errors import Conflict, InvalidTransition, Unprocessable
 from apps.core.links import absolute_url
-from apps.core.transitions import actor_or_none, transitions_record
+from apps.core.transitions import transition_write
 from apps.notifications.outbox import patient_notice_enqueue
 from apps.patients.models import PatientStatus
 from apps.waitlist.offers import offer_check_open, offer_hold, offer_notify
@@ -96,17 +96,7 @@ def _notify_confirmed(enrollment: Enrollment) -> None:
 
 def enrollment_transition_write(enrollment: Enrollment, *, actor, was: str, reason: str = "") -> None:
     """Every status change of an enrollment is written as a transition row in its transaction (who, from, to, why)."""
-    transitions_record(
-        [
-            EnrollmentTransition(
-                enrollment=enrollment,
-                actor=actor_or_none(actor),
-                from_status=was,
-                to_status=enrollment.status,
-                reason=reason,
-            )
-        ]
-    )
+    transition_write(EnrollmentTransition, enrollment, actor=actor, was=was, reason=reason)
 
 
 def _offer_seat(enrollment: Enrollment, *, hold: dt.timedelta, now: dt.datetime, actor) -> None:
