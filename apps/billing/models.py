@@ -614,4 +614,4 @@ class AssessmentTransition(Transition):
     assessment = models.ForeignKey(SlidingScaleAssessment, on_delete=models.CASCADE, related_name="transitions")
 
     class Meta(Transition.Meta):
-        indexes = [models.Index(fields=["to_status", "id"], name="assess_transition_to_status")]
+        indexes = [models.Index(fields=["to_status", "at"], name="assess_transition_sweep")]

@@ -12,14 +12,17 @@ transition, in key order, and skips rows another worker has locked.
 This module knows models only by their labels: core sits below every app and imports none of them.
 """
 
+import datetime as dt
 import logging
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from django.apps import apps
+from django.conf import settings
 from django.db import transaction
 from django.db.models import Exists, OuterRef, Q
 
+from . import clock
 from .models import Transition, TransitionHandled
 
 logger = logging.getLogger(__name__)
@@ -27,7 +30,7 @@ logger = logging.getLogger(__name__)
 
 @dataclass(frozen=True)
 class Reaction:
-    name: str  # stable: it is stored in TransitionHandled, so renaming one runs it again on the history
+    name: str  # stable: it is stored in TransitionHandled, so renaming one runs it again on the sweep's window
     model: str  # the transition model's label, lower case ("scheduling.appointmenttransition")
     statuses: frozenset[str]
     run: Callable[[Transition], object]
@@ -121,14 +124,17 @@ def _handled(model, ids: list[int]) -> set[tuple[int, str]]:
 
 
 def _pending(label: str, reactions: list[Reaction]):
+    """Recent transitions lacking a reaction. Inline dispatch handles nearly all of them, so the sweep looks back
+    only over its window (index on status and time): its cost stays flat however long the history grows."""
     model = apps.get_model(label)
+    since = clock.now() - dt.timedelta(hours=settings.CLINIC_TRANSITION_SWEEP_WINDOW_HOURS)
     lacking = Q(pk__in=[])
     for reaction in reactions:
         done = TransitionHandled.objects.filter(
             transition_type=label, transition_id=OuterRef("pk"), reaction=reaction.name
         )
         lacking |= Q(to_status__in=reaction.statuses) & ~Exists(done)
-    return model, model.objects.filter(lacking).order_by("pk")
+    return model, model.objects.filter(lacking, at__gte=since).order_by("pk")
 
 
 @transaction.atomic

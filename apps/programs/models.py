@@ -251,4 +251,4 @@ class EnrollmentTransition(Transition):
     enrollment = models.ForeignKey(Enrollment, on_delete=models.CASCADE, related_name="transitions")
 
     class Meta(Transition.Meta):
-        indexes = [models.Index(fields=["to_status", "id"], name="enrol_transition_to_status")]
+        indexes = [models.Index(fields=["to_status", "at"], name="enrol_transition_sweep")]

@@ -320,4 +320,4 @@ class AppointmentTransition(Transition):
     ends_series = models.BooleanField(default=False)
 
     class Meta(Transition.Meta):
-        indexes = [models.Index(fields=["to_status", "id"], name="appt_transition_to_status")]
+        indexes = [models.Index(fields=["to_status", "at"], name="appt_transition_sweep")]

@@ -298,6 +298,8 @@ CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE: dict = {}
 # Transitions: the sweep that runs any reaction a status change still lacks (apps/core/transitions.py).
 CLINIC_TRANSITION_SWEEP_SECONDS = float(env("CLINIC_TRANSITION_SWEEP_SECONDS", "60"))
+# How far back the sweep looks for unhandled transitions (a failed reaction is retried for this long).
+CLINIC_TRANSITION_SWEEP_WINDOW_HOURS = int(env("CLINIC_TRANSITION_SWEEP_WINDOW_HOURS", "72"))
 CELERY_BEAT_SCHEDULE["core-transitions-dispatch-pending"] = {
     "task": "apps.core.tasks.transitions_dispatch_pending",
     "schedule": CLINIC_TRANSITION_SWEEP_SECONDS,
