@@ -64,6 +64,10 @@ rules.add_perm("messaging.close_thread", staff_participant)
 rules.add_perm("messaging.message_therapist", may_message_therapist)
 
 
+# For {% test_rule %} in templates of other apps (the patient's page links their messages).
+rules.add_rule("messaging.view_inbox", is_clinic_inbox_staff | takes_patient_messages)
+
+
 def can(user, perm: str, obj=None) -> bool:
     """This module's rules, asked directly: a Django superuser gets no pass to patients' messages."""
     return rules.has_perm(perm, user, obj)

@@ -48,7 +48,7 @@ def threads_visible_to(*, user) -> QuerySet[MessageThread]:
             scope |= Q(therapist=user)
         qs, from_patient = qs.filter(scope), True
     unread = Q(messages__read_at__isnull=True, messages__from_patient=from_patient)
-    return qs.annotate(unread=Count("messages", filter=unread))
+    return qs.annotate(unread=Count("messages", filter=unread)).order_by("-last_message_at", "-id")
 
 
 def inbox(*, user, unread_only: bool = False, status: str = "") -> QuerySet[MessageThread]:
