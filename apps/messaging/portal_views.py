@@ -1,15 +1,12 @@
 """Patient pages: the patient's conversations with the clinic."""
 
-from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.shortcuts import redirect, render
+from django.shortcuts import render
 from django.views.decorators.http import require_GET, require_http_methods
 
-from apps.core.errors import ApplicationError
-
 from . import pages, selectors, services
-from .forms import NewThreadForm, ReplyForm
+from .forms import NewThreadForm
 from .rules import can
 
 
@@ -31,50 +28,35 @@ def thread_list(request):
 @require_http_methods(["GET", "POST"])
 def thread_new(request):
     patient = _patient_of(request)
-    form = NewThreadForm(
-        request.POST or None,
-        request.FILES or None,
-        therapists=selectors.therapists_taking_messages_from(patient=patient),
+    therapists = selectors.therapists_taking_messages_from(patient=patient)
+    form = NewThreadForm(request.POST or None, request.FILES or None, therapists=therapists)
+    return pages.new_thread_page(
+        request,
+        form,
+        template="messaging/portal/new.html",
+        context={"thread_url_name": "portal:message_thread"},
+        start=lambda data: services.thread_start(
+            actor=request.user,
+            patient=patient,
+            therapist=form.therapist(),
+            subject=data["subject"],
+            text=data["text"],
+            attachments=data["attachments"],
+        ),
     )
-    if request.method == "POST" and form.is_valid():
-        try:
-            thread = services.thread_start(
-                actor=request.user,
-                patient=patient,
-                therapist=form.therapist(),
-                subject=form.cleaned_data["subject"],
-                text=form.cleaned_data["text"],
-                attachments=form.cleaned_data["attachments"],
-            )
-        except ApplicationError as exc:
-            form.add_error(None, exc.message)
-        else:
-            messages.success(request, "Message sent.")
-            return redirect("portal:message_thread", thread.pk)
-    return render(request, "messaging/portal/new.html", {"form": form}, status=400 if form.errors else 200)
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
 def thread_detail(request, pk):
     _patient_of(request)
-    thread = pages.thread_or_404(request, pk)
-    form = ReplyForm(request.POST or None, request.FILES or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.message_post(
-                actor=request.user,
-                thread=thread,
-                text=form.cleaned_data["text"],
-                attachments=form.cleaned_data["attachments"],
-            )
-        except ApplicationError as exc:
-            form.add_error(None, exc.message)
-        else:
-            messages.success(request, "Message sent.")
-            return redirect("portal:message_thread", thread.pk)
-    context = pages.thread_context(request, thread, form)
-    return render(request, "messaging/portal/thread.html", context, status=400 if form.errors else 200)
+    return pages.thread_page(
+        request,
+        pages.thread_or_404(request, pk),
+        template="messaging/portal/thread.html",
+        url_name="portal:message_thread",
+        sent="Message sent.",
+    )
 
 
 @login_required

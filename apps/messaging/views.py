@@ -13,7 +13,7 @@ from apps.core.errors import ApplicationError
 from apps.patients.selectors import patients_visible_to
 
 from . import pages, selectors, services
-from .forms import NewThreadForm, ReplyForm
+from .forms import NewThreadForm
 from .models import ThreadStatus
 from .rules import can, is_clinic_inbox_staff
 
@@ -58,48 +58,34 @@ def thread_new(request):
     patient = patients_visible_to(user=request.user).filter(pk=request.GET.get("patient") or 0).first()
     if patient is None:
         raise Http404("No such patient.")
-    form = NewThreadForm(request.POST or None, request.FILES or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            thread = services.thread_start(
-                actor=request.user,
-                patient=patient,
-                # The front desk writes from the clinic's inbox; a therapist who takes messages, as themselves.
-                therapist=None if is_clinic_inbox_staff(request.user) else request.user,
-                subject=form.cleaned_data["subject"],
-                text=form.cleaned_data["text"],
-                attachments=form.cleaned_data["attachments"],
-            )
-        except ApplicationError as exc:
-            form.add_error(None, exc.message)
-        else:
-            messages.success(request, "Message sent.")
-            return redirect("messaging:thread", thread.pk)
-    context = {"form": form, "patient": patient}
-    return render(request, "messaging/new.html", context, status=400 if form.errors else 200)
+    return pages.new_thread_page(
+        request,
+        NewThreadForm(request.POST or None, request.FILES or None),
+        template="messaging/new.html",
+        context={"patient": patient, "thread_url_name": "messaging:thread"},
+        start=lambda data: services.thread_start(
+            actor=request.user,
+            patient=patient,
+            # The front desk writes from the clinic's inbox; a therapist who takes messages, as themselves.
+            therapist=None if is_clinic_inbox_staff(request.user) else request.user,
+            subject=data["subject"],
+            text=data["text"],
+            attachments=data["attachments"],
+        ),
+    )
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
 def thread_detail(request, pk):
     _require_inbox(request)
-    thread = pages.thread_or_404(request, pk)
-    form = ReplyForm(request.POST or None, request.FILES or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.message_post(
-                actor=request.user,
-                thread=thread,
-                text=form.cleaned_data["text"],
-                attachments=form.cleaned_data["attachments"],
-            )
-        except ApplicationError as exc:
-            form.add_error(None, exc.message)
-        else:
-            messages.success(request, "Reply sent. The patient gets an email saying a message is waiting.")
-            return redirect("messaging:thread", thread.pk)
-    context = pages.thread_context(request, thread, form)
-    return render(request, "messaging/thread.html", context, status=400 if form.errors else 200)
+    return pages.thread_page(
+        request,
+        pages.thread_or_404(request, pk),
+        template="messaging/thread.html",
+        url_name="messaging:thread",
+        sent="Reply sent. The patient gets an email saying a message is waiting.",
+    )
 
 
 @login_required
