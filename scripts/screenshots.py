@@ -73,6 +73,7 @@ def demo_ids(env: dict) -> dict:
     import django
 
     django.setup()
+    from apps.messaging.models import MessageThread
     from apps.notes.models import TreatmentPlan
     from apps.patients.demo import PORTAL_PATIENT_EMAIL
     from apps.patients.models import Patient
@@ -83,7 +84,9 @@ def demo_ids(env: dict) -> dict:
     upcoming = Appointment.objects.filter(patient=patient, status="booked").order_by("start").first()
     program = GroupProgram.objects.order_by("pk").first()
     plan = TreatmentPlan.objects.filter(author__email="sarah.chen@clinic.test", status="signed").order_by("pk").first()
+    thread = MessageThread.objects.filter(patient=patient).order_by("pk").first()
     return {
+        "thread": thread.pk if thread else None,
         "plan": plan.pk if plan else None,
         "patient": patient.pk,
         "upcoming": upcoming.pk if upcoming else None,
@@ -103,7 +106,11 @@ def portal_shots(ids: dict) -> list[Shot]:
         Shot("portal-questionnaires", "/portal/questionnaires/", "Questionnaires"),
         Shot("portal-journal", "/portal/journal/", "Journal"),
         Shot("portal-settings", "/portal/settings/", "Contact details and reminders"),
+        Shot("portal-messages", "/portal/messages/", "Messages with the clinic"),
+        Shot("portal-message-new", "/portal/messages/new/", "Write to the clinic"),
     ]
+    if ids["thread"]:
+        shots.append(Shot("portal-message-thread", f"/portal/messages/{ids['thread']}/", "A conversation"))
     if ids["upcoming"]:
         shots.insert(2, Shot("portal-cancel", f"/portal/sessions/{ids['upcoming']}/cancel/", "Cancel a session"))
     return shots
@@ -115,6 +122,11 @@ def staff_shots(ids: dict) -> dict[str, list[Shot]]:
         if ids["plan"]
         else []
     )
+    thread = (
+        [Shot("staff-message-thread", f"/inbox/{ids['thread']}/", "Front desk: a patient's conversation")]
+        if ids["thread"]
+        else []
+    )
     return {
         "frontdesk@clinic.test": [
             Shot("staff-home", "/", "Front desk: today"),
@@ -122,6 +134,8 @@ def staff_shots(ids: dict) -> dict[str, list[Shot]]:
             Shot("staff-patients", "/patients/", "Front desk: patients"),
             Shot("staff-patient", f"/patients/{ids['patient']}/", "Front desk: patient chart"),
             Shot("staff-series", "/schedule/series/new/", "Front desk: book a weekly series"),
+            Shot("staff-inbox", "/inbox/", "Front desk: patients' messages"),
+            *thread,
         ],
         "sarah.chen@clinic.test": [
             Shot("staff-my-day", "/schedule/my-day/", "Therapist: my day"),

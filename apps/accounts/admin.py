@@ -22,7 +22,7 @@ class UserAdmin(BaseUserAdmin):
 
 @admin.register(TherapistProfile)
 class TherapistProfileAdmin(admin.ModelAdmin):
-    list_display = ["user", "credentials", "npi", "is_prelicensed", "supervisor"]
+    list_display = ["user", "credentials", "npi", "is_prelicensed", "supervisor", "accepts_patient_messages"]
 
 
 @admin.register(ClinicSettings)

@@ -93,6 +93,10 @@ class TherapistProfile(TimeStampedModel):
     reduced_fee_cap = models.PositiveIntegerField(
         null=True, blank=True, help_text="Most reduced-fee clients this therapist carries; empty means no cap."
     )
+    accepts_patient_messages = models.BooleanField(
+        default=False,
+        help_text="The therapist's own patients may send them secure messages (when the clinic allows it).",
+    )
 
     class Meta:
         constraints = [
@@ -130,6 +134,12 @@ class ClinicSettings(TimeStampedModel):
     seat_offer_hold_hours = models.PositiveIntegerField(default=48)
     quiet_hours_start = models.TimeField(default=dt.time(21, 0))
     quiet_hours_end = models.TimeField(default=dt.time(8, 0))
+    patient_messages_to_therapists = models.BooleanField(
+        "Patients may message their therapist",
+        default=False,
+        help_text="Off: patients' secure messages go to the front desk only. On: also to a treating therapist "
+        "who accepts messages in their profile.",
+    )
 
     class Meta:
         verbose_name = "clinic settings"

@@ -5,6 +5,7 @@ menu never links a page that would refuse the person reading it. The "not allowe
 uses the same entries to say what a refused page is for and who uses it.
 """
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.urls import reverse
@@ -69,6 +70,15 @@ STAFF_NAV = [
         purpose="the log of reminders and notices sent to patients",
     ),
     NavItem(
+        "Inbox",
+        "messaging:inbox",
+        # Therapists who take messages are emailed a link per unread burst and open the inbox from a patient's
+        # page; leaving them off the menu spares every therapist page the settings lookup.
+        frozenset({Role.ADMIN, Role.FRONT_DESK}),
+        perm="messaging.view_inbox",
+        purpose="patients' secure messages to the clinic",
+    ),
+    NavItem(
         "Billing",
         "billing:home",
         frozenset({Role.ADMIN, Role.FRONT_DESK, Role.BILLING}),
@@ -103,19 +113,35 @@ PORTAL_NAV = [
     NavItem("Sessions", "portal:sessions:list", frozenset({Role.PATIENT}), perm="scheduling.use_portal_sessions"),
     NavItem("Billing", "portal:billing:home", frozenset({Role.PATIENT})),
     NavItem("Programs", "portal:programs:list", frozenset({Role.PATIENT})),
+    NavItem("Messages", "portal:messages", frozenset({Role.PATIENT}), perm="messaging.use_portal_messages"),
     NavItem("Questionnaires", "portal:questionnaires", frozenset({Role.PATIENT})),
     NavItem("Journal", "portal:journal", frozenset({Role.PATIENT})),
     NavItem("Settings", "portal:settings", frozenset({Role.PATIENT})),
 ]
 
 
+# Counts shown next to a menu entry (unread messages), by the entry's url name. The apps that own the count
+# register it when they load, so this lower layer never imports them.
+_BADGES: dict[str, Callable] = {}
+
+
+def nav_badge_register(url_name: str, count: Callable) -> None:
+    """Show `count(user)` (a number; nothing when zero) next to the menu entry of `url_name`."""
+    _BADGES[url_name] = count
+
+
 def _may_open(user, item: NavItem) -> bool:
     return user.has_role(*item.roles) and (item.perm is None or user.has_perm(item.perm))
 
 
+def _entry(user, item: NavItem) -> dict:
+    badge = _BADGES.get(item.url_name)
+    return {"label": item.label, "url": reverse(item.url_name), "badge": badge(user) if badge else 0}
+
+
 def navigation_for(user) -> list[dict]:
     items = STAFF_NAV if user.is_clinic_staff else PORTAL_NAV
-    return [{"label": item.label, "url": reverse(item.url_name)} for item in items if _may_open(user, item)]
+    return [_entry(user, item) for item in items if _may_open(user, item)]
 
 
 def page_described(view_name: str | None) -> NavItem | None:

@@ -56,7 +56,7 @@ class NoteStatus(models.TextChoices):
 ATTESTATION = "I attest this note is accurate and complete."
 
 
-def _reencrypt_only(column: str) -> str:
+def reencrypt_only(column: str) -> str:
     """SQL: true when the update changes `column` outside a key rotation.
 
     A rotation is the table owner's session that also declared it (the rotation command connects as the
@@ -88,7 +88,7 @@ IF OLD.status = 'signed' THEN
        OR NEW.cosigner_id IS DISTINCT FROM OLD.cosigner_id
        OR (OLD.cosigned_at IS NOT NULL AND (NEW.cosigned_at IS DISTINCT FROM OLD.cosigned_at
                                             OR NEW.cosigned_by_id IS DISTINCT FROM OLD.cosigned_by_id))
-       OR {_reencrypt_only("content_encrypted")} THEN
+       OR {reencrypt_only("content_encrypted")} THEN
         RAISE EXCEPTION 'session note % is signed and cannot change', OLD.id USING ERRCODE = '23000';
     END IF;
 END IF;
@@ -253,7 +253,7 @@ class Addendum(models.Model):
                 name="addendum_immutable",
                 operation=pgtrigger.Update | pgtrigger.Delete,
                 when=pgtrigger.Before,
-                func=IMMUTABLE_ROW_LOCK.format(fk="note_id", reencrypt=_reencrypt_only("content_encrypted")),
+                func=IMMUTABLE_ROW_LOCK.format(fk="note_id", reencrypt=reencrypt_only("content_encrypted")),
             )
         ]
 
@@ -340,7 +340,7 @@ END IF;
 IF coalesce(old_plan_status, 'draft') <> 'draft' OR coalesce(new_plan_status, 'draft') <> 'draft' THEN
     IF NOT (TG_OP = 'UPDATE'
             AND (to_jsonb(NEW) - 'content_encrypted') = (to_jsonb(OLD) - 'content_encrypted')
-            AND NOT {_reencrypt_only("content_encrypted")}) THEN
+            AND NOT {reencrypt_only("content_encrypted")}) THEN
         RAISE EXCEPTION '% of a signed treatment plan cannot change', TG_TABLE_NAME USING ERRCODE = '23000';
     END IF;
 END IF;

@@ -31,6 +31,8 @@ PURPOSE_LABELS = {
     "plan_instalment_overdue": "Payment plan instalment overdue",
     "statement_ready": "Statement ready",
     "unsigned_notes_digest": "Unsigned notes digest",
+    "secure_message": "New secure message (to the patient)",
+    "secure_message_staff": "New secure message (to the clinic)",
 }
 
 # Twilio's message statuses (https://www.twilio.com/docs/messaging/api/message-resource#message-status-values).

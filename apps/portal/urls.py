@@ -17,4 +17,5 @@ urlpatterns = [
     path("programs/", include("apps.programs.portal_urls")),
     path("billing/", include("apps.billing.portal_urls")),
     path("", include("apps.outcomes.portal_urls")),
+    path("", include("apps.messaging.portal_urls")),
 ]

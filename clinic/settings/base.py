@@ -63,6 +63,7 @@ INSTALLED_APPS = [
     "apps.notes",
     "apps.outcomes",
     "apps.programs",
+    "apps.messaging",
     "apps.portal",
     "apps.frontdesk",
 ]
@@ -212,6 +213,9 @@ CLINIC_REPLY_TO_EMAIL = env("CLINIC_REPLY_TO_EMAIL", "").strip()
 
 # Note text encryption keys, newest first; older keys stay to decrypt until rotated out.
 CLINIC_ENCRYPTION_KEYS = env_list("CLINIC_ENCRYPTION_KEYS", DEVELOPMENT_ENCRYPTION_KEY)
+
+# Secure messages: the largest attachment a patient or the clinic may send, in megabytes.
+CLINIC_MESSAGE_ATTACHMENT_MAX_MB = int(env("CLINIC_MESSAGE_ATTACHMENT_MAX_MB", "10"))
 
 # Scheduling: how far ahead open-ended weekly series stay booked; the video link made for telehealth sessions.
 CLINIC_SERIES_HORIZON_WEEKS = int(env("CLINIC_SERIES_HORIZON_WEEKS", "12"))

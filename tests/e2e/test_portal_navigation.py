@@ -36,6 +36,7 @@ def _patient_tasks(world) -> list[tuple[str, list[str], str]]:
             "button:Send answers",
         ),
         ("write in the journal", ["Your journal"], "button:Save entry"),
+        ("write to the clinic", ["Messages", "New message"], "button:Send message"),
         (
             "change reminders and contact details",
             ["Change contact details and reminders"],

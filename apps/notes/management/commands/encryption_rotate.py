@@ -22,6 +22,7 @@ ENCRYPTED_MODELS = [
     "notes.Goal",
     "notes.Intervention",
     "outcomes.JournalEntry",
+    "messaging.Message",
 ]
 BATCH_SIZE = 500
 
@@ -51,7 +52,10 @@ def _rotate_model(label: str, batch_size: int) -> int:
 
 
 class Command(BaseCommand):
-    help = "Re-encrypt notes, addenda, process notes, treatment plans and journal entries under the newest key."
+    help = (
+        "Re-encrypt notes, addenda, process notes, treatment plans, journal entries and secure messages under the "
+        "newest key."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("--batch-size", type=int, default=BATCH_SIZE)

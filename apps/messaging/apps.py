@@ -1,0 +1,16 @@
+from django.apps import AppConfig
+
+
+class MessagingConfig(AppConfig):
+    name = "apps.messaging"
+    label = "messaging"
+    verbose_name = "Secure messages"
+
+    def ready(self) -> None:
+        from apps.accounts.navigation import nav_badge_register
+
+        from .selectors import unread_count_for
+
+        # The menu's unread count comes from here; accounts only knows that some entry may carry a count.
+        nav_badge_register("messaging:inbox", unread_count_for)
+        nav_badge_register("portal:messages", unread_count_for)

@@ -1,0 +1,166 @@
+"""Secure messages between a patient and the clinic (the front desk's inbox, or a treating therapist who takes
+messages). Messages are part of the record: the database refuses deleting them and changing their text."""
+
+import uuid
+from pathlib import Path
+
+import pgtrigger
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+
+from apps.core.models import TimeStampedModel
+from apps.notes.models import reencrypt_only
+
+
+class ThreadStatus(models.TextChoices):
+    OPEN = "open", "Open"
+    CLOSED = "closed", "Closed"
+
+
+class MessageThread(TimeStampedModel):
+    """A conversation on one subject between a patient and the clinic.
+
+    With no `therapist` it is addressed to the clinic (front desk, admins); with one, to that treating therapist.
+    Closing keeps every message; the patient may still read it and start a new thread.
+    """
+
+    patient = models.ForeignKey("patients.Patient", on_delete=models.PROTECT, related_name="message_threads")
+    therapist = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    subject = models.CharField(max_length=150)
+    status = models.CharField(max_length=10, choices=ThreadStatus.choices, default=ThreadStatus.OPEN)
+    started_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    last_message_at = models.DateTimeField()
+    closed_at = models.DateTimeField(null=True, blank=True)
+    closed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-last_message_at", "-id"]
+        indexes = [
+            models.Index(fields=["patient", "-last_message_at"]),
+            models.Index(fields=["therapist", "-last_message_at"]),
+        ]
+        constraints = [
+            models.CheckConstraint(condition=~Q(subject=""), name="message_thread_has_subject"),
+            models.CheckConstraint(
+                condition=(Q(status="closed") & Q(closed_at__isnull=False, closed_by__isnull=False))
+                | (~Q(status="closed") & Q(closed_at__isnull=True)),
+                name="closed_thread_has_time_and_closer",
+            ),
+        ]
+        triggers = [
+            pgtrigger.Protect(name="message_thread_kept", operation=pgtrigger.Delete),
+            pgtrigger.Protect(
+                name="message_thread_parties_fixed",
+                operation=pgtrigger.Update,
+                condition=pgtrigger.AnyChange("patient", "therapist", "started_by", "created_at"),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Message thread {self.pk}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.status == ThreadStatus.OPEN
+
+    @property
+    def with_clinic(self) -> bool:
+        return self.therapist_id is None
+
+
+# A message never goes away and its words never change; the only later write is the other side opening it (once),
+# or re-encrypting the same text under a newer key by the table owner's rotation command.
+MESSAGE_LOCK = f"""
+IF TG_OP = 'DELETE' THEN
+    RAISE EXCEPTION 'messages are part of the record and cannot be deleted' USING ERRCODE = '23000';
+END IF;
+IF NEW.id IS DISTINCT FROM OLD.id
+   OR NEW.thread_id IS DISTINCT FROM OLD.thread_id
+   OR NEW.author_id IS DISTINCT FROM OLD.author_id
+   OR NEW.from_patient IS DISTINCT FROM OLD.from_patient
+   OR NEW.created_at IS DISTINCT FROM OLD.created_at
+   OR (OLD.read_at IS NOT NULL AND (NEW.read_at IS DISTINCT FROM OLD.read_at
+                                    OR NEW.read_by_id IS DISTINCT FROM OLD.read_by_id))
+   OR {reencrypt_only("content_encrypted")} THEN
+    RAISE EXCEPTION 'message % cannot change', OLD.id USING ERRCODE = '23000';
+END IF;
+RETURN NEW;
+"""
+
+
+class Message(models.Model):
+    """One message in a thread; its text is encrypted at rest. `read_at` is when the other side first opened it."""
+
+    thread = models.ForeignKey(MessageThread, on_delete=models.PROTECT, related_name="messages")
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    from_patient = models.BooleanField()
+    content_encrypted = models.TextField(editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    read_at = models.DateTimeField(null=True, blank=True)
+    read_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        indexes = [
+            models.Index(fields=["thread", "created_at"]),
+            models.Index(fields=["thread"], condition=Q(read_at__isnull=True), name="message_unread_idx"),
+        ]
+        constraints = [
+            models.CheckConstraint(condition=~Q(content_encrypted=""), name="message_has_text"),
+            models.CheckConstraint(
+                condition=Q(read_at__isnull=True, read_by__isnull=True)
+                | Q(read_at__isnull=False, read_by__isnull=False),
+                name="message_read_by_someone",
+            ),
+        ]
+        triggers = [
+            pgtrigger.Trigger(
+                name="message_kept",
+                operation=pgtrigger.Update | pgtrigger.Delete,
+                when=pgtrigger.Before,
+                func=MESSAGE_LOCK,
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"Message {self.pk} in thread {self.thread_id}"
+
+
+class AttachmentKind(models.TextChoices):
+    PDF = "application/pdf", "PDF"
+    PNG = "image/png", "PNG image"
+    JPEG = "image/jpeg", "JPEG image"
+
+
+def attachment_upload_path(instance, filename: str) -> str:
+    """Unguessable names with no trace of the sender's file name (often the patient's own name)."""
+    suffix = Path(filename).suffix.lower()[:10]
+    return f"messaging/attachments/{uuid.uuid4().hex}{suffix}"
+
+
+class Attachment(models.Model):
+    """A file sent with a message. Kept with it: the database refuses changes and deletes."""
+
+    message = models.ForeignKey(Message, on_delete=models.PROTECT, related_name="attachments")
+    file = models.FileField(upload_to=attachment_upload_path)
+    kind = models.CharField(max_length=30, choices=AttachmentKind.choices)
+    size = models.PositiveIntegerField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["id"]
+        triggers = [pgtrigger.Protect(name="attachment_kept", operation=pgtrigger.Update | pgtrigger.Delete)]
+
+    def __str__(self) -> str:
+        return f"Attachment {self.pk} of message {self.message_id}"
+
+    @property
+    def download_name(self) -> str:
+        return f"attachment-{self.pk}{Path(self.file.name).suffix}"

@@ -1,0 +1,73 @@
+"""What the portal's and the inbox's pages share: the thread page's data and the attachment download."""
+
+from django.contrib import messages
+from django.http import FileResponse, Http404
+from django.shortcuts import redirect, render
+
+from apps.core.errors import ApplicationError, NotFound
+
+from . import selectors, services
+from .forms import ReplyForm
+
+
+def thread_or_404(request, pk):
+    try:
+        return selectors.thread_get_for(user=request.user, thread_id=pk)
+    except NotFound as exc:
+        raise Http404(exc.message) from exc
+
+
+def submitted(form, write) -> object | None:
+    """`write(cleaned_data)` for a valid form; a refusal from the service becomes the form's error (and None)."""
+    if not form.is_valid():
+        return None
+    try:
+        return write(form.cleaned_data)
+    except ApplicationError as exc:
+        form.add_error(None, exc.message)
+        return None
+
+
+def thread_page(request, thread, *, template: str, url_name: str, sent: str):
+    """A conversation with its reply form. Showing it opens the thread (access-logged for staff) and marks what the
+    other side sent as read by this reader; a refused reply answers 400 with the form's message."""
+    form = ReplyForm(request.POST or None, request.FILES or None)
+    if request.method == "POST":
+        reply = submitted(
+            form,
+            lambda data: services.message_post(
+                actor=request.user, thread=thread, text=data["text"], attachments=data["attachments"]
+            ),
+        )
+        if reply is not None:
+            messages.success(request, sent)
+            return redirect(url_name, thread.pk)
+    services.messages_mark_read(actor=request.user, thread=thread)
+    context = {
+        "thread": thread,
+        "messages_shown": selectors.thread_open(user=request.user, thread=thread),
+        "form": form,
+    }
+    return render(request, template, context, status=400 if form.errors else 200)
+
+
+def new_thread_page(request, form, *, template: str, context: dict, start):
+    """The new-message form: `start(cleaned_data)` opens the thread, then the conversation's page shows."""
+    thread = submitted(form, start) if request.method == "POST" else None
+    if thread is not None:
+        messages.success(request, "Message sent.")
+        return redirect(context["thread_url_name"], thread.pk)
+    return render(request, template, {**context, "form": form}, status=400 if form.errors else 200)
+
+
+def attachment_download(request, pk):
+    """The file, to participants only, always as a download (never rendered inline by the browser)."""
+    try:
+        attachment = selectors.attachment_get_for(user=request.user, attachment_id=pk)
+    except NotFound as exc:
+        raise Http404(exc.message) from exc
+    response = FileResponse(
+        attachment.file.open("rb"), as_attachment=True, filename=attachment.download_name, content_type=attachment.kind
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    return response

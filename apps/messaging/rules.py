@@ -1,0 +1,73 @@
+"""Who may read and write secure messages.
+
+A thread with the clinic is read by the front desk and admins (the clinic inbox); a thread with a therapist only
+by that therapist, and only while the clinic lets patients message therapists and the therapist accepts it.
+Billing staff and other therapists never see messages. The patient sees their own threads.
+"""
+
+import rules
+
+from apps.accounts.models import ClinicSettings, TherapistProfile
+from apps.accounts.rules import is_admin, is_front_desk, is_patient_user, is_therapist
+from apps.patients.rules import is_own_record, is_treating_therapist
+
+is_clinic_inbox_staff = is_admin | is_front_desk
+
+
+def therapist_accepts_messages(therapist) -> bool:
+    """Both switches on: the clinic's (Clinic settings) and the therapist's own (their profile)."""
+    if not ClinicSettings.load().patient_messages_to_therapists:
+        return False
+    return TherapistProfile.objects.filter(user=therapist, accepts_patient_messages=True).exists()
+
+
+@rules.predicate
+def takes_patient_messages(user) -> bool:
+    return is_therapist(user) and therapist_accepts_messages(user)
+
+
+@rules.predicate
+def is_thread_patient(user, thread) -> bool:
+    return thread is not None and is_own_record(user, thread.patient)
+
+
+@rules.predicate
+def is_clinic_thread(user, thread) -> bool:
+    return thread is not None and thread.therapist_id is None
+
+
+@rules.predicate
+def is_thread_therapist(user, thread) -> bool:
+    return thread is not None and user.is_authenticated and thread.therapist_id == user.id
+
+
+@rules.predicate
+def may_message_therapist(user, therapist) -> bool:
+    """A patient writes to a therapist who treats them and takes messages."""
+    patient = getattr(user, "patient", None)
+    return (
+        therapist is not None
+        and is_patient_user(user)
+        and patient is not None
+        and is_treating_therapist(therapist, patient)
+        and therapist_accepts_messages(therapist)
+    )
+
+
+staff_participant = (is_clinic_thread & is_clinic_inbox_staff) | (is_thread_therapist & takes_patient_messages)
+
+rules.add_perm("messaging.use_portal_messages", is_patient_user)
+rules.add_perm("messaging.view_inbox", is_clinic_inbox_staff | takes_patient_messages)
+rules.add_perm("messaging.view_thread", is_thread_patient | staff_participant)
+rules.add_perm("messaging.reply", is_thread_patient | staff_participant)
+rules.add_perm("messaging.close_thread", staff_participant)
+rules.add_perm("messaging.message_therapist", may_message_therapist)
+
+
+# For {% test_rule %} in templates of other apps (the patient's page links their messages).
+rules.add_rule("messaging.view_inbox", is_clinic_inbox_staff | takes_patient_messages)
+
+
+def can(user, perm: str, obj=None) -> bool:
+    """This module's rules, asked directly: a Django superuser gets no pass to patients' messages."""
+    return rules.has_perm(perm, user, obj)

@@ -1,0 +1,135 @@
+"""Reads of secure messages. Message text is only returned by `thread_open` (which writes the access-log row for
+staff) and `messages_for_record` (the records export, which logs its own reading)."""
+
+from dataclasses import dataclass, field
+
+from django.db.models import Count, Prefetch, Q, QuerySet
+
+from apps.accounts.models import ClinicSettings, User
+from apps.accounts.roles import Role
+from apps.audit.services import access_log_write
+from apps.core.errors import NotFound
+from apps.notes.encryption import decrypt_text
+
+from .models import Attachment, Message, MessageThread, ThreadStatus
+from .rules import can, is_clinic_inbox_staff, takes_patient_messages
+
+
+@dataclass(frozen=True)
+class MessageShown:
+    message: Message
+    text: str
+    attachments: list[Attachment] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class ThreadRecord:
+    thread: MessageThread
+    messages: list[MessageShown]
+
+
+def _reads_as_patient(user) -> bool:
+    return user.is_patient and not user.is_clinic_staff
+
+
+def threads_visible_to(*, user) -> QuerySet[MessageThread]:
+    """The threads the user takes part in, newest activity first, each with `unread`: how many messages from the
+    other side the user's side has not opened yet."""
+    qs = MessageThread.objects.select_related("patient", "therapist")
+    if not user.is_authenticated:
+        return qs.none()
+    if _reads_as_patient(user):
+        qs, from_patient = qs.filter(patient__user=user), False
+    else:
+        scope = Q(pk__in=[])
+        if is_clinic_inbox_staff(user):
+            scope |= Q(therapist__isnull=True)
+        if takes_patient_messages(user):
+            scope |= Q(therapist=user)
+        qs, from_patient = qs.filter(scope), True
+    unread = Q(messages__read_at__isnull=True, messages__from_patient=from_patient)
+    return qs.annotate(unread=Count("messages", filter=unread)).order_by("-last_message_at", "-id")
+
+
+def inbox(*, user, unread_only: bool = False, status: str = "") -> QuerySet[MessageThread]:
+    qs = threads_visible_to(user=user)
+    if unread_only:
+        qs = qs.filter(unread__gt=0)
+    if status in ThreadStatus.values:
+        qs = qs.filter(status=status)
+    return qs
+
+
+def threads_of_patient(*, user, patient) -> QuerySet[MessageThread]:
+    return threads_visible_to(user=user).filter(patient=patient)
+
+
+def unread_count_for(user) -> int:
+    """Threads with a message the user's side has not opened: the number in the menu."""
+    return inbox(user=user, unread_only=True).count()
+
+
+def thread_get_for(*, user, thread_id) -> MessageThread:
+    """The thread if the user takes part in it; otherwise NotFound, as if it did not exist."""
+    thread = MessageThread.objects.select_related("patient", "therapist").filter(pk=thread_id).first()
+    if thread is None or not can(user, "messaging.view_thread", thread):
+        if thread is not None and user.is_authenticated and user.is_clinic_staff:
+            access_log_write(
+                actor=user, action="message_thread_view", subject=thread, patient_id=thread.patient_id, allowed=False
+            )
+        raise NotFound("No such conversation.")
+    return thread
+
+
+def _shown(messages) -> list[MessageShown]:
+    return [MessageShown(m, decrypt_text(m.content_encrypted), list(m.attachments.all())) for m in messages]
+
+
+def _messages_of(threads) -> QuerySet[Message]:
+    return (
+        Message.objects.filter(thread__in=threads)
+        .select_related("author", "read_by")
+        .prefetch_related(Prefetch("attachments", queryset=Attachment.objects.order_by("id")))
+    )
+
+
+def thread_open(*, user, thread: MessageThread) -> list[MessageShown]:
+    """The thread's messages with their text. A staff member's reading is access-logged."""
+    if user.is_clinic_staff:
+        access_log_write(actor=user, action="message_thread_view", subject=thread, patient_id=thread.patient_id)
+    return _shown(_messages_of([thread]))
+
+
+def attachment_get_for(*, user, attachment_id) -> Attachment:
+    attachment = Attachment.objects.select_related("message__thread__patient").filter(pk=attachment_id).first()
+    if attachment is None:
+        raise NotFound("No such file.")
+    thread_get_for(user=user, thread_id=attachment.message.thread_id)
+    return attachment
+
+
+def messages_for_record(patient) -> list[ThreadRecord]:
+    """Every thread of the patient with every message, its text and its attachments, oldest first: the messages'
+    part of the patient's record. The caller (the records export) checks who may read it and logs the reading."""
+    threads = list(MessageThread.objects.filter(patient=patient).select_related("therapist").order_by("created_at"))
+    by_thread: dict[int, list[MessageShown]] = {thread.pk: [] for thread in threads}
+    for shown in _shown(_messages_of(threads)):
+        by_thread[shown.message.thread_id].append(shown)
+    return [ThreadRecord(thread, by_thread[thread.pk]) for thread in threads]
+
+
+def therapists_taking_messages_from(*, patient) -> list[User]:
+    """The patient's treating therapists (primary, or seen in a session) who take messages, when the clinic allows
+    messages to therapists."""
+    if not ClinicSettings.load().patient_messages_to_therapists:
+        return []
+    treating = Q(pk=patient.primary_therapist_id) | Q(appointments__patient=patient)
+    return list(
+        User.objects.filter(treating, therapist_profile__accepts_patient_messages=True, groups__name=Role.THERAPIST)
+        .distinct()
+        .order_by("last_name", "first_name", "pk")
+    )
+
+
+def therapist_by_id(therapist_id: int) -> User | None:
+    return User.objects.filter(pk=therapist_id, groups__name=Role.THERAPIST).first()

@@ -1,0 +1,164 @@
+"""Writes for secure messages: start a thread, reply, mark read, close.
+
+Every write locks the thread first, so two replies in one thread are ordered and the unread burst is counted once.
+Text is encrypted before it reaches the database; notices say only that a message is waiting, never what it says.
+"""
+
+from django.db import transaction
+from django.urls import reverse
+
+from apps.accounts.models import ClinicSettings
+from apps.core import clock
+from apps.core.errors import ApplicationError, InvalidTransition, NotFound, PermissionDenied, Unprocessable
+from apps.core.links import absolute_url
+from apps.notes.encryption import encrypt_text
+from apps.notifications.models import Channel
+from apps.notifications.outbox import message_enqueue, patient_notice_enqueue
+
+from .models import Attachment, Message, MessageThread, ThreadStatus
+from .rules import can, is_clinic_inbox_staff, takes_patient_messages
+from .uploads import attachments_check
+
+MESSAGE_MAX_LENGTH = 10000
+SUBJECT_MAX_LENGTH = 150
+
+
+def _text(text: str) -> str:
+    text = (text or "").strip()
+    if not text:
+        raise ApplicationError("Write a message first.", fields={"text": ["This field is required."]})
+    if len(text) > MESSAGE_MAX_LENGTH:
+        raise ApplicationError(
+            "That message is too long.", fields={"text": [f"Keep it under {MESSAGE_MAX_LENGTH} characters."]}
+        )
+    return text
+
+
+def _subject(subject: str) -> str:
+    subject = (subject or "").strip()
+    if not subject:
+        raise ApplicationError("Give the message a subject.", fields={"subject": ["This field is required."]})
+    if len(subject) > SUBJECT_MAX_LENGTH:
+        raise ApplicationError(
+            "That subject is too long.", fields={"subject": [f"Keep it under {SUBJECT_MAX_LENGTH} characters."]}
+        )
+    return subject
+
+
+def _may_start(actor, patient, therapist) -> None:
+    if actor.is_patient and not actor.is_clinic_staff:
+        if patient.user_id != actor.pk:
+            raise NotFound("No such patient.")
+        if therapist is not None and not can(actor, "messaging.message_therapist", therapist):
+            raise PermissionDenied("Your therapist does not take messages here; write to the clinic instead.")
+        return
+    if therapist is None and not is_clinic_inbox_staff(actor):
+        raise PermissionDenied("Only the front desk and admins write from the clinic's inbox.")
+    if therapist is not None and (therapist.pk != actor.pk or not takes_patient_messages(actor)):
+        raise PermissionDenied("Only a therapist who takes messages writes to their own patients.")
+    if patient.user_id is None:
+        raise Unprocessable("This patient has no portal account to read messages in.")
+
+
+@transaction.atomic
+def thread_start(*, actor, patient, subject: str, text: str, therapist=None, attachments=()) -> MessageThread:
+    """Open a conversation with its first message. A patient writes to the clinic, or to a treating therapist who
+    takes messages; the front desk (or that therapist) may also write first to a patient with a portal account."""
+    _may_start(actor, patient, therapist)
+    subject, text, files = _subject(subject), _text(text), attachments_check(attachments)
+    thread = MessageThread.objects.create(
+        patient=patient, therapist=therapist, subject=subject, started_by=actor, last_message_at=clock.now()
+    )
+    _message_add(actor=actor, thread=thread, text=text, files=files)
+    return thread
+
+
+@transaction.atomic
+def message_post(*, actor, thread: MessageThread, text: str, attachments=()) -> Message:
+    """Reply in an open thread. Nothing is written unless the text and every attachment pass."""
+    thread = _locked(actor, thread, "messaging.reply")
+    if thread.status != ThreadStatus.OPEN:
+        raise InvalidTransition("This conversation is closed; start a new one.")
+    text, files = _text(text), attachments_check(attachments)
+    message = _message_add(actor=actor, thread=thread, text=text, files=files)
+    thread.last_message_at = message.created_at
+    thread.save(update_fields=["last_message_at", "updated_at"])
+    return message
+
+
+def _locked(actor, thread: MessageThread, perm: str) -> MessageThread:
+    thread = (
+        MessageThread.objects.select_for_update(of=("self",)).select_related("patient", "therapist").get(pk=thread.pk)
+    )
+    if not can(actor, "messaging.view_thread", thread):
+        raise NotFound("No such conversation.")
+    if not can(actor, perm, thread):
+        raise PermissionDenied("You may not do that in this conversation.")
+    return thread
+
+
+def _message_add(*, actor, thread: MessageThread, text: str, files) -> Message:
+    from_patient = thread.patient.user_id == actor.pk
+    # One notice per unread burst: only the first message the other side has not opened yet announces itself.
+    burst_open = thread.messages.filter(from_patient=from_patient, read_at__isnull=True).exists()
+    message = Message.objects.create(
+        thread=thread, author=actor, from_patient=from_patient, content_encrypted=encrypt_text(text)
+    )
+    for upload, kind in files:
+        Attachment.objects.create(message=message, file=upload, kind=kind, size=upload.size)
+    if not burst_open:
+        _notify(thread=thread, message=message)
+    return message
+
+
+def _notify(*, thread: MessageThread, message: Message) -> None:
+    key = f"messagethread:{thread.pk}:message:{message.pk}:new_message"
+    if not message.from_patient:
+        patient_notice_enqueue(
+            patient=thread.patient,
+            subject=message,
+            template="secure_message",
+            key=key,
+            context={"portal_url": absolute_url(reverse("portal:message_thread", args=[thread.pk]))},
+            sms=False,
+        )
+        return
+    # Staff are told by email only where nobody watches an inbox all day: the therapist addressed, or the clinic's
+    # contact address when the clinic set one. The front desk sees the unread count in its menu.
+    to_user = thread.therapist
+    address = to_user.email if to_user is not None else ClinicSettings.load().email
+    if not address:
+        return
+    message_enqueue(
+        channel=Channel.EMAIL,
+        to_address=address,
+        purpose="secure_message_staff",
+        template="secure_message_staff",
+        subject=message,
+        send_at=clock.now(),
+        dedupe_key=f"{key}:staff",
+        patient=thread.patient,
+        recipient_user=to_user,
+        context={"thread_url": absolute_url(reverse("messaging:thread", args=[thread.pk]))},
+    )
+
+
+@transaction.atomic
+def messages_mark_read(*, actor, thread: MessageThread) -> int:
+    """Mark the other side's unopened messages as read by the actor (the read receipt). Returns how many."""
+    thread = _locked(actor, thread, "messaging.view_thread")
+    from_patient = thread.patient.user_id != actor.pk
+    return thread.messages.filter(from_patient=from_patient, read_at__isnull=True).update(
+        read_at=clock.now(), read_by=actor
+    )
+
+
+@transaction.atomic
+def thread_close(*, actor, thread: MessageThread) -> MessageThread:
+    """Archive a conversation: it stays in the record and readable, but takes no more replies."""
+    thread = _locked(actor, thread, "messaging.close_thread")
+    if thread.status == ThreadStatus.CLOSED:
+        raise InvalidTransition("This conversation is already closed.")
+    thread.status, thread.closed_at, thread.closed_by = ThreadStatus.CLOSED, clock.now(), actor
+    thread.save(update_fields=["status", "closed_at", "closed_by", "updated_at"])
+    return thread

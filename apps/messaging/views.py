@@ -1,0 +1,114 @@
+"""The clinic's inbox: patients' conversations with the front desk (and with a therapist who takes messages)."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.utils.http import urlencode
+from django.views.decorators.http import require_GET, require_http_methods
+
+from apps.core.errors import ApplicationError
+from apps.patients.selectors import patients_visible_to
+
+from . import pages, selectors, services
+from .forms import NewThreadForm
+from .models import ThreadStatus
+from .rules import can, is_clinic_inbox_staff
+
+PAGE_SIZE = 25
+
+
+def _require_inbox(request) -> None:
+    if not can(request.user, "messaging.view_inbox"):
+        raise PermissionDenied
+
+
+@login_required
+@require_GET
+def inbox(request):
+    _require_inbox(request)
+    unread_only = request.GET.get("unread") == "1"
+    status = request.GET.get("status", "")
+    threads = selectors.inbox(user=request.user, unread_only=unread_only, status=status)
+    patient = None
+    if request.GET.get("patient", "").isdigit():
+        patient = patients_visible_to(user=request.user).filter(pk=request.GET["patient"]).first()
+        if patient is None:
+            raise Http404("No such patient.")
+        threads = threads.filter(patient=patient)
+    query = urlencode({k: v for k, v in request.GET.items() if k != "page" and v})
+    context = {
+        "page": Paginator(threads, PAGE_SIZE).get_page(request.GET.get("page")),
+        "unread_only": unread_only,
+        "status": status,
+        "statuses": ThreadStatus.choices,
+        "patient": patient,
+        "query": query,
+    }
+    return render(request, "messaging/inbox.html", context)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def thread_new(request):
+    """Write first to a patient, from their chart's page."""
+    _require_inbox(request)
+    patient = patients_visible_to(user=request.user).filter(pk=request.GET.get("patient") or 0).first()
+    if patient is None:
+        raise Http404("No such patient.")
+    return pages.new_thread_page(
+        request,
+        NewThreadForm(request.POST or None, request.FILES or None),
+        template="messaging/new.html",
+        context={"patient": patient, "thread_url_name": "messaging:thread"},
+        start=lambda data: services.thread_start(
+            actor=request.user,
+            patient=patient,
+            # The front desk writes from the clinic's inbox; a therapist who takes messages, as themselves.
+            therapist=None if is_clinic_inbox_staff(request.user) else request.user,
+            subject=data["subject"],
+            text=data["text"],
+            attachments=data["attachments"],
+        ),
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def thread_detail(request, pk):
+    _require_inbox(request)
+    return pages.thread_page(
+        request,
+        pages.thread_or_404(request, pk),
+        template="messaging/thread.html",
+        url_name="messaging:thread",
+        sent="Reply sent. The patient gets an email saying a message is waiting.",
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def thread_close(request, pk):
+    """GET asks to confirm; POST closes."""
+    _require_inbox(request)
+    thread = pages.thread_or_404(request, pk)
+    if not can(request.user, "messaging.close_thread", thread):
+        raise PermissionDenied
+    if request.method == "POST":
+        try:
+            services.thread_close(actor=request.user, thread=thread)
+        except ApplicationError as exc:
+            messages.error(request, exc.message)
+        else:
+            messages.success(request, "Conversation closed. It stays in the patient's record.")
+        return redirect("messaging:thread", thread.pk)
+    return render(request, "messaging/close_confirm.html", {"thread": thread})
+
+
+@login_required
+@require_GET
+def attachment(request, pk):
+    _require_inbox(request)
+    return pages.attachment_download(request, pk)
