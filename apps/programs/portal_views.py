@@ -14,7 +14,7 @@ from apps.core import clock
 from apps.core.errors import ApplicationError
 from apps.core.views import call_with_messages
 
-from . import selectors, services
+from . import member_meetings, selectors, services
 from .forms import SlotRequestForm
 from .models import LIVE_STATUSES, Enrollment, SlotOffer, SlotRequest
 from .tokens import offer_token_read
@@ -64,6 +64,9 @@ def program_detail(request, pk):
         "program": program,
         "enrollment": enrollment,
         "meetings": selectors.program_meetings(program=program),
+        "clash": None
+        if enrollment
+        else member_meetings.program_clash_warning(patient=patient, program=program, addressing_patient=True),
     }
     return render(request, "programs/portal/detail.html", context)
 

@@ -10,7 +10,7 @@ from django.views.decorators.http import require_POST
 from apps.core.errors import ApplicationError
 from apps.core.views import call_with_messages
 
-from . import selectors, services
+from . import member_meetings, selectors, services
 from .forms import (
     ATTENDANCE_CHOICES,
     CapacityForm,
@@ -133,6 +133,11 @@ def program_enroll(request, pk):
         messages.error(request, "Choose an active patient who is not already in this program.")
         return redirect("programs:detail", pk=program.pk)
     patient = form.cleaned_data["patient"]
+    if request.POST.get("confirm_clash") != "yes":
+        clash = member_meetings.program_clash_warning(patient=patient, program=program, addressing_patient=False)
+        if clash:
+            context = {"program": program, "patient": patient, "warning": clash}
+            return render(request, "programs/enroll_clash.html", context, status=409)
     try:
         enrollment = services.program_enroll(actor=request.user, program=program, patient=patient)
     except ApplicationError as exc:
