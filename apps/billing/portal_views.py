@@ -16,7 +16,7 @@ from apps.accounts.models import ClinicSettings
 from apps.core import clock
 from apps.core.errors import ApplicationError
 
-from . import documents, pricing, selectors, services
+from . import documents, pending_fee, pricing, selectors, services
 from .forms import AssessmentForm, InstalmentPayForm, PayForm, PeriodForm
 from .models import CheckoutSession, CheckoutStatus, Payment
 from .payments import SandboxBackend, online_card_payments
@@ -52,6 +52,7 @@ def billing_home(request):
         "statements": selectors.statements_of(patient=patient)[:24],
         "estimates": selectors.estimates_visible_to(user=request.user).filter(patient=patient)[:24],
         "assessment": selectors.latest_assessment(patient=patient),
+        "pending_fees": pending_fee.pending_application_fees(user=request.user, patient=patient),
         "current_class": card["class_label"],
         "fees": card["services"],
         "plan": plan,
