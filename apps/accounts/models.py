@@ -130,6 +130,12 @@ class ClinicSettings(TimeStampedModel):
     seat_offer_hold_hours = models.PositiveIntegerField(default=48)
     quiet_hours_start = models.TimeField(default=dt.time(21, 0))
     quiet_hours_end = models.TimeField(default=dt.time(8, 0))
+    records_release_session_notes = models.BooleanField(
+        "Patients' record downloads include their signed session notes",
+        default=False,
+        help_text="Off: the download lists sessions, billing, questionnaires and the journal, and patients ask the "
+        "clinic for their notes. Process notes and unsigned drafts are never included.",
+    )
 
     class Meta:
         verbose_name = "clinic settings"

@@ -105,6 +105,7 @@ PORTAL_NAV = [
     NavItem("Programs", "portal:programs:list", frozenset({Role.PATIENT})),
     NavItem("Questionnaires", "portal:questionnaires", frozenset({Role.PATIENT})),
     NavItem("Journal", "portal:journal", frozenset({Role.PATIENT})),
+    NavItem("Records", "portal:records:home", frozenset({Role.PATIENT}), perm="records.download_own"),
     NavItem("Settings", "portal:settings", frozenset({Role.PATIENT})),
 ]
 
