@@ -103,6 +103,7 @@ def portal_shots(ids: dict) -> list[Shot]:
         Shot("portal-questionnaires", "/portal/questionnaires/", "Questionnaires"),
         Shot("portal-journal", "/portal/journal/", "Journal"),
         Shot("portal-settings", "/portal/settings/", "Contact details and reminders"),
+        Shot("portal-records", "/portal/records/", "Your records"),
     ]
     if ids["upcoming"]:
         shots.insert(2, Shot("portal-cancel", f"/portal/sessions/{ids['upcoming']}/cancel/", "Cancel a session"))

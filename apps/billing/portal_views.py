@@ -44,6 +44,7 @@ def billing_home(request):
     balance = selectors.patient_balance(patient=patient)
     card = pricing.patient_fee_card(patient=patient)
     next_instalment = selectors.plan_next_instalment(plan=plan) if plan else None
+    assessment = selectors.latest_assessment(patient=patient)
     context = {
         "patient": patient,
         "balance": balance,
@@ -51,8 +52,8 @@ def billing_home(request):
         "payments": Payment.objects.filter(patient=patient).order_by("-received_at")[:20],
         "statements": selectors.statements_of(patient=patient)[:24],
         "estimates": selectors.estimates_visible_to(user=request.user).filter(patient=patient)[:24],
-        "assessment": selectors.latest_assessment(patient=patient),
-        "pending_fees": pending_fee.pending_application_fees(user=request.user, patient=patient),
+        "assessment": assessment,
+        "pending_fees": pending_fee.pending_application_fees(user=request.user, assessment=assessment),
         "current_class": card["class_label"],
         "fees": card["services"],
         "plan": plan,
