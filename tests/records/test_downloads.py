@@ -95,3 +95,23 @@ def test_an_unknown_patient_or_format_is_not_found(personas, login):
 
     assert client.post("/records/patients/999999/pdf/").status_code == 404
     assert client.post(f"/records/patients/{personas.patient.pk}/docx/").status_code == 404
+
+
+def test_an_administrator_releases_session_notes_on_the_clinic_settings_page(personas, login, full_history):
+    from apps.accounts.forms import ClinicSettingsForm
+    from apps.accounts.models import ClinicSettings
+
+    admin = login(personas.admin)
+    page = admin.get("/accounts/clinic-settings/").content.decode()
+    assert "Patients&#x27; record downloads include their signed session notes" in page
+    data = {
+        name: value
+        for name, value in ClinicSettingsForm(instance=ClinicSettings.load()).initial.items()
+        if value is not None and value is not False
+    }
+    data["records_release_session_notes"] = "on"
+    assert admin.post("/accounts/clinic-settings/", data).status_code == 302
+
+    record = json.loads(login(personas.patient_user).post("/portal/records/download/json/").content)
+    assert record["session_notes_released"] is True
+    assert len(record["session_notes"]) == 2
