@@ -15,6 +15,7 @@ urlpatterns = [
     path("outcomes/", include("apps.outcomes.urls")),
     path("programs/", include("apps.programs.urls")),
     path("inbox/", include("apps.messaging.urls")),
+    path("records/", include("apps.records.urls")),
     path("portal/", include("apps.portal.urls")),
     path("audit/", include("apps.patients.access_log_urls")),
     path("api/", include("clinic.api")),

@@ -108,6 +108,7 @@ def portal_shots(ids: dict) -> list[Shot]:
         Shot("portal-settings", "/portal/settings/", "Contact details and reminders"),
         Shot("portal-messages", "/portal/messages/", "Messages with the clinic"),
         Shot("portal-message-new", "/portal/messages/new/", "Write to the clinic"),
+        Shot("portal-records", "/portal/records/", "Your records"),
     ]
     if ids["thread"]:
         shots.append(Shot("portal-message-thread", f"/portal/messages/{ids['thread']}/", "A conversation"))

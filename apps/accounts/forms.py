@@ -50,6 +50,7 @@ class ClinicSettingsForm(forms.ModelForm):
             "quiet_hours_start",
             "quiet_hours_end",
             "patient_messages_to_therapists",
+            "records_release_session_notes",
         ]
         widgets = {
             "quiet_hours_start": forms.TimeInput(attrs={"type": "time"}),

@@ -140,6 +140,12 @@ class ClinicSettings(TimeStampedModel):
         help_text="Off: patients' secure messages go to the front desk only. On: also to a treating therapist "
         "who accepts messages in their profile.",
     )
+    records_release_session_notes = models.BooleanField(
+        "Patients' record downloads include their signed session notes",
+        default=False,
+        help_text="Off: the download lists sessions, billing, questionnaires and the journal, and patients ask the "
+        "clinic for their notes. Process notes and unsigned drafts are never included.",
+    )
 
     class Meta:
         verbose_name = "clinic settings"

@@ -116,6 +116,7 @@ PORTAL_NAV = [
     NavItem("Messages", "portal:messages", frozenset({Role.PATIENT}), perm="messaging.use_portal_messages"),
     NavItem("Questionnaires", "portal:questionnaires", frozenset({Role.PATIENT})),
     NavItem("Journal", "portal:journal", frozenset({Role.PATIENT})),
+    NavItem("Records", "portal:records:home", frozenset({Role.PATIENT}), perm="records.download_own"),
     NavItem("Settings", "portal:settings", frozenset({Role.PATIENT})),
 ]
 

@@ -16,7 +16,7 @@ from apps.accounts.models import ClinicSettings
 from apps.core import clock
 from apps.core.errors import ApplicationError
 
-from . import documents, pricing
+from . import documents, pending_fee, pricing
 from .forms import AssessmentForm, InstalmentPayForm, PayForm, PeriodForm
 from .models import CheckoutSession, CheckoutStatus, Payment
 from .payments import SandboxBackend, online_card_payments
@@ -51,6 +51,7 @@ def billing_home(request):
     balance = patient_balance(patient=patient)
     card = pricing.patient_fee_card(patient=patient)
     next_instalment = plan_next_instalment(plan=plan) if plan else None
+    assessment = latest_assessment(patient=patient)
     context = {
         "patient": patient,
         "balance": balance,
@@ -58,7 +59,8 @@ def billing_home(request):
         "payments": Payment.objects.filter(patient=patient).order_by("-received_at")[:20],
         "statements": statements_of(patient=patient)[:24],
         "estimates": estimates_visible_to(user=request.user).filter(patient=patient)[:24],
-        "assessment": latest_assessment(patient=patient),
+        "assessment": assessment,
+        "pending_fees": pending_fee.pending_application_fees(user=request.user, assessment=assessment),
         "current_class": card["class_label"],
         "fees": card["services"],
         "plan": plan,

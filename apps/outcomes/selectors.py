@@ -16,10 +16,16 @@ from apps.scheduling.models import Appointment, AppointmentStatus
 from .instruments import INSTRUMENTS
 from .models import AssignmentStatus, JournalEntry, QuestionnaireAssignment, QuestionnaireResponse
 
+# A questionnaire asked "before" a session that will not take place is no longer wanted.
+SESSION_CALLED_OFF = [AppointmentStatus.CANCELLED, AppointmentStatus.LATE_CANCELLED]
+
 
 def _assignments_open() -> QuerySet[QuestionnaireAssignment]:
-    """Questionnaires sent and not answered yet, while they can still be answered."""
-    return QuestionnaireAssignment.objects.filter(status=AssignmentStatus.PENDING, expires_at__gt=clock.now())
+    """Questionnaires sent and not answered yet, while they can still be answered and their session (if any) is
+    still on."""
+    return QuestionnaireAssignment.objects.filter(status=AssignmentStatus.PENDING, expires_at__gt=clock.now()).exclude(
+        appointment__status__in=SESSION_CALLED_OFF
+    )
 
 
 def assignments_pending(*, patient) -> QuerySet[QuestionnaireAssignment]:

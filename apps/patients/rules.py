@@ -2,7 +2,7 @@
 
 import rules
 
-from apps.accounts.rules import is_admin, is_billing, is_front_desk, is_therapist
+from apps.accounts.rules import is_admin, is_billing, is_clinic_staff, is_front_desk, is_therapist
 
 from .selectors import therapist_has_seen
 
@@ -22,6 +22,8 @@ def is_own_record(user, patient) -> bool:
 view_demographics = is_admin | is_front_desk | is_billing | is_treating_therapist | is_own_record
 
 rules.add_perm("patients.view_patient", view_demographics)
+# The chart pages under /patients/ are staff pages; a patient sees their own details in the portal (and the API).
+rules.add_perm("patients.open_chart_page", view_demographics & is_clinic_staff)
 rules.add_perm("patients.list_patients", is_admin | is_front_desk | is_billing | is_therapist)
 rules.add_perm("patients.add_patient", is_admin | is_front_desk)
 rules.add_perm("patients.change_patient", is_admin | is_front_desk | is_treating_therapist)

@@ -79,15 +79,15 @@ def patient_possible_duplicates(
     return list(Patient.objects.filter(same_person).order_by("legal_last_name", "pk")[:MAX_DUPLICATES])
 
 
-def patient_open_chart(*, user, patient_id) -> Patient:
-    """Return the chart if the user may see it; log the read, or the denied attempt, either way.
+def patient_open_chart(*, user, patient_id, perm: str = "patients.view_patient") -> Patient:
+    """Return the chart if the user has `perm` on it; log the read, or the denied attempt, either way.
 
     A denied or missing chart answers the same NotFound so the answer leaks nothing.
     """
     patient = Patient.objects.select_related("primary_therapist", "user").filter(pk=patient_id).first()
     if patient is None:
         raise NotFound("No such patient.")
-    if not user.has_perm("patients.view_patient", patient):
+    if not user.has_perm(perm, patient):
         access_log_write(actor=user, action="chart_view", subject=patient, patient_id=patient.pk, allowed=False)
         raise NotFound("No such patient.")
     access_log_write(actor=user, action="chart_view", subject=patient, patient_id=patient.pk)

@@ -22,7 +22,7 @@ def _require(user, perm, obj=None):
 
 def _open_chart(request, pk):
     try:
-        return selectors.patient_open_chart(user=request.user, patient_id=pk)
+        return selectors.patient_open_chart(user=request.user, patient_id=pk, perm="patients.open_chart_page")
     except NotFound as exc:
         raise Http404(exc.message) from exc
 

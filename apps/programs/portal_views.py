@@ -12,7 +12,7 @@ from apps.core.errors import ApplicationError
 from apps.core.views import call_with_messages, patient_of
 from apps.waitlist.offers import offer_problem
 
-from . import selectors
+from . import member_meetings, selectors
 from .models import LIVE_STATUSES, Enrollment
 from .services import seats
 
@@ -54,6 +54,9 @@ def program_detail(request, pk):
         "program": program,
         "enrollment": enrollment,
         "meetings": selectors.program_meetings(program=program),
+        "clash": None
+        if enrollment
+        else member_meetings.program_clash_warning(patient=patient, program=program, addressing_patient=True),
     }
     return render(request, "programs/portal/detail.html", context)
 

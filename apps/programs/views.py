@@ -11,7 +11,7 @@ from django.views.decorators.http import require_POST
 
 from apps.core.errors import ApplicationError
 
-from . import selectors
+from . import member_meetings, selectors
 from .forms import (
     ATTENDANCE_CHOICES,
     CapacityForm,
@@ -132,6 +132,11 @@ def program_enroll(request, pk):
         messages.error(request, "Choose an active patient who is not already in this program.")
         return redirect("programs:detail", pk=program.pk)
     patient = form.cleaned_data["patient"]
+    if request.POST.get("confirm_clash") != "yes":
+        clash = member_meetings.program_clash_warning(patient=patient, program=program, addressing_patient=False)
+        if clash:
+            context = {"program": program, "patient": patient, "warning": clash}
+            return render(request, "programs/enroll_clash.html", context, status=409)
     try:
         enrollment = seats.program_enroll(actor=request.user, program=program, patient=patient)
     except ApplicationError as exc:

@@ -64,6 +64,7 @@ INSTALLED_APPS = [
     "apps.outcomes",
     "apps.programs",
     "apps.messaging",
+    "apps.records",
     "apps.portal",
     "apps.frontdesk",
 ]

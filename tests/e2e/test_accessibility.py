@@ -53,6 +53,7 @@ def test_every_portal_page_is_accessible_on_phone_and_desktop(page, personas, ma
         "/portal/settings/",
         "/portal/settings/two-step/",
         "/portal/contact/",
+        "/portal/records/",
     ]
     for viewport in (PHONE, DESKTOP):
         page.set_viewport_size(viewport)

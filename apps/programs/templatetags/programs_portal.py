@@ -2,7 +2,7 @@
 
 from django import template
 
-from apps.programs import selectors
+from apps.programs import member_meetings, selectors
 from apps.programs.models import LIVE_STATUSES
 
 register = template.Library()
@@ -12,3 +12,9 @@ register = template.Library()
 def programs_card(patient):
     live = [e for e in selectors.patient_enrollments(patient=patient) if e.status in LIVE_STATUSES]
     return {"enrollments": live}
+
+
+@register.simple_tag
+def upcoming_group_meetings(patient):
+    """The patient's coming group meetings, listed with their individual sessions under "Your sessions"."""
+    return member_meetings.member_meetings_upcoming(patient=patient)

@@ -1,0 +1,99 @@
+"""A member's own group meetings, and programs whose meetings clash with the ones a patient is already in.
+
+Kept apart from `selectors.py`: these are the patient-side questions (my meetings; does this program meet when my
+other one does), read by the portal's session list, the records download and the two enrol pages.
+"""
+
+import datetime as dt
+
+from django.db.models import Exists, F, OuterRef, Prefetch, Q, QuerySet
+from django.utils import formats, timezone
+
+from apps.core import clock
+from apps.scheduling.models import BLOCKING_STATUSES
+
+from .models import LIVE_STATUSES, Attendance, Enrollment, EnrollmentStatus, GroupProgram, ProgramMeeting
+
+UPCOMING_MEETING_STATUSES = ["booked", "checked_in"]
+
+
+def member_meetings(*, patient) -> QuerySet[ProgramMeeting]:
+    """Every meeting the patient was a member at, oldest first: enrolled before it ended, and not withdrawn before
+    it began (the same membership rule attendance and charges use). Each carries `own_attendance`: the patient's
+    attendance rows for it (none, or one). Two queries whatever the number of meetings."""
+    enrollment = "program__enrollments__"
+    member = Q(**{f"{enrollment}patient": patient, f"{enrollment}enrolled_at__lte": F("appointment__end")}) & (
+        Q(**{f"{enrollment}status__in": [EnrollmentStatus.ENROLLED, EnrollmentStatus.COMPLETED]})
+        | Q(**{f"{enrollment}status": EnrollmentStatus.WITHDRAWN, f"{enrollment}ended_at__gt": F("appointment__start")})
+    )
+    return (
+        ProgramMeeting.objects.filter(member)
+        .select_related("program", "appointment__therapist", "appointment__room", "appointment__service_type")
+        .prefetch_related(
+            Prefetch(
+                "attendance", queryset=Attendance.objects.filter(enrollment__patient=patient), to_attr="own_attendance"
+            )
+        )
+        .distinct()
+        .order_by("appointment__start", "pk")
+    )
+
+
+def member_meetings_upcoming(*, patient) -> list[ProgramMeeting]:
+    """The patient's group meetings still to come (not cancelled), soonest first, for "Your sessions"."""
+    return list(
+        member_meetings(patient=patient).filter(
+            appointment__end__gt=clock.now(), appointment__status__in=UPCOMING_MEETING_STATUSES
+        )
+    )
+
+
+def program_clashes(*, patient, program: GroupProgram) -> list[ProgramMeeting]:
+    """Coming meetings of the patient's other programs (enrolled, offered a seat or waitlisted) that overlap a coming
+    meeting of `program`. A clash is allowed, since the patient may choose, but they and the front desk should know
+    before they enrol. One query."""
+    if patient is None:
+        return []
+    now = clock.now()
+    theirs = Enrollment.objects.filter(patient=patient, status__in=LIVE_STATUSES).exclude(program=program)
+    overlapping_new_meeting = ProgramMeeting.objects.filter(
+        program=program,
+        appointment__status__in=BLOCKING_STATUSES,
+        appointment__start__lt=OuterRef("appointment__end"),
+        appointment__end__gt=OuterRef("appointment__start"),
+    )
+    return list(
+        ProgramMeeting.objects.filter(
+            Exists(overlapping_new_meeting),
+            program_id__in=theirs.values("program_id"),
+            appointment__status__in=BLOCKING_STATUSES,
+            appointment__end__gt=now,
+        )
+        .select_related("program", "appointment")
+        .order_by("appointment__start", "pk")
+    )
+
+
+def _when(start: dt.datetime) -> str:
+    return formats.date_format(timezone.localtime(start, clock.clinic_tz()), "l, F j, g:i A")
+
+
+def program_clash_warning(*, patient, program: GroupProgram, addressing_patient: bool) -> str | None:
+    """The plain warning shown before enrolling when `program` meets at the same time as another program of the
+    patient's, in the second person on the portal and in the third on the staff page. None when nothing clashes."""
+    clashes = program_clashes(patient=patient, program=program)
+    if not clashes:
+        return None
+    others = " and ".join(sorted({meeting.program.title for meeting in clashes}))
+    overlap = f"first overlap: {_when(clashes[0].appointment.start)}"
+    if len(clashes) > 1:
+        overlap += f"; {len(clashes)} meetings overlap"
+    if addressing_patient:
+        return (
+            f"{program.title} meets at the same time as {others}, which you are already in ({overlap}). "
+            "You can still enrol, but you cannot be at both."
+        )
+    return (
+        f"{program.title} meets at the same time as {others}, which {patient.display_name} is already in "
+        f"({overlap}). You can still enrol them."
+    )

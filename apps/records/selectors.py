@@ -1,0 +1,274 @@
+"""The patient's record: everything the clinic holds about a patient that they have a right to, built once.
+
+Both downloads (PDF and JSON) render from `patient_record`, so they always agree. Values stay Python values
+(aware datetimes in the clinic's zone, dates, Decimals); the JSON rendering turns them into ISO strings and
+decimal strings. The query count does not grow with the size of the record.
+
+Never in it: psychotherapy (process) notes (no query here reads them), unsigned or not yet co-signed notes, and
+session notes at all unless the clinic's policy releases them. Reading note text, journal text and incomes writes
+access-log rows, one per row read, in one INSERT per kind.
+"""
+
+from django.db.models import Q
+from django.utils import timezone
+
+from apps.accounts.models import ClinicSettings
+from apps.audit.services import access_logs_write
+from apps.billing.models import SlidingScaleAssessment
+from apps.billing.selectors.ledger import ledger_lines, patient_balance, statements_of
+from apps.core import clock
+from apps.notes import selectors as notes
+from apps.notes.editor import field_rows
+from apps.notes.encryption import decrypt_json, decrypt_text
+from apps.outcomes import selectors as outcomes
+from apps.outcomes.instruments import INSTRUMENTS
+from apps.programs.member_meetings import member_meetings
+from apps.scheduling.models import Appointment
+
+FORMAT = "clinic-patient-record"
+VERSION = 1
+
+
+def _local(moment):
+    return timezone.localtime(moment, clock.clinic_tz()) if moment else None
+
+
+def _where(appointment) -> str:
+    if appointment.is_telehealth:
+        return "Video (telehealth)"
+    return appointment.room.name if appointment.room else "At the clinic"
+
+
+def _demographics(patient) -> dict:
+    return {
+        "chart_number": patient.chart_number,
+        "legal_first_name": patient.legal_first_name,
+        "legal_last_name": patient.legal_last_name,
+        "preferred_name": patient.preferred_name,
+        "pronouns": patient.pronouns,
+        "date_of_birth": patient.date_of_birth,
+        "email": patient.email,
+        "phone": patient.phone,
+        "address": {
+            "line1": patient.address_line1,
+            "line2": patient.address_line2,
+            "city": patient.city,
+            "state": patient.state,
+            "postal_code": patient.postal_code,
+        },
+        "emergency_contact": {
+            "name": patient.emergency_contact_name,
+            "phone": patient.emergency_contact_phone,
+            "relationship": patient.emergency_contact_relationship,
+        },
+        "primary_therapist": patient.primary_therapist.full_name if patient.primary_therapist else "",
+        "status": patient.status,
+        "status_label": patient.get_status_display(),
+        "discharged_on": patient.discharged_on,
+        "reminders_by_email": patient.reminder_email,
+        "reminders_by_text": patient.reminder_sms,
+    }
+
+
+def _session(appointment, *, kind: str, program: str = "", attendance: str = "") -> dict:
+    return {
+        "start": _local(appointment.start),
+        "end": _local(appointment.end),
+        "kind": kind,
+        "program": program,
+        "service": appointment.service_type.name,
+        "service_code": appointment.service_type.code,
+        "therapist": appointment.therapist.full_name,
+        "where": _where(appointment),
+        "status": appointment.status,
+        "status_label": appointment.get_status_display(),
+        "attendance": attendance,
+        "cancellation_reason": appointment.cancellation_reason,
+    }
+
+
+def _sessions(patient) -> list[dict]:
+    """Individual sessions and the group meetings the patient was a member at, past and coming, oldest first."""
+    individual = Appointment.objects.filter(patient=patient).select_related("therapist", "room", "service_type")
+    rows = [_session(appointment, kind="individual") for appointment in individual]
+    for meeting in member_meetings(patient=patient):
+        attended = meeting.own_attendance[0].get_status_display() if meeting.own_attendance else ""
+        rows.append(_session(meeting.appointment, kind="group", program=meeting.program.title, attendance=attended))
+    return sorted(rows, key=lambda row: row["start"])
+
+
+def _ledger(patient) -> dict:
+    charges, payments, adjustments = [], [], []
+    for line in ledger_lines(patient=patient):
+        row = line.row
+        if line.kind == "charge":
+            charges.append(
+                {
+                    "service_date": row.service_date,
+                    "description": row.description,
+                    "kind": row.kind,
+                    "kind_label": row.get_kind_display(),
+                    "full_fee": row.full_fee,
+                    "amount": row.amount,
+                    "fee_class": row.class_label,
+                    "posted_at": _local(row.posted_at),
+                }
+            )
+        elif line.kind == "adjustment":
+            adjustments.append(
+                {
+                    "posted_at": _local(row.posted_at),
+                    "kind": row.kind,
+                    "kind_label": row.get_kind_display(),
+                    "amount": row.amount,
+                    "reason": row.reason,
+                }
+            )
+        else:
+            payments.append(
+                {
+                    "received_at": _local(row.received_at),
+                    "method": row.method,
+                    "method_label": row.get_method_display(),
+                    "amount": row.amount,
+                    "is_refund": row.is_refund,
+                    "receipt_number": row.receipt_number,
+                    "reference": row.reference,
+                }
+            )
+    statements = [
+        {
+            "period_start": statement.period_start,
+            "period_end": statement.period_end,
+            "opening_balance": statement.opening_balance,
+            "closing_balance": statement.closing_balance,
+            "issued_at": _local(statement.issued_at),
+        }
+        for statement in statements_of(patient=patient).order_by("period_start")
+    ]
+    return {
+        "charges": charges,
+        "payments": payments,
+        "adjustments": adjustments,
+        "statements": statements,
+        "balance": patient_balance(patient=patient),
+    }
+
+
+def _questionnaires(patient) -> list[dict]:
+    rows = []
+    for response in outcomes.responses_of(patient=patient):
+        instrument = INSTRUMENTS[response.instrument]
+        options = dict(instrument.options)
+        rows.append(
+            {
+                "instrument": response.instrument,
+                "name": instrument.name,
+                "submitted_at": _local(response.submitted_at),
+                "score": response.score,
+                "max_score": instrument.max_score,
+                "severity": response.severity,
+                "severity_label": instrument.band_label(response.severity),
+                "answers": [
+                    {
+                        "question": question,
+                        "answer": answer,
+                        "answer_label": "" if answer is None else options.get(answer, str(answer)),
+                    }
+                    for question, answer in zip(instrument.items, response.answers, strict=False)
+                ],
+            }
+        )
+    return rows
+
+
+def _journal(*, user, patient) -> list[dict]:
+    entries = list(outcomes.journal_entries_of(patient=patient).defer(None).order_by("created_at", "id"))
+    access_logs_write(actor=user, action="journal_export", subjects=[(entry, patient.pk) for entry in entries])
+    return [
+        {
+            "written_at": _local(entry.created_at),
+            "updated_at": _local(entry.updated_at),
+            "shared_with_therapist": entry.is_shared,
+            "text": decrypt_text(entry.content_encrypted),
+        }
+        for entry in entries
+    ]
+
+
+def _applications(*, user, patient) -> list[dict]:
+    applications = list(SlidingScaleAssessment.objects.filter(patient=patient).order_by("created_at", "id"))
+    access_logs_write(actor=user, action="income_view", subjects=[(a, patient.pk) for a in applications])
+    return [
+        {
+            "submitted_at": _local(a.created_at),
+            "household_size": a.household_size,
+            "annual_income": a.annual_income,
+            "guideline_year": a.guideline_year,
+            "percent_of_guideline": a.percent_of_guideline,
+            "fee_class": a.class_label,
+            "status": a.status,
+            "status_label": a.get_status_display(),
+            "effective_from": a.effective_from,
+            "expires_on": a.expires_on,
+            "fixed_fee": a.override_fee,
+            "rejection_reason": a.rejection_reason,
+        }
+        for a in applications
+    ]
+
+
+def _session_notes(*, user, patient, released: bool) -> list[dict]:
+    """Final session notes (signed, and co-signed where a supervisor must), with their addenda. Empty unless the
+    clinic releases them."""
+    if not released:
+        return []
+    final = Q(cosign_required=False) | Q(cosigned_at__isnull=False)
+    found = list(notes.notes_for_export(patient=patient).filter(final))
+    access_logs_write(actor=user, action="note_export", subjects=[(note, patient.pk) for note in found])
+    return [
+        {
+            "session_start": _local(note.appointment.start),
+            "service": note.appointment.service_type.name,
+            "template": note.template.name,
+            "author": note.author.full_name,
+            "signed_at": _local(note.signed_at),
+            "cosigned_at": _local(note.cosigned_at),
+            "fields": [
+                {"label": row["field"]["label"], "value": row["display"]}
+                for row in field_rows(fields=note.template.fields, content=decrypt_json(note.content_encrypted))
+                if row["display"]
+            ],
+            "addenda": [
+                {
+                    "written_at": _local(addendum.created_at),
+                    "author": addendum.author.full_name,
+                    "text": decrypt_text(addendum.content_encrypted),
+                }
+                for addendum in note.addenda.all()
+            ],
+        }
+        for note in found
+    ]
+
+
+def patient_record(*, user, patient) -> dict:
+    """The whole record of one patient, as both downloads show it. `user` is who reads it (the patient, or the
+    administrator answering their records request); the reads of note text, journal text and incomes are logged
+    under their name."""
+    clinic = ClinicSettings.load()
+    released = clinic.records_release_session_notes
+    return {
+        "format": FORMAT,
+        "version": VERSION,
+        "generated_at": clock.local_now(),
+        "clinic": {"name": clinic.name, "address": clinic.address, "phone": clinic.phone, "email": clinic.email},
+        "patient": _demographics(patient),
+        "sessions": _sessions(patient),
+        **_ledger(patient),
+        "questionnaires": _questionnaires(patient),
+        "journal": _journal(user=user, patient=patient),
+        "sliding_scale_applications": _applications(user=user, patient=patient),
+        "session_notes_released": released,
+        "session_notes": _session_notes(user=user, patient=patient, released=released),
+    }

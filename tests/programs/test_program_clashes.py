@@ -1,0 +1,95 @@
+"""Two programs that meet at the same time: enrolling in the second is allowed, with a plain warning first."""
+
+import pytest
+
+from apps.programs import member_meetings
+from apps.programs.models import Enrollment
+from apps.programs.services.seats import program_enroll
+
+from .factories import scheduled_program
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def evening_group(personas):
+    program = scheduled_program(actor=personas.admin, capacity=2, meeting_count=3, title="Evening group")
+    program_enroll(actor=personas.front_desk, program=program, patient=personas.patient)
+    return program
+
+
+@pytest.fixture
+def same_hour(personas):
+    return scheduled_program(actor=personas.admin, capacity=2, meeting_count=2, title="Lecture series")
+
+
+def test_a_program_meeting_at_the_same_time_clashes_with_the_patients_own(personas, evening_group, same_hour):
+    clashes = member_meetings.program_clashes(patient=personas.patient, program=same_hour)
+
+    assert {m.program_id for m in clashes} == {evening_group.pk}
+    assert len(clashes) == 2  # the lecture series meets twice, both times over the group
+    assert member_meetings.program_clashes(patient=personas.other_patient, program=same_hour) == []
+
+
+def test_an_hour_later_or_a_cancelled_meeting_is_no_clash(personas, evening_group):
+    import datetime as dt
+
+    later = scheduled_program(
+        actor=personas.admin, capacity=2, meeting_count=2, title="Late lecture", local_start_time=dt.time(19, 30)
+    )
+    assert member_meetings.program_clashes(patient=personas.patient, program=later) == []
+
+    same = scheduled_program(actor=personas.admin, capacity=2, meeting_count=1, title="One-off")
+    meeting = same.meetings.get().appointment
+    type(meeting).objects.filter(pk=meeting.pk).update(status="cancelled")
+    assert member_meetings.program_clashes(patient=personas.patient, program=same) == []
+
+
+def test_the_warning_names_the_other_program_and_says_enrolling_is_still_possible(personas, evening_group, same_hour):
+    to_patient = member_meetings.program_clash_warning(
+        patient=personas.patient, program=same_hour, addressing_patient=True
+    )
+    to_staff = member_meetings.program_clash_warning(
+        patient=personas.patient, program=same_hour, addressing_patient=False
+    )
+
+    assert "Lecture series meets at the same time as Evening group, which you are already in" in to_patient
+    assert "You can still enrol" in to_patient
+    assert personas.patient.display_name in to_staff and "You can still enrol them" in to_staff
+
+
+def test_the_portal_join_page_warns_before_the_patient_enrols(personas, login, evening_group, same_hour):
+    client = login(personas.patient_user)
+
+    body = client.get(f"/portal/programs/{same_hour.pk}/").content.decode()
+    assert "Time clash:" in body and "Evening group" in body
+
+    response = client.post(f"/portal/programs/{same_hour.pk}/enroll/")
+    assert response.status_code == 302
+    assert Enrollment.objects.filter(patient=personas.patient, program=same_hour, status="enrolled").exists()
+
+
+def test_the_portal_join_page_has_no_warning_without_a_clash(personas, login, same_hour):
+    body = login(personas.patient_user).get(f"/portal/programs/{same_hour.pk}/").content.decode()
+
+    assert "Time clash" not in body
+
+
+def test_the_staff_enrol_form_asks_before_enrolling_over_a_clash(personas, login, evening_group, same_hour):
+    client = login(personas.front_desk)
+
+    asked = client.post(f"/programs/{same_hour.pk}/enroll/", {"patient": personas.patient.pk})
+    assert asked.status_code == 409
+    assert "The meeting times clash" in asked.content.decode()
+    assert not Enrollment.objects.filter(patient=personas.patient, program=same_hour).exists()
+
+    done = client.post(f"/programs/{same_hour.pk}/enroll/", {"patient": personas.patient.pk, "confirm_clash": "yes"})
+    assert done.status_code == 302
+    assert Enrollment.objects.filter(patient=personas.patient, program=same_hour, status="enrolled").exists()
+
+
+def test_the_staff_enrol_form_enrols_at_once_without_a_clash(personas, login, same_hour):
+    response = login(personas.front_desk).post(f"/programs/{same_hour.pk}/enroll/", {"patient": personas.patient.pk})
+
+    assert response.status_code == 302
+    assert Enrollment.objects.filter(patient=personas.patient, program=same_hour).exists()
