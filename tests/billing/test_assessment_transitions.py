@@ -5,7 +5,7 @@ from decimal import Decimal
 
 import pytest
 
-from apps.billing import services
+from apps.billing.services import assessments as services
 from apps.billing.models import AssessmentTransition
 
 pytestmark = pytest.mark.django_db
