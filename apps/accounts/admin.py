@@ -22,7 +22,15 @@ class UserAdmin(BaseUserAdmin):
 
 @admin.register(TherapistProfile)
 class TherapistProfileAdmin(admin.ModelAdmin):
-    list_display = ["user", "credentials", "npi", "is_prelicensed", "supervisor"]
+    list_display = [
+        "user",
+        "credentials",
+        "npi",
+        "is_prelicensed",
+        "supervisor",
+        "accepts_new_patients",
+        "self_booking",
+    ]
 
 
 @admin.register(ClinicSettings)

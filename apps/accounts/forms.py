@@ -49,6 +49,9 @@ class ClinicSettingsForm(forms.ModelForm):
             "seat_offer_hold_hours",
             "quiet_hours_start",
             "quiet_hours_end",
+            "self_booking_enabled",
+            "self_booking_min_notice_hours",
+            "self_booking_horizon_weeks",
         ]
         widgets = {
             "quiet_hours_start": forms.TimeInput(attrs={"type": "time"}),

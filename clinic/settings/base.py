@@ -62,6 +62,7 @@ INSTALLED_APPS = [
     "apps.notes",
     "apps.outcomes",
     "apps.programs",
+    "apps.selfbooking",
     "apps.portal",
     "apps.frontdesk",
 ]
