@@ -55,10 +55,9 @@ def test_bad_slot_queries_are_answered_clearly(booking, login, query, status):
 @pytest.mark.parametrize("who", ["therapist", "front_desk", "admin", "billing"])
 def test_staff_are_refused_every_endpoint(booking, login, who):
     client = login(getattr(booking, who), api=True)
+    start = at(MONDAY, 10).isoformat()
     assert client.get(SLOTS, {"therapist": booking.therapist.pk}).status_code == 403
-    assert (
-        client.post(BOOK, {"therapist": booking.therapist.pk, "start": at(MONDAY, 10).isoformat()}).status_code == 403
-    )
+    assert client.post(BOOK, {"therapist": booking.therapist.pk, "start": start}).status_code == 403
     assert client.post(MOVE, {"appointment": 1, "start": start}).status_code == 403
     assert not Appointment.objects.exists()
 
