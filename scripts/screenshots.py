@@ -4,6 +4,7 @@ Uses its own database (clinic_screenshots by default), loads the demo clinic int
 local port and signs in as the demo personas in Chromium. Run it with `make screenshots`.
 """
 
+import datetime as dt
 import os
 import socket
 import subprocess
@@ -73,6 +74,8 @@ def demo_ids(env: dict) -> dict:
     import django
 
     django.setup()
+    from apps.accounts.models import User
+    from apps.core import clock
     from apps.notes.models import TreatmentPlan
     from apps.patients.demo import PORTAL_PATIENT_EMAIL
     from apps.patients.models import Patient
@@ -81,12 +84,22 @@ def demo_ids(env: dict) -> dict:
 
     patient = Patient.objects.get(email=PORTAL_PATIENT_EMAIL)
     upcoming = Appointment.objects.filter(patient=patient, status="booked").order_by("start").first()
+    movable = (
+        Appointment.objects.filter(patient=patient, status="booked", therapist__therapist_profile__self_booking=True)
+        .order_by("start")
+        .last()
+    )
+    today = clock.local_now().date()
+    next_monday = today + dt.timedelta(days=7 - today.weekday())
     program = GroupProgram.objects.order_by("pk").first()
     plan = TreatmentPlan.objects.filter(author__email="sarah.chen@clinic.test", status="signed").order_by("pk").first()
     return {
         "plan": plan.pk if plan else None,
         "patient": patient.pk,
         "upcoming": upcoming.pk if upcoming else None,
+        "movable": movable.pk if movable else None,
+        "online_therapist": User.objects.get(email="sarah.chen@clinic.test").pk,
+        "next_week": next_monday.isoformat(),
         "program": program.pk if program else None,
         "patient_email": PORTAL_PATIENT_EMAIL,
     }
@@ -96,6 +109,12 @@ def portal_shots(ids: dict) -> list[Shot]:
     shots = [
         Shot("portal-home", "/portal/", "Portal home"),
         Shot("portal-sessions", "/portal/sessions/", "Upcoming sessions"),
+        Shot("portal-book", "/portal/book/", "Book a first session: choose a therapist"),
+        Shot(
+            "portal-book-week",
+            f"/portal/book/{ids['online_therapist']}/?week={ids['next_week']}",
+            "Book a first session: free times",
+        ),
         Shot("portal-billing", "/portal/billing/", "Balance, fee, receipts and statements"),
         Shot("portal-sliding-scale", "/portal/billing/apply/", "Sliding-scale application"),
         Shot("portal-programs", "/portal/programs/", "Group programs and waitlist"),
@@ -106,6 +125,8 @@ def portal_shots(ids: dict) -> list[Shot]:
     ]
     if ids["upcoming"]:
         shots.insert(2, Shot("portal-cancel", f"/portal/sessions/{ids['upcoming']}/cancel/", "Cancel a session"))
+    if ids["movable"]:
+        shots.insert(3, Shot("portal-move", f"/portal/book/move/{ids['movable']}/", "Move a session"))
     return shots
 
 
