@@ -51,6 +51,25 @@ class SlotOutput(serializers.Serializer):
     end = serializers.DateTimeField()
 
 
+class WindowOutput(serializers.Serializer):
+    earliest = serializers.DateTimeField()
+    latest = serializers.DateTimeField()
+
+
+class FeeOutput(serializers.Serializer):
+    fee = serializers.DecimalField(max_digits=10, decimal_places=2, allow_null=True)
+    class_label = serializers.CharField()
+    estimate_total = serializers.DecimalField(max_digits=10, decimal_places=2, allow_null=True)
+    estimate_is_new = serializers.BooleanField(help_text="Confirming issues a Good Faith Estimate for the session.")
+
+
+class SlotsOutput(serializers.Serializer):
+    week = serializers.DateField()
+    window = WindowOutput()
+    slots = SlotOutput(many=True)
+    fee = FeeOutput(allow_null=True, help_text="The session's fee at the patient's class; null without free slots.")
+
+
 class BookInput(serializers.Serializer):
     therapist = _id_field()
     start = _Start()
@@ -77,8 +96,10 @@ def _own_session(request, appointment_id):
 
 class SlotsView(APIView):
     permission_classes = permissions_with("selfbooking.use")
+    # The therapist or session named in the query; a session too close to move, or no first session offered.
+    error_statuses = {"get": {404, 422}}
 
-    @extend_schema(parameters=[SlotsQuery], responses={200: SlotOutput(many=True)})
+    @extend_schema(parameters=[SlotsQuery], responses={200: SlotsOutput})
     def get(self, request):
         query = SlotsQuery(data=request.query_params)
         query.is_valid(raise_exception=True)
@@ -89,19 +110,18 @@ class SlotsView(APIView):
         else:
             appointment = _own_session(request, query.validated_data["appointment"])
             offer = offers.move_offer(user=request.user, appointment=appointment, week=week)
-        window = selectors.booking_window()
-        return Response(
-            {
-                "week": week.isoformat(),
-                "window": {"earliest": window.earliest, "latest": window.latest},
-                "slots": SlotOutput(offer.slots, many=True).data,
-                "fee": offer.quote(offer.slots[0].start).as_dict() if offer.slots else None,
-            }
-        )
+        answer = {
+            "week": week,
+            "window": selectors.booking_window(),
+            "slots": offer.slots,
+            "fee": offer.quote(offer.slots[0].start) if offer.slots else None,
+        }
+        return Response(SlotsOutput(answer).data)
 
 
 class BookView(APIView):
     permission_classes = permissions_with("selfbooking.use")
+    error_statuses = {"post": {404}}  # the therapist named in the body
 
     @extend_schema(request=BookInput, responses={201: PatientAppointmentOutput})
     def post(self, request):
@@ -116,6 +136,7 @@ class BookView(APIView):
 
 class MoveView(APIView):
     permission_classes = permissions_with("selfbooking.use")
+    error_statuses = {"post": {404}}  # the session named in the body is not one of the patient's
 
     @extend_schema(request=MoveInput, responses={200: PatientAppointmentOutput})
     def post(self, request):

@@ -18,14 +18,6 @@ class Quote:
     estimate_total: Decimal | None  # the running estimate's total, or the new one's (the session's fee)
     estimate_is_new: bool  # confirming issues an estimate for this session
 
-    def as_dict(self) -> dict:
-        return {
-            "fee": None if self.fee is None else str(self.fee),
-            "class_label": self.class_label,
-            "estimate_total": None if self.estimate_total is None else str(self.estimate_total),
-            "estimate_is_new": self.estimate_is_new,
-        }
-
 
 def booking_quote(*, patient, service_type, start: dt.datetime, first_session: bool) -> Quote:
     """The fee the session's charge would post, and the estimate: booking a first session always issues one (as
