@@ -14,6 +14,7 @@ import urllib.error
 import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import quote
 
 ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "docs" / "screenshots"
@@ -81,16 +82,27 @@ def demo_ids(env: dict) -> dict:
     from apps.patients.models import Patient
     from apps.programs.models import GroupProgram
     from apps.scheduling.models import Appointment
+    from apps.selfbooking.selectors import bookable_slots, first_session_service
 
     patient = Patient.objects.get(email=PORTAL_PATIENT_EMAIL)
     upcoming = Appointment.objects.filter(patient=patient, status="booked").order_by("start").first()
+    # A session far enough ahead to move online (outside the late-cancellation window), with an online therapist.
     movable = (
-        Appointment.objects.filter(patient=patient, status="booked", therapist__therapist_profile__self_booking=True)
+        Appointment.objects.filter(
+            patient=patient,
+            status="booked",
+            therapist__therapist_profile__self_booking=True,
+            start__gt=clock.now() + dt.timedelta(days=2),
+        )
         .order_by("start")
-        .last()
+        .first()
     )
     today = clock.local_now().date()
     next_monday = today + dt.timedelta(days=7 - today.weekday())
+    online_therapist = User.objects.get(email="sarah.chen@clinic.test")
+    free = bookable_slots(
+        patient=patient, therapist=online_therapist, service_type=first_session_service(), week=next_monday
+    )
     program = GroupProgram.objects.order_by("pk").first()
     plan = TreatmentPlan.objects.filter(author__email="sarah.chen@clinic.test", status="signed").order_by("pk").first()
     return {
@@ -98,7 +110,8 @@ def demo_ids(env: dict) -> dict:
         "patient": patient.pk,
         "upcoming": upcoming.pk if upcoming else None,
         "movable": movable.pk if movable else None,
-        "online_therapist": User.objects.get(email="sarah.chen@clinic.test").pk,
+        "online_therapist": online_therapist.pk,
+        "free_start": free[0].local_start.isoformat() if free else None,
         "next_week": next_monday.isoformat(),
         "program": program.pk if program else None,
         "patient_email": PORTAL_PATIENT_EMAIL,
@@ -125,6 +138,9 @@ def portal_shots(ids: dict) -> list[Shot]:
     ]
     if ids["upcoming"]:
         shots.insert(2, Shot("portal-cancel", f"/portal/sessions/{ids['upcoming']}/cancel/", "Cancel a session"))
+    if ids["free_start"]:
+        confirm = f"/portal/book/{ids['online_therapist']}/confirm/?start={quote(ids['free_start'])}"
+        shots.insert(5, Shot("portal-book-confirm", confirm, "Book a first session: fee and estimate"))
     if ids["movable"]:
         shots.insert(3, Shot("portal-move", f"/portal/book/move/{ids['movable']}/", "Move a session"))
     return shots

@@ -6,7 +6,8 @@ from urllib.parse import quote
 
 import pytest
 
-from apps.accounts.models import TherapistProfile
+from apps.accounts.models import ClinicSettings, TherapistProfile
+from apps.audit.models import AccessLog
 from apps.scheduling import services as scheduling
 from apps.scheduling.models import Appointment
 
@@ -142,6 +143,21 @@ def test_a_therapist_switches_online_booking_on_their_working_hours_page(booking
     client.post(url, {"kind": "self-booking", "booking-self_booking": "on", "booking-accepts_new_patients": "on"})
     profile = TherapistProfile.objects.get(user=booking.other_therapist)
     assert (profile.self_booking, profile.accepts_new_patients) == (True, True)
+    change = AccessLog.objects.get(action="therapist_self_booking_change")
+    assert change.actor == booking.other_therapist
+    assert change.detail["after"] == {"self_booking": True, "accepts_new_patients": True}
+
+
+def test_the_admin_sets_the_clinics_booking_window(booking, login):
+    client = login(booking.admin)
+    form = client.get("/accounts/clinic-settings/").context["form"]
+    data = {name: value for name, value in form.initial.items() if value is not None}
+    data.update(self_booking_min_notice_hours=48, self_booking_horizon_weeks=4)
+    data = {k: v for k, v in data.items() if v is not False}
+    response = client.post("/accounts/clinic-settings/", data)
+    assert response.status_code == 302, response.context["form"].errors
+    clinic = ClinicSettings.load()
+    assert (clinic.self_booking_min_notice_hours, clinic.self_booking_horizon_weeks) == (48, 4)
 
 
 def test_a_therapist_cannot_switch_another_therapists_online_booking(booking, login):
