@@ -114,10 +114,14 @@ def first_session_week(request, therapist_id):
     )
 
 
-def _confirm_page(request, offer, *, title: str, book, week_url: str, done_message: str):
+def _confirm_page(request, *, make_offer, refused_url: str, title: str, book, week_url: str, done_message: str):
     """Confirm (GET shows the fee and estimate), then book (POST). A slot taken meanwhile, or refused, sends the
-    patient back to the week with the reason."""
+    patient back to the week with the reason; an offer refused outright (not allowed, too close to move), to
+    `refused_url`."""
     start = _start(request)
+    offer = _offer_or_refusal(request, lambda: make_offer(_week_for(start)))
+    if offer is None:
+        return redirect(refused_url)
     if start is None:
         messages.error(request, "Choose one of the free times shown.")
         return redirect(week_url)
@@ -147,19 +151,13 @@ def _week_for(start: dt.datetime | None) -> dt.date:
 def first_session_confirm(request, therapist_id):
     _patient_of(request)
     therapist = _bookable_therapist(therapist_id)
-    week_url = reverse("portal:booking:week", args=[therapist.pk])
-    offer = _offer_or_refusal(
-        request,
-        lambda: offers.first_session_offer(user=request.user, therapist=therapist, week=_week_for(_start(request))),
-    )
-    if offer is None:
-        return redirect("portal:booking:therapists")
     return _confirm_page(
         request,
-        offer,
+        make_offer=lambda week: offers.first_session_offer(user=request.user, therapist=therapist, week=week),
+        refused_url=reverse("portal:booking:therapists"),
         title=f"Confirm your first session with {therapist.full_name}",
         book=lambda start: services.self_booking_book(actor=request.user, therapist=therapist, start=start),
-        week_url=week_url,
+        week_url=reverse("portal:booking:week", args=[therapist.pk]),
         done_message="Your first session is booked. A confirmation is on its way.",
     )
 
@@ -193,18 +191,12 @@ def move_week(request, pk):
 @require_http_methods(["GET", "POST"])
 def move_confirm(request, pk):
     appointment = _own_session(request, pk)
-    week_url = reverse("portal:booking:move", args=[appointment.pk])
-    offer = _offer_or_refusal(
-        request,
-        lambda: offers.move_offer(user=request.user, appointment=appointment, week=_week_for(_start(request))),
-    )
-    if offer is None:
-        return redirect("portal:sessions:list")
     return _confirm_page(
         request,
-        offer,
+        make_offer=lambda week: offers.move_offer(user=request.user, appointment=appointment, week=week),
+        refused_url=reverse("portal:sessions:list"),
         title=f"Move your session with {appointment.therapist.full_name}",
         book=lambda start: services.self_booking_move(actor=request.user, appointment=appointment, start=start),
-        week_url=week_url,
+        week_url=reverse("portal:booking:move", args=[appointment.pk]),
         done_message="Your session is moved. A confirmation is on its way.",
     )

@@ -26,7 +26,7 @@ from . import rules, selectors
 CAP_REACHED = "{name} cannot take on more clients at a reduced fee just now. Please call the front desk to find a time."
 
 
-def _slot_require(*, therapist, patient, service_type, start: dt.datetime, moving: Appointment | None = None) -> None:
+def _slot_require(*, therapist, service_type, start: dt.datetime) -> None:
     """The start is inside the booking window and the therapist's working hours, outside their time off.
     Collisions are left to the booking service, which holds the database's answer."""
     if timezone.is_naive(start):
@@ -58,7 +58,7 @@ def self_booking_book(*, actor, therapist, start: dt.datetime) -> Appointment:
             f"You already have a first session on {when:%A, %B} {when.day} at {when:%H:%M}. Move it instead.",
             extra={"appointment": booked.pk},
         )
-    _slot_require(therapist=therapist, patient=patient, service_type=service_type, start=start)
+    _slot_require(therapist=therapist, service_type=service_type, start=start)
     if reduced_fee_cap_breach(therapist=therapist, patient=patient) is not None:
         raise Conflict(CAP_REACHED.format(name=therapist.full_name))
     return appointment_book(actor=actor, therapist=therapist, patient=patient, service_type=service_type, start=start)
@@ -86,13 +86,7 @@ def self_booking_move(*, actor, appointment: Appointment, start: dt.datetime) ->
     refusal = move_refusal(appointment)
     if refusal:
         raise Unprocessable(refusal)
-    _slot_require(
-        therapist=appointment.therapist,
-        patient=patient,
-        service_type=appointment.service_type,
-        start=start,
-        moving=appointment,
-    )
+    _slot_require(therapist=appointment.therapist, service_type=appointment.service_type, start=start)
     [moved] = appointment_reschedule(appointment=appointment, actor=actor, start=start, scope="this")
     today = clock.local_now().date()
     if not estimates_current(patient=patient, on=today).exists():
