@@ -181,7 +181,10 @@ def move_week(request, pk):
     return _week_page(
         request,
         offer,
-        title=f"Move your session of {when:%A, %B} {when.day} with {appointment.therapist.full_name}",
+        title=(
+            f"Move your session of {when:%A, %B} {when.day} at {when:%I:%M %p}".replace(" at 0", " at ")
+            + f" with {appointment.therapist.full_name}"
+        ),
         confirm_url=reverse("portal:booking:move_confirm", args=[appointment.pk]),
         back_url=reverse("portal:sessions:list"),
     )

@@ -126,7 +126,7 @@ def bookable_slots(
     """The free slots of `therapist` in the week starting `week` that `patient` may book online: inside the
     therapist's working hours and the clinic's booking window, clear of time off and of the therapist's, the
     patient's (and, for a move, the session's room's) booked sessions. `moving` is the session being moved: its
-    own time does not block. Four queries, however many slots."""
+    own time does not block the times around it, and is not offered itself. Four queries, however many slots."""
     window = window or booking_window()
     length = dt.timedelta(minutes=service_type.duration_minutes)
     spans = _candidate_spans(therapist=therapist, week=week, length=length, window=window)
@@ -137,7 +137,7 @@ def bookable_slots(
         spans=spans,
         exclude_ids=frozenset({moving.pk}) if moving else frozenset(),
     )
-    return [slot for slot in checked if slot.is_free]
+    return [slot for slot in checked if slot.is_free and not (moving and slot.start == moving.start)]
 
 
 def slots_by_day(slots: list[Slot]) -> list[tuple[dt.date, list[Slot]]]:

@@ -98,6 +98,7 @@ def test_moving_a_session_its_own_time_does_not_block(booking):
         moving=session,
     )
     assert dt.datetime.combine(MONDAY, dt.time(10, 30)) in _starts(slots)
+    assert dt.datetime.combine(MONDAY, dt.time(10, 0)) not in _starts(slots)  # where it already is
 
 
 def test_the_slots_take_a_constant_number_of_queries(booking, django_assert_max_num_queries):
