@@ -17,6 +17,7 @@ API_APPS = [
     "apps.outcomes",
     "apps.programs",
     "apps.messaging",
+    "apps.selfbooking",
 ]
 
 # JSON is the only format: no ".json" suffix routes, which would also hand views a `format` argument they do not take.

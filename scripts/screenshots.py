@@ -4,6 +4,7 @@ Uses its own database (clinic_screenshots by default), loads the demo clinic int
 local port and signs in as the demo personas in Chromium. Run it with `make screenshots`.
 """
 
+import datetime as dt
 import os
 import socket
 import subprocess
@@ -13,6 +14,7 @@ import urllib.error
 import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import quote
 
 ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "docs" / "screenshots"
@@ -73,15 +75,35 @@ def demo_ids(env: dict) -> dict:
     import django
 
     django.setup()
+    from apps.accounts.models import User
+    from apps.core import clock
     from apps.messaging.models import MessageThread
     from apps.notes.models import TreatmentPlan
     from apps.patients.demo import PORTAL_PATIENT_EMAIL
     from apps.patients.models import Patient
     from apps.programs.models import GroupProgram
     from apps.scheduling.models import Appointment
+    from apps.selfbooking.selectors import bookable_slots, first_session_service
 
     patient = Patient.objects.get(email=PORTAL_PATIENT_EMAIL)
     upcoming = Appointment.objects.filter(patient=patient, status="booked").order_by("start").first()
+    # A session far enough ahead to move online (outside the late-cancellation window), with an online therapist.
+    movable = (
+        Appointment.objects.filter(
+            patient=patient,
+            status="booked",
+            therapist__therapist_profile__self_booking=True,
+            start__gt=clock.now() + dt.timedelta(days=2),
+        )
+        .order_by("start")
+        .first()
+    )
+    today = clock.local_now().date()
+    next_monday = today + dt.timedelta(days=7 - today.weekday())
+    online_therapist = User.objects.get(email="sarah.chen@clinic.test")
+    free = bookable_slots(
+        patient=patient, therapist=online_therapist, service_type=first_session_service(), week=next_monday
+    )
     program = GroupProgram.objects.order_by("pk").first()
     plan = TreatmentPlan.objects.filter(author__email="sarah.chen@clinic.test", status="signed").order_by("pk").first()
     thread = MessageThread.objects.filter(patient=patient).order_by("pk").first()
@@ -90,6 +112,10 @@ def demo_ids(env: dict) -> dict:
         "plan": plan.pk if plan else None,
         "patient": patient.pk,
         "upcoming": upcoming.pk if upcoming else None,
+        "movable": movable.pk if movable else None,
+        "online_therapist": online_therapist.pk,
+        "free_start": free[0].local_start.isoformat() if free else None,
+        "next_week": next_monday.isoformat(),
         "program": program.pk if program else None,
         "patient_email": PORTAL_PATIENT_EMAIL,
     }
@@ -99,6 +125,12 @@ def portal_shots(ids: dict) -> list[Shot]:
     shots = [
         Shot("portal-home", "/portal/", "Portal home"),
         Shot("portal-sessions", "/portal/sessions/", "Upcoming sessions"),
+        Shot("portal-book", "/portal/book/", "Book a first session: choose a therapist"),
+        Shot(
+            "portal-book-week",
+            f"/portal/book/{ids['online_therapist']}/?week={ids['next_week']}",
+            "Book a first session: free times",
+        ),
         Shot("portal-billing", "/portal/billing/", "Balance, fee, receipts and statements"),
         Shot("portal-sliding-scale", "/portal/billing/apply/", "Sliding-scale application"),
         Shot("portal-programs", "/portal/programs/", "Group programs and waitlist"),
@@ -114,6 +146,11 @@ def portal_shots(ids: dict) -> list[Shot]:
         shots.append(Shot("portal-message-thread", f"/portal/messages/{ids['thread']}/", "A conversation"))
     if ids["upcoming"]:
         shots.insert(2, Shot("portal-cancel", f"/portal/sessions/{ids['upcoming']}/cancel/", "Cancel a session"))
+    if ids["free_start"]:
+        confirm = f"/portal/book/{ids['online_therapist']}/confirm/?start={quote(ids['free_start'])}"
+        shots.insert(5, Shot("portal-book-confirm", confirm, "Book a first session: fee and estimate"))
+    if ids["movable"]:
+        shots.insert(3, Shot("portal-move", f"/portal/book/move/{ids['movable']}/", "Move a session"))
     return shots
 
 

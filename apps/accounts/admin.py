@@ -22,7 +22,16 @@ class UserAdmin(BaseUserAdmin):
 
 @admin.register(TherapistProfile)
 class TherapistProfileAdmin(admin.ModelAdmin):
-    list_display = ["user", "credentials", "npi", "is_prelicensed", "supervisor", "accepts_patient_messages"]
+    list_display = [
+        "user",
+        "credentials",
+        "npi",
+        "is_prelicensed",
+        "supervisor",
+        "accepts_new_patients",
+        "self_booking",
+        "accepts_patient_messages",
+    ]
 
 
 @admin.register(ClinicSettings)

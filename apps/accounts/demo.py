@@ -28,18 +28,22 @@ THERAPIST_PROFILES = {
         "license_type": "Psychologist",
         "license_number": "PSY-4412",
         "npi": "1467583920",
+        "self_booking": True,
     },
     "david.okafor@clinic.test": {
         "credentials": "LICSW",
         "license_type": "LICSW",
         "license_number": "LICSW-11873",
         "npi": "1598273640",
+        "self_booking": True,
+        "accepts_new_patients": False,
     },
     "maria.russo@clinic.test": {
         "credentials": "LMFT",
         "license_type": "LMFT",
         "license_number": "LMFT-2290",
         "npi": "1730495827",
+        "self_booking": True,
     },
     "tom.baker@clinic.test": {
         "credentials": "LMHC candidate",

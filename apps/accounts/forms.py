@@ -51,6 +51,9 @@ class ClinicSettingsForm(forms.ModelForm):
             "quiet_hours_end",
             "patient_messages_to_therapists",
             "records_release_session_notes",
+            "self_booking_enabled",
+            "self_booking_min_notice_hours",
+            "self_booking_horizon_weeks",
         ]
         widgets = {
             "quiet_hours_start": forms.TimeInput(attrs={"type": "time"}),

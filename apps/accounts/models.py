@@ -1,6 +1,7 @@
 import datetime as dt
 
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils import timezone
 from django.utils.functional import cached_property
@@ -97,6 +98,14 @@ class TherapistProfile(TimeStampedModel):
         default=False,
         help_text="The therapist's own patients may send them secure messages (when the clinic allows it).",
     )
+    accepts_new_patients = models.BooleanField(
+        default=True, help_text="Open to new patients: patients may book a first session when self-booking is on."
+    )
+    self_booking = models.BooleanField(
+        "Patients may book and move sessions online",
+        default=False,
+        help_text="Patients book a first session or move their own sessions into this therapist's free time.",
+    )
 
     class Meta:
         constraints = [
@@ -145,6 +154,22 @@ class ClinicSettings(TimeStampedModel):
         default=False,
         help_text="Off: the download lists sessions, billing, questionnaires and the journal, and patients ask the "
         "clinic for their notes. Process notes and unsigned drafts are never included.",
+    )
+    self_booking_enabled = models.BooleanField(
+        "Patients may book and move sessions online",
+        default=True,
+        help_text="The whole clinic's switch; each therapist also turns self-booking on for themselves.",
+    )
+    self_booking_min_notice_hours = models.PositiveIntegerField(
+        "Online booking: least notice (hours)",
+        default=24,
+        help_text="Patients cannot book or move a session into a slot starting sooner than this.",
+    )
+    self_booking_horizon_weeks = models.PositiveIntegerField(
+        "Online booking: how far ahead (weeks)",
+        default=8,
+        validators=[MinValueValidator(1), MaxValueValidator(52)],
+        help_text="Patients see free slots up to this many weeks ahead.",
     )
 
     class Meta:

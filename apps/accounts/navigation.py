@@ -111,6 +111,13 @@ STAFF_NAV = [
 PORTAL_NAV = [
     NavItem("Home", "portal:dashboard", frozenset({Role.PATIENT})),
     NavItem("Sessions", "portal:sessions:list", frozenset({Role.PATIENT}), perm="scheduling.use_portal_sessions"),
+    NavItem(
+        "Book",
+        "portal:booking:therapists",
+        frozenset({Role.PATIENT}),
+        perm="selfbooking.use",
+        purpose="booking a first session online",
+    ),
     NavItem("Billing", "portal:billing:home", frozenset({Role.PATIENT})),
     NavItem("Programs", "portal:programs:list", frozenset({Role.PATIENT})),
     NavItem("Messages", "portal:messages", frozenset({Role.PATIENT}), perm="messaging.use_portal_messages"),

@@ -16,7 +16,7 @@ from apps.core import clock
 from apps.core.errors import Conflict, InvalidTransition, NotFound
 from apps.core.links import absolute_url
 
-from .models import ApiToken, ClinicSettings, Invitation, User
+from .models import ApiToken, ClinicSettings, Invitation, TherapistProfile, User
 from .roles import Role
 from .rules import can_revoke_api_token
 
@@ -190,3 +190,27 @@ def api_token_revoke(*, actor: User, token: ApiToken) -> ApiToken:
         actor=actor, action="api_token_revoke", subject=token, detail={"name": token.name, "owner": token.user_id}
     )
     return token
+
+
+@transaction.atomic
+def therapist_self_booking_set(
+    *, actor: User, therapist: User, self_booking: bool, accepts_new_patients: bool
+) -> TherapistProfile:
+    """Switch online booking for one therapist: whether patients may book and move sessions into their free time,
+    and whether new patients may book a first session. The caller has checked that `actor` may manage this
+    therapist's availability (the therapist themselves, the front desk or an admin)."""
+    profile = TherapistProfile.objects.select_for_update().get_or_create(user=therapist)[0]
+    before = {"self_booking": profile.self_booking, "accepts_new_patients": profile.accepts_new_patients}
+    profile.self_booking = self_booking
+    profile.accepts_new_patients = accepts_new_patients
+    profile.save(update_fields=["self_booking", "accepts_new_patients", "updated_at"])
+    access_log_write(
+        actor=actor,
+        action="therapist_self_booking_change",
+        subject=profile,
+        detail={
+            "before": before,
+            "after": {"self_booking": self_booking, "accepts_new_patients": accepts_new_patients},
+        },
+    )
+    return profile

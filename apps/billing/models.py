@@ -574,6 +574,7 @@ class EstimateReason(models.TextChoices):
     SERIES_BOOKED = "series_booked", "Weekly sessions booked"
     INTAKE_BOOKED = "intake_booked", "Intake booked"
     FEE_CLASS_CHANGED = "fee_class_changed", "Fee class changed"
+    SESSION_MOVED = "session_moved", "Session moved online"
 
 
 class GoodFaithEstimate(models.Model):

@@ -15,12 +15,13 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
 
+from apps.accounts.services import therapist_self_booking_set
 from apps.core import clock
 from apps.core.api_lookups import id_or_none
 from apps.core.errors import ApplicationError
 
 from . import selectors, services
-from .forms import TimeOffForm, WorkingHoursForm
+from .forms import SelfBookingForm, TimeOffForm, WorkingHoursForm
 
 
 @dataclass(frozen=True)
@@ -141,6 +142,13 @@ def availability_therapist(request, therapist_id):
                 messages.success(request, "Time off added.")
                 _warn_sessions_to_move(request, time_off)
                 return redirect("scheduling:availability_therapist", therapist_id=therapist.pk)
+        elif kind == "self-booking":
+            booking_form = SelfBookingForm(request.POST, prefix="booking")
+            if booking_form.is_valid():
+                therapist_self_booking_set(actor=request.user, therapist=therapist, **booking_form.cleaned_data)
+                messages.success(request, "Online booking saved.")
+                return redirect("scheduling:availability_therapist", therapist_id=therapist.pk)
+    profile = getattr(therapist, "therapist_profile", None)
     context = {
         "therapist": therapist,
         "can_choose": request.user.has_perm("scheduling.manage_therapist_availability"),
@@ -148,6 +156,13 @@ def availability_therapist(request, therapist_id):
         "time_off": selectors.therapist_time_off_ahead(therapist=therapist, since=_today_start()),
         "hours_form": hours_form,
         "off_form": off_form,
+        "booking_form": SelfBookingForm(
+            prefix="booking",
+            initial={
+                "self_booking": getattr(profile, "self_booking", False),
+                "accepts_new_patients": getattr(profile, "accepts_new_patients", True),
+            },
+        ),
     }
     return render(request, "scheduling/availability.html", context)
 

@@ -251,3 +251,10 @@ class TimeOffForm(forms.Form):
 
     def service_args(self) -> dict:
         return {name: self.cleaned_data[name] for name in ("start", "end", "reason")}
+
+
+class SelfBookingForm(forms.Form):
+    """A therapist's online booking switches, on their working-hours page."""
+
+    self_booking = forms.BooleanField(label="Patients may book and move sessions with me online", required=False)
+    accepts_new_patients = forms.BooleanField(label="I am taking new patients (first sessions)", required=False)

@@ -22,10 +22,12 @@ def _patient_of(request):
 @login_required
 def session_list(request):
     patient = _patient_of(request)
+    clinic = ClinicSettings.load()
     context = {
         "patient": patient,
         "appointments": selectors.patient_upcoming(patient=patient),
-        "window_hours": ClinicSettings.load().cancellation_window_hours,
+        "window_hours": clinic.cancellation_window_hours,
+        "self_booking_on": clinic.self_booking_enabled,
     }
     return render(request, "scheduling/portal/sessions.html", context)
 

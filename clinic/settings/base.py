@@ -65,6 +65,7 @@ INSTALLED_APPS = [
     "apps.programs",
     "apps.messaging",
     "apps.records",
+    "apps.selfbooking",
     "apps.portal",
     "apps.frontdesk",
 ]

@@ -5,8 +5,8 @@ from decimal import Decimal
 
 import pytest
 
-from apps.billing.services import assessments as services
 from apps.billing.models import AssessmentTransition
+from apps.billing.services import assessments as services
 
 pytestmark = pytest.mark.django_db
 

@@ -1,0 +1,205 @@
+"""Patient pages for booking online, mounted under /portal/book/ (namespace portal:booking): choose a therapist,
+a week of their free slots, then confirm with the fee and the Good Faith Estimate shown; the same week and
+confirmation pages move one of the patient's own sessions."""
+
+import datetime as dt
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_http_methods
+
+from apps.accounts.models import ClinicSettings
+from apps.core import clock
+from apps.core.errors import ApplicationError
+from apps.core.errors import PermissionDenied as Refused
+from apps.scheduling.selectors import active_therapist
+
+from . import offers, rules, selectors, services
+
+
+def _patient_of(request):
+    try:
+        return rules.patient_required(request.user)
+    except Refused:
+        raise PermissionDenied from None
+
+
+def _week(request) -> dt.date | None:
+    """The Monday of the week asked for; None (with a message) when the date given is not a date."""
+    try:
+        return selectors.week_of(request.GET.get("week"))
+    except ApplicationError as exc:
+        messages.error(request, exc.message)
+        return None
+
+
+def _start(request) -> dt.datetime | None:
+    value = request.POST.get("start") or request.GET.get("start") or ""
+    try:
+        start = dt.datetime.fromisoformat(value)
+    except ValueError:
+        return None
+    return start if timezone.is_aware(start) else None
+
+
+def _offer_or_refusal(request, make):
+    """The offer, or None after putting the refusal (not allowed, too close to move) on the page as a message."""
+    try:
+        return make()
+    except ApplicationError as exc:
+        messages.error(request, exc.message)
+        return None
+
+
+@login_required
+@require_GET
+def therapist_list(request):
+    patient = _patient_of(request)
+    clinic_on = ClinicSettings.load().self_booking_enabled
+    context = {
+        "clinic_on": clinic_on,
+        "therapists": list(selectors.therapists_taking_first_sessions()) if clinic_on else [],
+        "booked": selectors.upcoming_first_session(patient=patient),
+    }
+    return render(request, "selfbooking/therapists.html", context)
+
+
+def _week_page(request, offer, *, title: str, confirm_url: str, back_url: str):
+    window = selectors.booking_window()
+    week = offer.week
+    previous_week, next_week = week - dt.timedelta(days=7), week + dt.timedelta(days=7)
+    context = {
+        "title": title,
+        "offer": offer,
+        "days": selectors.slots_by_day(offer.slots),
+        "confirm_url": confirm_url,
+        "back_url": back_url,
+        "week_end": week + dt.timedelta(days=6),
+        "previous_week": previous_week if clock.local_datetime(week, dt.time(0)) > window.earliest else None,
+        "next_week": next_week if clock.local_datetime(next_week, dt.time(0)) <= window.latest else None,
+        "window": window,
+    }
+    return render(request, "selfbooking/week.html", context)
+
+
+def _bookable_therapist(therapist_id):
+    therapist = active_therapist(therapist_id=therapist_id)
+    if therapist is None:
+        raise Http404("No such therapist.")
+    return therapist
+
+
+@login_required
+@require_GET
+def first_session_week(request, therapist_id):
+    _patient_of(request)
+    therapist = _bookable_therapist(therapist_id)
+    week = _week(request)
+    offer = week and _offer_or_refusal(
+        request, lambda: offers.first_session_offer(user=request.user, therapist=therapist, week=week)
+    )
+    if offer is None:
+        return redirect("portal:booking:therapists")
+    return _week_page(
+        request,
+        offer,
+        title=f"Book a first session with {therapist.full_name}",
+        confirm_url=reverse("portal:booking:confirm", args=[therapist.pk]),
+        back_url=reverse("portal:booking:therapists"),
+    )
+
+
+def _confirm_page(request, *, make_offer, refused_url: str, title: str, book, week_url: str, done_message: str):
+    """Confirm (GET shows the fee and estimate), then book (POST). A slot taken meanwhile, or refused, sends the
+    patient back to the week with the reason; an offer refused outright (not allowed, too close to move), to
+    `refused_url`."""
+    start = _start(request)
+    offer = _offer_or_refusal(request, lambda: make_offer(_week_for(start)))
+    if offer is None:
+        return redirect(refused_url)
+    if start is None:
+        messages.error(request, "Choose one of the free times shown.")
+        return redirect(week_url)
+    if request.method == "POST":
+        try:
+            book(start)
+        except ApplicationError as exc:
+            messages.error(request, exc.message)
+            return redirect(f"{week_url}?week={timezone.localtime(start, clock.clinic_tz()).date().isoformat()}")
+        messages.success(request, done_message)
+        return redirect("portal:sessions:list")
+    slot = offer.slot_at(start)
+    if slot is None:
+        messages.error(request, "That time is no longer free, or cannot be booked online. Choose another.")
+        return redirect(week_url)
+    context = {"title": title, "offer": offer, "slot": slot, "quote": offer.quote(start), "week_url": week_url}
+    return render(request, "selfbooking/confirm.html", context)
+
+
+def _week_for(start: dt.datetime | None) -> dt.date:
+    day = timezone.localtime(start, clock.clinic_tz()).date() if start else clock.local_now().date()
+    return selectors.monday_of(day)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def first_session_confirm(request, therapist_id):
+    _patient_of(request)
+    therapist = _bookable_therapist(therapist_id)
+    return _confirm_page(
+        request,
+        make_offer=lambda week: offers.first_session_offer(user=request.user, therapist=therapist, week=week),
+        refused_url=reverse("portal:booking:therapists"),
+        title=f"Confirm your first session with {therapist.full_name}",
+        book=lambda start: services.self_booking_book(actor=request.user, therapist=therapist, start=start),
+        week_url=reverse("portal:booking:week", args=[therapist.pk]),
+        done_message="Your first session is booked. A confirmation is on its way.",
+    )
+
+
+def _own_session(request, pk):
+    appointment = selectors.own_session(patient=_patient_of(request), appointment_id=pk)
+    if appointment is None:
+        raise Http404("No such session.")
+    return appointment
+
+
+@login_required
+@require_GET
+def move_week(request, pk):
+    appointment = _own_session(request, pk)
+    week = (_week(request) if "week" in request.GET else None) or _week_for(appointment.start)
+    offer = _offer_or_refusal(request, lambda: offers.move_offer(user=request.user, appointment=appointment, week=week))
+    if offer is None:
+        return redirect("portal:sessions:list")
+    when = timezone.localtime(appointment.start, clock.clinic_tz())
+    return _week_page(
+        request,
+        offer,
+        title=(
+            f"Move your session of {when:%A, %B} {when.day} at {when:%I:%M %p}".replace(" at 0", " at ")
+            + f" with {appointment.therapist.full_name}"
+        ),
+        confirm_url=reverse("portal:booking:move_confirm", args=[appointment.pk]),
+        back_url=reverse("portal:sessions:list"),
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def move_confirm(request, pk):
+    appointment = _own_session(request, pk)
+    return _confirm_page(
+        request,
+        make_offer=lambda week: offers.move_offer(user=request.user, appointment=appointment, week=week),
+        refused_url=reverse("portal:sessions:list"),
+        title=f"Move your session with {appointment.therapist.full_name}",
+        book=lambda start: services.self_booking_move(actor=request.user, appointment=appointment, start=start),
+        week_url=reverse("portal:booking:move", args=[appointment.pk]),
+        done_message="Your session is moved. A confirmation is on its way.",
+    )

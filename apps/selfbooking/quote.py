@@ -1,0 +1,35 @@
+"""What the patient sees before confirming: the session's fee at their sliding-scale class, priced by billing's
+one rule, and the Good Faith Estimate that covers it."""
+
+import datetime as dt
+from dataclasses import dataclass
+from decimal import Decimal
+
+from apps.billing.pricing import charge_price
+from apps.billing.selectors.estimates import estimates_current
+from apps.core import clock
+from apps.core.errors import Unprocessable
+
+
+@dataclass(frozen=True)
+class Quote:
+    fee: Decimal | None  # None: the clinic has no fee set for the service that day
+    class_label: str
+    estimate_total: Decimal | None  # the running estimate's total, or the new one's (the session's fee)
+    estimate_is_new: bool  # confirming issues an estimate for this session
+
+
+def booking_quote(*, patient, service_type, start: dt.datetime, first_session: bool) -> Quote:
+    """The fee the session's charge would post, and the estimate: booking a first session always issues one (as
+    staff booking of an intake does); a move issues one only when the patient holds none still running."""
+    day = start.astimezone(clock.clinic_tz()).date()
+    try:
+        price = charge_price(patient=patient, service_type_id=service_type.pk, on=day, policy_fee=False)
+    except Unprocessable:
+        return Quote(fee=None, class_label="", estimate_total=None, estimate_is_new=False)
+    running = None
+    if not first_session:
+        running = estimates_current(patient=patient, on=clock.local_now().date()).order_by("-issued_at").first()
+    if running is not None:
+        return Quote(fee=price.fee, class_label=price.class_label, estimate_total=running.total, estimate_is_new=False)
+    return Quote(fee=price.fee, class_label=price.class_label, estimate_total=price.fee, estimate_is_new=True)

@@ -1,0 +1,148 @@
+"""What a patient may book online: the clinic's booking window, the therapists who take first sessions, and the
+free slots of a therapist's week (working hours minus time off minus booked sessions)."""
+
+import datetime as dt
+from dataclasses import dataclass
+
+from django.db.models import QuerySet
+from django.utils import timezone
+
+from apps.accounts.models import ClinicSettings, User
+from apps.accounts.roles import Role
+from apps.core import clock
+from apps.core.errors import Unprocessable
+from apps.scheduling.availability import Slot, slots_check
+from apps.scheduling.models import Appointment, ServiceType
+from apps.scheduling.selectors import patient_upcoming, therapist_working_hours
+from apps.scheduling.services import INTAKE_CPT
+
+# Slots start on the hour and the half hour inside working hours: a short list a patient can scan on a phone.
+SLOT_STEP = dt.timedelta(minutes=30)
+
+
+@dataclass(frozen=True)
+class Window:
+    """The span a patient may book into: from the least notice after now to the horizon the clinic sets."""
+
+    earliest: dt.datetime
+    latest: dt.datetime
+    notice_hours: int
+    horizon_weeks: int
+
+    def refusal(self, start: dt.datetime) -> str:
+        """Why `start` is outside the window, in the patient's words; "" when inside."""
+        if start < self.earliest:
+            return f"Sessions can be booked online at least {self.notice_hours} hours ahead. Choose a later time."
+        if start > self.latest:
+            return f"Sessions can be booked online up to {self.horizon_weeks} weeks ahead. Choose an earlier time."
+        return ""
+
+
+def booking_window(*, now: dt.datetime | None = None) -> Window:
+    clinic = ClinicSettings.load()
+    now = now or clock.now()
+    return Window(
+        earliest=now + dt.timedelta(hours=clinic.self_booking_min_notice_hours),
+        latest=now + dt.timedelta(weeks=clinic.self_booking_horizon_weeks),
+        notice_hours=clinic.self_booking_min_notice_hours,
+        horizon_weeks=clinic.self_booking_horizon_weeks,
+    )
+
+
+def week_of(value: str | None) -> dt.date:
+    """The Monday of the week a date string (YYYY-MM-DD) falls in; the current week when none is given."""
+    if not value:
+        day = clock.local_now().date()
+    else:
+        try:
+            day = dt.date.fromisoformat(value)
+        except ValueError:
+            raise Unprocessable(
+                "That is not a date; give it as YYYY-MM-DD.", fields={"week": ["Not a date (YYYY-MM-DD)."]}
+            ) from None
+    return monday_of(day)
+
+
+def monday_of(day: dt.date) -> dt.date:
+    return day - dt.timedelta(days=day.weekday())
+
+
+def first_session_service() -> ServiceType | None:
+    """The intake assessment a patient books as their first session."""
+    return ServiceType.objects.filter(code=INTAKE_CPT, is_active=True, is_group=False).first()
+
+
+def therapists_taking_first_sessions() -> QuerySet[User]:
+    """Active therapists open to new patients with online booking on (the clinic's switch is the caller's)."""
+    return (
+        User.objects.filter(
+            groups__name=Role.THERAPIST,
+            is_active=True,
+            therapist_profile__self_booking=True,
+            therapist_profile__accepts_new_patients=True,
+        )
+        .select_related("therapist_profile")
+        .order_by("last_name", "first_name", "pk")
+    )
+
+
+def therapist_taking_first_sessions(*, therapist_id) -> User | None:
+    return therapists_taking_first_sessions().filter(pk=therapist_id).first()
+
+
+def own_session(*, patient, appointment_id) -> Appointment | None:
+    """One of the patient's own coming sessions, or None (someone else's is as absent as a missing one)."""
+    return next((a for a in patient_upcoming(patient=patient) if a.pk == appointment_id), None)
+
+
+def upcoming_first_session(*, patient) -> Appointment | None:
+    return next((a for a in patient_upcoming(patient=patient) if a.service_type.code == INTAKE_CPT), None)
+
+
+def _candidate_spans(*, therapist, week: dt.date, length: dt.timedelta, window: Window) -> list[tuple]:
+    hours = therapist_working_hours(therapist=therapist)
+    spans = []
+    for offset in range(7):
+        day = week + dt.timedelta(days=offset)
+        for block in (h for h in hours if h.weekday == day.weekday()):
+            start = clock.local_datetime(day, block.start_time)
+            block_end = clock.local_datetime(day, block.end_time)
+            while start + length <= block_end:
+                if not window.refusal(start):
+                    spans.append((start, start + length))
+                start += SLOT_STEP
+    return spans
+
+
+def bookable_slots(
+    *,
+    patient,
+    therapist,
+    service_type: ServiceType,
+    week: dt.date,
+    moving: Appointment | None = None,
+    window: Window | None = None,
+) -> list[Slot]:
+    """The free slots of `therapist` in the week starting `week` that `patient` may book online: inside the
+    therapist's working hours and the clinic's booking window, clear of time off and of the therapist's, the
+    patient's (and, for a move, the session's room's) booked sessions. `moving` is the session being moved: its
+    own time does not block the times around it, and is not offered itself. Four queries, however many slots."""
+    window = window or booking_window()
+    length = dt.timedelta(minutes=service_type.duration_minutes)
+    spans = _candidate_spans(therapist=therapist, week=week, length=length, window=window)
+    checked = slots_check(
+        therapist=therapist,
+        patient_id=patient.pk,
+        room_id=moving.room_id if moving else None,
+        spans=spans,
+        exclude_ids=frozenset({moving.pk}) if moving else frozenset(),
+    )
+    return [slot for slot in checked if slot.is_free and not (moving and slot.start == moving.start)]
+
+
+def slots_by_day(slots: list[Slot]) -> list[tuple[dt.date, list[Slot]]]:
+    """The slots grouped by their local date, in order: what the week page lists."""
+    days: dict[dt.date, list[Slot]] = {}
+    for slot in slots:
+        days.setdefault(timezone.localtime(slot.start, clock.clinic_tz()).date(), []).append(slot)
+    return sorted(days.items())

@@ -1,0 +1,103 @@
+"""A patient books a first session or moves one of their own, online.
+
+Both go through the scheduling services staff use (appointment_book, appointment_reschedule), so the same checks,
+the same exclusion constraints, reminders and booked / moved notices apply; a slot taken between the page and the
+confirmation comes back as their Conflict. These functions only add the online rules: the clinic's and the
+therapist's switches, the booking window, working hours without any override, and the late-cancellation window.
+"""
+
+import datetime as dt
+
+from django.db import transaction
+from django.utils import timezone
+
+from apps.accounts.models import ClinicSettings
+from apps.billing.models import EstimateReason
+from apps.billing.selectors.estimates import estimates_current
+from apps.billing.selectors.reduced_fee_cap import reduced_fee_cap_breach
+from apps.billing.services.estimates import EstimatedService, gfe_issue
+from apps.core import clock
+from apps.core.errors import Conflict, Unprocessable
+from apps.scheduling.availability import slots_check
+from apps.scheduling.models import Appointment
+from apps.scheduling.services import appointment_book, appointment_reschedule, cancellation_is_late
+
+from . import rules, selectors
+
+CAP_REACHED = "{name} cannot take on more clients at a reduced fee just now. Please call the front desk to find a time."
+
+
+def _slot_require(*, therapist, service_type, start: dt.datetime) -> None:
+    """The start is inside the booking window and the therapist's working hours, outside their time off.
+    Collisions are left to the booking service, which holds the database's answer."""
+    if timezone.is_naive(start):
+        raise Unprocessable("Times need a time zone.", fields={"start": ["Give a time zone offset."]})
+    refusal = selectors.booking_window().refusal(start)
+    if refusal:
+        raise Unprocessable(refusal, fields={"start": [refusal]})
+    length = dt.timedelta(minutes=service_type.duration_minutes)
+    [slot] = slots_check(therapist=therapist, patient_id=None, room_id=None, spans=[(start, start + length)])
+    if slot.unavailable:
+        message = f"{slot.unavailable} Choose one of the free times shown."
+        raise Unprocessable(message, fields={"start": [slot.unavailable]})
+
+
+@transaction.atomic
+def self_booking_book(*, actor, therapist, start: dt.datetime) -> Appointment:
+    """Book the patient's first session (the intake assessment) with a therapist who takes new patients online.
+    One coming first session at a time; a reduced-fee patient past the therapist's cap is sent to the front desk,
+    since only staff may override it. The intake's Good Faith Estimate is issued by the booking itself."""
+    patient = rules.patient_required(actor)
+    rules.first_session_allowed(actor, therapist)
+    service_type = selectors.first_session_service()
+    if service_type is None:
+        raise Unprocessable("The clinic does not offer first sessions online just now.")
+    booked = selectors.upcoming_first_session(patient=patient)
+    if booked is not None:
+        when = timezone.localtime(booked.start, clock.clinic_tz())
+        raise Conflict(
+            f"You already have a first session on {when:%A, %B} {when.day} at {when:%H:%M}. Move it instead.",
+            extra={"appointment": booked.pk},
+        )
+    _slot_require(therapist=therapist, service_type=service_type, start=start)
+    if reduced_fee_cap_breach(therapist=therapist, patient=patient) is not None:
+        raise Conflict(CAP_REACHED.format(name=therapist.full_name))
+    return appointment_book(actor=actor, therapist=therapist, patient=patient, service_type=service_type, start=start)
+
+
+def move_refusal(appointment: Appointment) -> str:
+    """Why a session cannot be moved online any more: inside the late-cancellation window. "" when it can."""
+    if not cancellation_is_late(appointment):
+        return ""
+    hours = ClinicSettings.load().cancellation_window_hours
+    return (
+        f"Sessions can be moved online up to {hours} hours before they start. This one is closer than that: "
+        "call the front desk. Cancelling it now is a late cancellation, charged the policy fee at your "
+        "sliding-scale rate."
+    )
+
+
+@transaction.atomic
+def self_booking_move(*, actor, appointment: Appointment, start: dt.datetime) -> Appointment:
+    """Move one of the patient's own sessions (this occurrence only) to another free slot of the same therapist.
+    Refused inside the late-cancellation window, with the policy stated. When the patient holds no running Good
+    Faith Estimate, one is issued for the moved session."""
+    patient = rules.patient_required(actor)
+    rules.move_allowed(actor, appointment)
+    refusal = move_refusal(appointment)
+    if refusal:
+        raise Unprocessable(refusal)
+    _slot_require(therapist=appointment.therapist, service_type=appointment.service_type, start=start)
+    [moved] = appointment_reschedule(appointment=appointment, actor=actor, start=start, scope="this")
+    today = clock.local_now().date()
+    if not estimates_current(patient=patient, on=today).exists():
+        day = timezone.localtime(moved.start, clock.clinic_tz()).date()
+        gfe_issue(
+            actor=actor,
+            patient=patient,
+            services=[EstimatedService(moved.service_type_id, moved.therapist_id, 1)],
+            period_start=day,
+            period_end=day,
+            reason=EstimateReason.SESSION_MOVED,
+        )
+    return moved

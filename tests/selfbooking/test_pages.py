@@ -1,0 +1,167 @@
+"""The portal pages: choose a therapist, a week of slots, confirm with the fee and estimate; move a session; the
+therapist's own switch on their working-hours page."""
+
+import datetime as dt
+from urllib.parse import quote
+
+import pytest
+
+from apps.accounts.models import ClinicSettings, TherapistProfile
+from apps.audit.models import AccessLog
+from apps.scheduling import services as scheduling
+from apps.scheduling.models import Appointment
+
+from .conftest import MONDAY, at, online_booking
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def session(booking):
+    return scheduling.appointment_book(
+        actor=booking.front_desk,
+        therapist=booking.therapist,
+        patient=booking.patient,
+        service_type=booking.individual,
+        start=at(MONDAY, 10),
+    )
+
+
+def _start(value: dt.datetime) -> str:
+    return quote(value.isoformat())
+
+
+def test_the_therapist_list_names_only_those_taking_first_sessions(booking, login, django_assert_max_num_queries):
+    client = login(booking.newcomer_user)
+    with django_assert_max_num_queries(12):
+        page = client.get("/portal/book/")
+    assert page.status_code == 200
+    text = page.content.decode()
+    assert "Theo Rapist" in text
+    assert booking.other_therapist.full_name not in text
+    assert 'href="/portal/book/"' in text  # the portal menu links the page
+
+
+def test_the_week_page_lists_free_times_by_day(booking, login, django_assert_max_num_queries):
+    client = login(booking.newcomer_user)
+    with django_assert_max_num_queries(20):
+        page = client.get(f"/portal/book/{booking.therapist.pk}/", {"week": "2026-06-01"})
+    text = page.content.decode()
+    assert "Monday, June 1" in text
+    assert "9:00 AM" in text
+    assert "Later week" in text
+
+
+def test_a_week_that_is_not_a_date_is_a_message(booking, login):
+    page = login(booking.newcomer_user).get(f"/portal/book/{booking.therapist.pk}/", {"week": "soon"}, follow=True)
+    assert "not a date" in page.content.decode()
+
+
+def test_the_confirmation_shows_the_fee_and_estimate_then_books(booking, login):
+    client = login(booking.newcomer_user)
+    url = f"/portal/book/{booking.therapist.pk}/confirm/?start={_start(at(MONDAY, 10))}"
+    page = client.get(url)
+    text = page.content.decode()
+    assert "$250.00" in text
+    assert "Good Faith Estimate" in text
+    assert not Appointment.objects.exists()
+    done = client.post(url, {"start": at(MONDAY, 10).isoformat()}, follow=True)
+    assert "Your first session is booked" in done.content.decode()
+    assert Appointment.objects.get().patient == booking.newcomer
+
+
+def test_a_slot_taken_before_confirming_is_a_message_not_a_double_booking(booking, login):
+    client = login(booking.newcomer_user)
+    url = f"/portal/book/{booking.therapist.pk}/confirm/"
+    assert client.get(url, {"start": at(MONDAY, 10).isoformat()}).status_code == 200
+    scheduling.appointment_book(
+        actor=booking.front_desk,
+        therapist=booking.therapist,
+        patient=booking.patient,
+        service_type=booking.individual,
+        start=at(MONDAY, 10),
+    )
+    done = client.post(url, {"start": at(MONDAY, 10).isoformat()}, follow=True)
+    assert "already has appointment" in done.content.decode()
+    assert Appointment.objects.count() == 1
+
+
+def test_a_time_outside_working_hours_is_not_offered_for_confirmation(booking, login):
+    page = login(booking.newcomer_user).get(
+        f"/portal/book/{booking.therapist.pk}/confirm/", {"start": at(MONDAY, 18).isoformat()}, follow=True
+    )
+    assert "no longer free, or cannot be booked online" in page.content.decode()
+
+
+def test_a_therapist_without_online_booking_sends_the_patient_back_with_a_message(booking, login):
+    online_booking(booking.therapist, on=False)
+    page = login(booking.newcomer_user).get(f"/portal/book/{booking.therapist.pk}/", follow=True)
+    assert "not taking first sessions online" in page.content.decode()
+
+
+@pytest.mark.parametrize("who", ["therapist", "front_desk", "admin"])
+def test_staff_get_403_on_the_booking_pages(booking, login, who, session):
+    client = login(getattr(booking, who))
+    assert client.get("/portal/book/").status_code == 403
+    assert client.get(f"/portal/book/move/{session.pk}/").status_code == 403
+
+
+def test_the_sessions_page_links_move_and_the_move_pages_work(booking, login, session):
+    client = login(booking.patient_user)
+    assert f"/portal/book/move/{session.pk}/" in client.get("/portal/sessions/").content.decode()
+    week = client.get(f"/portal/book/move/{session.pk}/")
+    assert "Move your session of Monday, June 1 at 10:00 AM with Theo Rapist" in week.content.decode()
+    url = f"/portal/book/move/{session.pk}/confirm/?start={_start(at(MONDAY, 14))}"
+    confirm = client.get(url).content.decode()
+    assert "$200.00" in confirm
+    assert "Move the session" in confirm
+    done = client.post(url, {"start": at(MONDAY, 14).isoformat()}, follow=True)
+    assert "Your session is moved" in done.content.decode()
+    session.refresh_from_db()
+    assert session.start == at(MONDAY, 14)
+
+
+def test_another_patients_session_has_no_move_page(booking, login, session):
+    client = login(booking.other_patient_user)
+    assert client.get(f"/portal/book/move/{session.pk}/").status_code == 404
+    assert (
+        client.post(f"/portal/book/move/{session.pk}/confirm/", {"start": at(MONDAY, 14).isoformat()}).status_code
+        == 404
+    )
+
+
+def test_a_move_too_close_to_the_session_states_the_policy(booking, login, session, frozen_now):
+    frozen_now.move_to(at(MONDAY - dt.timedelta(days=1), 12))
+    page = login(booking.patient_user).get(f"/portal/book/move/{session.pk}/", follow=True)
+    assert "up to 24 hours before they start" in page.content.decode()
+
+
+def test_a_therapist_switches_online_booking_on_their_working_hours_page(booking, login):
+    client = login(booking.other_therapist)
+    url = f"/schedule/availability/{booking.other_therapist.pk}/"
+    assert "Online booking" in client.get(url).content.decode()
+    client.post(url, {"kind": "self-booking", "booking-self_booking": "on", "booking-accepts_new_patients": "on"})
+    profile = TherapistProfile.objects.get(user=booking.other_therapist)
+    assert (profile.self_booking, profile.accepts_new_patients) == (True, True)
+    change = AccessLog.objects.get(action="therapist_self_booking_change")
+    assert change.actor == booking.other_therapist
+    assert change.detail["after"] == {"self_booking": True, "accepts_new_patients": True}
+
+
+def test_the_admin_sets_the_clinics_booking_window(booking, login):
+    client = login(booking.admin)
+    form = client.get("/accounts/clinic-settings/").context["form"]
+    data = {name: value for name, value in form.initial.items() if value is not None}
+    data.update(self_booking_min_notice_hours=48, self_booking_horizon_weeks=4)
+    data = {k: v for k, v in data.items() if v is not False}
+    response = client.post("/accounts/clinic-settings/", data)
+    assert response.status_code == 302, response.context["form"].errors
+    clinic = ClinicSettings.load()
+    assert (clinic.self_booking_min_notice_hours, clinic.self_booking_horizon_weeks) == (48, 4)
+
+
+def test_a_therapist_cannot_switch_another_therapists_online_booking(booking, login):
+    client = login(booking.other_therapist)
+    response = client.post(f"/schedule/availability/{booking.therapist.pk}/", {"kind": "self-booking"})
+    assert response.status_code == 403
+    assert TherapistProfile.objects.get(user=booking.therapist).self_booking is True
