@@ -15,6 +15,7 @@ API_APPS = [
     "apps.notes",
     "apps.outcomes",
     "apps.programs",
+    "apps.intake",
 ]
 
 # JSON is the only format: no ".json" suffix routes, which would also hand views a `format` argument they do not take.

@@ -14,6 +14,7 @@ urlpatterns = [
     path("notes/", include("apps.notes.urls")),
     path("outcomes/", include("apps.outcomes.urls")),
     path("programs/", include("apps.programs.urls")),
+    path("intake/", include("apps.intake.urls")),
     path("portal/", include("apps.portal.urls")),
     path("audit/", include("apps.patients.access_log_urls")),
     path("api/", include("clinic.api")),

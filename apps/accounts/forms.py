@@ -49,6 +49,7 @@ class ClinicSettingsForm(forms.ModelForm):
             "seat_offer_hold_hours",
             "quiet_hours_start",
             "quiet_hours_end",
+            "intake_packet_on_series",
         ]
         widgets = {
             "quiet_hours_start": forms.TimeInput(attrs={"type": "time"}),

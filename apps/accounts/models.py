@@ -130,6 +130,11 @@ class ClinicSettings(TimeStampedModel):
     seat_offer_hold_hours = models.PositiveIntegerField(default=48)
     quiet_hours_start = models.TimeField(default=dt.time(21, 0))
     quiet_hours_end = models.TimeField(default=dt.time(8, 0))
+    intake_packet_on_series = models.BooleanField(
+        "Send the intake packet when a series is booked",
+        default=False,
+        help_text="Booking a weekly series sends the patient the standard intake packet, unless they have signed it.",
+    )
 
     class Meta:
         verbose_name = "clinic settings"

@@ -16,5 +16,6 @@ urlpatterns = [
     path("sessions/", include("apps.scheduling.portal_urls")),
     path("programs/", include("apps.programs.portal_urls")),
     path("billing/", include("apps.billing.portal_urls")),
+    path("forms/", include("apps.intake.portal_urls")),
     path("", include("apps.outcomes.portal_urls")),
 ]

@@ -62,6 +62,7 @@ INSTALLED_APPS = [
     "apps.notes",
     "apps.outcomes",
     "apps.programs",
+    "apps.intake",
     "apps.portal",
     "apps.frontdesk",
 ]
