@@ -28,19 +28,12 @@ def document_versions(*, document) -> QuerySet[DocumentVersion]:
     return DocumentVersion.objects.filter(document=document).select_related("published_by").order_by("-number")
 
 
-def _current_signature(*, patient_ref, signed_before_ref=None) -> Exists:
-    """EXISTS: the patient signed the current version of the outer row's document (before a time, if given)."""
-    signatures = Signature.objects.filter(patient_id=patient_ref, version_id=OuterRef("document__current_version"))
-    if signed_before_ref is not None:
-        signatures = signatures.filter(signed_at__lte=signed_before_ref)
-    return Exists(signatures)
-
-
-def _items_outstanding(*, patient_ref, signed_before_ref=None) -> QuerySet[PacketItem]:
+def _items_outstanding(*, patient_ref) -> QuerySet[PacketItem]:
     """Documents the patient was sent, still asked for, without a signature of their current version."""
-    return PacketItem.objects.filter(patient_id=patient_ref, document__is_active=True).exclude(
-        _current_signature(patient_ref=patient_ref, signed_before_ref=signed_before_ref)
+    signed_current = Signature.objects.filter(
+        patient_id=OuterRef("patient_id"), version_id=OuterRef("document__current_version")
     )
+    return PacketItem.objects.filter(patient_id=patient_ref, document__is_active=True).exclude(Exists(signed_current))
 
 
 @dataclass(frozen=True)

@@ -160,8 +160,11 @@ def test_the_outstanding_list_shows_who_has_forms_to_sign(personas, login, sent,
     packet_send(actor=personas.front_desk, patient=done, documents=[consent])
     client = login(personas.front_desk)
     page = client.get("/intake/")
-    assert personas.patient.display_name.encode() in page.content
-    assert done.display_name.encode() in page.content
+    assert [p.pk for p in page.context["patients"]] == [personas.patient.pk, done.pk]
+    assert page.context["patients"][0].documents_outstanding == sent.items.count()
+    packet_send(actor=personas.front_desk, patient=personas.other_patient, documents=[consent])
+    sign_everything(personas)
+    assert [p.pk for p in client.get("/intake/").context["patients"]] == [done.pk, personas.other_patient.pk]
 
 
 @pytest.mark.parametrize("persona", ["therapist", "billing", "patient_user"])
