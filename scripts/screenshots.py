@@ -73,6 +73,7 @@ def demo_ids(env: dict) -> dict:
     import django
 
     django.setup()
+    from apps.intake.models import DocumentKind, IntakeDocument
     from apps.notes.models import TreatmentPlan
     from apps.patients.demo import PORTAL_PATIENT_EMAIL
     from apps.patients.models import Patient
@@ -89,6 +90,7 @@ def demo_ids(env: dict) -> dict:
         "upcoming": upcoming.pk if upcoming else None,
         "program": program.pk if program else None,
         "patient_email": PORTAL_PATIENT_EMAIL,
+        "questionnaire": IntakeDocument.objects.get(kind=DocumentKind.QUESTIONNAIRE).pk,
     }
 
 
@@ -100,6 +102,8 @@ def portal_shots(ids: dict) -> list[Shot]:
         Shot("portal-sliding-scale", "/portal/billing/apply/", "Sliding-scale application"),
         Shot("portal-programs", "/portal/programs/", "Group programs and waitlist"),
         Shot("portal-weekly-time", "/portal/programs/slots/", "Waiting for a weekly time"),
+        Shot("portal-forms", "/portal/forms/", "Forms to sign"),
+        Shot("portal-form-sign", f"/portal/forms/{ids['questionnaire']}/", "Intake questionnaire"),
         Shot("portal-questionnaires", "/portal/questionnaires/", "Questionnaires"),
         Shot("portal-journal", "/portal/journal/", "Journal"),
         Shot("portal-settings", "/portal/settings/", "Contact details and reminders"),
@@ -122,6 +126,7 @@ def staff_shots(ids: dict) -> dict[str, list[Shot]]:
             Shot("staff-patients", "/patients/", "Front desk: patients"),
             Shot("staff-patient", f"/patients/{ids['patient']}/", "Front desk: patient chart"),
             Shot("staff-series", "/schedule/series/new/", "Front desk: book a weekly series"),
+            Shot("staff-intake", "/intake/", "Front desk: intake forms outstanding"),
         ],
         "sarah.chen@clinic.test": [
             Shot("staff-my-day", "/schedule/my-day/", "Therapist: my day"),
