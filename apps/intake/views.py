@@ -53,7 +53,10 @@ def packet_send(request, patient_id):
 @require_GET
 def signature_detail(request, pk):
     signature = selectors.signature_get(pk=pk)
-    if signature is None or not request.user.has_perm("intake.view_packets", signature.patient):
+    # A patient reads their own signed documents in the portal; this is the staff page.
+    if signature is None or not (
+        request.user.is_clinic_staff and request.user.has_perm("intake.view_packets", signature.patient)
+    ):
         raise Http404("No such signed document.")
     access_log_write(
         actor=request.user, action="intake.view_signature", subject=signature, patient_id=signature.patient_id

@@ -192,7 +192,7 @@ def test_staff_who_may_see_the_packet_read_the_signed_text_and_it_is_logged(pers
     assert AccessLog.objects.filter(action="intake.view_signature", subject_id=str(signature.pk)).exists()
 
 
-@pytest.mark.parametrize("persona", ["other_therapist", "billing", "other_patient_user"])
+@pytest.mark.parametrize("persona", ["other_therapist", "billing", "other_patient_user", "patient_user"])
 def test_others_do_not_find_a_signed_document(personas, login, sent, consent, persona):
     signature, _ = sign(personas, consent)
     assert login(getattr(personas, persona)).get(f"/intake/signed/{signature.pk}/").status_code == 404
