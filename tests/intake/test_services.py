@@ -199,3 +199,13 @@ def test_a_new_version_asks_again_for_that_document_only(personas, sent, consent
     sign(personas, consent)
     assert selectors.patient_outstanding(patient=personas.patient) == []
     assert Signature.objects.filter(document=consent).count() == 2
+
+
+def test_an_admin_turns_the_series_packet_on_from_the_clinic_settings_page(personas, login):
+    client = login(personas.admin)
+    form = client.get("/accounts/clinic-settings/").context["form"]
+    assert "Send the intake packet when a series is booked" in form["intake_packet_on_series"].label
+    data = {name: value for name, value in form.initial.items() if value is not None and value is not False}
+    response = client.post("/accounts/clinic-settings/", {**data, "intake_packet_on_series": "on"})
+    assert response.status_code == 302
+    assert ClinicSettings.load().intake_packet_on_series
