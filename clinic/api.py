@@ -18,6 +18,7 @@ API_APPS = [
     "apps.programs",
     "apps.messaging",
     "apps.selfbooking",
+    "apps.intake",
 ]
 
 # JSON is the only format: no ".json" suffix routes, which would also hand views a `format` argument they do not take.

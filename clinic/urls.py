@@ -16,6 +16,7 @@ urlpatterns = [
     path("programs/", include("apps.programs.urls")),
     path("inbox/", include("apps.messaging.urls")),
     path("records/", include("apps.records.urls")),
+    path("intake/", include("apps.intake.urls")),
     path("portal/", include("apps.portal.urls")),
     path("audit/", include("apps.patients.access_log_urls")),
     path("api/", include("clinic.api")),

@@ -77,6 +77,7 @@ def demo_ids(env: dict) -> dict:
     django.setup()
     from apps.accounts.models import User
     from apps.core import clock
+    from apps.intake.models import DocumentKind, IntakeDocument
     from apps.messaging.models import MessageThread
     from apps.notes.models import TreatmentPlan
     from apps.patients.demo import PORTAL_PATIENT_EMAIL
@@ -118,6 +119,7 @@ def demo_ids(env: dict) -> dict:
         "next_week": next_monday.isoformat(),
         "program": program.pk if program else None,
         "patient_email": PORTAL_PATIENT_EMAIL,
+        "questionnaire": IntakeDocument.objects.get(kind=DocumentKind.QUESTIONNAIRE).pk,
     }
 
 
@@ -135,6 +137,8 @@ def portal_shots(ids: dict) -> list[Shot]:
         Shot("portal-sliding-scale", "/portal/billing/apply/", "Sliding-scale application"),
         Shot("portal-programs", "/portal/programs/", "Group programs and waitlist"),
         Shot("portal-weekly-time", "/portal/programs/slots/", "Waiting for a weekly time"),
+        Shot("portal-forms", "/portal/forms/", "Forms to sign"),
+        Shot("portal-form-sign", f"/portal/forms/{ids['questionnaire']}/", "Intake questionnaire"),
         Shot("portal-questionnaires", "/portal/questionnaires/", "Questionnaires"),
         Shot("portal-journal", "/portal/journal/", "Journal"),
         Shot("portal-settings", "/portal/settings/", "Contact details and reminders"),
@@ -174,6 +178,7 @@ def staff_shots(ids: dict) -> dict[str, list[Shot]]:
             Shot("staff-series", "/schedule/series/new/", "Front desk: book a weekly series"),
             Shot("staff-inbox", "/inbox/", "Front desk: patients' messages"),
             *thread,
+            Shot("staff-intake", "/intake/", "Front desk: intake forms outstanding"),
         ],
         "sarah.chen@clinic.test": [
             Shot("staff-my-day", "/schedule/my-day/", "Therapist: my day"),

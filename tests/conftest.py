@@ -57,7 +57,7 @@ def database_as_owner(django_db_setup, django_db_modify_db_settings):
 
 @pytest.fixture(autouse=True)
 def _shipped_reference_data(request):
-    """Rows the data migrations ship (the note templates) exist in every database test.
+    """Rows the data migrations ship (the note templates, the intake documents) exist in every database test.
 
     Transactional tests end by emptying every table, migration rows included, so the next test puts back what
     is missing (inside its own transaction when it has one).
@@ -66,9 +66,11 @@ def _shipped_reference_data(request):
         if not {"db", "transactional_db"} & set(request.fixturenames):
             return
         request.getfixturevalue("transactional_db" if "transactional_db" in request.fixturenames else "db")
+    from apps.intake.services import intake_documents_ensure
     from apps.notes.services import note_templates_ensure
 
     note_templates_ensure()
+    intake_documents_ensure()
 
 
 @pytest.fixture(autouse=True)

@@ -54,6 +54,7 @@ class ClinicSettingsForm(forms.ModelForm):
             "self_booking_enabled",
             "self_booking_min_notice_hours",
             "self_booking_horizon_weeks",
+            "intake_packet_on_series",
         ]
         widgets = {
             "quiet_hours_start": forms.TimeInput(attrs={"type": "time"}),

@@ -171,6 +171,11 @@ class ClinicSettings(TimeStampedModel):
         validators=[MinValueValidator(1), MaxValueValidator(52)],
         help_text="Patients see free slots up to this many weeks ahead.",
     )
+    intake_packet_on_series = models.BooleanField(
+        "Send the intake packet when a series is booked",
+        default=False,
+        help_text="Booking a weekly series sends the patient the standard intake packet, unless they have signed it.",
+    )
 
     class Meta:
         verbose_name = "clinic settings"

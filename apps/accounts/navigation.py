@@ -56,6 +56,13 @@ STAFF_NAV = [
         purpose="the group programs and their waitlists",
     ),
     NavItem(
+        "Intake forms",
+        "intake:outstanding",
+        frozenset({Role.ADMIN, Role.FRONT_DESK}),
+        perm="intake.list_outstanding",
+        purpose="the patients with intake forms still to sign",
+    ),
+    NavItem(
         "Unsigned notes",
         "notes:unsigned",
         frozenset({Role.THERAPIST}),
@@ -100,6 +107,13 @@ STAFF_NAV = [
         purpose="the clinic's policies and contact details",
     ),
     NavItem(
+        "Intake documents",
+        "intake:documents",
+        frozenset({Role.ADMIN}),
+        perm="intake.manage_documents",
+        purpose="the intake questionnaire and consent documents, and their versions",
+    ),
+    NavItem(
         "Access log",
         "audit:access_log",
         frozenset({Role.ADMIN}),
@@ -121,6 +135,7 @@ PORTAL_NAV = [
     NavItem("Billing", "portal:billing:home", frozenset({Role.PATIENT})),
     NavItem("Programs", "portal:programs:list", frozenset({Role.PATIENT})),
     NavItem("Messages", "portal:messages", frozenset({Role.PATIENT}), perm="messaging.use_portal_messages"),
+    NavItem("Forms", "portal:intake:packet", frozenset({Role.PATIENT})),
     NavItem("Questionnaires", "portal:questionnaires", frozenset({Role.PATIENT})),
     NavItem("Journal", "portal:journal", frozenset({Role.PATIENT})),
     NavItem("Records", "portal:records:home", frozenset({Role.PATIENT}), perm="records.download_own"),

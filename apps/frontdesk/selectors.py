@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from apps.billing.selectors.ledger import with_patient_balance
 from apps.core import clock
+from apps.intake.selectors import with_forms_outstanding
 from apps.notifications.selectors import FailedMessages, messages_failed_latest, unconfirmed, with_confirmation
 from apps.outcomes.selectors import with_questionnaires_waiting
 from apps.programs.selectors import program_waitlists_waiting
@@ -34,12 +35,14 @@ class FrontDeskDay:
 
 
 def front_desk_day(*, user) -> FrontDeskDay:
-    """Today in the clinic's time zone: who arrives (with their confirmation, unanswered questionnaires and
-    balance, in one query); the sessions of the next days nobody has confirmed; the waitlists where nobody holds an
-    offer; and the messages that failed."""
+    """Today in the clinic's time zone: who arrives (with their confirmation, unanswered questionnaires, balance
+    and intake forms outstanding, in one query); the sessions of the next days nobody has confirmed; the waitlists
+    where nobody holds an offer; and the messages that failed."""
     today = clock.local_now().date()
     arrivals = list(
-        with_questionnaires_waiting(with_patient_balance(with_confirmation(arrivals_on(user=user, day=today))))
+        with_forms_outstanding(
+            with_questionnaires_waiting(with_patient_balance(with_confirmation(arrivals_on(user=user, day=today))))
+        )
     )
     first = today + dt.timedelta(days=1)
     return FrontDeskDay(

@@ -26,6 +26,7 @@ PURPOSE_LABELS = {
     "slot_offer": "Weekly time offer",
     "slot_offer_expired": "Weekly time offer expired",
     "questionnaire_due": "Questionnaire to answer",
+    "intake_packet": "Intake forms to complete",
     "measure_flag": "Questionnaire answer to review",
     "reattestation_due": "Sliding-scale renewal due",
     "plan_instalment_overdue": "Payment plan instalment overdue",

@@ -18,6 +18,7 @@ urlpatterns = [
     path("billing/", include("apps.billing.portal_urls")),
     path("records/", include("apps.records.portal_urls")),
     path("book/", include("apps.selfbooking.portal_urls")),
+    path("forms/", include("apps.intake.portal_urls")),
     path("", include("apps.outcomes.portal_urls")),
     path("", include("apps.messaging.portal_urls")),
 ]

@@ -66,6 +66,7 @@ INSTALLED_APPS = [
     "apps.messaging",
     "apps.records",
     "apps.selfbooking",
+    "apps.intake",
     "apps.portal",
     "apps.frontdesk",
 ]

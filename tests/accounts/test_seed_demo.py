@@ -2,6 +2,9 @@ import pytest
 from django.core.management import call_command
 
 from apps.accounts.models import TherapistProfile, User
+from apps.intake.models import Packet
+from apps.intake.selectors import patient_outstanding
+from apps.patients.demo import PORTAL_PATIENT_EMAIL
 from apps.patients.models import Patient
 from apps.scheduling.models import Room, ServiceType
 
@@ -31,3 +34,7 @@ def test_seed_demo_twice_gives_the_same_clinic(capsys):
     assert len(therapists) == 4
     assert any(prelicensed and supervisor for _, prelicensed, supervisor in therapists)
     assert "frontdesk@clinic.test" in capsys.readouterr().out
+    # The portal patient has intake forms signed and some still to sign; seeding again sends and signs nothing.
+    portal_patient = Patient.objects.get(email=PORTAL_PATIENT_EMAIL)
+    assert (Packet.objects.filter(patient=portal_patient).count(), portal_patient.intake_signatures.count()) == (1, 2)
+    assert patient_outstanding(patient=portal_patient)

@@ -15,6 +15,7 @@ DEMO_MODULES = [
     "apps.programs.demo",
     "apps.notes.demo",
     "apps.messaging.demo",
+    "apps.intake.demo",
 ]
 
 

@@ -1,0 +1,92 @@
+"""Patient pages: the forms to complete, signing one, and reading what was signed."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_GET, require_http_methods
+
+from apps.core.errors import ApplicationError
+from apps.notes.content import content_from_form
+from apps.notes.editor import field_rows
+
+from . import selectors, services
+from .models import DocumentVersion
+
+
+def _patient_of(request):
+    patient = getattr(request.user, "patient", None)
+    if patient is None or not request.user.has_perm("intake.sign", patient):
+        raise PermissionDenied
+    return patient
+
+
+@login_required
+@require_GET
+def packet(request):
+    patient = _patient_of(request)
+    rows = [row for row in selectors.patient_documents(patient=patient) if row.asked]
+    context = {
+        "outstanding": [row for row in rows if not row.is_signed],
+        "signed": [row for row in rows if row.is_signed],
+    }
+    return render(request, "intake/portal/packet.html", context)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def document_sign(request, document_id):
+    patient = _patient_of(request)
+    row = next((r for r in selectors.patient_documents(patient=patient) if r.document.pk == document_id), None)
+    if row is None or not row.asked:
+        raise Http404("No such form.")
+    version = row.document.current_version
+    content, errors, error, status = {}, {}, "", 200
+    if request.method == "POST":
+        if version.fields:
+            content = content_from_form(fields=version.fields, data=request.POST)
+        version_id = request.POST.get("version", "")
+        signed_version = (
+            DocumentVersion.objects.filter(pk=version_id, document=row.document).first()
+            if version_id.isdigit()
+            else None
+        )
+        if signed_version is None:
+            error, status = "This form was not sent with the page. Please reload it and sign again.", 400
+        else:
+            try:
+                signature, created = services.document_sign(
+                    actor=request.user,
+                    patient=patient,
+                    version=signed_version,
+                    shown_sha256=request.POST.get("shown_sha256", ""),
+                    typed_name=request.POST.get("typed_name", ""),
+                    answers=content,
+                )
+            except ApplicationError as exc:
+                error, errors, status = exc.message, exc.fields, exc.status
+            else:
+                title = row.document.title
+                messages.success(request, f"Signed: {title}." if created else f"You had already signed {title}.")
+                return redirect("portal:intake:packet")
+    context = {
+        "document": row.document,
+        "version": version,
+        "previously_signed": row.signature,
+        "rows": field_rows(fields=version.fields, content=content, errors=errors) if version.fields else [],
+        "error": error,
+        "name_error": errors.get("typed_name"),
+        "typed_name": request.POST.get("typed_name", ""),
+    }
+    return render(request, "intake/portal/sign.html", context, status=status)
+
+
+@login_required
+@require_GET
+def signature_detail(request, pk):
+    patient = _patient_of(request)
+    signature = selectors.signature_get(pk=pk)
+    if signature is None or signature.patient_id != patient.pk:
+        raise Http404("No such signed form.")
+    return render(request, "intake/portal/signature.html", selectors.signature_context(signature=signature))

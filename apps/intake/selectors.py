@@ -1,0 +1,139 @@
+"""Reads for intake: the documents and their current versions, what each patient was asked for and signed, who
+has documents outstanding, and which sessions start with forms outstanding."""
+
+from dataclasses import dataclass
+
+from django.db.models import Count, Exists, Min, OuterRef, QuerySet, Subquery
+
+from apps.accounts.roles import Role
+from apps.notes.editor import field_rows
+from apps.patients.models import Patient
+from apps.patients.selectors import treating_patients_q
+
+from .models import DocumentVersion, IntakeDocument, Packet, PacketItem, Signature
+
+
+def documents_current() -> QuerySet[IntakeDocument]:
+    """The documents patients are asked for now, each with its current version."""
+    return IntakeDocument.objects.filter(is_active=True, current_version__isnull=False).select_related(
+        "current_version"
+    )
+
+
+def documents_all() -> QuerySet[IntakeDocument]:
+    return IntakeDocument.objects.select_related("current_version").annotate(version_count=Count("versions"))
+
+
+def document_versions(*, document) -> QuerySet[DocumentVersion]:
+    return DocumentVersion.objects.filter(document=document).select_related("published_by").order_by("-number")
+
+
+def _items_outstanding(*, patient_ref) -> QuerySet[PacketItem]:
+    """Documents the patient was sent, still asked for, without a signature of their current version."""
+    signed_current = Signature.objects.filter(
+        patient_id=OuterRef("patient_id"), version_id=OuterRef("document__current_version")
+    )
+    return PacketItem.objects.filter(patient_id=patient_ref, document__is_active=True).exclude(Exists(signed_current))
+
+
+@dataclass(frozen=True)
+class DocumentStatus:
+    document: IntakeDocument
+    signature: Signature | None  # the newest signature of any version
+    is_signed: bool  # signed at the current version
+    asked: bool  # sent in a packet
+
+    @property
+    def needs_new_signature(self) -> bool:
+        return self.signature is not None and not self.is_signed
+
+
+def patient_documents(*, patient) -> list[DocumentStatus]:
+    """Each document the patient was sent or has signed, in the clinic's order: signed at the current version, or
+    outstanding (never signed, or signed at an older version). Two queries whatever the number of documents."""
+    asked = set(PacketItem.objects.filter(patient=patient).values_list("document_id", flat=True))
+    newest: dict[int, Signature] = {}
+    for signature in Signature.objects.filter(patient=patient).select_related("version").order_by("signed_at", "id"):
+        newest[signature.document_id] = signature
+    rows = []
+    for document in documents_current():
+        if document.pk not in asked and document.pk not in newest:
+            continue
+        signature = newest.get(document.pk)
+        rows.append(
+            DocumentStatus(
+                document=document,
+                signature=signature,
+                is_signed=signature is not None and signature.version_id == document.current_version_id,
+                asked=document.pk in asked,
+            )
+        )
+    return rows
+
+
+def patient_outstanding(*, patient) -> list[IntakeDocument]:
+    return [row.document for row in patient_documents(patient=patient) if row.asked and not row.is_signed]
+
+
+def patients_with_outstanding() -> QuerySet[Patient]:
+    """Patients with at least one document outstanding, annotated with how many (`documents_outstanding`) and
+    since when (`waiting_since`, the oldest packet asking for one), in one query; the longest waiting first."""
+    per_patient = _items_outstanding(patient_ref=OuterRef("pk")).order_by().values("patient_id")
+    return (
+        Patient.objects.filter(Exists(_items_outstanding(patient_ref=OuterRef("pk"))))
+        .annotate(
+            documents_outstanding=Subquery(per_patient.annotate(n=Count("document_id", distinct=True)).values("n")),
+            waiting_since=Subquery(per_patient.annotate(at=Min("packet__sent_at")).values("at")),
+        )
+        .select_related("primary_therapist")
+        .order_by("waiting_since", "pk")
+    )
+
+
+def with_forms_outstanding(rows: QuerySet) -> QuerySet:
+    """Sessions (rows with `patient_id` and `start`) annotated with `forms_outstanding`: the patient was sent a
+    document and had not signed its current version by the session's start. In the rows' own query."""
+    outstanding = PacketItem.objects.filter(
+        patient_id=OuterRef("patient_id"), document__is_active=True, packet__sent_at__lt=OuterRef("start")
+    ).exclude(
+        Exists(
+            Signature.objects.filter(
+                patient_id=OuterRef("patient_id"),
+                version_id=OuterRef("document__current_version"),
+                signed_at__lte=OuterRef(OuterRef("start")),
+            )
+        )
+    )
+    return rows.annotate(forms_outstanding=Exists(outstanding))
+
+
+def packets_of(*, patient) -> QuerySet[Packet]:
+    return (
+        Packet.objects.filter(patient=patient)
+        .select_related("sent_by")
+        .prefetch_related("items__document__current_version")
+    )
+
+
+def packets_visible_to(*, user) -> QuerySet[Packet]:
+    """Packets a user may list: every packet for the front desk and admins, their patients' for a therapist, their
+    own for a patient, none for anyone else."""
+    packets = Packet.objects.select_related("patient", "sent_by").prefetch_related("items__document")
+    if user.has_perm("intake.send_packet"):
+        return packets
+    if user.has_role(Role.THERAPIST):
+        return packets.filter(patient__in=Patient.objects.filter(treating_patients_q(therapist=user)))
+    if user.has_role(Role.PATIENT):
+        return packets.filter(patient__user=user)
+    return packets.none()
+
+
+def signature_get(*, pk) -> Signature | None:
+    return Signature.objects.select_related("version__document", "patient", "signed_by").filter(pk=pk).first()
+
+
+def signature_context(*, signature: Signature) -> dict:
+    """A signed document as its pages show it: the exact words signed, and the answers in the questions' order."""
+    version = signature.version
+    rows = field_rows(fields=version.fields, content=signature.answers) if version.fields else []
+    return {"signature": signature, "version": version, "document": version.document, "rows": rows}

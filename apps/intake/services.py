@@ -1,0 +1,185 @@
+"""Writes for intake: publishing a document's next version, sending a packet, signing a document."""
+
+from importlib import import_module
+
+from django.apps import apps as django_apps
+from django.db import IntegrityError, transaction
+from django.db.models import Max
+from django.urls import reverse
+
+from apps.accounts.models import ClinicSettings
+from apps.audit.request_context import current_origin
+from apps.core import clock
+from apps.core.errors import ApplicationError, Conflict, NotFound, PermissionDenied, Unprocessable
+from apps.core.links import absolute_url
+from apps.notes.content import TemplateDefinitionError, content_clean, template_fields_check
+from apps.notifications.outbox import patient_notice_enqueue
+from apps.patients.models import Patient
+
+from .models import DocumentVersion, IntakeDocument, Packet, PacketItem, PacketSource, Signature, text_sha256
+from .selectors import documents_current
+
+SHIPPED_DOCUMENTS_MIGRATION = "apps.intake.migrations.0002_seed_intake_documents"
+BODY_MAX_LENGTH = 50000
+TYPED_NAME_MAX_LENGTH = 200
+
+
+def intake_documents_ensure() -> None:
+    """Make sure the shipped documents exist (the rows data migration 0002 writes), for seeders and test setups
+    that run after the migration's rows were flushed. Existing documents are left as they are."""
+    migration = import_module(SHIPPED_DOCUMENTS_MIGRATION)
+    if IntakeDocument.objects.count() < len(migration.DOCUMENTS):
+        migration.seed(django_apps, None)
+
+
+def _require(actor, perm: str, obj=None, message: str = "You may not do that.") -> None:
+    if actor is None or not actor.has_perm(perm, obj):
+        raise PermissionDenied(message)
+
+
+@transaction.atomic
+def document_publish(*, actor, document: IntakeDocument, body: str, fields: list | None = None) -> DocumentVersion:
+    """Publish the next version of a document and make it the one patients sign. Earlier versions and their
+    signatures stay as they are (the database refuses changes to either); patients who signed an earlier version
+    are asked again for this document only."""
+    _require(actor, "intake.manage_documents", message="Only an administrator publishes intake documents.")
+    document = (
+        IntakeDocument.objects.select_for_update(of=("self",)).select_related("current_version").get(pk=document.pk)
+    )
+    body = (body or "").replace("\r\n", "\n").strip()
+    if not body:
+        raise Unprocessable("The document needs its text.", fields={"body": ["Enter the text patients will read."]})
+    if len(body) > BODY_MAX_LENGTH:
+        raise Unprocessable("The text is too long.", fields={"body": [f"Keep it under {BODY_MAX_LENGTH} characters."]})
+    fields = fields or []
+    if document.is_questionnaire:
+        try:
+            template_fields_check(fields)
+        except TemplateDefinitionError as exc:
+            raise Unprocessable("The questions need attention.", fields={"fields": [str(exc)]}) from None
+    elif fields:
+        raise Unprocessable("Only the questionnaire has questions.", fields={"fields": ["Leave this empty."]})
+    current = document.current_version
+    if current is not None and current.body == body and current.fields == fields:
+        raise Unprocessable("Nothing changed: this is the current version's text.", fields={"body": ["Unchanged."]})
+    number = (DocumentVersion.objects.filter(document=document).aggregate(n=Max("number"))["n"] or 0) + 1
+    version = DocumentVersion.objects.create(
+        document=document,
+        number=number,
+        body=body,
+        fields=fields,
+        body_sha256=text_sha256(body),
+        published_at=clock.now(),
+        published_by=actor,
+    )
+    document.current_version = version
+    document.save(update_fields=["current_version", "updated_at"])
+    return version
+
+
+def _patient_locked(patient) -> Patient:
+    # One packet or signature at a time per patient: what is outstanding is read, then written, under this lock.
+    return Patient.objects.select_for_update(of=("self",)).get(pk=patient.pk)
+
+
+def _packet_create(*, actor, patient, documents: list[IntakeDocument], source: str, series=None) -> Packet:
+    packet = Packet.objects.create(patient=patient, sent_by=actor, sent_at=clock.now(), source=source, series=series)
+    PacketItem.objects.bulk_create(PacketItem(packet=packet, document=d, patient=patient) for d in documents)
+    # A link only: the notice never names a document or carries an answer.
+    patient_notice_enqueue(
+        patient=patient,
+        subject=packet,
+        template="intake_packet",
+        key=f"intake_packet:{packet.pk}",
+        context={"count": len(documents), "portal_url": absolute_url(reverse("portal:intake:packet"))},
+    )
+    return packet
+
+
+@transaction.atomic
+def packet_send(*, actor, patient, documents: list[IntakeDocument] | None = None) -> Packet:
+    """Send a patient a packet of documents (the standard packet unless chosen) to complete in the portal, and
+    tell them by a portal notice. Documents they already signed at the current version show as signed."""
+    _require(actor, "intake.send_packet", message="Only the front desk sends intake packets.")
+    patient = _patient_locked(patient)
+    current = list(documents_current())
+    if documents is None:
+        chosen = [d for d in current if d.in_standard_packet]
+    else:
+        wanted = {d.pk for d in documents}
+        chosen = [d for d in current if d.pk in wanted]
+        if len(chosen) != len(wanted):
+            raise Unprocessable(
+                "Some of those documents are retired or have no published text.", fields={"documents": ["Unknown."]}
+            )
+    if not chosen:
+        raise Unprocessable("Choose at least one document to send.", fields={"documents": ["Choose one or more."]})
+    return _packet_create(actor=actor, patient=patient, documents=chosen, source=PacketSource.FRONT_DESK)
+
+
+@transaction.atomic
+def packet_send_for_new_series(*, series, actor) -> Packet | None:
+    """When the clinic's setting says so, a newly booked series sends its patient the standard packet: the
+    standard documents they have not signed at the current version. None when the setting is off, when nothing is
+    left to sign, or when this series already sent one (calling again sends nothing)."""
+    if not ClinicSettings.load().intake_packet_on_series:
+        return None
+    patient = _patient_locked(series.patient)
+    if Packet.objects.filter(series=series).exists():
+        return None
+    signed = set(Signature.objects.filter(patient=patient).values_list("version_id", flat=True))
+    needed = [d for d in documents_current() if d.in_standard_packet and d.current_version_id not in signed]
+    if not needed:
+        return None
+    return _packet_create(actor=actor, patient=patient, documents=needed, source=PacketSource.SERIES, series=series)
+
+
+def _typed_name_clean(typed_name: str) -> str:
+    name = " ".join((typed_name or "").split())
+    if not name:
+        raise ApplicationError("Type your full name to sign.", fields={"typed_name": ["Type your full name."]})
+    if len(name) > TYPED_NAME_MAX_LENGTH:
+        raise ApplicationError("That name is too long.", fields={"typed_name": ["Too long."]})
+    return name
+
+
+@transaction.atomic
+def document_sign(
+    *, actor, patient, version: DocumentVersion, shown_sha256: str, typed_name: str, answers: dict | None = None
+) -> tuple[Signature, bool]:
+    """The patient signs the version of a document they were shown (its SHA-256 `shown_sha256`), by typing their
+    name; the questionnaire's answers are signed with it. Returns (signature, created): signing the same version
+    again returns the first signature, so a double submit signs once. A version that is no longer current is
+    refused (409): the patient reads the new one."""
+    _require(actor, "intake.sign", patient, message="You may sign only your own documents.")
+    name = _typed_name_clean(typed_name)
+    patient = _patient_locked(patient)
+    document = IntakeDocument.objects.get(pk=version.document_id)
+    if not PacketItem.objects.filter(patient=patient, document=document).exists():
+        raise NotFound("No such document to sign.")
+    if not document.is_active or document.current_version_id != version.pk:
+        raise Conflict("This document was updated after you opened it. Please read the new version and sign it.")
+    if shown_sha256 != version.body_sha256:
+        raise Conflict("The text you signed is not the text of this version. Please reload the page and sign again.")
+    existing = Signature.objects.filter(patient=patient, version=version).first()
+    if existing is not None:
+        return existing, False
+    cleaned = content_clean(fields=version.fields, content=answers or {}, complete=True) if version.fields else {}
+    packet = Packet.objects.filter(patient=patient, items__document=document).order_by("-sent_at", "-id").first()
+    try:
+        with transaction.atomic():
+            signature = Signature.objects.create(
+                patient=patient,
+                version=version,
+                document=document,
+                packet=packet,
+                signed_by=actor,
+                typed_name=name,
+                text_sha256=shown_sha256,
+                answers=cleaned,
+                signed_at=clock.now(),
+                ip_address=current_origin().ip_address,
+            )
+    except IntegrityError:  # the patient lock makes this unlikely; the unique constraint makes it harmless
+        return Signature.objects.get(patient=patient, version=version), False
+    return signature, True

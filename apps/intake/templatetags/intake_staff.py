@@ -1,0 +1,22 @@
+"""The intake card on the staff patient page: each document's state, and the form to send a packet."""
+
+from django import template
+
+from apps.intake import selectors
+
+register = template.Library()
+
+
+@register.inclusion_tag("intake/_patient_card.html", takes_context=True)
+def patient_intake_card(context, patient):
+    user = context["request"].user
+    if not user.has_perm("intake.view_packets", patient):
+        return {"hidden": True}
+    can_send = user.has_perm("intake.send_packet")
+    return {
+        "patient": patient,
+        "rows": selectors.patient_documents(patient=patient),
+        "can_send": can_send,
+        "documents": list(selectors.documents_current()) if can_send else [],
+        "csrf_token": context.get("csrf_token"),
+    }

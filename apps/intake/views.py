@@ -1,0 +1,107 @@
+"""Staff pages: patients with forms outstanding, sending a packet, a signed document, and managing documents."""
+
+import json
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from apps.audit.services import access_log_write
+from apps.core.errors import ApplicationError
+from apps.patients.selectors import patients_visible_to
+
+from . import selectors, services
+from .forms import PublishForm
+from .models import IntakeDocument
+
+
+def _require(request, perm: str) -> None:
+    if not request.user.has_perm(perm):
+        raise PermissionDenied
+
+
+@login_required
+@require_GET
+def outstanding(request):
+    _require(request, "intake.list_outstanding")
+    patients = list(selectors.patients_with_outstanding())
+    return render(request, "intake/outstanding.html", {"patients": patients})
+
+
+@login_required
+@require_POST
+def packet_send(request, patient_id):
+    _require(request, "intake.send_packet")
+    patient = get_object_or_404(patients_visible_to(user=request.user), pk=patient_id)
+    chosen = [pk for pk in request.POST.getlist("documents") if pk.isdigit()]
+    try:
+        packet = services.packet_send(
+            actor=request.user, patient=patient, documents=list(IntakeDocument.objects.filter(pk__in=chosen))
+        )
+    except ApplicationError as exc:
+        messages.error(request, exc.message)
+    else:
+        count = packet.items.count()
+        messages.success(request, f"Sent {count} form{'s' if count != 1 else ''} to {patient.display_name}.")
+    return redirect("patients:detail", pk=patient.pk)
+
+
+@login_required
+@require_GET
+def signature_detail(request, pk):
+    signature = selectors.signature_get(pk=pk)
+    # A patient reads their own signed documents in the portal; this is the staff page.
+    if signature is None or not (
+        request.user.is_clinic_staff and request.user.has_perm("intake.view_packets", signature.patient)
+    ):
+        raise Http404("No such signed document.")
+    access_log_write(
+        actor=request.user, action="intake.view_signature", subject=signature, patient_id=signature.patient_id
+    )
+    return render(request, "intake/signature.html", selectors.signature_context(signature=signature))
+
+
+@login_required
+@require_GET
+def documents(request):
+    _require(request, "intake.manage_documents")
+    return render(request, "intake/documents.html", {"documents": selectors.documents_all()})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def document_detail(request, pk):
+    _require(request, "intake.manage_documents")
+    document = get_object_or_404(IntakeDocument.objects.select_related("current_version"), pk=pk)
+    current = document.current_version
+    initial = {"body": current.body if current else ""}
+    if document.is_questionnaire:
+        initial["fields_json"] = json.dumps(current.fields if current else [], indent=2)
+    form = PublishForm(request.POST or None, document=document, initial=initial)
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                version = services.document_publish(
+                    actor=request.user,
+                    document=document,
+                    body=form.cleaned_data["body"],
+                    fields=form.cleaned_data.get("fields_json") or [],
+                )
+            except ApplicationError as exc:
+                form.add_error(None, exc.message)
+                for key, errors in exc.fields.items():
+                    target = "fields_json" if key == "fields" else key
+                    for error in errors:
+                        form.add_error(target if target in form.fields else None, error)
+                status = exc.status
+            else:
+                messages.success(request, f"Published version {version.number} of {document.title}.")
+                return redirect("intake:document_detail", pk=document.pk)
+        else:
+            status = 400
+    context = {"document": document, "form": form, "versions": selectors.document_versions(document=document)}
+    return render(request, "intake/document.html", context, status=status)

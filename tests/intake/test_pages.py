@@ -1,0 +1,233 @@
+"""The intake pages: the patient's forms in the portal, the staff card, list, signed document and document
+management, each with the roles that may not open it, bad input, and query counts that do not grow."""
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from apps.audit.models import AccessLog
+from apps.intake.models import IntakeDocument, Packet, Signature
+from apps.intake.services import document_publish, packet_send
+from tests.factories import PatientFactory
+
+from .conftest import QUESTIONNAIRE_ANSWERS, sign, sign_everything
+
+pytestmark = pytest.mark.django_db
+
+
+def _sign_post(document, **overrides):
+    version = document.current_version
+    return {"version": version.pk, "shown_sha256": version.body_sha256, "typed_name": "Pat Ient", **overrides}
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# The portal
+
+
+def test_the_patient_sees_the_forms_to_sign_and_signs_one(personas, login, sent, consent):
+    client = login(personas.patient_user)
+    home = client.get("/portal/")
+    assert b"Complete your forms" in home.content
+    page = client.get("/portal/forms/")
+    assert page.status_code == 200 and consent.title.encode() in page.content
+    form = client.get(f"/portal/forms/{consent.pk}/", REMOTE_ADDR="203.0.113.9")
+    assert consent.current_version.body.split("\n")[0].encode() in form.content
+    response = client.post(f"/portal/forms/{consent.pk}/", _sign_post(consent), REMOTE_ADDR="203.0.113.9")
+    assert response.status_code == 302 and response.url == "/portal/forms/"
+    signature = Signature.objects.get()
+    assert (signature.ip_address, signature.typed_name) == ("203.0.113.9", "Pat Ient")
+    shown = client.get(f"/portal/forms/signed/{signature.pk}/")
+    assert shown.status_code == 200 and signature.text_sha256.encode() in shown.content
+
+
+def test_the_questionnaire_is_a_form_whose_answers_are_signed(personas, login, sent, questionnaire):
+    client = login(personas.patient_user)
+    page = client.get(f"/portal/forms/{questionnaire.pk}/")
+    assert b'name="reason"' in page.content and b'name="pain_now"' in page.content
+    missing = client.post(f"/portal/forms/{questionnaire.pk}/", _sign_post(questionnaire, pain_now="12"))
+    assert missing.status_code == 422 and b"Enter a whole number from 0 to 10." in missing.content
+    answers = {**QUESTIONNAIRE_ANSWERS, "medical_evaluation": "yes", "pain_now": "6"}
+    done = client.post(f"/portal/forms/{questionnaire.pk}/", _sign_post(questionnaire, **answers))
+    assert done.status_code == 302
+    assert Signature.objects.get().answers["reason"] == QUESTIONNAIRE_ANSWERS["reason"]
+
+
+def test_an_empty_name_answers_400_and_signs_nothing(personas, login, sent, consent):
+    response = login(personas.patient_user).post(f"/portal/forms/{consent.pk}/", _sign_post(consent, typed_name=" "))
+    assert response.status_code == 400 and b"Type your full name" in response.content
+    assert not Signature.objects.exists()
+
+
+def test_signing_a_superseded_version_answers_409_and_shows_the_new_one(personas, login, sent, consent):
+    old = _sign_post(consent)
+    document_publish(actor=personas.admin, document=consent, body="The updated consent.")
+    response = login(personas.patient_user).post(f"/portal/forms/{consent.pk}/", old)
+    assert response.status_code == 409
+    assert b"updated after you opened it" in response.content and b"The updated consent." in response.content
+    assert not Signature.objects.exists()
+
+
+def test_a_double_submit_signs_once(personas, login, sent, consent):
+    client = login(personas.patient_user)
+    assert client.post(f"/portal/forms/{consent.pk}/", _sign_post(consent)).status_code == 302
+    assert client.post(f"/portal/forms/{consent.pk}/", _sign_post(consent)).status_code == 302
+    assert Signature.objects.count() == 1
+
+
+def test_a_form_without_its_version_answers_400(personas, login, sent, consent):
+    response = login(personas.patient_user).post(f"/portal/forms/{consent.pk}/", _sign_post(consent, version="x"))
+    assert response.status_code == 400
+
+
+def test_someone_elses_forms_are_not_found(personas, login, sent, consent):
+    signature, _ = sign(personas, consent)
+    client = login(personas.other_patient_user)
+    assert client.get(f"/portal/forms/{consent.pk}/").status_code == 404
+    assert client.post(f"/portal/forms/{consent.pk}/", _sign_post(consent)).status_code == 404
+    assert client.get(f"/portal/forms/signed/{signature.pk}/").status_code == 404
+    assert Signature.objects.count() == 1
+
+
+@pytest.mark.parametrize("persona", ["front_desk", "therapist", "admin"])
+def test_staff_do_not_use_the_portals_forms(personas, login, sent, consent, persona):
+    client = login(getattr(personas, persona))
+    assert client.get("/portal/forms/").status_code == 403
+    assert client.post(f"/portal/forms/{consent.pk}/", _sign_post(consent)).status_code == 403
+
+
+def test_the_forms_page_queries_do_not_grow_with_documents(personas, login, sent, django_assert_max_num_queries):
+    client = login(personas.patient_user)
+    with CaptureQueriesContext(connection) as few:
+        client.get("/portal/forms/")
+    sign_everything(personas)
+    for document in IntakeDocument.objects.all():
+        document_publish(
+            actor=personas.admin,
+            document=document,
+            body="Version two.",
+            fields=[] if not document.is_questionnaire else document.current_version.fields,
+        )
+    with django_assert_max_num_queries(len(few)):
+        assert client.get("/portal/forms/").status_code == 200
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Staff: the patient page card and sending
+
+
+def test_the_patient_page_shows_each_documents_state_and_sends_a_packet(personas, login, consent):
+    client = login(personas.front_desk)
+    page = client.get(f"/patients/{personas.patient.pk}/")
+    assert b"No intake forms sent yet." in page.content and b"Send forms" in page.content
+    response = client.post(f"/intake/patients/{personas.patient.pk}/send/", {"documents": [consent.pk]})
+    assert response.status_code == 302
+    assert list(Packet.objects.get().items.values_list("document_id", flat=True)) == [consent.pk]
+    page = client.get(f"/patients/{personas.patient.pk}/")
+    assert b"not signed yet" in page.content
+    sign(personas, consent)
+    assert b"signed</span>" in client.get(f"/patients/{personas.patient.pk}/").content
+
+
+def test_sending_nothing_is_refused_with_a_message(personas, login):
+    response = login(personas.front_desk).post(f"/intake/patients/{personas.patient.pk}/send/", {}, follow=True)
+    assert b"Choose at least one document" in response.content
+    assert not Packet.objects.exists()
+
+
+@pytest.mark.parametrize("persona", ["therapist", "billing", "patient_user"])
+def test_only_the_front_desk_and_admins_send_from_the_patient_page(personas, login, persona):
+    client = login(getattr(personas, persona))
+    assert client.post(f"/intake/patients/{personas.patient.pk}/send/", {}).status_code == 403
+    assert not Packet.objects.exists()
+
+
+def test_the_treating_therapist_sees_the_card_without_the_send_form(personas, login, sent):
+    page = login(personas.therapist).get(f"/patients/{personas.patient.pk}/")
+    assert b"Intake forms" in page.content and b"Send forms" not in page.content
+
+
+def test_billing_does_not_see_the_card(personas, login, sent):
+    page = login(personas.billing).get(f"/patients/{personas.patient.pk}/")
+    assert page.status_code == 200 and b"intake-card-h" not in page.content
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Staff: the outstanding list and a signed document
+
+
+def test_the_outstanding_list_shows_who_has_forms_to_sign(personas, login, sent, consent):
+    done = PatientFactory()
+    packet_send(actor=personas.front_desk, patient=done, documents=[consent])
+    client = login(personas.front_desk)
+    page = client.get("/intake/")
+    assert [p.pk for p in page.context["patients"]] == [personas.patient.pk, done.pk]
+    assert page.context["patients"][0].documents_outstanding == sent.items.count()
+    packet_send(actor=personas.front_desk, patient=personas.other_patient, documents=[consent])
+    sign_everything(personas)
+    assert [p.pk for p in client.get("/intake/").context["patients"]] == [done.pk, personas.other_patient.pk]
+
+
+@pytest.mark.parametrize("persona", ["therapist", "billing", "patient_user"])
+def test_the_outstanding_list_is_for_the_front_desk_and_admins(personas, login, persona):
+    assert login(getattr(personas, persona)).get("/intake/").status_code == 403
+
+
+def test_the_outstanding_list_queries_do_not_grow(personas, login, consent, django_assert_max_num_queries):
+    client = login(personas.admin)
+    packet_send(actor=personas.front_desk, patient=PatientFactory(), documents=[consent])
+    with CaptureQueriesContext(connection) as few:
+        client.get("/intake/")
+    for _ in range(8):
+        packet_send(actor=personas.front_desk, patient=PatientFactory(), documents=[consent])
+    with django_assert_max_num_queries(len(few)):
+        assert client.get("/intake/").context["patients"].__len__() == 9
+
+
+@pytest.mark.parametrize("persona", ["front_desk", "admin", "therapist"])
+def test_staff_who_may_see_the_packet_read_the_signed_text_and_it_is_logged(personas, login, sent, consent, persona):
+    signature, _ = sign(personas, consent)
+    page = login(getattr(personas, persona)).get(f"/intake/signed/{signature.pk}/")
+    assert page.status_code == 200
+    assert b"Print" in page.content and signature.text_sha256.encode() in page.content
+    assert AccessLog.objects.filter(action="intake.view_signature", subject_id=str(signature.pk)).exists()
+
+
+@pytest.mark.parametrize("persona", ["other_therapist", "billing", "other_patient_user", "patient_user"])
+def test_others_do_not_find_a_signed_document(personas, login, sent, consent, persona):
+    signature, _ = sign(personas, consent)
+    assert login(getattr(personas, persona)).get(f"/intake/signed/{signature.pk}/").status_code == 404
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Admin: documents
+
+
+def test_an_admin_publishes_a_new_version_from_the_document_page(personas, login, consent):
+    client = login(personas.admin)
+    assert consent.title.encode() in client.get("/intake/documents/").content
+    unconfirmed = client.post(f"/intake/documents/{consent.pk}/", {"body": "New text."})
+    assert unconfirmed.status_code == 400
+    response = client.post(f"/intake/documents/{consent.pk}/", {"body": "New text.", "confirm": "on"})
+    assert response.status_code == 302
+    consent.refresh_from_db()
+    assert (consent.current_version.number, consent.current_version.body) == (2, "New text.")
+
+
+def test_malformed_questions_are_refused_on_the_document_page(personas, login, questionnaire):
+    client = login(personas.admin)
+    response = client.post(
+        f"/intake/documents/{questionnaire.pk}/", {"body": "x", "fields_json": "[{", "confirm": "on"}
+    )
+    assert response.status_code == 400 and b"not valid JSON" in response.content
+    response = client.post(
+        f"/intake/documents/{questionnaire.pk}/", {"body": "x", "fields_json": '[{"key": "A"}]', "confirm": "on"}
+    )
+    assert response.status_code == 422 and b"lowercase letters" in response.content
+    assert questionnaire.versions.count() == 1
+
+
+@pytest.mark.parametrize("persona", ["front_desk", "therapist", "billing", "patient_user"])
+def test_only_admins_manage_documents(personas, login, consent, persona):
+    client = login(getattr(personas, persona))
+    assert client.get("/intake/documents/").status_code == 403
+    assert client.post(f"/intake/documents/{consent.pk}/", {"body": "x", "confirm": "on"}).status_code == 403
