@@ -4,3 +4,16 @@ from django.apps import AppConfig
 class IntakeConfig(AppConfig):
     name = "apps.intake"
     label = "intake"
+
+    def ready(self) -> None:
+        from apps.core.transitions import reaction_register
+        from apps.scheduling.models import AppointmentStatus
+
+        from . import reactions
+
+        reaction_register(
+            model="scheduling.AppointmentTransition",
+            to_status=AppointmentStatus.BOOKED,
+            name="intake.packet_on_new_series",
+            run=reactions.packet_on_new_series,
+        )

@@ -209,3 +209,34 @@ def test_an_admin_turns_the_series_packet_on_from_the_clinic_settings_page(perso
     response = client.post("/accounts/clinic-settings/", {**data, "intake_packet_on_series": "on"})
     assert response.status_code == 302
     assert ClinicSettings.load().intake_packet_on_series
+
+
+def _book_weekly(personas, first_date: dt.date):
+    from apps.scheduling.services import series_book
+
+    return series_book(
+        actor=personas.front_desk,
+        therapist=personas.therapist,
+        patient=personas.patient,
+        service_type=ServiceTypeFactory(),
+        first_date=first_date,
+        local_start_time=dt.time(10),
+        occurrence_count=4,
+        override_reason="Outside the usual hours for this test.",
+    )
+
+
+def test_booking_a_weekly_series_sends_the_packet_through_its_transition(personas):
+    _packet_on_series(True)
+    first_date = clock.local_now().date() + dt.timedelta(days=14)
+    booked = _book_weekly(personas, first_date)
+    assert len(booked.booked) == 4
+    packet = Packet.objects.get()
+    assert (packet.source, packet.series, packet.sent_by) == (PacketSource.SERIES, booked.series, personas.front_desk)
+    assert Message.objects.filter(patient=personas.patient, template="intake_packet").exists()
+
+
+def test_booking_a_weekly_series_sends_nothing_with_the_setting_off(personas):
+    _packet_on_series(False)
+    _book_weekly(personas, clock.local_now().date() + dt.timedelta(days=14))
+    assert not Packet.objects.exists()

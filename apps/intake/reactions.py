@@ -1,0 +1,22 @@
+"""Intake's reactions to the sessions' transitions (registered in IntakeConfig.ready())."""
+
+from django.utils import timezone
+
+from apps.core import clock
+from apps.scheduling.models import AppointmentTransition
+
+from .services import packet_send_for_new_series
+
+
+def packet_on_new_series(transition: AppointmentTransition) -> None:
+    """A new series' first session was booked: send the standard packet when the clinic's setting says so.
+
+    Only the booking of the series' first date asks (its other sessions, an extension or a move never do), so a
+    12-week series costs one look at the setting, not twelve; the service itself sends at most once per series."""
+    appointment = transition.appointment
+    if transition.from_status or appointment.series_id is None:
+        return
+    series = appointment.series
+    if timezone.localtime(appointment.start, clock.clinic_tz()).date() != series.first_date:
+        return
+    packet_send_for_new_series(series=series, actor=transition.actor)
