@@ -5,11 +5,11 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 
+from apps.core.encryption import REENCRYPT_SETTING
 from apps.core.models import TimeStampedModel
 from apps.outcomes.instruments import INSTRUMENT_CHOICES, INSTRUMENTS
 
 from .content import TemplateDefinitionError, template_fields_check
-from .encryption import REENCRYPT_SETTING
 
 
 class TemplateKind(models.TextChoices):

@@ -4,7 +4,6 @@ import datetime as dt
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
@@ -13,6 +12,7 @@ from apps.accounts.models import ClinicSettings
 from apps.core import clock
 from apps.core.errors import ApplicationError
 from apps.core.views import call_with_messages
+from apps.patients.portal import portal_patient
 
 from . import selectors, services
 from .forms import SlotRequestForm
@@ -26,21 +26,14 @@ ENROLLMENT_ACTIONS = {
 }
 
 
-def _patient_of(request):
-    patient = getattr(request.user, "patient", None)
-    if patient is None or not request.user.has_perm("programs.enroll_self"):
-        raise PermissionDenied
-    return patient
-
-
 def _own_enrollment(request, pk) -> Enrollment:
-    patient = _patient_of(request)
+    patient = portal_patient(request, "programs.enroll_self")
     return get_object_or_404(Enrollment.objects.select_related("program", "patient"), pk=pk, patient=patient)
 
 
 @login_required
 def program_list(request):
-    patient = _patient_of(request)
+    patient = portal_patient(request, "programs.enroll_self")
     enrollments = list(selectors.patient_enrollments(patient=patient))
     live_program_ids = {e.program_id for e in enrollments if e.status in LIVE_STATUSES}
     catalogue = [p for p in selectors.programs_visible_to(user=request.user) if p.pk not in live_program_ids]
@@ -55,7 +48,7 @@ def program_list(request):
 
 @login_required
 def program_detail(request, pk):
-    patient = _patient_of(request)
+    patient = portal_patient(request, "programs.enroll_self")
     program = get_object_or_404(selectors.programs_visible_to(user=request.user), pk=pk)
     enrollment = next(
         (e for e in selectors.patient_enrollments(patient=patient).filter(program=program) if e.is_live), None
@@ -71,7 +64,7 @@ def program_detail(request, pk):
 @login_required
 @require_POST
 def program_enroll(request, pk):
-    patient = _patient_of(request)
+    patient = portal_patient(request, "programs.enroll_self")
     program = get_object_or_404(selectors.programs_visible_to(user=request.user), pk=pk)
     try:
         enrollment = services.program_enroll(actor=request.user, program=program, patient=patient)
@@ -139,14 +132,14 @@ SLOT_OFFER_ACTIONS = {
 
 
 def _own_slot_offer(request, pk) -> SlotOffer:
-    patient = _patient_of(request)
+    patient = portal_patient(request, "programs.enroll_self")
     return get_object_or_404(SlotOffer.objects.select_related("slot", "request"), pk=pk, request__patient=patient)
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
 def slot_requests(request):
-    patient = _patient_of(request)
+    patient = portal_patient(request, "programs.enroll_self")
     form = SlotRequestForm(request.POST or None, initial={"therapist": patient.primary_therapist})
     if request.method == "POST" and form.is_valid():
         try:
@@ -163,7 +156,7 @@ def slot_requests(request):
 @login_required
 @require_POST
 def slot_request_cancel(request, pk):
-    patient = _patient_of(request)
+    patient = portal_patient(request, "programs.enroll_self")
     slot_request = get_object_or_404(SlotRequest, pk=pk, patient=patient)
     call_with_messages(
         request,

@@ -43,7 +43,7 @@ from apps.billing.models import (
 )
 from apps.billing.pricing import FULL_FEE_CLASS, class_price, rates_on
 from apps.core import clock
-from apps.notes.encryption import encrypt_json
+from apps.core.encryption import encrypt_json
 from apps.notes.models import ATTESTATION, NoteStatus, NoteTemplate, SessionNote
 from apps.patients.models import Patient, PatientStatus
 from apps.programs.models import (

@@ -15,7 +15,7 @@ from django.core.signals import setting_changed
 from django.dispatch import receiver
 
 # Session variable by which the rotation command declares "this update only re-encrypts the same text". The lock
-# triggers honour it only in a session of the tables' owner role (see models._reencrypt_only).
+# triggers honour it only in a session of the tables' owner role (see notes.models._reencrypt_only).
 REENCRYPT_SETTING = "clinic.reencrypting"
 
 
