@@ -2,16 +2,22 @@ from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 
+from apps.frontdesk import chart_urls
 from apps.frontdesk.views import home
+from apps.notes import urls as note_urls
+from apps.notifications import urls as notification_urls
+from apps.scheduling import link_urls as reminder_link_urls
 
 urlpatterns = [
     path("", home, name="home"),
     path("accounts/", include("apps.accounts.urls")),
     path("patients/", include("apps.patients.urls")),
     path("schedule/", include("apps.scheduling.urls")),
-    path("messages/", include("apps.notifications.urls")),
+    # A reminder's confirm and cancel pages are scheduling's, but keep the address and name their links carry.
+    path("messages/", include((notification_urls.urlpatterns + reminder_link_urls.urlpatterns, "notifications"))),
     path("billing/", include("apps.billing.urls")),
-    path("notes/", include("apps.notes.urls")),
+    # The clinical chart composes notes and outcomes (frontdesk's), at the notes address and name it always had.
+    path("notes/", include((note_urls.urlpatterns + chart_urls.urlpatterns, "notes"))),
     path("outcomes/", include("apps.outcomes.urls")),
     path("programs/", include("apps.programs.urls")),
     path("inbox/", include("apps.messaging.urls")),

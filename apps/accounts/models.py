@@ -1,5 +1,6 @@
 import datetime as dt
 
+import rules
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
@@ -9,6 +10,7 @@ from django.utils.functional import cached_property
 from apps.core.models import TimeStampedModel
 
 from .roles import STAFF_ROLES, Role
+from .rules import CLINICAL_PERMS
 
 
 class UserManager(BaseUserManager):
@@ -60,6 +62,11 @@ class User(AbstractBaseUser, PermissionsMixin):
     @cached_property
     def roles(self) -> frozenset[str]:
         return frozenset(self.groups.values_list("name", flat=True))
+
+    def has_perm(self, perm: str, obj=None) -> bool:
+        if perm in CLINICAL_PERMS:
+            return self.is_active and rules.has_perm(perm, self, obj)
+        return super().has_perm(perm, obj)
 
     def has_role(self, *roles: str) -> bool:
         return bool(self.roles.intersection(roles))

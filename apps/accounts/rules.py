@@ -4,6 +4,16 @@ import rules
 
 from .roles import Role
 
+# Permissions over clinical content (notes, plans, measures, questionnaires, journals). Their rule alone decides,
+# for every caller (user.has_perm, DRF, the {% has_perm %} tag): Django waves an active superuser through any
+# has_perm, but a superuser is no clinician, and a process note stays its author's even from them.
+CLINICAL_PERMS: set[str] = set()
+
+
+def add_clinical_perm(name: str, predicate) -> None:
+    rules.add_perm(name, predicate)
+    CLINICAL_PERMS.add(name)
+
 
 @rules.predicate
 def is_admin(user) -> bool:

@@ -17,3 +17,9 @@ class BillingConfig(AppConfig):
             name="billing.charge_session_outcome",
             run=reactions.charge_session_outcome,
         )
+
+        from apps.scheduling import extensions
+
+        from .pricing import late_cancel_price
+
+        extensions.late_cancel_price.provide(late_cancel_price)

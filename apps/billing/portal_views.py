@@ -6,7 +6,6 @@ import datetime as dt
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -15,6 +14,7 @@ from django.views.decorators.http import require_POST
 from apps.accounts.models import ClinicSettings
 from apps.core import clock
 from apps.core.errors import ApplicationError
+from apps.patients.portal import portal_patient
 
 from . import documents, pending_fee, pricing
 from .forms import AssessmentForm, InstalmentPayForm, PayForm, PeriodForm
@@ -29,13 +29,6 @@ from .services.assessments import assessment_submit
 from .services.checkout import checkout_start, provider_event_apply
 
 
-def _patient_of(request):
-    patient = getattr(request.user, "patient", None)
-    if patient is None or not request.user.has_perm("billing.view_ledger", patient):
-        raise PermissionDenied
-    return patient
-
-
 def _own(queryset, patient, pk):
     row = queryset.filter(patient=patient, pk=pk).first()
     if row is None:
@@ -45,7 +38,7 @@ def _own(queryset, patient, pk):
 
 @login_required
 def billing_home(request):
-    patient = _patient_of(request)
+    patient = portal_patient(request, "billing.view_ledger")
     charges = list(ledger_lines(patient=patient))
     plan = active_plan(patient=patient)
     balance = patient_balance(patient=patient)
@@ -79,7 +72,7 @@ def billing_home(request):
 
 @login_required
 def assessment_apply(request):
-    patient = _patient_of(request)
+    patient = portal_patient(request, "billing.view_ledger")
     form = AssessmentForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -101,7 +94,7 @@ def assessment_apply(request):
 
 def _checkout(request, form_class, *, toward_plan: bool):
     """Start a card payment from one of the pay forms and send the patient to the provider's page."""
-    patient = _patient_of(request)
+    patient = portal_patient(request, "billing.view_ledger")
     form = form_class(request.POST)
     if not form.is_valid():
         messages.error(request, "Enter an amount to pay.")
@@ -133,7 +126,7 @@ def pay_instalment(request):
 
 @login_required
 def checkout_return(request, pk):
-    patient = _patient_of(request)
+    patient = portal_patient(request, "billing.view_ledger")
     checkout = _own(CheckoutSession.objects.select_related("payment"), patient, pk)
     context = {"checkout": checkout, "cancelled": request.GET.get("result") == "cancel"}
     return render(request, "billing/portal/checkout_return.html", context)
@@ -142,7 +135,7 @@ def checkout_return(request, pk):
 @login_required
 def sandbox_checkout(request, pk):
     """The card sandbox's hosted checkout page (development and the local demo; production refuses the sandbox)."""
-    patient = _patient_of(request)
+    patient = portal_patient(request, "billing.view_ledger")
     if SandboxBackend.name != settings.CLINIC_PAYMENT_BACKEND:
         raise Http404
     checkout = _own(CheckoutSession.objects.filter(provider=SandboxBackend.name), patient, pk)
@@ -155,7 +148,7 @@ def sandbox_checkout(request, pk):
 
 @login_required
 def receipt(request, pk):
-    patient = _patient_of(request)
+    patient = portal_patient(request, "billing.view_ledger")
     payment = _own(Payment.objects.all(), patient, pk)
     return render(request, "billing/portal/receipt.html", {"payment": payment, "patient": patient})
 
@@ -171,14 +164,14 @@ def _statement_context(statement):
 
 @login_required
 def statement(request, pk):
-    patient = _patient_of(request)
+    patient = portal_patient(request, "billing.view_ledger")
     row = _own(statements_of(patient=patient), patient, pk)
     return render(request, "billing/portal/statement.html", _statement_context(row))
 
 
 @login_required
 def statement_pdf(request, pk):
-    patient = _patient_of(request)
+    patient = portal_patient(request, "billing.view_ledger")
     return statement_pdf_response(_own(statements_of(patient=patient), patient, pk))
 
 
@@ -192,14 +185,14 @@ def statement_pdf_response(statement):
 
 @login_required
 def estimate(request, pk):
-    patient = _patient_of(request)
+    patient = portal_patient(request, "billing.view_ledger")
     row = _own(estimates_visible_to(user=request.user), patient, pk)
     return render(request, "billing/portal/estimate.html", estimate_context(row))
 
 
 @login_required
 def estimate_pdf(request, pk):
-    patient = _patient_of(request)
+    patient = portal_patient(request, "billing.view_ledger")
     return estimate_pdf_response(_own(estimates_visible_to(user=request.user), patient, pk))
 
 
@@ -213,7 +206,7 @@ def estimate_pdf_response(estimate):
 
 @login_required
 def superbill(request):
-    patient = _patient_of(request)
+    patient = portal_patient(request, "billing.view_ledger")
     today = clock.local_now().date()
     form = PeriodForm(request.GET or {"start": today.replace(month=1, day=1), "end": today})
     if not form.is_valid():

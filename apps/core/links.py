@@ -1,10 +1,20 @@
+from urllib.parse import urlsplit
+
 from django.conf import settings
 from django.utils.http import url_has_allowed_host_and_scheme
 
 
 def absolute_url(path: str) -> str:
-    """An absolute link for emails and texts, on the clinic's public address (settings.SITE_URL)."""
+    """An absolute link for emails, texts, calendar feeds and payment returns, on the clinic's public address
+    (settings.SITE_URL). The one way to make one: never the request's host, which a proxy or a forged Host header
+    decides, and never a view's reverse() alone in a message."""
     return settings.SITE_URL.rstrip("/") + path
+
+
+def site_host() -> str:
+    """The host (and port) of the clinic's public address, for identifiers such as a calendar event's UID; the port
+    stays because UIDs already in subscribers' calendars carry it, and a changed UID duplicates the event."""
+    return urlsplit(settings.SITE_URL).netloc
 
 
 def next_path(request) -> str:

@@ -3,7 +3,6 @@
 from collections.abc import Callable
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied
 
 from apps.core.errors import ApplicationError
 
@@ -27,11 +26,3 @@ def query_without_page(request) -> str:
     query = request.GET.copy()
     query.pop("page", None)
     return query.urlencode()
-
-
-def patient_of(request, *, perm: str):
-    """The signed-in patient acting on their own behalf: their user must hold `perm` and be linked to a chart."""
-    patient = getattr(request.user, "patient", None)
-    if patient is None or not request.user.has_perm(perm):
-        raise PermissionDenied
-    return patient

@@ -2,7 +2,6 @@
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods
@@ -10,22 +9,16 @@ from django.views.decorators.http import require_GET, require_http_methods
 from apps.core.errors import ApplicationError
 from apps.notes.content import content_from_form
 from apps.notes.editor import field_rows
+from apps.patients.portal import portal_patient
 
 from . import selectors, services
 from .models import DocumentVersion
 
 
-def _patient_of(request):
-    patient = getattr(request.user, "patient", None)
-    if patient is None or not request.user.has_perm("intake.sign", patient):
-        raise PermissionDenied
-    return patient
-
-
 @login_required
 @require_GET
 def packet(request):
-    patient = _patient_of(request)
+    patient = portal_patient(request, "intake.sign")
     rows = [row for row in selectors.patient_documents(patient=patient) if row.asked]
     context = {
         "outstanding": [row for row in rows if not row.is_signed],
@@ -37,7 +30,7 @@ def packet(request):
 @login_required
 @require_http_methods(["GET", "POST"])
 def document_sign(request, document_id):
-    patient = _patient_of(request)
+    patient = portal_patient(request, "intake.sign")
     row = next((r for r in selectors.patient_documents(patient=patient) if r.document.pk == document_id), None)
     if row is None or not row.asked:
         raise Http404("No such form.")
@@ -85,7 +78,7 @@ def document_sign(request, document_id):
 @login_required
 @require_GET
 def signature_detail(request, pk):
-    patient = _patient_of(request)
+    patient = portal_patient(request, "intake.sign")
     signature = selectors.signature_get(pk=pk)
     if signature is None or signature.patient_id != patient.pk:
         raise Http404("No such signed form.")

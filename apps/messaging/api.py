@@ -18,7 +18,7 @@ from apps.patients.selectors import patients_visible_to
 
 from . import selectors, services
 from .models import MessageThread
-from .rules import can, is_clinic_inbox_staff
+from .rules import is_clinic_inbox_staff
 
 
 class ThreadOutput(serializers.ModelSerializer):
@@ -81,7 +81,7 @@ class MessageThreadViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
         if getattr(self, "swagger_fake_view", False):  # schema generation
             return MessageThread.objects.none()
         user = self.request.user
-        if not (can(user, "messaging.use_portal_messages") or can(user, "messaging.view_inbox")):
+        if not (user.has_perm("messaging.use_portal_messages") or user.has_perm("messaging.view_inbox")):
             raise PermissionDenied("Messages are for patients, the front desk and therapists who take them.")
         return selectors.threads_visible_to(user=user)
 
@@ -96,7 +96,7 @@ class MessageThreadViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
         data.is_valid(raise_exception=True)
         values = data.validated_data
         user = request.user
-        patient = getattr(user, "patient", None) if can(user, "messaging.use_portal_messages") else None
+        patient = getattr(user, "patient", None) if user.has_perm("messaging.use_portal_messages") else None
         if patient is None:
             patient = patients_visible_to(user=user).filter(pk=values.get("patient")).first()
         if patient is None:

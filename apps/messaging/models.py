@@ -9,8 +9,8 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
+from apps.core.encryption import reencrypt_only
 from apps.core.models import TimeStampedModel
-from apps.notes.models import reencrypt_only
 
 
 class ThreadStatus(models.TextChoices):

@@ -1,33 +1,26 @@
 """Patient pages: the patient's conversations with the clinic."""
 
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.shortcuts import render
 from django.views.decorators.http import require_GET, require_http_methods
 
+from apps.patients.portal import portal_patient
+
 from . import pages, selectors, services
 from .forms import NewThreadForm
-from .rules import can
-
-
-def _patient_of(request):
-    patient = getattr(request.user, "patient", None)
-    if patient is None or not can(request.user, "messaging.use_portal_messages"):
-        raise PermissionDenied
-    return patient
 
 
 @login_required
 @require_GET
 def thread_list(request):
-    _patient_of(request)
+    portal_patient(request, "messaging.use_portal_messages")
     return render(request, "messaging/portal/list.html", {"threads": selectors.threads_visible_to(user=request.user)})
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
 def thread_new(request):
-    patient = _patient_of(request)
+    patient = portal_patient(request, "messaging.use_portal_messages")
     therapists = selectors.therapists_taking_messages_from(patient=patient)
     form = NewThreadForm(request.POST or None, request.FILES or None, therapists=therapists)
     return pages.new_thread_page(
@@ -49,7 +42,7 @@ def thread_new(request):
 @login_required
 @require_http_methods(["GET", "POST"])
 def thread_detail(request, pk):
-    _patient_of(request)
+    portal_patient(request, "messaging.use_portal_messages")
     return pages.thread_page(
         request,
         pages.thread_or_404(request, pk),
@@ -62,5 +55,5 @@ def thread_detail(request, pk):
 @login_required
 @require_GET
 def attachment(request, pk):
-    _patient_of(request)
+    portal_patient(request, "messaging.use_portal_messages")
     return pages.attachment_download(request, pk)

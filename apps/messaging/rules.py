@@ -8,7 +8,7 @@ Billing staff and other therapists never see messages. The patient sees their ow
 import rules
 
 from apps.accounts.models import ClinicSettings, TherapistProfile
-from apps.accounts.rules import is_admin, is_front_desk, is_patient_user, is_therapist
+from apps.accounts.rules import add_clinical_perm, is_admin, is_front_desk, is_patient_user, is_therapist
 from apps.patients.rules import is_own_record, is_treating_therapist
 
 is_clinic_inbox_staff = is_admin | is_front_desk
@@ -56,18 +56,9 @@ def may_message_therapist(user, therapist) -> bool:
 
 staff_participant = (is_clinic_thread & is_clinic_inbox_staff) | (is_thread_therapist & takes_patient_messages)
 
-rules.add_perm("messaging.use_portal_messages", is_patient_user)
-rules.add_perm("messaging.view_inbox", is_clinic_inbox_staff | takes_patient_messages)
-rules.add_perm("messaging.view_thread", is_thread_patient | staff_participant)
-rules.add_perm("messaging.reply", is_thread_patient | staff_participant)
-rules.add_perm("messaging.close_thread", staff_participant)
-rules.add_perm("messaging.message_therapist", may_message_therapist)
-
-
-# For {% test_rule %} in templates of other apps (the patient's page links their messages).
-rules.add_rule("messaging.view_inbox", is_clinic_inbox_staff | takes_patient_messages)
-
-
-def can(user, perm: str, obj=None) -> bool:
-    """This module's rules, asked directly: a Django superuser gets no pass to patients' messages."""
-    return rules.has_perm(perm, user, obj)
+add_clinical_perm("messaging.use_portal_messages", is_patient_user)
+add_clinical_perm("messaging.view_inbox", is_clinic_inbox_staff | takes_patient_messages)
+add_clinical_perm("messaging.view_thread", is_thread_patient | staff_participant)
+add_clinical_perm("messaging.reply", is_thread_patient | staff_participant)
+add_clinical_perm("messaging.close_thread", staff_participant)
+add_clinical_perm("messaging.message_therapist", may_message_therapist)

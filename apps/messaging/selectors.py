@@ -8,11 +8,11 @@ from django.db.models import Count, Prefetch, Q, QuerySet
 from apps.accounts.models import ClinicSettings, User
 from apps.accounts.roles import Role
 from apps.audit.services import access_log_write
+from apps.core.encryption import decrypt_text
 from apps.core.errors import NotFound
-from apps.notes.encryption import decrypt_text
 
 from .models import Attachment, Message, MessageThread, ThreadStatus
-from .rules import can, is_clinic_inbox_staff, takes_patient_messages
+from .rules import is_clinic_inbox_staff, takes_patient_messages
 
 
 @dataclass(frozen=True)
@@ -72,7 +72,7 @@ def unread_count_for(user) -> int:
 def thread_get_for(*, user, thread_id) -> MessageThread:
     """The thread if the user takes part in it; otherwise NotFound, as if it did not exist."""
     thread = MessageThread.objects.select_related("patient", "therapist").filter(pk=thread_id).first()
-    if thread is None or not can(user, "messaging.view_thread", thread):
+    if thread is None or not user.has_perm("messaging.view_thread", thread):
         if thread is not None and user.is_authenticated and user.is_clinic_staff:
             access_log_write(
                 actor=user, action="message_thread_view", subject=thread, patient_id=thread.patient_id, allowed=False

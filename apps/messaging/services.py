@@ -9,14 +9,14 @@ from django.urls import reverse
 
 from apps.accounts.models import ClinicSettings
 from apps.core import clock
+from apps.core.encryption import encrypt_text
 from apps.core.errors import ApplicationError, InvalidTransition, NotFound, PermissionDenied, Unprocessable
 from apps.core.links import absolute_url
-from apps.notes.encryption import encrypt_text
 from apps.notifications.models import Channel
 from apps.notifications.outbox import message_enqueue, patient_notice_enqueue
 
 from .models import Attachment, Message, MessageThread, ThreadStatus
-from .rules import can, is_clinic_inbox_staff, takes_patient_messages
+from .rules import is_clinic_inbox_staff, takes_patient_messages
 from .uploads import attachments_check
 
 MESSAGE_MAX_LENGTH = 10000
@@ -49,7 +49,7 @@ def _may_start(actor, patient, therapist) -> None:
     if actor.is_patient and not actor.is_clinic_staff:
         if patient.user_id != actor.pk:
             raise NotFound("No such patient.")
-        if therapist is not None and not can(actor, "messaging.message_therapist", therapist):
+        if therapist is not None and not actor.has_perm("messaging.message_therapist", therapist):
             raise PermissionDenied("Your therapist does not take messages here; write to the clinic instead.")
         return
     if therapist is None and not is_clinic_inbox_staff(actor):
@@ -90,9 +90,9 @@ def _locked(actor, thread: MessageThread, perm: str) -> MessageThread:
     thread = (
         MessageThread.objects.select_for_update(of=("self",)).select_related("patient", "therapist").get(pk=thread.pk)
     )
-    if not can(actor, "messaging.view_thread", thread):
+    if not actor.has_perm("messaging.view_thread", thread):
         raise NotFound("No such conversation.")
-    if not can(actor, perm, thread):
+    if not actor.has_perm(perm, thread):
         raise PermissionDenied("You may not do that in this conversation.")
     return thread
 

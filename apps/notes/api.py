@@ -21,7 +21,6 @@ from . import plan_selectors, plan_services, selectors, services
 from .models import ATTESTATION, GoalDirection, NoteStatus, NoteTemplate, PsychotherapyNote, TreatmentPlanStatus
 from .plan_content import MAX_GOALS, MAX_INTERVENTIONS, MAX_PROBLEMS, MAX_TEXT, OpenedPlan, plan_parts_decrypt
 from .plan_progress import ProgressStatus
-from .rules import can
 
 
 class NoteTemplateOutput(serializers.ModelSerializer):
@@ -121,7 +120,7 @@ class NoteTemplateViewSet(viewsets.ReadOnlyModelViewSet):
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):  # schema generation
             return NoteTemplate.objects.none()
-        if not can(self.request.user, "notes.view_templates"):
+        if not self.request.user.has_perm("notes.view_templates"):
             raise PermissionDenied
         return selectors.templates_active()
 
@@ -152,7 +151,7 @@ class NoteViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
         ]
     )
     def list(self, request, *args, **kwargs):
-        if not can(request.user, "notes.list_notes"):
+        if not request.user.has_perm("notes.list_notes"):
             raise PermissionDenied
         return super().list(request, *args, **kwargs)
 
@@ -167,7 +166,7 @@ class NoteViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
         appointment = (
             Appointment.objects.select_related("patient").filter(pk=data.validated_data["appointment"]).first()
         )
-        if appointment is None or not can(request.user, "notes.add_note", appointment):
+        if appointment is None or not request.user.has_perm("notes.add_note", appointment):
             raise NotFound("No such session of yours.")
         note = services.note_create(
             actor=request.user,
@@ -231,7 +230,7 @@ class NoteViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     @action(detail=False, methods=["get"])
     def unsigned(self, request):
         """The caller's sessions still without a signed note; `overdue` after 72 hours."""
-        if not can(request.user, "notes.view_unsigned_queue"):
+        if not request.user.has_perm("notes.view_unsigned_queue"):
             raise PermissionDenied
         page = self.paginate_queryset(selectors.sessions_needing_notes(therapist=request.user))
         return self.get_paginated_response(UnsignedSessionOutput(page, many=True).data)
@@ -279,7 +278,7 @@ class ProcessNoteViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):  # schema generation
             return PsychotherapyNote.objects.none()
-        if not can(self.request.user, "notes.list_notes"):
+        if not self.request.user.has_perm("notes.list_notes"):
             raise PermissionDenied
         qs = selectors.process_notes_of(author=self.request.user)
         patient = self.request.query_params.get("patient")
@@ -298,7 +297,7 @@ class ProcessNoteViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
 
     @extend_schema(request=ProcessNoteCreateInput, responses={201: ProcessNoteOutput})
     def create(self, request):
-        if not can(request.user, "notes.list_notes"):
+        if not request.user.has_perm("notes.list_notes"):
             raise PermissionDenied
         data = ProcessNoteCreateInput(data=request.data)
         data.is_valid(raise_exception=True)
@@ -499,7 +498,7 @@ class TreatmentPlanViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
         ]
     )
     def list(self, request, *args, **kwargs):
-        if not can(request.user, "notes.list_plans"):
+        if not request.user.has_perm("notes.list_plans"):
             raise PermissionDenied
         return super().list(request, *args, **kwargs)
 
@@ -513,7 +512,7 @@ class TreatmentPlanViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
         data.is_valid(raise_exception=True)
         values = data.validated_data
         patient = Patient.objects.filter(pk=values["patient"]).first()
-        if patient is None or not can(request.user, "notes.add_plan", patient):
+        if patient is None or not request.user.has_perm("notes.add_plan", patient):
             raise NotFound("No such patient of yours.")
         plan = plan_services.plan_create(
             actor=request.user,
@@ -564,7 +563,7 @@ class TreatmentPlanViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     @action(detail=False, methods=["get"], url_path="review-due")
     def review_due(self, request):
         """The caller's signed plans that have reached their review date, the longest overdue first."""
-        if not can(request.user, "notes.list_plans"):
+        if not request.user.has_perm("notes.list_plans"):
             raise PermissionDenied
         page = self.paginate_queryset(plan_selectors.plan_review_due(therapist=request.user))
         return self.get_paginated_response(TreatmentPlanSummaryOutput(page, many=True).data)

@@ -4,3 +4,10 @@ from django.apps import AppConfig
 class NotesConfig(AppConfig):
     name = "apps.notes"
     label = "notes"
+
+    def ready(self) -> None:
+        from apps.scheduling import extensions
+
+        from .selectors import note_links_for
+
+        extensions.note_links.provide(note_links_for)

@@ -9,10 +9,10 @@ from weasyprint import HTML
 from apps.accounts.models import ClinicSettings
 from apps.audit.services import access_log_write
 from apps.core import clock
+from apps.core.encryption import decrypt_json, decrypt_text
 
 from . import selectors
 from .editor import field_rows
-from .encryption import decrypt_json, decrypt_text
 
 
 def records_html(*, user, patient) -> str:

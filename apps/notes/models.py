@@ -5,11 +5,11 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 
+from apps.core.encryption import reencrypt_only
 from apps.core.models import TimeStampedModel
 from apps.outcomes.instruments import INSTRUMENT_CHOICES, INSTRUMENTS
 
 from .content import TemplateDefinitionError, template_fields_check
-from .encryption import REENCRYPT_SETTING
 
 
 class TemplateKind(models.TextChoices):
@@ -54,18 +54,6 @@ class NoteStatus(models.TextChoices):
 # What the signer attests; stored word for word with each signature, so a later change of wording leaves the
 # notes signed before it saying what their signers agreed to.
 ATTESTATION = "I attest this note is accurate and complete."
-
-
-def reencrypt_only(column: str) -> str:
-    """SQL: true when the update changes `column` outside a key rotation.
-
-    A rotation is the table owner's session that also declared it (the rotation command connects as the
-    owner role and sets the session variable). Any role can set a session variable, so the variable alone
-    lets nothing through; the app role owns nothing, so its updates never count as a rotation.
-    """
-    declared = f"coalesce(current_setting('{REENCRYPT_SETTING}', true), '') = 'on'"
-    table_owner = "pg_has_role(current_user, (SELECT relowner FROM pg_class WHERE oid = TG_RELID), 'MEMBER')"
-    return f"(NEW.{column} IS DISTINCT FROM OLD.{column} AND NOT ({declared} AND {table_owner}))"
 
 
 # A signed note's content, template, appointment, author and signature never change. The only

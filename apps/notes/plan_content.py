@@ -15,10 +15,10 @@ show the same message next to the same field.
 import datetime as dt
 from dataclasses import dataclass, field
 
+from apps.core.encryption import decrypt_text
 from apps.core.errors import Unprocessable
 from apps.outcomes.instruments import INSTRUMENTS
 
-from .encryption import decrypt_text
 from .models import Goal, GoalDirection, Intervention, Problem, TreatmentPlan
 
 MAX_TEXT = 2000

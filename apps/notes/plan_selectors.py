@@ -16,7 +16,6 @@ from apps.patients.selectors import treating_patients_q
 from .models import TreatmentPlan, TreatmentPlanStatus
 from .plan_content import OpenedGoal, OpenedPlan, OpenedProblem, plan_parts_decrypt
 from .plan_progress import GoalProgress, ScorePoint, goal_progress
-from .rules import can
 
 
 def _with_review_due(qs: QuerySet[TreatmentPlan]) -> QuerySet[TreatmentPlan]:
@@ -56,7 +55,7 @@ def plan_get_for(*, user, plan_id, perm: str = "notes.view_plan", action: str = 
     plan = _plans().select_related("author__therapist_profile").filter(pk=plan_id).first()
     if plan is None:
         raise NotFound("No such treatment plan.")
-    if not can(user, perm, plan):
+    if not user.has_perm(perm, plan):
         _log(user, action, plan, allowed=False)
         raise NotFound("No such treatment plan.")
     return plan
@@ -66,7 +65,7 @@ def plan_get_for_action(*, user, plan_id, perm: str, action: str) -> TreatmentPl
     """The plan for an action: NotFound (logged) if the user may not see it, PermissionDenied (logged) if they may see
     it but not do this."""
     plan = plan_get_for(user=user, plan_id=plan_id, action=action)
-    if not can(user, perm, plan):
+    if not user.has_perm(perm, plan):
         _log(user, action, plan, allowed=False)
         raise PermissionDenied("You may not do that with this plan.")
     return plan
@@ -155,5 +154,5 @@ def plans_for_chart(*, user, patient) -> ChartPlans:
         progress=progress,
         own_draft=next((p for p in visible if p.status == TreatmentPlanStatus.DRAFT and p.author_id == user.pk), None),
         earlier=[plan for plan in visible if plan.status == TreatmentPlanStatus.SUPERSEDED],
-        can_add=can(user, "notes.add_plan", patient),
+        can_add=user.has_perm("notes.add_plan", patient),
     )

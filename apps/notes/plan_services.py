@@ -4,13 +4,12 @@ transaction, supersedes the patient's previous signed plan, so a patient never h
 from django.db import IntegrityError, transaction
 
 from apps.core import clock
+from apps.core.encryption import encrypt_text
 from apps.core.errors import Conflict, InvalidTransition, NotFound, PermissionDenied, Unprocessable
 from apps.patients.models import Patient
 
-from .encryption import encrypt_text
 from .models import Goal, Intervention, Problem, TreatmentPlan, TreatmentPlanStatus
 from .plan_content import plan_clean, plan_incomplete, plan_parts_decrypt
-from .rules import can
 
 # What the signer attests to; stored on the plan with the signature.
 PLAN_ATTESTATION = (
@@ -20,7 +19,7 @@ PLAN_ATTESTATION = (
 
 
 def _require(actor, perm: str, obj, message: str = "You may not do that with this plan.") -> None:
-    if not can(actor, perm, obj):
+    if not actor.has_perm(perm, obj):
         raise PermissionDenied(message)
 
 

@@ -16,12 +16,11 @@ from apps.core.htmx import render_page
 
 from . import plan_selectors as selectors
 from . import plan_services as services
-from .chart_views import _patient_for
 from .models import TreatmentPlanStatus
 from .plan_content import plan_incomplete
 from .plan_editor import blank_problem, editor_rows, error_lines, form_content, row_change, without_blank_rows
 from .plan_forms import PlanSignForm
-from .rules import can
+from .records_views import clinical_patient_or_404
 
 # A new plan is due for review after this long unless the therapist picks another date.
 DEFAULT_REVIEW_AFTER = dt.timedelta(days=90)
@@ -83,7 +82,7 @@ def _posted(request, *, patient, plan, save, revising=None):
 @require_http_methods(["GET", "POST"])
 def plan_new(request, patient_id):
     """Start a plan for a patient; when one is in force, the draft starts as a copy of it (a revision)."""
-    patient = _patient_for(request, patient_id, perm="notes.add_plan", action="plan_create")
+    patient = clinical_patient_or_404(request, patient_id, perm="notes.add_plan", action="plan_create")
     draft = (
         selectors.plans_visible_to(user=request.user)
         .filter(patient=patient, author=request.user, status=TreatmentPlanStatus.DRAFT)
@@ -149,9 +148,9 @@ def _plan_page_context(request, opened) -> dict:
         "patient": plan.patient,
         "problems": selectors.plan_progress(opened=opened),
         "interventions": opened.interventions,
-        "can_edit": plan.status == TreatmentPlanStatus.DRAFT and can(user, "notes.change_plan", plan),
-        "can_revise": plan.status == TreatmentPlanStatus.SIGNED and can(user, "notes.add_plan", plan.patient),
-        "can_open_chart": can(user, "notes.view_clinical_chart", plan.patient),
+        "can_edit": plan.status == TreatmentPlanStatus.DRAFT and user.has_perm("notes.change_plan", plan),
+        "can_revise": plan.status == TreatmentPlanStatus.SIGNED and user.has_perm("notes.add_plan", plan.patient),
+        "can_open_chart": user.has_perm("notes.view_clinical_chart", plan.patient),
     }
 
 

@@ -3,7 +3,7 @@ content; process notes are the author's alone."""
 
 import rules
 
-from apps.accounts.rules import is_admin, is_therapist
+from apps.accounts.rules import add_clinical_perm, is_admin, is_therapist
 from apps.patients.rules import is_treating_therapist
 
 
@@ -36,30 +36,18 @@ def is_appointment_therapist(user, appointment) -> bool:
 # treating therapists, and the supervisor who must co-sign reads it to do so.
 view_note = is_note_author | is_note_cosigner | (is_signed & treats_note_patient)
 
-rules.add_perm("notes.view_note", view_note)
-rules.add_perm("notes.list_notes", is_therapist)
-rules.add_perm("notes.add_note", is_appointment_therapist)
-rules.add_perm("notes.change_note", is_note_author)
-rules.add_perm("notes.sign_note", is_note_author)
-rules.add_perm("notes.cosign_note", is_note_cosigner)
-rules.add_perm("notes.add_addendum", is_signed & (is_note_author | is_note_cosigner))
-rules.add_perm("notes.view_process_note", is_note_author)
-rules.add_perm("notes.view_templates", is_therapist | is_admin)
-rules.add_perm("notes.view_clinical_chart", is_treating_therapist)
-rules.add_perm("notes.export_records", is_admin | is_treating_therapist)
-rules.add_perm("notes.view_unsigned_queue", is_therapist)
-
-
-def can(user, perm: str, obj=None) -> bool:
-    """Ask this module's rules directly. Unlike user.has_perm, a superuser gets no free pass:
-    a Django superuser is still no therapist, so note text stays closed to them."""
-    return rules.has_perm(perm, user, obj)
-
-
-# The same predicates as template rules, for {% test_rule %} (which, unlike {% has_perm %}, does not
-# consult the auth backends and so never waves a superuser through).
-rules.add_rule("notes.view_clinical_chart", is_treating_therapist)
-rules.add_rule("notes.export_records", is_admin | is_treating_therapist)
+add_clinical_perm("notes.view_note", view_note)
+add_clinical_perm("notes.list_notes", is_therapist)
+add_clinical_perm("notes.add_note", is_appointment_therapist)
+add_clinical_perm("notes.change_note", is_note_author)
+add_clinical_perm("notes.sign_note", is_note_author)
+add_clinical_perm("notes.cosign_note", is_note_cosigner)
+add_clinical_perm("notes.add_addendum", is_signed & (is_note_author | is_note_cosigner))
+add_clinical_perm("notes.view_process_note", is_note_author)
+add_clinical_perm("notes.view_templates", is_therapist | is_admin)
+add_clinical_perm("notes.view_clinical_chart", is_treating_therapist)
+add_clinical_perm("notes.export_records", is_admin | is_treating_therapist)
+add_clinical_perm("notes.view_unsigned_queue", is_therapist)
 
 
 # Treatment plans follow the note rules: a draft is its author's alone; a signed (or superseded) plan is part of
@@ -90,8 +78,8 @@ def supervises_plan_author(user, plan) -> bool:
 
 view_plan = is_plan_author | (is_plan_signed & (treats_plan_patient | supervises_plan_author))
 
-rules.add_perm("notes.view_plan", view_plan)
-rules.add_perm("notes.list_plans", is_therapist)
-rules.add_perm("notes.add_plan", is_treating_therapist)
-rules.add_perm("notes.change_plan", is_plan_author)
-rules.add_perm("notes.sign_plan", is_plan_author)
+add_clinical_perm("notes.view_plan", view_plan)
+add_clinical_perm("notes.list_plans", is_therapist)
+add_clinical_perm("notes.add_plan", is_treating_therapist)
+add_clinical_perm("notes.change_plan", is_plan_author)
+add_clinical_perm("notes.sign_plan", is_plan_author)

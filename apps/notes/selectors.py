@@ -22,14 +22,13 @@ from django.urls import reverse
 from apps.accounts.roles import Role
 from apps.audit.services import access_log_write
 from apps.core import clock
+from apps.core.encryption import decrypt_json, decrypt_text
 from apps.core.errors import NotFound, PermissionDenied
 from apps.patients.models import Patient
 from apps.patients.selectors import treating_patients_q
 from apps.scheduling.models import Appointment, AppointmentStatus
 
-from .encryption import decrypt_json, decrypt_text
 from .models import Addendum, NoteStatus, NoteTemplate, PsychotherapyNote, SessionNote, TemplateKind
-from .rules import can
 
 # A session's note is overdue once it is still unsigned this long after the session.
 UNSIGNED_GRACE = dt.timedelta(hours=72)
@@ -118,14 +117,14 @@ def note_links_for(*, user, appointments) -> dict[int, NoteLink]:
         note = notes.get(appointment.pk)
         if note is None:
             due = appointment.status in NOTE_NEEDED_STATUSES and appointment.start <= now
-            if due and can(user, "notes.add_note", appointment):
+            if due and user.has_perm("notes.add_note", appointment):
                 url = reverse("notes:session", args=[appointment.pk])
                 links[appointment.pk] = NoteLink(state="none", label="Write note", url=url)
             continue
         if not note.visible:
             continue
         url = reverse("notes:detail", args=[note.pk])
-        if note.status == NoteStatus.DRAFT and can(user, "notes.change_note", note):
+        if note.status == NoteStatus.DRAFT and user.has_perm("notes.change_note", note):
             links[appointment.pk] = NoteLink(state="draft", label="Continue note", url=url)
         else:
             links[appointment.pk] = NoteLink(state=note.status, label="View note", url=url)
@@ -136,6 +135,34 @@ def _log(user, action: str, subject, *, patient_id: int | None, allowed: bool = 
     access_log_write(actor=user, action=action, subject=subject, patient_id=patient_id, allowed=allowed, detail=detail)
 
 
+def _permitted(user, obj, *, perm: str, action: str, what: str):
+    """`obj` if `user` holds `perm` on it; NotFound for a missing or refused one alike, a refusal logged."""
+    if obj is None:
+        raise NotFound(f"No such {what}.")
+    if not user.has_perm(perm, obj):
+        patient_id = obj.pk if isinstance(obj, Patient) else obj.patient_id
+        _log(user, action, obj, patient_id=patient_id, allowed=False)
+        raise NotFound(f"No such {what}.")
+    return obj
+
+
+def patient_get_for(*, user, patient_id, perm: str, action: str) -> Patient:
+    """The patient a clinical page is about, if `user` holds `perm` for them (a refusal is logged under `action`)."""
+    patient = Patient.objects.select_related("primary_therapist").filter(pk=patient_id).first()
+    return _permitted(user, patient, perm=perm, action=action, what="patient")
+
+
+def clinical_chart_open(*, user, patient_id) -> Patient:
+    """The patient whose clinical chart `user` reads. The chart page and its data feed both open it here, so each
+    read writes one `clinical_chart_view` row (the chart shows note states, pain and measure scores, not note
+    text)."""
+    patient = patient_get_for(
+        user=user, patient_id=patient_id, perm="notes.view_clinical_chart", action="clinical_chart_view"
+    )
+    _log(user, "clinical_chart_view", patient, patient_id=patient.pk)
+    return patient
+
+
 def note_get_for(*, user, note_id, perm: str = "notes.view_note", action: str = "note_view") -> SessionNote:
     """The note if the user holds `perm` on it; a denied attempt is logged and answers like a missing note."""
     note = (
@@ -143,19 +170,14 @@ def note_get_for(*, user, note_id, perm: str = "notes.view_note", action: str = 
         .filter(pk=note_id)
         .first()
     )
-    if note is None:
-        raise NotFound("No such note.")
-    if not can(user, perm, note):
-        _log(user, action, note, patient_id=note.patient_id, allowed=False)
-        raise NotFound("No such note.")
-    return note
+    return _permitted(user, note, perm=perm, action=action, what="note")
 
 
 def note_get_for_action(*, user, note_id, perm: str, action: str) -> SessionNote:
     """The note for an action: NotFound (logged) if the user may not see it, PermissionDenied (logged) if they may
     see it but not do this."""
     note = note_get_for(user=user, note_id=note_id, action=action)
-    if not can(user, perm, note):
+    if not user.has_perm(perm, note):
         _log(user, action, note, patient_id=note.patient_id, allowed=False)
         raise PermissionDenied("You may not do that with this note.")
     return note
@@ -226,7 +248,7 @@ def process_note_get_own(*, user, process_note_id, action: str = "process_note_v
     note = PsychotherapyNote.objects.filter(pk=process_note_id).first()
     if note is None:
         raise NotFound("No such process note.")
-    if not can(user, "notes.view_process_note", note):
+    if not user.has_perm("notes.view_process_note", note):
         _log(user, action, note, patient_id=note.patient_id, allowed=False)
         raise NotFound("No such process note.")
     return note

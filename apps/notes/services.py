@@ -10,6 +10,7 @@ from django.urls import reverse
 from apps.accounts.models import User
 from apps.billing.services.diagnoses import diagnoses_propose_from_intake
 from apps.core import clock
+from apps.core.encryption import decrypt_json, encrypt_json, encrypt_text
 from apps.core.errors import Conflict, InvalidTransition, NotFound, PermissionDenied, Unprocessable
 from apps.core.links import absolute_url
 from apps.notifications.models import Channel
@@ -18,9 +19,7 @@ from apps.scheduling.models import Appointment, AppointmentStatus
 from apps.scheduling.services import appointment_complete
 
 from .content import MAX_LENGTH, content_clean
-from .encryption import decrypt_json, encrypt_json, encrypt_text
 from .models import ATTESTATION, Addendum, NoteStatus, NoteTemplate, PsychotherapyNote, SessionNote, TemplateKind
-from .rules import can
 from .selectors import NOTE_NEEDED_STATUSES, note_template_default, overdue_counts_by_therapist
 
 WRITABLE_APPOINTMENT_STATUSES = set(NOTE_NEEDED_STATUSES)
@@ -39,7 +38,7 @@ def note_templates_ensure() -> None:
 
 
 def _require(actor, perm: str, obj) -> None:
-    if not can(actor, perm, obj):
+    if not actor.has_perm(perm, obj):
         raise PermissionDenied("You may not do that with this note.")
 
 
@@ -200,7 +199,7 @@ def _process_note_text(text: str) -> str:
 @transaction.atomic
 def process_note_create(*, actor, patient, text: str, appointment=None) -> PsychotherapyNote:
     """A therapist's private process note about a patient they treat (optionally for one session)."""
-    if not can(actor, "notes.view_clinical_chart", patient):
+    if not actor.has_perm("notes.view_clinical_chart", patient):
         raise NotFound("No such patient.")
     if appointment is not None and (appointment.patient_id != patient.pk or appointment.therapist_id != actor.pk):
         raise Unprocessable("That session is not yours with this patient.", fields={"appointment": ["Not yours."]})

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import chart_views, plan_views, views
+from . import plan_views, records_views, views
 
 app_name = "notes"
 urlpatterns = [
@@ -12,9 +12,7 @@ urlpatterns = [
     path("<int:pk>/autosave/", views.note_autosave, name="autosave"),
     path("<int:pk>/cosign/", views.note_cosign, name="cosign"),
     path("<int:pk>/addenda/", views.addendum_create, name="addenda"),
-    path("patients/<int:patient_id>/chart/", chart_views.patient_chart, name="chart"),
-    path("patients/<int:patient_id>/chart/data/", chart_views.patient_chart_data, name="chart_data"),
-    path("patients/<int:patient_id>/records.pdf", chart_views.records_export, name="records_export"),
+    path("patients/<int:patient_id>/records.pdf", records_views.records_export, name="records_export"),
     path("patients/<int:patient_id>/plans/new/", plan_views.plan_new, name="plan_new"),
     path("plans/<int:pk>/", plan_views.plan_detail, name="plan_detail"),
     path("plans/<int:pk>/edit/", plan_views.plan_edit, name="plan_edit"),

@@ -18,7 +18,6 @@ from .content import content_from_form
 from .editor import field_rows, template_sections
 from .forms import AddendumForm, ProcessNoteForm, SignForm, StartNoteForm
 from .models import NoteStatus
-from .rules import can
 
 
 def _note_for(request, pk, *, perm: str, action: str):
@@ -40,7 +39,7 @@ def _own_session(request, appointment_id) -> Appointment:
 @login_required
 @require_GET
 def unsigned_queue(request):
-    if not can(request.user, "notes.view_unsigned_queue"):
+    if not request.user.has_perm("notes.view_unsigned_queue"):
         raise PermissionDenied
     sessions = list(selectors.sessions_needing_notes(therapist=request.user))
     rows = [
@@ -89,12 +88,12 @@ def _editor_context(request, note, *, content: dict, addenda=(), errors=None, si
         "patient": note.patient,
         "rows": field_rows(fields=note.template.fields, content=content, errors=errors),
         "addenda": addenda,
-        "editable": note.status == NoteStatus.DRAFT and can(user, "notes.change_note", note),
-        "can_cosign": note.awaiting_cosign and can(user, "notes.cosign_note", note),
-        "can_add_addendum": can(user, "notes.add_addendum", note),
+        "editable": note.status == NoteStatus.DRAFT and user.has_perm("notes.change_note", note),
+        "can_cosign": note.awaiting_cosign and user.has_perm("notes.cosign_note", note),
+        "can_add_addendum": user.has_perm("notes.add_addendum", note),
         "addendum_form": AddendumForm(),
         "is_author": note.author_id == user.pk,
-        "can_open_chart": can(user, "notes.view_clinical_chart", note.patient),
+        "can_open_chart": user.has_perm("notes.view_clinical_chart", note.patient),
         "session_started": note.appointment.start <= clock.now(),
         "sign_form": sign_form or SignForm(),
         "locked_sections": template_sections(note.template.fields),

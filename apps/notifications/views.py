@@ -1,27 +1,25 @@
-"""The staff message log, the signed confirm / cancel pages behind reminder links, and Twilio's webhooks."""
+"""The staff message log and Twilio's webhooks (the pages behind reminder links are scheduling's link_views)."""
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import redirect
 from django.utils.html import escape
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 from twilio.request_validator import RequestValidator
 
 from apps.core.api_lookups import id_or_none
-from apps.core.errors import ApplicationError, NotFound
+from apps.core.errors import NotFound
 from apps.core.htmx import render_page
 from apps.core.links import absolute_url, next_or
 from apps.core.views import call_with_messages, query_without_page
 
 from . import delivery, selectors
-from .confirmations import appointment_confirm
 from .labels import purpose_label
-from .links import appointment_link_read
-from .models import Channel, ConfirmationSource, MessageStatus
+from .models import Channel, MessageStatus
 from .sms_inbound import sms_inbound_handle
 from .sms_status import sms_status_record
 
@@ -97,57 +95,6 @@ def message_resend(request, pk):
         "The message is queued to be sent again.",
     )
     return redirect(next_or(request, "notifications:log"))
-
-
-# -------------------------------------------------------------------------------------------------------------
-# Signed links from reminders: GET shows what will happen, only POST acts (mail scanners follow links).
-
-
-def _appointment_for_link(token: str, action: str):
-    from apps.scheduling.selectors import appointment_for_signed_link
-
-    try:
-        claim = appointment_link_read(token=token, action=action)
-    except NotFound as exc:
-        raise Http404(exc.message) from exc
-    appointment = appointment_for_signed_link(appointment_id=claim.appointment_id, start=claim.start)
-    if appointment is None:
-        raise Http404("This link is for a session that has since been moved.")
-    return appointment
-
-
-def _link_page(request, appointment, action: str, *, status: int = 200, **extra):
-    context = {"appointment": appointment, "action": action, **extra}
-    return render(request, "notifications/appointment_link.html", context, status=status)
-
-
-def appointment_confirm_link(request, token):
-    appointment = _appointment_for_link(token, "confirm")
-    if request.method == "POST":
-        try:
-            appointment_confirm(appointment=appointment, source=ConfirmationSource.LINK)
-        except ApplicationError as exc:
-            return _link_page(request, appointment, "confirm", error=exc.message, status=exc.status)
-        return _link_page(request, appointment, "confirm", done=True)
-    return _link_page(request, appointment, "confirm")
-
-
-def appointment_cancel_link(request, token):
-    from apps.scheduling.services import appointment_cancel, cancellation_is_late
-
-    appointment = _appointment_for_link(token, "cancel")
-    if request.method == "POST":
-        try:
-            appointment = appointment_cancel(
-                appointment=appointment,
-                actor=appointment.patient.user if appointment.patient else None,
-                reason="Cancelled by the patient from a reminder link.",
-            )
-        except ApplicationError as exc:
-            return _link_page(request, appointment, "cancel", error=exc.message, status=exc.status)
-        return _link_page(request, appointment, "cancel", done=True)
-    is_late = appointment.status == "booked" and cancellation_is_late(appointment)
-    return _link_page(request, appointment, "cancel", is_late=is_late)
 
 
 # -------------------------------------------------------------------------------------------------------------

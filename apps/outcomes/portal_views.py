@@ -2,29 +2,22 @@
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from apps.core.errors import ApplicationError, NotFound
+from apps.patients.portal import portal_patient
 
 from . import selectors, services
 from .forms import JournalEntryForm, QuestionnaireForm
 from .instruments import INSTRUMENTS
 
 
-def _patient_of(request):
-    patient = getattr(request.user, "patient", None)
-    if patient is None or not request.user.is_patient:
-        raise PermissionDenied
-    return patient
-
-
 @login_required
 @require_GET
 def questionnaires(request):
-    patient = _patient_of(request)
+    patient = portal_patient(request, "portal.use_portal")
     pending = [(a, INSTRUMENTS[a.instrument]) for a in selectors.assignments_pending(patient=patient)]
     return render(request, "outcomes/portal/questionnaires.html", {"pending": pending})
 
@@ -32,7 +25,7 @@ def questionnaires(request):
 @login_required
 @require_http_methods(["GET", "POST"])
 def questionnaire_answer(request, pk):
-    patient = _patient_of(request)
+    patient = portal_patient(request, "portal.use_portal")
     assignment = selectors.assignments_pending(patient=patient).filter(pk=pk).first()
     if assignment is None:
         raise Http404("No such questionnaire.")
@@ -52,7 +45,7 @@ def questionnaire_answer(request, pk):
 @login_required
 @require_http_methods(["GET", "POST"])
 def journal(request):
-    patient = _patient_of(request)
+    patient = portal_patient(request, "portal.use_portal")
     form = JournalEntryForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -69,7 +62,7 @@ def journal(request):
 
 
 def _own_entry(request, pk):
-    _patient_of(request)
+    portal_patient(request, "portal.use_portal")
     try:
         return selectors.journal_entry_get_for(user=request.user, entry_id=pk, perm="outcomes.change_journal_entry")
     except NotFound as exc:

@@ -2,7 +2,7 @@
 
 import rules
 
-from apps.accounts.rules import is_patient_user
+from apps.accounts.rules import add_clinical_perm, is_patient_user
 from apps.patients.rules import is_own_record, is_treating_therapist
 
 
@@ -26,10 +26,10 @@ def treats_response_patient(user, response) -> bool:
     return response is not None and is_treating_therapist(user, response.patient)
 
 
-rules.add_perm("outcomes.view_measures", is_treating_therapist | is_own_record)
-rules.add_perm("outcomes.answer_questionnaire", is_own_assignment)
-rules.add_perm("outcomes.assign_questionnaire", is_treating_therapist)
-rules.add_perm("outcomes.review_flag", treats_response_patient)
-rules.add_perm("outcomes.keep_journal", is_patient_user)
-rules.add_perm("outcomes.change_journal_entry", is_own_journal_entry)
-rules.add_perm("outcomes.view_journal_entry", is_own_journal_entry | is_shared_with_treating_therapist)
+add_clinical_perm("outcomes.view_measures", is_treating_therapist | is_own_record)
+add_clinical_perm("outcomes.answer_questionnaire", is_own_assignment)
+add_clinical_perm("outcomes.assign_questionnaire", is_treating_therapist)
+add_clinical_perm("outcomes.review_flag", treats_response_patient)
+add_clinical_perm("outcomes.keep_journal", is_patient_user)
+add_clinical_perm("outcomes.change_journal_entry", is_own_journal_entry)
+add_clinical_perm("outcomes.view_journal_entry", is_own_journal_entry | is_shared_with_treating_therapist)

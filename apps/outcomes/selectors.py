@@ -8,9 +8,8 @@ from django.db.models.functions import Coalesce
 
 from apps.audit.services import access_log_write
 from apps.core import clock
-from apps.core.errors import NotFound
-from apps.notes.encryption import decrypt_text
-from apps.notes.rules import can
+from apps.core.encryption import decrypt_text
+from apps.core.errors import ApplicationError, NotFound
 from apps.scheduling.models import Appointment, AppointmentStatus
 
 from .instruments import INSTRUMENTS
@@ -49,6 +48,22 @@ def with_questionnaires_waiting(rows: QuerySet) -> QuerySet:
 
 def responses_of(*, patient) -> QuerySet[QuestionnaireResponse]:
     return QuestionnaireResponse.objects.filter(patient=patient).order_by("submitted_at", "id")
+
+
+def responses_read(*, user, patient, instrument: str = "") -> QuerySet[QuestionnaireResponse]:
+    """A patient's scored answers (of one instrument, if given) as `user` reads them: NotFound unless they may
+    (`outcomes.view_measures`), and one `measures_view` row in the access log per read, allowed or refused."""
+    if patient is None:
+        raise NotFound("No such patient.")
+    if not user.has_perm("outcomes.view_measures", patient):
+        access_log_write(actor=user, action="measures_view", subject=patient, patient_id=patient.pk, allowed=False)
+        raise NotFound("No such patient.")
+    if instrument and instrument not in INSTRUMENTS:
+        choices = f"Choose one of {', '.join(sorted(INSTRUMENTS))}."
+        raise ApplicationError(f"Unknown instrument. {choices}", fields={"instrument": [choices]})
+    access_log_write(actor=user, action="measures_view", subject=patient, patient_id=patient.pk)
+    responses = responses_of(patient=patient)
+    return responses.filter(instrument=instrument) if instrument else responses
 
 
 def measure_series(*, patient) -> dict[str, dict]:
@@ -124,7 +139,7 @@ def journal_entry_get_for(*, user, entry_id, perm: str = "outcomes.view_journal_
     entry = JournalEntry.objects.select_related("patient").filter(pk=entry_id).first()
     if entry is None:
         raise NotFound("No such journal entry.")
-    if not can(user, perm, entry):
+    if not user.has_perm(perm, entry):
         access_log_write(actor=user, action="journal_view", subject=entry, patient_id=entry.patient_id, allowed=False)
         raise NotFound("No such journal entry.")
     return entry

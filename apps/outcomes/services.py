@@ -7,10 +7,9 @@ from django.db.models import Max
 from django.urls import reverse
 
 from apps.core import clock
+from apps.core.encryption import encrypt_text
 from apps.core.errors import InvalidTransition, NotFound, PermissionDenied, Unprocessable
 from apps.core.links import absolute_url
-from apps.notes.encryption import encrypt_text
-from apps.notes.rules import can
 from apps.notifications.models import Channel
 from apps.notifications.outbox import message_enqueue
 
@@ -58,7 +57,7 @@ def questionnaire_assign(
     """
     if instrument not in INSTRUMENTS:
         raise Unprocessable(f"Unknown questionnaire: {instrument}.", fields={"instrument": ["Unknown."]})
-    if actor is not None and not can(actor, "outcomes.assign_questionnaire", patient):
+    if actor is not None and not actor.has_perm("outcomes.assign_questionnaire", patient):
         raise PermissionDenied("Only the patient's clinicians ask for questionnaires.")
     if source_meeting is not None and source_meeting.patient_id not in (None, patient.pk):
         raise Unprocessable("This session belongs to another patient.", fields={"source_meeting": ["Not theirs."]})
@@ -134,7 +133,7 @@ def questionnaire_answer(*, actor, assignment: QuestionnaireAssignment, answers)
     """Score and store a patient's answers. PHQ-9 item 9 above zero flags it for the therapist,
     who is told (by a message carrying only a link) to look at it."""
     assignment = QuestionnaireAssignment.objects.select_for_update().select_related("patient").get(pk=assignment.pk)
-    if not can(actor, "outcomes.answer_questionnaire", assignment):
+    if not actor.has_perm("outcomes.answer_questionnaire", assignment):
         raise NotFound("No such questionnaire.")
     if assignment.status != AssignmentStatus.PENDING:
         raise InvalidTransition("This questionnaire has already been answered.")
@@ -187,7 +186,7 @@ def _notify_flag(*, response: QuestionnaireResponse, now: dt.datetime) -> None:
 @transaction.atomic
 def flag_review(*, actor, response: QuestionnaireResponse) -> QuestionnaireResponse:
     response = QuestionnaireResponse.objects.select_for_update().select_related("patient").get(pk=response.pk)
-    if not can(actor, "outcomes.review_flag", response):
+    if not actor.has_perm("outcomes.review_flag", response):
         raise PermissionDenied("Only the patient's therapist reviews this.")
     if not response.flagged or response.flag_reviewed_at is not None:
         raise InvalidTransition("Nothing to review here.")
@@ -210,7 +209,7 @@ def _journal_text(text: str) -> str:
 
 @transaction.atomic
 def journal_entry_create(*, actor, patient, text: str, share: bool = False) -> JournalEntry:
-    if not can(actor, "outcomes.keep_journal") or patient.user_id != actor.pk:
+    if not actor.has_perm("outcomes.keep_journal") or patient.user_id != actor.pk:
         raise PermissionDenied("Only the patient keeps their journal.")
     return JournalEntry.objects.create(
         patient=patient, content_encrypted=encrypt_text(_journal_text(text)), shared_at=clock.now() if share else None
@@ -219,7 +218,7 @@ def journal_entry_create(*, actor, patient, text: str, share: bool = False) -> J
 
 def _own_entry(actor, entry: JournalEntry) -> JournalEntry:
     entry = JournalEntry.objects.select_for_update().select_related("patient").filter(pk=entry.pk).first()
-    if entry is None or not can(actor, "outcomes.change_journal_entry", entry):
+    if entry is None or not actor.has_perm("outcomes.change_journal_entry", entry):
         raise NotFound("No such journal entry.")
     return entry
 

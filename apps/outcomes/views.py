@@ -7,7 +7,6 @@ from django.views.decorators.http import require_GET, require_POST
 
 from apps.core.errors import NotFound
 from apps.core.views import call_with_messages
-from apps.notes.rules import can
 
 from . import selectors, services
 from .models import QuestionnaireResponse
@@ -17,7 +16,7 @@ from .models import QuestionnaireResponse
 @require_POST
 def flag_review(request, pk):
     response = QuestionnaireResponse.objects.filter(pk=pk).first()
-    if response is None or not can(request.user, "outcomes.review_flag", response):
+    if response is None or not request.user.has_perm("outcomes.review_flag", response):
         raise Http404("No such response.")
     call_with_messages(
         request, lambda: services.flag_review(actor=request.user, response=response), "Marked as reviewed."

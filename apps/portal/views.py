@@ -5,7 +5,6 @@ import base64
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_otp.plugins.otp_totp.models import TOTPDevice
@@ -14,23 +13,17 @@ from apps.accounts import mfa
 from apps.accounts.forms import TokenForm
 from apps.accounts.models import ClinicSettings
 from apps.core.errors import ApplicationError
+from apps.patients.portal import portal_patient
 
 from . import selectors, services
 from .forms import ContactDetailsForm, ReminderPreferencesForm
 from .middleware import SESSION_KEY
 
 
-def _patient_of(request):
-    patient = getattr(request.user, "patient", None)
-    if patient is None or not request.user.has_perm("portal.use_portal"):
-        raise PermissionDenied
-    return patient
-
-
 @login_required
 @require_GET
 def dashboard(request):
-    patient = _patient_of(request)
+    patient = portal_patient(request, "portal.use_portal")
     context = {
         "patient": patient,
         "offers": selectors.open_offers(patient=patient),
@@ -42,7 +35,7 @@ def dashboard(request):
 @login_required
 @require_GET
 def contact(request):
-    _patient_of(request)
+    portal_patient(request, "portal.use_portal")
     return render(request, "portal/contact.html", {"clinic": ClinicSettings.load()})
 
 
@@ -69,13 +62,13 @@ def _settings_page(request, patient, *, contact_form=None, reminder_form=None, t
 @login_required
 @require_GET
 def settings_page(request):
-    return _settings_page(request, _patient_of(request))
+    return _settings_page(request, portal_patient(request, "portal.use_portal"))
 
 
 @login_required
 @require_POST
 def contact_details(request):
-    patient = _patient_of(request)
+    patient = portal_patient(request, "portal.use_portal")
     form = ContactDetailsForm(request.POST, instance=patient)
     if form.is_valid():
         changes = {field: form.cleaned_data[field] for field in form.changed_data}
@@ -93,7 +86,7 @@ def contact_details(request):
 @login_required
 @require_POST
 def reminder_preferences(request):
-    patient = _patient_of(request)
+    patient = portal_patient(request, "portal.use_portal")
     form = _reminder_form(patient, request.POST)
     if form.is_valid():
         try:
@@ -115,7 +108,7 @@ def reminder_preferences(request):
 @login_required
 @require_POST
 def stop_text_messages(request):
-    patient = _patient_of(request)
+    patient = portal_patient(request, "portal.use_portal")
     services.text_messages_stop(actor=request.user, patient=patient)
     messages.success(request, "We will not send you any more text messages.")
     return redirect("portal:settings")
@@ -125,7 +118,7 @@ def stop_text_messages(request):
 @require_http_methods(["GET", "POST"])
 def two_step(request):
     """Optional for patients: scan a code, confirm it, and sign-in asks for it from then on."""
-    _patient_of(request)
+    portal_patient(request, "portal.use_portal")
     if TOTPDevice.objects.filter(user=request.user, confirmed=True).exists():
         return render(request, "portal/two_step.html", {"is_on": True})
     device = mfa.pending_device(request.user)
@@ -149,7 +142,7 @@ def two_step(request):
 @login_required
 @require_POST
 def two_step_off(request):
-    patient = _patient_of(request)
+    patient = portal_patient(request, "portal.use_portal")
     # A fresh code, so an unattended open session cannot switch the protection off.
     form = TokenForm(request.POST)
     if not (form.is_valid() and mfa.verify(request, form.cleaned_data["token"])):
@@ -164,7 +157,7 @@ def two_step_off(request):
 @login_required
 @require_POST
 def two_step_not_now(request):
-    _patient_of(request)
+    portal_patient(request, "portal.use_portal")
     services.two_step_offer_answer(user=request.user)
     messages.info(request, "No problem. You can turn on two-step sign-in any time under Settings.")
     return redirect("portal:dashboard")

@@ -19,3 +19,10 @@ class ProgramsConfig(AppConfig):
                 answer_link=portal_views.seat_offer_link,
             )
         )
+
+        from apps.scheduling import extensions
+
+        from .selectors import member_meetings_during, member_meetings_warning
+
+        extensions.group_meetings_during.provide(member_meetings_during)
+        extensions.group_meetings_warning.provide(member_meetings_warning)

@@ -9,7 +9,8 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
 from apps.core.errors import ApplicationError
-from apps.core.views import call_with_messages, patient_of
+from apps.core.views import call_with_messages
+from apps.patients.portal import portal_patient
 from apps.waitlist.offers import offer_problem
 
 from . import member_meetings, selectors
@@ -24,13 +25,13 @@ ENROLLMENT_ACTIONS = {
 
 
 def _own_enrollment(request, pk) -> Enrollment:
-    patient = patient_of(request, perm="programs.enroll_self")
+    patient = portal_patient(request, "programs.enroll_self")
     return get_object_or_404(Enrollment.objects.select_related("program", "patient"), pk=pk, patient=patient)
 
 
 @login_required
 def program_list(request):
-    patient = patient_of(request, perm="programs.enroll_self")
+    patient = portal_patient(request, "programs.enroll_self")
     enrollments = list(selectors.patient_enrollments(patient=patient))
     live_program_ids = {e.program_id for e in enrollments if e.status in LIVE_STATUSES}
     catalogue = [p for p in selectors.programs_visible_to(user=request.user) if p.pk not in live_program_ids]
@@ -45,7 +46,7 @@ def program_list(request):
 
 @login_required
 def program_detail(request, pk):
-    patient = patient_of(request, perm="programs.enroll_self")
+    patient = portal_patient(request, "programs.enroll_self")
     program = get_object_or_404(selectors.programs_visible_to(user=request.user), pk=pk)
     enrollment = next(
         (e for e in selectors.patient_enrollments(patient=patient).filter(program=program) if e.is_live), None
@@ -64,7 +65,7 @@ def program_detail(request, pk):
 @login_required
 @require_POST
 def program_enroll(request, pk):
-    patient = patient_of(request, perm="programs.enroll_self")
+    patient = portal_patient(request, "programs.enroll_self")
     program = get_object_or_404(selectors.programs_visible_to(user=request.user), pk=pk)
     try:
         enrollment = seats.program_enroll(actor=request.user, program=program, patient=patient)

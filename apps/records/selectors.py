@@ -17,9 +17,9 @@ from apps.audit.services import access_logs_write
 from apps.billing.models import SlidingScaleAssessment
 from apps.billing.selectors.ledger import ledger_lines, patient_balance, statements_of
 from apps.core import clock
+from apps.core.encryption import decrypt_json, decrypt_text
 from apps.notes import selectors as notes
 from apps.notes.editor import field_rows
-from apps.notes.encryption import decrypt_json, decrypt_text
 from apps.outcomes import selectors as outcomes
 from apps.outcomes.instruments import INSTRUMENTS
 from apps.programs.member_meetings import member_meetings

@@ -6,7 +6,6 @@ never shows full names, contact details or anything clinical, because calendar a
 
 import datetime as dt
 
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -19,7 +18,7 @@ from icalendar import Calendar, Event
 
 from apps.core import clock
 from apps.core.errors import ApplicationError
-from apps.core.links import absolute_url
+from apps.core.links import absolute_url, site_host
 
 from . import selectors, services
 from .models import CalendarFeed
@@ -32,7 +31,7 @@ def calendar_ics(therapist, appointments) -> bytes:
     cal.add("prodid", "-//Clinic//Schedule//EN")
     cal.add("version", "2.0")
     cal.add("x-wr-calname", "Clinic sessions")
-    host = settings.SITE_URL.split("//")[-1].split("/")[0]
+    host = site_host()
     for appointment in appointments:
         event = Event()
         who = appointment.patient.initials if appointment.patient else "Group"

@@ -2,26 +2,19 @@
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import redirect, render
 
 from apps.accounts.models import ClinicSettings
 from apps.core.errors import ApplicationError
+from apps.patients.portal import portal_patient
 
 from . import selectors, services
 
 
-def _patient_of(request):
-    patient = getattr(request.user, "patient", None)
-    if patient is None or not request.user.has_perm("scheduling.use_portal_sessions"):
-        raise PermissionDenied
-    return patient
-
-
 @login_required
 def session_list(request):
-    patient = _patient_of(request)
+    patient = portal_patient(request, "scheduling.use_portal_sessions")
     clinic = ClinicSettings.load()
     context = {
         "patient": patient,
@@ -35,7 +28,7 @@ def session_list(request):
 @login_required
 def session_cancel(request, pk):
     """Confirm, then cancel. Inside the window the page says plainly that it is a late cancellation with a fee."""
-    patient = _patient_of(request)
+    patient = portal_patient(request, "scheduling.use_portal_sessions")
     appointment = selectors.appointment_get(user=request.user, appointment_id=pk)
     if appointment is None or appointment.patient_id != patient.pk:
         raise Http404("No such session.")

@@ -8,6 +8,7 @@ import datetime as dt
 import secrets
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -16,7 +17,6 @@ from django.utils import timezone
 from apps.accounts.models import ClinicSettings
 from apps.accounts.roles import Role
 from apps.audit.services import access_log_write
-from apps.billing.pricing import Price, late_cancel_price
 from apps.billing.services.estimates import EstimatedService, EstimateReason, gfe_issue
 from apps.billing.services.reduced_fee_cap import reduced_fee_cap_enforce
 from apps.core import clock
@@ -24,6 +24,7 @@ from apps.core.errors import Conflict, InvalidTransition, PermissionDenied, Unpr
 from apps.core.transitions import actor_or_none, transitions_record
 from apps.patients.models import PatientStatus
 
+from . import extensions
 from .availability import Slot, slots_check
 from .models import (
     Appointment,
@@ -39,6 +40,9 @@ from .models import (
 )
 from .reminders import appointments_booked_notice, appointments_moved_notice
 from .selectors import calendar_feed_token_hash
+
+if TYPE_CHECKING:
+    from apps.billing.pricing import Price
 
 INTAKE_CPT = "90791"  # booking the intake assessment issues the patient's Good Faith Estimate for it
 ESTIMATE_SPAN = dt.timedelta(weeks=52, days=-1)
@@ -746,7 +750,7 @@ class CancellationOutcome:
 
     appointment: Appointment
     late: bool
-    fee: Price | None  # None: no charge is posted (not late, waived, a group meeting, or no fee configured)
+    fee: "Price | None"  # None: no charge is posted (not late, waived, a group meeting, or no fee configured)
 
 
 @dataclass(frozen=True)
@@ -779,7 +783,9 @@ def cancellation_preview(
     outcomes = []
     for session in sessions:
         late = cancellation_is_late(session) and not waive_late_fee
-        outcomes.append(CancellationOutcome(session, late, late_cancel_price(appointment=session) if late else None))
+        outcomes.append(
+            CancellationOutcome(session, late, extensions.late_cancel_price(appointment=session) if late else None)
+        )
     return CancellationPreview(outcomes)
 
 

@@ -19,11 +19,9 @@ from apps.core.errors import ApplicationError
 from apps.core.htmx import render_page
 from apps.core.links import next_or, next_path
 from apps.core.views import call_with_messages
-from apps.notes.selectors import note_links_for
 from apps.notifications.labels import confirmation_words
-from apps.programs.selectors import member_meetings_during, member_meetings_warning
 
-from . import selectors, services
+from . import extensions, selectors, services
 from .colors import therapist_color
 from .forms import AppointmentForm, CancelForm, RescheduleForm, SeriesForm
 from .models import AppointmentStatus, Room
@@ -301,7 +299,9 @@ def series_preview(request):
 
 def _with_group_meetings(plan) -> list[tuple]:
     """Each proposed date with the patient's own group meetings it overlaps (allowed, but worth seeing)."""
-    meetings = member_meetings_during(patient=plan.booking.patient, ranges=[(s.start, s.end) for s in plan.slots])
+    meetings = extensions.group_meetings_during(
+        patient=plan.booking.patient, ranges=[(s.start, s.end) for s in plan.slots]
+    )
     return [
         (slot, [m for m in meetings if m.appointment.start < slot.end and m.appointment.end > slot.start])
         for slot in plan.slots
@@ -310,7 +310,7 @@ def _with_group_meetings(plan) -> list[tuple]:
 
 def _group_warning(appointments) -> str | None:
     patient = appointments[0].patient if appointments else None
-    return member_meetings_warning(patient=patient, ranges=[(a.start, a.end) for a in appointments])
+    return extensions.group_meetings_warning(patient=patient, ranges=[(a.start, a.end) for a in appointments])
 
 
 def _warn(request, *warnings) -> None:
@@ -335,7 +335,7 @@ def _detail_page(request, appointment, *, cancel_form=None, reschedule_form=None
     in_series = appointment.series_id is not None
     context = {
         "appointment": appointment,
-        "note_link": note_links_for(user=user, appointments=[appointment]).get(appointment.pk),
+        "note_link": extensions.note_links(user=user, appointments=[appointment]).get(appointment.pk),
         "can_change": user.has_perm("scheduling.change_appointment", appointment),
         "can_cancel": user.has_perm("scheduling.cancel_appointment", appointment),
         "late": services.cancellation_is_late(appointment),
@@ -458,7 +458,7 @@ def my_day(request):
     _require(request.user, "scheduling.own_schedule")
     day = _date_param(request.GET.get("date", "")) or clock.local_now().date()
     appointments = selectors.therapist_day(therapist=request.user, day=day)
-    note_links = note_links_for(user=request.user, appointments=appointments)
+    note_links = extensions.note_links(user=request.user, appointments=appointments)
     context = {
         "day": day,
         "previous": day - dt.timedelta(days=1),

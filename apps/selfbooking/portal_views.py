@@ -6,7 +6,6 @@ import datetime as dt
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -16,17 +15,10 @@ from django.views.decorators.http import require_GET, require_http_methods
 from apps.accounts.models import ClinicSettings
 from apps.core import clock
 from apps.core.errors import ApplicationError
-from apps.core.errors import PermissionDenied as Refused
+from apps.patients.portal import portal_patient
 from apps.scheduling.selectors import active_therapist
 
-from . import offers, rules, selectors, services
-
-
-def _patient_of(request):
-    try:
-        return rules.patient_required(request.user)
-    except Refused:
-        raise PermissionDenied from None
+from . import offers, selectors, services
 
 
 def _week(request) -> dt.date | None:
@@ -59,7 +51,7 @@ def _offer_or_refusal(request, make):
 @login_required
 @require_GET
 def therapist_list(request):
-    patient = _patient_of(request)
+    patient = portal_patient(request, "selfbooking.use")
     clinic_on = ClinicSettings.load().self_booking_enabled
     context = {
         "clinic_on": clinic_on,
@@ -97,7 +89,7 @@ def _bookable_therapist(therapist_id):
 @login_required
 @require_GET
 def first_session_week(request, therapist_id):
-    _patient_of(request)
+    portal_patient(request, "selfbooking.use")
     therapist = _bookable_therapist(therapist_id)
     week = _week(request)
     offer = week and _offer_or_refusal(
@@ -149,7 +141,7 @@ def _week_for(start: dt.datetime | None) -> dt.date:
 @login_required
 @require_http_methods(["GET", "POST"])
 def first_session_confirm(request, therapist_id):
-    _patient_of(request)
+    portal_patient(request, "selfbooking.use")
     therapist = _bookable_therapist(therapist_id)
     return _confirm_page(
         request,
@@ -163,7 +155,7 @@ def first_session_confirm(request, therapist_id):
 
 
 def _own_session(request, pk):
-    appointment = selectors.own_session(patient=_patient_of(request), appointment_id=pk)
+    appointment = selectors.own_session(patient=portal_patient(request, "selfbooking.use"), appointment_id=pk)
     if appointment is None:
         raise Http404("No such session.")
     return appointment

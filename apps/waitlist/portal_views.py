@@ -8,7 +8,8 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
 from apps.core.errors import ApplicationError
-from apps.core.views import call_with_messages, patient_of
+from apps.core.views import call_with_messages
+from apps.patients.portal import portal_patient
 
 from . import selectors, services
 from .forms import SlotRequestForm
@@ -22,14 +23,14 @@ SLOT_OFFER_ACTIONS = {
 
 
 def _own_slot_offer(request, pk) -> SlotOffer:
-    patient = patient_of(request, perm="waitlist.request_slot")
+    patient = portal_patient(request, "waitlist.request_slot")
     return get_object_or_404(SlotOffer.objects.select_related("slot", "request"), pk=pk, request__patient=patient)
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
 def slot_requests(request):
-    patient = patient_of(request, perm="waitlist.request_slot")
+    patient = portal_patient(request, "waitlist.request_slot")
     form = SlotRequestForm(request.POST or None, initial={"therapist": patient.primary_therapist})
     if request.method == "POST" and form.is_valid():
         try:
@@ -46,7 +47,7 @@ def slot_requests(request):
 @login_required
 @require_POST
 def slot_request_cancel(request, pk):
-    patient = patient_of(request, perm="waitlist.request_slot")
+    patient = portal_patient(request, "waitlist.request_slot")
     slot_request = get_object_or_404(SlotRequest, pk=pk, patient=patient)
     call_with_messages(
         request,

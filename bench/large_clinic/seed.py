@@ -48,7 +48,7 @@ from apps.billing.services.configuration import (
     scale_schedule_save,
 )
 from apps.core import clock
-from apps.notes.encryption import encrypt_json
+from apps.core.encryption import encrypt_json
 from apps.notes.models import ATTESTATION, NoteStatus, NoteTemplate, SessionNote
 from apps.patients.models import Patient, PatientStatus
 from apps.programs.models import (

@@ -11,7 +11,7 @@ from django.db.models import Count, F, Q, Sum
 
 from apps.billing.models import Adjustment, Charge, Payment, SlidingScaleAssessment
 from apps.core import clock
-from apps.notes.encryption import decrypt_json
+from apps.core.encryption import decrypt_json
 from apps.notes.models import NoteStatus, SessionNote
 from apps.patients.models import Patient
 from apps.programs.models import Enrollment, EnrollmentStatus, GroupProgram

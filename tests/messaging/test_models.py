@@ -5,9 +5,9 @@ from django.db import IntegrityError, ProgrammingError, transaction
 from django.db.models import ProtectedError
 
 from apps.core import clock
+from apps.core.encryption import decrypt_text, encrypt_text
 from apps.messaging.models import Attachment, Message, MessageThread
 from apps.messaging.services import message_post
-from apps.notes.encryption import decrypt_text, encrypt_text
 
 from .conftest import upload
 

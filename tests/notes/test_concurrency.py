@@ -5,8 +5,8 @@ import threading
 import pytest
 from django.db import close_old_connections
 
+from apps.core.encryption import decrypt_json
 from apps.core.errors import InvalidTransition
-from apps.notes.encryption import decrypt_json
 from apps.notes.models import SessionNote
 from apps.notes.services import note_create, note_sign, note_update_draft
 

@@ -13,7 +13,7 @@ from django.core.management.base import CommandError
 from django.db import IntegrityError, ProgrammingError, connection, connections, transaction
 
 from apps.core.database_roles import OWNER_DATABASE
-from apps.notes.encryption import REENCRYPT_SETTING, decrypt_json, encrypt_json
+from apps.core.encryption import REENCRYPT_SETTING, decrypt_json, encrypt_json
 from apps.notes.models import SessionNote
 from apps.notes.services import addendum_add, note_create, note_sign
 

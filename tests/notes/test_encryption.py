@@ -8,7 +8,7 @@ from django.core.management import call_command
 from django.db import IntegrityError, connection, transaction
 
 from apps.core.database_roles import OWNER_DATABASE
-from apps.notes.encryption import REENCRYPT_SETTING, DecryptionError, decrypt_json, decrypt_text, rotate_token
+from apps.core.encryption import REENCRYPT_SETTING, DecryptionError, decrypt_json, decrypt_text, rotate_token
 from apps.notes.models import Addendum, Problem, PsychotherapyNote, SessionNote, TreatmentPlan
 from apps.notes.plan_selectors import plan_open
 from apps.notes.services import addendum_add, note_create, note_sign, process_note_create

@@ -8,7 +8,7 @@ import time_machine
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from apps.notes.encryption import decrypt_json, decrypt_text
+from apps.core.encryption import decrypt_json, decrypt_text
 from apps.notes.models import PsychotherapyNote, SessionNote
 from apps.notes.services import note_create, note_sign
 from apps.notes.tasks import unsigned_notes_digest

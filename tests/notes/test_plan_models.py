@@ -9,7 +9,7 @@ import pytest
 from django.db import IntegrityError, close_old_connections, transaction
 
 from apps.core import clock
-from apps.notes.encryption import encrypt_text
+from apps.core.encryption import encrypt_text
 from apps.notes.models import Goal, Intervention, Problem, TreatmentPlan
 from apps.notes.plan_services import plan_sign
 

@@ -6,8 +6,8 @@ import pytest
 import time_machine
 from django.db import IntegrityError, connection, transaction
 
+from apps.core.encryption import decrypt_json, decrypt_text
 from apps.core.errors import InvalidTransition, PermissionDenied, Unprocessable
-from apps.notes.encryption import decrypt_json, decrypt_text
 from apps.notes.models import Addendum, SessionNote
 from apps.notes.services import addendum_add, note_cosign, note_create, note_sign, note_update_draft
 from apps.scheduling.models import AppointmentStatus

@@ -12,7 +12,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import connections, transaction
 
 from apps.core.database_roles import OWNER_DATABASE, is_schema_owner
-from apps.notes.encryption import REENCRYPT_SETTING, is_under_newest_key, rotate_token
+from apps.core.encryption import REENCRYPT_SETTING, is_under_newest_key, rotate_token
 
 ENCRYPTED_MODELS = [
     "notes.SessionNote",

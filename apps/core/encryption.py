@@ -15,8 +15,20 @@ from django.core.signals import setting_changed
 from django.dispatch import receiver
 
 # Session variable by which the rotation command declares "this update only re-encrypts the same text". The lock
-# triggers honour it only in a session of the tables' owner role (see models.reencrypt_only).
+# triggers honour it only in a session of the tables' owner role (see reencrypt_only below).
 REENCRYPT_SETTING = "clinic.reencrypting"
+
+
+def reencrypt_only(column: str) -> str:
+    """SQL: true when the update changes `column` outside a key rotation.
+
+    A rotation is the table owner's session that also declared it (the rotation command connects as the
+    owner role and sets the session variable). Any role can set a session variable, so the variable alone
+    lets nothing through; the app role owns nothing, so its updates never count as a rotation.
+    """
+    declared = f"coalesce(current_setting('{REENCRYPT_SETTING}', true), '') = 'on'"
+    table_owner = "pg_has_role(current_user, (SELECT relowner FROM pg_class WHERE oid = TG_RELID), 'MEMBER')"
+    return f"(NEW.{column} IS DISTINCT FROM OLD.{column} AND NOT ({declared} AND {table_owner}))"
 
 
 class DecryptionError(Exception):

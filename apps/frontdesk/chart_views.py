@@ -1,0 +1,59 @@
+"""The therapist's clinical chart of a patient: treatment plan with progress, sessions and their notes, measure
+trends, shared journal entries. It composes notes and outcomes, so it lives up here; its address and name are the
+notes app's (notes:chart, /notes/patients/<id>/chart/), see chart_urls."""
+
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, JsonResponse
+from django.shortcuts import render
+from django.views.decorators.http import require_GET
+
+from apps.core import clock
+from apps.core.errors import NotFound
+from apps.notes import plan_selectors
+from apps.notes import selectors as notes_selectors
+from apps.notes.services import WRITABLE_APPOINTMENT_STATUSES
+from apps.outcomes import charts as outcomes_charts
+from apps.outcomes import selectors as outcomes_selectors
+
+
+def _chart_patient(request, patient_id):
+    try:
+        return notes_selectors.clinical_chart_open(user=request.user, patient_id=patient_id)
+    except NotFound as exc:
+        raise Http404(exc.message) from exc
+
+
+def _chart_data(patient) -> dict:
+    return outcomes_charts.chart_data(
+        measures=outcomes_selectors.measure_series(patient=patient),
+        pain=notes_selectors.pain_series(patient=patient),
+        tz=clock.clinic_tz(),
+    )
+
+
+@login_required
+@require_GET
+def patient_chart(request, patient_id):
+    patient = _chart_patient(request, patient_id)
+    chart_data = _chart_data(patient)
+    context = {
+        "patient": patient,
+        "sessions": notes_selectors.patient_sessions_with_notes(user=request.user, patient=patient),
+        "chart_data": chart_data,
+        "score_rows": outcomes_charts.score_rows(measures=chart_data["measures"], tz=clock.clinic_tz()),
+        "open_flags": outcomes_selectors.open_flags(patient=patient),
+        "journal_entries": outcomes_selectors.journal_entries_shared(patient=patient),
+        "can_export": request.user.has_perm("notes.export_records", patient),
+        "next_session": notes_selectors.next_session(patient=patient),
+        "writable_statuses": WRITABLE_APPOINTMENT_STATUSES,
+        "plans": plan_selectors.plans_for_chart(user=request.user, patient=patient),
+    }
+    return render(request, "frontdesk/chart.html", context)
+
+
+@login_required
+@require_GET
+def patient_chart_data(request, patient_id):
+    """Measure and pain series as JSON for the chart script."""
+    patient = _chart_patient(request, patient_id)
+    return JsonResponse(_chart_data(patient))
