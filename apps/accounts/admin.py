@@ -2,9 +2,10 @@ from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 
 from apps.core.errors import ApplicationError
+from apps.core.models import ClinicSettings
 
 from . import services
-from .models import ApiToken, ClinicSettings, Invitation, TherapistProfile, User
+from .models import ApiToken, Invitation, TherapistProfile, User
 
 
 @admin.register(User)

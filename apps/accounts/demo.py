@@ -5,7 +5,9 @@ import datetime as dt
 
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from .models import ClinicSettings, TherapistProfile, User
+from apps.core.models import ClinicSettings
+
+from .models import TherapistProfile, User
 from .roles import Role
 from .services import roles_ensure, user_create
 

@@ -1,7 +1,9 @@
 from django import forms
 from django.contrib.auth import password_validation
 
-from .models import ClinicSettings, User
+from apps.core.models import ClinicSettings
+
+from .models import User
 from .roles import STAFF_ROLES, Role
 from .services import API_TOKEN_LIFETIMES_DAYS
 

@@ -15,8 +15,9 @@ from apps.audit.services import access_log_write
 from apps.core import clock
 from apps.core.errors import Conflict, InvalidTransition, NotFound
 from apps.core.links import absolute_url
+from apps.core.models import ClinicSettings
 
-from .models import ApiToken, ClinicSettings, Invitation, TherapistProfile, User
+from .models import ApiToken, Invitation, TherapistProfile, User
 from .roles import Role
 from .rules import can_revoke_api_token
 

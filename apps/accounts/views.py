@@ -14,11 +14,12 @@ from django.views.decorators.http import require_http_methods, require_POST
 from apps.core import clock
 from apps.core.errors import ApplicationError
 from apps.core.links import next_or, next_path
+from apps.core.models import ClinicSettings
 from apps.core.views import call_with_messages
 
 from . import mfa, selectors, services
 from .forms import ApiTokenForm, ClinicSettingsForm, SetPasswordForm, StaffInvitationForm, TokenForm
-from .models import ApiToken, ClinicSettings, User
+from .models import ApiToken, User
 from .navigation import page_described
 from .roles import Role
 

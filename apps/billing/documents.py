@@ -5,7 +5,7 @@ from django.http import HttpResponse
 from django.template.loader import render_to_string
 from weasyprint import HTML
 
-from apps.accounts.models import ClinicSettings
+from apps.core.models import ClinicSettings
 
 
 def pdf_bytes(template: str, context: dict) -> bytes:

@@ -11,9 +11,9 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
-from apps.accounts.models import ClinicSettings
 from apps.core import clock
 from apps.core.errors import ApplicationError
+from apps.core.models import ClinicSettings
 from apps.patients.portal import portal_patient
 
 from . import documents, pending_fee, pricing

@@ -1,5 +1,8 @@
+import datetime as dt
+
 import pgtrigger
 from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 
 from . import clock
@@ -58,3 +61,71 @@ class TransitionHandled(models.Model):
 
     def __str__(self) -> str:
         return f"{self.reaction} handled {self.transition_type}#{self.transition_id}"
+
+
+class ClinicSettings(TimeStampedModel):
+    """The clinic's own settings; one row (id=1), edited by admins."""
+
+    name = models.CharField(max_length=200, default="Mind-Body Clinic")
+    address = models.TextField(blank=True)
+    phone = models.CharField(max_length=30, blank=True)
+    email = models.EmailField(blank=True)
+    tax_id = models.CharField(max_length=20, blank=True)
+    npi = models.CharField("Organisation NPI", max_length=10, blank=True)
+    telehealth_patient_at_home = models.BooleanField(
+        default=True,
+        help_text="Superbills give telehealth sessions place of service 10 (patient at home); "
+        "untick when patients join from elsewhere (place of service 02).",
+    )
+    cancellation_window_hours = models.PositiveIntegerField(default=24)
+    reminder_email_lead_hours = models.PositiveIntegerField(default=48)
+    reminder_sms_lead_hours = models.PositiveIntegerField(default=2)
+    seat_offer_hold_hours = models.PositiveIntegerField(default=48)
+    quiet_hours_start = models.TimeField(default=dt.time(21, 0))
+    quiet_hours_end = models.TimeField(default=dt.time(8, 0))
+    patient_messages_to_therapists = models.BooleanField(
+        "Patients may message their therapist",
+        default=False,
+        help_text="Off: patients' secure messages go to the front desk only. On: also to a treating therapist "
+        "who accepts messages in their profile.",
+    )
+    records_release_session_notes = models.BooleanField(
+        "Patients' record downloads include their signed session notes",
+        default=False,
+        help_text="Off: the download lists sessions, billing, questionnaires and the journal, and patients ask the "
+        "clinic for their notes. Process notes and unsigned drafts are never included.",
+    )
+    self_booking_enabled = models.BooleanField(
+        "Patients may book and move sessions online",
+        default=True,
+        help_text="The whole clinic's switch; each therapist also turns self-booking on for themselves.",
+    )
+    self_booking_min_notice_hours = models.PositiveIntegerField(
+        "Online booking: least notice (hours)",
+        default=24,
+        help_text="Patients cannot book or move a session into a slot starting sooner than this.",
+    )
+    self_booking_horizon_weeks = models.PositiveIntegerField(
+        "Online booking: how far ahead (weeks)",
+        default=8,
+        validators=[MinValueValidator(1), MaxValueValidator(52)],
+        help_text="Patients see free slots up to this many weeks ahead.",
+    )
+    intake_packet_on_series = models.BooleanField(
+        "Send the intake packet when a series is booked",
+        default=False,
+        help_text="Booking a weekly series sends the patient the standard intake packet, unless they have signed it.",
+    )
+
+    class Meta:
+        verbose_name = "clinic settings"
+        verbose_name_plural = "clinic settings"
+        constraints = [models.CheckConstraint(condition=models.Q(id=1), name="clinic_settings_single_row")]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @classmethod
+    def load(cls) -> "ClinicSettings":
+        """The settings row, or the defaults while an admin has not saved any. Reading never writes."""
+        return cls.objects.filter(id=1).first() or cls(id=1)

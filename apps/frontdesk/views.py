@@ -3,7 +3,7 @@
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
 
-from apps.accounts.models import ClinicSettings
+from apps.core.models import ClinicSettings
 
 from .selectors import front_desk_day
 

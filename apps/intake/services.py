@@ -7,11 +7,11 @@ from django.db import IntegrityError, transaction
 from django.db.models import Max
 from django.urls import reverse
 
-from apps.accounts.models import ClinicSettings
 from apps.audit.request_context import current_origin
 from apps.core import clock
 from apps.core.errors import ApplicationError, Conflict, NotFound, PermissionDenied, Unprocessable
 from apps.core.links import absolute_url
+from apps.core.models import ClinicSettings
 from apps.notes.content import TemplateDefinitionError, content_clean, template_fields_check
 from apps.notifications.outbox import patient_notice_enqueue
 from apps.patients.models import Patient

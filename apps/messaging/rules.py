@@ -7,8 +7,9 @@ Billing staff and other therapists never see messages. The patient sees their ow
 
 import rules
 
-from apps.accounts.models import ClinicSettings, TherapistProfile
+from apps.accounts.models import TherapistProfile
 from apps.accounts.rules import add_clinical_perm, is_admin, is_front_desk, is_patient_user, is_therapist
+from apps.core.models import ClinicSettings
 from apps.patients.rules import is_own_record, is_treating_therapist
 
 is_clinic_inbox_staff = is_admin | is_front_desk

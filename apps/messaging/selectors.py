@@ -5,11 +5,12 @@ from dataclasses import dataclass, field
 
 from django.db.models import Count, Prefetch, Q, QuerySet
 
-from apps.accounts.models import ClinicSettings, User
+from apps.accounts.models import User
 from apps.accounts.roles import Role
 from apps.audit.services import access_log_write
 from apps.core.encryption import decrypt_text
 from apps.core.errors import NotFound
+from apps.core.models import ClinicSettings
 
 from .models import Attachment, Message, MessageThread, ThreadStatus
 from .rules import is_clinic_inbox_staff, takes_patient_messages

@@ -7,11 +7,11 @@ Text is encrypted before it reaches the database; notices say only that a messag
 from django.db import transaction
 from django.urls import reverse
 
-from apps.accounts.models import ClinicSettings
 from apps.core import clock
 from apps.core.encryption import encrypt_text
 from apps.core.errors import ApplicationError, InvalidTransition, NotFound, PermissionDenied, Unprocessable
 from apps.core.links import absolute_url
+from apps.core.models import ClinicSettings
 from apps.notifications.models import Channel
 from apps.notifications.outbox import message_enqueue, patient_notice_enqueue
 

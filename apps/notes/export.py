@@ -6,10 +6,10 @@ Built only from SessionNote and Addendum rows, so process notes cannot reach it.
 from django.template.loader import render_to_string
 from weasyprint import HTML
 
-from apps.accounts.models import ClinicSettings
 from apps.audit.services import access_log_write
 from apps.core import clock
 from apps.core.encryption import decrypt_json, decrypt_text
+from apps.core.models import ClinicSettings
 
 from . import selectors
 from .editor import field_rows

@@ -4,8 +4,8 @@ import datetime as dt
 
 from django.utils import timezone
 
-from apps.accounts.models import ClinicSettings
 from apps.core import clock
+from apps.core.models import ClinicSettings
 
 
 def sms_quiet_hours_shift(at: dt.datetime, clinic: ClinicSettings | None = None) -> dt.datetime:

@@ -4,7 +4,7 @@ from django.conf import settings
 from django.template import Context, TemplateDoesNotExist
 from django.template.loader import get_template
 
-from apps.accounts.models import ClinicSettings
+from apps.core.models import ClinicSettings
 
 from .channels import Rendered
 

@@ -3,8 +3,8 @@
 from django.apps import apps
 from django.utils import timezone
 
-from apps.accounts.models import ClinicSettings
 from apps.core import clock
+from apps.core.models import ClinicSettings
 
 from .confirmations import appointment_confirm
 from .links import appointment_link_url

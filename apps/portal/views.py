@@ -11,8 +11,8 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from apps.accounts import mfa
 from apps.accounts.forms import TokenForm
-from apps.accounts.models import ClinicSettings
 from apps.core.errors import ApplicationError
+from apps.core.models import ClinicSettings
 from apps.patients.portal import portal_patient
 
 from . import selectors, services

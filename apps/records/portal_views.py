@@ -5,7 +5,7 @@ from django.http import Http404
 from django.shortcuts import render
 from django.views.decorators.http import require_GET, require_POST
 
-from apps.accounts.models import ClinicSettings
+from apps.core.models import ClinicSettings
 from apps.patients.portal import portal_patient
 
 from .documents import FORMATS, record_download

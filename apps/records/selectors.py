@@ -12,12 +12,12 @@ access-log rows, one per row read, in one INSERT per kind.
 from django.db.models import Q
 from django.utils import timezone
 
-from apps.accounts.models import ClinicSettings
 from apps.audit.services import access_logs_write
 from apps.billing.models import SlidingScaleAssessment
 from apps.billing.selectors.ledger import ledger_lines, patient_balance, statements_of
 from apps.core import clock
 from apps.core.encryption import decrypt_json, decrypt_text
+from apps.core.models import ClinicSettings
 from apps.notes import selectors as notes
 from apps.notes.editor import field_rows
 from apps.outcomes import selectors as outcomes

@@ -5,8 +5,8 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404
 from django.shortcuts import redirect, render
 
-from apps.accounts.models import ClinicSettings
 from apps.core.errors import ApplicationError
+from apps.core.models import ClinicSettings
 from apps.patients.portal import portal_patient
 
 from . import selectors, services

@@ -10,9 +10,9 @@ import datetime as dt
 from django.db import transaction
 from django.urls import reverse
 
-from apps.accounts.models import ClinicSettings
 from apps.core import clock
 from apps.core.links import absolute_url
+from apps.core.models import ClinicSettings
 from apps.notifications.links import appointment_link_url
 from apps.notifications.models import Channel, Message, MessageStatus
 from apps.notifications.outbox import message_enqueue, patient_notice_enqueue

@@ -14,13 +14,13 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from apps.accounts.models import ClinicSettings
 from apps.accounts.roles import Role
 from apps.audit.services import access_log_write
 from apps.billing.services.estimates import EstimatedService, EstimateReason, gfe_issue
 from apps.billing.services.reduced_fee_cap import reduced_fee_cap_enforce
 from apps.core import clock
 from apps.core.errors import Conflict, InvalidTransition, PermissionDenied, Unprocessable
+from apps.core.models import ClinicSettings
 from apps.core.transitions import actor_or_none, transitions_record
 from apps.patients.models import PatientStatus
 

@@ -12,12 +12,12 @@ from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 from django.views.decorators.http import require_GET, require_POST
 
-from apps.accounts.models import ClinicSettings
 from apps.core import clock
 from apps.core.api_lookups import id_or_none
 from apps.core.errors import ApplicationError
 from apps.core.htmx import render_page
 from apps.core.links import next_or, next_path
+from apps.core.models import ClinicSettings
 from apps.core.views import call_with_messages
 from apps.notifications.labels import confirmation_words
 

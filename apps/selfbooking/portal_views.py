@@ -12,9 +12,9 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods
 
-from apps.accounts.models import ClinicSettings
 from apps.core import clock
 from apps.core.errors import ApplicationError
+from apps.core.models import ClinicSettings
 from apps.patients.portal import portal_patient
 from apps.scheduling.selectors import active_therapist
 

@@ -5,10 +5,10 @@ A first session also needs a therapist open to new patients; a move, the patient
 
 import rules
 
-from apps.accounts.models import ClinicSettings
 from apps.accounts.roles import Role
 from apps.accounts.rules import is_patient_user
 from apps.core.errors import PermissionDenied
+from apps.core.models import ClinicSettings
 from apps.scheduling.rules import is_own_appointment
 
 

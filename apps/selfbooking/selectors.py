@@ -7,10 +7,11 @@ from dataclasses import dataclass
 from django.db.models import QuerySet
 from django.utils import timezone
 
-from apps.accounts.models import ClinicSettings, User
+from apps.accounts.models import User
 from apps.accounts.roles import Role
 from apps.core import clock
 from apps.core.errors import Unprocessable
+from apps.core.models import ClinicSettings
 from apps.scheduling.availability import Slot, slots_check
 from apps.scheduling.models import Appointment, ServiceType
 from apps.scheduling.selectors import patient_upcoming, therapist_working_hours

@@ -11,13 +11,13 @@ import datetime as dt
 from django.db import transaction
 from django.utils import timezone
 
-from apps.accounts.models import ClinicSettings
 from apps.billing.models import EstimateReason
 from apps.billing.selectors.estimates import estimates_current
 from apps.billing.selectors.reduced_fee_cap import reduced_fee_cap_breach
 from apps.billing.services.estimates import EstimatedService, gfe_issue
 from apps.core import clock
 from apps.core.errors import Conflict, Unprocessable
+from apps.core.models import ClinicSettings
 from apps.scheduling.availability import slots_check
 from apps.scheduling.models import Appointment
 from apps.scheduling.services import appointment_book, appointment_reschedule, cancellation_is_late

@@ -16,10 +16,10 @@ from django.core import signing
 from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
 
-from apps.accounts.models import ClinicSettings
 from apps.core import clock
 from apps.core.errors import InvalidTransition
 from apps.core.links import absolute_url
+from apps.core.models import ClinicSettings
 from apps.notifications.outbox import patient_notice_enqueue
 
 # The salt predates this module; changing it would kill the links in notices already sent.

@@ -27,7 +27,7 @@ from django.contrib.auth.models import Group
 from django.db import connection, transaction
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from apps.accounts.models import ClinicSettings, TherapistProfile, User
+from apps.accounts.models import TherapistProfile, User
 from apps.accounts.roles import Role
 from apps.accounts.services import roles_ensure, user_create
 from apps.billing.models import (
@@ -49,6 +49,7 @@ from apps.billing.services.configuration import (
 )
 from apps.core import clock
 from apps.core.encryption import encrypt_json
+from apps.core.models import ClinicSettings
 from apps.notes.models import ATTESTATION, NoteStatus, NoteTemplate, SessionNote
 from apps.patients.models import Patient, PatientStatus
 from apps.programs.models import (

@@ -9,13 +9,13 @@ import time_machine
 from django.template import Context, Template
 from django.template.loader import render_to_string
 
-from apps.accounts.models import ClinicSettings
 from apps.billing.forms import PaymentForm
 from apps.billing.portal_views import _statement_context
 from apps.billing.services.charges import charge_for_appointment_outcome
 from apps.billing.services.payments import payment_record
 from apps.billing.services.statements import statement_issue
 from apps.core.forms import form_errors_text
+from apps.core.models import ClinicSettings
 from apps.core.money import money_text
 
 from .helpers import past_appointment

@@ -7,12 +7,12 @@ import pytest
 import time_machine
 from django.template.loader import render_to_string
 
-from apps.accounts.models import ClinicSettings
 from apps.billing.models import BillingProfile
 from apps.billing.selectors.superbill import superbill
 from apps.billing.services.charges import charge_for_appointment_outcome
 from apps.billing.services.diagnoses import billing_profile_set, diagnoses_confirm, diagnoses_propose_from_intake
 from apps.core.errors import InvalidTransition, Unprocessable
+from apps.core.models import ClinicSettings
 from tests.factories import TherapistFactory
 
 from .helpers import past_appointment

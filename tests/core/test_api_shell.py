@@ -44,8 +44,8 @@ def test_only_admins_open_clinic_settings_and_users(personas, login, persona, ex
 
 
 def test_admin_changes_the_cancellation_window_and_it_is_logged(personas, login):
-    from apps.accounts.models import ClinicSettings
     from apps.audit.models import AccessLog
+    from apps.core.models import ClinicSettings
 
     client = login(personas.admin)
     form = client.get("/accounts/clinic-settings/").context["form"]

@@ -4,9 +4,9 @@ import datetime as dt
 
 import pytest
 
-from apps.accounts.models import ClinicSettings
 from apps.core import clock
 from apps.core.errors import ApplicationError, Conflict, NotFound, PermissionDenied, Unprocessable
+from apps.core.models import ClinicSettings
 from apps.intake import selectors
 from apps.intake.models import IntakeDocument, Packet, PacketSource, Signature
 from apps.intake.services import document_publish, packet_send, packet_send_for_new_series

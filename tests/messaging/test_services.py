@@ -3,8 +3,8 @@
 import pytest
 from django.core.files.storage import default_storage
 
-from apps.accounts.models import ClinicSettings
 from apps.core.errors import ApplicationError, InvalidTransition, NotFound, PermissionDenied
+from apps.core.models import ClinicSettings
 from apps.messaging import selectors, services
 from apps.messaging.models import Attachment, AttachmentKind, Message, MessageThread
 from apps.notifications.models import Message as Outbox

@@ -10,7 +10,7 @@ from urllib.parse import parse_qs
 import pytest
 from aiosmtpd.controller import Controller
 
-from apps.accounts.models import ClinicSettings
+from apps.core.models import ClinicSettings
 from tests.factories import AppointmentFactory, RoomFactory
 
 MESSAGE_ID = re.compile(rb"^Message-ID: (<[^>]+>)", re.MULTILINE | re.IGNORECASE)

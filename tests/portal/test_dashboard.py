@@ -42,7 +42,7 @@ def test_a_patient_is_sent_from_the_site_root_to_their_portal(personas, login):
 
 
 def test_every_portal_page_points_to_the_clinic_and_the_crisis_line(personas, login):
-    from apps.accounts.models import ClinicSettings
+    from apps.core.models import ClinicSettings
 
     ClinicSettings.objects.update_or_create(id=1, defaults={"phone": "(617) 555-0100", "email": "hello@clinic.test"})
     client = login(personas.patient_user)

@@ -6,9 +6,9 @@ import pytest
 import time_machine
 from django.db import IntegrityError, transaction
 
-from apps.accounts.models import ClinicSettings
 from apps.core import clock
 from apps.core.errors import Conflict, InvalidTransition, Unprocessable
+from apps.core.models import ClinicSettings
 from apps.notifications.models import Message
 from apps.programs.models import Enrollment, EnrollmentStatus, WaitlistMove
 from apps.programs.selectors import enrollments_visible_to

@@ -5,8 +5,8 @@ import datetime as dt
 import pytest
 import time_machine
 
-from apps.accounts.models import ClinicSettings
 from apps.core import clock
+from apps.core.models import ClinicSettings
 from apps.notifications.models import Message
 from apps.programs.models import Enrollment
 from apps.programs.services.seats import enrollment_withdraw, program_enroll

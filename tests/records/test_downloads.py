@@ -99,7 +99,7 @@ def test_an_unknown_patient_or_format_is_not_found(personas, login):
 
 def test_an_administrator_releases_session_notes_on_the_clinic_settings_page(personas, login, full_history):
     from apps.accounts.forms import ClinicSettingsForm
-    from apps.accounts.models import ClinicSettings
+    from apps.core.models import ClinicSettings
 
     admin = login(personas.admin)
     page = admin.get("/accounts/clinic-settings/").content.decode()

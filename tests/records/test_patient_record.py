@@ -10,8 +10,8 @@ from django.conf import settings
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from apps.accounts.models import ClinicSettings
 from apps.audit.models import AccessLog
+from apps.core.models import ClinicSettings
 from apps.core.money import money_text
 from apps.records.documents import record_html, record_json
 from apps.records.selectors import patient_record

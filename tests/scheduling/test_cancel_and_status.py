@@ -4,8 +4,8 @@ import datetime as dt
 
 import pytest
 
-from apps.accounts.models import ClinicSettings
 from apps.core.errors import InvalidTransition, PermissionDenied, Unprocessable
+from apps.core.models import ClinicSettings
 from apps.notifications.models import Message, MessageStatus
 from apps.scheduling import selectors, services
 from apps.scheduling.models import AppointmentSeries, AppointmentStatus, SeriesStatus

@@ -6,8 +6,9 @@ from urllib.parse import quote
 
 import pytest
 
-from apps.accounts.models import ClinicSettings, TherapistProfile
+from apps.accounts.models import TherapistProfile
 from apps.audit.models import AccessLog
+from apps.core.models import ClinicSettings
 from apps.scheduling import services as scheduling
 from apps.scheduling.models import Appointment
 

@@ -6,9 +6,10 @@ from decimal import Decimal
 
 import pytest
 
-from apps.accounts.models import ClinicSettings, TherapistProfile
+from apps.accounts.models import TherapistProfile
 from apps.billing.models import EstimateReason, GoodFaithEstimate
 from apps.core.errors import Conflict, PermissionDenied, Unprocessable
+from apps.core.models import ClinicSettings
 from apps.notifications.models import Message
 from apps.scheduling import services as scheduling
 from apps.scheduling.models import Appointment, AppointmentStatus, TimeOff

@@ -4,7 +4,7 @@ import datetime as dt
 
 import pytest
 
-from apps.accounts.models import ClinicSettings
+from apps.core.models import ClinicSettings
 from apps.scheduling import services as scheduling
 from apps.scheduling.models import TimeOff
 from apps.selfbooking.selectors import bookable_slots, week_of

@@ -4,8 +4,8 @@ and providers.
 
 import datetime as dt
 
-from apps.accounts.models import ClinicSettings
 from apps.core.errors import Unprocessable
+from apps.core.models import ClinicSettings
 from apps.core.money import ZERO
 
 from ..models import Charge

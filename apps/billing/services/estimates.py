@@ -10,10 +10,11 @@ from decimal import Decimal
 from django.db import transaction
 from django.urls import reverse
 
-from apps.accounts.models import ClinicSettings, User
+from apps.accounts.models import User
 from apps.core import clock
 from apps.core.errors import Unprocessable
 from apps.core.links import absolute_url
+from apps.core.models import ClinicSettings
 from apps.core.money import ZERO
 from apps.core.transitions import actor_or_none
 from apps.notifications.outbox import patient_notice_enqueue

@@ -5,8 +5,8 @@ import datetime as dt
 from django.db import transaction
 from django.db.models import Prefetch
 
-from apps.accounts.models import ClinicSettings
 from apps.core import clock
+from apps.core.models import ClinicSettings
 from apps.notifications.models import Channel
 from apps.notifications.outbox import message_enqueue
 from apps.outcomes.services import questionnaire_assign, questionnaires_due_notify
