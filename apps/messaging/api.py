@@ -21,7 +21,7 @@ from .models import MessageThread
 from .rules import is_clinic_inbox_staff
 
 
-class ThreadOutput(serializers.ModelSerializer):
+class SecureThreadOutput(serializers.ModelSerializer):
     unread = serializers.IntegerField(read_only=True, help_text="Messages from the other side not opened yet.")
     with_clinic = serializers.BooleanField(read_only=True)
 
@@ -30,7 +30,7 @@ class ThreadOutput(serializers.ModelSerializer):
         fields = ["id", "patient", "therapist", "with_clinic", "subject", "status", "last_message_at", "unread"]
 
 
-class ThreadInput(serializers.Serializer):
+class SecureThreadInput(serializers.Serializer):
     subject = serializers.CharField(max_length=200, allow_blank=True)
     text = serializers.CharField(allow_blank=True, trim_whitespace=False)
     therapist = serializers.IntegerField(required=False, allow_null=True, help_text="A treating therapist's id.")
@@ -38,29 +38,29 @@ class ThreadInput(serializers.Serializer):
     attachments = serializers.ListField(child=serializers.FileField(), required=False)
 
 
-class MessageInput(serializers.Serializer):
+class SecureMessageInput(serializers.Serializer):
     text = serializers.CharField(allow_blank=True, trim_whitespace=False)
     attachments = serializers.ListField(child=serializers.FileField(), required=False)
 
 
-class AttachmentOutput(serializers.Serializer):
+class SecureAttachmentOutput(serializers.Serializer):
     id = serializers.IntegerField()
     kind = serializers.CharField()
     size = serializers.IntegerField()
     name = serializers.CharField(source="download_name")
 
 
-class MessageOutput(serializers.Serializer):
+class SecureMessageOutput(serializers.Serializer):
     id = serializers.IntegerField(source="message.id")
     author = serializers.IntegerField(source="message.author_id")
     from_patient = serializers.BooleanField(source="message.from_patient")
     created_at = serializers.DateTimeField(source="message.created_at")
     read_at = serializers.DateTimeField(source="message.read_at", allow_null=True)
     text = serializers.CharField()
-    attachments = AttachmentOutput(many=True)
+    attachments = SecureAttachmentOutput(many=True)
 
 
-class ReadOutput(serializers.Serializer):
+class SecureMessageReadOutput(serializers.Serializer):
     marked = serializers.IntegerField()
 
 
@@ -72,7 +72,7 @@ class MessageThreadViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     """The signed-in user's conversations: a patient's own, the clinic inbox for the front desk and admins, and a
     therapist's own when they take messages."""
 
-    serializer_class = ThreadOutput
+    serializer_class = SecureThreadOutput
     lookup_value_regex = r"\d+"
     parser_classes = [JSONParser, MultiPartParser, FormParser]
     error_statuses = {"create": {404}}  # a patient or therapist the user may not write to
@@ -89,10 +89,10 @@ class MessageThreadViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
         self.get_queryset()  # the role check
         return selectors.thread_get_for(user=self.request.user, thread_id=pk)
 
-    @extend_schema(request=ThreadInput, responses={201: ThreadOutput})
+    @extend_schema(request=SecureThreadInput, responses={201: SecureThreadOutput})
     def create(self, request):
         self.get_queryset()
-        data = ThreadInput(data=request.data)
+        data = SecureThreadInput(data=request.data)
         data.is_valid(raise_exception=True)
         values = data.validated_data
         user = request.user
@@ -117,34 +117,36 @@ class MessageThreadViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
             attachments=_files(request),
         )
         output = selectors.threads_visible_to(user=user).get(pk=thread.pk)
-        return Response(ThreadOutput(output).data, status=status.HTTP_201_CREATED)
+        return Response(SecureThreadOutput(output).data, status=status.HTTP_201_CREATED)
 
-    @extend_schema(methods=["get"], request=None, responses=MessageOutput(many=True))
-    @extend_schema(methods=["post"], request=MessageInput, responses={201: MessageOutput})
+    @extend_schema(methods=["get"], request=None, responses=SecureMessageOutput(many=True))
+    @extend_schema(methods=["post"], request=SecureMessageInput, responses={201: SecureMessageOutput})
     @action(detail=True, methods=["get", "post"], parser_classes=[JSONParser, MultiPartParser, FormParser])
     def messages(self, request, pk=None):
         thread = self._thread(pk)
         if request.method == "GET":
-            return Response(MessageOutput(selectors.thread_open(user=request.user, thread=thread), many=True).data)
-        data = MessageInput(data=request.data)
+            return Response(
+                SecureMessageOutput(selectors.thread_open(user=request.user, thread=thread), many=True).data
+            )
+        data = SecureMessageInput(data=request.data)
         data.is_valid(raise_exception=True)
         message = services.message_post(
             actor=request.user, thread=thread, text=data.validated_data["text"], attachments=_files(request)
         )
         shown = selectors.MessageShown(message, data.validated_data["text"].strip(), list(message.attachments.all()))
-        return Response(MessageOutput(shown).data, status=status.HTTP_201_CREATED)
+        return Response(SecureMessageOutput(shown).data, status=status.HTTP_201_CREATED)
 
-    @extend_schema(request=None, responses=ReadOutput)
+    @extend_schema(request=None, responses=SecureMessageReadOutput)
     @action(detail=True, methods=["post"])
     def read(self, request, pk=None):
         marked = services.messages_mark_read(actor=request.user, thread=self._thread(pk))
         return Response({"marked": marked})
 
-    @extend_schema(request=None, responses=ThreadOutput)
+    @extend_schema(request=None, responses=SecureThreadOutput)
     @action(detail=True, methods=["post"])
     def close(self, request, pk=None):
         thread = services.thread_close(actor=request.user, thread=self._thread(pk))
-        return Response(ThreadOutput(selectors.threads_visible_to(user=request.user).get(pk=thread.pk)).data)
+        return Response(SecureThreadOutput(selectors.threads_visible_to(user=request.user).get(pk=thread.pk)).data)
 
 
 def register(router) -> None:
