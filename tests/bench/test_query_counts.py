@@ -14,6 +14,7 @@ from django.db.models import Count
 from django.test.utils import CaptureQueriesContext
 
 from apps.accounts.models import User
+from apps.billing.models import AssessmentStatus, SlidingScaleAssessment
 from apps.core import clock
 from apps.patients.models import Patient
 from bench import seed_large
@@ -48,9 +49,21 @@ def _in_care():
     )
 
 
+def _assessed_today():
+    """Patients with an approved sliding-scale assessment in force today (a class, not a fixed fee)."""
+    today = clock.local_now().date()
+    return SlidingScaleAssessment.objects.filter(
+        status=AssessmentStatus.APPROVED, effective_from__lte=today, expires_on__gt=today, override_fee__isnull=True
+    ).values("patient_id")
+
+
 def _patients_by_history():
-    """The patient in care with the fewest sessions and the one with the most."""
-    ranked = list(_in_care().order_by("n", "pk").values_list("pk", "n"))
+    """The patient in care with the fewest sessions and the one with the most, both on the sliding scale.
+
+    The dataset is laid out around the hour it is loaded at, so which patients hold an assessment changes with
+    the clock. On staff pages a fee class costs its class-table lookup and a shown income its access-log row;
+    asking both subjects to hold an assessment keeps them alike in kind at any hour."""
+    ranked = list(_in_care().filter(pk__in=_assessed_today()).order_by("n", "pk").values_list("pk", "n"))
     assert ranked[0][1] * 3 < ranked[-1][1], "the dataset should hold short and long histories"
     return Patient.objects.get(pk=ranked[0][0]), Patient.objects.get(pk=ranked[-1][0])
 
