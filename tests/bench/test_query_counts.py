@@ -5,6 +5,7 @@ for one with the most, and must make the same number of queries both times."""
 
 import datetime as dt
 import io
+from decimal import Decimal
 from urllib.parse import urlencode
 
 import pytest
@@ -14,7 +15,8 @@ from django.db.models import Count, Q
 from django.test.utils import CaptureQueriesContext
 
 from apps.accounts.models import User
-from apps.billing.models import AssessmentStatus, SlidingScaleAssessment
+from apps.billing import pricing
+from apps.billing.services.assessments import assessment_approve, assessment_submit
 from apps.core import clock
 from apps.patients.models import Patient
 from bench import seed_large
@@ -51,23 +53,26 @@ def _in_care():
     )
 
 
-def _assessed_today():
-    """Patients with an approved sliding-scale assessment in force today (a class, not a fixed fee)."""
-    today = clock.local_now().date()
-    return SlidingScaleAssessment.objects.filter(
-        status=AssessmentStatus.APPROVED, effective_from__lte=today, expires_on__gt=today, override_fee__isnull=True
-    ).values("patient_id")
+def _on_the_sliding_scale(patient) -> None:
+    """Approves an assessment for the patient unless one is in force today."""
+    if pricing.assessment_in_force(patient=patient, on=clock.local_now().date()) is None:
+        billing = User.objects.get(email=f"billing@{EMAIL_DOMAIN}")
+        pending = assessment_submit(actor=billing, patient=patient, household_size=2, annual_income=Decimal(30000))
+        assessment_approve(actor=billing, assessment=pending)
 
 
 def _patients_by_history():
     """The patient in care with the fewest sessions and the one with the most, both on the sliding scale.
 
-    The dataset is laid out around the hour it is loaded at, so which patients hold an assessment changes with
-    the clock. On staff pages a fee class costs its class-table lookup and a shown income its access-log row;
-    asking both subjects to hold an assessment keeps them alike in kind at any hour."""
-    ranked = list(_in_care().filter(pk__in=_assessed_today()).order_by("n", "pk").values_list("pk", "n"))
+    On staff pages a fee class costs its class-table lookup and a shown income its access-log row. The dataset
+    is laid out around the hour it is loaded at, so whether either subject holds an assessment changes with the
+    clock; giving both one keeps them alike in kind at any hour."""
+    ranked = list(_in_care().order_by("n", "pk").values_list("pk", "n"))
     assert ranked[0][1] * 3 < ranked[-1][1], "the dataset should hold short and long histories"
-    return Patient.objects.get(pk=ranked[0][0]), Patient.objects.get(pk=ranked[-1][0])
+    short, long = Patient.objects.get(pk=ranked[0][0]), Patient.objects.get(pk=ranked[-1][0])
+    for patient in (short, long):
+        _on_the_sliding_scale(patient)
+    return short, long
 
 
 def _week(monday: dt.date) -> str:
