@@ -6,6 +6,7 @@ from django.db import transaction
 from django.db.models import Exists, OuterRef
 from django.urls import reverse
 
+from apps.audit.services import access_log_write, access_logs_write
 from apps.core import clock
 from apps.core.errors import Unprocessable
 from apps.core.links import absolute_url
@@ -71,6 +72,7 @@ def statement_issue(*, actor, patient, year: int, month: int) -> Statement:
     row = statement_balances(patients=Patient.objects.filter(pk=patient.pk), start=start, end=end).get()
     statement = _statement_for(row, start=start, end=end, issued_at=clock.now())
     statement.save(force_insert=True)
+    access_log_write(actor=actor, action="statement_issue", subject=statement, patient_id=patient.pk)
     messages_enqueue(messages=_statement_notices(statement, row))
     return statement
 
@@ -86,8 +88,8 @@ def statements_issue_for_month(*, actor, year: int, month: int, chunk: int = STA
     Set-based, a chunk of patients per transaction in primary-key order: lock the chunk (in key order, as every
     other run does, so two runs queue behind each other instead of deadlocking), read every balance in one query,
     skip patients already issued this month (checked after the lock, so a concurrent run's statements are seen),
-    then insert the statements and their emails in one INSERT each. The query count depends on the number of
-    chunks, not of patients; a re-run issues nothing twice.
+    then insert the statements, their audit rows and their emails in one INSERT each. The query count depends on
+    the number of chunks, not of patients; a re-run issues nothing twice.
     """
     from apps.patients.models import Patient
 
@@ -119,6 +121,7 @@ def statements_issue_for_month(*, actor, year: int, month: int, chunk: int = STA
                 if row.closing_balance != 0 or row.charged_in_period or row.paid_in_period
             ]
             Statement.objects.bulk_create(statements)
+            access_logs_write(actor=actor, action="statement_issue", subjects=[(s, s.patient_id) for s in statements])
             messages_enqueue(
                 messages=[
                     notice for statement in statements for notice in _statement_notices(statement, statement.patient)
