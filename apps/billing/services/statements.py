@@ -6,10 +6,10 @@ from django.db import transaction
 from django.db.models import Exists, OuterRef
 from django.urls import reverse
 
-from apps.audit.services import access_log_write, access_logs_write
 from apps.core import clock
 from apps.core.errors import Unprocessable
 from apps.core.links import absolute_url
+from apps.core.transitions import actor_or_none
 from apps.notifications.outbox import messages_enqueue, patient_notice_build
 
 from ..models import Statement
@@ -40,7 +40,7 @@ def _statement_notices(statement: Statement, patient) -> list:
     )
 
 
-def _statement_for(row, *, start: dt.date, end: dt.date, issued_at: dt.datetime) -> Statement:
+def _statement_for(row, *, start: dt.date, end: dt.date, issued_at: dt.datetime, actor) -> Statement:
     """An unsaved statement from a `statement_balances` row."""
     return Statement(
         patient=row,
@@ -49,6 +49,7 @@ def _statement_for(row, *, start: dt.date, end: dt.date, issued_at: dt.datetime)
         opening_balance=row.opening_balance,
         closing_balance=row.closing_balance,
         issued_at=issued_at,
+        issued_by=actor_or_none(actor),
     )
 
 
@@ -70,9 +71,8 @@ def statement_issue(*, actor, patient, year: int, month: int) -> Statement:
     if existing is not None:
         return existing
     row = statement_balances(patients=Patient.objects.filter(pk=patient.pk), start=start, end=end).get()
-    statement = _statement_for(row, start=start, end=end, issued_at=clock.now())
+    statement = _statement_for(row, start=start, end=end, issued_at=clock.now(), actor=actor)
     statement.save(force_insert=True)
-    access_log_write(actor=actor, action="statement_issue", subject=statement, patient_id=patient.pk)
     messages_enqueue(messages=_statement_notices(statement, row))
     return statement
 
@@ -88,8 +88,8 @@ def statements_issue_for_month(*, actor, year: int, month: int, chunk: int = STA
     Set-based, a chunk of patients per transaction in primary-key order: lock the chunk (in key order, as every
     other run does, so two runs queue behind each other instead of deadlocking), read every balance in one query,
     skip patients already issued this month (checked after the lock, so a concurrent run's statements are seen),
-    then insert the statements, their audit rows and their emails in one INSERT each. The query count depends on
-    the number of chunks, not of patients; a re-run issues nothing twice.
+    then insert the statements and their emails in one INSERT each. The query count depends on the number of
+    chunks, not of patients; a re-run issues nothing twice.
     """
     from apps.patients.models import Patient
 
@@ -116,12 +116,11 @@ def statements_issue_for_month(*, actor, year: int, month: int, chunk: int = STA
             rows = statement_balances(patients=unissued.filter(pk__in=ids), start=start, end=end)
             issued_at = clock.now()
             statements = [
-                _statement_for(row, start=start, end=end, issued_at=issued_at)
+                _statement_for(row, start=start, end=end, issued_at=issued_at, actor=actor)
                 for row in rows
                 if row.closing_balance != 0 or row.charged_in_period or row.paid_in_period
             ]
             Statement.objects.bulk_create(statements)
-            access_logs_write(actor=actor, action="statement_issue", subjects=[(s, s.patient_id) for s in statements])
             messages_enqueue(
                 messages=[
                     notice for statement in statements for notice in _statement_notices(statement, statement.patient)
