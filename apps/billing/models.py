@@ -534,6 +534,8 @@ class Statement(models.Model):
     opening_balance = models.DecimalField(max_digits=11, decimal_places=2)
     closing_balance = models.DecimalField(max_digits=11, decimal_places=2)
     issued_at = models.DateTimeField()
+    # Empty for the monthly run that beat starts.
+    issued_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+")
 
     class Meta:
         ordering = ["-period_start"]

@@ -111,18 +111,24 @@ def patient_notice_build(
     template: str,
     key: str,
     context: dict,
+    email: bool = True,
     sms: bool = True,
     email_only: bool = False,
     send_at: dt.datetime | None = None,
+    purpose: str = "",
 ) -> list[Message]:
     """Every notice a patient gets about their own care is built here: one unsaved outbox row per channel, by email
-    when they have an address, and by text when `sms` and they agreed to texts and have not replied STOP. Each row
-    is keyed `key` plus its channel, so queueing the notice again queues nothing. The context always carries the
-    patient's first name; the notice goes out at `send_at` (default now).
+    when `email` and they have an address, and by text when `sms` and they agreed to texts and have not replied
+    STOP. Each row is keyed `key` plus its channel, so queueing the notice again queues nothing. The context always
+    carries the patient's first name; the notice goes out at `send_at` (default now). The purpose is the template's
+    name unless `purpose` is given.
+
+    A key or purpose naming `{channel}` gets the channel there instead: group meeting reminders' keys, older than
+    this helper, carry it in the middle.
 
     An `email_only` notice (statements, estimates, billing reminders, a cancellation) is one email keyed `key`
     itself: those keys are older than texts, and a notice queued before must find its key taken."""
-    channels = [(Channel.EMAIL, patient.email)] if patient.email else []
+    channels = [(Channel.EMAIL, patient.email)] if email and patient.email else []
     if sms and not email_only and patient.can_receive_sms:
         channels.append((Channel.SMS, patient.phone))
     messages = []
@@ -130,11 +136,11 @@ def patient_notice_build(
         message = message_build(
             channel=channel,
             to_address=address,
-            purpose=template,
+            purpose=(purpose or template).replace("{channel}", channel),
             template=template,
             subject=subject,
             send_at=send_at or clock.now(),
-            dedupe_key=key if email_only else f"{key}:{channel}",
+            dedupe_key=_channel_key(key, channel, email_only=email_only),
             patient=patient,
             context={"patient_first_name": patient.first_name, **context},
         )
@@ -142,6 +148,12 @@ def patient_notice_build(
         message.recipient_user_id = patient.user_id
         messages.append(message)
     return messages
+
+
+def _channel_key(key: str, channel: str, *, email_only: bool) -> str:
+    if "{channel}" in key:
+        return key.replace("{channel}", channel)
+    return key if email_only else f"{key}:{channel}"
 
 
 @transaction.atomic

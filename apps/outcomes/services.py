@@ -11,7 +11,7 @@ from apps.core.encryption import encrypt_text
 from apps.core.errors import InvalidTransition, NotFound, PermissionDenied, Unprocessable
 from apps.core.links import absolute_url
 from apps.notifications.models import Channel
-from apps.notifications.outbox import message_enqueue
+from apps.notifications.outbox import message_enqueue, patient_notice_enqueue
 
 from .instruments import GAD7, INSTRUMENTS, PAIN_NRS, PCS, PHQ9, PHQ15
 from .models import AssignmentStatus, JournalEntry, QuestionnaireAssignment, QuestionnaireResponse
@@ -84,20 +84,15 @@ def questionnaires_due_notify(*, patient, session, count: int, dedupe_key: str):
 
     Queued once per dedupe key. Carries only the time and a portal link, never a question or a score.
     """
-    if not count or not patient.email or not patient.reminder_email:
-        return None
-    return message_enqueue(
-        channel=Channel.EMAIL,
-        to_address=patient.email,
-        purpose="questionnaire_due",
-        template="questionnaire_due",
-        subject=session,
-        send_at=clock.now(),
-        dedupe_key=dedupe_key,
+    if not count or not patient.reminder_email:
+        return []
+    return patient_notice_enqueue(
         patient=patient,
-        recipient_user=patient.user,
+        subject=session,
+        template="questionnaire_due",
+        key=dedupe_key,
+        email_only=True,
         context={
-            "patient_first_name": patient.first_name,
             "start": session.start.isoformat(),
             "count": count,
             "portal_url": absolute_url(reverse("portal:questionnaires")),

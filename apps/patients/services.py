@@ -5,6 +5,7 @@ from django.db import connection, transaction
 
 from apps.accounts.roles import Role
 from apps.accounts.services import invitation_send, invitations_revoke_pending, user_create
+from apps.audit.services import access_log_write
 from apps.core import clock
 from apps.core.errors import Conflict, Unprocessable
 from apps.core.phones import phone_to_e164
@@ -78,6 +79,13 @@ def _lock_identity(data: dict) -> None:
             cursor.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", [f"patient-identity:{key}"])
 
 
+def _audit(*, actor, action: str, patient: Patient, fields: dict) -> None:
+    """Who changed the chart. Row history keeps the values; the audit row names only the fields (they are PHI)."""
+    access_log_write(
+        actor=actor, action=action, subject=patient, patient_id=patient.pk, detail={"fields": sorted(fields)}
+    )
+
+
 @transaction.atomic
 def patient_create(*, actor, confirm_duplicate: bool = False, **data) -> Patient:
     """Open a chart. A chart with the same legal name and birth date, or the same email, may be the same person:
@@ -101,6 +109,7 @@ def patient_create(*, actor, confirm_duplicate: bool = False, **data) -> Patient
     patient = Patient(chart_number=_next_chart_number(), **data)
     patient.full_clean(exclude=["chart_number"])
     patient.save()
+    _audit(actor=actor, action="patient_create", patient=patient, fields=data)
     return patient
 
 
@@ -121,6 +130,7 @@ def patient_update(*, actor, patient: Patient, **changes) -> Patient:
         setattr(patient, field, value)
     patient.full_clean()
     patient.save()
+    _audit(actor=actor, action="patient_update", patient=patient, fields=changes)
     if email_changed and patient.user_id is not None:
         # A link mailed to the old address must not open the account any more.
         invitations_revoke_pending(user=patient.user)
@@ -145,6 +155,12 @@ def patient_reminder_preferences_set(*, actor, patient: Patient, email: bool, sm
     patient.reminder_email = email
     patient.reminder_sms = sms
     patient.save()
+    _audit(
+        actor=actor,
+        action="patient_reminder_preferences_set",
+        patient=patient,
+        fields={"reminder_email": email, "reminder_sms": sms, "sms_consent": sms_consent},
+    )
     return patient
 
 
@@ -165,6 +181,7 @@ def patient_discharge(*, actor, patient: Patient, on=None) -> Patient:
     patient.status = PatientStatus.DISCHARGED
     patient.discharged_on = on or clock.local_now().date()
     patient.save()
+    _audit(actor=actor, action="patient_discharge", patient=patient, fields={"discharged_on": patient.discharged_on})
     return patient
 
 

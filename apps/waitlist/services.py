@@ -11,6 +11,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.urls import reverse
 
+from apps.audit.services import access_log_write
 from apps.core import clock
 from apps.core.errors import Conflict, InvalidTransition, Unprocessable
 from apps.core.links import absolute_url
@@ -117,6 +118,8 @@ def slot_freed(*, series, free_from: dt.date, actor=None) -> FreedSlot:
         },
     )
     if created:
+        # The hourly job frees slots with no actor; a cancelled series names who cancelled it.
+        access_log_write(actor=actor, action="slot_freed", subject=slot, detail={"series": series.pk})
         _offer_slot(FreedSlot.objects.select_for_update(of=("self",)).select_related("series").get(pk=slot.pk))
     return slot
 
@@ -236,6 +239,7 @@ def slot_offer_decline(*, actor, offer: SlotOffer) -> SlotOffer:
     offer.save()
     offer.request.status = SlotRequestStatus.WAITING
     offer.request.save()
+    access_log_write(actor=actor, action="slot_offer_decline", subject=offer, patient_id=offer.request.patient_id)
     _offer_slot(offer.slot)
     return offer
 
@@ -253,6 +257,13 @@ def slot_request_cancel(*, actor, request: SlotRequest) -> SlotRequest:
         raise InvalidTransition(f"This request is already {request.get_status_display().lower()}.")
     request.status, request.ended_at = SlotRequestStatus.CANCELLED, clock.now()
     request.save()
+    access_log_write(
+        actor=actor,
+        action="slot_request_cancel",
+        subject=request,
+        patient_id=request.patient_id,
+        detail={"offer_given_back": outstanding.pk if outstanding is not None else None},
+    )
     if outstanding is not None:
         _offer_slot(offer.slot)
     return request

@@ -78,3 +78,19 @@ def test_building_notices_for_many_patients_reads_nothing_more(personas, django_
         personas.patient_user.pk,
         personas.other_patient_user.pk,
     }
+
+
+def test_a_notice_can_leave_out_the_email_for_a_text_only(texting_patient):
+    [message] = patient_notice_enqueue(**_notice(texting_patient, email=False))
+    assert (message.channel, message.dedupe_key) == ("sms", f"patient:{texting_patient.pk}:notice:sms")
+
+
+def test_a_key_and_purpose_naming_the_channel_get_it_in_place(texting_patient):
+    queued = patient_notice_enqueue(
+        **_notice(texting_patient, key="meeting:7:member:3:reminder_{channel}:at-10", purpose="reminder_{channel}")
+    )
+    assert sorted((m.channel, m.purpose, m.dedupe_key) for m in queued) == [
+        ("email", "reminder_email", "meeting:7:member:3:reminder_email:at-10"),
+        ("sms", "reminder_sms", "meeting:7:member:3:reminder_sms:at-10"),
+    ]
+    assert {m.template for m in queued} == {"statement_ready"}

@@ -5,6 +5,7 @@ import datetime as dt
 import pytest
 import time_machine
 
+from apps.audit.models import AccessLog
 from apps.core import clock
 from apps.core.errors import Conflict, InvalidTransition
 from apps.notifications.models import Message
@@ -12,7 +13,7 @@ from apps.scheduling.models import Appointment, WorkingHours
 from apps.scheduling.services import series_book, series_cancel_following
 from apps.waitlist.models import FreedSlot, SlotOffer, SlotRequest
 from apps.waitlist.offers import offers_expire
-from apps.waitlist.services import slot_offer_accept, slot_offer_decline, slot_request_create
+from apps.waitlist.services import slot_offer_accept, slot_offer_decline, slot_request_cancel, slot_request_create
 from tests.factories import ServiceTypeFactory, TherapistFactory
 
 pytestmark = pytest.mark.django_db
@@ -190,3 +191,33 @@ def test_the_slot_waitlist_through_the_api(personas, login, weekly, make_patient
     assert login(personas.therapist, api=True).get("/api/slot-requests/").json()["results"] == []
     staff_made = front_desk.post("/api/slot-requests/", {**payload, "patient": make_patients(1)[0].pk}, format="json")
     assert staff_made.status_code == 201
+
+
+# Who acted is in the audit log: who declined an offer, who stopped waiting, who freed the time.
+def test_declining_an_offer_records_who_declined(personas, weekly, make_patients):
+    _, service = weekly
+    [first] = make_patients(1)
+    wait(first, service)
+    free_the_slot(personas, weekly)
+    offer = SlotOffer.objects.get(request__patient=first)
+    slot_offer_decline(actor=first.user, offer=offer)
+    entry = AccessLog.objects.get(action="slot_offer_decline")
+    assert (entry.actor, entry.subject_id, entry.patient_id) == (first.user, str(offer.pk), first.pk)
+
+
+def test_stopping_waiting_records_who_stopped_it_and_the_offer_given_back(personas, weekly, make_patients):
+    _, service = weekly
+    [first] = make_patients(1)
+    request = wait(first, service)
+    free_the_slot(personas, weekly)
+    offer = SlotOffer.objects.get(request__patient=first)
+    slot_request_cancel(actor=personas.front_desk, request=request)
+    entry = AccessLog.objects.get(action="slot_request_cancel")
+    assert (entry.actor, entry.subject_id, entry.patient_id) == (personas.front_desk, str(request.pk), first.pk)
+    assert entry.detail == {"offer_given_back": offer.pk}
+
+
+def test_a_cancelled_series_records_who_freed_its_time(personas, weekly):
+    slot = free_the_slot(personas, weekly)
+    entry = AccessLog.objects.get(action="slot_freed")
+    assert (entry.actor, entry.subject_id) == (personas.front_desk, str(slot.pk))

@@ -2,16 +2,26 @@
 table, each in force from a date on (earlier rows stay, so past charges keep their history).
 """
 
+import contextlib
 import datetime as dt
 from decimal import Decimal
 
+import pghistory
 from django.db import transaction
 
 from apps.core.errors import Unprocessable
 from apps.core.money import money
+from apps.core.transitions import actor_or_none
 
 from .. import fees
 from ..models import FeeSchedule, PovertyGuideline, SlidingScaleClass, SlidingScaleSchedule
+
+
+def _changed_by(actor):
+    """Name the actor in the row-history context the configuration history reads its "who" from. A request's
+    middleware already sets it; this holds for every other caller too (commands, seeds, the shell)."""
+    user = actor_or_none(actor)
+    return pghistory.context(user=user.pk) if user is not None else contextlib.nullcontext()
 
 
 @transaction.atomic
@@ -20,9 +30,10 @@ def fee_schedule_set(*, actor, service_type, full_fee: Decimal, effective_from: 
     fee = money(full_fee)
     if fee < 0:
         raise Unprocessable("A fee cannot be negative.", fields={"full_fee": ["Cannot be negative."]})
-    row, _ = FeeSchedule.objects.update_or_create(
-        service_type=service_type, effective_from=effective_from, defaults={"full_fee": fee}
-    )
+    with _changed_by(actor):
+        row, _ = FeeSchedule.objects.update_or_create(
+            service_type=service_type, effective_from=effective_from, defaults={"full_fee": fee}
+        )
     return row
 
 
@@ -32,11 +43,12 @@ def guideline_set(
 ) -> PovertyGuideline:
     if first_person <= 0 or each_additional_person < 0:
         raise Unprocessable("Guideline amounts must be positive.")
-    row, _ = PovertyGuideline.objects.update_or_create(
-        year=year,
-        region=region,
-        defaults={"first_person": money(first_person), "each_additional_person": money(each_additional_person)},
-    )
+    with _changed_by(actor):
+        row, _ = PovertyGuideline.objects.update_or_create(
+            year=year,
+            region=region,
+            defaults={"first_person": money(first_person), "each_additional_person": money(each_additional_person)},
+        )
     return row
 
 
@@ -74,17 +86,18 @@ def scale_schedule_save(
         raise Unprocessable(str(exc), fields={"classes": [str(exc)]}) from exc
     if money(late_cancel_fee) < 0:
         raise Unprocessable("The policy fee cannot be negative.", fields={"late_cancel_fee": ["Cannot be negative."]})
-    schedule, _ = SlidingScaleSchedule.objects.update_or_create(
-        effective_from=effective_from,
-        defaults={
-            "name": name,
-            "region": region,
-            "nominal_fee": money(nominal_fee),
-            "late_cancel_fee": money(late_cancel_fee),
-        },
-    )
-    schedule.classes.all().delete()
-    SlidingScaleClass.objects.bulk_create(SlidingScaleClass(schedule=schedule, **row) for row in rows)
+    with _changed_by(actor):
+        schedule, _ = SlidingScaleSchedule.objects.update_or_create(
+            effective_from=effective_from,
+            defaults={
+                "name": name,
+                "region": region,
+                "nominal_fee": money(nominal_fee),
+                "late_cancel_fee": money(late_cancel_fee),
+            },
+        )
+        schedule.classes.all().delete()
+        SlidingScaleClass.objects.bulk_create(SlidingScaleClass(schedule=schedule, **row) for row in rows)
     return schedule
 
 

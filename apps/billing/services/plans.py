@@ -8,6 +8,7 @@ from decimal import ROUND_DOWN, Decimal
 from django.db import transaction
 from django.urls import reverse
 
+from apps.audit.services import access_log_write
 from apps.core import clock
 from apps.core.errors import Conflict, InvalidTransition, Unprocessable
 from apps.core.links import absolute_url
@@ -102,4 +103,5 @@ def payment_plan_cancel(*, actor, plan: PaymentPlan) -> PaymentPlan:
         raise InvalidTransition("Only an active plan can be cancelled.")
     plan.status = PlanStatus.CANCELLED
     plan.save(update_fields=["status", "updated_at"])
+    access_log_write(actor=actor, action="payment_plan_cancel", subject=plan, patient_id=plan.patient_id)
     return plan

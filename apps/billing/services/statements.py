@@ -9,6 +9,7 @@ from django.urls import reverse
 from apps.core import clock
 from apps.core.errors import Unprocessable
 from apps.core.links import absolute_url
+from apps.core.transitions import actor_or_none
 from apps.notifications.outbox import messages_enqueue, patient_notice_build
 
 from ..models import Statement
@@ -39,7 +40,7 @@ def _statement_notices(statement: Statement, patient) -> list:
     )
 
 
-def _statement_for(row, *, start: dt.date, end: dt.date, issued_at: dt.datetime) -> Statement:
+def _statement_for(row, *, start: dt.date, end: dt.date, issued_at: dt.datetime, actor) -> Statement:
     """An unsaved statement from a `statement_balances` row."""
     return Statement(
         patient=row,
@@ -48,6 +49,7 @@ def _statement_for(row, *, start: dt.date, end: dt.date, issued_at: dt.datetime)
         opening_balance=row.opening_balance,
         closing_balance=row.closing_balance,
         issued_at=issued_at,
+        issued_by=actor_or_none(actor),
     )
 
 
@@ -69,7 +71,7 @@ def statement_issue(*, actor, patient, year: int, month: int) -> Statement:
     if existing is not None:
         return existing
     row = statement_balances(patients=Patient.objects.filter(pk=patient.pk), start=start, end=end).get()
-    statement = _statement_for(row, start=start, end=end, issued_at=clock.now())
+    statement = _statement_for(row, start=start, end=end, issued_at=clock.now(), actor=actor)
     statement.save(force_insert=True)
     messages_enqueue(messages=_statement_notices(statement, row))
     return statement
@@ -114,7 +116,7 @@ def statements_issue_for_month(*, actor, year: int, month: int, chunk: int = STA
             rows = statement_balances(patients=unissued.filter(pk__in=ids), start=start, end=end)
             issued_at = clock.now()
             statements = [
-                _statement_for(row, start=start, end=end, issued_at=issued_at)
+                _statement_for(row, start=start, end=end, issued_at=issued_at, actor=actor)
                 for row in rows
                 if row.closing_balance != 0 or row.charged_in_period or row.paid_in_period
             ]

@@ -8,7 +8,7 @@ from django.db.models import Prefetch
 from apps.core import clock
 from apps.core.models import ClinicSettings
 from apps.notifications.models import Channel
-from apps.notifications.outbox import message_enqueue
+from apps.notifications.outbox import patient_notice_enqueue
 from apps.outcomes.services import questionnaire_assign, questionnaires_due_notify
 from apps.scheduling.models import BLOCKING_STATUSES
 
@@ -105,28 +105,22 @@ def meeting_reminders_queue() -> int:
             "room_name": appointment.room.name if appointment.room else "",
             "program_url": program_url(meeting.program),
         }
+        due = {channel: appointment.start - lead <= now for channel, lead in leads.items()}
         for enrollment in meeting.program.members:
             patient = enrollment.patient
-            wanted = {
-                Channel.EMAIL: patient.reminder_email and bool(patient.email),
-                Channel.SMS: patient.reminder_sms and patient.can_receive_sms,
-            }
-            for channel, lead in leads.items():
-                if not wanted[channel] or appointment.start - lead > now:
-                    continue
-                message = message_enqueue(
-                    channel=channel,
-                    to_address=patient.email if channel == Channel.EMAIL else patient.phone,
-                    # Not "reminder_*": replying C to confirm is for individual sessions.
-                    purpose=f"group_reminder_{channel}",
-                    template="group_meeting_reminder",
-                    subject=appointment,
-                    send_at=now,
-                    dedupe_key=f"appointment:{appointment.pk}:member:{enrollment.pk}:group_reminder_{channel}:"
-                    f"{appointment.start.isoformat()}",
+            queued += len(
+                patient_notice_enqueue(
                     patient=patient,
-                    recipient_user=patient.user,
-                    context={"patient_first_name": patient.first_name, **context},
+                    subject=appointment,
+                    template="group_meeting_reminder",
+                    # Not "reminder_*": replying C to confirm is for individual sessions.
+                    purpose="group_reminder_{channel}",
+                    key=f"appointment:{appointment.pk}:member:{enrollment.pk}:group_reminder_{{channel}}:"
+                    f"{appointment.start.isoformat()}",
+                    context=context,
+                    email=patient.reminder_email and due[Channel.EMAIL],
+                    sms=patient.reminder_sms and due[Channel.SMS],
+                    send_at=now,
                 )
-                queued += message is not None
+            )
     return queued

@@ -6,6 +6,7 @@ from django.db import transaction
 from django.db.models import Max
 from django.urls import reverse
 
+from apps.audit.services import access_log_write
 from apps.core import clock
 from apps.core.errors import ApplicationError, Unprocessable
 from apps.core.links import absolute_url
@@ -124,6 +125,12 @@ def program_update(*, actor, program: GroupProgram, co_facilitators=None, **chan
     program.save()
     if co_facilitators is not None:
         program.co_facilitators.set([u for u in co_facilitators if u.pk != program.lead_facilitator_id])
+    access_log_write(
+        actor=actor,
+        action="program_update",
+        subject=program,
+        detail={"fields": sorted(changes), "co_facilitators": co_facilitators is not None},
+    )
     return program
 
 
