@@ -1,6 +1,7 @@
 from django import forms
 from django.contrib.auth import password_validation
 
+from apps.core.forms import picker_widgets
 from apps.core.models import ClinicSettings
 
 from .models import User
@@ -58,10 +59,7 @@ class ClinicSettingsForm(forms.ModelForm):
             "self_booking_horizon_weeks",
             "intake_packet_on_series",
         ]
-        widgets = {
-            "quiet_hours_start": forms.TimeInput(attrs={"type": "time"}),
-            "quiet_hours_end": forms.TimeInput(attrs={"type": "time"}),
-        }
+        widgets = picker_widgets(times=("quiet_hours_start", "quiet_hours_end"))
 
 
 class StaffInvitationForm(forms.Form):

@@ -162,46 +162,40 @@ def _statement_context(statement):
     }
 
 
-@login_required
-def statement(request, pk):
-    patient = portal_patient(request, "billing.view_ledger")
-    row = _own(statements_of(patient=patient), patient, pk)
-    return render(request, "billing/portal/statement.html", _statement_context(row))
-
-
-@login_required
-def statement_pdf(request, pk):
-    patient = portal_patient(request, "billing.view_ledger")
-    return statement_pdf_response(_own(statements_of(patient=patient), patient, pk))
-
-
 def statement_pdf_response(statement):
-    return documents.pdf_response(
-        "billing/pdf/statement.html",
-        _statement_context(statement),
-        filename=f"statement-{statement.period_start:%Y-%m}.pdf",
-    )
-
-
-@login_required
-def estimate(request, pk):
-    patient = portal_patient(request, "billing.view_ledger")
-    row = _own(estimates_visible_to(user=request.user), patient, pk)
-    return render(request, "billing/portal/estimate.html", estimate_context(row))
-
-
-@login_required
-def estimate_pdf(request, pk):
-    patient = portal_patient(request, "billing.view_ledger")
-    return estimate_pdf_response(_own(estimates_visible_to(user=request.user), patient, pk))
+    filename = f"statement-{statement.period_start:%Y-%m}.pdf"
+    return documents.pdf_response("billing/pdf/statement.html", _statement_context(statement), filename=filename)
 
 
 def estimate_pdf_response(estimate):
-    return documents.pdf_response(
-        "billing/pdf/estimate.html",
-        estimate_context(estimate),
-        filename=f"good-faith-estimate-{estimate.issued_at:%Y%m%d}.pdf",
-    )
+    filename = f"good-faith-estimate-{estimate.issued_at:%Y%m%d}.pdf"
+    return documents.pdf_response("billing/pdf/estimate.html", estimate_context(estimate), filename=filename)
+
+
+def _document_views(name, rows_of, context_of, pdf_response):
+    """The portal page and PDF of one kind of patient document (`name`), for rows of `rows_of(user, patient)`."""
+
+    def own_row(request, pk):
+        patient = portal_patient(request, "billing.view_ledger")
+        return _own(rows_of(request.user, patient), patient, pk)
+
+    @login_required
+    def page(request, pk):
+        return render(request, f"billing/portal/{name}.html", context_of(own_row(request, pk)))
+
+    @login_required
+    def pdf(request, pk):
+        return pdf_response(own_row(request, pk))
+
+    return page, pdf
+
+
+statement, statement_pdf = _document_views(
+    "statement", lambda _user, patient: statements_of(patient=patient), _statement_context, statement_pdf_response
+)
+estimate, estimate_pdf = _document_views(
+    "estimate", lambda user, _patient: estimates_visible_to(user=user), estimate_context, estimate_pdf_response
+)
 
 
 @login_required

@@ -185,94 +185,82 @@ def payment_create(request, pk):
     return redirect("billing:patient_ledger", pk=patient.pk)
 
 
-@login_required
-@require_POST
-def adjustment_create(request, pk):
-    patient = _ledger_patient(request, pk)
-    _post_form(
-        request,
-        AdjustmentForm,
-        "billing.post_adjustment",
-        None,
-        lambda data: adjustment_post(actor=request.user, patient=patient, **data),
-        success="Adjustment posted.",
-    )
-    return redirect("billing:patient_ledger", pk=patient.pk)
+def _ledger_post_view(form_class, perm, action, success: str, *, target=None, perm_on_patient: bool = False):
+    """A POST-only page that runs `action(actor, subject, data)` and goes back to the patient's ledger.
+
+    The subject is the patient named in the URL, or `target(pk)` (a row on a patient's ledger) when given. The
+    data is `form_class`'s cleaned data, or the raw POST when the action takes no form.
+    """
+
+    @login_required
+    @require_POST
+    def view(request, pk):
+        subject = target(pk) if target else _ledger_patient(request, pk)
+        patient_id = subject.patient_id if target else subject.pk
+        if form_class is None:
+            _require(request.user, perm, subject if perm_on_patient else None)
+            call_with_messages(request, lambda: action(request.user, subject, request.POST), success)
+        else:
+            _post_form(
+                request,
+                form_class,
+                perm,
+                subject if perm_on_patient else None,
+                lambda data: action(request.user, subject, data),
+                success=success,
+            )
+        return redirect("billing:patient_ledger", pk=patient_id)
+
+    return view
 
 
-@login_required
-@require_POST
-def adjustment_reverse(request, pk):
-    adjustment = get_object_or_404(Adjustment, pk=pk)
-    _require(request.user, "billing.post_adjustment")
-    call_with_messages(
-        request,
-        lambda: payments.adjustment_reverse(
-            actor=request.user, adjustment=adjustment, reason=request.POST.get("reason", "")
-        ),
-        "Adjustment reversed.",
-    )
-    return redirect("billing:patient_ledger", pk=adjustment.patient_id)
+def _adjustment_post(actor, patient, data):
+    return adjustment_post(actor=actor, patient=patient, **data)
 
 
-@login_required
-@require_POST
-def payment_refund(request, pk):
-    payment = get_object_or_404(Payment, pk=pk)
-    _post_form(
-        request,
-        RefundForm,
-        "billing.refund_payment",
-        None,
-        lambda data: payments.payment_refund(actor=request.user, payment=payment, **data),
-        success="Refund posted.",
-    )
-    return redirect("billing:patient_ledger", pk=payment.patient_id)
+def _adjustment_reverse(actor, adjustment, post):
+    return payments.adjustment_reverse(actor=actor, adjustment=adjustment, reason=post.get("reason", ""))
 
 
-@login_required
-@require_POST
-def plan_create(request, pk):
-    patient = _ledger_patient(request, pk)
-    _post_form(
-        request,
-        PlanForm,
-        "billing.manage_plan",
-        None,
-        lambda data: payment_plan_create(actor=request.user, patient=patient, **data),
-        success="Payment plan set up.",
-    )
-    return redirect("billing:patient_ledger", pk=patient.pk)
+def _payment_refund(actor, payment, data):
+    return payments.payment_refund(actor=actor, payment=payment, **data)
 
 
-@login_required
-@require_POST
-def diagnoses_set(request, pk):
-    patient = _ledger_patient(request, pk)
-    _post_form(
-        request,
-        DiagnosisForm,
-        "billing.edit_diagnoses",
-        patient,
-        lambda data: diagnoses_services.billing_profile_set(
-            actor=request.user, patient=patient, diagnosis_codes=data["diagnosis_codes"].split(",")
-        ),
-        success="Diagnosis codes saved.",
-    )
-    return redirect("billing:patient_ledger", pk=patient.pk)
+def _plan_create(actor, patient, data):
+    return payment_plan_create(actor=actor, patient=patient, **data)
 
 
-@login_required
-@require_POST
-def diagnoses_confirm(request, pk):
-    patient = _ledger_patient(request, pk)
-    _require(request.user, "billing.edit_diagnoses", patient)
-    call_with_messages(
-        request,
-        lambda: diagnoses_services.diagnoses_confirm(actor=request.user, patient=patient),
-        "Proposed diagnoses confirmed.",
-    )
-    return redirect("billing:patient_ledger", pk=patient.pk)
+def _diagnoses_set(actor, patient, data):
+    codes = data["diagnosis_codes"].split(",")
+    return diagnoses_services.billing_profile_set(actor=actor, patient=patient, diagnosis_codes=codes)
+
+
+def _diagnoses_confirm(actor, patient, _post):
+    return diagnoses_services.diagnoses_confirm(actor=actor, patient=patient)
+
+
+def _adjustment(pk):
+    return get_object_or_404(Adjustment, pk=pk)
+
+
+def _payment(pk):
+    return get_object_or_404(Payment, pk=pk)
+
+
+adjustment_create = _ledger_post_view(AdjustmentForm, "billing.post_adjustment", _adjustment_post, "Adjustment posted.")
+adjustment_reverse = _ledger_post_view(
+    None, "billing.post_adjustment", _adjustment_reverse, "Adjustment reversed.", target=_adjustment
+)
+payment_refund = _ledger_post_view(
+    RefundForm, "billing.refund_payment", _payment_refund, "Refund posted.", target=_payment
+)
+plan_create = _ledger_post_view(PlanForm, "billing.manage_plan", _plan_create, "Payment plan set up.")
+diagnoses_set = _ledger_post_view(
+    DiagnosisForm, "billing.edit_diagnoses", _diagnoses_set, "Diagnosis codes saved.", perm_on_patient=True
+)
+diagnoses_confirm = _ledger_post_view(
+    None, "billing.edit_diagnoses", _diagnoses_confirm, "Proposed diagnoses confirmed.", perm_on_patient=True
+)
 
 
 @login_required
@@ -406,14 +394,18 @@ def sliding_scale_report(request):
 # --- configuration -----------------------------------------------------------------------------------------------
 
 
+def _scale_schedule_today():
+    """The class table in force today, or None before the clinic has set one up."""
+    try:
+        return pricing.scale_schedule_on(on=clock.local_now().date())
+    except ApplicationError:
+        return None
+
+
 @login_required
 def configuration(request):
     _require(request.user, "billing.manage_config")
-    today = clock.local_now().date()
-    try:
-        schedule = pricing.scale_schedule_on(on=today)
-    except ApplicationError:
-        schedule = None
+    schedule = _scale_schedule_today()
     context = {
         "fee_rows": FeeSchedule.objects.select_related("service_type"),
         "service_types": ServiceType.objects.filter(is_active=True),
@@ -468,10 +460,7 @@ def scale_edit(request):
     """Edit the class table as a new version from a date on: bounds, percentages, nominal and policy fees."""
     _require(request.user, "billing.manage_config")
     today = clock.local_now().date()
-    try:
-        current = pricing.scale_schedule_on(on=today)
-    except ApplicationError:
-        current = None
+    current = _scale_schedule_today()
     rows = list(current.classes.all()) if current else []
     if request.method == "POST":
         try:

@@ -32,6 +32,13 @@ class MoneyField(forms.DecimalField):
         return super().to_python(value)
 
 
+def picker_widgets(*, dates=(), times=()) -> dict:
+    """A ModelForm's `Meta.widgets` that give the named date and time fields the browser's own pickers."""
+    widgets = {name: forms.DateInput(attrs={"type": "date"}) for name in dates}
+    widgets.update({name: forms.TimeInput(attrs={"type": "time"}) for name in times})
+    return widgets
+
+
 def form_errors_text(form) -> str:
     """A form's errors in one line, each named by the field's label ("Amount must be at least $0.01."), never by
     its code name. Messages written to follow the label ("must be…") read on from it; others follow a colon."""

@@ -8,6 +8,12 @@ from django.db import models
 from . import clock
 
 
+def kept_row_trigger(name: str, func: str) -> pgtrigger.Trigger:
+    """A trigger run before any UPDATE or DELETE of a kept row; `func` refuses the change, or lets through the few
+    columns that may still move (re-encryption, a read mark)."""
+    return pgtrigger.Trigger(name=name, operation=pgtrigger.Update | pgtrigger.Delete, when=pgtrigger.Before, func=func)
+
+
 class TimeStampedModel(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)

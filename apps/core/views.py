@@ -1,10 +1,14 @@
 """Pieces shared by the server-rendered pages of every app."""
 
 from collections.abc import Callable
+from typing import TypeVar
 
 from django.contrib import messages
+from django.http import Http404
 
 from apps.core.errors import ApplicationError
+
+T = TypeVar("T")
 
 
 def call_with_messages(request, call: Callable[[], object], success: str) -> bool:
@@ -26,3 +30,27 @@ def query_without_page(request) -> str:
     query = request.GET.copy()
     query.pop("page", None)
     return query.urlencode()
+
+
+def form_call(request, form, call: Callable[[dict], object], success: str) -> bool:
+    """On a valid POST of `form`, run one service call with its cleaned data and say how it went.
+
+    A refusal (ApplicationError) becomes an error of the form as a whole, so the page shows it above the fields the
+    user filled in; otherwise `success` is flashed. Returns whether it went through (the caller then redirects).
+    """
+    if request.method != "POST" or not form.is_valid():
+        return False
+    try:
+        call(form.cleaned_data)
+    except ApplicationError as exc:
+        form.add_error(None, exc.message)
+        return False
+    messages.success(request, success)
+    return True
+
+
+def found_or_404(row: T | None, message: str) -> T:
+    """`row`, or a 404 saying `message` when a lookup scoped to the user found nothing."""
+    if row is None:
+        raise Http404(message)
+    return row

@@ -3,12 +3,11 @@ sends and the patient's signatures. Versions and signatures never change once wr
 
 import hashlib
 
-import pgtrigger
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
-from apps.core.models import TimeStampedModel
+from apps.core.models import TimeStampedModel, kept_row_trigger
 
 
 class DocumentKind(models.TextChoices):
@@ -79,14 +78,7 @@ class DocumentVersion(models.Model):
             models.UniqueConstraint(fields=["document", "number"], name="one_intake_version_number_per_document"),
             models.CheckConstraint(condition=Q(number__gte=1), name="intake_version_number_positive"),
         ]
-        triggers = [
-            pgtrigger.Trigger(
-                name="intake_version_written_once",
-                operation=pgtrigger.Update | pgtrigger.Delete,
-                when=pgtrigger.Before,
-                func=ROW_WRITTEN_ONCE,
-            )
-        ]
+        triggers = [kept_row_trigger("intake_version_written_once", ROW_WRITTEN_ONCE)]
 
     def __str__(self) -> str:
         return f"{self.document.title}, version {self.number}"
@@ -157,14 +149,7 @@ class Signature(models.Model):
             ),
         ]
         indexes = [models.Index(fields=["patient", "document"])]
-        triggers = [
-            pgtrigger.Trigger(
-                name="intake_signature_written_once",
-                operation=pgtrigger.Update | pgtrigger.Delete,
-                when=pgtrigger.Before,
-                func=ROW_WRITTEN_ONCE,
-            )
-        ]
+        triggers = [kept_row_trigger("intake_signature_written_once", ROW_WRITTEN_ONCE)]
 
     def __str__(self) -> str:
         return f"Signature {self.pk}"

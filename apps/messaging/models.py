@@ -10,7 +10,7 @@ from django.db import models
 from django.db.models import Q
 
 from apps.core.encryption import reencrypt_only
-from apps.core.models import TimeStampedModel
+from apps.core.models import TimeStampedModel, kept_row_trigger
 
 
 class ThreadStatus(models.TextChoices):
@@ -120,14 +120,7 @@ class Message(models.Model):
                 name="message_read_by_someone",
             ),
         ]
-        triggers = [
-            pgtrigger.Trigger(
-                name="message_kept",
-                operation=pgtrigger.Update | pgtrigger.Delete,
-                when=pgtrigger.Before,
-                func=MESSAGE_LOCK,
-            )
-        ]
+        triggers = [kept_row_trigger("message_kept", MESSAGE_LOCK)]
 
     def __str__(self) -> str:
         return f"Message {self.pk} in thread {self.thread_id}"

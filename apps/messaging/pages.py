@@ -28,9 +28,10 @@ def submitted(form, write) -> object | None:
         return None
 
 
-def thread_page(request, thread, *, template: str, url_name: str, sent: str):
+def thread_page(request, pk, template: str, url_name: str, sent: str):
     """A conversation with its reply form. Showing it opens the thread (access-logged for staff) and marks what the
     other side sent as read by this reader; a refused reply answers 400 with the form's message."""
+    thread = thread_or_404(request, pk)
     form = ReplyForm(request.POST or None, request.FILES or None)
     if request.method == "POST":
         reply = submitted(
@@ -51,12 +52,24 @@ def thread_page(request, thread, *, template: str, url_name: str, sent: str):
     return render(request, template, context, status=400 if form.errors else 200)
 
 
-def new_thread_page(request, form, *, template: str, context: dict, start):
-    """The new-message form: `start(cleaned_data)` opens the thread, then the conversation's page shows."""
-    thread = submitted(form, start) if request.method == "POST" else None
-    if thread is not None:
-        messages.success(request, "Message sent.")
-        return redirect(context["thread_url_name"], thread.pk)
+def new_thread_page(request, form, *, template: str, context: dict, patient, therapist):
+    """The new-message form: a valid post opens the thread between `patient` and `therapist()` (asked only then, as
+    the portal's choice of therapist is part of the form), then the conversation's page shows."""
+    if request.method == "POST":
+        thread = submitted(
+            form,
+            lambda data: services.thread_start(
+                actor=request.user,
+                patient=patient,
+                therapist=therapist(),
+                subject=data["subject"],
+                text=data["text"],
+                attachments=data["attachments"],
+            ),
+        )
+        if thread is not None:
+            messages.success(request, "Message sent.")
+            return redirect(context["thread_url_name"], thread.pk)
     return render(request, template, {**context, "form": form}, status=400 if form.errors else 200)
 
 

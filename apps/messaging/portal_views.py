@@ -6,7 +6,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from apps.patients.portal import portal_patient
 
-from . import pages, selectors, services
+from . import pages, selectors
 from .forms import NewThreadForm
 
 
@@ -28,14 +28,8 @@ def thread_new(request):
         form,
         template="messaging/portal/new.html",
         context={"thread_url_name": "portal:message_thread"},
-        start=lambda data: services.thread_start(
-            actor=request.user,
-            patient=patient,
-            therapist=form.therapist(),
-            subject=data["subject"],
-            text=data["text"],
-            attachments=data["attachments"],
-        ),
+        patient=patient,
+        therapist=form.therapist,
     )
 
 
@@ -43,13 +37,7 @@ def thread_new(request):
 @require_http_methods(["GET", "POST"])
 def thread_detail(request, pk):
     portal_patient(request, "messaging.use_portal_messages")
-    return pages.thread_page(
-        request,
-        pages.thread_or_404(request, pk),
-        template="messaging/portal/thread.html",
-        url_name="portal:message_thread",
-        sent="Message sent.",
-    )
+    return pages.thread_page(request, pk, "messaging/portal/thread.html", "portal:message_thread", "Message sent.")
 
 
 @login_required

@@ -63,15 +63,9 @@ def thread_new(request):
         NewThreadForm(request.POST or None, request.FILES or None),
         template="messaging/new.html",
         context={"patient": patient, "thread_url_name": "messaging:thread"},
-        start=lambda data: services.thread_start(
-            actor=request.user,
-            patient=patient,
-            # The front desk writes from the clinic's inbox; a therapist who takes messages, as themselves.
-            therapist=None if is_clinic_inbox_staff(request.user) else request.user,
-            subject=data["subject"],
-            text=data["text"],
-            attachments=data["attachments"],
-        ),
+        patient=patient,
+        # The front desk writes from the clinic's inbox; a therapist who takes messages, as themselves.
+        therapist=lambda: None if is_clinic_inbox_staff(request.user) else request.user,
     )
 
 
@@ -79,13 +73,8 @@ def thread_new(request):
 @require_http_methods(["GET", "POST"])
 def thread_detail(request, pk):
     _require_inbox(request)
-    return pages.thread_page(
-        request,
-        pages.thread_or_404(request, pk),
-        template="messaging/thread.html",
-        url_name="messaging:thread",
-        sent="Reply sent. The patient gets an email saying a message is waiting.",
-    )
+    sent = "Reply sent. The patient gets an email saying a message is waiting."
+    return pages.thread_page(request, pk, "messaging/thread.html", "messaging:thread", sent)
 
 
 @login_required

@@ -6,7 +6,7 @@ from django.db import models
 from django.db.models import Q
 
 from apps.core.encryption import reencrypt_only
-from apps.core.models import TimeStampedModel
+from apps.core.models import TimeStampedModel, kept_row_trigger
 from apps.outcomes.instruments import INSTRUMENT_CHOICES, INSTRUMENTS
 
 from .content import TemplateDefinitionError, template_fields_check
@@ -237,11 +237,9 @@ class Addendum(models.Model):
         ordering = ["created_at", "id"]
         verbose_name_plural = "addenda"
         triggers = [
-            pgtrigger.Trigger(
-                name="addendum_immutable",
-                operation=pgtrigger.Update | pgtrigger.Delete,
-                when=pgtrigger.Before,
-                func=IMMUTABLE_ROW_LOCK.format(fk="note_id", reencrypt=reencrypt_only("content_encrypted")),
+            kept_row_trigger(
+                "addendum_immutable",
+                IMMUTABLE_ROW_LOCK.format(fk="note_id", reencrypt=reencrypt_only("content_encrypted")),
             )
         ]
 

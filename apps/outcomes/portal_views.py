@@ -6,7 +6,8 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from apps.core.errors import ApplicationError, NotFound
+from apps.core.errors import NotFound
+from apps.core.views import form_call
 from apps.patients.portal import portal_patient
 
 from . import selectors, services
@@ -31,14 +32,13 @@ def questionnaire_answer(request, pk):
         raise Http404("No such questionnaire.")
     instrument = INSTRUMENTS[assignment.instrument]
     form = QuestionnaireForm(request.POST or None, instrument=instrument)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.questionnaire_answer(actor=request.user, assignment=assignment, answers=form.answers())
-        except ApplicationError as exc:
-            form.add_error(None, exc.message)
-        else:
-            messages.success(request, f"Thank you. Your {instrument.name} answers were sent to your therapist.")
-            return redirect("portal:questionnaires")
+    if form_call(
+        request,
+        form,
+        lambda _data: services.questionnaire_answer(actor=request.user, assignment=assignment, answers=form.answers()),
+        f"Thank you. Your {instrument.name} answers were sent to your therapist.",
+    ):
+        return redirect("portal:questionnaires")
     return render(request, "outcomes/portal/answer.html", {"form": form, "instrument": instrument})
 
 
@@ -47,18 +47,19 @@ def questionnaire_answer(request, pk):
 def journal(request):
     patient = portal_patient(request, "portal.use_portal")
     form = JournalEntryForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.journal_entry_create(
-                actor=request.user, patient=patient, text=form.cleaned_data["text"], share=form.cleaned_data["share"]
-            )
-        except ApplicationError as exc:
-            form.add_error(None, exc.message)
-        else:
-            messages.success(request, "Entry saved.")
-            return redirect("portal:journal")
+    if _journal_form_saved(
+        request,
+        form,
+        lambda text, share: services.journal_entry_create(actor=request.user, patient=patient, text=text, share=share),
+    ):
+        return redirect("portal:journal")
     entries = selectors.journal_entries_of(patient=patient)
     return render(request, "outcomes/portal/journal.html", {"form": form, "entries": entries})
+
+
+def _journal_form_saved(request, form, save) -> bool:
+    """Run `save(text, share)` for a valid post of the journal entry form."""
+    return form_call(request, form, lambda data: save(data["text"], data["share"]), "Entry saved.")
 
 
 def _own_entry(request, pk):
@@ -75,16 +76,12 @@ def journal_entry(request, pk):
     _own_entry(request, pk)
     entry, text = selectors.journal_entry_open(user=request.user, entry_id=pk)
     form = JournalEntryForm(request.POST or None, initial={"text": text, "share": entry.is_shared})
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.journal_entry_update(
-                actor=request.user, entry=entry, text=form.cleaned_data["text"], shared=form.cleaned_data["share"]
-            )
-        except ApplicationError as exc:
-            form.add_error(None, exc.message)
-        else:
-            messages.success(request, "Entry saved.")
-            return redirect("portal:journal")
+    if _journal_form_saved(
+        request,
+        form,
+        lambda text, share: services.journal_entry_update(actor=request.user, entry=entry, text=text, shared=share),
+    ):
+        return redirect("portal:journal")
     return render(request, "outcomes/portal/journal_entry.html", {"form": form, "entry": entry})
 
 

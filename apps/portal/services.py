@@ -7,27 +7,18 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from apps.audit.services import access_log_write
 from apps.core import clock
 from apps.core.errors import NotFound, Unprocessable
-from apps.patients.models import Patient
+from apps.patients.models import DEMOGRAPHIC_FIELDS, Patient
 from apps.patients.selectors import patients_visible_to
 from apps.patients.services import patient_reminder_preferences_set, patient_sms_opt_out, patient_update
 
 from .models import PortalAccount
 
-# What a patient may change about themselves; legal name and date of birth go through the front desk.
-CONTACT_FIELDS = (
-    "preferred_name",
-    "pronouns",
-    "email",
-    "phone",
-    "address_line1",
-    "address_line2",
-    "city",
-    "state",
-    "postal_code",
-    "emergency_contact_name",
-    "emergency_contact_phone",
-    "emergency_contact_relationship",
+# What a patient may change about themselves, in the chart's form order; legal name and date of birth go through
+# the front desk, the treating therapist and reminder choices through their own pages.
+_FRONT_DESK_FIELDS = frozenset(
+    {"legal_first_name", "legal_last_name", "date_of_birth", "primary_therapist", "reminder_email"}
 )
+CONTACT_FIELDS = tuple(name for name in DEMOGRAPHIC_FIELDS if name not in _FRONT_DESK_FIELDS)
 
 
 def _locked_chart(*, actor, patient: Patient) -> Patient:

@@ -1,6 +1,7 @@
 from django import forms
 
 from apps.accounts.selectors import active_therapists
+from apps.core.forms import picker_widgets
 from apps.outcomes.instruments import INSTRUMENT_CHOICES
 from apps.patients.forms import PatientChoiceField
 from apps.patients.models import Patient, PatientStatus
@@ -44,12 +45,9 @@ class ProgramForm(forms.ModelForm):
             "interval_weeks",
             "outcome_questionnaires",
         ]
-        widgets = {
-            "enrollment_opens_on": forms.DateInput(attrs={"type": "date"}),
-            "enrollment_closes_on": forms.DateInput(attrs={"type": "date"}),
-            "first_meeting_on": forms.DateInput(attrs={"type": "date"}),
-            "local_start_time": forms.TimeInput(attrs={"type": "time"}),
-        }
+        widgets = picker_widgets(
+            dates=("enrollment_opens_on", "enrollment_closes_on", "first_meeting_on"), times=("local_start_time",)
+        )
 
 
 class ProgramChangeForm(forms.ModelForm):
@@ -65,10 +63,7 @@ class ProgramChangeForm(forms.ModelForm):
             "enrollment_opens_on",
             "enrollment_closes_on",
         ]
-        widgets = {
-            "enrollment_opens_on": forms.DateInput(attrs={"type": "date"}),
-            "enrollment_closes_on": forms.DateInput(attrs={"type": "date"}),
-        }
+        widgets = picker_widgets(dates=("enrollment_opens_on", "enrollment_closes_on"))
 
 
 class CapacityForm(forms.Form):

@@ -10,6 +10,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
 from apps.core.errors import ApplicationError
+from apps.core.views import form_call
 
 from . import member_meetings, selectors
 from .forms import (
@@ -90,16 +91,14 @@ def program_edit(request, pk):
     program = _program(request, pk)
     _require(request.user, "programs.change_program", program)
     form = ProgramChangeForm(request.POST or None, instance=program)
-    if request.method == "POST" and form.is_valid():
-        changes = {f: form.cleaned_data[f] for f in form.changed_data if f != "co_facilitators"}
-        co_facilitators = form.cleaned_data["co_facilitators"] if "co_facilitators" in form.changed_data else None
-        try:
-            setup.program_update(actor=request.user, program=program, co_facilitators=co_facilitators, **changes)
-        except ApplicationError as exc:
-            form.add_error(None, exc.message)
-        else:
-            messages.success(request, "Changes saved.")
-            return redirect("programs:detail", pk=program.pk)
+
+    def update(data):
+        changes = {f: data[f] for f in form.changed_data if f != "co_facilitators"}
+        co_facilitators = data["co_facilitators"] if "co_facilitators" in form.changed_data else None
+        setup.program_update(actor=request.user, program=program, co_facilitators=co_facilitators, **changes)
+
+    if form_call(request, form, update, "Changes saved."):
+        return redirect("programs:detail", pk=program.pk)
     return render(request, "programs/form.html", {"form": form, "title": f"Edit {program.title}", "program": program})
 
 

@@ -15,6 +15,7 @@ from apps.accounts.roles import Role
 from apps.patients.selectors import patients_visible_to
 
 from . import selectors, services
+from .availability_kinds import KINDS, AvailabilityKind
 from .models import Appointment, AppointmentSeries, AppointmentStatus, Room, ServiceType, TimeOff, WorkingHours
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -471,7 +472,15 @@ class _AvailabilityViewSet(_ReferenceViewSet):
 
     change_perm = "scheduling.manage_availability"
     http_method_names = [*_ReferenceViewSet.http_method_names, "delete"]
-    delete = None
+    kind: AvailabilityKind
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        # The reference viewset's create and update call `save` for `noun`; here they come from the kind.
+        cls.save, cls.delete, cls.noun = staticmethod(cls.kind.save), staticmethod(cls.kind.delete), cls.kind.noun
+
+    def get_queryset(self):
+        return self.kind.visible(user=self.request.user)
 
     def _check_therapist(self, serializer) -> None:
         therapist = serializer.validated_data.get("therapist")
@@ -497,23 +506,13 @@ class _AvailabilityViewSet(_ReferenceViewSet):
 class WorkingHoursViewSet(_AvailabilityViewSet):
     serializer_class = WorkingHoursSerializer
     queryset = WorkingHours.objects.none()  # typed for the schema; get_queryset scopes to the user
-    save = staticmethod(services.working_hours_save)
-    delete = staticmethod(services.working_hours_delete)
-    noun = "working_hours"
-
-    def get_queryset(self):
-        return selectors.working_hours_visible_to(user=self.request.user)
+    kind = KINDS["hours"]
 
 
 class TimeOffViewSet(_AvailabilityViewSet):
     serializer_class = TimeOffSerializer
     queryset = TimeOff.objects.none()  # typed for the schema; get_queryset scopes to the user
-    save = staticmethod(services.time_off_save)
-    delete = staticmethod(services.time_off_delete)
-    noun = "time_off"
-
-    def get_queryset(self):
-        return selectors.time_off_visible_to(user=self.request.user)
+    kind = KINDS["time-off"]
 
     def create(self, request, *args, **kwargs):
         return self._with_sessions_to_move(super().create(request, *args, **kwargs))

@@ -5,8 +5,6 @@ Front desk and admins edit everyone's, a therapist their own. The pages call the
 """
 
 import datetime as dt
-from collections.abc import Callable
-from dataclasses import dataclass
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -20,40 +18,9 @@ from apps.core import clock
 from apps.core.api_lookups import id_or_none
 from apps.core.errors import ApplicationError
 
-from . import selectors, services
+from . import selectors
+from .availability_kinds import KINDS
 from .forms import SelfBookingForm, TimeOffForm, WorkingHoursForm
-
-
-@dataclass(frozen=True)
-class _Kind:
-    """Working hours or time off: how a page finds, edits and deletes one."""
-
-    label: str
-    noun: str  # the services' keyword for the record
-    form: type
-    visible: Callable
-    save: Callable
-    delete: Callable
-
-
-KINDS = {
-    "hours": _Kind(
-        label="working hours",
-        noun="working_hours",
-        form=WorkingHoursForm,
-        visible=selectors.working_hours_visible_to,
-        save=services.working_hours_save,
-        delete=services.working_hours_delete,
-    ),
-    "time-off": _Kind(
-        label="time off",
-        noun="time_off",
-        form=TimeOffForm,
-        visible=selectors.time_off_visible_to,
-        save=services.time_off_save,
-        delete=services.time_off_delete,
-    ),
-}
 
 
 def _today_start() -> dt.datetime:

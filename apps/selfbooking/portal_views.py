@@ -6,7 +6,6 @@ import datetime as dt
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -15,6 +14,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from apps.core import clock
 from apps.core.errors import ApplicationError
 from apps.core.models import ClinicSettings
+from apps.core.views import found_or_404
 from apps.patients.portal import portal_patient
 from apps.scheduling.selectors import active_therapist
 
@@ -80,10 +80,7 @@ def _week_page(request, offer, *, title: str, confirm_url: str, back_url: str):
 
 
 def _bookable_therapist(therapist_id):
-    therapist = active_therapist(therapist_id=therapist_id)
-    if therapist is None:
-        raise Http404("No such therapist.")
-    return therapist
+    return found_or_404(active_therapist(therapist_id=therapist_id), "No such therapist.")
 
 
 @login_required
@@ -155,10 +152,8 @@ def first_session_confirm(request, therapist_id):
 
 
 def _own_session(request, pk):
-    appointment = selectors.own_session(patient=portal_patient(request, "selfbooking.use"), appointment_id=pk)
-    if appointment is None:
-        raise Http404("No such session.")
-    return appointment
+    patient = portal_patient(request, "selfbooking.use")
+    return found_or_404(selectors.own_session(patient=patient, appointment_id=pk), "No such session.")
 
 
 @login_required

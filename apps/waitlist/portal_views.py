@@ -1,14 +1,12 @@
 """Patient pages of the slot waitlist, mounted in the portal's programs namespace (portal:programs:slot_requests and
 the rest) where they began, so links in notices already sent keep working."""
 
-from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
-from apps.core.errors import ApplicationError
-from apps.core.views import call_with_messages
+from apps.core.views import call_with_messages, form_call
 from apps.patients.portal import portal_patient
 
 from . import selectors, services
@@ -32,14 +30,13 @@ def _own_slot_offer(request, pk) -> SlotOffer:
 def slot_requests(request):
     patient = portal_patient(request, "waitlist.request_slot")
     form = SlotRequestForm(request.POST or None, initial={"therapist": patient.primary_therapist})
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.slot_request_create(actor=request.user, patient=patient, **form.cleaned_data)
-        except ApplicationError as exc:
-            form.add_error(None, exc.message)
-        else:
-            messages.success(request, "You are on the waitlist for a weekly time. We will write when one opens.")
-            return redirect("portal:programs:slot_requests")
+    if form_call(
+        request,
+        form,
+        lambda data: services.slot_request_create(actor=request.user, patient=patient, **data),
+        "You are on the waitlist for a weekly time. We will write when one opens.",
+    ):
+        return redirect("portal:programs:slot_requests")
     context = {"requests": selectors.patient_slot_requests(patient=patient), "form": form}
     return render(request, "waitlist/portal/slot_requests.html", context)
 
