@@ -25,7 +25,7 @@ def _id_field(**kwargs):
     return serializers.IntegerField(min_value=1, max_value=MAX_ID, **kwargs)
 
 
-class SlotsQuery(serializers.Serializer):
+class SelfBookingSlotsQuery(serializers.Serializer):
     therapist = _id_field(required=False)
     appointment = _id_field(required=False, help_text="To move this session: its therapist's slots.")
     week = serializers.DateField(required=False, help_text="Any day of the week (YYYY-MM-DD); default this week.")
@@ -46,36 +46,38 @@ class _Start(serializers.DateTimeField):
             self.fail("invalid", format="YYYY-MM-DDThh:mm[:ss]±hh:mm")
 
 
-class SlotOutput(serializers.Serializer):
+class SelfBookingSlotOutput(serializers.Serializer):
     start = serializers.DateTimeField()
     end = serializers.DateTimeField()
 
 
-class WindowOutput(serializers.Serializer):
+class SelfBookingWindowOutput(serializers.Serializer):
     earliest = serializers.DateTimeField()
     latest = serializers.DateTimeField()
 
 
-class FeeOutput(serializers.Serializer):
+class SelfBookingFeeOutput(serializers.Serializer):
     fee = serializers.DecimalField(max_digits=10, decimal_places=2, allow_null=True)
     class_label = serializers.CharField()
     estimate_total = serializers.DecimalField(max_digits=10, decimal_places=2, allow_null=True)
     estimate_is_new = serializers.BooleanField(help_text="Confirming issues a Good Faith Estimate for the session.")
 
 
-class SlotsOutput(serializers.Serializer):
+class SelfBookingSlotsOutput(serializers.Serializer):
     week = serializers.DateField()
-    window = WindowOutput()
-    slots = SlotOutput(many=True)
-    fee = FeeOutput(allow_null=True, help_text="The session's fee at the patient's class; null without free slots.")
+    window = SelfBookingWindowOutput()
+    slots = SelfBookingSlotOutput(many=True)
+    fee = SelfBookingFeeOutput(
+        allow_null=True, help_text="The session's fee at the patient's class; null without free slots."
+    )
 
 
-class BookInput(serializers.Serializer):
+class SelfBookingBookInput(serializers.Serializer):
     therapist = _id_field()
     start = _Start()
 
 
-class MoveInput(serializers.Serializer):
+class SelfBookingMoveInput(serializers.Serializer):
     appointment = _id_field()
     start = _Start()
 
@@ -99,9 +101,9 @@ class SlotsView(APIView):
     # The therapist or session named in the query; a session too close to move, or no first session offered.
     error_statuses = {"get": {404, 422}}
 
-    @extend_schema(parameters=[SlotsQuery], responses={200: SlotsOutput})
+    @extend_schema(parameters=[SelfBookingSlotsQuery], responses={200: SelfBookingSlotsOutput})
     def get(self, request):
-        query = SlotsQuery(data=request.query_params)
+        query = SelfBookingSlotsQuery(data=request.query_params)
         query.is_valid(raise_exception=True)
         week = selectors.monday_of(query.validated_data.get("week") or selectors.week_of(None))
         if "therapist" in query.validated_data:
@@ -116,16 +118,16 @@ class SlotsView(APIView):
             "slots": offer.slots,
             "fee": offer.quote(offer.slots[0].start) if offer.slots else None,
         }
-        return Response(SlotsOutput(answer).data)
+        return Response(SelfBookingSlotsOutput(answer).data)
 
 
 class BookView(APIView):
     permission_classes = permissions_with("selfbooking.use")
     error_statuses = {"post": {404}}  # the therapist named in the body
 
-    @extend_schema(request=BookInput, responses={201: PatientAppointmentOutput})
+    @extend_schema(request=SelfBookingBookInput, responses={201: PatientAppointmentOutput})
     def post(self, request):
-        data = BookInput(data=request.data)
+        data = SelfBookingBookInput(data=request.data)
         data.is_valid(raise_exception=True)
         therapist = _therapist(data.validated_data["therapist"])
         appointment = services.self_booking_book(
@@ -138,9 +140,9 @@ class MoveView(APIView):
     permission_classes = permissions_with("selfbooking.use")
     error_statuses = {"post": {404}}  # the session named in the body is not one of the patient's
 
-    @extend_schema(request=MoveInput, responses={200: PatientAppointmentOutput})
+    @extend_schema(request=SelfBookingMoveInput, responses={200: PatientAppointmentOutput})
     def post(self, request):
-        data = MoveInput(data=request.data)
+        data = SelfBookingMoveInput(data=request.data)
         data.is_valid(raise_exception=True)
         appointment = _own_session(request, data.validated_data["appointment"])
         moved = services.self_booking_move(
