@@ -137,10 +137,21 @@ def patient_update(*, actor, patient: Patient, **changes) -> Patient:
     return patient
 
 
+def reminder_state(patient: Patient) -> dict:
+    """A patient's reminder choices as the access log records them."""
+    return {
+        "reminder_email": patient.reminder_email,
+        "reminder_sms": patient.reminder_sms,
+        "sms_consent": patient.sms_consent_at is not None,
+    }
+
+
 @transaction.atomic
 def patient_reminder_preferences_set(*, actor, patient: Patient, email: bool, sms: bool, sms_consent: bool) -> Patient:
-    """SMS needs recorded consent; withdrawing consent also turns SMS reminders off."""
+    """SMS needs recorded consent; withdrawing consent also turns SMS reminders off. A change is access-logged with
+    the old and new choices (who changed them, and what a patient agreed to)."""
     patient = Patient.objects.select_for_update().get(pk=patient.pk)
+    before = reminder_state(patient)
     now = clock.now()
     if sms_consent and patient.sms_consent_at is None:
         patient.sms_consent_at = now
@@ -155,12 +166,15 @@ def patient_reminder_preferences_set(*, actor, patient: Patient, email: bool, sm
     patient.reminder_email = email
     patient.reminder_sms = sms
     patient.save()
-    _audit(
-        actor=actor,
-        action="patient_reminder_preferences_set",
-        patient=patient,
-        fields={"reminder_email": email, "reminder_sms": sms, "sms_consent": sms_consent},
-    )
+    after = reminder_state(patient)
+    if after != before:
+        access_log_write(
+            actor=actor,
+            action="reminder_preferences_change",
+            subject=patient,
+            patient_id=patient.pk,
+            detail={"before": before, "after": after},
+        )
     return patient
 
 

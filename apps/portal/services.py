@@ -9,7 +9,7 @@ from apps.core import clock
 from apps.core.errors import NotFound, Unprocessable
 from apps.patients.models import DEMOGRAPHIC_FIELDS, Patient
 from apps.patients.selectors import patients_visible_to
-from apps.patients.services import patient_reminder_preferences_set, patient_sms_opt_out, patient_update
+from apps.patients.services import patient_reminder_preferences_set, patient_sms_opt_out, patient_update, reminder_state
 
 from .models import PortalAccount
 
@@ -27,14 +27,6 @@ def _locked_chart(*, actor, patient: Patient) -> Patient:
     if chart is None:
         raise NotFound("No such patient.")
     return chart
-
-
-def _reminder_state(patient: Patient) -> dict:
-    return {
-        "reminder_email": patient.reminder_email,
-        "reminder_sms": patient.reminder_sms,
-        "sms_consent": patient.sms_consent_at is not None,
-    }
 
 
 @transaction.atomic
@@ -62,34 +54,22 @@ def contact_details_update(*, actor, patient: Patient, **changes) -> Patient:
 
 @transaction.atomic
 def reminder_preferences_update(*, actor, patient: Patient, email: bool, sms: bool, sms_consent: bool) -> Patient:
-    """Channels and text-message consent, with the old and new choices in the access log."""
-    before = _reminder_state(_locked_chart(actor=actor, patient=patient))
-    updated = patient_reminder_preferences_set(
-        actor=actor, patient=patient, email=email, sms=sms, sms_consent=sms_consent
-    )
-    after = _reminder_state(updated)
-    if after != before:
-        access_log_write(
-            actor=actor,
-            action="reminder_preferences_change",
-            subject=updated,
-            patient_id=updated.pk,
-            detail={"before": before, "after": after},
-        )
-    return updated
+    """Channels and text-message consent (the chart's service logs the old and new choices)."""
+    _locked_chart(actor=actor, patient=patient)
+    return patient_reminder_preferences_set(actor=actor, patient=patient, email=email, sms=sms, sms_consent=sms_consent)
 
 
 @transaction.atomic
 def text_messages_stop(*, actor, patient: Patient) -> Patient:
     """The portal's 'stop all text messages': the same effect as replying STOP."""
-    before = _reminder_state(_locked_chart(actor=actor, patient=patient))
+    before = reminder_state(_locked_chart(actor=actor, patient=patient))
     updated = patient_sms_opt_out(patient=patient)
     access_log_write(
         actor=actor,
         action="sms_opt_out",
         subject=updated,
         patient_id=updated.pk,
-        detail={"before": before, "after": _reminder_state(updated)},
+        detail={"before": before, "after": reminder_state(updated)},
     )
     return updated
 

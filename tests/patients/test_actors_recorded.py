@@ -35,9 +35,9 @@ def test_reminder_preferences_record_who_set_them(personas):
     services.patient_reminder_preferences_set(
         actor=personas.patient_user, patient=personas.patient, email=False, sms=False, sms_consent=False
     )
-    entry = _entry("patient_reminder_preferences_set")
+    entry = _entry("reminder_preferences_change")
     assert (entry.actor, entry.patient_id) == (personas.patient_user, personas.patient.pk)
-    assert entry.detail == {"fields": ["reminder_email", "reminder_sms", "sms_consent"]}
+    assert entry.detail["after"] == {"reminder_email": False, "reminder_sms": False, "sms_consent": False}
 
 
 def test_a_discharge_records_who_discharged(personas):
