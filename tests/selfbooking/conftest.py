@@ -12,6 +12,7 @@ from apps.accounts.roles import Role
 from apps.billing.demo import config_seed
 from apps.core import clock
 from apps.scheduling.models import WorkingHours
+from apps.scheduling.services import appointment_book
 from tests.factories import PatientFactory, ServiceTypeFactory, UserFactory
 
 # A Monday in the clinic's time zone (America/New_York), well clear of DST changes.
@@ -53,4 +54,16 @@ def booking(personas, frozen_now):
     newcomer = PatientFactory(user=newcomer_user, legal_first_name="Nia", legal_last_name="Newcomer")
     return SimpleNamespace(
         **vars(personas), intake=intake, individual=individual, newcomer_user=newcomer_user, newcomer=newcomer
+    )
+
+
+@pytest.fixture
+def session(booking):
+    """The patient's 45-minute session with their therapist, MONDAY 10:00, booked by the front desk."""
+    return appointment_book(
+        actor=booking.front_desk,
+        therapist=booking.therapist,
+        patient=booking.patient,
+        service_type=booking.individual,
+        start=at(MONDAY, 10),
     )

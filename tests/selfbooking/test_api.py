@@ -4,7 +4,6 @@ import datetime as dt
 
 import pytest
 
-from apps.scheduling import services as scheduling
 from apps.scheduling.models import Appointment
 
 from .conftest import MONDAY, at, online_booking
@@ -12,17 +11,6 @@ from .conftest import MONDAY, at, online_booking
 pytestmark = pytest.mark.django_db
 
 SLOTS, BOOK, MOVE = "/api/self-booking/slots/", "/api/self-booking/book/", "/api/self-booking/move/"
-
-
-@pytest.fixture
-def session(booking):
-    return scheduling.appointment_book(
-        actor=booking.front_desk,
-        therapist=booking.therapist,
-        patient=booking.patient,
-        service_type=booking.individual,
-        start=at(MONDAY, 10),
-    )
 
 
 def test_slots_of_a_week_with_the_fee(booking, login):

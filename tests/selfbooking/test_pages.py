@@ -17,17 +17,6 @@ from .conftest import MONDAY, at, online_booking
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def session(booking):
-    return scheduling.appointment_book(
-        actor=booking.front_desk,
-        therapist=booking.therapist,
-        patient=booking.patient,
-        service_type=booking.individual,
-        start=at(MONDAY, 10),
-    )
-
-
 def _start(value: dt.datetime) -> str:
     return quote(value.isoformat())
 

@@ -11,7 +11,6 @@ from apps.billing.models import EstimateReason, GoodFaithEstimate
 from apps.core.errors import Conflict, PermissionDenied, Unprocessable
 from apps.core.models import ClinicSettings
 from apps.notifications.models import Message
-from apps.scheduling import services as scheduling
 from apps.scheduling.models import Appointment, AppointmentStatus, TimeOff
 from apps.selfbooking.services import self_booking_book, self_booking_move
 from tests.billing.helpers import approved_assessment
@@ -24,18 +23,6 @@ pytestmark = pytest.mark.django_db
 def _book(b, start=None, therapist=None, actor=None):
     return self_booking_book(
         actor=actor or b.newcomer_user, therapist=therapist or b.therapist, start=start or at(MONDAY, 10)
-    )
-
-
-@pytest.fixture
-def session(booking):
-    """The patient's 45-minute session with their therapist, MONDAY 10:00, booked by the front desk."""
-    return scheduling.appointment_book(
-        actor=booking.front_desk,
-        therapist=booking.therapist,
-        patient=booking.patient,
-        service_type=booking.individual,
-        start=at(MONDAY, 10),
     )
 
 
