@@ -17,9 +17,17 @@ class BillingConfig(AppConfig):
             name="billing.charge_session_outcome",
             run=reactions.charge_session_outcome,
         )
+        reaction_register(
+            model="scheduling.AppointmentTransition",
+            to_status=[AppointmentStatus.BOOKED],
+            name="billing.estimate_on_booking",
+            run=reactions.estimate_on_booking,
+        )
 
         from apps.scheduling import extensions
 
         from .pricing import late_cancel_price
+        from .services.reduced_fee_cap import reduced_fee_cap_enforce
 
         extensions.late_cancel_price.provide(late_cancel_price)
+        extensions.reduced_fee_cap_enforce.provide(reduced_fee_cap_enforce)

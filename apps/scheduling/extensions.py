@@ -1,9 +1,10 @@
 """What the apps above scheduling add to its pages, without scheduling importing them.
 
 Scheduling sits below notes, programs and billing, yet its pages show what they know: My day and the session page
-link each session's note, the booking form and the series preview warn about the patient's own group meetings, and
-the cancel confirmation states the late-cancel fee. Each of those apps provides its hook in its AppConfig.ready();
-a hook nobody provides answers as if that app were absent (no link, no meeting, no fee).
+link each session's note, the booking form and the series preview warn about the patient's own group meetings, the
+cancel confirmation states the late-cancel fee, and a booking past a therapist's reduced-fee cap is refused. Each of
+those apps provides its hook in its AppConfig.ready(); a hook nobody provides answers as if that app were absent (no
+link, no meeting, no fee, no cap).
 """
 
 from collections.abc import Callable
@@ -43,4 +44,11 @@ group_meetings_warning = Hook("group_meetings_warning", lambda *, patient, range
 # billing: the late-cancel charge cancelling this session would post (a billing Price), or None
 late_cancel_price = Hook("late_cancel_price", lambda *, appointment: None)
 
-HOOKS = (note_links, group_meetings_during, group_meetings_warning, late_cancel_price)
+# billing: a new patient for the therapist past their reduced-fee cap is refused (Conflict) unless clinic staff give
+# a reason; answers the override reason used, else ""
+reduced_fee_cap_enforce = Hook(
+    "reduced_fee_cap_enforce",
+    lambda *, actor, therapist, patient, override_reason="", exclude_series_id=None: "",
+)
+
+HOOKS = (note_links, group_meetings_during, group_meetings_warning, late_cancel_price, reduced_fee_cap_enforce)

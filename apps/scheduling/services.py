@@ -16,8 +16,6 @@ from django.utils import timezone
 
 from apps.accounts.roles import Role
 from apps.audit.services import access_log_write
-from apps.billing.services.estimates import EstimatedService, EstimateReason, gfe_issue
-from apps.billing.services.reduced_fee_cap import reduced_fee_cap_enforce
 from apps.core import clock
 from apps.core.errors import Conflict, InvalidTransition, PermissionDenied, Unprocessable
 from apps.core.models import ClinicSettings
@@ -44,8 +42,7 @@ from .selectors import calendar_feed_token_hash
 if TYPE_CHECKING:
     from apps.billing.pricing import Price
 
-INTAKE_CPT = "90791"  # booking the intake assessment issues the patient's Good Faith Estimate for it
-ESTIMATE_SPAN = dt.timedelta(weeks=52, days=-1)
+INTAKE_CPT = "90791"  # booking the intake assessment issues the patient's Good Faith Estimate for it (billing)
 
 CONSTRAINT_SUBJECT = {
     "appointment_no_therapist_overlap": "therapist",
@@ -248,20 +245,13 @@ def appointment_book(
         raise _conflict(slot.collisions)
     _override_check(actor=actor, slots=[slot], override_reason=override_reason)
     if patient is not None:
-        reduced_fee_cap_enforce(actor=actor, therapist=therapist, patient=patient, override_reason=cap_override_reason)
+        extensions.reduced_fee_cap_enforce(
+            actor=actor, therapist=therapist, patient=patient, override_reason=cap_override_reason
+        )
     appointment = _new_appointment(booking, slot, actor=actor, override_reason=override_reason)
     _save_guarded([appointment])
     transitions_record([_transition_row(appointment, actor=actor, from_status="")])
     appointments_booked_notice(appointments=[appointment], subject=appointment)
-    if patient is not None and service_type.code == INTAKE_CPT:
-        gfe_issue(
-            actor=actor,
-            patient=patient,
-            services=[EstimatedService(service_type.pk, therapist.pk, 1)],
-            period_start=timezone.localtime(start).date(),
-            period_end=timezone.localtime(start).date(),
-            reason=EstimateReason.INTAKE_BOOKED,
-        )
     return appointment
 
 
@@ -460,7 +450,7 @@ def series_book(
         raise conflict
     if not skip_conflicts or override_reason.strip():
         _override_check(actor=actor, slots=plan.slots, override_reason=override_reason)
-    cap_override = reduced_fee_cap_enforce(
+    cap_override = extensions.reduced_fee_cap_enforce(
         actor=actor, therapist=therapist, patient=patient, override_reason=cap_override_reason
     )
     series = AppointmentSeries.objects.create(
@@ -485,34 +475,7 @@ def series_book(
     if not booked:
         raise Conflict("None of the series' dates is free.", extra={"dates": [s.as_dict() for s in skipped]})
     appointments_booked_notice(appointments=booked, subject=series)
-    _series_estimate_issue(series, skipped, actor=actor)
     return SeriesBooked(series, booked, skipped)
-
-
-def _series_estimate_issue(series: AppointmentSeries, skipped: list[Slot], *, actor) -> None:
-    """The patient's Good Faith Estimate for the series: its dates over the next 52 weeks (an open-ended series is
-    estimated for a year, the longest an estimate covers), less the dates skipped as blocked."""
-    through = series.first_date + ESTIMATE_SPAN
-    blocked = {slot.local_start.date() for slot in skipped}
-    dates = [
-        day
-        for day in series_dates(
-            first_date=series.first_date,
-            interval_weeks=series.interval_weeks,
-            occurrence_count=series.occurrence_count,
-            end_date=series.end_date,
-            through=through,
-        )
-        if day not in blocked
-    ]
-    gfe_issue(
-        actor=actor,
-        patient=series.patient,
-        services=[EstimatedService(series.service_type_id, series.therapist_id, len(dates))],
-        period_start=dates[0],
-        period_end=dates[-1],
-        reason=EstimateReason.SERIES_BOOKED,
-    )
 
 
 @transaction.atomic
@@ -547,7 +510,7 @@ def series_extend(*, series: AppointmentSeries, actor=None, today: dt.date | Non
     if not dates:
         return SeriesBooked(series, [], [])
     if not series.cap_override_reason:
-        reduced_fee_cap_enforce(
+        extensions.reduced_fee_cap_enforce(
             actor=actor, therapist=series.therapist, patient=series.patient, exclude_series_id=series.pk
         )
     booking = Booking(series.therapist, series.patient, series.service_type, series.room, series.is_telehealth)
@@ -648,7 +611,7 @@ def appointment_reschedule(
     _override_check(actor=actor, slots=slots, override_reason=override_reason)
     cap_override = ""
     if changes_therapist and appointment.patient is not None:
-        cap_override = reduced_fee_cap_enforce(
+        cap_override = extensions.reduced_fee_cap_enforce(
             actor=actor, therapist=new_therapist, patient=appointment.patient, override_reason=cap_override_reason
         )
     later = slots[0].start > moving[0].start
@@ -1020,12 +983,16 @@ def working_hours_save(*, actor, working_hours: WorkingHours | None = None, **da
     return instance
 
 
+def _availability_delete(*, actor, row: WorkingHours | TimeOff, action: str) -> None:
+    instance = _locked(row)
+    before = _availability_fields(instance)
+    _availability_audit(actor=actor, action=action, instance=instance, before=before, deleted=True)
+    instance.delete()
+
+
 @transaction.atomic
 def working_hours_delete(*, actor, working_hours: WorkingHours) -> None:
-    instance = _locked(working_hours)
-    before = _availability_fields(instance)
-    _availability_audit(actor=actor, action="working_hours_delete", instance=instance, before=before, deleted=True)
-    instance.delete()
+    _availability_delete(actor=actor, row=working_hours, action="working_hours_delete")
 
 
 @transaction.atomic
@@ -1048,10 +1015,7 @@ def time_off_save(*, actor, time_off: TimeOff | None = None, **data) -> TimeOff:
 
 @transaction.atomic
 def time_off_delete(*, actor, time_off: TimeOff) -> None:
-    instance = _locked(time_off)
-    before = _availability_fields(instance)
-    _availability_audit(actor=actor, action="time_off_delete", instance=instance, before=before, deleted=True)
-    instance.delete()
+    _availability_delete(actor=actor, row=time_off, action="time_off_delete")
 
 
 # ---------------------------------------------------------------------------------------------------------------

@@ -342,3 +342,38 @@ def test_no_notice_without_an_email_address(personas, fee_config):
         _book_weekly(personas, fee_config["90834"], occurrence_count=2)
     assert GoodFaithEstimate.objects.exists()
     assert not _notices().exists()
+
+
+def test_a_series_booked_around_a_blocked_date_is_estimated_without_it_and_once(personas, fee_config):
+    """The estimate is billing's reaction to the series' first booked session: the date skipped because the
+    patient already had a session then is not counted, and dispatching the series' transitions again issues
+    nothing more."""
+    from apps.core.transitions import transitions_dispatch
+    from apps.scheduling.models import AppointmentTransition
+
+    with time_machine.travel(NOW, tick=False):
+        appointment_book(
+            actor=personas.front_desk,
+            therapist=personas.therapist,
+            patient=personas.patient,
+            service_type=fee_config["90834"],
+            start=clock.local_datetime(dt.date(2026, 3, 17), dt.time(10, 0)),
+            is_telehealth=True,
+            override_reason="Extra hours agreed",
+        )
+        booked = series_book(
+            actor=personas.front_desk,
+            therapist=personas.therapist,
+            patient=personas.patient,
+            service_type=fee_config["90834"],
+            first_date=dt.date(2026, 3, 10),
+            local_start_time=dt.time(10, 0),
+            is_telehealth=True,
+            occurrence_count=10,
+            override_reason="Extra hours agreed",
+            skip_conflicts=True,
+        )
+        assert len(booked.skipped) == 1
+        transitions_dispatch(list(AppointmentTransition.objects.filter(appointment__series=booked.series)))
+    estimate = GoodFaithEstimate.objects.get(patient=personas.patient)
+    assert estimate.lines[0]["expected_count"] == 9

@@ -38,8 +38,13 @@ def _reactions(transition) -> set[str]:
 def test_booking_writes_new_to_booked_with_the_booker_and_queues_the_reminders(clinic, session):
     assert _history(session) == [("", "booked", clinic.front_desk.pk, "", False)]
     [booked] = session.transitions.all()
-    # Intake's reaction looks at every booking (it sends a packet only for a new series' first date).
-    assert _reactions(booked) == {"scheduling.reminders_queue", "intake.packet_on_new_series"}
+    # Billing's and intake's reactions look at every booking (an estimate only for an intake session or a new
+    # series, a packet only for a new series' first date).
+    assert _reactions(booked) == {
+        "scheduling.reminders_queue",
+        "billing.estimate_on_booking",
+        "intake.packet_on_new_series",
+    }
 
 
 def test_check_in_and_completion_record_who_and_the_charge_is_billings_reaction(clinic, session, frozen_now):

@@ -9,6 +9,7 @@ from decimal import Decimal
 
 from django.db import transaction
 from django.urls import reverse
+from django.utils import timezone
 
 from apps.accounts.models import User
 from apps.core import clock
@@ -18,13 +19,18 @@ from apps.core.models import ClinicSettings
 from apps.core.money import ZERO
 from apps.core.transitions import actor_or_none
 from apps.notifications.outbox import patient_notice_enqueue
+from apps.scheduling.models import Appointment
 from apps.scheduling.selectors import service_types_by_id
+from apps.scheduling.services import INTAKE_CPT, series_dates
 
 from .. import pricing
 from ..models import EstimateReason, GoodFaithEstimate
 from ..selectors.estimates import estimates_current, patients_with_estimates_past_expiry
 
 logger = logging.getLogger(__name__)
+
+# An open-ended series is estimated for a year, the longest an estimate covers.
+ESTIMATE_SPAN = dt.timedelta(weeks=52, days=-1)
 
 
 def gfe_notice_queue(*, estimate: GoodFaithEstimate) -> bool:
@@ -200,3 +206,49 @@ def _gfe_reissue_for_patient(*, patient_id: int, on: dt.date) -> int:
 
     patient = Patient.objects.select_for_update().get(pk=patient_id)
     return len(gfe_reissue_for_class_change(actor=None, patient=patient, on=on))
+
+
+def gfe_issue_for_booking(*, appointment: Appointment, actor) -> GoodFaithEstimate | None:
+    """A new booking that needs the patient's Good Faith Estimate gets it in the booking's transaction: an intake
+    session booked on its own, or a new series (asked once, by its earliest session). The series' estimate counts
+    its dates over the next 52 weeks, less the dates it was booked without because they were blocked."""
+    if appointment.patient_id is None:
+        return None
+    local_day = timezone.localtime(appointment.start, clock.clinic_tz()).date()
+    if appointment.series_id is None:
+        if appointment.service_type.code != INTAKE_CPT:
+            return None
+        return gfe_issue(
+            actor=actor,
+            patient=appointment.patient,
+            services=[EstimatedService(appointment.service_type_id, appointment.therapist_id, 1)],
+            period_start=local_day,
+            period_end=local_day,
+            reason=EstimateReason.INTAKE_BOOKED,
+        )
+    series = appointment.series
+    booked = list(Appointment.objects.filter(series=series).order_by("start").values_list("pk", "start"))
+    if booked[0][0] != appointment.pk:
+        return None  # a later session: an extension of the series, estimated when it was booked
+    tz = clock.clinic_tz()
+    booked_days = {timezone.localtime(start, tz).date() for _, start in booked}
+
+    def series_days(through: dt.date) -> list[dt.date]:
+        return series_dates(
+            first_date=series.first_date,
+            interval_weeks=series.interval_weeks,
+            occurrence_count=series.occurrence_count,
+            end_date=series.end_date,
+            through=through,
+        )
+
+    blocked = {day for day in series_days(series.booked_through) if day not in booked_days}
+    dates = [day for day in series_days(series.first_date + ESTIMATE_SPAN) if day not in blocked]
+    return gfe_issue(
+        actor=actor,
+        patient=series.patient,
+        services=[EstimatedService(series.service_type_id, series.therapist_id, len(dates))],
+        period_start=dates[0],
+        period_end=dates[-1],
+        reason=EstimateReason.SERIES_BOOKED,
+    )
