@@ -7,13 +7,14 @@ all call it, so the patient is never told two different things.
 import datetime as dt
 from dataclasses import dataclass
 
-from django.db.models import QuerySet
 from django.urls import reverse
 from django.utils import formats, timezone
 
 from apps.audit.services import access_log_write
 from apps.core import clock
 from apps.core.encryption import decrypt_text
+from apps.core.errors import NotFound
+from apps.patients.models import Patient
 from apps.programs.models import EnrollmentStatus
 from apps.programs.selectors import patient_enrollments
 from apps.scheduling.selectors import patient_next_session
@@ -146,5 +147,13 @@ def care_level_history(*, user, patient) -> list[CareLevelMove]:
     return moves
 
 
-def moves_between(*, start: dt.datetime, end: dt.datetime) -> QuerySet[CareLevelMove]:
-    return CareLevelMove.objects.filter(moved_at__gte=start, moved_at__lt=end)
+def patient_for_ladder(*, user, patient_id) -> Patient:
+    """The patient whose care level `user` reads or moves; a patient they may not see answers like a missing one
+    (and the refusal is logged)."""
+    patient = Patient.objects.select_related("primary_therapist").filter(pk=patient_id).first()
+    if patient is None:
+        raise NotFound("No such patient.")
+    if not user.has_perm("ladder.view_care_level", patient):
+        access_log_write(actor=user, action="care_level_view", subject=patient, patient_id=patient.pk, allowed=False)
+        raise NotFound("No such patient.")
+    return patient
