@@ -4,8 +4,21 @@ from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
 from django.db import models
 from django.db.models import Q
+from django.db.models.functions import Lower
 
 from apps.core.models import TimeStampedModel, Transition
+
+
+class ProgramKind(models.TextChoices):
+    GROUP = "group", "Group program"
+    LECTURE = "lecture", "Lecture series"
+
+
+class ProgramStage(models.TextChoices):
+    # A proposed program gathers an interest list until it launches or its decision date passes.
+    PROPOSED = "proposed", "Proposed"
+    LAUNCHED = "launched", "Launched"
+    NOT_LAUNCHED = "not_launched", "Did not launch"
 
 
 class GroupProgram(TimeStampedModel):
@@ -17,6 +30,15 @@ class GroupProgram(TimeStampedModel):
 
     title = models.CharField(max_length=200)
     description = models.TextField(blank=True)
+    kind = models.CharField(max_length=20, choices=ProgramKind.choices, default=ProgramKind.GROUP)
+    stage = models.CharField(max_length=20, choices=ProgramStage.choices, default=ProgramStage.LAUNCHED)
+    minimum_to_launch = models.PositiveIntegerField(
+        null=True, blank=True, help_text="People on the interest list needed before a proposed program launches."
+    )
+    decision_on = models.DateField(
+        null=True, blank=True, help_text="The day a proposed program launches or is called off, at the latest."
+    )
+    launched_at = models.DateTimeField(null=True, blank=True)
     lead_facilitator = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.PROTECT,
@@ -54,6 +76,15 @@ class GroupProgram(TimeStampedModel):
         constraints = [
             models.CheckConstraint(condition=Q(capacity__gte=1), name="program_capacity_positive"),
             models.CheckConstraint(condition=Q(meeting_count__gte=1), name="program_has_meetings"),
+            models.CheckConstraint(
+                condition=Q(minimum_to_launch__isnull=True) | Q(minimum_to_launch__lte=models.F("capacity")),
+                name="program_minimum_within_capacity",
+            ),
+            models.CheckConstraint(
+                condition=~Q(stage=ProgramStage.PROPOSED)
+                | Q(minimum_to_launch__isnull=False, decision_on__isnull=False),
+                name="proposed_program_has_minimum_and_decision_date",
+            ),
             models.CheckConstraint(
                 condition=Q(interval_weeks__gte=1, interval_weeks__lte=4), name="program_interval_1_to_4"
             ),
@@ -109,6 +140,28 @@ class ProgramMeeting(models.Model):
         return f"{self.program} · meeting {self.number}"
 
 
+class PublicRegistrant(TimeStampedModel):
+    """A member of the public on a lecture series' list: a name and an email, no chart and nothing clinical.
+
+    When the person later becomes a patient the row is linked to their chart rather than copied into it.
+    """
+
+    name = models.CharField(max_length=200)
+    email = models.EmailField(help_text="Stored in lower case; one registrant per address.")
+    patient = models.OneToOneField(
+        "patients.Patient", null=True, blank=True, on_delete=models.PROTECT, related_name="public_registrant"
+    )
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(Lower("email"), name="public_registrant_email_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
 class EnrollmentStatus(models.TextChoices):
     ENROLLED = "enrolled", "Enrolled"
     WAITLISTED = "waitlisted", "Waitlisted"
@@ -135,7 +188,13 @@ class Enrollment(TimeStampedModel):
     """
 
     program = models.ForeignKey(GroupProgram, on_delete=models.PROTECT, related_name="enrollments")
-    patient = models.ForeignKey("patients.Patient", on_delete=models.PROTECT, related_name="program_enrollments")
+    # A patient's place, or (lecture series only) a member of the public's: exactly one of the two.
+    patient = models.ForeignKey(
+        "patients.Patient", null=True, blank=True, on_delete=models.PROTECT, related_name="program_enrollments"
+    )
+    registrant = models.ForeignKey(
+        PublicRegistrant, null=True, blank=True, on_delete=models.PROTECT, related_name="enrollments"
+    )
     status = models.CharField(max_length=20, choices=EnrollmentStatus.choices)
     waitlist_position = models.PositiveIntegerField(null=True, blank=True)
     offer_expires_at = models.DateTimeField(null=True, blank=True)
@@ -155,6 +214,16 @@ class Enrollment(TimeStampedModel):
         constraints = [
             models.UniqueConstraint(
                 fields=["program", "patient"], condition=Q(status__in=LIVE_STATUSES), name="one_live_enrollment"
+            ),
+            models.UniqueConstraint(
+                fields=["program", "registrant"],
+                condition=Q(status__in=LIVE_STATUSES),
+                name="one_live_registrant_enrollment",
+            ),
+            models.CheckConstraint(
+                condition=Q(patient__isnull=False, registrant__isnull=True)
+                | Q(patient__isnull=True, registrant__isnull=False),
+                name="enrollment_patient_or_registrant",
             ),
             models.UniqueConstraint(
                 fields=["program", "waitlist_position"],
@@ -194,7 +263,7 @@ class Enrollment(TimeStampedModel):
         ]
 
     def __str__(self) -> str:
-        return f"{self.patient} in {self.program} ({self.status})"
+        return f"{self.patient or self.registrant} in {self.program} ({self.status})"
 
     @property
     def is_live(self) -> bool:

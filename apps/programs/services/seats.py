@@ -39,7 +39,11 @@ def program_lock(program_id: int) -> GroupProgram:
 
 
 def enrollment_lock(enrollment_id: int) -> Enrollment:
-    return Enrollment.objects.select_for_update().select_related("patient", "program").get(pk=enrollment_id)
+    return (
+        Enrollment.objects.select_for_update(of=("self", "program"))
+        .select_related("patient", "program")
+        .get(pk=enrollment_id)
+    )
 
 
 def seats_taken(*, program: GroupProgram) -> int:
@@ -270,7 +274,7 @@ def program_seat_offers_expire(program_id: int, *, now: dt.datetime) -> int:
     """Expire the program's unclaimed offers past their deadline and pass each seat to the next in line."""
     program = program_lock(program_id)
     due = list(
-        program.enrollments.select_for_update()
+        program.enrollments.select_for_update(of=("self",))
         .select_related("patient", "program")
         .filter(status=EnrollmentStatus.OFFERED, offer_expires_at__lte=now)
         .order_by("pk")

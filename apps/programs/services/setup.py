@@ -184,7 +184,7 @@ def program_close(*, program: GroupProgram) -> dict[str, int]:
     program = program_lock(program.pk)
     now = clock.now()
     live = list(
-        program.enrollments.select_for_update()
+        program.enrollments.select_for_update(of=("self",))
         .select_related("patient", "program")
         .filter(status__in=LIVE_STATUSES)
         .order_by("pk")
