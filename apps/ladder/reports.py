@@ -1,16 +1,18 @@
 """The ladder report: how many people stand on each rung, how long those below individual therapy have waited for
-the next rung, and how many left without reaching it. The page, its chart and its CSV are all built from the one
-`ladder_report` answer, so they cannot disagree."""
+the next rung, how many left without reaching it, and how many programs were proposed and launched. The page, its
+chart and its CSV are all built from the one `ladder_report` answer, so they cannot disagree."""
 
 import datetime as dt
 import statistics
 from dataclasses import dataclass, field
 
-from django.db.models import Count
+from django.db.models import Count, Q
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from apps.core import clock
 from apps.patients.models import Patient, PatientStatus
+from apps.programs.models import GroupProgram, ProgramKind, ProgramStage
 
 from .models import CLIMBING_LEVELS, CareLevel, CareLevelMove, PatientCareLevel
 
@@ -105,10 +107,14 @@ def _waiting(today: dt.date) -> list[list]:
     return rows
 
 
+def _local_span(start: dt.date, end: dt.date) -> tuple[dt.datetime, dt.datetime]:
+    """The instants from the start of `start` to the end of `end`, both local days included."""
+    return clock.local_datetime(start, dt.time.min), clock.local_datetime(end + dt.timedelta(days=1), dt.time.min)
+
+
 def _left_without_next(start: dt.date, end: dt.date) -> list[list]:
     """People moved to maintenance or discharge from a rung below individual therapy within the dates."""
-    since = clock.local_datetime(start, dt.time.min)
-    until = clock.local_datetime(end + dt.timedelta(days=1), dt.time.min)
+    since, until = _local_span(start, end)
     counts = dict(
         CareLevelMove.objects.filter(
             to_level=CareLevel.MAINTENANCE, from_level__in=CLIMBING_LEVELS, moved_at__gte=since, moved_at__lt=until
@@ -118,6 +124,33 @@ def _left_without_next(start: dt.date, end: dt.date) -> list[list]:
         .order_by()
     )
     return [[CareLevel(level).label, counts.get(level, 0)] for level in CLIMBING_LEVELS]
+
+
+def _programs_proposed_and_launched(start: dt.date, end: dt.date) -> list[list]:
+    """Per kind, within the dates: programs proposed (set up to gather an interest list first), launched (from a
+    proposal, or set up to run straight away), and called off on their decision date; and the proposals still
+    gathering interest today, whenever they were made."""
+    since, until = _local_span(start, end)
+    launched_at = Coalesce("launched_at", "created_at")
+    counts = {
+        row["kind"]: row
+        for row in GroupProgram.objects.annotate(launched_on=launched_at)
+        .values("kind")
+        .annotate(
+            proposed=Count("id", filter=Q(decision_on__isnull=False, created_at__gte=since, created_at__lt=until)),
+            launched=Count("id", filter=Q(stage=ProgramStage.LAUNCHED, launched_on__gte=since, launched_on__lt=until)),
+            not_launched=Count(
+                "id", filter=Q(stage=ProgramStage.NOT_LAUNCHED, decision_on__gte=start, decision_on__lte=end)
+            ),
+            gathering=Count("id", filter=Q(stage=ProgramStage.PROPOSED)),
+        )
+        .order_by()
+    }
+    rows = []
+    for kind, label in ProgramKind.choices:
+        row = counts.get(kind, {})
+        rows.append([label] + [row.get(name, 0) for name in ("proposed", "launched", "not_launched", "gathering")])
+    return rows
 
 
 def _nice_step(top: int) -> int:
@@ -154,6 +187,11 @@ def ladder_report(*, start: dt.date, end: dt.date) -> LadderReport:
             f"Left without reaching the next rung, {start:%b %-d, %Y} to {end:%b %-d, %Y}",
             ["Left from", "People"],
             _left_without_next(start, end),
+        ),
+        ReportTable(
+            f"Programs proposed and launched, {start:%b %-d, %Y} to {end:%b %-d, %Y}",
+            ["Kind", "Proposed", "Launched", "Did not launch", "Still gathering interest now"],
+            _programs_proposed_and_launched(start, end),
         ),
     ]
     return LadderReport(start=start, end=end, tables=tables, chart=_chart(at_each_rung))

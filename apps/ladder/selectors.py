@@ -15,7 +15,7 @@ from apps.core import clock
 from apps.core.encryption import decrypt_text
 from apps.core.errors import NotFound
 from apps.patients.models import Patient
-from apps.programs.models import EnrollmentStatus
+from apps.programs.models import EnrollmentStatus, ProgramKind, ProgramStage
 from apps.programs.selectors import patient_enrollments
 from apps.scheduling.selectors import patient_next_session
 from apps.waitlist.models import LIVE_SLOT_REQUEST_STATUSES
@@ -67,7 +67,8 @@ def _when(moment: dt.datetime) -> str:
 
 
 def _program_step(enrollments) -> tuple[str, str] | None:
-    """An offered seat, the next meeting of a program the patient is in, or their place on a program's list."""
+    """An offered seat, the next meeting of a program the patient is in, or their place on a program's list (a
+    proposed program's interest list included)."""
     programs = reverse("portal:programs:list")
     for enrollment in enrollments:
         if enrollment.status == EnrollmentStatus.OFFERED:
@@ -81,9 +82,20 @@ def _program_step(enrollments) -> tuple[str, str] | None:
         for meeting in enrollment.program.meetings.all():
             appointment = meeting.appointment
             if appointment.start > now and appointment.status in UPCOMING_MEETING_STATUSES:
-                return f"Your next meeting of {enrollment.program.title} is {_when(appointment.start)}.", programs
+                program = enrollment.program
+                meeting_word = "lecture" if program.kind == ProgramKind.LECTURE else "meeting"
+                return f"Your next {meeting_word} of {program.title} is {_when(appointment.start)}.", programs
     for enrollment in enrollments:
-        if enrollment.status == EnrollmentStatus.WAITLISTED:
+        if enrollment.status != EnrollmentStatus.WAITLISTED:
+            continue
+        program = enrollment.program
+        if program.stage == ProgramStage.PROPOSED:
+            decided = formats.date_format(program.decision_on, "F j")
+            return (
+                f"You are on the interest list for {program.title}; the clinic decides by {decided} whether it runs.",
+                programs,
+            )
+        if program.stage == ProgramStage.LAUNCHED:
             return (
                 f"You are number {enrollment.waitlist_rank} on the list for {enrollment.program.title}; "
                 "we will offer you a seat as one opens.",

@@ -1,12 +1,16 @@
 """What comes next for a patient: one rule for the portal and the API."""
 
+import datetime as dt
+
 import pytest
 
+from apps.core import clock
 from apps.ladder.models import CareLevel
 from apps.ladder.selectors import next_step
 from apps.ladder.services import care_level_set
+from apps.programs.models import Enrollment, EnrollmentStatus, GroupProgram, ProgramKind, ProgramStage
 from apps.programs.services.seats import program_enroll
-from tests.programs.factories import scheduled_program
+from tests.programs.factories import ProgramFactory, scheduled_program
 
 pytestmark = pytest.mark.django_db
 
@@ -58,3 +62,34 @@ def test_the_top_rung_has_no_next_rung(personas):
 
     assert (step.next_level, step.next_level_label) == ("", "")
     assert "check-in" in step.step
+
+
+def test_a_place_on_a_proposed_programs_interest_list_says_when_it_is_decided(personas):
+    care_level_set(patient=personas.patient, level=CareLevel.EDUCATION, reason="x", actor=personas.therapist)
+    decision = clock.local_now().date() + dt.timedelta(days=20)
+    program = ProgramFactory(
+        kind=ProgramKind.LECTURE,
+        stage=ProgramStage.PROPOSED,
+        minimum_to_launch=2,
+        decision_on=decision,
+        title="Evening lectures",
+    )
+    Enrollment.objects.create(
+        program=program, patient=personas.patient, status=EnrollmentStatus.WAITLISTED, waitlist_position=1
+    )
+
+    step = next_step(patient=personas.patient)
+
+    assert step.step == (
+        f"You are on the interest list for Evening lectures; the clinic decides by {decision:%B} {decision.day} "
+        "whether it runs."
+    )
+
+
+def test_the_next_lecture_of_a_lecture_series_is_called_a_lecture(personas):
+    care_level_set(patient=personas.patient, level=CareLevel.LECTURE_SERIES, reason="x", actor=personas.therapist)
+    program = scheduled_program(actor=personas.admin)
+    GroupProgram.objects.filter(pk=program.pk).update(kind=ProgramKind.LECTURE)
+    program_enroll(actor=personas.front_desk, program=program, patient=personas.patient)
+
+    assert next_step(patient=personas.patient).step.startswith(f"Your next lecture of {program.title} is ")
