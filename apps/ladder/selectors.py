@@ -149,12 +149,19 @@ def next_step(*, patient) -> NextStep:
     )
 
 
-def care_level_history(*, user, patient) -> list[CareLevelMove]:
-    """The patient's moves, newest first, each with its decrypted `reason`. Reading the reasons is a read of clinical
-    text, so it writes an access-log row."""
+def care_level_moves(*, patient) -> list[CareLevelMove]:
+    """The patient's moves, newest first, each with its decrypted `reason`, for a page whose opening is already
+    access-logged (the chart pages log one row per read)."""
     moves = list(CareLevelMove.objects.filter(patient=patient).select_related("moved_by").order_by("-moved_at", "-id"))
     for move in moves:
         move.reason = decrypt_text(move.content_encrypted)
+    return moves
+
+
+def care_level_history(*, user, patient) -> list[CareLevelMove]:
+    """The moves, read on their own (the API, the portal's path): reading the reasons is a read of clinical text,
+    so it writes an access-log row."""
+    moves = care_level_moves(patient=patient)
     access_log_write(actor=user, action="care_level_history_view", subject=patient, patient_id=patient.pk)
     return moves
 

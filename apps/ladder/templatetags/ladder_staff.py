@@ -20,7 +20,8 @@ def care_level_card(context, patient):
         "visible": True,
         "patient": patient,
         "step": selectors.next_step(patient=patient),
-        "history": selectors.care_level_history(user=user, patient=patient),
+        # The chart page that shows the card has logged its own read of the patient.
+        "history": selectors.care_level_moves(patient=patient),
         "can_move": user.has_perm("ladder.move_care_level", patient),
         "form": CareLevelMoveForm(current=current.level if current else "", auto_id="care_%s"),
         "here": request.get_full_path(),
