@@ -145,6 +145,7 @@ def portal_shots(ids: dict) -> list[Shot]:
         Shot("portal-messages", "/portal/messages/", "Messages with the clinic"),
         Shot("portal-message-new", "/portal/messages/new/", "Write to the clinic"),
         Shot("portal-records", "/portal/records/", "Your records"),
+        Shot("portal-ladder", "/portal/care/", "Where you are and what comes next"),
     ]
     if ids["thread"]:
         shots.append(Shot("portal-message-thread", f"/portal/messages/{ids['thread']}/", "A conversation"))
@@ -193,6 +194,7 @@ def staff_shots(ids: dict) -> dict[str, list[Shot]]:
         "admin@clinic.test": [
             Shot("staff-programs", "/programs/", "Programs"),
             Shot("staff-messages", "/messages/", "Reminder delivery"),
+            Shot("staff-ladder-report", "/ladder/report/", "Admin: the ladder report"),
         ],
     }
 

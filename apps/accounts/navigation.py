@@ -93,6 +93,13 @@ STAFF_NAV = [
         purpose="balances, payments and sliding-scale reviews",
     ),
     NavItem(
+        "Care ladder",
+        "ladder:report",
+        frozenset({Role.ADMIN}),
+        perm="ladder.view_report",
+        purpose="the care ladder report: people at each rung, waits for the next, programs proposed and launched",
+    ),
+    NavItem(
         "Users",
         "accounts:user_list",
         frozenset({Role.ADMIN}),
@@ -135,6 +142,7 @@ PORTAL_NAV = [
     NavItem("Billing", "portal:billing:home", frozenset({Role.PATIENT})),
     NavItem("Programs", "portal:programs:list", frozenset({Role.PATIENT})),
     NavItem("Messages", "portal:messages", frozenset({Role.PATIENT}), perm="messaging.use_portal_messages"),
+    NavItem("Your path", "portal:ladder:where_you_are", frozenset({Role.PATIENT})),
     NavItem("Forms", "portal:intake:packet", frozenset({Role.PATIENT})),
     NavItem("Questionnaires", "portal:questionnaires", frozenset({Role.PATIENT})),
     NavItem("Journal", "portal:journal", frozenset({Role.PATIENT})),

@@ -67,6 +67,7 @@ INSTALLED_APPS = [
     "apps.records",
     "apps.selfbooking",
     "apps.intake",
+    "apps.ladder",
     "apps.portal",
     "apps.frontdesk",
 ]

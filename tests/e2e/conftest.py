@@ -55,6 +55,15 @@ def _site_url(settings, live_server):
     settings.SITE_URL = live_server.url
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _views_loaded():
+    """Load the URLconf (and with it every view module) before the browser's first request: on a busy machine that
+    import alone can outlast a page's load timeout, failing whichever browser test happens to run first."""
+    from django.urls import get_resolver
+
+    get_resolver().url_patterns
+
+
 @pytest.fixture
 def page(browser, live_server):
     context = browser.new_context(base_url=live_server.url, viewport=DESKTOP)

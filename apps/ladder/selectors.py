@@ -1,0 +1,178 @@
+"""Reads of the care ladder: a patient's level and history, and what comes next for them.
+
+`next_step` is the one rule for "what comes next": the portal's home card, the portal's ladder page and the API
+all call it, so the patient is never told two different things.
+"""
+
+import datetime as dt
+from dataclasses import dataclass
+
+from django.urls import reverse
+from django.utils import formats, timezone
+
+from apps.audit.services import access_log_write
+from apps.core import clock
+from apps.core.encryption import decrypt_text
+from apps.core.errors import NotFound
+from apps.patients.models import Patient
+from apps.programs.models import EnrollmentStatus, ProgramKind, ProgramStage
+from apps.programs.selectors import patient_enrollments
+from apps.scheduling.selectors import patient_next_session
+from apps.waitlist.models import LIVE_SLOT_REQUEST_STATUSES
+from apps.waitlist.selectors import patient_slot_requests
+
+from .models import LADDER, CareLevel, CareLevelMove, PatientCareLevel, rung
+
+# What each rung means, in the words the portal uses with the patient.
+RUNG_WORDS = {
+    CareLevel.EDUCATION: "You are learning how the mind and body shape pain: reading, lectures and journaling, "
+    "at your own pace.",
+    CareLevel.LECTURE_SERIES: "You are attending a lecture series that walks through the approach step by step.",
+    CareLevel.GROUP: "You are in a group program, working through the approach together with others.",
+    CareLevel.INDIVIDUAL: "You meet one-to-one with your therapist for weekly sessions.",
+    CareLevel.MAINTENANCE: "You have finished regular care. You can come back for a check-in whenever you need one.",
+}
+NOT_PLACED_WORDS = "Your therapist has not chosen a starting point with you yet."
+UPCOMING_MEETING_STATUSES = {"booked", "checked_in"}
+
+
+@dataclass(frozen=True)
+class NextStep:
+    """Where the patient stands and the one concrete thing that comes next."""
+
+    level: str  # "" when not placed
+    level_label: str
+    level_words: str
+    since: dt.datetime | None
+    next_level: str  # "" at the top of the ladder
+    next_level_label: str
+    step: str
+    step_url: str  # "" when the step is a conversation, not a page
+
+
+def care_level_of(*, patient) -> PatientCareLevel | None:
+    return PatientCareLevel.objects.filter(patient=patient).select_related("moved_by").first()
+
+
+def next_level(level: str) -> str:
+    """The rung above `level` ("" means not placed: the bottom rung comes next); "" at the top."""
+    if not level:
+        return LADDER[0]
+    place = rung(level)
+    return LADDER[place + 1] if place + 1 < len(LADDER) else ""
+
+
+def _when(moment: dt.datetime) -> str:
+    return formats.date_format(timezone.localtime(moment, clock.clinic_tz()), "l, F j \\a\\t g:i A")
+
+
+def _program_step(enrollments) -> tuple[str, str] | None:
+    """An offered seat, the next meeting of a program the patient is in, or their place on a program's list (a
+    proposed program's interest list included)."""
+    programs = reverse("portal:programs:list")
+    for enrollment in enrollments:
+        if enrollment.status == EnrollmentStatus.OFFERED:
+            deadline = _when(enrollment.offer_expires_at)
+            return f"A seat in {enrollment.program.title} is held for you until {deadline}: accept it.", programs
+    now = clock.now()
+    for enrollment in enrollments:
+        if enrollment.status != EnrollmentStatus.ENROLLED:
+            continue
+        # Meetings come prefetched in order; the first one still ahead is the next.
+        for meeting in enrollment.program.meetings.all():
+            appointment = meeting.appointment
+            if appointment.start > now and appointment.status in UPCOMING_MEETING_STATUSES:
+                program = enrollment.program
+                meeting_word = "lecture" if program.kind == ProgramKind.LECTURE else "meeting"
+                return f"Your next {meeting_word} of {program.title} is {_when(appointment.start)}.", programs
+    for enrollment in enrollments:
+        if enrollment.status != EnrollmentStatus.WAITLISTED:
+            continue
+        program = enrollment.program
+        if program.stage == ProgramStage.PROPOSED:
+            decided = formats.date_format(program.decision_on, "F j")
+            return (
+                f"You are on the interest list for {program.title}; the clinic decides by {decided} whether it runs.",
+                programs,
+            )
+        if program.stage == ProgramStage.LAUNCHED:
+            return (
+                f"You are number {enrollment.waitlist_rank} on the list for {enrollment.program.title}; "
+                "we will offer you a seat as one opens.",
+                programs,
+            )
+    return None
+
+
+def _session_step(patient) -> tuple[str, str] | None:
+    session = patient_next_session(patient=patient)
+    if session is None:
+        return None
+    return f"Your next session is {_when(session.start)}.", reverse("portal:sessions:list")
+
+
+def _slot_list_step(patient) -> tuple[str, str] | None:
+    if patient_slot_requests(patient=patient).filter(status__in=LIVE_SLOT_REQUEST_STATUSES).exists():
+        return "You are on the list for a weekly individual time; we will offer you one as it opens.", ""
+    return None
+
+
+def _conversation_step(level: str, following: str) -> str:
+    if not level:
+        return "Talk to your therapist about where to start: most people begin with reading and a lecture."
+    if not following:
+        return "If symptoms come back, contact the clinic to book a check-in."
+    if following == CareLevel.MAINTENANCE:
+        return "Talk to your therapist about when regular sessions could give way to occasional check-ins."
+    return f"Talk to your therapist about moving on to {CareLevel(following).label.lower()}."
+
+
+def next_step(*, patient) -> NextStep:
+    """Where the patient stands and what comes next: a held seat first (it expires), then the next meeting of a
+    program they are in, their next individual session, their place on a program's list or the individual-slot
+    list, and otherwise a conversation with their therapist about the next rung."""
+    current = care_level_of(patient=patient)
+    level = current.level if current else ""
+    following = next_level(level)
+    enrollments = list(patient_enrollments(patient=patient))
+    found = _program_step(enrollments) or _session_step(patient) or _slot_list_step(patient)
+    step, url = found if found else (_conversation_step(level, following), "")
+    return NextStep(
+        level=level,
+        level_label=CareLevel(level).label if level else "Not placed yet",
+        level_words=RUNG_WORDS[level] if level else NOT_PLACED_WORDS,
+        since=current.since if current else None,
+        next_level=following,
+        next_level_label=CareLevel(following).label if following else "",
+        step=step,
+        step_url=url,
+    )
+
+
+def care_level_moves(*, patient) -> list[CareLevelMove]:
+    """The patient's moves, newest first, each with its decrypted `reason`, for a page whose opening is already
+    access-logged (the chart pages log one row per read)."""
+    moves = list(CareLevelMove.objects.filter(patient=patient).select_related("moved_by").order_by("-moved_at", "-id"))
+    for move in moves:
+        move.reason = decrypt_text(move.content_encrypted)
+    return moves
+
+
+def care_level_history(*, user, patient) -> list[CareLevelMove]:
+    """The moves, read on their own (the API, the portal's path): reading the reasons is a read of clinical text,
+    so it writes an access-log row."""
+    moves = care_level_moves(patient=patient)
+    access_log_write(actor=user, action="care_level_history_view", subject=patient, patient_id=patient.pk)
+    return moves
+
+
+def patient_for_ladder(*, user, patient_id) -> Patient:
+    """The patient whose care level `user` reads or moves; a patient they may not see answers like a missing one
+    (and the refusal is logged)."""
+    patient = Patient.objects.select_related("primary_therapist").filter(pk=patient_id).first()
+    if patient is None:
+        raise NotFound("No such patient.")
+    if not user.has_perm("ladder.view_care_level", patient):
+        access_log_write(actor=user, action="care_level_view", subject=patient, patient_id=patient.pk, allowed=False)
+        raise NotFound("No such patient.")
+    return patient

@@ -1,0 +1,29 @@
+"""The care level card on the staff chart pages (the front desk's patient page and the therapist's clinical chart):
+the level, since when, what comes next, the history of moves and the form to move the patient."""
+
+from django import template
+
+from apps.ladder import selectors
+from apps.ladder.forms import CareLevelMoveForm
+
+register = template.Library()
+
+
+@register.inclusion_tag("ladder/_chart_card.html", takes_context=True)
+def care_level_card(context, patient):
+    request = context["request"]
+    user = request.user
+    if not user.has_perm("ladder.view_care_level", patient):
+        return {"visible": False}
+    current = selectors.care_level_of(patient=patient)
+    return {
+        "visible": True,
+        "patient": patient,
+        "step": selectors.next_step(patient=patient),
+        # The chart page that shows the card has logged its own read of the patient.
+        "history": selectors.care_level_moves(patient=patient),
+        "can_move": user.has_perm("ladder.move_care_level", patient),
+        "form": CareLevelMoveForm(current=current.level if current else "", auto_id="care_%s"),
+        "here": request.get_full_path(),
+        "csrf_token": context.get("csrf_token"),
+    }

@@ -1,0 +1,81 @@
+"""Staff pages: moving a patient between rungs (the form sits in the chart's care level card), and the ladder
+report with its CSV."""
+
+import csv
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_GET
+
+from apps.core.errors import ApplicationError, NotFound
+from apps.core.links import next_or
+from apps.core.spreadsheets import csv_row
+
+from . import reports, selectors, services
+from .forms import CareLevelMoveForm, ReportPeriodForm
+from .models import CareLevel
+
+
+@login_required
+def care_level_move(request, patient_id):
+    """GET: the move form on its own page; POST: the move. A refusal shows the form again with the reason why."""
+    try:
+        patient = selectors.patient_for_ladder(user=request.user, patient_id=patient_id)
+    except NotFound as exc:
+        raise Http404(exc.message) from exc
+    if not request.user.has_perm("ladder.move_care_level", patient):
+        raise PermissionDenied
+    current = selectors.care_level_of(patient=patient)
+    form = CareLevelMoveForm(request.POST or None, current=current.level if current else "")
+    status = 200
+    if request.method == "POST":
+        status = 400
+        if form.is_valid():
+            try:
+                services.care_level_set(patient=patient, actor=request.user, **form.cleaned_data)
+            except ApplicationError as exc:
+                form.add_error(None, exc.message)
+                status = exc.status
+            else:
+                level = CareLevel(form.cleaned_data["level"]).label
+                messages.success(request, f"{patient.display_name} moved to {level}.")
+                return redirect(next_or(request, reverse("patients:detail", args=[patient.pk])))
+    context = {"patient": patient, "current": current, "form": form, "next": next_or(request, "")}
+    return render(request, "ladder/move.html", context, status=status)
+
+
+def _report_form(request) -> ReportPeriodForm:
+    if not request.user.has_perm("ladder.view_report"):
+        raise PermissionDenied
+    return ReportPeriodForm(request.GET or ReportPeriodForm.default_data())
+
+
+@login_required
+@require_GET
+def ladder_report(request):
+    form = _report_form(request)
+    report = reports.ladder_report(**form.cleaned_data) if form.is_valid() else None
+    return render(request, "ladder/report.html", {"form": form, "report": report}, status=200 if report else 400)
+
+
+@login_required
+@require_GET
+def ladder_report_csv(request):
+    form = _report_form(request)
+    if not form.is_valid():
+        return render(request, "ladder/report.html", {"form": form, "report": None}, status=400)
+    report = reports.ladder_report(**form.cleaned_data)
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="ladder-{report.start}-{report.end}.csv"'
+    writer = csv.writer(response)
+    for table in report.tables:
+        writer.writerow(csv_row([table.title]))
+        writer.writerow(csv_row(table.headers))
+        for row in table.rows:
+            writer.writerow(csv_row(row))
+        writer.writerow([])
+    return response
