@@ -19,6 +19,7 @@ urlpatterns = [
     path("records/", include("apps.records.portal_urls")),
     path("book/", include("apps.selfbooking.portal_urls")),
     path("forms/", include("apps.intake.portal_urls")),
+    path("", include("apps.education.portal_urls")),
     path("", include("apps.outcomes.portal_urls")),
     path("", include("apps.messaging.portal_urls")),
 ]

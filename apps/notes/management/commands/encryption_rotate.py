@@ -23,6 +23,8 @@ ENCRYPTED_MODELS = [
     "notes.Intervention",
     "outcomes.JournalEntry",
     "messaging.Message",
+    "education.Assignment",
+    "education.PromptEntry",
 ]
 BATCH_SIZE = 500
 
@@ -53,8 +55,8 @@ def _rotate_model(label: str, batch_size: int) -> int:
 
 class Command(BaseCommand):
     help = (
-        "Re-encrypt notes, addenda, process notes, treatment plans, journal entries and secure messages under the "
-        "newest key."
+        "Re-encrypt notes, addenda, process notes, treatment plans, journal entries, secure messages and the "
+        "education library's notes and entries under the newest key."
     )
 
     def add_arguments(self, parser):
