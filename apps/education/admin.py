@@ -13,6 +13,8 @@ from .uploads import library_file_kind
 class LibraryItemAdminForm(forms.ModelForm):
     """The same checks as the staff page: a link or a checked file, never both."""
 
+    link = forms.URLField(required=False, max_length=500, assume_scheme="https")
+
     class Meta:
         model = LibraryItem
         fields = ["title", "kind", "care_level", "description", "link", "file", "is_active"]
