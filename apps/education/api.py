@@ -1,6 +1,6 @@
 """Education library API.
 
-GET/POST /api/education/items/ lists the library (staff) or adds an item (admins, therapists; JSON with a link, or
+GET/POST /api/education/items/ lists the library or adds an item (admins, therapists; JSON with a link, or
 multipart with a file); POST /api/education/items/{id}/retire/ and /restore/.
 GET/POST /api/patients/{id}/education/ lists a patient's assignments with progress, or assigns an item (a treating
 therapist): 403 for a patient the therapist does not treat, 409 when the item is already open, 422 when retired.
@@ -106,7 +106,7 @@ class EntryOutput(serializers.Serializer):
 
 
 class LibraryItemViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
-    """The library: every staff member reads it; admins and therapists add, retire and restore items."""
+    """The library: admins and therapists read it, add, retire and restore items."""
 
     serializer_class = LibraryItemOutput
     lookup_value_regex = r"\d+"
@@ -116,7 +116,7 @@ class LibraryItemViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
         if getattr(self, "swagger_fake_view", False):  # schema generation
             return LibraryItem.objects.none()
         if not self.request.user.has_perm("education.view_library"):
-            raise PermissionDenied("The library is for clinic staff.")
+            raise PermissionDenied("The library is for admins and therapists.")
         return selectors.library_items()
 
     @extend_schema(request=LibraryItemInput, responses={201: LibraryItemOutput})

@@ -1,17 +1,20 @@
 """Who may do what with the education library.
 
-The library itself holds no patient data: every staff member may browse it, admins and therapists keep it. What a
+The library itself holds no patient data; it is the tool of those who keep it and share from it: admins and
+therapists. What a
 patient was given, and what they wrote from a prompt, is clinical: their treating therapists and the patient alone
 see it (not the front desk, not billing, not admins), and only a treating therapist assigns or withdraws.
 """
 
 import rules
 
-from apps.accounts.rules import add_clinical_perm, is_admin, is_clinic_staff, is_patient_user, is_therapist
+from apps.accounts.rules import add_clinical_perm, is_admin, is_patient_user, is_therapist
 from apps.patients.rules import is_own_record, is_treating_therapist
 
-rules.add_perm("education.view_library", is_clinic_staff)
-rules.add_perm("education.manage_library", is_admin | is_therapist)
+is_library_keeper = is_admin | is_therapist
+
+rules.add_perm("education.view_library", is_library_keeper)
+rules.add_perm("education.manage_library", is_library_keeper)
 
 # Objects: the patient.
 add_clinical_perm("education.assign", is_treating_therapist)

@@ -12,14 +12,15 @@ from .conftest import upload
 pytestmark = pytest.mark.django_db
 
 
-def test_staff_list_the_library_and_therapists_add_to_it(personas, login, reading):
+def test_therapists_list_the_library_and_add_to_it(personas, login, reading):
     desk = login(personas.front_desk, api=True)
-    assert [i["title"] for i in desk.get("/api/education/items/").json()["results"]] == [reading.title]
+    assert desk.get("/api/education/items/").status_code == 403
     assert (
         desk.post("/api/education/items/", {"title": "X", "kind": "journaling_prompt"}, format="json").status_code
         == 403
     )
     therapist = login(personas.therapist, api=True)
+    assert [i["title"] for i in therapist.get("/api/education/items/").json()["results"]] == [reading.title]
     created = therapist.post(
         "/api/education/items/", {"title": "Chapter", "kind": "reading", "file": upload()}, format="multipart"
     )
