@@ -20,6 +20,7 @@ API_APPS = [
     "apps.selfbooking",
     "apps.intake",
     "apps.ladder",
+    "apps.education",
 ]
 
 # JSON is the only format: no ".json" suffix routes, which would also hand views a `format` argument they do not take.

@@ -24,6 +24,7 @@ urlpatterns = [
     path("records/", include("apps.records.urls")),
     path("intake/", include("apps.intake.urls")),
     path("ladder/", include("apps.ladder.urls")),
+    path("education/", include("apps.education.urls")),
     path("portal/", include("apps.portal.urls")),
     path("audit/", include("apps.patients.access_log_urls")),
     path("api/", include("clinic.api")),

@@ -77,6 +77,7 @@ def demo_ids(env: dict) -> dict:
     django.setup()
     from apps.accounts.models import User
     from apps.core import clock
+    from apps.education.models import Assignment, ItemKind
     from apps.intake.models import DocumentKind, IntakeDocument
     from apps.messaging.models import MessageThread
     from apps.notes.models import TreatmentPlan
@@ -108,7 +109,13 @@ def demo_ids(env: dict) -> dict:
     program = GroupProgram.objects.order_by("pk").first()
     plan = TreatmentPlan.objects.filter(author__email="sarah.chen@clinic.test", status="signed").order_by("pk").first()
     thread = MessageThread.objects.filter(patient=patient).order_by("pk").first()
+    prompt = (
+        Assignment.objects.filter(patient=patient, item__kind=ItemKind.JOURNALING_PROMPT, withdrawn_at__isnull=True)
+        .order_by("pk")
+        .first()
+    )
     return {
+        "library_prompt": prompt.pk if prompt else None,
         "thread": thread.pk if thread else None,
         "plan": plan.pk if plan else None,
         "patient": patient.pk,
@@ -141,6 +148,7 @@ def portal_shots(ids: dict) -> list[Shot]:
         Shot("portal-form-sign", f"/portal/forms/{ids['questionnaire']}/", "Intake questionnaire"),
         Shot("portal-questionnaires", "/portal/questionnaires/", "Questionnaires"),
         Shot("portal-journal", "/portal/journal/", "Journal"),
+        Shot("portal-library", "/portal/library/", "Reading material from your therapist"),
         Shot("portal-settings", "/portal/settings/", "Contact details and reminders"),
         Shot("portal-messages", "/portal/messages/", "Messages with the clinic"),
         Shot("portal-message-new", "/portal/messages/new/", "Write to the clinic"),
@@ -149,6 +157,8 @@ def portal_shots(ids: dict) -> list[Shot]:
     ]
     if ids["thread"]:
         shots.append(Shot("portal-message-thread", f"/portal/messages/{ids['thread']}/", "A conversation"))
+    if ids["library_prompt"]:
+        shots.append(Shot("portal-library-prompt", f"/portal/library/{ids['library_prompt']}/", "A journaling prompt"))
     if ids["upcoming"]:
         shots.insert(2, Shot("portal-cancel", f"/portal/sessions/{ids['upcoming']}/cancel/", "Cancel a session"))
     if ids["free_start"]:
@@ -195,6 +205,7 @@ def staff_shots(ids: dict) -> dict[str, list[Shot]]:
             Shot("staff-programs", "/programs/", "Programs"),
             Shot("staff-messages", "/messages/", "Reminder delivery"),
             Shot("staff-ladder-report", "/ladder/report/", "Admin: the ladder report"),
+            Shot("staff-library", "/education/", "Education library"),
         ],
     }
 

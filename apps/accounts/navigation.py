@@ -63,6 +63,13 @@ STAFF_NAV = [
         purpose="the patients with intake forms still to sign",
     ),
     NavItem(
+        "Library",
+        "education:library",
+        frozenset({Role.ADMIN, Role.THERAPIST}),
+        perm="education.view_library",
+        purpose="the readings, recordings and journaling prompts therapists share with patients",
+    ),
+    NavItem(
         "Unsigned notes",
         "notes:unsigned",
         frozenset({Role.THERAPIST}),
@@ -146,6 +153,13 @@ PORTAL_NAV = [
     NavItem("Forms", "portal:intake:packet", frozenset({Role.PATIENT})),
     NavItem("Questionnaires", "portal:questionnaires", frozenset({Role.PATIENT})),
     NavItem("Journal", "portal:journal", frozenset({Role.PATIENT})),
+    NavItem(
+        "Library",
+        "portal:library",
+        frozenset({Role.PATIENT}),
+        perm="education.use_portal_library",
+        purpose="the reading material your therapist shared with you",
+    ),
     NavItem("Records", "portal:records:home", frozenset({Role.PATIENT}), perm="records.download_own"),
     NavItem("Settings", "portal:settings", frozenset({Role.PATIENT})),
 ]

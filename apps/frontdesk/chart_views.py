@@ -1,6 +1,7 @@
 """The therapist's clinical chart of a patient: treatment plan with progress, sessions and their notes, measure
-trends, shared journal entries. It composes notes and outcomes, so it lives up here; its address and name are the
-notes app's (notes:chart, /notes/patients/<id>/chart/), see chart_urls."""
+trends, shared journal entries, education material and its progress. It composes notes, outcomes and education, so
+it lives up here; its address and name are the notes app's (notes:chart, /notes/patients/<id>/chart/), see
+chart_urls."""
 
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, JsonResponse
@@ -9,6 +10,7 @@ from django.views.decorators.http import require_GET
 
 from apps.core import clock
 from apps.core.errors import NotFound
+from apps.education import selectors as education_selectors
 from apps.notes import plan_selectors
 from apps.notes import selectors as notes_selectors
 from apps.notes.services import WRITABLE_APPOINTMENT_STATUSES
@@ -47,6 +49,8 @@ def patient_chart(request, patient_id):
         "next_session": notes_selectors.next_session(patient=patient),
         "writable_statuses": WRITABLE_APPOINTMENT_STATUSES,
         "plans": plan_selectors.plans_for_chart(user=request.user, patient=patient),
+        "education_assignments": education_selectors.assignments_of_patient(patient=patient),
+        "can_share_education": request.user.has_perm("education.assign", patient),
     }
     return render(request, "frontdesk/chart.html", context)
 

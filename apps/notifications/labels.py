@@ -34,6 +34,7 @@ PURPOSE_LABELS = {
     "unsigned_notes_digest": "Unsigned notes digest",
     "secure_message": "New secure message (to the patient)",
     "secure_message_staff": "New secure message (to the clinic)",
+    "education_shared": "Reading material shared",
 }
 
 # Twilio's message statuses (https://www.twilio.com/docs/messaging/api/message-resource#message-status-values).

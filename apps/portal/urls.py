@@ -20,6 +20,7 @@ urlpatterns = [
     path("book/", include("apps.selfbooking.portal_urls")),
     path("forms/", include("apps.intake.portal_urls")),
     path("care/", include("apps.ladder.portal_urls")),
+    path("", include("apps.education.portal_urls")),
     path("", include("apps.outcomes.portal_urls")),
     path("", include("apps.messaging.portal_urls")),
 ]

@@ -68,6 +68,7 @@ INSTALLED_APPS = [
     "apps.selfbooking",
     "apps.intake",
     "apps.ladder",
+    "apps.education",
     "apps.portal",
     "apps.frontdesk",
 ]
@@ -220,6 +221,9 @@ CLINIC_ENCRYPTION_KEYS = env_list("CLINIC_ENCRYPTION_KEYS", DEVELOPMENT_ENCRYPTI
 
 # Secure messages: the largest attachment a patient or the clinic may send, in megabytes.
 CLINIC_MESSAGE_ATTACHMENT_MAX_MB = int(env("CLINIC_MESSAGE_ATTACHMENT_MAX_MB", "10"))
+
+# Education library: the largest reading (PDF) or recording (MP3, M4A) staff may upload, in megabytes.
+CLINIC_EDUCATION_FILE_MAX_MB = int(env("CLINIC_EDUCATION_FILE_MAX_MB", "50"))
 
 # Scheduling: how far ahead open-ended weekly series stay booked; the video link made for telehealth sessions.
 CLINIC_SERIES_HORIZON_WEEKS = int(env("CLINIC_SERIES_HORIZON_WEEKS", "12"))

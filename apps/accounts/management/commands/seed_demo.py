@@ -17,6 +17,7 @@ DEMO_MODULES = [
     "apps.messaging.demo",
     "apps.intake.demo",
     "apps.ladder.demo",
+    "apps.education.demo",
 ]
 
 

@@ -24,6 +24,8 @@ ENCRYPTED_MODELS = [
     "outcomes.JournalEntry",
     "messaging.Message",
     "ladder.CareLevelMove",
+    "education.Assignment",
+    "education.PromptEntry",
 ]
 BATCH_SIZE = 500
 
@@ -54,8 +56,8 @@ def _rotate_model(label: str, batch_size: int) -> int:
 
 class Command(BaseCommand):
     help = (
-        "Re-encrypt notes, addenda, process notes, treatment plans, journal entries, secure messages and care level "
-        "reasons under the newest key."
+        "Re-encrypt notes, addenda, process notes, treatment plans, journal entries, secure messages, care level "
+        "reasons and the education library's notes and entries under the newest key."
     )
 
     def add_arguments(self, parser):

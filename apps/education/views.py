@@ -1,0 +1,158 @@
+"""Staff pages: the library (list, add, edit, retire), sharing an item from a patient's chart, reading a patient's
+progress and journal entries on one item, withdrawing it."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from apps.core.errors import ApplicationError, NotFound
+from apps.core.views import call_with_messages, form_call, found_or_404
+from apps.patients.selectors import patients_visible_to
+
+from . import pages, selectors, services
+from .forms import AssignForm, LibraryItemForm
+
+
+def _require(request, perm: str, obj=None) -> None:
+    if not request.user.has_perm(perm, obj):
+        raise PermissionDenied
+
+
+def _item(pk):
+    try:
+        return selectors.library_item_get(item_id=pk)
+    except NotFound as exc:
+        raise Http404(exc.message) from exc
+
+
+@login_required
+@require_GET
+def library(request):
+    _require(request, "education.view_library")
+    context = {
+        "items": selectors.library_items(),
+        "can_manage": request.user.has_perm("education.manage_library"),
+    }
+    return render(request, "education/library.html", context)
+
+
+def _item_page(request, form, call, *, item=None):
+    saved = form_call(request, form, call, "Library item saved.")
+    if saved:
+        return redirect("education:library")
+    return render(request, "education/item_form.html", {"form": form, "item": item}, status=400 if form.errors else 200)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def item_new(request):
+    _require(request, "education.manage_library")
+    form = LibraryItemForm(request.POST or None, request.FILES or None)
+    return _item_page(
+        request,
+        form,
+        lambda data: services.library_item_create(actor=request.user, upload=data.pop("file"), **data),
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def item_edit(request, pk):
+    _require(request, "education.manage_library")
+    item = _item(pk)
+    form = LibraryItemForm.for_item(item, request.POST or None, request.FILES or None)
+    return _item_page(
+        request,
+        form,
+        lambda data: services.library_item_update(actor=request.user, item=item, upload=data.pop("file"), **data),
+        item=item,
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def item_retire(request, pk):
+    """GET asks to confirm; POST retires."""
+    _require(request, "education.manage_library")
+    item = _item(pk)
+    if request.method == "POST":
+        done = call_with_messages(
+            request,
+            lambda: services.library_item_retire(actor=request.user, item=item),
+            "Item retired. Patients who have it keep it; it can no longer be shared.",
+        )
+        return redirect("education:library") if done else redirect("education:retire", item.pk)
+    return render(request, "education/retire_confirm.html", {"item": item})
+
+
+@login_required
+@require_POST
+def item_restore(request, pk):
+    _require(request, "education.manage_library")
+    item = _item(pk)
+    call_with_messages(
+        request, lambda: services.library_item_restore(actor=request.user, item=item), "Item back in the library."
+    )
+    return redirect("education:library")
+
+
+@login_required
+@require_GET
+def item_file(request, pk):
+    _require(request, "education.view_library")
+    return pages.file_download(_item(pk))
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def assign(request, patient_id):
+    """Share an item with a patient, from their chart."""
+    patient = found_or_404(patients_visible_to(user=request.user).filter(pk=patient_id).first(), "No such patient.")
+    _require(request, "education.assign", patient)
+    form = AssignForm(request.POST or None, items=selectors.library_items(active_only=True))
+    shared = form_call(
+        request,
+        form,
+        lambda data: services.assignment_create(
+            actor=request.user, patient=patient, item=data["item"], note=data["note"]
+        ),
+        "Shared. The patient gets a notice that material is waiting in their portal.",
+    )
+    if shared:
+        return redirect("notes:chart", patient.pk)
+    context = {"patient": patient, "form": form}
+    return render(request, "education/assign.html", context, status=400 if form.errors else 200)
+
+
+@login_required
+@require_GET
+def assignment_detail(request, pk):
+    """One shared item with the patient's progress and journal entries (each entry read is access-logged)."""
+    assignment = pages.assignment_or_404(request, pk)
+    _require(request, "education.view_progress", assignment.patient)
+    context = {
+        "assignment": assignment,
+        "note": selectors.assignment_note(assignment),
+        "entries": selectors.entries_open(user=request.user, assignment=assignment),
+    }
+    return render(request, "education/assignment.html", context)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def assignment_withdraw(request, pk):
+    """GET asks to confirm; POST takes the item off the patient's list."""
+    assignment = pages.assignment_or_404(request, pk)
+    _require(request, "education.assign", assignment.patient)
+    if request.method == "POST":
+        try:
+            services.assignment_withdraw(actor=request.user, assignment=assignment)
+        except ApplicationError as exc:
+            messages.error(request, exc.message)
+        else:
+            messages.success(request, "Taken off the patient's list. Anything they wrote stays in the record.")
+        return redirect("notes:chart", assignment.patient_id)
+    return render(request, "education/withdraw_confirm.html", {"assignment": assignment})
