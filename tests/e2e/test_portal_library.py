@@ -28,7 +28,7 @@ def test_a_journaling_prompt_from_chart_to_portal_and_back(page, new_page, perso
     expect(panel).to_contain_text("Nothing shared yet.")
     follow(therapist, panel.get_by_role("link", name="Share material"))
     assert_accessible(therapist)
-    therapist.get_by_label("Material").select_option(label=f"{PROMPT} (Journaling prompt, Education)")
+    therapist.get_by_role("combobox", name="Material").select_option(label=f"{PROMPT} (Journaling prompt, Education)")
     therapist.get_by_label("Note to the patient (optional)").fill("Ten minutes a day is plenty.")
     follow(therapist, therapist.get_by_role("button", name="Share"))
     expect(therapist.get_by_text("Shared. The patient gets a notice")).to_be_visible()
