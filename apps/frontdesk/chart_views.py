@@ -14,6 +14,7 @@ from apps.notes import selectors as notes_selectors
 from apps.notes.services import WRITABLE_APPOINTMENT_STATUSES
 from apps.outcomes import charts as outcomes_charts
 from apps.outcomes import selectors as outcomes_selectors
+from apps.programs.lecture_selectors import registrant_lecture_history
 
 
 def _chart_patient(request, patient_id):
@@ -47,6 +48,7 @@ def patient_chart(request, patient_id):
         "next_session": notes_selectors.next_session(patient=patient),
         "writable_statuses": WRITABLE_APPOINTMENT_STATUSES,
         "plans": plan_selectors.plans_for_chart(user=request.user, patient=patient),
+        "lecture_history": list(registrant_lecture_history(patient=patient)),
     }
     return render(request, "frontdesk/chart.html", context)
 
