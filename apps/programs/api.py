@@ -426,8 +426,8 @@ class ProgramMeetingViewSet(mixins.RetrieveModelMixin, viewsets.GenericViewSet):
 class PublicLectureRegisterView(APIView):
     """Register for a lecture series open to the public: a name, an email and consent to emails about it; no
     account. 201 with a seat or a place in line (`waitlist_rank`); 400 for a bad email; 409 when the email is a
-    patient's (register in the portal) or already registered; 422 when the series is not open. Rate-limited per
-    address."""
+    patient's (register in the portal) or already registered; 422 when the series is not launched or its
+    enrollment window is closed; 404 when it is not a lecture series. Rate-limited per address."""
 
     permission_classes = [AllowAny]
     authentication_classes = []
@@ -435,7 +435,7 @@ class PublicLectureRegisterView(APIView):
 
     @extend_schema(request=LectureRegisterInput, responses={201: LectureRegisterOutput})
     def post(self, request, pk):
-        program = get_object_or_404(lecture_selectors.lectures_open(), pk=pk)
+        program = get_object_or_404(GroupProgram.objects.filter(kind=ProgramKind.LECTURE), pk=pk)
         data = LectureRegisterInput(data=request.data)
         data.is_valid(raise_exception=True)
         enrollment = lectures.lecture_register(program=program, **data.validated_data)
