@@ -291,3 +291,44 @@ def test_two_visitors_for_the_last_seat_get_one_seat_and_one_place_in_line():
     for t in threads:
         t.join(timeout=60)
     assert sorted(outcomes) == ["enrolled", "waitlisted"]
+
+
+@pytest.mark.django_db
+def test_the_chart_shows_the_lectures_a_linked_registrant_attended(personas, login):
+    program = lecture(title="Pain is real — and reversible")
+    register(program, email="casey@example.test")
+    PublicRegistrant.objects.update(patient=personas.patient)  # as the link does when the chart is opened
+    page = login(personas.therapist).get(f"/notes/patients/{personas.patient.pk}/chart/").content.decode()
+    assert "Public lectures" in page and "Pain is real — and reversible: enrolled" in page
+
+
+@pytest.mark.django_db
+def test_the_registrant_cancels_from_their_link_after_confirming_and_the_seat_is_offered_on(client):
+    program = lecture(capacity=1)
+    seated = register(program)
+    waiting = register(program, name="Sam Visitor", email="sam@example.test")
+    manage = Message.objects.get(dedupe_key=f"enrollment:{seated.pk}:enrollment_confirmed").context["manage_url"]
+    path = manage[manage.index("/lectures/") :]
+    assert "Cancel my registration" in client.get(path).content.decode()
+    assert "cannot be given back" in client.get(path + "cancel/").content.decode()
+    seated.refresh_from_db()
+    assert seated.status == EnrollmentStatus.ENROLLED  # opening the confirmation changes nothing
+    assert client.post(path + "cancel/").status_code == 302
+    seated.refresh_from_db()
+    waiting.refresh_from_db()
+    assert (seated.status, waiting.status) == (EnrollmentStatus.WITHDRAWN, EnrollmentStatus.OFFERED)
+    assert client.get("/lectures/registration/forged-token/").status_code == 404
+
+
+@pytest.mark.django_db
+def test_a_payment_at_the_door_takes_a_confirming_step_and_billing_may_record_it(personas, login):
+    program = lecture(capacity=2, fee_mode="sliding", full_price=Decimal("20.00"), reduced_price=Decimal("5.00"))
+    enrollment = register(program, fee_tier="full")
+    url = f"/programs/enrollments/{enrollment.pk}/lecture-payment/"
+    staff = login(personas.billing)
+    form = {"kind": "fee", "amount": "20.00", "method": "cash"}
+    assert "Record the payment" in staff.post(url, form).content.decode()
+    assert not LecturePayment.objects.exists()
+    assert staff.post(url, {**form, "confirm": "yes"}).status_code == 302
+    assert LecturePayment.objects.get().amount == Decimal("20.00")
+    assert login(personas.therapist).get(url).status_code == 403
