@@ -65,7 +65,7 @@ def waitlist_rank_subquery() -> Subquery:
 
 
 def enrollments_visible_to(*, user) -> QuerySet[Enrollment]:
-    qs = Enrollment.objects.select_related("patient", "program", "program__lead_facilitator").annotate(
+    qs = Enrollment.objects.select_related("patient", "registrant", "program", "program__lead_facilitator").annotate(
         waitlist_rank=waitlist_rank_subquery()
     )
     if not user.is_authenticated:
