@@ -20,6 +20,7 @@ urlpatterns = [
     path("notes/", include((note_urls.urlpatterns + chart_urls.urlpatterns, "notes"))),
     path("outcomes/", include("apps.outcomes.urls")),
     path("programs/", include("apps.programs.urls")),
+    path("lectures/", include("apps.programs.public_urls")),
     path("inbox/", include("apps.messaging.urls")),
     path("records/", include("apps.records.urls")),
     path("intake/", include("apps.intake.urls")),

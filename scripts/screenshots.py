@@ -107,6 +107,7 @@ def demo_ids(env: dict) -> dict:
         patient=patient, therapist=online_therapist, service_type=first_session_service(), week=next_monday
     )
     program = GroupProgram.objects.order_by("pk").first()
+    lecture = GroupProgram.objects.filter(kind="lecture").order_by("pk").first()
     plan = TreatmentPlan.objects.filter(author__email="sarah.chen@clinic.test", status="signed").order_by("pk").first()
     thread = MessageThread.objects.filter(patient=patient).order_by("pk").first()
     prompt = (
@@ -125,6 +126,7 @@ def demo_ids(env: dict) -> dict:
         "free_start": free[0].local_start.isoformat() if free else None,
         "next_week": next_monday.isoformat(),
         "program": program.pk if program else None,
+        "lecture": lecture.pk if lecture else None,
         "patient_email": PORTAL_PATIENT_EMAIL,
         "questionnaire": IntakeDocument.objects.get(kind=DocumentKind.QUESTIONNAIRE).pk,
     }
@@ -155,6 +157,12 @@ def portal_shots(ids: dict) -> list[Shot]:
         Shot("portal-records", "/portal/records/", "Your records"),
         Shot("portal-ladder", "/portal/care/", "Where you are and what comes next"),
     ]
+    if ids["lecture"]:
+        # Public pages: anyone may open them; the portal patient's session makes no difference to what they show.
+        shots.append(Shot("public-lectures", "/lectures/", "Public lectures: open to everyone"))
+        shots.append(
+            Shot("public-lecture", f"/lectures/{ids['lecture']}/", "Public lecture: register by name and email")
+        )
     if ids["thread"]:
         shots.append(Shot("portal-message-thread", f"/portal/messages/{ids['thread']}/", "A conversation"))
     if ids["library_prompt"]:
@@ -203,6 +211,11 @@ def staff_shots(ids: dict) -> dict[str, list[Shot]]:
         ],
         "admin@clinic.test": [
             Shot("staff-programs", "/programs/", "Programs"),
+            *(
+                [Shot("staff-lecture", f"/programs/{ids['lecture']}/", "A lecture series: registrants and fees")]
+                if ids["lecture"]
+                else []
+            ),
             Shot("staff-messages", "/messages/", "Reminder delivery"),
             Shot("staff-ladder-report", "/ladder/report/", "Admin: the ladder report"),
             Shot("staff-library", "/education/", "Education library"),

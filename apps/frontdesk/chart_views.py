@@ -16,6 +16,7 @@ from apps.notes import selectors as notes_selectors
 from apps.notes.services import WRITABLE_APPOINTMENT_STATUSES
 from apps.outcomes import charts as outcomes_charts
 from apps.outcomes import selectors as outcomes_selectors
+from apps.programs.lecture_selectors import registrant_lecture_history
 
 
 def _chart_patient(request, patient_id):
@@ -51,6 +52,7 @@ def patient_chart(request, patient_id):
         "plans": plan_selectors.plans_for_chart(user=request.user, patient=patient),
         "education_assignments": education_selectors.assignments_of_patient(patient=patient),
         "can_share_education": request.user.has_perm("education.assign", patient),
+        "lecture_history": list(registrant_lecture_history(patient=patient)),
     }
     return render(request, "frontdesk/chart.html", context)
 

@@ -62,8 +62,13 @@ class Message(TimeStampedModel):
             models.CheckConstraint(
                 condition=Q(status="sent", sent_at__isnull=False) | ~Q(status="sent"), name="sent_message_has_sent_at"
             ),
+            # A member of the public (a lecture registrant) has neither a chart nor an account: their notices are
+            # emails to the address they gave.
             models.CheckConstraint(
-                condition=Q(patient__isnull=False) | Q(recipient_user__isnull=False), name="message_has_recipient"
+                condition=Q(patient__isnull=False)
+                | Q(recipient_user__isnull=False)
+                | (Q(channel="email") & ~Q(to_address="")),
+                name="message_has_recipient",
             ),
         ]
 

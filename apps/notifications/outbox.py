@@ -2,7 +2,8 @@
 
 Callers queue messages inside their own transaction, so the rows commit or roll back with the change that
 caused them; `delivery` sends them. A patient's notices go through `patient_notice_enqueue`, which picks the
-channels the patient agreed to.
+channels the patient agreed to; a member of the public's (no chart, no account) through `public_notice_enqueue`,
+by email only.
 """
 
 import datetime as dt
@@ -31,8 +32,8 @@ def message_build(
     """An unsaved outbox row, as `message_enqueue` and `messages_enqueue` write it. Texts due in quiet hours are
     moved to the morning. `context` follows the convention in `rendering.message_render`: plain JSON values, no
     clinical text."""
-    if patient is None and recipient_user is None:
-        raise ValueError("A message needs a patient or a recipient user.")
+    if patient is None and recipient_user is None and not (channel == Channel.EMAIL and to_address):
+        raise ValueError("A message needs a patient, a recipient user or (by email) an address.")
     if channel == Channel.SMS:
         send_at = sms_quiet_hours_shift(send_at)
     return Message(
@@ -162,3 +163,25 @@ def patient_notice_enqueue(**notice) -> list[Message]:
     the rows queued, none for a notice already queued."""
     queued = [_built_message_enqueue(message) for message in patient_notice_build(**notice)]
     return [message for message in queued if message is not None]
+
+
+@transaction.atomic
+def public_notice_enqueue(
+    *, email: str, subject: models.Model, template: str, context: dict, key: str
+) -> Message | None:
+    """Queue an email to a member of the public who has no chart and no account (a lecture registrant), in the
+    caller's transaction, keyed `key` like `patient_notice_enqueue` so queueing it again queues nothing. Returns the
+    row queued, None when the key is already queued or sent. The context holds no clinical text: the address is all
+    the clinic knows of them."""
+    return _built_message_enqueue(
+        message_build(
+            channel=Channel.EMAIL,
+            to_address=email,
+            purpose=template,
+            template=template,
+            subject=subject,
+            send_at=clock.now(),
+            dedupe_key=key,
+            context=context,
+        )
+    )

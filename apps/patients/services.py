@@ -10,6 +10,7 @@ from apps.core import clock
 from apps.core.errors import Conflict, Unprocessable
 from apps.core.phones import phone_to_e164
 
+from . import extensions
 from .models import DEMOGRAPHIC_FIELDS, Patient, PatientStatus
 from .selectors import patient_possible_duplicates
 from .validators import validate_date_of_birth
@@ -110,6 +111,8 @@ def patient_create(*, actor, confirm_duplicate: bool = False, **data) -> Patient
     patient.full_clean(exclude=["chart_number"])
     patient.save()
     _audit(actor=actor, action="patient_create", patient=patient, fields=data)
+    for reaction in extensions.chart_opened:
+        reaction(actor=actor, patient=patient)
     return patient
 
 

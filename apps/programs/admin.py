@@ -4,7 +4,7 @@ from django.contrib import admin
 
 from apps.core.admin import ReadOnlyAdmin, TransitionAdmin
 
-from .models import Enrollment, EnrollmentTransition, GroupProgram, WaitlistMove
+from .models import Enrollment, EnrollmentTransition, GroupProgram, LecturePayment, PublicRegistrant, WaitlistMove
 
 
 @admin.register(GroupProgram)
@@ -15,9 +15,22 @@ class GroupProgramAdmin(ReadOnlyAdmin):
 
 @admin.register(Enrollment)
 class EnrollmentAdmin(ReadOnlyAdmin):
-    list_display = ["program", "patient", "status", "waitlist_position", "offer_expires_at", "created_at"]
+    list_display = ["program", "patient", "registrant", "status", "waitlist_position", "offer_expires_at", "created_at"]
     list_filter = ["status", "program"]
-    list_select_related = ["program", "patient"]
+    list_select_related = ["program", "patient", "registrant"]
+
+
+@admin.register(PublicRegistrant)
+class PublicRegistrantAdmin(ReadOnlyAdmin):
+    list_display = ["name", "email", "patient", "created_at"]
+    search_fields = ["name", "email"]
+    list_select_related = ["patient"]
+
+
+@admin.register(LecturePayment)
+class LecturePaymentAdmin(ReadOnlyAdmin):
+    list_display = ["enrollment", "kind", "amount", "method", "received_by", "received_at"]
+    list_select_related = ["enrollment__program", "enrollment__registrant", "received_by"]
 
 
 @admin.register(WaitlistMove)

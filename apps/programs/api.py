@@ -5,26 +5,33 @@ patient answers 409; an action on an enrollment in the wrong state answers 409; 
 """
 
 from django.shortcuts import get_object_or_404
+from django.urls import path
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import PermissionDenied
+from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
+from rest_framework.views import APIView
 
 from apps.accounts.selectors import active_therapists
 from apps.core.api_lookups import id_or_none
 from apps.patients.selectors import patients_visible_to
 from apps.scheduling.models import Room, ServiceType
 
-from . import selectors
+from . import lecture_selectors, selectors
 from .models import (
     AttendanceStatus,
     Enrollment,
     EnrollmentStatus,
+    FeeTier,
     GroupProgram,
+    LectureFeeMode,
+    ProgramKind,
     ProgramMeeting,
 )
-from .services import attendance, seats, setup
+from .services import attendance, lectures, seats, setup
+from .throttles import LectureRegistrationThrottle
 
 # ---------------------------------------------------------------------------------------------------------------
 # Serializers
@@ -45,6 +52,11 @@ class ProgramOutput(serializers.ModelSerializer):
             "id",
             "title",
             "description",
+            "kind",
+            "stage",
+            "fee_mode",
+            "full_price",
+            "reduced_price",
             "lead_facilitator",
             "lead_facilitator_name",
             "co_facilitators",
@@ -80,6 +92,16 @@ class ProgramInput(serializers.Serializer):
         queryset=active_therapists(), many=True, required=False, default=[]
     )
     service_type = serializers.PrimaryKeyRelatedField(queryset=ServiceType.objects.filter(is_active=True))
+    kind = serializers.ChoiceField(choices=ProgramKind.choices, default=ProgramKind.GROUP)
+    fee_mode = serializers.ChoiceField(
+        choices=LectureFeeMode.choices, required=False, default="", allow_blank=True, help_text="Lecture series only."
+    )
+    full_price = serializers.DecimalField(
+        max_digits=9, decimal_places=2, min_value=0, required=False, allow_null=True, default=None
+    )
+    reduced_price = serializers.DecimalField(
+        max_digits=9, decimal_places=2, min_value=0, required=False, allow_null=True, default=None
+    )
     capacity = serializers.IntegerField(min_value=1, max_value=200)
     charge_no_shows = serializers.BooleanField(default=False)
     enrollment_opens_on = serializers.DateField()
@@ -122,7 +144,9 @@ class MeetingOutput(serializers.ModelSerializer):
 
 class EnrollmentOutput(serializers.ModelSerializer):
     program_title = serializers.CharField(source="program.title", read_only=True)
-    patient_name = serializers.CharField(source="patient.display_name", read_only=True)
+    patient_name = serializers.CharField(
+        source="member_name", read_only=True, help_text="The patient's name, or a public registrant's."
+    )
     waitlist_rank = serializers.IntegerField(read_only=True, allow_null=True, help_text="1 = next in line.")
 
     class Meta:
@@ -132,6 +156,7 @@ class EnrollmentOutput(serializers.ModelSerializer):
             "program",
             "program_title",
             "patient",
+            "registrant",
             "patient_name",
             "status",
             "waitlist_rank",
@@ -168,9 +193,42 @@ class AttendanceInput(serializers.Serializer):
 
 class AttendanceRowOutput(serializers.Serializer):
     enrollment = serializers.IntegerField()
-    patient = serializers.IntegerField()
+    patient = serializers.IntegerField(allow_null=True)
+    registrant = serializers.IntegerField(allow_null=True, help_text="A member of the public at a lecture.")
     patient_name = serializers.CharField()
     status = serializers.CharField(allow_null=True)
+
+
+class RegistrantOutput(serializers.Serializer):
+    enrollment = serializers.IntegerField(source="pk")
+    registrant = serializers.IntegerField(source="registrant_id")
+    name = serializers.CharField(source="registrant.name")
+    email = serializers.EmailField(source="registrant.email")
+    linked_patient = serializers.IntegerField(source="registrant.patient_id", allow_null=True)
+    status = serializers.ChoiceField(choices=EnrollmentStatus.choices)
+    status_label = serializers.CharField(source="get_status_display")
+    waitlist_rank = serializers.IntegerField(allow_null=True)
+    fee_tier = serializers.CharField()
+    attended = serializers.IntegerField()
+    owed = serializers.DecimalField(max_digits=9, decimal_places=2)
+    paid = serializers.DecimalField(max_digits=9, decimal_places=2)
+    registered_at = serializers.DateTimeField(source="created_at")
+
+
+class LectureRegisterInput(serializers.Serializer):
+    name = serializers.CharField(max_length=200)
+    email = serializers.EmailField(max_length=254)
+    fee_tier = serializers.ChoiceField(
+        choices=FeeTier.choices, required=False, default="", allow_blank=True, help_text="A sliding fee's price."
+    )
+    consent = serializers.BooleanField(help_text="Agrees to emails about this lecture series. Required.")
+
+
+class LectureRegisterOutput(serializers.Serializer):
+    status = serializers.ChoiceField(choices=EnrollmentStatus.choices)
+    status_label = serializers.CharField()
+    waitlist_rank = serializers.IntegerField(allow_null=True, help_text="1 = next in line; null with a seat.")
+    program_title = serializers.CharField()
 
 
 def _sheet(meeting) -> list[dict]:
@@ -178,7 +236,8 @@ def _sheet(meeting) -> list[dict]:
         {
             "enrollment": e.pk,
             "patient": e.patient_id,
-            "patient_name": e.patient.display_name,
+            "registrant": e.registrant_id,
+            "patient_name": e.member_name,
             "status": record.status if record else None,
         }
         for e, record in selectors.meeting_attendance_sheet(meeting=meeting)
@@ -248,6 +307,16 @@ class ProgramViewSet(
             raise PermissionDenied
         enrollment = seats.program_enroll(actor=request.user, program=program, patient=patient)
         return Response(_enrollment_data(enrollment.pk, request.user), status=status.HTTP_201_CREATED)
+
+    @extend_schema(responses=RegistrantOutput(many=True))
+    @action(detail=True, methods=["get"], pagination_class=None)
+    def registrants(self, request, pk=None):
+        """Members of the public registered for a lecture series (seated, offered, waiting and past), with what
+        they owe and have paid at the door."""
+        program = self.get_object()
+        if not request.user.has_perm("programs.view_roster", program):
+            raise PermissionDenied
+        return Response(RegistrantOutput(lecture_selectors.program_registrants(program=program), many=True).data)
 
     @extend_schema(responses=MeetingOutput(many=True))
     @action(detail=True, methods=["get"], pagination_class=None)
@@ -342,7 +411,7 @@ class ProgramMeetingViewSet(mixins.RetrieveModelMixin, viewsets.GenericViewSet):
         if request.method == "POST":
             data = AttendanceInput(data=request.data)
             data.is_valid(raise_exception=True)
-            enrollments = {e.pk: e for e in meeting.program.enrollments.select_related("patient")}
+            enrollments = {e.pk: e for e in meeting.program.enrollments.select_related("patient", "registrant")}
             for row in data.validated_data["records"]:
                 if row["enrollment"] not in enrollments:
                     raise serializers.ValidationError({"records": [f"Enrollment {row['enrollment']} is not here."]})
@@ -352,6 +421,37 @@ class ProgramMeetingViewSet(mixins.RetrieveModelMixin, viewsets.GenericViewSet):
                 records=[(enrollments[r["enrollment"]], r["status"]) for r in data.validated_data["records"]],
             )
         return Response(_sheet(meeting))
+
+
+class PublicLectureRegisterView(APIView):
+    """Register for a lecture series open to the public: a name, an email and consent to emails about it; no
+    account. 201 with a seat or a place in line (`waitlist_rank`); 400 for a bad email; 409 when the email is a
+    patient's (register in the portal) or already registered; 422 when the series is not launched or its
+    enrollment window is closed; 404 when it is not a lecture series. Rate-limited per address."""
+
+    permission_classes = [AllowAny]
+    authentication_classes = []
+    throttle_classes = [LectureRegistrationThrottle]
+
+    @extend_schema(request=LectureRegisterInput, responses={201: LectureRegisterOutput})
+    def post(self, request, pk):
+        program = get_object_or_404(GroupProgram.objects.filter(kind=ProgramKind.LECTURE), pk=pk)
+        data = LectureRegisterInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        enrollment = lectures.lecture_register(program=program, **data.validated_data)
+        rank = lecture_selectors.waitlist_rank(enrollment)
+        body = {
+            "status": enrollment.status,
+            "status_label": enrollment.get_status_display(),
+            "waitlist_rank": rank,
+            "program_title": program.title,
+        }
+        return Response(LectureRegisterOutput(body).data, status=status.HTTP_201_CREATED)
+
+
+urlpatterns = [
+    path("public/lectures/<int:pk>/register/", PublicLectureRegisterView.as_view(), name="public-lecture-register"),
+]
 
 
 def register(router) -> None:

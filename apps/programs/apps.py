@@ -26,3 +26,9 @@ class ProgramsConfig(AppConfig):
 
         extensions.group_meetings_during.provide(member_meetings_during)
         extensions.group_meetings_warning.provide(member_meetings_warning)
+
+        from apps.patients.extensions import chart_opened_register
+
+        from .services.lectures import registrant_link
+
+        chart_opened_register(registrant_link)

@@ -1,18 +1,25 @@
-"""Demo programs: a full 10-week TMS recovery group with a waitlist and an open seat offer, and a lecture series
-with free seats. Keyed on the program title; running again changes nothing."""
+"""Demo programs: a full 10-week TMS recovery group with a waitlist and an open seat offer, a lecture series
+with free seats, and a public lecture series whose registrants include one who later became a patient. Keyed on the
+program title; running again changes nothing."""
 
 import datetime as dt
+from decimal import Decimal
 
 from apps.accounts.models import User
 from apps.accounts.roles import Role
+from apps.billing.demo import FEE_START
+from apps.billing.models import FeeSchedule
+from apps.billing.services.configuration import fee_schedule_set
 from apps.core import clock
 from apps.core.errors import Conflict
 from apps.patients.models import Patient
+from apps.patients.services import patient_create
+from apps.programs.services.lectures import lecture_register, lecture_service_type
 from apps.programs.services.seats import enrollment_withdraw, program_enroll
 from apps.programs.services.setup import program_create
 from apps.scheduling.models import Room, ServiceType
 
-from .models import GroupProgram
+from .models import GroupProgram, LectureFeeMode, ProgramKind
 
 EVENING = "Evening group outside regular hours"
 # Weekday and start time to try in turn, so the demo's own sessions never block a program.
@@ -97,3 +104,69 @@ def seed(out) -> None:
             # One member moved away: the seat is offered to the first in line, who has 48 hours to answer.
             enrollment_withdraw(actor=front_desk, enrollment=enrollments[0], reason="Moved out of state")
     out.write(f"Programs: {', '.join(spec['title'] for spec in PROGRAMS)} (the group is full, with a waitlist)")
+    _public_lecture_seed(out, facilitator=therapists[-1], admin=admin, front_desk=front_desk)
+
+
+PUBLIC_LECTURE = "Pain is real — and reversible"
+REGISTRANTS = [
+    ("Jordan Ellis", "jordan.ellis@public.test", "full"),
+    ("Priya Raman", "priya.raman@public.test", "reduced"),
+    ("Morgan Lee", "morgan.lee@public.test", "full"),
+    ("Alex Novak", "alex.novak@public.test", "reduced"),
+    ("Sam Ortiz", "sam.ortiz@public.test", "full"),
+    ("Riley Chen", "riley.chen@public.test", "reduced"),
+]
+
+
+def _public_lecture_seed(out, *, facilitator, admin, front_desk) -> None:
+    """Three evening lectures open to the public at a sliding price, nearly full: five registrants hold seats, one
+    waits, and one registrant later opened a chart (linked to it by their email)."""
+    if GroupProgram.objects.filter(title=PUBLIC_LECTURE).exists():
+        return
+    service = lecture_service_type()
+    if not FeeSchedule.objects.filter(service_type=service).exists():
+        fee_schedule_set(actor=admin, service_type=service, full_fee=Decimal("20.00"), effective_from=FEE_START)
+    program = None
+    for weekday, at in TIMES:
+        try:
+            program = program_create(
+                actor=admin,
+                title=PUBLIC_LECTURE,
+                description=(
+                    "Three evening lectures for anyone living with chronic back, neck or head pain: why pain with no "
+                    "structural cause is real, how the brain learns it, and how it can be unlearned. Questions "
+                    "welcome. No referral needed."
+                ),
+                kind=ProgramKind.LECTURE,
+                fee_mode=LectureFeeMode.SLIDING,
+                full_price=Decimal("20.00"),
+                reduced_price=Decimal("5.00"),
+                lead_facilitator=facilitator,
+                service_type=service,
+                capacity=5,
+                enrollment_opens_on=clock.local_now().date() - dt.timedelta(days=7),
+                room=None,
+                is_telehealth=True,
+                local_start_time=at,
+                first_meeting_on=_next(weekday, weeks_ahead=2),
+                meeting_count=3,
+                override_reason=EVENING,
+            )
+            break
+        except Conflict:
+            continue
+    if program is None:
+        out.write(f"Program {PUBLIC_LECTURE!r} not created: every candidate time is taken.")
+        return
+    for name, email, tier in REGISTRANTS:
+        lecture_register(program=program, name=name, email=email, fee_tier=tier, consent=True)
+    # Jordan came to the front desk after registering: the new chart is linked to the registration, not copied.
+    patient_create(
+        actor=front_desk,
+        legal_first_name="Jordan",
+        legal_last_name="Ellis",
+        date_of_birth=dt.date(1979, 6, 14),
+        email=REGISTRANTS[0][1],
+        confirm_duplicate=True,
+    )
+    out.write(f"Public lecture series: {PUBLIC_LECTURE} (5 seats taken, 1 waiting, 1 registrant linked to a chart)")

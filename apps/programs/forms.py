@@ -7,10 +7,11 @@ from apps.patients.forms import PatientChoiceField
 from apps.patients.models import Patient, PatientStatus
 from apps.scheduling.models import Room, ServiceType
 
-from .models import AttendanceStatus, GroupProgram
+from .models import AttendanceStatus, GroupProgram, LecturePaymentKind, PaymentMethod, ProgramKind
 
 
 class ProgramForm(forms.ModelForm):
+    kind = forms.ChoiceField(choices=ProgramKind.choices, initial=ProgramKind.GROUP, required=False)
     lead_facilitator = forms.ModelChoiceField(queryset=active_therapists())
     co_facilitators = forms.ModelMultipleChoiceField(queryset=active_therapists(), required=False)
     service_type = forms.ModelChoiceField(queryset=ServiceType.objects.filter(is_active=True, is_group=True))
@@ -30,9 +31,13 @@ class ProgramForm(forms.ModelForm):
         fields = [
             "title",
             "description",
+            "kind",
             "lead_facilitator",
             "co_facilitators",
             "service_type",
+            "fee_mode",
+            "full_price",
+            "reduced_price",
             "capacity",
             "charge_no_shows",
             "enrollment_opens_on",
@@ -48,6 +53,9 @@ class ProgramForm(forms.ModelForm):
         widgets = picker_widgets(
             dates=("enrollment_opens_on", "enrollment_closes_on", "first_meeting_on"), times=("local_start_time",)
         )
+
+    def clean_kind(self) -> str:
+        return self.cleaned_data.get("kind") or ProgramKind.GROUP
 
 
 class ProgramChangeForm(forms.ModelForm):
@@ -92,3 +100,9 @@ class WithdrawForm(forms.Form):
 
 
 ATTENDANCE_CHOICES = [("", "Not recorded"), *AttendanceStatus.choices]
+
+
+class LecturePaymentForm(forms.Form):
+    kind = forms.ChoiceField(choices=LecturePaymentKind.choices, label="For")
+    amount = forms.DecimalField(max_digits=9, decimal_places=2, help_text="In dollars; a negative amount is a refund.")
+    method = forms.ChoiceField(choices=PaymentMethod.choices)

@@ -1,3 +1,5 @@
+from decimal import Decimal
+
 import pghistory
 import pgtrigger
 from django.conf import settings
@@ -12,6 +14,16 @@ from apps.core.models import TimeStampedModel, Transition
 class ProgramKind(models.TextChoices):
     GROUP = "group", "Group program"
     LECTURE = "lecture", "Lecture series"
+
+
+class LectureFeeMode(models.TextChoices):
+    # A group program is billed through the fee schedule; only a lecture series chooses a mode.
+    DONATION = "donation", "Free, donations welcome"
+    SLIDING = "sliding", "A fee that slides: full or reduced price"
+
+
+# CPT's psychiatry codes (90785-90899): a lecture series is education and is never billed as one of them.
+PSYCHOTHERAPY_CODE_PATTERN = r"^908[0-9][0-9]$"
 
 
 class ProgramStage(models.TextChoices):
@@ -47,7 +59,23 @@ class GroupProgram(TimeStampedModel):
     )
     co_facilitators = models.ManyToManyField(settings.AUTH_USER_MODEL, blank=True, related_name="co_led_programs")
     service_type = models.ForeignKey(
-        "scheduling.ServiceType", on_delete=models.PROTECT, related_name="+", help_text="A group service (90853)."
+        "scheduling.ServiceType",
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text="A group service: 90853 for a group program, an education code (EDU-LECT) for a lecture series.",
+    )
+    fee_mode = models.CharField(
+        max_length=20, choices=LectureFeeMode.choices, blank=True, help_text="Lecture series only."
+    )
+    full_price = models.DecimalField(
+        max_digits=9, decimal_places=2, null=True, blank=True, help_text="Per lecture, for a sliding fee."
+    )
+    reduced_price = models.DecimalField(
+        max_digits=9,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        help_text="Per lecture, for anyone who says the full price is more than they can pay.",
     )
     capacity = models.PositiveIntegerField(help_text="Seats; enrolled members plus outstanding offers never exceed it.")
     charge_no_shows = models.BooleanField(
@@ -97,8 +125,39 @@ class GroupProgram(TimeStampedModel):
                 | Q(enrollment_closes_on__gte=models.F("enrollment_opens_on")),
                 name="program_enrollment_window_ordered",
             ),
+            models.CheckConstraint(
+                condition=Q(kind=ProgramKind.LECTURE, fee_mode__in=LectureFeeMode.values)
+                | Q(kind=ProgramKind.GROUP, fee_mode=""),
+                name="program_fee_mode_for_lectures_only",
+            ),
+            models.CheckConstraint(
+                condition=Q(
+                    fee_mode=LectureFeeMode.SLIDING,
+                    full_price__gt=0,
+                    reduced_price__gte=0,
+                    reduced_price__lte=models.F("full_price"),
+                )
+                | (~Q(fee_mode=LectureFeeMode.SLIDING) & Q(full_price__isnull=True, reduced_price__isnull=True)),
+                name="program_sliding_fee_prices",
+            ),
         ]
         triggers = [
+            # A lecture series is billed as education, never under a psychotherapy code.
+            pgtrigger.Trigger(
+                name="lecture_service_not_psychotherapy",
+                when=pgtrigger.After,
+                operation=pgtrigger.Insert | pgtrigger.UpdateOf("kind", "service_type_id"),
+                condition=pgtrigger.Q(new__kind=ProgramKind.LECTURE),
+                # The pattern is PSYCHOTHERAPY_CODE_PATTERN's.
+                func="""
+                    IF EXISTS (SELECT 1 FROM scheduling_servicetype
+                                WHERE id = NEW.service_type_id AND code ~ '^908[0-9][0-9]$') THEN
+                        RAISE EXCEPTION 'lecture series % cannot be billed under a psychotherapy code', NEW.id
+                            USING ERRCODE = 'check_violation';
+                    END IF;
+                    RETURN NULL;
+                """,
+            ),
             # The capacity may not drop below the seats already taken or offered.
             pgtrigger.Trigger(
                 name="program_capacity_covers_seats",
@@ -119,6 +178,16 @@ class GroupProgram(TimeStampedModel):
 
     def __str__(self) -> str:
         return self.title
+
+    @property
+    def is_lecture(self) -> bool:
+        return self.kind == ProgramKind.LECTURE
+
+    def lecture_price(self, tier: str) -> "Decimal":
+        """What a registrant pays per lecture attended at the price they chose; nothing when the series is free."""
+        if self.fee_mode != LectureFeeMode.SLIDING:
+            return Decimal("0.00")
+        return self.reduced_price if tier == FeeTier.REDUCED else self.full_price
 
 
 class ProgramMeeting(models.Model):
@@ -162,6 +231,12 @@ class PublicRegistrant(TimeStampedModel):
         return self.name
 
 
+class FeeTier(models.TextChoices):
+    # Chosen by the registrant, on their word: nobody is asked to prove they cannot pay the full price.
+    FULL = "full", "Full price"
+    REDUCED = "reduced", "Reduced price"
+
+
 class EnrollmentStatus(models.TextChoices):
     ENROLLED = "enrolled", "Enrolled"
     WAITLISTED = "waitlisted", "Waitlisted"
@@ -203,6 +278,12 @@ class Enrollment(TimeStampedModel):
     enrolled_at = models.DateTimeField(null=True, blank=True)
     ended_at = models.DateTimeField(null=True, blank=True, help_text="When it was declined, expired or withdrawn.")
     end_reason = models.CharField(max_length=300, blank=True)
+    fee_tier = models.CharField(
+        max_length=10, choices=FeeTier.choices, blank=True, help_text="A registrant's chosen price (sliding fee)."
+    )
+    emails_consented_at = models.DateTimeField(
+        null=True, blank=True, help_text="When a registrant agreed to emails about this lecture series."
+    )
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
 
     class Meta:
@@ -239,6 +320,11 @@ class Enrollment(TimeStampedModel):
                 condition=~Q(status=EnrollmentStatus.OFFERED) | Q(offer_expires_at__isnull=False),
                 name="offer_has_deadline",
             ),
+            # A member of the public is written to only with their consent.
+            models.CheckConstraint(
+                condition=Q(registrant__isnull=True) | Q(emails_consented_at__isnull=False),
+                name="registrant_consented_to_emails",
+            ),
         ]
         triggers = [
             # Backs the services' program-row lock: counting under the same lock means two
@@ -268,6 +354,52 @@ class Enrollment(TimeStampedModel):
     @property
     def is_live(self) -> bool:
         return self.status in LIVE_STATUSES
+
+    @property
+    def member_name(self) -> str:
+        """The name staff see on rosters and sheets: the chart's for a patient, the given one for a registrant."""
+        return self.patient.display_name if self.patient_id else self.registrant.name
+
+    @property
+    def billed_patient(self):
+        """Whose ledger a charge for this seat goes to: the patient's, or a registrant's linked chart; None for a
+        member of the public, who pays at the door."""
+        if self.patient_id:
+            return self.patient
+        return self.registrant.patient if self.registrant.patient_id else None
+
+
+class PaymentMethod(models.TextChoices):
+    CASH = "cash", "Cash"
+    CHECK = "check", "Check"
+    CARD = "card", "Card (at the door)"
+
+
+class LecturePaymentKind(models.TextChoices):
+    FEE = "fee", "Lecture fee"
+    DONATION = "donation", "Donation"
+
+
+class LecturePayment(models.Model):
+    """Money a member of the public handed over for a lecture series: a fee or a donation. Registrants have no
+    ledger, so this is their record; a correction is a new row (negative amounts are refunds). Append-only."""
+
+    enrollment = models.ForeignKey(Enrollment, on_delete=models.PROTECT, related_name="lecture_payments")
+    kind = models.CharField(max_length=10, choices=LecturePaymentKind.choices)
+    amount = models.DecimalField(max_digits=9, decimal_places=2)
+    method = models.CharField(max_length=10, choices=PaymentMethod.choices)
+    received_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    received_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-received_at"]
+        constraints = [models.CheckConstraint(condition=~Q(amount=0), name="lecture_payment_not_zero")]
+        triggers = [
+            pgtrigger.Protect(name="lecture_payment_append_only", operation=pgtrigger.Update | pgtrigger.Delete)
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.amount}"
 
 
 class WaitlistMove(models.Model):
@@ -311,7 +443,7 @@ class Attendance(TimeStampedModel):
         ]
 
     def __str__(self) -> str:
-        return f"{self.enrollment.patient} {self.status} at {self.meeting}"
+        return f"{self.enrollment.member_name} {self.status} at {self.meeting}"
 
 
 class EnrollmentTransition(Transition):

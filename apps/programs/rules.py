@@ -14,7 +14,12 @@ def is_program_facilitator(user, program) -> bool:
 
 @rules.predicate
 def is_own_enrollment(user, enrollment) -> bool:
-    return enrollment is not None and user.is_authenticated and enrollment.patient.user_id == user.id
+    return (
+        enrollment is not None
+        and user.is_authenticated
+        and enrollment.patient_id is not None
+        and enrollment.patient.user_id == user.id
+    )
 
 
 @rules.predicate
@@ -38,3 +43,5 @@ rules.add_perm(
     "programs.view_enrollment", manages_programs | is_billing | facilitates_enrollment_program | is_own_enrollment
 )
 rules.add_perm("programs.change_enrollment", manages_programs | is_own_enrollment)
+# Money a member of the public hands over at a lecture: the front desk takes it, billing may too.
+rules.add_perm("programs.record_lecture_payment", manages_programs | is_billing)

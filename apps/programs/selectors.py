@@ -3,7 +3,8 @@
 import datetime as dt
 from decimal import ROUND_HALF_UP, Decimal
 
-from django.db.models import Count, Exists, F, Min, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models import Count, Exists, F, Min, OuterRef, Prefetch, Q, QuerySet, Subquery, Value
+from django.db.models.functions import Coalesce, Concat, Lower
 from django.utils import timezone
 
 from apps.accounts.roles import Role
@@ -64,7 +65,7 @@ def waitlist_rank_subquery() -> Subquery:
 
 
 def enrollments_visible_to(*, user) -> QuerySet[Enrollment]:
-    qs = Enrollment.objects.select_related("patient", "program", "program__lead_facilitator").annotate(
+    qs = Enrollment.objects.select_related("patient", "registrant", "program", "program__lead_facilitator").annotate(
         waitlist_rank=waitlist_rank_subquery()
     )
     if not user.is_authenticated:
@@ -85,7 +86,7 @@ def program_meetings(*, program: GroupProgram) -> QuerySet[ProgramMeeting]:
 def program_roster(*, program: GroupProgram) -> dict:
     """Members, the waitlist in order, and outstanding offers, for the staff page."""
     rows = list(
-        program.enrollments.select_related("patient")
+        program.enrollments.select_related("patient", "registrant")
         .filter(status__in=[*SEATED_STATUSES, EnrollmentStatus.WAITLISTED])
         .order_by("waitlist_position", "offer_expires_at", "patient__legal_last_name")
     )
@@ -111,12 +112,18 @@ def members_at_q(appointment) -> Q:
 
 
 def meeting_attendance_sheet(*, meeting: ProgramMeeting) -> list[tuple[Enrollment, Attendance | None]]:
-    """Everyone expected at the meeting, with what was recorded for them. Two queries."""
+    """Everyone expected at the meeting, patients and members of the public alike (by name), with what was recorded
+    for them. Two queries."""
     recorded = {a.enrollment_id: a for a in meeting.attendance.all()}
     members = (
-        meeting.program.enrollments.select_related("patient")
+        meeting.program.enrollments.select_related("patient", "registrant")
         .filter(members_at_q(meeting.appointment) | Q(pk__in=recorded.keys()))
-        .order_by("patient__legal_last_name", "patient__legal_first_name")
+        .annotate(
+            sort_name=Coalesce(
+                Concat("patient__legal_last_name", Value(" "), "patient__legal_first_name"), "registrant__name"
+            )
+        )
+        .order_by(Lower("sort_name"), "pk")
     )
     return [(e, recorded.get(e.pk)) for e in members]
 

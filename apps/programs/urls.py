@@ -12,6 +12,7 @@ urlpatterns = [
     path("<int:pk>/edit/", views.program_edit, name="edit"),
     path("<int:pk>/capacity/", views.program_capacity, name="capacity"),
     path("<int:pk>/enroll/", views.program_enroll, name="enroll"),
+    path("enrollments/<int:pk>/lecture-payment/", views.lecture_payment, name="lecture_payment"),
     path("enrollments/<int:pk>/<str:action>/", views.enrollment_action, name="enrollment_action"),
     path("meetings/<int:pk>/attendance/", views.meeting_attendance, name="attendance"),
     *slot_waitlist_urlpatterns,

@@ -7,23 +7,24 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods, require_POST
 
 from apps.core.errors import ApplicationError
 from apps.core.views import form_call
 
-from . import member_meetings, selectors
+from . import lecture_selectors, member_meetings, selectors
 from .forms import (
     ATTENDANCE_CHOICES,
     CapacityForm,
     EnrollPatientForm,
+    LecturePaymentForm,
     MoveForm,
     ProgramChangeForm,
     ProgramForm,
     WithdrawForm,
 )
 from .models import ProgramMeeting, WaitlistMove
-from .services import attendance, seats, setup
+from .services import attendance, lectures, seats, setup
 
 
 def _require(user, perm, obj=None):
@@ -82,6 +83,8 @@ def program_detail(request, pk):
         "can_take_attendance": request.user.has_perm("programs.take_attendance", program),
         "enroll_form": EnrollPatientForm(program=program) if can_manage else None,
         "capacity_form": CapacityForm(initial={"capacity": program.capacity}) if can_manage else None,
+        "registrants": lecture_selectors.program_registrants(program=program) if program.is_lecture else None,
+        "can_record_payment": request.user.has_perm("programs.record_lecture_payment"),
     }
     return render(request, "programs/detail.html", context)
 
@@ -150,17 +153,17 @@ def _withdraw(request, enrollment):
     form = WithdrawForm(request.POST)
     reason = form.cleaned_data["reason"] if form.is_valid() else ""
     seats.enrollment_withdraw(actor=request.user, enrollment=enrollment, reason=reason)
-    return f"{enrollment.patient.display_name} was withdrawn."
+    return f"{enrollment.member_name} was withdrawn."
 
 
 def _accept(request, enrollment):
     seats.enrollment_accept_offer(actor=request.user, enrollment=enrollment)
-    return f"{enrollment.patient.display_name} accepted the seat."
+    return f"{enrollment.member_name} accepted the seat."
 
 
 def _decline(request, enrollment):
     seats.enrollment_decline_offer(actor=request.user, enrollment=enrollment)
-    return f"{enrollment.patient.display_name} declined; the seat goes to the next in line."
+    return f"{enrollment.member_name} declined; the seat goes to the next in line."
 
 
 def _move(request, enrollment):
@@ -169,7 +172,7 @@ def _move(request, enrollment):
     if not form.is_valid():
         raise ApplicationError("Give the new place and a reason.")
     move = seats.enrollment_move(actor=request.user, enrollment=enrollment, **form.cleaned_data)
-    return f"{enrollment.patient.display_name} moved from #{move.from_rank} to #{move.to_rank}."
+    return f"{enrollment.member_name} moved from #{move.from_rank} to #{move.to_rank}."
 
 
 ENROLLMENT_ACTIONS = {"withdraw": _withdraw, "accept": _accept, "decline": _decline, "move": _move}
@@ -213,3 +216,27 @@ def meeting_attendance(request, pk):
         "choices": ATTENDANCE_CHOICES,
     }
     return render(request, "programs/attendance.html", context)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def lecture_payment(request, pk):
+    """Money a registrant hands over at the door. Two steps: the amount, then a confirming press showing it."""
+    _require(request.user, "programs.record_lecture_payment")
+    enrollment = get_object_or_404(
+        selectors.enrollments_visible_to(user=request.user)
+        .select_related("registrant")
+        .filter(registrant__isnull=False),
+        pk=pk,
+    )
+    form = LecturePaymentForm(request.POST or None)
+    confirming = request.method == "POST" and form.is_valid() and request.POST.get("confirm") != "yes"
+    if not confirming and form_call(
+        request,
+        form,
+        lambda data: lectures.lecture_payment_record(actor=request.user, enrollment=enrollment, **data),
+        f"Payment from {enrollment.registrant.name} recorded.",
+    ):
+        return redirect("programs:detail", pk=enrollment.program_id)
+    context = {"enrollment": enrollment, "program": enrollment.program, "form": form, "confirming": confirming}
+    return render(request, "programs/lecture_payment.html", context)

@@ -108,12 +108,15 @@ def offer_token_read(token: str) -> OfferLink | None:
     return link
 
 
-def offer_links(*, kind: str, object_id: int, offer_number: int) -> dict[str, str]:
-    """Absolute accept and decline links for one offer."""
+def offer_links(
+    *, kind: str, object_id: int, offer_number: int, landing: str = "portal:programs:offer_link"
+) -> dict[str, str]:
+    """Absolute accept and decline links for one offer, to the `landing` page (a URL name taking the token): the
+    portal's for patients, a public page for people without an account."""
     links = {}
     for action in ACTIONS:
         token = offer_token_make(kind=kind, object_id=object_id, offer_number=offer_number, action=action)
-        links[f"{action}_url"] = absolute_url(reverse("portal:programs:offer_link", args=[token]))
+        links[f"{action}_url"] = absolute_url(reverse(landing, args=[token]))
     return links
 
 

@@ -263,6 +263,8 @@ REST_FRAMEWORK = {
     "DEFAULT_THROTTLE_RATES": {"quote": env("CLINIC_QUOTE_RATE", "60/min")},
     "NUM_PROXIES": int(env("CLINIC_NUM_PROXIES", "0")),
 }
+# Public lecture registrations per client address (the page and the API together); each one emails the address.
+CLINIC_LECTURE_REGISTRATION_RATE = env("CLINIC_LECTURE_REGISTRATION_RATE", "10/min")
 SPECTACULAR_SETTINGS = {
     "TITLE": "Clinic API",
     "DESCRIPTION": "Practice management for a mind-body therapy clinic.",

@@ -9,7 +9,7 @@ from django.db import transaction
 from apps.core import clock
 from apps.notifications.delivery import messages_claim_due
 from apps.notifications.models import Message, MessageStatus
-from apps.notifications.outbox import message_enqueue
+from apps.notifications.outbox import message_enqueue, public_notice_enqueue
 from apps.scheduling.reminders import appointment_reminders_cancel, appointment_reminders_schedule
 from apps.scheduling.services import appointment_book, appointment_cancel, appointment_reschedule
 from tests.factories import ServiceTypeFactory
@@ -211,10 +211,11 @@ def test_quiet_hours_move_texts_to_the_end_of_the_quiet_period(clinic, quiet, at
 
 
 def test_a_message_needs_someone_to_go_to(appointment):
-    with pytest.raises(ValueError, match="patient or a recipient user"):
+    # Only an email may go to a bare address (a member of the public, through public_notice_enqueue).
+    with pytest.raises(ValueError, match="patient, a recipient user"):
         message_enqueue(
-            channel="email",
-            to_address="x@example.test",
+            channel="sms",
+            to_address="+16175550100",
             purpose="digest",
             template="digest",
             subject=appointment,
@@ -264,3 +265,19 @@ def test_a_notice_already_handed_out_is_not_extended(appointment, personas):
     appointment_cancel(appointment=later, actor=personas.front_desk)
     notices = Message.objects.filter(purpose="appointment_cancelled").order_by("pk")
     assert [len(n.context["sessions"]) for n in notices] == [1, 1]
+
+
+def test_a_public_notice_is_one_email_to_the_address_queued_once(appointment):
+    first = public_notice_enqueue(
+        email="visitor@example.test", subject=appointment, template="digest", context={"a": 1}, key="public:1"
+    )
+    again = public_notice_enqueue(
+        email="visitor@example.test", subject=appointment, template="digest", context={"a": 1}, key="public:1"
+    )
+    assert again is None
+    assert (first.channel, first.to_address, first.patient, first.recipient_user) == (
+        "email",
+        "visitor@example.test",
+        None,
+        None,
+    )

@@ -2,7 +2,7 @@ import io
 
 import pytest
 
-from apps.programs.models import Enrollment, GroupProgram
+from apps.programs.models import Enrollment, GroupProgram, PublicRegistrant
 
 pytestmark = pytest.mark.django_db
 
@@ -23,4 +23,9 @@ def test_the_demo_programs_load_once_with_a_full_group_a_waitlist_and_an_open_of
     assert statuses.count("enrolled") == 7 and statuses.count("offered") == 1 and statuses.count("waitlisted") == 4
     portal = Enrollment.objects.get(program=group, patient__email="patient01@clinic.test")
     assert portal.status == "waitlisted"
-    assert GroupProgram.objects.count() == 2
+    public = GroupProgram.objects.get(title="Pain is real — and reversible")
+    assert (public.kind, public.service_type.code, public.fee_mode) == ("lecture", "EDU-LECT", "sliding")
+    registrants = list(Enrollment.objects.filter(program=public).values_list("status", flat=True))
+    assert sorted(registrants) == ["enrolled"] * 5 + ["waitlisted"]
+    assert PublicRegistrant.objects.filter(patient__isnull=False).count() == 1
+    assert GroupProgram.objects.count() == 3

@@ -7,12 +7,14 @@ from apps.core import clock
 from apps.core.errors import Conflict, InvalidTransition, Unprocessable
 from apps.scheduling.models import BLOCKING_STATUSES
 
-from ..models import Attendance, AttendanceStatus, Enrollment, GroupProgram, ProgramMeeting
+from ..models import Attendance, AttendanceStatus, Enrollment, GroupProgram, LectureFeeMode, ProgramMeeting
 from ..selectors import members_at_q
 from .seats import enrollment_lock
 
 
 def attendance_is_charged(*, program: GroupProgram, status: str) -> bool:
+    if program.is_lecture and program.fee_mode != LectureFeeMode.SLIDING:
+        return False  # a free lecture series: donations only
     return status == AttendanceStatus.ATTENDED or (status == AttendanceStatus.NO_SHOW and program.charge_no_shows)
 
 
@@ -48,8 +50,11 @@ def attendance_record(*, actor, meeting: ProgramMeeting, enrollment: Enrollment,
     record.status = status
     record.recorded_by = actor
     record.save()
-    if attendance_is_charged(program=meeting.program, status=status):
-        charge_for_group_attendance(patient=enrollment.patient, meeting=appointment, actor=actor)
+    # A patient (or a registrant linked to a chart) is charged on their ledger at their sliding-scale class, under the
+    # program's service (an education code for a lecture); a member of the public pays at the door instead.
+    payer = enrollment.billed_patient
+    if payer is not None and attendance_is_charged(program=meeting.program, status=status):
+        charge_for_group_attendance(patient=payer, meeting=appointment, actor=actor)
     return record
 
 

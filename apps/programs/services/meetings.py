@@ -8,12 +8,13 @@ from django.db.models import Prefetch
 from apps.core import clock
 from apps.core.models import ClinicSettings
 from apps.notifications.models import Channel
-from apps.notifications.outbox import patient_notice_enqueue
+from apps.notifications.outbox import patient_notice_enqueue, public_notice_enqueue
 from apps.outcomes.services import questionnaire_assign, questionnaires_due_notify
 from apps.scheduling.models import BLOCKING_STATUSES
 
 from .. import selectors
 from ..models import Enrollment, EnrollmentStatus, ProgramMeeting
+from ..registration_links import registration_manage_url
 from .seats import program_url
 
 # Members are asked for the program's questionnaires this long before its first and its last meeting. Baseline answers
@@ -88,7 +89,9 @@ def meeting_reminders_queue() -> int:
         .prefetch_related(
             Prefetch(
                 "program__enrollments",
-                queryset=Enrollment.objects.filter(status=EnrollmentStatus.ENROLLED).select_related("patient"),
+                queryset=Enrollment.objects.filter(status=EnrollmentStatus.ENROLLED).select_related(
+                    "patient", "registrant"
+                ),
                 to_attr="members",
             )
         )
@@ -107,6 +110,9 @@ def meeting_reminders_queue() -> int:
         }
         due = {channel: appointment.start - lead <= now for channel, lead in leads.items()}
         for enrollment in meeting.program.members:
+            if enrollment.registrant_id:
+                queued += _registrant_reminder_queue(enrollment, appointment, context=context, due=due[Channel.EMAIL])
+                continue
             patient = enrollment.patient
             queued += len(
                 patient_notice_enqueue(
@@ -124,3 +130,23 @@ def meeting_reminders_queue() -> int:
                 )
             )
     return queued
+
+
+def _registrant_reminder_queue(enrollment: Enrollment, appointment, *, context: dict, due: bool) -> int:
+    """A member of the public is reminded by email only (at the email lead time), once per meeting and start, under
+    the same key shape as members' reminders, with their own link instead of the portal's."""
+    if not due:
+        return 0
+    queued = public_notice_enqueue(
+        email=enrollment.registrant.email,
+        subject=appointment,
+        template="lecture_meeting_reminder",
+        key=f"appointment:{appointment.pk}:member:{enrollment.pk}:group_reminder_email:{appointment.start.isoformat()}",
+        context={
+            **context,
+            "program_url": "",
+            "registrant_name": enrollment.registrant.name,
+            "manage_url": registration_manage_url(enrollment),
+        },
+    )
+    return 1 if queued is not None else 0

@@ -10,16 +10,16 @@ program first, then enrollments in primary-key order. Seats are offered through 
 import datetime as dt
 
 from django.db import transaction
-from django.db.models import Max
+from django.db.models import Max, Q
 from django.urls import reverse
 
 from apps.core import clock
 from apps.core.errors import Conflict, InvalidTransition, Unprocessable
 from apps.core.links import absolute_url
 from apps.core.transitions import transition_write
-from apps.notifications.outbox import patient_notice_enqueue
+from apps.notifications.outbox import patient_notice_enqueue, public_notice_enqueue
 from apps.patients.models import PatientStatus
-from apps.waitlist.offers import offer_check_open, offer_hold, offer_notify
+from apps.waitlist.offers import offer_check_open, offer_hold, offer_links, offer_notify
 
 from ..models import (
     LIVE_STATUSES,
@@ -30,8 +30,20 @@ from ..models import (
     GroupProgram,
     WaitlistMove,
 )
+from ..registration_links import registration_manage_url
 
 SEAT = "seat"  # the offer kind, named in signed links
+# Who is served from the waitlist: active patients (a discharged one keeps their place but is passed over) and
+# members of the public.
+SERVABLE = Q(patient__status=PatientStatus.ACTIVE) | Q(patient__isnull=True)
+# A registrant's notices say the same things as a patient's, in words for someone with no portal account.
+PUBLIC_TEMPLATES = {
+    "seat_offer": "lecture_seat_offer",
+    "seat_offer_expired": "lecture_seat_offer_expired",
+    "enrollment_confirmed": "lecture_registration_confirmed",
+    "enrollment_waitlisted": "lecture_registration_waitlisted",
+    "waitlist_closed": "lecture_waitlist_closed",
+}
 
 
 def program_lock(program_id: int) -> GroupProgram:
@@ -41,7 +53,7 @@ def program_lock(program_id: int) -> GroupProgram:
 def enrollment_lock(enrollment_id: int) -> Enrollment:
     return (
         Enrollment.objects.select_for_update(of=("self", "program"))
-        .select_related("patient", "program")
+        .select_related("patient", "program", "registrant")
         .get(pk=enrollment_id)
     )
 
@@ -54,8 +66,38 @@ def program_url(program: GroupProgram) -> str:
     return absolute_url(reverse("portal:programs:detail", args=[program.pk]))
 
 
+def registrant_notify(enrollment: Enrollment, *, template: str, key: str, context: dict) -> None:
+    """Email a member of the public about their registration: no name beyond the one they gave, nothing clinical,
+    and always the signed link to manage it (they have no account to sign in to)."""
+    program = enrollment.program
+    public_notice_enqueue(
+        email=enrollment.registrant.email,
+        subject=enrollment,
+        template=PUBLIC_TEMPLATES[template],
+        key=key,
+        context={
+            "registrant_name": enrollment.registrant.name,
+            "program_title": program.title,
+            "manage_url": registration_manage_url(enrollment),
+            **context,
+        },
+    )
+
+
 def _notify_offer(enrollment: Enrollment) -> None:
     program = enrollment.program
+    key = f"enrollment:{enrollment.pk}:seat_offer:{enrollment.offer_count}"
+    if enrollment.registrant_id:
+        links = offer_links(
+            kind=SEAT, object_id=enrollment.pk, offer_number=enrollment.offer_count, landing="lectures:offer_link"
+        )
+        registrant_notify(
+            enrollment,
+            template="seat_offer",
+            key=key,
+            context={"deadline": enrollment.offer_expires_at.isoformat(), **links},
+        )
+        return
     offer_notify(
         kind=SEAT,
         object_id=enrollment.pk,
@@ -63,7 +105,7 @@ def _notify_offer(enrollment: Enrollment) -> None:
         patient=enrollment.patient,
         subject=enrollment,
         template="seat_offer",
-        key=f"enrollment:{enrollment.pk}:seat_offer:{enrollment.offer_count}",
+        key=key,
         context={
             "program_title": program.title,
             "deadline": enrollment.offer_expires_at.isoformat(),
@@ -73,14 +115,18 @@ def _notify_offer(enrollment: Enrollment) -> None:
 
 
 def enrollment_notify(enrollment: Enrollment, *, template: str, key_suffix: str = "", context: dict | None = None):
-    """Email the patient about their place in a program (no text: only offers are urgent enough), keyed on the
-    enrollment and the template so a repeated call queues nothing."""
+    """Email the patient (or the registrant) about their place in a program (no text: only offers are urgent
+    enough), keyed on the enrollment and the template so a repeated call queues nothing."""
     program = enrollment.program
+    key = f"enrollment:{enrollment.pk}:{template}{key_suffix}"
+    if enrollment.registrant_id:
+        registrant_notify(enrollment, template=template, key=key, context=context or {})
+        return
     patient_notice_enqueue(
         patient=enrollment.patient,
         subject=enrollment,
         template=template,
-        key=f"enrollment:{enrollment.pk}:{template}{key_suffix}",
+        key=key,
         context={"program_title": program.title, "program_url": program_url(program), **(context or {})},
         sms=False,
     )
@@ -126,8 +172,8 @@ def free_seats_offer(program: GroupProgram, *, actor=None) -> list[Enrollment]:
         return []
     next_in_line = list(
         program.enrollments.select_for_update(of=("self",))
-        .select_related("patient", "program")
-        .filter(status=EnrollmentStatus.WAITLISTED, patient__status=PatientStatus.ACTIVE)
+        .select_related("patient", "program", "registrant")
+        .filter(SERVABLE, status=EnrollmentStatus.WAITLISTED)
         .order_by("waitlist_position")[:free]
     )
     hold = offer_hold()
@@ -144,20 +190,55 @@ def _enrollment_deadline(program: GroupProgram, *, by_staff: bool) -> dt.date:
     return program.enrollment_closes_on or program.first_meeting_on
 
 
-@transaction.atomic
-def program_enroll(*, actor, program: GroupProgram, patient) -> Enrollment:
-    """Give the patient a free seat, or a place at the end of the waitlist.
-
-    A free seat goes to a newcomer only when nobody is waiting: people in line come first.
-    Patients enroll within the enrollment window; staff may also enroll late, up to the last meeting.
-    """
-    program = program_lock(program.pk)
-    by_staff = actor is not None and actor.is_clinic_staff
+def enrollment_window_check(program: GroupProgram, *, by_staff: bool) -> None:
+    """Refuse outside the enrollment window: people enroll within it; staff may also enroll late, up to the last
+    meeting."""
     today = clock.local_now().date()
     if today < program.enrollment_opens_on and not by_staff:
         raise Unprocessable(f"Enrollment opens on {program.enrollment_opens_on:%B} {program.enrollment_opens_on.day}.")
     if today > _enrollment_deadline(program, by_staff=by_staff):
         raise Unprocessable("Enrollment for this program has closed.")
+
+
+def seat_or_place_in_line(program: GroupProgram, *, actor, **member) -> Enrollment:
+    """A free seat for the newcomer (`patient=` or `registrant=`, with any other enrollment fields), or a place at
+    the end of the waitlist. The caller holds the program lock and has checked the window.
+
+    A free seat goes to a newcomer only when nobody is waiting: people in line come first. Patients and members of
+    the public share one count of seats and one line.
+    """
+    now = clock.now()
+    waiting = program.enrollments.filter(status=EnrollmentStatus.WAITLISTED)
+    if seats_taken(program=program) < program.capacity and not waiting.filter(SERVABLE).exists():
+        enrollment = Enrollment.objects.create(
+            program=program, status=EnrollmentStatus.ENROLLED, enrolled_at=now, created_by=actor, **member
+        )
+        enrollment_transition_write(enrollment, actor=actor, was="")
+        _notify_confirmed(enrollment)
+        return enrollment
+    last = waiting.aggregate(last=Max("waitlist_position"))["last"] or 0
+    enrollment = Enrollment.objects.create(
+        program=program,
+        status=EnrollmentStatus.WAITLISTED,
+        waitlist_position=last + 1,
+        created_by=actor,
+        **member,
+    )
+    enrollment_transition_write(enrollment, actor=actor, was="")
+    # A seat can be free while people wait only if someone was passed over (discharged, since back): offer it now.
+    if free_seats_offer(program, actor=actor):
+        enrollment.refresh_from_db()
+    return enrollment
+
+
+@transaction.atomic
+def program_enroll(*, actor, program: GroupProgram, patient) -> Enrollment:
+    """Give the patient a free seat, or a place at the end of the waitlist (see `seat_or_place_in_line`).
+
+    Patients enroll within the enrollment window; staff may also enroll late, up to the last meeting.
+    """
+    program = program_lock(program.pk)
+    enrollment_window_check(program, by_staff=actor is not None and actor.is_clinic_staff)
     if patient.status != PatientStatus.ACTIVE:
         raise Unprocessable("Only active patients can enroll.")
     existing = program.enrollments.filter(patient=patient, status__in=LIVE_STATUSES).first()
@@ -166,29 +247,7 @@ def program_enroll(*, actor, program: GroupProgram, patient) -> Enrollment:
             f"This patient is already {existing.get_status_display().lower()} for this program.",
             extra={"enrollment": existing.pk},
         )
-    now = clock.now()
-    waiting = program.enrollments.filter(status=EnrollmentStatus.WAITLISTED)
-    someone_waiting = waiting.filter(patient__status=PatientStatus.ACTIVE).exists()
-    if seats_taken(program=program) < program.capacity and not someone_waiting:
-        enrollment = Enrollment.objects.create(
-            program=program, patient=patient, status=EnrollmentStatus.ENROLLED, enrolled_at=now, created_by=actor
-        )
-        enrollment_transition_write(enrollment, actor=actor, was="")
-        _notify_confirmed(enrollment)
-        return enrollment
-    last = waiting.aggregate(last=Max("waitlist_position"))["last"] or 0
-    enrollment = Enrollment.objects.create(
-        program=program,
-        patient=patient,
-        status=EnrollmentStatus.WAITLISTED,
-        waitlist_position=last + 1,
-        created_by=actor,
-    )
-    enrollment_transition_write(enrollment, actor=actor, was="")
-    # A seat can be free while people wait only if someone was passed over (discharged, since back): offer it now.
-    if free_seats_offer(program, actor=actor):
-        enrollment.refresh_from_db()
-    return enrollment
+    return seat_or_place_in_line(program, actor=actor, patient=patient)
 
 
 def enrollment_end(enrollment: Enrollment, *, status: str, reason: str = "", actor=None) -> None:
@@ -275,7 +334,7 @@ def program_seat_offers_expire(program_id: int, *, now: dt.datetime) -> int:
     program = program_lock(program_id)
     due = list(
         program.enrollments.select_for_update(of=("self",))
-        .select_related("patient", "program")
+        .select_related("patient", "program", "registrant")
         .filter(status=EnrollmentStatus.OFFERED, offer_expires_at__lte=now)
         .order_by("pk")
     )

@@ -13,7 +13,8 @@ from apps.core.links import absolute_url
 from apps.outcomes.instruments import INSTRUMENTS
 from apps.scheduling.services import appointment_book, series_dates
 
-from ..models import LIVE_STATUSES, Enrollment, EnrollmentStatus, GroupProgram, ProgramMeeting
+from ..models import LIVE_STATUSES, Enrollment, EnrollmentStatus, GroupProgram, ProgramKind, ProgramMeeting
+from .lectures import lecture_terms_check
 from .seats import (
     enrollment_end,
     enrollment_notify,
@@ -40,6 +41,10 @@ PROGRAM_FIELDS = frozenset(
         "meeting_count",
         "interval_weeks",
         "outcome_questionnaires",
+        "kind",
+        "fee_mode",
+        "full_price",
+        "reduced_price",
     }
 )
 PROGRAM_REACH_DAYS = 2 * 366
@@ -66,6 +71,13 @@ def program_create(*, actor, co_facilitators=(), override_reason: str = "", **da
     service_type = data.get("service_type")
     if service_type is None or not service_type.is_group:
         raise Unprocessable("Choose a group service type.", fields={"service_type": ["Not a group service."]})
+    lecture_terms_check(
+        kind=data.setdefault("kind", ProgramKind.GROUP),
+        service_type=service_type,
+        fee_mode=data.get("fee_mode", ""),
+        full_price=data.get("full_price"),
+        reduced_price=data.get("reduced_price"),
+    )
     unknown = set(data.get("outcome_questionnaires") or []) - set(INSTRUMENTS)
     if unknown:
         raise Unprocessable(
@@ -185,7 +197,7 @@ def program_close(*, program: GroupProgram) -> dict[str, int]:
     now = clock.now()
     live = list(
         program.enrollments.select_for_update(of=("self",))
-        .select_related("patient", "program")
+        .select_related("patient", "program", "registrant")
         .filter(status__in=LIVE_STATUSES)
         .order_by("pk")
     )

@@ -1,0 +1,89 @@
+"""Reads for lecture series open to the public: the public catalogue, registrants with what they owe and paid, a
+registrant's place in line, and the lecture history of a registrant who became a patient."""
+
+from decimal import Decimal
+
+from django.db.models import Count, DecimalField, IntegerField, OuterRef, Q, QuerySet, Subquery, Sum, Value
+from django.db.models.functions import Coalesce
+
+from .models import (
+    LIVE_STATUSES,
+    Attendance,
+    AttendanceStatus,
+    Enrollment,
+    EnrollmentStatus,
+    GroupProgram,
+    LecturePayment,
+    LecturePaymentKind,
+)
+from .selectors import _with_seat_counts, waitlist_rank_subquery
+from .services.lectures import lectures_open_q
+
+
+def lectures_open() -> QuerySet[GroupProgram]:
+    """Lecture series a visitor may register for today, soonest first, with their seat counts. One query."""
+    return _with_seat_counts(GroupProgram.objects.filter(lectures_open_q()).select_related("room")).order_by(
+        "first_meeting_on", "title"
+    )
+
+
+def _counted(subquery: QuerySet, field: str, output) -> Coalesce:
+    return Coalesce(Subquery(subquery.values(field)[:1], output_field=output), Value(0), output_field=output)
+
+
+def program_registrants(*, program: GroupProgram) -> list[Enrollment]:
+    """A lecture series' public registrations, live ones first (seated, offered, then the line in order), each with
+    `waitlist_rank`, `attended` (lectures charged: attended, and missed ones when the series charges no-shows),
+    `paid` (fees taken at the door) and `owed` (charged lectures at their chosen price, less what they paid). One
+    query."""
+    money = DecimalField(max_digits=9, decimal_places=2)
+    charged = [AttendanceStatus.ATTENDED, *([AttendanceStatus.NO_SHOW] if program.charge_no_shows else [])]
+    attended = (
+        Attendance.objects.filter(enrollment=OuterRef("pk"), status__in=charged)
+        .order_by()
+        .values("enrollment")
+        .annotate(n=Count("pk"))
+    )
+    paid = (
+        LecturePayment.objects.filter(enrollment=OuterRef("pk"), kind=LecturePaymentKind.FEE)
+        .order_by()
+        .values("enrollment")
+        .annotate(total=Sum("amount"))
+    )
+    rows = list(
+        program.enrollments.filter(registrant__isnull=False)
+        .select_related("registrant")
+        .annotate(
+            waitlist_rank=waitlist_rank_subquery(),
+            attended=_counted(attended, "n", output=IntegerField()),
+            paid=_counted(paid, "total", output=money),
+        )
+        .order_by("created_at", "pk")
+    )
+    for row in rows:
+        row.owed = max(program.lecture_price(row.fee_tier) * row.attended - row.paid, Decimal("0.00"))
+    live = [row for row in rows if row.status in LIVE_STATUSES]
+    live.sort(key=lambda row: (row.status == EnrollmentStatus.WAITLISTED, row.waitlist_position or 0))
+    return live + [row for row in rows if row.status not in LIVE_STATUSES]
+
+
+def waitlist_rank(enrollment: Enrollment) -> int | None:
+    """Place in line (1 = next) of a waitlisted enrollment; None for everyone else."""
+    if enrollment.status != EnrollmentStatus.WAITLISTED:
+        return None
+    return Enrollment.objects.filter(
+        program_id=enrollment.program_id,
+        status=EnrollmentStatus.WAITLISTED,
+        waitlist_position__lte=enrollment.waitlist_position,
+    ).count()
+
+
+def registrant_lecture_history(*, patient) -> QuerySet[Enrollment]:
+    """The lecture series a patient registered for as a member of the public before (or besides) their chart,
+    newest first, with how many lectures they attended. One query."""
+    return (
+        Enrollment.objects.filter(registrant__patient=patient)
+        .select_related("program")
+        .annotate(attended=Count("attendance", filter=Q(attendance__status=AttendanceStatus.ATTENDED)))
+        .order_by("-created_at")
+    )

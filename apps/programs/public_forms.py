@@ -1,0 +1,32 @@
+"""The public lecture registration form: a name, an email, the price chosen (for a sliding fee) and consent."""
+
+from django import forms
+
+from .models import FeeTier, GroupProgram, LectureFeeMode
+
+
+class LectureRegistrationForm(forms.Form):
+    name = forms.CharField(max_length=200, label="Your name", widget=forms.TextInput(attrs={"autocomplete": "name"}))
+    email = forms.EmailField(
+        max_length=254, label="Your email", widget=forms.EmailInput(attrs={"autocomplete": "email"})
+    )
+    fee_tier = forms.ChoiceField(
+        choices=FeeTier.choices,
+        widget=forms.RadioSelect,
+        label="The price you will pay at the door",
+        help_text="Choose the reduced price if the full price is more than you can afford. Nobody will ask why.",
+    )
+    consent = forms.BooleanField(
+        label="Email me about this lecture series: my seat, reminders and any change.",
+        help_text="We use your email for this series only and never share it.",
+    )
+
+    def __init__(self, *args, program: GroupProgram, **kwargs):
+        super().__init__(*args, **kwargs)
+        if program.fee_mode == LectureFeeMode.SLIDING:
+            self.fields["fee_tier"].choices = [
+                (FeeTier.FULL, f"Full price, ${program.full_price} per lecture"),
+                (FeeTier.REDUCED, f"Reduced price, ${program.reduced_price} per lecture"),
+            ]
+        else:
+            del self.fields["fee_tier"]

@@ -1,0 +1,108 @@
+"""Public pages for lecture series, mounted under /lectures/ (namespace lectures): no sign-in.
+
+A visitor registers with a name and an email; from then on the signed link in their emails (their registration's
+page, and a seat offer's accept and decline links) is what lets them act, since they have no account.
+"""
+
+from django.contrib import messages
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_http_methods
+
+from apps.core.errors import ApplicationError
+from apps.core.views import found_or_404
+from apps.waitlist.offers import offer_problem, offer_token_read
+
+from . import lecture_selectors, selectors
+from .public_forms import LectureRegistrationForm
+from .registration_links import registration_token_make, registration_token_read
+from .services import lectures, seats
+from .throttles import registration_throttled
+
+OFFER_ANSWERS = {
+    "accept": "Your seat is confirmed. See you at the first lecture.",
+    "decline": "You declined the seat; it goes to the next person in line.",
+}
+
+
+def lecture_list(request):
+    return render(request, "programs/public/list.html", {"lectures": lecture_selectors.lectures_open()})
+
+
+@require_http_methods(["GET", "POST"])
+def lecture_detail(request, pk):
+    program = get_object_or_404(lecture_selectors.lectures_open(), pk=pk)
+    form = LectureRegistrationForm(request.POST or None, program=program)
+    if request.method == "POST":
+        if registration_throttled(request):
+            return HttpResponse("Too many registrations; try again in a minute.", status=429, content_type="text/plain")
+        if form.is_valid():
+            try:
+                enrollment = lectures.lecture_register(program=program, **form.cleaned_data)
+            except ApplicationError as exc:
+                form.add_error(None, exc.message)
+            else:
+                token = registration_token_make(enrollment.pk)
+                return redirect(reverse("lectures:manage", args=[token]) + "?registered=1")
+    context = {"program": program, "form": form, "meetings": selectors.program_meetings(program=program)}
+    return render(request, "programs/public/detail.html", context)
+
+
+def _registration(token: str):
+    enrollment_id = registration_token_read(token)
+    enrollment = lectures.registrant_enrollment(enrollment_id) if enrollment_id is not None else None
+    return found_or_404(enrollment, "This registration link is not valid.")
+
+
+def registration_manage(request, token):
+    """The registration's own page: confirmation right after registering, and later the place to cancel."""
+    enrollment = _registration(token)
+    context = {
+        "enrollment": enrollment,
+        "program": enrollment.program,
+        "token": token,
+        "just_registered": request.GET.get("registered") == "1",
+        "waitlist_rank": lecture_selectors.waitlist_rank(enrollment),
+        "meetings": selectors.program_meetings(program=enrollment.program),
+    }
+    return render(request, "programs/public/registration.html", context)
+
+
+@require_http_methods(["GET", "POST"])
+def registration_cancel(request, token):
+    """Cancelling takes a second, confirming press; the seat goes to the next in line."""
+    enrollment = _registration(token)
+    if request.method == "POST":
+        try:
+            lectures.lecture_registration_cancel(enrollment=enrollment)
+        except ApplicationError as exc:
+            messages.error(request, exc.message)
+        else:
+            messages.success(request, f"Your registration for {enrollment.program.title} is cancelled.")
+        return redirect("lectures:manage", token=token)
+    return render(request, "programs/public/cancel.html", {"enrollment": enrollment, "token": token})
+
+
+@require_http_methods(["GET", "POST"])
+def offer_link(request, token):
+    """A seat offer's emailed accept or decline link for a registrant. Answering takes a button press (a POST), so
+    mail scanners that open links cannot answer for them."""
+    link = offer_token_read(token)
+    if link is None or link.kind != seats.SEAT:
+        raise Http404("This offer link is not valid.")
+    enrollment = lectures.registrant_enrollment(link.object_id)
+    if enrollment is None:
+        raise Http404("This offer link is not valid.")
+    manage = registration_token_make(enrollment.pk)
+    if request.method == "POST":
+        try:
+            lectures.lecture_offer_answer(enrollment=enrollment, action=link.action, offer_number=link.offer_number)
+        except ApplicationError as exc:
+            messages.error(request, exc.message)
+        else:
+            messages.success(request, OFFER_ANSWERS[link.action])
+        return redirect("lectures:manage", token=manage)
+    is_current = not offer_problem(**seats.seat_offer_open_check(enrollment, offer_number=link.offer_number))
+    context = {"enrollment": enrollment, "action": link.action, "is_current": is_current, "manage_token": manage}
+    return render(request, "programs/public/offer.html", context)

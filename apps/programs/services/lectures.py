@@ -1,0 +1,257 @@
+"""Lecture series open to the public: registration by name and email, the registrant's own link, fees and payments
+at the door, and linking a registrant to the chart they later open.
+
+A registrant holds a seat (or a place in line) in the same count as patients, through the seat engine in `seats`;
+they are written to only by email, through the outbox, with the consent they gave when registering.
+"""
+
+import re
+from decimal import Decimal
+
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+from django.db import IntegrityError, transaction
+from django.db.models import Q
+
+from apps.audit.services import access_log_write
+from apps.core import clock
+from apps.core.errors import ApplicationError, Conflict, InvalidTransition, Unprocessable
+from apps.patients.selectors import patient_with_email
+from apps.scheduling.models import ServiceType
+
+from ..models import (
+    LIVE_STATUSES,
+    PSYCHOTHERAPY_CODE_PATTERN,
+    Enrollment,
+    EnrollmentStatus,
+    FeeTier,
+    GroupProgram,
+    LectureFeeMode,
+    LecturePayment,
+    LecturePaymentKind,
+    PaymentMethod,
+    ProgramKind,
+    ProgramStage,
+    PublicRegistrant,
+)
+from .seats import (
+    enrollment_accept_offer,
+    enrollment_decline_offer,
+    enrollment_lock,
+    enrollment_notify,
+    enrollment_window_check,
+    enrollment_withdraw,
+    program_lock,
+    seat_or_place_in_line,
+)
+
+LECTURE_SERVICE_CODE = "EDU-LECT"
+PATIENT_EMAIL_REFUSAL = (
+    "This email address belongs to a patient of the clinic. Please sign in to the patient portal and register "
+    "for the lecture there."
+)
+
+
+def lecture_service_type() -> ServiceType:
+    """The education service lectures are billed under (seeded by a migration; made again if it was removed)."""
+    service, _ = ServiceType.objects.get_or_create(
+        code=LECTURE_SERVICE_CODE,
+        defaults={"name": "Educational lecture", "duration_minutes": 90, "is_group": True},
+    )
+    return service
+
+
+def is_psychotherapy_code(code: str) -> bool:
+    return re.match(PSYCHOTHERAPY_CODE_PATTERN, code) is not None
+
+
+def lecture_terms_check(*, kind: str, service_type, fee_mode: str, full_price, reduced_price) -> None:
+    """A program's kind, service and fee agree: a lecture series is education with a fee mode (and, for a sliding
+    fee, a full price above zero and a reduced one no higher); a group program has no lecture fee. The database
+    holds the same rules; this says which field is wrong."""
+    if kind == ProgramKind.GROUP:
+        if fee_mode or full_price is not None or reduced_price is not None:
+            raise Unprocessable("Only a lecture series has a lecture fee.", fields={"fee_mode": ["Lectures only."]})
+        return
+    if is_psychotherapy_code(service_type.code):
+        raise Unprocessable(
+            "A lecture series is education: choose an education service, not a psychotherapy code.",
+            fields={"service_type": [f"Not a psychotherapy code (use {LECTURE_SERVICE_CODE})."]},
+        )
+    if fee_mode not in LectureFeeMode.values:
+        raise Unprocessable("Choose how the lecture series is paid for.", fields={"fee_mode": ["Required."]})
+    if fee_mode == LectureFeeMode.DONATION:
+        if full_price is not None or reduced_price is not None:
+            raise Unprocessable(
+                "A free lecture series has no prices.", fields={"full_price": ["Leave empty for a free series."]}
+            )
+        return
+    if full_price is None or full_price <= 0:
+        raise Unprocessable("Give the full price per lecture.", fields={"full_price": ["More than zero."]})
+    if reduced_price is None or not Decimal("0") <= reduced_price <= full_price:
+        raise Unprocessable(
+            "The reduced price is between zero and the full price.",
+            fields={"reduced_price": ["Between zero and the full price."]},
+        )
+
+
+def lectures_open_q():
+    """Lecture series a visitor may register for today: launched, and inside their enrollment window."""
+    today = clock.local_now().date()
+    return Q(kind=ProgramKind.LECTURE, stage=ProgramStage.LAUNCHED, enrollment_opens_on__lte=today) & (
+        Q(enrollment_closes_on__gte=today) | Q(enrollment_closes_on__isnull=True, first_meeting_on__gte=today)
+    )
+
+
+def _normalized_email(email: str) -> str:
+    email = (email or "").strip().lower()
+    try:
+        validate_email(email)
+    except ValidationError as exc:
+        raise ApplicationError(
+            "Enter a valid email address.", fields={"email": ["Enter a valid email address."]}
+        ) from exc
+    return email
+
+
+def _registrant_for(*, name: str, email: str) -> PublicRegistrant:
+    """The registrant with this address, locked, or a new one. The address is unique without case in the database,
+    so two visitors registering the same address at once end with one row."""
+    existing = PublicRegistrant.objects.select_for_update().filter(email=email).first()
+    if existing is not None:
+        return existing
+    try:
+        with transaction.atomic():
+            return PublicRegistrant.objects.create(name=name, email=email)
+    except IntegrityError:
+        return PublicRegistrant.objects.select_for_update().get(email=email)
+
+
+@transaction.atomic
+def lecture_register(
+    *, program: GroupProgram, name: str, email: str, fee_tier: str = "", consent: bool, actor=None
+) -> Enrollment:
+    """Register a member of the public for a lecture series: a seat if one is free, else a place in line.
+
+    Only a name and an email are kept (the email in lower case, one registrant per address, reused across series).
+    An address that is a patient's is refused (409) with no more said than to register in the portal, where the
+    patient enrolls as themselves. The registrant is emailed a confirmation with a signed link to manage it.
+    """
+    name = " ".join((name or "").split())
+    if not name:
+        raise Unprocessable("Enter your name.", fields={"name": ["Required."]})
+    if len(name) > 200:
+        raise Unprocessable("The name is too long.", fields={"name": ["At most 200 characters."]})
+    email = _normalized_email(email)
+    if not consent:
+        raise Unprocessable(
+            "Tick the box to agree to emails about this lecture series: they carry your seat and its link.",
+            fields={"consent": ["Required."]},
+        )
+    program = program_lock(program.pk)
+    if program.kind != ProgramKind.LECTURE or program.stage != ProgramStage.LAUNCHED:
+        raise Unprocessable("This is not a lecture series open to the public.")
+    enrollment_window_check(program, by_staff=False)
+    if program.fee_mode == LectureFeeMode.SLIDING:
+        if fee_tier not in FeeTier.values:
+            raise Unprocessable("Choose the price you will pay.", fields={"fee_tier": ["Full or reduced."]})
+    else:
+        fee_tier = ""
+    if patient_with_email(email) is not None:
+        raise Conflict(PATIENT_EMAIL_REFUSAL, fields={"email": [PATIENT_EMAIL_REFUSAL]})
+    registrant = _registrant_for(name=name, email=email)
+    if program.enrollments.filter(registrant=registrant, status__in=LIVE_STATUSES).exists():
+        raise Conflict(
+            "This email address is already registered for this lecture series. The confirmation email has the "
+            "link to manage the registration.",
+            fields={"email": ["Already registered."]},
+        )
+    enrollment = seat_or_place_in_line(
+        program, actor=actor, registrant=registrant, fee_tier=fee_tier, emails_consented_at=clock.now()
+    )
+    if enrollment.status == EnrollmentStatus.WAITLISTED:
+        enrollment_notify(enrollment, template="enrollment_waitlisted")
+    access_log_write(
+        actor=actor,
+        action="lecture_register",
+        subject=enrollment,
+        detail={"program": program.pk, "status": enrollment.status, "fee_tier": fee_tier},
+    )
+    return enrollment
+
+
+def registrant_enrollment(enrollment_id: int) -> Enrollment | None:
+    """A registrant's enrollment named by their signed link (None when the link names anything else)."""
+    return (
+        Enrollment.objects.select_related("program", "registrant")
+        .filter(pk=enrollment_id, registrant__isnull=False)
+        .first()
+    )
+
+
+@transaction.atomic
+def lecture_registration_cancel(*, enrollment: Enrollment, actor=None) -> Enrollment:
+    """The registrant gives up their seat or place in line (from their link, or at the front desk's hand); a freed
+    seat goes to the next in line at once."""
+    if enrollment.registrant_id is None:
+        raise InvalidTransition("Only a public registration is cancelled here.")
+    enrollment = enrollment_withdraw(actor=actor, enrollment=enrollment, reason="Cancelled the lecture registration.")
+    access_log_write(actor=actor, action="lecture_registration_cancel", subject=enrollment, detail={})
+    return enrollment
+
+
+@transaction.atomic
+def lecture_payment_record(*, actor, enrollment: Enrollment, kind: str, amount: Decimal, method: str) -> LecturePayment:
+    """Money a registrant hands over at the door: a lecture fee or a donation (a negative amount refunds). A
+    registrant has no ledger, so this row is the record; a linked patient's fees go to their ledger instead."""
+    enrollment = enrollment_lock(enrollment.pk)
+    if enrollment.registrant_id is None or not enrollment.program.is_lecture:
+        raise Unprocessable("Payments at the door are for public lecture registrations.")
+    if kind not in LecturePaymentKind.values:
+        raise Unprocessable("Choose a fee or a donation.", fields={"kind": ["Fee or donation."]})
+    if method not in PaymentMethod.values:
+        raise Unprocessable("Choose how it was paid.", fields={"method": ["Cash, check or card."]})
+    if amount is None or amount == 0 or amount.as_tuple().exponent < -2:
+        raise Unprocessable("Enter the amount in dollars and cents.", fields={"amount": ["Not zero."]})
+    if kind == LecturePaymentKind.FEE and enrollment.program.fee_mode != LectureFeeMode.SLIDING:
+        raise Unprocessable("This lecture series is free: record a donation.", fields={"kind": ["Donation."]})
+    payment = LecturePayment.objects.create(
+        enrollment=enrollment, kind=kind, amount=amount, method=method, received_by=actor
+    )
+    access_log_write(
+        actor=actor,
+        action="lecture_payment_record",
+        subject=payment,
+        detail={"enrollment": enrollment.pk, "kind": kind, "amount": str(amount), "method": method},
+    )
+    return payment
+
+
+def registrant_link(*, actor, patient) -> PublicRegistrant | None:
+    """A new chart whose email a registrant gave: the registrant is linked to it, not copied, so their lecture
+    history shows on the chart. Runs in the transaction that opens the chart (patients.extensions)."""
+    if not patient.email:
+        return None
+    registrant = (
+        PublicRegistrant.objects.select_for_update()
+        .filter(email=patient.email.strip().lower(), patient__isnull=True)
+        .first()
+    )
+    if registrant is None:
+        return None
+    registrant.patient = patient
+    registrant.save(update_fields=["patient", "updated_at"])
+    access_log_write(
+        actor=actor,
+        action="registrant_link",
+        subject=registrant,
+        patient_id=patient.pk,
+        detail={"registrant": registrant.pk},
+    )
+    return registrant
+
+
+def lecture_offer_answer(*, enrollment: Enrollment, action: str, offer_number: int) -> Enrollment:
+    """A registrant answers a seat offer from its emailed link (the signed link stands in for signing in)."""
+    service = enrollment_accept_offer if action == "accept" else enrollment_decline_offer
+    return service(actor=None, enrollment=enrollment, offer_number=offer_number)

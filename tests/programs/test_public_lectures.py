@@ -1,0 +1,334 @@
+"""Lecture series open to the public: registration by name and email, the shared seat count and waitlist, the
+patient-email refusal, linking a registrant to a new chart, reminders, attendance and the education fee."""
+
+import datetime as dt
+import threading
+from decimal import Decimal
+
+import pytest
+import time_machine
+from django.db import IntegrityError, connection, transaction
+from django.test import override_settings
+
+from apps.billing.demo import FEE_START, config_seed
+from apps.billing.models import Charge
+from apps.billing.services.assessments import assessment_approve, assessment_submit
+from apps.billing.services.configuration import fee_schedule_set
+from apps.core.errors import Conflict, Unprocessable
+from apps.notifications.models import Message
+from apps.patients.services import patient_create
+from apps.programs import lecture_selectors, selectors
+from apps.programs.models import Enrollment, EnrollmentStatus, GroupProgram, LecturePayment, PublicRegistrant
+from apps.programs.services.attendance import attendance_record
+from apps.programs.services.lectures import (
+    PATIENT_EMAIL_REFUSAL,
+    lecture_payment_record,
+    lecture_register,
+    lecture_service_type,
+)
+from apps.programs.services.meetings import meeting_reminders_queue
+from apps.programs.services.seats import enrollment_withdraw
+
+from .factories import ProgramFactory, group_service, scheduled_program
+
+RATE = override_settings(CLINIC_LECTURE_REGISTRATION_RATE="1000/min")
+
+
+def lecture(**extra) -> GroupProgram:
+    fields = {"kind": "lecture", "service_type": lecture_service_type(), "fee_mode": "donation", "capacity": 1}
+    return ProgramFactory(**{**fields, **extra})
+
+
+def register(program, name="Robin Visitor", email="robin@example.test", **extra):
+    return lecture_register(program=program, name=name, email=email, consent=True, **extra)
+
+
+@pytest.mark.django_db
+def test_a_visitor_gets_a_seat_and_the_next_joins_the_waitlist_sharing_one_count_with_patients(personas):
+    program = lecture(capacity=2)
+    first = register(program, email="Robin@Example.TEST")
+    from apps.programs.services.seats import program_enroll
+
+    patient_seat = program_enroll(actor=personas.front_desk, program=program, patient=personas.other_patient)
+    second = register(program, name="Sam Visitor", email="sam@example.test")
+    assert (first.status, patient_seat.status, second.status) == ("enrolled", "enrolled", "waitlisted")
+    assert first.registrant.email == "robin@example.test"
+    assert lecture_selectors.waitlist_rank(second) == 1
+    confirmation = Message.objects.get(dedupe_key=f"enrollment:{first.pk}:enrollment_confirmed")
+    assert confirmation.patient is None and confirmation.recipient_user is None
+    assert confirmation.to_address == "robin@example.test"
+    assert "/lectures/registration/" in confirmation.context["manage_url"]
+    assert Message.objects.filter(template="lecture_registration_waitlisted", to_address="sam@example.test").exists()
+
+
+@pytest.mark.django_db
+def test_a_freed_seat_is_offered_to_the_registrant_by_email_with_public_links(personas, client):
+    program = lecture(capacity=1)
+    seated = register(program)
+    waiting = register(program, name="Sam Visitor", email="sam@example.test")
+    enrollment_withdraw(actor=None, enrollment=seated)
+    waiting.refresh_from_db()
+    assert waiting.status == EnrollmentStatus.OFFERED
+    offer = Message.objects.get(template="lecture_seat_offer")
+    assert offer.to_address == "sam@example.test"
+    assert "/lectures/offers/" in offer.context["accept_url"]
+    accept_path = offer.context["accept_url"].split("testserver")[-1].split("://")[-1]
+    accept_path = accept_path[accept_path.index("/lectures/") :]
+    assert client.get(accept_path).status_code == 200
+    assert client.post(accept_path).status_code == 302
+    waiting.refresh_from_db()
+    assert waiting.status == EnrollmentStatus.ENROLLED
+
+
+@pytest.mark.django_db
+def test_registrant_notices_carry_no_clinical_or_chart_fields(personas):
+    program = lecture(capacity=1)
+    register(program)
+    register(program, name="Sam Visitor", email="sam@example.test")
+    for message in Message.objects.filter(patient__isnull=True):
+        assert set(message.context) <= {
+            "registrant_name",
+            "program_title",
+            "manage_url",
+            "first_meeting",
+            "deadline",
+            "accept_url",
+            "decline_url",
+        }
+
+
+@pytest.mark.django_db
+def test_an_email_that_is_a_patients_is_refused_without_saying_more(personas):
+    program = lecture()
+    with pytest.raises(Conflict) as caught:
+        register(program, email=personas.patient.email.upper())
+    assert caught.value.message == PATIENT_EMAIL_REFUSAL
+    assert not PublicRegistrant.objects.exists()
+
+
+@pytest.mark.django_db
+@RATE
+def test_the_public_api_answers_409_for_a_patients_email_400_for_a_bad_one_and_201_with_the_line(personas, client):
+    program = lecture(capacity=1)
+    url = f"/api/public/lectures/{program.pk}/register/"
+    ok = client.post(url, {"name": "Robin", "email": "robin@example.test", "consent": True}, "application/json")
+    assert ok.status_code == 201 and ok.json()["status"] == "enrolled"
+    full = client.post(url, {"name": "Sam", "email": "sam@example.test", "consent": True}, "application/json")
+    assert full.status_code == 201 and full.json()["waitlist_rank"] == 1
+    taken = client.post(url, {"name": "P", "email": personas.patient.email, "consent": True}, "application/json")
+    assert taken.status_code == 409 and "patient portal" in str(taken.json())
+    bad = client.post(url, {"name": "X", "email": "not-an-email", "consent": True}, "application/json")
+    assert bad.status_code == 400
+    again = client.post(url, {"name": "Robin", "email": "ROBIN@example.test", "consent": True}, "application/json")
+    assert again.status_code == 409
+    assert Enrollment.objects.filter(program=program).count() == 2
+
+
+@pytest.mark.django_db
+@override_settings(CLINIC_LECTURE_REGISTRATION_RATE="2/min")
+def test_public_registrations_are_rate_limited_per_address(client):
+    program = lecture(capacity=5)
+    url = f"/api/public/lectures/{program.pk}/register/"
+    statuses = [
+        client.post(
+            url,
+            {"name": "N", "email": f"n{i}@example.test", "consent": True},
+            "application/json",
+            REMOTE_ADDR="203.0.113.77",
+        ).status_code
+        for i in range(3)
+    ]
+    assert statuses[-1] == 429
+
+
+@pytest.mark.django_db
+@RATE
+def test_the_public_page_registers_and_confirms_and_tells_a_patient_to_use_the_portal(personas, client):
+    program = lecture(capacity=1)
+    assert program.title in client.get("/lectures/").content.decode()
+    response = client.post(
+        f"/lectures/{program.pk}/", {"name": "Robin Visitor", "email": "robin@example.test", "consent": "on"}
+    )
+    assert response.status_code == 302
+    page = client.get(response["Location"]).content.decode()
+    assert "You are registered" in page
+    refused = client.post(
+        f"/lectures/{program.pk}/", {"name": "Pat", "email": personas.patient.email, "consent": "on"}
+    ).content.decode()
+    assert "sign in to the patient portal" in refused.lower()
+
+
+@pytest.mark.django_db
+def test_a_lecture_cannot_use_a_psychotherapy_code_in_the_service_or_the_database(personas):
+    with pytest.raises(Unprocessable) as caught:
+        scheduled_program(actor=personas.front_desk, kind="lecture", fee_mode="donation")
+    assert "service_type" in caught.value.fields
+    program = lecture()
+    program.service_type = group_service()
+    with pytest.raises(IntegrityError), transaction.atomic():
+        program.save()
+
+
+@pytest.mark.django_db
+def test_a_sliding_lecture_needs_a_reduced_price_no_higher_than_the_full(personas):
+    with pytest.raises(Unprocessable):
+        scheduled_program(
+            actor=personas.front_desk,
+            kind="lecture",
+            service_type=lecture_service_type(),
+            fee_mode="sliding",
+            full_price=Decimal("20.00"),
+            reduced_price=Decimal("25.00"),
+        )
+
+
+@pytest.mark.django_db
+def test_a_new_chart_with_a_registrants_email_is_linked_not_duplicated(personas):
+    program = lecture()
+    enrollment = register(program, email="casey@example.test")
+    patient = patient_create(
+        actor=personas.front_desk,
+        legal_first_name="Casey",
+        legal_last_name="Newcomer",
+        date_of_birth=dt.date(1980, 1, 2),
+        email="Casey@example.test",
+    )
+    registrant = PublicRegistrant.objects.get()
+    assert registrant.patient == patient
+    assert list(lecture_selectors.registrant_lecture_history(patient=patient)) == [enrollment]
+
+
+@pytest.mark.django_db
+def test_registrants_are_reminded_by_email_once_per_meeting(personas):
+    program = scheduled_program(
+        actor=personas.front_desk, kind="lecture", service_type=lecture_service_type(), fee_mode="donation"
+    )
+    enrollment = register(program)
+    first = selectors.program_meetings(program=program).first().appointment
+    with time_machine.travel(first.start - dt.timedelta(hours=2), tick=False):
+        assert meeting_reminders_queue() >= 1
+        meeting_reminders_queue()
+    reminders = Message.objects.filter(template="lecture_meeting_reminder")
+    assert reminders.count() == 1
+    assert reminders.get().to_address == "robin@example.test"
+    assert f"member:{enrollment.pk}" in reminders.get().dedupe_key
+
+
+@pytest.mark.django_db
+def test_the_attendance_sheet_lists_registrants_and_fees_go_to_the_door_or_a_linked_ledger(personas):
+    program = scheduled_program(
+        actor=personas.front_desk,
+        kind="lecture",
+        service_type=lecture_service_type(),
+        fee_mode="sliding",
+        full_price=Decimal("20.00"),
+        reduced_price=Decimal("5.00"),
+    )
+    config_seed()
+    fee_schedule_set(
+        actor=personas.billing, service_type=program.service_type, full_fee=Decimal("100.00"), effective_from=FEE_START
+    )
+    public = register(program, fee_tier="reduced")
+    linked = register(program, name="Casey", email="casey@example.test", fee_tier="full")
+    patient = personas.patient  # the chart Casey opened later, linked to the registration
+    assessment = assessment_submit(
+        actor=personas.billing, patient=patient, household_size=1, annual_income=Decimal("30000")
+    )
+    assessment_approve(actor=personas.billing, assessment=assessment)
+    PublicRegistrant.objects.filter(pk=linked.registrant_id).update(patient=patient)
+    meeting = selectors.program_meetings(program=program).first()
+    names = [e.member_name for e, _ in selectors.meeting_attendance_sheet(meeting=meeting)]
+    assert sorted(names) == ["Casey", "Robin Visitor"]
+    with time_machine.travel(meeting.appointment.start + dt.timedelta(minutes=30), tick=False):
+        for enrollment in (public, linked):
+            attendance_record(actor=personas.therapist, meeting=meeting, enrollment=enrollment, status="attended")
+    charge = Charge.objects.get()
+    assert charge.patient == patient and charge.service_type.code == "EDU-LECT"
+    assert charge.amount < charge.full_fee == Decimal("100.00")  # slid to the patient's class
+    lecture_payment_record(
+        actor=personas.front_desk, enrollment=public, kind="fee", amount=Decimal("2.00"), method="cash"
+    )
+    row = next(r for r in lecture_selectors.program_registrants(program=program) if r.pk == public.pk)
+    assert (row.attended, row.paid, row.owed) == (1, Decimal("2.00"), Decimal("3.00"))
+    assert LecturePayment.objects.get().received_by == personas.front_desk
+
+
+@pytest.mark.django_db
+def test_the_registrants_api_and_roster_page_keep_their_query_counts(personas, login, django_assert_max_num_queries):
+    program = lecture(capacity=3)
+    for i in range(6):
+        register(program, name=f"Visitor {i}", email=f"v{i}@example.test")
+    api = login(personas.front_desk, api=True)
+    with django_assert_max_num_queries(12):
+        response = api.get(f"/api/programs/{program.pk}/registrants/")
+    assert response.status_code == 200 and len(response.json()) == 6
+    assert login(personas.patient_user, api=True).get(f"/api/programs/{program.pk}/registrants/").status_code == 403
+    page = login(personas.front_desk)
+    with django_assert_max_num_queries(30):
+        assert page.get(f"/programs/{program.pk}/").status_code == 200
+    with django_assert_max_num_queries(12):
+        assert page.get("/lectures/").status_code == 200
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_visitors_for_the_last_seat_get_one_seat_and_one_place_in_line():
+    program = lecture(capacity=1)
+    barrier = threading.Barrier(2)
+    outcomes = [None, None]
+
+    def visit(i):
+        try:
+            barrier.wait()
+            outcomes[i] = register(program, name=f"Visitor {i}", email=f"visitor{i}@example.test").status
+        except Exception as exc:  # kept for the assertion
+            outcomes[i] = exc
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=visit, args=(i,)) for i in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=60)
+    assert sorted(outcomes) == ["enrolled", "waitlisted"]
+
+
+@pytest.mark.django_db
+def test_the_chart_shows_the_lectures_a_linked_registrant_attended(personas, login):
+    program = lecture(title="Pain is real — and reversible")
+    register(program, email="casey@example.test")
+    PublicRegistrant.objects.update(patient=personas.patient)  # as the link does when the chart is opened
+    page = login(personas.therapist).get(f"/notes/patients/{personas.patient.pk}/chart/").content.decode()
+    assert "Public lectures" in page and "Pain is real — and reversible: enrolled" in page
+
+
+@pytest.mark.django_db
+def test_the_registrant_cancels_from_their_link_after_confirming_and_the_seat_is_offered_on(client):
+    program = lecture(capacity=1)
+    seated = register(program)
+    waiting = register(program, name="Sam Visitor", email="sam@example.test")
+    manage = Message.objects.get(dedupe_key=f"enrollment:{seated.pk}:enrollment_confirmed").context["manage_url"]
+    path = manage[manage.index("/lectures/") :]
+    assert "Cancel my registration" in client.get(path).content.decode()
+    assert "cannot be given back" in client.get(path + "cancel/").content.decode()
+    seated.refresh_from_db()
+    assert seated.status == EnrollmentStatus.ENROLLED  # opening the confirmation changes nothing
+    assert client.post(path + "cancel/").status_code == 302
+    seated.refresh_from_db()
+    waiting.refresh_from_db()
+    assert (seated.status, waiting.status) == (EnrollmentStatus.WITHDRAWN, EnrollmentStatus.OFFERED)
+    assert client.get("/lectures/registration/forged-token/").status_code == 404
+
+
+@pytest.mark.django_db
+def test_a_payment_at_the_door_takes_a_confirming_step_and_billing_may_record_it(personas, login):
+    program = lecture(capacity=2, fee_mode="sliding", full_price=Decimal("20.00"), reduced_price=Decimal("5.00"))
+    enrollment = register(program, fee_tier="full")
+    url = f"/programs/enrollments/{enrollment.pk}/lecture-payment/"
+    staff = login(personas.billing)
+    form = {"kind": "fee", "amount": "20.00", "method": "cash"}
+    assert "Record the payment" in staff.post(url, form).content.decode()
+    assert not LecturePayment.objects.exists()
+    assert staff.post(url, {**form, "confirm": "yes"}).status_code == 302
+    assert LecturePayment.objects.get().amount == Decimal("20.00")
+    assert login(personas.therapist).get(url).status_code == 403
