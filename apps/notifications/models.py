@@ -10,6 +10,11 @@ class Channel(models.TextChoices):
     SMS = "sms", "Text message"
 
 
+# A notice to a member of the public (a lecture registrant: a name and an email, no account and no chart) has
+# neither a patient nor a user; its purpose carries this prefix and it goes by email only.
+PUBLIC_PURPOSE_PREFIX = "public_"
+
+
 class MessageStatus(models.TextChoices):
     PENDING = "pending", "Pending"
     SENT = "sent", "Sent"
@@ -63,7 +68,10 @@ class Message(TimeStampedModel):
                 condition=Q(status="sent", sent_at__isnull=False) | ~Q(status="sent"), name="sent_message_has_sent_at"
             ),
             models.CheckConstraint(
-                condition=Q(patient__isnull=False) | Q(recipient_user__isnull=False), name="message_has_recipient"
+                condition=Q(patient__isnull=False)
+                | Q(recipient_user__isnull=False)
+                | Q(channel="email", purpose__startswith=PUBLIC_PURPOSE_PREFIX),
+                name="message_has_recipient",
             ),
         ]
 

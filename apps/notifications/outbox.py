@@ -11,7 +11,7 @@ from django.db import IntegrityError, models, transaction
 
 from apps.core import clock
 
-from .models import Channel, Message, MessageStatus
+from .models import PUBLIC_PURPOSE_PREFIX, Channel, Message, MessageStatus
 from .quiet_hours import sms_quiet_hours_shift
 
 
@@ -31,8 +31,12 @@ def message_build(
     """An unsaved outbox row, as `message_enqueue` and `messages_enqueue` write it. Texts due in quiet hours are
     moved to the morning. `context` follows the convention in `rendering.message_render`: plain JSON values, no
     clinical text."""
-    if patient is None and recipient_user is None:
-        raise ValueError("A message needs a patient or a recipient user.")
+    if (
+        patient is None
+        and recipient_user is None
+        and not (channel == Channel.EMAIL and purpose.startswith(PUBLIC_PURPOSE_PREFIX))
+    ):
+        raise ValueError("A message needs a patient, a recipient user, or to be a public notice by email.")
     if channel == Channel.SMS:
         send_at = sms_quiet_hours_shift(send_at)
     return Message(
@@ -162,3 +166,24 @@ def patient_notice_enqueue(**notice) -> list[Message]:
     the rows queued, none for a notice already queued."""
     queued = [_built_message_enqueue(message) for message in patient_notice_build(**notice)]
     return [message for message in queued if message is not None]
+
+
+@transaction.atomic
+def public_notice_enqueue(
+    *, email: str, name: str, subject: models.Model, template: str, key: str, context: dict
+) -> Message | None:
+    """Queue a notice to a member of the public (a lecture registrant: a name and an email, no account, no chart)
+    in the caller's transaction: one email keyed `key`, so queueing it again queues nothing. The context carries
+    their name as given; never anything clinical. Returns the row queued, or None when the key was taken."""
+    return _built_message_enqueue(
+        message_build(
+            channel=Channel.EMAIL,
+            to_address=email,
+            purpose=f"{PUBLIC_PURPOSE_PREFIX}{template}",
+            template=template,
+            subject=subject,
+            send_at=clock.now(),
+            dedupe_key=key,
+            context={"recipient_name": name, **context},
+        )
+    )

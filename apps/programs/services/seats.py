@@ -10,14 +10,14 @@ program first, then enrollments in primary-key order. Seats are offered through 
 import datetime as dt
 
 from django.db import transaction
-from django.db.models import Max
+from django.db.models import Max, Q
 from django.urls import reverse
 
 from apps.core import clock
 from apps.core.errors import Conflict, InvalidTransition, Unprocessable
 from apps.core.links import absolute_url
 from apps.core.transitions import transition_write
-from apps.notifications.outbox import patient_notice_enqueue
+from apps.notifications.outbox import patient_notice_enqueue, public_notice_enqueue
 from apps.patients.models import PatientStatus
 from apps.waitlist.offers import offer_check_open, offer_hold, offer_notify
 
@@ -28,6 +28,7 @@ from ..models import (
     EnrollmentStatus,
     EnrollmentTransition,
     GroupProgram,
+    ProgramStage,
     WaitlistMove,
 )
 
@@ -119,22 +120,48 @@ def free_seats_offer(program: GroupProgram, *, actor=None) -> list[Enrollment]:
     """Offer every free seat to the waitlist, first in line first. The caller holds the program lock; `actor` is
     whoever freed the seats (None: the system).
 
-    A discharged patient keeps their place but is passed over while discharged.
+    A discharged patient keeps their place but is passed over while discharged. A proposed program offers nothing:
+    its list waits for the launch. A member of the public (lecture series) has no portal to answer an offer from,
+    so their turn gives them the seat at once, with a notice saying how to give it back.
     """
     free = program.capacity - seats_taken(program=program)
-    if free <= 0:
+    if free <= 0 or program.stage != ProgramStage.LAUNCHED:
         return []
     next_in_line = list(
         program.enrollments.select_for_update(of=("self",))
-        .select_related("patient", "program")
-        .filter(status=EnrollmentStatus.WAITLISTED, patient__status=PatientStatus.ACTIVE)
+        .select_related("patient", "registrant", "program")
+        .filter(status=EnrollmentStatus.WAITLISTED)
+        .filter(Q(patient__status=PatientStatus.ACTIVE) | Q(patient__isnull=True))
         .order_by("waitlist_position")[:free]
     )
     hold = offer_hold()
     now = clock.now()
     for enrollment in next_in_line:
-        _offer_seat(enrollment, hold=hold, now=now, actor=actor)
+        if enrollment.registrant_id is not None:
+            _seat_registrant(enrollment, now=now, actor=actor)
+        else:
+            _offer_seat(enrollment, hold=hold, now=now, actor=actor)
     return next_in_line
+
+
+def _seat_registrant(enrollment: Enrollment, *, now: dt.datetime, actor) -> None:
+    enrollment.status = EnrollmentStatus.ENROLLED
+    enrollment.waitlist_position = None
+    enrollment.enrolled_at = now
+    enrollment.save()
+    enrollment_transition_write(enrollment, actor=actor, was=EnrollmentStatus.WAITLISTED, reason="Seat given.")
+    registrant = enrollment.registrant
+    public_notice_enqueue(
+        email=registrant.email,
+        name=registrant.name,
+        subject=enrollment,
+        template="lecture_seat_confirmed",
+        key=f"enrollment:{enrollment.pk}:lecture_seat_confirmed",
+        context={
+            "program_title": enrollment.program.title,
+            "first_meeting_on": enrollment.program.first_meeting_on.isoformat(),
+        },
+    )
 
 
 def _enrollment_deadline(program: GroupProgram, *, by_staff: bool) -> dt.date:
@@ -158,6 +185,12 @@ def program_enroll(*, actor, program: GroupProgram, patient) -> Enrollment:
         raise Unprocessable(f"Enrollment opens on {program.enrollment_opens_on:%B} {program.enrollment_opens_on.day}.")
     if today > _enrollment_deadline(program, by_staff=by_staff):
         raise Unprocessable("Enrollment for this program has closed.")
+    if program.stage != ProgramStage.LAUNCHED:
+        raise Unprocessable(
+            f"{program.title} has not launched: join its interest list instead."
+            if program.stage == ProgramStage.PROPOSED
+            else f"{program.title} did not launch."
+        )
     if patient.status != PatientStatus.ACTIVE:
         raise Unprocessable("Only active patients can enroll.")
     existing = program.enrollments.filter(patient=patient, status__in=LIVE_STATUSES).first()

@@ -13,7 +13,7 @@ from apps.core.links import absolute_url
 from apps.outcomes.instruments import INSTRUMENTS
 from apps.scheduling.services import appointment_book, series_dates
 
-from ..models import LIVE_STATUSES, Enrollment, EnrollmentStatus, GroupProgram, ProgramMeeting
+from ..models import LIVE_STATUSES, Enrollment, EnrollmentStatus, GroupProgram, ProgramMeeting, ProgramStage
 from .seats import (
     enrollment_end,
     enrollment_notify,
@@ -27,6 +27,7 @@ PROGRAM_FIELDS = frozenset(
     {
         "title",
         "description",
+        "kind",
         "lead_facilitator",
         "service_type",
         "capacity",
@@ -40,6 +41,8 @@ PROGRAM_FIELDS = frozenset(
         "meeting_count",
         "interval_weeks",
         "outcome_questionnaires",
+        "minimum_to_launch",
+        "decision_on",
     }
 )
 PROGRAM_REACH_DAYS = 2 * 366
@@ -56,12 +59,11 @@ def _check_fields(data: dict, allowed: frozenset[str]) -> None:
 
 
 @transaction.atomic
-def program_create(*, actor, co_facilitators=(), override_reason: str = "", **data) -> GroupProgram:
-    """Create a program and book its meetings as group appointments on the lead facilitator's calendar.
-
-    Each meeting is conflict-checked like any appointment (facilitator and room); one conflict refuses the whole
-    program, naming the meeting and the appointment in the way.
-    """
+def program_create(
+    *, actor, co_facilitators=(), override_reason: str = "", stage: str = ProgramStage.LAUNCHED, **data
+) -> GroupProgram:
+    """Create a program. A launched program's meetings are booked at once as group appointments on the lead
+    facilitator's calendar; a proposed one (see formation.program_propose) books them when it launches."""
     _check_fields(data, PROGRAM_FIELDS)
     service_type = data.get("service_type")
     if service_type is None or not service_type.is_group:
@@ -82,10 +84,18 @@ def program_create(*, actor, co_facilitators=(), override_reason: str = "", **da
             "Choose a room, or make the program meet by video (not both).",
             fields={"room": ["A room, or video, not both."]},
         )
-    program = GroupProgram(created_by=actor, **data)
+    program = GroupProgram(created_by=actor, stage=stage, **data)
     program.full_clean()
     program.save()
     program.co_facilitators.set([u for u in co_facilitators if u.pk != program.lead_facilitator_id])
+    if program.stage == ProgramStage.LAUNCHED:
+        program_meetings_book(program=program, actor=actor, override_reason=override_reason)
+    return program
+
+
+def program_meetings_book(*, program: GroupProgram, actor, override_reason: str = "") -> None:
+    """Book every meeting as a group appointment, conflict-checked like any appointment (facilitator and room); one
+    conflict refuses them all, naming the meeting and the appointment in the way. The caller's transaction."""
     dates = series_dates(
         first_date=program.first_meeting_on,
         interval_weeks=program.interval_weeks,
@@ -108,7 +118,6 @@ def program_create(*, actor, co_facilitators=(), override_reason: str = "", **da
             exc.message = f"Meeting {number} on {day:%b} {day.day}: {exc.message}"
             raise
         ProgramMeeting.objects.create(program=program, appointment=appointment, number=number)
-    return program
 
 
 @transaction.atomic
