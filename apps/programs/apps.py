@@ -26,3 +26,9 @@ class ProgramsConfig(AppConfig):
 
         extensions.group_meetings_during.provide(member_meetings_during)
         extensions.group_meetings_warning.provide(member_meetings_warning)
+
+        from apps.accounts.navigation import nav_badge_register
+
+        from .selectors import stranded_open_count
+
+        nav_badge_register("programs:work_queue", lambda user: stranded_open_count())

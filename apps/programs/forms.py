@@ -30,10 +30,13 @@ class ProgramForm(forms.ModelForm):
         fields = [
             "title",
             "description",
+            "kind",
             "lead_facilitator",
             "co_facilitators",
             "service_type",
             "capacity",
+            "minimum_to_launch",
+            "decision_on",
             "charge_no_shows",
             "enrollment_opens_on",
             "enrollment_closes_on",
@@ -46,7 +49,19 @@ class ProgramForm(forms.ModelForm):
             "outcome_questionnaires",
         ]
         widgets = picker_widgets(
-            dates=("enrollment_opens_on", "enrollment_closes_on", "first_meeting_on"), times=("local_start_time",)
+            dates=("enrollment_opens_on", "enrollment_closes_on", "first_meeting_on", "decision_on"),
+            times=("local_start_time",),
+        )
+        labels = {"minimum_to_launch": "Propose first: minimum to launch", "decision_on": "Propose first: decide by"}
+        help_texts = {
+            "minimum_to_launch": "Fill this and the decision date to propose the program: it gathers an interest "
+            "list and its meetings are booked when it launches. Leave both empty to schedule it now.",
+        }
+
+    @property
+    def is_proposal(self) -> bool:
+        return (
+            self.cleaned_data.get("minimum_to_launch") is not None or self.cleaned_data.get("decision_on") is not None
         )
 
 
@@ -92,3 +107,27 @@ class WithdrawForm(forms.Form):
 
 
 ATTENDANCE_CHOICES = [("", "Not recorded"), *AttendanceStatus.choices]
+
+
+class LaunchForm(forms.Form):
+    override_reason = forms.CharField(
+        max_length=300, required=False, help_text="Needed when meetings fall outside the facilitator's hours."
+    )
+
+
+class CallOffForm(forms.Form):
+    reason = forms.CharField(
+        max_length=300, help_text="Kept with the program; people on the list are told only that it will not go ahead."
+    )
+
+
+class DecisionMoveForm(forms.Form):
+    decision_on = forms.DateField(label="New decision date", widget=picker_widgets(dates=("d",))["d"])
+
+
+class ResolveForm(forms.Form):
+    note = forms.CharField(
+        max_length=500,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="What was done: who called, what was offered.",
+    )

@@ -88,7 +88,7 @@ def program_meetings(*, program: GroupProgram) -> QuerySet[ProgramMeeting]:
 def program_roster(*, program: GroupProgram) -> dict:
     """Members, the waitlist in order, and outstanding offers, for the staff page."""
     rows = list(
-        program.enrollments.select_related("patient")
+        program.enrollments.select_related("patient", "registrant")
         .filter(status__in=[*SEATED_STATUSES, EnrollmentStatus.WAITLISTED])
         .order_by("waitlist_position", "offer_expires_at", "patient__legal_last_name")
     )
@@ -288,3 +288,10 @@ def stranded_work_queue(*, resolved: bool = False) -> QuerySet[StrandedEnrollmen
 
 def stranded_open_count() -> int:
     return StrandedEnrollment.objects.filter(resolved_at__isnull=True).count()
+
+
+def program_interest(*, program: GroupProgram) -> dict:
+    """A proposed program's interest list at a glance: how many are on it against the minimum to launch."""
+    count = program.enrollments.filter(status=EnrollmentStatus.WAITLISTED).count()
+    minimum = program.minimum_to_launch or 0
+    return {"count": count, "minimum": minimum, "reached": bool(minimum) and count >= minimum}

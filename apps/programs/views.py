@@ -22,8 +22,8 @@ from .forms import (
     ProgramForm,
     WithdrawForm,
 )
-from .models import ProgramMeeting, WaitlistMove
-from .services import attendance, seats, setup
+from .models import ProgramMeeting, ProgramStage, WaitlistMove
+from .services import attendance, formation, seats, setup
 
 
 def _require(user, perm, obj=None):
@@ -51,14 +51,23 @@ def program_create(request):
         data = dict(form.cleaned_data)
         co_facilitators = data.pop("co_facilitators")
         override_reason = data.pop("override_reason")
+        is_proposal = form.is_proposal
         try:
-            program = setup.program_create(
-                actor=request.user, co_facilitators=co_facilitators, override_reason=override_reason, **data
-            )
+            if is_proposal:
+                program = formation.program_propose(actor=request.user, co_facilitators=co_facilitators, **data)
+            else:
+                data.pop("minimum_to_launch")
+                data.pop("decision_on")
+                program = setup.program_create(
+                    actor=request.user, co_facilitators=co_facilitators, override_reason=override_reason, **data
+                )
         except ApplicationError as exc:
             form.add_error(None, exc.message)
         else:
-            messages.success(request, f"{program.title} is scheduled with {program.meeting_count} meetings.")
+            if is_proposal:
+                messages.success(request, f"{program.title} is proposed; its interest list is open.")
+            else:
+                messages.success(request, f"{program.title} is scheduled with {program.meeting_count} meetings.")
             return redirect("programs:detail", pk=program.pk)
     return render(request, "programs/form.html", {"form": form, "title": "New program"})
 
@@ -82,6 +91,7 @@ def program_detail(request, pk):
         "can_take_attendance": request.user.has_perm("programs.take_attendance", program),
         "enroll_form": EnrollPatientForm(program=program) if can_manage else None,
         "capacity_form": CapacityForm(initial={"capacity": program.capacity}) if can_manage else None,
+        "interest": selectors.program_interest(program=program),
     }
     return render(request, "programs/detail.html", context)
 
@@ -137,11 +147,16 @@ def program_enroll(request, pk):
             context = {"program": program, "patient": patient, "warning": clash}
             return render(request, "programs/enroll_clash.html", context, status=409)
     try:
-        enrollment = seats.program_enroll(actor=request.user, program=program, patient=patient)
+        if program.stage == ProgramStage.PROPOSED:
+            enrollment = formation.interest_register(program=program, patient=patient, actor=request.user)
+        else:
+            enrollment = seats.program_enroll(actor=request.user, program=program, patient=patient)
     except ApplicationError as exc:
         messages.error(request, exc.message)
     else:
-        where = "enrolled" if enrollment.status == "enrolled" else "added to the waitlist"
+        where = {"enrolled": "enrolled", "waitlisted": "added to the waitlist"}[enrollment.status]
+        if program.stage == ProgramStage.PROPOSED:
+            where = "added to the interest list"
         messages.success(request, f"{patient.display_name} is {where}.")
     return redirect("programs:detail", pk=program.pk)
 

@@ -23,9 +23,7 @@ def front_desk():
 def test_people_registering_at_once_get_distinct_tickets_in_the_order_they_registered(make_patients):
     program = proposed_program(actor=front_desk(), capacity=10, minimum_to_launch=5)
     people = make_patients(8)
-    outcomes = run_together(
-        [(lambda p=p: interest_register(program=program, patient=p, actor=p.user)) for p in people]
-    )
+    outcomes = run_together([(lambda p=p: interest_register(program=program, patient=p, actor=p.user)) for p in people])
     assert not [o for o in outcomes if isinstance(o, Exception)]
     rows = list(program.enrollments.order_by("created_at", "pk"))
     assert [e.waitlist_position for e in rows] == list(range(1, 9))
