@@ -123,6 +123,7 @@ class ProgramChangeInput(serializers.Serializer):
     enrollment_closes_on = serializers.DateField(required=False, allow_null=True)
     co_facilitators = serializers.PrimaryKeyRelatedField(queryset=active_therapists(), many=True, required=False)
     capacity = serializers.IntegerField(min_value=1, max_value=200, required=False)
+    minimum_to_launch = serializers.IntegerField(min_value=1, required=False, help_text="Proposed programs only.")
 
 
 class LaunchInput(serializers.Serializer):

@@ -7,10 +7,11 @@ from apps.patients.forms import PatientChoiceField
 from apps.patients.models import Patient, PatientStatus
 from apps.scheduling.models import Room, ServiceType
 
-from .models import AttendanceStatus, GroupProgram
+from .models import AttendanceStatus, GroupProgram, ProgramKind, ProgramStage
 
 
 class ProgramForm(forms.ModelForm):
+    kind = forms.ChoiceField(choices=ProgramKind.choices, initial=ProgramKind.GROUP, required=False)
     lead_facilitator = forms.ModelChoiceField(queryset=active_therapists())
     co_facilitators = forms.ModelMultipleChoiceField(queryset=active_therapists(), required=False)
     service_type = forms.ModelChoiceField(queryset=ServiceType.objects.filter(is_active=True, is_group=True))
@@ -58,6 +59,9 @@ class ProgramForm(forms.ModelForm):
             "list and its meetings are booked when it launches. Leave both empty to schedule it now.",
         }
 
+    def clean_kind(self) -> str:
+        return self.cleaned_data.get("kind") or ProgramKind.GROUP
+
     @property
     def is_proposal(self) -> bool:
         return (
@@ -77,8 +81,15 @@ class ProgramChangeForm(forms.ModelForm):
             "charge_no_shows",
             "enrollment_opens_on",
             "enrollment_closes_on",
+            "minimum_to_launch",
         ]
         widgets = picker_widgets(dates=("enrollment_opens_on", "enrollment_closes_on"))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Only a proposed program gathers interest; its decision date moves on the program page, telling the list.
+        if self.instance.stage != ProgramStage.PROPOSED:
+            del self.fields["minimum_to_launch"]
 
 
 class CapacityForm(forms.Form):

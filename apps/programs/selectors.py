@@ -291,7 +291,10 @@ def stranded_open_count() -> int:
 
 
 def program_interest(*, program: GroupProgram) -> dict:
-    """A proposed program's interest list at a glance: how many are on it against the minimum to launch."""
-    count = program.enrollments.filter(status=EnrollmentStatus.WAITLISTED).count()
+    """A proposed program's interest list at a glance: how many are on it against the minimum to launch. A program
+    from `programs_visible_to` carries the count already."""
+    count = getattr(program, "waitlist_count", None)
+    if count is None:
+        count = program.enrollments.filter(status=EnrollmentStatus.WAITLISTED).count()
     minimum = program.minimum_to_launch or 0
     return {"count": count, "minimum": minimum, "reached": bool(minimum) and count >= minimum}

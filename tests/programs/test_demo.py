@@ -23,4 +23,11 @@ def test_the_demo_programs_load_once_with_a_full_group_a_waitlist_and_an_open_of
     assert statuses.count("enrolled") == 7 and statuses.count("offered") == 1 and statuses.count("waitlisted") == 4
     portal = Enrollment.objects.get(program=group, patient__email="patient01@clinic.test")
     assert portal.status == "waitlisted"
-    assert GroupProgram.objects.count() == 2
+    assert GroupProgram.objects.count() == 4
+    spring = GroupProgram.objects.get(title=demo.SPRING)
+    winter = GroupProgram.objects.get(title=demo.WINTER)
+    assert (spring.stage, winter.stage) == ("proposed", "not_launched")
+    # Five joined the spring cohort, three more came from the winter group: near its minimum of ten.
+    assert spring.enrollments.filter(status="waitlisted").count() == 8
+    assert spring.meetings.count() == 0
+    assert not winter.enrollments.filter(status="waitlisted").exists()

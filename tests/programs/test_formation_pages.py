@@ -162,3 +162,20 @@ def test_resolving_from_the_page_confirms_and_needs_a_note(personas, login, queu
     api = login(personas.front_desk, api=True)
     assert api.post(f"/api/programs/work-queue/{queue[1].pk}/resolve/", {"note": ""}).status_code == 400
     assert api.post(f"/api/programs/work-queue/{queue[1].pk}/resolve/", {"note": "Emailed."}).status_code == 200
+
+
+def test_the_minimum_changes_only_while_proposed_and_within_capacity(personas, login):
+    program = proposed_program(actor=personas.front_desk, capacity=3)
+    client = login(personas.front_desk, api=True)
+    assert client.patch(f"/api/programs/{program.pk}/", {"minimum_to_launch": 4}).status_code == 422
+    assert client.patch(f"/api/programs/{program.pk}/", {"minimum_to_launch": 3}).json()["minimum_to_launch"] == 3
+    client.post(f"/api/programs/{program.pk}/launch/", {})
+    assert client.patch(f"/api/programs/{program.pk}/", {"minimum_to_launch": 2}).status_code == 422
+
+
+def test_the_menu_shows_the_open_work_queue_count_to_the_front_desk(personas, login, queue):
+    from apps.accounts.navigation import navigation_for
+
+    entry = next(e for e in navigation_for(personas.front_desk) if e["label"] == "Work queue")
+    assert entry["badge"] == len(queue)
+    assert "Work queue" not in [e["label"] for e in navigation_for(personas.therapist)]

@@ -48,7 +48,7 @@ PROGRAM_FIELDS = frozenset(
 PROGRAM_REACH_DAYS = 2 * 366
 # What may change once meetings are booked; the schedule itself changes by rescheduling its appointments.
 PROGRAM_EDITABLE_FIELDS = frozenset(
-    {"title", "description", "charge_no_shows", "enrollment_opens_on", "enrollment_closes_on"}
+    {"title", "description", "charge_no_shows", "enrollment_opens_on", "enrollment_closes_on", "minimum_to_launch"}
 )
 
 
@@ -120,6 +120,19 @@ def program_meetings_book(*, program: GroupProgram, actor, override_reason: str 
         ProgramMeeting.objects.create(program=program, appointment=appointment, number=number)
 
 
+def _minimum_check(program: GroupProgram, minimum: int | None) -> None:
+    """The minimum to launch changes only while the program is proposed, and stays within its seats."""
+    if program.stage != ProgramStage.PROPOSED:
+        raise Unprocessable(
+            "Only a proposed program has a minimum to launch.", fields={"minimum_to_launch": ["Not proposed."]}
+        )
+    if minimum is None or not 1 <= minimum <= program.capacity:
+        raise Unprocessable(
+            f"The minimum to launch must be between 1 and the capacity ({program.capacity}).",
+            fields={"minimum_to_launch": [f"1 to {program.capacity}."]},
+        )
+
+
 @transaction.atomic
 def program_update(*, actor, program: GroupProgram, co_facilitators=None, **changes) -> GroupProgram:
     """Change a program's description, no-show policy or enrollment window.
@@ -128,6 +141,8 @@ def program_update(*, actor, program: GroupProgram, co_facilitators=None, **chan
     """
     _check_fields(changes, PROGRAM_EDITABLE_FIELDS)
     program = program_lock(program.pk)
+    if "minimum_to_launch" in changes:
+        _minimum_check(program, changes["minimum_to_launch"])
     for field, value in changes.items():
         setattr(program, field, value)
     program.full_clean()
