@@ -36,7 +36,7 @@ def message_build(
         and recipient_user is None
         and not (channel == Channel.EMAIL and purpose.startswith(PUBLIC_PURPOSE_PREFIX))
     ):
-        raise ValueError("A message needs a patient, a recipient user, or to be a public notice by email.")
+        raise ValueError("A message needs a patient or a recipient user (or, for a public notice, an email address).")
     if channel == Channel.SMS:
         send_at = sms_quiet_hours_shift(send_at)
     return Message(

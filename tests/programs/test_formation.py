@@ -4,9 +4,11 @@ import datetime as dt
 
 import pytest
 
+from apps.billing.demo import config_seed
 from apps.core import clock
 from apps.core.errors import Conflict, InvalidTransition, Unprocessable
 from apps.notifications.models import Message
+from apps.notifications.rendering import message_render
 from apps.programs.models import Enrollment, EnrollmentStatus, ProgramKind, ProgramStage, PublicRegistrant
 from apps.programs.services.formation import (
     interest_register,
@@ -158,20 +160,25 @@ def test_calling_off_moves_the_list_to_the_next_cohort_in_the_same_order(persona
     notice = Message.objects.get(subject_id=str(tickets[0].pk), template="program_not_launched")
     assert notice.context["alternative_kind"] == "next_cohort"
     assert notice.context["alternative_title"] == later.title
+    words = message_render(template="program_not_launched", context=notice.context, channel="email").text
+    start = later.first_meeting_on
+    assert f"{later.title}, starting {start:%A, %B} {start.day}" in words
 
 
 def test_calling_off_with_no_cohort_puts_patients_on_the_slot_waitlist_with_their_fee(personas, make_patients):
-    ServiceType.objects.get_or_create(
-        code="90834", defaults={"name": "Psychotherapy, 45 minutes", "duration_minutes": 45, "is_group": False}
-    )
     program = proposed_program(actor=personas.front_desk)
+    for code, minutes in (("90791", 60), ("90834", 45), ("90837", 60)):
+        ServiceType.objects.create(code=code, name=f"Individual {code}", duration_minutes=minutes)
+    config_seed()  # the demo clinic's fees: $200 for 90834 at the full fee
     (patient,) = make_patients(1)
     enrollment = interest_register(program=program, patient=patient, actor=patient.user)
     program_call_off(program=program, reason="The facilitator is away.", actor=personas.front_desk)
     assert SlotRequest.objects.filter(patient=patient, status="waiting").count() == 1
     notice = Message.objects.get(subject_id=str(enrollment.pk), template="program_not_launched")
     assert notice.context["alternative_kind"] == "slot_waitlist"
-    assert "alternative_fee" in notice.context
+    assert notice.context["alternative_fee"] == "$200.00"
+    words = message_render(template="program_not_launched", context=notice.context, channel="email").text
+    assert f"Your fee for it at your sliding-scale rate is {notice.context['alternative_fee']} a session." in words
     assert Enrollment.objects.get(pk=enrollment.pk).status == EnrollmentStatus.WITHDRAWN
 
 
