@@ -332,6 +332,8 @@ class ProgramViewSet(
         capacity = changes.pop("capacity", None)
         if changes:
             setup.program_update(actor=request.user, program=program, **changes)
+        if "minimum_to_launch" in changes:
+            formation.interest_minimum_announce(program=program)
         if capacity is not None:
             setup.program_capacity_set(actor=request.user, program=program, capacity=capacity)
         return Response(ProgramOutput(self.get_queryset().get(pk=program.pk)).data)

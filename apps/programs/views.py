@@ -106,6 +106,8 @@ def program_edit(request, pk):
         changes = {f: data[f] for f in form.changed_data if f != "co_facilitators"}
         co_facilitators = data["co_facilitators"] if "co_facilitators" in form.changed_data else None
         setup.program_update(actor=request.user, program=program, co_facilitators=co_facilitators, **changes)
+        if "minimum_to_launch" in changes:
+            formation.interest_minimum_announce(program=program)
 
     if form_call(request, form, update, "Changes saved."):
         return redirect("programs:detail", pk=program.pk)

@@ -155,8 +155,10 @@ def test_calling_off_moves_the_list_to_the_next_cohort_in_the_same_order(persona
     assert counts == {"next_cohort": 3}
     program.refresh_from_db()
     assert program.stage == ProgramStage.NOT_LAUNCHED
-    moved = list(later.enrollments.order_by("waitlist_position").values_list("patient_id", flat=True))
-    assert moved == [e.patient_id for e in tickets]
+    moved = list(later.enrollments.order_by("waitlist_position"))
+    assert [e.patient_id for e in moved] == [e.patient_id for e in tickets]
+    # Three on a list that needs two: they are told it reached its minimum.
+    assert all(templates_to(e) == ["interest_minimum_reached"] for e in moved)
     notice = Message.objects.get(subject_id=str(tickets[0].pk), template="program_not_launched")
     assert notice.context["alternative_kind"] == "next_cohort"
     assert notice.context["alternative_title"] == later.title

@@ -5,6 +5,7 @@ import datetime as dt
 import pytest
 
 from apps.core import clock
+from apps.notifications.models import Message
 from apps.programs.models import Enrollment, EnrollmentStatus, GroupProgram, ProgramStage, StrandedEnrollment
 from apps.programs.services.formation import interest_register
 
@@ -164,11 +165,14 @@ def test_resolving_from_the_page_confirms_and_needs_a_note(personas, login, queu
     assert api.post(f"/api/programs/work-queue/{queue[1].pk}/resolve/", {"note": "Emailed."}).status_code == 200
 
 
-def test_the_minimum_changes_only_while_proposed_and_within_capacity(personas, login):
-    program = proposed_program(actor=personas.front_desk, capacity=3)
+def test_the_minimum_changes_only_while_proposed_and_within_capacity(personas, login, make_patients):
+    program = proposed_program(actor=personas.front_desk, capacity=3, minimum_to_launch=3)
+    listed = [interest_register(program=program, patient=p, actor=p.user) for p in make_patients(2)]
     client = login(personas.front_desk, api=True)
     assert client.patch(f"/api/programs/{program.pk}/", {"minimum_to_launch": 4}).status_code == 422
-    assert client.patch(f"/api/programs/{program.pk}/", {"minimum_to_launch": 3}).json()["minimum_to_launch"] == 3
+    assert client.patch(f"/api/programs/{program.pk}/", {"minimum_to_launch": 2}).json()["minimum_to_launch"] == 2
+    told = Message.objects.filter(template="interest_minimum_reached").values_list("subject_id", flat=True)
+    assert sorted(told) == sorted(str(e.pk) for e in listed)
     client.post(f"/api/programs/{program.pk}/launch/", {})
     assert client.patch(f"/api/programs/{program.pk}/", {"minimum_to_launch": 2}).status_code == 422
 

@@ -179,10 +179,10 @@ def interest_register(*, program: GroupProgram, patient=None, registrant=None, a
     program = _proposed_lock(program.pk)
     enrollment = line_join(program=program, actor=actor, patient=patient, registrant=registrant)
     waiting = _interest_list(program)
-    if len(waiting) >= program.minimum_to_launch:
-        context = {"decision_on": program.decision_on.isoformat(), "minimum": program.minimum_to_launch}
-        for each in waiting if len(waiting) == program.minimum_to_launch else [enrollment]:
-            _tell(each, template="interest_minimum_reached", context=context)
+    if len(waiting) == program.minimum_to_launch:
+        _minimum_tell(program, waiting)
+    elif len(waiting) > program.minimum_to_launch:
+        _minimum_tell(program, [enrollment])
     access_log_write(
         actor=actor,
         action="interest_register",
@@ -191,6 +191,27 @@ def interest_register(*, program: GroupProgram, patient=None, registrant=None, a
         detail={"program": program.pk, "ticket": enrollment.waitlist_position},
     )
     return enrollment
+
+
+def _minimum_tell(program: GroupProgram, enrollments: list[Enrollment]) -> None:
+    context = {"decision_on": program.decision_on.isoformat(), "minimum": program.minimum_to_launch}
+    for enrollment in enrollments:
+        _tell(enrollment, template="interest_minimum_reached", context=context)
+
+
+@transaction.atomic
+def interest_minimum_announce(*, program: GroupProgram) -> int:
+    """After the list grew by a move or the minimum was lowered: if a proposed program's list has reached its
+    minimum, tell everyone on it who has not been told (the notice is keyed per person). Returns the list's size
+    when it has reached the minimum, else 0."""
+    program = program_lock(program.pk)
+    if program.stage != ProgramStage.PROPOSED:
+        return 0
+    waiting = _interest_list(program)
+    if len(waiting) < program.minimum_to_launch:
+        return 0
+    _minimum_tell(program, waiting)
+    return len(waiting)
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -392,6 +413,8 @@ def program_call_off(*, program: GroupProgram, reason: str, actor) -> dict[str, 
         counts[alternative.kind] = counts.get(alternative.kind, 0) + 1
     if next_cohort is not None and next_cohort.stage == ProgramStage.LAUNCHED:
         free_seats_offer(next_cohort, actor=actor)
+    elif next_cohort is not None:
+        interest_minimum_announce(program=next_cohort)
     access_log_write(actor=actor, action="program_call_off", subject=program, detail={"reason": reason, **counts})
     return counts
 
