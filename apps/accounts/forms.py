@@ -50,6 +50,7 @@ class ClinicSettingsForm(forms.ModelForm):
             "reminder_email_lead_hours",
             "reminder_sms_lead_hours",
             "seat_offer_hold_hours",
+            "stranded_after_days",
             "quiet_hours_start",
             "quiet_hours_end",
             "patient_messages_to_therapists",

@@ -56,6 +56,13 @@ STAFF_NAV = [
         purpose="the group programs and their waitlists",
     ),
     NavItem(
+        "Work queue",
+        "programs:work_queue",
+        frozenset({Role.ADMIN, Role.FRONT_DESK}),
+        perm="programs.work_stranded_queue",
+        purpose="people waiting on a program's list with no next step, for the front desk to call",
+    ),
+    NavItem(
         "Intake forms",
         "intake:outstanding",
         frozenset({Role.ADMIN, Role.FRONT_DESK}),

@@ -117,6 +117,13 @@ class ClinicSettings(TimeStampedModel):
         validators=[MinValueValidator(1), MaxValueValidator(52)],
         help_text="Patients see free slots up to this many weeks ahead.",
     )
+    stranded_after_days = models.PositiveIntegerField(
+        "Waiting lists: flag anyone with no news after (days)",
+        default=21,
+        validators=[MinValueValidator(1), MaxValueValidator(365)],
+        help_text="Someone on a program's waitlist or interest list this long with no offer, status notice or "
+        "alternative goes on the front desk's work queue.",
+    )
     intake_packet_on_series = models.BooleanField(
         "Send the intake packet when a series is booked",
         default=False,

@@ -99,3 +99,11 @@ def with_confirmation(appointments: QuerySet) -> QuerySet:
 def unconfirmed(appointments: QuerySet) -> QuerySet:
     """The sessions among `appointments` the patient has not confirmed for their current start."""
     return with_confirmation(appointments).filter(confirmed_at__isnull=True)
+
+
+def notices_about_since(*, subject_type: str, since) -> QuerySet[Message]:
+    """Messages about rows of one model (its `app_label.model` label) queued since a moment and not cancelled:
+    what people were told about a thing, whether or not it has gone out yet."""
+    return Message.objects.filter(subject_type=subject_type, created_at__gte=since).exclude(
+        status=MessageStatus.CANCELLED
+    )

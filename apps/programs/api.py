@@ -29,8 +29,10 @@ from .models import (
     LectureFeeMode,
     ProgramKind,
     ProgramMeeting,
+    ProgramStage,
+    StrandedEnrollment,
 )
-from .services import attendance, lectures, seats, setup
+from .services import attendance, formation, lectures, seats, setup, stranded
 from .throttles import LectureRegistrationThrottle
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -57,6 +59,9 @@ class ProgramOutput(serializers.ModelSerializer):
             "fee_mode",
             "full_price",
             "reduced_price",
+            "minimum_to_launch",
+            "decision_on",
+            "launched_at",
             "lead_facilitator",
             "lead_facilitator_name",
             "co_facilitators",
@@ -87,6 +92,15 @@ class ProgramOutput(serializers.ModelSerializer):
 class ProgramInput(serializers.Serializer):
     title = serializers.CharField(max_length=200)
     description = serializers.CharField(required=False, default="", allow_blank=True)
+    kind = serializers.ChoiceField(choices=ProgramKind.choices, default=ProgramKind.GROUP)
+    minimum_to_launch = serializers.IntegerField(
+        min_value=1,
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text="With decision_on: propose the program (an interest list; meetings booked at launch).",
+    )
+    decision_on = serializers.DateField(required=False, allow_null=True, default=None)
     lead_facilitator = serializers.PrimaryKeyRelatedField(queryset=active_therapists())
     co_facilitators = serializers.PrimaryKeyRelatedField(
         queryset=active_therapists(), many=True, required=False, default=[]
@@ -128,6 +142,52 @@ class ProgramChangeInput(serializers.Serializer):
     enrollment_closes_on = serializers.DateField(required=False, allow_null=True)
     co_facilitators = serializers.PrimaryKeyRelatedField(queryset=active_therapists(), many=True, required=False)
     capacity = serializers.IntegerField(min_value=1, max_value=200, required=False)
+    minimum_to_launch = serializers.IntegerField(min_value=1, required=False, help_text="Proposed programs only.")
+
+
+class LaunchInput(serializers.Serializer):
+    override_reason = serializers.CharField(max_length=300, required=False, default="", allow_blank=True)
+
+
+class CallOffInput(serializers.Serializer):
+    reason = serializers.CharField(max_length=300)
+
+
+class DecisionInput(serializers.Serializer):
+    decision_on = serializers.DateField()
+
+
+class StrandedItemOutput(serializers.ModelSerializer):
+    program = serializers.IntegerField(source="enrollment.program_id", read_only=True)
+    program_title = serializers.CharField(source="enrollment.program.title", read_only=True)
+    patient = serializers.IntegerField(source="enrollment.patient_id", read_only=True, allow_null=True)
+    person_name = serializers.SerializerMethodField()
+    waiting_since = serializers.DateTimeField(source="enrollment.created_at", read_only=True)
+
+    class Meta:
+        model = StrandedEnrollment
+        fields = [
+            "id",
+            "enrollment",
+            "program",
+            "program_title",
+            "patient",
+            "person_name",
+            "waiting_since",
+            "reason",
+            "created_at",
+            "resolved_at",
+            "resolved_by",
+            "resolution_note",
+        ]
+
+    def get_person_name(self, item) -> str:
+        enrollment = item.enrollment
+        return enrollment.patient.display_name if enrollment.patient_id else enrollment.registrant.name
+
+
+class ResolveInput(serializers.Serializer):
+    note = serializers.CharField(max_length=500)
 
 
 class MeetingOutput(serializers.ModelSerializer):
@@ -268,8 +328,53 @@ class ProgramViewSet(
             raise PermissionDenied
         data = ProgramInput(data=request.data)
         data.is_valid(raise_exception=True)
-        program = setup.program_create(actor=request.user, **data.validated_data)
+        fields = dict(data.validated_data)
+        if fields["minimum_to_launch"] is not None or fields["decision_on"] is not None:
+            fields.pop("override_reason")
+            program = formation.program_propose(actor=request.user, **fields)
+        else:
+            del fields["minimum_to_launch"], fields["decision_on"]
+            program = setup.program_create(actor=request.user, **fields)
         return Response(ProgramOutput(self.get_queryset().get(pk=program.pk)).data, status=status.HTTP_201_CREATED)
+
+    def _proposed_action(self, request, input_class, call):
+        program = self.get_object()
+        if not request.user.has_perm("programs.change_program", program):
+            raise PermissionDenied
+        data = input_class(data=request.data)
+        data.is_valid(raise_exception=True)
+        call(program, data.validated_data)
+        return Response(ProgramOutput(self.get_queryset().get(pk=program.pk)).data)
+
+    @extend_schema(request=LaunchInput, responses=ProgramOutput)
+    @action(detail=True, methods=["post"])
+    def launch(self, request, pk=None):
+        """Launch a proposed program: book its meetings and offer the seats to the interest list in order."""
+        return self._proposed_action(
+            request,
+            LaunchInput,
+            lambda program, data: formation.program_launch(program=program, actor=request.user, **data),
+        )
+
+    @extend_schema(request=CallOffInput, responses=ProgramOutput)
+    @action(detail=True, methods=["post"], url_path="call-off")
+    def call_off(self, request, pk=None):
+        """Call off a proposed program; everyone on its list is given, and told, a next step."""
+        return self._proposed_action(
+            request,
+            CallOffInput,
+            lambda program, data: formation.program_call_off(program=program, actor=request.user, **data),
+        )
+
+    @extend_schema(request=DecisionInput, responses=ProgramOutput)
+    @action(detail=True, methods=["post"])
+    def decision(self, request, pk=None):
+        """Move a proposed program's decision date; the list is told the new date."""
+        return self._proposed_action(
+            request,
+            DecisionInput,
+            lambda program, data: formation.program_decision_move(program=program, actor=request.user, **data),
+        )
 
     @extend_schema(request=ProgramChangeInput, responses=ProgramOutput)
     def partial_update(self, request, pk=None):
@@ -283,6 +388,8 @@ class ProgramViewSet(
         capacity = changes.pop("capacity", None)
         if changes:
             setup.program_update(actor=request.user, program=program, **changes)
+        if "minimum_to_launch" in changes:
+            formation.interest_minimum_announce(program=program)
         if capacity is not None:
             setup.program_capacity_set(actor=request.user, program=program, capacity=capacity)
         return Response(ProgramOutput(self.get_queryset().get(pk=program.pk)).data)
@@ -305,7 +412,10 @@ class ProgramViewSet(
                 raise PermissionDenied
         else:
             raise PermissionDenied
-        enrollment = seats.program_enroll(actor=request.user, program=program, patient=patient)
+        if program.stage == ProgramStage.PROPOSED:
+            enrollment = formation.interest_register(program=program, patient=patient, actor=request.user)
+        else:
+            enrollment = seats.program_enroll(actor=request.user, program=program, patient=patient)
         return Response(_enrollment_data(enrollment.pk, request.user), status=status.HTTP_201_CREATED)
 
     @extend_schema(responses=RegistrantOutput(many=True))
@@ -454,7 +564,30 @@ urlpatterns = [
 ]
 
 
+class StrandedItemViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
+    """The work queue: people waiting on a program's list with no next step (open items, oldest first)."""
+
+    serializer_class = StrandedItemOutput
+
+    def get_queryset(self):
+        if not self.request.user.has_perm("programs.work_stranded_queue"):
+            raise PermissionDenied
+        return selectors.stranded_work_queue()
+
+    @extend_schema(request=ResolveInput, responses=StrandedItemOutput)
+    @action(detail=True, methods=["post"])
+    def resolve(self, request, pk=None):
+        """Close the item with what was done for the person."""
+        item = self.get_object()
+        data = ResolveInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        item = stranded.stranded_item_resolve(item=item, note=data.validated_data["note"], actor=request.user)
+        return Response(StrandedItemOutput(item).data)
+
+
 def register(router) -> None:
+    # Before "programs", whose detail route would otherwise take "work-queue" for a program id.
+    router.register("programs/work-queue", StrandedItemViewSet, basename="program-work-queue")
     router.register("programs", ProgramViewSet, basename="program")
     router.register("enrollments", EnrollmentViewSet, basename="enrollment")
     router.register("program-meetings", ProgramMeetingViewSet, basename="program-meeting")

@@ -32,3 +32,8 @@ class ProgramsConfig(AppConfig):
         from .services.lectures import registrant_link
 
         chart_opened_register(registrant_link)
+        from apps.accounts.navigation import nav_badge_register
+
+        from .selectors import stranded_open_count
+
+        nav_badge_register("programs:work_queue", lambda user: stranded_open_count())

@@ -14,6 +14,7 @@ from apps.core import clock
 from apps.core.errors import Conflict
 from apps.patients.models import Patient
 from apps.patients.services import patient_create
+from apps.programs.services.formation import interest_register, program_call_off, program_propose
 from apps.programs.services.lectures import lecture_register, lecture_service_type
 from apps.programs.services.seats import enrollment_withdraw, program_enroll
 from apps.programs.services.setup import program_create
@@ -105,6 +106,7 @@ def seed(out) -> None:
             enrollment_withdraw(actor=front_desk, enrollment=enrollments[0], reason="Moved out of state")
     out.write(f"Programs: {', '.join(spec['title'] for spec in PROGRAMS)} (the group is full, with a waitlist)")
     _public_lecture_seed(out, facilitator=therapists[-1], admin=admin, front_desk=front_desk)
+    _seed_forming(therapists[0], admin, front_desk, portal_patient, others[20:])
 
 
 PUBLIC_LECTURE = "Pain is real — and reversible"
@@ -170,3 +172,41 @@ def _public_lecture_seed(out, *, facilitator, admin, front_desk) -> None:
         confirm_duplicate=True,
     )
     out.write(f"Public lecture series: {PUBLIC_LECTURE} (5 seats taken, 1 waiting, 1 registrant linked to a chart)")
+
+
+# Programs that form before they run: the spring cohort gathers interest close to its minimum; the winter group did
+# not gather enough and was called off, its list moved to the spring cohort's in the order people joined.
+SPRING = "TMS recovery group, spring cohort (proposed)"
+WINTER = "Mindfulness for pain, winter group"
+
+
+def _propose(title: str, *, facilitator, admin, starts_in_days: int, minimum: int, capacity: int) -> GroupProgram:
+    first = clock.local_now().date() + dt.timedelta(days=starts_in_days)
+    return program_propose(
+        actor=admin,
+        title=title,
+        description="A ten-week group that runs once enough people are interested.",
+        lead_facilitator=facilitator,
+        service_type=ServiceType.objects.get(code="90853"),
+        capacity=capacity,
+        enrollment_opens_on=clock.local_now().date(),
+        room=None,
+        is_telehealth=True,
+        local_start_time=dt.time(18, 0),
+        first_meeting_on=first,
+        meeting_count=10,
+        minimum_to_launch=minimum,
+        decision_on=first - dt.timedelta(days=7),
+    )
+
+
+def _seed_forming(facilitator, admin, front_desk, portal_patient, people) -> None:
+    if GroupProgram.objects.filter(title__in=[SPRING, WINTER]).exists():
+        return
+    spring = _propose(SPRING, facilitator=facilitator, admin=admin, starts_in_days=45, minimum=10, capacity=12)
+    winter = _propose(WINTER, facilitator=facilitator, admin=admin, starts_in_days=20, minimum=6, capacity=10)
+    for patient in [portal_patient, *people[:4]]:
+        interest_register(program=spring, patient=patient, actor=front_desk)
+    for patient in people[4:7]:
+        interest_register(program=winter, patient=patient, actor=front_desk)
+    program_call_off(program=winter, reason="Only three people were interested by the decision date.", actor=admin)

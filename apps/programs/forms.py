@@ -7,7 +7,7 @@ from apps.patients.forms import PatientChoiceField
 from apps.patients.models import Patient, PatientStatus
 from apps.scheduling.models import Room, ServiceType
 
-from .models import AttendanceStatus, GroupProgram, LecturePaymentKind, PaymentMethod, ProgramKind
+from .models import AttendanceStatus, GroupProgram, LecturePaymentKind, PaymentMethod, ProgramKind, ProgramStage
 
 
 class ProgramForm(forms.ModelForm):
@@ -39,6 +39,8 @@ class ProgramForm(forms.ModelForm):
             "full_price",
             "reduced_price",
             "capacity",
+            "minimum_to_launch",
+            "decision_on",
             "charge_no_shows",
             "enrollment_opens_on",
             "enrollment_closes_on",
@@ -51,11 +53,23 @@ class ProgramForm(forms.ModelForm):
             "outcome_questionnaires",
         ]
         widgets = picker_widgets(
-            dates=("enrollment_opens_on", "enrollment_closes_on", "first_meeting_on"), times=("local_start_time",)
+            dates=("enrollment_opens_on", "enrollment_closes_on", "first_meeting_on", "decision_on"),
+            times=("local_start_time",),
         )
+        labels = {"minimum_to_launch": "Propose first: minimum to launch", "decision_on": "Propose first: decide by"}
+        help_texts = {
+            "minimum_to_launch": "Fill this and the decision date to propose the program: it gathers an interest "
+            "list and its meetings are booked when it launches. Leave both empty to schedule it now.",
+        }
 
     def clean_kind(self) -> str:
         return self.cleaned_data.get("kind") or ProgramKind.GROUP
+
+    @property
+    def is_proposal(self) -> bool:
+        return (
+            self.cleaned_data.get("minimum_to_launch") is not None or self.cleaned_data.get("decision_on") is not None
+        )
 
 
 class ProgramChangeForm(forms.ModelForm):
@@ -70,8 +84,15 @@ class ProgramChangeForm(forms.ModelForm):
             "charge_no_shows",
             "enrollment_opens_on",
             "enrollment_closes_on",
+            "minimum_to_launch",
         ]
         widgets = picker_widgets(dates=("enrollment_opens_on", "enrollment_closes_on"))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Only a proposed program gathers interest; its decision date moves on the program page, telling the list.
+        if self.instance.stage != ProgramStage.PROPOSED:
+            del self.fields["minimum_to_launch"]
 
 
 class CapacityForm(forms.Form):
@@ -106,3 +127,27 @@ class LecturePaymentForm(forms.Form):
     kind = forms.ChoiceField(choices=LecturePaymentKind.choices, label="For")
     amount = forms.DecimalField(max_digits=9, decimal_places=2, help_text="In dollars; a negative amount is a refund.")
     method = forms.ChoiceField(choices=PaymentMethod.choices)
+
+
+class LaunchForm(forms.Form):
+    override_reason = forms.CharField(
+        max_length=300, required=False, help_text="Needed when meetings fall outside the facilitator's hours."
+    )
+
+
+class CallOffForm(forms.Form):
+    reason = forms.CharField(
+        max_length=300, help_text="Kept with the program; people on the list are told only that it will not go ahead."
+    )
+
+
+class DecisionMoveForm(forms.Form):
+    decision_on = forms.DateField(label="New decision date", widget=picker_widgets(dates=("d",))["d"])
+
+
+class ResolveForm(forms.Form):
+    note = forms.CharField(
+        max_length=500,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="What was done: who called, what was offered.",
+    )

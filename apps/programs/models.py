@@ -453,3 +453,38 @@ class EnrollmentTransition(Transition):
 
     class Meta(Transition.Meta):
         indexes = [models.Index(fields=["to_status", "at"], name="enrol_transition_sweep")]
+
+
+class StrandedEnrollment(models.Model):
+    """A person left waiting with no next step: on a waitlist or interest list longer than the clinic's setting
+    with no offer, status notice or alternative in that time. The front desk works these items until resolved;
+    an enrollment has at most one open item."""
+
+    enrollment = models.ForeignKey(Enrollment, on_delete=models.PROTECT, related_name="stranded_items")
+    reason = models.CharField(max_length=300)
+    created_at = models.DateTimeField(auto_now_add=True)
+    resolved_at = models.DateTimeField(null=True, blank=True)
+    resolved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    resolution_note = models.CharField(max_length=500, blank=True)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["enrollment"], condition=Q(resolved_at__isnull=True), name="one_open_stranded_item"
+            ),
+            models.CheckConstraint(
+                condition=Q(resolved_at__isnull=True, resolution_note="")
+                | (Q(resolved_at__isnull=False) & ~Q(resolution_note="")),
+                name="stranded_item_resolved_with_note",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Waiting with no next step: {self.enrollment}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.resolved_at is None

@@ -14,8 +14,8 @@ from apps.patients.portal import portal_patient
 from apps.waitlist.offers import offer_problem
 
 from . import member_meetings, selectors
-from .models import LIVE_STATUSES, Enrollment
-from .services import seats
+from .models import LIVE_STATUSES, Enrollment, ProgramStage
+from .services import formation, seats
 
 ENROLLMENT_ACTIONS = {
     "withdraw": (seats.enrollment_withdraw, "You have left {title}."),
@@ -34,7 +34,11 @@ def program_list(request):
     patient = portal_patient(request, "programs.enroll_self")
     enrollments = list(selectors.patient_enrollments(patient=patient))
     live_program_ids = {e.program_id for e in enrollments if e.status in LIVE_STATUSES}
-    catalogue = [p for p in selectors.programs_visible_to(user=request.user) if p.pk not in live_program_ids]
+    catalogue = [
+        p
+        for p in selectors.programs_visible_to(user=request.user)
+        if p.pk not in live_program_ids and p.stage != ProgramStage.NOT_LAUNCHED
+    ]
     context = {
         "patient": patient,
         "live": [e for e in enrollments if e.status in LIVE_STATUSES],
@@ -68,11 +72,16 @@ def program_enroll(request, pk):
     patient = portal_patient(request, "programs.enroll_self")
     program = get_object_or_404(selectors.programs_visible_to(user=request.user), pk=pk)
     try:
-        enrollment = seats.program_enroll(actor=request.user, program=program, patient=patient)
+        if program.stage == ProgramStage.PROPOSED:
+            enrollment = formation.interest_register(program=program, patient=patient, actor=request.user)
+        else:
+            enrollment = seats.program_enroll(actor=request.user, program=program, patient=patient)
     except ApplicationError as exc:
         messages.error(request, exc.message)
     else:
-        if enrollment.status == "enrolled":
+        if program.stage == ProgramStage.PROPOSED:
+            messages.success(request, f"You are on the interest list for {program.title}. We will write either way.")
+        elif enrollment.status == "enrolled":
             messages.success(request, f"You are enrolled in {program.title}.")
         else:
             messages.success(request, f"You are on the waitlist for {program.title}. We will write when a seat frees.")

@@ -39,6 +39,8 @@ rules.add_perm("programs.view_outcomes", is_admin | is_program_facilitator)
 rules.add_perm("programs.enroll_patients", manages_programs)
 rules.add_perm("programs.enroll_self", is_patient_user)
 rules.add_perm("programs.reorder_waitlist", manages_programs)
+# The work queue of people waiting on a list with no next step: the front desk calls them.
+rules.add_perm("programs.work_stranded_queue", manages_programs)
 rules.add_perm(
     "programs.view_enrollment", manages_programs | is_billing | facilitates_enrollment_program | is_own_enrollment
 )

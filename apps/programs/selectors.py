@@ -3,12 +3,13 @@
 import datetime as dt
 from decimal import ROUND_HALF_UP, Decimal
 
-from django.db.models import Count, Exists, F, Min, OuterRef, Prefetch, Q, QuerySet, Subquery, Value
-from django.db.models.functions import Coalesce, Concat, Lower
+from django.db.models import CharField, Count, Exists, F, Min, OuterRef, Prefetch, Q, QuerySet, Subquery, Value
+from django.db.models.functions import Cast, Coalesce, Concat, Lower
 from django.utils import timezone
 
 from apps.accounts.roles import Role
 from apps.core import clock
+from apps.notifications.selectors import notices_about_since
 from apps.outcomes.instruments import INSTRUMENTS
 from apps.outcomes.selectors import responses_to_sessions
 from apps.scheduling.models import BLOCKING_STATUSES
@@ -20,6 +21,7 @@ from .models import (
     EnrollmentStatus,
     GroupProgram,
     ProgramMeeting,
+    StrandedEnrollment,
 )
 
 
@@ -259,3 +261,46 @@ def program_outcomes(*, program: GroupProgram) -> list[dict]:
             }
         )
     return rows
+
+
+def stranded_enrollments(*, cutoff: dt.datetime) -> QuerySet[Enrollment]:
+    """Everyone waiting on a program's waitlist or interest list since before `cutoff` with, since `cutoff`, no seat
+    offer, no notice about their place (status notices and alternatives go out about the enrollment) and no
+    work-queue item open or resolved."""
+    notices = notices_about_since(subject_type=Enrollment._meta.label_lower, since=cutoff).filter(
+        subject_id=Cast(OuterRef("pk"), output_field=CharField())
+    )
+    handled = StrandedEnrollment.objects.filter(enrollment_id=OuterRef("pk")).filter(
+        Q(resolved_at__isnull=True) | Q(resolved_at__gte=cutoff)
+    )
+    return (
+        Enrollment.objects.filter(status=EnrollmentStatus.WAITLISTED, created_at__lt=cutoff)
+        .exclude(offered_at__gte=cutoff)
+        .exclude(Exists(notices))
+        .exclude(Exists(handled))
+        .order_by("created_at", "pk")
+    )
+
+
+def stranded_work_queue(*, resolved: bool = False) -> QuerySet[StrandedEnrollment]:
+    """The work queue for the front desk: open items oldest first, or the resolved ones newest first."""
+    qs = StrandedEnrollment.objects.select_related(
+        "enrollment__patient", "enrollment__registrant", "enrollment__program", "resolved_by"
+    )
+    if resolved:
+        return qs.filter(resolved_at__isnull=False).order_by("-resolved_at", "-pk")
+    return qs.filter(resolved_at__isnull=True).order_by("created_at", "pk")
+
+
+def stranded_open_count() -> int:
+    return StrandedEnrollment.objects.filter(resolved_at__isnull=True).count()
+
+
+def program_interest(*, program: GroupProgram) -> dict:
+    """A proposed program's interest list at a glance: how many are on it against the minimum to launch. A program
+    from `programs_visible_to` carries the count already."""
+    count = getattr(program, "waitlist_count", None)
+    if count is None:
+        count = program.enrollments.filter(status=EnrollmentStatus.WAITLISTED).count()
+    minimum = program.minimum_to_launch or 0
+    return {"count": count, "minimum": minimum, "reached": bool(minimum) and count >= minimum}

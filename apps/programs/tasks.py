@@ -2,7 +2,7 @@
 
 from celery import shared_task
 
-from .services import meetings, setup
+from .services import formation, meetings, setup, stranded
 
 
 @shared_task(autoretry_for=(Exception,), retry_backoff=True, max_retries=5)
@@ -21,3 +21,16 @@ def remind_meeting_members() -> int:
 def assign_outcome_questionnaires() -> int:
     """Beat, hourly: ask members for the program's questionnaires before its first and last meeting."""
     return meetings.meeting_questionnaires_assign()
+
+
+@shared_task(autoretry_for=(Exception,), retry_backoff=True, max_retries=5)
+def call_off_programs_past_decision() -> int:
+    """Beat, daily: proposed programs whose decision date passed without a launch are called off, and everyone on
+    their lists is given an alternative."""
+    return formation.programs_past_decision_call_off()
+
+
+@shared_task(autoretry_for=(Exception,), retry_backoff=True, max_retries=5)
+def queue_stranded_enrollments() -> int:
+    """Beat, daily: anyone waiting on a list with no next step for the clinic's setting goes on the work queue."""
+    return stranded.stranded_enrollments_queue()

@@ -23,8 +23,8 @@ from .forms import (
     ProgramForm,
     WithdrawForm,
 )
-from .models import ProgramMeeting, WaitlistMove
-from .services import attendance, lectures, seats, setup
+from .models import ProgramMeeting, ProgramStage, WaitlistMove
+from .services import attendance, formation, lectures, seats, setup
 
 
 def _require(user, perm, obj=None):
@@ -52,14 +52,23 @@ def program_create(request):
         data = dict(form.cleaned_data)
         co_facilitators = data.pop("co_facilitators")
         override_reason = data.pop("override_reason")
+        is_proposal = form.is_proposal
         try:
-            program = setup.program_create(
-                actor=request.user, co_facilitators=co_facilitators, override_reason=override_reason, **data
-            )
+            if is_proposal:
+                program = formation.program_propose(actor=request.user, co_facilitators=co_facilitators, **data)
+            else:
+                data.pop("minimum_to_launch")
+                data.pop("decision_on")
+                program = setup.program_create(
+                    actor=request.user, co_facilitators=co_facilitators, override_reason=override_reason, **data
+                )
         except ApplicationError as exc:
             form.add_error(None, exc.message)
         else:
-            messages.success(request, f"{program.title} is scheduled with {program.meeting_count} meetings.")
+            if is_proposal:
+                messages.success(request, f"{program.title} is proposed; its interest list is open.")
+            else:
+                messages.success(request, f"{program.title} is scheduled with {program.meeting_count} meetings.")
             return redirect("programs:detail", pk=program.pk)
     return render(request, "programs/form.html", {"form": form, "title": "New program"})
 
@@ -85,6 +94,7 @@ def program_detail(request, pk):
         "capacity_form": CapacityForm(initial={"capacity": program.capacity}) if can_manage else None,
         "registrants": lecture_selectors.program_registrants(program=program) if program.is_lecture else None,
         "can_record_payment": request.user.has_perm("programs.record_lecture_payment"),
+        "interest": selectors.program_interest(program=program),
     }
     return render(request, "programs/detail.html", context)
 
@@ -99,6 +109,8 @@ def program_edit(request, pk):
         changes = {f: data[f] for f in form.changed_data if f != "co_facilitators"}
         co_facilitators = data["co_facilitators"] if "co_facilitators" in form.changed_data else None
         setup.program_update(actor=request.user, program=program, co_facilitators=co_facilitators, **changes)
+        if "minimum_to_launch" in changes:
+            formation.interest_minimum_announce(program=program)
 
     if form_call(request, form, update, "Changes saved."):
         return redirect("programs:detail", pk=program.pk)
@@ -140,11 +152,16 @@ def program_enroll(request, pk):
             context = {"program": program, "patient": patient, "warning": clash}
             return render(request, "programs/enroll_clash.html", context, status=409)
     try:
-        enrollment = seats.program_enroll(actor=request.user, program=program, patient=patient)
+        if program.stage == ProgramStage.PROPOSED:
+            enrollment = formation.interest_register(program=program, patient=patient, actor=request.user)
+        else:
+            enrollment = seats.program_enroll(actor=request.user, program=program, patient=patient)
     except ApplicationError as exc:
         messages.error(request, exc.message)
     else:
-        where = "enrolled" if enrollment.status == "enrolled" else "added to the waitlist"
+        where = {"enrolled": "enrolled", "waitlisted": "added to the waitlist"}[enrollment.status]
+        if program.stage == ProgramStage.PROPOSED:
+            where = "added to the interest list"
         messages.success(request, f"{patient.display_name} is {where}.")
     return redirect("programs:detail", pk=program.pk)
 

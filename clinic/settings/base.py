@@ -390,6 +390,16 @@ CELERY_BEAT_SCHEDULE["programs-assign-outcome-questionnaires"] = {
     "task": "apps.programs.tasks.assign_outcome_questionnaires",
     "schedule": 60 * 60,
 }
+# Programs that form before they run: call off those past their decision date (early morning, after the day
+# turns in the clinic's zone), then look for anyone on a list with no next step.
+CELERY_BEAT_SCHEDULE["programs-call-off-past-decision"] = {
+    "task": "apps.programs.tasks.call_off_programs_past_decision",
+    "schedule": crontab(hour=6, minute=0),
+}
+CELERY_BEAT_SCHEDULE["programs-queue-stranded"] = {
+    "task": "apps.programs.tasks.queue_stranded_enrollments",
+    "schedule": crontab(hour=6, minute=30),
+}
 
 # Notes and outcomes: the morning digest of overdue unsigned notes; questionnaires for tomorrow's sessions.
 CELERY_BEAT_SCHEDULE["notes-unsigned-digest"] = {

@@ -28,4 +28,11 @@ def test_the_demo_programs_load_once_with_a_full_group_a_waitlist_and_an_open_of
     registrants = list(Enrollment.objects.filter(program=public).values_list("status", flat=True))
     assert sorted(registrants) == ["enrolled"] * 5 + ["waitlisted"]
     assert PublicRegistrant.objects.filter(patient__isnull=False).count() == 1
-    assert GroupProgram.objects.count() == 3
+    assert GroupProgram.objects.count() == 5
+    spring = GroupProgram.objects.get(title=demo.SPRING)
+    winter = GroupProgram.objects.get(title=demo.WINTER)
+    assert (spring.stage, winter.stage) == ("proposed", "not_launched")
+    # Five joined the spring cohort, three more came from the winter group: near its minimum of ten.
+    assert spring.enrollments.filter(status="waitlisted").count() == 8
+    assert spring.meetings.count() == 0
+    assert not winter.enrollments.filter(status="waitlisted").exists()

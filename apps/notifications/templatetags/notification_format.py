@@ -17,3 +17,11 @@ def clinic_time(value):
         return ""
     moment = value if isinstance(value, dt.datetime) else dt.datetime.fromisoformat(str(value))
     return timezone.localtime(moment, clock.clinic_tz())
+
+
+@register.filter
+def iso_date(value):
+    """An ISO date string (or date) as a date, for the `date` filter; '' if empty."""
+    if not value:
+        return ""
+    return value if isinstance(value, dt.date) else dt.date.fromisoformat(str(value))

@@ -28,6 +28,7 @@ from ..models import (
     EnrollmentStatus,
     EnrollmentTransition,
     GroupProgram,
+    ProgramStage,
     WaitlistMove,
 )
 from ..registration_links import registration_manage_url
@@ -165,10 +166,11 @@ def free_seats_offer(program: GroupProgram, *, actor=None) -> list[Enrollment]:
     """Offer every free seat to the waitlist, first in line first. The caller holds the program lock; `actor` is
     whoever freed the seats (None: the system).
 
-    A discharged patient keeps their place but is passed over while discharged.
+    A discharged patient keeps their place but is passed over while discharged. A program that has not launched
+    offers nothing: its interest list waits for the launch.
     """
     free = program.capacity - seats_taken(program=program)
-    if free <= 0:
+    if free <= 0 or program.stage != ProgramStage.LAUNCHED:
         return []
     next_in_line = list(
         program.enrollments.select_for_update(of=("self",))
@@ -192,7 +194,13 @@ def _enrollment_deadline(program: GroupProgram, *, by_staff: bool) -> dt.date:
 
 def enrollment_window_check(program: GroupProgram, *, by_staff: bool) -> None:
     """Refuse outside the enrollment window: people enroll within it; staff may also enroll late, up to the last
-    meeting."""
+    meeting. A program that has not launched takes nobody: a proposed one gathers an interest list instead."""
+    if program.stage != ProgramStage.LAUNCHED:
+        raise Unprocessable(
+            f"{program.title} has not launched: join its interest list instead."
+            if program.stage == ProgramStage.PROPOSED
+            else f"{program.title} did not launch."
+        )
     today = clock.local_now().date()
     if today < program.enrollment_opens_on and not by_staff:
         raise Unprocessable(f"Enrollment opens on {program.enrollment_opens_on:%B} {program.enrollment_opens_on.day}.")

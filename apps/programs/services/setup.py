@@ -13,7 +13,15 @@ from apps.core.links import absolute_url
 from apps.outcomes.instruments import INSTRUMENTS
 from apps.scheduling.services import appointment_book, series_dates
 
-from ..models import LIVE_STATUSES, Enrollment, EnrollmentStatus, GroupProgram, ProgramKind, ProgramMeeting
+from ..models import (
+    LIVE_STATUSES,
+    Enrollment,
+    EnrollmentStatus,
+    GroupProgram,
+    ProgramKind,
+    ProgramMeeting,
+    ProgramStage,
+)
 from .lectures import lecture_terms_check
 from .seats import (
     enrollment_end,
@@ -28,6 +36,7 @@ PROGRAM_FIELDS = frozenset(
     {
         "title",
         "description",
+        "kind",
         "lead_facilitator",
         "service_type",
         "capacity",
@@ -41,16 +50,17 @@ PROGRAM_FIELDS = frozenset(
         "meeting_count",
         "interval_weeks",
         "outcome_questionnaires",
-        "kind",
         "fee_mode",
         "full_price",
         "reduced_price",
+        "minimum_to_launch",
+        "decision_on",
     }
 )
 PROGRAM_REACH_DAYS = 2 * 366
 # What may change once meetings are booked; the schedule itself changes by rescheduling its appointments.
 PROGRAM_EDITABLE_FIELDS = frozenset(
-    {"title", "description", "charge_no_shows", "enrollment_opens_on", "enrollment_closes_on"}
+    {"title", "description", "charge_no_shows", "enrollment_opens_on", "enrollment_closes_on", "minimum_to_launch"}
 )
 
 
@@ -61,12 +71,11 @@ def _check_fields(data: dict, allowed: frozenset[str]) -> None:
 
 
 @transaction.atomic
-def program_create(*, actor, co_facilitators=(), override_reason: str = "", **data) -> GroupProgram:
-    """Create a program and book its meetings as group appointments on the lead facilitator's calendar.
-
-    Each meeting is conflict-checked like any appointment (facilitator and room); one conflict refuses the whole
-    program, naming the meeting and the appointment in the way.
-    """
+def program_create(
+    *, actor, co_facilitators=(), override_reason: str = "", stage: str = ProgramStage.LAUNCHED, **data
+) -> GroupProgram:
+    """Create a program. A launched program's meetings are booked at once as group appointments on the lead
+    facilitator's calendar; a proposed one (see formation.program_propose) books them when it launches."""
     _check_fields(data, PROGRAM_FIELDS)
     service_type = data.get("service_type")
     if service_type is None or not service_type.is_group:
@@ -94,10 +103,18 @@ def program_create(*, actor, co_facilitators=(), override_reason: str = "", **da
             "Choose a room, or make the program meet by video (not both).",
             fields={"room": ["A room, or video, not both."]},
         )
-    program = GroupProgram(created_by=actor, **data)
+    program = GroupProgram(created_by=actor, stage=stage, **data)
     program.full_clean()
     program.save()
     program.co_facilitators.set([u for u in co_facilitators if u.pk != program.lead_facilitator_id])
+    if program.stage == ProgramStage.LAUNCHED:
+        program_meetings_book(program=program, actor=actor, override_reason=override_reason)
+    return program
+
+
+def program_meetings_book(*, program: GroupProgram, actor, override_reason: str = "") -> None:
+    """Book every meeting as a group appointment, conflict-checked like any appointment (facilitator and room); one
+    conflict refuses them all, naming the meeting and the appointment in the way. The caller's transaction."""
     dates = series_dates(
         first_date=program.first_meeting_on,
         interval_weeks=program.interval_weeks,
@@ -120,7 +137,19 @@ def program_create(*, actor, co_facilitators=(), override_reason: str = "", **da
             exc.message = f"Meeting {number} on {day:%b} {day.day}: {exc.message}"
             raise
         ProgramMeeting.objects.create(program=program, appointment=appointment, number=number)
-    return program
+
+
+def _minimum_check(program: GroupProgram, minimum: int | None) -> None:
+    """The minimum to launch changes only while the program is proposed, and stays within its seats."""
+    if program.stage != ProgramStage.PROPOSED:
+        raise Unprocessable(
+            "Only a proposed program has a minimum to launch.", fields={"minimum_to_launch": ["Not proposed."]}
+        )
+    if minimum is None or not 1 <= minimum <= program.capacity:
+        raise Unprocessable(
+            f"The minimum to launch must be between 1 and the capacity ({program.capacity}).",
+            fields={"minimum_to_launch": [f"1 to {program.capacity}."]},
+        )
 
 
 @transaction.atomic
@@ -131,6 +160,8 @@ def program_update(*, actor, program: GroupProgram, co_facilitators=None, **chan
     """
     _check_fields(changes, PROGRAM_EDITABLE_FIELDS)
     program = program_lock(program.pk)
+    if "minimum_to_launch" in changes:
+        _minimum_check(program, changes["minimum_to_launch"])
     for field, value in changes.items():
         setattr(program, field, value)
     program.full_clean()

@@ -1,0 +1,73 @@
+"""Interest lists and launch under real concurrency: threads on real Postgres, released together by a barrier."""
+
+from collections import Counter
+
+import pytest
+
+from apps.core.errors import ApplicationError, Conflict
+from apps.programs.models import SEATED_STATUSES, Enrollment, EnrollmentStatus
+from apps.programs.services.formation import interest_register, program_launch
+from apps.programs.services.seats import enrollment_accept_offer, program_enroll
+from tests.factories import UserFactory
+
+from .formation_helpers import proposed_program
+from .test_concurrency import run_together
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def front_desk():
+    return UserFactory(roles=["front_desk"])
+
+
+def test_people_registering_at_once_get_distinct_tickets_in_the_order_they_registered(make_patients):
+    program = proposed_program(actor=front_desk(), capacity=10, minimum_to_launch=5)
+    people = make_patients(8)
+    outcomes = run_together([(lambda p=p: interest_register(program=program, patient=p, actor=p.user)) for p in people])
+    assert not [o for o in outcomes if isinstance(o, Exception)]
+    rows = list(program.enrollments.order_by("created_at", "pk"))
+    assert [e.waitlist_position for e in rows] == list(range(1, 9))
+    assert {e.status for e in rows} == {EnrollmentStatus.WAITLISTED}
+
+
+def test_the_same_person_registering_six_times_at_once_holds_one_place(make_patients):
+    program = proposed_program(actor=front_desk())
+    (patient,) = make_patients(1)
+    outcomes = run_together(
+        [(lambda: interest_register(program=program, patient=patient, actor=patient.user)) for _ in range(6)]
+    )
+    assert sum(isinstance(o, Enrollment) for o in outcomes) == 1
+    assert sum(isinstance(o, Conflict) for o in outcomes) == 5
+    assert program.enrollments.count() == 1
+
+
+def test_launch_racing_joins_and_accepts_never_offers_more_than_capacity(make_patients):
+    actor = front_desk()
+    program = proposed_program(actor=actor, capacity=3, minimum_to_launch=2)
+    early = make_patients(5)
+    for patient in early:
+        interest_register(program=program, patient=patient, actor=patient.user)
+    late = make_patients(6)
+    calls = [lambda: program_launch(program=program, actor=actor)]
+    calls += [(lambda p=p: interest_register(program=program, patient=p, actor=p.user)) for p in late[:3]]
+    calls += [(lambda p=p: program_enroll(actor=p.user, program=program, patient=p)) for p in late[3:]]
+    outcomes = run_together(calls)
+    unexpected = [o for o in outcomes if isinstance(o, Exception) and not isinstance(o, ApplicationError)]
+    assert unexpected == []
+    assert not isinstance(outcomes[0], Exception), outcomes[0]
+
+    offers = list(Enrollment.objects.filter(program=program, status=EnrollmentStatus.OFFERED).order_by("pk"))
+    assert [o.patient_id for o in offers] == [p.pk for p in early[:3]]
+    waiting = list(program.enrollments.filter(status=EnrollmentStatus.WAITLISTED).order_by("waitlist_position"))
+    assert [e.patient_id for e in waiting[:2]] == [p.pk for p in early[3:]]
+    assert len({e.waitlist_position for e in waiting}) == len(waiting)
+
+    # The offers are accepted while newcomers enroll: the seats still never exceed capacity.
+    newcomers = make_patients(4)
+    calls = [(lambda o=o: enrollment_accept_offer(actor=o.patient.user, enrollment=o)) for o in offers]
+    calls += [(lambda p=p: program_enroll(actor=p.user, program=program, patient=p)) for p in newcomers]
+    outcomes = run_together(calls)
+    assert [o for o in outcomes if isinstance(o, Exception) and not isinstance(o, ApplicationError)] == []
+    counts = Counter(program.enrollments.values_list("status", flat=True))
+    assert sum(counts[s] for s in SEATED_STATUSES) == 3
+    assert counts[EnrollmentStatus.ENROLLED] == 3
