@@ -47,3 +47,15 @@ def test_patient_sees_their_rung_and_the_therapist_moves_them_up(page, new_page,
     expect(phone.get_by_role("region", name="Where you are")).to_contain_text("Lecture series")
     expect(phone.get_by_role("region", name="What comes next")).to_contain_text("Group program")
     assert_accessible(phone)
+
+
+def test_the_ladder_report_and_its_chart_are_accessible(page, personas):
+    care_level_set(patient=personas.patient, level=CareLevel.GROUP, reason="Group fits", actor=personas.therapist)
+    sign_in(page, personas.admin)
+
+    follow(page, page.get_by_role("navigation", name="Main").get_by_role("link", name="Care ladder"))
+
+    expect(page.get_by_role("heading", level=1)).to_have_text("Ladder report")
+    expect(page.get_by_role("img", name="People at each rung now")).to_be_visible()
+    expect(page.get_by_role("table").first).to_contain_text("Group program")
+    assert_accessible(page)
