@@ -8,7 +8,8 @@ from apps.core import clock
 from apps.ladder.models import CareLevel
 from apps.ladder.selectors import next_step
 from apps.ladder.services import care_level_set
-from apps.programs.models import Enrollment, EnrollmentStatus, GroupProgram, ProgramKind, ProgramStage
+from apps.programs.models import Enrollment, EnrollmentStatus, GroupProgram, LectureFeeMode, ProgramKind, ProgramStage
+from apps.programs.services.lectures import lecture_service_type
 from apps.programs.services.seats import program_enroll
 from tests.programs.factories import ProgramFactory, scheduled_program
 
@@ -69,6 +70,8 @@ def test_a_place_on_a_proposed_programs_interest_list_says_when_it_is_decided(pe
     decision = clock.local_now().date() + dt.timedelta(days=20)
     program = ProgramFactory(
         kind=ProgramKind.LECTURE,
+        service_type=lecture_service_type(),
+        fee_mode=LectureFeeMode.DONATION,
         stage=ProgramStage.PROPOSED,
         minimum_to_launch=2,
         decision_on=decision,
@@ -89,7 +92,9 @@ def test_a_place_on_a_proposed_programs_interest_list_says_when_it_is_decided(pe
 def test_the_next_lecture_of_a_lecture_series_is_called_a_lecture(personas):
     care_level_set(patient=personas.patient, level=CareLevel.LECTURE_SERIES, reason="x", actor=personas.therapist)
     program = scheduled_program(actor=personas.admin)
-    GroupProgram.objects.filter(pk=program.pk).update(kind=ProgramKind.LECTURE)
+    GroupProgram.objects.filter(pk=program.pk).update(
+        kind=ProgramKind.LECTURE, service_type=lecture_service_type(), fee_mode=LectureFeeMode.DONATION
+    )
     program_enroll(actor=personas.front_desk, program=program, patient=personas.patient)
 
     assert next_step(patient=personas.patient).step.startswith(f"Your next lecture of {program.title} is ")

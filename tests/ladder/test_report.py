@@ -13,7 +13,8 @@ from apps.core import clock
 from apps.ladder.models import CareLevel, PatientCareLevel
 from apps.ladder.reports import ladder_report
 from apps.ladder.services import care_level_set
-from apps.programs.models import ProgramKind, ProgramStage
+from apps.programs.models import LectureFeeMode, ProgramKind, ProgramStage
+from apps.programs.services.lectures import lecture_service_type
 from tests.programs.factories import ProgramFactory
 
 pytestmark = pytest.mark.django_db
@@ -166,30 +167,27 @@ def test_the_report_takes_the_same_queries_however_many_patients(
     # The session, the user and their groups, the menu, and one query per section of the report.
     with django_assert_max_num_queries(len(few.captured_queries)):
         assert client.get("/ladder/report/").status_code == 200
-    assert len(few.captured_queries) <= 13
+    assert len(few.captured_queries) <= 14
 
 
 def test_programs_proposed_launched_and_called_off_are_counted_per_kind(personas):
     today = clock.local_now().date()
     proposal = {"minimum_to_launch": 2, "capacity": 3}
+    lecture = {"kind": ProgramKind.LECTURE, "service_type": lecture_service_type(), "fee_mode": LectureFeeMode.DONATION}
     ProgramFactory(kind=ProgramKind.GROUP)  # set up to run straight away
     ProgramFactory(
         kind=ProgramKind.GROUP, stage=ProgramStage.PROPOSED, decision_on=today + dt.timedelta(days=10), **proposal
     )
     ProgramFactory(
-        kind=ProgramKind.LECTURE,
+        **lecture,
         stage=ProgramStage.LAUNCHED,
         decision_on=today + dt.timedelta(days=3),
         launched_at=clock.now(),
         **proposal,
     )
-    ProgramFactory(
-        kind=ProgramKind.LECTURE, stage=ProgramStage.NOT_LAUNCHED, decision_on=today - dt.timedelta(days=1), **proposal
-    )
+    ProgramFactory(**lecture, stage=ProgramStage.NOT_LAUNCHED, decision_on=today - dt.timedelta(days=1), **proposal)
     # Called off before the dates: proposed within them, but not counted as called off within them.
-    ProgramFactory(
-        kind=ProgramKind.LECTURE, stage=ProgramStage.NOT_LAUNCHED, decision_on=today - dt.timedelta(days=30), **proposal
-    )
+    ProgramFactory(**lecture, stage=ProgramStage.NOT_LAUNCHED, decision_on=today - dt.timedelta(days=30), **proposal)
 
     tables = _tables(ladder_report(start=today - dt.timedelta(days=7), end=today))
 

@@ -3,13 +3,18 @@
 import datetime as dt
 
 from apps.core import clock
+from apps.programs.models import LectureFeeMode, ProgramKind
 from apps.programs.services.formation import program_propose
+from apps.programs.services.lectures import lecture_service_type
 
 from .factories import facilitator_with_evening_hours, group_service
 
 
 def proposal(**extra) -> dict:
     first = clock.local_now().date() + dt.timedelta(days=30)
+    if extra.get("kind") == ProgramKind.LECTURE:
+        # A lecture series is education, free or at a fee that slides.
+        extra = {"service_type": lecture_service_type(), "fee_mode": LectureFeeMode.DONATION, **extra}
     return {
         "title": "Pain recovery group, spring cohort",
         "description": "Eight weeks of education and group work.",

@@ -163,6 +163,8 @@ def line_join(*, program: GroupProgram, actor, patient=None, registrant=None) ->
         registrant=registrant,
         status=EnrollmentStatus.WAITLISTED,
         waitlist_position=(last["last"] or 0) + 1,
+        # A member of the public joins through the lecture form, which asks their consent to emails about it.
+        emails_consented_at=clock.now() if registrant is not None else None,
         created_by=actor,
     )
     enrollment_transition_write(enrollment, actor=actor, was="", reason="Joined the list.")
