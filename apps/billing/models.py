@@ -656,6 +656,7 @@ class PackageStatus(models.TextChoices):
     USED_UP = "used_up", "Used up"
     REFUNDED = "refunded", "Refunded (unused sessions credited)"
     CANCELLED = "cancelled", "Cancelled (no session used, price credited)"
+    EXPIRED = "expired", "Expired (unused sessions lapsed)"
 
 
 @pghistory.track()
@@ -721,8 +722,11 @@ class PackagePurchase(TimeStampedModel):
     def sessions_remaining(self) -> int:
         return self.sessions_total - self.sessions_used
 
-    def is_expired(self, today: dt.date) -> bool:
-        return today >= self.expires_on
+    @property
+    def has_lapsed(self) -> bool:
+        """Past its use-by day with sessions left: nothing more is covered, though the status still says active
+        until the next sale of the same package closes it as expired."""
+        return self.status == PackageStatus.ACTIVE and clock.local_now().date() >= self.expires_on
 
 
 # Covers can never outnumber the package's sessions: with (purchase, number) unique, numbers past the total are

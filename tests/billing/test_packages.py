@@ -268,3 +268,17 @@ def test_selling_and_refunding_write_audit_rows(personas, package):
         ("package_purchase", personas.front_desk.pk),
         ("package_refund", personas.billing.pk),
     ]
+
+
+def test_a_lapsed_package_is_closed_when_the_same_package_is_sold_again(personas, package, massage):
+    package.purchased_on = _today() - dt.timedelta(days=130)
+    package.expires_on = _today() - dt.timedelta(days=10)
+    package.save()
+    assert package.has_lapsed
+    again = package_purchase(actor=personas.front_desk, patient=personas.patient, offering=package.offering)
+    package.refresh_from_db()
+    assert (package.status, again.status) == (PackageStatus.EXPIRED, PackageStatus.ACTIVE)
+    covered = charge_for_appointment_outcome(
+        appointment=past_appointment(personas.patient, service_type=massage), actor=None
+    )
+    assert covered.package_session.purchase == again

@@ -61,6 +61,10 @@ def package_purchase(*, actor, patient, offering: PackageOffering) -> PackagePur
     patient_lock(patient)
     today = clock.local_now().date()
     price = package_quote(patient=patient, offering=offering, on=today)
+    # A lapsed package of the same offering is closed here, the moment it would otherwise block the new one.
+    PackagePurchase.objects.filter(
+        patient=patient, offering=offering, status=PackageStatus.ACTIVE, expires_on__lte=today
+    ).update(status=PackageStatus.EXPIRED, closed_at=clock.now(), updated_at=clock.now())
     if PackagePurchase.objects.filter(patient=patient, offering=offering, status=PackageStatus.ACTIVE).exists():
         raise Conflict(f"This patient already has an active “{offering.name}” package.")
     charge = Charge.objects.create(
