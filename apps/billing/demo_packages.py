@@ -53,8 +53,8 @@ def seed(out) -> None:
         out.write(f"Packages: “{offering.name}” on sale")
         return
     purchase = package_purchase(actor=front_desk, patient=patient, offering=offering)
-    # Tuesdays at 5 pm (inside every therapist's working hours), from three weeks back: three or four massages
-    # done, the rest to come.
+    # Tuesdays at noon (inside every therapist's working hours, and an hour the demo therapy series leave free),
+    # from three weeks back: three or four massages done, the rest to come.
     first_tuesday = today - dt.timedelta(weeks=WEEKS_DONE, days=today.weekday() - 1)
     booked = scheduling.series_book(
         actor=front_desk,
@@ -62,7 +62,7 @@ def seed(out) -> None:
         patient=patient,
         service_type=massage,
         first_date=first_tuesday,
-        local_start_time=dt.time(17, 0),
+        local_start_time=dt.time(12, 0),
         occurrence_count=offering.session_count,
         room=Room.objects.filter(name="Birch").first(),
         skip_conflicts=True,

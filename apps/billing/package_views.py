@@ -8,7 +8,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from apps.core import clock
 from apps.core.errors import ApplicationError
 from apps.core.forms import form_errors_text
-from apps.core.money import ZERO
+from apps.core.money import ZERO, money_text
 
 from .forms import PackageRefundForm, PackageSellForm
 from .models import PackagePurchase, PackageStatus
@@ -31,7 +31,7 @@ def package_sell(request, pk):
     try:
         if request.method == "POST":
             purchase = package_purchase(actor=request.user, patient=patient, offering=offering)
-            messages.success(request, f"{offering.name} sold; {purchase.price} charged to the account.")
+            messages.success(request, f"{offering.name} sold; {money_text(purchase.price)} charged to the account.")
             return back
         price = package_quote(patient=patient, offering=offering, on=clock.local_now().date())
     except ApplicationError as exc:
