@@ -70,7 +70,7 @@ def seed(out) -> None:
     ).booked
     now = clock.now()
     for appointment in booked:
-        if appointment.end < now:
+        if appointment.end <= now:
             scheduling.appointment_complete(appointment=appointment, actor=therapist)
     purchase.refresh_from_db()
     out.write(

@@ -1,5 +1,5 @@
 """The one pricing rule. The public quote, the portal fee card, the class label, the staff pages, the reduced-fee
-cap and every charge ask this module; nothing else works out a fee.
+cap, every charge and every session package's price ask this module; nothing else works out a fee.
 
     class  An approved assessment fixes the patient's class on the day it is approved: the household's percent of
            the poverty guideline in force that day, placed in the class table in force that day. The class holds
