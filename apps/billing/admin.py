@@ -10,6 +10,8 @@ from .models import (
     AssessmentTransition,
     Charge,
     FeeSchedule,
+    PackageOffering,
+    PackagePurchase,
     Payment,
     PovertyGuideline,
     SlidingScaleAssessment,
@@ -67,3 +69,17 @@ class AssessmentTransitionAdmin(TransitionAdmin):
 
     list_display = ["assessment", *TransitionAdmin.list_display]
     raw_id_fields = ["assessment", "actor"]
+
+
+@admin.register(PackageOffering)
+class PackageOfferingAdmin(admin.ModelAdmin):
+    """The packages the clinic sells; a package is sold, used and refunded only through the billing pages."""
+
+    list_display = ["name", "service_type", "session_count", "full_price", "slides_with_class", "is_active"]
+    list_filter = ["is_active"]
+
+
+@admin.register(PackagePurchase)
+class PackagePurchaseAdmin(ReadOnlyAdmin):
+    list_display = ["patient", "offering", "sessions_used", "sessions_total", "price", "status", "expires_on"]
+    list_filter = ["status"]

@@ -29,6 +29,7 @@ from .models import (
     SlidingScaleAssessment,
     Statement,
 )
+from .package_api import PatientPackagesView
 from .payments import payment_backend
 from .selectors.assessments import assessment_incomes_shown
 from .selectors.diagnoses import DIAGNOSIS_STATUS_LABELS, billing_diagnoses
@@ -255,8 +256,16 @@ class AssessmentViewSet(viewsets.GenericViewSet):
 # --- ledger ------------------------------------------------------------------------------------------------------
 
 
+class ChargePackageOutput(serializers.Serializer):
+    purchase = serializers.IntegerField()
+    session_number = serializers.IntegerField(allow_null=True, help_text="Empty on the package's own charge.")
+    sessions_total = serializers.IntegerField()
+    sessions_remaining = serializers.IntegerField(help_text="Left on the package today.")
+
+
 class ChargeOutput(serializers.ModelSerializer):
     service_code = serializers.CharField(source="service_type.code", read_only=True)
+    package = serializers.SerializerMethodField(help_text="The package this charge sold, or that covered this session.")
 
     class Meta:
         model = Charge
@@ -273,7 +282,21 @@ class ChargeOutput(serializers.ModelSerializer):
             "class_code",
             "class_label",
             "posted_at",
+            "package",
         ]
+
+    @extend_schema_field(ChargePackageOutput(allow_null=True))
+    def get_package(self, charge) -> dict | None:
+        covered = getattr(charge, "package_session", None)
+        purchase = covered.purchase if covered is not None else getattr(charge, "package_purchase", None)
+        if purchase is None:
+            return None
+        return {
+            "purchase": purchase.pk,
+            "session_number": covered.number if covered is not None else None,
+            "sessions_total": purchase.sessions_total,
+            "sessions_remaining": purchase.sessions_remaining,
+        }
 
 
 class PaymentOutput(serializers.ModelSerializer):
@@ -342,7 +365,7 @@ class ChargeViewSet(LedgerViewSetMixin, viewsets.ReadOnlyModelViewSet):
     serializer_class = ChargeOutput
 
     def get_queryset(self):
-        return super().get_queryset().select_related("service_type")
+        return super().get_queryset().select_related("service_type", "package_purchase", "package_session__purchase")
 
 
 class PaymentViewSet(LedgerViewSetMixin, viewsets.ReadOnlyModelViewSet):
@@ -549,5 +572,6 @@ def register(router) -> None:
 urlpatterns = [
     path("sliding-scale/quote", QuoteView.as_view(), name="sliding-scale-quote"),
     path("billing/balances/<int:patient_id>/", BalanceView.as_view(), name="billing-balance"),
+    path("patients/<int:patient_id>/packages/", PatientPackagesView.as_view(), name="patient-packages"),
     path("billing/webhooks/stripe/", StripeWebhookView.as_view(), name="billing-stripe-webhook"),
 ]

@@ -107,3 +107,17 @@ class GuidelineForm(forms.Form):
     year = forms.IntegerField(min_value=2000, max_value=2100)
     first_person = MoneyField(min_value=Decimal(1))
     each_additional_person = MoneyField(min_value=Decimal(0))
+
+
+class PackageSellForm(forms.Form):
+    offering = forms.ModelChoiceField(queryset=None, label="Package", empty_label=None)
+
+    def __init__(self, *args, **kwargs):
+        from .selectors.packages import offerings_on_sale
+
+        super().__init__(*args, **kwargs)
+        self.fields["offering"].queryset = offerings_on_sale()
+
+
+class PackageRefundForm(forms.Form):
+    reason = forms.CharField(label="Reason", max_length=300, widget=forms.TextInput)

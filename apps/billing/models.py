@@ -277,6 +277,7 @@ class ChargeKind(models.TextChoices):
     LATE_CANCEL = "late_cancel", "Late cancellation"
     NO_SHOW = "no_show", "No-show"
     GROUP = "group", "Group meeting"
+    PACKAGE = "package", "Session package"
 
 
 class Charge(models.Model):
@@ -392,6 +393,7 @@ class AdjustmentKind(models.TextChoices):
     WRITE_OFF = "write_off", "Write-off"
     COURTESY = "courtesy", "Courtesy discount"
     CORRECTION = "correction", "Correction"
+    PACKAGE_REFUND = "package_refund", "Unused package sessions"
 
 
 class Adjustment(models.Model):
@@ -618,3 +620,149 @@ class AssessmentTransition(Transition):
 
     class Meta(Transition.Meta):
         indexes = [models.Index(fields=["to_status", "at"], name="assess_transition_sweep")]
+
+
+@pghistory.track()
+class PackageOffering(TimeStampedModel):
+    """A bundle the clinic sells: `session_count` sessions of one service for a bundled full price, which slides
+    with the buyer's class like a session fee (pricing.package_price)."""
+
+    name = models.CharField(max_length=100, unique=True)
+    service_type = models.ForeignKey("scheduling.ServiceType", on_delete=models.PROTECT, related_name="+")
+    session_count = models.PositiveSmallIntegerField()
+    full_price = models.DecimalField(max_digits=9, decimal_places=2)
+    slides_with_class = models.BooleanField(
+        default=True,
+        help_text="Priced at the buyer's sliding-scale class, so it is sold only to patients with an approved "
+        "assessment in force; otherwise everyone pays the full price.",
+    )
+    valid_days = models.PositiveSmallIntegerField(default=120, help_text="Days from purchase the sessions can be used.")
+    is_active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.CheckConstraint(condition=Q(session_count__gte=1, session_count__lte=52), name="package_1_to_52"),
+            models.CheckConstraint(condition=Q(full_price__gt=0), name="package_price_positive"),
+            models.CheckConstraint(condition=Q(valid_days__gte=7), name="package_valid_at_least_a_week"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class PackageStatus(models.TextChoices):
+    ACTIVE = "active", "Active"
+    USED_UP = "used_up", "Used up"
+    REFUNDED = "refunded", "Refunded (unused sessions credited)"
+    CANCELLED = "cancelled", "Cancelled (no session used, price credited)"
+    EXPIRED = "expired", "Expired (unused sessions lapsed)"
+
+
+@pghistory.track()
+class PackagePurchase(TimeStampedModel):
+    """A patient's package: the offering's terms and the slid price frozen at sale, and how many sessions are used.
+
+    `sessions_used` only grows, one per covered appointment (PackageSession), and never passes the total."""
+
+    offering = models.ForeignKey(PackageOffering, on_delete=models.PROTECT, related_name="purchases")
+    patient = models.ForeignKey("patients.Patient", on_delete=models.PROTECT, related_name="packages")
+    service_type = models.ForeignKey("scheduling.ServiceType", on_delete=models.PROTECT, related_name="+")
+    sessions_total = models.PositiveSmallIntegerField()
+    sessions_used = models.PositiveSmallIntegerField(default=0)
+    full_price = models.DecimalField(max_digits=9, decimal_places=2)
+    price = models.DecimalField(max_digits=9, decimal_places=2)
+    class_code = models.CharField(max_length=10)
+    class_label = models.CharField(max_length=100)
+    charge = models.OneToOneField(Charge, on_delete=models.PROTECT, related_name="package_purchase")
+    purchased_on = models.DateField()
+    expires_on = models.DateField(help_text="Sessions on or after this day are not covered.")
+    status = models.CharField(max_length=10, choices=PackageStatus.choices, default=PackageStatus.ACTIVE)
+    sold_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+")
+    credited = models.DecimalField(max_digits=9, decimal_places=2, null=True, blank=True)
+    closed_at = models.DateTimeField(null=True, blank=True)
+    closed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    close_reason = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["-purchased_on", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(sessions_used__gte=0, sessions_used__lte=F("sessions_total"), sessions_total__gte=1),
+                name="package_used_within_total",
+            ),
+            models.CheckConstraint(
+                condition=Q(price__gte=0, price__lte=F("full_price")), name="package_price_within_full"
+            ),
+            models.CheckConstraint(condition=Q(expires_on__gt=F("purchased_on")), name="package_expires_after_sale"),
+            models.CheckConstraint(
+                condition=~Q(status="active") | Q(sessions_used__lt=F("sessions_total")),
+                name="active_package_has_sessions_left",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="used_up") | Q(sessions_used=F("sessions_total")),
+                name="used_up_package_is_fully_used",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status__in=["refunded", "cancelled"])
+                | (Q(credited__isnull=False, closed_at__isnull=False) & ~Q(close_reason="")),
+                name="closed_package_has_credit_and_reason",
+            ),
+            models.UniqueConstraint(
+                fields=["patient", "offering"], condition=Q(status="active"), name="one_active_package_per_offering"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.offering.name} ({self.sessions_used} of {self.sessions_total} used)"
+
+    @property
+    def sessions_remaining(self) -> int:
+        return self.sessions_total - self.sessions_used
+
+    @property
+    def has_lapsed(self) -> bool:
+        """Past its use-by day with sessions left: nothing more is covered, though the status still says active
+        until the next sale of the same package closes it as expired."""
+        return self.status == PackageStatus.ACTIVE and clock.local_now().date() >= self.expires_on
+
+
+# Covers can never outnumber the package's sessions: with (purchase, number) unique, numbers past the total are
+# refused here, whatever the counter on the purchase says.
+PACKAGE_SESSION_WITHIN_TOTAL = pgtrigger.Trigger(
+    name="package_session_within_total",
+    operation=pgtrigger.Insert,
+    when=pgtrigger.Before,
+    func="""
+        IF NEW.number > (SELECT sessions_total FROM billing_packagepurchase WHERE id = NEW.purchase_id) THEN
+            RAISE EXCEPTION 'Cannot cover session %: the package has fewer sessions.', NEW.number
+                USING ERRCODE = 'check_violation';
+        END IF;
+        RETURN NEW;
+    """,
+)
+
+
+class PackageSession(models.Model):
+    """One appointment covered by a package, with the zero-amount ledger line that stands for its charge."""
+
+    purchase = models.ForeignKey(PackagePurchase, on_delete=models.PROTECT, related_name="sessions")
+    appointment = models.OneToOneField(
+        "scheduling.Appointment", on_delete=models.PROTECT, related_name="package_session"
+    )
+    number = models.PositiveSmallIntegerField()
+    charge = models.OneToOneField(Charge, on_delete=models.PROTECT, related_name="package_session")
+    consumed_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["purchase", "number"]
+        constraints = [
+            models.UniqueConstraint(fields=["purchase", "number"], name="package_session_number_once"),
+            models.CheckConstraint(condition=Q(number__gte=1), name="package_session_number_from_one"),
+        ]
+        triggers = [PROTECT_POSTED, PACKAGE_SESSION_WITHIN_TOTAL]
+
+    def __str__(self) -> str:
+        return f"Session {self.number} of package {self.purchase_id}"

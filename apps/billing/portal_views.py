@@ -24,6 +24,7 @@ from .selectors import superbill as superbill_selectors
 from .selectors.assessments import latest_assessment
 from .selectors.estimates import estimate_context, estimates_visible_to
 from .selectors.ledger import ledger_lines, patient_balance, statement_lines, statements_of
+from .selectors.packages import packages_held, packages_of
 from .selectors.plans import active_plan, plan_next_instalment, plan_progress
 from .services.assessments import assessment_submit
 from .services.checkout import checkout_start, provider_event_apply
@@ -58,6 +59,7 @@ def billing_home(request):
         "fees": card["services"],
         "plan": plan,
         "plan_progress": plan_progress(plan=plan) if plan else [],
+        "packages": packages_of(patient=patient),
         "pay_form": PayForm(initial={"amount": balance}) if balance > 0 and online_card_payments() else None,
         "next_instalment": next_instalment,
         "instalment_form": InstalmentPayForm(initial={"amount": min(next_instalment["due"], balance)})
@@ -159,6 +161,7 @@ def _statement_context(statement):
         "clinic": ClinicSettings.load(),
         "patient": statement.patient,
         "lines": statement_lines(statement=statement),
+        "packages": packages_held(patient=statement.patient, start=statement.period_start, end=statement.period_end),
     }
 
 

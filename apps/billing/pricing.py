@@ -1,5 +1,5 @@
 """The one pricing rule. The public quote, the portal fee card, the class label, the staff pages, the reduced-fee
-cap and every charge ask this module; nothing else works out a fee.
+cap, every charge and every session package's price ask this module; nothing else works out a fee.
 
     class  An approved assessment fixes the patient's class on the day it is approved: the household's percent of
            the poverty guideline in force that day, placed in the class table in force that day. The class holds
@@ -109,8 +109,13 @@ class Price:
         return self.full_fee - self.fee
 
 
-def class_price(*, rates: Rates, scale_class: fees.ScaleClass, full_fee: Decimal, assessment=None) -> Price:
-    fee = fees.class_fee(scale_class=scale_class, nominal_fee=rates.table.nominal_fee, full_fee=full_fee)
+def class_price(
+    *, rates: Rates, scale_class: fees.ScaleClass, full_fee: Decimal, assessment=None, sessions: int = 1
+) -> Price:
+    """The class's price of `full_fee`, which buys `sessions` sessions (a package bundles several): the nominal
+    fee, the floor of each session, counts once per session."""
+    nominal = rates.table.nominal_fee * sessions
+    fee = fees.class_fee(scale_class=scale_class, nominal_fee=nominal, full_fee=full_fee)
     return Price(scale_class.code, scale_class.label, full_fee=full_fee, fee=fee, assessment=assessment)
 
 
@@ -122,15 +127,20 @@ def _override_label(assessment: SlidingScaleAssessment) -> str:
     return f"Approved fixed fee ({money_text(assessment.override_fee)})"
 
 
-def assessment_price(*, rates: Rates, assessment: SlidingScaleAssessment | None, full_fee: Decimal) -> Price:
-    """The price of something whose full price is `full_fee` for a patient with this assessment in force."""
+def assessment_price(
+    *, rates: Rates, assessment: SlidingScaleAssessment | None, full_fee: Decimal, sessions: int = 1
+) -> Price:
+    """The price of something whose full price is `full_fee` for `sessions` sessions (one, or a package's count)
+    for a patient with this assessment in force. A fixed fee, like the nominal fee, is per session."""
     if assessment is None:
         return Price(*FULL_FEE_CLASS, full_fee=full_fee, fee=full_fee)
     if assessment.has_override:
-        fee = fees.override_fee(full_fee=full_fee, fixed_fee=assessment.override_fee)
+        fee = fees.override_fee(full_fee=full_fee, fixed_fee=assessment.override_fee * sessions)
         return Price(OVERRIDE_CLASS, _override_label(assessment), full_fee=full_fee, fee=fee, assessment=assessment)
     scale_class = _assessment_class(rates=rates, assessment=assessment)
-    return class_price(rates=rates, scale_class=scale_class, full_fee=full_fee, assessment=assessment)
+    return class_price(
+        rates=rates, scale_class=scale_class, full_fee=full_fee, assessment=assessment, sessions=sessions
+    )
 
 
 def reduces_fee(*, rates: Rates, assessment: SlidingScaleAssessment | None) -> bool:
@@ -268,6 +278,14 @@ def charge_price(*, patient, service_type_id: int, on: dt.date, policy_fee: bool
     rates = rates_on(on=on)
     full = rates.late_cancel_fee if policy_fee else rates.full_fee(service_type_id)
     return assessment_price(rates=rates, assessment=assessment_in_force(patient=patient, on=on), full_fee=full)
+
+
+def package_price(*, patient, full_price: Decimal, sessions: int, on: dt.date, slides: bool = True) -> Price:
+    """What a package of `sessions` sessions with bundled full price `full_price` costs `patient` bought on `on`:
+    the bundle priced exactly as a session's fee is, at the patient's class that day (the full price for everyone
+    when it does not slide)."""
+    assessment = assessment_in_force(patient=patient, on=on) if slides else None
+    return assessment_price(rates=rates_on(on=on), assessment=assessment, full_fee=full_price, sessions=sessions)
 
 
 def session_date(appointment) -> dt.date:

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import package_views, views
 
 app_name = "billing"
 urlpatterns = [
@@ -14,6 +14,8 @@ urlpatterns = [
     path("patients/<int:pk>/diagnoses/confirm/", views.diagnoses_confirm, name="diagnoses_confirm"),
     path("patients/<int:pk>/statements/", views.statement_issue, name="statement_issue"),
     path("patients/<int:pk>/superbill/", views.superbill, name="superbill"),
+    path("patients/<int:pk>/packages/sell/", package_views.package_sell, name="package_sell"),
+    path("packages/<int:pk>/refund/", package_views.package_refund_view, name="package_refund"),
     path("adjustments/<int:pk>/reverse/", views.adjustment_reverse, name="adjustment_reverse"),
     path("payments/<int:pk>/refund/", views.payment_refund, name="payment_refund"),
     path("receipts/<int:pk>/", views.receipt, name="receipt"),

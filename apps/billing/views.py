@@ -27,6 +27,7 @@ from .forms import (
     DiagnosisForm,
     FeeScheduleForm,
     GuidelineForm,
+    PackageSellForm,
     PaymentForm,
     PeriodForm,
     PlanForm,
@@ -49,6 +50,7 @@ from .selectors.assessments import assessment_incomes_shown, assessments_for_rev
 from .selectors.diagnoses import billing_diagnoses
 from .selectors.estimates import estimates_visible_to
 from .selectors.ledger import ledger_lines, patient_balance, patients_with_balances, statements_of
+from .selectors.packages import packages_of
 from .selectors.plans import active_plan, plan_progress
 from .services import diagnoses as diagnoses_services
 from .services import payments, statements
@@ -128,6 +130,9 @@ def patient_ledger(request, pk):
         "payment_form": PaymentForm() if user.has_perm("billing.record_payment") else None,
         "adjustment_form": AdjustmentForm() if user.has_perm("billing.post_adjustment") else None,
         "plan_form": PlanForm() if user.has_perm("billing.manage_plan") and not plan else None,
+        "packages": packages_of(patient=patient),
+        "package_form": PackageSellForm() if user.has_perm("billing.sell_package") else None,
+        "can_refund_package": user.has_perm("billing.refund_package"),
         "diagnosis_form": DiagnosisForm(
             initial={"diagnosis_codes": ", ".join(d.code for d in diagnoses if d.status == "confirmed")}
         )

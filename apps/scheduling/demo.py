@@ -12,6 +12,7 @@ SERVICE_TYPES = [
     ("90834", "Individual psychotherapy, 45 min", 45, False),
     ("90837", "Individual psychotherapy, 60 min", 60, False),
     ("90853", "Group psychotherapy", 90, True),
+    ("97124", "Relaxation massage, 60 min", 60, False),
 ]
 ROOMS = [("Willow", 1), ("Cedar", 1), ("Birch", 1), ("Group room", 14)]
 

@@ -2,6 +2,7 @@ import pytest
 from django.core.management import call_command
 
 from apps.accounts.models import TherapistProfile, User
+from apps.billing.models import PackagePurchase
 from apps.intake.models import Packet
 from apps.intake.selectors import patient_outstanding
 from apps.patients.demo import PORTAL_PATIENT_EMAIL
@@ -38,3 +39,6 @@ def test_seed_demo_twice_gives_the_same_clinic(capsys):
     portal_patient = Patient.objects.get(email=PORTAL_PATIENT_EMAIL)
     assert (Packet.objects.filter(patient=portal_patient).count(), portal_patient.intake_signatures.count()) == (1, 2)
     assert patient_outstanding(patient=portal_patient)
+    # A demo patient holds the massage package, with the past weekly massages covered by it.
+    package = PackagePurchase.objects.get(offering__name="10-week relaxation massage")
+    assert (package.sessions_total, package.status) == (10, "active") and 3 <= package.sessions_used <= 4

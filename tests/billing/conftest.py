@@ -20,3 +20,28 @@ def fee_config(services_catalogue):
     $20 nominal fee and a $100 late-cancel / no-show policy fee."""
     config_seed()
     return services_catalogue
+
+
+@pytest.fixture
+def massage(fee_config):
+    """The relaxation massage: $110 a session in the fee schedule."""
+    import datetime as dt
+    from decimal import Decimal
+
+    from apps.billing.services.configuration import fee_schedule_set
+
+    service = ServiceTypeFactory(code="97124", name="Relaxation massage, 60 min", duration_minutes=60)
+    fee_schedule_set(actor=None, service_type=service, full_fee=Decimal("110.00"), effective_from=dt.date(2025, 1, 1))
+    return service
+
+
+@pytest.fixture
+def offering(massage):
+    """Ten massages for $1,000 (instead of $1,100), priced at the buyer's class."""
+    from decimal import Decimal
+
+    from apps.billing.models import PackageOffering
+
+    return PackageOffering.objects.create(
+        name="10-week relaxation massage", service_type=massage, session_count=10, full_price=Decimal("1000.00")
+    )

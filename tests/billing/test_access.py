@@ -196,7 +196,7 @@ def test_the_portal_shows_balance_fee_receipts_and_assessment(
     client = login(personas.patient_user)
     dashboard = client.get("/portal/").content.decode()
     assert "Pay now" in dashboard
-    with django_assert_max_num_queries(26):  # 25, and the menu's count of unread messages
+    with django_assert_max_num_queries(27):  # 25, the session packages, and the menu's count of unread messages
         page = client.get("/portal/billing/").content.decode()
     assert "$25.00" in page
     assert "101–125%" in page and "$40.00" in page

@@ -1,5 +1,5 @@
 """Posting charges: a session's outcome (completed, late-cancelled, no-show) and a group meeting's attendance, each at
-the patient's class and once only.
+the patient's class and once only; a session a package covers posts a zero-amount line instead.
 """
 
 import logging
@@ -11,6 +11,7 @@ from apps.core.errors import Unprocessable
 
 from .. import pricing
 from ..models import Charge, ChargeKind
+from .packages import package_session_cover
 
 logger = logging.getLogger(__name__)
 
@@ -65,10 +66,17 @@ def _post_charge(*, actor, patient, appointment, kind: str, description: str) ->
 @transaction.atomic
 def charge_for_appointment_outcome(*, appointment, actor) -> Charge | None:
     """Charge a completed session, a late cancellation or a no-show at the patient's class, once per
-    appointment and outcome. Other statuses, and group meetings (charged per attendee), charge nothing."""
+    appointment and outcome, unless an active package of the session's service covers it (then a zero-amount
+    line says so). Other statuses, and group meetings (charged per attendee), charge nothing."""
     kind = OUTCOME_KINDS.get(appointment.status)
     if kind is None or appointment.patient_id is None:
         return None
+    existing = Charge.objects.filter(appointment=appointment, patient_id=appointment.patient_id, kind=kind).first()
+    if existing is not None:
+        return existing
+    covered = package_session_cover(actor=actor, appointment=appointment, kind=kind)
+    if covered is not None:
+        return covered
     service = appointment.service_type
     labels = {
         ChargeKind.SESSION: f"{service.name} ({service.code})",

@@ -12,6 +12,7 @@ DEMO_MODULES = [
     "apps.patients.demo",
     "apps.billing.demo",
     "apps.scheduling.demo_appointments",
+    "apps.billing.demo_packages",
     "apps.programs.demo",
     "apps.notes.demo",
     "apps.messaging.demo",

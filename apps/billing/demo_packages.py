@@ -1,0 +1,79 @@
+"""Demo session packages: the partner massage therapists' "10-week relaxation massage" package, sold to a demo
+patient with a sliding-scale class, whose weekly massages started three weeks ago; the past ones are completed and
+so covered by the package. Runs after the demo sessions. Idempotent: keyed on the offering's name and the patient.
+"""
+
+import datetime as dt
+from decimal import Decimal
+
+from apps.accounts.models import User
+from apps.accounts.roles import Role
+from apps.core import clock
+
+from .models import AssessmentStatus, PackageOffering, PackagePurchase
+from .services.packages import package_purchase
+
+MASSAGE_CODE = "97124"
+OFFERING = {
+    "name": "10-week relaxation massage",
+    "session_count": 10,
+    "full_price": Decimal("1000.00"),
+    "valid_days": 120,
+}
+WEEKS_DONE = 3
+
+
+def seed(out) -> None:
+    from apps.patients.models import Patient
+    from apps.scheduling import services as scheduling
+    from apps.scheduling.models import Room, ServiceType
+
+    massage = ServiceType.objects.filter(code=MASSAGE_CODE).first()
+    front_desk = User.objects.filter(groups__name=Role.FRONT_DESK).order_by("email").first()
+    therapist = User.objects.filter(groups__name=Role.THERAPIST).order_by("-email").first()
+    if massage is None or front_desk is None or therapist is None:
+        out.write("Packages: skipped (no massage service, front desk or therapist)")
+        return
+    offering, _ = PackageOffering.objects.update_or_create(
+        name=OFFERING["name"], defaults={**OFFERING, "service_type": massage}
+    )
+    today = clock.local_now().date()
+    patient = (
+        Patient.objects.filter(
+            email__endswith="@clinic.test",
+            fee_assessments__status=AssessmentStatus.APPROVED,
+            fee_assessments__override_fee__isnull=True,
+            fee_assessments__effective_from__lte=today,
+            fee_assessments__expires_on__gt=today,
+        )
+        .order_by("email")
+        .first()
+    )
+    if patient is None or PackagePurchase.objects.filter(patient=patient, offering=offering).exists():
+        out.write(f"Packages: “{offering.name}” on sale")
+        return
+    purchase = package_purchase(actor=front_desk, patient=patient, offering=offering)
+    # Tuesdays at noon (inside every therapist's working hours, and an hour the demo therapy series leave free),
+    # from three weeks back: three or four massages done, the rest to come.
+    first_tuesday = today - dt.timedelta(weeks=WEEKS_DONE, days=today.weekday() - 1)
+    booked = scheduling.series_book(
+        actor=front_desk,
+        therapist=therapist,
+        patient=patient,
+        service_type=massage,
+        first_date=first_tuesday,
+        local_start_time=dt.time(12, 0),
+        occurrence_count=offering.session_count,
+        room=Room.objects.filter(name="Birch").first(),
+        skip_conflicts=True,
+        cap_override_reason="Massage package",
+    ).booked
+    now = clock.now()
+    for appointment in booked:
+        if appointment.end <= now:
+            scheduling.appointment_complete(appointment=appointment, actor=therapist)
+    purchase.refresh_from_db()
+    out.write(
+        f"Packages: “{offering.name}” sold to {patient.display_name}, "
+        f"{purchase.sessions_used} of {purchase.sessions_total} sessions used"
+    )

@@ -1,0 +1,72 @@
+"""Staff pages for session packages: selling one on the patient's billing page and refunding what is left of one,
+each through a confirmation page that shows the money before anything is posted."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.shortcuts import get_object_or_404, redirect, render
+
+from apps.core import clock
+from apps.core.errors import ApplicationError
+from apps.core.forms import form_errors_text
+from apps.core.money import ZERO, money_text
+
+from .forms import PackageRefundForm, PackageSellForm
+from .models import PackagePurchase, PackageStatus
+from .selectors.ledger import patient_balance
+from .services.packages import package_purchase, package_quote, package_refund, package_refund_amount
+from .views import _ledger_patient, _require
+
+
+@login_required
+def package_sell(request, pk):
+    """GET: what the chosen package costs this patient, to confirm. POST: sell it (one charge on the ledger)."""
+    patient = _ledger_patient(request, pk)
+    _require(request.user, "billing.sell_package")
+    form = PackageSellForm(request.POST if request.method == "POST" else request.GET)
+    back = redirect("billing:patient_ledger", pk=patient.pk)
+    if not form.is_valid():
+        messages.error(request, form_errors_text(form))
+        return back
+    offering = form.cleaned_data["offering"]
+    try:
+        if request.method == "POST":
+            purchase = package_purchase(actor=request.user, patient=patient, offering=offering)
+            messages.success(request, f"{offering.name} sold; {money_text(purchase.price)} charged to the account.")
+            return back
+        price = package_quote(patient=patient, offering=offering, on=clock.local_now().date())
+    except ApplicationError as exc:
+        messages.error(request, exc.message)
+        return back
+    context = {"patient": patient, "offering": offering, "price": price, "form": form}
+    return render(request, "billing/package_sell_confirm.html", context)
+
+
+@login_required
+def package_refund_view(request, pk):
+    """GET: the unused sessions' credit and how much of it goes back from payments, to confirm. POST: refund."""
+    purchase = get_object_or_404(PackagePurchase.objects.select_related("offering", "patient"), pk=pk)
+    patient = _ledger_patient(request, purchase.patient_id)
+    _require(request.user, "billing.refund_package")
+    if purchase.status != PackageStatus.ACTIVE:
+        messages.error(request, f"This package is {purchase.get_status_display().lower()}; nothing is left to refund.")
+        return redirect("billing:patient_ledger", pk=patient.pk)
+    form = PackageRefundForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            package_refund(actor=request.user, purchase=purchase, reason=form.cleaned_data["reason"])
+        except ApplicationError as exc:
+            messages.error(request, exc.message)
+        else:
+            messages.success(request, "Package closed and its unused sessions credited.")
+        return redirect("billing:patient_ledger", pk=patient.pk)
+    amount = package_refund_amount(purchase)
+    owed = max(patient_balance(patient=patient), ZERO)
+    context = {
+        "patient": patient,
+        "purchase": purchase,
+        "amount": amount,
+        "lowers_balance": min(amount, owed),
+        "paid_back": max(amount - owed, ZERO),
+        "form": form,
+    }
+    return render(request, "billing/package_refund_confirm.html", context)

@@ -1,0 +1,48 @@
+"""Session packages: the offerings on sale, a patient's packages with what is left of each, and the package that
+covers a session."""
+
+import datetime as dt
+
+from django.db.models import Count, Q, QuerySet
+
+from apps.core import clock
+
+from ..models import PackageOffering, PackagePurchase, PackageStatus
+
+
+def offerings_on_sale() -> QuerySet[PackageOffering]:
+    return PackageOffering.objects.filter(is_active=True).select_related("service_type")
+
+
+def packages_of(*, patient) -> QuerySet[PackagePurchase]:
+    """The patient's packages, newest first, with their offering and service (one query)."""
+    return PackagePurchase.objects.filter(patient=patient).select_related("offering", "service_type")
+
+
+def package_covering(*, patient, service_type_id: int, on: dt.date, lock: bool = False) -> PackagePurchase | None:
+    """The active package of this service that covers a session on `on`: the one expiring first, so sessions are
+    taken from the package that would otherwise lapse. A session dated before the sale is covered too when its
+    outcome is recorded after it (a package sold at the first visit covers that visit); one charged before the
+    sale stays charged. `lock` takes its row for the covering write."""
+    rows = PackagePurchase.objects.filter(
+        patient=patient, service_type_id=service_type_id, status=PackageStatus.ACTIVE, expires_on__gt=on
+    ).order_by("expires_on", "pk")
+    if lock:
+        rows = rows.select_for_update()
+    return rows.first()
+
+
+def packages_held(*, patient, start: dt.date, end: dt.date) -> list[PackagePurchase]:
+    """The packages a statement for start..end reports: bought by its end and not closed before its start, each
+    with `used_by_end` (sessions covered up to the end) and `remaining_at_end`. One query."""
+    begin = clock.local_datetime(start, dt.time(0, 0))
+    rows = (
+        packages_of(patient=patient)
+        .filter(purchased_on__lte=end)
+        .exclude(closed_at__lt=begin)
+        .annotate(used_by_end=Count("sessions", filter=Q(sessions__charge__service_date__lte=end)))
+    )
+    packages = list(rows)
+    for package in packages:
+        package.remaining_at_end = package.sessions_total - package.used_by_end
+    return packages

@@ -1,0 +1,215 @@
+"""Session packages: selling a bundle of sessions at the patient's slid price (one charge on the ledger), covering
+the sessions it is used for instead of charging them, and refunding what is left of it.
+
+Lock order, as every ledger write: the patient, then the purchase. Two sessions completed at once for a package
+with one session left therefore queue on the patient row; the second finds the package used up and is charged.
+"""
+
+import datetime as dt
+from decimal import Decimal
+
+from django.db import transaction
+
+from apps.audit.services import access_log_write
+from apps.core import clock
+from apps.core.errors import Conflict, InvalidTransition, Unprocessable
+from apps.core.money import ZERO, money, money_text
+from apps.core.transitions import actor_or_none
+
+from .. import pricing
+from ..models import (
+    AdjustmentKind,
+    Charge,
+    ChargeKind,
+    PackageOffering,
+    PackagePurchase,
+    PackageSession,
+    PackageStatus,
+    Payment,
+)
+from ..selectors.ledger import patient_balance, payment_refunded
+from ..selectors.packages import package_covering
+from .common import patient_lock
+from .payments import adjustment_post, payment_refund
+
+COVERED_CLASS = ("PKG", "Covered by a session package")
+POLICY_KINDS = (ChargeKind.LATE_CANCEL, ChargeKind.NO_SHOW)
+
+
+def package_quote(*, patient, offering: PackageOffering, on: dt.date) -> pricing.Price:
+    """The price `patient` would pay for `offering` on `on`, or why it cannot be sold to them."""
+    if not offering.is_active:
+        raise Conflict(f"“{offering.name}” is no longer sold.")
+    if offering.slides_with_class and pricing.assessment_in_force(patient=patient, on=on) is None:
+        raise Conflict(
+            f"“{offering.name}” is priced at the patient's sliding-scale class, and this patient has no approved "
+            "assessment in force. Review their assessment first."
+        )
+    return pricing.package_price(
+        patient=patient,
+        full_price=offering.full_price,
+        sessions=offering.session_count,
+        on=on,
+        slides=offering.slides_with_class,
+    )
+
+
+@transaction.atomic
+def package_purchase(*, actor, patient, offering: PackageOffering) -> PackagePurchase:
+    """Sell `offering` to `patient` at today's slid price: one package charge on the ledger, the price frozen on
+    the purchase. One active package per offering and patient (also held by a unique index)."""
+    patient_lock(patient)
+    today = clock.local_now().date()
+    price = package_quote(patient=patient, offering=offering, on=today)
+    # A lapsed package of the same offering is closed here, the moment it would otherwise block the new one.
+    PackagePurchase.objects.filter(
+        patient=patient, offering=offering, status=PackageStatus.ACTIVE, expires_on__lte=today
+    ).update(status=PackageStatus.EXPIRED, closed_at=clock.now(), updated_at=clock.now())
+    if PackagePurchase.objects.filter(patient=patient, offering=offering, status=PackageStatus.ACTIVE).exists():
+        raise Conflict(f"This patient already has an active “{offering.name}” package.")
+    charge = Charge.objects.create(
+        patient=patient,
+        kind=ChargeKind.PACKAGE,
+        service_type_id=offering.service_type_id,
+        service_date=today,
+        description=f"Package: {offering.name} ({offering.session_count} sessions)",
+        full_fee=price.full_fee,
+        amount=price.fee,
+        class_code=price.class_code,
+        class_label=price.class_label,
+        assessment=price.assessment,
+        posted_at=clock.now(),
+        posted_by=actor_or_none(actor),
+    )
+    purchase = PackagePurchase.objects.create(
+        offering=offering,
+        patient=patient,
+        service_type_id=offering.service_type_id,
+        sessions_total=offering.session_count,
+        full_price=price.full_fee,
+        price=price.fee,
+        class_code=price.class_code,
+        class_label=price.class_label,
+        charge=charge,
+        purchased_on=today,
+        expires_on=today + dt.timedelta(days=offering.valid_days),
+        sold_by=actor_or_none(actor),
+    )
+    access_log_write(
+        actor=actor,
+        action="package_purchase",
+        subject=purchase,
+        patient_id=patient.pk,
+        detail={"offering": offering.pk, "price": str(price.fee)},
+    )
+    return purchase
+
+
+def _clinic_charges_outcome(*, appointment, kind: str) -> bool:
+    """A completed session is always a package session; a late cancellation or no-show uses one only when the
+    clinic would charge for it."""
+    if kind not in POLICY_KINDS:
+        return True
+    price = pricing.late_cancel_price(appointment=appointment)
+    return price is not None and price.fee > ZERO
+
+
+def package_session_cover(*, actor, appointment, kind: str) -> Charge | None:
+    """Cover an appointment's outcome with the patient's active package of its service, if one covers the session
+    date: the package's next session is used and a zero-amount line stands on the ledger for the charge. None
+    when no package covers it (the caller charges it). Runs inside the caller's transaction."""
+    if not _clinic_charges_outcome(appointment=appointment, kind=kind):
+        return None
+    patient = patient_lock(appointment.patient)
+    on = pricing.session_date(appointment)
+    purchase = package_covering(patient=patient, service_type_id=appointment.service_type_id, on=on, lock=True)
+    if purchase is None:
+        return None
+    purchase.sessions_used += 1
+    if purchase.sessions_used == purchase.sessions_total:
+        purchase.status = PackageStatus.USED_UP
+    purchase.save(update_fields=["sessions_used", "status", "updated_at"])
+    what = "" if kind == ChargeKind.SESSION else f"{ChargeKind(kind).label.lower()}, "
+    line = Charge.objects.create(
+        patient=patient,
+        kind=kind,
+        appointment=appointment,
+        service_type_id=appointment.service_type_id,
+        therapist_id=appointment.therapist_id,
+        service_date=on,
+        description=f"{appointment.service_type.name}: {what}covered by package "
+        f"({purchase.sessions_used} of {purchase.sessions_total})",
+        full_fee=ZERO,
+        amount=ZERO,
+        class_code=COVERED_CLASS[0],
+        class_label=COVERED_CLASS[1],
+        posted_at=clock.now(),
+        posted_by=actor_or_none(actor),
+    )
+    covered = PackageSession.objects.create(
+        purchase=purchase, appointment=appointment, number=purchase.sessions_used, charge=line, consumed_at=clock.now()
+    )
+    access_log_write(
+        actor=actor, action="package_session_cover", subject=covered, patient_id=patient.pk, detail={"kind": kind}
+    )
+    return line
+
+
+def package_refund_amount(purchase: PackagePurchase) -> Decimal:
+    """The unused sessions' share of the price paid, to the cent: price × unused ÷ total."""
+    return money(purchase.price * purchase.sessions_remaining / purchase.sessions_total)
+
+
+def _refund_payments(*, actor, patient, amount: Decimal, reason: str) -> None:
+    """Give `amount` back from the patient's payments, newest first (a card payment taken online goes back to the
+    card through the provider)."""
+    for payment in Payment.objects.filter(patient=patient, refund_of__isnull=True).order_by("-received_at", "-id"):
+        if amount <= ZERO:
+            return
+        share = min(amount, payment.amount - payment_refunded(payment=payment))
+        if share > ZERO:
+            payment_refund(actor=actor, payment=payment, amount=share, reason=reason)
+            amount -= share
+    if amount > ZERO:
+        raise Unprocessable(f"There are not enough payments to give {money_text(amount)} back from.")
+
+
+@transaction.atomic
+def package_refund(*, actor, purchase: PackagePurchase, reason: str) -> PackagePurchase:
+    """Close an active package and credit its unused sessions pro rata (package_refund_amount) against its charge.
+    Whatever the patient has already paid of that credit is given back from their payments, newest first, so the
+    balance never falls below zero. No session used: the package is cancelled and its whole price credited."""
+    if not reason.strip():
+        raise Unprocessable("Give a reason.", fields={"reason": ["Required."]})
+    patient = patient_lock(purchase.patient)
+    purchase = PackagePurchase.objects.select_for_update().get(pk=purchase.pk)
+    if purchase.status != PackageStatus.ACTIVE:
+        raise InvalidTransition(f"This package is {purchase.get_status_display().lower()}; nothing is left to refund.")
+    amount = package_refund_amount(purchase)
+    note = f"{purchase.sessions_remaining} unused of {purchase.sessions_total} package sessions: {reason.strip()}"
+    if amount > ZERO:
+        owed = max(patient_balance(patient=patient), ZERO)
+        if amount > owed:
+            _refund_payments(actor=actor, patient=patient, amount=amount - owed, reason=note)
+        adjustment_post(
+            actor=actor,
+            patient=patient,
+            kind=AdjustmentKind.PACKAGE_REFUND,
+            amount=amount,
+            reason=note,
+            charge=purchase.charge,
+        )
+    purchase.status = PackageStatus.CANCELLED if purchase.sessions_used == 0 else PackageStatus.REFUNDED
+    purchase.credited = amount
+    purchase.closed_at = clock.now()
+    purchase.closed_by = actor_or_none(actor)
+    purchase.close_reason = reason.strip()
+    purchase.save(update_fields=["status", "credited", "closed_at", "closed_by", "close_reason", "updated_at"])
+    access_log_write(
+        actor=actor,
+        action="package_refund",
+        subject=purchase,
+        patient_id=purchase.patient_id,
+        detail={"credited": str(amount), "unused": purchase.sessions_remaining},
+    )
+    return purchase
