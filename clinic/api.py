@@ -19,6 +19,7 @@ API_APPS = [
     "apps.messaging",
     "apps.selfbooking",
     "apps.intake",
+    "apps.referrals",
 ]
 
 # JSON is the only format: no ".json" suffix routes, which would also hand views a `format` argument they do not take.

@@ -23,6 +23,7 @@ urlpatterns = [
     path("inbox/", include("apps.messaging.urls")),
     path("records/", include("apps.records.urls")),
     path("intake/", include("apps.intake.urls")),
+    path("referrals/", include("apps.referrals.urls")),
     path("portal/", include("apps.portal.urls")),
     path("audit/", include("apps.patients.access_log_urls")),
     path("api/", include("clinic.api")),

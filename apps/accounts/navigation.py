@@ -63,6 +63,13 @@ STAFF_NAV = [
         purpose="the patients with intake forms still to sign",
     ),
     NavItem(
+        "Referrals",
+        "referrals:queue",
+        frozenset({Role.ADMIN, Role.FRONT_DESK}),
+        perm="referrals.view_queue",
+        purpose="inbound referrals waiting for review or a medical clearance, and outbound drafts",
+    ),
+    NavItem(
         "Unsigned notes",
         "notes:unsigned",
         frozenset({Role.THERAPIST}),

@@ -4,12 +4,17 @@ Scheduling sits below notes, programs and billing, yet its pages show what they 
 link each session's note, the booking form and the series preview warn about the patient's own group meetings, and
 the cancel confirmation states the late-cancel fee. Each of those apps provides its hook in its AppConfig.ready();
 a hook nobody provides answers as if that app were absent (no link, no meeting, no fee).
+
+Booking checks are the one question many apps answer: may this patient be booked at all? Each app that can refuse
+a booking registers its check, and scheduling's booking services ask every one of them before writing.
 """
 
 from collections.abc import Callable
 from typing import Any
 
 from django.core.exceptions import ImproperlyConfigured
+
+from apps.core.errors import Conflict
 
 
 class Hook:
@@ -44,3 +49,42 @@ group_meetings_warning = Hook("group_meetings_warning", lambda *, patient, range
 late_cancel_price = Hook("late_cancel_price", lambda *, appointment: None)
 
 HOOKS = (note_links, group_meetings_during, group_meetings_warning, late_cancel_price)
+
+
+BookingCheck = Callable[..., str | None]
+
+
+class BookingChecks:
+    """The checks a booking must pass, each registered by the app that owns the rule. A check is called with
+    keyword arguments (patient, therapist, service_type, starts: the sessions' start times, series: whether a
+    weekly series is being booked) inside the booking's transaction, and answers a refusal message or None."""
+
+    def __init__(self) -> None:
+        self._checks: list[BookingCheck] = []
+
+    def register(self, check: BookingCheck) -> None:
+        # AppConfig.ready() can run twice in a test process; a check is asked once per booking all the same.
+        if check not in self._checks:
+            self._checks.append(check)
+
+    def refusal(self, *, patient, therapist, service_type, starts, series: bool) -> str | None:
+        """The first refusal, in registration (INSTALLED_APPS) order, or None when every check lets it through.
+        A group meeting (no patient) is nobody's booking to refuse."""
+        if patient is None:
+            return None
+        for check in self._checks:
+            message = check(
+                patient=patient, therapist=therapist, service_type=service_type, starts=starts, series=series
+            )
+            if message:
+                return message
+        return None
+
+    def enforce(self, **kwargs) -> None:
+        """Raise the first refusal as a Conflict (409) naming the patient field, before anything is written."""
+        message = self.refusal(**kwargs)
+        if message:
+            raise Conflict(message, fields={"patient": [message]})
+
+
+booking_checks = BookingChecks()

@@ -247,6 +247,9 @@ def appointment_book(
     if slot.collisions:
         raise _conflict(slot.collisions)
     _override_check(actor=actor, slots=[slot], override_reason=override_reason)
+    extensions.booking_checks.enforce(
+        patient=patient, therapist=therapist, service_type=service_type, starts=[start], series=False
+    )
     if patient is not None:
         reduced_fee_cap_enforce(actor=actor, therapist=therapist, patient=patient, override_reason=cap_override_reason)
     appointment = _new_appointment(booking, slot, actor=actor, override_reason=override_reason)
@@ -460,6 +463,13 @@ def series_book(
         raise conflict
     if not skip_conflicts or override_reason.strip():
         _override_check(actor=actor, slots=plan.slots, override_reason=override_reason)
+    extensions.booking_checks.enforce(
+        patient=patient,
+        therapist=therapist,
+        service_type=service_type,
+        starts=[s.start for s in plan.slots if not s.collisions],
+        series=True,
+    )
     cap_override = reduced_fee_cap_enforce(
         actor=actor, therapist=therapist, patient=patient, override_reason=cap_override_reason
     )
@@ -646,6 +656,13 @@ def appointment_reschedule(
     if collisions:
         raise _conflict(collisions)
     _override_check(actor=actor, slots=slots, override_reason=override_reason)
+    extensions.booking_checks.enforce(
+        patient=appointment.patient,
+        therapist=new_therapist,
+        service_type=appointment.service_type,
+        starts=[s.start for s in slots],
+        series=scope == "following",
+    )
     cap_override = ""
     if changes_therapist and appointment.patient is not None:
         cap_override = reduced_fee_cap_enforce(

@@ -67,6 +67,7 @@ INSTALLED_APPS = [
     "apps.records",
     "apps.selfbooking",
     "apps.intake",
+    "apps.referrals",
     "apps.portal",
     "apps.frontdesk",
 ]
@@ -219,6 +220,8 @@ CLINIC_ENCRYPTION_KEYS = env_list("CLINIC_ENCRYPTION_KEYS", DEVELOPMENT_ENCRYPTI
 
 # Secure messages: the largest attachment a patient or the clinic may send, in megabytes.
 CLINIC_MESSAGE_ATTACHMENT_MAX_MB = int(env("CLINIC_MESSAGE_ATTACHMENT_MAX_MB", "10"))
+# Referrals: the largest medical-clearance document the clinic keeps, in megabytes.
+CLINIC_CLEARANCE_MAX_MB = int(env("CLINIC_CLEARANCE_MAX_MB", "10"))
 
 # Scheduling: how far ahead open-ended weekly series stay booked; the video link made for telehealth sessions.
 CLINIC_SERIES_HORIZON_WEEKS = int(env("CLINIC_SERIES_HORIZON_WEEKS", "12"))
@@ -282,6 +285,9 @@ SPECTACULAR_SETTINGS = {
         "AssessmentStatusEnum": "apps.billing.models.AssessmentStatus",
         "PlanStatusEnum": "apps.billing.models.PlanStatus",
         "CheckoutStatusEnum": "apps.billing.models.CheckoutStatus",
+        "InboundReferralStatusEnum": "apps.referrals.models.InboundStatus",
+        "OutboundReferralStatusEnum": "apps.referrals.models.OutboundStatus",
+        "RecipientKindEnum": "apps.referrals.models.RecipientKind",
         "AssignmentStatusEnum": "apps.outcomes.models.AssignmentStatus",
     },
 }

@@ -16,6 +16,7 @@ DEMO_MODULES = [
     "apps.notes.demo",
     "apps.messaging.demo",
     "apps.intake.demo",
+    "apps.referrals.demo",
 ]
 
 
