@@ -128,14 +128,16 @@ class InboundViewSet(viewsets.GenericViewSet):
             patient = _patient(request.user, patient_id)
             if not request.user.has_perm("referrals.view_patient_referrals", patient):
                 raise NotFound("No such patient.")
-            return Response(InboundOutput(selectors.patient_inbound(patient=patient), many=True).data)
-        if not request.user.has_perm("referrals.view_queue"):
-            raise PermissionDenied("The referral queue is the front desk's.")
-        wanted = request.query_params.get("status")
-        if wanted and wanted not in InboundStatus.values:
-            raise serializers.ValidationError({"status": [f"One of {', '.join(InboundStatus.values)}."]})
-        rows = selectors.inbound_with_status(statuses=[wanted] if wanted else list(WAITING_STATUSES))
+            rows = selectors.patient_inbound(patient=patient)
+        else:
+            if not request.user.has_perm("referrals.view_queue"):
+                raise PermissionDenied("The referral queue is the front desk's.")
+            wanted = request.query_params.get("status")
+            if wanted and wanted not in InboundStatus.values:
+                raise serializers.ValidationError({"status": [f"One of {', '.join(InboundStatus.values)}."]})
+            rows = selectors.inbound_with_status(statuses=[wanted] if wanted else list(WAITING_STATUSES))
         page = self.paginate_queryset(rows)
+        selectors.referrals_read(user=request.user, action="referral_inbound_view", referrals=page)
         return self.get_paginated_response(InboundOutput(page, many=True).data)
 
     def retrieve(self, request, pk=None):
@@ -260,10 +262,13 @@ class OutboundViewSet(viewsets.GenericViewSet):
             patient = _patient(request.user, patient_id)
             if not request.user.has_perm("referrals.track_outbound", patient):
                 raise NotFound("No such patient.")
-            return Response(OutboundOutput(selectors.patient_outbound(patient=patient), many=True).data)
-        if not request.user.has_perm("referrals.view_queue"):
-            raise PermissionDenied("The referral queue is the front desk's.")
-        page = self.paginate_queryset(selectors.outbound_drafts())
+            rows = selectors.patient_outbound(patient=patient)
+        else:
+            if not request.user.has_perm("referrals.view_queue"):
+                raise PermissionDenied("The referral queue is the front desk's.")
+            rows = selectors.outbound_drafts()
+        page = self.paginate_queryset(rows)
+        selectors.referrals_read(user=request.user, action="referral_outbound_view", referrals=page)
         return self.get_paginated_response(OutboundOutput(page, many=True).data)
 
     def retrieve(self, request, pk=None):

@@ -5,7 +5,7 @@ from dataclasses import dataclass
 
 from django.db.models import Exists, OuterRef, Q, QuerySet
 
-from apps.audit.services import access_log_write
+from apps.audit.services import access_log_write, access_logs_write
 from apps.core.encryption import decrypt_text
 from apps.core.errors import NotFound
 from apps.intake.selectors import releases_signed, releases_signed_by
@@ -108,6 +108,11 @@ def patient_outbound(*, patient) -> list[OutboundReferral]:
 
 def _log_read(user, action: str, referral) -> None:
     access_log_write(actor=user, action=action, subject=referral, patient_id=referral.patient_id)
+
+
+def referrals_read(*, user, action: str, referrals) -> None:
+    """Log a list's reads of referrals (each carries its clinical reason), one row each, in one INSERT."""
+    access_logs_write(actor=user, action=action, subjects=[(r, r.patient_id) for r in referrals])
 
 
 def inbound_open(*, user, referral_id) -> InboundReferral:
