@@ -56,7 +56,9 @@ class InboundReferral(TimeStampedModel):
         indexes = [models.Index(fields=["status", "received_on"])]
         constraints = [
             models.CheckConstraint(
-                condition=Q(patient__isnull=False) | ~Q(prospect_name=""), name="inbound_referral_names_someone"
+                condition=Q(patient__isnull=False) | ~Q(prospect_name=""),
+                name="inbound_referral_names_someone",
+                violation_error_message="Choose the patient, or give the prospective patient's name.",
             ),
             models.CheckConstraint(
                 condition=~Q(status=InboundStatus.ACCEPTED) | Q(patient__isnull=False, decided_at__isnull=False),

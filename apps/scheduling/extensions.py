@@ -81,10 +81,11 @@ class BookingChecks:
         return None
 
     def enforce(self, **kwargs) -> None:
-        """Raise the first refusal as a Conflict (409) naming the patient field, before anything is written."""
+        """Raise the first refusal as a Conflict (409), before anything is written; the booking form shows it
+        above its fields."""
         message = self.refusal(**kwargs)
         if message:
-            raise Conflict(message, fields={"patient": [message]})
+            raise Conflict(message)
 
 
 booking_checks = BookingChecks()

@@ -124,3 +124,37 @@ def test_a_clearance_file_downloads_for_those_who_may_see_it(personas, login, re
     response = login(personas.front_desk).get(f"/referrals/clearances/{clearance.pk}/")
     assert response.status_code == 200 and response["Content-Disposition"].startswith("attachment")
     assert login(personas.other_therapist).get(f"/referrals/clearances/{clearance.pk}/").status_code == 404
+
+
+def test_a_referral_naming_no_one_is_a_form_error(personas, login):
+    response = login(personas.front_desk).post(
+        "/referrals/inbound/new/",
+        {"provider_name": "Dr. Maya Chen", "reason": "Back pain", "received_on": clock.local_now().date().isoformat()},
+    )
+    assert response.status_code == 200
+    assert "give the prospective patient&#x27;s name" in response.content.decode()
+
+
+def test_the_front_desk_accepts_a_prospective_patient_onto_the_chart_it_picks(personas, login, receive):
+    referral = receive(patient=None, prospect_name="Pat Ient")
+    client = login(personas.front_desk)
+    detail = client.get(f"/referrals/inbound/{referral.pk}/").content.decode()
+    assert "Charts that may be this person" in detail and personas.patient.choice_label in detail
+    response = client.post(f"/referrals/inbound/{referral.pk}/accept/", {"patient": personas.patient.pk})
+    assert response.status_code == 302
+    referral.refresh_from_db()
+    assert referral.status == "accepted" and referral.patient == personas.patient
+
+
+def test_the_therapist_sends_a_draft_from_its_page_once_the_release_is_signed(personas, login, signed_release):
+    client = login(personas.therapist)
+    response = client.post(
+        f"/referrals/patients/{personas.patient.pk}/outbound/new/",
+        {"recipient_kind": "psychiatrist", "recipient_name": "Dr. Sam Okafor", "reason": "Sleep"},
+    )
+    assert response.status_code == 302
+    page = client.get(response["Location"]).content.decode()
+    assert "Send referral" in page
+    sent = client.post(response["Location"] + "send/", {"release": signed_release.pk})
+    assert sent.status_code == 302
+    assert "Download the letter" in client.get(response["Location"]).content.decode()
