@@ -80,7 +80,7 @@ def test_the_log_page_queries_do_not_grow_with_rows(personas, login, appointment
     client = login(personas.front_desk)
     for i in range(30):
         _message(personas.patient if i % 2 else personas.other_patient, appointment, key=f"k{i}")
-    with django_assert_max_num_queries(13):  # 12, and the menu's count of unread patient messages
+    with django_assert_max_num_queries(14):  # 12, and the menu's counts of unread patient messages and referrals
         assert client.get("/messages/").status_code == 200
 
 
