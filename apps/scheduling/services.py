@@ -232,7 +232,8 @@ def appointment_book(
     Refuses a slot that overlaps an active appointment of the same therapist, room or patient (Conflict naming it),
     and a slot outside working hours or in time off unless staff give an override reason. Reminders are queued in
     the same transaction, with the patient's booking confirmation. A new reduced-fee patient past the therapist's
-    cap needs a cap override reason.
+    cap needs a cap override reason. The booking checks apps register (extensions.booking_checks, e.g. a missing
+    medical clearance) may refuse it (Conflict) before anything is written.
     """
     _require_aware(start, "start")
     booking = _booking_validate(
