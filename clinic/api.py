@@ -21,6 +21,7 @@ API_APPS = [
     "apps.intake",
     "apps.ladder",
     "apps.education",
+    "apps.referrals",
 ]
 
 # JSON is the only format: no ".json" suffix routes, which would also hand views a `format` argument they do not take.

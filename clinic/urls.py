@@ -26,6 +26,7 @@ urlpatterns = [
     path("intake/", include("apps.intake.urls")),
     path("ladder/", include("apps.ladder.urls")),
     path("education/", include("apps.education.urls")),
+    path("referrals/", include("apps.referrals.urls")),
     path("portal/", include("apps.portal.urls")),
     path("audit/", include("apps.patients.access_log_urls")),
     path("api/", include("clinic.api")),

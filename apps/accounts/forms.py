@@ -59,6 +59,7 @@ class ClinicSettingsForm(forms.ModelForm):
             "self_booking_min_notice_hours",
             "self_booking_horizon_weeks",
             "intake_packet_on_series",
+            "require_medical_clearance",
         ]
         widgets = picker_widgets(times=("quiet_hours_start", "quiet_hours_end"))
 

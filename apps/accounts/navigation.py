@@ -77,6 +77,13 @@ STAFF_NAV = [
         purpose="the readings, recordings and journaling prompts therapists share with patients",
     ),
     NavItem(
+        "Referrals",
+        "referrals:queue",
+        frozenset({Role.ADMIN, Role.FRONT_DESK}),
+        perm="referrals.view_queue",
+        purpose="inbound referrals waiting for review or a medical clearance, and outbound drafts",
+    ),
+    NavItem(
         "Unsigned notes",
         "notes:unsigned",
         frozenset({Role.THERAPIST}),

@@ -129,6 +129,12 @@ class ClinicSettings(TimeStampedModel):
         default=False,
         help_text="Booking a weekly series sends the patient the standard intake packet, unless they have signed it.",
     )
+    require_medical_clearance = models.BooleanField(
+        "Require medical clearance before psychotherapy starts",
+        default=False,
+        help_text="A patient's first psychotherapy session can be booked only once a medical clearance from the "
+        "referring physician (ruling out structural causes of the pain) is on file, or staff record an exception.",
+    )
 
     class Meta:
         verbose_name = "clinic settings"

@@ -10,7 +10,7 @@ from apps.notes.editor import field_rows
 from apps.patients.models import Patient
 from apps.patients.selectors import treating_patients_q
 
-from .models import DocumentVersion, IntakeDocument, Packet, PacketItem, Signature
+from .models import DocumentKind, DocumentVersion, IntakeDocument, Packet, PacketItem, Signature
 
 
 def documents_current() -> QuerySet[IntakeDocument]:
@@ -137,3 +137,19 @@ def signature_context(*, signature: Signature) -> dict:
     version = signature.version
     rows = field_rows(fields=version.fields, content=signature.answers) if version.fields else []
     return {"signature": signature, "version": version, "document": version.document, "rows": rows}
+
+
+def releases_signed(*, patient) -> QuerySet[Signature]:
+    """The patient's signed releases of information, newest first (what an outbound referral is sent under)."""
+    return (
+        Signature.objects.filter(patient=patient, document__kind=DocumentKind.RELEASE_OF_INFORMATION)
+        .select_related("version__document")
+        .order_by("-signed_at", "-id")
+    )
+
+
+def releases_signed_by(*, patient_ref) -> QuerySet[Signature]:
+    """Signed releases of the patient at OuterRef(`patient_ref`), for an Exists() over rows that name a patient."""
+    return Signature.objects.filter(
+        patient_id=OuterRef(patient_ref), document__kind=DocumentKind.RELEASE_OF_INFORMATION
+    )

@@ -5,12 +5,17 @@ link each session's note, the booking form and the series preview warn about the
 cancel confirmation states the late-cancel fee, and a booking past a therapist's reduced-fee cap is refused. Each of
 those apps provides its hook in its AppConfig.ready(); a hook nobody provides answers as if that app were absent (no
 link, no meeting, no fee, no cap).
+
+Booking checks are the one question many apps answer: may this patient be booked at all? Each app that can refuse
+a booking registers its check, and scheduling's booking services ask every one of them before writing.
 """
 
 from collections.abc import Callable
 from typing import Any
 
 from django.core.exceptions import ImproperlyConfigured
+
+from apps.core.errors import Conflict
 
 
 class Hook:
@@ -52,3 +57,43 @@ reduced_fee_cap_enforce = Hook(
 )
 
 HOOKS = (note_links, group_meetings_during, group_meetings_warning, late_cancel_price, reduced_fee_cap_enforce)
+
+
+BookingCheck = Callable[..., str | None]
+
+
+class BookingChecks:
+    """The checks a booking must pass, each registered by the app that owns the rule. A check is called with
+    keyword arguments (patient, therapist, service_type, starts: the sessions' start times, series: whether a
+    weekly series is being booked) inside the booking's transaction, and answers a refusal message or None."""
+
+    def __init__(self) -> None:
+        self._checks: list[BookingCheck] = []
+
+    def register(self, check: BookingCheck) -> None:
+        # AppConfig.ready() can run twice in a test process; a check is asked once per booking all the same.
+        if check not in self._checks:
+            self._checks.append(check)
+
+    def refusal(self, *, patient, therapist, service_type, starts, series: bool) -> str | None:
+        """The first refusal, in registration (INSTALLED_APPS) order, or None when every check lets it through.
+        A group meeting (no patient) is nobody's booking to refuse."""
+        if patient is None:
+            return None
+        for check in self._checks:
+            message = check(
+                patient=patient, therapist=therapist, service_type=service_type, starts=starts, series=series
+            )
+            if message:
+                return message
+        return None
+
+    def enforce(self, **kwargs) -> None:
+        """Raise the first refusal as a Conflict (409), before anything is written; the booking form shows it
+        above its fields."""
+        message = self.refusal(**kwargs)
+        if message:
+            raise Conflict(message)
+
+
+booking_checks = BookingChecks()

@@ -354,3 +354,14 @@ def calendar_feed_live(*, therapist) -> CalendarFeed | None:
 
 def service_types_by_id(*, ids) -> dict[int, ServiceType]:
     return ServiceType.objects.in_bulk(list(ids))
+
+
+# A session that is held, or will be: cancelled and missed sessions started nothing.
+STARTED_STATUSES = [AppointmentStatus.BOOKED, AppointmentStatus.CHECKED_IN, AppointmentStatus.COMPLETED]
+
+
+def patient_has_sessions(*, patient, service_codes) -> bool:
+    """Whether the patient has a booked, arrived or completed session of any of the services (by CPT code)."""
+    return Appointment.objects.filter(
+        patient=patient, service_type__code__in=list(service_codes), status__in=STARTED_STATUSES
+    ).exists()

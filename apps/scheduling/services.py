@@ -229,7 +229,8 @@ def appointment_book(
     Refuses a slot that overlaps an active appointment of the same therapist, room or patient (Conflict naming it),
     and a slot outside working hours or in time off unless staff give an override reason. Reminders are queued in
     the same transaction, with the patient's booking confirmation. A new reduced-fee patient past the therapist's
-    cap needs a cap override reason.
+    cap needs a cap override reason. The booking checks apps register (extensions.booking_checks, e.g. a missing
+    medical clearance) may refuse it (Conflict) before anything is written.
     """
     _require_aware(start, "start")
     booking = _booking_validate(
@@ -244,6 +245,9 @@ def appointment_book(
     if slot.collisions:
         raise _conflict(slot.collisions)
     _override_check(actor=actor, slots=[slot], override_reason=override_reason)
+    extensions.booking_checks.enforce(
+        patient=patient, therapist=therapist, service_type=service_type, starts=[start], series=False
+    )
     if patient is not None:
         extensions.reduced_fee_cap_enforce(
             actor=actor, therapist=therapist, patient=patient, override_reason=cap_override_reason
@@ -450,6 +454,13 @@ def series_book(
         raise conflict
     if not skip_conflicts or override_reason.strip():
         _override_check(actor=actor, slots=plan.slots, override_reason=override_reason)
+    extensions.booking_checks.enforce(
+        patient=patient,
+        therapist=therapist,
+        service_type=service_type,
+        starts=[s.start for s in plan.slots if not s.collisions],
+        series=True,
+    )
     cap_override = extensions.reduced_fee_cap_enforce(
         actor=actor, therapist=therapist, patient=patient, override_reason=cap_override_reason
     )
@@ -609,6 +620,13 @@ def appointment_reschedule(
     if collisions:
         raise _conflict(collisions)
     _override_check(actor=actor, slots=slots, override_reason=override_reason)
+    extensions.booking_checks.enforce(
+        patient=appointment.patient,
+        therapist=new_therapist,
+        service_type=appointment.service_type,
+        starts=[s.start for s in slots],
+        series=scope == "following",
+    )
     cap_override = ""
     if changes_therapist and appointment.patient is not None:
         cap_override = extensions.reduced_fee_cap_enforce(

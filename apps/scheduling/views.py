@@ -294,6 +294,14 @@ def series_preview(request):
         else:
             context["plan"] = plan
             context["rows"] = _with_group_meetings(plan)
+            # Say now what booking would refuse (a missing medical clearance, say), before the user submits.
+            context["refusal"] = extensions.booking_checks.refusal(
+                patient=plan.booking.patient,
+                therapist=plan.booking.therapist,
+                service_type=plan.booking.service_type,
+                starts=[s.start for s in plan.slots],
+                series=True,
+            )
     return render(request, "scheduling/_series_preview.html", context)
 
 

@@ -69,6 +69,7 @@ INSTALLED_APPS = [
     "apps.intake",
     "apps.ladder",
     "apps.education",
+    "apps.referrals",
     "apps.portal",
     "apps.frontdesk",
 ]
@@ -221,6 +222,8 @@ CLINIC_ENCRYPTION_KEYS = env_list("CLINIC_ENCRYPTION_KEYS", DEVELOPMENT_ENCRYPTI
 
 # Secure messages: the largest attachment a patient or the clinic may send, in megabytes.
 CLINIC_MESSAGE_ATTACHMENT_MAX_MB = int(env("CLINIC_MESSAGE_ATTACHMENT_MAX_MB", "10"))
+# Referrals: the largest medical-clearance document the clinic keeps, in megabytes.
+CLINIC_CLEARANCE_MAX_MB = int(env("CLINIC_CLEARANCE_MAX_MB", "10"))
 
 # Education library: the largest reading (PDF) or recording (MP3, M4A) staff may upload, in megabytes.
 CLINIC_EDUCATION_FILE_MAX_MB = int(env("CLINIC_EDUCATION_FILE_MAX_MB", "50"))
@@ -289,6 +292,9 @@ SPECTACULAR_SETTINGS = {
         "AssessmentStatusEnum": "apps.billing.models.AssessmentStatus",
         "PlanStatusEnum": "apps.billing.models.PlanStatus",
         "CheckoutStatusEnum": "apps.billing.models.CheckoutStatus",
+        "InboundReferralStatusEnum": "apps.referrals.models.InboundStatus",
+        "OutboundReferralStatusEnum": "apps.referrals.models.OutboundStatus",
+        "RecipientKindEnum": "apps.referrals.models.RecipientKind",
         "AssignmentStatusEnum": "apps.outcomes.models.AssignmentStatus",
     },
 }

@@ -19,6 +19,7 @@ DEMO_MODULES = [
     "apps.intake.demo",
     "apps.ladder.demo",
     "apps.education.demo",
+    "apps.referrals.demo",
 ]
 
 

@@ -1,0 +1,193 @@
+"""Reads for referrals: the front desk's queue, a patient's referrals and clearance, and single referrals opened
+by the people allowed to (each read of a referral's clinical reason is written to the access log)."""
+
+from dataclasses import dataclass
+
+from django.db.models import Exists, OuterRef, Q, QuerySet
+
+from apps.audit.services import access_log_write, access_logs_write
+from apps.core.encryption import decrypt_text
+from apps.core.errors import NotFound
+from apps.intake.selectors import releases_signed, releases_signed_by
+from apps.patients.selectors import patients_visible_to
+
+from .models import (
+    WAITING_STATUSES,
+    ClearanceDocument,
+    ClearanceException,
+    InboundReferral,
+    InboundStatus,
+    OutboundReferral,
+    OutboundStatus,
+)
+
+MAX_PATIENT_MATCHES = 10
+
+
+def _clearance_on_file():
+    return ClearanceDocument.objects.filter(referral=OuterRef("pk"))
+
+
+def inbound_with_status(*, statuses) -> QuerySet[InboundReferral]:
+    """Referrals in any of `statuses`, those still missing a clearance first, then oldest first."""
+    return (
+        InboundReferral.objects.filter(status__in=statuses)
+        .select_related("patient")
+        .annotate(has_clearance=Exists(_clearance_on_file()))
+        .order_by("has_clearance", "received_on", "pk")
+    )
+
+
+def inbound_waiting() -> QuerySet[InboundReferral]:
+    """The queue: received or in review, those still missing a clearance first, then oldest first."""
+    return inbound_with_status(statuses=WAITING_STATUSES)
+
+
+def outbound_drafts() -> QuerySet[OutboundReferral]:
+    """Drafts not sent yet, oldest first, each saying whether the patient has signed a release to send it under."""
+    return (
+        OutboundReferral.objects.filter(status=OutboundStatus.DRAFT)
+        .select_related("patient", "therapist")
+        .annotate(has_release=Exists(releases_signed_by(patient_ref="patient_id")))
+        .order_by("has_release", "created_at", "pk")
+    )
+
+
+def queue_count(user) -> int:
+    """The menu's count: inbound referrals waiting and outbound drafts (none for those who do not work the queue)."""
+    if not user.has_perm("referrals.view_queue"):
+        return 0
+    # One query for both: the menu is on every staff page.
+    waiting = InboundReferral.objects.filter(status__in=WAITING_STATUSES).values("pk")
+    return waiting.union(OutboundReferral.objects.filter(status=OutboundStatus.DRAFT).values("pk"), all=True).count()
+
+
+def patient_has_clearance(*, patient) -> bool:
+    """A clearance counts once it is on the chart: recorded there, or on an inbound referral accepted for it."""
+    return ClearanceDocument.objects.filter(
+        Q(patient=patient) | Q(referral__patient=patient, referral__status=InboundStatus.ACCEPTED)
+    ).exists()
+
+
+def patient_has_clearance_exception(*, patient) -> bool:
+    return ClearanceException.objects.filter(patient=patient).exists()
+
+
+@dataclass(frozen=True)
+class ClearanceState:
+    documents: list[ClearanceDocument]  # on the chart or on its accepted referrals, newest first
+    exceptions: list[ClearanceException]
+
+    @property
+    def received(self) -> bool:
+        return bool(self.documents)
+
+    @property
+    def excepted(self) -> bool:
+        return bool(self.exceptions)
+
+
+def clearance_state(*, patient) -> ClearanceState:
+    documents = ClearanceDocument.objects.filter(
+        Q(patient=patient) | Q(referral__patient=patient, referral__status=InboundStatus.ACCEPTED)
+    ).select_related("recorded_by")
+    exceptions = ClearanceException.objects.filter(patient=patient).select_related("granted_by")
+    return ClearanceState(list(documents), list(exceptions))
+
+
+def patient_inbound(*, patient) -> list[InboundReferral]:
+    return list(
+        InboundReferral.objects.filter(patient=patient)
+        .annotate(has_clearance=Exists(_clearance_on_file()))
+        .order_by("-received_on", "-pk")
+    )
+
+
+def patient_outbound(*, patient) -> list[OutboundReferral]:
+    return list(OutboundReferral.objects.filter(patient=patient).select_related("therapist").order_by("-created_at"))
+
+
+def _log_read(user, action: str, referral) -> None:
+    access_log_write(actor=user, action=action, subject=referral, patient_id=referral.patient_id)
+
+
+def referrals_read(*, user, action: str, referrals) -> None:
+    """Log a list's reads of referrals (each carries its clinical reason), one row each, in one INSERT."""
+    access_logs_write(actor=user, action=action, subjects=[(r, r.patient_id) for r in referrals])
+
+
+def inbound_open(*, user, referral_id) -> InboundReferral:
+    """The referral with its clearances, for the referral desk, or the treating therapist of its linked patient.
+    A referral the user may not open answers like a missing one."""
+    referral = (
+        InboundReferral.objects.select_related("patient", "created_by", "decided_by").filter(pk=referral_id).first()
+    )
+    allowed = referral is not None and (
+        user.has_perm("referrals.receive_inbound")
+        or (referral.patient is not None and user.has_perm("referrals.view_patient_referrals", referral.patient))
+    )
+    if not allowed:
+        raise NotFound("No such referral.")
+    _log_read(user, "referral_inbound_view", referral)
+    return referral
+
+
+def outbound_open(*, user, referral_id) -> OutboundReferral:
+    referral = (
+        OutboundReferral.objects.select_related("patient", "therapist", "sent_by", "release__version__document")
+        .filter(pk=referral_id)
+        .first()
+    )
+    if referral is None or not user.has_perm("referrals.track_outbound", referral.patient):
+        raise NotFound("No such referral.")
+    _log_read(user, "referral_outbound_view", referral)
+    return referral
+
+
+def clearance_open(*, user, clearance_id) -> ClearanceDocument:
+    """A clearance file, to those who may see the referral or chart it belongs to."""
+    clearance = ClearanceDocument.objects.select_related("referral__patient", "patient").filter(pk=clearance_id).first()
+    if clearance is None:
+        raise NotFound("No such document.")
+    if clearance.referral_id:
+        inbound_open(user=user, referral_id=clearance.referral_id)
+    elif not user.has_perm("referrals.view_patient_referrals", clearance.patient):
+        raise NotFound("No such document.")
+    access_log_write(
+        actor=user,
+        action="clearance_download",
+        subject=clearance,
+        patient_id=clearance.patient_id or (clearance.referral.patient_id if clearance.referral_id else None),
+    )
+    return clearance
+
+
+def referral_reason(referral) -> str:
+    return decrypt_text(referral.reason_encrypted)
+
+
+def decline_reason(referral: InboundReferral) -> str:
+    return decrypt_text(referral.decline_reason_encrypted)
+
+
+def exception_reason(exception: ClearanceException) -> str:
+    return decrypt_text(exception.reason_encrypted)
+
+
+def patient_matches(*, user, referral: InboundReferral) -> list:
+    """Charts that may be the referral's prospective patient (same email, phone, or first and last name), so the
+    front desk links the referral to an existing chart instead of registering the person twice."""
+    match = Q(pk__in=[])
+    if referral.prospect_email:
+        match |= Q(email__iexact=referral.prospect_email)
+    if referral.prospect_phone:
+        match |= Q(phone=referral.prospect_phone)
+    first, _, last = referral.prospect_name.strip().rpartition(" ")
+    if first and last:
+        match |= Q(legal_first_name__iexact=first.split(" ")[0], legal_last_name__iexact=last)
+    return list(patients_visible_to(user=user).filter(match).order_by("legal_last_name", "pk")[:MAX_PATIENT_MATCHES])
+
+
+def release_choices(*, patient) -> QuerySet:
+    """The patient's signed releases of information, newest first."""
+    return releases_signed(patient=patient)

@@ -1,0 +1,26 @@
+"""The referrals card on the staff patient page and the clinical chart: the patient's referrals both ways and
+whether a medical clearance is on file."""
+
+from django import template
+
+from apps.core.models import ClinicSettings
+from apps.referrals import selectors
+
+register = template.Library()
+
+
+@register.inclusion_tag("referrals/_patient_card.html", takes_context=True)
+def patient_referrals_card(context, patient):
+    user = context["request"].user
+    if not user.has_perm("referrals.view_patient_referrals", patient):
+        return {"hidden": True}
+    return {
+        "patient": patient,
+        "state": selectors.clearance_state(patient=patient),
+        "clearance_required": ClinicSettings.load().require_medical_clearance,
+        "inbound": selectors.patient_inbound(patient=patient),
+        "outbound": selectors.patient_outbound(patient=patient),
+        "can_manage_clearance": user.has_perm("referrals.record_clearance", patient)
+        or user.has_perm("referrals.grant_clearance_exception", patient),
+        "can_refer_out": user.has_perm("referrals.write_outbound", patient),
+    }

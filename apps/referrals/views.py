@@ -1,0 +1,284 @@
+"""The referral pages: the front desk's queue, inbound referrals with their clearance, the chart's clearance and
+exception, and outbound referrals with their letter."""
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import FileResponse, Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_GET, require_POST
+
+from apps.core.errors import NotFound
+from apps.core.views import call_with_messages, form_call
+from apps.patients.selectors import patient_open_chart
+
+from . import selectors, services
+from .forms import AcceptForm, ClearanceForm, InboundForm, OutboundForm, ReasonForm, SendForm
+from .letters import letter_filename, letter_pdf
+
+
+def _require(request, perm: str, obj=None) -> None:
+    if not request.user.has_perm(perm, obj):
+        raise PermissionDenied
+
+
+def _found(call, **kwargs):
+    try:
+        return call(**kwargs)
+    except NotFound as exc:
+        raise Http404(exc.message) from exc
+
+
+def _patient(request, patient_id, perm: str):
+    return _found(patient_open_chart, user=request.user, patient_id=patient_id, perm=perm)
+
+
+@login_required
+@require_GET
+def queue(request):
+    _require(request, "referrals.view_queue")
+    context = {"inbound": list(selectors.inbound_waiting()), "outbound": list(selectors.outbound_drafts())}
+    return render(request, "referrals/queue.html", context)
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Inbound
+
+
+@login_required
+def inbound_new(request):
+    _require(request, "referrals.receive_inbound")
+    form = InboundForm(request.POST or None, request.FILES or None, user=request.user)
+    created = []
+    if form_call(
+        request,
+        form,
+        lambda data: created.append(services.inbound_receive(actor=request.user, **data)),
+        "Referral logged.",
+    ):
+        return redirect("referrals:inbound_detail", pk=created[0].pk)
+    return render(request, "referrals/inbound_form.html", {"form": form})
+
+
+@login_required
+@require_GET
+def inbound_detail(request, pk):
+    referral = _found(selectors.inbound_open, user=request.user, referral_id=pk)
+    desk = request.user.has_perm("referrals.receive_inbound")
+    context = {
+        "referral": referral,
+        "reason": selectors.referral_reason(referral),
+        "decline_reason": selectors.decline_reason(referral),
+        "clearances": list(referral.clearances.select_related("recorded_by")),
+        "can_act": desk and referral.is_waiting,
+        "matches": selectors.patient_matches(user=request.user, referral=referral)
+        if desk and referral.is_waiting and referral.patient_id is None
+        else [],
+        "accept_form": AcceptForm(user=request.user, initial={"patient": referral.patient_id}),
+        "decline_form": ReasonForm(),
+        "clearance_form": ClearanceForm(),
+    }
+    return render(request, "referrals/inbound_detail.html", context)
+
+
+def _inbound_action(request, pk, call, success: str):
+    referral = _found(selectors.inbound_open, user=request.user, referral_id=pk)
+    call_with_messages(request, lambda: call(referral), success)
+    return redirect("referrals:inbound_detail", pk=referral.pk)
+
+
+@login_required
+@require_POST
+def inbound_review(request, pk):
+    return _inbound_action(
+        request,
+        pk,
+        lambda referral: services.inbound_review_start(actor=request.user, referral=referral),
+        "Referral in review.",
+    )
+
+
+@login_required
+@require_POST
+def inbound_accept(request, pk):
+    form = AcceptForm(request.POST, user=request.user)
+    patient = form.cleaned_data["patient"] if form.is_valid() else None
+    return _inbound_action(
+        request,
+        pk,
+        lambda referral: services.inbound_accept(actor=request.user, referral=referral, patient=patient),
+        "Referral accepted onto the chart.",
+    )
+
+
+@login_required
+@require_POST
+def inbound_decline(request, pk):
+    form = ReasonForm(request.POST)
+    reason = form.cleaned_data["reason"] if form.is_valid() else ""
+    return _inbound_action(
+        request,
+        pk,
+        lambda referral: services.inbound_decline(actor=request.user, referral=referral, reason=reason),
+        "Referral declined.",
+    )
+
+
+@login_required
+@require_POST
+def inbound_clearance(request, pk):
+    form = ClearanceForm(request.POST, request.FILES)
+    form.is_valid()
+    return _inbound_action(
+        request,
+        pk,
+        lambda referral: services.clearance_record(
+            actor=request.user,
+            upload=request.FILES.get("file"),
+            referral=referral,
+            cleared_by=form.cleaned_data.get("cleared_by", ""),
+        ),
+        "Clearance recorded.",
+    )
+
+
+@login_required
+@require_GET
+def clearance_download(request, pk):
+    """The file, always as a download (never rendered inline by the browser)."""
+    clearance = _found(selectors.clearance_open, user=request.user, clearance_id=pk)
+    response = FileResponse(
+        clearance.file.open("rb"), as_attachment=True, filename=clearance.download_name, content_type=clearance.kind
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# On the chart
+
+
+@login_required
+def patient_clearance(request, patient_id):
+    """Record a clearance straight on the chart, or (with the permission) an exception to the requirement."""
+    patient = _patient(request, patient_id, "referrals.view_patient_referrals")
+    can_record = request.user.has_perm("referrals.record_clearance", patient)
+    can_except = request.user.has_perm("referrals.grant_clearance_exception", patient)
+    if not (can_record or can_except):
+        raise PermissionDenied
+    clearance_form = ClearanceForm(request.POST or None, request.FILES or None, prefix="clearance")
+    exception_form = ReasonForm(request.POST or None, prefix="exception")
+    if request.method == "POST" and "clearance-cleared_by" in request.POST:
+        exception_form = ReasonForm(prefix="exception")
+        if form_call(
+            request,
+            clearance_form,
+            lambda data: services.clearance_record(
+                actor=request.user, upload=data["file"], patient=patient, cleared_by=data["cleared_by"]
+            ),
+            "Clearance recorded on the chart.",
+        ):
+            return redirect("patients:detail", pk=patient.pk)
+    elif request.method == "POST":
+        clearance_form = ClearanceForm(prefix="clearance")
+        if form_call(
+            request,
+            exception_form,
+            lambda data: services.clearance_exception_grant(actor=request.user, patient=patient, reason=data["reason"]),
+            "Exception recorded: psychotherapy may start without a clearance.",
+        ):
+            return redirect("patients:detail", pk=patient.pk)
+    context = {
+        "patient": patient,
+        "state": selectors.clearance_state(patient=patient),
+        "can_record": can_record,
+        "can_except": can_except,
+        "clearance_form": clearance_form,
+        "exception_form": exception_form,
+    }
+    return render(request, "referrals/patient_clearance.html", context)
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Outbound
+
+
+@login_required
+def outbound_new(request, patient_id):
+    patient = _patient(request, patient_id, "referrals.view_patient_referrals")
+    _require(request, "referrals.write_outbound", patient)
+    form = OutboundForm(request.POST or None)
+    created = []
+    if form_call(
+        request,
+        form,
+        lambda data: created.append(services.outbound_draft(actor=request.user, patient=patient, **data)),
+        "Referral saved as a draft.",
+    ):
+        return redirect("referrals:outbound_detail", pk=created[0].pk)
+    return render(request, "referrals/outbound_form.html", {"form": form, "patient": patient})
+
+
+@login_required
+@require_GET
+def outbound_detail(request, pk):
+    referral = _found(selectors.outbound_open, user=request.user, referral_id=pk)
+    releases = selectors.release_choices(patient=referral.patient)
+    context = {
+        "referral": referral,
+        "reason": selectors.referral_reason(referral),
+        "can_send": request.user.has_perm("referrals.write_outbound", referral.patient),
+        "send_form": SendForm(releases=releases),
+        "has_release": releases.exists(),
+    }
+    return render(request, "referrals/outbound_detail.html", context)
+
+
+def _outbound_action(request, pk, call, success: str):
+    referral = _found(selectors.outbound_open, user=request.user, referral_id=pk)
+    call_with_messages(request, lambda: call(referral), success)
+    return redirect("referrals:outbound_detail", pk=referral.pk)
+
+
+@login_required
+@require_POST
+def outbound_send(request, pk):
+    referral = _found(selectors.outbound_open, user=request.user, referral_id=pk)
+    form = SendForm(request.POST, releases=selectors.release_choices(patient=referral.patient))
+    release = form.cleaned_data["release"] if form.is_valid() else None
+    call_with_messages(
+        request,
+        lambda: services.outbound_send(actor=request.user, referral=referral, release=release),
+        "Referral sent: the letter is ready to fax or email.",
+    )
+    return redirect("referrals:outbound_detail", pk=referral.pk)
+
+
+@login_required
+@require_POST
+def outbound_acknowledge(request, pk):
+    return _outbound_action(
+        request,
+        pk,
+        lambda referral: services.outbound_acknowledge(actor=request.user, referral=referral),
+        "Marked as acknowledged by the provider.",
+    )
+
+
+@login_required
+@require_POST
+def outbound_close(request, pk):
+    return _outbound_action(
+        request,
+        pk,
+        lambda referral: services.outbound_close(actor=request.user, referral=referral),
+        "Referral closed.",
+    )
+
+
+@login_required
+@require_GET
+def outbound_letter(request, pk):
+    referral = _found(selectors.outbound_open, user=request.user, referral_id=pk)
+    response = HttpResponse(letter_pdf(referral), content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="{letter_filename(referral)}"'
+    return response
