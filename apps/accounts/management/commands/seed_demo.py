@@ -14,6 +14,7 @@ DEMO_MODULES = [
     "apps.scheduling.demo_appointments",
     "apps.programs.demo",
     "apps.notes.demo",
+    "apps.notes.demo_bodywork",
     "apps.messaging.demo",
     "apps.intake.demo",
 ]
