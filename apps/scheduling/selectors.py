@@ -155,7 +155,7 @@ def calendar_appointments(
 
 
 def therapists_for_calendar(*, user) -> list[User]:
-    qs = User.objects.filter(groups__name=Role.THERAPIST, is_active=True)
+    qs = User.objects.filter(groups__name=Role.THERAPIST, is_active=True).select_related("therapist_profile")
     if not user.has_perm("scheduling.view_all_schedules"):
         qs = qs.filter(pk=user.pk)
     return list(qs.order_by("last_name", "first_name"))

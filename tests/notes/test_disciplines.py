@@ -167,6 +167,23 @@ def test_intake_answers_measures_and_plans_are_refused_to_a_massage_therapist(pe
     assert personas.therapist.has_perm("intake.view_packets", patient)
 
 
+def test_the_measure_and_intake_endpoints_give_a_massage_therapist_nothing(personas, login, record, masseuse, bodywork):
+    api = login(masseuse, api=True)
+    measures = api.get(f"/api/measure-responses/?patient={personas.patient.pk}")
+    assert measures.status_code in (403, 404) or measures.json()["results"] == []
+    assert api.get(f"/api/measure-responses/{record['response'].pk}/review-flag/").status_code in (403, 404, 405)
+    assert api.get(f"/api/intake-packets/?patient={personas.patient.pk}").status_code == 404
+    assert (
+        login(personas.therapist, api=True).get(f"/api/intake-packets/?patient={personas.patient.pk}").status_code
+        == 200
+    )
+    assert (
+        login(personas.therapist, api=True)
+        .get(f"/api/measure-responses/?patient={personas.patient.pk}")
+        .json()["results"]
+    )
+
+
 # --- the visibility matrix of a bodywork note --------------------------------------------------------------------
 
 

@@ -231,6 +231,8 @@ def test_therapist_lists_show_the_discipline(clinic, bodywork, login, django_ass
     assert b"Massage and bodywork" in page.content
     users = client.get("/accounts/users/")
     assert b"Massage and bodywork" in users.content
+    calendar = login(clinic.front_desk).get("/schedule/")
+    assert b'Lena Park <span class="muted">(massage and bodywork)</span>' in calendar.content
     api = login(clinic.front_desk, api=True).get("/api/therapists/")
     disciplines = {row["email"]: row["discipline"] for row in api.json()["results"]}
     assert disciplines["lena@example.test"] == "bodywork"
