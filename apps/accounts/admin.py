@@ -1,3 +1,4 @@
+from django import forms
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 
@@ -21,10 +22,27 @@ class UserAdmin(BaseUserAdmin):
     add_fieldsets = [(None, {"classes": ["wide"], "fields": ["email", "password1", "password2"]})]
 
 
+class TherapistProfileForm(forms.ModelForm):
+    class Meta:
+        model = TherapistProfile
+        fields = "__all__"  # noqa: DJ007 (the admin edits every profile field)
+
+    def clean_discipline(self) -> str:
+        discipline = self.cleaned_data["discipline"]
+        if self.instance.pk and discipline != self.instance.discipline:
+            try:
+                services.therapist_discipline_check(therapist=self.instance.user, discipline=discipline)
+            except ApplicationError as exc:
+                raise forms.ValidationError(exc.message) from None
+        return discipline
+
+
 @admin.register(TherapistProfile)
 class TherapistProfileAdmin(admin.ModelAdmin):
+    form = TherapistProfileForm
     list_display = [
         "user",
+        "discipline",
         "credentials",
         "npi",
         "is_prelicensed",
@@ -33,6 +51,17 @@ class TherapistProfileAdmin(admin.ModelAdmin):
         "self_booking",
         "accepts_patient_messages",
     ]
+    list_filter = ["discipline"]
+
+    def save_model(self, request, obj, form, change):
+        """A discipline change goes through its service, so it is checked under the profile's lock and audited."""
+        if change and "discipline" in form.changed_data:
+            discipline, obj.discipline = obj.discipline, form.initial["discipline"]
+            super().save_model(request, obj, form, change)
+            services.therapist_discipline_set(actor=request.user, therapist=obj.user, discipline=discipline)
+            obj.discipline = discipline
+            return
+        super().save_model(request, obj, form, change)
 
 
 @admin.register(ClinicSettings)

@@ -1,6 +1,7 @@
 from rest_framework import serializers, viewsets
 
 from .api_permissions import permissions_with
+from .disciplines import Discipline
 from .models import User
 from .roles import Role
 
@@ -10,10 +11,21 @@ class TherapistOutput(serializers.ModelSerializer):
     npi = serializers.CharField(source="therapist_profile.npi", default="")
     is_prelicensed = serializers.BooleanField(source="therapist_profile.is_prelicensed", default=False)
     supervisor = serializers.IntegerField(source="therapist_profile.supervisor_id", default=None, allow_null=True)
+    discipline = serializers.CharField(source="therapist_profile.discipline", default=Discipline.PSYCHOTHERAPY)
 
     class Meta:
         model = User
-        fields = ["id", "first_name", "last_name", "email", "credentials", "npi", "is_prelicensed", "supervisor"]
+        fields = [
+            "id",
+            "first_name",
+            "last_name",
+            "email",
+            "credentials",
+            "npi",
+            "is_prelicensed",
+            "supervisor",
+            "discipline",
+        ]
 
 
 class TherapistViewSet(viewsets.ReadOnlyModelViewSet):

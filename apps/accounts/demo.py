@@ -7,6 +7,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from apps.core.models import ClinicSettings
 
+from .disciplines import Discipline
 from .models import TherapistProfile, User
 from .roles import Role
 from .services import roles_ensure, user_create
@@ -23,6 +24,7 @@ STAFF = [
     ("david.okafor@clinic.test", "David", "Okafor", [Role.THERAPIST]),
     ("maria.russo@clinic.test", "Maria", "Russo", [Role.THERAPIST]),
     ("tom.baker@clinic.test", "Tom", "Baker", [Role.THERAPIST]),
+    ("lena.park@clinic.test", "Lena", "Park", [Role.THERAPIST]),
 ]
 THERAPIST_PROFILES = {
     "sarah.chen@clinic.test": {
@@ -53,6 +55,13 @@ THERAPIST_PROFILES = {
         "npi": "1821937465",
         "is_prelicensed": True,
         "supervisor_email": "sarah.chen@clinic.test",
+    },
+    # The partner massage therapist: books only massage services and reads only her own bodywork notes.
+    "lena.park@clinic.test": {
+        "credentials": "LMT",
+        "license_type": "LMT",
+        "license_number": "MT-30571",
+        "discipline": Discipline.BODYWORK,
     },
 }
 
@@ -91,8 +100,10 @@ def seed(out) -> dict[str, User]:
         profile["supervisor"] = users[supervisor_email] if supervisor_email else None
         TherapistProfile.objects.update_or_create(user=users[email], defaults=profile)
     out.write(f"Staff logins (password {DEMO_PASSWORD}):")
+    disciplines = dict(TherapistProfile.objects.values_list("user__email", "discipline"))
     for email, _first, _last, roles in STAFF:
-        out.write(f"  {email:28} {', '.join(roles)}")
+        bodywork = " (massage and bodywork)" if disciplines.get(email) == Discipline.BODYWORK else ""
+        out.write(f"  {email:28} {', '.join(roles)}{bodywork}")
     key = base64.b32encode(bytes.fromhex(DEMO_TOTP_KEY)).decode()
     out.write(f"Staff two-factor key for an authenticator app: {key} (or run: manage.py demo_totp)")
     return users

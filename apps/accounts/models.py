@@ -8,6 +8,7 @@ from django.utils.functional import cached_property
 
 from apps.core.models import TimeStampedModel
 
+from .disciplines import Discipline
 from .roles import STAFF_ROLES, Role
 from .rules import CLINICAL_PERMS
 
@@ -88,6 +89,12 @@ class TherapistProfile(TimeStampedModel):
     """Professional details of a therapist; a pre-licensed therapist has a supervisor."""
 
     user = models.OneToOneField(User, on_delete=models.CASCADE, related_name="therapist_profile")
+    discipline = models.CharField(
+        max_length=20,
+        choices=Discipline.choices,
+        default=Discipline.PSYCHOTHERAPY,
+        help_text="Decides the services they are booked for and the notes they may read.",
+    )
     credentials = models.CharField(max_length=100, blank=True, help_text="e.g. LCSW, PhD, LMFT")
     license_type = models.CharField(
         max_length=30, blank=True, help_text="The licence the number belongs to, e.g. LICSW, LMHC, Psychologist"

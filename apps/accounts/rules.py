@@ -2,6 +2,7 @@
 
 import rules
 
+from .disciplines import Discipline, discipline_of
 from .roles import Role
 
 # Permissions over clinical content (notes, plans, measures, questionnaires, journals). Their rule alone decides,
@@ -23,6 +24,16 @@ def is_admin(user) -> bool:
 @rules.predicate
 def is_therapist(user) -> bool:
     return user.is_authenticated and user.has_role(Role.THERAPIST)
+
+
+@rules.predicate
+def is_psychotherapist(user) -> bool:
+    return is_therapist(user) and discipline_of(user) == Discipline.PSYCHOTHERAPY
+
+
+@rules.predicate
+def is_bodywork_provider(user) -> bool:
+    return is_therapist(user) and discipline_of(user) == Discipline.BODYWORK
 
 
 @rules.predicate

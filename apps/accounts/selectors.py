@@ -4,6 +4,7 @@ from django.db.models import QuerySet
 
 from apps.core import clock
 
+from .disciplines import Discipline
 from .models import ApiToken, User
 from .roles import Role
 
@@ -26,3 +27,21 @@ def api_tokens_live_of_others(*, user: User) -> QuerySet[ApiToken]:
 def active_therapists() -> QuerySet[User]:
     """Therapists who can be booked, named on forms and API inputs that choose one."""
     return User.objects.filter(groups__name=Role.THERAPIST, is_active=True)
+
+
+def therapists_of(*, discipline: str) -> QuerySet[User]:
+    """Therapists of one discipline, by email; one without a profile row is a psychotherapist."""
+    therapists = User.objects.filter(groups__name=Role.THERAPIST).order_by("email")
+    if discipline == Discipline.PSYCHOTHERAPY:
+        return therapists.exclude(therapist_profile__discipline=Discipline.BODYWORK)
+    return therapists.filter(therapist_profile__discipline=discipline)
+
+
+def upcoming_sessions_outside(*, therapist: User, discipline: str) -> int:
+    """How many booked, coming sessions of the therapist are of a service outside `discipline`: what changing
+    them to that discipline would leave with the wrong kind of provider."""
+    return (
+        therapist.appointments.filter(status="booked", start__gt=clock.now())  # scheduling's AppointmentStatus.BOOKED
+        .exclude(service_type__discipline=discipline)
+        .count()
+    )

@@ -13,13 +13,15 @@ from django.urls import reverse
 
 from apps.audit.services import access_log_write
 from apps.core import clock
-from apps.core.errors import Conflict, InvalidTransition, NotFound
+from apps.core.errors import Conflict, InvalidTransition, NotFound, Unprocessable
 from apps.core.links import absolute_url
 from apps.core.models import ClinicSettings
 
+from .disciplines import Discipline
 from .models import ApiToken, Invitation, TherapistProfile, User
 from .roles import Role
 from .rules import can_revoke_api_token
+from .selectors import upcoming_sessions_outside
 
 API_TOKEN_LIFETIMES_DAYS = (7, 30, 90, 365)
 
@@ -213,5 +215,41 @@ def therapist_self_booking_set(
             "before": before,
             "after": {"self_booking": self_booking, "accepts_new_patients": accepts_new_patients},
         },
+    )
+    return profile
+
+
+def therapist_discipline_check(*, therapist: User, discipline: str) -> None:
+    """Refuse a discipline the therapist's coming sessions do not fit: move or cancel those first."""
+    if discipline not in Discipline.values:
+        raise Unprocessable("Choose a discipline.", fields={"discipline": ["Unknown discipline."]})
+    count = upcoming_sessions_outside(therapist=therapist, discipline=discipline)
+    if count:
+        raise Conflict(
+            f"{therapist.full_name or therapist.email} has {count} upcoming session(s) of another discipline than "
+            f"{Discipline(discipline).label.lower()}; move or cancel them first.",
+            fields={"discipline": ["Upcoming sessions of another discipline."]},
+        )
+
+
+@transaction.atomic
+def therapist_discipline_set(*, actor: User, therapist: User, discipline: str) -> TherapistProfile:
+    """Change a provider's discipline, audited. The profile row is locked first: a booking's database check
+    (`appointment_discipline_matches_provider`) reads it under a share lock, so a session booked meanwhile is
+    either counted here or refused there."""
+    if not therapist.has_role(Role.THERAPIST):
+        raise Unprocessable("Choose a therapist.", fields={"therapist": ["Not a therapist."]})
+    profile = TherapistProfile.objects.select_for_update().get_or_create(user=therapist)[0]
+    before = profile.discipline
+    if before == discipline:
+        return profile
+    therapist_discipline_check(therapist=therapist, discipline=discipline)
+    profile.discipline = discipline
+    profile.save(update_fields=["discipline", "updated_at"])
+    access_log_write(
+        actor=actor,
+        action="therapist_discipline_change",
+        subject=profile,
+        detail={"therapist": therapist.pk, "before": before, "after": discipline},
     )
     return profile

@@ -86,7 +86,9 @@ def user_list(request):
         services.staff_invite(actor=request.user, **form.cleaned_data)
         messages.success(request, f"Invitation sent to {form.cleaned_data['email']}.")
         return redirect("accounts:user_list")
-    users = User.objects.prefetch_related("groups").order_by("last_name", "first_name")
+    users = (
+        User.objects.select_related("therapist_profile").prefetch_related("groups").order_by("last_name", "first_name")
+    )
     return render(request, "accounts/user_list.html", {"users": users, "form": form})
 
 

@@ -19,7 +19,8 @@ FULL_FEES = {
     "90834": Decimal("200.00"),
     "90837": Decimal("200.00"),
     "90853": Decimal("60.00"),
-    "97124": Decimal("110.00"),
+    "97124": Decimal("30.00"),
+    "RLX60": Decimal("110.00"),
 }
 GUIDELINES = {2025: (Decimal("15650"), Decimal("5500")), 2026: (Decimal("15960"), Decimal("5680"))}
 NOMINAL_FEE = Decimal("20.00")

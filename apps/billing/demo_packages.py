@@ -6,14 +6,16 @@ so covered by the package. Runs after the demo sessions. Idempotent: keyed on th
 import datetime as dt
 from decimal import Decimal
 
+from apps.accounts.disciplines import Discipline
 from apps.accounts.models import User
 from apps.accounts.roles import Role
+from apps.accounts.selectors import therapists_of
 from apps.core import clock
 
 from .models import AssessmentStatus, PackageOffering, PackagePurchase
 from .services.packages import package_purchase
 
-MASSAGE_CODE = "97124"
+MASSAGE_CODE = "RLX60"  # the 60-minute relaxation massage (apps/scheduling/demo.py)
 OFFERING = {
     "name": "10-week relaxation massage",
     "session_count": 10,
@@ -30,7 +32,7 @@ def seed(out) -> None:
 
     massage = ServiceType.objects.filter(code=MASSAGE_CODE).first()
     front_desk = User.objects.filter(groups__name=Role.FRONT_DESK).order_by("email").first()
-    therapist = User.objects.filter(groups__name=Role.THERAPIST).order_by("-email").first()
+    therapist = therapists_of(discipline=Discipline.BODYWORK).first()
     if massage is None or front_desk is None or therapist is None:
         out.write("Packages: skipped (no massage service, front desk or therapist)")
         return
@@ -53,8 +55,8 @@ def seed(out) -> None:
         out.write(f"Packages: “{offering.name}” on sale")
         return
     purchase = package_purchase(actor=front_desk, patient=patient, offering=offering)
-    # Tuesdays at noon (inside every therapist's working hours, and an hour the demo therapy series leave free),
-    # from three weeks back: three or four massages done, the rest to come.
+    # Tuesdays at noon with the partner massage therapist (booked outside their hours if need be), from three weeks
+    # back: three or four massages done, the rest to come.
     first_tuesday = today - dt.timedelta(weeks=WEEKS_DONE, days=today.weekday() - 1)
     booked = scheduling.series_book(
         actor=front_desk,
@@ -66,6 +68,7 @@ def seed(out) -> None:
         occurrence_count=offering.session_count,
         room=Room.objects.filter(name="Birch").first(),
         skip_conflicts=True,
+        override_reason="Massage package",
         cap_override_reason="Massage package",
     ).booked
     now = clock.now()

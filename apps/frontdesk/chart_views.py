@@ -34,24 +34,35 @@ def _chart_data(patient) -> dict:
     )
 
 
-@login_required
-@require_GET
-def patient_chart(request, patient_id):
-    patient = _chart_patient(request, patient_id)
+def _psychotherapy_panels(request, patient) -> dict:
+    """The chart's psychotherapy content: plan, measure and pain trends, flags, shared journal entries. Empty for a
+    massage and bodywork provider, who sees the sessions and their own bodywork notes only."""
+    if not request.user.has_perm("notes.view_psychotherapy_record", patient):
+        return {"shows_psychotherapy": False}
     chart_data = _chart_data(patient)
-    context = {
-        "patient": patient,
-        "sessions": notes_selectors.patient_sessions_with_notes(user=request.user, patient=patient),
+    return {
+        "shows_psychotherapy": True,
         "chart_data": chart_data,
         "score_rows": outcomes_charts.score_rows(measures=chart_data["measures"], tz=clock.clinic_tz()),
         "open_flags": outcomes_selectors.open_flags(patient=patient),
         "journal_entries": outcomes_selectors.journal_entries_shared(patient=patient),
-        "can_export": request.user.has_perm("notes.export_records", patient),
-        "next_session": notes_selectors.next_session(patient=patient),
-        "writable_statuses": WRITABLE_APPOINTMENT_STATUSES,
         "plans": plan_selectors.plans_for_chart(user=request.user, patient=patient),
         "education_assignments": education_selectors.assignments_of_patient(patient=patient),
         "can_share_education": request.user.has_perm("education.assign", patient),
+    }
+
+
+@login_required
+@require_GET
+def patient_chart(request, patient_id):
+    patient = _chart_patient(request, patient_id)
+    context = {
+        "patient": patient,
+        "sessions": notes_selectors.patient_sessions_with_notes(user=request.user, patient=patient),
+        "can_export": request.user.has_perm("notes.export_records", patient),
+        "next_session": notes_selectors.next_session(patient=patient),
+        "writable_statuses": WRITABLE_APPOINTMENT_STATUSES,
+        **_psychotherapy_panels(request, patient),
         "lecture_history": list(registrant_lecture_history(patient=patient)),
     }
     return render(request, "frontdesk/chart.html", context)
@@ -60,6 +71,8 @@ def patient_chart(request, patient_id):
 @login_required
 @require_GET
 def patient_chart_data(request, patient_id):
-    """Measure and pain series as JSON for the chart script."""
+    """Measure and pain series as JSON for the chart script (psychotherapists only)."""
     patient = _chart_patient(request, patient_id)
+    if not request.user.has_perm("notes.view_psychotherapy_record", patient):
+        raise Http404("No such chart data.")
     return JsonResponse(_chart_data(patient))

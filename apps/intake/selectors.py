@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from django.db.models import Count, Exists, Min, OuterRef, QuerySet, Subquery
 
 from apps.accounts.roles import Role
+from apps.accounts.rules import is_psychotherapist
 from apps.notes.editor import field_rows
 from apps.patients.models import Patient
 from apps.patients.selectors import treating_patients_q
@@ -116,12 +117,13 @@ def packets_of(*, patient) -> QuerySet[Packet]:
 
 
 def packets_visible_to(*, user) -> QuerySet[Packet]:
-    """Packets a user may list: every packet for the front desk and admins, their patients' for a therapist, their
-    own for a patient, none for anyone else."""
+    """Packets a user may list: every packet for the front desk and admins, their patients' for a psychotherapist
+    (intake answers are psychotherapy content: a massage and bodywork provider sees none), their own for a patient,
+    none for anyone else."""
     packets = Packet.objects.select_related("patient", "sent_by").prefetch_related("items__document")
     if user.has_perm("intake.send_packet"):
         return packets
-    if user.has_role(Role.THERAPIST):
+    if is_psychotherapist(user):
         return packets.filter(patient__in=Patient.objects.filter(treating_patients_q(therapist=user)))
     if user.has_role(Role.PATIENT):
         return packets.filter(patient__user=user)

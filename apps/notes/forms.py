@@ -1,10 +1,15 @@
 from django import forms
 
 from .models import ATTESTATION, NoteTemplate
+from .selectors import templates_active
 
 
 class StartNoteForm(forms.Form):
-    template = forms.ModelChoiceField(queryset=NoteTemplate.objects.filter(is_active=True), empty_label=None)
+    template = forms.ModelChoiceField(queryset=NoteTemplate.objects.none(), empty_label=None)
+
+    def __init__(self, *args, appointment, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["template"].queryset = templates_active(discipline=appointment.service_type.discipline)
 
 
 class SignForm(forms.Form):

@@ -5,6 +5,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 
+from apps.accounts.disciplines import Discipline
 from apps.core.encryption import reencrypt_only
 from apps.core.models import TimeStampedModel, kept_row_trigger
 from apps.outcomes.instruments import INSTRUMENT_CHOICES, INSTRUMENTS
@@ -23,6 +24,12 @@ class NoteTemplate(TimeStampedModel):
 
     name = models.CharField(max_length=120, unique=True)
     kind = models.CharField(max_length=20, choices=TemplateKind.choices)
+    discipline = models.CharField(
+        max_length=20,
+        choices=Discipline.choices,
+        default=Discipline.PSYCHOTHERAPY,
+        help_text="Notes of sessions of this discipline use it.",
+    )
     description = models.CharField(max_length=300, blank=True)
     fields = models.JSONField(help_text="Ordered field definitions; see the README for the format.")
     is_active = models.BooleanField(default=True)
@@ -88,6 +95,19 @@ RETURN NEW;
 SIGNING_NEEDS_ATTESTATION = """
 IF NEW.status = 'signed' AND NEW.attested_at IS NULL AND (TG_OP = 'INSERT' OR OLD.status IS DISTINCT FROM 'signed') THEN
     RAISE EXCEPTION 'session note % cannot be signed without the attestation', NEW.id USING ERRCODE = '23514';
+END IF;
+RETURN NEW;
+"""
+
+# A session's note is written on a template of the session's discipline: a bodywork session never carries a
+# psychotherapy form, so what a note says and who may read it (by the session's service) always agree.
+NOTE_TEMPLATE_MATCHES_SESSION = """
+IF (SELECT discipline FROM notes_notetemplate WHERE id = NEW.template_id) IS DISTINCT FROM (
+    SELECT s.discipline FROM scheduling_appointment a JOIN scheduling_servicetype s ON s.id = a.service_type_id
+    WHERE a.id = NEW.appointment_id
+) THEN
+    RAISE EXCEPTION 'session note % uses a template of another discipline than its session', NEW.id
+        USING ERRCODE = '23514', CONSTRAINT = 'note_template_matches_session';
 END IF;
 RETURN NEW;
 """
@@ -203,6 +223,12 @@ class SessionNote(TimeStampedModel):
                 when=pgtrigger.Before,
                 condition=pgtrigger.Q(old__status="signed"),
                 func="RAISE EXCEPTION 'signed session note % cannot be deleted', OLD.id USING ERRCODE = '23000';",
+            ),
+            pgtrigger.Trigger(
+                name="note_template_matches_session",
+                operation=pgtrigger.Insert | pgtrigger.UpdateOf("template_id", "appointment_id"),
+                when=pgtrigger.Before,
+                func=NOTE_TEMPLATE_MATCHES_SESSION,
             ),
         ]
 

@@ -5,7 +5,7 @@ from dataclasses import dataclass
 
 from django.db.models import BooleanField, ExpressionWrapper, Q, QuerySet
 
-from apps.accounts.roles import Role
+from apps.accounts.rules import is_psychotherapist
 from apps.audit.services import access_log_write
 from apps.core import clock
 from apps.core.errors import NotFound, PermissionDenied
@@ -31,10 +31,10 @@ def _plans() -> QuerySet[TreatmentPlan]:
 
 
 def plans_visible_to(*, user) -> QuerySet[TreatmentPlan]:
-    """Plan metadata (never text) the user may see: their own plans, and signed or superseded plans of patients they
-    treat or by therapists they supervise."""
+    """Plan metadata (never text) a psychotherapist may see: their own plans, and signed or superseded plans of
+    patients they treat or by therapists they supervise. A bodywork provider sees none."""
     qs = _plans()
-    if not user.is_authenticated or not user.has_role(Role.THERAPIST):
+    if not user.is_authenticated or not is_psychotherapist(user):
         return qs.none()
     treated = Patient.objects.filter(treating_patients_q(therapist=user)).values("pk")
     on_record = Q(patient__in=treated) | Q(author__therapist_profile__supervisor=user)

@@ -19,7 +19,9 @@ from django.db.models import (
 )
 from django.urls import reverse
 
+from apps.accounts.disciplines import Discipline
 from apps.accounts.roles import Role
+from apps.accounts.rules import is_bodywork_provider, is_psychotherapist
 from apps.audit.services import access_log_write
 from apps.core import clock
 from apps.core.encryption import decrypt_json, decrypt_text
@@ -43,8 +45,10 @@ class OpenedNote:
     addenda: list[tuple[Addendum, str]]
 
 
-def templates_active() -> QuerySet[NoteTemplate]:
-    return NoteTemplate.objects.filter(is_active=True)
+def templates_active(*, discipline: str | None = None) -> QuerySet[NoteTemplate]:
+    """Active templates, of one discipline if given (a session's note uses a template of its service's)."""
+    templates = NoteTemplate.objects.filter(is_active=True)
+    return templates if discipline is None else templates.filter(discipline=discipline)
 
 
 def _note_list_base() -> QuerySet[SessionNote]:
@@ -57,9 +61,12 @@ def _note_list_base() -> QuerySet[SessionNote]:
 
 def _visible_q(*, user) -> Q:
     """rules.view_note in SQL, for a therapist: their own notes, notes they must co-sign, and signed notes of
-    patients they treat."""
+    patients they treat; for a bodywork provider only the first two, and only of bodywork sessions."""
+    own = Q(author=user) | Q(cosigner=user)
+    if is_bodywork_provider(user):
+        return own & Q(appointment__service_type__discipline=Discipline.BODYWORK)
     treated = Patient.objects.filter(treating_patients_q(therapist=user)).values("pk")
-    return Q(author=user) | Q(cosigner=user) | Q(status=NoteStatus.SIGNED, patient__in=treated)
+    return own | Q(status=NoteStatus.SIGNED, patient__in=treated)
 
 
 def _reads_notes(user) -> bool:
@@ -76,14 +83,17 @@ def notes_visible_to(*, user) -> QuerySet[SessionNote]:
 
 
 def note_template_default(*, appointment) -> NoteTemplate | None:
-    """The template a session's note starts from: progress for a returning patient (one with a signed note from an
-    earlier session), intake for a first session; the other kind if the clinic has retired every one of these."""
+    """The template a session's note starts from, among those of the session's discipline: progress for a returning
+    patient (one with a signed note of that discipline from an earlier session), intake for a first session; the
+    other kind if the clinic has retired every one of these."""
     returning = SessionNote.objects.filter(
         patient_id=appointment.patient_id, status=NoteStatus.SIGNED, appointment__start__lt=appointment.start
     )
+    discipline = appointment.service_type.discipline
+    returning = returning.filter(appointment__service_type__discipline=discipline)
     preferred = TemplateKind.PROGRESS if returning.exists() else TemplateKind.INTAKE
     kind_first = Case(When(kind=preferred, then=Value(0)), default=Value(1))
-    return templates_active().order_by(kind_first, "name", "pk").first()
+    return templates_active(discipline=discipline).order_by(kind_first, "name", "pk").first()
 
 
 @dataclass(frozen=True)
@@ -166,7 +176,9 @@ def clinical_chart_open(*, user, patient_id) -> Patient:
 def note_get_for(*, user, note_id, perm: str = "notes.view_note", action: str = "note_view") -> SessionNote:
     """The note if the user holds `perm` on it; a denied attempt is logged and answers like a missing note."""
     note = (
-        SessionNote.objects.select_related("appointment", "patient", "author", "template", "cosigner", "signed_by")
+        SessionNote.objects.select_related(
+            "appointment__service_type", "patient", "author", "template", "cosigner", "signed_by"
+        )
         .filter(pk=note_id)
         .first()
     )
@@ -184,7 +196,8 @@ def note_get_for_action(*, user, note_id, perm: str, action: str) -> SessionNote
 
 
 def note_open(*, user, note_id, action: str = "note_view") -> OpenedNote:
-    """Decrypt a note and its addenda for someone allowed to read it; one access-log row per read."""
+    """Decrypt a note and its addenda for someone allowed to read it; one access-log row per read (a
+    psychotherapist's read of a bodywork note too)."""
     note = note_get_for(user=user, note_id=note_id, action=action)
     return note_read(user=user, note=note, action=action)
 
@@ -239,7 +252,10 @@ def notes_awaiting_cosign(*, supervisor) -> QuerySet[SessionNote]:
 
 
 def process_notes_of(*, author) -> QuerySet[PsychotherapyNote]:
-    """Only ever the author's own process notes; there is no selector that reads anyone else's."""
+    """Only ever the author's own process notes, and only while they are a psychotherapist; there is no selector
+    that reads anyone else's."""
+    if not is_psychotherapist(author):
+        return PsychotherapyNote.objects.none()
     return PsychotherapyNote.objects.filter(author=author).defer("content_encrypted").select_related("patient")
 
 
@@ -263,7 +279,7 @@ def process_note_open(*, user, process_note_id) -> tuple[PsychotherapyNote, str]
 def process_note_for_appointment(*, user, appointment) -> tuple[PsychotherapyNote | None, str]:
     """The user's own process note for a session, decrypted (logged) if there is one."""
     note = PsychotherapyNote.objects.filter(author=user, appointment=appointment).first()
-    if note is None:
+    if note is None or not user.has_perm("notes.view_process_note", note):
         return None, ""
     _log(user, "process_note_view", note, patient_id=note.patient_id)
     return note, decrypt_text(note.content_encrypted)
@@ -300,7 +316,8 @@ def notes_for_export(*, patient) -> QuerySet[SessionNote]:
 
 
 def pain_series(*, patient) -> list[dict]:
-    """Pain intensity from the patient's notes over time (stored beside the encrypted text)."""
+    """Pain intensity from the patient's notes over time (stored beside the encrypted text). Shown only to the
+    patient's psychotherapists (`notes.view_psychotherapy_record`)."""
     rows = (
         SessionNote.objects.filter(patient=patient)
         .exclude(pain_now__isnull=True, pain_worst__isnull=True)

@@ -25,16 +25,34 @@ from .selectors import NOTE_NEEDED_STATUSES, note_template_default, overdue_coun
 WRITABLE_APPOINTMENT_STATUSES = set(NOTE_NEEDED_STATUSES)
 
 
-SHIPPED_TEMPLATES_MIGRATION = "apps.notes.migrations.0002_seed_note_templates"
+SHIPPED_TEMPLATES_MIGRATIONS = (
+    "apps.notes.migrations.0002_seed_note_templates",
+    "apps.notes.migrations.0008_seed_bodywork_note_template",
+)
 
 
 def note_templates_ensure() -> None:
-    """Make sure the shipped templates exist (the rows data migration 0002 writes), for seeders and
+    """Make sure the shipped templates exist (the rows data migrations 0002 and 0008 write), for seeders and
     test setups that run after the migration's rows were flushed. Existing rows are left as they are."""
-    migration = import_module(SHIPPED_TEMPLATES_MIGRATION)
-    names = [name for name, *_rest in migration.TEMPLATES]
-    if NoteTemplate.objects.filter(name__in=names).count() < len(names):
-        migration.seed(django_apps, None)
+    for path in SHIPPED_TEMPLATES_MIGRATIONS:
+        migration = import_module(path)
+        names = [name for name, *_rest in migration.TEMPLATES]
+        if NoteTemplate.objects.filter(name__in=names).count() < len(names):
+            migration.seed(django_apps, None)
+
+
+def _template_check(template: NoteTemplate, appointment) -> None:
+    """An active template of the session's discipline (the database holds the discipline too:
+    `note_template_matches_session`)."""
+    if not template.is_active:
+        raise Unprocessable("This template is retired.", fields={"template": ["Choose an active template."]})
+    discipline = appointment.service_type.discipline
+    if template.discipline != discipline:
+        raise Unprocessable(
+            f"{template.name} is a {template.get_discipline_display().lower()} template; this is a "
+            f"{appointment.service_type.get_discipline_display().lower()} session.",
+            fields={"template": ["Choose a template of the session's discipline."]},
+        )
 
 
 def _require(actor, perm: str, obj) -> None:
@@ -71,8 +89,7 @@ def note_create(*, actor, appointment, content: dict, template: NoteTemplate | N
         template = note_template_default(appointment=appointment)
         if template is None:
             raise Unprocessable("No note template is active.", fields={"template": ["Choose a template."]})
-    if not template.is_active:
-        raise Unprocessable("This template is retired.", fields={"template": ["Choose an active template."]})
+    _template_check(template, appointment)
     cleaned = content_clean(fields=template.fields, content=content, complete=False)
     note = SessionNote(appointment=appointment, patient_id=appointment.patient_id, author=actor, template=template)
     _set_content(note, cleaned)
@@ -92,8 +109,7 @@ def note_update_draft(*, actor, note: SessionNote, content: dict, template: Note
     if note.status != NoteStatus.DRAFT:
         raise InvalidTransition("This note is signed and can no longer change. Add an addendum instead.")
     if template is not None and template.pk != note.template_id:
-        if not template.is_active:
-            raise Unprocessable("This template is retired.", fields={"template": ["Choose an active template."]})
+        _template_check(template, note.appointment)
         note.template = template
     cleaned = content_clean(fields=note.template.fields, content=content, complete=False)
     _set_content(note, cleaned)
@@ -198,9 +214,11 @@ def _process_note_text(text: str) -> str:
 
 @transaction.atomic
 def process_note_create(*, actor, patient, text: str, appointment=None) -> PsychotherapyNote:
-    """A therapist's private process note about a patient they treat (optionally for one session)."""
+    """A psychotherapist's private process note about a patient they treat (optionally for one session)."""
     if not actor.has_perm("notes.view_clinical_chart", patient):
         raise NotFound("No such patient.")
+    if not actor.has_perm("notes.add_process_note"):
+        raise PermissionDenied("Process notes are psychotherapy notes; massage and bodywork providers keep none.")
     if appointment is not None and (appointment.patient_id != patient.pk or appointment.therapist_id != actor.pk):
         raise Unprocessable("That session is not yours with this patient.", fields={"appointment": ["Not yours."]})
     note = PsychotherapyNote(author=actor, patient=patient, appointment=appointment)

@@ -67,7 +67,7 @@ def session_note(request, appointment_id):
         return redirect("notes:detail", pk=existing.pk)
     appointment = _own_session(request, appointment_id)
     default = selectors.note_template_default(appointment=appointment)
-    form = StartNoteForm(request.POST or None, initial={"template": default})
+    form = StartNoteForm(request.POST or None, initial={"template": default}, appointment=appointment)
     if request.method == "POST" and form.is_valid():
         try:
             note = services.note_create(
@@ -77,7 +77,12 @@ def session_note(request, appointment_id):
             form.add_error(None, exc.message)
         else:
             return redirect("notes:detail", pk=note.pk)
-    return render(request, "notes/start.html", {"form": form, "appointment": appointment})
+    context = {
+        "form": form,
+        "appointment": appointment,
+        "keeps_process_notes": request.user.has_perm("notes.add_process_note"),
+    }
+    return render(request, "notes/start.html", context)
 
 
 def _editor_context(request, note, *, content: dict, addenda=(), errors=None, sign_form=None) -> dict:
@@ -93,6 +98,7 @@ def _editor_context(request, note, *, content: dict, addenda=(), errors=None, si
         "can_add_addendum": user.has_perm("notes.add_addendum", note),
         "addendum_form": AddendumForm(),
         "is_author": note.author_id == user.pk,
+        "keeps_process_notes": user.has_perm("notes.add_process_note"),
         "can_open_chart": user.has_perm("notes.view_clinical_chart", note.patient),
         "session_started": note.appointment.start <= clock.now(),
         "sign_form": sign_form or SignForm(),
@@ -179,7 +185,9 @@ def addendum_create(request, pk):
 @login_required
 @require_http_methods(["GET", "POST"])
 def process_note(request, appointment_id):
-    """The author's private process note for one of their sessions."""
+    """The author's private process note for one of their sessions (psychotherapists only)."""
+    if not request.user.has_perm("notes.add_process_note"):
+        raise Http404("No process notes for massage and bodywork sessions.")
     appointment = _own_session(request, appointment_id)
     existing, text = selectors.process_note_for_appointment(user=request.user, appointment=appointment)
     form = ProcessNoteForm(request.POST or None, initial={"text": text})

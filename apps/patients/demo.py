@@ -3,8 +3,10 @@
 import datetime as dt
 import random
 
+from apps.accounts.disciplines import Discipline
 from apps.accounts.models import User
 from apps.accounts.roles import Role
+from apps.accounts.selectors import therapists_of
 from apps.core import clock
 
 from .models import Patient
@@ -69,7 +71,7 @@ PORTAL_PATIENT_EMAIL = "patient01@clinic.test"
 
 def seed(out) -> list[Patient]:
     rng = random.Random(20261121)
-    therapists = list(User.objects.filter(groups__name=Role.THERAPIST).order_by("email"))
+    therapists = list(therapists_of(discipline=Discipline.PSYCHOTHERAPY))
     patients = []
     for index in range(1, PATIENT_COUNT + 1):
         email = f"patient{index:02d}@clinic.test"

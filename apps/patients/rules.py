@@ -2,7 +2,7 @@
 
 import rules
 
-from apps.accounts.rules import is_admin, is_billing, is_clinic_staff, is_front_desk, is_therapist
+from apps.accounts.rules import is_admin, is_billing, is_clinic_staff, is_front_desk, is_psychotherapist, is_therapist
 
 from .selectors import therapist_has_seen
 
@@ -12,6 +12,12 @@ def is_treating_therapist(user, patient) -> bool:
     if patient is None or not is_therapist(user):
         return False
     return patient.primary_therapist_id == user.id or therapist_has_seen(therapist=user, patient_id=patient.pk)
+
+
+# Psychotherapy content of a chart (notes of psychotherapy sessions, process notes, treatment plans, measures,
+# shared journal entries, intake answers) is read by the patient's psychotherapists, never by a massage and
+# bodywork provider who treats the same patient.
+is_treating_psychotherapist = is_treating_therapist & is_psychotherapist
 
 
 @rules.predicate

@@ -5,8 +5,10 @@ program title; running again changes nothing."""
 import datetime as dt
 from decimal import Decimal
 
+from apps.accounts.disciplines import Discipline
 from apps.accounts.models import User
 from apps.accounts.roles import Role
+from apps.accounts.selectors import therapists_of
 from apps.billing.demo import FEE_START
 from apps.billing.models import FeeSchedule
 from apps.billing.services.configuration import fee_schedule_set
@@ -84,7 +86,7 @@ def _create(spec: dict, facilitator, admin) -> GroupProgram | None:
 
 
 def seed(out) -> None:
-    therapists = list(User.objects.filter(groups__name=Role.THERAPIST).order_by("email"))
+    therapists = list(therapists_of(discipline=Discipline.PSYCHOTHERAPY))
     admin = User.objects.filter(groups__name=Role.ADMIN).order_by("email").first()
     front_desk = User.objects.filter(groups__name=Role.FRONT_DESK).order_by("email").first() or admin
     patients = list(Patient.objects.filter(email__endswith="@clinic.test").order_by("email"))

@@ -215,7 +215,7 @@ class RoomSerializer(serializers.ModelSerializer):
 class ServiceTypeSerializer(serializers.ModelSerializer):
     class Meta:
         model = ServiceType
-        fields = ["id", "name", "code", "duration_minutes", "is_group", "is_active"]
+        fields = ["id", "name", "code", "duration_minutes", "is_group", "is_active", "discipline"]
 
 
 class WorkingHoursSerializer(serializers.ModelSerializer):

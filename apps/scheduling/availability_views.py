@@ -13,14 +13,15 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
 
-from apps.accounts.services import therapist_self_booking_set
+from apps.accounts.disciplines import Discipline, discipline_of
+from apps.accounts.services import therapist_discipline_set, therapist_self_booking_set
 from apps.core import clock
 from apps.core.api_lookups import id_or_none
 from apps.core.errors import ApplicationError
 
 from . import selectors
 from .availability_kinds import KINDS
-from .forms import SelfBookingForm, TimeOffForm, WorkingHoursForm
+from .forms import DisciplineForm, SelfBookingForm, TimeOffForm, WorkingHoursForm
 
 
 def _today_start() -> dt.datetime:
@@ -76,6 +77,15 @@ def _warn_sessions_to_move(request, time_off) -> None:
         messages.warning(request, f"Booked sessions fall in this time off; move or cancel them: {when}.")
 
 
+def _discipline_saved(request, form, therapist) -> bool:
+    try:
+        therapist_discipline_set(actor=request.user, therapist=therapist, **form.cleaned_data)
+    except ApplicationError as exc:
+        _refused(form, exc)
+        return False
+    return True
+
+
 @login_required
 def availability_index(request):
     """Every therapist's hours and coming time off, for the front desk and admins; a therapist goes to their own."""
@@ -96,6 +106,8 @@ def availability_therapist(request, therapist_id):
     therapist = _therapist(request, therapist_id)
     hours_form = WorkingHoursForm(prefix="hours")
     off_form = TimeOffForm(prefix="off")
+    can_set_discipline = request.user.has_perm("accounts.manage_users")
+    discipline_form = DisciplineForm(prefix="discipline", initial={"discipline": discipline_of(therapist)})
     if request.method == "POST":
         kind = request.POST.get("kind")
         if kind == "hours":
@@ -115,6 +127,13 @@ def availability_therapist(request, therapist_id):
                 therapist_self_booking_set(actor=request.user, therapist=therapist, **booking_form.cleaned_data)
                 messages.success(request, "Online booking saved.")
                 return redirect("scheduling:availability_therapist", therapist_id=therapist.pk)
+        elif kind == "discipline":
+            if not can_set_discipline:
+                raise PermissionDenied
+            discipline_form = DisciplineForm(request.POST, prefix="discipline")
+            if discipline_form.is_valid() and _discipline_saved(request, discipline_form, therapist):
+                messages.success(request, "Discipline saved.")
+                return redirect("scheduling:availability_therapist", therapist_id=therapist.pk)
     profile = getattr(therapist, "therapist_profile", None)
     context = {
         "therapist": therapist,
@@ -123,6 +142,8 @@ def availability_therapist(request, therapist_id):
         "time_off": selectors.therapist_time_off_ahead(therapist=therapist, since=_today_start()),
         "hours_form": hours_form,
         "off_form": off_form,
+        "discipline_form": discipline_form if can_set_discipline else None,
+        "discipline_label": Discipline(discipline_of(therapist)).label,
         "booking_form": SelfBookingForm(
             prefix="booking",
             initial={

@@ -2,25 +2,30 @@
 
 import datetime as dt
 
+from apps.accounts.disciplines import Discipline
 from apps.accounts.models import User
 from apps.accounts.roles import Role
 
 from .models import Room, ServiceType, WorkingHours
 
+PSYCHOTHERAPY, BODYWORK = Discipline.PSYCHOTHERAPY, Discipline.BODYWORK
 SERVICE_TYPES = [
-    ("90791", "Intake assessment", 60, False),
-    ("90834", "Individual psychotherapy, 45 min", 45, False),
-    ("90837", "Individual psychotherapy, 60 min", 60, False),
-    ("90853", "Group psychotherapy", 90, True),
-    ("97124", "Relaxation massage, 60 min", 60, False),
+    ("90791", "Intake assessment", 60, False, PSYCHOTHERAPY),
+    ("90834", "Individual psychotherapy, 45 min", 45, False, PSYCHOTHERAPY),
+    ("90837", "Individual psychotherapy, 60 min", 60, False, PSYCHOTHERAPY),
+    ("90853", "Group psychotherapy", 90, True, PSYCHOTHERAPY),
+    ("97124", "Massage therapy, each 15 minutes", 15, False, BODYWORK),
+    # The partner massage therapists' program session; not a CPT code, so it never reads as a billed 97124 unit.
+    ("RLX60", "Relaxation massage, 60 min", 60, False, BODYWORK),
 ]
-ROOMS = [("Willow", 1), ("Cedar", 1), ("Birch", 1), ("Group room", 14)]
+ROOMS = [("Willow", 1), ("Cedar", 1), ("Birch", 1), ("Group room", 14), ("Lotus (massage)", 1)]
 
 
 def seed(out) -> None:
-    for code, name, minutes, is_group in SERVICE_TYPES:
+    for code, name, minutes, is_group, discipline in SERVICE_TYPES:
         ServiceType.objects.update_or_create(
-            code=code, defaults={"name": name, "duration_minutes": minutes, "is_group": is_group}
+            code=code,
+            defaults={"name": name, "duration_minutes": minutes, "is_group": is_group, "discipline": discipline},
         )
     for name, capacity in ROOMS:
         Room.objects.update_or_create(name=name, defaults={"capacity": capacity})

@@ -8,8 +8,10 @@ import datetime as dt
 
 from django.utils import timezone
 
+from apps.accounts.disciplines import Discipline
 from apps.accounts.models import User
 from apps.accounts.roles import Role
+from apps.accounts.selectors import therapists_of
 from apps.core import clock
 from apps.patients.models import Patient
 
@@ -23,7 +25,7 @@ ROOMS_BY_THERAPIST = ["Willow", "Cedar", "Birch", None]  # the fourth therapist 
 
 def seed(out) -> None:
     front_desk = User.objects.filter(groups__name=Role.FRONT_DESK).order_by("email").first()
-    therapists = list(User.objects.filter(groups__name=Role.THERAPIST).order_by("email"))
+    therapists = list(therapists_of(discipline=Discipline.PSYCHOTHERAPY))
     services_by_code = {s.code: s for s in ServiceType.objects.all()}
     rooms = {r.name: r for r in Room.objects.all()}
     today = clock.local_now().date()

@@ -4,6 +4,7 @@ import datetime as dt
 
 from django import forms
 
+from apps.accounts.disciplines import Discipline
 from apps.accounts.models import User
 from apps.accounts.roles import Role
 from apps.core import clock
@@ -251,6 +252,15 @@ class TimeOffForm(forms.Form):
 
     def service_args(self) -> dict:
         return {name: self.cleaned_data[name] for name in ("start", "end", "reason")}
+
+
+class DisciplineForm(forms.Form):
+    """A provider's discipline, set by an administrator on the provider's working-hours page."""
+
+    discipline = forms.ChoiceField(
+        choices=Discipline.choices,
+        help_text="Decides which services they are booked for and which notes they may read.",
+    )
 
 
 class SelfBookingForm(forms.Form):

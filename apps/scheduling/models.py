@@ -1,12 +1,14 @@
 import datetime as dt
 
 import pghistory
+import pgtrigger
 from django.conf import settings
 from django.contrib.postgres.constraints import ExclusionConstraint
 from django.contrib.postgres.fields import RangeOperators
 from django.db import models
 from django.db.models import Func, Q
 
+from apps.accounts.disciplines import Discipline
 from apps.core import clock
 from apps.core.models import TimeStampedModel, Transition
 
@@ -19,6 +21,12 @@ class ServiceType(TimeStampedModel):
     duration_minutes = models.PositiveIntegerField()
     is_group = models.BooleanField(default=False)
     is_active = models.BooleanField(default=True)
+    discipline = models.CharField(
+        max_length=20,
+        choices=Discipline.choices,
+        default=Discipline.PSYCHOTHERAPY,
+        help_text="Only providers of this discipline are booked for it.",
+    )
 
     class Meta:
         ordering = ["code"]
@@ -210,6 +218,28 @@ class TsTzRange(Func):
         super().__init__(start, end, models.Value("[)"))
 
 
+# A session is given by a provider of the service's discipline: a massage is never booked with a psychotherapist,
+# nor psychotherapy with a massage therapist. A therapist without a profile row is a psychotherapist. Checked when
+# a session is written with a (new) provider or service; the named constraint lets the booking services answer
+# a race with the same message as their own check.
+APPOINTMENT_DISCIPLINE_MATCH = """
+IF TG_OP = 'UPDATE' AND NEW.therapist_id = OLD.therapist_id AND NEW.service_type_id = OLD.service_type_id THEN
+    RETURN NEW;
+END IF;
+SELECT discipline INTO service_discipline FROM scheduling_servicetype WHERE id = NEW.service_type_id;
+-- Under a share lock: a discipline change (which locks the profile) waits for this booking, or this for it.
+SELECT discipline INTO provider_discipline FROM accounts_therapistprofile WHERE user_id = NEW.therapist_id FOR SHARE;
+IF NOT FOUND THEN
+    provider_discipline := 'psychotherapy';
+END IF;
+IF service_discipline IS DISTINCT FROM provider_discipline THEN
+    RAISE EXCEPTION 'a % service cannot be booked with a % provider', service_discipline, provider_discipline
+        USING ERRCODE = '23514', CONSTRAINT = 'appointment_discipline_matches_provider';
+END IF;
+RETURN NEW;
+"""
+
+
 @pghistory.track()
 class Appointment(TimeStampedModel):
     therapist = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="appointments")
@@ -271,6 +301,15 @@ class Appointment(TimeStampedModel):
                 expressions=[(TsTzRange("start", "end"), RangeOperators.OVERLAPS), ("patient", RangeOperators.EQUAL)],
                 condition=Q(status__in=BLOCKING_STATUSES, patient__isnull=False),
             ),
+        ]
+        triggers = [
+            pgtrigger.Trigger(
+                name="appointment_discipline_matches_provider",
+                operation=pgtrigger.Insert | pgtrigger.Update,
+                when=pgtrigger.Before,
+                declare=[("service_discipline", "text"), ("provider_discipline", "text")],
+                func=APPOINTMENT_DISCIPLINE_MATCH,
+            )
         ]
 
     def __str__(self) -> str:

@@ -155,7 +155,7 @@ def calendar_appointments(
 
 
 def therapists_for_calendar(*, user) -> list[User]:
-    qs = User.objects.filter(groups__name=Role.THERAPIST, is_active=True)
+    qs = User.objects.filter(groups__name=Role.THERAPIST, is_active=True).select_related("therapist_profile")
     if not user.has_perm("scheduling.view_all_schedules"):
         qs = qs.filter(pk=user.pk)
     return list(qs.order_by("last_name", "first_name"))
@@ -307,6 +307,7 @@ def therapists_with_availability(*, since: dt.datetime) -> list[User]:
     ahead = TimeOff.objects.filter(end__gt=since).order_by("start")
     return list(
         User.objects.filter(groups__name=Role.THERAPIST, is_active=True)
+        .select_related("therapist_profile")
         .prefetch_related(
             Prefetch("working_hours", queryset=WorkingHours.objects.order_by("weekday", "start_time")),
             Prefetch("time_off", queryset=ahead, to_attr="time_off_ahead"),

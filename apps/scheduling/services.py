@@ -14,6 +14,7 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from apps.accounts.disciplines import Discipline, discipline_of
 from apps.accounts.roles import Role
 from apps.audit.services import access_log_write
 from apps.core import clock
@@ -49,6 +50,7 @@ CONSTRAINT_SUBJECT = {
     "appointment_no_room_overlap": "room",
     "appointment_no_patient_overlap": "patient",
 }
+DISCIPLINE_CONSTRAINT = "appointment_discipline_matches_provider"
 OVERRIDE_ROLES = (Role.ADMIN, Role.FRONT_DESK, Role.THERAPIST)
 STAFF_CANCEL_ROLES = (Role.ADMIN, Role.FRONT_DESK, Role.THERAPIST)
 MAX_SERIES_DATES = 104  # two years of weekly sessions
@@ -82,6 +84,7 @@ def _booking_validate(*, therapist, patient, service_type, room, is_telehealth) 
         raise Unprocessable(
             "This service type is no longer offered.", fields={"service_type": ["Inactive service type."]}
         )
+    _discipline_check(therapist=therapist, service_type=service_type)
     if service_type.is_group and patient is not None:
         raise Unprocessable(
             "A group meeting has no single patient; members join through the program.",
@@ -96,6 +99,24 @@ def _booking_validate(*, therapist, patient, service_type, room, is_telehealth) 
     if room is not None and not room.is_active:
         raise Unprocessable("This room is not in use.", fields={"room": ["Inactive room."]})
     return Booking(therapist, patient, service_type, room, is_telehealth)
+
+
+def _discipline_check(*, therapist, service_type: ServiceType) -> None:
+    """A service is given by a provider of its discipline (the database holds it too:
+    `appointment_discipline_matches_provider`)."""
+    if discipline_of(therapist) != service_type.discipline:
+        raise Unprocessable(
+            _discipline_mismatch_message(therapist, service_type),
+            fields={"service_type": [f"Needs a {service_type.get_discipline_display().lower()} provider."]},
+        )
+
+
+def _discipline_mismatch_message(therapist, service_type: ServiceType) -> str:
+    provider = Discipline(discipline_of(therapist)).label.lower()
+    return (
+        f"{service_type.name} is a {service_type.get_discipline_display().lower()} service; "
+        f"{therapist.full_name or therapist.email} is a {provider} provider."
+    )
 
 
 def _require_aware(value: dt.datetime, field_name: str) -> None:
@@ -140,6 +161,9 @@ def _violated_constraint(exc: IntegrityError) -> str | None:
 def _collision_after_race(exc: IntegrityError, appointment: Appointment, exclude_ids: frozenset[int]) -> Conflict:
     """Another transaction took the slot between our check and our write; name what it booked."""
     constraint = _violated_constraint(exc)
+    if constraint == DISCIPLINE_CONSTRAINT:
+        # The provider's discipline changed between our check and our write.
+        return Conflict(_discipline_mismatch_message(appointment.therapist, appointment.service_type))
     if constraint not in CONSTRAINT_SUBJECT:
         raise exc
     [slot] = slots_check(
@@ -928,6 +952,14 @@ def room_save(*, actor, room: Room | None = None, **data) -> Room:
 
 @transaction.atomic
 def service_type_save(*, actor, service_type: ServiceType | None = None, **data) -> ServiceType:
+    """A service's discipline is fixed once it has sessions: they were booked with providers of that discipline."""
+    if service_type is not None and service_type.pk and "discipline" in data:
+        service_type = ServiceType.objects.select_for_update().get(pk=service_type.pk)
+        if data["discipline"] != service_type.discipline and service_type.appointments.exists():
+            raise Conflict(
+                "Sessions are booked with this service; add a new service for the other discipline instead.",
+                fields={"discipline": ["Fixed once sessions are booked."]},
+            )
     return _reference_save(actor=actor, action="service_type_save", instance=service_type or ServiceType(), data=data)
 
 

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from django.db.models import QuerySet
 from django.utils import timezone
 
+from apps.accounts.disciplines import Discipline
 from apps.accounts.models import User
 from apps.accounts.roles import Role
 from apps.core import clock
@@ -74,13 +75,15 @@ def first_session_service() -> ServiceType | None:
 
 
 def therapists_taking_first_sessions() -> QuerySet[User]:
-    """Active therapists open to new patients with online booking on (the clinic's switch is the caller's)."""
+    """Active psychotherapists open to new patients with online booking on (the clinic's switch is the caller's):
+    the first session is an intake assessment, a psychotherapy service."""
     return (
         User.objects.filter(
             groups__name=Role.THERAPIST,
             is_active=True,
             therapist_profile__self_booking=True,
             therapist_profile__accepts_new_patients=True,
+            therapist_profile__discipline=Discipline.PSYCHOTHERAPY,
         )
         .select_related("therapist_profile")
         .order_by("last_name", "first_name", "pk")

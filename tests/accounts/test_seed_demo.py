@@ -32,9 +32,17 @@ def test_seed_demo_twice_gives_the_same_clinic(capsys):
     assert len(first["patients"]) == 40
     assert {code for code, _ in first["services"]} >= {"90791", "90834", "90837", "90853"}
     therapists = first["profiles"]
-    assert len(therapists) == 4
+    assert len(therapists) == 5
     assert any(prelicensed and supervisor for _, prelicensed, supervisor in therapists)
-    assert "frontdesk@clinic.test" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert "frontdesk@clinic.test" in out
+    # The partner massage therapist's relaxation program: massage sessions only, with her bodywork notes.
+    assert "lena.park@clinic.test" in out and "(massage and bodywork)" in out
+    masseuse = User.objects.get(email="lena.park@clinic.test")
+    assert set(masseuse.appointments.values_list("service_type__code", flat=True)) == {"RLX60"}
+    assert set(masseuse.authored_notes.values_list("template__name", flat=True)) == {"Bodywork session note"}
+    assert masseuse.authored_notes.filter(status="signed").exists()
+    assert not Patient.objects.filter(primary_therapist=masseuse).exists()
     # The portal patient has intake forms signed and some still to sign; seeding again sends and signs nothing.
     portal_patient = Patient.objects.get(email=PORTAL_PATIENT_EMAIL)
     assert (Packet.objects.filter(patient=portal_patient).count(), portal_patient.intake_signatures.count()) == (1, 2)

@@ -30,7 +30,8 @@ def test_the_demo_billing_data_is_varied_and_seeding_twice_changes_nothing():
         ("90834", 200),
         ("90837", 200),
         ("90853", 60),
-        ("97124", 110),
+        ("97124", 30),
+        ("RLX60", 110),
     }
     assert set(PovertyGuideline.objects.values_list("year", flat=True)) == {2025, 2026}
     assessments = SlidingScaleAssessment.objects.all()

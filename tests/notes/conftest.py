@@ -4,10 +4,12 @@ import pytest
 
 from apps.core import clock
 from apps.notes.models import NoteTemplate
-from apps.notes.services import note_templates_ensure
+from apps.notes.services import addendum_add, note_create, note_sign, note_templates_ensure, process_note_create
+from apps.outcomes.services import journal_entry_create, questionnaire_answer, questionnaires_send_for_appointment
 from tests.factories import AppointmentFactory
 
 CANARY = "CANARY-7f3a-process-note-marmalade"
+NOTE_CANARY = "CANARY-note-text-quince-4411"
 
 
 def complete_progress_content(**overrides) -> dict:
@@ -114,3 +116,48 @@ def colleague(personas):
     therapist = TherapistFactory(email="colleague@example.test")
     past_appointment_for(therapist, personas.patient, days_ago=21)
     return therapist
+
+
+@pytest.fixture
+def record(personas, progress_template):
+    """The privacy walks' record of the personas' patient: a signed note with an addendum and a draft (note text
+    carries NOTE_CANARY), a process note (CANARY), a shared journal entry, a flagged PHQ-9, a signed and a draft
+    plan."""
+    signed_session = past_appointment_for(personas.therapist, personas.patient, days_ago=2)
+    draft_session = past_appointment_for(personas.therapist, personas.patient, days_ago=1)
+    signed = note_create(
+        actor=personas.therapist,
+        appointment=signed_session,
+        template=progress_template,
+        content=complete_progress_content(patient_response=NOTE_CANARY),
+    )
+    signed = note_sign(actor=personas.therapist, note=signed, attest=True)
+    addendum_add(actor=personas.therapist, note=signed, text=f"Addendum {NOTE_CANARY}")
+    draft = note_create(
+        actor=personas.therapist,
+        appointment=draft_session,
+        template=progress_template,
+        content={"presenting_symptoms": NOTE_CANARY},
+    )
+    process = process_note_create(
+        actor=personas.therapist, patient=personas.patient, appointment=signed_session, text=CANARY
+    )
+    entry = journal_entry_create(actor=personas.patient_user, patient=personas.patient, text="Journal.", share=True)
+    upcoming = AppointmentFactory(therapist=personas.therapist, patient=personas.patient)
+    assignment = questionnaires_send_for_appointment(appointment=upcoming)[0]
+    response = questionnaire_answer(actor=personas.patient_user, assignment=assignment, answers=[5])
+    plan_text = plan_content(description=f"Goal {NOTE_CANARY}")
+    plan_text["interventions"] = [f"Intervention {NOTE_CANARY}"]
+    signed_plan = signed_plan_for(personas.therapist, personas.patient, content=plan_text)
+    draft_plan = draft_plan_for(personas.therapist, personas.patient, content=plan_text)
+    return {
+        "signed_plan": signed_plan,
+        "draft_plan": draft_plan,
+        "signed": signed,
+        "draft": draft,
+        "process": process,
+        "session": signed_session,
+        "patient": personas.patient,
+        "entry": entry,
+        "response": response,
+    }

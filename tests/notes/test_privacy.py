@@ -11,66 +11,14 @@ from rest_framework.test import APIClient
 
 from apps.audit.models import AccessLog
 from apps.notes.models import PsychotherapyNote
-from apps.notes.services import addendum_add, note_create, note_sign, process_note_create
 from apps.notifications.models import Message
-from apps.outcomes.services import journal_entry_create, questionnaire_answer, questionnaires_send_for_appointment
-from tests.factories import AppointmentFactory, TherapistFactory, api_token_for
+from tests.factories import TherapistFactory, api_token_for
 
-from .conftest import (
-    CANARY,
-    complete_progress_content,
-    draft_plan_for,
-    past_appointment_for,
-    plan_content,
-    signed_plan_for,
-)
+from .conftest import CANARY, NOTE_CANARY, past_appointment_for
 
 pytestmark = pytest.mark.django_db
 
-NOTE_CANARY = "CANARY-note-text-quince-4411"
 PROCESS_CANARY = CANARY
-
-
-@pytest.fixture
-def record(personas, progress_template):
-    signed_session = past_appointment_for(personas.therapist, personas.patient, days_ago=2)
-    draft_session = past_appointment_for(personas.therapist, personas.patient, days_ago=1)
-    signed = note_create(
-        actor=personas.therapist,
-        appointment=signed_session,
-        template=progress_template,
-        content=complete_progress_content(patient_response=NOTE_CANARY),
-    )
-    signed = note_sign(actor=personas.therapist, note=signed, attest=True)
-    addendum_add(actor=personas.therapist, note=signed, text=f"Addendum {NOTE_CANARY}")
-    draft = note_create(
-        actor=personas.therapist,
-        appointment=draft_session,
-        template=progress_template,
-        content={"presenting_symptoms": NOTE_CANARY},
-    )
-    process = process_note_create(
-        actor=personas.therapist, patient=personas.patient, appointment=signed_session, text=PROCESS_CANARY
-    )
-    entry = journal_entry_create(actor=personas.patient_user, patient=personas.patient, text="Journal.", share=True)
-    upcoming = AppointmentFactory(therapist=personas.therapist, patient=personas.patient)
-    assignment = questionnaires_send_for_appointment(appointment=upcoming)[0]
-    response = questionnaire_answer(actor=personas.patient_user, assignment=assignment, answers=[5])
-    plan_text = plan_content(description=f"Goal {NOTE_CANARY}")
-    plan_text["interventions"] = [f"Intervention {NOTE_CANARY}"]
-    signed_plan = signed_plan_for(personas.therapist, personas.patient, content=plan_text)
-    draft_plan = draft_plan_for(personas.therapist, personas.patient, content=plan_text)
-    return {
-        "signed_plan": signed_plan,
-        "draft_plan": draft_plan,
-        "signed": signed,
-        "draft": draft,
-        "process": process,
-        "session": signed_session,
-        "patient": personas.patient,
-        "entry": entry,
-        "response": response,
-    }
 
 
 def _requests(r) -> list[tuple[str, str, dict]]:

@@ -15,6 +15,7 @@ DEMO_MODULES = [
     "apps.billing.demo_packages",
     "apps.programs.demo",
     "apps.notes.demo",
+    "apps.notes.demo_bodywork",
     "apps.messaging.demo",
     "apps.intake.demo",
     "apps.ladder.demo",
