@@ -198,6 +198,8 @@ def staff_shots(ids: dict) -> dict[str, list[Shot]]:
             Shot("staff-inbox", "/inbox/", "Front desk: patients' messages"),
             *thread,
             Shot("staff-intake", "/intake/", "Front desk: intake forms outstanding"),
+            Shot("staff-referrals", "/referrals/", "Front desk: referrals and medical clearance"),
+            Shot("staff-work-queue", "/programs/work-queue/", "Front desk: people waiting with no next step"),
         ],
         "sarah.chen@clinic.test": [
             Shot("staff-my-day", "/schedule/my-day/", "Therapist: my day"),

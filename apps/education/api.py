@@ -62,7 +62,7 @@ class LibraryItemInput(serializers.Serializer):
     file = serializers.FileField(required=False)
 
 
-class AssignmentOutput(serializers.ModelSerializer):
+class EducationAssignmentOutput(serializers.ModelSerializer):
     item = LibraryItemOutput(read_only=True)
     assigned_by_name = serializers.CharField(source="assigned_by.full_name", read_only=True)
     is_done = serializers.BooleanField(read_only=True)
@@ -155,13 +155,13 @@ class PatientEducationView(APIView):
             raise PermissionDenied("Only a therapist who treats this patient sees or shares their material.")
         return patient
 
-    @extend_schema(responses=AssignmentOutput(many=True))
+    @extend_schema(responses=EducationAssignmentOutput(many=True))
     def get(self, request, patient_id: int):
         patient = self._patient(request, patient_id, "education.view_progress")
         assignments = selectors.assignments_of_patient(patient=patient, open_only=False)
-        return Response(AssignmentOutput(assignments, many=True).data)
+        return Response(EducationAssignmentOutput(assignments, many=True).data)
 
-    @extend_schema(request=AssignmentInput, responses={201: AssignmentOutput})
+    @extend_schema(request=AssignmentInput, responses={201: EducationAssignmentOutput})
     def post(self, request, patient_id: int):
         patient = self._patient(request, patient_id, "education.assign")
         data = AssignmentInput(data=request.data)
@@ -171,13 +171,13 @@ class PatientEducationView(APIView):
             actor=request.user, patient=patient, item=item, note=data.validated_data["note"]
         )
         output = selectors.assignments_of_patient(patient=patient).get(pk=assignment.pk)
-        return Response(AssignmentOutput(output).data, status=status.HTTP_201_CREATED)
+        return Response(EducationAssignmentOutput(output).data, status=status.HTTP_201_CREATED)
 
 
 class AssignmentViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     """The signed-in patient's assigned material, and the actions on one assignment."""
 
-    serializer_class = AssignmentOutput
+    serializer_class = EducationAssignmentOutput
     lookup_value_regex = r"\d+"
 
     def get_queryset(self):
@@ -191,23 +191,23 @@ class AssignmentViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     def _assignment(self, pk, perm: str = "education.read_entries") -> Assignment:
         return selectors.assignment_get_for(user=self.request.user, assignment_id=pk, perm=perm)
 
-    @extend_schema(request=None, responses=AssignmentOutput)
+    @extend_schema(request=None, responses=EducationAssignmentOutput)
     @action(detail=True, methods=["post"])
     def done(self, request, pk=None):
         services.assignment_mark_done(actor=request.user, assignment=self._assignment(pk), done=True)
-        return Response(AssignmentOutput(self._assignment(pk)).data)
+        return Response(EducationAssignmentOutput(self._assignment(pk)).data)
 
-    @extend_schema(request=None, responses=AssignmentOutput)
+    @extend_schema(request=None, responses=EducationAssignmentOutput)
     @action(detail=True, methods=["post"])
     def undo(self, request, pk=None):
         services.assignment_mark_done(actor=request.user, assignment=self._assignment(pk), done=False)
-        return Response(AssignmentOutput(self._assignment(pk)).data)
+        return Response(EducationAssignmentOutput(self._assignment(pk)).data)
 
-    @extend_schema(request=None, responses=AssignmentOutput)
+    @extend_schema(request=None, responses=EducationAssignmentOutput)
     @action(detail=True, methods=["post"])
     def withdraw(self, request, pk=None):
         services.assignment_withdraw(actor=request.user, assignment=self._assignment(pk))
-        return Response(AssignmentOutput(self._assignment(pk)).data)
+        return Response(EducationAssignmentOutput(self._assignment(pk)).data)
 
     @extend_schema(methods=["get"], request=None, responses=EntryOutput(many=True))
     @extend_schema(methods=["post"], request=EntryInput, responses={201: EntryOutput})

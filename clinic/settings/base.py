@@ -296,6 +296,9 @@ SPECTACULAR_SETTINGS = {
         "OutboundReferralStatusEnum": "apps.referrals.models.OutboundStatus",
         "RecipientKindEnum": "apps.referrals.models.RecipientKind",
         "AssignmentStatusEnum": "apps.outcomes.models.AssignmentStatus",
+        "ProgramKindEnum": "apps.programs.models.ProgramKind",
+        "LibraryItemKindEnum": "apps.education.models.ItemKind",
+        "ChargeKindEnum": "apps.billing.models.ChargeKind",
     },
 }
 
