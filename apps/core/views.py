@@ -4,7 +4,7 @@ from collections.abc import Callable
 from typing import TypeVar
 
 from django.contrib import messages
-from django.http import Http404
+from django.http import FileResponse, Http404
 
 from apps.core.errors import ApplicationError
 
@@ -54,3 +54,10 @@ def found_or_404(row: T | None, message: str) -> T:
     if row is None:
         raise Http404(message)
     return row
+
+
+def download_response(file, *, filename: str, content_type: str) -> FileResponse:
+    """A stored file, always as a download: never rendered inline by the browser, nor sniffed as another type."""
+    response = FileResponse(file.open("rb"), as_attachment=True, filename=filename, content_type=content_type)
+    response["X-Content-Type-Options"] = "nosniff"
+    return response

@@ -1,8 +1,9 @@
 """What the staff pages and the portal share: finding an assignment for the reader, and sending a library file."""
 
-from django.http import FileResponse, Http404
+from django.http import Http404
 
 from apps.core.errors import NotFound
+from apps.core.views import download_response
 
 from . import selectors
 from .models import Assignment, LibraryItem
@@ -19,8 +20,4 @@ def file_download(item: LibraryItem):
     """The item's file, always as a download (never rendered inline by the browser)."""
     if not item.file:
         raise Http404("This item has no file.")
-    response = FileResponse(
-        item.file.open("rb"), as_attachment=True, filename=item.download_name, content_type=item.file_kind
-    )
-    response["X-Content-Type-Options"] = "nosniff"
-    return response
+    return download_response(item.file, filename=item.download_name, content_type=item.file_kind)

@@ -1,14 +1,13 @@
 """Staff pages: the library (list, add, edit, retire), sharing an item from a patient's chart, reading a patient's
 progress and journal entries on one item, withdrawing it."""
 
-from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from apps.core.errors import ApplicationError, NotFound
+from apps.core.errors import NotFound
 from apps.core.views import call_with_messages, form_call, found_or_404
 from apps.patients.selectors import patients_visible_to
 
@@ -148,11 +147,10 @@ def assignment_withdraw(request, pk):
     assignment = pages.assignment_or_404(request, pk)
     _require(request, "education.assign", assignment.patient)
     if request.method == "POST":
-        try:
-            services.assignment_withdraw(actor=request.user, assignment=assignment)
-        except ApplicationError as exc:
-            messages.error(request, exc.message)
-        else:
-            messages.success(request, "Taken off the patient's list. Anything they wrote stays in the record.")
+        call_with_messages(
+            request,
+            lambda: services.assignment_withdraw(actor=request.user, assignment=assignment),
+            "Taken off the patient's list. Anything they wrote stays in the record.",
+        )
         return redirect("notes:chart", assignment.patient_id)
     return render(request, "education/withdraw_confirm.html", {"assignment": assignment})

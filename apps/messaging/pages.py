@@ -1,10 +1,11 @@
 """What the portal's and the inbox's pages share: the thread page's data and the attachment download."""
 
 from django.contrib import messages
-from django.http import FileResponse, Http404
+from django.http import Http404
 from django.shortcuts import redirect, render
 
 from apps.core.errors import ApplicationError, NotFound
+from apps.core.views import download_response
 
 from . import selectors, services
 from .forms import ReplyForm
@@ -79,8 +80,4 @@ def attachment_download(request, pk):
         attachment = selectors.attachment_get_for(user=request.user, attachment_id=pk)
     except NotFound as exc:
         raise Http404(exc.message) from exc
-    response = FileResponse(
-        attachment.file.open("rb"), as_attachment=True, filename=attachment.download_name, content_type=attachment.kind
-    )
-    response["X-Content-Type-Options"] = "nosniff"
-    return response
+    return download_response(attachment.file, filename=attachment.download_name, content_type=attachment.kind)

@@ -1,6 +1,5 @@
 """The clinic's inbox: patients' conversations with the front desk (and with a therapist who takes messages)."""
 
-from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
@@ -9,7 +8,7 @@ from django.shortcuts import redirect, render
 from django.utils.http import urlencode
 from django.views.decorators.http import require_GET, require_http_methods
 
-from apps.core.errors import ApplicationError
+from apps.core.views import call_with_messages
 from apps.patients.selectors import patients_visible_to
 
 from . import pages, selectors, services
@@ -86,12 +85,11 @@ def thread_close(request, pk):
     if not request.user.has_perm("messaging.close_thread", thread):
         raise PermissionDenied
     if request.method == "POST":
-        try:
-            services.thread_close(actor=request.user, thread=thread)
-        except ApplicationError as exc:
-            messages.error(request, exc.message)
-        else:
-            messages.success(request, "Conversation closed. It stays in the patient's record.")
+        call_with_messages(
+            request,
+            lambda: services.thread_close(actor=request.user, thread=thread),
+            "Conversation closed. It stays in the patient's record.",
+        )
         return redirect("messaging:thread", thread.pk)
     return render(request, "messaging/close_confirm.html", {"thread": thread})
 

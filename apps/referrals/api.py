@@ -18,7 +18,15 @@ from apps.core.errors import NotFound, PermissionDenied
 from apps.patients.selectors import patients_visible_to
 
 from . import selectors, services
-from .models import WAITING_STATUSES, InboundReferral, InboundStatus, OutboundReferral, RecipientKind
+from .models import (
+    INBOUND_ENTRY_FIELDS,
+    OUTBOUND_RECIPIENT_FIELDS,
+    WAITING_STATUSES,
+    InboundReferral,
+    InboundStatus,
+    OutboundReferral,
+    RecipientKind,
+)
 
 
 class InboundOutput(serializers.ModelSerializer):
@@ -27,23 +35,7 @@ class InboundOutput(serializers.ModelSerializer):
 
     class Meta:
         model = InboundReferral
-        fields = [
-            "id",
-            "patient",
-            "prospect_name",
-            "prospect_phone",
-            "prospect_email",
-            "provider_name",
-            "provider_practice",
-            "provider_phone",
-            "provider_fax",
-            "provider_email",
-            "received_on",
-            "status",
-            "clearance",
-            "reason",
-            "decided_at",
-        ]
+        fields = ["id", *INBOUND_ENTRY_FIELDS, "status", "clearance", "reason", "decided_at"]
 
     def get_reason(self, referral) -> str:
         return selectors.referral_reason(referral)
@@ -99,22 +91,54 @@ def _patient(user, patient_id):
     return patient
 
 
-class InboundViewSet(viewsets.GenericViewSet):
+def _listed_patient(request, perm: str):
+    """The patient a list is narrowed to (?patient=), when the user holds `perm` on them (else 404, as if there
+    were no such patient); None for the referral desk's queue, which only the desk may read."""
+    patient_id = id_or_none(request.query_params.get("patient"))
+    if patient_id is None:
+        if not request.user.has_perm("referrals.view_queue"):
+            raise PermissionDenied("The referral queue is the front desk's.")
+        return None
+    patient = _patient(request.user, patient_id)
+    if not request.user.has_perm(perm, patient):
+        raise NotFound("No such patient.")
+    return patient
+
+
+class _ReferralViewSet(viewsets.GenericViewSet):
+    """What both directions share: opening one referral the user may see, and answering with pages of them that
+    the access log records as read."""
+
+    lookup_value_regex = r"\d+"
+    open_referral = None  # the selector that opens one referral for the user, or says there is none
+    read_action = ""  # the access log's name for reading a page of them
+
+    def get_queryset(self):
+        return self.serializer_class.Meta.model.objects.none()
+
+    def _referral(self, pk):
+        return self.open_referral(user=self.request.user, referral_id=pk)
+
+    def _answer(self, referral, code=status.HTTP_200_OK) -> Response:
+        return Response(self.serializer_class(referral).data, status=code)
+
+    def _page(self, rows) -> Response:
+        page = self.paginate_queryset(rows)
+        selectors.referrals_read(user=self.request.user, action=self.read_action, referrals=page)
+        return self.get_paginated_response(self.serializer_class(page, many=True).data)
+
+    def retrieve(self, request, pk=None):
+        return self._answer(self._referral(pk))
+
+
+class InboundViewSet(_ReferralViewSet):
     """Inbound referrals, for the referral desk; a treating therapist reads their patient's with ?patient=."""
 
     serializer_class = InboundOutput
-    lookup_value_regex = r"\d+"
+    open_referral = staticmethod(selectors.inbound_open)
+    read_action = "referral_inbound_view"
     parser_classes = [JSONParser, MultiPartParser, FormParser]
     error_statuses = {"create": {404}, "accept": {404}, "list": {404}}
-
-    def get_queryset(self):
-        return InboundReferral.objects.none()
-
-    def _referral(self, pk) -> InboundReferral:
-        return selectors.inbound_open(user=self.request.user, referral_id=pk)
-
-    def _answer(self, referral, code=status.HTTP_200_OK) -> Response:
-        return Response(InboundOutput(referral).data, status=code)
 
     @extend_schema(
         parameters=[
@@ -123,25 +147,15 @@ class InboundViewSet(viewsets.GenericViewSet):
         ]
     )
     def list(self, request):
-        patient_id = id_or_none(request.query_params.get("patient"))
-        if patient_id is not None:
-            patient = _patient(request.user, patient_id)
-            if not request.user.has_perm("referrals.view_patient_referrals", patient):
-                raise NotFound("No such patient.")
+        patient = _listed_patient(request, "referrals.view_patient_referrals")
+        if patient is not None:
             rows = selectors.patient_inbound(patient=patient)
         else:
-            if not request.user.has_perm("referrals.view_queue"):
-                raise PermissionDenied("The referral queue is the front desk's.")
             wanted = request.query_params.get("status")
             if wanted and wanted not in InboundStatus.values:
                 raise serializers.ValidationError({"status": [f"One of {', '.join(InboundStatus.values)}."]})
             rows = selectors.inbound_with_status(statuses=[wanted] if wanted else list(WAITING_STATUSES))
-        page = self.paginate_queryset(rows)
-        selectors.referrals_read(user=request.user, action="referral_inbound_view", referrals=page)
-        return self.get_paginated_response(InboundOutput(page, many=True).data)
-
-    def retrieve(self, request, pk=None):
-        return self._answer(self._referral(pk))
+        return self._page(rows)
 
     @extend_schema(request=InboundInput, responses={201: InboundOutput})
     def create(self, request):
@@ -204,12 +218,7 @@ class OutboundOutput(serializers.ModelSerializer):
             "id",
             "patient",
             "therapist",
-            "recipient_kind",
-            "recipient_name",
-            "recipient_practice",
-            "recipient_phone",
-            "recipient_fax",
-            "recipient_email",
+            *OUTBOUND_RECIPIENT_FIELDS,
             "status",
             "release",
             "sent_at",
@@ -239,40 +248,19 @@ class SendInput(serializers.Serializer):
     )
 
 
-class OutboundViewSet(viewsets.GenericViewSet):
+class OutboundViewSet(_ReferralViewSet):
     """Outbound referrals: one patient's (?patient=), or every draft for the referral desk."""
 
     serializer_class = OutboundOutput
-    lookup_value_regex = r"\d+"
+    open_referral = staticmethod(selectors.outbound_open)
+    read_action = "referral_outbound_view"
     error_statuses = {"create": {404}, "list": {404}}
-
-    def get_queryset(self):
-        return OutboundReferral.objects.none()
-
-    def _referral(self, pk) -> OutboundReferral:
-        return selectors.outbound_open(user=self.request.user, referral_id=pk)
-
-    def _answer(self, referral, code=status.HTTP_200_OK) -> Response:
-        return Response(OutboundOutput(referral).data, status=code)
 
     @extend_schema(parameters=[OpenApiParameter("patient", int, description="One patient's; else every draft.")])
     def list(self, request):
-        patient_id = id_or_none(request.query_params.get("patient"))
-        if patient_id is not None:
-            patient = _patient(request.user, patient_id)
-            if not request.user.has_perm("referrals.track_outbound", patient):
-                raise NotFound("No such patient.")
-            rows = selectors.patient_outbound(patient=patient)
-        else:
-            if not request.user.has_perm("referrals.view_queue"):
-                raise PermissionDenied("The referral queue is the front desk's.")
-            rows = selectors.outbound_drafts()
-        page = self.paginate_queryset(rows)
-        selectors.referrals_read(user=request.user, action="referral_outbound_view", referrals=page)
-        return self.get_paginated_response(OutboundOutput(page, many=True).data)
-
-    def retrieve(self, request, pk=None):
-        return self._answer(self._referral(pk))
+        patient = _listed_patient(request, "referrals.track_outbound")
+        rows = selectors.patient_outbound(patient=patient) if patient is not None else selectors.outbound_drafts()
+        return self._page(rows)
 
     @extend_schema(request=OutboundInput, responses={201: OutboundOutput})
     def create(self, request):

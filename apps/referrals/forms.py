@@ -6,7 +6,7 @@ from apps.core.forms import picker_widgets
 from apps.patients.forms import PatientChoiceField
 from apps.patients.selectors import patients_visible_to
 
-from .models import InboundReferral, OutboundReferral
+from .models import INBOUND_ENTRY_FIELDS, OUTBOUND_RECIPIENT_FIELDS, InboundReferral, OutboundReferral
 
 FILE_HELP = "The physician's letter ruling out structural causes of the pain: a PDF, PNG or JPEG."
 
@@ -26,18 +26,7 @@ class InboundForm(_ActivePatientsMixin, forms.ModelForm):
 
     class Meta:
         model = InboundReferral
-        fields = [
-            "patient",
-            "prospect_name",
-            "prospect_phone",
-            "prospect_email",
-            "provider_name",
-            "provider_practice",
-            "provider_phone",
-            "provider_fax",
-            "provider_email",
-            "received_on",
-        ]
+        fields = INBOUND_ENTRY_FIELDS
         widgets = picker_widgets(dates=("received_on",))
 
     def __init__(self, *args, user, **kwargs):
@@ -73,14 +62,7 @@ class OutboundForm(forms.ModelForm):
 
     class Meta:
         model = OutboundReferral
-        fields = [
-            "recipient_kind",
-            "recipient_name",
-            "recipient_practice",
-            "recipient_phone",
-            "recipient_fax",
-            "recipient_email",
-        ]
+        fields = OUTBOUND_RECIPIENT_FIELDS
 
 
 class SendForm(forms.Form):

@@ -83,6 +83,21 @@ class InboundReferral(TimeStampedModel):
         return self.patient.display_name if self.patient_id else f"{self.prospect_name} (no chart yet)"
 
 
+# What the front desk writes down from a referral: who is referred and who sent them (the page's form and the API).
+INBOUND_ENTRY_FIELDS = (
+    "patient",
+    "prospect_name",
+    "prospect_phone",
+    "prospect_email",
+    "provider_name",
+    "provider_practice",
+    "provider_phone",
+    "provider_fax",
+    "provider_email",
+    "received_on",
+)
+
+
 class ClearanceKind(models.TextChoices):
     PDF = "application/pdf", "PDF"
     PNG = "image/png", "PNG image"
@@ -200,3 +215,14 @@ class OutboundReferral(TimeStampedModel):
 
     def __str__(self) -> str:
         return f"Outbound referral {self.pk}"
+
+
+# Who an outbound referral goes to (the page's form and the API).
+OUTBOUND_RECIPIENT_FIELDS = (
+    "recipient_kind",
+    "recipient_name",
+    "recipient_practice",
+    "recipient_phone",
+    "recipient_fax",
+    "recipient_email",
+)

@@ -3,12 +3,12 @@ exception, and outbound referrals with their letter."""
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import FileResponse, Http404, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
 from apps.core.errors import NotFound
-from apps.core.views import call_with_messages, form_call
+from apps.core.views import call_with_messages, download_response, form_call
 from apps.patients.selectors import patient_open_chart
 
 from . import selectors, services
@@ -80,65 +80,46 @@ def inbound_detail(request, pk):
     return render(request, "referrals/inbound_detail.html", context)
 
 
-def _inbound_action(request, pk, call, success: str):
-    referral = _found(selectors.inbound_open, user=request.user, referral_id=pk)
-    call_with_messages(request, lambda: call(referral), success)
-    return redirect("referrals:inbound_detail", pk=referral.pk)
+def _referral_action(open_referral, detail: str, service, success: str, inputs=None):
+    """A POST page that runs `service` on one referral the user may open, says how it went and goes back to
+    `detail`. `inputs(request, referral)` reads the form's values for the service's other arguments; a form that
+    does not validate passes empty ones, which the service refuses with its own message."""
+
+    @login_required
+    @require_POST
+    def view(request, pk):
+        referral = _found(open_referral, user=request.user, referral_id=pk)
+        values = inputs(request, referral) if inputs else {}
+        call_with_messages(request, lambda: service(actor=request.user, referral=referral, **values), success)
+        return redirect(detail, pk=referral.pk)
+
+    return view
 
 
-@login_required
-@require_POST
-def inbound_review(request, pk):
-    return _inbound_action(
-        request,
-        pk,
-        lambda referral: services.inbound_review_start(actor=request.user, referral=referral),
-        "Referral in review.",
-    )
+def _inbound_action(service, success: str, inputs=None):
+    return _referral_action(selectors.inbound_open, "referrals:inbound_detail", service, success, inputs)
 
 
-@login_required
-@require_POST
-def inbound_accept(request, pk):
+def _accepted_patient(request, referral) -> dict:
     form = AcceptForm(request.POST, user=request.user)
-    patient = form.cleaned_data["patient"] if form.is_valid() else None
-    return _inbound_action(
-        request,
-        pk,
-        lambda referral: services.inbound_accept(actor=request.user, referral=referral, patient=patient),
-        "Referral accepted onto the chart.",
-    )
+    return {"patient": form.cleaned_data["patient"] if form.is_valid() else None}
 
 
-@login_required
-@require_POST
-def inbound_decline(request, pk):
+def _decline_reason(request, referral) -> dict:
     form = ReasonForm(request.POST)
-    reason = form.cleaned_data["reason"] if form.is_valid() else ""
-    return _inbound_action(
-        request,
-        pk,
-        lambda referral: services.inbound_decline(actor=request.user, referral=referral, reason=reason),
-        "Referral declined.",
-    )
+    return {"reason": form.cleaned_data["reason"] if form.is_valid() else ""}
 
 
-@login_required
-@require_POST
-def inbound_clearance(request, pk):
+def _clearance_upload(request, referral) -> dict:
     form = ClearanceForm(request.POST, request.FILES)
     form.is_valid()
-    return _inbound_action(
-        request,
-        pk,
-        lambda referral: services.clearance_record(
-            actor=request.user,
-            upload=request.FILES.get("file"),
-            referral=referral,
-            cleared_by=form.cleaned_data.get("cleared_by", ""),
-        ),
-        "Clearance recorded.",
-    )
+    return {"upload": request.FILES.get("file"), "cleared_by": form.cleaned_data.get("cleared_by", "")}
+
+
+inbound_review = _inbound_action(services.inbound_review_start, "Referral in review.")
+inbound_accept = _inbound_action(services.inbound_accept, "Referral accepted onto the chart.", _accepted_patient)
+inbound_decline = _inbound_action(services.inbound_decline, "Referral declined.", _decline_reason)
+inbound_clearance = _inbound_action(services.clearance_record, "Clearance recorded.", _clearance_upload)
 
 
 @login_required
@@ -146,11 +127,7 @@ def inbound_clearance(request, pk):
 def clearance_download(request, pk):
     """The file, always as a download (never rendered inline by the browser)."""
     clearance = _found(selectors.clearance_open, user=request.user, clearance_id=pk)
-    response = FileResponse(
-        clearance.file.open("rb"), as_attachment=True, filename=clearance.download_name, content_type=clearance.kind
-    )
-    response["X-Content-Type-Options"] = "nosniff"
-    return response
+    return download_response(clearance.file, filename=clearance.download_name, content_type=clearance.kind)
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -233,46 +210,20 @@ def outbound_detail(request, pk):
     return render(request, "referrals/outbound_detail.html", context)
 
 
-def _outbound_action(request, pk, call, success: str):
-    referral = _found(selectors.outbound_open, user=request.user, referral_id=pk)
-    call_with_messages(request, lambda: call(referral), success)
-    return redirect("referrals:outbound_detail", pk=referral.pk)
+def _outbound_action(service, success: str, inputs=None):
+    return _referral_action(selectors.outbound_open, "referrals:outbound_detail", service, success, inputs)
 
 
-@login_required
-@require_POST
-def outbound_send(request, pk):
-    referral = _found(selectors.outbound_open, user=request.user, referral_id=pk)
+def _send_release(request, referral) -> dict:
     form = SendForm(request.POST, releases=selectors.release_choices(patient=referral.patient))
-    release = form.cleaned_data["release"] if form.is_valid() else None
-    call_with_messages(
-        request,
-        lambda: services.outbound_send(actor=request.user, referral=referral, release=release),
-        "Referral sent: the letter is ready to fax or email.",
-    )
-    return redirect("referrals:outbound_detail", pk=referral.pk)
+    return {"release": form.cleaned_data["release"] if form.is_valid() else None}
 
 
-@login_required
-@require_POST
-def outbound_acknowledge(request, pk):
-    return _outbound_action(
-        request,
-        pk,
-        lambda referral: services.outbound_acknowledge(actor=request.user, referral=referral),
-        "Marked as acknowledged by the provider.",
-    )
-
-
-@login_required
-@require_POST
-def outbound_close(request, pk):
-    return _outbound_action(
-        request,
-        pk,
-        lambda referral: services.outbound_close(actor=request.user, referral=referral),
-        "Referral closed.",
-    )
+outbound_send = _outbound_action(
+    services.outbound_send, "Referral sent: the letter is ready to fax or email.", _send_release
+)
+outbound_acknowledge = _outbound_action(services.outbound_acknowledge, "Marked as acknowledged by the provider.")
+outbound_close = _outbound_action(services.outbound_close, "Referral closed.")
 
 
 @login_required

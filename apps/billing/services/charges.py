@@ -6,11 +6,11 @@ import logging
 
 from django.db import IntegrityError, transaction
 
-from apps.core import clock
 from apps.core.errors import Unprocessable
 
 from .. import pricing
 from ..models import Charge, ChargeKind
+from .common import appointment_charge
 from .packages import package_session_cover
 
 logger = logging.getLogger(__name__)
@@ -38,21 +38,14 @@ def _post_charge(*, actor, patient, appointment, kind: str, description: str) ->
         # must still be recorded, so the outcome is not refused.
         logger.warning("Appointment %s not charged: %s", appointment.pk, exc.message)
         return None
-    charge = Charge(
+    charge = appointment_charge(
+        actor=actor,
+        appointment=appointment,
         patient=patient,
         kind=kind,
-        appointment=appointment,
-        service_type_id=appointment.service_type_id,
-        therapist_id=appointment.therapist_id,
         service_date=on,
+        price=price,
         description=description,
-        full_fee=price.full_fee,
-        amount=price.fee,
-        class_code=price.class_code,
-        class_label=price.class_label,
-        assessment=price.assessment,
-        posted_at=clock.now(),
-        posted_by=actor if actor is not None and actor.is_authenticated else None,
     )
     try:
         with transaction.atomic():

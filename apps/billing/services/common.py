@@ -1,11 +1,16 @@
-"""What several billing writes share: the patient lock that orders every ledger write, reading an amount typed in,
-the acting user as a ledger row records it, and month arithmetic."""
+"""What several billing writes share: the patient lock that orders every ledger write, a charge line at a worked-out
+price, reading an amount typed in, the acting user as a ledger row records it, and month arithmetic."""
 
 import datetime as dt
 from decimal import Decimal
 
+from apps.core import clock
 from apps.core.errors import Unprocessable
 from apps.core.money import money
+from apps.core.transitions import actor_or_none
+
+from ..models import Charge
+from ..pricing import Price
 
 
 def patient_lock(patient):
@@ -14,6 +19,39 @@ def patient_lock(patient):
     from apps.patients.models import Patient
 
     return Patient.objects.select_for_update().get(pk=patient.pk)
+
+
+def charge_at(*, actor, patient, price: Price, **fields) -> Charge:
+    """A ledger line for `patient`, not yet saved, with the fees and class `price` worked out frozen on it, posted
+    now by `actor` (None for the system). `fields` says what it is for: kind, service, date, description."""
+    return Charge(
+        patient=patient,
+        full_fee=price.full_fee,
+        amount=price.fee,
+        class_code=price.class_code,
+        class_label=price.class_label,
+        assessment=price.assessment,
+        posted_at=clock.now(),
+        posted_by=actor_or_none(actor),
+        **fields,
+    )
+
+
+def appointment_charge(
+    *, actor, appointment, patient, kind: str, service_date: dt.date, price: Price, description: str
+):
+    """`charge_at` for one patient's outcome of an appointment: the appointment's service and therapist on the line."""
+    return charge_at(
+        actor=actor,
+        patient=patient,
+        price=price,
+        kind=kind,
+        appointment=appointment,
+        service_type_id=appointment.service_type_id,
+        therapist_id=appointment.therapist_id,
+        service_date=service_date,
+        description=description,
+    )
 
 
 def positive_money(value, field: str) -> Decimal:

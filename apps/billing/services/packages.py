@@ -29,10 +29,11 @@ from ..models import (
 )
 from ..selectors.ledger import patient_balance, payment_refunded
 from ..selectors.packages import package_covering
-from .common import patient_lock
+from .common import appointment_charge, charge_at, patient_lock
 from .payments import adjustment_post, payment_refund
 
-COVERED_CLASS = ("PKG", "Covered by a session package")
+# A session a package covers stands on the ledger at no charge, under a class of its own.
+COVERED = pricing.Price(class_code="PKG", class_label="Covered by a session package", full_fee=ZERO, fee=ZERO)
 POLICY_KINDS = (ChargeKind.LATE_CANCEL, ChargeKind.NO_SHOW)
 
 
@@ -67,20 +68,16 @@ def package_purchase(*, actor, patient, offering: PackageOffering) -> PackagePur
     ).update(status=PackageStatus.EXPIRED, closed_at=clock.now(), updated_at=clock.now())
     if PackagePurchase.objects.filter(patient=patient, offering=offering, status=PackageStatus.ACTIVE).exists():
         raise Conflict(f"This patient already has an active “{offering.name}” package.")
-    charge = Charge.objects.create(
+    charge = charge_at(
+        actor=actor,
         patient=patient,
+        price=price,
         kind=ChargeKind.PACKAGE,
         service_type_id=offering.service_type_id,
         service_date=today,
         description=f"Package: {offering.name} ({offering.session_count} sessions)",
-        full_fee=price.full_fee,
-        amount=price.fee,
-        class_code=price.class_code,
-        class_label=price.class_label,
-        assessment=price.assessment,
-        posted_at=clock.now(),
-        posted_by=actor_or_none(actor),
     )
+    charge.save()
     purchase = PackagePurchase.objects.create(
         offering=offering,
         patient=patient,
@@ -130,22 +127,17 @@ def package_session_cover(*, actor, appointment, kind: str) -> Charge | None:
         purchase.status = PackageStatus.USED_UP
     purchase.save(update_fields=["sessions_used", "status", "updated_at"])
     what = "" if kind == ChargeKind.SESSION else f"{ChargeKind(kind).label.lower()}, "
-    line = Charge.objects.create(
+    line = appointment_charge(
+        actor=actor,
+        appointment=appointment,
         patient=patient,
         kind=kind,
-        appointment=appointment,
-        service_type_id=appointment.service_type_id,
-        therapist_id=appointment.therapist_id,
         service_date=on,
+        price=COVERED,
         description=f"{appointment.service_type.name}: {what}covered by package "
         f"({purchase.sessions_used} of {purchase.sessions_total})",
-        full_fee=ZERO,
-        amount=ZERO,
-        class_code=COVERED_CLASS[0],
-        class_label=COVERED_CLASS[1],
-        posted_at=clock.now(),
-        posted_by=actor_or_none(actor),
     )
+    line.save()
     covered = PackageSession.objects.create(
         purchase=purchase, appointment=appointment, number=purchase.sessions_used, charge=line, consumed_at=clock.now()
     )
