@@ -29,7 +29,8 @@ def test_seed_demo_twice_gives_the_same_clinic(capsys):
     first = _snapshot()
     call_command("seed_demo")
     assert _snapshot() == first
-    assert len(first["patients"]) == 40
+    # 40 demo patients, and a lecture registrant who later opened a chart (linked, not duplicated).
+    assert len(first["patients"]) == 41
     assert {code for code, _ in first["services"]} >= {"90791", "90834", "90837", "90853"}
     therapists = first["profiles"]
     assert len(therapists) == 5

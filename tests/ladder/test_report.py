@@ -167,7 +167,7 @@ def test_the_report_takes_the_same_queries_however_many_patients(
     # The session, the user and their groups, the menu, and one query per section of the report.
     with django_assert_max_num_queries(len(few.captured_queries)):
         assert client.get("/ladder/report/").status_code == 200
-    assert len(few.captured_queries) <= 14
+    assert len(few.captured_queries) <= 15  # the menu's counts include referrals and the work queue
 
 
 def test_programs_proposed_launched_and_called_off_are_counted_per_kind(personas):
