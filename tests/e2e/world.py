@@ -6,6 +6,7 @@ import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
 
+from apps.accounts.disciplines import Discipline
 from apps.billing.demo import config_seed
 from apps.billing.services.assessments import assessment_submit
 from apps.billing.services.charges import charge_for_appointment_outcome
@@ -157,7 +158,7 @@ def earlier_signed_note(personas):
     earlier = AppointmentFactory(
         therapist=personas.therapist, patient=personas.patient, start=start, end=start + dt.timedelta(minutes=45)
     )
-    progress = NoteTemplate.objects.get(kind="progress")
+    progress = NoteTemplate.objects.get(kind="progress", discipline=Discipline.PSYCHOTHERAPY)
     note = note_create(
         actor=personas.therapist, appointment=earlier, template=progress, content=complete_progress_content()
     )
