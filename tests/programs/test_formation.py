@@ -86,12 +86,20 @@ def test_members_of_the_public_join_lecture_lists_only(personas):
     registrant = PublicRegistrant.objects.create(name="Ada Reader", email="ada@example.test")
     group = proposed_program(actor=personas.front_desk)
     with pytest.raises(Unprocessable):
-        interest_register(program=group, registrant=registrant, actor=None)
+        interest_register(program=group, registrant=registrant, emails_consented_at=clock.now(), actor=None)
     lecture = proposed_program(actor=personas.front_desk, kind=ProgramKind.LECTURE, title="Pain and the brain")
-    enrollment = interest_register(program=lecture, registrant=registrant, actor=None)
+    enrollment = interest_register(program=lecture, registrant=registrant, emails_consented_at=clock.now(), actor=None)
     assert enrollment.waitlist_position == 1
     with pytest.raises(Conflict):
+        interest_register(program=lecture, registrant=registrant, emails_consented_at=clock.now(), actor=None)
+
+
+def test_a_member_of_the_public_joins_a_list_only_with_their_agreement_to_emails(personas):
+    registrant = PublicRegistrant.objects.create(name="Ada Reader", email="ada@example.test")
+    lecture = proposed_program(actor=personas.front_desk, kind=ProgramKind.LECTURE, title="Pain and the brain")
+    with pytest.raises(Unprocessable):
         interest_register(program=lecture, registrant=registrant, actor=None)
+    assert not lecture.enrollments.exists()
 
 
 def test_launch_books_meetings_and_offers_seats_in_ticket_order(personas, make_patients):
@@ -115,7 +123,7 @@ def test_launch_offers_public_registrants_a_seat_in_their_turn(personas, make_pa
     lecture = proposed_program(actor=personas.front_desk, kind=ProgramKind.LECTURE, capacity=2, minimum_to_launch=1)
     registrant = PublicRegistrant.objects.create(name="Ada Reader", email="ada@example.test")
     (patient,) = make_patients(1)
-    public = interest_register(program=lecture, registrant=registrant, actor=None)
+    public = interest_register(program=lecture, registrant=registrant, emails_consented_at=clock.now(), actor=None)
     interest_register(program=lecture, patient=patient, actor=patient.user)
     program_launch(program=lecture, actor=personas.front_desk)
     public.refresh_from_db()

@@ -141,11 +141,14 @@ def _interest_list(program: GroupProgram) -> list[Enrollment]:
 # The interest list
 
 
-def line_join(*, program: GroupProgram, actor, patient=None, registrant=None) -> Enrollment:
+def line_join(*, program: GroupProgram, actor, patient=None, registrant=None, emails_consented_at=None) -> Enrollment:
     """Put the person at the end of the program's line with the next ticket. The caller holds the program lock, so
-    tickets follow the order of registration; a second live place for the same person is refused with a 409."""
+    tickets follow the order of registration; a second live place for the same person is refused with a 409.
+    A member of the public comes with the time they agreed to emails about the series (the database requires it)."""
     if (patient is None) == (registrant is None):
         raise Unprocessable("Name a patient or a member of the public, not both.")
+    if registrant is not None and emails_consented_at is None:
+        raise Unprocessable("A member of the public joins only after agreeing to emails about the series.")
     if registrant is not None and program.kind != ProgramKind.LECTURE:
         raise Unprocessable("Members of the public can join lecture series only.")
     if patient is not None and patient.status != PatientStatus.ACTIVE:
@@ -163,8 +166,7 @@ def line_join(*, program: GroupProgram, actor, patient=None, registrant=None) ->
         registrant=registrant,
         status=EnrollmentStatus.WAITLISTED,
         waitlist_position=(last["last"] or 0) + 1,
-        # A member of the public joins through the lecture form, which asks their consent to emails about it.
-        emails_consented_at=clock.now() if registrant is not None else None,
+        emails_consented_at=emails_consented_at,
         created_by=actor,
     )
     enrollment_transition_write(enrollment, actor=actor, was="", reason="Joined the list.")
@@ -172,13 +174,21 @@ def line_join(*, program: GroupProgram, actor, patient=None, registrant=None) ->
 
 
 @transaction.atomic
-def interest_register(*, program: GroupProgram, patient=None, registrant=None, actor) -> Enrollment:
+def interest_register(
+    *, program: GroupProgram, patient=None, registrant=None, emails_consented_at=None, actor
+) -> Enrollment:
     """Join a proposed program's interest list (a patient, or for a lecture series a member of the public).
 
     When the list reaches the program's minimum, everyone on it is told; whoever joins after is told on joining.
     """
     program = _proposed_lock(program.pk)
-    enrollment = line_join(program=program, actor=actor, patient=patient, registrant=registrant)
+    enrollment = line_join(
+        program=program,
+        actor=actor,
+        patient=patient,
+        registrant=registrant,
+        emails_consented_at=emails_consented_at,
+    )
     waiting = _interest_list(program)
     if len(waiting) == program.minimum_to_launch:
         _minimum_tell(program, waiting)
@@ -370,7 +380,14 @@ def _alternative_take(
     is_patient = enrollment.patient_id is not None
     if next_cohort is not None and (is_patient or next_cohort.kind == ProgramKind.LECTURE):
         try:
-            line_join(program=next_cohort, actor=actor, patient=enrollment.patient, registrant=enrollment.registrant)
+            # Their agreement to emails carries to the next cohort of the same series.
+            line_join(
+                program=next_cohort,
+                actor=actor,
+                patient=enrollment.patient,
+                registrant=enrollment.registrant,
+                emails_consented_at=enrollment.emails_consented_at,
+            )
         except Conflict:
             pass  # already on it: that place is their next step
         except Unprocessable:
