@@ -107,7 +107,8 @@ def demo_ids(env: dict) -> dict:
         patient=patient, therapist=online_therapist, service_type=first_session_service(), week=next_monday
     )
     program = GroupProgram.objects.order_by("pk").first()
-    lecture = GroupProgram.objects.filter(kind="lecture").order_by("pk").first()
+    lecture = GroupProgram.objects.filter(kind="lecture", stage="launched").order_by("pk").first()
+    planned = GroupProgram.objects.filter(kind="lecture", stage="proposed").order_by("pk").first()
     plan = TreatmentPlan.objects.filter(author__email="sarah.chen@clinic.test", status="signed").order_by("pk").first()
     thread = MessageThread.objects.filter(patient=patient).order_by("pk").first()
     prompt = (
@@ -127,6 +128,7 @@ def demo_ids(env: dict) -> dict:
         "next_week": next_monday.isoformat(),
         "program": program.pk if program else None,
         "lecture": lecture.pk if lecture else None,
+        "planned_lecture": planned.pk if planned else None,
         "patient_email": PORTAL_PATIENT_EMAIL,
         "questionnaire": IntakeDocument.objects.get(kind=DocumentKind.QUESTIONNAIRE).pk,
     }
@@ -162,6 +164,14 @@ def portal_shots(ids: dict) -> list[Shot]:
         shots.append(Shot("public-lectures", "/lectures/", "Public lectures: open to everyone"))
         shots.append(
             Shot("public-lecture", f"/lectures/{ids['lecture']}/", "Public lecture: register by name and email")
+        )
+    if ids["planned_lecture"]:
+        shots.append(
+            Shot(
+                "public-lecture-planned",
+                f"/lectures/{ids['planned_lecture']}/",
+                "Public lecture being planned: join the interest list",
+            )
         )
     if ids["thread"]:
         shots.append(Shot("portal-message-thread", f"/portal/messages/{ids['thread']}/", "A conversation"))

@@ -29,6 +29,7 @@ PURPOSE_LABELS = {
     "lecture_seat_offer_expired": "Lecture seat offer expired",
     "lecture_waitlist_closed": "Lecture waitlist closed",
     "lecture_meeting_reminder": "Lecture reminder",
+    "lecture_interest_registered": "Lecture interest list place",
     "interest_minimum_reached": "Interest list reached its minimum",
     "program_launched": "Program going ahead",
     "program_delayed": "Program decision moved",

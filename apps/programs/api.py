@@ -289,6 +289,10 @@ class LectureRegisterOutput(serializers.Serializer):
     status_label = serializers.CharField()
     waitlist_rank = serializers.IntegerField(allow_null=True, help_text="1 = next in line; null with a seat.")
     program_title = serializers.CharField()
+    program_stage = serializers.ChoiceField(
+        choices=ProgramStage.choices, help_text="proposed: the place is on the interest list, decided by decision_on."
+    )
+    decision_on = serializers.DateField(allow_null=True, help_text="When a proposed series is decided; else null.")
 
 
 def _sheet(meeting) -> list[dict]:
@@ -535,9 +539,10 @@ class ProgramMeetingViewSet(mixins.RetrieveModelMixin, viewsets.GenericViewSet):
 
 class PublicLectureRegisterView(APIView):
     """Register for a lecture series open to the public: a name, an email and consent to emails about it; no
-    account. 201 with a seat or a place in line (`waitlist_rank`); 400 for a bad email; 409 when the email is a
-    patient's (register in the portal) or already registered; 422 when the series is not launched or its
-    enrollment window is closed; 404 when it is not a lecture series. Rate-limited per address."""
+    account. 201 with a seat or a place in line (`waitlist_rank`), or for a proposed series a place on its interest
+    list (`program_stage` "proposed", `decision_on`); 400 for a bad email; 409 when the email is a patient's
+    (register in the portal) or already registered; 422 when the series did not launch, its interest list closed or
+    its enrollment window is closed; 404 when it is not a lecture series. Rate-limited per address."""
 
     permission_classes = [AllowAny]
     authentication_classes = []
@@ -555,6 +560,10 @@ class PublicLectureRegisterView(APIView):
             "status_label": enrollment.get_status_display(),
             "waitlist_rank": rank,
             "program_title": program.title,
+            "program_stage": enrollment.program.stage,
+            "decision_on": enrollment.program.decision_on
+            if enrollment.program.stage == ProgramStage.PROPOSED
+            else None,
         }
         return Response(LectureRegisterOutput(body).data, status=status.HTTP_201_CREATED)
 

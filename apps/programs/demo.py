@@ -17,7 +17,8 @@ from apps.core.errors import Conflict
 from apps.patients.models import Patient
 from apps.patients.services import patient_create
 from apps.programs.services.formation import interest_register, program_call_off, program_propose
-from apps.programs.services.lectures import lecture_register, lecture_service_type
+from apps.programs.services.lecture_terms import lecture_service_type
+from apps.programs.services.lectures import lecture_register
 from apps.programs.services.seats import enrollment_withdraw, program_enroll
 from apps.programs.services.setup import program_create
 from apps.scheduling.models import Room, ServiceType
@@ -109,6 +110,7 @@ def seed(out) -> None:
     out.write(f"Programs: {', '.join(spec['title'] for spec in PROGRAMS)} (the group is full, with a waitlist)")
     _public_lecture_seed(out, facilitator=therapists[-1], admin=admin, front_desk=front_desk)
     _seed_forming(therapists[0], admin, front_desk, portal_patient, others[20:])
+    _planned_lecture_seed(out, facilitator=therapists[-1], admin=admin)
 
 
 PUBLIC_LECTURE = "Pain is real — and reversible"
@@ -200,6 +202,41 @@ def _propose(title: str, *, facilitator, admin, starts_in_days: int, minimum: in
         minimum_to_launch=minimum,
         decision_on=first - dt.timedelta(days=7),
     )
+
+
+PLANNED_LECTURE = "Why pain persists: a planned spring series"
+INTERESTED = [("Morgan Lee", "morgan.lee@public.test"), ("Dana Brooks", "dana.brooks@public.test")]
+
+
+def _planned_lecture_seed(out, *, facilitator, admin) -> None:
+    """A free lecture series still being planned: two visitors have joined its interest list from the public page."""
+    if GroupProgram.objects.filter(title=PLANNED_LECTURE).exists():
+        return
+    first = _next(TIMES[0][0], weeks_ahead=8)
+    program = program_propose(
+        actor=admin,
+        title=PLANNED_LECTURE,
+        description=(
+            "Four evening lectures on how the nervous system learns pain and how it unlearns it, planned for the "
+            "spring. It runs if enough people are interested."
+        ),
+        kind=ProgramKind.LECTURE,
+        fee_mode=LectureFeeMode.DONATION,
+        lead_facilitator=facilitator,
+        service_type=lecture_service_type(),
+        capacity=30,
+        enrollment_opens_on=clock.local_now().date(),
+        room=None,
+        is_telehealth=True,
+        local_start_time=TIMES[0][1],
+        first_meeting_on=first,
+        meeting_count=4,
+        minimum_to_launch=8,
+        decision_on=first - dt.timedelta(days=14),
+    )
+    for name, email in INTERESTED:
+        lecture_register(program=program, name=name, email=email, consent=True)
+    out.write(f"Planned lecture series: {PLANNED_LECTURE} (2 on its interest list of the 8 it needs)")
 
 
 def _seed_forming(facilitator, admin, front_desk, portal_patient, people) -> None:

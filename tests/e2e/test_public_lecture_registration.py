@@ -1,15 +1,17 @@
 """A visitor registers for a public lecture with a name and an email and sees the confirmation; a second visitor,
-finding it full, joins the waitlist. No account, no chart; axe-clean throughout."""
+finding it full, joins the waitlist; a third joins the interest list of a series still being planned, and leaves
+it. No account, no chart; axe-clean throughout."""
 
 from decimal import Decimal
 
 import pytest
 from playwright.sync_api import expect
 
-from apps.programs.models import Enrollment, PublicRegistrant
-from apps.programs.services.lectures import lecture_service_type
+from apps.programs.models import Enrollment, ProgramKind, PublicRegistrant
+from apps.programs.services.lecture_terms import lecture_service_type
 from tests.e2e.conftest import PHONE, assert_accessible
 from tests.programs.factories import scheduled_program
+from tests.programs.formation_helpers import proposed_program
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -57,3 +59,34 @@ def test_a_visitor_registers_and_the_next_one_joins_the_waitlist(new_page, perso
 
     assert sorted(Enrollment.objects.values_list("status", flat=True)) == ["enrolled", "waitlisted"]
     assert PublicRegistrant.objects.count() == 2
+
+
+def test_a_visitor_joins_the_interest_list_of_a_planned_series(new_page, personas):
+    program = proposed_program(
+        actor=personas.admin,
+        kind=ProgramKind.LECTURE,
+        title="The body keeps the score — a planned series",
+        capacity=20,
+        minimum_to_launch=8,
+    )
+    page = new_page(PHONE)
+    page.goto("/lectures/", wait_until="domcontentloaded")
+    expect(page.get_by_text("Goes ahead if 8 people are interested")).to_be_visible()
+    assert_accessible(page)
+    page.get_by_role("link", name="The body keeps the score — a planned series").click()
+    expect(page.get_by_role("heading", name="Join the interest list")).to_be_visible()
+    assert_accessible(page)
+    page.get_by_label("Your name").fill("Robin Visitor")
+    page.get_by_label("Your email").fill("robin@example.test")
+    page.get_by_label("Email me about this lecture series").check()
+    page.get_by_role("button", name="Join the interest list").click()
+    expect(page.get_by_role("heading", name="You are on the interest list")).to_be_visible()
+    expect(page.get_by_text("you are number 1 on the interest list")).to_be_visible()
+    assert_accessible(page)
+
+    page.get_by_role("link", name="Leave the interest list").click()
+    expect(page.get_by_role("heading", name="Leave the interest list?")).to_be_visible()
+    assert_accessible(page)
+    page.get_by_role("button", name="Yes, leave the list").click()
+    expect(page.get_by_text("is cancelled")).to_be_visible()
+    assert program.enrollments.get().status == "withdrawn"

@@ -9,7 +9,7 @@ from apps.ladder.models import CareLevel
 from apps.ladder.selectors import next_step
 from apps.ladder.services import care_level_set
 from apps.programs.models import Enrollment, EnrollmentStatus, GroupProgram, LectureFeeMode, ProgramKind, ProgramStage
-from apps.programs.services.lectures import lecture_service_type
+from apps.programs.services.lecture_terms import lecture_service_type
 from apps.programs.services.seats import program_enroll
 from tests.programs.factories import ProgramFactory, scheduled_program
 

@@ -14,7 +14,7 @@ from apps.ladder.models import CareLevel, PatientCareLevel
 from apps.ladder.reports import ladder_report
 from apps.ladder.services import care_level_set
 from apps.programs.models import LectureFeeMode, ProgramKind, ProgramStage
-from apps.programs.services.lectures import lecture_service_type
+from apps.programs.services.lecture_terms import lecture_service_type
 from tests.programs.factories import ProgramFactory
 
 pytestmark = pytest.mark.django_db

@@ -5,7 +5,7 @@ import datetime as dt
 from apps.core import clock
 from apps.programs.models import LectureFeeMode, ProgramKind
 from apps.programs.services.formation import program_propose
-from apps.programs.services.lectures import lecture_service_type
+from apps.programs.services.lecture_terms import lecture_service_type
 
 from .factories import facilitator_with_evening_hours, group_service
 

@@ -28,7 +28,13 @@ def test_the_demo_programs_load_once_with_a_full_group_a_waitlist_and_an_open_of
     registrants = list(Enrollment.objects.filter(program=public).values_list("status", flat=True))
     assert sorted(registrants) == ["enrolled"] * 5 + ["waitlisted"]
     assert PublicRegistrant.objects.filter(patient__isnull=False).count() == 1
-    assert GroupProgram.objects.count() == 5
+    assert GroupProgram.objects.count() == 6
+    planned = GroupProgram.objects.get(title=demo.PLANNED_LECTURE)
+    assert (planned.kind, planned.stage) == ("lecture", "proposed")
+    assert sorted(planned.enrollments.values_list("registrant__email", "status")) == [
+        ("dana.brooks@public.test", "waitlisted"),
+        ("morgan.lee@public.test", "waitlisted"),
+    ]
     spring = GroupProgram.objects.get(title=demo.SPRING)
     winter = GroupProgram.objects.get(title=demo.WINTER)
     assert (spring.stage, winter.stage) == ("proposed", "not_launched")

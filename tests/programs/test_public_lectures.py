@@ -20,11 +20,11 @@ from apps.patients.services import patient_create
 from apps.programs import lecture_selectors, selectors
 from apps.programs.models import Enrollment, EnrollmentStatus, GroupProgram, LecturePayment, PublicRegistrant
 from apps.programs.services.attendance import attendance_record
+from apps.programs.services.lecture_terms import lecture_service_type
 from apps.programs.services.lectures import (
     PATIENT_EMAIL_REFUSAL,
     lecture_payment_record,
     lecture_register,
-    lecture_service_type,
 )
 from apps.programs.services.meetings import meeting_reminders_queue
 from apps.programs.services.seats import enrollment_withdraw

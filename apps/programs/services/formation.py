@@ -14,11 +14,13 @@ from dataclasses import dataclass
 
 from django.db import transaction
 from django.db.models import Count, F, Max, Q
+from django.urls import reverse
 
 from apps.audit.services import access_log_write
 from apps.billing.pricing import patient_fee_card
 from apps.core import clock
 from apps.core.errors import Conflict, InvalidTransition, Unprocessable
+from apps.core.links import absolute_url
 from apps.core.money import money_text
 from apps.notifications.outbox import patient_notice_enqueue, public_notice_enqueue
 from apps.patients.models import PatientStatus
@@ -35,6 +37,7 @@ from ..models import (
     ProgramKind,
     ProgramStage,
 )
+from ..registration_links import registration_manage_url
 from .seats import enrollment_end, enrollment_transition_write, free_seats_offer, program_lock, program_url
 from .setup import program_create, program_meetings_book
 
@@ -114,12 +117,18 @@ def _tell(enrollment: Enrollment, *, template: str, key_suffix: str = "", contex
     key = f"enrollment:{enrollment.pk}:{template}{key_suffix}"
     if enrollment.registrant_id is not None:
         registrant = enrollment.registrant
+        # A member of the public has no portal: their registration's signed page is where the details are.
         public_notice_enqueue(
             email=registrant.email,
             subject=enrollment,
             template=template,
             key=key,
-            context={"recipient_name": registrant.name, **context},
+            context={
+                **context,
+                "recipient_name": registrant.name,
+                "program_url": registration_manage_url(enrollment),
+                "lectures_url": absolute_url(reverse("lectures:list")),
+            },
         )
         return
     patient_notice_enqueue(
@@ -141,10 +150,13 @@ def _interest_list(program: GroupProgram) -> list[Enrollment]:
 # The interest list
 
 
-def line_join(*, program: GroupProgram, actor, patient=None, registrant=None, emails_consented_at=None) -> Enrollment:
+def line_join(
+    *, program: GroupProgram, actor, patient=None, registrant=None, emails_consented_at=None, fee_tier: str = ""
+) -> Enrollment:
     """Put the person at the end of the program's line with the next ticket. The caller holds the program lock, so
     tickets follow the order of registration; a second live place for the same person is refused with a 409.
-    A member of the public comes with the time they agreed to emails about the series (the database requires it)."""
+    A member of the public comes with the time they agreed to emails about the series (the database requires it)
+    and, for a series with a sliding fee, the price they chose."""
     if (patient is None) == (registrant is None):
         raise Unprocessable("Name a patient or a member of the public, not both.")
     if registrant is not None and emails_consented_at is None:
@@ -167,6 +179,7 @@ def line_join(*, program: GroupProgram, actor, patient=None, registrant=None, em
         status=EnrollmentStatus.WAITLISTED,
         waitlist_position=(last["last"] or 0) + 1,
         emails_consented_at=emails_consented_at,
+        fee_tier=fee_tier,
         created_by=actor,
     )
     enrollment_transition_write(enrollment, actor=actor, was="", reason="Joined the list.")
@@ -175,7 +188,7 @@ def line_join(*, program: GroupProgram, actor, patient=None, registrant=None, em
 
 @transaction.atomic
 def interest_register(
-    *, program: GroupProgram, patient=None, registrant=None, emails_consented_at=None, actor
+    *, program: GroupProgram, patient=None, registrant=None, emails_consented_at=None, fee_tier: str = "", actor
 ) -> Enrollment:
     """Join a proposed program's interest list (a patient, or for a lecture series a member of the public).
 
@@ -188,6 +201,7 @@ def interest_register(
         patient=patient,
         registrant=registrant,
         emails_consented_at=emails_consented_at,
+        fee_tier=fee_tier,
     )
     waiting = _interest_list(program)
     if len(waiting) == program.minimum_to_launch:
@@ -387,6 +401,7 @@ def _alternative_take(
                 patient=enrollment.patient,
                 registrant=enrollment.registrant,
                 emails_consented_at=enrollment.emails_consented_at,
+                fee_tier=enrollment.fee_tier if next_cohort.fee_mode == enrollment.program.fee_mode else "",
             )
         except Conflict:
             pass  # already on it: that place is their next step

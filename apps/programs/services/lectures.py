@@ -5,7 +5,6 @@ A registrant holds a seat (or a place in line) in the same count as patients, th
 they are written to only by email, through the outbox, with the consent they gave when registering.
 """
 
-import re
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
@@ -17,11 +16,9 @@ from apps.audit.services import access_log_write
 from apps.core import clock
 from apps.core.errors import ApplicationError, Conflict, InvalidTransition, Unprocessable
 from apps.patients.selectors import patient_with_email
-from apps.scheduling.models import ServiceType
 
 from ..models import (
     LIVE_STATUSES,
-    PSYCHOTHERAPY_CODE_PATTERN,
     Enrollment,
     EnrollmentStatus,
     FeeTier,
@@ -34,6 +31,7 @@ from ..models import (
     ProgramStage,
     PublicRegistrant,
 )
+from .formation import interest_register
 from .seats import (
     enrollment_accept_offer,
     enrollment_decline_offer,
@@ -45,62 +43,21 @@ from .seats import (
     seat_or_place_in_line,
 )
 
-LECTURE_SERVICE_CODE = "EDU-LECT"
 PATIENT_EMAIL_REFUSAL = (
     "This email address belongs to a patient of the clinic. Please sign in to the patient portal and register "
     "for the lecture there."
 )
 
 
-def lecture_service_type() -> ServiceType:
-    """The education service lectures are billed under (seeded by a migration; made again if it was removed)."""
-    service, _ = ServiceType.objects.get_or_create(
-        code=LECTURE_SERVICE_CODE,
-        defaults={"name": "Educational lecture", "duration_minutes": 90, "is_group": True},
-    )
-    return service
-
-
-def is_psychotherapy_code(code: str) -> bool:
-    return re.match(PSYCHOTHERAPY_CODE_PATTERN, code) is not None
-
-
-def lecture_terms_check(*, kind: str, service_type, fee_mode: str, full_price, reduced_price) -> None:
-    """A program's kind, service and fee agree: a lecture series is education with a fee mode (and, for a sliding
-    fee, a full price above zero and a reduced one no higher); a group program has no lecture fee. The database
-    holds the same rules; this says which field is wrong."""
-    if kind == ProgramKind.GROUP:
-        if fee_mode or full_price is not None or reduced_price is not None:
-            raise Unprocessable("Only a lecture series has a lecture fee.", fields={"fee_mode": ["Lectures only."]})
-        return
-    if is_psychotherapy_code(service_type.code):
-        raise Unprocessable(
-            "A lecture series is education: choose an education service, not a psychotherapy code.",
-            fields={"service_type": [f"Not a psychotherapy code (use {LECTURE_SERVICE_CODE})."]},
-        )
-    if fee_mode not in LectureFeeMode.values:
-        raise Unprocessable("Choose how the lecture series is paid for.", fields={"fee_mode": ["Required."]})
-    if fee_mode == LectureFeeMode.DONATION:
-        if full_price is not None or reduced_price is not None:
-            raise Unprocessable(
-                "A free lecture series has no prices.", fields={"full_price": ["Leave empty for a free series."]}
-            )
-        return
-    if full_price is None or full_price <= 0:
-        raise Unprocessable("Give the full price per lecture.", fields={"full_price": ["More than zero."]})
-    if reduced_price is None or not Decimal("0") <= reduced_price <= full_price:
-        raise Unprocessable(
-            "The reduced price is between zero and the full price.",
-            fields={"reduced_price": ["Between zero and the full price."]},
-        )
-
-
 def lectures_open_q():
-    """Lecture series a visitor may register for today: launched, and inside their enrollment window."""
+    """Lecture series a visitor may register for today: launched and inside their enrollment window, or proposed
+    and not yet decided (registering there is joining the interest list)."""
     today = clock.local_now().date()
-    return Q(kind=ProgramKind.LECTURE, stage=ProgramStage.LAUNCHED, enrollment_opens_on__lte=today) & (
+    launched = Q(stage=ProgramStage.LAUNCHED, enrollment_opens_on__lte=today) & (
         Q(enrollment_closes_on__gte=today) | Q(enrollment_closes_on__isnull=True, first_meeting_on__gte=today)
     )
+    proposed = Q(stage=ProgramStage.PROPOSED, decision_on__gte=today)
+    return Q(kind=ProgramKind.LECTURE) & (launched | proposed)
 
 
 def _normalized_email(email: str) -> str:
@@ -131,7 +88,8 @@ def _registrant_for(*, name: str, email: str) -> PublicRegistrant:
 def lecture_register(
     *, program: GroupProgram, name: str, email: str, fee_tier: str = "", consent: bool, actor=None
 ) -> Enrollment:
-    """Register a member of the public for a lecture series: a seat if one is free, else a place in line.
+    """Register a member of the public for a lecture series: a seat if one is free, else a place in line; for a
+    proposed series, a place on its interest list (`formation.interest_register`), in the order people joined.
 
     Only a name and an email are kept (the email in lower case, one registrant per address, reused across series).
     An address that is a patient's is refused (409) with no more said than to register in the portal, where the
@@ -149,9 +107,13 @@ def lecture_register(
             fields={"consent": ["Required."]},
         )
     program = program_lock(program.pk)
-    if program.kind != ProgramKind.LECTURE or program.stage != ProgramStage.LAUNCHED:
+    if program.kind != ProgramKind.LECTURE or program.stage == ProgramStage.NOT_LAUNCHED:
         raise Unprocessable("This is not a lecture series open to the public.")
-    enrollment_window_check(program, by_staff=False)
+    proposed = program.stage == ProgramStage.PROPOSED
+    if proposed and program.decision_on < clock.local_now().date():
+        raise Unprocessable("The interest list for this lecture series has closed.")
+    if not proposed:
+        enrollment_window_check(program, by_staff=False)
     if program.fee_mode == LectureFeeMode.SLIDING:
         if fee_tier not in FeeTier.values:
             raise Unprocessable("Choose the price you will pay.", fields={"fee_tier": ["Full or reduced."]})
@@ -166,11 +128,22 @@ def lecture_register(
             "link to manage the registration.",
             fields={"email": ["Already registered."]},
         )
-    enrollment = seat_or_place_in_line(
-        program, actor=actor, registrant=registrant, fee_tier=fee_tier, emails_consented_at=clock.now()
-    )
-    if enrollment.status == EnrollmentStatus.WAITLISTED:
-        enrollment_notify(enrollment, template="enrollment_waitlisted")
+    if proposed:
+        # The consent ticked on the form is the agreement to emails the interest list's notices rely on.
+        enrollment = interest_register(
+            program=program, registrant=registrant, fee_tier=fee_tier, emails_consented_at=clock.now(), actor=actor
+        )
+        enrollment_notify(
+            enrollment,
+            template="interest_registered",
+            context={"decision_on": program.decision_on.isoformat(), "minimum": program.minimum_to_launch},
+        )
+    else:
+        enrollment = seat_or_place_in_line(
+            program, actor=actor, registrant=registrant, fee_tier=fee_tier, emails_consented_at=clock.now()
+        )
+        if enrollment.status == EnrollmentStatus.WAITLISTED:
+            enrollment_notify(enrollment, template="enrollment_waitlisted")
     access_log_write(
         actor=actor,
         action="lecture_register",

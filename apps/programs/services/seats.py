@@ -44,6 +44,7 @@ PUBLIC_TEMPLATES = {
     "enrollment_confirmed": "lecture_registration_confirmed",
     "enrollment_waitlisted": "lecture_registration_waitlisted",
     "waitlist_closed": "lecture_waitlist_closed",
+    "interest_registered": "lecture_interest_registered",
 }
 
 

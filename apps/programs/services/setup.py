@@ -22,7 +22,7 @@ from ..models import (
     ProgramMeeting,
     ProgramStage,
 )
-from .lectures import lecture_terms_check
+from .lecture_terms import lecture_terms_check
 from .seats import (
     enrollment_end,
     enrollment_notify,
