@@ -5,11 +5,12 @@ Both downloads (PDF and JSON) render from `patient_record`, so they always agree
 decimal strings. The query count does not grow with the size of the record.
 
 Never in it: psychotherapy (process) notes (no query here reads them), unsigned or not yet co-signed notes, and
-session notes at all unless the clinic's policy releases them. Reading note text, journal text and incomes writes
-access-log rows, one per row read, in one INSERT per kind.
+session notes at all unless the clinic's policy releases them. Reading note text, journal text (the journal's and
+the education library's prompts'), care-level reasons and incomes writes access-log rows, one per row read, in one
+INSERT per kind.
 """
 
-from django.db.models import Q
+from django.db.models import Prefetch, Q
 from django.utils import timezone
 
 from apps.audit.services import access_logs_write
@@ -18,6 +19,8 @@ from apps.billing.selectors.ledger import ledger_lines, patient_balance, stateme
 from apps.core import clock
 from apps.core.encryption import decrypt_json, decrypt_text
 from apps.core.models import ClinicSettings
+from apps.education.models import Assignment, PromptEntry
+from apps.ladder.selectors import care_level_moves, care_level_of
 from apps.notes import selectors as notes
 from apps.notes.editor import field_rows
 from apps.outcomes import selectors as outcomes
@@ -26,7 +29,8 @@ from apps.programs.member_meetings import member_meetings
 from apps.scheduling.models import Appointment
 
 FORMAT = "clinic-patient-record"
-VERSION = 1
+# 2: the care level with its history, and the education library's shared items with the prompts' journal entries.
+VERSION = 2
 
 
 def _local(moment):
@@ -196,6 +200,62 @@ def _journal(*, user, patient) -> list[dict]:
     ]
 
 
+def _care_level(*, user, patient) -> dict:
+    """Where the patient stands on the care ladder and every move, oldest first, with who made it and why."""
+    current = care_level_of(patient=patient)
+    moves = care_level_moves(patient=patient)[::-1]
+    access_logs_write(actor=user, action="care_level_export", subjects=[(move, patient.pk) for move in moves])
+    return {
+        "level": current.level if current else "",
+        "level_label": current.get_level_display() if current else "Not placed yet",
+        "since": _local(current.since) if current else None,
+        "moves": [
+            {
+                "moved_at": _local(move.moved_at),
+                "from_level": move.from_level,
+                "from_label": move.get_from_level_display() if move.from_level else "Not placed yet",
+                "to_level": move.to_level,
+                "to_label": move.get_to_level_display(),
+                "moved_by": move.moved_by.full_name if move.moved_by else "",
+                "reason": move.reason,
+            }
+            for move in moves
+        ],
+    }
+
+
+def _education(*, user, patient) -> list[dict]:
+    """What therapists shared from the education library, oldest first, withdrawn ones included, with the note
+    that came with it and the patient's journal entries written from a prompt."""
+    entries = Prefetch("entries", queryset=PromptEntry.objects.order_by("created_at", "id"))
+    shared = list(
+        Assignment.objects.filter(patient=patient)
+        .select_related("item", "assigned_by")
+        .prefetch_related(entries)
+        .order_by("created_at", "id")
+    )
+    read = [(entry, patient.pk) for assignment in shared for entry in assignment.entries.all()]
+    access_logs_write(actor=user, action="education_journal_export", subjects=read)
+    return [
+        {
+            "title": assignment.item.title,
+            "kind": assignment.item.kind,
+            "kind_label": assignment.item.get_kind_display(),
+            "link": assignment.item.link,
+            "shared_at": _local(assignment.created_at),
+            "shared_by": assignment.assigned_by.full_name,
+            "note": decrypt_text(assignment.content_encrypted) if assignment.content_encrypted else "",
+            "done_at": _local(assignment.done_at),
+            "withdrawn_at": _local(assignment.withdrawn_at),
+            "entries": [
+                {"written_at": _local(entry.created_at), "text": decrypt_text(entry.content_encrypted)}
+                for entry in assignment.entries.all()
+            ],
+        }
+        for assignment in shared
+    ]
+
+
 def _applications(*, user, patient) -> list[dict]:
     applications = list(SlidingScaleAssessment.objects.filter(patient=patient).order_by("created_at", "id"))
     access_logs_write(actor=user, action="income_view", subjects=[(a, patient.pk) for a in applications])
@@ -268,6 +328,8 @@ def patient_record(*, user, patient) -> dict:
         **_ledger(patient),
         "questionnaires": _questionnaires(patient),
         "journal": _journal(user=user, patient=patient),
+        "care_level": _care_level(user=user, patient=patient),
+        "education": _education(user=user, patient=patient),
         "sliding_scale_applications": _applications(user=user, patient=patient),
         "session_notes_released": released,
         "session_notes": _session_notes(user=user, patient=patient, released=released),

@@ -77,7 +77,7 @@ def test_the_json_follows_the_documented_schema(personas, full_history):
     jsonschema.validate(data, SCHEMA)
     assert re.fullmatch(r"\d{4}-\d{2}-\d{2}", data["patient"]["date_of_birth"])
     assert re.fullmatch(r"-?\d+\.\d{2}", data["charges"][0]["amount"])
-    assert data["format"] == "clinic-patient-record" and data["version"] == 1
+    assert data["format"] == "clinic-patient-record" and data["version"] == 2
 
 
 def test_the_pdf_and_the_json_say_the_same(personas, full_history):
@@ -121,3 +121,65 @@ def test_building_the_record_costs_the_same_queries_for_more_history(personas, a
     assert len(record["charges"]) == 5
     # Releasing notes adds its own fixed queries (the notes, their addenda and one log INSERT).
     assert len(large.captured_queries) <= len(small.captured_queries) + 3
+
+
+def _ladder_and_library(personas) -> None:
+    """Two care-level moves and two items shared from the library, one a prompt the patient wrote from."""
+    from apps.education import services as education
+    from apps.education.models import CareLevel as ItemLevel
+    from apps.education.models import ItemKind
+    from apps.ladder.services import care_level_set
+
+    patient = personas.patient
+    care_level_set(patient=patient, level="education", reason="Starting with the reading.", actor=personas.front_desk)
+    care_level_set(patient=patient, level="individual", reason="Ready for weekly sessions.", actor=personas.therapist)
+    prompt = education.library_item_create(
+        actor=personas.therapist,
+        title="When did the pain begin?",
+        kind=ItemKind.JOURNALING_PROMPT,
+        care_level=ItemLevel.EDUCATION,
+        description="Write freely.",
+    )
+    reading = education.library_item_create(
+        actor=personas.admin,
+        title="Healing Back Pain, chapter 1",
+        kind=ItemKind.READING,
+        care_level=ItemLevel.EDUCATION,
+        link="https://example.test/chapter-1",
+    )
+    shared = education.assignment_create(actor=personas.therapist, patient=patient, item=prompt, note="No rush.")
+    education.prompt_entry_write(actor=personas.patient_user, assignment=shared, text="It began after the move.")
+    education.assignment_create(actor=personas.therapist, patient=patient, item=reading)
+
+
+def test_the_record_holds_the_care_level_history_and_the_library_with_logged_reads(personas, full_history):
+    _ladder_and_library(personas)
+
+    record = patient_record(user=personas.patient_user, patient=personas.patient)
+
+    care = record["care_level"]
+    assert (care["level"], care["level_label"]) == ("individual", "Individual therapy")
+    assert [(m["from_label"], m["to_label"], m["reason"]) for m in care["moves"]] == [
+        ("Not placed yet", "Education", "Starting with the reading."),
+        ("Education", "Individual therapy", "Ready for weekly sessions."),
+    ]
+    assert [e["title"] for e in record["education"]] == ["When did the pain begin?", "Healing Back Pain, chapter 1"]
+    prompt = record["education"][0]
+    assert (prompt["note"], [e["text"] for e in prompt["entries"]]) == ("No rush.", ["It began after the move."])
+    assert record["education"][1]["link"] == "https://example.test/chapter-1"
+    logged = AccessLog.objects.filter(actor=personas.patient_user)
+    assert logged.filter(action="care_level_export").count() == 2
+    assert logged.filter(action="education_journal_export").count() == 1
+    data = json.loads(record_json(record))
+    jsonschema.validate(data, SCHEMA)
+    html = record_html(record)
+    assert html.count('data-row="care-level-move"') == 2 and html.count('data-row="education"') == 2
+    assert "Ready for weekly sessions." in html and "It began after the move." in html
+
+
+def test_an_unplaced_patient_with_nothing_shared_has_empty_sections(personas, full_history):
+    record = patient_record(user=personas.patient_user, patient=personas.patient)
+
+    assert record["care_level"] == {"level": "", "level_label": "Not placed yet", "since": None, "moves": []}
+    assert record["education"] == []
+    assert "Not placed yet" in record_html(record) and "Nothing shared." in record_html(record)
