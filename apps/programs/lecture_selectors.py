@@ -1,10 +1,13 @@
 """Reads for lecture series open to the public: the public catalogue, registrants with what they owe and paid, a
 registrant's place in line, and the lecture history of a registrant who became a patient."""
 
+import datetime as dt
 from decimal import Decimal
 
-from django.db.models import Count, DecimalField, IntegerField, OuterRef, Q, QuerySet, Subquery, Sum, Value
+from django.db.models import Count, DecimalField, IntegerField, Max, OuterRef, Q, QuerySet, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
+
+from apps.core import clock
 
 from .models import (
     LIVE_STATUSES,
@@ -87,3 +90,21 @@ def registrant_lecture_history(*, patient) -> QuerySet[Enrollment]:
         .annotate(attended=Count("attendance", filter=Q(attendance__status=AttendanceStatus.ATTENDED)))
         .order_by("-created_at")
     )
+
+
+# A registration's emailed link stops working this long after the registration ended or the series did, whichever
+# is first: an old email forwarded or found later no longer opens a page with the registrant's name and email.
+LINK_DAYS_AFTER = 30
+
+
+def registration_link_open(enrollment: Enrollment) -> bool:
+    """Whether the registration's signed link still opens it (see LINK_DAYS_AFTER). A series' end is its last
+    booked meeting, or for one not booked its planned last week."""
+    program = enrollment.program
+    planned_end = program.first_meeting_on + dt.timedelta(weeks=program.meeting_count - 1)
+    last_start = program.meetings.aggregate(last=Max("appointment__start"))["last"]
+    series_end = max(planned_end, last_start.astimezone(clock.clinic_tz()).date()) if last_start else planned_end
+    ends = [series_end]
+    if enrollment.ended_at is not None:
+        ends.append(enrollment.ended_at.astimezone(clock.clinic_tz()).date())
+    return clock.local_now().date() <= min(ends) + dt.timedelta(days=LINK_DAYS_AFTER)

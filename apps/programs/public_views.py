@@ -49,15 +49,29 @@ def lecture_detail(request, pk):
     return render(request, "programs/public/detail.html", context)
 
 
+class LinkExpired(Exception):
+    """The registration's link is past its time (`lecture_selectors.registration_link_open`)."""
+
+
 def _registration(token: str):
     enrollment_id = registration_token_read(token)
     enrollment = lectures.registrant_enrollment(enrollment_id) if enrollment_id is not None else None
-    return found_or_404(enrollment, "This registration link is not valid.")
+    enrollment = found_or_404(enrollment, "This registration link is not valid.")
+    if not lecture_selectors.registration_link_open(enrollment):
+        raise LinkExpired
+    return enrollment
+
+
+def _expired(request):
+    return render(request, "programs/public/link_expired.html", status=410)
 
 
 def registration_manage(request, token):
     """The registration's own page: confirmation right after registering, and later the place to cancel."""
-    enrollment = _registration(token)
+    try:
+        enrollment = _registration(token)
+    except LinkExpired:
+        return _expired(request)
     context = {
         "enrollment": enrollment,
         "program": enrollment.program,
@@ -72,7 +86,10 @@ def registration_manage(request, token):
 @require_http_methods(["GET", "POST"])
 def registration_cancel(request, token):
     """Cancelling takes a second, confirming press; the seat goes to the next in line."""
-    enrollment = _registration(token)
+    try:
+        enrollment = _registration(token)
+    except LinkExpired:
+        return _expired(request)
     if request.method == "POST":
         try:
             lectures.lecture_registration_cancel(enrollment=enrollment)

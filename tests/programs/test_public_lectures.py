@@ -14,6 +14,7 @@ from apps.billing.demo import FEE_START, config_seed
 from apps.billing.models import Charge
 from apps.billing.services.assessments import assessment_approve, assessment_submit
 from apps.billing.services.configuration import fee_schedule_set
+from apps.core import clock
 from apps.core.errors import Conflict, Unprocessable
 from apps.notifications.models import Message
 from apps.patients.services import patient_create
@@ -332,3 +333,35 @@ def test_a_payment_at_the_door_takes_a_confirming_step_and_billing_may_record_it
     assert staff.post(url, {**form, "confirm": "yes"}).status_code == 302
     assert LecturePayment.objects.get().amount == Decimal("20.00")
     assert login(personas.therapist).get(url).status_code == 403
+
+
+@pytest.mark.django_db
+def test_a_registration_link_stops_working_a_month_after_the_series_or_the_registration_ended(personas, client):
+
+    from apps.programs.lecture_selectors import LINK_DAYS_AFTER
+
+    program = lecture(capacity=2)
+    kept = register(program)
+    left = register(program, name="Sam Visitor", email="sam@example.test")
+    enrollment_withdraw(actor=None, enrollment=left)
+
+    def link(enrollment) -> str:
+        message = Message.objects.filter(subject_id=str(enrollment.pk), context__has_key="manage_url").first()
+        url = message.context["manage_url"]
+        return url[url.index("/lectures/") :]
+
+    # No meetings are booked for this series: it ends on its planned last week.
+    last = clock.local_datetime(program.first_meeting_on + dt.timedelta(weeks=program.meeting_count - 1), dt.time(12))
+    left_on = clock.local_now()
+    with time_machine.travel(left_on + dt.timedelta(days=LINK_DAYS_AFTER - 1), tick=False):
+        assert client.get(link(left)).status_code == 200
+    with time_machine.travel(left_on + dt.timedelta(days=LINK_DAYS_AFTER + 1), tick=False):
+        expired = client.get(link(left))
+        assert expired.status_code == 410 and "This link has expired" in expired.content.decode()
+        assert client.post(link(left) + "cancel/").status_code == 410
+        assert client.get(link(kept)).status_code == 200  # the seat still counts: the series has not ended
+    with time_machine.travel(last + dt.timedelta(days=LINK_DAYS_AFTER + 1), tick=False):
+        assert client.get(link(kept)).status_code == 410
+        assert client.post(link(kept) + "cancel/").status_code == 410
+    kept.refresh_from_db()
+    assert kept.status == EnrollmentStatus.ENROLLED
