@@ -107,7 +107,11 @@ def demo_ids(env: dict) -> dict:
         patient=patient, therapist=online_therapist, service_type=first_session_service(), week=next_monday
     )
     program = GroupProgram.objects.order_by("pk").first()
-    lecture = GroupProgram.objects.filter(kind="lecture", stage="launched").order_by("pk").first()
+    lecture = (
+        GroupProgram.objects.filter(kind="lecture", stage="launched", enrollments__registrant__isnull=False)
+        .order_by("pk")
+        .first()
+    )
     planned = GroupProgram.objects.filter(kind="lecture", stage="proposed").order_by("pk").first()
     plan = TreatmentPlan.objects.filter(author__email="sarah.chen@clinic.test", status="signed").order_by("pk").first()
     thread = MessageThread.objects.filter(patient=patient).order_by("pk").first()

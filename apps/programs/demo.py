@@ -51,6 +51,8 @@ PROGRAMS = [
         "room": None,
         "enrolled": 5,
         "waiting": 0,
+        # Education, free with donations: billed under the lecture service, never as group psychotherapy.
+        "kind": ProgramKind.LECTURE,
     },
 ]
 
@@ -61,7 +63,14 @@ def _next(weekday: int, *, weeks_ahead: int) -> dt.date:
 
 
 def _create(spec: dict, facilitator, admin) -> GroupProgram | None:
-    group = ServiceType.objects.get(code="90853")
+    if spec.get("kind") == ProgramKind.LECTURE:
+        terms = {
+            "kind": ProgramKind.LECTURE,
+            "service_type": lecture_service_type(),
+            "fee_mode": LectureFeeMode.DONATION,
+        }
+    else:
+        terms = {"service_type": ServiceType.objects.get(code="90853"), "outcome_questionnaires": ["pain_nrs", "phq9"]}
     room = Room.objects.get(name=spec["room"]) if spec["room"] else None
     for weekday, at in TIMES:
         try:
@@ -70,7 +79,6 @@ def _create(spec: dict, facilitator, admin) -> GroupProgram | None:
                 title=spec["title"],
                 description=spec["description"],
                 lead_facilitator=facilitator,
-                service_type=group,
                 capacity=spec["capacity"],
                 enrollment_opens_on=clock.local_now().date() - dt.timedelta(days=14),
                 room=room,
@@ -78,8 +86,8 @@ def _create(spec: dict, facilitator, admin) -> GroupProgram | None:
                 local_start_time=at,
                 first_meeting_on=_next(weekday, weeks_ahead=1),
                 meeting_count=spec["meeting_count"],
-                outcome_questionnaires=["pain_nrs", "phq9"],
                 override_reason=EVENING,
+                **terms,
             )
         except Conflict:
             continue

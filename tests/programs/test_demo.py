@@ -19,6 +19,7 @@ def test_the_demo_programs_load_once_with_a_full_group_a_waitlist_and_an_open_of
     group = GroupProgram.objects.get(title="10-week TMS recovery group")
     lectures = GroupProgram.objects.get(title="Knowledge-therapy lecture series")
     assert (group.meetings.count(), lectures.meetings.count()) == (10, 6)
+    assert (lectures.kind, lectures.service_type.code, lectures.fee_mode) == ("lecture", "EDU-LECT", "donation")
     statuses = list(Enrollment.objects.filter(program=group).values_list("status", flat=True))
     assert statuses.count("enrolled") == 7 and statuses.count("offered") == 1 and statuses.count("waitlisted") == 4
     portal = Enrollment.objects.get(program=group, patient__email="patient01@clinic.test")
