@@ -264,8 +264,7 @@ def combined_markdown(runs: list[dict]) -> str:
         "Growth: the last scale's p95 (batches: time) over the first's.",
         "",
     ]
-    for run in runs:
-        lines += _samples(run)[:1]
+    lines += list(dict.fromkeys(line for run in runs for line in _samples(run)[:1]))
     lines += [
         "",
         "| Operation | " + " | ".join(f"Scale {scale}" for scale in scales) + " | Growth |",
