@@ -97,19 +97,18 @@ test-shifted: venv
 smoke: venv
 	$(BIN)/python scripts/smoke_run.py
 
-# The benchmark's large clinic lives in its own database (never the dev one): BENCH_SCALE=1 is 10,000 patients.
+# The benchmark's large clinic lives in its own database per scale (never the dev one): BENCH_SCALES="1 2" measures
+# scale 1 (10,000 patients) in clinic_bench and scale 2 in clinic_bench_s2, and writes one report with both.
 BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/clinic_bench
 BENCH_SCALE ?= 1
+BENCH_SCALES ?= $(BENCH_SCALE)
 
 seed-large: venv
-	$(MAKE) --no-print-directory createdb DATABASE_URL=$(BENCH_DATABASE_URL)
-	DATABASE_URL=$(BENCH_DATABASE_URL) $(BIN)/python manage.py migrate --noinput
-	DATABASE_URL=$(BENCH_DATABASE_URL) $(BIN)/python -m bench.seed_large --scale $(BENCH_SCALE)
+	$(BIN)/python -m bench.run --seed-only --scales $(BENCH_SCALES) --database-url $(BENCH_DATABASE_URL)
 
-# Seeds (or reuses) the large clinic, serves it with gunicorn and production settings, writes bench/results/.
+# Seeds (or reuses) each scale's large clinic, serves it with gunicorn and production settings, writes bench/results/.
 bench: venv
-	$(MAKE) --no-print-directory createdb DATABASE_URL=$(BENCH_DATABASE_URL)
-	$(BIN)/python -m bench.run --scale $(BENCH_SCALE) --database-url $(BENCH_DATABASE_URL) $(BENCH_ARGS)
+	$(BIN)/python -m bench.run --scales $(BENCH_SCALES) --database-url $(BENCH_DATABASE_URL) $(BENCH_ARGS)
 
 # Screenshots of the portal and staff pages (docs/screenshots/), from the demo clinic in its own database.
 screenshots: venv
