@@ -354,6 +354,10 @@ CELERY_BEAT_SCHEDULE["core-transitions-dispatch-pending"] = {
     "schedule": CLINIC_TRANSITION_SWEEP_SECONDS,
     "options": {"expires": CLINIC_TRANSITION_SWEEP_SECONDS},
 }
+CELERY_BEAT_SCHEDULE["core-sessions-clear-expired"] = {
+    "task": "apps.core.tasks.sessions_clear_expired",
+    "schedule": 60 * 60,
+}
 # Billing: ask for re-attestation before assessments expire; issue last month's statements; remind of overdue
 # instalments; re-issue Good Faith Estimates once an assessment has ended (each re-runs safely).
 CELERY_BEAT_SCHEDULE["billing-reattestation-requests"] = {
