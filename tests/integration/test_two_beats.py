@@ -29,16 +29,17 @@ PERIODS = 8
 class CeleryProcess:
     """A `celery -A clinic ...` command in its own process group with the test's settings, logging to a file."""
 
-    def __init__(self, name: str, args: list[str], workdir: str):
+    def __init__(self, name: str, args: list[str], workdir: str, *, redis_url: str = REDIS_TEST_URL, env=None):
         self.log = Path(workdir) / f"{name}.log"
         env = {
             **os.environ,
             "DJANGO_SETTINGS_MODULE": "tests.integration.beat_settings",
             "DJANGO_DEBUG": "0",
-            "REDIS_URL": REDIS_TEST_URL,
-            "CELERY_BROKER_URL": REDIS_TEST_URL,
+            "REDIS_URL": redis_url,
+            "CELERY_BROKER_URL": redis_url,
             "CLINIC_BEAT_PROBE_SECONDS": str(PERIOD),
             "CLINIC_LOG_LEVEL": "WARNING",
+            **(env or {}),
         }
         command = [str(Path(sys.executable).with_name("celery")), "-A", "clinic", *args, "--loglevel=INFO"]
         with self.log.open("ab") as log:
