@@ -18,6 +18,9 @@ from celery.schedules import schedule as interval
 logger = logging.getLogger(__name__)
 
 KEY_PREFIX = "clinic:beat"
+# The claimed period's number travels with the message, so a run can tell which period it belongs to however long
+# it waited in the queue (task.request.get(PERIOD_HEADER)).
+PERIOD_HEADER = "clinic_beat_period"
 # Crontab jobs fire at whole minutes, so every beat sees the same minute.
 CRONTAB_PERIOD_SECONDS = 60
 
@@ -78,4 +81,7 @@ class OncePerPeriodScheduler(PersistentScheduler):
         if not claimed:
             logger.info("Beat: %s was already sent for this period by another beat", entry.name)
             return
-        super().apply_entry(entry, producer=producer)
+        headers = {**entry.options.get("headers", {}), PERIOD_HEADER: number}
+        super().apply_entry(
+            entry.__class__(**dict(entry, options={**entry.options, "headers": headers})), producer=producer
+        )

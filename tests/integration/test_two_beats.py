@@ -1,9 +1,9 @@
 """Two real `celery beat` processes and a worker on real Redis: a periodic job runs once per period, not twice.
 
 Both beats schedule the same two-second job (tests/integration/beat_settings.py). Each claims the period before
-sending (apps/core/beat.py), so the worker runs the job once in every period, with no period skipped."""
+sending (apps/core/beat.py), and the message carries the period claimed: the worker runs the job once in every
+period, with no period skipped, however late it gets to a message."""
 
-import math
 import os
 import signal
 import subprocess
@@ -64,8 +64,9 @@ def redis_db15():
     client.flushdb()
 
 
-def _runs(client) -> list[float]:
-    return [float(value) for value in client.lrange(RUNS_KEY, 0, -1)]
+def _runs(client) -> list[int]:
+    """The period each run of the probe belonged to, as its beat claimed it."""
+    return [int(value) for value in client.lrange(RUNS_KEY, 0, -1)]
 
 
 def test_two_beats_at_once_run_a_periodic_job_once_in_every_period(redis_db15):
@@ -76,25 +77,21 @@ def test_two_beats_at_once_run_a_periodic_job_once_in_every_period(redis_db15):
                 "worker", ["worker", "--pool=solo", f"--hostname=w-{uuid.uuid4().hex[:6]}@%h"], workdir
             )
             processes.append(worker)
-            # Started after the worker is ready, every send is run at once: the moment it ran names its period.
             assert _wait_until(lambda: " ready." in worker.text(), timeout=60, step=0.1), _log(workdir)
             for name in ("beat-a", "beat-b"):
                 processes.append(CeleryProcess(name, ["beat", f"--schedule={workdir}/{name}-schedule"], workdir))
-            assert _wait_until(lambda: len(_runs(redis_db15)) >= 2, timeout=60, step=0.1), _log(workdir)
-            first = math.floor(_runs(redis_db15)[1] / PERIOD)
-            last = first + PERIODS
             assert _wait_until(
-                lambda: _runs(redis_db15)[-1] >= (last + 1) * PERIOD, timeout=PERIOD * (PERIODS + 4), step=0.1
+                lambda: len(set(_runs(redis_db15))) > PERIODS, timeout=60 + PERIOD * PERIODS, step=0.1
             ), _log(workdir)
             beats_logs = [process.text() for process in processes[1:]]
         finally:
             for process in processes:
                 process.stop()
 
-    runs = Counter(math.floor(at / PERIOD) for at in _runs(redis_db15))
-    observed = {period: runs[period] for period in range(first, last + 1)}
-    assert set(observed.values()) == {1}, f"runs per period: {observed}"
+    runs = Counter(_runs(redis_db15))
+    assert max(runs.values()) == 1, f"runs per period: {runs}"
+    assert sorted(runs) == list(range(min(runs), max(runs) + 1)), f"a period was skipped: {sorted(runs)}"
     # Both beats were due in every period: one sent, the other found the period already claimed.
     sent = [log.count("Sending due task beat-probe") for log in beats_logs]
     skipped = [log.count("beat-probe was already sent for this period") for log in beats_logs]
-    assert all(sent[i] + skipped[i] >= PERIODS for i in range(2)) and sum(skipped) >= PERIODS, (sent, skipped)
+    assert all(sent[i] + skipped[i] >= PERIODS for i in range(2)) and sum(skipped) >= PERIODS - 1, (sent, skipped)
