@@ -12,7 +12,7 @@ DATABASE_ADMIN_URL ?= postgres://postgres@127.0.0.1:5432/clinic
 export REDIS_URL ?= redis://127.0.0.1:6379/0
 PORT ?= 8000
 
-.PHONY: venv run web worker beat migrate seed test test-clock test-shifted smoke lint check-deploy bench seed-large clean screenshots
+.PHONY: venv run web worker beat migrate seed test test-clock test-shifted test-replica backup-check smoke lint check-deploy bench seed-large clean screenshots
 .PHONY: db-roles db-handover
 
 $(BIN)/activate: requirements.txt requirements-dev.txt
@@ -37,7 +37,7 @@ db-handover: db-roles
 	psql "$(DATABASE_ADMIN_URL)" -q -f scripts/db_handover.sql
 
 # The test runs create their database as the owner role and run the tests as the app role (tests/conftest.py).
-test test-clock test-shifted: db-roles
+test test-clock test-shifted test-replica: db-roles
 
 migrate: venv db-handover
 	DATABASE_URL=$(DATABASE_OWNER_URL) $(BIN)/python manage.py migrate --noinput
@@ -45,7 +45,7 @@ migrate: venv db-handover
 seed: migrate
 	$(BIN)/python manage.py seed_demo
 
-# Web, worker and beat together; Ctrl-C stops all three. Links in emails and the card checkout's return
+# Web, worker and beat together; Ctrl-C stops all three. The worker reads every queue (celery, reminders, billing). Links in emails and the card checkout's return
 # address use the address served here (the demo seed's reminders too), unless CLINIC_SITE_URL says otherwise.
 run: export CLINIC_SITE_URL ?= http://127.0.0.1:$(PORT)
 run: seed
@@ -72,7 +72,7 @@ check-deploy: venv
 test: export DJANGO_SETTINGS_MODULE = clinic.settings.test
 test: lint check-deploy
 	$(BIN)/python manage.py makemigrations --check --dry-run
-	$(BIN)/pytest -m "not clock_sweep" $(PYTEST_ARGS)
+	$(BIN)/pytest -m "not clock_sweep and not replica" $(PYTEST_ARGS)
 
 # The demo seed (twice) at every hour of the day on every weekday, both DST change days, New Year's Eve and a leap day.
 test-clock: export DJANGO_SETTINGS_MODULE = clinic.settings.test
@@ -90,8 +90,22 @@ test-shifted: venv
 	  offset=$$($(BIN)/python scripts/clock_offset.py $$at); \
 	  echo "== the suite with the clock at $$at: now + $$offset s"; \
 	  LD_PRELOAD=$(FAKETIME_LIB) FAKETIME="+$${offset}s" NO_FAKE_STAT=1 \
-	    $(BIN)/pytest -m "not e2e and not clock_sweep" $(PYTEST_ARGS) || exit 1; \
+	    $(BIN)/pytest -m "not e2e and not clock_sweep and not replica" $(PYTEST_ARGS) || exit 1; \
 	done
+
+# Reports and exports read from a real streaming replica of the local cluster on port 5433, started for the run and
+# removed after it (scripts/replica.sh; the primary must accept replication connections, see docs/deployment.md).
+REPLICA_PORT ?= 5433
+test-replica: export DJANGO_SETTINGS_MODULE = clinic.settings.test
+test-replica: export CLINIC_REPLICA_DATABASE_URL = postgres://clinic_app@127.0.0.1:$(REPLICA_PORT)/clinic
+test-replica: venv
+	REPLICA_PORT=$(REPLICA_PORT) scripts/replica.sh start
+	@status=0; $(BIN)/pytest -m replica $(PYTEST_ARGS) || status=$$?; \
+	  REPLICA_PORT=$(REPLICA_PORT) scripts/replica.sh stop; exit $$status
+
+# A backup that restores: pg_dump of a small clinic, restored into a new database, row counts compared.
+backup-check: venv db-roles
+	scripts/backup_restore_check.sh
 
 # `make run` on an empty database at the real clock: serve, use the site once, stop.
 smoke: venv

@@ -16,6 +16,7 @@ from apps.audit.services import access_log_write
 from apps.core import clock
 from apps.core.errors import ApplicationError, Unprocessable
 from apps.core.forms import form_errors_text
+from apps.core.replica import reads_from_replica
 from apps.core.views import call_with_messages
 from apps.patients.models import Patient
 from apps.scheduling.models import ServiceType
@@ -376,6 +377,7 @@ def assessment_proof(request, pk):
 
 
 @login_required
+@reads_from_replica
 def aging_report(request):
     _require(request.user, "billing.view_reports")
     as_of = clock.local_now().date()
@@ -388,6 +390,7 @@ def aging_report(request):
 
 
 @login_required
+@reads_from_replica
 def sliding_scale_report(request):
     _require(request.user, "billing.view_reports")
     today = clock.local_now().date()
