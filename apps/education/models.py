@@ -6,7 +6,6 @@ patient's care (its note to the patient is encrypted); a journal entry is the pa
 never changes once written.
 """
 
-import uuid
 from pathlib import Path
 
 import pghistory
@@ -17,6 +16,7 @@ from django.db.models import Q
 
 from apps.core.encryption import reencrypt_only
 from apps.core.models import TimeStampedModel, kept_row_trigger
+from apps.core.uploads import unguessable_upload_path
 
 
 class ItemKind(models.TextChoices):
@@ -41,9 +41,7 @@ class FileKind(models.TextChoices):
 
 
 def item_upload_path(instance, filename: str) -> str:
-    """Unguessable names; the uploader's file name is not kept."""
-    suffix = Path(filename).suffix.lower()[:10]
-    return f"education/items/{uuid.uuid4().hex}{suffix}"
+    return unguessable_upload_path("education/items", filename)
 
 
 @pghistory.track(exclude=["updated_at"])

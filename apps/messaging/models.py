@@ -1,7 +1,6 @@
 """Secure messages between a patient and the clinic (the front desk's inbox, or a treating therapist who takes
 messages). Messages are part of the record: the database refuses deleting them and changing their text."""
 
-import uuid
 from pathlib import Path
 
 import pgtrigger
@@ -11,6 +10,8 @@ from django.db.models import Q
 
 from apps.core.encryption import reencrypt_only
 from apps.core.models import TimeStampedModel, kept_row_trigger
+from apps.core.uploads import UploadKind as AttachmentKind
+from apps.core.uploads import unguessable_upload_path
 
 
 class ThreadStatus(models.TextChoices):
@@ -126,16 +127,8 @@ class Message(models.Model):
         return f"Message {self.pk} in thread {self.thread_id}"
 
 
-class AttachmentKind(models.TextChoices):
-    PDF = "application/pdf", "PDF"
-    PNG = "image/png", "PNG image"
-    JPEG = "image/jpeg", "JPEG image"
-
-
 def attachment_upload_path(instance, filename: str) -> str:
-    """Unguessable names with no trace of the sender's file name (often the patient's own name)."""
-    suffix = Path(filename).suffix.lower()[:10]
-    return f"messaging/attachments/{uuid.uuid4().hex}{suffix}"
+    return unguessable_upload_path("messaging/attachments", filename)
 
 
 class Attachment(models.Model):
