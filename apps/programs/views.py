@@ -5,12 +5,11 @@ The weekly-slot waitlist's staff pages are in apps.waitlist.views, mounted in th
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
 from apps.core.errors import ApplicationError
-from apps.core.views import form_call
+from apps.core.views import action_from_url, form_call
 
 from . import lecture_selectors, member_meetings, selectors
 from .forms import (
@@ -152,10 +151,7 @@ def program_enroll(request, pk):
             context = {"program": program, "patient": patient, "warning": clash}
             return render(request, "programs/enroll_clash.html", context, status=409)
     try:
-        if program.stage == ProgramStage.PROPOSED:
-            enrollment = formation.interest_register(program=program, patient=patient, actor=request.user)
-        else:
-            enrollment = seats.program_enroll(actor=request.user, program=program, patient=patient)
+        enrollment = formation.program_join(actor=request.user, program=program, patient=patient)
     except ApplicationError as exc:
         messages.error(request, exc.message)
     else:
@@ -198,12 +194,11 @@ ENROLLMENT_ACTIONS = {"withdraw": _withdraw, "accept": _accept, "decline": _decl
 @login_required
 @require_POST
 def enrollment_action(request, pk, action):
-    if action not in ENROLLMENT_ACTIONS:
-        raise Http404
+    act = action_from_url(ENROLLMENT_ACTIONS, action)
     enrollment = get_object_or_404(selectors.enrollments_visible_to(user=request.user), pk=pk)
     _require(request.user, "programs.change_program", enrollment.program)
     try:
-        done = ENROLLMENT_ACTIONS[action](request, enrollment)
+        done = act(request, enrollment)
     except ApplicationError as exc:
         messages.error(request, exc.message)
     else:

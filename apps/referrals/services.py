@@ -18,6 +18,7 @@ from apps.core.uploads import upload_kind
 from apps.patients.models import PatientStatus
 
 from .models import (
+    OUTBOUND_RECIPIENT_FIELDS,
     WAITING_STATUSES,
     ClearanceDocument,
     ClearanceException,
@@ -31,14 +32,6 @@ from .selectors import release_choices
 
 INBOUND_PROVIDER_FIELDS = ("provider_name", "provider_practice", "provider_phone", "provider_fax", "provider_email")
 INBOUND_PROSPECT_FIELDS = ("prospect_name", "prospect_phone", "prospect_email")
-OUTBOUND_RECIPIENT_FIELDS = (
-    "recipient_kind",
-    "recipient_name",
-    "recipient_practice",
-    "recipient_phone",
-    "recipient_fax",
-    "recipient_email",
-)
 
 
 def _require(actor, perm: str, obj=None, message: str = "You may not do that.") -> None:
