@@ -3,6 +3,7 @@
 from django.utils import timezone
 
 from apps.core import clock
+from apps.core.models import ClinicSettings
 from apps.scheduling.models import AppointmentTransition
 
 from .services import packet_send_for_new_series
@@ -19,4 +20,8 @@ def packet_on_new_series(transition: AppointmentTransition) -> None:
     series = appointment.series
     if timezone.localtime(appointment.start, clock.clinic_tz()).date() != series.first_date:
         return
-    packet_send_for_new_series(series=series, actor=transition.actor)
+    # Asked here, before the service's transaction: with the setting off (the default) booking a series costs one
+    # read, not a savepoint around it too.
+    clinic = ClinicSettings.load()
+    if clinic.intake_packet_on_series:
+        packet_send_for_new_series(series=series, actor=transition.actor, clinic=clinic)
