@@ -3,6 +3,7 @@
 from django.utils import timezone
 
 from apps.core import clock
+from apps.core.models import ClinicSettings
 from apps.scheduling.models import AppointmentTransition
 
 from .services.charges import charge_for_appointment_outcome
@@ -22,11 +23,12 @@ def estimate_on_booking(transition: AppointmentTransition) -> None:
     gfe_issue_for_booking(appointment=transition.appointment, actor=transition.actor)
 
 
-def estimate_on_booking_many(transitions: list[AppointmentTransition]) -> None:
+def estimate_on_booking_many(transitions: list[AppointmentTransition], *, clinic: ClinicSettings | None) -> None:
     """`estimate_on_booking` for a dispatch's transitions at once. Only a series' earliest session can issue its
     estimate, so of the sessions of one series booked together only the earliest asks. When that one is on the
     series' first date, this dispatch is the series' own booking and holds all its sessions (an extension books
-    only later dates, a move is no booking), so their starts are handed over rather than read again."""
+    only later dates, a move is no booking), so their starts are handed over rather than read again, with the
+    settings row the booking read."""
     new_in_series: dict[int, list[AppointmentTransition]] = {}
     for transition in transitions:
         appointment = transition.appointment
@@ -42,4 +44,5 @@ def estimate_on_booking_many(transitions: list[AppointmentTransition]) -> None:
             appointment=appointment,
             actor=earliest.actor,
             series_starts=[t.appointment.start for t in booked] if whole else None,
+            clinic=clinic,
         )

@@ -23,7 +23,7 @@ from django.db import transaction
 from django.db.models import Exists, OuterRef, Q
 
 from . import clock
-from .models import Transition, TransitionHandled
+from .models import ClinicSettings, Transition, TransitionHandled
 
 logger = logging.getLogger(__name__)
 
@@ -35,8 +35,9 @@ class Reaction:
     statuses: frozenset[str]
     run: Callable[[Transition], object]
     # Optional: called once with all of a dispatch's due transitions instead of `run` for each, so a series'
-    # twelve bookings can write their rows with one INSERT rather than twelve.
-    run_many: Callable[[list[Transition]], object] | None = None
+    # twelve bookings can write their rows with one INSERT rather than twelve; also given the clinic's settings row
+    # when the recording service has read it (else None, and it reads the row itself if it needs it).
+    run_many: Callable[..., object] | None = None
 
 
 _reactions: dict[str, list[Reaction]] = {}
@@ -51,8 +52,8 @@ def reaction_register(
     *, model: str, to_status: str | Iterable[str], name: str, run: Callable, run_many: Callable | None = None
 ) -> Reaction:
     """React to every transition of `model` into `to_status` (one status or several) by calling `run(transition)`,
-    or, when `run_many` is given, `run_many(transitions)` once with all the transitions a dispatch has for it (in
-    key order; it must do for each what `run` does).
+    or, when `run_many` is given, `run_many(transitions, clinic=…)` once with all the transitions a dispatch has for
+    it (in key order; it must do for each what `run` does) and the settings row the recording service read, if any.
 
     Reactions of a model run in the order they were registered (INSTALLED_APPS order when registered in ready()):
     each runs for all of a dispatch's transitions before the next one starts."""
@@ -74,7 +75,7 @@ def _label(transition: Transition) -> str:
     return transition._meta.label_lower
 
 
-def _run(transitions: list[Transition], done: set[tuple[int, str]]) -> int:
+def _run(transitions: list[Transition], done: set[tuple[int, str]], clinic: ClinicSettings | None = None) -> int:
     """Run each reaction in turn for the transitions (all of one model) still lacking it, in key order, and record
     each as handled (one INSERT)."""
     if not transitions:
@@ -86,7 +87,7 @@ def _run(transitions: list[Transition], done: set[tuple[int, str]]) -> int:
         if not due:
             continue
         if reaction.run_many is not None:
-            reaction.run_many(due)
+            reaction.run_many(due, clinic=clinic)
         else:
             for transition in due:
                 reaction.run(transition)
@@ -100,14 +101,17 @@ def _run(transitions: list[Transition], done: set[tuple[int, str]]) -> int:
 # No savepoint of its own: its callers are services whose transaction a refusing reaction rolls back whole, and a
 # savepoint would cost two more statements on every status change.
 @transaction.atomic(savepoint=False)
-def transitions_record(transitions: list[Transition], *, dispatch: bool = True) -> list[Transition]:
+def transitions_record(
+    transitions: list[Transition], *, dispatch: bool = True, clinic: ClinicSettings | None = None
+) -> list[Transition]:
     """Write the transitions (all of one model) with one INSERT and, unless `dispatch` is False, run their
-    reactions in this transaction. New rows have no handled reactions yet, so nothing is read first."""
+    reactions in this transaction. New rows have no handled reactions yet, so nothing is read first. `clinic` is
+    the settings row when the caller has read it already: reactions that take many transitions get it."""
     if not transitions:
         return []
     created = type(transitions[0]).objects.bulk_create(transitions)
     if dispatch:
-        _run(created, done=set())
+        _run(created, done=set(), clinic=clinic)
     return created
 
 

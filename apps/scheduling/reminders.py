@@ -103,11 +103,11 @@ def _reminder_fields(appointment, clinic: ClinicSettings, now: dt.datetime) -> l
     return reminders
 
 
-def _new_bookings_reminders_schedule(appointments) -> None:
-    """The reminders of newly booked sessions (a series' dates), built with one read of the clinic's settings and
-    queued with one INSERT. Their keys name sessions created in this transaction, so none can be in the outbox
-    already (nor cancelled there, to be revived)."""
-    clinic, now = ClinicSettings.load(), clock.now()
+def _new_bookings_reminders_schedule(appointments, clinic: ClinicSettings | None) -> None:
+    """The reminders of newly booked sessions (a series' dates), built with one read of the clinic's settings (none
+    when the booking hands them over) and queued with one INSERT. Their keys name sessions created in this
+    transaction, so none can be in the outbox already (nor cancelled there, to be revived)."""
+    clinic, now = clinic or ClinicSettings.load(), clock.now()
     messages = [message_build(**fields) for a in appointments for fields in _reminder_fields(a, clinic, now)]
     if messages:
         messages_enqueue(messages=messages)
@@ -276,7 +276,7 @@ def reminders_on_booked(transition: AppointmentTransition) -> None:
     appointment_reminders_schedule(appointment=transition.appointment)
 
 
-def reminders_on_booked_many(transitions: list[AppointmentTransition]) -> None:
+def reminders_on_booked_many(transitions: list[AppointmentTransition], *, clinic: ClinicSettings | None) -> None:
     """`reminders_on_booked` for a dispatch's transitions at once: new bookings' reminders are queued together;
     a move withdraws and requeues its session's own, as one transition does."""
     for transition in transitions:
@@ -284,7 +284,7 @@ def reminders_on_booked_many(transitions: list[AppointmentTransition]) -> None:
             reminders_on_booked(transition)
     new = [t.appointment for t in transitions if not t.from_status]
     if new:
-        _new_bookings_reminders_schedule(new)
+        _new_bookings_reminders_schedule(new, clinic)
 
 
 def reminders_on_ended(transition: AppointmentTransition) -> None:

@@ -400,12 +400,19 @@ def series_preview(
 
 
 def _book_slots(
-    series: AppointmentSeries, booking: Booking, slots: list[Slot], *, actor, override_reason: str, skip: bool
+    series: AppointmentSeries,
+    booking: Booking,
+    slots: list[Slot],
+    *,
+    actor,
+    override_reason: str,
+    skip: bool,
+    clinic: ClinicSettings | None = None,
 ) -> tuple[list[Appointment], list[Slot]]:
     """Book the usable slots with one INSERT in one savepoint. When the database refuses it (a concurrent booking
     took a slot since the check), book them again one by one, each in its own savepoint, so the lost slot is
     skipped or aborts the lot, as `skip` says. The booked sessions' transitions are written with one INSERT and
-    their reactions run together."""
+    their reactions run together, handed the clinic settings row when the caller read it."""
     usable, skipped = [], []
     for slot in slots:
         if slot.collisions or (slot.unavailable and not override_reason.strip()):
@@ -421,7 +428,7 @@ def _book_slots(
     except IntegrityError:
         booked, lost = _book_one_by_one(list(zip(usable, rows, strict=True)), skip=skip)
         skipped = sorted(skipped + lost, key=lambda s: s.start)
-    transitions_record([_transition_row(a, actor=actor, from_status="") for a in booked])
+    transitions_record([_transition_row(a, actor=actor, from_status="") for a in booked], clinic=clinic)
     return booked, skipped
 
 
@@ -472,7 +479,9 @@ def series_book(
     reduced-fee patient past the therapist's cap needs a cap override reason. The patient gets one confirmation
     listing the booked dates.
     """
-    clinic = ClinicSettings.load()  # once, for everything below that needs it (the confirmation's quiet hours)
+    # Read once and handed to everything below that needs it: the booking checks, the reactions to the bookings
+    # (reminders, the intake packet, the estimate) and the confirmation.
+    clinic = ClinicSettings.load()
     plan = series_preview(
         therapist=therapist,
         patient=patient,
@@ -524,7 +533,13 @@ def series_book(
         created_by=actor,
     )
     booked, skipped = _book_slots(
-        series, plan.booking, plan.slots, actor=actor, override_reason=override_reason, skip=skip_conflicts
+        series,
+        plan.booking,
+        plan.slots,
+        actor=actor,
+        override_reason=override_reason,
+        skip=skip_conflicts,
+        clinic=clinic,
     )
     if not booked:
         raise Conflict("None of the series' dates is free.", extra={"dates": [s.as_dict() for s in skipped]})

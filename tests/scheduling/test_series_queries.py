@@ -72,7 +72,7 @@ def test_a_12_week_series_is_booked_in_at_most_25_queries(clinic):
     inserts = [sql for sql in queries if sql.startswith("INSERT")]
     assert sum('"scheduling_appointment"' in sql for sql in inserts) == 1
     assert sum('"notifications_message"' in sql for sql in inserts) == 2  # the reminders; the confirmation
-    assert _settings_reads(queries) <= 3  # the booking, the reminders, the intake packet's setting: never per week
+    assert _settings_reads(queries) == 1  # by the booking, which hands the row to everything after it
 
 
 @pytest.fixture
@@ -97,6 +97,7 @@ def test_the_query_count_does_not_grow_with_the_weeks(clinic, request, texted):
     six = _queries(lambda: _book(clinic, 6, **first))
     twelve = _queries(lambda: _book(clinic, 12, local_start_time=dt.time(17, 0), **second))
     assert len(six) == len(twelve), "\n".join(twelve)
+    assert _settings_reads(six) == _settings_reads(twelve) == 1
 
 
 def test_a_12_week_series_through_the_api_takes_at_most_25_queries(clinic):

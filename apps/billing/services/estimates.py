@@ -95,13 +95,15 @@ def gfe_issue(
     reason: str,
     on: dt.date | None = None,
     replaces: GoodFaithEstimate | None = None,
+    clinic: ClinicSettings | None = None,
 ) -> GoodFaithEstimate | None:
     """Issue a Good Faith Estimate: each expected service at the patient's fee on `on` (default today) times the
     expected count, with the provider's and the clinic's identifiers, and queue the patient's notice of it. Nothing
     is issued (None) while the clinic has no fee for the service: an estimate without a price would mislead.
 
     The pricing reads come first, outside the transaction the estimate and its notice are written in, so a booking
-    that issues nothing (no fee configured) takes no savepoint for it, nor reads the services and providers."""
+    that issues nothing (no fee configured) takes no savepoint for it, nor reads the services and providers.
+    `clinic` is the settings row (for the clinic's identifiers) when the caller has read it already."""
     on = on or clock.local_now().date()
     try:
         prices = [
@@ -120,7 +122,7 @@ def gfe_issue(
         _estimate_line(service=s, price=price, service_types=service_types, therapists=therapists)
         for s, price in prices
     ]
-    clinic = ClinicSettings.load()
+    clinic = clinic or ClinicSettings.load()
     _, class_label, class_code = priced[0]
     with transaction.atomic():
         estimate = GoodFaithEstimate.objects.create(
@@ -215,13 +217,17 @@ def _gfe_reissue_for_patient(*, patient_id: int, on: dt.date) -> int:
 
 
 def gfe_issue_for_booking(
-    *, appointment: Appointment, actor, series_starts: list[dt.datetime] | None = None
+    *,
+    appointment: Appointment,
+    actor,
+    series_starts: list[dt.datetime] | None = None,
+    clinic: ClinicSettings | None = None,
 ) -> GoodFaithEstimate | None:
     """A new booking that needs the patient's Good Faith Estimate gets it in the booking's transaction: an intake
     session booked on its own, or a new series (asked once, by its earliest session). The series' estimate counts
     its dates over the next 52 weeks, less the dates it was booked without because they were blocked.
     `series_starts` are the starts of all the series' sessions when the caller has them (it booked them all just
-    now); else they are read."""
+    now); else they are read. `clinic` is the settings row when the booking has read it."""
     if appointment.patient_id is None:
         return None
     local_day = timezone.localtime(appointment.start, clock.clinic_tz()).date()
@@ -264,4 +270,5 @@ def gfe_issue_for_booking(
         period_start=dates[0],
         period_end=dates[-1],
         reason=EstimateReason.SERIES_BOOKED,
+        clinic=clinic,
     )
