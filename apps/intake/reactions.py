@@ -21,8 +21,7 @@ def packet_on_new_series(transition: AppointmentTransition, *, clinic: ClinicSet
     series = appointment.series
     if timezone.localtime(appointment.start, clock.clinic_tz()).date() != series.first_date:
         return
-    # Asked here, before the service's transaction: with the setting off (the default) booking a series costs one
-    # read, not a savepoint around it too.
+    # Asked here, before the service's transaction: with the setting off (the default) no savepoint is taken.
     clinic = clinic or ClinicSettings.load()
     if clinic.intake_packet_on_series:
         packet_send_for_new_series(series=series, actor=transition.actor, clinic=clinic)

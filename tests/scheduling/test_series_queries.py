@@ -24,7 +24,7 @@ from .conftest import MONDAY, at
 
 pytestmark = pytest.mark.django_db
 
-MOST_QUERIES = 25  # for a 12-week series, through the service or the API (was about 150)
+MOST_QUERIES = 25  # for a 12-week series, through the service or the API (about 170 before)
 
 
 def _book(c, weeks: int, **overrides):
