@@ -118,11 +118,12 @@ def packet_send(*, actor, patient, documents: list[IntakeDocument] | None = None
 
 
 @transaction.atomic
-def packet_send_for_new_series(*, series, actor) -> Packet | None:
+def packet_send_for_new_series(*, series, actor, clinic: ClinicSettings | None = None) -> Packet | None:
     """When the clinic's setting says so, a newly booked series sends its patient the standard packet: the
     standard documents they have not signed at the current version. None when the setting is off, when nothing is
-    left to sign, or when this series already sent one (calling again sends nothing)."""
-    if not ClinicSettings.load().intake_packet_on_series:
+    left to sign, or when this series already sent one (calling again sends nothing). `clinic` is the settings
+    row when the caller has read it already."""
+    if not (clinic or ClinicSettings.load()).intake_packet_on_series:
         return None
     patient = _patient_locked(series.patient)
     if Packet.objects.filter(series=series).exists():
