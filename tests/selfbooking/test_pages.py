@@ -26,7 +26,7 @@ def _start(value: dt.datetime) -> str:
 
 def test_the_therapist_list_names_only_those_taking_first_sessions(booking, login, django_assert_max_num_queries):
     client = login(booking.newcomer_user)
-    with django_assert_max_num_queries(12):
+    with django_assert_max_num_queries(7):
         page = client.get("/portal/book/")
     assert page.status_code == 200
     text = page.content.decode()
@@ -50,7 +50,7 @@ def test_the_week_page_reads_the_clinic_settings_once(booking, login):
 
 def test_the_week_page_lists_free_times_by_day(booking, login, django_assert_max_num_queries):
     client = login(booking.newcomer_user)
-    with django_assert_max_num_queries(20):
+    with django_assert_max_num_queries(14):
         page = client.get(f"/portal/book/{booking.therapist.pk}/", {"week": "2026-06-01"})
     text = page.content.decode()
     assert "Monday, June 1" in text
