@@ -200,6 +200,9 @@ class Bench:
         import django
 
         django.setup()
+        from apps.accounts.access import access_forget_everyone
+
+        access_forget_everyone(sender=None)  # a fresh seed reuses the user ids whose roles an earlier run cached
         try:
             self.processes.append(gunicorn("app", "clinic.wsgi:application", self.port, self.env, self.workdir))
             hello = gunicorn("hello", "bench.hello_wsgi:application", self.hello_port, self.env, self.workdir)
