@@ -312,6 +312,7 @@ SPECTACULAR_SETTINGS = {
         "RecipientKindEnum": "apps.referrals.models.RecipientKind",
         "AssignmentStatusEnum": "apps.outcomes.models.AssignmentStatus",
         "ProgramKindEnum": "apps.programs.models.ProgramKind",
+        "ProgramStageEnum": "apps.programs.models.ProgramStage",
         "LibraryItemKindEnum": "apps.education.models.ItemKind",
         "ChargeKindEnum": "apps.billing.models.ChargeKind",
     },
