@@ -10,9 +10,10 @@ RUN pip install --no-cache-dir -r requirements.txt
 COPY . .
 RUN DJANGO_SECRET_KEY=build-only CLINIC_ENCRYPTION_KEYS=build-only STRIPE_WEBHOOK_SECRET=build-only \
     CLINIC_NO_ONLINE_CARD_PAYMENTS=1 python manage.py collectstatic --noinput
-# docker compose keeps its generated secrets here (a named volume takes this directory's owner).
+# docker compose keeps its generated secrets and the uploads here (a named volume takes its directory's owner).
 RUN useradd --create-home clinic && chown -R clinic /app \
-    && mkdir -p /var/lib/clinic/secrets && chown clinic /var/lib/clinic/secrets && chmod 700 /var/lib/clinic/secrets
+    && mkdir -p /var/lib/clinic/secrets /var/lib/clinic/media && chown clinic /var/lib/clinic/secrets /var/lib/clinic/media \
+    && chmod 700 /var/lib/clinic/secrets
 USER clinic
 EXPOSE 8000
 CMD ["gunicorn", "clinic.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "3", "--access-logfile", "-"]

@@ -12,7 +12,7 @@ DATABASE_ADMIN_URL ?= postgres://postgres@127.0.0.1:5432/clinic
 export REDIS_URL ?= redis://127.0.0.1:6379/0
 PORT ?= 8000
 
-.PHONY: venv run web worker beat migrate seed test test-clock test-shifted smoke lint check-deploy bench seed-large clean screenshots
+.PHONY: venv run web worker beat migrate seed test test-clock test-shifted test-replica backup-check smoke lint check-deploy bench seed-large clean screenshots
 .PHONY: db-roles db-handover
 
 $(BIN)/activate: requirements.txt requirements-dev.txt
@@ -37,7 +37,7 @@ db-handover: db-roles
 	psql "$(DATABASE_ADMIN_URL)" -q -f scripts/db_handover.sql
 
 # The test runs create their database as the owner role and run the tests as the app role (tests/conftest.py).
-test test-clock test-shifted: db-roles
+test test-clock test-shifted test-replica: db-roles
 
 migrate: venv db-handover
 	DATABASE_URL=$(DATABASE_OWNER_URL) $(BIN)/python manage.py migrate --noinput
@@ -45,8 +45,9 @@ migrate: venv db-handover
 seed: migrate
 	$(BIN)/python manage.py seed_demo
 
-# Web, worker and beat together; Ctrl-C stops all three. Links in emails and the card checkout's return
-# address use the address served here (the demo seed's reminders too), unless CLINIC_SITE_URL says otherwise.
+# Web, worker and beat together; Ctrl-C stops all three. The worker reads every queue (celery, reminders, billing).
+# Links in emails and the card checkout's return address use the address served here (the demo seed's reminders
+# too), unless CLINIC_SITE_URL says otherwise.
 run: export CLINIC_SITE_URL ?= http://127.0.0.1:$(PORT)
 run: seed
 	@echo "Open http://127.0.0.1:$(PORT)/ (logins printed above)"
@@ -72,7 +73,7 @@ check-deploy: venv
 test: export DJANGO_SETTINGS_MODULE = clinic.settings.test
 test: lint check-deploy
 	$(BIN)/python manage.py makemigrations --check --dry-run
-	$(BIN)/pytest -m "not clock_sweep" $(PYTEST_ARGS)
+	$(BIN)/pytest -m "not clock_sweep and not replica" $(PYTEST_ARGS)
 
 # The demo seed (twice) at every hour of the day on every weekday, both DST change days, New Year's Eve and a leap day.
 test-clock: export DJANGO_SETTINGS_MODULE = clinic.settings.test
@@ -90,26 +91,39 @@ test-shifted: venv
 	  offset=$$($(BIN)/python scripts/clock_offset.py $$at); \
 	  echo "== the suite with the clock at $$at: now + $$offset s"; \
 	  LD_PRELOAD=$(FAKETIME_LIB) FAKETIME="+$${offset}s" NO_FAKE_STAT=1 \
-	    $(BIN)/pytest -m "not e2e and not clock_sweep" $(PYTEST_ARGS) || exit 1; \
+	    $(BIN)/pytest -m "not e2e and not clock_sweep and not replica" $(PYTEST_ARGS) || exit 1; \
 	done
+
+# Reports and exports read from a real streaming replica of the local cluster on port 5433, started for the run and
+# removed after it (scripts/replica.sh; the primary must accept replication connections, see docs/deployment.md).
+REPLICA_PORT ?= 5433
+test-replica: export DJANGO_SETTINGS_MODULE = clinic.settings.test
+test-replica: export CLINIC_REPLICA_DATABASE_URL = postgres://clinic_app@127.0.0.1:$(REPLICA_PORT)/clinic
+test-replica: venv
+	REPLICA_PORT=$(REPLICA_PORT) scripts/replica.sh start
+	@status=0; $(BIN)/pytest -m replica $(PYTEST_ARGS) || status=$$?; \
+	  REPLICA_PORT=$(REPLICA_PORT) scripts/replica.sh stop; exit $$status
+
+# A backup that restores: pg_dump of a small clinic, restored into a new database, row counts compared.
+backup-check: venv db-roles
+	scripts/backup_restore_check.sh
 
 # `make run` on an empty database at the real clock: serve, use the site once, stop.
 smoke: venv
 	$(BIN)/python scripts/smoke_run.py
 
-# The benchmark's large clinic lives in its own database (never the dev one): BENCH_SCALE=1 is 10,000 patients.
+# The benchmark's large clinic lives in its own database per scale (never the dev one): BENCH_SCALES="1 2" measures
+# scale 1 (10,000 patients) in clinic_bench and scale 2 in clinic_bench_s2, and writes one report with both.
 BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/clinic_bench
 BENCH_SCALE ?= 1
+BENCH_SCALES ?= $(BENCH_SCALE)
 
 seed-large: venv
-	$(MAKE) --no-print-directory createdb DATABASE_URL=$(BENCH_DATABASE_URL)
-	DATABASE_URL=$(BENCH_DATABASE_URL) $(BIN)/python manage.py migrate --noinput
-	DATABASE_URL=$(BENCH_DATABASE_URL) $(BIN)/python -m bench.seed_large --scale $(BENCH_SCALE)
+	$(BIN)/python -m bench.run --seed-only --scales $(BENCH_SCALES) --database-url $(BENCH_DATABASE_URL)
 
-# Seeds (or reuses) the large clinic, serves it with gunicorn and production settings, writes bench/results/.
+# Seeds (or reuses) each scale's large clinic, serves it with gunicorn and production settings, writes bench/results/.
 bench: venv
-	$(MAKE) --no-print-directory createdb DATABASE_URL=$(BENCH_DATABASE_URL)
-	$(BIN)/python -m bench.run --scale $(BENCH_SCALE) --database-url $(BENCH_DATABASE_URL) $(BENCH_ARGS)
+	$(BIN)/python -m bench.run --scales $(BENCH_SCALES) --database-url $(BENCH_DATABASE_URL) $(BENCH_ARGS)
 
 # Screenshots of the portal and staff pages (docs/screenshots/), from the demo clinic in its own database.
 screenshots: venv

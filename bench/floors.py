@@ -1,6 +1,8 @@
 """Floors: what the same work costs with nothing in between. The same rows fetched by one hand-written SQL
-query through psycopg (and pgbench at the same concurrency), and raw SMTP sends to the same server."""
+query through psycopg (and pgbench at the same concurrency), the same writes done by hand in one transaction
+(a page's PHI access-log row included), and raw SMTP sends to the same server."""
 
+import multiprocessing
 import os
 import re
 import smtplib
@@ -108,21 +110,61 @@ def statement_params(*, tz: str, start, end, site: str) -> dict:
     return {"tz": tz, "start": start, "end": end, "period": start.strftime("%B %Y"), "site": site.rstrip("/")}
 
 
-def rolled_back(sql: str, params: Callable[[int], dict]) -> Callable[[psycopg.Connection, int], None]:
-    """Floor work for writes: the same rows written by hand-written SQL, then rolled back so nothing is kept."""
+# The row a page writes to the PHI access log (apps/audit), as the app writes it for a request from 127.0.0.1.
+ACCESS_LOG = """
+INSERT INTO audit_accesslog (at, actor_id, action, allowed, subject_type, subject_id, patient_id, ip_address,
+                             user_agent, path, detail)
+VALUES (now(), %(actor)s, %(action)s, true, %(subject_type)s, %(subject_id)s, %(patient)s, '127.0.0.1', '',
+        %(path)s, '{}')"""
+
+AccessLogRows = Callable[[int], list[dict]]
+
+
+def access_log_row(*, actor: int, action: str, subject_type: str, subject_id, patient: int | None, path: str) -> dict:
+    """The parameters of ACCESS_LOG for one row."""
+    return {
+        "actor": actor,
+        "action": action,
+        "subject_type": subject_type,
+        "subject_id": str(subject_id),
+        "patient": patient,
+        "path": path,
+    }
+
+
+def _log(conn: psycopg.Connection, rows: list[dict]) -> None:
+    for row in rows:
+        conn.execute(ACCESS_LOG, row)
+
+
+def rolled_back(
+    sql: str, params: Callable[[int], dict], *, access_log: AccessLogRows | None = None
+) -> Callable[[psycopg.Connection, int], None]:
+    """Floor work for writes: the same rows written by hand-written SQL, with the access-log rows the request
+    writes, in one transaction that is rolled back so the targets stay free for the measured requests."""
 
     def work(conn: psycopg.Connection, i: int) -> None:
         with conn.transaction(force_rollback=True):
             conn.execute(sql, params(i))
+            _log(conn, access_log(i) if access_log else [])
 
     return work
 
 
-def query(sql: str, params: Callable[[int], dict]) -> Callable[[psycopg.Connection, int], None]:
-    """Work for the floor runners: run one read query and fetch its rows."""
+def query(
+    sql: str, params: Callable[[int], dict], *, access_log: AccessLogRows | None = None
+) -> Callable[[psycopg.Connection, int], None]:
+    """Work for the floor runners: run one read query and fetch its rows. A page that logs the read gets its
+    access-log rows written in the same transaction and committed, as the page commits them (the log is
+    append-only; the benchmark database keeps one row per measured request too)."""
 
     def work(connection: psycopg.Connection, i: int) -> None:
-        connection.execute(sql, params(i)).fetchall()
+        if access_log is None:
+            connection.execute(sql, params(i)).fetchall()
+            return
+        with connection.transaction():
+            connection.execute(sql, params(i)).fetchall()
+            _log(connection, access_log(i))
 
     return work
 
@@ -169,14 +211,22 @@ def sql_concurrent(dsn: str, work: Callable[[psycopg.Connection, int], None], *,
     return rate(sum(counts), time.perf_counter() - started)
 
 
-def pgbench(dsn_parts: dict, sql: str, params: dict, *, clients: int, seconds: int) -> dict:
-    """pgbench running the query (its parameters inlined) with `clients` connections; tps and mean latency."""
-    inlined = sql
+def _inline(sql: str, params: dict) -> str:
     for name, value in sorted(params.items(), key=lambda kv: -len(kv[0])):
-        inlined = inlined.replace(f"%({name})s", "'" + str(value).replace("'", "''") + "'")
+        literal = "NULL" if value is None else "'" + str(value).replace("'", "''") + "'"
+        sql = sql.replace(f"%({name})s", literal)
+    return " ".join(sql.split())
+
+
+def pgbench(dsn_parts: dict, sql: str | list[str], params: dict, *, clients: int, seconds: int) -> dict:
+    """pgbench running the query (its parameters inlined) with `clients` connections; tps and mean latency.
+    Several statements (a read and its access-log row) run as one transaction."""
+    statements = [_inline(one, params) for one in ([sql] if isinstance(sql, str) else sql)]
+    if len(statements) > 1:
+        statements = ["BEGIN", *statements, "COMMIT"]
     with tempfile.TemporaryDirectory() as workdir:
         script = Path(workdir) / "query.sql"
-        script.write_text(" ".join(inlined.split()) + ";\n")
+        script.write_text("".join(f"{statement};\n" for statement in statements))
         result = subprocess.run(
             ["pgbench", "-n", "-M", "prepared", "-c", str(clients), "-j", str(min(clients, 2)), "-T", str(seconds),
              "-f", str(script), "-h", dsn_parts["host"], "-p", str(dsn_parts["port"]), "-U", dsn_parts["user"],
@@ -189,29 +239,33 @@ def pgbench(dsn_parts: dict, sql: str, params: dict, *, clients: int, seconds: i
     return {"clients": clients, "tps": float(tps[1]), "latency_avg_ms": float(latency[1])}
 
 
-def smtp_sends(port: int, count: int, *, threads: int) -> dict:
-    """`count` plain messages over `threads` persistent SMTP connections to the sink; seconds and rate."""
-    per_thread = [count // threads + (1 if i < count % threads else 0) for i in range(threads)]
-    barrier = threading.Barrier(threads + 1)
+def _smtp_client(port: int, n: int, slot: int, barrier) -> None:
+    with smtplib.SMTP("127.0.0.1", port, timeout=30) as smtp:
+        barrier.wait()
+        for i in range(n):
+            message = EmailMessage()
+            message["From"] = "Clinic <no-reply@clinic.localhost>"
+            message["To"] = f"floor{slot}-{i}@example.test"
+            message["Subject"] = "Reminder: your session"
+            message["Message-ID"] = f"<floor-{slot}-{i}@clinic.localhost>"
+            message.set_content("Your session is on Tuesday at 10:00. Reply C to confirm.")
+            smtp.send_message(message)
 
-    def client(n: int, slot: int) -> None:
-        with smtplib.SMTP("127.0.0.1", port, timeout=30) as smtp:
-            barrier.wait()
-            for i in range(n):
-                message = EmailMessage()
-                message["From"] = "Clinic <no-reply@clinic.localhost>"
-                message["To"] = f"floor{slot}-{i}@example.test"
-                message["Subject"] = "Reminder: your session"
-                message["Message-ID"] = f"<floor-{slot}-{i}@clinic.localhost>"
-                message.set_content("Your session is on Tuesday at 10:00. Reply C to confirm.")
-                smtp.send_message(message)
 
-    workers = [threading.Thread(target=client, args=(n, slot)) for slot, n in enumerate(per_thread)]
-    for worker in workers:
-        worker.start()
-    barrier.wait()
+def smtp_sends(port: int, count: int, *, clients: int) -> dict:
+    """`count` plain messages over `clients` persistent SMTP connections to the sink, each from its own process
+    (as the worker's processes send); seconds and rate."""
+    context = multiprocessing.get_context("fork")
+    per_client = [count // clients + (1 if i < count % clients else 0) for i in range(clients)]
+    barrier = context.Barrier(clients + 1)
+    senders = [context.Process(target=_smtp_client, args=(port, n, slot, barrier)) for slot, n in enumerate(per_client)]
+    for sender in senders:
+        sender.start()
+    barrier.wait(timeout=60)
     started = time.perf_counter()
-    for worker in workers:
-        worker.join()
+    for sender in senders:
+        sender.join()
     seconds = time.perf_counter() - started
-    return {"messages": count, "threads": threads, "seconds": round(seconds, 2), "per_second": rate(count, seconds)}
+    if any(sender.exitcode for sender in senders):
+        raise RuntimeError("A raw SMTP sender failed.")
+    return {"messages": count, "clients": clients, "seconds": round(seconds, 2), "per_second": rate(count, seconds)}

@@ -1,5 +1,6 @@
 """The measured operations: the request each one sends, who sends it, and the hand-written SQL floor that
-fetches (or writes) the same rows. Needs Django set up against the benchmark database."""
+fetches (or writes) the same rows, with the PHI access-log rows the request writes. Needs Django set up against
+the benchmark database."""
 
 import itertools
 import json
@@ -14,8 +15,9 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
 from apps.accounts.models import User
+from apps.audit.models import AccessLog
 from apps.core import clock
-from apps.notes.models import ATTESTATION
+from apps.notes.models import ATTESTATION, SessionNote
 
 from . import fixtures, floors
 from .load import Request
@@ -30,9 +32,10 @@ class Operation:
     floor_work: Callable[[psycopg.Connection, int], None]
     c1_count: int
     c8_max: int
-    pgbench: tuple[str, dict] | None = None
+    pgbench: tuple[str | list[str], dict] | None = None
     c8_offset: int = 0  # writes: concurrency 8 uses the requests after the first c1_count
     sample: Request | None = None  # a spare request for counting queries (writes: one not used by the runs)
+    access_log: floors.AccessLogRows | None = None  # the access-log rows the i-th request writes (its floor too)
 
     def c1_request(self, i: int) -> Request | None:
         return self.requests(i)
@@ -40,9 +43,15 @@ class Operation:
     def c8_request(self, i: int) -> Request | None:
         return self.requests(self.c8_offset + i)
 
-    def count_queries(self) -> int:
-        """Queries the request makes, counted in-process with Django's test client on the same database."""
+    @property
+    def floor_access_log_rows(self) -> int:
+        return len(self.access_log(0)) if self.access_log else 0
+
+    def count_queries(self) -> tuple[int, int]:
+        """Queries the request makes and the access-log rows it writes, counted in-process with Django's test
+        client on the same database."""
         request = self.sample or self.requests(0)
+        logged_before = AccessLog.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
         client = Client(SERVER_NAME="127.0.0.1")
         cookie = SimpleCookie(request.headers.get("Cookie", ""))
         for name, morsel in cookie.items():
@@ -54,7 +63,7 @@ class Operation:
             )
         if response.status_code not in request.expect:
             raise RuntimeError(f"{request.path} answered {response.status_code} in-process: {response.content[:300]!r}")
-        return len(captured.captured_queries)
+        return len(captured.captured_queries), AccessLog.objects.filter(pk__gt=logged_before).count()
 
 
 def _cycle(items: list) -> Callable[[int], object]:
@@ -120,7 +129,10 @@ def patient_search(bench) -> Operation:
     )
 
 
-def _chart_requests(path: str) -> tuple[Callable[[int], Request], Callable[[int], dict]]:
+def _chart_requests(
+    path: str, action: str
+) -> tuple[Callable[[int], Request], Callable[[int], dict], floors.AccessLogRows]:
+    """Requests for a patient's page, the floor query's parameters and the access-log row the page writes."""
     targets = fixtures.chart_targets()
     sessions = _sessions(User.objects.filter(pk__in={t for t, _ in targets}))
     target = _cycle(targets)
@@ -129,33 +141,52 @@ def _chart_requests(path: str) -> tuple[Callable[[int], Request], Callable[[int]
         therapist_id, patient_id = target(i)
         return Request("GET", path.format(patient_id), sessions[therapist_id].headers())
 
-    return request, lambda i: {"patient": target(i)[1]}
+    def access_log(i: int) -> list[dict]:
+        therapist_id, patient_id = target(i)
+        return [
+            floors.access_log_row(
+                actor=therapist_id,
+                action=action,
+                subject_type="patients.patient",
+                subject_id=patient_id,
+                patient=patient_id,
+                path=path.format(patient_id),
+            )
+        ]
+
+    return request, lambda i: {"patient": target(i)[1]}, access_log
 
 
 def chart(bench) -> Operation:
-    request, params = _chart_requests("/notes/patients/{}/chart/")
+    request, params, access_log = _chart_requests("/notes/patients/{}/chart/", "clinical_chart_view")
     return Operation(
         key="chart",
         label="Patient chart page (sessions, notes, measures)",
         describe="GET /notes/patients/<id>/chart/ as the treating therapist, patients in care with long histories",
         requests=request,
-        floor_work=floors.query(floors.CHART, params),
+        floor_work=floors.query(floors.CHART, params, access_log=access_log),
         c1_count=bench.c1_count,
         c8_max=100_000,
-        pgbench=(floors.CHART, params(0)),
+        pgbench=([floors.CHART, floors.ACCESS_LOG], {**access_log(0)[0], **params(0)}),
+        access_log=access_log,
     )
 
 
+PATIENT_DETAILS = "SELECT * FROM patients_patient WHERE id = %(patient)s"
+
+
 def patient_details(bench) -> Operation:
-    request, params = _chart_requests("/patients/{}/")
+    request, params, access_log = _chart_requests("/patients/{}/", "chart_view")
     return Operation(
         key="patient_details",
         label="Patient details page",
         describe="GET /patients/<id>/ as the treating therapist",
         requests=request,
-        floor_work=floors.query("SELECT * FROM patients_patient WHERE id = %(patient)s", params),
+        floor_work=floors.query(PATIENT_DETAILS, params, access_log=access_log),
         c1_count=bench.c1_count,
         c8_max=100_000,
+        pgbench=([PATIENT_DETAILS, floors.ACCESS_LOG], {**access_log(0)[0], **params(0)}),
+        access_log=access_log,
     )
 
 
@@ -237,6 +268,21 @@ def note_sign(bench) -> Operation:
     first, second = bench.write_counts
     drafts = fixtures.drafts(first + second + 1)
     sessions = _sessions(User.objects.filter(pk__in={author for author, _ in drafts}))
+    patient_of = dict(SessionNote.objects.filter(pk__in=[n for _, n in drafts]).values_list("pk", "patient_id"))
+
+    def access_log(i: int) -> list[dict]:
+        # Signing opens the note the way reading it does: one note_view row.
+        author_id, note_id = drafts[i]
+        return [
+            floors.access_log_row(
+                actor=author_id,
+                action="note_view",
+                subject_type="notes.sessionnote",
+                subject_id=note_id,
+                patient=patient_of[note_id],
+                path=f"/api/notes/{note_id}/sign/",
+            )
+        ]
 
     def request_for(author_id: int, note_id: int) -> Request:
         headers = sessions[author_id].headers(**{"Content-Type": "application/json"})
@@ -248,12 +294,15 @@ def note_sign(bench) -> Operation:
         describe="POST /api/notes/<id>/sign/ as the author (locks the note, completes and charges the session)",
         requests=lambda i: request_for(*drafts[i]) if i < len(drafts) - 1 else None,
         floor_work=floors.rolled_back(
-            SIGN_FLOOR, lambda i: {"note": drafts[i % FLOOR_ROWS][1], "attestation": ATTESTATION}
+            SIGN_FLOOR,
+            lambda i: {"note": drafts[i % FLOOR_ROWS][1], "attestation": ATTESTATION},
+            access_log=lambda i: access_log(i % FLOOR_ROWS),
         ),
         c1_count=first,
         c8_max=second,
         c8_offset=first,
         sample=request_for(*drafts[-1]),
+        access_log=access_log,
     )
 
 

@@ -1,11 +1,15 @@
 """`make bench`: seed (or reuse) the large clinic, serve it with gunicorn as in production, measure each
 operation and its floor in the same run, and write the report under bench/results/.
 
-    python -m bench.run [--scale 1] [--quick]
+    python -m bench.run [--scales 1 2] [--quick]
+
+Each scale has its own database: scale 1 the one given (clinic_bench), scale N clinic_bench_sN. Several scales
+are measured one after another, each in its own process, and written as one report with a column per scale.
 """
 
 import argparse
 import datetime as dt
+import json
 import os
 import secrets
 import signal
@@ -19,6 +23,7 @@ import uuid
 from pathlib import Path
 
 import psycopg
+from psycopg import sql as pgsql
 
 from clinic.published_secrets import DEVELOPMENT_ENCRYPTION_KEY
 
@@ -29,7 +34,8 @@ BASE_DIR = Path(__file__).resolve().parent.parent
 RESULTS = BASE_DIR / "bench" / "results"
 REDIS_URL = "redis://127.0.0.1:6379/13"  # the benchmark's own Redis database
 WORKERS = 3  # as the Dockerfile's gunicorn command
-THREADS = 8
+THREADS = 8  # clients (processes) for throughput, and connections for the SQL floors
+SERIAL_SECONDS = 240  # at most this long for one operation's one-client samples (a slow page yields fewer)
 
 
 def free_port() -> int:
@@ -65,7 +71,10 @@ def app_environment(database_url: str, site_url: str) -> dict:
 NOTES = [
     "Write floors (series booking, note signing) are the same rows written by hand-written SQL in one transaction, "
     "rolled back; read floors are one query returning the rows the page shows, on a connection with the app's "
-    "session settings.",
+    "session settings. Where the request writes PHI access-log rows (patient details, chart, note signing), its "
+    "floor writes the same rows in the same transaction (committed for reads, as the page commits them).",
+    "The load generator's clients are processes of their own (forked, one HTTP connection each); the process "
+    "that counts queries, runs the floors and the statement run only hands out request numbers and adds up.",
     "The fee quote is rate-limited per client address (60/min by default); the run lifts the limit with "
     "CLINIC_QUOTE_RATE because every request comes from 127.0.0.1.",
     "Write operations use fresh targets each run: series go into lanes after the last booked session, notes are "
@@ -133,10 +142,11 @@ def manage(env: dict, *args: str) -> str:
 
 
 class Bench:
-    def __init__(self, args):
+    def __init__(self, args, *, scale: float):
         self.args = args
+        self.scale = scale
         self.quick = args.quick
-        self.database_url = args.database_url
+        self.database_url = scale_database_url(args.database_url, scale)
         self.dsn = self.database_url
         self.workdir = Path(tempfile.mkdtemp(prefix="clinic-bench-"))
         self.port, self.hello_port = free_port(), free_port()
@@ -152,7 +162,7 @@ class Bench:
 
     @property
     def c1_count(self) -> int:
-        return 15 if self.quick else 60
+        return 30 if self.quick else report_module.MIN_SAMPLES
 
     @property
     def c8_seconds(self) -> float:
@@ -160,7 +170,8 @@ class Bench:
 
     @property
     def write_counts(self) -> tuple[int, int]:
-        return (5, 16) if self.quick else (20, 48)
+        """Writes take fresh targets: as many for the one-client latencies as reads take, then 48 for eight."""
+        return (10, 16) if self.quick else (report_module.MIN_SAMPLES, 48)
 
     @property
     def reminder_count(self) -> int:
@@ -168,20 +179,30 @@ class Bench:
 
     # -- the run -------------------------------------------------------------------------------------------------
 
-    def run(self) -> Path:
-        started = dt.datetime.now(dt.UTC).replace(microsecond=0)
-        load_before = os.getloadavg()
-        print(f"Seeding (or reusing) the large clinic at scale {self.args.scale:g} ...", flush=True)
+    def seed(self) -> float:
+        """Create the scale's database if it is missing, migrate it and seed (or reuse) the large clinic."""
+        database_create(self.database_url)
+        print(f"Seeding (or reusing) the large clinic at scale {self.scale:g} in {self.database_url} ...", flush=True)
         seeded = time.monotonic()
         manage(self.env, "migrate", "--noinput", "-v0")
-        print(python(self.env, "-m", "bench.seed_large", "--scale", str(self.args.scale)).strip(), flush=True)
-        seed_seconds = round(time.monotonic() - seeded, 1)
+        weeks = ["--weeks", str(self.args.weeks)] if self.args.weeks else []
+        print(python(self.env, "-m", "bench.seed_large", "--scale", str(self.scale), *weeks).strip(), flush=True)
+        return round(time.monotonic() - seeded, 1)
+
+    def run(self) -> dict:
+        """Measure everything at this scale; the finished results (ratios and verdicts added)."""
+        started = dt.datetime.now(dt.UTC).replace(microsecond=0)
+        load_before = os.getloadavg()
+        seed_seconds = self.seed()
         manage(self.env, "collectstatic", "--noinput", "-v0")
         # This process measures queries and runs the batch operations with the same settings as the servers.
         os.environ.update(self.env)
         import django
 
         django.setup()
+        from apps.accounts.access import access_forget_everyone
+
+        access_forget_everyone(sender=None)  # a fresh seed reuses the user ids whose roles an earlier run cached
         try:
             self.processes.append(gunicorn("app", "clinic.wsgi:application", self.port, self.env, self.workdir))
             hello = gunicorn("hello", "bench.hello_wsgi:application", self.hello_port, self.env, self.workdir)
@@ -199,11 +220,7 @@ class Bench:
             for process in self.processes:
                 process.stop()
         self.results["run"] = self.describe(started, load_before, seed_seconds)
-        report_module.finish(self.results)
-        json_path, md_path = report_module.write(self.results, Path(self.args.out))
-        print(md_path.read_text())
-        print(f"Report: {md_path} and {json_path}")
-        return md_path
+        return report_module.finish(self.results)
 
     def describe(self, started, load_before, seed_seconds) -> dict:
         from apps.notes.models import SessionNote
@@ -222,8 +239,9 @@ class Bench:
         )
         return {
             "started_at": started.isoformat().replace("+00:00", "Z"),
-            "scale": self.args.scale,
+            "scale": self.scale,
             "quick": self.quick,
+            "samples": self.c1_count,
             "only": sorted(self.args.only),
             "worker_concurrency": str(WORKER_CONCURRENCY),
             "dataset": dataset,
@@ -238,7 +256,7 @@ class Bench:
     def warm_up(self) -> None:
         """Every gunicorn worker imports the project on its first request; that happens before any clock runs."""
         for port, path in ((self.port, "/accounts/login/"), (self.hello_port, "/")):
-            load.concurrent(port, lambda i, p=path: load.Request("GET", p), threads=WORKERS * 2, max_requests=60,
+            load.concurrent(port, lambda i, p=path: load.Request("GET", p), clients=WORKERS * 2, max_requests=60,
                             max_seconds=60)  # fmt: skip
 
     # -- floors --------------------------------------------------------------------------------------------------
@@ -249,7 +267,8 @@ class Bench:
         c8 = load.concurrent(self.hello_port, hello, max_requests=100_000, max_seconds=self.c8_seconds)
         self.http_floor = {"c1": c1.as_dict(), "c8_rps": c8.per_second}
         self.results["floors"]["WSGI hello-world under the same gunicorn"] = (
-            f"p50 {c1.p50_ms} ms, p95 {c1.p95_ms} ms; {c8.per_second} req/s with {THREADS} clients"
+            f"p50 {c1.p50_ms} ms, p95 {c1.p95_ms} ms ({c1.count} requests); {c8.per_second} req/s with {THREADS} "
+            "client processes"
         )
 
     def sql_floor(self, name: str, work, *, pgbench: tuple[str, dict] | None = None) -> dict:
@@ -280,14 +299,19 @@ class Bench:
         for spec in operations.all_operations(self, wanted=self.wanted):
             print(f"Measuring {spec.label} ...", flush=True)
             sql = self.sql_floor(spec.label, spec.floor_work, pgbench=spec.pgbench)
-            queries = spec.count_queries()
+            queries, logged = spec.count_queries()
+            if logged != spec.floor_access_log_rows:
+                self.results["notes"].append(
+                    f"{spec.label} wrote {logged} access-log rows in-process; its floor writes "
+                    f"{spec.floor_access_log_rows}: the floor is not the same work."
+                )
             if spec.c8_offset == 0:  # reads: every worker has served this page once before the clock runs
                 load.concurrent(
-                    self.port, spec.c1_request, threads=WORKERS * 2, max_requests=WORKERS * 4, max_seconds=60
+                    self.port, spec.c1_request, clients=WORKERS * 2, max_requests=WORKERS * 4, max_seconds=60
                 )
-            c1 = load.serial(self.port, spec.c1_request, count=spec.c1_count, max_seconds=60)
+            c1 = load.serial(self.port, spec.c1_request, count=spec.c1_count, max_seconds=SERIAL_SECONDS)
             c8 = load.concurrent(
-                self.port, spec.c8_request, threads=THREADS, max_requests=spec.c8_max, max_seconds=self.c8_seconds
+                self.port, spec.c8_request, clients=THREADS, max_requests=spec.c8_max, max_seconds=self.c8_seconds
             )
             self.results["operations"].append(
                 {
@@ -298,6 +322,8 @@ class Bench:
                     "c1": c1.as_dict(),
                     "c8": c8.as_dict(),
                     "queries": queries,
+                    "access_log_rows": logged,
+                    "floor_access_log_rows": spec.floor_access_log_rows,
                     "floor": {**report_module.http_floor(sql, self.http_floor), "sql": sql},
                 }
             )
@@ -357,22 +383,88 @@ class Bench:
         print(f"  {seconds} s, {issued} statements, {len(queries)} queries; floor {floor.p50_ms} ms", flush=True)
 
 
+def scale_database_url(database_url: str, scale: float) -> str:
+    """Scale 1 uses the given database; any other scale its own (clinic_bench_s2, clinic_bench_s0_02)."""
+    if scale == 1:
+        return database_url
+    return database_url + "_s" + f"{scale:g}".replace(".", "_")
+
+
+def database_create(database_url: str) -> None:
+    """Create the database on its server unless it exists (connecting as the same user to `postgres`)."""
+    parts = psycopg.conninfo.conninfo_to_dict(database_url)
+    name = parts.pop("dbname")
+    with psycopg.connect(**{**parts, "dbname": "postgres"}, autocommit=True) as connection:
+        if connection.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone() is None:
+            connection.execute(pgsql.SQL("CREATE DATABASE {}").format(pgsql.Identifier(name)))
+
+
+def run_scales(args) -> Path:
+    """Each scale in its own process (Django binds to one database per process), then one report."""
+    runs = []
+    with tempfile.TemporaryDirectory(prefix="clinic-bench-scales-") as workdir:
+        for scale in args.scales:
+            out = Path(workdir) / f"scale-{scale:g}.json"
+            command = [sys.executable, "-m", "bench.run", "--scales", f"{scale:g}", "--database-url",
+                       args.database_url, "--json-to", str(out)]  # fmt: skip
+            command += ["--quick"] if args.quick else []
+            command += ["--weeks", str(args.weeks)] if args.weeks else []
+            command += ["--only", ",".join(sorted(args.only))] if args.only else []
+            subprocess.run(command, cwd=BASE_DIR, check=True)
+            runs.append(json.loads(out.read_text()))
+    return report({"scales": runs}, Path(args.out))
+
+
+def report(results: dict, out: Path) -> Path:
+    json_path, md_path = report_module.write(results, out)
+    print(md_path.read_text())
+    print(f"Report: {md_path} and {json_path}")
+    return md_path
+
+
 def main(argv=None) -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--scale", type=float, default=float(os.environ.get("BENCH_SCALE", "1")))
+    parser.add_argument(
+        "--scales",
+        type=float,
+        nargs="+",
+        default=[float(v) for v in os.environ.get("BENCH_SCALES", os.environ.get("BENCH_SCALE", "1")).split()],
+        help="Scales to measure, each in its own database (1 = 10,000 patients).",
+    )
     parser.add_argument(
         "--database-url",
         default=os.environ.get("BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/clinic_bench"),
+        help="Scale 1's database; other scales get it with the suffix _s<scale>.",
     )
     parser.add_argument("--out", default=str(RESULTS))
-    parser.add_argument("--quick", action="store_true", help="Fewer requests and reminders: a smoke run.")
+    parser.add_argument(
+        "--quick", action="store_true", help="Fewer requests (30 samples) and reminders (500): a smoke run."
+    )
     parser.add_argument(
         "--only", type=lambda v: set(v.split(",")), default=set(), help="Measure only these operations (keys)."
     )
+    parser.add_argument(
+        "--weeks", type=int, help="Weeks of history when seeding (the seeder's default: five years); for smoke runs."
+    )
+    parser.add_argument("--seed-only", action="store_true", help="Only create, migrate and seed each scale's database.")
+    parser.add_argument("--json-to", help=argparse.SUPPRESS)  # one scale of a run over several
     args = parser.parse_args(argv)
     if not args.database_url.rsplit("/", 1)[-1].startswith("clinic_bench"):
         parser.error("The benchmark writes to its database; point it at a clinic_bench database.")
-    Bench(args).run()
+    if any(scale <= 0 for scale in args.scales):
+        parser.error("Scales are above 0.")
+    if args.seed_only:
+        for scale in args.scales:
+            Bench(args, scale=scale).seed()
+        return
+    if len(args.scales) > 1:
+        run_scales(args)
+        return
+    results = Bench(args, scale=args.scales[0]).run()
+    if args.json_to:
+        Path(args.json_to).write_text(json.dumps(results, default=str))
+    else:
+        report(results, Path(args.out))
 
 
 if __name__ == "__main__":

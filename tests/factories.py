@@ -37,7 +37,7 @@ def api_token_for(user, *, name: str = "integration", days: int = 30) -> str:
 def _set_roles(user, roles) -> None:
     user.groups.set([Group.objects.get_or_create(name=role)[0] for role in roles])
     user.save()
-    user.__dict__.pop("roles", None)
+    user.access_reload()
 
 
 class TherapistFactory(UserFactory):

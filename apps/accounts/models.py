@@ -8,6 +8,7 @@ from django.utils.functional import cached_property
 
 from apps.core.models import TimeStampedModel
 
+from .access import Access, access_of
 from .disciplines import Discipline
 from .roles import STAFF_ROLES, Role
 from .rules import CLINICAL_PERMS
@@ -60,8 +61,21 @@ class User(AbstractBaseUser, PermissionsMixin):
         return f"{self.first_name} {self.last_name}".strip()
 
     @cached_property
+    def _access(self) -> Access:
+        return access_of(self)
+
+    def access_reload(self) -> None:
+        """Read roles and permissions afresh on this object (after changing its groups)."""
+        self.__dict__.pop("_access", None)
+
+    @property
     def roles(self) -> frozenset[str]:
-        return frozenset(self.groups.values_list("name", flat=True))
+        return self._access.roles
+
+    @property
+    def _perm_cache(self) -> frozenset[str]:
+        # ModelBackend answers has_perm from this attribute when the user has it, instead of two queries.
+        return self._access.perms
 
     def has_perm(self, perm: str, obj=None) -> bool:
         if perm in CLINICAL_PERMS:

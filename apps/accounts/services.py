@@ -52,7 +52,7 @@ def user_roles_set(*, actor: User, user: User, roles: list[str]) -> User:
     roles_ensure()
     before = sorted(user.roles)
     user.groups.set(Group.objects.filter(name__in=roles))
-    user.__dict__.pop("roles", None)
+    user.access_reload()
     access_log_write(
         actor=actor, action="roles_change", subject=user, detail={"before": before, "after": sorted(roles)}
     )

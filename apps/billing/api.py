@@ -219,38 +219,30 @@ class AssessmentViewSet(viewsets.GenericViewSet):
         )
         return Response(_assessment_output(request.user, assessment), status=201)
 
+    def _review(self, request, pk, input_class, service):
+        """A reviewer's decision on one assessment: the permission first, then the input, then the service."""
+        if not request.user.has_perm("billing.review_assessment"):
+            raise PermissionDenied
+        data = input_class(data=request.data)
+        data.is_valid(raise_exception=True)
+        assessment = service(actor=request.user, assessment=self._get(pk), **data.validated_data)
+        return Response(_assessment_output(request.user, assessment))
+
     @extend_schema(request=ApproveInput, responses=AssessmentIncomeOutput)
     @action(detail=True, methods=["post"])
     def approve(self, request, pk=None):
-        if not request.user.has_perm("billing.review_assessment"):
-            raise PermissionDenied
-        data = ApproveInput(data=request.data)
-        data.is_valid(raise_exception=True)
-        assessment = assessment_approve(actor=request.user, assessment=self._get(pk), **data.validated_data)
-        return Response(_assessment_output(request.user, assessment))
+        return self._review(request, pk, ApproveInput, assessment_approve)
 
     @extend_schema(request=OverrideInput, responses=AssessmentIncomeOutput)
     @action(detail=True, methods=["post"])
     def override(self, request, pk=None):
         """Fix the per-session fee of an approved assessment, with a reason; the approver is recorded."""
-        if not request.user.has_perm("billing.review_assessment"):
-            raise PermissionDenied
-        data = OverrideInput(data=request.data)
-        data.is_valid(raise_exception=True)
-        assessment = assessment_override_set(actor=request.user, assessment=self._get(pk), **data.validated_data)
-        return Response(_assessment_output(request.user, assessment))
+        return self._review(request, pk, OverrideInput, assessment_override_set)
 
     @extend_schema(request=RejectInput, responses=AssessmentIncomeOutput)
     @action(detail=True, methods=["post"])
     def reject(self, request, pk=None):
-        if not request.user.has_perm("billing.review_assessment"):
-            raise PermissionDenied
-        data = RejectInput(data=request.data)
-        data.is_valid(raise_exception=True)
-        assessment = assessment_reject(
-            actor=request.user, assessment=self._get(pk), reason=data.validated_data["reason"]
-        )
-        return Response(_assessment_output(request.user, assessment))
+        return self._review(request, pk, RejectInput, assessment_reject)
 
 
 # --- ledger ------------------------------------------------------------------------------------------------------

@@ -22,6 +22,7 @@ class BillingConfig(AppConfig):
             to_status=[AppointmentStatus.BOOKED],
             name="billing.estimate_on_booking",
             run=reactions.estimate_on_booking,
+            run_many=reactions.estimate_on_booking_many,
         )
 
         from apps.scheduling import extensions

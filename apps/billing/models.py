@@ -5,8 +5,6 @@ refuses it (pgtrigger Protect). A mistake is corrected with a reversing row.
 """
 
 import datetime as dt
-import uuid
-from pathlib import Path
 
 import pghistory
 import pgtrigger
@@ -19,6 +17,7 @@ from django.utils import timezone
 from apps.core import clock
 from apps.core.models import TimeStampedModel, Transition
 from apps.core.money import money_text
+from apps.core.uploads import unguessable_upload_path
 
 PROTECT_POSTED = pgtrigger.Protect(name="ledger_rows_are_immutable", operation=pgtrigger.Update | pgtrigger.Delete)
 
@@ -85,9 +84,7 @@ ADJUSTMENT_WITHIN_BALANCE = _credit_guard(
 
 
 def proof_upload_path(instance, filename: str) -> str:
-    """Proof-of-income files get unguessable names; the patient's file name (often their own name) is dropped."""
-    suffix = Path(filename).suffix.lower()[:10]
-    return f"billing/proof/{uuid.uuid4().hex}{suffix}"
+    return unguessable_upload_path("billing/proof", filename)
 
 
 @pghistory.track()

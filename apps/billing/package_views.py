@@ -9,19 +9,20 @@ from apps.core import clock
 from apps.core.errors import ApplicationError
 from apps.core.forms import form_errors_text
 from apps.core.money import ZERO, money_text
+from apps.core.permissions import permission_require
 
 from .forms import PackageRefundForm, PackageSellForm
 from .models import PackagePurchase, PackageStatus
 from .selectors.ledger import patient_balance
 from .services.packages import package_purchase, package_quote, package_refund, package_refund_amount
-from .views import _ledger_patient, _require
+from .views import _ledger_patient
 
 
 @login_required
 def package_sell(request, pk):
     """GET: what the chosen package costs this patient, to confirm. POST: sell it (one charge on the ledger)."""
     patient = _ledger_patient(request, pk)
-    _require(request.user, "billing.sell_package")
+    permission_require(request.user, "billing.sell_package")
     form = PackageSellForm(request.POST if request.method == "POST" else request.GET)
     back = redirect("billing:patient_ledger", pk=patient.pk)
     if not form.is_valid():
@@ -46,7 +47,7 @@ def package_refund_view(request, pk):
     """GET: the unused sessions' credit and how much of it goes back from payments, to confirm. POST: refund."""
     purchase = get_object_or_404(PackagePurchase.objects.select_related("offering", "patient"), pk=pk)
     patient = _ledger_patient(request, purchase.patient_id)
-    _require(request.user, "billing.refund_package")
+    permission_require(request.user, "billing.refund_package")
     if purchase.status != PackageStatus.ACTIVE:
         messages.error(request, f"This package is {purchase.get_status_display().lower()}; nothing is left to refund.")
         return redirect("billing:patient_ledger", pk=patient.pk)

@@ -1,5 +1,9 @@
 """Billing's reactions to other apps' transitions (registered in BillingConfig.ready())."""
 
+from django.utils import timezone
+
+from apps.core import clock
+from apps.core.models import ClinicSettings
 from apps.scheduling.models import AppointmentTransition
 
 from .services.charges import charge_for_appointment_outcome
@@ -17,3 +21,28 @@ def estimate_on_booking(transition: AppointmentTransition) -> None:
     if transition.from_status:
         return
     gfe_issue_for_booking(appointment=transition.appointment, actor=transition.actor)
+
+
+def estimate_on_booking_many(transitions: list[AppointmentTransition], *, clinic: ClinicSettings | None) -> None:
+    """`estimate_on_booking` for a dispatch's transitions at once. Only a series' earliest session can issue its
+    estimate, so of the sessions of one series booked together only the earliest asks. When that one is on the
+    series' first date, this dispatch is the series' own booking and holds all its sessions (an extension books
+    only later dates, a move is no booking), so their starts are handed over rather than read again, with the
+    settings row the booking read."""
+    new_in_series: dict[int, list[AppointmentTransition]] = {}
+    for transition in transitions:
+        appointment = transition.appointment
+        if appointment.series_id is None:
+            estimate_on_booking(transition)
+        elif not transition.from_status:
+            new_in_series.setdefault(appointment.series_id, []).append(transition)
+    for booked in new_in_series.values():
+        earliest = min(booked, key=lambda t: t.appointment.start)
+        appointment = earliest.appointment
+        whole = timezone.localtime(appointment.start, clock.clinic_tz()).date() == appointment.series.first_date
+        gfe_issue_for_booking(
+            appointment=appointment,
+            actor=earliest.actor,
+            series_starts=[t.appointment.start for t in booked] if whole else None,
+            clinic=clinic,
+        )

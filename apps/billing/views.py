@@ -5,7 +5,6 @@ from types import SimpleNamespace
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -16,6 +15,8 @@ from apps.audit.services import access_log_write
 from apps.core import clock
 from apps.core.errors import ApplicationError, Unprocessable
 from apps.core.forms import form_errors_text
+from apps.core.permissions import permission_require
+from apps.core.replica import reads_from_replica
 from apps.core.views import call_with_messages
 from apps.patients.models import Patient
 from apps.scheduling.models import ServiceType
@@ -60,11 +61,6 @@ from .services.payments import adjustment_post, payment_record
 from .services.plans import payment_plan_create
 
 
-def _require(user, perm, obj=None):
-    if not user.has_perm(perm, obj):
-        raise PermissionDenied
-
-
 def _quote_throttled(request) -> bool:
     """The same per-address limit as the quote API, so the page cannot be used to scrape it faster."""
     return not ScopedRateThrottle().allow_request(request, SimpleNamespace(throttle_scope="quote"))
@@ -87,7 +83,7 @@ def quote(request):
 
 @login_required
 def billing_home(request):
-    _require(request.user, "billing.list_balances")
+    permission_require(request.user, "billing.list_balances")
     context = {
         "rows": patients_with_balances(user=request.user),
         "pending": assessments_for_review().count() if request.user.has_perm("billing.review_assessment") else None,
@@ -151,7 +147,7 @@ def _post_form(request, form_class, perm, patient, action, *, success: str = "")
 
     Returns the action's result, or None when refused; on success `success` (if given) is shown.
     """
-    _require(request.user, perm, patient)
+    permission_require(request.user, perm, patient)
     form = form_class(request.POST)
     if not form.is_valid():
         messages.error(request, form_errors_text(form))
@@ -203,7 +199,7 @@ def _ledger_post_view(form_class, perm, action, success: str, *, target=None, pe
         subject = target(pk) if target else _ledger_patient(request, pk)
         patient_id = subject.patient_id if target else subject.pk
         if form_class is None:
-            _require(request.user, perm, subject if perm_on_patient else None)
+            permission_require(request.user, perm, subject if perm_on_patient else None)
             call_with_messages(request, lambda: action(request.user, subject, request.POST), success)
         else:
             _post_form(
@@ -272,7 +268,7 @@ diagnoses_confirm = _ledger_post_view(
 @require_POST
 def statement_issue(request, pk):
     patient = _ledger_patient(request, pk)
-    _require(request.user, "billing.issue_statement")
+    permission_require(request.user, "billing.issue_statement")
     last_month = clock.local_now().date().replace(day=1) - dt.timedelta(days=1)
     try:
         statement = statements.statement_issue(
@@ -323,7 +319,7 @@ def receipt(request, pk):
 
 @login_required
 def assessment_queue(request):
-    _require(request.user, "billing.review_assessment")
+    permission_require(request.user, "billing.review_assessment")
     assessments = list(assessments_for_review())
     assessment_incomes_shown(user=request.user, assessments=assessments)
     return render(request, "billing/assessments.html", {"assessments": assessments})
@@ -331,7 +327,7 @@ def assessment_queue(request):
 
 @login_required
 def assessment_review(request, pk):
-    _require(request.user, "billing.review_assessment")
+    permission_require(request.user, "billing.review_assessment")
     assessment = get_object_or_404(SlidingScaleAssessment.objects.select_related("patient"), pk=pk)
     approve_form = ApproveForm(request.POST if request.POST.get("decision") == "approve" else None)
     reject_form = RejectForm(request.POST if request.POST.get("decision") == "reject" else None)
@@ -360,7 +356,7 @@ def assessment_review(request, pk):
 
 @login_required
 def assessment_proof(request, pk):
-    _require(request.user, "billing.review_assessment")
+    permission_require(request.user, "billing.review_assessment")
     assessment = get_object_or_404(SlidingScaleAssessment, pk=pk)
     if not assessment.proof:
         raise Http404
@@ -376,8 +372,9 @@ def assessment_proof(request, pk):
 
 
 @login_required
+@reads_from_replica
 def aging_report(request):
-    _require(request.user, "billing.view_reports")
+    permission_require(request.user, "billing.view_reports")
     as_of = clock.local_now().date()
     if request.GET.get("as_of"):
         try:
@@ -388,8 +385,9 @@ def aging_report(request):
 
 
 @login_required
+@reads_from_replica
 def sliding_scale_report(request):
-    _require(request.user, "billing.view_reports")
+    permission_require(request.user, "billing.view_reports")
     today = clock.local_now().date()
     form = PeriodForm(request.GET or {"start": today.replace(day=1), "end": today})
     report = reports.sliding_scale_report(**form.cleaned_data) if form.is_valid() else None
@@ -409,7 +407,7 @@ def _scale_schedule_today():
 
 @login_required
 def configuration(request):
-    _require(request.user, "billing.manage_config")
+    permission_require(request.user, "billing.manage_config")
     schedule = _scale_schedule_today()
     context = {
         "fee_rows": FeeSchedule.objects.select_related("service_type"),
@@ -425,7 +423,7 @@ def configuration(request):
 @login_required
 def configuration_history(request):
     """Who changed which fee, guideline or class, and from what to what."""
-    _require(request.user, "billing.manage_config")
+    permission_require(request.user, "billing.manage_config")
     page = Paginator(configuration_selectors.configuration_history(), 50).get_page(request.GET.get("page"))
     context = {"page": page, "changes": configuration_selectors.configuration_changes(page), "query": ""}
     return render(request, "billing/configuration_history.html", context)
@@ -463,7 +461,7 @@ def guideline_add(request):
 @login_required
 def scale_edit(request):
     """Edit the class table as a new version from a date on: bounds, percentages, nominal and policy fees."""
-    _require(request.user, "billing.manage_config")
+    permission_require(request.user, "billing.manage_config")
     today = clock.local_now().date()
     current = _scale_schedule_today()
     rows = list(current.classes.all()) if current else []

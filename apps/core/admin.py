@@ -23,3 +23,11 @@ class TransitionAdmin(ReadOnlyAdmin):
     list_filter = ("to_status",)
     list_select_related = ("actor",)
     date_hierarchy = "at"
+
+
+class ContentHiddenAdmin(ReadOnlyAdmin):
+    """A record of someone's words, kept encrypted: the admin shows that it exists and when, and never even loads
+    the ciphertext."""
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).defer("content_encrypted")

@@ -31,6 +31,26 @@ def reencrypt_only(column: str) -> str:
     return f"(NEW.{column} IS DISTINCT FROM OLD.{column} AND NOT ({declared} AND {table_owner}))"
 
 
+def kept_encrypted_row_sql(*, rows: str, row: str, columns: tuple[str, ...], also: tuple[str, ...] = ()) -> str:
+    """SQL body of the trigger that keeps a row of someone's encrypted words (core.models.kept_row_trigger): never
+    deleted; its id and `columns` never change, nor its text outside a key rotation. `also` adds conditions that
+    refuse an update too (a read mark set only once). `rows` and `row` name it in the errors."""
+    refused = "\n   OR ".join(
+        [f"NEW.{column} IS DISTINCT FROM OLD.{column}" for column in ("id", *columns)]
+        + list(also)
+        + [reencrypt_only("content_encrypted")]
+    )
+    return f"""
+IF TG_OP = 'DELETE' THEN
+    RAISE EXCEPTION '{rows} are part of the record and cannot be deleted' USING ERRCODE = '23000';
+END IF;
+IF {refused} THEN
+    RAISE EXCEPTION '{row} % cannot change', OLD.id USING ERRCODE = '23000';
+END IF;
+RETURN NEW;
+"""
+
+
 class DecryptionError(Exception):
     """Stored text could not be decrypted with any configured key. Carries no ciphertext."""
 

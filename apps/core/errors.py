@@ -1,5 +1,7 @@
 """The application error type: services raise these, the API and pages turn them into answers."""
 
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+
 
 class ApplicationError(Exception):
     """A request the domain refuses. `status` is the HTTP status it maps to."""
@@ -35,7 +37,10 @@ class Unprocessable(ApplicationError):
     code = "unprocessable"
 
 
-class PermissionDenied(ApplicationError):
+class PermissionDenied(ApplicationError, DjangoPermissionDenied):
+    """A refusal for want of permission: the API answers 403 with its message, and a page that does not catch it
+    gets the site's 403 page (it is Django's PermissionDenied too)."""
+
     status = 403
     code = "permission_denied"
 

@@ -1,3 +1,4 @@
+import copy
 import datetime as dt
 
 import pgtrigger
@@ -6,6 +7,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 
 from . import clock
+from .request_memo import memo_forget, memo_get, memo_set
 
 
 def kept_row_trigger(name: str, func: str) -> pgtrigger.Trigger:
@@ -146,5 +148,21 @@ class ClinicSettings(TimeStampedModel):
 
     @classmethod
     def load(cls) -> "ClinicSettings":
-        """The settings row, or the defaults while an admin has not saved any. Reading never writes."""
-        return cls.objects.filter(id=1).first() or cls(id=1)
+        """The settings row, or the defaults while an admin has not saved any. Reading never writes.
+
+        Read once per request (apps.core.request_memo; forgotten when the row is saved). Each caller gets its own
+        copy, so a form bound to it cannot change what the rest of the page reads."""
+        row = memo_get(SETTINGS_MEMO_KEY)
+        if row is None:
+            row = cls.objects.filter(id=1).first() or cls(id=1)
+            memo_set(SETTINGS_MEMO_KEY, row)
+        return copy.copy(row)
+
+
+SETTINGS_MEMO_KEY = "core.clinicsettings"
+
+
+def clinic_settings_forget(sender, **kwargs) -> None:
+    """Connected to ClinicSettings' post_save and post_delete (CoreConfig.ready): the rest of the request that
+    changed the row reads the new values."""
+    memo_forget(SETTINGS_MEMO_KEY)

@@ -23,7 +23,7 @@ from django.db import transaction
 from django.db.models import Exists, OuterRef, Q
 
 from . import clock
-from .models import Transition, TransitionHandled
+from .models import ClinicSettings, Transition, TransitionHandled
 
 logger = logging.getLogger(__name__)
 
@@ -34,6 +34,10 @@ class Reaction:
     model: str  # the transition model's label, lower case ("scheduling.appointmenttransition")
     statuses: frozenset[str]
     run: Callable[[Transition], object]
+    # Optional: called once with all of a dispatch's due transitions instead of `run` for each, so a series'
+    # twelve bookings can write their rows with one INSERT rather than twelve; also given the clinic's settings row
+    # when the recording service has read it (else None, and it reads the row itself if it needs it).
+    run_many: Callable[..., object] | None = None
 
 
 _reactions: dict[str, list[Reaction]] = {}
@@ -44,16 +48,21 @@ def actor_or_none(actor):
     return actor if actor is not None and actor.is_authenticated else None
 
 
-def reaction_register(*, model: str, to_status: str | Iterable[str], name: str, run: Callable) -> Reaction:
-    """React to every transition of `model` into `to_status` (one status or several) by calling `run(transition)`.
+def reaction_register(
+    *, model: str, to_status: str | Iterable[str], name: str, run: Callable, run_many: Callable | None = None
+) -> Reaction:
+    """React to every transition of `model` into `to_status` (one status or several) by calling `run(transition)`,
+    or, when `run_many` is given, `run_many(transitions, clinic=…)` once with all the transitions a dispatch has for
+    it (in key order; it must do for each what `run` does) and the settings row the recording service read, if any.
 
-    Reactions of a model run in the order they were registered (INSTALLED_APPS order when registered in ready())."""
+    Reactions of a model run in the order they were registered (INSTALLED_APPS order when registered in ready()):
+    each runs for all of a dispatch's transitions before the next one starts."""
     label = model.lower()
     statuses = frozenset([to_status] if isinstance(to_status, str) else to_status)
     registered = _reactions.setdefault(label, [])
     if any(r.name == name for r in registered):
         raise ValueError(f"A reaction named {name!r} is already registered for {label}.")
-    reaction = Reaction(name=name, model=label, statuses=statuses, run=run)
+    reaction = Reaction(name=name, model=label, statuses=statuses, run=run, run_many=run_many)
     registered.append(reaction)
     return reaction
 
@@ -66,30 +75,43 @@ def _label(transition: Transition) -> str:
     return transition._meta.label_lower
 
 
-def _run(transitions: list[Transition], done: set[tuple[int, str]]) -> int:
-    """Run each transition's reactions not in `done`, in key order, and record each as handled (one INSERT)."""
+def _run(transitions: list[Transition], done: set[tuple[int, str]], clinic: ClinicSettings | None = None) -> int:
+    """Run each reaction in turn for the transitions (all of one model) still lacking it, in key order, and record
+    each as handled (one INSERT)."""
+    if not transitions:
+        return 0
+    ordered = sorted(transitions, key=lambda t: t.pk)
     handled = []
-    for transition in sorted(transitions, key=lambda t: t.pk):
-        for reaction in _reactions.get(_label(transition), ()):
-            if transition.to_status not in reaction.statuses or (transition.pk, reaction.name) in done:
-                continue
-            reaction.run(transition)
-            handled.append(
-                TransitionHandled(transition_type=reaction.model, transition_id=transition.pk, reaction=reaction.name)
-            )
+    for reaction in _reactions.get(_label(ordered[0]), ()):
+        due = [t for t in ordered if t.to_status in reaction.statuses and (t.pk, reaction.name) not in done]
+        if not due:
+            continue
+        if reaction.run_many is not None:
+            reaction.run_many(due, clinic=clinic)
+        else:
+            for transition in due:
+                reaction.run(transition)
+        handled += [
+            TransitionHandled(transition_type=reaction.model, transition_id=t.pk, reaction=reaction.name) for t in due
+        ]
     TransitionHandled.objects.bulk_create(handled)
     return len(handled)
 
 
-@transaction.atomic
-def transitions_record(transitions: list[Transition], *, dispatch: bool = True) -> list[Transition]:
+# No savepoint of its own: its callers are services whose transaction a refusing reaction rolls back whole, and a
+# savepoint would cost two more statements on every status change.
+@transaction.atomic(savepoint=False)
+def transitions_record(
+    transitions: list[Transition], *, dispatch: bool = True, clinic: ClinicSettings | None = None
+) -> list[Transition]:
     """Write the transitions (all of one model) with one INSERT and, unless `dispatch` is False, run their
-    reactions in this transaction. New rows have no handled reactions yet, so nothing is read first."""
+    reactions in this transaction. New rows have no handled reactions yet, so nothing is read first. `clinic` is
+    the settings row when the caller has read it already: reactions that take many transitions get it."""
     if not transitions:
         return []
     created = type(transitions[0]).objects.bulk_create(transitions)
     if dispatch:
-        _run(created, done=set())
+        _run(created, done=set(), clinic=clinic)
     return created
 
 

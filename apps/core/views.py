@@ -25,6 +25,20 @@ def call_with_messages(request, call: Callable[[], object], success: str) -> boo
     return True
 
 
+def action_from_url(actions: dict[str, T], name: str) -> T:
+    """The entry of a page's table of actions named by the URL; an unknown name is a 404 before anything is loaded."""
+    if name not in actions:
+        raise Http404
+    return actions[name]
+
+
+def action_call(request, action: tuple[Callable[..., object], str], *, say: dict | None = None, **targets) -> bool:
+    """Run an action of a page's table, a (service, success message) pair, on `targets` as the signed-in user and
+    say how it went (`call_with_messages`); `say` fills the message's {placeholders}."""
+    service, success = action
+    return call_with_messages(request, lambda: service(actor=request.user, **targets), success.format(**(say or {})))
+
+
 def query_without_page(request) -> str:
     """The request's query string minus `page`, for pager links that keep the filters."""
     query = request.GET.copy()

@@ -6,7 +6,6 @@ patient's care (its note to the patient is encrypted); a journal entry is the pa
 never changes once written.
 """
 
-import uuid
 from pathlib import Path
 
 import pghistory
@@ -15,8 +14,9 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
-from apps.core.encryption import reencrypt_only
+from apps.core.encryption import kept_encrypted_row_sql
 from apps.core.models import TimeStampedModel, kept_row_trigger
+from apps.core.uploads import unguessable_upload_path
 
 
 class ItemKind(models.TextChoices):
@@ -41,9 +41,7 @@ class FileKind(models.TextChoices):
 
 
 def item_upload_path(instance, filename: str) -> str:
-    """Unguessable names; the uploader's file name is not kept."""
-    suffix = Path(filename).suffix.lower()[:10]
-    return f"education/items/{uuid.uuid4().hex}{suffix}"
+    return unguessable_upload_path("education/items", filename)
 
 
 @pghistory.track(exclude=["updated_at"])
@@ -137,19 +135,9 @@ class Assignment(TimeStampedModel):
 
 # A journal entry is the patient's words as written: never edited, never deleted; only the owner's key rotation
 # may re-encrypt the same text.
-PROMPT_ENTRY_LOCK = f"""
-IF TG_OP = 'DELETE' THEN
-    RAISE EXCEPTION 'journal entries are part of the record and cannot be deleted' USING ERRCODE = '23000';
-END IF;
-IF NEW.id IS DISTINCT FROM OLD.id
-   OR NEW.assignment_id IS DISTINCT FROM OLD.assignment_id
-   OR NEW.patient_id IS DISTINCT FROM OLD.patient_id
-   OR NEW.created_at IS DISTINCT FROM OLD.created_at
-   OR {reencrypt_only("content_encrypted")} THEN
-    RAISE EXCEPTION 'journal entry % cannot change', OLD.id USING ERRCODE = '23000';
-END IF;
-RETURN NEW;
-"""
+PROMPT_ENTRY_LOCK = kept_encrypted_row_sql(
+    rows="journal entries", row="journal entry", columns=("assignment_id", "patient_id", "created_at")
+)
 
 # The entry's patient is the assignment's patient: kept as a column so reads scope and log by patient directly.
 PROMPT_ENTRY_PATIENT_MATCHES = """

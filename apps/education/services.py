@@ -12,8 +12,9 @@ from django.urls import reverse
 from apps.audit.services import access_log_write
 from apps.core import clock
 from apps.core.encryption import encrypt_text
-from apps.core.errors import ApplicationError, Conflict, InvalidTransition, PermissionDenied, Unprocessable
+from apps.core.errors import ApplicationError, Conflict, InvalidTransition, Unprocessable
 from apps.core.links import absolute_url
+from apps.core.permissions import permission_require
 from apps.notifications.outbox import patient_notice_enqueue
 from apps.patients.models import Patient
 
@@ -22,11 +23,6 @@ from .uploads import library_file_kind
 
 NOTE_MAX_LENGTH = 2000
 ENTRY_MAX_LENGTH = 20000
-
-
-def _require(actor, perm: str, obj=None, message: str = "You may not do that.") -> None:
-    if not actor.has_perm(perm, obj):
-        raise PermissionDenied(message)
 
 
 def _item_fields(*, title: str, kind: str, care_level: str, description: str, link: str) -> dict:
@@ -72,7 +68,7 @@ def library_item_create(
     link: str = "",
     upload=None,
 ) -> LibraryItem:
-    _require(actor, "education.manage_library", message="Only admins and therapists keep the library.")
+    permission_require(actor, "education.manage_library", message="Only admins and therapists keep the library.")
     fields = _item_fields(title=title, kind=kind, care_level=care_level, description=description, link=link)
     item = LibraryItem(created_by=actor, **{k: v for k, v in fields.items() if k != "link"})
     _source_set(item, link=fields["link"], upload=upload)
@@ -94,7 +90,7 @@ def library_item_update(
     upload=None,
 ) -> LibraryItem:
     """Change an item. Patients who have it assigned see the change: it is the same item."""
-    _require(actor, "education.manage_library", message="Only admins and therapists keep the library.")
+    permission_require(actor, "education.manage_library", message="Only admins and therapists keep the library.")
     item = LibraryItem.objects.select_for_update().get(pk=item.pk)
     fields = _item_fields(title=title, kind=kind, care_level=care_level, description=description, link=link)
     if item.is_prompt != (fields["kind"] == ItemKind.JOURNALING_PROMPT) and item.assignments.exists():
@@ -108,7 +104,7 @@ def library_item_update(
 
 
 def _active_set(*, actor, item: LibraryItem, active: bool, action: str) -> LibraryItem:
-    _require(actor, "education.manage_library", message="Only admins and therapists keep the library.")
+    permission_require(actor, "education.manage_library", message="Only admins and therapists keep the library.")
     item = LibraryItem.objects.select_for_update().get(pk=item.pk)
     if item.is_active == active:
         raise InvalidTransition("This item is already active." if active else "This item is already retired.")
@@ -142,7 +138,7 @@ def _note(note: str) -> str:
 def assignment_create(*, actor, patient: Patient, item: LibraryItem, note: str = "") -> Assignment:
     """Share an item with a patient the actor treats. Refused: another therapist's patient (403), a retired item
     (422), an item the patient already has open (409)."""
-    _require(actor, "education.assign", patient, "Only a therapist who treats this patient shares material.")
+    permission_require(actor, "education.assign", patient, "Only a therapist who treats this patient shares material.")
     note = _note(note)
     # Fixed order: the patient, then the item (a retirement racing this assignment waits or wins).
     patient = Patient.objects.select_for_update().get(pk=patient.pk)
@@ -179,7 +175,7 @@ def _locked(assignment: Assignment) -> Assignment:
 
 
 def _require_own(actor, assignment: Assignment) -> None:
-    _require(actor, "education.work_own", assignment.patient, "Only the patient does that.")
+    permission_require(actor, "education.work_own", assignment.patient, "Only the patient does that.")
 
 
 @transaction.atomic
@@ -205,7 +201,9 @@ def assignment_mark_done(*, actor, assignment: Assignment, done: bool = True) ->
 @transaction.atomic
 def assignment_withdraw(*, actor, assignment: Assignment) -> Assignment:
     """A treating therapist takes an item off the patient's list; entries written from it stay in the record."""
-    _require(actor, "education.assign", assignment.patient, "Only a therapist who treats this patient does that.")
+    permission_require(
+        actor, "education.assign", assignment.patient, "Only a therapist who treats this patient does that."
+    )
     assignment = _locked(assignment)
     if not assignment.is_open:
         raise InvalidTransition("This item was already withdrawn.")

@@ -2,22 +2,17 @@
 progress and journal entries on one item, withdrawing it."""
 
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from apps.core.errors import NotFound
+from apps.core.permissions import permission_require
 from apps.core.views import call_with_messages, form_call, found_or_404
 from apps.patients.selectors import patients_visible_to
 
 from . import pages, selectors, services
 from .forms import AssignForm, LibraryItemForm
-
-
-def _require(request, perm: str, obj=None) -> None:
-    if not request.user.has_perm(perm, obj):
-        raise PermissionDenied
 
 
 def _item(pk):
@@ -30,7 +25,7 @@ def _item(pk):
 @login_required
 @require_GET
 def library(request):
-    _require(request, "education.view_library")
+    permission_require(request.user, "education.view_library")
     context = {
         "items": selectors.library_items(),
         "can_manage": request.user.has_perm("education.manage_library"),
@@ -48,7 +43,7 @@ def _item_page(request, form, call, *, item=None):
 @login_required
 @require_http_methods(["GET", "POST"])
 def item_new(request):
-    _require(request, "education.manage_library")
+    permission_require(request.user, "education.manage_library")
     form = LibraryItemForm(request.POST or None, request.FILES or None)
     return _item_page(
         request,
@@ -60,7 +55,7 @@ def item_new(request):
 @login_required
 @require_http_methods(["GET", "POST"])
 def item_edit(request, pk):
-    _require(request, "education.manage_library")
+    permission_require(request.user, "education.manage_library")
     item = _item(pk)
     form = LibraryItemForm.for_item(item, request.POST or None, request.FILES or None)
     return _item_page(
@@ -75,7 +70,7 @@ def item_edit(request, pk):
 @require_http_methods(["GET", "POST"])
 def item_retire(request, pk):
     """GET asks to confirm; POST retires."""
-    _require(request, "education.manage_library")
+    permission_require(request.user, "education.manage_library")
     item = _item(pk)
     if request.method == "POST":
         done = call_with_messages(
@@ -90,7 +85,7 @@ def item_retire(request, pk):
 @login_required
 @require_POST
 def item_restore(request, pk):
-    _require(request, "education.manage_library")
+    permission_require(request.user, "education.manage_library")
     item = _item(pk)
     call_with_messages(
         request, lambda: services.library_item_restore(actor=request.user, item=item), "Item back in the library."
@@ -101,7 +96,7 @@ def item_restore(request, pk):
 @login_required
 @require_GET
 def item_file(request, pk):
-    _require(request, "education.view_library")
+    permission_require(request.user, "education.view_library")
     return pages.file_download(_item(pk))
 
 
@@ -110,7 +105,7 @@ def item_file(request, pk):
 def assign(request, patient_id):
     """Share an item with a patient, from their chart."""
     patient = found_or_404(patients_visible_to(user=request.user).filter(pk=patient_id).first(), "No such patient.")
-    _require(request, "education.assign", patient)
+    permission_require(request.user, "education.assign", patient)
     form = AssignForm(request.POST or None, items=selectors.library_items(active_only=True))
     shared = form_call(
         request,
@@ -131,7 +126,7 @@ def assign(request, patient_id):
 def assignment_detail(request, pk):
     """One shared item with the patient's progress and journal entries (each entry read is access-logged)."""
     assignment = pages.assignment_or_404(request, pk)
-    _require(request, "education.view_progress", assignment.patient)
+    permission_require(request.user, "education.view_progress", assignment.patient)
     context = {
         "assignment": assignment,
         "note": selectors.assignment_note(assignment),
@@ -145,7 +140,7 @@ def assignment_detail(request, pk):
 def assignment_withdraw(request, pk):
     """GET asks to confirm; POST takes the item off the patient's list."""
     assignment = pages.assignment_or_404(request, pk)
-    _require(request, "education.assign", assignment.patient)
+    permission_require(request.user, "education.assign", assignment.patient)
     if request.method == "POST":
         call_with_messages(
             request,

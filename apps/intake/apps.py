@@ -16,4 +16,5 @@ class IntakeConfig(AppConfig):
             to_status=AppointmentStatus.BOOKED,
             name="intake.packet_on_new_series",
             run=reactions.packet_on_new_series,
+            run_many=reactions.packet_on_new_series_many,
         )

@@ -9,9 +9,10 @@ from django.urls import reverse
 
 from apps.audit.request_context import current_origin
 from apps.core import clock
-from apps.core.errors import ApplicationError, Conflict, NotFound, PermissionDenied, Unprocessable
+from apps.core.errors import ApplicationError, Conflict, NotFound, Unprocessable
 from apps.core.links import absolute_url
 from apps.core.models import ClinicSettings
+from apps.core.permissions import permission_require
 from apps.notes.content import TemplateDefinitionError, content_clean, template_fields_check
 from apps.notifications.outbox import patient_notice_enqueue
 from apps.patients.models import Patient
@@ -32,17 +33,12 @@ def intake_documents_ensure() -> None:
         migration.seed(django_apps, None)
 
 
-def _require(actor, perm: str, obj=None, message: str = "You may not do that.") -> None:
-    if actor is None or not actor.has_perm(perm, obj):
-        raise PermissionDenied(message)
-
-
 @transaction.atomic
 def document_publish(*, actor, document: IntakeDocument, body: str, fields: list | None = None) -> DocumentVersion:
     """Publish the next version of a document and make it the one patients sign. Earlier versions and their
     signatures stay as they are (the database refuses changes to either); patients who signed an earlier version
     are asked again for this document only."""
-    _require(actor, "intake.manage_documents", message="Only an administrator publishes intake documents.")
+    permission_require(actor, "intake.manage_documents", message="Only an administrator publishes intake documents.")
     document = (
         IntakeDocument.objects.select_for_update(of=("self",)).select_related("current_version").get(pk=document.pk)
     )
@@ -100,7 +96,7 @@ def _packet_create(*, actor, patient, documents: list[IntakeDocument], source: s
 def packet_send(*, actor, patient, documents: list[IntakeDocument] | None = None) -> Packet:
     """Send a patient a packet of documents (the standard packet unless chosen) to complete in the portal, and
     tell them by a portal notice. Documents they already signed at the current version show as signed."""
-    _require(actor, "intake.send_packet", message="Only the front desk sends intake packets.")
+    permission_require(actor, "intake.send_packet", message="Only the front desk sends intake packets.")
     patient = _patient_locked(patient)
     current = list(documents_current())
     if documents is None:
@@ -118,11 +114,12 @@ def packet_send(*, actor, patient, documents: list[IntakeDocument] | None = None
 
 
 @transaction.atomic
-def packet_send_for_new_series(*, series, actor) -> Packet | None:
+def packet_send_for_new_series(*, series, actor, clinic: ClinicSettings | None = None) -> Packet | None:
     """When the clinic's setting says so, a newly booked series sends its patient the standard packet: the
     standard documents they have not signed at the current version. None when the setting is off, when nothing is
-    left to sign, or when this series already sent one (calling again sends nothing)."""
-    if not ClinicSettings.load().intake_packet_on_series:
+    left to sign, or when this series already sent one (calling again sends nothing). `clinic` is the settings
+    row when the caller has read it already."""
+    if not (clinic or ClinicSettings.load()).intake_packet_on_series:
         return None
     patient = _patient_locked(series.patient)
     if Packet.objects.filter(series=series).exists():
@@ -151,7 +148,7 @@ def document_sign(
     name; the questionnaire's answers are signed with it. Returns (signature, created): signing the same version
     again returns the first signature, so a double submit signs once. A version that is no longer current is
     refused (409): the patient reads the new one."""
-    _require(actor, "intake.sign", patient, message="You may sign only your own documents.")
+    permission_require(actor, "intake.sign", patient, message="You may sign only your own documents.")
     name = _typed_name_clean(typed_name)
     patient = _patient_locked(patient)
     document = IntakeDocument.objects.get(pk=version.document_id)

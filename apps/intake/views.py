@@ -4,13 +4,13 @@ import json
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from apps.audit.services import access_log_write
 from apps.core.errors import ApplicationError
+from apps.core.permissions import permission_require
 from apps.patients.selectors import patients_visible_to
 
 from . import selectors, services
@@ -18,15 +18,10 @@ from .forms import PublishForm
 from .models import IntakeDocument
 
 
-def _require(request, perm: str) -> None:
-    if not request.user.has_perm(perm):
-        raise PermissionDenied
-
-
 @login_required
 @require_GET
 def outstanding(request):
-    _require(request, "intake.list_outstanding")
+    permission_require(request.user, "intake.list_outstanding")
     patients = list(selectors.patients_with_outstanding())
     return render(request, "intake/outstanding.html", {"patients": patients})
 
@@ -34,7 +29,7 @@ def outstanding(request):
 @login_required
 @require_POST
 def packet_send(request, patient_id):
-    _require(request, "intake.send_packet")
+    permission_require(request.user, "intake.send_packet")
     patient = get_object_or_404(patients_visible_to(user=request.user), pk=patient_id)
     chosen = [pk for pk in request.POST.getlist("documents") if pk.isdigit()]
     try:
@@ -67,14 +62,14 @@ def signature_detail(request, pk):
 @login_required
 @require_GET
 def documents(request):
-    _require(request, "intake.manage_documents")
+    permission_require(request.user, "intake.manage_documents")
     return render(request, "intake/documents.html", {"documents": selectors.documents_all()})
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
 def document_detail(request, pk):
-    _require(request, "intake.manage_documents")
+    permission_require(request.user, "intake.manage_documents")
     document = get_object_or_404(IntakeDocument.objects.select_related("current_version"), pk=pk)
     current = document.current_version
     initial = {"body": current.body if current else ""}

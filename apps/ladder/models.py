@@ -3,7 +3,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
-from apps.core.encryption import reencrypt_only
+from apps.core.encryption import kept_encrypted_row_sql
 from apps.core.models import kept_row_trigger
 
 
@@ -50,21 +50,11 @@ class PatientCareLevel(models.Model):
 
 # A move is history: it never changes and never goes away, except that the table owner's rotation command may
 # re-encrypt the same reason under a newer key.
-MOVE_KEPT = f"""
-IF TG_OP = 'DELETE' THEN
-    RAISE EXCEPTION 'care level moves are part of the record and cannot be deleted' USING ERRCODE = '23000';
-END IF;
-IF NEW.id IS DISTINCT FROM OLD.id
-   OR NEW.patient_id IS DISTINCT FROM OLD.patient_id
-   OR NEW.from_level IS DISTINCT FROM OLD.from_level
-   OR NEW.to_level IS DISTINCT FROM OLD.to_level
-   OR NEW.moved_by_id IS DISTINCT FROM OLD.moved_by_id
-   OR NEW.moved_at IS DISTINCT FROM OLD.moved_at
-   OR {reencrypt_only("content_encrypted")} THEN
-    RAISE EXCEPTION 'care level move % cannot change', OLD.id USING ERRCODE = '23000';
-END IF;
-RETURN NEW;
-"""
+MOVE_KEPT = kept_encrypted_row_sql(
+    rows="care level moves",
+    row="care level move",
+    columns=("patient_id", "from_level", "to_level", "moved_by_id", "moved_at"),
+)
 
 # The history is a chain: each move starts where the patient's previous move ended ("" before the first).
 MOVE_CHAINS = """

@@ -13,6 +13,7 @@ from django.views.decorators.http import require_GET
 
 from apps.core.errors import ApplicationError, NotFound
 from apps.core.links import next_or
+from apps.core.replica import reads_from_replica
 from apps.core.spreadsheets import csv_row
 
 from . import reports, selectors, services
@@ -56,6 +57,7 @@ def _report_form(request) -> ReportPeriodForm:
 
 @login_required
 @require_GET
+@reads_from_replica
 def ladder_report(request):
     form = _report_form(request)
     report = reports.ladder_report(**form.cleaned_data) if form.is_valid() else None
@@ -64,6 +66,7 @@ def ladder_report(request):
 
 @login_required
 @require_GET
+@reads_from_replica
 def ladder_report_csv(request):
     form = _report_form(request)
     if not form.is_valid():

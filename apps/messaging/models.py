@@ -1,7 +1,6 @@
 """Secure messages between a patient and the clinic (the front desk's inbox, or a treating therapist who takes
 messages). Messages are part of the record: the database refuses deleting them and changing their text."""
 
-import uuid
 from pathlib import Path
 
 import pgtrigger
@@ -9,8 +8,10 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
-from apps.core.encryption import reencrypt_only
+from apps.core.encryption import kept_encrypted_row_sql
 from apps.core.models import TimeStampedModel, kept_row_trigger
+from apps.core.uploads import UploadKind as AttachmentKind
+from apps.core.uploads import unguessable_upload_path
 
 
 class ThreadStatus(models.TextChoices):
@@ -75,22 +76,16 @@ class MessageThread(TimeStampedModel):
 
 # A message never goes away and its words never change; the only later write is the other side opening it (once),
 # or re-encrypting the same text under a newer key by the table owner's rotation command.
-MESSAGE_LOCK = f"""
-IF TG_OP = 'DELETE' THEN
-    RAISE EXCEPTION 'messages are part of the record and cannot be deleted' USING ERRCODE = '23000';
-END IF;
-IF NEW.id IS DISTINCT FROM OLD.id
-   OR NEW.thread_id IS DISTINCT FROM OLD.thread_id
-   OR NEW.author_id IS DISTINCT FROM OLD.author_id
-   OR NEW.from_patient IS DISTINCT FROM OLD.from_patient
-   OR NEW.created_at IS DISTINCT FROM OLD.created_at
-   OR (OLD.read_at IS NOT NULL AND (NEW.read_at IS DISTINCT FROM OLD.read_at
-                                    OR NEW.read_by_id IS DISTINCT FROM OLD.read_by_id))
-   OR {reencrypt_only("content_encrypted")} THEN
-    RAISE EXCEPTION 'message % cannot change', OLD.id USING ERRCODE = '23000';
-END IF;
-RETURN NEW;
-"""
+MESSAGE_LOCK = kept_encrypted_row_sql(
+    rows="messages",
+    row="message",
+    columns=("thread_id", "author_id", "from_patient", "created_at"),
+    # Laid out as in the installed trigger, so the migrations and the database keep the same text.
+    also=(
+        "(OLD.read_at IS NOT NULL AND (NEW.read_at IS DISTINCT FROM OLD.read_at\n"
+        "                                    OR NEW.read_by_id IS DISTINCT FROM OLD.read_by_id))",
+    ),
+)
 
 
 class Message(models.Model):
@@ -126,16 +121,8 @@ class Message(models.Model):
         return f"Message {self.pk} in thread {self.thread_id}"
 
 
-class AttachmentKind(models.TextChoices):
-    PDF = "application/pdf", "PDF"
-    PNG = "image/png", "PNG image"
-    JPEG = "image/jpeg", "JPEG image"
-
-
 def attachment_upload_path(instance, filename: str) -> str:
-    """Unguessable names with no trace of the sender's file name (often the patient's own name)."""
-    suffix = Path(filename).suffix.lower()[:10]
-    return f"messaging/attachments/{uuid.uuid4().hex}{suffix}"
+    return unguessable_upload_path("messaging/attachments", filename)
 
 
 class Attachment(models.Model):

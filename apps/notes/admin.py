@@ -6,7 +6,7 @@ their dates and signatures; their problems, goals and interventions (all text) a
 
 from django.contrib import admin
 
-from apps.core.admin import ReadOnlyAdmin
+from apps.core.admin import ContentHiddenAdmin, ReadOnlyAdmin
 
 from .models import Addendum, NoteTemplate, SessionNote, TreatmentPlan
 
@@ -19,7 +19,7 @@ class NoteTemplateAdmin(admin.ModelAdmin):
 
 
 @admin.register(SessionNote)
-class SessionNoteAdmin(ReadOnlyAdmin):
+class SessionNoteAdmin(ContentHiddenAdmin):
     list_display = ["id", "appointment", "author", "template", "status", "signed_at", "cosign_required", "cosigned_at"]
     list_filter = ["status", "cosign_required", "template"]
     fields = [
@@ -41,18 +41,12 @@ class SessionNoteAdmin(ReadOnlyAdmin):
     ]
     readonly_fields = fields
 
-    def get_queryset(self, request):
-        return super().get_queryset(request).defer("content_encrypted")
-
 
 @admin.register(Addendum)
-class AddendumAdmin(ReadOnlyAdmin):
+class AddendumAdmin(ContentHiddenAdmin):
     list_display = ["id", "note", "author", "created_at"]
     fields = ["note", "author", "created_at"]
     readonly_fields = fields
-
-    def get_queryset(self, request):
-        return super().get_queryset(request).defer("content_encrypted")
 
 
 @admin.register(TreatmentPlan)

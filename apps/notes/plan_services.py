@@ -5,7 +5,8 @@ from django.db import IntegrityError, transaction
 
 from apps.core import clock
 from apps.core.encryption import encrypt_text
-from apps.core.errors import Conflict, InvalidTransition, NotFound, PermissionDenied, Unprocessable
+from apps.core.errors import Conflict, InvalidTransition, NotFound, Unprocessable
+from apps.core.permissions import permission_require
 from apps.patients.models import Patient
 
 from .models import Goal, Intervention, Problem, TreatmentPlan, TreatmentPlanStatus
@@ -16,11 +17,6 @@ PLAN_ATTESTATION = (
     "I attest that this treatment plan reflects my clinical assessment, that I developed it with the patient, "
     "and that it is accurate and complete."
 )
-
-
-def _require(actor, perm: str, obj, message: str = "You may not do that with this plan.") -> None:
-    if not actor.has_perm(perm, obj):
-        raise PermissionDenied(message)
 
 
 def _locked(plan: TreatmentPlan) -> TreatmentPlan:
@@ -65,7 +61,7 @@ def _parts_replace(plan: TreatmentPlan, content: dict) -> None:
 def plan_create(*, actor, patient: Patient, start_date, review_date, content: dict) -> TreatmentPlan:
     """Start a draft plan for a patient the actor treats. One draft per therapist and patient (a unique index):
     a second one is refused so work is never split across two drafts."""
-    _require(actor, "notes.add_plan", patient, "You may only write plans for patients you treat.")
+    permission_require(actor, "notes.add_plan", patient, "You may only write plans for patients you treat.")
     start, review, cleaned = plan_clean(start_date=start_date, review_date=review_date, content=content, complete=False)
     plan = TreatmentPlan(patient=patient, author=actor, start_date=start, review_date=review)
     try:
@@ -81,7 +77,7 @@ def plan_create(*, actor, patient: Patient, start_date, review_date, content: di
 def plan_update(*, actor, plan: TreatmentPlan, start_date, review_date, content: dict) -> TreatmentPlan:
     """Replace a draft's dates and content. A signed plan refuses (the database does too); revise it as a new plan."""
     plan = _locked(plan)
-    _require(actor, "notes.change_plan", plan)
+    permission_require(actor, "notes.change_plan", plan)
     if plan.status != TreatmentPlanStatus.DRAFT:
         raise InvalidTransition("This plan is signed and can no longer change. Start a revised plan instead.")
     start, review, cleaned = plan_clean(start_date=start_date, review_date=review_date, content=content, complete=False)
@@ -101,7 +97,7 @@ def plan_sign(*, actor, plan: TreatmentPlan, attest: bool) -> TreatmentPlan:
     """
     Patient.objects.select_for_update().filter(pk=plan.patient_id).first()
     plan = _locked(plan)
-    _require(actor, "notes.sign_plan", plan)
+    permission_require(actor, "notes.sign_plan", plan)
     if plan.status != TreatmentPlanStatus.DRAFT:
         raise InvalidTransition("This plan is already signed.")
     if attest is not True:

@@ -13,6 +13,7 @@ from apps.core import clock
 from apps.core.encryption import decrypt_json, encrypt_json, encrypt_text
 from apps.core.errors import Conflict, InvalidTransition, NotFound, PermissionDenied, Unprocessable
 from apps.core.links import absolute_url
+from apps.core.permissions import permission_require
 from apps.notifications.models import Channel
 from apps.notifications.outbox import message_enqueue
 from apps.scheduling.models import Appointment, AppointmentStatus
@@ -22,6 +23,7 @@ from .content import MAX_LENGTH, content_clean
 from .models import ATTESTATION, Addendum, NoteStatus, NoteTemplate, PsychotherapyNote, SessionNote, TemplateKind
 from .selectors import NOTE_NEEDED_STATUSES, note_template_default, overdue_counts_by_therapist
 
+NOTE_DENIED = "You may not do that with this note."
 WRITABLE_APPOINTMENT_STATUSES = set(NOTE_NEEDED_STATUSES)
 
 
@@ -55,11 +57,6 @@ def _template_check(template: NoteTemplate, appointment) -> None:
         )
 
 
-def _require(actor, perm: str, obj) -> None:
-    if not actor.has_perm(perm, obj):
-        raise PermissionDenied("You may not do that with this note.")
-
-
 def _set_content(note: SessionNote, content: dict) -> None:
     note.content_encrypted = encrypt_json(content)
     note.pain_now = content.get("pain_now")
@@ -80,7 +77,7 @@ def note_create(*, actor, appointment, content: dict, template: NoteTemplate | N
     Without a template, the patient's usual one: intake for a first session, progress once they have a signed
     note from an earlier session (selectors.note_template_default).
     """
-    _require(actor, "notes.add_note", appointment)
+    permission_require(actor, "notes.add_note", appointment, message=NOTE_DENIED)
     if appointment.patient_id is None:
         raise Unprocessable("Group meetings have no individual session note.")
     if appointment.status not in WRITABLE_APPOINTMENT_STATUSES:
@@ -105,7 +102,7 @@ def note_create(*, actor, appointment, content: dict, template: NoteTemplate | N
 def note_update_draft(*, actor, note: SessionNote, content: dict, template: NoteTemplate | None = None) -> SessionNote:
     """Replace a draft's answers (autosave and explicit saves). Signed notes refuse; use an addendum."""
     note = _locked(note)
-    _require(actor, "notes.change_note", note)
+    permission_require(actor, "notes.change_note", note, message=NOTE_DENIED)
     if note.status != NoteStatus.DRAFT:
         raise InvalidTransition("This note is signed and can no longer change. Add an addendum instead.")
     if template is not None and template.pk != note.template_id:
@@ -129,7 +126,7 @@ def note_sign(*, actor, note: SessionNote, attest: bool) -> SessionNote:
     # Appointment before note: the same order the scheduling services lock in when completing.
     appointment = Appointment.objects.select_for_update().filter(pk=note.appointment_id).first()
     note = _locked(note)
-    _require(actor, "notes.sign_note", note)
+    permission_require(actor, "notes.sign_note", note, message=NOTE_DENIED)
     if note.status != NoteStatus.DRAFT:
         raise InvalidTransition("This note is already signed.")
     now = clock.now()
@@ -181,7 +178,7 @@ def _complete_session(*, appointment, actor) -> None:
 def note_cosign(*, actor, note: SessionNote) -> SessionNote:
     """The supervisor's co-signature makes a pre-licensed therapist's signed note final."""
     note = _locked(note)
-    _require(actor, "notes.cosign_note", note)
+    permission_require(actor, "notes.cosign_note", note, message=NOTE_DENIED)
     if not note.awaiting_cosign:
         raise InvalidTransition("This note is not waiting for a co-signature.")
     note.cosigned_at = clock.now()
@@ -194,7 +191,7 @@ def note_cosign(*, actor, note: SessionNote) -> SessionNote:
 def addendum_add(*, actor, note: SessionNote, text: str) -> Addendum:
     """Append a correction to a signed note. Addenda are immutable rows."""
     note = _locked(note)
-    _require(actor, "notes.add_addendum", note)
+    permission_require(actor, "notes.add_addendum", note, message=NOTE_DENIED)
     text = (text or "").strip()
     if not text:
         raise Unprocessable("Write the addendum text.", fields={"text": ["This field is required."]})

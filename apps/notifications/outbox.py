@@ -11,6 +11,7 @@ import datetime as dt
 from django.db import IntegrityError, models, transaction
 
 from apps.core import clock
+from apps.core.models import ClinicSettings
 
 from .models import Channel, Message, MessageStatus
 from .quiet_hours import sms_quiet_hours_shift
@@ -28,14 +29,15 @@ def message_build(
     patient=None,
     recipient_user=None,
     context: dict | None = None,
+    clinic: ClinicSettings | None = None,
 ) -> Message:
     """An unsaved outbox row, as `message_enqueue` and `messages_enqueue` write it. Texts due in quiet hours are
-    moved to the morning. `context` follows the convention in `rendering.message_render`: plain JSON values, no
-    clinical text."""
+    moved to the morning (by `clinic`'s quiet hours when the caller has the settings already, else they are read).
+    `context` follows the convention in `rendering.message_render`: plain JSON values, no clinical text."""
     if patient is None and recipient_user is None and not (channel == Channel.EMAIL and to_address):
         raise ValueError("A message needs a patient, a recipient user or (by email) an address.")
     if channel == Channel.SMS:
-        send_at = sms_quiet_hours_shift(send_at)
+        send_at = sms_quiet_hours_shift(send_at, clinic)
     return Message(
         channel=channel,
         to_address=to_address,
@@ -97,11 +99,11 @@ _DETAIL_FIELDS = (
 )
 
 
-@transaction.atomic
 def messages_enqueue(*, messages: list[Message]) -> None:
     """Queue many built messages (`message_build`) in one INSERT in the caller's transaction. A key already in the
     outbox is left as it is, whatever its status: this is for messages about rows created in the same transaction
-    (their keys are new), where reviving a cancelled row cannot arise."""
+    (their keys are new), where reviving a cancelled row cannot arise. One statement is atomic by itself, so no
+    savepoint is taken (it would cost two more round trips and protect nothing)."""
     Message.objects.bulk_create(messages, ignore_conflicts=True)
 
 
@@ -117,6 +119,7 @@ def patient_notice_build(
     email_only: bool = False,
     send_at: dt.datetime | None = None,
     purpose: str = "",
+    clinic: ClinicSettings | None = None,
 ) -> list[Message]:
     """Every notice a patient gets about their own care is built here: one unsaved outbox row per channel, by email
     when `email` and they have an address, and by text when `sms` and they agreed to texts and have not replied
@@ -144,6 +147,7 @@ def patient_notice_build(
             dedupe_key=_channel_key(key, channel, email_only=email_only),
             patient=patient,
             context={"patient_first_name": patient.first_name, **context},
+            clinic=clinic,
         )
         # The patient's own account, by id: a statement run builds thousands of notices without loading a user each.
         message.recipient_user_id = patient.user_id

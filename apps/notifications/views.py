@@ -2,7 +2,6 @@
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect
@@ -15,6 +14,7 @@ from apps.core.api_lookups import id_or_none
 from apps.core.errors import NotFound
 from apps.core.htmx import render_page
 from apps.core.links import absolute_url, next_or
+from apps.core.permissions import permission_require
 from apps.core.views import call_with_messages, query_without_page
 
 from . import delivery, selectors
@@ -22,12 +22,6 @@ from .labels import purpose_label
 from .models import Channel, MessageStatus
 from .sms_inbound import sms_inbound_handle
 from .sms_status import sms_status_record
-
-
-def _require(user, perm):
-    if not user.has_perm(perm):
-        raise PermissionDenied
-
 
 SCHEDULED_PREVIEW = 10  # scheduled messages shown under the history before "Show all scheduled"
 
@@ -40,7 +34,7 @@ def message_log(request):
     the reminders queued days ahead (hundreds in a busy week) buried it. The scheduled section below shows the next
     few due, and all of them, paged, when the status filter asks for pending messages.
     """
-    _require(request.user, "notifications.view_messages")
+    permission_require(request.user, "notifications.view_messages")
     patient = request.GET.get("patient", "")
     filters = {
         "patient_id": id_or_none(patient),
@@ -84,7 +78,7 @@ def message_log(request):
 @login_required
 @require_POST
 def message_resend(request, pk):
-    _require(request.user, "notifications.resend_message")
+    permission_require(request.user, "notifications.resend_message")
     try:
         message = selectors.message_get(user=request.user, message_id=pk)
     except NotFound as exc:

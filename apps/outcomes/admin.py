@@ -2,7 +2,7 @@
 
 from django.contrib import admin
 
-from apps.core.admin import ReadOnlyAdmin
+from apps.core.admin import ContentHiddenAdmin
 
 from .models import JournalEntry, QuestionnaireAssignment, QuestionnaireResponse
 
@@ -25,12 +25,9 @@ class QuestionnaireResponseAdmin(admin.ModelAdmin):
 
 
 @admin.register(JournalEntry)
-class JournalEntryAdmin(ReadOnlyAdmin):
+class JournalEntryAdmin(ContentHiddenAdmin):
     """The patient's writing is theirs: the admin sees that an entry exists, not what it says, and cannot remove it."""
 
     list_display = ["id", "patient", "created_at", "shared_at"]
     fields = ["patient", "created_at", "shared_at"]
     readonly_fields = fields
-
-    def get_queryset(self, request):
-        return super().get_queryset(request).defer("content_encrypted")

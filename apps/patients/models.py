@@ -1,6 +1,8 @@
 import pghistory
 from django.conf import settings
+from django.contrib.postgres.indexes import GinIndex, OpClass
 from django.db import models
+from django.db.models.functions import Upper
 
 from apps.core.models import TimeStampedModel
 
@@ -16,6 +18,10 @@ class ReminderChannel(models.TextChoices):
     EMAIL = "email", "Email"
     SMS = "sms", "Text message"
 
+
+# What the patient search (selectors.patient_search) matches a term against: the names, email and phone by
+# substring without case (icontains), the chart number whole without case (iexact).
+SEARCHED_FIELDS = ("legal_first_name", "legal_last_name", "preferred_name", "email", "phone", "chart_number")
 
 # The chart fields staff edit directly, in form order. Reminder channels and consent change only
 # through their own service, so consent is always recorded.
@@ -78,6 +84,20 @@ class Patient(TimeStampedModel):
         indexes = [
             models.Index(fields=["legal_last_name", "legal_first_name"]),
             models.Index(fields=["primary_therapist", "status"]),
+            # The search's conditions are UPPER(column) LIKE UPPER('%term%') and UPPER(chart_number) = UPPER(term):
+            # a trigram index over exactly each of those expressions serves every arm of its OR, so the search does
+            # not read every chart. One index per column: the planner costs a multicolumn GIN scan at the whole
+            # index, once per arm, and chose a scan of the table over it. No pending list (fastupdate): charts are
+            # written rarely, and a long pending list after a bulk load made the planner scan the table instead.
+            *[
+                GinIndex(
+                    OpClass(Upper(f), name="gin_trgm_ops"),
+                    name=f"patient_{f.removeprefix('legal_')}_trgm",
+                    fastupdate=False,
+                )
+                for f in SEARCHED_FIELDS
+            ],
+            models.Index(fields=["date_of_birth"], name="patient_birth_date"),  # a term that is a date
         ]
         constraints = [
             models.CheckConstraint(

@@ -1,6 +1,5 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
@@ -8,16 +7,12 @@ from django.views.decorators.http import require_POST
 
 from apps.core.errors import ApplicationError, NotFound
 from apps.core.htmx import render_page
+from apps.core.permissions import permission_require
 from apps.core.views import call_with_messages
 
 from . import selectors, services
 from .forms import PatientForm
 from .models import PatientStatus
-
-
-def _require(user, perm, obj=None):
-    if not user.has_perm(perm, obj):
-        raise PermissionDenied
 
 
 def _open_chart(request, pk):
@@ -29,7 +24,7 @@ def _open_chart(request, pk):
 
 @login_required
 def patient_list(request):
-    _require(request.user, "patients.list_patients")
+    permission_require(request.user, "patients.list_patients")
     query = request.GET.get("q", "").strip()
     # Only the statuses there are; anything else (a stale or hand-typed link) means any status.
     status = request.GET.get("status") if request.GET.get("status") in PatientStatus.values else None
@@ -50,7 +45,7 @@ def _add_service_errors(form, exc: ApplicationError) -> None:
 def patient_create(request):
     """A new chart. When it may duplicate one already registered, the page lists those charts and asks before
     creating it anyway ("Create anyway" posts the same values with confirm_duplicate)."""
-    _require(request.user, "patients.add_patient")
+    permission_require(request.user, "patients.add_patient")
     form = PatientForm(request.POST or None)
     duplicates = []
     if request.method == "POST" and form.is_valid():
@@ -85,7 +80,7 @@ def patient_detail(request, pk):
 @login_required
 def patient_edit(request, pk):
     patient = _open_chart(request, pk)
-    _require(request.user, "patients.change_patient", patient)
+    permission_require(request.user, "patients.change_patient", patient)
     form = PatientForm(request.POST or None, instance=patient)
     if request.method == "POST" and form.is_valid():
         changes = {f: form.cleaned_data[f] for f in form.changed_data}
@@ -105,7 +100,7 @@ def patient_edit(request, pk):
 @require_POST
 def patient_invite(request, pk):
     patient = _open_chart(request, pk)
-    _require(request.user, "patients.invite_patient", patient)
+    permission_require(request.user, "patients.invite_patient", patient)
     call_with_messages(
         request,
         lambda: services.patient_invite_to_portal(actor=request.user, patient=patient),

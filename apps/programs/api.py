@@ -416,10 +416,7 @@ class ProgramViewSet(
                 raise PermissionDenied
         else:
             raise PermissionDenied
-        if program.stage == ProgramStage.PROPOSED:
-            enrollment = formation.interest_register(program=program, patient=patient, actor=request.user)
-        else:
-            enrollment = seats.program_enroll(actor=request.user, program=program, patient=patient)
+        enrollment = formation.program_join(actor=request.user, program=program, patient=patient)
         return Response(_enrollment_data(enrollment.pk, request.user), status=status.HTTP_201_CREATED)
 
     @extend_schema(responses=RegistrantOutput(many=True))

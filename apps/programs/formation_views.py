@@ -4,11 +4,10 @@ program (each behind a confirmation page), and the work queue of people waiting 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 
 from apps.core.errors import ApplicationError
-from apps.core.views import form_call
+from apps.core.views import action_from_url, form_call
 
 from . import selectors
 from .forms import CallOffForm, DecisionMoveForm, LaunchForm, ResolveForm
@@ -44,14 +43,12 @@ FORMATION_ACTIONS = {
 @login_required
 def program_formation(request, pk, action):
     """A confirmation page (GET) and the action itself (POST) for a proposed program."""
-    if action not in FORMATION_ACTIONS:
-        raise Http404
+    form_class, service, heading, button = action_from_url(FORMATION_ACTIONS, action)
     program = get_object_or_404(selectors.programs_visible_to(user=request.user), pk=pk)
     if not request.user.has_perm("programs.change_program", program):
         raise PermissionDenied
     if program.stage != ProgramStage.PROPOSED:
         return redirect("programs:detail", pk=program.pk)
-    form_class, service, heading, button = FORMATION_ACTIONS[action]
     form = form_class(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         try:

@@ -4,12 +4,11 @@ The weekly-slot waitlist's patient pages and the offer links' landing page are i
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
 from apps.core.errors import ApplicationError
-from apps.core.views import call_with_messages
+from apps.core.views import action_call, action_from_url
 from apps.patients.portal import portal_patient
 from apps.waitlist.offers import offer_problem
 
@@ -72,10 +71,7 @@ def program_enroll(request, pk):
     patient = portal_patient(request, "programs.enroll_self")
     program = get_object_or_404(selectors.programs_visible_to(user=request.user), pk=pk)
     try:
-        if program.stage == ProgramStage.PROPOSED:
-            enrollment = formation.interest_register(program=program, patient=patient, actor=request.user)
-        else:
-            enrollment = seats.program_enroll(actor=request.user, program=program, patient=patient)
+        enrollment = formation.program_join(actor=request.user, program=program, patient=patient)
     except ApplicationError as exc:
         messages.error(request, exc.message)
     else:
@@ -91,15 +87,9 @@ def program_enroll(request, pk):
 @login_required
 @require_POST
 def enrollment_action(request, pk, action):
-    if action not in ENROLLMENT_ACTIONS:
-        raise Http404
+    answer = action_from_url(ENROLLMENT_ACTIONS, action)
     enrollment = _own_enrollment(request, pk)
-    service, done = ENROLLMENT_ACTIONS[action]
-    call_with_messages(
-        request,
-        lambda: service(actor=request.user, enrollment=enrollment),
-        done.format(title=enrollment.program.title),
-    )
+    action_call(request, answer, say={"title": enrollment.program.title}, enrollment=enrollment)
     return redirect("portal:programs:detail", pk=enrollment.program_id)
 
 
@@ -108,11 +98,12 @@ def seat_offer_link(request, link):
     the button is pressed."""
     enrollment = _own_enrollment(request, link.object_id)
     if request.method == "POST":
-        service, done = ENROLLMENT_ACTIONS[link.action]
-        call_with_messages(
+        action_call(
             request,
-            lambda: service(actor=request.user, enrollment=enrollment, offer_number=link.offer_number),
-            done.format(title=enrollment.program.title),
+            ENROLLMENT_ACTIONS[link.action],
+            say={"title": enrollment.program.title},
+            enrollment=enrollment,
+            offer_number=link.offer_number,
         )
         return redirect("portal:programs:detail", pk=enrollment.program_id)
     is_current = not offer_problem(**seats.seat_offer_open_check(enrollment, offer_number=link.offer_number))

@@ -5,12 +5,12 @@ The weekly-slot waitlist's staff pages are in apps.waitlist.views, mounted in th
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
 from apps.core.errors import ApplicationError
-from apps.core.views import form_call
+from apps.core.permissions import permission_require
+from apps.core.views import action_from_url, form_call
 
 from . import lecture_selectors, member_meetings, selectors
 from .forms import (
@@ -27,11 +27,6 @@ from .models import ProgramMeeting, ProgramStage, WaitlistMove
 from .services import attendance, formation, lectures, seats, setup
 
 
-def _require(user, perm, obj=None):
-    if not user.has_perm(perm, obj):
-        raise PermissionDenied
-
-
 def _program(request, pk):
     return get_object_or_404(selectors.programs_visible_to(user=request.user), pk=pk)
 
@@ -46,7 +41,7 @@ def program_list(request):
 
 @login_required
 def program_create(request):
-    _require(request.user, "programs.add_program")
+    permission_require(request.user, "programs.add_program")
     form = ProgramForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         data = dict(form.cleaned_data)
@@ -76,7 +71,7 @@ def program_create(request):
 @login_required
 def program_detail(request, pk):
     program = _program(request, pk)
-    _require(request.user, "programs.view_roster", program)
+    permission_require(request.user, "programs.view_roster", program)
     can_manage = request.user.has_perm("programs.change_program", program)
     context = {
         "program": program,
@@ -102,7 +97,7 @@ def program_detail(request, pk):
 @login_required
 def program_edit(request, pk):
     program = _program(request, pk)
-    _require(request.user, "programs.change_program", program)
+    permission_require(request.user, "programs.change_program", program)
     form = ProgramChangeForm(request.POST or None, instance=program)
 
     def update(data):
@@ -121,7 +116,7 @@ def program_edit(request, pk):
 @require_POST
 def program_capacity(request, pk):
     program = _program(request, pk)
-    _require(request.user, "programs.change_program", program)
+    permission_require(request.user, "programs.change_program", program)
     form = CapacityForm(request.POST)
     if not form.is_valid():
         messages.error(request, "Give a capacity of at least 1.")
@@ -140,7 +135,7 @@ def program_capacity(request, pk):
 @require_POST
 def program_enroll(request, pk):
     program = _program(request, pk)
-    _require(request.user, "programs.enroll_patients")
+    permission_require(request.user, "programs.enroll_patients")
     form = EnrollPatientForm(request.POST, program=program)
     if not form.is_valid():
         messages.error(request, "Choose an active patient who is not already in this program.")
@@ -152,10 +147,7 @@ def program_enroll(request, pk):
             context = {"program": program, "patient": patient, "warning": clash}
             return render(request, "programs/enroll_clash.html", context, status=409)
     try:
-        if program.stage == ProgramStage.PROPOSED:
-            enrollment = formation.interest_register(program=program, patient=patient, actor=request.user)
-        else:
-            enrollment = seats.program_enroll(actor=request.user, program=program, patient=patient)
+        enrollment = formation.program_join(actor=request.user, program=program, patient=patient)
     except ApplicationError as exc:
         messages.error(request, exc.message)
     else:
@@ -184,7 +176,7 @@ def _decline(request, enrollment):
 
 
 def _move(request, enrollment):
-    _require(request.user, "programs.reorder_waitlist")
+    permission_require(request.user, "programs.reorder_waitlist")
     form = MoveForm(request.POST)
     if not form.is_valid():
         raise ApplicationError("Give the new place and a reason.")
@@ -198,12 +190,11 @@ ENROLLMENT_ACTIONS = {"withdraw": _withdraw, "accept": _accept, "decline": _decl
 @login_required
 @require_POST
 def enrollment_action(request, pk, action):
-    if action not in ENROLLMENT_ACTIONS:
-        raise Http404
+    act = action_from_url(ENROLLMENT_ACTIONS, action)
     enrollment = get_object_or_404(selectors.enrollments_visible_to(user=request.user), pk=pk)
-    _require(request.user, "programs.change_program", enrollment.program)
+    permission_require(request.user, "programs.change_program", enrollment.program)
     try:
-        done = ENROLLMENT_ACTIONS[action](request, enrollment)
+        done = act(request, enrollment)
     except ApplicationError as exc:
         messages.error(request, exc.message)
     else:
@@ -214,7 +205,7 @@ def enrollment_action(request, pk, action):
 @login_required
 def meeting_attendance(request, pk):
     meeting = get_object_or_404(ProgramMeeting.objects.select_related("program", "appointment__room"), pk=pk)
-    _require(request.user, "programs.take_attendance", meeting.program)
+    permission_require(request.user, "programs.take_attendance", meeting.program)
     if request.method == "POST":
         sheet = selectors.meeting_attendance_sheet(meeting=meeting)
         wanted = [(e, request.POST.get(f"status-{e.pk}", "")) for e, _ in sheet]
@@ -239,7 +230,7 @@ def meeting_attendance(request, pk):
 @require_http_methods(["GET", "POST"])
 def lecture_payment(request, pk):
     """Money a registrant hands over at the door. Two steps: the amount, then a confirming press showing it."""
-    _require(request.user, "programs.record_lecture_payment")
+    permission_require(request.user, "programs.record_lecture_payment")
     enrollment = get_object_or_404(
         selectors.enrollments_visible_to(user=request.user)
         .select_related("registrant")

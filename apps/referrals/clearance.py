@@ -17,10 +17,12 @@ CLEARANCE_MISSING = (
 )
 
 
-def clearance_booking_check(*, patient, therapist, service_type, starts, series: bool) -> str | None:
+def clearance_booking_check(
+    *, patient, therapist, service_type, starts, series: bool, clinic: ClinicSettings | None = None
+) -> str | None:
     """The refusal for a first psychotherapy session without a clearance, else None. Therapy already under way
     (a booked, arrived or completed psychotherapy session, a moved one among them) is never stopped here."""
-    if service_type.code not in PSYCHOTHERAPY_CODES or not ClinicSettings.load().require_medical_clearance:
+    if service_type.code not in PSYCHOTHERAPY_CODES or not (clinic or ClinicSettings.load()).require_medical_clearance:
         return None
     if patient_has_clearance(patient=patient) or patient_has_clearance_exception(patient=patient):
         return None

@@ -5,7 +5,6 @@ out structural causes of the pain. Outbound: a therapist refers a patient out, u
 information. Reasons are clinical, so they are encrypted at rest; clearance documents and exceptions are kept rows.
 """
 
-import uuid
 from pathlib import Path
 
 import pgtrigger
@@ -14,6 +13,8 @@ from django.db import models
 from django.db.models import Q
 
 from apps.core.models import TimeStampedModel
+from apps.core.uploads import UploadKind as ClearanceKind
+from apps.core.uploads import unguessable_upload_path
 
 
 class InboundStatus(models.TextChoices):
@@ -98,16 +99,8 @@ INBOUND_ENTRY_FIELDS = (
 )
 
 
-class ClearanceKind(models.TextChoices):
-    PDF = "application/pdf", "PDF"
-    PNG = "image/png", "PNG image"
-    JPEG = "image/jpeg", "JPEG image"
-
-
 def clearance_upload_path(instance, filename: str) -> str:
-    """Unguessable names with no trace of the uploaded file's name (often the patient's own)."""
-    suffix = Path(filename).suffix.lower()[:10]
-    return f"referrals/clearances/{uuid.uuid4().hex}{suffix}"
+    return unguessable_upload_path("referrals/clearances", filename)
 
 
 class ClearanceDocument(models.Model):
@@ -217,7 +210,7 @@ class OutboundReferral(TimeStampedModel):
         return f"Outbound referral {self.pk}"
 
 
-# Who an outbound referral goes to (the page's form and the API).
+# Who an outbound referral goes to (the page's form, the API and the service that records them).
 OUTBOUND_RECIPIENT_FIELDS = (
     "recipient_kind",
     "recipient_name",

@@ -13,11 +13,13 @@ from django.db import transaction
 from apps.audit.services import access_log_write
 from apps.core import clock
 from apps.core.encryption import encrypt_text
-from apps.core.errors import InvalidTransition, PermissionDenied, Unprocessable
+from apps.core.errors import InvalidTransition, Unprocessable
+from apps.core.permissions import permission_require
 from apps.core.uploads import upload_kind
 from apps.patients.models import PatientStatus
 
 from .models import (
+    OUTBOUND_RECIPIENT_FIELDS,
     WAITING_STATUSES,
     ClearanceDocument,
     ClearanceException,
@@ -31,19 +33,6 @@ from .selectors import release_choices
 
 INBOUND_PROVIDER_FIELDS = ("provider_name", "provider_practice", "provider_phone", "provider_fax", "provider_email")
 INBOUND_PROSPECT_FIELDS = ("prospect_name", "prospect_phone", "prospect_email")
-OUTBOUND_RECIPIENT_FIELDS = (
-    "recipient_kind",
-    "recipient_name",
-    "recipient_practice",
-    "recipient_phone",
-    "recipient_fax",
-    "recipient_email",
-)
-
-
-def _require(actor, perm: str, obj=None, message: str = "You may not do that.") -> None:
-    if actor is None or not actor.has_perm(perm, obj):
-        raise PermissionDenied(message)
 
 
 def _audit(actor, action: str, subject, patient_id: int | None, **detail) -> None:
@@ -81,7 +70,9 @@ def inbound_receive(
 ) -> InboundReferral:
     """Log a referral as it arrives, for a patient with a chart or a prospective one named by `prospect_name`
     (and phone or email), with the clearance document when it came with the referral."""
-    _require(actor, "referrals.receive_inbound", message="Only the front desk or an administrator logs referrals.")
+    permission_require(
+        actor, "referrals.receive_inbound", message="Only the front desk or an administrator logs referrals."
+    )
     unknown = set(details) - set(INBOUND_PROVIDER_FIELDS) - set(INBOUND_PROSPECT_FIELDS)
     if unknown:
         raise Unprocessable(f"Unknown fields: {', '.join(sorted(unknown))}.")
@@ -115,7 +106,7 @@ def _inbound_locked(referral: InboundReferral) -> InboundReferral:
 
 @transaction.atomic
 def inbound_review_start(*, actor, referral: InboundReferral) -> InboundReferral:
-    _require(actor, "referrals.receive_inbound")
+    permission_require(actor, "referrals.receive_inbound")
     referral = _inbound_locked(referral)
     if referral.status != InboundStatus.RECEIVED:
         raise InvalidTransition(f"A referral that is {referral.get_status_display().lower()} cannot go into review.")
@@ -129,7 +120,7 @@ def inbound_review_start(*, actor, referral: InboundReferral) -> InboundReferral
 def inbound_accept(*, actor, referral: InboundReferral, patient=None) -> InboundReferral:
     """Accept the referral onto a chart: the one it names, or `patient`, which links a prospective patient to the
     chart the front desk found or created for them. A referral already on a chart stays on it."""
-    _require(actor, "referrals.receive_inbound")
+    permission_require(actor, "referrals.receive_inbound")
     referral = _inbound_locked(referral)
     if referral.status not in WAITING_STATUSES:
         raise InvalidTransition(f"A referral that is {referral.get_status_display().lower()} cannot be accepted.")
@@ -151,7 +142,7 @@ def inbound_accept(*, actor, referral: InboundReferral, patient=None) -> Inbound
 
 @transaction.atomic
 def inbound_decline(*, actor, referral: InboundReferral, reason: str) -> InboundReferral:
-    _require(actor, "referrals.receive_inbound")
+    permission_require(actor, "referrals.receive_inbound")
     reason = _required_text(reason, "reason", "Say why the referral is declined.")
     referral = _inbound_locked(referral)
     if referral.status not in WAITING_STATUSES:
@@ -177,12 +168,14 @@ def clearance_record(
     if (referral is None) == (patient is None):
         raise Unprocessable("A clearance belongs to a referral or to a chart.")
     if referral is not None:
-        _require(actor, "referrals.receive_inbound", message="Only the front desk or an administrator may do that.")
+        permission_require(
+            actor, "referrals.receive_inbound", message="Only the front desk or an administrator may do that."
+        )
         referral = _inbound_locked(referral)
         if referral.status == InboundStatus.DECLINED:
             raise InvalidTransition("A declined referral takes no clearance: record it on the patient's chart.")
     else:
-        _require(actor, "referrals.record_clearance", patient)
+        permission_require(actor, "referrals.record_clearance", patient)
     if upload is None:
         raise Unprocessable("Attach the clearance document.", fields={"file": ["Required."]})
     kind = upload_kind(upload, max_mb=settings.CLINIC_CLEARANCE_MAX_MB, field="file")
@@ -204,7 +197,7 @@ def clearance_record(
 @transaction.atomic
 def clearance_exception_grant(*, actor, patient, reason: str) -> ClearanceException:
     """Document why this patient's psychotherapy may start without a clearance on file."""
-    _require(
+    permission_require(
         actor,
         "referrals.grant_clearance_exception",
         patient,
@@ -225,7 +218,9 @@ def clearance_exception_grant(*, actor, patient, reason: str) -> ClearanceExcept
 @transaction.atomic
 def outbound_draft(*, actor, patient, reason: str, recipient_kind: str, recipient_name: str, **recipient: str):
     """A treating therapist's referral of their patient to an outside provider, saved as a draft."""
-    _require(actor, "referrals.write_outbound", patient, message="Only the patient's therapist may refer them out.")
+    permission_require(
+        actor, "referrals.write_outbound", patient, message="Only the patient's therapist may refer them out."
+    )
     if recipient_kind not in RecipientKind.values:
         raise Unprocessable("Choose who the patient is referred to.", fields={"recipient_kind": ["Unknown kind."]})
     unknown = set(recipient) - set(OUTBOUND_RECIPIENT_FIELDS)
@@ -251,7 +246,9 @@ def _outbound_locked(referral: OutboundReferral) -> OutboundReferral:
 def outbound_send(*, actor, referral: OutboundReferral, release=None) -> OutboundReferral:
     """Send the referral under the patient's signed release of information: `release`, or their newest one.
     Without a signed release it is refused (409) and stays a draft."""
-    _require(actor, "referrals.write_outbound", referral.patient, message="Only the patient's therapist may send it.")
+    permission_require(
+        actor, "referrals.write_outbound", referral.patient, message="Only the patient's therapist may send it."
+    )
     referral = _outbound_locked(referral)
     if referral.status != OutboundStatus.DRAFT:
         raise InvalidTransition(f"A referral that is {referral.get_status_display().lower()} cannot be sent.")
@@ -276,7 +273,7 @@ def outbound_send(*, actor, referral: OutboundReferral, release=None) -> Outboun
 @transaction.atomic
 def outbound_acknowledge(*, actor, referral: OutboundReferral) -> OutboundReferral:
     """The provider confirmed they received the referral."""
-    _require(actor, "referrals.track_outbound", referral.patient)
+    permission_require(actor, "referrals.track_outbound", referral.patient)
     referral = _outbound_locked(referral)
     if referral.status != OutboundStatus.SENT:
         raise InvalidTransition(f"A referral that is {referral.get_status_display().lower()} cannot be acknowledged.")
@@ -290,7 +287,7 @@ def outbound_acknowledge(*, actor, referral: OutboundReferral) -> OutboundReferr
 @transaction.atomic
 def outbound_close(*, actor, referral: OutboundReferral) -> OutboundReferral:
     """Close the referral: done with, or (as a draft) withdrawn before it was sent."""
-    _require(actor, "referrals.track_outbound", referral.patient)
+    permission_require(actor, "referrals.track_outbound", referral.patient)
     referral = _outbound_locked(referral)
     if referral.status == OutboundStatus.CLOSED:
         raise InvalidTransition("This referral is already closed.")

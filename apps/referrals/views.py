@@ -8,17 +8,13 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
 from apps.core.errors import NotFound
+from apps.core.permissions import permission_require
 from apps.core.views import call_with_messages, download_response, form_call
 from apps.patients.selectors import patient_open_chart
 
 from . import selectors, services
 from .forms import AcceptForm, ClearanceForm, InboundForm, OutboundForm, ReasonForm, SendForm
 from .letters import letter_filename, letter_pdf
-
-
-def _require(request, perm: str, obj=None) -> None:
-    if not request.user.has_perm(perm, obj):
-        raise PermissionDenied
 
 
 def _found(call, **kwargs):
@@ -35,7 +31,7 @@ def _patient(request, patient_id, perm: str):
 @login_required
 @require_GET
 def queue(request):
-    _require(request, "referrals.view_queue")
+    permission_require(request.user, "referrals.view_queue")
     context = {"inbound": list(selectors.inbound_waiting()), "outbound": list(selectors.outbound_drafts())}
     return render(request, "referrals/queue.html", context)
 
@@ -46,7 +42,7 @@ def queue(request):
 
 @login_required
 def inbound_new(request):
-    _require(request, "referrals.receive_inbound")
+    permission_require(request.user, "referrals.receive_inbound")
     form = InboundForm(request.POST or None, request.FILES or None, user=request.user)
     created = []
     if form_call(
@@ -182,7 +178,7 @@ def patient_clearance(request, patient_id):
 @login_required
 def outbound_new(request, patient_id):
     patient = _patient(request, patient_id, "referrals.view_patient_referrals")
-    _require(request, "referrals.write_outbound", patient)
+    permission_require(request.user, "referrals.write_outbound", patient)
     form = OutboundForm(request.POST or None)
     created = []
     if form_call(

@@ -91,7 +91,9 @@ class _ScopedPatientField(_Ref):
 
 
 def _therapist_field(**kwargs):
-    return _Ref(queryset=User.objects.filter(groups__name=Role.THERAPIST, is_active=True), **kwargs)
+    # The profile comes along: booking reads the therapist's reduced-fee cap from it.
+    therapists = User.objects.filter(groups__name=Role.THERAPIST, is_active=True).select_related("therapist_profile")
+    return _Ref(queryset=therapists, **kwargs)
 
 
 class _BookingFields(serializers.Serializer):

@@ -16,6 +16,7 @@ class SchedulingConfig(AppConfig):
             to_status=AppointmentStatus.BOOKED,
             name="scheduling.reminders_queue",
             run=reminders.reminders_on_booked,
+            run_many=reminders.reminders_on_booked_many,
         )
         reaction_register(
             model="scheduling.AppointmentTransition",

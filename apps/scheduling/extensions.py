@@ -16,6 +16,7 @@ from typing import Any
 from django.core.exceptions import ImproperlyConfigured
 
 from apps.core.errors import Conflict
+from apps.core.models import ClinicSettings
 
 
 class Hook:
@@ -65,7 +66,8 @@ BookingCheck = Callable[..., str | None]
 class BookingChecks:
     """The checks a booking must pass, each registered by the app that owns the rule. A check is called with
     keyword arguments (patient, therapist, service_type, starts: the sessions' start times, series: whether a
-    weekly series is being booked) inside the booking's transaction, and answers a refusal message or None."""
+    weekly series is being booked, clinic: the clinic's settings row) inside the booking's transaction, and answers
+    a refusal message or None."""
 
     def __init__(self) -> None:
         self._checks: list[BookingCheck] = []
@@ -75,14 +77,23 @@ class BookingChecks:
         if check not in self._checks:
             self._checks.append(check)
 
-    def refusal(self, *, patient, therapist, service_type, starts, series: bool) -> str | None:
+    def refusal(
+        self, *, patient, therapist, service_type, starts, series: bool, clinic: ClinicSettings | None = None
+    ) -> str | None:
         """The first refusal, in registration (INSTALLED_APPS) order, or None when every check lets it through.
-        A group meeting (no patient) is nobody's booking to refuse."""
-        if patient is None:
+        A group meeting (no patient) is nobody's booking to refuse. `clinic` is the settings row when the booking
+        has read it already; else it is read once for all the checks."""
+        if patient is None or not self._checks:
             return None
+        clinic = clinic or ClinicSettings.load()
         for check in self._checks:
             message = check(
-                patient=patient, therapist=therapist, service_type=service_type, starts=starts, series=series
+                patient=patient,
+                therapist=therapist,
+                service_type=service_type,
+                starts=starts,
+                series=series,
+                clinic=clinic,
             )
             if message:
                 return message

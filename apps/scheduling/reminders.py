@@ -15,7 +15,13 @@ from apps.core.links import absolute_url
 from apps.core.models import ClinicSettings
 from apps.notifications.links import appointment_link_url
 from apps.notifications.models import Channel, Message, MessageStatus
-from apps.notifications.outbox import message_enqueue, patient_notice_enqueue
+from apps.notifications.outbox import (
+    message_build,
+    message_enqueue,
+    messages_enqueue,
+    patient_notice_build,
+    patient_notice_enqueue,
+)
 from apps.notifications.quiet_hours import sms_quiet_hours_shift
 
 from .models import AppointmentStatus, AppointmentTransition
@@ -55,12 +61,16 @@ def appointment_reminders_schedule(*, appointment) -> list[Message]:
     that is not before the session). Keyed by the appointment's start, so a rescheduled session (after its
     old reminders were cancelled) gets new rows and the same reminder is never queued twice.
     """
+    queued = [message_enqueue(**fields) for fields in _reminder_fields(appointment, ClinicSettings.load(), clock.now())]
+    return [message for message in queued if message is not None]
+
+
+def _reminder_fields(appointment, clinic: ClinicSettings, now: dt.datetime) -> list[dict]:
+    """What `message_enqueue` (or `message_build`) is given for each of the appointment's reminders."""
     patient = appointment.patient
-    now = clock.now()
     # A session that has begun (one entered after the fact) has nothing left to remind anyone of.
     if patient is None or appointment.status != "booked" or appointment.start <= now:
         return []
-    clinic = ClinicSettings.load()
     plans = []
     if patient.reminder_email and patient.email:
         plans.append((Channel.EMAIL, patient.email, clinic.reminder_email_lead_hours))
@@ -69,27 +79,38 @@ def appointment_reminders_schedule(*, appointment) -> list[Message]:
     context = _appointment_context(appointment)
     context["confirm_url"] = appointment_link_url(appointment=appointment, action="confirm")
     context["cancel_url"] = appointment_link_url(appointment=appointment, action="cancel")
-    queued = []
+    reminders = []
     for channel, address, lead_hours in plans:
         send_at = max(appointment.start - dt.timedelta(hours=lead_hours), now)
         if channel == Channel.SMS:
             send_at = sms_quiet_hours_shift(send_at, clinic)
         if send_at >= appointment.start:
             continue
-        message = message_enqueue(
-            channel=channel,
-            to_address=address,
-            purpose=f"reminder_{channel}",
-            template=REMINDER_TEMPLATE,
-            subject=appointment,
-            send_at=send_at,
-            dedupe_key=_reminder_key(appointment, channel),
-            patient=patient,
-            context=context,
+        reminders.append(
+            {
+                "channel": channel,
+                "to_address": address,
+                "purpose": f"reminder_{channel}",
+                "template": REMINDER_TEMPLATE,
+                "subject": appointment,
+                "send_at": send_at,
+                "dedupe_key": _reminder_key(appointment, channel),
+                "patient": patient,
+                "context": context,
+                "clinic": clinic,
+            }
         )
-        if message is not None:
-            queued.append(message)
-    return queued
+    return reminders
+
+
+def _new_bookings_reminders_schedule(appointments, clinic: ClinicSettings | None) -> None:
+    """The reminders of newly booked sessions (a series' dates), built with one read of the clinic's settings (none
+    when the booking hands them over) and queued with one INSERT. Their keys name sessions created in this
+    transaction, so none can be in the outbox already (nor cancelled there, to be revived)."""
+    clinic, now = clinic or ClinicSettings.load(), clock.now()
+    messages = [message_build(**fields) for a in appointments for fields in _reminder_fields(a, clinic, now)]
+    if messages:
+        messages_enqueue(messages=messages)
 
 
 @transaction.atomic
@@ -162,23 +183,39 @@ def _session_line(appointment, previous_start: dt.datetime | None = None) -> dic
     return line
 
 
-def _sessions_notice(*, patient, template: str, subject, key: str, sessions: list[dict]) -> list[Message]:
+def _sessions_notice(
+    *, patient, template: str, subject, key: str, sessions: list[dict], new_subject: bool = False, clinic=None
+) -> list[Message]:
     """One message per channel listing `sessions`, or none when there is nothing to tell. Texts only to patients
-    who chose text reminders: these are about their sessions, like the reminders."""
+    who chose text reminders: these are about their sessions, like the reminders. About a `new_subject` (a session
+    or series created in this transaction) the key cannot be taken, so the messages go in with one INSERT."""
     if patient is None or not sessions:
         return []
     context = {"sessions": sessions}
     if patient.user_id is not None:
         context["portal_url"] = absolute_url(reverse("portal:sessions:list"))
-    return patient_notice_enqueue(
-        patient=patient, subject=subject, template=template, key=key, context=context, sms=patient.reminder_sms
-    )
+    notice = {
+        "patient": patient,
+        "subject": subject,
+        "template": template,
+        "key": key,
+        "context": context,
+        "sms": patient.reminder_sms,
+        "clinic": clinic,
+    }
+    if not new_subject:
+        return patient_notice_enqueue(**notice)
+    messages = patient_notice_build(**notice)
+    if messages:
+        messages_enqueue(messages=messages)
+    return messages
 
 
-@transaction.atomic
-def appointments_booked_notice(*, appointments, subject) -> list[Message]:
+def appointments_booked_notice(*, appointments, subject, clinic: ClinicSettings | None = None) -> list[Message]:
     """Confirm newly booked sessions to the patient: ONE message listing them all (a series' dates, or a single
-    session), keyed by `subject` (the appointment or the series) so it is never queued twice.
+    session), keyed by `subject` (the appointment or the series, created in the caller's transaction) so it is
+    never queued twice. `clinic` is the settings row when the caller has read it already. One INSERT, in the
+    caller's transaction.
 
     Only when, with whom and where; never anything clinical. Sessions that have begun (a history entered after the
     fact) are left out, and nothing is sent when none is left.
@@ -193,6 +230,8 @@ def appointments_booked_notice(*, appointments, subject) -> list[Message]:
         subject=subject,
         key=f"{subject._meta.model_name}:{subject.pk}:booked",
         sessions=[_session_line(a) for a in ahead],
+        new_subject=True,
+        clinic=clinic,
     )
 
 
@@ -235,6 +274,17 @@ def reminders_on_booked(transition: AppointmentTransition) -> None:
     if transition.from_status == AppointmentStatus.BOOKED:
         appointment_reminders_cancel(appointment=transition.appointment)
     appointment_reminders_schedule(appointment=transition.appointment)
+
+
+def reminders_on_booked_many(transitions: list[AppointmentTransition], *, clinic: ClinicSettings | None) -> None:
+    """`reminders_on_booked` for a dispatch's transitions at once: new bookings' reminders are queued together;
+    a move withdraws and requeues its session's own, as one transition does."""
+    for transition in transitions:
+        if transition.from_status:
+            reminders_on_booked(transition)
+    new = [t.appointment for t in transitions if not t.from_status]
+    if new:
+        _new_bookings_reminders_schedule(new, clinic)
 
 
 def reminders_on_ended(transition: AppointmentTransition) -> None:

@@ -400,27 +400,51 @@ def series_preview(
 
 
 def _book_slots(
-    series: AppointmentSeries, booking: Booking, slots: list[Slot], *, actor, override_reason: str, skip: bool
+    series: AppointmentSeries,
+    booking: Booking,
+    slots: list[Slot],
+    *,
+    actor,
+    override_reason: str,
+    skip: bool,
+    clinic: ClinicSettings | None = None,
 ) -> tuple[list[Appointment], list[Slot]]:
-    """Book each slot in its own savepoint; a slot lost to a concurrent booking is skipped or aborts the lot.
-    The booked sessions' transitions are written with one INSERT and their reactions run together."""
-    booked, skipped = [], []
+    """Book the usable slots with one INSERT in one savepoint. When the database refuses it (a concurrent booking
+    took a slot since the check), book them again one by one, each in its own savepoint, so the lost slot is
+    skipped or aborts the lot, as `skip` says. The booked sessions' transitions are written with one INSERT and
+    their reactions run together, handed the clinic settings row when the caller read it."""
+    usable, skipped = [], []
     for slot in slots:
-        usable = not slot.collisions and (not slot.unavailable or override_reason.strip())
-        if not usable:
+        if slot.collisions or (slot.unavailable and not override_reason.strip()):
             skipped.append(slot)
-            continue
-        appointment = _new_appointment(booking, slot, actor=actor, series=series, override_reason=override_reason)
+        else:
+            usable.append(slot)
+    rows = [
+        _new_appointment(booking, slot, actor=actor, series=series, override_reason=override_reason) for slot in usable
+    ]
+    try:
+        with transaction.atomic():
+            booked = Appointment.objects.bulk_create(rows)
+    except IntegrityError:
+        booked, lost = _book_one_by_one(list(zip(usable, rows, strict=True)), skip=skip)
+        skipped = sorted(skipped + lost, key=lambda s: s.start)
+    transitions_record([_transition_row(a, actor=actor, from_status="") for a in booked], clinic=clinic)
+    return booked, skipped
+
+
+def _book_one_by_one(pairs: list[tuple[Slot, Appointment]], *, skip: bool) -> tuple[list[Appointment], list[Slot]]:
+    """Each row in its own savepoint: the booked rows, and the slots lost to a concurrent booking (when `skip`)."""
+    booked, lost = [], []
+    for slot, row in pairs:
         try:
-            _save_guarded([appointment])
+            _save_guarded([row])
         except Conflict:
             if not skip:
                 raise
-            skipped.append(slot)
+            lost.append(slot)
             continue
-        booked.append(appointment)
-    transitions_record([_transition_row(a, actor=actor, from_status="") for a in booked])
-    return booked, skipped
+        booked.append(row)
+    return booked, lost
 
 
 @dataclass
@@ -455,6 +479,9 @@ def series_book(
     reduced-fee patient past the therapist's cap needs a cap override reason. The patient gets one confirmation
     listing the booked dates.
     """
+    # Read once and handed to everything below that needs it: the booking checks, the reactions to the bookings
+    # (reminders, the intake packet, the estimate) and the confirmation.
+    clinic = ClinicSettings.load()
     plan = series_preview(
         therapist=therapist,
         patient=patient,
@@ -484,6 +511,7 @@ def series_book(
         service_type=service_type,
         starts=[s.start for s in plan.slots if not s.collisions],
         series=True,
+        clinic=clinic,
     )
     cap_override = extensions.reduced_fee_cap_enforce(
         actor=actor, therapist=therapist, patient=patient, override_reason=cap_override_reason
@@ -505,11 +533,17 @@ def series_book(
         created_by=actor,
     )
     booked, skipped = _book_slots(
-        series, plan.booking, plan.slots, actor=actor, override_reason=override_reason, skip=skip_conflicts
+        series,
+        plan.booking,
+        plan.slots,
+        actor=actor,
+        override_reason=override_reason,
+        skip=skip_conflicts,
+        clinic=clinic,
     )
     if not booked:
         raise Conflict("None of the series' dates is free.", extra={"dates": [s.as_dict() for s in skipped]})
-    appointments_booked_notice(appointments=booked, subject=series)
+    appointments_booked_notice(appointments=booked, subject=series, clinic=clinic)
     return SeriesBooked(series, booked, skipped)
 
 

@@ -4,7 +4,6 @@ import datetime as dt
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.http import Http404, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -18,6 +17,7 @@ from apps.core.errors import ApplicationError
 from apps.core.htmx import render_page
 from apps.core.links import next_or, next_path
 from apps.core.models import ClinicSettings
+from apps.core.permissions import permission_require
 from apps.core.views import call_with_messages
 from apps.notifications.labels import confirmation_words
 
@@ -27,14 +27,9 @@ from .forms import AppointmentForm, CancelForm, RescheduleForm, SeriesForm
 from .models import AppointmentStatus, Room
 
 
-def _require(user, perm, obj=None) -> None:
-    if not user.has_perm(perm, obj):
-        raise PermissionDenied
-
-
 def _appointment(request, pk):
     """A session for a staff page (patients have their own pages in the portal)."""
-    _require(request.user, "scheduling.view_calendar")
+    permission_require(request.user, "scheduling.view_calendar")
     appointment = selectors.appointment_get(user=request.user, appointment_id=pk)
     if appointment is None:
         raise Http404("No such appointment.")
@@ -76,7 +71,7 @@ def calendar(request):
 
     Without ?view= the browser picks: the week on a wide screen, the day's list on a phone.
     """
-    _require(request.user, "scheduling.view_calendar")
+    permission_require(request.user, "scheduling.view_calendar")
     therapists = selectors.therapists_for_calendar(user=request.user)
     hours = selectors.calendar_working_hours(user=request.user)
     context = {
@@ -139,7 +134,7 @@ def _range_param(request, name: str) -> dt.datetime:
 @require_GET
 def calendar_events(request):
     """FullCalendar's JSON events source: sessions and time off in [start, end), a constant number of queries."""
-    _require(request.user, "scheduling.view_calendar")
+    permission_require(request.user, "scheduling.view_calendar")
     try:
         start, end = _range_param(request, "start"), _range_param(request, "end")
     except ValueError as exc:
@@ -238,11 +233,11 @@ def _booking_refused(form, exc: ApplicationError) -> None:
 @login_required
 def appointment_new(request):
     """Book one session; clicking an empty calendar slot lands here with the time filled in."""
-    _require(request.user, "scheduling.book_appointment")
+    permission_require(request.user, "scheduling.book_appointment")
     form = AppointmentForm(request.POST or None, user=request.user, initial=_book_initial(request))
     if request.method == "POST" and form.is_valid():
         args = form.booking_args()
-        _require(request.user, "scheduling.book_for_therapist", args["therapist"])
+        permission_require(request.user, "scheduling.book_for_therapist", args["therapist"])
         try:
             appointment = services.appointment_book(actor=request.user, **args)
         except ApplicationError as exc:
@@ -257,10 +252,10 @@ def appointment_new(request):
 @login_required
 def series_new(request):
     """Book a weekly series; the preview below the form (htmx) shows which dates collide, before anything is saved."""
-    _require(request.user, "scheduling.book_appointment")
+    permission_require(request.user, "scheduling.book_appointment")
     form = SeriesForm(request.POST or None, user=request.user, initial=_book_initial(request))
     if request.method == "POST" and form.is_valid():
-        _require(request.user, "scheduling.book_for_therapist", form.cleaned_data["therapist"])
+        permission_require(request.user, "scheduling.book_for_therapist", form.cleaned_data["therapist"])
         try:
             result = services.series_book(
                 actor=request.user,
@@ -283,7 +278,7 @@ def series_new(request):
 @require_POST
 def series_preview(request):
     """htmx partial: the proposed dates, each free or with what it collides with."""
-    _require(request.user, "scheduling.book_appointment")
+    permission_require(request.user, "scheduling.book_appointment")
     form = SeriesForm(request.POST, user=request.user)
     context = {"form": form, "plan": None, "error": ""}
     if form.is_valid():
@@ -329,7 +324,7 @@ def _warn(request, *warnings) -> None:
 
 @login_required
 def appointment_detail(request, pk):
-    _require(request.user, "scheduling.view_calendar")
+    permission_require(request.user, "scheduling.view_calendar")
     appointment = selectors.appointment_open(user=request.user, appointment_id=pk)
     if appointment is None:
         raise Http404("No such appointment.")
@@ -373,7 +368,7 @@ def _run(request, appointment, call, success: str):
 def appointment_action(request, pk, action):
     """Check in, complete or mark a no-show from the session page or the therapist's day."""
     appointment = _appointment(request, pk)
-    _require(request.user, "scheduling.change_appointment", appointment)
+    permission_require(request.user, "scheduling.change_appointment", appointment)
     service, success = {
         "check-in": (services.appointment_check_in, "Checked in."),
         "complete": (services.appointment_complete, "Session completed."),
@@ -389,10 +384,10 @@ def appointment_cancel(request, pk):
     post answers the confirmation (a dialog through htmx, else a page); the confirmation posts again with
     confirmed=yes, and only that cancels."""
     appointment = _appointment(request, pk)
-    _require(request.user, "scheduling.cancel_appointment", appointment)
+    permission_require(request.user, "scheduling.cancel_appointment", appointment)
     form = CancelForm(request.POST, in_series=appointment.series_id is not None)
     if form.is_valid() and form.scope == "following":
-        _require(request.user, "scheduling.change_appointment", appointment)
+        permission_require(request.user, "scheduling.change_appointment", appointment)
     if request.POST.get("confirmed") != "yes" or not form.is_valid():
         return _cancel_confirmation(request, appointment, form)
     args = {"appointment": appointment, "actor": request.user, "reason": form.cleaned_data["reason"]}
@@ -435,13 +430,13 @@ def appointment_reschedule(request, pk):
     """Move the session. A refusal (a clash, a missing override reason) shows the page again with what was typed
     and the reason, so nothing has to be typed twice."""
     appointment = _appointment(request, pk)
-    _require(request.user, "scheduling.change_appointment", appointment)
+    permission_require(request.user, "scheduling.change_appointment", appointment)
     form = RescheduleForm(request.POST, in_series=appointment.series_id is not None, user=request.user)
     if not form.is_valid():
         return _detail_page(request, appointment, reschedule_form=form, status=400)
     data = form.cleaned_data
     if data["therapist"] is not None:
-        _require(request.user, "scheduling.book_for_therapist", data["therapist"])
+        permission_require(request.user, "scheduling.book_for_therapist", data["therapist"])
     try:
         services.appointment_reschedule(
             appointment=appointment,
@@ -463,7 +458,7 @@ def appointment_reschedule(request, pk):
 @login_required
 def my_day(request):
     """A therapist's sessions today (or ?date=) with their check-in state and a link to each session's note."""
-    _require(request.user, "scheduling.own_schedule")
+    permission_require(request.user, "scheduling.own_schedule")
     day = _date_param(request.GET.get("date", "")) or clock.local_now().date()
     appointments = selectors.therapist_day(therapist=request.user, day=day)
     note_links = extensions.note_links(user=request.user, appointments=appointments)

@@ -2,11 +2,10 @@
 the rest) where they began, so links in notices already sent keep working."""
 
 from django.contrib.auth.decorators import login_required
-from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
-from apps.core.views import call_with_messages, form_call
+from apps.core.views import action_call, action_from_url, call_with_messages, form_call
 from apps.patients.portal import portal_patient
 
 from . import selectors, services
@@ -57,16 +56,10 @@ def slot_request_cancel(request, pk):
 @login_required
 @require_POST
 def slot_offer_action(request, pk, action):
-    if action not in SLOT_OFFER_ACTIONS:
-        raise Http404
+    answer = action_from_url(SLOT_OFFER_ACTIONS, action)
     offer = _own_slot_offer(request, pk)
-    _answer_slot_offer(request, offer, action)
+    action_call(request, answer, offer=offer)
     return redirect("portal:programs:slot_requests")
-
-
-def _answer_slot_offer(request, offer: SlotOffer, action: str) -> None:
-    service, done = SLOT_OFFER_ACTIONS[action]
-    call_with_messages(request, lambda: service(actor=request.user, offer=offer), done)
 
 
 @login_required
@@ -84,7 +77,7 @@ def slot_offer_link(request, link):
     """A slot offer's emailed link: the offer and the answer asked for, or the answer once the button is pressed."""
     offer = _own_slot_offer(request, link.object_id)
     if request.method == "POST":
-        _answer_slot_offer(request, offer, link.action)
+        action_call(request, SLOT_OFFER_ACTIONS[link.action], offer=offer)
         return redirect("portal:programs:slot_requests")
     is_current = not offer_problem(**services.slot_offer_open_check(offer))
     context = {"offer": offer, "action": link.action, "is_current": is_current}

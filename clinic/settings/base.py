@@ -5,6 +5,7 @@ from pathlib import Path
 
 import dj_database_url
 from celery.schedules import crontab
+from kombu import Queue
 
 from clinic import __version__
 from clinic.published_secrets import DEVELOPMENT_ENCRYPTION_KEY, DEVELOPMENT_SECRET_KEY, DEVELOPMENT_WEBHOOK_SECRET
@@ -79,6 +80,7 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "apps.core.middleware.ContentSecurityPolicyMiddleware",
     "apps.core.middleware.NoStoreMiddleware",
+    "apps.core.request_memo.RequestMemoMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -127,6 +129,15 @@ DATABASES = {
     ),
     "owner": dj_database_url.parse(env("DATABASE_OWNER_URL", "postgres://clinic_owner@127.0.0.1:5432/clinic")),
 }
+# A streaming replica of the database, when there is one, serves the reports and exports (apps/core/replica.py);
+# every other read and every write stays on the primary.
+if env("CLINIC_REPLICA_DATABASE_URL", ""):
+    DATABASES["replica"] = dj_database_url.parse(
+        env("CLINIC_REPLICA_DATABASE_URL"), conn_max_age=int(env("DATABASE_CONN_MAX_AGE", "60"))
+    )
+    # A physical replica mirrors the whole cluster, the test database included: tests create nothing on it.
+    DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
+DATABASE_ROUTERS = ["apps.core.replica.ReplicaRouter"]
 # Lets parallel test runs on one server keep apart (e.g. CLINIC_TEST_DB=test_clinic_ci).
 DATABASES["default"]["TEST"] = {"NAME": env("CLINIC_TEST_DB", "test_clinic")}
 # In tests the owner alias reaches the same test database (as the owner role).
@@ -145,6 +156,9 @@ CACHES = {
         "BACKEND": "django.core.cache.backends.redis.RedisCache",
         "LOCATION": env("CACHE_URL", REDIS_URL),
         "KEY_PREFIX": env("CACHE_KEY_PREFIX", "clinic"),
+        # Every signed-in request asks the cache for the user's roles (apps/accounts/access.py): a Redis that stops
+        # answering costs a request half a second before the database answers instead, never a hung worker.
+        "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
     }
 }
 
@@ -170,9 +184,10 @@ LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "accounts:login"
 
-# Idle timeout: every request pushes the expiry forward, so a session ends after this much inactivity.
+# Idle timeout: a session ends after this much inactivity. Requests push the expiry forward, at most once a minute
+# (apps/core/sessions.py), so a page view that changes nothing in the session writes nothing.
+SESSION_ENGINE = "apps.core.sessions"
 SESSION_COOKIE_AGE = int(env("CLINIC_IDLE_TIMEOUT_SECONDS", str(30 * 60)))
-SESSION_SAVE_EVERY_REQUEST = True
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
@@ -319,6 +334,22 @@ CELERY_TASK_SOFT_TIME_LIMIT = 100
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TIMEZONE = TIME_ZONE
+# Queues: outbox delivery (reminders and every other message) on `reminders`, billing batches on `billing`, the rest
+# on the default `celery`. A worker started without -Q consumes every queue listed here, so nothing is stranded; a
+# deploy may instead run one worker per queue so a long statement run never delays a reminder (docs/deployment.md).
+CLINIC_NOTIFICATIONS_QUEUE = env("CLINIC_NOTIFICATIONS_QUEUE", "reminders")
+CLINIC_BILLING_QUEUE = env("CLINIC_BILLING_QUEUE", "billing")
+CELERY_TASK_DEFAULT_QUEUE = "celery"
+CELERY_TASK_ROUTES = {
+    "apps.notifications.tasks.*": {"queue": CLINIC_NOTIFICATIONS_QUEUE},
+    "apps.billing.tasks.*": {"queue": CLINIC_BILLING_QUEUE},
+}
+CELERY_TASK_QUEUES = [
+    Queue(name) for name in dict.fromkeys([CELERY_TASK_DEFAULT_QUEUE, CLINIC_NOTIFICATIONS_QUEUE, CLINIC_BILLING_QUEUE])
+]
+# Several beat processes may run at once (several machines, a rolling restart): each periodic job is sent once per
+# period all the same (apps/core/beat.py).
+CELERY_BEAT_SCHEDULER = "apps.core.beat:OncePerPeriodScheduler"
 CELERY_BEAT_SCHEDULE: dict = {}
 # Transitions: the sweep that runs any reaction a status change still lacks (apps/core/transitions.py).
 CLINIC_TRANSITION_SWEEP_SECONDS = float(env("CLINIC_TRANSITION_SWEEP_SECONDS", "60"))
@@ -328,6 +359,10 @@ CELERY_BEAT_SCHEDULE["core-transitions-dispatch-pending"] = {
     "task": "apps.core.tasks.transitions_dispatch_pending",
     "schedule": CLINIC_TRANSITION_SWEEP_SECONDS,
     "options": {"expires": CLINIC_TRANSITION_SWEEP_SECONDS},
+}
+CELERY_BEAT_SCHEDULE["core-sessions-clear-expired"] = {
+    "task": "apps.core.tasks.sessions_clear_expired",
+    "schedule": 60 * 60,
 }
 # Billing: ask for re-attestation before assessments expire; issue last month's statements; remind of overdue
 # instalments; re-issue Good Faith Estimates once an assessment has ended (each re-runs safely).
@@ -353,7 +388,6 @@ CELERY_BEAT_SCHEDULE["scheduling-extend-open-ended-series"] = {
 }
 
 # Notifications: the outbox dispatcher and its channels (docs/notifications.md).
-CLINIC_NOTIFICATIONS_QUEUE = env("CLINIC_NOTIFICATIONS_QUEUE", "celery")
 CLINIC_DISPATCH_INTERVAL_SECONDS = float(env("CLINIC_DISPATCH_INTERVAL_SECONDS", "60"))
 CLINIC_DISPATCH_BATCH_SIZE = int(env("CLINIC_DISPATCH_BATCH_SIZE", "500"))
 CLINIC_DISPATCH_MAX_BATCHES = int(env("CLINIC_DISPATCH_MAX_BATCHES", "20"))

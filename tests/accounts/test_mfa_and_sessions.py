@@ -4,11 +4,15 @@ import datetime as dt
 
 import pytest
 import time_machine
+from django.contrib.sessions.models import Session
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django_otp.oath import totp
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from apps.accounts.roles import Role
+from apps.core import clock
 from tests.factories import PASSWORD, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -107,6 +111,40 @@ def test_idle_session_times_out(personas, login, settings):
         response = client.get("/patients/")
     assert response.status_code == 302
     assert response["Location"].startswith("/accounts/login/")
+
+
+def _session_writes(client, path: str) -> int:
+    with CaptureQueriesContext(connection) as captured:
+        assert client.get(path).status_code == 200
+    return sum(query["sql"].startswith('UPDATE "django_session"') for query in captured.captured_queries)
+
+
+def test_a_page_view_right_after_another_writes_nothing_to_the_session(personas, login):
+    client = login(personas.front_desk)
+    with time_machine.travel(clock.now(), tick=False) as traveller:
+        assert _session_writes(client, "/patients/") == 0
+        traveller.shift(dt.timedelta(seconds=30))
+        assert _session_writes(client, "/patients/") == 0
+
+
+def test_the_idle_expiry_moves_forward_once_a_minute_has_passed(personas, login, settings):
+    client = login(personas.front_desk)
+    key = client.session.session_key
+    with time_machine.travel(clock.now(), tick=False) as traveller:
+        traveller.shift(dt.timedelta(seconds=61))
+        assert _session_writes(client, "/patients/") == 1
+        expiry = Session.objects.get(session_key=key).expire_date
+        assert expiry == clock.now() + dt.timedelta(seconds=settings.SESSION_COOKIE_AGE)
+        # Refreshed just now: the next page view writes nothing.
+        assert _session_writes(client, "/patients/") == 0
+
+
+def test_a_session_in_use_outlives_the_idle_timeout(personas, login, settings):
+    client = login(personas.front_desk)
+    with time_machine.travel(clock.now(), tick=False) as traveller:
+        for _ in range(4):  # an hour of work, a page every quarter of an hour
+            traveller.shift(dt.timedelta(seconds=settings.SESSION_COOKIE_AGE // 2))
+            assert client.get("/patients/").status_code == 200
 
 
 def test_passwords_are_hashed_with_argon2_in_production():

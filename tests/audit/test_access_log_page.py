@@ -74,7 +74,7 @@ def test_the_page_runs_a_constant_number_of_queries(personas, login, django_asse
     admin = login(personas.admin)
     for patient in [PatientFactory() for _ in range(30)]:
         _read(personas.front_desk, patient)
-    with django_assert_max_num_queries(14):  # and the menu's counts of waiting referrals and the work queue
+    with django_assert_max_num_queries(10):  # and the menu's counts of waiting referrals and the work queue
         assert admin.get(URL).status_code == 200
 
 

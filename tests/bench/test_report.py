@@ -8,24 +8,40 @@ from bench import report
 from bench.stats import latency_of
 
 
-def _http(key, p50, p95, rps, floor_p50=5.0, floor_p95=8.0, floor_rps=400.0):
+def _http(key, p50, p95, rps, floor_p50=5.0, floor_p95=8.0, floor_rps=400.0, count=200):
     return {
         "key": key,
         "label": key.replace("_", " ").title(),
         "kind": "http",
-        "c1": {"count": 60, "p50_ms": p50, "p95_ms": p95},
-        "c8": {"threads": 8, "requests": 500, "seconds": 10, "rps": rps},
+        "c1": {"count": count, "p50_ms": p50, "p95_ms": p95},
+        "c8": {"clients": 8, "requests": 500, "seconds": 10, "rps": rps},
         "queries": 9,
+        "access_log_rows": 1,
+        "floor_access_log_rows": 1,
         "floor": {"p50_ms": floor_p50, "p95_ms": floor_p95, "rps": floor_rps},
     }
 
 
-def _results():
+def _reminders(sending_rate=150.0, floor_rate=250.0):
+    return {
+        "key": "reminders",
+        "label": "Reminder fan-out",
+        "kind": "batch",
+        "seconds": 50.0,
+        "rate": "200 messages/s",
+        "sending_rate": sending_rate,
+        "dispatch": {"interval_seconds": 60.0, "samples": 10_000, "p50_s": 41.5, "p95_s": 68.2},
+        "floor": {"seconds": 5.0, "per_second": floor_rate},
+    }
+
+
+def _results(scale=1, quick=False):
     return {
         "run": {
             "started_at": "2026-11-21T15:00:00Z",
-            "scale": 1,
-            "dataset": "10,000 patients",
+            "scale": scale,
+            "quick": quick,
+            "dataset": f"{scale * 10_000:,} patients",
             "host": "2 CPUs",
             "commit": "abc1234",
             "gunicorn": "gunicorn clinic.wsgi:application --workers 3",
@@ -35,14 +51,7 @@ def _results():
             _http("calendar_week", 60, 120, 40),
             _http("fee_quote", 12, 25, 200),
             _http("patient_search", 30, 45, 90),
-            {
-                "key": "reminders",
-                "label": "Reminder fan-out",
-                "kind": "batch",
-                "seconds": 50.0,
-                "rate": "200 messages/s",
-                "floor": {"seconds": 5.0},
-            },
+            _reminders(),
         ],
         "floors": {"WSGI hello-world": "p50 1 ms"},
         "notes": ["The quote is rate-limited per address."],
@@ -53,7 +62,7 @@ def test_each_figure_is_stated_as_a_ratio_to_its_floor():
     results = report.finish(_results())
     calendar = results["operations"][0]
     assert calendar["ratio"] == {"p50": 12.0, "p95": 15.0, "throughput": 10.0}
-    assert results["operations"][3]["ratio"] == {"time": 10.0}
+    assert results["operations"][3]["ratio"] == {"time": 10.0, "rate_share": 0.6}
 
 
 def test_targets_are_judged_on_the_measured_figure():
@@ -73,9 +82,13 @@ def test_an_http_floor_adds_the_bare_round_trip_to_the_query():
 
 def test_the_markdown_puts_each_figure_beside_its_floor_and_verdict():
     text = report.markdown(report.finish(_results()))
-    assert "| Calendar Week | 60 | 120 | 15× | 40 | 10× | 9 | 5 / 8 / 400 | met (p95 under 150 ms) |" in text
+    assert (
+        "| Calendar Week | 200 | 60 | 120 | 12× | 15× | **missed** | 40 | 10× | 9 | 1 (1) | 5 / 8 / 400 "
+        "| met (p95 under 150 ms) |" in text
+    )
     assert "**missed** (p95 under 20 ms)" in text
     assert "| Reminder fan-out | 50 | 200 messages/s | 5 | 10× | met (10,000 reminders under 2 minutes) |" in text
+    assert "Latency samples per operation at one client: 200." in text
     assert "- The quote is rate-limited per address." in text
 
 
@@ -119,3 +132,61 @@ def test_the_statement_run_is_held_to_ten_times_its_floor(seconds, floor_seconds
     results = _results()
     results["operations"] = [_statement_run(seconds, floor_seconds, scaled_down=scaled_down)]
     assert report.finish(results)["operations"][0]["target"]["met"] is met
+
+
+@pytest.mark.parametrize(
+    ("p50", "p95", "met"),
+    [
+        (25.0, 64.0, True),  # 5× and 8× the floor (5 ms / 8 ms) exactly
+        (25.5, 40.0, False),  # the median above 5×
+        (20.0, 64.5, False),  # the p95 above 8×
+    ],
+)
+def test_a_page_is_held_to_five_times_its_floor_at_the_median_and_eight_at_the_p95(p50, p95, met):
+    results = _results()
+    results["operations"] = [_http("patient_details", p50, p95, 40)]
+    verdict = report.finish(results)["operations"][0]["floor_target"]
+    assert verdict == {"text": "p50 ≤ 5×, p95 ≤ 8× floor", "met": met}
+
+
+@pytest.mark.parametrize(("sending_rate", "met"), [(125.0, True), (124.0, False)])
+def test_reminders_send_at_least_half_the_raw_smtp_rate(sending_rate, met):
+    results = _results()
+    results["operations"] = [_reminders(sending_rate=sending_rate, floor_rate=250.0)]
+    operation = report.finish(results)["operations"][0]
+    assert operation["floor_target"]["met"] is met
+    text = report.markdown(results)
+    assert f"Reminders: sending rate {sending_rate:g}/s, {sending_rate / 250:.0%} of raw SMTP's 250/s" in text
+    assert "p50 41.5 s, p95 68.2 s" in text
+    assert "production beat interval of 60 s" in text
+
+
+def test_a_run_with_fewer_samples_than_a_full_run_says_so():
+    results = _results(quick=True)
+    results["operations"] = [_http("fee_quote", 12, 25, 200, count=30)]
+    text = report.markdown(report.finish(results))
+    assert "Latency samples per operation at one client: 30. **Fewer than 200 (a quick run)" in text
+    assert "Fewer than 200" not in report.markdown(report.finish(_results()))
+
+
+def test_two_scales_make_one_report_with_a_column_per_scale(tmp_path):
+    small, large = _results(scale=1), _results(scale=2)
+    large["operations"][0]["c1"]["p95_ms"] = 180.0
+    large["operations"][3]["seconds"] = 100.0
+    small, large = report.finish(small), report.finish(large)
+    json_path, md_path = report.write({"scales": [small, large]}, tmp_path)
+    text = md_path.read_text()
+    assert text.startswith("# Benchmark 2026-11-21T15:00:00Z, scales 1, 2\n")
+    assert "- Scale 1: 10,000 patients." in text and "- Scale 2: 20,000 patients." in text
+    assert "| Operation | Scale 1 | Scale 2 | Growth |" in text
+    assert (
+        "| Calendar Week | 60 / 120 ms · 12× / 15× **missed** · 9 q | 60 / 180 ms · 12× / 22.5× **missed** · 9 q "
+        "| 1.5× |" in text
+    )
+    assert "| Reminder fan-out | 50 s · 10× floor · 60% of raw SMTP met · due → sent p50 41.5 s, p95 68.2 s" in text
+    reminders = next(line for line in text.splitlines() if line.startswith("| Reminder fan-out | 50 s"))
+    assert reminders.endswith("| 2× |")  # twice as long at scale 2
+    # Each scale's full tables follow, under its own heading.
+    assert "\n## Scale 1\n" in text and "\n## Scale 2\n" in text
+    assert "\n### Floors measured in this run\n" in text
+    assert [run["run"]["scale"] for run in json.loads(json_path.read_text())["scales"]] == [1, 2]

@@ -1,14 +1,17 @@
 """The benchmark's hand-written write floors run against the current schema: a column added to a table they
-write (a NOT NULL one, say) breaks them here, not in the middle of `make bench`."""
+write (a NOT NULL one, say) breaks them here, not in the middle of `make bench`. A page's floor writes the PHI
+access-log rows the page writes."""
 
 import datetime as dt
 import io
+from types import SimpleNamespace
 
 import pytest
 from django.conf import settings
 from django.core.management import call_command
 from django.db import connection, transaction
 
+from apps.audit.models import AccessLog
 from apps.core import clock
 from apps.notes.models import ATTESTATION, NoteStatus, SessionNote
 from apps.scheduling.models import Appointment
@@ -56,3 +59,20 @@ def test_the_statement_floor_issues_a_month(clinic):
     end = today.replace(day=1) - dt.timedelta(days=1)
     params = floors.statement_params(tz=settings.TIME_ZONE, start=end.replace(day=1), end=end, site="https://x")
     assert _run_rolled_back(floors.STATEMENTS, params) > 0
+
+
+def test_each_operations_floor_writes_the_access_log_rows_its_request_writes(clinic):
+    bench = SimpleNamespace(c1_count=3, write_counts=(2, 2), quick=True)
+    logging = set()
+    for operation in operations.all_operations(bench, wanted=lambda key: True):
+        _, logged = operation.count_queries()
+        assert logged == operation.floor_access_log_rows, operation.key
+        if logged:
+            logging.add(operation.key)
+        if operation.c8_offset == 0:  # a read's floor commits its rows, as the page does
+            before = AccessLog.objects.count()
+            operation.floor_work(connection.connection, 0)
+            assert AccessLog.objects.count() - before == logged, operation.key
+        else:  # a write's floor runs the same statements in a transaction it rolls back
+            operation.floor_work(connection.connection, 0)
+    assert logging == {"patient_details", "chart", "note_sign"}

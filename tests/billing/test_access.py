@@ -196,7 +196,7 @@ def test_the_portal_shows_balance_fee_receipts_and_assessment(
     client = login(personas.patient_user)
     dashboard = client.get("/portal/").content.decode()
     assert "Pay now" in dashboard
-    with django_assert_max_num_queries(27):  # 25, the session packages, and the menu's count of unread messages
+    with django_assert_max_num_queries(21):  # 19, the session packages, and the menu's count of unread messages
         page = client.get("/portal/billing/").content.decode()
     assert "$25.00" in page
     assert "101–125%" in page and "$40.00" in page
@@ -292,7 +292,7 @@ def test_the_balances_list_has_no_n_plus_one(personas, login, account, django_as
         patient = PatientFactory(primary_therapist=personas.therapist)
         payment_record(actor=personas.front_desk, patient=patient, method="cash", amount="5", credit_on_account=True)
     client = login(personas.front_desk)
-    with django_assert_max_num_queries(20):
+    with django_assert_max_num_queries(10):
         response = client.get("/billing/")
     assert response.status_code == 200
 

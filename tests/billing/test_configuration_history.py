@@ -43,7 +43,7 @@ def test_the_page_runs_a_constant_number_of_queries(personas, login, fee_config,
     client = login(personas.billing)
     for amount in range(200, 230):
         _set_fee(client, fee_config["90834"], f"{amount}.00")
-    with django_assert_max_num_queries(12):
+    with django_assert_max_num_queries(8):
         assert client.get(URL).status_code == 200
 
 

@@ -212,9 +212,9 @@ def test_the_aging_and_sliding_scale_pages_take_a_fixed_number_of_queries(
             appointment=past_appointment(patient, service_type=fee_config["90834"], days_ago=40), actor=None
         )
     client = login(personas.billing)
-    with django_assert_max_num_queries(15):
+    with django_assert_max_num_queries(7):
         aging = client.get("/billing/reports/aging/")
-    with django_assert_max_num_queries(15):
+    with django_assert_max_num_queries(5):
         report = client.get("/billing/reports/sliding-scale/")
     assert aging.status_code == report.status_code == 200
     assert aging.content.decode().count("$200.00") >= 6

@@ -143,7 +143,7 @@ def test_the_ledger_page_query_count_does_not_grow_with_packages(
             appointment=past_appointment(class_b, service_type=massage, days_ago=days_ago), actor=None
         )
     client = login(personas.billing)
-    with django_assert_max_num_queries(40) as few:
+    with django_assert_max_num_queries(23) as few:
         client.get(f"/billing/patients/{class_b.pk}/")
     baseline = len(few.captured_queries)
     _complete(class_b, massage, 0)

@@ -95,7 +95,7 @@ def test_bad_quote_input_answers_400_with_field_messages(fee_config, client, par
 
 
 def test_a_quote_stores_nothing_and_needs_no_login(fee_config, client, django_assert_max_num_queries):
-    with django_assert_max_num_queries(6):
+    with django_assert_max_num_queries(5):
         response = client.get("/api/sliding-scale/quote", {"household_size": 2, "annual_income": "30000"})
     assert response.status_code == 200
     assert SlidingScaleAssessment.objects.count() == 0

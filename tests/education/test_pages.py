@@ -161,7 +161,7 @@ def _more_material(personas, count: int) -> None:
 def test_the_portal_library_page_queries_do_not_grow_with_material(personas, login, django_assert_max_num_queries):
     client = login(personas.patient_user)
     _more_material(personas, 2)
-    with django_assert_max_num_queries(12) as few:
+    with django_assert_max_num_queries(5) as few:
         assert client.get("/portal/library/").status_code == 200
     _more_material(personas, 6)
     with django_assert_max_num_queries(len(few.captured_queries)):
@@ -172,7 +172,7 @@ def test_the_chart_panel_queries_do_not_grow_with_material(personas, login, djan
     client = login(personas.therapist)
     url = f"/notes/patients/{personas.patient.pk}/chart/"
     _more_material(personas, 2)
-    with django_assert_max_num_queries(40) as few:
+    with django_assert_max_num_queries(26) as few:
         assert client.get(url).status_code == 200
     _more_material(personas, 6)
     with django_assert_max_num_queries(len(few.captured_queries)):

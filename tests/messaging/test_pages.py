@@ -86,7 +86,7 @@ def test_portal_thread_page_queries_stay_flat(clinic_thread, personas, login, dj
             actor=personas.front_desk, thread=clinic_thread, text=f"Reply {n}", attachments=[upload()]
         )
     client = login(personas.patient_user)
-    with django_assert_max_num_queries(16):
+    with django_assert_max_num_queries(11):
         assert client.get(f"/portal/messages/{clinic_thread.pk}/").status_code == 200
 
 
@@ -176,7 +176,7 @@ def test_attachments_are_served_to_participants_only(clinic_thread, personas, lo
 def test_inbox_queries_do_not_grow_with_threads(personas, login, django_assert_max_num_queries):
     client = login(personas.front_desk)
     _threads(2, personas)
-    with django_assert_max_num_queries(14) as few:
+    with django_assert_max_num_queries(8) as few:
         client.get("/inbox/")
     _threads(12, personas)
     with django_assert_max_num_queries(len(few.captured_queries)):

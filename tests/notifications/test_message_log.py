@@ -81,7 +81,7 @@ def test_the_log_page_queries_do_not_grow_with_rows(personas, login, appointment
     for i in range(30):
         _message(personas.patient if i % 2 else personas.other_patient, appointment, key=f"k{i}")
     # 12, and the menu's counts: unread patient messages, the work queue, referrals
-    with django_assert_max_num_queries(15):
+    with django_assert_max_num_queries(11):
         assert client.get("/messages/").status_code == 200
 
 
@@ -170,7 +170,7 @@ def test_the_api_list_queries_do_not_grow_with_rows(personas, login, appointment
     client = login(personas.front_desk, api=True)
     for i in range(30):
         _message(personas.patient, appointment, key=f"api{i}")
-    with django_assert_max_num_queries(10):
+    with django_assert_max_num_queries(5):
         assert len(client.get("/api/messages/").json()["results"]) == 30
 
 

@@ -104,7 +104,7 @@ def test_the_program_page_shows_the_interest_list_in_a_fixed_number_of_queries(
     for patient in make_patients(5):
         interest_register(program=program, patient=patient, actor=patient.user)
     client = login(personas.front_desk)
-    with django_assert_max_num_queries(18):
+    with django_assert_max_num_queries(13):
         response = client.get(f"/programs/{program.pk}/")
     assert b"5 of 6 needed" in response.content
     assert b"Interest list (5)" in response.content
@@ -135,12 +135,12 @@ def test_the_work_queue_lists_open_items_in_a_fixed_number_of_queries(
     personas, login, queue, django_assert_max_num_queries
 ):
     client = login(personas.front_desk)
-    with django_assert_max_num_queries(14):
+    with django_assert_max_num_queries(8):
         response = client.get("/programs/work-queue/")
     assert response.status_code == 200
     assert response.content.count(b"/resolve/") == len(queue)
     api = login(personas.front_desk, api=True)
-    with django_assert_max_num_queries(12):
+    with django_assert_max_num_queries(5):
         assert len(api.get("/api/programs/work-queue/").json()["results"]) == 6
 
 

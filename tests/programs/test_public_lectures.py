@@ -260,14 +260,14 @@ def test_the_registrants_api_and_roster_page_keep_their_query_counts(personas, l
     for i in range(6):
         register(program, name=f"Visitor {i}", email=f"v{i}@example.test")
     api = login(personas.front_desk, api=True)
-    with django_assert_max_num_queries(12):
+    with django_assert_max_num_queries(6):
         response = api.get(f"/api/programs/{program.pk}/registrants/")
     assert response.status_code == 200 and len(response.json()) == 6
     assert login(personas.patient_user, api=True).get(f"/api/programs/{program.pk}/registrants/").status_code == 403
     page = login(personas.front_desk)
-    with django_assert_max_num_queries(30):
+    with django_assert_max_num_queries(14):
         assert page.get(f"/programs/{program.pk}/").status_code == 200
-    with django_assert_max_num_queries(12):
+    with django_assert_max_num_queries(7):
         assert page.get("/lectures/").status_code == 200
 
 

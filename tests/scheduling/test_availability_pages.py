@@ -93,7 +93,7 @@ def test_the_overview_takes_the_same_queries_for_many_therapists(clinic, login, 
         therapist = TherapistFactory()
         WorkingHours.objects.create(therapist=therapist, weekday=1, start_time=dt.time(9), end_time=dt.time(17))
         TimeOff.objects.create(therapist=therapist, start=at(MONDAY, 0), end=at(MONDAY, 12))
-    with django_assert_max_num_queries(13):  # 10, and the menu's counts: unread messages, referrals, work queue
+    with django_assert_max_num_queries(9):  # 6, and the menu's counts: unread messages, referrals, work queue
         assert client.get(url).status_code == 200
 
 

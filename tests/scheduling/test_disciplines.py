@@ -226,7 +226,7 @@ def test_the_page_shows_a_refused_discipline_change_on_the_form(clinic, login, s
 
 def test_therapist_lists_show_the_discipline(clinic, bodywork, login, django_assert_max_num_queries):
     client = login(clinic.admin)
-    with django_assert_max_num_queries(20):
+    with django_assert_max_num_queries(9):
         page = client.get("/schedule/availability/")
     assert b"Massage and bodywork" in page.content
     users = client.get("/accounts/users/")

@@ -49,7 +49,7 @@ def test_the_week_calendar_of_20_therapists_takes_constant_queries(clinic, login
     assert (few[1], many[1]) == (100, 700)
     assert few[0] == many[0]
     # Session, user, device, groups, sessions, time off, and the session save: nothing per appointment.
-    with django_assert_max_num_queries(10):
+    with django_assert_max_num_queries(5):
         client.get(url, WEEK)
 
 

@@ -2,9 +2,12 @@
 therapist's own switch on their working-hours page."""
 
 import datetime as dt
+from unittest import mock
 from urllib.parse import quote
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from apps.accounts.models import TherapistProfile
 from apps.audit.models import AccessLog
@@ -23,7 +26,7 @@ def _start(value: dt.datetime) -> str:
 
 def test_the_therapist_list_names_only_those_taking_first_sessions(booking, login, django_assert_max_num_queries):
     client = login(booking.newcomer_user)
-    with django_assert_max_num_queries(12):
+    with django_assert_max_num_queries(7):
         page = client.get("/portal/book/")
     assert page.status_code == 200
     text = page.content.decode()
@@ -32,9 +35,22 @@ def test_the_therapist_list_names_only_those_taking_first_sessions(booking, logi
     assert 'href="/portal/book/"' in text  # the portal menu links the page
 
 
+def test_the_week_page_reads_the_clinic_settings_once(booking, login):
+    """The page, its permission checks and its booking window each ask for the settings; one query answers all."""
+    client = login(booking.newcomer_user)
+    with (
+        mock.patch.object(ClinicSettings, "load", wraps=ClinicSettings.load) as load,
+        CaptureQueriesContext(connection) as captured,
+    ):
+        page = client.get(f"/portal/book/{booking.therapist.pk}/", {"week": "2026-06-01"})
+    assert page.status_code == 200
+    assert load.call_count > 1
+    assert sum('"core_clinicsettings"' in query["sql"] for query in captured.captured_queries) == 1
+
+
 def test_the_week_page_lists_free_times_by_day(booking, login, django_assert_max_num_queries):
     client = login(booking.newcomer_user)
-    with django_assert_max_num_queries(20):
+    with django_assert_max_num_queries(14):
         page = client.get(f"/portal/book/{booking.therapist.pk}/", {"week": "2026-06-01"})
     text = page.content.decode()
     assert "Monday, June 1" in text

@@ -64,8 +64,7 @@ class EstimatedService:
     expected_count: int
 
 
-def _estimate_line(*, patient, service: EstimatedService, on: dt.date, service_types, therapists) -> tuple:
-    price = pricing.charge_price(patient=patient, service_type_id=service.service_type_id, on=on, policy_fee=False)
+def _estimate_line(*, service: EstimatedService, price, service_types, therapists) -> tuple:
     service_type = service_types[service.service_type_id]
     therapist = therapists.get(service.therapist_id)
     profile = getattr(therapist, "therapist_profile", None)
@@ -86,7 +85,6 @@ def _estimate_line(*, patient, service: EstimatedService, on: dt.date, service_t
     return line, price.class_label, price.class_code
 
 
-@transaction.atomic
 def gfe_issue(
     *,
     actor,
@@ -97,41 +95,51 @@ def gfe_issue(
     reason: str,
     on: dt.date | None = None,
     replaces: GoodFaithEstimate | None = None,
+    clinic: ClinicSettings | None = None,
 ) -> GoodFaithEstimate | None:
     """Issue a Good Faith Estimate: each expected service at the patient's fee on `on` (default today) times the
     expected count, with the provider's and the clinic's identifiers, and queue the patient's notice of it. Nothing
-    is issued (None) while the clinic has no fee for the service: an estimate without a price would mislead."""
+    is issued (None) while the clinic has no fee for the service: an estimate without a price would mislead.
+
+    The pricing reads come first, outside the transaction the estimate and its notice are written in, so a booking
+    that issues nothing (no fee configured) takes no savepoint for it, nor reads the services and providers.
+    `clinic` is the settings row (for the clinic's identifiers) when the caller has read it already."""
     on = on or clock.local_now().date()
-    service_types = service_types_by_id(ids=[s.service_type_id for s in services])
-    therapists = User.objects.select_related("therapist_profile").in_bulk([s.therapist_id for s in services])
     try:
-        priced = [
-            _estimate_line(patient=patient, service=s, on=on, service_types=service_types, therapists=therapists)
+        prices = [
+            (s, pricing.charge_price(patient=patient, service_type_id=s.service_type_id, on=on, policy_fee=False))
             for s in services
             if s.expected_count > 0
         ]
     except Unprocessable:
         logger.warning("No Good Faith Estimate for patient %s: no fee configured", patient.pk)
         return None
-    if not priced:
+    if not prices:
         return None
-    clinic = ClinicSettings.load()
+    service_types = service_types_by_id(ids=[s.service_type_id for s, _ in prices])
+    therapists = User.objects.select_related("therapist_profile").in_bulk([s.therapist_id for s, _ in prices])
+    priced = [
+        _estimate_line(service=s, price=price, service_types=service_types, therapists=therapists)
+        for s, price in prices
+    ]
+    clinic = clinic or ClinicSettings.load()
     _, class_label, class_code = priced[0]
-    estimate = GoodFaithEstimate.objects.create(
-        patient=patient,
-        reason=reason,
-        replaces=replaces,
-        class_code=class_code,
-        class_label=class_label,
-        period_start=period_start,
-        period_end=period_end,
-        lines=[line for line, _, _ in priced],
-        total=sum((Decimal(line["amount"]) for line, _, _ in priced), ZERO),
-        clinic={"name": clinic.name, "address": clinic.address, "tax_id": clinic.tax_id, "npi": clinic.npi},
-        issued_at=clock.now(),
-        issued_by=actor_or_none(actor),
-    )
-    gfe_notice_queue(estimate=estimate)
+    with transaction.atomic():
+        estimate = GoodFaithEstimate.objects.create(
+            patient=patient,
+            reason=reason,
+            replaces=replaces,
+            class_code=class_code,
+            class_label=class_label,
+            period_start=period_start,
+            period_end=period_end,
+            lines=[line for line, _, _ in priced],
+            total=sum((Decimal(line["amount"]) for line, _, _ in priced), ZERO),
+            clinic={"name": clinic.name, "address": clinic.address, "tax_id": clinic.tax_id, "npi": clinic.npi},
+            issued_at=clock.now(),
+            issued_by=actor_or_none(actor),
+        )
+        gfe_notice_queue(estimate=estimate)
     return estimate
 
 
@@ -208,10 +216,18 @@ def _gfe_reissue_for_patient(*, patient_id: int, on: dt.date) -> int:
     return len(gfe_reissue_for_class_change(actor=None, patient=patient, on=on))
 
 
-def gfe_issue_for_booking(*, appointment: Appointment, actor) -> GoodFaithEstimate | None:
+def gfe_issue_for_booking(
+    *,
+    appointment: Appointment,
+    actor,
+    series_starts: list[dt.datetime] | None = None,
+    clinic: ClinicSettings | None = None,
+) -> GoodFaithEstimate | None:
     """A new booking that needs the patient's Good Faith Estimate gets it in the booking's transaction: an intake
     session booked on its own, or a new series (asked once, by its earliest session). The series' estimate counts
-    its dates over the next 52 weeks, less the dates it was booked without because they were blocked."""
+    its dates over the next 52 weeks, less the dates it was booked without because they were blocked.
+    `series_starts` are the starts of all the series' sessions when the caller has them (it booked them all just
+    now); else they are read. `clinic` is the settings row when the booking has read it."""
     if appointment.patient_id is None:
         return None
     local_day = timezone.localtime(appointment.start, clock.clinic_tz()).date()
@@ -227,11 +243,14 @@ def gfe_issue_for_booking(*, appointment: Appointment, actor) -> GoodFaithEstima
             reason=EstimateReason.INTAKE_BOOKED,
         )
     series = appointment.series
-    booked = list(Appointment.objects.filter(series=series).order_by("start").values_list("pk", "start"))
-    if booked[0][0] != appointment.pk:
+    if series_starts is None:
+        series_starts = list(
+            Appointment.objects.filter(series=series).order_by("start").values_list("start", flat=True)
+        )
+    if min(series_starts) != appointment.start:
         return None  # a later session: an extension of the series, estimated when it was booked
     tz = clock.clinic_tz()
-    booked_days = {timezone.localtime(start, tz).date() for _, start in booked}
+    booked_days = {timezone.localtime(start, tz).date() for start in series_starts}
 
     def series_days(through: dt.date) -> list[dt.date]:
         return series_dates(
@@ -251,4 +270,5 @@ def gfe_issue_for_booking(*, appointment: Appointment, actor) -> GoodFaithEstima
         period_start=dates[0],
         period_end=dates[-1],
         reason=EstimateReason.SERIES_BOOKED,
+        clinic=clinic,
     )

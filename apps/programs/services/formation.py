@@ -38,7 +38,14 @@ from ..models import (
     ProgramStage,
 )
 from ..registration_links import registration_manage_url
-from .seats import enrollment_end, enrollment_transition_write, free_seats_offer, program_lock, program_url
+from .seats import (
+    enrollment_end,
+    enrollment_transition_write,
+    free_seats_offer,
+    program_enroll,
+    program_lock,
+    program_url,
+)
 from .setup import program_create, program_meetings_book
 
 # The individual session a person who could not join a group waits for: the standard weekly 45-minute session.
@@ -216,6 +223,14 @@ def interest_register(
         detail={"program": program.pk, "ticket": enrollment.waitlist_position},
     )
     return enrollment
+
+
+def program_join(*, actor, program: GroupProgram, patient) -> Enrollment:
+    """A patient asks to join a program: a proposed one puts them on its interest list, a launched one gives them a
+    seat or a place on its waitlist. Each branch is an atomic service of its own, so this adds no transaction."""
+    if program.stage == ProgramStage.PROPOSED:
+        return interest_register(program=program, patient=patient, actor=actor)
+    return program_enroll(actor=actor, program=program, patient=patient)
 
 
 def _minimum_tell(program: GroupProgram, enrollments: list[Enrollment]) -> None:

@@ -1,0 +1,31 @@
+"""Reminders and billing batches have queues of their own, and a worker started without -Q consumes every queue,
+so no task waits on a queue nobody reads."""
+
+from django.conf import settings
+
+from clinic.celery import app
+
+
+def _queue_of(task_name: str) -> str:
+    return app.amqp.router.route({}, task_name)["queue"].name
+
+
+def test_reminder_delivery_and_billing_batches_go_to_their_own_queues():
+    assert _queue_of("apps.notifications.tasks.dispatch_due") == "reminders"
+    assert _queue_of("apps.notifications.tasks.send_messages") == "reminders"
+    for task in ("statements_issue_last_month", "reattestation_requests_queue", "plan_instalment_reminders_queue"):
+        assert _queue_of(f"apps.billing.tasks.{task}") == "billing"
+    assert _queue_of("apps.programs.tasks.close_finished_programs") == "celery"
+
+
+def test_every_clinic_task_lands_on_a_queue_a_default_worker_consumes():
+    app.loader.import_default_modules()
+    consumed = {queue.name for queue in settings.CELERY_TASK_QUEUES}
+    assert consumed == {"celery", "reminders", "billing"}
+    tasks = {name for name in app.tasks if name.startswith("apps.")}
+    tasks |= {entry["task"] for entry in settings.CELERY_BEAT_SCHEDULE.values()}
+    assert len(tasks) > 15
+    stranded = {task: _queue_of(task) for task in tasks if _queue_of(task) not in consumed}
+    assert not stranded
+    scheduled = {entry.get("options", {}).get("queue") for entry in settings.CELERY_BEAT_SCHEDULE.values()}
+    assert scheduled - {None} <= consumed

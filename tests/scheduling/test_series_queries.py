@@ -1,0 +1,167 @@
+"""Booking a weekly series costs the same handful of queries however many weeks it has, and a week lost to a
+concurrent booking after the check is still skipped or refused exactly as before."""
+
+import datetime as dt
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+from rest_framework.test import APIClient
+
+from apps.accounts.access import access_of
+from apps.accounts.models import User
+from apps.core import clock
+from apps.core.errors import Conflict
+from apps.notifications.models import Message
+from apps.patients.models import Patient
+from apps.scheduling import extensions, services
+from apps.scheduling.extensions import BookingChecks
+from apps.scheduling.models import Appointment, AppointmentSeries, AppointmentTransition
+from tests.billing.helpers import approved_assessment
+from tests.factories import api_token_for
+
+from .conftest import MONDAY, at
+
+pytestmark = pytest.mark.django_db
+
+MOST_QUERIES = 25  # for a 12-week series, through the service or the API (about 170 before)
+
+
+def _book(c, weeks: int, **overrides):
+    args = {
+        "actor": c.front_desk,
+        "therapist": c.therapist,
+        "patient": c.patient,
+        "service_type": c.individual,
+        "first_date": MONDAY,
+        "local_start_time": dt.time(15, 0),
+        "room": c.willow,
+        "occurrence_count": weeks,
+    }
+    return services.series_book(**{**args, **overrides})
+
+
+def _fresh(c) -> dict:
+    """The people as a request loads them, so the second booking reuses nothing the first one cached."""
+    return {
+        "actor": User.objects.get(pk=c.front_desk.pk),
+        "therapist": User.objects.get(pk=c.therapist.pk),
+        "patient": Patient.objects.get(pk=c.patient.pk),
+    }
+
+
+def _queries(book) -> list[str]:
+    with CaptureQueriesContext(connection) as captured:
+        book()
+    return [q["sql"] for q in captured.captured_queries]
+
+
+def _settings_reads(queries: list[str]) -> int:
+    return sum('FROM "core_clinicsettings"' in sql for sql in queries)
+
+
+def test_a_12_week_series_is_booked_in_at_most_25_queries(clinic):
+    queries = _queries(lambda: _book(clinic, 12))
+    assert len(queries) <= MOST_QUERIES, "\n".join(queries)
+    series = AppointmentSeries.objects.get()
+    assert Appointment.objects.filter(series=series).count() == 12
+    assert AppointmentTransition.objects.filter(appointment__series=series).count() == 12
+    reminders = Message.objects.filter(purpose="reminder_email", patient=clinic.patient)
+    assert reminders.count() == 12
+    assert Message.objects.filter(dedupe_key=f"appointmentseries:{series.pk}:booked:email").count() == 1
+    inserts = [sql for sql in queries if sql.startswith("INSERT")]
+    assert sum('"scheduling_appointment"' in sql for sql in inserts) == 1
+    assert sum('"notifications_message"' in sql for sql in inserts) == 2  # the reminders; the confirmation
+    assert _settings_reads(queries) == 1  # by the booking, which hands the row to everything after it
+
+
+@pytest.fixture
+def texted_reduced_fee_patient(clinic):
+    """Everything a booking can set off: email and text reminders, a fee schedule, a reduced-fee class (so the
+    series issues its Good Faith Estimate and its notice)."""
+    from apps.billing.demo import config_seed
+
+    config_seed()
+    approved_assessment(clinic.patient, household_size=3, income="34150")
+    clinic.patient.reminder_sms = True
+    clinic.patient.sms_consent_at = clock.now()
+    clinic.patient.save()
+    return clinic.patient
+
+
+@pytest.mark.parametrize("texted", [False, True])
+def test_the_query_count_does_not_grow_with_the_weeks(clinic, request, texted):
+    if texted:
+        request.getfixturevalue("texted_reduced_fee_patient")
+    first, second = _fresh(clinic), _fresh(clinic)
+    # Both bookings find the roles of the people in them in the cache, as every request after a user's first does.
+    access_of(first["actor"])
+    access_of(first["therapist"])
+    six = _queries(lambda: _book(clinic, 6, **first))
+    twelve = _queries(lambda: _book(clinic, 12, local_start_time=dt.time(17, 0), **second))
+    assert len(six) == len(twelve), "\n".join(twelve)
+    assert _settings_reads(six) == _settings_reads(twelve) == 1
+
+
+def test_a_12_week_series_through_the_api_takes_at_most_25_queries(clinic):
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Token {api_token_for(clinic.front_desk)}")
+    body = {
+        "therapist": clinic.therapist.pk,
+        "patient": clinic.patient.pk,
+        "service_type": clinic.individual.pk,
+        "room": clinic.willow.pk,
+        "first_date": str(MONDAY),
+        "local_start_time": "15:00",
+        "occurrence_count": 12,
+    }
+    with CaptureQueriesContext(connection) as captured:
+        response = client.post("/api/appointment-series/", body, format="json")
+    assert response.status_code == 201, response.content
+    assert len(response.json()["booked"]) == 12
+    assert len(captured.captured_queries) <= MOST_QUERIES, "\n".join(q["sql"] for q in captured.captured_queries)
+
+
+@pytest.fixture
+def taken_meanwhile(clinic, monkeypatch):
+    """A concurrent booking of the therapist's fourth week, committed after the series' collision check and before
+    its INSERT (a booking check is the last thing asked before writing). Returns the list it puts the row in."""
+    checks = BookingChecks()
+    monkeypatch.setattr(extensions, "booking_checks", checks)
+    taken = []
+
+    def take_week_four(**kwargs):
+        start = at(MONDAY + dt.timedelta(weeks=3), 15)
+        taken.append(
+            Appointment.objects.create(
+                therapist=clinic.therapist,
+                patient=clinic.other_patient,
+                service_type=clinic.individual,
+                start=start,
+                end=start + dt.timedelta(minutes=45),
+            )
+        )
+
+    checks.register(take_week_four)
+    return taken
+
+
+def test_a_week_taken_after_the_check_is_skipped_when_asked_and_the_rest_booked(clinic, taken_meanwhile):
+    result = _book(clinic, 6, skip_conflicts=True)
+    assert [s.local_start.date() for s in result.skipped] == [MONDAY + dt.timedelta(weeks=3)]
+    assert len(result.booked) == 5 and all(a.pk for a in result.booked)
+    booked_days = sorted(
+        timezone.localtime(a.start, clock.clinic_tz()).date() for a in Appointment.objects.filter(series=result.series)
+    )
+    assert booked_days == [MONDAY + dt.timedelta(weeks=n) for n in (0, 1, 2, 4, 5)]
+    assert AppointmentTransition.objects.filter(appointment__series=result.series).count() == 5
+
+
+def test_a_week_taken_after_the_check_refuses_the_whole_series_naming_the_booking(clinic, taken_meanwhile):
+    with pytest.raises(Conflict) as refused:
+        _book(clinic, 6)
+    [blocker] = taken_meanwhile
+    assert refused.value.extra["conflicting_appointment"]["id"] == blocker.pk
+    assert not AppointmentSeries.objects.exists()
+    assert not Message.objects.exists()
