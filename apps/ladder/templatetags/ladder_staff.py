@@ -15,15 +15,15 @@ def care_level_card(context, patient):
     user = request.user
     if not user.has_perm("ladder.view_care_level", patient):
         return {"visible": False}
-    current = selectors.care_level_of(patient=patient)
+    step = selectors.next_step(patient=patient)
     return {
         "visible": True,
         "patient": patient,
-        "step": selectors.next_step(patient=patient),
+        "step": step,
         # The chart page that shows the card has logged its own read of the patient.
         "history": selectors.care_level_moves(patient=patient),
         "can_move": user.has_perm("ladder.move_care_level", patient),
-        "form": CareLevelMoveForm(current=current.level if current else "", auto_id="care_%s"),
+        "form": CareLevelMoveForm(current=step.level, auto_id="care_%s"),
         "here": request.get_full_path(),
         "csrf_token": context.get("csrf_token"),
     }
