@@ -4,6 +4,7 @@ and sees it on the chart with progress toward each goal."""
 import datetime as dt
 
 import pytest
+from playwright.sync_api import expect
 
 from apps.core import clock
 from apps.notes.models import TreatmentPlan
@@ -51,14 +52,13 @@ def test_therapist_writes_signs_and_follows_a_treatment_plan(page, personas):
     page.get_by_label("Target score for goal 1.1").fill("9")
     page.get_by_role("button", name="Add intervention for goal 1.1").click()
     intervention = page.get_by_label("Intervention 1 for goal 1.1")
-    intervention.wait_for()
-    assert intervention.evaluate("element => document.activeElement === element")  # focus moves to the new row
+    # Focus moves to the new row once the script has placed it (expect waits for it).
+    expect(intervention).to_be_focused()
     intervention.fill("Psychodynamic psychotherapy, weekly")
 
     page.get_by_role("button", name="Add goal to problem 1").click()
     second_goal = page.get_by_label("Goal 1.2", exact=True)
-    second_goal.wait_for()
-    assert second_goal.evaluate("element => document.activeElement === element")
+    expect(second_goal).to_be_focused()
     second_goal.fill("Average pain low enough to sit through a workday.")
     page.get_by_label("Measure for goal 1.2").select_option(label="Pain rating (0–10)")
     page.get_by_label("Target for goal 1.2").select_option(label="At most")
