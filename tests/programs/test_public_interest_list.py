@@ -2,11 +2,9 @@
 the same registration, routed to the interest list, with the consent it collects carried to every notice."""
 
 import datetime as dt
-import threading
 from decimal import Decimal
 
 import pytest
-from django.db import connection
 from django.test import override_settings
 
 from apps.core import clock
@@ -19,6 +17,7 @@ from apps.programs.services.formation import program_call_off, program_launch
 from apps.programs.services.lectures import PATIENT_EMAIL_REFUSAL, lecture_register
 
 from .formation_helpers import proposed_program
+from .test_concurrency import run_together
 
 RATE = override_settings(CLINIC_LECTURE_REGISTRATION_RATE="1000/min")
 
@@ -160,21 +159,7 @@ def test_a_called_off_series_points_a_visitor_to_the_public_lectures_not_the_por
 @pytest.mark.django_db(transaction=True)
 def test_visitors_joining_at_once_get_distinct_tickets_in_one_list(personas):
     program = planned_series(personas.front_desk, capacity=6, minimum_to_launch=6)
-    barrier = threading.Barrier(4)
-    outcomes: list = [None] * 4
-
-    def visit(i):
-        try:
-            barrier.wait()
-            outcomes[i] = join(program, name=f"Visitor {i}", email=f"visitor{i}@example.test").waitlist_position
-        except Exception as exc:  # kept for the assertion
-            outcomes[i] = exc
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=visit, args=(i,)) for i in range(4)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=60)
-    assert sorted(outcomes) == [1, 2, 3, 4]
+    outcomes = run_together(
+        [(lambda i=i: join(program, name=f"Visitor {i}", email=f"visitor{i}@example.test")) for i in range(4)]
+    )
+    assert sorted(o.waitlist_position for o in outcomes) == [1, 2, 3, 4]

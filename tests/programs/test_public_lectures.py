@@ -2,12 +2,11 @@
 patient-email refusal, linking a registrant to a new chart, reminders, attendance and the education fee."""
 
 import datetime as dt
-import threading
 from decimal import Decimal
 
 import pytest
 import time_machine
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, transaction
 from django.test import override_settings
 
 from apps.billing.demo import FEE_START, config_seed
@@ -31,6 +30,7 @@ from apps.programs.services.meetings import meeting_reminders_queue
 from apps.programs.services.seats import enrollment_withdraw
 
 from .factories import ProgramFactory, group_service, scheduled_program
+from .test_concurrency import run_together
 
 RATE = override_settings(CLINIC_LECTURE_REGISTRATION_RATE="1000/min")
 
@@ -274,24 +274,10 @@ def test_the_registrants_api_and_roster_page_keep_their_query_counts(personas, l
 @pytest.mark.django_db(transaction=True)
 def test_two_visitors_for_the_last_seat_get_one_seat_and_one_place_in_line():
     program = lecture(capacity=1)
-    barrier = threading.Barrier(2)
-    outcomes = [None, None]
-
-    def visit(i):
-        try:
-            barrier.wait()
-            outcomes[i] = register(program, name=f"Visitor {i}", email=f"visitor{i}@example.test").status
-        except Exception as exc:  # kept for the assertion
-            outcomes[i] = exc
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=visit, args=(i,)) for i in range(2)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=60)
-    assert sorted(outcomes) == ["enrolled", "waitlisted"]
+    outcomes = run_together(
+        [(lambda i=i: register(program, name=f"Visitor {i}", email=f"visitor{i}@example.test")) for i in range(2)]
+    )
+    assert sorted(o.status for o in outcomes) == ["enrolled", "waitlisted"]
 
 
 @pytest.mark.django_db

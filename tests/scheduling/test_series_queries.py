@@ -15,13 +15,14 @@ from apps.core import clock
 from apps.core.errors import Conflict
 from apps.notifications.models import Message
 from apps.patients.models import Patient
-from apps.scheduling import extensions, services
+from apps.scheduling import extensions
 from apps.scheduling.extensions import BookingChecks
 from apps.scheduling.models import Appointment, AppointmentSeries, AppointmentTransition
 from tests.billing.helpers import approved_assessment
 from tests.factories import api_token_for
 
 from .conftest import MONDAY, at
+from .test_series import series
 
 pytestmark = pytest.mark.django_db
 
@@ -29,17 +30,7 @@ MOST_QUERIES = 25  # for a 12-week series, through the service or the API (about
 
 
 def _book(c, weeks: int, **overrides):
-    args = {
-        "actor": c.front_desk,
-        "therapist": c.therapist,
-        "patient": c.patient,
-        "service_type": c.individual,
-        "first_date": MONDAY,
-        "local_start_time": dt.time(15, 0),
-        "room": c.willow,
-        "occurrence_count": weeks,
-    }
-    return services.series_book(**{**args, **overrides})
+    return series(c, occurrence_count=weeks, **overrides)
 
 
 def _fresh(c) -> dict:
