@@ -4,6 +4,8 @@ A visitor registers with a name and an email; from then on the signed link in th
 page, and a seat offer's accept and decline links) is what lets them act, since they have no account.
 """
 
+import functools
+
 from django.contrib import messages
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -49,29 +51,25 @@ def lecture_detail(request, pk):
     return render(request, "programs/public/detail.html", context)
 
 
-class LinkExpired(Exception):
-    """The registration's link is past its time (`lecture_selectors.registration_link_open`)."""
+def registration_from_link(view):
+    """The view's `token` names a public registration: the view gets the enrollment instead. A forged link is a
+    404; a link past its time (`lecture_selectors.registration_link_open`) is the 410 "expired" page."""
+
+    @functools.wraps(view)
+    def wrapped(request, token):
+        enrollment_id = registration_token_read(token)
+        enrollment = lectures.registrant_enrollment(enrollment_id) if enrollment_id is not None else None
+        enrollment = found_or_404(enrollment, "This registration link is not valid.")
+        if not lecture_selectors.registration_link_open(enrollment):
+            return render(request, "programs/public/link_expired.html", status=410)
+        return view(request, token, enrollment)
+
+    return wrapped
 
 
-def _registration(token: str):
-    enrollment_id = registration_token_read(token)
-    enrollment = lectures.registrant_enrollment(enrollment_id) if enrollment_id is not None else None
-    enrollment = found_or_404(enrollment, "This registration link is not valid.")
-    if not lecture_selectors.registration_link_open(enrollment):
-        raise LinkExpired
-    return enrollment
-
-
-def _expired(request):
-    return render(request, "programs/public/link_expired.html", status=410)
-
-
-def registration_manage(request, token):
+@registration_from_link
+def registration_manage(request, token, enrollment):
     """The registration's own page: confirmation right after registering, and later the place to cancel."""
-    try:
-        enrollment = _registration(token)
-    except LinkExpired:
-        return _expired(request)
     context = {
         "enrollment": enrollment,
         "program": enrollment.program,
@@ -84,12 +82,9 @@ def registration_manage(request, token):
 
 
 @require_http_methods(["GET", "POST"])
-def registration_cancel(request, token):
+@registration_from_link
+def registration_cancel(request, token, enrollment):
     """Cancelling takes a second, confirming press; the seat goes to the next in line."""
-    try:
-        enrollment = _registration(token)
-    except LinkExpired:
-        return _expired(request)
     if request.method == "POST":
         try:
             lectures.lecture_registration_cancel(enrollment=enrollment)

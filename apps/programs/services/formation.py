@@ -22,7 +22,6 @@ from apps.core import clock
 from apps.core.errors import Conflict, InvalidTransition, Unprocessable
 from apps.core.links import absolute_url
 from apps.core.money import money_text
-from apps.notifications.outbox import patient_notice_enqueue, public_notice_enqueue
 from apps.patients.models import PatientStatus
 from apps.scheduling.models import ServiceType
 from apps.waitlist.models import LIVE_SLOT_REQUEST_STATUSES, SlotRequest
@@ -40,11 +39,11 @@ from ..models import (
 from ..registration_links import registration_manage_url
 from .seats import (
     enrollment_end,
+    enrollment_notify,
     enrollment_transition_write,
     free_seats_offer,
     program_enroll,
     program_lock,
-    program_url,
 )
 from .setup import program_create, program_meetings_book
 
@@ -114,33 +113,15 @@ def _proposed_lock(program_id: int) -> GroupProgram:
 
 
 def _tell(enrollment: Enrollment, *, template: str, key_suffix: str = "", context: dict | None = None) -> None:
-    program = enrollment.program
-    context = {
-        "program_title": program.title,
-        "program_kind": program.get_kind_display(),
-        "program_url": program_url(program),
-        **(context or {}),
-    }
-    key = f"enrollment:{enrollment.pk}:{template}{key_suffix}"
+    context = {"program_kind": enrollment.program.get_kind_display(), **(context or {})}
     if enrollment.registrant_id is not None:
-        registrant = enrollment.registrant
-        # A member of the public has no portal: their registration's signed page is where the details are.
-        public_notice_enqueue(
-            email=registrant.email,
-            subject=enrollment,
-            template=template,
-            key=key,
-            context={
-                **context,
-                "recipient_name": registrant.name,
-                "program_url": registration_manage_url(enrollment),
-                "lectures_url": absolute_url(reverse("lectures:list")),
-            },
-        )
-        return
-    patient_notice_enqueue(
-        patient=enrollment.patient, subject=enrollment, template=template, key=key, context=context, sms=False
-    )
+        # A member of the public has no portal: their registration's signed page is where the details are, and
+        # the public lectures page is where another series is found.
+        context |= {
+            "program_url": registration_manage_url(enrollment),
+            "lectures_url": absolute_url(reverse("lectures:list")),
+        }
+    enrollment_notify(enrollment, template=template, key_suffix=key_suffix, context=context)
 
 
 def _interest_list(program: GroupProgram) -> list[Enrollment]:

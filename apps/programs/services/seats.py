@@ -75,7 +75,8 @@ def registrant_notify(enrollment: Enrollment, *, template: str, key: str, contex
     public_notice_enqueue(
         email=enrollment.registrant.email,
         subject=enrollment,
-        template=PUBLIC_TEMPLATES[template],
+        # Notices about a program's formation use the same template for patients and registrants.
+        template=PUBLIC_TEMPLATES.get(template, template),
         key=key,
         context={
             "registrant_name": enrollment.registrant.name,
