@@ -1,13 +1,10 @@
 """A user's roles and permissions are read from the database once and then kept in the cache, until they change."""
 
-from unittest import mock
-
 import pytest
 from django.contrib.auth.models import Group, Permission
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from apps.accounts import access
 from apps.accounts.models import User
 from apps.accounts.roles import Role
 from apps.accounts.services import user_roles_set
@@ -89,6 +86,9 @@ def test_a_user_made_superuser_is_granted_every_permission(personas):
     assert _fresh(personas.billing).has_perm("audit.view_accesslog")
 
 
-def test_when_the_cache_is_down_the_database_answers(personas):
-    with mock.patch.object(access.cache, "get", side_effect=ConnectionError("redis is down")):
-        assert _fresh(personas.front_desk).roles == {Role.FRONT_DESK}
+def test_when_the_cache_is_down_the_database_answers(personas, settings):
+    # A real Redis client pointed at a port nothing listens on: every cache call fails to connect.
+    settings.CACHES = {
+        "default": {**settings.CACHES["default"], "LOCATION": "redis://127.0.0.1:9/0"},
+    }
+    assert _fresh(personas.front_desk).roles == {Role.FRONT_DESK}
