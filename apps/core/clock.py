@@ -19,21 +19,55 @@ def local_now() -> dt.datetime:
     return timezone.localtime(now(), clinic_tz())
 
 
-def local_datetime(day: dt.date, at: dt.time) -> dt.datetime:
-    """The aware instant of a wall-clock time on a local date (keeps 15:00 at 15:00 across DST)."""
-    return dt.datetime.combine(day, at).replace(tzinfo=clinic_tz())
+def local_datetime(day: dt.date, at: dt.time, zone: ZoneInfo | None = None) -> dt.datetime:
+    """The aware instant of a wall-clock time on a local date in `zone`, the clinic's by default (keeps 15:00 at
+    15:00 across DST)."""
+    return dt.datetime.combine(day, at).replace(tzinfo=zone or clinic_tz())
+
+
+class ZonePinned(dt.datetime):
+    """A local datetime templates print in its own zone, not converted to the page's (as Django's `timezone`
+    filter marks its results)."""
+
+    convert_to_local_time = False
+
+
+def in_zone(value: dt.datetime, zone: ZoneInfo) -> dt.datetime:
+    """`value` as wall-clock time in `zone`, printed in that zone by templates."""
+    local = timezone.localtime(value, zone)
+    return ZonePinned(
+        local.year,
+        local.month,
+        local.day,
+        local.hour,
+        local.minute,
+        local.second,
+        local.microsecond,
+        tzinfo=local.tzinfo,
+        fold=local.fold,
+    )
 
 
 class LocalSpan:
-    """`local_start` and `local_end` in the clinic's zone, for anything with aware `start` and `end`."""
+    """`local_start` and `local_end` in the span's zone (the clinic's unless a model says whose), for anything with
+    aware `start` and `end`."""
 
     start: dt.datetime
     end: dt.datetime
 
     @property
+    def zone(self) -> ZoneInfo:
+        return clinic_tz()
+
+    @property
     def local_start(self) -> dt.datetime:
-        return timezone.localtime(self.start, clinic_tz())
+        return in_zone(self.start, self.zone)
 
     @property
     def local_end(self) -> dt.datetime:
-        return timezone.localtime(self.end, clinic_tz())
+        return in_zone(self.end, self.zone)
+
+    @property
+    def zone_differs(self) -> bool:
+        """Whether the span is timed in another zone than the clinic's (pages then name the zone)."""
+        return self.zone.key != settings.TIME_ZONE

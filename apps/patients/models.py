@@ -5,6 +5,7 @@ from django.db import models
 from django.db.models.functions import Upper
 
 from apps.core.models import TimeStampedModel
+from apps.core.time_zones import time_zone_known_trigger, zone_validate
 
 from .validators import EARLIEST_BIRTH_DATE
 
@@ -66,6 +67,12 @@ class Patient(TimeStampedModel):
     city = models.CharField(max_length=100, blank=True)
     state = models.CharField(max_length=50, blank=True)
     postal_code = models.CharField(max_length=20, blank=True)
+    time_zone = models.CharField(
+        max_length=64,
+        blank=True,
+        validators=[zone_validate],
+        help_text="IANA zone the patient lives in, when not the clinic's; the portal shows session times in it too.",
+    )
     emergency_contact_name = models.CharField(max_length=200, blank=True)
     emergency_contact_phone = models.CharField(max_length=30, blank=True)
     emergency_contact_relationship = models.CharField(max_length=100, blank=True)
@@ -99,6 +106,7 @@ class Patient(TimeStampedModel):
             ],
             models.Index(fields=["date_of_birth"], name="patient_birth_date"),  # a term that is a date
         ]
+        triggers = [time_zone_known_trigger("patient_time_zone_known", blank_allowed=True)]
         constraints = [
             models.CheckConstraint(
                 condition=models.Q(reminder_sms=False) | models.Q(sms_consent_at__isnull=False),

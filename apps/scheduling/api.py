@@ -100,7 +100,12 @@ class _BookingFields(serializers.Serializer):
     therapist = _therapist_field()
     patient = _ScopedPatientField(allow_null=True, required=False, default=None)
     service_type = _Ref(queryset=ServiceType.objects.filter(is_active=True))
-    room = _Ref(queryset=Room.objects.filter(is_active=True), allow_null=True, required=False, default=None)
+    room = _Ref(
+        queryset=Room.objects.filter(is_active=True).select_related("location"),
+        allow_null=True,
+        required=False,
+        default=None,
+    )
     is_telehealth = serializers.BooleanField(default=False)
     override_reason = serializers.CharField(max_length=300, required=False, default="", allow_blank=True)
     cap_override_reason = serializers.CharField(max_length=300, required=False, default="", allow_blank=True)
@@ -115,7 +120,9 @@ class RescheduleInput(serializers.Serializer):
     therapist = _therapist_field(
         required=False, help_text="Move the session to this therapist; omit to keep the session's own."
     )
-    room = _Ref(queryset=Room.objects.filter(is_active=True), allow_null=True, required=False)
+    room = _Ref(
+        queryset=Room.objects.filter(is_active=True).select_related("location"), allow_null=True, required=False
+    )
     is_telehealth = serializers.BooleanField(required=False)
     scope = serializers.ChoiceField(choices=["this", "following"], default="this")
     override_reason = serializers.CharField(max_length=300, required=False, default="", allow_blank=True)

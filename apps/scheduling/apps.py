@@ -6,10 +6,17 @@ class SchedulingConfig(AppConfig):
     label = "scheduling"
 
     def ready(self) -> None:
+        from django.db.models.signals import post_delete, post_save
+
         from apps.core.transitions import reaction_register
 
         from . import reminders
-        from .models import AppointmentStatus
+        from .models import AppointmentStatus, Location
+        from .zones import zones_forget
+
+        # The kept zones follow every save of a location, the admin's and a fixture's included.
+        for signal in (post_save, post_delete):
+            signal.connect(lambda **kwargs: zones_forget(), sender=Location, weak=False, dispatch_uid=f"zones-{signal}")
 
         reaction_register(
             model="scheduling.AppointmentTransition",

@@ -6,17 +6,14 @@ however many slots are asked about.
 
 import datetime as dt
 from dataclasses import dataclass, field
+from zoneinfo import ZoneInfo
 
 from django.db.models import Q
 from django.utils import timezone
 
 from apps.core import clock
 
-from .models import BLOCKING_STATUSES, Appointment, TimeOff, Weekday, WorkingHours
-
-
-def _local_iso(value: dt.datetime) -> str:
-    return timezone.localtime(value, clock.clinic_tz()).isoformat()
+from .models import BLOCKING_STATUSES, Appointment, Location, TimeOff, Weekday, WorkingHours
 
 
 @dataclass(frozen=True)
@@ -26,30 +23,43 @@ class Collision:
     appointment: Appointment
     collides_on: tuple[str, ...]
 
+    elsewhere: str = ""  # the other session's location, when it is not the one asked about
+
     def as_dict(self) -> dict:
         return {
             "id": self.appointment.pk,
-            "start": _local_iso(self.appointment.start),
-            "end": _local_iso(self.appointment.end),
+            "start": self.appointment.local_start.isoformat(),
+            "end": self.appointment.local_end.isoformat(),
             "collides_on": list(self.collides_on),
+            "location": self.appointment.location.name,
         }
 
     def describe(self) -> str:
-        local = timezone.localtime(self.appointment.start, clock.clinic_tz())
-        end = timezone.localtime(self.appointment.end, clock.clinic_tz())
+        """In the other session's own local time, naming its location when it is another one (a therapist is in
+        one place at a time)."""
+        local, end = self.appointment.local_start, self.appointment.local_end
         whose = " and ".join(self.collides_on)
+        where = f" at {self.elsewhere}" if self.elsewhere else ""
+        zone = f" {local:%Z}" if self.appointment.zone_differs else ""
         return (
-            f"The {whose} already has appointment #{self.appointment.pk} on "
-            f"{local:%a %b} {local.day}, {local:%H:%M}–{end:%H:%M}."
+            f"The {whose} already has appointment #{self.appointment.pk}{where} on "
+            f"{local:%a %b} {local.day}, {local:%H:%M}–{end:%H:%M}{zone}."
         )
 
 
 @dataclass
 class Slot(clock.LocalSpan):
+    """A span asked about, timed in the zone of the location it would be at."""
+
     start: dt.datetime
     end: dt.datetime
     collisions: list[Collision] = field(default_factory=list)
     unavailable: str = ""
+    tz: ZoneInfo = field(default_factory=clock.clinic_tz)
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return self.tz
 
     @property
     def is_free(self) -> bool:
@@ -57,8 +67,8 @@ class Slot(clock.LocalSpan):
 
     def as_dict(self) -> dict:
         return {
-            "start": _local_iso(self.start),
-            "end": _local_iso(self.end),
+            "start": self.local_start.isoformat(),
+            "end": self.local_end.isoformat(),
             "date": self.local_start.date().isoformat(),
             "conflicts": [c.as_dict() for c in self.collisions],
             "unavailable": self.unavailable,
@@ -71,10 +81,13 @@ def slots_check(
     patient_id: int | None,
     room_id: int | None,
     spans: list[tuple[dt.datetime, dt.datetime]],
+    location: Location | None = None,
     exclude_ids: frozenset[int] = frozenset(),
 ) -> list[Slot]:
-    """Check each (start, end) span for collisions and for the therapist's availability. Three queries in all."""
-    slots = [Slot(start=s, end=e) for s, e in spans]
+    """Check each (start, end) span for collisions and for the therapist's availability at `location` (the main
+    one when not given), in its zone. Three queries in all."""
+    location = location or Location.main()
+    slots = [Slot(start=s, end=e, tz=location.zone) for s, e in spans]
     if not slots:
         return slots
     low, high = min(s.start for s in slots), max(s.end for s in slots)
@@ -86,9 +99,10 @@ def slots_check(
     existing = list(
         Appointment.objects.filter(who, status__in=BLOCKING_STATUSES, start__lt=high, end__gt=low)
         .exclude(pk__in=exclude_ids)
+        .select_related("location")
         .order_by("start", "pk")
     )
-    hours = list(WorkingHours.objects.filter(therapist=therapist))
+    hours = list(WorkingHours.objects.filter(therapist=therapist).select_related("location"))
     time_off = list(TimeOff.objects.filter(therapist=therapist, start__lt=high, end__gt=low))
     name = therapist.full_name or therapist.email
     for slot in slots:
@@ -101,9 +115,23 @@ def slots_check(
                     on.append("room")
                 if patient_id is not None and other.patient_id == patient_id:
                     on.append("patient")
-                slot.collisions.append(Collision(appointment=other, collides_on=tuple(on)))
-        slot.unavailable = _unavailability(name, slot, hours, time_off)
+                elsewhere = other.location.name if other.location_id != location.pk else ""
+                slot.collisions.append(Collision(appointment=other, collides_on=tuple(on), elsewhere=elsewhere))
+        slot.unavailable = _unavailability(name, slot, [h for h in hours if h.location_id == location.pk], time_off)
+        if slot.unavailable and any(h.location_id != location.pk for h in hours):
+            slot.unavailable = _elsewhere(name, slot, location, hours) or slot.unavailable
     return slots
+
+
+def _elsewhere(name: str, slot: Slot, location: Location, hours: list[WorkingHours]) -> str:
+    """Where the therapist works at that time instead, when it is another location's hours (in its zone)."""
+    for h in hours:
+        if h.location_id == location.pk:
+            continue
+        start, end = timezone.localtime(slot.start, h.location.zone), timezone.localtime(slot.end, h.location.zone)
+        if start.weekday() == h.weekday and h.start_time <= start.time() and end.time() <= h.end_time:
+            return f"{name} works at {h.location.name} then, not at {location.name}."
+    return ""
 
 
 def _unavailability(name: str, slot: Slot, hours: list[WorkingHours], time_off: list[TimeOff]) -> str:

@@ -36,7 +36,9 @@ class _BookingForm(forms.Form):
     therapist = _TherapistChoice(queryset=User.objects.none())
     patient = PatientChoiceField(queryset=None, required=False, help_text="Empty only for a group meeting.")
     service_type = forms.ModelChoiceField(queryset=ServiceType.objects.filter(is_active=True))
-    room = forms.ModelChoiceField(queryset=Room.objects.filter(is_active=True), required=False)
+    room = forms.ModelChoiceField(
+        queryset=Room.objects.filter(is_active=True).select_related("location"), required=False
+    )
     is_telehealth = forms.BooleanField(label="Telehealth (video)", required=False)
     override_reason = forms.CharField(
         max_length=300,
@@ -177,7 +179,9 @@ class RescheduleForm(_ScopeMixin, forms.Form):
     therapist = _TherapistChoice(
         queryset=User.objects.none(), required=False, help_text="Choose another therapist to hand the session over."
     )
-    room = forms.ModelChoiceField(queryset=Room.objects.filter(is_active=True), required=False)
+    room = forms.ModelChoiceField(
+        queryset=Room.objects.filter(is_active=True).select_related("location"), required=False
+    )
     scope = forms.ChoiceField(
         choices=[("this", "Only this session"), ("following", "This and all later sessions of the series")],
         initial="this",

@@ -1,4 +1,5 @@
 import datetime as dt
+from zoneinfo import ZoneInfo
 
 import pghistory
 import pgtrigger
@@ -11,6 +12,7 @@ from django.db.models import Func, Q
 from apps.accounts.disciplines import Discipline
 from apps.core import clock
 from apps.core.models import TimeStampedModel, Transition
+from apps.core.time_zones import time_zone_known_trigger, zone_validate
 
 
 class ServiceType(TimeStampedModel):
@@ -36,18 +38,6 @@ class ServiceType(TimeStampedModel):
         return f"{self.name} ({self.code})"
 
 
-class Room(TimeStampedModel):
-    name = models.CharField(max_length=100, unique=True)
-    capacity = models.PositiveIntegerField(default=1)
-    is_active = models.BooleanField(default=True)
-
-    class Meta:
-        ordering = ["name"]
-
-    def __str__(self) -> str:
-        return self.name
-
-
 class Weekday(models.IntegerChoices):
     MONDAY = 0, "Monday"
     TUESDAY = 1, "Tuesday"
@@ -67,13 +57,131 @@ class WeeklySpan(Func):
     output_field = models.DateTimeField()
 
 
-class WorkingHours(TimeStampedModel):
-    """A therapist's regular bookable hours on one weekday, in clinic local time.
+class PlaceOfService(models.TextChoices):
+    """CMS place-of-service codes a location can bill in person (telehealth codes follow the session, not the place)."""
 
-    Blocks of one therapist on one weekday never overlap (an exclusion constraint, not only the service's check).
+    OFFICE = "11", "11 · Office"
+    SCHOOL = "03", "03 · School"
+    OUTPATIENT_HOSPITAL = "22", "22 · On-campus outpatient hospital"
+    COMMUNITY_MENTAL_HEALTH = "53", "53 · Community mental health center"
+    OTHER = "99", "99 · Other place of service"
+
+
+def location_default() -> int:
+    """The main location's id: what a single-office clinic books at without naming a place."""
+    return Location.main().pk
+
+
+class Location(TimeStampedModel):
+    """An office of the clinic: its address, the zone its sessions are timed in, its rooms and opening hours."""
+
+    name = models.CharField(max_length=100, unique=True)
+    address_line1 = models.CharField(max_length=200, blank=True)
+    address_line2 = models.CharField(max_length=200, blank=True)
+    city = models.CharField(max_length=100, blank=True)
+    state = models.CharField(max_length=50, blank=True)
+    postal_code = models.CharField(max_length=20, blank=True)
+    phone = models.CharField(max_length=30, blank=True)
+    time_zone = models.CharField(
+        max_length=64, validators=[zone_validate], help_text="IANA zone, e.g. America/New_York."
+    )
+    place_of_service = models.CharField(
+        max_length=2, choices=PlaceOfService.choices, default=PlaceOfService.OFFICE, help_text="For superbills."
+    )
+    is_main = models.BooleanField(default=False, help_text="Where sessions are booked when no place is named.")
+    is_active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["-is_main", "name"]
+        constraints = [
+            models.CheckConstraint(condition=~Q(time_zone=""), name="location_has_time_zone"),
+            models.UniqueConstraint(fields=["is_main"], condition=Q(is_main=True), name="one_main_location"),
+            models.CheckConstraint(condition=Q(is_main=False) | Q(is_active=True), name="main_location_is_active"),
+        ]
+        # No session can be stored at a place whose local time nothing could compute.
+        triggers = [time_zone_known_trigger("location_time_zone_known", blank_allowed=False)]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @classmethod
+    def main(cls) -> "Location":
+        """The main location, made from the clinic's zone the first time a clinic needs one."""
+        main = cls.objects.filter(is_main=True).first()
+        if main is None:
+            main, _ = cls.objects.get_or_create(
+                is_main=True, defaults={"name": "Main office", "time_zone": settings.TIME_ZONE}
+            )
+        return main
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.time_zone)
+
+    @property
+    def address_lines(self) -> list[str]:
+        city_line = " ".join(
+            part for part in (f"{self.city}," if self.city else "", self.state, self.postal_code) if part
+        )
+        return [line for line in (self.address_line1, self.address_line2, city_line.strip(" ,")) if line]
+
+
+class LocationHours(TimeStampedModel):
+    """When a location is open on one weekday, in its own local time; blocks of one day never overlap."""
+
+    location = models.ForeignKey(Location, on_delete=models.CASCADE, related_name="hours")
+    weekday = models.PositiveSmallIntegerField(choices=Weekday.choices)
+    opens = models.TimeField()
+    closes = models.TimeField()
+
+    class Meta:
+        ordering = ["location", "weekday", "opens"]
+        verbose_name_plural = "location hours"
+        constraints = [
+            models.CheckConstraint(condition=Q(opens__lt=models.F("closes")), name="location_hours_open_before_close"),
+            ExclusionConstraint(
+                name="location_hours_no_overlap",
+                expressions=[
+                    (WeeklySpan("opens", "closes"), RangeOperators.OVERLAPS),
+                    ("location", RangeOperators.EQUAL),
+                    ("weekday", RangeOperators.EQUAL),
+                ],
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_weekday_display()} {self.opens:%H:%M}–{self.closes:%H:%M}"
+
+
+class Room(TimeStampedModel):
+    location = models.ForeignKey(Location, on_delete=models.PROTECT, related_name="rooms", default=location_default)
+    name = models.CharField(max_length=100)
+    capacity = models.PositiveIntegerField(default=1)
+    is_active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["location", "name"]
+        constraints = [
+            models.UniqueConstraint(fields=["location", "name"], name="room_name_unique_at_location"),
+            # The target of the sessions' (room, location) key: a session's room is always at its location.
+            models.UniqueConstraint(fields=["id", "location"], name="room_at_location_key"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class WorkingHours(TimeStampedModel):
+    """A therapist's regular bookable hours on one weekday at one location, in that location's local time.
+
+    Blocks of one therapist on one weekday never overlap, at one location or across two (an exclusion constraint,
+    not only the service's check): a therapist is in one place at a time.
     """
 
     therapist = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="working_hours")
+    location = models.ForeignKey(
+        Location, on_delete=models.PROTECT, related_name="working_hours", default=location_default
+    )
     weekday = models.PositiveSmallIntegerField(choices=Weekday.choices)
     start_time = models.TimeField()
     end_time = models.TimeField()
@@ -134,7 +242,7 @@ class SeriesStatus(models.TextChoices):
 
 @pghistory.track()
 class AppointmentSeries(TimeStampedModel):
-    """A recurring booking at a local wall-clock time; occurrences are Appointment rows.
+    """A recurring booking at a wall-clock time in its location's zone; occurrences are Appointment rows.
 
     End by count, by end date, or neither (open-ended: a beat job books ahead to a rolling horizon).
     """
@@ -142,6 +250,7 @@ class AppointmentSeries(TimeStampedModel):
     therapist = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     patient = models.ForeignKey("patients.Patient", on_delete=models.PROTECT, related_name="appointment_series")
     service_type = models.ForeignKey(ServiceType, on_delete=models.PROTECT, related_name="+")
+    location = models.ForeignKey(Location, on_delete=models.PROTECT, related_name="+", default=location_default)
     room = models.ForeignKey(Room, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     is_telehealth = models.BooleanField(default=False)
     weekday = models.PositiveSmallIntegerField(choices=Weekday.choices)
@@ -241,7 +350,10 @@ RETURN NEW;
 
 
 @pghistory.track()
-class Appointment(TimeStampedModel):
+class Appointment(clock.LocalSpan, TimeStampedModel):
+    """A session at a location: its local times are in the location's zone (a telehealth session's location is the
+    therapist's office it is held from)."""
+
     therapist = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="appointments")
     patient = models.ForeignKey(
         "patients.Patient",
@@ -250,6 +362,9 @@ class Appointment(TimeStampedModel):
         on_delete=models.PROTECT,
         related_name="appointments",
         help_text="Empty for a group meeting; its members are enrollments.",
+    )
+    location = models.ForeignKey(
+        Location, on_delete=models.PROTECT, related_name="appointments", default=location_default
     )
     room = models.ForeignKey(Room, null=True, blank=True, on_delete=models.PROTECT, related_name="appointments")
     service_type = models.ForeignKey(ServiceType, on_delete=models.PROTECT, related_name="appointments")
@@ -279,6 +394,7 @@ class Appointment(TimeStampedModel):
             models.Index(fields=["start"]),
             models.Index(fields=["therapist", "start"]),
             models.Index(fields=["patient", "start"]),
+            models.Index(fields=["location", "start"]),
         ]
         constraints = [
             models.CheckConstraint(condition=Q(start__lt=models.F("end")), name="appointment_start_before_end"),
@@ -314,6 +430,12 @@ class Appointment(TimeStampedModel):
 
     def __str__(self) -> str:
         return f"Appointment {self.pk} at {self.start:%Y-%m-%d %H:%M}"
+
+    @property
+    def zone(self) -> ZoneInfo:
+        from .zones import location_zone  # the zones module reads this module's Location
+
+        return location_zone(self.location_id)
 
     @property
     def is_active(self) -> bool:

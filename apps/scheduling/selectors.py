@@ -5,7 +5,7 @@ import hashlib
 
 from django.contrib.postgres.fields import DateTimeRangeField
 from django.db.backends.postgresql.psycopg_any import DateTimeTZRange
-from django.db.models import Exists, F, Func, Max, OuterRef, Prefetch, Q, QuerySet, Value
+from django.db.models import Count, Exists, F, Func, Max, OuterRef, Prefetch, Q, QuerySet, Value
 
 from apps.accounts.models import User
 from apps.accounts.roles import Role
@@ -19,6 +19,7 @@ from .models import (
     AppointmentSeries,
     AppointmentStatus,
     CalendarFeed,
+    Location,
     SeriesStatus,
     ServiceType,
     TimeOff,
@@ -314,6 +315,18 @@ def therapists_with_availability(*, since: dt.datetime) -> list[User]:
         )
         .order_by("last_name", "first_name", "pk")
     )
+
+
+def therapist_location(therapist) -> Location:
+    """The office a therapist works from: where most of their weekly hours are (the main location first on a tie),
+    else the main location. A telehealth session is timed in its zone."""
+    counted = (
+        Location.objects.filter(working_hours__therapist=therapist, is_active=True)
+        .annotate(blocks=Count("working_hours"))
+        .order_by("-blocks", "-is_main", "name")
+        .first()
+    )
+    return counted or Location.main()
 
 
 def therapist_working_hours(*, therapist) -> list[WorkingHours]:

@@ -31,6 +31,7 @@ from .models import (
     AppointmentStatus,
     AppointmentTransition,
     CalendarFeed,
+    Location,
     Room,
     SeriesStatus,
     ServiceType,
@@ -38,7 +39,7 @@ from .models import (
     WorkingHours,
 )
 from .reminders import appointments_booked_notice, appointments_moved_notice
-from .selectors import calendar_feed_token_hash
+from .selectors import calendar_feed_token_hash, therapist_location
 
 if TYPE_CHECKING:
     from apps.billing.pricing import Price
@@ -51,6 +52,7 @@ CONSTRAINT_SUBJECT = {
     "appointment_no_patient_overlap": "patient",
 }
 DISCIPLINE_CONSTRAINT = "appointment_discipline_matches_provider"
+ROOM_LOCATION_CONSTRAINTS = {"appointment_room_at_its_location", "series_room_at_its_location"}
 OVERRIDE_ROLES = (Role.ADMIN, Role.FRONT_DESK, Role.THERAPIST)
 STAFF_CANCEL_ROLES = (Role.ADMIN, Role.FRONT_DESK, Role.THERAPIST)
 MAX_SERIES_DATES = 104  # two years of weekly sessions
@@ -71,13 +73,31 @@ class Booking:
     service_type: ServiceType
     room: Room | None
     is_telehealth: bool
+    location: Location
 
     def spans(self, starts: list[dt.datetime]) -> list[tuple[dt.datetime, dt.datetime]]:
         length = dt.timedelta(minutes=self.service_type.duration_minutes)
         return [(s, s + length) for s in starts]
 
 
-def _booking_validate(*, therapist, patient, service_type, room, is_telehealth) -> Booking:
+def _booking_location(*, therapist, room: Room | None, location: Location | None) -> Location:
+    """Where the session is: its room's location; else the one asked for; else (telehealth, or no room yet) the
+    therapist's own office, whose zone times it."""
+    if room is not None:
+        if location is not None and room.location_id != location.pk:
+            raise Unprocessable(
+                f"{room.name} is a room at {room.location.name}, not at {location.name}.",
+                fields={"room": [f"Choose a room at {location.name}."]},
+            )
+        return room.location
+    if location is None:
+        return therapist_location(therapist)
+    if not location.is_active:
+        raise Unprocessable("This location is closed.", fields={"location": ["Closed location."]})
+    return location
+
+
+def _booking_validate(*, therapist, patient, service_type, room, is_telehealth, location=None) -> Booking:
     if not therapist.has_role(Role.THERAPIST) or not therapist.is_active:
         raise Unprocessable("Choose an active therapist.", fields={"therapist": ["Not an active therapist."]})
     if not service_type.is_active:
@@ -98,7 +118,8 @@ def _booking_validate(*, therapist, patient, service_type, room, is_telehealth) 
         raise Unprocessable("A telehealth session has no room.", fields={"room": ["Leave empty for telehealth."]})
     if room is not None and not room.is_active:
         raise Unprocessable("This room is not in use.", fields={"room": ["Inactive room."]})
-    return Booking(therapist, patient, service_type, room, is_telehealth)
+    location = _booking_location(therapist=therapist, room=room, location=location)
+    return Booking(therapist, patient, service_type, room, is_telehealth, location)
 
 
 def _discipline_check(*, therapist, service_type: ServiceType) -> None:
@@ -161,6 +182,8 @@ def _violated_constraint(exc: IntegrityError) -> str | None:
 def _collision_after_race(exc: IntegrityError, appointment: Appointment, exclude_ids: frozenset[int]) -> Conflict:
     """Another transaction took the slot between our check and our write; name what it booked."""
     constraint = _violated_constraint(exc)
+    if constraint in ROOM_LOCATION_CONSTRAINTS:
+        return Conflict("That room is not at the session's location.")
     if constraint == DISCIPLINE_CONSTRAINT:
         # The provider's discipline changed between our check and our write.
         return Conflict(_discipline_mismatch_message(appointment.therapist, appointment.service_type))
@@ -171,6 +194,7 @@ def _collision_after_race(exc: IntegrityError, appointment: Appointment, exclude
         patient_id=appointment.patient_id,
         room_id=appointment.room_id,
         spans=[(appointment.start, appointment.end)],
+        location=appointment.location,
         exclude_ids=exclude_ids,
     )
     if not slot.collisions:
@@ -197,6 +221,7 @@ def _new_appointment(booking: Booking, slot: Slot, *, actor, series=None, overri
         therapist=booking.therapist,
         patient=booking.patient,
         service_type=booking.service_type,
+        location=booking.location,
         room=booking.room,
         is_telehealth=booking.is_telehealth,
         telehealth_url=_telehealth_url() if booking.is_telehealth else "",
@@ -226,7 +251,7 @@ def _transition_row(
 def _lock(appointment: Appointment) -> Appointment:
     return (
         Appointment.objects.select_for_update(of=("self",))
-        .select_related("therapist", "patient", "room", "service_type", "series")
+        .select_related("therapist", "patient", "room", "service_type", "series", "location")
         .get(pk=appointment.pk)
     )
 
@@ -245,6 +270,7 @@ def appointment_book(
     start: dt.datetime,
     room: Room | None = None,
     is_telehealth: bool = False,
+    location: Location | None = None,
     override_reason: str = "",
     cap_override_reason: str = "",
 ) -> Appointment:
@@ -258,13 +284,19 @@ def appointment_book(
     """
     _require_aware(start, "start")
     booking = _booking_validate(
-        therapist=therapist, patient=patient, service_type=service_type, room=room, is_telehealth=is_telehealth
+        therapist=therapist,
+        patient=patient,
+        service_type=service_type,
+        room=room,
+        is_telehealth=is_telehealth,
+        location=location,
     )
     [slot] = slots_check(
         therapist=therapist,
         patient_id=patient.pk if patient else None,
         room_id=room.pk if room else None,
         spans=booking.spans([start]),
+        location=booking.location,
     )
     if slot.collisions:
         raise _conflict(slot.collisions)
@@ -352,6 +384,7 @@ def series_preview(
     end_date: dt.date | None = None,
     room: Room | None = None,
     is_telehealth: bool = False,
+    location: Location | None = None,
 ) -> SeriesPlan:
     """Every date the series would take, each with what it collides with and any availability problem.
 
@@ -379,7 +412,12 @@ def series_preview(
     if end_date is not None and end_date < first_date:
         raise Unprocessable("The end date is before the first date.", fields={"end_date": ["Before the first date."]})
     booking = _booking_validate(
-        therapist=therapist, patient=patient, service_type=service_type, room=room, is_telehealth=is_telehealth
+        therapist=therapist,
+        patient=patient,
+        service_type=service_type,
+        room=room,
+        is_telehealth=is_telehealth,
+        location=location,
     )
     dates = series_dates(
         first_date=first_date, interval_weeks=interval_weeks, occurrence_count=occurrence_count, end_date=end_date
@@ -394,7 +432,9 @@ def series_preview(
         therapist=therapist,
         patient_id=patient.pk if patient else None,
         room_id=room.pk if room else None,
-        spans=booking.spans([clock.local_datetime(d, local_start_time) for d in dates]),
+        # Wall-clock time in the location's zone: 15:00 stays 15:00 there across its DST changes.
+        spans=booking.spans([clock.local_datetime(d, local_start_time, booking.location.zone) for d in dates]),
+        location=booking.location,
     )
     return plan
 
@@ -468,6 +508,7 @@ def series_book(
     end_date: dt.date | None = None,
     room: Room | None = None,
     is_telehealth: bool = False,
+    location: Location | None = None,
     skip_conflicts: bool = False,
     override_reason: str = "",
     cap_override_reason: str = "",
@@ -493,6 +534,7 @@ def series_book(
         end_date=end_date,
         room=room,
         is_telehealth=is_telehealth,
+        location=location,
     )
     if not plan.slots:
         raise Unprocessable("The series has no dates.", fields={"end_date": ["No dates before the end date."]})
@@ -520,6 +562,7 @@ def series_book(
         therapist=therapist,
         patient=patient,
         service_type=service_type,
+        location=plan.booking.location,
         room=room,
         is_telehealth=is_telehealth,
         weekday=first_date.weekday(),
@@ -556,7 +599,7 @@ def series_extend(*, series: AppointmentSeries, actor=None, today: dt.date | Non
     staff can rebook it with one."""
     series = (
         AppointmentSeries.objects.select_for_update(of=("self",))
-        .select_related("therapist", "patient", "service_type", "room")
+        .select_related("therapist", "patient", "service_type", "room", "location")
         .get(pk=series.pk)
     )
     if series.status != SeriesStatus.ACTIVE or not series.is_open_ended:
@@ -582,12 +625,16 @@ def series_extend(*, series: AppointmentSeries, actor=None, today: dt.date | Non
         extensions.reduced_fee_cap_enforce(
             actor=actor, therapist=series.therapist, patient=series.patient, exclude_series_id=series.pk
         )
-    booking = Booking(series.therapist, series.patient, series.service_type, series.room, series.is_telehealth)
+    booking = Booking(
+        series.therapist, series.patient, series.service_type, series.room, series.is_telehealth, series.location
+    )
+    zone = series.location.zone
     slots = slots_check(
         therapist=series.therapist,
         patient_id=series.patient_id,
         room_id=series.room_id,
-        spans=booking.spans([clock.local_datetime(d, series.local_start_time) for d in dates]),
+        spans=booking.spans([clock.local_datetime(d, series.local_start_time, zone) for d in dates]),
+        location=series.location,
     )
     booked, skipped = _book_slots(series, booking, slots, actor=actor, override_reason="", skip=True)
     series.booked_through = dates[-1]
@@ -620,6 +667,7 @@ def appointment_reschedule(
     start: dt.datetime,
     room=KEEP,
     is_telehealth: bool | None = None,
+    location: Location | None = None,
     scope: str = "this",
     override_reason: str = "",
     therapist=None,
@@ -653,18 +701,24 @@ def appointment_reschedule(
     telehealth = appointment.is_telehealth if is_telehealth is None else is_telehealth
     if telehealth and room is KEEP:
         new_room = None
+    # A move keeps the session's location unless it names another, moves to a room elsewhere, or hands a telehealth
+    # session to another therapist (whose office then times it).
+    moves_place = new_room is not None or (telehealth and changes_therapist)
     booking = _booking_validate(
         therapist=new_therapist,
         patient=appointment.patient,
         service_type=appointment.service_type,
         room=new_room,
         is_telehealth=telehealth,
+        location=location or (None if moves_place else appointment.location),
     )
-    tz = clock.clinic_tz()
+    old_tz, tz = appointment.zone, booking.location.zone
     new_local = timezone.localtime(start, tz)
-    shift = new_local.date() - timezone.localtime(appointment.start, tz).date()
+    shift = new_local.date() - timezone.localtime(appointment.start, old_tz).date()
     starts = [
-        clock.local_datetime(timezone.localtime(a.start, tz).date() + shift, new_local.time().replace(tzinfo=None))
+        clock.local_datetime(
+            timezone.localtime(a.start, old_tz).date() + shift, new_local.time().replace(tzinfo=None), tz
+        )
         for a in moving
     ]
     slots = slots_check(
@@ -672,6 +726,7 @@ def appointment_reschedule(
         patient_id=appointment.patient_id,
         room_id=new_room.pk if new_room else None,
         spans=booking.spans(starts),
+        location=booking.location,
         exclude_ids=frozenset(a.pk for a in moving),
     )
     collisions = [c for s in slots for c in s.collisions]
@@ -696,6 +751,7 @@ def appointment_reschedule(
         if changes_therapist:
             moved.therapist = new_therapist
         moved.start, moved.end = slot.start, slot.end
+        moved.location = booking.location
         moved.room = new_room
         link = moved.telehealth_url if moved.is_telehealth else _telehealth_url()
         moved.telehealth_url = link if telehealth else ""
@@ -710,6 +766,7 @@ def appointment_reschedule(
             new_local,
             shift,
             room=new_room,
+            location=booking.location,
             telehealth=telehealth,
             therapist=new_therapist if changes_therapist else None,
             cap_override_reason=cap_override,
@@ -722,7 +779,7 @@ def appointment_reschedule(
                 moved,
                 actor=actor,
                 from_status=AppointmentStatus.BOOKED,
-                reason=f"Moved from {timezone.localtime(was, clock.clinic_tz()):%Y-%m-%d %H:%M}.",
+                reason=f"Moved from {timezone.localtime(was, old_tz):%Y-%m-%d %H:%M}.",
             )
             for was, moved in zip(previous_starts, moving, strict=True)
         ]
@@ -732,7 +789,7 @@ def appointment_reschedule(
 
 
 def _series_split(
-    series, moving, new_local, shift, *, room, telehealth, therapist, cap_override_reason: str, actor
+    series, moving, new_local, shift, *, room, location, telehealth, therapist, cap_override_reason: str, actor
 ) -> None:
     """The moved occurrences become a new series with the new weekday and time, and the new `therapist` if they
     were handed over (None keeps the series' own); the old one ends before them. The new series keeps the old one's
@@ -740,7 +797,7 @@ def _series_split(
     extension is held to the right cap."""
     series = AppointmentSeries.objects.get(pk=series.pk)
     therapist = therapist or series.therapist
-    first_moved_date = timezone.localtime(moving[0].start, clock.clinic_tz()).date()
+    first_moved_date = timezone.localtime(moving[0].start, location.zone).date()
     moved_ids = [a.pk for a in moving]
     earlier = Appointment.objects.filter(series=series, start__lt=moving[0].start).exclude(pk__in=moved_ids)
     remaining = None if series.occurrence_count is None else max(series.occurrence_count - earlier.count(), 1)
@@ -749,6 +806,7 @@ def _series_split(
         therapist=therapist,
         patient=series.patient,
         service_type=series.service_type,
+        location=location,
         room=room,
         is_telehealth=telehealth,
         weekday=first_moved_date.weekday(),
@@ -891,7 +949,7 @@ def series_cancel_following(
     cancelled = [t.appointment for t in transitions]
     if not cancelled:
         raise InvalidTransition("No booked sessions from here on to cancel.")
-    first_local = timezone.localtime(cancelled[0].start, clock.clinic_tz()).date()
+    first_local = cancelled[0].local_start.date()
     if first_local <= series.first_date:
         series.status = SeriesStatus.CANCELLED
     else:
@@ -919,7 +977,7 @@ def _require_started(appointment: Appointment, verb: str) -> None:
 def appointment_check_in(*, appointment: Appointment, actor) -> Appointment:
     """The patient has arrived (or joined the video call). Only on the day of the session."""
     appointment = _lock_in(appointment, {AppointmentStatus.BOOKED}, "checked in")
-    if timezone.localtime(appointment.start, clock.clinic_tz()).date() != clock.local_now().date():
+    if appointment.local_start.date() != timezone.localtime(clock.now(), appointment.zone).date():
         raise Unprocessable("Check-in is only possible on the day of the session.")
     appointment.status = AppointmentStatus.CHECKED_IN
     appointment.checked_in_at = clock.now()

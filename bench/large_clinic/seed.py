@@ -64,6 +64,7 @@ from apps.scheduling.models import (
     Appointment,
     AppointmentSeries,
     AppointmentStatus,
+    Location,
     Room,
     SeriesStatus,
     ServiceType,
@@ -273,6 +274,7 @@ class LargeClinic:
                 code=code, defaults={"name": name, "duration_minutes": minutes, "is_group": is_group}
             )
         rooms = min(THERAPY_ROOMS, self.plan.therapists)
+        self.location = Location.main()
         self.rooms = [
             Room.objects.get_or_create(name=f"Room {i + 1}", defaults={"capacity": 1})[0] for i in range(rooms)
         ]
@@ -454,6 +456,7 @@ class LargeClinic:
                     "therapist_id": therapist.pk,
                     "patient_id": self.patient_ids[e.patient_index],
                     "service_type_id": self.services[e.service_code].pk,
+                    "location_id": self.location.pk,
                     "room_id": room.pk if room else None,
                     "is_telehealth": room is None,
                     "weekday": e.weekday,
@@ -476,6 +479,7 @@ class LargeClinic:
                     "id": next_id,
                     "therapist_id": therapist.pk,
                     "patient_id": self.patient_ids[e.patient_index],
+                    "location_id": self.location.pk,
                     "room_id": room.pk if room else None,
                     "service_type_id": self.services[code].pk,
                     "series_id": e.series_id,
@@ -763,6 +767,7 @@ class LargeClinic:
                         "id": appointment_id,
                         "therapist_id": lead.pk,
                         "patient_id": None,
+                        "location_id": self.location.pk,
                         "room_id": self.group_room.pk,
                         "service_type_id": group.pk,
                         "start": start,

@@ -57,6 +57,7 @@ def test_a_conflict_answers_409_naming_the_appointment(clinic, login, session):
         "start": "2026-06-01T10:00:00-04:00",
         "end": "2026-06-01T10:45:00-04:00",
         "collides_on": ["therapist"],
+        "location": "Main office",
     }
     assert clinic.patient.legal_last_name not in response.content.decode()
 

@@ -54,6 +54,7 @@ def test_room_and_patient_collisions_are_told_apart(clinic):
         "start": first.start.isoformat(),
         "end": first.end.isoformat(),
         "collides_on": ["room", "patient"],
+        "location": "Main office",
     }
 
 

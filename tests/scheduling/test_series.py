@@ -115,6 +115,7 @@ def test_the_preview_lists_which_dates_collide_and_with_what(clinic):
             "start": blocker.start.isoformat(),
             "end": blocker.end.isoformat(),
             "collides_on": ["room"],
+            "location": "Main office",
         }
     ]
     assert not AppointmentSeries.objects.exists()

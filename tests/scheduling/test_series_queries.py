@@ -17,7 +17,7 @@ from apps.notifications.models import Message
 from apps.patients.models import Patient
 from apps.scheduling import extensions
 from apps.scheduling.extensions import BookingChecks
-from apps.scheduling.models import Appointment, AppointmentSeries, AppointmentTransition
+from apps.scheduling.models import Appointment, AppointmentSeries, AppointmentTransition, Room
 from tests.billing.helpers import approved_assessment
 from tests.factories import api_token_for
 
@@ -39,6 +39,7 @@ def _fresh(c) -> dict:
         "actor": User.objects.get(pk=c.front_desk.pk),
         "therapist": User.objects.get(pk=c.therapist.pk),
         "patient": Patient.objects.get(pk=c.patient.pk),
+        "room": Room.objects.get(pk=c.willow.pk),
     }
 
 
