@@ -1,8 +1,5 @@
 """Intake's reactions to the sessions' transitions (registered in IntakeConfig.ready())."""
 
-from django.utils import timezone
-
-from apps.core import clock
 from apps.core.models import ClinicSettings
 from apps.scheduling.models import AppointmentTransition
 
@@ -19,7 +16,7 @@ def packet_on_new_series(transition: AppointmentTransition, *, clinic: ClinicSet
     if transition.from_status or appointment.series_id is None:
         return
     series = appointment.series
-    if timezone.localtime(appointment.start, clock.clinic_tz()).date() != series.first_date:
+    if appointment.local_start.date() != series.first_date:  # both in the series' location zone
         return
     # Asked here, before the service's transaction: with the setting off (the default) no savepoint is taken.
     clinic = clinic or ClinicSettings.load()

@@ -62,8 +62,9 @@ def next_level(level: str) -> str:
     return LADDER[place + 1] if place + 1 < len(LADDER) else ""
 
 
-def _when(moment: dt.datetime) -> str:
-    return formats.date_format(timezone.localtime(moment, clock.clinic_tz()), "l, F j \\a\\t g:i A")
+def _when(moment: dt.datetime, zone=None) -> str:
+    """In the clinic's zone, or a session's own (its location's)."""
+    return formats.date_format(timezone.localtime(moment, zone or clock.clinic_tz()), "l, F j \\a\\t g:i A")
 
 
 def _program_step(enrollments) -> tuple[str, str] | None:
@@ -84,7 +85,8 @@ def _program_step(enrollments) -> tuple[str, str] | None:
             if appointment.start > now and appointment.status in UPCOMING_MEETING_STATUSES:
                 program = enrollment.program
                 meeting_word = "lecture" if program.kind == ProgramKind.LECTURE else "meeting"
-                return f"Your next {meeting_word} of {program.title} is {_when(appointment.start)}.", programs
+                when = _when(appointment.start, appointment.zone)
+                return f"Your next {meeting_word} of {program.title} is {when}.", programs
     for enrollment in enrollments:
         if enrollment.status != EnrollmentStatus.WAITLISTED:
             continue
@@ -108,7 +110,7 @@ def _session_step(patient) -> tuple[str, str] | None:
     session = patient_next_session(patient=patient)
     if session is None:
         return None
-    return f"Your next session is {_when(session.start)}.", reverse("portal:sessions:list")
+    return f"Your next session is {_when(session.start, session.zone)}.", reverse("portal:sessions:list")
 
 
 def _slot_list_step(patient) -> tuple[str, str] | None:

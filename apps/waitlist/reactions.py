@@ -1,8 +1,5 @@
 """The slot waitlist's reactions to the sessions' transitions (registered in WaitlistConfig.ready())."""
 
-from django.utils import timezone
-
-from apps.core import clock
 from apps.scheduling.models import AppointmentTransition
 
 from .services import slot_freed
@@ -14,5 +11,5 @@ def slot_offer_when_series_ends(transition: AppointmentTransition) -> None:
     if not transition.ends_series:
         return
     appointment = transition.appointment
-    free_from = timezone.localtime(appointment.start, clock.clinic_tz()).date()
+    free_from = appointment.local_start.date()
     slot_freed(series=appointment.series, free_from=free_from, actor=transition.actor)
