@@ -453,3 +453,28 @@ def test_a_location_with_coming_sessions_or_the_main_one_stays_open(clinic, logi
     services.appointment_cancel(appointment=booked, actor=clinic.admin, reason="Moved away")
     closed = client.patch(f"/api/locations/{west.pk}/", {"is_active": False}, format="json")
     assert closed.status_code == 200 and closed.json()["is_active"] is False
+
+
+def test_a_session_moved_to_a_room_at_another_location_moves_there_and_keeps_its_local_time_in_the_new_zone(
+    clinic, login, session, west
+):
+    # The therapist, who works weekdays in New York, also works Saturdays at the West office.
+    WorkingHours.objects.create(
+        therapist=clinic.therapist, location=west, weekday=5, start_time=dt.time(8), end_time=dt.time(18)
+    )
+    saturday = MONDAY + dt.timedelta(days=5)
+    body = {"start": clock.local_datetime(saturday, dt.time(9), LA).isoformat(), "room": west.redwood.pk}
+    response = login(clinic.front_desk, api=True).post(
+        f"/api/appointments/{session.pk}/reschedule/", body, format="json"
+    )
+    assert response.status_code == 200, response.content
+    [moved] = response.json()
+    assert moved["location"]["name"] == "West office" and moved["local_start"] == "2026-06-06T09:00:00-07:00"
+    refused = login(clinic.front_desk, api=True).post(
+        f"/api/appointments/{session.pk}/reschedule/",
+        {"start": body["start"], "room": clinic.willow.pk, "location": west.pk},
+        format="json",
+    )
+    assert refused.status_code == 422 and refused.json()["error"]["fields"] == {
+        "room": ["Choose a room at West office."]
+    }
