@@ -478,3 +478,38 @@ def test_a_session_moved_to_a_room_at_another_location_moves_there_and_keeps_its
     assert refused.status_code == 422 and refused.json()["error"]["fields"] == {
         "room": ["Choose a room at West office."]
     }
+
+
+def test_the_filtered_calendar_page_and_front_desk_day_do_not_grow_with_rows(clinic, login, west_therapist):
+    west = Location.objects.get(name="West office")
+    client = login(clinic.front_desk)
+    today = clock.local_now().date()
+
+    def counted():
+        with CaptureQueriesContext(connection) as page:
+            assert client.get("/schedule/", {"location": west.pk}).status_code == 200
+        with CaptureQueriesContext(connection) as day:
+            assert client.get("/", {"location": west.pk}).status_code == 200
+        return len(page), len(day)
+
+    services.appointment_book(
+        actor=clinic.front_desk,
+        therapist=west_therapist,
+        patient=PatientFactory(),
+        service_type=clinic.individual,
+        start=clock.local_datetime(today, dt.time(13), LA),
+        room=Room.objects.get(name="Redwood"),
+    )
+    counted()  # warm the session
+    few = counted()
+    for n in range(3):
+        Room.objects.create(name=f"Extra {n}", location=west)
+        services.appointment_book(
+            actor=clinic.front_desk,
+            therapist=west_therapist,
+            patient=PatientFactory(),
+            service_type=clinic.individual,
+            start=clock.local_datetime(today, dt.time(14 + n), LA),
+            room=Room.objects.get(name=f"Extra {n}"),
+        )
+    assert counted() == few
