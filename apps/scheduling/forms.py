@@ -37,11 +37,6 @@ def location_field(**kwargs) -> forms.ModelChoiceField:
     return forms.ModelChoiceField(queryset=Location.objects.filter(is_active=True), **kwargs)
 
 
-def _room_at_location(form, room, location) -> None:
-    if room is not None and location is not None and room.location_id != location.pk:
-        form.add_error("room", f"{room.name} is a room at {room.location.name}, not at {location.name}.")
-
-
 CAP_OVERRIDE_HELP = "Only to give a therapist a reduced-fee patient past their cap: say why (it is logged)."
 
 
@@ -83,7 +78,6 @@ class _BookingForm(forms.Form):
         data = super().clean()
         if data.get("is_telehealth") and data.get("room"):
             self.add_error("room", "A telehealth session has no room.")
-        _room_at_location(self, data.get("room"), data.get("location"))
         return data
 
     def zone(self):
@@ -232,11 +226,6 @@ class RescheduleForm(_ScopeMixin, forms.Form):
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["therapist"].queryset = therapists_bookable_by(user)
-
-    def clean(self):
-        data = super().clean()
-        _room_at_location(self, data.get("room"), data.get("location"))
-        return data
 
     def start_at(self, appointment):
         """The typed date and time in the zone of where the session will be: the new room's location, the chosen

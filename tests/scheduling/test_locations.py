@@ -144,7 +144,9 @@ def test_the_booking_form_refuses_a_room_of_another_location(clinic, login, west
     }
     response = login(clinic.front_desk).post("/schedule/appointments/new/", form)
     assert response.status_code == 200
-    assert response.context["form"].errors["room"] == ["Willow is a room at Main office, not at West office."]
+    errors = response.context["form"].errors
+    assert errors["room"] == ["Choose a room at West office."]
+    assert errors["__all__"] == ["Willow is a room at Main office, not at West office."]
     assert not Appointment.objects.exists()
 
 
