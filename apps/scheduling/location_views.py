@@ -56,34 +56,32 @@ def location_detail(request, pk):
     permission_require(request.user, VIEW)
     location = get_object_or_404(Location, pk=pk)
     can_manage = request.user.has_perm(MANAGE)
-    form = LocationForm(instance=location)
-    hours_form = LocationHoursForm(prefix="hours")
-    room_form = RoomForm(prefix="room", initial={"location": location.pk})
+    forms = {
+        "location": LocationForm(instance=location),
+        "hours": LocationHoursForm(prefix="hours"),
+        "room": RoomForm(prefix="room", initial={"location": location.pk}),
+    }
     if request.method == "POST":
         permission_require(request.user, MANAGE)
-        saved = _posted(request, location)
-        if saved is True:
+        kind, form, saved = _posted(request, location)
+        if saved:
             return redirect("scheduling:location_detail", pk=location.pk)
-        form, hours_form, room_form = (
-            saved.get("location", form),
-            saved.get("hours", hours_form),
-            saved.get("room", room_form),
-        )
+        forms[kind] = form
     context = {
         "location": location,
         "can_manage": can_manage,
-        "form": form,
+        "form": forms["location"],
         "hours": location.hours.all(),
-        "hours_form": hours_form,
+        "hours_form": forms["hours"],
         "rooms": location.rooms.all(),
-        "room_form": room_form,
+        "room_form": forms["room"],
     }
     return render(request, "scheduling/location_form.html", context)
 
 
-def _posted(request, location):
-    """Save the posted form (the location's details, a block of opening hours, or a new room): True when saved,
-    else the bound form to show again with why."""
+def _posted(request, location) -> tuple[str, object, bool]:
+    """Save the posted form (the location's details, a block of opening hours, or a new room): which one it was,
+    the bound form (to show again with why, when refused) and whether it was saved."""
     kind = request.POST.get("kind")
     if kind == "hours":
         form = LocationHoursForm(request.POST, prefix="hours")
@@ -95,10 +93,10 @@ def _posted(request, location):
         # A copy to validate on, so that a refused change leaves the page showing the location as stored.
         kind, form = "location", LocationForm(request.POST, instance=Location.objects.get(pk=location.pk))
         service, args, success = locations.location_save, {"location": location}, "Location saved."
-    if form.is_valid() and _saved(form, service, actor=request.user, **args) is not None:
+    saved = form.is_valid() and _saved(form, service, actor=request.user, **args) is not None
+    if saved:
         messages.success(request, success)
-        return True
-    return {kind: form}
+    return kind, form, saved
 
 
 @login_required
