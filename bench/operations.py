@@ -190,18 +190,24 @@ def patient_details(bench) -> Operation:
     )
 
 
+# The session's location is its room's, else the main one (the bench books no telehealth at another office).
 SERIES_FLOOR = """
-WITH series AS (
-    INSERT INTO scheduling_appointmentseries (therapist_id, patient_id, service_type_id, room_id, is_telehealth,
-        weekday, local_start_time, interval_weeks, first_date, occurrence_count, booked_through, status,
-        cap_override_reason, created_by_id, created_at, updated_at)
-    VALUES (%(therapist)s, %(patient)s, %(service_type)s, %(room)s, %(is_telehealth)s,
+WITH place AS (
+    SELECT COALESCE((SELECT location_id FROM scheduling_room WHERE id = %(room)s),
+                    (SELECT id FROM scheduling_location WHERE is_main)) AS id),
+series AS (
+    INSERT INTO scheduling_appointmentseries (therapist_id, patient_id, service_type_id, location_id, room_id,
+        is_telehealth, weekday, local_start_time, interval_weeks, first_date, occurrence_count, booked_through,
+        status, cap_override_reason, created_by_id, created_at, updated_at)
+    SELECT %(therapist)s, %(patient)s, %(service_type)s, place.id, %(room)s, %(is_telehealth)s,
         extract(isodow FROM %(first_date)s::date) - 1, %(local_start_time)s::time, 1, %(first_date)s::date, 12,
-        %(first_date)s::date + 77, 'active', '', %(therapist)s, now(), now())
-    RETURNING id)
-INSERT INTO scheduling_appointment (therapist_id, patient_id, room_id, service_type_id, series_id, start, "end",
-    is_telehealth, telehealth_url, status, cancellation_reason, override_reason, created_by_id, created_at, updated_at)
-SELECT %(therapist)s, %(patient)s, %(room)s, %(service_type)s, series.id,
+        %(first_date)s::date + 77, 'active', '', %(therapist)s, now(), now()
+      FROM place
+    RETURNING id, location_id)
+INSERT INTO scheduling_appointment (therapist_id, patient_id, location_id, room_id, service_type_id, series_id,
+    start, "end", is_telehealth, telehealth_url, status, cancellation_reason, override_reason, created_by_id,
+    created_at, updated_at)
+SELECT %(therapist)s, %(patient)s, series.location_id, %(room)s, %(service_type)s, series.id,
        ((%(first_date)s::date + 7 * k) + %(local_start_time)s::time) AT TIME ZONE %(tz)s,
        ((%(first_date)s::date + 7 * k) + %(local_start_time)s::time + interval '45 minutes') AT TIME ZONE %(tz)s,
        %(is_telehealth)s, '', 'booked', '', '', %(therapist)s, now(), now()

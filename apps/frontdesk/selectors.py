@@ -5,13 +5,15 @@ already say."""
 import datetime as dt
 from dataclasses import dataclass
 
+from django.utils import timezone
+
 from apps.billing.selectors.ledger import with_patient_balance
 from apps.core import clock
 from apps.intake.selectors import with_forms_outstanding
 from apps.notifications.selectors import FailedMessages, messages_failed_latest, unconfirmed, with_confirmation
 from apps.outcomes.selectors import with_questionnaires_waiting
 from apps.programs.selectors import program_waitlists_waiting
-from apps.scheduling.models import Appointment, AppointmentStatus
+from apps.scheduling.models import Appointment, AppointmentStatus, Location
 from apps.scheduling.selectors import arrivals_on, booked_sessions_starting
 from apps.waitlist.selectors import slot_waitlist_waiting
 
@@ -23,6 +25,8 @@ SETTLING_STATUSES = {AppointmentStatus.BOOKED, AppointmentStatus.CHECKED_IN, App
 
 @dataclass(frozen=True)
 class FrontDeskDay:
+    location: Location | None  # the one location the day is about, or None for all of them
+    zone_name: str  # the zone its times are in: the location's, else the clinic's
     today: dt.date
     arrivals: list[Appointment]
     to_settle: list[Appointment]
@@ -34,18 +38,24 @@ class FrontDeskDay:
     failed_messages: FailedMessages
 
 
-def front_desk_day(*, user) -> FrontDeskDay:
-    """Today in the clinic's time zone: who arrives (with their confirmation, unanswered questionnaires, balance
-    and intake forms outstanding, in one query); the sessions of the next days nobody has confirmed; the waitlists
-    where nobody holds an offer; and the messages that failed."""
-    today = clock.local_now().date()
+def front_desk_day(*, user, location: Location | None = None) -> FrontDeskDay:
+    """Today in the clinic's time zone (or at one location, in its zone): who arrives (with their confirmation,
+    unanswered questionnaires, balance and intake forms outstanding, in one query); the sessions of the next days
+    nobody has confirmed; the waitlists where nobody holds an offer; and the messages that failed."""
+    zone = location.zone if location else clock.clinic_tz()
+    today = timezone.localtime(clock.now(), zone).date()
     arrivals = list(
         with_forms_outstanding(
-            with_questionnaires_waiting(with_patient_balance(with_confirmation(arrivals_on(user=user, day=today))))
+            with_questionnaires_waiting(
+                with_patient_balance(with_confirmation(arrivals_on(user=user, day=today, location=location)))
+            )
         )
     )
     first = today + dt.timedelta(days=1)
+    coming = booked_sessions_starting(user=user, first_day=first, days=UNCONFIRMED_DAYS, location=location)
     return FrontDeskDay(
+        location=location,
+        zone_name=zone.key,
         today=today,
         arrivals=arrivals,
         to_settle=[
@@ -53,7 +63,7 @@ def front_desk_day(*, user) -> FrontDeskDay:
         ],
         unconfirmed_from=first,
         unconfirmed_to=first + dt.timedelta(days=UNCONFIRMED_DAYS - 1),
-        unconfirmed=list(unconfirmed(booked_sessions_starting(user=user, first_day=first, days=UNCONFIRMED_DAYS))),
+        unconfirmed=list(unconfirmed(coming)),
         program_waitlists=program_waitlists_waiting(),
         slot_waitlist=slot_waitlist_waiting(),
         failed_messages=messages_failed_latest(user=user, limit=FAILED_SHOWN),

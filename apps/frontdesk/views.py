@@ -4,6 +4,7 @@ from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
 
 from apps.core.models import ClinicSettings
+from apps.scheduling.selectors import location_chosen, locations_active
 
 from .selectors import front_desk_day
 
@@ -15,5 +16,7 @@ def home(request):
         return redirect("portal:dashboard")
     context = {"clinic": ClinicSettings.load(), "day": None}
     if user.has_perm("frontdesk.view_day"):
-        context["day"] = front_desk_day(user=user)
+        location = location_chosen(request.GET.get("location"))
+        context["day"] = front_desk_day(user=user, location=location)
+        context["locations"] = locations_active()
     return render(request, "frontdesk/home.html", context)

@@ -9,6 +9,8 @@ from .models import (
     AppointmentSeries,
     AppointmentTransition,
     CalendarFeed,
+    Location,
+    LocationHours,
     Room,
     ServiceType,
     TimeOff,
@@ -21,15 +23,32 @@ class ServiceTypeAdmin(admin.ModelAdmin):
     list_display = ["code", "name", "duration_minutes", "is_group", "is_active"]
 
 
+class LocationHoursInline(admin.TabularInline):
+    model = LocationHours
+    extra = 0
+
+
+@admin.register(Location)
+class LocationAdmin(admin.ModelAdmin):
+    """Offices: the staff Locations pages refuse the zone change and closing that would strand sessions; here the
+    database still refuses a zone it does not know and a second main location."""
+
+    list_display = ["name", "city", "state", "time_zone", "place_of_service", "is_main", "is_active"]
+    list_filter = ["is_active"]
+    readonly_fields = ["is_main"]
+    inlines = [LocationHoursInline]
+
+
 @admin.register(Room)
 class RoomAdmin(admin.ModelAdmin):
-    list_display = ["name", "capacity", "is_active"]
+    list_display = ["name", "location", "capacity", "is_active"]
+    list_filter = ["location"]
 
 
 @admin.register(WorkingHours)
 class WorkingHoursAdmin(admin.ModelAdmin):
-    list_display = ["therapist", "weekday", "start_time", "end_time"]
-    list_filter = ["therapist", "weekday"]
+    list_display = ["therapist", "location", "weekday", "start_time", "end_time"]
+    list_filter = ["location", "therapist", "weekday"]
 
 
 @admin.register(TimeOff)

@@ -3,7 +3,8 @@
 A booking conflict answers 409 with the conflicting appointment; bad input answers 400 with field messages.
 """
 
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from django.utils import timezone
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound, PermissionDenied
@@ -14,15 +15,36 @@ from apps.accounts.models import User
 from apps.accounts.roles import Role
 from apps.patients.selectors import patients_visible_to
 
-from . import selectors, services
+from . import locations, selectors, services
 from .availability_kinds import KINDS, AvailabilityKind
-from .models import Appointment, AppointmentSeries, AppointmentStatus, Room, ServiceType, TimeOff, WorkingHours
+from .models import (
+    Appointment,
+    AppointmentSeries,
+    AppointmentStatus,
+    Location,
+    LocationHours,
+    Room,
+    ServiceType,
+    TimeOff,
+    WorkingHours,
+)
 
 # ---------------------------------------------------------------------------------------------------------------
 # Serializers
 
 
+class LocationBrief(serializers.ModelSerializer):
+    """Where a session is, and the zone its local times are in."""
+
+    class Meta:
+        model = Location
+        fields = ["id", "name", "time_zone"]
+
+
 class AppointmentOutput(serializers.ModelSerializer):
+    location = LocationBrief(read_only=True)
+    local_start = serializers.SerializerMethodField(help_text="The start in the location's zone.")
+    local_end = serializers.SerializerMethodField(help_text="The end in the location's zone.")
     therapist_name = serializers.CharField(source="therapist.full_name", read_only=True)
     patient_name = serializers.CharField(source="patient.display_name", default=None, allow_null=True, read_only=True)
     room_name = serializers.CharField(source="room.name", default=None, allow_null=True, read_only=True)
@@ -36,6 +58,7 @@ class AppointmentOutput(serializers.ModelSerializer):
             "therapist_name",
             "patient",
             "patient_name",
+            "location",
             "room",
             "room_name",
             "service_type",
@@ -43,6 +66,8 @@ class AppointmentOutput(serializers.ModelSerializer):
             "series",
             "start",
             "end",
+            "local_start",
+            "local_end",
             "status",
             "is_telehealth",
             "telehealth_url",
@@ -52,6 +77,15 @@ class AppointmentOutput(serializers.ModelSerializer):
             "cancellation_reason",
             "override_reason",
         ]
+
+    # The location row comes with the session (selected with it), so its zone costs no query.
+    @extend_schema_field(serializers.DateTimeField)
+    def get_local_start(self, obj) -> str:
+        return timezone.localtime(obj.start, obj.location.zone).isoformat()
+
+    @extend_schema_field(serializers.DateTimeField)
+    def get_local_end(self, obj) -> str:
+        return timezone.localtime(obj.end, obj.location.zone).isoformat()
 
 
 MAX_ID = 2**63 - 1
@@ -96,8 +130,19 @@ def _therapist_field(**kwargs):
     return _Ref(queryset=therapists, **kwargs)
 
 
+def _location_field(**kwargs):
+    return _Ref(
+        queryset=Location.objects.filter(is_active=True),
+        allow_null=True,
+        required=False,
+        help_text="Where the session is: a room's own location, else the therapist's office when omitted.",
+        **kwargs,
+    )
+
+
 class _BookingFields(serializers.Serializer):
     therapist = _therapist_field()
+    location = _location_field(default=None)
     patient = _ScopedPatientField(allow_null=True, required=False, default=None)
     service_type = _Ref(queryset=ServiceType.objects.filter(is_active=True))
     room = _Ref(
@@ -123,6 +168,7 @@ class RescheduleInput(serializers.Serializer):
     room = _Ref(
         queryset=Room.objects.filter(is_active=True).select_related("location"), allow_null=True, required=False
     )
+    location = _location_field()
     is_telehealth = serializers.BooleanField(required=False)
     scope = serializers.ChoiceField(choices=["this", "following"], default="this")
     override_reason = serializers.CharField(max_length=300, required=False, default="", allow_blank=True)
@@ -195,6 +241,8 @@ class SeriesInput(_BookingFields):
 
 
 class SeriesOutput(serializers.ModelSerializer):
+    location = LocationBrief(read_only=True)
+
     class Meta:
         model = AppointmentSeries
         fields = [
@@ -202,6 +250,7 @@ class SeriesOutput(serializers.ModelSerializer):
             "therapist",
             "patient",
             "service_type",
+            "location",
             "room",
             "is_telehealth",
             "weekday",
@@ -215,10 +264,45 @@ class SeriesOutput(serializers.ModelSerializer):
         ]
 
 
+class LocationHoursSerializer(serializers.ModelSerializer):
+    location = _Ref(queryset=Location.objects.all())
+
+    class Meta:
+        model = LocationHours
+        fields = ["id", "location", "weekday", "opens", "closes"]
+        validators = []  # the overlap is the service's (and the database's) to refuse, in words
+
+
+class LocationSerializer(serializers.ModelSerializer):
+    hours = LocationHoursSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = Location
+        fields = [
+            "id",
+            "name",
+            "address_line1",
+            "address_line2",
+            "city",
+            "state",
+            "postal_code",
+            "phone",
+            "time_zone",
+            "place_of_service",
+            "is_main",
+            "is_active",
+            "hours",
+        ]
+        read_only_fields = ["is_main"]
+
+
 class RoomSerializer(serializers.ModelSerializer):
+    location = _Ref(queryset=Location.objects.filter(is_active=True), required=False)
+
     class Meta:
         model = Room
-        fields = ["id", "name", "capacity", "is_active"]
+        fields = ["id", "name", "location", "capacity", "is_active"]
+        validators = []  # the service's full_clean answers a name taken at the location, with the field
 
 
 class ServiceTypeSerializer(serializers.ModelSerializer):
@@ -229,10 +313,15 @@ class ServiceTypeSerializer(serializers.ModelSerializer):
 
 class WorkingHoursSerializer(serializers.ModelSerializer):
     therapist = _therapist_field()
+    location = _Ref(
+        queryset=Location.objects.filter(is_active=True),
+        required=False,
+        help_text="Where the therapist works these hours (in its zone); the therapist's office when omitted.",
+    )
 
     class Meta:
         model = WorkingHours
-        fields = ["id", "therapist", "weekday", "start_time", "end_time"]
+        fields = ["id", "therapist", "location", "weekday", "start_time", "end_time"]
 
 
 class TimeOffSerializer(serializers.ModelSerializer):
@@ -469,6 +558,25 @@ class RoomViewSet(_ReferenceViewSet):
     noun = "room"
 
 
+class LocationViewSet(_ReferenceViewSet):
+    serializer_class = LocationSerializer
+    queryset = Location.objects.prefetch_related("hours")
+    save = staticmethod(locations.location_save)
+    noun = "location"
+
+
+class LocationHoursViewSet(_ReferenceViewSet):
+    serializer_class = LocationHoursSerializer
+    queryset = LocationHours.objects.select_related("location")
+    save = staticmethod(locations.location_hours_save)
+    noun = "hours"
+    http_method_names = [*_ReferenceViewSet.http_method_names, "delete"]
+
+    def perform_destroy(self, instance):
+        self._check_change(instance)
+        locations.location_hours_delete(actor=self.request.user, hours=instance)
+
+
 class ServiceTypeViewSet(_ReferenceViewSet):
     serializer_class = ServiceTypeSerializer
     queryset = ServiceType.objects.all()
@@ -544,6 +652,8 @@ class TimeOffViewSet(_AvailabilityViewSet):
 def register(router) -> None:
     router.register("appointments", AppointmentViewSet, basename="appointment")
     router.register("appointment-series", SeriesViewSet, basename="appointment-series")
+    router.register("locations", LocationViewSet, basename="location")
+    router.register("location-hours", LocationHoursViewSet, basename="location-hours")
     router.register("rooms", RoomViewSet, basename="room")
     router.register("service-types", ServiceTypeViewSet, basename="service-type")
     router.register("working-hours", WorkingHoursViewSet, basename="working-hours")

@@ -104,7 +104,7 @@ def availability_index(request):
 def availability_therapist(request, therapist_id):
     """One therapist's working hours and time off, with forms to add either."""
     therapist = _therapist(request, therapist_id)
-    hours_form = WorkingHoursForm(prefix="hours")
+    hours_form = WorkingHoursForm(prefix="hours", initial={"location": selectors.therapist_location(therapist).pk})
     off_form = TimeOffForm(prefix="off")
     can_set_discipline = request.user.has_perm("accounts.manage_users")
     discipline_form = DisciplineForm(prefix="discipline", initial={"discipline": discipline_of(therapist)})

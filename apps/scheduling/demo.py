@@ -1,4 +1,8 @@
-"""Demo rooms, service types and therapists' working hours."""
+"""Demo locations, rooms, service types and therapists' working hours.
+
+Besides the main office (in the clinic's zone) there is a West office in Los Angeles, where one therapist works on
+Fridays: its sessions are booked and shown in Pacific time.
+"""
 
 import datetime as dt
 
@@ -6,7 +10,7 @@ from apps.accounts.disciplines import Discipline
 from apps.accounts.models import User
 from apps.accounts.roles import Role
 
-from .models import Room, ServiceType, WorkingHours
+from .models import Location, LocationHours, Room, ServiceType, Weekday, WorkingHours
 
 PSYCHOTHERAPY, BODYWORK = Discipline.PSYCHOTHERAPY, Discipline.BODYWORK
 SERVICE_TYPES = [
@@ -19,6 +23,31 @@ SERVICE_TYPES = [
     ("RLX60", "Relaxation massage, 60 min", 60, False, BODYWORK),
 ]
 ROOMS = [("Willow", 1), ("Cedar", 1), ("Birch", 1), ("Group room", 14), ("Lotus (massage)", 1)]
+WEST_OFFICE = "West office"
+WEST_ROOMS = [("Redwood", 1), ("Sequoia", 1)]
+WEST_DAY = Weekday.FRIDAY
+WEST_HOURS = (dt.time(9, 0), dt.time(17, 0))  # Pacific time
+
+
+def west_office() -> Location:
+    west, _ = Location.objects.get_or_create(
+        name=WEST_OFFICE,
+        defaults={
+            "address_line1": "1200 Ocean Park Blvd",
+            "city": "Santa Monica",
+            "state": "CA",
+            "postal_code": "90405",
+            "phone": "+13105550123",
+            "time_zone": "America/Los_Angeles",
+        },
+    )
+    return west
+
+
+def west_therapist(therapists: list[User]) -> User | None:
+    """The therapist who works at the West office on Fridays: the second one, who has no Friday at the main
+    office (so the two never overlap)."""
+    return therapists[1] if len(therapists) > 1 else None
 
 
 def seed(out) -> None:
@@ -27,9 +56,18 @@ def seed(out) -> None:
             code=code,
             defaults={"name": name, "duration_minutes": minutes, "is_group": is_group, "discipline": discipline},
         )
+    main = Location.main()
     for name, capacity in ROOMS:
-        Room.objects.update_or_create(name=name, defaults={"capacity": capacity})
-    therapists = User.objects.filter(groups__name=Role.THERAPIST).order_by("email")
+        Room.objects.update_or_create(location=main, name=name, defaults={"capacity": capacity})
+    west = west_office()
+    for name, capacity in WEST_ROOMS:
+        Room.objects.update_or_create(location=west, name=name, defaults={"capacity": capacity})
+    for location, closes in ((main, dt.time(20, 0)), (west, dt.time(18, 0))):
+        for weekday in range(5):
+            LocationHours.objects.get_or_create(
+                location=location, weekday=weekday, defaults={"opens": dt.time(8, 0), "closes": closes}
+            )
+    therapists = list(User.objects.filter(groups__name=Role.THERAPIST).order_by("email"))
     for index, therapist in enumerate(therapists):
         # Monday to Thursday for everyone, plus Friday mornings for half the team.
         for weekday in range(4):
@@ -40,4 +78,13 @@ def seed(out) -> None:
             WorkingHours.objects.get_or_create(
                 therapist=therapist, weekday=4, start_time=dt.time(9, 0), defaults={"end_time": dt.time(13, 0)}
             )
-    out.write(f"Rooms: {', '.join(name for name, _ in ROOMS)}; service types: {len(SERVICE_TYPES)}")
+    if (therapist := west_therapist(therapists)) is not None:
+        WorkingHours.objects.get_or_create(
+            therapist=therapist,
+            location=west,
+            weekday=WEST_DAY,
+            start_time=WEST_HOURS[0],
+            defaults={"end_time": WEST_HOURS[1]},
+        )
+    rooms = ", ".join(name for name, _ in ROOMS + WEST_ROOMS)
+    out.write(f"Locations: {main.name}, {west.name}; rooms: {rooms}; service types: {len(SERVICE_TYPES)}")

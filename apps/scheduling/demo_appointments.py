@@ -15,8 +15,8 @@ from apps.accounts.selectors import therapists_of
 from apps.core import clock
 from apps.patients.models import Patient
 
-from . import services
-from .models import AppointmentSeries, AppointmentStatus, Room, ServiceType
+from . import demo, services
+from .models import AppointmentSeries, AppointmentStatus, Location, Room, ServiceType
 
 SERIES_PATIENTS = 32
 WEEKS_BACK = 6
@@ -59,7 +59,44 @@ def seed(out) -> None:
         created += 1
         booked += len(result.booked)
         _play_out(result.booked, index, actor=front_desk)
-    out.write(f"Appointment series: {created} new, {booked} sessions booked")
+    west_created, west_booked = _seed_west(front_desk, services_by_code, week_start)
+    out.write(
+        f"Appointment series: {created + west_created} new ({west_created} at the West office), "
+        f"{booked + west_booked} sessions booked"
+    )
+
+
+WEST_TIMES = [dt.time(10, 0), dt.time(11, 30), dt.time(14, 0)]  # Pacific wall-clock time, kept across DST
+
+
+def _seed_west(front_desk, services_by_code, week_start: dt.date) -> tuple[int, int]:
+    """A few weekly Friday series at the West office, booked in its zone, for the therapist who works there."""
+    therapists = list(User.objects.filter(groups__name=Role.THERAPIST).order_by("email"))
+    therapist = demo.west_therapist(therapists)
+    if therapist is None:
+        return 0, 0
+    west = Location.objects.get(name=demo.WEST_OFFICE)
+    rooms = list(Room.objects.filter(location=west).order_by("name"))
+    patients = Patient.objects.filter(primary_therapist=therapist).order_by("email")[: len(WEST_TIMES)]
+    created = booked = 0
+    for index, (patient, at) in enumerate(zip(patients, WEST_TIMES, strict=False)):
+        if AppointmentSeries.objects.filter(patient=patient, therapist=therapist, location=west).exists():
+            continue
+        result = services.series_book(
+            actor=front_desk,
+            therapist=therapist,
+            patient=patient,
+            service_type=services_by_code["90834"],
+            first_date=week_start + dt.timedelta(days=demo.WEST_DAY),
+            local_start_time=at,
+            occurrence_count=12,
+            room=rooms[index % len(rooms)],
+            skip_conflicts=True,
+        )
+        created += 1
+        booked += len(result.booked)
+        _play_out(result.booked, index, actor=front_desk)
+    return created, booked
 
 
 def _play_out(appointments, index: int, *, actor) -> None:
@@ -77,11 +114,11 @@ def _play_out(appointments, index: int, *, actor) -> None:
     upcoming = [a for a in played if a.start > now + dt.timedelta(days=2)]
     if index % 5 == 2 and len(upcoming) > 1:
         services.appointment_cancel(appointment=upcoming[1], actor=actor, reason="Family holiday")
-    # A session under way right now has its patient in the building (or on the call); check-in is a same-day step.
-    today = clock.local_now().date()
+    # A session under way right now has its patient in the building (or on the call); check-in is a same-day step
+    # at the session's location.
     for appointment in played:
         under_way = appointment.start <= now < appointment.end
-        same_day = timezone.localtime(appointment.start, clock.clinic_tz()).date() == today
+        same_day = appointment.local_start.date() == timezone.localtime(now, appointment.zone).date()
         if under_way and same_day and appointment.status == AppointmentStatus.BOOKED:
             services.appointment_check_in(appointment=appointment, actor=actor)
 

@@ -1,4 +1,5 @@
-"""Front-desk forms. Times are entered in clinic local time; the services keep them aware."""
+"""Front-desk forms. Times are entered in the local time of the session's location (the clinic's zone unless it is
+elsewhere); the services keep them aware."""
 
 import datetime as dt
 
@@ -8,16 +9,32 @@ from apps.accounts.disciplines import Discipline
 from apps.accounts.models import User
 from apps.accounts.roles import Role
 from apps.core import clock
+from apps.core.time_zones import zone_choices
 from apps.patients.forms import PatientChoiceField
 from apps.patients.selectors import patients_visible_to
 
-from .models import Room, ServiceType, TimeOff, Weekday, WorkingHours
+from .models import Location, Room, ServiceType, TimeOff, Weekday, WorkingHours
+from .selectors import therapist_location
 from .services import MAX_SERIES_DATES
 
 
 class _TherapistChoice(forms.ModelChoiceField):
     def label_from_instance(self, obj):
         return obj.full_name or obj.email
+
+
+class RoomChoice(forms.ModelChoiceField):
+    """Active rooms, each named with its location."""
+
+    def __init__(self, **kwargs):
+        super().__init__(queryset=Room.objects.filter(is_active=True).select_related("location"), **kwargs)
+
+    def label_from_instance(self, obj):
+        return f"{obj.name} · {obj.location.name}"
+
+
+def location_field(**kwargs) -> forms.ModelChoiceField:
+    return forms.ModelChoiceField(queryset=Location.objects.filter(is_active=True), **kwargs)
 
 
 CAP_OVERRIDE_HELP = "Only to give a therapist a reduced-fee patient past their cap: say why (it is logged)."
@@ -36,9 +53,12 @@ class _BookingForm(forms.Form):
     therapist = _TherapistChoice(queryset=User.objects.none())
     patient = PatientChoiceField(queryset=None, required=False, help_text="Empty only for a group meeting.")
     service_type = forms.ModelChoiceField(queryset=ServiceType.objects.filter(is_active=True))
-    room = forms.ModelChoiceField(
-        queryset=Room.objects.filter(is_active=True).select_related("location"), required=False
+    location = location_field(
+        required=False,
+        empty_label="The room's location, or the therapist's office",
+        help_text="The date and time are this location's local time.",
     )
+    room = RoomChoice(required=False)
     is_telehealth = forms.BooleanField(label="Telehealth (video)", required=False)
     override_reason = forms.CharField(
         max_length=300,
@@ -60,6 +80,13 @@ class _BookingForm(forms.Form):
             self.add_error("room", "A telehealth session has no room.")
         return data
 
+    def zone(self):
+        """The zone the typed date and time are in: the room's location's, the chosen one's, else the office the
+        therapist works from (where the service books a session that names no place)."""
+        data = self.cleaned_data
+        place = data["room"].location if data.get("room") else data.get("location")
+        return (place or therapist_location(data["therapist"])).zone
+
     def booking_args(self) -> dict:
         return {
             name: self.cleaned_data[name]
@@ -67,6 +94,7 @@ class _BookingForm(forms.Form):
                 "therapist",
                 "patient",
                 "service_type",
+                "location",
                 "room",
                 "is_telehealth",
                 "override_reason",
@@ -79,12 +107,12 @@ class AppointmentForm(_BookingForm):
     date = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}))
     time = forms.TimeField(widget=forms.TimeInput(attrs={"type": "time"}))
 
-    field_order = ["therapist", "patient", "service_type", "date", "time", "room", "is_telehealth"]
+    field_order = ["therapist", "patient", "service_type", "location", "date", "time", "room", "is_telehealth"]
 
     def booking_args(self) -> dict:
         return {
             **super().booking_args(),
-            "start": clock.local_datetime(self.cleaned_data["date"], self.cleaned_data["time"]),
+            "start": clock.local_datetime(self.cleaned_data["date"], self.cleaned_data["time"], self.zone()),
         }
 
 
@@ -113,6 +141,7 @@ class SeriesForm(_BookingForm):
         "therapist",
         "patient",
         "service_type",
+        "location",
         "first_date",
         "local_start_time",
         "interval_weeks",
@@ -179,9 +208,12 @@ class RescheduleForm(_ScopeMixin, forms.Form):
     therapist = _TherapistChoice(
         queryset=User.objects.none(), required=False, help_text="Choose another therapist to hand the session over."
     )
-    room = forms.ModelChoiceField(
-        queryset=Room.objects.filter(is_active=True).select_related("location"), required=False
+    location = location_field(
+        required=False,
+        empty_label="Keep it where it is (or the new room's location)",
+        help_text="The date and time are this location's local time.",
     )
+    room = RoomChoice(required=False)
     scope = forms.ChoiceField(
         choices=[("this", "Only this session"), ("following", "This and all later sessions of the series")],
         initial="this",
@@ -195,15 +227,32 @@ class RescheduleForm(_ScopeMixin, forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["therapist"].queryset = therapists_bookable_by(user)
 
+    def start_at(self, appointment):
+        """The typed date and time in the zone of where the session will be: the new room's location, the chosen
+        one, else where it is now."""
+        data = self.cleaned_data
+        place = data["room"].location if data.get("room") else data.get("location") or appointment.location
+        return clock.local_datetime(data["date"], data["time"], place.zone)
+
 
 class WorkingHoursForm(forms.Form):
+    location = location_field(
+        required=False,
+        empty_label="The therapist's office",
+        help_text="The hours are this location's local time.",
+    )
     weekday = forms.TypedChoiceField(label="Day", coerce=int, choices=Weekday.choices)
     start_time = forms.TimeField(label="From", widget=forms.TimeInput(attrs={"type": "time"}))
     end_time = forms.TimeField(label="To", widget=forms.TimeInput(attrs={"type": "time"}))
 
     @staticmethod
     def initial_for(block: WorkingHours) -> dict:
-        return {"weekday": block.weekday, "start_time": block.start_time, "end_time": block.end_time}
+        return {
+            "location": block.location_id,
+            "weekday": block.weekday,
+            "start_time": block.start_time,
+            "end_time": block.end_time,
+        }
 
     def service_args(self) -> dict:
         return dict(self.cleaned_data)
@@ -272,3 +321,51 @@ class SelfBookingForm(forms.Form):
 
     self_booking = forms.BooleanField(label="Patients may book and move sessions with me online", required=False)
     accepts_new_patients = forms.BooleanField(label="I am taking new patients (first sessions)", required=False)
+
+
+class LocationForm(forms.ModelForm):
+    """An office as admins set it up; the zone times every session booked there."""
+
+    time_zone = forms.ChoiceField(
+        label="Time zone",
+        choices=zone_choices(blank_label="Choose the zone the office is in"),
+        help_text="Sessions here are booked and shown in this zone; it is fixed once sessions are booked.",
+    )
+
+    class Meta:
+        model = Location
+        fields = [
+            "name",
+            "address_line1",
+            "address_line2",
+            "city",
+            "state",
+            "postal_code",
+            "phone",
+            "time_zone",
+            "place_of_service",
+            "is_active",
+        ]
+
+    def service_args(self) -> dict:
+        return {name: self.cleaned_data[name] for name in self.Meta.fields}
+
+
+class LocationHoursForm(forms.Form):
+    weekday = forms.TypedChoiceField(label="Day", coerce=int, choices=Weekday.choices)
+    opens = forms.TimeField(label="Opens", widget=forms.TimeInput(attrs={"type": "time"}))
+    closes = forms.TimeField(label="Closes", widget=forms.TimeInput(attrs={"type": "time"}))
+
+    def service_args(self) -> dict:
+        return dict(self.cleaned_data)
+
+
+class RoomForm(forms.ModelForm):
+    location = location_field()
+
+    class Meta:
+        model = Room
+        fields = ["name", "location", "capacity", "is_active"]
+
+    def service_args(self) -> dict:
+        return {name: self.cleaned_data[name] for name in self.Meta.fields}

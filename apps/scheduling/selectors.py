@@ -2,15 +2,17 @@
 
 import datetime as dt
 import hashlib
+from collections import Counter
 
 from django.contrib.postgres.fields import DateTimeRangeField
 from django.db.backends.postgresql.psycopg_any import DateTimeTZRange
-from django.db.models import Count, Exists, F, Func, Max, OuterRef, Prefetch, Q, QuerySet, Value
+from django.db.models import Exists, F, Func, Max, OuterRef, Prefetch, Q, QuerySet, Value
 
 from apps.accounts.models import User
 from apps.accounts.roles import Role
 from apps.audit.services import access_log_write
 from apps.core import clock
+from apps.core.api_lookups import id_or_none
 from apps.notifications.selectors import with_confirmation
 
 from .models import (
@@ -28,7 +30,7 @@ from .models import (
 
 UPCOMING_STATUSES = [AppointmentStatus.BOOKED, AppointmentStatus.CHECKED_IN]
 POLICY_FEE_STATUSES = [AppointmentStatus.LATE_CANCELLED, AppointmentStatus.NO_SHOW]
-APPOINTMENT_RELATED = ("therapist", "therapist__therapist_profile", "patient", "room", "service_type")
+APPOINTMENT_RELATED = ("therapist", "therapist__therapist_profile", "patient", "room", "service_type", "location")
 
 
 def current_patient_ids(*, therapist, since: dt.date, exclude_series_id: int | None = None) -> set[int]:
@@ -119,6 +121,7 @@ CALENDAR_FIELDS = (
     "patient__legal_first_name",
     "patient__legal_last_name",
     "room__name",
+    "location__name",
     "service_type__name",
     "confirmed_at",
     "confirmed_via",
@@ -132,6 +135,7 @@ def calendar_appointments(
     end: dt.datetime,
     therapist_ids: list[int] | None = None,
     room_ids: list[int] | None = None,
+    location_id: int | None = None,
     include_cancelled: bool = False,
 ) -> list[dict]:
     """Sessions overlapping [start, end) for the calendar, in one query whatever their number.
@@ -152,6 +156,8 @@ def calendar_appointments(
         qs = qs.filter(therapist_id__in=therapist_ids)
     if room_ids:
         qs = qs.filter(room_id__in=room_ids)
+    if location_id is not None:
+        qs = qs.filter(location_id=location_id)
     return list(qs.order_by("start", "pk").values(*CALENDAR_FIELDS))
 
 
@@ -182,31 +188,38 @@ ARRIVAL_STATUSES = [
 ]
 
 
-def local_days_span(first: dt.date, days: int = 1) -> tuple[dt.datetime, dt.datetime]:
-    """[start, end) of `days` local days from `first`, as aware instants (a DST day is 23 or 25 hours long)."""
-    return clock.local_datetime(first, dt.time(0, 0)), clock.local_datetime(
-        first + dt.timedelta(days=days), dt.time(0, 0)
+def local_days_span(first: dt.date, days: int = 1, zone=None) -> tuple[dt.datetime, dt.datetime]:
+    """[start, end) of `days` local days from `first` in `zone` (the clinic's by default), as aware instants (a
+    DST day is 23 or 25 hours long)."""
+    return clock.local_datetime(first, dt.time(0, 0), zone), clock.local_datetime(
+        first + dt.timedelta(days=days), dt.time(0, 0), zone
     )
 
 
-def arrivals_on(*, user, day: dt.date) -> QuerySet[Appointment]:
-    """Individual sessions starting on a local day, not cancelled, in time order: who the front desk expects."""
-    start, end = local_days_span(day)
-    return (
-        appointments_visible_to(user=user)
-        .filter(start__gte=start, start__lt=end, patient__isnull=False, status__in=ARRIVAL_STATUSES)
-        .order_by("start", "pk")
+def arrivals_on(*, user, day: dt.date, location: Location | None = None) -> QuerySet[Appointment]:
+    """Individual sessions starting on a local day, not cancelled, in time order: who the front desk expects. At
+    one location, its day in its zone."""
+    start, end = local_days_span(day, zone=location.zone if location else None)
+    qs = appointments_visible_to(user=user).filter(
+        start__gte=start, start__lt=end, patient__isnull=False, status__in=ARRIVAL_STATUSES
     )
+    if location is not None:
+        qs = qs.filter(location=location)
+    return qs.order_by("start", "pk")
 
 
-def booked_sessions_starting(*, user, first_day: dt.date, days: int) -> QuerySet[Appointment]:
-    """Booked individual sessions starting on `days` local days from `first_day`, in time order."""
-    start, end = local_days_span(first_day, days)
-    return (
-        appointments_visible_to(user=user)
-        .filter(start__gte=start, start__lt=end, patient__isnull=False, status=AppointmentStatus.BOOKED)
-        .order_by("start", "pk")
+def booked_sessions_starting(
+    *, user, first_day: dt.date, days: int, location: Location | None = None
+) -> QuerySet[Appointment]:
+    """Booked individual sessions starting on `days` local days from `first_day`, in time order (at one location,
+    its days in its zone)."""
+    start, end = local_days_span(first_day, days, zone=location.zone if location else None)
+    qs = appointments_visible_to(user=user).filter(
+        start__gte=start, start__lt=end, patient__isnull=False, status=AppointmentStatus.BOOKED
     )
+    if location is not None:
+        qs = qs.filter(location=location)
+    return qs.order_by("start", "pk")
 
 
 def patient_upcoming(*, patient, limit: int | None = None) -> list[Appointment]:
@@ -293,9 +306,24 @@ def time_off_visible_to(*, user) -> QuerySet[TimeOff]:
     return qs if user.has_perm("scheduling.view_all_schedules") else qs.filter(therapist=user)
 
 
-def calendar_working_hours(*, user) -> list[WorkingHours]:
-    """Working hours of the active therapists on the user's calendar, for shading the time nobody works."""
-    return list(working_hours_visible_to(user=user).filter(therapist__is_active=True).order_by("pk"))
+def calendar_working_hours(*, user, location_id: int | None = None) -> list[WorkingHours]:
+    """Working hours of the active therapists on the user's calendar (at one location, when given), for shading
+    the time nobody works."""
+    qs = working_hours_visible_to(user=user).filter(therapist__is_active=True)
+    if location_id is not None:
+        qs = qs.filter(location_id=location_id)
+    return list(qs.order_by("pk"))
+
+
+def locations_active() -> list[Location]:
+    """The open locations, the main one first: what pickers offer."""
+    return list(Location.objects.filter(is_active=True))
+
+
+def location_chosen(value) -> Location | None:
+    """The open location a `?location=` parameter names, or None (no filter) for anything else."""
+    location_id = id_or_none(value)
+    return Location.objects.filter(pk=location_id, is_active=True).first() if location_id is not None else None
 
 
 def active_therapist(*, therapist_id) -> User | None:
@@ -317,20 +345,23 @@ def therapists_with_availability(*, since: dt.datetime) -> list[User]:
     )
 
 
-def therapist_location(therapist) -> Location:
+def therapist_location(therapist, *, hours: list[WorkingHours] | None = None) -> Location:
     """The office a therapist works from: where most of their weekly hours are (the main location first on a tie),
-    else the main location. A telehealth session is timed in its zone."""
-    counted = (
-        Location.objects.filter(working_hours__therapist=therapist, is_active=True)
-        .annotate(blocks=Count("working_hours"))
-        .order_by("-blocks", "-is_main", "name")
-        .first()
-    )
-    return counted or Location.main()
+    else the main location. A telehealth session is timed in its zone. `hours` are the therapist's working hours
+    when the caller has read them already."""
+    hours = therapist_working_hours(therapist=therapist) if hours is None else hours
+    blocks = Counter(h.location for h in hours if h.location.is_active)
+    if not blocks:
+        return Location.main()
+    return min(blocks, key=lambda place: (-blocks[place], not place.is_main, place.name))
 
 
 def therapist_working_hours(*, therapist) -> list[WorkingHours]:
-    return list(WorkingHours.objects.filter(therapist=therapist).order_by("weekday", "start_time"))
+    return list(
+        WorkingHours.objects.filter(therapist=therapist)
+        .select_related("location")
+        .order_by("location__name", "weekday", "start_time")
+    )
 
 
 def therapist_time_off_ahead(*, therapist, since: dt.datetime) -> list[TimeOff]:

@@ -1039,6 +1039,16 @@ def _reference_save(*, actor, action: str, instance, data: dict):
 
 @transaction.atomic
 def room_save(*, actor, room: Room | None = None, **data) -> Room:
+    """A room with sessions stays at its location: they were booked (and timed) there."""
+    if room is not None and room.pk and "location" in data:
+        room = Room.objects.select_for_update().get(pk=room.pk)
+        moved = data["location"] is not None and data["location"].pk != room.location_id
+        if moved and (room.appointments.exists() or AppointmentSeries.objects.filter(room=room).exists()):
+            raise Conflict(
+                f"Sessions are booked in {room.name} at {room.location.name}; add a room at the other location "
+                "instead.",
+                fields={"location": ["Fixed once sessions are booked in the room."]},
+            )
     return _reference_save(actor=actor, action="room_save", instance=room or Room(), data=data)
 
 
@@ -1068,7 +1078,12 @@ def _locked(instance):
 def _availability_fields(instance) -> dict:
     """What an audit row keeps of working hours or time off: the times, never the reason (it may be personal)."""
     if isinstance(instance, WorkingHours):
-        return {"weekday": instance.weekday, "start": str(instance.start_time), "end": str(instance.end_time)}
+        return {
+            "weekday": instance.weekday,
+            "start": str(instance.start_time),
+            "end": str(instance.end_time),
+            "location": instance.location_id,
+        }
     return {"start": instance.start.isoformat(), "end": instance.end.isoformat()}
 
 
@@ -1084,7 +1099,8 @@ def _availability_audit(*, actor, action: str, instance, before: dict | None, de
 
 def _overlapping_hours(instance: WorkingHours) -> WorkingHours | None:
     return (
-        WorkingHours.objects.filter(
+        WorkingHours.objects.select_related("location")
+        .filter(
             therapist=instance.therapist,
             weekday=instance.weekday,
             start_time__lt=instance.end_time,
@@ -1096,23 +1112,71 @@ def _overlapping_hours(instance: WorkingHours) -> WorkingHours | None:
 
 
 def _hours_overlap_refused(other: WorkingHours | None) -> Unprocessable:
-    what = str(other) if other else "other working hours that day"
+    what = f"{other} at {other.location.name}" if other else "other working hours that day"
     return Unprocessable(f"These hours overlap {what}.", fields={"start_time": [f"Overlaps {what}."]})
+
+
+def _block_instants(block: WorkingHours, near: dt.date) -> tuple[dt.datetime, dt.datetime]:
+    """The block's span on its weekday in the week of `near`, as instants in its location's zone."""
+    day = near + dt.timedelta(days=block.weekday - near.weekday())
+    zone = block.location.zone
+    return clock.local_datetime(day, block.start_time, zone), clock.local_datetime(day, block.end_time, zone)
+
+
+def _overlapping_elsewhere(instance: WorkingHours) -> WorkingHours | None:
+    """Another block of the therapist at a location in another zone that overlaps this one in real time (Monday
+    09:00 in Los Angeles is Monday 12:00 in New York). Weekday and wall-clock alone cannot tell, so the blocks are
+    compared in a winter and a summer week, since the zones' distance can change with DST; the neighbouring
+    weekdays count too, as a zone's evening can be the next day elsewhere."""
+    others = (
+        WorkingHours.objects.filter(
+            therapist=instance.therapist, weekday__in=[(instance.weekday + d) % 7 for d in (-1, 0, 1)]
+        )
+        .exclude(pk=instance.pk)
+        .exclude(location__time_zone=instance.location.time_zone)
+        .select_related("location")
+    )
+    week = dt.timedelta(days=7)
+    for other in others:
+        for near in (dt.date(2026, 1, 14), dt.date(2026, 7, 15)):
+            start, end = _block_instants(instance, near)
+            other_start, other_end = _block_instants(other, near)
+            # Sunday evening is next to Monday morning: the other block's week before and after count too.
+            if any(other_start + k * week < end and start < other_end + k * week for k in (-1, 0, 1)):
+                return other
+    return None
+
+
+def _hours_elsewhere_refused(instance: WorkingHours, other: WorkingHours) -> Unprocessable:
+    mine = f"{instance} at {instance.location.name} ({instance.location.time_zone})"
+    theirs = f"{other} at {other.location.name} ({other.location.time_zone})"
+    return Unprocessable(
+        f"{mine} overlaps {theirs} in real time: a therapist is in one place at a time.",
+        fields={"start_time": [f"Overlaps {theirs}."]},
+    )
 
 
 @transaction.atomic
 def working_hours_save(*, actor, working_hours: WorkingHours | None = None, **data) -> WorkingHours:
-    """Working hours of one weekday; blocks of one therapist on one weekday never overlap (the database holds
-    that too, so a lost race gets the same answer)."""
+    """Working hours of one weekday at one location (the therapist's office unless named); blocks of one
+    therapist on one weekday never overlap (the database holds that too, so a lost race gets the same answer),
+    nor do blocks at locations in other zones once both are put in real time."""
     instance = _locked(working_hours) if working_hours else WorkingHours()
     before = _availability_fields(instance) if working_hours else None
+    location = data.pop("location", None)
     for name, value in data.items():
         setattr(instance, name, value)
     _require_therapist(instance.therapist)
+    if location is not None or not working_hours:
+        instance.location = location or therapist_location(instance.therapist)
+    if not instance.location.is_active:
+        raise Unprocessable("This location is closed.", fields={"location": ["Closed location."]})
     if instance.start_time >= instance.end_time:
         raise Unprocessable("Working hours end after they start.", fields={"end_time": ["Must be after the start."]})
     if (other := _overlapping_hours(instance)) is not None:
         raise _hours_overlap_refused(other)
+    if (other := _overlapping_elsewhere(instance)) is not None:
+        raise _hours_elsewhere_refused(instance, other)
     instance.full_clean(validate_constraints=False)  # the constraints are the database's to hold, below
     try:
         with transaction.atomic():

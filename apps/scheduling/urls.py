@@ -1,6 +1,6 @@
 from django.urls import path, re_path
 
-from . import availability_views, feeds, views
+from . import availability_views, feeds, location_views, views
 
 app_name = "scheduling"
 urlpatterns = [
@@ -34,6 +34,15 @@ urlpatterns = [
         availability_views.availability_delete,
         name="availability_delete",
     ),
+    path("locations/", location_views.location_list, name="locations"),
+    path("locations/new/", location_views.location_new, name="location_new"),
+    path("locations/<int:pk>/", location_views.location_detail, name="location_detail"),
+    path(
+        "locations/<int:pk>/hours/<int:hours_id>/delete/",
+        location_views.location_hours_delete,
+        name="location_hours_delete",
+    ),
+    path("rooms/<int:pk>/", location_views.room_edit, name="room_edit"),
     path("calendar-feed/", feeds.calendar_feed_settings, name="calendar_feed_settings"),
     re_path(r"^calendar-feed/(?P<action>issue|revoke)/$", feeds.calendar_feed_change, name="calendar_feed_change"),
     path("feed/<str:token>.ics", feeds.calendar_feed, name="calendar_feed"),

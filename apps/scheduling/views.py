@@ -1,6 +1,7 @@
 """Staff pages: the calendar and its events feed, booking forms, a session's page and a therapist's day."""
 
 import datetime as dt
+from zoneinfo import ZoneInfo
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -73,16 +74,22 @@ def calendar(request):
     """
     permission_require(request.user, "scheduling.view_calendar")
     therapists = selectors.therapists_for_calendar(user=request.user)
-    hours = selectors.calendar_working_hours(user=request.user)
+    location = selectors.location_chosen(request.GET.get("location"))
+    location_id = location.pk if location else None
+    hours = selectors.calendar_working_hours(user=request.user, location_id=location_id)
+    rooms = Room.objects.filter(is_active=True).select_related("location")
     context = {
         "legend": [(t, therapist_color(t.pk)) for t in therapists],
         "therapists": therapists,
-        "rooms": Room.objects.filter(is_active=True),
+        "rooms": rooms.filter(location=location) if location else rooms,
+        "locations": selectors.locations_active(),
+        "location": location,
+        "zone_name": _zone(location).key,
         "selected_therapists": _ids(request.GET.getlist("therapist")),
         "selected_rooms": _ids(request.GET.getlist("room")),
         "view": request.GET.get("view") if request.GET.get("view") in CALENDAR_VIEWS else "",
         "initial_date": (_date_param(request.GET.get("date", "")) or clock.local_now().date()).isoformat(),
-        "clinic_now": _wall_clock(clock.now()),
+        "clinic_now": _wall_clock(clock.now(), _zone(location)),
         "can_book": request.user.has_perm("scheduling.book_appointment"),
         "can_edit_hours": request.user.has_perm("scheduling.add_availability"),
         "working_hours": _business_hours(hours),
@@ -113,13 +120,19 @@ def _grid_end(hours) -> str:
     return f"{max(hour, GRID_TO.hour):02d}:00:00"
 
 
-def _wall_clock(value: dt.datetime) -> str:
-    """Clinic wall-clock time without an offset: the calendar shows clinic time whatever the browser's zone."""
-    return timezone.localtime(value, clock.clinic_tz()).replace(tzinfo=None).isoformat()
+def _zone(location) -> ZoneInfo:
+    """The zone the calendar shows: a chosen location's, else the clinic's."""
+    return location.zone if location else clock.clinic_tz()
 
 
-def _range_param(request, name: str) -> dt.datetime:
-    """A range bound from the calendar, read as clinic wall-clock time (any offset it carries is ignored)."""
+def _wall_clock(value: dt.datetime, zone: ZoneInfo) -> str:
+    """Wall-clock time in `zone` without an offset: the calendar shows clinic (or the chosen location's) time
+    whatever the browser's zone."""
+    return timezone.localtime(value, zone).replace(tzinfo=None).isoformat()
+
+
+def _range_param(request, name: str, zone: ZoneInfo) -> dt.datetime:
+    """A range bound from the calendar, read as wall-clock time in `zone` (any offset it carries is ignored)."""
     raw = request.GET.get(name, "")
     value = _datetime_param(raw)
     if value is None:
@@ -127,7 +140,7 @@ def _range_param(request, name: str) -> dt.datetime:
         if day is None:
             raise ValueError(name)
         value = dt.datetime.combine(day, dt.time(0, 0))
-    return clock.local_datetime(value.date(), value.time())
+    return clock.local_datetime(value.date(), value.time(), zone)
 
 
 @login_required
@@ -135,8 +148,10 @@ def _range_param(request, name: str) -> dt.datetime:
 def calendar_events(request):
     """FullCalendar's JSON events source: sessions and time off in [start, end), a constant number of queries."""
     permission_require(request.user, "scheduling.view_calendar")
+    location = selectors.location_chosen(request.GET.get("location"))
+    zone = _zone(location)
     try:
-        start, end = _range_param(request, "start"), _range_param(request, "end")
+        start, end = _range_param(request, "start", zone), _range_param(request, "end", zone)
     except ValueError as exc:
         return JsonResponse({"error": {"code": "invalid", "message": f"Give a valid {exc} date."}}, status=400)
     if end <= start or end - start > dt.timedelta(days=42):
@@ -148,14 +163,15 @@ def calendar_events(request):
         end=end,
         therapist_ids=therapist_ids,
         room_ids=_ids(request.GET.getlist("room")),
+        location_id=location.pk if location else None,
     )
-    events = [_event(a) for a in appointments]
+    events = [_event(a, zone) for a in appointments]
     for off in selectors.time_off_visible_to(user=request.user).filter(start__lt=end, end__gt=start):
         if not therapist_ids or off.therapist_id in therapist_ids:
             events.append(
                 {
-                    "start": _wall_clock(off.start),
-                    "end": _wall_clock(off.end),
+                    "start": _wall_clock(off.start, zone),
+                    "end": _wall_clock(off.end, zone),
                     "display": "background",
                     "title": f"{off.therapist.full_name} off",
                     "classNames": ["time-off"],
@@ -170,7 +186,7 @@ STATUS_LABELS = dict(AppointmentStatus.choices)
 STATES_SHOWN = {AppointmentStatus.CHECKED_IN, AppointmentStatus.NO_SHOW}
 
 
-def _event(row: dict) -> dict:
+def _event(row: dict, zone: ZoneInfo) -> dict:
     """One calendar event from a selectors.calendar_appointments row. A booked session the patient confirmed (for
     its current start) says so; once under way, its status says more."""
     confirmed = row["status"] == AppointmentStatus.BOOKED and row["confirmed_at"] is not None
@@ -184,8 +200,8 @@ def _event(row: dict) -> dict:
     return {
         "id": row["id"],
         "title": f"{who} · {therapist} · {where}",
-        "start": _wall_clock(row["start"]),
-        "end": _wall_clock(row["end"]),
+        "start": _wall_clock(row["start"], zone),
+        "end": _wall_clock(row["end"], zone),
         "url": reverse("scheduling:appointment_detail", args=[row["id"]]),
         "color": therapist_color(row["therapist_id"]),
         "classNames": [f"status-{row['status']}"],
@@ -193,6 +209,7 @@ def _event(row: dict) -> dict:
             "who": who,
             "therapist": therapist,
             "where": where,
+            "location": row["location__name"],
             "status": status,
             "state": "Confirmed" if confirmed else (status if row["status"] in STATES_SHOWN else ""),
             "confirmed": confirmation_words(row["confirmed_at"], row["confirmed_via"]) if confirmed else "",
@@ -216,6 +233,8 @@ def _book_initial(request) -> dict:
             initial["service_type"] = service_type.pk
     if (patient := id_or_none(request.GET.get("patient"))) is not None:
         initial["patient"] = patient
+    if (location := selectors.location_chosen(request.GET.get("location"))) is not None:
+        initial["location"] = location.pk
     if (therapist := id_or_none(request.GET.get("therapist"))) is not None:
         initial["therapist"] = therapist
     elif request.user.has_perm("scheduling.book_for_therapist", request.user):
@@ -334,7 +353,7 @@ def appointment_detail(request, pk):
 def _detail_page(request, appointment, *, cancel_form=None, reschedule_form=None, status: int = 200):
     """The session page; a refused cancel or move shows again with what was typed and why it was refused."""
     user = request.user
-    local_start = timezone.localtime(appointment.start, clock.clinic_tz())
+    local_start = appointment.local_start
     in_series = appointment.series_id is not None
     context = {
         "appointment": appointment,
@@ -441,8 +460,9 @@ def appointment_reschedule(request, pk):
         services.appointment_reschedule(
             appointment=appointment,
             actor=request.user,
-            start=clock.local_datetime(data["date"], data["time"]),
+            start=form.start_at(appointment),
             room=services.KEEP if appointment.is_telehealth else data["room"],
+            location=data["location"],
             scope=form.scope,
             override_reason=data["override_reason"],
             therapist=data["therapist"],

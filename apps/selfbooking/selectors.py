@@ -5,7 +5,6 @@ import datetime as dt
 from dataclasses import dataclass
 
 from django.db.models import QuerySet
-from django.utils import timezone
 
 from apps.accounts.disciplines import Discipline
 from apps.accounts.models import User
@@ -14,8 +13,8 @@ from apps.core import clock
 from apps.core.errors import Unprocessable
 from apps.core.models import ClinicSettings
 from apps.scheduling.availability import Slot, slots_check
-from apps.scheduling.models import Appointment, ServiceType
-from apps.scheduling.selectors import patient_upcoming, therapist_working_hours
+from apps.scheduling.models import Appointment, Location, ServiceType
+from apps.scheduling.selectors import patient_upcoming, therapist_location, therapist_working_hours
 from apps.scheduling.services import INTAKE_CPT
 
 # Slots start on the hour and the half hour inside working hours: a short list a patient can scan on a phone.
@@ -103,14 +102,20 @@ def upcoming_first_session(*, patient) -> Appointment | None:
     return next((a for a in patient_upcoming(patient=patient) if a.service_type.code == INTAKE_CPT), None)
 
 
-def _candidate_spans(*, therapist, week: dt.date, length: dt.timedelta, window: Window) -> list[tuple]:
-    hours = therapist_working_hours(therapist=therapist)
+def booking_location(*, therapist, moving: Appointment | None = None, hours=None) -> Location:
+    """Where a session booked online is: a moved one stays where it is; a new one is at the therapist's office."""
+    return moving.location if moving else therapist_location(therapist, hours=hours)
+
+
+def _candidate_spans(*, hours, location: Location, week: dt.date, length: dt.timedelta, window: Window) -> list[tuple]:
+    """Spans inside the working hours at `location`, in its zone."""
+    hours = [h for h in hours if h.location_id == location.pk]
     spans = []
     for offset in range(7):
         day = week + dt.timedelta(days=offset)
         for block in (h for h in hours if h.weekday == day.weekday()):
-            start = clock.local_datetime(day, block.start_time)
-            block_end = clock.local_datetime(day, block.end_time)
+            start = clock.local_datetime(day, block.start_time, location.zone)
+            block_end = clock.local_datetime(day, block.end_time, location.zone)
             while start + length <= block_end:
                 if not window.refusal(start):
                     spans.append((start, start + length))
@@ -128,17 +133,21 @@ def bookable_slots(
     window: Window | None = None,
 ) -> list[Slot]:
     """The free slots of `therapist` in the week starting `week` that `patient` may book online: inside the
-    therapist's working hours and the clinic's booking window, clear of time off and of the therapist's, the
-    patient's (and, for a move, the session's room's) booked sessions. `moving` is the session being moved: its
-    own time does not block the times around it, and is not offered itself. Four queries, however many slots."""
+    therapist's working hours at the location the session would be at (in its zone) and the clinic's booking
+    window, clear of time off and of the therapist's, the patient's (and, for a move, the session's room's) booked
+    sessions. `moving` is the session being moved: its own time does not block the times around it, and is not
+    offered itself. Four queries, however many slots."""
     window = window or booking_window()
     length = dt.timedelta(minutes=service_type.duration_minutes)
-    spans = _candidate_spans(therapist=therapist, week=week, length=length, window=window)
+    hours = therapist_working_hours(therapist=therapist)
+    location = booking_location(therapist=therapist, moving=moving, hours=hours)
+    spans = _candidate_spans(hours=hours, location=location, week=week, length=length, window=window)
     checked = slots_check(
         therapist=therapist,
         patient_id=patient.pk,
         room_id=moving.room_id if moving else None,
         spans=spans,
+        location=location,
         exclude_ids=frozenset({moving.pk}) if moving else frozenset(),
     )
     return [slot for slot in checked if slot.is_free and not (moving and slot.start == moving.start)]
@@ -148,5 +157,5 @@ def slots_by_day(slots: list[Slot]) -> list[tuple[dt.date, list[Slot]]]:
     """The slots grouped by their local date, in order: what the week page lists."""
     days: dict[dt.date, list[Slot]] = {}
     for slot in slots:
-        days.setdefault(timezone.localtime(slot.start, clock.clinic_tz()).date(), []).append(slot)
+        days.setdefault(slot.local_start.date(), []).append(slot)
     return sorted(days.items())

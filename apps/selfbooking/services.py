@@ -27,7 +27,7 @@ from . import rules, selectors
 CAP_REACHED = "{name} cannot take on more clients at a reduced fee just now. Please call the front desk to find a time."
 
 
-def _slot_require(*, therapist, service_type, start: dt.datetime) -> None:
+def _slot_require(*, therapist, service_type, start: dt.datetime, location) -> None:
     """The start is inside the booking window and the therapist's working hours, outside their time off.
     Collisions are left to the booking service, which holds the database's answer."""
     if timezone.is_naive(start):
@@ -36,7 +36,9 @@ def _slot_require(*, therapist, service_type, start: dt.datetime) -> None:
     if refusal:
         raise Unprocessable(refusal, fields={"start": [refusal]})
     length = dt.timedelta(minutes=service_type.duration_minutes)
-    [slot] = slots_check(therapist=therapist, patient_id=None, room_id=None, spans=[(start, start + length)])
+    [slot] = slots_check(
+        therapist=therapist, patient_id=None, room_id=None, spans=[(start, start + length)], location=location
+    )
     if slot.unavailable:
         message = f"{slot.unavailable} Choose one of the free times shown."
         raise Unprocessable(message, fields={"start": [slot.unavailable]})
@@ -44,7 +46,8 @@ def _slot_require(*, therapist, service_type, start: dt.datetime) -> None:
 
 @transaction.atomic
 def self_booking_book(*, actor, therapist, start: dt.datetime) -> Appointment:
-    """Book the patient's first session (the intake assessment) with a therapist who takes new patients online.
+    """Book the patient's first session (the intake assessment) with a therapist who takes new patients online,
+    at the therapist's office (timed in its zone).
     One coming first session at a time; a reduced-fee patient past the therapist's cap is sent to the front desk,
     since only staff may override it. The intake's Good Faith Estimate is issued by the booking itself."""
     patient = rules.patient_required(actor)
@@ -54,15 +57,23 @@ def self_booking_book(*, actor, therapist, start: dt.datetime) -> Appointment:
         raise Unprocessable("The clinic does not offer first sessions online just now.")
     booked = selectors.upcoming_first_session(patient=patient)
     if booked is not None:
-        when = timezone.localtime(booked.start, clock.clinic_tz())
+        when = booked.local_start
         raise Conflict(
             f"You already have a first session on {when:%A, %B} {when.day} at {when:%H:%M}. Move it instead.",
             extra={"appointment": booked.pk},
         )
-    _slot_require(therapist=therapist, service_type=service_type, start=start)
+    location = selectors.booking_location(therapist=therapist)
+    _slot_require(therapist=therapist, service_type=service_type, start=start, location=location)
     if reduced_fee_cap_breach(therapist=therapist, patient=patient) is not None:
         raise Conflict(CAP_REACHED.format(name=therapist.full_name))
-    return appointment_book(actor=actor, therapist=therapist, patient=patient, service_type=service_type, start=start)
+    return appointment_book(
+        actor=actor,
+        therapist=therapist,
+        patient=patient,
+        service_type=service_type,
+        start=start,
+        location=location,
+    )
 
 
 def move_refusal(appointment: Appointment) -> str:
@@ -87,11 +98,16 @@ def self_booking_move(*, actor, appointment: Appointment, start: dt.datetime) ->
     refusal = move_refusal(appointment)
     if refusal:
         raise Unprocessable(refusal)
-    _slot_require(therapist=appointment.therapist, service_type=appointment.service_type, start=start)
+    _slot_require(
+        therapist=appointment.therapist,
+        service_type=appointment.service_type,
+        start=start,
+        location=selectors.booking_location(therapist=appointment.therapist, moving=appointment),
+    )
     [moved] = appointment_reschedule(appointment=appointment, actor=actor, start=start, scope="this")
     today = clock.local_now().date()
     if not estimates_current(patient=patient, on=today).exists():
-        day = timezone.localtime(moved.start, clock.clinic_tz()).date()
+        day = moved.local_start.date()
         gfe_issue(
             actor=actor,
             patient=patient,

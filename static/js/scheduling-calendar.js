@@ -93,6 +93,10 @@
       if (therapists.length === 1) {
         params.set("therapist", therapists[0]);
       }
+      // The calendar shows a chosen location's wall-clock time: the booking form reads the click in its zone.
+      if (el.dataset.location) {
+        params.set("location", el.dataset.location);
+      }
       window.location.href = bookUrl + "?" + params.toString();
     }
 
@@ -139,7 +143,11 @@
         {
           url: el.dataset.eventsUrl,
           extraParams: function () {
-            return { therapist: selected(form, "therapist"), room: selected(form, "room") };
+            var params = { therapist: selected(form, "therapist"), room: selected(form, "room") };
+            if (el.dataset.location) {
+              params.location = el.dataset.location;
+            }
+            return params;
           },
           failure: function () {
             if (!document.getElementById("calendar-load-error")) {

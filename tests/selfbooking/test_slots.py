@@ -6,8 +6,9 @@ import pytest
 
 from apps.core.models import ClinicSettings
 from apps.scheduling import services as scheduling
-from apps.scheduling.models import TimeOff
+from apps.scheduling.models import Location, TimeOff, WorkingHours
 from apps.selfbooking.selectors import bookable_slots, week_of
+from apps.selfbooking.services import self_booking_book
 
 from .conftest import MONDAY, at
 
@@ -110,3 +111,15 @@ def test_week_of_gives_the_monday_and_refuses_a_string_that_is_not_a_date():
     assert week_of("2026-06-04") == MONDAY
     with pytest.raises(Exception, match="not a date"):
         week_of("next tuesday")
+
+
+def test_a_therapist_at_the_los_angeles_office_is_offered_and_booked_in_pacific_time(booking):
+    west = Location.objects.create(name="West office", time_zone="America/Los_Angeles")
+    WorkingHours.objects.filter(therapist=booking.therapist).update(location=west)
+    slots = _offered(booking)
+    monday = [s for s in slots if s.local_start.date() == MONDAY]
+    # 09:00-17:00 Pacific: the first 60-minute slot at 09:00 there (noon in the clinic's zone), the last at 16:00.
+    assert (monday[0].local_start.hour, monday[-1].local_start.hour) == (9, 16)
+    assert monday[0].local_start.utcoffset() == dt.timedelta(hours=-7) and monday[0].zone_differs
+    booked = self_booking_book(actor=booking.newcomer_user, therapist=booking.therapist, start=monday[0].start)
+    assert booked.location == west and booked.local_start.hour == 9

@@ -1,0 +1,526 @@
+"""Locations: a known zone for each, rooms that stay at theirs, a therapist in one place at a time, sessions timed
+in their location's zone, the calendar filtered to one location, and who may manage them."""
+
+import datetime as dt
+from zoneinfo import ZoneInfo
+
+import pytest
+import time_machine
+from django.db import IntegrityError, connection, transaction
+from django.test.utils import CaptureQueriesContext
+
+from apps.core import clock
+from apps.core.errors import Conflict, Unprocessable
+from apps.scheduling import locations, services
+from apps.scheduling.forms import LocationForm
+from apps.scheduling.models import Appointment, Location, Room, WorkingHours
+from tests.factories import PatientFactory, TherapistFactory
+from tests.programs.test_concurrency import run_together
+
+from .conftest import MONDAY, at
+
+pytestmark = pytest.mark.django_db
+
+LA = ZoneInfo("America/Los_Angeles")
+
+
+@pytest.fixture
+def west(clinic):
+    """The West office in Los Angeles with one room; the clinic (and its main office) is in New York."""
+    west = Location.objects.create(name="West office", time_zone="America/Los_Angeles", city="Santa Monica")
+    west.redwood = Room.objects.create(name="Redwood", location=west)
+    return west
+
+
+@pytest.fixture
+def west_therapist(west):
+    """A therapist who works only at the West office, weekdays 08:00-18:00 Pacific."""
+    therapist = TherapistFactory(first_name="Wes", last_name="Coast")
+    for weekday in range(5):
+        WorkingHours.objects.create(
+            therapist=therapist, location=west, weekday=weekday, start_time=dt.time(8), end_time=dt.time(18)
+        )
+    return therapist
+
+
+def _constraint(exc: IntegrityError) -> str:
+    return exc.__cause__.diag.constraint_name
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# A known zone
+
+
+@pytest.mark.parametrize(("zone", "message"), [(None, "required"), ("", "not a valid choice"), ("Mars/Olympus", "")])
+def test_a_location_without_a_known_zone_is_refused_by_the_api_with_a_field_message(clinic, login, zone, message):
+    client = login(clinic.admin, api=True)
+    body = {"name": "Uptown"} | ({} if zone is None else {"time_zone": zone})
+    response = client.post("/api/locations/", body, format="json")
+    assert response.status_code == 400, response.content
+    assert "time_zone" in response.json()["error"]["fields"]
+    assert not Location.objects.filter(name="Uptown").exists()
+
+
+@pytest.mark.parametrize("zone", ["", "Mars/Olympus"])
+def test_the_location_form_refuses_a_missing_or_unknown_zone(clinic, login, zone):
+    form = LocationForm(data={"name": "Uptown", "time_zone": zone, "place_of_service": "11", "is_active": True})
+    assert not form.is_valid() and "time_zone" in form.errors
+    response = login(clinic.admin).post("/schedule/locations/new/", {"name": "Uptown", "time_zone": zone})
+    assert response.status_code == 200 and response.context["form"].errors["time_zone"]
+    assert not Location.objects.filter(name="Uptown").exists()
+
+
+@pytest.mark.parametrize("zone", ["", "Mars/Olympus"])
+def test_the_database_refuses_a_location_without_a_known_zone(clinic, zone):
+    # The trigger answers first (an empty zone is no zone Postgres knows); the check constraint stands behind it.
+    with pytest.raises(IntegrityError) as refused, transaction.atomic():
+        Location.objects.create(name="Uptown", time_zone=zone)
+    assert _constraint(refused.value) == "location_time_zone_known"
+
+
+def test_an_admin_adds_a_location_through_the_api_and_reads_it_back(clinic, login):
+    client = login(clinic.admin, api=True)
+    response = client.post(
+        "/api/locations/", {"name": "Uptown", "time_zone": "America/Chicago", "city": "Chicago"}, format="json"
+    )
+    assert response.status_code == 201, response.content
+    assert response.json()["time_zone"] == "America/Chicago" and response.json()["is_main"] is False
+    hours = client.post(
+        "/api/location-hours/",
+        {"location": response.json()["id"], "weekday": 0, "opens": "08:00", "closes": "18:00"},
+        format="json",
+    )
+    assert hours.status_code == 201, hours.content
+    overlapping = client.post(
+        "/api/location-hours/",
+        {"location": response.json()["id"], "weekday": 0, "opens": "17:00", "closes": "19:00"},
+        format="json",
+    )
+    assert overlapping.status_code == 422 and "overlapping" in overlapping.json()["error"]["message"]
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Rooms stay at their location
+
+
+def test_a_session_at_another_locations_room_is_refused_by_the_service(clinic, west):
+    with pytest.raises(Unprocessable) as refused:
+        services.appointment_book(
+            actor=clinic.front_desk,
+            therapist=clinic.therapist,
+            patient=clinic.patient,
+            service_type=clinic.individual,
+            start=at(MONDAY, 10),
+            room=clinic.willow,
+            location=west,
+        )
+    assert refused.value.message == "Willow is a room at Main office, not at West office."
+    assert refused.value.fields == {"room": ["Choose a room at West office."]}
+
+
+def test_a_session_at_another_locations_room_is_a_422_with_a_field_message_in_the_api(clinic, login, west):
+    body = {
+        "therapist": clinic.therapist.pk,
+        "patient": clinic.patient.pk,
+        "service_type": clinic.individual.pk,
+        "room": clinic.willow.pk,
+        "location": west.pk,
+        "start": at(MONDAY, 12).isoformat(),
+    }
+    response = login(clinic.front_desk, api=True).post("/api/appointments/", body, format="json")
+    assert response.status_code == 422
+    assert response.json()["error"]["fields"] == {"room": ["Choose a room at West office."]}
+
+
+def test_the_booking_form_refuses_a_room_of_another_location(clinic, login, west):
+    form = {
+        "therapist": clinic.therapist.pk,
+        "patient": clinic.patient.pk,
+        "service_type": clinic.individual.pk,
+        "location": west.pk,
+        "room": clinic.willow.pk,
+        "date": MONDAY.isoformat(),
+        "time": "12:00",
+    }
+    response = login(clinic.front_desk).post("/schedule/appointments/new/", form)
+    assert response.status_code == 200
+    errors = response.context["form"].errors
+    assert errors["room"] == ["Choose a room at West office."]
+    assert errors["__all__"] == ["Willow is a room at Main office, not at West office."]
+    assert not Appointment.objects.exists()
+
+
+def test_the_database_refuses_a_session_at_another_locations_room(session, west):
+    with pytest.raises(IntegrityError) as refused, transaction.atomic():
+        Appointment.objects.filter(pk=session.pk).update(room=west.redwood)
+    assert _constraint(refused.value) == "appointment_room_at_its_location"
+
+
+def test_a_room_with_sessions_cannot_move_to_another_location(clinic, login, session, west):
+    response = login(clinic.admin, api=True).patch(
+        f"/api/rooms/{clinic.willow.pk}/", {"location": west.pk}, format="json"
+    )
+    assert response.status_code == 409
+    assert response.json()["error"]["fields"] == {"location": ["Fixed once sessions are booked in the room."]}
+    moved = login(clinic.admin, api=True).patch(f"/api/rooms/{clinic.cedar.pk}/", {"location": west.pk}, format="json")
+    assert moved.status_code == 200 and Room.objects.get(pk=clinic.cedar.pk).location == west
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# One place at a time
+
+
+def test_a_therapist_booked_at_two_locations_at_once_is_a_409_naming_the_other_location(clinic, login, session, west):
+    # 07:00 in Los Angeles is 10:00 in New York, when the therapist is with a patient at the main office.
+    body = {
+        "therapist": clinic.therapist.pk,
+        "patient": clinic.other_patient.pk,
+        "service_type": clinic.individual.pk,
+        "room": west.redwood.pk,
+        "start": clock.local_datetime(MONDAY, dt.time(7), LA).isoformat(),
+        "override_reason": "Covering the West office",
+    }
+    response = login(clinic.front_desk, api=True).post("/api/appointments/", body, format="json")
+    assert response.status_code == 409
+    error = response.json()["error"]
+    assert f"already has appointment #{session.pk} at Main office" in error["message"]
+    assert error["conflicting_appointment"]["location"] == "Main office"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_bookings_of_one_therapist_at_two_locations_racing_give_one_session(clinic, west):
+    def book(patient, room, zone, hour):
+        return lambda: services.appointment_book(
+            actor=clinic.front_desk,
+            therapist=clinic.therapist,
+            patient=patient,
+            service_type=clinic.individual,
+            start=clock.local_datetime(MONDAY, dt.time(hour), zone),
+            room=room,
+            override_reason="Covering",
+        )
+
+    outcomes = run_together(
+        [
+            book(clinic.patient, clinic.willow, clock.clinic_tz(), 10),
+            book(clinic.other_patient, west.redwood, LA, 7),
+        ]
+    )
+    booked = [o for o in outcomes if isinstance(o, Appointment)]
+    refused = [o for o in outcomes if isinstance(o, Conflict)]
+    assert len(booked) == 1 and len(refused) == 1, outcomes
+    assert Appointment.objects.filter(therapist=clinic.therapist).count() == 1
+
+
+def test_working_hours_overlapping_in_real_time_at_another_zone_are_refused_naming_both(clinic, west):
+    therapist = TherapistFactory()
+    services.working_hours_save(
+        actor=clinic.admin, therapist=therapist, weekday=0, start_time=dt.time(9), end_time=dt.time(12)
+    )
+    with pytest.raises(Unprocessable) as refused:
+        # 07:00-08:30 Pacific is 10:00-11:30 Eastern.
+        services.working_hours_save(
+            actor=clinic.admin,
+            therapist=therapist,
+            location=west,
+            weekday=0,
+            start_time=dt.time(7),
+            end_time=dt.time(8, 30),
+        )
+    assert refused.value.message == (
+        "Monday 07:00–08:30 at West office (America/Los_Angeles) overlaps Monday 09:00–12:00 at Main office "
+        "(America/New_York) in real time: a therapist is in one place at a time."
+    )
+    later = services.working_hours_save(
+        actor=clinic.admin, therapist=therapist, location=west, weekday=0, start_time=dt.time(12), end_time=dt.time(14)
+    )
+    assert later.location == west
+
+
+def test_working_hours_are_at_the_therapists_office_unless_a_location_is_named(clinic, login, west_therapist):
+    client = login(clinic.front_desk, api=True)
+    response = client.post(
+        "/api/working-hours/",
+        {"therapist": west_therapist.pk, "weekday": 5, "start_time": "09:00", "end_time": "12:00"},
+        format="json",
+    )
+    assert response.status_code == 201 and response.json()["location"] == Location.objects.get(name="West office").pk
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Timed in the location's zone
+
+
+def test_a_weekly_series_in_los_angeles_keeps_ten_oclock_there_across_both_dst_changes(clinic, west_therapist):
+    west = Location.objects.get(name="West office")
+    # From October to March: Pacific time ends on the first Sunday of November and starts on the second of March.
+    with time_machine.travel(dt.datetime(2026, 10, 2, 12, tzinfo=LA), tick=False):
+        result = services.series_book(
+            actor=clinic.front_desk,
+            therapist=west_therapist,
+            patient=PatientFactory(),
+            service_type=clinic.individual,
+            first_date=dt.date(2026, 10, 19),
+            local_start_time=dt.time(10),
+            occurrence_count=24,
+            room=Room.objects.get(name="Redwood"),
+        )
+    starts = [a.start for a in result.booked]
+    assert len(starts) == 24 and result.series.location == west
+    assert {s.astimezone(LA).time() for s in starts} == {dt.time(10)}
+    utc_hours = [s.astimezone(dt.UTC).hour for s in starts]
+    assert utc_hours[0] == 17 and utc_hours[3] == 18 and utc_hours[-1] == 17  # PDT, then PST, then PDT again
+    assert all(a.local_start.hour == 10 for a in result.booked)
+
+
+def test_a_telehealth_session_of_a_therapist_at_the_la_office_is_timed_in_la(clinic, login, west_therapist):
+    start = clock.local_datetime(MONDAY, dt.time(9), LA)
+    body = {
+        "therapist": west_therapist.pk,
+        "patient": clinic.patient.pk,
+        "service_type": clinic.individual.pk,
+        "is_telehealth": True,
+        "start": start.isoformat(),
+    }
+    response = login(clinic.front_desk, api=True).post("/api/appointments/", body, format="json")
+    assert response.status_code == 201, response.content
+    data = response.json()
+    assert data["location"]["name"] == "West office" and data["location"]["time_zone"] == "America/Los_Angeles"
+    assert data["local_start"] == "2026-06-01T09:00:00-07:00"
+    assert Appointment.objects.get(pk=data["id"]).local_start.hour == 9
+
+
+def test_the_booking_form_reads_the_time_in_the_locations_zone(clinic, login, west_therapist):
+    form = {
+        "therapist": west_therapist.pk,
+        "patient": clinic.patient.pk,
+        "service_type": clinic.individual.pk,
+        "room": Room.objects.get(name="Redwood").pk,
+        "date": MONDAY.isoformat(),
+        "time": "09:00",
+    }
+    response = login(clinic.front_desk).post("/schedule/appointments/new/", form)
+    assert response.status_code == 302, response.context["form"].errors
+    assert Appointment.objects.get().start == clock.local_datetime(MONDAY, dt.time(9), LA)
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# The calendar filtered to one location
+
+
+def _west_sessions(clinic, therapist, count: int) -> list[Appointment]:
+    room = Room.objects.get(name="Redwood")
+    return [
+        services.appointment_book(
+            actor=clinic.front_desk,
+            therapist=therapist,
+            patient=PatientFactory(),
+            service_type=clinic.individual,
+            start=clock.local_datetime(MONDAY, dt.time(9 + 2 * n), LA),
+            room=room,
+        )
+        for n in range(count)
+    ]
+
+
+def _events(client, location=None):
+    params = {"start": MONDAY.isoformat(), "end": (MONDAY + dt.timedelta(days=7)).isoformat()}
+    if location is not None:
+        params["location"] = location.pk
+    return client.get("/schedule/events/", params)
+
+
+def test_the_calendar_filtered_to_a_location_shows_only_its_sessions_in_its_zone(
+    clinic, login, session, west_therapist
+):
+    west = Location.objects.get(name="West office")
+    [there] = _west_sessions(clinic, west_therapist, 1)
+    client = login(clinic.front_desk)
+    events = [e for e in _events(client, west).json() if "id" in e]
+    assert [e["id"] for e in events] == [there.pk]
+    assert events[0]["start"] == "2026-06-01T09:00:00" and events[0]["extendedProps"]["location"] == "West office"
+    everywhere = {e["id"]: e["start"] for e in _events(client).json() if "id" in e}
+    assert everywhere == {session.pk: "2026-06-01T10:00:00", there.pk: "2026-06-01T12:00:00"}  # clinic time
+
+    page = client.get("/schedule/", {"location": west.pk})
+    assert [r.name for r in page.context["rooms"]] == ["Redwood"]
+    assert set(page.context["working_hours"]) == {west_therapist.pk}  # only hours at the West office shade it
+    assert b"times are West office time (America/Los_Angeles)" in page.content
+
+
+def test_the_filtered_calendar_feed_takes_as_many_queries_for_one_session_as_for_five(clinic, login, west_therapist):
+    west = Location.objects.get(name="West office")
+    client = login(clinic.front_desk)
+    _west_sessions(clinic, west_therapist, 1)
+    _events(client, west)  # warm the session and the login
+    with CaptureQueriesContext(connection) as one:
+        assert len(_events(client, west).json()) == 1
+    _west_sessions_more = [
+        services.appointment_book(
+            actor=clinic.front_desk,
+            therapist=west_therapist,
+            patient=PatientFactory(),
+            service_type=clinic.individual,
+            start=clock.local_datetime(MONDAY + dt.timedelta(days=d), dt.time(9), LA),
+            room=Room.objects.get(name="Redwood"),
+        )
+        for d in range(1, 5)
+    ]
+    with CaptureQueriesContext(connection) as five:
+        assert len(_events(client, west).json()) == 1 + len(_west_sessions_more)
+    assert len(five) == len(one)
+
+
+def test_the_front_desk_day_at_one_location_lists_only_its_arrivals(clinic, login, west_therapist):
+    west = Location.objects.get(name="West office")
+    today = clock.local_now().date()
+    start = clock.local_datetime(today, dt.time(15), LA)  # the clinic stands at 09:00 Eastern: still to come
+    there = services.appointment_book(
+        actor=clinic.front_desk,
+        therapist=west_therapist,
+        patient=clinic.other_patient,
+        service_type=clinic.individual,
+        start=start,
+        room=Room.objects.get(name="Redwood"),
+    )
+    here = services.appointment_book(
+        actor=clinic.front_desk,
+        therapist=clinic.therapist,
+        patient=clinic.patient,
+        service_type=clinic.individual,
+        start=clock.local_datetime(today, dt.time(14)),
+        room=clinic.willow,
+    )
+    client = login(clinic.front_desk)
+    day = client.get("/", {"location": west.pk}).context["day"]
+    assert [a.pk for a in day.arrivals] == [there.pk] and day.zone_name == "America/Los_Angeles"
+    assert {a.pk for a in client.get("/").context["day"].arrivals} == {here.pk, there.pk}
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Managing locations
+
+
+@pytest.mark.parametrize(
+    ("who", "read", "write"),
+    [("admin", 200, 201), ("front_desk", 200, 403), ("therapist", 200, 403), ("patient_user", 403, 403)],
+)
+def test_who_may_read_and_manage_locations_through_the_api(clinic, login, who, read, write):
+    client = login(getattr(clinic, who), api=True)
+    assert client.get("/api/locations/").status_code == read
+    response = client.post("/api/locations/", {"name": "Uptown", "time_zone": "America/Chicago"}, format="json")
+    assert response.status_code == write
+    assert Location.objects.filter(name="Uptown").exists() == (write == 201)
+
+
+@pytest.mark.parametrize(
+    ("who", "read", "write"),
+    [("admin", 200, 302), ("front_desk", 200, 403), ("therapist", 200, 403), ("patient_user", 403, 403)],
+)
+def test_who_may_read_and_manage_locations_on_the_pages(clinic, login, who, read, write):
+    client = login(getattr(clinic, who))
+    assert client.get("/schedule/locations/").status_code == read
+    main = Location.main()
+    assert client.get(f"/schedule/locations/{main.pk}/").status_code == read
+    response = client.post(
+        "/schedule/locations/new/", {"name": "Uptown", "time_zone": "America/Chicago", "place_of_service": "11"}
+    )
+    assert response.status_code == write
+    hours = client.post(
+        f"/schedule/locations/{main.pk}/",
+        {"kind": "hours", "hours-weekday": 0, "hours-opens": "08:00", "hours-closes": "18:00"},
+    )
+    assert hours.status_code == (302 if write == 302 else 403)
+    assert main.hours.exists() == (write == 302)
+
+
+def test_a_locations_zone_is_fixed_once_sessions_are_booked_there(clinic, session):
+    with pytest.raises(Conflict) as refused:
+        locations.location_save(actor=clinic.admin, location=Location.main(), time_zone="America/Chicago")
+    assert refused.value.fields == {"time_zone": ["Fixed once sessions are booked at this location."]}
+    assert Location.main().time_zone == "America/New_York"
+
+
+def test_a_location_with_coming_sessions_or_the_main_one_stays_open(clinic, login, west_therapist):
+    west = Location.objects.get(name="West office")
+    client = login(clinic.admin, api=True)
+    main = client.patch(f"/api/locations/{Location.main().pk}/", {"is_active": False}, format="json")
+    assert main.status_code == 409 and "main location stays open" in main.json()["error"]["message"]
+    [booked] = _west_sessions(clinic, west_therapist, 1)
+    refused = client.patch(f"/api/locations/{west.pk}/", {"is_active": False}, format="json")
+    assert refused.status_code == 409
+    assert refused.json()["error"]["message"] == (
+        "1 coming session is booked at West office; move or cancel them before closing it."
+    )
+    services.appointment_cancel(appointment=booked, actor=clinic.admin, reason="Moved away")
+    closed = client.patch(f"/api/locations/{west.pk}/", {"is_active": False}, format="json")
+    assert closed.status_code == 200 and closed.json()["is_active"] is False
+
+
+def test_a_session_moved_to_a_room_at_another_location_moves_there_and_keeps_its_local_time_in_the_new_zone(
+    clinic, login, session, west
+):
+    # The therapist, who works weekdays in New York, also works Saturdays at the West office.
+    WorkingHours.objects.create(
+        therapist=clinic.therapist, location=west, weekday=5, start_time=dt.time(8), end_time=dt.time(18)
+    )
+    saturday = MONDAY + dt.timedelta(days=5)
+    body = {"start": clock.local_datetime(saturday, dt.time(9), LA).isoformat(), "room": west.redwood.pk}
+    response = login(clinic.front_desk, api=True).post(
+        f"/api/appointments/{session.pk}/reschedule/", body, format="json"
+    )
+    assert response.status_code == 200, response.content
+    [moved] = response.json()
+    assert moved["location"]["name"] == "West office" and moved["local_start"] == "2026-06-06T09:00:00-07:00"
+    refused = login(clinic.front_desk, api=True).post(
+        f"/api/appointments/{session.pk}/reschedule/",
+        {"start": body["start"], "room": clinic.willow.pk, "location": west.pk},
+        format="json",
+    )
+    assert refused.status_code == 422 and refused.json()["error"]["fields"] == {
+        "room": ["Choose a room at West office."]
+    }
+
+
+def test_the_filtered_calendar_page_and_front_desk_day_do_not_grow_with_rows(clinic, login, west_therapist):
+    west = Location.objects.get(name="West office")
+    client = login(clinic.front_desk)
+    today = clock.local_now().date()
+
+    def counted():
+        with CaptureQueriesContext(connection) as page:
+            assert client.get("/schedule/", {"location": west.pk}).status_code == 200
+        with CaptureQueriesContext(connection) as day:
+            assert client.get("/", {"location": west.pk}).status_code == 200
+        return len(page), len(day)
+
+    services.appointment_book(
+        actor=clinic.front_desk,
+        therapist=west_therapist,
+        patient=PatientFactory(),
+        service_type=clinic.individual,
+        start=clock.local_datetime(today, dt.time(13), LA),
+        room=Room.objects.get(name="Redwood"),
+    )
+    counted()  # warm the session
+    few = counted()
+    for n in range(3):
+        Room.objects.create(name=f"Extra {n}", location=west)
+        services.appointment_book(
+            actor=clinic.front_desk,
+            therapist=west_therapist,
+            patient=PatientFactory(),
+            service_type=clinic.individual,
+            start=clock.local_datetime(today, dt.time(14 + n), LA),
+            room=Room.objects.get(name=f"Extra {n}"),
+        )
+    assert counted() == few
+
+
+def test_the_location_page_shows_a_refused_zone_change_on_the_field(clinic, login, session):
+    main = Location.main()
+    form = {"kind": "location", "name": main.name, "time_zone": "America/Chicago", "place_of_service": "11"}
+    response = login(clinic.admin).post(f"/schedule/locations/{main.pk}/", form | {"is_active": "on"})
+    assert response.status_code == 200
+    assert response.context["form"].errors["time_zone"] == ["Fixed once sessions are booked at this location."]
+    assert Location.main().time_zone == "America/New_York"
