@@ -8,9 +8,9 @@ import pytest
 from icalendar import Calendar
 
 from apps.scheduling import services
+from tests.places import pacific_office, pacific_room
 
 from .conftest import MONDAY
-from .places import pacific_office, pacific_room
 from .test_portal_and_feed import _issue_feed
 
 pytestmark = pytest.mark.django_db

@@ -15,9 +15,9 @@ from apps.notifications.rendering import message_render
 from apps.patients.models import Patient
 from apps.patients.services import patient_reminder_preferences_set
 from apps.scheduling import services
+from tests.places import pacific_office, pacific_room
 
 from .conftest import MONDAY
-from .places import pacific_office, pacific_room
 
 pytestmark = pytest.mark.django_db
 
