@@ -28,7 +28,7 @@ from .models import (
 
 UPCOMING_STATUSES = [AppointmentStatus.BOOKED, AppointmentStatus.CHECKED_IN]
 POLICY_FEE_STATUSES = [AppointmentStatus.LATE_CANCELLED, AppointmentStatus.NO_SHOW]
-APPOINTMENT_RELATED = ("therapist", "therapist__therapist_profile", "patient", "room", "service_type")
+APPOINTMENT_RELATED = ("therapist", "therapist__therapist_profile", "patient", "room", "service_type", "location")
 
 
 def current_patient_ids(*, therapist, since: dt.date, exclude_series_id: int | None = None) -> set[int]:
