@@ -41,13 +41,13 @@ def _place(appointment) -> dict:
     """Where and in which zone a session is, as a message says it: its location's zone (a telehealth session's too:
     the therapist's office it is held from), and for an in-person session the location's name and address. The
     services hand their sessions the location row they booked at, so a series costs no query per date."""
-    location = appointment.location
     place = {
-        "time_zone": location.time_zone,
+        "time_zone": appointment.zone.key,
         "is_telehealth": appointment.is_telehealth,
         "room_name": appointment.room.name if appointment.room_id else "",
     }
     if not appointment.is_telehealth:
+        location = appointment.location
         place["location_name"] = location.name
         place["location_address"] = ", ".join(location.address_lines)
     return place
