@@ -3,6 +3,7 @@ from decimal import Decimal
 from django import forms
 
 from apps.core.forms import MoneyField
+from apps.scheduling.models import Location
 
 from .models import AdjustmentKind, PaymentMethod
 from .uploads import validate_proof_of_income
@@ -96,6 +97,12 @@ class PeriodForm(forms.Form):
         if data.get("start") and data.get("end") and data["start"] > data["end"]:
             raise forms.ValidationError("The start date must come before the end date.")
         return data
+
+
+class SlidingScaleReportForm(PeriodForm):
+    location = forms.ModelChoiceField(
+        queryset=Location.objects.all(), required=False, empty_label="All locations", label="Location"
+    )
 
 
 class FeeScheduleForm(forms.Form):

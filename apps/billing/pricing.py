@@ -289,8 +289,9 @@ def package_price(*, patient, full_price: Decimal, sessions: int, on: dt.date, s
 
 
 def session_date(appointment) -> dt.date:
-    """The session's date in the clinic's time zone: the day its charges are priced on and posted for."""
-    return appointment.start.astimezone(clock.clinic_tz()).date()
+    """The session's date where it was held (its location's zone): the day its charges are priced on and posted for,
+    the date of service on a superbill. A 9 PM Pacific session is that day, not the next one in New York."""
+    return appointment.start.astimezone(appointment.zone).date()
 
 
 def session_outcome_price(*, patient, appointment, policy_fee: bool) -> Price:

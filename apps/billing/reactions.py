@@ -1,11 +1,9 @@
 """Billing's reactions to other apps' transitions (registered in BillingConfig.ready())."""
 
-from django.utils import timezone
-
-from apps.core import clock
 from apps.core.models import ClinicSettings
 from apps.scheduling.models import AppointmentTransition
 
+from .pricing import session_date
 from .services.charges import charge_for_appointment_outcome
 from .services.estimates import gfe_issue_for_booking
 
@@ -39,7 +37,7 @@ def estimate_on_booking_many(transitions: list[AppointmentTransition], *, clinic
     for booked in new_in_series.values():
         earliest = min(booked, key=lambda t: t.appointment.start)
         appointment = earliest.appointment
-        whole = timezone.localtime(appointment.start, clock.clinic_tz()).date() == appointment.series.first_date
+        whole = session_date(appointment) == appointment.series.first_date
         gfe_issue_for_booking(
             appointment=appointment,
             actor=earliest.actor,

@@ -26,6 +26,7 @@ urlpatterns = [
     path("assessments/<int:pk>/proof/", views.assessment_proof, name="assessment_proof"),
     path("reports/aging/", views.aging_report, name="aging_report"),
     path("reports/sliding-scale/", views.sliding_scale_report, name="sliding_scale_report"),
+    path("reports/sliding-scale.csv", views.sliding_scale_report_csv, name="sliding_scale_report_csv"),
     path("configuration/", views.configuration, name="configuration"),
     path("configuration/history/", views.configuration_history, name="configuration_history"),
     path("configuration/fees/<int:service_type_pk>/", views.fee_schedule_add, name="fee_schedule_add"),

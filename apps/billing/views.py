@@ -1,5 +1,6 @@
 """Billing pages for staff, and the public fee quote."""
 
+import csv
 import datetime as dt
 from types import SimpleNamespace
 
@@ -17,6 +18,7 @@ from apps.core.errors import ApplicationError, Unprocessable
 from apps.core.forms import form_errors_text
 from apps.core.permissions import permission_require
 from apps.core.replica import reads_from_replica
+from apps.core.spreadsheets import csv_row
 from apps.core.views import call_with_messages
 from apps.patients.models import Patient
 from apps.scheduling.models import ServiceType
@@ -35,6 +37,7 @@ from .forms import (
     QuoteForm,
     RefundForm,
     RejectForm,
+    SlidingScaleReportForm,
 )
 from .models import (
     Adjustment,
@@ -387,11 +390,41 @@ def aging_report(request):
 @login_required
 @reads_from_replica
 def sliding_scale_report(request):
+    form, report = _sliding_scale(request)
+    return render(
+        request,
+        "billing/sliding_scale_report.html",
+        {"form": form, "report": report, "query": request.GET.urlencode()},
+        status=200 if report else 400,
+    )
+
+
+@login_required
+@reads_from_replica
+def sliding_scale_report_csv(request):
+    """The report's tables as CSV, from the same selector and filters as the page."""
+    form, report = _sliding_scale(request)
+    if report is None:
+        return render(request, "billing/sliding_scale_report.html", {"form": form, "report": None}, status=400)
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="sliding-scale-{report["start"]}-{report["end"]}.csv"'
+    writer = csv.writer(response)
+    for title, headers, rows in reports.sliding_scale_csv_tables(report):
+        writer.writerow(csv_row([title]))
+        writer.writerow(csv_row(headers))
+        for row in rows:
+            writer.writerow(csv_row(row))
+        writer.writerow([])
+    return response
+
+
+def _sliding_scale(request) -> tuple[SlidingScaleReportForm, dict | None]:
+    """The report's filters (this month by default; a period and optionally a location) and the report, or None
+    when the filters are not valid (the form says why)."""
     permission_require(request.user, "billing.view_reports")
     today = clock.local_now().date()
-    form = PeriodForm(request.GET or {"start": today.replace(day=1), "end": today})
-    report = reports.sliding_scale_report(**form.cleaned_data) if form.is_valid() else None
-    return render(request, "billing/sliding_scale_report.html", {"form": form, "report": report})
+    form = SlidingScaleReportForm(request.GET or {"start": today.replace(day=1), "end": today})
+    return form, reports.sliding_scale_report(**form.cleaned_data) if form.is_valid() else None
 
 
 # --- configuration -----------------------------------------------------------------------------------------------

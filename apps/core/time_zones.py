@@ -1,10 +1,14 @@
-"""IANA time zone names: what forms offer, what they accept, and the trigger that makes the database refuse others."""
+"""IANA time zone names: what forms offer, what they accept, the trigger that makes the database refuse others,
+and how a session's time reads in its zone and its reader's."""
 
+import datetime as dt
 from functools import cache
-from zoneinfo import available_timezones
+from zoneinfo import ZoneInfo, available_timezones
 
 import pgtrigger
+from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.utils import dateformat, timezone
 
 
 @cache
@@ -41,3 +45,33 @@ def time_zone_known_trigger(name: str, *, blank_allowed: bool) -> pgtrigger.Trig
             "END IF;\nRETURN NEW;"
         ),
     )
+
+
+def when_text(
+    moment: dt.datetime,
+    *,
+    zone: ZoneInfo,
+    reader_zone: ZoneInfo | None = None,
+    day_format: str = "l, F j, Y",
+    always_zone: bool = False,
+) -> str:
+    """`moment` as a reader should see a session's time: wall-clock time in `zone` (the session's location's),
+    naming the zone when it is not the clinic's (or `always_zone`), and "(1:00 PM your time)" when the reader lives
+    in another zone (with their weekday too when the date differs there).
+
+    Every message and portal page says a session's time with this, so they never disagree."""
+    local = timezone.localtime(moment, zone)
+    text = f"{dateformat.format(local, day_format)} at " if day_format else ""
+    text += dateformat.format(local, "g:i A")
+    if always_zone or zone.key != settings.TIME_ZONE:
+        text += f" {dateformat.format(local, 'T')}"
+    if reader_zone is not None and reader_zone.key != zone.key:
+        theirs = timezone.localtime(moment, reader_zone)
+        day = "" if theirs.date() == local.date() else dateformat.format(theirs, "D ")
+        text += f" ({day}{dateformat.format(theirs, 'g:i A')} your time)"
+    return text
+
+
+def zone_or_none(name: str) -> ZoneInfo | None:
+    """The zone named, or None for a blank name (someone who has not said theirs)."""
+    return ZoneInfo(name) if name else None

@@ -22,7 +22,7 @@ from apps.core.links import absolute_url
 
 from .channels import DeliveryError, Handover, Outgoing, deliver_email, deliver_sms, email_connection
 from .models import Channel, Message, MessageStatus
-from .quiet_hours import sms_quiet_hours_shift
+from .quiet_hours import quiet_hours_zone, sms_quiet_hours_shift
 from .rendering import message_render
 
 
@@ -167,7 +167,9 @@ def message_send(*, message_id: int, email_connection=None) -> str:
                 message.save(update_fields=["status", "last_error", "claimed_until", "updated_at"])
                 return "cancelled"
             if message.channel == Channel.SMS:
-                allowed_at = sms_quiet_hours_shift(now)
+                allowed_at = sms_quiet_hours_shift(
+                    now, zone=quiet_hours_zone(patient=message.patient, context=message.context)
+                )
                 if allowed_at > now:
                     message.send_at = allowed_at
                     message.claimed_until = None

@@ -14,7 +14,7 @@ from apps.core import clock
 from apps.core.models import ClinicSettings
 
 from .models import Channel, Message, MessageStatus
-from .quiet_hours import sms_quiet_hours_shift
+from .quiet_hours import quiet_hours_zone, sms_quiet_hours_shift
 
 
 def message_build(
@@ -32,12 +32,13 @@ def message_build(
     clinic: ClinicSettings | None = None,
 ) -> Message:
     """An unsaved outbox row, as `message_enqueue` and `messages_enqueue` write it. Texts due in quiet hours are
-    moved to the morning (by `clinic`'s quiet hours when the caller has the settings already, else they are read).
+    moved to the morning in the reader's zone (`quiet_hours_zone`), by `clinic`'s quiet hours when the caller has
+    the settings already (else they are read).
     `context` follows the convention in `rendering.message_render`: plain JSON values, no clinical text."""
     if patient is None and recipient_user is None and not (channel == Channel.EMAIL and to_address):
         raise ValueError("A message needs a patient, a recipient user or (by email) an address.")
     if channel == Channel.SMS:
-        send_at = sms_quiet_hours_shift(send_at, clinic)
+        send_at = sms_quiet_hours_shift(send_at, clinic, zone=quiet_hours_zone(patient=patient, context=context))
     return Message(
         channel=channel,
         to_address=to_address,

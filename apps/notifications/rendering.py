@@ -25,7 +25,8 @@ def message_render(*, template: str, context: dict, channel: str) -> Rendered:
       clinical text (no diagnoses, note content, scores, questionnaire answers): messages leave the
       clinic's systems. Format datetimes in the template with the `clinic_time` filter
       (`{% load notification_format %}{{ start|clinic_time|date:"l, F j, g:i A" }}`), which shows them
-      in the clinic's time zone.
+      in the clinic's time zone; a session's time with `{% session_when start time_zone patient_time_zone %}`
+      (its location's zone, and the patient's own time when they set another zone).
     - Templates live in templates/notifications/messages/:
       `<template>.subject.txt` (one line), `<template>.txt` (plain-text email body),
       `<template>.html` (HTML email body; may extend "notifications/messages/_email_base.html"),

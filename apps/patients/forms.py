@@ -4,6 +4,7 @@ from apps.accounts.models import User
 from apps.accounts.roles import Role
 from apps.core import clock
 from apps.core.phones import phone_to_e164
+from apps.core.time_zones import zone_choices
 
 from .models import DEMOGRAPHIC_FIELDS, Patient
 from .validators import EARLIEST_BIRTH_DATE, validate_date_of_birth
@@ -15,6 +16,16 @@ class PatientChoiceField(forms.ModelChoiceField):
 
     def label_from_instance(self, obj: Patient) -> str:
         return obj.choice_label
+
+
+def time_zone_field(*, label: str) -> forms.ChoiceField:
+    """The chart's time zone as every form offers it: a zone people live in, or blank for the clinic's."""
+    return forms.ChoiceField(
+        label=label,
+        choices=zone_choices(blank_label="Same as the clinic"),
+        required=False,
+        help_text="Session times are shown in this zone too when it is not the clinic's.",
+    )
 
 
 class ChartPhonesMixin:
@@ -36,6 +47,7 @@ class PatientForm(ChartPhonesMixin, forms.ModelForm):
     primary_therapist = forms.ModelChoiceField(
         queryset=User.objects.filter(groups__name=Role.THERAPIST, is_active=True), required=False
     )
+    time_zone = time_zone_field(label="Patient's time zone")
 
     class Meta:
         model = Patient

@@ -39,6 +39,7 @@ DEMOGRAPHIC_FIELDS = (
     "city",
     "state",
     "postal_code",
+    "time_zone",
     "emergency_contact_name",
     "emergency_contact_phone",
     "emergency_contact_relationship",

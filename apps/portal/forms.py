@@ -1,12 +1,14 @@
 from django import forms
 
-from apps.patients.forms import ChartPhonesMixin
+from apps.patients.forms import ChartPhonesMixin, time_zone_field
 from apps.patients.models import Patient
 
 from .services import CONTACT_FIELDS
 
 
 class ContactDetailsForm(ChartPhonesMixin, forms.ModelForm):
+    time_zone = time_zone_field(label="Your time zone")
+
     class Meta:
         model = Patient
         fields = list(CONTACT_FIELDS)

@@ -28,7 +28,13 @@ def member_meetings(*, patient) -> QuerySet[ProgramMeeting]:
     )
     return (
         ProgramMeeting.objects.filter(member)
-        .select_related("program", "appointment__therapist", "appointment__room", "appointment__service_type")
+        .select_related(
+            "program",
+            "appointment__therapist",
+            "appointment__room",
+            "appointment__service_type",
+            "appointment__location",
+        )
         .prefetch_related(
             Prefetch(
                 "attendance", queryset=Attendance.objects.filter(enrollment__patient=patient), to_attr="own_attendance"

@@ -12,6 +12,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 from icalendar import Calendar, Event
@@ -26,7 +27,18 @@ from .models import CalendarFeed
 FEED_PAST_DAYS = 30
 
 
+def _event_location(appointment) -> str:
+    """Where the therapist goes: "Telehealth", or the office, the room and the office's address."""
+    if appointment.is_telehealth:
+        return "Telehealth"
+    location = appointment.location
+    parts = [location.name, getattr(appointment.room, "name", ""), ", ".join(location.address_lines)]
+    return ", ".join(part for part in parts if part)
+
+
 def calendar_ics(therapist, appointments) -> bytes:
+    """Each session at its wall-clock time in its location's zone (TZID, with the VTIMEZONE a client needs to read
+    it), so a calendar app shows 10:00 at a Pacific office as 10:00 Pacific whatever zone the phone is in."""
     cal = Calendar()
     cal.add("prodid", "-//Clinic//Schedule//EN")
     cal.add("version", "2.0")
@@ -35,13 +47,15 @@ def calendar_ics(therapist, appointments) -> bytes:
     for appointment in appointments:
         event = Event()
         who = appointment.patient.initials if appointment.patient else "Group"
+        zone = appointment.location.zone
         event.add("uid", f"appointment-{appointment.pk}@{host}")
         event.add("summary", f"{who} · {appointment.service_type.code}")
-        event.add("dtstart", appointment.start)
-        event.add("dtend", appointment.end)
+        event.add("dtstart", timezone.localtime(appointment.start, zone))
+        event.add("dtend", timezone.localtime(appointment.end, zone))
         event.add("dtstamp", appointment.updated_at)
-        event.add("location", "Telehealth" if appointment.is_telehealth else getattr(appointment.room, "name", ""))
+        event.add("location", _event_location(appointment))
         cal.add_component(event)
+    cal.add_missing_timezones()
     return cal.to_ical()
 
 

@@ -433,6 +433,8 @@ class Appointment(clock.LocalSpan, TimeStampedModel):
 
     @property
     def zone(self) -> ZoneInfo:
+        if self._meta.get_field("location").is_cached(self):  # a row already at hand (a booking's) costs nothing
+            return self.location.zone
         from .zones import location_zone  # the zones module reads this module's Location
 
         return location_zone(self.location_id)

@@ -22,7 +22,7 @@ from apps.notifications.outbox import (
     patient_notice_build,
     patient_notice_enqueue,
 )
-from apps.notifications.quiet_hours import sms_quiet_hours_shift
+from apps.notifications.quiet_hours import quiet_hours_zone, sms_quiet_hours_shift
 
 from .models import AppointmentStatus, AppointmentTransition
 
@@ -37,6 +37,28 @@ def _reminder_key(appointment, channel: str) -> str:
     return f"appointment:{appointment.pk}:reminder_{channel}:{appointment.start.isoformat()}"
 
 
+def _place(appointment) -> dict:
+    """Where and in which zone a session is, as a message says it: its location's zone (a telehealth session's too:
+    the therapist's office it is held from), and for an in-person session the location's name and address. The
+    services hand their sessions the location row they booked at, so a series costs no query per date."""
+    place = {
+        "time_zone": appointment.zone.key,
+        "is_telehealth": appointment.is_telehealth,
+        "room_name": appointment.room.name if appointment.room_id else "",
+    }
+    if not appointment.is_telehealth:
+        location = appointment.location
+        place["location_name"] = location.name
+        place["location_address"] = ", ".join(location.address_lines)
+    return place
+
+
+def _reader_zone(patient) -> dict:
+    """The patient's own zone, when they set one: messages then add "(… your time)", and texts keep to the quiet
+    hours there."""
+    return {"patient_time_zone": patient.time_zone} if patient.time_zone else {}
+
+
 def _appointment_context(appointment) -> dict:
     """What a patient-facing appointment message may say: when, with whom, where. No clinical detail."""
     patient = appointment.patient
@@ -46,9 +68,9 @@ def _appointment_context(appointment) -> dict:
         "end": appointment.end.isoformat(),
         "patient_first_name": patient.first_name,
         "therapist_first_name": appointment.therapist.first_name,
-        "is_telehealth": appointment.is_telehealth,
         "telehealth_url": appointment.telehealth_url,
-        "room_name": appointment.room.name if appointment.room_id else "",
+        **_place(appointment),
+        **_reader_zone(patient),
     }
 
 
@@ -83,7 +105,7 @@ def _reminder_fields(appointment, clinic: ClinicSettings, now: dt.datetime) -> l
     for channel, address, lead_hours in plans:
         send_at = max(appointment.start - dt.timedelta(hours=lead_hours), now)
         if channel == Channel.SMS:
-            send_at = sms_quiet_hours_shift(send_at, clinic)
+            send_at = sms_quiet_hours_shift(send_at, clinic, zone=quiet_hours_zone(patient=patient, context=context))
         if send_at >= appointment.start:
             continue
         reminders.append(
@@ -141,6 +163,7 @@ def _cancellation_notice_add(appointment) -> None:
     session = {
         "appointment_id": appointment.pk,
         "start": appointment.start.isoformat(),
+        "time_zone": appointment.zone.key,
         "therapist_first_name": appointment.therapist.first_name,
         "late_cancelled": appointment.status == "late_cancelled",
     }
@@ -165,7 +188,7 @@ def _cancellation_notice_add(appointment) -> None:
         subject=appointment,
         template=CANCELLED_TEMPLATE,
         key=f"appointment:{appointment.pk}:cancelled:{appointment.start.isoformat()}",
-        context={"sessions": [session], "late_cancelled": session["late_cancelled"]},
+        context={"sessions": [session], "late_cancelled": session["late_cancelled"], **_reader_zone(patient)},
         email_only=True,
     )
 
@@ -175,8 +198,7 @@ def _session_line(appointment, previous_start: dt.datetime | None = None) -> dic
         "appointment_id": appointment.pk,
         "start": appointment.start.isoformat(),
         "therapist_first_name": appointment.therapist.first_name,
-        "is_telehealth": appointment.is_telehealth,
-        "room_name": appointment.room.name if appointment.room_id else "",
+        **_place(appointment),
     }
     if previous_start is not None:
         line["previous_start"] = previous_start.isoformat()
@@ -191,7 +213,8 @@ def _sessions_notice(
     or series created in this transaction) the key cannot be taken, so the messages go in with one INSERT."""
     if patient is None or not sessions:
         return []
-    context = {"sessions": sessions}
+    # A text keeps to the quiet hours of the first session's zone unless the patient set their own.
+    context = {"sessions": sessions, "time_zone": sessions[0]["time_zone"], **_reader_zone(patient)}
     if patient.user_id is not None:
         context["portal_url"] = absolute_url(reverse("portal:sessions:list"))
     notice = {

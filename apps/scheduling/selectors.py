@@ -387,7 +387,7 @@ def calendar_feed_by_token(*, token: str) -> CalendarFeed | None:
 
 def calendar_feed_appointments(*, therapist, since: dt.datetime) -> list[Appointment]:
     return list(
-        Appointment.objects.select_related("patient", "room", "service_type")
+        Appointment.objects.select_related("patient", "room", "service_type", "location")
         .filter(therapist=therapist, end__gte=since, status__in=BLOCKING_STATUSES)
         .order_by("start")
     )

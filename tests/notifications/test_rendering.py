@@ -60,6 +60,9 @@ def test_reminders_carry_no_clinical_detail(appointment):
         "is_telehealth",
         "telehealth_url",
         "room_name",
+        "time_zone",
+        "location_name",
+        "location_address",
         "confirm_url",
         "cancel_url",
     }

@@ -176,7 +176,7 @@ def test_the_notices_carry_nothing_clinical_and_link_to_the_portal_on_the_sites_
     rendered = message_render(template=notice.template, context=notice.context, channel="email")
     for part in (rendered.subject, rendered.text, rendered.html):
         assert clinic.individual.name not in part and clinic.individual.code not in part
-    assert set(notice.context) == {"patient_first_name", "sessions", "portal_url"}
+    assert set(notice.context) == {"patient_first_name", "sessions", "time_zone", "portal_url"}
 
 
 def test_the_booking_page_and_the_api_queue_the_same_confirmation(clinic, login):

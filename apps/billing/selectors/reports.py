@@ -52,9 +52,13 @@ def ar_aging(*, as_of: dt.date) -> dict:
     return {"as_of": as_of, "rows": rows, "totals": totals, "total": sum(totals.values(), ZERO)}
 
 
-def sliding_scale_report(*, start: dt.date, end: dt.date) -> dict:
-    """Patients, charges and total discount per class, and per therapist and class, for charges in a period."""
+def sliding_scale_report(*, start: dt.date, end: dt.date, location=None) -> dict:
+    """Patients, charges and total discount per class, and per therapist and class, for charges in a period; at one
+    `location`, only the charges for sessions held there (a telehealth session's is the office it was held from).
+    The page and its CSV both read this."""
     charges = Charge.objects.filter(service_date__gte=start, service_date__lte=end)
+    if location is not None:
+        charges = charges.filter(appointment__location=location)
     aggregates = {
         "patients": Count("patient", distinct=True),
         "charges": Count("id"),
@@ -72,7 +76,30 @@ def sliding_scale_report(*, start: dt.date, end: dt.date) -> dict:
     return {
         "start": start,
         "end": end,
+        "location": location,
         "by_class": by_class,
         "by_therapist": by_therapist,
         "total_discount": sum((r["discount"] for r in by_class), ZERO),
     }
+
+
+def sliding_scale_csv_tables(report: dict) -> list[tuple[str, list[str], list[list]]]:
+    """The report as the CSV export lays it out: (title, headers, rows) per table, amounts as plain decimals."""
+    by_class = [
+        [r["class_label"], r["patients"], r["charges"], r["full"], r["charged"], r["discount"]]
+        for r in report["by_class"]
+    ]
+    by_therapist = [
+        [
+            f"{r['therapist__first_name']} {r['therapist__last_name']}".strip(),
+            r["class_label"],
+            r["patients"],
+            r["charges"],
+            r["discount"],
+        ]
+        for r in report["by_therapist"]
+    ]
+    return [
+        ("By class", ["Class", "Patients", "Charges", "Full fees", "Charged", "Discount"], by_class),
+        ("By therapist", ["Therapist", "Class", "Patients", "Charges", "Discount"], by_therapist),
+    ]

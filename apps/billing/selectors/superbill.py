@@ -13,8 +13,8 @@ from .diagnoses import billing_diagnoses
 from .ledger import charges_paid
 
 # Claim form conventions: places of service 02 (telehealth elsewhere than home), 10 (telehealth in the patient's
-# home) and 11 (office); modifier 95 marks a synchronous telehealth service; a line points at up to four of the
-# claim's diagnoses by letter.
+# home) and, in person, the location's own code (11 office by default); modifier 95 marks a synchronous telehealth
+# service; a line points at up to four of the claim's diagnoses by letter.
 POS_OFFICE, POS_TELEHEALTH_HOME, POS_TELEHEALTH_OTHER = "11", "10", "02"
 TELEHEALTH_MODIFIER = "95"
 MAX_POINTERS_PER_LINE = 4
@@ -29,7 +29,11 @@ def superbill_lines(*, patient, start: dt.date, end: dt.date) -> list[dict]:
             service_date__gte=start,
             service_date__lte=end,
             kind__in=["session", "group"],
-        ).select_related("service_type", "appointment", "therapist__therapist_profile__supervisor__therapist_profile")
+        ).select_related(
+            "service_type",
+            "appointment__location",
+            "therapist__therapist_profile__supervisor__therapist_profile",
+        )
     )
     paid = charges_paid(patient=patient, charges=charges)
     return [{"charge": c, "paid": paid[c.pk]} for c in charges]
@@ -54,16 +58,27 @@ def _billing_provider(therapist) -> dict:
     return _provider(therapist)
 
 
-def place_of_service(*, is_telehealth: bool, patient_at_home: bool) -> str:
+def place_of_service(*, is_telehealth: bool, patient_at_home: bool, location=None) -> str:
+    """In person, the code of the location the session was at (an office unless it says otherwise); telehealth, by
+    where the clinic says its patients are."""
     if not is_telehealth:
-        return POS_OFFICE
+        return location.place_of_service if location is not None else POS_OFFICE
     return POS_TELEHEALTH_HOME if patient_at_home else POS_TELEHEALTH_OTHER
 
 
+def _facility(location) -> dict | None:
+    """The service facility a claim names: the location the session was held at (a telehealth session's is the
+    office it was held from)."""
+    if location is None:
+        return None
+    return {"name": location.name, "address": ", ".join(location.address_lines)}
+
+
 def superbill(*, patient, start: dt.date, end: dt.date) -> dict:
-    """What a superbill shows an insurer: per line the place of service, modifier, diagnosis pointers, the
-    rendering provider (licence type and number) and the billing provider. Refused (422) without a confirmed
-    diagnosis, because an insurer refuses a claim without one."""
+    """What a superbill shows an insurer: per line the date of service (the session's date where it was held), the
+    place of service and service facility (its location), modifier, diagnosis pointers, the rendering provider
+    (licence type and number) and the billing provider. Refused (422) without a confirmed diagnosis, because an
+    insurer refuses a claim without one."""
     held = billing_diagnoses(patient=patient)
     diagnoses = [{"pointer": d.pointer, "code": d.code} for d in held if d.status == "confirmed" and d.pointer]
     if not diagnoses:
@@ -83,21 +98,27 @@ def superbill(*, patient, start: dt.date, end: dt.date) -> dict:
     for row in superbill_lines(patient=patient, start=start, end=end):
         charge = row["charge"]
         telehealth = bool(charge.appointment and charge.appointment.is_telehealth)
+        location = charge.appointment.location if charge.appointment else None
         lines.append(
             {
                 **row,
-                "place_of_service": place_of_service(is_telehealth=telehealth, patient_at_home=at_home),
+                "place_of_service": place_of_service(
+                    is_telehealth=telehealth, patient_at_home=at_home, location=location
+                ),
+                "facility": _facility(location),
                 "modifier": TELEHEALTH_MODIFIER if telehealth else "",
                 "diagnosis_pointers": pointers,
                 "rendering_provider": _provider(charge.therapist) if charge.therapist else None,
                 "billing_provider": _billing_provider(charge.therapist) if charge.therapist else None,
             }
         )
+    facilities = {line["facility"]["name"]: line["facility"] for line in lines if line["facility"]}
     return {
         "patient": patient,
         "start": start,
         "end": end,
         "diagnoses": diagnoses,
+        "facilities": list(facilities.values()),
         "lines": lines,
         "total_charged": sum((line["charge"].amount for line in lines), ZERO),
         "total_paid": sum((line["paid"] for line in lines), ZERO),

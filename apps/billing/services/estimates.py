@@ -230,7 +230,7 @@ def gfe_issue_for_booking(
     now); else they are read. `clinic` is the settings row when the booking has read it."""
     if appointment.patient_id is None:
         return None
-    local_day = timezone.localtime(appointment.start, clock.clinic_tz()).date()
+    local_day = pricing.session_date(appointment)
     if appointment.series_id is None:
         if appointment.service_type.code != INTAKE_CPT:
             return None
@@ -249,7 +249,8 @@ def gfe_issue_for_booking(
         )
     if min(series_starts) != appointment.start:
         return None  # a later session: an extension of the series, estimated when it was booked
-    tz = clock.clinic_tz()
+    # A series' dates are wall-clock dates at its location, as its first_date is.
+    tz = appointment.zone
     booked_days = {timezone.localtime(start, tz).date() for start in series_starts}
 
     def series_days(through: dt.date) -> list[dt.date]:

@@ -3,9 +3,10 @@
 import datetime as dt
 
 from django import template
-from django.utils import timezone
+from django.utils import dateformat, timezone
 
 from apps.core import clock
+from apps.core.time_zones import when_text, zone_or_none
 
 register = template.Library()
 
@@ -25,3 +26,37 @@ def iso_date(value):
     if not value:
         return ""
     return value if isinstance(value, dt.date) else dt.date.fromisoformat(str(value))
+
+
+@register.simple_tag
+def session_when(start, time_zone="", reader_time_zone="", day_format="l, F j, Y", always_zone=False):
+    """A session's ISO start as its reader should see it: in its location's `time_zone` (the clinic's for a message
+    queued before sessions had locations), plus "(… your time)" in the patient's `reader_time_zone` if they set
+    one that differs. See `time_zones.when_text`."""
+    if not start:
+        return ""
+    return when_text(
+        dt.datetime.fromisoformat(str(start)),
+        zone=zone_or_none(time_zone) or clock.clinic_tz(),
+        reader_zone=zone_or_none(reader_time_zone),
+        day_format=day_format,
+        always_zone=always_zone,
+    )
+
+
+@register.simple_tag(takes_context=True)
+def session_place(context, location_name="", room_name="", location_address=""):
+    """Where an in-person session is: its location (the clinic's name for a message queued before locations), the
+    room, and the location's address."""
+    parts = [location_name or context["clinic"].name, room_name, location_address]
+    return ", ".join(part for part in parts if part)
+
+
+@register.filter
+def session_day(session, day_format="l, F j"):
+    """A session's date (a `sessions` item: its ISO `start` and its location's `time_zone`) in that zone: a 9 PM
+    Pacific session is on its own date, not the next day in the clinic's zone."""
+    if not session:
+        return ""
+    zone = zone_or_none(session.get("time_zone", "")) or clock.clinic_tz()
+    return dateformat.format(timezone.localtime(dt.datetime.fromisoformat(session["start"]), zone), day_format)

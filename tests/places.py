@@ -1,0 +1,20 @@
+"""A second office three hours behind the clinic, for tests of sessions timed in their location's zone."""
+
+from apps.scheduling.models import Location
+from tests.factories import RoomFactory
+
+
+def pacific_office() -> Location:
+    return Location.objects.create(
+        name="Pasadena office",
+        address_line1="200 Colorado Blvd",
+        city="Pasadena",
+        state="CA",
+        postal_code="91101",
+        time_zone="America/Los_Angeles",
+        place_of_service="22",
+    )
+
+
+def pacific_room(location: Location):
+    return RoomFactory(name="Sequoia", location=location)
