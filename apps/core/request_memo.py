@@ -24,6 +24,16 @@ def memo_set(key: str, value) -> None:
         memo[key] = value
 
 
+def memo_read(key: str, read):
+    """The value remembered for `key` in the current request, else `read()`, remembered for the rest of it (outside
+    a request, always `read()`)."""
+    value = memo_get(key)
+    if value is None:
+        value = read()
+        memo_set(key, value)
+    return value
+
+
 def memo_forget(key: str) -> None:
     memo = _memo.get()
     if memo is not None:
