@@ -49,15 +49,16 @@ class DocumentStatus:
         return self.signature is not None and not self.is_signed
 
 
-def patient_documents(*, patient) -> list[DocumentStatus]:
+def patient_documents(*, patient, current: list[IntakeDocument] | None = None) -> list[DocumentStatus]:
     """Each document the patient was sent or has signed, in the clinic's order: signed at the current version, or
-    outstanding (never signed, or signed at an older version). Two queries whatever the number of documents."""
+    outstanding (never signed, or signed at an older version). Two queries whatever the number of documents, and a
+    third for `documents_current` unless the caller passes what it read (`current`)."""
     asked = set(PacketItem.objects.filter(patient=patient).values_list("document_id", flat=True))
     newest: dict[int, Signature] = {}
     for signature in Signature.objects.filter(patient=patient).select_related("version").order_by("signed_at", "id"):
         newest[signature.document_id] = signature
     rows = []
-    for document in documents_current():
+    for document in documents_current() if current is None else current:
         if document.pk not in asked and document.pk not in newest:
             continue
         signature = newest.get(document.pk)

@@ -16,10 +16,9 @@ from apps.core.encryption import decrypt_text
 from apps.core.errors import NotFound
 from apps.patients.models import Patient
 from apps.programs.models import EnrollmentStatus, ProgramKind, ProgramStage
-from apps.programs.selectors import patient_enrollments
+from apps.programs.selectors import patient_enrollments_shown
 from apps.scheduling.selectors import patient_next_session
-from apps.waitlist.models import LIVE_SLOT_REQUEST_STATUSES
-from apps.waitlist.selectors import patient_slot_requests
+from apps.waitlist.selectors import patient_slot_requests_live
 
 from .models import LADDER, CareLevel, CareLevelMove, PatientCareLevel, rung
 
@@ -114,7 +113,7 @@ def _session_step(patient) -> tuple[str, str] | None:
 
 
 def _slot_list_step(patient) -> tuple[str, str] | None:
-    if patient_slot_requests(patient=patient).filter(status__in=LIVE_SLOT_REQUEST_STATUSES).exists():
+    if patient_slot_requests_live(patient=patient):
         return "You are on the list for a weekly individual time; we will offer you one as it opens.", ""
     return None
 
@@ -136,7 +135,7 @@ def next_step(*, patient) -> NextStep:
     current = care_level_of(patient=patient)
     level = current.level if current else ""
     following = next_level(level)
-    enrollments = list(patient_enrollments(patient=patient))
+    enrollments = patient_enrollments_shown(patient=patient)
     found = _program_step(enrollments) or _session_step(patient) or _slot_list_step(patient)
     step, url = found if found else (_conversation_step(level, following), "")
     return NextStep(

@@ -65,8 +65,10 @@ def _visible_q(*, user) -> Q:
     own = Q(author=user) | Q(cosigner=user)
     if is_bodywork_provider(user):
         return own & Q(appointment__service_type__discipline=Discipline.BODYWORK)
-    treated = Patient.objects.filter(treating_patients_q(therapist=user)).values("pk")
-    return own | Q(status=NoteStatus.SIGNED, patient__in=treated)
+    # One existence check on the note's own patient, not "patient IN (every patient the therapist treats)": the
+    # planner estimated that list badly and its cost with it.
+    treated = Exists(Patient.objects.filter(treating_patients_q(therapist=user), pk=OuterRef("patient_id")))
+    return own | (Q(status=NoteStatus.SIGNED) & Q(treated))
 
 
 def _reads_notes(user) -> bool:

@@ -19,6 +19,7 @@ from apps.audit.services import access_log_write
 from apps.core import clock
 from apps.core.errors import InvalidTransition
 from apps.core.links import absolute_url
+from apps.core.request_memo import memo_scope
 
 from .channels import DeliveryError, Handover, Outgoing, deliver_email, deliver_sms, email_connection
 from .models import Channel, Message, MessageStatus
@@ -208,13 +209,16 @@ def message_send(*, message_id: int, email_connection=None) -> str:
 
 
 def messages_send(*, message_ids: list[int]) -> dict[str, int]:
-    """Send a batch of claimed messages over one shared email connection, each in its own transaction."""
+    """Send a batch of claimed messages over one shared email connection, each in its own transaction.
+
+    The clinic's settings, which every message's template shows, are read once for the batch."""
     outcomes: dict[str, int] = {}
     connection = email_connection()
     try:
-        for message_id in message_ids:
-            outcome = message_send(message_id=message_id, email_connection=connection)
-            outcomes[outcome] = outcomes.get(outcome, 0) + 1
+        with memo_scope():
+            for message_id in message_ids:
+                outcome = message_send(message_id=message_id, email_connection=connection)
+                outcomes[outcome] = outcomes.get(outcome, 0) + 1
     finally:
         connection.close()
     return outcomes

@@ -162,10 +162,11 @@ def _channel_key(key: str, channel: str, *, email_only: bool) -> str:
     return key if email_only else f"{key}:{channel}"
 
 
-@transaction.atomic
+@transaction.atomic(savepoint=False)
 def patient_notice_enqueue(**notice) -> list[Message]:
     """Queue a patient's notice (`patient_notice_build`'s keyword arguments) in the caller's transaction; returns
-    the rows queued, none for a notice already queued."""
+    the rows queued, none for a notice already queued. Each row keeps its own savepoint (a taken key is no error);
+    the notice as a whole needs none inside the caller's transaction."""
     queued = [_built_message_enqueue(message) for message in patient_notice_build(**notice)]
     return [message for message in queued if message is not None]
 

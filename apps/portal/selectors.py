@@ -9,7 +9,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from apps.core import clock
 from apps.programs import selectors as programs
-from apps.waitlist.selectors import patient_slot_requests
+from apps.waitlist.selectors import patient_slot_requests_live
 
 from .models import PortalAccount
 
@@ -31,10 +31,11 @@ def open_offers(*, patient) -> list[OpenOffer]:
             expires_at=enrollment.offer_expires_at,
             url=reverse("portal:programs:detail", args=[enrollment.program_id]),
         )
-        for enrollment in programs.patient_enrollments(patient=patient).filter(status="offered")
-        if enrollment.offer_expires_at and enrollment.offer_expires_at > now
+        for enrollment in programs.patient_enrollments_shown(patient=patient)
+        if enrollment.status == "offered" and enrollment.offer_expires_at and enrollment.offer_expires_at > now
     ]
-    for request in patient_slot_requests(patient=patient):
+    # Only a live request (waiting or offered) holds an outstanding offer.
+    for request in patient_slot_requests_live(patient=patient):
         for offer in request.outstanding_offers:
             if offer.expires_at <= now:
                 continue

@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from apps.accounts.roles import Role
 from apps.core import clock
+from apps.core.request_memo import memo_read
 from apps.notifications.selectors import notices_about_since
 from apps.outcomes.instruments import INSTRUMENTS
 from apps.outcomes.selectors import responses_to_sessions
@@ -144,6 +145,12 @@ def patient_enrollments(*, patient) -> QuerySet[Enrollment]:
         )
         .order_by("-created_at")
     )
+
+
+def patient_enrollments_shown(*, patient) -> list[Enrollment]:
+    """`patient_enrollments` as a list, read once per request: the cards of one page (the care ladder's next step,
+    the programs card, the portal's open offers) show the same rows. For pages; a service reads its own."""
+    return memo_read(f"programs.enrollments:{patient.pk}", lambda: list(patient_enrollments(patient=patient)))
 
 
 def member_meetings_during(*, patient, ranges: list[tuple[dt.datetime, dt.datetime]]) -> list[ProgramMeeting]:

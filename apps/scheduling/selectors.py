@@ -13,6 +13,7 @@ from apps.accounts.roles import Role
 from apps.audit.services import access_log_write
 from apps.core import clock
 from apps.core.api_lookups import id_or_none
+from apps.core.request_memo import memo_read
 from apps.notifications.selectors import with_confirmation
 
 from .models import (
@@ -238,7 +239,9 @@ def patient_upcoming_visible(*, user, patient, limit: int) -> list[Appointment]:
 
 
 def patient_next_session(*, patient) -> Appointment | None:
-    upcoming = patient_upcoming(patient=patient, limit=1)
+    """The patient's next session, read once per request (the portal home's card and the care ladder's next step
+    both show it)."""
+    upcoming = memo_read(f"scheduling.next_session:{patient.pk}", lambda: patient_upcoming(patient=patient, limit=1))
     return upcoming[0] if upcoming else None
 
 

@@ -3,8 +3,9 @@
 from django.db.models import Count, Min, Prefetch, QuerySet
 
 from apps.accounts.roles import Role
+from apps.core.request_memo import memo_read
 
-from .models import FreedSlot, SlotOffer, SlotOfferStatus, SlotRequest, SlotRequestStatus
+from .models import LIVE_SLOT_REQUEST_STATUSES, FreedSlot, SlotOffer, SlotOfferStatus, SlotRequest, SlotRequestStatus
 
 
 def _with_outstanding_offer(qs: QuerySet[SlotRequest]) -> QuerySet[SlotRequest]:
@@ -15,6 +16,15 @@ def _with_outstanding_offer(qs: QuerySet[SlotRequest]) -> QuerySet[SlotRequest]:
 def patient_slot_requests(*, patient) -> QuerySet[SlotRequest]:
     qs = SlotRequest.objects.filter(patient=patient).select_related("therapist", "service_type")
     return _with_outstanding_offer(qs).order_by("-created_at")
+
+
+def patient_slot_requests_live(*, patient) -> list[SlotRequest]:
+    """The patient's requests still waiting or offered, with their outstanding offers, read once per request: the
+    care ladder's next step, the programs card and the portal's open offers show the same rows. For pages."""
+    return memo_read(
+        f"waitlist.live_slot_requests:{patient.pk}",
+        lambda: list(patient_slot_requests(patient=patient).filter(status__in=LIVE_SLOT_REQUEST_STATUSES)),
+    )
 
 
 def slot_requests_visible_to(*, user) -> QuerySet[SlotRequest]:

@@ -48,6 +48,17 @@ def test_the_chart_page_lists_sessions_notes_and_trends_in_constant_queries(pers
     assert 'id="chart-data"' in body and "notes_chart.js" in body
 
 
+def test_the_charts_notes_are_checked_against_their_own_patient_not_a_list_of_every_treated_one(
+    personas, login, progress_template
+):
+    _sessions_with_notes(personas, progress_template, 2)
+    with CaptureQueriesContext(connection) as captured:
+        assert login(personas.therapist).get(f"/notes/patients/{personas.patient.pk}/chart/").status_code == 200
+    [notes] = [q["sql"] for q in captured.captured_queries if q["sql"].startswith('SELECT "notes_sessionnote"."id"')]
+    assert '"notes_sessionnote"."patient_id" IN (SELECT' not in notes
+    assert 'EXISTS(SELECT 1 AS "a" FROM "patients_patient"' in notes
+
+
 def test_the_chart_data_endpoint_carries_pain_from_notes(personas, login, progress_template):
     _sessions_with_notes(personas, progress_template, 3)
     data = login(personas.therapist).get(f"/notes/patients/{personas.patient.pk}/chart/data/").json()

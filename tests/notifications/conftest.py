@@ -17,11 +17,22 @@ MESSAGE_ID = re.compile(rb"^Message-ID: (<[^>]+>)", re.MULTILINE | re.IGNORECASE
 
 
 class CountingHandler:
-    """Records every message the server accepted (after the end-of-data mark), keyed by Message-ID."""
+    """Records every message the server accepted (after the end-of-data mark), keyed by Message-ID, and the
+    connections that sent mail. `refuse` maps a recipient address to the reply its RCPT gets instead of 250."""
 
     def __init__(self):
         self.lock = threading.Lock()
         self.messages = []
+        self.peers = set()
+        self.refuse = {}
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        with self.lock:
+            self.peers.add(session.peer)
+        if address in self.refuse:
+            return self.refuse[address]
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
 
     async def handle_DATA(self, server, session, envelope):
         found = MESSAGE_ID.search(envelope.content)

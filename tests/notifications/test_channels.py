@@ -2,13 +2,14 @@
 
 import base64
 import datetime as dt
+import socket
 from email import message_from_bytes
 
 import pytest
 import time_machine
 
 from apps.core import clock
-from apps.notifications.channels import Outgoing, Rendered, deliver_email
+from apps.notifications.channels import Outgoing, Rendered, deliver_email, email_connection
 from apps.notifications.delivery import message_send, messages_send
 from apps.notifications.models import Message, MessageStatus
 from apps.notifications.outbox import message_enqueue
@@ -128,3 +129,70 @@ def test_outside_a_transaction_the_commit_and_end_of_data_leave_together(smtp_se
     row.refresh_from_db()
     assert (row.status, row.attempts) == (MessageStatus.SENT, 1)
     assert list(smtp_settings.counts().values()) == [1]
+
+
+def _reminders_due_for_patients(count: int) -> list[Message]:
+    """One email reminder due now for each of `count` patients, oldest first (the order a batch sends them in)."""
+    from tests.factories import AppointmentFactory, PatientFactory, TherapistFactory
+
+    rows = [
+        row
+        for _ in range(count)
+        for row in appointment_reminders_schedule(
+            appointment=AppointmentFactory(therapist=TherapistFactory(), patient=PatientFactory())
+        )
+    ]
+    Message.objects.filter(pk__in=[r.pk for r in rows]).update(send_at=clock.now())
+    return rows
+
+
+def test_a_batch_of_reminders_goes_out_over_one_smtp_connection(clinic, smtp_settings):
+    rows = _reminders_due_for_patients(5)
+
+    assert messages_send(message_ids=[r.pk for r in rows]) == {"sent": 5}
+
+    assert len(smtp_settings.peers) == 1
+    assert sorted(m["to"][0] for m in smtp_settings.messages) == sorted(r.to_address for r in rows)
+    assert set(Message.objects.values_list("status", flat=True)) == {MessageStatus.SENT}
+
+
+def test_a_recipient_deferred_in_the_middle_of_a_batch_is_retried_alone(clinic, smtp_settings):
+    first, deferred, last = _reminders_due_for_patients(3)
+    smtp_settings.refuse[deferred.to_address] = "450 Mailbox busy, try again later"
+
+    assert messages_send(message_ids=[first.pk, deferred.pk, last.pk]) == {"sent": 2, "retry": 1}
+
+    # The refusal came before DATA: the batch went on over the same connection.
+    assert len(smtp_settings.peers) == 1
+    deferred.refresh_from_db()
+    assert (deferred.status, deferred.attempts) == (MessageStatus.PENDING, 1)
+    assert deferred.send_at > clock.now()
+    assert "deferred" in deferred.last_error
+    del smtp_settings.refuse[deferred.to_address]
+    with time_machine.travel(deferred.send_at + dt.timedelta(seconds=1), tick=False):
+        assert messages_send(message_ids=[first.pk, deferred.pk, last.pk]) == {"sent": 1, "skipped": 2}
+    assert sorted(smtp_settings.counts().values()) == [1, 1, 1]
+
+
+def test_an_address_the_server_rejects_for_good_fails_without_a_retry(clinic, smtp_settings):
+    [row] = _reminders_due_for_patients(1)
+    smtp_settings.refuse[row.to_address] = "550 No such user"
+
+    assert messages_send(message_ids=[row.pk]) == {"failed": 1}
+
+    row.refresh_from_db()
+    assert row.status == MessageStatus.FAILED
+    assert smtp_settings.counts() == {}
+
+
+def test_the_end_of_data_mark_leaves_without_waiting_for_the_servers_ack(smtp_settings):
+    # Nagle's algorithm would hold the lone end mark until the server acknowledged the body: ~40 ms a message.
+    connection = email_connection()
+    handover = deliver_email(
+        Outgoing(message_id=3, to_address="c@example.test", rendered=RENDERED), connection=connection
+    )
+    assert connection.connection.sock.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY)
+    handover.release()
+    handover.finish()
+    connection.close()
+    assert smtp_settings.counts() == {"<message-3@clinic.localhost>": 1}

@@ -11,6 +11,7 @@ from rest_framework.test import APIClient
 
 from apps.accounts.access import access_of
 from apps.accounts.models import User
+from apps.billing.models import GoodFaithEstimate
 from apps.core import clock
 from apps.core.errors import Conflict
 from apps.notifications.models import Message
@@ -27,6 +28,8 @@ from .test_series import series
 pytestmark = pytest.mark.django_db
 
 MOST_QUERIES = 25  # for a 12-week series, through the service or the API (about 170 before)
+# With text reminders, a reduced-fee class and its Good Faith Estimate and notice (36 before).
+MOST_QUERIES_REALISTIC = 29
 
 
 def _book(c, weeks: int, **overrides):
@@ -113,6 +116,35 @@ def test_a_12_week_series_through_the_api_takes_at_most_25_queries(clinic):
     assert response.status_code == 201, response.content
     assert len(response.json()["booked"]) == 12
     assert len(captured.captured_queries) <= MOST_QUERIES, "\n".join(q["sql"] for q in captured.captured_queries)
+
+
+def test_a_12_week_series_for_a_texted_reduced_fee_patient_through_the_api(clinic, texted_reduced_fee_patient):
+    """The realistic booking (text and email reminders, a reduced-fee class, its Good Faith Estimate and notice)
+    reuses the therapist and service the request loaded and takes no savepoint for the estimate or its notice."""
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Token {api_token_for(clinic.front_desk)}")
+    # The roles of both people come from the cache, as on every request after a user's first.
+    access_of(clinic.front_desk)
+    access_of(clinic.therapist)
+    body = {
+        "therapist": clinic.therapist.pk,
+        "patient": clinic.patient.pk,
+        "service_type": clinic.individual.pk,
+        "room": clinic.willow.pk,
+        "first_date": str(MONDAY),
+        "local_start_time": "15:00",
+        "occurrence_count": 12,
+    }
+    with CaptureQueriesContext(connection) as captured:
+        response = client.post("/api/appointment-series/", body, format="json")
+    assert response.status_code == 201, response.content
+    queries = [q["sql"] for q in captured.captured_queries]
+    assert len(queries) <= MOST_QUERIES_REALISTIC, "\n".join(queries)
+    assert sum("SAVEPOINT" in sql and "RELEASE" not in sql for sql in queries) == 3  # request, sessions, notice row
+    assert sum('FROM "scheduling_servicetype"' in sql for sql in queries) == 1  # the request's own lookup
+    assert GoodFaithEstimate.objects.filter(patient=clinic.patient).count() == 1
+    assert Message.objects.filter(purpose="good_faith_estimate", patient=clinic.patient).count() == 1
+    assert Message.objects.filter(purpose="reminder_sms", patient=clinic.patient).count() == 12
 
 
 @pytest.fixture

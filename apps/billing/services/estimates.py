@@ -96,6 +96,8 @@ def gfe_issue(
     on: dt.date | None = None,
     replaces: GoodFaithEstimate | None = None,
     clinic: ClinicSettings | None = None,
+    service_types: dict | None = None,
+    therapists: dict | None = None,
 ) -> GoodFaithEstimate | None:
     """Issue a Good Faith Estimate: each expected service at the patient's fee on `on` (default today) times the
     expected count, with the provider's and the clinic's identifiers, and queue the patient's notice of it. Nothing
@@ -103,7 +105,8 @@ def gfe_issue(
 
     The pricing reads come first, outside the transaction the estimate and its notice are written in, so a booking
     that issues nothing (no fee configured) takes no savepoint for it, nor reads the services and providers.
-    `clinic` is the settings row (for the clinic's identifiers) when the caller has read it already."""
+    `clinic` is the settings row (for the clinic's identifiers) when the caller has read it already; `service_types`
+    and `therapists` (by id, the therapists with their profiles) likewise, for a booking that has them in hand."""
     on = on or clock.local_now().date()
     try:
         prices = [
@@ -116,15 +119,19 @@ def gfe_issue(
         return None
     if not prices:
         return None
-    service_types = service_types_by_id(ids=[s.service_type_id for s, _ in prices])
-    therapists = User.objects.select_related("therapist_profile").in_bulk([s.therapist_id for s, _ in prices])
+    if service_types is None:
+        service_types = service_types_by_id(ids=[s.service_type_id for s, _ in prices])
+    if therapists is None:
+        therapists = User.objects.select_related("therapist_profile").in_bulk([s.therapist_id for s, _ in prices])
     priced = [
         _estimate_line(service=s, price=price, service_types=service_types, therapists=therapists)
         for s, price in prices
     ]
     clinic = clinic or ClinicSettings.load()
     _, class_label, class_code = priced[0]
-    with transaction.atomic():
+    # In the caller's transaction when there is one: a booking that fails after this rolls it all back anyway, so
+    # a savepoint would only cost two round trips.
+    with transaction.atomic(savepoint=False):
         estimate = GoodFaithEstimate.objects.create(
             patient=patient,
             reason=reason,
@@ -272,4 +279,7 @@ def gfe_issue_for_booking(
         period_end=dates[-1],
         reason=EstimateReason.SERIES_BOOKED,
         clinic=clinic,
+        # The booking loaded both (the therapist with their profile, for the reduced-fee cap).
+        service_types={series.service_type_id: series.service_type},
+        therapists={series.therapist_id: series.therapist},
     )

@@ -13,10 +13,12 @@ def patient_intake_card(context, patient):
     if not user.has_perm("intake.view_packets", patient):
         return {"hidden": True}
     can_send = user.has_perm("intake.send_packet")
+    # The patient's rows and the packet form list the same current documents: one read for both.
+    current = list(selectors.documents_current())
     return {
         "patient": patient,
-        "rows": selectors.patient_documents(patient=patient),
+        "rows": selectors.patient_documents(patient=patient, current=current),
         "can_send": can_send,
-        "documents": list(selectors.documents_current()) if can_send else [],
+        "documents": current if can_send else [],
         "csrf_token": context.get("csrf_token"),
     }

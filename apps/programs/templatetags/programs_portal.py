@@ -10,7 +10,7 @@ register = template.Library()
 
 @register.inclusion_tag("programs/portal/_dashboard_card.html")
 def programs_card(patient):
-    live = [e for e in selectors.patient_enrollments(patient=patient) if e.status in LIVE_STATUSES]
+    live = [e for e in selectors.patient_enrollments_shown(patient=patient) if e.status in LIVE_STATUSES]
     return {"enrollments": live}
 
 

@@ -4,8 +4,7 @@ from django import template
 
 from apps.programs import selectors
 from apps.programs.models import LIVE_STATUSES
-from apps.waitlist.models import LIVE_SLOT_REQUEST_STATUSES
-from apps.waitlist.selectors import patient_slot_requests
+from apps.waitlist.selectors import patient_slot_requests_live
 
 register = template.Library()
 
@@ -13,6 +12,6 @@ register = template.Library()
 @register.inclusion_tag("programs/_patient_card.html")
 def patient_programs_card(patient):
     return {
-        "enrollments": [e for e in selectors.patient_enrollments(patient=patient) if e.status in LIVE_STATUSES],
-        "slot_requests": patient_slot_requests(patient=patient).filter(status__in=LIVE_SLOT_REQUEST_STATUSES),
+        "enrollments": [e for e in selectors.patient_enrollments_shown(patient=patient) if e.status in LIVE_STATUSES],
+        "slot_requests": patient_slot_requests_live(patient=patient),
     }
