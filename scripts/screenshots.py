@@ -84,7 +84,8 @@ def demo_ids(env: dict) -> dict:
     from apps.patients.demo import PORTAL_PATIENT_EMAIL
     from apps.patients.models import Patient
     from apps.programs.models import GroupProgram
-    from apps.scheduling.models import Appointment
+    from apps.scheduling.demo import WEST_OFFICE
+    from apps.scheduling.models import Appointment, Location
     from apps.selfbooking.selectors import bookable_slots, first_session_service
 
     patient = Patient.objects.get(email=PORTAL_PATIENT_EMAIL)
@@ -134,6 +135,7 @@ def demo_ids(env: dict) -> dict:
         "lecture": lecture.pk if lecture else None,
         "planned_lecture": planned.pk if planned else None,
         "patient_email": PORTAL_PATIENT_EMAIL,
+        "west": Location.objects.get(name=WEST_OFFICE).pk,
         "questionnaire": IntakeDocument.objects.get(kind=DocumentKind.QUESTIONNAIRE).pk,
     }
 
@@ -206,6 +208,11 @@ def staff_shots(ids: dict) -> dict[str, list[Shot]]:
         "frontdesk@clinic.test": [
             Shot("staff-home", "/", "Front desk: today"),
             Shot("staff-calendar", "/schedule/", "Front desk: calendar"),
+            Shot(
+                "staff-calendar-west",
+                f"/schedule/?location={ids['west']}&date={ids['next_week']}",
+                "Front desk: one office's week, in its own time",
+            ),
             Shot("staff-patients", "/patients/", "Front desk: patients"),
             Shot("staff-patient", f"/patients/{ids['patient']}/", "Front desk: patient chart"),
             Shot("staff-series", "/schedule/series/new/", "Front desk: book a weekly series"),
@@ -226,6 +233,8 @@ def staff_shots(ids: dict) -> dict[str, list[Shot]]:
             Shot("staff-assessments", "/billing/assessments/", "Billing: sliding-scale applications"),
         ],
         "admin@clinic.test": [
+            Shot("staff-locations", "/schedule/locations/", "Admin: locations"),
+            Shot("staff-location", f"/schedule/locations/{ids['west']}/", "Admin: an office, its hours and rooms"),
             Shot("staff-programs", "/programs/", "Programs"),
             *(
                 [Shot("staff-lecture", f"/programs/{ids['lecture']}/", "A lecture series: registrants and fees")]
