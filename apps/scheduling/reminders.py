@@ -37,7 +37,7 @@ def _reminder_key(appointment, channel: str) -> str:
     return f"appointment:{appointment.pk}:reminder_{channel}:{appointment.start.isoformat()}"
 
 
-def _place(appointment) -> dict:
+def session_place_context(appointment) -> dict:
     """Where and in which zone a session is, as a message says it: its location's zone (a telehealth session's too:
     the therapist's office it is held from), and for an in-person session the location's name and address. The
     services hand their sessions the location row they booked at, so a series costs no query per date."""
@@ -53,7 +53,7 @@ def _place(appointment) -> dict:
     return place
 
 
-def _reader_zone(patient) -> dict:
+def reader_zone_context(patient) -> dict:
     """The patient's own zone, when they set one: messages then add "(… your time)", and texts keep to the quiet
     hours there."""
     return {"patient_time_zone": patient.time_zone} if patient.time_zone else {}
@@ -69,8 +69,8 @@ def _appointment_context(appointment) -> dict:
         "patient_first_name": patient.first_name,
         "therapist_first_name": appointment.therapist.first_name,
         "telehealth_url": appointment.telehealth_url,
-        **_place(appointment),
-        **_reader_zone(patient),
+        **session_place_context(appointment),
+        **reader_zone_context(patient),
     }
 
 
@@ -188,7 +188,7 @@ def _cancellation_notice_add(appointment) -> None:
         subject=appointment,
         template=CANCELLED_TEMPLATE,
         key=f"appointment:{appointment.pk}:cancelled:{appointment.start.isoformat()}",
-        context={"sessions": [session], "late_cancelled": session["late_cancelled"], **_reader_zone(patient)},
+        context={"sessions": [session], "late_cancelled": session["late_cancelled"], **reader_zone_context(patient)},
         email_only=True,
     )
 
@@ -198,7 +198,7 @@ def _session_line(appointment, previous_start: dt.datetime | None = None) -> dic
         "appointment_id": appointment.pk,
         "start": appointment.start.isoformat(),
         "therapist_first_name": appointment.therapist.first_name,
-        **_place(appointment),
+        **session_place_context(appointment),
     }
     if previous_start is not None:
         line["previous_start"] = previous_start.isoformat()
@@ -214,7 +214,7 @@ def _sessions_notice(
     if patient is None or not sessions:
         return []
     # A text keeps to the quiet hours of the first session's zone unless the patient set their own.
-    context = {"sessions": sessions, "time_zone": sessions[0]["time_zone"], **_reader_zone(patient)}
+    context = {"sessions": sessions, "time_zone": sessions[0]["time_zone"], **reader_zone_context(patient)}
     if patient.user_id is not None:
         context["portal_url"] = absolute_url(reverse("portal:sessions:list"))
     notice = {

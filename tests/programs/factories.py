@@ -29,12 +29,19 @@ class ProgramFactory(factory.django.DjangoModelFactory):
     meeting_count = 10
 
 
-def facilitator_with_evening_hours(weekday: int):
-    """A therapist who works 9:00-21:00 on `weekday`, so evening group meetings need no override."""
-    from apps.scheduling.models import WorkingHours
+def facilitator_with_evening_hours(weekday: int, location=None):
+    """A therapist who works 9:00-21:00 on `weekday` (at `location`, the main office by default), so evening group
+    meetings need no override."""
+    from apps.scheduling.models import Location, WorkingHours
 
     therapist = TherapistFactory()
-    WorkingHours.objects.create(therapist=therapist, weekday=weekday, start_time=dt.time(9), end_time=dt.time(21))
+    WorkingHours.objects.create(
+        therapist=therapist,
+        location=location or Location.main(),
+        weekday=weekday,
+        start_time=dt.time(9),
+        end_time=dt.time(21),
+    )
     return therapist
 
 

@@ -11,6 +11,7 @@ from apps.notifications.models import Channel
 from apps.notifications.outbox import patient_notice_enqueue, public_notice_enqueue
 from apps.outcomes.services import questionnaire_assign, questionnaires_due_notify
 from apps.scheduling.models import BLOCKING_STATUSES
+from apps.scheduling.reminders import reader_zone_context, session_place_context
 
 from .. import selectors
 from ..models import Enrollment, EnrollmentStatus, ProgramMeeting
@@ -85,7 +86,7 @@ def meeting_reminders_queue() -> int:
             appointment__start__lte=now + max(leads.values()),
             appointment__status__in=BLOCKING_STATUSES,
         )
-        .select_related("program", "appointment__room")
+        .select_related("program", "appointment__room", "appointment__location")
         .prefetch_related(
             Prefetch(
                 "program__enrollments",
@@ -103,9 +104,8 @@ def meeting_reminders_queue() -> int:
             "program_title": meeting.program.title,
             "meeting_number": meeting.number,
             "start": appointment.start.isoformat(),
-            "is_telehealth": appointment.is_telehealth,
             "telehealth_url": appointment.telehealth_url,
-            "room_name": appointment.room.name if appointment.room else "",
+            **session_place_context(appointment),
             "program_url": program_url(meeting.program),
         }
         due = {channel: appointment.start - lead <= now for channel, lead in leads.items()}
@@ -123,7 +123,7 @@ def meeting_reminders_queue() -> int:
                     purpose="group_reminder_{channel}",
                     key=f"appointment:{appointment.pk}:member:{enrollment.pk}:group_reminder_{{channel}}:"
                     f"{appointment.start.isoformat()}",
-                    context=context,
+                    context={**context, **reader_zone_context(patient)},
                     email=patient.reminder_email and due[Channel.EMAIL],
                     sms=patient.reminder_sms and due[Channel.SMS],
                     send_at=now,

@@ -11,6 +11,7 @@ from apps.core import clock
 from apps.core.errors import ApplicationError, Unprocessable
 from apps.core.links import absolute_url
 from apps.outcomes.instruments import INSTRUMENTS
+from apps.scheduling.selectors import therapist_location
 from apps.scheduling.services import appointment_book, series_dates
 
 from ..models import (
@@ -121,6 +122,9 @@ def program_meetings_book(*, program: GroupProgram, actor, override_reason: str 
         occurrence_count=program.meeting_count,
         end_date=None,
     )
+    # The meetings keep their wall-clock time where they are held: the room's office, or for a video program the
+    # lead facilitator's.
+    place = program.room.location if program.room else therapist_location(program.lead_facilitator)
     for number, day in enumerate(dates, start=1):
         try:
             appointment = appointment_book(
@@ -128,8 +132,9 @@ def program_meetings_book(*, program: GroupProgram, actor, override_reason: str 
                 therapist=program.lead_facilitator,
                 patient=None,
                 service_type=program.service_type,
-                start=clock.local_datetime(day, program.local_start_time),
+                start=clock.local_datetime(day, program.local_start_time, place.zone),
                 room=program.room,
+                location=place,
                 is_telehealth=program.is_telehealth,
                 override_reason=override_reason,
             )

@@ -1,0 +1,50 @@
+"""A group program held at another office meets at its wall-clock time there, and its reminders say so, with the
+office's address and, for a member living elsewhere, their own time."""
+
+import datetime as dt
+from zoneinfo import ZoneInfo
+
+import pytest
+import time_machine
+
+from apps.core import clock
+from apps.notifications.models import Message
+from apps.notifications.rendering import message_render
+from apps.programs import selectors
+from apps.programs.services.seats import program_enroll
+from apps.programs.tasks import remind_meeting_members
+from apps.scheduling.models import Location, Room
+from tests.programs.factories import facilitator_with_evening_hours, scheduled_program
+
+pytestmark = pytest.mark.django_db
+
+LOS_ANGELES = ZoneInfo("America/Los_Angeles")
+
+
+@pytest.fixture
+def west_room():
+    west = Location.objects.create(
+        name="West office", time_zone="America/Los_Angeles", address_line1="12 Palm Row", city="Pasadena"
+    )
+    return Room.objects.create(location=west, name="Pacific", capacity=12)
+
+
+def test_a_program_at_another_office_meets_at_its_local_time_and_its_reminders_say_so(personas, west_room):
+    first_day = clock.local_now().date() + dt.timedelta(days=14)  # the factory's first meeting
+    facilitator = facilitator_with_evening_hours(first_day.weekday(), location=west_room.location)
+    program = scheduled_program(actor=personas.front_desk, room=west_room, lead_facilitator=facilitator)
+    meetings = [m.appointment for m in selectors.program_meetings(program=program)]
+    assert {m.start.astimezone(LOS_ANGELES).time() for m in meetings} == {dt.time(18, 0)}
+    assert {m.location_id for m in meetings} == {west_room.location_id}
+
+    patient = personas.patient
+    type(patient).objects.filter(pk=patient.pk).update(time_zone="America/Chicago")
+    program_enroll(actor=personas.front_desk, program=program, patient=patient)
+    first = meetings[0]
+    with time_machine.travel(first.start - dt.timedelta(hours=47), tick=False):
+        assert remind_meeting_members() == 1
+    message = Message.objects.get(template="group_meeting_reminder", patient=patient)
+    body = message_render(template=message.template, context=message.context, channel="email").text
+    there, chicago = first.start.astimezone(LOS_ANGELES), first.start.astimezone(ZoneInfo("America/Chicago"))
+    assert f"{there:%-I:%M %p} {there.tzname()} ({chicago:%-I:%M %p} your time)" in body
+    assert "West office" in body and "Pacific" in body and "12 Palm Row" in body
