@@ -4,10 +4,8 @@ Kept apart from `selectors.py`: these are the patient-side questions (my meeting
 other one does), read by the portal's session list, the records download and the two enrol pages.
 """
 
-import datetime as dt
-
 from django.db.models import Exists, F, OuterRef, Prefetch, Q, QuerySet
-from django.utils import formats, timezone
+from django.utils import formats
 
 from apps.core import clock
 from apps.scheduling.models import BLOCKING_STATUSES
@@ -80,8 +78,9 @@ def program_clashes(*, patient, program: GroupProgram) -> list[ProgramMeeting]:
     )
 
 
-def _when(start: dt.datetime) -> str:
-    return formats.date_format(timezone.localtime(start, clock.clinic_tz()), "l, F j, g:i A")
+def _when(meeting_session) -> str:
+    """A meeting's time where it is held."""
+    return formats.date_format(meeting_session.local_start, "l, F j, g:i A")
 
 
 def program_clash_warning(*, patient, program: GroupProgram, addressing_patient: bool) -> str | None:
@@ -91,7 +90,7 @@ def program_clash_warning(*, patient, program: GroupProgram, addressing_patient:
     if not clashes:
         return None
     others = " and ".join(sorted({meeting.program.title for meeting in clashes}))
-    overlap = f"first overlap: {_when(clashes[0].appointment.start)}"
+    overlap = f"first overlap: {_when(clashes[0].appointment)}"
     if len(clashes) > 1:
         overlap += f"; {len(clashes)} meetings overlap"
     if addressing_patient:

@@ -5,7 +5,6 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from django.db.models import CharField, Count, Exists, F, Min, OuterRef, Prefetch, Q, QuerySet, Subquery, Value
 from django.db.models.functions import Cast, Coalesce, Concat, Lower
-from django.utils import timezone
 
 from apps.accounts.roles import Role
 from apps.core import clock
@@ -178,7 +177,7 @@ def member_meetings_warning(*, patient, ranges: list[tuple[dt.datetime, dt.datet
     if not meetings:
         return None
     first = meetings[0]
-    when = timezone.localtime(first.appointment.start, clock.clinic_tz()).strftime("%a %b %-d, %H:%M")
+    when = first.appointment.local_start.strftime("%a %b %-d, %H:%M")  # where the meeting is held
     more = f" and {len(meetings) - 1} more" if len(meetings) > 1 else ""
     return f"{patient.display_name} is in {first.program.title}, which meets at the same time ({when}{more})."
 
