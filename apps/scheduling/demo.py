@@ -6,7 +6,7 @@ Fridays: its sessions are booked and shown in Pacific time.
 
 import datetime as dt
 
-from apps.accounts.disciplines import Discipline
+from apps.accounts.disciplines import Discipline, discipline_of
 from apps.accounts.models import User
 from apps.accounts.roles import Role
 
@@ -45,9 +45,12 @@ def west_office() -> Location:
 
 
 def west_therapist(therapists: list[User]) -> User | None:
-    """The therapist who works at the West office on Fridays: the second one, who has no Friday at the main
-    office (so the two never overlap)."""
-    return therapists[1] if len(therapists) > 1 else None
+    """The psychotherapist who works at the West office on Fridays: the first with no Friday at the main office
+    (every other one, see `seed`), so the two never overlap; their own patients have sessions there."""
+    return next(
+        (t for t in therapists[1::2] if discipline_of(t) == Discipline.PSYCHOTHERAPY),
+        None,
+    )
 
 
 def seed(out) -> None:

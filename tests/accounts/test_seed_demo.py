@@ -7,7 +7,8 @@ from apps.intake.models import Packet
 from apps.intake.selectors import patient_outstanding
 from apps.patients.demo import PORTAL_PATIENT_EMAIL
 from apps.patients.models import Patient
-from apps.scheduling.models import Room, ServiceType
+from apps.scheduling.demo import WEST_OFFICE
+from apps.scheduling.models import Appointment, Room, ServiceType
 
 pytestmark = pytest.mark.django_db
 
@@ -51,3 +52,8 @@ def test_seed_demo_twice_gives_the_same_clinic(capsys):
     # A demo patient holds the massage package, with the past weekly massages covered by it.
     package = PackagePurchase.objects.get(offering__name="10-week relaxation massage")
     assert (package.sessions_total, package.status) == (10, "active") and 3 <= package.sessions_used <= 4
+    # The West office: a psychotherapist's Friday sessions with their own patients, in Pacific time.
+    west_sessions = Appointment.objects.filter(location__name=WEST_OFFICE).select_related("service_type")
+    assert west_sessions.exists()
+    assert {(a.local_start.weekday(), a.zone.key) for a in west_sessions} == {(4, "America/Los_Angeles")}
+    assert {a.service_type.discipline for a in west_sessions} == {"psychotherapy"}
