@@ -346,6 +346,7 @@ class LocationForm(forms.ModelForm):
             "place_of_service",
             "is_active",
         ]
+        labels = {"address_line1": "Address", "address_line2": "Address line 2", "is_active": "Open"}
 
     def service_args(self) -> dict:
         return {name: self.cleaned_data[name] for name in self.Meta.fields}

@@ -7,7 +7,6 @@ location_hours_save, room_save), so both refuse the same things in the same word
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import get_object_or_404, redirect, render
-from django.views.decorators.http import require_POST
 
 from apps.core.errors import ApplicationError
 from apps.core.permissions import permission_require
@@ -100,13 +99,15 @@ def _posted(request, location) -> tuple[str, object, bool]:
 
 
 @login_required
-@require_POST
 def location_hours_delete(request, pk, hours_id):
+    """Asks first (GET), removes on the confirming POST."""
     permission_require(request.user, MANAGE)
-    hours = get_object_or_404(LocationHours, pk=hours_id, location_id=pk)
-    locations.location_hours_delete(actor=request.user, hours=hours)
-    messages.success(request, "Opening hours removed.")
-    return redirect("scheduling:location_detail", pk=pk)
+    hours = get_object_or_404(LocationHours.objects.select_related("location"), pk=hours_id, location_id=pk)
+    if request.method == "POST":
+        locations.location_hours_delete(actor=request.user, hours=hours)
+        messages.success(request, "Opening hours removed.")
+        return redirect("scheduling:location_detail", pk=pk)
+    return render(request, "scheduling/location_hours_delete.html", {"hours": hours})
 
 
 @login_required

@@ -13,7 +13,7 @@ from apps.core import clock
 from apps.core.errors import Conflict, Unprocessable
 from apps.scheduling import locations, services
 from apps.scheduling.forms import LocationForm
-from apps.scheduling.models import Appointment, Location, Room, WorkingHours
+from apps.scheduling.models import Appointment, Location, LocationHours, Room, WorkingHours
 from tests.factories import PatientFactory, TherapistFactory
 from tests.programs.test_concurrency import run_together
 
@@ -524,3 +524,15 @@ def test_the_location_page_shows_a_refused_zone_change_on_the_field(clinic, logi
     assert response.status_code == 200
     assert response.context["form"].errors["time_zone"] == ["Fixed once sessions are booked at this location."]
     assert Location.main().time_zone == "America/New_York"
+
+
+def test_removing_opening_hours_asks_first_and_only_an_admin_may(clinic, login, west):
+    hours = LocationHours.objects.create(location=west, weekday=0, opens=dt.time(8), closes=dt.time(18))
+    url = f"/schedule/locations/{west.pk}/hours/{hours.pk}/delete/"
+    asked = login(clinic.admin).get(url)
+    assert asked.status_code == 200 and b"Remove opening hours?" in asked.content
+    assert LocationHours.objects.filter(pk=hours.pk).exists()
+    assert login(clinic.front_desk).post(url).status_code == 403
+    assert LocationHours.objects.filter(pk=hours.pk).exists()
+    assert login(clinic.admin).post(url).status_code == 302
+    assert not LocationHours.objects.filter(pk=hours.pk).exists()
