@@ -60,6 +60,14 @@ def seed(out) -> None:
             defaults={"name": name, "duration_minutes": minutes, "is_group": is_group, "discipline": discipline},
         )
     main = Location.main()
+    if not main.address_line1:  # the clinic's own address (accounts.demo), as its admin would enter it
+        Location.objects.filter(pk=main.pk).update(
+            address_line1="120 Harbor Street",
+            address_line2="Suite 4",
+            city="Boston",
+            state="MA",
+            postal_code="02110",
+        )
     for name, capacity in ROOMS:
         Room.objects.update_or_create(location=main, name=name, defaults={"capacity": capacity})
     west = west_office()
