@@ -35,14 +35,22 @@ class LocationAdmin(admin.ModelAdmin):
 
     list_display = ["name", "city", "state", "time_zone", "place_of_service", "is_main", "is_active"]
     list_filter = ["is_active"]
-    readonly_fields = ["is_main"]
     inlines = [LocationHoursInline]
+
+    def get_readonly_fields(self, request, obj=None):
+        # A location's zone and opening are changed on its staff page, whose service refuses what would strand
+        # sessions (the database also refuses a zone change under booked sessions).
+        return ["is_main", "time_zone", "is_active"] if obj is not None else ["is_main"]
 
 
 @admin.register(Room)
 class RoomAdmin(admin.ModelAdmin):
     list_display = ["name", "location", "capacity", "is_active"]
     list_filter = ["location"]
+
+    def get_readonly_fields(self, request, obj=None):
+        # A room moves to another location on the staff pages, which refuse it once sessions are booked there.
+        return ["location"] if obj is not None else []
 
 
 @admin.register(WorkingHours)

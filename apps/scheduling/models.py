@@ -67,6 +67,16 @@ class PlaceOfService(models.TextChoices):
     OTHER = "99", "99 · Other place of service"
 
 
+LOCATION_ZONE_FIXED = """
+IF EXISTS (SELECT 1 FROM scheduling_appointment WHERE location_id = NEW.id)
+   OR EXISTS (SELECT 1 FROM scheduling_appointmentseries WHERE location_id = NEW.id) THEN
+    RAISE EXCEPTION 'sessions are booked at location %; its time zone is fixed', NEW.id
+        USING ERRCODE = '23514', CONSTRAINT = 'location_zone_fixed_once_booked';
+END IF;
+RETURN NEW;
+"""
+
+
 def location_default() -> int:
     """The main location's id: what a single-office clinic books at without naming a place."""
     return Location.main().pk
@@ -98,8 +108,19 @@ class Location(TimeStampedModel):
             models.UniqueConstraint(fields=["is_main"], condition=Q(is_main=True), name="one_main_location"),
             models.CheckConstraint(condition=Q(is_main=False) | Q(is_active=True), name="main_location_is_active"),
         ]
-        # No session can be stored at a place whose local time nothing could compute.
-        triggers = [time_zone_known_trigger("location_time_zone_known", blank_allowed=False)]
+        triggers = [
+            # No session can be stored at a place whose local time nothing could compute.
+            time_zone_known_trigger("location_time_zone_known", blank_allowed=False),
+            # Sessions and series booked at a location were timed in its zone: changing it under them (from the
+            # admin, a shell, any path) would move every one of them.
+            pgtrigger.Trigger(
+                name="location_zone_fixed_once_booked",
+                operation=pgtrigger.UpdateOf("time_zone"),
+                when=pgtrigger.Before,
+                condition=pgtrigger.Q(old__time_zone__df=pgtrigger.F("new__time_zone")),
+                func=LOCATION_ZONE_FIXED,
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.name

@@ -536,3 +536,22 @@ def test_removing_opening_hours_asks_first_and_only_an_admin_may(clinic, login, 
     assert LocationHours.objects.filter(pk=hours.pk).exists()
     assert login(clinic.admin).post(url).status_code == 302
     assert not LocationHours.objects.filter(pk=hours.pk).exists()
+
+
+def test_the_database_refuses_a_zone_change_under_booked_sessions_whatever_path_makes_it(session):
+    with pytest.raises(IntegrityError) as refused, transaction.atomic():
+        Location.objects.filter(pk=session.location_id).update(time_zone="America/Chicago")
+    assert _constraint(refused.value) == "location_zone_fixed_once_booked"
+    unbooked = Location.objects.create(name="Uptown", time_zone="America/Chicago")
+    Location.objects.filter(pk=unbooked.pk).update(time_zone="America/Denver")  # nothing booked there yet
+
+
+def test_the_admin_shows_a_locations_zone_and_a_rooms_location_without_letting_them_change(clinic, login, session):
+    clinic.admin.is_staff = clinic.admin.is_superuser = True
+    clinic.admin.save()
+    client = login(clinic.admin)
+    location_page = client.get(f"/admin/scheduling/location/{session.location_id}/change/")
+    assert location_page.status_code == 200
+    assert b'name="time_zone"' not in location_page.content and b"America/New_York" in location_page.content
+    room_page = client.get(f"/admin/scheduling/room/{clinic.willow.pk}/change/")
+    assert room_page.status_code == 200 and b'name="location"' not in room_page.content
