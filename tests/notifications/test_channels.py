@@ -222,3 +222,21 @@ def test_a_batch_is_read_and_rendered_at_once_and_each_message_costs_one_stateme
     assert len(rest_of_six) == 2, "\n".join(rest_of_six)
     assert sum(sql.startswith("UPDATE") for sql in two) == 2
     assert sum(sql.startswith("UPDATE") for sql in six) == 6
+
+
+def test_a_row_changed_after_the_batch_read_it_is_not_sent_with_the_old_words(clinic, smtp_settings, monkeypatch):
+    from apps.notifications import delivery
+
+    first, changed = _reminders_due_for_patients(2)
+    render = delivery._render
+
+    def render_then_change(message):
+        if message.pk == changed.pk:  # e.g. the session moved away and back: the row is queued again, new details
+            Message.objects.filter(pk=changed.pk).update(context={}, updated_at=clock.now() + dt.timedelta(seconds=1))
+        return render(message)
+
+    monkeypatch.setattr(delivery, "_render", render_then_change)
+    assert messages_send(message_ids=[first.pk, changed.pk]) == {"sent": 1, "skipped": 1}
+    changed.refresh_from_db()
+    assert changed.status == MessageStatus.PENDING
+    assert [m["to"] for m in smtp_settings.messages] == [[first.to_address]]
