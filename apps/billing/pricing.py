@@ -23,6 +23,10 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
+from django.contrib.postgres.expressions import ArraySubquery
+from django.db.models import OuterRef, Subquery, TextField
+from django.db.models.functions import Cast, JSONObject
+
 from apps.core import clock
 from apps.core.errors import Unprocessable
 from apps.core.money import money, money_text
@@ -34,6 +38,7 @@ from .models import (
     FeeSchedule,
     PovertyGuideline,
     SlidingScaleAssessment,
+    SlidingScaleClass,
     SlidingScaleSchedule,
 )
 
@@ -169,39 +174,69 @@ def scale_schedule_on(*, on: dt.date) -> SlidingScaleSchedule:
 
 
 def _class_table(schedule: SlidingScaleSchedule) -> fees.ClassTable:
-    rows = sorted(schedule.classes.all(), key=lambda c: (c.max_percent is None, c.max_percent or 0))
+    """The schedule's classes from `_scale_in_force`'s rows, lowest bound first (the open-ended class last)."""
+
+    def bound(text: str | None) -> Decimal | None:
+        return None if text is None else Decimal(text)
+
+    rows = sorted(schedule.class_rows, key=lambda c: (c["max_percent"] is None, bound(c["max_percent"]) or 0))
     return fees.ClassTable(
         nominal_fee=schedule.nominal_fee,
         classes=tuple(
             fees.ScaleClass(
-                code=c.code, label=c.label, max_percent=c.max_percent, basis=c.basis, percent_of_full=c.percent_of_full
+                code=c["code"],
+                label=c["label"],
+                max_percent=bound(c["max_percent"]),
+                basis=c["basis"],
+                percent_of_full=Decimal(c["percent_of_full"]),
             )
             for c in rows
         ),
     )
 
 
-def _guideline_on(*, on: dt.date, region: str) -> fees.Guideline:
-    """The newest guideline published for the date's year or earlier (HHS publishes each January)."""
-    row = PovertyGuideline.objects.filter(year__lte=on.year, region=region).order_by("-year").first()
-    if row is None:
+def _scale_in_force(*, on: dt.date) -> tuple[SlidingScaleSchedule, fees.Guideline]:
+    """The sliding-scale schedule in force with its classes (`class_rows`) and the poverty guideline for its region
+    (the newest published for the date's year or earlier: HHS publishes each January), in one query. The classes'
+    numbers travel as text so they arrive as exact Decimals."""
+    guideline = PovertyGuideline.objects.filter(year__lte=on.year, region=OuterRef("region")).order_by("-year")
+    as_text = {field: Cast(field, TextField()) for field in ("max_percent", "percent_of_full")}
+    classes = SlidingScaleClass.objects.filter(schedule=OuterRef("pk")).values(
+        row=JSONObject(code="code", label="label", basis="basis", **as_text)
+    )
+    schedule = (
+        SlidingScaleSchedule.objects.filter(effective_from__lte=on)
+        .annotate(
+            class_rows=ArraySubquery(classes),
+            guideline_year=Subquery(guideline.values("year")[:1]),
+            guideline_first_person=Subquery(guideline.values("first_person")[:1]),
+            guideline_each_additional_person=Subquery(guideline.values("each_additional_person")[:1]),
+        )
+        .order_by("-effective_from")
+        .first()
+    )
+    if schedule is None:
+        raise Unprocessable("No sliding-scale schedule is in force on that date.")
+    if schedule.guideline_year is None:
         raise Unprocessable(f"No poverty guideline is set for {on.year}.")
-    return fees.Guideline(
-        year=row.year, first_person=row.first_person, each_additional_person=row.each_additional_person
+    return schedule, fees.Guideline(
+        year=schedule.guideline_year,
+        first_person=schedule.guideline_first_person,
+        each_additional_person=schedule.guideline_each_additional_person,
     )
 
 
 def rates_on(*, on: dt.date) -> Rates:
-    """Everything a price needs for one date, in four queries. Unprocessable when the clinic has no configuration
+    """Everything a price needs for one date, in two queries. Unprocessable when the clinic has no configuration
     in force that day."""
-    schedule = scale_schedule_on(on=on)
+    schedule, guideline = _scale_in_force(on=on)
     fee_rows = defaultdict(list)
     for service_type_id, start, fee in FeeSchedule.objects.values_list("service_type_id", "effective_from", "full_fee"):
         fee_rows[service_type_id].append((start, fee))
     return Rates(
         on=on,
         table=_class_table(schedule),
-        guideline=_guideline_on(on=on, region=schedule.region),
+        guideline=guideline,
         late_cancel_fee=schedule.late_cancel_fee,
         fee_rows=dict(fee_rows),
     )

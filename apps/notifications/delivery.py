@@ -1,13 +1,15 @@
 """Sending what is due, at most once.
 
 Beat runs `dispatch_due` every minute: it claims due rows (SELECT … FOR UPDATE SKIP LOCKED, leased) and hands
-the ids to send tasks, a few per task; each row is locked again, delivered and recorded in its own transaction.
+the ids to send tasks, a few per task. A task reads and renders its batch at once; each row is then locked,
+recorded and delivered in its own transaction, and the batch's failures are recorded together.
 Retries are rows with a later `send_at`, never long countdowns on the broker. Staff may queue a failed message
 again.
 """
 
 import datetime as dt
 import select
+from dataclasses import dataclass
 
 from django.conf import settings
 from django.db import DatabaseError, transaction
@@ -74,33 +76,59 @@ def _status_callback_url() -> str:
     return absolute_url(reverse("notifications:twilio_status"))
 
 
-def _hand_over(message: Message, email_connection) -> Handover:
+def _render(message: Message) -> Outgoing:
     try:
         rendered = message_render(template=message.template, context=message.context, channel=message.channel)
     except (TemplateDoesNotExist, TemplateSyntaxError) as exc:
         # Retrying cannot fix a missing or broken template; staff see it failed and why.
         raise DeliveryError(f"Message template problem: {exc.__class__.__name__}: {exc}"[:450], permanent=True) from exc
-    outgoing = Outgoing(message_id=message.pk, to_address=message.to_address, rendered=rendered)
+    return Outgoing(message_id=message.pk, to_address=message.to_address, rendered=rendered)
+
+
+def _hand_over(message: Message, outgoing: Outgoing, email_connection) -> Handover:
     if message.channel == Channel.SMS:
         return deliver_sms(outgoing, status_callback=_status_callback_url())
     return deliver_email(outgoing, connection=email_connection)
 
 
-def _record_failure(*, message_id: int, error: str, permanent: bool) -> None:
+@dataclass(frozen=True)
+class _Failure:
+    """A message the channel did not take. `updated_at` is the row's as this sender left it: a row changed since
+    (another sender moved it on) is not this failure's to record."""
+
+    message_id: int
+    error: str
+    permanent: bool
+    updated_at: dt.datetime
+
+
+def _failures_record(failures: list[_Failure]) -> None:
+    """Record a batch's failures in one UPDATE: retried with backoff, or failed for good (permanent, or
+    CLINIC_MESSAGE_MAX_ATTEMPTS reached)."""
+    if not failures:
+        return
+    by_id = {failure.message_id: failure for failure in failures}
+    now = clock.now()
     with transaction.atomic():
-        message = Message.objects.select_for_update().get(pk=message_id)
-        if message.status != MessageStatus.SENT:  # a refusal after the handover already counted its attempt
-            message.attempts += 1
-        message.last_error = error[:500]
-        message.claimed_until = None
-        message.sent_at = None  # a channel may refuse after the row was recorded as sent
-        if permanent or message.attempts >= settings.CLINIC_MESSAGE_MAX_ATTEMPTS:
-            message.status = MessageStatus.FAILED
-        else:
-            message.status = MessageStatus.PENDING
-            message.send_at = clock.now() + retry_delay(message.attempts)
-        message.save(
-            update_fields=["attempts", "last_error", "claimed_until", "sent_at", "status", "send_at", "updated_at"]
+        changed = []
+        for message in Message.objects.select_for_update().filter(pk__in=by_id):
+            failure = by_id[message.pk]
+            if message.updated_at != failure.updated_at:
+                continue
+            if message.status != MessageStatus.SENT:  # a refusal after the handover already counted its attempt
+                message.attempts += 1
+            message.last_error = failure.error[:500]
+            message.claimed_until = None
+            message.sent_at = None  # a channel may refuse after the row was recorded as sent
+            if failure.permanent or message.attempts >= settings.CLINIC_MESSAGE_MAX_ATTEMPTS:
+                message.status = MessageStatus.FAILED
+            else:
+                message.status = MessageStatus.PENDING
+                message.send_at = now + retry_delay(message.attempts)
+            message.updated_at = now
+            changed.append(message)
+        Message.objects.bulk_update(
+            changed, ["attempts", "last_error", "claimed_until", "sent_at", "status", "send_at", "updated_at"]
         )
 
 
@@ -135,72 +163,84 @@ def _commit_releasing(release) -> bool:
     return True
 
 
-def message_send(*, message_id: int, email_connection=None) -> str:
-    """Deliver one due message at most once; returns what happened ("sent", "failed", "retry", "skipped", …).
-
-    The row is locked (SKIP LOCKED: a concurrent sender of the same row steps aside) and stays locked while
-    the channel hands the message over; the row becomes sent in that same transaction, whose commit leaves
-    together with the channel's point of no return (`_commit_releasing`). A second send task for the same
-    row finds it sent and does nothing; a sender killed before the commit leaves the row pending (and the
-    message undelivered) for the next dispatch. Failures are retried with backoff through `send_at` and end
-    as failed after CLINIC_MESSAGE_MAX_ATTEMPTS. `email_connection` lets a batch share one mail connection.
-    """
-    handover = None
-    released = False
-    try:
-        with transaction.atomic():
-            message = (
-                Message.objects.select_for_update(skip_locked=True, of=("self",))
-                .select_related("patient")
-                .filter(pk=message_id, status=MessageStatus.PENDING)
-                .first()
-            )
-            if message is None:
-                return "skipped"
-            now = clock.now()
+def _batch_read(message_ids: list[int]) -> tuple[dict[int, Message], dict[int, str]]:
+    """The batch's pending rows with their patients, in one locked read (SKIP LOCKED: a row another sender holds
+    is theirs). Rows that must not go out now are settled in one UPDATE in the same transaction: cancelled when the
+    patient's preferences changed after queueing, moved to the morning when a text falls in quiet hours. Returns
+    the rows to send and the outcome of every other row read."""
+    now = clock.now()
+    outcomes: dict[int, str] = {}
+    held = []
+    with transaction.atomic():
+        rows = {
+            message.pk: message
+            for message in Message.objects.select_for_update(skip_locked=True, of=("self",))
+            .select_related("patient")
+            .filter(pk__in=set(message_ids), status=MessageStatus.PENDING)
+        }
+        for message in rows.values():
             if message.send_at > now:
-                return "not_due"
+                outcomes[message.pk] = "not_due"
+                continue
             blocker = _send_blocker(message)
             if blocker:
                 message.status = MessageStatus.CANCELLED
                 message.last_error = blocker
-                message.claimed_until = None
-                message.save(update_fields=["status", "last_error", "claimed_until", "updated_at"])
-                return "cancelled"
-            if message.channel == Channel.SMS:
+                outcomes[message.pk] = "cancelled"
+            elif message.channel == Channel.SMS:
                 allowed_at = sms_quiet_hours_shift(
                     now, zone=quiet_hours_zone(patient=message.patient, context=message.context)
                 )
-                if allowed_at > now:
-                    message.send_at = allowed_at
-                    message.claimed_until = None
-                    message.save(update_fields=["send_at", "claimed_until", "updated_at"])
-                    return "deferred"
-            handover = _hand_over(message, email_connection)
-            message.status = MessageStatus.SENT
-            message.sent_at = now
-            message.attempts += 1
-            message.provider_id = handover.provider_id[:100]
-            message.last_error = ""
+                if allowed_at <= now:
+                    continue
+                message.send_at = allowed_at
+                outcomes[message.pk] = "deferred"
+            else:
+                continue
             message.claimed_until = None
-            message.save(
-                update_fields=[
-                    "status",
-                    "sent_at",
-                    "attempts",
-                    "provider_id",
-                    "last_error",
-                    "claimed_until",
-                    "updated_at",
-                ]
-            )
+            message.updated_at = now
+            held.append(message)
+        if held:
+            Message.objects.bulk_update(held, ["status", "last_error", "send_at", "claimed_until", "updated_at"])
+    return {pk: message for pk, message in rows.items() if pk not in outcomes}, outcomes
+
+
+# Lock and mark in one round trip. SKIP LOCKED: a concurrent sender of the same row steps aside; `updated_at` as the
+# batch read it: the words rendered from that read are still the row's.
+_MARK_SENT = (
+    "UPDATE notifications_message SET status = %s, sent_at = %s, attempts = attempts + 1, provider_id = '', "
+    "last_error = '', claimed_until = NULL, updated_at = %s WHERE id = (SELECT id FROM notifications_message "
+    "WHERE id = %s AND status = %s AND updated_at = %s FOR UPDATE SKIP LOCKED) RETURNING id"
+)
+
+
+def _send_one(message: Message, outgoing: Outgoing, email_connection) -> str | _Failure:
+    """Deliver one rendered row at most once: the row is locked and recorded as sent in the transaction whose
+    commit leaves together with the channel's point of no return (`_commit_releasing`). A sender killed before
+    that commit leaves the row pending (and the message undelivered) for the next dispatch."""
+    handover = None
+    released = False
+    stamp = message.updated_at
+    try:
+        with transaction.atomic():
+            now = clock.now()
+            with transaction.get_connection().cursor() as cursor:
+                cursor.execute(
+                    _MARK_SENT,
+                    [MessageStatus.SENT, now, now, message.pk, MessageStatus.PENDING, message.updated_at],
+                )
+                if cursor.fetchone() is None:
+                    return "skipped"
+            handover = _hand_over(message, outgoing, email_connection)
+            if handover.provider_id:  # an HTTP provider's id for the message, known once it has taken it
+                Message.objects.filter(pk=message.pk).update(provider_id=handover.provider_id[:100])
+            stamp = now  # from here on the row is recorded as sent, whatever the channel answers
             released = _commit_releasing(handover.release)
         if not released:
             handover.release()
         handover.finish()
     except DeliveryError as exc:
-        _record_failure(message_id=message_id, error=str(exc), permanent=exc.permanent)
-        return "failed" if exc.permanent else "retry"
+        return _Failure(message_id=message.pk, error=str(exc), permanent=exc.permanent, updated_at=stamp)
     except BaseException:
         if handover is not None:
             handover.abort()
@@ -208,19 +248,59 @@ def message_send(*, message_id: int, email_connection=None) -> str:
     return "sent"
 
 
-def messages_send(*, message_ids: list[int]) -> dict[str, int]:
-    """Send a batch of claimed messages over one shared email connection, each in its own transaction.
-
-    The clinic's settings, which every message's template shows, are read once for the batch."""
-    outcomes: dict[str, int] = {}
+def _batch_send(message_ids: list[int]) -> list[str]:
+    """What happened to each of `message_ids` ("sent", "failed", "retry", "skipped", …), in order; an id named
+    twice is skipped the second time."""
+    outcomes: dict[int, str] = {}
+    failures: list[_Failure] = []
     connection = email_connection()
     try:
         with memo_scope():
+            rows, outcomes = _batch_read(message_ids)
+            ready: dict[int, Outgoing] = {}
+            for message_id, message in rows.items():
+                try:
+                    ready[message_id] = _render(message)
+                except DeliveryError as exc:
+                    failures.append(_Failure(message_id, str(exc), exc.permanent, message.updated_at))
             for message_id in message_ids:
-                outcome = message_send(message_id=message_id, email_connection=connection)
-                outcomes[outcome] = outcomes.get(outcome, 0) + 1
+                if (outgoing := ready.pop(message_id, None)) is None:
+                    continue
+                result = _send_one(rows[message_id], outgoing, connection)
+                if isinstance(result, _Failure):
+                    failures.append(result)
+                else:
+                    outcomes[message_id] = result
+        _failures_record(failures)
     finally:
         connection.close()
+    for failure in failures:
+        outcomes[failure.message_id] = "failed" if failure.permanent else "retry"
+    seen: set[int] = set()
+    ordered = []
+    for message_id in message_ids:
+        ordered.append("skipped" if message_id in seen else outcomes.get(message_id, "skipped"))
+        seen.add(message_id)
+    return ordered
+
+
+def message_send(*, message_id: int) -> str:
+    """Deliver one due message at most once (a batch of one); returns what happened ("sent", "failed", "retry",
+    "skipped", "not_due", "cancelled", "deferred"). Failures are retried with backoff through `send_at` and end as
+    failed after CLINIC_MESSAGE_MAX_ATTEMPTS."""
+    [outcome] = _batch_send([message_id])
+    return outcome
+
+
+def messages_send(*, message_ids: list[int]) -> dict[str, int]:
+    """Send a batch of claimed messages over one shared email connection; how many of each outcome.
+
+    The batch is read in one query and rendered before the first is sent (the clinic's settings, which every
+    template shows, read once); each message is then locked and marked sent in one statement, in its own
+    transaction, whose commit goes with its end-of-data mark; failures are recorded together at the end."""
+    outcomes: dict[str, int] = {}
+    for outcome in _batch_send(message_ids):
+        outcomes[outcome] = outcomes.get(outcome, 0) + 1
     return outcomes
 
 

@@ -196,3 +196,47 @@ def test_the_end_of_data_mark_leaves_without_waiting_for_the_servers_ack(smtp_se
     handover.finish()
     connection.close()
     assert smtp_settings.counts() == {"<message-3@clinic.localhost>": 1}
+
+
+def _batch_queries(message_ids: list[int]) -> list[str]:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as captured:
+        assert messages_send(message_ids=message_ids) == {"sent": len(message_ids)}
+    return [q["sql"] for q in captured.captured_queries]
+
+
+def test_a_batch_is_read_and_rendered_at_once_and_each_message_costs_one_statement(clinic, smtp_settings):
+    rows = _reminders_due_for_patients(8)
+    two, six = _batch_queries([r.pk for r in rows[:2]]), _batch_queries([r.pk for r in rows[2:]])
+
+    def per_message(sql: str) -> bool:
+        # Each message's lock-and-mark, in its own transaction (a savepoint here, inside the test's transaction).
+        return sql.startswith(("UPDATE", "SAVEPOINT", "RELEASE SAVEPOINT"))
+
+    rest_of_two, rest_of_six = [s for s in two if not per_message(s)], [s for s in six if not per_message(s)]
+    assert len(rest_of_two) == len(rest_of_six), "\n".join(rest_of_six)
+    # The batch's one read of its rows with their patients, and the clinic's settings for every template.
+    assert sum('FROM "notifications_message"' in sql for sql in rest_of_six) == 1
+    assert len(rest_of_six) == 2, "\n".join(rest_of_six)
+    assert sum(sql.startswith("UPDATE") for sql in two) == 2
+    assert sum(sql.startswith("UPDATE") for sql in six) == 6
+
+
+def test_a_row_changed_after_the_batch_read_it_is_not_sent_with_the_old_words(clinic, smtp_settings, monkeypatch):
+    from apps.notifications import delivery
+
+    first, changed = _reminders_due_for_patients(2)
+    render = delivery._render
+
+    def render_then_change(message):
+        if message.pk == changed.pk:  # e.g. the session moved away and back: the row is queued again, new details
+            Message.objects.filter(pk=changed.pk).update(context={}, updated_at=clock.now() + dt.timedelta(seconds=1))
+        return render(message)
+
+    monkeypatch.setattr(delivery, "_render", render_then_change)
+    assert messages_send(message_ids=[first.pk, changed.pk]) == {"sent": 1, "skipped": 1}
+    changed.refresh_from_db()
+    assert changed.status == MessageStatus.PENDING
+    assert [m["to"] for m in smtp_settings.messages] == [[first.to_address]]

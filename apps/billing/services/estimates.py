@@ -18,7 +18,8 @@ from apps.core.links import absolute_url
 from apps.core.models import ClinicSettings
 from apps.core.money import ZERO
 from apps.core.transitions import actor_or_none
-from apps.notifications.outbox import patient_notice_enqueue
+from apps.notifications.models import Message
+from apps.notifications.outbox import messages_enqueue, patient_notice_build
 from apps.scheduling.models import Appointment
 from apps.scheduling.selectors import service_types_by_id
 from apps.scheduling.services import INTAKE_CPT, series_dates
@@ -33,25 +34,23 @@ logger = logging.getLogger(__name__)
 ESTIMATE_SPAN = dt.timedelta(weeks=52, days=-1)
 
 
-def gfe_notice_queue(*, estimate: GoodFaithEstimate) -> bool:
-    """Queue the email telling the patient an estimate was issued (or re-issued), with a link to it in the portal,
-    once per estimate (a second call finds the key taken). Returns whether a message was queued."""
-    return bool(
-        patient_notice_enqueue(
-            patient=estimate.patient,
-            subject=estimate,
-            template="good_faith_estimate",
-            key=f"good_faith_estimate:{estimate.pk}:issued",
-            context={
-                "reissued": estimate.replaces_id is not None,
-                "period_start": estimate.period_start.isoformat(),
-                "period_end": estimate.period_end.isoformat(),
-                "total": str(estimate.total),
-                "estimate_url": absolute_url(reverse("portal:billing:estimate", args=[estimate.pk])),
-            },
-            email_only=True,
-            send_at=estimate.issued_at,
-        )
+def gfe_notice_build(*, estimate: GoodFaithEstimate) -> list[Message]:
+    """The unsaved email telling the patient an estimate was issued (or re-issued), with a link to it in the portal,
+    keyed once per estimate."""
+    return patient_notice_build(
+        patient=estimate.patient,
+        subject=estimate,
+        template="good_faith_estimate",
+        key=f"good_faith_estimate:{estimate.pk}:issued",
+        context={
+            "reissued": estimate.replaces_id is not None,
+            "period_start": estimate.period_start.isoformat(),
+            "period_end": estimate.period_end.isoformat(),
+            "total": str(estimate.total),
+            "estimate_url": absolute_url(reverse("portal:billing:estimate", args=[estimate.pk])),
+        },
+        email_only=True,
+        send_at=estimate.issued_at,
     )
 
 
@@ -146,7 +145,8 @@ def gfe_issue(
             issued_at=clock.now(),
             issued_by=actor_or_none(actor),
         )
-        gfe_notice_queue(estimate=estimate)
+        # The estimate is new, so is its notice's key: one INSERT, no savepoint.
+        messages_enqueue(messages=gfe_notice_build(estimate=estimate))
     return estimate
 
 
