@@ -4,14 +4,14 @@ A location's zone times everything booked there, so it is fixed once sessions ar
 sessions are booked there, and the main one (where a booking that names no place goes) always does.
 """
 
-from django.db import IntegrityError, transaction
+from django.db import transaction
 
 from apps.audit.services import access_log_write
 from apps.core import clock
 from apps.core.errors import Conflict, Unprocessable
 
 from .models import Appointment, AppointmentSeries, AppointmentStatus, Location, LocationHours
-from .services import _reference_save, _violated_constraint
+from .services import _reference_save, save_held_by
 from .zones import zones_forget
 
 
@@ -74,13 +74,7 @@ def location_hours_save(*, actor, hours: LocationHours | None = None, **data) ->
     if instance.opens >= instance.closes:
         raise Unprocessable("A location closes after it opens.", fields={"closes": ["Must be after opening."]})
     instance.full_clean(validate_constraints=False)  # the overlap is the database's to hold, below
-    try:
-        with transaction.atomic():
-            instance.save()
-    except IntegrityError as exc:
-        if _violated_constraint(exc) != "location_hours_no_overlap":
-            raise
-        raise _hours_overlap(instance) from exc
+    save_held_by(instance, "location_hours_no_overlap", refusal=lambda: _hours_overlap(instance))
     access_log_write(
         actor=actor,
         action="location_hours_save",

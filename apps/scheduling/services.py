@@ -6,6 +6,7 @@ services check first so people get a clear answer, and turn a lost race into the
 
 import datetime as dt
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import TYPE_CHECKING
@@ -210,6 +211,18 @@ def _save_guarded(appointments: list[Appointment]) -> None:
                 appointment.save()
     except IntegrityError as exc:
         raise _collision_after_race(exc, appointment, frozenset(a.pk for a in appointments if a.pk)) from exc
+
+
+def save_held_by(instance, constraint: str, *, refusal: Callable[[], Exception]) -> None:
+    """Save `instance` in a savepoint; when the database refuses it by `constraint` (a lost race past the caller's
+    own check), raise what `refusal` gives instead, leaving the outer transaction usable."""
+    try:
+        with transaction.atomic():
+            instance.save()
+    except IntegrityError as exc:
+        if _violated_constraint(exc) != constraint:
+            raise
+        raise refusal() from exc
 
 
 def _telehealth_url() -> str:
@@ -1178,13 +1191,9 @@ def working_hours_save(*, actor, working_hours: WorkingHours | None = None, **da
     if (other := _overlapping_elsewhere(instance)) is not None:
         raise _hours_elsewhere_refused(instance, other)
     instance.full_clean(validate_constraints=False)  # the constraints are the database's to hold, below
-    try:
-        with transaction.atomic():
-            instance.save()
-    except IntegrityError as exc:
-        if _violated_constraint(exc) != "working_hours_no_overlap":
-            raise
-        raise _hours_overlap_refused(_overlapping_hours(instance)) from exc
+    save_held_by(
+        instance, "working_hours_no_overlap", refusal=lambda: _hours_overlap_refused(_overlapping_hours(instance))
+    )
     _availability_audit(actor=actor, action="working_hours_save", instance=instance, before=before)
     return instance
 
