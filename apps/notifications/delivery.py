@@ -8,7 +8,7 @@ again.
 """
 
 import datetime as dt
-import select
+import selectors
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -132,6 +132,14 @@ def _failures_record(failures: list[_Failure]) -> None:
         )
 
 
+def _wait_for(fileno: int, event: int) -> None:
+    """Block until the database socket is ready. A selector (epoll/poll), not select(), which refuses a descriptor
+    numbered above 1023, as a long-running worker's socket can be."""
+    with selectors.DefaultSelector() as ready:
+        ready.register(fileno, event)
+        ready.select()
+
+
 def _commit_releasing(release) -> bool:
     """Commit the outermost transaction with `release` run between sending COMMIT and awaiting its answer.
 
@@ -146,7 +154,7 @@ def _commit_releasing(release) -> bool:
     pgconn = connection.connection.pgconn
     pgconn.send_query(b"COMMIT")
     while pgconn.flush():
-        select.select([], [pgconn.socket], [])
+        _wait_for(pgconn.socket, selectors.EVENT_WRITE)
     try:
         release()
     finally:
@@ -154,7 +162,7 @@ def _commit_releasing(release) -> bool:
             pgconn.consume_input()
             if not pgconn.is_busy():
                 break
-            select.select([pgconn.socket], [], [])
+            _wait_for(pgconn.socket, selectors.EVENT_READ)
         outcome = None
         while (result := pgconn.get_result()) is not None:
             outcome = result.command_status

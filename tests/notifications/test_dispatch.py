@@ -1,6 +1,7 @@
 """Dispatch claims due rows once; sending delivers each at most once, retries with backoff, then fails."""
 
 import datetime as dt
+import os
 import threading
 
 import pytest
@@ -239,3 +240,22 @@ def test_the_send_task_takes_ids_and_sends(appointment):
     rows = _queue(appointment, n=3)
     assert send_messages([r.pk for r in rows]) == {"sent": 3}
     assert len(mail.outbox) == 3
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_sender_whose_database_socket_is_numbered_above_1023_still_sends(clinic):
+    """A long-running worker holds many descriptors: the commit that goes out with the message must not wait on
+    its socket with select(), which refuses any numbered above 1023."""
+    appointment = AppointmentFactory(therapist=TherapistFactory(), patient=PatientFactory())
+    [row] = _queue(appointment)
+    connection.close()
+    held = [os.open(os.devnull, os.O_RDONLY)]
+    while held[-1] < 1024:  # every lower number taken: the next connection's socket is numbered above them
+        held.append(os.open(os.devnull, os.O_RDONLY))
+    try:
+        assert message_send(message_id=row.pk) == "sent"
+        assert connection.connection.pgconn.socket > 1023
+    finally:
+        for fd in held:
+            os.close(fd)
+    assert [m.to[0] for m in mail.outbox] == [row.to_address]
