@@ -11,7 +11,7 @@ from apps.core import clock
 from apps.core.errors import Conflict, Unprocessable
 
 from .models import Appointment, AppointmentSeries, AppointmentStatus, Location, LocationHours
-from .services import _reference_save, save_held_by
+from .services import reference_save, save_held_by
 from .zones import zones_forget
 
 
@@ -52,7 +52,7 @@ def location_save(*, actor, location: Location | None = None, **data) -> Locatio
         location = Location.objects.select_for_update().get(pk=location.pk)
         _zone_change_refused(location, data)
         _closing_refused(location, data)
-    location = _reference_save(actor=actor, action="location_save", instance=location or Location(), data=data)
+    location = reference_save(actor=actor, action="location_save", instance=location or Location(), data=data)
     zones_forget()
     return location
 

@@ -1042,7 +1042,7 @@ def _assign(instance, data: dict):
     return _save_validated(instance)
 
 
-def _reference_save(*, actor, action: str, instance, data: dict):
+def reference_save(*, actor, action: str, instance, data: dict):
     """Save a room or a service type and keep who changed which fields (reference data, nothing personal)."""
     created = instance.pk is None
     instance = _assign(instance, data)
@@ -1062,7 +1062,7 @@ def room_save(*, actor, room: Room | None = None, **data) -> Room:
                 "instead.",
                 fields={"location": ["Fixed once sessions are booked in the room."]},
             )
-    return _reference_save(actor=actor, action="room_save", instance=room or Room(), data=data)
+    return reference_save(actor=actor, action="room_save", instance=room or Room(), data=data)
 
 
 @transaction.atomic
@@ -1075,7 +1075,7 @@ def service_type_save(*, actor, service_type: ServiceType | None = None, **data)
                 "Sessions are booked with this service; add a new service for the other discipline instead.",
                 fields={"discipline": ["Fixed once sessions are booked."]},
             )
-    return _reference_save(actor=actor, action="service_type_save", instance=service_type or ServiceType(), data=data)
+    return reference_save(actor=actor, action="service_type_save", instance=service_type or ServiceType(), data=data)
 
 
 def _require_therapist(therapist) -> None:
