@@ -11,7 +11,6 @@ import tempfile
 import threading
 import time
 from collections.abc import Callable
-from email.message import EmailMessage
 from pathlib import Path
 
 import psycopg
@@ -239,26 +238,26 @@ def pgbench(dsn_parts: dict, sql: str | list[str], params: dict, *, clients: int
     return {"clients": clients, "tps": float(tps[1]), "latency_avg_ms": float(latency[1])}
 
 
-def _smtp_client(port: int, n: int, slot: int, barrier) -> None:
+def _smtp_client(port: int, messages: list[tuple[str, str, bytes]], n: int, slot: int, barrier) -> None:
     with smtplib.SMTP("127.0.0.1", port, timeout=30) as smtp:
         barrier.wait()
         for i in range(n):
-            message = EmailMessage()
-            message["From"] = "Clinic <no-reply@clinic.localhost>"
-            message["To"] = f"floor{slot}-{i}@example.test"
-            message["Subject"] = "Reminder: your session"
-            message["Message-ID"] = f"<floor-{slot}-{i}@clinic.localhost>"
-            message.set_content("Your session is on Tuesday at 10:00. Reply C to confirm.")
-            smtp.send_message(message)
+            sender, recipient, data = messages[(slot + i * 7) % len(messages)]
+            smtp.sendmail(sender, [recipient], data)
 
 
-def smtp_sends(port: int, count: int, *, clients: int) -> dict:
-    """`count` plain messages over `clients` persistent SMTP connections to the sink, each from its own process
-    (as the worker's processes send); seconds and rate."""
+def smtp_sends(port: int, count: int, *, clients: int, messages: list[tuple[str, str, bytes]]) -> dict:
+    """`count` sends of the given messages (sender, recipient, the finished message's bytes) over `clients`
+    persistent SMTP connections to the sink, each from its own process (as the worker's processes send);
+    seconds and rate. The messages are the reminders' own, rendered before the clock, so the server reads as
+    many bytes for the floor as for the worker."""
     context = multiprocessing.get_context("fork")
     per_client = [count // clients + (1 if i < count % clients else 0) for i in range(clients)]
     barrier = context.Barrier(clients + 1)
-    senders = [context.Process(target=_smtp_client, args=(port, n, slot, barrier)) for slot, n in enumerate(per_client)]
+    senders = [
+        context.Process(target=_smtp_client, args=(port, messages, n, slot, barrier))
+        for slot, n in enumerate(per_client)
+    ]
     for sender in senders:
         sender.start()
     barrier.wait(timeout=60)
@@ -268,4 +267,11 @@ def smtp_sends(port: int, count: int, *, clients: int) -> dict:
     seconds = time.perf_counter() - started
     if any(sender.exitcode for sender in senders):
         raise RuntimeError("A raw SMTP sender failed.")
-    return {"messages": count, "clients": clients, "seconds": round(seconds, 2), "per_second": rate(count, seconds)}
+    size = sum(len(data) for _, _, data in messages) // len(messages)
+    return {
+        "messages": count,
+        "clients": clients,
+        "bytes": size,
+        "seconds": round(seconds, 2),
+        "per_second": rate(count, seconds),
+    }

@@ -20,6 +20,7 @@ from apps.core import clock
 from apps.notes.models import ATTESTATION, SessionNote
 
 from . import fixtures, floors
+from .framework import PATHS as FRAMEWORK_PATHS
 from .load import Request
 
 
@@ -30,6 +31,7 @@ class Operation:
     describe: str
     requests: Callable[[int], Request | None]  # the i-th request; None when a write operation has run out
     floor_work: Callable[[psycopg.Connection, int], None]
+    framework: str  # the kind of request, whose empty answer is its framework floor (bench/framework.py)
     c1_count: int
     c8_max: int
     pgbench: tuple[str | list[str], dict] | None = None
@@ -42,6 +44,13 @@ class Operation:
 
     def c8_request(self, i: int) -> Request | None:
         return self.requests(self.c8_offset + i)
+
+    def framework_request(self) -> Request:
+        """The empty request of this operation's kind, sent as this operation's requests are (same user, same
+        method and headers) to the framework floor's server."""
+        like = self.sample or self.requests(0)
+        body = like.body if like.method == "POST" else None
+        return Request(like.method, FRAMEWORK_PATHS[self.framework], like.headers, body)
 
     @property
     def floor_access_log_rows(self) -> int:
@@ -104,6 +113,7 @@ def calendar_week(bench) -> Operation:
         describe="GET /schedule/events/?start=<monday>&end=<next monday> as front desk, weeks around today",
         requests=request,
         floor_work=floors.query(floors.CALENDAR_WEEK, lambda i: dict(zip(("start", "end"), week(i), strict=True))),
+        framework="staff_json",
         c1_count=bench.c1_count,
         c8_max=100_000,
         pgbench=(floors.CALENDAR_WEEK, dict(zip(("start", "end"), weeks[len(weeks) // 2], strict=True))),
@@ -123,6 +133,7 @@ def patient_search(bench) -> Operation:
         describe="GET /patients/?q=<surname or prefix> as front desk (first page of 50)",
         requests=lambda i: Request("GET", "/patients/?" + urlencode({"q": terms(i)}), desk.headers()),
         floor_work=floors.query(floors.PATIENT_SEARCH, params),
+        framework="staff_page",
         c1_count=bench.c1_count,
         c8_max=100_000,
         pgbench=(floors.PATIENT_SEARCH, params(0)),
@@ -165,6 +176,7 @@ def chart(bench) -> Operation:
         describe="GET /notes/patients/<id>/chart/ as the treating therapist, patients in care with long histories",
         requests=request,
         floor_work=floors.query(floors.CHART, params, access_log=access_log),
+        framework="staff_page",
         c1_count=bench.c1_count,
         c8_max=100_000,
         pgbench=([floors.CHART, floors.ACCESS_LOG], {**access_log(0)[0], **params(0)}),
@@ -183,6 +195,7 @@ def patient_details(bench) -> Operation:
         describe="GET /patients/<id>/ as the treating therapist",
         requests=request,
         floor_work=floors.query(PATIENT_DETAILS, params, access_log=access_log),
+        framework="staff_page",
         c1_count=bench.c1_count,
         c8_max=100_000,
         pgbench=([PATIENT_DETAILS, floors.ACCESS_LOG], {**access_log(0)[0], **params(0)}),
@@ -245,6 +258,7 @@ def series_book(bench) -> Operation:
         describe="POST /api/appointment-series/ (12 weekly sessions, conflict-checked) as front desk",
         requests=request,
         floor_work=floors.rolled_back(SERIES_FLOOR, lambda i: {**payloads[i % FLOOR_ROWS], "tz": tz}),
+        framework="api",
         c1_count=first,
         c8_max=second,
         c8_offset=first,
@@ -304,6 +318,7 @@ def note_sign(bench) -> Operation:
             lambda i: {"note": drafts[i % FLOOR_ROWS][1], "attestation": ATTESTATION},
             access_log=lambda i: access_log(i % FLOOR_ROWS),
         ),
+        framework="api",
         c1_count=first,
         c8_max=second,
         c8_offset=first,
@@ -323,6 +338,7 @@ def portal_dashboard(bench) -> Operation:
         describe="GET /portal/ as a patient with sessions booked ahead",
         requests=lambda i: Request("GET", "/portal/", session(i).headers()),
         floor_work=floors.query(floors.PORTAL, lambda i: {"patient": patient_ids[session(i).user.pk]}),
+        framework="portal_page",
         c1_count=bench.c1_count,
         c8_max=100_000,
         pgbench=(floors.PORTAL, {"patient": patient_ids[sessions[0].user.pk]}),
@@ -344,6 +360,7 @@ def fee_quote(bench) -> Operation:
         describe="GET /api/sliding-scale/quote?household_size=..&annual_income=.. (no sign-in)",
         requests=request,
         floor_work=floors.query(floors.FEE_QUOTE, lambda i: {}),
+        framework="public_api",
         c1_count=bench.c1_count,
         c8_max=100_000,
         pgbench=(floors.FEE_QUOTE, {}),

@@ -13,7 +13,9 @@ from aiosmtpd.controller import Controller
 from django.conf import settings
 
 from apps.core import clock
+from apps.notifications.channels import Outgoing, email_for
 from apps.notifications.models import Message, MessageStatus
+from apps.notifications.rendering import message_render
 
 from . import fixtures, floors
 from .run import REDIS_URL, Process
@@ -151,7 +153,7 @@ def fan_out(bench, *, count: int) -> dict:
     finally:
         worker.stop()
         bench.processes.remove(worker)
-    floor = floors.smtp_sends(sink.port, count, clients=WORKER_CONCURRENCY)
+    floor = floors.smtp_sends(sink.port, count, clients=WORKER_CONCURRENCY, messages=finished_messages(ids))
     sink.stop()
     return reminders_result(
         count=count,
@@ -163,6 +165,18 @@ def fan_out(bench, *, count: int) -> dict:
         notes=f"{accepted:,} accepted by the SMTP server; queued in {queued:.1f}s before the clock; "
         f"{backlog} earlier due messages sent first, off the clock",
     )
+
+
+def finished_messages(ids: list[int], *, sample: int = 200) -> list[tuple[str, str, bytes]]:
+    """The finished bytes of some of the reminders just sent, as the app renders them (sender, recipient, data):
+    the raw SMTP floor sends the same messages, so only what happens before the wire differs."""
+    messages = []
+    for message in Message.objects.filter(pk__in=ids[:sample]):
+        rendered = message_render(template=message.template, context=message.context, channel=message.channel)
+        email = email_for(Outgoing(message_id=message.pk, to_address=message.to_address, rendered=rendered))
+        data = email.message().as_bytes(linesep="\r\n")
+        messages.append((settings.DEFAULT_FROM_EMAIL, message.to_address, data))
+    return messages
 
 
 def reminders_result(*, count, seconds, due_at, sent_at, floor, interval, notes) -> dict:
@@ -188,6 +202,7 @@ def reminders_result(*, count, seconds, due_at, sent_at, floor, interval, notes)
         "floor": {
             **floor,
             "text": f"{floor['messages']:,} messages over {floor['clients']} connections in {floor['seconds']} s "
-            f"({floor['per_second']}/s)",
+            f"({floor['per_second']}/s); the reminders' own bytes ({floor['bytes']:,} bytes on average), rendered "
+            "before the clock",
         },
     }

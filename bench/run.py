@@ -149,7 +149,7 @@ class Bench:
         self.database_url = scale_database_url(args.database_url, scale)
         self.dsn = self.database_url
         self.workdir = Path(tempfile.mkdtemp(prefix="clinic-bench-"))
-        self.port, self.hello_port = free_port(), free_port()
+        self.port, self.hello_port, self.framework_port = free_port(), free_port(), free_port()
         self.env = app_environment(self.database_url, f"http://127.0.0.1:{self.port}")
         self.run_id = uuid.uuid4().hex[:8]
         self.processes: list[Process] = []
@@ -207,8 +207,13 @@ class Bench:
             self.processes.append(gunicorn("app", "clinic.wsgi:application", self.port, self.env, self.workdir))
             hello = gunicorn("hello", "bench.hello_wsgi:application", self.hello_port, self.env, self.workdir)
             self.processes.append(hello)
+            framework_env = {**self.env, "DJANGO_SETTINGS_MODULE": "bench.framework_settings"}
+            framework = gunicorn("framework", "clinic.wsgi:application", self.framework_port, framework_env,
+                                 self.workdir)  # fmt: skip
+            self.processes.append(framework)
             wait_http(self.port, "/accounts/login/", self.processes[0])
-            wait_http(self.hello_port, "/", self.processes[1])
+            wait_http(self.hello_port, "/", hello)
+            wait_http(self.framework_port, "/accounts/login/", framework)
             self.warm_up()
             self.measure_floors_http()
             self.measure_requests()
@@ -255,7 +260,8 @@ class Bench:
 
     def warm_up(self) -> None:
         """Every gunicorn worker imports the project on its first request; that happens before any clock runs."""
-        for port, path in ((self.port, "/accounts/login/"), (self.hello_port, "/")):
+        servers = ((self.port, "/accounts/login/"), (self.hello_port, "/"), (self.framework_port, "/accounts/login/"))
+        for port, path in servers:
             load.concurrent(port, lambda i, p=path: load.Request("GET", p), clients=WORKERS * 2, max_requests=60,
                             max_seconds=60)  # fmt: skip
 
@@ -313,6 +319,7 @@ class Bench:
             c8 = load.concurrent(
                 self.port, spec.c8_request, clients=THREADS, max_requests=spec.c8_max, max_seconds=self.c8_seconds
             )
+            empty = self.framework_floor(spec)
             self.results["operations"].append(
                 {
                     "key": spec.key,
@@ -325,9 +332,22 @@ class Bench:
                     "access_log_rows": logged,
                     "floor_access_log_rows": spec.floor_access_log_rows,
                     "floor": {**report_module.http_floor(sql, self.http_floor), "sql": sql},
+                    "framework_floor": report_module.framework_floor(sql, empty, spec.framework_request().path),
                 }
             )
             print(f"  p50 {c1.p50_ms} ms, p95 {c1.p95_ms} ms, {c8.per_second} req/s, {queries} queries", flush=True)
+
+    def framework_floor(self, spec) -> dict:
+        """The empty request of the operation's kind, answered by the clinic's own Django project (as the same
+        user, with the same method and headers), one at a time: what the framework costs such a request."""
+        empty = spec.framework_request()
+        load.concurrent(self.framework_port, lambda i: empty, clients=WORKERS * 2, max_requests=WORKERS * 4,
+                        max_seconds=60)  # fmt: skip
+        c1 = load.serial(self.framework_port, lambda i: empty, count=self.c1_count, max_seconds=60)
+        self.results["floors"][f"Django's empty {spec.framework.replace('_', ' ')} ({empty.path})"] = (
+            f"p50 {c1.p50_ms} ms, p95 {c1.p95_ms} ms ({c1.count} requests)"
+        )
+        return c1.as_dict()
 
     # -- batches -------------------------------------------------------------------------------------------------
 

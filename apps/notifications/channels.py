@@ -52,7 +52,8 @@ class Outgoing:
 # Email
 
 
-def _email_for(outgoing: Outgoing) -> EmailMultiAlternatives:
+def email_for(outgoing: Outgoing) -> EmailMultiAlternatives:
+    """The email a rendered outbox row goes out as (its text, its HTML alternative, a stable Message-ID)."""
     domain = settings.DEFAULT_FROM_EMAIL.rsplit("@", 1)[-1].strip(">") or "clinic.localhost"
     email = EmailMultiAlternatives(
         subject=outgoing.rendered.subject,
@@ -171,7 +172,7 @@ def email_connection():
 
 def deliver_email(outgoing: Outgoing, *, connection=None) -> Handover:
     """Hand an email to Django's email backend; `connection` (from `email_connection`) is reused if given."""
-    email = _email_for(outgoing)
+    email = email_for(outgoing)
     backend = connection or email_connection()
     try:
         if isinstance(backend, SMTPBackend):

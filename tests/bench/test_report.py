@@ -83,7 +83,7 @@ def test_an_http_floor_adds_the_bare_round_trip_to_the_query():
 def test_the_markdown_puts_each_figure_beside_its_floor_and_verdict():
     text = report.markdown(report.finish(_results()))
     assert (
-        "| Calendar Week | 200 | 60 | 120 | 12× | 15× | **missed** | 40 | 10× | 9 | 1 (1) | 5 / 8 / 400 "
+        "| Calendar Week | 200 | 60 | 120 | 12× | 15× | **missed** | – / – | – | 40 | 10× | 9 | 1 (1) | 5 / 8 / 400 "
         "| met (p95 under 150 ms) |" in text
     )
     assert "**missed** (p95 under 20 ms)" in text
@@ -180,7 +180,8 @@ def test_two_scales_make_one_report_with_a_column_per_scale(tmp_path):
     assert "- Scale 1: 10,000 patients." in text and "- Scale 2: 20,000 patients." in text
     assert "| Operation | Scale 1 | Scale 2 | Growth |" in text
     assert (
-        "| Calendar Week | 60 / 120 ms · 12× / 15× **missed** · 9 q | 60 / 180 ms · 12× / 22.5× **missed** · 9 q "
+        "| Calendar Week | 60 / 120 ms · 12× / 15× **missed** · ×Django – / – · 9 q | 60 / 180 ms · 12× / 22.5× "
+        "**missed** · ×Django – / – · 9 q "
         "| 1.5× |" in text
     )
     assert "| Reminder fan-out | 50 s · 10× floor · 60% of raw SMTP met · due → sent p50 41.5 s, p95 68.2 s" in text
@@ -190,3 +191,19 @@ def test_two_scales_make_one_report_with_a_column_per_scale(tmp_path):
     assert "\n## Scale 1\n" in text and "\n## Scale 2\n" in text
     assert "\n### Floors measured in this run\n" in text
     assert [run["run"]["scale"] for run in json.loads(json_path.read_text())["scales"]] == [1, 2]
+
+
+def test_a_page_is_also_stated_over_its_framework_floor():
+    operation = _http("chart", 40, 60, 50, floor_p50=2.0, floor_p95=4.0)
+    operation["floor"]["sql"] = {"c1": {"p50_ms": 1.0, "p95_ms": 2.0}}
+    operation["framework_floor"] = report.framework_floor(
+        {"c1": {"p50_ms": 1.0, "p95_ms": 2.0}}, {"p50_ms": 9.0, "p95_ms": 13.0}, "/bench-floor/staff-page/"
+    )
+    found = report.ratios(operation)
+    assert operation["framework_floor"]["p50_ms"] == 10.0
+    assert (found["framework_p50"], found["framework_p95"]) == (4.0, 4.0)
+    assert found["empty_over_hello"] == 9.0  # the empty page's 9 ms over the hello-world's 1 ms
+    results = _results()
+    results["operations"][0] = operation
+    text = report.markdown(report.finish(results))
+    assert "| 4× / 4× | 9× |" in text
