@@ -201,8 +201,10 @@ class Bench:
 
         django.setup()
         from apps.accounts.access import access_forget_everyone
+        from apps.billing.rates_kept import rates_forget
 
         access_forget_everyone(sender=None)  # a fresh seed reuses the user ids whose roles an earlier run cached
+        rates_forget()  # and the database name whose fee configuration an earlier run kept
         try:
             self.processes.append(gunicorn("app", "clinic.wsgi:application", self.port, self.env, self.workdir))
             hello = gunicorn("hello", "bench.hello_wsgi:application", self.hello_port, self.env, self.workdir)

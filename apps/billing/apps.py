@@ -6,10 +6,27 @@ class BillingConfig(AppConfig):
     label = "billing"
 
     def ready(self) -> None:
+        from django.db.models.signals import post_delete, post_migrate, post_save
+
         from apps.core.transitions import reaction_register
         from apps.scheduling.models import AppointmentStatus
 
         from . import reactions
+        from .models import FeeSchedule, PovertyGuideline, SlidingScaleClass, SlidingScaleSchedule
+        from .rates_kept import rates_forget
+
+        # The kept fee configuration follows every save and delete of its rows, the admin's and a fixture's included
+        # (the configuration service also forgets after its bulk inserts, which send no signal).
+        for model in (FeeSchedule, PovertyGuideline, SlidingScaleClass, SlidingScaleSchedule):
+            for signal in (post_save, post_delete):
+                signal.connect(
+                    lambda **kwargs: rates_forget(),
+                    sender=model,
+                    weak=False,
+                    dispatch_uid=f"rates-{model.__name__}-{signal}",
+                )
+        # A database made again under the same name (a fresh demo, a reseeded benchmark) starts from a new version.
+        post_migrate.connect(lambda **kwargs: rates_forget(), sender=self, weak=False, dispatch_uid="rates-migrate")
 
         reaction_register(
             model="scheduling.AppointmentTransition",

@@ -41,6 +41,7 @@ from .models import (
     SlidingScaleClass,
     SlidingScaleSchedule,
 )
+from .rates_kept import rates_kept
 
 FULL_FEE_CLASS = ("FULL", "Full fee (no sliding-scale assessment)")
 OVERRIDE_CLASS = "OVR"
@@ -227,8 +228,12 @@ def _scale_in_force(*, on: dt.date) -> tuple[SlidingScaleSchedule, fees.Guidelin
 
 
 def rates_on(*, on: dt.date) -> Rates:
-    """Everything a price needs for one date, in two queries. Unprocessable when the clinic has no configuration
-    in force that day."""
+    """Everything a price needs for one date: kept between requests (`rates_kept`), else two queries.
+    Unprocessable when the clinic has no configuration in force that day."""
+    return rates_kept(on, lambda: _rates_read(on=on))
+
+
+def _rates_read(*, on: dt.date) -> Rates:
     schedule, guideline = _scale_in_force(on=on)
     fee_rows = defaultdict(list)
     for service_type_id, start, fee in FeeSchedule.objects.values_list("service_type_id", "effective_from", "full_fee"):

@@ -15,6 +15,7 @@ from apps.core.transitions import actor_or_none
 
 from .. import fees
 from ..models import FeeSchedule, PovertyGuideline, SlidingScaleClass, SlidingScaleSchedule
+from ..rates_kept import rates_forget
 
 
 def _changed_by(actor):
@@ -98,6 +99,7 @@ def scale_schedule_save(
         )
         schedule.classes.all().delete()
         SlidingScaleClass.objects.bulk_create(SlidingScaleClass(schedule=schedule, **row) for row in rows)
+    rates_forget()  # a bulk insert sends no signal
     return schedule
 
 

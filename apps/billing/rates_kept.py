@@ -1,0 +1,81 @@
+"""The fee configuration in force on a date, kept between requests.
+
+Every price (a session's charge, a Good Faith Estimate, the public fee quote) needs the sliding-scale schedule in
+force with its classes, the poverty guideline and the full fees. Reading them is one query, but one the ORM takes
+longer to build than the rest of the public quote, and the rows change only when an admin edits the fees.
+
+So they are kept: once per request (the request memo) and between requests in the cache, under a version that
+every save or delete of those rows replaces, at once and again when the saving transaction commits. A value is
+kept only from a read outside any transaction (a read inside one may see rows that are then rolled back), and a
+reader that began before a change keeps what it read under the old version, which nobody asks for again. If the
+cache cannot be reached, the database answers.
+"""
+
+import datetime as dt
+import logging
+import uuid
+from collections.abc import Callable
+from typing import TypeVar
+
+from django.core.cache import cache
+from django.db import connection, transaction
+
+from apps.core.request_memo import memo_forget, memo_get, memo_set
+
+logger = logging.getLogger(__name__)
+
+T = TypeVar("T")
+
+RATES_CACHE_SECONDS = 10 * 60
+_MEMO_KEY = "billing:rates"
+
+
+def _version_key() -> str:
+    # The database's name keeps apart two databases served by one cache (the dev clinic and the benchmark's).
+    return f"billing:rates-version:{connection.settings_dict['NAME']}"
+
+
+def _version() -> str:
+    version = cache.get(_version_key())
+    if version is None:
+        cache.add(_version_key(), uuid.uuid4().hex, None)
+        version = cache.get(_version_key())
+    return version
+
+
+def rates_kept(on: dt.date, read: Callable[[], T]) -> T:
+    """The configuration in force on `on`: this request's, else the cache's for the current version, else
+    `read()` (kept when read outside a transaction)."""
+    memo = memo_get(_MEMO_KEY)
+    if memo is not None and on in memo:
+        return memo[on]
+    key = None
+    try:
+        key = f"billing:rates:{connection.settings_dict['NAME']}:{_version()}:{on.isoformat()}"
+        rates = cache.get(key)
+    except Exception:  # a cache outage must not stop a charge or a quote
+        logger.warning("rates cache unreachable; reading the fee configuration", exc_info=True)
+        rates = None
+    if rates is None:
+        rates = read()
+        if key is not None and not connection.in_atomic_block:
+            try:
+                cache.set(key, rates, RATES_CACHE_SECONDS)
+            except Exception:
+                logger.warning("rates cache unreachable; not kept", exc_info=True)
+    memo_set(_MEMO_KEY, {**(memo or {}), on: rates})
+    return rates
+
+
+def rates_forget() -> None:
+    """Move the kept configuration's version on, now and when the saving transaction commits."""
+
+    def forget():
+        memo_forget(_MEMO_KEY)
+        try:
+            cache.set(_version_key(), uuid.uuid4().hex, None)
+        except Exception:
+            logger.warning("rates cache unreachable; kept rates expire on their own", exc_info=True)
+
+    forget()
+    transaction.on_commit(forget)
