@@ -12,7 +12,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, OperationalError, transaction
 from django.utils import timezone
 
 from apps.accounts.disciplines import Discipline, discipline_of
@@ -54,6 +54,8 @@ CONSTRAINT_SUBJECT = {
 }
 DISCIPLINE_CONSTRAINT = "appointment_discipline_matches_provider"
 ROOM_LOCATION_CONSTRAINTS = {"appointment_room_at_its_location", "series_room_at_its_location"}
+# What Postgres answers a transaction it aborts to break a deadlock.
+DEADLOCK_DETECTED = "40P01"
 OVERRIDE_ROLES = (Role.ADMIN, Role.FRONT_DESK, Role.THERAPIST)
 STAFF_CANCEL_ROLES = (Role.ADMIN, Role.FRONT_DESK, Role.THERAPIST)
 MAX_SERIES_DATES = 104  # two years of weekly sessions
@@ -203,14 +205,31 @@ def _collision_after_race(exc: IntegrityError, appointment: Appointment, exclude
     return _conflict(slot.collisions)
 
 
+def _deadlocked(exc: OperationalError) -> bool:
+    return getattr(exc.__cause__, "sqlstate", None) == DEADLOCK_DETECTED
+
+
 def _save_guarded(appointments: list[Appointment]) -> None:
-    """Write the rows in one savepoint so a constraint violation leaves the outer transaction usable."""
-    try:
-        with transaction.atomic():
-            for appointment in appointments:
-                appointment.save()
-    except IntegrityError as exc:
-        raise _collision_after_race(exc, appointment, frozenset(a.pk for a in appointments if a.pk)) from exc
+    """Write the rows in one savepoint so a constraint violation leaves the outer transaction usable.
+
+    Two bookings inserting clashing rows at the same moment can each wait on the other's row while checking an
+    exclusion constraint, and Postgres then aborts one of them as a deadlock. That one's savepoint is rolled back
+    (its rows, and the other's wait on them, go with it) and its rows are written once more: the second write waits
+    for the other booking and meets its row as a plain violation (a 409 naming it), or finds the time free."""
+    for attempt in (1, 2):
+        try:
+            with transaction.atomic():
+                for appointment in appointments:
+                    appointment.save()
+            return
+        except IntegrityError as exc:
+            raise _collision_after_race(exc, appointment, frozenset(a.pk for a in appointments if a.pk)) from exc
+        except OperationalError as exc:
+            if attempt == 2 or not _deadlocked(exc):
+                raise
+            for row in appointments:  # the rolled-back rows are written anew
+                row.pk = None
+                row._state.adding = True
 
 
 def save_held_by(instance, constraint: str, *, refusal: Callable[[], Exception]) -> None:
@@ -478,7 +497,9 @@ def _book_slots(
     try:
         with transaction.atomic():
             booked = Appointment.objects.bulk_create(rows)
-    except IntegrityError:
+    except (IntegrityError, OperationalError) as exc:
+        if isinstance(exc, OperationalError) and not _deadlocked(exc):
+            raise
         booked, lost = _book_one_by_one(list(zip(usable, rows, strict=True)), skip=skip)
         skipped = sorted(skipped + lost, key=lambda s: s.start)
     transitions_record([_transition_row(a, actor=actor, from_status="") for a in booked], clinic=clinic)
