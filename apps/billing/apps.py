@@ -9,15 +9,16 @@ class BillingConfig(AppConfig):
         from django.db.models.signals import post_delete, post_migrate, post_save
 
         from apps.core.transitions import reaction_register
-        from apps.scheduling.models import AppointmentStatus
+        from apps.scheduling.models import AppointmentStatus, ServiceType
 
         from . import reactions
         from .models import FeeSchedule, PovertyGuideline, SlidingScaleClass, SlidingScaleSchedule
         from .rates_kept import rates_forget
 
         # The kept fee configuration follows every save and delete of its rows, the admin's and a fixture's included
-        # (the configuration service also forgets after its bulk inserts, which send no signal).
-        for model in (FeeSchedule, PovertyGuideline, SlidingScaleClass, SlidingScaleSchedule):
+        # (the configuration service also forgets after its bulk inserts, which send no signal); it names the
+        # services it prices, so a renamed or retired service moves it on too.
+        for model in (FeeSchedule, PovertyGuideline, SlidingScaleClass, SlidingScaleSchedule, ServiceType):
             for signal in (post_save, post_delete):
                 signal.connect(
                     lambda **kwargs: rates_forget(),

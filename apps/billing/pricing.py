@@ -68,14 +68,26 @@ class Classification:
 
 
 @dataclass(frozen=True)
+class ServicePriced:
+    """What a fee list names of a service: kept with the configuration, so a quote reads no service rows."""
+
+    pk: int
+    code: str
+    name: str
+    is_group: bool
+
+
+@dataclass(frozen=True)
 class Rates:
-    """The fee configuration in force on one date: class table, guideline, policy fee and full fees."""
+    """The fee configuration in force on one date: class table, guideline, policy fee, full fees and the active
+    services with a fee row (in code order)."""
 
     on: dt.date
     table: fees.ClassTable
     guideline: fees.Guideline
     late_cancel_fee: Decimal
     fee_rows: Mapping[int, Sequence[tuple[dt.date, Decimal]]]
+    services: Sequence[ServicePriced]
 
     def full_fee(self, service_type_id: int) -> Decimal:
         try:
@@ -228,22 +240,26 @@ def _scale_in_force(*, on: dt.date) -> tuple[SlidingScaleSchedule, fees.Guidelin
 
 
 def rates_on(*, on: dt.date) -> Rates:
-    """Everything a price needs for one date: kept between requests (`rates_kept`), else two queries.
+    """Everything a price needs for one date: kept between requests (`rates_kept`), else three queries.
     Unprocessable when the clinic has no configuration in force that day."""
     return rates_kept(on, lambda: _rates_read(on=on))
 
 
 def _rates_read(*, on: dt.date) -> Rates:
+    from apps.scheduling.models import ServiceType
+
     schedule, guideline = _scale_in_force(on=on)
     fee_rows = defaultdict(list)
     for service_type_id, start, fee in FeeSchedule.objects.values_list("service_type_id", "effective_from", "full_fee"):
         fee_rows[service_type_id].append((start, fee))
+    services = ServiceType.objects.filter(is_active=True, pk__in=list(fee_rows)).order_by("code")
     return Rates(
         on=on,
         table=_class_table(schedule),
         guideline=guideline,
         late_cancel_fee=schedule.late_cancel_fee,
         fee_rows=dict(fee_rows),
+        services=tuple(ServicePriced(*row) for row in services.values_list("pk", "code", "name", "is_group")),
     )
 
 
@@ -271,9 +287,7 @@ def classification_on(*, household_size: int, annual_income: Decimal, on: dt.dat
 
 def _services_priced(rates: Rates):
     """Active services with a full fee in force, in code order, with that fee."""
-    from apps.scheduling.models import ServiceType
-
-    for service in ServiceType.objects.filter(is_active=True, pk__in=list(rates.fee_rows)).order_by("code"):
+    for service in rates.services:
         try:
             yield service, rates.full_fee(service.pk)
         except Unprocessable:

@@ -27,6 +27,9 @@ logger = logging.getLogger(__name__)
 T = TypeVar("T")
 
 RATES_CACHE_SECONDS = 10 * 60
+# Part of every kept value's key: raised whenever the kept value changes shape, so a release never reads what an
+# earlier one kept.
+RATES_SHAPE = 2
 _MEMO_KEY = "billing:rates"
 
 
@@ -51,7 +54,7 @@ def rates_kept(on: dt.date, read: Callable[[], T]) -> T:
         return memo[on]
     key = None
     try:
-        key = f"billing:rates:{connection.settings_dict['NAME']}:{_version()}:{on.isoformat()}"
+        key = f"billing:rates:{RATES_SHAPE}:{connection.settings_dict['NAME']}:{_version()}:{on.isoformat()}"
         rates = cache.get(key)
     except Exception:  # a cache outage must not stop a charge or a quote
         logger.warning("rates cache unreachable; reading the fee configuration", exc_info=True)

@@ -36,7 +36,12 @@ def class_tables(draw):
 def _fee(table, full, size, income):
     """The price pricing.py puts on a session for this household, on a day when `full` is the full fee."""
     rates = pricing.Rates(
-        on=ON, table=table, guideline=GUIDELINE_2026, late_cancel_fee=full, fee_rows={1: [(dt.date(2025, 1, 1), full)]}
+        on=ON,
+        table=table,
+        guideline=GUIDELINE_2026,
+        late_cancel_fee=full,
+        fee_rows={1: [(dt.date(2025, 1, 1), full)]},
+        services=(),
     )
     classified = rates.classify(household_size=size, annual_income=income)
     return pricing.class_price(rates=rates, scale_class=classified.scale_class, full_fee=rates.full_fee(1))
