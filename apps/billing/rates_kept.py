@@ -4,11 +4,12 @@ Every price (a session's charge, a Good Faith Estimate, the public fee quote) ne
 force with its classes, the poverty guideline and the full fees. Reading them is one query, but one the ORM takes
 longer to build than the rest of the public quote, and the rows change only when an admin edits the fees.
 
-So they are kept: once per request (the request memo) and between requests in the cache, under a version that
-every save or delete of those rows replaces, at once and again when the saving transaction commits. A value is
-kept only from a read outside any transaction (a read inside one may see rows that are then rolled back), and a
-reader that began before a change keeps what it read under the old version, which nobody asks for again. If the
-cache cannot be reached, the database answers.
+So they are kept: once per request (the request memo) and between requests in the cache, with the version they
+were read under; every save or delete of those rows replaces the version, at once and again when the saving
+transaction commits, and a value kept under another version than the current one is read again. The version and
+the value come back in one round trip. A value is kept only from a read outside any transaction (a read inside one
+may see rows that are then rolled back), and a reader that began before a change keeps what it read with the old
+version, which no later reader takes. If the cache cannot be reached, the database answers.
 """
 
 import datetime as dt
@@ -38,32 +39,38 @@ def _version_key() -> str:
     return f"billing:rates-version:{connection.settings_dict['NAME']}"
 
 
-def _version() -> str:
-    version = cache.get(_version_key())
+def _value_key(on: dt.date) -> str:
+    return f"billing:rates:{RATES_SHAPE}:{connection.settings_dict['NAME']}:{on.isoformat()}"
+
+
+def _cached(on: dt.date) -> tuple[str, T | None]:
+    """The current version and the value kept for `on` if it was kept under that version: one round trip."""
+    found = cache.get_many([_version_key(), _value_key(on)])
+    version = found.get(_version_key())
     if version is None:
         cache.add(_version_key(), uuid.uuid4().hex, None)
-        version = cache.get(_version_key())
-    return version
+        return cache.get(_version_key()), None
+    kept_version, rates = found.get(_value_key(on), (None, None))
+    return version, rates if kept_version == version else None
 
 
 def rates_kept(on: dt.date, read: Callable[[], T]) -> T:
-    """The configuration in force on `on`: this request's, else the cache's for the current version, else
-    `read()` (kept when read outside a transaction)."""
+    """The configuration in force on `on`: this request's, else the cache's if kept under the current version,
+    else `read()` (kept with that version when read outside a transaction)."""
     memo = memo_get(_MEMO_KEY)
     if memo is not None and on in memo:
         return memo[on]
-    key = None
+    version = None
     try:
-        key = f"billing:rates:{RATES_SHAPE}:{connection.settings_dict['NAME']}:{_version()}:{on.isoformat()}"
-        rates = cache.get(key)
+        version, rates = _cached(on)
     except Exception:  # a cache outage must not stop a charge or a quote
         logger.warning("rates cache unreachable; reading the fee configuration", exc_info=True)
         rates = None
     if rates is None:
         rates = read()
-        if key is not None and not connection.in_atomic_block:
+        if version is not None and not connection.in_atomic_block:
             try:
-                cache.set(key, rates, RATES_CACHE_SECONDS)
+                cache.set(_value_key(on), (version, rates), RATES_CACHE_SECONDS)
             except Exception:
                 logger.warning("rates cache unreachable; not kept", exc_info=True)
     memo_set(_MEMO_KEY, {**(memo or {}), on: rates})

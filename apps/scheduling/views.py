@@ -128,7 +128,17 @@ def _zone(location) -> ZoneInfo:
 def _wall_clock(value: dt.datetime, zone: ZoneInfo) -> str:
     """Wall-clock time in `zone` without an offset: the calendar shows clinic (or the chosen location's) time
     whatever the browser's zone."""
-    return timezone.localtime(value, zone).replace(tzinfo=None).isoformat()
+    return value.astimezone(zone).replace(tzinfo=None).isoformat()
+
+
+_URL_MARK = 918273645
+
+
+def _detail_url_maker():
+    """A session's page address from its id, the URL reversed once: a busy week is hundreds of events, and
+    reversing each one's address took longer than the rest of the event."""
+    before, after = reverse("scheduling:appointment_detail", args=[_URL_MARK]).split(str(_URL_MARK))
+    return lambda pk: f"{before}{pk}{after}"
 
 
 def _range_param(request, name: str, zone: ZoneInfo) -> dt.datetime:
@@ -165,7 +175,8 @@ def calendar_events(request):
         room_ids=_ids(request.GET.getlist("room")),
         location_id=location.pk if location else None,
     )
-    events = [_event(a, zone) for a in appointments]
+    detail_url = _detail_url_maker()
+    events = [_event(a, zone, detail_url) for a in appointments]
     for off in selectors.time_off_visible_to(user=request.user).filter(start__lt=end, end__gt=start):
         if not therapist_ids or off.therapist_id in therapist_ids:
             events.append(
@@ -186,7 +197,7 @@ STATUS_LABELS = dict(AppointmentStatus.choices)
 STATES_SHOWN = {AppointmentStatus.CHECKED_IN, AppointmentStatus.NO_SHOW}
 
 
-def _event(row: dict, zone: ZoneInfo) -> dict:
+def _event(row: dict, zone: ZoneInfo, detail_url) -> dict:
     """One calendar event from a selectors.calendar_appointments row. A booked session the patient confirmed (for
     its current start) says so; once under way, its status says more."""
     confirmed = row["status"] == AppointmentStatus.BOOKED and row["confirmed_at"] is not None
@@ -202,7 +213,7 @@ def _event(row: dict, zone: ZoneInfo) -> dict:
         "title": f"{who} · {therapist} · {where}",
         "start": _wall_clock(row["start"], zone),
         "end": _wall_clock(row["end"], zone),
-        "url": reverse("scheduling:appointment_detail", args=[row["id"]]),
+        "url": detail_url(row["id"]),
         "color": therapist_color(row["therapist_id"]),
         "classNames": [f"status-{row['status']}"],
         "extendedProps": {

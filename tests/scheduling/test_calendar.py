@@ -7,6 +7,7 @@ import re
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from apps.notifications.confirmations import appointment_confirm
 from apps.scheduling import services
@@ -50,6 +51,14 @@ def test_sessions_take_their_therapists_colour(clinic, login, session, others_se
         others_session.pk: therapist_color(clinic.other_therapist.pk),
     }
     assert colours[session.pk] != colours[others_session.pk]
+
+
+def test_each_session_links_to_its_own_page_at_its_wall_clock_time(clinic, login, session, others_session):
+    events = login(clinic.front_desk).get(reverse("scheduling:calendar_events"), WEEK).json()
+    for appointment in (session, others_session):
+        event = next(e for e in events if e["id"] == appointment.pk)
+        assert event["url"] == reverse("scheduling:appointment_detail", args=[appointment.pk])
+        assert event["start"] == timezone.localtime(appointment.start).replace(tzinfo=None).isoformat()
 
 
 def test_the_legend_shows_each_therapists_colour(clinic, login):

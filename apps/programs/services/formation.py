@@ -377,7 +377,8 @@ def _slot_waitlist_join(enrollment: Enrollment, *, actor) -> Alternative | None:
             earliest_start=SLOT_WAITLIST_HOURS[0],
             latest_start=SLOT_WAITLIST_HOURS[1],
         )
-    fee = next((row["fee"] for row in patient_fee_card(patient=patient)["services"] if row["service"].pk == service.pk), None)
+    fees = patient_fee_card(patient=patient)["services"]
+    fee = next((row["fee"] for row in fees if row["service"].pk == service.pk), None)
     return Alternative(kind="slot_waitlist", title=service.name, fee=money_text(fee) if fee is not None else "")
 
 
