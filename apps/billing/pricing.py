@@ -240,26 +240,36 @@ def _scale_in_force(*, on: dt.date) -> tuple[SlidingScaleSchedule, fees.Guidelin
 
 
 def rates_on(*, on: dt.date) -> Rates:
-    """Everything a price needs for one date: kept between requests (`rates_kept`), else three queries.
+    """Everything a price needs for one date: kept between requests (`rates_kept`), else two queries.
     Unprocessable when the clinic has no configuration in force that day."""
     return rates_kept(on, lambda: _rates_read(on=on))
 
 
 def _rates_read(*, on: dt.date) -> Rates:
-    from apps.scheduling.models import ServiceType
-
     schedule, guideline = _scale_in_force(on=on)
     fee_rows = defaultdict(list)
-    for service_type_id, start, fee in FeeSchedule.objects.values_list("service_type_id", "effective_from", "full_fee"):
+    services = {}
+    # The fee rows with the service each prices, in one query.
+    rows = FeeSchedule.objects.values_list(
+        "service_type_id",
+        "effective_from",
+        "full_fee",
+        "service_type__code",
+        "service_type__name",
+        "service_type__is_group",
+        "service_type__is_active",
+    )
+    for service_type_id, start, fee, code, name, is_group, is_active in rows:
         fee_rows[service_type_id].append((start, fee))
-    services = ServiceType.objects.filter(is_active=True, pk__in=list(fee_rows)).order_by("code")
+        if is_active:
+            services[service_type_id] = ServicePriced(service_type_id, code, name, is_group)
     return Rates(
         on=on,
         table=_class_table(schedule),
         guideline=guideline,
         late_cancel_fee=schedule.late_cancel_fee,
         fee_rows=dict(fee_rows),
-        services=tuple(ServicePriced(*row) for row in services.values_list("pk", "code", "name", "is_group")),
+        services=tuple(sorted(services.values(), key=lambda service: service.code)),
     )
 
 

@@ -289,7 +289,9 @@ def process_note_for_appointment(*, user, appointment) -> tuple[PsychotherapyNot
 
 def patient_sessions_with_notes(*, user, patient) -> QuerySet[Appointment]:
     """A patient's sessions that have started, newest first, each with the note the user may see (if any)."""
-    visible = notes_visible_to(user=user).filter(patient=patient)
+    # The chart shows a note's template, state and addenda: joining its session, patient and authors as the note
+    # lists do made planning the query take ten times as long as running it.
+    visible = notes_visible_to(user=user).filter(patient=patient).select_related(None).select_related("template")
     return (
         Appointment.objects.filter(patient=patient, start__lte=clock.now())
         .select_related("service_type", "therapist")

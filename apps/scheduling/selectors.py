@@ -224,12 +224,16 @@ def booked_sessions_starting(
 
 
 def patient_upcoming(*, patient, limit: int | None = None) -> list[Appointment]:
+    # The patient is known: joining their row again only lengthens the query's planning.
     qs = (
-        Appointment.objects.select_related(*APPOINTMENT_RELATED)
+        Appointment.objects.select_related(*(related for related in APPOINTMENT_RELATED if related != "patient"))
         .filter(patient=patient, end__gt=clock.now(), status__in=UPCOMING_STATUSES)
         .order_by("start")
     )
-    return list(qs[:limit] if limit else qs)
+    sessions = list(qs[:limit] if limit else qs)
+    for session in sessions:
+        session.patient = patient
+    return sessions
 
 
 def patient_upcoming_visible(*, user, patient, limit: int) -> list[Appointment]:
