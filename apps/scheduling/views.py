@@ -174,9 +174,10 @@ def calendar_events(request):
         therapist_ids=therapist_ids,
         room_ids=_ids(request.GET.getlist("room")),
         location_id=location.pk if location else None,
+        zone=zone,
     )
     detail_url = _detail_url_maker()
-    events = [_event(a, zone, detail_url) for a in appointments]
+    events = [_event(a, detail_url) for a in appointments]
     for off in selectors.time_off_visible_to(user=request.user).filter(start__lt=end, end__gt=start):
         if not therapist_ids or off.therapist_id in therapist_ids:
             events.append(
@@ -197,7 +198,7 @@ STATUS_LABELS = dict(AppointmentStatus.choices)
 STATES_SHOWN = {AppointmentStatus.CHECKED_IN, AppointmentStatus.NO_SHOW}
 
 
-def _event(row: dict, zone: ZoneInfo, detail_url) -> dict:
+def _event(row: dict, detail_url) -> dict:
     """One calendar event from a selectors.calendar_appointments row. A booked session the patient confirmed (for
     its current start) says so; once under way, its status says more."""
     confirmed = row["status"] == AppointmentStatus.BOOKED and row["confirmed_at"] is not None
@@ -211,8 +212,8 @@ def _event(row: dict, zone: ZoneInfo, detail_url) -> dict:
     return {
         "id": row["id"],
         "title": f"{who} · {therapist} · {where}",
-        "start": _wall_clock(row["start"], zone),
-        "end": _wall_clock(row["end"], zone),
+        "start": row["start_wall"],
+        "end": row["end_wall"],
         "url": detail_url(row["id"]),
         "color": therapist_color(row["therapist_id"]),
         "classNames": [f"status-{row['status']}"],
