@@ -6,6 +6,7 @@ services check first so people get a clear answer, and turn a lost race into the
 
 import datetime as dt
 import secrets
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -56,6 +57,8 @@ DISCIPLINE_CONSTRAINT = "appointment_discipline_matches_provider"
 ROOM_LOCATION_CONSTRAINTS = {"appointment_room_at_its_location", "series_room_at_its_location"}
 # What Postgres answers a transaction it aborts to break a deadlock.
 DEADLOCK_DETECTED = "40P01"
+# How often a booking Postgres aborts to break a deadlock is written again before it is refused.
+DEADLOCK_REWRITES = 3
 OVERRIDE_ROLES = (Role.ADMIN, Role.FRONT_DESK, Role.THERAPIST)
 STAFF_CANCEL_ROLES = (Role.ADMIN, Role.FRONT_DESK, Role.THERAPIST)
 MAX_SERIES_DATES = 104  # two years of weekly sessions
@@ -212,11 +215,13 @@ def _deadlocked(exc: OperationalError) -> bool:
 def _save_guarded(appointments: list[Appointment]) -> None:
     """Write the rows in one savepoint so a constraint violation leaves the outer transaction usable.
 
-    Two bookings inserting clashing rows at the same moment can each wait on the other's row while checking an
-    exclusion constraint, and Postgres then aborts one of them as a deadlock. That one's savepoint is rolled back
-    (its rows, and the other's wait on them, go with it) and its rows are written once more: the second write waits
-    for the other booking and meets its row as a plain violation (a 409 naming it), or finds the time free."""
-    for attempt in (1, 2):
+    Two bookings (or moves) writing clashing rows at the same moment can each wait on the other's row while checking
+    an exclusion constraint, and Postgres then aborts one of them as a deadlock. That one's savepoint is rolled back
+    (its rows, and the other's wait on them, go with it) and its rows are written once more after a short pause: the
+    rewrite waits for the other booking and meets its row as a plain violation (a 409 naming it), or finds the time
+    free. Written again at once, it could meet the other's blocked row half-written and deadlock anew."""
+    inserted = [row for row in appointments if row._state.adding]
+    for rewrite in range(DEADLOCK_REWRITES + 1):
         try:
             with transaction.atomic():
                 for appointment in appointments:
@@ -225,11 +230,14 @@ def _save_guarded(appointments: list[Appointment]) -> None:
         except IntegrityError as exc:
             raise _collision_after_race(exc, appointment, frozenset(a.pk for a in appointments if a.pk)) from exc
         except OperationalError as exc:
-            if attempt == 2 or not _deadlocked(exc):
+            if not _deadlocked(exc):
                 raise
-            for row in appointments:  # the rolled-back rows are written anew
+            if rewrite == DEADLOCK_REWRITES:
+                raise Conflict("Another change to the same sessions is being saved right now. Try again.") from exc
+            for row in inserted:  # the rolled-back inserts are written anew; moved rows are updated again
                 row.pk = None
                 row._state.adding = True
+            time.sleep(secrets.SystemRandom().uniform(0.02, 0.1) * (rewrite + 1))
 
 
 def save_held_by(instance, constraint: str, *, refusal: Callable[[], Exception]) -> None:

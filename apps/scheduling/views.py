@@ -128,7 +128,7 @@ def _zone(location) -> ZoneInfo:
 def _wall_clock(value: dt.datetime, zone: ZoneInfo) -> str:
     """Wall-clock time in `zone` without an offset: the calendar shows clinic (or the chosen location's) time
     whatever the browser's zone."""
-    return value.astimezone(zone).replace(tzinfo=None).isoformat()
+    return timezone.localtime(value, zone).replace(tzinfo=None).isoformat()
 
 
 _URL_MARK = 918273645

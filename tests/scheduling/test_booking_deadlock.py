@@ -1,11 +1,12 @@
-"""Two bookings writing clashing sessions in opposite order deadlock in Postgres's exclusion check; the one it
-aborts writes again, waits for the other and is refused with a 409, never an error."""
+"""Two bookings (or moves) writing clashing sessions in opposite order deadlock in Postgres's exclusion check; the one
+it aborts writes again, waits for the other and is refused with a 409, never an error and never a stray row."""
 
 import threading
 
 import pytest
-from django.db import connection, transaction
+from django.db import OperationalError, connection, transaction
 from django.db.models.signals import pre_save
+from psycopg.errors import DeadlockDetected
 
 from apps.core.errors import Conflict
 from apps.scheduling import services
@@ -14,27 +15,14 @@ from tests.programs.test_concurrency import run_together
 
 from .conftest import MONDAY, at
 
+TUESDAY = MONDAY.replace(day=MONDAY.day + 1)
+THURSDAY = MONDAY.replace(day=MONDAY.day + 3)
 
-@pytest.mark.django_db(transaction=True)
-def test_two_bookings_that_deadlock_end_with_one_booked_and_one_refused(clinic):
-    main = Location.main()
 
-    def row(patient, day, hour):
-        return Appointment(
-            therapist=clinic.therapist,
-            patient=patient,
-            service_type=clinic.individual,
-            location=main,
-            start=at(day, hour),
-            end=at(day, hour + 1),
-            created_by=clinic.front_desk,
-        )
-
-    tuesday = MONDAY.replace(day=MONDAY.day + 1)
-    first = [row(clinic.patient, MONDAY, 10), row(clinic.patient, tuesday, 10)]
-    second = [row(clinic.other_patient, tuesday, 10), row(clinic.other_patient, MONDAY, 10)]
-    # Each booking writes its second row only once both have written their first: each then waits on the other's
-    # uncommitted row, and Postgres breaks the deadlock by aborting one of them.
+def _crossing_writes(first: list[Appointment], second: list[Appointment]) -> list:
+    """Write both lists at once, each in its own transaction, and hold each list's second row until both have
+    written their first: each then waits on the other's uncommitted row, and Postgres breaks the deadlock by
+    aborting one of them."""
     both_wrote_one = threading.Barrier(2, timeout=20)
     waited = set()
 
@@ -44,7 +32,7 @@ def test_two_bookings_that_deadlock_end_with_one_booked_and_one_refused(clinic):
             waited.add(me)
             both_wrote_one.wait()
 
-    def book(rows):
+    def write(rows):
         def run():
             with transaction.atomic():
                 services._save_guarded(rows)
@@ -54,12 +42,80 @@ def test_two_bookings_that_deadlock_end_with_one_booked_and_one_refused(clinic):
 
     pre_save.connect(hold_second_row, sender=Appointment, weak=False, dispatch_uid="deadlock-test")
     try:
-        outcomes = run_together([book(first), book(second)])
+        return run_together([write(first), write(second)])
     finally:
         pre_save.disconnect(dispatch_uid="deadlock-test", sender=Appointment)
-    connection.close()
-    booked = [o for o in outcomes if isinstance(o, list)]
+        connection.close()
+
+
+def _one_written_one_refused(outcomes: list) -> tuple[list[Appointment], Conflict]:
+    written = [o for o in outcomes if isinstance(o, list)]
     refused = [o for o in outcomes if isinstance(o, Conflict)]
-    assert len(booked) == 1 and len(refused) == 1, outcomes
+    assert len(written) == 1 and len(refused) == 1, outcomes
     assert "already has appointment" in str(refused[0])
-    assert Appointment.objects.filter(therapist=clinic.therapist).count() == 2
+    return written[0], refused[0]
+
+
+def _session(clinic, patient, day, hour) -> Appointment:
+    return Appointment(
+        therapist=clinic.therapist,
+        patient=patient,
+        service_type=clinic.individual,
+        location=Location.main(),
+        start=at(day, hour),
+        end=at(day, hour + 1),
+        created_by=clinic.front_desk,
+    )
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_bookings_that_deadlock_end_with_one_booked_and_one_refused(clinic):
+    first = [_session(clinic, clinic.patient, MONDAY, 10), _session(clinic, clinic.patient, TUESDAY, 10)]
+    second = [_session(clinic, clinic.other_patient, TUESDAY, 10), _session(clinic, clinic.other_patient, MONDAY, 10)]
+
+    booked, _ = _one_written_one_refused(_crossing_writes(first, second))
+
+    kept = Appointment.objects.filter(therapist=clinic.therapist)
+    assert sorted(kept.values_list("pk", flat=True)) == sorted(a.pk for a in booked)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_moves_that_deadlock_end_with_one_moved_and_one_refused_without_a_new_row(clinic):
+    """The aborted move updates its sessions again: it must not insert them as new rows."""
+    first = [_session(clinic, clinic.patient, THURSDAY, 9), _session(clinic, clinic.patient, THURSDAY, 11)]
+    second = [
+        _session(clinic, clinic.other_patient, THURSDAY, 13),
+        _session(clinic, clinic.other_patient, THURSDAY, 15),
+    ]
+    for row in first + second:
+        row.save()
+    before = {a.pk: a.start for a in Appointment.objects.all()}
+    for rows, days in ((first, (MONDAY, TUESDAY)), (second, (TUESDAY, MONDAY))):
+        for row, day in zip(rows, days, strict=True):
+            row.start, row.end = at(day, 10), at(day, 11)
+
+    moved, _ = _one_written_one_refused(_crossing_writes(first, second))
+
+    after = {a.pk: a.start for a in Appointment.objects.all()}
+    assert after.keys() == before.keys()
+    stayed = first if moved is second else second
+    assert {after[a.pk] for a in moved} == {at(MONDAY, 10), at(TUESDAY, 10)}
+    assert all(after[a.pk] == before[a.pk] for a in stayed)
+
+
+@pytest.mark.django_db
+def test_a_booking_aborted_as_a_deadlock_every_time_is_refused_with_a_409_and_writes_nothing(clinic):
+    attempts = []
+
+    def always_deadlocked(sender, instance, **kwargs):
+        attempts.append(instance.start)
+        raise OperationalError("deadlock detected") from DeadlockDetected()
+
+    pre_save.connect(always_deadlocked, sender=Appointment, weak=False, dispatch_uid="always-deadlocked")
+    try:
+        with pytest.raises(Conflict, match="being saved right now"):
+            services._save_guarded([_session(clinic, clinic.patient, MONDAY, 10)])
+    finally:
+        pre_save.disconnect(dispatch_uid="always-deadlocked", sender=Appointment)
+    assert len(attempts) == services.DEADLOCK_REWRITES + 1
+    assert not Appointment.objects.exists()
