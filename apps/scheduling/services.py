@@ -1005,9 +1005,13 @@ def series_cancel_following(
 
 def _lock_in(appointment: Appointment, allowed: set[str], verb: str) -> Appointment:
     appointment = _lock(appointment)
+    _require_status(appointment, allowed, verb)
+    return appointment
+
+
+def _require_status(appointment: Appointment, allowed: set[str], verb: str) -> None:
     if appointment.status not in allowed:
         raise InvalidTransition(f"A {appointment.get_status_display().lower()} session cannot be {verb}.")
-    return appointment
 
 
 def _require_started(appointment: Appointment, verb: str) -> None:
@@ -1031,10 +1035,12 @@ def appointment_check_in(*, appointment: Appointment, actor) -> Appointment:
 @transaction.atomic
 def appointment_complete(*, appointment: Appointment, actor) -> Appointment:
     """The session took place; billing charges it in the same transaction (its reaction to the completed
-    transition). Completing an already completed session changes nothing (note signing may repeat)."""
-    if Appointment.objects.filter(pk=appointment.pk, status=AppointmentStatus.COMPLETED).exists():
-        return _lock(appointment)
-    appointment = _lock_in(appointment, {AppointmentStatus.BOOKED, AppointmentStatus.CHECKED_IN}, "completed")
+    transition). Completing an already completed session changes nothing (note signing may repeat); the status is
+    read under the lock, so a second completion waiting on the first finds it done instead of refusing it."""
+    appointment = _lock(appointment)
+    if appointment.status == AppointmentStatus.COMPLETED:
+        return appointment
+    _require_status(appointment, {AppointmentStatus.BOOKED, AppointmentStatus.CHECKED_IN}, "completed")
     _require_started(appointment, "completed")
     was = appointment.status
     appointment.status = AppointmentStatus.COMPLETED
