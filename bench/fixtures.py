@@ -172,10 +172,16 @@ def _free_saturdays(therapist_ids: list[int], count: int) -> list[tuple[int, dt.
 
 
 def drafts(count: int) -> list[tuple[int, int]]:
-    """(author id, note id) of `count` draft notes of past sessions. When the seeded unsigned queue runs short,
-    Saturday sessions are booked in the past and their therapists start notes through the notes service."""
+    """(author id, note id) of `count` draft notes of past sessions still booked, so that signing each completes
+    its session and posts the charge, as the floor does, in every run and at every scale. The seeded unsigned
+    queue's sessions are completed already, so these are Saturday sessions booked in the past whose therapists
+    start their notes through the notes service."""
     existing = list(
-        SessionNote.objects.filter(status=NoteStatus.DRAFT, appointment__start__lt=clock.now())
+        SessionNote.objects.filter(
+            status=NoteStatus.DRAFT,
+            appointment__start__lt=clock.now(),
+            appointment__status__in=(AppointmentStatus.BOOKED, AppointmentStatus.CHECKED_IN),
+        )
         .order_by("pk")
         .values_list("author_id", "pk")[:count]
     )

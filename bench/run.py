@@ -78,7 +78,8 @@ NOTES = [
     "The fee quote is rate-limited per client address (60/min by default); the run lifts the limit with "
     "CLINIC_QUOTE_RATE because every request comes from 127.0.0.1.",
     "Write operations use fresh targets each run: series go into lanes after the last booked session, notes are "
-    "the unsigned queue (past Saturday sessions are added when it runs short), statements take the latest month "
+    "drafts of past sessions still booked (Saturday sessions added as needed), so that each signing completes and "
+    "charges its session as the floor does, statements take the latest month "
     "not yet issued, reminders are new outbox rows for booked sessions.",
     "Load averages above 2 mean other work shared the two cores during the run; ratios to floors measured in the "
     "same run are the figures to compare between runs.",

@@ -13,9 +13,9 @@ from django.db import connection, transaction
 
 from apps.audit.models import AccessLog
 from apps.core import clock
-from apps.notes.models import ATTESTATION, NoteStatus, SessionNote
-from apps.scheduling.models import Appointment
-from bench import floors, operations, seed_large
+from apps.notes.models import ATTESTATION
+from apps.scheduling.models import Appointment, AppointmentStatus
+from bench import fixtures, floors, operations, seed_large
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("database_as_owner")]
 
@@ -49,9 +49,18 @@ def test_the_series_floor_books_twelve_sessions(clinic):
     assert _run_rolled_back(operations.SERIES_FLOOR, params) == 12
 
 
-def test_the_note_signing_floor_signs_a_draft(clinic):
-    draft = SessionNote.objects.filter(status=NoteStatus.DRAFT).order_by("pk").first()
-    assert _run_rolled_back(operations.SIGN_FLOOR, {"note": draft.pk, "attestation": ATTESTATION}) in (0, 1)
+def test_the_note_signing_floor_signs_a_draft_and_charges_its_session(clinic):
+    [(_, draft)] = fixtures.drafts(1)
+    assert _run_rolled_back(operations.SIGN_FLOOR, {"note": draft, "attestation": ATTESTATION}) == 1
+
+
+def test_every_note_the_run_signs_completes_and_charges_its_session(clinic):
+    """The seeded unsigned queue's sessions are completed; the run signs drafts of sessions still booked, at every
+    scale and in every run, as its floor does."""
+    drafts = fixtures.drafts(3)
+    sessions = Appointment.objects.filter(session_note__pk__in=[note for _, note in drafts])
+    assert sorted(sessions.values_list("status", flat=True)) == [AppointmentStatus.BOOKED] * 3
+    assert fixtures.drafts(3) == drafts  # a second ask reuses them while they are unsigned
 
 
 def test_the_statement_floor_issues_a_month(clinic):
