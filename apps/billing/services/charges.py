@@ -23,11 +23,13 @@ OUTCOME_KINDS = {
 }
 
 
+def _posted(*, appointment, patient_id: int, kind: str) -> Charge | None:
+    return Charge.objects.filter(appointment=appointment, patient_id=patient_id, kind=kind).first()
+
+
 def _post_charge(*, actor, patient, appointment, kind: str, description: str) -> Charge | None:
-    """Post one charge per (appointment, patient, kind); a repeat call returns the charge already posted."""
-    existing = Charge.objects.filter(appointment=appointment, patient=patient, kind=kind).first()
-    if existing is not None:
-        return existing
+    """Post one charge per (appointment, patient, kind), the caller having found none posted yet; the unique
+    constraint keeps one when a concurrent transaction posts it first."""
     on = pricing.session_date(appointment)
     try:
         price = pricing.session_outcome_price(
@@ -64,7 +66,7 @@ def charge_for_appointment_outcome(*, appointment, actor) -> Charge | None:
     kind = OUTCOME_KINDS.get(appointment.status)
     if kind is None or appointment.patient_id is None:
         return None
-    existing = Charge.objects.filter(appointment=appointment, patient_id=appointment.patient_id, kind=kind).first()
+    existing = _posted(appointment=appointment, patient_id=appointment.patient_id, kind=kind)
     if existing is not None:
         return existing
     covered = package_session_cover(actor=actor, appointment=appointment, kind=kind)
@@ -87,6 +89,9 @@ def charge_for_group_attendance(*, patient, meeting, actor) -> Charge | None:
     for their class, once per patient and meeting. None when the group service has no fee."""
     if meeting.patient_id is not None or not meeting.service_type.is_group:
         raise Unprocessable("Group attendance is charged on a group meeting.")
+    existing = _posted(appointment=meeting, patient_id=patient.pk, kind=ChargeKind.GROUP)
+    if existing is not None:
+        return existing
     description = f"{meeting.service_type.name} ({meeting.service_type.code})"
     return _post_charge(
         actor=actor, patient=patient, appointment=meeting, kind=ChargeKind.GROUP, description=description
