@@ -47,7 +47,8 @@ note_links = Hook("note_links", lambda *, user, appointments: {})
 group_meetings_during = Hook("group_meetings_during", lambda *, patient, ranges: [])
 # programs: the booking form's warning about those meetings, or None
 group_meetings_warning = Hook("group_meetings_warning", lambda *, patient, ranges: None)
-# billing: the late-cancel charge cancelling this session would post (a billing Price), or None
+# billing: the policy-fee charge cancelling this session late, or marking it a no-show, would post (a billing Price),
+# or None
 late_cancel_price = Hook("late_cancel_price", lambda *, appointment: None)
 
 # billing: a new patient for the therapist past their reduced-fee cap is refused (Conflict) unless clinic staff give

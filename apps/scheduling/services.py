@@ -1050,11 +1050,24 @@ def appointment_complete(*, appointment: Appointment, actor) -> Appointment:
     return appointment
 
 
+def no_show_preview(*, appointment: Appointment):
+    """What marking the session a no-show would post, before anything is written (what the confirmation states):
+    the policy fee at the patient's class, priced as billing prices the charge, or None when none would be posted.
+    Refused as the marking itself would be."""
+    _no_show_allowed(appointment)
+    return extensions.late_cancel_price(appointment=appointment)
+
+
+def _no_show_allowed(appointment: Appointment) -> None:
+    _require_status(appointment, {AppointmentStatus.BOOKED}, "marked as a no-show")
+    _require_started(appointment, "marked as a no-show")
+
+
 @transaction.atomic
 def appointment_no_show(*, appointment: Appointment, actor) -> Appointment:
     """The patient did not come and did not cancel; billing charges the policy fee at their sliding-scale rate."""
-    appointment = _lock_in(appointment, {AppointmentStatus.BOOKED}, "marked as a no-show")
-    _require_started(appointment, "marked as a no-show")
+    appointment = _lock(appointment)
+    _no_show_allowed(appointment)
     appointment.status = AppointmentStatus.NO_SHOW
     appointment.save()
     transitions_record([_transition_row(appointment, actor=actor, from_status=AppointmentStatus.BOOKED)])

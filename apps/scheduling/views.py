@@ -397,15 +397,32 @@ def _run(request, appointment, call, success: str):
 @login_required
 @require_POST
 def appointment_action(request, pk, action):
-    """Check in, complete or mark a no-show from the session page or the therapist's day."""
+    """Check in, complete or mark a no-show from the session page or the therapist's day. A no-show posts the
+    policy fee, so its first post answers a confirmation stating the fee (a dialog through htmx, else a page); the
+    confirmation posts again with confirmed=yes, and only that marks it."""
     appointment = _appointment(request, pk)
     permission_require(request.user, "scheduling.change_appointment", appointment)
+    if action == "no-show" and request.POST.get("confirmed") != "yes":
+        return _no_show_confirmation(request, appointment)
     service, success = {
         "check-in": (services.appointment_check_in, "Checked in."),
         "complete": (services.appointment_complete, "Session completed."),
         "no-show": (services.appointment_no_show, "Marked as a no-show."),
     }[action]
     return _run(request, appointment, lambda: service(appointment=appointment, actor=request.user), success)
+
+
+def _no_show_confirmation(request, appointment):
+    """What marking the no-show will post, to confirm; a session that cannot be marked says why instead."""
+    context = {"appointment": appointment, "fee": None, "error": "", "next": next_path(request)}
+    try:
+        context["fee"] = services.no_show_preview(appointment=appointment)
+    except ApplicationError as exc:
+        context["error"] = exc.message
+    context["show_class"] = request.user.has_perm("billing.view_class", appointment.patient)
+    return render_page(
+        request, "scheduling/no_show_confirm.html", context, partial="scheduling/_no_show_confirm_dialog.html"
+    )
 
 
 @login_required
