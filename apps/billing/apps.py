@@ -45,8 +45,8 @@ class BillingConfig(AppConfig):
 
         from apps.scheduling import extensions
 
-        from .pricing import late_cancel_price
+        from .services.packages import policy_fee_preview
         from .services.reduced_fee_cap import reduced_fee_cap_enforce
 
-        extensions.late_cancel_price.provide(late_cancel_price)
+        extensions.policy_fee_price.provide(policy_fee_preview)
         extensions.reduced_fee_cap_enforce.provide(reduced_fee_cap_enforce)

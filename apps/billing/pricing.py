@@ -114,6 +114,10 @@ class Rates:
         return fees.classify(table=self.table, percent=percent)
 
 
+# The class a session covered by a package stands under on the ledger.
+PACKAGE_CLASS = "PKG"
+
+
 @dataclass(frozen=True)
 class Price:
     class_code: str
@@ -125,6 +129,11 @@ class Price:
     @property
     def discount(self) -> Decimal:
         return self.full_fee - self.fee
+
+    @property
+    def package_session(self) -> bool:
+        """A session a package covers: no charge, one of the package's sessions used instead."""
+        return self.class_code == PACKAGE_CLASS
 
 
 def class_price(

@@ -212,6 +212,11 @@ class CancelOutcomeOutput(serializers.Serializer):
         default=None,
         help_text="The late-cancellation charge it posts; null when it posts none.",
     )
+    package_session = serializers.BooleanField(
+        source="fee.package_session",
+        default=False,
+        help_text="A session of the patient's package is used instead of a fee (the charge posts 0.00).",
+    )
 
 
 class CancelPreviewOutput(serializers.Serializer):

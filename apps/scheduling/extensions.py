@@ -47,9 +47,9 @@ note_links = Hook("note_links", lambda *, user, appointments: {})
 group_meetings_during = Hook("group_meetings_during", lambda *, patient, ranges: [])
 # programs: the booking form's warning about those meetings, or None
 group_meetings_warning = Hook("group_meetings_warning", lambda *, patient, ranges: None)
-# billing: the policy-fee charge cancelling this session late, or marking it a no-show, would post (a billing Price),
-# or None
-late_cancel_price = Hook("late_cancel_price", lambda *, appointment: None)
+# billing: what cancelling this session late, or marking it a no-show, would post (a billing Price: the policy fee
+# at the patient's class, or a package session when `package_session`), or None
+policy_fee_price = Hook("policy_fee_price", lambda *, appointment: None)
 
 # billing: a new patient for the therapist past their reduced-fee cap is refused (Conflict) unless clinic staff give
 # a reason; answers the override reason used, else ""
@@ -58,7 +58,7 @@ reduced_fee_cap_enforce = Hook(
     lambda *, actor, therapist, patient, override_reason="", exclude_series_id=None: "",
 )
 
-HOOKS = (note_links, group_meetings_during, group_meetings_warning, late_cancel_price, reduced_fee_cap_enforce)
+HOOKS = (note_links, group_meetings_during, group_meetings_warning, policy_fee_price, reduced_fee_cap_enforce)
 
 
 BookingCheck = Callable[..., str | None]

@@ -923,7 +923,7 @@ def cancellation_preview(
     for session in sessions:
         late = cancellation_is_late(session) and not waive_late_fee
         outcomes.append(
-            CancellationOutcome(session, late, extensions.late_cancel_price(appointment=session) if late else None)
+            CancellationOutcome(session, late, extensions.policy_fee_price(appointment=session) if late else None)
         )
     return CancellationPreview(outcomes)
 
@@ -1055,7 +1055,7 @@ def no_show_preview(*, appointment: Appointment):
     the policy fee at the patient's class, priced as billing prices the charge, or None when none would be posted.
     Refused as the marking itself would be."""
     _no_show_allowed(appointment)
-    return extensions.late_cancel_price(appointment=appointment)
+    return extensions.policy_fee_price(appointment=appointment)
 
 
 def _no_show_allowed(appointment: Appointment) -> None:

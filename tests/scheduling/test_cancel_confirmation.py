@@ -9,7 +9,8 @@ import time_machine
 from django.urls import reverse
 
 from apps.billing.demo import config_seed
-from apps.billing.models import Charge
+from apps.billing.models import Charge, PackageOffering
+from apps.billing.services.packages import package_purchase
 from apps.core.money import money_text
 from apps.scheduling import services
 from apps.scheduling.models import Appointment
@@ -64,6 +65,29 @@ def test_without_a_fee_configuration_the_preview_states_no_fee_as_the_cancellati
     assert outcome.late and outcome.fee is None
     services.appointment_cancel(appointment=inside_window, actor=clinic.front_desk)
     assert not Charge.objects.exists()
+
+
+def test_a_late_cancel_a_package_covers_is_previewed_as_a_package_session_as_the_cancel_uses_one(
+    priced, inside_window, login
+):
+    offering = PackageOffering.objects.create(
+        name="Ten sessions", service_type=priced.individual, session_count=10, full_price=Decimal("1500.00")
+    )
+    package = package_purchase(actor=priced.billing, patient=priced.patient, offering=offering)
+    [outcome] = services.cancellation_preview(appointment=inside_window).outcomes
+    assert outcome.late and outcome.fee.package_session and outcome.fee.fee == Decimal("0.00")
+    client = login(priced.front_desk)
+    api = login(priced.front_desk, api=True).get(f"/api/appointments/{inside_window.pk}/cancel-preview/").json()
+    assert [(s["late_fee"], s["package_session"]) for s in api["sessions"]] == [("0.00", True)]
+    asked = client.post(_cancel_url(inside_window), {"reason": "Flu"}).content.decode()
+    assert "package is used for it instead of a fee" in asked and "late-cancellation fee of" not in asked
+
+    client.post(_cancel_url(inside_window), {"reason": "Flu", "confirmed": "yes"})
+
+    line = Charge.objects.get(appointment=inside_window)
+    assert (line.kind, line.amount, line.class_code) == ("late_cancel", outcome.fee.fee, outcome.fee.class_code)
+    package.refresh_from_db()
+    assert package.sessions_used == 1
 
 
 def test_the_first_post_asks_and_states_the_fee_then_the_confirmation_cancels(priced, inside_window, login):

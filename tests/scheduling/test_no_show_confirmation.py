@@ -9,7 +9,8 @@ import time_machine
 from django.urls import reverse
 
 from apps.billing.demo import config_seed
-from apps.billing.models import Charge
+from apps.billing.models import Charge, PackageOffering
+from apps.billing.services.packages import package_purchase
 from apps.scheduling.models import Appointment
 from tests.billing.helpers import approved_assessment
 
@@ -86,3 +87,25 @@ def test_the_session_page_asks_through_a_dialog(priced, missed, login):
     page = login(priced.front_desk).get(reverse("scheduling:appointment_detail", args=[missed.pk])).content.decode()
     assert f'hx-post="{_no_show_url(missed)}"' in page and 'hx-target="#no-show-confirm"' in page
     assert "No-show…" in page
+
+
+@pytest.fixture
+def packaged(priced):
+    """The patient holds a ten-session package of the session's service."""
+    offering = PackageOffering.objects.create(
+        name="Ten sessions", service_type=priced.individual, session_count=10, full_price=Decimal("1500.00")
+    )
+    return package_purchase(actor=priced.billing, patient=priced.patient, offering=offering)
+
+
+def test_a_no_show_a_package_covers_says_a_session_is_used_as_the_no_show_uses_one(priced, packaged, missed, login):
+    client = login(priced.front_desk)
+    asked = client.post(_no_show_url(missed)).content.decode()
+    assert "package is used for it instead of a fee" in asked and "no-show fee of" not in asked
+
+    client.post(_no_show_url(missed), {"confirmed": "yes"})
+
+    line = Charge.objects.get(appointment=missed)
+    assert (line.kind, line.amount, line.class_code) == ("no_show", Decimal("0.00"), "PKG")
+    packaged.refresh_from_db()
+    assert packaged.sessions_used == 1

@@ -33,7 +33,9 @@ from .common import appointment_charge, charge_at, patient_lock
 from .payments import adjustment_post, payment_refund
 
 # A session a package covers stands on the ledger at no charge, under a class of its own.
-COVERED = pricing.Price(class_code="PKG", class_label="Covered by a session package", full_fee=ZERO, fee=ZERO)
+COVERED = pricing.Price(
+    class_code=pricing.PACKAGE_CLASS, class_label="Covered by a session package", full_fee=ZERO, fee=ZERO
+)
 POLICY_KINDS = (ChargeKind.LATE_CANCEL, ChargeKind.NO_SHOW)
 
 
@@ -109,6 +111,20 @@ def _clinic_charges_outcome(*, appointment, kind: str) -> bool:
         return True
     price = pricing.late_cancel_price(appointment=appointment)
     return price is not None and price.fee > ZERO
+
+
+def policy_fee_preview(*, appointment) -> pricing.Price | None:
+    """What a late cancellation or a no-show of this session would post, before it happens (what their
+    confirmations state), by the rules the outcome's charge follows: nothing when the clinic charges nothing for it
+    (None, or a zero fee), else a session of the patient's package of its service when one covers the session
+    date (COVERED), else the policy fee at the patient's class. Read without the locks the charge takes."""
+    price = pricing.late_cancel_price(appointment=appointment)
+    if price is None or price.fee <= ZERO:
+        return price
+    on = pricing.session_date(appointment)
+    if package_covering(patient=appointment.patient, service_type_id=appointment.service_type_id, on=on):
+        return COVERED
+    return price
 
 
 def package_session_cover(*, actor, appointment, kind: str) -> Charge | None:
