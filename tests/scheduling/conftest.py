@@ -1,14 +1,19 @@
 """Scheduling test helpers: a clinic with rooms, service types and therapists who work weekdays 08:00-20:00."""
 
 import datetime as dt
+from decimal import Decimal
 from types import SimpleNamespace
 
 import pytest
 import time_machine
 
+from apps.billing.demo import config_seed
+from apps.billing.models import PackageOffering
+from apps.billing.services.packages import package_purchase
 from apps.core import clock
 from apps.scheduling import services
 from apps.scheduling.models import WorkingHours
+from tests.billing.helpers import approved_assessment
 from tests.factories import RoomFactory, ServiceTypeFactory
 
 # A Monday in the clinic's time zone (America/New_York), well clear of DST changes.
@@ -17,6 +22,15 @@ MONDAY = dt.date(2026, 6, 1)
 
 def at(day: dt.date, hour: int, minute: int = 0) -> dt.datetime:
     return clock.local_datetime(day, dt.time(hour, minute))
+
+
+def confirmation_dialog(response) -> str:
+    """The body of an htmx answer that must be a confirmation dialog alone (200, so htmx swaps it in)."""
+    body = response.content.decode()
+    assert response.status_code == 200
+    assert body.lstrip().startswith("<dialog") and "data-opens-modal" in body
+    assert "<html" not in body
+    return body
 
 
 def give_working_hours(therapist, start=dt.time(8, 0), end=dt.time(20, 0), weekdays=range(5)) -> None:
@@ -66,3 +80,21 @@ def others_session(clinic):
         start=at(MONDAY, 10),
         room=clinic.cedar,
     )
+
+
+@pytest.fixture
+def priced(clinic, frozen_now):
+    """The demo fees ($100 policy fee) and the patient in class C (150% of the guideline: 40% of full fees)."""
+    config_seed()
+    with time_machine.travel(at(MONDAY - dt.timedelta(days=60), 9), tick=False):
+        approved_assessment(clinic.patient, household_size=4, income="49500")
+    return clinic
+
+
+@pytest.fixture
+def packaged(priced):
+    """The priced patient holds a ten-session package of the individual sessions' service."""
+    offering = PackageOffering.objects.create(
+        name="Ten sessions", service_type=priced.individual, session_count=10, full_price=Decimal("1500.00")
+    )
+    return package_purchase(actor=priced.billing, patient=priced.patient, offering=offering)

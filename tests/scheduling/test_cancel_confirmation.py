@@ -5,29 +5,16 @@ import datetime as dt
 from decimal import Decimal
 
 import pytest
-import time_machine
 from django.urls import reverse
 
-from apps.billing.demo import config_seed
-from apps.billing.models import Charge, PackageOffering
-from apps.billing.services.packages import package_purchase
+from apps.billing.models import Charge
 from apps.core.money import money_text
 from apps.scheduling import services
 from apps.scheduling.models import Appointment
-from tests.billing.helpers import approved_assessment
 
-from .conftest import MONDAY, at
+from .conftest import MONDAY, at, confirmation_dialog
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def priced(clinic, frozen_now):
-    """The demo fees ($100 policy fee) and the patient in class C (150% of the guideline: 40% of full fees)."""
-    config_seed()
-    with time_machine.travel(at(MONDAY - dt.timedelta(days=60), 9), tick=False):
-        approved_assessment(clinic.patient, household_size=4, income="49500")
-    return clinic
 
 
 @pytest.fixture
@@ -68,12 +55,8 @@ def test_without_a_fee_configuration_the_preview_states_no_fee_as_the_cancellati
 
 
 def test_a_late_cancel_a_package_covers_is_previewed_as_a_package_session_as_the_cancel_uses_one(
-    priced, inside_window, login
+    priced, packaged, inside_window, login
 ):
-    offering = PackageOffering.objects.create(
-        name="Ten sessions", service_type=priced.individual, session_count=10, full_price=Decimal("1500.00")
-    )
-    package = package_purchase(actor=priced.billing, patient=priced.patient, offering=offering)
     [outcome] = services.cancellation_preview(appointment=inside_window).outcomes
     assert outcome.late and outcome.fee.package_session and outcome.fee.fee == Decimal("0.00")
     client = login(priced.front_desk)
@@ -86,8 +69,8 @@ def test_a_late_cancel_a_package_covers_is_previewed_as_a_package_session_as_the
 
     line = Charge.objects.get(appointment=inside_window)
     assert (line.kind, line.amount, line.class_code) == ("late_cancel", outcome.fee.fee, outcome.fee.class_code)
-    package.refresh_from_db()
-    assert package.sessions_used == 1
+    packaged.refresh_from_db()
+    assert packaged.sessions_used == 1
 
 
 def test_the_first_post_asks_and_states_the_fee_then_the_confirmation_cancels(priced, inside_window, login):
@@ -112,11 +95,8 @@ def test_the_first_post_asks_and_states_the_fee_then_the_confirmation_cancels(pr
 
 def test_through_htmx_the_confirmation_is_a_dialog(priced, inside_window, login):
     response = login(priced.front_desk).post(_cancel_url(inside_window), {"reason": ""}, HTTP_HX_REQUEST="true")
-    body = response.content.decode()
-    assert response.status_code == 200
-    assert body.lstrip().startswith("<dialog") and "data-opens-modal" in body
+    body = confirmation_dialog(response)
     assert "$40.00" in body and "Keep the session" in body
-    assert "<html" not in body
 
 
 def test_waiving_needs_a_reason_and_then_states_no_fee(priced, inside_window, login):

@@ -1,31 +1,17 @@
 """Marking a no-show asks first and states the policy fee it will post at the patient's class; the figure stated is
 the figure the no-show posts, and only the confirmation's own post marks it."""
 
-import datetime as dt
 from decimal import Decimal
 
 import pytest
-import time_machine
 from django.urls import reverse
 
-from apps.billing.demo import config_seed
-from apps.billing.models import Charge, PackageOffering
-from apps.billing.services.packages import package_purchase
+from apps.billing.models import Charge
 from apps.scheduling.models import Appointment
-from tests.billing.helpers import approved_assessment
 
-from .conftest import MONDAY, at
+from .conftest import MONDAY, at, confirmation_dialog
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def priced(clinic, frozen_now):
-    """The demo fees ($100 policy fee) and the patient in class C (150% of the guideline: 40% of full fees)."""
-    config_seed()
-    with time_machine.travel(at(MONDAY - dt.timedelta(days=60), 9), tick=False):
-        approved_assessment(clinic.patient, household_size=4, income="49500")
-    return clinic
 
 
 @pytest.fixture
@@ -60,12 +46,8 @@ def test_the_first_post_asks_and_states_the_fee_then_the_confirmation_marks_it(p
 
 
 def test_through_htmx_the_confirmation_is_a_dialog(priced, missed, login):
-    response = login(priced.front_desk).post(_no_show_url(missed), HTTP_HX_REQUEST="true")
-    body = response.content.decode()
-    assert response.status_code == 200
-    assert body.lstrip().startswith("<dialog") and "data-opens-modal" in body
+    body = confirmation_dialog(login(priced.front_desk).post(_no_show_url(missed), HTTP_HX_REQUEST="true"))
     assert "$40.00" in body and "Keep the session booked" in body
-    assert "<html" not in body
 
 
 def test_without_a_fee_configuration_the_confirmation_states_no_fee_as_the_no_show_posts_none(clinic, missed, login):
@@ -87,15 +69,6 @@ def test_the_session_page_asks_through_a_dialog(priced, missed, login):
     page = login(priced.front_desk).get(reverse("scheduling:appointment_detail", args=[missed.pk])).content.decode()
     assert f'hx-post="{_no_show_url(missed)}"' in page and 'hx-target="#no-show-confirm"' in page
     assert "No-show…" in page
-
-
-@pytest.fixture
-def packaged(priced):
-    """The patient holds a ten-session package of the session's service."""
-    offering = PackageOffering.objects.create(
-        name="Ten sessions", service_type=priced.individual, session_count=10, full_price=Decimal("1500.00")
-    )
-    return package_purchase(actor=priced.billing, patient=priced.patient, offering=offering)
 
 
 def test_a_no_show_a_package_covers_says_a_session_is_used_as_the_no_show_uses_one(priced, packaged, missed, login):
