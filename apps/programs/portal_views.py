@@ -56,6 +56,7 @@ def program_detail(request, pk):
     )
     context = {
         "program": program,
+        "patient": patient,  # the reader the meetings' times are told to
         "enrollment": enrollment,
         "meetings": selectors.program_meetings(program=program),
         "clash": None

@@ -31,6 +31,9 @@ def _sessions_with_notes(personas, template, count: int, *, first_day: int = 1):
 
 
 def _chart_queries(client, patient):
+    """Queries of the chart in the steady state: served once before, as a server process has (the locations' time
+    zones are kept between requests once read)."""
+    client.get(f"/notes/patients/{patient.pk}/chart/")
     with CaptureQueriesContext(connection) as captured:
         response = client.get(f"/notes/patients/{patient.pk}/chart/")
     assert response.status_code == 200
