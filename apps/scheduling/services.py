@@ -1052,8 +1052,8 @@ def appointment_complete(*, appointment: Appointment, actor) -> Appointment:
 
 def no_show_preview(*, appointment: Appointment):
     """What marking the session a no-show would post, before anything is written (what the confirmation states):
-    the policy fee at the patient's class, priced as billing prices the charge, or None when none would be posted.
-    Refused as the marking itself would be."""
+    billing's answer by the rules its charge follows (the policy fee at the patient's class, or a session of their
+    package when one covers it), or None when nothing would be posted. Refused as the marking itself would be."""
     _no_show_allowed(appointment)
     return extensions.policy_fee_price(appointment=appointment)
 
