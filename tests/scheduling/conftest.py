@@ -3,6 +3,7 @@
 import datetime as dt
 from decimal import Decimal
 from types import SimpleNamespace
+from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
@@ -15,6 +16,7 @@ from apps.scheduling import services
 from apps.scheduling.models import WorkingHours
 from tests.billing.helpers import approved_assessment
 from tests.factories import RoomFactory, ServiceTypeFactory
+from tests.places import pacific_office, pacific_room
 
 # A Monday in the clinic's time zone (America/New_York), well clear of DST changes.
 MONDAY = dt.date(2026, 6, 1)
@@ -98,3 +100,17 @@ def packaged(priced):
         name="Ten sessions", service_type=priced.individual, session_count=10, full_price=Decimal("1500.00")
     )
     return package_purchase(actor=priced.billing, patient=priced.patient, offering=offering)
+
+
+@pytest.fixture
+def pasadena_session(clinic):
+    """Monday 10:00 at the Pasadena office: 13:00 in the clinic's zone (America/New_York)."""
+    return services.appointment_book(
+        actor=clinic.front_desk,
+        therapist=clinic.therapist,
+        patient=clinic.patient,
+        service_type=clinic.individual,
+        start=dt.datetime.combine(MONDAY, dt.time(10)).replace(tzinfo=ZoneInfo("America/Los_Angeles")),
+        room=pacific_room(pacific_office()),
+        override_reason="Visiting the Pasadena office",
+    )

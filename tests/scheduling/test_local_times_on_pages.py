@@ -2,32 +2,13 @@
 among one patient's or one therapist's sessions: 10:00 at the Pasadena office is never shown as the clinic's 13:00."""
 
 import datetime as dt
-from zoneinfo import ZoneInfo
 
 import pytest
 from django.urls import reverse
 
 from apps.notifications.links import appointment_link_token
-from apps.scheduling import services
-from tests.places import pacific_office, pacific_room
-
-from .conftest import MONDAY
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def pacific(clinic):
-    """Monday 10:00 at the Pasadena office: 13:00 in the clinic's zone (America/New_York)."""
-    return services.appointment_book(
-        actor=clinic.front_desk,
-        therapist=clinic.therapist,
-        patient=clinic.patient,
-        service_type=clinic.individual,
-        start=dt.datetime.combine(MONDAY, dt.time(10)).replace(tzinfo=ZoneInfo("America/Los_Angeles")),
-        room=pacific_room(pacific_office()),
-        override_reason="Visiting the Pasadena office",
-    )
 
 
 def _page(client, url: str) -> str:
@@ -36,20 +17,22 @@ def _page(client, url: str) -> str:
     return response.content.decode()
 
 
-def test_before_the_session_the_chart_card_and_the_patients_link_say_pacific_time(clinic, pacific, login, client):
+def test_before_the_session_the_chart_card_and_the_patients_link_say_pacific_time(
+    clinic, pasadena_session, login, client
+):
     card = _page(login(clinic.front_desk), reverse("patients:detail", args=[clinic.patient.pk]))
     assert "Mon Jun 1, 10:00" in card and "13:00" not in card
 
-    token = appointment_link_token(appointment=pacific, action="confirm")
+    token = appointment_link_token(appointment=pasadena_session, action="confirm")
     link = _page(client, reverse("notifications:appointment_confirm", args=[token]))
     assert "Monday, June 1, 2026 at 10:00 AM PDT" in link and "1:00 PM" not in link
 
 
-def test_after_the_session_the_therapists_note_pages_say_pacific_time(clinic, pacific, login, frozen_now):
-    frozen_now.move_to(pacific.end + dt.timedelta(hours=1))
+def test_after_the_session_the_therapists_note_pages_say_pacific_time(clinic, pasadena_session, login, frozen_now):
+    frozen_now.move_to(pasadena_session.end + dt.timedelta(hours=1))
     therapist = login(clinic.therapist)
     for url in (
-        reverse("notes:session", args=[pacific.pk]),
+        reverse("notes:session", args=[pasadena_session.pk]),
         reverse("notes:unsigned"),
         f"/notes/patients/{clinic.patient.pk}/chart/",
     ):

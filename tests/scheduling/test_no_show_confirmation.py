@@ -3,15 +3,12 @@ the figure the no-show posts, and only the confirmation's own post marks it."""
 
 import datetime as dt
 from decimal import Decimal
-from zoneinfo import ZoneInfo
 
 import pytest
 from django.urls import reverse
 
 from apps.billing.models import Charge
-from apps.scheduling import services
 from apps.scheduling.models import Appointment
-from tests.places import pacific_office, pacific_room
 
 from .conftest import MONDAY, at, confirmation_dialog
 
@@ -88,21 +85,13 @@ def test_a_no_show_a_package_covers_says_a_session_is_used_as_the_no_show_uses_o
     assert packaged.sessions_used == 1
 
 
-def test_the_confirmations_state_a_session_at_another_office_in_that_offices_time(priced, frozen_now, login):
+def test_the_confirmations_state_a_session_at_another_office_in_that_offices_time(
+    priced, pasadena_session, frozen_now, login
+):
     """A 10:00 session at the Pasadena office is 10:00 Pacific, not the clinic's 13:00 Eastern."""
-    office = pacific_office()
-    pacific = services.appointment_book(
-        actor=priced.front_desk,
-        therapist=priced.therapist,
-        patient=priced.patient,
-        service_type=priced.individual,
-        start=dt.datetime.combine(MONDAY, dt.time(10)).replace(tzinfo=ZoneInfo("America/Los_Angeles")),
-        room=pacific_room(office),
-        override_reason="Visiting the Pasadena office",
-    )
-    frozen_now.move_to(pacific.start + dt.timedelta(minutes=20))
+    frozen_now.move_to(pasadena_session.start + dt.timedelta(minutes=20))
     client = login(priced.front_desk)
-    cancel = reverse("scheduling:appointment_cancel", args=[pacific.pk])
-    for asked in (client.post(_no_show_url(pacific)), client.post(cancel, {"reason": "Flu"})):
+    cancel = reverse("scheduling:appointment_cancel", args=[pasadena_session.pk])
+    for asked in (client.post(_no_show_url(pasadena_session)), client.post(cancel, {"reason": "Flu"})):
         body = asked.content.decode()
         assert "Monday, June 1, 2026 at 10:00 AM America/Los_Angeles time" in body, body
