@@ -35,8 +35,9 @@ def test_a_completion_waiting_on_another_finds_the_session_completed(clinic, ses
                 first_completed.set()
                 # Commit only once the therapist's completion waits on this one's lock.
                 deadline = time.monotonic() + 20
-                while not _waiting_on_a_lock() and time.monotonic() < deadline:
+                while not (waited := _waiting_on_a_lock()) and time.monotonic() < deadline:
                     time.sleep(0.02)
+                outcomes["therapist waited"] = bool(waited)
         except Exception as exc:
             outcomes["front desk"] = exc
         finally:
@@ -58,5 +59,7 @@ def test_a_completion_waiting_on_another_finds_the_session_completed(clinic, ses
     for thread in threads:
         thread.join(timeout=60)
 
+    # Without the wait the therapist would only ever meet a committed completion, and the race would go untested.
+    assert outcomes.pop("therapist waited") is True
     assert all(getattr(o, "status", None) == AppointmentStatus.COMPLETED for o in outcomes.values()), outcomes
     assert session.transitions.filter(to_status="completed").count() == 1

@@ -1,9 +1,10 @@
 """Staff page pieces: the sessions card on the chart page (what is coming up for this patient, and quick booking
-links) and time off in words."""
+links), a session's time in words and time off in words."""
 
 import datetime as dt
 
 from django import template
+from django.utils import dateformat
 
 from apps.scheduling import selectors
 
@@ -40,3 +41,13 @@ def time_off_when(time_off) -> str:
         return f"{_day(last)}, from {start:%H:%M}"
     until = f"the end of {_day(last)}" if end.time() == dt.time(0, 0) else f"{_day(end.date())} {end:%H:%M}"
     return f"{_day(start.date())} {start:%H:%M} – {until}"
+
+
+@register.simple_tag
+def staff_when(appointment, day_format: str = "l, F j, Y") -> str:
+    """A session's time as staff read it where it is named alone (a confirmation): wall-clock time at its location,
+    naming the zone as the session page does when it is not the clinic's ("… at 10:00 AM America/Los_Angeles
+    time")."""
+    local = appointment.local_start
+    text = f"{dateformat.format(local, day_format)} at {dateformat.format(local, 'g:i A')}"
+    return f"{text} {appointment.zone.key} time" if appointment.zone_differs else text
