@@ -2,6 +2,7 @@
 dialog, API preview) is the figure the cancellation posts. A refused move shows the form again as it was typed."""
 
 import datetime as dt
+import re
 from decimal import Decimal
 
 import pytest
@@ -126,6 +127,18 @@ def test_cancelling_the_rest_of_a_series_lists_each_session(priced, login, froze
     assert "3 sessions of the series will be cancelled" in body
     assert "late cancellation, fee $40.00" in body and body.count("late cancellation") == 1
     assert "Yes, cancel 3 sessions" in body
+    # The confirmation posts back what was asked, as a browser sends its hidden fields.
+    assert 'name="scope" value="following"' in body and "<select" not in body.split('name="confirmed"')[1]
+    login(priced.front_desk).post(_cancel_url(weekly.booked[0]), _hidden_fields(body))
+    statuses = Appointment.objects.filter(series=weekly.series).values_list("status", flat=True)
+    assert sorted(statuses) == ["cancelled", "cancelled", "late_cancelled"]
+
+
+def _hidden_fields(body: str) -> dict:
+    """The hidden inputs of the page's confirmation form (the one that says confirmed=yes)."""
+    form = body[body.index('name="confirmed"') - 200 :]
+    form = form[: form.index("</form>")]
+    return dict(re.findall(r'<input type="hidden" name="(\w+)" value="([^"]*)"', form))
 
 
 def test_the_api_preview_states_the_figure_the_page_states_and_the_cancellation_posts(priced, inside_window, login):
