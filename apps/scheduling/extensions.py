@@ -2,7 +2,8 @@
 
 Scheduling sits below notes, programs and billing, yet its pages show what they know: My day and the session page
 link each session's note, the booking form and the series preview warn about the patient's own group meetings, the
-cancel confirmation states the late-cancel fee, and a booking past a therapist's reduced-fee cap is refused. Each of
+cancel confirmation states the late-cancel fee, the session page what its outcome charged, and a booking past a
+therapist's reduced-fee cap is refused. Each of
 those apps provides its hook in its AppConfig.ready(); a hook nobody provides answers as if that app were absent (no
 link, no meeting, no fee, no cap).
 
@@ -50,6 +51,9 @@ group_meetings_warning = Hook("group_meetings_warning", lambda *, patient, range
 # billing: what cancelling this session late, or marking it a no-show, would post (a billing Price: the policy fee
 # at the patient's class, or a package session when `package_session`), or None
 policy_fee_price = Hook("policy_fee_price", lambda *, appointment: None)
+# billing: what the session's outcome posted to its patient's account, as the user may see it: a list of
+# (what, amount, account link), empty for a user who may not see the account
+session_charges = Hook("session_charges", lambda *, user, appointment: [])
 
 # billing: a new patient for the therapist past their reduced-fee cap is refused (Conflict) unless clinic staff give
 # a reason; answers the override reason used, else ""
@@ -58,7 +62,14 @@ reduced_fee_cap_enforce = Hook(
     lambda *, actor, therapist, patient, override_reason="", exclude_series_id=None: "",
 )
 
-HOOKS = (note_links, group_meetings_during, group_meetings_warning, policy_fee_price, reduced_fee_cap_enforce)
+HOOKS = (
+    note_links,
+    group_meetings_during,
+    group_meetings_warning,
+    policy_fee_price,
+    session_charges,
+    reduced_fee_cap_enforce,
+)
 
 
 BookingCheck = Callable[..., str | None]

@@ -180,15 +180,41 @@ def therapists_for_calendar(*, user) -> list[User]:
     return list(qs.order_by("last_name", "first_name"))
 
 
+def therapist_day_zone(*, therapist, day: dt.date) -> ZoneInfo:
+    """The zone a therapist's day is read in (My day names it, and the times of sessions elsewhere say their own):
+    that of the office their working hours put them in on that weekday; the clinic's when they keep no hours that
+    weekday or keep them at offices of two zones."""
+    zones = set(
+        WorkingHours.objects.filter(therapist=therapist, weekday=day.weekday()).values_list(
+            "location__time_zone", flat=True
+        )
+    )
+    return ZoneInfo(zones.pop()) if len(zones) == 1 else clock.clinic_tz()
+
+
+def therapist_today(*, therapist) -> dt.date:
+    """The date it is now where the therapist works today (late on a Pacific evening it is still yesterday in
+    Pasadena while the clinic's zone has turned the day)."""
+    zone = therapist_day_zone(therapist=therapist, day=clock.local_now().date())
+    return clock.in_zone(clock.now(), zone).date()
+
+
 def therapist_day(*, therapist, day: dt.date) -> list[Appointment]:
-    """A therapist's sessions on one local day, cancelled ones included so the day reads true."""
-    start = clock.local_datetime(day, dt.time(0, 0))
-    end = clock.local_datetime(day + dt.timedelta(days=1), dt.time(0, 0))
-    return list(
+    """A therapist's sessions on one day, each on its own office's clock (a 22:00 session in Pasadena is on its
+    Monday though the clinic's zone has turned the day), cancelled ones included so the day reads true."""
+    # Any office's day lies within the clinic's day and the ones either side of it.
+    start, end = local_days_span(day - dt.timedelta(days=1), days=3)
+    candidates = (
         Appointment.objects.select_related(*APPOINTMENT_RELATED)
         .filter(therapist=therapist, start__lt=end, end__gt=start)
         .order_by("start", "pk")
     )
+    return [appointment for appointment in candidates if _on_local_day(appointment, day)]
+
+
+def _on_local_day(appointment: Appointment, day: dt.date) -> bool:
+    start, end = local_days_span(day, zone=appointment.zone)
+    return appointment.start < end and appointment.end > start
 
 
 # A day's arrivals: everyone expected or seen that day; cancelled sessions are nobody's arrival.

@@ -3,6 +3,7 @@
 import datetime as dt
 from zoneinfo import ZoneInfo
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, JsonResponse
@@ -370,6 +371,7 @@ def _detail_page(request, appointment, *, cancel_form=None, reschedule_form=None
     context = {
         "appointment": appointment,
         "note_link": extensions.note_links(user=user, appointments=[appointment]).get(appointment.pk),
+        "charges": extensions.session_charges(user=user, appointment=appointment),
         "can_change": user.has_perm("scheduling.change_appointment", appointment),
         "can_cancel": user.has_perm("scheduling.cancel_appointment", appointment),
         "late": services.cancellation_is_late(appointment),
@@ -508,11 +510,14 @@ def appointment_reschedule(request, pk):
 def my_day(request):
     """A therapist's sessions today (or ?date=) with their check-in state and a link to each session's note."""
     permission_require(request.user, "scheduling.own_schedule")
-    day = _date_param(request.GET.get("date", "")) or clock.local_now().date()
+    day = _date_param(request.GET.get("date", "")) or selectors.therapist_today(therapist=request.user)
+    zone = selectors.therapist_day_zone(therapist=request.user, day=day)
     appointments = selectors.therapist_day(therapist=request.user, day=day)
     note_links = extensions.note_links(user=request.user, appointments=appointments)
     context = {
         "day": day,
+        "day_zone": zone.key,
+        "day_zone_differs": zone.key != settings.TIME_ZONE,
         "previous": day - dt.timedelta(days=1),
         "next": day + dt.timedelta(days=1),
         "rows": [(a, note_links.get(a.pk)) for a in appointments],

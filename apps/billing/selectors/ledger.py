@@ -8,6 +8,7 @@ from decimal import Decimal
 
 from django.db.models import DecimalField, Exists, OuterRef, QuerySet, Subquery, Sum
 from django.db.models.functions import Coalesce
+from django.urls import reverse
 
 from apps.accounts.roles import Role
 from apps.core import clock
@@ -193,3 +194,15 @@ def statement_lines(*, statement: Statement) -> list[LedgerLine]:
 
 def statements_of(*, patient) -> QuerySet[Statement]:
     return Statement.objects.filter(patient=patient)
+
+
+def session_charges(*, user, appointment) -> list[tuple[str, Decimal, str]]:
+    """What a session's outcome posted to its patient's account (the session fee, a late-cancel or no-show fee,
+    a package session at $0), as (what, amount, the account's page), for a member of staff who may see that
+    account; the session page shows them beside the session."""
+    patient = appointment.patient
+    if patient is None or not user.is_clinic_staff or not user.has_perm("billing.view_ledger", patient):
+        return []
+    account = reverse("billing:patient_ledger", args=[patient.pk])
+    charges = Charge.objects.filter(appointment=appointment, patient=patient).order_by("posted_at", "pk")
+    return [(charge.description, charge.amount, account) for charge in charges]

@@ -1,11 +1,12 @@
 """Staff page pieces: the sessions card on the chart page (what is coming up for this patient, and quick booking
-links), a session's time in words and time off in words."""
+links), a session's time in words, an instant of its day on its office's clock and time off in words."""
 
 import datetime as dt
 
 from django import template
 from django.utils import dateformat
 
+from apps.core import clock
 from apps.scheduling import selectors
 
 register = template.Library()
@@ -41,6 +42,12 @@ def time_off_when(time_off) -> str:
         return f"{_day(last)}, from {start:%H:%M}"
     until = f"the end of {_day(last)}" if end.time() == dt.time(0, 0) else f"{_day(end.date())} {end:%H:%M}"
     return f"{_day(start.date())} {start:%H:%M} – {until}"
+
+
+@register.filter
+def at_session_zone(moment: dt.datetime, appointment) -> dt.datetime:
+    """An instant of a session's day (its check-in, its cancellation) on the wall clock of the session's office."""
+    return clock.in_zone(moment, appointment.zone)
 
 
 @register.simple_tag
