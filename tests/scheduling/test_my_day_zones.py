@@ -65,7 +65,7 @@ def test_a_pasadena_day_lists_its_sessions_in_pacific_time(clinic, pasadena_sess
 def test_on_a_main_office_day_a_pasadena_session_names_its_zone(clinic, pasadena_session, login):
     monday = _my_day(login(clinic.therapist), MONDAY)
     assert "America/Los_Angeles time" not in monday
-    assert "10:00–10:45 <span class=\"muted\">PDT</span>" in monday and "13:00" not in monday
+    assert '10:00–10:45 <span class="muted">PDT</span>' in monday and "13:00" not in monday
 
 
 def test_today_is_the_date_where_the_therapist_works(clinic, pasadena_session, login, frozen_now):
