@@ -48,9 +48,10 @@ note_links = Hook("note_links", lambda *, user, appointments: {})
 group_meetings_during = Hook("group_meetings_during", lambda *, patient, ranges: [])
 # programs: the booking form's warning about those meetings, or None
 group_meetings_warning = Hook("group_meetings_warning", lambda *, patient, ranges: None)
-# billing: what cancelling this session late, or marking it a no-show, would post (a billing Price: the policy fee
-# at the patient's class, or a package session when `package_session`), or None
-policy_fee_price = Hook("policy_fee_price", lambda *, appointment: None)
+# billing: what cancelling these sessions late, or marking them no-shows, would post, one answer per session in
+# order (a billing Price: the policy fee at the patient's class, or a package session when `package_session`; or
+# None)
+policy_fee_prices = Hook("policy_fee_prices", lambda *, appointments: [None] * len(appointments))
 # billing: what the session's outcome posted to its patient's account, as the user may see it: a list of
 # (what, amount, account link), empty for a user who may not see the account
 session_charges = Hook("session_charges", lambda *, user, appointment: [])
@@ -66,7 +67,7 @@ HOOKS = (
     note_links,
     group_meetings_during,
     group_meetings_warning,
-    policy_fee_price,
+    policy_fee_prices,
     session_charges,
     reduced_fee_cap_enforce,
 )

@@ -919,13 +919,10 @@ def cancellation_preview(
         sessions = list(_following_query(appointment).order_by("start"))
     else:
         sessions = [appointment]
-    outcomes = []
-    for session in sessions:
-        late = cancellation_is_late(session) and not waive_late_fee
-        outcomes.append(
-            CancellationOutcome(session, late, extensions.policy_fee_price(appointment=session) if late else None)
-        )
-    return CancellationPreview(outcomes)
+    late = [s for s in sessions if cancellation_is_late(s) and not waive_late_fee]
+    # Priced together, in the order their charges post: a package covers only as many as it has sessions left.
+    fees = dict(zip((s.pk for s in late), extensions.policy_fee_prices(appointments=late), strict=True))
+    return CancellationPreview([CancellationOutcome(s, s.pk in fees, fees.get(s.pk)) for s in sessions])
 
 
 @transaction.atomic
@@ -1055,7 +1052,8 @@ def no_show_preview(*, appointment: Appointment):
     billing's answer by the rules its charge follows (the policy fee at the patient's class, or a session of their
     package when one covers it), or None when nothing would be posted. Refused as the marking itself would be."""
     _no_show_allowed(appointment)
-    return extensions.policy_fee_price(appointment=appointment)
+    [price] = extensions.policy_fee_prices(appointments=[appointment])
+    return price
 
 
 def _no_show_allowed(appointment: Appointment) -> None:

@@ -8,7 +8,8 @@ from decimal import Decimal
 import pytest
 from django.urls import reverse
 
-from apps.billing.models import Charge
+from apps.billing.models import Charge, PackagePurchase
+from apps.core.models import ClinicSettings
 from apps.core.money import money_text
 from apps.scheduling import services
 from apps.scheduling.models import Appointment
@@ -209,3 +210,33 @@ def test_a_move_with_no_time_shows_the_form_again_with_the_error(clinic, session
     )
     assert response.status_code == 400
     assert 'value="2026-06-01"' in response.content.decode() and "This field is required." in response.content.decode()
+
+
+def test_a_package_with_one_session_left_covers_one_of_two_late_cancels_in_the_preview_as_in_the_charges(
+    priced, packaged, frozen_now
+):
+    ClinicSettings.objects.update_or_create(id=1, defaults={"cancellation_window_hours": 24 * 9})  # two weeks in it
+    PackagePurchase.objects.filter(pk=packaged.pk).update(sessions_used=packaged.sessions_total - 1)
+    weekly = services.series_book(
+        actor=priced.front_desk,
+        therapist=priced.therapist,
+        patient=priced.patient,
+        service_type=priced.individual,
+        first_date=MONDAY,
+        local_start_time=dt.time(15, 0),
+        occurrence_count=3,
+    )
+    frozen_now.move_to(at(MONDAY, 9))
+
+    preview = services.cancellation_preview(appointment=weekly.booked[0], scope="following")
+    stated = [(o.late, o.fee and o.fee.package_session, o.fee and o.fee.fee) for o in preview.outcomes]
+    assert stated == [(True, True, Decimal("0.00")), (True, False, Decimal("40.00")), (False, None, None)]
+
+    services.series_cancel_following(appointment=weekly.booked[0], actor=priced.front_desk)
+
+    posted = [
+        list(Charge.objects.filter(appointment=o.appointment).values_list("amount", flat=True))
+        for o in preview.outcomes
+    ]
+    assert posted == [[Decimal("0.00")], [Decimal("40.00")], []]
+    assert preview.fee_total == Decimal("40.00")

@@ -19,14 +19,20 @@ def packages_of(*, patient) -> QuerySet[PackagePurchase]:
     return PackagePurchase.objects.filter(patient=patient).select_related("offering", "service_type")
 
 
-def package_covering(*, patient, service_type_id: int, on: dt.date, lock: bool = False) -> PackagePurchase | None:
-    """The active package of this service that covers a session on `on`: the one expiring first, so sessions are
-    taken from the package that would otherwise lapse. A session dated before the sale is covered too when its
+def packages_covering(*, patient, service_type_id: int, on: dt.date) -> QuerySet[PackagePurchase]:
+    """The active packages of this service that cover a session on `on`, the one expiring first first, so sessions
+    are taken from the package that would otherwise lapse. A session dated before the sale is covered too when its
     outcome is recorded after it (a package sold at the first visit covers that visit); one charged before the
-    sale stays charged. `lock` takes its row for the covering write."""
-    rows = PackagePurchase.objects.filter(
+    sale stays charged."""
+    return PackagePurchase.objects.filter(
         patient=patient, service_type_id=service_type_id, status=PackageStatus.ACTIVE, expires_on__gt=on
     ).order_by("expires_on", "pk")
+
+
+def package_covering(*, patient, service_type_id: int, on: dt.date, lock: bool = False) -> PackagePurchase | None:
+    """The package a session on `on` is taken from (`packages_covering`'s first); `lock` takes its row for the
+    covering write."""
+    rows = packages_covering(patient=patient, service_type_id=service_type_id, on=on)
     if lock:
         rows = rows.select_for_update()
     return rows.first()

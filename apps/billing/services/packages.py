@@ -6,6 +6,7 @@ with one session left therefore queue on the patient row; the second finds the p
 """
 
 import datetime as dt
+from collections import Counter
 from decimal import Decimal
 
 from django.db import transaction
@@ -28,7 +29,7 @@ from ..models import (
     Payment,
 )
 from ..selectors.ledger import patient_balance, payment_refunded
-from ..selectors.packages import package_covering
+from ..selectors.packages import package_covering, packages_covering
 from .common import appointment_charge, charge_at, patient_lock
 from .payments import adjustment_post, payment_refund
 
@@ -113,18 +114,29 @@ def _clinic_charges_outcome(*, appointment, kind: str) -> bool:
     return price is not None and price.fee > ZERO
 
 
-def policy_fee_preview(*, appointment) -> pricing.Price | None:
-    """What a late cancellation or a no-show of this session would post, before it happens (what their
+def policy_fee_previews(*, appointments) -> list[pricing.Price | None]:
+    """What a late cancellation or a no-show of each session would post, before it happens (what their
     confirmations state), by the rules the outcome's charge follows: nothing when the clinic charges nothing for it
-    (None, or a zero fee), else a session of the patient's package of its service when one covers the session
-    date (COVERED), else the policy fee at the patient's class. Read without the locks the charge takes."""
-    price = pricing.late_cancel_price(appointment=appointment)
-    if price is None or price.fee <= ZERO:
-        return price
-    on = pricing.session_date(appointment)
-    if package_covering(patient=appointment.patient, service_type_id=appointment.service_type_id, on=on):
-        return COVERED
-    return price
+    (None, or a zero fee), else a session of the patient's package of its service when one covering the session
+    date has one left (COVERED), else the policy fee at the patient's class. The sessions are taken in order, as
+    their charges post: several at once (a series cancelled late from one session on) use a package's sessions in
+    turn, and those past what it has left are priced. Read without the locks the charges take."""
+    taken: Counter[int] = Counter()  # package sessions the earlier sessions of this preview would use
+    prices = []
+    for appointment in appointments:
+        price = pricing.late_cancel_price(appointment=appointment)
+        if price is not None and price.fee > ZERO:
+            covering = packages_covering(
+                patient=appointment.patient,
+                service_type_id=appointment.service_type_id,
+                on=pricing.session_date(appointment),
+            )
+            purchase = next((p for p in covering if p.sessions_total - p.sessions_used > taken[p.pk]), None)
+            if purchase is not None:
+                taken[purchase.pk] += 1
+                price = COVERED
+        prices.append(price)
+    return prices
 
 
 def package_session_cover(*, actor, appointment, kind: str) -> Charge | None:
