@@ -17,6 +17,7 @@ from apps.notes.services import WRITABLE_APPOINTMENT_STATUSES
 from apps.outcomes import charts as outcomes_charts
 from apps.outcomes import selectors as outcomes_selectors
 from apps.programs.lecture_selectors import registrant_lecture_history
+from apps.scheduling import selectors as scheduling_selectors
 
 
 def _chart_patient(request, patient_id):
@@ -60,7 +61,8 @@ def patient_chart(request, patient_id):
         "patient": patient,
         "sessions": notes_selectors.patient_sessions_with_notes(user=request.user, patient=patient),
         "can_export": request.user.has_perm("notes.export_records", patient),
-        "next_session": notes_selectors.next_session(patient=patient),
+        # The session the care ladder's next step names too: one read of it per request.
+        "next_session": scheduling_selectors.patient_next_session(patient=patient),
         "writable_statuses": WRITABLE_APPOINTMENT_STATUSES,
         **_psychotherapy_panels(request, patient),
         "lecture_history": list(registrant_lecture_history(patient=patient)),

@@ -300,15 +300,6 @@ def patient_sessions_with_notes(*, user, patient) -> QuerySet[Appointment]:
     )
 
 
-def next_session(*, patient) -> Appointment | None:
-    return (
-        Appointment.objects.filter(patient=patient, start__gt=clock.now(), status=AppointmentStatus.BOOKED)
-        .select_related("therapist", "service_type")
-        .order_by("start")
-        .first()
-    )
-
-
 def notes_for_export(*, patient) -> QuerySet[SessionNote]:
     """Signed notes of a patient with their addenda, oldest first, for a records request."""
     return (

@@ -1,6 +1,6 @@
-"""The patient details page and the portal home read each of the patient's rows once: the care ladder's next step
-and the page's cards (sessions, programs, offers) share the enrollments, the live slot requests and the next
-session instead of each asking again."""
+"""The patient details page, the chart and the portal home read each of the patient's rows once: the care ladder's
+next step and the page's cards (sessions, programs, offers) share the enrollments, the live slot requests and the
+next session instead of each asking again."""
 
 import pytest
 from django.db import connection
@@ -61,3 +61,11 @@ def test_a_page_outside_the_request_memo_still_reads_fresh_rows(personas, busy_p
     assert len(patient_enrollments_shown(patient=busy_patient)) == 1
     busy_patient.program_enrollments.all().delete()
     assert patient_enrollments_shown(patient=busy_patient) == []
+
+
+def test_the_chart_and_its_care_ladder_card_read_the_next_session_once(personas, login, busy_patient):
+    queries = _queries(login(personas.therapist), f"/notes/patients/{busy_patient.pk}/chart/")
+
+    # The sessions that have started (with their notes), and the next one, which the chart's line and the care
+    # ladder's next step both name.
+    assert _reads(queries, "scheduling_appointment") == 2, "\n".join(queries)
