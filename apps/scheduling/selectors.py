@@ -180,22 +180,24 @@ def therapists_for_calendar(*, user) -> list[User]:
     return list(qs.order_by("last_name", "first_name"))
 
 
-def therapist_day_zone(*, therapist, day: dt.date) -> ZoneInfo:
-    """The zone a therapist's day is read in (My day names it, and the times of sessions elsewhere say their own):
-    that of the office their working hours put them in on that weekday; the clinic's when they keep no hours that
-    weekday or keep them at offices of two zones."""
-    zones = set(
-        WorkingHours.objects.filter(therapist=therapist, weekday=day.weekday()).values_list(
-            "location__time_zone", flat=True
-        )
+def therapist_day_office(*, therapist, day: dt.date) -> Location | None:
+    """The office a therapist's working hours put them in on that weekday (My day reads that day on its clock), or
+    None when they keep no hours that weekday or keep them at two offices."""
+    offices = list(
+        Location.objects.filter(working_hours__therapist=therapist, working_hours__weekday=day.weekday()).distinct()[:2]
     )
-    return ZoneInfo(zones.pop()) if len(zones) == 1 else clock.clinic_tz()
+    return offices[0] if len(offices) == 1 else None
+
+
+def office_zone(office: Location | None) -> ZoneInfo:
+    """The zone a day at `office` runs on: its own, or the clinic's when there is none."""
+    return office.zone if office is not None else clock.clinic_tz()
 
 
 def therapist_today(*, therapist) -> dt.date:
     """The date it is now where the therapist works today (late on a Pacific evening it is still yesterday in
     Pasadena while the clinic's zone has turned the day)."""
-    zone = therapist_day_zone(therapist=therapist, day=clock.local_now().date())
+    zone = office_zone(therapist_day_office(therapist=therapist, day=clock.local_now().date()))
     return clock.in_zone(clock.now(), zone).date()
 
 

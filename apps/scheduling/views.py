@@ -511,13 +511,16 @@ def my_day(request):
     """A therapist's sessions today (or ?date=) with their check-in state and a link to each session's note."""
     permission_require(request.user, "scheduling.own_schedule")
     day = _date_param(request.GET.get("date", "")) or selectors.therapist_today(therapist=request.user)
-    zone = selectors.therapist_day_zone(therapist=request.user, day=day)
+    office = selectors.therapist_day_office(therapist=request.user, day=day)
+    zone = selectors.office_zone(office)
     appointments = selectors.therapist_day(therapist=request.user, day=day)
     note_links = extensions.note_links(user=request.user, appointments=appointments)
     context = {
         "day": day,
         "day_zone": zone.key,
-        "day_zone_differs": zone.key != settings.TIME_ZONE,
+        # Named when the day runs on another clock than the clinic's.
+        "office_elsewhere": office if zone.key != settings.TIME_ZONE else None,
+        "office_noon": clock.in_zone(clock.local_datetime(day, dt.time(12), zone), zone),
         "previous": day - dt.timedelta(days=1),
         "next": day + dt.timedelta(days=1),
         "rows": [(a, note_links.get(a.pk)) for a in appointments],

@@ -53,7 +53,7 @@ def test_a_pasadena_day_lists_its_sessions_in_pacific_time(clinic, pasadena_sess
     therapist = login(clinic.therapist)
 
     monday = _my_day(therapist, MONDAY)
-    assert "America/Los_Angeles time" in monday
+    assert "Your hours that day are at Pasadena office: times are its local time (PDT)." in monday
     assert "10:00–10:45" in monday and "13:00" not in monday
     assert "22:00–22:45" in monday and "01:00" not in monday
     assert f'href="/schedule/appointments/{evening.pk}/"' in monday
@@ -64,7 +64,7 @@ def test_a_pasadena_day_lists_its_sessions_in_pacific_time(clinic, pasadena_sess
 
 def test_on_a_main_office_day_a_pasadena_session_names_its_zone(clinic, pasadena_session, login):
     monday = _my_day(login(clinic.therapist), MONDAY)
-    assert "America/Los_Angeles time" not in monday
+    assert "Your hours that day are at" not in monday
     assert '10:00–10:45 <span class="muted">PDT</span>' in monday and "13:00" not in monday
 
 
