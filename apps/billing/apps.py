@@ -46,9 +46,9 @@ class BillingConfig(AppConfig):
         from apps.scheduling import extensions
 
         from .selectors.ledger import session_charges
-        from .services.packages import policy_fee_previews
+        from .services.packages import outcome_previews
         from .services.reduced_fee_cap import reduced_fee_cap_enforce
 
-        extensions.policy_fee_prices.provide(policy_fee_previews)
+        extensions.outcome_prices.provide(outcome_previews)
         extensions.session_charges.provide(session_charges)
         extensions.reduced_fee_cap_enforce.provide(reduced_fee_cap_enforce)

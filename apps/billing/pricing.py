@@ -378,13 +378,14 @@ def session_outcome_price(*, patient, appointment, policy_fee: bool) -> Price:
     )
 
 
-def late_cancel_price(*, appointment) -> Price | None:
-    """What cancelling this session late would post, before it is cancelled: the same price the late-cancel charge
-    posts. None when it would post nothing (a group meeting, or no fee configuration in force that day)."""
+def outcome_price(*, appointment, policy_fee: bool) -> Price | None:
+    """What recording this session's outcome would post, before it is recorded: the same price its charge posts,
+    the session's fee for a completed session or (policy_fee) the late-cancel / no-show fee. None when it would post
+    nothing (a group meeting, charged per attendee, or no fee configuration in force that day)."""
     if appointment.patient_id is None:
         return None
     try:
-        return session_outcome_price(patient=appointment.patient, appointment=appointment, policy_fee=True)
+        return session_outcome_price(patient=appointment.patient, appointment=appointment, policy_fee=policy_fee)
     except Unprocessable:
         return None
 

@@ -2,10 +2,9 @@
 
 Scheduling sits below notes, programs and billing, yet its pages show what they know: My day and the session page
 link each session's note, the booking form and the series preview warn about the patient's own group meetings, the
-cancel confirmation states the late-cancel fee, the session page what its outcome charged, and a booking past a
-therapist's reduced-fee cap is refused. Each of
-those apps provides its hook in its AppConfig.ready(); a hook nobody provides answers as if that app were absent (no
-link, no meeting, no fee, no cap).
+cancel, no-show and completion confirmations state what they post, the session page what its outcome charged, and a
+booking past a therapist's reduced-fee cap is refused. Each of those apps provides its hook in its AppConfig.ready();
+a hook nobody provides answers as if that app were absent (no link, no meeting, no fee, no cap).
 
 Booking checks are the one question many apps answer: may this patient be booked at all? Each app that can refuse
 a booking registers its check, and scheduling's booking services ask every one of them before writing.
@@ -48,10 +47,10 @@ note_links = Hook("note_links", lambda *, user, appointments: {})
 group_meetings_during = Hook("group_meetings_during", lambda *, patient, ranges: [])
 # programs: the booking form's warning about those meetings, or None
 group_meetings_warning = Hook("group_meetings_warning", lambda *, patient, ranges: None)
-# billing: what cancelling these sessions late, or marking them no-shows, would post, one answer per session in
-# order (a billing Price: the policy fee at the patient's class, or a package session when `package_session`; or
-# None)
-policy_fee_prices = Hook("policy_fee_prices", lambda *, appointments: [None] * len(appointments))
+# billing: what completing these sessions, or (policy_fee) cancelling them late or marking them no-shows, would
+# post, one answer per session in order (a billing Price: the session's or the policy fee at the patient's class,
+# or a package session when `package_session`; or None)
+outcome_prices = Hook("outcome_prices", lambda *, appointments, policy_fee: [None] * len(appointments))
 # billing: what the session's outcome posted to its patient's account, as the user may see it: a list of
 # (what, amount, account link), empty for a user who may not see the account
 session_charges = Hook("session_charges", lambda *, user, appointment: [])
@@ -67,7 +66,7 @@ HOOKS = (
     note_links,
     group_meetings_during,
     group_meetings_warning,
-    policy_fee_prices,
+    outcome_prices,
     session_charges,
     reduced_fee_cap_enforce,
 )

@@ -921,7 +921,7 @@ def cancellation_preview(
         sessions = [appointment]
     late = [s for s in sessions if cancellation_is_late(s) and not waive_late_fee]
     # Priced together, in the order their charges post: a package covers only as many as it has sessions left.
-    fees = dict(zip((s.pk for s in late), extensions.policy_fee_prices(appointments=late), strict=True))
+    fees = dict(zip((s.pk for s in late), extensions.outcome_prices(appointments=late, policy_fee=True), strict=True))
     return CancellationPreview([CancellationOutcome(s, s.pk in fees, fees.get(s.pk)) for s in sessions])
 
 
@@ -1037,8 +1037,7 @@ def appointment_complete(*, appointment: Appointment, actor) -> Appointment:
     appointment = _lock(appointment)
     if appointment.status == AppointmentStatus.COMPLETED:
         return appointment
-    _require_status(appointment, {AppointmentStatus.BOOKED, AppointmentStatus.CHECKED_IN}, "completed")
-    _require_started(appointment, "completed")
+    _completion_allowed(appointment)
     was = appointment.status
     appointment.status = AppointmentStatus.COMPLETED
     appointment.completed_at = clock.now()
@@ -1052,8 +1051,22 @@ def no_show_preview(*, appointment: Appointment):
     billing's answer by the rules its charge follows (the policy fee at the patient's class, or a session of their
     package when one covers it), or None when nothing would be posted. Refused as the marking itself would be."""
     _no_show_allowed(appointment)
-    [price] = extensions.policy_fee_prices(appointments=[appointment])
+    [price] = extensions.outcome_prices(appointments=[appointment], policy_fee=True)
     return price
+
+
+def completion_preview(*, appointment: Appointment):
+    """What completing the session would post, before anything is written (what the confirmation states): the
+    session's fee at the patient's class, or a session of their package when one covers it, or None when nothing
+    would be posted (a group meeting, charged per attendee). Refused as the completion itself would be."""
+    _completion_allowed(appointment)
+    [price] = extensions.outcome_prices(appointments=[appointment], policy_fee=False)
+    return price
+
+
+def _completion_allowed(appointment: Appointment) -> None:
+    _require_status(appointment, {AppointmentStatus.BOOKED, AppointmentStatus.CHECKED_IN}, "completed")
+    _require_started(appointment, "completed")
 
 
 def _no_show_allowed(appointment: Appointment) -> None:

@@ -396,16 +396,20 @@ def _run(request, appointment, call, success: str):
     return redirect(next_or(request, reverse("scheduling:appointment_detail", args=[appointment.pk])))
 
 
+# The outcomes that post a charge ask first: what each would post, stated before it is recorded.
+OUTCOME_PREVIEWS = {"complete": services.completion_preview, "no-show": services.no_show_preview}
+
+
 @login_required
 @require_POST
 def appointment_action(request, pk, action):
-    """Check in, complete or mark a no-show from the session page or the therapist's day. A no-show posts the
-    policy fee, so its first post answers a confirmation stating the fee (a dialog through htmx, else a page); the
-    confirmation posts again with confirmed=yes, and only that marks it."""
+    """Check in, complete or mark a no-show from the session page or the therapist's day. Completing posts the
+    session's fee and a no-show the policy fee, so their first post answers a confirmation stating it (a dialog
+    through htmx, else a page); the confirmation posts again with confirmed=yes, and only that records it."""
     appointment = _appointment(request, pk)
     permission_require(request.user, "scheduling.change_appointment", appointment)
-    if action == "no-show" and request.POST.get("confirmed") != "yes":
-        return _no_show_confirmation(request, appointment)
+    if action in OUTCOME_PREVIEWS and request.POST.get("confirmed") != "yes":
+        return _outcome_confirmation(request, appointment, action)
     service, success = {
         "check-in": (services.appointment_check_in, "Checked in."),
         "complete": (services.appointment_complete, "Session completed."),
@@ -414,16 +418,17 @@ def appointment_action(request, pk, action):
     return _run(request, appointment, lambda: service(appointment=appointment, actor=request.user), success)
 
 
-def _no_show_confirmation(request, appointment):
-    """What marking the no-show will post, to confirm; a session that cannot be marked says why instead."""
-    context = {"appointment": appointment, "fee": None, "error": "", "next": next_path(request)}
+def _outcome_confirmation(request, appointment, action: str):
+    """What completing the session or marking the no-show will post, to confirm; a session that cannot have that
+    outcome yet says why instead."""
+    context = {"appointment": appointment, "action": action, "fee": None, "error": "", "next": next_path(request)}
     try:
-        context["fee"] = services.no_show_preview(appointment=appointment)
+        context["fee"] = OUTCOME_PREVIEWS[action](appointment=appointment)
     except ApplicationError as exc:
         context["error"] = exc.message
     context["show_class"] = request.user.has_perm("billing.view_class", appointment.patient)
     return render_page(
-        request, "scheduling/no_show_confirm.html", context, partial="scheduling/_no_show_confirm_dialog.html"
+        request, "scheduling/outcome_confirm.html", context, partial="scheduling/_outcome_confirm_dialog.html"
     )
 
 

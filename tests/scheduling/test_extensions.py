@@ -4,7 +4,7 @@ absent until then."""
 import pytest
 from django.core.exceptions import ImproperlyConfigured
 
-from apps.billing.services.packages import policy_fee_previews
+from apps.billing.services.packages import outcome_previews
 from apps.notes.selectors import note_links_for
 from apps.programs.selectors import member_meetings_during, member_meetings_warning
 from apps.scheduling import extensions
@@ -15,7 +15,7 @@ def test_every_hook_is_provided_by_the_app_that_knows_the_answer():
     assert extensions.note_links._provider is note_links_for
     assert extensions.group_meetings_during._provider is member_meetings_during
     assert extensions.group_meetings_warning._provider is member_meetings_warning
-    assert extensions.policy_fee_prices._provider is policy_fee_previews
+    assert extensions.outcome_prices._provider is outcome_previews
 
 
 def test_a_hook_nobody_provides_answers_with_its_default():

@@ -68,7 +68,7 @@ def test_a_session_not_yet_started_says_why_instead_of_asking(priced, session, l
 
 def test_the_session_page_asks_through_a_dialog(priced, missed, login):
     page = login(priced.front_desk).get(reverse("scheduling:appointment_detail", args=[missed.pk])).content.decode()
-    assert f'hx-post="{_no_show_url(missed)}"' in page and 'hx-target="#no-show-confirm"' in page
+    assert f'hx-post="{_no_show_url(missed)}"' in page and 'hx-target="#outcome-confirm"' in page
     assert "No-show…" in page
 
 

@@ -108,24 +108,29 @@ def package_purchase(*, actor, patient, offering: PackageOffering) -> PackagePur
 def _clinic_charges_outcome(*, appointment, kind: str) -> bool:
     """A completed session is always a package session; a late cancellation or no-show uses one only when the
     clinic would charge for it."""
-    if kind not in POLICY_KINDS:
-        return True
-    price = pricing.late_cancel_price(appointment=appointment)
+    return kind not in POLICY_KINDS or _policy_fee_charged(
+        pricing.outcome_price(appointment=appointment, policy_fee=True)
+    )
+
+
+def _policy_fee_charged(price: pricing.Price | None) -> bool:
     return price is not None and price.fee > ZERO
 
 
-def policy_fee_previews(*, appointments) -> list[pricing.Price | None]:
-    """What a late cancellation or a no-show of each session would post, before it happens (what their
-    confirmations state), by the rules the outcome's charge follows: nothing when the clinic charges nothing for it
-    (None, or a zero fee), else a session of the patient's package of its service when one covering the session
-    date has one left (COVERED), else the policy fee at the patient's class. The sessions are taken in order, as
-    their charges post: several at once (a series cancelled late from one session on) use a package's sessions in
-    turn, and those past what it has left are priced. Read without the locks the charges take."""
+def outcome_previews(*, appointments, policy_fee: bool) -> list[pricing.Price | None]:
+    """What recording each session's outcome would post, before it happens (what the confirmations state), by the
+    rules the outcome's charge follows. A completed session (not `policy_fee`) uses a session of the patient's
+    package of its service when one covering the session date has one left (COVERED), else posts its fee at the
+    patient's class. A late cancellation or no-show (`policy_fee`) posts nothing when the clinic charges nothing for
+    it (None, or a zero fee), else uses a package session in the same way, else posts the policy fee at the
+    patient's class. The sessions are taken in order, as their charges post: several at once (a series cancelled
+    late from one session on) use a package's sessions in turn, and those past what it has left are priced. Read
+    without the locks the charges take."""
     taken: Counter[int] = Counter()  # package sessions the earlier sessions of this preview would use
     prices = []
     for appointment in appointments:
-        price = pricing.late_cancel_price(appointment=appointment)
-        if price is not None and price.fee > ZERO:
+        price = pricing.outcome_price(appointment=appointment, policy_fee=policy_fee)
+        if appointment.patient_id is not None and (not policy_fee or _policy_fee_charged(price)):
             covering = packages_covering(
                 patient=appointment.patient,
                 service_type_id=appointment.service_type_id,
