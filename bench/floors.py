@@ -40,25 +40,6 @@ SELECT p.id, p.chart_number, p.legal_first_name, p.legal_last_name, p.preferred_
        OR p.email ILIKE %(like)s OR p.phone ILIKE %(like)s OR upper(p.chart_number) = upper(%(term)s)
  ORDER BY p.legal_last_name, p.legal_first_name LIMIT 50"""
 
-CHART = """
-SELECT a.id, a.start, a."end", a.status, s.name, n.id, n.status, n.pain_now, n.pain_worst, n.signed_at
-  FROM scheduling_appointment a
-  JOIN scheduling_servicetype s ON s.id = a.service_type_id
-  LEFT JOIN notes_sessionnote n ON n.appointment_id = a.id
- WHERE a.patient_id = %(patient)s
- ORDER BY a.start DESC"""
-
-PORTAL = f"""
-SELECT (SELECT coalesce(sum(amount), 0) FROM billing_charge WHERE patient_id = %(patient)s)
-     - (SELECT coalesce(sum(amount), 0) FROM billing_payment WHERE patient_id = %(patient)s)
-     - (SELECT coalesce(sum(amount), 0) FROM billing_adjustment WHERE patient_id = %(patient)s) AS balance,
-       (SELECT class_label FROM billing_slidingscaleassessment
-         WHERE patient_id = %(patient)s AND status = 'approved' AND effective_from <= current_date
-           AND expires_on > current_date ORDER BY effective_from DESC LIMIT 1) AS class_label,
-       (SELECT json_agg(json_build_array(a.start, a.status)) FROM (
-          SELECT start, status FROM scheduling_appointment WHERE patient_id = %(patient)s AND "end" > now()
-             AND status IN {ACTIVE} ORDER BY start LIMIT 5) a) AS upcoming"""
-
 FEE_QUOTE = """
 SELECT st.code, st.name, st.is_group,
        (SELECT full_fee FROM billing_feeschedule f WHERE f.service_type_id = st.id AND f.effective_from <= current_date

@@ -19,7 +19,7 @@ from apps.audit.models import AccessLog
 from apps.core import clock
 from apps.notes.models import ATTESTATION, SessionNote
 
-from . import fixtures, floors
+from . import fixtures, floors, page_floors
 from .framework import PATHS as FRAMEWORK_PATHS
 from .load import Request
 
@@ -174,7 +174,7 @@ def _chart_requests(
             )
         ]
 
-    return request, lambda i: {"patient": target(i)[1]}, access_log
+    return request, lambda i: {"patient": target(i)[1], "therapist": target(i)[0]}, access_log
 
 
 def chart(bench) -> Operation:
@@ -184,16 +184,13 @@ def chart(bench) -> Operation:
         label="Patient chart page (sessions, notes, measures)",
         describe="GET /notes/patients/<id>/chart/ as the treating therapist, patients in care with long histories",
         requests=request,
-        floor_work=floors.query(floors.CHART, params, access_log=access_log),
+        floor_work=floors.query(page_floors.CHART, params, access_log=access_log),
         framework="staff_page",
         c1_count=bench.c1_count,
         c8_max=100_000,
-        pgbench=([floors.CHART, floors.ACCESS_LOG], {**access_log(0)[0], **params(0)}),
+        pgbench=([page_floors.CHART, floors.ACCESS_LOG], {**access_log(0)[0], **params(0)}),
         access_log=access_log,
     )
-
-
-PATIENT_DETAILS = "SELECT * FROM patients_patient WHERE id = %(patient)s"
 
 
 def patient_details(bench) -> Operation:
@@ -203,11 +200,11 @@ def patient_details(bench) -> Operation:
         label="Patient details page",
         describe="GET /patients/<id>/ as the treating therapist",
         requests=request,
-        floor_work=floors.query(PATIENT_DETAILS, params, access_log=access_log),
+        floor_work=floors.query(page_floors.DETAILS, params, access_log=access_log),
         framework="staff_page",
         c1_count=bench.c1_count,
         c8_max=100_000,
-        pgbench=([PATIENT_DETAILS, floors.ACCESS_LOG], {**access_log(0)[0], **params(0)}),
+        pgbench=([page_floors.DETAILS, floors.ACCESS_LOG], {**access_log(0)[0], **params(0)}),
         access_log=access_log,
     )
 
@@ -346,11 +343,11 @@ def portal_dashboard(bench) -> Operation:
         label="Patient portal dashboard",
         describe="GET /portal/ as a patient with sessions booked ahead",
         requests=lambda i: Request("GET", "/portal/", session(i).headers()),
-        floor_work=floors.query(floors.PORTAL, lambda i: {"patient": patient_ids[session(i).user.pk]}),
+        floor_work=floors.query(page_floors.PORTAL, lambda i: {"patient": patient_ids[session(i).user.pk]}),
         framework="portal_page",
         c1_count=bench.c1_count,
         c8_max=100_000,
-        pgbench=(floors.PORTAL, {"patient": patient_ids[sessions[0].user.pk]}),
+        pgbench=(page_floors.PORTAL, {"patient": patient_ids[sessions[0].user.pk]}),
     )
 
 

@@ -1,0 +1,60 @@
+"""The read floors of a patient's pages return the rows those pages show: the same sessions, the same next
+session, the same forms, as the app's selectors read them. A floor that fetched less would flatter the page's
+ratio; one that fetched more would excuse it."""
+
+import io
+
+import pytest
+from django.core.management import call_command
+from django.db import connection
+
+from apps.accounts.models import User
+from apps.intake.selectors import patient_documents
+from apps.notes.selectors import patient_sessions_with_notes
+from apps.patients.models import Patient
+from apps.scheduling.selectors import patient_next_session, patient_upcoming_visible
+from bench import fixtures, page_floors, seed_large
+
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("database_as_owner")]
+
+
+@pytest.fixture
+def clinic():
+    call_command(seed_large.Command(), scale=0.01, weeks=12, stdout=io.StringIO())
+
+
+def _floor(sql: str, **params) -> dict:
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        names = [column.name for column in cursor.description]
+        return dict(zip(names, cursor.fetchone(), strict=True))
+
+
+def _ids(rows) -> list[int]:
+    return [row["id"] for row in rows or []]
+
+
+def test_the_staff_pages_floors_read_the_sessions_and_forms_their_pages_show(clinic):
+    therapist_id, patient_id = fixtures.chart_targets(1)[0]
+    therapist, patient = User.objects.get(pk=therapist_id), Patient.objects.get(pk=patient_id)
+
+    details = _floor(page_floors.DETAILS, patient=patient_id, therapist=therapist_id)
+    chart = _floor(page_floors.CHART, patient=patient_id, therapist=therapist_id)
+
+    shown = patient_upcoming_visible(user=therapist, patient=patient, limit=5)
+    assert shown and _ids(details["upcoming"]) == [a.pk for a in shown]
+    started = list(patient_sessions_with_notes(user=therapist, patient=patient))
+    assert started and _ids(chart["sessions"]) == [a.pk for a in started]
+    assert [s["note_id"] for s in chart["sessions"]] == [a.visible_note.pk if a.visible_note else None for a in started]
+    assert details["next_session"]["id"] == chart["next_session"]["id"] == patient_next_session(patient=patient).pk
+    assert _ids(details["forms"]) == [d.document.pk for d in patient_documents(patient=patient)]
+
+
+def test_the_portal_floor_reads_the_next_session_and_the_forms_the_home_shows(clinic):
+    user = fixtures.portal_patients(1)[0]
+    patient = user.patient
+
+    home = _floor(page_floors.PORTAL, patient=patient.pk)
+
+    assert home["next_session"]["id"] == patient_next_session(patient=patient).pk
+    assert _ids(home["forms"]) == [d.document.pk for d in patient_documents(patient=patient)]
