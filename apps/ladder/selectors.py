@@ -68,7 +68,7 @@ def _when(moment: dt.datetime, zone=None) -> str:
 
 def _program_step(enrollments) -> tuple[str, str] | None:
     """An offered seat, the next meeting of a program the patient is in, or their place on a program's list (a
-    proposed program's interest list included)."""
+    running program's before a proposed program's interest list)."""
     programs = reverse("portal:programs:list")
     for enrollment in enrollments:
         if enrollment.status == EnrollmentStatus.OFFERED:
@@ -86,20 +86,21 @@ def _program_step(enrollments) -> tuple[str, str] | None:
                 meeting_word = "lecture" if program.kind == ProgramKind.LECTURE else "meeting"
                 when = _when(appointment.start, appointment.zone)
                 return f"Your next {meeting_word} of {program.title} is {when}.", programs
-    for enrollment in enrollments:
-        if enrollment.status != EnrollmentStatus.WAITLISTED:
-            continue
+    waiting = [e for e in enrollments if e.status == EnrollmentStatus.WAITLISTED]
+    # A place on the list of a program that runs comes before an interest list for one that may not.
+    for enrollment in waiting:
+        if enrollment.program.stage == ProgramStage.LAUNCHED:
+            return (
+                f"You are number {enrollment.waitlist_rank} on the list for {enrollment.program.title}; "
+                "we will offer you a seat as one opens.",
+                programs,
+            )
+    for enrollment in waiting:
         program = enrollment.program
         if program.stage == ProgramStage.PROPOSED:
             decided = formats.date_format(program.decision_on, "F j")
             return (
                 f"You are on the interest list for {program.title}; the clinic decides by {decided} whether it runs.",
-                programs,
-            )
-        if program.stage == ProgramStage.LAUNCHED:
-            return (
-                f"You are number {enrollment.waitlist_rank} on the list for {enrollment.program.title}; "
-                "we will offer you a seat as one opens.",
                 programs,
             )
     return None

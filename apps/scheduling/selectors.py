@@ -194,11 +194,15 @@ def office_zone(office: Location | None) -> ZoneInfo:
     return office.zone if office is not None else clock.clinic_tz()
 
 
-def therapist_today(*, therapist) -> dt.date:
+def therapist_today(*, therapist) -> tuple[dt.date, Location | None]:
     """The date it is now where the therapist works today (late on a Pacific evening it is still yesterday in
-    Pasadena while the clinic's zone has turned the day)."""
-    zone = office_zone(therapist_day_office(therapist=therapist, day=clock.local_now().date()))
-    return clock.in_zone(clock.now(), zone).date()
+    Pasadena while the clinic's zone has turned the day), and their office that day."""
+    clinic_today = clock.local_now().date()
+    office = therapist_day_office(therapist=therapist, day=clinic_today)
+    today = clock.in_zone(clock.now(), office_zone(office)).date()
+    if today != clinic_today:
+        office = therapist_day_office(therapist=therapist, day=today)
+    return today, office
 
 
 def therapist_day(*, therapist, day: dt.date) -> list[Appointment]:

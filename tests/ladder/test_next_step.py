@@ -98,3 +98,22 @@ def test_the_next_lecture_of_a_lecture_series_is_called_a_lecture(personas):
     program_enroll(actor=personas.front_desk, program=program, patient=personas.patient)
 
     assert next_step(patient=personas.patient).step.startswith(f"Your next lecture of {program.title} is ")
+
+
+def test_a_place_on_a_running_programs_list_comes_before_an_interest_list(personas, make_patients):
+    care_level_set(patient=personas.patient, level=CareLevel.EDUCATION, reason="x", actor=personas.therapist)
+    running = scheduled_program(actor=personas.admin, capacity=1)
+    [first] = make_patients(1)
+    program_enroll(actor=personas.front_desk, program=running, patient=first)
+    program_enroll(actor=personas.front_desk, program=running, patient=personas.patient)
+    # Joined after the waitlist place: the newer enrollment used to be named first.
+    proposed = ProgramFactory(
+        stage=ProgramStage.PROPOSED, minimum_to_launch=2, decision_on=clock.local_now().date() + dt.timedelta(days=20)
+    )
+    Enrollment.objects.create(
+        program=proposed, patient=personas.patient, status=EnrollmentStatus.WAITLISTED, waitlist_position=1
+    )
+
+    step = next_step(patient=personas.patient)
+
+    assert step.step.startswith(f"You are number 1 on the list for {running.title}")
