@@ -174,7 +174,11 @@ def _chart_requests(
             )
         ]
 
-    return request, lambda i: {"patient": target(i)[1], "therapist": target(i)[0]}, access_log
+    return (
+        request,
+        lambda i: {"patient": target(i)[1], "therapist": target(i)[0], **page_floors.clock_params()},
+        access_log,
+    )
 
 
 def chart(bench) -> Operation:
@@ -338,16 +342,20 @@ def portal_dashboard(bench) -> Operation:
     sessions = [fixtures.Session(user) for user in patients]
     patient_ids = dict(User.objects.filter(pk__in=[u.pk for u in patients]).values_list("pk", "patient__pk"))
     session = _cycle(sessions)
+
+    def portal_params(signed_in: fixtures.Session) -> dict:
+        return {"patient": patient_ids[signed_in.user.pk], **page_floors.clock_params()}
+
     return Operation(
         key="portal_dashboard",
         label="Patient portal dashboard",
         describe="GET /portal/ as a patient with sessions booked ahead",
         requests=lambda i: Request("GET", "/portal/", session(i).headers()),
-        floor_work=floors.query(page_floors.PORTAL, lambda i: {"patient": patient_ids[session(i).user.pk]}),
+        floor_work=floors.query(page_floors.PORTAL, lambda i: portal_params(session(i))),
         framework="portal_page",
         c1_count=bench.c1_count,
         c8_max=100_000,
-        pgbench=(page_floors.PORTAL, {"patient": patient_ids[sessions[0].user.pk]}),
+        pgbench=(page_floors.PORTAL, portal_params(sessions[0])),
     )
 
 

@@ -1,10 +1,20 @@
 """The read floors of a patient's pages: one hand-written statement each that returns every row the page shows
 (the patient details page, the clinical chart, the portal home), card by card, as JSON built by Postgres in one
 round trip. The pages share cards (the care ladder's, the referrals', the next session), so their floors share
-those parts. Parameters: %(patient)s, and %(therapist)s for the staff pages' reader. Each part names the patient by
-the parameter, not by the outer row, so Postgres plans it for that patient as it plans the app's own query."""
+those parts. Parameters: %(patient)s, %(therapist)s for the staff pages' reader, and the app's clock: %(now)s and the
+clinic's %(today)s (`clock_params`), as the pages read "coming" and "in force" by it, not by the database server's.
+Each part names the patient by the parameter, not by the outer row, so Postgres plans it for that patient as it
+plans the app's own query."""
+
+from apps.core import clock
 
 from .floors import ACTIVE
+
+
+def clock_params() -> dict:
+    """The floors' clock: the app's now and the clinic's date."""
+    return {"now": clock.now(), "today": clock.local_now().date()}
+
 
 UPCOMING = "('booked', 'checked_in')"
 
@@ -18,12 +28,12 @@ _SESSION_JOINS = """FROM scheduling_appointment a
   LEFT JOIN scheduling_room r ON r.id = a.room_id"""
 
 NEXT_SESSION = f"""(SELECT row_to_json(s) FROM (SELECT {_SESSION_COLUMNS} {_SESSION_JOINS}
-   WHERE a.patient_id = %(patient)s AND a."end" > now() AND a.status IN {UPCOMING} ORDER BY a.start LIMIT 1) s)"""
+   WHERE a.patient_id = %(patient)s AND a."end" > %(now)s AND a.status IN {UPCOMING} ORDER BY a.start LIMIT 1) s)"""
 
 FEE_CLASS = """(SELECT json_build_array(f.class_code, f.class_label, f.effective_from, f.expires_on)
    FROM billing_slidingscaleassessment f
-  WHERE f.patient_id = %(patient)s AND f.status = 'approved' AND f.effective_from <= current_date
-    AND f.expires_on > current_date ORDER BY f.effective_from DESC, f.id DESC LIMIT 1)"""
+  WHERE f.patient_id = %(patient)s AND f.status = 'approved' AND f.effective_from <= %(today)s
+    AND f.expires_on > %(today)s ORDER BY f.effective_from DESC, f.id DESC LIMIT 1)"""
 
 # The care ladder's card: the level, its moves, the programs the patient is in or waiting for (with their place
 # on the list) and their live requests for a weekly time; the next session comes with NEXT_SESSION.
@@ -71,7 +81,7 @@ SELECT row_to_json(p) AS patient,
          WHERE t.id = p.primary_therapist_id) AS primary_therapist,
        {FEE_CLASS} AS fee_class,
        (SELECT json_agg(s) FROM (SELECT {_SESSION_COLUMNS} {_SESSION_JOINS}
-          WHERE a.patient_id = %(patient)s AND a.therapist_id = %(therapist)s AND a."end" > now()
+          WHERE a.patient_id = %(patient)s AND a.therapist_id = %(therapist)s AND a."end" > %(now)s
             AND a.status IN {UPCOMING} ORDER BY a.start LIMIT 5) s) AS upcoming,
        {NEXT_SESSION} AS next_session,
        {CARE_LADDER},
@@ -95,7 +105,7 @@ SELECT row_to_json(p) AS patient,
             LEFT JOIN notes_sessionnote n ON n.appointment_id = a.id
                   AND (n.author_id = %(therapist)s OR n.cosigner_id = %(therapist)s OR n.status = 'signed')
             LEFT JOIN notes_notetemplate t ON t.id = n.template_id
-           WHERE a.patient_id = %(patient)s AND a.start <= now()) s) AS sessions,
+           WHERE a.patient_id = %(patient)s AND a.start <= %(now)s) s) AS sessions,
        {NEXT_SESSION} AS next_session,
        (SELECT json_agg(json_build_array(r.instrument, r.score, r.severity, r.submitted_at)
                         ORDER BY r.submitted_at, r.id)
@@ -136,12 +146,12 @@ SELECT row_to_json(p) AS patient,
        {FEE_CLASS} AS fee_class,
        {NEXT_SESSION} AS next_session,
        (SELECT json_agg(json_build_array(a.start, a.status) ORDER BY a.start) FROM (
-          SELECT start, status FROM scheduling_appointment WHERE patient_id = %(patient)s AND "end" > now()
+          SELECT start, status FROM scheduling_appointment WHERE patient_id = %(patient)s AND "end" > %(now)s
              AND status IN {ACTIVE} ORDER BY start LIMIT 5) a) AS upcoming,
        {CARE_LADDER},
        {FORMS},
        (SELECT count(*) FROM outcomes_questionnaireassignment q
-         WHERE q.patient_id = %(patient)s AND q.status = 'pending' AND q.due_at <= now()) AS questionnaires_due,
+         WHERE q.patient_id = %(patient)s AND q.status = 'pending' AND q.due_at <= %(now)s) AS questionnaires_due,
        (SELECT count(*) FROM messaging_messagethread m
          WHERE m.patient_id = %(patient)s AND m.status = 'open') AS threads,
        EXISTS (SELECT 1 FROM otp_totp_totpdevice d WHERE d.user_id = p.user_id AND d.confirmed) AS two_step,

@@ -25,7 +25,7 @@ def clinic():
 
 def _floor(sql: str, **params) -> dict:
     with connection.cursor() as cursor:
-        cursor.execute(sql, params)
+        cursor.execute(sql, {**params, **page_floors.clock_params()})
         names = [column.name for column in cursor.description]
         return dict(zip(names, cursor.fetchone(), strict=True))
 
