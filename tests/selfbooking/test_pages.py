@@ -13,7 +13,7 @@ from apps.accounts.models import TherapistProfile
 from apps.audit.models import AccessLog
 from apps.core.models import ClinicSettings
 from apps.scheduling import services as scheduling
-from apps.scheduling.models import Appointment
+from apps.scheduling.models import Appointment, Location, WorkingHours
 
 from .conftest import MONDAY, at, online_booking
 
@@ -171,3 +171,14 @@ def test_a_therapist_cannot_switch_another_therapists_online_booking(booking, lo
     response = client.post(f"/schedule/availability/{booking.therapist.pk}/", {"kind": "self-booking"})
     assert response.status_code == 403
     assert TherapistProfile.objects.get(user=booking.therapist).self_booking is True
+
+
+def test_a_week_at_an_office_in_another_zone_names_its_time_as_the_patient_reads_it(booking, login):
+    west = Location.objects.create(name="West office", time_zone="America/Los_Angeles")
+    WorkingHours.objects.filter(therapist=booking.therapist).update(location=west)
+
+    page = login(booking.newcomer_user).get(f"/portal/book/{booking.therapist.pk}/", {"week": "2026-06-01"})
+
+    body = page.content.decode()
+    assert "Times are the office's local time (PDT)." in body and "America/Los_Angeles" not in body
+    assert "9:00 AM" in body
