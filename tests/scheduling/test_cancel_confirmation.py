@@ -113,16 +113,21 @@ def test_waiving_needs_a_reason_and_then_states_no_fee(priced, inside_window, lo
     assert Appointment.objects.get(pk=inside_window.pk).status == "cancelled" and not Charge.objects.exists()
 
 
-def test_cancelling_the_rest_of_a_series_lists_each_session(priced, login, frozen_now):
-    weekly = services.series_book(
-        actor=priced.front_desk,
-        therapist=priced.therapist,
-        patient=priced.patient,
-        service_type=priced.individual,
+def _three_weeks(clinic):
+    """Three weekly sessions of the patient from MONDAY at 15:00."""
+    return services.series_book(
+        actor=clinic.front_desk,
+        therapist=clinic.therapist,
+        patient=clinic.patient,
+        service_type=clinic.individual,
         first_date=MONDAY,
         local_start_time=dt.time(15, 0),
         occurrence_count=3,
     )
+
+
+def test_cancelling_the_rest_of_a_series_lists_each_session(priced, login, frozen_now):
+    weekly = _three_weeks(priced)
     frozen_now.move_to(at(MONDAY, 9))
     body = login(priced.front_desk).post(_cancel_url(weekly.booked[0]), {"scope": "following"}).content.decode()
     assert "3 sessions of the series will be cancelled" in body
@@ -217,15 +222,7 @@ def test_a_package_with_one_session_left_covers_one_of_two_late_cancels_in_the_p
 ):
     ClinicSettings.objects.update_or_create(id=1, defaults={"cancellation_window_hours": 24 * 9})  # two weeks in it
     PackagePurchase.objects.filter(pk=packaged.pk).update(sessions_used=packaged.sessions_total - 1)
-    weekly = services.series_book(
-        actor=priced.front_desk,
-        therapist=priced.therapist,
-        patient=priced.patient,
-        service_type=priced.individual,
-        first_date=MONDAY,
-        local_start_time=dt.time(15, 0),
-        occurrence_count=3,
-    )
+    weekly = _three_weeks(priced)
     frozen_now.move_to(at(MONDAY, 9))
 
     preview = services.cancellation_preview(appointment=weekly.booked[0], scope="following")
