@@ -53,7 +53,7 @@ from .selectors import reports
 from .selectors.assessments import assessment_incomes_shown, assessments_for_review
 from .selectors.diagnoses import billing_diagnoses
 from .selectors.estimates import estimates_visible_to
-from .selectors.ledger import ledger_lines, patient_balance, patients_with_balances, statements_of
+from .selectors.ledger import ledger_lines, patient_balance, patients_with_balances, staff_sees_account, statements_of
 from .selectors.packages import packages_of
 from .selectors.plans import active_plan, plan_progress
 from .services import diagnoses as diagnoses_services
@@ -98,7 +98,7 @@ def billing_home(request):
 
 def _ledger_patient(request, pk) -> Patient:
     patient = get_object_or_404(Patient, pk=pk)
-    if not request.user.has_perm("billing.view_ledger", patient) or not request.user.is_clinic_staff:
+    if not staff_sees_account(user=request.user, patient=patient):
         raise Http404
     return patient
 

@@ -194,9 +194,11 @@ def office_zone(office: Location | None) -> ZoneInfo:
     return office.zone if office is not None else clock.clinic_tz()
 
 
-def therapist_today(*, therapist) -> tuple[dt.date, Location | None]:
-    """The date it is now where the therapist works today (late on a Pacific evening it is still yesterday in
-    Pasadena while the clinic's zone has turned the day), and their office that day."""
+def therapist_workday(*, therapist, day: dt.date | None = None) -> tuple[dt.date, Location | None]:
+    """The day My day shows and the office the therapist works at that day: `day`, or today where they work
+    (late on a Pacific evening it is still yesterday in Pasadena while the clinic's zone has turned the day)."""
+    if day is not None:
+        return day, therapist_day_office(therapist=therapist, day=day)
     clinic_today = clock.local_now().date()
     office = therapist_day_office(therapist=therapist, day=clinic_today)
     today = clock.in_zone(clock.now(), office_zone(office)).date()

@@ -515,11 +515,7 @@ def appointment_reschedule(request, pk):
 def my_day(request):
     """A therapist's sessions today (or ?date=) with their check-in state and a link to each session's note."""
     permission_require(request.user, "scheduling.own_schedule")
-    day = _date_param(request.GET.get("date", ""))
-    if day is None:
-        day, office = selectors.therapist_today(therapist=request.user)
-    else:
-        office = selectors.therapist_day_office(therapist=request.user, day=day)
+    day, office = selectors.therapist_workday(therapist=request.user, day=_date_param(request.GET.get("date", "")))
     zone = selectors.office_zone(office)
     appointments = selectors.therapist_day(therapist=request.user, day=day)
     note_links = extensions.note_links(user=request.user, appointments=appointments)

@@ -6,6 +6,8 @@ import re
 from decimal import Decimal
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from apps.billing.models import Charge, PackagePurchase
@@ -225,7 +227,9 @@ def test_a_package_with_one_session_left_covers_one_of_two_late_cancels_in_the_p
     weekly = _three_weeks(priced)
     frozen_now.move_to(at(MONDAY, 9))
 
-    preview = services.cancellation_preview(appointment=weekly.booked[0], scope="following")
+    with CaptureQueriesContext(connection) as read:
+        preview = services.cancellation_preview(appointment=weekly.booked[0], scope="following")
+    assert sum('FROM "billing_packagepurchase"' in q["sql"] for q in read.captured_queries) == 1
     stated = [(o.late, o.fee and o.fee.package_session, o.fee and o.fee.fee) for o in preview.outcomes]
     assert stated == [(True, True, Decimal("0.00")), (True, False, Decimal("40.00")), (False, None, None)]
 

@@ -196,12 +196,17 @@ def statements_of(*, patient) -> QuerySet[Statement]:
     return Statement.objects.filter(patient=patient)
 
 
+def staff_sees_account(*, user, patient) -> bool:
+    """Whether a member of staff may open the patient's account (their own record is the portal's, not this)."""
+    return user.is_clinic_staff and user.has_perm("billing.view_ledger", patient)
+
+
 def session_charges(*, user, appointment) -> list[tuple[str, Decimal, str]]:
     """What a session's outcome posted to its patient's account (the session fee, a late-cancel or no-show fee,
     a package session at $0), as (what, amount, the account's page), for a member of staff who may see that
     account; the session page shows them beside the session."""
     patient = appointment.patient
-    if patient is None or not user.is_clinic_staff or not user.has_perm("billing.view_ledger", patient):
+    if patient is None or not staff_sees_account(user=user, patient=patient):
         return []
     account = reverse("billing:patient_ledger", args=[patient.pk])
     charges = Charge.objects.filter(appointment=appointment, patient=patient).order_by("posted_at", "pk")

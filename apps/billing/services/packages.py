@@ -127,15 +127,17 @@ def outcome_previews(*, appointments, policy_fee: bool) -> list[pricing.Price | 
     late from one session on) use a package's sessions in turn, and those past what it has left are priced. Read
     without the locks the charges take."""
     taken: Counter[int] = Counter()  # package sessions the earlier sessions of this preview would use
+    held: dict[tuple[int, int], list[PackagePurchase]] = {}  # active packages by (patient, service), read once
+    dates = [pricing.session_date(appointment) for appointment in appointments]
     prices = []
-    for appointment in appointments:
+    for appointment, on in zip(appointments, dates, strict=True):
         price = pricing.outcome_price(appointment=appointment, policy_fee=policy_fee)
         if appointment.patient_id is not None and (not policy_fee or _policy_fee_charged(price)):
-            covering = packages_covering(
-                patient=appointment.patient,
-                service_type_id=appointment.service_type_id,
-                on=pricing.session_date(appointment),
-            )
+            key = (appointment.patient_id, appointment.service_type_id)
+            if key not in held:
+                # Those covering the earliest date are the widest set; each session keeps those valid on its own.
+                held[key] = list(packages_covering(patient=appointment.patient, service_type_id=key[1], on=min(dates)))
+            covering = (p for p in held[key] if p.expires_on > on)
             purchase = next((p for p in covering if p.sessions_total - p.sessions_used > taken[p.pk]), None)
             if purchase is not None:
                 taken[purchase.pk] += 1
