@@ -84,7 +84,9 @@ def test_the_session_page_reads_check_in_in_the_offices_time_and_tells_the_patie
     frozen_now.move_to(dt.datetime.combine(MONDAY, dt.time(9, 50)).replace(tzinfo=PACIFIC))
     services.appointment_check_in(actor=clinic.front_desk, appointment=pasadena_session)
     page = _session_page(login(clinic.front_desk), pasadena_session)
-    assert "<dt>Checked in</dt><dd>09:50 America/Los_Angeles time</dd>" in page
+    assert "<dt>Checked in</dt><dd>09:50 PDT</dd>" in page
+    assert "10:00–10:45 PDT</dd>" in page, "the session's time is its office's, with that zone's abbreviation"
+    assert "America/Los_Angeles" not in page, "staff read the zone as its abbreviation, not its database name"
     assert f'{clinic.patient.display_name} <span class="muted">· {clinic.patient.chart_number}</span>' in page
 
 
@@ -103,7 +105,7 @@ def test_a_late_cancellation_shows_when_in_the_offices_time_and_what_it_charged(
     ledger = reverse("billing:patient_ledger", args=[priced.patient.pk])
 
     page = _session_page(login(priced.front_desk), pasadena_session)
-    assert "Jun 1, 08:15 America/Los_Angeles time by" in page and "11:15" not in page
+    assert "Jun 1, 08:15 PDT by" in page and "11:15" not in page
     assert "<dt>Charged</dt>" in page and "$40.00" in page and f'href="{ledger}"' in page
 
     billing = _session_page(login(priced.billing), pasadena_session)

@@ -4,9 +4,9 @@ links), a session's time in words, an instant of its day on its office's clock a
 import datetime as dt
 
 from django import template
-from django.utils import dateformat
 
 from apps.core import clock
+from apps.core.time_zones import when_text
 from apps.scheduling import selectors
 
 register = template.Library()
@@ -52,9 +52,7 @@ def at_session_zone(moment: dt.datetime, appointment) -> dt.datetime:
 
 @register.simple_tag
 def staff_when(appointment, day_format: str = "l, F j, Y") -> str:
-    """A session's time as staff read it where it is named alone (a confirmation): wall-clock time at its location,
-    naming the zone as the session page does when it is not the clinic's ("… at 10:00 AM America/Los_Angeles
-    time")."""
-    local = appointment.local_start
-    text = f"{dateformat.format(local, day_format)} at {dateformat.format(local, 'g:i A')}"
-    return f"{text} {appointment.zone.key} time" if appointment.zone_differs else text
+    """A session's time as staff read it where it is named alone (a confirmation): the words patients read
+    (`when_text`: wall-clock time at its location, with the zone's abbreviation on that day when it is not the
+    clinic's, "… at 10:00 AM PST")."""
+    return when_text(appointment.start, zone=appointment.zone, day_format=day_format)
