@@ -195,16 +195,21 @@ def office_zone(office: Location | None) -> ZoneInfo:
 
 
 def therapist_workday(*, therapist, day: dt.date | None = None) -> tuple[dt.date, Location | None]:
-    """The day My day shows and the office the therapist works at that day: `day`, or today where they work
-    (late on a Pacific evening it is still yesterday in Pasadena while the clinic's zone has turned the day)."""
+    """The day My day shows and the office the therapist works at that day: `day`, or today where they work.
+
+    Late on a Pacific evening it is still Monday in Pasadena while the clinic's zone has turned to Tuesday: a day
+    worked at an office where that day has not ended yet is today, whatever office the clinic's date has."""
     if day is not None:
         return day, therapist_day_office(therapist=therapist, day=day)
-    clinic_today = clock.local_now().date()
-    office = therapist_day_office(therapist=therapist, day=clinic_today)
-    today = clock.in_zone(clock.now(), office_zone(office)).date()
-    if today != clinic_today:
-        office = therapist_day_office(therapist=therapist, day=today)
-    return today, office
+    now = clock.now()
+    clinic_today = clock.in_zone(now, clock.clinic_tz()).date()
+    for candidate in (clinic_today - dt.timedelta(days=1), clinic_today):
+        office = therapist_day_office(therapist=therapist, day=candidate)
+        if clock.in_zone(now, office_zone(office)).date() == candidate:
+            return candidate, office
+    # The clinic's date is worked at an office whose clock has already turned to the next day: that day, there.
+    today = clock.in_zone(now, office_zone(office)).date()
+    return today, therapist_day_office(therapist=therapist, day=today)
 
 
 def therapist_day(*, therapist, day: dt.date) -> list[Appointment]:

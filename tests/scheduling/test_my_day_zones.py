@@ -78,6 +78,25 @@ def test_today_is_the_date_where_the_therapist_works(clinic, pasadena_session, l
     assert f'href="/schedule/appointments/{evening.pk}/"' in today
 
 
+def test_a_pasadena_evening_is_still_monday_though_tuesday_is_at_the_main_office(
+    clinic, pasadena_session, login, frozen_now
+):
+    """Monday in Pasadena, Tuesday at the main office: at 22:30 Pacific the clinic's zone is on Tuesday, but the
+    therapist's day, and its evening session, are still Monday's."""
+    evening = _pasadena_evening(clinic, pasadena_session)
+    _works_in_pasadena(clinic.therapist, weekdays=(0,))
+    frozen_now.move_to(dt.datetime.combine(MONDAY, dt.time(22, 30)).replace(tzinfo=PACIFIC))
+    today = _my_day(login(clinic.therapist))
+    assert "My day: Monday, June 1" in today
+    assert "Your hours that day are at Pasadena office" in today
+    assert f'href="/schedule/appointments/{evening.pk}/"' in today
+
+    # Once the day is over in Pasadena too, today is Tuesday at the main office.
+    frozen_now.move_to(dt.datetime.combine(MONDAY + dt.timedelta(days=1), dt.time(0, 30)).replace(tzinfo=PACIFIC))
+    tuesday = _my_day(login(clinic.therapist))
+    assert "My day: Tuesday, June 2" in tuesday and "Your hours that day are at" not in tuesday
+
+
 def test_the_session_page_reads_check_in_in_the_offices_time_and_tells_the_patient_apart(
     clinic, pasadena_session, login, frozen_now
 ):
