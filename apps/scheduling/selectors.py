@@ -3,8 +3,10 @@
 import datetime as dt
 import hashlib
 from collections import Counter
+from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
+from django.conf import settings
 from django.contrib.postgres.fields import DateTimeRangeField
 from django.db.backends.postgresql.psycopg_any import DateTimeTZRange
 from django.db.models import CharField, Exists, F, Func, Max, OuterRef, Prefetch, Q, QuerySet, Value
@@ -180,36 +182,56 @@ def therapists_for_calendar(*, user) -> list[User]:
     return list(qs.order_by("last_name", "first_name"))
 
 
-def therapist_day_office(*, therapist, day: dt.date) -> Location | None:
-    """The office a therapist's working hours put them in on that weekday (My day reads that day on its clock), or
-    None when they keep no hours that weekday or keep them at two offices."""
-    offices = list(
-        Location.objects.filter(working_hours__therapist=therapist, working_hours__weekday=day.weekday()).distinct()[:2]
-    )
-    return offices[0] if len(offices) == 1 else None
+@dataclass(frozen=True)
+class Workday:
+    """The day My day shows and the office the therapist's working hours put them in that weekday (None when they
+    keep no hours that day, or keep them at two offices); the day runs on that office's clock."""
+
+    day: dt.date
+    office: Location | None
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return self.office.zone if self.office is not None else clock.clinic_tz()
+
+    @property
+    def office_elsewhere(self) -> Location | None:
+        """The office, when its clock is not the clinic's (the page says so)."""
+        return self.office if self.zone.key != settings.TIME_ZONE else None
+
+    @property
+    def noon(self) -> dt.datetime:
+        """Noon of the day on its clock: names the zone's abbreviation that day (PST or PDT)."""
+        return clock.in_zone(clock.local_datetime(self.day, dt.time(12), self.zone), self.zone)
 
 
-def office_zone(office: Location | None) -> ZoneInfo:
-    """The zone a day at `office` runs on: its own, or the clinic's when there is none."""
-    return office.zone if office is not None else clock.clinic_tz()
+def _offices_by_weekday(therapist) -> dict[int, Location | None]:
+    """The office each weekday's working hours are kept at, in one read; None for a weekday kept at two offices."""
+    kept: dict[int, dict[int, Location]] = {}
+    for hours in WorkingHours.objects.filter(therapist=therapist).select_related("location"):
+        kept.setdefault(hours.weekday, {})[hours.location_id] = hours.location
+    return {weekday: next(iter(offices.values())) if len(offices) == 1 else None for weekday, offices in kept.items()}
 
 
-def therapist_workday(*, therapist, day: dt.date | None = None) -> tuple[dt.date, Location | None]:
-    """The day My day shows and the office the therapist works at that day: `day`, or today where they work.
+def therapist_workday(*, therapist, day: dt.date | None = None) -> Workday:
+    """`day`, or today where the therapist works, with the office they work at that day.
 
     Late on a Pacific evening it is still Monday in Pasadena while the clinic's zone has turned to Tuesday: a day
     worked at an office where that day has not ended yet is today, whatever office the clinic's date has."""
+    offices = _offices_by_weekday(therapist)
+
+    def workday(on: dt.date) -> Workday:
+        return Workday(on, offices.get(on.weekday()))
+
     if day is not None:
-        return day, therapist_day_office(therapist=therapist, day=day)
+        return workday(day)
     now = clock.now()
     clinic_today = clock.in_zone(now, clock.clinic_tz()).date()
-    for candidate in (clinic_today - dt.timedelta(days=1), clinic_today):
-        office = therapist_day_office(therapist=therapist, day=candidate)
-        if clock.in_zone(now, office_zone(office)).date() == candidate:
-            return candidate, office
+    for candidate in (workday(clinic_today - dt.timedelta(days=1)), workday(clinic_today)):
+        if clock.in_zone(now, candidate.zone).date() == candidate.day:
+            return candidate
     # The clinic's date is worked at an office whose clock has already turned to the next day: that day, there.
-    today = clock.in_zone(now, office_zone(office)).date()
-    return today, therapist_day_office(therapist=therapist, day=today)
+    return workday(clock.in_zone(now, candidate.zone).date())
 
 
 def therapist_day(*, therapist, day: dt.date) -> list[Appointment]:

@@ -3,7 +3,6 @@
 import datetime as dt
 from zoneinfo import ZoneInfo
 
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, JsonResponse
@@ -515,16 +514,13 @@ def appointment_reschedule(request, pk):
 def my_day(request):
     """A therapist's sessions today (or ?date=) with their check-in state and a link to each session's note."""
     permission_require(request.user, "scheduling.own_schedule")
-    day, office = selectors.therapist_workday(therapist=request.user, day=_date_param(request.GET.get("date", "")))
-    zone = selectors.office_zone(office)
+    workday = selectors.therapist_workday(therapist=request.user, day=_date_param(request.GET.get("date", "")))
+    day = workday.day
     appointments = selectors.therapist_day(therapist=request.user, day=day)
     note_links = extensions.note_links(user=request.user, appointments=appointments)
     context = {
         "day": day,
-        "day_zone": zone.key,
-        # Named when the day runs on another clock than the clinic's.
-        "office_elsewhere": office if zone.key != settings.TIME_ZONE else None,
-        "office_noon": clock.in_zone(clock.local_datetime(day, dt.time(12), zone), zone),
+        "workday": workday,
         "previous": day - dt.timedelta(days=1),
         "next": day + dt.timedelta(days=1),
         "rows": [(a, note_links.get(a.pk)) for a in appointments],

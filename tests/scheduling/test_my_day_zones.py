@@ -6,6 +6,8 @@ import datetime as dt
 from zoneinfo import ZoneInfo
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from apps.scheduling import services
@@ -139,3 +141,23 @@ def test_a_session_without_a_charge_or_seen_by_someone_without_the_account_shows
     services.appointment_cancel(appointment=pasadena_session, actor=priced.front_desk, reason="Unwell")
     # A therapist does not see patients' accounts (billing.view_ledger is the billing office's and the front desk's).
     assert "<dt>Charged</dt>" not in _session_page(login(priced.therapist), pasadena_session)
+
+
+def test_choosing_the_day_reads_the_therapists_offices_once(clinic, pasadena_session, login, frozen_now):
+    """Whichever day and office My day settles on, it reads the therapist's working hours once: the offices of
+    every weekday together, not one read per day it considers."""
+    _works_in_pasadena(clinic.therapist, weekdays=(0,))
+    counts = []  # reads of the working hours per page
+    # Monday morning (the clinic's date and Pasadena's agree), Monday 22:30 in Pasadena (already Tuesday in the
+    # clinic's zone) and Tuesday 00:30 in Pasadena (the day at the main office).
+    for day, moment in (
+        (MONDAY, dt.time(9)),
+        (MONDAY, dt.time(22, 30)),
+        (MONDAY + dt.timedelta(days=1), dt.time(0, 30)),
+    ):
+        frozen_now.move_to(dt.datetime.combine(day, moment).replace(tzinfo=PACIFIC))
+        client = login(clinic.therapist)
+        with CaptureQueriesContext(connection) as read:
+            _my_day(client)
+        counts.append(sum("scheduling_workinghours" in query["sql"] for query in read.captured_queries))
+    assert counts == [1, 1, 1], counts
