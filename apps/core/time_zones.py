@@ -10,6 +10,8 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.utils import dateformat, timezone
 
+from apps.core import clock
+
 
 @cache
 def zone_names() -> tuple[str, ...]:
@@ -70,6 +72,17 @@ def when_text(
         day = "" if theirs.date() == local.date() else dateformat.format(theirs, "D ")
         text += f" ({day}{dateformat.format(theirs, 'g:i A')} your time)"
     return text
+
+
+def zone_abbreviation(zone: ZoneInfo, day: dt.date) -> str:
+    """What the zone is called on `day` (PST or PDT), read at noon there, clear of the night its clocks change."""
+    return dateformat.format(clock.in_zone(clock.local_datetime(day, dt.time(12), zone), zone), "T")
+
+
+def zone_place(zone: ZoneInfo) -> str:
+    """The place a zone is named after ("Los Angeles"): how a page names the clock of a span that may cross a change
+    between summer and winter time, where one abbreviation would be wrong for part of it."""
+    return zone.key.rsplit("/", 1)[-1].replace("_", " ")
 
 
 def zone_or_none(name: str) -> ZoneInfo | None:

@@ -4,11 +4,13 @@ already say."""
 
 import datetime as dt
 from dataclasses import dataclass
+from zoneinfo import ZoneInfo
 
 from django.utils import timezone
 
 from apps.billing.selectors.ledger import with_patient_balance
 from apps.core import clock
+from apps.core.time_zones import zone_abbreviation
 from apps.intake.selectors import with_forms_outstanding
 from apps.notifications.selectors import FailedMessages, messages_failed_latest, unconfirmed, with_confirmation
 from apps.outcomes.selectors import with_questionnaires_waiting
@@ -26,7 +28,7 @@ SETTLING_STATUSES = {AppointmentStatus.BOOKED, AppointmentStatus.CHECKED_IN, App
 @dataclass(frozen=True)
 class FrontDeskDay:
     location: Location | None  # the one location the day is about, or None for all of them
-    zone_name: str  # the zone its times are in: the location's, else the clinic's
+    zone: ZoneInfo  # the zone its times are in: the location's, else the clinic's
     today: dt.date
     arrivals: list[Appointment]
     to_settle: list[Appointment]
@@ -36,6 +38,10 @@ class FrontDeskDay:
     program_waitlists: list[dict]
     slot_waitlist: dict
     failed_messages: FailedMessages
+
+    @property
+    def zone_abbreviation(self) -> str:
+        return zone_abbreviation(self.zone, self.today)
 
 
 def front_desk_day(*, user, location: Location | None = None) -> FrontDeskDay:
@@ -55,7 +61,7 @@ def front_desk_day(*, user, location: Location | None = None) -> FrontDeskDay:
     coming = booked_sessions_starting(user=user, first_day=first, days=UNCONFIRMED_DAYS, location=location)
     return FrontDeskDay(
         location=location,
-        zone_name=zone.key,
+        zone=zone,
         today=today,
         arrivals=arrivals,
         to_settle=[

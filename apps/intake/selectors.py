@@ -73,6 +73,13 @@ def patient_documents(*, patient, current: list[IntakeDocument] | None = None) -
     return rows
 
 
+def standard_unsigned(*, current: list[IntakeDocument], signed_versions: set[int]) -> list[IntakeDocument]:
+    """The standard packet as it stands for one patient: its documents they have not signed at the current version
+    (`signed_versions`, the versions they signed). What a new series sends, and what the front desk's form offers
+    ticked: a form signed already is not asked again unless its text changed."""
+    return [d for d in current if d.in_standard_packet and d.current_version_id not in signed_versions]
+
+
 def patient_outstanding(*, patient) -> list[IntakeDocument]:
     return [row.document for row in patient_documents(patient=patient) if row.asked and not row.is_signed]
 

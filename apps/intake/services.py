@@ -18,7 +18,7 @@ from apps.notifications.outbox import patient_notice_enqueue
 from apps.patients.models import Patient
 
 from .models import DocumentVersion, IntakeDocument, Packet, PacketItem, PacketSource, Signature, text_sha256
-from .selectors import documents_current
+from .selectors import documents_current, standard_unsigned
 
 SHIPPED_DOCUMENTS_MIGRATION = "apps.intake.migrations.0002_seed_intake_documents"
 BODY_MAX_LENGTH = 50000
@@ -125,7 +125,7 @@ def packet_send_for_new_series(*, series, actor, clinic: ClinicSettings | None =
     if Packet.objects.filter(series=series).exists():
         return None
     signed = set(Signature.objects.filter(patient=patient).values_list("version_id", flat=True))
-    needed = [d for d in documents_current() if d.in_standard_packet and d.current_version_id not in signed]
+    needed = standard_unsigned(current=list(documents_current()), signed_versions=signed)
     if not needed:
         return None
     return _packet_create(actor=actor, patient=patient, documents=needed, source=PacketSource.SERIES, series=series)

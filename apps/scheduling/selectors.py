@@ -17,6 +17,7 @@ from apps.audit.services import access_log_write
 from apps.core import clock
 from apps.core.api_lookups import id_or_none
 from apps.core.request_memo import memo_read
+from apps.core.time_zones import zone_abbreviation
 from apps.notifications.selectors import with_confirmation
 
 from .models import (
@@ -200,9 +201,8 @@ class Workday:
         return self.office if self.zone.key != settings.TIME_ZONE else None
 
     @property
-    def noon(self) -> dt.datetime:
-        """Noon of the day on its clock: names the zone's abbreviation that day (PST or PDT)."""
-        return clock.in_zone(clock.local_datetime(self.day, dt.time(12), self.zone), self.zone)
+    def zone_abbreviation(self) -> str:
+        return zone_abbreviation(self.zone, self.day)
 
 
 def _offices_by_weekday(therapist) -> dict[int, Location | None]:

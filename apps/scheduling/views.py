@@ -19,6 +19,7 @@ from apps.core.htmx import render_page
 from apps.core.links import next_or, next_path
 from apps.core.models import ClinicSettings
 from apps.core.permissions import permission_require
+from apps.core.time_zones import zone_place
 from apps.core.views import call_with_messages
 from apps.notifications.labels import confirmation_words
 
@@ -84,7 +85,7 @@ def calendar(request):
         "rooms": rooms.filter(location=location) if location else rooms,
         "locations": selectors.locations_active(),
         "location": location,
-        "zone_name": _zone(location).key,
+        "zone_place": zone_place(_zone(location)),
         "selected_therapists": _ids(request.GET.getlist("therapist")),
         "selected_rooms": _ids(request.GET.getlist("room")),
         "view": request.GET.get("view") if request.GET.get("view") in CALENDAR_VIEWS else "",

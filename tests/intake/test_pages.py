@@ -1,6 +1,8 @@
 """The intake pages: the patient's forms in the portal, the staff card, list, signed document and document
 management, each with the roles that may not open it, bad input, and query counts that do not grow."""
 
+import re
+
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -126,6 +128,25 @@ def test_the_patient_page_shows_each_documents_state_and_sends_a_packet(personas
     assert b"not signed yet" in page.content
     sign(personas, consent)
     assert b"signed</span>" in client.get(f"/patients/{personas.patient.pk}/").content
+
+
+def _ticked(page) -> set[int]:
+    """The documents the patient page's send form offers ticked."""
+    inputs = re.findall(rb'<input type="checkbox" name="documents" value="(\d+)"( checked)?>', page.content)
+    return {int(pk) for pk, checked in inputs if checked}
+
+
+def test_the_send_form_ticks_the_standard_forms_the_patient_has_not_signed(personas, login, sent, consent):
+    client = login(personas.front_desk)
+    standard = set(IntakeDocument.objects.filter(in_standard_packet=True).values_list("pk", flat=True))
+    assert _ticked(client.get(f"/patients/{personas.patient.pk}/")) == standard
+    sign(personas, consent)
+    assert _ticked(client.get(f"/patients/{personas.patient.pk}/")) == standard - {consent.pk}
+    # A new text is asked again, as a new series would ask it.
+    document_publish(actor=personas.admin, document=consent, body="The updated consent.")
+    assert _ticked(client.get(f"/patients/{personas.patient.pk}/")) == standard
+    sign_everything(personas)
+    assert _ticked(client.get(f"/patients/{personas.patient.pk}/")) == set()
 
 
 def test_sending_nothing_is_refused_with_a_message(personas, login):

@@ -345,7 +345,10 @@ def test_the_calendar_filtered_to_a_location_shows_only_its_sessions_in_its_zone
     page = client.get("/schedule/", {"location": west.pk})
     assert [r.name for r in page.context["rooms"]] == ["Redwood"]
     assert set(page.context["working_hours"]) == {west_therapist.pk}  # only hours at the West office shade it
-    assert b"times are West office time (America/Los_Angeles)" in page.content
+    # Named by its place, not its abbreviation: a week can straddle the change between PDT and PST.
+    assert b"times are West office time, as in Los Angeles." in page.content
+    assert b"America/Los_Angeles" not in page.content
+    assert b"Times are clinic time, as in New York." in client.get("/schedule/").content
 
 
 def test_the_filtered_calendar_feed_takes_as_many_queries_for_one_session_as_for_five(clinic, login, west_therapist):
@@ -392,8 +395,12 @@ def test_the_front_desk_day_at_one_location_lists_only_its_arrivals(clinic, logi
         room=clinic.willow,
     )
     client = login(clinic.front_desk)
-    day = client.get("/", {"location": west.pk}).context["day"]
-    assert [a.pk for a in day.arrivals] == [there.pk] and day.zone_name == "America/Los_Angeles"
+    page = client.get("/", {"location": west.pk})
+    day = page.context["day"]
+    assert [a.pk for a in day.arrivals] == [there.pk] and day.zone.key == "America/Los_Angeles"
+    # One day: the zone's name that day, as the session page says it.
+    assert f"times are West office time ({start.astimezone(LA).tzname()}).".encode() in page.content
+    assert b"America/Los_Angeles" not in page.content
     assert {a.pk for a in client.get("/").context["day"].arrivals} == {here.pk, there.pk}
 
 

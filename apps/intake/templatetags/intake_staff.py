@@ -15,10 +15,13 @@ def patient_intake_card(context, patient):
     can_send = user.has_perm("intake.send_packet")
     # The patient's rows and the packet form list the same current documents: one read for both.
     current = list(selectors.documents_current())
+    rows = selectors.patient_documents(patient=patient, current=current)
+    signed = {row.document.current_version_id for row in rows if row.is_signed}
     return {
         "patient": patient,
-        "rows": selectors.patient_documents(patient=patient, current=current),
+        "rows": rows,
         "can_send": can_send,
         "documents": current if can_send else [],
+        "ticked": {d.pk for d in selectors.standard_unsigned(current=current, signed_versions=signed)},
         "csrf_token": context.get("csrf_token"),
     }
