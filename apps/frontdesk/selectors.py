@@ -16,10 +16,10 @@ from apps.notifications.selectors import FailedMessages, messages_failed_latest,
 from apps.outcomes.selectors import with_questionnaires_waiting
 from apps.programs.selectors import program_waitlists_waiting
 from apps.scheduling.models import Appointment, AppointmentStatus, Location
-from apps.scheduling.selectors import arrivals_on, booked_sessions_starting
+from apps.scheduling.selectors import arrivals_on, booked_sessions_starting, open_days_after
 from apps.waitlist.selectors import slot_waitlist_waiting
 
-UNCONFIRMED_DAYS = 2  # tomorrow and the day after: today's sessions show their confirmation in the arrivals
+UNCONFIRMED_DAYS = 2  # the next two open days: today's sessions show their confirmation in the arrivals
 FAILED_SHOWN = 5
 # Who is still to be settled with today: people expected, here, or seen; a no-show is not at the desk.
 SETTLING_STATUSES = {AppointmentStatus.BOOKED, AppointmentStatus.CHECKED_IN, AppointmentStatus.COMPLETED}
@@ -32,8 +32,7 @@ class FrontDeskDay:
     today: dt.date
     arrivals: list[Appointment]
     to_settle: list[Appointment]
-    unconfirmed_from: dt.date
-    unconfirmed_to: dt.date
+    unconfirmed_days: list[dt.date]  # the next days the clinic (or the location) is open
     unconfirmed: list[Appointment]
     program_waitlists: list[dict]
     slot_waitlist: dict
@@ -57,8 +56,12 @@ def front_desk_day(*, user, location: Location | None = None) -> FrontDeskDay:
             )
         )
     )
+    # From tomorrow through the second day the desk is open: the closed days between (a weekend) come along, as a
+    # session someone booked on them still wants confirming.
+    open_days = open_days_after(today, UNCONFIRMED_DAYS, location=location)
     first = today + dt.timedelta(days=1)
-    coming = booked_sessions_starting(user=user, first_day=first, days=UNCONFIRMED_DAYS, location=location)
+    span = (open_days[-1] - first).days + 1
+    coming = booked_sessions_starting(user=user, first_day=first, days=span, location=location)
     return FrontDeskDay(
         location=location,
         zone=zone,
@@ -67,8 +70,7 @@ def front_desk_day(*, user, location: Location | None = None) -> FrontDeskDay:
         to_settle=[
             a for a in arrivals if a.status in SETTLING_STATUSES and (a.patient_balance > 0 or a.questionnaires_waiting)
         ],
-        unconfirmed_from=first,
-        unconfirmed_to=first + dt.timedelta(days=UNCONFIRMED_DAYS - 1),
+        unconfirmed_days=open_days,
         unconfirmed=list(unconfirmed(coming)),
         program_waitlists=program_waitlists_waiting(),
         slot_waitlist=slot_waitlist_waiting(),

@@ -27,6 +27,7 @@ from .models import (
     AppointmentStatus,
     CalendarFeed,
     Location,
+    LocationHours,
     SeriesStatus,
     ServiceType,
     TimeOff,
@@ -397,6 +398,20 @@ def calendar_working_hours(*, user, location_id: int | None = None) -> list[Work
 def locations_active() -> list[Location]:
     """The open locations, the main one first: what pickers offer."""
     return list(Location.objects.filter(is_active=True))
+
+
+def open_days_after(day: dt.date, count: int, *, location: Location | None = None) -> list[dt.date]:
+    """The next `count` days after `day` on which the clinic's open locations (or `location`) keep opening hours:
+    on a Friday, Monday and Tuesday, not the weekend. The next `count` calendar days when no hours are kept."""
+    hours = LocationHours.objects.filter(location__is_active=True) if location is None else location.hours.all()
+    weekdays = set(hours.values_list("weekday", flat=True).distinct())
+    days: list[dt.date] = []
+    candidate = day
+    while len(days) < count:
+        candidate += dt.timedelta(days=1)
+        if not weekdays or candidate.weekday() in weekdays:
+            days.append(candidate)
+    return days
 
 
 def location_chosen(value) -> Location | None:

@@ -19,7 +19,7 @@ from apps.notifications.models import AppointmentConfirmation, ConfirmationSourc
 from apps.notifications.outbox import message_enqueue
 from apps.outcomes.services import questionnaire_assign
 from apps.programs.services.seats import program_enroll
-from apps.scheduling.models import AppointmentStatus
+from apps.scheduling.models import AppointmentStatus, Location, LocationHours
 from apps.waitlist.models import SlotRequest
 from apps.waitlist.services import slot_request_create
 from tests.factories import AppointmentFactory, PatientFactory, ServiceTypeFactory
@@ -157,9 +157,29 @@ def test_unconfirmed_sessions_of_tomorrow_and_the_day_after(personas, login):
     _session(tomorrow, 14, status=AppointmentStatus.CANCELLED)
     response = _home(login, personas.front_desk)
     day = response.context["day"]
-    assert (day.unconfirmed_from, day.unconfirmed_to) == (tomorrow, day_after)
+    assert day.unconfirmed_days == [tomorrow, day_after]  # no opening hours kept: the calendar's next two days
     assert day.unconfirmed == [waiting, moved, later]
     assert f'href="tel:{personas.patient.phone}"' in response.content.decode()
+
+
+def test_unconfirmed_sessions_of_the_next_two_days_the_clinic_is_open(personas, login):
+    """Closed tomorrow (a Friday's weekend): the desk confirms the two open days after it, and a session someone
+    booked on the closed day too."""
+    today = _today()
+    closed = today + dt.timedelta(days=1)
+    for weekday in set(range(7)) - {closed.weekday()}:
+        LocationHours.objects.create(location=Location.main(), weekday=weekday, opens=dt.time(8), closes=dt.time(18))
+    first_open, second_open = today + dt.timedelta(days=2), today + dt.timedelta(days=3)
+    on_closed_day = _session(closed, 10)
+    first = _session(first_open, 10)
+    second = _session(second_open, 15)
+    _session(today + dt.timedelta(days=4), 10)
+    response = _home(login, personas.front_desk)
+    day = response.context["day"]
+    assert day.unconfirmed_days == [first_open, second_open]
+    assert day.unconfirmed == [on_closed_day, first, second]
+    heading = f"Not confirmed: {first_open:%a %b} {first_open.day} and {second_open:%a %b} {second_open.day}"
+    assert heading in response.content.decode()
 
 
 # ---------------------------------------------------------------------------------------------------------------

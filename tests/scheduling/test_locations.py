@@ -401,7 +401,12 @@ def test_the_front_desk_day_at_one_location_lists_only_its_arrivals(clinic, logi
     # One day: the zone's name that day, as the session page says it.
     assert f"times are West office time ({start.astimezone(LA).tzname()}).".encode() in page.content
     assert b"America/Los_Angeles" not in page.content
-    assert {a.pk for a in client.get("/").context["day"].arrivals} == {here.pk, there.pk}
+    everywhere = client.get("/")
+    assert {a.pk for a in everywhere.context["day"].arrivals} == {here.pk, there.pk}
+    # Every office's sessions on the clinic's clock; one elsewhere names its office and its own time there.
+    content = everywhere.content.decode()
+    assert f"Redwood, West office · 15:00 {start.astimezone(LA).tzname()} there</span>" in content
+    assert "Willow, Main office</span>" in content and content.count(" there</span>") == 1
 
 
 # ---------------------------------------------------------------------------------------------------------------
