@@ -75,7 +75,9 @@ def seed(out) -> list[Patient]:
     patients = []
     for index in range(1, PATIENT_COUNT + 1):
         email = f"patient{index:02d}@clinic.test"
-        first, last = FIRST[(index - 1) % len(FIRST)], LAST[(index * 7) % len(LAST)]
+        # Past the list of first names, the last names shift by one, so no two patients share a whole name.
+        rounds = (index - 1) // len(FIRST)
+        first, last = FIRST[(index - 1) % len(FIRST)], LAST[(index * 7 + rounds) % len(LAST)]
         city, state, postal = CITIES[index % len(CITIES)]
         birth = dt.date(1950, 1, 1) + dt.timedelta(days=rng.randrange(0, 365 * 50))
         phone = f"+1617555{index:04d}"

@@ -32,6 +32,12 @@ def test_seed_demo_twice_gives_the_same_clinic(capsys):
     assert _snapshot() == first
     # 40 demo patients, and a lecture registrant who later opened a chart (linked, not duplicated).
     assert len(first["patients"]) == 41
+    # No two demo patients share a whole name: a front desk telling two Jordan Walshes apart by chart number is a
+    # real clinic's day, not a demo's.
+    names = list(
+        Patient.objects.filter(email__endswith="@clinic.test").values_list("legal_first_name", "legal_last_name")
+    )
+    assert len(names) == 40 and len(set(names)) == 40
     assert {code for code, _ in first["services"]} >= {"90791", "90834", "90837", "90853"}
     therapists = first["profiles"]
     assert len(therapists) == 5
