@@ -6,6 +6,7 @@ from decimal import Decimal
 
 import pytest
 import time_machine
+from django.utils import dateformat, timezone
 
 from apps.billing.models import GoodFaithEstimate
 from apps.billing.services.assessments import assessment_override_set
@@ -143,6 +144,12 @@ def test_the_estimate_reads_as_a_page_and_a_pdf_for_the_patient_and_billing_only
     estimate = GoodFaithEstimate.objects.get()
     home = login(personas.patient_user).get("/portal/billing/").content.decode()
     assert f"/portal/billing/estimates/{estimate.pk}/" in home
+    # Listed in the portal's own words for dates, as its charges are (not "2026-03-09" nor "03/10/2026").
+    issued, start, end = (
+        dateformat.format(d, "N j, Y")
+        for d in (timezone.localtime(estimate.issued_at), estimate.period_start, estimate.period_end)
+    )
+    assert f"$400.00, issued {issued}</a> for care from {start} to {end}" in home
     page = login(personas.patient_user).get(f"/portal/billing/estimates/{estimate.pk}/")
     body = page.content.decode()
     assert page.status_code == 200
