@@ -4,7 +4,7 @@ Kept apart from `selectors.py`: these are the patient-side questions (my meeting
 other one does), read by the portal's session list, the records download and the two enrol pages.
 """
 
-from django.db.models import Exists, F, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import Exists, F, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.utils import formats
 
 from apps.core import clock
@@ -53,9 +53,9 @@ def member_meetings_upcoming(*, patient) -> list[ProgramMeeting]:
 
 
 def program_clashes(*, patient, program: GroupProgram) -> list[ProgramMeeting]:
-    """Coming meetings of the patient's other programs (enrolled, offered a seat or waitlisted) that overlap a coming
-    meeting of `program`. A clash is allowed, since the patient may choose, but they and the front desk should know
-    before they enrol. One query."""
+    """Coming meetings of the patient's other programs (enrolled, offered a seat or waitlisted: `own_status`) that
+    overlap a coming meeting of `program`. A clash is allowed, since the patient may choose, but they and the front
+    desk should know before they enrol. One query."""
     if patient is None:
         return []
     now = clock.now()
@@ -73,6 +73,8 @@ def program_clashes(*, patient, program: GroupProgram) -> list[ProgramMeeting]:
             appointment__status__in=BLOCKING_STATUSES,
             appointment__end__gt=now,
         )
+        # The patient's place in that program (a seat, an offer, a place in line): the warning says which.
+        .annotate(own_status=Subquery(theirs.filter(program=OuterRef("program_id")).values("status")[:1]))
         .select_related("program", "appointment")
         .order_by("appointment__start", "pk")
     )
@@ -83,22 +85,32 @@ def _when(meeting_session) -> str:
     return formats.date_format(meeting_session.local_start, "l, F j, g:i A")
 
 
+# Where the patient stands in the program a new one clashes with, said to them and said of them.
+_PLACE = {
+    EnrollmentStatus.ENROLLED: ("which you are already in", "which {name} is already in"),
+    EnrollmentStatus.OFFERED: ("where a seat is being held for you", "where a seat is being held for {name}"),
+    EnrollmentStatus.WAITLISTED: ("whose waitlist you are on", "whose waitlist {name} is on"),
+}
+
+
 def program_clash_warning(*, patient, program: GroupProgram, addressing_patient: bool) -> str | None:
     """The plain warning shown before enrolling when `program` meets at the same time as another program of the
-    patient's, in the second person on the portal and in the third on the staff page. None when nothing clashes."""
+    patient's (one they are in, offered a seat in or waiting for, said as such), in the second person on the portal
+    and in the third on the staff page. None when nothing clashes."""
     clashes = program_clashes(patient=patient, program=program)
     if not clashes:
         return None
-    others = " and ".join(sorted({meeting.program.title for meeting in clashes}))
+    place = {meeting.program.title: meeting.own_status for meeting in clashes}
+    person = 0 if addressing_patient else 1
+    others = ", and ".join(
+        f"{title}, {_PLACE[place[title]][person].format(name=patient.display_name)}" for title in sorted(place)
+    )
     overlap = f"first overlap: {_when(clashes[0].appointment)}"
     if len(clashes) > 1:
         overlap += f"; {len(clashes)} meetings overlap"
-    if addressing_patient:
-        return (
-            f"{program.title} meets at the same time as {others}, which you are already in ({overlap}). "
-            "You can still enrol, but you cannot be at both."
-        )
-    return (
-        f"{program.title} meets at the same time as {others}, which {patient.display_name} is already in "
-        f"({overlap}). You can still enrol them."
-    )
+    sentence = f"{program.title} meets at the same time as {others} ({overlap})."
+    if not addressing_patient:
+        return f"{sentence} You can still enrol them."
+    if EnrollmentStatus.ENROLLED in place.values():
+        return f"{sentence} You can still enrol, but you cannot be at both."
+    return f"{sentence} You can still enrol; if you get a seat there too, you cannot be at both."

@@ -58,6 +58,39 @@ def test_the_warning_names_the_other_program_and_says_enrolling_is_still_possibl
     assert personas.patient.display_name in to_staff and "You can still enrol them" in to_staff
 
 
+def test_a_program_the_patient_only_waits_for_is_not_one_they_are_in(personas, same_hour):
+    full = scheduled_program(actor=personas.admin, capacity=1, meeting_count=3, title="Full group")
+    program_enroll(actor=personas.front_desk, program=full, patient=personas.other_patient)
+    assert program_enroll(actor=personas.front_desk, program=full, patient=personas.patient).status == "waitlisted"
+
+    to_patient = member_meetings.program_clash_warning(
+        patient=personas.patient, program=same_hour, addressing_patient=True
+    )
+    to_staff = member_meetings.program_clash_warning(
+        patient=personas.patient, program=same_hour, addressing_patient=False
+    )
+
+    assert "as Full group, whose waitlist you are on (first overlap:" in to_patient and "already in" not in to_patient
+    assert to_patient.endswith("You can still enrol; if you get a seat there too, you cannot be at both.")
+    assert f"as Full group, whose waitlist {personas.patient.display_name} is on (" in to_staff
+
+
+def test_each_clashing_program_says_where_the_patient_stands_in_it(personas, evening_group, same_hour):
+    full = scheduled_program(actor=personas.admin, capacity=1, meeting_count=3, title="Full group")
+    program_enroll(actor=personas.front_desk, program=full, patient=personas.other_patient)
+    program_enroll(actor=personas.front_desk, program=full, patient=personas.patient)
+
+    to_patient = member_meetings.program_clash_warning(
+        patient=personas.patient, program=same_hour, addressing_patient=True
+    )
+
+    assert (
+        "Lecture series meets at the same time as Evening group, which you are already in, and Full group, whose "
+        "waitlist you are on (first overlap:"
+    ) in to_patient
+    assert to_patient.endswith("You can still enrol, but you cannot be at both.")
+
+
 def test_the_portal_join_page_warns_before_the_patient_enrols(personas, login, evening_group, same_hour):
     client = login(personas.patient_user)
 
