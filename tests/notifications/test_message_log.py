@@ -56,6 +56,13 @@ def test_front_desk_and_admins_see_the_message_log(personas, login, log, persona
     assert "secret-token" not in body
 
 
+def test_a_text_messages_number_reads_as_people_write_it(personas, login, appointment):
+    text = _message(personas.patient, appointment, key="sms", purpose="reminder_sms")
+    Message.objects.filter(pk=text.pk).update(channel="sms", to_address="+16175550123")
+    body = login(personas.front_desk).get("/messages/").content.decode()
+    assert '<span class="muted">(617) 555-0123</span>' in body and "+16175550123" not in body
+
+
 @pytest.mark.parametrize("persona", LOG_STRANGERS)
 def test_others_may_not_see_the_message_log(personas, login, log, persona):
     response = login(getattr(personas, persona)).get("/messages/")
