@@ -188,7 +188,7 @@ def _public_lecture_seed(out, *, facilitator, admin, front_desk) -> None:
 
 # Programs that form before they run: the spring cohort gathers interest close to its minimum; the winter group did
 # not gather enough and was called off, its list moved to the spring cohort's in the order people joined.
-SPRING = "TMS recovery group, spring cohort (proposed)"
+SPRING = "TMS recovery group, spring cohort"
 WINTER = "Mindfulness for pain, winter group"
 
 

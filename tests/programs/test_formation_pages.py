@@ -110,6 +110,17 @@ def test_the_program_page_shows_the_interest_list_in_a_fixed_number_of_queries(
     assert b"Interest list (5)" in response.content
 
 
+def test_the_program_list_marks_a_proposed_program(personas, login):
+    program = proposed_program(actor=personas.front_desk)
+    page = login(personas.front_desk).get("/programs/").content.decode()
+    assert f'{program.title}</a> <span class="badge">Proposed</span>' in page
+    program.stage = ProgramStage.NOT_LAUNCHED
+    program.save(update_fields=["stage"])
+    assert f'{program.title}</a> <span class="badge">Did not launch</span>' in (
+        login(personas.front_desk).get("/programs/").content.decode()
+    )
+
+
 def test_the_portal_lists_proposed_programs_and_the_patients_place(personas, login):
     program = proposed_program(actor=personas.front_desk)
     client = login(personas.patient_user)
