@@ -2,17 +2,21 @@
 
 import datetime as dt
 import re
+from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from apps.core import clock
 from apps.core.encryption import decrypt_json, decrypt_text
 from apps.notes.models import PsychotherapyNote, SessionNote
 from apps.notes.services import note_create, note_sign
 from apps.notes.tasks import unsigned_notes_digest
 from apps.notifications.models import Message
+from tests.factories import AppointmentFactory
+from tests.places import pacific_office
 
 from .conftest import complete_progress_content, past_appointment_for
 
@@ -145,6 +149,24 @@ def test_the_unsigned_queue_flags_notes_after_72_hours(personas, therapist_clien
     with time_machine.travel(session.end.astimezone(dt.UTC) + dt.timedelta(hours=72, minutes=1)):
         body = login(personas.therapist).get("/notes/unsigned/").content.decode()
     assert "Overdue" in body and "1 overdue" in body
+
+
+def test_the_unsigned_queue_names_another_offices_zone(personas, therapist_client):
+    """Each session at its own office's time; one in another zone says which (as My day and the session page do)."""
+    here = past_appointment_for(personas.therapist, personas.patient, days_ago=2, hour=10)
+    pacific = ZoneInfo("America/Los_Angeles")
+    yesterday = clock.local_now().date() - dt.timedelta(days=1)
+    start = clock.local_datetime(yesterday, dt.time(9), pacific)
+    AppointmentFactory(
+        therapist=personas.therapist,
+        patient=personas.patient,
+        start=start,
+        end=start + dt.timedelta(minutes=45),
+        location=pacific_office(),
+    )
+    body = therapist_client.get("/notes/unsigned/").content.decode()
+    assert f"{here.local_start:%a %b} {here.local_start.day} at 10:00 AM</td>" in body
+    assert f"{yesterday:%a %b} {yesterday.day} at 9:00 AM {start.tzname()}</td>" in body
 
 
 def test_the_queue_is_for_therapists(personas, login):
