@@ -21,7 +21,7 @@ def test_before_the_session_the_chart_card_and_the_patients_link_say_pacific_tim
     clinic, pasadena_session, login, client
 ):
     card = _page(login(clinic.front_desk), reverse("patients:detail", args=[clinic.patient.pk]))
-    assert "Mon Jun 1, 10:00" in card and "13:00" not in card
+    assert "Mon Jun 1 at 10:00 AM PDT</a>" in card and "1:00 PM" not in card
 
     token = appointment_link_token(appointment=pasadena_session, action="confirm")
     link = _page(client, reverse("notifications:appointment_confirm", args=[token]))
@@ -37,4 +37,4 @@ def test_after_the_session_the_therapists_note_pages_say_pacific_time(clinic, pa
         f"/notes/patients/{clinic.patient.pk}/chart/",
     ):
         body = _page(therapist, url)
-        assert "10:00 AM" in body and "1:00 PM" not in body, url
+        assert "10:00 AM PDT" in body and "1:00 PM" not in body, url
