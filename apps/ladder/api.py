@@ -27,7 +27,8 @@ class CareLevelMoveOutput(serializers.Serializer):
 class NextStepOutput(serializers.Serializer):
     next_level = serializers.CharField(help_text="Empty at the top of the ladder.")
     next_level_label = serializers.CharField()
-    step = serializers.CharField(help_text="The concrete next step for this patient, in plain words.")
+    step = serializers.CharField(help_text="The concrete next step for this patient, in plain words, said to them.")
+    step_on_chart = serializers.CharField(help_text="The same step as staff read it on the chart, about the patient.")
     step_url = serializers.CharField(help_text="The portal page for the step; empty when it is a conversation.")
 
 

@@ -45,8 +45,16 @@ class NextStep:
     since: dt.datetime | None
     next_level: str  # "" at the top of the ladder
     next_level_label: str
-    step: str
+    step: str  # said to the patient
+    step_on_chart: str  # the same step as staff read it about the patient
     step_url: str  # "" when the step is a conversation, not a page
+
+
+@dataclass(frozen=True)
+class _Step:
+    to_patient: str
+    on_chart: str
+    url: str = ""
 
 
 def care_level_of(*, patient) -> PatientCareLevel | None:
@@ -66,14 +74,18 @@ def _when(moment: dt.datetime, zone=None) -> str:
     return formats.date_format(timezone.localtime(moment, zone or clock.clinic_tz()), "l, F j \\a\\t g:i A")
 
 
-def _program_step(enrollments) -> tuple[str, str] | None:
+def _program_step(enrollments) -> _Step | None:
     """An offered seat, the next meeting of a program the patient is in, or their place on a program's list (a
     running program's before a proposed program's interest list)."""
     programs = reverse("portal:programs:list")
     for enrollment in enrollments:
         if enrollment.status == EnrollmentStatus.OFFERED:
-            deadline = _when(enrollment.offer_expires_at)
-            return f"A seat in {enrollment.program.title} is held for you until {deadline}: accept it.", programs
+            title, deadline = enrollment.program.title, _when(enrollment.offer_expires_at)
+            return _Step(
+                f"A seat in {title} is held for you until {deadline}: accept it.",
+                f"A seat in {title} is held for them until {deadline}, not accepted yet.",
+                programs,
+            )
     now = clock.now()
     for enrollment in enrollments:
         if enrollment.status != EnrollmentStatus.ENROLLED:
@@ -85,60 +97,85 @@ def _program_step(enrollments) -> tuple[str, str] | None:
                 program = enrollment.program
                 meeting_word = "lecture" if program.kind == ProgramKind.LECTURE else "meeting"
                 when = _when(appointment.start, appointment.zone)
-                return f"Your next {meeting_word} of {program.title} is {when}.", programs
+                return _Step(
+                    f"Your next {meeting_word} of {program.title} is {when}.",
+                    f"Next {meeting_word} of {program.title}: {when}.",
+                    programs,
+                )
     waiting = [e for e in enrollments if e.status == EnrollmentStatus.WAITLISTED]
     # A place on the list of a program that runs comes before an interest list for one that may not.
     for enrollment in waiting:
         if enrollment.program.stage == ProgramStage.LAUNCHED:
-            return (
-                f"You are number {enrollment.waitlist_rank} on the list for {enrollment.program.title}; "
-                "we will offer you a seat as one opens.",
+            rank, title = enrollment.waitlist_rank, enrollment.program.title
+            return _Step(
+                f"You are number {rank} on the list for {title}; we will offer you a seat as one opens.",
+                f"Number {rank} on the waitlist for {title}: offered a seat as one opens.",
                 programs,
             )
     for enrollment in waiting:
         program = enrollment.program
         if program.stage == ProgramStage.PROPOSED:
             decided = formats.date_format(program.decision_on, "F j")
-            return (
+            return _Step(
                 f"You are on the interest list for {program.title}; the clinic decides by {decided} whether it runs.",
+                f"On the interest list for {program.title}; the clinic decides by {decided} whether it runs.",
                 programs,
             )
     return None
 
 
-def _session_step(patient) -> tuple[str, str] | None:
+def _session_step(patient) -> _Step | None:
     session = patient_next_session(patient=patient)
     if session is None:
         return None
-    return f"Your next session is {_when(session.start, session.zone)}.", reverse("portal:sessions:list")
+    when = _when(session.start, session.zone)
+    return _Step(f"Your next session is {when}.", f"Next session: {when}.", reverse("portal:sessions:list"))
 
 
-def _slot_list_step(patient) -> tuple[str, str] | None:
+def _slot_list_step(patient) -> _Step | None:
     if patient_slot_requests_live(patient=patient):
-        return "You are on the list for a weekly individual time; we will offer you one as it opens.", ""
+        return _Step(
+            "You are on the list for a weekly individual time; we will offer you one as it opens.",
+            "On the list for a weekly individual time: offered one as it opens.",
+        )
     return None
 
 
-def _conversation_step(level: str, following: str) -> str:
+def _conversation_step(level: str, following: str) -> _Step:
     if not level:
-        return "Talk to your therapist about where to start: most people begin with reading and a lecture."
+        return _Step(
+            "Talk to your therapist about where to start: most people begin with reading and a lecture.",
+            "Not placed yet: agree a starting point with them (most begin with reading and a lecture).",
+        )
     if not following:
-        return "If symptoms come back, contact the clinic to book a check-in."
+        return _Step(
+            "If symptoms come back, contact the clinic to book a check-in.",
+            "At the top of the ladder: a check-in if symptoms come back.",
+        )
     if following == CareLevel.MAINTENANCE:
-        return "Talk to your therapist about when regular sessions could give way to occasional check-ins."
-    return f"Talk to your therapist about moving on to {CareLevel(following).label.lower()}."
+        return _Step(
+            "Talk to your therapist about when regular sessions could give way to occasional check-ins.",
+            "Discuss with them when regular sessions could give way to occasional check-ins.",
+        )
+    label = CareLevel(following).label.lower()
+    return _Step(f"Talk to your therapist about moving on to {label}.", f"Discuss with them moving on to {label}.")
 
 
 def next_step(*, patient) -> NextStep:
     """Where the patient stands and what comes next: a held seat first (it expires), then the next meeting of a
     program they are in, their next individual session, their place on a program's list or the individual-slot
-    list, and otherwise a conversation with their therapist about the next rung."""
+    list, and otherwise a conversation with their therapist about the next rung. Said to the patient (`step`) and
+    about them on the chart (`step_on_chart`), from the same finding."""
     current = care_level_of(patient=patient)
     level = current.level if current else ""
     following = next_level(level)
     enrollments = patient_enrollments_shown(patient=patient)
-    found = _program_step(enrollments) or _session_step(patient) or _slot_list_step(patient)
-    step, url = found if found else (_conversation_step(level, following), "")
+    step = (
+        _program_step(enrollments)
+        or _session_step(patient)
+        or _slot_list_step(patient)
+        or _conversation_step(level, following)
+    )
     return NextStep(
         level=level,
         level_label=CareLevel(level).label if level else "Not placed yet",
@@ -146,8 +183,9 @@ def next_step(*, patient) -> NextStep:
         since=current.since if current else None,
         next_level=following,
         next_level_label=CareLevel(following).label if following else "",
-        step=step,
-        step_url=url,
+        step=step.to_patient,
+        step_on_chart=step.on_chart,
+        step_url=step.url,
     )
 
 

@@ -42,6 +42,7 @@ def test_staff_read_the_level_next_step_and_history_with_reasons(personas, login
     assert (body["level"], body["level_label"]) == ("group", "Group program")
     assert body["next"]["next_level"] == "individual"
     assert body["next"]["step"] == "Talk to your therapist about moving on to individual therapy."
+    assert body["next"]["step_on_chart"] == "Discuss with them moving on to individual therapy."
     [move] = body["history"]
     assert (move["from_level"], move["to_level"], move["reason"]) == ("", "group", "Group fits")
 

@@ -3,7 +3,10 @@
 import pytest
 
 from apps.ladder.models import CareLevel, PatientCareLevel
+from apps.ladder.selectors import next_step
 from apps.ladder.services import care_level_set
+from apps.programs.services.seats import program_enroll
+from tests.programs.factories import scheduled_program
 
 pytestmark = pytest.mark.django_db
 
@@ -32,6 +35,34 @@ def test_the_therapist_sees_level_history_and_reasons_on_the_clinical_chart(pers
     assert "Group program" in page
     assert "Ready for group" in page
     assert 'action="/ladder/patients/' in page
+
+
+@pytest.mark.parametrize("level", ["", CareLevel.LECTURE_SERIES, CareLevel.MAINTENANCE])
+def test_the_chart_speaks_of_the_patient_not_to_them(personas, login, level):
+    if level:
+        care_level_set(patient=personas.patient, level=level, reason="x", actor=personas.therapist)
+    step = next_step(patient=personas.patient)
+    for page in (
+        login(personas.front_desk).get(f"/patients/{personas.patient.pk}/").content.decode(),
+        login(personas.therapist).get(f"/notes/patients/{personas.patient.pk}/chart/").content.decode(),
+    ):
+        assert f"<dt>Next step</dt><dd>{step.step_on_chart}</dd>" in page
+        assert step.step not in page and "your therapist" not in page.lower()
+
+
+def test_a_waitlist_place_reads_about_the_patient_on_the_chart_and_to_them_in_the_portal(
+    personas, login, make_patients
+):
+    program = scheduled_program(actor=personas.admin, capacity=1, title="Evening group")
+    program_enroll(actor=personas.front_desk, program=program, patient=make_patients(1)[0])
+    program_enroll(actor=personas.front_desk, program=program, patient=personas.patient)
+
+    chart = login(personas.front_desk).get(f"/patients/{personas.patient.pk}/").content.decode()
+    portal = login(personas.patient_user).get("/portal/care/").content.decode()
+
+    assert "Number 1 on the waitlist for Evening group: offered a seat as one opens." in chart
+    assert "You are number 1 on the list for Evening group; we will offer you a seat as one opens." in portal
+    assert "You are number" not in chart
 
 
 def test_billing_sees_no_care_level_card(personas, login):
