@@ -24,6 +24,7 @@ from apps.core.views import call_with_messages
 from apps.notifications.labels import confirmation_words
 
 from . import extensions, selectors, services
+from .calendar_shading import calendar_shading
 from .colors import therapist_color
 from .forms import AppointmentForm, CancelForm, RescheduleForm, SeriesForm
 from .models import AppointmentStatus, Room
@@ -63,8 +64,6 @@ def _ids(values: list[str]) -> list[int]:
 
 
 CALENDAR_VIEWS = ("week", "day", "list")
-# The grid shows at least these hours, and longer when someone works earlier or later.
-GRID_FROM, GRID_TO = dt.time(7, 0), dt.time(21, 0)
 
 
 @login_required
@@ -78,6 +77,8 @@ def calendar(request):
     location = selectors.location_chosen(request.GET.get("location"))
     location_id = location.pk if location else None
     hours = selectors.calendar_working_hours(user=request.user, location_id=location_id)
+    initial_date = _date_param(request.GET.get("date", "")) or clock.local_now().date()
+    shading = calendar_shading(hours, zone=_zone(location), week_of=initial_date)
     rooms = Room.objects.filter(is_active=True).select_related("location")
     context = {
         "legend": [(t, therapist_color(t.pk)) for t in therapists],
@@ -89,36 +90,15 @@ def calendar(request):
         "selected_therapists": _ids(request.GET.getlist("therapist")),
         "selected_rooms": _ids(request.GET.getlist("room")),
         "view": request.GET.get("view") if request.GET.get("view") in CALENDAR_VIEWS else "",
-        "initial_date": (_date_param(request.GET.get("date", "")) or clock.local_now().date()).isoformat(),
+        "initial_date": initial_date.isoformat(),
         "clinic_now": _wall_clock(clock.now(), _zone(location)),
         "can_book": request.user.has_perm("scheduling.book_appointment"),
         "can_edit_hours": request.user.has_perm("scheduling.add_availability"),
-        "working_hours": _business_hours(hours),
-        "grid_from": min([GRID_FROM, *(h.start_time for h in hours)]).strftime("%H:00:00"),
-        "grid_to": _grid_end(hours),
+        "working_hours": shading.business_hours,
+        "grid_from": shading.grid_from,
+        "grid_to": shading.grid_to,
     }
     return render(request, "scheduling/calendar.html", context)
-
-
-def _business_hours(hours) -> dict[int, list[dict]]:
-    """Each therapist's working hours as FullCalendar business hours (its weeks start on Sunday = 0)."""
-    by_therapist: dict[int, list[dict]] = {}
-    for block in hours:
-        by_therapist.setdefault(block.therapist_id, []).append(
-            {
-                "daysOfWeek": [(block.weekday + 1) % 7],
-                "startTime": block.start_time.strftime("%H:%M"),
-                "endTime": block.end_time.strftime("%H:%M"),
-            }
-        )
-    return by_therapist
-
-
-def _grid_end(hours) -> str:
-    """The grid's last hour: 21:00, or the top of the hour after the latest working hours end."""
-    latest = max([GRID_FROM, *(h.end_time for h in hours)])
-    hour = latest.hour + (1 if latest.minute or latest.second else 0)
-    return f"{max(hour, GRID_TO.hour):02d}:00:00"
 
 
 def _zone(location) -> ZoneInfo:

@@ -351,6 +351,36 @@ def test_the_calendar_filtered_to_a_location_shows_only_its_sessions_in_its_zone
     assert b"Times are clinic time, as in New York." in client.get("/schedule/").content
 
 
+def _shaded(client, **params) -> tuple[dict, str, str]:
+    page = client.get("/schedule/", params)
+    return page.context["working_hours"], page.context["grid_from"], page.context["grid_to"]
+
+
+def test_an_offices_hours_shade_the_clinics_grid_at_the_clinics_time(clinic, login, west_therapist):
+    """08:00-18:00 Pacific is 11:00-21:00 on the clinic's New York grid, the same hours on the West office's own."""
+    west = Location.objects.get(name="West office")
+    client = login(clinic.front_desk)
+    everywhere, _, grid_to = _shaded(client, date=MONDAY.isoformat())
+    assert {"daysOfWeek": [1], "startTime": "11:00", "endTime": "21:00"} in everywhere[west_therapist.pk]
+    assert grid_to == "21:00:00"
+    there, _, _ = _shaded(client, date=MONDAY.isoformat(), location=west.pk)
+    assert there[west_therapist.pk][0] == {"daysOfWeek": [1], "startTime": "08:00", "endTime": "18:00"}
+
+
+def test_hours_the_clocks_difference_carries_past_midnight_are_split_in_two_days(clinic, login, west_therapist):
+    west = Location.objects.get(name="West office")
+    WorkingHours.objects.create(
+        therapist=west_therapist, location=west, weekday=5, start_time=dt.time(19), end_time=dt.time(23)
+    )
+    everywhere, _, grid_to = _shaded(login(clinic.front_desk), date=MONDAY.isoformat())
+    saturday_evening = [
+        {"daysOfWeek": [6], "startTime": "22:00", "endTime": "24:00"},
+        {"daysOfWeek": [0], "startTime": "00:00", "endTime": "02:00"},
+    ]
+    assert all(piece in everywhere[west_therapist.pk] for piece in saturday_evening)
+    assert grid_to == "24:00:00"
+
+
 def test_the_filtered_calendar_feed_takes_as_many_queries_for_one_session_as_for_five(clinic, login, west_therapist):
     west = Location.objects.get(name="West office")
     client = login(clinic.front_desk)
