@@ -232,7 +232,22 @@ def _book_initial(request) -> dict:
         initial["therapist"] = therapist
     elif request.user.has_perm("scheduling.book_for_therapist", request.user):
         initial["therapist"] = request.user.pk
+    if "date" in initial and "location" not in initial and "therapist" in initial:
+        _click_at_therapists_office(initial)
     return initial
+
+
+def _click_at_therapists_office(initial: dict) -> None:
+    """A click on the calendar across every location is at the clinic's time, while the form's date and time are
+    the office's. When the therapist works that day at an office on another clock, the form opens there, at that
+    office's time of the click (13:00 in New York is 10:00 at the West office)."""
+    therapist = selectors.active_therapist(therapist_id=initial["therapist"])
+    office = selectors.therapist_workday(therapist=therapist, day=initial["date"]).office if therapist else None
+    if office is None or office.zone.key == clock.clinic_tz().key:
+        return
+    there = clock.local_datetime(initial["date"], initial["time"]).astimezone(office.zone)
+    initial.update(date=there.date(), time=there.time(), first_date=there.date(), local_start_time=there.time())
+    initial["location"] = office.pk
 
 
 def _booking_refused(form, exc: ApplicationError) -> None:

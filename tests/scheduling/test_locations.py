@@ -381,6 +381,21 @@ def test_hours_the_clocks_difference_carries_past_midnight_are_split_in_two_days
     assert grid_to == "24:00:00"
 
 
+def test_a_click_on_the_clinics_grid_opens_the_form_at_the_therapists_office_at_its_time(clinic, login, west_therapist):
+    """13:00 on the clinic's grid, for a therapist at the West office that day, is 10:00 there; with the West
+    office's own grid (location given) or a therapist at the main office, the click is taken as it is."""
+    west = Location.objects.get(name="West office")
+    client = login(clinic.front_desk)
+    url = "/schedule/appointments/new/"
+    for page in (url, "/schedule/series/new/"):
+        form = client.get(page, {"start": "2026-06-02T13:00", "therapist": west_therapist.pk}).context["form"]
+        assert (form["location"].value(), form.initial.get("time")) == (west.pk, dt.time(10, 0))
+    form = client.get(url, {"start": "2026-06-02T13:00", "therapist": west_therapist.pk, "location": west.pk})
+    assert form.context["form"].initial["time"] == dt.time(13, 0)
+    form = client.get(url, {"start": "2026-06-02T13:00", "therapist": clinic.therapist.pk}).context["form"]
+    assert (form["location"].value(), form.initial["time"]) == (None, dt.time(13, 0))
+
+
 def test_the_filtered_calendar_feed_takes_as_many_queries_for_one_session_as_for_five(clinic, login, west_therapist):
     west = Location.objects.get(name="West office")
     client = login(clinic.front_desk)
