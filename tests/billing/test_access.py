@@ -53,6 +53,12 @@ def test_the_ledger_page_by_role(personas, login, account, persona, status, sees
         assert "$25.00" in body  # balance: $40 charge - $15 paid
 
 
+def test_the_ledger_names_each_charges_fee_class_in_words(personas, login, account):
+    charge = account["charge"]
+    body = login(personas.billing).get(f"/billing/patients/{personas.patient.pk}/").content.decode()
+    assert f"<td>{charge.class_label}</td>" in body and f"<td>{charge.class_code}</td>" not in body
+
+
 def test_a_therapist_sees_the_class_on_the_chart_but_not_the_income(personas, login, account):
     from django.template import Context, Template
     from django.test import RequestFactory
