@@ -15,6 +15,7 @@ from apps.billing.services.charges import charge_for_appointment_outcome
 from apps.billing.services.payments import adjustment_post, adjustment_reverse, payment_record, payment_refund
 from apps.billing.services.plans import payment_plan_cancel, payment_plan_create
 from apps.billing.services.statements import statement_issue
+from apps.core import clock
 from apps.core.errors import Conflict, InvalidTransition, Unprocessable
 
 from .helpers import past_appointment
@@ -199,6 +200,25 @@ def test_sliding_scale_report_totals_discounts_per_class_and_therapist(personas,
     assert report["total_discount"] == Decimal("360.00")
     therapist_rows = {(r["therapist"], r["class_code"]): r["discount"] for r in report["by_therapist"]}
     assert therapist_rows[(personas.therapist.pk, "A")] == Decimal("360.00")
+
+
+def test_a_package_sold_is_reported_under_no_therapist_on_the_page_and_in_the_csv(personas, fee_config, login):
+    from apps.billing.models import PackageOffering
+    from apps.billing.services.packages import package_purchase
+
+    from .helpers import approved_assessment
+
+    approved_assessment(personas.patient, household_size=1, income="10000")
+    offering = PackageOffering.objects.create(
+        name="Ten sessions", service_type=fee_config["90834"], session_count=10, full_price=Decimal("1500.00")
+    )
+    package_purchase(actor=personas.billing, patient=personas.patient, offering=offering)
+    today = clock.local_now().date().isoformat()
+    client = login(personas.billing)
+    page = client.get("/billing/reports/sliding-scale/", {"start": today, "end": today}).content.decode()
+    csv = client.get("/billing/reports/sliding-scale.csv", {"start": today, "end": today}).content.decode()
+    assert "<td>No therapist (a package sold)</td>" in page and "None" not in page
+    assert "No therapist (a package sold)," in csv and "None" not in csv
 
 
 def test_the_aging_and_sliding_scale_pages_take_a_fixed_number_of_queries(

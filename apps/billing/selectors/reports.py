@@ -52,6 +52,9 @@ def ar_aging(*, as_of: dt.date) -> dict:
     return {"as_of": as_of, "rows": rows, "totals": totals, "total": sum(totals.values(), ZERO)}
 
 
+NO_THERAPIST = "No therapist (a package sold)"
+
+
 def sliding_scale_report(*, start: dt.date, end: dt.date, location=None) -> dict:
     """Patients, charges and total discount per class, and per therapist and class, for charges in a period; at one
     `location`, only the charges for sessions held there (a telehealth session's is the office it was held from).
@@ -73,6 +76,10 @@ def sliding_scale_report(*, start: dt.date, end: dt.date, location=None) -> dict
     )
     for row in by_class + by_therapist:
         row["discount"] = row["full"] - row["charged"]
+    for row in by_therapist:
+        # A package sold is charged to no therapist: the row says so rather than a blank name.
+        name = " ".join(part for part in (row["therapist__first_name"], row["therapist__last_name"]) if part)
+        row["therapist_name"] = name if row["therapist"] is not None else NO_THERAPIST
     return {
         "start": start,
         "end": end,
@@ -91,7 +98,7 @@ def sliding_scale_csv_tables(report: dict) -> list[tuple[str, list[str], list[li
     ]
     by_therapist = [
         [
-            f"{r['therapist__first_name']} {r['therapist__last_name']}".strip(),
+            r["therapist_name"],
             r["class_label"],
             r["patients"],
             r["charges"],
