@@ -1,4 +1,5 @@
-"""Form pieces every app shares: money fields that speak dollars, and form errors named as people name fields."""
+"""Form pieces every app shares: money fields that speak dollars, phone inputs that show numbers as people write
+them, and form errors named as people name fields."""
 
 from decimal import Decimal
 
@@ -6,6 +7,17 @@ from django import forms
 from django.core.validators import MaxValueValidator, MinValueValidator
 
 from .money import money_text
+from .phones import phone_display
+
+
+class PhoneInput(forms.TextInput):
+    """A phone number shown as people write it ("(617) 555-0123"), not as it is kept ("+16175550123"). What is
+    typed is read by the form's own cleaning (`phone_to_e164`), so the shown form goes back in unchanged."""
+
+    input_type = "tel"
+
+    def format_value(self, value):
+        return phone_display(value) if isinstance(value, str) else super().format_value(value)
 
 
 class MoneyField(forms.DecimalField):

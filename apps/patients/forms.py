@@ -3,6 +3,7 @@ from django import forms
 from apps.accounts.models import User
 from apps.accounts.roles import Role
 from apps.core import clock
+from apps.core.forms import PhoneInput
 from apps.core.phones import phone_to_e164
 from apps.core.time_zones import zone_choices
 
@@ -54,8 +55,8 @@ class PatientForm(ChartPhonesMixin, forms.ModelForm):
         fields = DEMOGRAPHIC_FIELDS
         widgets = {
             "date_of_birth": forms.DateInput(attrs={"type": "date", "min": EARLIEST_BIRTH_DATE.isoformat()}),
-            "phone": forms.TextInput(attrs={"type": "tel", "autocomplete": "off"}),
-            "emergency_contact_phone": forms.TextInput(attrs={"type": "tel", "autocomplete": "off"}),
+            "phone": PhoneInput(attrs={"autocomplete": "off"}),
+            "emergency_contact_phone": PhoneInput(attrs={"autocomplete": "off"}),
         }
         help_texts = {"phone": "Mobile number with its area code, for example (617) 555-0123."}
 

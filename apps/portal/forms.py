@@ -1,5 +1,6 @@
 from django import forms
 
+from apps.core.forms import PhoneInput
 from apps.patients.forms import ChartPhonesMixin, time_zone_field
 from apps.patients.models import Patient
 
@@ -29,7 +30,8 @@ class ContactDetailsForm(ChartPhonesMixin, forms.ModelForm):
         }
         widgets = {
             "email": forms.EmailInput(attrs={"autocomplete": "email"}),
-            "phone": forms.TextInput(attrs={"type": "tel", "autocomplete": "tel"}),
+            "phone": PhoneInput(attrs={"autocomplete": "tel"}),
+            "emergency_contact_phone": PhoneInput(attrs={"autocomplete": "off"}),
             "address_line1": forms.TextInput(attrs={"autocomplete": "address-line1"}),
             "address_line2": forms.TextInput(attrs={"autocomplete": "address-line2"}),
             "city": forms.TextInput(attrs={"autocomplete": "address-level2"}),

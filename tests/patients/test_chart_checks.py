@@ -102,6 +102,12 @@ def test_the_form_refuses_future_and_ancient_birth_dates_and_bad_phones():
     assert form.errors["date_of_birth"] == ["A date of birth before 1900 is not accepted: check the year."]
 
 
+def test_the_edit_page_shows_numbers_as_people_write_them(personas, login):
+    Patient.objects.filter(pk=personas.patient.pk).update(phone="+16175550123")
+    body = login(personas.front_desk).get(f"/patients/{personas.patient.pk}/edit/").content.decode()
+    assert 'type="tel" name="phone" value="(617) 555-0123"' in body
+
+
 def test_the_new_patient_page_shows_the_refusals_by_their_fields(personas, login):
     response = login(personas.front_desk).post(
         "/patients/new/", {**NEW, "date_of_birth": _next_week().isoformat(), "phone": "not a phone"}

@@ -154,6 +154,20 @@ def test_phone_numbers_are_stored_in_international_form(personas, login, typed, 
     assert Patient.objects.get(pk=personas.patient.pk).phone == stored
 
 
+def test_the_form_shows_numbers_as_people_write_them_and_keeps_them_as_they_are(personas, login):
+    Patient.objects.filter(pk=personas.patient.pk).update(phone="+16175550123", emergency_contact_phone="+16175550199")
+    client = login(personas.patient_user)
+    body = client.get("/portal/settings/").content.decode()
+    assert 'value="(617) 555-0123"' in body and 'value="(617) 555-0199"' in body and "+1617555" not in body
+
+    form = client.get("/portal/settings/").context["contact_form"]
+    sent = {name: form[name].value() or "" for name in form.fields}
+    sent.update(phone="(617) 555-0123", emergency_contact_phone="(617) 555-0199")
+    assert client.post("/portal/settings/contact/", sent).status_code == 302
+    patient = Patient.objects.get(pk=personas.patient.pk)
+    assert (patient.phone, patient.emergency_contact_phone) == ("+16175550123", "+16175550199")
+
+
 def test_a_phone_number_without_an_area_code_is_refused_with_a_hint(personas, login):
     client = login(personas.patient_user)
 
