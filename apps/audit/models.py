@@ -2,6 +2,8 @@ import pgtrigger
 from django.conf import settings
 from django.db import models
 
+from .words import action_words, record_words
+
 
 class AccessLog(models.Model):
     """One row per read of protected health information, and per denied attempt. Append-only."""
@@ -25,3 +27,11 @@ class AccessLog(models.Model):
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M} {self.actor_id} {self.action} {self.subject_type}#{self.subject_id}"
+
+    @property
+    def action_words(self) -> str:
+        return action_words(self.action)
+
+    @property
+    def record_words(self) -> str:
+        return record_words(self.subject_type, self.subject_id)

@@ -15,6 +15,7 @@ from tests.factories import PatientFactory
 pytestmark = pytest.mark.django_db
 
 URL = "/audit/access-log/"
+CHART_VIEWED = '<td title="chart_view">Viewed chart</td>'
 
 
 def _read(actor, patient, *, allowed=True):
@@ -39,14 +40,43 @@ def test_filters_by_patient_staff_member_and_refusals(personas, login, log):
     admin = login(personas.admin)
     by_patient = admin.get(URL, {"patient": personas.patient.pk}).content.decode()
     assert f"Access log: {personas.patient.display_name}" in by_patient
-    assert by_patient.count("<td>chart_view</td>") == 2
+    assert by_patient.count(CHART_VIEWED) == 2
 
     by_actor = admin.get(URL, {"actor": personas.front_desk.pk}).content.decode()
-    assert by_actor.count("<td>chart_view</td>") == 2
+    assert by_actor.count(CHART_VIEWED) == 2
     assert personas.other_patient.display_name in by_actor
 
     refused = admin.get(URL, {"denied_only": "on"}).content.decode()
-    assert refused.count("<td>chart_view</td>") == 1 and "refused" in refused
+    assert refused.count(CHART_VIEWED) == 1 and "refused" in refused
+
+
+def test_each_row_says_what_was_done_to_which_record_in_words(personas, login, log):
+    body = login(personas.admin).get(URL).content.decode()
+    assert f'<td title="patients.patient">Patient #{personas.patient.pk}</td>' in body
+    assert ">chart_view<" not in body and ">patients.patient #" not in body
+
+
+@pytest.mark.parametrize(
+    ("code", "words"),
+    [
+        ("billing_ledger_view", "Viewed billing ledger"),
+        ("note_sign", "Signed note"),
+        ("intake.view_signature", "Viewed signed intake form"),
+        ("two_step_off", "Turned off two-step sign-in"),
+        ("something_new", "Something new"),
+    ],
+)
+def test_an_action_code_reads_as_what_happened(code, words):
+    from apps.audit.words import action_words
+
+    assert action_words(code) == words
+
+
+def test_a_record_of_a_kind_no_longer_known_stays_as_it_was_logged():
+    from apps.audit.words import record_words
+
+    assert record_words("billing.slidingscaleassessment", "7") == "Sliding scale assessment #7"
+    assert record_words("retired.thing", "3") == "retired.thing #3"
 
 
 def test_filters_by_clinic_days(personas, login, log):
@@ -54,8 +84,8 @@ def test_filters_by_clinic_days(personas, login, log):
         _read(personas.therapist, personas.other_patient)
     admin = login(personas.admin)
     that_day = admin.get(URL, {"since": "2026-03-02", "until": "2026-03-02"}).content.decode()
-    assert that_day.count("<td>chart_view</td>") == 1 and "2026-03-02 23:30" in that_day
-    assert "<td>chart_view</td>" not in admin.get(URL, {"since": "2026-03-03", "until": "2026-03-03"}).content.decode()
+    assert that_day.count(CHART_VIEWED) == 1 and "2026-03-02 23:30" in that_day
+    assert CHART_VIEWED not in admin.get(URL, {"since": "2026-03-03", "until": "2026-03-03"}).content.decode()
     backwards = admin.get(URL, {"since": "2026-03-03", "until": "2026-03-02"}).content.decode()
     assert "The end date is before the start date." in backwards
 
@@ -67,7 +97,7 @@ def test_pages_keep_the_filters(personas, login):
     first = login(personas.admin).get(URL, {"patient": personas.patient.pk}).content.decode()
     assert f"?patient={personas.patient.pk}&amp;page=2" in first
     second = login(personas.admin).get(URL, {"patient": personas.patient.pk, "page": 2}).content.decode()
-    assert second.count("<td>chart_view</td>") == 1
+    assert second.count(CHART_VIEWED) == 1
 
 
 def test_the_page_runs_a_constant_number_of_queries(personas, login, django_assert_max_num_queries):
