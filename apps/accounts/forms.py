@@ -64,6 +64,14 @@ class ClinicSettingsForm(forms.ModelForm):
         widgets = picker_widgets(times=("quiet_hours_start", "quiet_hours_end"))
 
 
+class StaffRolesForm(forms.Form):
+    roles = forms.MultipleChoiceField(
+        choices=[(r.value, r.label) for r in Role if r in STAFF_ROLES],
+        widget=forms.CheckboxSelectMultiple,
+        help_text="What they may do: each role opens its own pages.",
+    )
+
+
 class StaffInvitationForm(forms.Form):
     email = forms.EmailField()
     first_name = forms.CharField(max_length=100)

@@ -6,7 +6,7 @@ from apps.core import clock
 
 from .disciplines import Discipline
 from .models import ApiToken, User
-from .roles import Role
+from .roles import STAFF_ROLES, Role
 
 
 def api_tokens_of(*, user: User) -> QuerySet[ApiToken]:
@@ -45,3 +45,28 @@ def upcoming_sessions_outside(*, therapist: User, discipline: str) -> int:
         .exclude(service_type__discipline=discipline)
         .count()
     )
+
+
+def staff_members() -> QuerySet[User]:
+    """Everyone with a staff role, deactivated ones too, by name: the Users page (patients are kept on their charts)."""
+    return (
+        User.objects.filter(groups__name__in=STAFF_ROLES)
+        .distinct()
+        .select_related("therapist_profile")
+        .prefetch_related("groups")
+        .order_by("last_name", "first_name", "pk")
+    )
+
+
+def staff_member(*, user_id) -> User | None:
+    return staff_members().filter(pk=user_id).first()
+
+
+def other_active_admins(*, user: User) -> int:
+    """Active admins besides `user`: the clinic keeps at least one who can manage everyone else."""
+    return User.objects.filter(groups__name=Role.ADMIN, is_active=True).exclude(pk=user.pk).count()
+
+
+def booked_sessions_ahead(*, therapist: User) -> int:
+    """The therapist's booked sessions still to come: what taking them off the schedule would strand."""
+    return therapist.appointments.filter(status="booked", start__gt=clock.now()).count()  # AppointmentStatus.BOOKED

@@ -19,9 +19,9 @@ from apps.core.models import ClinicSettings
 
 from .disciplines import Discipline
 from .models import ApiToken, Invitation, TherapistProfile, User
-from .roles import Role
+from .roles import STAFF_ROLES, Role
 from .rules import can_revoke_api_token
-from .selectors import upcoming_sessions_outside
+from .selectors import booked_sessions_ahead, other_active_admins, upcoming_sessions_outside
 
 API_TOKEN_LIFETIMES_DAYS = (7, 30, 90, 365)
 
@@ -57,6 +57,84 @@ def user_roles_set(*, actor: User, user: User, roles: list[str]) -> User:
         actor=actor, action="roles_change", subject=user, detail={"before": before, "after": sorted(roles)}
     )
     return user
+
+
+def _staff_keeps_the_clinic_running(*, user: User, losing_admin: bool, losing_therapist: bool, doing: str) -> None:
+    """Refuses a change that would leave no active admin, or a therapist's booked sessions with nobody to see them."""
+    if losing_admin and Role.ADMIN in user.roles and not other_active_admins(user=user):
+        raise Conflict(
+            f"{user.full_name} is the clinic's only active admin: make someone else an admin before {doing}."
+        )
+    if losing_therapist and Role.THERAPIST in user.roles and (ahead := booked_sessions_ahead(therapist=user)):
+        raise Conflict(
+            f"{user.full_name} has {ahead} booked session{'s' if ahead != 1 else ''} to come: move them to another "
+            f"therapist or cancel them before {doing}."
+        )
+
+
+@transaction.atomic
+def staff_roles_change(*, actor: User, user: User, roles: list[str]) -> User:
+    """Give a staff member the staff roles chosen (a patient role they hold stays). At least one staff role is
+    needed (deactivating is how someone leaves); the last active admin keeps theirs, and a therapist keeps theirs
+    while sessions are booked with them."""
+    chosen = set(roles)
+    if not chosen or not chosen <= STAFF_ROLES:
+        raise Unprocessable("Choose one or more staff roles.", fields={"roles": ["Choose one or more."]})
+    user = User.objects.select_for_update().get(pk=user.pk)
+    _staff_keeps_the_clinic_running(
+        user=user,
+        losing_admin=Role.ADMIN not in chosen,
+        losing_therapist=Role.THERAPIST not in chosen,
+        doing="taking that role away",
+    )
+    kept = {Role.PATIENT} & user.roles
+    return user_roles_set(actor=actor, user=user, roles=sorted(chosen | kept))
+
+
+@transaction.atomic
+def staff_deactivate(*, actor: User, user: User) -> User:
+    """Someone leaves the clinic: they can no longer sign in (their open sessions end at their next request), their
+    API tokens and pending invitations stop working, and their records stay as they were. Not oneself, not the
+    last active admin, not a therapist with sessions still booked."""
+    user = User.objects.select_for_update().get(pk=user.pk)
+    if user.pk == actor.pk:
+        raise Conflict("You cannot deactivate your own account; another admin can.")
+    if not user.is_active:
+        raise InvalidTransition(f"{user.full_name} is already deactivated.")
+    _staff_keeps_the_clinic_running(user=user, losing_admin=True, losing_therapist=True, doing="deactivating them")
+    now = clock.now()
+    user.is_active = False
+    user.save(update_fields=["is_active"])
+    tokens = ApiToken.objects.filter(user=user, revoked_at__isnull=True).update(
+        revoked_at=now, revoked_by=actor, updated_at=now
+    )
+    invitations_revoke_pending(user=user)
+    access_log_write(actor=actor, action="staff_deactivate", subject=user, detail={"tokens_revoked": tokens})
+    return user
+
+
+@transaction.atomic
+def staff_reactivate(*, actor: User, user: User) -> User:
+    """Someone comes back: they sign in with their password and authenticator as before."""
+    user = User.objects.select_for_update().get(pk=user.pk)
+    if user.is_active:
+        raise InvalidTransition(f"{user.full_name} is already active.")
+    if not user.has_usable_password():
+        raise Conflict(f"{user.full_name} never accepted their invitation: send them a new one instead.")
+    user.is_active = True
+    user.save(update_fields=["is_active"])
+    access_log_write(actor=actor, action="staff_reactivate", subject=user)
+    return user
+
+
+@transaction.atomic
+def staff_reinvite(*, actor: User, user: User) -> Invitation:
+    """A new invitation link for someone who has not accepted theirs (the old link stops working)."""
+    if user.is_active or user.has_usable_password():
+        raise InvalidTransition(f"{user.full_name} has accepted their invitation already.")
+    role = min(user.roles & STAFF_ROLES)
+    access_log_write(actor=actor, action="staff_reinvite", subject=user, detail={"role": role})
+    return invitation_send(actor=actor, email=user.email, role=role, user=user)
 
 
 @transaction.atomic

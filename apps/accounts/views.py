@@ -18,7 +18,7 @@ from apps.core.models import ClinicSettings
 from apps.core.views import call_with_messages
 
 from . import mfa, selectors, services
-from .forms import ApiTokenForm, ClinicSettingsForm, SetPasswordForm, StaffInvitationForm, TokenForm
+from .forms import ApiTokenForm, ClinicSettingsForm, SetPasswordForm, StaffInvitationForm, StaffRolesForm, TokenForm
 from .models import ApiToken, User
 from .navigation import page_described
 from .roles import Role
@@ -86,10 +86,82 @@ def user_list(request):
         services.staff_invite(actor=request.user, **form.cleaned_data)
         messages.success(request, f"Invitation sent to {form.cleaned_data['email']}.")
         return redirect("accounts:user_list")
-    users = (
-        User.objects.select_related("therapist_profile").prefetch_related("groups").order_by("last_name", "first_name")
+    return render(request, "accounts/user_list.html", {"users": selectors.staff_members(), "form": form})
+
+
+def _staff_member(request, pk) -> User:
+    if not request.user.has_perm("accounts.manage_users"):
+        raise PermissionDenied
+    user = selectors.staff_member(user_id=pk)
+    if user is None:
+        raise Http404
+    return user
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def staff_detail(request, pk):
+    """One staff member: their roles to change, and deactivating or reactivating them."""
+    user = _staff_member(request, pk)
+    posted = request.POST if request.method == "POST" else None  # ticking no role at all still posts the form
+    form = StaffRolesForm(posted, initial={"roles": sorted(user.roles - {Role.PATIENT})})
+    status = 400 if form.is_bound and not form.is_valid() else 200
+    if form.is_bound and form.is_valid():
+        roles = form.cleaned_data["roles"]
+        if call_with_messages(
+            request,
+            lambda: services.staff_roles_change(actor=request.user, user=user, roles=roles),
+            f"{user.full_name}'s roles are saved.",
+        ):
+            return redirect("accounts:staff_detail", pk=user.pk)
+        status = 409
+    context = {
+        "member": user,
+        "form": form,
+        "role_labels": [Role(role).label for role in sorted(user.roles)],
+        "sessions_ahead": selectors.booked_sessions_ahead(therapist=user) if Role.THERAPIST in user.roles else 0,
+        "invited": not user.is_active and not user.has_usable_password(),
+    }
+    return render(request, "accounts/staff_detail.html", context, status=status)
+
+
+@login_required
+@require_POST
+def staff_deactivate(request, pk):
+    """Asks first (a page saying what deactivating does); only the confirmation's post deactivates."""
+    user = _staff_member(request, pk)
+    if request.POST.get("confirmed") != "yes":
+        return render(request, "accounts/staff_deactivate_confirm.html", {"member": user})
+    call_with_messages(
+        request,
+        lambda: services.staff_deactivate(actor=request.user, user=user),
+        f"{user.full_name} is deactivated: they can no longer sign in.",
     )
-    return render(request, "accounts/user_list.html", {"users": users, "form": form})
+    return redirect("accounts:staff_detail", pk=user.pk)
+
+
+@login_required
+@require_POST
+def staff_reactivate(request, pk):
+    user = _staff_member(request, pk)
+    call_with_messages(
+        request,
+        lambda: services.staff_reactivate(actor=request.user, user=user),
+        f"{user.full_name} can sign in again.",
+    )
+    return redirect("accounts:staff_detail", pk=user.pk)
+
+
+@login_required
+@require_POST
+def staff_reinvite(request, pk):
+    user = _staff_member(request, pk)
+    call_with_messages(
+        request,
+        lambda: services.staff_reinvite(actor=request.user, user=user),
+        f"A new invitation is on its way to {user.email}; the earlier link no longer works.",
+    )
+    return redirect("accounts:staff_detail", pk=user.pk)
 
 
 @login_required

@@ -46,6 +46,9 @@ VERBS = {
     "accept": "Accepted",
     "draft": "Drafted",
     "override": "Overrode",
+    "deactivate": "Deactivated",
+    "reactivate": "Reactivated",
+    "reinvite": "Invited again",
 }
 # Codes the rule above would say badly.
 ACTIONS = {

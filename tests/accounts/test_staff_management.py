@@ -1,0 +1,119 @@
+"""Admins manage the staff from the Users page: each staff member's roles, deactivating someone who leaves (asked
+first, ending their sign-ins and API tokens) and reactivating them, or inviting again someone who never accepted.
+The clinic always keeps an active admin, and a therapist's booked sessions are never left with nobody."""
+
+import datetime as dt
+
+import pytest
+from django.core import mail
+from rest_framework.test import APIClient
+
+from apps.accounts.models import ApiToken, User
+from apps.accounts.roles import Role
+from apps.accounts.services import staff_invite
+from apps.audit.models import AccessLog
+from apps.core import clock
+from tests.factories import AppointmentFactory, api_token_for
+
+pytestmark = pytest.mark.django_db
+
+
+def _url(user, action: str = "") -> str:
+    return f"/accounts/users/{user.pk}/{action + '/' if action else ''}"
+
+
+def _token_client(plaintext: str) -> APIClient:
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Token {plaintext}")
+    return client
+
+
+def test_the_users_page_lists_the_staff_by_role_name_each_linked(personas, login):
+    body = login(personas.admin).get("/accounts/users/").content.decode()
+    assert f'href="{_url(personas.front_desk)}"' in body
+    assert '<span class="badge">Front desk</span>' in body and ">front_desk<" not in body
+    assert personas.patient_user.email not in body  # patients are kept on their charts
+
+
+def test_an_admin_changes_a_staff_members_roles(personas, login):
+    client = login(personas.admin)
+    response = client.post(_url(personas.front_desk), {"roles": [Role.FRONT_DESK, Role.BILLING]})
+    assert response.status_code == 302
+    user = User.objects.get(pk=personas.front_desk.pk)
+    assert user.roles == {Role.FRONT_DESK, Role.BILLING}
+    assert AccessLog.objects.filter(action="roles_change", subject_id=str(user.pk)).exists()
+    assert client.post(_url(personas.front_desk), {"roles": []}).status_code == 400
+    assert client.post(_url(personas.front_desk), {"roles": ["patient"]}).status_code == 400
+
+
+def test_the_last_admin_keeps_the_role_and_a_therapist_with_sessions_ahead_keeps_theirs(personas, login):
+    client = login(personas.admin)
+    response = client.post(_url(personas.admin), {"roles": [Role.FRONT_DESK]})
+    assert response.status_code == 409 and "only active admin" in response.content.decode()
+    start = clock.now() + dt.timedelta(days=3)
+    AppointmentFactory(therapist=personas.therapist, start=start, end=start + dt.timedelta(minutes=45))
+    response = client.post(_url(personas.therapist), {"roles": [Role.FRONT_DESK]})
+    assert response.status_code == 409 and "1 booked session to come" in response.content.decode()
+    assert Role.THERAPIST in User.objects.get(pk=personas.therapist.pk).roles
+
+
+def test_deactivating_asks_first_then_ends_sign_ins_and_tokens(personas, login):
+    leaving = personas.front_desk
+    their_session = login(leaving)
+    plaintext = api_token_for(leaving)
+    assert _token_client(plaintext).get("/api/patients/").status_code == 200
+    admin = login(personas.admin)
+
+    asked = admin.post(_url(leaving, "deactivate"))
+    assert asked.status_code == 200 and f"Yes, deactivate {leaving.full_name}" in asked.content.decode()
+    assert User.objects.get(pk=leaving.pk).is_active
+
+    done = admin.post(_url(leaving, "deactivate"), {"confirmed": "yes"})
+    assert done.status_code == 302
+    assert not User.objects.get(pk=leaving.pk).is_active
+    assert not ApiToken.objects.filter(user=leaving, revoked_at__isnull=True).exists()
+    assert their_session.get("/").status_code == 302  # signed out at their next request
+    assert _token_client(plaintext).get("/api/patients/").status_code in (401, 403)
+    assert AccessLog.objects.filter(action="staff_deactivate", subject_id=str(leaving.pk)).exists()
+
+    assert admin.post(_url(leaving, "reactivate")).status_code == 302
+    assert User.objects.get(pk=leaving.pk).is_active
+
+
+def test_nobody_deactivates_themselves_the_last_admin_or_a_therapist_with_sessions_ahead(personas, login):
+    admin = login(personas.admin)
+    admin.post(_url(personas.admin, "deactivate"), {"confirmed": "yes"})
+    start = clock.now() + dt.timedelta(days=3)
+    AppointmentFactory(therapist=personas.therapist, start=start, end=start + dt.timedelta(minutes=45))
+    response = admin.post(_url(personas.therapist, "deactivate"), {"confirmed": "yes"}, follow=True)
+    assert "1 booked session to come" in response.content.decode()
+    assert User.objects.get(pk=personas.admin.pk).is_active and User.objects.get(pk=personas.therapist.pk).is_active
+
+
+def test_someone_who_never_accepted_is_invited_again_not_reactivated(
+    personas, login, django_capture_on_commit_callbacks
+):
+    staff_invite(actor=personas.admin, email="new@clinic.test", first_name="New", last_name="Hire", role="billing")
+    invited = User.objects.get(email="new@clinic.test")
+    admin = login(personas.admin)
+    page = admin.get(_url(invited)).content.decode()
+    assert "Send a new invitation" in page and "Reactivate" not in page
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        assert admin.post(_url(invited, "invite-again")).status_code == 302
+    assert [m.to for m in mail.outbox] == [["new@clinic.test"]]
+    admin.post(_url(invited, "reactivate"))
+    assert not User.objects.get(pk=invited.pk).is_active
+
+
+@pytest.mark.parametrize("persona", ["front_desk", "therapist", "billing", "patient_user"])
+def test_only_admins_manage_the_staff(personas, login, persona):
+    client = login(getattr(personas, persona))
+    assert client.get(_url(personas.front_desk)).status_code == 403
+    for action in ("deactivate", "reactivate", "invite-again"):
+        assert client.post(_url(personas.front_desk, action), {"confirmed": "yes"}).status_code == 403
+    assert User.objects.get(pk=personas.front_desk.pk).is_active
+
+
+def test_a_patients_account_is_not_a_staff_member(personas, login):
+    assert login(personas.admin).get(_url(personas.patient_user)).status_code == 404
