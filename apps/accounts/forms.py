@@ -62,6 +62,22 @@ class ClinicSettingsForm(forms.ModelForm):
             "require_medical_clearance",
         ]
         widgets = picker_widgets(times=("quiet_hours_start", "quiet_hours_end"))
+        labels = {
+            "tax_id": "Tax ID (EIN)",
+            "cancellation_window_hours": "Late cancellation: hours before a session",
+            "reminder_email_lead_hours": "Email reminder: hours before a session",
+            "reminder_sms_lead_hours": "Text reminder: hours before a session",
+            "seat_offer_hold_hours": "A group seat offered is held for (hours)",
+            "quiet_hours_start": "No texts from",
+            "quiet_hours_end": "No texts until",
+        }
+        help_texts = {
+            "tax_id": "Printed on superbills, statements and Good Faith Estimates.",
+            "cancellation_window_hours": "Cancelling later than this is a late cancellation, with its fee.",
+            "quiet_hours_start": (
+                "Texts due in these hours wait until they end, by the patient's clock (else the session's office's)."
+            ),
+        }
 
 
 class StaffRolesForm(forms.Form):
