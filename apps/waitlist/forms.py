@@ -22,3 +22,8 @@ class StaffSlotRequestForm(SlotRequestForm):
     patient = PatientChoiceField(queryset=Patient.objects.filter(status=PatientStatus.ACTIVE))
 
     field_order = ["patient"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # The front desk fills this in about the patient, not to them.
+        self.fields["weekdays"].label = "Days that work for the patient"

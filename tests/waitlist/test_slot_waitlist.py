@@ -166,6 +166,13 @@ def test_a_patient_joins_the_slot_waitlist_from_the_portal(personas, login, week
     assert SlotRequest.objects.get(patient=personas.patient).weekdays == [0, 2]
 
 
+def test_the_staff_form_asks_about_the_patient_and_the_portal_asks_them(personas, login):
+    staff = login(personas.front_desk).get("/programs/slots/").content.decode()
+    portal = login(personas.patient_user).get("/portal/programs/slots/").content.decode()
+    assert "Days that work for the patient" in staff and "Days that work for you" not in staff
+    assert "Days that work for you" in portal
+
+
 @pytest.mark.parametrize(("persona", "expected"), [("front_desk", 200), ("therapist", 403), ("patient_user", 403)])
 def test_who_sees_the_slot_waitlist(personas, login, persona, expected):
     assert login(getattr(personas, persona)).get("/programs/slots/").status_code == expected
