@@ -244,6 +244,7 @@ def staff_shots(ids: dict) -> dict[str, list[Shot]]:
             Shot("staff-messages", "/messages/", "Reminder delivery"),
             Shot("staff-ladder-report", "/ladder/report/", "Admin: the ladder report"),
             Shot("staff-library", "/education/", "Education library"),
+            Shot("staff-users", "/accounts/users/", "Admin: the staff, their roles and access"),
         ],
     }
 
