@@ -4,6 +4,9 @@ exactly what the services would accept (bar a race for the slot)."""
 import datetime as dt
 from dataclasses import dataclass
 
+from django.utils import timezone
+
+from apps.core import clock
 from apps.core.errors import Unprocessable
 from apps.scheduling.availability import Slot
 from apps.scheduling.models import Appointment, ServiceType
@@ -41,6 +44,21 @@ def first_session_offer(*, user, therapist, week: dt.date) -> Offer:
         raise Unprocessable("The clinic does not offer first sessions online just now.")
     slots = selectors.bookable_slots(patient=patient, therapist=therapist, service_type=service_type, week=week)
     return Offer(patient, therapist, service_type, week, slots)
+
+
+def first_session_offer_soonest(*, user, therapist) -> Offer:
+    """The first week with a free time for a first session, from the week of the earliest time the booking window
+    allows up to its horizon: where a patient who has not chosen a week wants to start (on a Friday evening the
+    rest of the week is inside the notice period). The earliest week's offer, empty, when no week has a time."""
+    window = selectors.booking_window()
+    week = selectors.monday_of(timezone.localtime(window.earliest, clock.clinic_tz()).date())
+    first = offer = first_session_offer(user=user, therapist=therapist, week=week)
+    while not offer.slots:
+        week += dt.timedelta(days=7)
+        if clock.local_datetime(week, dt.time(0)) > window.latest:
+            return first
+        offer = first_session_offer(user=user, therapist=therapist, week=week)
+    return offer
 
 
 def move_offer(*, user, appointment: Appointment, week: dt.date) -> Offer:

@@ -88,10 +88,15 @@ def _bookable_therapist(therapist_id):
 def first_session_week(request, therapist_id):
     portal_patient(request, "selfbooking.use")
     therapist = _bookable_therapist(therapist_id)
-    week = _week(request)
-    offer = week and _offer_or_refusal(
-        request, lambda: offers.first_session_offer(user=request.user, therapist=therapist, week=week)
-    )
+    if "week" in request.GET:
+        week = _week(request)
+        offer = week and _offer_or_refusal(
+            request, lambda: offers.first_session_offer(user=request.user, therapist=therapist, week=week)
+        )
+    else:
+        offer = _offer_or_refusal(
+            request, lambda: offers.first_session_offer_soonest(user=request.user, therapist=therapist)
+        )
     if offer is None:
         return redirect("portal:booking:therapists")
     return _week_page(

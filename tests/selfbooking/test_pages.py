@@ -13,7 +13,7 @@ from apps.accounts.models import TherapistProfile
 from apps.audit.models import AccessLog
 from apps.core.models import ClinicSettings
 from apps.scheduling import services as scheduling
-from apps.scheduling.models import Appointment, Location, WorkingHours
+from apps.scheduling.models import Appointment, Location, TimeOff, WorkingHours
 
 from .conftest import MONDAY, at, online_booking
 
@@ -56,6 +56,30 @@ def test_the_week_page_lists_free_times_by_day(booking, login, django_assert_max
     assert "Monday, June 1" in text
     assert "9:00 AM" in text
     assert "Later week" in text
+
+
+def test_without_a_week_the_page_opens_on_the_first_week_with_a_free_time(booking, login, frozen_now):
+    client = login(booking.newcomer_user)
+    url = f"/portal/book/{booking.therapist.pk}/"
+    assert "Tuesday, May 26" in client.get(url).content.decode()  # a day's notice from Monday 09:00
+    # Friday evening: the rest of that week is inside the notice period, so the next week opens.
+    frozen_now.move_to(at(MONDAY - dt.timedelta(days=3), 18))
+    client = login(booking.newcomer_user)  # days later: the first sign-in has timed out
+    text = client.get(url).content.decode()
+    assert "Monday, June 1" in text and "No free times this week" not in text
+    # Away the whole of that week too: the week after.
+    TimeOff.objects.create(therapist=booking.therapist, start=at(MONDAY, 0), end=at(MONDAY + dt.timedelta(days=7), 0))
+    assert "Monday, June 8" in client.get(url).content.decode()
+
+
+def test_without_a_free_time_in_the_window_the_page_says_so_for_the_first_week(booking, login):
+    TimeOff.objects.create(
+        therapist=booking.therapist,
+        start=at(MONDAY - dt.timedelta(days=7), 0),
+        end=at(MONDAY + dt.timedelta(days=70), 0),
+    )
+    text = login(booking.newcomer_user).get(f"/portal/book/{booking.therapist.pk}/").content.decode()
+    assert "May 25 – May 31, 2026" in text and "No free times this week" in text
 
 
 def test_a_week_that_is_not_a_date_is_a_message(booking, login):
