@@ -158,6 +158,16 @@ def program_enroll(request, pk):
     return redirect("programs:detail", pk=program.pk)
 
 
+def _withdraw_confirmation(request, enrollment):
+    """Withdrawing asks first: it cannot be undone, and a seat it frees is offered to the next in line at once."""
+    context = {
+        "enrollment": enrollment,
+        "reason": request.POST.get("reason", "")[:300],
+        **seats.withdrawal_preview(enrollment),
+    }
+    return render(request, "programs/withdraw_confirm.html", context)
+
+
 def _withdraw(request, enrollment):
     form = WithdrawForm(request.POST)
     reason = form.cleaned_data["reason"] if form.is_valid() else ""
@@ -193,6 +203,8 @@ def enrollment_action(request, pk, action):
     act = action_from_url(ENROLLMENT_ACTIONS, action)
     enrollment = get_object_or_404(selectors.enrollments_visible_to(user=request.user), pk=pk)
     permission_require(request.user, "programs.change_program", enrollment.program)
+    if action == "withdraw" and request.POST.get("confirmed") != "yes":
+        return _withdraw_confirmation(request, enrollment)
     try:
         done = act(request, enrollment)
     except ApplicationError as exc:

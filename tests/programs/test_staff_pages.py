@@ -154,3 +154,33 @@ def test_the_chart_shows_the_patients_programs_and_place_in_line(personas, login
     program_enroll(actor=personas.front_desk, program=program, patient=personas.patient)
     page = login(personas.front_desk).get(f"/patients/{personas.patient.pk}/").content.decode()
     assert "Programs and waitlists" in page and "#4 on the waitlist" in page
+
+
+def test_withdrawing_a_member_asks_first_naming_who_the_seat_goes_to(personas, login, make_patients):
+    program = scheduled_program(actor=personas.admin, capacity=1, title="Evening group")
+    member, waiting = make_patients(2)
+    seated = program_enroll(actor=personas.front_desk, program=program, patient=member)
+    program_enroll(actor=personas.front_desk, program=program, patient=waiting)
+    client = login(personas.front_desk)
+    url = f"/programs/enrollments/{seated.pk}/withdraw/"
+
+    asked = client.post(url, {"reason": "Moved away"})
+    body = asked.content.decode()
+    assert asked.status_code == 200 and f"Withdraw {member.display_name} from Evening group?" in body
+    assert f"offered at once to <strong>{waiting.display_name}</strong>" in body
+    assert 'name="reason" value="Moved away"' in body
+    assert Enrollment.objects.get(pk=seated.pk).status == "enrolled"
+
+    assert client.post(url, {"reason": "Moved away", "confirmed": "yes"}).status_code == 302
+    assert Enrollment.objects.get(pk=seated.pk).status == "withdrawn"
+    assert Enrollment.objects.get(program=program, patient=waiting).status == "offered"
+
+
+def test_removing_someone_from_the_waitlist_asks_first_too(personas, login, make_patients):
+    program = scheduled_program(actor=personas.admin, capacity=1, title="Evening group")
+    member, waiting = make_patients(2)
+    program_enroll(actor=personas.front_desk, program=program, patient=member)
+    queued = program_enroll(actor=personas.front_desk, program=program, patient=waiting)
+    body = login(personas.front_desk).post(f"/programs/enrollments/{queued.pk}/withdraw/").content.decode()
+    assert "leaves the waitlist; the people after them move up" in body
+    assert Enrollment.objects.get(pk=queued.pk).status == "waitlisted"

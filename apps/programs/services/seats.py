@@ -164,6 +164,22 @@ def _offer_seat(enrollment: Enrollment, *, hold: dt.timedelta, now: dt.datetime,
     _notify_offer(enrollment)
 
 
+def _waiting_to_serve(program: GroupProgram):
+    """Who freed seats go to, first in line first: the waitlisted, passing over a discharged patient."""
+    return program.enrollments.filter(SERVABLE, status=EnrollmentStatus.WAITLISTED).order_by("waitlist_position")
+
+
+def withdrawal_preview(enrollment: Enrollment) -> dict:
+    """What withdrawing `enrollment` would do, for the confirmation staff see first: whether it frees a seat, and
+    who that seat would be offered to (by the rule `free_seats_offer` follows)."""
+    program = enrollment.program
+    frees_seat = enrollment.status in SEATED_STATUSES and seats_taken(program=program) - 1 < program.capacity
+    offered_to = None
+    if frees_seat and program.stage == ProgramStage.LAUNCHED:
+        offered_to = _waiting_to_serve(program).select_related("patient", "registrant").first()
+    return {"frees_seat": frees_seat, "offered_to": offered_to, "hold_hours": int(offer_hold().total_seconds() // 3600)}
+
+
 def free_seats_offer(program: GroupProgram, *, actor=None) -> list[Enrollment]:
     """Offer every free seat to the waitlist, first in line first. The caller holds the program lock; `actor` is
     whoever freed the seats (None: the system).
@@ -175,10 +191,9 @@ def free_seats_offer(program: GroupProgram, *, actor=None) -> list[Enrollment]:
     if free <= 0 or program.stage != ProgramStage.LAUNCHED:
         return []
     next_in_line = list(
-        program.enrollments.select_for_update(of=("self",))
-        .select_related("patient", "program", "registrant")
-        .filter(SERVABLE, status=EnrollmentStatus.WAITLISTED)
-        .order_by("waitlist_position")[:free]
+        _waiting_to_serve(program)
+        .select_for_update(of=("self",))
+        .select_related("patient", "program", "registrant")[:free]
     )
     hold = offer_hold()
     now = clock.now()
