@@ -15,7 +15,7 @@ from apps.core import clock
 from apps.core.errors import ApplicationError
 from apps.core.links import next_or, next_path
 from apps.core.models import ClinicSettings
-from apps.core.views import call_with_messages
+from apps.core.views import action_from_url, call_with_messages
 
 from . import mfa, selectors, services
 from .forms import ApiTokenForm, ClinicSettingsForm, SetPasswordForm, StaffInvitationForm, StaffRolesForm, TokenForm
@@ -125,41 +125,28 @@ def staff_detail(request, pk):
     return render(request, "accounts/staff_detail.html", context, status=status)
 
 
+# A staff member's access: the service each action calls and what the page says once it went through.
+STAFF_ACCESS_ACTIONS = {
+    "deactivate": (services.staff_deactivate, "{name} is deactivated: they can no longer sign in."),
+    "reactivate": (services.staff_reactivate, "{name} can sign in again."),
+    "invite-again": (
+        services.staff_reinvite,
+        "A new invitation is on its way to {email}; the earlier link no longer works.",
+    ),
+}
+
+
 @login_required
 @require_POST
-def staff_deactivate(request, pk):
-    """Asks first (a page saying what deactivating does); only the confirmation's post deactivates."""
+def staff_access(request, pk, action):
+    """Deactivate, reactivate or invite again. Deactivating asks first (a page saying what it does); only the
+    confirmation's post deactivates."""
+    call, done = action_from_url(STAFF_ACCESS_ACTIONS, action)
     user = _staff_member(request, pk)
-    if request.POST.get("confirmed") != "yes":
+    if action == "deactivate" and request.POST.get("confirmed") != "yes":
         return render(request, "accounts/staff_deactivate_confirm.html", {"member": user})
     call_with_messages(
-        request,
-        lambda: services.staff_deactivate(actor=request.user, user=user),
-        f"{user.full_name} is deactivated: they can no longer sign in.",
-    )
-    return redirect("accounts:staff_detail", pk=user.pk)
-
-
-@login_required
-@require_POST
-def staff_reactivate(request, pk):
-    user = _staff_member(request, pk)
-    call_with_messages(
-        request,
-        lambda: services.staff_reactivate(actor=request.user, user=user),
-        f"{user.full_name} can sign in again.",
-    )
-    return redirect("accounts:staff_detail", pk=user.pk)
-
-
-@login_required
-@require_POST
-def staff_reinvite(request, pk):
-    user = _staff_member(request, pk)
-    call_with_messages(
-        request,
-        lambda: services.staff_reinvite(actor=request.user, user=user),
-        f"A new invitation is on its way to {user.email}; the earlier link no longer works.",
+        request, lambda: call(actor=request.user, user=user), done.format(name=user.full_name, email=user.email)
     )
     return redirect("accounts:staff_detail", pk=user.pk)
 

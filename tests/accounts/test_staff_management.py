@@ -117,3 +117,8 @@ def test_only_admins_manage_the_staff(personas, login, persona):
 
 def test_a_patients_account_is_not_a_staff_member(personas, login):
     assert login(personas.admin).get(_url(personas.patient_user)).status_code == 404
+
+
+def test_an_unknown_access_action_is_not_found(personas, login):
+    assert login(personas.admin).post(_url(personas.front_desk, "delete"), {"confirmed": "yes"}).status_code == 404
+    assert User.objects.filter(pk=personas.front_desk.pk, is_active=True).exists()
