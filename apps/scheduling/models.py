@@ -12,7 +12,7 @@ from django.db.models import Func, Q
 from apps.accounts.disciplines import Discipline
 from apps.core import clock
 from apps.core.models import TimeStampedModel, Transition
-from apps.core.time_zones import time_zone_known_trigger, zone_validate
+from apps.core.time_zones import time_zone_known_trigger, zone_place, zone_validate
 
 
 class ServiceType(TimeStampedModel):
@@ -138,6 +138,11 @@ class Location(TimeStampedModel):
     @property
     def zone(self) -> ZoneInfo:
         return ZoneInfo(self.time_zone)
+
+    @property
+    def zone_place(self) -> str:
+        """ "Los Angeles": how weekly hours name the office's clock, right in summer and in winter alike."""
+        return zone_place(self.zone)
 
     @property
     def address_lines(self) -> list[str]:

@@ -583,11 +583,22 @@ def test_the_location_page_shows_a_refused_zone_change_on_the_field(clinic, logi
     assert Location.main().time_zone == "America/New_York"
 
 
+def test_weekly_hours_name_an_offices_clock_by_its_place(clinic, login, west_therapist):
+    """Hours hold all year, across PDT and PST: the pages say "Los Angeles time", not a season's abbreviation."""
+    west = Location.objects.get(name="West office")
+    LocationHours.objects.create(location=west, weekday=0, opens=dt.time(8), closes=dt.time(18))
+    admin = login(clinic.admin)
+    for url in (f"/schedule/availability/{west_therapist.pk}/", f"/schedule/locations/{west.pk}/"):
+        body = admin.get(url).content.decode()
+        assert "(Los Angeles time)" in body and "America/Los_Angeles time" not in body, url
+
+
 def test_removing_opening_hours_asks_first_and_only_an_admin_may(clinic, login, west):
     hours = LocationHours.objects.create(location=west, weekday=0, opens=dt.time(8), closes=dt.time(18))
     url = f"/schedule/locations/{west.pk}/hours/{hours.pk}/delete/"
     asked = login(clinic.admin).get(url)
     assert asked.status_code == 200 and b"Remove opening hours?" in asked.content
+    assert b"(Los Angeles time)" in asked.content and b"America/Los_Angeles time" not in asked.content
     assert LocationHours.objects.filter(pk=hours.pk).exists()
     assert login(clinic.front_desk).post(url).status_code == 403
     assert LocationHours.objects.filter(pk=hours.pk).exists()
