@@ -20,6 +20,9 @@ class UserAdmin(BaseUserAdmin):
         ("Access", {"fields": ["is_active", "is_staff", "is_superuser", "groups"]}),
     ]
     add_fieldsets = [(None, {"classes": ["wide"], "fields": ["email", "password1", "password2"]})]
+    # Roles and deactivation change on the clinic's Users page, through the services that keep an active admin,
+    # keep a therapist with booked sessions, and end a leaver's tokens and invitations: not around them here.
+    readonly_fields = ["is_active", "groups"]
 
 
 class TherapistProfileForm(forms.ModelForm):

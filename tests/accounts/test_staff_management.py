@@ -122,3 +122,17 @@ def test_a_patients_account_is_not_a_staff_member(personas, login):
 def test_an_unknown_access_action_is_not_found(personas, login):
     assert login(personas.admin).post(_url(personas.front_desk, "delete"), {"confirmed": "yes"}).status_code == 404
     assert User.objects.filter(pk=personas.front_desk.pk, is_active=True).exists()
+
+
+def test_the_django_admin_is_no_way_around_the_staff_rules(personas, login):
+    """Roles and deactivation are read-only there: a post that tries them changes neither."""
+    personas.admin.is_staff = personas.admin.is_superuser = True
+    personas.admin.save()
+    client = login(personas.admin)
+    url = f"/admin/accounts/user/{personas.therapist.pk}/change/"
+    page = client.get(url).content.decode()
+    assert 'name="is_active"' not in page and 'name="groups"' not in page
+    user = personas.therapist
+    client.post(url, {"email": user.email, "first_name": user.first_name, "last_name": user.last_name, "groups": []})
+    user = User.objects.get(pk=user.pk)
+    assert user.is_active and Role.THERAPIST in user.roles
