@@ -90,6 +90,9 @@ def program_enroll(request, pk):
 def enrollment_action(request, pk, action):
     answer = action_from_url(ENROLLMENT_ACTIONS, action)
     enrollment = _own_enrollment(request, pk)
+    if action == "withdraw" and request.POST.get("confirmed") != "yes":
+        # Leaving gives up a place in line or a seat for good: the patient reads what follows and confirms.
+        return render(request, "programs/portal/withdraw_confirm.html", {"enrollment": enrollment})
     action_call(request, answer, say={"title": enrollment.program.title}, enrollment=enrollment)
     return redirect("portal:programs:detail", pk=enrollment.program_id)
 

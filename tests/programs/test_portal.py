@@ -127,3 +127,14 @@ def test_the_enrollments_api_answers_in_a_fixed_number_of_queries(
     with django_assert_max_num_queries(5):
         rows = client.get("/api/enrollments/", {"program": program.pk}).json()["results"]
     assert len(rows) == 10
+
+
+def test_leaving_a_program_asks_first_then_leaves(personas, login, program):
+    mine = program_enroll(actor=personas.patient_user, program=program, patient=personas.patient)
+    client = login(personas.patient_user)
+    url = f"/portal/programs/enrollments/{mine.pk}/withdraw/"
+    asked = client.post(url)
+    assert asked.status_code == 200 and f"Withdraw from {program.title}?" in asked.content.decode()
+    assert Enrollment.objects.get(pk=mine.pk).status == "enrolled"
+    assert client.post(url, {"confirmed": "yes"}).status_code == 302
+    assert Enrollment.objects.get(pk=mine.pk).status == "withdrawn"
