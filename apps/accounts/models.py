@@ -82,6 +82,11 @@ class User(AbstractBaseUser, PermissionsMixin):
             return self.is_active and rules.has_perm(perm, self, obj)
         return super().has_perm(perm, obj)
 
+    @property
+    def invitation_pending(self) -> bool:
+        """Invited and never accepted: inactive, with no password yet (a deactivated account keeps its password)."""
+        return not self.is_active and not self.has_usable_password()
+
     def has_role(self, *roles: str) -> bool:
         return bool(self.roles.intersection(roles))
 

@@ -40,11 +40,7 @@ def therapists_of(*, discipline: str) -> QuerySet[User]:
 def upcoming_sessions_outside(*, therapist: User, discipline: str) -> int:
     """How many booked, coming sessions of the therapist are of a service outside `discipline`: what changing
     them to that discipline would leave with the wrong kind of provider."""
-    return (
-        therapist.appointments.filter(status="booked", start__gt=clock.now())  # scheduling's AppointmentStatus.BOOKED
-        .exclude(service_type__discipline=discipline)
-        .count()
-    )
+    return _booked_ahead(therapist).exclude(service_type__discipline=discipline).count()
 
 
 def staff_members() -> QuerySet[User]:
@@ -69,4 +65,10 @@ def other_active_admins(*, user: User) -> int:
 
 def booked_sessions_ahead(*, therapist: User) -> int:
     """The therapist's booked sessions still to come: what taking them off the schedule would strand."""
-    return therapist.appointments.filter(status="booked", start__gt=clock.now()).count()  # AppointmentStatus.BOOKED
+    return _booked_ahead(therapist).count()
+
+
+def _booked_ahead(therapist: User) -> QuerySet:
+    return therapist.appointments.filter(
+        status="booked", start__gt=clock.now()
+    )  # scheduling's AppointmentStatus.BOOKED

@@ -7,7 +7,7 @@ import secrets
 from django.conf import settings
 from django.contrib.auth.models import Group
 from django.core.mail import send_mail
-from django.db import transaction
+from django.db import connection, transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
 
@@ -59,6 +59,13 @@ def user_roles_set(*, actor: User, user: User, roles: list[str]) -> User:
     return user
 
 
+def _staff_changes_one_at_a_time() -> None:
+    """Two admins deactivating each other at once would each still see the other active; changes to who may do
+    what are serialised (a transaction-scoped advisory lock), so the second one counts after the first."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", ["accounts:staff-access"])
+
+
 def _staff_keeps_the_clinic_running(*, user: User, losing_admin: bool, losing_therapist: bool, doing: str) -> None:
     """Refuses a change that would leave no active admin, or a therapist's booked sessions with nobody to see them."""
     if losing_admin and Role.ADMIN in user.roles and not other_active_admins(user=user):
@@ -80,6 +87,7 @@ def staff_roles_change(*, actor: User, user: User, roles: list[str]) -> User:
     chosen = set(roles)
     if not chosen or not chosen <= STAFF_ROLES:
         raise Unprocessable("Choose one or more staff roles.", fields={"roles": ["Choose one or more."]})
+    _staff_changes_one_at_a_time()
     user = User.objects.select_for_update().get(pk=user.pk)
     _staff_keeps_the_clinic_running(
         user=user,
@@ -96,6 +104,7 @@ def staff_deactivate(*, actor: User, user: User) -> User:
     """Someone leaves the clinic: they can no longer sign in (their open sessions end at their next request), their
     API tokens and pending invitations stop working, and their records stay as they were. Not oneself, not the
     last active admin, not a therapist with sessions still booked."""
+    _staff_changes_one_at_a_time()
     user = User.objects.select_for_update().get(pk=user.pk)
     if user.pk == actor.pk:
         raise Conflict("You cannot deactivate your own account; another admin can.")
@@ -119,7 +128,7 @@ def staff_reactivate(*, actor: User, user: User) -> User:
     user = User.objects.select_for_update().get(pk=user.pk)
     if user.is_active:
         raise InvalidTransition(f"{user.full_name} is already active.")
-    if not user.has_usable_password():
+    if user.invitation_pending:
         raise Conflict(f"{user.full_name} never accepted their invitation: send them a new one instead.")
     user.is_active = True
     user.save(update_fields=["is_active"])
@@ -130,7 +139,7 @@ def staff_reactivate(*, actor: User, user: User) -> User:
 @transaction.atomic
 def staff_reinvite(*, actor: User, user: User) -> Invitation:
     """A new invitation link for someone who has not accepted theirs (the old link stops working)."""
-    if user.is_active or user.has_usable_password():
+    if not user.invitation_pending:
         raise InvalidTransition(f"{user.full_name} has accepted their invitation already.")
     role = min(user.roles & STAFF_ROLES)
     access_log_write(actor=actor, action="staff_reinvite", subject=user, detail={"role": role})

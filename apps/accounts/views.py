@@ -118,9 +118,7 @@ def staff_detail(request, pk):
     context = {
         "member": user,
         "form": form,
-        "role_labels": [Role(role).label for role in sorted(user.roles)],
         "sessions_ahead": selectors.booked_sessions_ahead(therapist=user) if Role.THERAPIST in user.roles else 0,
-        "invited": not user.is_active and not user.has_usable_password(),
     }
     return render(request, "accounts/staff_detail.html", context, status=status)
 
