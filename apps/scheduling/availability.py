@@ -56,6 +56,7 @@ class Slot(clock.LocalSpan):
     collisions: list[Collision] = field(default_factory=list)
     unavailable: str = ""
     tz: ZoneInfo = field(default_factory=clock.clinic_tz)
+    location: Location | None = None
 
     @property
     def zone(self) -> ZoneInfo:
@@ -87,7 +88,7 @@ def slots_check(
     """Check each (start, end) span for collisions and for the therapist's availability at `location` (the main
     one when not given), in its zone. Three queries in all."""
     location = location or Location.main()
-    slots = [Slot(start=s, end=e, tz=location.zone) for s, e in spans]
+    slots = [Slot(start=s, end=e, tz=location.zone, location=location) for s, e in spans]
     if not slots:
         return slots
     low, high = min(s.start for s in slots), max(s.end for s in slots)

@@ -14,7 +14,7 @@ from apps.patients.forms import PatientChoiceField
 from apps.patients.selectors import patients_visible_to
 
 from .models import Location, Room, ServiceType, TimeOff, Weekday, WorkingHours
-from .selectors import therapist_location
+from .selectors import therapist_office_on
 from .services import MAX_SERIES_DATES
 
 
@@ -55,7 +55,7 @@ class _BookingForm(forms.Form):
     service_type = forms.ModelChoiceField(queryset=ServiceType.objects.filter(is_active=True))
     location = location_field(
         required=False,
-        empty_label="The room's location, or the therapist's office",
+        empty_label="The room's location, or where the therapist works that day",
         help_text="The date and time are this location's local time.",
     )
     room = RoomChoice(required=False)
@@ -80,12 +80,13 @@ class _BookingForm(forms.Form):
             self.add_error("room", "A telehealth session has no room.")
         return data
 
-    def zone(self):
-        """The zone the typed date and time are in: the room's location's, the chosen one's, else the office the
-        therapist works from (where the service books a session that names no place)."""
+    def office(self, day: dt.date, time: dt.time):
+        """Where the session is, whose clock the typed date and time are read on: the room's location, the chosen
+        one, else the office the therapist works at at that time (the service's rule for a booking naming no
+        place)."""
         data = self.cleaned_data
         place = data["room"].location if data.get("room") else data.get("location")
-        return (place or therapist_location(data["therapist"])).zone
+        return place or therapist_office_on(data["therapist"], day, time)
 
     def booking_args(self) -> dict:
         return {
@@ -110,10 +111,12 @@ class AppointmentForm(_BookingForm):
     field_order = ["therapist", "patient", "service_type", "location", "date", "time", "room", "is_telehealth"]
 
     def booking_args(self) -> dict:
-        return {
-            **super().booking_args(),
-            "start": clock.local_datetime(self.cleaned_data["date"], self.cleaned_data["time"], self.zone()),
-        }
+        day, time = self.cleaned_data["date"], self.cleaned_data["time"]
+        office = self.office(day, time)
+        args = {**super().booking_args(), "start": clock.local_datetime(day, time, office.zone)}
+        if args["room"] is None and args["location"] is None:
+            args["location"] = office  # the office the time was read at, named so the service cannot read it otherwise
+        return args
 
 
 class SeriesForm(_BookingForm):

@@ -450,6 +450,40 @@ def therapist_location(therapist, *, hours: list[WorkingHours] | None = None) ->
     return min(blocks, key=lambda place: (-blocks[place], not place.is_main, place.name))
 
 
+def therapist_office_at(therapist, start: dt.datetime, *, hours: list[WorkingHours] | None = None) -> Location:
+    """The office a session starting at `start` is at when its booking names no place (telehealth, or no room
+    yet): the office whose working hours hold that moment on its own clock (hours never overlap in real time, so
+    at most one does); else the one office where the therapist keeps that weekday's hours; else their office
+    (`therapist_location`). A therapist at the West office on Fridays has a Friday session booked there."""
+    hours = therapist_working_hours(therapist=therapist) if hours is None else hours
+    return _office_by_hours(hours, lambda office: clock.in_zone(start, office.zone)) or therapist_location(
+        therapist, hours=hours
+    )
+
+
+def therapist_office_on(therapist, day: dt.date, time: dt.time, *, hours: list[WorkingHours] | None = None) -> Location:
+    """The office whose clock a typed date and time are read on when the booking names no place, by the rule of
+    `therapist_office_at`: a form's date and time become a moment only once the office is known."""
+    hours = therapist_working_hours(therapist=therapist) if hours is None else hours
+    return _office_by_hours(hours, lambda office: dt.datetime.combine(day, time)) or therapist_location(
+        therapist, hours=hours
+    )
+
+
+def _office_by_hours(hours: list[WorkingHours], local_at) -> Location | None:
+    """`local_at(office)` is the wall-clock time in question at that office."""
+    offices = {h.location_id: h.location for h in hours if h.location.is_active}
+    that_day = []
+    for office in sorted(offices.values(), key=lambda place: (not place.is_main, place.name)):
+        there = local_at(office)
+        blocks = [h for h in hours if h.location_id == office.pk and h.weekday == there.weekday()]
+        if any(b.start_time <= there.time() < b.end_time for b in blocks):
+            return office
+        if blocks:
+            that_day.append(office)
+    return that_day[0] if len(that_day) == 1 else None
+
+
 def therapist_working_hours(*, therapist) -> list[WorkingHours]:
     return list(
         WorkingHours.objects.filter(therapist=therapist)

@@ -41,7 +41,7 @@ from .models import (
     WorkingHours,
 )
 from .reminders import appointments_booked_notice, appointments_moved_notice
-from .selectors import calendar_feed_token_hash, therapist_location
+from .selectors import calendar_feed_token_hash, therapist_location, therapist_office_at, therapist_office_on
 
 if TYPE_CHECKING:
     from apps.billing.pricing import Price
@@ -86,9 +86,10 @@ class Booking:
         return [(s, s + length) for s in starts]
 
 
-def _booking_location(*, therapist, room: Room | None, location: Location | None) -> Location:
+def _booking_location(*, therapist, room: Room | None, location: Location | None, start: dt.datetime) -> Location:
     """Where the session is: its room's location; else the one asked for; else (telehealth, or no room yet) the
-    therapist's own office, whose zone times it."""
+    office the therapist works at at `start`, whose zone times it (a naive `start` is a wall-clock time, as a
+    series is booked: the office is the one whose clock reads it so)."""
     if room is not None:
         if location is not None and room.location_id != location.pk:
             raise Unprocessable(
@@ -97,13 +98,15 @@ def _booking_location(*, therapist, room: Room | None, location: Location | None
             )
         return room.location
     if location is None:
-        return therapist_location(therapist)
+        if timezone.is_naive(start):
+            return therapist_office_on(therapist, start.date(), start.time())
+        return therapist_office_at(therapist, start)
     if not location.is_active:
         raise Unprocessable("This location is closed.", fields={"location": ["Closed location."]})
     return location
 
 
-def _booking_validate(*, therapist, patient, service_type, room, is_telehealth, location=None) -> Booking:
+def _booking_validate(*, therapist, patient, service_type, room, is_telehealth, start, location=None) -> Booking:
     if not therapist.has_role(Role.THERAPIST) or not therapist.is_active:
         raise Unprocessable("Choose an active therapist.", fields={"therapist": ["Not an active therapist."]})
     if not service_type.is_active:
@@ -124,7 +127,7 @@ def _booking_validate(*, therapist, patient, service_type, room, is_telehealth, 
         raise Unprocessable("A telehealth session has no room.", fields={"room": ["Leave empty for telehealth."]})
     if room is not None and not room.is_active:
         raise Unprocessable("This room is not in use.", fields={"room": ["Inactive room."]})
-    location = _booking_location(therapist=therapist, room=room, location=location)
+    location = _booking_location(therapist=therapist, room=room, location=location, start=start)
     return Booking(therapist, patient, service_type, room, is_telehealth, location)
 
 
@@ -330,6 +333,7 @@ def appointment_book(
         room=room,
         is_telehealth=is_telehealth,
         location=location,
+        start=start,
     )
     [slot] = slots_check(
         therapist=therapist,
@@ -458,6 +462,7 @@ def series_preview(
         room=room,
         is_telehealth=is_telehealth,
         location=location,
+        start=dt.datetime.combine(first_date, local_start_time),
     )
     dates = series_dates(
         first_date=first_date, interval_weeks=interval_weeks, occurrence_count=occurrence_count, end_date=end_date
@@ -753,6 +758,7 @@ def appointment_reschedule(
         room=new_room,
         is_telehealth=telehealth,
         location=location or (None if moves_place else appointment.location),
+        start=start,
     )
     old_tz, tz = appointment.zone, booking.location.zone
     new_local = timezone.localtime(start, tz)

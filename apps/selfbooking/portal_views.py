@@ -65,10 +65,12 @@ def _week_page(request, offer, *, title: str, confirm_url: str, back_url: str):
     window = selectors.booking_window()
     week = offer.week
     previous_week, next_week = week - dt.timedelta(days=7), week + dt.timedelta(days=7)
+    days = selectors.slots_by_day(offer.slots)
     context = {
         "title": title,
         "offer": offer,
-        "days": selectors.slots_by_day(offer.slots),
+        "days": days,
+        "places_named": selectors.places_named(days),
         "confirm_url": confirm_url,
         "back_url": back_url,
         "week_end": week + dt.timedelta(days=6),

@@ -13,8 +13,8 @@ from apps.core import clock
 from apps.core.errors import Unprocessable
 from apps.core.models import ClinicSettings
 from apps.scheduling.availability import Slot, slots_check
-from apps.scheduling.models import Appointment, Location, ServiceType
-from apps.scheduling.selectors import patient_upcoming, therapist_location, therapist_working_hours
+from apps.scheduling.models import Appointment, Location, ServiceType, WorkingHours
+from apps.scheduling.selectors import patient_upcoming, therapist_office_at, therapist_working_hours
 from apps.scheduling.services import INTAKE_CPT
 
 # Slots start on the hour and the half hour inside working hours: a short list a patient can scan on a phone.
@@ -102,9 +102,19 @@ def upcoming_first_session(*, patient) -> Appointment | None:
     return next((a for a in patient_upcoming(patient=patient) if a.service_type.code == INTAKE_CPT), None)
 
 
-def booking_location(*, therapist, moving: Appointment | None = None, hours=None) -> Location:
-    """Where a session booked online is: a moved one stays where it is; a new one is at the therapist's office."""
-    return moving.location if moving else therapist_location(therapist, hours=hours)
+def booking_location(*, therapist, start: dt.datetime, moving: Appointment | None = None) -> Location:
+    """Where a session booked online is: a moved one stays where it is; a new one is at the office the therapist
+    works at at that time, as staff booking it would have it."""
+    return moving.location if moving else therapist_office_at(therapist, start)
+
+
+def _offered_offices(*, hours: list[WorkingHours], moving: Appointment | None) -> list[Location]:
+    """Where free times are offered: a moved session's own place; for a new one, every open office the therapist
+    keeps hours at (each time at the office whose hours hold it)."""
+    if moving:
+        return [moving.location]
+    offices = {h.location_id: h.location for h in hours if h.location.is_active}
+    return sorted(offices.values(), key=lambda place: (not place.is_main, place.name))
 
 
 def _candidate_spans(*, hours, location: Location, week: dt.date, length: dt.timedelta, window: Window) -> list[tuple]:
@@ -136,26 +146,46 @@ def bookable_slots(
     therapist's working hours at the location the session would be at (in its zone) and the clinic's booking
     window, clear of time off and of the therapist's, the patient's (and, for a move, the session's room's) booked
     sessions. `moving` is the session being moved: its own time does not block the times around it, and is not
-    offered itself. Four queries, however many slots."""
+    offered itself. One query, and three for each office with times that week."""
     window = window or booking_window()
     length = dt.timedelta(minutes=service_type.duration_minutes)
     hours = therapist_working_hours(therapist=therapist)
-    location = booking_location(therapist=therapist, moving=moving, hours=hours)
-    spans = _candidate_spans(hours=hours, location=location, week=week, length=length, window=window)
-    checked = slots_check(
-        therapist=therapist,
-        patient_id=patient.pk,
-        room_id=moving.room_id if moving else None,
-        spans=spans,
-        location=location,
-        exclude_ids=frozenset({moving.pk}) if moving else frozenset(),
-    )
-    return [slot for slot in checked if slot.is_free and not (moving and slot.start == moving.start)]
+    free = []
+    for office in _offered_offices(hours=hours, moving=moving):
+        checked = slots_check(
+            therapist=therapist,
+            patient_id=patient.pk,
+            room_id=moving.room_id if moving else None,
+            spans=_candidate_spans(hours=hours, location=office, week=week, length=length, window=window),
+            location=office,
+            exclude_ids=frozenset({moving.pk}) if moving else frozenset(),
+        )
+        free += [slot for slot in checked if slot.is_free and not (moving and slot.start == moving.start)]
+    return sorted(free, key=lambda slot: slot.start)
 
 
-def slots_by_day(slots: list[Slot]) -> list[tuple[dt.date, list[Slot]]]:
+@dataclass(frozen=True)
+class OfferDay:
+    """One day of the week page: its free times and the offices they are at, in order."""
+
+    day: dt.date
+    slots: list[Slot]
+
+    @property
+    def places(self) -> list[Location]:
+        return list({slot.location.pk: slot.location for slot in self.slots}.values())
+
+
+def slots_by_day(slots: list[Slot]) -> list[OfferDay]:
     """The slots grouped by their local date, in order: what the week page lists."""
     days: dict[dt.date, list[Slot]] = {}
     for slot in slots:
         days.setdefault(slot.local_start.date(), []).append(slot)
-    return sorted(days.items())
+    return [OfferDay(day, day_slots) for day, day_slots in sorted(days.items())]
+
+
+def places_named(days: list[OfferDay]) -> bool:
+    """Whether the week page names where each day's times are: when they are at more than one office, or at one
+    that is not the clinic's main office (a patient has to know where to go)."""
+    places = {place.pk: place for day in days for place in day.places}
+    return len(places) > 1 or any(not place.is_main for place in places.values())

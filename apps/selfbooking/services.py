@@ -47,7 +47,7 @@ def _slot_require(*, therapist, service_type, start: dt.datetime, location) -> N
 @transaction.atomic
 def self_booking_book(*, actor, therapist, start: dt.datetime) -> Appointment:
     """Book the patient's first session (the intake assessment) with a therapist who takes new patients online,
-    at the therapist's office (timed in its zone).
+    at the office they work at at that time (timed in its zone).
     One coming first session at a time; a reduced-fee patient past the therapist's cap is sent to the front desk,
     since only staff may override it. The intake's Good Faith Estimate is issued by the booking itself."""
     patient = rules.patient_required(actor)
@@ -62,7 +62,7 @@ def self_booking_book(*, actor, therapist, start: dt.datetime) -> Appointment:
             f"You already have a first session on {when:%A, %B} {when.day} at {when:%H:%M}. Move it instead.",
             extra={"appointment": booked.pk},
         )
-    location = selectors.booking_location(therapist=therapist)
+    location = selectors.booking_location(therapist=therapist, start=start)
     _slot_require(therapist=therapist, service_type=service_type, start=start, location=location)
     if reduced_fee_cap_breach(therapist=therapist, patient=patient) is not None:
         raise Conflict(CAP_REACHED.format(name=therapist.full_name))
@@ -102,7 +102,7 @@ def self_booking_move(*, actor, appointment: Appointment, start: dt.datetime) ->
         therapist=appointment.therapist,
         service_type=appointment.service_type,
         start=start,
-        location=selectors.booking_location(therapist=appointment.therapist, moving=appointment),
+        location=selectors.booking_location(therapist=appointment.therapist, start=start, moving=appointment),
     )
     [moved] = appointment_reschedule(appointment=appointment, actor=actor, start=start, scope="this")
     today = clock.local_now().date()

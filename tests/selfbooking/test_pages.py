@@ -11,9 +11,11 @@ from django.test.utils import CaptureQueriesContext
 
 from apps.accounts.models import TherapistProfile
 from apps.audit.models import AccessLog
+from apps.core import clock
 from apps.core.models import ClinicSettings
 from apps.scheduling import services as scheduling
 from apps.scheduling.models import Appointment, Location, TimeOff, WorkingHours
+from tests.places import pacific_office
 
 from .conftest import MONDAY, at, online_booking
 
@@ -204,5 +206,19 @@ def test_a_week_at_an_office_in_another_zone_names_its_time_as_the_patient_reads
     page = login(booking.newcomer_user).get(f"/portal/book/{booking.therapist.pk}/", {"week": "2026-06-01"})
 
     body = page.content.decode()
-    assert "Times are the office's local time (PDT)." in body and "America/Los_Angeles" not in body
+    assert "At West office · times are West office time (PDT)" in body and "America/Los_Angeles" not in body
     assert "9:00 AM" in body
+
+
+def test_a_week_at_two_offices_names_the_office_of_each_day_and_the_confirmation_says_where(booking, login):
+    pasadena = pacific_office()
+    WorkingHours.objects.filter(therapist=booking.therapist, weekday=4).update(location=pasadena)
+    client = login(booking.newcomer_user)
+
+    body = client.get(f"/portal/book/{booking.therapist.pk}/", {"week": MONDAY.isoformat()}).content.decode()
+
+    assert body.count("At Main office</p>") == 4
+    assert "At Pasadena office · times are Pasadena office time (PDT)" in body
+    friday = clock.local_datetime(MONDAY + dt.timedelta(days=4), dt.time(9), pasadena.zone)
+    confirm = client.get(f"/portal/book/{booking.therapist.pk}/confirm/?start={_start(friday)}").content.decode()
+    assert "Pasadena office<br>200 Colorado Blvd<br>Pasadena, CA 91101" in confirm and "9:00 AM PDT" in confirm

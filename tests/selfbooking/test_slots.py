@@ -9,6 +9,7 @@ from apps.scheduling import services as scheduling
 from apps.scheduling.models import Location, TimeOff, WorkingHours
 from apps.selfbooking.selectors import bookable_slots, week_of
 from apps.selfbooking.services import self_booking_book
+from tests.places import pacific_office
 
 from .conftest import MONDAY, at
 
@@ -123,3 +124,33 @@ def test_a_therapist_at_the_los_angeles_office_is_offered_and_booked_in_pacific_
     assert monday[0].local_start.utcoffset() == dt.timedelta(hours=-7) and monday[0].zone_differs
     booked = self_booking_book(actor=booking.newcomer_user, therapist=booking.therapist, start=monday[0].start)
     assert booked.location == west and booked.local_start.hour == 9
+
+
+def _fridays_at_pasadena(booking) -> Location:
+    """The therapist keeps Monday to Thursday at the main office and Fridays 09:00-17:00 at the Pasadena office."""
+    pasadena = pacific_office()
+    WorkingHours.objects.filter(therapist=booking.therapist, weekday=4).update(location=pasadena)
+    return pasadena
+
+
+def test_a_therapist_at_two_offices_is_offered_each_day_at_the_office_of_that_day(booking):
+    pasadena = _fridays_at_pasadena(booking)
+    slots = _offered(booking)
+    by_day = {s.local_start.weekday(): s for s in reversed(slots)}  # each weekday's first slot
+    assert {d: s.location for d, s in by_day.items()} == {
+        0: Location.main(),
+        1: Location.main(),
+        2: Location.main(),
+        3: Location.main(),
+        4: pasadena,
+    }
+    assert by_day[4].local_start.hour == 9 and by_day[4].local_start.utcoffset() == dt.timedelta(hours=-7)
+    assert [s.start for s in slots] == sorted(s.start for s in slots)
+    booked = self_booking_book(actor=booking.newcomer_user, therapist=booking.therapist, start=by_day[4].start)
+    assert booked.location == pasadena and booked.local_start.hour == 9 and not booked.override_reason
+
+
+def test_two_offices_cost_three_queries_more_than_one(booking, django_assert_max_num_queries):
+    _fridays_at_pasadena(booking)
+    with django_assert_max_num_queries(8):
+        _offered(booking)
