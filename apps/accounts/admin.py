@@ -7,6 +7,7 @@ from apps.core.models import ClinicSettings
 
 from . import services
 from .models import ApiToken, Invitation, TherapistProfile, User
+from .roles import STAFF_ROLES
 
 
 @admin.register(User)
@@ -23,6 +24,11 @@ class UserAdmin(BaseUserAdmin):
     # Roles and deactivation change on the clinic's Users page, through the services that keep an active admin,
     # keep a therapist with booked sessions, and end a leaver's tokens and invitations: not around them here.
     readonly_fields = ["is_active", "groups"]
+
+    def get_readonly_fields(self, request, obj=None):
+        # A staff member's sign-in email changes on their staff page, which tells the old and the new address.
+        staff = obj is not None and obj.roles & STAFF_ROLES
+        return [*self.readonly_fields, "email"] if staff else self.readonly_fields
 
 
 class TherapistProfileForm(forms.ModelForm):

@@ -88,6 +88,12 @@ class StaffRolesForm(forms.Form):
     )
 
 
+class StaffDetailsForm(forms.Form):
+    first_name = forms.CharField(max_length=100)
+    last_name = forms.CharField(max_length=100)
+    email = forms.EmailField(help_text="What they sign in with. A change is told at the old address and the new one.")
+
+
 class StaffInvitationForm(forms.Form):
     email = forms.EmailField()
     first_name = forms.CharField(max_length=100)

@@ -7,7 +7,7 @@ import secrets
 from django.conf import settings
 from django.contrib.auth.models import Group
 from django.core.mail import send_mail
-from django.db import connection, transaction
+from django.db import IntegrityError, connection, transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
 
@@ -144,6 +144,51 @@ def staff_reinvite(*, actor: User, user: User) -> Invitation:
     role = min(user.roles & STAFF_ROLES)
     access_log_write(actor=actor, action="staff_reinvite", subject=user, detail={"role": role})
     return invitation_send(actor=actor, email=user.email, role=role, user=user)
+
+
+@transaction.atomic
+def staff_details_change(*, actor: User, user: User, first_name: str, last_name: str, email: str) -> User:
+    """Correct a staff member's name, or the email they sign in with. Someone who has not accepted their invitation
+    gets a new link at the new address (the old one stops working: a mistyped address is the usual reason);
+    someone who signs in already is told at the old address and the new one, so a change they did not ask for
+    does not go unnoticed. Another account's address is refused (409)."""
+    first_name, last_name, email = first_name.strip(), last_name.strip(), email.strip().lower()
+    missing = {
+        name: ["Required."] for name, value in (("first_name", first_name), ("last_name", last_name)) if not value
+    }
+    if missing:
+        raise Unprocessable("Give a first and a last name.", fields=missing)
+    user = User.objects.select_for_update().get(pk=user.pk)
+    wanted = {"first_name": first_name, "last_name": last_name, "email": email}
+    changed = [name for name, value in wanted.items() if getattr(user, name) != value]
+    if not changed:
+        return user
+    taken = Conflict(f"Another account signs in with {email}.", fields={"email": ["Already in use."]})
+    if "email" in changed and User.objects.filter(email__iexact=email).exclude(pk=user.pk).exists():
+        raise taken
+    old_email = user.email
+    for name in changed:
+        setattr(user, name, wanted[name])
+    try:
+        with transaction.atomic():
+            user.save(update_fields=changed)
+    except IntegrityError:
+        raise taken from None  # the same address taken by another change meanwhile
+    access_log_write(actor=actor, action="staff_details_change", subject=user, detail={"changed": changed})
+    if "email" in changed:
+        if user.invitation_pending:
+            invitation_send(actor=actor, email=email, role=min(user.roles & STAFF_ROLES), user=user)
+        else:
+            _sign_in_email_changed_tell(user=user, old_email=old_email)
+    return user
+
+
+def _sign_in_email_changed_tell(*, user: User, old_email: str) -> None:
+    clinic = ClinicSettings.load()
+    context = {"clinic": clinic, "user": user, "old_email": old_email}
+    subject = f"Your {clinic.name} sign-in email was changed"
+    body = render_to_string("accounts/email/sign_in_email_changed.txt", context)
+    transaction.on_commit(lambda: send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [old_email, user.email]))
 
 
 @transaction.atomic

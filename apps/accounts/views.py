@@ -15,10 +15,18 @@ from apps.core import clock
 from apps.core.errors import ApplicationError
 from apps.core.links import next_or, next_path
 from apps.core.models import ClinicSettings
-from apps.core.views import action_from_url, call_with_messages
+from apps.core.views import action_from_url, call_with_messages, form_refusal
 
 from . import mfa, selectors, services
-from .forms import ApiTokenForm, ClinicSettingsForm, SetPasswordForm, StaffInvitationForm, StaffRolesForm, TokenForm
+from .forms import (
+    ApiTokenForm,
+    ClinicSettingsForm,
+    SetPasswordForm,
+    StaffDetailsForm,
+    StaffInvitationForm,
+    StaffRolesForm,
+    TokenForm,
+)
 from .models import ApiToken, User
 from .navigation import page_described
 from .roles import Role
@@ -115,9 +123,34 @@ def staff_detail(request, pk):
         ):
             return redirect("accounts:staff_detail", pk=user.pk)
         status = 409
+    return _staff_page(request, user, form=form, status=status)
+
+
+@login_required
+@require_POST
+def staff_details(request, pk):
+    """Correct a staff member's name or sign-in email; a refusal shows the page again with it on the field."""
+    user = _staff_member(request, pk)
+    details = StaffDetailsForm(request.POST)
+    if not details.is_valid():
+        return _staff_page(request, user, details=details, status=400)
+    try:
+        services.staff_details_change(actor=request.user, user=user, **details.cleaned_data)
+    except ApplicationError as exc:
+        form_refusal(details, exc)
+        return _staff_page(request, user, details=details, status=exc.status)
+    messages.success(
+        request, f"{details.cleaned_data['first_name']} {details.cleaned_data['last_name']}'s details are saved."
+    )
+    return redirect("accounts:staff_detail", pk=user.pk)
+
+
+def _staff_page(request, user: User, *, form=None, details=None, status: int = 200):
     context = {
         "member": user,
-        "form": form,
+        "form": form or StaffRolesForm(initial={"roles": sorted(user.roles - {Role.PATIENT})}),
+        "details": details
+        or StaffDetailsForm(initial={"first_name": user.first_name, "last_name": user.last_name, "email": user.email}),
         "sessions_ahead": selectors.booked_sessions_ahead(therapist=user) if Role.THERAPIST in user.roles else 0,
     }
     return render(request, "accounts/staff_detail.html", context, status=status)

@@ -70,6 +70,7 @@ ACTIONS = {
     "referral_inbound_review": "Reviewed inbound referral",
     "referral_outbound_draft": "Drafted outbound referral",
     "therapist_self_booking_change": "Changed therapist's online booking",
+    "staff_details_change": "Changed staff member's name or email",
     "cancel": "Cancelled",
     "confirm": "Confirmed",
     "education_done": "Marked library item done",

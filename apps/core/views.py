@@ -46,6 +46,15 @@ def query_without_page(request) -> str:
     return query.urlencode()
 
 
+def form_refusal(form, exc: ApplicationError, *, not_on: tuple[str, ...] = ()) -> None:
+    """Put a service's refusal on the form: its message above the fields, and each field's own words on the field
+    it names (except those in `not_on`, whose words the message already says)."""
+    form.add_error(None, exc.message)
+    for name, errors in exc.fields.items():
+        if name in form.fields and name not in not_on:
+            form.add_error(name, errors)
+
+
 def form_call(request, form, call: Callable[[dict], object], success: str) -> bool:
     """On a valid POST of `form`, run one service call with its cleaned data and say how it went.
 

@@ -8,7 +8,7 @@ from django.views.decorators.http import require_POST
 from apps.core.errors import ApplicationError, NotFound
 from apps.core.htmx import render_page
 from apps.core.permissions import permission_require
-from apps.core.views import call_with_messages
+from apps.core.views import call_with_messages, form_refusal
 
 from . import selectors, services
 from .forms import PatientForm
@@ -34,13 +34,6 @@ def patient_list(request):
     return render_page(request, "patients/list.html", context, partial="patients/_results.html")
 
 
-def _add_service_errors(form, exc: ApplicationError) -> None:
-    form.add_error(None, exc.message)
-    for name, errors in exc.fields.items():
-        if name in form.fields:
-            form.add_error(name, errors)
-
-
 @login_required
 def patient_create(request):
     """A new chart. When it may duplicate one already registered, the page lists those charts and asks before
@@ -58,7 +51,7 @@ def patient_create(request):
         except services.PossibleDuplicate as exc:
             duplicates = exc.matches
         except ApplicationError as exc:
-            _add_service_errors(form, exc)
+            form_refusal(form, exc)
         else:
             messages.success(request, f"{patient.display_name} was added.")
             return redirect("patients:detail", pk=patient.pk)
@@ -87,7 +80,7 @@ def patient_edit(request, pk):
         try:
             services.patient_update(actor=request.user, patient=patient, **changes)
         except ApplicationError as exc:
-            _add_service_errors(form, exc)
+            form_refusal(form, exc)
         else:
             messages.success(request, "Changes saved.")
             return redirect("patients:detail", pk=patient.pk)

@@ -18,6 +18,7 @@ from apps.accounts.services import therapist_discipline_set, therapist_self_book
 from apps.core import clock
 from apps.core.api_lookups import id_or_none
 from apps.core.errors import ApplicationError
+from apps.core.views import form_refusal
 
 from . import selectors
 from .availability_kinds import KINDS
@@ -52,19 +53,12 @@ def _record(request, kind: str, pk):
     return record
 
 
-def _refused(form, exc: ApplicationError) -> None:
-    form.add_error(None, exc.message)
-    for name, errors in exc.fields.items():
-        if name in form.fields:
-            form.add_error(name, errors)
-
-
 def _saved(request, form, kind: str, **args):
     """Save through the service; a refusal lands on the form, in the service's words."""
     try:
         return KINDS[kind].save(actor=request.user, **args, **form.service_args())
     except ApplicationError as exc:
-        _refused(form, exc)
+        form_refusal(form, exc)
         return None
 
 
@@ -81,7 +75,7 @@ def _discipline_saved(request, form, therapist) -> bool:
     try:
         therapist_discipline_set(actor=request.user, therapist=therapist, **form.cleaned_data)
     except ApplicationError as exc:
-        _refused(form, exc)
+        form_refusal(form, exc)
         return False
     return True
 

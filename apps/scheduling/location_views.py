@@ -10,6 +10,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 
 from apps.core.errors import ApplicationError
 from apps.core.permissions import permission_require
+from apps.core.views import form_refusal
 
 from . import locations, services
 from .forms import LocationForm, LocationHoursForm, RoomForm
@@ -23,10 +24,7 @@ def _saved(form, service, **args):
     try:
         return service(**args, **form.service_args())
     except ApplicationError as exc:
-        form.add_error(None, exc.message)
-        for name, errors in exc.fields.items():
-            if name in form.fields:
-                form.add_error(name, errors)
+        form_refusal(form, exc)
         return None
 
 

@@ -20,7 +20,7 @@ from apps.core.links import next_or, next_path
 from apps.core.models import ClinicSettings
 from apps.core.permissions import permission_require
 from apps.core.time_zones import zone_place
-from apps.core.views import call_with_messages
+from apps.core.views import call_with_messages, form_refusal
 from apps.notifications.labels import confirmation_words
 
 from . import extensions, selectors, services
@@ -251,10 +251,8 @@ def _click_at_therapists_office(initial: dict) -> None:
 
 
 def _booking_refused(form, exc: ApplicationError) -> None:
-    form.add_error(None, exc.message)
-    for name, errors in exc.fields.items():
-        if name in form.fields and name not in ("override_reason", "cap_override_reason"):
-            form.add_error(name, errors)
+    # An override reason is asked for by the message itself; its field stays free of a second copy.
+    form_refusal(form, exc, not_on=("override_reason", "cap_override_reason"))
 
 
 @login_required

@@ -125,14 +125,84 @@ def test_an_unknown_access_action_is_not_found(personas, login):
 
 
 def test_the_django_admin_is_no_way_around_the_staff_rules(personas, login):
-    """Roles and deactivation are read-only there: a post that tries them changes neither."""
+    """Roles, deactivation and a staff member's email are read-only there: a post that tries them changes none."""
     personas.admin.is_staff = personas.admin.is_superuser = True
     personas.admin.save()
     client = login(personas.admin)
     url = f"/admin/accounts/user/{personas.therapist.pk}/change/"
     page = client.get(url).content.decode()
-    assert 'name="is_active"' not in page and 'name="groups"' not in page
+    assert 'name="is_active"' not in page and 'name="groups"' not in page and 'name="email"' not in page
     user = personas.therapist
-    client.post(url, {"email": user.email, "first_name": user.first_name, "last_name": user.last_name, "groups": []})
+    client.post(
+        url, {"email": "taken@over.test", "first_name": user.first_name, "last_name": user.last_name, "groups": []}
+    )
     user = User.objects.get(pk=user.pk)
-    assert user.is_active and Role.THERAPIST in user.roles
+    assert user.is_active and Role.THERAPIST in user.roles and user.email == personas.therapist.email
+
+
+def _details(user, **changes) -> dict:
+    return {"first_name": user.first_name, "last_name": user.last_name, "email": user.email} | changes
+
+
+def test_an_admin_corrects_a_name_and_a_changed_email_is_told_at_both_addresses(
+    personas, login, django_capture_on_commit_callbacks
+):
+    member = personas.front_desk
+    old_email = member.email
+    admin = login(personas.admin)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = admin.post(_url(member, "details"), _details(member, last_name="Okafor", email=" Desk@Clinic.TEST "))
+    assert response.status_code == 302
+    member = User.objects.get(pk=member.pk)
+    assert (member.last_name, member.email) == ("Okafor", "desk@clinic.test")
+    [notice] = mail.outbox
+    assert set(notice.to) == {old_email, "desk@clinic.test"} and old_email in notice.body
+    log = AccessLog.objects.get(action="staff_details_change", subject_id=str(member.pk))
+    assert log.detail == {"changed": ["last_name", "email"]}
+    assert login(member).get("/").status_code in (200, 302)  # their sign-in goes on: same password and device
+
+
+def test_a_name_alone_sends_no_email(personas, login, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        response = login(personas.admin).post(
+            _url(personas.billing, "details"), _details(personas.billing, first_name="Bea")
+        )
+    assert response.status_code == 302 and mail.outbox == []
+    assert User.objects.get(pk=personas.billing.pk).first_name == "Bea"
+
+
+def test_an_invited_persons_corrected_email_gets_the_new_link_and_the_old_one_stops(
+    personas, login, django_capture_on_commit_callbacks
+):
+    staff_invite(actor=personas.admin, email="nora@clinc.test", first_name="Nora", last_name="Hale", role="billing")
+    invited = User.objects.get(email="nora@clinc.test")
+    [old_invitation] = invited.invitations.all()
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        response = login(personas.admin).post(_url(invited, "details"), _details(invited, email="nora@clinic.test"))
+    assert response.status_code == 302
+    assert [m.to for m in mail.outbox] == [["nora@clinic.test"]] and "Choose your password" in mail.outbox[0].body
+    old_invitation.refresh_from_db()
+    assert old_invitation.revoked_at is not None
+    assert invited.invitations.get(revoked_at=None).email == "nora@clinic.test"
+
+
+def test_another_accounts_email_or_a_blank_name_is_refused_on_its_field(personas, login):
+    admin = login(personas.admin)
+    taken = admin.post(
+        _url(personas.front_desk, "details"), _details(personas.front_desk, email=personas.therapist.email.upper())
+    )
+    assert taken.status_code == 409
+    assert taken.context["details"].errors["email"] == ["Already in use."]
+    blank = admin.post(_url(personas.front_desk, "details"), _details(personas.front_desk, first_name=" "))
+    assert blank.status_code == 400 and "first_name" in blank.context["details"].errors
+    assert User.objects.get(pk=personas.front_desk.pk).email == personas.front_desk.email
+
+
+@pytest.mark.parametrize("persona", ["front_desk", "therapist", "billing"])
+def test_only_admins_change_a_staff_members_details(personas, login, persona):
+    response = login(getattr(personas, persona)).post(
+        _url(personas.front_desk, "details"), _details(personas.front_desk, email="someone@else.test")
+    )
+    assert response.status_code == 403
+    assert User.objects.get(pk=personas.front_desk.pk).email == personas.front_desk.email
