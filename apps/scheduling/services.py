@@ -20,7 +20,7 @@ from apps.accounts.disciplines import Discipline, discipline_of
 from apps.accounts.roles import Role
 from apps.audit.services import access_log_write
 from apps.core import clock
-from apps.core.errors import Conflict, InvalidTransition, PermissionDenied, Unprocessable
+from apps.core.errors import ApplicationError, Conflict, InvalidTransition, PermissionDenied, Unprocessable
 from apps.core.models import ClinicSettings
 from apps.core.transitions import actor_or_none, transitions_record
 from apps.patients.models import PatientStatus
@@ -1006,12 +1006,6 @@ def series_cancel_following(
     return cancelled
 
 
-def _lock_in(appointment: Appointment, allowed: set[str], verb: str) -> Appointment:
-    appointment = _lock(appointment)
-    _require_status(appointment, allowed, verb)
-    return appointment
-
-
 def _require_status(appointment: Appointment, allowed: set[str], verb: str) -> None:
     if appointment.status not in allowed:
         raise InvalidTransition(f"A {appointment.get_status_display().lower()} session cannot be {verb}.")
@@ -1025,9 +1019,8 @@ def _require_started(appointment: Appointment, verb: str) -> None:
 @transaction.atomic
 def appointment_check_in(*, appointment: Appointment, actor) -> Appointment:
     """The patient has arrived (or joined the video call). Only on the day of the session."""
-    appointment = _lock_in(appointment, {AppointmentStatus.BOOKED}, "checked in")
-    if appointment.local_start.date() != timezone.localtime(clock.now(), appointment.zone).date():
-        raise Unprocessable("Check-in is only possible on the day of the session.")
+    appointment = _lock(appointment)
+    _check_in_allowed(appointment)
     appointment.status = AppointmentStatus.CHECKED_IN
     appointment.checked_in_at = clock.now()
     appointment.save()
@@ -1070,6 +1063,12 @@ def completion_preview(*, appointment: Appointment):
     return price
 
 
+def _check_in_allowed(appointment: Appointment) -> None:
+    _require_status(appointment, {AppointmentStatus.BOOKED}, "checked in")
+    if appointment.local_start.date() != timezone.localtime(clock.now(), appointment.zone).date():
+        raise Unprocessable("Check-in is only possible on the day of the session.")
+
+
 def _completion_allowed(appointment: Appointment) -> None:
     _require_status(appointment, {AppointmentStatus.BOOKED, AppointmentStatus.CHECKED_IN}, "completed")
     _require_started(appointment, "completed")
@@ -1078,6 +1077,23 @@ def _completion_allowed(appointment: Appointment) -> None:
 def _no_show_allowed(appointment: Appointment) -> None:
     _require_status(appointment, {AppointmentStatus.BOOKED}, "marked as a no-show")
     _require_started(appointment, "marked as a no-show")
+
+
+# What each outcome of the session page checks before it is recorded.
+OUTCOME_CHECKS = {"check-in": _check_in_allowed, "complete": _completion_allowed, "no-show": _no_show_allowed}
+
+
+def outcomes_open(appointment: Appointment) -> set[str]:
+    """The outcomes that can be recorded now ("check-in", "complete", "no-show"): the ones their services would
+    accept, by the same checks, so a page never offers what would be refused (completing next week's session)."""
+    allowed = set()
+    for action, check in OUTCOME_CHECKS.items():
+        try:
+            check(appointment)
+        except ApplicationError:
+            continue
+        allowed.add(action)
+    return allowed
 
 
 @transaction.atomic

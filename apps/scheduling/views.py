@@ -367,6 +367,8 @@ def _detail_page(request, appointment, *, cancel_form=None, reschedule_form=None
         "charges": extensions.session_charges(user=user, appointment=appointment),
         "can_change": user.has_perm("scheduling.change_appointment", appointment),
         "can_cancel": user.has_perm("scheduling.cancel_appointment", appointment),
+        "outcomes": services.outcomes_open(appointment),
+        "ended_unrecorded": appointment.status == AppointmentStatus.BOOKED and appointment.end <= clock.now(),
         "late": services.cancellation_is_late(appointment),
         "cancel_form": cancel_form or CancelForm(in_series=in_series),
         "reschedule_form": reschedule_form
