@@ -36,13 +36,14 @@ class Collision:
 
     def describe(self) -> str:
         """In the other session's own local time, naming its location when it is another one (a therapist is in
-        one place at a time)."""
+        one place at a time). Never whose session it is: a patient booking online may read it; the API's answer
+        carries the session's id beside it."""
         local, end = self.appointment.local_start, self.appointment.local_end
         whose = " and ".join(self.collides_on)
         where = f" at {self.elsewhere}" if self.elsewhere else ""
         zone = f" {local:%Z}" if self.appointment.zone_differs else ""
         return (
-            f"The {whose} already has appointment #{self.appointment.pk}{where} on "
+            f"The {whose} already has a session{where} on "
             f"{local:%a %b} {local.day}, {local:%H:%M}–{end:%H:%M}{zone}."
         )
 

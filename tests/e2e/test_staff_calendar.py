@@ -71,7 +71,8 @@ def test_front_desk_sees_the_week_and_books_by_clicking_an_empty_slot(tokyo_page
     page.get_by_label("Number of sessions").blur()
     preview = page.locator("#series-preview")
     preview.get_by_text("3 dates, 1 of them blocked").wait_for()
-    assert f"appointment #{session.pk}" in preview.inner_text()
+    assert "already has a session on" in preview.inner_text()
+    assert preview.get_by_role("link", name="Open").get_attribute("href") == f"/schedule/appointments/{session.pk}/"
 
     page.goto(f"/schedule/appointments/{session.pk}/")
     page.get_by_role("heading", name=personas.patient.display_name).wait_for()
