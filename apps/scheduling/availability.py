@@ -43,8 +43,7 @@ class Collision:
         where = f" at {self.elsewhere}" if self.elsewhere else ""
         zone = f" {local:%Z}" if self.appointment.zone_differs else ""
         return (
-            f"The {whose} already has a session{where} on "
-            f"{local:%a %b} {local.day}, {local:%H:%M}–{end:%H:%M}{zone}."
+            f"The {whose} already has a session{where} on {local:%a %b} {local.day}, {local:%H:%M}–{end:%H:%M}{zone}."
         )
 
 

@@ -13,7 +13,7 @@ from apps.notifications.rendering import message_render
 from apps.programs import selectors
 from apps.programs.services.seats import program_enroll
 from apps.programs.tasks import remind_meeting_members
-from apps.scheduling.models import Location, Room
+from apps.scheduling.models import Location, Room, WorkingHours
 from tests.programs.factories import facilitator_with_evening_hours, scheduled_program
 
 pytestmark = pytest.mark.django_db
@@ -48,3 +48,19 @@ def test_a_program_at_another_office_meets_at_its_local_time_and_its_reminders_s
     there, chicago = first.start.astimezone(LOS_ANGELES), first.start.astimezone(ZoneInfo("America/Chicago"))
     assert f"{there:%-I:%M %p} {there.tzname()} ({chicago:%-I:%M %p} your time)" in body
     assert "West office" in body and "Pacific" in body and "12 Palm Row" in body
+
+
+def test_a_video_program_meets_on_the_clock_of_the_office_its_lead_works_at_that_weekday(personas, west_room):
+    """The lead keeps most of the week at the main office but this weekday at the West office: the video group's
+    18:00 is West office time, as a session booked for them that day would be."""
+    first_day = clock.local_now().date() + dt.timedelta(days=14)  # the factory's first meeting
+    facilitator = facilitator_with_evening_hours(first_day.weekday(), location=west_room.location)
+    for other in {0, 1, 2, 3, 4} - {first_day.weekday()}:
+        WorkingHours.objects.create(
+            therapist=facilitator, location=Location.main(), weekday=other, start_time=dt.time(9), end_time=dt.time(17)
+        )
+    program = scheduled_program(actor=personas.front_desk, lead_facilitator=facilitator)
+    meetings = [m.appointment for m in selectors.program_meetings(program=program)]
+    assert {m.location_id for m in meetings} == {west_room.location_id}
+    assert {m.start.astimezone(LOS_ANGELES).time() for m in meetings} == {dt.time(18, 0)}
+    assert not any(m.override_reason for m in meetings)

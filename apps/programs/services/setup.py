@@ -11,7 +11,7 @@ from apps.core import clock
 from apps.core.errors import ApplicationError, Unprocessable
 from apps.core.links import absolute_url
 from apps.outcomes.instruments import INSTRUMENTS
-from apps.scheduling.selectors import therapist_location
+from apps.scheduling.selectors import therapist_office_on
 from apps.scheduling.services import appointment_book, series_dates
 
 from ..models import (
@@ -123,8 +123,12 @@ def program_meetings_book(*, program: GroupProgram, actor, override_reason: str 
         end_date=None,
     )
     # The meetings keep their wall-clock time where they are held: the room's office, or for a video program the
-    # lead facilitator's.
-    place = program.room.location if program.room else therapist_location(program.lead_facilitator)
+    # office the lead facilitator works at on that weekday at that time (as any booking naming no place).
+    place = (
+        program.room.location
+        if program.room
+        else therapist_office_on(program.lead_facilitator, program.first_meeting_on, program.local_start_time)
+    )
     for number, day in enumerate(dates, start=1):
         try:
             appointment = appointment_book(
