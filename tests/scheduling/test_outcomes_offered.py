@@ -54,3 +54,13 @@ def test_a_session_next_week_offers_no_outcome_only_moving_or_cancelling(clinic,
     page = login(clinic.front_desk).get(reverse("scheduling:appointment_detail", args=[session.pk])).content.decode()
     assert not any(button in page for button in BUTTONS.values())
     assert "Reschedule</h2>" in page and "Cancel session…" in page
+
+
+@pytest.mark.parametrize(("now", "offered"), [(at(MONDAY, 9), True), (at(MONDAY - dt.timedelta(days=1), 9), False)])
+def test_my_day_offers_check_in_only_on_the_sessions_own_day(clinic, session, login, frozen_now, now, offered):
+    """Browsing to Monday's list from the day before shows its sessions without a Check in the service would
+    refuse."""
+    frozen_now.move_to(now)
+    page = login(clinic.therapist).get(reverse("scheduling:my_day"), {"date": MONDAY.isoformat()}).content.decode()
+    assert clinic.patient.display_name in page
+    assert ("Check in</button>" in page) is offered

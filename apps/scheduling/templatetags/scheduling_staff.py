@@ -1,5 +1,6 @@
 """Staff page pieces: the sessions card on the chart page (what is coming up for this patient, and quick booking
-links), a session's time in words, an instant of its day on its office's clock and time off in words."""
+links), a session's time in words, an instant of its day on its office's clock, time off in words, and the outcomes a
+session can have recorded now."""
 
 import datetime as dt
 
@@ -7,7 +8,7 @@ from django import template
 
 from apps.core import clock
 from apps.core.time_zones import when_text
-from apps.scheduling import selectors
+from apps.scheduling import selectors, services
 
 register = template.Library()
 
@@ -56,3 +57,10 @@ def staff_when(appointment, day_format: str = "l, F j, Y") -> str:
     (`when_text`: wall-clock time at its location, with the zone's abbreviation on that day when it is not the
     clinic's, "… at 10:00 AM PST")."""
     return when_text(appointment.start, zone=appointment.zone, day_format=day_format)
+
+
+@register.filter
+def outcome_open(appointment, action: str) -> bool:
+    """Whether `action` ("check-in", "complete", "no-show") can be recorded for the session now, by the checks its
+    service makes: a day's list offers Check in only where it would go through."""
+    return action in services.outcomes_open(appointment)
