@@ -61,6 +61,23 @@ def first_session_offer_soonest(*, user, therapist) -> Offer:
     return offer
 
 
+@dataclass(frozen=True)
+class MoveOnline:
+    """Whether a patient can move one of their sessions online now (`open`), or not because it is inside the
+    late-cancellation window (`too_close`: the front desk can); neither when its therapist takes no moves online."""
+
+    open: bool
+    too_close: bool
+
+
+def move_online(*, user, appointment: Appointment) -> MoveOnline:
+    """What the sessions pages offer, by the checks `move_offer` and the move itself make."""
+    if not user.has_perm("selfbooking.move_session", appointment):
+        return MoveOnline(open=False, too_close=False)
+    too_close = bool(move_refusal(appointment))
+    return MoveOnline(open=not too_close, too_close=too_close)
+
+
 def move_offer(*, user, appointment: Appointment, week: dt.date) -> Offer:
     patient = rules.patient_required(user)
     rules.move_allowed(user, appointment)

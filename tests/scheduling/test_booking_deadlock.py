@@ -52,7 +52,7 @@ def _one_written_one_refused(outcomes: list) -> tuple[list[Appointment], Conflic
     written = [o for o in outcomes if isinstance(o, list)]
     refused = [o for o in outcomes if isinstance(o, Conflict)]
     assert len(written) == 1 and len(refused) == 1, outcomes
-    assert "already has appointment" in str(refused[0])
+    assert "already has a session" in str(refused[0])
     return written[0], refused[0]
 
 

@@ -114,7 +114,7 @@ def test_a_slot_taken_before_confirming_is_a_message_not_a_double_booking(bookin
         start=at(MONDAY, 10),
     )
     done = client.post(url, {"start": at(MONDAY, 10).isoformat()}, follow=True)
-    assert "already has appointment" in done.content.decode()
+    assert "already has a session" in done.content.decode()
     assert Appointment.objects.count() == 1
 
 
@@ -166,6 +166,29 @@ def test_a_move_too_close_to_the_session_states_the_policy(booking, login, sessi
     frozen_now.move_to(at(MONDAY - dt.timedelta(days=1), 12))
     page = login(booking.patient_user).get(f"/portal/book/move/{session.pk}/", follow=True)
     assert "up to 24 hours before they start" in page.content.decode()
+
+
+def test_inside_the_window_the_sessions_page_offers_no_move_and_says_whom_to_call(booking, login, session, frozen_now):
+    frozen_now.move_to(at(MONDAY - dt.timedelta(days=1), 12))
+    page = login(booking.patient_user).get("/portal/sessions/").content.decode()
+    assert f"/portal/book/move/{session.pk}/" not in page
+    assert "too close to the session to move it online: call the front desk" in page
+    assert f"/portal/sessions/{session.pk}/cancel/" in page
+
+
+def test_a_first_session_is_moved_online_only_while_its_therapist_takes_moves(booking, login):
+    first = scheduling.appointment_book(
+        actor=booking.front_desk,
+        therapist=booking.therapist,
+        patient=booking.newcomer,
+        service_type=booking.intake,
+        start=at(MONDAY, 10),
+    )
+    client = login(booking.newcomer_user)
+    assert f"/portal/book/move/{first.pk}/" in client.get("/portal/book/").content.decode()
+    online_booking(booking.therapist, on=False)
+    page = client.get("/portal/book/").content.decode()
+    assert f"/portal/book/move/{first.pk}/" not in page and "To move it, call the front desk." in page
 
 
 def test_a_therapist_switches_online_booking_on_their_working_hours_page(booking, login):

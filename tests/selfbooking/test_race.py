@@ -44,5 +44,5 @@ def test_two_simultaneous_bookings_of_one_slot_give_one_booking_and_one_conflict
     assert sorted(status for status, _ in answers) == [201, 409]
     [winner] = Appointment.objects.filter(status=AppointmentStatus.BOOKED)
     [(_, lost)] = [(s, body) for s, body in answers if s == 409]
-    assert "already has appointment" in lost["error"]["message"]
+    assert "already has a session" in lost["error"]["message"]
     assert lost["error"]["conflicting_appointment"]["id"] == winner.pk
