@@ -53,7 +53,14 @@ from .selectors import reports
 from .selectors.assessments import assessment_incomes_shown, assessments_for_review
 from .selectors.diagnoses import billing_diagnoses
 from .selectors.estimates import estimates_visible_to
-from .selectors.ledger import ledger_lines, patient_balance, patients_with_balances, staff_sees_account, statements_of
+from .selectors.ledger import (
+    ledger_actions,
+    ledger_lines,
+    patient_balance,
+    patients_with_balances,
+    staff_sees_account,
+    statements_of,
+)
 from .selectors.packages import packages_of
 from .selectors.plans import active_plan, plan_progress
 from .services import diagnoses as diagnoses_services
@@ -115,10 +122,14 @@ def patient_ledger(request, pk):
         assessment_incomes_shown(user=user, assessments=assessments)
     plan = active_plan(patient=patient)
     diagnoses = billing_diagnoses(patient=patient)
+    lines = ledger_lines(patient=patient)
+    balance = patient_balance(patient=patient)
     context = {
         "patient": patient,
-        "balance": patient_balance(patient=patient),
-        "lines": ledger_lines(patient=patient),
+        "balance": balance,
+        # Nothing owed: an adjustment or a plan would be refused (to give money back is a refund).
+        "owed": balance > 0,
+        "lines": ledger_actions(lines),
         "current_class": pricing.patient_class_label(patient=patient),
         "assessments": assessments,
         "sees_income": sees_income,

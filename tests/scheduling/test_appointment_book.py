@@ -42,7 +42,7 @@ def test_a_colliding_booking_names_the_appointment_it_collides_with(clinic):
     conflict = caught.value.extra["conflicting_appointment"]
     assert conflict["id"] == first.pk
     assert conflict["collides_on"] == ["therapist"]
-    assert f"#{first.pk}" in caught.value.message
+    assert caught.value.message == "The therapist already has a session on Mon Jun 1, 10:00–10:45."
 
 
 def test_room_and_patient_collisions_are_told_apart(clinic):

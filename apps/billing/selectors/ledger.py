@@ -147,6 +147,29 @@ def ledger_lines(*, patient, start: dt.date | None = None, end: dt.date | None =
     return sorted(lines, key=lambda line: (line.date, order[line.kind], line.row.pk))
 
 
+def ledger_actions(lines: list[LedgerLine]) -> list[tuple[LedgerLine, Decimal | None, bool]]:
+    """Each line of an account (`ledger_lines` with no dates) with what it offers, without another query: what is
+    left to refund of a payment after its refunds (None when nothing), and whether an adjustment can be reversed
+    (once, and never a reversal)."""
+    rows = [line.row for line in lines]
+    payments = [row for row in rows if isinstance(row, Payment)]
+    refunded: dict[int, Decimal] = {}
+    for refund in (p for p in payments if p.is_refund):
+        refunded[refund.refund_of_id] = refunded.get(refund.refund_of_id, ZERO) - refund.amount
+    left = {p.pk: p.amount - refunded.get(p.pk, ZERO) for p in payments if not p.is_refund}
+    adjustments = [row for row in rows if isinstance(row, Adjustment)]
+    reversed_ids = {a.reverses_id for a in adjustments if a.reverses_id is not None}
+    reversible = {a.pk for a in adjustments if a.reverses_id is None and a.amount > ZERO and a.pk not in reversed_ids}
+    return [
+        (
+            line,
+            left.get(line.row.pk) if line.kind == "payment" and left.get(line.row.pk, ZERO) > ZERO else None,
+            line.kind == "adjustment" and line.row.pk in reversible,
+        )
+        for line in lines
+    ]
+
+
 def charge_outstanding(*, charges: list[Charge], credits: Decimal) -> dict[int, Decimal]:
     """What is still owed on each charge when credits (payments + adjustments) pay the oldest charges first."""
     remaining = credits

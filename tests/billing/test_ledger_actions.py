@@ -1,0 +1,72 @@
+"""The account page offers on each line only what the ledger services would take: a refund of what is left of a
+payment (none once it is all refunded), a reversal of an adjustment once, and an adjustment or a payment plan only
+while something is owed."""
+
+import pytest
+
+from apps.billing.selectors.ledger import ledger_actions, ledger_lines, payment_refunded
+from apps.billing.services.charges import charge_for_appointment_outcome
+from apps.billing.services.payments import adjustment_post, adjustment_reverse, payment_record, payment_refund
+from apps.billing.services.plans import payment_plan_create
+from apps.core import clock
+from apps.core.errors import ApplicationError
+
+from .helpers import past_appointment
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def account(personas, fee_config):
+    """A $200 session charge, a $50 check refunded $20, a $25 write-off, and a $10 courtesy reversed."""
+    patient = personas.patient
+    charge_for_appointment_outcome(appointment=past_appointment(patient, service_type=fee_config["90834"]), actor=None)
+    check = payment_record(actor=personas.front_desk, patient=patient, method="check", amount="50", reference="1")
+    payment_refund(actor=personas.billing, payment=check, amount="20", reason="Paid twice")
+    write_off = adjustment_post(
+        actor=personas.billing, patient=patient, kind="write_off", amount="25", reason="Hardship"
+    )
+    courtesy = adjustment_post(actor=personas.billing, patient=patient, kind="courtesy", amount="10", reason="Wait")
+    reversal = adjustment_reverse(actor=personas.billing, adjustment=courtesy, reason="Posted in error")
+    return {"check": check, "write_off": write_off, "courtesy": courtesy, "reversal": reversal}
+
+
+def _page(client, patient) -> str:
+    return client.get(f"/billing/patients/{patient.pk}/").content.decode()
+
+
+def test_each_line_offers_what_the_services_would_take(personas, account, login):
+    page = _page(login(personas.billing), personas.patient)
+    assert f"/billing/payments/{account['check'].pk}/refund/" in page and 'value="30.00"' in page  # 50 less 20
+    assert f"/billing/adjustments/{account['write_off'].pk}/reverse/" in page
+    for gone in ("courtesy", "reversal"):  # reversed already; a reversal itself
+        assert f"/billing/adjustments/{account[gone].pk}/reverse/" not in page
+        with pytest.raises(ApplicationError):
+            adjustment_reverse(actor=personas.billing, adjustment=account[gone], reason="Again")
+
+
+def test_the_refund_offered_is_what_the_refund_service_leaves_and_a_full_refund_offers_none(personas, account, login):
+    check = account["check"]
+    [(_, left, _)] = [row for row in ledger_actions(ledger_lines(patient=personas.patient)) if row[0].row == check]
+    assert left == check.amount - payment_refunded(payment=check)
+    payment_refund(actor=personas.billing, payment=check, amount=left, reason="The rest")
+    page = _page(login(personas.billing), personas.patient)
+    assert f"/billing/payments/{check.pk}/refund/" not in page and "Refunded" in page
+    with pytest.raises(ApplicationError, match="more than is left"):
+        payment_refund(actor=personas.billing, payment=check, amount="0.01", reason="More")
+
+
+def test_with_nothing_owed_the_page_offers_no_adjustment_and_no_plan(personas, account, login):
+    client = login(personas.billing)
+    page = _page(client, personas.patient)
+    assert "Post adjustment</button>" in page and "Split the balance</button>" in page
+    payment_record(actor=personas.front_desk, patient=personas.patient, method="cash", amount="145")  # all of it
+    page = _page(client, personas.patient)
+    assert "Post adjustment</button>" not in page and "Split the balance</button>" not in page
+    assert "Nothing is owed, so there is nothing to adjust" in page
+    with pytest.raises(ApplicationError):
+        adjustment_post(actor=personas.billing, patient=personas.patient, kind="courtesy", amount="1", reason="x")
+    with pytest.raises(ApplicationError):
+        payment_plan_create(
+            actor=personas.billing, patient=personas.patient, instalments=2, first_due=clock.local_now().date()
+        )
