@@ -66,3 +66,20 @@ def test_the_box_is_not_shown_without_a_fee_configuration(personas, login):
     response = client.get("/portal/billing/")
     assert response.status_code == 200
     assert "Your new fee would be" not in response.content.decode()
+
+
+def test_while_an_application_waits_the_apply_page_offers_no_second_one(fee_config, personas, login):
+    client = login(personas.patient_user)
+    assert "Submit application</button>" in client.get("/portal/billing/apply/").content.decode()
+    _apply(client)
+    page = client.get("/portal/billing/apply/").content.decode()
+    assert "is waiting for review. You can apply again once it has been reviewed" in page
+    assert "Submit application</button>" not in page
+    assert _apply(client, income="9000").status_code == 200  # a post anyway is refused by the service, in words
+    assert SlidingScaleAssessment.objects.filter(patient=personas.patient).count() == 1
+    assessment_reject(
+        actor=personas.billing,
+        assessment=SlidingScaleAssessment.objects.get(patient=personas.patient),
+        reason="Proof of income missing",
+    )
+    assert "Submit application</button>" in client.get("/portal/billing/apply/").content.decode()
