@@ -76,7 +76,8 @@ def program_detail(request, pk):
     context = {
         "program": program,
         "roster": selectors.program_roster(program=program),
-        "meetings": selectors.program_meetings(program=program),
+        # Each meeting with why attendance cannot be taken yet ("" once it can), as recording it would say.
+        "meetings": [(m, attendance.attendance_refusal(m)) for m in selectors.program_meetings(program=program)],
         "moves": WaitlistMove.objects.filter(enrollment__program=program).select_related(
             "enrollment__patient", "moved_by"
         )[:20],
@@ -232,6 +233,7 @@ def meeting_attendance(request, pk):
     context = {
         "meeting": meeting,
         "program": meeting.program,
+        "refusal": attendance.attendance_refusal(meeting),
         "sheet": selectors.meeting_attendance_sheet(meeting=meeting),
         "choices": ATTENDANCE_CHOICES,
     }

@@ -140,6 +140,25 @@ def test_the_attendance_sheet_records_the_meeting(personas, login):
     assert login(personas.other_therapist).get(f"/programs/meetings/{meeting.pk}/attendance/").status_code == 403
 
 
+def test_before_a_meeting_starts_its_sheet_and_the_program_page_offer_no_attendance(personas, login):
+    """Scheduled two weeks ahead: the sheet says when attendance is taken, the meeting list links no sheet, and
+    recording it anyway is refused with those words."""
+    program = scheduled_program(actor=personas.front_desk)
+    enrollment = program_enroll(actor=personas.front_desk, program=program, patient=personas.patient)
+    meeting = selectors.program_meetings(program=program).first()
+    client = login(program.lead_facilitator)
+    sheet = client.get(f"/programs/meetings/{meeting.pk}/attendance/").content.decode()
+    assert "Attendance is taken once the meeting has started." in sheet and "Save attendance" not in sheet
+    page = client.get(f"/programs/{program.pk}/").content.decode()
+    assert f"/programs/meetings/{meeting.pk}/attendance/" not in page and "Once it starts" in page
+    refused = client.post(f"/programs/meetings/{meeting.pk}/attendance/", {f"status-{enrollment.pk}": "attended"})
+    assert "Attendance is taken once the meeting has started." in refused.content.decode()
+    assert not Attendance.objects.exists()
+    with time_machine.travel(meeting.appointment.start + dt.timedelta(minutes=1), tick=False):
+        page = login(program.lead_facilitator).get(f"/programs/{program.pk}/").content.decode()
+        assert f"/programs/meetings/{meeting.pk}/attendance/" in page
+
+
 def test_the_portal_home_shows_the_offer_deadline_and_the_place_in_line(personas, login, busy_program):
     program, patients = busy_program
     program_enroll(actor=personas.patient_user, program=program, patient=personas.patient)

@@ -18,6 +18,16 @@ def attendance_is_charged(*, program: GroupProgram, status: str) -> bool:
     return status == AttendanceStatus.ATTENDED or (status == AttendanceStatus.NO_SHOW and program.charge_no_shows)
 
 
+def attendance_refusal(meeting: ProgramMeeting) -> str:
+    """Why attendance cannot be taken for the meeting now, "" when it can: what the sheet and the program page ask
+    before offering it, and what recording it checks."""
+    if meeting.appointment.status not in BLOCKING_STATUSES:
+        return "This meeting was cancelled."
+    if clock.now() < meeting.appointment.start:
+        return "Attendance is taken once the meeting has started."
+    return ""
+
+
 @transaction.atomic
 def attendance_record(*, actor, meeting: ProgramMeeting, enrollment: Enrollment, status: str) -> Attendance:
     """Record whether a member came. Attended meetings, and no-shows when the program charges them, are charged
@@ -29,10 +39,8 @@ def attendance_record(*, actor, meeting: ProgramMeeting, enrollment: Enrollment,
     if enrollment.program_id != meeting.program_id:
         raise Unprocessable("This person is not in this meeting's program.", fields={"enrollment": ["Wrong program."]})
     appointment = meeting.appointment
-    if appointment.status not in BLOCKING_STATUSES:
-        raise InvalidTransition("This meeting was cancelled.")
-    if clock.now() < appointment.start:
-        raise InvalidTransition("Attendance is taken once the meeting has started.")
+    if refusal := attendance_refusal(meeting):
+        raise InvalidTransition(refusal)
     enrollment = enrollment_lock(enrollment.pk)
     if not Enrollment.objects.filter(members_at_q(appointment), pk=enrollment.pk).exists():
         raise Unprocessable(
