@@ -68,15 +68,29 @@ def _staff_changes_one_at_a_time() -> None:
 
 def _staff_keeps_the_clinic_running(*, user: User, losing_admin: bool, losing_therapist: bool, doing: str) -> None:
     """Refuses a change that would leave no active admin, or a therapist's booked sessions with nobody to see them."""
+    if refusal := _clinic_left_without(
+        user=user, losing_admin=losing_admin, losing_therapist=losing_therapist, doing=doing
+    ):
+        raise Conflict(refusal)
+
+
+def _clinic_left_without(*, user: User, losing_admin: bool, losing_therapist: bool, doing: str) -> str:
     if losing_admin and Role.ADMIN in user.roles and not other_active_admins(user=user):
-        raise Conflict(
-            f"{user.full_name} is the clinic's only active admin: make someone else an admin before {doing}."
-        )
+        return f"{user.full_name} is the clinic's only active admin: make someone else an admin before {doing}."
     if losing_therapist and Role.THERAPIST in user.roles and (ahead := booked_sessions_ahead(therapist=user)):
-        raise Conflict(
+        return (
             f"{user.full_name} has {ahead} booked session{'s' if ahead != 1 else ''} to come: move them to another "
             f"therapist or cancel them before {doing}."
         )
+    return ""
+
+
+def staff_deactivation_refusal(*, actor: User, user: User) -> str:
+    """Why `user` cannot be deactivated by `actor` now, "" when they can: what the staff page asks before offering
+    it, and what deactivating checks under its lock."""
+    if user.pk == actor.pk:
+        return "You cannot deactivate your own account; another admin can."
+    return _clinic_left_without(user=user, losing_admin=True, losing_therapist=True, doing="deactivating them")
 
 
 @transaction.atomic
@@ -106,11 +120,10 @@ def staff_deactivate(*, actor: User, user: User) -> User:
     last active admin, not a therapist with sessions still booked."""
     _staff_changes_one_at_a_time()
     user = User.objects.select_for_update().get(pk=user.pk)
-    if user.pk == actor.pk:
-        raise Conflict("You cannot deactivate your own account; another admin can.")
     if not user.is_active:
         raise InvalidTransition(f"{user.full_name} is already deactivated.")
-    _staff_keeps_the_clinic_running(user=user, losing_admin=True, losing_therapist=True, doing="deactivating them")
+    if refusal := staff_deactivation_refusal(actor=actor, user=user):
+        raise Conflict(refusal)
     now = clock.now()
     user.is_active = False
     user.save(update_fields=["is_active"])

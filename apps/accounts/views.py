@@ -152,6 +152,9 @@ def _staff_page(request, user: User, *, form=None, details=None, status: int = 2
         "details": details
         or StaffDetailsForm(initial={"first_name": user.first_name, "last_name": user.last_name, "email": user.email}),
         "sessions_ahead": selectors.booked_sessions_ahead(therapist=user) if Role.THERAPIST in user.roles else 0,
+        "deactivation_refusal": services.staff_deactivation_refusal(actor=request.user, user=user)
+        if user.is_active
+        else "",
     }
     return render(request, "accounts/staff_detail.html", context, status=status)
 

@@ -206,3 +206,14 @@ def test_only_admins_change_a_staff_members_details(personas, login, persona):
     )
     assert response.status_code == 403
     assert User.objects.get(pk=personas.front_desk.pk).email == personas.front_desk.email
+
+
+def test_the_page_offers_deactivating_only_when_it_would_go_through_and_says_why_not(personas, login):
+    admin = login(personas.admin)
+    assert "Deactivate…</button>" in admin.get(_url(personas.front_desk)).content.decode()
+    own = admin.get(_url(personas.admin)).content.decode()
+    assert "Deactivate…</button>" not in own and "You cannot deactivate your own account" in own
+    start = clock.now() + dt.timedelta(days=3)
+    AppointmentFactory(therapist=personas.therapist, start=start, end=start + dt.timedelta(minutes=45))
+    therapist = admin.get(_url(personas.therapist)).content.decode()
+    assert "Deactivate…</button>" not in therapist and "has 1 booked session to come" in therapist
