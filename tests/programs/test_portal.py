@@ -10,6 +10,7 @@ from apps.core.models import ClinicSettings
 from apps.notifications.models import Message
 from apps.programs.models import Enrollment
 from apps.programs.services.seats import enrollment_withdraw, program_enroll
+from tests.programs.factories import scheduled_program
 
 pytestmark = pytest.mark.django_db
 
@@ -138,3 +139,24 @@ def test_leaving_a_program_asks_first_then_leaves(personas, login, program):
     assert Enrollment.objects.get(pk=mine.pk).status == "enrolled"
     assert client.post(url, {"confirmed": "yes"}).status_code == 302
     assert Enrollment.objects.get(pk=mine.pk).status == "withdrawn"
+
+
+def test_before_enrollment_opens_the_page_says_when_instead_of_offering_to_enroll(personas, login):
+    opens = clock.local_now().date() + dt.timedelta(days=3)
+    program = scheduled_program(actor=personas.front_desk, enrollment_opens_on=opens)
+    client = login(personas.patient_user)
+    page = client.get(f"/portal/programs/{program.pk}/").content.decode()
+    assert f"Enrollment opens on {opens:%B} {opens.day}." in page
+    assert f'action="/portal/programs/{program.pk}/enroll/"' not in page
+    client.post(f"/portal/programs/{program.pk}/enroll/")
+    assert not Enrollment.objects.filter(program=program).exists()
+    staff_page = login(personas.front_desk).get(f"/programs/{program.pk}/").content.decode()
+    assert "Enroll or waitlist</button>" in staff_page  # staff may enroll before the window opens
+
+
+def test_after_the_last_meeting_staff_are_told_enrollment_has_closed(personas, login):
+    program = scheduled_program(actor=personas.front_desk, meeting_count=1)
+    last = program.meetings.get().appointment
+    with time_machine.travel(last.end + dt.timedelta(days=1), tick=False):
+        page = login(personas.front_desk).get(f"/programs/{program.pk}/").content.decode()
+    assert "Enrollment for this program has closed." in page and "Enroll or waitlist</button>" not in page

@@ -265,7 +265,7 @@ def test_the_registrants_api_and_roster_page_keep_their_query_counts(personas, l
     assert response.status_code == 200 and len(response.json()) == 6
     assert login(personas.patient_user, api=True).get(f"/api/programs/{program.pk}/registrants/").status_code == 403
     page = login(personas.front_desk)
-    with django_assert_max_num_queries(14):
+    with django_assert_max_num_queries(15):
         assert page.get(f"/programs/{program.pk}/").status_code == 200
     with django_assert_max_num_queries(7):
         assert page.get("/lectures/").status_code == 200

@@ -210,19 +210,27 @@ def _enrollment_deadline(program: GroupProgram, *, by_staff: bool) -> dt.date:
 
 
 def enrollment_window_check(program: GroupProgram, *, by_staff: bool) -> None:
-    """Refuse outside the enrollment window: people enroll within it; staff may also enroll late, up to the last
-    meeting. A program that has not launched takes nobody: a proposed one gathers an interest list instead."""
+    """Refuse outside the enrollment window (`enrollment_window_refusal`)."""
+    if refusal := enrollment_window_refusal(program, by_staff=by_staff):
+        raise Unprocessable(refusal)
+
+
+def enrollment_window_refusal(program: GroupProgram, *, by_staff: bool) -> str:
+    """Why nobody can enroll now, "" when they can: people enroll within the window; staff may also enroll late, up
+    to the last meeting. A program that has not launched takes nobody: a proposed one gathers an interest list
+    instead. The pages ask it before offering to enroll."""
     if program.stage != ProgramStage.LAUNCHED:
-        raise Unprocessable(
+        return (
             f"{program.title} has not launched: join its interest list instead."
             if program.stage == ProgramStage.PROPOSED
             else f"{program.title} did not launch."
         )
     today = clock.local_now().date()
     if today < program.enrollment_opens_on and not by_staff:
-        raise Unprocessable(f"Enrollment opens on {program.enrollment_opens_on:%B} {program.enrollment_opens_on.day}.")
+        return f"Enrollment opens on {program.enrollment_opens_on:%B} {program.enrollment_opens_on.day}."
     if today > _enrollment_deadline(program, by_staff=by_staff):
-        raise Unprocessable("Enrollment for this program has closed.")
+        return "Enrollment for this program has closed."
+    return ""
 
 
 def seat_or_place_in_line(program: GroupProgram, *, actor, **member) -> Enrollment:
