@@ -13,7 +13,7 @@ from apps.scheduling.models import Appointment, ServiceType
 
 from . import rules, selectors
 from .quote import Quote, booking_quote
-from .services import move_refusal
+from .services import cap_reached_refuse, move_refusal
 
 
 @dataclass(frozen=True)
@@ -42,6 +42,8 @@ def first_session_offer(*, user, therapist, week: dt.date) -> Offer:
     service_type = selectors.first_session_service()
     if service_type is None:
         raise Unprocessable("The clinic does not offer first sessions online just now.")
+    # Before any time is shown: a reduced-fee patient past the therapist's cap could choose one but not book it.
+    cap_reached_refuse(therapist=therapist, patient=patient)
     slots = selectors.bookable_slots(patient=patient, therapist=therapist, service_type=service_type, week=week)
     return Offer(patient, therapist, service_type, week, slots)
 

@@ -64,8 +64,7 @@ def self_booking_book(*, actor, therapist, start: dt.datetime) -> Appointment:
         )
     location = selectors.booking_location(therapist=therapist, start=start)
     _slot_require(therapist=therapist, service_type=service_type, start=start, location=location)
-    if reduced_fee_cap_breach(therapist=therapist, patient=patient) is not None:
-        raise Conflict(CAP_REACHED.format(name=therapist.full_name))
+    cap_reached_refuse(therapist=therapist, patient=patient)
     return appointment_book(
         actor=actor,
         therapist=therapist,
@@ -74,6 +73,13 @@ def self_booking_book(*, actor, therapist, start: dt.datetime) -> Appointment:
         start=start,
         location=location,
     )
+
+
+def cap_reached_refuse(*, therapist, patient) -> None:
+    """A reduced-fee patient new to a therapist past their cap is sent to the front desk: only staff may override
+    the cap."""
+    if reduced_fee_cap_breach(therapist=therapist, patient=patient) is not None:
+        raise Conflict(CAP_REACHED.format(name=therapist.full_name))
 
 
 def move_refusal(appointment: Appointment) -> str:

@@ -42,6 +42,15 @@ def test_the_front_desk_sells_a_package_after_seeing_the_slid_price(personas, cl
     assert PackagePurchase.objects.get().price == Decimal("200.00")
 
 
+def test_a_second_package_is_refused_before_the_confirmation_asks(personas, class_b, offering, login):
+    package_purchase(actor=personas.front_desk, patient=class_b, offering=offering)
+    client = login(personas.front_desk)
+    asked = client.get(f"/billing/patients/{class_b.pk}/packages/sell/", {"offering": offering.pk}, follow=True)
+    assert "already has an active" in asked.content.decode()
+    assert asked.redirect_chain[-1][0] == f"/billing/patients/{class_b.pk}/"
+    assert PackagePurchase.objects.count() == 1
+
+
 def test_a_refused_sale_is_explained_on_the_page(personas, offering, login):
     client = login(personas.front_desk)
     response = client.get(

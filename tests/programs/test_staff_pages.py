@@ -41,7 +41,9 @@ def test_the_roster_page_shows_members_offers_with_deadlines_and_the_line(
 ):
     program, patients = busy_program
     client = login(personas.front_desk)
-    with django_assert_max_num_queries(14):  # with the menu's counts of referrals and the work queue, and the last meeting
+    with django_assert_max_num_queries(
+        14
+    ):  # with the menu's counts of referrals and the work queue, and the last meeting
         response = client.get(f"/programs/{program.pk}/")
     page = response.content.decode()
     assert "Roster (2)" in page and "Outstanding seat offers (1)" in page and "Waitlist (3)" in page

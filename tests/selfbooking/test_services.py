@@ -103,6 +103,16 @@ def test_a_reduced_fee_patient_past_the_cap_is_sent_to_the_front_desk(booking):
     assert not Appointment.objects.exists()
 
 
+def test_past_the_cap_the_week_page_says_so_before_any_time_is_chosen(booking, login):
+    TherapistProfile.objects.filter(user=booking.therapist).update(reduced_fee_cap=0)
+    approved_assessment(booking.newcomer, household_size=4, income="30000")
+    page = login(booking.newcomer_user).get(f"/portal/book/{booking.therapist.pk}/", follow=True)
+    body = page.content.decode()
+    assert "cannot take on more clients at a reduced fee just now" in body
+    assert page.redirect_chain[-1][0] == "/portal/book/"
+    assert "/confirm/?start=" not in body
+
+
 def test_the_intake_fee_is_at_the_patients_sliding_scale_class(booking):
     approved_assessment(booking.newcomer, household_size=4, income="30000")
     _book(booking)

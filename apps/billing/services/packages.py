@@ -44,6 +44,10 @@ def package_quote(*, patient, offering: PackageOffering, on: dt.date) -> pricing
     """The price `patient` would pay for `offering` on `on`, or why it cannot be sold to them."""
     if not offering.is_active:
         raise Conflict(f"“{offering.name}” is no longer sold.")
+    # One in force per offering (a lapsed one is closed by the sale itself): the confirmation says so before asking.
+    held = PackagePurchase.objects.filter(patient=patient, offering=offering, status=PackageStatus.ACTIVE)
+    if held.filter(expires_on__gt=on).exists():
+        raise Conflict(f"This patient already has an active “{offering.name}” package.")
     if offering.slides_with_class and pricing.assessment_in_force(patient=patient, on=on) is None:
         raise Conflict(
             f"“{offering.name}” is priced at the patient's sliding-scale class, and this patient has no approved "
@@ -69,8 +73,6 @@ def package_purchase(*, actor, patient, offering: PackageOffering) -> PackagePur
     PackagePurchase.objects.filter(
         patient=patient, offering=offering, status=PackageStatus.ACTIVE, expires_on__lte=today
     ).update(status=PackageStatus.EXPIRED, closed_at=clock.now(), updated_at=clock.now())
-    if PackagePurchase.objects.filter(patient=patient, offering=offering, status=PackageStatus.ACTIVE).exists():
-        raise Conflict(f"This patient already has an active “{offering.name}” package.")
     charge = charge_at(
         actor=actor,
         patient=patient,
