@@ -41,6 +41,14 @@ def test_front_desk_invites_a_patient_who_sets_a_password_and_reaches_the_portal
     assert patient.user.is_active and patient.user.check_password("a calm new passphrase")
 
 
+def test_without_an_email_the_chart_asks_for_one_instead_of_offering_an_invitation(personas, login):
+    patient = personas.patient
+    type(patient).objects.filter(pk=patient.pk).update(user=None, email="")
+    page = login(personas.front_desk).get(f"/patients/{patient.pk}/").content.decode()
+    assert "Invite to portal</button>" not in page
+    assert "No email on the chart to invite them to the portal" in page and f"/patients/{patient.pk}/edit/" in page
+
+
 def test_an_invitation_link_works_once(personas):
     patient = personas.patient
     patient.user = None

@@ -65,6 +65,7 @@ def test_the_therapist_shares_from_the_chart_and_sees_progress_there(personas, l
     client = login(personas.therapist)
     chart = client.get(f"/notes/patients/{personas.patient.pk}/chart/").content.decode()
     assert "Education" in chart and "Nothing shared yet." in chart
+    assert f"/education/patients/{personas.patient.pk}/share/" in chart
     form = client.get(f"/education/patients/{personas.patient.pk}/share/").content.decode()
     assert prompt.title in form
     response = client.post(
@@ -79,6 +80,13 @@ def test_the_therapist_shares_from_the_chart_and_sees_progress_there(personas, l
     chart = client.get(f"/notes/patients/{personas.patient.pk}/chart/").content.decode()
     assert prompt.title in chart and "Done" in chart and "1 entry" in chart
     assert "father" not in chart  # the panel counts entries; reading them is its own, logged page
+
+
+def test_without_a_portal_account_the_chart_says_so_instead_of_offering_to_share(personas, login, reading):
+    type(personas.patient).objects.filter(pk=personas.patient.pk).update(user=None)
+    chart = login(personas.therapist).get(f"/notes/patients/{personas.patient.pk}/chart/").content.decode()
+    assert f"/education/patients/{personas.patient.pk}/share/" not in chart
+    assert "has no portal account yet" in chart
 
 
 def test_another_therapist_may_not_share_with_or_read_a_patient_they_do_not_treat(personas, login, shared_prompt):
