@@ -88,6 +88,7 @@ def program_detail(request, pk):
         "can_take_attendance": request.user.has_perm("programs.take_attendance", program),
         "enroll_form": EnrollPatientForm(program=program) if can_manage else None,
         "join_refusal": formation.join_refusal(program, by_staff=True),
+        "launch_refusal": formation.launch_refusal(program) if program.stage == ProgramStage.PROPOSED else "",
         "capacity_form": CapacityForm(initial={"capacity": program.capacity}) if can_manage else None,
         "registrants": lecture_selectors.program_registrants(program=program) if program.is_lecture else None,
         "can_record_payment": request.user.has_perm("programs.record_lecture_payment"),

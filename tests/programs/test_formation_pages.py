@@ -97,6 +97,20 @@ def test_launch_and_call_off_ask_for_confirmation_first(personas, login, make_pa
     assert login(personas.therapist).get(f"/programs/{program.pk}/forming/launch/").status_code == 403
 
 
+def test_on_the_first_meetings_day_the_page_offers_no_launch_and_says_what_can_be_done(personas, login):
+    program = proposed_program(actor=personas.front_desk)
+    today = clock.local_now().date()
+    GroupProgram.objects.filter(pk=program.pk).update(first_meeting_on=today, decision_on=today)
+    page = login(personas.front_desk).get(f"/programs/{program.pk}/").content.decode()
+    assert f"/programs/{program.pk}/forming/launch/" not in page
+    assert f"/programs/{program.pk}/forming/decision/" not in page
+    assert "The first meeting is not ahead any more" in page and f"/programs/{program.pk}/forming/call-off/" in page
+    client = login(personas.front_desk)
+    client.post(f"/programs/{program.pk}/forming/launch/")
+    program.refresh_from_db()
+    assert program.stage == ProgramStage.PROPOSED
+
+
 def test_the_program_page_shows_the_interest_list_in_a_fixed_number_of_queries(
     personas, login, make_patients, django_assert_max_num_queries
 ):

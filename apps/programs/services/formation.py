@@ -254,11 +254,8 @@ def program_launch(*, program: GroupProgram, actor, override_reason: str = "") -
     order. Never more offers than seats (the seat trigger holds it too); the rest keep their place in line.
     Everyone on the list is told the program is going ahead. Returns the offers made."""
     program = _proposed_lock(program.pk)
-    if program.first_meeting_on <= clock.local_now().date():
-        raise Unprocessable(
-            "The first meeting is not ahead any more: move the schedule or call the program off.",
-            fields={"first_meeting_on": ["Must be after today."]},
-        )
+    if refusal := launch_refusal(program):
+        raise Unprocessable(refusal, fields={"first_meeting_on": ["Must be after today."]})
     program.stage = ProgramStage.LAUNCHED
     program.launched_at = clock.now()
     program.save(update_fields=["stage", "launched_at", "updated_at"])
@@ -275,6 +272,14 @@ def program_launch(*, program: GroupProgram, actor, override_reason: str = "") -
         detail={"interested": len(waiting), "offers": len(offers)},
     )
     return offers
+
+
+def launch_refusal(program: GroupProgram) -> str:
+    """Why a proposed program cannot launch now, "" when it can: its first meeting must still be ahead (then its
+    decision date cannot move either, being on or before that meeting). The program page asks it first."""
+    if program.first_meeting_on <= clock.local_now().date():
+        return "The first meeting is not ahead any more: move the schedule or call the program off."
+    return ""
 
 
 @transaction.atomic
