@@ -36,7 +36,11 @@ def slot_requests(request):
         "You are on the waitlist for a weekly time. We will write when one opens.",
     ):
         return redirect("portal:programs:slot_requests")
-    context = {"requests": selectors.patient_slot_requests(patient=patient), "form": form}
+    requests = list(selectors.patient_slot_requests(patient=patient))
+    for slot_request in requests:
+        for offer in slot_request.outstanding_offers:
+            offer.needs_front_desk = selectors.slot_offer_needs_front_desk(offer=offer)
+    context = {"requests": requests, "form": form}
     return render(request, "waitlist/portal/slot_requests.html", context)
 
 

@@ -3,7 +3,9 @@
 from django.db.models import Count, Min, Prefetch, QuerySet
 
 from apps.accounts.roles import Role
+from apps.core.errors import Conflict
 from apps.core.request_memo import memo_read
+from apps.scheduling import extensions
 
 from .models import LIVE_SLOT_REQUEST_STATUSES, FreedSlot, SlotOffer, SlotOfferStatus, SlotRequest, SlotRequestStatus
 
@@ -54,3 +56,14 @@ def slot_waitlist_waiting() -> dict:
     return SlotRequest.objects.filter(status=SlotRequestStatus.WAITING).aggregate(
         waiting=Count("pk"), since=Min("created_at")
     )
+
+
+def slot_offer_needs_front_desk(*, offer: SlotOffer) -> bool:
+    """Whether only the front desk can book the offered time: the patient is new to its therapist at a reduced fee
+    past the therapist's cap, which only staff may override. The portal then says to call rather than offer a
+    button the booking would refuse; the check is the booking's own (asked with no override, it writes nothing)."""
+    try:
+        extensions.reduced_fee_cap_enforce(actor=None, therapist=offer.slot.therapist, patient=offer.request.patient)
+    except Conflict:
+        return True
+    return False

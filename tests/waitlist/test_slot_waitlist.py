@@ -5,7 +5,9 @@ import datetime as dt
 import pytest
 import time_machine
 
+from apps.accounts.models import TherapistProfile
 from apps.audit.models import AccessLog
+from apps.billing.demo import config_seed
 from apps.core import clock
 from apps.core.errors import Conflict, InvalidTransition
 from apps.notifications.models import Message
@@ -14,6 +16,7 @@ from apps.scheduling.services import series_book, series_cancel_following
 from apps.waitlist.models import FreedSlot, SlotOffer, SlotRequest
 from apps.waitlist.offers import offers_expire
 from apps.waitlist.services import slot_offer_accept, slot_offer_decline, slot_request_cancel, slot_request_create
+from tests.billing.helpers import approved_assessment
 from tests.factories import ServiceTypeFactory, TherapistFactory
 
 pytestmark = pytest.mark.django_db
@@ -228,3 +231,20 @@ def test_a_cancelled_series_records_who_freed_its_time(personas, weekly):
     slot = free_the_slot(personas, weekly)
     entry = AccessLog.objects.get(action="slot_freed")
     assert (entry.actor, entry.subject_id) == (personas.front_desk, str(slot.pk))
+
+
+def test_past_the_therapists_reduced_fee_cap_the_portal_says_to_call_instead_of_take(personas, login, weekly):
+    """Only staff may override the cap, so the patient is told to call while the time is held; taking it from the
+    portal is what the booking would refuse."""
+    _, service = weekly
+    config_seed()
+    approved_assessment(personas.patient, household_size=4, income="30000")
+    TherapistProfile.objects.filter(user=personas.therapist).update(reduced_fee_cap=0)
+    wait(personas.patient, service)
+    free_the_slot(personas, weekly)
+    offer = SlotOffer.objects.get()
+    page = login(personas.patient_user).get("/portal/programs/slots/").content.decode()
+    assert "call the front desk while it is held for you" in page and "Take this time</button>" not in page
+    assert "No thanks, keep waiting</button>" in page
+    with pytest.raises(Conflict):
+        slot_offer_accept(actor=personas.patient_user, offer=offer)
