@@ -1,5 +1,6 @@
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, serializers, viewsets
+from rest_framework.decorators import action
 from rest_framework.exceptions import PermissionDenied
 from rest_framework.response import Response
 
@@ -112,6 +113,25 @@ class PatientViewSet(
 
     def partial_update(self, request, pk=None):
         return self.update(request, pk=pk, partial=True)
+
+    @extend_schema(request=None, responses=PatientOutput)
+    @action(detail=True, methods=["post"])
+    def discharge(self, request, pk=None):
+        """End the patient's care: nothing can be booked for them until they are reactivated. 409 while sessions are
+        still booked for them (the message says how many), or when they are discharged already."""
+        return self._status_change(request, pk, services.patient_discharge)
+
+    @extend_schema(request=None, responses=PatientOutput)
+    @action(detail=True, methods=["post"])
+    def reactivate(self, request, pk=None):
+        """Take a discharged patient back; 409 when they are active."""
+        return self._status_change(request, pk, services.patient_reactivate)
+
+    def _status_change(self, request, pk, service):
+        patient = selectors.patient_open_chart(user=request.user, patient_id=object_id(pk, message="No such patient."))
+        if not request.user.has_perm("patients.discharge_patient", patient):
+            raise PermissionDenied
+        return Response(PatientOutput(service(actor=request.user, patient=patient)).data)
 
 
 def register(router) -> None:

@@ -1,8 +1,12 @@
-"""What the apps above patients do when a chart is opened, without patients importing them.
+"""What the apps above patients do when a chart is opened, and what they say against a discharge, without patients
+importing them.
 
 Programs links a member of the public who registered for lectures with the same email to the new chart, so the
 person is linked, not duplicated. Each app appends its reaction in its AppConfig.ready(); they run in the
 transaction that opens the chart, in registration order.
+
+Scheduling says a patient with sessions still booked is not discharged until they are cancelled (a discharged
+patient would otherwise get their reminders and be charged as a no-show).
 """
 
 from collections.abc import Callable
@@ -14,3 +18,12 @@ chart_opened: list[Callable[..., None]] = []
 def chart_opened_register(reaction: Callable[..., None]) -> None:
     if reaction not in chart_opened:
         chart_opened.append(reaction)
+
+
+# Each is called with the keyword argument patient and answers why they cannot be discharged now, or "".
+discharge_blockers: list[Callable[..., str]] = []
+
+
+def discharge_blocker_register(check: Callable[..., str]) -> None:
+    if check not in discharge_blockers:
+        discharge_blockers.append(check)

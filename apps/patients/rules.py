@@ -34,6 +34,8 @@ rules.add_perm("patients.list_patients", is_admin | is_front_desk | is_billing |
 rules.add_perm("patients.add_patient", is_admin | is_front_desk)
 rules.add_perm("patients.change_patient", is_admin | is_front_desk | is_treating_therapist)
 rules.add_perm("patients.invite_patient", is_admin | is_front_desk)
+# Ending care (and taking a patient back): the front desk, an admin, or a therapist treating them.
+rules.add_perm("patients.discharge_patient", is_admin | is_front_desk | is_treating_therapist)
 
 # The access log (who opened which chart, and who was refused) is reviewed by administrators.
 rules.add_perm("audit.view_access_log", is_admin)

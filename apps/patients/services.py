@@ -7,7 +7,7 @@ from apps.accounts.roles import Role
 from apps.accounts.services import invitation_send, invitations_revoke_pending, user_create
 from apps.audit.services import access_log_write
 from apps.core import clock
-from apps.core.errors import Conflict, Unprocessable
+from apps.core.errors import Conflict, InvalidTransition, Unprocessable
 from apps.core.phones import phone_to_e164
 
 from . import extensions
@@ -194,11 +194,40 @@ def patient_sms_opt_out(*, patient: Patient) -> Patient:
 
 @transaction.atomic
 def patient_discharge(*, actor, patient: Patient, on=None) -> Patient:
+    """Care has ended: nothing can be booked for them until they are reactivated, and on program waitlists they are
+    passed over while discharged. Refused (409) while anything stands in the way, such as sessions still booked;
+    the chart itself stays as it is."""
     patient = Patient.objects.select_for_update().get(pk=patient.pk)
+    if patient.status == PatientStatus.DISCHARGED:
+        raise InvalidTransition(f"{patient.display_name} is already discharged.")
+    if refusal := discharge_refusal(patient=patient):
+        raise Conflict(refusal)
     patient.status = PatientStatus.DISCHARGED
     patient.discharged_on = on or clock.local_now().date()
     patient.save()
     _audit(actor=actor, action="patient_discharge", patient=patient, fields={"discharged_on": patient.discharged_on})
+    return patient
+
+
+def discharge_refusal(*, patient: Patient) -> str:
+    """Why an active patient cannot be discharged now, "" when they can: what the chart asks before offering it,
+    and what discharging checks under its lock (the apps above register what stands in the way)."""
+    for blocker in extensions.discharge_blockers:
+        if refusal := blocker(patient=patient):
+            return refusal
+    return ""
+
+
+@transaction.atomic
+def patient_reactivate(*, actor, patient: Patient) -> Patient:
+    """A discharged patient comes back: they can be booked again and are served from waitlists in their place."""
+    patient = Patient.objects.select_for_update().get(pk=patient.pk)
+    if patient.status != PatientStatus.DISCHARGED:
+        raise InvalidTransition(f"{patient.display_name} is not discharged.")
+    patient.status = PatientStatus.ACTIVE
+    patient.discharged_on = None
+    patient.save()
+    _audit(actor=actor, action="patient_reactivate", patient=patient, fields={"status": patient.status})
     return patient
 
 

@@ -9,4 +9,6 @@ urlpatterns = [
     path("<int:pk>/", views.patient_detail, name="detail"),
     path("<int:pk>/edit/", views.patient_edit, name="edit"),
     path("<int:pk>/invite/", views.patient_invite, name="invite"),
+    path("<int:pk>/discharge/", views.patient_discharge, name="discharge"),
+    path("<int:pk>/reactivate/", views.patient_reactivate, name="reactivate"),
 ]

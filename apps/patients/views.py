@@ -3,7 +3,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods, require_POST
 
 from apps.core.errors import ApplicationError, NotFound
 from apps.core.htmx import render_page
@@ -66,6 +66,7 @@ def patient_detail(request, pk):
         "patient": patient,
         "can_edit": request.user.has_perm("patients.change_patient", patient),
         "can_invite": request.user.has_perm("patients.invite_patient", patient),
+        "can_discharge": request.user.has_perm("patients.discharge_patient", patient),
     }
     return render(request, "patients/detail.html", context)
 
@@ -87,6 +88,41 @@ def patient_edit(request, pk):
     return render(
         request, "patients/form.html", {"form": form, "title": f"Edit {patient.display_name}", "patient": patient}
     )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def patient_discharge(request, pk):
+    """Ending care asks first, saying what it does (or why it cannot be done yet); only the confirmation's post
+    discharges."""
+    patient = _open_chart(request, pk)
+    permission_require(request.user, "patients.discharge_patient", patient)
+    if patient.status == PatientStatus.DISCHARGED:
+        messages.info(request, f"{patient.display_name} is already discharged.")
+        return redirect("patients:detail", pk=patient.pk)
+    if request.method == "POST" and request.POST.get("confirmed") == "yes":
+        done = call_with_messages(
+            request,
+            lambda: services.patient_discharge(actor=request.user, patient=patient),
+            f"{patient.display_name} is discharged.",
+        )
+        if done:
+            return redirect("patients:detail", pk=patient.pk)
+    context = {"patient": patient, "refusal": services.discharge_refusal(patient=patient)}
+    return render(request, "patients/discharge_confirm.html", context, status=409 if context["refusal"] else 200)
+
+
+@login_required
+@require_POST
+def patient_reactivate(request, pk):
+    patient = _open_chart(request, pk)
+    permission_require(request.user, "patients.discharge_patient", patient)
+    call_with_messages(
+        request,
+        lambda: services.patient_reactivate(actor=request.user, patient=patient),
+        f"{patient.display_name} is an active patient again.",
+    )
+    return redirect("patients:detail", pk=patient.pk)
 
 
 @login_required

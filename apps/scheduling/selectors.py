@@ -296,6 +296,19 @@ def booked_sessions_starting(
     return qs.order_by("start", "pk")
 
 
+def discharge_blocker(*, patient) -> str:
+    """Sessions still booked stand in the way of a discharge (patients.extensions): their reminders would go on and
+    a session nobody came to would be charged as a no-show."""
+    ahead = Appointment.objects.filter(patient=patient, end__gt=clock.now(), status__in=UPCOMING_STATUSES).count()
+    if not ahead:
+        return ""
+    sessions = "session" if ahead == 1 else "sessions"
+    return (
+        f"{patient.display_name} has {ahead} booked {sessions} to come: cancel {'it' if ahead == 1 else 'them'} before "
+        "discharging (a session's Cancel can take this and all later sessions of its series)."
+    )
+
+
 def patient_upcoming(*, patient, limit: int | None = None) -> list[Appointment]:
     # The patient is known: joining their row again only lengthens the query's planning.
     qs = (
