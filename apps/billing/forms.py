@@ -119,11 +119,11 @@ class GuidelineForm(forms.Form):
 class PackageSellForm(forms.Form):
     offering = forms.ModelChoiceField(queryset=None, label="Package", empty_label=None)
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, patient=None, **kwargs):
         from .selectors.packages import offerings_on_sale
 
         super().__init__(*args, **kwargs)
-        self.fields["offering"].queryset = offerings_on_sale()
+        self.fields["offering"].queryset = offerings_on_sale(patient=patient)
 
 
 class PackageRefundForm(forms.Form):

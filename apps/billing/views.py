@@ -141,7 +141,7 @@ def patient_ledger(request, pk):
         "adjustment_form": AdjustmentForm() if user.has_perm("billing.post_adjustment") else None,
         "plan_form": PlanForm() if user.has_perm("billing.manage_plan") and not plan else None,
         "packages": packages_of(patient=patient),
-        "package_form": PackageSellForm() if user.has_perm("billing.sell_package") else None,
+        "package_form": PackageSellForm(patient=patient) if user.has_perm("billing.sell_package") else None,
         "can_refund_package": user.has_perm("billing.refund_package"),
         "diagnosis_form": DiagnosisForm(
             initial={"diagnosis_codes": ", ".join(d.code for d in diagnoses if d.status == "confirmed")}

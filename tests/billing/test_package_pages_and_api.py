@@ -43,8 +43,10 @@ def test_the_front_desk_sells_a_package_after_seeing_the_slid_price(personas, cl
 
 
 def test_a_second_package_is_refused_before_the_confirmation_asks(personas, class_b, offering, login):
-    package_purchase(actor=personas.front_desk, patient=class_b, offering=offering)
     client = login(personas.front_desk)
+    assert f'<option value="{offering.pk}"' in client.get(f"/billing/patients/{class_b.pk}/").content.decode()
+    package_purchase(actor=personas.front_desk, patient=class_b, offering=offering)
+    assert f'<option value="{offering.pk}"' not in client.get(f"/billing/patients/{class_b.pk}/").content.decode()
     asked = client.get(f"/billing/patients/{class_b.pk}/packages/sell/", {"offering": offering.pk}, follow=True)
     assert "already has an active" in asked.content.decode()
     assert asked.redirect_chain[-1][0] == f"/billing/patients/{class_b.pk}/"

@@ -10,8 +10,18 @@ from apps.core import clock
 from ..models import PackageOffering, PackagePurchase, PackageStatus
 
 
-def offerings_on_sale() -> QuerySet[PackageOffering]:
-    return PackageOffering.objects.filter(is_active=True).select_related("service_type")
+def offerings_on_sale(*, patient=None, on: dt.date | None = None) -> QuerySet[PackageOffering]:
+    """The packages sold; for `patient`, without those they hold in force on `on` (one of each at a time)."""
+    offerings = PackageOffering.objects.filter(is_active=True).select_related("service_type")
+    if patient is not None:
+        offerings = offerings.exclude(pk__in=packages_in_force(patient=patient, on=on).values("offering_id"))
+    return offerings
+
+
+def packages_in_force(*, patient, on: dt.date | None = None) -> QuerySet[PackagePurchase]:
+    """The patient's active packages not lapsed by `on` (today): a second of the same offering is not sold."""
+    on = on or clock.local_now().date()
+    return PackagePurchase.objects.filter(patient=patient, status=PackageStatus.ACTIVE, expires_on__gt=on)
 
 
 def packages_of(*, patient) -> QuerySet[PackagePurchase]:

@@ -29,7 +29,7 @@ from ..models import (
     Payment,
 )
 from ..selectors.ledger import patient_balance, payment_refunded
-from ..selectors.packages import package_covering, packages_covering
+from ..selectors.packages import package_covering, packages_covering, packages_in_force
 from .common import appointment_charge, charge_at, patient_lock
 from .payments import adjustment_post, payment_refund
 
@@ -45,8 +45,7 @@ def package_quote(*, patient, offering: PackageOffering, on: dt.date) -> pricing
     if not offering.is_active:
         raise Conflict(f"“{offering.name}” is no longer sold.")
     # One in force per offering (a lapsed one is closed by the sale itself): the confirmation says so before asking.
-    held = PackagePurchase.objects.filter(patient=patient, offering=offering, status=PackageStatus.ACTIVE)
-    if held.filter(expires_on__gt=on).exists():
+    if packages_in_force(patient=patient, on=on).filter(offering=offering).exists():
         raise Conflict(f"This patient already has an active “{offering.name}” package.")
     if offering.slides_with_class and pricing.assessment_in_force(patient=patient, on=on) is None:
         raise Conflict(
