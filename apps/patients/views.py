@@ -8,7 +8,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from apps.core.errors import ApplicationError, NotFound
 from apps.core.htmx import render_page
 from apps.core.permissions import permission_require
-from apps.core.views import call_with_messages, form_refusal
+from apps.core.views import action_from_url, call_with_messages, form_refusal
 
 from . import selectors, services
 from .forms import PatientForm
@@ -112,27 +112,22 @@ def patient_discharge(request, pk):
     return render(request, "patients/discharge_confirm.html", context, status=409 if context["refusal"] else 200)
 
 
-@login_required
-@require_POST
-def patient_reactivate(request, pk):
-    patient = _open_chart(request, pk)
-    permission_require(request.user, "patients.discharge_patient", patient)
-    call_with_messages(
-        request,
-        lambda: services.patient_reactivate(actor=request.user, patient=patient),
-        f"{patient.display_name} is an active patient again.",
-    )
-    return redirect("patients:detail", pk=patient.pk)
+# The chart's one-press actions: the permission each needs, its service, and what the page says once it went through.
+CHART_ACTIONS = {
+    "invite": ("patients.invite_patient", services.patient_invite_to_portal, "Portal invitation sent to {email}."),
+    "reactivate": ("patients.discharge_patient", services.patient_reactivate, "{name} is an active patient again."),
+}
 
 
 @login_required
 @require_POST
-def patient_invite(request, pk):
+def patient_action(request, pk, action):
+    perm, service, done = action_from_url(CHART_ACTIONS, action)
     patient = _open_chart(request, pk)
-    permission_require(request.user, "patients.invite_patient", patient)
+    permission_require(request.user, perm, patient)
     call_with_messages(
         request,
-        lambda: services.patient_invite_to_portal(actor=request.user, patient=patient),
-        f"Portal invitation sent to {patient.email}.",
+        lambda: service(actor=request.user, patient=patient),
+        done.format(name=patient.display_name, email=patient.email),
     )
     return redirect("patients:detail", pk=patient.pk)
