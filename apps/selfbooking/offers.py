@@ -38,6 +38,7 @@ class Offer:
 
 def first_session_offer(*, user, therapist, week: dt.date) -> Offer:
     patient = rules.patient_required(user)
+    rules.patient_in_care(patient)
     rules.first_session_allowed(user, therapist)
     service_type = selectors.first_session_service()
     if service_type is None:

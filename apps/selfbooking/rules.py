@@ -7,8 +7,9 @@ import rules
 
 from apps.accounts.roles import Role
 from apps.accounts.rules import is_patient_user
-from apps.core.errors import PermissionDenied
+from apps.core.errors import PermissionDenied, Unprocessable
 from apps.core.models import ClinicSettings
+from apps.patients.models import PatientStatus
 from apps.scheduling.rules import is_own_appointment
 
 
@@ -69,3 +70,12 @@ def move_allowed(user, appointment) -> None:
     if not is_own_appointment(user, appointment):
         raise PermissionDenied("You can move only your own sessions.")
     raise PermissionDenied(f"{appointment.therapist.full_name}'s sessions cannot be moved online.")
+
+
+DISCHARGED = "Your care with the clinic has ended. To book again, please call the front desk."
+
+
+def patient_in_care(patient) -> None:
+    """A discharged patient books through the front desk, which reactivates them first (booking refuses them)."""
+    if patient.status != PatientStatus.ACTIVE:
+        raise Unprocessable(DISCHARGED)

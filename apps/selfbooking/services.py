@@ -51,6 +51,7 @@ def self_booking_book(*, actor, therapist, start: dt.datetime) -> Appointment:
     One coming first session at a time; a reduced-fee patient past the therapist's cap is sent to the front desk,
     since only staff may override it. The intake's Good Faith Estimate is issued by the booking itself."""
     patient = rules.patient_required(actor)
+    rules.patient_in_care(patient)
     rules.first_session_allowed(actor, therapist)
     service_type = selectors.first_session_service()
     if service_type is None:

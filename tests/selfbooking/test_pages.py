@@ -245,3 +245,17 @@ def test_a_week_at_two_offices_names_the_office_of_each_day_and_the_confirmation
     friday = clock.local_datetime(MONDAY + dt.timedelta(days=4), dt.time(9), pasadena.zone)
     confirm = client.get(f"/portal/book/{booking.therapist.pk}/confirm/?start={_start(friday)}").content.decode()
     assert "Pasadena office<br>200 Colorado Blvd<br>Pasadena, CA 91101" in confirm and "9:00 AM PDT" in confirm
+
+
+def test_a_discharged_patient_is_asked_to_call_instead_of_offered_times(booking, login):
+    from apps.patients.services import patient_discharge
+
+    patient_discharge(actor=booking.front_desk, patient=booking.newcomer)
+    client = login(booking.newcomer_user)
+    page = client.get("/portal/book/").content.decode()
+    assert "Your care with the clinic has ended. To book again, please call the front desk." in page
+    assert f"/portal/book/{booking.therapist.pk}/" not in page
+    week = client.get(f"/portal/book/{booking.therapist.pk}/", {"week": MONDAY.isoformat()}, follow=True)
+    assert "To book again, please call the front desk." in week.content.decode()
+    done = client.post(f"/portal/book/{booking.therapist.pk}/confirm/", {"start": at(MONDAY, 10).isoformat()})
+    assert done.status_code == 302 and not Appointment.objects.exists()
