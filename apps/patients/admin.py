@@ -8,4 +8,6 @@ class PatientAdmin(admin.ModelAdmin):
     list_display = ["chart_number", "legal_last_name", "legal_first_name", "primary_therapist", "status"]
     list_filter = ["status"]
     search_fields = ["legal_last_name", "legal_first_name", "email", "chart_number"]
-    readonly_fields = ["chart_number", "user"]
+    # Discharging waits until no session is booked for the patient (the chart's Discharge and the API keep that
+    # rule), so the status is not changed around it here.
+    readonly_fields = ["chart_number", "user", "status", "discharged_on"]
