@@ -483,11 +483,16 @@ def therapist_office_on(therapist, day: dt.date, time: dt.time, *, hours: list[W
     )
 
 
+def offices_kept(hours: list[WorkingHours]) -> list[Location]:
+    """The open offices a therapist's working hours are kept at, the main one first, then by name."""
+    offices = {h.location_id: h.location for h in hours if h.location.is_active}
+    return sorted(offices.values(), key=lambda place: (not place.is_main, place.name))
+
+
 def _office_by_hours(hours: list[WorkingHours], local_at) -> Location | None:
     """`local_at(office)` is the wall-clock time in question at that office."""
-    offices = {h.location_id: h.location for h in hours if h.location.is_active}
     that_day = []
-    for office in sorted(offices.values(), key=lambda place: (not place.is_main, place.name)):
+    for office in offices_kept(hours):
         there = local_at(office)
         blocks = [h for h in hours if h.location_id == office.pk and h.weekday == there.weekday()]
         if any(b.start_time <= there.time() < b.end_time for b in blocks):

@@ -14,7 +14,7 @@ from apps.core.errors import Unprocessable
 from apps.core.models import ClinicSettings
 from apps.scheduling.availability import Slot, slots_check
 from apps.scheduling.models import Appointment, Location, ServiceType, WorkingHours
-from apps.scheduling.selectors import patient_upcoming, therapist_office_at, therapist_working_hours
+from apps.scheduling.selectors import offices_kept, patient_upcoming, therapist_office_at, therapist_working_hours
 from apps.scheduling.services import INTAKE_CPT
 
 # Slots start on the hour and the half hour inside working hours: a short list a patient can scan on a phone.
@@ -111,10 +111,7 @@ def booking_location(*, therapist, start: dt.datetime, moving: Appointment | Non
 def _offered_offices(*, hours: list[WorkingHours], moving: Appointment | None) -> list[Location]:
     """Where free times are offered: a moved session's own place; for a new one, every open office the therapist
     keeps hours at (each time at the office whose hours hold it)."""
-    if moving:
-        return [moving.location]
-    offices = {h.location_id: h.location for h in hours if h.location.is_active}
-    return sorted(offices.values(), key=lambda place: (not place.is_main, place.name))
+    return [moving.location] if moving else offices_kept(hours)
 
 
 def _candidate_spans(*, hours, location: Location, week: dt.date, length: dt.timedelta, window: Window) -> list[tuple]:
