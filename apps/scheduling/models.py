@@ -374,6 +374,17 @@ END IF;
 RETURN NEW;
 """
 
+# Nobody is booked who has been discharged. Read under a share lock: a discharge (which locks the patient's row to
+# write it) waits for a booking in flight and then sees its session, or the booking waits for the discharge and
+# then sees it. Checked when a session is written for a patient or moved; recording an outcome does not ask.
+APPOINTMENT_PATIENT_IN_CARE = """
+IF (SELECT status FROM patients_patient WHERE id = NEW.patient_id FOR SHARE) = 'discharged' THEN
+    RAISE EXCEPTION 'patient % has been discharged', NEW.patient_id
+        USING ERRCODE = '23514', CONSTRAINT = 'appointment_patient_in_care';
+END IF;
+RETURN NEW;
+"""
+
 
 @pghistory.track()
 class Appointment(clock.LocalSpan, TimeStampedModel):
@@ -451,7 +462,14 @@ class Appointment(clock.LocalSpan, TimeStampedModel):
                 when=pgtrigger.Before,
                 declare=[("service_discipline", "text"), ("provider_discipline", "text")],
                 func=APPOINTMENT_DISCIPLINE_MATCH,
-            )
+            ),
+            pgtrigger.Trigger(
+                name="appointment_patient_in_care",
+                operation=pgtrigger.Insert | pgtrigger.UpdateOf("start", "patient_id"),
+                when=pgtrigger.Before,
+                condition=pgtrigger.Q(new__patient__isnull=False, new__status=AppointmentStatus.BOOKED),
+                func=APPOINTMENT_PATIENT_IN_CARE,
+            ),
         ]
 
     def __str__(self) -> str:

@@ -54,6 +54,7 @@ CONSTRAINT_SUBJECT = {
     "appointment_no_patient_overlap": "patient",
 }
 DISCIPLINE_CONSTRAINT = "appointment_discipline_matches_provider"
+PATIENT_IN_CARE_CONSTRAINT = "appointment_patient_in_care"
 ROOM_LOCATION_CONSTRAINTS = {"appointment_room_at_its_location", "series_room_at_its_location"}
 # What Postgres answers a transaction it aborts to break a deadlock.
 DEADLOCK_DETECTED = "40P01"
@@ -122,13 +123,17 @@ def _booking_validate(*, therapist, patient, service_type, room, is_telehealth, 
     if not service_type.is_group and patient is None:
         raise Unprocessable("Choose the patient.", fields={"patient": ["Required for an individual session."]})
     if patient is not None and patient.status != PatientStatus.ACTIVE:
-        raise Unprocessable("This patient has been discharged.", fields={"patient": ["Discharged patient."]})
+        raise _discharged()
     if is_telehealth and room is not None:
         raise Unprocessable("A telehealth session has no room.", fields={"room": ["Leave empty for telehealth."]})
     if room is not None and not room.is_active:
         raise Unprocessable("This room is not in use.", fields={"room": ["Inactive room."]})
     location = _booking_location(therapist=therapist, room=room, location=location, start=start)
     return Booking(therapist, patient, service_type, room, is_telehealth, location)
+
+
+def _discharged() -> Unprocessable:
+    return Unprocessable("This patient has been discharged.", fields={"patient": ["Discharged patient."]})
 
 
 def _discipline_check(*, therapist, service_type: ServiceType) -> None:
@@ -188,14 +193,20 @@ def _violated_constraint(exc: IntegrityError) -> str | None:
     return getattr(getattr(exc.__cause__, "diag", None), "constraint_name", None)
 
 
-def _collision_after_race(exc: IntegrityError, appointment: Appointment, exclude_ids: frozenset[int]) -> Conflict:
-    """Another transaction took the slot between our check and our write; name what it booked."""
+def _collision_after_race(
+    exc: IntegrityError, appointment: Appointment, exclude_ids: frozenset[int]
+) -> Conflict | Unprocessable:
+    """Another transaction changed what our checks read between them and our write: it took the slot (named), or
+    changed the provider's discipline or the patient's care."""
     constraint = _violated_constraint(exc)
     if constraint in ROOM_LOCATION_CONSTRAINTS:
         return Conflict("That room is not at the session's location.")
     if constraint == DISCIPLINE_CONSTRAINT:
         # The provider's discipline changed between our check and our write.
         return Conflict(_discipline_mismatch_message(appointment.therapist, appointment.service_type))
+    if constraint == PATIENT_IN_CARE_CONSTRAINT:
+        # The patient was discharged between our check and our write.
+        return _discharged()
     if constraint not in CONSTRAINT_SUBJECT:
         raise exc
     [slot] = slots_check(

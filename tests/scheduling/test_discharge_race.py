@@ -1,0 +1,129 @@
+"""A discharge and a booking for the same patient at the same moment: whichever locks the patient's row first wins,
+and the other is refused. The database holds it (`appointment_patient_in_care`), so a booking whose check read the
+patient before the discharge committed is refused at its write instead of leaving a session booked for someone
+discharged."""
+
+import datetime as dt
+import threading
+
+import pytest
+from django.db import IntegrityError, connection, transaction
+
+from apps.core import clock
+from apps.core.errors import Conflict, Unprocessable
+from apps.patients.models import Patient, PatientStatus
+from apps.patients.services import patient_discharge
+from apps.scheduling.models import Appointment
+from apps.scheduling.services import appointment_book, series_book
+from tests.factories import ServiceTypeFactory
+
+from .conftest import give_working_hours
+
+OVERRIDE = "Any hour the suite runs"
+
+
+@pytest.fixture
+def ready(personas):
+    give_working_hours(personas.therapist, start=dt.time(0), end=dt.time(23, 59), weekdays=range(7))
+    return ServiceTypeFactory()
+
+
+def _in_three_days() -> dt.datetime:
+    return (clock.now() + dt.timedelta(days=3)).replace(minute=0, second=0, microsecond=0)
+
+
+def _book(personas, service_type, patient, start):
+    return appointment_book(
+        actor=personas.front_desk,
+        therapist=personas.therapist,
+        patient=patient,
+        service_type=service_type,
+        start=start,
+        override_reason=OVERRIDE,
+    )
+
+
+def _discharge_elsewhere(patient_pk: int, *, committed: threading.Event, after: threading.Event) -> threading.Thread:
+    """Discharge the patient in a connection of its own: lock and write the row, wait for `after`, commit."""
+
+    def run():
+        try:
+            with transaction.atomic():
+                Patient.objects.select_for_update().filter(pk=patient_pk).update(
+                    status=PatientStatus.DISCHARGED, discharged_on=clock.local_now().date()
+                )
+                after.wait(timeout=30)
+            committed.set()
+        finally:
+            connection.close()
+
+    thread = threading.Thread(target=run)
+    thread.start()
+    return thread
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("how", ["one session", "a weekly series"])
+def test_a_booking_that_read_the_patient_before_a_discharge_committed_is_refused_at_its_write(personas, ready, how):
+    patient = Patient.objects.get(pk=personas.patient.pk)  # read while active, as a booking form reads it
+    locked, committed = threading.Event(), threading.Event()
+    discharge = _discharge_elsewhere(patient.pk, committed=committed, after=locked)
+    # The discharge holds the row; the booking's own check passes on the row it read, then its write waits.
+    threading.Timer(0.3, locked.set).start()
+    with pytest.raises(Unprocessable, match="This patient has been discharged."):
+        if how == "one session":
+            _book(personas, ready, patient, _in_three_days())
+        else:
+            series_book(
+                actor=personas.front_desk,
+                therapist=personas.therapist,
+                patient=patient,
+                service_type=ready,
+                first_date=clock.local_now().date() + dt.timedelta(days=3),
+                local_start_time=dt.time(10),
+                occurrence_count=6,
+                override_reason=OVERRIDE,
+            )
+    discharge.join(timeout=30)
+    assert committed.is_set()
+    assert not Appointment.objects.filter(patient_id=patient.pk).exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_discharge_waits_for_a_booking_in_flight_and_then_sees_its_session(personas, ready):
+    refusals: list[str] = []
+
+    def discharge():
+        try:
+            patient_discharge(actor=personas.front_desk, patient=Patient.objects.get(pk=personas.patient.pk))
+        except Conflict as exc:
+            refusals.append(exc.message)
+        finally:
+            connection.close()
+
+    with transaction.atomic():
+        _book(personas, ready, personas.patient, _in_three_days())
+        other = threading.Thread(target=discharge)
+        other.start()
+        other.join(timeout=1)
+        assert other.is_alive(), "the discharge should wait for the booking's transaction"
+    other.join(timeout=30)
+    assert refusals and "has 1 booked session to come" in refusals[0]
+    assert Patient.objects.get(pk=personas.patient.pk).status == PatientStatus.ACTIVE
+
+
+@pytest.mark.django_db
+def test_the_database_refuses_a_session_for_a_discharged_patient_however_it_is_written(personas, ready):
+    booked = _book(personas, ready, personas.patient, _in_three_days())
+    booked.status = "cancelled"
+    booked.save()
+    Patient.objects.filter(pk=personas.patient.pk).update(
+        status=PatientStatus.DISCHARGED, discharged_on=clock.local_now().date()
+    )
+    fields = {f.name: getattr(booked, f.name) for f in Appointment._meta.concrete_fields if f.name != "id"}
+    with pytest.raises(IntegrityError, match="has been discharged"), transaction.atomic():
+        Appointment.objects.create(**{**fields, "status": "booked"})
+    # Recording what happened at a session already held still works after the discharge.
+    booked.status = "completed"
+    booked.save()
+    assert Appointment.objects.get(pk=booked.pk).status == "completed"
