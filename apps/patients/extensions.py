@@ -6,7 +6,10 @@ person is linked, not duplicated. Each app appends its reaction in its AppConfig
 transaction that opens the chart, in registration order.
 
 Scheduling says a patient with sessions still booked is not discharged until they are cancelled (a discharged
-patient would otherwise get their reminders and be charged as a no-show).
+patient would otherwise get their reminders and be charged as a no-show), and programs the same of a member of a
+group still meeting. Once discharged, programs and the weekly-time waitlist decline the patient's open offers so
+the seat or the time passes to the next in line; they run in the discharge's transaction, under its lock on the
+patient's row.
 """
 
 from collections.abc import Callable
@@ -27,3 +30,12 @@ discharge_blockers: list[Callable[..., str]] = []
 def discharge_blocker_register(check: Callable[..., str]) -> None:
     if check not in discharge_blockers:
         discharge_blockers.append(check)
+
+
+# Each is called with the keyword arguments actor and patient (already discharged, its row locked).
+discharged: list[Callable[..., None]] = []
+
+
+def discharged_register(reaction: Callable[..., None]) -> None:
+    if reaction not in discharged:
+        discharged.append(reaction)

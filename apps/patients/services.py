@@ -194,9 +194,9 @@ def patient_sms_opt_out(*, patient: Patient) -> Patient:
 
 @transaction.atomic
 def patient_discharge(*, actor, patient: Patient, on=None) -> Patient:
-    """Care has ended: nothing can be booked for them until they are reactivated, and on program waitlists they are
-    passed over while discharged. Refused (409) while anything stands in the way, such as sessions still booked;
-    the chart itself stays as it is."""
+    """Care has ended: nothing can be booked for them until they are reactivated, and on waitlists they are passed
+    over while discharged; an offer they hold is declined and passes on (the apps above react). Refused (409) while
+    anything stands in the way, such as sessions still booked; the chart itself stays as it is."""
     patient = Patient.objects.select_for_update().get(pk=patient.pk)
     if patient.status == PatientStatus.DISCHARGED:
         raise InvalidTransition(f"{patient.display_name} is already discharged.")
@@ -206,7 +206,16 @@ def patient_discharge(*, actor, patient: Patient, on=None) -> Patient:
     patient.discharged_on = on or clock.local_now().date()
     patient.save()
     _audit(actor=actor, action="patient_discharge", patient=patient, fields={"discharged_on": patient.discharged_on})
+    for reaction in extensions.discharged:
+        reaction(actor=actor, patient=patient)
     return patient
+
+
+def patient_in_care_hold(patient_id: int) -> bool:
+    """Whether the patient is in care, read under a lock a discharge waits for (and that waits for a discharge in
+    flight): what a service that gives a patient something checks just before it writes."""
+    status = Patient.objects.select_for_update(no_key=True).values_list("status", flat=True).get(pk=patient_id)
+    return status == PatientStatus.ACTIVE
 
 
 def discharge_refusal(*, patient: Patient) -> str:

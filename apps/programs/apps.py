@@ -27,11 +27,15 @@ class ProgramsConfig(AppConfig):
         extensions.group_meetings_during.provide(member_meetings_during)
         extensions.group_meetings_warning.provide(member_meetings_warning)
 
-        from apps.patients.extensions import chart_opened_register
+        from apps.patients.extensions import chart_opened_register, discharge_blocker_register, discharged_register
 
+        from .selectors import discharge_blocker
         from .services.lectures import registrant_link
 
         chart_opened_register(registrant_link)
+        # A member of a group still meeting is withdrawn before a discharge; an open seat offer is declined by it.
+        discharge_blocker_register(discharge_blocker)
+        discharged_register(seats.seat_offers_decline_on_discharge)
         from apps.accounts.navigation import nav_badge_register
 
         from .selectors import stranded_open_count

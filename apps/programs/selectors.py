@@ -182,6 +182,27 @@ def member_meetings_warning(*, patient, ranges: list[tuple[dt.datetime, dt.datet
     return f"{patient.display_name} is in {first.program.title}, which meets at the same time ({when}{more})."
 
 
+def discharge_blocker(*, patient) -> str:
+    """A member of a group still meeting stands in the way of their discharge (patients.extensions), like a booked
+    session: they would be expected, and charged, at its meetings. Withdrawing them first ends that."""
+    still_meeting = ProgramMeeting.objects.filter(
+        program=OuterRef("program"), appointment__end__gt=clock.now(), appointment__status__in=BLOCKING_STATUSES
+    )
+    titles = list(
+        Enrollment.objects.filter(patient=patient, status=EnrollmentStatus.ENROLLED)
+        .filter(Exists(still_meeting))
+        .order_by("program__title")
+        .values_list("program__title", flat=True)
+    )
+    if not titles:
+        return ""
+    groups = " and ".join(titles)
+    return (
+        f"{patient.display_name} is a member of {groups}, which still meets: withdraw them from the program's roster "
+        "before discharging."
+    )
+
+
 def program_waitlists_waiting() -> list[dict]:
     """Per program with people on its waitlist (no seat offered to them yet): its id and title, how many wait and
     since when the longest has waited, longest wait first. One grouped query."""

@@ -19,6 +19,10 @@ class WaitlistConfig(AppConfig):
             run=reactions.slot_offer_when_series_ends,
         )
 
+        # A discharge declines the patient's open weekly-time offers, so each time passes on.
+        from apps.patients.extensions import discharged_register
+
+        discharged_register(services.slot_offers_decline_on_discharge)
         offer_kind_register(
             OfferKind(
                 name=services.SLOT,

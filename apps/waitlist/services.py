@@ -235,13 +235,18 @@ def slot_offer_decline(*, actor, offer: SlotOffer) -> SlotOffer:
     """Turn this time down and keep waiting for another; the time goes to the next matching person."""
     offer = _lock_slot_offer(offer.pk)
     offer_check_open(**slot_offer_open_check(offer))
+    _decline(offer, actor=actor)
+    return offer
+
+
+def _decline(offer: SlotOffer, *, actor) -> None:
+    """The patient keeps waiting (the request is back in line) and the time goes to the next matching person."""
     offer.status, offer.answered_at = SlotOfferStatus.DECLINED, clock.now()
     offer.save()
     offer.request.status = SlotRequestStatus.WAITING
     offer.request.save()
     access_log_write(actor=actor, action="slot_offer_decline", subject=offer, patient_id=offer.request.patient_id)
     _offer_slot(offer.slot)
-    return offer
 
 
 @transaction.atomic
@@ -267,6 +272,21 @@ def slot_request_cancel(*, actor, request: SlotRequest) -> SlotRequest:
     if outstanding is not None:
         _offer_slot(offer.slot)
     return request
+
+
+def slot_offers_decline_on_discharge(*, actor, patient) -> None:
+    """A discharged patient's open weekly-time offers are declined and each time goes to the next in line; their
+    requests wait on, passed over while they are discharged (a patients.extensions reaction, under the discharge's
+    lock on the patient). A slot another transaction holds (an answer to this very offer in flight) is left alone
+    rather than waited for, since that answer's booking waits on the discharge: it is then refused, and the offer
+    expires in its time."""
+    outstanding = SlotOffer.objects.filter(request__patient=patient, status=SlotOfferStatus.OUTSTANDING)
+    for offer_id, slot_id in outstanding.order_by("pk").values_list("pk", "slot_id"):
+        if not FreedSlot.objects.select_for_update(skip_locked=True).filter(pk=slot_id).exists():
+            continue
+        offer = _lock_slot_offer(offer_id)
+        if offer.status == SlotOfferStatus.OUTSTANDING:
+            _decline(offer, actor=actor)
 
 
 def slot_offers_due(now: dt.datetime) -> list[int]:

@@ -19,6 +19,7 @@ from apps.core.links import absolute_url
 from apps.core.transitions import transition_write
 from apps.notifications.outbox import patient_notice_enqueue, public_notice_enqueue
 from apps.patients.models import PatientStatus
+from apps.patients.services import patient_in_care_hold
 from apps.waitlist.offers import offer_check_open, offer_hold, offer_links, offer_notify
 
 from ..models import (
@@ -331,6 +332,8 @@ def enrollment_accept_offer(*, actor, enrollment: Enrollment, offer_number: int 
     program_lock(enrollment.program_id)
     enrollment = enrollment_lock(enrollment.pk)
     offer_check_open(**seat_offer_open_check(enrollment, offer_number=offer_number))
+    if enrollment.patient_id is not None and not patient_in_care_hold(enrollment.patient_id):
+        raise Unprocessable("This patient has been discharged: call the front desk to come back into care.")
     enrollment.status = EnrollmentStatus.ENROLLED
     enrollment.enrolled_at = clock.now()
     enrollment.save()
@@ -348,6 +351,24 @@ def enrollment_decline_offer(*, actor, enrollment: Enrollment, offer_number: int
     enrollment_end(enrollment, status=EnrollmentStatus.DECLINED, reason="Declined the seat offer.", actor=actor)
     free_seats_offer(program, actor=actor)
     return enrollment
+
+
+def seat_offers_decline_on_discharge(*, actor, patient) -> None:
+    """A discharged patient's open seat offers are declined and their seats go to the next in line (a
+    patients.extensions reaction, under the discharge's lock on the patient). A program whose row another
+    transaction holds (an answer to this very offer in flight) is left alone rather than waited for, since that
+    answer may itself be waiting on the discharge: accepting then finds the patient discharged, and the offer
+    expires in its time."""
+    offered = Enrollment.objects.filter(patient=patient, status=EnrollmentStatus.OFFERED).order_by("program_id", "pk")
+    for enrollment_id, program_id in offered.values_list("pk", "program_id"):
+        program = GroupProgram.objects.select_for_update(skip_locked=True).filter(pk=program_id).first()
+        if program is None:
+            continue
+        enrollment = enrollment_lock(enrollment_id)
+        if enrollment.status != EnrollmentStatus.OFFERED:
+            continue
+        enrollment_end(enrollment, status=EnrollmentStatus.DECLINED, reason="Discharged.", actor=actor)
+        free_seats_offer(program, actor=actor)
 
 
 def seat_offers_due(now: dt.datetime) -> list[int]:

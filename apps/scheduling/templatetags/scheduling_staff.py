@@ -14,7 +14,9 @@ register = template.Library()
 
 
 @register.inclusion_tag("scheduling/_patient_sessions_card.html", takes_context=True)
-def patient_sessions_card(context, patient):
+def patient_sessions_card(context, patient, offer_booking=True):
+    """The patient's coming sessions; `offer_booking=False` where booking is not what the page is for (a discharge
+    refused for them)."""
     user = context["request"].user
     if not user.has_perm("scheduling.view_calendar"):
         return {"show": False}
@@ -22,7 +24,7 @@ def patient_sessions_card(context, patient):
         "show": True,
         "patient": patient,
         "appointments": selectors.patient_upcoming_visible(user=user, patient=patient, limit=5),
-        "can_book": user.has_perm("scheduling.book_appointment"),
+        "can_book": offer_booking and user.has_perm("scheduling.book_appointment"),
     }
 
 

@@ -1,0 +1,119 @@
+"""Discharging a patient and their groups: a member of a group still meeting is withdrawn first (they would be
+expected and charged at its meetings); an open seat offer is declined by the discharge and goes to the next in line;
+a waitlisted patient keeps their place, passed over."""
+
+import threading
+
+import pytest
+from django.db import connection, transaction
+from rest_framework.test import APIClient
+
+from apps.core.errors import Conflict, Unprocessable
+from apps.patients.models import Patient, PatientStatus
+from apps.patients.services import patient_discharge
+from apps.programs.models import Enrollment, GroupProgram
+from apps.programs.services.seats import enrollment_accept_offer, enrollment_withdraw, program_enroll
+from tests.factories import api_token_for
+
+from .factories import scheduled_program
+
+
+def _fill(program, make_patients):
+    members = make_patients(program.capacity)
+    for member in members:
+        program_enroll(actor=member.user, program=program, patient=member)
+    return members
+
+
+def _offer_to(personas, program, members, make_patients):
+    """The personas' patient is first in line, another patient behind them; a member leaves, so the seat is offered
+    to the personas' patient."""
+    program_enroll(actor=personas.patient_user, program=program, patient=personas.patient)
+    [behind] = make_patients(1)
+    program_enroll(actor=behind.user, program=program, patient=behind)
+    enrollment_withdraw(actor=members[0].user, enrollment=Enrollment.objects.get(program=program, patient=members[0]))
+    assert Enrollment.objects.get(program=program, patient=personas.patient).status == "offered"
+    return behind
+
+
+@pytest.mark.django_db
+def test_a_member_of_a_group_still_meeting_is_withdrawn_before_a_discharge(personas, login):
+    program = scheduled_program(actor=personas.admin)
+    program_enroll(actor=personas.front_desk, program=program, patient=personas.patient)
+    with pytest.raises(Conflict, match=f"is a member of {program.title}, which still meets"):
+        patient_discharge(actor=personas.front_desk, patient=personas.patient)
+
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Token {api_token_for(personas.front_desk)}")
+    answer = client.post(f"/api/patients/{personas.patient.pk}/discharge/")
+    assert answer.status_code == 409 and "withdraw them from the program" in answer.json()["error"]["message"]
+
+    page = login(personas.front_desk).get(f"/patients/{personas.patient.pk}/discharge/")
+    text = page.content.decode()
+    assert page.status_code == 409 and "which still meets" in text
+    assert f"/programs/{program.pk}/" in text  # the programs card links the group
+    assert "Book a session" not in text and "Yes, discharge" not in text
+
+    enrollment_withdraw(actor=personas.front_desk, enrollment=Enrollment.objects.get(patient=personas.patient))
+    assert patient_discharge(actor=personas.front_desk, patient=personas.patient).status == PatientStatus.DISCHARGED
+
+
+@pytest.mark.django_db
+def test_a_waitlisted_patient_is_discharged_and_keeps_their_place(personas, make_patients):
+    program = scheduled_program(actor=personas.admin, capacity=1)
+    _fill(program, make_patients)
+    program_enroll(actor=personas.front_desk, program=program, patient=personas.patient)
+    patient_discharge(actor=personas.front_desk, patient=personas.patient)
+    assert Enrollment.objects.get(patient=personas.patient).status == "waitlisted"
+
+
+@pytest.mark.django_db
+def test_an_open_seat_offer_is_declined_by_the_discharge_and_offered_to_the_next_in_line(
+    personas, program, make_patients, login
+):
+    members = _fill(program, make_patients)
+    behind = _offer_to(personas, program, members, make_patients)
+    page = login(personas.front_desk).get(f"/patients/{personas.patient.pk}/discharge/").content.decode()
+    assert "An open offer of a group seat or a weekly time is declined" in page and "seat offered" in page
+
+    patient_discharge(actor=personas.front_desk, patient=personas.patient)
+
+    declined = Enrollment.objects.get(patient=personas.patient)
+    assert (declined.status, declined.end_reason) == ("declined", "Discharged.")
+    assert Enrollment.objects.get(patient=behind).status == "offered"
+    with pytest.raises(Exception, match="no open seat offer"):
+        enrollment_accept_offer(actor=personas.patient_user, enrollment=declined)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_answer_in_flight_is_not_waited_for_and_accepting_after_the_discharge_is_refused(
+    personas, program, make_patients
+):
+    members = _fill(program, make_patients)
+    behind = _offer_to(personas, program, members, make_patients)
+    held, done = threading.Event(), threading.Event()
+
+    def answer_in_flight():  # holds the program's row as an answer to the offer does
+        try:
+            with transaction.atomic():
+                GroupProgram.objects.select_for_update().get(pk=program.pk)
+                held.set()
+                done.wait(timeout=30)
+        finally:
+            connection.close()
+
+    other = threading.Thread(target=answer_in_flight)
+    other.start()
+    held.wait(timeout=30)
+    try:
+        patient_discharge(actor=personas.front_desk, patient=personas.patient)  # does not wait for the answer
+    finally:
+        done.set()
+        other.join(timeout=30)
+    offered = Enrollment.objects.get(patient=personas.patient)
+    assert offered.status == "offered"  # left for the answer in flight, and for its expiry
+    with pytest.raises(Unprocessable, match="This patient has been discharged"):
+        enrollment_accept_offer(actor=personas.patient_user, enrollment=offered)
+    assert Enrollment.objects.get(patient=personas.patient).status == "offered"
+    assert Enrollment.objects.get(patient=behind).status == "waitlisted"
+    assert Patient.objects.get(pk=personas.patient.pk).status == PatientStatus.DISCHARGED
