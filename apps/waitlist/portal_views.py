@@ -39,7 +39,9 @@ def slot_requests(request):
     requests = list(selectors.patient_slot_requests(patient=patient))
     for slot_request in requests:
         for offer in slot_request.outstanding_offers:
-            offer.needs_front_desk = selectors.slot_offer_needs_front_desk(offer=offer)
+            # Past its deadline (before the sweep passes it on) it cannot be answered: the check answering makes.
+            offer.answerable = not offer_problem(**services.slot_offer_open_check(offer))
+            offer.needs_front_desk = offer.answerable and selectors.slot_offer_needs_front_desk(offer=offer)
     context = {"requests": requests, "form": form}
     return render(request, "waitlist/portal/slot_requests.html", context)
 

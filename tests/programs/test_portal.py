@@ -160,3 +160,19 @@ def test_after_the_last_meeting_staff_are_told_enrollment_has_closed(personas, l
     with time_machine.travel(last.end + dt.timedelta(days=1), tick=False):
         page = login(personas.front_desk).get(f"/programs/{program.pk}/").content.decode()
     assert "Enrollment for this program has closed." in page and "Enroll or waitlist</button>" not in page
+
+
+def test_a_seat_offer_past_its_deadline_offers_no_answer_before_the_sweep_passes_it_on(
+    personas, login, full_program, offer_path
+):
+    program, _, _ = full_program
+    enrollment = Enrollment.objects.get(patient=personas.patient)
+    client = login(personas.patient_user)
+    assert "Accept the seat" in client.get(f"/portal/programs/{program.pk}/").content.decode()
+    with time_machine.travel(enrollment.offer_expires_at + dt.timedelta(seconds=1), tick=False):
+        client = login(personas.patient_user)  # the earlier sign-in has lapsed by then
+        page = client.get(f"/portal/programs/{program.pk}/").content.decode()
+        listed = client.get("/portal/programs/").content.decode()
+    assert Enrollment.objects.get(pk=enrollment.pk).status == "offered"  # not yet swept
+    for shown in (page, listed):
+        assert "Offer ended" in shown and "Accept the seat" not in shown

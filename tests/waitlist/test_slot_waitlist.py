@@ -140,6 +140,19 @@ def test_waiting_twice_for_the_same_therapist_is_a_conflict(personas, weekly):
         wait(personas.patient, service, therapist=personas.therapist)
 
 
+def test_a_time_past_its_deadline_offers_no_answer_before_the_sweep_passes_it_on(personas, login, weekly):
+    _, service = weekly
+    wait(personas.patient, service)
+    free_the_slot(personas, weekly)
+    offer = SlotOffer.objects.get()
+    client = login(personas.patient_user)
+    assert "Take this time" in client.get("/portal/programs/slots/").content.decode()
+    with time_machine.travel(offer.expires_at + dt.timedelta(seconds=1), tick=False):
+        page = login(personas.patient_user).get("/portal/programs/slots/").content.decode()
+    assert SlotOffer.objects.get().status == "outstanding"  # not yet swept
+    assert "Offer ended" in page and "Take this time" not in page and "No thanks" not in page
+
+
 def test_the_portal_shows_the_held_time_and_another_patient_cannot_answer_it(personas, login, weekly):
     _, service = weekly
     wait(personas.patient, service)

@@ -4,6 +4,8 @@ from django import template
 
 from apps.programs import member_meetings, selectors
 from apps.programs.models import LIVE_STATUSES
+from apps.programs.services.seats import seat_offer_open_check
+from apps.waitlist.offers import offer_problem
 
 register = template.Library()
 
@@ -18,3 +20,10 @@ def programs_card(patient):
 def upcoming_group_meetings(patient):
     """The patient's coming group meetings, listed with their individual sessions under "Your sessions"."""
     return member_meetings.member_meetings_upcoming(patient=patient)
+
+
+@register.filter
+def seat_offer_answerable(enrollment) -> bool:
+    """Whether the seat offer can still be answered, by the check accepting makes: past its deadline (before the
+    minute's sweep passes it on) it cannot."""
+    return not offer_problem(**seat_offer_open_check(enrollment))
