@@ -152,5 +152,10 @@ class Patient(TimeStampedModel):
         return f"{self.legal_first_name[:1]}{self.legal_last_name[:1]}".upper()
 
     @property
+    def is_in_care(self) -> bool:
+        """Not discharged: what booking asks of a patient, and what a page asks before offering to book."""
+        return self.status == PatientStatus.ACTIVE
+
+    @property
     def can_receive_sms(self) -> bool:
         return bool(self.phone and self.sms_consent_at and not self.sms_opted_out_at)

@@ -220,11 +220,9 @@ def patient_in_care_hold(patient_id: int) -> bool:
 
 def discharge_refusal(*, patient: Patient) -> str:
     """Why an active patient cannot be discharged now, "" when they can: what the chart asks before offering it,
-    and what discharging checks under its lock (the apps above register what stands in the way)."""
-    for blocker in extensions.discharge_blockers:
-        if refusal := blocker(patient=patient):
-            return refusal
-    return ""
+    and what discharging checks under its lock (the apps above register what stands in the way). Every reason at
+    once, so the front desk clears them in one go rather than meeting the next after clearing the first."""
+    return " ".join(refusal for blocker in extensions.discharge_blockers if (refusal := blocker(patient=patient)))
 
 
 @transaction.atomic

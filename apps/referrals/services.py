@@ -16,7 +16,6 @@ from apps.core.encryption import encrypt_text
 from apps.core.errors import InvalidTransition, Unprocessable
 from apps.core.permissions import permission_require
 from apps.core.uploads import upload_kind
-from apps.patients.models import PatientStatus
 
 from .models import (
     OUTBOUND_RECIPIENT_FIELDS,
@@ -47,7 +46,7 @@ def _required_text(value: str, field: str, message: str) -> str:
 
 
 def _active_patient(patient, field: str = "patient"):
-    if patient.status != PatientStatus.ACTIVE:
+    if not patient.is_in_care:
         raise Unprocessable("This patient has been discharged.", fields={field: ["Discharged patient."]})
     return patient
 

@@ -23,7 +23,6 @@ from apps.core import clock
 from apps.core.errors import ApplicationError, Conflict, InvalidTransition, PermissionDenied, Unprocessable
 from apps.core.models import ClinicSettings
 from apps.core.transitions import actor_or_none, transitions_record
-from apps.patients.models import PatientStatus
 
 from . import extensions
 from .availability import Slot, slots_check
@@ -122,7 +121,7 @@ def _booking_validate(*, therapist, patient, service_type, room, is_telehealth, 
         )
     if not service_type.is_group and patient is None:
         raise Unprocessable("Choose the patient.", fields={"patient": ["Required for an individual session."]})
-    if patient is not None and patient.status != PatientStatus.ACTIVE:
+    if patient is not None and not patient.is_in_care:
         raise _discharged()
     if is_telehealth and room is not None:
         raise Unprocessable("A telehealth session has no room.", fields={"room": ["Leave empty for telehealth."]})
@@ -662,7 +661,7 @@ def series_extend(*, series: AppointmentSeries, actor=None, today: dt.date | Non
     )
     if series.status != SeriesStatus.ACTIVE or not series.is_open_ended:
         return SeriesBooked(series, [], [])
-    if series.patient.status != PatientStatus.ACTIVE or not series.therapist.is_active:
+    if not series.patient.is_in_care or not series.therapist.is_active:
         # Nobody to see (a discharged patient) or nobody to see them: the series ends where it is booked to.
         series.status = SeriesStatus.ENDED
         series.end_date = series.booked_through or series.first_date

@@ -15,7 +15,6 @@ from apps.core import clock
 from apps.core.errors import ApplicationError
 from apps.core.models import ClinicSettings
 from apps.core.views import found_or_404
-from apps.patients.models import PatientStatus
 from apps.patients.portal import portal_patient
 from apps.scheduling.selectors import active_therapist
 
@@ -55,7 +54,7 @@ def therapist_list(request):
     patient = portal_patient(request, "selfbooking.use")
     clinic_on = ClinicSettings.load().self_booking_enabled
     context = {
-        "discharged": rules.DISCHARGED if patient.status != PatientStatus.ACTIVE else "",
+        "discharged": rules.DISCHARGED if not patient.is_in_care else "",
         "clinic_on": clinic_on,
         "therapists": list(selectors.therapists_taking_first_sessions()) if clinic_on else [],
         "booked": selectors.upcoming_first_session(patient=patient),

@@ -9,7 +9,6 @@ from apps.accounts.roles import Role
 from apps.accounts.rules import is_patient_user
 from apps.core.errors import PermissionDenied, Unprocessable
 from apps.core.models import ClinicSettings
-from apps.patients.models import PatientStatus
 from apps.scheduling.rules import is_own_appointment
 
 
@@ -77,5 +76,5 @@ DISCHARGED = "Your care with the clinic has ended. To book again, please call th
 
 def patient_in_care(patient) -> None:
     """A discharged patient books through the front desk, which reactivates them first (booking refuses them)."""
-    if patient.status != PatientStatus.ACTIVE:
+    if not patient.is_in_care:
         raise Unprocessable(DISCHARGED)

@@ -156,7 +156,7 @@ def slot_request_create(
         raise Unprocessable("The earliest time is after the latest.", fields={"latest_start": ["Before earliest."]})
     if service_type.is_group or not service_type.is_active:
         raise Unprocessable("Choose an individual session type.", fields={"service_type": ["Not individual."]})
-    if patient.status != PatientStatus.ACTIVE:
+    if not patient.is_in_care:
         raise Unprocessable("Only active patients can wait for a slot.")
     live = SlotRequest.objects.select_for_update().filter(
         patient=patient, therapist=therapist, status__in=LIVE_SLOT_REQUEST_STATUSES

@@ -52,6 +52,7 @@ def test_the_chart_asks_first_then_discharges_and_reactivates(personas, login):
     assert AccessLog.objects.filter(action="patient_discharge", patient_id=patient.pk).exists()
     page = client.get(f"/patients/{patient.pk}/").content.decode()
     assert "Reactivate</button>" in page and _url(patient) not in page
+    assert "Book a session" not in page and "Discharged: reactivate them to book a session." in page
     assert client.post(_url(patient, "reactivate")).status_code == 302
     patient = Patient.objects.get(pk=patient.pk)
     assert (patient.status, patient.discharged_on) == ("active", None)

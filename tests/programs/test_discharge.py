@@ -2,18 +2,22 @@
 expected and charged at its meetings); an open seat offer is declined by the discharge and goes to the next in line;
 a waitlisted patient keeps their place, passed over."""
 
+import datetime as dt
 import threading
 
 import pytest
 from django.db import connection, transaction
 from rest_framework.test import APIClient
 
+from apps.core import clock
 from apps.core.errors import Conflict, Unprocessable
 from apps.patients.models import Patient, PatientStatus
-from apps.patients.services import patient_discharge
+from apps.patients.services import discharge_refusal, patient_discharge
 from apps.programs.models import Enrollment, GroupProgram
 from apps.programs.services.seats import enrollment_accept_offer, enrollment_withdraw, program_enroll
-from tests.factories import api_token_for
+from apps.scheduling.services import appointment_book
+from tests.factories import ServiceTypeFactory, api_token_for
+from tests.scheduling.conftest import give_working_hours
 
 from .factories import scheduled_program
 
@@ -56,6 +60,23 @@ def test_a_member_of_a_group_still_meeting_is_withdrawn_before_a_discharge(perso
 
     enrollment_withdraw(actor=personas.front_desk, enrollment=Enrollment.objects.get(patient=personas.patient))
     assert patient_discharge(actor=personas.front_desk, patient=personas.patient).status == PatientStatus.DISCHARGED
+
+
+@pytest.mark.django_db
+def test_the_refusal_names_every_reason_at_once(personas):
+    program = scheduled_program(actor=personas.admin)
+    program_enroll(actor=personas.front_desk, program=program, patient=personas.patient)
+    give_working_hours(personas.therapist, start=dt.time(0), end=dt.time(23, 59), weekdays=range(7))
+    appointment_book(
+        actor=personas.front_desk,
+        therapist=personas.therapist,
+        patient=personas.patient,
+        service_type=ServiceTypeFactory(),
+        start=(clock.now() + dt.timedelta(days=3)).replace(minute=0, second=0, microsecond=0),
+        override_reason="Any hour the suite runs",
+    )
+    refusal = discharge_refusal(patient=personas.patient)
+    assert "has 1 booked session to come" in refusal and f"is a member of {program.title}" in refusal
 
 
 @pytest.mark.django_db

@@ -22,7 +22,6 @@ from apps.core import clock
 from apps.core.errors import Conflict, InvalidTransition, Unprocessable
 from apps.core.links import absolute_url
 from apps.core.money import money_text
-from apps.patients.models import PatientStatus
 from apps.scheduling.models import ServiceType
 from apps.waitlist.models import LIVE_SLOT_REQUEST_STATUSES, SlotRequest
 from apps.waitlist.services import slot_request_create
@@ -152,7 +151,7 @@ def line_join(
         raise Unprocessable("A member of the public joins only after agreeing to emails about the series.")
     if registrant is not None and program.kind != ProgramKind.LECTURE:
         raise Unprocessable("Members of the public can join lecture series only.")
-    if patient is not None and patient.status != PatientStatus.ACTIVE:
+    if patient is not None and not patient.is_in_care:
         raise Unprocessable("Only active patients can join.")
     person = Q(patient=patient) if patient is not None else Q(registrant=registrant)
     existing = program.enrollments.filter(person, status__in=LIVE_STATUSES).first()
@@ -423,7 +422,7 @@ def _alternative_take(
             return Alternative(kind="next_cohort", title=next_cohort.title, date=date)
     if running is not None:
         return Alternative(kind="running", title=running.title, date=_next_meeting_on(running))
-    if is_patient and enrollment.patient.status == PatientStatus.ACTIVE:
+    if is_patient and enrollment.patient.is_in_care:
         joined = _slot_waitlist_join(enrollment, actor=actor)
         if joined is not None:
             return joined

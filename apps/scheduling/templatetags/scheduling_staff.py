@@ -24,7 +24,8 @@ def patient_sessions_card(context, patient, offer_booking=True):
         "show": True,
         "patient": patient,
         "appointments": selectors.patient_upcoming_visible(user=user, patient=patient, limit=5),
-        "can_book": offer_booking and user.has_perm("scheduling.book_appointment"),
+        "can_book": offer_booking and patient.is_in_care and user.has_perm("scheduling.book_appointment"),
+        "discharged": not patient.is_in_care,
     }
 
 
