@@ -128,6 +128,10 @@ class LecturePaymentForm(forms.Form):
     amount = forms.DecimalField(max_digits=9, decimal_places=2, help_text="In dollars; a negative amount is a refund.")
     method = forms.ChoiceField(choices=PaymentMethod.choices)
 
+    def __init__(self, *args, kinds: list[tuple[str, str]], **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["kind"].choices = kinds  # a free series takes donations only
+
 
 class LaunchForm(forms.Form):
     override_reason = forms.CharField(

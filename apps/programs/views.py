@@ -253,7 +253,7 @@ def lecture_payment(request, pk):
         .filter(registrant__isnull=False),
         pk=pk,
     )
-    form = LecturePaymentForm(request.POST or None)
+    form = LecturePaymentForm(request.POST or None, kinds=lectures.lecture_payment_kinds(enrollment.program))
     confirming = request.method == "POST" and form.is_valid() and request.POST.get("confirm") != "yes"
     if not confirming and form_call(
         request,

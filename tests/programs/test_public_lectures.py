@@ -322,6 +322,23 @@ def test_a_payment_at_the_door_takes_a_confirming_step_and_billing_may_record_it
 
 
 @pytest.mark.django_db
+def test_a_free_series_takes_donations_at_the_door_and_its_form_offers_no_fee(personas, login):
+    program = lecture(capacity=2)  # fee_mode "donation"
+    enrollment = register(program)
+    url = f"/programs/enrollments/{enrollment.pk}/lecture-payment/"
+    staff = login(personas.billing)
+    page = staff.get(url).content.decode()
+    assert 'value="donation"' in page and 'value="fee"' not in page
+    refused = staff.post(url, {"kind": "fee", "amount": "5.00", "method": "cash", "confirm": "yes"})
+    assert refused.status_code == 200 and "fee" in refused.context["form"].errors["kind"][0].lower()
+    with pytest.raises(Unprocessable, match="This lecture series is free"):
+        lecture_payment_record(
+            actor=personas.front_desk, enrollment=enrollment, kind="fee", amount=Decimal("5.00"), method="cash"
+        )
+    assert not LecturePayment.objects.exists()
+
+
+@pytest.mark.django_db
 def test_a_registration_link_stops_working_a_month_after_the_series_or_the_registration_ended(personas, client):
 
     from apps.programs.lecture_selectors import LINK_DAYS_AFTER

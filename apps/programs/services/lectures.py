@@ -174,6 +174,14 @@ def lecture_registration_cancel(*, enrollment: Enrollment, actor=None) -> Enroll
 
 
 @transaction.atomic
+def lecture_payment_kinds(program) -> list[tuple[str, str]]:
+    """What can be taken at the door, for the form to offer and the service to accept: a fee only where the series
+    charges one, a donation always."""
+    if program.fee_mode == LectureFeeMode.SLIDING:
+        return LecturePaymentKind.choices
+    return [(LecturePaymentKind.DONATION.value, LecturePaymentKind.DONATION.label)]
+
+
 def lecture_payment_record(*, actor, enrollment: Enrollment, kind: str, amount: Decimal, method: str) -> LecturePayment:
     """Money a registrant hands over at the door: a lecture fee or a donation (a negative amount refunds). A
     registrant has no ledger, so this row is the record; a linked patient's fees go to their ledger instead."""
@@ -186,7 +194,7 @@ def lecture_payment_record(*, actor, enrollment: Enrollment, kind: str, amount: 
         raise Unprocessable("Choose how it was paid.", fields={"method": ["Cash, check or card."]})
     if amount is None or amount == 0 or amount.as_tuple().exponent < -2:
         raise Unprocessable("Enter the amount in dollars and cents.", fields={"amount": ["Not zero."]})
-    if kind == LecturePaymentKind.FEE and enrollment.program.fee_mode != LectureFeeMode.SLIDING:
+    if kind not in dict(lecture_payment_kinds(enrollment.program)):
         raise Unprocessable("This lecture series is free: record a donation.", fields={"kind": ["Donation."]})
     payment = LecturePayment.objects.create(
         enrollment=enrollment, kind=kind, amount=amount, method=method, received_by=actor
