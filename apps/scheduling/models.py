@@ -385,6 +385,22 @@ END IF;
 RETURN NEW;
 """
 
+# Nobody is booked with someone who is not an active therapist. The therapist's row is read under a share lock
+# first: deactivating someone or changing their roles locks that row to write it, so it waits for a booking in
+# flight and then counts its session, or the booking waits for it and then reads what it wrote.
+APPOINTMENT_THERAPIST_IN_PRACTICE = """
+PERFORM 1 FROM accounts_user WHERE id = NEW.therapist_id FOR SHARE;
+IF NOT EXISTS (SELECT 1 FROM accounts_user WHERE id = NEW.therapist_id AND is_active)
+   OR NOT EXISTS (
+       SELECT 1 FROM accounts_user_groups member JOIN auth_group role ON role.id = member.group_id
+        WHERE member.user_id = NEW.therapist_id AND role.name = 'therapist'
+   ) THEN
+    RAISE EXCEPTION 'user % is not an active therapist', NEW.therapist_id
+        USING ERRCODE = '23514', CONSTRAINT = 'appointment_therapist_in_practice';
+END IF;
+RETURN NEW;
+"""
+
 
 @pghistory.track()
 class Appointment(clock.LocalSpan, TimeStampedModel):
@@ -469,6 +485,13 @@ class Appointment(clock.LocalSpan, TimeStampedModel):
                 when=pgtrigger.Before,
                 condition=pgtrigger.Q(new__patient__isnull=False, new__status=AppointmentStatus.BOOKED),
                 func=APPOINTMENT_PATIENT_IN_CARE,
+            ),
+            pgtrigger.Trigger(
+                name="appointment_therapist_in_practice",
+                operation=pgtrigger.Insert | pgtrigger.UpdateOf("start", "therapist_id"),
+                when=pgtrigger.Before,
+                condition=pgtrigger.Q(new__status=AppointmentStatus.BOOKED),
+                func=APPOINTMENT_THERAPIST_IN_PRACTICE,
             ),
         ]
 

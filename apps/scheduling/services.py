@@ -54,6 +54,7 @@ CONSTRAINT_SUBJECT = {
 }
 DISCIPLINE_CONSTRAINT = "appointment_discipline_matches_provider"
 PATIENT_IN_CARE_CONSTRAINT = "appointment_patient_in_care"
+THERAPIST_IN_PRACTICE_CONSTRAINT = "appointment_therapist_in_practice"
 ROOM_LOCATION_CONSTRAINTS = {"appointment_room_at_its_location", "series_room_at_its_location"}
 # What Postgres answers a transaction it aborts to break a deadlock.
 DEADLOCK_DETECTED = "40P01"
@@ -108,7 +109,7 @@ def _booking_location(*, therapist, room: Room | None, location: Location | None
 
 def _booking_validate(*, therapist, patient, service_type, room, is_telehealth, start, location=None) -> Booking:
     if not therapist.has_role(Role.THERAPIST) or not therapist.is_active:
-        raise Unprocessable("Choose an active therapist.", fields={"therapist": ["Not an active therapist."]})
+        raise _not_in_practice()
     if not service_type.is_active:
         raise Unprocessable(
             "This service type is no longer offered.", fields={"service_type": ["Inactive service type."]}
@@ -129,6 +130,10 @@ def _booking_validate(*, therapist, patient, service_type, room, is_telehealth, 
         raise Unprocessable("This room is not in use.", fields={"room": ["Inactive room."]})
     location = _booking_location(therapist=therapist, room=room, location=location, start=start)
     return Booking(therapist, patient, service_type, room, is_telehealth, location)
+
+
+def _not_in_practice() -> Unprocessable:
+    return Unprocessable("Choose an active therapist.", fields={"therapist": ["Not an active therapist."]})
 
 
 def _discharged() -> Unprocessable:
@@ -196,7 +201,7 @@ def _collision_after_race(
     exc: IntegrityError, appointment: Appointment, exclude_ids: frozenset[int]
 ) -> Conflict | Unprocessable:
     """Another transaction changed what our checks read between them and our write: it took the slot (named), or
-    changed the provider's discipline or the patient's care."""
+    changed the provider's discipline, the patient's care or the therapist's practice."""
     constraint = _violated_constraint(exc)
     if constraint in ROOM_LOCATION_CONSTRAINTS:
         return Conflict("That room is not at the session's location.")
@@ -206,6 +211,9 @@ def _collision_after_race(
     if constraint == PATIENT_IN_CARE_CONSTRAINT:
         # The patient was discharged between our check and our write.
         return _discharged()
+    if constraint == THERAPIST_IN_PRACTICE_CONSTRAINT:
+        # The therapist was deactivated, or lost the role, between our check and our write.
+        return _not_in_practice()
     if constraint not in CONSTRAINT_SUBJECT:
         raise exc
     [slot] = slots_check(
