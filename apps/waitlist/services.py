@@ -17,6 +17,7 @@ from apps.core.errors import Conflict, InvalidTransition, Unprocessable
 from apps.core.links import absolute_url
 from apps.notifications.outbox import patient_notice_enqueue
 from apps.patients.models import PatientStatus
+from apps.patients.services import patient_in_care_hold
 from apps.scheduling.models import Weekday
 from apps.scheduling.selectors import series_ended_since
 from apps.scheduling.services import series_book
@@ -156,7 +157,7 @@ def slot_request_create(
         raise Unprocessable("The earliest time is after the latest.", fields={"latest_start": ["Before earliest."]})
     if service_type.is_group or not service_type.is_active:
         raise Unprocessable("Choose an individual session type.", fields={"service_type": ["Not individual."]})
-    if not patient.is_in_care:
+    if not patient_in_care_hold(patient.pk):  # read under a lock a discharge in flight is waited for
         raise Unprocessable("Only active patients can wait for a slot.")
     live = SlotRequest.objects.select_for_update().filter(
         patient=patient, therapist=therapist, status__in=LIVE_SLOT_REQUEST_STATUSES

@@ -16,8 +16,10 @@ from apps.patients.services import discharge_refusal, patient_discharge
 from apps.programs.models import Enrollment, GroupProgram
 from apps.programs.services.seats import enrollment_accept_offer, enrollment_withdraw, program_enroll
 from apps.scheduling.services import appointment_book
+from apps.waitlist.services import slot_request_create
 from tests.factories import ServiceTypeFactory, api_token_for
 from tests.scheduling.conftest import give_working_hours
+from tests.scheduling.test_discharge_race import _discharge_elsewhere
 
 from .factories import scheduled_program
 
@@ -138,3 +140,27 @@ def test_an_answer_in_flight_is_not_waited_for_and_accepting_after_the_discharge
     assert Enrollment.objects.get(patient=personas.patient).status == "offered"
     assert Enrollment.objects.get(patient=behind).status == "waitlisted"
     assert Patient.objects.get(pk=personas.patient.pk).status == PatientStatus.DISCHARGED
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("joining", ["a program", "the weekly-time waitlist"])
+def test_joining_while_a_discharge_is_in_flight_waits_for_it_and_is_refused(personas, program, joining):
+    patient = Patient.objects.get(pk=personas.patient.pk)  # read while active, as the enrol form reads it
+    locked, committed = threading.Event(), threading.Event()
+    discharge = _discharge_elsewhere(patient.pk, committed=committed, after=locked)
+    threading.Timer(0.3, locked.set).start()
+    with pytest.raises(Unprocessable, match="Only active patients"):
+        if joining == "a program":
+            program_enroll(actor=personas.front_desk, program=program, patient=patient)
+        else:
+            slot_request_create(
+                actor=personas.front_desk,
+                patient=patient,
+                service_type=ServiceTypeFactory(),
+                weekdays=[0],
+                earliest_start=dt.time(9),
+                latest_start=dt.time(12),
+                therapist=None,
+            )
+    discharge.join(timeout=30)
+    assert committed.is_set() and not Enrollment.objects.filter(patient=patient).exists()

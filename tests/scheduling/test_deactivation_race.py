@@ -18,18 +18,21 @@ from .test_discharge_race import _book, _in_three_days, ready  # noqa: F401 (rea
 
 
 def _change_elsewhere(change, *, after: threading.Event) -> threading.Thread:
-    """Run `change` in a connection of its own; hold its transaction open until `after`."""
+    """Run `change` in a connection of its own; hold its transaction open until `after`. Returns once `change` ran."""
+    held = threading.Event()
 
     def run():
         try:
             with transaction.atomic():
                 change()
+                held.set()
                 after.wait(timeout=30)
         finally:
             connection.close()
 
     thread = threading.Thread(target=run)
     thread.start()
+    assert held.wait(timeout=30)
     return thread
 
 

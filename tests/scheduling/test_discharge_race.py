@@ -44,7 +44,9 @@ def _book(personas, service_type, patient, start):
 
 
 def _discharge_elsewhere(patient_pk: int, *, committed: threading.Event, after: threading.Event) -> threading.Thread:
-    """Discharge the patient in a connection of its own: lock and write the row, wait for `after`, commit."""
+    """Discharge the patient in a connection of its own: lock and write the row, wait for `after`, commit. Returns
+    once the row is locked."""
+    held = threading.Event()
 
     def run():
         try:
@@ -52,6 +54,7 @@ def _discharge_elsewhere(patient_pk: int, *, committed: threading.Event, after: 
                 Patient.objects.select_for_update().filter(pk=patient_pk).update(
                     status=PatientStatus.DISCHARGED, discharged_on=clock.local_now().date()
                 )
+                held.set()
                 after.wait(timeout=30)
             committed.set()
         finally:
@@ -59,6 +62,7 @@ def _discharge_elsewhere(patient_pk: int, *, committed: threading.Event, after: 
 
     thread = threading.Thread(target=run)
     thread.start()
+    assert held.wait(timeout=30)
     return thread
 
 

@@ -22,6 +22,7 @@ from apps.core import clock
 from apps.core.errors import Conflict, InvalidTransition, Unprocessable
 from apps.core.links import absolute_url
 from apps.core.money import money_text
+from apps.patients.services import patient_in_care_hold
 from apps.scheduling.models import ServiceType
 from apps.waitlist.models import LIVE_SLOT_REQUEST_STATUSES, SlotRequest
 from apps.waitlist.services import slot_request_create
@@ -151,7 +152,7 @@ def line_join(
         raise Unprocessable("A member of the public joins only after agreeing to emails about the series.")
     if registrant is not None and program.kind != ProgramKind.LECTURE:
         raise Unprocessable("Members of the public can join lecture series only.")
-    if patient is not None and not patient.is_in_care:
+    if patient is not None and not patient_in_care_hold(patient.pk):  # a discharge in flight is waited for
         raise Unprocessable("Only active patients can join.")
     person = Q(patient=patient) if patient is not None else Q(registrant=registrant)
     existing = program.enrollments.filter(person, status__in=LIVE_STATUSES).first()

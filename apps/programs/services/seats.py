@@ -273,7 +273,7 @@ def program_enroll(*, actor, program: GroupProgram, patient) -> Enrollment:
     """
     program = program_lock(program.pk)
     enrollment_window_check(program, by_staff=actor is not None and actor.is_clinic_staff)
-    if not patient.is_in_care:
+    if not patient_in_care_hold(patient.pk):  # read under a lock a discharge in flight is waited for
         raise Unprocessable("Only active patients can enroll.")
     existing = program.enrollments.filter(patient=patient, status__in=LIVE_STATUSES).first()
     if existing is not None:
