@@ -17,6 +17,7 @@ from apps.core.models import ClinicSettings
 from apps.core.views import found_or_404
 from apps.patients.portal import portal_patient
 from apps.scheduling.selectors import active_therapist
+from apps.scheduling.templatetags.scheduling_portal import session_when
 
 from . import offers, rules, selectors, services
 
@@ -127,7 +128,7 @@ def _confirm_page(request, *, make_offer, refused_url: str, title: str, book, we
             book(start)
         except ApplicationError as exc:
             messages.error(request, exc.message)
-            return redirect(f"{week_url}?week={timezone.localtime(start, clock.clinic_tz()).date().isoformat()}")
+            return redirect(f"{week_url}?week={_week_for(start).isoformat()}")
         messages.success(request, done_message)
         return redirect("portal:sessions:list")
     slot = offer.slot_at(start)
@@ -139,8 +140,9 @@ def _confirm_page(request, *, make_offer, refused_url: str, title: str, book, we
 
 
 def _week_for(start: dt.datetime | None) -> dt.date:
-    day = timezone.localtime(start, clock.clinic_tz()).date() if start else clock.local_now().date()
-    return selectors.monday_of(day)
+    """The week a chosen time was listed in: the week page's link gives it on its office's clock, and each office's
+    times are listed by its own dates (a late Sunday at an office behind the clinic is already Monday here)."""
+    return selectors.monday_of(start.date() if start else clock.local_now().date())
 
 
 @login_required
@@ -168,18 +170,15 @@ def _own_session(request, pk):
 @require_GET
 def move_week(request, pk):
     appointment = _own_session(request, pk)
-    week = (_week(request) if "week" in request.GET else None) or _week_for(appointment.start)
+    week = (_week(request) if "week" in request.GET else None) or selectors.monday_of(appointment.local_start.date())
     offer = _offer_or_refusal(request, lambda: offers.move_offer(user=request.user, appointment=appointment, week=week))
     if offer is None:
         return redirect("portal:sessions:list")
-    when = timezone.localtime(appointment.start, clock.clinic_tz())
     return _week_page(
         request,
         offer,
-        title=(
-            f"Move your session of {when:%A, %B} {when.day} at {when:%I:%M %p}".replace(" at 0", " at ")
-            + f" with {appointment.therapist.full_name}"
-        ),
+        # Its time as every portal page tells it: at its office's clock, and the patient's own if they set another.
+        title=f"Move your session of {session_when(appointment)} with {appointment.therapist.full_name}",
         confirm_url=reverse("portal:booking:move_confirm", args=[appointment.pk]),
         back_url=reverse("portal:sessions:list"),
     )

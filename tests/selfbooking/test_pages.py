@@ -138,6 +138,12 @@ def test_staff_get_403_on_the_booking_pages(booking, login, who, session):
     assert client.get(f"/portal/book/move/{session.pk}/").status_code == 403
 
 
+def test_the_move_page_tells_the_session_time_on_its_office_clock(booking, login, session):
+    Appointment.objects.filter(pk=session.pk).update(location=pacific_office())
+    week = login(booking.patient_user).get(f"/portal/book/move/{session.pk}/").content.decode()
+    assert "Move your session of Monday, June 1 at 7:00 AM PDT with Theo Rapist" in week
+
+
 def test_the_sessions_page_links_move_and_the_move_pages_work(booking, login, session):
     client = login(booking.patient_user)
     assert f"/portal/book/move/{session.pk}/" in client.get("/portal/sessions/").content.decode()
@@ -245,6 +251,23 @@ def test_a_week_at_two_offices_names_the_office_of_each_day_and_the_confirmation
     friday = clock.local_datetime(MONDAY + dt.timedelta(days=4), dt.time(9), pasadena.zone)
     confirm = client.get(f"/portal/book/{booking.therapist.pk}/confirm/?start={_start(friday)}").content.decode()
     assert "Pasadena office<br>200 Colorado Blvd<br>Pasadena, CA 91101" in confirm and "9:00 AM PDT" in confirm
+
+
+def test_a_late_sunday_time_at_an_office_behind_the_clinic_is_confirmed_from_the_week_it_was_listed_in(booking, login):
+    pasadena = pacific_office()
+    WorkingHours.objects.create(
+        therapist=booking.therapist, location=pasadena, weekday=6, start_time=dt.time(21), end_time=dt.time(23)
+    )
+    client = login(booking.newcomer_user)
+    sunday = clock.local_datetime(MONDAY + dt.timedelta(days=6), dt.time(21), pasadena.zone)  # Monday on the clinic's
+    assert sunday.astimezone(clock.clinic_tz()).date() == MONDAY + dt.timedelta(days=7)
+
+    week = client.get(f"/portal/book/{booking.therapist.pk}/", {"week": MONDAY.isoformat()}).content.decode()
+    assert _start(sunday) in week
+    confirm = client.get(f"/portal/book/{booking.therapist.pk}/confirm/?start={_start(sunday)}")
+    assert confirm.status_code == 200 and "9:00 PM PDT" in confirm.content.decode()
+    done = client.post(f"/portal/book/{booking.therapist.pk}/confirm/", {"start": sunday.isoformat()})
+    assert done.status_code == 302 and Appointment.objects.get().start == sunday
 
 
 def test_a_discharged_patient_is_asked_to_call_instead_of_offered_times(booking, login):
