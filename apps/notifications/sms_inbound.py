@@ -1,10 +1,10 @@
 """A patient's text replies: opt out, confirm the session last reminded, or how to cancel it."""
 
 from django.apps import apps
-from django.utils import timezone
 
 from apps.core import clock
 from apps.core.models import ClinicSettings
+from apps.core.time_zones import when_text, zone_or_none
 
 from .confirmations import appointment_confirm
 from .links import appointment_link_url
@@ -41,8 +41,13 @@ def _texted_session(from_number: str):
 
 
 def _session_words(appointment) -> str:
-    when = timezone.localtime(appointment.start, clock.clinic_tz())
-    return f"{when:%a %b} {when.day} at {when.strftime('%I:%M %p').lstrip('0')}"
+    """The session's time as its reminder told it: at its office's clock, and the patient's own if they set another."""
+    return when_text(
+        appointment.start,
+        zone=appointment.zone,
+        reader_zone=zone_or_none(appointment.patient.time_zone),
+        day_format="D M j",
+    )
 
 
 def _call_us(clinic: ClinicSettings) -> str:

@@ -12,6 +12,7 @@ from apps.core.errors import InvalidTransition, NotFound, PermissionDenied, Unpr
 from apps.core.links import absolute_url
 from apps.notifications.models import Channel
 from apps.notifications.outbox import message_enqueue, patient_notice_enqueue
+from apps.scheduling.reminders import reader_zone_context
 
 from .instruments import GAD7, INSTRUMENTS, PAIN_NRS, PCS, PHQ9, PHQ15
 from .models import AssignmentStatus, JournalEntry, QuestionnaireAssignment, QuestionnaireResponse
@@ -94,6 +95,8 @@ def questionnaires_due_notify(*, patient, session, count: int, dedupe_key: str):
         email_only=True,
         context={
             "start": session.start.isoformat(),
+            "time_zone": session.zone.key,  # told on its office's clock, as its reminder tells it
+            **reader_zone_context(patient),
             "count": count,
             "portal_url": absolute_url(reverse("portal:questionnaires")),
         },

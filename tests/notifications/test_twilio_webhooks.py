@@ -9,6 +9,8 @@ from twilio.request_validator import RequestValidator
 from apps.core import clock
 from apps.notifications.models import AppointmentConfirmation, Message, MessageStatus
 from apps.notifications.outbox import message_enqueue
+from apps.scheduling.models import Appointment
+from tests.places import pacific_office
 
 pytestmark = pytest.mark.django_db
 
@@ -82,6 +84,14 @@ def test_replying_c_confirms_the_texted_session(client, texted_reminder, appoint
     assert "is confirmed" in response.content.decode()
     confirmation = AppointmentConfirmation.objects.get()
     assert (confirmation.appointment_id, confirmation.source) == (appointment.pk, "sms")
+
+
+def test_the_answer_tells_the_session_time_on_its_office_clock(client, texted_reminder, appointment, personas):
+    office = pacific_office()
+    Appointment.objects.filter(pk=appointment.pk).update(location=office, room=None)
+    local = appointment.start.astimezone(office.zone)
+    reply = _post(client, "/messages/twilio/inbound/", {"From": personas.patient.phone, "Body": "C"}).content.decode()
+    assert f"at {local:%-I:%M %p} P" in reply and "T is confirmed" in reply  # "7:00 AM PST is confirmed"
 
 
 def test_replying_c_without_a_texted_session_says_so(client, personas):

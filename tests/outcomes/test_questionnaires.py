@@ -7,10 +7,12 @@ import time_machine
 
 from apps.core import clock
 from apps.notifications.models import Message
+from apps.notifications.rendering import message_render
 from apps.outcomes.models import QuestionnaireAssignment, QuestionnaireResponse
 from apps.outcomes.tasks import questionnaires_send_for_tomorrow
-from apps.scheduling.models import AppointmentStatus
+from apps.scheduling.models import Appointment, AppointmentStatus
 from tests.factories import AppointmentFactory
+from tests.places import pacific_office
 
 pytestmark = pytest.mark.django_db
 
@@ -22,10 +24,20 @@ def test_tomorrows_sessions_get_questionnaires_and_one_email(personas, tomorrow_
     assert {a.due_at for a in assigned} == {tomorrow_session.start}
     message = Message.objects.get(template="questionnaire_due")
     assert (message.patient, message.to_address) == (personas.patient, personas.patient.email)
-    assert set(message.context) == {"patient_first_name", "start", "count", "portal_url"}
+    assert set(message.context) == {"patient_first_name", "start", "time_zone", "count", "portal_url"}
     assert message.context["portal_url"].endswith("/portal/questionnaires/")
     assert questionnaires_send_for_tomorrow() == 0
     assert Message.objects.filter(template="questionnaire_due").count() == 1
+
+
+def test_the_email_tells_the_session_time_on_its_office_clock(personas, tomorrow_session):
+    office = pacific_office()
+    Appointment.objects.filter(pk=tomorrow_session.pk).update(location=office, room=None)
+    questionnaires_send_for_tomorrow()
+    message = Message.objects.get(template="questionnaire_due")
+    rendered = message_render(template="questionnaire_due", context=message.context, channel="email")
+    local = tomorrow_session.start.astimezone(office.zone)
+    assert f"at {local:%-I:%M %p} P" in rendered.text  # "… at 7:00 AM PST"
 
 
 def test_phq9_and_gad7_are_sent_fortnightly_and_pain_every_session(personas, tomorrow_session):

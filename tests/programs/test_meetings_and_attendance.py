@@ -11,6 +11,8 @@ from apps.billing.models import Charge
 from apps.billing.services.assessments import assessment_approve, assessment_submit
 from apps.core import clock
 from apps.core.errors import Conflict, Unprocessable
+from apps.notifications.models import Message
+from apps.notifications.rendering import message_render
 from apps.programs import selectors
 from apps.programs.models import GroupProgram
 from apps.programs.services.attendance import attendance_record
@@ -204,3 +206,12 @@ def test_members_are_reminded_of_each_meeting_once_per_channel_at_the_lead_times
         assert remind_meeting_members() == 1
     sent = set(Message.objects.filter(template="group_meeting_reminder").values_list("patient_id", "channel"))
     assert sent == {(texting.pk, "email"), (emailing.pk, "email"), (texting.pk, "sms")}
+
+
+def test_the_enrollment_confirmation_tells_the_first_meeting_on_its_office_clock(personas):
+    program = scheduled_program(actor=personas.admin)
+    program_enroll(actor=personas.front_desk, program=program, patient=personas.patient)
+    message = Message.objects.get(template="enrollment_confirmed", channel="email")
+    assert message.context["time_zone"] == program.meetings.first().appointment.zone.key
+    text = message_render(template="enrollment_confirmed", context=message.context, channel="email").text
+    assert "at 6:00 PM E" in text  # "… at 6:00 PM EST", its office's zone named

@@ -20,6 +20,7 @@ from apps.core.transitions import transition_write
 from apps.notifications.outbox import patient_notice_enqueue, public_notice_enqueue
 from apps.patients.models import PatientStatus
 from apps.patients.services import patient_in_care_hold
+from apps.scheduling.reminders import reader_zone_context
 from apps.waitlist.offers import offer_check_open, offer_hold, offer_links, offer_notify
 
 from ..models import (
@@ -144,8 +145,12 @@ def _notify_confirmed(enrollment: Enrollment) -> None:
         .order_by("number")
         .first()
     )
-    first_meeting = first.appointment.start.isoformat() if first else ""
-    enrollment_notify(enrollment, template="enrollment_confirmed", context={"first_meeting": first_meeting})
+    context = {"first_meeting": ""}
+    if first is not None:  # told on its office's clock, as its reminders tell it
+        context = {"first_meeting": first.appointment.start.isoformat(), "time_zone": first.appointment.zone.key}
+        if enrollment.patient is not None:
+            context.update(reader_zone_context(enrollment.patient))
+    enrollment_notify(enrollment, template="enrollment_confirmed", context=context)
 
 
 def enrollment_transition_write(enrollment: Enrollment, *, actor, was: str, reason: str = "") -> None:
