@@ -3,10 +3,8 @@ expected and charged at its meetings); an open seat offer is declined by the dis
 a waitlisted patient keeps their place, passed over."""
 
 import datetime as dt
-import threading
 
 import pytest
-from django.db import connection, transaction
 from rest_framework.test import APIClient
 
 from apps.core import clock
@@ -18,8 +16,9 @@ from apps.programs.services.seats import enrollment_accept_offer, enrollment_wit
 from apps.scheduling.services import appointment_book
 from apps.waitlist.services import slot_request_create
 from tests.factories import ServiceTypeFactory, api_token_for
+from tests.locking import HeldElsewhere
 from tests.scheduling.conftest import give_working_hours
-from tests.scheduling.test_discharge_race import _discharge_elsewhere
+from tests.scheduling.test_discharge_race import discharge_held
 
 from .factories import scheduled_program
 
@@ -114,25 +113,12 @@ def test_an_answer_in_flight_is_not_waited_for_and_accepting_after_the_discharge
 ):
     members = _fill(program, make_patients)
     behind = _offer_to(personas, program, members, make_patients)
-    held, done = threading.Event(), threading.Event()
-
-    def answer_in_flight():  # holds the program's row as an answer to the offer does
-        try:
-            with transaction.atomic():
-                GroupProgram.objects.select_for_update().get(pk=program.pk)
-                held.set()
-                done.wait(timeout=30)
-        finally:
-            connection.close()
-
-    other = threading.Thread(target=answer_in_flight)
-    other.start()
-    held.wait(timeout=30)
+    # An answer to the offer in flight holds the program's row.
+    answer = HeldElsewhere(lambda: GroupProgram.objects.select_for_update().get(pk=program.pk))
     try:
         patient_discharge(actor=personas.front_desk, patient=personas.patient)  # does not wait for the answer
     finally:
-        done.set()
-        other.join(timeout=30)
+        answer.release()
     offered = Enrollment.objects.get(patient=personas.patient)
     assert offered.status == "offered"  # left for the answer in flight, and for its expiry
     with pytest.raises(Unprocessable, match="This patient has been discharged"):
@@ -146,9 +132,8 @@ def test_an_answer_in_flight_is_not_waited_for_and_accepting_after_the_discharge
 @pytest.mark.parametrize("joining", ["a program", "the weekly-time waitlist"])
 def test_joining_while_a_discharge_is_in_flight_waits_for_it_and_is_refused(personas, program, joining):
     patient = Patient.objects.get(pk=personas.patient.pk)  # read while active, as the enrol form reads it
-    locked, committed = threading.Event(), threading.Event()
-    discharge = _discharge_elsewhere(patient.pk, committed=committed, after=locked)
-    threading.Timer(0.3, locked.set).start()
+    discharge = discharge_held(patient.pk)
+    discharge.release_soon()
     with pytest.raises(Unprocessable, match="Only active patients"):
         if joining == "a program":
             program_enroll(actor=personas.front_desk, program=program, patient=patient)
@@ -162,5 +147,5 @@ def test_joining_while_a_discharge_is_in_flight_waits_for_it_and_is_refused(pers
                 latest_start=dt.time(12),
                 therapist=None,
             )
-    discharge.join(timeout=30)
-    assert committed.is_set() and not Enrollment.objects.filter(patient=patient).exists()
+    discharge.join()
+    assert discharge.committed.is_set() and not Enrollment.objects.filter(patient=patient).exists()

@@ -3,37 +3,17 @@ therapist's row first wins. The database holds it (`appointment_therapist_in_pra
 the therapist before the change committed is refused at its write, and a deactivation waits for a booking in flight
 and then counts its session."""
 
-import threading
-
 import pytest
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, transaction
 
 from apps.accounts.models import User
 from apps.accounts.roles import Role
 from apps.accounts.services import staff_deactivate, user_roles_set
 from apps.core.errors import Conflict, Unprocessable
 from apps.scheduling.models import Appointment
+from tests.locking import HeldElsewhere, waits_for_own_transaction
 
-from .test_discharge_race import _book, _in_three_days, ready  # noqa: F401 (ready is a fixture)
-
-
-def _change_elsewhere(change, *, after: threading.Event) -> threading.Thread:
-    """Run `change` in a connection of its own; hold its transaction open until `after`. Returns once `change` ran."""
-    held = threading.Event()
-
-    def run():
-        try:
-            with transaction.atomic():
-                change()
-                held.set()
-                after.wait(timeout=30)
-        finally:
-            connection.close()
-
-    thread = threading.Thread(target=run)
-    thread.start()
-    assert held.wait(timeout=30)
-    return thread
+from .test_discharge_race import book, in_three_days, ready  # noqa: F401 (ready is a fixture)
 
 
 @pytest.mark.django_db(transaction=True)
@@ -52,12 +32,11 @@ def test_a_booking_that_read_the_therapist_before_a_change_committed_is_refused_
         user = User.objects.select_for_update().get(pk=therapist_pk)
         user_roles_set(actor=personas.admin, user=user, roles=[Role.FRONT_DESK])
 
-    locked = threading.Event()
-    other = _change_elsewhere(deactivate if change == "deactivated" else demote, after=locked)
-    threading.Timer(0.3, locked.set).start()
+    other = HeldElsewhere(deactivate if change == "deactivated" else demote)
+    other.release_soon()
     with pytest.raises(Unprocessable, match="Choose an active therapist."):
-        _book(personas, ready, personas.patient, _in_three_days())  # its check read the therapist as they were
-    other.join(timeout=30)
+        book(personas, ready, personas.patient, in_three_days())  # its check read the therapist as they were
+    other.join()
     assert not Appointment.objects.filter(therapist_id=therapist_pk).exists()
 
 
@@ -70,23 +49,15 @@ def test_a_deactivation_waits_for_a_booking_in_flight_and_then_counts_its_sessio
             staff_deactivate(actor=personas.admin, user=User.objects.get(pk=personas.therapist.pk))
         except Conflict as exc:
             refusals.append(exc.message)
-        finally:
-            connection.close()
 
-    with transaction.atomic():
-        _book(personas, ready, personas.patient, _in_three_days())
-        other = threading.Thread(target=deactivate)
-        other.start()
-        other.join(timeout=1)
-        assert other.is_alive(), "the deactivation should wait for the booking's transaction"
-    other.join(timeout=30)
+    waits_for_own_transaction(deactivate, lambda: book(personas, ready, personas.patient, in_three_days()))
     assert refusals and "has 1 booked session to come" in refusals[0]
     assert User.objects.get(pk=personas.therapist.pk).is_active
 
 
 @pytest.mark.django_db
 def test_the_database_refuses_a_session_with_someone_not_in_practice_however_it_is_written(personas, ready):  # noqa: F811
-    booked = _book(personas, ready, personas.patient, _in_three_days())
+    booked = book(personas, ready, personas.patient, in_three_days())
     fields = {f.name: getattr(booked, f.name) for f in Appointment._meta.concrete_fields if f.name != "id"}
     booked.status = "cancelled"
     booked.save()

@@ -4,10 +4,9 @@ patient before the discharge committed is refused at its write instead of leavin
 discharged."""
 
 import datetime as dt
-import threading
 
 import pytest
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, transaction
 
 from apps.core import clock
 from apps.core.errors import Conflict, Unprocessable
@@ -16,6 +15,7 @@ from apps.patients.services import patient_discharge
 from apps.scheduling.models import Appointment
 from apps.scheduling.services import appointment_book, series_book
 from tests.factories import ServiceTypeFactory
+from tests.locking import HeldElsewhere, waits_for_own_transaction
 
 from .conftest import give_working_hours
 
@@ -28,11 +28,11 @@ def ready(personas):
     return ServiceTypeFactory()
 
 
-def _in_three_days() -> dt.datetime:
+def in_three_days() -> dt.datetime:
     return (clock.now() + dt.timedelta(days=3)).replace(minute=0, second=0, microsecond=0)
 
 
-def _book(personas, service_type, patient, start):
+def book(personas, service_type, patient, start):
     return appointment_book(
         actor=personas.front_desk,
         therapist=personas.therapist,
@@ -43,40 +43,27 @@ def _book(personas, service_type, patient, start):
     )
 
 
-def _discharge_elsewhere(patient_pk: int, *, committed: threading.Event, after: threading.Event) -> threading.Thread:
-    """Discharge the patient in a connection of its own: lock and write the row, wait for `after`, commit. Returns
-    once the row is locked."""
-    held = threading.Event()
-
-    def run():
-        try:
-            with transaction.atomic():
-                Patient.objects.select_for_update().filter(pk=patient_pk).update(
-                    status=PatientStatus.DISCHARGED, discharged_on=clock.local_now().date()
-                )
-                held.set()
-                after.wait(timeout=30)
-            committed.set()
-        finally:
-            connection.close()
-
-    thread = threading.Thread(target=run)
-    thread.start()
-    assert held.wait(timeout=30)
-    return thread
+def discharge_held(patient_pk: int) -> HeldElsewhere:
+    """A discharge in flight: the patient's row locked and written, not yet committed."""
+    return HeldElsewhere(
+        lambda: (
+            Patient.objects.select_for_update()
+            .filter(pk=patient_pk)
+            .update(status=PatientStatus.DISCHARGED, discharged_on=clock.local_now().date())
+        )
+    )
 
 
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.parametrize("how", ["one session", "a weekly series"])
 def test_a_booking_that_read_the_patient_before_a_discharge_committed_is_refused_at_its_write(personas, ready, how):
     patient = Patient.objects.get(pk=personas.patient.pk)  # read while active, as a booking form reads it
-    locked, committed = threading.Event(), threading.Event()
-    discharge = _discharge_elsewhere(patient.pk, committed=committed, after=locked)
+    discharge = discharge_held(patient.pk)
     # The discharge holds the row; the booking's own check passes on the row it read, then its write waits.
-    threading.Timer(0.3, locked.set).start()
+    discharge.release_soon()
     with pytest.raises(Unprocessable, match="This patient has been discharged."):
         if how == "one session":
-            _book(personas, ready, patient, _in_three_days())
+            book(personas, ready, patient, in_three_days())
         else:
             series_book(
                 actor=personas.front_desk,
@@ -88,8 +75,8 @@ def test_a_booking_that_read_the_patient_before_a_discharge_committed_is_refused
                 occurrence_count=6,
                 override_reason=OVERRIDE,
             )
-    discharge.join(timeout=30)
-    assert committed.is_set()
+    discharge.join()
+    assert discharge.committed.is_set()
     assert not Appointment.objects.filter(patient_id=patient.pk).exists()
 
 
@@ -102,23 +89,15 @@ def test_a_discharge_waits_for_a_booking_in_flight_and_then_sees_its_session(per
             patient_discharge(actor=personas.front_desk, patient=Patient.objects.get(pk=personas.patient.pk))
         except Conflict as exc:
             refusals.append(exc.message)
-        finally:
-            connection.close()
 
-    with transaction.atomic():
-        _book(personas, ready, personas.patient, _in_three_days())
-        other = threading.Thread(target=discharge)
-        other.start()
-        other.join(timeout=1)
-        assert other.is_alive(), "the discharge should wait for the booking's transaction"
-    other.join(timeout=30)
+    waits_for_own_transaction(discharge, lambda: book(personas, ready, personas.patient, in_three_days()))
     assert refusals and "has 1 booked session to come" in refusals[0]
     assert Patient.objects.get(pk=personas.patient.pk).status == PatientStatus.ACTIVE
 
 
 @pytest.mark.django_db
 def test_the_database_refuses_a_session_for_a_discharged_patient_however_it_is_written(personas, ready):
-    booked = _book(personas, ready, personas.patient, _in_three_days())
+    booked = book(personas, ready, personas.patient, in_three_days())
     booked.status = "cancelled"
     booked.save()
     Patient.objects.filter(pk=personas.patient.pk).update(
