@@ -379,11 +379,12 @@ def therapist_discipline_check(*, therapist: User, discipline: str) -> None:
 
 @transaction.atomic
 def therapist_discipline_set(*, actor: User, therapist: User, discipline: str) -> TherapistProfile:
-    """Change a provider's discipline, audited. The profile row is locked first: a booking's database check
-    (`appointment_discipline_matches_provider`) reads it under a share lock, so a session booked meanwhile is
-    either counted here or refused there."""
+    """Change a provider's discipline, audited. The provider's user row is locked first: a booking's database check
+    (`appointment_discipline_matches_provider`) reads it under a share lock before their profile (which may not
+    exist yet), so a session booked meanwhile is either counted here or refused there."""
     if not therapist.has_role(Role.THERAPIST):
         raise Unprocessable("Choose a therapist.", fields={"therapist": ["Not a therapist."]})
+    User.objects.select_for_update().values_list("pk", flat=True).get(pk=therapist.pk)
     profile = TherapistProfile.objects.select_for_update().get_or_create(user=therapist)[0]
     before = profile.discipline
     if before == discipline:

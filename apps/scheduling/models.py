@@ -361,9 +361,11 @@ APPOINTMENT_DISCIPLINE_MATCH = """
 IF TG_OP = 'UPDATE' AND NEW.therapist_id = OLD.therapist_id AND NEW.service_type_id = OLD.service_type_id THEN
     RETURN NEW;
 END IF;
-SELECT discipline INTO service_discipline FROM scheduling_servicetype WHERE id = NEW.service_type_id;
--- Under a share lock: a discipline change (which locks the profile) waits for this booking, or this for it.
-SELECT discipline INTO provider_discipline FROM accounts_therapistprofile WHERE user_id = NEW.therapist_id FOR SHARE;
+-- Under share locks: a discipline change (which locks the service type, or the provider's user row) waits for
+-- this booking, or this for it. The user row, not only the profile: a provider may have no profile row yet.
+SELECT discipline INTO service_discipline FROM scheduling_servicetype WHERE id = NEW.service_type_id FOR SHARE;
+PERFORM 1 FROM accounts_user WHERE id = NEW.therapist_id FOR SHARE;
+SELECT discipline INTO provider_discipline FROM accounts_therapistprofile WHERE user_id = NEW.therapist_id;
 IF NOT FOUND THEN
     provider_discipline := 'psychotherapy';
 END IF;
@@ -397,6 +399,16 @@ IF NOT EXISTS (SELECT 1 FROM accounts_user WHERE id = NEW.therapist_id AND is_ac
    ) THEN
     RAISE EXCEPTION 'user % is not an active therapist', NEW.therapist_id
         USING ERRCODE = '23514', CONSTRAINT = 'appointment_therapist_in_practice';
+END IF;
+RETURN NEW;
+"""
+
+# Nothing is booked at a closed office. Read under a share lock: closing an office (or changing its time zone) locks
+# its row to write it, so it waits for a booking in flight and then counts its session, or the booking waits for it.
+APPOINTMENT_LOCATION_OPEN = """
+IF NOT (SELECT is_active FROM scheduling_location WHERE id = NEW.location_id FOR SHARE) THEN
+    RAISE EXCEPTION 'location % is closed', NEW.location_id
+        USING ERRCODE = '23514', CONSTRAINT = 'appointment_location_open';
 END IF;
 RETURN NEW;
 """
@@ -492,6 +504,13 @@ class Appointment(clock.LocalSpan, TimeStampedModel):
                 when=pgtrigger.Before,
                 condition=pgtrigger.Q(new__status=AppointmentStatus.BOOKED),
                 func=APPOINTMENT_THERAPIST_IN_PRACTICE,
+            ),
+            pgtrigger.Trigger(
+                name="appointment_location_open",
+                operation=pgtrigger.Insert | pgtrigger.UpdateOf("start", "location_id"),
+                when=pgtrigger.Before,
+                condition=pgtrigger.Q(new__status=AppointmentStatus.BOOKED),
+                func=APPOINTMENT_LOCATION_OPEN,
             ),
         ]
 

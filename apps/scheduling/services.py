@@ -55,6 +55,7 @@ CONSTRAINT_SUBJECT = {
 DISCIPLINE_CONSTRAINT = "appointment_discipline_matches_provider"
 PATIENT_IN_CARE_CONSTRAINT = "appointment_patient_in_care"
 THERAPIST_IN_PRACTICE_CONSTRAINT = "appointment_therapist_in_practice"
+LOCATION_OPEN_CONSTRAINT = "appointment_location_open"
 ROOM_LOCATION_CONSTRAINTS = {"appointment_room_at_its_location", "series_room_at_its_location"}
 # What Postgres answers a transaction it aborts to break a deadlock.
 DEADLOCK_DETECTED = "40P01"
@@ -103,7 +104,7 @@ def _booking_location(*, therapist, room: Room | None, location: Location | None
             return therapist_office_on(therapist, start.date(), start.time())
         return therapist_office_at(therapist, start)
     if not location.is_active:
-        raise Unprocessable("This location is closed.", fields={"location": ["Closed location."]})
+        raise _location_closed()
     return location
 
 
@@ -130,6 +131,10 @@ def _booking_validate(*, therapist, patient, service_type, room, is_telehealth, 
         raise Unprocessable("This room is not in use.", fields={"room": ["Inactive room."]})
     location = _booking_location(therapist=therapist, room=room, location=location, start=start)
     return Booking(therapist, patient, service_type, room, is_telehealth, location)
+
+
+def _location_closed() -> Unprocessable:
+    return Unprocessable("This location is closed.", fields={"location": ["Closed location."]})
 
 
 def _not_in_practice() -> Unprocessable:
@@ -201,7 +206,7 @@ def _collision_after_race(
     exc: IntegrityError, appointment: Appointment, exclude_ids: frozenset[int]
 ) -> Conflict | Unprocessable:
     """Another transaction changed what our checks read between them and our write: it took the slot (named), or
-    changed the provider's discipline, the patient's care or the therapist's practice."""
+    changed the provider's discipline, the patient's care, the therapist's practice or the office."""
     constraint = _violated_constraint(exc)
     if constraint in ROOM_LOCATION_CONSTRAINTS:
         return Conflict("That room is not at the session's location.")
@@ -214,6 +219,9 @@ def _collision_after_race(
     if constraint == THERAPIST_IN_PRACTICE_CONSTRAINT:
         # The therapist was deactivated, or lost the role, between our check and our write.
         return _not_in_practice()
+    if constraint == LOCATION_OPEN_CONSTRAINT:
+        # The office was closed between our check and our write.
+        return _location_closed()
     if constraint not in CONSTRAINT_SUBJECT:
         raise exc
     [slot] = slots_check(
@@ -1282,7 +1290,7 @@ def working_hours_save(*, actor, working_hours: WorkingHours | None = None, **da
     if location is not None or not working_hours:
         instance.location = location or therapist_location(instance.therapist)
     if not instance.location.is_active:
-        raise Unprocessable("This location is closed.", fields={"location": ["Closed location."]})
+        raise _location_closed()
     if instance.start_time >= instance.end_time:
         raise Unprocessable("Working hours end after they start.", fields={"end_time": ["Must be after the start."]})
     if (other := _overlapping_hours(instance)) is not None:

@@ -18,6 +18,7 @@ from apps.billing.services.estimates import EstimatedService, gfe_issue
 from apps.core import clock
 from apps.core.errors import Conflict, Unprocessable
 from apps.core.models import ClinicSettings
+from apps.patients.services import patient_in_care_hold
 from apps.scheduling.availability import slots_check
 from apps.scheduling.models import Appointment
 from apps.scheduling.services import appointment_book, appointment_reschedule, cancellation_is_late
@@ -51,7 +52,10 @@ def self_booking_book(*, actor, therapist, start: dt.datetime) -> Appointment:
     One coming first session at a time; a reduced-fee patient past the therapist's cap is sent to the front desk,
     since only staff may override it. The intake's Good Faith Estimate is issued by the booking itself."""
     patient = rules.patient_required(actor)
-    rules.patient_in_care(patient)
+    # The patient's row is held until this booking commits: a second booking of theirs (another tab) waits and
+    # then finds this first session, and a discharge in flight is waited for.
+    if not patient_in_care_hold(patient.pk):
+        raise Unprocessable(rules.DISCHARGED)
     rules.first_session_allowed(actor, therapist)
     service_type = selectors.first_session_service()
     if service_type is None:

@@ -74,6 +74,18 @@ def _matching_requests(slot: FreedSlot):
     return matching.order_by("created_at", "pk")
 
 
+def _first_in_care(candidates) -> SlotRequest | None:
+    """The first request whose patient is still in care, read under the lock a discharge takes: one discharged
+    since the candidates were read (a discharge in flight is waited for) is passed over, as the query passes over
+    those discharged before."""
+    passed: list[int] = []
+    while (request := candidates.exclude(pk__in=passed).select_related("patient").first()) is not None:
+        if patient_in_care_hold(request.patient_id):
+            return request
+        passed.append(request.pk)
+    return None
+
+
 def _offer_slot(slot: FreedSlot) -> SlotOffer | None:
     """Hold the slot for the first matching person in line. The caller holds the slot's row lock.
 
@@ -81,9 +93,7 @@ def _offer_slot(slot: FreedSlot) -> SlotOffer | None:
     """
     if slot.status != FreedSlotStatus.OPEN or slot.offers.filter(status=SlotOfferStatus.OUTSTANDING).exists():
         return None
-    request = (
-        _matching_requests(slot).select_for_update(skip_locked=True, of=("self",)).select_related("patient").first()
-    )
+    request = _first_in_care(_matching_requests(slot).select_for_update(skip_locked=True, of=("self",)))
     if request is None:
         return None
     offer = SlotOffer.objects.create(slot=slot, request=request, expires_at=clock.now() + offer_hold())

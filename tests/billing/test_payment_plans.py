@@ -18,6 +18,7 @@ from apps.billing.services.plans import payment_plan_cancel, payment_plan_create
 from apps.core import clock
 from apps.core.errors import Unprocessable
 from apps.notifications.models import Message
+from tests.locking import HeldElsewhere
 
 from .helpers import past_appointment
 
@@ -186,3 +187,13 @@ def test_the_reminder_renders_for_email(plan, personas):
     assert "April 1" in rendered.subject
     assert "$200.00" in rendered.text and "April 1, 2026" in rendered.html
     assert PaymentPlan.objects.count() == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_payment_against_a_plan_cancelled_at_the_same_moment_is_refused(plan, personas):
+    read_before = PaymentPlan.objects.get(pk=plan.pk)  # the payment form read the plan while active
+    cancelling = HeldElsewhere(lambda: payment_plan_cancel(actor=personas.billing, plan=plan))
+    cancelling.release_soon()
+    with pytest.raises(Unprocessable, match="not this patient's active payment plan"):
+        _pay(personas, Decimal("200.00"), plan=read_before)
+    assert not Payment.objects.filter(plan=plan).exists()

@@ -20,7 +20,7 @@ from tests.locking import HeldElsewhere
 from tests.scheduling.conftest import give_working_hours
 from tests.scheduling.test_discharge_race import discharge_held
 
-from .factories import scheduled_program
+from .factories import ProgramFactory, scheduled_program
 
 
 def _fill(program, make_patients):
@@ -149,3 +149,19 @@ def test_joining_while_a_discharge_is_in_flight_waits_for_it_and_is_refused(pers
             )
     discharge.join()
     assert discharge.committed.is_set() and not Enrollment.objects.filter(patient=patient).exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_seat_offered_while_a_discharge_is_in_flight_is_declined_by_it(personas, make_patients):
+    program = ProgramFactory(capacity=1)
+    [member] = make_patients(1)
+    program_enroll(actor=member.user, program=program, patient=member)
+    program_enroll(actor=personas.front_desk, program=program, patient=personas.patient)
+    # A withdrawal in flight offers the freed seat to the patient, holding their row as it does.
+    withdrawal = HeldElsewhere(
+        lambda: enrollment_withdraw(actor=member.user, enrollment=Enrollment.objects.get(patient=member))
+    )
+    withdrawal.release_soon()
+    patient_discharge(actor=personas.front_desk, patient=Patient.objects.get(pk=personas.patient.pk))
+    withdrawal.join()
+    assert Enrollment.objects.get(patient=personas.patient).status == "declined"

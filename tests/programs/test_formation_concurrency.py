@@ -1,14 +1,17 @@
 """Interest lists and launch under real concurrency: threads on real Postgres, released together by a barrier."""
 
+import datetime as dt
 from collections import Counter
 
 import pytest
 
+from apps.core import clock
 from apps.core.errors import ApplicationError, Conflict
-from apps.programs.models import SEATED_STATUSES, Enrollment, EnrollmentStatus
-from apps.programs.services.formation import interest_register, program_launch
+from apps.programs.models import SEATED_STATUSES, Enrollment, EnrollmentStatus, GroupProgram
+from apps.programs.services.formation import interest_register, program_call_off, program_launch
 from apps.programs.services.seats import enrollment_accept_offer, program_enroll
 from tests.factories import UserFactory
+from tests.locking import HeldElsewhere
 
 from .formation_helpers import proposed_program
 from .test_concurrency import run_together
@@ -71,3 +74,24 @@ def test_launch_racing_joins_and_accepts_never_offers_more_than_capacity(make_pa
     counts = Counter(program.enrollments.values_list("status", flat=True))
     assert sum(counts[s] for s in SEATED_STATUSES) == 3
     assert counts[EnrollmentStatus.ENROLLED] == 3
+
+
+def test_a_call_off_moves_nobody_onto_a_next_cohort_called_off_at_the_same_moment(personas, make_patients):
+    first = proposed_program(actor=personas.admin, title="Spring cohort")
+    later = proposed_program(
+        actor=personas.admin,
+        title="Summer cohort",
+        first_meeting_on=clock.local_now().date() + dt.timedelta(days=40),
+        decision_on=clock.local_now().date() + dt.timedelta(days=20),
+    )
+    [waiting] = make_patients(1)
+    interest_register(program=first, patient=waiting, actor=personas.front_desk)
+    # The later cohort is being called off (its row held) while the first one is.
+    calling_off = HeldElsewhere(
+        lambda: program_call_off(program=GroupProgram.objects.get(pk=later.pk), reason="Too few", actor=personas.admin)
+    )
+    calling_off.release_soon()
+    program_call_off(program=GroupProgram.objects.get(pk=first.pk), reason="Too few", actor=personas.admin)
+    calling_off.join()
+    live = Enrollment.objects.filter(patient=waiting, status__in=["waitlisted", "offered", "enrolled"])
+    assert not live.filter(program=later).exists()

@@ -28,6 +28,7 @@ from apps.programs.services.lectures import (
 )
 from apps.programs.services.meetings import meeting_reminders_queue
 from apps.programs.services.seats import enrollment_withdraw
+from tests.locking import HeldElsewhere
 
 from .factories import ProgramFactory, group_service, scheduled_program
 from .test_concurrency import run_together
@@ -103,6 +104,25 @@ def test_an_email_that_is_a_patients_is_refused_without_saying_more(personas):
     program = lecture()
     with pytest.raises(Conflict) as caught:
         register(program, email=personas.patient.email.upper())
+    assert caught.value.message == PATIENT_EMAIL_REFUSAL
+    assert not PublicRegistrant.objects.exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_registration_with_the_email_of_a_chart_being_opened_waits_for_it_and_is_refused(personas):
+    program = lecture()
+    opening = HeldElsewhere(
+        lambda: patient_create(
+            actor=personas.front_desk,
+            legal_first_name="Robin",
+            legal_last_name="Visitor",
+            date_of_birth=dt.date(1980, 5, 6),
+            email="robin@example.test",
+        )
+    )
+    opening.release_soon()
+    with pytest.raises(Conflict) as caught:
+        register(program, email="Robin@example.test")
     assert caught.value.message == PATIENT_EMAIL_REFUSAL
     assert not PublicRegistrant.objects.exists()
 

@@ -59,6 +59,8 @@ def payment_record(
             "the excess as a credit on account.",
             fields={"amount": ["More than the balance."], "credit_on_account": ["Tick to keep the excess as credit."]},
         )
+    if plan is not None:  # read again under its lock: cancelled or completed since the caller read it, it takes nothing
+        plan = PaymentPlan.objects.select_for_update().get(pk=plan.pk)
     if plan is not None and (plan.patient_id != patient.pk or plan.status != PlanStatus.ACTIVE):
         raise Unprocessable("That is not this patient's active payment plan.", fields={"plan": ["Not active."]})
     payment = Payment.objects.create(

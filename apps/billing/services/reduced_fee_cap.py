@@ -2,6 +2,8 @@
 a new patient, with a logged override for clinic staff.
 """
 
+from django.db import connection
+
 from apps.accounts.roles import Role
 from apps.audit.services import access_log_write
 from apps.core.errors import Conflict, PermissionDenied
@@ -11,6 +13,17 @@ from ..selectors.reduced_fee_cap import reduced_fee_cap_breach
 CAP_OVERRIDE_ROLES = (Role.ADMIN, Role.FRONT_DESK, Role.BILLING)
 
 
+def _counted_one_at_a_time(*, therapist, patient) -> None:
+    """Two bookings each giving a capped therapist a new reduced-fee patient would both count one under the cap and
+    both go through; the count for one therapist is taken one booking at a time (a transaction-scoped advisory
+    lock, held until the booking commits, so the next count sees it). A therapist without a cap costs nothing."""
+    profile = getattr(therapist, "therapist_profile", None)
+    if patient is None or getattr(profile, "reduced_fee_cap", None) is None:
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", [f"reduced-fee-cap:{therapist.pk}"])
+
+
 def reduced_fee_cap_enforce(
     *, actor, therapist, patient, override_reason: str = "", exclude_series_id: int | None = None
 ) -> str:
@@ -18,6 +31,7 @@ def reduced_fee_cap_enforce(
     therapist's cap is refused (Conflict naming the therapist and the cap) unless clinic staff give a reason,
     which is written to the access log with the therapist, the cap and how many they carried. Returns the
     reason when an override was used, else ""."""
+    _counted_one_at_a_time(therapist=therapist, patient=patient)
     breach = reduced_fee_cap_breach(therapist=therapist, patient=patient, exclude_series_id=exclude_series_id)
     if breach is None:
         return ""

@@ -444,7 +444,11 @@ def program_call_off(*, program: GroupProgram, reason: str, actor) -> dict[str, 
     for pk in sorted({program.pk, *([next_cohort.pk] if next_cohort else [])}):
         program_lock(pk)
     program = _proposed_lock(program.pk)
-    if next_cohort is not None:
+    if next_cohort is not None and _next_cohort(program) != next_cohort:
+        # It changed before its lock was taken (called off, or closed, at the same moment): nobody is moved onto
+        # a list that will not move; they are given what else there is.
+        next_cohort = None
+    elif next_cohort is not None:
         next_cohort = GroupProgram.objects.get(pk=next_cohort.pk)
     running = _running_with_seats(program)
     program.stage = ProgramStage.NOT_LAUNCHED

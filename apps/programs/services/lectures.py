@@ -16,6 +16,7 @@ from apps.audit.services import access_log_write
 from apps.core import clock
 from apps.core.errors import ApplicationError, Conflict, InvalidTransition, Unprocessable
 from apps.patients.selectors import patient_with_email
+from apps.patients.services import patient_email_hold
 
 from ..models import (
     LIVE_STATUSES,
@@ -119,6 +120,7 @@ def lecture_register(
             raise Unprocessable("Choose the price you will pay.", fields={"fee_tier": ["Full or reduced."]})
     else:
         fee_tier = ""
+    patient_email_hold(email)  # a chart being opened with this address is waited for, and then refuses it
     if patient_with_email(email) is not None:
         raise Conflict(PATIENT_EMAIL_REFUSAL, fields={"email": [PATIENT_EMAIL_REFUSAL]})
     registrant = _registrant_for(name=name, email=email)

@@ -196,16 +196,34 @@ def free_seats_offer(program: GroupProgram, *, actor=None) -> list[Enrollment]:
     free = program.capacity - seats_taken(program=program)
     if free <= 0 or program.stage != ProgramStage.LAUNCHED:
         return []
-    next_in_line = list(
-        _waiting_to_serve(program)
-        .select_for_update(of=("self",))
-        .select_related("patient", "program", "registrant")[:free]
-    )
+    next_in_line = _first_in_care(program, count=free)
     hold = offer_hold()
     now = clock.now()
     for enrollment in next_in_line:
         _offer_seat(enrollment, hold=hold, now=now, actor=actor)
     return next_in_line
+
+
+def _first_in_care(program: GroupProgram, *, count: int) -> list[Enrollment]:
+    """The first `count` in line to serve, each patient's care read under the lock a discharge takes: one
+    discharged since the line was read (a discharge in flight is waited for) is passed over like those before."""
+    chosen: list[Enrollment] = []
+    passed: list[int] = []
+    while len(chosen) < count:
+        batch = list(
+            _waiting_to_serve(program)
+            .exclude(pk__in=passed + [e.pk for e in chosen])
+            .select_for_update(of=("self",))
+            .select_related("patient", "program", "registrant")[: count - len(chosen)]
+        )
+        if not batch:
+            break
+        for enrollment in batch:
+            if enrollment.patient_id is None or patient_in_care_hold(enrollment.patient_id):
+                chosen.append(enrollment)
+            else:
+                passed.append(enrollment.pk)
+    return chosen
 
 
 def _enrollment_deadline(program: GroupProgram, *, by_staff: bool) -> dt.date:
