@@ -152,7 +152,8 @@ def sandbox_checkout(request, pk):
 def receipt(request, pk):
     patient = portal_patient(request, "billing.view_ledger")
     payment = _own(Payment.objects.all(), patient, pk)
-    return render(request, "billing/portal/receipt.html", {"payment": payment, "patient": patient})
+    context = {"payment": payment, "patient": patient, "clinic": ClinicSettings.load()}
+    return render(request, "billing/portal/receipt.html", context)
 
 
 def _statement_context(statement):

@@ -16,6 +16,8 @@ from apps.audit.services import access_log_write
 from apps.core import clock
 from apps.core.errors import ApplicationError, Unprocessable
 from apps.core.forms import form_errors_text
+from apps.core.models import ClinicSettings
+from apps.core.money import money_text
 from apps.core.permissions import permission_require
 from apps.core.replica import reads_from_replica
 from apps.core.spreadsheets import csv_row
@@ -41,6 +43,7 @@ from .forms import (
 )
 from .models import (
     Adjustment,
+    AdjustmentKind,
     FeeSchedule,
     Payment,
     PovertyGuideline,
@@ -66,6 +69,7 @@ from .selectors.plans import active_plan, plan_progress
 from .services import diagnoses as diagnoses_services
 from .services import payments, statements
 from .services.assessments import assessment_approve, assessment_reject
+from .services.common import positive_money
 from .services.configuration import fee_schedule_set, guideline_set, scale_schedule_save
 from .services.payments import adjustment_post, payment_record
 from .services.plans import payment_plan_create
@@ -200,11 +204,15 @@ def payment_create(request, pk):
     return redirect("billing:patient_ledger", pk=patient.pk)
 
 
-def _ledger_post_view(form_class, perm, action, success: str, *, target=None, perm_on_patient: bool = False):
+def _ledger_post_view(
+    form_class, perm, action, success: str, *, target=None, perm_on_patient: bool = False, ask_first=None
+):
     """A POST-only page that runs `action(actor, subject, data)` and goes back to the patient's ledger.
 
     The subject is the patient named in the URL, or `target(pk)` (a row on a patient's ledger) when given. The
-    data is `form_class`'s cleaned data, or the raw POST when the action takes no form.
+    data is `form_class`'s cleaned data, or the raw POST when the action takes no form. With `ask_first` (money
+    leaving or written off), a valid form first shows what it will do, `ask_first(subject, data)` giving the
+    question and the button's words, and only the confirmation's post runs the action.
     """
 
     @login_required
@@ -212,6 +220,19 @@ def _ledger_post_view(form_class, perm, action, success: str, *, target=None, pe
     def view(request, pk):
         subject = target(pk) if target else _ledger_patient(request, pk)
         patient_id = subject.patient_id if target else subject.pk
+        if ask_first is not None and request.POST.get("confirmed") != "yes":
+            permission_require(request.user, perm, subject if perm_on_patient else None)
+            form = form_class(request.POST)
+            if not form.is_valid():
+                messages.error(request, form_errors_text(form))
+                return redirect("billing:patient_ledger", pk=patient_id)
+            try:  # refused before asking, by the check the action makes (it asks again under its locks)
+                question, yes = ask_first(subject, form.cleaned_data)
+            except ApplicationError as exc:
+                messages.error(request, exc.message)
+                return redirect("billing:patient_ledger", pk=patient_id)
+            context = {"question": question, "yes": yes, "form": form, "patient_id": patient_id}
+            return render(request, "billing/ledger_confirm.html", context)
         if form_class is None:
             permission_require(request.user, perm, subject if perm_on_patient else None)
             call_with_messages(request, lambda: action(request.user, subject, request.POST), success)
@@ -262,12 +283,30 @@ def _payment(pk):
     return get_object_or_404(Payment, pk=pk)
 
 
-adjustment_create = _ledger_post_view(AdjustmentForm, "billing.post_adjustment", _adjustment_post, "Adjustment posted.")
+def _adjustment_question(patient, data) -> tuple[str, str]:
+    payments.adjustment_refusal_raise(patient=patient, amount=positive_money(data["amount"], "amount"))
+    kind = AdjustmentKind(data["kind"]).label.lower()
+    amount = money_text(data["amount"])
+    return f"Post a {kind} of {amount} to {patient.display_name}'s account?", f"Post the {kind} of {amount}"
+
+
+def _refund_question(payment, data) -> tuple[str, str]:
+    payments.refund_refusal_raise(payment=payment, amount=positive_money(data["amount"], "amount"))
+    amount = money_text(data["amount"])
+    return (
+        f"Refund {amount} of receipt {payment.receipt_number} to {payment.patient.display_name}?",
+        f"Refund {amount}",
+    )
+
+
+adjustment_create = _ledger_post_view(
+    AdjustmentForm, "billing.post_adjustment", _adjustment_post, "Adjustment posted.", ask_first=_adjustment_question
+)
 adjustment_reverse = _ledger_post_view(
     None, "billing.post_adjustment", _adjustment_reverse, "Adjustment reversed.", target=_adjustment
 )
 payment_refund = _ledger_post_view(
-    RefundForm, "billing.refund_payment", _payment_refund, "Refund posted.", target=_payment
+    RefundForm, "billing.refund_payment", _payment_refund, "Refund posted.", target=_payment, ask_first=_refund_question
 )
 plan_create = _ledger_post_view(PlanForm, "billing.manage_plan", _plan_create, "Payment plan set up.")
 diagnoses_set = _ledger_post_view(
@@ -325,7 +364,7 @@ def superbill(request, pk):
 def receipt(request, pk):
     payment = get_object_or_404(Payment.objects.select_related("patient", "refund_of"), pk=pk)
     _ledger_patient(request, payment.patient_id)
-    return render(request, "billing/receipt.html", {"payment": payment})
+    return render(request, "billing/receipt.html", {"payment": payment, "clinic": ClinicSettings.load()})
 
 
 # --- assessments -------------------------------------------------------------------------------------------------

@@ -370,6 +370,7 @@ class RoomForm(forms.ModelForm):
     class Meta:
         model = Room
         fields = ["name", "location", "capacity", "is_active"]
+        labels = {"is_active": "In use"}
 
     def service_args(self) -> dict:
         return {name: self.cleaned_data[name] for name in self.Meta.fields}

@@ -104,7 +104,7 @@ def test_who_may_record_a_payment_through_the_api(personas, login, account, pers
 def test_only_billing_posts_adjustments(personas, login, account, persona, status):
     response = login(getattr(personas, persona)).post(
         f"/billing/patients/{personas.patient.pk}/adjustments/",
-        {"kind": "courtesy", "amount": "5", "reason": "Kindness"},
+        {"kind": "courtesy", "amount": "5", "reason": "Kindness", "confirmed": "yes"},
     )
     assert response.status_code in (status, 404)
     assert response.status_code == status or persona == "therapist"

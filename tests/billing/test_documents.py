@@ -5,9 +5,11 @@ from decimal import Decimal
 
 import pytest
 import time_machine
+from django.template.loader import render_to_string
 
 from apps.billing import pricing, tasks
 from apps.billing.models import Statement
+from apps.billing.portal_views import _statement_context
 from apps.billing.selectors.reduced_fee_cap import reduced_fee_cap_breach
 from apps.billing.selectors.superbill import superbill, superbill_lines
 from apps.billing.services.assessments import assessment_submit
@@ -15,6 +17,7 @@ from apps.billing.services.charges import charge_for_appointment_outcome
 from apps.billing.services.diagnoses import billing_profile_set
 from apps.billing.services.payments import payment_record
 from apps.billing.services.statements import statement_issue
+from apps.core.models import ClinicSettings
 from apps.notifications.models import Message
 
 from .helpers import approved_assessment, past_appointment
@@ -57,6 +60,19 @@ def test_a_statement_for_a_month_not_yet_over_is_refused(february, personas):
 
     with time_machine.travel("2026-02-27 12:00:00-05:00", tick=False), pytest.raises(Unprocessable):
         statement_issue(actor=personas.billing, patient=february, year=2026, month=2)
+
+
+def test_the_statement_is_addressed_to_the_patient_under_one_letterhead(february, personas):
+    clinic = ClinicSettings.load()
+    clinic.address = "12 Harbor Street\nBoston, MA 02110"
+    clinic.save()
+    february.address_line1, february.city, february.state, february.postal_code = "4 Elm St", "Salem", "MA", "01970"
+    february.save()
+    with time_machine.travel("2026-03-01 06:00:00-05:00", tick=False):
+        statement = statement_issue(actor=personas.billing, patient=february, year=2026, month=2)
+    html = render_to_string("billing/pdf/statement.html", _statement_context(statement))
+    assert html.count("12 Harbor Street") == 1
+    assert f"{february.legal_name}<br>4 Elm St<br>Salem, MA 01970" in html
 
 
 def test_the_statement_pdf_is_generated_for_the_patient_and_staff_only(february, login, personas):

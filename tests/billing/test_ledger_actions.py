@@ -4,6 +4,7 @@ while something is owed."""
 
 import pytest
 
+from apps.billing.models import Adjustment, Payment
 from apps.billing.selectors.ledger import ledger_actions, ledger_lines, payment_refunded
 from apps.billing.services.charges import charge_for_appointment_outcome
 from apps.billing.services.payments import adjustment_post, adjustment_reverse, payment_record, payment_refund
@@ -70,3 +71,31 @@ def test_with_nothing_owed_the_page_offers_no_adjustment_and_no_plan(personas, a
         payment_plan_create(
             actor=personas.billing, patient=personas.patient, instalments=2, first_due=clock.local_now().date()
         )
+
+
+def test_a_refund_and_an_adjustment_ask_first_and_post_only_when_confirmed(account, personas, login):
+    client = login(personas.billing)
+    check = account["check"]
+    refund_url = f"/billing/payments/{check.pk}/refund/"
+    asked = client.post(refund_url, {"amount": "20.00", "reason": "Overpaid"})
+    page = asked.content.decode()
+    assert asked.status_code == 200 and f"Refund $20.00 of receipt {check.receipt_number}" in page
+    assert Payment.objects.filter(refund_of=check).count() == 1  # the fixture's own refund only
+    done = client.post(refund_url, {"amount": "20.00", "reason": "Overpaid", "confirmed": "yes"})
+    assert done.status_code == 302 and Payment.objects.filter(refund_of=check).count() == 2
+
+    adjust_url = f"/billing/patients/{personas.patient.pk}/adjustments/"
+    before = Adjustment.objects.count()
+    asked = client.post(adjust_url, {"kind": "courtesy", "amount": "5.00", "reason": "Kindness"})
+    assert "Post a courtesy" in asked.content.decode() and Adjustment.objects.count() == before
+    client.post(adjust_url, {"kind": "courtesy", "amount": "5.00", "reason": "Kindness", "confirmed": "yes"})
+    assert Adjustment.objects.count() == before + 1
+
+
+def test_a_refund_the_payment_cannot_give_is_refused_before_asking(account, personas, login):
+    check = account["check"]
+    refused = login(personas.billing).post(
+        f"/billing/payments/{check.pk}/refund/", {"amount": "5000.00", "reason": "Oops"}, follow=True
+    )
+    page = refused.content.decode()
+    assert "more than is left to refund" in page and "Refund $5,000.00" not in page

@@ -2,6 +2,7 @@
 clinic's mailing address and a due date."""
 
 import datetime as dt
+import re
 from decimal import Decimal
 
 import pytest
@@ -60,6 +61,9 @@ def test_the_receipt_page_shows_thousands_separators(personas, fee_config, login
     payment = payment_record(actor=personas.front_desk, patient=personas.patient, method="cash", amount="1050")
     page = login(personas.front_desk).get(f"/billing/receipts/{payment.pk}/").content.decode()
     assert "$1,050.00" in page and "$1050.00" not in page
+    # A receipt names the clinic and tells when in words, with the zone: a patient keeps it.
+    assert ClinicSettings.load().name in page and not re.search(r"\d{4}-\d\d-\d\d \d\d:\d\d", page)
+    assert re.search(r"\d{1,2}:\d\d [AP]M E[SD]T", page)
     aging = login(personas.billing).get("/billing/reports/aging/").content.decode()
     assert "$1050" not in aging
 

@@ -3,6 +3,7 @@ balances, waitlists with nothing offered, failed messages. Every section is plac
 clock, so the tests hold at any hour and on any day."""
 
 import datetime as dt
+import re
 
 import pytest
 import time_machine
@@ -118,6 +119,15 @@ def test_arrivals_show_who_confirmed_how_and_when(personas, login):
     assert f"by text reply, {at:%b} {at.day}, {at:%H:%M}" in body
     assert "by reminder link" in body
     assert body.count(">Not confirmed</span>") == 1
+
+
+def test_a_session_already_held_is_not_called_unconfirmed_and_the_day_names_its_zone(personas, login):
+    session = _session(_today(), 9, therapist=personas.therapist, patient=personas.patient)
+    session.status = "completed"
+    session.save()
+    body = _home(login, personas.front_desk).content.decode()
+    assert "Completed" in body and ">Not confirmed</span>" not in body
+    assert re.search(r"Times are clinic time \(E[SD]T\)\.", body)
 
 
 def test_the_front_desk_checks_a_patient_in_from_the_home_page(personas, login):

@@ -96,6 +96,15 @@ def refund_post(*, actor, payment: Payment, amount: Decimal, provider_reference:
     )
 
 
+def refund_refusal_raise(*, payment: Payment, amount) -> None:
+    """Refuse a refund the payment cannot give: what refunding checks under its locks, and what the ledger asks
+    before it shows the refund's confirmation."""
+    if payment.is_refund:
+        raise InvalidTransition("A refund cannot itself be refunded.")
+    if amount > payment.amount - payment_refunded(payment=payment):
+        raise Unprocessable("That is more than is left to refund on this payment.", fields={"amount": ["Too much."]})
+
+
 @transaction.atomic
 def payment_refund(*, actor, payment: Payment, amount, reason: str) -> Payment:
     """Refund part or all of a payment with a reversing row. Card payments taken online are refunded through the
@@ -105,10 +114,7 @@ def payment_refund(*, actor, payment: Payment, amount, reason: str) -> Payment:
         raise Unprocessable("Give a reason for the refund.", fields={"reason": ["Required."]})
     patient_lock(payment.patient)
     payment = Payment.objects.select_for_update().get(pk=payment.pk)
-    if payment.is_refund:
-        raise InvalidTransition("A refund cannot itself be refunded.")
-    if amount > payment.amount - payment_refunded(payment=payment):
-        raise Unprocessable("That is more than is left to refund on this payment.", fields={"amount": ["Too much."]})
+    refund_refusal_raise(payment=payment, amount=amount)
     reference = ""
     if payment.method == PaymentMethod.CARD_ONLINE:
         refunds = payment.refunds.count()
@@ -118,16 +124,10 @@ def payment_refund(*, actor, payment: Payment, amount, reason: str) -> Payment:
     return refund_post(actor=actor, payment=payment, amount=amount, provider_reference=reference, note=reason.strip())
 
 
-@transaction.atomic
-def adjustment_post(*, actor, patient, kind: str, amount, reason: str, charge: Charge | None = None) -> Adjustment:
-    """Credit the patient's account: a write-off, a courtesy discount, or a correction of a wrong charge. Never
-    more than the balance, nor (for one charge) more than is left of that charge."""
-    if kind not in AdjustmentKind.values:
-        raise Unprocessable("Unknown adjustment kind.", fields={"kind": ["Choose write-off, courtesy or correction."]})
-    amount = positive_money(amount, "amount")
-    if not reason.strip():
-        raise Unprocessable("Give a reason.", fields={"reason": ["Required."]})
-    patient_lock(patient)
+def adjustment_refusal_raise(*, patient, amount, charge: Charge | None = None) -> None:
+    """Refuse an adjustment the account cannot take: never more than the balance, nor (for one charge) more than is
+    left of that charge. What posting checks under the patient's lock, and what the ledger asks before it shows
+    the adjustment's confirmation."""
     if charge is not None:
         if charge.patient_id != patient.pk:
             raise Unprocessable("That charge belongs to another patient.")
@@ -144,6 +144,19 @@ def adjustment_post(*, actor, patient, kind: str, amount, reason: str, charge: C
             "refund a payment.",
             fields={"amount": ["More than the balance."]},
         )
+
+
+@transaction.atomic
+def adjustment_post(*, actor, patient, kind: str, amount, reason: str, charge: Charge | None = None) -> Adjustment:
+    """Credit the patient's account: a write-off, a courtesy discount, or a correction of a wrong charge. Never
+    more than the balance, nor (for one charge) more than is left of that charge."""
+    if kind not in AdjustmentKind.values:
+        raise Unprocessable("Unknown adjustment kind.", fields={"kind": ["Choose write-off, courtesy or correction."]})
+    amount = positive_money(amount, "amount")
+    if not reason.strip():
+        raise Unprocessable("Give a reason.", fields={"reason": ["Required."]})
+    patient_lock(patient)
+    adjustment_refusal_raise(patient=patient, amount=amount, charge=charge)
     return Adjustment.objects.create(
         patient=patient,
         kind=kind,
