@@ -21,8 +21,29 @@ def zone_names() -> tuple[str, ...]:
     )
 
 
-def zone_choices(*, blank_label: str | None = None) -> list[tuple[str, str]]:
-    choices = [(name, name.replace("_", " ")) for name in zone_names()]
+# The zones most of the clinic's people live in, named as people say them; every other zone follows by its name.
+US_ZONES = (
+    ("America/New_York", "Eastern time (New York)"),
+    ("America/Chicago", "Central time (Chicago)"),
+    ("America/Denver", "Mountain time (Denver)"),
+    ("America/Phoenix", "Mountain time without daylight saving (Phoenix)"),
+    ("America/Los_Angeles", "Pacific time (Los Angeles)"),
+    ("America/Anchorage", "Alaska time (Anchorage)"),
+    ("Pacific/Honolulu", "Hawaii time (Honolulu)"),
+)
+
+
+def zone_label(name: str) -> str:
+    """A zone as a person reads it: "Pacific time (Los Angeles)", else its place ("Europe / Berlin")."""
+    return dict(US_ZONES).get(name) or name.replace("_", " ").replace("/", " / ")
+
+
+def zone_choices(*, blank_label: str | None = None) -> list:
+    """The zones a form offers: the United States' first by the names people use, then every other by its place
+    ("Europe/Berlin" reads "Europe / Berlin"), grouped so a long list is not one alphabet of codes."""
+    common = dict(US_ZONES)
+    others = [(name, zone_label(name)) for name in zone_names() if name not in common]
+    choices = [("United States", list(US_ZONES)), ("Elsewhere", others)]
     return [("", blank_label), *choices] if blank_label is not None else choices
 
 

@@ -5,7 +5,7 @@ from apps.accounts.roles import Role
 from apps.core import clock
 from apps.core.forms import PhoneInput
 from apps.core.phones import phone_to_e164
-from apps.core.time_zones import zone_choices
+from apps.core.time_zones import zone_choices, zone_place
 
 from .models import DEMOGRAPHIC_FIELDS, Patient
 from .validators import EARLIEST_BIRTH_DATE, validate_date_of_birth
@@ -23,7 +23,7 @@ def time_zone_field(*, label: str) -> forms.ChoiceField:
     """The chart's time zone as every form offers it: a zone people live in, or blank for the clinic's."""
     return forms.ChoiceField(
         label=label,
-        choices=zone_choices(blank_label="Same as the clinic"),
+        choices=zone_choices(blank_label=f"Same as the clinic ({zone_place(clock.clinic_tz())})"),
         required=False,
         help_text="Session times are shown in this zone too when it is not the clinic's.",
     )

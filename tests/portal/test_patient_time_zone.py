@@ -26,7 +26,11 @@ MONDAY = dt.date(2026, 6, 1)
 
 def test_a_patient_sets_their_zone_in_the_portal_and_the_change_is_audited(personas, login):
     client = login(personas.patient_user)
-    assert "Same as the clinic" in client.get("/portal/settings/").content.decode()
+    page = client.get("/portal/settings/").content.decode()
+    assert "Same as the clinic (New York)" in page
+    # The zones people here live in come first by the names people use; the rest follow, grouped.
+    assert page.index("Pacific time (Los Angeles)") < page.index('<optgroup label="Elsewhere">')
+    assert "Europe / Berlin" in page
 
     response = client.post("/portal/settings/contact/", {**CONTACT, "time_zone": "America/Chicago"})
 

@@ -623,3 +623,12 @@ def test_the_admin_shows_a_locations_zone_and_a_rooms_location_without_letting_t
     assert b'name="time_zone"' not in location_page.content and b"America/New_York" in location_page.content
     room_page = client.get(f"/admin/scheduling/room/{clinic.willow.pk}/change/")
     assert room_page.status_code == 200 and b'name="location"' not in room_page.content
+
+
+def test_the_locations_pages_name_each_zone_as_people_say_it(clinic, login):
+    west = Location.objects.create(name="West office", time_zone="America/Los_Angeles")
+    client = login(clinic.admin)
+    listing = client.get("/schedule/locations/").content.decode()
+    assert "Eastern time (New York)" in listing and "Pacific time (Los Angeles)" in listing
+    assert "America/Los_Angeles" not in listing
+    assert "Pacific time (Los Angeles)" in client.get(f"/schedule/locations/{west.pk}/").content.decode()
