@@ -12,12 +12,15 @@ from axes.models import AccessAttempt
 from django.conf import settings
 from django.db.models import Sum
 
+EMAIL_MAX_LENGTH = 254  # RFC 5321's longest address
+
 
 def login_username(request, credentials: dict | None) -> str | None:
-    """The username axes counts failures against: the login email, trimmed and lower-cased."""
+    """The username axes counts failures against: the login email, trimmed and lower-cased, and no longer than an
+    email can be (the attempts table keeps 255 characters; a longer one typed is counted under its first 254)."""
     source = credentials if credentials else getattr(request, "data", request.POST)
     username = source.get(settings.AXES_USERNAME_FORM_FIELD)
-    return username.strip().lower() if isinstance(username, str) else None
+    return username.strip().lower()[:EMAIL_MAX_LENGTH] if isinstance(username, str) else None
 
 
 def _failures(attempts) -> int:

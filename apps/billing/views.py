@@ -541,6 +541,18 @@ def guideline_add(request):
     return redirect("billing:configuration")
 
 
+# A sliding scale has a handful of classes (the HRSA table has six); the page never sends more than this many rows.
+SCALE_MAX_ROWS = 30
+
+
+def _scale_rows(value: str) -> int:
+    """How many rows the table form sent, refused past any real table rather than looped over."""
+    rows = int(value)
+    if not 0 <= rows <= SCALE_MAX_ROWS:
+        raise Unprocessable(f"A sliding-scale table has at most {SCALE_MAX_ROWS} classes.")
+    return rows
+
+
 @login_required
 def scale_edit(request):
     """Edit the class table as a new version from a date on: bounds, percentages, nominal and policy fees."""
@@ -558,7 +570,7 @@ def scale_edit(request):
                     "basis": request.POST.get(f"basis_{i}", "percent"),
                     "percent_of_full": _decimal_or_none(request.POST.get(f"percent_{i}", "")) or 0,
                 }
-                for i in range(int(request.POST.get("rows", "0")))
+                for i in range(_scale_rows(request.POST.get("rows", "0")))
                 if request.POST.get(f"code_{i}", "").strip()
             ]
             scale_schedule_save(
@@ -568,8 +580,10 @@ def scale_edit(request):
                 late_cancel_fee=_decimal_or_none(request.POST["late_cancel_fee"]),
                 classes=classes,
             )
-        except (KeyError, ValueError, TypeError) as exc:
-            messages.error(request, f"Check the table: {exc}")
+        except (KeyError, ValueError, TypeError):
+            messages.error(
+                request, "Check the table: every row needs a code and a name, and the dates and amounts must be valid."
+            )
         except ApplicationError as exc:
             messages.error(request, exc.message)
         else:

@@ -12,20 +12,20 @@ from rest_framework.views import exception_handler as drf_exception_handler
 from .errors import ApplicationError
 
 
-def _body(code: str, message: str, **extra) -> dict:
+def error_body(code: str, message: str, **extra) -> dict:
     return {"error": {"code": code, "message": message, **{k: v for k, v in extra.items() if v}}}
 
 
 def exception_handler(exc, context):
     if isinstance(exc, ApplicationError):
-        return Response(_body(exc.code, exc.message, fields=exc.fields, **exc.extra), status=exc.status)
+        return Response(error_body(exc.code, exc.message, fields=exc.fields, **exc.extra), status=exc.status)
     if isinstance(exc, DjangoValidationError):
         fields = exc.message_dict if hasattr(exc, "error_dict") else {}
         message = "; ".join(exc.messages) or "Invalid input."
-        return Response(_body("invalid", message, fields=fields), status=status.HTTP_400_BAD_REQUEST)
+        return Response(error_body("invalid", message, fields=fields), status=status.HTTP_400_BAD_REQUEST)
     if isinstance(exc, IntegrityError):
         return Response(
-            _body("conflict", "The change conflicts with existing records."), status=status.HTTP_409_CONFLICT
+            error_body("conflict", "The change conflicts with existing records."), status=status.HTTP_409_CONFLICT
         )
     if isinstance(exc, Http404):
         exc = exceptions.NotFound()
@@ -38,10 +38,10 @@ def exception_handler(exc, context):
     if isinstance(exc, exceptions.ValidationError):
         detail = exc.detail
         fields = detail if isinstance(detail, dict) else {"non_field_errors": detail}
-        response.data = _body("invalid", "Some fields are not valid.", fields=fields)
+        response.data = error_body("invalid", "Some fields are not valid.", fields=fields)
     else:
         code = getattr(exc, "default_code", "error")
-        response.data = _body(code, str(getattr(exc, "detail", exc)))
+        response.data = error_body(code, str(getattr(exc, "detail", exc)))
     return response
 
 
@@ -49,5 +49,5 @@ def page_not_found(request, exception):
     """Django's 404 for a URL no route matches (e.g. a non-numeric id): under /api/ it is the API's error body, so
     every API 404 has the documented shape; pages keep the site's 404 page."""
     if request.path_info.startswith("/api/"):
-        return JsonResponse(_body("not_found", "Not found."), status=404)
+        return JsonResponse(error_body("not_found", "Not found."), status=404)
     return defaults.page_not_found(request, exception)

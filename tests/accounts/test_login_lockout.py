@@ -72,3 +72,8 @@ def test_the_address_lock_ends_after_the_cool_off(settings):
         assert _sign_in(users[0].email, address="192.0.2.80").status_code == 429
         traveller.shift(dt.timedelta(hours=settings.AXES_COOLOFF_TIME, minutes=1))
         assert _sign_in(users[0].email, address="192.0.2.80").status_code == 302
+
+
+def test_an_email_longer_than_any_address_is_a_failed_sign_in_not_a_server_error():
+    response = _sign_in("a" * 400 + "@clinic.test", "wrong password")
+    assert response.status_code == 200 and "Sign in" in response.content.decode()

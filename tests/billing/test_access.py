@@ -334,6 +334,11 @@ def test_billing_edits_the_class_table_as_a_new_version(personas, login, fee_con
     rows["percent_1"] = "150"
     response = client.post("/billing/configuration/sliding-scale/", rows)
     assert response.status_code == 200
+    # A forged row count is refused, not looped over; a missing field is named in words, not as a Python error.
+    refused = client.post("/billing/configuration/sliding-scale/", {**rows, "rows": "99999999999"})
+    assert "at most 30 classes" in refused.content.decode()
+    broken = client.post("/billing/configuration/sliding-scale/", {k: v for k, v in rows.items() if k != "label_0"})
+    assert "every row needs a code and a name" in broken.content.decode() and "KeyError" not in broken.content.decode()
     assert login(personas.front_desk).post("/billing/configuration/sliding-scale/", rows).status_code == 403
 
 

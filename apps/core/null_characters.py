@@ -1,0 +1,36 @@
+"""Text with a NUL character is refused at the door (400), before any view: Postgres text cannot hold one, so a form
+field or a JSON string carrying it would otherwise fail at the database as a server error, wherever a view writes
+what it was sent without a Django form (whose fields refuse it already)."""
+
+from django.http import HttpResponse, JsonResponse
+from django.template.loader import render_to_string
+
+from .api_errors import error_body
+
+MESSAGE = "Text cannot contain a NUL character (\\0); remove it and send again."
+_JSON_NUL = (b"\\u0000", b"\\U0000")
+
+
+def _carries_nul(request) -> bool:
+    if any("\x00" in value for values in request.GET.lists() for value in values[1]):
+        return True
+    if request.method not in ("POST", "PUT", "PATCH"):
+        return False
+    if request.content_type == "application/json":
+        return b"\x00" in request.body or any(escape in request.body for escape in _JSON_NUL)
+    if request.content_type in ("application/x-www-form-urlencoded", "multipart/form-data"):
+        # Uploaded files are bytes and may hold NULs; only the text fields are looked at.
+        return any("\x00" in value for values in request.POST.lists() for value in values[1])
+    return False
+
+
+class RefuseNullCharactersMiddleware:
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if _carries_nul(request):
+            if request.path_info.startswith("/api/"):
+                return JsonResponse(error_body("invalid", MESSAGE), status=400)
+            return HttpResponse(render_to_string("400.html", {"message": MESSAGE}, request=request), status=400)
+        return self.get_response(request)
