@@ -600,6 +600,9 @@ def _decimal_or_none(value: str):
     if not value:
         return None
     try:
-        return Decimal(value)
+        number = Decimal(value)
     except InvalidOperation as exc:
         raise ValueError(f"{value!r} is not a number") from exc
+    if not number.is_finite():
+        raise ValueError(f"{value!r} is not a number")
+    return number

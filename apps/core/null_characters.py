@@ -1,7 +1,8 @@
-"""Text with a NUL character is refused at the door (400), before any view: Postgres text cannot hold one, so a form
-field or a JSON string carrying it would otherwise fail at the database as a server error, wherever a view writes
-what it was sent without a Django form (whose fields refuse it already)."""
+"""Text with a NUL character in a request's body is refused at the door (400), before any view: Postgres text
+cannot hold one, so a form field or a JSON string carrying it would otherwise fail at the database as a server
+error, wherever a view writes what it was sent without a Django form (whose fields refuse it already)."""
 
+from django.conf import settings
 from django.http import HttpResponse, JsonResponse
 from django.template.loader import render_to_string
 
@@ -12,13 +13,16 @@ _JSON_NUL = (b"\\u0000", b"\\U0000")
 
 
 def _carries_nul(request) -> bool:
-    if any("\x00" in value for values in request.GET.lists() for value in values[1]):
-        return True
+    """Whether the body's text does. A query string is left to the views: a search or a filter with a NUL finds
+    nothing, or is refused by the filter naming its field."""
     if request.method not in ("POST", "PUT", "PATCH"):
         return False
     if request.content_type == "application/json":
         return b"\x00" in request.body or any(escape in request.body for escape in _JSON_NUL)
     if request.content_type in ("application/x-www-form-urlencoded", "multipart/form-data"):
+        if int(request.META.get("CONTENT_LENGTH") or 0) <= settings.DATA_UPLOAD_MAX_MEMORY_SIZE:
+            # Read and kept first, so a view that checks the raw body's signature (a webhook) still can.
+            _ = request.body
         # Uploaded files are bytes and may hold NULs; only the text fields are looked at.
         return any("\x00" in value for values in request.POST.lists() for value in values[1])
     return False

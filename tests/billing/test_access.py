@@ -339,6 +339,16 @@ def test_billing_edits_the_class_table_as_a_new_version(personas, login, fee_con
     assert "at most 30 classes" in refused.content.decode()
     broken = client.post("/billing/configuration/sliding-scale/", {k: v for k, v in rows.items() if k != "label_0"})
     assert "every row needs a code and a name" in broken.content.decode() and "KeyError" not in broken.content.decode()
+    for field, value, said in [
+        ("nominal_fee", "NaN", "every row needs a code"),
+        ("late_cancel_fee", "999999999999999999999", "The policy fee is a number"),
+        ("code_0", "X" * 30, "a code of at most 10 characters"),
+        ("label_0", "L" * 300, "a name of at most 100"),
+        ("max_percent_0", "99999999999", "upper bound is a number"),
+        ("percent_1", "NaN", "every row needs a code"),
+    ]:
+        answer = client.post("/billing/configuration/sliding-scale/", {**rows, field: value})
+        assert answer.status_code == 200 and said in answer.content.decode(), field
     assert login(personas.front_desk).post("/billing/configuration/sliding-scale/", rows).status_code == 403
 
 

@@ -14,7 +14,7 @@ from apps.core.money import money
 from apps.core.transitions import actor_or_none
 
 from .. import fees
-from ..models import FeeSchedule, PovertyGuideline, SlidingScaleClass, SlidingScaleSchedule
+from ..models import FeeBasis, FeeSchedule, PovertyGuideline, SlidingScaleClass, SlidingScaleSchedule
 from ..rates_kept import rates_forget
 
 
@@ -53,6 +53,43 @@ def guideline_set(
     return row
 
 
+# What the table's columns hold: fees below ten million dollars, a class's bound below 10,000% of the guideline.
+FEE_LIMIT = Decimal("10000000")
+PERCENT_LIMIT = Decimal("10000")
+
+
+def _number_check(value, *, field: str, words: str, below: Decimal, optional: bool = False) -> None:
+    if value is None and optional:
+        return
+    if value is None or not Decimal(value).is_finite() or not 0 <= Decimal(value) < below:
+        raise Unprocessable(f"{words} is a number from 0 to below {below:,}.", fields={field: ["Out of range."]})
+
+
+def _scale_input_check(*, nominal_fee, late_cancel_fee, classes: list[dict]) -> None:
+    """Each value fits its column before the table as a whole is judged: a class's code and name their lengths, its
+    numbers finite and in range, its basis one of the two."""
+    _number_check(nominal_fee, field="nominal_fee", words="The nominal fee", below=FEE_LIMIT)
+    _number_check(late_cancel_fee, field="late_cancel_fee", words="The policy fee", below=FEE_LIMIT)
+    for row in classes:
+        code, label = str(row.get("code", "")), str(row.get("label", ""))
+        if not 0 < len(code) <= 10 or not 0 < len(label) <= 100:
+            raise Unprocessable(
+                "Each class needs a code of at most 10 characters and a name of at most 100.",
+                fields={"classes": ["Code or name too long or missing."]},
+            )
+        if row.get("basis") not in FeeBasis.values:
+            raise Unprocessable(
+                "A class's fee is a nominal fee or a percent of the full fee.", fields={"classes": ["Basis."]}
+            )
+        words = f"Class {code}'s"
+        _number_check(
+            row.get("max_percent"), field="classes", words=f"{words} upper bound", below=PERCENT_LIMIT, optional=True
+        )
+        _number_check(
+            row.get("percent_of_full") or 0, field="classes", words=f"{words} percent", below=Decimal("100.01")
+        )
+
+
 @transaction.atomic
 def scale_schedule_save(
     *,
@@ -70,6 +107,7 @@ def scale_schedule_save(
     checked as a whole before anything is written: it must cover every income once and never charge a
     richer household less than a poorer one.
     """
+    _scale_input_check(nominal_fee=nominal_fee, late_cancel_fee=late_cancel_fee, classes=classes)
     ordered = sorted(classes, key=lambda c: (c.get("max_percent") is None, c.get("max_percent") or 0))
     rows = [
         {
