@@ -414,6 +414,18 @@ RETURN NEW;
 """
 
 
+def _booked_row_check(name: str, column: str, func: str, **condition) -> pgtrigger.Trigger:
+    """A check of what a booked session points at, run when one is written, moved, or pointed elsewhere (`column`);
+    recording what happened at a session does not ask it."""
+    return pgtrigger.Trigger(
+        name=name,
+        operation=pgtrigger.Insert | pgtrigger.UpdateOf("start", column),
+        when=pgtrigger.Before,
+        condition=pgtrigger.Q(new__status=AppointmentStatus.BOOKED, **condition),
+        func=func,
+    )
+
+
 @pghistory.track()
 class Appointment(clock.LocalSpan, TimeStampedModel):
     """A session at a location: its local times are in the location's zone (a telehealth session's location is the
@@ -491,27 +503,11 @@ class Appointment(clock.LocalSpan, TimeStampedModel):
                 declare=[("service_discipline", "text"), ("provider_discipline", "text")],
                 func=APPOINTMENT_DISCIPLINE_MATCH,
             ),
-            pgtrigger.Trigger(
-                name="appointment_patient_in_care",
-                operation=pgtrigger.Insert | pgtrigger.UpdateOf("start", "patient_id"),
-                when=pgtrigger.Before,
-                condition=pgtrigger.Q(new__patient__isnull=False, new__status=AppointmentStatus.BOOKED),
-                func=APPOINTMENT_PATIENT_IN_CARE,
+            _booked_row_check(
+                "appointment_patient_in_care", "patient_id", APPOINTMENT_PATIENT_IN_CARE, new__patient__isnull=False
             ),
-            pgtrigger.Trigger(
-                name="appointment_therapist_in_practice",
-                operation=pgtrigger.Insert | pgtrigger.UpdateOf("start", "therapist_id"),
-                when=pgtrigger.Before,
-                condition=pgtrigger.Q(new__status=AppointmentStatus.BOOKED),
-                func=APPOINTMENT_THERAPIST_IN_PRACTICE,
-            ),
-            pgtrigger.Trigger(
-                name="appointment_location_open",
-                operation=pgtrigger.Insert | pgtrigger.UpdateOf("start", "location_id"),
-                when=pgtrigger.Before,
-                condition=pgtrigger.Q(new__status=AppointmentStatus.BOOKED),
-                func=APPOINTMENT_LOCATION_OPEN,
-            ),
+            _booked_row_check("appointment_therapist_in_practice", "therapist_id", APPOINTMENT_THERAPIST_IN_PRACTICE),
+            _booked_row_check("appointment_location_open", "location_id", APPOINTMENT_LOCATION_OPEN),
         ]
 
     def __str__(self) -> str:
