@@ -376,11 +376,14 @@ END IF;
 RETURN NEW;
 """
 
-# Nobody is booked who has been discharged. Read under a share lock: a discharge (which locks the patient's row to
-# write it) waits for a booking in flight and then sees its session, or the booking waits for the discharge and
-# then sees it. Checked when a session is written for a patient or moved; recording an outcome does not ask.
+# Nobody is booked who has been discharged. The patient's row is read under a lock a discharge (which locks it to
+# write it) conflicts with: the discharge waits for a booking in flight and then sees its session, or the booking
+# waits for the discharge and then sees it. The lock is the one the patient's own services take
+# (`patient_in_care_hold`, FOR NO KEY UPDATE), not a share lock: two bookings for one patient then go one after the
+# other, so neither holds a share lock the other's later lock on the patient (an intake packet, the reduced-fee cap)
+# would wait for. Checked when a session is written for a patient or moved; recording an outcome does not ask.
 APPOINTMENT_PATIENT_IN_CARE = """
-IF (SELECT status FROM patients_patient WHERE id = NEW.patient_id FOR SHARE) = 'discharged' THEN
+IF (SELECT status FROM patients_patient WHERE id = NEW.patient_id FOR NO KEY UPDATE) = 'discharged' THEN
     RAISE EXCEPTION 'patient % has been discharged', NEW.patient_id
         USING ERRCODE = '23514', CONSTRAINT = 'appointment_patient_in_care';
 END IF;

@@ -6,6 +6,7 @@ taken slot first, then the offer, then the request.
 """
 
 import datetime as dt
+import functools
 
 from django.db import transaction
 from django.db.models import Q
@@ -183,9 +184,10 @@ def slot_request_create(
         latest_start=latest_start,
         created_by=actor,
     )
-    for slot in (
-        FreedSlot.objects.select_for_update(of=("self",)).select_related("series").filter(status=FreedSlotStatus.OPEN)
-    ):
+    # A slot another transaction holds (being accepted or offered right now) is not waited for: that one may be
+    # waiting on this patient's row, which this holds.
+    open_slots = FreedSlot.objects.select_for_update(of=("self",), skip_locked=True).select_related("series")
+    for slot in open_slots.filter(status=FreedSlotStatus.OPEN):
         if _offer_slot(slot) is not None:
             request.refresh_from_db()
             if request.status == SlotRequestStatus.OFFERED:
@@ -250,14 +252,22 @@ def slot_offer_decline(*, actor, offer: SlotOffer) -> SlotOffer:
     return offer
 
 
-def _decline(offer: SlotOffer, *, actor) -> None:
-    """The patient keeps waiting (the request is back in line) and the time goes to the next matching person."""
+def _decline(offer: SlotOffer, *, actor, pass_on: bool = True) -> None:
+    """The patient keeps waiting (the request is back in line) and the time goes to the next matching person, at
+    once unless `pass_on` is False (the caller passes it on itself)."""
     offer.status, offer.answered_at = SlotOfferStatus.DECLINED, clock.now()
     offer.save()
     offer.request.status = SlotRequestStatus.WAITING
     offer.request.save()
     access_log_write(actor=actor, action="slot_offer_decline", subject=offer, patient_id=offer.request.patient_id)
-    _offer_slot(offer.slot)
+    if pass_on:
+        _offer_slot(offer.slot)
+
+
+def _slot_pass_on(slot_id: int) -> None:
+    """Offer a freed time to the next in line, in a transaction of its own."""
+    with transaction.atomic():
+        _offer_slot(FreedSlot.objects.select_for_update(of=("self",)).select_related("series").get(pk=slot_id))
 
 
 @transaction.atomic
@@ -290,14 +300,17 @@ def slot_offers_decline_on_discharge(*, actor, patient) -> None:
     requests wait on, passed over while they are discharged (a patients.extensions reaction, under the discharge's
     lock on the patient). A slot another transaction holds (an answer to this very offer in flight) is left alone
     rather than waited for, since that answer's booking waits on the discharge: it is then refused, and the offer
-    expires in its time."""
+    expires in its time. The time is offered on once the discharge has committed, in a transaction of its own:
+    offering it reads the next person's row under a lock, which must not be waited for while this patient's is
+    held (their own discharge could be waiting on this one's)."""
     outstanding = SlotOffer.objects.filter(request__patient=patient, status=SlotOfferStatus.OUTSTANDING)
     for offer_id, slot_id in outstanding.order_by("pk").values_list("pk", "slot_id"):
         if not FreedSlot.objects.select_for_update(skip_locked=True).filter(pk=slot_id).exists():
             continue
         offer = _lock_slot_offer(offer_id)
         if offer.status == SlotOfferStatus.OUTSTANDING:
-            _decline(offer, actor=actor)
+            _decline(offer, actor=actor, pass_on=False)
+            transaction.on_commit(functools.partial(_slot_pass_on, slot_id))
 
 
 def slot_offers_due(now: dt.datetime) -> list[int]:

@@ -346,8 +346,11 @@ def test_billing_edits_the_class_table_as_a_new_version(personas, login, fee_con
         ("label_0", "L" * 300, "a name of at most 100"),
         ("max_percent_0", "99999999999", "upper bound is a number"),
         ("percent_1", "NaN", "every row needs a code"),
+        ("code_1", "A", "Two classes share the code A"),
+        ("max_percent_1", "150.004", "Two classes share the upper bound 150.00%"),
+        ("max_percent_0", "9999.999", "upper bound is a number"),
     ]:
-        answer = client.post("/billing/configuration/sliding-scale/", {**rows, field: value})
+        answer = client.post("/billing/configuration/sliding-scale/", {**rows, "percent_1": "50", field: value})
         assert answer.status_code == 200 and said in answer.content.decode(), field
     assert login(personas.front_desk).post("/billing/configuration/sliding-scale/", rows).status_code == 403
 

@@ -99,3 +99,13 @@ def test_a_refund_the_payment_cannot_give_is_refused_before_asking(account, pers
     )
     page = refused.content.decode()
     assert "more than is left to refund" in page and "Refund $5,000.00" not in page
+
+
+def test_the_confirmation_shows_an_amount_typed_with_a_dollar_sign_and_posts_it(account, personas, login):
+    client = login(personas.billing)
+    url = f"/billing/patients/{personas.patient.pk}/adjustments/"
+    asked = client.post(url, {"kind": "courtesy", "amount": "$5", "reason": "Kindness"})
+    assert asked.status_code == 200 and "$5.00" in asked.content.decode()
+    before = Adjustment.objects.count()
+    client.post(url, {"kind": "courtesy", "amount": "$5", "reason": "Kindness", "confirmed": "yes"})
+    assert Adjustment.objects.count() == before + 1

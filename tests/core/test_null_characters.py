@@ -33,6 +33,14 @@ def test_an_api_body_with_an_escaped_nul_is_a_400_in_the_apis_shape(personas, cl
     assert response.json()["error"]["code"] == "invalid" and "NUL" in response.json()["error"]["message"]
 
 
+def test_a_json_text_holding_a_backslash_then_u0000_is_not_a_nul():
+    factory = RequestFactory()
+    literal = json.dumps({"note": "C:\\u0000 is a folder"})  # the text holds a backslash, then "u0000"
+    assert "\\\\u0000" in literal
+    assert not _carries_nul(factory.post("/x/", literal, content_type="application/json"))
+    assert _carries_nul(factory.post("/x/", json.dumps({"note": "a\u0000b"}), content_type="application/json"))
+
+
 def test_an_uploaded_file_may_hold_nul_bytes_its_text_fields_may_not():
     factory = RequestFactory()
     upload = SimpleUploadedFile("proof.pdf", b"%PDF-1.4\x00\x00binary", content_type="application/pdf")

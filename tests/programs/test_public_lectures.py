@@ -341,6 +341,17 @@ def test_a_payment_at_the_door_takes_a_confirming_step_and_billing_may_record_it
     assert login(personas.therapist).get(url).status_code == 403
 
 
+@pytest.mark.django_db(transaction=True)
+def test_a_payment_at_the_door_is_recorded_in_a_transaction_of_its_own(personas):
+    # Outside any caller's transaction (as a page's request is): the service takes its own, and its lock in it.
+    program = lecture(capacity=2, fee_mode="sliding", full_price=Decimal("20.00"), reduced_price=Decimal("5.00"))
+    enrollment = register(program, fee_tier="full")
+    lecture_payment_record(
+        actor=personas.front_desk, enrollment=enrollment, kind="fee", amount=Decimal("20.00"), method="cash"
+    )
+    assert LecturePayment.objects.get().amount == Decimal("20.00")
+
+
 @pytest.mark.django_db
 def test_a_free_series_takes_donations_at_the_door_and_its_form_offers_no_fee(personas, login):
     program = lecture(capacity=2)  # fee_mode "donation"

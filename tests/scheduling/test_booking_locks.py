@@ -6,6 +6,7 @@ import datetime as dt
 
 import pytest
 from django.conf import settings
+from django.db import OperationalError, connection, transaction
 
 from apps.accounts.models import TherapistProfile, User
 from apps.accounts.roles import Role
@@ -13,10 +14,11 @@ from apps.accounts.services import therapist_discipline_set
 from apps.billing.selectors.reduced_fee_cap import reduced_fee_patient_ids
 from apps.core import clock
 from apps.core.errors import Conflict, Unprocessable
+from apps.core.models import ClinicSettings
 from apps.patients.models import Patient
 from apps.scheduling.locations import location_save
 from apps.scheduling.models import Appointment, Location, ServiceType
-from apps.scheduling.services import appointment_book, service_type_save
+from apps.scheduling.services import appointment_book, series_book, service_type_save
 from tests.billing.conftest import fee_config, services_catalogue  # noqa: F401 (fixtures)
 from tests.billing.helpers import approved_assessment, past_appointment
 from tests.factories import PatientFactory, UserFactory
@@ -111,3 +113,44 @@ def test_two_new_reduced_fee_patients_booked_at_once_do_not_pass_the_cap_togethe
     with pytest.raises(Conflict, match="their cap of 2"):
         book_new(second, 1)
     assert len(reduced_fee_patient_ids(therapist=personas.therapist, on=clock.local_now().date())) == 2
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_series_for_one_patient_booked_at_once_go_one_after_the_other(personas, ready):  # noqa: F811
+    # With the intake packet sent on a new series, each booking locks the patient for the packet after writing its
+    # sessions: the bookings must not each hold a share of the patient's row the other's packet waits for.
+    clinic = ClinicSettings.load()
+    clinic.intake_packet_on_series = True
+    clinic.save()
+
+    def series(hour):
+        return series_book(
+            actor=personas.front_desk,
+            therapist=User.objects.get(pk=personas.therapist.pk),
+            patient=Patient.objects.get(pk=personas.patient.pk),
+            service_type=ServiceType.objects.get(pk=ready.pk),
+            first_date=clock.local_now().date() + dt.timedelta(days=3),
+            local_start_time=dt.time(hour),
+            occurrence_count=4,
+            override_reason="Any hour the suite runs",
+        )
+
+    first = HeldElsewhere(lambda: series(9))
+    first.release_soon()
+    series(14)  # waits for the first, then books: no deadlock
+    first.join()
+    assert Appointment.objects.filter(patient=personas.patient).count() == 8
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_booking_in_flight_holds_its_patient_so_a_second_cannot_share_it(personas, ready):  # noqa: F811
+    booking = HeldElsewhere(lambda: book(personas, ready, Patient.objects.get(pk=personas.patient.pk), in_three_days()))
+    try:
+        with (
+            pytest.raises(OperationalError, match="could not obtain lock"),
+            transaction.atomic(),
+            connection.cursor() as cursor,
+        ):
+            cursor.execute("SELECT 1 FROM patients_patient WHERE id = %s FOR SHARE NOWAIT", [personas.patient.pk])
+    finally:
+        booking.release()

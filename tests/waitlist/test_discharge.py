@@ -12,7 +12,12 @@ from .test_slot_waitlist import free_the_slot, wait, weekly  # noqa: F401 (weekl
 pytestmark = pytest.mark.django_db
 
 
-def test_a_discharge_passes_an_open_weekly_time_offer_to_the_next_in_line(personas, weekly, make_patients):  # noqa: F811
+def test_a_discharge_passes_an_open_weekly_time_offer_to_the_next_in_line(
+    personas,
+    weekly,  # noqa: F811
+    make_patients,
+    django_capture_on_commit_callbacks,
+):
     _, service = weekly
     [second] = make_patients(1)
     wait(personas.patient, service)
@@ -20,7 +25,8 @@ def test_a_discharge_passes_an_open_weekly_time_offer_to_the_next_in_line(person
     slot = free_the_slot(personas, weekly)
     mine = SlotOffer.objects.get(request__patient=personas.patient)
 
-    patient_discharge(actor=personas.front_desk, patient=personas.patient)
+    with django_capture_on_commit_callbacks(execute=True):  # the time passes on once the discharge commits
+        patient_discharge(actor=personas.front_desk, patient=personas.patient)
 
     mine.refresh_from_db()
     assert mine.status == "declined"

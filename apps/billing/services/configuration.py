@@ -4,7 +4,7 @@ table, each in force from a date on (earlier rows stay, so past charges keep the
 
 import contextlib
 import datetime as dt
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 import pghistory
 from django.db import transaction
@@ -58,11 +58,16 @@ FEE_LIMIT = Decimal("10000000")
 PERCENT_LIMIT = Decimal("10000")
 
 
-def _number_check(value, *, field: str, words: str, below: Decimal, optional: bool = False) -> None:
+def _number_check(value, *, field: str, words: str, below: Decimal, optional: bool = False) -> Decimal | None:
+    """The value as its column keeps it (to the cent), refused when it is not a number or does not fit."""
     if value is None and optional:
-        return
-    if value is None or not Decimal(value).is_finite() or not 0 <= Decimal(value) < below:
+        return None
+    if value is None or not Decimal(value).is_finite():
+        raise Unprocessable(f"{words} must be a number.", fields={field: ["Not a number."]})
+    kept = Decimal(value).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+    if not 0 <= kept < below:
         raise Unprocessable(f"{words} is a number from 0 to below {below:,}.", fields={field: ["Out of range."]})
+    return kept
 
 
 def _scale_input_check(*, nominal_fee, late_cancel_fee, classes: list[dict]) -> None:
@@ -70,6 +75,8 @@ def _scale_input_check(*, nominal_fee, late_cancel_fee, classes: list[dict]) -> 
     numbers finite and in range, its basis one of the two."""
     _number_check(nominal_fee, field="nominal_fee", words="The nominal fee", below=FEE_LIMIT)
     _number_check(late_cancel_fee, field="late_cancel_fee", words="The policy fee", below=FEE_LIMIT)
+    codes: set[str] = set()
+    bounds: set[Decimal | None] = set()
     for row in classes:
         code, label = str(row.get("code", "")), str(row.get("label", ""))
         if not 0 < len(code) <= 10 or not 0 < len(label) <= 100:
@@ -82,12 +89,19 @@ def _scale_input_check(*, nominal_fee, late_cancel_fee, classes: list[dict]) -> 
                 "A class's fee is a nominal fee or a percent of the full fee.", fields={"classes": ["Basis."]}
             )
         words = f"Class {code}'s"
-        _number_check(
+        bound = _number_check(
             row.get("max_percent"), field="classes", words=f"{words} upper bound", below=PERCENT_LIMIT, optional=True
         )
         _number_check(
             row.get("percent_of_full") or 0, field="classes", words=f"{words} percent", below=Decimal("100.01")
         )
+        if code in codes or (bound is not None and bound in bounds):
+            raise Unprocessable(
+                f"Two classes share {'the code ' + code if code in codes else f'the upper bound {bound}%'}.",
+                fields={"classes": ["Each class has its own code and upper bound."]},
+            )
+        codes.add(code)
+        bounds.add(bound)
 
 
 @transaction.atomic

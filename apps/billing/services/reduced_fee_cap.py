@@ -7,6 +7,7 @@ from django.db import connection
 from apps.accounts.roles import Role
 from apps.audit.services import access_log_write
 from apps.core.errors import Conflict, PermissionDenied
+from apps.patients.services import patient_in_care_hold
 
 from ..selectors.reduced_fee_cap import reduced_fee_cap_breach
 
@@ -16,10 +17,14 @@ CAP_OVERRIDE_ROLES = (Role.ADMIN, Role.FRONT_DESK, Role.BILLING)
 def _counted_one_at_a_time(*, therapist, patient) -> None:
     """Two bookings each giving a capped therapist a new reduced-fee patient would both count one under the cap and
     both go through; the count for one therapist is taken one booking at a time (a transaction-scoped advisory
-    lock, held until the booking commits, so the next count sees it). A therapist without a cap costs nothing."""
+    lock, held until the booking commits, so the next count sees it). The patient's row is held first, as every
+    booking holds it (its database check, an online booking's own hold), so the two locks are always taken in the
+    same order. A therapist without a cap costs nothing; outside a transaction (a page asking whether a booking
+    would go through) a lock would be let go at once, so none is taken."""
     profile = getattr(therapist, "therapist_profile", None)
-    if patient is None or getattr(profile, "reduced_fee_cap", None) is None:
+    if patient is None or getattr(profile, "reduced_fee_cap", None) is None or not connection.in_atomic_block:
         return
+    patient_in_care_hold(patient.pk)
     with connection.cursor() as cursor:
         cursor.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", [f"reduced-fee-cap:{therapist.pk}"])
 

@@ -423,7 +423,8 @@ def _alternative_take(
             return Alternative(kind="next_cohort", title=next_cohort.title, date=date)
     if running is not None:
         return Alternative(kind="running", title=running.title, date=_next_meeting_on(running))
-    if is_patient and enrollment.patient.is_in_care:
+    # Read under the lock a discharge takes: one discharged since the list was read is not joined to anything.
+    if is_patient and patient_in_care_hold(enrollment.patient_id):
         joined = _slot_waitlist_join(enrollment, actor=actor)
         if joined is not None:
             return joined

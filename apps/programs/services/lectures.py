@@ -175,7 +175,6 @@ def lecture_registration_cancel(*, enrollment: Enrollment, actor=None) -> Enroll
     return enrollment
 
 
-@transaction.atomic
 def lecture_payment_kinds(program) -> list[tuple[str, str]]:
     """What can be taken at the door, for the form to offer and the service to accept: a fee only where the series
     charges one, a donation always."""
@@ -184,6 +183,7 @@ def lecture_payment_kinds(program) -> list[tuple[str, str]]:
     return [(LecturePaymentKind.DONATION.value, LecturePaymentKind.DONATION.label)]
 
 
+@transaction.atomic
 def lecture_payment_record(*, actor, enrollment: Enrollment, kind: str, amount: Decimal, method: str) -> LecturePayment:
     """Money a registrant hands over at the door: a lecture fee or a donation (a negative amount refunds). A
     registrant has no ledger, so this row is the record; a linked patient's fees go to their ledger instead."""

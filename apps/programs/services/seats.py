@@ -8,6 +8,7 @@ program first, then enrollments in primary-key order. Seats are offered through 
 """
 
 import datetime as dt
+import functools
 
 from django.db import transaction
 from django.db.models import Max, Q
@@ -377,11 +378,11 @@ def enrollment_decline_offer(*, actor, enrollment: Enrollment, offer_number: int
 
 
 def seat_offers_decline_on_discharge(*, actor, patient) -> None:
-    """A discharged patient's open seat offers are declined and their seats go to the next in line (a
-    patients.extensions reaction, under the discharge's lock on the patient). A program whose row another
-    transaction holds (an answer to this very offer in flight) is left alone rather than waited for, since that
-    answer may itself be waiting on the discharge: accepting then finds the patient discharged, and the offer
-    expires in its time."""
+    """A discharged patient's open seat offers are declined and their seats go to the next in line once the
+    discharge commits (a patients.extensions reaction, under the discharge's lock on the patient). A program whose
+    row another transaction holds (an answer to this very offer in flight) is left alone rather than waited for,
+    since that answer may itself be waiting on the discharge: accepting then finds the patient discharged, and the
+    offer expires in its time."""
     offered = Enrollment.objects.filter(patient=patient, status=EnrollmentStatus.OFFERED).order_by("program_id", "pk")
     for enrollment_id, program_id in offered.values_list("pk", "program_id"):
         program = GroupProgram.objects.select_for_update(skip_locked=True).filter(pk=program_id).first()
@@ -391,7 +392,15 @@ def seat_offers_decline_on_discharge(*, actor, patient) -> None:
         if enrollment.status != EnrollmentStatus.OFFERED:
             continue
         enrollment_end(enrollment, status=EnrollmentStatus.DECLINED, reason="Discharged.", actor=actor)
-        free_seats_offer(program, actor=actor)
+        transaction.on_commit(functools.partial(_seats_pass_on, program_id, actor=actor))
+
+
+def _seats_pass_on(program_id: int, *, actor) -> None:
+    """Offer a program's free seats down its line, in a transaction of its own: after a discharge has committed,
+    since offering reads each next person's row under a lock, which must not be waited for while the discharged
+    patient's is held (their own discharge could be waiting on this one's)."""
+    with transaction.atomic():
+        free_seats_offer(program_lock(program_id), actor=actor)
 
 
 def seat_offers_due(now: dt.datetime) -> list[int]:
