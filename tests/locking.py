@@ -7,10 +7,27 @@ from collections.abc import Callable
 
 from django.db import connection, transaction
 
+# Waits, on the database's own clock, until some statement is waiting on a lock `pid` holds (at most 30 s). The
+# suite also runs with the process clock shifted (libfaketime), under which a timed wait in Python never ends, so
+# nothing here waits on a timeout: the database says when the other side is blocked.
+_UNTIL_WAITED_ON = """
+DO $$ BEGIN
+  FOR attempt IN 1..600 LOOP
+    EXIT WHEN EXISTS (SELECT 1 FROM pg_locks WHERE NOT granted AND {pid} = ANY(pg_blocking_pids(pid)));
+    PERFORM pg_sleep(0.05);
+  END LOOP;
+END $$
+"""
+
+
+def _until_waited_on(pid: int) -> None:
+    with connection.cursor() as cursor:
+        cursor.execute(_UNTIL_WAITED_ON.format(pid=int(pid)))
+
 
 class HeldElsewhere:
     """`change` run in a connection of its own, its transaction held open (its locks with it) until `release()`
-    or, released later, after a short while: long enough for the caller's own statement to meet the locks."""
+    or, with `release_soon()`, until the caller's own statement is waiting on its locks."""
 
     def __init__(self, change: Callable[[], None]):
         self.committed = threading.Event()
@@ -22,6 +39,7 @@ class HeldElsewhere:
     def _run(self, change: Callable[[], None]) -> None:
         try:
             with transaction.atomic():
+                self._pid = connection.connection.info.backend_pid
                 change()
                 self._held.set()
                 self._release.wait(timeout=30)
@@ -29,8 +47,17 @@ class HeldElsewhere:
         finally:
             connection.close()
 
-    def release_soon(self, seconds: float = 0.3) -> None:
-        threading.Timer(seconds, self._release.set).start()
+    def release_soon(self) -> None:
+        """Let go once another statement waits on this transaction's locks (the caller's, about to run)."""
+
+        def release_when_waited_on():
+            try:
+                _until_waited_on(self._pid)
+            finally:
+                self._release.set()
+                connection.close()
+
+        threading.Thread(target=release_when_waited_on).start()
 
     def release(self) -> None:
         self._release.set()
@@ -54,6 +81,6 @@ def waits_for_own_transaction(other: Callable[[], None], own: Callable[[], None]
         own()
         thread = threading.Thread(target=run)
         thread.start()
-        thread.join(timeout=1)
+        _until_waited_on(connection.connection.info.backend_pid)
         assert thread.is_alive(), "the other transaction should wait for this one to commit"
     thread.join(timeout=30)
