@@ -17,8 +17,7 @@ from apps.scheduling.services import appointment_book
 from apps.waitlist.services import slot_request_create
 from tests.factories import ServiceTypeFactory, api_token_for
 from tests.locking import HeldElsewhere
-from tests.scheduling.conftest import give_working_hours
-from tests.scheduling.test_discharge_race import discharge_held
+from tests.scheduling.conftest import discharge_held, give_working_hours
 
 from .factories import ProgramFactory, scheduled_program
 

@@ -12,10 +12,12 @@ from apps.billing.demo import config_seed
 from apps.billing.models import PackageOffering
 from apps.billing.services.packages import package_purchase
 from apps.core import clock
+from apps.patients.models import Patient, PatientStatus
 from apps.scheduling import services
 from apps.scheduling.models import WorkingHours
 from tests.billing.helpers import approved_assessment
 from tests.factories import RoomFactory, ServiceTypeFactory
+from tests.locking import HeldElsewhere
 from tests.places import pacific_office, pacific_room
 
 # A Monday in the clinic's time zone (America/New_York), well clear of DST changes.
@@ -113,4 +115,41 @@ def pasadena_session(clinic):
         start=dt.datetime.combine(MONDAY, dt.time(10)).replace(tzinfo=ZoneInfo("America/Los_Angeles")),
         room=pacific_room(pacific_office()),
         override_reason="Visiting the Pasadena office",
+    )
+
+
+# The race tests' shared pieces (test_discharge_race, test_deactivation_race, test_booking_locks, programs'
+# test_discharge): a therapist who works every hour, one booking helper, and a discharge held open elsewhere.
+OVERRIDE = "Any hour the suite runs"
+
+
+@pytest.fixture
+def ready(personas):
+    give_working_hours(personas.therapist, start=dt.time(0), end=dt.time(23, 59), weekdays=range(7))
+    return ServiceTypeFactory()
+
+
+def in_three_days() -> dt.datetime:
+    return (clock.now() + dt.timedelta(days=3)).replace(minute=0, second=0, microsecond=0)
+
+
+def book(personas, service_type, patient, start):
+    return services.appointment_book(
+        actor=personas.front_desk,
+        therapist=personas.therapist,
+        patient=patient,
+        service_type=service_type,
+        start=start,
+        override_reason=OVERRIDE,
+    )
+
+
+def discharge_held(patient_pk: int) -> HeldElsewhere:
+    """A discharge in flight: the patient's row locked and written, not yet committed."""
+    return HeldElsewhere(
+        lambda: (
+            Patient.objects.select_for_update()
+            .filter(pk=patient_pk)
+            .update(status=PatientStatus.DISCHARGED, discharged_on=clock.local_now().date())
+        )
     )

@@ -24,7 +24,7 @@ from tests.billing.helpers import approved_assessment, past_appointment
 from tests.factories import PatientFactory, UserFactory
 from tests.locking import HeldElsewhere
 
-from .test_discharge_race import book, in_three_days, ready  # noqa: F401 (ready is a fixture)
+from .conftest import book, in_three_days
 
 REDUCED = {"household_size": 2, "income": "20000"}
 
@@ -48,7 +48,7 @@ def _book_at(personas, service_type, location):
 
 
 @pytest.mark.django_db(transaction=True)
-def test_an_office_closed_while_a_booking_there_is_in_flight_is_refused(personas, ready, annex):  # noqa: F811
+def test_an_office_closed_while_a_booking_there_is_in_flight_is_refused(personas, ready, annex):
     booking = HeldElsewhere(lambda: _book_at(personas, ready, annex))
     booking.release_soon()
     with pytest.raises(Conflict, match="1 coming session is booked at Annex"):
@@ -57,7 +57,7 @@ def test_an_office_closed_while_a_booking_there_is_in_flight_is_refused(personas
 
 
 @pytest.mark.django_db(transaction=True)
-def test_a_booking_at_an_office_being_closed_is_refused(personas, ready, annex):  # noqa: F811
+def test_a_booking_at_an_office_being_closed_is_refused(personas, ready, annex):
     office = Location.objects.get(pk=annex.pk)  # read while open, as the booking form reads it
     closing = HeldElsewhere(lambda: location_save(actor=personas.admin, location=office, is_active=False))
     closing.release_soon()
@@ -68,7 +68,7 @@ def test_a_booking_at_an_office_being_closed_is_refused(personas, ready, annex):
 
 
 @pytest.mark.django_db(transaction=True)
-def test_a_discipline_change_of_a_provider_without_a_profile_waits_for_a_booking_in_flight(personas, ready):  # noqa: F811
+def test_a_discipline_change_of_a_provider_without_a_profile_waits_for_a_booking_in_flight(personas, ready):
     TherapistProfile.objects.filter(user=personas.therapist).delete()
     booking = HeldElsewhere(lambda: book(personas, ready, personas.patient, in_three_days()))
     booking.release_soon()
@@ -80,7 +80,7 @@ def test_a_discipline_change_of_a_provider_without_a_profile_waits_for_a_booking
 
 
 @pytest.mark.django_db(transaction=True)
-def test_a_service_made_another_discipline_waits_for_its_first_booking_in_flight(personas, ready):  # noqa: F811
+def test_a_service_made_another_discipline_waits_for_its_first_booking_in_flight(personas, ready):
     booking = HeldElsewhere(
         lambda: book(personas, ServiceType.objects.get(pk=ready.pk), personas.patient, in_three_days())
     )
@@ -116,7 +116,7 @@ def test_two_new_reduced_fee_patients_booked_at_once_do_not_pass_the_cap_togethe
 
 
 @pytest.mark.django_db(transaction=True)
-def test_two_series_for_one_patient_booked_at_once_go_one_after_the_other(personas, ready):  # noqa: F811
+def test_two_series_for_one_patient_booked_at_once_go_one_after_the_other(personas, ready):
     # With the intake packet sent on a new series, each booking locks the patient for the packet after writing its
     # sessions: the bookings must not each hold a share of the patient's row the other's packet waits for.
     clinic = ClinicSettings.load()
@@ -143,7 +143,7 @@ def test_two_series_for_one_patient_booked_at_once_go_one_after_the_other(person
 
 
 @pytest.mark.django_db(transaction=True)
-def test_a_booking_in_flight_holds_its_patient_so_a_second_cannot_share_it(personas, ready):  # noqa: F811
+def test_a_booking_in_flight_holds_its_patient_so_a_second_cannot_share_it(personas, ready):
     booking = HeldElsewhere(lambda: book(personas, ready, Patient.objects.get(pk=personas.patient.pk), in_three_days()))
     try:
         with (

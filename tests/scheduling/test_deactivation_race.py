@@ -13,14 +13,14 @@ from apps.core.errors import Conflict, Unprocessable
 from apps.scheduling.models import Appointment
 from tests.locking import HeldElsewhere, waits_for_own_transaction
 
-from .test_discharge_race import book, in_three_days, ready  # noqa: F401 (ready is a fixture)
+from .conftest import book, in_three_days
 
 
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.parametrize("change", ["deactivated", "no longer a therapist"])
 def test_a_booking_that_read_the_therapist_before_a_change_committed_is_refused_at_its_write(
     personas,
-    ready,  # noqa: F811
+    ready,
     change,
 ):
     therapist_pk = personas.therapist.pk
@@ -41,7 +41,7 @@ def test_a_booking_that_read_the_therapist_before_a_change_committed_is_refused_
 
 
 @pytest.mark.django_db(transaction=True)
-def test_a_deactivation_waits_for_a_booking_in_flight_and_then_counts_its_session(personas, ready):  # noqa: F811
+def test_a_deactivation_waits_for_a_booking_in_flight_and_then_counts_its_session(personas, ready):
     refusals: list[str] = []
 
     def deactivate():
@@ -56,7 +56,7 @@ def test_a_deactivation_waits_for_a_booking_in_flight_and_then_counts_its_sessio
 
 
 @pytest.mark.django_db
-def test_the_database_refuses_a_session_with_someone_not_in_practice_however_it_is_written(personas, ready):  # noqa: F811
+def test_the_database_refuses_a_session_with_someone_not_in_practice_however_it_is_written(personas, ready):
     booked = book(personas, ready, personas.patient, in_three_days())
     fields = {f.name: getattr(booked, f.name) for f in Appointment._meta.concrete_fields if f.name != "id"}
     booked.status = "cancelled"

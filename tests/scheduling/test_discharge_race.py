@@ -13,45 +13,10 @@ from apps.core.errors import Conflict, Unprocessable
 from apps.patients.models import Patient, PatientStatus
 from apps.patients.services import patient_discharge
 from apps.scheduling.models import Appointment
-from apps.scheduling.services import appointment_book, series_book
-from tests.factories import ServiceTypeFactory
-from tests.locking import HeldElsewhere, waits_for_own_transaction
+from apps.scheduling.services import series_book
+from tests.locking import waits_for_own_transaction
 
-from .conftest import give_working_hours
-
-OVERRIDE = "Any hour the suite runs"
-
-
-@pytest.fixture
-def ready(personas):
-    give_working_hours(personas.therapist, start=dt.time(0), end=dt.time(23, 59), weekdays=range(7))
-    return ServiceTypeFactory()
-
-
-def in_three_days() -> dt.datetime:
-    return (clock.now() + dt.timedelta(days=3)).replace(minute=0, second=0, microsecond=0)
-
-
-def book(personas, service_type, patient, start):
-    return appointment_book(
-        actor=personas.front_desk,
-        therapist=personas.therapist,
-        patient=patient,
-        service_type=service_type,
-        start=start,
-        override_reason=OVERRIDE,
-    )
-
-
-def discharge_held(patient_pk: int) -> HeldElsewhere:
-    """A discharge in flight: the patient's row locked and written, not yet committed."""
-    return HeldElsewhere(
-        lambda: (
-            Patient.objects.select_for_update()
-            .filter(pk=patient_pk)
-            .update(status=PatientStatus.DISCHARGED, discharged_on=clock.local_now().date())
-        )
-    )
+from .conftest import OVERRIDE, book, discharge_held, in_three_days
 
 
 @pytest.mark.django_db(transaction=True)
