@@ -142,8 +142,10 @@ def patient_ledger(request, pk):
         "statements": statements_of(patient=patient),
         "estimates": estimates_visible_to(user=user).filter(patient=patient),
         "payment_form": PaymentForm() if user.has_perm("billing.record_payment") else None,
-        "adjustment_form": AdjustmentForm() if user.has_perm("billing.post_adjustment") else None,
-        "plan_form": PlanForm() if user.has_perm("billing.manage_plan") and not plan else None,
+        "adjustment_form": AdjustmentForm(auto_id="adjustment_%s")
+        if user.has_perm("billing.post_adjustment")
+        else None,
+        "plan_form": PlanForm(auto_id="plan_%s") if user.has_perm("billing.manage_plan") and not plan else None,
         "packages": packages_of(patient=patient),
         "package_form": PackageSellForm(patient=patient) if user.has_perm("billing.sell_package") else None,
         "can_refund_package": user.has_perm("billing.refund_package"),

@@ -2,6 +2,8 @@
 payment (none once it is all refunded), a reversal of an adjustment once, and an adjustment or a payment plan only
 while something is owed."""
 
+import re
+
 import pytest
 
 from apps.billing.models import Adjustment, Payment
@@ -109,3 +111,9 @@ def test_the_confirmation_shows_an_amount_typed_with_a_dollar_sign_and_posts_it(
     before = Adjustment.objects.count()
     client.post(url, {"kind": "courtesy", "amount": "$5", "reason": "Kindness", "confirmed": "yes"})
     assert Adjustment.objects.count() == before + 1
+
+
+def test_each_form_on_the_account_page_has_its_own_field_ids(account, personas, login):
+    page = _page(login(personas.billing), personas.patient)
+    ids = re.findall(r'id="([^"]+)"', page)
+    assert len(ids) == len(set(ids)), sorted(i for i in ids if ids.count(i) > 1)
