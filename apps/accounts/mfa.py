@@ -1,11 +1,23 @@
 """TOTP enrolment and verification on top of django-otp."""
 
 import io
+from urllib.parse import urlencode
 
 import qrcode
 import qrcode.image.svg
+from django.urls import reverse
 from django_otp import login as otp_login
 from django_otp.plugins.otp_totp.models import TOTPDevice
+
+
+def has_confirmed_device(user) -> bool:
+    return TOTPDevice.objects.filter(user=user, confirmed=True).exists()
+
+
+def verify_url(next_path: str = "") -> str:
+    """The challenge's address, coming back to `next_path` (a checked path on this site) once passed."""
+    url = reverse("accounts:mfa_verify")
+    return f"{url}?{urlencode({'next': next_path}, safe='/')}" if next_path else url
 
 
 def pending_device(user) -> TOTPDevice:

@@ -1,9 +1,12 @@
 """Everyone who can reach staff or admin pages must pass a TOTP challenge before anything else."""
 
+from urllib.parse import urlencode
+
 from django.http import JsonResponse
 from django.shortcuts import redirect
 from django.urls import reverse
 
+from . import mfa
 from .api_permissions import MFA_MESSAGE
 
 # The only views a signed-in person may reach before the second factor: signing in and out, and MFA itself.
@@ -33,7 +36,6 @@ class StaffMFAMiddleware:
             return None
         if request.path_info.startswith("/api/"):
             return JsonResponse({"error": {"code": "permission_denied", "message": MFA_MESSAGE}}, status=403)
-        from django_otp import devices_for_user
-
-        target = "accounts:mfa_verify" if any(devices_for_user(user)) else "accounts:mfa_setup"
-        return redirect(f"{reverse(target)}?next={request.get_full_path()}")
+        if mfa.has_confirmed_device(user):
+            return redirect(mfa.verify_url(request.get_full_path()))
+        return redirect(f"{reverse('accounts:mfa_setup')}?{urlencode({'next': request.get_full_path()}, safe='/')}")

@@ -37,6 +37,9 @@ from .roles import Role
 def mfa_setup(request):
     if request.user.is_verified():
         return redirect(next_or(request, "home"))
+    if mfa.has_confirmed_device(request.user):
+        # Enrolling another device would pass the challenge with the password alone: the code comes first.
+        return redirect(mfa.verify_url(next_path(request)))
     device = mfa.pending_device(request.user)
     form = TokenForm(request.POST or None)
     if request.method == "POST" and form.is_valid():

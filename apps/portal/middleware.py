@@ -2,8 +2,10 @@
 
 from django.http import JsonResponse
 from django.shortcuts import redirect
-from django.urls import reverse
 from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from apps.accounts import mfa
+from apps.accounts.middleware import BEFORE_MFA_VIEWS
 
 SESSION_KEY = "portal_two_step_required"
 
@@ -30,14 +32,18 @@ class PatientTwoStepMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        if (
-            request.session.get(SESSION_KEY)
-            and request.user.is_authenticated
-            and not request.user.is_verified()
-            and not request.path.startswith(("/accounts/", "/static/"))
-        ):
-            if request.path.startswith("/api/"):
-                body = {"error": {"code": "two_step_required", "message": "Enter your sign-in code first."}}
-                return JsonResponse(body, status=403)
-            return redirect(f"{reverse('accounts:mfa_verify')}?next={request.get_full_path()}")
         return self.get_response(request)
+
+    def process_view(self, request, view_func, view_args, view_kwargs):
+        # Decided per resolved view, as for staff: only signing in and out and the code check itself come first.
+        if (
+            not request.session.get(SESSION_KEY)
+            or not request.user.is_authenticated
+            or request.user.is_verified()
+            or request.resolver_match.view_name in BEFORE_MFA_VIEWS
+        ):
+            return None
+        if request.path.startswith("/api/"):
+            body = {"error": {"code": "two_step_required", "message": "Enter your sign-in code first."}}
+            return JsonResponse(body, status=403)
+        return redirect(mfa.verify_url(request.get_full_path()))

@@ -151,3 +151,20 @@ def test_passwords_are_hashed_with_argon2_in_production():
     from clinic.settings import base
 
     assert base.PASSWORD_HASHERS[0].endswith("Argon2PasswordHasher")
+
+
+@pytest.mark.parametrize("path", ["/accounts/mfa/setup/", "/accounts/mfa/setup/?next=/patients/"])
+def test_a_password_alone_cannot_enrol_a_second_device_past_the_challenge(path):
+    user = UserFactory(roles=[Role.THERAPIST])
+    TOTPDevice.objects.create(user=user, name="phone", confirmed=True)
+    client = Client()
+    _password_login(client, user.email)
+
+    setup = client.get(path)
+
+    assert setup.status_code == 302
+    assert setup["Location"].startswith("/accounts/mfa/verify/")
+    assert not TOTPDevice.objects.filter(user=user, confirmed=False).exists()
+    assert client.post("/accounts/mfa/setup/", {"token": "123456"})["Location"].startswith("/accounts/mfa/verify/")
+    assert client.get("/patients/").status_code == 302
+    assert TOTPDevice.objects.filter(user=user).count() == 1

@@ -92,3 +92,23 @@ def test_staff_cannot_use_the_patient_two_step_pages(personas, login):
     assert client.get("/portal/settings/two-step/").status_code == 403
     assert client.post("/portal/settings/two-step/off/").status_code == 403
     assert TOTPDevice.objects.filter(user=personas.front_desk, confirmed=True).exists()
+
+
+def test_a_patient_with_two_step_cannot_enrol_another_device_with_the_password_alone(personas, client):
+    TOTPDevice.objects.create(user=personas.patient_user, name="phone", confirmed=True)
+    _sign_in_with_password(client, personas.patient_user)
+
+    setup = client.get("/accounts/mfa/setup/")
+
+    assert setup["Location"].startswith("/accounts/mfa/verify/")
+    assert not TOTPDevice.objects.filter(user=personas.patient_user, confirmed=False).exists()
+    assert client.get("/portal/").status_code == 302
+
+
+def test_before_the_code_a_patient_reaches_only_signing_in_and_out_and_the_code_check(personas, client):
+    TOTPDevice.objects.create(user=personas.patient_user, name="phone", confirmed=True)
+    _sign_in_with_password(client, personas.patient_user)
+
+    for path in ("/accounts/tokens/", "/accounts/users/", "/portal/settings/two-step/"):
+        assert client.get(path)["Location"].startswith(f"/accounts/mfa/verify/?next={path}"), path
+    assert client.get("/accounts/mfa/verify/").status_code == 200
