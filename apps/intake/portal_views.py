@@ -82,4 +82,6 @@ def signature_detail(request, pk):
     signature = selectors.signature_get(pk=pk)
     if signature is None or signature.patient_id != patient.pk:
         raise Http404("No such signed form.")
-    return render(request, "intake/portal/signature.html", selectors.signature_context(signature=signature))
+    return render(
+        request, "intake/portal/signature.html", selectors.signature_context(signature=signature, user=request.user)
+    )

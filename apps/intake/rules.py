@@ -5,12 +5,14 @@ import rules
 from apps.accounts.rules import is_admin, is_front_desk
 from apps.patients.rules import is_own_record, is_treating_psychotherapist
 
-# The front desk runs intake; the patient's own psychotherapist (never a massage therapist) reads what they signed
-# and answered. Billing does not.
+# The front desk runs intake and sees what was signed, when and by whom; what the patient answered (why they came,
+# their medications, thoughts of self-harm) is clinical, read by their own psychotherapist (never a massage
+# therapist) and themselves. Billing sees neither.
 is_intake_staff = is_admin | is_front_desk
 
 rules.add_perm("intake.manage_documents", is_admin)
 rules.add_perm("intake.send_packet", is_intake_staff)
 rules.add_perm("intake.list_outstanding", is_intake_staff)
 rules.add_perm("intake.view_packets", is_intake_staff | is_treating_psychotherapist | is_own_record)
+rules.add_perm("intake.view_answers", is_treating_psychotherapist | is_own_record)
 rules.add_perm("intake.sign", is_own_record)

@@ -142,11 +142,19 @@ def signature_get(*, pk) -> Signature | None:
     return Signature.objects.select_related("version__document", "patient", "signed_by").filter(pk=pk).first()
 
 
-def signature_context(*, signature: Signature) -> dict:
-    """A signed document as its pages show it: the exact words signed, and the answers in the questions' order."""
+def signature_context(*, signature: Signature, user) -> dict:
+    """A signed document as its pages show it: the exact words signed, and the answers in the questions' order
+    to those who may read them (`answers_withheld` tells the others there are some)."""
     version = signature.version
-    rows = field_rows(fields=version.fields, content=signature.answers) if version.fields else []
-    return {"signature": signature, "version": version, "document": version.document, "rows": rows}
+    may_read = user.has_perm("intake.view_answers", signature.patient)
+    rows = field_rows(fields=version.fields, content=signature.answers) if version.fields and may_read else []
+    return {
+        "signature": signature,
+        "version": version,
+        "document": version.document,
+        "rows": rows,
+        "answers_withheld": bool(version.fields) and not may_read,
+    }
 
 
 def releases_signed(*, patient) -> QuerySet[Signature]:

@@ -56,7 +56,7 @@ def signature_detail(request, pk):
     access_log_write(
         actor=request.user, action="intake.view_signature", subject=signature, patient_id=signature.patient_id
     )
-    return render(request, "intake/signature.html", selectors.signature_context(signature=signature))
+    return render(request, "intake/signature.html", selectors.signature_context(signature=signature, user=request.user))
 
 
 @login_required

@@ -213,6 +213,25 @@ def test_staff_who_may_see_the_packet_read_the_signed_text_and_it_is_logged(pers
     assert AccessLog.objects.filter(action="intake.view_signature", subject_id=str(signature.pk)).exists()
 
 
+@pytest.mark.parametrize(("persona", "reads_answers"), [("therapist", True), ("front_desk", False), ("admin", False)])
+def test_the_questionnaires_answers_are_read_by_the_psychotherapist_alone(
+    personas, login, sent, questionnaire, persona, reads_answers
+):
+    signature, _ = sign(personas, questionnaire)
+
+    page = login(getattr(personas, persona)).get(f"/intake/signed/{signature.pk}/").content.decode()
+
+    assert signature.text_sha256 in page
+    assert (QUESTIONNAIRE_ANSWERS["reason"] in page) is reads_answers
+    assert ("only the patient's psychotherapist reads them" in page) is not reads_answers
+
+
+def test_the_patient_reads_their_own_answers_in_the_portal(personas, login, sent, questionnaire):
+    signature, _ = sign(personas, questionnaire)
+    page = login(personas.patient_user).get(f"/portal/forms/signed/{signature.pk}/")
+    assert QUESTIONNAIRE_ANSWERS["reason"] in page.content.decode()
+
+
 @pytest.mark.parametrize("persona", ["other_therapist", "billing", "other_patient_user", "patient_user"])
 def test_others_do_not_find_a_signed_document(personas, login, sent, consent, persona):
     signature, _ = sign(personas, consent)
