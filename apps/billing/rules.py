@@ -32,5 +32,7 @@ rules.add_perm("billing.issue_statement", is_billing_office)
 rules.add_perm("billing.edit_diagnoses", is_billing_office | is_treating_therapist)
 # The diagnosis codes billing holds for superbills (confirmed, and proposed from the intake note).
 rules.add_perm("billing.view_diagnoses", is_billing_office)
+# A superbill carries those codes, so staff issue one where they may read them; a patient downloads their own.
+rules.add_perm("billing.issue_superbill", is_billing_office)
 # Good Faith Estimates of any patient: the staff who see ledgers. A patient reads their own in the portal.
 rules.add_perm("billing.view_estimates", is_billing_office | is_front_desk)

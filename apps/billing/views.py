@@ -155,7 +155,7 @@ def patient_ledger(request, pk):
         if user.has_perm("billing.edit_diagnoses", patient)
         else None,
         "proposed_diagnoses": [d.code for d in diagnoses if d.status == "proposed"],
-        "period_form": PeriodForm(),
+        "period_form": PeriodForm() if user.has_perm("billing.issue_superbill") else None,
         "can_refund": user.has_perm("billing.refund_payment"),
         "can_issue": user.has_perm("billing.issue_statement"),
     }
@@ -353,6 +353,7 @@ def estimate_pdf(request, pk):
 @login_required
 def superbill(request, pk):
     patient = _ledger_patient(request, pk)
+    permission_require(request.user, "billing.issue_superbill")
     form = PeriodForm(request.GET)
     if not form.is_valid():
         messages.error(request, "Choose a valid period for the superbill.")

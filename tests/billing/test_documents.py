@@ -116,6 +116,16 @@ def test_the_superbill_pdf_downloads_from_the_portal_and_the_ledger(february, lo
     assert login(personas.therapist).get(f"/billing/patients/{february.pk}/superbill/", params).status_code == 404
 
 
+def test_the_front_desk_issues_no_superbill_as_it_reads_no_diagnosis(february, login, personas):
+    desk = login(personas.front_desk)
+    params = {"start": "2026-02-01", "end": "2026-02-28"}
+    assert desk.get("/api/billing-diagnoses/", {"patient": february.pk}).status_code == 403
+    assert desk.get(f"/billing/patients/{february.pk}/superbill/", params).status_code == 403
+    account = desk.get(f"/billing/patients/{february.pk}/").content.decode()
+    assert "Superbill (PDF)" not in account
+    assert "Superbill (PDF)" in login(personas.billing).get(f"/billing/patients/{february.pk}/").content.decode()
+
+
 def test_diagnosis_codes_must_look_like_icd10(personas):
     from apps.core.errors import Unprocessable
 
