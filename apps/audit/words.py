@@ -58,6 +58,7 @@ ACTIONS = {
     "education_assign": "Shared library item",
     "education_withdraw": "Withdrew library item",
     "education_journal_write": "Wrote journal entry from a prompt",
+    "education_note_view": "Read the therapist's note on a shared library item",
     "intake.view_signature": "Viewed signed intake form",
     "lecture_register": "Registered for a lecture series",
     "message_resend": "Sent a message again",

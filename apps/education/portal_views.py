@@ -49,7 +49,7 @@ def item(request, pk):
     context = {
         "assignment": assignment,
         "item": assignment.item,
-        "note": selectors.assignment_note(assignment),
+        "note": selectors.assignment_note(user=request.user, assignment=assignment),
         "form": form,
         "entries": selectors.entries_open(user=request.user, assignment=assignment) if form is not None else [],
     }

@@ -67,9 +67,14 @@ def assignment_get_for(*, user, assignment_id, perm: str = "education.read_entri
     return assignment
 
 
-def assignment_note(assignment: Assignment) -> str:
-    """The therapist's note to the patient, "" when there is none."""
-    return decrypt_text(assignment.content_encrypted) if assignment.content_encrypted else ""
+def assignment_note(*, user, assignment: Assignment) -> str:
+    """The therapist's note to the patient, "" when there is none. The caller has checked the user may see the
+    assignment; a staff member's reading of a note writes an access-log row, as reading a journal entry does."""
+    if not assignment.content_encrypted:
+        return ""
+    if user.is_clinic_staff:
+        access_log_write(actor=user, action="education_note_view", subject=assignment, patient_id=assignment.patient_id)
+    return decrypt_text(assignment.content_encrypted)
 
 
 def entries_open(*, user, assignment: Assignment) -> list[EntryShown]:

@@ -129,7 +129,7 @@ def assignment_detail(request, pk):
     permission_require(request.user, "education.view_progress", assignment.patient)
     context = {
         "assignment": assignment,
-        "note": selectors.assignment_note(assignment),
+        "note": selectors.assignment_note(user=request.user, assignment=assignment),
         "entries": selectors.entries_open(user=request.user, assignment=assignment),
     }
     return render(request, "education/assignment.html", context)

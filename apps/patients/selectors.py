@@ -11,17 +11,25 @@ from apps.core.errors import NotFound
 
 from .models import Patient
 
-
 # Who treats whom is the patient's own relation: their primary therapist and anyone who has a session with them,
-# read through the patient's sessions (`appointments`) so that the chart never asks the scheduling app.
+# read through the patient's sessions (`appointments`) so that the chart never asks the scheduling app. A session
+# cancelled in time (booked with the wrong therapist, or a first session the patient called off) makes nobody their
+# therapist; a late cancellation or a no-show was theirs to keep, and is charged as such.
+TREATING_STATUSES = ("booked", "checked_in", "completed", "late_cancelled", "no_show")
+
+
+def _sessions_with(therapist) -> dict:
+    return {"appointments__therapist": therapist, "appointments__status__in": TREATING_STATUSES}
+
+
 def treating_patients_q(*, therapist, patient_ref: str = "pk") -> Q:
-    """Q for patients a therapist treats: their primary patients and anyone they have an appointment with."""
-    seen = Patient.objects.filter(pk=OuterRef(patient_ref), appointments__therapist=therapist)
+    """Q for patients a therapist treats: their primary patients and anyone they have a session with."""
+    seen = Patient.objects.filter(pk=OuterRef(patient_ref), **_sessions_with(therapist))
     return Q(primary_therapist=therapist) | Q(Exists(seen))
 
 
 def therapist_has_seen(*, therapist, patient_id: int) -> bool:
-    return Patient.objects.filter(pk=patient_id, appointments__therapist=therapist).exists()
+    return Patient.objects.filter(pk=patient_id, **_sessions_with(therapist)).exists()
 
 
 def patients_visible_to(*, user) -> QuerySet[Patient]:

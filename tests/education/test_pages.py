@@ -117,6 +117,17 @@ def test_each_staff_read_of_journal_entries_is_access_logged(personas, login, sh
     }
 
 
+def test_a_staff_read_of_the_note_on_a_shared_item_is_access_logged(personas, login, shared_prompt):
+    body = login(personas.therapist).get(f"/education/assignments/{shared_prompt.pk}/").content.decode()
+    assert "Take your time with this one." in body
+    logged = AccessLog.objects.get(action="education_note_view")
+    assert (logged.subject_id, logged.patient_id, logged.actor_id) == (
+        str(shared_prompt.pk),
+        personas.patient.pk,
+        personas.therapist.pk,
+    )
+
+
 def test_the_therapist_withdraws_after_a_confirmation(personas, login, shared_reading):
     client = login(personas.therapist)
     assert "Take “" in client.get(f"/education/assignments/{shared_reading.pk}/withdraw/").content.decode()
