@@ -57,7 +57,7 @@ SELECT st.code, st.name, st.is_group,
 # owed at its end, or had a charge or payment in the month; patients already issued that month are left alone.
 STATEMENTS = """
 WITH ledger AS (
-    SELECT patient_id, service_date AS day, amount, true AS counts FROM billing_charge
+    SELECT patient_id, (posted_at AT TIME ZONE %(tz)s::text)::date AS day, amount, true AS counts FROM billing_charge
     UNION ALL SELECT patient_id, (received_at AT TIME ZONE %(tz)s::text)::date, -amount, true FROM billing_payment
     UNION ALL SELECT patient_id, (posted_at AT TIME ZONE %(tz)s::text)::date, -amount, false FROM billing_adjustment),
 balances AS (

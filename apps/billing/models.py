@@ -301,7 +301,8 @@ class Charge(models.Model):
 
     class Meta:
         ordering = ["service_date", "id"]
-        indexes = [models.Index(fields=["patient", "service_date"])]
+        # By session day for the account and superbills; by posting time for statements and their balances.
+        indexes = [models.Index(fields=["patient", "service_date"]), models.Index(fields=["patient", "posted_at"])]
         constraints = [
             models.CheckConstraint(
                 condition=Q(amount__gte=0, amount__lte=F("full_fee")), name="charge_between_zero_and_full"

@@ -85,10 +85,11 @@ def test_cancelling_a_plan_writes_an_audit_row_naming_who(personas, fee_config):
 @time_machine.travel("2026-03-02 09:00:00-05:00", tick=False)
 def test_a_statement_names_who_issued_it_and_the_monthly_run_nobody(personas, fee_config):
     by_hand, by_run = (PatientFactory(primary_therapist=personas.therapist) for _ in range(2))
-    for days_ago, patient in enumerate((by_hand, by_run), start=20):
-        charge_for_appointment_outcome(
-            appointment=past_appointment(patient, service_type=fee_config["90834"], days_ago=days_ago), actor=None
-        )
+    with time_machine.travel("2026-02-20 12:00:00-05:00", tick=False):  # posted in February
+        for days_ago, patient in enumerate((by_hand, by_run), start=2):
+            charge_for_appointment_outcome(
+                appointment=past_appointment(patient, service_type=fee_config["90834"], days_ago=days_ago), actor=None
+            )
     assert statement_issue(actor=personas.billing, patient=by_hand, year=2026, month=2).issued_by == personas.billing
     assert statements_issue_for_month(actor=None, year=2026, month=2) >= 1
     assert by_run.statements.get().issued_by is None
@@ -96,8 +97,9 @@ def test_a_statement_names_who_issued_it_and_the_monthly_run_nobody(personas, fe
 
 @time_machine.travel("2026-03-02 09:00:00-05:00", tick=False)
 def test_a_monthly_run_started_by_someone_names_them(personas, fee_config):
-    charge_for_appointment_outcome(
-        appointment=past_appointment(personas.patient, service_type=fee_config["90834"], days_ago=20), actor=None
-    )
+    with time_machine.travel("2026-02-20 12:00:00-05:00", tick=False):  # posted in February
+        charge_for_appointment_outcome(
+            appointment=past_appointment(personas.patient, service_type=fee_config["90834"], days_ago=2), actor=None
+        )
     statements_issue_for_month(actor=personas.billing, year=2026, month=2)
     assert personas.patient.statements.get().issued_by == personas.billing

@@ -230,3 +230,45 @@ def test_the_benchmarks_sql_floor_writes_what_the_run_writes(personas, fee_confi
     assert _issue() == 3
     assert _written() == by_floor
     assert len(by_floor[0]) == 3 and len(by_floor[1]) == 2
+
+
+def test_a_charge_posted_after_its_month_was_issued_goes_on_the_next_statement(personas, fee_config):
+    """A session on January 31 whose note is signed on February 2, after January's statement went out: January's
+    statement stays as issued, and February's opens where it closed and carries the charge as a line."""
+    from apps.billing.selectors.ledger import statement_lines
+
+    patient = personas.patient
+    _charge([patient], on=dt.date(2026, 1, 14), amount="80", service_type=fee_config["90834"])
+    with time_machine.travel("2026-02-01 08:00:00-05:00", tick=False):
+        january = statement_issue(actor=personas.billing, patient=patient, year=2026, month=1)
+    Charge.objects.bulk_create(
+        [
+            Charge(
+                patient=patient,
+                kind="session",
+                service_type=fee_config["90834"],
+                service_date=dt.date(2026, 1, 31),
+                description="Individual psychotherapy",
+                full_fee=Decimal("200.00"),
+                amount=Decimal("200.00"),
+                class_code="A",
+                class_label="Full fee",
+                posted_at=clock.local_datetime(dt.date(2026, 2, 2), dt.time(9, 0)),
+            )
+        ]
+    )
+    with time_machine.travel(MARCH, tick=False):
+        february = statement_issue(actor=personas.billing, patient=patient, year=2026, month=2)
+
+    def lines_sum(statement):
+        return sum((line.amount for line in statement_lines(statement=statement)), Decimal(0))
+
+    assert (january.opening_balance, january.closing_balance) == (Decimal("0"), Decimal("80.00"))
+    assert lines_sum(january) == january.closing_balance - january.opening_balance
+    assert february.opening_balance == january.closing_balance
+    assert february.closing_balance == Decimal("280.00")
+    assert [(line.date, line.amount) for line in statement_lines(statement=february)] == [
+        (dt.date(2026, 1, 31), Decimal("200.00"))
+    ]
+    with time_machine.travel(MARCH, tick=False):
+        assert statements_issue_for_month(actor=None, year=2026, month=2) == 0  # the run agrees: already issued

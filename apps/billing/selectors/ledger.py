@@ -38,15 +38,15 @@ def _subtotal(qs) -> Coalesce:
 
 
 def _ledger_subtotals(*, until_date: dt.date | None = None, patient_ref: str = "pk") -> dict[str, Coalesce]:
-    """The outer row's patient's charges, payments and adjustments (up to the end of a day in the clinic's time
-    zone), as correlated subqueries: one query sums them for one patient or a thousand. `patient_ref` names the
-    outer row's patient id: "pk" on patients, "patient_id" on rows that belong to a patient."""
+    """The outer row's patient's charges, payments and adjustments (posted up to the end of a day in the clinic's
+    time zone), as correlated subqueries: one query sums them for one patient or a thousand. `patient_ref` names
+    the outer row's patient id: "pk" on patients, "patient_id" on rows that belong to a patient."""
     charges = Charge.objects.filter(patient=OuterRef(patient_ref))
     payments = Payment.objects.filter(patient=OuterRef(patient_ref))
     adjustments = Adjustment.objects.filter(patient=OuterRef(patient_ref))
     if until_date is not None:
-        charges = charges.filter(service_date__lte=until_date)
         end = clock.local_datetime(until_date + dt.timedelta(days=1), dt.time(0, 0))
+        charges = charges.filter(posted_at__lt=end)
         payments = payments.filter(received_at__lt=end)
         adjustments = adjustments.filter(posted_at__lt=end)
     return {"charged": _subtotal(charges), "paid": _subtotal(payments), "adjusted": _subtotal(adjustments)}
@@ -74,13 +74,19 @@ def ledger_totals(*, patient, until_date: dt.date | None = None) -> Totals:
 def statement_balances(*, patients: QuerySet, start: dt.date, end: dt.date) -> QuerySet:
     """`patients` with what a statement for start..end says about each: the opening and closing balance and whether
     the period saw a charge or a payment. One query however many patients; the single statement and the monthly
-    run both read it here, so they cannot disagree."""
+    run both read it here, so they cannot disagree.
+
+    A statement is of what was posted in its period, whatever day the session was: a session on the 31st whose
+    note is signed on the 2nd is charged on the next statement, so an issued statement never changes and each one
+    opens where the last closed."""
     begin = clock.local_datetime(start, dt.time(0, 0))
     stop = clock.local_datetime(end + dt.timedelta(days=1), dt.time(0, 0))
     return patients.annotate(
         opening_balance=_balance_as_of(start - dt.timedelta(days=1)),
         closing_balance=_balance_as_of(end),
-        charged_in_period=Exists(Charge.objects.filter(patient=OuterRef("pk"), service_date__range=(start, end))),
+        charged_in_period=Exists(
+            Charge.objects.filter(patient=OuterRef("pk"), posted_at__gte=begin, posted_at__lt=stop)
+        ),
         paid_in_period=Exists(
             Payment.objects.filter(patient=OuterRef("pk"), received_at__gte=begin, received_at__lt=stop)
         ),
@@ -113,18 +119,20 @@ class LedgerLine:
 
 
 def ledger_lines(*, patient, start: dt.date | None = None, end: dt.date | None = None) -> list[LedgerLine]:
-    """Charges, payments and adjustments in date order. Three queries whatever the length."""
+    """Charges, payments and adjustments in date order (a charge on its session's day), those posted from `start`
+    to `end` when given (as a statement counts them). Three queries whatever the length."""
     tz = clock.clinic_tz()
     charges = Charge.objects.filter(patient=patient).select_related("service_type")
     payments = Payment.objects.filter(patient=patient)
     adjustments = Adjustment.objects.filter(patient=patient)
     if start:
-        charges = charges.filter(service_date__gte=start)
-        payments = payments.filter(received_at__gte=clock.local_datetime(start, dt.time(0, 0)))
-        adjustments = adjustments.filter(posted_at__gte=clock.local_datetime(start, dt.time(0, 0)))
+        begin = clock.local_datetime(start, dt.time(0, 0))
+        charges = charges.filter(posted_at__gte=begin)
+        payments = payments.filter(received_at__gte=begin)
+        adjustments = adjustments.filter(posted_at__gte=begin)
     if end:
         stop = clock.local_datetime(end + dt.timedelta(days=1), dt.time(0, 0))
-        charges = charges.filter(service_date__lte=end)
+        charges = charges.filter(posted_at__lt=stop)
         payments = payments.filter(received_at__lt=stop)
         adjustments = adjustments.filter(posted_at__lt=stop)
     lines = [LedgerLine(c.service_date, "charge", c.description, c.amount, c) for c in charges]
