@@ -142,3 +142,27 @@ def test_only_billing_staff_confirm_proposed_diagnoses(personas, login):
     for user in (personas.therapist, personas.patient_user):
         login(user).post(f"/billing/patients/{personas.patient.pk}/diagnoses/confirm/")
     assert BillingProfile.objects.get(patient=personas.patient).diagnosis_codes == []
+
+
+def test_paid_is_what_the_patient_paid_never_a_write_off_or_a_credit(sessions, personas):
+    """Two $200 sessions: the first written off in part ($50, naming it), a $10 courtesy credit on the account, then
+    $200 paid. The credits lower what is owed, they are not payments: the oldest session is left at $140 (less the
+    write-off and the credit), which the payment pays, and $60 goes to the second."""
+    from decimal import Decimal
+
+    from apps.billing.models import Charge
+    from apps.billing.services.payments import adjustment_post, payment_record
+
+    first, second = Charge.objects.filter(patient=sessions).order_by("service_date")
+    with time_machine.travel("2026-02-21 12:00:00-05:00", tick=False):
+        adjustment_post(
+            actor=personas.billing, patient=sessions, kind="write_off", amount="50", reason="Hardship", charge=first
+        )
+        adjustment_post(actor=personas.billing, patient=sessions, kind="courtesy", amount="10", reason="Wait")
+        payment_record(actor=personas.front_desk, patient=sessions, method="cash", amount="200")
+
+    bill = superbill(patient=sessions, **FEBRUARY)
+
+    assert (first.amount, second.amount) == (Decimal("200.00"), Decimal("200.00"))
+    assert [line["paid"] for line in bill["lines"]] == [Decimal("140.00"), Decimal("60.00")]
+    assert bill["total_paid"] == Decimal("200.00")

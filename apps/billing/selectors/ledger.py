@@ -190,11 +190,25 @@ def charge_outstanding(*, charges: list[Charge], credits: Decimal) -> dict[int, 
 
 
 def charges_paid(*, patient, charges: list[Charge]) -> dict[int, Decimal]:
-    """How much of each charge has been paid or credited (oldest first)."""
-    totals = ledger_totals(patient=patient)
+    """How much of each charge the patient has paid, as a superbill tells an insurer: adjustments (a write-off, a
+    courtesy credit) are not payments, so they first lower what is owed (on the charge they name, else the oldest),
+    then the payments, net of refunds, pay the oldest charges that are left."""
     all_charges = list(Charge.objects.filter(patient=patient))
-    owed = charge_outstanding(charges=all_charges, credits=totals.payments + totals.adjustments)
-    return {c.pk: c.amount - owed.get(c.pk, c.amount) for c in charges}
+    named: dict[int, Decimal] = {}
+    unnamed = ZERO
+    for charge_id, amount in Adjustment.objects.filter(patient=patient).values_list("charge_id", "amount"):
+        if charge_id is None:
+            unnamed += amount
+        else:
+            named[charge_id] = named.get(charge_id, ZERO) + amount
+    reduced = [
+        Charge(pk=c.pk, service_date=c.service_date, amount=max(c.amount - named.get(c.pk, ZERO), ZERO))
+        for c in all_charges
+    ]
+    owed_after_credits = charge_outstanding(charges=reduced, credits=unnamed)
+    payable = [Charge(pk=c.pk, service_date=c.service_date, amount=owed_after_credits[c.pk]) for c in reduced]
+    owed = charge_outstanding(charges=payable, credits=amount_total(Payment.objects.filter(patient=patient)))
+    return {c.pk: owed_after_credits.get(c.pk, ZERO) - owed.get(c.pk, ZERO) for c in charges}
 
 
 def ledger_visible_patients(*, user):
