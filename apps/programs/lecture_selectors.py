@@ -7,6 +7,7 @@ from decimal import Decimal
 from django.db.models import Count, DecimalField, IntegerField, Max, OuterRef, Q, QuerySet, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
 
+from apps.billing.selectors.ledger import session_charged
 from apps.core import clock
 
 from .models import (
@@ -36,13 +37,17 @@ def _counted(subquery: QuerySet, field: str, output) -> Coalesce:
 
 def program_registrants(*, program: GroupProgram) -> list[Enrollment]:
     """A lecture series' public registrations, live ones first (seated, offered, then the line in order), each with
-    `waitlist_rank`, `attended` (lectures charged: attended, and missed ones when the series charges no-shows),
-    `paid` (fees taken at the door) and `owed` (charged lectures at their chosen price, less what they paid). One
-    query."""
+    `waitlist_rank`, `attended` (lectures charged at the door: attended, and missed ones when the series charges
+    no-shows, but not those charged on the ledger of the chart the registrant was linked to), `paid` (fees taken at
+    the door) and `owed` (those lectures at their chosen price, less what they paid). One query."""
     money = DecimalField(max_digits=9, decimal_places=2)
     charged = [AttendanceStatus.ATTENDED, *([AttendanceStatus.NO_SHOW] if program.charge_no_shows else [])]
+    on_ledger = session_charged(
+        appointment_ref="meeting__appointment_id", patient_ref="enrollment__registrant__patient_id"
+    )
     attended = (
         Attendance.objects.filter(enrollment=OuterRef("pk"), status__in=charged)
+        .exclude(on_ledger)
         .order_by()
         .values("enrollment")
         .annotate(n=Count("pk"))

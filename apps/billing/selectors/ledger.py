@@ -93,6 +93,12 @@ def statement_balances(*, patients: QuerySet, start: dt.date, end: dt.date) -> Q
     )
 
 
+def session_charged(*, appointment_ref: str, patient_ref: str) -> Exists:
+    """Whether the patient at OuterRef(`patient_ref`) was charged on their ledger for the session at
+    OuterRef(`appointment_ref`): for a row elsewhere to tell a fee already on the account from one still owed."""
+    return Exists(Charge.objects.filter(appointment_id=OuterRef(appointment_ref), patient_id=OuterRef(patient_ref)))
+
+
 def payment_refunded(*, payment: Payment) -> Decimal:
     """How much of a payment has been refunded so far (its refunds are negative rows)."""
     return -amount_total(Payment.objects.filter(refund_of=payment))
