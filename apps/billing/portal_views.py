@@ -44,7 +44,7 @@ def billing_home(request):
     plan = active_plan(patient=patient)
     balance = patient_balance(patient=patient)
     card = pricing.patient_fee_card(patient=patient)
-    next_instalment = plan_next_instalment(plan=plan) if plan else None
+    next_instalment = plan_next_instalment(plan=plan, balance=balance) if plan else None
     assessment = latest_assessment(patient=patient)
     context = {
         "patient": patient,

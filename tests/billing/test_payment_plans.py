@@ -172,6 +172,56 @@ def test_a_cancelled_plan_sends_no_reminders(plan, personas):
     assert not Message.objects.filter(purpose="plan_instalment_overdue").exists()
 
 
+def test_a_plan_paid_off_outside_it_completes_and_sends_no_reminder(plan, personas):
+    _pay(personas, "400")  # the portal's plain "Pay", not against the plan
+
+    plan.refresh_from_db()
+    assert plan.status == PlanStatus.COMPLETED
+    with time_machine.travel("2026-04-02 09:00:00-04:00", tick=False):
+        assert tasks.plan_instalment_reminders_queue() == 0
+
+
+def test_a_plan_written_off_completes(plan, personas):
+    from apps.billing.services.payments import adjustment_post
+
+    adjustment_post(actor=personas.billing, patient=personas.patient, kind="write_off", amount="400", reason="Hardship")
+    plan.refresh_from_db()
+    assert plan.status == PlanStatus.COMPLETED
+
+
+def test_the_overdue_notice_asks_for_what_is_left_of_the_instalment_as_the_portal_does(plan, personas, login):
+    _pay(personas, "150", plan=plan)
+    with time_machine.travel("2026-04-02 09:00:00-04:00", tick=False):
+        assert tasks.plan_instalment_reminders_queue() == 1
+        portal = login(personas.patient_user).get("/portal/billing/")
+    assert Message.objects.get(purpose="plan_instalment_overdue").context["amount"] == "50.00"
+    assert portal.context["next_instalment"]["due"] == Decimal("50.00")
+
+
+def test_what_is_due_on_an_instalment_is_never_more_than_is_owed(plan, personas):
+    from apps.billing.selectors.plans import plan_next_instalment
+
+    _pay(personas, "300")  # outside the plan: $100 is left to pay
+    with time_machine.travel("2026-04-02 09:00:00-04:00", tick=False):
+        assert tasks.plan_instalment_reminders_queue() == 1
+    assert Message.objects.get(purpose="plan_instalment_overdue").context["amount"] == "100.00"
+    assert plan_next_instalment(plan=plan, balance=Decimal("100.00"))["due"] == Decimal("100.00")
+
+
+def test_a_balance_too_small_for_the_instalments_is_refused_with_a_message(personas, fee_config):
+    from apps.billing.services.payments import adjustment_post
+
+    charge_for_appointment_outcome(
+        appointment=past_appointment(personas.patient, service_type=fee_config["90834"], days_ago=2), actor=None
+    )
+    adjustment_post(actor=personas.billing, patient=personas.patient, kind="courtesy", amount="199.95", reason="Kind")
+    with pytest.raises(Unprocessable, match="cannot be split into 12 instalments"):
+        payment_plan_create(
+            actor=personas.front_desk, patient=personas.patient, instalments=12, first_due=dt.date(2026, 4, 1)
+        )
+    assert not PaymentPlan.objects.exists()
+
+
 def test_the_reminders_run_daily_from_beat():
     entries = {entry["task"] for entry in settings.CELERY_BEAT_SCHEDULE.values()}
     assert "apps.billing.tasks.plan_instalment_reminders_queue" in entries

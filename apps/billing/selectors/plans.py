@@ -6,8 +6,8 @@ from decimal import Decimal
 from apps.core import clock
 from apps.core.money import ZERO
 
-from ..models import Payment, PaymentPlan, PlanInstalment, PlanStatus
-from .ledger import amount_total
+from ..models import Payment, PaymentPlan, PlanStatus
+from .ledger import amount_total, with_patient_balance
 
 
 def plan_paid(*, plan: PaymentPlan) -> Decimal:
@@ -29,18 +29,27 @@ def plan_progress(*, plan: PaymentPlan, on: dt.date | None = None) -> list[dict]
     return rows
 
 
-def plan_next_instalment(*, plan: PaymentPlan) -> dict | None:
+def _due(row: dict, balance: Decimal) -> Decimal:
+    """What is still due on an instalment: what payments against the plan left of it, and never more than the
+    patient owes (they may have paid outside the plan)."""
+    return max(min(row["instalment"].amount - row["covered"], balance), ZERO)
+
+
+def plan_next_instalment(*, plan: PaymentPlan, balance: Decimal) -> dict | None:
     """The first instalment (in due order) not yet covered by payments against the plan, with what is still due on
-    it; None when every instalment is covered. What the portal offers to pay next."""
+    it (`balance`, what the patient owes, caps it); None when every instalment is covered or nothing is owed. What
+    the portal offers to pay next."""
     for row in plan_progress(plan=plan):
         if row["covered"] < row["instalment"].amount:
-            return {**row, "due": row["instalment"].amount - row["covered"]}
+            due = _due(row, balance)
+            return {**row, "due": due} if due > 0 else None
     return None
 
 
-def instalments_overdue_unreminded(*, on: dt.date) -> list[PlanInstalment]:
-    """Instalments of active plans that are overdue on `on` and whose patient has not been reminded yet."""
-    plans = (
+def instalments_overdue_unreminded(*, on: dt.date) -> list[dict]:
+    """Instalments of active plans that are overdue on `on` and whose patient has not been reminded yet, each with
+    what is still due on it; none of a patient who owes nothing."""
+    plans = with_patient_balance(
         PaymentPlan.objects.filter(
             status=PlanStatus.ACTIVE, instalments__due_on__lt=on, instalments__overdue_reminded_at__isnull=True
         )
@@ -49,10 +58,12 @@ def instalments_overdue_unreminded(*, on: dt.date) -> list[PlanInstalment]:
         .prefetch_related("instalments")
     )
     return [
-        row["instalment"]
+        {"instalment": row["instalment"], "due": _due(row, plan.patient_balance)}
         for plan in plans
         for row in plan_progress(plan=plan, on=on)
-        if row["status"] == "overdue" and row["instalment"].overdue_reminded_at is None
+        if row["status"] == "overdue"
+        and row["instalment"].overdue_reminded_at is None
+        and _due(row, plan.patient_balance) > 0
     ]
 
 

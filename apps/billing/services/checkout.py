@@ -36,8 +36,8 @@ def checkout_start(*, actor, patient, amount=None, plan: PaymentPlan | None = No
     if plan is not None:
         if plan.patient_id != patient.pk or plan.status != PlanStatus.ACTIVE:
             raise Unprocessable("That is not your active payment plan.", fields={"plan": ["Not active."]})
-        next_due = plan_next_instalment(plan=plan)
-        default = min(next_due["due"], balance) if next_due else ZERO
+        next_due = plan_next_instalment(plan=plan, balance=balance)
+        default = next_due["due"] if next_due else ZERO
         left = plan.total - plan_paid(plan=plan)
     else:
         default = balance
@@ -154,8 +154,7 @@ def _settle_checkout(*, checkout: CheckoutSession, payment_intent: str, amount: 
             receipt_number=receipt_number_next(),
             plan=plan,
         )
-        if plan is not None:
-            plan_complete_if_paid(plan=plan)
+        plan_complete_if_paid(patient_id=checkout.patient_id)
     if checkout.payment_id is None:
         checkout.payment = payment
         checkout.status = CheckoutStatus.PAID

@@ -75,8 +75,7 @@ def payment_record(
         plan=plan,
         recorded_by=actor_or_none(actor),
     )
-    if plan is not None:
-        plan_complete_if_paid(plan=plan)
+    plan_complete_if_paid(patient_id=patient.pk)
     return payment
 
 
@@ -157,7 +156,7 @@ def adjustment_post(*, actor, patient, kind: str, amount, reason: str, charge: C
         raise Unprocessable("Give a reason.", fields={"reason": ["Required."]})
     patient_lock(patient)
     adjustment_refusal_raise(patient=patient, amount=amount, charge=charge)
-    return Adjustment.objects.create(
+    adjustment = Adjustment.objects.create(
         patient=patient,
         kind=kind,
         amount=amount,
@@ -166,6 +165,8 @@ def adjustment_post(*, actor, patient, kind: str, amount, reason: str, charge: C
         posted_at=clock.now(),
         posted_by=actor_or_none(actor),
     )
+    plan_complete_if_paid(patient_id=patient.pk)
+    return adjustment
 
 
 @transaction.atomic

@@ -12,19 +12,26 @@ from apps.audit.services import access_log_write
 from apps.core import clock
 from apps.core.errors import Conflict, InvalidTransition, Unprocessable
 from apps.core.links import absolute_url
+from apps.core.money import money_text
 from apps.core.transitions import actor_or_none
 from apps.notifications.outbox import patient_notice_enqueue
 
 from ..models import PaymentPlan, PlanInstalment, PlanStatus
-from ..selectors.ledger import patient_balance
+from ..selectors.ledger import ledger_totals_of, patient_balance
 from ..selectors.plans import instalments_overdue_unreminded, plan_paid
 from .common import patient_lock, positive_money
 
+CENT = Decimal("0.01")
 
-def plan_complete_if_paid(*, plan: PaymentPlan) -> None:
-    """An active plan whose payments cover its total is completed, so it no longer blocks a new plan."""
-    plan = PaymentPlan.objects.select_for_update().get(pk=plan.pk)
-    if plan.status == PlanStatus.ACTIVE and plan_paid(plan=plan) >= plan.total:
+
+def plan_complete_if_paid(*, patient_id: int) -> None:
+    """The patient's active plan is completed once the payments against it cover its total, or once the patient
+    owes nothing, however that came about (paid in full outside the plan, written off): it then no longer blocks a
+    new plan nor sends overdue notices. Called after every payment and credit, under the patient's lock."""
+    plan = PaymentPlan.objects.select_for_update().filter(patient_id=patient_id, status=PlanStatus.ACTIVE).first()
+    if plan is None:
+        return
+    if plan_paid(plan=plan) >= plan.total or ledger_totals_of(patient_id).balance <= 0:
         plan.status = PlanStatus.COMPLETED
         plan.save(update_fields=["status", "updated_at"])
 
@@ -43,12 +50,17 @@ def payment_plan_create(
     amount = balance if total is None else positive_money(total, "total")
     if amount <= 0 or amount > balance:
         raise Unprocessable("A plan covers some or all of a balance that is owed.", fields={"total": ["Too much."]})
+    if amount < CENT * instalments:
+        raise Unprocessable(
+            f"{money_text(amount)} cannot be split into {instalments} instalments of at least a cent each.",
+            fields={"instalments": ["Fewer instalments."]},
+        )
     if PaymentPlan.objects.filter(patient=patient, status=PlanStatus.ACTIVE).exists():
         raise Conflict("This patient already has an active payment plan.")
     plan = PaymentPlan.objects.create(
         patient=patient, total=amount, starts_on=clock.local_now().date(), created_by=actor_or_none(actor)
     )
-    share = (amount / instalments).quantize(Decimal("0.01"), rounding=ROUND_DOWN)
+    share = (amount / instalments).quantize(CENT, rounding=ROUND_DOWN)
     PlanInstalment.objects.bulk_create(
         PlanInstalment(
             plan=plan,
@@ -71,19 +83,19 @@ def plan_instalment_reminders_queue() -> int:
         # Another run may be reminding the same instalment right now: skip it rather than wait.
         instalment = (
             PlanInstalment.objects.select_for_update(skip_locked=True)
-            .filter(pk=overdue.pk, overdue_reminded_at__isnull=True)
+            .filter(pk=overdue["instalment"].pk, overdue_reminded_at__isnull=True)
             .first()
         )
         if instalment is None:
             continue
         queued += len(
             patient_notice_enqueue(
-                patient=overdue.plan.patient,
+                patient=overdue["instalment"].plan.patient,
                 subject=instalment,
                 template="plan_instalment_overdue",
                 key=f"plan_instalment:{instalment.pk}:overdue",
                 context={
-                    "amount": str(instalment.amount),
+                    "amount": str(overdue["due"]),
                     "due_on": instalment.due_on.isoformat(),
                     "pay_url": absolute_url(reverse("portal:billing:home")),
                 },
