@@ -243,6 +243,46 @@ def test_a_paid_package_gives_the_unused_share_back_from_the_payment(personas, p
     assert patient_balance(patient=personas.patient) == Decimal("0.00")
 
 
+def test_a_refund_shares_out_what_the_package_cost_after_a_credit_on_it(personas, package):
+    """$200 package with a $100 courtesy credit on its charge, $100 paid, nothing used: the refund gives back the
+    $100 it cost, from the payment, and credits the charge only what is left of it."""
+    from apps.billing.services.payments import adjustment_post
+
+    adjustment_post(
+        actor=personas.billing,
+        patient=personas.patient,
+        kind="courtesy",
+        amount="100",
+        reason="Opening offer",
+        charge=package.charge,
+    )
+    payment = payment_record(actor=personas.front_desk, patient=personas.patient, method="cash", amount="100.00")
+    assert package_refund_amount(package) == Decimal("100.00")
+
+    closed = package_refund(actor=personas.billing, purchase=package, reason="Sold by mistake")
+
+    assert (closed.status, closed.credited) == (PackageStatus.CANCELLED, Decimal("100.00"))
+    assert Payment.objects.get(refund_of=payment).amount == Decimal("-100.00")
+    assert patient_balance(patient=personas.patient) == Decimal("0.00")
+
+
+def test_a_refund_with_too_little_paid_to_give_back_sends_nothing_back(personas, package, monkeypatch):
+    """$200 package, a $150 courtesy credit on the account (not on the package), $50 paid: the package's $200 share
+    would be given back from $50 of payments. Refused before any refund reaches a payment (a card's provider)."""
+    from apps.billing.services import packages
+    from apps.billing.services.payments import adjustment_post
+    from apps.core.errors import Unprocessable
+
+    adjustment_post(actor=personas.billing, patient=personas.patient, kind="courtesy", amount="150", reason="Offer")
+    payment_record(actor=personas.front_desk, patient=personas.patient, method="cash", amount="50.00")
+    refunds_sent = []
+    monkeypatch.setattr(packages, "payment_refund", lambda **refund: refunds_sent.append(refund))
+
+    with pytest.raises(Unprocessable, match="not enough payments"):
+        package_refund(actor=personas.billing, purchase=package, reason="Moving away")
+    assert refunds_sent == []
+
+
 def test_a_refund_rounds_the_share_to_the_cent(personas, offering, massage):
     offering.session_count = 3
     offering.save()

@@ -19,6 +19,7 @@ from apps.core.transitions import actor_or_none
 
 from .. import pricing
 from ..models import (
+    Adjustment,
     AdjustmentKind,
     Charge,
     ChargeKind,
@@ -28,7 +29,7 @@ from ..models import (
     PackageStatus,
     Payment,
 )
-from ..selectors.ledger import patient_balance, payment_refunded
+from ..selectors.ledger import amount_total, patient_balance, payment_refunded
 from ..selectors.packages import package_covering, packages_covering, packages_in_force
 from .common import appointment_charge, charge_at, patient_lock
 from .payments import adjustment_post, payment_refund
@@ -184,22 +185,30 @@ def package_session_cover(*, actor, appointment, kind: str) -> Charge | None:
 
 
 def package_refund_amount(purchase: PackagePurchase) -> Decimal:
-    """The unused sessions' share of the price paid, to the cent: price × unused ÷ total."""
-    return money(purchase.price * purchase.sessions_remaining / purchase.sessions_total)
+    """The unused sessions' share of what the package cost the patient, to the cent: its price less what was
+    already credited on its charge (a courtesy discount), × unused ÷ total. So the package's charge is never
+    credited beyond its amount."""
+    credited = amount_total(Adjustment.objects.filter(charge_id=purchase.charge_id))
+    return money((purchase.price - credited) * purchase.sessions_remaining / purchase.sessions_total)
 
 
 def _refund_payments(*, actor, patient, amount: Decimal, reason: str) -> None:
     """Give `amount` back from the patient's payments, newest first (a card payment taken online goes back to the
-    card through the provider)."""
+    card through the provider). Every share is worked out first: with too little to give back, nothing is sent to
+    the provider and the refusal leaves the ledger and the card as they were."""
+    shares = []
+    left = amount
     for payment in Payment.objects.filter(patient=patient, refund_of__isnull=True).order_by("-received_at", "-id"):
-        if amount <= ZERO:
-            return
-        share = min(amount, payment.amount - payment_refunded(payment=payment))
+        if left <= ZERO:
+            break
+        share = min(left, payment.amount - payment_refunded(payment=payment))
         if share > ZERO:
-            payment_refund(actor=actor, payment=payment, amount=share, reason=reason)
-            amount -= share
-    if amount > ZERO:
-        raise Unprocessable(f"There are not enough payments to give {money_text(amount)} back from.")
+            shares.append((payment, share))
+            left -= share
+    if left > ZERO:
+        raise Unprocessable(f"There are not enough payments to give {money_text(left)} back from.")
+    for payment, share in shares:
+        payment_refund(actor=actor, payment=payment, amount=share, reason=reason)
 
 
 @transaction.atomic
