@@ -116,7 +116,7 @@ class SlotsView(APIView):
             "week": week,
             "window": selectors.booking_window(),
             "slots": offer.slots,
-            "fee": offer.quote(offer.slots[0].start) if offer.slots else None,
+            "fee": offer.quote(offer.slots[0]) if offer.slots else None,
         }
         return Response(SelfBookingSlotsOutput(answer).data)
 

@@ -27,9 +27,12 @@ class Offer:
     slots: list[Slot]
     moving: Appointment | None = None
 
-    def quote(self, start: dt.datetime) -> Quote:
+    def quote(self, slot: Slot) -> Quote:
         return booking_quote(
-            patient=self.patient, service_type=self.service_type, start=start, first_session=self.moving is None
+            patient=self.patient,
+            service_type=self.service_type,
+            day=slot.start.astimezone(slot.tz).date(),
+            first_session=self.moving is None,
         )
 
     def slot_at(self, start: dt.datetime) -> Slot | None:

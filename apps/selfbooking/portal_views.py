@@ -135,7 +135,7 @@ def _confirm_page(request, *, make_offer, refused_url: str, title: str, book, we
     if slot is None:
         messages.error(request, "That time is no longer free, or cannot be booked online. Choose another.")
         return redirect(week_url)
-    context = {"title": title, "offer": offer, "slot": slot, "quote": offer.quote(start), "week_url": week_url}
+    context = {"title": title, "offer": offer, "slot": slot, "quote": offer.quote(slot), "week_url": week_url}
     return render(request, "selfbooking/confirm.html", context)
 
 

@@ -19,10 +19,10 @@ class Quote:
     estimate_is_new: bool  # confirming issues an estimate for this session
 
 
-def booking_quote(*, patient, service_type, start: dt.datetime, first_session: bool) -> Quote:
-    """The fee the session's charge would post, and the estimate: booking a first session always issues one (as
-    staff booking of an intake does); a move issues one only when the patient holds none still running."""
-    day = start.astimezone(clock.clinic_tz()).date()
+def booking_quote(*, patient, service_type, day: dt.date, first_session: bool) -> Quote:
+    """The fee the session's charge would post (priced on `day`, its date where it is held, as the charge and a
+    first session's estimate are), and the estimate: booking a first session always issues one (as staff booking
+    of an intake does); a move issues one only when the patient holds none still running."""
     try:
         price = charge_price(patient=patient, service_type_id=service_type.pk, on=day, policy_fee=False)
     except Unprocessable:

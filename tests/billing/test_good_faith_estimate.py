@@ -88,6 +88,35 @@ def test_booking_an_intake_issues_an_estimate_for_it(personas, fee_config):
     assert (estimate.reason, estimate.period_start) == ("intake_booked", dt.date(2026, 3, 4))
 
 
+def test_an_intake_after_a_fee_rise_is_estimated_at_the_fee_its_charge_will_post(personas, fee_config):
+    """The intake fee rises from $250 to $275 on March 5; an intake booked on March 2 for March 9 is estimated at
+    $275, as the booking page quotes it and the session will be charged."""
+    from apps.billing.pricing import session_outcome_price
+    from apps.billing.services.configuration import fee_schedule_set
+    from apps.selfbooking.quote import booking_quote
+
+    intake = fee_config["90791"]
+    with time_machine.travel(NOW, tick=False):
+        fee_schedule_set(
+            actor=personas.billing, service_type=intake, full_fee=Decimal("275"), effective_from=dt.date(2026, 3, 5)
+        )
+        appointment = appointment_book(
+            actor=personas.front_desk,
+            therapist=personas.therapist,
+            patient=personas.patient,
+            service_type=intake,
+            start=clock.local_datetime(dt.date(2026, 3, 9), dt.time(11, 0)),
+            is_telehealth=True,
+            override_reason="Extra hours agreed",
+        )
+        quoted = booking_quote(
+            patient=personas.patient, service_type=intake, day=dt.date(2026, 3, 9), first_session=True
+        )
+        charged = session_outcome_price(patient=personas.patient, appointment=appointment, policy_fee=False)
+    estimate = GoodFaithEstimate.objects.get(patient=personas.patient)
+    assert estimate.total == quoted.fee == quoted.estimate_total == charged.fee == Decimal("275.00")
+
+
 def test_booking_a_single_ordinary_session_issues_no_estimate(personas, fee_config):
     with time_machine.travel(NOW, tick=False):
         appointment_book(

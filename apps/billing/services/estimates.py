@@ -248,6 +248,7 @@ def gfe_issue_for_booking(
             period_start=local_day,
             period_end=local_day,
             reason=EstimateReason.INTAKE_BOOKED,
+            on=local_day,  # the fee its charge will post, as the booking page quoted it
         )
     series = appointment.series
     if series_starts is None:
