@@ -66,7 +66,7 @@ lint: venv
 	$(BIN)/python scripts/check_licenses.py
 
 check-deploy: venv
-	DJANGO_SETTINGS_MODULE=clinic.settings.production CLINIC_NO_ONLINE_CARD_PAYMENTS=1 DJANGO_SECRET_KEY=$$(openssl rand -hex 40) \
+	DJANGO_SETTINGS_MODULE=clinic.settings.production CLINIC_NO_ONLINE_CARD_PAYMENTS=1 CLINIC_SMS_BACKEND=console DJANGO_SECRET_KEY=$$(openssl rand -hex 40) \
 	  CLINIC_ENCRYPTION_KEYS=$$(openssl rand -base64 32 | tr '+/' '-_') STRIPE_WEBHOOK_SECRET=whsec_$$(openssl rand -hex 16) \
 	  $(BIN)/python manage.py check --deploy --fail-level WARNING
 

@@ -65,6 +65,7 @@ def app_environment(database_url: str, site_url: str) -> dict:
         "CLINIC_ENCRYPTION_KEYS": os.environ.get("CLINIC_ENCRYPTION_KEYS", DEVELOPMENT_ENCRYPTION_KEY),
         "STRIPE_WEBHOOK_SECRET": "whsec_" + secrets.token_hex(16),
         "CLINIC_NO_ONLINE_CARD_PAYMENTS": "1",
+        "CLINIC_SMS_BACKEND": "console",
     }
 
 

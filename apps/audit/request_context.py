@@ -3,6 +3,8 @@
 from contextvars import ContextVar
 from dataclasses import dataclass
 
+from apps.core.client_address import client_address
+
 
 @dataclass(frozen=True)
 class RequestOrigin:
@@ -27,7 +29,7 @@ class RequestOriginMiddleware:
     def __call__(self, request):
         token = _current_origin.set(
             RequestOrigin(
-                ip_address=request.META.get("REMOTE_ADDR"),
+                ip_address=client_address(request),
                 user_agent=request.META.get("HTTP_USER_AGENT", "")[:300],
                 path=request.path[:300],
             )

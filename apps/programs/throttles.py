@@ -4,6 +4,8 @@ used to flood the outbox with emails to addresses that never asked for them."""
 from django.conf import settings
 from rest_framework.throttling import SimpleRateThrottle
 
+from apps.core.client_address import client_address
+
 
 class LectureRegistrationThrottle(SimpleRateThrottle):
     scope = "lecture_registration"
@@ -13,7 +15,7 @@ class LectureRegistrationThrottle(SimpleRateThrottle):
         return settings.CLINIC_LECTURE_REGISTRATION_RATE
 
     def get_cache_key(self, request, view) -> str:
-        return self.cache_format % {"scope": self.scope, "ident": self.get_ident(request)}
+        return self.cache_format % {"scope": self.scope, "ident": client_address(request)}
 
 
 def registration_throttled(request) -> bool:

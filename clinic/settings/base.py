@@ -206,7 +206,8 @@ AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
 AXES_USERNAME_FORM_FIELD = "username"
 AXES_VERBOSE = False
-AXES_IPWARE_META_PRECEDENCE_ORDER = ["REMOTE_ADDR"]
+# A client's address, behind CLINIC_NUM_PROXIES proxies the one they forward, counted as the access log counts it.
+AXES_CLIENT_IP_CALLABLE = "apps.core.client_address.client_address"
 
 OTP_TOTP_ISSUER = env("CLINIC_OTP_ISSUER", "Clinic")
 
@@ -263,6 +264,11 @@ STRIPE_WEBHOOK_SECRET = env("STRIPE_WEBHOOK_SECRET", DEVELOPMENT_WEBHOOK_SECRET)
 # Only the test settings accept webhooks signed with a secret published in this repository.
 CLINIC_ACCEPT_PUBLISHED_WEBHOOK_SECRET = False
 
+# Behind a proxy set CLINIC_NUM_PROXIES to the number of proxies in front of the app: the access log, the sign-in
+# lockout and the request limits then count the address the proxy forwards (apps/core/client_address.py). With 0
+# the forwarded-for header is ignored, so it cannot be spoofed.
+CLINIC_NUM_PROXIES = int(env("CLINIC_NUM_PROXIES", "0"))
+
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "rest_framework.authentication.SessionAuthentication",
@@ -277,10 +283,8 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "apps.core.pagination.ClinicPagination",  # bounded limit and offset
     "PAGE_SIZE": 50,
     "EXCEPTION_HANDLER": "apps.core.api_errors.exception_handler",
-    # The public fee quote is rate-limited per client address. Behind a proxy set CLINIC_NUM_PROXIES to the number
-    # of proxies in front of the app; with 0 the forwarded-for header is ignored, so it cannot be spoofed.
     "DEFAULT_THROTTLE_RATES": {"quote": env("CLINIC_QUOTE_RATE", "60/min")},
-    "NUM_PROXIES": int(env("CLINIC_NUM_PROXIES", "0")),
+    "NUM_PROXIES": CLINIC_NUM_PROXIES,
 }
 # Public lecture registrations per client address (the page and the API together); each one emails the address.
 CLINIC_LECTURE_REGISTRATION_RATE = env("CLINIC_LECTURE_REGISTRATION_RATE", "10/min")

@@ -38,3 +38,11 @@ elif CLINIC_PAYMENT_BACKEND != "offline" or not env_bool("CLINIC_NO_ONLINE_CARD_
         f"CLINIC_PAYMENT_BACKEND is {CLINIC_PAYMENT_BACKEND!r}: set it to 'stripe', or to 'offline' with "  # noqa: F405
         "CLINIC_NO_ONLINE_CARD_PAYMENTS=1 if the clinic takes no card payments online."
     )
+# Texts go to Twilio, or nowhere: the console adapter only writes that a text would have gone. Left to a default, a
+# clinic would believe reminders reach phones; so the choice is said.
+CLINIC_SMS_BACKEND = env("CLINIC_SMS_BACKEND", "")
+if CLINIC_SMS_BACKEND not in {"twilio", "console"}:
+    raise ImproperlyConfigured(
+        f"CLINIC_SMS_BACKEND is {CLINIC_SMS_BACKEND!r}: set it to 'twilio' (with the TWILIO_ settings), or to "
+        "'console' for a demo that sends no texts."
+    )

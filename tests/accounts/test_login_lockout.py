@@ -77,3 +77,25 @@ def test_the_address_lock_ends_after_the_cool_off(settings):
 def test_an_email_longer_than_any_address_is_a_failed_sign_in_not_a_server_error():
     response = _sign_in("a" * 400 + "@clinic.test", "wrong password")
     assert response.status_code == 200 and "Sign in" in response.content.decode()
+
+
+def test_behind_the_proxy_each_client_is_counted_by_the_address_the_proxy_forwards(settings):
+    """Every request reaches the app from the proxy's address: one client's spraying locks that client, not the
+    proxy's address and with it the whole clinic; a forwarded-for header the client forges is not believed."""
+    settings.CLINIC_NUM_PROXIES = 1
+    settings.CLINIC_LOGIN_ADDRESS_FAILURE_LIMIT = 6
+    target = UserFactory(roles=[Role.FRONT_DESK])
+    sprayed = [UserFactory(roles=[Role.FRONT_DESK]) for _ in range(3)]
+
+    def through_proxy(email, password=PASSWORD, *, client_sent=""):
+        forwarded = ", ".join(filter(None, [client_sent, "198.51.100.9"]))  # the proxy appends what it saw
+        return Client(REMOTE_ADDR="10.0.0.2", HTTP_X_FORWARDED_FOR=forwarded).post(
+            "/accounts/login/", {"username": email, "password": password}
+        )
+
+    for user in sprayed:
+        for attempt in range(2):
+            through_proxy(user.email, "Winter2026!", client_sent=f"192.0.2.{attempt}")  # forged, ignored
+    assert through_proxy(target.email).status_code == 429  # the sprayer, whatever it claimed
+    colleague = Client(REMOTE_ADDR="10.0.0.2", HTTP_X_FORWARDED_FOR="203.0.113.20")
+    assert colleague.post("/accounts/login/", {"username": target.email, "password": PASSWORD}).status_code == 302

@@ -12,8 +12,8 @@ REQUIRED = {
     "STRIPE_WEBHOOK_SECRET": "whsec_production_test",
 }
 
-# The clinic says it takes no card payments online (the default backend is the offline one).
-NO_CARDS_ONLINE = {"CLINIC_NO_ONLINE_CARD_PAYMENTS": "1"}
+# The clinic says it takes no card payments online (the default backend is the offline one) and sends no texts.
+NO_CARDS_ONLINE = {"CLINIC_NO_ONLINE_CARD_PAYMENTS": "1", "CLINIC_SMS_BACKEND": "console"}
 
 
 def _load_production_settings(**overrides):
@@ -60,3 +60,11 @@ def test_production_never_runs_the_card_sandbox():
             CLINIC_PAYMENT_BACKEND="sandbox", CLINIC_NO_ONLINE_CARD_PAYMENTS=no_cards_online
         )
         assert loaded.returncode != 0 and "ImproperlyConfigured" in loaded.stderr
+
+
+def test_production_refuses_to_guess_where_texts_go():
+    """Left to a default, texts would go to the log and a clinic would believe reminders reach phones."""
+    for backend in (None, "", "sms"):
+        loaded = _load_production_settings(CLINIC_SMS_BACKEND=backend)
+        assert loaded.returncode != 0 and "CLINIC_SMS_BACKEND" in loaded.stderr, backend
+    assert _load_production_settings(CLINIC_SMS_BACKEND="twilio").returncode == 0

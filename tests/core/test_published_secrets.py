@@ -24,7 +24,11 @@ def _clean_environ(**overrides) -> dict:
     environ = {
         k: v for k, v in os.environ.items() if k not in SECRET_NAMES and not k.startswith(("STRIPE_", "CLINIC_"))
     }
-    environ |= {"DJANGO_SETTINGS_MODULE": "clinic.settings.production", "CLINIC_NO_ONLINE_CARD_PAYMENTS": "1"}
+    environ |= {
+        "DJANGO_SETTINGS_MODULE": "clinic.settings.production",
+        "CLINIC_NO_ONLINE_CARD_PAYMENTS": "1",
+        "CLINIC_SMS_BACKEND": "console",
+    }
     return {k: v for k, v in (environ | overrides).items() if v is not None}
 
 

@@ -240,3 +240,18 @@ def test_a_row_changed_after_the_batch_read_it_is_not_sent_with_the_old_words(cl
     changed.refresh_from_db()
     assert changed.status == MessageStatus.PENDING
     assert [m["to"] for m in smtp_settings.messages] == [[first.to_address]]
+
+
+@pytest.mark.parametrize("debug", [True, False])
+def test_the_console_texts_words_reach_the_log_only_in_development(settings, caplog, debug):
+    """Under production settings (a demo), the console adapter logs that a text would have gone, not its words:
+    they carry a patient's sessions and signed links."""
+    from apps.notifications.channels import ConsoleSMS
+
+    settings.DEBUG = debug
+    body = "Reminder: Mon 10:00 AM with Dr. Chen. Cancel: https://clinic.test/r/signed-token"
+    with caplog.at_level("INFO", logger="apps.notifications.channels"):
+        ConsoleSMS().send(to="+16175550123", body=body, status_callback="")
+    assert ("signed-token" in caplog.text) is debug
+    assert ("+16175550123" in caplog.text) is debug
+    assert "0123" in caplog.text
