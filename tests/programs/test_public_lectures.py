@@ -22,7 +22,7 @@ from apps.programs.models import Enrollment, EnrollmentStatus, GroupProgram, Lec
 from apps.programs.services.attendance import attendance_record
 from apps.programs.services.lecture_terms import lecture_service_type
 from apps.programs.services.lectures import (
-    PATIENT_EMAIL_REFUSAL,
+    ALREADY_REGISTERED,
     lecture_payment_record,
     lecture_register,
 )
@@ -100,16 +100,29 @@ def test_registrant_notices_carry_no_clinical_or_chart_fields(personas):
 
 
 @pytest.mark.django_db
-def test_an_email_that_is_a_patients_is_refused_without_saying_more(personas):
+def test_an_email_that_is_a_patients_registers_like_any_and_is_linked_to_their_chart(personas):
+    """The public answer never tells whether someone is a patient: the registration goes through, and its fees go
+    to the chart's account as a linked registrant's do."""
     program = lecture()
+    enrollment = register(program, email=personas.patient.email.upper())
+    assert enrollment.status == EnrollmentStatus.ENROLLED
+    assert enrollment.registrant.patient == personas.patient
+    assert enrollment.billed_patient == personas.patient
+
+
+@pytest.mark.django_db
+def test_a_patient_already_enrolled_from_the_portal_is_told_what_anyone_registered_is(personas):
+    from apps.programs.services.seats import program_enroll
+
+    program = lecture()
+    program_enroll(actor=personas.front_desk, program=program, patient=personas.patient)
     with pytest.raises(Conflict) as caught:
-        register(program, email=personas.patient.email.upper())
-    assert caught.value.message == PATIENT_EMAIL_REFUSAL
-    assert not PublicRegistrant.objects.exists()
+        register(program, email=personas.patient.email)
+    assert caught.value.message == ALREADY_REGISTERED
 
 
 @pytest.mark.django_db(transaction=True)
-def test_a_registration_with_the_email_of_a_chart_being_opened_waits_for_it_and_is_refused(personas):
+def test_a_registration_with_the_email_of_a_chart_being_opened_waits_for_it_and_is_linked(personas):
     program = lecture()
     opening = HeldElsewhere(
         lambda: patient_create(
@@ -121,28 +134,27 @@ def test_a_registration_with_the_email_of_a_chart_being_opened_waits_for_it_and_
         )
     )
     opening.release_soon()
-    with pytest.raises(Conflict) as caught:
-        register(program, email="Robin@example.test")
-    assert caught.value.message == PATIENT_EMAIL_REFUSAL
-    assert not PublicRegistrant.objects.exists()
+    enrollment = register(program, email="Robin@example.test")
+    opening.join()
+    assert enrollment.registrant.patient.legal_first_name == "Robin"
 
 
 @pytest.mark.django_db
 @RATE
-def test_the_public_api_answers_409_for_a_patients_email_400_for_a_bad_one_and_201_with_the_line(personas, client):
+def test_the_public_api_answers_a_patients_email_as_anyones_400_for_a_bad_one_and_201_with_the_line(personas, client):
     program = lecture(capacity=1)
     url = f"/api/public/lectures/{program.pk}/register/"
     ok = client.post(url, {"name": "Robin", "email": "robin@example.test", "consent": True}, "application/json")
     assert ok.status_code == 201 and ok.json()["status"] == "enrolled"
     full = client.post(url, {"name": "Sam", "email": "sam@example.test", "consent": True}, "application/json")
     assert full.status_code == 201 and full.json()["waitlist_rank"] == 1
-    taken = client.post(url, {"name": "P", "email": personas.patient.email, "consent": True}, "application/json")
-    assert taken.status_code == 409 and "patient portal" in str(taken.json())
+    patients = client.post(url, {"name": "P", "email": personas.patient.email, "consent": True}, "application/json")
+    assert patients.status_code == 201 and patients.json()["waitlist_rank"] == 2  # nothing says it is a patient's
     bad = client.post(url, {"name": "X", "email": "not-an-email", "consent": True}, "application/json")
     assert bad.status_code == 400
     again = client.post(url, {"name": "Robin", "email": "ROBIN@example.test", "consent": True}, "application/json")
     assert again.status_code == 409
-    assert Enrollment.objects.filter(program=program).count() == 2
+    assert Enrollment.objects.filter(program=program).count() == 3
 
 
 @pytest.mark.django_db
@@ -164,7 +176,7 @@ def test_public_registrations_are_rate_limited_per_address(client):
 
 @pytest.mark.django_db
 @RATE
-def test_the_public_page_registers_and_confirms_and_tells_a_patient_to_use_the_portal(personas, client):
+def test_the_public_page_registers_and_confirms_a_patients_address_as_anyones(personas, client):
     program = lecture(capacity=1)
     assert program.title in client.get("/lectures/").content.decode()
     response = client.post(
@@ -173,10 +185,12 @@ def test_the_public_page_registers_and_confirms_and_tells_a_patient_to_use_the_p
     assert response.status_code == 302
     page = client.get(response["Location"]).content.decode()
     assert "You are registered" in page
-    refused = client.post(
+    patients = client.post(
         f"/lectures/{program.pk}/", {"name": "Pat", "email": personas.patient.email, "consent": "on"}
-    ).content.decode()
-    assert "sign in to the patient portal" in refused.lower()
+    )
+    assert patients.status_code == 302  # as anyone's: nothing says the address is a patient's
+    answer = client.get(patients["Location"]).content.decode()
+    assert "You are on the waitlist" in answer and "portal" not in answer.lower()
 
 
 @pytest.mark.django_db

@@ -44,9 +44,9 @@ from .seats import (
     seat_or_place_in_line,
 )
 
-PATIENT_EMAIL_REFUSAL = (
-    "This email address belongs to a patient of the clinic. Please sign in to the patient portal and register "
-    "for the lecture there."
+ALREADY_REGISTERED = (
+    "This email address is already registered for this lecture series. The confirmation email has the link to "
+    "manage the registration."
 )
 
 
@@ -93,8 +93,9 @@ def lecture_register(
     proposed series, a place on its interest list (`formation.interest_register`), in the order people joined.
 
     Only a name and an email are kept (the email in lower case, one registrant per address, reused across series).
-    An address that is a patient's is refused (409) with no more said than to register in the portal, where the
-    patient enrolls as themselves. The registrant is emailed a confirmation with a signed link to manage it.
+    An address that is a patient's is registered like any other and linked to their chart, as a registrant's is
+    when a chart is opened with their address (`registrant_link`): the public answer never tells whether someone
+    is a patient of the clinic. The registrant is emailed a confirmation with a signed link to manage it.
     """
     name = " ".join((name or "").split())
     if not name:
@@ -120,16 +121,14 @@ def lecture_register(
             raise Unprocessable("Choose the price you will pay.", fields={"fee_tier": ["Full or reduced."]})
     else:
         fee_tier = ""
-    patient_email_hold(email)  # a chart being opened with this address is waited for, and then refuses it
-    if patient_with_email(email) is not None:
-        raise Conflict(PATIENT_EMAIL_REFUSAL, fields={"email": [PATIENT_EMAIL_REFUSAL]})
+    patient_email_hold(email)  # a chart being opened with this address is waited for, and then linked
     registrant = _registrant_for(name=name, email=email)
-    if program.enrollments.filter(registrant=registrant, status__in=LIVE_STATUSES).exists():
-        raise Conflict(
-            "This email address is already registered for this lecture series. The confirmation email has the "
-            "link to manage the registration.",
-            fields={"email": ["Already registered."]},
-        )
+    patient = patient_with_email(email)
+    if patient is not None:
+        registrant = registrant_link(actor=actor, patient=patient) or registrant
+    live = program.enrollments.filter(status__in=LIVE_STATUSES)
+    if live.filter(registrant=registrant).exists() or (patient and live.filter(patient=patient).exists()):
+        raise Conflict(ALREADY_REGISTERED, fields={"email": ["Already registered."]})
     if proposed:
         # The consent ticked on the form is the agreement to emails the interest list's notices rely on.
         enrollment = interest_register(
@@ -211,10 +210,11 @@ def lecture_payment_record(*, actor, enrollment: Enrollment, kind: str, amount: 
 
 
 def registrant_link(*, actor, patient) -> PublicRegistrant | None:
-    """A new chart whose email a registrant gave: the registrant is linked to it, not copied, so their lecture
-    history shows on the chart. Runs in the transaction that opens the chart (patients.extensions)."""
-    if not patient.email:
-        return None
+    """A chart whose email a registrant gave: the registrant is linked to it, not copied, so their lecture history
+    shows on the chart and their lecture fees go to its account. Runs in the transaction that opens the chart
+    (patients.extensions), and in a registration made with a patient's address."""
+    if not patient.email or PublicRegistrant.objects.filter(patient=patient).exists():
+        return None  # one registrant per chart: one already linked (under an earlier address) stays the one
     registrant = (
         PublicRegistrant.objects.select_for_update()
         .filter(email=patient.email.strip().lower(), patient__isnull=True)
