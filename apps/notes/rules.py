@@ -61,10 +61,11 @@ add_clinical_perm("notes.add_process_note", is_psychotherapist)
 add_clinical_perm("notes.view_process_note", is_note_author & is_psychotherapist)
 add_clinical_perm("notes.view_templates", is_therapist | is_admin)
 # Every treating provider opens the chart; only psychotherapists see its psychotherapy panels (plan, measure and
-# pain trends, flags, shared journal entries) and export the record.
+# pain trends, flags, shared journal entries) and export the record. An admin answers a records request through
+# the records app's download, which releases session notes only as the clinic's settings say.
 add_clinical_perm("notes.view_clinical_chart", is_treating_therapist)
 add_clinical_perm("notes.view_psychotherapy_record", is_treating_psychotherapist)
-add_clinical_perm("notes.export_records", is_admin | is_treating_psychotherapist)
+add_clinical_perm("notes.export_records", is_treating_psychotherapist)
 add_clinical_perm("notes.view_unsigned_queue", is_therapist)
 
 

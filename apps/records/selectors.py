@@ -187,7 +187,10 @@ def _questionnaires(patient) -> list[dict]:
 
 
 def _journal(*, user, patient) -> list[dict]:
-    entries = list(outcomes.journal_entries_of(patient=patient).defer(None).order_by("created_at", "id"))
+    """The patient's journal entries: every one in their own download; in the one staff make for a records request,
+    only those they shared with their therapist (the rest were never the clinic's to read)."""
+    of = outcomes.journal_entries_of if patient.user_id == user.pk else outcomes.journal_entries_shared
+    entries = list(of(patient=patient).defer(None).order_by("created_at", "id"))
     access_logs_write(actor=user, action="journal_export", subjects=[(entry, patient.pk) for entry in entries])
     return [
         {

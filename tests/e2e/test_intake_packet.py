@@ -58,11 +58,13 @@ def test_the_patient_completes_the_packet_and_the_front_desk_sees_it_complete(ne
     phone.get_by_role("button", name="Print").wait_for()
     assert_accessible(phone)
 
-    # The front desk sees every form signed, and can read what was signed.
+    # The front desk sees every form signed and what was signed, but not the questionnaire's answers: those are
+    # the psychotherapist's to read.
     desk.goto(f"/patients/{personas.patient.pk}/")
     assert card.get_by_text("signed", exact=True).count() == len(standard)
     follow(desk, card.get_by_role("link", name=f"view {standard[0].title}"))
-    desk.get_by_text("Back pain that moves around.").wait_for()
+    desk.get_by_text("The answers are clinical: only the patient's psychotherapist reads them.").wait_for()
+    assert desk.get_by_text("Back pain that moves around.").count() == 0
     assert_accessible(desk)
     desk.goto("/intake/")
     desk.get_by_text("Every patient has signed the forms they were sent.").wait_for()

@@ -66,17 +66,26 @@ def test_signed_out_visitors_are_sent_to_sign_in(client):
 
 
 def test_an_administrator_exports_a_patients_record_from_the_patient_page(personas, login, full_history):
+    """With the journal entries the patient shared only: the others were never the clinic's to read."""
+    from apps.outcomes.models import JournalEntry
+    from apps.outcomes.services import journal_entry_share
+
+    shared = JournalEntry.objects.filter(patient=personas.patient).order_by("pk").first()
+    journal_entry_share(actor=personas.patient_user, entry=shared, shared=True)
     client = login(personas.admin)
     page = client.get(f"/patients/{personas.patient.pk}/").content.decode()
     assert f'action="/records/patients/{personas.patient.pk}/pdf/"' in page
+    assert "Export records (PDF)" not in page  # the notes' own export is the treating psychotherapist's
 
     response = client.post(f"/records/patients/{personas.patient.pk}/json/")
 
     assert response.status_code == 200
-    assert json.loads(response.content)["patient"]["chart_number"] == personas.patient.chart_number
+    record = json.loads(response.content)
+    assert record["patient"]["chart_number"] == personas.patient.chart_number
+    assert [entry["shared_with_therapist"] for entry in record["journal"]] == [True]
     row = AccessLog.objects.get(action="records_download")
     assert (row.actor, row.patient_id, row.detail["format"]) == (personas.admin, personas.patient.pk, "json")
-    assert AccessLog.objects.filter(action="journal_export", actor=personas.admin).count() == 2
+    assert AccessLog.objects.filter(action="journal_export", actor=personas.admin).count() == 1
 
 
 @pytest.mark.parametrize("persona", ["front_desk", "therapist", "billing", "patient_user", "other_patient_user"])
