@@ -31,14 +31,22 @@ def reencrypt_only(column: str) -> str:
     return f"(NEW.{column} IS DISTINCT FROM OLD.{column} AND NOT ({declared} AND {table_owner}))"
 
 
-def kept_encrypted_row_sql(*, rows: str, row: str, columns: tuple[str, ...], also: tuple[str, ...] = ()) -> str:
+def kept_encrypted_row_sql(
+    *,
+    rows: str,
+    row: str,
+    columns: tuple[str, ...],
+    also: tuple[str, ...] = (),
+    encrypted: str = "content_encrypted",
+) -> str:
     """SQL body of the trigger that keeps a row of someone's encrypted words (core.models.kept_row_trigger): never
-    deleted; its id and `columns` never change, nor its text outside a key rotation. `also` adds conditions that
-    refuse an update too (a read mark set only once). `rows` and `row` name it in the errors."""
+    deleted; its id and `columns` never change, nor its text (the `encrypted` column) outside a key rotation.
+    `also` adds conditions that refuse an update too (a read mark set only once). `rows` and `row` name it in the
+    errors."""
     refused = "\n   OR ".join(
         [f"NEW.{column} IS DISTINCT FROM OLD.{column}" for column in ("id", *columns)]
         + list(also)
-        + [reencrypt_only("content_encrypted")]
+        + [reencrypt_only(encrypted)]
     )
     return f"""
 IF TG_OP = 'DELETE' THEN

@@ -12,7 +12,8 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
-from apps.core.models import TimeStampedModel
+from apps.core.encryption import kept_encrypted_row_sql
+from apps.core.models import TimeStampedModel, kept_row_trigger
 from apps.core.uploads import UploadKind as ClearanceKind
 from apps.core.uploads import unguessable_upload_path
 
@@ -140,6 +141,14 @@ class ClearanceDocument(models.Model):
         return f"clearance-{self.pk}{Path(self.file.name).suffix}"
 
 
+CLEARANCE_EXCEPTION_KEPT = kept_encrypted_row_sql(
+    rows="clearance exceptions",
+    row="clearance exception",
+    columns=("patient_id", "granted_by_id", "granted_at"),
+    encrypted="reason_encrypted",
+)
+
+
 class ClearanceException(models.Model):
     """A documented decision to start psychotherapy without a clearance on file. Kept, like the audit row."""
 
@@ -151,7 +160,8 @@ class ClearanceException(models.Model):
     class Meta:
         ordering = ["-granted_at", "-id"]
         constraints = [models.CheckConstraint(condition=~Q(reason_encrypted=""), name="clearance_exception_reason")]
-        triggers = [pgtrigger.Protect(name="clearance_exception_kept", operation=pgtrigger.Update | pgtrigger.Delete)]
+        # Kept like the audit row; only a key rotation may re-encrypt its reason.
+        triggers = [kept_row_trigger("clearance_exception_kept", CLEARANCE_EXCEPTION_KEPT)]
 
     def __str__(self) -> str:
         return f"Clearance exception {self.pk}"

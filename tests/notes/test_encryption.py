@@ -138,3 +138,43 @@ def test_rotation_reencrypts_a_signed_treatment_plan_and_the_app_role_still_cann
     settings.CLINIC_ENCRYPTION_KEYS = [NEW_KEY]
     assert plan_open(user=personas.therapist, plan_id=plan.pk).content() == before
     assert TreatmentPlan.objects.get(pk=plan.pk).status == "signed"
+
+
+# Rotation connects as the owner role (a connection of its own), so it sees only committed rows.
+@pytest.mark.django_db(transaction=True, databases=["default", OWNER_DATABASE])
+def test_rotation_covers_every_encrypted_column_referral_reasons_and_kept_exceptions_included(settings, personas):
+    """Found by their `_encrypted` names, so none is left under a key about to be dropped; a clearance exception
+    is a kept row whose reason only a rotation may re-encrypt."""
+    import datetime as dt
+
+    from apps.notes.management.commands.encryption_rotate import encrypted_columns
+    from apps.referrals.models import ClearanceException, InboundReferral
+    from apps.referrals.services import clearance_exception_grant, inbound_decline, inbound_receive
+
+    assert encrypted_columns()["referrals.InboundReferral"] == ["reason_encrypted", "decline_reason_encrypted"]
+    settings.CLINIC_ENCRYPTION_KEYS = [OLD_KEY]
+    referral = inbound_receive(
+        actor=personas.front_desk,
+        provider_name="Dr. Reyes",
+        reason="Chronic back pain, imaging clear.",
+        received_on=dt.date(2026, 11, 30),
+        patient=personas.patient,
+    )
+    inbound_decline(actor=personas.admin, referral=referral, reason="Outside our scope.")
+    exception = clearance_exception_grant(actor=personas.therapist, patient=personas.patient, reason="Long-standing.")
+    with pytest.raises(IntegrityError, match="clearance exception"), transaction.atomic():
+        ClearanceException.objects.filter(pk=exception.pk).update(
+            reason_encrypted=rotate_token(exception.reason_encrypted)
+        )
+
+    settings.CLINIC_ENCRYPTION_KEYS = [NEW_KEY, OLD_KEY]
+    out = io.StringIO()
+    call_command("encryption_rotate", stdout=out)
+    assert "referrals.InboundReferral: 2 re-encrypted" in out.getvalue()
+    assert "referrals.ClearanceException: 1 re-encrypted" in out.getvalue()
+
+    settings.CLINIC_ENCRYPTION_KEYS = [NEW_KEY]
+    referral = InboundReferral.objects.get(pk=referral.pk)
+    assert decrypt_text(referral.reason_encrypted) == "Chronic back pain, imaging clear."
+    assert decrypt_text(referral.decline_reason_encrypted) == "Outside our scope."
+    assert decrypt_text(ClearanceException.objects.get(pk=exception.pk).reason_encrypted) == "Long-standing."

@@ -14,23 +14,23 @@ from django.db import connections, transaction
 from apps.core.database_roles import OWNER_DATABASE, is_schema_owner
 from apps.core.encryption import REENCRYPT_SETTING, is_under_newest_key, rotate_token
 
-ENCRYPTED_MODELS = [
-    "notes.SessionNote",
-    "notes.Addendum",
-    "notes.PsychotherapyNote",
-    "notes.Problem",
-    "notes.Goal",
-    "notes.Intervention",
-    "outcomes.JournalEntry",
-    "messaging.Message",
-    "ladder.CareLevelMove",
-    "education.Assignment",
-    "education.PromptEntry",
-]
 BATCH_SIZE = 500
 
 
-def _rotate_model(label: str, batch_size: int) -> int:
+def encrypted_columns() -> dict[str, list[str]]:
+    """Every model's encrypted text columns (named `*_encrypted`, as every one is), found rather than listed, so a
+    table added later is rotated too and an old key never becomes the only one that reads it."""
+    found: dict[str, list[str]] = {}
+    for model in apps.get_models():
+        columns = [field.attname for field in model._meta.concrete_fields if field.attname.endswith("_encrypted")]
+        if columns:
+            found[model._meta.label] = columns
+    return found
+
+
+def _rotate_model(label: str, columns: list[str], batch_size: int) -> int:
+    """Re-encrypt a model's `columns` in batches of rows in key order, one transaction a batch; returns how many
+    values changed."""
     model = apps.get_model(label)
     rotated = 0
     last_pk = 0
@@ -43,21 +43,26 @@ def _rotate_model(label: str, batch_size: int) -> int:
                 .select_for_update()
                 .filter(pk__gt=last_pk)
                 .order_by("pk")
-                .values_list("pk", "content_encrypted")[:batch_size]
+                .values_list("pk", *columns)[:batch_size]
             )
             if not rows:
                 return rotated
-            for pk, token in rows:
-                if token and not is_under_newest_key(token):
-                    model.objects.using(OWNER_DATABASE).filter(pk=pk).update(content_encrypted=rotate_token(token))
-                    rotated += 1
+            for pk, *tokens in rows:
+                changed = {
+                    column: rotate_token(token)
+                    for column, token in zip(columns, tokens, strict=True)
+                    if token and not is_under_newest_key(token)
+                }
+                if changed:
+                    model.objects.using(OWNER_DATABASE).filter(pk=pk).update(**changed)
+                    rotated += len(changed)
             last_pk = rows[-1][0]
 
 
 class Command(BaseCommand):
     help = (
-        "Re-encrypt notes, addenda, process notes, treatment plans, journal entries, secure messages, care level "
-        "reasons and the education library's notes and entries under the newest key."
+        "Re-encrypt every encrypted column (notes, addenda, process notes, treatment plans, journal entries, secure "
+        "messages, care level and referral reasons, the education library's notes and entries) under the newest key."
     )
 
     def add_arguments(self, parser):
@@ -69,7 +74,7 @@ class Command(BaseCommand):
                 "DATABASE_OWNER_URL must connect as the role that owns the tables; "
                 "the locks let only that role re-encrypt signed notes."
             )
-        for label in ENCRYPTED_MODELS:
-            count = _rotate_model(label, batch_size)
+        for label, columns in encrypted_columns().items():
+            count = _rotate_model(label, columns, batch_size)
             self.stdout.write(f"{label}: {count} re-encrypted")
         self.stdout.write(self.style.SUCCESS("All stored clinical text is under the newest key."))
