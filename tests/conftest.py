@@ -129,6 +129,14 @@ def login():
 
 
 @pytest.fixture
+def superuser_admin(personas, login):
+    """The personas' admin made a Django superuser, signed in: the Django admin's most powerful visitor."""
+    personas.admin.is_staff = personas.admin.is_superuser = True
+    personas.admin.save()
+    return login(personas.admin)
+
+
+@pytest.fixture
 def make_patients(db):
     """make_patients(n) -> n active patients, each with a portal account."""
 

@@ -20,13 +20,15 @@ from .models import (
 )
 
 
+# Fees, guidelines and the scale change on the billing configuration pages, which keep their history; an
+# assessment moves only through its review (a transition row and an audit row). Here they are only read.
 @admin.register(FeeSchedule)
-class FeeScheduleAdmin(admin.ModelAdmin):
+class FeeScheduleAdmin(ReadOnlyAdmin):
     list_display = ["service_type", "full_fee", "effective_from"]
 
 
 @admin.register(PovertyGuideline)
-class PovertyGuidelineAdmin(admin.ModelAdmin):
+class PovertyGuidelineAdmin(ReadOnlyAdmin):
     list_display = ["year", "region", "first_person", "each_additional_person"]
 
 
@@ -34,15 +36,24 @@ class SlidingScaleClassInline(admin.TabularInline):
     model = SlidingScaleClass
     extra = 0
 
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
 
 @admin.register(SlidingScaleSchedule)
-class SlidingScaleScheduleAdmin(admin.ModelAdmin):
+class SlidingScaleScheduleAdmin(ReadOnlyAdmin):
     list_display = ["name", "effective_from", "nominal_fee", "late_cancel_fee"]
     inlines = [SlidingScaleClassInline]
 
 
 @admin.register(SlidingScaleAssessment)
-class SlidingScaleAssessmentAdmin(admin.ModelAdmin):
+class SlidingScaleAssessmentAdmin(ReadOnlyAdmin):
     list_display = ["patient", "status", "class_code", "effective_from", "expires_on"]
     list_filter = ["status"]
     raw_id_fields = ["patient", "submitted_by", "reviewed_by", "override_approved_by"]

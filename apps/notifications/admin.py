@@ -1,10 +1,14 @@
 from django.contrib import admin
 
+from apps.core.admin import ReadOnlyAdmin
+
 from .models import AppointmentConfirmation, Message
 
 
 @admin.register(Message)
-class MessageAdmin(admin.ModelAdmin):
+class MessageAdmin(ReadOnlyAdmin):
+    """The outbox as sent: a message is re-sent from the message log's page, never re-addressed here."""
+
     list_display = ["id", "purpose", "channel", "status", "send_at", "sent_at", "attempts"]
     list_filter = ["status", "channel", "purpose"]
     search_fields = ["dedupe_key", "provider_id"]
