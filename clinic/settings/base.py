@@ -403,6 +403,9 @@ CLINIC_MESSAGE_CLAIM_SECONDS = int(env("CLINIC_MESSAGE_CLAIM_SECONDS", "300"))
 CLINIC_MESSAGE_MAX_ATTEMPTS = int(env("CLINIC_MESSAGE_MAX_ATTEMPTS", "5"))
 CLINIC_MESSAGE_RETRY_BASE_SECONDS = int(env("CLINIC_MESSAGE_RETRY_BASE_SECONDS", "60"))
 CLINIC_SMS_BACKEND = env("CLINIC_SMS_BACKEND", "console")  # "console" or "twilio"
+# A demonstration under production settings (docker compose): seed_demo may create the demo's accounts, whose
+# passwords are published. Never set on a real clinic's servers (`check --deploy` warns while it is).
+CLINIC_DEMO = env_bool("CLINIC_DEMO", False)
 TWILIO_ACCOUNT_SID = env("TWILIO_ACCOUNT_SID", "")
 TWILIO_AUTH_TOKEN = env("TWILIO_AUTH_TOKEN", "")
 TWILIO_FROM_NUMBER = env("TWILIO_FROM_NUMBER", "")

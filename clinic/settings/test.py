@@ -3,6 +3,7 @@
 from .base import *  # noqa: F403
 
 DEBUG = False
+CLINIC_DEMO = True  # the suite seeds the demo clinic, as `make run` and the compose demo do
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # speed only; production uses Argon2
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 STORAGES["staticfiles"] = {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}  # noqa: F405

@@ -63,3 +63,22 @@ def test_seed_demo_twice_gives_the_same_clinic(capsys):
     assert west_sessions.exists()
     assert {(a.local_start.weekday(), a.zone.key) for a in west_sessions} == {(4, "America/Los_Angeles")}
     assert {a.service_type.discipline for a in west_sessions} == {"psychotherapy"}
+
+
+def test_the_demo_is_never_seeded_under_production_settings_unless_a_demo_says_so(settings):
+    from django.core.management.base import CommandError
+
+    settings.DEBUG = False
+    settings.CLINIC_DEMO = False
+    with pytest.raises(CommandError, match="CLINIC_DEMO=1"):
+        call_command("seed_demo")
+    assert not User.objects.filter(email="admin@clinic.test").exists()
+
+
+def test_the_deploy_check_warns_while_the_demo_switch_is_on(settings):
+    from apps.core.checks import demo_check
+
+    settings.CLINIC_DEMO = True
+    assert [warning.id for warning in demo_check(None)] == ["clinic.W001"]
+    settings.CLINIC_DEMO = False
+    assert demo_check(None) == []

@@ -68,3 +68,13 @@ def test_production_refuses_to_guess_where_texts_go():
         loaded = _load_production_settings(CLINIC_SMS_BACKEND=backend)
         assert loaded.returncode != 0 and "CLINIC_SMS_BACKEND" in loaded.stderr, backend
     assert _load_production_settings(CLINIC_SMS_BACKEND="twilio").returncode == 0
+
+
+@pytest.mark.parametrize("entry_point", ["clinic.wsgi", "clinic.asgi", "clinic.celery"])
+def test_what_a_server_runs_starts_as_production_when_no_settings_are_named(entry_point):
+    """Not with DEBUG on and the development key: without its secrets it refuses to start."""
+    environ = {k: v for k, v in os.environ.items() if k != "DJANGO_SETTINGS_MODULE" and k not in REQUIRED}
+    code = f"import {entry_point}; from django.conf import settings; print(settings.DEBUG)"
+    started = subprocess.run([sys.executable, "-c", code], env=environ, capture_output=True, text=True, timeout=60)
+    assert started.returncode != 0
+    assert "Environment variable DJANGO_SECRET_KEY is required" in started.stderr

@@ -2,7 +2,8 @@
 
 from importlib import import_module
 
-from django.core.management.base import BaseCommand
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
 # Order matters: later apps build on earlier ones' rows.
@@ -28,6 +29,13 @@ class Command(BaseCommand):
     help = "Create or refresh the demo clinic (idempotent)."
 
     def handle(self, *args, **options):
+        # The demo's accounts have published passwords and authenticator keys: never on a real clinic's database by
+        # mistake. Development (DEBUG) seeds it; under production settings only a demo that says so (compose).
+        if not (settings.DEBUG or settings.CLINIC_DEMO):
+            raise CommandError(
+                "seed_demo creates accounts whose passwords are published; it runs under production settings only "
+                "for a demo that sets CLINIC_DEMO=1."
+            )
         with transaction.atomic():
             for module in DEMO_MODULES:
                 import_module(module).seed(self.stdout)
