@@ -106,10 +106,3 @@ def patients_by_id(ids) -> dict[int, Patient]:
     """Charts by primary key for labelling rows that name patients by id (the access log). One query."""
     fields = ("pk", "legal_first_name", "preferred_name", "legal_last_name", "chart_number")
     return Patient.objects.only(*fields).in_bulk({i for i in ids if i is not None})
-
-
-def patient_with_email(email: str) -> Patient | None:
-    """The chart holding this email address, compared without case; None when no chart has it."""
-    if not email:
-        return None
-    return Patient.objects.filter(email__iexact=email.strip()).order_by("pk").first()

@@ -78,13 +78,6 @@ def _lock_identity(data: dict) -> None:
     _identities_hold(keys)
 
 
-def patient_email_hold(email: str) -> None:
-    """Hold the email address a chart may be opened with until the caller's transaction ends (the lock opening a
-    chart takes): what registers someone by email without a chart waits for a chart being opened with it, and sees
-    it."""
-    _identities_hold([email.strip().lower()])
-
-
 def _identities_hold(keys: list[str]) -> None:
     with connection.cursor() as cursor:
         for key in sorted(keys):

@@ -82,8 +82,8 @@ def test_the_interest_list_refuses_a_second_place_and_a_decided_series(personas)
     join(program)
     with pytest.raises(Conflict):
         join(program, email="ROBIN@example.test")
-    patients = join(program, email=personas.patient.email)  # as anyone's, linked to the chart
-    assert patients.registrant.patient == personas.patient
+    patients = join(program, email=personas.patient.email)  # as anyone's: nothing says it is a patient's
+    assert patients.billed_patient is None
     program_call_off(program=program, reason="Too few people this season.", actor=personas.front_desk)
     with pytest.raises(Unprocessable):
         join(program, name="Sam Visitor", email="sam@example.test")

@@ -14,7 +14,7 @@ from apps.billing.models import Charge
 from apps.billing.services.assessments import assessment_approve, assessment_submit
 from apps.billing.services.configuration import fee_schedule_set
 from apps.core import clock
-from apps.core.errors import Conflict, Unprocessable
+from apps.core.errors import Unprocessable
 from apps.notifications.models import Message
 from apps.patients.services import patient_create
 from apps.programs import lecture_selectors, selectors
@@ -22,13 +22,11 @@ from apps.programs.models import Enrollment, EnrollmentStatus, GroupProgram, Lec
 from apps.programs.services.attendance import attendance_record
 from apps.programs.services.lecture_terms import lecture_service_type
 from apps.programs.services.lectures import (
-    ALREADY_REGISTERED,
     lecture_payment_record,
     lecture_register,
 )
 from apps.programs.services.meetings import meeting_reminders_queue
 from apps.programs.services.seats import enrollment_withdraw
-from tests.locking import HeldElsewhere
 
 from .factories import ProgramFactory, group_service, scheduled_program
 from .test_concurrency import run_together
@@ -100,43 +98,14 @@ def test_registrant_notices_carry_no_clinical_or_chart_fields(personas):
 
 
 @pytest.mark.django_db
-def test_an_email_that_is_a_patients_registers_like_any_and_is_linked_to_their_chart(personas):
-    """The public answer never tells whether someone is a patient: the registration goes through, and its fees go
-    to the chart's account as a linked registrant's do."""
+def test_an_email_that_is_a_patients_registers_like_any_and_never_reaches_their_chart(personas):
+    """The public answer never tells whether someone is a patient; and since anyone could type a patient's address,
+    the registration is a member of the public's, paid at the door, not billed to the chart nor shown on it."""
     program = lecture()
     enrollment = register(program, email=personas.patient.email.upper())
     assert enrollment.status == EnrollmentStatus.ENROLLED
-    assert enrollment.registrant.patient == personas.patient
-    assert enrollment.billed_patient == personas.patient
-
-
-@pytest.mark.django_db
-def test_a_patient_already_enrolled_from_the_portal_is_told_what_anyone_registered_is(personas):
-    from apps.programs.services.seats import program_enroll
-
-    program = lecture()
-    program_enroll(actor=personas.front_desk, program=program, patient=personas.patient)
-    with pytest.raises(Conflict) as caught:
-        register(program, email=personas.patient.email)
-    assert caught.value.message == ALREADY_REGISTERED
-
-
-@pytest.mark.django_db(transaction=True)
-def test_a_registration_with_the_email_of_a_chart_being_opened_waits_for_it_and_is_linked(personas):
-    program = lecture()
-    opening = HeldElsewhere(
-        lambda: patient_create(
-            actor=personas.front_desk,
-            legal_first_name="Robin",
-            legal_last_name="Visitor",
-            date_of_birth=dt.date(1980, 5, 6),
-            email="robin@example.test",
-        )
-    )
-    opening.release_soon()
-    enrollment = register(program, email="Robin@example.test")
-    opening.join()
-    assert enrollment.registrant.patient.legal_first_name == "Robin"
+    assert enrollment.registrant.patient is None and enrollment.billed_patient is None
+    assert not lecture_selectors.registrant_lecture_history(patient=personas.patient).exists()
 
 
 @pytest.mark.django_db

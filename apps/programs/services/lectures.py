@@ -15,8 +15,6 @@ from django.db.models import Q
 from apps.audit.services import access_log_write
 from apps.core import clock
 from apps.core.errors import ApplicationError, Conflict, InvalidTransition, Unprocessable
-from apps.patients.selectors import patient_with_email
-from apps.patients.services import patient_email_hold
 
 from ..models import (
     LIVE_STATUSES,
@@ -93,9 +91,10 @@ def lecture_register(
     proposed series, a place on its interest list (`formation.interest_register`), in the order people joined.
 
     Only a name and an email are kept (the email in lower case, one registrant per address, reused across series).
-    An address that is a patient's is registered like any other and linked to their chart, as a registrant's is
-    when a chart is opened with their address (`registrant_link`): the public answer never tells whether someone
-    is a patient of the clinic. The registrant is emailed a confirmation with a signed link to manage it.
+    An address that is a patient's registers like any other, as a member of the public paying at the door: the
+    public answer never tells whether someone is a patient of the clinic, and a registration nobody signed in for
+    never reaches a chart or its account (a visitor could type anyone's address). The registrant is emailed a
+    confirmation with a signed link to manage it.
     """
     name = " ".join((name or "").split())
     if not name:
@@ -121,13 +120,8 @@ def lecture_register(
             raise Unprocessable("Choose the price you will pay.", fields={"fee_tier": ["Full or reduced."]})
     else:
         fee_tier = ""
-    patient_email_hold(email)  # a chart being opened with this address is waited for, and then linked
     registrant = _registrant_for(name=name, email=email)
-    patient = patient_with_email(email)
-    if patient is not None:
-        registrant = registrant_link(actor=actor, patient=patient) or registrant
-    live = program.enrollments.filter(status__in=LIVE_STATUSES)
-    if live.filter(registrant=registrant).exists() or (patient and live.filter(patient=patient).exists()):
+    if program.enrollments.filter(registrant=registrant, status__in=LIVE_STATUSES).exists():
         raise Conflict(ALREADY_REGISTERED, fields={"email": ["Already registered."]})
     if proposed:
         # The consent ticked on the form is the agreement to emails the interest list's notices rely on.
@@ -210,11 +204,10 @@ def lecture_payment_record(*, actor, enrollment: Enrollment, kind: str, amount: 
 
 
 def registrant_link(*, actor, patient) -> PublicRegistrant | None:
-    """A chart whose email a registrant gave: the registrant is linked to it, not copied, so their lecture history
-    shows on the chart and their lecture fees go to its account. Runs in the transaction that opens the chart
-    (patients.extensions), and in a registration made with a patient's address."""
-    if not patient.email or PublicRegistrant.objects.filter(patient=patient).exists():
-        return None  # one registrant per chart: one already linked (under an earlier address) stays the one
+    """A new chart whose email a registrant gave: the registrant is linked to it, not copied, so their lecture
+    history shows on the chart. Runs in the transaction that opens the chart (patients.extensions)."""
+    if not patient.email:
+        return None
     registrant = (
         PublicRegistrant.objects.select_for_update()
         .filter(email=patient.email.strip().lower(), patient__isnull=True)
