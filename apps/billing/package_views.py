@@ -61,13 +61,15 @@ def package_refund_view(request, pk):
             messages.success(request, "Package closed and its unused sessions credited.")
         return redirect("billing:patient_ledger", pk=patient.pk)
     amount = package_refund_amount(purchase)
-    owed = max(patient_balance(patient=patient), ZERO)
+    balance = patient_balance(patient=patient)
+    owed = max(balance, ZERO)
     context = {
         "patient": patient,
         "purchase": purchase,
         "amount": amount,
         "lowers_balance": min(amount, owed),
         "paid_back": max(amount - owed, ZERO),
+        "credit_first": -balance if balance < ZERO and amount > ZERO else None,  # as package_refund refuses it
         "form": form,
     }
     return render(request, "billing/package_refund_confirm.html", context)

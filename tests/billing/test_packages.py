@@ -283,6 +283,27 @@ def test_a_refund_with_too_little_paid_to_give_back_sends_nothing_back(personas,
     assert refunds_sent == []
 
 
+def test_with_credit_on_account_the_refund_asks_for_the_credit_first_and_sends_nothing(
+    personas, package, monkeypatch, login
+):
+    """$250 paid on a $200 package, $50 kept as credit: giving the package's $200 back would leave the credit
+    taking the balance below zero, which an adjustment may not. Refused before any money leaves."""
+    from apps.billing.services import packages
+    from apps.core.errors import Conflict
+
+    payment_record(
+        actor=personas.front_desk, patient=personas.patient, method="cash", amount="250.00", credit_on_account=True
+    )
+    refunds_sent = []
+    monkeypatch.setattr(packages, "payment_refund", lambda **refund: refunds_sent.append(refund))
+
+    with pytest.raises(Conflict, match=r"\$50.00 of credit on account"):
+        package_refund(actor=personas.billing, purchase=package, reason="Moving away")
+    assert refunds_sent == []
+    page = login(personas.billing).get(f"/billing/packages/{package.pk}/refund/").content.decode()
+    assert "Refund that credit first" in page and "Refund $200.00" not in page
+
+
 def test_a_refund_rounds_the_share_to_the_cent(personas, offering, massage):
     offering.session_count = 3
     offering.save()

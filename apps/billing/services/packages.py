@@ -225,7 +225,15 @@ def package_refund(*, actor, purchase: PackagePurchase, reason: str) -> PackageP
     amount = package_refund_amount(purchase)
     note = f"{purchase.sessions_remaining} unused of {purchase.sessions_total} package sessions: {reason.strip()}"
     if amount > ZERO:
-        owed = max(patient_balance(patient=patient), ZERO)
+        balance = patient_balance(patient=patient)
+        if balance < ZERO:
+            # The credit would take the balance below zero even after giving the package's share back: settle the
+            # credit on account first, before any money leaves (a card's refund cannot be called back).
+            raise Conflict(
+                f"The patient has {money_text(-balance)} of credit on account. Refund that credit first, then close "
+                "the package."
+            )
+        owed = balance
         if amount > owed:
             _refund_payments(actor=actor, patient=patient, amount=amount - owed, reason=note)
         adjustment_post(
