@@ -11,6 +11,7 @@ from apps.audit.services import access_log_write
 from apps.core.encryption import decrypt_text
 from apps.core.errors import NotFound
 from apps.core.models import ClinicSettings
+from apps.patients.selectors import treating_therapists_q
 
 from .models import Attachment, Message, MessageThread, ThreadStatus
 from .rules import is_clinic_inbox_staff, takes_patient_messages
@@ -124,9 +125,12 @@ def therapists_taking_messages_from(*, patient) -> list[User]:
     messages to therapists."""
     if not ClinicSettings.load().patient_messages_to_therapists:
         return []
-    treating = Q(pk=patient.primary_therapist_id) | Q(appointments__patient=patient)
     return list(
-        User.objects.filter(treating, therapist_profile__accepts_patient_messages=True, groups__name=Role.THERAPIST)
+        User.objects.filter(
+            treating_therapists_q(patient=patient),
+            therapist_profile__accepts_patient_messages=True,
+            groups__name=Role.THERAPIST,
+        )
         .distinct()
         .order_by("last_name", "first_name", "pk")
     )

@@ -28,6 +28,12 @@ def treating_patients_q(*, therapist, patient_ref: str = "pk") -> Q:
     return Q(primary_therapist=therapist) | Q(Exists(seen))
 
 
+def treating_therapists_q(*, patient) -> Q:
+    """Q for the users who treat `patient`: the same relation read from the therapists' side."""
+    sessions = {"appointments__patient": patient, "appointments__status__in": TREATING_STATUSES}
+    return Q(pk=patient.primary_therapist_id) | Q(**sessions)
+
+
 def therapist_has_seen(*, therapist, patient_id: int) -> bool:
     return Patient.objects.filter(pk=patient_id, **_sessions_with(therapist)).exists()
 
