@@ -37,9 +37,9 @@ def _counted(subquery: QuerySet, field: str, output) -> Coalesce:
 
 def program_registrants(*, program: GroupProgram) -> list[Enrollment]:
     """A lecture series' public registrations, live ones first (seated, offered, then the line in order), each with
-    `waitlist_rank`, `attended` (lectures charged at the door: attended, and missed ones when the series charges
-    no-shows, but not those charged on the ledger of the chart the registrant was linked to), `paid` (fees taken at
-    the door) and `owed` (those lectures at their chosen price, less what they paid). One query."""
+    `waitlist_rank`, `attended` (lectures charged: attended, and missed ones when the series charges no-shows),
+    `paid` (fees taken at the door) and `owed` (those lectures not charged on the account of a chart the registrant
+    was linked to, at their chosen price, less what they paid). One query."""
     money = DecimalField(max_digits=9, decimal_places=2)
     charged = [AttendanceStatus.ATTENDED, *([AttendanceStatus.NO_SHOW] if program.charge_no_shows else [])]
     on_ledger = session_charged(
@@ -47,10 +47,9 @@ def program_registrants(*, program: GroupProgram) -> list[Enrollment]:
     )
     attended = (
         Attendance.objects.filter(enrollment=OuterRef("pk"), status__in=charged)
-        .exclude(on_ledger)
         .order_by()
         .values("enrollment")
-        .annotate(n=Count("pk"))
+        .annotate(n=Count("pk"), at_door=Count("pk", filter=~on_ledger))
     )
     paid = (
         LecturePayment.objects.filter(enrollment=OuterRef("pk"), kind=LecturePaymentKind.FEE)
@@ -64,12 +63,13 @@ def program_registrants(*, program: GroupProgram) -> list[Enrollment]:
         .annotate(
             waitlist_rank=waitlist_rank_subquery(),
             attended=_counted(attended, "n", output=IntegerField()),
+            attended_at_door=_counted(attended, "at_door", output=IntegerField()),
             paid=_counted(paid, "total", output=money),
         )
         .order_by("created_at", "pk")
     )
     for row in rows:
-        row.owed = max(program.lecture_price(row.fee_tier) * row.attended - row.paid, Decimal("0.00"))
+        row.owed = max(program.lecture_price(row.fee_tier) * row.attended_at_door - row.paid, Decimal("0.00"))
     live = [row for row in rows if row.status in LIVE_STATUSES]
     live.sort(key=lambda row: (row.status == EnrollmentStatus.WAITLISTED, row.waitlist_position or 0))
     return live + [row for row in rows if row.status not in LIVE_STATUSES]

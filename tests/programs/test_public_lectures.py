@@ -258,8 +258,8 @@ def test_the_attendance_sheet_lists_registrants_and_fees_go_to_the_door_or_a_lin
         Decimal("2.00"),
         Decimal("3.00"),
     )
-    # Casey's lecture is on their account: nothing is owed at the door for it.
-    assert (rows[linked.pk].attended, rows[linked.pk].owed) == (0, Decimal("0.00"))
+    # Casey came, and the lecture is on their account: nothing is owed at the door for it.
+    assert (rows[linked.pk].attended, rows[linked.pk].owed) == (1, Decimal("0.00"))
     assert LecturePayment.objects.get().received_by == personas.front_desk
 
 
