@@ -59,6 +59,7 @@ ACTIONS = {
     "education_withdraw": "Withdrew library item",
     "education_journal_write": "Wrote journal entry from a prompt",
     "education_note_view": "Read the therapist's note on a shared library item",
+    "education_note_export": "Exported the therapist's note on a shared library item",
     "intake.view_signature": "Viewed signed intake form",
     "lecture_register": "Registered for a lecture series",
     "message_resend": "Sent a message again",

@@ -19,6 +19,8 @@ class MessageAdmin(ReadOnlyAdmin):
 
 
 @admin.register(AppointmentConfirmation)
-class AppointmentConfirmationAdmin(admin.ModelAdmin):
+class AppointmentConfirmationAdmin(ReadOnlyAdmin):
+    """A patient's answer to a reminder, as they gave it."""
+
     list_display = ["appointment", "appointment_start", "source", "created_at"]
     raw_id_fields = ["appointment"]

@@ -239,6 +239,8 @@ def _education(*, user, patient) -> list[dict]:
     )
     read = [(entry, patient.pk) for assignment in shared for entry in assignment.entries.all()]
     access_logs_write(actor=user, action="education_journal_export", subjects=read)
+    noted = [(assignment, patient.pk) for assignment in shared if assignment.content_encrypted]
+    access_logs_write(actor=user, action="education_note_export", subjects=noted)
     return [
         {
             "title": assignment.item.title,

@@ -170,6 +170,7 @@ def test_the_record_holds_the_care_level_history_and_the_library_with_logged_rea
     logged = AccessLog.objects.filter(actor=personas.patient_user)
     assert logged.filter(action="care_level_export").count() == 2
     assert logged.filter(action="education_journal_export").count() == 1
+    assert logged.filter(action="education_note_export").count() == 1  # the therapist's "No rush."
     data = json.loads(record_json(record))
     jsonschema.validate(data, SCHEMA)
     html = record_html(record)
