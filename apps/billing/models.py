@@ -525,6 +525,15 @@ class ProviderEvent(models.Model):
         return f"{self.provider} {self.event_type} {self.event_id}"
 
 
+class StatementCounting(models.TextChoices):
+    """Which charges a statement's period holds. Statements count what was posted in their month; those issued
+    before that rule counted charges by session date, and keep reading so, so their lines still add up to the
+    balances they were issued with."""
+
+    POSTED = "posted", "Posted in the period"
+    SESSION_DATE = "session_date", "Sessions in the period"
+
+
 class Statement(models.Model):
     """A monthly statement issued to a patient; its lines are read from the ledger for the period."""
 
@@ -536,6 +545,7 @@ class Statement(models.Model):
     issued_at = models.DateTimeField()
     # Empty for the monthly run that beat starts.
     issued_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+")
+    counted = models.CharField(max_length=12, choices=StatementCounting.choices, db_default=StatementCounting.POSTED)
 
     class Meta:
         ordering = ["-period_start"]

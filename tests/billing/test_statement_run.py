@@ -272,3 +272,37 @@ def test_a_charge_posted_after_its_month_was_issued_goes_on_the_next_statement(p
     ]
     with time_machine.travel(MARCH, tick=False):
         assert statements_issue_for_month(actor=None, year=2026, month=2) == 0  # the run agrees: already issued
+
+
+def test_a_statement_issued_when_charges_counted_by_session_date_keeps_reading_so(personas, fee_config):
+    """Issued before statements counted what was posted: its lines still add up to the balances it was issued with."""
+    from apps.billing.models import StatementCounting
+    from apps.billing.selectors.ledger import statement_lines
+
+    patient = personas.patient
+    Charge.objects.bulk_create(
+        [
+            Charge(
+                patient=patient,
+                kind="session",
+                service_type=fee_config["90834"],
+                service_date=dt.date(2026, 1, 31),
+                description="Individual psychotherapy",
+                full_fee=Decimal("200.00"),
+                amount=Decimal("200.00"),
+                class_code="A",
+                class_label="Full fee",
+                posted_at=clock.local_datetime(dt.date(2026, 2, 2), dt.time(9, 0)),
+            )
+        ]
+    )
+    january = Statement.objects.create(
+        patient=patient,
+        period_start=dt.date(2026, 1, 1),
+        period_end=dt.date(2026, 1, 31),
+        opening_balance=Decimal("0"),
+        closing_balance=Decimal("200.00"),
+        issued_at=clock.local_datetime(dt.date(2026, 2, 3), dt.time(8, 0)),
+        counted=StatementCounting.SESSION_DATE,
+    )
+    assert [line.amount for line in statement_lines(statement=january)] == [Decimal("200.00")]

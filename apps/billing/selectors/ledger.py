@@ -14,7 +14,7 @@ from apps.accounts.roles import Role
 from apps.core import clock
 from apps.core.money import ZERO
 
-from ..models import Adjustment, Charge, Payment, Statement
+from ..models import Adjustment, Charge, Payment, Statement, StatementCounting
 
 
 def amount_total(qs, field_name="amount") -> Decimal:
@@ -131,21 +131,29 @@ class LedgerLine:
     row: object
 
 
-def ledger_lines(*, patient, start: dt.date | None = None, end: dt.date | None = None) -> list[LedgerLine]:
+def ledger_lines(
+    *,
+    patient,
+    start: dt.date | None = None,
+    end: dt.date | None = None,
+    counted: str = StatementCounting.POSTED,
+) -> list[LedgerLine]:
     """Charges, payments and adjustments in date order (a charge on its session's day), those posted from `start`
-    to `end` when given (as a statement counts them). Three queries whatever the length."""
+    to `end` when given (as a statement counts them; a statement issued before that rule `counted` its charges by
+    session date). Three queries whatever the length."""
     tz = clock.clinic_tz()
     charges = Charge.objects.filter(patient=patient).select_related("service_type")
     payments = Payment.objects.filter(patient=patient)
     adjustments = Adjustment.objects.filter(patient=patient)
+    by_session = counted == StatementCounting.SESSION_DATE
     if start:
         begin = clock.local_datetime(start, dt.time(0, 0))
-        charges = charges.filter(posted_at__gte=begin)
+        charges = charges.filter(service_date__gte=start) if by_session else charges.filter(posted_at__gte=begin)
         payments = payments.filter(received_at__gte=begin)
         adjustments = adjustments.filter(posted_at__gte=begin)
     if end:
         stop = clock.local_datetime(end + dt.timedelta(days=1), dt.time(0, 0))
-        charges = charges.filter(posted_at__lt=stop)
+        charges = charges.filter(service_date__lte=end) if by_session else charges.filter(posted_at__lt=stop)
         payments = payments.filter(received_at__lt=stop)
         adjustments = adjustments.filter(posted_at__lt=stop)
     lines = [LedgerLine(c.service_date, "charge", c.description, c.amount, c) for c in charges]
@@ -247,7 +255,12 @@ def patients_with_balances(*, user) -> list[dict]:
 
 
 def statement_lines(*, statement: Statement) -> list[LedgerLine]:
-    return ledger_lines(patient=statement.patient, start=statement.period_start, end=statement.period_end)
+    return ledger_lines(
+        patient=statement.patient,
+        start=statement.period_start,
+        end=statement.period_end,
+        counted=statement.counted,
+    )
 
 
 def statements_of(*, patient) -> QuerySet[Statement]:

@@ -12,7 +12,7 @@ from apps.core.links import absolute_url
 from apps.core.transitions import actor_or_none
 from apps.notifications.outbox import messages_enqueue, patient_notice_build
 
-from ..models import Statement
+from ..models import Statement, StatementCounting
 from ..selectors.ledger import statement_balances
 from .common import add_months, patient_lock
 
@@ -50,6 +50,7 @@ def _statement_for(row, *, start: dt.date, end: dt.date, issued_at: dt.datetime,
         closing_balance=row.closing_balance,
         issued_at=issued_at,
         issued_by=actor_or_none(actor),
+        counted=StatementCounting.POSTED,
     )
 
 
