@@ -25,6 +25,20 @@ def local_datetime(day: dt.date, at: dt.time, zone: ZoneInfo | None = None) -> d
     return dt.datetime.combine(day, at).replace(tzinfo=zone or clinic_tz())
 
 
+def wall_time_missing(value: dt.datetime) -> bool:
+    """Whether `value`'s wall-clock time never happens in its zone: the hour skipped when clocks go forward."""
+    there = value.astimezone(dt.UTC).astimezone(value.tzinfo)
+    return there.replace(tzinfo=None, fold=0) != value.replace(tzinfo=None, fold=0)
+
+
+def span_of(start: dt.datetime, length: dt.timedelta) -> tuple[dt.datetime, dt.datetime]:
+    """`start` and the instant `length` of real time later, in UTC. Python adds to and subtracts aware datetimes of
+    one zone by their wall clock, so a session across a DST change would last 15 minutes, or an hour and three
+    quarters; in UTC every sum and difference is real time (pages tell them in their zone)."""
+    start = start.astimezone(dt.UTC)
+    return start, start + length
+
+
 class ZonePinned(dt.datetime):
     """A local datetime templates print in its own zone, not converted to the page's (as Django's `timezone`
     filter marks its results)."""

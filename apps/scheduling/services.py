@@ -84,8 +84,18 @@ class Booking:
     location: Location
 
     def spans(self, starts: list[dt.datetime]) -> list[tuple[dt.datetime, dt.datetime]]:
+        """Each start with its end a session's length later in real time. A wall-clock time the location's clock
+        skips (2:30 AM the night clocks go forward) is refused: it is no time at all."""
         length = dt.timedelta(minutes=self.service_type.duration_minutes)
-        return [(s, s + length) for s in starts]
+        for start in starts:
+            if clock.wall_time_missing(start):
+                when = f"{start:%-I:%M %p} on {start:%A, %B %-d, %Y}"
+                raise Unprocessable(
+                    f"{when} does not exist at {self.location.name}: the clocks go forward an hour that night. "
+                    "Choose another time.",
+                    fields={"start": ["That time is skipped when the clocks go forward."]},
+                )
+        return [clock.span_of(start, length) for start in starts]
 
 
 def _booking_location(*, therapist, room: Room | None, location: Location | None, start: dt.datetime) -> Location:

@@ -121,11 +121,12 @@ def _candidate_spans(*, hours, location: Location, week: dt.date, length: dt.tim
     for offset in range(7):
         day = week + dt.timedelta(days=offset)
         for block in (h for h in hours if h.weekday == day.weekday()):
-            start = clock.local_datetime(day, block.start_time, location.zone)
-            block_end = clock.local_datetime(day, block.end_time, location.zone)
+            # Stepped in real time (UTC), so a block on the night the clocks change is measured as it is lived.
+            start = clock.local_datetime(day, block.start_time, location.zone).astimezone(dt.UTC)
+            block_end = clock.local_datetime(day, block.end_time, location.zone).astimezone(dt.UTC)
             while start + length <= block_end:
                 if not window.refusal(start):
-                    spans.append((start, start + length))
+                    spans.append(clock.span_of(start, length))
                 start += SLOT_STEP
     return spans
 

@@ -51,8 +51,8 @@ def test_room_and_patient_collisions_are_told_apart(clinic):
         book(clinic, therapist=clinic.other_therapist, start=at(MONDAY, 10, 15))
     assert caught.value.extra["conflicting_appointment"] == {
         "id": first.pk,
-        "start": first.start.isoformat(),
-        "end": first.end.isoformat(),
+        "start": first.local_start.isoformat(),
+        "end": first.local_end.isoformat(),
         "collides_on": ["room", "patient"],
         "location": "Main office",
     }

@@ -7,6 +7,7 @@ import pytest
 from django.test import override_settings
 from django.utils import timezone
 
+from apps.core import clock
 from apps.core.errors import Conflict, Unprocessable
 from apps.scheduling import services, tasks
 from apps.scheduling.models import Appointment, AppointmentSeries, TimeOff
@@ -112,8 +113,8 @@ def test_the_preview_lists_which_dates_collide_and_with_what(clinic):
     assert week2["conflicts"] == [
         {
             "id": blocker.pk,
-            "start": blocker.start.isoformat(),
-            "end": blocker.end.isoformat(),
+            "start": blocker.local_start.isoformat(),
+            "end": blocker.local_end.isoformat(),
             "collides_on": ["room"],
             "location": "Main office",
         }
@@ -193,3 +194,48 @@ def test_an_open_ended_series_stops_growing_once_the_patient_is_discharged(clini
     assert tasks.series_extend_open_ended() == 0
     result.series.refresh_from_db()
     assert result.series.status == "ended" and result.series.end_date == result.series.booked_through
+
+
+def test_a_session_on_the_night_the_clocks_go_back_lasts_its_length(clinic, frozen_now):
+    """01:30 on Sunday 1 November 2026 happens twice in New York: the session is the first 01:30 and ends 45
+    minutes later, not at 02:15 of the second hour (an hour and three quarters)."""
+    frozen_now.move_to(dt.datetime(2026, 10, 1, 12, tzinfo=NEW_YORK))
+    appointment = services.appointment_book(
+        actor=clinic.front_desk,
+        therapist=clinic.therapist,
+        patient=clinic.patient,
+        service_type=clinic.individual,
+        start=clock.local_datetime(dt.date(2026, 11, 1), dt.time(1, 30)),
+        room=clinic.willow,
+        override_reason="A night session agreed with the patient",
+    )
+    appointment.refresh_from_db()
+    assert appointment.end - appointment.start == dt.timedelta(minutes=45)
+    weekly = series(
+        clinic,
+        first_date=dt.date(2026, 10, 25),
+        local_start_time=dt.time(1, 30),
+        room=clinic.cedar,
+        patient=clinic.other_patient,
+        therapist=clinic.other_therapist,
+        override_reason="Night sessions agreed",
+    )
+    assert all(a.end - a.start == dt.timedelta(minutes=45) for a in weekly.booked)
+
+
+def test_a_time_the_clocks_skip_is_refused_with_a_message(clinic, frozen_now, login):
+    """02:30 on Sunday 8 March 2026 never happens in New York: a clear 422, never a 500 from the database."""
+    frozen_now.move_to(dt.datetime(2026, 2, 1, 12, tzinfo=NEW_YORK))
+    with pytest.raises(Unprocessable, match="does not exist .* the clocks go forward"):
+        services.appointment_book(
+            actor=clinic.front_desk,
+            therapist=clinic.therapist,
+            patient=clinic.patient,
+            service_type=clinic.individual,
+            start=clock.local_datetime(dt.date(2026, 3, 8), dt.time(2, 30)),
+            room=clinic.willow,
+            override_reason="A night session agreed with the patient",
+        )
+    with pytest.raises(Unprocessable, match="does not exist"):
+        series(clinic, first_date=dt.date(2026, 3, 1), local_start_time=dt.time(2, 30), override_reason="Nights")
+    assert not Appointment.objects.exists()
