@@ -121,6 +121,7 @@ def patient_notice_build(
     send_at: dt.datetime | None = None,
     purpose: str = "",
     clinic: ClinicSettings | None = None,
+    useless_from: dt.datetime | None = None,
 ) -> list[Message]:
     """Every notice a patient gets about their own care is built here: one unsaved outbox row per channel, by email
     when `email` and they have an address, and by text when `sms` and they agreed to texts and have not replied
@@ -132,7 +133,10 @@ def patient_notice_build(
     this helper, carry it in the middle.
 
     An `email_only` notice (statements, estimates, billing reminders, a cancellation) is one email keyed `key`
-    itself: those keys are older than texts, and a notice queued before must find its key taken."""
+    itself: those keys are older than texts, and a notice queued before must find its key taken.
+
+    A notice that would go out at or after `useless_from` (a reminder whose text quiet hours push past the meeting's
+    start) is not built."""
     channels = [(Channel.EMAIL, patient.email)] if email and patient.email else []
     if sms and not email_only and patient.can_receive_sms:
         channels.append((Channel.SMS, patient.phone))
@@ -150,6 +154,8 @@ def patient_notice_build(
             context={"patient_first_name": patient.first_name, **context},
             clinic=clinic,
         )
+        if useless_from is not None and message.send_at >= useless_from:
+            continue
         # The patient's own account, by id: a statement run builds thousands of notices without loading a user each.
         message.recipient_user_id = patient.user_id
         messages.append(message)

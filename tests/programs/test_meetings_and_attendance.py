@@ -215,3 +215,24 @@ def test_the_enrollment_confirmation_tells_the_first_meeting_on_its_office_clock
     assert message.context["time_zone"] == program.meetings.first().appointment.zone.key
     text = message_render(template="enrollment_confirmed", context=message.context, channel="email").text
     assert "at 6:00 PM E" in text  # "… at 6:00 PM EST", its office's zone named
+
+
+def test_a_meeting_text_quiet_hours_would_hold_past_its_start_is_not_sent(personas, make_patients):
+    """As for a session: a reminder text that quiet hours push to after the 6 PM meeting has begun is dropped, and
+    the email still goes."""
+    from apps.core.models import ClinicSettings
+    from apps.notifications.models import Message
+    from apps.programs.tasks import remind_meeting_members
+
+    clinic = ClinicSettings.load()
+    clinic.quiet_hours_start, clinic.quiet_hours_end = dt.time(15, 0), dt.time(19, 0)
+    clinic.save()
+    program = scheduled_program(actor=personas.front_desk, capacity=3)
+    (texting,) = make_patients(1)
+    type(texting).objects.filter(pk=texting.pk).update(reminder_sms=True, sms_consent_at=clock.now())
+    program_enroll(actor=personas.front_desk, program=program, patient=texting)
+    start = selectors.program_meetings(program=program).first().appointment.start
+    with time_machine.travel(start - dt.timedelta(hours=1), tick=False):
+        remind_meeting_members()
+    channels = set(Message.objects.filter(template="group_meeting_reminder").values_list("channel", flat=True))
+    assert channels == {"email"}

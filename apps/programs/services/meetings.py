@@ -127,6 +127,8 @@ def meeting_reminders_queue() -> int:
                     email=patient.reminder_email and due[Channel.EMAIL],
                     sms=patient.reminder_sms and due[Channel.SMS],
                     send_at=now,
+                    # A text quiet hours would hold until the meeting has begun is no reminder (as for sessions).
+                    useless_from=appointment.start,
                 )
             )
     return queued
