@@ -21,6 +21,7 @@ from apps.core.errors import InvalidTransition
 from apps.core.links import absolute_url
 from apps.core.models import ClinicSettings
 from apps.notifications.outbox import patient_notice_enqueue
+from apps.scheduling.reminders import reader_zone_context
 
 # The salt predates this module; changing it would kill the links in notices already sent.
 TOKEN_SALT = "programs.offer-link"
@@ -121,9 +122,11 @@ def offer_links(
 
 
 def offer_notify(*, kind: str, object_id: int, offer_number: int, patient, subject, template: str, key: str, context):
-    """Tell the patient about a new offer, by email and text, with its accept and decline links."""
+    """Tell the patient about a new offer, by email and text, with its accept and decline links; its deadline is
+    told in the clinic's time, named, and in theirs when they set another zone."""
     links = offer_links(kind=kind, object_id=object_id, offer_number=offer_number)
-    patient_notice_enqueue(patient=patient, subject=subject, template=template, key=key, context={**context, **links})
+    context = {**context, **links, **reader_zone_context(patient)}
+    patient_notice_enqueue(patient=patient, subject=subject, template=template, key=key, context=context)
 
 
 def offer_link_answer(request: HttpRequest, link: OfferLink) -> HttpResponse:

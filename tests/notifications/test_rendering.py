@@ -101,3 +101,25 @@ def test_every_message_template_follows_the_convention_and_renders(clinic, templ
         assert rendered.subject and "\n" not in rendered.subject
     if has_sms:
         assert message_render(template=template, context={}, channel="sms").sms
+
+
+@pytest.mark.parametrize("template", ["seat_offer", "slot_offer"])
+def test_an_offers_deadline_is_told_in_the_clinics_named_zone_and_the_readers(template):
+    """A patient in Los Angeles reads the hold's end in their own time too: "2:00 PM" alone is 11:00 AM there, and
+    an answer after it comes too late."""
+    context = {
+        "patient_first_name": "Pat",
+        "program_title": "TMS recovery group",
+        "weekday": "Friday",
+        "start_time": "10:00",
+        "deadline": "2026-03-13T18:00:00+00:00",  # 2:00 PM in New York
+        "accept_url": "https://clinic.test/a",
+        "decline_url": "https://clinic.test/d",
+        "program_url": "https://clinic.test/p",
+        "patient_time_zone": "America/Los_Angeles",
+    }
+    rendered = message_render(template=template, context=context, channel="sms")
+    assert "Fri Mar 13 at 2:00 PM EDT (11:00 AM your time)" in rendered.sms
+    email = message_render(template=template, context=context, channel="email")
+    assert "Friday, March 13, 2026 at 2:00 PM EDT (11:00 AM your time)" in email.text
+    assert "2:00 PM EDT (11:00 AM your time)" in email.subject
