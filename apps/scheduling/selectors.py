@@ -9,7 +9,21 @@ from zoneinfo import ZoneInfo
 from django.conf import settings
 from django.contrib.postgres.fields import DateTimeRangeField
 from django.db.backends.postgresql.psycopg_any import DateTimeTZRange
-from django.db.models import CharField, Exists, F, Func, Max, OuterRef, Prefetch, Q, QuerySet, Value
+from django.db.models import (
+    CharField,
+    DateField,
+    DateTimeField,
+    Exists,
+    F,
+    Func,
+    Max,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Value,
+)
+from django.db.models.functions import Cast
 
 from apps.accounts.models import User
 from apps.accounts.roles import Role
@@ -270,30 +284,36 @@ def local_days_span(first: dt.date, days: int = 1, zone=None) -> tuple[dt.dateti
     )
 
 
+def _starting_on_local_days(qs: QuerySet, *, first: dt.date, days: int, location: Location | None) -> QuerySet:
+    """`qs` narrowed to sessions starting on `days` local days from `first`: at one location, its days in its zone;
+    across all of them, each session's days at its own office (an 18:30 session in Honolulu is that day's, though
+    it is past midnight in New York). The day or so either side every zone's day lies in bounds the index scan."""
+    if location is not None:
+        start, end = local_days_span(first, days, zone=location.zone)
+        return qs.filter(location=location, start__gte=start, start__lt=end)
+    start, end = local_days_span(first - dt.timedelta(days=1), days + 2)
+    local_day = Func(F("location__time_zone"), F("start"), function="timezone", output_field=DateTimeField())
+    return (
+        qs.filter(start__gte=start, start__lt=end)
+        .alias(local_day=Cast(local_day, DateField()))
+        .filter(local_day__gte=first, local_day__lt=first + dt.timedelta(days=days))
+    )
+
+
 def arrivals_on(*, user, day: dt.date, location: Location | None = None) -> QuerySet[Appointment]:
     """Individual sessions starting on a local day, not cancelled, in time order: who the front desk expects. At
-    one location, its day in its zone."""
-    start, end = local_days_span(day, zone=location.zone if location else None)
-    qs = appointments_visible_to(user=user).filter(
-        start__gte=start, start__lt=end, patient__isnull=False, status__in=ARRIVAL_STATUSES
-    )
-    if location is not None:
-        qs = qs.filter(location=location)
-    return qs.order_by("start", "pk")
+    one location, its day in its zone; across all, each session's day at its own office."""
+    qs = appointments_visible_to(user=user).filter(patient__isnull=False, status__in=ARRIVAL_STATUSES)
+    return _starting_on_local_days(qs, first=day, days=1, location=location).order_by("start", "pk")
 
 
 def booked_sessions_starting(
     *, user, first_day: dt.date, days: int, location: Location | None = None
 ) -> QuerySet[Appointment]:
     """Booked individual sessions starting on `days` local days from `first_day`, in time order (at one location,
-    its days in its zone)."""
-    start, end = local_days_span(first_day, days, zone=location.zone if location else None)
-    qs = appointments_visible_to(user=user).filter(
-        start__gte=start, start__lt=end, patient__isnull=False, status=AppointmentStatus.BOOKED
-    )
-    if location is not None:
-        qs = qs.filter(location=location)
-    return qs.order_by("start", "pk")
+    its days in its zone; across all, each session's days at its own office)."""
+    qs = appointments_visible_to(user=user).filter(patient__isnull=False, status=AppointmentStatus.BOOKED)
+    return _starting_on_local_days(qs, first=first_day, days=days, location=location).order_by("start", "pk")
 
 
 def discharge_blocker(*, patient) -> str:

@@ -103,6 +103,27 @@ def test_arrivals_are_todays_sessions_in_time_order_without_cancelled_ones(perso
     assert response.context["day"].arrivals == [morning, afternoon]
 
 
+def test_across_offices_each_session_is_on_its_own_offices_day(personas, login):
+    """9:30 PM in Pasadena is past midnight in New York: across all offices the desk still sees it with that day's
+    arrivals (its office's day), and a Pasadena session early on the next New York day is not today's."""
+    from apps.core.time_zones import zone_or_none
+    from tests.places import pacific_office
+
+    pasadena = pacific_office()
+    pacific = zone_or_none(pasadena.time_zone)
+    today = _today()
+
+    def there(day, hour, minute=0):
+        start = clock.local_datetime(day, dt.time(hour, minute), pacific)
+        return AppointmentFactory(location=pasadena, start=start, end=start + dt.timedelta(minutes=45))
+
+    late = there(today, 21, 30)
+    there(today - dt.timedelta(days=1), 21, 30)  # yesterday's there, though early today in New York
+
+    arrivals = _home(login, personas.front_desk).context["day"].arrivals
+    assert late in arrivals and len(arrivals) == 1
+
+
 def test_arrivals_show_who_confirmed_how_and_when(personas, login):
     today = _today()
     by_text = _session(today, 9, therapist=personas.therapist, patient=personas.patient)
