@@ -11,6 +11,7 @@ from apps.core import clock
 from apps.core.encryption import decrypt_text
 from apps.core.errors import ApplicationError, NotFound
 from apps.scheduling.models import Appointment, AppointmentStatus
+from apps.scheduling.selectors import starting_on_local_days
 
 from .instruments import INSTRUMENTS
 from .models import AssignmentStatus, JournalEntry, QuestionnaireAssignment, QuestionnaireResponse
@@ -114,12 +115,10 @@ def open_flags(*, patient) -> QuerySet[QuestionnaireResponse]:
 
 
 def appointments_needing_questionnaires(*, day: dt.date) -> QuerySet[Appointment]:
-    """Booked individual sessions on a local date whose patient has a portal account."""
-    start = clock.local_datetime(day, dt.time(0, 0))
-    end = clock.local_datetime(day + dt.timedelta(days=1), dt.time(0, 0))
-    return Appointment.objects.filter(
-        start__gte=start,
-        start__lt=end,
+    """Booked individual sessions on a local date (each at its own office: an evening session in Pasadena is that
+    day's) whose patient has a portal account."""
+    sessions = starting_on_local_days(Appointment.objects.all(), first=day, days=1, location=None)
+    return sessions.filter(
         status=AppointmentStatus.BOOKED,
         patient__isnull=False,
         patient__user__isnull=False,

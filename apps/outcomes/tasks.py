@@ -11,7 +11,8 @@ from . import selectors, services
 
 @shared_task
 def questionnaires_send_for_tomorrow() -> int:
-    """Assign due questionnaires for tomorrow's sessions (clinic time) and queue one email each."""
+    """Assign due questionnaires for tomorrow's sessions (the clinic's tomorrow, each session on its own office's
+    day) and queue one email each."""
     tomorrow = clock.local_now().date() + dt.timedelta(days=1)
     sent = 0
     for appointment in selectors.appointments_needing_questionnaires(day=tomorrow):

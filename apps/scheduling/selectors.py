@@ -284,7 +284,7 @@ def local_days_span(first: dt.date, days: int = 1, zone=None) -> tuple[dt.dateti
     )
 
 
-def _starting_on_local_days(qs: QuerySet, *, first: dt.date, days: int, location: Location | None) -> QuerySet:
+def starting_on_local_days(qs: QuerySet, *, first: dt.date, days: int, location: Location | None) -> QuerySet:
     """`qs` narrowed to sessions starting on `days` local days from `first`: at one location, its days in its zone;
     across all of them, each session's days at its own office (an 18:30 session in Honolulu is that day's, though
     it is past midnight in New York). The day or so either side every zone's day lies in bounds the index scan."""
@@ -304,7 +304,7 @@ def arrivals_on(*, user, day: dt.date, location: Location | None = None) -> Quer
     """Individual sessions starting on a local day, not cancelled, in time order: who the front desk expects. At
     one location, its day in its zone; across all, each session's day at its own office."""
     qs = appointments_visible_to(user=user).filter(patient__isnull=False, status__in=ARRIVAL_STATUSES)
-    return _starting_on_local_days(qs, first=day, days=1, location=location).order_by("start", "pk")
+    return starting_on_local_days(qs, first=day, days=1, location=location).order_by("start", "pk")
 
 
 def booked_sessions_starting(
@@ -313,7 +313,7 @@ def booked_sessions_starting(
     """Booked individual sessions starting on `days` local days from `first_day`, in time order (at one location,
     its days in its zone; across all, each session's days at its own office)."""
     qs = appointments_visible_to(user=user).filter(patient__isnull=False, status=AppointmentStatus.BOOKED)
-    return _starting_on_local_days(qs, first=first_day, days=days, location=location).order_by("start", "pk")
+    return starting_on_local_days(qs, first=first_day, days=days, location=location).order_by("start", "pk")
 
 
 def discharge_blocker(*, patient) -> str:

@@ -236,3 +236,25 @@ def test_phq15_and_pcs_go_out_every_four_weeks(personas, tomorrow_session):
         21: {"pain_nrs"},
         28: {"pain_nrs", "phq9", "gad7", "phq15", "pcs"},
     }
+
+
+@pytest.mark.django_db
+def test_an_evening_session_at_a_western_office_is_asked_about_the_day_before_it(personas):
+    """9:30 PM in Pasadena is past midnight in New York: the questionnaire goes out the day before the session's
+    own day, not on the morning of it."""
+    from apps.core.time_zones import zone_or_none
+    from tests.places import pacific_office
+
+    pasadena = pacific_office()
+    day = clock.local_now().date() + dt.timedelta(days=10)
+    start = clock.local_datetime(day, dt.time(21, 30), zone_or_none(pasadena.time_zone))
+    session = AppointmentFactory(
+        therapist=personas.therapist,
+        patient=personas.patient,
+        location=pasadena,
+        start=start,
+        end=start + dt.timedelta(minutes=45),
+    )
+    with time_machine.travel(clock.local_datetime(day - dt.timedelta(days=1), dt.time(12))):
+        questionnaires_send_for_tomorrow()
+    assert QuestionnaireAssignment.objects.filter(appointment=session).exists()
