@@ -196,3 +196,33 @@ def test_the_chart_panel_queries_do_not_grow_with_material(personas, login, djan
     _more_material(personas, 6)
     with django_assert_max_num_queries(len(few.captured_queries)):
         assert client.get(url).status_code == 200
+
+
+def test_a_massage_therapist_treating_the_patient_reads_no_prompt_entries_as_on_the_chart(
+    personas, login, shared_prompt
+):
+    """Journal entries written from a prompt are psychotherapy content: a massage and bodywork provider who sees
+    the patient finds the assignment as the chart shows it to them, not at all."""
+    import datetime as dt
+
+    from apps.accounts.disciplines import Discipline
+    from apps.core import clock
+    from tests.factories import AppointmentFactory, ServiceTypeFactory, TherapistFactory
+
+    _entry(personas, shared_prompt)
+    masseuse = TherapistFactory(profile__discipline=Discipline.BODYWORK)
+    massage = ServiceTypeFactory(code="RLX60", name="Relaxation massage", discipline=Discipline.BODYWORK)
+    start = clock.local_datetime(clock.local_now().date() + dt.timedelta(days=21), dt.time(16, 0))
+    AppointmentFactory(
+        therapist=masseuse,
+        patient=personas.patient,
+        service_type=massage,
+        start=start,
+        end=start + dt.timedelta(hours=1),
+    )
+
+    client = login(masseuse)
+    page = client.get(f"/education/assignments/{shared_prompt.pk}/")
+    assert page.status_code == 404 and "father" not in page.content.decode()
+    api = login(masseuse, api=True).get(f"/api/education/assignments/{shared_prompt.pk}/entries/")
+    assert api.status_code in (403, 404) and "father" not in api.content.decode()
