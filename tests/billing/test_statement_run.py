@@ -24,8 +24,9 @@ pytestmark = pytest.mark.django_db
 MARCH = "2026-03-02 09:00:00-05:00"  # February has ended; January and February can be issued
 
 
-def _charge(patients, *, on: dt.date, amount: str, service_type) -> None:
-    """A session charge for each patient on a day (written as the ledger stores it, without the booking)."""
+def _charge(patients, *, on: dt.date, amount: str, service_type, posted_on: dt.date | None = None) -> None:
+    """A session charge for each patient on a day (written as the ledger stores it, without the booking), posted
+    that evening or on `posted_on` (a note signed days later)."""
     Charge.objects.bulk_create(
         Charge(
             patient=patient,
@@ -37,7 +38,7 @@ def _charge(patients, *, on: dt.date, amount: str, service_type) -> None:
             amount=Decimal(amount),
             class_code="A",
             class_label="Full fee",
-            posted_at=clock.local_datetime(on, dt.time(17, 0)),
+            posted_at=clock.local_datetime(posted_on or on, dt.time(17, 0)),
         )
         for patient in patients
     )
@@ -241,21 +242,12 @@ def test_a_charge_posted_after_its_month_was_issued_goes_on_the_next_statement(p
     _charge([patient], on=dt.date(2026, 1, 14), amount="80", service_type=fee_config["90834"])
     with time_machine.travel("2026-02-01 08:00:00-05:00", tick=False):
         january = statement_issue(actor=personas.billing, patient=patient, year=2026, month=1)
-    Charge.objects.bulk_create(
-        [
-            Charge(
-                patient=patient,
-                kind="session",
-                service_type=fee_config["90834"],
-                service_date=dt.date(2026, 1, 31),
-                description="Individual psychotherapy",
-                full_fee=Decimal("200.00"),
-                amount=Decimal("200.00"),
-                class_code="A",
-                class_label="Full fee",
-                posted_at=clock.local_datetime(dt.date(2026, 2, 2), dt.time(9, 0)),
-            )
-        ]
+    _charge(
+        [patient],
+        on=dt.date(2026, 1, 31),
+        amount="200",
+        service_type=fee_config["90834"],
+        posted_on=dt.date(2026, 2, 2),
     )
     with time_machine.travel(MARCH, tick=False):
         february = statement_issue(actor=personas.billing, patient=patient, year=2026, month=2)
@@ -280,21 +272,12 @@ def test_a_statement_issued_when_charges_counted_by_session_date_keeps_reading_s
     from apps.billing.selectors.ledger import statement_lines
 
     patient = personas.patient
-    Charge.objects.bulk_create(
-        [
-            Charge(
-                patient=patient,
-                kind="session",
-                service_type=fee_config["90834"],
-                service_date=dt.date(2026, 1, 31),
-                description="Individual psychotherapy",
-                full_fee=Decimal("200.00"),
-                amount=Decimal("200.00"),
-                class_code="A",
-                class_label="Full fee",
-                posted_at=clock.local_datetime(dt.date(2026, 2, 2), dt.time(9, 0)),
-            )
-        ]
+    _charge(
+        [patient],
+        on=dt.date(2026, 1, 31),
+        amount="200",
+        service_type=fee_config["90834"],
+        posted_on=dt.date(2026, 2, 2),
     )
     january = Statement.objects.create(
         patient=patient,

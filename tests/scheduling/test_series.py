@@ -196,19 +196,23 @@ def test_an_open_ended_series_stops_growing_once_the_patient_is_discharged(clini
     assert result.series.status == "ended" and result.series.end_date == result.series.booked_through
 
 
-def test_a_session_on_the_night_the_clocks_go_back_lasts_its_length(clinic, frozen_now):
-    """01:30 on Sunday 1 November 2026 happens twice in New York: the session is the first 01:30 and ends 45
-    minutes later, not at 02:15 of the second hour (an hour and three quarters)."""
-    frozen_now.move_to(dt.datetime(2026, 10, 1, 12, tzinfo=NEW_YORK))
-    appointment = services.appointment_book(
+def _book_at_night(clinic, day: dt.date, at: dt.time):
+    return services.appointment_book(
         actor=clinic.front_desk,
         therapist=clinic.therapist,
         patient=clinic.patient,
         service_type=clinic.individual,
-        start=clock.local_datetime(dt.date(2026, 11, 1), dt.time(1, 30)),
+        start=clock.local_datetime(day, at),
         room=clinic.willow,
         override_reason="A night session agreed with the patient",
     )
+
+
+def test_a_session_on_the_night_the_clocks_go_back_lasts_its_length(clinic, frozen_now):
+    """01:30 on Sunday 1 November 2026 happens twice in New York: the session is the first 01:30 and ends 45
+    minutes later, not at 02:15 of the second hour (an hour and three quarters)."""
+    frozen_now.move_to(dt.datetime(2026, 10, 1, 12, tzinfo=NEW_YORK))
+    appointment = _book_at_night(clinic, dt.date(2026, 11, 1), dt.time(1, 30))
     appointment.refresh_from_db()
     assert appointment.end - appointment.start == dt.timedelta(minutes=45)
     weekly = series(
@@ -227,15 +231,7 @@ def test_a_time_the_clocks_skip_is_refused_with_a_message(clinic, frozen_now, lo
     """02:30 on Sunday 8 March 2026 never happens in New York: a clear 422, never a 500 from the database."""
     frozen_now.move_to(dt.datetime(2026, 2, 1, 12, tzinfo=NEW_YORK))
     with pytest.raises(Unprocessable, match="does not exist .* the clocks go forward"):
-        services.appointment_book(
-            actor=clinic.front_desk,
-            therapist=clinic.therapist,
-            patient=clinic.patient,
-            service_type=clinic.individual,
-            start=clock.local_datetime(dt.date(2026, 3, 8), dt.time(2, 30)),
-            room=clinic.willow,
-            override_reason="A night session agreed with the patient",
-        )
+        _book_at_night(clinic, dt.date(2026, 3, 8), dt.time(2, 30))
     with pytest.raises(Unprocessable, match="does not exist"):
         series(clinic, first_date=dt.date(2026, 3, 1), local_start_time=dt.time(2, 30), override_reason="Nights")
     assert not Appointment.objects.exists()
