@@ -44,6 +44,17 @@ def _charge(patients, *, on: dt.date, amount: str, service_type, posted_on: dt.d
     )
 
 
+def _signed_late(patient, fee_config) -> None:
+    """A $200 session on January 31 whose note is signed, and so charged, on February 2."""
+    _charge(
+        [patient],
+        on=dt.date(2026, 1, 31),
+        amount="200",
+        service_type=fee_config["90834"],
+        posted_on=dt.date(2026, 2, 2),
+    )
+
+
 def _pay(patient, *, at: str, amount: str, actor, **extra):
     with time_machine.travel(at, tick=False):
         return payment_record(actor=actor, patient=patient, method="cash", amount=amount, **extra)
@@ -242,13 +253,7 @@ def test_a_charge_posted_after_its_month_was_issued_goes_on_the_next_statement(p
     _charge([patient], on=dt.date(2026, 1, 14), amount="80", service_type=fee_config["90834"])
     with time_machine.travel("2026-02-01 08:00:00-05:00", tick=False):
         january = statement_issue(actor=personas.billing, patient=patient, year=2026, month=1)
-    _charge(
-        [patient],
-        on=dt.date(2026, 1, 31),
-        amount="200",
-        service_type=fee_config["90834"],
-        posted_on=dt.date(2026, 2, 2),
-    )
+    _signed_late(patient, fee_config)
     with time_machine.travel(MARCH, tick=False):
         february = statement_issue(actor=personas.billing, patient=patient, year=2026, month=2)
 
@@ -272,13 +277,7 @@ def test_a_statement_issued_when_charges_counted_by_session_date_keeps_reading_s
     from apps.billing.selectors.ledger import statement_lines
 
     patient = personas.patient
-    _charge(
-        [patient],
-        on=dt.date(2026, 1, 31),
-        amount="200",
-        service_type=fee_config["90834"],
-        posted_on=dt.date(2026, 2, 2),
-    )
+    _signed_late(patient, fee_config)
     january = Statement.objects.create(
         patient=patient,
         period_start=dt.date(2026, 1, 1),
