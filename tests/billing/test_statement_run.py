@@ -272,19 +272,24 @@ def test_a_charge_posted_after_its_month_was_issued_goes_on_the_next_statement(p
 
 
 def test_a_statement_issued_when_charges_counted_by_session_date_keeps_reading_so(personas, fee_config):
-    """Issued before statements counted what was posted: its lines still add up to the balances it was issued with."""
+    """Issued (on February 1) before statements counted what was posted: its lines are the charges it was issued
+    with, by session date, and still add up to its stored balances; a January session signed on February 2 is not
+    among them (it is on February's statement, by posting date)."""
     from apps.billing.models import StatementCounting
     from apps.billing.selectors.ledger import statement_lines
 
     patient = personas.patient
-    _signed_late(patient, fee_config)
+    _charge([patient], on=dt.date(2026, 1, 14), amount="80", service_type=fee_config["90834"])
     january = Statement.objects.create(
         patient=patient,
         period_start=dt.date(2026, 1, 1),
         period_end=dt.date(2026, 1, 31),
         opening_balance=Decimal("0"),
-        closing_balance=Decimal("200.00"),
-        issued_at=clock.local_datetime(dt.date(2026, 2, 3), dt.time(8, 0)),
+        closing_balance=Decimal("80.00"),
+        issued_at=clock.local_datetime(dt.date(2026, 2, 1), dt.time(8, 0)),
         counted=StatementCounting.SESSION_DATE,
     )
-    assert [line.amount for line in statement_lines(statement=january)] == [Decimal("200.00")]
+    _signed_late(patient, fee_config)
+    lines = statement_lines(statement=january)
+    assert [line.amount for line in lines] == [Decimal("80.00")]
+    assert sum(line.amount for line in lines) == january.closing_balance - january.opening_balance

@@ -137,15 +137,18 @@ def ledger_lines(
     start: dt.date | None = None,
     end: dt.date | None = None,
     counted: str = StatementCounting.POSTED,
+    issued_at: dt.datetime | None = None,
 ) -> list[LedgerLine]:
     """Charges, payments and adjustments in date order (a charge on its session's day), those posted from `start`
     to `end` when given (as a statement counts them; a statement issued before that rule `counted` its charges by
-    session date). Three queries whatever the length."""
+    session date, among those posted by the time it was `issued_at`). Three queries whatever the length."""
     tz = clock.clinic_tz()
     charges = Charge.objects.filter(patient=patient).select_related("service_type")
     payments = Payment.objects.filter(patient=patient)
     adjustments = Adjustment.objects.filter(patient=patient)
     by_session = counted == StatementCounting.SESSION_DATE
+    if by_session and issued_at is not None:
+        charges = charges.filter(posted_at__lte=issued_at)  # what it was issued with, not a session signed since
     if start:
         begin = clock.local_datetime(start, dt.time(0, 0))
         charges = charges.filter(service_date__gte=start) if by_session else charges.filter(posted_at__gte=begin)
@@ -260,6 +263,7 @@ def statement_lines(*, statement: Statement) -> list[LedgerLine]:
         start=statement.period_start,
         end=statement.period_end,
         counted=statement.counted,
+        issued_at=statement.issued_at,
     )
 
 
