@@ -152,7 +152,7 @@ class PatientEducationView(APIView):
         if patient is None:
             raise NotFound("No such patient.")
         if not request.user.has_perm(perm, patient):
-            raise PermissionDenied("Only a therapist who treats this patient sees or shares their material.")
+            raise PermissionDenied("Only a psychotherapist who treats this patient sees or shares their material.")
         return patient
 
     @extend_schema(responses=EducationAssignmentOutput(many=True))

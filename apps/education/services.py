@@ -138,7 +138,9 @@ def _note(note: str) -> str:
 def assignment_create(*, actor, patient: Patient, item: LibraryItem, note: str = "") -> Assignment:
     """Share an item with a patient the actor treats. Refused: another therapist's patient (403), a retired item
     (422), an item the patient already has open (409)."""
-    permission_require(actor, "education.assign", patient, "Only a therapist who treats this patient shares material.")
+    permission_require(
+        actor, "education.assign", patient, "Only a psychotherapist who treats this patient shares material."
+    )
     note = _note(note)
     # Fixed order: the patient, then the item (a retirement racing this assignment waits or wins).
     patient = Patient.objects.select_for_update().get(pk=patient.pk)
@@ -202,7 +204,7 @@ def assignment_mark_done(*, actor, assignment: Assignment, done: bool = True) ->
 def assignment_withdraw(*, actor, assignment: Assignment) -> Assignment:
     """A treating therapist takes an item off the patient's list; entries written from it stay in the record."""
     permission_require(
-        actor, "education.assign", assignment.patient, "Only a therapist who treats this patient does that."
+        actor, "education.assign", assignment.patient, "Only a psychotherapist who treats this patient does that."
     )
     assignment = _locked(assignment)
     if not assignment.is_open:

@@ -124,6 +124,24 @@ def test_across_offices_each_session_is_on_its_own_offices_day(personas, login):
     assert late in arrivals and len(arrivals) == 1
 
 
+def test_a_session_at_another_office_is_listed_unconfirmed_on_its_own_day_and_clock(personas, login):
+    """Tomorrow 9:30 PM in Pasadena (past midnight in New York): among the sessions to confirm, on its own day and
+    clock, with its zone named."""
+    from apps.core.time_zones import zone_or_none
+    from tests.places import pacific_office
+
+    pasadena = pacific_office()
+    tomorrow = _today() + dt.timedelta(days=1)
+    start = clock.local_datetime(tomorrow, dt.time(21, 30), zone_or_none(pasadena.time_zone))
+    session = AppointmentFactory(location=pasadena, start=start, end=start + dt.timedelta(minutes=45))
+
+    page = _home(login, personas.front_desk)
+
+    assert session in page.context["day"].unconfirmed
+    label = f"{tomorrow:%a} 21:30 P"  # PST or PDT
+    assert label in page.content.decode()
+
+
 def test_arrivals_show_who_confirmed_how_and_when(personas, login):
     today = _today()
     by_text = _session(today, 9, therapist=personas.therapist, patient=personas.patient)

@@ -261,3 +261,17 @@ def test_past_the_therapists_reduced_fee_cap_the_portal_says_to_call_instead_of_
     assert "No thanks, keep waiting</button>" in page
     with pytest.raises(Conflict):
         slot_offer_accept(actor=personas.patient_user, offer=offer)
+
+
+def test_the_offer_tells_a_patient_in_another_zone_its_deadline_in_their_time(personas, weekly, make_patients):
+    from apps.notifications.rendering import message_render
+
+    _, service = weekly
+    (far,) = make_patients(1)
+    type(far).objects.filter(pk=far.pk).update(time_zone="America/Los_Angeles")
+    far.refresh_from_db()
+    wait(far, service)
+    free_the_slot(personas, weekly)
+    message = Message.objects.get(template="slot_offer", channel="email", patient=far)
+    assert message.context["patient_time_zone"] == "America/Los_Angeles"
+    assert "your time)" in message_render(template="slot_offer", context=message.context, channel="email").text
