@@ -26,3 +26,15 @@ def test_an_outbox_message_is_not_readdressed_in_the_admin(superuser_admin, pers
     assert superuser_admin.get(url).status_code == 200
     assert superuser_admin.post(url, {"to_address": "someone@else.test", "status": "pending"}).status_code == 403
     assert Message.objects.get(pk=message.pk).to_address == personas.patient.email
+
+
+def test_a_patients_answer_to_a_reminder_is_read_not_changed_in_the_admin(superuser_admin, personas):
+    from apps.notifications.models import AppointmentConfirmation
+    from tests.factories import AppointmentFactory
+
+    session = AppointmentFactory()
+    answer = AppointmentConfirmation.objects.create(appointment=session, appointment_start=session.start, source="sms")
+    url = f"/admin/notifications/appointmentconfirmation/{answer.pk}/change/"
+    assert superuser_admin.get(url).status_code == 200
+    assert superuser_admin.post(url, {"source": "email"}).status_code == 403
+    assert superuser_admin.get("/admin/notifications/appointmentconfirmation/add/").status_code == 403
