@@ -236,3 +236,24 @@ def test_a_time_the_clocks_skip_is_refused_with_a_message(clinic, frozen_now, lo
     with pytest.raises(Unprocessable, match="does not exist"):
         series(clinic, first_date=dt.date(2026, 3, 1), local_start_time=dt.time(2, 30), override_reason="Nights")
     assert not Appointment.objects.exists()
+
+
+def test_a_reminder_goes_its_lead_time_before_in_real_hours_across_a_clock_change(clinic, frozen_now):
+    """A Monday 10:00 session the day after the clocks go back: its email reminder goes 48 real hours before, not
+    at 10:00 on the Saturday by the wall clock (49 hours)."""
+    from apps.core.models import ClinicSettings
+    from apps.notifications.models import Message
+
+    frozen_now.move_to(dt.datetime(2026, 10, 20, 12, tzinfo=NEW_YORK))
+    appointment = services.appointment_book(
+        actor=clinic.front_desk,
+        therapist=clinic.therapist,
+        patient=clinic.patient,
+        service_type=clinic.individual,
+        start=clock.local_datetime(dt.date(2026, 11, 2), dt.time(10, 0)),
+        room=clinic.willow,
+    )
+    lead = dt.timedelta(hours=ClinicSettings.load().reminder_email_lead_hours)
+    stored = Appointment.objects.get(pk=appointment.pk)
+    reminder = Message.objects.get(subject_id=str(appointment.pk), purpose="reminder_email")
+    assert reminder.send_at == stored.start - lead
