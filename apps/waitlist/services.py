@@ -11,6 +11,7 @@ import functools
 from django.db import transaction
 from django.db.models import Q
 from django.urls import reverse
+from django.utils import timezone
 
 from apps.audit.services import access_log_write
 from apps.core import clock
@@ -39,7 +40,7 @@ SLOT = "slot"  # the offer kind, named in signed links
 
 def _slot_context(offer: SlotOffer) -> dict:
     slot = offer.slot
-    first = _first_session_date(slot)
+    first = _first_session_date(offer)
     return {
         "therapist_name": slot.therapist.full_name,
         "weekday": Weekday(slot.weekday).label,
@@ -52,8 +53,12 @@ def _slot_context(offer: SlotOffer) -> dict:
     }
 
 
-def _first_session_date(slot: FreedSlot) -> dt.date:
-    start = max(slot.free_from, clock.local_now().date() + dt.timedelta(days=1))
+def _first_session_date(offer: SlotOffer) -> dt.date:
+    """The slot's first date after the day the offer's answer is due: the date its message names is the one
+    accepting books, whenever in the hold the patient answers."""
+    slot = offer.slot
+    due = timezone.localtime(offer.expires_at, clock.clinic_tz()).date()
+    start = max(slot.free_from, due + dt.timedelta(days=1))
     return start + dt.timedelta(days=(slot.weekday - start.weekday()) % 7)
 
 
@@ -227,7 +232,7 @@ def slot_offer_accept(*, actor, offer: SlotOffer, cap_override_reason: str = "")
         therapist=slot.therapist,
         patient=request.patient,
         service_type=request.service_type,
-        first_date=_first_session_date(slot),
+        first_date=_first_session_date(offer),
         local_start_time=slot.local_start_time,
         room=slot.room,
         is_telehealth=slot.is_telehealth,

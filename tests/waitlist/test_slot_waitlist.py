@@ -275,3 +275,32 @@ def test_the_offer_tells_a_patient_in_another_zone_its_deadline_in_their_time(pe
     message = Message.objects.get(template="slot_offer", channel="email", patient=far)
     assert message.context["patient_time_zone"] == "America/Los_Angeles"
     assert "your time)" in message_render(template="slot_offer", context=message.context, channel="email").text
+
+
+@pytest.fixture
+def saturday_morning():
+    """Saturday 12 December 2026, 10:00: the Monday slot freed from the 14th is offered with a hold that ends on
+    that Monday."""
+    import time_machine
+
+    with time_machine.travel(clock.local_datetime(dt.date(2026, 12, 12), dt.time(10, 0)), tick=False):
+        yield
+
+
+def test_accepting_at_the_end_of_the_hold_books_the_first_date_the_offer_named(
+    saturday_morning, personas, weekly, make_patients
+):
+    """Whenever in the hold the patient answers (here an hour before it ends, on the slot's own weekday), the
+    series starts on the date the message said."""
+    import time_machine
+
+    _, service = weekly
+    [patient] = make_patients(1)
+    request = wait(patient, service)
+    free_the_slot(personas, weekly)
+    offer = SlotOffer.objects.get(request=request)
+    named = Message.objects.get(template="slot_offer", channel="email", patient=patient).context["first_date"]
+    with time_machine.travel(offer.expires_at - dt.timedelta(hours=1), tick=False):
+        accepted = slot_offer_accept(actor=patient.user, offer=offer)
+    first = Appointment.objects.filter(series=accepted.series).order_by("start").first()
+    assert first.start.astimezone(clock.clinic_tz()).date().isoformat() == named
