@@ -1,7 +1,10 @@
 import pytest
+import stripe
 
 from apps.billing.demo import config_seed
 from tests.factories import ServiceTypeFactory
+
+from .stripe_standin import StripeStandIn
 
 
 @pytest.fixture
@@ -45,3 +48,14 @@ def offering(massage):
     return PackageOffering.objects.create(
         name="10-week relaxation massage", service_type=massage, session_count=10, full_price=Decimal("1000.00")
     )
+
+
+@pytest.fixture
+def stripe_api(settings, monkeypatch):
+    """Card payments through Stripe's SDK, answered by a local stand-in for its API (which counts the refunds)."""
+    settings.CLINIC_PAYMENT_BACKEND = "stripe"
+    settings.STRIPE_SECRET_KEY = "sk_test_clinic"
+    settings.STRIPE_WEBHOOK_SECRET = "whsec_test_clinic"
+    with StripeStandIn() as standin:
+        monkeypatch.setattr(stripe, "api_base", standin.base)
+        yield standin

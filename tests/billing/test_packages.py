@@ -266,40 +266,46 @@ def test_a_refund_shares_out_what_the_package_cost_after_a_credit_on_it(personas
     assert patient_balance(patient=personas.patient) == Decimal("0.00")
 
 
-def test_a_refund_with_too_little_paid_to_give_back_sends_nothing_back(personas, package, monkeypatch):
-    """$200 package, a $150 courtesy credit on the account (not on the package), $50 paid: the package's $200 share
-    would be given back from $50 of payments. Refused before any refund reaches a payment (a card's provider)."""
-    from apps.billing.services import packages
+def _paid_by_card_online(client, patient, amount: str) -> None:
+    """A card payment taken online: the portal's checkout, settled by the provider's signed completion event."""
+    from apps.billing.services.checkout import checkout_start
+
+    from .stripe_standin import completed_event, webhook_post
+
+    checkout = checkout_start(actor=patient.user, patient=patient, amount=Decimal(amount))
+    assert webhook_post(client, completed_event(checkout)).status_code == 200
+
+
+def test_a_refund_with_too_little_paid_to_give_back_sends_nothing_back(personas, package, stripe_api, client):
+    """$200 package, a $150 courtesy credit on the account (not on the package), $50 paid by card online: the
+    package's $200 share would be given back from $50 of payments. Refused before the card's refund is sent."""
     from apps.billing.services.payments import adjustment_post
     from apps.core.errors import Unprocessable
 
     adjustment_post(actor=personas.billing, patient=personas.patient, kind="courtesy", amount="150", reason="Offer")
-    payment_record(actor=personas.front_desk, patient=personas.patient, method="cash", amount="50.00")
-    refunds_sent = []
-    monkeypatch.setattr(packages, "payment_refund", lambda **refund: refunds_sent.append(refund))
+    _paid_by_card_online(client, personas.patient, "50.00")
 
     with pytest.raises(Unprocessable, match="not enough payments"):
         package_refund(actor=personas.billing, purchase=package, reason="Moving away")
-    assert refunds_sent == []
+    assert stripe_api.refund_count == 0
 
 
 def test_with_credit_on_account_the_refund_asks_for_the_credit_first_and_sends_nothing(
-    personas, package, monkeypatch, login
+    personas, package, stripe_api, client, login
 ):
-    """$250 paid on a $200 package, $50 kept as credit: giving the package's $200 back would leave the credit
-    taking the balance below zero, which an adjustment may not. Refused before any money leaves."""
-    from apps.billing.services import packages
+    """$200 paid by card online on a $200 package, then $50 in cash kept as credit: giving the package's $200 back
+    would leave the credit taking the balance below zero, which an adjustment may not. Refused before any money
+    leaves: the card's refund is never sent."""
     from apps.core.errors import Conflict
 
+    _paid_by_card_online(client, personas.patient, "200.00")
     payment_record(
-        actor=personas.front_desk, patient=personas.patient, method="cash", amount="250.00", credit_on_account=True
+        actor=personas.front_desk, patient=personas.patient, method="cash", amount="50.00", credit_on_account=True
     )
-    refunds_sent = []
-    monkeypatch.setattr(packages, "payment_refund", lambda **refund: refunds_sent.append(refund))
 
     with pytest.raises(Conflict, match=r"\$50.00 of credit on account"):
         package_refund(actor=personas.billing, purchase=package, reason="Moving away")
-    assert refunds_sent == []
+    assert stripe_api.refund_count == 0
     page = login(personas.billing).get(f"/billing/packages/{package.pk}/refund/").content.decode()
     assert "Refund that credit first" in page and "Refund $200.00" not in page
 

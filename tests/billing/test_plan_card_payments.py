@@ -5,7 +5,6 @@ import datetime as dt
 from decimal import Decimal
 
 import pytest
-import stripe
 
 from apps.billing.models import CheckoutSession, Payment, PlanStatus
 from apps.billing.selectors.ledger import patient_balance
@@ -17,7 +16,7 @@ from apps.billing.services.plans import payment_plan_cancel, payment_plan_create
 from apps.core import clock
 
 from .helpers import past_appointment
-from .stripe_standin import StripeStandIn, completed_event, refunded_event, webhook_post
+from .stripe_standin import completed_event, refunded_event, webhook_post
 
 pytestmark = pytest.mark.django_db
 
@@ -41,16 +40,6 @@ def plan(personas, fee_config):
 @pytest.fixture
 def sandbox(settings):
     settings.CLINIC_PAYMENT_BACKEND = "sandbox"
-
-
-@pytest.fixture
-def stripe_api(settings, monkeypatch):
-    settings.CLINIC_PAYMENT_BACKEND = "stripe"
-    settings.STRIPE_SECRET_KEY = "sk_test_clinic"
-    settings.STRIPE_WEBHOOK_SECRET = "whsec_test_clinic"
-    with StripeStandIn() as standin:
-        monkeypatch.setattr(stripe, "api_base", standin.base)
-        yield standin
 
 
 def _pay_on_the_sandbox(client, settings, amount: str):

@@ -6,7 +6,6 @@ import time
 from decimal import Decimal
 
 import pytest
-import stripe
 from django.db import connection
 from django.test import Client
 
@@ -17,17 +16,7 @@ from apps.billing.services.checkout import checkout_start
 from apps.billing.services.payments import payment_refund
 
 from .helpers import past_appointment
-from .stripe_standin import StripeStandIn, completed_event, expired_event, refunded_event, webhook_post
-
-
-@pytest.fixture
-def stripe_api(settings, monkeypatch):
-    settings.CLINIC_PAYMENT_BACKEND = "stripe"
-    settings.STRIPE_SECRET_KEY = "sk_test_clinic"
-    settings.STRIPE_WEBHOOK_SECRET = "whsec_test_clinic"
-    with StripeStandIn() as standin:
-        monkeypatch.setattr(stripe, "api_base", standin.base)
-        yield standin
+from .stripe_standin import completed_event, expired_event, refunded_event, webhook_post
 
 
 @pytest.fixture
