@@ -71,13 +71,6 @@ def ledger_totals(*, patient, until_date: dt.date | None = None) -> Totals:
     return Totals(charges=charged, payments=paid, adjustments=adjusted)
 
 
-def ledger_totals_of(patient_id: int) -> Totals:
-    """`ledger_totals` of a patient known by id."""
-    from apps.patients.models import Patient
-
-    return ledger_totals(patient=Patient(pk=patient_id))
-
-
 def statement_balances(*, patients: QuerySet, start: dt.date, end: dt.date) -> QuerySet:
     """`patients` with what a statement for start..end says about each: the opening and closing balance and whether
     the period saw a charge or a payment. One query however many patients; the single statement and the monthly

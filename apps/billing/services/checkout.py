@@ -154,7 +154,7 @@ def _settle_checkout(*, checkout: CheckoutSession, payment_intent: str, amount: 
             receipt_number=receipt_number_next(),
             plan=plan,
         )
-        plan_complete_if_paid(patient_id=checkout.patient_id)
+        plan_complete_if_paid(patient=checkout.patient)
     if checkout.payment_id is None:
         checkout.payment = payment
         checkout.status = CheckoutStatus.PAID

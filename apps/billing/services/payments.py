@@ -75,7 +75,7 @@ def payment_record(
         plan=plan,
         recorded_by=actor_or_none(actor),
     )
-    plan_complete_if_paid(patient_id=patient.pk)
+    plan_complete_if_paid(patient=patient)
     return payment
 
 
@@ -165,7 +165,7 @@ def adjustment_post(*, actor, patient, kind: str, amount, reason: str, charge: C
         posted_at=clock.now(),
         posted_by=actor_or_none(actor),
     )
-    plan_complete_if_paid(patient_id=patient.pk)
+    plan_complete_if_paid(patient=patient)
     return adjustment
 
 

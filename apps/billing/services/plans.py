@@ -17,21 +17,21 @@ from apps.core.transitions import actor_or_none
 from apps.notifications.outbox import patient_notice_enqueue
 
 from ..models import PaymentPlan, PlanInstalment, PlanStatus
-from ..selectors.ledger import ledger_totals_of, patient_balance
+from ..selectors.ledger import patient_balance
 from ..selectors.plans import instalments_overdue_unreminded, plan_paid
 from .common import patient_lock, positive_money
 
 CENT = Decimal("0.01")
 
 
-def plan_complete_if_paid(*, patient_id: int) -> None:
+def plan_complete_if_paid(*, patient) -> None:
     """The patient's active plan is completed once the payments against it cover its total, or once the patient
     owes nothing, however that came about (paid in full outside the plan, written off): it then no longer blocks a
     new plan nor sends overdue notices. Called after every payment and credit, under the patient's lock."""
-    plan = PaymentPlan.objects.select_for_update().filter(patient_id=patient_id, status=PlanStatus.ACTIVE).first()
+    plan = PaymentPlan.objects.select_for_update().filter(patient=patient, status=PlanStatus.ACTIVE).first()
     if plan is None:
         return
-    if plan_paid(plan=plan) >= plan.total or ledger_totals_of(patient_id).balance <= 0:
+    if plan_paid(plan=plan) >= plan.total or patient_balance(patient=patient) <= 0:
         plan.status = PlanStatus.COMPLETED
         plan.save(update_fields=["status", "updated_at"])
 
