@@ -104,6 +104,17 @@ class AppointmentFactory(factory.django.DjangoModelFactory):
     end = factory.LazyAttribute(lambda o: o.start + dt.timedelta(minutes=o.service_type.duration_minutes))
 
 
+def appointment_ahead(*, therapist, patient, **fields):
+    """A one-hour session three weeks ahead at 4 PM clinic time: clear of the personas' own sessions (a Monday at
+    10:00 one to two weeks ahead) whatever the day the tests run."""
+    from apps.core import clock
+
+    start = clock.local_datetime(clock.local_now().date() + dt.timedelta(days=21), dt.time(16, 0))
+    return AppointmentFactory(
+        therapist=therapist, patient=patient, start=start, end=start + dt.timedelta(hours=1), **fields
+    )
+
+
 def _next_monday_at(hour: int) -> dt.datetime:
     from apps.core import clock
 

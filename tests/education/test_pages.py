@@ -203,23 +203,13 @@ def test_a_massage_therapist_treating_the_patient_reads_no_prompt_entries_as_on_
 ):
     """Journal entries written from a prompt are psychotherapy content: a massage and bodywork provider who sees
     the patient finds the assignment as the chart shows it to them, not at all."""
-    import datetime as dt
-
     from apps.accounts.disciplines import Discipline
-    from apps.core import clock
-    from tests.factories import AppointmentFactory, ServiceTypeFactory, TherapistFactory
+    from tests.factories import ServiceTypeFactory, TherapistFactory, appointment_ahead
 
     _entry(personas, shared_prompt)
     masseuse = TherapistFactory(profile__discipline=Discipline.BODYWORK)
     massage = ServiceTypeFactory(code="RLX60", name="Relaxation massage", discipline=Discipline.BODYWORK)
-    start = clock.local_datetime(clock.local_now().date() + dt.timedelta(days=21), dt.time(16, 0))
-    AppointmentFactory(
-        therapist=masseuse,
-        patient=personas.patient,
-        service_type=massage,
-        start=start,
-        end=start + dt.timedelta(hours=1),
-    )
+    appointment_ahead(therapist=masseuse, patient=personas.patient, service_type=massage)
 
     client = login(masseuse)
     page = client.get(f"/education/assignments/{shared_prompt.pk}/")

@@ -186,20 +186,14 @@ def test_only_a_treating_therapist_may_be_written_to(therapist_messages_on):
 def test_a_session_cancelled_in_time_offers_no_one_to_write_to(therapist_messages_on):
     """The list the portal offers and the check writing makes follow one rule: a session booked with the wrong
     therapist and cancelled makes nobody the patient's therapist, here as on the chart."""
-    import datetime as dt
-
-    from apps.core import clock
     from apps.scheduling.services import appointment_cancel
-    from tests.factories import AppointmentFactory
+    from tests.factories import appointment_ahead
 
     personas = therapist_messages_on
     other = personas.other_therapist
     other.therapist_profile.accepts_patient_messages = True
     other.therapist_profile.save()
-    start = clock.local_datetime(clock.local_now().date() + dt.timedelta(days=21), dt.time(16, 0))
-    wrong = AppointmentFactory(
-        therapist=other, patient=personas.patient, start=start, end=start + dt.timedelta(hours=1)
-    )
+    wrong = appointment_ahead(therapist=other, patient=personas.patient)
     assert other in selectors.therapists_taking_messages_from(patient=personas.patient)
 
     appointment_cancel(appointment=wrong, actor=personas.front_desk, reason="Booked with the wrong therapist")

@@ -1,29 +1,18 @@
 """Who treats a patient, and so reads their chart and notes: their primary therapist and whoever has a session
 with them that was not cancelled in time."""
 
-import datetime as dt
-
 import pytest
 
-from apps.core import clock
 from apps.patients.selectors import TREATING_STATUSES
 from apps.scheduling.models import AppointmentStatus
 from apps.scheduling.services import appointment_cancel
-from tests.factories import AppointmentFactory
+from tests.factories import appointment_ahead
 
 pytestmark = pytest.mark.django_db
 
 
 def _with_other_therapist(personas, **fields):
-    """A session with another therapist, three weeks ahead at 4 PM, clear of the personas' own."""
-    start = clock.local_datetime(clock.local_now().date() + dt.timedelta(days=21), dt.time(16, 0))
-    return AppointmentFactory(
-        therapist=personas.other_therapist,
-        patient=personas.patient,
-        start=start,
-        end=start + dt.timedelta(hours=1),
-        **fields,
-    )
+    return appointment_ahead(therapist=personas.other_therapist, patient=personas.patient, **fields)
 
 
 def test_a_session_cancelled_in_time_makes_nobody_the_patients_therapist(personas, login, record):

@@ -98,8 +98,6 @@ def test_who_may_discharge(personas, login, persona, allowed):
     assert (Patient.objects.get(pk=personas.patient.pk).status == "discharged") is allowed
 
 
-def test_the_django_admin_is_no_way_around_the_discharge_rule(personas, login, booked):
-    personas.admin.is_staff = personas.admin.is_superuser = True
-    personas.admin.save()
-    page = login(personas.admin).get(f"/admin/patients/patient/{personas.patient.pk}/change/").content.decode()
+def test_the_django_admin_is_no_way_around_the_discharge_rule(personas, superuser_admin, booked):
+    page = superuser_admin.get(f"/admin/patients/patient/{personas.patient.pk}/change/").content.decode()
     assert 'name="status"' not in page and 'name="discharged_on"' not in page
