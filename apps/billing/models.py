@@ -441,12 +441,18 @@ class PaymentPlan(TimeStampedModel):
     total = models.DecimalField(max_digits=9, decimal_places=2)
     starts_on = models.DateField()
     status = models.CharField(max_length=10, choices=PlanStatus.choices, default=PlanStatus.ACTIVE)
+    completed_at = models.DateTimeField(
+        null=True, blank=True, help_text="When nothing was left to pay; a refund or reversal of earlier money reopens."
+    )
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
 
     class Meta:
         ordering = ["-starts_on"]
         constraints = [
             models.CheckConstraint(condition=Q(total__gt=0), name="plan_total_positive"),
+            models.CheckConstraint(
+                condition=Q(status="completed") | Q(completed_at__isnull=True), name="plan_completed_at_when_completed"
+            ),
             models.UniqueConstraint(fields=["patient"], condition=Q(status="active"), name="one_active_plan"),
         ]
 

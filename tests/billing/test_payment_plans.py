@@ -189,6 +189,70 @@ def test_a_plan_written_off_completes(plan, personas):
     assert plan.status == PlanStatus.COMPLETED
 
 
+def test_reversing_the_write_off_that_completed_a_plan_reopens_it(plan, personas):
+    from apps.billing.services.payments import adjustment_post, adjustment_reverse
+
+    write_off = adjustment_post(
+        actor=personas.billing, patient=personas.patient, kind="write_off", amount="400", reason="Hardship"
+    )
+    adjustment_reverse(actor=personas.billing, adjustment=write_off, reason="Posted to the wrong patient")
+
+    plan.refresh_from_db()
+    assert (plan.status, plan.completed_at) == (PlanStatus.ACTIVE, None)
+    with time_machine.travel("2026-04-02 09:00:00-04:00", tick=False):
+        assert tasks.plan_instalment_reminders_queue() == 1
+
+
+def test_refunding_a_payment_that_completed_a_plan_reopens_it(plan, personas):
+    paid_outside = _pay(personas, "400")
+    plan.refresh_from_db()
+    assert plan.status == PlanStatus.COMPLETED and plan.completed_at is not None
+
+    payment_refund(actor=personas.billing, payment=paid_outside, amount="100", reason="Check bounced in part")
+
+    plan.refresh_from_db()
+    assert plan.status == PlanStatus.ACTIVE
+    assert active_plan(patient=personas.patient) == plan
+
+
+def test_refunding_a_plan_payment_of_a_completed_plan_reopens_it(plan, personas):
+    _pay(personas, "200", plan=plan)
+    last = _pay(personas, "200", plan=plan)
+    payment_refund(actor=personas.billing, payment=last, amount="200", reason="Card charged twice")
+
+    plan.refresh_from_db()
+    assert plan.status == PlanStatus.ACTIVE
+    assert [row["status"] for row in plan_progress(plan=plan)] == ["paid", "due"]
+
+
+def test_undoing_money_posted_after_a_plan_completed_leaves_it_completed(plan, personas, fee_config):
+    _pay(personas, "400", plan=plan)
+    with time_machine.travel("2026-03-11 12:00:00-04:00", tick=False):
+        charge_for_appointment_outcome(
+            appointment=past_appointment(personas.patient, service_type=fee_config["90834"], days_ago=1), actor=None
+        )
+        later = _pay(personas, "200")
+        payment_refund(actor=personas.billing, payment=later, amount="200", reason="Paid by the insurer instead")
+
+    plan.refresh_from_db()
+    assert plan.status == PlanStatus.COMPLETED
+
+
+def test_a_completed_plan_is_not_reopened_beside_a_newer_active_plan(plan, personas, fee_config):
+    paid_outside = _pay(personas, "400")
+    charge_for_appointment_outcome(
+        appointment=past_appointment(personas.patient, service_type=fee_config["90791"], days_ago=1), actor=None
+    )
+    second = payment_plan_create(
+        actor=personas.front_desk, patient=personas.patient, instalments=2, first_due=dt.date(2026, 4, 1)
+    )
+    payment_refund(actor=personas.billing, payment=paid_outside, amount="100", reason="Check bounced in part")
+
+    plan.refresh_from_db()
+    assert plan.status == PlanStatus.COMPLETED
+    assert active_plan(patient=personas.patient) == second
+
+
 def test_the_overdue_notice_asks_for_what_is_left_of_the_instalment_as_the_portal_does(plan, personas, login):
     _pay(personas, "150", plan=plan)
     with time_machine.travel("2026-04-02 09:00:00-04:00", tick=False):

@@ -16,7 +16,7 @@ from ..models import Adjustment, AdjustmentKind, Charge, Payment, PaymentMethod,
 from ..payments import payment_backend
 from ..selectors.ledger import amount_total, patient_balance, payment_refunded
 from .common import patient_lock, positive_money
-from .plans import plan_complete_if_paid
+from .plans import plan_complete_if_paid, plan_reopen_if_owed
 
 
 def receipt_number_next() -> str:
@@ -80,7 +80,8 @@ def payment_record(
 
 
 def refund_post(*, actor, payment: Payment, amount: Decimal, provider_reference: str, note: str) -> Payment:
-    return Payment.objects.create(
+    """Post the reversing row of a refund, under the patient's lock."""
+    refund = Payment.objects.create(
         patient_id=payment.patient_id,
         method=payment.method,
         amount=-amount,
@@ -93,6 +94,8 @@ def refund_post(*, actor, payment: Payment, amount: Decimal, provider_reference:
         receipt_number=receipt_number_next(),
         recorded_by=actor_or_none(actor),
     )
+    plan_reopen_if_owed(patient=payment.patient, undone_posted_at=payment.received_at)
+    return refund
 
 
 def refund_refusal_raise(*, payment: Payment, amount) -> None:
@@ -179,7 +182,7 @@ def adjustment_reverse(*, actor, adjustment: Adjustment, reason: str) -> Adjustm
         raise InvalidTransition("A reversal cannot be reversed.")
     if Adjustment.objects.filter(reverses=adjustment).exists():
         raise Conflict("This adjustment has already been reversed.")
-    return Adjustment.objects.create(
+    reversal = Adjustment.objects.create(
         patient_id=adjustment.patient_id,
         kind=AdjustmentKind.CORRECTION,
         amount=-adjustment.amount,
@@ -189,3 +192,5 @@ def adjustment_reverse(*, actor, adjustment: Adjustment, reason: str) -> Adjustm
         posted_at=clock.now(),
         posted_by=actor_or_none(actor),
     )
+    plan_reopen_if_owed(patient=adjustment.patient, undone_posted_at=adjustment.posted_at)
+    return reversal

@@ -33,7 +33,27 @@ def plan_complete_if_paid(*, patient) -> None:
         return
     if plan_paid(plan=plan) >= plan.total or patient_balance(patient=patient) <= 0:
         plan.status = PlanStatus.COMPLETED
-        plan.save(update_fields=["status", "updated_at"])
+        plan.completed_at = clock.now()
+        plan.save(update_fields=["status", "completed_at", "updated_at"])
+
+
+def plan_reopen_if_owed(*, patient, undone_posted_at: dt.datetime) -> None:
+    """Undoing money that was already on the account when the patient's plan completed (refunding a payment,
+    reversing a write-off) may take away what completed it: the plan is active again when payments against it no
+    longer cover its total and the patient owes again, so the portal offers its next instalment and overdue
+    instalments are reminded. Never while another plan is active (one at a time). Under the patient's lock."""
+    if PaymentPlan.objects.filter(patient=patient, status=PlanStatus.ACTIVE).exists():
+        return
+    plan = (
+        PaymentPlan.objects.select_for_update()
+        .filter(patient=patient, status=PlanStatus.COMPLETED, completed_at__gte=undone_posted_at)
+        .order_by("-completed_at")
+        .first()
+    )
+    if plan is not None and plan_paid(plan=plan) < plan.total and patient_balance(patient=patient) > 0:
+        plan.status = PlanStatus.ACTIVE
+        plan.completed_at = None
+        plan.save(update_fields=["status", "completed_at", "updated_at"])
 
 
 @transaction.atomic
