@@ -27,10 +27,10 @@ def _chart_patient(request, patient_id):
         raise Http404(exc.message) from exc
 
 
-def _chart_data(patient) -> dict:
+def _chart_data(user, patient) -> dict:
     return outcomes_charts.chart_data(
         measures=outcomes_selectors.measure_series(patient=patient),
-        pain=notes_selectors.pain_series(patient=patient),
+        pain=notes_selectors.pain_series(user=user, patient=patient),
         tz=clock.clinic_tz(),
     )
 
@@ -40,7 +40,7 @@ def _psychotherapy_panels(request, patient) -> dict:
     massage and bodywork provider, who sees the sessions and their own bodywork notes only."""
     if not request.user.has_perm("notes.view_psychotherapy_record", patient):
         return {"shows_psychotherapy": False}
-    chart_data = _chart_data(patient)
+    chart_data = _chart_data(request.user, patient)
     return {
         "shows_psychotherapy": True,
         "chart_data": chart_data,
@@ -77,4 +77,4 @@ def patient_chart_data(request, patient_id):
     patient = _chart_patient(request, patient_id)
     if not request.user.has_perm("notes.view_psychotherapy_record", patient):
         raise Http404("No such chart data.")
-    return JsonResponse(_chart_data(patient))
+    return JsonResponse(_chart_data(request.user, patient))

@@ -8,6 +8,7 @@ class NotesConfig(AppConfig):
     def ready(self) -> None:
         from apps.scheduling import extensions
 
-        from .selectors import note_links_for
+        from .selectors import handover_refusal, note_links_for
 
         extensions.note_links.provide(note_links_for)
+        extensions.handover_refusal.provide(handover_refusal)

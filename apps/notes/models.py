@@ -112,6 +112,23 @@ END IF;
 RETURN NEW;
 """
 
+# A session's note is written by the therapist who holds the session, and signed only for a session that took place
+# or is taking place: a session handed to a colleague, cancelled or missed never gets a note its holder did not write.
+NOTE_BY_SESSION_THERAPIST = """
+IF TG_OP = 'UPDATE' AND OLD.status = 'signed' THEN
+    RETURN NEW;
+END IF;
+IF NOT EXISTS (
+    SELECT 1 FROM scheduling_appointment a
+    WHERE a.id = NEW.appointment_id AND a.therapist_id = NEW.author_id
+      AND (NEW.status <> 'signed' OR a.status IN ('booked', 'checked_in', 'completed'))
+) THEN
+    RAISE EXCEPTION 'session note % is not written by the therapist of a session that took place', NEW.id
+        USING ERRCODE = '23514', CONSTRAINT = 'note_by_session_therapist';
+END IF;
+RETURN NEW;
+"""
+
 IMMUTABLE_ROW_LOCK = """
 IF TG_OP = 'DELETE' THEN
     RAISE EXCEPTION '% rows cannot be deleted', TG_TABLE_NAME USING ERRCODE = '23000';
@@ -127,7 +144,8 @@ RETURN NEW;
 """
 
 
-@pghistory.track(exclude=["content_encrypted", "updated_at"])
+# The pain answers stay out of the history too: a draft's answers are its author's alone until signed.
+@pghistory.track(exclude=["content_encrypted", "pain_now", "pain_worst", "updated_at"])
 class SessionNote(TimeStampedModel):
     """The clinical record of one appointment: template answers, encrypted at rest.
 
@@ -229,6 +247,12 @@ class SessionNote(TimeStampedModel):
                 operation=pgtrigger.Insert | pgtrigger.UpdateOf("template_id", "appointment_id"),
                 when=pgtrigger.Before,
                 func=NOTE_TEMPLATE_MATCHES_SESSION,
+            ),
+            pgtrigger.Trigger(
+                name="note_by_session_therapist",
+                operation=pgtrigger.Insert | pgtrigger.Update,
+                when=pgtrigger.Before,
+                func=NOTE_BY_SESSION_THERAPIST,
             ),
         ]
 

@@ -18,6 +18,7 @@ from django.db.models import (
     When,
 )
 from django.urls import reverse
+from django.utils.formats import date_format
 
 from apps.accounts.disciplines import Discipline
 from apps.accounts.roles import Role
@@ -310,11 +311,31 @@ def notes_for_export(*, patient) -> QuerySet[SessionNote]:
     )
 
 
-def pain_series(*, patient) -> list[dict]:
-    """Pain intensity from the patient's notes over time (stored beside the encrypted text). Shown only to the
-    patient's psychotherapists (`notes.view_psychotherapy_record`)."""
+def handover_refusal(*, appointments, therapist) -> str | None:
+    """A session whose note its therapist has started stays with them: handed to a colleague, the note could be
+    neither signed by its author nor written by the colleague (scheduling asks before moving sessions)."""
+    note = (
+        SessionNote.objects.filter(appointment__in=appointments)
+        .exclude(author=therapist)
+        .select_related("author", "appointment__location")
+        .order_by("appointment__start")
+        .first()
+    )
+    if note is None:
+        return None
+    day = date_format(note.appointment.local_start.date(), "D M j")
+    return (
+        f"{note.author.full_name} has started the note for the session on {day}; a session with a note stays with "
+        "the therapist who writes it."
+    )
+
+
+def pain_series(*, user, patient) -> list[dict]:
+    """Pain intensity over time from the patient's notes the reader may see (stored beside the encrypted text):
+    signed notes, and the reader's own drafts, never a colleague's draft. Shown only to the patient's
+    psychotherapists (`notes.view_psychotherapy_record`)."""
     rows = (
-        SessionNote.objects.filter(patient=patient)
+        SessionNote.objects.filter(_visible_q(user=user), patient=patient)
         .exclude(pain_now__isnull=True, pain_worst__isnull=True)
         .order_by("appointment__start")
         .values("appointment__start", "pain_now", "pain_worst")

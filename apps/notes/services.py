@@ -11,7 +11,7 @@ from apps.accounts.models import User
 from apps.billing.services.diagnoses import diagnoses_propose_from_intake
 from apps.core import clock
 from apps.core.encryption import decrypt_json, encrypt_json, encrypt_text
-from apps.core.errors import Conflict, InvalidTransition, NotFound, PermissionDenied, Unprocessable
+from apps.core.errors import ApplicationError, Conflict, InvalidTransition, NotFound, PermissionDenied, Unprocessable
 from apps.core.links import absolute_url
 from apps.core.permissions import permission_require
 from apps.notifications.models import Channel
@@ -63,6 +63,18 @@ def _set_content(note: SessionNote, content: dict) -> None:
     note.pain_worst = content.get("pain_worst")
 
 
+def _session_check(appointment: Appointment, note: SessionNote) -> None:
+    """A note is written and signed only by the therapist who holds its session, and only while the session is
+    one that takes place: a session handed to a colleague, cancelled or missed keeps its draft unsigned (the
+    database holds this too: `note_by_session_therapist`)."""
+    if appointment.status not in WRITABLE_APPOINTMENT_STATUSES:
+        raise InvalidTransition(
+            f"This session is {appointment.get_status_display().lower()}; its note can no longer be written or signed."
+        )
+    if appointment.therapist_id != note.author_id:
+        raise InvalidTransition("This session is now another therapist's; its note can no longer be written or signed.")
+
+
 def _locked(note: SessionNote) -> SessionNote:
     locked = SessionNote.objects.select_for_update(of=("self",)).filter(pk=note.pk).select_related("template").first()
     if locked is None:
@@ -105,6 +117,7 @@ def note_update_draft(*, actor, note: SessionNote, content: dict, template: Note
     permission_require(actor, "notes.change_note", note, message=NOTE_DENIED)
     if note.status != NoteStatus.DRAFT:
         raise InvalidTransition("This note is signed and can no longer change. Add an addendum instead.")
+    _session_check(note.appointment, note)
     if template is not None and template.pk != note.template_id:
         _template_check(template, note.appointment)
         note.template = template
@@ -129,6 +142,7 @@ def note_sign(*, actor, note: SessionNote, attest: bool) -> SessionNote:
     permission_require(actor, "notes.sign_note", note, message=NOTE_DENIED)
     if note.status != NoteStatus.DRAFT:
         raise InvalidTransition("This note is already signed.")
+    _session_check(appointment, note)
     now = clock.now()
     if appointment.start > now:
         raise InvalidTransition("A note can be signed once the session has started.")
@@ -148,6 +162,22 @@ def note_sign(*, actor, note: SessionNote, attest: bool) -> SessionNote:
         # Only the ICD-10 codes leave the note, as proposals billing confirms before any superbill uses them.
         diagnoses_propose_from_intake(patient=appointment.patient, diagnosis_text=str(content.get("diagnosis", "")))
     return note
+
+
+def note_save_and_sign(*, actor, note: SessionNote, content: dict, attest: bool) -> SessionNote:
+    """Save the answers the signer sees and sign exactly those: the session and the note stay locked from the save
+    to the signature, so an autosave still on its way from the editor cannot slip older answers in between. A
+    refused signature keeps the saved answers (they are committed before the refusal is raised)."""
+    with transaction.atomic():
+        # Appointment before note, as note_sign and the scheduling services lock.
+        Appointment.objects.select_for_update().filter(pk=note.appointment_id).first()
+        note = note_update_draft(actor=actor, note=note, content=content)
+        try:
+            with transaction.atomic():
+                return note_sign(actor=actor, note=note, attest=attest)
+        except ApplicationError as exc:
+            refusal = exc
+    raise refusal
 
 
 def _signable_content(note: SessionNote, *, attest: bool) -> dict:

@@ -122,11 +122,11 @@ def note_detail(request, pk):
     signing = "sign" in request.POST
     sign_form = SignForm(request.POST if signing else None)
     try:
-        # The draft is saved first, so answers typed before a refused signature are kept.
-        services.note_update_draft(actor=request.user, note=note, content=content)
         if signing:
             attest = sign_form.is_valid() and sign_form.cleaned_data["attest"]
-            services.note_sign(actor=request.user, note=note, attest=attest)
+            services.note_save_and_sign(actor=request.user, note=note, content=content, attest=attest)
+        else:
+            services.note_update_draft(actor=request.user, note=note, content=content)
     except ApplicationError as exc:
         messages.error(request, exc.message)
         for error in exc.fields.get("attest", []):

@@ -62,8 +62,12 @@ reduced_fee_cap_enforce = Hook(
     lambda *, actor, therapist, patient, override_reason="", exclude_series_id=None: "",
 )
 
+# notes: why these sessions cannot be handed to `therapist` (a note their therapist has started), else None
+handover_refusal = Hook("handover_refusal", lambda *, appointments, therapist: None)
+
 HOOKS = (
     note_links,
+    handover_refusal,
     group_meetings_during,
     group_meetings_warning,
     outcome_prices,

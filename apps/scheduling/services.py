@@ -780,6 +780,9 @@ def appointment_reschedule(
     moving = _following(appointment) if scope == "following" else [appointment]
     new_therapist = appointment.therapist if therapist is None else therapist
     changes_therapist = new_therapist.pk != appointment.therapist_id
+    refusal = extensions.handover_refusal(appointments=moving, therapist=new_therapist) if changes_therapist else None
+    if refusal:
+        raise Conflict(refusal, fields={"therapist": ["A session with a note stays with its therapist."]})
     new_room = appointment.room if room is KEEP else room
     telehealth = appointment.is_telehealth if is_telehealth is None else is_telehealth
     if telehealth and room is KEEP:
