@@ -67,6 +67,9 @@ def _send_blocker(message: Message) -> str:
         return "The patient has no SMS consent for this number, or replied STOP."
     if message.purpose == "reminder_email" and not patient.reminder_email:
         return "The patient turned email reminders off."
+    # A reminder names the session and carries its cancel link: never to an address that is no longer the patient's.
+    if message.purpose == "reminder_email" and message.to_address.lower() != patient.email.lower():
+        return "The patient's email address changed after this reminder was queued."
     if message.purpose == "reminder_sms" and not patient.reminder_sms:
         return "The patient turned text reminders off."
     return ""

@@ -39,3 +39,15 @@ discharged: list[Callable[..., None]] = []
 def discharged_register(reaction: Callable[..., None]) -> None:
     if reaction not in discharged:
         discharged.append(reaction)
+
+
+# Scheduling plans each booked session's reminders from the chart as it stood at booking: address, number, reminder
+# choices and consent, time zone, the name they greet. When any of those changes it withdraws the patient's reminders
+# not yet sent and plans them again from the chart as it now is. Each is called with the keyword argument patient
+# (its row locked, the change saved), in the change's transaction.
+reminder_details_changed: list[Callable[..., None]] = []
+
+
+def reminder_details_changed_register(reaction: Callable[..., None]) -> None:
+    if reaction not in reminder_details_changed:
+        reminder_details_changed.append(reaction)

@@ -17,6 +17,11 @@ from .validators import validate_date_of_birth
 
 EDITABLE_FIELDS = frozenset(DEMOGRAPHIC_FIELDS)
 PHONE_FIELDS = ("phone", "emergency_contact_phone")
+# The chart fields the patient's queued reminders are addressed, chosen and worded from: a change plans them again
+# (extensions.reminder_details_changed), as a change of text reminders or consent does.
+REMINDER_DETAIL_FIELDS = frozenset(
+    {"email", "phone", "time_zone", "reminder_email", "preferred_name", "legal_first_name"}
+)
 
 
 class PossibleDuplicate(Conflict):
@@ -122,7 +127,11 @@ def patient_create(*, actor, confirm_duplicate: bool = False, **data) -> Patient
 
 @transaction.atomic
 def patient_update(*, actor, patient: Patient, **changes) -> Patient:
-    """Change demographics. Row history (pghistory) keeps every prior version, including contact details."""
+    """Change demographics. Row history (pghistory) keeps every prior version, including contact details.
+
+    Consent to texts was given for a number: a new or removed mobile number withdraws it (access-logged like any
+    change of reminder choices), so nothing is texted to the new number until the patient agrees to texts there. The
+    reminders not yet sent follow the chart: they are planned again from it (extensions.reminder_details_changed)."""
     unknown = set(changes) - EDITABLE_FIELDS
     if unknown:
         raise Unprocessable(f"Unknown fields: {', '.join(sorted(unknown))}")
@@ -132,15 +141,24 @@ def patient_update(*, actor, patient: Patient, **changes) -> Patient:
     changes = _checked({field: value for field, value in changes.items() if getattr(patient, field) != value})
     if "primary_therapist" in changes:
         _check_primary_therapist(changes["primary_therapist"])
+    # Compared once normalised: the same number typed another way is no new number.
+    changed = {field for field, value in changes.items() if getattr(patient, field) != value}
     email_changed = "email" in changes and changes["email"].lower() != patient.email.lower()
+    choices_before = reminder_state(patient)
+    if "phone" in changed:
+        patient.sms_consent_at = None
+        patient.reminder_sms = False
     for field, value in changes.items():
         setattr(patient, field, value)
     patient.full_clean()
     patient.save()
     _audit(actor=actor, action="patient_update", patient=patient, fields=changes)
+    choices_changed = _reminder_choices_log(actor=actor, patient=patient, before=choices_before)
     if email_changed and patient.user_id is not None:
         # A link mailed to the old address must not open the account any more.
         invitations_revoke_pending(user=patient.user)
+    if choices_changed or changed & REMINDER_DETAIL_FIELDS:
+        _reminders_replan(patient)
     return patient
 
 
@@ -156,7 +174,8 @@ def reminder_state(patient: Patient) -> dict:
 @transaction.atomic
 def patient_reminder_preferences_set(*, actor, patient: Patient, email: bool, sms: bool, sms_consent: bool) -> Patient:
     """SMS needs recorded consent; withdrawing consent also turns SMS reminders off. A change is access-logged with
-    the old and new choices (who changed them, and what a patient agreed to)."""
+    the old and new choices (who changed them, and what a patient agreed to), and the reminders not yet sent follow
+    it (extensions.reminder_details_changed)."""
     patient = Patient.objects.select_for_update().get(pk=patient.pk)
     before = reminder_state(patient)
     now = clock.now()
@@ -173,26 +192,42 @@ def patient_reminder_preferences_set(*, actor, patient: Patient, email: bool, sm
     patient.reminder_email = email
     patient.reminder_sms = sms
     patient.save()
-    after = reminder_state(patient)
-    if after != before:
-        access_log_write(
-            actor=actor,
-            action="reminder_preferences_change",
-            subject=patient,
-            patient_id=patient.pk,
-            detail={"before": before, "after": after},
-        )
+    if _reminder_choices_log(actor=actor, patient=patient, before=before):
+        _reminders_replan(patient)
     return patient
+
+
+def _reminder_choices_log(*, actor, patient: Patient, before: dict) -> bool:
+    """Access-log a change of the patient's reminder choices (old and new); whether they changed."""
+    after = reminder_state(patient)
+    if after == before:
+        return False
+    access_log_write(
+        actor=actor,
+        action="reminder_preferences_change",
+        subject=patient,
+        patient_id=patient.pk,
+        detail={"before": before, "after": after},
+    )
+    return True
+
+
+def _reminders_replan(patient: Patient) -> None:
+    for reaction in extensions.reminder_details_changed:
+        reaction(patient=patient)
 
 
 @transaction.atomic
 def patient_sms_opt_out(*, patient: Patient) -> Patient:
-    """A STOP reply: no more texts until the patient consents again."""
+    """A STOP reply: no more texts until the patient consents again; texts queued for them are withdrawn."""
     patient = Patient.objects.select_for_update().get(pk=patient.pk)
+    before = reminder_state(patient)
     patient.sms_opted_out_at = clock.now()
     patient.sms_consent_at = None
     patient.reminder_sms = False
     patient.save()
+    if reminder_state(patient) != before:
+        _reminders_replan(patient)
     return patient
 
 

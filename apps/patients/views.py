@@ -78,12 +78,18 @@ def patient_edit(request, pk):
     form = PatientForm(request.POST or None, instance=patient)
     if request.method == "POST" and form.is_valid():
         changes = {f: form.cleaned_data[f] for f in form.changed_data}
+        had_texts = patient.sms_consent_at is not None
         try:
-            services.patient_update(actor=request.user, patient=patient, **changes)
+            updated = services.patient_update(actor=request.user, patient=patient, **changes)
         except ApplicationError as exc:
             form_refusal(form, exc)
         else:
-            messages.success(request, "Changes saved.")
+            saved = "Changes saved."
+            if had_texts and updated.phone and updated.sms_consent_at is None:
+                saved += (
+                    " Text reminders are off until the patient agrees to texts at the new number (portal settings)."
+                )
+            messages.success(request, saved)
             return redirect("patients:detail", pk=patient.pk)
     return render(
         request, "patients/form.html", {"form": form, "title": f"Edit {patient.display_name}", "patient": patient}

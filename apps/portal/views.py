@@ -72,12 +72,16 @@ def contact_details(request):
     form = ContactDetailsForm(request.POST, instance=patient)
     if form.is_valid():
         changes = {field: form.cleaned_data[field] for field in form.changed_data}
+        had_texts = patient.sms_consent_at is not None
         try:
-            services.contact_details_update(actor=request.user, patient=patient, **changes)
+            updated = services.contact_details_update(actor=request.user, patient=patient, **changes)
         except ApplicationError as exc:
             form.add_error(None, exc.message)
         else:
-            messages.success(request, "Your contact details are saved.")
+            saved = "Your contact details are saved."
+            if had_texts and updated.phone and updated.sms_consent_at is None:
+                saved += " Texts are off for your new number until you agree to them under Reminders."
+            messages.success(request, saved)
             return redirect("portal:settings")
     patient.refresh_from_db()
     return _settings_page(request, patient, contact_form=form, status=422)

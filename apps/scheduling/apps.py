@@ -9,13 +9,14 @@ class SchedulingConfig(AppConfig):
         from django.db.models.signals import post_delete, post_save
 
         from apps.core.transitions import reaction_register
-        from apps.patients.extensions import discharge_blocker_register
+        from apps.patients.extensions import discharge_blocker_register, reminder_details_changed_register
 
         from . import reminders, selectors
         from .models import AppointmentStatus, Location
         from .zones import zones_forget
 
         discharge_blocker_register(selectors.discharge_blocker)
+        reminder_details_changed_register(reminders.patient_reminders_replan)
         # The kept zones follow every save of a location, the admin's and a fixture's included.
         for signal in (post_save, post_delete):
             signal.connect(lambda **kwargs: zones_forget(), sender=Location, weak=False, dispatch_uid=f"zones-{signal}")

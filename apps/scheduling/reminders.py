@@ -24,13 +24,14 @@ from apps.notifications.outbox import (
 )
 from apps.notifications.quiet_hours import quiet_hours_zone, sms_quiet_hours_shift
 
-from .models import AppointmentStatus, AppointmentTransition
+from .models import Appointment, AppointmentStatus, AppointmentTransition
 
 REMINDER_TEMPLATE = "appointment_reminder"
 CANCELLED_TEMPLATE = "appointment_cancelled"
 BOOKED_TEMPLATE = "appointment_booked"
 MOVED_TEMPLATE = "appointment_moved"
 CANCELLED_STATUSES = frozenset({"cancelled", "late_cancelled"})
+REPLANNED = "Withdrawn when the patient's contact details or reminder choices changed."
 
 
 def _reminder_key(appointment, channel: str) -> str:
@@ -156,6 +157,32 @@ def appointment_reminders_cancel(*, appointment) -> int:
     if announce and patient is not None and patient.email:
         _cancellation_notice_add(appointment)
     return cancelled
+
+
+@transaction.atomic
+def patient_reminders_replan(*, patient) -> None:
+    """Plan the patient's session reminders again from their chart as it now is (a new address or number, other
+    reminder choices or consent, another zone or name): every reminder of theirs not yet sent is withdrawn, and each
+    booked session ahead gets the reminders the chart now calls for. One already sent is not sent again (its key is
+    taken); one withdrawn before, now or at send time, comes back with the new details. Runs in the chart change's
+    transaction, under its lock on the patient's row (patients.extensions.reminder_details_changed)."""
+    now = clock.now()
+    Message.objects.filter(
+        patient=patient,
+        subject_type=Appointment._meta.label_lower,
+        purpose__startswith="reminder_",
+        status=MessageStatus.PENDING,
+    ).update(status=MessageStatus.CANCELLED, claimed_until=None, last_error=REPLANNED, updated_at=now)
+    clinic = ClinicSettings.load()
+    sessions = (
+        Appointment.objects.filter(patient=patient, status=AppointmentStatus.BOOKED, start__gt=now)
+        .select_related("therapist", "room", "location")
+        .order_by("start")
+    )
+    for appointment in sessions:
+        appointment.patient = patient  # the chart as just changed
+        for fields in _reminder_fields(appointment, clinic, now):
+            message_enqueue(**fields)
 
 
 def _cancellation_notice_add(appointment) -> None:

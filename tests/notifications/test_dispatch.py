@@ -13,7 +13,7 @@ from apps.core import clock
 from apps.notifications.delivery import message_send, messages_claim_due, retry_delay
 from apps.notifications.models import Message, MessageStatus
 from apps.notifications.outbox import message_enqueue
-from apps.patients.services import patient_sms_opt_out
+from apps.patients.models import Patient
 from tests.factories import AppointmentFactory, PatientFactory, TherapistFactory
 
 
@@ -24,7 +24,7 @@ def _queue(appointment, *, n=1, send_at=None, channel="email", purpose="reminder
         rows.append(
             message_enqueue(
                 channel=channel,
-                to_address=patient.phone if channel == "sms" else f"p{i}@example.test",
+                to_address=patient.phone if channel == "sms" else patient.email,
                 purpose=purpose,
                 template="appointment_reminder",
                 subject=appointment,
@@ -82,7 +82,7 @@ def test_sending_an_email_marks_it_sent(appointment):
     assert (row.status, row.attempts) == (MessageStatus.SENT, 1)
     assert row.sent_at is not None
     [email] = mail.outbox
-    assert email.to == ["p0@example.test"]
+    assert email.to == [appointment.patient.email]
     assert email.extra_headers["Message-ID"].startswith(f"<message-{row.pk}@")
     assert email.alternatives[0].mimetype == "text/html"
 
@@ -135,7 +135,9 @@ def test_a_text_to_a_patient_who_replied_stop_is_cancelled_when_due(appointment,
     # Midday, so the text is due now rather than held back by quiet hours.
     with time_machine.travel(clock.local_datetime(clock.local_now().date(), dt.time(12)), tick=False):
         [row] = _queue(appointment, channel="sms", purpose="reminder_sms")
-        patient_sms_opt_out(patient=personas.patient)
+        _behind_the_services_back(
+            personas.patient, sms_opted_out_at=clock.now(), sms_consent_at=None, reminder_sms=False
+        )
         assert message_send(message_id=row.pk) == "cancelled"
     row.refresh_from_db()
     assert row.status == MessageStatus.CANCELLED
@@ -155,11 +157,27 @@ def test_a_text_falling_due_in_quiet_hours_waits_for_the_morning(appointment, pe
 
 
 @pytest.mark.django_db
-def test_an_email_reminder_is_not_sent_after_the_patient_turned_them_off(appointment, personas, set_reminders):
+def test_an_email_reminder_is_not_sent_after_the_patient_turned_them_off(appointment, personas):
     [row] = _queue(appointment)
-    set_reminders(email=False, sms=False)
+    _behind_the_services_back(personas.patient, reminder_email=False)
     assert message_send(message_id=row.pk) == "cancelled"
     assert mail.outbox == []
+
+
+@pytest.mark.django_db
+def test_an_email_reminder_is_not_sent_to_an_address_that_is_no_longer_the_patients(appointment, personas):
+    [row] = _queue(appointment)
+    _behind_the_services_back(personas.patient, email="pat.new@example.test")
+    assert message_send(message_id=row.pk) == "cancelled"
+    assert mail.outbox == []
+    row.refresh_from_db()
+    assert row.last_error == "The patient's email address changed after this reminder was queued."
+
+
+def _behind_the_services_back(patient, **chart):
+    """Change the chart without the services, which would withdraw the queued reminders at once (as a booking racing
+    the change can queue one from the chart it read before): the send itself must still refuse."""
+    Patient.objects.filter(pk=patient.pk).update(**chart)
 
 
 # ------------------------------------------------------------------------------------------------------------

@@ -110,6 +110,17 @@ def test_patient_turns_on_text_reminders_then_stops_all_texts(personas, login):
     assert actions[1][0] == "sms_opt_out"
 
 
+def test_a_new_mobile_number_needs_consent_to_texts_again_and_the_patient_is_told(personas, login):
+    client = login(personas.patient_user)
+    client.post("/portal/settings/reminders/", {"email": "on", "sms": "on", "sms_consent": "on"})
+
+    response = client.post("/portal/settings/contact/", CONTACT, follow=True)
+
+    patient = Patient.objects.get(pk=personas.patient.pk)
+    assert (patient.phone, patient.reminder_sms, patient.sms_consent_at) == ("+16175550199", False, None)
+    assert "Texts are off for your new number until you agree to them under Reminders." in response.content.decode()
+
+
 def test_patient_opts_out_of_email_reminders(personas, login):
     client = login(personas.patient_user)
 
