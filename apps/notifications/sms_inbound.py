@@ -1,4 +1,5 @@
-"""A patient's text replies: opt out, confirm the session last reminded, or how to cancel it."""
+"""A patient's text replies: opt out, confirm the session last reminded, or how to cancel it; when the number gets
+reminders for more than one patient, which session is whose."""
 
 from django.apps import apps
 
@@ -20,24 +21,31 @@ def _keyword(body: str) -> str:
     return body.strip().upper().rstrip(".!").strip()
 
 
-def _texted_session(from_number: str):
-    """The booked session still ahead whose reminder was most recently texted to this number, or None.
+# How many of the latest reminders texted to a number are searched for sessions still open: enough for a family
+# sharing one number, few enough to read at once.
+RECENT_REMINDERS = 10
 
-    The reminder's subject is the session; it is found through the subject's model label, as every outbox row
-    names what it is about, so the outbox does not import the schedule above it."""
-    reminders = Message.objects.filter(
-        channel=Channel.SMS, to_address=from_number, purpose="reminder_sms", status=MessageStatus.SENT
-    ).order_by("-sent_at")
-    for reminder in reminders[:5]:
-        sessions = apps.get_model(reminder.subject_type).objects
-        appointment = (
-            sessions.filter(pk=reminder.subject_id, status="booked", start__gt=clock.now())
-            .select_related("patient")
-            .first()
+
+def _texted_sessions(from_number: str) -> list:
+    """The booked sessions still ahead whose reminders were lately texted to this number, the last texted first.
+    A number two charts share (a parent and a child) can name more than one patient's session here.
+
+    A reminder's subject is its session; it is found through the subject's model label, as every outbox row names
+    what it is about, so the outbox does not import the schedule above it."""
+    reminders = list(
+        Message.objects.filter(
+            channel=Channel.SMS, to_address=from_number, purpose="reminder_sms", status=MessageStatus.SENT
         )
-        if appointment is not None:
-            return appointment
-    return None
+        .order_by("-sent_at")
+        .values_list("subject_type", "subject_id")[:RECENT_REMINDERS]
+    )
+    open_sessions = {}
+    for subject_type in {label for label, _ in reminders}:
+        ids = [pk for label, pk in reminders if label == subject_type]
+        sessions = apps.get_model(subject_type).objects.filter(pk__in=ids, status="booked", start__gt=clock.now())
+        open_sessions.update({(subject_type, str(s.pk)): s for s in sessions.select_related("patient")})
+    texted = dict.fromkeys(reminders)  # the last texted first, each session once
+    return [open_sessions[key] for key in texted if key in open_sessions]
 
 
 def _session_words(appointment) -> str:
@@ -59,9 +67,11 @@ def sms_inbound_handle(*, from_number: str, body: str, carrier_opted_out: bool =
 
     STOP (and the other opt-out words, or the carrier saying it opted the number out) withdraws SMS consent.
     C / CONFIRM / Y / YES confirm the session whose reminder was last texted to that number, while it is still
-    booked and ahead. CANCEL cancels nothing by itself and opts out of nothing: the answer says how to cancel
-    that session (its signed cancel link, which shows the cancellation policy before the patient confirms) and
-    that texts stay on until they reply STOP.
+    booked and ahead, and the answer names whose it is. CANCEL cancels nothing by itself and opts out of nothing:
+    the answer says how to cancel that session (its signed cancel link, which shows the cancellation policy before
+    the patient confirms) and that texts stay on until they reply STOP. When the sessions still open that were
+    texted to the number belong to more than one patient (a parent and a child sharing a phone), a reply cannot
+    say whose it means: nothing is done, and the answer lists each one's first name, time and link.
     """
     word = _keyword(body)
     if carrier_opted_out or word in OPT_OUT_KEYWORDS:
@@ -71,19 +81,38 @@ def sms_inbound_handle(*, from_number: str, body: str, carrier_opted_out: bool =
     if word not in CONFIRM_KEYWORDS | CANCEL_KEYWORDS:
         return ""
     clinic = ClinicSettings.load()
-    appointment = _texted_session(from_number)
-    if word in CONFIRM_KEYWORDS:
-        if appointment is None:
-            return f"We could not find an upcoming session to confirm. Please {_call_us(clinic)}. {clinic.name}"
+    action = "confirm" if word in CONFIRM_KEYWORDS else "cancel"
+    stay_on = [] if action == "confirm" else ["Your text reminders stay on; reply STOP to end all texts."]
+    sessions = _texted_sessions(from_number)
+    if not sessions:
+        could_not = f"We could not find an upcoming session to {action}. Please {_call_us(clinic)}."
+        return " ".join([could_not, *stay_on, clinic.name])
+    if len({session.patient_id for session in sessions}) > 1:
+        return "\n".join([_whose_session(sessions, action=action, clinic=clinic), " ".join([*stay_on, clinic.name])])
+    appointment = sessions[0]
+    whose = f"{appointment.patient.first_name}'s session on {_session_words(appointment)}"
+    if action == "confirm":
         appointment_confirm(appointment=appointment, source=ConfirmationSource.SMS)
-        return f"Thank you, your session on {_session_words(appointment)} is confirmed. {clinic.name}"
-    texts_stay_on = "Your text reminders stay on; reply STOP to end all texts."
-    if appointment is None:
-        return (
-            f"We could not find an upcoming session to cancel. Please {_call_us(clinic)}. {texts_stay_on} {clinic.name}"
-        )
+        return f"Thank you. {whose} is confirmed. {clinic.name}"
     cancel_url = appointment_link_url(appointment=appointment, action="cancel")
-    return (
-        f"Nothing is cancelled yet. To cancel your session on {_session_words(appointment)}, open {cancel_url} "
-        f"or {_call_us(clinic)}. {texts_stay_on} {clinic.name}"
+    how = f"Nothing is cancelled yet. To cancel {whose}, open {cancel_url} or {_call_us(clinic)}."
+    return " ".join([how, *stay_on, clinic.name])
+
+
+def _whose_session(sessions: list, *, action: str, clinic: ClinicSettings) -> str:
+    """The answer when the number gets reminders for more than one patient: a reply cannot say whose session it
+    means, so nothing is done and each session is named by first name and time, with its own signed link (which
+    shows the session and acts only when pressed). First names and times only: nothing clinical."""
+    done = "confirmed" if action == "confirm" else "cancelled"
+    # A session a line, its link ending the line: no punctuation sticks to it when the phone makes it a link.
+    lines = [
+        f"{s.patient.first_name}, {_session_words(s)}: {appointment_link_url(appointment=s, action=action)}"
+        for s in sorted(sessions, key=lambda s: s.start)
+    ]
+    return "\n".join(
+        [
+            f"This number gets reminders for more than one person, so nothing is {done} yet. "
+            f"To {action}, open the link for that session or {_call_us(clinic)}:",
+            *lines,
+        ]
     )

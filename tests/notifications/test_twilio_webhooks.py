@@ -1,6 +1,7 @@
 """Twilio's delivery reports and patients' replies, accepted only with a valid signature."""
 
 import datetime as dt
+import html
 import re
 
 import pytest
@@ -9,7 +10,9 @@ from twilio.request_validator import RequestValidator
 from apps.core import clock
 from apps.notifications.models import AppointmentConfirmation, Message, MessageStatus
 from apps.notifications.outbox import message_enqueue
+from apps.patients.models import Patient
 from apps.scheduling.models import Appointment
+from tests.factories import appointment_ahead
 from tests.places import pacific_office
 
 pytestmark = pytest.mark.django_db
@@ -81,7 +84,7 @@ def test_a_report_without_its_fields_is_a_bad_request(client):
 def test_replying_c_confirms_the_texted_session(client, texted_reminder, appointment, personas):
     response = _post(client, "/messages/twilio/inbound/", {"From": personas.patient.phone, "Body": " c "})
     assert response.status_code == 200
-    assert "is confirmed" in response.content.decode()
+    assert f"Thank you. {personas.patient.first_name}'s session on " in html.unescape(response.content.decode())
     confirmation = AppointmentConfirmation.objects.get()
     assert (confirmation.appointment_id, confirmation.source) == (appointment.pk, "sms")
 
@@ -210,3 +213,62 @@ def test_other_texts_change_nothing_and_get_no_answer(client, texted_reminder, p
     personas.patient.refresh_from_db()
     assert personas.patient.can_receive_sms
     assert not AppointmentConfirmation.objects.exists()
+
+
+# ------------------------------------------------------------------------------------------------------------
+# A number two charts share (a parent and a child)
+
+
+def _texted(appointment) -> Message:
+    message = message_enqueue(
+        channel="sms",
+        to_address=appointment.patient.phone,
+        purpose="reminder_sms",
+        template="appointment_reminder",
+        subject=appointment,
+        send_at=clock.now(),
+        dedupe_key=f"sms-reminder-{appointment.pk}",
+        patient=appointment.patient,
+    )
+    Message.objects.filter(pk=message.pk).update(status=MessageStatus.SENT, sent_at=clock.now())
+    return message
+
+
+@pytest.fixture
+def childs_session(texted_reminder, personas):
+    """The other patient (Robin, a child) shares the persona patient's number, and a reminder of their session was
+    texted to it too."""
+    Patient.objects.filter(pk=personas.other_patient.pk).update(phone=personas.patient.phone, preferred_name="Robin")
+    personas.other_patient.refresh_from_db()
+    session = appointment_ahead(therapist=personas.other_therapist, patient=personas.other_patient)
+    _texted(session)
+    return session
+
+
+@pytest.mark.parametrize(("body", "action"), [("YES", "confirm"), ("CANCEL", "cancel")])
+def test_a_reply_from_a_number_two_patients_share_names_each_session_and_does_nothing(
+    client, appointment, childs_session, personas, body, action
+):
+    reply = _reply(client, personas, body)
+
+    assert "more than one person" in reply
+    for session in (appointment, childs_session):
+        [line] = [line for line in reply.splitlines() if line.startswith(f"{session.patient.first_name}, ")]
+        link = re.search(rf"https://clinic\.example(/messages/appointment/{action}/[^/\s]+/)$", line).group(1)
+        # Each name's link opens that patient's own session (their therapist), and acts only when pressed.
+        assert session.therapist.first_name in client.get(link).content.decode()
+    assert "call us at 617-555-0100" in reply
+    assert appointment.therapist.first_name not in reply and childs_session.therapist.first_name not in reply
+    assert not AppointmentConfirmation.objects.exists()
+    assert Appointment.objects.filter(status="booked").count() == 2
+
+
+def test_a_shared_number_with_one_patients_session_still_open_confirms_it_by_name(
+    client, appointment, childs_session, personas
+):
+    Appointment.objects.filter(pk=childs_session.pk).update(status="cancelled")
+
+    reply = html.unescape(_reply(client, personas, "C"))
+
+    assert f"Thank you. {personas.patient.first_name}'s session on " in reply
+    assert AppointmentConfirmation.objects.get().appointment_id == appointment.pk
