@@ -84,3 +84,28 @@ def waits_for_own_transaction(other: Callable[[], None], own: Callable[[], None]
         _until_waited_on(connection.connection.info.backend_pid)
         assert thread.is_alive(), "the other transaction should wait for this one to commit"
     thread.join(timeout=30)
+
+
+def waiting_on_own_transaction(other: Callable[[], object]) -> Callable[[], object]:
+    """Start `other` in a connection of its own and return once it waits on a lock the caller's open transaction
+    holds. The function returned joins it (call it after committing) and answers what `other` returned or raised."""
+    outcome: list[object] = []
+
+    def run():
+        try:
+            outcome.append(other())
+        except Exception as exc:  # kept for the caller's assertions, a deadlock included
+            outcome.append(exc)
+        finally:
+            connection.close()
+
+    thread = threading.Thread(target=run)
+    thread.start()
+    _until_waited_on(connection.connection.info.backend_pid)
+
+    def finish() -> object:
+        thread.join(timeout=30)
+        assert outcome, "the other transaction did not finish"
+        return outcome[0]
+
+    return finish

@@ -9,7 +9,7 @@ from apps.scheduling.models import BLOCKING_STATUSES
 
 from ..models import Attendance, AttendanceStatus, Enrollment, GroupProgram, LectureFeeMode, ProgramMeeting
 from ..selectors import members_at_q
-from .seats import enrollment_lock
+from .seats import enrollment_lock, program_lock
 
 
 def attendance_is_charged(*, program: GroupProgram, status: str) -> bool:
@@ -41,6 +41,8 @@ def attendance_record(*, actor, meeting: ProgramMeeting, enrollment: Enrollment,
     appointment = meeting.appointment
     if refusal := attendance_refusal(meeting):
         raise InvalidTransition(refusal)
+    # Program first, then the enrollment: the order a withdrawal racing this record takes its locks in.
+    program_lock(meeting.program_id)
     enrollment = enrollment_lock(enrollment.pk)
     if not Enrollment.objects.filter(members_at_q(appointment), pk=enrollment.pk).exists():
         raise Unprocessable(

@@ -180,6 +180,7 @@ def lecture_payment_kinds(program) -> list[tuple[str, str]]:
 def lecture_payment_record(*, actor, enrollment: Enrollment, kind: str, amount: Decimal, method: str) -> LecturePayment:
     """Money a registrant hands over at the door: a lecture fee or a donation (a negative amount refunds). A
     registrant has no ledger, so this row is the record; a linked patient's fees go to their ledger instead."""
+    program_lock(enrollment.program_id)  # program first, then the enrollment, as a cancellation racing it takes them
     enrollment = enrollment_lock(enrollment.pk)
     if enrollment.registrant_id is None or not enrollment.program.is_lecture:
         raise Unprocessable("Payments at the door are for public lecture registrations.")

@@ -56,8 +56,10 @@ def program_lock(program_id: int) -> GroupProgram:
 
 
 def enrollment_lock(enrollment_id: int) -> Enrollment:
+    """Lock an enrollment whose program the caller has locked already (`program_lock`): the program first, then the
+    enrollment, in every service, so a withdrawal and an attendance sheet never wait on each other in a cycle."""
     return (
-        Enrollment.objects.select_for_update(of=("self", "program"))
+        Enrollment.objects.select_for_update(of=("self",))
         .select_related("patient", "program", "registrant")
         .get(pk=enrollment_id)
     )
