@@ -9,7 +9,10 @@ Scheduling says a patient with sessions still booked is not discharged until the
 patient would otherwise get their reminders and be charged as a no-show), and programs the same of a member of a
 group still meeting. Once discharged, programs and the weekly-time waitlist decline the patient's open offers so
 the seat or the time passes to the next in line; they run in the discharge's transaction, under its lock on the
-patient's row.
+patient's row. Once reactivated, the patient is served again from the lines they were passed over in: programs offer
+a seat that came free meanwhile to the first in line, who may now be them. Those reactions are called in the
+reactivation's transaction, under its lock on the patient's row; one that locks other patients' rows does that once
+the reactivation has committed, as the discharge's do.
 """
 
 from collections.abc import Callable
@@ -51,3 +54,12 @@ reminder_details_changed: list[Callable[..., None]] = []
 def reminder_details_changed_register(reaction: Callable[..., None]) -> None:
     if reaction not in reminder_details_changed:
         reminder_details_changed.append(reaction)
+
+
+# Each is called with the keyword arguments actor and patient (back in care, its row locked).
+reactivated: list[Callable[..., None]] = []
+
+
+def reactivated_register(reaction: Callable[..., None]) -> None:
+    if reaction not in reactivated:
+        reactivated.append(reaction)

@@ -266,7 +266,8 @@ def discharge_refusal(*, patient: Patient) -> str:
 
 @transaction.atomic
 def patient_reactivate(*, actor, patient: Patient) -> Patient:
-    """A discharged patient comes back: they can be booked again and are served from waitlists in their place."""
+    """A discharged patient comes back: they can be booked again and are served from waitlists in their place, so
+    what came free while they were passed over is offered to them if they are first in line (the apps above react)."""
     patient = Patient.objects.select_for_update().get(pk=patient.pk)
     if patient.status != PatientStatus.DISCHARGED:
         raise InvalidTransition(f"{patient.display_name} is not discharged.")
@@ -274,6 +275,8 @@ def patient_reactivate(*, actor, patient: Patient) -> Patient:
     patient.discharged_on = None
     patient.save()
     _audit(actor=actor, action="patient_reactivate", patient=patient, fields={"status": patient.status})
+    for reaction in extensions.reactivated:
+        reaction(actor=actor, patient=patient)
     return patient
 
 

@@ -27,7 +27,12 @@ class ProgramsConfig(AppConfig):
         extensions.group_meetings_during.provide(member_meetings_during)
         extensions.group_meetings_warning.provide(member_meetings_warning)
 
-        from apps.patients.extensions import chart_opened_register, discharge_blocker_register, discharged_register
+        from apps.patients.extensions import (
+            chart_opened_register,
+            discharge_blocker_register,
+            discharged_register,
+            reactivated_register,
+        )
 
         from .selectors import discharge_blocker
         from .services.lectures import registrant_link
@@ -36,6 +41,8 @@ class ProgramsConfig(AppConfig):
         # A member of a group still meeting is withdrawn before a discharge; an open seat offer is declined by it.
         discharge_blocker_register(discharge_blocker)
         discharged_register(seats.seat_offers_decline_on_discharge)
+        # Back in care, a patient first in line is offered a seat that came free while they were passed over.
+        reactivated_register(seats.seat_offers_on_reactivation)
         from apps.accounts.navigation import nav_badge_register
 
         from .selectors import stranded_open_count

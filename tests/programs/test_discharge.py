@@ -9,8 +9,9 @@ from rest_framework.test import APIClient
 
 from apps.core import clock
 from apps.core.errors import Conflict, Unprocessable
+from apps.notifications.models import Message
 from apps.patients.models import Patient, PatientStatus
-from apps.patients.services import discharge_refusal, patient_discharge
+from apps.patients.services import discharge_refusal, patient_discharge, patient_reactivate
 from apps.programs.models import Enrollment, GroupProgram
 from apps.programs.services.seats import enrollment_accept_offer, enrollment_withdraw, program_enroll
 from apps.scheduling.services import appointment_book
@@ -86,6 +87,25 @@ def test_a_waitlisted_patient_is_discharged_and_keeps_their_place(personas, make
     program_enroll(actor=personas.front_desk, program=program, patient=personas.patient)
     patient_discharge(actor=personas.front_desk, patient=personas.patient)
     assert Enrollment.objects.get(patient=personas.patient).status == "waitlisted"
+
+
+@pytest.mark.django_db
+def test_a_seat_that_came_free_while_they_were_discharged_is_offered_once_they_are_back_in_care(
+    personas, make_patients, django_capture_on_commit_callbacks
+):
+    program = ProgramFactory(capacity=1)
+    [member] = _fill(program, make_patients)
+    program_enroll(actor=personas.front_desk, program=program, patient=personas.patient)
+    patient_discharge(actor=personas.front_desk, patient=personas.patient)
+    enrollment_withdraw(actor=member.user, enrollment=Enrollment.objects.get(patient=member))
+    assert Enrollment.objects.get(patient=personas.patient).status == "waitlisted"  # passed over: the seat stays free
+
+    with django_capture_on_commit_callbacks(execute=True):  # offered once the reactivation commits
+        patient_reactivate(actor=personas.front_desk, patient=personas.patient)
+
+    offered = Enrollment.objects.get(patient=personas.patient)
+    assert (offered.status, offered.offer_count) == ("offered", 1)
+    assert Message.objects.filter(template="seat_offer", patient=personas.patient).exists()
 
 
 @pytest.mark.django_db

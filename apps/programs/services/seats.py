@@ -285,7 +285,8 @@ def seat_or_place_in_line(program: GroupProgram, *, actor, **member) -> Enrollme
         **member,
     )
     enrollment_transition_write(enrollment, actor=actor, was="")
-    # A seat can be free while people wait only if someone was passed over (discharged, since back): offer it now.
+    # A seat can be free while people wait when someone passed over has just come back into care (their
+    # reactivation offers it once it commits): offer it now, to whoever is first in line.
     if free_seats_offer(program, actor=actor):
         enrollment.refresh_from_db()
     return enrollment
@@ -397,10 +398,21 @@ def seat_offers_decline_on_discharge(*, actor, patient) -> None:
         transaction.on_commit(functools.partial(_seats_pass_on, program_id, actor=actor))
 
 
+def seat_offers_on_reactivation(*, actor, patient) -> None:
+    """A patient back in care is served again in the lines they were passed over in: each program they wait for
+    offers its free seats down its line once the reactivation commits (a patients.extensions reaction, under the
+    reactivation's lock on the patient), so a seat that came free while they were discharged is offered to them if
+    they are first."""
+    waiting_in = Enrollment.objects.filter(patient=patient, status=EnrollmentStatus.WAITLISTED)
+    for program_id in waiting_in.values_list("program_id", flat=True).distinct().order_by("program_id"):
+        transaction.on_commit(functools.partial(_seats_pass_on, program_id, actor=actor))
+
+
 def _seats_pass_on(program_id: int, *, actor) -> None:
-    """Offer a program's free seats down its line, in a transaction of its own: after a discharge has committed,
-    since offering reads each next person's row under a lock, which must not be waited for while the discharged
-    patient's is held (their own discharge could be waiting on this one's)."""
+    """Offer a program's free seats down its line, in a transaction of its own: after a discharge or a reactivation
+    has committed, since offering reads each next person's row under a lock, which must not be waited for while the
+    patient's is held (their own discharge could be waiting on this one's), and locks the program, which comes
+    before any patient's row."""
     with transaction.atomic():
         free_seats_offer(program_lock(program_id), actor=actor)
 
