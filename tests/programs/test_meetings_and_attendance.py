@@ -14,10 +14,10 @@ from apps.core.errors import Conflict, Unprocessable
 from apps.notifications.models import Message
 from apps.notifications.rendering import message_render
 from apps.programs import selectors
-from apps.programs.models import GroupProgram
+from apps.programs.models import Enrollment, GroupProgram
 from apps.programs.services.attendance import attendance_record
 from apps.programs.services.seats import enrollment_withdraw, program_enroll
-from apps.programs.services.setup import program_close, program_update
+from apps.programs.services.setup import program_capacity_set, program_close, program_update
 from apps.scheduling.models import Appointment
 from tests.factories import AppointmentFactory, RoomFactory, ServiceTypeFactory
 
@@ -162,7 +162,7 @@ def test_after_the_last_meeting_members_complete_and_the_waiting_are_told_it_end
     program_enroll(actor=personas.front_desk, program=program, patient=offered)
     program_enroll(actor=personas.front_desk, program=program, patient=waiting)
     last = selectors.program_meetings(program=program).last().appointment
-    with time_machine.travel(last.start, tick=False):
+    with time_machine.travel(last.start - dt.timedelta(hours=1), tick=False):
         enrollment_withdraw(actor=personas.front_desk, enrollment=first)
         assert close_finished_programs() == 0
     with time_machine.travel(last.end + dt.timedelta(minutes=1), tick=False):
@@ -172,6 +172,21 @@ def test_after_the_last_meeting_members_complete_and_the_waiting_are_told_it_end
     assert statuses == {member.pk: "withdrawn", offered.pk: "expired", waiting.pk: "withdrawn"}
     told = Message.objects.filter(template="waitlist_closed").values_list("patient_id", flat=True)
     assert sorted(told) == sorted([offered.pk, waiting.pk])
+
+
+def test_a_seat_freed_once_the_last_meeting_has_begun_is_not_offered(personas, login, make_patients):
+    program = scheduled_program(actor=personas.front_desk, capacity=1, meeting_count=2)
+    member, waiting = make_patients(2)
+    seated = program_enroll(actor=personas.front_desk, program=program, patient=member)
+    program_enroll(actor=personas.front_desk, program=program, patient=waiting)
+    last = selectors.program_meetings(program=program).last().appointment
+    with time_machine.travel(last.start + dt.timedelta(minutes=30), tick=False):
+        asked = login(personas.front_desk).post(f"/programs/enrollments/{seated.pk}/withdraw/").content.decode()
+        assert "the program has no meeting left, so it is not offered on" in asked
+        enrollment_withdraw(actor=personas.front_desk, enrollment=seated)
+        assert program_capacity_set(actor=personas.front_desk, program=program, capacity=2) == []
+    assert Enrollment.objects.get(patient=waiting).status == "waitlisted"  # told it ended when the program closes
+    assert not Message.objects.filter(template="seat_offer").exists()
 
 
 def test_members_who_stayed_to_the_end_complete_the_program(personas, make_patients):

@@ -21,6 +21,7 @@ from apps.core.transitions import transition_write
 from apps.notifications.outbox import patient_notice_enqueue, public_notice_enqueue
 from apps.patients.models import PatientStatus
 from apps.patients.services import patient_in_care_hold
+from apps.scheduling.models import BLOCKING_STATUSES
 from apps.scheduling.reminders import reader_zone_context
 from apps.waitlist.offers import offer_check_open, offer_hold, offer_links, offer_notify
 
@@ -178,15 +179,29 @@ def _waiting_to_serve(program: GroupProgram):
     return program.enrollments.filter(SERVABLE, status=EnrollmentStatus.WAITLISTED).order_by("waitlist_position")
 
 
+def _meeting_to_come(program: GroupProgram) -> bool:
+    """Whether a meeting of the program is still to start (a cancelled one is not). A program with no meetings
+    booked counts from its first meeting's day, as its enrollment deadline does."""
+    if program.meetings.filter(appointment__start__gt=clock.now(), appointment__status__in=BLOCKING_STATUSES).exists():
+        return True
+    return not program.meetings.exists() and clock.local_now().date() <= program.first_meeting_on
+
+
 def withdrawal_preview(enrollment: Enrollment) -> dict:
     """What withdrawing `enrollment` would do, for the confirmation staff see first: whether it frees a seat, and
     who that seat would be offered to (by the rule `free_seats_offer` follows)."""
     program = enrollment.program
     frees_seat = enrollment.status in SEATED_STATUSES and seats_taken(program=program) - 1 < program.capacity
+    meets_again = _meeting_to_come(program)
     offered_to = None
-    if frees_seat and program.stage == ProgramStage.LAUNCHED:
+    if frees_seat and program.stage == ProgramStage.LAUNCHED and meets_again:
         offered_to = _waiting_to_serve(program).select_related("patient", "registrant").first()
-    return {"frees_seat": frees_seat, "offered_to": offered_to, "hold_hours": int(offer_hold().total_seconds() // 3600)}
+    return {
+        "frees_seat": frees_seat,
+        "offered_to": offered_to,
+        "meets_again": meets_again,
+        "hold_hours": int(offer_hold().total_seconds() // 3600),
+    }
 
 
 def free_seats_offer(program: GroupProgram, *, actor=None) -> list[Enrollment]:
@@ -194,10 +209,11 @@ def free_seats_offer(program: GroupProgram, *, actor=None) -> list[Enrollment]:
     whoever freed the seats (None: the system).
 
     A discharged patient keeps their place but is passed over while discharged. A program that has not launched
-    offers nothing: its interest list waits for the launch.
+    offers nothing: its interest list waits for the launch. Nor does one with no meeting left to start: such a seat
+    is nothing to take, and the people waiting are told the program ended when it closes.
     """
     free = program.capacity - seats_taken(program=program)
-    if free <= 0 or program.stage != ProgramStage.LAUNCHED:
+    if free <= 0 or program.stage != ProgramStage.LAUNCHED or not _meeting_to_come(program):
         return []
     next_in_line = _first_in_care(program, count=free)
     hold = offer_hold()
