@@ -389,13 +389,10 @@ class ProgramViewSet(
         data = ProgramChangeInput(data=request.data)
         data.is_valid(raise_exception=True)
         changes = dict(data.validated_data)
-        capacity = changes.pop("capacity", None)
         if changes:
             setup.program_update(actor=request.user, program=program, **changes)
         if "minimum_to_launch" in changes:
             formation.interest_minimum_announce(program=program)
-        if capacity is not None:
-            setup.program_capacity_set(actor=request.user, program=program, capacity=capacity)
         return Response(ProgramOutput(self.get_queryset().get(pk=program.pk)).data)
 
     @extend_schema(request=EnrollInput, responses={201: EnrollmentOutput})

@@ -6,7 +6,7 @@ import pytest
 import time_machine
 
 from apps.programs import selectors
-from apps.programs.models import Enrollment, WaitlistMove
+from apps.programs.models import Enrollment, GroupProgram, WaitlistMove
 from apps.programs.services.seats import program_enroll
 
 from .factories import facilitator_with_evening_hours, group_service, scheduled_program
@@ -102,6 +102,20 @@ def test_raising_capacity_through_the_api_offers_the_new_seats(personas, login, 
     assert (response.json()["offered_count"], response.json()["waitlist_count"]) == (2, 1)
     too_low = client.patch(f"/api/programs/{program.pk}/", {"capacity": 1}, format="json")
     assert too_low.status_code == 422
+
+
+def test_a_change_with_a_refused_capacity_saves_none_of_it(personas, login, program, make_patients):
+    for patient in make_patients(3):
+        program_enroll(actor=patient.user, program=program, patient=patient)
+    client = login(personas.front_desk, api=True)
+    changes = {"title": "Thursday group", "charge_no_shows": True, "capacity": 2}
+    refused = client.patch(f"/api/programs/{program.pk}/", changes, format="json")
+    assert refused.status_code == 422 and list(refused.json()["error"]["fields"]) == ["capacity"]
+    assert GroupProgram.objects.values_list("title", "charge_no_shows", "capacity").get(pk=program.pk) == (
+        program.title,
+        False,
+        3,
+    )
 
 
 @pytest.mark.parametrize("persona", ["therapist", "billing", "patient_user"])

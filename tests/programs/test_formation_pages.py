@@ -202,6 +202,23 @@ def test_the_minimum_changes_only_while_proposed_and_within_capacity(personas, l
     assert client.patch(f"/api/programs/{program.pk}/", {"minimum_to_launch": 2}).status_code == 422
 
 
+def test_a_proposed_programs_capacity_is_refused_below_its_minimum_naming_the_capacity(personas, login):
+    program = proposed_program(actor=personas.front_desk, capacity=8, minimum_to_launch=5)
+    page = login(personas.front_desk).post(f"/programs/{program.pk}/capacity/", {"capacity": 4}, follow=True)
+    assert (
+        page.status_code == 200 and "The capacity cannot go below the minimum to launch (5)." in page.content.decode()
+    )
+
+    api = login(personas.front_desk, api=True)
+    refused = api.patch(f"/api/programs/{program.pk}/", {"title": "Renamed", "capacity": 4}, format="json")
+    assert refused.status_code == 422 and refused.json()["error"]["fields"] == {"capacity": ["At least 5."]}
+    program.refresh_from_db()
+    assert (program.title, program.capacity) == ("Pain recovery group, spring cohort", 8)  # nothing half-saved
+
+    both = api.patch(f"/api/programs/{program.pk}/", {"capacity": 4, "minimum_to_launch": 3}, format="json")
+    assert both.status_code == 200 and (both.json()["capacity"], both.json()["minimum_to_launch"]) == (4, 3)
+
+
 def test_the_menu_shows_the_open_work_queue_count_to_the_front_desk(personas, login, queue):
     from apps.accounts.navigation import navigation_for
 

@@ -61,7 +61,15 @@ PROGRAM_FIELDS = frozenset(
 PROGRAM_REACH_DAYS = 2 * 366
 # What may change once meetings are booked; the schedule itself changes by rescheduling its appointments.
 PROGRAM_EDITABLE_FIELDS = frozenset(
-    {"title", "description", "charge_no_shows", "enrollment_opens_on", "enrollment_closes_on", "minimum_to_launch"}
+    {
+        "title",
+        "description",
+        "charge_no_shows",
+        "enrollment_opens_on",
+        "enrollment_closes_on",
+        "minimum_to_launch",
+        "capacity",
+    }
 )
 
 
@@ -148,29 +156,51 @@ def program_meetings_book(*, program: GroupProgram, actor, override_reason: str 
         ProgramMeeting.objects.create(program=program, appointment=appointment, number=number)
 
 
-def _minimum_check(program: GroupProgram, minimum: int | None) -> None:
-    """The minimum to launch changes only while the program is proposed, and stays within its seats."""
+def _capacity_check(program: GroupProgram, capacity: int, *, minimum: int | None) -> None:
+    """A capacity keeps a seat for everyone holding or offered one, and room for the minimum to launch (`minimum`,
+    the one the change leaves) while the program has one."""
+    if capacity < 1:
+        raise Unprocessable("A program needs at least one seat.", fields={"capacity": ["At least 1."]})
+    taken = seats_taken(program=program)
+    if capacity < taken:
+        raise Unprocessable(
+            f"{taken} seats are taken or offered; the capacity cannot go below that.",
+            fields={"capacity": [f"At least {taken}."]},
+        )
+    if minimum is not None and capacity < minimum:
+        raise Unprocessable(
+            f"The capacity cannot go below the minimum to launch ({minimum}).",
+            fields={"capacity": [f"At least {minimum}."]},
+        )
+
+
+def _minimum_check(program: GroupProgram, minimum: int | None, *, capacity: int) -> None:
+    """The minimum to launch changes only while the program is proposed, and stays within its seats (`capacity`,
+    the number the change leaves)."""
     if program.stage != ProgramStage.PROPOSED:
         raise Unprocessable(
             "Only a proposed program has a minimum to launch.", fields={"minimum_to_launch": ["Not proposed."]}
         )
-    if minimum is None or not 1 <= minimum <= program.capacity:
+    if minimum is None or not 1 <= minimum <= capacity:
         raise Unprocessable(
-            f"The minimum to launch must be between 1 and the capacity ({program.capacity}).",
-            fields={"minimum_to_launch": [f"1 to {program.capacity}."]},
+            f"The minimum to launch must be between 1 and the capacity ({capacity}).",
+            fields={"minimum_to_launch": [f"1 to {capacity}."]},
         )
 
 
-@transaction.atomic
-def program_update(*, actor, program: GroupProgram, co_facilitators=None, **changes) -> GroupProgram:
-    """Change a program's description, no-show policy or enrollment window.
-
-    Capacity changes go through program_capacity_set, which offers new seats to the waitlist.
-    """
+def _program_change(
+    *, actor, program: GroupProgram, co_facilitators=None, **changes
+) -> tuple[GroupProgram, list[Enrollment]]:
+    """Lock the program, check every change against the others, then write them with one save; the caller's
+    transaction. Returns the program and the seat offers a raised capacity made."""
     _check_fields(changes, PROGRAM_EDITABLE_FIELDS)
     program = program_lock(program.pk)
+    capacity = changes.get("capacity", program.capacity)
+    minimum = changes.get("minimum_to_launch", program.minimum_to_launch)
+    if "capacity" in changes:
+        _capacity_check(program, capacity, minimum=minimum)
     if "minimum_to_launch" in changes:
-        _minimum_check(program, changes["minimum_to_launch"])
+        _minimum_check(program, minimum, capacity=capacity)
     for field, value in changes.items():
         setattr(program, field, value)
     program.full_clean()
@@ -183,28 +213,26 @@ def program_update(*, actor, program: GroupProgram, co_facilitators=None, **chan
         subject=program,
         detail={"fields": sorted(changes), "co_facilitators": co_facilitators is not None},
     )
-    return program
+    offers = free_seats_offer(program, actor=actor) if "capacity" in changes else []
+    return program, offers
+
+
+@transaction.atomic
+def program_update(*, actor, program: GroupProgram, co_facilitators=None, **changes) -> GroupProgram:
+    """Change a program's details (description, no-show policy, enrollment window, a proposed program's minimum to
+    launch) and its capacity as one change: all of it is saved or, on any refusal, none of it.
+
+    The capacity is checked first: never below the seats taken or offered (nobody loses a promised seat) nor below
+    the minimum to launch the change leaves. A raised capacity is offered to the waitlist at once.
+    """
+    return _program_change(actor=actor, program=program, co_facilitators=co_facilitators, **changes)[0]
 
 
 @transaction.atomic
 def program_capacity_set(*, actor, program: GroupProgram, capacity: int) -> list[Enrollment]:
-    """Change the number of seats. Raising it by k makes up to k offers to the waitlist at once.
-
-    Lowering it below the seats already taken or offered is refused: nobody loses a promised seat.
-    Returns the offers made.
-    """
-    program = program_lock(program.pk)
-    if capacity < 1:
-        raise Unprocessable("A program needs at least one seat.", fields={"capacity": ["At least 1."]})
-    taken = seats_taken(program=program)
-    if capacity < taken:
-        raise Unprocessable(
-            f"{taken} seats are taken or offered; the capacity cannot go below that.",
-            fields={"capacity": [f"At least {taken}."]},
-        )
-    program.capacity = capacity
-    program.save(update_fields=["capacity", "updated_at"])
-    return free_seats_offer(program, actor=actor)
+    """Change the number of seats alone (see program_update). Raising it by k makes up to k offers to the waitlist
+    at once; returns the offers made."""
+    return _program_change(actor=actor, program=program, capacity=capacity)[1]
 
 
 def finished_program_ids(*, now: dt.datetime) -> list[int]:
