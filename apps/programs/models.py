@@ -97,7 +97,10 @@ class GroupProgram(TimeStampedModel):
         blank=True,
         help_text="Questionnaires members answer at the first and the last meeting (e.g. pain_nrs, phq9).",
     )
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    # Empty once the account that created it is deleted; the program is edited all the same.
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
 
     class Meta:
         ordering = ["first_meeting_on", "title"]

@@ -8,8 +8,9 @@ import time_machine
 from apps.programs import selectors
 from apps.programs.models import Enrollment, GroupProgram, WaitlistMove
 from apps.programs.services.seats import program_enroll
+from tests.factories import UserFactory
 
-from .factories import facilitator_with_evening_hours, group_service, scheduled_program
+from .factories import ProgramFactory, facilitator_with_evening_hours, group_service, scheduled_program
 
 pytestmark = pytest.mark.django_db
 
@@ -116,6 +117,23 @@ def test_a_change_with_a_refused_capacity_saves_none_of_it(personas, login, prog
         False,
         3,
     )
+
+
+def test_a_program_whose_creator_was_deleted_is_still_edited(personas, login):
+    creator = UserFactory()
+    program = ProgramFactory(created_by=creator)
+    creator.delete()
+    changed = login(personas.front_desk, api=True).patch(
+        f"/api/programs/{program.pk}/", {"title": "Renamed", "capacity": 4}, format="json"
+    )
+    assert changed.status_code == 200
+    page = login(personas.front_desk).post(
+        f"/programs/{program.pk}/edit/",
+        {"title": "Renamed again", "description": "", "enrollment_opens_on": program.enrollment_opens_on.isoformat()},
+    )
+    assert page.status_code == 302
+    program.refresh_from_db()
+    assert (program.title, program.capacity, program.created_by) == ("Renamed again", 4, None)
 
 
 @pytest.mark.parametrize("persona", ["therapist", "billing", "patient_user"])
