@@ -71,6 +71,27 @@ class TransitionHandled(models.Model):
         return f"{self.reaction} handled {self.transition_type}#{self.transition_id}"
 
 
+# What each count of hours, weeks or days a clinic sets may be. A hold or a lead time of zero acts at once (every seat
+# offer expired as it was made, a reminder due as the session starts never sent), and one of years overflows the date
+# arithmetic (a server error; for a reminder's lead time, on every booking). Two weeks is longer than any notice a
+# weekly practice plans around. Held by the form and, for a row written any other way, by the database.
+TWO_WEEKS_IN_HOURS = 14 * 24
+SETTING_BOUNDS = {
+    "cancellation_window_hours": (0, TWO_WEEKS_IN_HOURS),  # 0: no cancellation is late
+    "reminder_email_lead_hours": (1, TWO_WEEKS_IN_HOURS),
+    "reminder_sms_lead_hours": (1, TWO_WEEKS_IN_HOURS),
+    "seat_offer_hold_hours": (1, TWO_WEEKS_IN_HOURS),
+    "self_booking_min_notice_hours": (0, TWO_WEEKS_IN_HOURS),  # 0: any slot not yet begun
+    "self_booking_horizon_weeks": (1, 52),
+    "stranded_after_days": (1, 365),
+}
+
+
+def _within_bounds(setting: str) -> list:
+    least, most = SETTING_BOUNDS[setting]
+    return [MinValueValidator(least), MaxValueValidator(most)]
+
+
 class ClinicSettings(TimeStampedModel):
     """The clinic's own settings; one row (id=1), edited by admins."""
 
@@ -85,10 +106,16 @@ class ClinicSettings(TimeStampedModel):
         help_text="Superbills give telehealth sessions place of service 10 (patient at home); "
         "untick when patients join from elsewhere (place of service 02).",
     )
-    cancellation_window_hours = models.PositiveIntegerField(default=24)
-    reminder_email_lead_hours = models.PositiveIntegerField(default=48)
-    reminder_sms_lead_hours = models.PositiveIntegerField(default=2)
-    seat_offer_hold_hours = models.PositiveIntegerField(default=48)
+    cancellation_window_hours = models.PositiveIntegerField(
+        default=24, validators=_within_bounds("cancellation_window_hours")
+    )
+    reminder_email_lead_hours = models.PositiveIntegerField(
+        default=48, validators=_within_bounds("reminder_email_lead_hours")
+    )
+    reminder_sms_lead_hours = models.PositiveIntegerField(
+        default=2, validators=_within_bounds("reminder_sms_lead_hours")
+    )
+    seat_offer_hold_hours = models.PositiveIntegerField(default=48, validators=_within_bounds("seat_offer_hold_hours"))
     quiet_hours_start = models.TimeField(default=dt.time(21, 0))
     quiet_hours_end = models.TimeField(default=dt.time(8, 0))
     patient_messages_to_therapists = models.BooleanField(
@@ -111,18 +138,19 @@ class ClinicSettings(TimeStampedModel):
     self_booking_min_notice_hours = models.PositiveIntegerField(
         "Online booking: least notice (hours)",
         default=24,
+        validators=_within_bounds("self_booking_min_notice_hours"),
         help_text="Patients cannot book or move a session into a slot starting sooner than this.",
     )
     self_booking_horizon_weeks = models.PositiveIntegerField(
         "Online booking: how far ahead (weeks)",
         default=8,
-        validators=[MinValueValidator(1), MaxValueValidator(52)],
+        validators=_within_bounds("self_booking_horizon_weeks"),
         help_text="Patients see free slots up to this many weeks ahead.",
     )
     stranded_after_days = models.PositiveIntegerField(
         "Waiting lists: flag anyone with no news after (days)",
         default=21,
-        validators=[MinValueValidator(1), MaxValueValidator(365)],
+        validators=_within_bounds("stranded_after_days"),
         help_text="Someone on a program's waitlist or interest list this long with no offer, status notice or "
         "alternative goes on the front desk's work queue.",
     )
@@ -141,7 +169,16 @@ class ClinicSettings(TimeStampedModel):
     class Meta:
         verbose_name = "clinic settings"
         verbose_name_plural = "clinic settings"
-        constraints = [models.CheckConstraint(condition=models.Q(id=1), name="clinic_settings_single_row")]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(id=1), name="clinic_settings_single_row"),
+            *(
+                models.CheckConstraint(
+                    condition=models.Q(**{f"{setting}__gte": least, f"{setting}__lte": most}),
+                    name=f"clinic_{setting}_in_bounds",
+                )
+                for setting, (least, most) in SETTING_BOUNDS.items()
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.name

@@ -1,6 +1,9 @@
-"""The clinic settings page speaks in words, not field names."""
+"""The clinic settings page speaks in words, not field names, and keeps hold and lead times within bounds."""
 
 import pytest
+
+from apps.accounts.forms import ClinicSettingsForm
+from apps.core.models import ClinicSettings
 
 pytestmark = pytest.mark.django_db
 
@@ -10,3 +13,30 @@ def test_the_clinic_settings_name_their_fields_in_words(personas, login):
     for label in ("Tax ID (EIN)", "Text reminder: hours before a session", "No texts from"):
         assert label in body
     assert "Reminder sms lead hours" not in body
+
+
+def _settings_form_data(**changes) -> dict:
+    """The settings page's form as it stands, with `changes` typed in."""
+    form = ClinicSettingsForm(instance=ClinicSettings.load())
+    return {**{name: form[name].value() for name in form.fields}, **changes}
+
+
+@pytest.mark.parametrize(
+    ("setting", "refused", "kept"),
+    [
+        ("seat_offer_hold_hours", 0, 1),  # 0: every offer expired as it was made
+        ("seat_offer_hold_hours", 10**9, 336),  # years: past what the date arithmetic holds
+        ("reminder_email_lead_hours", 10**9, 336),
+        ("reminder_sms_lead_hours", 0, 1),
+        ("cancellation_window_hours", 10**9, 0),
+        ("self_booking_min_notice_hours", 10**9, 0),
+    ],
+)
+def test_hold_and_lead_times_outside_their_bounds_are_refused_on_the_field(personas, login, setting, refused, kept):
+    client = login(personas.admin)
+    before = getattr(ClinicSettings.load(), setting)
+    page = client.post("/accounts/clinic-settings/", _settings_form_data(**{setting: refused}))
+    assert page.status_code == 200 and "Ensure this value is" in page.content.decode()
+    assert getattr(ClinicSettings.load(), setting) == before
+    assert client.post("/accounts/clinic-settings/", _settings_form_data(**{setting: kept})).status_code == 302
+    assert getattr(ClinicSettings.load(), setting) == kept
