@@ -9,7 +9,7 @@ import datetime as dt
 import functools
 
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 from django.urls import reverse
 from django.utils import timezone
 
@@ -63,6 +63,9 @@ def _first_session_date(offer: SlotOffer) -> dt.date:
 
 
 def _matching_requests(slot: FreedSlot):
+    """The waiting requests the slot suits, first in line first. A patient who was offered this time once (on any of
+    their requests: one for its therapist and one for anyone) is not offered it again."""
+    offered_before = SlotOffer.objects.filter(slot=slot, request__patient=OuterRef("patient"))
     matching = (
         SlotRequest.objects.filter(
             status=SlotRequestStatus.WAITING,
@@ -73,7 +76,7 @@ def _matching_requests(slot: FreedSlot):
             service_type__duration_minutes__lte=slot.duration_minutes,
         )
         .filter(Q(therapist=slot.therapist) | Q(therapist__isnull=True))
-        .exclude(offers__slot=slot)
+        .exclude(Exists(offered_before))
     )
     if slot.series_id is not None:
         matching = matching.exclude(patient_id=slot.series.patient_id)

@@ -107,6 +107,20 @@ def test_declining_passes_the_time_on_and_keeps_the_decliner_waiting(personas, w
     assert SlotRequest.objects.get(patient=first).status == "waiting"
 
 
+def test_a_time_declined_is_not_offered_again_through_the_patients_other_request(personas, weekly, make_patients):
+    """Waiting for the therapist and for anyone, the patient turns the time down once: it goes to the next person,
+    not back to them through their other request."""
+    _, service = weekly
+    [second] = make_patients(1)
+    own = wait(personas.patient, service, therapist=personas.therapist)
+    anyone = wait(personas.patient, service)
+    wait(second, service)
+    slot = free_the_slot(personas, weekly)
+    slot_offer_decline(actor=personas.patient_user, offer=SlotOffer.objects.get(request=own))
+    assert SlotOffer.objects.get(slot=slot, status="outstanding").request.patient == second
+    assert not SlotOffer.objects.filter(request=anyone).exists()
+
+
 def test_an_unanswered_slot_offer_expires_and_passes_on(personas, weekly, make_patients):
     _, service = weekly
     first, second = make_patients(2)
