@@ -62,22 +62,27 @@ def _first_session_date(offer: SlotOffer) -> dt.date:
     return start + dt.timedelta(days=(slot.weekday - start.weekday()) % 7)
 
 
+def _waiting_for(*, weekday, start, duration, therapist):
+    """The waiting requests of patients in care that a weekly time suits: on one of their days, starting within
+    their times, long enough for their session, with the therapist they asked for or anyone. Given a slot's values,
+    or references to an outer query's slot."""
+    return SlotRequest.objects.filter(
+        status=SlotRequestStatus.WAITING,
+        patient__status=PatientStatus.ACTIVE,
+        weekdays__contains=[weekday],
+        earliest_start__lte=start,
+        latest_start__gte=start,
+        service_type__duration_minutes__lte=duration,
+    ).filter(Q(therapist=therapist) | Q(therapist__isnull=True))
+
+
 def _matching_requests(slot: FreedSlot):
     """The waiting requests the slot suits, first in line first. A patient who was offered this time once (on any of
     their requests: one for its therapist and one for anyone) is not offered it again."""
     offered_before = SlotOffer.objects.filter(slot=slot, request__patient=OuterRef("patient"))
-    matching = (
-        SlotRequest.objects.filter(
-            status=SlotRequestStatus.WAITING,
-            patient__status=PatientStatus.ACTIVE,
-            weekdays__contains=[slot.weekday],
-            earliest_start__lte=slot.local_start_time,
-            latest_start__gte=slot.local_start_time,
-            service_type__duration_minutes__lte=slot.duration_minutes,
-        )
-        .filter(Q(therapist=slot.therapist) | Q(therapist__isnull=True))
-        .exclude(Exists(offered_before))
-    )
+    matching = _waiting_for(
+        weekday=slot.weekday, start=slot.local_start_time, duration=slot.duration_minutes, therapist=slot.therapist
+    ).exclude(Exists(offered_before))
     if slot.series_id is not None:
         matching = matching.exclude(patient_id=slot.series.patient_id)
     return matching.order_by("created_at", "pk")
@@ -119,6 +124,22 @@ def _offer_slot(slot: FreedSlot) -> SlotOffer | None:
         context=_slot_context(offer),
     )
     return offer
+
+
+def _unheld_open_slots():
+    return FreedSlot.objects.filter(status=FreedSlotStatus.OPEN).exclude(offers__status=SlotOfferStatus.OUTSTANDING)
+
+
+def _offer_open_slots(request: SlotRequest) -> None:
+    """Offer the open times nobody holds down the line until `request` (new in line, or back in it) holds one: a
+    time nobody matched when it was freed may suit it. A slot another transaction holds (being accepted or offered
+    right now) is not waited for: that one may be waiting on this request's row, which the caller holds."""
+    open_slots = _unheld_open_slots().select_for_update(of=("self",), skip_locked=True).select_related("series")
+    for slot in open_slots:
+        if _offer_slot(slot) is not None:
+            request.refresh_from_db(fields=["status"])
+            if request.status == SlotRequestStatus.OFFERED:
+                return
 
 
 @transaction.atomic
@@ -192,15 +213,22 @@ def slot_request_create(
         latest_start=latest_start,
         created_by=actor,
     )
-    # A slot another transaction holds (being accepted or offered right now) is not waited for: that one may be
-    # waiting on this patient's row, which this holds.
-    open_slots = FreedSlot.objects.select_for_update(of=("self",), skip_locked=True).select_related("series")
-    for slot in open_slots.filter(status=FreedSlotStatus.OPEN):
-        if _offer_slot(slot) is not None:
-            request.refresh_from_db()
-            if request.status == SlotRequestStatus.OFFERED:
-                break
+    _offer_open_slots(request)
     return request
+
+
+def open_slots_offer() -> int:
+    """Offer every open time nobody holds that suits someone waiting, each in a transaction of its own: the sweep
+    behind the offers made as requests join or come back into line, for a time that was locked elsewhere at that
+    moment, or a patient back in care. Run by beat with the offers' expiry. Returns how many were offered."""
+    suited = _waiting_for(
+        weekday=OuterRef("weekday"),
+        start=OuterRef("local_start_time"),
+        duration=OuterRef("duration_minutes"),
+        therapist=OuterRef("therapist"),
+    )
+    unheld = _unheld_open_slots().filter(Exists(suited)).order_by("free_from", "pk")
+    return sum(_slot_pass_on(slot_id) is not None for slot_id in list(unheld.values_list("pk", flat=True)))
 
 
 def _lock_slot_offer(offer_id: int) -> SlotOffer:
@@ -261,8 +289,9 @@ def slot_offer_decline(*, actor, offer: SlotOffer) -> SlotOffer:
 
 
 def _decline(offer: SlotOffer, *, actor, pass_on: bool = True) -> None:
-    """The patient keeps waiting (the request is back in line) and the time goes to the next matching person, at
-    once unless `pass_on` is False (the caller passes it on itself)."""
+    """The patient keeps waiting (the request is back in line) and the time goes to the next matching person; back
+    in line, they are offered any other open time nobody holds. Both at once unless `pass_on` is False (the caller
+    passes the time on itself, and the patient, discharged, is offered nothing)."""
     offer.status, offer.answered_at = SlotOfferStatus.DECLINED, clock.now()
     offer.save()
     offer.request.status = SlotRequestStatus.WAITING
@@ -270,12 +299,13 @@ def _decline(offer: SlotOffer, *, actor, pass_on: bool = True) -> None:
     access_log_write(actor=actor, action="slot_offer_decline", subject=offer, patient_id=offer.request.patient_id)
     if pass_on:
         _offer_slot(offer.slot)
+        _offer_open_slots(offer.request)
 
 
-def _slot_pass_on(slot_id: int) -> None:
+def _slot_pass_on(slot_id: int) -> SlotOffer | None:
     """Offer a freed time to the next in line, in a transaction of its own."""
     with transaction.atomic():
-        _offer_slot(FreedSlot.objects.select_for_update(of=("self",)).select_related("series").get(pk=slot_id))
+        return _offer_slot(FreedSlot.objects.select_for_update(of=("self",)).select_related("series").get(pk=slot_id))
 
 
 @transaction.atomic

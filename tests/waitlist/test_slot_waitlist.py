@@ -11,11 +11,19 @@ from apps.billing.demo import config_seed
 from apps.core import clock
 from apps.core.errors import Conflict, InvalidTransition
 from apps.notifications.models import Message
+from apps.patients.services import patient_discharge, patient_reactivate
 from apps.scheduling.models import Appointment, WorkingHours
 from apps.scheduling.services import series_book, series_cancel_following
 from apps.waitlist.models import FreedSlot, SlotOffer, SlotRequest
 from apps.waitlist.offers import offers_expire
-from apps.waitlist.services import slot_offer_accept, slot_offer_decline, slot_request_cancel, slot_request_create
+from apps.waitlist.services import (
+    open_slots_offer,
+    slot_offer_accept,
+    slot_offer_decline,
+    slot_request_cancel,
+    slot_request_create,
+)
+from apps.waitlist.tasks import expire_offers
 from tests.billing.helpers import approved_assessment
 from tests.factories import ServiceTypeFactory, TherapistFactory
 
@@ -105,6 +113,51 @@ def test_declining_passes_the_time_on_and_keeps_the_decliner_waiting(personas, w
     slot_offer_decline(actor=first.user, offer=SlotOffer.objects.get(request__patient=first))
     assert SlotOffer.objects.get(slot=slot, status="outstanding").request.patient == second
     assert SlotRequest.objects.get(patient=first).status == "waiting"
+
+
+def free_another_time(personas, weekly, patient, at: dt.time) -> FreedSlot:
+    """A second weekly time with the same therapist, on the same day, freed by its series' cancellation."""
+    booked, service = weekly
+    series = series_book(
+        actor=personas.front_desk,
+        therapist=personas.therapist,
+        patient=patient,
+        service_type=service,
+        first_date=booked.booked[0].local_start.date(),
+        local_start_time=at,
+        is_telehealth=True,
+    )
+    series_cancel_following(appointment=series.booked[0], actor=personas.front_desk, reason="Moved away")
+    return FreedSlot.objects.get(series=series.series)
+
+
+def test_declining_a_time_offers_another_open_time_that_suits(personas, weekly, make_patients):
+    """A second time freed while the patient held the first went to nobody (nobody else suits it); turning the
+    first down offers them the second."""
+    _, service = weekly
+    [leaving] = make_patients(1)
+    request = wait(personas.patient, service)
+    first = free_the_slot(personas, weekly)
+    second = free_another_time(personas, weekly, leaving, dt.time(11))
+    assert not SlotOffer.objects.filter(slot=second).exists()
+    slot_offer_decline(actor=personas.patient_user, offer=SlotOffer.objects.get(slot=first))
+    assert SlotOffer.objects.get(status="outstanding").slot == second
+    assert SlotRequest.objects.get(pk=request.pk).status == "offered"
+    assert Message.objects.filter(template="slot_offer", channel="email", patient=personas.patient).count() == 2
+
+
+def test_the_minute_sweep_offers_an_open_time_to_a_patient_back_in_care(personas, weekly):
+    """Freed while they were discharged, the time went to nobody; back in care, the next sweep offers it."""
+    _, service = weekly
+    request = wait(personas.patient, service)
+    patient_discharge(actor=personas.front_desk, patient=personas.patient)
+    slot = free_the_slot(personas, weekly)
+    patient_reactivate(actor=personas.front_desk, patient=personas.patient)
+    assert not SlotOffer.objects.exists()
+    assert expire_offers() == 0  # nothing expired; the time is offered
+    assert SlotOffer.objects.get(status="outstanding").slot == slot
+    assert SlotRequest.objects.get(pk=request.pk).status == "offered"
+    assert open_slots_offer() == 0  # held now: offered once
 
 
 def test_a_time_declined_is_not_offered_again_through_the_patients_other_request(personas, weekly, make_patients):
