@@ -4,6 +4,7 @@ ends or is cancelled, and the offers of those times.
 The tables kept the names they had when this lived in programs, so links and data from then stay valid.
 """
 
+import pgtrigger
 from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
 from django.db import models
@@ -57,6 +58,26 @@ class SlotRequest(TimeStampedModel):
             models.CheckConstraint(condition=~Q(weekdays=[]), name="slot_request_has_weekdays"),
         ]
         indexes = [models.Index(fields=["status", "created_at"], name="programs_sl_status_58d184_idx")]
+        triggers = [
+            # A request holding an outstanding offer stays offered: it ends or goes back in line only with its offer
+            # answered, given back or expired (checked at commit, when both rows have changed).
+            pgtrigger.Trigger(
+                name="offered_request_keeps_its_offer",
+                when=pgtrigger.After,
+                timing=pgtrigger.Deferred,
+                operation=pgtrigger.UpdateOf("status"),
+                condition=~pgtrigger.Q(new__status=SlotRequestStatus.OFFERED),
+                # Deferred, it reads the rows as they stand at commit, not as this change left them.
+                func="""
+                    IF EXISTS (SELECT 1 FROM programs_slotrequest r JOIN programs_slotoffer o ON o.request_id = r.id
+                                WHERE r.id = NEW.id AND r.status <> 'offered' AND o.status = 'outstanding') THEN
+                        RAISE EXCEPTION 'slot request % has an outstanding offer but is not offered', NEW.id
+                            USING ERRCODE = 'check_violation';
+                    END IF;
+                    RETURN NULL;
+                """,
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"Slot request {self.pk} for {self.patient}"
@@ -125,6 +146,26 @@ class SlotOffer(TimeStampedModel):
                 fields=["request"], condition=Q(status="outstanding"), name="one_outstanding_offer_per_request"
             ),
             models.UniqueConstraint(fields=["slot", "request"], name="slot_offered_once_per_request"),
+        ]
+        triggers = [
+            # An outstanding offer is held for a request in the offered state (checked at commit: an offer is made
+            # before its request is marked offered).
+            pgtrigger.Trigger(
+                name="outstanding_offer_on_offered_request",
+                when=pgtrigger.After,
+                timing=pgtrigger.Deferred,
+                operation=pgtrigger.Insert | pgtrigger.UpdateOf("status", "request_id"),
+                condition=pgtrigger.Q(new__status=SlotOfferStatus.OUTSTANDING),
+                # Deferred, it reads the rows as they stand at commit, not as this change left them.
+                func="""
+                    IF EXISTS (SELECT 1 FROM programs_slotoffer o JOIN programs_slotrequest r ON r.id = o.request_id
+                                WHERE o.id = NEW.id AND o.status = 'outstanding' AND r.status <> 'offered') THEN
+                        RAISE EXCEPTION 'slot offer % is outstanding on a request not offered', NEW.id
+                            USING ERRCODE = 'check_violation';
+                    END IF;
+                    RETURN NULL;
+                """,
+            ),
         ]
 
     def __str__(self) -> str:

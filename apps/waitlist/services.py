@@ -1,8 +1,12 @@
 """Every write to the individual-slot waitlist: joining it, freed weekly times, and their offers.
 
 A freed time is offered through the offer engine (`offers`), like a program seat: held for the first matching person
-in line for the clinic's hold time, with signed accept/decline links; declined or unanswered, it passes on. Locks are
-taken slot first, then the offer, then the request.
+in line for the clinic's hold time, with signed accept/decline links; declined or unanswered, it passes on.
+
+An outstanding offer's request is always in the offered state (a deferred trigger holds it at commit). Locks are
+waited for slot first, then the offer, then the request. Stopping waiting is the one write that starts from the
+request: it locks the request first, so an offer being made to it at that moment is committed and seen, and then
+only tries the offer's slot, never waiting for an answer in flight (which waits for the request in turn).
 """
 
 import datetime as dt
@@ -242,12 +246,14 @@ def _lock_slot_offer(offer_id: int) -> SlotOffer:
 
 
 def slot_offer_open_check(offer: SlotOffer) -> dict:
-    """The offer as the engine checks it: closed unless outstanding, and held until its deadline."""
-    closed = (
-        ""
-        if offer.status == SlotOfferStatus.OUTSTANDING
-        else f"This slot offer is {offer.get_status_display().lower()}."
-    )
+    """The offer as the engine checks it: closed unless outstanding on a request still offered it, and held until
+    its deadline."""
+    if offer.status != SlotOfferStatus.OUTSTANDING:
+        closed = f"This slot offer is {offer.get_status_display().lower()}."
+    elif offer.request.status != SlotRequestStatus.OFFERED:
+        closed = "This time is no longer held: the waitlist request it was offered on has ended."
+    else:
+        closed = ""
     return {"noun": "slot", "closed": closed, "expires_at": offer.expires_at}
 
 
@@ -310,15 +316,22 @@ def _slot_pass_on(slot_id: int) -> SlotOffer | None:
 
 @transaction.atomic
 def slot_request_cancel(*, actor, request: SlotRequest) -> SlotRequest:
-    """Stop waiting. An outstanding offer is given back and passes on."""
-    outstanding = request.offers.filter(status=SlotOfferStatus.OUTSTANDING).first()
-    if outstanding is not None:
-        offer = _lock_slot_offer(outstanding.pk)
-        offer.status, offer.answered_at = SlotOfferStatus.DECLINED, clock.now()
-        offer.save()
+    """Stop waiting. An outstanding offer, also one being made at this moment, is given back and passes on.
+
+    The request is locked before its offers are read: a time being offered to it holds its row until that offer
+    commits, so it is waited for and seen here, never left held for someone who has left the list."""
     request = SlotRequest.objects.select_for_update().get(pk=request.pk)
     if request.status not in LIVE_SLOT_REQUEST_STATUSES:
         raise InvalidTransition(f"This request is already {request.get_status_display().lower()}.")
+    outstanding = request.offers.filter(status=SlotOfferStatus.OUTSTANDING).first()
+    if outstanding is not None:
+        # An answer to this offer holds its slot and then waits for this request's row: waiting for the slot here
+        # would deadlock, so a slot held elsewhere is a refusal to try again.
+        if not FreedSlot.objects.select_for_update(skip_locked=True).filter(pk=outstanding.slot_id).exists():
+            raise Conflict("The offer on this request is being answered right now. Try again in a moment.")
+        offer = _lock_slot_offer(outstanding.pk)
+        offer.status, offer.answered_at = SlotOfferStatus.DECLINED, clock.now()
+        offer.save()
     request.status, request.ended_at = SlotRequestStatus.CANCELLED, clock.now()
     request.save()
     access_log_write(
@@ -363,9 +376,16 @@ def slot_offer_expire(offer_id: int, *, now: dt.datetime) -> int:
     offer = _lock_slot_offer(offer_id)
     if offer.status != SlotOfferStatus.OUTSTANDING or now < offer.expires_at:
         return 0
+    request = offer.request
+    if request.status != SlotRequestStatus.OFFERED:
+        # Its request ended while the time was held (a row from before the two were kept in step): the time is
+        # given back and passes on, the request keeps its own ending, and nobody is told an offer expired.
+        offer.status, offer.answered_at = SlotOfferStatus.DECLINED, now
+        offer.save()
+        _offer_slot(offer.slot)
+        return 0
     offer.status = SlotOfferStatus.EXPIRED
     offer.save()
-    request = offer.request
     request.status, request.ended_at = SlotRequestStatus.EXPIRED, now
     request.save()
     patient_notice_enqueue(

@@ -190,6 +190,31 @@ def test_an_unanswered_slot_offer_expires_and_passes_on(personas, weekly, make_p
     assert Message.objects.filter(template="slot_offer_expired", patient=first).count() == 1
 
 
+def test_an_offer_whose_request_ended_cannot_be_taken_and_is_given_back_at_its_deadline(
+    personas, weekly, make_patients
+):
+    """As a cancellation that missed an offer being made left it (the database now refuses it at commit): the
+    request cancelled, its offer still out. The time is not booked for someone who left, and at its deadline it
+    passes on without telling them an offer expired."""
+    _, service = weekly
+    [second] = make_patients(1)
+    request = wait(personas.patient, service)
+    wait(second, service)
+    slot = free_the_slot(personas, weekly)
+    offer = SlotOffer.objects.get(request=request)
+    SlotRequest.objects.filter(pk=request.pk).update(status="cancelled")
+    booked = Appointment.objects.filter(patient=personas.patient).count()
+    with pytest.raises(InvalidTransition, match="no longer held"):
+        slot_offer_accept(actor=personas.patient_user, offer=offer)
+    assert Appointment.objects.filter(patient=personas.patient).count() == booked
+    with time_machine.travel(offer.expires_at + dt.timedelta(minutes=1), tick=False):
+        assert offers_expire(kind="slot") == 0
+    assert SlotRequest.objects.get(pk=request.pk).status == "cancelled"
+    assert SlotOffer.objects.get(pk=offer.pk).status == "declined"
+    assert SlotOffer.objects.get(slot=slot, status="outstanding").request.patient == second
+    assert not Message.objects.filter(template="slot_offer_expired").exists()
+
+
 def test_someone_who_joins_later_is_offered_a_time_nobody_took(personas, weekly, make_patients):
     _, service = weekly
     slot = free_the_slot(personas, weekly)
