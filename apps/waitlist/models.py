@@ -120,6 +120,8 @@ class SlotOfferStatus(models.TextChoices):
     ACCEPTED = "accepted", "Accepted"
     DECLINED = "declined", "Declined"
     EXPIRED = "expired", "Expired"
+    # The time was booked for someone else while it was held: its holder is back in line, in their place.
+    WITHDRAWN = "withdrawn", "No longer available"
 
 
 class SlotOffer(TimeStampedModel):

@@ -19,14 +19,14 @@ from django.utils import timezone
 
 from apps.audit.services import access_log_write
 from apps.core import clock
-from apps.core.errors import Conflict, InvalidTransition, Unprocessable
+from apps.core.errors import ApplicationError, Conflict, InvalidTransition, Unprocessable
 from apps.core.links import absolute_url
 from apps.notifications.outbox import patient_notice_enqueue
 from apps.patients.models import PatientStatus
 from apps.patients.services import patient_in_care_hold
 from apps.scheduling.models import Weekday
 from apps.scheduling.selectors import series_ended_since
-from apps.scheduling.services import series_book
+from apps.scheduling.services import series_book, series_preview
 
 from .models import (
     LIVE_SLOT_REQUEST_STATUSES,
@@ -64,6 +64,33 @@ def _first_session_date(offer: SlotOffer) -> dt.date:
     due = timezone.localtime(offer.expires_at, clock.clinic_tz()).date()
     start = max(slot.free_from, due + dt.timedelta(days=1))
     return start + dt.timedelta(days=(slot.weekday - start.weekday()) % 7)
+
+
+def _held_series(offer: SlotOffer) -> dict:
+    """The weekly series taking the offer books: the slot's time and place from the date the offer names, for the
+    session its patient waits for."""
+    slot, request = offer.slot, offer.request
+    return {
+        "therapist": slot.therapist,
+        "patient": request.patient,
+        "service_type": request.service_type,
+        "first_date": _first_session_date(offer),
+        "local_start_time": slot.local_start_time,
+        "room": slot.room,
+        "is_telehealth": slot.is_telehealth,
+    }
+
+
+def _time_taken(offer: SlotOffer) -> bool:
+    """Whether someone else's session (another patient's, or a group's) now holds the therapist or the room at the
+    offered time on a date its series would take, so that taking the offer could not book it. A refusal for another
+    reason is not this: taking the offer says what it is."""
+    try:
+        plan = series_preview(**_held_series(offer))
+    except ApplicationError:
+        return False
+    holder = offer.request.patient_id
+    return any(c.appointment.patient_id != holder for slot in plan.slots for c in slot.collisions)
 
 
 def _waiting_for(*, weekday, start, duration, therapist):
@@ -114,7 +141,13 @@ def _offer_slot(slot: FreedSlot) -> SlotOffer | None:
     request = _first_in_care(_matching_requests(slot).select_for_update(skip_locked=True, of=("self",)))
     if request is None:
         return None
-    offer = SlotOffer.objects.create(slot=slot, request=request, expires_at=clock.now() + offer_hold())
+    offer = SlotOffer(slot=slot, request=request, expires_at=clock.now() + offer_hold())
+    if _time_taken(offer):
+        # Booked for someone else since it was freed (filled from the calendar): nobody can take it from the list.
+        slot.status = FreedSlotStatus.TAKEN
+        slot.save()
+        return None
+    offer.save()
     request.status = SlotRequestStatus.OFFERED
     request.save(update_fields=["status", "updated_at"])
     offer_notify(
@@ -248,7 +281,12 @@ def _lock_slot_offer(offer_id: int) -> SlotOffer:
 def slot_offer_open_check(offer: SlotOffer) -> dict:
     """The offer as the engine checks it: closed unless outstanding on a request still offered it, and held until
     its deadline."""
-    if offer.status != SlotOfferStatus.OUTSTANDING:
+    if offer.status == SlotOfferStatus.WITHDRAWN:
+        closed = (
+            "This time was booked for another session before you answered, so it is no longer available. "
+            "You keep your place on the waitlist."
+        )
+    elif offer.status != SlotOfferStatus.OUTSTANDING:
         closed = f"This slot offer is {offer.get_status_display().lower()}."
     elif offer.request.status != SlotRequestStatus.OFFERED:
         closed = "This time is no longer held: the waitlist request it was offered on has ended."
@@ -264,17 +302,7 @@ def slot_offer_accept(*, actor, offer: SlotOffer, cap_override_reason: str = "")
     offer = _lock_slot_offer(offer.pk)
     offer_check_open(**slot_offer_open_check(offer))
     slot, request = offer.slot, offer.request
-    booked = series_book(
-        actor=actor,
-        therapist=slot.therapist,
-        patient=request.patient,
-        service_type=request.service_type,
-        first_date=_first_session_date(offer),
-        local_start_time=slot.local_start_time,
-        room=slot.room,
-        is_telehealth=slot.is_telehealth,
-        cap_override_reason=cap_override_reason,
-    )
+    booked = series_book(actor=actor, **_held_series(offer), cap_override_reason=cap_override_reason)
     now = clock.now()
     offer.status, offer.answered_at, offer.series = SlotOfferStatus.ACCEPTED, now, booked.series
     offer.save()
@@ -312,6 +340,59 @@ def _slot_pass_on(slot_id: int) -> SlotOffer | None:
     """Offer a freed time to the next in line, in a transaction of its own."""
     with transaction.atomic():
         return _offer_slot(FreedSlot.objects.select_for_update(of=("self",)).select_related("series").get(pk=slot_id))
+
+
+def _withdraw(offer: SlotOffer, *, actor) -> None:
+    """The held time was booked for someone else: the offer closes as no longer available, the time is taken, and
+    its holder, through no doing of theirs, goes back in line in the place they had (the request keeps its date)
+    and is told. Once this commits they are offered any other open time that suits them, in a transaction of its
+    own: offering reads other people's rows under a lock, not to be waited for while a booking's are held."""
+    offer.status = SlotOfferStatus.WITHDRAWN
+    offer.save()
+    request = offer.request
+    request.status = SlotRequestStatus.WAITING
+    request.save()
+    offer.slot.status = FreedSlotStatus.TAKEN
+    offer.slot.save()
+    access_log_write(actor=actor, action="slot_offer_withdraw", subject=offer, patient_id=request.patient_id)
+    patient_notice_enqueue(
+        patient=request.patient,
+        subject=offer,
+        template="slot_offer_withdrawn",
+        key=f"slot_offer:{offer.pk}:withdrawn",
+        context=_slot_context(offer),
+        sms=False,
+    )
+    transaction.on_commit(functools.partial(_request_back_in_line, request.pk))
+
+
+def _request_back_in_line(request_id: int) -> None:
+    """Offer a request back in line the open times nobody holds, in a transaction of its own."""
+    with transaction.atomic():
+        request = SlotRequest.objects.select_for_update().get(pk=request_id)
+        if request.status == SlotRequestStatus.WAITING:
+            _offer_open_slots(request)
+
+
+def slot_offers_withdraw_when_booked(*, actor, appointments) -> None:
+    """Sessions were just booked or moved (a reaction, in the booking's transaction): a time held for someone on
+    the slot waitlist that they now take (its therapist or room, for someone else) is withdrawn from its holder
+    (`_withdraw`). A slot another transaction holds (its offer being answered or expired at this moment) is not
+    waited for: taking it meets this booking as a conflict, and the expiry checks the time itself."""
+    therapists = {a.therapist_id for a in appointments}
+    rooms = {a.room_id for a in appointments if a.room_id is not None}
+    held = SlotOffer.objects.filter(status=SlotOfferStatus.OUTSTANDING).filter(
+        Q(slot__therapist_id__in=therapists) | Q(slot__room_id__in=rooms)
+    )
+    for offer_id, slot_id, holder in held.order_by("pk").values_list("pk", "slot_id", "request__patient_id"):
+        if all(a.patient_id == holder for a in appointments):
+            continue  # the holder's own sessions: taking this very offer, say
+        if not FreedSlot.objects.select_for_update(skip_locked=True).filter(pk=slot_id).exists():
+            continue
+        offer = _lock_slot_offer(offer_id)
+        still_held = offer.status == SlotOfferStatus.OUTSTANDING and offer.request.status == SlotRequestStatus.OFFERED
+        if still_held and _time_taken(offer):
+            _withdraw(offer, actor=actor)
 
 
 @transaction.atomic
@@ -383,6 +464,10 @@ def slot_offer_expire(offer_id: int, *, now: dt.datetime) -> int:
         offer.status, offer.answered_at = SlotOfferStatus.DECLINED, now
         offer.save()
         _offer_slot(offer.slot)
+        return 0
+    if _time_taken(offer):
+        # Booked for someone else while it was held (the booking could not withdraw it then): not their doing.
+        _withdraw(offer, actor=None)
         return 0
     offer.status = SlotOfferStatus.EXPIRED
     offer.save()

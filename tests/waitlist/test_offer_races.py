@@ -1,14 +1,19 @@
 """An offer and the request it is made on change together, also when they are changed at the same moment: real
 threads on real Postgres."""
 
+import datetime as dt
+
 import pytest
 from django.db import IntegrityError, transaction
 
-from apps.core.errors import Conflict
+from apps.core import clock
+from apps.core.errors import ApplicationError, Conflict
 from apps.notifications.models import Message
+from apps.scheduling.services import appointment_book
 from apps.waitlist.models import FreedSlot, SlotOffer, SlotRequest
-from apps.waitlist.services import slot_request_cancel
+from apps.waitlist.services import slot_offer_accept, slot_request_cancel
 from tests.locking import HeldElsewhere
+from tests.programs.test_concurrency import run_together
 
 from .test_slot_waitlist import free_the_slot, wait, weekly  # noqa: F401 (weekly is a fixture)
 
@@ -68,3 +73,36 @@ def test_the_database_refuses_an_outstanding_offer_on_a_request_no_longer_offere
         SlotRequest.objects.filter(pk=request.pk).update(status="waiting")
     assert SlotRequest.objects.get(pk=request.pk).status == "offered"
     assert Message.objects.filter(template="slot_offer", patient=personas.patient, channel="email").count() == 1
+
+
+def test_taking_a_held_time_as_the_front_desk_books_it_for_someone_else_lets_one_through(
+    personas,
+    weekly,  # noqa: F811
+    make_patients,
+):
+    """Whichever commits first has the time; the other is refused with a message, never an error, and the offer
+    and its request agree."""
+    _, service = weekly
+    [walk_in] = make_patients(1)
+    holder = wait(personas.patient, service)
+    free_the_slot(personas, weekly)
+    offer = SlotOffer.objects.get(request=holder)
+    first = Message.objects.get(template="slot_offer", channel="email").context["first_date"]
+    outcomes = run_together(
+        [
+            lambda: slot_offer_accept(actor=personas.patient_user, offer=offer),
+            lambda: appointment_book(
+                actor=personas.front_desk,
+                therapist=personas.therapist,
+                patient=walk_in,
+                service_type=service,
+                start=clock.local_datetime(dt.date.fromisoformat(first), dt.time(10, 0)),
+                is_telehealth=True,
+            ),
+        ]
+    )
+    assert [o for o in outcomes if isinstance(o, Exception) and not isinstance(o, ApplicationError)] == []
+    assert sum(not isinstance(o, Exception) for o in outcomes) == 1
+    offer.refresh_from_db()
+    agreeing = {("accepted", "booked"), ("withdrawn", "waiting"), ("outstanding", "offered")}
+    assert (offer.status, SlotRequest.objects.get(pk=holder.pk).status) in agreeing
