@@ -93,27 +93,35 @@ def _time_taken(offer: SlotOffer) -> bool:
     return any(c.appointment.patient_id != holder for slot in plan.slots for c in slot.collisions)
 
 
-def _waiting_for(*, weekday, start, duration, therapist):
+def _waiting_for(*, slot, weekday, start, duration, therapist):
     """The waiting requests of patients in care that a weekly time suits: on one of their days, starting within
-    their times, long enough for their session, with the therapist they asked for or anyone. Given a slot's values,
-    or references to an outer query's slot."""
-    return SlotRequest.objects.filter(
-        status=SlotRequestStatus.WAITING,
-        patient__status=PatientStatus.ACTIVE,
-        weekdays__contains=[weekday],
-        earliest_start__lte=start,
-        latest_start__gte=start,
-        service_type__duration_minutes__lte=duration,
-    ).filter(Q(therapist=therapist) | Q(therapist__isnull=True))
+    their times, long enough for their session, with the therapist they asked for or anyone. A patient who was
+    offered this time once (on any of their requests: one for its therapist and one for anyone) is not offered it
+    again. Given a slot and its values, or references to the slot of an enclosing query."""
+    offered_before = SlotOffer.objects.filter(slot=slot, request__patient=OuterRef("patient"))
+    return (
+        SlotRequest.objects.filter(
+            status=SlotRequestStatus.WAITING,
+            patient__status=PatientStatus.ACTIVE,
+            weekdays__contains=[weekday],
+            earliest_start__lte=start,
+            latest_start__gte=start,
+            service_type__duration_minutes__lte=duration,
+        )
+        .filter(Q(therapist=therapist) | Q(therapist__isnull=True))
+        .exclude(Exists(offered_before))
+    )
 
 
 def _matching_requests(slot: FreedSlot):
-    """The waiting requests the slot suits, first in line first. A patient who was offered this time once (on any of
-    their requests: one for its therapist and one for anyone) is not offered it again."""
-    offered_before = SlotOffer.objects.filter(slot=slot, request__patient=OuterRef("patient"))
+    """The waiting requests the slot suits, first in line first; never the patient whose series freed it."""
     matching = _waiting_for(
-        weekday=slot.weekday, start=slot.local_start_time, duration=slot.duration_minutes, therapist=slot.therapist
-    ).exclude(Exists(offered_before))
+        slot=slot,
+        weekday=slot.weekday,
+        start=slot.local_start_time,
+        duration=slot.duration_minutes,
+        therapist=slot.therapist,
+    )
     if slot.series_id is not None:
         matching = matching.exclude(patient_id=slot.series.patient_id)
     return matching.order_by("created_at", "pk")
@@ -259,6 +267,7 @@ def open_slots_offer() -> int:
     behind the offers made as requests join or come back into line, for a time that was locked elsewhere at that
     moment, or a patient back in care. Run by beat with the offers' expiry. Returns how many were offered."""
     suited = _waiting_for(
+        slot=OuterRef(OuterRef("pk")),
         weekday=OuterRef("weekday"),
         start=OuterRef("local_start_time"),
         duration=OuterRef("duration_minutes"),

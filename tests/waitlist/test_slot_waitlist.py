@@ -160,6 +160,17 @@ def test_the_minute_sweep_offers_an_open_time_to_a_patient_back_in_care(personas
     assert open_slots_offer() == 0  # held now: offered once
 
 
+def test_the_minute_sweep_reads_past_a_time_its_only_match_turned_down_in_one_query(
+    personas, weekly, django_assert_num_queries
+):
+    _, service = weekly
+    wait(personas.patient, service)
+    free_the_slot(personas, weekly)
+    slot_offer_decline(actor=personas.patient_user, offer=SlotOffer.objects.get())
+    with django_assert_num_queries(1):
+        assert open_slots_offer() == 0
+
+
 def test_a_time_declined_is_not_offered_again_through_the_patients_other_request(personas, weekly, make_patients):
     """Waiting for the therapist and for anyone, the patient turns the time down once: it goes to the next person,
     not back to them through their other request."""
