@@ -142,7 +142,8 @@ def _first_in_care(candidates) -> SlotRequest | None:
 def _offer_slot(slot: FreedSlot) -> SlotOffer | None:
     """Hold the slot for the first matching person in line. The caller holds the slot's row lock.
 
-    A request being offered another slot at this moment is locked by that transaction and skipped here.
+    A request being offered another slot at this moment is locked by that transaction and skipped here. A time
+    booked for someone else since it was freed is marked taken rather than offered: nobody could book it.
     """
     if slot.status != FreedSlotStatus.OPEN or slot.offers.filter(status=SlotOfferStatus.OUTSTANDING).exists():
         return None
@@ -462,7 +463,9 @@ def slot_offers_due(now: dt.datetime) -> list[int]:
 
 @transaction.atomic
 def slot_offer_expire(offer_id: int, *, now: dt.datetime) -> int:
-    """Expire one offer if it is still unanswered past its deadline, tell the patient, and offer the slot on."""
+    """Expire one offer if it is still unanswered past its deadline, tell the patient, and offer the slot on.
+    Returns 1 when it expired. An offer whose request has ended is given back instead, and one whose time was
+    booked for someone else meanwhile is withdrawn (its holder back in line): neither closes anyone's place."""
     offer = _lock_slot_offer(offer_id)
     if offer.status != SlotOfferStatus.OUTSTANDING or now < offer.expires_at:
         return 0
