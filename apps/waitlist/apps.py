@@ -18,13 +18,6 @@ class WaitlistConfig(AppConfig):
             name="waitlist.slot_offer_when_series_ends",
             run=reactions.slot_offer_when_series_ends,
         )
-        reaction_register(
-            model="scheduling.AppointmentTransition",
-            to_status=AppointmentStatus.BOOKED,
-            name="waitlist.slot_offer_withdraw_when_time_booked",
-            run=reactions.slot_offer_withdraw_when_time_booked,
-            run_many=reactions.slot_offers_withdraw_when_times_booked,
-        )
 
         # A discharge declines the patient's open weekly-time offers, so each time passes on.
         from apps.patients.extensions import discharged_register

@@ -384,25 +384,27 @@ def _request_back_in_line(request_id: int) -> None:
             _offer_open_slots(request)
 
 
-def slot_offers_withdraw_when_booked(*, actor, appointments) -> None:
-    """Sessions were just booked or moved (a reaction, in the booking's transaction): a time held for someone on
-    the slot waitlist that they now take (its therapist or room, for someone else) is withdrawn from its holder
-    (`_withdraw`). A slot another transaction holds (its offer being answered or expired at this moment) is not
-    waited for: taking it meets this booking as a conflict, and the expiry checks the time itself."""
-    therapists = {a.therapist_id for a in appointments}
-    rooms = {a.room_id for a in appointments if a.room_id is not None}
-    held = SlotOffer.objects.filter(status=SlotOfferStatus.OUTSTANDING).filter(
-        Q(slot__therapist_id__in=therapists) | Q(slot__room_id__in=rooms)
-    )
-    for offer_id, slot_id, holder in held.order_by("pk").values_list("pk", "slot_id", "request__patient_id"):
-        if all(a.patient_id == holder for a in appointments):
-            continue  # the holder's own sessions: taking this very offer, say
-        if not FreedSlot.objects.select_for_update(skip_locked=True).filter(pk=slot_id).exists():
-            continue
-        offer = _lock_slot_offer(offer_id)
-        still_held = offer.status == SlotOfferStatus.OUTSTANDING and offer.request.status == SlotRequestStatus.OFFERED
-        if still_held and _time_taken(offer):
-            _withdraw(offer, actor=actor)
+def held_times_taken_withdraw() -> int:
+    """A time held for someone on the slot waitlist that a session booked since has taken (its therapist or room,
+    for someone else) is withdrawn from its holder (`_withdraw`), each in a transaction of its own. Run by beat
+    every minute with the offers' expiry, rather than by every booking: booking a session reads nothing of the
+    waitlist, the holder hears within a minute, and an answer in that minute meets the booking as a conflict. A slot
+    another transaction holds (its offer being answered or expired at this moment) is left to the next run. Returns
+    how many were withdrawn."""
+    withdrawn = 0
+    held = SlotOffer.objects.filter(status=SlotOfferStatus.OUTSTANDING, request__status=SlotRequestStatus.OFFERED)
+    for offer_id, slot_id in list(held.order_by("pk").values_list("pk", "slot_id")):
+        with transaction.atomic():
+            if not FreedSlot.objects.select_for_update(skip_locked=True).filter(pk=slot_id).exists():
+                continue
+            offer = _lock_slot_offer(offer_id)
+            still_held = (
+                offer.status == SlotOfferStatus.OUTSTANDING and offer.request.status == SlotRequestStatus.OFFERED
+            )
+            if still_held and _time_taken(offer):
+                _withdraw(offer, actor=None)
+                withdrawn += 1
+    return withdrawn
 
 
 @transaction.atomic

@@ -8,9 +8,11 @@ from .offers import offers_expire
 
 @shared_task(autoretry_for=(Exception,), retry_backoff=True, max_retries=5)
 def expire_offers() -> int:
-    """Beat, every minute: expire unanswered seat and slot offers and offer each to the next in line, then offer
-    any open weekly time nobody holds. Returns how many offers expired."""
+    """Beat, every minute: expire unanswered seat and slot offers and offer each to the next in line, withdraw held
+    weekly times booked for someone else since (their holders back in line), then offer any open weekly time nobody
+    holds. Returns how many offers expired."""
     expired = offers_expire()
+    services.held_times_taken_withdraw()
     services.open_slots_offer()
     return expired
 

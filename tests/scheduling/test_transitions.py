@@ -38,13 +38,12 @@ def _reactions(transition) -> set[str]:
 def test_booking_writes_new_to_booked_with_the_booker_and_queues_the_reminders(clinic, session):
     assert _history(session) == [("", "booked", clinic.front_desk.pk, "", False)]
     [booked] = session.transitions.all()
-    # Billing's, intake's and the slot waitlist's reactions look at every booking (an estimate only for an intake
-    # session or a new series, a packet only for a new series' first date, a held weekly time only when it takes one).
+    # Billing's and intake's reactions look at every booking (an estimate only for an intake session or a new
+    # series, a packet only for a new series' first date).
     assert _reactions(booked) == {
         "scheduling.reminders_queue",
         "billing.estimate_on_booking",
         "intake.packet_on_new_series",
-        "waitlist.slot_offer_withdraw_when_time_booked",
     }
 
 
