@@ -342,6 +342,59 @@ def test_a_payment_at_the_door_is_recorded_in_a_transaction_of_its_own(personas)
 
 
 @pytest.mark.django_db
+def test_a_refund_at_the_door_is_never_more_than_was_paid_for_the_same_kind(personas, login):
+    program = lecture(capacity=2, fee_mode="sliding", full_price=Decimal("20.00"), reduced_price=Decimal("5.00"))
+    enrollment = register(program, fee_tier="full")
+    url = f"/programs/enrollments/{enrollment.pk}/lecture-payment/"
+    refused = login(personas.billing).post(
+        url, {"kind": "fee", "amount": "-9999999.99", "method": "cash", "confirm": "yes"}
+    )
+    assert "Only $0.00 was paid in lecture fees" in refused.content.decode()
+    assert not LecturePayment.objects.exists()
+
+    def record(kind, amount):
+        return lecture_payment_record(
+            actor=personas.front_desk, enrollment=enrollment, kind=kind, amount=Decimal(amount), method="cash"
+        )
+
+    record("fee", "20.00")
+    record("donation", "5.00")
+    with pytest.raises(Unprocessable, match=r"Only \$20.00 was paid in lecture fees"):
+        record("fee", "-20.01")
+    with pytest.raises(Unprocessable, match=r"Only \$5.00 was paid in donations"):
+        record("donation", "-5.01")
+    record("fee", "-12.00")
+    with pytest.raises(Unprocessable, match=r"Only \$8.00 was paid in lecture fees"):
+        record("fee", "-8.01")
+    record("fee", "-8.00")
+    assert sorted(LecturePayment.objects.values_list("amount", flat=True)) == [
+        Decimal("-12.00"),
+        Decimal("-8.00"),
+        Decimal("5.00"),
+        Decimal("20.00"),
+    ]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_refunds_at_the_door_at_once_give_back_no_more_than_was_paid(personas):
+    program = lecture(capacity=2, fee_mode="sliding", full_price=Decimal("20.00"), reduced_price=Decimal("5.00"))
+    enrollment = register(program, fee_tier="full")
+    lecture_payment_record(
+        actor=personas.front_desk, enrollment=enrollment, kind="fee", amount=Decimal("20.00"), method="cash"
+    )
+    outcomes = run_together(
+        [
+            lambda: lecture_payment_record(
+                actor=personas.front_desk, enrollment=enrollment, kind="fee", amount=Decimal("-15.00"), method="cash"
+            )
+        ]
+        * 2
+    )
+    assert sorted(type(outcome).__name__ for outcome in outcomes) == ["LecturePayment", "Unprocessable"]
+    assert sum(LecturePayment.objects.values_list("amount", flat=True)) == Decimal("5.00")
+
+
+@pytest.mark.django_db
 def test_a_free_series_takes_donations_at_the_door_and_its_form_offers_no_fee(personas, login):
     program = lecture(capacity=2)  # fee_mode "donation"
     enrollment = register(program)

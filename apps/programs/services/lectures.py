@@ -10,11 +10,12 @@ from decimal import Decimal
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
-from django.db.models import Q
+from django.db.models import Q, Sum
 
 from apps.audit.services import access_log_write
 from apps.core import clock
 from apps.core.errors import ApplicationError, Conflict, InvalidTransition, Unprocessable
+from apps.core.money import money_text
 
 from ..models import (
     LIVE_STATUSES,
@@ -192,6 +193,8 @@ def lecture_payment_record(*, actor, enrollment: Enrollment, kind: str, amount: 
         raise Unprocessable("Enter the amount in dollars and cents.", fields={"amount": ["Not zero."]})
     if kind not in dict(lecture_payment_kinds(enrollment.program)):
         raise Unprocessable("This lecture series is free: record a donation.", fields={"kind": ["Donation."]})
+    if amount < 0:
+        _refund_within_paid(enrollment=enrollment, kind=kind, refund=-amount)
     payment = LecturePayment.objects.create(
         enrollment=enrollment, kind=kind, amount=amount, method=method, received_by=actor
     )
@@ -202,6 +205,20 @@ def lecture_payment_record(*, actor, enrollment: Enrollment, kind: str, amount: 
         detail={"enrollment": enrollment.pk, "kind": kind, "amount": str(amount), "method": method},
     )
     return payment
+
+
+def _refund_within_paid(*, enrollment: Enrollment, kind: str, refund: Decimal) -> None:
+    """A refund at the door gives back at most what the registration has paid so far for that kind (fees, or
+    donations). Read under the enrollment's lock, which every payment at the door takes first, so no payment can
+    land between this sum and the refund."""
+    paid = LecturePayment.objects.filter(enrollment=enrollment, kind=kind).aggregate(total=Sum("amount"))["total"]
+    paid = paid or Decimal("0.00")
+    if refund > paid:
+        label = LecturePaymentKind(kind).label.lower()
+        raise Unprocessable(
+            f"Only {money_text(paid)} was paid in {label}s on this registration; a refund cannot be more.",
+            fields={"amount": [f"At most {money_text(paid)} back."]},
+        )
 
 
 def registrant_link(*, actor, patient) -> PublicRegistrant | None:
