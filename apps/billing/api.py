@@ -35,7 +35,13 @@ from .selectors.assessments import assessment_incomes_shown
 from .selectors.diagnoses import DIAGNOSIS_STATUS_LABELS, billing_diagnoses
 from .selectors.estimates import estimates_visible_to
 from .selectors.ledger import patient_balance
-from .services.assessments import assessment_approve, assessment_override_set, assessment_reject, assessment_submit
+from .services.assessments import (
+    EFFECTIVE_FROM_REACH,
+    assessment_approve,
+    assessment_override_set,
+    assessment_reject,
+    assessment_submit,
+)
 from .services.checkout import provider_event_apply
 from .services.diagnoses import diagnoses_confirm
 from .services.payments import payment_record
@@ -134,9 +140,9 @@ class AssessmentFilter(serializers.Serializer):
 
 
 class ApproveInput(serializers.Serializer):
-    effective_from = serializers.DateField(required=False)
+    effective_from = serializers.DateField(required=False, validators=[EFFECTIVE_FROM_REACH])
     override_fee = serializers.DecimalField(max_digits=9, decimal_places=2, min_value=0, required=False)
-    override_reason = serializers.CharField(required=False, allow_blank=True, default="")
+    override_reason = serializers.CharField(required=False, allow_blank=True, default="", max_length=300)
 
 
 class OverrideInput(serializers.Serializer):

@@ -2,10 +2,13 @@ from decimal import Decimal
 
 from django import forms
 
+from apps.core.dates import REPORT_DATES
 from apps.core.forms import MoneyField
 from apps.scheduling.models import Location
 
 from .models import AdjustmentKind, PaymentMethod
+from .services.assessments import EFFECTIVE_FROM_REACH
+from .services.plans import FIRST_DUE_REACH
 from .uploads import validate_proof_of_income
 
 
@@ -26,7 +29,9 @@ class AssessmentForm(QuoteForm):
 
 
 class ApproveForm(forms.Form):
-    effective_from = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    effective_from = forms.DateField(
+        required=False, validators=[EFFECTIVE_FROM_REACH], widget=forms.DateInput(attrs={"type": "date"})
+    )
     override_fee = MoneyField(label="Fixed per-session fee (optional)", required=False, min_value=Decimal(0))
     override_reason = forms.CharField(label="Reason for the fixed fee", required=False, max_length=300)
 
@@ -67,7 +72,7 @@ class RefundForm(forms.Form):
 
 class PlanForm(forms.Form):
     instalments = forms.IntegerField(min_value=2, max_value=24, initial=3)
-    first_due = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}))
+    first_due = forms.DateField(validators=[FIRST_DUE_REACH], widget=forms.DateInput(attrs={"type": "date"}))
     every_days = forms.IntegerField(min_value=7, max_value=92, initial=30, label="Days between instalments")
 
 
@@ -88,9 +93,20 @@ class DiagnosisForm(forms.Form):
     )
 
 
+class AgingForm(forms.Form):
+    """The aging report's date; today when none is given."""
+
+    as_of = forms.DateField(
+        label="As of",
+        required=False,
+        validators=[REPORT_DATES],
+        error_messages={"invalid": "Use a date like 2026-03-31."},
+    )
+
+
 class PeriodForm(forms.Form):
-    start = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}))
-    end = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}))
+    start = forms.DateField(validators=[REPORT_DATES], widget=forms.DateInput(attrs={"type": "date"}))
+    end = forms.DateField(validators=[REPORT_DATES], widget=forms.DateInput(attrs={"type": "date"}))
 
     def clean(self):
         data = super().clean()

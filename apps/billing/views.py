@@ -28,6 +28,7 @@ from apps.scheduling.models import ServiceType
 from . import pricing
 from .forms import (
     AdjustmentForm,
+    AgingForm,
     ApproveForm,
     DiagnosisForm,
     FeeScheduleForm,
@@ -431,13 +432,11 @@ def assessment_proof(request, pk):
 @reads_from_replica
 def aging_report(request):
     permission_require(request.user, "billing.view_reports")
-    as_of = clock.local_now().date()
-    if request.GET.get("as_of"):
-        try:
-            as_of = dt.date.fromisoformat(request.GET["as_of"])
-        except ValueError:
-            messages.error(request, "Use a date like 2026-03-31.")
-    return render(request, "billing/aging.html", {"report": reports.ar_aging(as_of=as_of)})
+    form = AgingForm(request.GET)
+    as_of = form.cleaned_data["as_of"] if form.is_valid() else None
+    if form.errors:
+        messages.error(request, form_errors_text(form))
+    return render(request, "billing/aging.html", {"report": reports.ar_aging(as_of=as_of or clock.local_now().date())})
 
 
 @login_required

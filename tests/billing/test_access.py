@@ -10,6 +10,7 @@ from apps.billing.models import Payment, SlidingScaleAssessment
 from apps.billing.services.assessments import assessment_submit
 from apps.billing.services.charges import charge_for_appointment_outcome
 from apps.billing.services.payments import payment_record
+from apps.core import clock
 
 from .helpers import approved_assessment, past_appointment
 
@@ -150,7 +151,7 @@ def test_only_billing_approves(personas, login, account, persona, status):
         actor=None, patient=personas.other_patient, household_size=1, annual_income=Decimal("12000")
     )
     response = login(getattr(personas, persona), api=True).post(
-        f"/api/sliding-scale/assessments/{pending.pk}/approve/", {"effective_from": "2026-03-01"}
+        f"/api/sliding-scale/assessments/{pending.pk}/approve/", {"effective_from": clock.local_now().date()}
     )
     assert response.status_code == status
     pending.refresh_from_db()

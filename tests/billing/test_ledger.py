@@ -136,26 +136,26 @@ def test_a_payment_plan_splits_the_balance_into_instalments(ledger, personas):
         assert sum(amounts) == Decimal("125.00")
         payment_record(actor=personas.front_desk, patient=ledger["patient"], method="cash", amount="50", plan=plan)
         progress = plan_progress(plan=plan)
+        with pytest.raises(Conflict):
+            payment_plan_create(
+                actor=personas.front_desk,
+                patient=ledger["patient"],
+                instalments=2,
+                first_due=dt.date(2026, 4, 1),
+                total="10",
+            )
     assert [row["status"] for row in progress] == ["paid", "due", "due"]
     assert progress[1]["covered"] == Decimal("8.34")
-    with pytest.raises(Conflict):
-        payment_plan_create(
-            actor=personas.front_desk,
-            patient=ledger["patient"],
-            instalments=2,
-            first_due=dt.date(2026, 4, 1),
-            total="10",
-        )
     assert payment_plan_cancel(actor=personas.billing, plan=plan).status == PlanStatus.CANCELLED
 
 
 def test_a_plan_cannot_cover_more_than_is_owed(ledger, personas):
-    with pytest.raises(Unprocessable):
+    with pytest.raises(Unprocessable, match="covers some or all of a balance"):
         payment_plan_create(
             actor=personas.front_desk,
             patient=ledger["patient"],
             instalments=2,
-            first_due=dt.date(2026, 4, 1),
+            first_due=clock.local_now().date(),
             total="500",
         )
 
@@ -177,6 +177,29 @@ def test_aging_puts_unpaid_charges_in_buckets_oldest_paid_first(personas, fee_co
         "90+": Decimal("0.00"),
     }
     assert report["total"] == Decimal("550.00")
+
+
+@pytest.mark.parametrize("as_of", ["9999-12-31", "0001-01-01"])
+def test_an_aging_report_as_of_a_mistyped_year_says_so_and_shows_today(personas, fee_config, login, as_of):
+    with time_machine.travel("2026-06-30 12:00:00-04:00", tick=False):
+        page = login(personas.billing).get("/billing/reports/aging/", {"as_of": as_of})
+    assert page.status_code == 200
+    assert page.context["report"]["as_of"] == dt.date(2026, 6, 30)
+    assert "As of: Choose a date from June 30, 1926 to June 30, 2036." in page.content.decode()
+
+
+@pytest.mark.parametrize("path", ["/billing/reports/sliding-scale/", "/billing/reports/sliding-scale.csv"])
+def test_a_report_period_in_a_mistyped_year_answers_400_with_the_form(personas, fee_config, login, path):
+    response = login(personas.billing).get(path, {"start": "2026-01-01", "end": "9999-12-31"})
+    assert response.status_code == 400
+    assert "Choose a date from" in response.content.decode()
+
+
+def test_a_superbill_for_a_period_in_a_mistyped_year_is_not_issued(personas, fee_config, login):
+    page = login(personas.patient_user).get(
+        "/portal/billing/superbill/", {"start": "0001-01-01", "end": "9999-12-31"}, follow=True
+    )
+    assert "Choose a valid period for the superbill." in page.content.decode()
 
 
 def test_sliding_scale_report_totals_discounts_per_class_and_therapist(personas, fee_config):

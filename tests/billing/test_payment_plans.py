@@ -137,6 +137,40 @@ def test_the_plan_box_needs_an_active_plan(personas, fee_config, login):
     assert not Payment.objects.exists()
 
 
+@pytest.mark.parametrize("first_due", ["9999-12-01", "2026-03-09", "2027-03-11"])
+def test_a_plan_whose_first_instalment_is_not_due_within_a_year_is_refused_with_a_message(
+    personas, fee_config, login, first_due
+):
+    charge_for_appointment_outcome(
+        appointment=past_appointment(personas.patient, service_type=fee_config["90834"], days_ago=2), actor=None
+    )
+    response = login(personas.billing).post(
+        f"/billing/patients/{personas.patient.pk}/plan/",
+        {"instalments": 3, "first_due": first_due, "every_days": 30},
+        follow=True,
+    )
+    assert "First due: Choose a date from today to March 10, 2027." in response.content.decode()
+    with pytest.raises(Unprocessable, match="Choose a date from today") as refused:
+        payment_plan_create(
+            actor=personas.billing,
+            patient=personas.patient,
+            instalments=3,
+            first_due=dt.date.fromisoformat(first_due),
+        )
+    assert "first_due" in refused.value.fields
+    assert not PaymentPlan.objects.exists()
+
+
+def test_a_plan_may_start_today_or_a_year_ahead(personas, fee_config):
+    charge_for_appointment_outcome(
+        appointment=past_appointment(personas.patient, service_type=fee_config["90834"], days_ago=2), actor=None
+    )
+    for first_due in (dt.date(2026, 3, 10), dt.date(2027, 3, 10)):
+        plan = payment_plan_create(actor=personas.billing, patient=personas.patient, instalments=2, first_due=first_due)
+        assert plan.instalments.first().due_on == first_due
+        payment_plan_cancel(actor=personas.billing, plan=plan)
+
+
 # --- overdue reminders ---------------------------------------------------------------------------------------------
 
 

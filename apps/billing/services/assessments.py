@@ -9,6 +9,7 @@ from django.db import transaction
 from django.urls import reverse
 
 from apps.core import clock
+from apps.core.dates import DateReach
 from apps.core.errors import Conflict, InvalidTransition, Unprocessable
 from apps.core.links import absolute_url
 from apps.core.money import money
@@ -22,6 +23,9 @@ from .common import add_months, patient_lock
 from .estimates import gfe_reissue_for_class_change
 
 ASSESSMENT_MONTHS = 12
+# An approval may date the class back to when the patient applied, or ahead to when their current one ends: within
+# a year either way, as an assessment lasts twelve months. Further is a mistyped year.
+EFFECTIVE_FROM_REACH = DateReach(years_back=1, years_ahead=1)
 REATTESTATION_NOTICE_DAYS = 30
 
 

@@ -1,6 +1,7 @@
 """What several billing writes share: the patient lock that orders every ledger write, a charge line at a worked-out
 price, reading an amount typed in, the acting user as a ledger row records it, and month arithmetic."""
 
+import calendar
 import datetime as dt
 from decimal import Decimal
 
@@ -65,11 +66,9 @@ def positive_money(value, field: str) -> Decimal:
 
 
 def add_months(day: dt.date, months: int) -> dt.date:
+    """The same day `months` later, or the month's last day when it is shorter (January 31 + 1 → February 28)."""
     month_index = day.month - 1 + months
     year, month = day.year + month_index // 12, month_index % 12 + 1
-    for candidate in (day.day, 30, 29, 28):
-        try:
-            return dt.date(year, month, min(day.day, candidate))
-        except ValueError:
-            continue
-    raise AssertionError("unreachable")
+    if not dt.MINYEAR <= year <= dt.MAXYEAR:
+        raise Unprocessable(f"{day:%B %-d, %Y} is too far away to count months from; check the year.")
+    return dt.date(year, month, min(day.day, calendar.monthrange(year, month)[1]))

@@ -10,6 +10,7 @@ from django.urls import reverse
 
 from apps.audit.services import access_log_write
 from apps.core import clock
+from apps.core.dates import DateReach
 from apps.core.errors import Conflict, InvalidTransition, Unprocessable
 from apps.core.links import absolute_url
 from apps.core.money import money_text
@@ -22,6 +23,8 @@ from ..selectors.plans import instalments_overdue_unreminded, plan_paid
 from .common import patient_lock, positive_money
 
 CENT = Decimal("0.01")
+# A plan starts now: its first instalment falls due from today to a year ahead.
+FIRST_DUE_REACH = DateReach(years_back=0, years_ahead=1)
 
 
 def plan_complete_if_paid(*, patient) -> None:
@@ -60,11 +63,13 @@ def plan_reopen_if_owed(*, patient, undone_posted_at: dt.datetime) -> None:
 def payment_plan_create(
     *, actor, patient, instalments: int, first_due: dt.date, every_days: int = 30, total=None
 ) -> PaymentPlan:
-    """Split the balance (or `total`) into equal instalments, the last one taking the leftover cents."""
+    """Split the balance (or `total`) into equal instalments, the last one taking the leftover cents, the first due
+    within FIRST_DUE_REACH."""
     if not 2 <= instalments <= 24:
         raise Unprocessable("A plan has 2 to 24 instalments.", fields={"instalments": ["2 to 24."]})
     if not 7 <= every_days <= 92:
         raise Unprocessable("Instalments are 7 to 92 days apart.", fields={"every_days": ["7 to 92."]})
+    FIRST_DUE_REACH.require(first_due, field="first_due")
     patient_lock(patient)
     balance = patient_balance(patient=patient)
     amount = balance if total is None else positive_money(total, "total")
