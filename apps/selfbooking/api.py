@@ -1,8 +1,9 @@
 """Online booking for patients: a therapist's free slots in a week, booking a first session, moving a session.
 
-400 for malformed input, 403 for someone who may not (not a patient, a therapist without online booking, another
-patient's session), 409 for a slot taken meanwhile (or a first session already booked), 422 for a time the
-rules refuse (outside the window or working hours, in time off, a session too close to move).
+400 for malformed input (and a week the booking window does not reach), 403 for someone who may not (not a
+patient, a therapist without online booking, another patient's session), 409 for a slot taken meanwhile (or a first
+session already booked), 422 for a time the rules refuse (outside the window or working hours, in time off, a
+session too close to move).
 """
 
 from django.urls import path
@@ -28,7 +29,15 @@ def _id_field(**kwargs):
 class SelfBookingSlotsQuery(serializers.Serializer):
     therapist = _id_field(required=False)
     appointment = _id_field(required=False, help_text="To move this session: its therapist's slots.")
-    week = serializers.DateField(required=False, help_text="Any day of the week (YYYY-MM-DD); default this week.")
+    week = serializers.DateField(
+        required=False, help_text="Any day of a week the booking window reaches (YYYY-MM-DD); default this week."
+    )
+
+    def validate_week(self, value):
+        refusal = selectors.booking_window().week_refusal(selectors.monday_of(value))
+        if refusal:
+            raise serializers.ValidationError(refusal)
+        return value
 
     def validate(self, attrs):
         if ("therapist" in attrs) == ("appointment" in attrs):

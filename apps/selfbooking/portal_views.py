@@ -23,21 +23,27 @@ from . import offers, rules, selectors, services
 
 
 def _week(request) -> dt.date | None:
-    """The Monday of the week asked for; None (with a message) when the date given is not a date."""
+    """The Monday of the week asked for, or the booking window's nearest week when it is outside the window (one
+    before now or past the horizon has nothing to offer); None (with a message) when the date given is not a date."""
     try:
-        return selectors.week_of(request.GET.get("week"))
+        week = selectors.week_of(request.GET.get("week"))
     except ApplicationError as exc:
         messages.error(request, exc.message)
         return None
+    return selectors.booking_window().week_nearest(week)
 
 
 def _start(request) -> dt.datetime | None:
+    """The time chosen; None when it is not an aware time or not in a week the booking window reaches, as no time
+    shown can be."""
     value = request.POST.get("start") or request.GET.get("start") or ""
     try:
         start = dt.datetime.fromisoformat(value)
     except ValueError:
         return None
-    return start if timezone.is_aware(start) else None
+    if timezone.is_naive(start) or selectors.booking_window().week_refusal(_week_for(start)):
+        return None
+    return start
 
 
 def _offer_or_refusal(request, make):

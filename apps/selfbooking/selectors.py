@@ -5,6 +5,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 from django.db.models import QuerySet
+from django.utils import timezone
 
 from apps.accounts.disciplines import Discipline
 from apps.accounts.models import User
@@ -37,6 +38,26 @@ class Window:
         if start > self.latest:
             return f"Sessions can be booked online up to {self.horizon_weeks} weeks ahead. Choose an earlier time."
         return ""
+
+    def weeks(self) -> tuple[dt.date, dt.date]:
+        """The first and the last week (their Mondays) that can hold a time inside the window. Each office lists its
+        times by its own dates, which may be a day off the clinic's, so a day either side counts in."""
+        zone = clock.clinic_tz()
+        first = timezone.localtime(self.earliest, zone).date() - dt.timedelta(days=1)
+        last = timezone.localtime(self.latest, zone).date() + dt.timedelta(days=1)
+        return monday_of(first), monday_of(last)
+
+    def week_refusal(self, week: dt.date) -> str:
+        """Why the week starting `week` has no time to offer, in the patient's words; "" when it may have."""
+        first, last = self.weeks()
+        if first <= week <= last:
+            return ""
+        return f"Sessions can be booked online from the week of {first:%B %-d, %Y} to the week of {last:%B %-d, %Y}."
+
+    def week_nearest(self, week: dt.date) -> dt.date:
+        """`week`, or the window's week nearest to it when it is outside."""
+        first, last = self.weeks()
+        return min(max(week, first), last)
 
 
 def booking_window(*, now: dt.datetime | None = None) -> Window:

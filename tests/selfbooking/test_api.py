@@ -40,6 +40,29 @@ def test_bad_slot_queries_are_answered_clearly(booking, login, query, status):
     assert response.json()["error"]["message"]
 
 
+@pytest.mark.parametrize("week", ["9999-12-31", "0001-01-01", "2026-05-17", "2026-08-03"])
+def test_slots_of_a_week_the_booking_window_does_not_reach_are_a_400_naming_the_weeks_it_does(
+    booking, login, session, week
+):
+    # The window runs from Tuesday May 26 (a day's notice) to July 20 (eight weeks): the weeks of May 25 to July 20.
+    for query, client in (
+        ({"therapist": booking.therapist.pk}, login(booking.newcomer_user, api=True)),
+        ({"appointment": session.pk}, login(booking.patient_user, api=True)),
+    ):
+        response = client.get(SLOTS, {**query, "week": week})
+        assert response.status_code == 400, response.content
+        assert response.json()["error"]["fields"]["week"] == [
+            "Sessions can be booked online from the week of May 25, 2026 to the week of July 20, 2026."
+        ]
+
+
+@pytest.mark.parametrize("week", ["2026-05-25", "2026-07-26"])
+def test_slots_of_the_first_and_last_weeks_the_window_reaches_are_listed(booking, login, week):
+    response = login(booking.newcomer_user, api=True).get(SLOTS, {"therapist": booking.therapist.pk, "week": week})
+    assert response.status_code == 200, response.content
+    assert response.json()["slots"]
+
+
 @pytest.mark.parametrize("who", ["therapist", "front_desk", "admin", "billing"])
 def test_staff_are_refused_every_endpoint(booking, login, who):
     client = login(getattr(booking, who), api=True)

@@ -15,6 +15,7 @@ from apps.core import clock
 from apps.core.models import ClinicSettings
 from apps.scheduling import services as scheduling
 from apps.scheduling.models import Appointment, Location, TimeOff, WorkingHours
+from apps.selfbooking import selectors
 from tests.places import pacific_office
 
 from .conftest import MONDAY, at, online_booking
@@ -87,6 +88,35 @@ def test_without_a_free_time_in_the_window_the_page_says_so_for_the_first_week(b
 def test_a_week_that_is_not_a_date_is_a_message(booking, login):
     page = login(booking.newcomer_user).get(f"/portal/book/{booking.therapist.pk}/", {"week": "soon"}, follow=True)
     assert "not a date" in page.content.decode()
+
+
+@pytest.mark.parametrize(("week", "end"), [("0001-01-01", 0), ("0001-01-07", 0), ("9999-12-31", 1)])
+def test_a_week_outside_the_booking_window_opens_the_nearest_week_it_reaches(booking, login, session, week, end):
+    nearest = selectors.booking_window().weeks()[end]
+    for url, client in (
+        (f"/portal/book/{booking.therapist.pk}/", login(booking.newcomer_user)),
+        (f"/portal/book/move/{session.pk}/", login(booking.patient_user)),
+    ):
+        page = client.get(url, {"week": week})
+        assert page.status_code == 200
+        assert page.context["offer"].week == nearest
+
+
+@pytest.mark.parametrize(
+    "start", ["9999-12-31T23:00:00-12:00", "0001-01-01T00:00:00+14:00", "2030-06-03T10:00:00-04:00"]
+)
+def test_a_time_to_confirm_in_a_week_the_window_does_not_reach_is_not_one_shown(booking, login, session, start):
+    for url, client in (
+        (f"/portal/book/{booking.therapist.pk}/confirm/", login(booking.newcomer_user)),
+        (f"/portal/book/move/{session.pk}/confirm/", login(booking.patient_user)),
+    ):
+        for send in (client.get, client.post):
+            page = send(url, {"start": start}, follow=True)
+            assert page.status_code == 200
+            assert "Choose one of the free times shown." in page.content.decode()
+    assert list(Appointment.objects.values_list("pk", flat=True)) == [session.pk]
+    session.refresh_from_db()
+    assert session.start == at(MONDAY, 10)
 
 
 def test_the_confirmation_shows_the_fee_and_estimate_then_books(booking, login):
