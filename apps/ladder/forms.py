@@ -3,6 +3,7 @@ import datetime as dt
 from django import forms
 
 from apps.core import clock
+from apps.core.dates import REPORT_DATES
 
 from .models import CareLevel
 from .services import REASON_MAX_LENGTH
@@ -26,8 +27,10 @@ class CareLevelMoveForm(forms.Form):
 
 
 class ReportPeriodForm(forms.Form):
-    start = forms.DateField(label="Left from", widget=forms.DateInput(attrs={"type": "date"}))
-    end = forms.DateField(label="Until", widget=forms.DateInput(attrs={"type": "date"}))
+    start = forms.DateField(
+        label="Left from", validators=[REPORT_DATES], widget=forms.DateInput(attrs={"type": "date"})
+    )
+    end = forms.DateField(label="Until", validators=[REPORT_DATES], widget=forms.DateInput(attrs={"type": "date"}))
 
     @classmethod
     def default_data(cls) -> dict:

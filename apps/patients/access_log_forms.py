@@ -2,6 +2,7 @@ from django import forms
 from django.contrib.auth import get_user_model
 
 from apps.accounts.roles import STAFF_ROLES
+from apps.core.dates import REPORT_DATES
 
 
 class AccessLogFilterForm(forms.Form):
@@ -11,8 +12,12 @@ class AccessLogFilterForm(forms.Form):
     actor = forms.ModelChoiceField(
         label="Staff member", required=False, empty_label="Anyone", queryset=get_user_model().objects.none()
     )
-    since = forms.DateField(label="From", required=False, widget=forms.DateInput(attrs={"type": "date"}))
-    until = forms.DateField(label="To", required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    since = forms.DateField(
+        label="From", required=False, validators=[REPORT_DATES], widget=forms.DateInput(attrs={"type": "date"})
+    )
+    until = forms.DateField(
+        label="To", required=False, validators=[REPORT_DATES], widget=forms.DateInput(attrs={"type": "date"})
+    )
     denied_only = forms.BooleanField(label="Refused attempts only", required=False)
 
     def __init__(self, *args, **kwargs):

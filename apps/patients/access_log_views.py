@@ -34,7 +34,8 @@ def access_log(request):
         until=filters.get("until"),
         denied_only=filters.get("denied_only", False),
     )
-    if request.GET.get("format") == "csv":
+    export = request.GET.get("format") == "csv"
+    if export and not form.errors:
         # The export itself is a read of who saw whose chart: it is logged like one.
         access_log_write(
             actor=request.user,
@@ -54,7 +55,12 @@ def access_log(request):
         "patient": names.get(filters.get("patient")),
         "query": query_without_page(request),
     }
-    return render_page(request, "audit/access_log.html", context, partial="audit/_access_log_rows.html")
+    response = render_page(request, "audit/access_log.html", context, partial="audit/_access_log_rows.html")
+    if export:
+        # Filters with an error are left out of the page, which says what to fix; an export of more than was asked
+        # for would pass for the filtered one, so it is refused.
+        response.status_code = 400
+    return response
 
 
 def _csv_response(rows) -> StreamingHttpResponse:

@@ -90,6 +90,16 @@ def test_filters_by_clinic_days(personas, login, log):
     assert "The end date is before the start date." in backwards
 
 
+@pytest.mark.parametrize("dates", [{"until": "9999-12-31"}, {"since": "0001-01-01"}, {"until": "soon"}])
+def test_a_mistyped_date_is_a_form_error_and_the_export_is_refused(personas, login, log, dates):
+    admin = login(personas.admin)
+    page = admin.get(URL, dates)
+    assert page.status_code == 200 and page.context["form"].errors
+    export = admin.get(URL, {**dates, "format": "csv"})
+    assert export.status_code == 400 and export.context["form"].errors
+    assert not AccessLog.objects.filter(action="access_log_export").exists()
+
+
 def test_pages_keep_the_filters(personas, login):
     for _ in range(101):
         _read(personas.therapist, personas.patient)

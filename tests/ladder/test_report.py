@@ -154,6 +154,14 @@ def test_dates_in_the_wrong_order_answer_400_with_a_form_error(ladder, login):
     assert "The start date must come before the end date." in response.content.decode()
 
 
+@pytest.mark.parametrize("path", ["/ladder/report/", "/ladder/report.csv"])
+@pytest.mark.parametrize(("start", "end"), [("2026-01-01", "9999-12-31"), ("0001-01-01", "2026-01-01")])
+def test_a_mistyped_year_answers_400_with_a_form_error(ladder, login, path, start, end):
+    response = login(ladder.admin).get(path, {"start": start, "end": end})
+    assert response.status_code == 400
+    assert "Choose a date from" in response.content.decode()
+
+
 def test_the_report_takes_the_same_queries_however_many_patients(
     ladder, login, make_patients, django_assert_max_num_queries
 ):
