@@ -1,4 +1,4 @@
-"""Ids taken from API routes."""
+"""Ids taken from API routes, query strings and posted forms."""
 
 from rest_framework.exceptions import NotFound
 

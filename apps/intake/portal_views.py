@@ -6,6 +6,7 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods
 
+from apps.core.api_lookups import id_or_none
 from apps.core.errors import ApplicationError
 from apps.notes.content import content_from_form
 from apps.notes.editor import field_rows
@@ -39,10 +40,10 @@ def document_sign(request, document_id):
     if request.method == "POST":
         if version.fields:
             content = content_from_form(fields=version.fields, data=request.POST)
-        version_id = request.POST.get("version", "")
+        version_id = id_or_none(request.POST.get("version"))
         signed_version = (
             DocumentVersion.objects.filter(pk=version_id, document=row.document).first()
-            if version_id.isdigit()
+            if version_id is not None
             else None
         )
         if signed_version is None:

@@ -9,6 +9,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from apps.audit.services import access_log_write
+from apps.core.api_lookups import id_or_none
 from apps.core.errors import ApplicationError
 from apps.core.permissions import permission_require
 from apps.patients.selectors import patients_visible_to
@@ -31,7 +32,7 @@ def outstanding(request):
 def packet_send(request, patient_id):
     permission_require(request.user, "intake.send_packet")
     patient = get_object_or_404(patients_visible_to(user=request.user), pk=patient_id)
-    chosen = [pk for pk in request.POST.getlist("documents") if pk.isdigit()]
+    chosen = [pk for pk in map(id_or_none, request.POST.getlist("documents")) if pk is not None]
     try:
         packet = services.packet_send(
             actor=request.user, patient=patient, documents=list(IntakeDocument.objects.filter(pk__in=chosen))

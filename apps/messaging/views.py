@@ -8,6 +8,7 @@ from django.shortcuts import redirect, render
 from django.utils.http import urlencode
 from django.views.decorators.http import require_GET, require_http_methods
 
+from apps.core.api_lookups import id_or_none
 from apps.core.views import call_with_messages
 from apps.patients.selectors import patients_visible_to
 
@@ -32,8 +33,8 @@ def inbox(request):
     status = request.GET.get("status", "")
     threads = selectors.inbox(user=request.user, unread_only=unread_only, status=status)
     patient = None
-    if request.GET.get("patient", "").isdigit():
-        patient = patients_visible_to(user=request.user).filter(pk=request.GET["patient"]).first()
+    if (patient_id := id_or_none(request.GET.get("patient"))) is not None:
+        patient = patients_visible_to(user=request.user).filter(pk=patient_id).first()
         if patient is None:
             raise Http404("No such patient.")
         threads = threads.filter(patient=patient)
@@ -54,7 +55,8 @@ def inbox(request):
 def thread_new(request):
     """Write first to a patient, from their chart's page."""
     _require_inbox(request)
-    patient = patients_visible_to(user=request.user).filter(pk=request.GET.get("patient") or 0).first()
+    patient_id = id_or_none(request.GET.get("patient"))
+    patient = patients_visible_to(user=request.user).filter(pk=patient_id).first() if patient_id is not None else None
     if patient is None:
         raise Http404("No such patient.")
     return pages.new_thread_page(

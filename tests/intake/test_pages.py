@@ -76,9 +76,11 @@ def test_a_double_submit_signs_once(personas, login, sent, consent):
     assert Signature.objects.count() == 1
 
 
-def test_a_form_without_its_version_answers_400(personas, login, sent, consent):
-    response = login(personas.patient_user).post(f"/portal/forms/{consent.pk}/", _sign_post(consent, version="x"))
+@pytest.mark.parametrize("version", ["x", "²", "1.5", "9" * 30])
+def test_a_form_without_its_version_answers_400(personas, login, sent, consent, version):
+    response = login(personas.patient_user).post(f"/portal/forms/{consent.pk}/", _sign_post(consent, version=version))
     assert response.status_code == 400
+    assert not Signature.objects.exists()
 
 
 def test_someone_elses_forms_are_not_found(personas, login, sent, consent):
@@ -149,8 +151,11 @@ def test_the_send_form_ticks_the_standard_forms_the_patient_has_not_signed(perso
     assert _ticked(client.get(f"/patients/{personas.patient.pk}/")) == set()
 
 
-def test_sending_nothing_is_refused_with_a_message(personas, login):
-    response = login(personas.front_desk).post(f"/intake/patients/{personas.patient.pk}/send/", {}, follow=True)
+@pytest.mark.parametrize("documents", [[], ["²"], ["abc", "1.5"]])
+def test_sending_nothing_is_refused_with_a_message(personas, login, documents):
+    response = login(personas.front_desk).post(
+        f"/intake/patients/{personas.patient.pk}/send/", {"documents": documents}, follow=True
+    )
     assert b"Choose at least one document" in response.content
     assert not Packet.objects.exists()
 

@@ -103,6 +103,16 @@ def test_front_desk_inbox_lists_unread_and_filters(clinic_thread, personas, logi
     assert '<span class="nav-badge">1<span class="visually-hidden"> unread</span></span>' in body
 
 
+@pytest.mark.parametrize("patient", ["²", "abc", "1.5"])
+def test_a_patient_filter_that_is_not_an_id_lists_every_thread_and_writes_to_no_one(
+    clinic_thread, personas, login, patient
+):
+    client = login(personas.front_desk)
+    listing = client.get("/inbox/", {"patient": patient})
+    assert listing.status_code == 200 and "Parking" in listing.content.decode()
+    assert client.get("/inbox/new/", {"patient": patient}).status_code == 404
+
+
 @pytest.mark.parametrize("persona", ["billing", "therapist", "patient_user"])
 def test_the_inbox_is_closed_to_other_roles(personas, login, persona):
     assert login(getattr(personas, persona)).get("/inbox/").status_code == 403
