@@ -598,8 +598,9 @@ class _AvailabilityViewSet(_ReferenceViewSet):
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
-        # The reference viewset's create and update call `save` for `noun`; here they come from the kind.
-        cls.save, cls.delete, cls.noun = staticmethod(cls.kind.save), staticmethod(cls.kind.delete), cls.kind.noun
+        # The reference viewset's create and update call `save` for `noun`; here they come from the kind. Its delete
+        # is called on the kind itself: `delete` on a viewset is DRF's handler for the DELETE method.
+        cls.save, cls.noun = staticmethod(cls.kind.save), cls.kind.noun
 
     def get_queryset(self):
         return self.kind.visible(user=self.request.user)
@@ -622,7 +623,7 @@ class _AvailabilityViewSet(_ReferenceViewSet):
 
     def perform_destroy(self, instance):
         self._check_change(instance)
-        type(self).delete(actor=self.request.user, **{self.noun: instance})
+        self.kind.delete(actor=self.request.user, **{self.noun: instance})
 
 
 class WorkingHoursViewSet(_AvailabilityViewSet):

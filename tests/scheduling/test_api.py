@@ -198,6 +198,18 @@ def test_a_therapist_manages_their_own_hours_and_time_off_only(clinic, login):
     assert client.delete(f"/api/time-off/{created.json()['id']}/").status_code == 204
 
 
+@pytest.mark.parametrize("collection", ["/api/time-off/", "/api/working-hours/"])
+def test_delete_on_a_whole_collection_is_405_and_removes_nothing(clinic, login, collection):
+    client = login(clinic.front_desk, api=True)
+    hours = {"therapist": clinic.therapist.pk, "weekday": 5, "start_time": "09:00", "end_time": "12:00"}
+    assert client.post("/api/working-hours/", hours).status_code == 201
+    before = client.get(collection).json()["count"]
+    response = client.delete(collection)
+    assert response.status_code == 405
+    assert response.json()["error"]["message"]
+    assert client.get(collection).json()["count"] == before
+
+
 def test_opening_a_session_is_access_logged_and_so_is_a_denied_attempt(clinic, login, session):
     from apps.audit.models import AccessLog
 
