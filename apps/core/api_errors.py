@@ -2,7 +2,7 @@
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db import IntegrityError
+from django.db import DataError, IntegrityError
 from django.http import Http404, JsonResponse
 from django.views import defaults
 from rest_framework import exceptions, status
@@ -10,6 +10,11 @@ from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from .errors import ApplicationError
+
+# A value the database cannot store (longer than its column, a number past its precision, a date past its range) is
+# bad input. Serializers, forms and services refuse such values first, naming the field; this is said when one
+# slips past them, never a server error.
+UNSTORABLE = "A value sent is too long or out of range; check what was entered and send it again."
 
 
 def error_body(code: str, message: str, **extra) -> dict:
@@ -23,6 +28,8 @@ def exception_handler(exc, context):
         fields = exc.message_dict if hasattr(exc, "error_dict") else {}
         message = "; ".join(exc.messages) or "Invalid input."
         return Response(error_body("invalid", message, fields=fields), status=status.HTTP_400_BAD_REQUEST)
+    if isinstance(exc, DataError):
+        return Response(error_body("invalid", UNSTORABLE), status=status.HTTP_400_BAD_REQUEST)
     if isinstance(exc, IntegrityError):
         return Response(
             error_body("conflict", "The change conflicts with existing records."), status=status.HTTP_409_CONFLICT

@@ -81,6 +81,7 @@ MIDDLEWARE = [
     "apps.core.middleware.ContentSecurityPolicyMiddleware",
     "apps.core.middleware.NoStoreMiddleware",
     "apps.core.null_characters.RefuseNullCharactersMiddleware",
+    "apps.core.unstorable.RefuseUnstorableValuesMiddleware",
     "apps.core.request_memo.RequestMemoMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
