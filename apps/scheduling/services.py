@@ -20,6 +20,7 @@ from apps.accounts.disciplines import Discipline, discipline_of
 from apps.accounts.roles import Role
 from apps.audit.services import access_log_write
 from apps.core import clock
+from apps.core.dates import DateReach
 from apps.core.errors import ApplicationError, Conflict, InvalidTransition, PermissionDenied, Unprocessable
 from apps.core.models import ClinicSettings
 from apps.core.transitions import actor_or_none, transitions_record
@@ -64,7 +65,8 @@ DEADLOCK_REWRITES = 3
 OVERRIDE_ROLES = (Role.ADMIN, Role.FRONT_DESK, Role.THERAPIST)
 STAFF_CANCEL_ROLES = (Role.ADMIN, Role.FRONT_DESK, Role.THERAPIST)
 MAX_SERIES_DATES = 104  # two years of weekly sessions
-BOOKING_REACH_DAYS = 3653
+# A session, a series' dates or a calendar day further than this from today is a mistyped year.
+BOOKING_REACH = DateReach(years_back=10, years_ahead=10)
 KEEP = object()  # "leave this as it is" for optional reschedule arguments where None has a meaning
 
 
@@ -177,12 +179,7 @@ def _require_aware(value: dt.datetime, field_name: str) -> None:
     """Aware, and within ten years of today: further out is a typo (and date arithmetic could overflow)."""
     if timezone.is_naive(value):
         raise Unprocessable("Times need a time zone.", fields={field_name: ["Give a time zone offset."]})
-    _require_near(value.date(), field_name)
-
-
-def _require_near(day: dt.date, field_name: str) -> None:
-    if abs((day - clock.local_now().date()).days) > BOOKING_REACH_DAYS:
-        raise Unprocessable("That date is more than ten years away.", fields={field_name: ["Check the year."]})
+    BOOKING_REACH.require(value.date(), field=field_name)
 
 
 def _override_check(*, actor, slots: list[Slot], override_reason: str) -> None:
@@ -470,9 +467,9 @@ def series_preview(
 
     Writes nothing; the same plan is what series_book commits.
     """
-    _require_near(first_date, "first_date")
+    BOOKING_REACH.require(first_date, field="first_date")
     if end_date is not None:
-        _require_near(end_date, "end_date")
+        BOOKING_REACH.require(end_date, field="end_date")
     if not 1 <= interval_weeks <= 4:
         raise Unprocessable("Repeat every 1 to 4 weeks.", fields={"interval_weeks": ["Between 1 and 4."]})
     if occurrence_count is not None and end_date is not None:

@@ -45,7 +45,7 @@ def _date_param(value: str) -> dt.date | None:
         day = parse_date(value)
     except ValueError:
         return None
-    if day is None or abs((day - clock.local_now().date()).days) > services.BOOKING_REACH_DAYS:
+    if day is None or services.BOOKING_REACH.refusal(day):
         return None
     return day
 

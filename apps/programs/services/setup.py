@@ -8,6 +8,7 @@ from django.urls import reverse
 
 from apps.audit.services import access_log_write
 from apps.core import clock
+from apps.core.dates import DateReach
 from apps.core.errors import ApplicationError, Unprocessable
 from apps.core.links import absolute_url
 from apps.outcomes.instruments import INSTRUMENTS
@@ -58,7 +59,8 @@ PROGRAM_FIELDS = frozenset(
         "decision_on",
     }
 )
-PROGRAM_REACH_DAYS = 2 * 366
+# A first meeting further than this from today is a mistyped year.
+PROGRAM_REACH = DateReach(years_back=2, years_ahead=2)
 # What may change once meetings are booked; the schedule itself changes by rescheduling its appointments.
 PROGRAM_EDITABLE_FIELDS = frozenset(
     {
@@ -102,11 +104,8 @@ def program_create(
             f"Unknown questionnaires: {', '.join(sorted(unknown))}.",
             fields={"outcome_questionnaires": [f"Choose from {', '.join(INSTRUMENTS)}."]},
         )
-    first = data.get("first_meeting_on")
-    if first is not None and abs((first - clock.local_now().date()).days) > PROGRAM_REACH_DAYS:
-        raise Unprocessable(
-            "The first meeting must be within two years of today.", fields={"first_meeting_on": ["Check the year."]}
-        )
+    if data.get("first_meeting_on") is not None:
+        PROGRAM_REACH.require(data["first_meeting_on"], field="first_meeting_on")
     if bool(data.get("is_telehealth")) == (data.get("room") is not None):
         raise Unprocessable(
             "Choose a room, or make the program meet by video (not both).",
