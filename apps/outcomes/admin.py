@@ -1,27 +1,34 @@
-"""Admin for outcomes: questionnaires and scores; journal entries show dates and sharing only."""
+"""Admin for outcomes: questionnaires and responses show who, which, when and their status only, never an answer,
+a score or a flag (those are read on the chart, access-logged); journal entries show dates and sharing only. All of
+it is read-only: answers, flags and their review change only through the services."""
 
 from django.contrib import admin
 
-from apps.core.admin import ContentHiddenAdmin
+from apps.core.admin import ContentHiddenAdmin, ReadOnlyAdmin
 
 from .models import JournalEntry, QuestionnaireAssignment, QuestionnaireResponse
 
 
 @admin.register(QuestionnaireAssignment)
-class QuestionnaireAssignmentAdmin(admin.ModelAdmin):
+class QuestionnaireAssignmentAdmin(ReadOnlyAdmin):
     list_display = ["id", "patient", "instrument", "due_at", "status"]
     list_filter = ["instrument", "status"]
-    readonly_fields = ["patient", "instrument", "appointment", "completed_at"]
+    fields = ["patient", "instrument", "appointment", "due_at", "expires_at", "status", "completed_at"]
+    readonly_fields = fields
 
 
 @admin.register(QuestionnaireResponse)
-class QuestionnaireResponseAdmin(admin.ModelAdmin):
-    list_display = ["id", "patient", "instrument", "score", "severity", "flagged", "submitted_at"]
-    list_filter = ["instrument", "severity", "flagged"]
-    readonly_fields = [f.name for f in QuestionnaireResponse._meta.fields]
+class QuestionnaireResponseAdmin(ReadOnlyAdmin):
+    """That a response exists and when: its answers, score, band and flag are clinical content, shown only on the
+    chart to the patient's psychotherapists. Deleting one would silently take an open self-harm flag with it."""
 
-    def has_add_permission(self, request):
-        return False
+    list_display = ["id", "patient", "instrument", "submitted_at"]
+    list_filter = ["instrument"]
+    fields = ["patient", "instrument", "assignment", "submitted_at"]
+    readonly_fields = fields
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).only("id", "patient", "instrument", "assignment", "submitted_at")
 
 
 @admin.register(JournalEntry)
