@@ -3,7 +3,7 @@ journal_entry_open, which checks the rule and writes the access-log row."""
 
 import datetime as dt
 
-from django.db.models import Count, F, OuterRef, QuerySet, Subquery
+from django.db.models import Count, F, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 
 from apps.audit.services import access_log_write
@@ -25,6 +25,14 @@ def _assignments_open() -> QuerySet[QuestionnaireAssignment]:
     still on."""
     return QuestionnaireAssignment.objects.filter(status=AssignmentStatus.PENDING, expires_at__gt=clock.now()).exclude(
         appointment__status__in=SESSION_CALLED_OFF
+    )
+
+
+def assignments_asked(*, patient) -> QuerySet[QuestionnaireAssignment]:
+    """Questionnaires the patient was asked and answered, or can still answer: what "when was this last asked"
+    counts. One that expired unanswered, or whose session was called off, asked them nothing."""
+    return QuestionnaireAssignment.objects.filter(patient=patient).filter(
+        Q(status=AssignmentStatus.COMPLETED) | Q(pk__in=_assignments_open().values("pk"))
     )
 
 

@@ -16,11 +16,13 @@ from apps.scheduling.reminders import reader_zone_context
 
 from .instruments import GAD7, INSTRUMENTS, PAIN_NRS, PCS, PHQ9, PHQ15
 from .models import AssignmentStatus, JournalEntry, QuestionnaireAssignment, QuestionnaireResponse
+from .selectors import assignments_asked
 
 # Pain is rated before every session; PHQ-9 and GAD-7 ask about the last two weeks and PHQ-15 about the last four,
 # so each is sent again only when the last one is at least that old (a day early, so a weekly session on the same
-# weekday still gets it). The pain catastrophizing scale goes with PHQ-15: both follow the pain's meaning, not its
-# level, and move over weeks.
+# weekday still gets it). The last one is the last answered or still open (`assignments_asked`): one that expired
+# unanswered, or was asked for a session called off, asked nothing. The pain catastrophizing scale goes with PHQ-15:
+# both follow the pain's meaning, not its level, and move over weeks.
 EVERY_SESSION = (PAIN_NRS.code,)
 REPEAT_AFTER = {
     PHQ9.code: dt.timedelta(days=13),
@@ -33,7 +35,8 @@ JOURNAL_MAX_LENGTH = 20000
 
 def _due_instruments(*, patient, now: dt.datetime) -> list[str]:
     last_asked = dict(
-        QuestionnaireAssignment.objects.filter(patient=patient, instrument__in=REPEAT_AFTER)
+        assignments_asked(patient=patient)
+        .filter(instrument__in=REPEAT_AFTER)
         .values("instrument")
         .annotate(last=Max("created_at"))
         .values_list("instrument", "last")

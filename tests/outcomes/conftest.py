@@ -12,3 +12,17 @@ def tomorrow_session(personas):
     return AppointmentFactory(
         therapist=personas.therapist, patient=personas.patient, start=start, end=start + dt.timedelta(minutes=45)
     )
+
+
+@pytest.fixture
+def answer_all(personas):
+    """answer_all() -> the patient's waiting questionnaires count as answered now (the fortnightly and four-weekly
+    repeats follow what was answered, not what was sent)."""
+    from apps.outcomes.models import QuestionnaireAssignment
+
+    def answer():
+        QuestionnaireAssignment.objects.filter(patient=personas.patient, status="pending").update(
+            status="completed", completed_at=clock.now()
+        )
+
+    return answer

@@ -40,8 +40,9 @@ def test_the_email_tells_the_session_time_on_its_office_clock(personas, tomorrow
     assert f"at {local:%-I:%M %p} P" in rendered.text  # "… at 7:00 AM PST"
 
 
-def test_phq9_and_gad7_are_sent_fortnightly_and_pain_every_session(personas, tomorrow_session):
+def test_phq9_and_gad7_are_sent_fortnightly_and_pain_every_session(personas, tomorrow_session, answer_all):
     questionnaires_send_for_tomorrow()
+    answer_all()
     # A week later at the same local time, sent for at noon the day before: a DST change between them moves neither.
     local_start = tomorrow_session.start.astimezone(clock.clinic_tz())
     next_day = local_start.date() + dt.timedelta(days=7)
@@ -55,6 +56,19 @@ def test_phq9_and_gad7_are_sent_fortnightly_and_pain_every_session(personas, tom
     with time_machine.travel(clock.local_datetime(next_day - dt.timedelta(days=1), dt.time(12, 0))):
         questionnaires_send_for_tomorrow()
     assert [a.instrument for a in QuestionnaireAssignment.objects.filter(appointment=next_week)] == ["pain_nrs"]
+
+
+def test_a_questionnaire_left_unanswered_is_asked_again_at_the_next_session(personas, tomorrow_session):
+    questionnaires_send_for_tomorrow()
+    local_start = tomorrow_session.start.astimezone(clock.clinic_tz())
+    next_day = local_start.date() + dt.timedelta(days=7)
+    start = clock.local_datetime(next_day, local_start.time())
+    next_week = AppointmentFactory(
+        therapist=personas.therapist, patient=personas.patient, start=start, end=start + dt.timedelta(minutes=45)
+    )
+    with time_machine.travel(clock.local_datetime(next_day - dt.timedelta(days=1), dt.time(12, 0))):
+        questionnaires_send_for_tomorrow()
+    assert {"phq9", "gad7"} <= {a.instrument for a in QuestionnaireAssignment.objects.filter(appointment=next_week)}
 
 
 def test_patients_without_a_portal_account_or_with_cancelled_sessions_get_nothing(personas, tomorrow_session):
