@@ -13,7 +13,10 @@ from apps.core import clock
 from apps.core.time_zones import zone_abbreviation
 from apps.intake.selectors import with_forms_outstanding
 from apps.notifications.selectors import FailedMessages, messages_failed_latest, unconfirmed, with_confirmation
+from apps.outcomes.selectors import patients_with_open_flags as outcomes_open_flags
 from apps.outcomes.selectors import with_questionnaires_waiting
+from apps.patients.models import Patient
+from apps.patients.selectors import without_treating_psychotherapist
 from apps.programs.selectors import program_waitlists_waiting
 from apps.scheduling.models import Appointment, AppointmentStatus, Location
 from apps.scheduling.selectors import arrivals_on, booked_sessions_starting, open_days_after
@@ -37,6 +40,7 @@ class FrontDeskDay:
     program_waitlists: list[dict]
     slot_waitlist: dict
     failed_messages: FailedMessages
+    answers_without_clinician: list[Patient]
 
     @property
     def zone_abbreviation(self) -> str:
@@ -75,4 +79,13 @@ def front_desk_day(*, user, location: Location | None = None) -> FrontDeskDay:
         program_waitlists=program_waitlists_waiting(),
         slot_waitlist=slot_waitlist_waiting(),
         failed_messages=messages_failed_latest(user=user, limit=FAILED_SHOWN),
+        answers_without_clinician=answers_without_clinician(),
     )
+
+
+def answers_without_clinician() -> list[Patient]:
+    """Patients with an answer flagged for a clinician's review (PHQ-9 item 9) whom no psychotherapist treats, so
+    nobody was told and nobody can review it: a group member with no therapist of their own. The desk sees who, never
+    what; setting a psychotherapist as their primary therapist puts the answer on that therapist's chart."""
+    flagged = Patient.objects.filter(pk__in=outcomes_open_flags())
+    return list(without_treating_psychotherapist(flagged).order_by("legal_last_name", "legal_first_name", "pk"))

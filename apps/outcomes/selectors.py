@@ -122,6 +122,11 @@ def open_flags(*, patient) -> QuerySet[QuestionnaireResponse]:
     return responses_of(patient=patient).filter(flagged=True, flag_reviewed_at__isnull=True)
 
 
+def patients_with_open_flags() -> QuerySet:
+    """The ids of patients with a flagged answer nobody has reviewed yet (a subquery)."""
+    return QuestionnaireResponse.objects.filter(flagged=True, flag_reviewed_at__isnull=True).values("patient_id")
+
+
 def appointments_needing_questionnaires(*, day: dt.date) -> QuerySet[Appointment]:
     """Booked individual sessions on a local date (each at its own office: an evening session in Pasadena is that
     day's) whose patient has a portal account."""

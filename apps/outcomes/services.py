@@ -12,6 +12,7 @@ from apps.core.errors import InvalidTransition, NotFound, PermissionDenied, Unpr
 from apps.core.links import absolute_url
 from apps.notifications.models import Channel
 from apps.notifications.outbox import message_enqueue, patient_notice_enqueue
+from apps.patients.selectors import treating_psychotherapists
 from apps.scheduling.reminders import reader_zone_context
 
 from .instruments import GAD7, INSTRUMENTS, PAIN_NRS, PCS, PHQ9, PHQ15
@@ -131,8 +132,8 @@ def questionnaires_send_for_appointment(*, appointment) -> list[QuestionnaireAss
 
 @transaction.atomic
 def questionnaire_answer(*, actor, assignment: QuestionnaireAssignment, answers) -> QuestionnaireResponse:
-    """Score and store a patient's answers. PHQ-9 item 9 above zero flags it for the therapist,
-    who is told (by a message carrying only a link) to look at it."""
+    """Score and store a patient's answers. PHQ-9 item 9 above zero flags it for review by the patient's
+    psychotherapists, who are told (by a message carrying only a link) to look at it (`risk_answer_notify`)."""
     assignment = QuestionnaireAssignment.objects.select_for_update().select_related("patient").get(pk=assignment.pk)
     if not actor.has_perm("outcomes.answer_questionnaire", assignment):
         raise NotFound("No such questionnaire.")
@@ -157,31 +158,33 @@ def questionnaire_answer(*, actor, assignment: QuestionnaireAssignment, answers)
     assignment.completed_at = now
     assignment.save(update_fields=["status", "completed_at", "updated_at"])
     if score.flagged:
-        _notify_flag(response=response, now=now)
+        risk_answer_notify(patient=response.patient, subject=response, perm="outcomes.review_flag", now=now)
     return response
 
 
-def _notify_flag(*, response: QuestionnaireResponse, now: dt.datetime) -> None:
-    patient = response.patient
-    therapist = patient.primary_therapist
-    if therapist is None and response.assignment and response.assignment.appointment:
-        therapist = response.assignment.appointment.therapist
-    if therapist is None:
-        return
-    message_enqueue(
-        channel=Channel.EMAIL,
-        to_address=therapist.email,
-        purpose="measure_flag",
-        template="measure_flag",
-        subject=response,
-        send_at=now,
-        dedupe_key=f"questionnaireresponse:{response.pk}:measure_flag",
-        recipient_user=therapist,
-        context={
-            "patient_initials": patient.initials,
-            "chart_url": absolute_url(reverse("notes:chart", args=[patient.pk])),
-        },
-    )
+def risk_answer_notify(*, patient, subject, perm: str, now: dt.datetime) -> list:
+    """Tell every psychotherapist treating `patient` who may review `subject` (by `perm`) that an answer of the
+    patient's needs their prompt review: one email each, carrying the patient's initials and a chart link only, never
+    the answer, queued once per subject and clinician. Returns who was told. Nobody is told when no psychotherapist
+    treats the patient (a group member with no therapist of their own): the answer then waits on the front desk's
+    list of patients with an answer and no clinician, until one is set as their primary therapist."""
+    reviewers = [t for t in treating_psychotherapists(patient=patient) if t.has_perm(perm, subject)]
+    for reviewer in reviewers:
+        message_enqueue(
+            channel=Channel.EMAIL,
+            to_address=reviewer.email,
+            purpose="measure_flag",
+            template="measure_flag",
+            subject=subject,
+            send_at=now,
+            dedupe_key=f"{subject._meta.label_lower}:{subject.pk}:measure_flag:{reviewer.pk}",
+            recipient_user=reviewer,
+            context={
+                "patient_initials": patient.initials,
+                "chart_url": absolute_url(reverse("notes:chart", args=[patient.pk])),
+            },
+        )
+    return reviewers
 
 
 @transaction.atomic

@@ -5,7 +5,10 @@ import datetime as dt
 
 from django.db.models import Exists, OuterRef, Q, QuerySet
 
+from apps.accounts.disciplines import Discipline
+from apps.accounts.models import User
 from apps.accounts.roles import Role
+from apps.accounts.selectors import therapists_of
 from apps.audit.services import access_log_write
 from apps.core.errors import NotFound
 
@@ -28,10 +31,32 @@ def treating_patients_q(*, therapist, patient_ref: str = "pk") -> Q:
     return Q(primary_therapist=therapist) | Q(Exists(seen))
 
 
+def _treats_q(*, primary_therapist_id, patient) -> Q:
+    sessions = {"appointments__patient": patient, "appointments__status__in": TREATING_STATUSES}
+    return Q(pk=primary_therapist_id) | Q(**sessions)
+
+
 def treating_therapists_q(*, patient) -> Q:
     """Q for the users who treat `patient`: the same relation read from the therapists' side."""
-    sessions = {"appointments__patient": patient, "appointments__status__in": TREATING_STATUSES}
-    return Q(pk=patient.primary_therapist_id) | Q(**sessions)
+    return _treats_q(primary_therapist_id=patient.primary_therapist_id, patient=patient)
+
+
+def treating_psychotherapists(*, patient) -> QuerySet[User]:
+    """The active psychotherapists who treat `patient`: who reads their psychotherapy content and is told when an
+    answer of theirs needs a clinician's review. A massage and bodywork provider is never one of them."""
+    return (
+        therapists_of(discipline=Discipline.PSYCHOTHERAPY)
+        .filter(treating_therapists_q(patient=patient), is_active=True)
+        .distinct()
+    )
+
+
+def without_treating_psychotherapist(patients: QuerySet[Patient]) -> QuerySet[Patient]:
+    """The patients among `patients` whom no active psychotherapist treats: nobody could review their answers."""
+    treats = therapists_of(discipline=Discipline.PSYCHOTHERAPY).filter(
+        _treats_q(primary_therapist_id=OuterRef("primary_therapist_id"), patient=OuterRef("pk")), is_active=True
+    )
+    return patients.filter(~Exists(treats))
 
 
 def therapist_has_seen(*, therapist, patient_id: int) -> bool:
