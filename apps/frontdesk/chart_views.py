@@ -11,6 +11,7 @@ from django.views.decorators.http import require_GET
 from apps.core import clock
 from apps.core.errors import NotFound
 from apps.education import selectors as education_selectors
+from apps.intake import selectors as intake_selectors
 from apps.notes import plan_selectors
 from apps.notes import selectors as notes_selectors
 from apps.notes.services import WRITABLE_APPOINTMENT_STATUSES
@@ -46,6 +47,7 @@ def _psychotherapy_panels(request, patient) -> dict:
         "chart_data": chart_data,
         "score_rows": outcomes_charts.score_rows(measures=chart_data["measures"], tz=clock.clinic_tz()),
         "open_flags": outcomes_selectors.open_flags(patient=patient),
+        "open_answer_flags": intake_selectors.answer_flags_open(patient=patient),
         "journal_entries": outcomes_selectors.journal_entries_shared(patient=patient),
         "plans": plan_selectors.plans_for_chart(user=request.user, patient=patient),
         "education_assignments": education_selectors.assignments_of_patient(patient=patient),

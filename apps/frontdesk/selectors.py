@@ -6,12 +6,13 @@ import datetime as dt
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
+from django.db.models import Q
 from django.utils import timezone
 
 from apps.billing.selectors.ledger import with_patient_balance
 from apps.core import clock
 from apps.core.time_zones import zone_abbreviation
-from apps.intake.selectors import with_forms_outstanding
+from apps.intake.selectors import patients_with_open_answer_flags, with_forms_outstanding
 from apps.notifications.selectors import FailedMessages, messages_failed_latest, unconfirmed, with_confirmation
 from apps.outcomes.selectors import patients_with_open_flags as outcomes_open_flags
 from apps.outcomes.selectors import with_questionnaires_waiting
@@ -84,8 +85,9 @@ def front_desk_day(*, user, location: Location | None = None) -> FrontDeskDay:
 
 
 def answers_without_clinician() -> list[Patient]:
-    """Patients with an answer flagged for a clinician's review (PHQ-9 item 9) whom no psychotherapist treats, so
-    nobody was told and nobody can review it: a group member with no therapist of their own. The desk sees who, never
-    what; setting a psychotherapist as their primary therapist puts the answer on that therapist's chart."""
-    flagged = Patient.objects.filter(pk__in=outcomes_open_flags())
+    """Patients with an answer flagged for a clinician's review (PHQ-9 item 9, a risk answer in the intake
+    questionnaire) whom no psychotherapist treats, so nobody was told and nobody can review it: a group member with
+    no therapist of their own. The desk sees who, never what; setting a psychotherapist as their primary therapist
+    puts the answer on that therapist's chart."""
+    flagged = Patient.objects.filter(Q(pk__in=outcomes_open_flags()) | Q(pk__in=patients_with_open_answer_flags()))
     return list(without_treating_psychotherapist(flagged).order_by("legal_last_name", "legal_first_name", "pk"))

@@ -3,6 +3,7 @@ sends and the patient's signatures. Versions and signatures never change once wr
 
 import hashlib
 
+import pghistory
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -43,6 +44,13 @@ class IntakeDocument(TimeStampedModel):
     position = models.PositiveSmallIntegerField(default=0)
     current_version = models.OneToOneField(
         "DocumentVersion", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    risk_answers = models.JSONField(
+        default=dict,
+        blank=True,
+        help_text='The questionnaire\'s risk answers, by question key (e.g. {"emergency_plan": ["sometimes", '
+        '"often"]}): signing with one of them raises a flag for the patient\'s psychotherapists. Kept on the '
+        "document, not its versions, so that marking a risk never asks patients to sign again.",
     )
 
     class Meta:
@@ -153,3 +161,38 @@ class Signature(models.Model):
 
     def __str__(self) -> str:
         return f"Signature {self.pk}"
+
+
+@pghistory.track()
+class AnswerFlag(models.Model):
+    """A signed questionnaire with a risk answer (`IntakeDocument.risk_answers`), waiting for review by one of the
+    patient's psychotherapists. The signature never changes, so its review is kept here. Names the questions, never
+    the answers."""
+
+    signature = models.OneToOneField(Signature, on_delete=models.PROTECT, related_name="flag")
+    patient = models.ForeignKey("patients.Patient", on_delete=models.PROTECT, related_name="+")
+    questions = models.JSONField(help_text="The keys of the questions answered with a risk answer.")
+    raised_at = models.DateTimeField()
+    reviewed_at = models.DateTimeField(null=True, blank=True)
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["raised_at", "id"]
+        indexes = [models.Index(fields=["patient"], condition=Q(reviewed_at__isnull=True), name="open_answer_flag_idx")]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(reviewed_at__isnull=True, reviewed_by__isnull=True)
+                | Q(reviewed_at__isnull=False, reviewed_by__isnull=False),
+                name="answer_flag_reviewed_by_someone",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Answer flag {self.pk}"
+
+    @property
+    def question_labels(self) -> list[str]:
+        labels = {field["key"]: field["label"] for field in self.signature.version.fields}
+        return [labels.get(key, key) for key in self.questions]

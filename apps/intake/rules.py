@@ -2,7 +2,7 @@
 
 import rules
 
-from apps.accounts.rules import is_admin, is_front_desk
+from apps.accounts.rules import add_clinical_perm, is_admin, is_front_desk
 from apps.patients.rules import is_own_record, is_treating_psychotherapist
 
 # The front desk runs intake and sees what was signed, when and by whom; what the patient answered (why they came,
@@ -16,3 +16,12 @@ rules.add_perm("intake.list_outstanding", is_intake_staff)
 rules.add_perm("intake.view_packets", is_intake_staff | is_treating_psychotherapist | is_own_record)
 rules.add_perm("intake.view_answers", is_treating_psychotherapist | is_own_record)
 rules.add_perm("intake.sign", is_own_record)
+
+
+@rules.predicate
+def treats_flagged_patient(user, flag) -> bool:
+    return flag is not None and is_treating_psychotherapist(user, flag.patient)
+
+
+# A risk answer is reviewed by the patient's psychotherapists, as a PHQ-9 flag is (outcomes.review_flag).
+add_clinical_perm("intake.review_flag", treats_flagged_patient)

@@ -11,7 +11,7 @@ from apps.notes.editor import field_rows
 from apps.patients.models import Patient
 from apps.patients.selectors import treating_patients_q
 
-from .models import DocumentKind, DocumentVersion, IntakeDocument, Packet, PacketItem, Signature
+from .models import AnswerFlag, DocumentKind, DocumentVersion, IntakeDocument, Packet, PacketItem, Signature
 
 
 def documents_current() -> QuerySet[IntakeDocument]:
@@ -171,3 +171,13 @@ def releases_signed_by(*, patient_ref) -> QuerySet[Signature]:
     return Signature.objects.filter(
         patient_id=OuterRef(patient_ref), document__kind=DocumentKind.RELEASE_OF_INFORMATION
     )
+
+
+def answer_flags_open(*, patient) -> QuerySet[AnswerFlag]:
+    """The patient's signed questionnaires with a risk answer nobody has reviewed yet, with the questions' labels."""
+    return AnswerFlag.objects.filter(patient=patient, reviewed_at__isnull=True).select_related("signature__version")
+
+
+def patients_with_open_answer_flags() -> QuerySet:
+    """The ids of patients with a risk answer nobody has reviewed yet (a subquery)."""
+    return AnswerFlag.objects.filter(reviewed_at__isnull=True).values("patient_id")

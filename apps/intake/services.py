@@ -9,28 +9,40 @@ from django.urls import reverse
 
 from apps.audit.request_context import current_origin
 from apps.core import clock
-from apps.core.errors import ApplicationError, Conflict, NotFound, Unprocessable
+from apps.core.errors import ApplicationError, Conflict, InvalidTransition, NotFound, PermissionDenied, Unprocessable
 from apps.core.links import absolute_url
 from apps.core.models import ClinicSettings
 from apps.core.permissions import permission_require
 from apps.notes.content import TemplateDefinitionError, content_clean, template_fields_check
 from apps.notifications.outbox import patient_notice_enqueue
+from apps.outcomes.services import risk_answer_notify
 from apps.patients.models import Patient
 
-from .models import DocumentVersion, IntakeDocument, Packet, PacketItem, PacketSource, Signature, text_sha256
+from .models import (
+    AnswerFlag,
+    DocumentVersion,
+    IntakeDocument,
+    Packet,
+    PacketItem,
+    PacketSource,
+    Signature,
+    text_sha256,
+)
 from .selectors import documents_current, standard_unsigned
 
 SHIPPED_DOCUMENTS_MIGRATION = "apps.intake.migrations.0002_seed_intake_documents"
+SHIPPED_RISK_ANSWERS_MIGRATION = "apps.intake.migrations.0004_mark_self_harm_risk_answers"
 BODY_MAX_LENGTH = 50000
 TYPED_NAME_MAX_LENGTH = 200
 
 
 def intake_documents_ensure() -> None:
-    """Make sure the shipped documents exist (the rows data migration 0002 writes), for seeders and test setups
-    that run after the migration's rows were flushed. Existing documents are left as they are."""
+    """Make sure the shipped documents exist (the rows data migrations 0002 and 0004 write), for seeders and test
+    setups that run after the migration's rows were flushed. Existing documents are left as they are."""
     migration = import_module(SHIPPED_DOCUMENTS_MIGRATION)
     if IntakeDocument.objects.count() < len(migration.DOCUMENTS):
         migration.seed(django_apps, None)
+        import_module(SHIPPED_RISK_ANSWERS_MIGRATION).mark(django_apps, None)
 
 
 @transaction.atomic
@@ -147,7 +159,8 @@ def document_sign(
     """The patient signs the version of a document they were shown (its SHA-256 `shown_sha256`), by typing their
     name; the questionnaire's answers are signed with it. Returns (signature, created): signing the same version
     again returns the first signature, so a double submit signs once. A version that is no longer current is
-    refused (409): the patient reads the new one."""
+    refused (409): the patient reads the new one. A risk answer (the document's `risk_answers`) is flagged for the
+    patient's psychotherapists in the same transaction."""
     permission_require(actor, "intake.sign", patient, message="You may sign only your own documents.")
     name = _typed_name_clean(typed_name)
     patient = _patient_locked(patient)
@@ -179,4 +192,38 @@ def document_sign(
             )
     except IntegrityError:  # the patient lock makes this unlikely; the unique constraint makes it harmless
         return Signature.objects.get(patient=patient, version=version), False
+    _risk_answers_flag(signature=signature, document=document)
     return signature, True
+
+
+def _risk_answers_flag(*, signature: Signature, document: IntakeDocument) -> AnswerFlag | None:
+    """Flag a signed questionnaire with a risk answer (the document's `risk_answers`) and tell the patient's
+    psychotherapists, as a PHQ-9 item 9 answer is told: a link, never the answer."""
+    questions = [
+        key for key, risky in document.risk_answers.items() if set(_as_list(signature.answers.get(key))) & set(risky)
+    ]
+    if not questions:
+        return None
+    flag = AnswerFlag.objects.create(
+        signature=signature, patient=signature.patient, questions=questions, raised_at=signature.signed_at
+    )
+    risk_answer_notify(patient=signature.patient, subject=flag, perm="intake.review_flag", now=signature.signed_at)
+    return flag
+
+
+def _as_list(answer) -> list:
+    return answer if isinstance(answer, list) else [answer]
+
+
+@transaction.atomic
+def answer_flag_review(*, actor, flag: AnswerFlag) -> AnswerFlag:
+    """One of the patient's psychotherapists marks a risk answer reviewed; it is reviewed once."""
+    flag = AnswerFlag.objects.select_for_update().select_related("patient").get(pk=flag.pk)
+    if not actor.has_perm("intake.review_flag", flag):
+        raise PermissionDenied("Only the patient's psychotherapist reviews this.")
+    if flag.reviewed_at is not None:
+        raise InvalidTransition("Nothing to review here.")
+    flag.reviewed_at = clock.now()
+    flag.reviewed_by = actor
+    flag.save(update_fields=["reviewed_at", "reviewed_by"])
+    return flag

@@ -9,4 +9,5 @@ urlpatterns = [
     path("signed/<int:pk>/", views.signature_detail, name="signature_detail"),
     path("documents/", views.documents, name="documents"),
     path("documents/<int:pk>/", views.document_detail, name="document_detail"),
+    path("flags/<int:pk>/review/", views.answer_flag_review, name="answer_flag_review"),
 ]

@@ -12,11 +12,12 @@ from apps.audit.services import access_log_write
 from apps.core.api_lookups import id_or_none
 from apps.core.errors import ApplicationError
 from apps.core.permissions import permission_require
+from apps.core.views import call_with_messages
 from apps.patients.selectors import patients_visible_to
 
 from . import selectors, services
 from .forms import PublishForm
-from .models import IntakeDocument
+from .models import AnswerFlag, IntakeDocument
 
 
 @login_required
@@ -101,3 +102,15 @@ def document_detail(request, pk):
             status = 400
     context = {"document": document, "form": form, "versions": selectors.document_versions(document=document)}
     return render(request, "intake/document.html", context, status=status)
+
+
+@login_required
+@require_POST
+def answer_flag_review(request, pk):
+    flag = AnswerFlag.objects.select_related("patient").filter(pk=pk).first()
+    if flag is None or not request.user.has_perm("intake.review_flag", flag):
+        raise Http404("No such answer.")
+    call_with_messages(
+        request, lambda: services.answer_flag_review(actor=request.user, flag=flag), "Marked as reviewed."
+    )
+    return redirect("notes:chart", patient_id=flag.patient_id)
