@@ -60,6 +60,7 @@ class ClinicSettingsForm(forms.ModelForm):
             "self_booking_horizon_weeks",
             "intake_packet_on_series",
             "require_medical_clearance",
+            "release_valid_days",
         ]
         widgets = picker_widgets(times=("quiet_hours_start", "quiet_hours_end"))
         labels = {

@@ -84,6 +84,7 @@ SETTING_BOUNDS = {
     "self_booking_min_notice_hours": (0, TWO_WEEKS_IN_HOURS),  # 0: any slot not yet begun
     "self_booking_horizon_weeks": (1, 52),
     "stranded_after_days": (1, 365),
+    "release_valid_days": (1, 3660),  # a release's own words set its term; ten years is past any the clinic uses
 }
 
 
@@ -164,6 +165,14 @@ class ClinicSettings(TimeStampedModel):
         default=False,
         help_text="A patient's first psychotherapy session can be booked only once a medical clearance from the "
         "referring physician (ruling out structural causes of the pain) is on file, or staff record an exception.",
+    )
+
+    release_valid_days = models.PositiveIntegerField(
+        "A signed release of information is in force for (days)",
+        default=365,
+        validators=_within_bounds("release_valid_days"),
+        help_text="Referrals go out only under a release signed within this many days. Keep it as the release's own "
+        "words say (shipped: one year).",
     )
 
     class Meta:

@@ -1,12 +1,15 @@
 """Reads for intake: the documents and their current versions, what each patient was asked for and signed, who
 has documents outstanding, and which sessions start with forms outstanding."""
 
+import datetime as dt
 from dataclasses import dataclass
 
-from django.db.models import Count, Exists, Min, OuterRef, QuerySet, Subquery
+from django.db.models import Count, Exists, F, Min, OuterRef, QuerySet, Subquery
 
 from apps.accounts.roles import Role
 from apps.accounts.rules import is_psychotherapist
+from apps.core import clock
+from apps.core.models import ClinicSettings
 from apps.notes.editor import field_rows
 from apps.patients.models import Patient
 from apps.patients.selectors import treating_patients_q
@@ -29,10 +32,16 @@ def document_versions(*, document) -> QuerySet[DocumentVersion]:
     return DocumentVersion.objects.filter(document=document).select_related("published_by").order_by("-number")
 
 
+def _signatures_current() -> QuerySet[Signature]:
+    """Signatures that count: of their document's current version, of a document still in use. A signature of an
+    older version (the words changed since) or of a retired document asks for, and stands for, nothing."""
+    return Signature.objects.filter(document__is_active=True, version_id=F("document__current_version_id"))
+
+
 def _items_outstanding(*, patient_ref) -> QuerySet[PacketItem]:
     """Documents the patient was sent, still asked for, without a signature of their current version."""
-    signed_current = Signature.objects.filter(
-        patient_id=OuterRef("patient_id"), version_id=OuterRef("document__current_version")
+    signed_current = _signatures_current().filter(
+        patient_id=OuterRef("patient_id"), document_id=OuterRef("document_id")
     )
     return PacketItem.objects.filter(patient_id=patient_ref, document__is_active=True).exclude(Exists(signed_current))
 
@@ -106,9 +115,9 @@ def with_forms_outstanding(rows: QuerySet) -> QuerySet:
         patient_id=OuterRef("patient_id"), document__is_active=True, packet__sent_at__lt=OuterRef("start")
     ).exclude(
         Exists(
-            Signature.objects.filter(
+            _signatures_current().filter(
                 patient_id=OuterRef("patient_id"),
-                version_id=OuterRef("document__current_version"),
+                document_id=OuterRef("document_id"),
                 signed_at__lte=OuterRef(OuterRef("start")),
             )
         )
@@ -157,20 +166,26 @@ def signature_context(*, signature: Signature, user) -> dict:
     }
 
 
+def _releases_in_force() -> QuerySet[Signature]:
+    """Releases of information that permit sharing now: signed at the release's current version (the words the
+    patient agreed to are the clinic's words today) and within the clinic's term for a release, which its text
+    states ("This permission ends one year after you sign it")."""
+    term = dt.timedelta(days=ClinicSettings.load().release_valid_days)
+    return _signatures_current().filter(
+        document__kind=DocumentKind.RELEASE_OF_INFORMATION, signed_at__gt=clock.now() - term
+    )
+
+
 def releases_signed(*, patient) -> QuerySet[Signature]:
-    """The patient's signed releases of information, newest first (what an outbound referral is sent under)."""
+    """The patient's releases of information in force, newest first (what an outbound referral is sent under)."""
     return (
-        Signature.objects.filter(patient=patient, document__kind=DocumentKind.RELEASE_OF_INFORMATION)
-        .select_related("version__document")
-        .order_by("-signed_at", "-id")
+        _releases_in_force().filter(patient=patient).select_related("version__document").order_by("-signed_at", "-id")
     )
 
 
 def releases_signed_by(*, patient_ref) -> QuerySet[Signature]:
-    """Signed releases of the patient at OuterRef(`patient_ref`), for an Exists() over rows that name a patient."""
-    return Signature.objects.filter(
-        patient_id=OuterRef(patient_ref), document__kind=DocumentKind.RELEASE_OF_INFORMATION
-    )
+    """Releases in force of the patient at OuterRef(`patient_ref`), for an Exists() over rows that name a patient."""
+    return _releases_in_force().filter(patient_id=OuterRef(patient_ref))
 
 
 def answer_flags_open(*, patient) -> QuerySet[AnswerFlag]:

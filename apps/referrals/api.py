@@ -282,7 +282,9 @@ class OutboundViewSet(_ReferralViewSet):
         if release_id is not None:
             release = selectors.release_choices(patient=referral.patient).filter(pk=release_id).first()
             if release is None:
-                raise serializers.ValidationError({"release": ["Not a release of information this patient signed."]})
+                raise serializers.ValidationError(
+                    {"release": ["Not a release of information in force for this patient."]}
+                )
         return self._answer(services.outbound_send(actor=request.user, referral=referral, release=release))
 
     @extend_schema(request=None, responses=OutboundOutput)

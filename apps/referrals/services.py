@@ -243,8 +243,9 @@ def _outbound_locked(referral: OutboundReferral) -> OutboundReferral:
 
 @transaction.atomic
 def outbound_send(*, actor, referral: OutboundReferral, release=None) -> OutboundReferral:
-    """Send the referral under the patient's signed release of information: `release`, or their newest one.
-    Without a signed release it is refused (409) and stays a draft."""
+    """Send the referral under a release of information in force for the patient (signed at the release's current
+    version, within the clinic's term for a release): `release`, or their newest one. Without one it is refused
+    (409) and stays a draft."""
     permission_require(
         actor, "referrals.write_outbound", referral.patient, message="Only the patient's therapist may send it."
     )
@@ -254,12 +255,14 @@ def outbound_send(*, actor, referral: OutboundReferral, release=None) -> Outboun
     releases = list(release_choices(patient=referral.patient))
     if release is not None and release.pk not in {r.pk for r in releases}:
         raise Unprocessable(
-            "That is not a release of information this patient signed.", fields={"release": ["Not this patient's."]}
+            "That is not a release of information in force for this patient.",
+            fields={"release": ["Not this patient's, expired, or signed at an earlier version."]},
         )
     if not releases:
         raise InvalidTransition(
-            "The patient has not signed a release of information: send them the release form before the referral.",
-            fields={"release": ["No signed release."]},
+            "The patient has no release of information in force (never signed, expired, or signed before its text "
+            "changed): send them the release form before the referral.",
+            fields={"release": ["No release in force."]},
         )
     referral.release = release or releases[0]
     referral.status = OutboundStatus.SENT
