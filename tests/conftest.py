@@ -1,5 +1,6 @@
 """Personas: who may and may not act. Every permission test is written in their names."""
 
+import datetime as dt
 import uuid
 from types import SimpleNamespace
 
@@ -11,10 +12,12 @@ from django_otp.oath import totp
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from rest_framework.test import APIClient
 
+from apps.accounts.disciplines import Discipline
 from apps.accounts.roles import Role
+from apps.core import clock
 from apps.core.database_roles import OWNER_DATABASE
 
-from .factories import PatientFactory, TherapistFactory, UserFactory
+from .factories import AppointmentFactory, PatientFactory, ServiceTypeFactory, TherapistFactory, UserFactory
 
 
 def _connect_default_as(role: dict) -> None:
@@ -101,6 +104,25 @@ def personas(db):
         other_patient_user=other_patient_user,
         other_patient=other_patient,
     )
+
+
+@pytest.fixture
+def bodywork_provider(personas):
+    """A massage and bodywork provider who treated the personas' patient last week: the chart is theirs to open,
+    its psychotherapy content is not."""
+    massage = ServiceTypeFactory(
+        code="RLX60", name="Relaxation massage, 60 min", duration_minutes=60, discipline=Discipline.BODYWORK
+    )
+    provider = TherapistFactory(email="bodywork@example.test", profile__discipline=Discipline.BODYWORK)
+    start = clock.local_datetime(clock.local_now().date() - dt.timedelta(days=7), dt.time(16, 0))
+    AppointmentFactory(
+        therapist=provider,
+        patient=personas.patient,
+        service_type=massage,
+        start=start,
+        end=start + dt.timedelta(hours=1),
+    )
+    return provider
 
 
 def verify_mfa(client: Client, user) -> None:

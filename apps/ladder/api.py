@@ -21,7 +21,11 @@ class CareLevelMoveOutput(serializers.Serializer):
     to_level = serializers.CharField()
     moved_by = serializers.CharField(source="moved_by.full_name", allow_null=True, default=None)
     moved_at = serializers.DateTimeField()
-    reason = serializers.CharField(allow_null=True, help_text="Staff only; null in a patient's own answer.")
+    reason = serializers.CharField(
+        allow_null=True,
+        help_text="For the front desk, admins and the patient's psychotherapists; null for anyone else (the patient, "
+        "a massage and bodywork provider).",
+    )
 
 
 class NextStepOutput(serializers.Serializer):
@@ -49,9 +53,6 @@ class CareLevelMoveInput(serializers.Serializer):
 def _answer(user, patient) -> dict:
     step = selectors.next_step(patient=patient)
     history = selectors.care_level_history(user=user, patient=patient)
-    if not user.is_clinic_staff:
-        for move in history:
-            move.reason = None
     return {
         "patient": patient.pk,
         "level": step.level,

@@ -189,19 +189,26 @@ def next_step(*, patient) -> NextStep:
     )
 
 
-def care_level_moves(*, patient) -> list[CareLevelMove]:
-    """The patient's moves, newest first, each with its decrypted `reason`, for a page whose opening is already
-    access-logged (the chart pages log one row per read)."""
+def care_level_moves(*, patient, reasons: bool = True) -> list[CareLevelMove]:
+    """The patient's moves, newest first, each with its decrypted `reason` (None, and never decrypted, without
+    `reasons`: for a reader who may not read them), for a page whose opening is already access-logged (the chart
+    pages log one row per read)."""
     moves = list(CareLevelMove.objects.filter(patient=patient).select_related("moved_by").order_by("-moved_at", "-id"))
     for move in moves:
-        move.reason = decrypt_text(move.content_encrypted)
+        move.reason = decrypt_text(move.content_encrypted) if reasons else None
     return moves
+
+
+def care_level_reasons_shown(*, user, patient) -> bool:
+    """Whether `user` reads why the patient moved: staff who coordinate care and the patient's psychotherapists,
+    not a massage and bodywork provider treating them, nor the patient."""
+    return user.has_perm("ladder.view_move_reasons", patient)
 
 
 def care_level_history(*, user, patient) -> list[CareLevelMove]:
     """The moves, read on their own (the API, the portal's path): reading the reasons is a read of clinical text,
-    so it writes an access-log row."""
-    moves = care_level_moves(patient=patient)
+    so it writes an access-log row. The reasons are None for a reader who may not read them."""
+    moves = care_level_moves(patient=patient, reasons=care_level_reasons_shown(user=user, patient=patient))
     access_log_write(actor=user, action="care_level_history_view", subject=patient, patient_id=patient.pk)
     return moves
 

@@ -2,8 +2,8 @@
 
 /api/referrals/inbound/ — the referral desk (front desk, admins) lists waiting referrals (or all, or one
 patient's) and logs new ones (multipart, with the clearance file when it came along); each referral moves through
-review/, accept/, decline/ and takes a clearance/ file. /api/referrals/outbound/ — a treating therapist drafts a
-referral out and sends it under the patient's signed release; the desk and the therapist track it to
+review/, accept/, decline/ and takes a clearance/ file. /api/referrals/outbound/ — a treating psychotherapist drafts a
+referral out and sends it under the patient's release in force; the desk and the psychotherapist track it to
 acknowledged/ and close/.
 """
 
@@ -132,7 +132,7 @@ class _ReferralViewSet(viewsets.GenericViewSet):
 
 
 class InboundViewSet(_ReferralViewSet):
-    """Inbound referrals, for the referral desk; a treating therapist reads their patient's with ?patient=."""
+    """Inbound referrals, for the referral desk; a treating psychotherapist reads their patient's with ?patient=."""
 
     serializer_class = InboundOutput
     open_referral = staticmethod(selectors.inbound_open)
@@ -147,7 +147,7 @@ class InboundViewSet(_ReferralViewSet):
         ]
     )
     def list(self, request):
-        patient = _listed_patient(request, "referrals.view_patient_referrals")
+        patient = _listed_patient(request, "referrals.read_referrals")
         if patient is not None:
             rows = selectors.patient_inbound(patient=patient)
         else:

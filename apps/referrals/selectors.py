@@ -117,14 +117,14 @@ def referrals_read(*, user, action: str, referrals) -> None:
 
 
 def inbound_open(*, user, referral_id) -> InboundReferral:
-    """The referral with its clearances, for the referral desk, or the treating therapist of its linked patient.
-    A referral the user may not open answers like a missing one."""
+    """The referral with its clearances, for the referral desk, or the treating psychotherapist of its linked
+    patient. A referral the user may not open answers like a missing one."""
     referral = (
         InboundReferral.objects.select_related("patient", "created_by", "decided_by").filter(pk=referral_id).first()
     )
     allowed = referral is not None and (
         user.has_perm("referrals.receive_inbound")
-        or (referral.patient is not None and user.has_perm("referrals.view_patient_referrals", referral.patient))
+        or (referral.patient is not None and user.has_perm("referrals.read_referrals", referral.patient))
     )
     if not allowed:
         raise NotFound("No such referral.")
@@ -138,6 +138,7 @@ def outbound_open(*, user, referral_id) -> OutboundReferral:
         .filter(pk=referral_id)
         .first()
     )
+    # Its page and letter carry the reason: the referral desk and the treating psychotherapist only.
     if referral is None or not user.has_perm("referrals.track_outbound", referral.patient):
         raise NotFound("No such referral.")
     _log_read(user, "referral_outbound_view", referral)
@@ -145,19 +146,19 @@ def outbound_open(*, user, referral_id) -> OutboundReferral:
 
 
 def clearance_open(*, user, clearance_id) -> ClearanceDocument:
-    """A clearance file, to those who may see the referral or chart it belongs to."""
+    """A clearance file, to the referral desk and to those who see the chart's referrals card (the clearance of
+    a referral, not its reason)."""
     clearance = ClearanceDocument.objects.select_related("referral__patient", "patient").filter(pk=clearance_id).first()
     if clearance is None:
         raise NotFound("No such document.")
-    if clearance.referral_id:
-        inbound_open(user=user, referral_id=clearance.referral_id)
-    elif not user.has_perm("referrals.view_patient_referrals", clearance.patient):
+    patient = clearance.referral.patient if clearance.referral_id else clearance.patient
+    allowed = (clearance.referral_id and user.has_perm("referrals.receive_inbound")) or (
+        patient is not None and user.has_perm("referrals.view_patient_referrals", patient)
+    )
+    if not allowed:
         raise NotFound("No such document.")
     access_log_write(
-        actor=user,
-        action="clearance_download",
-        subject=clearance,
-        patient_id=clearance.patient_id or (clearance.referral.patient_id if clearance.referral_id else None),
+        actor=user, action="clearance_download", subject=clearance, patient_id=patient.pk if patient else None
     )
     return clearance
 

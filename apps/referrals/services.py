@@ -200,7 +200,7 @@ def clearance_exception_grant(*, actor, patient, reason: str) -> ClearanceExcept
         actor,
         "referrals.grant_clearance_exception",
         patient,
-        message="Only the treating therapist or an administrator may start therapy without a clearance.",
+        message="Only the treating psychotherapist or an administrator may start therapy without a clearance.",
     )
     reason = _required_text(reason, "reason", "Say why therapy may start without a clearance.")
     exception = ClearanceException.objects.create(
@@ -218,7 +218,7 @@ def clearance_exception_grant(*, actor, patient, reason: str) -> ClearanceExcept
 def outbound_draft(*, actor, patient, reason: str, recipient_kind: str, recipient_name: str, **recipient: str):
     """A treating therapist's referral of their patient to an outside provider, saved as a draft."""
     permission_require(
-        actor, "referrals.write_outbound", patient, message="Only the patient's therapist may refer them out."
+        actor, "referrals.write_outbound", patient, message="Only the patient's psychotherapist may refer them out."
     )
     if recipient_kind not in RecipientKind.values:
         raise Unprocessable("Choose who the patient is referred to.", fields={"recipient_kind": ["Unknown kind."]})
@@ -247,7 +247,7 @@ def outbound_send(*, actor, referral: OutboundReferral, release=None) -> Outboun
     version, within the clinic's term for a release): `release`, or their newest one. Without one it is refused
     (409) and stays a draft."""
     permission_require(
-        actor, "referrals.write_outbound", referral.patient, message="Only the patient's therapist may send it."
+        actor, "referrals.write_outbound", referral.patient, message="Only the patient's psychotherapist may send it."
     )
     referral = _outbound_locked(referral)
     if referral.status != OutboundStatus.DRAFT:

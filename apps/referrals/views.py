@@ -163,6 +163,7 @@ def patient_clearance(request, patient_id):
     context = {
         "patient": patient,
         "state": selectors.clearance_state(patient=patient),
+        "reads_referrals": request.user.has_perm("referrals.read_referrals", patient),
         "can_record": can_record,
         "can_except": can_except,
         "clearance_form": clearance_form,

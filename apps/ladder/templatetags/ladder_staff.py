@@ -16,12 +16,14 @@ def care_level_card(context, patient):
     if not user.has_perm("ladder.view_care_level", patient):
         return {"visible": False}
     step = selectors.next_step(patient=patient)
+    shows_reasons = selectors.care_level_reasons_shown(user=user, patient=patient)
     return {
         "visible": True,
         "patient": patient,
         "step": step,
         # The chart page that shows the card has logged its own read of the patient.
-        "history": selectors.care_level_moves(patient=patient),
+        "history": selectors.care_level_moves(patient=patient, reasons=shows_reasons),
+        "shows_reasons": shows_reasons,
         "can_move": user.has_perm("ladder.move_care_level", patient),
         "form": CareLevelMoveForm(current=step.level, auto_id="care_%s"),
         "here": request.get_full_path(),

@@ -20,6 +20,8 @@ def patient_referrals_card(context, patient):
         "clearance_required": ClinicSettings.load().require_medical_clearance,
         "inbound": selectors.patient_inbound(patient=patient),
         "outbound": selectors.patient_outbound(patient=patient),
+        # Each referral's page carries its clinical reason: linked only for those who may read it.
+        "reads_referrals": user.has_perm("referrals.read_referrals", patient),
         "can_manage_clearance": user.has_perm("referrals.record_clearance", patient)
         or user.has_perm("referrals.grant_clearance_exception", patient),
         "can_refer_out": user.has_perm("referrals.write_outbound", patient),
