@@ -7,3 +7,10 @@ class LadderConfig(AppConfig):
 
     name = "apps.ladder"
     label = "ladder"
+
+    def ready(self) -> None:
+        from apps.patients.extensions import discharged_register
+
+        from .services import care_level_leave_on_discharge
+
+        discharged_register(care_level_leave_on_discharge)

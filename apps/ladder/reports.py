@@ -88,8 +88,14 @@ def _days(value: float) -> int | float:
     return int(value) if float(value).is_integer() else round(float(value), 1)
 
 
+def _in_care_levels():
+    """The rungs of patients in care: the one population the sections about now (each rung, waiting) count, as
+    "Not placed yet" does. A discharged patient is on no rung until they come back."""
+    return PatientCareLevel.objects.filter(patient__status=PatientStatus.ACTIVE)
+
+
 def _at_each_rung() -> list[list]:
-    counts = dict(PatientCareLevel.objects.values_list("level").annotate(n=Count("id")).order_by())
+    counts = dict(_in_care_levels().values_list("level").annotate(n=Count("id")).order_by())
     not_placed = Patient.objects.filter(status=PatientStatus.ACTIVE, care_level__isnull=True).count()
     return [[NOT_PLACED, not_placed]] + [[label, counts.get(level, 0)] for level, label in CareLevel.choices]
 
@@ -97,7 +103,7 @@ def _at_each_rung() -> list[list]:
 def _waiting(today: dt.date) -> list[list]:
     tz = clock.clinic_tz()
     days: dict[str, list[int]] = {level: [] for level in CLIMBING_LEVELS}
-    for level, since in PatientCareLevel.objects.filter(level__in=CLIMBING_LEVELS).values_list("level", "since"):
+    for level, since in _in_care_levels().filter(level__in=CLIMBING_LEVELS).values_list("level", "since"):
         days[level].append((today - timezone.localtime(since, tz).date()).days)
     rows = []
     for level in CLIMBING_LEVELS:
@@ -113,7 +119,8 @@ def _local_span(start: dt.date, end: dt.date) -> tuple[dt.datetime, dt.datetime]
 
 
 def _left_without_next(start: dt.date, end: dt.date) -> list[list]:
-    """People moved to maintenance or discharge from a rung below individual therapy within the dates."""
+    """People moved to maintenance or discharged (a discharge moves them) from a rung below individual therapy
+    within the dates."""
     since, until = _local_span(start, end)
     counts = dict(
         CareLevelMove.objects.filter(

@@ -203,6 +203,8 @@ def clearance_exception_grant(*, actor, patient, reason: str) -> ClearanceExcept
         message="Only the treating psychotherapist or an administrator may start therapy without a clearance.",
     )
     reason = _required_text(reason, "reason", "Say why therapy may start without a clearance.")
+    # Nothing is booked for a discharged patient, so there is no therapy to start.
+    _active_patient(patient)
     exception = ClearanceException.objects.create(
         patient=patient, reason_encrypted=encrypt_text(reason), granted_by=actor, granted_at=clock.now()
     )
@@ -252,6 +254,8 @@ def outbound_send(*, actor, referral: OutboundReferral, release=None) -> Outboun
     referral = _outbound_locked(referral)
     if referral.status != OutboundStatus.DRAFT:
         raise InvalidTransition(f"A referral that is {referral.get_status_display().lower()} cannot be sent.")
+    # As for drafting: the clinic refers out patients in its care, not one discharged since the draft.
+    _active_patient(referral.patient)
     releases = list(release_choices(patient=referral.patient))
     if release is not None and release.pk not in {r.pk for r in releases}:
         raise Unprocessable(

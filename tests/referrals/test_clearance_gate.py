@@ -9,6 +9,7 @@ from django.utils import timezone
 from apps.audit.models import AccessLog
 from apps.core import clock
 from apps.core.errors import Conflict, PermissionDenied, Unprocessable
+from apps.patients.services import patient_discharge
 from apps.referrals.clearance import CLEARANCE_MISSING
 from apps.referrals.services import clearance_exception_grant, clearance_record, inbound_accept
 from apps.scheduling.models import Appointment
@@ -108,6 +109,14 @@ def test_only_the_treating_therapist_or_an_admin_may_record_an_exception(persona
 def test_an_exception_needs_a_reason(personas):
     with pytest.raises(Unprocessable):
         clearance_exception_grant(actor=personas.admin, patient=personas.patient, reason=" ")
+
+
+def test_no_exception_is_recorded_for_a_discharged_patient(personas):
+    patient = patient_discharge(actor=personas.front_desk, patient=personas.patient)
+
+    with pytest.raises(Unprocessable, match="discharged"):
+        clearance_exception_grant(actor=personas.therapist, patient=patient, reason="Start now")
+    assert not patient.clearance_exceptions.exists()
 
 
 def test_later_sessions_of_therapy_already_under_way_are_never_stopped(personas, psychotherapy, clearance_required):

@@ -6,6 +6,7 @@ import pytest
 from apps.audit.models import AccessLog
 from apps.core.errors import InvalidTransition, PermissionDenied, Unprocessable
 from apps.notes.services import process_note_create
+from apps.patients.services import patient_discharge
 from apps.referrals.letters import letter_html, letter_pdf
 from apps.referrals.models import OutboundReferral, OutboundStatus
 from apps.referrals.services import outbound_acknowledge, outbound_close, outbound_draft, outbound_send
@@ -108,3 +109,11 @@ def test_the_letter_download_is_a_pdf_for_the_desk_and_refused_to_others(persona
     assert response.content.startswith(b"%PDF-")
     for who in ("other_therapist", "billing"):
         assert login(getattr(personas, who)).get(f"/referrals/outbound/{sent.pk}/letter.pdf").status_code == 404
+
+
+def test_a_draft_is_not_sent_once_the_patient_is_discharged(personas, draft, signed_release):
+    patient_discharge(actor=personas.front_desk, patient=personas.patient)
+
+    with pytest.raises(Unprocessable, match="discharged"):
+        outbound_send(actor=personas.therapist, referral=draft)
+    assert OutboundReferral.objects.get(pk=draft.pk).status == OutboundStatus.DRAFT

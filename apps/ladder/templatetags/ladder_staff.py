@@ -24,7 +24,7 @@ def care_level_card(context, patient):
         # The chart page that shows the card has logged its own read of the patient.
         "history": selectors.care_level_moves(patient=patient, reasons=shows_reasons),
         "shows_reasons": shows_reasons,
-        "can_move": user.has_perm("ladder.move_care_level", patient),
+        "can_move": patient.is_in_care and user.has_perm("ladder.move_care_level", patient),
         "form": CareLevelMoveForm(current=step.level, auto_id="care_%s"),
         "here": request.get_full_path(),
         "csrf_token": context.get("csrf_token"),
