@@ -232,7 +232,9 @@ class TwilioSMS:
         self._rest_error = TwilioRestException
         self._error = TwilioException
         self.client = Client(
-            settings.TWILIO_ACCOUNT_SID, settings.TWILIO_AUTH_TOKEN, http_client=_HttpClient(timeout=20)
+            settings.TWILIO_ACCOUNT_SID,
+            settings.TWILIO_AUTH_TOKEN,
+            http_client=_HttpClient(timeout=settings.TWILIO_TIMEOUT),
         )
 
     def send(self, *, to: str, body: str, status_callback: str) -> str:

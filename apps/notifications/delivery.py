@@ -9,8 +9,10 @@ again.
 
 import datetime as dt
 import selectors
+import time
 from dataclasses import dataclass
 
+from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
 from django.db import DatabaseError, transaction
 from django.db.models import Q
@@ -23,7 +25,14 @@ from apps.core.errors import InvalidTransition
 from apps.core.links import absolute_url
 from apps.core.request_memo import memo_scope
 
-from .channels import DeliveryError, Handover, Outgoing, deliver_email, deliver_sms, email_connection
+from .channels import (
+    DeliveryError,
+    Handover,
+    Outgoing,
+    deliver_email,
+    deliver_sms,
+    email_connection,
+)
 from .models import Channel, Message, MessageStatus
 from .quiet_hours import quiet_hours_zone, sms_quiet_hours_shift
 from .rendering import message_render
@@ -86,6 +95,39 @@ def _render(message: Message) -> Outgoing:
         # Retrying cannot fix a missing or broken template; staff see it failed and why.
         raise DeliveryError(f"Message template problem: {exc.__class__.__name__}: {exc}"[:450], permanent=True) from exc
     return Outgoing(message_id=message.pk, to_address=message.to_address, rendered=rendered)
+
+
+def provider_timeout(channel: str) -> float:
+    """How long one call to the channel's provider may wait for its answer, in seconds."""
+    return settings.TWILIO_TIMEOUT if channel == Channel.SMS else settings.EMAIL_TIMEOUT
+
+
+def send_task_budget(soft_time_limit: float) -> float:
+    """The seconds a send task under `soft_time_limit` spends taking messages: a tenth is kept back to record the
+    batch's outcomes and release what it did not try before the limit strikes."""
+    return soft_time_limit * 0.9
+
+
+class _Budget:
+    """The time a batch may keep taking messages (None: no limit). A message is begun only while what is left
+    covers its channel's wait on its provider; the task's soft time limit striking ends the batch at once."""
+
+    def __init__(self, seconds: float | None):
+        self._deadline = None if seconds is None else time.monotonic() + seconds
+
+    def left(self) -> float | None:
+        return None if self._deadline is None else self._deadline - time.monotonic()
+
+    def covers(self, channel: str) -> bool:
+        left = self.left()
+        return left is None or left >= provider_timeout(channel)
+
+    def interrupted(self, exc: Exception) -> str:
+        """Words for staff on a message that `exc` stopped: its class only, as an exception's words may quote what
+        the message says. The task's soft time limit ends the batch."""
+        if isinstance(exc, SoftTimeLimitExceeded):
+            self._deadline = time.monotonic()
+        return f"Sending was interrupted ({exc.__class__.__name__})."
 
 
 def _hand_over(message: Message, outgoing: Outgoing, email_connection) -> Handover:
@@ -225,10 +267,11 @@ _MARK_SENT = (
 )
 
 
-def _send_one(message: Message, outgoing: Outgoing, email_connection) -> str | _Failure:
+def _send_one(message: Message, outgoing: Outgoing, email_connection, budget: _Budget) -> str | _Failure:
     """Deliver one rendered row at most once: the row is locked and recorded as sent in the transaction whose
     commit leaves together with the channel's point of no return (`_commit_releasing`). A sender killed before
-    that commit leaves the row pending (and the message undelivered) for the next dispatch."""
+    that commit leaves the row pending (and the message undelivered) for the next dispatch. Anything unexpected is
+    a failure worth retrying."""
     handover = None
     released = False
     stamp = message.updated_at
@@ -252,6 +295,10 @@ def _send_one(message: Message, outgoing: Outgoing, email_connection) -> str | _
         handover.finish()
     except DeliveryError as exc:
         return _Failure(message_id=message.pk, error=str(exc), permanent=exc.permanent, updated_at=stamp)
+    except Exception as exc:
+        if handover is not None:
+            handover.abort()
+        return _Failure(message_id=message.pk, error=budget.interrupted(exc), permanent=False, updated_at=stamp)
     except BaseException:
         if handover is not None:
             handover.abort()
@@ -259,32 +306,51 @@ def _send_one(message: Message, outgoing: Outgoing, email_connection) -> str | _
     return "sent"
 
 
-def _batch_send(message_ids: list[int]) -> list[str]:
-    """What happened to each of `message_ids` ("sent", "failed", "retry", "skipped", …), in order; an id named
-    twice is skipped the second time."""
+def _claims_release(message_ids) -> None:
+    """Hand rows back to the next dispatch without an attempt: the batch ran out of time before trying them."""
+    Message.objects.filter(pk__in=message_ids, status=MessageStatus.PENDING).update(claimed_until=None)
+
+
+def _batch_send(message_ids: list[int], *, time_budget: float | None = None) -> list[str]:
+    """What happened to each of `message_ids` ("sent", "failed", "retry", "skipped", "released", …), in order; an id
+    named twice is skipped the second time.
+
+    Each failure is recorded even when the batch is cut short, and a message that fails in an unexpected way is
+    retried like any other failure. With a `time_budget` (seconds), no message is begun once what is left would
+    not cover its channel's timeout: the rest are released for the next dispatch, untried."""
+    budget = _Budget(time_budget)
     outcomes: dict[int, str] = {}
     failures: list[_Failure] = []
+    ready: dict[int, Outgoing] = {}
     connection = email_connection()
     try:
         with memo_scope():
             rows, outcomes = _batch_read(message_ids)
-            ready: dict[int, Outgoing] = {}
             for message_id, message in rows.items():
                 try:
                     ready[message_id] = _render(message)
                 except DeliveryError as exc:
                     failures.append(_Failure(message_id, str(exc), exc.permanent, message.updated_at))
+                except Exception as exc:
+                    failures.append(_Failure(message_id, budget.interrupted(exc), False, message.updated_at))
             for message_id in message_ids:
-                if (outgoing := ready.pop(message_id, None)) is None:
+                if message_id not in ready:
                     continue
-                result = _send_one(rows[message_id], outgoing, connection)
+                if not budget.covers(rows[message_id].channel):
+                    break
+                result = _send_one(rows[message_id], ready.pop(message_id), connection, budget)
                 if isinstance(result, _Failure):
                     failures.append(result)
                 else:
                     outcomes[message_id] = result
-        _failures_record(failures)
     finally:
-        connection.close()
+        try:
+            _failures_record(failures)
+            _claims_release(list(ready))
+        finally:
+            connection.close()
+    for message_id in ready:
+        outcomes[message_id] = "released"
     for failure in failures:
         outcomes[failure.message_id] = "failed" if failure.permanent else "retry"
     seen: set[int] = set()
@@ -303,14 +369,16 @@ def message_send(*, message_id: int) -> str:
     return outcome
 
 
-def messages_send(*, message_ids: list[int]) -> dict[str, int]:
+def messages_send(*, message_ids: list[int], time_budget: float | None = None) -> dict[str, int]:
     """Send a batch of claimed messages over one shared email connection; how many of each outcome.
 
     The batch is read in one query and rendered before the first is sent (the clinic's settings, which every
     template shows, read once); each message is then locked and marked sent in one statement, in its own
-    transaction, whose commit goes with its end-of-data mark; failures are recorded together at the end."""
+    transaction, whose commit goes with its end-of-data mark; failures are recorded together at the end, also
+    when the batch stops early. Within `time_budget` seconds (a send task's, `send_task_budget`): what is left
+    when it runs out is released, untried, for the next dispatch."""
     outcomes: dict[str, int] = {}
-    for outcome in _batch_send(message_ids):
+    for outcome in _batch_send(message_ids, time_budget=time_budget):
         outcomes[outcome] = outcomes.get(outcome, 0) + 1
     return outcomes
 

@@ -3,7 +3,7 @@
 from celery import shared_task
 from django.conf import settings
 
-from .delivery import messages_claim_due, messages_send
+from .delivery import messages_claim_due, messages_send, send_task_budget
 
 
 @shared_task(name="apps.notifications.tasks.dispatch_due", ignore_result=True)
@@ -27,5 +27,7 @@ def dispatch_due() -> int:
 
 @shared_task(name="apps.notifications.tasks.send_messages", ignore_result=True)
 def send_messages(message_ids: list[int]) -> dict[str, int]:
-    """Send claimed outbox rows. Re-running it is harmless: each row's status and lock decide."""
-    return messages_send(message_ids=message_ids)
+    """Send claimed outbox rows within the task's soft time limit: rows it has no time left for are released to the
+    next dispatch. Re-running it is harmless: each row's status and lock decide."""
+    limit = settings.CELERY_TASK_SOFT_TIME_LIMIT
+    return messages_send(message_ids=message_ids, time_budget=send_task_budget(limit) if limit else None)

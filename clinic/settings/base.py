@@ -397,7 +397,10 @@ CELERY_BEAT_SCHEDULE["scheduling-extend-open-ended-series"] = {
 CLINIC_DISPATCH_INTERVAL_SECONDS = float(env("CLINIC_DISPATCH_INTERVAL_SECONDS", "60"))
 CLINIC_DISPATCH_BATCH_SIZE = int(env("CLINIC_DISPATCH_BATCH_SIZE", "500"))
 CLINIC_DISPATCH_MAX_BATCHES = int(env("CLINIC_DISPATCH_MAX_BATCHES", "20"))
-CLINIC_SEND_TASK_SIZE = int(env("CLINIC_SEND_TASK_SIZE", "20"))  # messages per send task (one mail connection)
+# Messages per send task (one mail connection). A task stops taking messages before its soft time limit (what is
+# left goes to the next dispatch), so this many, each waiting on its provider up to EMAIL_TIMEOUT or TWILIO_TIMEOUT,
+# must fit in that time: the `notifications.W003` check says when they do not.
+CLINIC_SEND_TASK_SIZE = int(env("CLINIC_SEND_TASK_SIZE", "8"))
 # How long a claimed message waits for its send task before the dispatcher hands it out again
 # (the recovery path when a worker dies holding it); longer than a normal queue wait.
 CLINIC_MESSAGE_CLAIM_SECONDS = int(env("CLINIC_MESSAGE_CLAIM_SECONDS", "300"))
@@ -412,7 +415,10 @@ TWILIO_AUTH_TOKEN = env("TWILIO_AUTH_TOKEN", "")
 TWILIO_FROM_NUMBER = env("TWILIO_FROM_NUMBER", "")
 TWILIO_MESSAGING_SERVICE_SID = env("TWILIO_MESSAGING_SERVICE_SID", "")
 TWILIO_API_BASE_URL = env("TWILIO_API_BASE_URL", "")  # empty: Twilio itself
-EMAIL_TIMEOUT = int(env("EMAIL_TIMEOUT", "30"))
+# Seconds one provider call may wait for an answer. Over SMTP each command has this long; the answer to a whole
+# message may take what is left of the send task's time.
+TWILIO_TIMEOUT = float(env("TWILIO_TIMEOUT", "10"))
+EMAIL_TIMEOUT = float(env("EMAIL_TIMEOUT", "10"))
 CELERY_BEAT_SCHEDULE["notifications-dispatch-due"] = {
     "task": "apps.notifications.tasks.dispatch_due",
     "schedule": CLINIC_DISPATCH_INTERVAL_SECONDS,
