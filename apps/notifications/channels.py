@@ -4,8 +4,9 @@ A channel hands a message over in steps. `deliver_*` does everything up to the p
 returns a `Handover`; the caller records the outbox row as sent and passes the point of no return
 (`release`) together with its commit, then waits for the answer (`finish`); if anything fails before,
 `abort`. Over SMTP the point of no return is the end-of-data mark, so a sender that dies before its commit
-has delivered nothing. Over an HTTP API (Twilio, anymail's providers) the provider has the message once it
-answers, so the commit follows its answer as closely as possible.
+has delivered nothing; after it, only an explicit refusal says the server did not take the message, and a
+silence leaves it unknown (`DeliveryUnconfirmed`). Over an HTTP API (Twilio, anymail's providers) the
+provider has the message once it answers, so the commit follows its answer as closely as possible.
 """
 
 import logging
@@ -30,6 +31,11 @@ class DeliveryError(Exception):
     def __init__(self, message: str, *, permanent: bool = False):
         super().__init__(message)
         self.permanent = permanent
+
+
+class DeliveryUnconfirmed(Exception):
+    """The channel has the whole message but gave no clear answer (none in time, or a garbled one): it may have
+    taken it. Sending it again could deliver it twice, so it counts as sent, marked unconfirmed for staff."""
 
 
 @dataclass(frozen=True)
@@ -86,13 +92,16 @@ class Handover:
     abort: Callable[[], None] = field(default=lambda: None)
 
 
-def _smtp_until_end_of_data(backend: SMTPBackend, email: EmailMultiAlternatives, *, keep_open: bool) -> Handover:
+def _smtp_until_end_of_data(
+    backend: SMTPBackend, email: EmailMultiAlternatives, *, keep_open: bool, reply_timeout: float
+) -> Handover:
     """Send the whole message over SMTP except the final "<CRLF>.<CRLF>".
 
     An SMTP server delivers a message only once it reads that end mark; a connection that drops before it
     discards the message. The caller records the message as sent and releases the end mark together with
     its commit, so a sender killed before them has delivered nothing and the row is still pending. With
-    `keep_open` the connection stays up for the caller's next message.
+    `keep_open` the connection stays up for the caller's next message. The server's answer to the end mark is
+    awaited for `reply_timeout` seconds: a server may check a whole message before it answers.
     """
     if backend.open():
         # The end mark goes out alone, after the body: with Nagle's algorithm the kernel holds that small
@@ -152,15 +161,28 @@ def _smtp_until_end_of_data(backend: SMTPBackend, email: EmailMultiAlternatives,
             raise DeliveryError(f"Mail server connection lost at the end of the message: {exc}"[:450]) from exc
 
     def finish() -> None:
+        # The server has read the end mark: it may have queued the message whatever happens to its answer. Only
+        # a refusal says it did not (4xx: try again later; 5xx: never); silence or a garbled line says nothing.
         try:
+            conn.sock.settimeout(reply_timeout)
             code, reply = conn.getreply()
-            if code != 250:
-                raise smtplib.SMTPDataError(code, reply)
         except (smtplib.SMTPException, OSError) as exc:
             abort()
-            raise DeliveryError(f"Mail server error after the message was sent: {exc}"[:450]) from exc
-        if not keep_open:
-            backend.close()
+            raise DeliveryUnconfirmed(
+                f"The mail server gave no answer after taking the whole message ({exc.__class__.__name__})."
+            ) from exc
+        if code == 250:
+            conn.sock.settimeout(backend.timeout)
+            if not keep_open:
+                backend.close()
+            return
+        abort()
+        if 400 <= code < 600:
+            raise DeliveryError(
+                f"The mail server refused the message after taking it: {code} {reply.decode(errors='replace')}"[:450],
+                permanent=code >= 500,
+            )
+        raise DeliveryUnconfirmed("The mail server's answer after taking the whole message was not a reply code.")
 
     return Handover(release=release, finish=finish, abort=abort)
 
@@ -170,13 +192,16 @@ def email_connection():
     return get_connection(fail_silently=False)
 
 
-def deliver_email(outgoing: Outgoing, *, connection=None) -> Handover:
-    """Hand an email to Django's email backend; `connection` (from `email_connection`) is reused if given."""
+def deliver_email(outgoing: Outgoing, *, connection=None, reply_timeout: float | None = None) -> Handover:
+    """Hand an email to Django's email backend; `connection` (from `email_connection`) is reused if given. Over
+    SMTP the answer to the whole message is awaited for `reply_timeout` seconds (default: EMAIL_TIMEOUT)."""
     email = email_for(outgoing)
     backend = connection or email_connection()
     try:
         if isinstance(backend, SMTPBackend):
-            return _smtp_until_end_of_data(backend, email, keep_open=connection is not None)
+            return _smtp_until_end_of_data(
+                backend, email, keep_open=connection is not None, reply_timeout=reply_timeout or backend.timeout
+            )
         # HTTP providers (anymail) and the console / in-memory backends: they have it once this returns.
         backend.send_messages([email])
     except smtplib.SMTPRecipientsRefused as exc:

@@ -27,6 +27,7 @@ from apps.core.request_memo import memo_scope
 
 from .channels import (
     DeliveryError,
+    DeliveryUnconfirmed,
     Handover,
     Outgoing,
     deliver_email,
@@ -60,6 +61,10 @@ def messages_claim_due(*, limit: int | None = None) -> list[int]:
             lease = now + dt.timedelta(seconds=settings.CLINIC_MESSAGE_CLAIM_SECONDS)
             Message.objects.filter(id__in=ids).update(claimed_until=lease)
     return ids
+
+
+# The provider status of a message the channel may or may not have taken (`channels.DeliveryUnconfirmed`).
+UNCONFIRMED = "unconfirmed"
 
 
 def retry_delay(attempts: int) -> dt.timedelta:
@@ -130,10 +135,13 @@ class _Budget:
         return f"Sending was interrupted ({exc.__class__.__name__})."
 
 
-def _hand_over(message: Message, outgoing: Outgoing, email_connection) -> Handover:
+def _hand_over(message: Message, outgoing: Outgoing, email_connection, budget: _Budget) -> Handover:
     if message.channel == Channel.SMS:
         return deliver_sms(outgoing, status_callback=_status_callback_url())
-    return deliver_email(outgoing, connection=email_connection)
+    # A server may check a whole message before it answers: its answer may take what the batch has left.
+    left = budget.left()
+    reply_timeout = None if left is None else max(left, settings.EMAIL_TIMEOUT)
+    return deliver_email(outgoing, connection=email_connection, reply_timeout=reply_timeout)
 
 
 @dataclass(frozen=True)
@@ -267,13 +275,23 @@ _MARK_SENT = (
 )
 
 
+def _unconfirmed_record(message_id: int, stamp: dt.datetime, why: str) -> None:
+    """Keep a row whose message the channel may have taken as sent, not to be sent again, and tell staff why."""
+    Message.objects.filter(pk=message_id, status=MessageStatus.SENT, updated_at=stamp).update(
+        provider_status=UNCONFIRMED,
+        last_error=f"{why} It may have arrived, so it is not sent again."[:500],
+        updated_at=clock.now(),
+    )
+
+
 def _send_one(message: Message, outgoing: Outgoing, email_connection, budget: _Budget) -> str | _Failure:
     """Deliver one rendered row at most once: the row is locked and recorded as sent in the transaction whose
     commit leaves together with the channel's point of no return (`_commit_releasing`). A sender killed before
-    that commit leaves the row pending (and the message undelivered) for the next dispatch. Anything unexpected is
-    a failure worth retrying."""
+    that commit leaves the row pending (and the message undelivered) for the next dispatch. Past that point only
+    the channel's explicit refusal puts the row back; an unclear end leaves it sent, unconfirmed. Anything
+    unexpected before it is a failure worth retrying."""
     handover = None
-    released = False
+    released = releasing = False
     stamp = message.updated_at
     try:
         with transaction.atomic():
@@ -285,20 +303,28 @@ def _send_one(message: Message, outgoing: Outgoing, email_connection, budget: _B
                 )
                 if cursor.fetchone() is None:
                     return "skipped"
-            handover = _hand_over(message, outgoing, email_connection)
+            handover = _hand_over(message, outgoing, email_connection, budget)
             if handover.provider_id:  # an HTTP provider's id for the message, known once it has taken it
                 Message.objects.filter(pk=message.pk).update(provider_id=handover.provider_id[:100])
             stamp = now  # from here on the row is recorded as sent, whatever the channel answers
+            releasing = True
             released = _commit_releasing(handover.release)
         if not released:
             handover.release()
         handover.finish()
+    except DeliveryUnconfirmed as exc:
+        _unconfirmed_record(message.pk, stamp, str(exc))
+        return "unconfirmed"
     except DeliveryError as exc:
         return _Failure(message_id=message.pk, error=str(exc), permanent=exc.permanent, updated_at=stamp)
     except Exception as exc:
         if handover is not None:
             handover.abort()
-        return _Failure(message_id=message.pk, error=budget.interrupted(exc), permanent=False, updated_at=stamp)
+        why = budget.interrupted(exc)
+        if releasing:
+            _unconfirmed_record(message.pk, stamp, why)
+            return "unconfirmed"
+        return _Failure(message_id=message.pk, error=why, permanent=False, updated_at=stamp)
     except BaseException:
         if handover is not None:
             handover.abort()
@@ -363,8 +389,8 @@ def _batch_send(message_ids: list[int], *, time_budget: float | None = None) -> 
 
 def message_send(*, message_id: int) -> str:
     """Deliver one due message at most once (a batch of one); returns what happened ("sent", "failed", "retry",
-    "skipped", "not_due", "cancelled", "deferred"). Failures are retried with backoff through `send_at` and end as
-    failed after CLINIC_MESSAGE_MAX_ATTEMPTS."""
+    "skipped", "not_due", "cancelled", "deferred", "unconfirmed"). Failures are retried with backoff through
+    `send_at` and end as failed after CLINIC_MESSAGE_MAX_ATTEMPTS."""
     [outcome] = _batch_send([message_id])
     return outcome
 

@@ -60,6 +60,8 @@ PROVIDER_STATUS_LABELS = {
     "read": "Read",
     "undelivered": "Not delivered",
     "failed": "The carrier refused it",
+    # Ours: the mail server took the whole message but never confirmed it (delivery.UNCONFIRMED).
+    "unconfirmed": "Not confirmed by the mail server",
 }
 
 
