@@ -224,11 +224,22 @@ def _commit_releasing(release) -> bool:
     return True
 
 
+_TOO_LATE = "Not sent: by the time it was due it was no longer of use (the session had begun, or the offer closed)."
+_HELD_TOO_LATE = "Not sent: quiet hours would have held this text until it was no longer of use."
+
+
+def _lapsed(message: Message, at: dt.datetime) -> bool:
+    """Whether the message's occasion (`expires_at`: the session it reminds of begins, the offer closes) has come
+    by `at`, so that it is of no use then."""
+    return message.expires_at is not None and at >= message.expires_at
+
+
 def _batch_read(message_ids: list[int]) -> tuple[dict[int, Message], dict[int, str]]:
     """The batch's pending rows with their patients, in one locked read (SKIP LOCKED: a row another sender holds
     is theirs). Rows that must not go out now are settled in one UPDATE in the same transaction: cancelled when the
-    patient's preferences changed after queueing, moved to the morning when a text falls in quiet hours. Returns
-    the rows to send and the outcome of every other row read."""
+    patient's preferences changed after queueing or when it is too late for them (`expires_at`, also when quiet
+    hours would hold a text until then), moved to the morning when a text falls in quiet hours. Returns the rows to
+    send and the outcome of every other row read."""
     now = clock.now()
     outcomes: dict[int, str] = {}
     held = []
@@ -239,21 +250,25 @@ def _batch_read(message_ids: list[int]) -> tuple[dict[int, Message], dict[int, s
             .select_related("patient")
             .filter(pk__in=set(message_ids), status=MessageStatus.PENDING)
         }
+        due = []
         for message in rows.values():
             if message.send_at > now:
                 outcomes[message.pk] = "not_due"
-                continue
-            blocker = _send_blocker(message)
+            else:
+                due.append(message)
+        for message in due:
+            blocker = _send_blocker(message) or (_TOO_LATE if _lapsed(message, now) else "")
+            allowed_at = now
+            if not blocker and message.channel == Channel.SMS:
+                allowed_at = sms_quiet_hours_shift(
+                    now, zone=quiet_hours_zone(patient=message.patient, context=message.context)
+                )
+                blocker = _HELD_TOO_LATE if _lapsed(message, allowed_at) else ""
             if blocker:
                 message.status = MessageStatus.CANCELLED
                 message.last_error = blocker
                 outcomes[message.pk] = "cancelled"
-            elif message.channel == Channel.SMS:
-                allowed_at = sms_quiet_hours_shift(
-                    now, zone=quiet_hours_zone(patient=message.patient, context=message.context)
-                )
-                if allowed_at <= now:
-                    continue
+            elif allowed_at > now:
                 message.send_at = allowed_at
                 outcomes[message.pk] = "deferred"
             else:

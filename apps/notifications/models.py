@@ -23,7 +23,9 @@ class Message(TimeStampedModel):
     `dedupe_key` names the subject, the purpose and (for reminders) the occurrence, so the
     same message can never be queued twice. `send_at` is when it is next due (retries move it
     forward); `claimed_until` is the dispatcher's lease, so a row already handed to a worker is
-    not handed out again until the lease runs out.
+    not handed out again until the lease runs out. `expires_at` is when the message stops being worth
+    sending (a reminder's session begins, an offer's deadline passes): a row still unsent then, or one
+    quiet hours would hold until then, is cancelled instead of going out late.
     """
 
     patient = models.ForeignKey(
@@ -42,6 +44,7 @@ class Message(TimeStampedModel):
     dedupe_key = models.CharField(max_length=200, unique=True)
     send_at = models.DateTimeField()
     claimed_until = models.DateTimeField(null=True, blank=True)
+    expires_at = models.DateTimeField(null=True, blank=True)
     status = models.CharField(max_length=10, choices=MessageStatus.choices, default=MessageStatus.PENDING)
     attempts = models.PositiveIntegerField(default=0)
     last_error = models.CharField(max_length=500, blank=True)

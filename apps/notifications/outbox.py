@@ -30,10 +30,13 @@ def message_build(
     recipient_user=None,
     context: dict | None = None,
     clinic: ClinicSettings | None = None,
+    expires_at: dt.datetime | None = None,
 ) -> Message:
     """An unsaved outbox row, as `message_enqueue` and `messages_enqueue` write it. Texts due in quiet hours are
     moved to the morning in the reader's zone (`quiet_hours_zone`), by `clinic`'s quiet hours when the caller has
-    the settings already (else they are read).
+    the settings already (else they are read). `expires_at` is when the message stops being worth sending (a
+    reminder's session starts): sending cancels it from then on (`delivery`); a caller whose `send_at` already
+    lands there builds nothing.
     `context` follows the convention in `rendering.message_render`: plain JSON values, no clinical text."""
     if patient is None and recipient_user is None and not (channel == Channel.EMAIL and to_address):
         raise ValueError("A message needs a patient, a recipient user or (by email) an address.")
@@ -51,6 +54,7 @@ def message_build(
         recipient_user=recipient_user,
         context=context or {},
         dedupe_key=dedupe_key,
+        expires_at=expires_at,
     )
 
 
@@ -97,6 +101,7 @@ _DETAIL_FIELDS = (
     "patient",
     "recipient_user",
     "context",
+    "expires_at",
 )
 
 
@@ -121,7 +126,7 @@ def patient_notice_build(
     send_at: dt.datetime | None = None,
     purpose: str = "",
     clinic: ClinicSettings | None = None,
-    useless_from: dt.datetime | None = None,
+    expires_at: dt.datetime | None = None,
 ) -> list[Message]:
     """Every notice a patient gets about their own care is built here: one unsaved outbox row per channel, by email
     when `email` and they have an address, and by text when `sms` and they agreed to texts and have not replied
@@ -135,8 +140,8 @@ def patient_notice_build(
     An `email_only` notice (statements, estimates, billing reminders, a cancellation) is one email keyed `key`
     itself: those keys are older than texts, and a notice queued before must find its key taken.
 
-    A notice that would go out at or after `useless_from` (a reminder whose text quiet hours push past the meeting's
-    start) is not built."""
+    A notice that would go out at or after `expires_at` (a reminder whose text quiet hours push past the meeting's
+    start) is not built; one built keeps it, so sending drops it once it is too late."""
     channels = [(Channel.EMAIL, patient.email)] if email and patient.email else []
     if sms and not email_only and patient.can_receive_sms:
         channels.append((Channel.SMS, patient.phone))
@@ -153,8 +158,9 @@ def patient_notice_build(
             patient=patient,
             context={"patient_first_name": patient.first_name, **context},
             clinic=clinic,
+            expires_at=expires_at,
         )
-        if useless_from is not None and message.send_at >= useless_from:
+        if expires_at is not None and message.send_at >= expires_at:
             continue
         # The patient's own account, by id: a statement run builds thousands of notices without loading a user each.
         message.recipient_user_id = patient.user_id
@@ -179,12 +185,18 @@ def patient_notice_enqueue(**notice) -> list[Message]:
 
 @transaction.atomic
 def public_notice_enqueue(
-    *, email: str, subject: models.Model, template: str, context: dict, key: str
+    *,
+    email: str,
+    subject: models.Model,
+    template: str,
+    context: dict,
+    key: str,
+    expires_at: dt.datetime | None = None,
 ) -> Message | None:
     """Queue an email to a member of the public who has no chart and no account (a lecture registrant), in the
     caller's transaction, keyed `key` like `patient_notice_enqueue` so queueing it again queues nothing. Returns the
     row queued, None when the key is already queued or sent. The context holds no clinical text: the address is all
-    the clinic knows of them."""
+    the clinic knows of them. `expires_at` as for `message_build`."""
     return _built_message_enqueue(
         message_build(
             channel=Channel.EMAIL,
@@ -195,5 +207,6 @@ def public_notice_enqueue(
             send_at=clock.now(),
             dedupe_key=key,
             context=context,
+            expires_at=expires_at,
         )
     )

@@ -121,6 +121,7 @@ def _reminder_fields(appointment, clinic: ClinicSettings, now: dt.datetime) -> l
                 "patient": patient,
                 "context": context,
                 "clinic": clinic,
+                "expires_at": appointment.start,
             }
         )
     return reminders

@@ -121,12 +121,26 @@ def offer_links(
     return links
 
 
-def offer_notify(*, kind: str, object_id: int, offer_number: int, patient, subject, template: str, key: str, context):
+def offer_notify(
+    *,
+    kind: str,
+    object_id: int,
+    offer_number: int,
+    patient,
+    subject,
+    template: str,
+    key: str,
+    context,
+    expires_at: dt.datetime,
+):
     """Tell the patient about a new offer, by email and text, with its accept and decline links; its deadline is
-    told in the clinic's time, named, and in theirs when they set another zone."""
+    told in the clinic's time, named, and in theirs when they set another zone. A notice still unsent at the
+    deadline (`expires_at`) is not sent."""
     links = offer_links(kind=kind, object_id=object_id, offer_number=offer_number)
     context = {**context, **links, **reader_zone_context(patient)}
-    patient_notice_enqueue(patient=patient, subject=subject, template=template, key=key, context=context)
+    patient_notice_enqueue(
+        patient=patient, subject=subject, template=template, key=key, context=context, expires_at=expires_at
+    )
 
 
 def offer_link_answer(request: HttpRequest, link: OfferLink) -> HttpResponse:

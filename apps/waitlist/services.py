@@ -168,6 +168,7 @@ def _offer_slot(slot: FreedSlot) -> SlotOffer | None:
         template="slot_offer",
         key=f"slot_offer:{offer.pk}",
         context=_slot_context(offer),
+        expires_at=offer.expires_at,
     )
     return offer
 

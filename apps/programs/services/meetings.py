@@ -128,7 +128,7 @@ def meeting_reminders_queue() -> int:
                     sms=patient.reminder_sms and due[Channel.SMS],
                     send_at=now,
                     # A text quiet hours would hold until the meeting has begun is no reminder (as for sessions).
-                    useless_from=appointment.start,
+                    expires_at=appointment.start,
                 )
             )
     return queued
@@ -150,5 +150,6 @@ def _registrant_reminder_queue(enrollment: Enrollment, appointment, *, context: 
             "registrant_name": enrollment.registrant.name,
             "manage_url": registration_manage_url(enrollment),
         },
+        expires_at=appointment.start,
     )
     return 1 if queued is not None else 0

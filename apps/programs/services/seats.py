@@ -74,9 +74,11 @@ def program_url(program: GroupProgram) -> str:
     return absolute_url(reverse("portal:programs:detail", args=[program.pk]))
 
 
-def registrant_notify(enrollment: Enrollment, *, template: str, key: str, context: dict) -> None:
+def registrant_notify(
+    enrollment: Enrollment, *, template: str, key: str, context: dict, expires_at: dt.datetime | None = None
+) -> None:
     """Email a member of the public about their registration: no name beyond the one they gave, nothing clinical,
-    and always the signed link to manage it (they have no account to sign in to)."""
+    and always the signed link to manage it (they have no account to sign in to). Not sent from `expires_at` on."""
     program = enrollment.program
     public_notice_enqueue(
         email=enrollment.registrant.email,
@@ -90,6 +92,7 @@ def registrant_notify(enrollment: Enrollment, *, template: str, key: str, contex
             "manage_url": registration_manage_url(enrollment),
             **context,
         },
+        expires_at=expires_at,
     )
 
 
@@ -105,6 +108,7 @@ def _notify_offer(enrollment: Enrollment) -> None:
             template="seat_offer",
             key=key,
             context={"deadline": enrollment.offer_expires_at.isoformat(), **links},
+            expires_at=enrollment.offer_expires_at,
         )
         return
     offer_notify(
@@ -120,6 +124,7 @@ def _notify_offer(enrollment: Enrollment) -> None:
             "deadline": enrollment.offer_expires_at.isoformat(),
             "program_url": program_url(program),
         },
+        expires_at=enrollment.offer_expires_at,
     )
 
 
