@@ -37,6 +37,7 @@ from .channels import (
 from .models import Channel, Message, MessageStatus
 from .quiet_hours import quiet_hours_zone, sms_quiet_hours_shift
 from .rendering import message_render
+from .send_guards import send_guards_blockers
 
 
 def messages_claim_due(*, limit: int | None = None) -> list[int]:
@@ -237,9 +238,10 @@ def _lapsed(message: Message, at: dt.datetime) -> bool:
 def _batch_read(message_ids: list[int]) -> tuple[dict[int, Message], dict[int, str]]:
     """The batch's pending rows with their patients, in one locked read (SKIP LOCKED: a row another sender holds
     is theirs). Rows that must not go out now are settled in one UPDATE in the same transaction: cancelled when the
-    patient's preferences changed after queueing or when it is too late for them (`expires_at`, also when quiet
-    hours would hold a text until then), moved to the morning when a text falls in quiet hours. Returns the rows to
-    send and the outcome of every other row read."""
+    patient's preferences changed after queueing, when it is too late for them (`expires_at`, also when quiet hours
+    would hold a text until then) or when a send guard says what they are about has changed (`send_guards`), moved
+    to the morning when a text falls in quiet hours. Returns the rows to send and the outcome of every other row
+    read."""
     now = clock.now()
     outcomes: dict[int, str] = {}
     held = []
@@ -256,8 +258,10 @@ def _batch_read(message_ids: list[int]) -> tuple[dict[int, Message], dict[int, s
                 outcomes[message.pk] = "not_due"
             else:
                 due.append(message)
+        outdated = send_guards_blockers(due)
         for message in due:
             blocker = _send_blocker(message) or (_TOO_LATE if _lapsed(message, now) else "")
+            blocker = blocker or outdated.get(message.pk, "")
             allowed_at = now
             if not blocker and message.channel == Channel.SMS:
                 allowed_at = sms_quiet_hours_shift(

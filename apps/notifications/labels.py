@@ -29,6 +29,8 @@ PURPOSE_LABELS = {
     "lecture_seat_offer_expired": "Lecture seat offer expired",
     "lecture_waitlist_closed": "Lecture waitlist closed",
     "lecture_meeting_reminder": "Lecture reminder",
+    "group_meeting_cancelled": "Group meeting cancelled",
+    "lecture_meeting_cancelled": "Lecture cancelled",
     "lecture_interest_registered": "Lecture interest list place",
     "interest_minimum_reached": "Interest list reached its minimum",
     "program_launched": "Program going ahead",

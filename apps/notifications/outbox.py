@@ -113,6 +113,21 @@ def messages_enqueue(*, messages: list[Message]) -> None:
     Message.objects.bulk_create(messages, ignore_conflicts=True)
 
 
+def messages_withdraw(*, subjects: list[models.Model], purposes: tuple[str, ...], **lookups) -> int:
+    """Cancel the messages of `purposes` about `subjects` (rows of one model) that have not gone out, in the caller's
+    transaction; `lookups` narrow them further. Returns how many. A row a sender holds at this moment is waited for,
+    and left as that sender leaves it once sent."""
+    if not subjects:
+        return 0
+    return Message.objects.filter(
+        subject_type=subjects[0]._meta.label_lower,
+        subject_id__in=[str(subject.pk) for subject in subjects],
+        purpose__in=purposes,
+        status=MessageStatus.PENDING,
+        **lookups,
+    ).update(status=MessageStatus.CANCELLED, claimed_until=None)
+
+
 def patient_notice_build(
     *,
     patient,

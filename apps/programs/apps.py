@@ -48,3 +48,27 @@ class ProgramsConfig(AppConfig):
         from .selectors import stranded_open_count
 
         nav_badge_register("programs:work_queue", lambda user: stranded_open_count())
+
+        from apps.core.transitions import reaction_register
+        from apps.notifications.send_guards import send_guard_register
+        from apps.scheduling.models import AppointmentStatus
+        from apps.scheduling.reminders import session_reminders_outdated
+
+        from .models import EnrollmentStatus
+        from .services import meetings
+
+        # A meeting moved or cancelled withdraws its members' reminders (and a cancellation tells them); a member who
+        # leaves is reminded of nothing more; a reminder whose meeting changed as it was queued is dropped when due.
+        reaction_register(
+            model="scheduling.AppointmentTransition",
+            to_status=[AppointmentStatus.BOOKED, *meetings.CANCELLED_STATUSES],
+            name="programs.meeting_changed",
+            run=meetings.meeting_on_change,
+        )
+        reaction_register(
+            model="programs.EnrollmentTransition",
+            to_status=EnrollmentStatus.WITHDRAWN,
+            name="programs.member_reminders_withdraw",
+            run=meetings.member_reminders_on_leaving,
+        )
+        send_guard_register(purposes=meetings.REMINDER_PURPOSES, guard=session_reminders_outdated)

@@ -9,6 +9,7 @@ class SchedulingConfig(AppConfig):
         from django.db.models.signals import post_delete, post_save
 
         from apps.core.transitions import reaction_register
+        from apps.notifications.send_guards import send_guard_register
         from apps.patients.extensions import discharge_blocker_register, reminder_details_changed_register
 
         from . import reminders, selectors
@@ -34,3 +35,4 @@ class SchedulingConfig(AppConfig):
             name="scheduling.reminders_withdraw",
             run=reminders.reminders_on_ended,
         )
+        send_guard_register(purposes=reminders.REMINDER_PURPOSES, guard=reminders.session_reminders_outdated)

@@ -19,6 +19,7 @@ from apps.notifications.outbox import (
     message_build,
     message_enqueue,
     messages_enqueue,
+    messages_withdraw,
     patient_notice_build,
     patient_notice_enqueue,
 )
@@ -27,6 +28,7 @@ from apps.notifications.quiet_hours import quiet_hours_zone, sms_quiet_hours_shi
 from .models import Appointment, AppointmentStatus, AppointmentTransition
 
 REMINDER_TEMPLATE = "appointment_reminder"
+REMINDER_PURPOSES = ("reminder_email", "reminder_sms")
 CANCELLED_TEMPLATE = "appointment_cancelled"
 BOOKED_TEMPLATE = "appointment_booked"
 MOVED_TEMPLATE = "appointment_moved"
@@ -147,12 +149,7 @@ def appointment_reminders_cancel(*, appointment) -> int:
     already begun is recorded as cancelled, not announced: the patient knows, and a notice about the past
     (a history entered after the fact) would only confuse them.
     """
-    cancelled = Message.objects.filter(
-        subject_type=appointment._meta.label_lower,
-        subject_id=str(appointment.pk),
-        purpose__startswith="reminder_",
-        status=MessageStatus.PENDING,
-    ).update(status=MessageStatus.CANCELLED, claimed_until=None)
+    cancelled = messages_withdraw(subjects=[appointment], purposes=REMINDER_PURPOSES)
     patient = appointment.patient
     announce = appointment.status in CANCELLED_STATUSES and appointment.start > clock.now()
     if announce and patient is not None and patient.email:
@@ -184,6 +181,31 @@ def patient_reminders_replan(*, patient) -> None:
         appointment.patient = patient  # the chart as just changed
         for fields in _reminder_fields(appointment, clinic, now):
             message_enqueue(**fields)
+
+
+def session_reminders_outdated(reminders: list[Message]) -> dict[int, str]:
+    """The reminders among `reminders` (a session's or a group meeting's: their subject is the session) that would
+    tell a time no longer kept, with why: the session is no longer booked, has begun, or moved from the time the
+    reminder names. A change to the session withdraws its reminders in its own transaction; this send guard
+    catches one queued meanwhile (beat reminding a group's members as the meeting is cancelled). One query."""
+    sessions = {
+        str(pk): (status, start)
+        for pk, status, start in Appointment.objects.filter(pk__in={int(reminder.subject_id) for reminder in reminders})
+        .order_by()
+        .values_list("pk", "status", "start")
+    }
+    now = clock.now()
+    outdated = {}
+    for reminder in reminders:
+        status, start = sessions.get(reminder.subject_id, ("", None))
+        told = reminder.context.get("start")
+        if status != AppointmentStatus.BOOKED:
+            outdated[reminder.pk] = "The session is no longer booked."
+        elif start <= now:
+            outdated[reminder.pk] = "The session has begun."
+        elif told and dt.datetime.fromisoformat(told) != start:
+            outdated[reminder.pk] = "The session moved after this reminder was queued."
+    return outdated
 
 
 def _cancellation_notice_add(appointment) -> None:

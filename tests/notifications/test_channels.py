@@ -217,9 +217,11 @@ def test_a_batch_is_read_and_rendered_at_once_and_each_message_costs_one_stateme
 
     rest_of_two, rest_of_six = [s for s in two if not per_message(s)], [s for s in six if not per_message(s)]
     assert len(rest_of_two) == len(rest_of_six), "\n".join(rest_of_six)
-    # The batch's one read of its rows with their patients, and the clinic's settings for every template.
+    # The batch's one read of its rows with their patients, one of the sessions its reminders are about (still
+    # booked, at the time they tell), and the clinic's settings for every template.
     assert sum('FROM "notifications_message"' in sql for sql in rest_of_six) == 1
-    assert len(rest_of_six) == 2, "\n".join(rest_of_six)
+    assert sum('FROM "scheduling_appointment"' in sql for sql in rest_of_six) == 1
+    assert len(rest_of_six) == 3, "\n".join(rest_of_six)
     assert sum(sql.startswith("UPDATE") for sql in two) == 2
     assert sum(sql.startswith("UPDATE") for sql in six) == 6
 

@@ -28,7 +28,7 @@ def _message(patient, subject, *, key, purpose="reminder_email", status=MessageS
         send_at=clock.now(),
         dedupe_key=key,
         patient=patient,
-        context={"start": clock.now().isoformat(), "confirm_url": "https://c/secret-token"},
+        context={"start": subject.start.isoformat(), "confirm_url": "https://c/secret-token"},
     )
     if status != MessageStatus.PENDING:
         Message.objects.filter(pk=message.pk).update(

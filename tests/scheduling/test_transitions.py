@@ -38,12 +38,13 @@ def _reactions(transition) -> set[str]:
 def test_booking_writes_new_to_booked_with_the_booker_and_queues_the_reminders(clinic, session):
     assert _history(session) == [("", "booked", clinic.front_desk.pk, "", False)]
     [booked] = session.transitions.all()
-    # Billing's and intake's reactions look at every booking (an estimate only for an intake session or a new
-    # series, a packet only for a new series' first date).
+    # Billing's, intake's and programs' reactions look at every booking (an estimate only for an intake session or a
+    # new series, a packet only for a new series' first date, a group meeting's reminders only when it moves).
     assert _reactions(booked) == {
         "scheduling.reminders_queue",
         "billing.estimate_on_booking",
         "intake.packet_on_new_series",
+        "programs.meeting_changed",
     }
 
 
@@ -69,6 +70,7 @@ def test_a_late_cancellation_records_the_patient_and_their_reason(clinic, sessio
         "scheduling.reminders_withdraw",
         "billing.charge_session_outcome",
         "waitlist.slot_offer_when_series_ends",
+        "programs.meeting_changed",
     }
 
 

@@ -1,4 +1,5 @@
-"""What members are sent before meetings: the program's questionnaires and meeting reminders. Run by beat."""
+"""What members are sent about meetings: the program's questionnaires and meeting reminders before them (run by
+beat), and word of a meeting cancelled (a reaction to the meeting's transition)."""
 
 import datetime as dt
 
@@ -8,13 +9,13 @@ from django.db.models import Prefetch
 from apps.core import clock
 from apps.core.models import ClinicSettings
 from apps.notifications.models import Channel
-from apps.notifications.outbox import patient_notice_enqueue, public_notice_enqueue
+from apps.notifications.outbox import messages_withdraw, patient_notice_enqueue, public_notice_enqueue
 from apps.outcomes.services import questionnaire_assign, questionnaires_due_notify
-from apps.scheduling.models import BLOCKING_STATUSES
+from apps.scheduling.models import BLOCKING_STATUSES, AppointmentStatus, AppointmentTransition
 from apps.scheduling.reminders import reader_zone_context, session_place_context
 
 from .. import selectors
-from ..models import Enrollment, EnrollmentStatus, ProgramMeeting
+from ..models import Enrollment, EnrollmentStatus, EnrollmentTransition, ProgramMeeting
 from ..registration_links import registration_manage_url
 from .seats import program_url
 
@@ -22,6 +23,38 @@ from .seats import program_url
 # close when the first meeting ends; follow-up answers stay open for a week after the last.
 OUTCOME_QUESTIONNAIRE_LEAD = dt.timedelta(hours=48)
 FOLLOW_UP_ANSWER_DAYS = dt.timedelta(days=7)
+# Members' meeting reminders (a registrant's is the lecture's email). Not "reminder_*": replying C to confirm is for
+# individual sessions.
+REMINDER_PURPOSES = ("group_reminder_email", "group_reminder_sms", "lecture_meeting_reminder")
+CANCELLED_STATUSES = (AppointmentStatus.CANCELLED, AppointmentStatus.LATE_CANCELLED)
+
+
+def _member_key(appointment, enrollment: Enrollment, what: str) -> str:
+    """A member's message about one meeting at its start time: a moved meeting's is another message."""
+    return f"appointment:{appointment.pk}:member:{enrollment.pk}:{what}:{appointment.start.isoformat()}"
+
+
+def _meeting_context(meeting: ProgramMeeting) -> dict:
+    """What a member's message about a meeting may say: which program and meeting, when and where. Nothing clinical."""
+    appointment = meeting.appointment
+    return {
+        "program_title": meeting.program.title,
+        "meeting_number": meeting.number,
+        "start": appointment.start.isoformat(),
+        "telehealth_url": appointment.telehealth_url,
+        **session_place_context(appointment),
+        "program_url": program_url(meeting.program),
+    }
+
+
+def _registrant_context(enrollment: Enrollment, context: dict) -> dict:
+    """A member of the public's: their own link instead of the portal's."""
+    return {
+        **context,
+        "program_url": "",
+        "registrant_name": enrollment.registrant.name,
+        "manage_url": registration_manage_url(enrollment),
+    }
 
 
 def meeting_questionnaires_assign() -> int:
@@ -100,14 +133,7 @@ def meeting_reminders_queue() -> int:
     queued = 0
     for meeting in meetings:
         appointment = meeting.appointment
-        context = {
-            "program_title": meeting.program.title,
-            "meeting_number": meeting.number,
-            "start": appointment.start.isoformat(),
-            "telehealth_url": appointment.telehealth_url,
-            **session_place_context(appointment),
-            "program_url": program_url(meeting.program),
-        }
+        context = _meeting_context(meeting)
         due = {channel: appointment.start - lead <= now for channel, lead in leads.items()}
         for enrollment in meeting.program.members:
             if enrollment.registrant_id:
@@ -119,10 +145,8 @@ def meeting_reminders_queue() -> int:
                     patient=patient,
                     subject=appointment,
                     template="group_meeting_reminder",
-                    # Not "reminder_*": replying C to confirm is for individual sessions.
                     purpose="group_reminder_{channel}",
-                    key=f"appointment:{appointment.pk}:member:{enrollment.pk}:group_reminder_{{channel}}:"
-                    f"{appointment.start.isoformat()}",
+                    key=_member_key(appointment, enrollment, "group_reminder_{channel}"),
                     context={**context, **reader_zone_context(patient)},
                     email=patient.reminder_email and due[Channel.EMAIL],
                     sms=patient.reminder_sms and due[Channel.SMS],
@@ -143,13 +167,73 @@ def _registrant_reminder_queue(enrollment: Enrollment, appointment, *, context: 
         email=enrollment.registrant.email,
         subject=appointment,
         template="lecture_meeting_reminder",
-        key=f"appointment:{appointment.pk}:member:{enrollment.pk}:group_reminder_email:{appointment.start.isoformat()}",
-        context={
-            **context,
-            "program_url": "",
-            "registrant_name": enrollment.registrant.name,
-            "manage_url": registration_manage_url(enrollment),
-        },
+        key=_member_key(appointment, enrollment, "group_reminder_email"),
+        context=_registrant_context(enrollment, context),
         expires_at=appointment.start,
     )
     return 1 if queued is not None else 0
+
+
+def meeting_on_change(transition: AppointmentTransition) -> None:
+    """A group meeting moved or cancelled (a reaction to its transition): the reminders queued for its old time are
+    withdrawn (beat reminds of a new time afresh), and members are told of a cancellation still ahead. Individual
+    sessions, and bookings, are not this app's."""
+    appointment = transition.appointment
+    moved = transition.from_status == transition.to_status == AppointmentStatus.BOOKED
+    if appointment.patient_id is not None or not (moved or transition.to_status in CANCELLED_STATUSES):
+        return
+    meeting = (
+        ProgramMeeting.objects.select_related("program", "appointment__room", "appointment__location")
+        .filter(appointment=appointment)
+        .first()
+    )
+    if meeting is None:
+        return
+    messages_withdraw(subjects=[appointment], purposes=REMINDER_PURPOSES)
+    if not moved and appointment.start > clock.now():
+        _meeting_cancelled_tell(meeting)
+
+
+def _meeting_cancelled_tell(meeting: ProgramMeeting) -> None:
+    """Tell each member that the meeting is off: by email, and by text to those who take text reminders; a member of
+    the public by email with their own link. Once per member and meeting time; none once the meeting would have
+    begun (a text quiet hours hold until then is dropped)."""
+    appointment = meeting.appointment
+    context = _meeting_context(meeting)
+    members = meeting.program.enrollments.filter(status=EnrollmentStatus.ENROLLED).select_related(
+        "patient", "registrant"
+    )
+    for enrollment in members.order_by("pk"):
+        key = _member_key(appointment, enrollment, "meeting_cancelled")
+        if enrollment.registrant_id:
+            public_notice_enqueue(
+                email=enrollment.registrant.email,
+                subject=appointment,
+                template="lecture_meeting_cancelled",
+                key=key,
+                context=_registrant_context(enrollment, context),
+                expires_at=appointment.start,
+            )
+            continue
+        patient = enrollment.patient
+        patient_notice_enqueue(
+            patient=patient,
+            subject=appointment,
+            template="group_meeting_cancelled",
+            key=key,
+            context={**context, **reader_zone_context(patient)},
+            sms=patient.reminder_sms,
+            expires_at=appointment.start,
+        )
+
+
+def member_reminders_on_leaving(transition: EnrollmentTransition) -> None:
+    """A member who leaves (a reaction to their enrollment's withdrawal) is not reminded of meetings already queued
+    for them."""
+    if transition.from_status != EnrollmentStatus.ENROLLED:
+        return
+    enrollment = transition.enrollment
+    appointments = [meeting.appointment for meeting in enrollment.program.meetings.select_related("appointment")]
+    messages_withdraw(
+        subjects=appointments, purposes=REMINDER_PURPOSES, dedupe_key__contains=f":member:{enrollment.pk}:"
+    )
