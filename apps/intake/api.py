@@ -18,7 +18,10 @@ class PacketItemOutput(serializers.Serializer):
     title = serializers.CharField(source="document.title")
     kind = serializers.CharField(source="document.kind")
     current_version = serializers.IntegerField(source="document.current_version.number")
-    signed = serializers.BooleanField(help_text="Signed at the document's current version.")
+    signed = serializers.BooleanField(
+        help_text="Signed at the document's current version and, for a release of information, within the clinic's "
+        "term for a release."
+    )
     signature = serializers.IntegerField(allow_null=True, help_text="The newest signature's id, of any version.")
     signed_version = serializers.IntegerField(allow_null=True)
     signed_at = serializers.DateTimeField(allow_null=True)

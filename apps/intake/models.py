@@ -133,7 +133,10 @@ class PacketItem(models.Model):
 
 class Signature(models.Model):
     """A patient's signature of one document version: what they were shown (its SHA-256), the name they typed,
-    when and from where, and for the questionnaire their answers. The database refuses any change or deletion."""
+    when and from where, and for the questionnaire their answers. The database refuses any change or deletion.
+
+    A version is signed once, except a release of information, whose permission ends with the clinic's term
+    (`ClinicSettings.release_valid_days`): once it has ended the patient signs the same words again, a renewal."""
 
     patient = models.ForeignKey("patients.Patient", on_delete=models.PROTECT, related_name="intake_signatures")
     version = models.ForeignKey(DocumentVersion, on_delete=models.PROTECT, related_name="signatures")
@@ -145,12 +148,17 @@ class Signature(models.Model):
     answers = models.JSONField(default=dict, blank=True)
     signed_at = models.DateTimeField()
     ip_address = models.GenericIPAddressField(null=True, blank=True)
+    renewal = models.PositiveSmallIntegerField(
+        default=0, help_text="0 for the first signature of this version; 1, 2, … for each renewal of an ended release."
+    )
 
     class Meta:
         ordering = ["-signed_at", "-id"]
         constraints = [
-            # A double submit signs once.
-            models.UniqueConstraint(fields=["patient", "version"], name="one_signature_per_patient_version"),
+            # A double submit signs once, a first signature or a renewal alike.
+            models.UniqueConstraint(
+                fields=["patient", "version", "renewal"], name="one_signature_per_patient_version_renewal"
+            ),
             models.CheckConstraint(condition=~Q(typed_name=""), name="intake_signature_has_typed_name"),
             models.CheckConstraint(
                 condition=Q(text_sha256__regex=r"^[0-9a-f]{64}$"), name="intake_signature_hash_is_sha256"

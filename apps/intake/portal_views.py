@@ -68,6 +68,7 @@ def document_sign(request, document_id):
         "document": row.document,
         "version": version,
         "previously_signed": row.signature,
+        "renewing": row.needs_renewal,
         "rows": field_rows(fields=version.fields, content=content, errors=errors) if version.fields else [],
         "error": error,
         "name_error": errors.get("typed_name"),

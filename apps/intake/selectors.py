@@ -4,7 +4,20 @@ has documents outstanding, and which sessions start with forms outstanding."""
 import datetime as dt
 from dataclasses import dataclass
 
-from django.db.models import Count, Exists, F, Min, OuterRef, QuerySet, Subquery
+from django.db.models import (
+    Count,
+    DurationField,
+    Exists,
+    ExpressionWrapper,
+    F,
+    Min,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+)
+from django.db.models.functions import Coalesce
 
 from apps.accounts.roles import Role
 from apps.accounts.rules import is_psychotherapist
@@ -33,9 +46,33 @@ def document_versions(*, document) -> QuerySet[DocumentVersion]:
 
 
 def _signatures_current() -> QuerySet[Signature]:
-    """Signatures that count: of their document's current version, of a document still in use. A signature of an
-    older version (the words changed since) or of a retired document asks for, and stands for, nothing."""
-    return Signature.objects.filter(document__is_active=True, version_id=F("document__current_version_id"))
+    """Signatures that count: of their document's current version, of a document still in use, and for a release
+    of information within the clinic's term for a release (its text states "This permission ends one year after
+    you sign it"). A signature of an older version (the words changed since), of a retired document or of a release
+    past its term asks for, and stands for, nothing: the patient is asked to sign again."""
+    return Signature.objects.filter(document__is_active=True, version_id=F("document__current_version_id")).exclude(
+        _release_past_term()
+    )
+
+
+def _release_past_term() -> Q:
+    """A release of information signed longer ago than the clinic's term for a release. The term is read from the
+    settings row inside the query (its default while none is saved, as `ClinicSettings.load` gives), so the pages
+    that show what is outstanding (the portal home among them) spend no read of their own on it."""
+    field = ClinicSettings._meta.get_field("release_valid_days")
+    days = Coalesce(Subquery(ClinicSettings.objects.filter(id=1).values(field.name)), Value(field.default))
+    term = ExpressionWrapper(days * Value(dt.timedelta(days=1)), output_field=DurationField())
+    return Q(document__kind=DocumentKind.RELEASE_OF_INFORMATION, signed_at__lte=Value(clock.now()) - term)
+
+
+def signature_in_force(*, signature: Signature) -> bool:
+    """Whether the signature still stands for its document (`_signatures_current`)."""
+    return _signatures_current().filter(pk=signature.pk).exists()
+
+
+def versions_signed(*, patient) -> set[int]:
+    """The versions the patient has a signature of that still counts (`_signatures_current`)."""
+    return set(_signatures_current().filter(patient=patient).values_list("version_id", flat=True))
 
 
 def _items_outstanding(*, patient_ref) -> QuerySet[PacketItem]:
@@ -50,21 +87,34 @@ def _items_outstanding(*, patient_ref) -> QuerySet[PacketItem]:
 class DocumentStatus:
     document: IntakeDocument
     signature: Signature | None  # the newest signature of any version
-    is_signed: bool  # signed at the current version
+    is_signed: bool  # signed, and the signature still counts (`_signatures_current`)
     asked: bool  # sent in a packet
 
     @property
     def needs_new_signature(self) -> bool:
-        return self.signature is not None and not self.is_signed
+        """Signed at an earlier version: the words changed since."""
+        return self.signature is not None and self.signature.version_id != self.document.current_version_id
+
+    @property
+    def needs_renewal(self) -> bool:
+        """Signed at the current version, but a release whose term has ended: the same words are signed again."""
+        return self.signature is not None and not self.is_signed and not self.needs_new_signature
 
 
 def patient_documents(*, patient, current: list[IntakeDocument] | None = None) -> list[DocumentStatus]:
-    """Each document the patient was sent or has signed, in the clinic's order: signed at the current version, or
-    outstanding (never signed, or signed at an older version). Two queries whatever the number of documents, and a
-    third for `documents_current` unless the caller passes what it read (`current`)."""
+    """Each document the patient was sent or has signed, in the clinic's order: signed (a signature that counts,
+    `_signatures_current`), or outstanding (never signed, signed at an older version, or a release past its term).
+    Two queries whatever the number of documents, and a third for `documents_current` unless the caller passes
+    what it read (`current`)."""
     asked = set(PacketItem.objects.filter(patient=patient).values_list("document_id", flat=True))
     newest: dict[int, Signature] = {}
-    for signature in Signature.objects.filter(patient=patient).select_related("version").order_by("signed_at", "id"):
+    signatures = (
+        Signature.objects.filter(patient=patient)
+        .annotate(counts=Exists(_signatures_current().filter(pk=OuterRef("pk"))))
+        .select_related("version")
+        .order_by("signed_at", "id")
+    )
+    for signature in signatures:
         newest[signature.document_id] = signature
     rows = []
     for document in documents_current() if current is None else current:
@@ -75,7 +125,7 @@ def patient_documents(*, patient, current: list[IntakeDocument] | None = None) -
             DocumentStatus(
                 document=document,
                 signature=signature,
-                is_signed=signature is not None and signature.version_id == document.current_version_id,
+                is_signed=signature is not None and signature.counts,
                 asked=document.pk in asked,
             )
         )
@@ -84,8 +134,9 @@ def patient_documents(*, patient, current: list[IntakeDocument] | None = None) -
 
 def standard_unsigned(*, current: list[IntakeDocument], signed_versions: set[int]) -> list[IntakeDocument]:
     """The standard packet as it stands for one patient: its documents they have not signed at the current version
-    (`signed_versions`, the versions they signed). What a new series sends, and what the front desk's form offers
-    ticked: a form signed already is not asked again unless its text changed."""
+    (`signed_versions`, the versions they hold a signature of that counts, `versions_signed`). What a new series
+    sends, and what the front desk's form offers ticked: a form signed already is not asked again unless its text
+    changed or, for a release, its term ended."""
     return [d for d in current if d.in_standard_packet and d.current_version_id not in signed_versions]
 
 
@@ -167,13 +218,10 @@ def signature_context(*, signature: Signature, user) -> dict:
 
 
 def _releases_in_force() -> QuerySet[Signature]:
-    """Releases of information that permit sharing now: signed at the release's current version (the words the
-    patient agreed to are the clinic's words today) and within the clinic's term for a release, which its text
-    states ("This permission ends one year after you sign it")."""
-    term = dt.timedelta(days=ClinicSettings.load().release_valid_days)
-    return _signatures_current().filter(
-        document__kind=DocumentKind.RELEASE_OF_INFORMATION, signed_at__gt=clock.now() - term
-    )
+    """Releases of information that permit sharing now: signatures that count (`_signatures_current`), so signed at
+    the release's current version (the words the patient agreed to are the clinic's words today) and within the
+    clinic's term for a release."""
+    return _signatures_current().filter(document__kind=DocumentKind.RELEASE_OF_INFORMATION)
 
 
 def releases_signed(*, patient) -> QuerySet[Signature]:

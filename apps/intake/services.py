@@ -28,7 +28,7 @@ from .models import (
     Signature,
     text_sha256,
 )
-from .selectors import documents_current, standard_unsigned
+from .selectors import documents_current, signature_in_force, standard_unsigned, versions_signed
 
 SHIPPED_DOCUMENTS_MIGRATION = "apps.intake.migrations.0002_seed_intake_documents"
 SHIPPED_RISK_ANSWERS_MIGRATION = "apps.intake.migrations.0004_mark_self_harm_risk_answers"
@@ -136,8 +136,7 @@ def packet_send_for_new_series(*, series, actor, clinic: ClinicSettings | None =
     patient = _patient_locked(series.patient)
     if Packet.objects.filter(series=series).exists():
         return None
-    signed = set(Signature.objects.filter(patient=patient).values_list("version_id", flat=True))
-    needed = standard_unsigned(current=list(documents_current()), signed_versions=signed)
+    needed = standard_unsigned(current=list(documents_current()), signed_versions=versions_signed(patient=patient))
     if not needed:
         return None
     return _packet_create(actor=actor, patient=patient, documents=needed, source=PacketSource.SERIES, series=series)
@@ -158,9 +157,10 @@ def document_sign(
 ) -> tuple[Signature, bool]:
     """The patient signs the version of a document they were shown (its SHA-256 `shown_sha256`), by typing their
     name; the questionnaire's answers are signed with it. Returns (signature, created): signing the same version
-    again returns the first signature, so a double submit signs once. A version that is no longer current is
-    refused (409): the patient reads the new one. A risk answer (the document's `risk_answers`) is flagged for the
-    patient's psychotherapists in the same transaction."""
+    again returns the signature that stands, so a double submit signs once. Only a release of information past the
+    clinic's term (no longer counted, `_signatures_current`) is signed again, as its next renewal of that version.
+    A version that is no longer current is refused (409): the patient reads the new one. A risk answer (the
+    document's `risk_answers`) is flagged for the patient's psychotherapists in the same transaction."""
     permission_require(actor, "intake.sign", patient, message="You may sign only your own documents.")
     name = _typed_name_clean(typed_name)
     patient = _patient_locked(patient)
@@ -171,9 +171,10 @@ def document_sign(
         raise Conflict("This document was updated after you opened it. Please read the new version and sign it.")
     if shown_sha256 != version.body_sha256:
         raise Conflict("The text you signed is not the text of this version. Please reload the page and sign again.")
-    existing = Signature.objects.filter(patient=patient, version=version).first()
-    if existing is not None:
-        return existing, False
+    latest = Signature.objects.filter(patient=patient, version=version).order_by("-renewal").first()
+    if latest is not None and signature_in_force(signature=latest):
+        return latest, False
+    renewal = 0 if latest is None else latest.renewal + 1
     cleaned = content_clean(fields=version.fields, content=answers or {}, complete=True) if version.fields else {}
     packet = Packet.objects.filter(patient=patient, items__document=document).order_by("-sent_at", "-id").first()
     try:
@@ -189,9 +190,10 @@ def document_sign(
                 answers=cleaned,
                 signed_at=clock.now(),
                 ip_address=current_origin().ip_address,
+                renewal=renewal,
             )
     except IntegrityError:  # the patient lock makes this unlikely; the unique constraint makes it harmless
-        return Signature.objects.get(patient=patient, version=version), False
+        return Signature.objects.get(patient=patient, version=version, renewal=renewal), False
     _risk_answers_flag(signature=signature, document=document)
     return signature, True
 
