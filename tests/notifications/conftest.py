@@ -150,3 +150,21 @@ def set_reminders(personas):
         personas.patient.refresh_from_db()
 
     return _set
+
+
+def reminders_due_for_patients(count: int) -> list:
+    """One email reminder due now for each of `count` patients, oldest first (the order a batch sends them in)."""
+    from apps.core import clock
+    from apps.notifications.models import Message
+    from apps.scheduling.reminders import appointment_reminders_schedule
+    from tests.factories import PatientFactory, TherapistFactory
+
+    rows = [
+        row
+        for _ in range(count)
+        for row in appointment_reminders_schedule(
+            appointment=AppointmentFactory(therapist=TherapistFactory(), patient=PatientFactory())
+        )
+    ]
+    Message.objects.filter(pk__in=[r.pk for r in rows]).update(send_at=clock.now())
+    return rows

@@ -15,6 +15,8 @@ from apps.notifications.models import Message, MessageStatus
 from apps.notifications.outbox import message_enqueue
 from apps.scheduling.reminders import appointment_reminders_schedule
 
+from .conftest import reminders_due_for_patients
+
 pytestmark = pytest.mark.django_db
 
 RENDERED = Rendered(subject="Hello", text="Plain body\n.starts with a dot\n", html="<p>HTML body</p>", sms="")
@@ -131,23 +133,8 @@ def test_outside_a_transaction_the_commit_and_end_of_data_leave_together(smtp_se
     assert list(smtp_settings.counts().values()) == [1]
 
 
-def _reminders_due_for_patients(count: int) -> list[Message]:
-    """One email reminder due now for each of `count` patients, oldest first (the order a batch sends them in)."""
-    from tests.factories import AppointmentFactory, PatientFactory, TherapistFactory
-
-    rows = [
-        row
-        for _ in range(count)
-        for row in appointment_reminders_schedule(
-            appointment=AppointmentFactory(therapist=TherapistFactory(), patient=PatientFactory())
-        )
-    ]
-    Message.objects.filter(pk__in=[r.pk for r in rows]).update(send_at=clock.now())
-    return rows
-
-
 def test_a_batch_of_reminders_goes_out_over_one_smtp_connection(clinic, smtp_settings):
-    rows = _reminders_due_for_patients(5)
+    rows = reminders_due_for_patients(5)
 
     assert messages_send(message_ids=[r.pk for r in rows]) == {"sent": 5}
 
@@ -157,7 +144,7 @@ def test_a_batch_of_reminders_goes_out_over_one_smtp_connection(clinic, smtp_set
 
 
 def test_a_recipient_deferred_in_the_middle_of_a_batch_is_retried_alone(clinic, smtp_settings):
-    first, deferred, last = _reminders_due_for_patients(3)
+    first, deferred, last = reminders_due_for_patients(3)
     smtp_settings.refuse[deferred.to_address] = "450 Mailbox busy, try again later"
 
     assert messages_send(message_ids=[first.pk, deferred.pk, last.pk]) == {"sent": 2, "retry": 1}
@@ -175,7 +162,7 @@ def test_a_recipient_deferred_in_the_middle_of_a_batch_is_retried_alone(clinic, 
 
 
 def test_an_address_the_server_rejects_for_good_fails_without_a_retry(clinic, smtp_settings):
-    [row] = _reminders_due_for_patients(1)
+    [row] = reminders_due_for_patients(1)
     smtp_settings.refuse[row.to_address] = "550 No such user"
 
     assert messages_send(message_ids=[row.pk]) == {"failed": 1}
@@ -208,7 +195,7 @@ def _batch_queries(message_ids: list[int]) -> list[str]:
 
 
 def test_a_batch_is_read_and_rendered_at_once_and_each_message_costs_one_statement(clinic, smtp_settings):
-    rows = _reminders_due_for_patients(8)
+    rows = reminders_due_for_patients(8)
     two, six = _batch_queries([r.pk for r in rows[:2]]), _batch_queries([r.pk for r in rows[2:]])
 
     def per_message(sql: str) -> bool:
@@ -229,7 +216,7 @@ def test_a_batch_is_read_and_rendered_at_once_and_each_message_costs_one_stateme
 def test_a_row_changed_after_the_batch_read_it_is_not_sent_with_the_old_words(clinic, smtp_settings, monkeypatch):
     from apps.notifications import delivery
 
-    first, changed = _reminders_due_for_patients(2)
+    first, changed = reminders_due_for_patients(2)
     render = delivery._render
 
     def render_then_change(message):

@@ -19,8 +19,8 @@ from apps.notifications.checks import send_task_time_check
 from apps.notifications.delivery import messages_claim_due, messages_send
 from apps.notifications.models import Message, MessageStatus
 from apps.notifications.tasks import send_messages
-from apps.scheduling.reminders import appointment_reminders_schedule
-from tests.factories import AppointmentFactory, PatientFactory, TherapistFactory
+
+from .conftest import reminders_due_for_patients
 
 pytestmark = pytest.mark.django_db
 
@@ -50,14 +50,7 @@ def silent_mail_server(settings):
 
 def _claimed_reminders(count: int) -> list[Message]:
     """One email reminder for each of `count` patients, due now and claimed by a dispatch, oldest first."""
-    rows = [
-        row
-        for _ in range(count)
-        for row in appointment_reminders_schedule(
-            appointment=AppointmentFactory(therapist=TherapistFactory(), patient=PatientFactory())
-        )
-    ]
-    Message.objects.filter(pk__in=[r.pk for r in rows]).update(send_at=clock.now())
+    rows = reminders_due_for_patients(count)
     assert messages_claim_due() == [r.pk for r in rows]
     return rows
 

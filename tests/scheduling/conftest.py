@@ -28,6 +28,20 @@ def at(day: dt.date, hour: int, minute: int = 0) -> dt.datetime:
     return clock.local_datetime(day, dt.time(hour, minute))
 
 
+def weekly_at_three(clinic, count: int = 4):
+    """The clinic's patient booked weekly on Mondays at 3 PM in the Willow room from MONDAY, `count` sessions."""
+    return services.series_book(
+        actor=clinic.front_desk,
+        therapist=clinic.therapist,
+        patient=clinic.patient,
+        service_type=clinic.individual,
+        first_date=MONDAY,
+        local_start_time=dt.time(15, 0),
+        occurrence_count=count,
+        room=clinic.willow,
+    )
+
+
 def confirmation_dialog(response) -> str:
     """The body of an htmx answer that must be a confirmation dialog alone (200, so htmx swaps it in)."""
     body = response.content.decode()

@@ -13,7 +13,7 @@ from apps.patients.models import Patient
 from apps.patients.services import patient_reminder_preferences_set, patient_sms_opt_out
 from apps.scheduling import services
 
-from .conftest import MONDAY, at
+from .conftest import MONDAY, at, weekly_at_three
 
 pytestmark = pytest.mark.django_db
 
@@ -34,19 +34,6 @@ def _book(clinic, start=None, **extra):
     )
 
 
-def _weekly(clinic, count=4):
-    return services.series_book(
-        actor=clinic.front_desk,
-        therapist=clinic.therapist,
-        patient=clinic.patient,
-        service_type=clinic.individual,
-        first_date=MONDAY,
-        local_start_time=dt.time(15, 0),
-        occurrence_count=count,
-        room=clinic.willow,
-    )
-
-
 def test_a_booking_emails_the_patient_a_confirmation_of_when_with_whom_and_where(clinic):
     appointment = _book(clinic)
 
@@ -62,7 +49,7 @@ def test_a_booking_emails_the_patient_a_confirmation_of_when_with_whom_and_where
 
 
 def test_a_series_sends_one_message_listing_its_dates(clinic):
-    weekly = _weekly(clinic)
+    weekly = weekly_at_three(clinic)
 
     [notice] = _notices("appointment_booked")
 
@@ -91,7 +78,7 @@ def test_a_move_sends_a_notice_with_the_old_and_the_new_time(clinic, session):
 
 
 def test_moving_the_rest_of_a_series_sends_one_notice(clinic):
-    weekly = _weekly(clinic, count=3)
+    weekly = weekly_at_three(clinic, count=3)
     services.appointment_reschedule(
         appointment=weekly.booked[0],
         actor=clinic.front_desk,
@@ -113,7 +100,7 @@ def test_a_patient_who_agreed_to_texts_also_gets_a_text(clinic):
         actor=clinic.front_desk, patient=clinic.patient, email=True, sms=True, sms_consent=True
     )
     clinic.patient.refresh_from_db()
-    _weekly(clinic)
+    weekly_at_three(clinic)
 
     email, sms = _notices("appointment_booked")
 
@@ -150,7 +137,7 @@ def test_no_notice_for_a_session_already_begun(clinic, frozen_now):
 
 def test_a_series_begun_in_the_past_lists_only_the_dates_to_come(clinic, frozen_now):
     frozen_now.move_to(at(MONDAY + dt.timedelta(days=8), 9))
-    _weekly(clinic)
+    weekly_at_three(clinic)
     [notice] = _notices("appointment_booked")
     assert [dt.datetime.fromisoformat(s["start"]) for s in notice.context["sessions"]] == [
         at(MONDAY + dt.timedelta(weeks=w), 15) for w in (2, 3)

@@ -14,25 +14,12 @@ from apps.patients.services import patient_reminder_preferences_set, patient_sms
 from apps.scheduling import services
 from apps.scheduling.reminders import REPLANNED
 
-from .conftest import MONDAY
+from .conftest import weekly_at_three
 
 pytestmark = pytest.mark.django_db
 
 NEW_EMAIL = "pat.new@example.test"
 NEW_PHONE = "+16175550199"
-
-
-def _weekly(clinic, count=12):
-    return services.series_book(
-        actor=clinic.front_desk,
-        therapist=clinic.therapist,
-        patient=clinic.patient,
-        service_type=clinic.individual,
-        first_date=MONDAY,
-        local_start_time=dt.time(15, 0),
-        occurrence_count=count,
-        room=clinic.willow,
-    )
 
 
 def _reminders(channel: str, status: str = MessageStatus.PENDING):
@@ -52,7 +39,7 @@ def _update(clinic, **changes):
 
 
 def test_a_new_email_address_takes_over_every_reminder_not_yet_sent(clinic):
-    weekly = _weekly(clinic)
+    weekly = weekly_at_three(clinic, count=12)
     old_email = clinic.patient.email
     first, *rest = _reminders("email")
     Message.objects.filter(pk=first.pk).update(status=MessageStatus.SENT, sent_at=first.send_at)
@@ -74,7 +61,7 @@ def test_a_new_email_address_takes_over_every_reminder_not_yet_sent(clinic):
 
 def test_a_new_number_withdraws_texts_until_the_patient_agrees_to_texts_there(clinic):
     _preferences(clinic)
-    _weekly(clinic, count=3)
+    weekly_at_three(clinic, count=3)
     queued = set(_reminders("sms").values_list("pk", flat=True))
     assert len(queued) == 3
 
@@ -99,7 +86,7 @@ def test_a_new_number_withdraws_texts_until_the_patient_agrees_to_texts_there(cl
 
 def test_the_same_number_typed_another_way_keeps_consent_and_texts(clinic):
     _preferences(clinic)
-    _weekly(clinic, count=2)
+    weekly_at_three(clinic, count=2)
     Message.objects.update(updated_at=dt.datetime(2026, 1, 1, tzinfo=dt.UTC))
     local = clinic.patient.phone.removeprefix("+1")
 
@@ -110,7 +97,7 @@ def test_the_same_number_typed_another_way_keeps_consent_and_texts(clinic):
 
 
 def test_texts_turned_on_after_booking_remind_of_the_sessions_already_booked(clinic):
-    weekly = _weekly(clinic, count=4)
+    weekly = weekly_at_three(clinic, count=4)
     assert not _reminders("sms").exists()
 
     _preferences(clinic)
@@ -122,7 +109,7 @@ def test_texts_turned_on_after_booking_remind_of_the_sessions_already_booked(cli
 
 def test_reminders_turned_off_are_withdrawn_at_once(clinic):
     _preferences(clinic)
-    _weekly(clinic, count=4)
+    weekly_at_three(clinic, count=4)
 
     _preferences(clinic, email=False, sms=False, consent=True)
 
@@ -133,7 +120,7 @@ def test_reminders_turned_off_are_withdrawn_at_once(clinic):
 
 def test_texts_stopped_and_agreed_to_again_come_back(clinic):
     _preferences(clinic)
-    _weekly(clinic, count=3)
+    weekly_at_three(clinic, count=3)
 
     patient_sms_opt_out(patient=clinic.patient)
     assert not _reminders("sms").exists()
@@ -144,7 +131,7 @@ def test_texts_stopped_and_agreed_to_again_come_back(clinic):
 
 
 def test_a_zone_of_their_own_is_named_in_the_reminders_already_queued(clinic):
-    _weekly(clinic, count=2)
+    weekly_at_three(clinic, count=2)
 
     _update(clinic, time_zone="America/Los_Angeles")
 
