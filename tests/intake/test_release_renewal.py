@@ -13,7 +13,8 @@ from apps.core.errors import InvalidTransition
 from apps.intake import selectors
 from apps.intake.models import DocumentKind, IntakeDocument, Signature
 from apps.intake.services import packet_send
-from apps.referrals.services import outbound_draft, outbound_send
+from apps.referrals.services import outbound_send
+from tests.referrals.conftest import psychiatry_referral
 
 from .conftest import sign
 
@@ -44,16 +45,6 @@ def _sign_post(document):
     return {"version": version.pk, "shown_sha256": version.body_sha256, "typed_name": "Pat Ient"}
 
 
-def _referral(personas):
-    return outbound_draft(
-        actor=personas.therapist,
-        patient=personas.patient,
-        recipient_kind="psychiatrist",
-        recipient_name="Dr. Sam Okafor",
-        reason="Evaluation for medication to support sleep.",
-    )
-
-
 def test_an_ended_release_is_to_sign_again_in_the_portal_and_on_the_chart(personas, login, signed_release, release):
     with _ended(signed_release):
         assert selectors.patient_outstanding(patient=personas.patient) == [release]
@@ -71,7 +62,7 @@ def test_an_ended_release_is_to_sign_again_in_the_portal_and_on_the_chart(person
 def test_the_patient_signs_it_again_and_the_referral_goes_out_under_the_renewal(
     personas, login, signed_release, release
 ):
-    referral = _referral(personas)
+    referral = psychiatry_referral(personas)
     with _ended(signed_release):
         with pytest.raises(InvalidTransition, match="no release of information in force"):
             outbound_send(actor=personas.therapist, referral=referral)

@@ -9,7 +9,7 @@ from apps.core import clock
 from apps.core.models import ClinicSettings
 from apps.intake.models import DocumentKind, IntakeDocument
 from apps.intake.services import document_sign, packet_send
-from apps.referrals.services import inbound_receive
+from apps.referrals.services import inbound_receive, outbound_draft
 from tests.factories import ServiceTypeFactory
 
 PDF_BYTES = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
@@ -70,3 +70,18 @@ def signed_release(personas):
         typed_name=personas.patient.legal_name,
     )
     return signature
+
+
+OUTBOUND_REASON = "Evaluation for medication to support sleep."
+
+
+def psychiatry_referral(personas, **extra):
+    """A draft referral of the personas' patient to a psychiatrist, written by their therapist."""
+    return outbound_draft(
+        actor=personas.therapist,
+        patient=personas.patient,
+        recipient_kind="psychiatrist",
+        recipient_name="Dr. Sam Okafor",
+        reason=OUTBOUND_REASON,
+        **extra,
+    )

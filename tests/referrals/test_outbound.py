@@ -13,20 +13,15 @@ from apps.referrals.services import outbound_acknowledge, outbound_close, outbou
 from tests.factories import AppointmentFactory
 from tests.notes.conftest import CANARY
 
+from .conftest import OUTBOUND_REASON, psychiatry_referral
+
 pytestmark = pytest.mark.django_db
-REASON = "Evaluation for medication to support sleep."
+REASON = OUTBOUND_REASON
 
 
 @pytest.fixture
 def draft(personas):
-    return outbound_draft(
-        actor=personas.therapist,
-        patient=personas.patient,
-        recipient_kind="psychiatrist",
-        recipient_name="Dr. Sam Okafor",
-        recipient_fax="+16175550190",
-        reason=REASON,
-    )
+    return psychiatry_referral(personas, recipient_fax="+16175550190")
 
 
 def test_sending_without_a_signed_release_is_refused_and_stays_a_draft(personas, draft):

@@ -15,19 +15,11 @@ from apps.intake.selectors import patient_documents
 from apps.intake.services import document_publish
 from apps.referrals.models import OutboundReferral, OutboundStatus
 from apps.referrals.selectors import outbound_drafts, release_choices
-from apps.referrals.services import outbound_draft, outbound_send
+from apps.referrals.services import outbound_send
+
+from .conftest import psychiatry_referral
 
 pytestmark = pytest.mark.django_db
-
-
-def _draft(personas) -> OutboundReferral:
-    return outbound_draft(
-        actor=personas.therapist,
-        patient=personas.patient,
-        recipient_kind="psychiatrist",
-        recipient_name="Dr. Sam Okafor",
-        reason="Evaluation for medication to support sleep.",
-    )
 
 
 def _release_document() -> IntakeDocument:
@@ -50,7 +42,7 @@ def test_the_shipped_term_is_the_year_the_release_text_states():
 
 
 def test_a_release_signed_400_days_ago_is_not_in_force(personas, signed_release):
-    referral = _draft(personas)
+    referral = psychiatry_referral(personas)
     with time_machine.travel(signed_release.signed_at + dt.timedelta(days=400), tick=False):
         assert list(release_choices(patient=personas.patient)) == []
         assert not _has_release(referral)
@@ -58,7 +50,7 @@ def test_a_release_signed_400_days_ago_is_not_in_force(personas, signed_release)
 
 
 def test_naming_an_expired_release_is_refused(personas, signed_release):
-    referral = _draft(personas)
+    referral = psychiatry_referral(personas)
     with (
         time_machine.travel(signed_release.signed_at + dt.timedelta(days=400), tick=False),
         pytest.raises(Unprocessable, match="in force"),
@@ -67,7 +59,7 @@ def test_naming_an_expired_release_is_refused(personas, signed_release):
 
 
 def test_a_release_is_in_force_until_the_term_ends(personas, signed_release):
-    referral = _draft(personas)
+    referral = psychiatry_referral(personas)
     with time_machine.travel(signed_release.signed_at + dt.timedelta(days=364, hours=23), tick=False):
         assert _has_release(referral)
         assert outbound_send(actor=personas.therapist, referral=referral).release == signed_release
@@ -77,7 +69,7 @@ def test_the_term_is_the_clinics_setting(personas, signed_release):
     settings_row = ClinicSettings.load()
     settings_row.release_valid_days = 30
     settings_row.save()
-    referral = _draft(personas)
+    referral = psychiatry_referral(personas)
     with time_machine.travel(signed_release.signed_at + dt.timedelta(days=31), tick=False):
         assert not _has_release(referral)
         _refused_and_still_a_draft(personas, referral)
@@ -88,7 +80,7 @@ def test_a_release_signed_at_an_earlier_version_does_not_count(personas, signed_
     document_publish(
         actor=personas.admin, document=document, body=document.current_version.body + "\n\nRevised wording."
     )
-    referral = _draft(personas)
+    referral = psychiatry_referral(personas)
     # Intake asks for the new version, and sending agrees: the one rule of "signed".
     [status] = [row for row in patient_documents(patient=personas.patient) if row.document.pk == document.pk]
     assert status.needs_new_signature
@@ -100,12 +92,12 @@ def test_a_release_signed_at_an_earlier_version_does_not_count(personas, signed_
 
 def test_a_retired_release_form_does_not_count(personas, signed_release):
     IntakeDocument.objects.filter(pk=signed_release.document_id).update(is_active=False)
-    referral = _draft(personas)
+    referral = psychiatry_referral(personas)
     assert not _has_release(referral)
     _refused_and_still_a_draft(personas, referral)
 
 
 def test_a_release_in_force_still_sends_at_any_hour(personas, signed_release):
-    referral = _draft(personas)
+    referral = psychiatry_referral(personas)
     with time_machine.travel(clock.now() + dt.timedelta(days=200, hours=7), tick=False):
         assert outbound_send(actor=personas.therapist, referral=referral).status == OutboundStatus.SENT
