@@ -2,11 +2,9 @@
 for a session that takes place, signed with exactly the answers its signer saw, and a colleague's draft stays the
 author's (its pain answers included)."""
 
-import threading
-
 import pytest
 from django.apps import apps as django_apps
-from django.db import IntegrityError, close_old_connections, transaction
+from django.db import IntegrityError, transaction
 
 from apps.core import clock
 from apps.core.encryption import decrypt_json
@@ -16,6 +14,7 @@ from apps.notes.services import note_create, note_sign, note_update_draft
 from apps.scheduling import services as scheduling
 from apps.scheduling.models import Appointment
 from tests.factories import appointment_ahead
+from tests.locking import waiting_on_own_transaction
 
 from .conftest import complete_progress_content, past_appointment_for
 
@@ -132,34 +131,24 @@ def test_an_autosave_arriving_while_the_page_signs_never_changes_what_is_signed(
         actor=personas.therapist, appointment=session, template=progress_template, content=complete_progress_content()
     )
     page, stale_tab = login(personas.therapist), login(personas.therapist)
-    autosave: dict[str, object] = {}
-
-    def late_autosave():
-        try:
-            autosave["status"] = stale_tab.post(
-                f"/notes/{note.pk}/autosave/", _form(complete_progress_content(pain_now=1))
-            ).status_code
-        finally:
-            close_old_connections()
-
+    late_autosave: dict[str, object] = {}
     real_sign = services.note_sign
 
-    def sign_once_the_autosave_arrived(**kwargs):
-        thread = threading.Thread(target=late_autosave)
-        thread.start()
-        thread.join(timeout=2)
-        autosave["waited"] = thread.is_alive()
-        autosave["thread"] = thread
+    def sign_once_the_autosave_waits(**kwargs):
+        # Between the page's save and its signature: the stale tab's autosave must wait for this transaction.
+        late_autosave["finish"] = waiting_on_own_transaction(
+            lambda: stale_tab.post(f"/notes/{note.pk}/autosave/", _form(complete_progress_content(pain_now=1)))
+        )
         return real_sign(**kwargs)
 
-    monkeypatch.setattr(services, "note_sign", sign_once_the_autosave_arrived)
+    monkeypatch.setattr(services, "note_sign", sign_once_the_autosave_waits)
     response = page.post(
         f"/notes/{note.pk}/", {**_form(complete_progress_content(pain_now=4)), "sign": "1", "attest": "on"}
     )
-    autosave["thread"].join(timeout=20)
+    autosave = late_autosave["finish"]()
 
     assert response.status_code == 302
-    assert autosave["waited"] is True
+    assert "signed" in autosave.content.decode().lower()  # refused: the note is signed
     signed = SessionNote.objects.get(pk=note.pk)
     assert signed.status == "signed"
     assert (signed.pain_now, decrypt_json(signed.content_encrypted)["pain_now"]) == (4, 4)
