@@ -27,8 +27,9 @@ RECENT_REMINDERS = 10
 
 
 def _texted_sessions(from_number: str) -> list:
-    """The booked sessions still ahead whose reminders were lately texted to this number, the last texted first.
-    A number two charts share (a parent and a child) can name more than one patient's session here.
+    """The booked sessions still ahead whose reminders were lately texted to this number, the last texted first, of
+    patients whose number it still is and who still take texts. A number two charts share (a parent and a child)
+    can name more than one patient's session here.
 
     A reminder's subject is its session; it is found through the subject's model label, as every outbox row names
     what it is about, so the outbox does not import the schedule above it."""
@@ -43,7 +44,14 @@ def _texted_sessions(from_number: str) -> list:
     for subject_type in {label for label, _ in reminders}:
         ids = [pk for label, pk in reminders if label == subject_type]
         sessions = apps.get_model(subject_type).objects.filter(pk__in=ids, status="booked", start__gt=clock.now())
-        open_sessions.update({(subject_type, str(s.pk)): s for s in sessions.select_related("patient")})
+        open_sessions.update(
+            {
+                (subject_type, str(s.pk)): s
+                for s in sessions.select_related("patient")
+                # A number the patient has since given up (or texts they withdrew) speaks for them no more.
+                if s.patient.phone == from_number and s.patient.can_receive_sms
+            }
+        )
     texted = dict.fromkeys(reminders)  # the last texted first, each session once
     return [open_sessions[key] for key in texted if key in open_sessions]
 

@@ -97,6 +97,22 @@ def test_the_answer_tells_the_session_time_on_its_office_clock(client, texted_re
     assert f"at {local:%-I:%M %p} P" in reply and "T is confirmed" in reply  # "7:00 AM PST is confirmed"
 
 
+@pytest.mark.parametrize("body", ["C", "CANCEL"])
+def test_a_number_the_patient_gave_up_no_longer_speaks_for_their_sessions(
+    client, texted_reminder, appointment, personas, body
+):
+    old_number = personas.patient.phone
+    Patient.objects.filter(pk=personas.patient.pk).update(phone="+16175550142")
+
+    reply = html.unescape(
+        _post(client, "/messages/twilio/inbound/", {"From": old_number, "Body": body}).content.decode()
+    )
+
+    assert "could not find" in reply
+    assert personas.patient.first_name not in reply and "https://" not in reply
+    assert not AppointmentConfirmation.objects.exists()
+
+
 def test_replying_c_without_a_texted_session_says_so(client, personas):
     response = _post(client, "/messages/twilio/inbound/", {"From": personas.patient.phone, "Body": "C"})
     assert "could not find" in response.content.decode()
@@ -238,7 +254,9 @@ def _texted(appointment) -> Message:
 def childs_session(texted_reminder, personas):
     """The other patient (Robin, a child) shares the persona patient's number, and a reminder of their session was
     texted to it too."""
-    Patient.objects.filter(pk=personas.other_patient.pk).update(phone=personas.patient.phone, preferred_name="Robin")
+    Patient.objects.filter(pk=personas.other_patient.pk).update(
+        phone=personas.patient.phone, preferred_name="Robin", reminder_sms=True, sms_consent_at=clock.now()
+    )
     personas.other_patient.refresh_from_db()
     session = appointment_ahead(therapist=personas.other_therapist, patient=personas.other_patient)
     _texted(session)
