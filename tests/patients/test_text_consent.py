@@ -39,3 +39,12 @@ def test_a_new_emergency_contact_number_keeps_consent_to_texts(personas, texting
 
     texting = Patient.objects.get(pk=texting.pk)
     assert texting.reminder_sms and texting.sms_consent_at is not None
+
+
+def test_the_django_admin_changes_no_contact_detail_or_reminder_choice(personas, superuser_admin):
+    """They change through the chart, where a new number withdraws the consent given for the old one and the
+    queued reminders follow: the admin shows them and changes none of them."""
+    url = f"/admin/patients/patient/{personas.patient.pk}/change/"
+    page = superuser_admin.get(url).content.decode()
+    for field in ("email", "phone", "time_zone", "reminder_sms", "sms_consent_at"):
+        assert f'name="{field}"' not in page
