@@ -89,6 +89,9 @@ def note_create(*, actor, appointment, content: dict, template: NoteTemplate | N
     Without a template, the patient's usual one: intake for a first session, progress once they have a signed
     note from an earlier session (selectors.note_template_default).
     """
+    # Under the session's lock, as signing and moving take it: a session being handed to a colleague at this moment
+    # is read as it ends up, so its note is never started by the therapist who no longer holds it.
+    appointment = Appointment.objects.select_for_update().select_related("service_type").get(pk=appointment.pk)
     permission_require(actor, "notes.add_note", appointment, message=NOTE_DENIED)
     if appointment.patient_id is None:
         raise Unprocessable("Group meetings have no individual session note.")
@@ -113,11 +116,13 @@ def note_create(*, actor, appointment, content: dict, template: NoteTemplate | N
 @transaction.atomic
 def note_update_draft(*, actor, note: SessionNote, content: dict, template: NoteTemplate | None = None) -> SessionNote:
     """Replace a draft's answers (autosave and explicit saves). Signed notes refuse; use an addendum."""
+    # Appointment before note, as signing locks: a session moved or cancelled meanwhile is read as it ends up.
+    appointment = Appointment.objects.select_for_update().filter(pk=note.appointment_id).first()
     note = _locked(note)
     permission_require(actor, "notes.change_note", note, message=NOTE_DENIED)
     if note.status != NoteStatus.DRAFT:
         raise InvalidTransition("This note is signed and can no longer change. Add an addendum instead.")
-    _session_check(note.appointment, note)
+    _session_check(appointment, note)
     if template is not None and template.pk != note.template_id:
         _template_check(template, note.appointment)
         note.template = template

@@ -14,7 +14,7 @@ from apps.notes.services import note_create, note_sign, note_update_draft
 from apps.scheduling import services as scheduling
 from apps.scheduling.models import Appointment
 from tests.factories import appointment_ahead
-from tests.locking import waiting_on_own_transaction
+from tests.locking import HeldElsewhere, waiting_on_own_transaction
 
 from .conftest import complete_progress_content, past_appointment_for
 
@@ -152,3 +152,21 @@ def test_an_autosave_arriving_while_the_page_signs_never_changes_what_is_signed(
     signed = SessionNote.objects.get(pk=note.pk)
     assert signed.status == "signed"
     assert (signed.pain_now, decrypt_json(signed.content_encrypted)["pain_now"]) == (4, 4)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_note_started_while_its_session_is_handed_over_waits_for_the_handover_and_is_refused(
+    personas, progress_template
+):
+    from apps.core.errors import PermissionDenied
+
+    session = appointment_ahead(therapist=personas.therapist, patient=personas.patient)
+    handover = HeldElsewhere(
+        lambda: Appointment.objects.filter(pk=session.pk).update(therapist=personas.other_therapist)
+    )
+    handover.release_soon()
+
+    with pytest.raises(PermissionDenied):
+        note_create(actor=personas.therapist, appointment=session, template=progress_template, content={})
+    handover.join()
+    assert not SessionNote.objects.filter(appointment=session).exists()
