@@ -16,6 +16,15 @@ from .errors import ApplicationError
 # slips past them, never a server error.
 UNSTORABLE = "A value sent is too long or out of range; check what was entered and send it again."
 
+# What Postgres says of a value it cannot store: too long for its column (22001), a number out of range (22003), a
+# date or time out of range (22008). Every other data error (a division by zero, a bad cast in the SQL) is ours.
+UNSTORABLE_SQLSTATES = frozenset({"22001", "22003", "22008"})
+
+
+def is_unstorable(exc: BaseException) -> bool:
+    """Whether `exc` is the database refusing a value it cannot store, rather than an error of the clinic's SQL."""
+    return isinstance(exc, DataError) and getattr(exc.__cause__, "sqlstate", None) in UNSTORABLE_SQLSTATES
+
 
 def error_body(code: str, message: str, **extra) -> dict:
     return {"error": {"code": code, "message": message, **{k: v for k, v in extra.items() if v}}}
@@ -28,7 +37,7 @@ def exception_handler(exc, context):
         fields = exc.message_dict if hasattr(exc, "error_dict") else {}
         message = "; ".join(exc.messages) or "Invalid input."
         return Response(error_body("invalid", message, fields=fields), status=status.HTTP_400_BAD_REQUEST)
-    if isinstance(exc, DataError):
+    if is_unstorable(exc):
         return Response(error_body("invalid", UNSTORABLE), status=status.HTTP_400_BAD_REQUEST)
     if isinstance(exc, IntegrityError):
         return Response(

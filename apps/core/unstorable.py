@@ -2,11 +2,10 @@
 its range) answers 400 with the site's "could not be sent" page and the API's words for it (api_errors), not a server
 error. Forms and services refuse such values first, naming the field; this answers for one that slips past them."""
 
-from django.db import DataError
 from django.http import HttpResponse
 from django.template.loader import render_to_string
 
-from .api_errors import UNSTORABLE
+from .api_errors import UNSTORABLE, is_unstorable
 
 
 class RefuseUnstorableValuesMiddleware:
@@ -17,6 +16,6 @@ class RefuseUnstorableValuesMiddleware:
         return self.get_response(request)
 
     def process_exception(self, request, exception):
-        if not isinstance(exception, DataError):
+        if not is_unstorable(exception):
             return None
         return HttpResponse(render_to_string("400.html", {"message": UNSTORABLE}, request=request), status=400)

@@ -17,3 +17,10 @@ def test_an_api_view_handed_a_value_the_database_cannot_store_answers_400_in_the
     assert response.status_code == 400
     assert response.json()["error"]["code"] == "invalid"
     assert "too long or out of range" in response.json()["error"]["message"]
+
+
+def test_a_data_error_of_the_clinics_own_sql_stays_a_server_error(client):
+    """Only a value the database cannot store is the sender's to fix; a division by zero is the clinic's bug and is
+    reported as one, not hidden behind a 400."""
+    client.raise_request_exception = False
+    assert client.get("/broken/").status_code == 500
