@@ -287,6 +287,20 @@ def test_a_completed_plan_is_not_reopened_beside_a_newer_active_plan(plan, perso
     assert active_plan(patient=personas.patient) == second
 
 
+def test_a_plan_completed_before_its_completion_time_was_kept_is_reopened_too(plan, personas):
+    from importlib import import_module
+
+    from django.apps import apps as django_apps
+
+    paid_outside = _pay(personas, "400")
+    PaymentPlan.objects.filter(pk=plan.pk).update(completed_at=None)  # as the rows completed before the column
+    import_module("apps.billing.migrations.0017_plan_completed_at_backfill").completed_at_backfill(django_apps, None)
+
+    payment_refund(actor=personas.billing, payment=paid_outside, amount="100", reason="Check bounced in part")
+    plan.refresh_from_db()
+    assert plan.status == PlanStatus.ACTIVE
+
+
 def test_the_overdue_notice_asks_for_what_is_left_of_the_instalment_as_the_portal_does(plan, personas, login):
     _pay(personas, "150", plan=plan)
     with time_machine.travel("2026-04-02 09:00:00-04:00", tick=False):
