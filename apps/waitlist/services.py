@@ -374,7 +374,7 @@ def _withdraw(offer: SlotOffer, *, actor) -> None:
         context=_slot_context(offer),
         sms=False,
     )
-    transaction.on_commit(functools.partial(_request_back_in_line, request.pk))
+    transaction.on_commit(functools.partial(_request_back_in_line, request.pk), robust=True)
 
 
 def _request_back_in_line(request_id: int) -> None:
@@ -455,7 +455,7 @@ def slot_offers_decline_on_discharge(*, actor, patient) -> None:
         offer = _lock_slot_offer(offer_id)
         if offer.status == SlotOfferStatus.OUTSTANDING:
             _decline(offer, actor=actor, pass_on=False)
-            transaction.on_commit(functools.partial(_slot_pass_on, slot_id))
+            transaction.on_commit(functools.partial(_slot_pass_on, slot_id), robust=True)
 
 
 def slot_offers_due(now: dt.datetime) -> list[int]:

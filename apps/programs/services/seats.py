@@ -416,7 +416,7 @@ def seat_offers_decline_on_discharge(*, actor, patient) -> None:
         if enrollment.status != EnrollmentStatus.OFFERED:
             continue
         enrollment_end(enrollment, status=EnrollmentStatus.DECLINED, reason="Discharged.", actor=actor)
-        transaction.on_commit(functools.partial(_seats_pass_on, program_id, actor=actor))
+        transaction.on_commit(functools.partial(_seats_pass_on, program_id, actor=actor), robust=True)
 
 
 def seat_offers_on_reactivation(*, actor, patient) -> None:
@@ -426,7 +426,7 @@ def seat_offers_on_reactivation(*, actor, patient) -> None:
     they are first."""
     waiting_in = Enrollment.objects.filter(patient=patient, status=EnrollmentStatus.WAITLISTED)
     for program_id in waiting_in.values_list("program_id", flat=True).distinct().order_by("program_id"):
-        transaction.on_commit(functools.partial(_seats_pass_on, program_id, actor=actor))
+        transaction.on_commit(functools.partial(_seats_pass_on, program_id, actor=actor), robust=True)
 
 
 def _seats_pass_on(program_id: int, *, actor) -> None:
