@@ -31,21 +31,30 @@ def _post(client, path, params, *, token=TOKEN):
     return client.post(path, params, HTTP_X_TWILIO_SIGNATURE=signature)
 
 
-@pytest.fixture
-def texted_reminder(appointment, personas, set_reminders):
-    set_reminders(email=True, sms=True)
+def _texted(appointment, *, provider_id: str = "") -> Message:
+    """A text reminder of `appointment`, sent to its patient's number."""
     message = message_enqueue(
         channel="sms",
-        to_address=personas.patient.phone,
+        to_address=appointment.patient.phone,
         purpose="reminder_sms",
         template="appointment_reminder",
         subject=appointment,
-        send_at=clock.now() - dt.timedelta(hours=1),
-        dedupe_key="sms-reminder",
-        patient=personas.patient,
+        send_at=clock.now(),
+        dedupe_key=f"sms-reminder-{appointment.pk}",
+        patient=appointment.patient,
     )
-    Message.objects.filter(pk=message.pk).update(status=MessageStatus.SENT, sent_at=clock.now(), provider_id="SM123")
+    Message.objects.filter(pk=message.pk).update(
+        status=MessageStatus.SENT, sent_at=clock.now(), provider_id=provider_id
+    )
+    message.refresh_from_db()
     return message
+
+
+@pytest.fixture
+def texted_reminder(appointment, personas, set_reminders):
+    set_reminders(email=True, sms=True)
+    appointment.patient.refresh_from_db()
+    return _texted(appointment, provider_id="SM123")
 
 
 def test_a_delivery_report_updates_the_message(client, texted_reminder):
@@ -233,21 +242,6 @@ def test_other_texts_change_nothing_and_get_no_answer(client, texted_reminder, p
 
 # ------------------------------------------------------------------------------------------------------------
 # A number two charts share (a parent and a child)
-
-
-def _texted(appointment) -> Message:
-    message = message_enqueue(
-        channel="sms",
-        to_address=appointment.patient.phone,
-        purpose="reminder_sms",
-        template="appointment_reminder",
-        subject=appointment,
-        send_at=clock.now(),
-        dedupe_key=f"sms-reminder-{appointment.pk}",
-        patient=appointment.patient,
-    )
-    Message.objects.filter(pk=message.pk).update(status=MessageStatus.SENT, sent_at=clock.now())
-    return message
 
 
 @pytest.fixture

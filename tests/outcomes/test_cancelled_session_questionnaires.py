@@ -54,18 +54,24 @@ def test_a_questionnaire_asked_on_its_own_stays_due(personas, asked, tomorrow_se
     assert list(selectors.assignments_pending(patient=personas.patient)) == [own]
 
 
+def _two_days_after(session):
+    """The patient's next session with the same therapist, two days after `session`."""
+    from tests.factories import AppointmentFactory
+
+    return AppointmentFactory(
+        therapist=session.therapist,
+        patient=session.patient,
+        start=session.start + dt.timedelta(days=2),
+        end=session.end + dt.timedelta(days=2),
+    )
+
+
 def test_a_cancelled_sessions_questionnaires_are_asked_again_at_the_next_session(personas, tomorrow_session):
     from apps.outcomes.services import questionnaires_send_for_appointment
-    from tests.factories import AppointmentFactory
 
     questionnaires_send_for_appointment(appointment=tomorrow_session)
     appointment_cancel(appointment=tomorrow_session, actor=personas.front_desk, reason="Patient unwell")
-    rebooked = AppointmentFactory(
-        therapist=personas.therapist,
-        patient=personas.patient,
-        start=tomorrow_session.start + dt.timedelta(days=2),
-        end=tomorrow_session.end + dt.timedelta(days=2),
-    )
+    rebooked = _two_days_after(tomorrow_session)
 
     asked = questionnaires_send_for_appointment(appointment=rebooked)
 
@@ -75,18 +81,12 @@ def test_a_cancelled_sessions_questionnaires_are_asked_again_at_the_next_session
 def test_an_expired_questionnaire_is_asked_again_but_an_answered_or_open_one_is_not(personas, tomorrow_session):
     from apps.outcomes.models import QuestionnaireAssignment
     from apps.outcomes.services import questionnaire_answer, questionnaires_send_for_appointment
-    from tests.factories import AppointmentFactory
 
     questionnaires_send_for_appointment(appointment=tomorrow_session)
     phq9 = QuestionnaireAssignment.objects.get(appointment=tomorrow_session, instrument="phq9")
     questionnaire_answer(actor=personas.patient.user, assignment=phq9, answers=[0] * 9)
     QuestionnaireAssignment.objects.filter(instrument="gad7").update(status="expired")
-    later = AppointmentFactory(
-        therapist=personas.therapist,
-        patient=personas.patient,
-        start=tomorrow_session.start + dt.timedelta(days=2),
-        end=tomorrow_session.end + dt.timedelta(days=2),
-    )
+    later = _two_days_after(tomorrow_session)
 
     asked = questionnaires_send_for_appointment(appointment=later)
 

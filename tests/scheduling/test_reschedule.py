@@ -11,23 +11,14 @@ from apps.notifications.models import Message, MessageStatus
 from apps.scheduling import services
 from apps.scheduling.models import Appointment, AppointmentSeries, SeriesStatus
 
-from .conftest import MONDAY, at
+from .conftest import MONDAY, at, weekly_at_three
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
 def weekly(clinic):
-    return services.series_book(
-        actor=clinic.front_desk,
-        therapist=clinic.therapist,
-        patient=clinic.patient,
-        service_type=clinic.individual,
-        first_date=MONDAY,
-        local_start_time=dt.time(15, 0),
-        room=clinic.willow,
-        occurrence_count=4,
-    )
+    return weekly_at_three(clinic)
 
 
 def _local(a):
