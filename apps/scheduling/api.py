@@ -647,7 +647,7 @@ class TimeOffViewSet(_AvailabilityViewSet):
         """Name the booked sessions inside the time off, for the front desk to move."""
         time_off = TimeOff.objects.get(pk=response.data["id"])
         when = serializers.DateTimeField()
-        clashes = selectors.booked_during(therapist_id=time_off.therapist_id, start=time_off.start, end=time_off.end)
+        clashes = selectors.sessions_in_time_off(time_off=time_off)
         response.data["sessions_to_move"] = [
             {"id": a.pk, "start": when.to_representation(a.start), "end": when.to_representation(a.end)}
             for a in clashes

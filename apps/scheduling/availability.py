@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from apps.core import clock
 
-from .models import BLOCKING_STATUSES, Appointment, Location, TimeOff, Weekday, WorkingHours
+from .models import BLOCKING_STATUSES, TIME_OFF_REACH, Appointment, Location, TimeOff, Weekday, WorkingHours
 
 
 @dataclass(frozen=True)
@@ -104,7 +104,9 @@ def slots_check(
         .order_by("start", "pk")
     )
     hours = list(WorkingHours.objects.filter(therapist=therapist).select_related("location"))
-    time_off = list(TimeOff.objects.filter(therapist=therapist, start__lt=high, end__gt=low))
+    time_off = list(
+        TimeOff.objects.filter(therapist=therapist, start__lt=high + TIME_OFF_REACH, end__gt=low - TIME_OFF_REACH)
+    )
     name = therapist.full_name or therapist.email
     for slot in slots:
         for other in existing:
@@ -137,7 +139,7 @@ def _elsewhere(name: str, slot: Slot, location: Location, hours: list[WorkingHou
 
 def _unavailability(name: str, slot: Slot, hours: list[WorkingHours], time_off: list[TimeOff]) -> str:
     for off in time_off:
-        if off.start < slot.end and off.end > slot.start:
+        if off.covers(slot.start, slot.end, slot.zone):
             reason = f" ({off.reason})" if off.reason else ""
             return f"{name} has time off then{reason}."
     start, end = slot.local_start, slot.local_end

@@ -64,7 +64,7 @@ def _saved(request, form, kind: str, **args):
 
 def _warn_sessions_to_move(request, time_off) -> None:
     """Sessions already booked in new time off stay booked (as the API says too): name them to be moved."""
-    clashes = selectors.booked_during(therapist_id=time_off.therapist_id, start=time_off.start, end=time_off.end)
+    clashes = selectors.sessions_in_time_off(time_off=time_off)
     if clashes:
         starts = [timezone.localtime(a.start, clock.clinic_tz()) for a in clashes]
         when = "; ".join(f"{t:%a %b} {t.day}, {t:%H:%M}" for t in starts)

@@ -233,6 +233,11 @@ class WorkingHours(TimeStampedModel):
         return f"{self.get_weekday_display()} {self.start_time:%H:%M}–{self.end_time:%H:%M}"
 
 
+# How far a whole day off may reach past its clinic-midnight bounds on another office's clock (clocks differ by at
+# most 26 hours): reads of time off widen their range by it and then ask each row what it covers.
+TIME_OFF_REACH = dt.timedelta(hours=27)
+
+
 class TimeOff(clock.LocalSpan, TimeStampedModel):
     """A span a therapist cannot be booked in. Whole days run from local midnight to the midnight after the last."""
 
@@ -251,7 +256,33 @@ class TimeOff(clock.LocalSpan, TimeStampedModel):
 
     @property
     def is_whole_days(self) -> bool:
-        return self.local_start.time() == dt.time(0, 0) and self.local_end.time() == dt.time(0, 0)
+        return self.starts_a_whole_day and self.ends_a_whole_day
+
+    @property
+    def starts_a_whole_day(self) -> bool:
+        """Kept from the clinic's midnight: the whole first day is off, wherever the therapist works that day."""
+        return self.local_start.time() == dt.time(0, 0)
+
+    @property
+    def ends_a_whole_day(self) -> bool:
+        return self.local_end.time() == dt.time(0, 0)
+
+    def span_in(self, zone) -> tuple[dt.datetime, dt.datetime]:
+        """The instants the time off covers on a clock in `zone`: a whole day is that local day there, from its
+        midnight to the next (a day off at an office three hours behind the clinic runs to its own midnight, not
+        to 9 PM there); a time given on the first or last day is the moment it names."""
+        start = clock.local_datetime(self.local_start.date(), dt.time(0, 0), zone) if self.starts_a_whole_day else None
+        end = (
+            clock.local_datetime(self.last_day + dt.timedelta(days=1), dt.time(0, 0), zone)
+            if self.ends_a_whole_day
+            else None
+        )
+        return (start or self.start).astimezone(dt.UTC), (end or self.end).astimezone(dt.UTC)
+
+    def covers(self, start: dt.datetime, end: dt.datetime, zone) -> bool:
+        """Whether a span timed on a clock in `zone` (its location's) falls partly in the time off."""
+        off_start, off_end = self.span_in(zone)
+        return off_start < end and off_end > start
 
     @property
     def last_day(self) -> dt.date:

@@ -36,6 +36,7 @@ from apps.notifications.selectors import with_confirmation
 
 from .models import (
     BLOCKING_STATUSES,
+    TIME_OFF_REACH,
     Appointment,
     AppointmentSeries,
     AppointmentStatus,
@@ -400,13 +401,20 @@ def series_ended_since(*, since: dt.datetime, now: dt.datetime | None = None) ->
     )
 
 
-def booked_during(*, therapist_id: int, start: dt.datetime, end: dt.datetime) -> list[Appointment]:
-    """A therapist's booked sessions overlapping a span (e.g. newly added time off)."""
-    return list(
+def sessions_in_time_off(*, time_off: TimeOff) -> list[Appointment]:
+    """A therapist's booked sessions the time off covers, each on its own location's clock (a whole day off is
+    that day where the session is): what the front desk is asked to move."""
+    candidates = (
         Appointment.objects.filter(
-            therapist_id=therapist_id, start__lt=end, end__gt=start, status=AppointmentStatus.BOOKED
-        ).order_by("start")
+            therapist_id=time_off.therapist_id,
+            start__lt=time_off.end + TIME_OFF_REACH,
+            end__gt=time_off.start - TIME_OFF_REACH,
+            status=AppointmentStatus.BOOKED,
+        )
+        .select_related("location")
+        .order_by("start")
     )
+    return [a for a in candidates if time_off.covers(a.start, a.end, a.zone)]
 
 
 def working_hours_visible_to(*, user) -> QuerySet[WorkingHours]:

@@ -1330,7 +1330,7 @@ def working_hours_delete(*, actor, working_hours: WorkingHours) -> None:
 @transaction.atomic
 def time_off_save(*, actor, time_off: TimeOff | None = None, **data) -> TimeOff:
     """Time off blocks booking; sessions already booked in it are left for the front desk to move
-    (selectors.booked_during names them)."""
+    (selectors.sessions_in_time_off names them)."""
     instance = _locked(time_off) if time_off else TimeOff()
     before = _availability_fields(instance) if time_off else None
     for name, value in data.items():

@@ -27,7 +27,7 @@ from . import extensions, selectors, services
 from .calendar_shading import calendar_shading
 from .colors import therapist_color
 from .forms import AppointmentForm, CancelForm, RescheduleForm, SeriesForm
-from .models import AppointmentStatus, Room
+from .models import TIME_OFF_REACH, AppointmentStatus, Room
 
 
 def _appointment(request, pk):
@@ -159,12 +159,15 @@ def calendar_events(request):
     )
     detail_url = _detail_url_maker()
     events = [_event(a, detail_url) for a in appointments]
-    for off in selectors.time_off_visible_to(user=request.user).filter(start__lt=end, end__gt=start):
-        if not therapist_ids or off.therapist_id in therapist_ids:
+    for off in selectors.time_off_visible_to(user=request.user).filter(
+        start__lt=end + TIME_OFF_REACH, end__gt=start - TIME_OFF_REACH
+    ):
+        off_start, off_end = off.span_in(zone)  # a whole day off is the grid's whole day
+        if (not therapist_ids or off.therapist_id in therapist_ids) and off_start < end and off_end > start:
             events.append(
                 {
-                    "start": _wall_clock(off.start, zone),
-                    "end": _wall_clock(off.end, zone),
+                    "start": _wall_clock(off_start, zone),
+                    "end": _wall_clock(off_end, zone),
                     "display": "background",
                     "title": f"{off.therapist.full_name} off",
                     "classNames": ["time-off"],
