@@ -11,7 +11,6 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import redirect, render
-from django.utils import timezone
 
 from apps.accounts.disciplines import Discipline, discipline_of
 from apps.accounts.services import therapist_discipline_set, therapist_self_booking_set
@@ -66,8 +65,11 @@ def _warn_sessions_to_move(request, time_off) -> None:
     """Sessions already booked in new time off stay booked (as the API says too): name them to be moved."""
     clashes = selectors.sessions_in_time_off(time_off=time_off)
     if clashes:
-        starts = [timezone.localtime(a.start, clock.clinic_tz()) for a in clashes]
-        when = "; ".join(f"{t:%a %b} {t.day}, {t:%H:%M}" for t in starts)
+        # Each at its own office's time, naming that office's zone when it is not the clinic's.
+        when = "; ".join(
+            f"{t:%a %b} {t.day}, {t:%H:%M}" + (f" {t:%Z}" if a.zone_differs else "")
+            for a, t in ((a, a.local_start) for a in clashes)
+        )
         messages.warning(request, f"Booked sessions fall in this time off; move or cancel them: {when}.")
 
 

@@ -6,6 +6,7 @@ import datetime as dt
 from zoneinfo import ZoneInfo
 
 import pytest
+from django.urls import reverse
 
 from apps.core import clock
 from apps.core.errors import Unprocessable
@@ -132,3 +133,26 @@ def test_online_booking_offers_nothing_on_the_day_off_and_all_of_the_evening_bef
     assert SUNDAY in days and TUESDAY in days
     sunday = [slot.local_start.time() for slot in slots if slot.local_start.date() == SUNDAY]
     assert sunday[-1] == dt.time(22, 30)
+
+
+def test_the_page_names_the_sessions_to_move_at_their_offices_time(clinic, login):
+    office = pacific_office()
+    WorkingHours.objects.filter(therapist=clinic.therapist).delete()
+    WorkingHours.objects.create(
+        therapist=clinic.therapist, location=office, weekday=0, start_time=dt.time(17), end_time=dt.time(23, 30)
+    )
+    services.appointment_book(
+        actor=clinic.front_desk,
+        therapist=clinic.therapist,
+        patient=clinic.patient,
+        service_type=clinic.individual,
+        start=pacific(MONDAY, 22),
+        location=office,
+    )
+    response = login(clinic.front_desk).post(
+        reverse("scheduling:availability_therapist", args=[clinic.therapist.pk]),
+        {"kind": "time-off", "off-start_date": MONDAY.isoformat(), "off-end_date": MONDAY.isoformat()},
+        follow=True,
+    )
+    html = response.content.decode()
+    assert "move or cancel them: Mon Jun 1, 22:00 PDT" in html
