@@ -556,6 +556,11 @@ class Appointment(clock.LocalSpan, TimeStampedModel):
         return location_zone(self.location_id)
 
     @property
+    def has_begun(self) -> bool:
+        """Under way or gone by: a patient can no longer cancel it."""
+        return clock.now() >= self.start
+
+    @property
     def is_active(self) -> bool:
         return self.status in BLOCKING_STATUSES
 

@@ -989,8 +989,13 @@ def _cancel(
     appointment = _lock(appointment)
     if appointment.status != AppointmentStatus.BOOKED:
         raise InvalidTransition(f"A {appointment.get_status_display().lower()} session cannot be cancelled.")
+    by_staff = actor is not None and actor.has_role(*STAFF_CANCEL_ROLES)  # None: a patient's link, no account
+    if appointment.has_begun and not by_staff:
+        # Under way or gone by, the time is no longer the patient's to give back: the session is completed or a
+        # no-show, which staff record (and staff may still cancel it: the clinic cancelled, a history entered late).
+        raise Unprocessable("This session has already begun, so it can no longer be cancelled. Call the front desk.")
     if waive_late_fee:
-        if not actor.has_role(*STAFF_CANCEL_ROLES):
+        if not by_staff:
             raise PermissionDenied("Only clinic staff may waive the late-cancellation fee.")
         if not reason.strip():
             raise Unprocessable("Say why the fee is waived.", fields={"reason": ["Required to waive the fee."]})
