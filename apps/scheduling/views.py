@@ -131,6 +131,8 @@ def _range_param(request, name: str, zone: ZoneInfo) -> dt.datetime:
         if day is None:
             raise ValueError(name)
         value = dt.datetime.combine(day, dt.time(0, 0))
+    elif services.BOOKING_REACH.refusal(value.date()):  # as far as a date may reach, with a time or without
+        raise ValueError(name)
     return clock.local_datetime(value.date(), value.time(), zone)
 
 
