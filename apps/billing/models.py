@@ -515,6 +515,48 @@ class CheckoutSession(TimeStampedModel):
         ]
 
 
+class CardRefundStatus(models.TextChoices):
+    PENDING = "pending", "Waiting for the card provider"
+    REFUNDED = "refunded", "Refunded"
+    FAILED = "failed", "Refused by the card provider"
+
+
+class CardRefund(models.Model):
+    """A refund of an online card payment, recorded and committed before the provider is asked for it.
+
+    The provider is asked with this row's idempotency key, so asking again (a retry after a timeout) refunds once.
+    The reversing ledger row is posted when the provider confirms, by the request itself, the provider's refund
+    event or the retry task, whichever comes first; while pending, its amount is not offered for another refund.
+    """
+
+    payment = models.ForeignKey(Payment, on_delete=models.PROTECT, related_name="card_refunds")
+    amount = models.DecimalField(max_digits=9, decimal_places=2)
+    status = models.CharField(max_length=10, choices=CardRefundStatus.choices, default=CardRefundStatus.PENDING)
+    idempotency_key = models.CharField(max_length=100, unique=True)
+    provider_reference = models.CharField(max_length=100, blank=True)
+    refund = models.OneToOneField(
+        Payment, null=True, blank=True, on_delete=models.PROTECT, related_name="card_refund_request"
+    )
+    note = models.CharField(max_length=200)
+    failure = models.CharField(max_length=200, blank=True)
+    requested_at = models.DateTimeField()
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+")
+    settled_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["requested_at", "id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(amount__gt=0), name="card_refund_amount_positive"),
+            models.CheckConstraint(
+                condition=Q(status="refunded", refund__isnull=False) | (~Q(status="refunded") & Q(refund__isnull=True)),
+                name="card_refund_posted_once_refunded",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Card refund {self.pk} ({self.status})"
+
+
 class ProviderEvent(models.Model):
     """Each payment-provider event applied, by its id: a replayed or duplicated event is applied at most once."""
 

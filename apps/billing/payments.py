@@ -17,6 +17,21 @@ from apps.core.links import absolute_url
 from clinic.published_secrets import PUBLISHED
 
 
+class RefundRefused(ApplicationError):
+    """The provider answered that it will not make the refund: nothing was refunded."""
+
+    status = 409
+    code = "refund_refused"
+
+
+class ProviderUnavailable(ApplicationError):
+    """The provider did not answer clearly (a timeout, its own error): the refund may or may not have been made.
+    Asking again with the same idempotency key finds out without refunding twice."""
+
+    status = 503
+    code = "provider_unavailable"
+
+
 class SignatureInvalid(ApplicationError):
     status = 400
     code = "signature_invalid"
@@ -64,12 +79,28 @@ class StripeBackend:
         return session["id"], session["url"]
 
     def refund(self, *, payment, amount: Decimal, idempotency_key: str) -> str:
-        refund = stripe.Refund.create(
-            api_key=self._key(),
-            payment_intent=payment.provider_reference,
-            amount=to_cents(amount),
-            idempotency_key=idempotency_key,
-        )
+        """The provider's refund id. Raises RefundRefused when the provider says no (nothing refunded), and
+        ProviderUnavailable when its answer is unknown (asking again with the same key is safe)."""
+        try:
+            refund = stripe.Refund.create(
+                api_key=self._key(),
+                payment_intent=payment.provider_reference,
+                amount=to_cents(amount),
+                idempotency_key=idempotency_key,
+            )
+        except (
+            stripe.InvalidRequestError,
+            stripe.CardError,
+            stripe.AuthenticationError,
+            stripe.PermissionError,
+        ) as exc:
+            raise RefundRefused(
+                f"The card provider refused the refund: {exc.user_message or 'no reason given'}."
+            ) from exc
+        except stripe.StripeError as exc:
+            raise ProviderUnavailable("The card provider did not answer.") from exc
+        if getattr(refund, "status", None) in ("failed", "canceled"):
+            raise RefundRefused("The card provider refused the refund.")
         return refund["id"]
 
     def event_parse(self, *, payload: bytes, signature: str) -> dict:

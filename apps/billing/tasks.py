@@ -6,7 +6,7 @@ from celery import shared_task
 
 from apps.core import clock
 
-from .services import assessments, estimates, plans, statements
+from .services import assessments, estimates, payments, plans, statements
 
 
 @shared_task(name="apps.billing.tasks.reattestation_requests_queue")
@@ -32,3 +32,9 @@ def plan_instalment_reminders_queue() -> int:
 def gfe_reissue_after_assessment_expiry() -> int:
     """Beat, daily: re-issue the running Good Faith Estimates of patients whose sliding-scale assessment ended."""
     return estimates.gfe_reissue_after_assessment_expiry()
+
+
+@shared_task(name="apps.billing.tasks.card_refunds_retry")
+def card_refunds_retry() -> int:
+    """Beat, every 10 minutes: ask the provider again about card refunds still waiting for its answer, and post them."""
+    return payments.card_refunds_retry()

@@ -384,6 +384,11 @@ CELERY_BEAT_SCHEDULE["billing-plan-instalment-reminders"] = {
     "task": "apps.billing.tasks.plan_instalment_reminders_queue",
     "schedule": 24 * 60 * 60,
 }
+# Card refunds the provider did not answer are asked about again with their own idempotency key.
+CELERY_BEAT_SCHEDULE["billing-card-refunds-retry"] = {
+    "task": "apps.billing.tasks.card_refunds_retry",
+    "schedule": 10 * 60,
+}
 CELERY_BEAT_SCHEDULE["billing-estimates-after-assessment-expiry"] = {
     "task": "apps.billing.tasks.gfe_reissue_after_assessment_expiry",
     "schedule": 24 * 60 * 60,

@@ -14,6 +14,9 @@ class StripeStandIn:
     def __init__(self):
         self.requests: list[tuple[str, dict]] = []
         self.refund_count = 0
+        self.refunds_by_key: dict[str, dict] = {}
+        # "up": answers; "down": makes the refund, then answers 500 (as if its answer were lost); "refusing": 400
+        self.mode = "up"
         standin = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -31,18 +34,31 @@ class StripeStandIn:
                         "metadata": {"checkout_id": checkout_id},
                     }
                 elif self.path == "/v1/refunds":
-                    standin.refund_count += 1
-                    answer = {
-                        "id": f"re_test_{standin.refund_count}",
-                        "object": "refund",
-                        "amount": int(form["amount"]),
-                    }
+                    if standin.mode == "refusing":
+                        self._answer(400, {"error": {"type": "invalid_request_error", "message": "Charge disputed."}})
+                        return
+                    key = self.headers.get("Idempotency-Key")
+                    if key not in standin.refunds_by_key:  # a key asked again answers the refund it made
+                        standin.refund_count += 1
+                        standin.refunds_by_key[key] = {
+                            "id": f"re_test_{standin.refund_count}",
+                            "object": "refund",
+                            "status": "succeeded",
+                            "amount": int(form["amount"]),
+                        }
+                    if standin.mode == "down":
+                        self._answer(500, {"error": {"type": "api_error", "message": "Try again."}})
+                        return
+                    answer = standin.refunds_by_key[key]
                 else:
                     self.send_response(404)
                     self.end_headers()
                     return
+                self._answer(200, answer)
+
+            def _answer(self, status: int, answer: dict):
                 payload = json.dumps(answer).encode()
-                self.send_response(200)
+                self.send_response(status)
                 self.send_header("Content-Type", "application/json")
                 self.send_header("Content-Length", str(len(payload)))
                 self.end_headers()

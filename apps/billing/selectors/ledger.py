@@ -14,7 +14,7 @@ from apps.accounts.roles import Role
 from apps.core import clock
 from apps.core.money import ZERO
 
-from ..models import Adjustment, Charge, Payment, Statement, StatementCounting
+from ..models import Adjustment, CardRefund, CardRefundStatus, Charge, Payment, Statement, StatementCounting
 
 
 def amount_total(qs, field_name="amount") -> Decimal:
@@ -104,6 +104,12 @@ def payment_refunded(*, payment: Payment) -> Decimal:
     return -amount_total(Payment.objects.filter(refund_of=payment))
 
 
+def card_refund_pending(*, payment: Payment) -> Decimal:
+    """How much of a card payment is being refunded through the provider, not yet confirmed (nor posted)."""
+    pending = CardRefund.objects.filter(payment=payment, status=CardRefundStatus.PENDING).aggregate(s=Sum("amount"))
+    return pending["s"] or ZERO
+
+
 def patient_balance(*, patient) -> Decimal:
     return ledger_totals(patient=patient).balance
 
@@ -173,15 +179,26 @@ def ledger_lines(
 
 
 def ledger_actions(lines: list[LedgerLine]) -> list[tuple[LedgerLine, Decimal | None, bool]]:
-    """Each line of an account (`ledger_lines` with no dates) with what it offers, without another query: what is
-    left to refund of a payment after its refunds (None when nothing), and whether an adjustment can be reversed
-    (once, and never a reversal)."""
+    """Each line of an account (`ledger_lines` with no dates) with what it offers (one query more only when it holds
+    online card payments): what is left to refund of a payment after its refunds and the card refunds waiting for
+    the provider (None when nothing), and whether an adjustment can be reversed (once, and never a reversal)."""
     rows = [line.row for line in lines]
     payments = [row for row in rows if isinstance(row, Payment)]
     refunded: dict[int, Decimal] = {}
     for refund in (p for p in payments if p.is_refund):
         refunded[refund.refund_of_id] = refunded.get(refund.refund_of_id, ZERO) - refund.amount
-    left = {p.pk: p.amount - refunded.get(p.pk, ZERO) for p in payments if not p.is_refund}
+    card_ids = [p.pk for p in payments if not p.is_refund and p.method == "card_online"]
+    pending = (
+        dict(
+            CardRefund.objects.filter(payment_id__in=card_ids, status=CardRefundStatus.PENDING)
+            .values("payment_id")
+            .annotate(s=Sum("amount"))
+            .values_list("payment_id", "s")
+        )
+        if card_ids
+        else {}
+    )
+    left = {p.pk: p.amount - refunded.get(p.pk, ZERO) - pending.get(p.pk, ZERO) for p in payments if not p.is_refund}
     adjustments = [row for row in rows if isinstance(row, Adjustment)]
     reversed_ids = {a.reverses_id for a in adjustments if a.reverses_id is not None}
     reversible = {a.pk for a in adjustments if a.reverses_id is None and a.amount > ZERO and a.pk not in reversed_ids}

@@ -14,12 +14,22 @@ from apps.core.errors import ApplicationError, Conflict, NotFound, Unprocessable
 from apps.core.links import absolute_url
 from apps.core.money import ZERO, money_text
 
-from ..models import CheckoutSession, CheckoutStatus, Payment, PaymentMethod, PaymentPlan, PlanStatus, ProviderEvent
+from ..models import (
+    CardRefund,
+    CardRefundStatus,
+    CheckoutSession,
+    CheckoutStatus,
+    Payment,
+    PaymentMethod,
+    PaymentPlan,
+    PlanStatus,
+    ProviderEvent,
+)
 from ..payments import OnlineCardPaymentsOff, from_cents, online_card_payments, payment_backend
 from ..selectors.ledger import patient_balance, payment_refunded
 from ..selectors.plans import plan_next_instalment, plan_paid
 from .common import patient_lock, positive_money
-from .payments import receipt_number_next, refund_post
+from .payments import card_refund_post, receipt_number_next, refund_post
 from .plans import plan_complete_if_paid
 
 logger = logging.getLogger(__name__)
@@ -205,6 +215,14 @@ def _on_charge_refunded(obj: dict, *, provider: str) -> None:
     payment = Payment.objects.select_for_update().get(pk=payment.pk)
     target = from_cents(obj.get("amount_refunded", 0))
     missing = target - payment_refunded(payment=payment)
+    # Refunds the clinic asked for and has not posted yet (the provider's answer was lost, or is on its way) are
+    # what the provider refunded: post them as themselves, so their own confirmation later adds nothing.
+    pending = CardRefund.objects.select_for_update().filter(payment=payment, status=CardRefundStatus.PENDING)
+    for card_refund in pending.order_by("requested_at", "id"):
+        if card_refund.amount > missing:
+            break
+        card_refund_post(card_refund=card_refund, provider_reference=f"{payment_intent}:refund:{card_refund.pk}")
+        missing -= card_refund.amount
     if missing > 0:
         refund_post(
             actor=None,

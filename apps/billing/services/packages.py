@@ -21,6 +21,8 @@ from .. import pricing
 from ..models import (
     Adjustment,
     AdjustmentKind,
+    CardRefund,
+    CardRefundStatus,
     Charge,
     ChargeKind,
     PackageOffering,
@@ -28,6 +30,7 @@ from ..models import (
     PackageSession,
     PackageStatus,
     Payment,
+    PaymentMethod,
 )
 from ..selectors.ledger import amount_total, patient_balance, payment_refunded
 from ..selectors.packages import package_covering, packages_covering, packages_in_force
@@ -192,10 +195,10 @@ def package_refund_amount(purchase: PackagePurchase) -> Decimal:
     return money((purchase.price - credited) * purchase.sessions_remaining / purchase.sessions_total)
 
 
-def _refund_payments(*, actor, patient, amount: Decimal, reason: str) -> None:
-    """Give `amount` back from the patient's payments, newest first (a card payment taken online goes back to the
-    card through the provider). Every share is worked out first: with too little to give back, nothing is sent to
-    the provider and the refusal leaves the ledger and the card as they were."""
+def _refund_shares(*, patient, amount: Decimal) -> list[tuple[Payment, Decimal]]:
+    """Who gives `amount` back: the patient's payments, newest first, each for what is left to refund of it. Every
+    share is worked out first: with too little to give back, the refusal leaves the ledger and the card as they
+    were."""
     shares = []
     left = amount
     for payment in Payment.objects.filter(patient=patient, refund_of__isnull=True).order_by("-received_at", "-id"):
@@ -207,35 +210,70 @@ def _refund_payments(*, actor, patient, amount: Decimal, reason: str) -> None:
             left -= share
     if left > ZERO:
         raise Unprocessable(f"There are not enough payments to give {money_text(left)} back from.")
-    for payment, share in shares:
-        payment_refund(actor=actor, payment=payment, amount=share, reason=reason)
+    return shares
 
 
-@transaction.atomic
-def package_refund(*, actor, purchase: PackagePurchase, reason: str) -> PackagePurchase:
-    """Close an active package and credit its unused sessions pro rata (package_refund_amount) against its charge.
-    Whatever the patient has already paid of that credit is given back from their payments, newest first, so the
-    balance never falls below zero. No session used: the package is cancelled and its whole price credited."""
-    if not reason.strip():
-        raise Unprocessable("Give a reason.", fields={"reason": ["Required."]})
-    patient = patient_lock(purchase.patient)
+def _package_refund_checked(*, patient, purchase: PackagePurchase) -> tuple[PackagePurchase, Decimal, Decimal]:
+    """Under the patient's lock: the package locked, what its unused sessions credit, and how much of that has to
+    be given back from payments (what is above the balance). Refuses a package that is not active, and a patient
+    in credit or with a card refund still waiting for the provider (the figures would not hold)."""
     purchase = PackagePurchase.objects.select_for_update().get(pk=purchase.pk)
     if purchase.status != PackageStatus.ACTIVE:
         raise InvalidTransition(f"This package is {purchase.get_status_display().lower()}; nothing is left to refund.")
     amount = package_refund_amount(purchase)
-    note = f"{purchase.sessions_remaining} unused of {purchase.sessions_total} package sessions: {reason.strip()}"
+    if amount <= ZERO:
+        return purchase, amount, ZERO
+    if CardRefund.objects.filter(payment__patient=patient, status=CardRefundStatus.PENDING).exists():
+        raise Conflict(
+            "A card refund to this patient is still waiting for the card provider. Close the package once it is posted."
+        )
+    balance = patient_balance(patient=patient)
+    if balance < ZERO:
+        # The credit would take the balance below zero even after giving the package's share back: settle the
+        # credit on account first, before any money leaves (a card's refund cannot be called back).
+        raise Conflict(
+            f"The patient has {money_text(-balance)} of credit on account. Refund that credit first, then close "
+            "the package."
+        )
+    return purchase, amount, max(amount - balance, ZERO)
+
+
+def _package_refund_note(purchase: PackagePurchase, reason: str) -> str:
+    return f"{purchase.sessions_remaining} unused of {purchase.sessions_total} package sessions: {reason.strip()}"
+
+
+def package_refund(*, actor, purchase: PackagePurchase, reason: str) -> PackagePurchase:
+    """Close an active package and credit its unused sessions pro rata (package_refund_amount) against its charge.
+    Whatever the patient has already paid of that credit is given back from their payments, newest first, so the
+    balance never falls below zero. No session used: the package is cancelled and its whole price credited.
+
+    Online card payments are refunded first, each through the provider outside the ledger's transaction (see
+    payment_refund); the package is then closed in one transaction that gives back the rest (cash, check) and
+    posts the credit. If the provider refuses or does not answer, the package stays active with whatever was
+    refunded posted, and closing it again gives back only what is still missing."""
+    if not reason.strip():
+        raise Unprocessable("Give a reason.", fields={"reason": ["Required."]})
+    with transaction.atomic():
+        patient = patient_lock(purchase.patient)
+        checked, _amount, give_back = _package_refund_checked(patient=patient, purchase=purchase)
+        shares = _refund_shares(patient=patient, amount=give_back) if give_back > ZERO else []
+        note = _package_refund_note(checked, reason)
+    for payment, share in shares:
+        if payment.method == PaymentMethod.CARD_ONLINE:
+            payment_refund(actor=actor, payment=payment, amount=share, reason=note)
+    return _package_close(actor=actor, purchase=purchase, reason=reason)
+
+
+@transaction.atomic
+def _package_close(*, actor, purchase: PackagePurchase, reason: str) -> PackagePurchase:
+    patient = patient_lock(purchase.patient)
+    purchase, amount, give_back = _package_refund_checked(patient=patient, purchase=purchase)
+    note = _package_refund_note(purchase, reason)
     if amount > ZERO:
-        balance = patient_balance(patient=patient)
-        if balance < ZERO:
-            # The credit would take the balance below zero even after giving the package's share back: settle the
-            # credit on account first, before any money leaves (a card's refund cannot be called back).
-            raise Conflict(
-                f"The patient has {money_text(-balance)} of credit on account. Refund that credit first, then close "
-                "the package."
-            )
-        owed = balance
-        if amount > owed:
-            _refund_payments(actor=actor, patient=patient, amount=amount - owed, reason=note)
+        for payment, share in _refund_shares(patient=patient, amount=give_back) if give_back > ZERO else []:
+            if payment.method == PaymentMethod.CARD_ONLINE:  # the account changed since the card refunds were made
+                raise Conflict("The patient's account changed while the package was being refunded. Try again.")
+            payment_refund(actor=actor, payment=payment, amount=share, reason=note)
         adjustment_post(
             actor=actor,
             patient=patient,

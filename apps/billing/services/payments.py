@@ -3,6 +3,8 @@ receipt number or a reason. The patient row is locked first, so two cashiers can
 """
 
 import datetime as dt
+import logging
+import uuid
 from decimal import Decimal
 
 from django.db import connection, transaction
@@ -12,11 +14,23 @@ from apps.core.errors import Conflict, InvalidTransition, Unprocessable
 from apps.core.money import ZERO, money_text
 from apps.core.transitions import actor_or_none
 
-from ..models import Adjustment, AdjustmentKind, Charge, Payment, PaymentMethod, PaymentPlan, PlanStatus
-from ..payments import payment_backend
-from ..selectors.ledger import amount_total, patient_balance, payment_refunded
+from ..models import (
+    Adjustment,
+    AdjustmentKind,
+    CardRefund,
+    CardRefundStatus,
+    Charge,
+    Payment,
+    PaymentMethod,
+    PaymentPlan,
+    PlanStatus,
+)
+from ..payments import ProviderUnavailable, RefundRefused, payment_backend
+from ..selectors.ledger import amount_total, card_refund_pending, patient_balance, payment_refunded
 from .common import patient_lock, positive_money
 from .plans import plan_complete_if_paid, plan_reopen_if_owed
+
+logger = logging.getLogger(__name__)
 
 
 def receipt_number_next() -> str:
@@ -100,30 +114,130 @@ def refund_post(*, actor, payment: Payment, amount: Decimal, provider_reference:
 
 def refund_refusal_raise(*, payment: Payment, amount) -> None:
     """Refuse a refund the payment cannot give: what refunding checks under its locks, and what the ledger asks
-    before it shows the refund's confirmation."""
+    before it shows the refund's confirmation. A card refund still waiting for the provider counts as given."""
     if payment.is_refund:
         raise InvalidTransition("A refund cannot itself be refunded.")
-    if amount > payment.amount - payment_refunded(payment=payment):
+    if amount > payment.amount - payment_refunded(payment=payment) - card_refund_pending(payment=payment):
         raise Unprocessable("That is more than is left to refund on this payment.", fields={"amount": ["Too much."]})
 
 
 @transaction.atomic
-def payment_refund(*, actor, payment: Payment, amount, reason: str) -> Payment:
-    """Refund part or all of a payment with a reversing row. Card payments taken online are refunded through the
-    provider first; the provider's later refund event then finds nothing left to post."""
-    amount = positive_money(amount, "amount")
-    if not reason.strip():
-        raise Unprocessable("Give a reason for the refund.", fields={"reason": ["Required."]})
+def _refund_posted(*, actor, payment: Payment, amount: Decimal, note: str) -> Payment:
     patient_lock(payment.patient)
     payment = Payment.objects.select_for_update().get(pk=payment.pk)
     refund_refusal_raise(payment=payment, amount=amount)
-    reference = ""
-    if payment.method == PaymentMethod.CARD_ONLINE:
-        refunds = payment.refunds.count()
-        reference = payment_backend(payment.provider).refund(
-            payment=payment, amount=amount, idempotency_key=f"refund-{payment.pk}-{refunds + 1}"
+    return refund_post(actor=actor, payment=payment, amount=amount, provider_reference="", note=note)
+
+
+def payment_refund(*, actor, payment: Payment, amount, reason: str) -> Payment:
+    """Refund part or all of a payment with a reversing row.
+
+    A card payment taken online is refunded through the provider, never inside the ledger's transaction: the
+    request (a CardRefund row with its idempotency key) is committed first, then the provider is asked, then the
+    reversing row is posted. If the provider refuses, the request is marked failed and nothing is posted; if it
+    does not answer, the request stays pending (its amount not offered again) and is settled by the provider's
+    refund event or by the retry task, which asks again with the same key, so the card is refunded once."""
+    amount = positive_money(amount, "amount")
+    if not reason.strip():
+        raise Unprocessable("Give a reason for the refund.", fields={"reason": ["Required."]})
+    if payment.method != PaymentMethod.CARD_ONLINE:
+        return _refund_posted(actor=actor, payment=payment, amount=amount, note=reason.strip())
+    card_refund = _card_refund_request(actor=actor, payment=payment, amount=amount, note=reason.strip())
+    return card_refund_send(card_refund=card_refund)
+
+
+def _card_refund_request(*, actor, payment: Payment, amount: Decimal, note: str) -> CardRefund:
+    with transaction.atomic(durable=True):  # committed before the provider is asked
+        patient_lock(payment.patient)
+        payment = Payment.objects.select_for_update().get(pk=payment.pk)
+        refund_refusal_raise(payment=payment, amount=amount)
+        card_refund = CardRefund.objects.create(
+            payment=payment,
+            amount=amount,
+            idempotency_key=f"refund-{payment.pk}-{uuid.uuid4().hex}",
+            note=note,
+            requested_at=clock.now(),
+            requested_by=actor_or_none(actor),
         )
-    return refund_post(actor=actor, payment=payment, amount=amount, provider_reference=reference, note=reason.strip())
+    return card_refund
+
+
+def card_refund_send(*, card_refund: CardRefund) -> Payment:
+    """Ask the provider for a pending card refund (again, with the same key, if it was asked before) and post it.
+    Raises RefundRefused (the request is then failed) or ProviderUnavailable (it stays pending)."""
+    payment = card_refund.payment
+    try:
+        reference = payment_backend(payment.provider).refund(
+            payment=payment, amount=card_refund.amount, idempotency_key=card_refund.idempotency_key
+        )
+    except RefundRefused as exc:
+        with transaction.atomic(durable=True):
+            patient_lock(payment.patient)
+            updated = CardRefund.objects.filter(pk=card_refund.pk, status=CardRefundStatus.PENDING).update(
+                status=CardRefundStatus.FAILED, failure=exc.message[:200], settled_at=clock.now()
+            )
+        if not updated:  # the provider's refund event posted it meanwhile: it was refunded after all
+            return CardRefund.objects.get(pk=card_refund.pk).refund
+        raise
+    except ProviderUnavailable:
+        logger.warning("Card refund %s is pending: the provider did not answer", card_refund.pk)
+        raise ProviderUnavailable(
+            f"The card provider did not answer. The refund of {money_text(card_refund.amount)} is waiting for it "
+            "and is posted as soon as the provider confirms it; it will not be made twice."
+        ) from None
+    with transaction.atomic(durable=True):
+        patient_lock(payment.patient)
+        card_refund = CardRefund.objects.select_for_update().get(pk=card_refund.pk)
+        return card_refund_post(card_refund=card_refund, provider_reference=reference)
+
+
+def card_refund_post(*, card_refund: CardRefund, provider_reference: str) -> Payment:
+    """Post a card refund the provider made, once: its reversing row, then the request marked refunded. Under the
+    patient's lock, with the request locked."""
+    if card_refund.status == CardRefundStatus.REFUNDED:
+        return card_refund.refund
+    refund = refund_post(
+        actor=card_refund.requested_by,
+        payment=card_refund.payment,
+        amount=card_refund.amount,
+        provider_reference=provider_reference,
+        note=card_refund.note,
+    )
+    card_refund.status = CardRefundStatus.REFUNDED
+    card_refund.refund = refund
+    card_refund.provider_reference = provider_reference
+    card_refund.failure = ""
+    card_refund.settled_at = clock.now()
+    card_refund.save(update_fields=["status", "refund", "provider_reference", "failure", "settled_at"])
+    return refund
+
+
+# The provider keeps an idempotency key for 24 hours: a pending refund is asked again only well within that.
+CARD_REFUND_RETRY_AFTER = dt.timedelta(minutes=5)
+CARD_REFUND_RETRY_UNTIL = dt.timedelta(hours=20)
+
+
+def card_refunds_retry() -> int:
+    """Ask the provider again about card refunds still pending (a timeout, a crash before posting), with each one's
+    own key, and post those it confirms. Returns how many were posted. One left pending past the retry window is
+    logged for billing to check with the provider; its refund event still settles it."""
+    now = clock.now()
+    pending = CardRefund.objects.filter(
+        status=CardRefundStatus.PENDING, requested_at__lte=now - CARD_REFUND_RETRY_AFTER
+    )
+    posted = 0
+    for card_refund in pending.select_related("payment").order_by("requested_at", "id"):
+        if card_refund.requested_at < now - CARD_REFUND_RETRY_UNTIL:
+            logger.error(
+                "Card refund %s is still pending past its retry window; check it with the provider", card_refund.pk
+            )
+            continue
+        try:
+            card_refund_send(card_refund=card_refund)
+            posted += 1
+        except (RefundRefused, ProviderUnavailable) as exc:
+            logger.warning("Card refund %s not posted: %s", card_refund.pk, exc.code)
+    return posted
 
 
 def adjustment_refusal_raise(*, patient, amount, charge: Charge | None = None) -> None:

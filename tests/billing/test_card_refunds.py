@@ -1,0 +1,157 @@
+"""Refunds of online card payments: recorded before the provider is asked, asked with one idempotency key, posted
+once, whatever the provider answers and in whatever order its answer and its refund event arrive."""
+
+import datetime as dt
+import threading
+from decimal import Decimal
+
+import pytest
+from django.db import connection
+
+from apps.billing.models import CardRefund, CardRefundStatus, Payment
+from apps.billing.payments import ProviderUnavailable, RefundRefused
+from apps.billing.selectors.ledger import patient_balance
+from apps.billing.services.charges import charge_for_appointment_outcome
+from apps.billing.services.checkout import checkout_start
+from apps.billing.services.payments import card_refunds_retry, payment_refund
+from apps.core.errors import Unprocessable
+
+from .helpers import past_appointment
+from .stripe_standin import completed_event, refunded_event, webhook_post
+
+
+@pytest.fixture
+def card_payment(stripe_api, personas, fee_config, client):
+    """$150 paid by card in the portal on a $200 balance."""
+    charge_for_appointment_outcome(
+        appointment=past_appointment(personas.patient, service_type=fee_config["90834"]), actor=None
+    )
+    checkout = checkout_start(actor=personas.patient_user, patient=personas.patient, amount=Decimal("150.00"))
+    assert webhook_post(client, completed_event(checkout)).status_code == 200
+    payment = Payment.objects.get(method="card_online")
+    payment.checkout_for_test = checkout
+    return payment
+
+
+def _refunds(payment):
+    return list(Payment.objects.filter(refund_of=payment).values_list("amount", flat=True))
+
+
+@pytest.mark.django_db
+def test_a_refund_whose_answer_is_lost_stays_pending_and_is_posted_once_when_asked_again(
+    card_payment, stripe_api, personas
+):
+    stripe_api.mode = "down"  # the provider refunds, and its answer never arrives
+    with pytest.raises(ProviderUnavailable) as refused:
+        payment_refund(actor=personas.billing, payment=card_payment, amount="150", reason="Overcharged")
+    assert "waiting" in refused.value.message
+    assert stripe_api.refund_count == 1
+    assert _refunds(card_payment) == []
+    pending = CardRefund.objects.get()
+    assert (pending.status, pending.amount) == (CardRefundStatus.PENDING, Decimal("150.00"))
+
+    # Asking again for the same money is refused while the first is waiting: the card is not refunded twice.
+    with pytest.raises(Unprocessable):
+        payment_refund(actor=personas.billing, payment=card_payment, amount="150", reason="Overcharged")
+
+    stripe_api.mode = "up"
+    assert card_refunds_retry() == 0  # too soon: the first answer may still be on its way
+    CardRefund.objects.update(requested_at=pending.requested_at - dt.timedelta(minutes=10))
+    assert card_refunds_retry() == 1
+    assert card_refunds_retry() == 0
+    assert stripe_api.refund_count == 1
+    assert _refunds(card_payment) == [Decimal("-150.00")]
+    pending.refresh_from_db()
+    assert (pending.status, pending.provider_reference) == (CardRefundStatus.REFUNDED, "re_test_1")
+    assert patient_balance(patient=card_payment.patient) == Decimal("200.00")
+
+
+@pytest.mark.django_db
+def test_the_refund_event_posts_a_pending_refund_as_itself_and_its_late_answer_adds_nothing(
+    card_payment, stripe_api, personas, client
+):
+    stripe_api.mode = "down"
+    with pytest.raises(ProviderUnavailable):
+        payment_refund(actor=personas.billing, payment=card_payment, amount="40", reason="Overcharged")
+    event = refunded_event(card_payment.checkout_for_test, amount_refunded=4000, event_id="evt_r1")
+    assert webhook_post(client, event).status_code == 200
+    refund = Payment.objects.get(refund_of=card_payment)
+    assert (refund.amount, refund.note) == (Decimal("-40.00"), "Overcharged")
+    assert CardRefund.objects.get().refund == refund
+
+    stripe_api.mode = "up"
+    CardRefund.objects.update(requested_at=dt.datetime(2000, 1, 1, tzinfo=dt.UTC))
+    assert card_refunds_retry() == 0  # nothing pending any more
+    assert _refunds(card_payment) == [Decimal("-40.00")]
+    assert stripe_api.refund_count == 1
+
+
+@pytest.mark.django_db
+def test_a_refund_the_provider_refuses_posts_nothing_and_is_answered_with_its_reason(
+    card_payment, stripe_api, personas, login
+):
+    stripe_api.mode = "refusing"
+    response = login(personas.billing).post(
+        f"/billing/payments/{card_payment.pk}/refund/",
+        {"amount": "50.00", "reason": "Overcharged", "confirmed": "yes"},
+        follow=True,
+    )
+    assert response.status_code == 200
+    assert "refused the refund" in response.content.decode()
+    assert _refunds(card_payment) == []
+    assert CardRefund.objects.get().status == CardRefundStatus.FAILED
+    # Refused, the amount is offered again.
+    stripe_api.mode = "up"
+    refund = payment_refund(actor=personas.billing, payment=card_payment, amount="150", reason="Overcharged")
+    assert refund.amount == Decimal("-150.00")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_refunds_of_the_whole_payment_at_once_refund_the_card_once(card_payment, stripe_api, personas):
+    barrier = threading.Barrier(2)
+    results = [None, None]
+
+    def refund(index):
+        try:
+            barrier.wait()
+            results[index] = payment_refund(
+                actor=personas.billing, payment=card_payment, amount="150", reason="Overcharged"
+            )
+        except Exception as exc:
+            results[index] = exc
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=refund, args=(i,)) for i in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(type(r).__name__ for r in results) == ["Payment", "Unprocessable"]
+    assert stripe_api.refund_count == 1
+    assert _refunds(card_payment) == [Decimal("-150.00")]
+
+
+@pytest.mark.django_db
+def test_a_refund_refused_by_the_provider_leaves_a_package_open_and_nothing_posted(
+    stripe_api, personas, offering, client
+):
+    from apps.billing.models import PackagePurchase
+    from apps.billing.services.packages import package_purchase, package_refund
+
+    offering.slides_with_class = False
+    offering.save()
+    purchase = package_purchase(actor=personas.front_desk, patient=personas.patient, offering=offering)
+    checkout = checkout_start(actor=personas.patient_user, patient=personas.patient)
+    assert webhook_post(client, completed_event(checkout)).status_code == 200
+    stripe_api.mode = "refusing"
+    with pytest.raises(RefundRefused):
+        package_refund(actor=personas.billing, purchase=purchase, reason="Moving away")
+    purchase.refresh_from_db()
+    assert purchase.status == "active"
+    assert not Payment.objects.filter(refund_of__isnull=False).exists()
+    stripe_api.mode = "up"
+    package_refund(actor=personas.billing, purchase=purchase, reason="Moving away")
+    assert PackagePurchase.objects.get().status == "cancelled"
+    assert patient_balance(patient=personas.patient) == Decimal("0.00")
+    assert stripe_api.refund_count == 1
