@@ -11,6 +11,7 @@ from apps.billing.models import BillingProfile
 from apps.billing.selectors.superbill import superbill
 from apps.billing.services.charges import charge_for_appointment_outcome
 from apps.billing.services.diagnoses import billing_profile_set, diagnoses_confirm, diagnoses_propose_from_intake
+from apps.core import clock
 from apps.core.errors import InvalidTransition, Unprocessable
 from apps.core.models import ClinicSettings
 from tests.factories import TherapistFactory
@@ -166,3 +167,38 @@ def test_paid_is_what_the_patient_paid_never_a_write_off_or_a_credit(sessions, p
     assert (first.amount, second.amount) == (Decimal("200.00"), Decimal("200.00"))
     assert [line["paid"] for line in bill["lines"]] == [Decimal("140.00"), Decimal("60.00")]
     assert bill["total_paid"] == Decimal("200.00")
+
+
+def _package_sessions(personas, offering, massage, *, sessions: int, price: str, paid: str):
+    from decimal import Decimal
+
+    from apps.billing.services.packages import package_purchase
+    from apps.billing.services.payments import payment_record
+
+    offering.slides_with_class = False
+    offering.session_count = sessions
+    offering.full_price = Decimal(price)
+    offering.save()
+    package_purchase(actor=personas.front_desk, patient=personas.patient, offering=offering)
+    payment_record(actor=personas.front_desk, patient=personas.patient, method="cash", amount=paid)
+    for days_ago in range(sessions, 0, -1):
+        _charge(personas.patient, massage, days_ago=days_ago)
+    billing_profile_set(actor=personas.billing, patient=personas.patient, diagnosis_codes=["F45.41"])
+    today = clock.local_now().date()
+    return superbill(patient=personas.patient, start=today - dt.timedelta(days=60), end=today + dt.timedelta(days=1))
+
+
+def test_a_session_covered_by_a_package_shows_its_share_of_the_package_and_what_was_paid_of_it(
+    personas, offering, massage
+):
+    from decimal import Decimal
+
+    bill = _package_sessions(personas, offering, massage, sessions=3, price="1000.00", paid="500.00")
+    assert [(line["amount"], line["paid"]) for line in bill["lines"]] == [
+        (Decimal("333.33"), Decimal("333.33")),
+        (Decimal("333.33"), Decimal("166.67")),
+        (Decimal("333.34"), Decimal("0.00")),
+    ]
+    assert (bill["total_charged"], bill["total_paid"]) == (Decimal("1000.00"), Decimal("500.00"))
+    html = render_to_string("billing/pdf/superbill.html", bill)
+    assert "$333.34" in html and "$166.67" in html

@@ -3,12 +3,15 @@ and providers.
 """
 
 import datetime as dt
+from decimal import Decimal
+
+from django.db.models import Sum
 
 from apps.core.errors import Unprocessable
 from apps.core.models import ClinicSettings
-from apps.core.money import ZERO
+from apps.core.money import ZERO, money
 
-from ..models import Charge
+from ..models import Adjustment, AdjustmentKind, Charge
 from .diagnoses import billing_diagnoses
 from .ledger import charges_paid
 
@@ -21,8 +24,13 @@ MAX_POINTERS_PER_LINE = 4
 
 
 def superbill_lines(*, patient, start: dt.date, end: dt.date) -> list[dict]:
-    """Session charges in the period with what has been paid on each; late-cancel and no-show fees are not
-    reimbursable services and are left out."""
+    """Session charges in the period with the amount charged and what has been paid on each; late-cancel and
+    no-show fees are not reimbursable services and are left out.
+
+    A session covered by a prepaid package stands on the ledger at zero, but it was paid for through the package:
+    on the superbill it is charged its share of the package (the price, less any credit on the package's charge
+    other than the refund of unused sessions, divided evenly over the package's sessions, the last one taking the
+    cent left over), and paid what the payments on the package's charge cover of it, its sessions in order."""
     charges = list(
         Charge.objects.filter(
             patient=patient,
@@ -33,10 +41,42 @@ def superbill_lines(*, patient, start: dt.date, end: dt.date) -> list[dict]:
             "service_type",
             "appointment__location",
             "therapist__therapist_profile__supervisor__therapist_profile",
+            "package_session__purchase",
         )
     )
-    paid = charges_paid(patient=patient, charges=charges)
-    return [{"charge": c, "paid": paid[c.pk]} for c in charges]
+    covered = {c.pk: c.package_session for c in charges if hasattr(c, "package_session")}
+    package_charges = [
+        ps.purchase.charge for ps in {ps.purchase_id: ps for ps in covered.values()}.values() if ps.purchase.charge_id
+    ]
+    paid = charges_paid(patient=patient, charges=charges + package_charges)
+    credited = dict(
+        Adjustment.objects.filter(charge__in=package_charges)
+        .exclude(kind=AdjustmentKind.PACKAGE_REFUND)
+        .values("charge_id")
+        .annotate(total=Sum("amount"))
+        .values_list("charge_id", "total")
+    )
+    lines = []
+    for c in charges:
+        session = covered.get(c.pk)
+        if session is None:
+            lines.append({"charge": c, "amount": c.amount, "paid": paid[c.pk]})
+            continue
+        charge_id = session.purchase.charge_id
+        amount, paid_share = _package_session_share(
+            session, credited=credited.get(charge_id) or ZERO, paid_on_package=paid[charge_id]
+        )
+        lines.append({"charge": c, "amount": amount, "paid": paid_share})
+    return lines
+
+
+def _package_session_share(session, *, credited: Decimal, paid_on_package: Decimal) -> tuple[Decimal, Decimal]:
+    purchase = session.purchase
+    worth = max(purchase.price - credited, ZERO)
+    each = money(worth / purchase.sessions_total)
+    before = each * (session.number - 1)
+    amount = worth - before if session.number == purchase.sessions_total else each
+    return amount, min(max(paid_on_package - before, ZERO), amount)
 
 
 def _provider(user) -> dict:
@@ -120,6 +160,6 @@ def superbill(*, patient, start: dt.date, end: dt.date) -> dict:
         "diagnoses": diagnoses,
         "facilities": list(facilities.values()),
         "lines": lines,
-        "total_charged": sum((line["charge"].amount for line in lines), ZERO),
+        "total_charged": sum((line["amount"] for line in lines), ZERO),
         "total_paid": sum((line["paid"] for line in lines), ZERO),
     }
