@@ -155,3 +155,37 @@ def test_a_refund_refused_by_the_provider_leaves_a_package_open_and_nothing_post
     assert PackagePurchase.objects.get().status == "cancelled"
     assert patient_balance(patient=personas.patient) == Decimal("0.00")
     assert stripe_api.refund_count == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_closing_a_package_twice_at_once_refunds_the_card_once(stripe_api, personas, offering, client):
+    from apps.billing.services.packages import package_purchase, package_refund
+
+    offering.slides_with_class = False
+    offering.save()
+    purchase = package_purchase(actor=personas.front_desk, patient=personas.patient, offering=offering)
+    checkout = checkout_start(actor=personas.patient_user, patient=personas.patient)
+    assert webhook_post(client, completed_event(checkout)).status_code == 200
+    barrier = threading.Barrier(2)
+    results = [None, None]
+
+    def close(index):
+        try:
+            barrier.wait()
+            results[index] = package_refund(actor=personas.billing, purchase=purchase, reason="Moving away")
+        except Exception as exc:
+            results[index] = exc
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=close, args=(i,)) for i in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(type(r).__name__ for r in results) in (
+        ["Conflict", "PackagePurchase"],
+        ["InvalidTransition", "PackagePurchase"],
+    )
+    assert stripe_api.refund_count == 1
+    assert patient_balance(patient=personas.patient) == Decimal("0.00")

@@ -35,7 +35,7 @@ from ..models import (
 from ..selectors.ledger import amount_total, patient_balance, payment_refunded
 from ..selectors.packages import package_covering, packages_covering, packages_in_force
 from .common import appointment_charge, charge_at, patient_lock
-from .payments import adjustment_post, payment_refund
+from .payments import adjustment_post, card_refund_record, card_refund_send, payment_refund
 
 # A session a package covers stands on the ledger at no charge, under a class of its own.
 COVERED = pricing.Price(
@@ -253,14 +253,17 @@ def package_refund(*, actor, purchase: PackagePurchase, reason: str) -> PackageP
     refunded posted, and closing it again gives back only what is still missing."""
     if not reason.strip():
         raise Unprocessable("Give a reason.", fields={"reason": ["Required."]})
-    with transaction.atomic():
+    with transaction.atomic(durable=True):  # the card refunds are recorded, and committed, before any is asked for
         patient = patient_lock(purchase.patient)
         checked, _amount, give_back = _package_refund_checked(patient=patient, purchase=purchase)
-        shares = _refund_shares(patient=patient, amount=give_back) if give_back > ZERO else []
         note = _package_refund_note(checked, reason)
-    for payment, share in shares:
-        if payment.method == PaymentMethod.CARD_ONLINE:
-            payment_refund(actor=actor, payment=payment, amount=share, reason=note)
+        card_refunds = [
+            card_refund_record(actor=actor, payment=payment, amount=share, note=note)
+            for payment, share in (_refund_shares(patient=patient, amount=give_back) if give_back > ZERO else [])
+            if payment.method == PaymentMethod.CARD_ONLINE
+        ]
+    for card_refund in card_refunds:
+        card_refund_send(card_refund=card_refund)
     return _package_close(actor=actor, purchase=purchase, reason=reason)
 
 

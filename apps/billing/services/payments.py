@@ -149,17 +149,22 @@ def payment_refund(*, actor, payment: Payment, amount, reason: str) -> Payment:
 def _card_refund_request(*, actor, payment: Payment, amount: Decimal, note: str) -> CardRefund:
     with transaction.atomic(durable=True):  # committed before the provider is asked
         patient_lock(payment.patient)
-        payment = Payment.objects.select_for_update().get(pk=payment.pk)
-        refund_refusal_raise(payment=payment, amount=amount)
-        card_refund = CardRefund.objects.create(
-            payment=payment,
-            amount=amount,
-            idempotency_key=f"refund-{payment.pk}-{uuid.uuid4().hex}",
-            note=note,
-            requested_at=clock.now(),
-            requested_by=actor_or_none(actor),
-        )
-    return card_refund
+        return card_refund_record(actor=actor, payment=payment, amount=amount, note=note)
+
+
+def card_refund_record(*, actor, payment: Payment, amount: Decimal, note: str) -> CardRefund:
+    """Record a card refund as waiting for the provider, after the refund checks. Under the patient's lock, in a
+    transaction that commits before the provider is asked (card_refund_send)."""
+    payment = Payment.objects.select_for_update().get(pk=payment.pk)
+    refund_refusal_raise(payment=payment, amount=amount)
+    return CardRefund.objects.create(
+        payment=payment,
+        amount=amount,
+        idempotency_key=f"refund-{payment.pk}-{uuid.uuid4().hex}",
+        note=note,
+        requested_at=clock.now(),
+        requested_by=actor_or_none(actor),
+    )
 
 
 def card_refund_send(*, card_refund: CardRefund) -> Payment:
