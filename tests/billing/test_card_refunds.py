@@ -14,6 +14,7 @@ from apps.billing.selectors.ledger import patient_balance
 from apps.billing.services.charges import charge_for_appointment_outcome
 from apps.billing.services.checkout import checkout_start
 from apps.billing.services.payments import card_refunds_retry, payment_refund
+from apps.core import clock
 from apps.core.errors import Unprocessable
 
 from .helpers import past_appointment
@@ -80,7 +81,7 @@ def test_the_refund_event_posts_a_pending_refund_as_itself_and_its_late_answer_a
     assert CardRefund.objects.get().refund == refund
 
     stripe_api.mode = "up"
-    CardRefund.objects.update(requested_at=dt.datetime(2000, 1, 1, tzinfo=dt.UTC))
+    CardRefund.objects.update(requested_at=clock.now() - dt.timedelta(minutes=10))
     assert card_refunds_retry() == 0  # nothing pending any more
     assert _refunds(card_payment) == [Decimal("-40.00")]
     assert stripe_api.refund_count == 1
@@ -189,3 +190,22 @@ def test_closing_a_package_twice_at_once_refunds_the_card_once(stripe_api, perso
     )
     assert stripe_api.refund_count == 1
     assert patient_balance(patient=personas.patient) == Decimal("0.00")
+
+
+@pytest.mark.django_db
+def test_a_refund_event_posts_the_pending_refund_it_is_for_when_the_provider_made_a_later_one_first(
+    card_payment, stripe_api, personas, client
+):
+    stripe_api.mode = "down"
+    for amount in ("40", "30"):
+        with pytest.raises(ProviderUnavailable):
+            payment_refund(actor=personas.billing, payment=card_payment, amount=amount, reason="Overcharged")
+    # The provider made the $30 refund first.
+    event = refunded_event(card_payment.checkout_for_test, amount_refunded=3000, event_id="evt_r30")
+    assert webhook_post(client, event).status_code == 200
+    assert _refunds(card_payment) == [Decimal("-30.00")]
+    stripe_api.mode = "up"
+    CardRefund.objects.update(requested_at=clock.now() - dt.timedelta(minutes=10))
+    assert card_refunds_retry() == 1
+    assert sorted(_refunds(card_payment)) == [Decimal("-40.00"), Decimal("-30.00")]
+    assert stripe_api.refund_count == 2

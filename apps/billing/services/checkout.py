@@ -219,8 +219,8 @@ def _on_charge_refunded(obj: dict, *, provider: str) -> None:
     # what the provider refunded: post them as themselves, so their own confirmation later adds nothing.
     pending = CardRefund.objects.select_for_update().filter(payment=payment, status=CardRefundStatus.PENDING)
     for card_refund in pending.order_by("requested_at", "id"):
-        if card_refund.amount > missing:
-            break
+        if card_refund.amount > missing:  # a larger one the provider has not made yet
+            continue
         card_refund_post(card_refund=card_refund, provider_reference=f"{payment_intent}:refund:{card_refund.pk}")
         missing -= card_refund.amount
     if missing > 0:

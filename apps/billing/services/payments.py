@@ -181,8 +181,9 @@ def card_refund_send(*, card_refund: CardRefund) -> Payment:
             updated = CardRefund.objects.filter(pk=card_refund.pk, status=CardRefundStatus.PENDING).update(
                 status=CardRefundStatus.FAILED, failure=exc.message[:200], settled_at=clock.now()
             )
-        if not updated:  # the provider's refund event posted it meanwhile: it was refunded after all
-            return CardRefund.objects.get(pk=card_refund.pk).refund
+        posted = None if updated else CardRefund.objects.get(pk=card_refund.pk).refund
+        if posted is not None:  # the provider's refund event posted it meanwhile: it was refunded after all
+            return posted
         raise
     except ProviderUnavailable:
         logger.warning("Card refund %s is pending: the provider did not answer", card_refund.pk)
