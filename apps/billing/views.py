@@ -58,6 +58,7 @@ from .selectors.assessments import assessment_incomes_shown, assessments_for_rev
 from .selectors.diagnoses import billing_diagnoses
 from .selectors.estimates import estimates_visible_to
 from .selectors.ledger import (
+    card_refunds_waiting,
     ledger_actions,
     ledger_lines,
     patient_balance,
@@ -135,6 +136,7 @@ def patient_ledger(request, pk):
         # Nothing owed: an adjustment or a plan would be refused (to give money back is a refund).
         "owed": balance > 0,
         "lines": ledger_actions(lines),
+        "card_refunds_waiting": card_refunds_waiting(patient=patient),
         "current_class": pricing.patient_class_label(patient=patient),
         "assessments": assessments,
         "sees_income": sees_income,

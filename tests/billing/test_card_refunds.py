@@ -40,7 +40,7 @@ def _refunds(payment):
 
 @pytest.mark.django_db
 def test_a_refund_whose_answer_is_lost_stays_pending_and_is_posted_once_when_asked_again(
-    card_payment, stripe_api, personas
+    card_payment, stripe_api, personas, login
 ):
     stripe_api.mode = "down"  # the provider refunds, and its answer never arrives
     with pytest.raises(ProviderUnavailable) as refused:
@@ -51,6 +51,8 @@ def test_a_refund_whose_answer_is_lost_stays_pending_and_is_posted_once_when_ask
     pending = CardRefund.objects.get()
     assert (pending.status, pending.amount) == (CardRefundStatus.PENDING, Decimal("150.00"))
 
+    page = login(personas.billing).get(f"/billing/patients/{card_payment.patient_id}/").content.decode()
+    assert "A card refund of $150.00 on receipt" in page and "is waiting for the card provider" in page
     # Asking again for the same money is refused while the first is waiting: the card is not refunded twice.
     with pytest.raises(Unprocessable):
         payment_refund(actor=personas.billing, payment=card_payment, amount="150", reason="Overcharged")

@@ -110,6 +110,13 @@ def card_refund_pending(*, payment: Payment) -> Decimal:
     return pending["s"] or ZERO
 
 
+def card_refunds_waiting(*, patient) -> QuerySet:
+    """The patient's card refunds asked of the provider and not yet confirmed (so not on the ledger yet)."""
+    return CardRefund.objects.filter(payment__patient=patient, status=CardRefundStatus.PENDING).select_related(
+        "payment"
+    )
+
+
 def patient_balance(*, patient) -> Decimal:
     return ledger_totals(patient=patient).balance
 
