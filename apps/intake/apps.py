@@ -7,9 +7,13 @@ class IntakeConfig(AppConfig):
 
     def ready(self) -> None:
         from apps.core.transitions import reaction_register
+        from apps.patients.extensions import treating_changed_register
         from apps.scheduling.models import AppointmentStatus
 
         from . import reactions
+        from .services import open_answer_flags_notify
+
+        treating_changed_register(open_answer_flags_notify)
 
         reaction_register(
             model="scheduling.AppointmentTransition",

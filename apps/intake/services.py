@@ -218,6 +218,15 @@ def _as_list(answer) -> list:
 
 
 @transaction.atomic
+def open_answer_flags_notify(*, patient_id: int) -> None:
+    """Tell the psychotherapists treating the patient now of each risk answer nobody has reviewed yet, as
+    `outcomes.services.open_flags_notify` does for PHQ-9 answers: once per answer and clinician, a link only."""
+    now = clock.now()
+    for flag in AnswerFlag.objects.filter(patient_id=patient_id, reviewed_at__isnull=True).select_related("patient"):
+        risk_answer_notify(patient=flag.patient, subject=flag, perm="intake.review_flag", now=now)
+
+
+@transaction.atomic
 def answer_flag_review(*, actor, flag: AnswerFlag) -> AnswerFlag:
     """One of the patient's psychotherapists marks a risk answer reviewed; it is reviewed once."""
     flag = AnswerFlag.objects.select_for_update().select_related("patient").get(pk=flag.pk)

@@ -167,7 +167,8 @@ def risk_answer_notify(*, patient, subject, perm: str, now: dt.datetime) -> list
     patient's needs their prompt review: one email each, carrying the patient's initials and a chart link only, never
     the answer, queued once per subject and clinician. Returns who was told. Nobody is told when no psychotherapist
     treats the patient (a group member with no therapist of their own): the answer then waits on the front desk's
-    list of patients with an answer and no clinician, until one is set as their primary therapist."""
+    list of patients with an answer and no clinician, until one treats them (set as their primary therapist, or a
+    session booked with them), who is then told (`open_flags_notify`)."""
     reviewers = [t for t in treating_psychotherapists(patient=patient) if t.has_perm(perm, subject)]
     for reviewer in reviewers:
         message_enqueue(
@@ -185,6 +186,20 @@ def risk_answer_notify(*, patient, subject, perm: str, now: dt.datetime) -> list
             },
         )
     return reviewers
+
+
+@transaction.atomic
+def open_flags_notify(*, patient_id: int) -> None:
+    """Tell the psychotherapists treating the patient now of each flagged answer nobody has reviewed yet: one given
+    while nobody could review it (no psychotherapist treated the patient) reaches the first who does. Who was told
+    already is not told again (`risk_answer_notify` queues once per answer and clinician). Called once a change that
+    may have given the patient a new treating therapist has committed (patients.extensions.treating_changed)."""
+    flagged = QuestionnaireResponse.objects.filter(
+        patient_id=patient_id, flagged=True, flag_reviewed_at__isnull=True
+    ).select_related("patient")
+    now = clock.now()
+    for response in flagged:
+        risk_answer_notify(patient=response.patient, subject=response, perm="outcomes.review_flag", now=now)
 
 
 @transaction.atomic

@@ -13,9 +13,16 @@ patient's row. Once reactivated, the patient is served again from the lines they
 a seat that came free meanwhile to the first in line, who may now be them. Those reactions are called in the
 reactivation's transaction, under its lock on the patient's row; one that locks other patients' rows does that once
 the reactivation has committed, as the discharge's do.
+
+A therapist comes to treat a patient when they are set as the patient's primary therapist or a session with them is
+booked or handed to them (scheduling says so for its sessions). Outcomes and intake then tell a psychotherapist who
+now treats the patient of a risk answer still waiting for review, which nobody could review before.
 """
 
-from collections.abc import Callable
+import functools
+from collections.abc import Callable, Iterable
+
+from django.db import transaction
 
 # Each is called with keyword arguments: actor, patient.
 chart_opened: list[Callable[..., None]] = []
@@ -63,3 +70,21 @@ reactivated: list[Callable[..., None]] = []
 def reactivated_register(reaction: Callable[..., None]) -> None:
     if reaction not in reactivated:
         reactivated.append(reaction)
+
+
+# Each is called with the keyword argument patient_id, after the transaction that may have given the patient a new
+# treating therapist has committed (each in its own transaction; one that fails does not stop the others). Running
+# after the commit keeps booking a series as cheap as it was.
+treating_changed: list[Callable[..., None]] = []
+
+
+def treating_changed_register(reaction: Callable[..., None]) -> None:
+    if reaction not in treating_changed:
+        treating_changed.append(reaction)
+
+
+def treating_changed_notify(*, patient_ids: Iterable[int]) -> None:
+    """Run the `treating_changed` reactions for each patient once the caller's transaction commits."""
+    for patient_id in sorted(set(patient_ids)):
+        for reaction in treating_changed:
+            transaction.on_commit(functools.partial(reaction, patient_id=patient_id), robust=True)

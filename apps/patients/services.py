@@ -159,6 +159,8 @@ def patient_update(*, actor, patient: Patient, **changes) -> Patient:
         invitations_revoke_pending(user=patient.user)
     if choices_changed or changed & REMINDER_DETAIL_FIELDS:
         _reminders_replan(patient)
+    if "primary_therapist" in changed and patient.primary_therapist_id is not None:
+        extensions.treating_changed_notify(patient_ids=[patient.pk])
     return patient
 
 

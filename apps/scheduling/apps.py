@@ -12,7 +12,7 @@ class SchedulingConfig(AppConfig):
         from apps.notifications.send_guards import send_guard_register
         from apps.patients.extensions import discharge_blocker_register, reminder_details_changed_register
 
-        from . import reminders, selectors
+        from . import reminders, selectors, services
         from .models import AppointmentStatus, Location
         from .zones import zones_forget
 
@@ -34,5 +34,12 @@ class SchedulingConfig(AppConfig):
             to_status=[AppointmentStatus.CANCELLED, AppointmentStatus.LATE_CANCELLED, AppointmentStatus.NO_SHOW],
             name="scheduling.reminders_withdraw",
             run=reminders.reminders_on_ended,
+        )
+        reaction_register(
+            model="scheduling.AppointmentTransition",
+            to_status=AppointmentStatus.BOOKED,
+            name="scheduling.treating_changed",
+            run=services.treating_changed_on_booked,
+            run_many=services.treating_changed_on_booked_many,
         )
         send_guard_register(purposes=reminders.REMINDER_PURPOSES, guard=reminders.session_reminders_outdated)

@@ -24,6 +24,7 @@ from apps.core.dates import DateReach
 from apps.core.errors import ApplicationError, Conflict, InvalidTransition, PermissionDenied, Unprocessable
 from apps.core.models import ClinicSettings
 from apps.core.transitions import actor_or_none, transitions_record
+from apps.patients.extensions import treating_changed_notify
 
 from . import extensions
 from .availability import Slot, slots_check
@@ -322,6 +323,17 @@ def _transition_row(
         reason=reason,
         ends_series=ends_series,
     )
+
+
+def treating_changed_on_booked(transition: AppointmentTransition, *, clinic=None) -> None:
+    """A session booked, moved or handed to a therapist makes that therapist one who treats its patient: the apps
+    that care (patients.extensions.treating_changed) are told once the booking commits, so the booking pays nothing
+    for them."""
+    treating_changed_on_booked_many([transition], clinic=clinic)
+
+
+def treating_changed_on_booked_many(transitions: list[AppointmentTransition], *, clinic=None) -> None:
+    treating_changed_notify(patient_ids={t.appointment.patient_id for t in transitions} - {None})
 
 
 def _lock(appointment: Appointment) -> Appointment:

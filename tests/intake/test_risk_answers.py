@@ -10,6 +10,7 @@ from django.apps import apps as django_apps
 from apps.intake.models import AnswerFlag, DocumentVersion, IntakeDocument
 from apps.notifications.models import Message
 from apps.notifications.rendering import message_render
+from apps.patients.services import patient_update
 
 from .conftest import QUESTIONNAIRE_ANSWERS, sign
 
@@ -87,3 +88,21 @@ def test_marking_leaves_a_clinics_own_risk_answers_and_a_removed_question_alone(
     IntakeDocument.objects.filter(pk=questionnaire.pk).update(current_version=version, risk_answers={})
     mark_risk_answers(django_apps, None)
     assert IntakeDocument.objects.get(pk=questionnaire.pk).risk_answers == {}
+
+
+def test_a_psychotherapist_set_later_is_told_once_and_the_front_desk_card_clears(
+    personas, login, sent, questionnaire, django_capture_on_commit_callbacks
+):
+    personas.patient.primary_therapist = None
+    personas.patient.save(update_fields=["primary_therapist"])
+    sign(personas, questionnaire, answers={**QUESTIONNAIRE_ANSWERS, "emergency_plan": "often"})
+
+    for _ in range(2):
+        with django_capture_on_commit_callbacks(execute=True):
+            patient_update(actor=personas.front_desk, patient=personas.patient, primary_therapist=personas.therapist)
+            patient_update(actor=personas.front_desk, patient=personas.patient, preferred_name="Patsy")
+
+    message = Message.objects.get(template="measure_flag")
+    assert message.recipient_user == personas.therapist
+    assert set(message.context) == {"patient_initials", "chart_url"}
+    assert personas.patient.display_name not in login(personas.front_desk).get("/").content.decode()

@@ -8,12 +8,15 @@ import pytest
 import time_machine
 
 from apps.accounts.disciplines import Discipline
+from apps.core import clock
 from apps.notifications.models import Message
 from apps.outcomes.models import QuestionnaireAssignment, QuestionnaireResponse
 from apps.outcomes.services import questionnaire_answer
+from apps.patients.services import patient_update
 from apps.programs import selectors as program_selectors
 from apps.programs.services.meetings import meeting_questionnaires_assign
 from apps.programs.services.seats import program_enroll
+from apps.scheduling.services import appointment_reschedule
 from tests.factories import AppointmentFactory, TherapistFactory
 from tests.programs.factories import scheduled_program
 
@@ -77,3 +80,81 @@ def test_a_bodywork_primary_provider_is_not_told_but_the_psychotherapist_is(pers
     assert told() == {personas.therapist}
     assert not bodywork.has_perm("outcomes.review_flag", response)
     assert QuestionnaireResponse.objects.get(pk=response.pk).flagged
+
+
+def _book_with(personas, therapist, member, days=3):
+    from apps.scheduling.services import appointment_book
+    from tests.factories import ServiceTypeFactory
+
+    start = (clock.now() + dt.timedelta(days=days)).replace(minute=0, second=0, microsecond=0)
+    return appointment_book(
+        actor=personas.front_desk,
+        therapist=therapist,
+        patient=member,
+        service_type=ServiceTypeFactory(),
+        start=start,
+        override_reason="Fitted in.",
+    )
+
+
+def test_a_psychotherapist_booked_later_is_told_once_and_the_front_desk_card_clears(
+    personas, login, group_member, django_capture_on_commit_callbacks
+):
+    member, first = group_member
+    answer_before(member, first)
+    assert told() == set()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        _book_with(personas, personas.other_therapist, member)
+    with django_capture_on_commit_callbacks(execute=True):
+        appointment = _book_with(personas, personas.other_therapist, member, days=5)
+        appointment_reschedule(
+            appointment=appointment,
+            actor=personas.front_desk,
+            start=appointment.start + dt.timedelta(days=1),
+            override_reason="Moved.",
+        )
+
+    assert told() == {personas.other_therapist}
+    [message] = Message.objects.filter(template="measure_flag")
+    assert set(message.context) == {"patient_initials", "chart_url"}
+    assert member.display_name not in login(personas.front_desk).get("/").content.decode()
+
+
+def test_a_psychotherapist_set_as_primary_later_is_told(personas, group_member, django_capture_on_commit_callbacks):
+    member, first = group_member
+    answer_before(member, first)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        patient_update(actor=personas.front_desk, patient=member, primary_therapist=personas.therapist)
+
+    assert told() == {personas.therapist}
+
+
+def test_a_reviewed_answer_is_not_told_to_a_later_psychotherapist(
+    personas, group_member, django_capture_on_commit_callbacks
+):
+    member, first = group_member
+    response = answer_before(member, first)
+    QuestionnaireResponse.objects.filter(pk=response.pk).update(
+        flag_reviewed_at=clock.now(), flag_reviewed_by=personas.other_therapist
+    )
+
+    with django_capture_on_commit_callbacks(execute=True):
+        patient_update(actor=personas.front_desk, patient=member, primary_therapist=personas.therapist)
+
+    assert told() == set()
+
+
+def test_a_bodywork_provider_booked_later_is_not_told_and_the_card_stays(
+    personas, login, group_member, django_capture_on_commit_callbacks
+):
+    member, first = group_member
+    answer_before(member, first)
+    bodywork = TherapistFactory(profile__discipline=Discipline.BODYWORK)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        patient_update(actor=personas.front_desk, patient=member, primary_therapist=bodywork)
+
+    assert told() == set()
+    assert member.display_name in login(personas.front_desk).get("/").content.decode()

@@ -39,9 +39,11 @@ def test_booking_writes_new_to_booked_with_the_booker_and_queues_the_reminders(c
     assert _history(session) == [("", "booked", clinic.front_desk.pk, "", False)]
     [booked] = session.transitions.all()
     # Billing's, intake's and programs' reactions look at every booking (an estimate only for an intake session or a
-    # new series, a packet only for a new series' first date, a group meeting's reminders only when it moves).
+    # new series, a packet only for a new series' first date, a group meeting's reminders only when it moves); the
+    # booking gives its patient a treating therapist, which the apps above are told once it commits.
     assert _reactions(booked) == {
         "scheduling.reminders_queue",
+        "scheduling.treating_changed",
         "billing.estimate_on_booking",
         "intake.packet_on_new_series",
         "programs.meeting_changed",
