@@ -11,7 +11,7 @@ import datetime as dt
 import functools
 
 from django.db import transaction
-from django.db.models import Max, Q
+from django.db.models import Exists, Max, OuterRef, Q
 from django.urls import reverse
 
 from apps.core import clock
@@ -32,6 +32,7 @@ from ..models import (
     EnrollmentStatus,
     EnrollmentTransition,
     GroupProgram,
+    ProgramMeeting,
     ProgramStage,
     WaitlistMove,
 )
@@ -374,12 +375,49 @@ def seat_offer_open_check(enrollment: Enrollment, *, offer_number: int | None = 
     }
 
 
-@transaction.atomic
+PROGRAM_OVER = "The program ended before a seat came free."
+
+
+def program_over_refusal(program: GroupProgram) -> str:
+    """Why a seat of `program` can no longer be taken, "" while it can: once its last meeting has begun there is
+    nothing to take. Offers are no longer made then (`free_seats_offer`), and one still open cannot be accepted."""
+    if program.stage == ProgramStage.LAUNCHED and not _meeting_to_come(program):
+        return f"The last meeting of {program.title} has begun, so its seat can no longer be taken."
+    return ""
+
+
+def _offer_end_program_over(enrollment: Enrollment) -> None:
+    """End an open offer of a program whose last meeting has begun, as the program's closing would (expired), and
+    tell its holder, pointing to other programs."""
+    enrollment_end(enrollment, status=EnrollmentStatus.EXPIRED, reason=PROGRAM_OVER)
+    waitlist_closed_notify(enrollment)
+
+
+def waitlist_closed_notify(enrollment: Enrollment) -> None:
+    """Tell someone waiting or holding an offer that the program ended before a seat came free."""
+    programs_url = absolute_url(reverse("portal:programs:list"))
+    enrollment_notify(enrollment, template="waitlist_closed", context={"programs_url": programs_url})
+
+
 def enrollment_accept_offer(*, actor, enrollment: Enrollment, offer_number: int | None = None) -> Enrollment:
-    """Take the offered seat. The seat was already counted when it was offered, so this never overfills."""
-    program_lock(enrollment.program_id)
+    """Take the offered seat. The seat was already counted when it was offered, so this never overfills.
+
+    An offer still open when the program's last meeting has begun is refused (409) and ends there and then
+    (expired, its holder told): that ending is committed before the refusal is raised."""
+    enrollment, refusal = _seat_offer_take(actor=actor, enrollment=enrollment, offer_number=offer_number)
+    if refusal:
+        raise Conflict(refusal)
+    return enrollment
+
+
+@transaction.atomic
+def _seat_offer_take(*, actor, enrollment: Enrollment, offer_number: int | None) -> tuple[Enrollment, str]:
+    program = program_lock(enrollment.program_id)
     enrollment = enrollment_lock(enrollment.pk)
     offer_check_open(**seat_offer_open_check(enrollment, offer_number=offer_number))
+    if refusal := program_over_refusal(program):
+        _offer_end_program_over(enrollment)
+        return enrollment, refusal
     if enrollment.patient_id is not None and not patient_in_care_hold(enrollment.patient_id):
         raise Unprocessable("This patient has been discharged: call the front desk to come back into care.")
     enrollment.status = EnrollmentStatus.ENROLLED
@@ -387,7 +425,7 @@ def enrollment_accept_offer(*, actor, enrollment: Enrollment, offer_number: int 
     enrollment.save()
     enrollment_transition_write(enrollment, actor=actor, was=EnrollmentStatus.OFFERED)
     _notify_confirmed(enrollment)
-    return enrollment
+    return enrollment, ""
 
 
 @transaction.atomic
@@ -438,11 +476,20 @@ def _seats_pass_on(program_id: int, *, actor) -> None:
         free_seats_offer(program_lock(program_id), actor=actor)
 
 
+def _program_over_q(now: dt.datetime) -> Q:
+    """Q for enrollments of a launched program whose meetings have all begun (or were called off) by `now`: an open
+    offer of theirs can no longer be taken (`program_over_refusal`, in SQL)."""
+    meetings = ProgramMeeting.objects.filter(program=OuterRef("program_id"))
+    to_come = meetings.filter(appointment__start__gt=now, appointment__status__in=BLOCKING_STATUSES)
+    return Q(program__stage=ProgramStage.LAUNCHED) & Q(Exists(meetings)) & ~Q(Exists(to_come))
+
+
 def seat_offers_due(now: dt.datetime) -> list[int]:
-    """Programs with unclaimed seat offers past their deadline. Each is handled in its own transaction, so one busy
-    program never holds up another."""
+    """Programs with unclaimed seat offers past their deadline, or open when the program's last meeting has begun.
+    Each is handled in its own transaction, so one busy program never holds up another."""
     return list(
-        Enrollment.objects.filter(status=EnrollmentStatus.OFFERED, offer_expires_at__lte=now)
+        Enrollment.objects.filter(status=EnrollmentStatus.OFFERED)
+        .filter(Q(offer_expires_at__lte=now) | _program_over_q(now))
         .values_list("program_id", flat=True)
         .distinct()
         .order_by("program_id")
@@ -451,7 +498,8 @@ def seat_offers_due(now: dt.datetime) -> list[int]:
 
 @transaction.atomic
 def program_seat_offers_expire(program_id: int, *, now: dt.datetime) -> int:
-    """Expire the program's unclaimed offers past their deadline and pass each seat to the next in line."""
+    """Expire the program's unclaimed offers past their deadline and pass each seat to the next in line. Once the
+    program's last meeting has begun, its open offers end too (expired, each holder told the program ended)."""
     program = program_lock(program_id)
     due = list(
         program.enrollments.select_for_update(of=("self",))
@@ -463,7 +511,17 @@ def program_seat_offers_expire(program_id: int, *, now: dt.datetime) -> int:
         enrollment_end(enrollment, status=EnrollmentStatus.EXPIRED, reason="The seat offer was not answered in time.")
         enrollment_notify(enrollment, template="seat_offer_expired", key_suffix=f":{enrollment.offer_count}")
     free_seats_offer(program)
-    return len(due)
+    over = []
+    if program_over_refusal(program):
+        over = list(
+            program.enrollments.select_for_update(of=("self",))
+            .select_related("patient", "program", "registrant")
+            .filter(status=EnrollmentStatus.OFFERED)
+            .order_by("pk")
+        )
+        for enrollment in over:
+            _offer_end_program_over(enrollment)
+    return len(due) + len(over)
 
 
 @transaction.atomic

@@ -4,13 +4,11 @@ import datetime as dt
 
 from django.db import transaction
 from django.db.models import Max
-from django.urls import reverse
 
 from apps.audit.services import access_log_write
 from apps.core import clock
 from apps.core.dates import DateReach
 from apps.core.errors import ApplicationError, Unprocessable
-from apps.core.links import absolute_url
 from apps.outcomes.instruments import INSTRUMENTS
 from apps.scheduling.selectors import therapist_office_on
 from apps.scheduling.services import appointment_book, series_dates
@@ -26,12 +24,13 @@ from ..models import (
 )
 from .lecture_terms import lecture_terms_check
 from .seats import (
+    PROGRAM_OVER,
     enrollment_end,
-    enrollment_notify,
     enrollment_transition_write,
     free_seats_offer,
     program_lock,
     seats_taken,
+    waitlist_closed_notify,
 )
 
 PROGRAM_FIELDS = frozenset(
@@ -269,7 +268,6 @@ def program_close(*, program: GroupProgram) -> dict[str, int]:
         .order_by("pk")
     )
     counts = {"completed": 0, "closed": 0}
-    programs_url = absolute_url(reverse("portal:programs:list"))
     for enrollment in live:
         if enrollment.status == EnrollmentStatus.ENROLLED:
             enrollment.status, enrollment.ended_at = EnrollmentStatus.COMPLETED, now
@@ -282,7 +280,7 @@ def program_close(*, program: GroupProgram) -> dict[str, int]:
         ended_as = (
             EnrollmentStatus.EXPIRED if enrollment.status == EnrollmentStatus.OFFERED else EnrollmentStatus.WITHDRAWN
         )
-        enrollment_end(enrollment, status=ended_as, reason="The program ended before a seat came free.")
-        enrollment_notify(enrollment, template="waitlist_closed", context={"programs_url": programs_url})
+        enrollment_end(enrollment, status=ended_as, reason=PROGRAM_OVER)
+        waitlist_closed_notify(enrollment)
         counts["closed"] += 1
     return counts
