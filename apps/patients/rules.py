@@ -32,10 +32,12 @@ rules.add_perm("patients.view_patient", view_demographics)
 rules.add_perm("patients.open_chart_page", view_demographics & is_clinic_staff)
 rules.add_perm("patients.list_patients", is_admin | is_front_desk | is_billing | is_therapist)
 rules.add_perm("patients.add_patient", is_admin | is_front_desk)
-rules.add_perm("patients.change_patient", is_admin | is_front_desk | is_treating_therapist)
+# Changing a patient's details and ending their care (or taking them back) are the front desk's, an admin's or
+# their psychotherapist's: a massage and bodywork provider treating them opens the chart but changes neither. The
+# patient page offers each action by the same permission the server checks.
+rules.add_perm("patients.change_patient", is_admin | is_front_desk | is_treating_psychotherapist)
 rules.add_perm("patients.invite_patient", is_admin | is_front_desk)
-# Ending care (and taking a patient back): the front desk, an admin, or a therapist treating them.
-rules.add_perm("patients.discharge_patient", is_admin | is_front_desk | is_treating_therapist)
+rules.add_perm("patients.discharge_patient", is_admin | is_front_desk | is_treating_psychotherapist)
 
 # The access log (who opened which chart, and who was refused) is reviewed by administrators.
 rules.add_perm("audit.view_access_log", is_admin)
