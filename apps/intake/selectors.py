@@ -236,6 +236,42 @@ def releases_signed_by(*, patient_ref) -> QuerySet[Signature]:
     return _releases_in_force().filter(patient_id=OuterRef(patient_ref))
 
 
+def releases_ended() -> QuerySet[Signature]:
+    """Releases of information that have ended and were not renewed: a signature of a release's current version past
+    the clinic's term (`_release_past_term`), the patient's latest of that document, with no release of theirs in
+    force. The patient is asked to sign it again (`services.release_renewals_notify`), and the chart's referrals card
+    says so (`release_ended`)."""
+    later = Signature.objects.filter(
+        patient_id=OuterRef("patient_id"), document_id=OuterRef("document_id"), signed_at__gt=OuterRef("signed_at")
+    )
+    return (
+        Signature.objects.filter(
+            document__kind=DocumentKind.RELEASE_OF_INFORMATION,
+            document__is_active=True,
+            version_id=F("document__current_version_id"),
+        )
+        .filter(_release_past_term())
+        .exclude(Exists(later))
+        .exclude(Exists(releases_signed_by(patient_ref="patient_id")))
+    )
+
+
+@dataclass(frozen=True)
+class ReleaseEnded:
+    signature: Signature
+    ended_at: dt.datetime
+
+
+def release_ended(*, patient, clinic: ClinicSettings | None = None) -> ReleaseEnded | None:
+    """The patient's release of information that has ended and needs signing again (`releases_ended`), with when
+    it ended, or None."""
+    signature = releases_ended().filter(patient=patient).select_related("document").order_by("-signed_at").first()
+    if signature is None:
+        return None
+    term = dt.timedelta(days=(clinic or ClinicSettings.load()).release_valid_days)
+    return ReleaseEnded(signature=signature, ended_at=signature.signed_at + term)
+
+
 def answer_flags_open(*, patient) -> QuerySet[AnswerFlag]:
     """The patient's signed questionnaires with a risk answer nobody has reviewed yet, with the questions' labels."""
     return AnswerFlag.objects.filter(patient=patient, reviewed_at__isnull=True).select_related("signature__version")

@@ -1,5 +1,6 @@
 """Writes for intake: publishing a document's next version, sending a packet, signing a document."""
 
+import datetime as dt
 from importlib import import_module
 
 from django.apps import apps as django_apps
@@ -16,7 +17,7 @@ from apps.core.permissions import permission_require
 from apps.notes.content import TemplateDefinitionError, content_clean, template_fields_check
 from apps.notifications.outbox import patient_notice_enqueue
 from apps.outcomes.services import risk_answer_notify
-from apps.patients.models import Patient
+from apps.patients.models import Patient, PatientStatus
 
 from .models import (
     AnswerFlag,
@@ -28,7 +29,7 @@ from .models import (
     Signature,
     text_sha256,
 )
-from .selectors import documents_current, signature_in_force, standard_unsigned, versions_signed
+from .selectors import documents_current, releases_ended, signature_in_force, standard_unsigned, versions_signed
 
 SHIPPED_DOCUMENTS_MIGRATION = "apps.intake.migrations.0002_seed_intake_documents"
 SHIPPED_RISK_ANSWERS_MIGRATION = "apps.intake.migrations.0004_mark_self_harm_risk_answers"
@@ -224,6 +225,43 @@ def open_answer_flags_notify(*, patient_id: int) -> None:
     now = clock.now()
     for flag in AnswerFlag.objects.filter(patient_id=patient_id, reviewed_at__isnull=True).select_related("patient"):
         risk_answer_notify(patient=flag.patient, subject=flag, perm="intake.review_flag", now=now)
+
+
+# How long after a release ended the daily job still tells the patient: a missed run or two is caught up, and a
+# shorter term set by the clinic does not mail everyone whose release ended long ago.
+RELEASE_ENDED_NOTICE_WITHIN = dt.timedelta(days=7)
+
+
+@transaction.atomic
+def release_renewals_notify() -> int:
+    """Tell each patient in care with a portal account whose release of information has ended (`releases_ended`)
+    within the last week that it needs signing again: a notice with a link to their forms, never a document's name
+    or words, keyed on the ended signature so the daily run tells them once per ending. Returns how many were told.
+    Referrals out wait for the renewal (`referrals.services.outbound_send`); the chart's referrals card says so."""
+    now = clock.now()
+    term = dt.timedelta(days=ClinicSettings.load().release_valid_days)
+    ended = (
+        releases_ended()
+        .filter(
+            patient__status=PatientStatus.ACTIVE,
+            patient__user__isnull=False,
+            signed_at__gt=now - term - RELEASE_ENDED_NOTICE_WITHIN,
+        )
+        .select_related("patient")
+        .order_by("pk")
+    )
+    portal_url = absolute_url(reverse("portal:intake:packet"))
+    told = 0
+    for signature in ended:
+        queued = patient_notice_enqueue(
+            patient=signature.patient,
+            subject=signature,
+            template="release_renewal_due",
+            key=f"signature:{signature.pk}:release_renewal_due",
+            context={"portal_url": portal_url},
+        )
+        told += bool(queued)
+    return told
 
 
 @transaction.atomic

@@ -41,6 +41,7 @@ PURPOSE_LABELS = {
     "slot_offer_withdrawn": "Weekly time offer withdrawn (the time was booked)",
     "questionnaire_due": "Questionnaire to answer",
     "intake_packet": "Intake forms to complete",
+    "release_renewal_due": "Release of information to sign again",
     "measure_flag": "Questionnaire answer to review",
     "reattestation_due": "Sliding-scale renewal due",
     "plan_instalment_overdue": "Payment plan instalment overdue",

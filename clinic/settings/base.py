@@ -370,6 +370,11 @@ CELERY_BEAT_SCHEDULE["core-sessions-clear-expired"] = {
     "task": "apps.core.tasks.sessions_clear_expired",
     "schedule": 60 * 60,
 }
+# Intake: tell patients whose release of information has ended that it needs signing again (once per ending).
+CELERY_BEAT_SCHEDULE["intake-release-renewals"] = {
+    "task": "apps.intake.tasks.release_renewals_notify",
+    "schedule": 24 * 60 * 60,
+}
 # Billing: ask for re-attestation before assessments expire; issue last month's statements; remind of overdue
 # instalments; re-issue Good Faith Estimates once an assessment has ended (each re-runs safely).
 CELERY_BEAT_SCHEDULE["billing-reattestation-requests"] = {

@@ -4,6 +4,7 @@ whether a medical clearance is on file."""
 from django import template
 
 from apps.core.models import ClinicSettings
+from apps.intake.selectors import release_ended
 from apps.referrals import selectors
 
 register = template.Library()
@@ -14,14 +15,18 @@ def patient_referrals_card(context, patient):
     user = context["request"].user
     if not user.has_perm("referrals.view_patient_referrals", patient):
         return {"hidden": True}
+    clinic = ClinicSettings.load()
+    reads_referrals = user.has_perm("referrals.read_referrals", patient)
     return {
         "patient": patient,
         "state": selectors.clearance_state(patient=patient),
-        "clearance_required": ClinicSettings.load().require_medical_clearance,
+        "clearance_required": clinic.require_medical_clearance,
         "inbound": selectors.patient_inbound(patient=patient),
         "outbound": selectors.patient_outbound(patient=patient),
         # Each referral's page carries its clinical reason: linked only for those who may read it.
-        "reads_referrals": user.has_perm("referrals.read_referrals", patient),
+        "reads_referrals": reads_referrals,
+        # Referrals out go only under a release in force: one that has ended is to be signed again.
+        "release_ended": release_ended(patient=patient, clinic=clinic) if reads_referrals else None,
         "can_manage_clearance": user.has_perm("referrals.record_clearance", patient)
         or user.has_perm("referrals.grant_clearance_exception", patient),
         "can_refer_out": user.has_perm("referrals.write_outbound", patient),
