@@ -1,7 +1,11 @@
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.db import transaction
+from django_otp.plugins.otp_static.models import StaticDevice
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from apps.audit.services import access_log_write
 from apps.core.errors import ApplicationError
 from apps.core.models import ClinicSettings
 
@@ -115,3 +119,42 @@ class ApiTokenAdmin(admin.ModelAdmin):
             else:
                 revoked += 1
         self.message_user(request, f"{revoked} token(s) revoked.", messages.SUCCESS)
+
+
+# django-otp's own admin pages show a device's secret (its key, its QR code) and let a superuser make, re-key or
+# confirm a device for anyone: with those, whoever runs the admin passes someone else's second factor. Sign-in takes
+# TOTP devices only, and static (backup) codes are not used at all.
+admin.site.unregister(TOTPDevice)
+admin.site.unregister(StaticDevice)
+
+
+@admin.register(TOTPDevice)
+class TOTPDeviceAdmin(admin.ModelAdmin):
+    """Authenticator apps, listed by whose and when: never their secret. Only removing one is allowed (a lost phone),
+    which sends its owner back to enrolment with their own password; each removal is in the access log."""
+
+    list_display = ["user", "name", "confirmed", "created_at", "last_used_at"]
+    list_filter = ["confirmed"]
+    list_select_related = ["user"]
+    search_fields = ["user__email", "user__first_name", "user__last_name"]
+    fields = ["user", "name", "confirmed", "created_at", "last_used_at"]
+    readonly_fields = fields
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    @transaction.atomic
+    def delete_model(self, request, obj):
+        access_log_write(actor=request.user, action="mfa_device_remove", subject=obj.user, detail={"device": obj.pk})
+        super().delete_model(request, obj)
+
+    @transaction.atomic
+    def delete_queryset(self, request, queryset):
+        for device in queryset.select_related("user"):
+            access_log_write(
+                actor=request.user, action="mfa_device_remove", subject=device.user, detail={"device": device.pk}
+            )
+        super().delete_queryset(request, queryset)

@@ -82,6 +82,7 @@ ACTIONS = {
     "sms_opt_out": "Opted out of text messages",
     "two_step_on": "Turned on two-step sign-in",
     "two_step_off": "Turned off two-step sign-in",
+    "mfa_device_remove": "Removed an authenticator app",
 }
 
 

@@ -211,6 +211,8 @@ AXES_VERBOSE = False
 AXES_CLIENT_IP_CALLABLE = "apps.core.client_address.client_address"
 
 OTP_TOTP_ISSUER = env("CLINIC_OTP_ISSUER", "Clinic")
+# A device's secret is shown once, to its owner, while they enrol; never again, the Django admin included.
+OTP_ADMIN_HIDE_SENSITIVE_DATA = True
 
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = env("CLINIC_TIME_ZONE", "America/New_York")
