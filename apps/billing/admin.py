@@ -1,5 +1,5 @@
 """Django admin for billing. Ledger rows are read-only (the database refuses changes anyway); income figures are
-kept out of list views."""
+never shown (the billing pages show them, access-logged)."""
 
 from django.contrib import admin
 
@@ -54,9 +54,30 @@ class SlidingScaleScheduleAdmin(ReadOnlyAdmin):
 
 @admin.register(SlidingScaleAssessment)
 class SlidingScaleAssessmentAdmin(ReadOnlyAdmin):
+    """An assessment's state and class, never the attested figures: income, household size, the percentage they
+    make and the proof are read on the billing pages, where every reading is in the access log."""
+
     list_display = ["patient", "status", "class_code", "effective_from", "expires_on"]
     list_filter = ["status"]
-    raw_id_fields = ["patient", "submitted_by", "reviewed_by", "override_approved_by"]
+    fields = [
+        "patient",
+        "status",
+        "guideline_year",
+        "class_code",
+        "class_label",
+        "submitted_by",
+        "reviewed_by",
+        "reviewed_at",
+        "effective_from",
+        "expires_on",
+        "override_approved_by",
+        "reattestation_requested_at",
+        "created_at",
+    ]
+    readonly_fields = fields
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).defer("annual_income", "household_size", "percent_of_guideline", "proof")
 
 
 @admin.register(Charge)

@@ -34,3 +34,22 @@ def test_fees_guidelines_the_scale_and_assessments_are_read_not_changed(superuse
     )
     assert FeeSchedule.objects.get(pk=fee.pk).full_fee != Decimal("1.00")
     assert SlidingScaleAssessment.objects.get(pk=assessment.pk).status == "approved"
+
+
+def test_the_admin_never_shows_a_patients_income(superuser_admin, personas, fee_config):
+    """Income is read on the billing pages, where each reading is in the access log; the admin shows an assessment's
+    state and class, never the attested figures."""
+    assessment = approved_assessment(personas.patient, household_size=3, income="34157.43")
+    pages = [
+        "/admin/billing/slidingscaleassessment/",
+        f"/admin/billing/slidingscaleassessment/{assessment.pk}/change/",
+        f"/admin/billing/slidingscaleassessment/{assessment.pk}/history/",
+        "/admin/billing/assessmenttransition/",
+    ]
+    for url in pages:
+        response = superuser_admin.get(url)
+        assert response.status_code == 200, url
+        page = response.content.decode()
+        assert "34157" not in page and "34,157" not in page, url
+        assert str(assessment.percent_of_guideline) not in page, url
+        assert "Annual income" not in page and "Household size" not in page, url
