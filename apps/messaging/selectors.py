@@ -1,5 +1,6 @@
 """Reads of secure messages. Message text is only returned by `thread_open` (which writes the access-log row for
-staff) and `messages_for_record` (the records export, which logs its own reading)."""
+staff) and `messages_for_record` (the records export, which logs its own reading); an attachment only by
+`attachment_get_for`, which logs a staff member's download."""
 
 from dataclasses import dataclass, field
 
@@ -106,7 +107,9 @@ def attachment_get_for(*, user, attachment_id) -> Attachment:
     attachment = Attachment.objects.select_related("message__thread__patient").filter(pk=attachment_id).first()
     if attachment is None:
         raise NotFound("No such file.")
-    thread_get_for(user=user, thread_id=attachment.message.thread_id)
+    thread = thread_get_for(user=user, thread_id=attachment.message.thread_id)
+    if user.is_clinic_staff:  # a file a patient sent is part of their record, as the messages' text is
+        access_log_write(actor=user, action="message_attachment_view", subject=attachment, patient_id=thread.patient_id)
     return attachment
 
 

@@ -183,6 +183,21 @@ def test_attachments_are_served_to_participants_only(clinic_thread, personas, lo
     assert login(personas.billing).get(f"/inbox/files/{attachment.pk}/").status_code == 403
 
 
+def test_a_staff_download_of_an_attachment_is_in_the_access_log(clinic_thread, personas, login):
+    services.message_post(actor=personas.patient_user, thread=clinic_thread, text="Scan", attachments=[upload()])
+    attachment = Attachment.objects.get()
+    assert login(personas.front_desk).get(f"/inbox/files/{attachment.pk}/").status_code == 200
+    log = AccessLog.objects.get(actor=personas.front_desk, action="message_attachment_view")
+    assert (log.action, log.subject_id, log.patient_id, log.allowed) == (
+        "message_attachment_view",
+        str(attachment.pk),
+        personas.patient.pk,
+        True,
+    )
+    assert login(personas.patient_user).get(f"/portal/messages/files/{attachment.pk}/").status_code == 200
+    assert not AccessLog.objects.filter(actor=personas.patient_user, action="message_attachment_view").exists()
+
+
 def test_inbox_queries_do_not_grow_with_threads(personas, login, django_assert_max_num_queries):
     client = login(personas.front_desk)
     _threads(2, personas)
