@@ -1,11 +1,13 @@
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.contrib.auth.models import Group
 from django.db import transaction
 from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from apps.audit.services import access_log_write
+from apps.core.admin import ReadOnlyAdmin
 from apps.core.errors import ApplicationError
 from apps.core.models import ClinicSettings
 
@@ -33,6 +35,19 @@ class UserAdmin(BaseUserAdmin):
         # A staff member's sign-in email changes on their staff page, which tells the old and the new address.
         staff = obj is not None and obj.roles & STAFF_ROLES
         return [*self.readonly_fields, "email"] if staff else self.readonly_fields
+
+
+# Roles are these groups, by name. Renaming or deleting one would take the role from everyone who has it (the last
+# admin, a therapist with sessions booked) with no audit row, and a group's permissions would grant what the rules
+# do not: roles change for a person on the clinic's Users page only, and the groups themselves never change here.
+admin.site.unregister(Group)
+
+
+@admin.register(Group)
+class RoleAdmin(ReadOnlyAdmin):
+    list_display = ["name"]
+    fields = ["name"]
+    readonly_fields = fields
 
 
 class TherapistProfileForm(forms.ModelForm):

@@ -1,0 +1,41 @@
+"""Roles are the clinic's groups, changed for a person only on the clinic's Users page (which keeps an active admin,
+keeps a therapist with sessions booked, and logs the change). The Django admin lists the roles but cannot rename,
+delete or add one, nor hand a role permissions: none of that is a way around those rules."""
+
+import pytest
+from django.contrib.auth.models import Group, Permission
+
+from apps.accounts.roles import Role
+
+pytestmark = pytest.mark.django_db
+
+
+def test_the_admin_cannot_delete_a_role(superuser_admin, personas):
+    admins = Group.objects.get(name=Role.ADMIN)
+    response = superuser_admin.post(f"/admin/auth/group/{admins.pk}/delete/", {"post": "yes"})
+    assert response.status_code == 403
+    assert Group.objects.filter(name=Role.ADMIN).exists()
+    assert personas.admin.groups.filter(name=Role.ADMIN).exists()
+
+
+def test_the_admin_cannot_rename_a_role_or_give_it_permissions(superuser_admin, personas):
+    therapists = Group.objects.get(name=Role.THERAPIST)
+    permission = Permission.objects.get(codename="add_patient")
+    response = superuser_admin.post(
+        f"/admin/auth/group/{therapists.pk}/change/", {"name": "former therapists", "permissions": [permission.pk]}
+    )
+    assert response.status_code == 403
+    therapists.refresh_from_db()
+    assert therapists.name == Role.THERAPIST and not therapists.permissions.exists()
+
+
+def test_the_admin_cannot_add_a_role(superuser_admin):
+    assert superuser_admin.get("/admin/auth/group/add/").status_code == 403
+    assert superuser_admin.post("/admin/auth/group/add/", {"name": "auditor"}).status_code == 403
+    assert not Group.objects.filter(name="auditor").exists()
+
+
+def test_the_admin_lists_the_roles(superuser_admin, personas):
+    response = superuser_admin.get("/admin/auth/group/")
+    assert response.status_code == 200
+    assert Role.THERAPIST.value in response.content.decode()
