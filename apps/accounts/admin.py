@@ -31,6 +31,11 @@ class UserAdmin(BaseUserAdmin):
     # keep a therapist with booked sessions, and end a leaver's tokens and invitations: not around them here.
     readonly_fields = ["is_active", "groups"]
 
+    def has_delete_permission(self, request, obj=None) -> bool:
+        # Someone who leaves is deactivated, never deleted: their revoked tokens, their messages and a patient's link
+        # to their chart stay as the record.
+        return False
+
     def get_readonly_fields(self, request, obj=None):
         # A staff member's sign-in email changes on their staff page, which tells the old and the new address.
         staff = obj is not None and obj.roles & STAFF_ROLES

@@ -2,10 +2,14 @@
 keeps a therapist with sessions booked, and logs the change). The Django admin lists the roles but cannot rename,
 delete or add one, nor hand a role permissions: none of that is a way around those rules."""
 
+import datetime as dt
+
 import pytest
 from django.contrib.auth.models import Group, Permission
 
+from apps.accounts.models import ApiToken, User
 from apps.accounts.roles import Role
+from apps.accounts.services import api_token_create
 
 pytestmark = pytest.mark.django_db
 
@@ -39,3 +43,21 @@ def test_the_admin_lists_the_roles(superuser_admin, personas):
     response = superuser_admin.get("/admin/auth/group/")
     assert response.status_code == 200
     assert Role.THERAPIST.value in response.content.decode()
+
+
+def test_the_admin_cannot_delete_an_account(superuser_admin, personas):
+    """Someone who leaves is deactivated on *Users* (their tokens and invitations revoked, their record kept); a
+    deleted account would take its revoked tokens, its outbox and the patient's sign-in with it."""
+    token, _ = api_token_create(actor=personas.front_desk, name="script", lifetime=dt.timedelta(days=7))
+    for user in (personas.front_desk, personas.patient_user):
+        response = superuser_admin.post(f"/admin/accounts/user/{user.pk}/delete/", {"post": "yes"})
+        assert response.status_code == 403
+        assert User.objects.filter(pk=user.pk).exists()
+    response = superuser_admin.post(
+        "/admin/accounts/user/",
+        {"action": "delete_selected", "_selected_action": [personas.front_desk.pk], "post": "yes"},
+    )
+    assert User.objects.filter(pk=personas.front_desk.pk).exists()
+    assert ApiToken.objects.filter(pk=token.pk).exists()
+    personas.patient.refresh_from_db()
+    assert personas.patient.user_id == personas.patient_user.pk
