@@ -14,7 +14,8 @@ rules.add_perm("intake.manage_documents", is_admin)
 rules.add_perm("intake.send_packet", is_intake_staff)
 rules.add_perm("intake.list_outstanding", is_intake_staff)
 rules.add_perm("intake.view_packets", is_intake_staff | is_treating_psychotherapist | is_own_record)
-rules.add_perm("intake.view_answers", is_treating_psychotherapist | is_own_record)
+# Clinical content: its rule alone decides, so a Django superuser's pass (an admin made one, say) never reads them.
+add_clinical_perm("intake.view_answers", is_treating_psychotherapist | is_own_record)
 rules.add_perm("intake.sign", is_own_record)
 
 

@@ -231,6 +231,19 @@ def test_the_questionnaires_answers_are_read_by_the_psychotherapist_alone(
     assert ("only the patient's psychotherapist reads them" in page) is not reads_answers
 
 
+def test_an_admin_who_is_a_django_superuser_does_not_read_the_answers(personas, login, sent, questionnaire):
+    """The answers are psychotherapy content: Django's pass for a superuser does not reach them."""
+    signature, _ = sign(personas, questionnaire)
+    personas.admin.is_staff = personas.admin.is_superuser = True
+    personas.admin.save(update_fields=["is_staff", "is_superuser"])
+
+    page = login(personas.admin).get(f"/intake/signed/{signature.pk}/").content.decode()
+
+    assert signature.text_sha256 in page
+    assert QUESTIONNAIRE_ANSWERS["reason"] not in page
+    assert not personas.admin.has_perm("intake.view_answers", personas.patient)
+
+
 def test_the_patient_reads_their_own_answers_in_the_portal(personas, login, sent, questionnaire):
     signature, _ = sign(personas, questionnaire)
     page = login(personas.patient_user).get(f"/portal/forms/signed/{signature.pk}/")

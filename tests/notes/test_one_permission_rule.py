@@ -39,6 +39,15 @@ def test_every_notes_and_outcomes_perm_is_decided_by_its_rule_alone(personas):
     assert [perm for perm in sorted(CLINICAL_PERMS) if superuser.has_perm(perm)] == []
 
 
+def test_intake_answers_and_writing_a_referral_out_are_decided_by_their_rule_alone(personas):
+    """Both are a psychotherapist's: an admin who is a Django superuser neither reads the answers nor refers out."""
+    superuser = _superuser(personas.admin)
+    for perm in ("intake.view_answers", "referrals.write_outbound"):
+        assert perm in CLINICAL_PERMS
+        assert not superuser.has_perm(perm, personas.patient), perm
+        assert personas.therapist.has_perm(perm, personas.patient), perm
+
+
 def test_a_superuser_keeps_django_s_pass_outside_clinical_content(personas):
     superuser = _superuser(personas.admin)
     assert superuser.has_perm("scheduling.view_calendar")
