@@ -61,3 +61,40 @@ def test_the_admin_cannot_delete_an_account(superuser_admin, personas):
     assert ApiToken.objects.filter(pk=token.pk).exists()
     personas.patient.refresh_from_db()
     assert personas.patient.user_id == personas.patient_user.pk
+
+
+def test_the_admin_cannot_change_revive_or_make_an_invitation(superuser_admin, personas):
+    """An invitation gives its role and its address to whoever accepts it, and only the newest unexpired link works:
+    the admin only lists them, so no pending link can be turned into an admin's, pointed at another address, or
+    brought back after it was revoked or used."""
+    from apps.accounts.models import Invitation
+    from apps.accounts.services import invitation_send
+
+    invitation = invitation_send(
+        actor=personas.front_desk, email="new.patient@example.test", role=Role.PATIENT, user=None
+    )
+    url = f"/admin/accounts/invitation/{invitation.pk}/change/"
+    assert superuser_admin.get(url).status_code == 200
+    response = superuser_admin.post(
+        url,
+        {
+            "email": "someone.else@example.test",
+            "role": Role.ADMIN,
+            "expires_at_0": "2099-01-01",
+            "expires_at_1": "00:00:00",
+            "accepted_at_0": "",
+            "accepted_at_1": "",
+            "revoked_at_0": "",
+            "revoked_at_1": "",
+            "user": "",
+            "invited_by": personas.front_desk.pk,
+        },
+    )
+    assert response.status_code == 403
+    invitation.refresh_from_db()
+    assert (invitation.email, invitation.role) == ("new.patient@example.test", Role.PATIENT)
+    assert superuser_admin.get("/admin/accounts/invitation/add/").status_code == 403
+    assert (
+        superuser_admin.post(f"/admin/accounts/invitation/{invitation.pk}/delete/", {"post": "yes"}).status_code == 403
+    )
+    assert Invitation.objects.filter(pk=invitation.pk, revoked_at=None, accepted_at=None).exists()
