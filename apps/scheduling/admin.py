@@ -1,9 +1,11 @@
 """Admin for reference data and a read-mostly view of the schedule. No clinical content lives here."""
 
-from django.contrib import admin
+from django.contrib import admin, messages
 
+from apps.accounts.models import User
 from apps.core.admin import ReadOnlyAdmin, TransitionAdmin
 
+from . import services
 from .models import (
     Appointment,
     AppointmentSeries,
@@ -85,12 +87,22 @@ class AppointmentAdmin(ReadOnlyAdmin):
 
 
 @admin.register(CalendarFeed)
-class CalendarFeedAdmin(admin.ModelAdmin):
-    list_display = ["therapist", "created_at", "last_used_at", "revoked_at"]
-    exclude = ["token_hash"]
+class CalendarFeedAdmin(ReadOnlyAdmin):
+    """A feed address is a secret kept in a calendar app: listed and revoked here, never changed, so a revoked one
+    stays dead and a live one is always its own therapist's."""
 
-    def has_add_permission(self, request):
-        return False
+    list_display = ["therapist", "created_at", "last_used_at", "revoked_at"]
+    list_filter = ["revoked_at"]
+    exclude = ["token_hash"]
+    actions = ["revoke"]
+
+    @admin.action(description="Revoke the selected therapists' feeds", permissions=["view"])
+    def revoke(self, request, queryset):
+        revoked = 0
+        for therapist_id in queryset.filter(revoked_at__isnull=True).values_list("therapist", flat=True).distinct():
+            therapist = User.objects.get(pk=therapist_id)
+            revoked += services.calendar_feed_revoke(actor=request.user, therapist=therapist)
+        self.message_user(request, f"{revoked} feed(s) revoked.", messages.SUCCESS)
 
 
 @admin.register(AppointmentTransition)

@@ -7,6 +7,7 @@ from django.conf import settings
 from django.urls import reverse
 from icalendar import Calendar
 
+from apps.audit.models import AccessLog
 from apps.scheduling import services
 from apps.scheduling.models import Appointment, CalendarFeed
 
@@ -121,3 +122,27 @@ def test_the_feed_is_time_bounded(clinic, sessions, frozen_now, login, client):
     path = _issue_feed(login(clinic.therapist))
     frozen_now.move_to(at(MONDAY, 10) + dt.timedelta(days=40))
     assert b"VEVENT" not in client.get(path).content
+
+
+def test_the_admin_cannot_revive_a_revoked_feed_nor_hand_it_to_another_therapist(clinic, superuser_admin, client):
+    """A feed address is a secret in a calendar app: once revoked it stays dead, and it is always its therapist's.
+    The admin lists feeds and may revoke them (through the service, logged), never change one."""
+    token = services.calendar_feed_issue(actor=clinic.therapist, therapist=clinic.therapist)
+    path = reverse("scheduling:calendar_feed", args=[token])
+    services.calendar_feed_revoke(actor=clinic.therapist, therapist=clinic.therapist)
+    feed = CalendarFeed.objects.get(therapist=clinic.therapist)
+    url = f"/admin/scheduling/calendarfeed/{feed.pk}/change/"
+    assert superuser_admin.get(url).status_code == 200
+    response = superuser_admin.post(
+        url, {"therapist": clinic.other_therapist.pk, "revoked_at_0": "", "revoked_at_1": ""}
+    )
+    assert response.status_code == 403
+    feed.refresh_from_db()
+    assert feed.revoked_at is not None and feed.therapist == clinic.therapist
+    assert client.get(path).status_code == 404
+
+    live = services.calendar_feed_issue(actor=clinic.other_therapist, therapist=clinic.other_therapist)
+    live_feed = CalendarFeed.objects.get(therapist=clinic.other_therapist, revoked_at=None)
+    superuser_admin.post("/admin/scheduling/calendarfeed/", {"action": "revoke", "_selected_action": [live_feed.pk]})
+    assert client.get(reverse("scheduling:calendar_feed", args=[live])).status_code == 404
+    assert AccessLog.objects.filter(action="calendar_feed_revoke", actor=clinic.admin).exists()
