@@ -99,7 +99,20 @@ class TherapistProfileAdmin(admin.ModelAdmin):
 
 @admin.register(ClinicSettings)
 class ClinicSettingsAdmin(admin.ModelAdmin):
+    """The one settings row, saved through the same service as the Clinic settings page, so each change (releasing
+    session notes in the patients' downloads, say) is in the access log; never added or deleted here."""
+
     list_display = ["name", "cancellation_window_hours"]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+    def save_model(self, request, obj, form, change):
+        changes = {field: form.cleaned_data[field] for field in form.changed_data}
+        services.clinic_settings_update(actor=request.user, **changes)
 
 
 @admin.register(Invitation)

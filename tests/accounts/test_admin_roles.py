@@ -98,3 +98,27 @@ def test_the_admin_cannot_change_revive_or_make_an_invitation(superuser_admin, p
         superuser_admin.post(f"/admin/accounts/invitation/{invitation.pk}/delete/", {"post": "yes"}).status_code == 403
     )
     assert Invitation.objects.filter(pk=invitation.pk, revoked_at=None, accepted_at=None).exists()
+
+
+def test_a_clinic_setting_changed_in_the_admin_is_in_the_access_log(superuser_admin, personas):
+    """Releasing session notes in the patients' downloads (and every other setting) is logged wherever it is
+    changed: the admin saves through the same service as the Clinic settings page."""
+    from django.forms.models import model_to_dict
+
+    from apps.audit.models import AccessLog
+    from apps.core.models import ClinicSettings
+
+    settings_row = ClinicSettings.objects.get_or_create(id=1)[0]
+    assert not settings_row.records_release_session_notes
+    data = {k: v for k, v in model_to_dict(settings_row).items() if v is not None and v is not False}
+    data["records_release_session_notes"] = "on"
+    response = superuser_admin.post(f"/admin/core/clinicsettings/{settings_row.pk}/change/", data)
+    assert response.status_code == 302, response.content.decode()[:2000]
+    assert ClinicSettings.load().records_release_session_notes
+    log = AccessLog.objects.get(action="clinic_settings_change", actor=personas.admin)
+    assert log.detail["after"] == {"records_release_session_notes": "True"}
+    assert superuser_admin.get("/admin/core/clinicsettings/add/").status_code == 403
+    assert (
+        superuser_admin.post(f"/admin/core/clinicsettings/{settings_row.pk}/delete/", {"post": "yes"}).status_code
+        == 403
+    )
