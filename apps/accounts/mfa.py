@@ -33,18 +33,25 @@ def qr_svg(device: TOTPDevice) -> str:
     return buffer.getvalue().decode()
 
 
+def _second_factor_passed(request, device: TOTPDevice) -> None:
+    """Mark the session verified under a new key: a key seen before the code was entered (on a shared machine left at
+    the challenge, say) never becomes a verified session, as Django's login() does for the password."""
+    request.session.cycle_key()
+    otp_login(request, device)
+
+
 def confirm_device(request, device: TOTPDevice, token: str) -> bool:
     if not device.verify_token(token):
         return False
     device.confirmed = True
     device.save(update_fields=["confirmed"])
-    otp_login(request, device)
+    _second_factor_passed(request, device)
     return True
 
 
 def verify(request, token: str) -> bool:
     for device in TOTPDevice.objects.devices_for_user(request.user, confirmed=True):
         if device.verify_token(token):
-            otp_login(request, device)
+            _second_factor_passed(request, device)
             return True
     return False

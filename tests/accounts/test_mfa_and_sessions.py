@@ -55,6 +55,32 @@ def test_staff_with_a_device_must_pass_the_challenge():
     assert client.get("/patients/").status_code == 200
 
 
+def test_passing_the_second_factor_gives_the_session_a_new_key():
+    """A session key known before the code (read over a shoulder, left on a shared machine at the challenge) does not
+    become a verified session once the code is entered; enrolling likewise."""
+    user = UserFactory(roles=[Role.THERAPIST])
+    device = TOTPDevice.objects.create(user=user, name="phone", confirmed=True)
+    client = Client()
+    _password_login(client, user.email)
+    before = client.cookies["sessionid"].value
+    client.post("/accounts/mfa/verify/", {"token": f"{totp(device.bin_key):06d}"})
+    assert client.get("/patients/").status_code == 200
+    assert client.cookies["sessionid"].value != before
+    stale = Client()
+    stale.cookies["sessionid"] = before
+    assert stale.get("/patients/").status_code == 302  # the old key is no session at all
+
+    newcomer = UserFactory(roles=[Role.FRONT_DESK])
+    enrolling = Client()
+    _password_login(enrolling, newcomer.email)
+    enrolling.get("/accounts/mfa/setup/")
+    before = enrolling.cookies["sessionid"].value
+    pending = TOTPDevice.objects.get(user=newcomer, confirmed=False)
+    enrolling.post("/accounts/mfa/setup/", {"token": f"{totp(pending.bin_key):06d}"})
+    assert enrolling.get("/patients/").status_code == 200
+    assert enrolling.cookies["sessionid"].value != before
+
+
 def test_a_wrong_code_is_refused_and_slows_the_next_try():
     user = UserFactory(roles=[Role.THERAPIST])
     device = TOTPDevice.objects.create(user=user, name="phone", confirmed=True)
