@@ -7,7 +7,7 @@ import qrcode
 import qrcode.image.svg
 from django.urls import reverse
 from django_otp import login as otp_login
-from django_otp.plugins.otp_totp.models import TOTPDevice
+from django_otp.plugins.otp_totp.models import TOTPDevice, default_key
 
 
 def has_confirmed_device(user) -> bool:
@@ -20,10 +20,19 @@ def verify_url(next_path: str = "") -> str:
     return f"{url}?{urlencode({'next': next_path}, safe='/')}" if next_path else url
 
 
-def pending_device(user) -> TOTPDevice:
-    """The unconfirmed device a user is enrolling; one per user until confirmed."""
+def pending_device(user, *, fresh: bool) -> TOTPDevice:
+    """The unconfirmed device a user is enrolling; one per user until confirmed.
+
+    `fresh` (showing the enrolment page) gives it a new key: a key shown earlier, perhaps to someone else who had
+    the password and opened the page first, is never the one confirmed. Confirming checks the key shown last.
+    """
     device = TOTPDevice.objects.filter(user=user, confirmed=False).first()
-    return device or TOTPDevice.objects.create(user=user, name="Authenticator app", confirmed=False)
+    if device is None:
+        return TOTPDevice.objects.create(user=user, name="Authenticator app", confirmed=False)
+    if fresh:
+        device.key = default_key()
+        device.save(update_fields=["key"])
+    return device
 
 
 def qr_svg(device: TOTPDevice) -> str:

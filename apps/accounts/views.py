@@ -40,7 +40,7 @@ def mfa_setup(request):
     if mfa.has_confirmed_device(request.user):
         # Enrolling another device would pass the challenge with the password alone: the code comes first.
         return redirect(mfa.verify_url(next_path(request)))
-    device = mfa.pending_device(request.user)
+    device = mfa.pending_device(request.user, fresh=request.method == "GET")
     form = TokenForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         if mfa.confirm_device(request, device, form.cleaned_data["token"]):

@@ -125,7 +125,7 @@ def two_step(request):
     portal_patient(request, "portal.use_portal")
     if TOTPDevice.objects.filter(user=request.user, confirmed=True).exists():
         return render(request, "portal/two_step.html", {"is_on": True})
-    device = mfa.pending_device(request.user)
+    device = mfa.pending_device(request.user, fresh=request.method == "GET")
     form = TokenForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         if mfa.confirm_device(request, device, form.cleaned_data["token"]):

@@ -81,6 +81,28 @@ def test_passing_the_second_factor_gives_the_session_a_new_key():
     assert enrolling.cookies["sessionid"].value != before
 
 
+def test_an_enrolment_key_shown_to_someone_else_earlier_is_not_the_one_confirmed():
+    """Someone with the password alone opens the enrolment page before the staff member does and notes the key. The
+    staff member then enrols: the device confirmed is on a key shown only to them, so the earlier copy passes
+    nothing."""
+    user = UserFactory(roles=[Role.THERAPIST])
+    intruder, owner = Client(), Client()
+    _password_login(intruder, user.email)
+    assert intruder.get("/accounts/mfa/setup/").status_code == 200
+    seen_by_intruder = TOTPDevice.objects.get(user=user, confirmed=False).bin_key
+
+    _password_login(owner, user.email)
+    assert owner.get("/accounts/mfa/setup/").status_code == 200
+    shown_to_owner = TOTPDevice.objects.get(user=user, confirmed=False).bin_key
+    assert owner.post("/accounts/mfa/setup/", {"token": f"{totp(shown_to_owner):06d}"}).status_code == 302
+
+    confirmed = TOTPDevice.objects.get(user=user, confirmed=True)
+    assert confirmed.bin_key != seen_by_intruder
+    TOTPDevice.objects.filter(pk=confirmed.pk).update(last_t=-1)
+    assert intruder.post("/accounts/mfa/verify/", {"token": f"{totp(seen_by_intruder):06d}"}).status_code == 200
+    assert intruder.get("/patients/").status_code == 302
+
+
 def test_a_wrong_code_is_refused_and_slows_the_next_try():
     user = UserFactory(roles=[Role.THERAPIST])
     device = TOTPDevice.objects.create(user=user, name="phone", confirmed=True)
