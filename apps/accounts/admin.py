@@ -86,15 +86,41 @@ class TherapistProfileAdmin(admin.ModelAdmin):
     ]
     list_filter = ["discipline"]
 
+    # Fields that change through a service (checked under the profile's lock and written to the access log): the
+    # discipline, who supervises (the supervisor co-signs and reads the signed plans), and online booking.
+    SERVICE_FIELDS = ("discipline", "is_prelicensed", "supervisor", "self_booking", "accepts_new_patients")
+
     def save_model(self, request, obj, form, change):
-        """A discipline change goes through its service, so it is checked under the profile's lock and audited."""
-        if change and "discipline" in form.changed_data:
-            discipline, obj.discipline = obj.discipline, form.initial["discipline"]
+        changed = [field for field in self.SERVICE_FIELDS if field in form.changed_data] if change else []
+        if not changed:
             super().save_model(request, obj, form, change)
-            services.therapist_discipline_set(actor=request.user, therapist=obj.user, discipline=discipline)
-            obj.discipline = discipline
             return
+        wanted = {field: getattr(obj, field) for field in self.SERVICE_FIELDS}
+        for field in self.SERVICE_FIELDS:  # the rest of the form is saved as it is; these through their services
+            setattr(obj, field, form.initial[field] if field != "supervisor" else _user_or_none(form.initial[field]))
         super().save_model(request, obj, form, change)
+        if "discipline" in changed:
+            services.therapist_discipline_set(actor=request.user, therapist=obj.user, discipline=wanted["discipline"])
+        if {"is_prelicensed", "supervisor"} & set(changed):
+            services.therapist_supervision_set(
+                actor=request.user,
+                therapist=obj.user,
+                is_prelicensed=wanted["is_prelicensed"],
+                supervisor=wanted["supervisor"],
+            )
+        if {"self_booking", "accepts_new_patients"} & set(changed):
+            services.therapist_self_booking_set(
+                actor=request.user,
+                therapist=obj.user,
+                self_booking=wanted["self_booking"],
+                accepts_new_patients=wanted["accepts_new_patients"],
+            )
+        for field, value in wanted.items():
+            setattr(obj, field, value)
+
+
+def _user_or_none(pk) -> User | None:
+    return User.objects.filter(pk=pk).first() if pk is not None else None
 
 
 @admin.register(ClinicSettings)

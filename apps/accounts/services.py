@@ -364,6 +364,28 @@ def therapist_self_booking_set(
     return profile
 
 
+@transaction.atomic
+def therapist_supervision_set(
+    *, actor: User, therapist: User, is_prelicensed: bool, supervisor: User | None
+) -> TherapistProfile:
+    """Say whether a therapist is pre-licensed and who supervises them. The supervisor co-signs their notes and reads
+    their signed treatment plans, so who supervises whom is access: each change is in the access log (ids only)."""
+    profile = TherapistProfile.objects.select_for_update().get_or_create(user=therapist)[0]
+    before = {"is_prelicensed": profile.is_prelicensed, "supervisor": profile.supervisor_id}
+    after = {"is_prelicensed": is_prelicensed, "supervisor": supervisor.pk if supervisor is not None else None}
+    if before == after:
+        return profile
+    profile.is_prelicensed, profile.supervisor = is_prelicensed, supervisor
+    profile.save(update_fields=["is_prelicensed", "supervisor", "updated_at"])
+    access_log_write(
+        actor=actor,
+        action="therapist_supervision_change",
+        subject=profile,
+        detail={"therapist": therapist.pk, "before": before, "after": after},
+    )
+    return profile
+
+
 def therapist_discipline_check(*, therapist: User, discipline: str) -> None:
     """Refuse a discipline the therapist's coming sessions do not fit: move or cancel those first."""
     if discipline not in Discipline.values:
