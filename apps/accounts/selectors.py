@@ -5,7 +5,7 @@ from django.db.models import QuerySet
 from apps.core import clock
 
 from .disciplines import Discipline
-from .models import ApiToken, User
+from .models import ApiToken, Invitation, User
 from .roles import STAFF_ROLES, Role
 
 
@@ -72,3 +72,8 @@ def _booked_ahead(therapist: User) -> QuerySet:
     return therapist.appointments.filter(
         status="booked", start__gt=clock.now()
     )  # scheduling's AppointmentStatus.BOOKED
+
+
+def invitation_live(*, user: User) -> bool:
+    """Whether a link the person was sent still works (not accepted, not revoked, not expired)."""
+    return Invitation.objects.filter(user=user, accepted_at=None, revoked_at=None, expires_at__gt=clock.now()).exists()

@@ -21,7 +21,7 @@ from .disciplines import Discipline
 from .models import ApiToken, Invitation, TherapistProfile, User
 from .roles import STAFF_ROLES, Role
 from .rules import can_revoke_api_token
-from .selectors import booked_sessions_ahead, other_active_admins, upcoming_sessions_outside
+from .selectors import booked_sessions_ahead, invitation_live, other_active_admins, upcoming_sessions_outside
 
 API_TOKEN_LIFETIMES_DAYS = (7, 30, 90, 365)
 
@@ -117,10 +117,11 @@ def staff_roles_change(*, actor: User, user: User, roles: list[str]) -> User:
 def staff_deactivate(*, actor: User, user: User) -> User:
     """Someone leaves the clinic: they can no longer sign in (their open sessions end at their next request), their
     API tokens and pending invitations stop working, and their records stay as they were. Not oneself, not the
-    last active admin, not a therapist with sessions still booked."""
+    last active admin, not a therapist with sessions still booked. Someone invited who never accepted is not active
+    yet, but their link is withdrawn the same way, so it never activates the account."""
     _staff_changes_one_at_a_time()
     user = User.objects.select_for_update().get(pk=user.pk)
-    if not user.is_active:
+    if not user.is_active and not (user.invitation_pending and invitation_live(user=user)):
         raise InvalidTransition(f"{user.full_name} is already deactivated.")
     if refusal := staff_deactivation_refusal(actor=actor, user=user):
         raise Conflict(refusal)

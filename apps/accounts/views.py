@@ -155,8 +155,9 @@ def _staff_page(request, user: User, *, form=None, details=None, status: int = 2
         "details": details
         or StaffDetailsForm(initial={"first_name": user.first_name, "last_name": user.last_name, "email": user.email}),
         "sessions_ahead": selectors.booked_sessions_ahead(therapist=user) if Role.THERAPIST in user.roles else 0,
+        "invitation_live": user.invitation_pending and selectors.invitation_live(user=user),
         "deactivation_refusal": services.staff_deactivation_refusal(actor=request.user, user=user)
-        if user.is_active
+        if user.is_active or user.invitation_pending
         else "",
     }
     return render(request, "accounts/staff_detail.html", context, status=status)
@@ -182,6 +183,8 @@ def staff_access(request, pk, action):
     user = _staff_member(request, pk)
     if action == "deactivate" and request.POST.get("confirmed") != "yes":
         return render(request, "accounts/staff_deactivate_confirm.html", {"member": user})
+    if action == "deactivate" and user.invitation_pending:
+        done = "{name}'s invitation is withdrawn: the link they were sent no longer works."
     call_with_messages(
         request, lambda: call(actor=request.user, user=user), done.format(name=user.full_name, email=user.email)
     )

@@ -3,6 +3,7 @@ first, ending their sign-ins and API tokens) and reactivating them, or inviting 
 The clinic always keeps an active admin, and a therapist's booked sessions are never left with nobody."""
 
 import datetime as dt
+import re
 
 import pytest
 from django.core import mail
@@ -104,6 +105,30 @@ def test_someone_who_never_accepted_is_invited_again_not_reactivated(
     assert [m.to for m in mail.outbox] == [["new@clinic.test"]]
     admin.post(_url(invited, "reactivate"))
     assert not User.objects.get(pk=invited.pk).is_active
+
+
+def test_an_invitation_not_yet_accepted_can_be_withdrawn(personas, login, django_capture_on_commit_callbacks, client):
+    """Someone invited who will not join after all (or an invitation sent to the wrong person) is deactivated like a
+    leaver: the link they were sent stops working, and the account never becomes active."""
+    with django_capture_on_commit_callbacks(execute=True):
+        staff_invite(
+            actor=personas.admin, email="maybe@clinic.test", first_name="May", last_name="Be", role="therapist"
+        )
+    [email] = mail.outbox
+    link = re.search(r"/accounts/invite/[^/\s]+/", email.body).group(0)
+    invited = User.objects.get(email="maybe@clinic.test")
+    admin = login(personas.admin)
+    assert "Withdraw the invitation" in admin.get(_url(invited)).content.decode()
+
+    assert admin.post(_url(invited, "deactivate"), {"confirmed": "yes"}).status_code == 302
+
+    assert client.get(link).status_code == 404
+    response = client.post(link, {"password1": "a long new passphrase", "password2": "a long new passphrase"})
+    assert response.status_code == 404
+    assert not User.objects.get(pk=invited.pk).is_active
+    assert AccessLog.objects.filter(action="staff_deactivate", subject_id=str(invited.pk)).exists()
+    page = admin.get(_url(invited)).content.decode()
+    assert "Withdraw the invitation" not in page and "Send a new invitation" in page
 
 
 @pytest.mark.parametrize("persona", ["front_desk", "therapist", "billing", "patient_user"])
