@@ -1,5 +1,7 @@
 from django.contrib import admin
 
+from apps.audit.services import access_log_write
+
 from .models import Patient
 
 
@@ -25,3 +27,10 @@ class PatientAdmin(admin.ModelAdmin):
         "sms_consent_at",
         "sms_opted_out_at",
     ]
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        """The page shows the demographics the chart shows: opening it is in the access log, as opening a chart is."""
+        patient = self.get_object(request, object_id)
+        if patient is not None and request.method == "GET" and self.has_view_or_change_permission(request, patient):
+            access_log_write(actor=request.user, action="patient_admin_view", subject=patient, patient_id=patient.pk)
+        return super().change_view(request, object_id, form_url, extra_context)

@@ -101,3 +101,19 @@ def test_who_may_discharge(personas, login, persona, allowed):
 def test_the_django_admin_is_no_way_around_the_discharge_rule(personas, superuser_admin, booked):
     page = superuser_admin.get(f"/admin/patients/patient/{personas.patient.pk}/change/").content.decode()
     assert 'name="status"' not in page and 'name="discharged_on"' not in page
+
+
+def test_opening_a_patient_in_the_django_admin_is_in_the_access_log(personas, superuser_admin):
+    """The admin's patient page shows the demographics the chart shows; reading it is logged as opening the chart is."""
+    from apps.audit.models import AccessLog
+
+    response = superuser_admin.get(f"/admin/patients/patient/{personas.patient.pk}/change/")
+    assert response.status_code == 200
+    log = AccessLog.objects.get(action="patient_admin_view")
+    assert (log.actor, log.patient_id, log.subject_id) == (
+        personas.admin,
+        personas.patient.pk,
+        str(personas.patient.pk),
+    )
+    superuser_admin.get("/admin/patients/patient/")  # the list shows names and chart numbers only: no row per patient
+    assert AccessLog.objects.filter(action="patient_admin_view").count() == 1
