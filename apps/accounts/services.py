@@ -264,7 +264,8 @@ def invitation_for_token(token: str) -> Invitation:
 @transaction.atomic
 def invitation_accept(*, token: str, password: str) -> User:
     """Set the password and activate the account; a link works once, before it expires, and only while it is the
-    person's newest. The login email becomes the address the link was sent to (the one that proved it works)."""
+    person's newest. The login email becomes the address the link was sent to (the one that proved it works). A
+    staff member's roles stay as they are now (the invitation's role is what they were invited as, not a grant)."""
     invitation = invitation_for_token(token)
     invitation = Invitation.objects.select_for_update().get(pk=invitation.pk)
     if not invitation.is_usable(clock.now()):
@@ -278,8 +279,11 @@ def invitation_accept(*, token: str, password: str) -> User:
         if User.objects.filter(email__iexact=invitation.email).exclude(pk=user.pk).exists():
             raise Conflict("Another account already signs in with this email address.")
         user.email = invitation.email
-        roles_ensure()
-        user.groups.add(Group.objects.get(name=invitation.role))
+        if invitation.role == Role.PATIENT:
+            roles_ensure()
+            user.groups.add(Group.objects.get(name=Role.PATIENT))
+        # A staff member's roles are what the Users page says now: an admin may have changed them since the link was
+        # sent, and accepting must not give back a role taken away meanwhile.
     user.set_password(password)
     user.is_active = True
     user.save()

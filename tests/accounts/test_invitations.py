@@ -221,3 +221,23 @@ def test_front_desk_cannot_invite_staff(personas, login):
     )
     assert response.status_code == 403
     assert mail.outbox == []
+
+
+def test_accepting_keeps_the_roles_the_admin_set_since_the_invitation_was_sent(personas, login):
+    """An admin invites someone as an admin, then gives them the front desk role only before they accept: accepting
+    sets their password and gives them nothing back. Roles are what the Users page says, not what the email said."""
+    admin = login(personas.admin)
+    admin.post(
+        "/accounts/users/",
+        {"email": "new.hire@example.test", "first_name": "Nia", "last_name": "Vance", "role": "admin"},
+    )
+    link = _invite_link(mail.outbox)
+    invited = User.objects.get(email="new.hire@example.test")
+    assert admin.post(f"/accounts/users/{invited.pk}/", {"roles": ["front_desk"]}).status_code == 302
+    assert User.objects.get(pk=invited.pk).roles == {"front_desk"}
+
+    assert Client().post(link, PASSWORD).status_code == 302
+
+    accepted = User.objects.get(pk=invited.pk)
+    assert accepted.is_active
+    assert accepted.roles == {"front_desk"}
