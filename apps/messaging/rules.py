@@ -16,8 +16,9 @@ is_clinic_inbox_staff = is_admin | is_front_desk
 
 
 def therapist_accepts_messages(therapist) -> bool:
-    """Both switches on: the clinic's (Clinic settings) and the therapist's own (their profile)."""
-    if not ClinicSettings.load().patient_messages_to_therapists:
+    """Both switches on: the clinic's (Clinic settings) and the therapist's own (their profile), for a therapist still
+    at the clinic (a deactivated one cannot sign in to read anything)."""
+    if not therapist.is_active or not ClinicSettings.load().patient_messages_to_therapists:
         return False
     return TherapistProfile.objects.filter(user=therapist, accepts_patient_messages=True).exists()
 

@@ -133,6 +133,7 @@ def therapists_taking_messages_from(*, patient) -> list[User]:
             treating_therapists_q(patient=patient),
             therapist_profile__accepts_patient_messages=True,
             groups__name=Role.THERAPIST,
+            is_active=True,
         )
         .distinct()
         .order_by("last_name", "first_name", "pk")

@@ -9,14 +9,14 @@ from django.urls import reverse
 
 from apps.core import clock
 from apps.core.encryption import encrypt_text
-from apps.core.errors import ApplicationError, InvalidTransition, NotFound, PermissionDenied, Unprocessable
+from apps.core.errors import ApplicationError, Conflict, InvalidTransition, NotFound, PermissionDenied, Unprocessable
 from apps.core.links import absolute_url
 from apps.core.models import ClinicSettings
 from apps.notifications.models import Channel
 from apps.notifications.outbox import message_enqueue, patient_notice_enqueue
 
 from .models import Attachment, Message, MessageThread, ThreadStatus
-from .rules import is_clinic_inbox_staff, takes_patient_messages
+from .rules import is_clinic_inbox_staff, takes_patient_messages, therapist_accepts_messages
 from .uploads import attachments_check
 
 MESSAGE_MAX_LENGTH = 10000
@@ -79,6 +79,12 @@ def message_post(*, actor, thread: MessageThread, text: str, attachments=()) -> 
     thread = _locked(actor, thread, "messaging.reply")
     if thread.status != ThreadStatus.OPEN:
         raise InvalidTransition("This conversation is closed; start a new one.")
+    if thread.therapist is not None and not therapist_accepts_messages(thread.therapist):
+        # Nobody would read it: the therapist left or no longer takes messages, and the clinic inbox does not see it.
+        raise Conflict(
+            f"{thread.therapist.full_name or 'This therapist'} no longer takes messages here; write to the clinic "
+            "instead."
+        )
     text, files = _text(text), attachments_check(attachments)
     message = _message_add(actor=actor, thread=thread, text=text, files=files)
     thread.last_message_at = message.created_at

@@ -183,6 +183,43 @@ def test_only_a_treating_therapist_may_be_written_to(therapist_messages_on):
         )
 
 
+def test_a_therapist_who_left_is_no_longer_written_to(therapist_messages_on):
+    """A deactivated therapist cannot sign in to read anything: the patient is not offered them, cannot start a
+    conversation with them, and a reply in an earlier conversation is refused (nothing written, no email to the
+    leaver's address) with the way to write to the clinic instead."""
+    personas = therapist_messages_on
+    thread = services.thread_start(
+        actor=personas.patient_user, patient=personas.patient, therapist=personas.therapist, subject="Hi", text="Hi"
+    )
+    type(personas.therapist).objects.filter(pk=personas.therapist.pk).update(is_active=False)
+    personas.therapist.refresh_from_db()
+    Outbox.objects.all().delete()
+
+    assert selectors.therapists_taking_messages_from(patient=personas.patient) == []
+    with pytest.raises(PermissionDenied):
+        services.thread_start(
+            actor=personas.patient_user, patient=personas.patient, therapist=personas.therapist, subject="Hi", text="x"
+        )
+    with pytest.raises(ApplicationError) as refused:
+        services.message_post(actor=personas.patient_user, thread=thread, text="Are you there?")
+    assert "write to the clinic" in refused.value.message
+    assert thread.messages.count() == 1
+    assert not Outbox.objects.filter(template="secure_message_staff").exists()
+
+
+def test_a_reply_to_a_therapist_who_stopped_taking_messages_is_refused(therapist_messages_on):
+    """Nobody could read it: the therapist no longer sees the conversation once they stop taking messages."""
+    personas = therapist_messages_on
+    thread = services.thread_start(
+        actor=personas.patient_user, patient=personas.patient, therapist=personas.therapist, subject="Hi", text="Hi"
+    )
+    personas.therapist.therapist_profile.accepts_patient_messages = False
+    personas.therapist.therapist_profile.save()
+    with pytest.raises(ApplicationError):
+        services.message_post(actor=personas.patient_user, thread=thread, text="Hello?")
+    assert thread.messages.count() == 1
+
+
 def test_a_session_cancelled_in_time_offers_no_one_to_write_to(therapist_messages_on):
     """The list the portal offers and the check writing makes follow one rule: a session booked with the wrong
     therapist and cancelled makes nobody the patient's therapist, here as on the chart."""
