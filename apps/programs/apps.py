@@ -32,6 +32,7 @@ class ProgramsConfig(AppConfig):
             discharge_blocker_register,
             discharged_register,
             reactivated_register,
+            reminder_details_changed_register,
         )
 
         from .selectors import discharge_blocker
@@ -72,3 +73,5 @@ class ProgramsConfig(AppConfig):
             run=meetings.member_reminders_on_leaving,
         )
         send_guard_register(purposes=meetings.REMINDER_PURPOSES, guard=session_reminders_outdated)
+        # A member's meeting reminders queued ahead follow their chart, as their sessions' reminders do.
+        reminder_details_changed_register(meetings.member_reminders_replan)

@@ -136,3 +136,24 @@ def test_a_lecture_registrant_is_told_of_a_cancelled_lecture_and_not_reminded_of
     rendered = message_render(template=notice.template, context=notice.context, channel="email")
     assert "Hello Robin Visitor" in rendered.text and "is cancelled" in rendered.text
     assert notice.context["manage_url"] and str(enrollment.pk) in notice.dedupe_key
+
+
+def test_a_members_queued_meeting_reminders_follow_their_chart(personas, group):
+    """Meeting reminders are queued two days ahead: a member who then turns email reminders off is not emailed one,
+    and one who moves to another zone or changes address gets it at their new address and on their new clock."""
+    from apps.patients.services import patient_reminder_preferences_set, patient_update
+
+    _program, first, texting, emailing, _ = group
+    with time_machine.travel(first.start - EMAIL_LEAD, tick=False):
+        remind_meeting_members()
+        patient_reminder_preferences_set(
+            actor=personas.front_desk, patient=emailing, email=False, sms=False, sms_consent=False
+        )
+        patient_update(
+            actor=personas.front_desk, patient=texting, email="new-address@example.com", time_zone="America/Los_Angeles"
+        )
+    assert not _reminders().filter(patient=emailing, status=MessageStatus.PENDING).exists()
+    [email] = _reminders().filter(patient=texting, channel="email", status=MessageStatus.PENDING)
+    assert email.to_address == "new-address@example.com"
+    assert email.context["patient_time_zone"] == "America/Los_Angeles"
+    assert "your time" in message_render(template=email.template, context=email.context, channel="email").text

@@ -8,7 +8,7 @@ from django.db.models import Prefetch
 
 from apps.core import clock
 from apps.core.models import ClinicSettings
-from apps.notifications.models import Channel
+from apps.notifications.models import Channel, Message, MessageStatus
 from apps.notifications.outbox import messages_withdraw, patient_notice_enqueue, public_notice_enqueue
 from apps.outcomes.services import questionnaire_assign, questionnaires_due_notify
 from apps.scheduling.models import BLOCKING_STATUSES, AppointmentStatus, AppointmentTransition
@@ -25,7 +25,8 @@ OUTCOME_QUESTIONNAIRE_LEAD = dt.timedelta(hours=48)
 FOLLOW_UP_ANSWER_DAYS = dt.timedelta(days=7)
 # Members' meeting reminders (a registrant's is the lecture's email). Not "reminder_*": replying C to confirm is for
 # individual sessions.
-REMINDER_PURPOSES = ("group_reminder_email", "group_reminder_sms", "lecture_meeting_reminder")
+MEMBER_REMINDER_PURPOSES = ("group_reminder_email", "group_reminder_sms")
+REMINDER_PURPOSES = (*MEMBER_REMINDER_PURPOSES, "lecture_meeting_reminder")
 CANCELLED_STATUSES = (AppointmentStatus.CANCELLED, AppointmentStatus.LATE_CANCELLED)
 
 
@@ -100,12 +101,12 @@ def _meeting_questionnaires_assign(meeting: ProgramMeeting) -> int:
     return assigned
 
 
-def meeting_reminders_queue() -> int:
+def meeting_reminders_queue(*, patient=None) -> int:
     """Remind each member of an upcoming meeting at the clinic's lead times (email, and text for those who agreed).
 
     Run by beat every few minutes: a meeting entering a lead window gets its reminders queued once per member,
     channel and start time (a rescheduled meeting is reminded again at its new time). Members who withdrew are
-    not reminded. Returns how many were queued.
+    not reminded. Only `patient`'s reminders when given (their chart changed). Returns how many were queued.
     """
     settings_row = ClinicSettings.load()
     now = clock.now()
@@ -113,21 +114,20 @@ def meeting_reminders_queue() -> int:
         Channel.EMAIL: dt.timedelta(hours=settings_row.reminder_email_lead_hours),
         Channel.SMS: dt.timedelta(hours=settings_row.reminder_sms_lead_hours),
     }
-    meetings = (
-        ProgramMeeting.objects.filter(
-            appointment__start__gt=now,
-            appointment__start__lte=now + max(leads.values()),
-            appointment__status__in=BLOCKING_STATUSES,
-        )
-        .select_related("program", "appointment__room", "appointment__location")
-        .prefetch_related(
-            Prefetch(
-                "program__enrollments",
-                queryset=Enrollment.objects.filter(status=EnrollmentStatus.ENROLLED).select_related(
-                    "patient", "registrant"
-                ),
-                to_attr="members",
-            )
+    members = Enrollment.objects.filter(status=EnrollmentStatus.ENROLLED)
+    meetings = ProgramMeeting.objects.filter(
+        appointment__start__gt=now,
+        appointment__start__lte=now + max(leads.values()),
+        appointment__status__in=BLOCKING_STATUSES,
+    )
+    if patient is not None:
+        members = members.filter(patient=patient)
+        meetings = meetings.filter(program__in=members.values("program"))
+    meetings = meetings.select_related("program", "appointment__room", "appointment__location").prefetch_related(
+        Prefetch(
+            "program__enrollments",
+            queryset=members.select_related("patient", "registrant"),
+            to_attr="members",
         )
     )
     queued = 0
@@ -156,6 +156,21 @@ def meeting_reminders_queue() -> int:
                 )
             )
     return queued
+
+
+REPLANNED = "Withdrawn when the member's contact details or reminder choices changed."
+
+
+def member_reminders_replan(*, patient) -> None:
+    """The patient's meeting reminders not yet sent follow their chart as it now is (a new address or number, other
+    reminder choices or consent, another zone or name), as their sessions' reminders do: they are withdrawn, and the
+    meetings already inside a lead time are reminded again from the chart (a withdrawn row comes back with the new
+    details; one already sent is not sent again). Runs in the chart change's transaction
+    (patients.extensions.reminder_details_changed); later meetings are reminded by beat from the chart then."""
+    Message.objects.filter(patient=patient, purpose__in=MEMBER_REMINDER_PURPOSES, status=MessageStatus.PENDING).update(
+        status=MessageStatus.CANCELLED, claimed_until=None, last_error=REPLANNED, updated_at=clock.now()
+    )
+    meeting_reminders_queue(patient=patient)
 
 
 def _registrant_reminder_queue(enrollment: Enrollment, appointment, *, context: dict, due: bool) -> int:
