@@ -6,6 +6,7 @@ moved notices list several sessions in one message, so the services send them on
 """
 
 import datetime as dt
+from zoneinfo import ZoneInfo
 
 from django.db import transaction
 from django.urls import reverse
@@ -243,7 +244,7 @@ def _cancellation_notice_add(appointment) -> None:
     )
 
 
-def _session_line(appointment, previous_start: dt.datetime | None = None) -> dict:
+def _session_line(appointment, previous_start: dt.datetime | None = None, previous_zone=None) -> dict:
     line = {
         "appointment_id": appointment.pk,
         "start": appointment.start.isoformat(),
@@ -252,6 +253,8 @@ def _session_line(appointment, previous_start: dt.datetime | None = None) -> dic
     }
     if previous_start is not None:
         line["previous_start"] = previous_start.isoformat()
+        # The old time on the clock of the office it was at (a move to another office changes the clock).
+        line["previous_time_zone"] = (previous_zone or appointment.zone).key
     return line
 
 
@@ -309,22 +312,24 @@ def appointments_booked_notice(*, appointments, subject, clinic: ClinicSettings 
 
 
 @transaction.atomic
-def appointments_moved_notice(*, moves: list[tuple[dt.datetime, object]]) -> list[Message]:
+def appointments_moved_notice(*, moves: list[tuple[dt.datetime, ZoneInfo, object]]) -> list[Message]:
     """Tell the patient their sessions moved: ONE message listing each session's old and new time. `moves` are
-    (previous start, moved appointment) pairs. A session moved to a time already begun is not announced."""
+    (previous start, the zone of the office it was at, moved appointment): each old time is told on its own office's
+    clock. A session moved to a time already begun is not announced."""
     now = clock.now()
     ahead = sorted(
-        ((was, a) for was, a in moves if a.start > now and a.patient_id is not None), key=lambda m: m[1].start
+        ((was, zone, a) for was, zone, a in moves if a.start > now and a.patient_id is not None),
+        key=lambda m: m[2].start,
     )
     if not ahead:
         return []
-    first = ahead[0][1]
+    first = ahead[0][2]
     return _sessions_notice(
         patient=first.patient,
         template=MOVED_TEMPLATE,
         subject=first,
         key=f"appointment:{first.pk}:moved:{_moves_announced(first) + 1}",
-        sessions=[_session_line(a, previous_start=was) for was, a in ahead],
+        sessions=[_session_line(a, previous_start=was, previous_zone=zone) for was, zone, a in ahead],
     )
 
 

@@ -843,6 +843,7 @@ def appointment_reschedule(
         )
     later = slots[0].start > moving[0].start
     previous_starts = [a.start for a in moving]
+    previous_zones = [a.zone for a in moving]
     for moved, slot in zip(moving, slots, strict=True):
         if changes_therapist:
             moved.therapist = new_therapist
@@ -880,7 +881,7 @@ def appointment_reschedule(
             for was, moved in zip(previous_starts, moving, strict=True)
         ]
     )
-    appointments_moved_notice(moves=list(zip(previous_starts, moving, strict=True)))
+    appointments_moved_notice(moves=list(zip(previous_starts, previous_zones, moving, strict=True)))
     return moving
 
 

@@ -148,3 +148,23 @@ def test_sending_does_not_hold_back_a_text_that_is_daytime_in_the_sessions_zone(
 
     with time_machine.travel(text.send_at, tick=False):
         assert message_send(message_id=text.pk) != "deferred"
+
+
+def test_a_session_moved_to_another_office_is_told_its_old_time_on_its_old_offices_clock(clinic, session):
+    """Monday 10:00 in New York moved to Tuesday 10:00 in Pasadena: it was at 10:00, not at 7:00 AM PDT."""
+    Patient.objects.filter(pk=clinic.patient.pk).update(reminder_sms=True, sms_consent_at=clinic.patient.created_at)
+    clinic.patient.refresh_from_db()
+    services.appointment_reschedule(
+        appointment=session,
+        actor=clinic.front_desk,
+        start=_pacific(MONDAY + dt.timedelta(days=1), 10),
+        room=pacific_room(pacific_office()),
+        override_reason="Visiting the Pasadena office",
+    )
+
+    email = _rendered("appointment_moved")
+    assert "Now Tuesday, June 2, 2026 at 10:00 AM PDT" in email.text
+    assert "(was Monday, June 1 at 10:00 AM" in email.text and "7:00 AM" not in email.text
+    assert "7:00 AM" not in email.html
+    text = _rendered("appointment_moved", channel="sms").sms
+    assert "(was Mon Jun 1 at 10:00 AM" in text and "7:00 AM" not in text
