@@ -162,3 +162,37 @@ def test_visitors_joining_at_once_get_distinct_tickets_in_one_list(personas):
         [(lambda i=i: join(program, name=f"Visitor {i}", email=f"visitor{i}@example.test")) for i in range(4)]
     )
     assert sorted(o.waitlist_position for o in outcomes) == [1, 2, 3, 4]
+
+
+@pytest.mark.django_db
+def test_a_running_series_at_another_office_is_named_with_its_next_meeting_on_that_offices_date(personas):
+    """A West office lecture at 9:30 PM Pacific meets on its own date there, though New York has turned the day."""
+    from apps.scheduling.models import Location, Room, WorkingHours
+
+    west = Location.objects.create(name="West office", time_zone="America/Los_Angeles", city="Pasadena")
+    room = Room.objects.create(location=west, name="Pacific", capacity=12)
+    first = clock.local_now().date() + dt.timedelta(days=30)
+    running = planned_series(
+        personas.front_desk,
+        title="Pain and the mind, running now",
+        minimum_to_launch=1,
+        room=room,
+        is_telehealth=False,
+        local_start_time=dt.time(21, 30),
+        first_meeting_on=first,
+    )
+    WorkingHours.objects.create(
+        therapist=running.lead_facilitator,
+        location=west,
+        weekday=first.weekday(),
+        start_time=dt.time(21),
+        end_time=dt.time(23, 30),
+    )
+    join(running, name="Sam Visitor", email="sam@example.test")
+    program_launch(program=running, actor=personas.front_desk)
+    program = planned_series(personas.front_desk, first_meeting_on=first + dt.timedelta(days=1))
+    place = join(program)
+    program_call_off(program=program, reason="Too few people this season.", actor=personas.front_desk)
+    notice = Message.objects.get(subject_id=str(place.pk), template="program_not_launched")
+    assert notice.context["alternative_kind"] == "running"
+    assert notice.context["alternative_date"] == first.isoformat()

@@ -360,13 +360,14 @@ def _running_with_seats(program: GroupProgram) -> GroupProgram | None:
 
 
 def _next_meeting_on(program: GroupProgram) -> str:
+    """The date of the program's next meeting where it is held (a 9:30 PM meeting in Pasadena is on its own date)."""
     meeting = (
-        program.meetings.select_related("appointment")
+        program.meetings.select_related("appointment__location")
         .filter(appointment__start__gt=clock.now())
         .order_by("number")
         .first()
     )
-    return meeting.appointment.start.astimezone(clock.clinic_tz()).date().isoformat() if meeting else ""
+    return meeting.appointment.local_start.date().isoformat() if meeting else ""
 
 
 def _individual_service() -> ServiceType | None:
