@@ -55,6 +55,7 @@ class Slot(clock.LocalSpan):
     end: dt.datetime
     collisions: list[Collision] = field(default_factory=list)
     unavailable: str = ""
+    in_time_off: bool = False  # unavailable because of time off (not only outside working hours)
     tz: ZoneInfo = field(default_factory=clock.clinic_tz)
     location: Location | None = None
 
@@ -121,6 +122,7 @@ def slots_check(
                 elsewhere = other.location.name if other.location_id != location.pk else ""
                 slot.collisions.append(Collision(appointment=other, collides_on=tuple(on), elsewhere=elsewhere))
         slot.unavailable = _unavailability(name, slot, [h for h in hours if h.location_id == location.pk], time_off)
+        slot.in_time_off = any(off.covers(slot.start, slot.end, slot.zone) for off in time_off)
         if slot.unavailable and any(h.location_id != location.pk for h in hours):
             slot.unavailable = _elsewhere(name, slot, location, hours) or slot.unavailable
     return slots

@@ -321,6 +321,11 @@ class AppointmentSeries(TimeStampedModel):
     cap_override_reason = models.CharField(
         max_length=300, blank=True, help_text="Why staff booked this reduced-fee patient past the therapist's cap."
     )
+    override_reason = models.CharField(
+        max_length=300,
+        blank=True,
+        help_text="Why staff booked the weekly time outside working hours; extending the series books on with it.",
+    )
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
 
     class Meta:

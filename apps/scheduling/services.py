@@ -408,6 +408,12 @@ def appointment_book(
 # Weekly series
 
 
+def _series_override(slots: list[Slot], override_reason: str) -> str:
+    """The override a series keeps for its extensions: the reason given when its weekly time is outside working hours
+    (or in time off) on some date, else none."""
+    return override_reason.strip() if any(s.unavailable for s in slots) else ""
+
+
 def series_horizon(today: dt.date | None = None) -> dt.date:
     """How far ahead an open-ended series is kept booked."""
     return (today or clock.local_now().date()) + dt.timedelta(weeks=settings.CLINIC_SERIES_HORIZON_WEEKS)
@@ -665,6 +671,7 @@ def series_book(
         end_date=end_date,
         booked_through=plan.slots[-1].local_start.date(),
         cap_override_reason=cap_override,
+        override_reason=_series_override(plan.slots, override_reason),
         created_by=actor,
     )
     booked, skipped = _book_slots(
@@ -728,7 +735,18 @@ def series_extend(*, series: AppointmentSeries, actor=None, today: dt.date | Non
         spans=booking.spans([clock.local_datetime(d, series.local_start_time, zone) for d in dates]),
         location=series.location,
     )
-    booked, skipped = _book_slots(series, booking, slots, actor=actor, override_reason="", skip=True)
+    # The weekly time staff agreed outside working hours stays agreed: those dates are booked with their reason. A date
+    # in time off is skipped, never forced.
+    in_time_off = [s for s in slots if s.in_time_off]
+    booked, skipped = _book_slots(
+        series,
+        booking,
+        [s for s in slots if not s.in_time_off],
+        actor=actor,
+        override_reason=series.override_reason,
+        skip=True,
+    )
+    skipped = sorted(skipped + in_time_off, key=lambda s: s.start)
     series.booked_through = dates[-1]
     series.save(update_fields=["booked_through", "updated_at"])
     return SeriesBooked(series, booked, skipped)
@@ -867,6 +885,7 @@ def appointment_reschedule(
             telehealth=telehealth,
             therapist=new_therapist if changes_therapist else None,
             cap_override_reason=cap_override,
+            override_reason=_series_override(slots, override_reason),
             actor=actor,
         )
     # A move is booked → booked: the reminders' reaction withdraws the old time's reminders and queues new ones.
@@ -886,7 +905,18 @@ def appointment_reschedule(
 
 
 def _series_split(
-    series, moving, new_local, shift, *, room, location, telehealth, therapist, cap_override_reason: str, actor
+    series,
+    moving,
+    new_local,
+    shift,
+    *,
+    room,
+    location,
+    telehealth,
+    therapist,
+    cap_override_reason: str,
+    override_reason: str,
+    actor,
 ) -> None:
     """The moved occurrences become a new series with the new weekday and time, and the new `therapist` if they
     were handed over (None keeps the series' own); the old one ends before them. The new series keeps the old one's
@@ -914,6 +944,7 @@ def _series_split(
         end_date=series.end_date + shift if series.end_date else None,
         booked_through=series.booked_through + shift if series.booked_through else None,
         cap_override_reason=series.cap_override_reason if same_therapist else cap_override_reason,
+        override_reason=override_reason,
         created_by=actor,
     )
     Appointment.objects.filter(pk__in=moved_ids).update(series=successor)

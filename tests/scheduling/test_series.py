@@ -83,6 +83,25 @@ def test_extending_skips_a_date_someone_else_took_meanwhile(clinic, frozen_now):
     assert len(extended.booked) == 1
 
 
+@override_settings(CLINIC_SERIES_HORIZON_WEEKS=4)
+def test_an_open_ended_series_booked_outside_working_hours_keeps_being_extended(clinic, frozen_now):
+    """Staff agreed the 20:30 weekly time past the therapist's hours (08:00-20:00) when they booked it: the beat job
+    keeps booking it ahead with that reason, rather than skipping every new date and letting the series run dry.
+    A date in time off is still skipped, never forced."""
+    result = series(clinic, occurrence_count=None, local_start_time=dt.time(20, 30), override_reason="Evenings only")
+    assert len(result.booked) == 4
+    TimeOff.objects.create(
+        therapist=clinic.therapist,
+        start=at(MONDAY + dt.timedelta(weeks=5), 0),
+        end=at(MONDAY + dt.timedelta(weeks=5, days=1), 0),
+    )
+    frozen_now.shift(dt.timedelta(weeks=2))
+    extended = services.series_extend(series=result.series)
+    assert [_local(a).date() for a in extended.booked] == [MONDAY + dt.timedelta(weeks=4)]
+    assert [s.local_start.date() for s in extended.skipped] == [MONDAY + dt.timedelta(weeks=5)]
+    assert {a.override_reason for a in extended.booked} == {"Evenings only"}
+
+
 def test_the_preview_lists_which_dates_collide_and_with_what(clinic):
     blocker = services.appointment_book(
         actor=clinic.front_desk,
