@@ -728,11 +728,14 @@ def series_extend(*, series: AppointmentSeries, actor=None, today: dt.date | Non
         series.therapist, series.patient, series.service_type, series.room, series.is_telehealth, series.location
     )
     zone = series.location.zone
+    # A date whose clock skips the weekly time (2:30 AM the night the clocks go forward) has no session; the dates
+    # after it are booked as usual.
+    starts = [clock.local_datetime(d, series.local_start_time, zone) for d in dates]
     slots = slots_check(
         therapist=series.therapist,
         patient_id=series.patient_id,
         room_id=series.room_id,
-        spans=booking.spans([clock.local_datetime(d, series.local_start_time, zone) for d in dates]),
+        spans=booking.spans([start for start in starts if not clock.wall_time_missing(start)]),
         location=series.location,
     )
     # The weekly time staff agreed outside working hours stays agreed: those dates are booked with their reason. A date

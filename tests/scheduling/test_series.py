@@ -102,6 +102,28 @@ def test_an_open_ended_series_booked_outside_working_hours_keeps_being_extended(
     assert {a.override_reason for a in extended.booked} == {"Evenings only"}
 
 
+@override_settings(CLINIC_SERIES_HORIZON_WEEKS=4)
+def test_an_open_ended_series_goes_on_past_a_night_the_clocks_skip_its_time(clinic, frozen_now):
+    """A Sunday 2:30 AM series (agreed as a night session): 2:30 never happens on Sunday 8 March 2026 in New York.
+    The beat job skips that date and books the rest, rather than refusing the whole extension every run."""
+    frozen_now.move_to(dt.datetime(2026, 1, 30, 12, tzinfo=NEW_YORK))
+    result = series(
+        clinic,
+        first_date=dt.date(2026, 2, 1),
+        occurrence_count=None,
+        local_start_time=dt.time(2, 30),
+        override_reason="Night sessions agreed",
+    )
+    assert [_local(a).date() for a in result.booked][-1] == dt.date(2026, 2, 22)
+    frozen_now.move_to(dt.datetime(2026, 2, 13, 12, tzinfo=NEW_YORK))
+    assert tasks.series_extend_open_ended() == 1
+    frozen_now.move_to(dt.datetime(2026, 2, 20, 12, tzinfo=NEW_YORK))
+    assert tasks.series_extend_open_ended() == 1
+    booked = Appointment.objects.filter(series=result.series).order_by("start")
+    assert [_local(a).date() for a in booked][-2:] == [dt.date(2026, 3, 1), dt.date(2026, 3, 15)]
+    assert {_local(a).time() for a in booked} == {dt.time(2, 30)}
+
+
 def test_the_preview_lists_which_dates_collide_and_with_what(clinic):
     blocker = services.appointment_book(
         actor=clinic.front_desk,
