@@ -103,6 +103,26 @@ def test_an_open_ended_series_booked_outside_working_hours_keeps_being_extended(
 
 
 @override_settings(CLINIC_SERIES_HORIZON_WEEKS=4)
+def test_a_series_moved_to_another_evening_time_keeps_being_extended_with_the_reason_given_for_it(clinic, frozen_now):
+    result = series(clinic, occurrence_count=None)
+    [*_, last] = services.appointment_reschedule(
+        appointment=result.booked[1],
+        actor=clinic.front_desk,
+        start=at(MONDAY + dt.timedelta(weeks=1), 20, 30),
+        scope="following",
+        override_reason="Moved to evenings",
+    )
+    frozen_now.shift(dt.timedelta(weeks=2))
+    successor = AppointmentSeries.objects.get(pk=last.series_id)
+    extended = services.series_extend(series=successor)
+    assert [(_local(a).date(), _local(a).time()) for a in extended.booked] == [
+        (MONDAY + dt.timedelta(weeks=4), dt.time(20, 30)),
+        (MONDAY + dt.timedelta(weeks=5), dt.time(20, 30)),
+    ]
+    assert {a.override_reason for a in extended.booked} == {"Moved to evenings"}
+
+
+@override_settings(CLINIC_SERIES_HORIZON_WEEKS=4)
 def test_an_open_ended_series_goes_on_past_a_night_the_clocks_skip_its_time(clinic, frozen_now):
     """A Sunday 2:30 AM series (agreed as a night session): 2:30 never happens on Sunday 8 March 2026 in New York.
     The beat job skips that date and books the rest, rather than refusing the whole extension every run."""
