@@ -9,8 +9,6 @@ import datetime as dt
 
 from django.utils import timezone
 
-from apps.core import clock
-
 from .models import ConfirmationSource
 
 PURPOSE_LABELS = {
@@ -81,12 +79,13 @@ def provider_status_label(code: str) -> str:
 
 
 def confirmation_detail(confirmed_at: dt.datetime | None, confirmed_via: str | None) -> str:
-    """How and when a patient confirmed ("by text reply, Jun 1, 15:12", clinic time), from the `confirmed_at` and
-    `confirmed_via` that `selectors.with_confirmation` annotates; "" when they have not."""
+    """How and when a patient confirmed ("by text reply, Jun 1, 15:12"), from the `confirmed_at` and `confirmed_via`
+    that `selectors.with_confirmation` annotates; "" when they have not. On the clock of the page it is shown on (the
+    clinic's, or the office's whose day the front desk reads), as the page's other times are."""
     if confirmed_at is None:
         return ""
     how = ConfirmationSource(confirmed_via).label.lower() if confirmed_via in ConfirmationSource.values else "patient"
-    return f"by {how}, {timezone.localtime(confirmed_at, clock.clinic_tz()):%b %-d, %H:%M}"
+    return f"by {how}, {timezone.localtime(confirmed_at):%b %-d, %H:%M}"
 
 
 def confirmation_words(confirmed_at: dt.datetime | None, confirmed_via: str | None) -> str:

@@ -160,6 +160,26 @@ def test_arrivals_show_who_confirmed_how_and_when(personas, login):
     assert body.count(">Not confirmed</span>") == 1
 
 
+def test_at_another_office_the_confirmation_time_is_on_its_clock_like_every_time_on_the_page(personas, login):
+    """The desk at the Pasadena office reads its day on Pacific time ("times are Pasadena office time"): when the
+    patient confirmed is told on that clock too, as the check-in time is, not three hours ahead."""
+    from apps.core.time_zones import zone_or_none
+    from tests.places import pacific_office
+
+    pasadena = pacific_office()
+    pacific = zone_or_none(pasadena.time_zone)
+    today_there = clock.in_zone(clock.now(), pacific).date()
+    start = clock.local_datetime(today_there, dt.time(23), pacific)
+    session = AppointmentFactory(location=pasadena, start=start, end=start + dt.timedelta(minutes=45))
+    appointment_confirm(appointment=session, source=ConfirmationSource.SMS)
+
+    body = login(personas.front_desk).get(f"/?location={pasadena.pk}").content.decode()
+
+    there, clinic = clock.in_zone(clock.now(), pacific), clock.local_now()
+    assert f"by text reply, {there:%b} {there.day}, {there:%H:%M}" in body
+    assert f"{clinic:%H:%M}" not in body.split("by text reply, ")[1][:20]
+
+
 def test_a_session_already_held_is_not_called_unconfirmed_and_the_day_names_its_zone(personas, login):
     session = _session(_today(), 9, therapist=personas.therapist, patient=personas.patient)
     session.status = "completed"
