@@ -160,7 +160,8 @@ def calendar_events(request):
         zone=zone,
     )
     detail_url = _detail_url_maker()
-    events = [_event(a, detail_url) for a in appointments]
+    with timezone.override(zone):  # what an event says of a time (when it was confirmed) is on the grid's clock
+        events = [_event(a, detail_url) for a in appointments]
     for off in selectors.time_off_visible_to(user=request.user).filter(
         start__lt=end + TIME_OFF_REACH, end__gt=start - TIME_OFF_REACH
     ):

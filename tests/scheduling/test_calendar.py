@@ -78,6 +78,18 @@ def test_a_session_confirmed_by_reply_says_so_and_others_say_only_what_differs(
     assert events[others_session.pk]["extendedProps"]["state"] == "Checked in"
 
 
+def test_on_another_offices_calendar_the_confirmation_time_is_on_its_clock(clinic, login, pasadena_session):
+    """The calendar filtered to the Pasadena office runs on Pacific time: when the patient confirmed is told on it."""
+    from apps.core import clock
+
+    appointment_confirm(appointment=pasadena_session, source="sms")
+    office = pasadena_session.location
+    week = {**WEEK, "location": office.pk}
+    [event] = login(clinic.front_desk).get(reverse("scheduling:calendar_events"), week).json()
+    there = clock.in_zone(clock.now(), office.zone)
+    assert event["extendedProps"]["confirmed"] == f"Confirmed by text reply, {there:%b} {there.day}, {there:%H:%M}"
+
+
 def test_a_session_moved_after_its_confirmation_is_no_longer_shown_confirmed(clinic, login, session):
     appointment_confirm(appointment=session, source="sms")
     services.appointment_reschedule(appointment=session, actor=clinic.front_desk, start=at(MONDAY, 15))
