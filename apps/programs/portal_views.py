@@ -10,7 +10,6 @@ from django.views.decorators.http import require_POST
 from apps.core.errors import ApplicationError
 from apps.core.views import action_call, action_from_url
 from apps.patients.portal import portal_patient
-from apps.waitlist.offers import offer_problem
 
 from . import member_meetings, selectors
 from .models import LIVE_STATUSES, Enrollment, ProgramStage
@@ -111,6 +110,6 @@ def seat_offer_link(request, link):
             offer_number=link.offer_number,
         )
         return redirect("portal:programs:detail", pk=enrollment.program_id)
-    is_current = not offer_problem(**seats.seat_offer_open_check(enrollment, offer_number=link.offer_number))
-    context = {"enrollment": enrollment, "action": link.action, "is_current": is_current}
+    problem = seats.seat_offer_problem(enrollment, offer_number=link.offer_number)
+    context = {"enrollment": enrollment, "action": link.action, "is_current": not problem, "problem": problem}
     return render(request, "programs/portal/offer.html", context)

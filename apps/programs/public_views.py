@@ -14,7 +14,7 @@ from django.views.decorators.http import require_http_methods
 
 from apps.core.errors import ApplicationError
 from apps.core.views import found_or_404
-from apps.waitlist.offers import offer_problem, offer_token_read
+from apps.waitlist.offers import offer_token_read
 
 from . import lecture_selectors, selectors
 from .public_forms import LectureRegistrationForm
@@ -115,6 +115,12 @@ def offer_link(request, token):
         else:
             messages.success(request, OFFER_ANSWERS[link.action])
         return redirect("lectures:manage", token=manage)
-    is_current = not offer_problem(**seats.seat_offer_open_check(enrollment, offer_number=link.offer_number))
-    context = {"enrollment": enrollment, "action": link.action, "is_current": is_current, "manage_token": manage}
+    problem = seats.seat_offer_problem(enrollment, offer_number=link.offer_number)
+    context = {
+        "enrollment": enrollment,
+        "action": link.action,
+        "is_current": not problem,
+        "problem": problem,
+        "manage_token": manage,
+    }
     return render(request, "programs/public/offer.html", context)

@@ -3,6 +3,7 @@ portal or the API, is refused with a message and the offer ends (expired), as th
 the offers' minute sweep ends it too when nobody answers."""
 
 import datetime as dt
+from urllib.parse import urlsplit
 
 import pytest
 import time_machine
@@ -13,7 +14,7 @@ from apps.notifications.models import Message
 from apps.programs import selectors
 from apps.programs.models import Enrollment, EnrollmentStatus
 from apps.programs.services.seats import enrollment_accept_offer, enrollment_withdraw, program_enroll
-from apps.waitlist.offers import offers_expire
+from apps.waitlist.offers import offer_links, offers_expire
 from tests.programs.factories import scheduled_program
 
 pytestmark = pytest.mark.django_db
@@ -80,3 +81,28 @@ def test_the_minute_sweep_ends_an_offer_nobody_answered_once_the_last_meeting_be
     offered.refresh_from_db()
     assert offered.status == EnrollmentStatus.EXPIRED
     assert Message.objects.filter(template="waitlist_closed", subject_id=str(offered.pk)).count() == 1
+
+
+def test_the_emailed_offer_page_shows_no_accept_button_once_the_last_meeting_began(late_offer, login):
+    offered, last_start = late_offer
+
+    def look():
+        links = offer_links(kind="seat", object_id=offered.pk, offer_number=offered.offer_count)
+        client = login(offered.patient.user)
+        page = client.get(urlsplit(links["accept_url"]).path)
+        assert page.status_code == 200
+        return page.content.decode(), client.get(f"/portal/programs/{offered.program_id}/").content.decode()
+
+    accept_action = f"/portal/programs/enrollments/{offered.pk}/accept/"
+    with time_machine.travel(last_start - dt.timedelta(minutes=1), tick=False):
+        page, card = look()
+    assert "Accept the seat" in page
+    assert accept_action in card
+
+    with time_machine.travel(last_start + dt.timedelta(minutes=1), tick=False):
+        page, card = look()
+    assert "Accept the seat" not in page
+    assert "no longer open" in page and "last meeting" in page
+    assert accept_action not in card and "last meeting" in card
+    # Only looking changes nothing: the offer is ended by an answer or by the minute sweep.
+    assert Enrollment.objects.get(pk=offered.pk).status == EnrollmentStatus.OFFERED

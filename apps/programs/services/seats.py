@@ -23,7 +23,7 @@ from apps.patients.models import PatientStatus
 from apps.patients.services import patient_in_care_hold
 from apps.scheduling.models import BLOCKING_STATUSES
 from apps.scheduling.reminders import reader_zone_context
-from apps.waitlist.offers import offer_check_open, offer_hold, offer_links, offer_notify
+from apps.waitlist.offers import offer_check_open, offer_hold, offer_links, offer_notify, offer_problem
 
 from ..models import (
     LIVE_STATUSES,
@@ -386,6 +386,14 @@ def program_over_refusal(program: GroupProgram) -> str:
     return ""
 
 
+def seat_offer_problem(enrollment: Enrollment, *, offer_number: int | None = None) -> str:
+    """Why the seat offer cannot be accepted now, "" while it can: the engine's check (closed, answered by an
+    earlier link, past its deadline), then the program's (its last meeting has begun: `program_over_refusal`). The
+    one rule the offer pages show the Accept button by and `enrollment_accept_offer` refuses by."""
+    problem = offer_problem(**seat_offer_open_check(enrollment, offer_number=offer_number))
+    return problem or program_over_refusal(enrollment.program)
+
+
 def _offer_end_program_over(enrollment: Enrollment) -> None:
     """End an open offer of a program whose last meeting has begun, as the program's closing would (expired), and
     tell its holder, pointing to other programs."""
@@ -412,10 +420,11 @@ def enrollment_accept_offer(*, actor, enrollment: Enrollment, offer_number: int 
 
 @transaction.atomic
 def _seat_offer_take(*, actor, enrollment: Enrollment, offer_number: int | None) -> tuple[Enrollment, str]:
-    program = program_lock(enrollment.program_id)
+    program_lock(enrollment.program_id)
     enrollment = enrollment_lock(enrollment.pk)
     offer_check_open(**seat_offer_open_check(enrollment, offer_number=offer_number))
-    if refusal := program_over_refusal(program):
+    # The offer is open by the engine's check, so what refuses it now is the program being over: it ends here.
+    if refusal := seat_offer_problem(enrollment, offer_number=offer_number):
         _offer_end_program_over(enrollment)
         return enrollment, refusal
     if enrollment.patient_id is not None and not patient_in_care_hold(enrollment.patient_id):

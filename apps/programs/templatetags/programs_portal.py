@@ -4,8 +4,7 @@ from django import template
 
 from apps.programs import member_meetings, selectors
 from apps.programs.models import LIVE_STATUSES
-from apps.programs.services.seats import seat_offer_open_check
-from apps.waitlist.offers import offer_problem
+from apps.programs.services import seats
 
 register = template.Library()
 
@@ -23,7 +22,13 @@ def upcoming_group_meetings(patient):
 
 
 @register.filter
-def seat_offer_answerable(enrollment) -> bool:
-    """Whether the seat offer can still be answered, by the check accepting makes: past its deadline (before the
-    minute's sweep passes it on) it cannot."""
-    return not offer_problem(**seat_offer_open_check(enrollment))
+def seat_offer_problem(enrollment) -> str:
+    """Why the seat offer can no longer be accepted, "" while it can: the rule accepting follows (past its deadline
+    before the minute's sweep passes it on, or once the program's last meeting has begun)."""
+    return seats.seat_offer_problem(enrollment)
+
+
+@register.filter
+def seat_offer_program_over(enrollment) -> str:
+    """Why nobody can take a seat of the offer's program any more ("" while they can)."""
+    return seats.program_over_refusal(enrollment.program)
