@@ -16,7 +16,7 @@ from apps.core.models import ClinicSettings
 from apps.core.permissions import permission_require
 from apps.notes.content import TemplateDefinitionError, content_clean, template_fields_check
 from apps.notifications.outbox import patient_notice_enqueue
-from apps.outcomes.services import risk_answer_notify
+from apps.outcomes.services import risk_answer_notify, risk_answers_sweep
 from apps.patients.models import Patient, PatientStatus
 
 from .models import (
@@ -262,6 +262,12 @@ def release_renewals_notify() -> int:
         )
         told += bool(queued)
     return told
+
+
+def open_answer_flags_sweep() -> int:
+    """Tell the psychotherapists treating each patient of every risk answer nobody has reviewed that they were not
+    told of, as `outcomes.services.open_flags_sweep` does for PHQ-9 answers (beat, every 10 minutes)."""
+    return risk_answers_sweep(answers=AnswerFlag.objects.filter(reviewed_at__isnull=True))
 
 
 @transaction.atomic

@@ -9,3 +9,10 @@ from . import services
 def release_renewals_notify() -> int:
     """Beat, daily: tell patients whose release of information has ended that it needs signing again (once each)."""
     return services.release_renewals_notify()
+
+
+@shared_task
+def open_answer_flags_sweep() -> int:
+    """Beat, every 10 minutes: tell a treating psychotherapist of a risk answer waiting for review that nobody told
+    them of (the after-commit notice was lost, or they came to treat the patient by an account change)."""
+    return services.open_answer_flags_sweep()

@@ -107,3 +107,9 @@ def notices_about_since(*, subject_type: str, since) -> QuerySet[Message]:
     return Message.objects.filter(subject_type=subject_type, created_at__gte=since).exclude(
         status=MessageStatus.CANCELLED
     )
+
+
+def dedupe_keys_queued(*, keys) -> set[str]:
+    """Which of `keys` are already in the outbox, whatever their status: who was told already, for a caller that
+    tells many at once and would not queue a message twice (`outbox.messages_enqueue` leaves such keys alone)."""
+    return set(Message.objects.filter(dedupe_key__in=list(keys)).values_list("dedupe_key", flat=True))

@@ -1,9 +1,11 @@
 """Writes for outcome measures and the patient's journal."""
 
 import datetime as dt
+from collections import defaultdict
 
+from django.contrib.auth import get_user_model
 from django.db import transaction
-from django.db.models import Max
+from django.db.models import Max, QuerySet
 from django.urls import reverse
 
 from apps.core import clock
@@ -11,8 +13,9 @@ from apps.core.encryption import encrypt_text
 from apps.core.errors import InvalidTransition, NotFound, PermissionDenied, Unprocessable
 from apps.core.links import absolute_url
 from apps.notifications.models import Channel
-from apps.notifications.outbox import message_enqueue, patient_notice_enqueue
-from apps.patients.selectors import treating_psychotherapists
+from apps.notifications.outbox import message_build, message_enqueue, messages_enqueue, patient_notice_enqueue
+from apps.notifications.selectors import dedupe_keys_queued
+from apps.patients.selectors import treating_psychotherapist_pairs, treating_psychotherapists
 from apps.scheduling.reminders import reader_zone_context
 
 from .instruments import GAD7, INSTRUMENTS, PAIN_NRS, PCS, PHQ9, PHQ15
@@ -168,24 +171,64 @@ def risk_answer_notify(*, patient, subject, perm: str, now: dt.datetime) -> list
     the answer, queued once per subject and clinician. Returns who was told. Nobody is told when no psychotherapist
     treats the patient (a group member with no therapist of their own): the answer then waits on the front desk's
     list of patients with an answer and no clinician, until one treats them (set as their primary therapist, or a
-    session booked with them), who is then told (`open_flags_notify`)."""
+    session booked with them), who is then told (`open_flags_notify`, and `risk_answers_sweep` for a notice lost or
+    a clinician made treating by an account change)."""
     reviewers = [t for t in treating_psychotherapists(patient=patient) if t.has_perm(perm, subject)]
     for reviewer in reviewers:
-        message_enqueue(
-            channel=Channel.EMAIL,
-            to_address=reviewer.email,
-            purpose="measure_flag",
-            template="measure_flag",
-            subject=subject,
-            send_at=now,
-            dedupe_key=f"{subject._meta.label_lower}:{subject.pk}:measure_flag:{reviewer.pk}",
-            recipient_user=reviewer,
-            context={
-                "patient_initials": patient.initials,
-                "chart_url": absolute_url(reverse("notes:chart", args=[patient.pk])),
-            },
-        )
+        message_enqueue(**_risk_answer_message(patient=patient, subject=subject, reviewer=reviewer, now=now))
     return reviewers
+
+
+def _risk_answer_message(*, patient, subject, reviewer, now: dt.datetime) -> dict:
+    """The `measure_flag` email telling `reviewer` of `subject`, keyed once per answer and clinician: what
+    `risk_answer_notify` and `risk_answers_sweep` queue, so neither tells anyone twice."""
+    return {
+        "channel": Channel.EMAIL,
+        "to_address": reviewer.email,
+        "purpose": "measure_flag",
+        "template": "measure_flag",
+        "subject": subject,
+        "send_at": now,
+        "dedupe_key": f"{subject._meta.label_lower}:{subject.pk}:measure_flag:{reviewer.pk}",
+        "recipient_user": reviewer,
+        "context": {
+            "patient_initials": patient.initials,
+            "chart_url": absolute_url(reverse("notes:chart", args=[patient.pk])),
+        },
+    }
+
+
+@transaction.atomic
+def risk_answers_sweep(*, answers: QuerySet) -> int:
+    """Tell each psychotherapist treating a patient now of each of `answers` (flagged answers nobody has reviewed,
+    rows with a `patient`) they have not been told of: the same email, under the same key, as `risk_answer_notify`.
+    This catches what the after-commit telling (`open_flags_notify`) missed: a process that died right after the
+    commit, or a psychotherapist who came to treat the patient by an account change (reactivated, or their
+    discipline changed to psychotherapy). A fixed number of queries whatever the number of patients. Returns how
+    many were told."""
+    answers = list(answers.select_related("patient"))
+    by_patient: dict[int, list[int]] = defaultdict(list)
+    for patient_id, reviewer_id in treating_psychotherapist_pairs(patient_ids={a.patient_id for a in answers}):
+        by_patient[patient_id].append(reviewer_id)
+    due = [(answer, reviewer_id) for answer in answers for reviewer_id in by_patient[answer.patient_id]]
+    if not due:
+        return 0
+    reviewers = get_user_model().objects.in_bulk({reviewer_id for _, reviewer_id in due})
+    now = clock.now()
+    fields = [
+        _risk_answer_message(patient=answer.patient, subject=answer, reviewer=reviewers[reviewer_id], now=now)
+        for answer, reviewer_id in due
+    ]
+    told = dedupe_keys_queued(keys=[f["dedupe_key"] for f in fields])
+    messages = [message_build(**f) for f in fields if f["dedupe_key"] not in told]
+    messages_enqueue(messages=messages)
+    return len(messages)
+
+
+def open_flags_sweep() -> int:
+    """Tell the psychotherapists treating each patient of every flagged PHQ-9 answer nobody has reviewed that they
+    were not told of (`risk_answers_sweep`; beat, every 10 minutes)."""
+    return risk_answers_sweep(answers=QuestionnaireResponse.objects.filter(flagged=True, flag_reviewed_at__isnull=True))
 
 
 @transaction.atomic

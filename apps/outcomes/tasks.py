@@ -19,3 +19,10 @@ def questionnaires_send_for_tomorrow() -> int:
         if services.questionnaires_send_for_appointment(appointment=appointment):
             sent += 1
     return sent
+
+
+@shared_task
+def open_flags_sweep() -> int:
+    """Beat, every 10 minutes: tell a treating psychotherapist of a flagged PHQ-9 answer waiting for review that
+    nobody told them of (the after-commit notice was lost, or they came to treat the patient by an account change)."""
+    return services.open_flags_sweep()

@@ -51,6 +51,18 @@ def treating_psychotherapists(*, patient) -> QuerySet[User]:
     )
 
 
+def treating_psychotherapist_pairs(*, patient_ids) -> set[tuple[int, int]]:
+    """(patient id, psychotherapist id) for every active psychotherapist treating each of `patient_ids` (ids, or a
+    queryset of them): `treating_psychotherapists` for many patients at once, in one query whatever their number."""
+    psychotherapists = therapists_of(discipline=Discipline.PSYCHOTHERAPY).filter(is_active=True).order_by().values("pk")
+    patients = Patient.objects.filter(pk__in=patient_ids).order_by()
+    primary = patients.filter(primary_therapist__in=psychotherapists).values_list("pk", "primary_therapist_id")
+    seen = patients.filter(
+        appointments__status__in=TREATING_STATUSES, appointments__therapist__in=psychotherapists
+    ).values_list("pk", "appointments__therapist_id")
+    return set(primary.union(seen))
+
+
 def without_treating_psychotherapist(patients: QuerySet[Patient]) -> QuerySet[Patient]:
     """The patients among `patients` whom no active psychotherapist treats: nobody could review their answers."""
     treats = therapists_of(discipline=Discipline.PSYCHOTHERAPY).filter(

@@ -481,6 +481,16 @@ CELERY_BEAT_SCHEDULE["outcomes-questionnaires-for-tomorrow"] = {
     "task": "apps.outcomes.tasks.questionnaires_send_for_tomorrow",
     "schedule": crontab(hour="9,13,17", minute=0),
 }
+# A self-harm answer waiting for review reaches each psychotherapist treating the patient that was not told of it
+# (the notice after the change that made them treating was lost, or an account change made them treating).
+CELERY_BEAT_SCHEDULE["outcomes-open-flags-sweep"] = {
+    "task": "apps.outcomes.tasks.open_flags_sweep",
+    "schedule": 10 * 60,
+}
+CELERY_BEAT_SCHEDULE["intake-open-answer-flags-sweep"] = {
+    "task": "apps.intake.tasks.open_answer_flags_sweep",
+    "schedule": 10 * 60,
+}
 
 LOGGING = {
     "version": 1,

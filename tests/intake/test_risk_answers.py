@@ -7,6 +7,7 @@ from importlib import import_module
 import pytest
 from django.apps import apps as django_apps
 
+from apps.intake import tasks as intake_tasks
 from apps.intake.models import AnswerFlag, DocumentVersion, IntakeDocument
 from apps.notifications.models import Message
 from apps.notifications.rendering import message_render
@@ -106,3 +107,20 @@ def test_a_psychotherapist_set_later_is_told_once_and_the_front_desk_card_clears
     assert message.recipient_user == personas.therapist
     assert set(message.context) == {"patient_initials", "chart_url"}
     assert personas.patient.display_name not in login(personas.front_desk).get("/").content.decode()
+
+
+def test_a_notice_lost_after_the_commit_is_sent_by_the_sweep_once(personas, sent, questionnaire):
+    personas.patient.primary_therapist = None
+    personas.patient.save(update_fields=["primary_therapist"])
+    sign(personas, questionnaire, answers={**QUESTIONNAIRE_ANSWERS, "emergency_plan": "often"})
+    # The change commits; its after-commit notice never runs (the process died right after the commit).
+    patient_update(actor=personas.front_desk, patient=personas.patient, primary_therapist=personas.therapist)
+    assert not Message.objects.filter(template="measure_flag").exists()
+
+    assert intake_tasks.open_answer_flags_sweep() == 1
+    assert intake_tasks.open_answer_flags_sweep() == 0
+
+    message = Message.objects.get(template="measure_flag")
+    assert message.recipient_user == personas.therapist
+    assert message.subject_type == "intake.answerflag"
+    assert set(message.context) == {"patient_initials", "chart_url"}
