@@ -109,7 +109,17 @@ def notices_about_since(*, subject_type: str, since) -> QuerySet[Message]:
     )
 
 
-def dedupe_keys_queued(*, keys) -> set[str]:
-    """Which of `keys` are already in the outbox, whatever their status: who was told already, for a caller that
-    tells many at once and would not queue a message twice (`outbox.messages_enqueue` leaves such keys alone)."""
-    return set(Message.objects.filter(dedupe_key__in=list(keys)).values_list("dedupe_key", flat=True))
+def recipients_told(*, subjects: list, purpose: str) -> set[tuple[str, int]]:
+    """(subject id, recipient user id) for each message of `purpose` about `subjects` (rows of one model) queued for a
+    user, whatever its status or key: who was told of what already, in one query, for a caller telling many at once
+    that would tell nobody twice (a key an earlier release wrote counts as well)."""
+    if not subjects:
+        return set()
+    return set(
+        Message.objects.filter(
+            subject_type=subjects[0]._meta.label_lower,
+            subject_id__in=[str(subject.pk) for subject in subjects],
+            purpose=purpose,
+            recipient_user__isnull=False,
+        ).values_list("subject_id", "recipient_user_id")
+    )

@@ -14,7 +14,7 @@ from apps.core.errors import InvalidTransition, NotFound, PermissionDenied, Unpr
 from apps.core.links import absolute_url
 from apps.notifications.models import Channel
 from apps.notifications.outbox import message_build, message_enqueue, messages_enqueue, patient_notice_enqueue
-from apps.notifications.selectors import dedupe_keys_queued
+from apps.notifications.selectors import recipients_told
 from apps.patients.selectors import treating_psychotherapist_pairs, treating_psychotherapists
 from apps.scheduling.reminders import reader_zone_context
 
@@ -219,8 +219,9 @@ def risk_answers_sweep(*, answers: QuerySet) -> int:
         _risk_answer_message(patient=answer.patient, subject=answer, reviewer=reviewers[reviewer_id], now=now)
         for answer, reviewer_id in due
     ]
-    told = dedupe_keys_queued(keys=[f["dedupe_key"] for f in fields])
-    messages = [message_build(**f) for f in fields if f["dedupe_key"] not in told]
+    # Told already: by a message of this key, or of the key releases before per-clinician keys wrote (one per answer).
+    told = recipients_told(subjects=answers, purpose="measure_flag")
+    messages = [message_build(**f) for f in fields if (str(f["subject"].pk), f["recipient_user"].pk) not in told]
     messages_enqueue(messages=messages)
     return len(messages)
 

@@ -10,6 +10,7 @@ from django.test.utils import CaptureQueriesContext
 from apps.accounts.disciplines import Discipline
 from apps.accounts.services import staff_deactivate, staff_reactivate, therapist_discipline_set
 from apps.notifications.models import Message
+from apps.notifications.outbox import message_enqueue
 from apps.outcomes import tasks
 from apps.patients.models import Patient
 from apps.patients.services import patient_update
@@ -105,3 +106,24 @@ def test_the_sweeps_queries_do_not_grow_with_the_number_of_patients(personas, ma
     assert one[0] == 1 and four[0] == 4 and nothing_left[0] == 0
     assert four[1] == one[1], (one, four)
     assert nothing_left[1] <= one[1]
+
+
+def test_a_psychotherapist_told_under_the_earlier_key_is_not_told_again(personas, group_member):  # noqa: F811
+    member, first = group_member
+    response = answer_before(member, first)
+    Patient.objects.filter(pk=member.pk).update(primary_therapist=personas.therapist)
+    # Releases before per-clinician keys queued one email per answer, keyed without the clinician.
+    message_enqueue(
+        channel="email",
+        to_address=personas.therapist.email,
+        purpose="measure_flag",
+        template="measure_flag",
+        subject=response,
+        send_at=response.submitted_at,
+        dedupe_key=f"questionnaireresponse:{response.pk}:measure_flag",
+        recipient_user=personas.therapist,
+        context={},
+    )
+
+    assert tasks.open_flags_sweep() == 0
+    assert Message.objects.filter(template="measure_flag").count() == 1
