@@ -173,8 +173,11 @@ def risk_answer_notify(*, patient, subject, perm: str, now: dt.datetime) -> list
     list of patients with an answer and no clinician, until one treats them (set as their primary therapist, or a
     session booked with them), who is then told (`open_flags_notify`, and `risk_answers_sweep` for a notice lost or
     a clinician made treating by an account change)."""
+    told = recipients_told(subjects=[subject], purpose="measure_flag")
     reviewers = [t for t in treating_psychotherapists(patient=patient) if t.has_perm(perm, subject)]
     for reviewer in reviewers:
+        if (str(subject.pk), reviewer.pk) in told:
+            continue  # told under the key releases before per-clinician keys wrote
         message_enqueue(**_risk_answer_message(patient=patient, subject=subject, reviewer=reviewer, now=now))
     return reviewers
 

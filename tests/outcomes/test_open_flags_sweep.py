@@ -127,3 +127,28 @@ def test_a_psychotherapist_told_under_the_earlier_key_is_not_told_again(personas
 
     assert tasks.open_flags_sweep() == 0
     assert Message.objects.filter(template="measure_flag").count() == 1
+
+
+def test_the_notice_after_a_change_does_not_tell_again_one_told_under_the_earlier_key(
+    personas,
+    group_member,  # noqa: F811
+    django_capture_on_commit_callbacks,
+):
+    member, first = group_member
+    response = answer_before(member, first)
+    message_enqueue(
+        channel="email",
+        to_address=personas.therapist.email,
+        purpose="measure_flag",
+        template="measure_flag",
+        subject=response,
+        send_at=response.submitted_at,
+        dedupe_key=f"questionnaireresponse:{response.pk}:measure_flag",
+        recipient_user=personas.therapist,
+        context={},
+    )
+
+    with django_capture_on_commit_callbacks(execute=True):
+        patient_update(actor=personas.front_desk, patient=member, primary_therapist=personas.therapist)
+
+    assert Message.objects.filter(template="measure_flag").count() == 1
