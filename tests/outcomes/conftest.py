@@ -3,7 +3,10 @@ import datetime as dt
 import pytest
 
 from apps.core import clock
+from apps.programs import selectors as program_selectors
+from apps.programs.services.seats import program_enroll
 from tests.factories import AppointmentFactory
+from tests.programs.factories import scheduled_program
 
 
 @pytest.fixture
@@ -26,3 +29,13 @@ def answer_all(personas):
         )
 
     return answer
+
+
+@pytest.fixture
+def group_member(personas, make_patients):
+    """A member of a group asking PHQ-9, with no therapist of their own, asked before the first meeting."""
+    program = scheduled_program(actor=personas.front_desk, capacity=3, outcome_questionnaires=["phq9"])
+    [member] = make_patients(1)
+    program_enroll(actor=personas.front_desk, program=program, patient=member)
+    first = program_selectors.program_meetings(program=program)[0].appointment
+    return member, first

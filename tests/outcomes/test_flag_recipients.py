@@ -5,45 +5,17 @@ desk's home until one is set."""
 import datetime as dt
 
 import pytest
-import time_machine
 
 from apps.accounts.disciplines import Discipline
 from apps.core import clock
 from apps.notifications.models import Message
-from apps.outcomes.models import QuestionnaireAssignment, QuestionnaireResponse
-from apps.outcomes.services import questionnaire_answer
+from apps.outcomes.models import QuestionnaireResponse
 from apps.patients.services import patient_update
-from apps.programs import selectors as program_selectors
-from apps.programs.services.meetings import meeting_questionnaires_assign
-from apps.programs.services.seats import program_enroll
 from apps.scheduling.services import appointment_reschedule
 from tests.factories import AppointmentFactory, TherapistFactory
-from tests.programs.factories import scheduled_program
+from tests.outcomes.flags import answer_before, told
 
 pytestmark = pytest.mark.django_db
-
-SELF_HARM = [0] * 8 + [3]
-
-
-@pytest.fixture
-def group_member(personas, make_patients):
-    """A member of a group asking PHQ-9, with no therapist of their own, asked before the first meeting."""
-    program = scheduled_program(actor=personas.front_desk, capacity=3, outcome_questionnaires=["phq9"])
-    [member] = make_patients(1)
-    program_enroll(actor=personas.front_desk, program=program, patient=member)
-    first = program_selectors.program_meetings(program=program)[0].appointment
-    return member, first
-
-
-def answer_before(member, first):
-    with time_machine.travel(first.start - dt.timedelta(hours=40), tick=False):
-        meeting_questionnaires_assign()
-        assignment = QuestionnaireAssignment.objects.get(patient=member, instrument="phq9")
-        return questionnaire_answer(actor=member.user, assignment=assignment, answers=SELF_HARM)
-
-
-def told():
-    return {m.recipient_user for m in Message.objects.filter(template="measure_flag")}
 
 
 def test_the_groups_facilitator_is_not_told_and_the_member_waits_on_the_front_desks_home(personas, login, group_member):

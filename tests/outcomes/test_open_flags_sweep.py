@@ -16,13 +16,13 @@ from apps.patients.models import Patient
 from apps.patients.services import patient_update
 from apps.programs.services.seats import program_enroll
 from tests.factories import TherapistFactory
-from tests.outcomes.test_flag_recipients import answer_before, group_member, told  # noqa: F401
+from tests.outcomes.flags import answer_before, told
 from tests.programs.factories import scheduled_program
 
 pytestmark = pytest.mark.django_db
 
 
-def test_a_notice_lost_after_the_commit_is_sent_by_the_sweep_once(personas, login, group_member):  # noqa: F811
+def test_a_notice_lost_after_the_commit_is_sent_by_the_sweep_once(personas, login, group_member):
     member, first = group_member
     answer_before(member, first)
     # The change commits; its after-commit notice never runs (the process died right after the commit).
@@ -38,7 +38,7 @@ def test_a_notice_lost_after_the_commit_is_sent_by_the_sweep_once(personas, logi
     assert set(message.context) == {"patient_initials", "chart_url"}
 
 
-def test_who_was_told_already_is_not_told_again_nor_about_a_reviewed_answer(personas, group_member):  # noqa: F811
+def test_who_was_told_already_is_not_told_again_nor_about_a_reviewed_answer(personas, group_member):
     member, first = group_member
     response = answer_before(member, first)
     patient_update(actor=personas.front_desk, patient=member, primary_therapist=personas.therapist)
@@ -51,7 +51,7 @@ def test_who_was_told_already_is_not_told_again_nor_about_a_reviewed_answer(pers
     assert told() == {personas.therapist}
 
 
-def test_a_reactivated_psychotherapist_is_told(personas, group_member):  # noqa: F811
+def test_a_reactivated_psychotherapist_is_told(personas, group_member):
     member, first = group_member
     Patient.objects.filter(pk=member.pk).update(primary_therapist=personas.therapist)
     staff_deactivate(actor=personas.admin, user=personas.therapist)
@@ -65,7 +65,7 @@ def test_a_reactivated_psychotherapist_is_told(personas, group_member):  # noqa:
     assert told() == {personas.therapist}
 
 
-def test_a_provider_whose_discipline_becomes_psychotherapy_is_told(personas, group_member):  # noqa: F811
+def test_a_provider_whose_discipline_becomes_psychotherapy_is_told(personas, group_member):
     member, first = group_member
     provider = TherapistFactory(profile__discipline=Discipline.BODYWORK)
     Patient.objects.filter(pk=member.pk).update(primary_therapist=provider)
@@ -108,7 +108,7 @@ def test_the_sweeps_queries_do_not_grow_with_the_number_of_patients(personas, ma
     assert nothing_left[1] <= one[1]
 
 
-def test_a_psychotherapist_told_under_the_earlier_key_is_not_told_again(personas, group_member):  # noqa: F811
+def test_a_psychotherapist_told_under_the_earlier_key_is_not_told_again(personas, group_member):
     member, first = group_member
     response = answer_before(member, first)
     Patient.objects.filter(pk=member.pk).update(primary_therapist=personas.therapist)
@@ -131,7 +131,7 @@ def test_a_psychotherapist_told_under_the_earlier_key_is_not_told_again(personas
 
 def test_the_notice_after_a_change_does_not_tell_again_one_told_under_the_earlier_key(
     personas,
-    group_member,  # noqa: F811
+    group_member,
     django_capture_on_commit_callbacks,
 ):
     member, first = group_member
