@@ -162,11 +162,14 @@ def test_a_plan_cannot_cover_more_than_is_owed(ledger, personas):
 
 def test_aging_puts_unpaid_charges_in_buckets_oldest_paid_first(personas, fee_config):
     patient = personas.patient
-    with time_machine.travel("2026-06-30 12:00:00-04:00", tick=False):
-        for days in (10, 45, 75, 120):
+    for days in (10, 45, 75, 120):  # each session charged the day it was held: a charge ages from its posting
+        with time_machine.travel(
+            dt.datetime(2026, 6, 30, 18, tzinfo=clock.clinic_tz()) - dt.timedelta(days=days), tick=False
+        ):
             charge_for_appointment_outcome(
-                appointment=past_appointment(patient, service_type=fee_config["90834"], days_ago=days), actor=None
+                appointment=past_appointment(patient, service_type=fee_config["90834"], days_ago=0), actor=None
             )
+    with time_machine.travel("2026-06-30 12:00:00-04:00", tick=False):
         payment_record(actor=personas.front_desk, patient=patient, method="cash", amount="250")
         report = ar_aging(as_of=dt.date(2026, 6, 30))
     (row,) = report["rows"]

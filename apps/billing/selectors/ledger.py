@@ -219,11 +219,14 @@ def ledger_actions(lines: list[LedgerLine]) -> list[tuple[LedgerLine, Decimal | 
     ]
 
 
-def charge_outstanding(*, charges: list[Charge], credits: Decimal) -> dict[int, Decimal]:
-    """What is still owed on each charge when credits (payments + adjustments) pay the oldest charges first."""
+def charge_outstanding(*, charges: list[Charge], credits: Decimal, by_posting: bool = False) -> dict[int, Decimal]:
+    """What is still owed on each charge when credits (payments + adjustments) pay the oldest charges first: oldest
+    by session date (as a superbill tells an insurer), or `by_posting`, by when they were posted (as the aging
+    report and statements count)."""
     remaining = credits
     owed = {}
-    for charge in sorted(charges, key=lambda c: (c.service_date, c.pk)):
+    order = (lambda c: (c.posted_at, c.pk)) if by_posting else (lambda c: (c.service_date, c.pk))
+    for charge in sorted(charges, key=order):
         applied = min(max(remaining, ZERO), charge.amount)
         owed[charge.pk] = charge.amount - applied
         remaining -= applied

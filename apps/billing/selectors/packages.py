@@ -50,13 +50,15 @@ def package_covering(*, patient, service_type_id: int, on: dt.date, lock: bool =
 
 def packages_held(*, patient, start: dt.date, end: dt.date) -> list[PackagePurchase]:
     """The packages a statement for start..end reports: bought by its end and not closed before its start, each
-    with `used_by_end` (sessions covered up to the end) and `remaining_at_end`. One query."""
+    with `used_by_end` (sessions covered on the ledger by the end: a covered session's $0 line counts when it was
+    posted, as the statement's lines do) and `remaining_at_end`. One query."""
     begin = clock.local_datetime(start, dt.time(0, 0))
+    stop = clock.local_datetime(end + dt.timedelta(days=1), dt.time(0, 0))
     rows = (
         packages_of(patient=patient)
         .filter(purchased_on__lte=end)
         .exclude(closed_at__lt=begin)
-        .annotate(used_by_end=Count("sessions", filter=Q(sessions__charge__service_date__lte=end)))
+        .annotate(used_by_end=Count("sessions", filter=Q(sessions__charge__posted_at__lt=stop)))
     )
     packages = list(rows)
     for package in packages:

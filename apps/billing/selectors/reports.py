@@ -15,14 +15,17 @@ AGING_BUCKETS = [("0-30", 0, 30), ("31-60", 31, 60), ("61-90", 61, 90), ("90+", 
 
 
 def ar_aging(*, as_of: dt.date) -> dict:
-    """Outstanding charges by age (days since the service date), per patient and in total. Oldest charges are
-    paid first. Four queries whatever the number of patients."""
+    """Outstanding charges by age, per patient and in total. A charge ages from the day it was posted (billed) in
+    the clinic's time zone, the rule statements and balances count by: a session on the 31st charged on the 2nd is
+    on the next statement and ages from the 2nd. The charges posted first are paid first. Four queries whatever the
+    number of patients."""
     from apps.patients.models import Patient
 
-    charges = defaultdict(list)
-    for charge in Charge.objects.filter(service_date__lte=as_of).only("id", "patient_id", "service_date", "amount"):
-        charges[charge.patient_id].append(charge)
+    tz = clock.clinic_tz()
     end = clock.local_datetime(as_of + dt.timedelta(days=1), dt.time(0, 0))
+    charges = defaultdict(list)
+    for charge in Charge.objects.filter(posted_at__lt=end).only("id", "patient_id", "posted_at", "amount"):
+        charges[charge.patient_id].append(charge)
     credits = defaultdict(lambda: ZERO)
     for model, stamp in ((Payment, "received_at"), (Adjustment, "posted_at")):
         for pk, total in (
@@ -36,10 +39,10 @@ def ar_aging(*, as_of: dt.date) -> dict:
     rows = []
     totals = dict.fromkeys([b[0] for b in AGING_BUCKETS], ZERO)
     for patient_id, patient_charges in charges.items():
-        owed = charge_outstanding(charges=patient_charges, credits=credits[patient_id])
+        owed = charge_outstanding(charges=patient_charges, credits=credits[patient_id], by_posting=True)
         buckets = dict.fromkeys(totals, ZERO)
         for charge in patient_charges:
-            age = (as_of - charge.service_date).days
+            age = (as_of - charge.posted_at.astimezone(tz).date()).days
             for name, low, high in AGING_BUCKETS:
                 if age >= low and (high is None or age <= high):
                     buckets[name] += owed[charge.pk]
