@@ -14,7 +14,7 @@ from rest_framework.views import APIView
 from apps.accounts.api_permissions import StaffVerifiedMFA
 from apps.accounts.roles import Role
 from apps.audit.services import access_log_write
-from apps.core.api_lookups import MAX_ID_DIGITS, id_or_none, object_id
+from apps.core.api_lookups import MAX_ID_DIGITS, object_id
 from apps.core.errors import NotFound
 from apps.patients.models import Patient
 
@@ -339,19 +339,35 @@ class StatementOutput(serializers.ModelSerializer):
         fields = ["id", "patient", "period_start", "period_end", "opening_balance", "closing_balance", "issued_at"]
 
 
+MAX_ID = 10**MAX_ID_DIGITS - 1
+
+
+class LedgerListInput(serializers.Serializer):
+    patient = serializers.IntegerField(
+        required=False, min_value=1, max_value=MAX_ID, help_text="Only this patient's rows (billing, front desk)."
+    )
+
+
 class LedgerViewSetMixin:
-    """A ledger list for billing and the front desk (all, or ?patient=), or a patient's own rows."""
+    """A ledger list for billing and the front desk (all, or ?patient=), or a patient's own rows. A `patient` that
+    is not an id is refused (400), never read as "every patient"."""
 
     model = None
+
+    @extend_schema(parameters=[LedgerListInput])
+    def list(self, request, *args, **kwargs):
+        return super().list(request, *args, **kwargs)
 
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):
             return self.model.objects.none()
         user = self.request.user
         qs = self.model.objects.all()
-        patient_id = self.request.query_params.get("patient")
+        query = LedgerListInput(data=self.request.query_params)
+        query.is_valid(raise_exception=True)
         if user.has_perm("billing.list_balances"):
-            return qs.filter(patient_id=wanted) if (wanted := id_or_none(patient_id)) is not None else qs
+            wanted = query.validated_data.get("patient")
+            return qs.filter(patient_id=wanted) if wanted is not None else qs
         patient = _own_patient(user)
         if patient is None:
             raise PermissionDenied
@@ -386,8 +402,6 @@ class StatementViewSet(LedgerViewSetMixin, viewsets.ReadOnlyModelViewSet):
 
 
 # --- Good Faith Estimates and diagnoses ---------------------------------------------------------------------------
-
-MAX_ID = 10**MAX_ID_DIGITS - 1
 
 
 class PatientFilter(serializers.Serializer):

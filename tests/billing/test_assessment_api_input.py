@@ -44,8 +44,10 @@ def test_the_status_filter_still_filters(personas, login):
 
 
 @pytest.mark.parametrize("path", ["/api/charges/", "/api/payments/", "/api/statements/"])
-def test_a_ledger_patient_filter_that_is_not_an_id_is_ignored(personas, login, path):
-    assert login(personas.billing, api=True).get(path, {"patient": "²"}).status_code == 200
+def test_a_ledger_patient_filter_that_is_not_an_id_is_refused_not_a_server_error(personas, login, path):
+    response = login(personas.billing, api=True).get(path, {"patient": "²"})
+    assert response.status_code == 400  # refused, never read as every patient's rows (test_ledger_list_filters)
+    assert "patient" in response.json()["error"]["fields"]
 
 
 def test_an_income_too_large_to_record_as_a_percentage_is_refused(personas, login, fee_config):
