@@ -172,28 +172,30 @@ def _settle_checkout(*, checkout: CheckoutSession, payment_intent: str, amount: 
     return payment
 
 
-def _on_checkout_completed(obj: dict, *, provider: str) -> None:
+def _on_checkout_completed(obj: dict, *, provider: str, event_id: str) -> None:
     if obj.get("payment_status") != "paid":
+        return
+    amount = from_cents(_required(obj, "amount_total"))
+    if amount <= ZERO:
+        # Nothing was taken (a full discount at the provider): there is no payment to post, and refusing the event
+        # would only have the provider send it again and again. It is acknowledged, and kept in the log.
+        logger.warning("Checkout completed for nothing in %s event %s: no payment posted", provider, event_id)
         return
     checkout = _checkout_for(obj, provider=provider)
     if checkout is None:
         raise NotFound("No checkout matches this event.")
     patient_lock(checkout.patient)
-    _settle_checkout(
-        checkout=checkout,
-        payment_intent=_required(obj, "payment_intent"),
-        amount=from_cents(_required(obj, "amount_total")),
-    )
+    _settle_checkout(checkout=checkout, payment_intent=_required(obj, "payment_intent"), amount=amount)
 
 
-def _on_checkout_expired(obj: dict, *, provider: str) -> None:
+def _on_checkout_expired(obj: dict, *, provider: str, event_id: str) -> None:
     checkout = _checkout_for(obj, provider=provider)
     if checkout is not None and checkout.status == CheckoutStatus.OPEN:
         checkout.status = CheckoutStatus.EXPIRED
         checkout.save(update_fields=["status", "updated_at"])
 
 
-def _on_charge_refunded(obj: dict, *, provider: str) -> None:
+def _on_charge_refunded(obj: dict, *, provider: str, event_id: str) -> None:
     """Bring the refunds posted for a card payment up to the provider's cumulative refunded amount.
 
     Refund events carry the running total, so applying them in any order ends at the largest total; a refund
@@ -258,6 +260,6 @@ def provider_event_apply(*, provider: str, event: dict) -> bool:
         return False
     handler = EVENT_HANDLERS.get(event_type)
     if handler is not None:
-        handler(obj, provider=provider)
+        handler(obj, provider=provider, event_id=event_id)
     logger.info("Applied %s event %s", provider, event_type)
     return True
