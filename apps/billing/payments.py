@@ -37,6 +37,10 @@ class SignatureInvalid(ApplicationError):
     code = "signature_invalid"
 
 
+# The metadata key a provider refund carries the clinic's CardRefund id under.
+REFUND_REQUEST_METADATA = "card_refund_id"
+
+
 def to_cents(amount: Decimal) -> int:
     return int((amount * 100).to_integral_value())
 
@@ -78,14 +82,17 @@ class StripeBackend:
         )
         return session["id"], session["url"]
 
-    def refund(self, *, payment, amount: Decimal, idempotency_key: str) -> str:
+    def refund(self, *, payment, amount: Decimal, idempotency_key: str, card_refund_id: int) -> str:
         """The provider's refund id. Raises RefundRefused when the provider says no (nothing refunded), and
-        ProviderUnavailable when its answer is unknown (asking again with the same key is safe)."""
+        ProviderUnavailable when its answer is unknown (asking again with the same key is safe). The refund carries
+        the clinic's request id (`card_refund_id` in its metadata), so the provider's refund event names the request
+        it settles, and a refund made in the provider's dashboard is never taken for it."""
         try:
             refund = stripe.Refund.create(
                 api_key=self._key(),
                 payment_intent=payment.provider_reference,
                 amount=to_cents(amount),
+                metadata={REFUND_REQUEST_METADATA: str(card_refund_id)},
                 idempotency_key=idempotency_key,
             )
         except (
@@ -134,7 +141,7 @@ class OfflineBackend(StripeBackend):
     def checkout_create(self, *, checkout, email: str, success_url: str, cancel_url: str) -> tuple[str, str]:
         raise OnlineCardPaymentsOff("The clinic does not take card payments online.")
 
-    def refund(self, *, payment, amount: Decimal, idempotency_key: str) -> str:
+    def refund(self, *, payment, amount: Decimal, idempotency_key: str, card_refund_id: int) -> str:
         return f"re_offline_{uuid.uuid4().hex}"
 
 
@@ -150,7 +157,7 @@ class SandboxBackend(StripeBackend):
             reverse("portal:billing:sandbox_checkout", args=[checkout.pk])
         )
 
-    def refund(self, *, payment, amount: Decimal, idempotency_key: str) -> str:
+    def refund(self, *, payment, amount: Decimal, idempotency_key: str, card_refund_id: int) -> str:
         return f"re_sandbox_{uuid.uuid4().hex}"
 
     def completion_event(self, *, checkout) -> dict:

@@ -45,6 +45,11 @@ class StripeStandIn:
                             "object": "refund",
                             "status": "succeeded",
                             "amount": int(form["amount"]),
+                            "metadata": {
+                                name[len("metadata[") : -1]: value
+                                for name, value in form.items()
+                                if name.startswith("metadata[")
+                            },
                         }
                     if standin.mode == "down":
                         self._answer(500, {"error": {"type": "api_error", "message": "Try again."}})
@@ -70,6 +75,17 @@ class StripeStandIn:
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.base = f"http://127.0.0.1:{self.server.server_address[1]}"
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    def dashboard_refund(self, *, amount: int) -> dict:
+        """A refund made by hand in the provider's dashboard: no idempotency key, no metadata of the clinic's."""
+        self.refund_count += 1
+        refund = {"id": f"re_test_{self.refund_count}", "object": "refund", "status": "succeeded", "amount": amount}
+        self.refunds_by_key[f"dashboard-{self.refund_count}"] = {**refund, "metadata": {}}
+        return self.refunds_by_key[f"dashboard-{self.refund_count}"]
+
+    def refunds(self) -> list[dict]:
+        """Every refund made, newest first, as a charge object lists them in its `refunds`."""
+        return list(reversed(self.refunds_by_key.values()))
 
     def __enter__(self):
         self.thread.start()
@@ -107,8 +123,9 @@ def completed_event(checkout, *, event_id: str = "evt_completed_1") -> dict:
     }
 
 
-def refunded_event(checkout, *, amount_refunded: int, event_id: str) -> dict:
-    return {
+def refunded_event(checkout, *, amount_refunded: int, event_id: str, refunds: list[dict] | None = None) -> dict:
+    """A charge.refunded event; with `refunds`, the charge carries its refund objects as the provider lists them."""
+    event = {
         "id": event_id,
         "type": "charge.refunded",
         "data": {
@@ -122,6 +139,9 @@ def refunded_event(checkout, *, amount_refunded: int, event_id: str) -> dict:
             }
         },
     }
+    if refunds is not None:
+        event["data"]["object"]["refunds"] = {"object": "list", "data": refunds, "has_more": False}
+    return event
 
 
 def expired_event(checkout, *, event_id: str) -> dict:

@@ -211,3 +211,87 @@ def test_a_refund_event_posts_the_pending_refund_it_is_for_when_the_provider_mad
     assert card_refunds_retry() == 1
     assert sorted(_refunds(card_payment)) == [Decimal("-40.00"), Decimal("-30.00")]
     assert stripe_api.refund_count == 2
+
+
+@pytest.mark.django_db
+def test_the_clinics_refund_carries_its_request_id_to_the_provider(card_payment, stripe_api, personas):
+    payment_refund(actor=personas.billing, payment=card_payment, amount="40", reason="Overcharged")
+    path, form = stripe_api.requests[-1]
+    assert path == "/v1/refunds"
+    assert form["metadata[card_refund_id]"] == str(CardRefund.objects.get().pk)
+
+
+@pytest.mark.django_db
+def test_a_dashboard_refund_of_the_same_amount_is_not_taken_for_the_clinics_waiting_refund(
+    card_payment, stripe_api, personas, client
+):
+    stripe_api.mode = "down"
+    with pytest.raises(ProviderUnavailable):
+        payment_refund(actor=personas.billing, payment=card_payment, amount="40", reason="Overcharged")
+    stripe_api.refunds_by_key.clear()  # the clinic's request never reached the provider
+    stripe_api.refund_count = 0
+    # Someone refunds $40 by hand in the provider's dashboard.
+    stripe_api.dashboard_refund(amount=4000)
+    event = refunded_event(
+        card_payment.checkout_for_test, amount_refunded=4000, event_id="evt_dash", refunds=stripe_api.refunds()
+    )
+    assert webhook_post(client, event).status_code == 200
+
+    dashboard = Payment.objects.get(refund_of=card_payment)
+    assert (dashboard.amount, dashboard.note, dashboard.provider_reference) == (
+        Decimal("-40.00"),
+        "Refunded by card",
+        "re_test_1",
+    )
+    waiting = CardRefund.objects.get()
+    assert waiting.status == CardRefundStatus.PENDING  # still the clinic's own, still to be made
+    assert patient_balance(patient=card_payment.patient) == Decimal("90.00")
+
+    # The clinic's refund is made when asked again, and its event matches it by its id.
+    stripe_api.mode = "up"
+    CardRefund.objects.update(requested_at=clock.now() - dt.timedelta(minutes=10))
+    assert card_refunds_retry() == 1
+    event = refunded_event(
+        card_payment.checkout_for_test, amount_refunded=8000, event_id="evt_both", refunds=stripe_api.refunds()
+    )
+    assert webhook_post(client, event).status_code == 200
+    assert sorted(_refunds(card_payment)) == [Decimal("-40.00"), Decimal("-40.00")]
+    waiting.refresh_from_db()
+    assert (waiting.status, waiting.refund.note) == (CardRefundStatus.REFUNDED, "Overcharged")
+
+
+@pytest.mark.django_db
+def test_a_refund_event_posts_the_waiting_refund_its_metadata_names(card_payment, stripe_api, personas, client):
+    stripe_api.mode = "down"  # both refunds are made, and both answers are lost
+    for amount in ("40", "40"):
+        with pytest.raises(ProviderUnavailable):
+            payment_refund(actor=personas.billing, payment=card_payment, amount=amount, reason=f"Refund {amount}")
+    first, second = CardRefund.objects.order_by("id")
+    # The provider's event lists the second one only (the first is still on its way).
+    (made,) = [r for r in stripe_api.refunds() if r["metadata"]["card_refund_id"] == str(second.pk)]
+    event = refunded_event(card_payment.checkout_for_test, amount_refunded=4000, event_id="evt_2", refunds=[made])
+    assert webhook_post(client, event).status_code == 200
+    first.refresh_from_db()
+    second.refresh_from_db()
+    assert (first.status, second.status) == (CardRefundStatus.PENDING, CardRefundStatus.REFUNDED)
+    assert second.provider_reference == made["id"]
+    assert second.refund.provider_reference == made["id"]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "refunds",
+    [
+        {"object": "list", "data": "re_1"},
+        {"object": "list", "data": [{"id": 7, "amount": 4000}]},
+        {"object": "list", "data": [{"id": "re_1", "amount": "4000"}]},
+        {"object": "list", "data": [{"id": "re_1", "amount": 4000, "metadata": "card_refund_id"}]},
+    ],
+)
+def test_a_refund_event_with_malformed_refunds_is_a_400_and_writes_nothing(card_payment, client, refunds):
+    event = refunded_event(card_payment.checkout_for_test, amount_refunded=4000, event_id="evt_bad")
+    event["data"]["object"]["refunds"] = refunds
+    response = webhook_post(client, event)
+    assert response.status_code == 400, response.content
+    assert response.json()["error"]["code"] == "event_malformed"
+    assert _refunds(card_payment) == []

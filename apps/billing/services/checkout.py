@@ -25,7 +25,13 @@ from ..models import (
     PlanStatus,
     ProviderEvent,
 )
-from ..payments import OnlineCardPaymentsOff, from_cents, online_card_payments, payment_backend
+from ..payments import (
+    REFUND_REQUEST_METADATA,
+    OnlineCardPaymentsOff,
+    from_cents,
+    online_card_payments,
+    payment_backend,
+)
 from ..selectors.ledger import patient_balance, payment_refunded
 from ..selectors.plans import plan_next_instalment, plan_paid
 from .common import patient_lock, positive_money
@@ -118,6 +124,39 @@ def _event_parts(event) -> tuple[str, str, dict]:
     if not isinstance(obj.get("metadata", {}), dict):
         raise EventMalformed("The event metadata is not an object.")
     return event_id, event_type, obj
+
+
+def _event_refunds(obj: dict) -> list[dict] | None:
+    """The refund objects a charge event lists (`refunds.data`), each checked for the fields read, or None when
+    the event does not carry them."""
+    listed = obj.get("refunds")
+    if listed is None:
+        return None
+    data = listed.get("data") if isinstance(listed, dict) else None
+    if not isinstance(data, list):
+        raise EventMalformed("The event's refunds are not a list.")
+    refunds = []
+    for refund in data:
+        if not isinstance(refund, dict):
+            raise EventMalformed("A refund in the event is not an object.")
+        refund_id, amount, status = refund.get("id"), refund.get("amount"), refund.get("status", "")
+        metadata = refund.get("metadata") or {}
+        if not isinstance(refund_id, str) or not 0 < len(refund_id) <= EVENT_TEXT_MAX_LENGTH:
+            raise EventMalformed("A refund in the event has no id.")
+        if isinstance(amount, bool) or not isinstance(amount, int) or amount < 0:
+            raise EventMalformed("A refund's amount is not a number of cents.")
+        if not isinstance(status, str) or not isinstance(metadata, dict):
+            raise EventMalformed("A refund in the event is malformed.")
+        request = metadata.get(REFUND_REQUEST_METADATA, "")
+        refunds.append(
+            {
+                "id": refund_id,
+                "amount": amount,
+                "status": status,
+                "metadata": {REFUND_REQUEST_METADATA: request if isinstance(request, str) else ""},
+            }
+        )
+    return refunds
 
 
 def _required(obj: dict, name: str):
@@ -218,19 +257,39 @@ def _on_charge_refunded(obj: dict, *, provider: str, event_id: str) -> None:
     target = from_cents(obj.get("amount_refunded", 0))
     missing = target - payment_refunded(payment=payment)
     # Refunds the clinic asked for and has not posted yet (the provider's answer was lost, or is on its way) are
-    # what the provider refunded: post them as themselves, so their own confirmation later adds nothing.
+    # posted as themselves, so their own confirmation later adds nothing.
     pending = CardRefund.objects.select_for_update().filter(payment=payment, status=CardRefundStatus.PENDING)
-    for card_refund in pending.order_by("requested_at", "id"):
-        if card_refund.amount > missing:  # a larger one the provider has not made yet
-            continue
-        card_refund_post(card_refund=card_refund, provider_reference=f"{payment_intent}:refund:{card_refund.pk}")
-        missing -= card_refund.amount
-    if missing > 0:
+    refunds = _event_refunds(obj)
+    if refunds is not None:
+        # The charge lists its refunds: a waiting request is settled only by the refund that names it (the clinic
+        # puts its id in the refund's metadata), never by one of the same amount made in the provider's dashboard.
+        waiting = {str(r.pk): r for r in pending}
+        for refund in refunds:
+            card_refund = waiting.pop(refund["metadata"].get(REFUND_REQUEST_METADATA, ""), None)
+            if card_refund is None or refund["status"] in ("failed", "canceled"):
+                continue
+            if from_cents(refund["amount"]) != card_refund.amount or card_refund.amount > missing:
+                logger.warning("Refund %s does not fit card refund %s; not matched", refund["id"], card_refund.pk)
+                continue
+            card_refund_post(card_refund=card_refund, provider_reference=refund["id"])
+            missing -= card_refund.amount
+    else:
+        # An event without its refunds cannot tell whose refund it is: the waiting requests that fit are taken as
+        # made (the cumulative total then keeps the ledger equal to what the provider refunded).
+        for card_refund in pending.order_by("requested_at", "id"):
+            if card_refund.amount > missing:  # a larger one the provider has not made yet
+                continue
+            card_refund_post(card_refund=card_refund, provider_reference=f"{payment_intent}:refund:{card_refund.pk}")
+            missing -= card_refund.amount
+    if missing > 0:  # refunded at the provider and not the clinic's request: posted as its own row
+        posted = set(Payment.objects.filter(refund_of=payment).values_list("provider_reference", flat=True))
+        unmatched = [r for r in refunds or () if r["status"] not in ("failed", "canceled") and r["id"] not in posted]
+        own = unmatched[0]["id"] if len(unmatched) == 1 and from_cents(unmatched[0]["amount"]) == missing else None
         refund_post(
             actor=None,
             payment=payment,
             amount=missing,
-            provider_reference=f"{payment_intent}:refunded:{obj.get('amount_refunded')}",
+            provider_reference=own or f"{payment_intent}:refunded:{obj.get('amount_refunded')}",
             note="Refunded by card",
         )
 

@@ -173,7 +173,10 @@ def card_refund_send(*, card_refund: CardRefund) -> Payment:
     payment = card_refund.payment
     try:
         reference = payment_backend(payment.provider).refund(
-            payment=payment, amount=card_refund.amount, idempotency_key=card_refund.idempotency_key
+            payment=payment,
+            amount=card_refund.amount,
+            idempotency_key=card_refund.idempotency_key,
+            card_refund_id=card_refund.pk,
         )
     except RefundRefused as exc:
         with transaction.atomic(durable=True):
@@ -202,13 +205,22 @@ def card_refund_post(*, card_refund: CardRefund, provider_reference: str) -> Pay
     patient's lock, with the request locked."""
     if card_refund.status == CardRefundStatus.REFUNDED:
         return card_refund.refund
-    refund = refund_post(
-        actor=card_refund.requested_by,
-        payment=card_refund.payment,
-        amount=card_refund.amount,
+    # The provider's refund event may have posted this very refund already, as one it could not tie to a request
+    # (a request made before refunds carried its id): that row is this request's, not a second refund.
+    refund = Payment.objects.filter(
+        refund_of=card_refund.payment,
         provider_reference=provider_reference,
-        note=card_refund.note,
-    )
+        amount=-card_refund.amount,
+        card_refund_request__isnull=True,
+    ).first()
+    if refund is None:
+        refund = refund_post(
+            actor=card_refund.requested_by,
+            payment=card_refund.payment,
+            amount=card_refund.amount,
+            provider_reference=provider_reference,
+            note=card_refund.note,
+        )
     card_refund.status = CardRefundStatus.REFUNDED
     card_refund.refund = refund
     card_refund.provider_reference = provider_reference
