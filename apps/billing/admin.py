@@ -8,6 +8,7 @@ from apps.core.admin import ReadOnlyAdmin, TransitionAdmin
 from .models import (
     Adjustment,
     AssessmentTransition,
+    CardRefund,
     Charge,
     FeeSchedule,
     PackageOffering,
@@ -88,6 +89,17 @@ class ChargeAdmin(ReadOnlyAdmin):
 @admin.register(Payment)
 class PaymentAdmin(ReadOnlyAdmin):
     list_display = ["receipt_number", "patient", "method", "amount", "received_at", "credit_on_account"]
+
+
+@admin.register(CardRefund)
+class CardRefundAdmin(ReadOnlyAdmin):
+    """Card refunds asked of the provider; they move only through the refund services and the provider's answers.
+    The list names the payment by its receipt, as the payments' list does, and never shows the reason written."""
+
+    list_display = ["id", "payment", "amount", "status", "requested_at", "settled_at"]
+    list_filter = ["status"]
+    list_select_related = ["payment"]
+    raw_id_fields = ["payment", "refund", "requested_by"]
 
 
 @admin.register(Adjustment)

@@ -521,6 +521,7 @@ class CardRefundStatus(models.TextChoices):
     FAILED = "failed", "Refused by the card provider"
 
 
+@pghistory.track()
 class CardRefund(models.Model):
     """A refund of an online card payment, recorded and committed before the provider is asked for it.
 
