@@ -58,6 +58,7 @@ from .selectors.assessments import assessment_incomes_shown, assessments_for_rev
 from .selectors.diagnoses import billing_diagnoses
 from .selectors.estimates import estimates_visible_to
 from .selectors.ledger import (
+    CARD_REFUND_RETRY_UNTIL,
     card_refunds_waiting,
     ledger_actions,
     ledger_lines,
@@ -105,6 +106,12 @@ def billing_home(request):
         "pending": assessments_for_review().count() if request.user.has_perm("billing.review_assessment") else None,
         "can_report": request.user.has_perm("billing.view_reports"),
         "can_configure": request.user.has_perm("billing.manage_config"),
+        # The refunds the provider has not confirmed, for those who refund: the ones past the retry window are
+        # theirs to check in the provider's dashboard.
+        "card_refunds_waiting": (
+            card_refunds_waiting(user=request.user) if request.user.has_perm("billing.refund_payment") else []
+        ),
+        "card_refund_retry_hours": int(CARD_REFUND_RETRY_UNTIL.total_seconds() // 3600),
     }
     return render(request, "billing/home.html", context)
 
@@ -136,7 +143,7 @@ def patient_ledger(request, pk):
         # Nothing owed: an adjustment or a plan would be refused (to give money back is a refund).
         "owed": balance > 0,
         "lines": ledger_actions(lines),
-        "card_refunds_waiting": card_refunds_waiting(patient=patient),
+        "card_refunds_waiting": card_refunds_waiting(user=user, patient=patient),
         "current_class": pricing.patient_class_label(patient=patient),
         "assessments": assessments,
         "sees_income": sees_income,

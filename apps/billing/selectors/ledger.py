@@ -110,11 +110,31 @@ def card_refund_pending(*, payment: Payment) -> Decimal:
     return pending["s"] or ZERO
 
 
-def card_refunds_waiting(*, patient) -> QuerySet:
-    """The patient's card refunds asked of the provider and not yet confirmed (so not on the ledger yet)."""
-    return CardRefund.objects.filter(payment__patient=patient, status=CardRefundStatus.PENDING).select_related(
-        "payment"
+# The provider keeps an idempotency key for 24 hours: a refund left waiting is asked again only within this window;
+# past it, billing checks it in the provider's dashboard.
+CARD_REFUND_RETRY_UNTIL = dt.timedelta(hours=20)
+
+
+def card_refunds_waiting(*, user, patient=None) -> list[CardRefund]:
+    """Card refunds asked of the provider and not yet confirmed (so not on the ledger yet), oldest first, of the
+    patients whose accounts `user` sees (or of one `patient`), each with its `age` and whether it is
+    `past_retry_window` (no longer asked again: to be checked in the provider's dashboard). Billing's home page and
+    the account page both list them from here. One query."""
+    rows = (
+        CardRefund.objects.filter(
+            status=CardRefundStatus.PENDING, payment__patient__in=ledger_visible_patients(user=user)
+        )
+        .select_related("payment__patient")
+        .order_by("requested_at", "id")
     )
+    if patient is not None:
+        rows = rows.filter(payment__patient=patient)
+    now = clock.now()
+    waiting = list(rows)
+    for card_refund in waiting:
+        card_refund.age = now - card_refund.requested_at
+        card_refund.past_retry_window = card_refund.age > CARD_REFUND_RETRY_UNTIL
+    return waiting
 
 
 def patient_balance(*, patient) -> Decimal:

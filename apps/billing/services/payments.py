@@ -26,7 +26,13 @@ from ..models import (
     PlanStatus,
 )
 from ..payments import ProviderUnavailable, RefundRefused, payment_backend
-from ..selectors.ledger import amount_total, card_refund_pending, patient_balance, payment_refunded
+from ..selectors.ledger import (
+    CARD_REFUND_RETRY_UNTIL,
+    amount_total,
+    card_refund_pending,
+    patient_balance,
+    payment_refunded,
+)
 from .common import patient_lock, positive_money
 from .plans import plan_complete_if_paid, plan_reopen_if_owed
 
@@ -230,15 +236,15 @@ def card_refund_post(*, card_refund: CardRefund, provider_reference: str) -> Pay
     return refund
 
 
-# The provider keeps an idempotency key for 24 hours: a pending refund is asked again only well within that.
+# A pending refund is asked again once its first answer can no longer be on its way, until CARD_REFUND_RETRY_UNTIL.
 CARD_REFUND_RETRY_AFTER = dt.timedelta(minutes=5)
-CARD_REFUND_RETRY_UNTIL = dt.timedelta(hours=20)
 
 
 def card_refunds_retry() -> int:
     """Ask the provider again about card refunds still pending (a timeout, a crash before posting), with each one's
     own key, and post those it confirms. Returns how many were posted. One left pending past the retry window is
-    logged for billing to check with the provider; its refund event still settles it."""
+    logged, and listed on billing's home page for billing to check with the provider; its refund event still settles
+    it."""
     now = clock.now()
     pending = CardRefund.objects.filter(
         status=CardRefundStatus.PENDING, requested_at__lte=now - CARD_REFUND_RETRY_AFTER
