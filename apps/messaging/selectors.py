@@ -1,6 +1,5 @@
 """Reads of secure messages. Message text is only returned by `thread_open` (which writes the access-log row for
-staff) and `messages_for_record` (the records export, which logs its own reading); an attachment only by
-`attachment_get_for`, which logs a staff member's download."""
+staff); an attachment only by `attachment_get_for`, which logs a staff member's download."""
 
 from dataclasses import dataclass, field
 
@@ -23,12 +22,6 @@ class MessageShown:
     message: Message
     text: str
     attachments: list[Attachment] = field(default_factory=list)
-
-
-@dataclass(frozen=True)
-class ThreadRecord:
-    thread: MessageThread
-    messages: list[MessageShown]
 
 
 def _reads_as_patient(user) -> bool:
@@ -111,16 +104,6 @@ def attachment_get_for(*, user, attachment_id) -> Attachment:
     if user.is_clinic_staff:  # a file a patient sent is part of their record, as the messages' text is
         access_log_write(actor=user, action="message_attachment_view", subject=attachment, patient_id=thread.patient_id)
     return attachment
-
-
-def messages_for_record(patient) -> list[ThreadRecord]:
-    """Every thread of the patient with every message, its text and its attachments, oldest first: the messages'
-    part of the patient's record. The caller (the records export) checks who may read it and logs the reading."""
-    threads = list(MessageThread.objects.filter(patient=patient).select_related("therapist").order_by("created_at"))
-    by_thread: dict[int, list[MessageShown]] = {thread.pk: [] for thread in threads}
-    for shown in _shown(_messages_of(threads)):
-        by_thread[shown.message.thread_id].append(shown)
-    return [ThreadRecord(thread, by_thread[thread.pk]) for thread in threads]
 
 
 def therapists_taking_messages_from(*, patient) -> list[User]:

@@ -245,14 +245,3 @@ def test_the_front_desk_writes_first_only_to_patients_with_a_portal_account(pers
         services.thread_start(actor=personas.front_desk, patient=PatientFactory(), subject="Forms", text="Please")
     with pytest.raises(PermissionDenied):
         services.thread_start(actor=personas.billing, patient=personas.patient, subject="Bill", text="Please")
-
-
-def test_messages_for_record_returns_every_thread_with_its_text(clinic_thread, personas):
-    _staff_reply(personas, clinic_thread)
-    services.thread_close(actor=personas.front_desk, thread=clinic_thread)
-    services.thread_start(actor=personas.patient_user, patient=personas.patient, subject="Second", text="Again")
-    services.thread_start(actor=personas.other_patient_user, patient=personas.other_patient, subject="No", text="No")
-    record = selectors.messages_for_record(personas.patient)
-    assert [r.thread.subject for r in record] == ["Parking", "Second"]
-    assert [m.text for m in record[0].messages] == ["Where do I park?", "Behind the building."]
-    assert record[0].thread.status == "closed"
