@@ -17,6 +17,7 @@ from apps.core.errors import Conflict, InvalidTransition, NotFound, Unprocessabl
 from apps.core.links import absolute_url
 from apps.core.models import ClinicSettings
 
+from . import extensions
 from .disciplines import Discipline
 from .models import ApiToken, Invitation, TherapistProfile, User
 from .roles import STAFF_ROLES, Role
@@ -116,9 +117,9 @@ def staff_roles_change(*, actor: User, user: User, roles: list[str]) -> User:
 @transaction.atomic
 def staff_deactivate(*, actor: User, user: User) -> User:
     """Someone leaves the clinic: they can no longer sign in (their open sessions end at their next request), their
-    API tokens and pending invitations stop working, and their records stay as they were. Not oneself, not the
-    last active admin, not a therapist with sessions still booked. Someone invited who never accepted is not active
-    yet, but their link is withdrawn the same way, so it never activates the account."""
+    API tokens, pending invitations and calendar feed links stop working, and their records stay as they were. Not
+    oneself, not the last active admin, not a therapist with sessions still booked. Someone invited who never accepted
+    is not active yet, but their link is withdrawn the same way, so it never activates the account."""
     _staff_changes_one_at_a_time()
     user = User.objects.select_for_update().get(pk=user.pk)
     if not user.is_active and not (user.invitation_pending and invitation_live(user=user)):
@@ -133,6 +134,8 @@ def staff_deactivate(*, actor: User, user: User) -> User:
     )
     invitations_revoke_pending(user=user)
     access_log_write(actor=actor, action="staff_deactivate", subject=user, detail={"tokens_revoked": tokens})
+    for reaction in extensions.staff_deactivated:
+        reaction(actor=actor, user=user)
     return user
 
 

@@ -1423,3 +1423,8 @@ def calendar_feed_revoke(*, actor, therapist) -> int:
     if revoked:
         access_log_write(actor=actor, action="calendar_feed_revoke", subject=therapist, detail={"revoked": revoked})
     return revoked
+
+
+def calendar_feed_on_staff_deactivated(*, actor, user) -> None:
+    """A therapist who leaves keeps no live feed link: reactivating them would otherwise bring it back."""
+    calendar_feed_revoke(actor=actor, therapist=user)

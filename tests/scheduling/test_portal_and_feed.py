@@ -146,3 +146,21 @@ def test_the_admin_cannot_revive_a_revoked_feed_nor_hand_it_to_another_therapist
     superuser_admin.post("/admin/scheduling/calendarfeed/", {"action": "revoke", "_selected_action": [live_feed.pk]})
     assert client.get(reverse("scheduling:calendar_feed", args=[live])).status_code == 404
     assert AccessLog.objects.filter(action="calendar_feed_revoke", actor=clinic.admin).exists()
+
+
+def test_deactivating_a_therapist_revokes_their_feed_and_reactivating_does_not_revive_it(clinic, client):
+    from apps.accounts.services import staff_deactivate, staff_reactivate
+
+    token = services.calendar_feed_issue(actor=clinic.other_therapist, therapist=clinic.other_therapist)
+    path = reverse("scheduling:calendar_feed", args=[token])
+    assert client.get(path).status_code == 200
+
+    staff_deactivate(actor=clinic.admin, user=clinic.other_therapist)
+    assert client.get(path).status_code == 404
+    assert not CalendarFeed.objects.filter(therapist=clinic.other_therapist, revoked_at__isnull=True).exists()
+    assert AccessLog.objects.filter(
+        action="calendar_feed_revoke", actor=clinic.admin, subject_id=str(clinic.other_therapist.pk)
+    ).exists()
+
+    staff_reactivate(actor=clinic.admin, user=clinic.other_therapist)
+    assert client.get(path).status_code == 404
