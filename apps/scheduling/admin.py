@@ -21,7 +21,9 @@ from .models import (
 
 
 @admin.register(ServiceType)
-class ServiceTypeAdmin(admin.ModelAdmin):
+class ServiceTypeAdmin(ReadOnlyAdmin):
+    """Service types are kept on the staff Service types pages (service_type_save, logged)."""
+
     list_display = ["code", "name", "duration_minutes", "is_group", "is_active"]
 
 
@@ -29,40 +31,46 @@ class LocationHoursInline(admin.TabularInline):
     model = LocationHours
     extra = 0
 
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
 
 @admin.register(Location)
-class LocationAdmin(admin.ModelAdmin):
-    """Offices: the staff Locations pages refuse the zone change and closing that would strand sessions; here the
-    database still refuses a zone it does not know and a second main location."""
+class LocationAdmin(ReadOnlyAdmin):
+    """Offices and their opening hours are kept on the staff Locations pages, whose services refuse the zone change
+    and closing that would strand sessions, and log each change."""
 
     list_display = ["name", "city", "state", "time_zone", "place_of_service", "is_main", "is_active"]
     list_filter = ["is_active"]
     inlines = [LocationHoursInline]
 
-    def get_readonly_fields(self, request, obj=None):
-        # A location's zone and opening are changed on its staff page, whose service refuses what would strand
-        # sessions (the database also refuses a zone change under booked sessions).
-        return ["is_main", "time_zone", "is_active"] if obj is not None else ["is_main"]
-
 
 @admin.register(Room)
-class RoomAdmin(admin.ModelAdmin):
+class RoomAdmin(ReadOnlyAdmin):
+    """Rooms are kept on the staff Locations pages, which refuse moving one once sessions are booked there."""
+
     list_display = ["name", "location", "capacity", "is_active"]
     list_filter = ["location"]
 
-    def get_readonly_fields(self, request, obj=None):
-        # A room moves to another location on the staff pages, which refuse it once sessions are booked there.
-        return ["location"] if obj is not None else []
-
 
 @admin.register(WorkingHours)
-class WorkingHoursAdmin(admin.ModelAdmin):
+class WorkingHoursAdmin(ReadOnlyAdmin):
+    """Working hours are kept on the therapist's page, whose service checks them against booked sessions."""
+
     list_display = ["therapist", "location", "weekday", "start_time", "end_time"]
     list_filter = ["location", "therapist", "weekday"]
 
 
 @admin.register(TimeOff)
-class TimeOffAdmin(admin.ModelAdmin):
+class TimeOffAdmin(ReadOnlyAdmin):
+    """Time off is added on the therapist's page, which names the sessions to move first."""
+
     list_display = ["therapist", "start", "end", "reason"]
     list_filter = ["therapist"]
 

@@ -115,5 +115,5 @@ def test_opening_a_patient_in_the_django_admin_is_in_the_access_log(personas, su
         personas.patient.pk,
         str(personas.patient.pk),
     )
-    superuser_admin.get("/admin/patients/patient/")  # the list shows names and chart numbers only: no row per patient
+    superuser_admin.get("/admin/patients/patient/")  # the list shows chart numbers only: no row per patient
     assert AccessLog.objects.filter(action="patient_admin_view").count() == 1
