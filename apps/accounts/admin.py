@@ -3,6 +3,7 @@ from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.contrib.auth.models import Group
 from django.db import transaction
+from django.http import Http404
 from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
@@ -21,15 +22,36 @@ class UserAdmin(BaseUserAdmin):
     ordering = ["email"]
     list_display = ["email", "first_name", "last_name", "is_active"]
     search_fields = ["email", "first_name", "last_name"]
+    # No password here: an admin who could set one could sign in as anyone. Someone locked out is sent a reset link
+    # (the action below), which only they can use; accounts are made by invitation, never here with a password.
     fieldsets = [
-        (None, {"fields": ["email", "password"]}),
+        (None, {"fields": ["email"]}),
         ("Name", {"fields": ["first_name", "last_name"]}),
         ("Access", {"fields": ["is_active", "is_staff", "is_superuser", "groups"]}),
     ]
-    add_fieldsets = [(None, {"classes": ["wide"], "fields": ["email", "password1", "password2"]})]
     # Roles and deactivation change on the clinic's Users page, through the services that keep an active admin,
     # keep a therapist with booked sessions, and end a leaver's tokens and invitations: not around them here.
     readonly_fields = ["is_active", "groups"]
+    actions = ["send_password_reset"]
+
+    def get_urls(self):
+        # The base admin's "change password" page is left out: passwords are set only by their owner.
+        return [url for url in super().get_urls() if url.name != "accounts_user_password_change"]
+
+    def user_change_password(self, request, id, form_url=""):
+        raise Http404
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    @admin.action(description="Email the selected people a password reset link", permissions=["view"])
+    def send_password_reset(self, request, queryset):
+        sent = sum(services.password_reset_send(email=user.email, actor=request.user) for user in queryset)
+        self.message_user(
+            request,
+            f"{sent} reset link(s) sent. Deactivated accounts and invitations not yet accepted get none.",
+            messages.SUCCESS,
+        )
 
     def has_delete_permission(self, request, obj=None) -> bool:
         # Someone who leaves is deactivated, never deleted: their revoked tokens, their messages and a patient's link

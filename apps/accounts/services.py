@@ -6,10 +6,13 @@ import secrets
 
 from django.conf import settings
 from django.contrib.auth.models import Group
+from django.contrib.auth.tokens import default_token_generator
 from django.core.mail import send_mail
 from django.db import IntegrityError, connection, transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils.encoding import force_bytes
+from django.utils.http import urlsafe_base64_encode
 
 from apps.audit.services import access_log_write
 from apps.core import clock
@@ -293,6 +296,48 @@ def invitation_accept(*, token: str, password: str) -> User:
     invitation.accepted_at = clock.now()
     invitation.user = user
     invitation.save(update_fields=["accepted_at", "user", "updated_at"])
+    return user
+
+
+def password_resettable(user: User | None) -> bool:
+    """Whose password a "Forgot your password?" link may set: an active account that has one. A deactivated account
+    stays closed, and someone invited who never accepted sets their first password from their invitation."""
+    return user is not None and user.is_active and user.has_usable_password() and not user.invitation_pending
+
+
+@transaction.atomic
+def password_reset_send(*, email: str, actor: User | None = None) -> int:
+    """Email a password-reset link to the account that signs in with `email`, if there is one that may be reset;
+    nothing otherwise, and the caller answers the same either way. The email carries only the link, made by Django's
+    token generator: it works once (it is tied to the password it replaces) and expires after
+    settings.PASSWORD_RESET_TIMEOUT. An admin sending one for someone is logged."""
+    users = [u for u in User.objects.filter(email__iexact=email.strip()) if password_resettable(u)]
+    clinic = ClinicSettings.load()
+    for user in users:
+        uid = urlsafe_base64_encode(force_bytes(user.pk))
+        token = default_token_generator.make_token(user)
+        link = absolute_url(reverse("accounts:password_reset_confirm", args=[uid, token]))
+        context = {"link": link, "clinic": clinic, "valid_minutes": settings.PASSWORD_RESET_TIMEOUT // 60}
+        subject = f"Reset your password for {clinic.name}"
+        body = render_to_string("accounts/email/password_reset.txt", context)
+        address = user.email
+        transaction.on_commit(lambda s=subject, b=body, a=address: send_mail(s, b, settings.DEFAULT_FROM_EMAIL, [a]))
+        if actor is not None:
+            access_log_write(actor=actor, action="password_reset_link_send", subject=user)
+    return len(users)
+
+
+@transaction.atomic
+def password_reset_complete(*, user: User, password: str) -> User:
+    """Set the new password from a valid reset link. Changing the password ends every session the account has
+    (Django's session auth hash), and nobody is signed in by it: they sign in again, staff with their second factor.
+    Refused if the account was deactivated meanwhile."""
+    user = User.objects.select_for_update().get(pk=user.pk)
+    if not password_resettable(user):
+        raise NotFound("This reset link is not valid or has expired.")
+    user.set_password(password)
+    user.save(update_fields=["password"])
+    access_log_write(actor=user, action="password_reset", subject=user)
     return user
 
 

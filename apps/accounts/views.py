@@ -2,12 +2,15 @@ import base64
 import datetime as dt
 
 from django.contrib import messages
+from django.contrib.auth import forms as auth_forms
 from django.contrib.auth import login
+from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -30,6 +33,7 @@ from .forms import (
 from .models import ApiToken, User
 from .navigation import page_described
 from .roles import Role
+from .throttles import password_reset_throttled
 
 
 @login_required
@@ -278,3 +282,56 @@ def permission_denied(request, exception):
         "layout": "staff_base.html" if staff else "portal/base.html" if patient else "base.html",
     }
     return render(request, "403.html", context, status=403)
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Forgot your password? Django's reset views and token generator; the clinic's own pieces are the limits, the email
+# (only the link, on the clinic's public address), refusing a deactivated or never-accepted account, and the log.
+
+
+class _PasswordResetRequestForm(auth_forms.PasswordResetForm):
+    def save(self, **kwargs) -> None:
+        services.password_reset_send(email=self.cleaned_data["email"])
+
+
+class PasswordResetView(auth_views.PasswordResetView):
+    """Ask for a reset link. The answer is the same whether or not the address has an account."""
+
+    form_class = _PasswordResetRequestForm
+    template_name = "accounts/password_reset_form.html"
+    success_url = reverse_lazy("accounts:password_reset_done")
+
+    def form_valid(self, form):
+        if password_reset_throttled(self.request, email=form.cleaned_data["email"]):
+            return render(self.request, "accounts/password_reset_throttled.html", status=429)
+        return super().form_valid(form)
+
+
+class PasswordResetDoneView(auth_views.PasswordResetDoneView):
+    template_name = "accounts/password_reset_done.html"
+
+
+class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
+    """Choose the new password. Nobody is signed in by it (post_reset_login stays off): the person signs in again,
+    staff with their second factor."""
+
+    template_name = "accounts/password_reset_confirm.html"
+    success_url = reverse_lazy("accounts:password_reset_complete")
+    post_reset_login = False
+
+    def get_user(self, uidb64):
+        user = super().get_user(uidb64)
+        return user if services.password_resettable(user) else None
+
+    def form_valid(self, form):
+        try:
+            services.password_reset_complete(user=form.user, password=form.cleaned_data["new_password1"])
+        except ApplicationError:
+            self.validlink = False
+            return self.render_to_response(self.get_context_data(form=None))
+        del self.request.session[auth_views.INTERNAL_RESET_SESSION_TOKEN]
+        return redirect(self.success_url)
+
+
+class PasswordResetCompleteView(auth_views.PasswordResetCompleteView):
+    template_name = "accounts/password_reset_complete.html"

@@ -182,6 +182,12 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 # An invitation link (patient portal or staff) works once and only this long.
 CLINIC_INVITATION_VALID_HOURS = int(env("CLINIC_INVITATION_VALID_HOURS", "72"))
+# A "Forgot your password?" link works once (it is tied to the password it replaces) and only this long.
+PASSWORD_RESET_TIMEOUT = int(env("CLINIC_PASSWORD_RESET_SECONDS", "3600"))
+# Reset requests per email address and per client address (each one may send an email), counted whether or not the
+# address has an account, so the limit says nothing about which addresses do.
+CLINIC_PASSWORD_RESET_RATE_PER_EMAIL = env("CLINIC_PASSWORD_RESET_RATE_PER_EMAIL", "3/hour")
+CLINIC_PASSWORD_RESET_RATE_PER_CLIENT = env("CLINIC_PASSWORD_RESET_RATE_PER_CLIENT", "10/hour")
 LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "accounts:login"

@@ -1,0 +1,163 @@
+"""Forgot your password? Django's reset views and tokens: the answer never says whether an address has an account,
+the email carries only the link, a reset signs nobody in and ends every other session, and staff still pass their
+second factor."""
+
+import datetime as dt
+import re
+
+import pytest
+import time_machine
+from django.conf import settings
+from django.contrib.auth.tokens import default_token_generator
+from django.core import mail
+from django.test import Client
+from django.utils.encoding import force_bytes
+from django.utils.http import urlsafe_base64_encode
+
+from apps.accounts.models import User
+from apps.accounts.services import password_reset_send, staff_deactivate, staff_invite
+from apps.audit.models import AccessLog
+from apps.core import clock
+from tests.factories import PASSWORD
+
+pytestmark = pytest.mark.django_db
+
+NEW_PASSWORD = "a brand new passphrase"
+
+
+def _ask(client: Client, email: str, **extra):
+    return client.post("/accounts/password-reset/", {"email": email}, **extra)
+
+
+def _link(message) -> str:
+    return re.search(r"https?://\S+/accounts/password-reset/\S+/", message.body).group(0)
+
+
+def _path(link: str) -> str:
+    return link[len(settings.SITE_URL.rstrip("/")) :]
+
+
+def _reset(client: Client, link: str, password: str = NEW_PASSWORD):
+    form = client.get(_path(link), follow=True)
+    assert form.status_code == 200 and 'name="new_password1"' in form.content.decode(), "the link should work"
+    return client.post(form.redirect_chain[-1][0], {"new_password1": password, "new_password2": password})
+
+
+def test_the_sign_in_page_links_to_it():
+    assert "/accounts/password-reset/" in Client().get("/accounts/login/").content.decode()
+
+
+def test_the_answer_is_the_same_for_an_address_with_or_without_an_account(personas, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        known = _ask(Client(), personas.patient_user.email.upper())
+        unknown = _ask(Client(), "nobody@example.test")
+    assert known.status_code == unknown.status_code == 302
+    assert known["Location"] == unknown["Location"] == "/accounts/password-reset/sent/"
+    assert len(mail.outbox) == 1 and mail.outbox[0].to == [personas.patient_user.email]
+    body = mail.outbox[0].body
+    assert _link(mail.outbox[0]).startswith(settings.SITE_URL)
+    for detail in (personas.patient_user.first_name, personas.patient_user.last_name, personas.patient_user.email):
+        assert detail not in body
+
+
+def test_a_reset_signs_nobody_in_and_ends_every_other_session(personas, login, django_capture_on_commit_callbacks):
+    user = personas.patient_user
+    signed_in_elsewhere = login(user)
+    assert signed_in_elsewhere.get("/portal/").status_code == 200
+    with django_capture_on_commit_callbacks(execute=True):
+        _ask(Client(), user.email)
+    link = _link(mail.outbox[0])
+
+    resetting = Client()
+    done = _reset(resetting, link)
+    assert done.status_code == 302 and done["Location"] == "/accounts/password-reset/done/"
+    assert resetting.get("/portal/").status_code == 302  # not signed in by the reset
+    assert signed_in_elsewhere.get("/portal/").status_code == 302  # the session auth hash no longer matches
+    assert User.objects.get(pk=user.pk).check_password(NEW_PASSWORD)
+    log = AccessLog.objects.get(action="password_reset")
+    assert (log.actor_id, log.subject_id) == (user.pk, str(user.pk))
+
+    again = Client().get(_path(link), follow=True).content.decode()
+    assert 'name="new_password1"' not in again and "This link does not work" in again
+
+
+def test_staff_still_pass_their_second_factor_after_a_reset(personas, login, django_capture_on_commit_callbacks):
+    login(personas.front_desk)  # enrolled in an authenticator
+    with django_capture_on_commit_callbacks(execute=True):
+        _ask(Client(), personas.front_desk.email)
+    _reset(Client(), _link(mail.outbox[0]))
+    client = Client()
+    assert client.post("/accounts/login/", {"username": personas.front_desk.email, "password": NEW_PASSWORD})
+    response = client.get("/patients/")
+    assert response.status_code == 302 and response["Location"].startswith("/accounts/mfa/verify/")
+
+
+def test_the_link_expires(personas, django_capture_on_commit_callbacks):
+    assert settings.PASSWORD_RESET_TIMEOUT <= 2 * 60 * 60
+    with django_capture_on_commit_callbacks(execute=True):
+        _ask(Client(), personas.patient_user.email)
+    link = _link(mail.outbox[0])
+    later = clock.now() + dt.timedelta(seconds=settings.PASSWORD_RESET_TIMEOUT + 60)
+    with time_machine.travel(later, tick=False):
+        page = Client().get(_path(link), follow=True).content.decode()
+    assert 'name="new_password1"' not in page and "This link does not work" in page
+
+
+def test_a_deactivated_account_or_an_unaccepted_invitation_cannot_be_reset_into(
+    personas, django_capture_on_commit_callbacks
+):
+    leaving = personas.billing
+    uid, token = urlsafe_base64_encode(force_bytes(leaving.pk)), default_token_generator.make_token(leaving)
+    staff_deactivate(actor=personas.admin, user=leaving)
+    invited = staff_invite(
+        actor=personas.admin, email="new@example.test", first_name="New", last_name="Person", role="front_desk"
+    ).user
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        assert _ask(Client(), leaving.email)["Location"] == "/accounts/password-reset/sent/"
+        assert _ask(Client(), invited.email)["Location"] == "/accounts/password-reset/sent/"
+    assert mail.outbox == []
+    # A link sent before the account was deactivated stops working with it.
+    page = Client().get(f"/accounts/password-reset/{uid}/{token}/", follow=True).content.decode()
+    assert 'name="new_password1"' not in page
+    assert not User.objects.get(pk=leaving.pk).check_password(NEW_PASSWORD)
+    assert User.objects.get(pk=leaving.pk).check_password(PASSWORD)
+
+
+def test_requests_are_limited_per_address_and_per_client(personas, settings, django_capture_on_commit_callbacks):
+    settings.CLINIC_PASSWORD_RESET_RATE_PER_EMAIL = "2/hour"
+    settings.CLINIC_PASSWORD_RESET_RATE_PER_CLIENT = "3/hour"
+    email = personas.patient_user.email
+    with django_capture_on_commit_callbacks(execute=True):
+        for n in range(2):
+            assert _ask(Client(), email, REMOTE_ADDR=f"10.0.0.{n + 1}").status_code == 302
+        from_elsewhere = _ask(Client(), email.upper(), REMOTE_ADDR="10.0.0.9")
+    assert from_elsewhere.status_code == 429 and len(mail.outbox) == 2
+    # An address without an account is limited the same way, so the limit tells nothing.
+    for n in range(2):
+        _ask(Client(), "nobody@example.test", REMOTE_ADDR=f"10.0.1.{n + 1}")
+    assert _ask(Client(), "nobody@example.test", REMOTE_ADDR="10.0.1.9").status_code == 429
+
+    for n in range(3):
+        assert _ask(Client(), f"someone{n}@example.test", REMOTE_ADDR="10.0.2.1").status_code == 302
+    assert _ask(Client(), "someone-else@example.test", REMOTE_ADDR="10.0.2.1").status_code == 429
+
+
+def test_the_django_admin_sets_no_password_but_sends_the_owner_a_link(
+    personas, superuser_admin, django_capture_on_commit_callbacks
+):
+    user = personas.patient_user
+    assert superuser_admin.get(f"/admin/accounts/user/{user.pk}/password/").status_code == 404
+    page = superuser_admin.get(f"/admin/accounts/user/{user.pk}/change/").content.decode()
+    assert f"/admin/accounts/user/{user.pk}/password/" not in page and "../password/" not in page
+    with django_capture_on_commit_callbacks(execute=True):
+        superuser_admin.post("/admin/accounts/user/", {"action": "send_password_reset", "_selected_action": [user.pk]})
+    assert [m.to for m in mail.outbox] == [[user.email]]
+    assert AccessLog.objects.filter(action="password_reset_link_send", actor=personas.admin).exists()
+    assert User.objects.get(pk=user.pk).check_password(PASSWORD)
+
+
+def test_the_service_sends_nothing_for_an_unknown_address(django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        assert password_reset_send(email="nobody@example.test") == 0
+    assert mail.outbox == []
