@@ -29,6 +29,8 @@ PURPOSE_LABELS = {
     "lecture_meeting_reminder": "Lecture reminder",
     "group_meeting_cancelled": "Group meeting cancelled",
     "lecture_meeting_cancelled": "Lecture cancelled",
+    "group_meeting_moved": "Group meeting moved",
+    "lecture_meeting_moved": "Lecture moved",
     "lecture_interest_registered": "Lecture interest list place",
     "interest_minimum_reached": "Interest list reached its minimum",
     "program_launched": "Program going ahead",

@@ -27,6 +27,11 @@ class ProgramsConfig(AppConfig):
         extensions.group_meetings_during.provide(member_meetings_during)
         extensions.group_meetings_warning.provide(member_meetings_warning)
 
+        from .services.meetings import meetings_moved_tell
+
+        # A meeting moved to another date, time, room or office is told to its members.
+        extensions.group_meetings_moved.provide(meetings_moved_tell)
+
         from apps.patients.extensions import (
             chart_opened_register,
             discharge_blocker_register,

@@ -10,8 +10,11 @@ Booking checks are the one question many apps answer: may this patient be booked
 a booking registers its check, and scheduling's booking services ask every one of them before writing.
 """
 
+import datetime as dt
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from django.core.exceptions import ImproperlyConfigured
 
@@ -62,6 +65,32 @@ reduced_fee_cap_enforce = Hook(
     lambda *, actor, therapist, patient, override_reason="", exclude_series_id=None: "",
 )
 
+
+@dataclass(frozen=True)
+class MovedSession:
+    """A session just moved, and when and where it was before: its start, its office's zone and its place (room id,
+    location id, by video)."""
+
+    appointment: Any
+    previous_start: dt.datetime
+    previous_zone: ZoneInfo
+    previous_place: tuple[int | None, int | None, bool]
+
+    @staticmethod
+    def place_of(appointment) -> tuple[int | None, int | None, bool]:
+        return (appointment.room_id, appointment.location_id, appointment.is_telehealth)
+
+    @property
+    def time_or_place_changed(self) -> bool:
+        """Its date, time, room or office changed (a new facilitator alone is no news to the people attending)."""
+        appointment = self.appointment
+        return self.previous_start != appointment.start or self.previous_place != self.place_of(appointment)
+
+
+# programs: group meetings (sessions with no patient) were moved, in the mover's transaction; each `moves` item is a
+# MovedSession (what it was before, and the moved appointment). Tells their members; unprovided, it tells no one.
+group_meetings_moved = Hook("group_meetings_moved", lambda *, moves: None)
+
 # notes: why these sessions cannot be handed to `therapist` (a note their therapist has started), else None
 handover_refusal = Hook("handover_refusal", lambda *, appointments, therapist: None)
 
@@ -70,6 +99,7 @@ HOOKS = (
     handover_refusal,
     group_meetings_during,
     group_meetings_warning,
+    group_meetings_moved,
     outcome_prices,
     session_charges,
     reduced_fee_cap_enforce,

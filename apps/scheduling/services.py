@@ -865,6 +865,7 @@ def appointment_reschedule(
     later = slots[0].start > moving[0].start
     previous_starts = [a.start for a in moving]
     previous_zones = [a.zone for a in moving]
+    previous_places = [extensions.MovedSession.place_of(a) for a in moving]
     for moved, slot in zip(moving, slots, strict=True):
         if changes_therapist:
             moved.therapist = new_therapist
@@ -904,6 +905,16 @@ def appointment_reschedule(
         ]
     )
     appointments_moved_notice(moves=list(zip(previous_starts, previous_zones, moving, strict=True)))
+    if appointment.patient_id is None:
+        # A group meeting has no patient to tell: its program tells its members.
+        extensions.group_meetings_moved(
+            moves=[
+                extensions.MovedSession(appointment=moved, previous_start=was, previous_zone=zone, previous_place=place)
+                for was, zone, place, moved in zip(
+                    previous_starts, previous_zones, previous_places, moving, strict=True
+                )
+            ]
+        )
     return moving
 
 

@@ -1,10 +1,12 @@
-"""A group meeting cancelled or moved takes its reminders back; a cancellation is told to its members; a member who
-leaves is reminded of nothing more; and a reminder queued as its meeting changed is dropped when it falls due."""
+"""A group meeting cancelled or moved takes its reminders back; a cancellation or a move is told to its members; a
+member who leaves is reminded of nothing more; and a reminder queued as its meeting changed is dropped when it falls
+due."""
 
 import datetime as dt
 
 import pytest
 import time_machine
+from django.utils import dateformat, timezone
 
 from apps.core import clock
 from apps.notifications.delivery import messages_send
@@ -157,3 +159,106 @@ def test_a_members_queued_meeting_reminders_follow_their_chart(personas, group):
     assert email.to_address == "new-address@example.com"
     assert email.context["patient_time_zone"] == "America/Los_Angeles"
     assert "your time" in message_render(template=email.template, context=email.context, channel="email").text
+
+
+# The facilitator works evenings on the meeting's weekday only: a move to another day says why.
+MOVE = "The group meets a day later this week."
+
+
+def _moved_notices():
+    return Message.objects.filter(purpose="group_meeting_moved")
+
+
+def test_moving_a_meeting_tells_each_member_its_old_and_new_time(personas, group):
+    _program, first, texting, emailing, _ = group
+    was = first.start
+    [moved] = appointment_reschedule(
+        appointment=first, actor=personas.front_desk, start=was + dt.timedelta(days=1), override_reason=MOVE
+    )
+
+    notices = _moved_notices()
+    assert set(notices.values_list("patient_id", "channel")) == {
+        (texting.pk, "email"),
+        (emailing.pk, "email"),
+        (texting.pk, "sms"),
+    }
+    assert set(notices.values_list("status", "expires_at")) == {(MessageStatus.PENDING, moved.start)}
+    assert {(m.context["start"], m.context["previous_start"]) for m in notices} == {
+        (moved.start.isoformat(), was.isoformat())
+    }
+    email = notices.get(patient=emailing, channel="email")
+    rendered = message_render(template=email.template, context=email.context, channel="email")
+    assert rendered.subject.startswith("Moved: 10-week TMS recovery group")
+    assert "Meeting 1 of 10-week TMS recovery group has moved" in rendered.text
+    assert "(was " in rendered.text
+    text = notices.get(channel="sms")
+    words = message_render(template=text.template, context=text.context, channel="sms").sms
+    assert "group meeting" in words and "has moved" in words and "(was " in words
+    assert _program.title not in words
+
+
+def test_each_move_of_a_meeting_is_told_once(personas, group):
+    _program, first, _texting, emailing, _ = group
+    [moved] = appointment_reschedule(
+        appointment=first, actor=personas.front_desk, start=first.start + dt.timedelta(days=1), override_reason=MOVE
+    )
+    appointment_reschedule(
+        appointment=moved, actor=personas.front_desk, start=moved.start + dt.timedelta(hours=1), override_reason=MOVE
+    )
+    emails = _moved_notices().filter(patient=emailing, channel="email")
+    assert emails.count() == 2
+    assert len(set(emails.values_list("dedupe_key", flat=True))) == 2
+
+
+def test_a_meeting_moved_to_another_office_is_told_its_old_time_on_its_old_offices_clock(personas, group):
+    from apps.scheduling.models import Location
+    from tests.places import pacific_office, pacific_room
+
+    _program, first, _texting, emailing, _ = group
+    old_local = timezone.localtime(first.start, Location.main().zone)
+    office = pacific_office()
+    new_start = dt.datetime.combine(old_local.date() + dt.timedelta(days=1), old_local.time()).replace(
+        tzinfo=office.zone
+    )
+    appointment_reschedule(
+        appointment=first,
+        actor=personas.front_desk,
+        start=new_start,
+        room=pacific_room(office),
+        is_telehealth=False,
+        override_reason="Visiting the Pasadena office",
+    )
+    email = _moved_notices().get(patient=emailing, channel="email")
+    assert email.context["previous_time_zone"] == Location.main().zone.key
+    assert email.context["time_zone"] == "America/Los_Angeles"
+    rendered = message_render(template=email.template, context=email.context, channel="email")
+    was_at = dateformat.format(old_local, "g:i A")
+    shifted = dateformat.format(timezone.localtime(first.start, office.zone), "g:i A")
+    assert f"at {was_at}" in rendered.text and f"at {shifted}" not in rendered.text
+    assert "Pasadena office, Sequoia" in rendered.text
+
+
+def test_a_new_facilitator_alone_is_not_a_move_to_tell(personas, group):
+    from .factories import facilitator_with_evening_hours
+
+    _program, first, _texting, _emailing, _ = group
+    other = facilitator_with_evening_hours(timezone.localtime(first.start, first.zone).weekday())
+    appointment_reschedule(
+        appointment=first, actor=personas.front_desk, start=first.start, therapist=other, override_reason=MOVE
+    )
+    assert not _moved_notices().exists()
+
+
+def test_a_lecture_registrant_is_told_of_a_moved_lecture(personas):
+    program = scheduled_program(
+        actor=personas.front_desk, kind="lecture", service_type=lecture_service_type(), fee_mode="donation"
+    )
+    lecture_register(program=program, name="Robin Visitor", email="robin@example.test", consent=True)
+    first = selectors.program_meetings(program=program).first().appointment
+    appointment_reschedule(
+        appointment=first, actor=personas.front_desk, start=first.start + dt.timedelta(days=1), override_reason=MOVE
+    )
+    notice = Message.objects.get(purpose="lecture_meeting_moved")
+    assert (notice.to_address, notice.status, notice.patient) == ("robin@example.test", MessageStatus.PENDING, None)
+    rendered = message_render(template=notice.template, context=notice.context, channel="email")
+    assert "Hello Robin Visitor" in rendered.text and "has moved" in rendered.text and "(was " in rendered.text

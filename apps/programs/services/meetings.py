@@ -1,5 +1,6 @@
 """What members are sent about meetings: the program's questionnaires and meeting reminders before them (run by
-beat), and word of a meeting cancelled (a reaction to the meeting's transition)."""
+beat), word of a meeting cancelled (a reaction to the meeting's transition) and of a meeting moved (scheduling's
+`group_meetings_moved` hook, which knows the old time and place)."""
 
 import datetime as dt
 
@@ -11,6 +12,7 @@ from apps.core.models import ClinicSettings
 from apps.notifications.models import Channel, Message, MessageStatus
 from apps.notifications.outbox import messages_withdraw, patient_notice_enqueue, public_notice_enqueue
 from apps.outcomes.services import questionnaire_assign, questionnaires_due_notify
+from apps.scheduling.extensions import MovedSession
 from apps.scheduling.models import BLOCKING_STATUSES, AppointmentStatus, AppointmentTransition
 from apps.scheduling.reminders import reader_zone_context, session_place_context
 
@@ -28,6 +30,7 @@ FOLLOW_UP_ANSWER_DAYS = dt.timedelta(days=7)
 MEMBER_REMINDER_PURPOSES = ("group_reminder_email", "group_reminder_sms")
 REMINDER_PURPOSES = (*MEMBER_REMINDER_PURPOSES, "lecture_meeting_reminder")
 CANCELLED_STATUSES = (AppointmentStatus.CANCELLED, AppointmentStatus.LATE_CANCELLED)
+MOVED_PURPOSES = ("group_meeting_moved", "lecture_meeting_moved")
 
 
 def _member_key(appointment, enrollment: Enrollment, what: str) -> str:
@@ -235,6 +238,72 @@ def _meeting_cancelled_tell(meeting: ProgramMeeting) -> None:
             patient=patient,
             subject=appointment,
             template="group_meeting_cancelled",
+            key=key,
+            context={**context, **reader_zone_context(patient)},
+            sms=patient.reminder_sms,
+            expires_at=appointment.start,
+        )
+
+
+def meetings_moved_tell(*, moves: list[MovedSession]) -> None:
+    """Tell each member of a group meeting that it moved to another date, time, room or office (scheduling's
+    `group_meetings_moved` hook, in the move's transaction): its old time on the old office's clock and its new time
+    and place on the new one's, in the member's own zone too where they set one. By email, and by text to those who
+    take text reminders; a member of the public by email with their own link. One notice per member per move (each
+    move is numbered in the key, so a meeting moved away and back is told both times); none for a new facilitator
+    alone, nor for a meeting moved to a time already begun. The reminders of the old time were withdrawn by
+    `meeting_on_change`; beat reminds of the new time at the usual lead."""
+    now = clock.now()
+    for move in moves:
+        appointment = move.appointment
+        if appointment.start <= now or not move.time_or_place_changed:
+            continue
+        meeting = (
+            ProgramMeeting.objects.select_related("program", "appointment__room", "appointment__location")
+            .filter(appointment=appointment)
+            .first()
+        )
+        if meeting is not None:
+            _meeting_moved_tell(meeting, move)
+
+
+def _moves_told(appointment) -> int:
+    """How many moves of this meeting were told before (the caller holds the meeting's row lock)."""
+    keys = Message.objects.filter(
+        subject_type=appointment._meta.label_lower, subject_id=str(appointment.pk), purpose__in=MOVED_PURPOSES
+    ).values_list("dedupe_key", flat=True)
+    return max((int(key.split(":meeting_moved:")[1].split(":")[0]) for key in keys), default=0)
+
+
+def _meeting_moved_tell(meeting: ProgramMeeting, move: MovedSession) -> None:
+    appointment = meeting.appointment
+    number = _moves_told(appointment) + 1
+    context = {
+        **_meeting_context(meeting),
+        "previous_start": move.previous_start.isoformat(),
+        # The old time on the clock of the office it was at (a move to another office changes the clock).
+        "previous_time_zone": move.previous_zone.key,
+    }
+    members = meeting.program.enrollments.filter(status=EnrollmentStatus.ENROLLED).select_related(
+        "patient", "registrant"
+    )
+    for enrollment in members.order_by("pk"):
+        key = f"appointment:{appointment.pk}:member:{enrollment.pk}:meeting_moved:{number}"
+        if enrollment.registrant_id:
+            public_notice_enqueue(
+                email=enrollment.registrant.email,
+                subject=appointment,
+                template="lecture_meeting_moved",
+                key=key,
+                context=_registrant_context(enrollment, context),
+                expires_at=appointment.start,
+            )
+            continue
+        patient = enrollment.patient
+        patient_notice_enqueue(
+            patient=patient,
+            subject=appointment,
+            template="group_meeting_moved",
             key=key,
             context={**context, **reader_zone_context(patient)},
             sms=patient.reminder_sms,
