@@ -1005,20 +1005,24 @@ class CancellationPreview:
         return sum((o.fee.fee for o in self.outcomes if o.fee is not None), Decimal("0.00"))
 
 
+def cancellable_check(appointment: Appointment, *, scope: str = "this") -> None:
+    """What any cancellation asks of the session it starts from, the same for its confirmation (the preview) and
+    for cancelling itself: the session is still booked (409 otherwise, also as the start of "this and the
+    following", which would otherwise cancel the later ones) and, for scope "following", part of a series (422)."""
+    if appointment.status != AppointmentStatus.BOOKED:
+        raise InvalidTransition(f"A {appointment.get_status_display().lower()} session cannot be cancelled.")
+    if scope == "following" and appointment.series_id is None:
+        raise Unprocessable("This session is not part of a series.", fields={"scope": ["Not in a series."]})
+
+
 def cancellation_preview(
     *, appointment: Appointment, scope: str = "this", waive_late_fee: bool = False
 ) -> CancellationPreview:
     """What cancelling would do, before anything is written (what the confirmation states): the sessions it cancels
     (scope "following": this one and the later booked ones of its series), which are late, and the late-cancel fee
     each posts at the patient's class, priced as billing prices the charge itself."""
-    if appointment.status != AppointmentStatus.BOOKED:
-        raise InvalidTransition(f"A {appointment.get_status_display().lower()} session cannot be cancelled.")
-    if scope == "following":
-        if appointment.series_id is None:
-            raise Unprocessable("This session is not part of a series.", fields={"scope": ["Not in a series."]})
-        sessions = list(_following_query(appointment).order_by("start"))
-    else:
-        sessions = [appointment]
+    cancellable_check(appointment, scope=scope)
+    sessions = list(_following_query(appointment).order_by("start")) if scope == "following" else [appointment]
     late = [s for s in sessions if cancellation_is_late(s) and not waive_late_fee]
     # Priced together, in the order their charges post: a package covers only as many as it has sessions left.
     fees = dict(zip((s.pk for s in late), extensions.outcome_prices(appointments=late, policy_fee=True), strict=True))
@@ -1045,8 +1049,7 @@ def _cancel(
     *, appointment: Appointment, actor, reason: str, waive_late_fee: bool, ends_series: bool = False
 ) -> AppointmentTransition:
     appointment = _lock(appointment)
-    if appointment.status != AppointmentStatus.BOOKED:
-        raise InvalidTransition(f"A {appointment.get_status_display().lower()} session cannot be cancelled.")
+    cancellable_check(appointment)
     by_staff = actor is not None and actor.has_role(*STAFF_CANCEL_ROLES)  # None: a patient's link, no account
     if appointment.has_begun and not by_staff:
         # Under way or gone by, the time is no longer the patient's to give back: the session is completed or a
@@ -1083,9 +1086,12 @@ def series_cancel_following(
 
     The first cancellation's transition says the series ends there, so the weekly time is offered down the slot
     waitlist (the programs app's reaction); the reactions run once the series itself is ended."""
-    if appointment.series_id is None:
-        raise Unprocessable("This session is not part of a series.", fields={"scope": ["Not in a series."]})
+    cancellable_check(appointment, scope="following")
     series = AppointmentSeries.objects.select_for_update().get(pk=appointment.series_id)
+    # Read again under its lock (series, then the session, as a move locks them): the session the caller holds may
+    # have been cancelled since, and then it starts nothing.
+    appointment = _lock(appointment)
+    cancellable_check(appointment, scope="following")
     transitions = [
         _cancel(appointment=a, actor=actor, reason=reason, waive_late_fee=waive_late_fee, ends_series=i == 0)
         for i, a in enumerate(_following(appointment))

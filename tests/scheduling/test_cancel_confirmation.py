@@ -241,3 +241,23 @@ def test_a_package_with_one_session_left_covers_one_of_two_late_cancels_in_the_p
     ]
     assert posted == [[Decimal("0.00")], [Decimal("40.00")], []]
     assert preview.fee_total == Decimal("40.00")
+
+
+def test_the_rest_of_a_series_cannot_be_cancelled_from_a_session_no_longer_booked(priced, login, frozen_now):
+    """The confirmation refuses a cancelled session as the start of "this and the following"; so does cancelling,
+    from the page, the API and the service (even holding the session as it was before it was cancelled)."""
+    weekly = _three_weeks(priced)
+    first, later = weekly.booked[0], weekly.booked[1:]
+    services.appointment_cancel(appointment=Appointment.objects.get(pk=first.pk), actor=priced.front_desk)
+    api = login(priced.front_desk, api=True)
+
+    preview = api.get(f"/api/appointments/{first.pk}/cancel-preview/", {"scope": "following"})
+    cancel = api.post(f"/api/appointments/{first.pk}/cancel/", {"scope": "following"}, format="json")
+    assert preview.status_code == cancel.status_code == 409
+    message = "A cancelled session cannot be cancelled."
+    assert preview.json()["error"]["message"] == cancel.json()["error"]["message"] == message
+    page = login(priced.front_desk).post(_cancel_url(first), {"scope": "following", "confirmed": "yes"}, follow=True)
+    assert "A cancelled session cannot be cancelled." in page.content.decode()
+    with pytest.raises(services.InvalidTransition, match="A cancelled session cannot be cancelled."):
+        services.series_cancel_following(appointment=first, actor=priced.front_desk)
+    assert set(Appointment.objects.filter(pk__in=[a.pk for a in later]).values_list("status", flat=True)) == {"booked"}
