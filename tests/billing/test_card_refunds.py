@@ -70,7 +70,7 @@ def test_a_refund_whose_answer_is_lost_stays_pending_and_is_posted_once_when_ask
 
 
 @pytest.mark.django_db
-def test_the_refund_event_posts_a_pending_refund_as_itself_and_its_late_answer_adds_nothing(
+def test_a_refund_event_without_its_refunds_leaves_a_pending_refund_to_be_asked_again_and_it_is_posted_once(
     card_payment, stripe_api, personas, client
 ):
     stripe_api.mode = "down"
@@ -78,13 +78,17 @@ def test_the_refund_event_posts_a_pending_refund_as_itself_and_its_late_answer_a
         payment_refund(actor=personas.billing, payment=card_payment, amount="40", reason="Overcharged")
     event = refunded_event(card_payment.checkout_for_test, amount_refunded=4000, event_id="evt_r1")
     assert webhook_post(client, event).status_code == 200
-    refund = Payment.objects.get(refund_of=card_payment)
-    assert (refund.amount, refund.note) == (Decimal("-40.00"), "Overcharged")
-    assert CardRefund.objects.get().refund == refund
+    assert _refunds(card_payment) == []  # the event cannot say the $40 is this request's
+    assert CardRefund.objects.get().status == CardRefundStatus.PENDING
 
     stripe_api.mode = "up"
     CardRefund.objects.update(requested_at=clock.now() - dt.timedelta(minutes=10))
+    assert card_refunds_retry() == 1  # asked again with its key: the provider answers the refund it made
+    refund = Payment.objects.get(refund_of=card_payment)
+    assert (refund.amount, refund.note, refund.provider_reference) == (Decimal("-40.00"), "Overcharged", "re_test_1")
+    assert CardRefund.objects.get().refund == refund
     assert card_refunds_retry() == 0  # nothing pending any more
+    assert webhook_post(client, {**event, "id": "evt_r1_again"}).status_code == 200
     assert _refunds(card_payment) == [Decimal("-40.00")]
     assert stripe_api.refund_count == 1
 
@@ -195,20 +199,20 @@ def test_closing_a_package_twice_at_once_refunds_the_card_once(stripe_api, perso
 
 
 @pytest.mark.django_db
-def test_a_refund_event_posts_the_pending_refund_it_is_for_when_the_provider_made_a_later_one_first(
+def test_two_pending_refunds_are_each_posted_once_when_the_provider_made_the_later_one_first(
     card_payment, stripe_api, personas, client
 ):
     stripe_api.mode = "down"
     for amount in ("40", "30"):
         with pytest.raises(ProviderUnavailable):
             payment_refund(actor=personas.billing, payment=card_payment, amount=amount, reason="Overcharged")
-    # The provider made the $30 refund first.
+    # The provider made the $30 refund first; the event does not list it, so neither waiting request is taken as made.
     event = refunded_event(card_payment.checkout_for_test, amount_refunded=3000, event_id="evt_r30")
     assert webhook_post(client, event).status_code == 200
-    assert _refunds(card_payment) == [Decimal("-30.00")]
+    assert _refunds(card_payment) == []
     stripe_api.mode = "up"
     CardRefund.objects.update(requested_at=clock.now() - dt.timedelta(minutes=10))
-    assert card_refunds_retry() == 1
+    assert card_refunds_retry() == 2
     assert sorted(_refunds(card_payment)) == [Decimal("-40.00"), Decimal("-30.00")]
     assert stripe_api.refund_count == 2
 
@@ -295,3 +299,80 @@ def test_a_refund_event_with_malformed_refunds_is_a_400_and_writes_nothing(card_
     assert response.status_code == 400, response.content
     assert response.json()["error"]["code"] == "event_malformed"
     assert _refunds(card_payment) == []
+
+
+def _provider_refunded(stripe_api) -> Decimal:
+    return sum((Decimal(r["amount"]) / 100 for r in stripe_api.refunds() if r["status"] == "succeeded"), Decimal(0))
+
+
+def _ledger_refunded(payment) -> Decimal:
+    return -sum(_refunds(payment), Decimal(0))
+
+
+def _retry_all():
+    CardRefund.objects.filter(status=CardRefundStatus.PENDING).update(
+        requested_at=clock.now() - dt.timedelta(minutes=10)
+    )
+    return card_refunds_retry()
+
+
+@pytest.mark.django_db
+def test_a_refund_event_without_its_refunds_takes_no_waiting_request_as_made_and_the_ledger_ends_at_the_providers(
+    card_payment, stripe_api, personas, client
+):
+    stripe_api.mode = "down"
+    with pytest.raises(ProviderUnavailable):
+        payment_refund(actor=personas.billing, payment=card_payment, amount="30", reason="Refund A")
+    stripe_api.refunds_by_key.clear()  # A never reached the provider
+    with pytest.raises(ProviderUnavailable):
+        payment_refund(actor=personas.billing, payment=card_payment, amount="40", reason="Refund B")  # made, lost
+    refund_a, refund_b = CardRefund.objects.order_by("id")
+
+    event = refunded_event(card_payment.checkout_for_test, amount_refunded=4000, event_id="evt_r40")
+    assert webhook_post(client, event).status_code == 200
+    # Which request the $40 is cannot be told: nothing is posted as made, and nothing as the provider's own.
+    assert _refunds(card_payment) == []
+    assert set(CardRefund.objects.values_list("status", flat=True)) == {CardRefundStatus.PENDING}
+
+    stripe_api.mode = "up"
+    assert _retry_all() == 2  # each asked again with its own key: B answers the refund it made, A is made now
+    refund_a.refresh_from_db()
+    refund_b.refresh_from_db()
+    assert (refund_a.status, refund_b.status) == (CardRefundStatus.REFUNDED, CardRefundStatus.REFUNDED)
+    assert (refund_a.refund.note, refund_b.refund.note) == ("Refund A", "Refund B")
+    event = refunded_event(card_payment.checkout_for_test, amount_refunded=7000, event_id="evt_r70")
+    assert webhook_post(client, event).status_code == 200
+    assert _provider_refunded(stripe_api) == Decimal("70.00") == _ledger_refunded(card_payment)
+    assert patient_balance(patient=card_payment.patient) == Decimal("120.00")
+
+
+@pytest.mark.django_db
+def test_a_dashboard_refund_while_the_clinics_waits_is_posted_as_its_own_and_the_clinics_is_still_made(
+    card_payment, stripe_api, personas, client
+):
+    stripe_api.mode = "down"
+    with pytest.raises(ProviderUnavailable):
+        payment_refund(actor=personas.billing, payment=card_payment, amount="40", reason="Overcharged")
+    stripe_api.refunds_by_key.clear()  # the clinic's request never reached the provider
+    stripe_api.dashboard_refund(amount=4000)
+    event = refunded_event(card_payment.checkout_for_test, amount_refunded=4000, event_id="evt_dash")
+    assert webhook_post(client, event).status_code == 200
+    waiting = CardRefund.objects.get()
+    assert waiting.status == CardRefundStatus.PENDING
+
+    stripe_api.mode = "up"
+    assert _retry_all() == 1
+    waiting.refresh_from_db()
+    assert waiting.status == CardRefundStatus.REFUNDED
+    (made,) = [r for r in stripe_api.refunds() if r["metadata"].get("card_refund_id") == str(waiting.pk)]
+    assert waiting.provider_reference == made["id"]
+    event = refunded_event(card_payment.checkout_for_test, amount_refunded=8000, event_id="evt_both")
+    assert webhook_post(client, event).status_code == 200
+    assert _provider_refunded(stripe_api) == Decimal("80.00") == _ledger_refunded(card_payment)
+    assert sorted(Payment.objects.filter(refund_of=card_payment).values_list("note", flat=True)) == [
+        "Overcharged",
+        "Refunded by card",
+    ]
+    # The same events again change nothing.
+    assert webhook_post(client, event).status_code == 200
+    assert _ledger_refunded(card_payment) == Decimal("80.00")

@@ -274,13 +274,12 @@ def _on_charge_refunded(obj: dict, *, provider: str, event_id: str) -> None:
             card_refund_post(card_refund=card_refund, provider_reference=refund["id"])
             missing -= card_refund.amount
     else:
-        # An event without its refunds cannot tell whose refund it is: the waiting requests that fit are taken as
-        # made (the cumulative total then keeps the ledger equal to what the provider refunded).
-        for card_refund in pending.order_by("requested_at", "id"):
-            if card_refund.amount > missing:  # a larger one the provider has not made yet
-                continue
-            card_refund_post(card_refund=card_refund, provider_reference=f"{payment_intent}:refund:{card_refund.pk}")
-            missing -= card_refund.amount
+        # An event without its refunds cannot tell whose refund it is, nor whether a waiting request reached the
+        # provider at all: none is taken as made. Only what the provider refunded beyond the ledger and beyond every
+        # waiting request is posted (as its own row); the waiting ones are settled by asking the provider again with
+        # their own keys (card_refunds_retry), which answers the refund made or makes it, and each refund made then
+        # brings its own event, so the ledger ends at the provider's total.
+        missing -= sum((card_refund.amount for card_refund in pending), ZERO)
     if missing > 0:  # refunded at the provider and not the clinic's request: posted as its own row
         posted = set(Payment.objects.filter(refund_of=payment).values_list("provider_reference", flat=True))
         unmatched = [r for r in refunds or () if r["status"] not in ("failed", "canceled") and r["id"] not in posted]
