@@ -17,6 +17,7 @@ class StripeStandIn:
         self.refunds_by_key: dict[str, dict] = {}
         # "up": answers; "down": makes the refund, then answers 500 (as if its answer were lost); "refusing": 400
         self.mode = "up"
+        self.next_modes: list[str] = []  # modes for the next refund requests, in turn, before `mode` again
         standin = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -34,7 +35,8 @@ class StripeStandIn:
                         "metadata": {"checkout_id": checkout_id},
                     }
                 elif self.path == "/v1/refunds":
-                    if standin.mode == "refusing":
+                    mode = standin.next_modes.pop(0) if standin.next_modes else standin.mode
+                    if mode == "refusing":
                         self._answer(400, {"error": {"type": "invalid_request_error", "message": "Charge disputed."}})
                         return
                     key = self.headers.get("Idempotency-Key")
@@ -51,7 +53,7 @@ class StripeStandIn:
                                 if name.startswith("metadata[")
                             },
                         }
-                    if standin.mode == "down":
+                    if mode == "down":
                         self._answer(500, {"error": {"type": "api_error", "message": "Try again."}})
                         return
                     answer = standin.refunds_by_key[key]

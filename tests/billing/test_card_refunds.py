@@ -376,3 +376,46 @@ def test_a_dashboard_refund_while_the_clinics_waits_is_posted_as_its_own_and_the
     # The same events again change nothing.
     assert webhook_post(client, event).status_code == 200
     assert _ledger_refunded(card_payment) == Decimal("80.00")
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("failing", ["refusing", "down"])
+def test_a_package_close_that_fails_part_way_asks_for_none_of_its_other_card_refunds_later(
+    stripe_api, personas, offering, client, failing
+):
+    from apps.billing.models import PackagePurchase
+    from apps.billing.services.packages import NOT_ASKED, package_purchase, package_refund
+
+    offering.slides_with_class = False
+    offering.save()
+    purchase = package_purchase(actor=personas.front_desk, patient=personas.patient, offering=offering)
+    for amount in ("200", "300", "500"):  # refunded newest first: $500, then $300, then $200
+        checkout = checkout_start(actor=personas.patient_user, patient=personas.patient, amount=Decimal(amount))
+        assert webhook_post(client, completed_event(checkout, event_id=f"evt_{amount}")).status_code == 200
+    receipts = {p.amount: p.receipt_number for p in Payment.objects.filter(refund_of=None)}
+    stripe_api.next_modes = ["up", failing]
+    with pytest.raises((RefundRefused, ProviderUnavailable)) as failed:
+        package_refund(actor=personas.billing, purchase=purchase, reason="Moving away")
+    message = failed.value.message
+    assert f"Refunded: $500.00 to receipt {receipts[Decimal('500.00')]}" in message
+    assert f"$200.00 on receipt {receipts[Decimal('200.00')]}, not asked" in message
+    assert "The package stays open" in message
+    assert PackagePurchase.objects.get().status == "active"
+    not_asked = CardRefund.objects.get(amount=Decimal("200.00"))
+    assert not_asked.status == CardRefundStatus.FAILED
+    assert not_asked.failure == NOT_ASKED
+    assert stripe_api.refund_count == (1 if failing == "refusing" else 2)
+
+    # Nothing of the close is sent behind staff's back.
+    stripe_api.mode = "up"
+    _retry_all()
+    assert not CardRefund.objects.filter(amount=Decimal("200.00"), status=CardRefundStatus.REFUNDED).exists()
+    assert stripe_api.refund_count == (1 if failing == "refusing" else 2)
+
+    # Closed again, it gives back only what is still missing.
+    package_refund(actor=personas.billing, purchase=purchase, reason="Moving away")
+    assert PackagePurchase.objects.get().status == "cancelled"
+    assert stripe_api.refund_count == 3
+    assert _provider_refunded(stripe_api) == Decimal("1000.00")
+    assert -sum(Payment.objects.filter(refund_of__isnull=False).values_list("amount", flat=True)) == Decimal("1000")
+    assert patient_balance(patient=personas.patient) == Decimal("0.00")

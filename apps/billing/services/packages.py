@@ -32,6 +32,7 @@ from ..models import (
     Payment,
     PaymentMethod,
 )
+from ..payments import ProviderUnavailable, RefundRefused
 from ..selectors.ledger import amount_total, patient_balance, payment_refunded
 from ..selectors.packages import package_covering, packages_covering, packages_in_force
 from .common import appointment_charge, charge_at, patient_lock
@@ -262,9 +263,56 @@ def package_refund(*, actor, purchase: PackagePurchase, reason: str) -> PackageP
             for payment, share in (_refund_shares(patient=patient, amount=give_back) if give_back > ZERO else [])
             if payment.method == PaymentMethod.CARD_ONLINE
         ]
-    for card_refund in card_refunds:
-        card_refund_send(card_refund=card_refund)
+    refunded: list[CardRefund] = []
+    for index, card_refund in enumerate(card_refunds):
+        try:
+            card_refund_send(card_refund=card_refund)
+        except (RefundRefused, ProviderUnavailable) as exc:
+            not_asked = _card_refunds_not_asked(patient=patient, card_refunds=card_refunds[index + 1 :])
+            message = _package_refund_failed_message(exc, refunded=refunded, failed=card_refund, not_asked=not_asked)
+            raise type(exc)(message, fields=exc.fields, extra=exc.extra) from exc
+        refunded.append(card_refund)
     return _package_close(actor=actor, purchase=purchase, reason=reason)
+
+
+NOT_ASKED = "Not asked: an earlier refund of this package's close failed."
+
+
+def _card_refunds_not_asked(*, patient, card_refunds: list[CardRefund]) -> list[CardRefund]:
+    """Fail the close's card refunds not sent yet, so that nothing of a close staff were told failed is refunded
+    later behind their back (card_refunds_retry asks only those still pending). Returns those failed."""
+    if not card_refunds:
+        return []
+    with transaction.atomic(durable=True):
+        patient_lock(patient)
+        ids = [card_refund.pk for card_refund in card_refunds]
+        CardRefund.objects.filter(pk__in=ids, status=CardRefundStatus.PENDING).update(
+            status=CardRefundStatus.FAILED, failure=NOT_ASKED, settled_at=clock.now()
+        )
+        return list(CardRefund.objects.filter(pk__in=ids, failure=NOT_ASKED).select_related("payment").order_by("pk"))
+
+
+def _package_refund_failed_message(
+    exc, *, refunded: list[CardRefund], failed: CardRefund, not_asked: list[CardRefund]
+) -> str:
+    """What staff are told when a close stops at a card refund: the provider's answer, then what was refunded and
+    what was not, and that the package stays open."""
+
+    def listed(card_refunds, preposition, tail=""):
+        return "; ".join(
+            f"{money_text(r.amount)} {preposition} receipt {r.payment.receipt_number}{tail}" for r in card_refunds
+        )
+
+    parts = [exc.message]
+    if refunded:
+        parts.append(f"Refunded: {listed(refunded, 'to')}.")
+    waiting = isinstance(exc, ProviderUnavailable)
+    not_refunded = [listed([failed], "on", ", waiting for the provider" if waiting else ", refused")]
+    if not_asked:
+        not_refunded.append(listed(not_asked, "on", ", not asked"))
+    parts.append(f"Not refunded: {'; '.join(not_refunded)}.")
+    parts.append("The package stays open; closing it again gives back only what is still missing.")
+    return " ".join(parts)
 
 
 @transaction.atomic
