@@ -13,7 +13,7 @@ from apps.billing.payments import ProviderUnavailable, RefundRefused
 from apps.billing.selectors.ledger import patient_balance
 from apps.billing.services.charges import charge_for_appointment_outcome
 from apps.billing.services.checkout import checkout_start
-from apps.billing.services.payments import card_refunds_retry, payment_refund
+from apps.billing.services.payments import card_refund_send, card_refunds_retry, payment_refund
 from apps.core import clock
 from apps.core.errors import Unprocessable
 
@@ -419,3 +419,28 @@ def test_a_package_close_that_fails_part_way_asks_for_none_of_its_other_card_ref
     assert _provider_refunded(stripe_api) == Decimal("1000.00")
     assert -sum(Payment.objects.filter(refund_of__isnull=False).values_list("amount", flat=True)) == Decimal("1000")
     assert patient_balance(patient=personas.patient) == Decimal("0.00")
+
+
+@pytest.mark.django_db
+def test_a_refusal_for_a_refund_the_event_already_posted_is_logged_for_billing_to_check(
+    card_payment, stripe_api, personas, client, caplog
+):
+    stripe_api.mode = "down"
+    with pytest.raises(ProviderUnavailable):
+        payment_refund(actor=personas.billing, payment=card_payment, amount="40", reason="Overcharged")
+    event = refunded_event(
+        card_payment.checkout_for_test, amount_refunded=4000, event_id="evt_r40", refunds=stripe_api.refunds()
+    )
+    assert webhook_post(client, event).status_code == 200
+    card_refund = CardRefund.objects.get()
+    assert card_refund.status == CardRefundStatus.REFUNDED
+
+    stripe_api.mode = "refusing"
+    with caplog.at_level("ERROR", logger="apps.billing.services.payments"):
+        posted = card_refund_send(card_refund=card_refund)
+    assert posted == card_refund.refund
+    (record,) = [r for r in caplog.records if r.levelname == "ERROR"]
+    assert str(card_refund.pk) in record.getMessage()
+    assert "Overcharged" not in record.getMessage() and card_payment.patient.legal_last_name not in record.getMessage()
+    card_refund.refresh_from_db()
+    assert card_refund.status == CardRefundStatus.REFUNDED

@@ -191,7 +191,14 @@ def card_refund_send(*, card_refund: CardRefund) -> Payment:
                 status=CardRefundStatus.FAILED, failure=exc.message[:200], settled_at=clock.now()
             )
         posted = None if updated else CardRefund.objects.get(pk=card_refund.pk).refund
-        if posted is not None:  # the provider's refund event posted it meanwhile: it was refunded after all
+        if posted is not None:
+            # The provider's refund event posted it meanwhile, yet the provider now refuses it: one of the two
+            # answers is wrong, and only billing can tell which, in the provider's dashboard. The posting stands.
+            logger.error(
+                "Card refund %s was refused by the provider after its refund event posted it; check it with the "
+                "provider",
+                card_refund.pk,
+            )
             return posted
         raise
     except ProviderUnavailable:
