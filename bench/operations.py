@@ -221,10 +221,10 @@ WITH place AS (
 series AS (
     INSERT INTO scheduling_appointmentseries (therapist_id, patient_id, service_type_id, location_id, room_id,
         is_telehealth, weekday, local_start_time, interval_weeks, first_date, occurrence_count, booked_through,
-        status, cap_override_reason, created_by_id, created_at, updated_at)
+        status, cap_override_reason, override_reason, created_by_id, created_at, updated_at)
     SELECT %(therapist)s, %(patient)s, %(service_type)s, place.id, %(room)s, %(is_telehealth)s,
         extract(isodow FROM %(first_date)s::date) - 1, %(local_start_time)s::time, 1, %(first_date)s::date, 12,
-        %(first_date)s::date + 77, 'active', '', %(therapist)s, now(), now()
+        %(first_date)s::date + 77, 'active', '', '', %(therapist)s, now(), now()
       FROM place
     RETURNING id, location_id)
 INSERT INTO scheduling_appointment (therapist_id, patient_id, location_id, room_id, service_type_id, series_id,
