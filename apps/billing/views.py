@@ -137,13 +137,14 @@ def patient_ledger(request, pk):
     diagnoses = billing_diagnoses(patient=patient)
     lines = ledger_lines(patient=patient)
     balance = patient_balance(patient=patient)
+    waiting = card_refunds_waiting(user=user, patient=patient)
     context = {
         "patient": patient,
         "balance": balance,
         # Nothing owed: an adjustment or a plan would be refused (to give money back is a refund).
         "owed": balance > 0,
-        "lines": ledger_actions(lines),
-        "card_refunds_waiting": card_refunds_waiting(user=user, patient=patient),
+        "lines": ledger_actions(lines, card_refunds_waiting=waiting),
+        "card_refunds_waiting": waiting,
         "current_class": pricing.patient_class_label(patient=patient),
         "assessments": assessments,
         "sees_income": sees_income,

@@ -7,7 +7,7 @@ import re
 import pytest
 
 from apps.billing.models import Adjustment, Payment
-from apps.billing.selectors.ledger import ledger_actions, ledger_lines, payment_refunded
+from apps.billing.selectors.ledger import card_refunds_waiting, ledger_actions, ledger_lines, payment_refunded
 from apps.billing.services.charges import charge_for_appointment_outcome
 from apps.billing.services.payments import adjustment_post, adjustment_reverse, payment_record, payment_refund
 from apps.billing.services.plans import payment_plan_create
@@ -50,7 +50,9 @@ def test_each_line_offers_what_the_services_would_take(personas, account, login)
 
 def test_the_refund_offered_is_what_the_refund_service_leaves_and_a_full_refund_offers_none(personas, account, login):
     check = account["check"]
-    [(_, left, _)] = [row for row in ledger_actions(ledger_lines(patient=personas.patient)) if row[0].row == check]
+    waiting = card_refunds_waiting(user=personas.billing, patient=personas.patient)
+    lines = ledger_actions(ledger_lines(patient=personas.patient), card_refunds_waiting=waiting)
+    [(_, left, _)] = [row for row in lines if row[0].row == check]
     assert left == check.amount - payment_refunded(payment=check)
     payment_refund(actor=personas.billing, payment=check, amount=left, reason="The rest")
     page = _page(login(personas.billing), personas.patient)

@@ -205,26 +205,21 @@ def ledger_lines(
     return sorted(lines, key=lambda line: (line.date, order[line.kind], line.row.pk))
 
 
-def ledger_actions(lines: list[LedgerLine]) -> list[tuple[LedgerLine, Decimal | None, bool]]:
-    """Each line of an account (`ledger_lines` with no dates) with what it offers (one query more only when it holds
-    online card payments): what is left to refund of a payment after its refunds and the card refunds waiting for
-    the provider (None when nothing), and whether an adjustment can be reversed (once, and never a reversal)."""
+def ledger_actions(
+    lines: list[LedgerLine], *, card_refunds_waiting: list[CardRefund]
+) -> list[tuple[LedgerLine, Decimal | None, bool]]:
+    """Each line of an account (`ledger_lines` with no dates) with what it offers: what is left to refund of a payment
+    after its refunds and the card refunds waiting for the provider (the account's `card_refunds_waiting`, which the
+    page lists anyway; None when nothing), and whether an adjustment can be reversed (once, and never a reversal).
+    No query."""
     rows = [line.row for line in lines]
     payments = [row for row in rows if isinstance(row, Payment)]
     refunded: dict[int, Decimal] = {}
     for refund in (p for p in payments if p.is_refund):
         refunded[refund.refund_of_id] = refunded.get(refund.refund_of_id, ZERO) - refund.amount
-    card_ids = [p.pk for p in payments if not p.is_refund and p.method == "card_online"]
-    pending = (
-        dict(
-            CardRefund.objects.filter(payment_id__in=card_ids, status=CardRefundStatus.PENDING)
-            .values("payment_id")
-            .annotate(s=Sum("amount"))
-            .values_list("payment_id", "s")
-        )
-        if card_ids
-        else {}
-    )
+    pending: dict[int, Decimal] = {}
+    for card_refund in card_refunds_waiting:
+        pending[card_refund.payment_id] = pending.get(card_refund.payment_id, ZERO) + card_refund.amount
     left = {p.pk: p.amount - refunded.get(p.pk, ZERO) - pending.get(p.pk, ZERO) for p in payments if not p.is_refund}
     adjustments = [row for row in rows if isinstance(row, Adjustment)]
     reversed_ids = {a.reverses_id for a in adjustments if a.reverses_id is not None}
