@@ -8,6 +8,8 @@ uses the same entries to say what a refused page is for and who uses it.
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from django.db import connections
+from django.db.models import QuerySet
 from django.urls import reverse
 
 from .roles import STAFF_ROLES, Role
@@ -179,28 +181,47 @@ PORTAL_NAV = [
 ]
 
 
-# Counts shown next to a menu entry (unread messages), by the entry's url name. The apps that own the count
-# register it when they load, so this lower layer never imports them.
-_BADGES: dict[str, Callable] = {}
+# Counts shown next to a menu entry (unread messages, referrals waiting), by the entry's url name: `rows(user)` is
+# the queryset whose rows are counted, or None for no count. The apps that own the rows register them when they
+# load, so this lower layer never imports them.
+_BADGES: dict[str, Callable[[object], QuerySet | None]] = {}
 
 
-def nav_badge_register(url_name: str, count: Callable) -> None:
-    """Show `count(user)` (a number; nothing when zero) next to the menu entry of `url_name`."""
-    _BADGES[url_name] = count
+def nav_badge_register(url_name: str, rows: Callable[[object], QuerySet | None]) -> None:
+    """Show how many rows `rows(user)` has (nothing when none) next to the menu entry of `url_name`."""
+    _BADGES[url_name] = rows
 
 
 def _may_open(user, item: NavItem) -> bool:
     return user.has_role(*item.roles) and (item.perm is None or user.has_perm(item.perm))
 
 
-def _entry(user, item: NavItem) -> dict:
-    badge = _BADGES.get(item.url_name)
-    return {"label": item.label, "url": reverse(item.url_name), "badge": badge(user) if badge else 0}
+def _badge_counts(badges: dict[str, QuerySet]) -> dict[str, int]:
+    """Every count of the menu in one query, a subquery each: the menu is on every page."""
+    if not badges:
+        return {}
+    parts, params = [], []
+    for rows in badges.values():
+        sql, rows_params = rows.order_by().query.sql_with_params()
+        # The SQL is the ORM's own, compiled with its values kept apart as parameters.
+        parts.append(f"(SELECT COUNT(*) FROM ({sql}) AS counted)")  # noqa: S608
+        params.extend(rows_params)
+    with connections[next(iter(badges.values())).db].cursor() as cursor:
+        cursor.execute("SELECT " + ", ".join(parts), params)
+        return dict(zip(badges, cursor.fetchone(), strict=True))
 
 
 def navigation_for(user) -> list[dict]:
-    items = STAFF_NAV if user.is_clinic_staff else PORTAL_NAV
-    return [_entry(user, item) for item in items if _may_open(user, item)]
+    items = [item for item in (STAFF_NAV if user.is_clinic_staff else PORTAL_NAV) if _may_open(user, item)]
+    badges = {
+        item.url_name: rows
+        for item in items
+        if item.url_name in _BADGES and (rows := _BADGES[item.url_name](user)) is not None
+    }
+    counts = _badge_counts(badges)
+    return [
+        {"label": item.label, "url": reverse(item.url_name), "badge": counts.get(item.url_name, 0)} for item in items
+    ]
 
 
 def page_described(view_name: str | None) -> NavItem | None:

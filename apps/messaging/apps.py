@@ -9,8 +9,8 @@ class MessagingConfig(AppConfig):
     def ready(self) -> None:
         from apps.accounts.navigation import nav_badge_register
 
-        from .selectors import unread_count_for
+        from .selectors import unread_threads_for
 
         # The menu's unread count comes from here; accounts only knows that some entry may carry a count.
-        nav_badge_register("messaging:inbox", unread_count_for)
-        nav_badge_register("portal:messages", unread_count_for)
+        nav_badge_register("messaging:inbox", unread_threads_for)
+        nav_badge_register("portal:messages", unread_threads_for)

@@ -60,9 +60,9 @@ def threads_of_patient(*, user, patient) -> QuerySet[MessageThread]:
     return threads_visible_to(user=user).filter(patient=patient)
 
 
-def unread_count_for(user) -> int:
-    """Threads with a message the user's side has not opened: the number in the menu."""
-    return inbox(user=user, unread_only=True).count()
+def unread_threads_for(user) -> QuerySet[MessageThread]:
+    """Threads with a message the user's side has not opened: the menu counts them."""
+    return inbox(user=user, unread_only=True)
 
 
 def thread_get_for(*, user, thread_id) -> MessageThread:

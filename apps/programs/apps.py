@@ -51,9 +51,9 @@ class ProgramsConfig(AppConfig):
         reactivated_register(seats.seat_offers_on_reactivation)
         from apps.accounts.navigation import nav_badge_register
 
-        from .selectors import stranded_open_count
+        from .selectors import stranded_open
 
-        nav_badge_register("programs:work_queue", lambda user: stranded_open_count())
+        nav_badge_register("programs:work_queue", lambda user: stranded_open())
 
         from apps.core.transitions import reaction_register
         from apps.notifications.send_guards import send_guard_register

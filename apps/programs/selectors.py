@@ -319,8 +319,9 @@ def stranded_work_queue(*, resolved: bool = False) -> QuerySet[StrandedEnrollmen
     return qs.filter(resolved_at__isnull=True).order_by("created_at", "pk")
 
 
-def stranded_open_count() -> int:
-    return StrandedEnrollment.objects.filter(resolved_at__isnull=True).count()
+def stranded_open() -> QuerySet[StrandedEnrollment]:
+    """People on the work queue nobody has resolved yet: the menu counts them."""
+    return StrandedEnrollment.objects.filter(resolved_at__isnull=True)
 
 
 def program_interest(*, program: GroupProgram) -> dict:

@@ -11,7 +11,7 @@ class ReferralsConfig(AppConfig):
         from apps.scheduling.extensions import booking_checks
 
         from .clearance import clearance_booking_check
-        from .selectors import queue_count
+        from .selectors import queue_rows
 
         booking_checks.register(clearance_booking_check)
-        nav_badge_register("referrals:queue", queue_count)
+        nav_badge_register("referrals:queue", queue_rows)

@@ -53,13 +53,13 @@ def outbound_drafts() -> QuerySet[OutboundReferral]:
     )
 
 
-def queue_count(user) -> int:
-    """The menu's count: inbound referrals waiting and outbound drafts (none for those who do not work the queue)."""
+def queue_rows(user) -> QuerySet | None:
+    """What the menu counts: inbound referrals waiting and outbound drafts (nothing for those who do not work the
+    queue)."""
     if not user.has_perm("referrals.view_queue"):
-        return 0
-    # One query for both: the menu is on every staff page.
+        return None
     waiting = InboundReferral.objects.filter(status__in=WAITING_STATUSES).values("pk")
-    return waiting.union(OutboundReferral.objects.filter(status=OutboundStatus.DRAFT).values("pk"), all=True).count()
+    return waiting.union(OutboundReferral.objects.filter(status=OutboundStatus.DRAFT).values("pk"), all=True)
 
 
 def patient_has_clearance(*, patient) -> bool:

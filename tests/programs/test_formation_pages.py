@@ -3,6 +3,8 @@
 import datetime as dt
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from apps.core import clock
 from apps.notifications.models import Message
@@ -225,3 +227,18 @@ def test_the_menu_shows_the_open_work_queue_count_to_the_front_desk(personas, lo
     entry = next(e for e in navigation_for(personas.front_desk) if e["label"] == "Work queue")
     assert entry["badge"] == len(queue)
     assert "Work queue" not in [e["label"] for e in navigation_for(personas.therapist)]
+
+
+def test_the_front_desks_menu_reads_all_its_counts_in_one_query(personas, queue):
+    """The menu is on every staff page: the work queue, the referrals and the unread messages are counted together."""
+    from apps.accounts.navigation import navigation_for
+
+    navigation_for(personas.front_desk)  # the permissions are cached from here on, as on every later page
+    with CaptureQueriesContext(connection) as captured:
+        badges = {entry["label"]: entry["badge"] for entry in navigation_for(personas.front_desk)}
+    assert len(captured.captured_queries) == 1
+    assert (badges["Work queue"], badges["Referrals"], badges["Inbox"]) == (len(queue), 0, 0)
+    StrandedEnrollment.objects.filter(pk=queue[0].pk).update(
+        resolved_at=clock.now(), resolution_note="Called; still interested."
+    )
+    assert next(e for e in navigation_for(personas.front_desk) if e["label"] == "Work queue")["badge"] == len(queue) - 1
