@@ -2,8 +2,9 @@ from django import forms
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.contrib.auth.models import Group
+from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.http import Http404
+from django.http import Http404, HttpResponseRedirect
 from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
@@ -77,23 +78,57 @@ class RoleAdmin(ReadOnlyAdmin):
     readonly_fields = fields
 
 
+class RefusalsOnTheFormAdmin(admin.ModelAdmin):
+    """A change the services refuse at save (checked again under their locks, after the form's own check passed) is
+    told on the page, and the admin's transaction is rolled back: nothing of it is saved, and never a server error."""
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        try:
+            return super().changeform_view(request, object_id, form_url, extra_context)
+        except ApplicationError as exc:
+            self.message_user(request, f"Not saved: {exc.message}", messages.ERROR)
+        except ValidationError as exc:
+            self.message_user(request, f"Not saved: {' '.join(exc.messages)}", messages.ERROR)
+        return HttpResponseRedirect(request.get_full_path())
+
+
 class TherapistProfileForm(forms.ModelForm):
+    """Checks the profile with the services' own checks, so a refused change is a message on its field."""
+
     class Meta:
         model = TherapistProfile
         fields = "__all__"  # noqa: DJ007 (the admin edits every profile field)
 
-    def clean_discipline(self) -> str:
-        discipline = self.cleaned_data["discipline"]
-        if self.instance.pk and discipline != self.instance.discipline:
+    def clean(self):
+        cleaned = super().clean()
+        if not self.instance.pk or self.errors:
+            return cleaned
+        checks = []
+        if "discipline" in self.changed_data:
+            checks.append(
+                lambda: services.therapist_discipline_check(
+                    therapist=self.instance.user, discipline=cleaned["discipline"]
+                )
+            )
+        if {"is_prelicensed", "supervisor"} & set(self.changed_data):
+            checks.append(
+                lambda: services.therapist_supervision_check(
+                    therapist=self.instance.user,
+                    is_prelicensed=cleaned.get("is_prelicensed", False),
+                    supervisor=cleaned.get("supervisor"),
+                )
+            )
+        for check in checks:
             try:
-                services.therapist_discipline_check(therapist=self.instance.user, discipline=discipline)
+                check()
             except ApplicationError as exc:
-                raise forms.ValidationError(exc.message) from None
-        return discipline
+                field = next((name for name in exc.fields if name in self.fields), None)
+                self.add_error(field, exc.message)
+        return cleaned
 
 
 @admin.register(TherapistProfile)
-class TherapistProfileAdmin(admin.ModelAdmin):
+class TherapistProfileAdmin(RefusalsOnTheFormAdmin):
     form = TherapistProfileForm
     list_display = [
         "user",
@@ -146,9 +181,10 @@ def _user_or_none(pk) -> User | None:
 
 
 @admin.register(ClinicSettings)
-class ClinicSettingsAdmin(admin.ModelAdmin):
+class ClinicSettingsAdmin(RefusalsOnTheFormAdmin):
     """The one settings row, saved through the same service as the Clinic settings page, so each change (releasing
-    session notes in the patients' downloads, say) is in the access log; never added or deleted here."""
+    session notes in the patients' downloads, say) is in the access log; never added or deleted here. The form holds
+    each setting to the model's own validators and bounds (`SETTING_BOUNDS`), as the service's `full_clean` does."""
 
     list_display = ["name", "cancellation_window_hours"]
 

@@ -428,6 +428,7 @@ def therapist_supervision_set(
     after = {"is_prelicensed": is_prelicensed, "supervisor": supervisor.pk if supervisor is not None else None}
     if before == after:
         return profile
+    therapist_supervision_check(therapist=therapist, is_prelicensed=is_prelicensed, supervisor=supervisor)
     profile.is_prelicensed, profile.supervisor = is_prelicensed, supervisor
     profile.save(update_fields=["is_prelicensed", "supervisor", "updated_at"])
     access_log_write(
@@ -439,8 +440,32 @@ def therapist_supervision_set(
     return profile
 
 
+def therapist_supervision_check(*, therapist: User, is_prelicensed: bool, supervisor: User | None) -> None:
+    """Refuse a supervision the clinic cannot work with: a pre-licensed therapist needs a supervisor, and whoever
+    supervises (co-signs the notes, reads the signed plans) is another active, licensed therapist."""
+    if is_prelicensed and supervisor is None:
+        raise Unprocessable(
+            "A pre-licensed therapist needs a supervisor.", fields={"supervisor": ["Choose who supervises them."]}
+        )
+    if supervisor is None:
+        return
+    supervisor_profile = TherapistProfile.objects.filter(user=supervisor).first()
+    if (
+        supervisor.pk == therapist.pk
+        or not supervisor.is_active
+        or not supervisor.has_role(Role.THERAPIST)
+        or (supervisor_profile is not None and supervisor_profile.is_prelicensed)
+    ):
+        raise Unprocessable(
+            f"{supervisor.full_name or supervisor.email} cannot supervise: choose another active, licensed therapist.",
+            fields={"supervisor": ["Not a therapist who can supervise."]},
+        )
+
+
 def therapist_discipline_check(*, therapist: User, discipline: str) -> None:
     """Refuse a discipline the therapist's coming sessions do not fit: move or cancel those first."""
+    if not therapist.has_role(Role.THERAPIST):
+        raise Unprocessable("Choose a therapist.", fields={"therapist": ["Not a therapist."]})
     if discipline not in Discipline.values:
         raise Unprocessable("Choose a discipline.", fields={"discipline": ["Unknown discipline."]})
     count = upcoming_sessions_outside(therapist=therapist, discipline=discipline)
