@@ -759,6 +759,23 @@ def series_extend(*, series: AppointmentSeries, actor=None, today: dt.date | Non
 # Rescheduling
 
 
+def _series_and_session_locked(appointment: Appointment) -> tuple[AppointmentSeries, Appointment]:
+    """Lock the series the session is in now, then the session: the order every change to "this and the following"
+    takes them (the series, then its sessions), so two such changes to one series go in turn, never deadlocked.
+
+    The series is the one the database names for the session, never the caller's copy, which may be stale: a
+    session moved with its following ones is in a new series, and the one it left must not be ended or split. It is
+    checked again under the session's lock; a session moved in between is refused (409), to be tried again."""
+    series_id = Appointment.objects.filter(pk=appointment.pk).values_list("series_id", flat=True).first()
+    if series_id is None:
+        raise Unprocessable("This session is not part of a series.", fields={"scope": ["Not in a series."]})
+    series = AppointmentSeries.objects.select_for_update().get(pk=series_id)
+    appointment = _lock(appointment)
+    if appointment.series_id != series.pk:
+        raise Conflict("This session was just moved to another series; reload it and try again.")
+    return series, appointment
+
+
 def _following_query(appointment: Appointment):
     """This occurrence and the later booked ones of its series."""
     return Appointment.objects.select_related("therapist", "patient", "room", "service_type").filter(
@@ -799,12 +816,8 @@ def appointment_reschedule(
     _require_aware(start, "start")
     if scope not in ("this", "following"):
         raise Unprocessable("Scope is 'this' or 'following'.", fields={"scope": ["Choose this or following."]})
-    if scope == "following":
-        series = appointment.series
-        if series is None:
-            raise Unprocessable("This session is not part of a series.", fields={"scope": ["Not in a series."]})
-        AppointmentSeries.objects.select_for_update().get(pk=series.pk)
-    appointment = _lock(appointment)
+    # "The following" locks the series the session is in now before the session, as every series change does.
+    appointment = _series_and_session_locked(appointment)[1] if scope == "following" else _lock(appointment)
     if appointment.status != AppointmentStatus.BOOKED:
         raise InvalidTransition(f"A {appointment.get_status_display().lower()} session cannot be moved.")
     moving = _following(appointment) if scope == "following" else [appointment]
@@ -1087,10 +1100,9 @@ def series_cancel_following(
     The first cancellation's transition says the series ends there, so the weekly time is offered down the slot
     waitlist (the programs app's reaction); the reactions run once the series itself is ended."""
     cancellable_check(appointment, scope="following")
-    series = AppointmentSeries.objects.select_for_update().get(pk=appointment.series_id)
-    # Read again under its lock (series, then the session, as a move locks them): the session the caller holds may
-    # have been cancelled since, and then it starts nothing.
-    appointment = _lock(appointment)
+    # Read again under its lock: the session the caller holds may have been cancelled since, and then it starts
+    # nothing, or moved into a new series, and then that one ends.
+    series, appointment = _series_and_session_locked(appointment)
     cancellable_check(appointment, scope="following")
     transitions = [
         _cancel(appointment=a, actor=actor, reason=reason, waive_late_fee=waive_late_fee, ends_series=i == 0)
