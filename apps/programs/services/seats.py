@@ -13,6 +13,7 @@ import functools
 from django.db import transaction
 from django.db.models import Exists, Max, OuterRef, Q
 from django.urls import reverse
+from django.utils import timezone
 
 from apps.core import clock
 from apps.core.errors import Conflict, InvalidTransition, Unprocessable
@@ -185,12 +186,21 @@ def _waiting_to_serve(program: GroupProgram):
     return program.enrollments.filter(SERVABLE, status=EnrollmentStatus.WAITLISTED).order_by("waitlist_position")
 
 
+def _meeting_to_come_q(now: dt.datetime, *, program: str = "") -> Q:
+    """The one definition of "a meeting of the program is still to start" at `now`, as a Q on programs (`program`
+    empty) or on rows that name one (`program="program"`: enrollments). A cancelled meeting is not to come. A
+    program with no meetings booked counts from its first meeting's day on the clinic's clock, as its enrollment
+    deadline does: it still meets until that day has passed."""
+    prefix = f"{program}__" if program else ""
+    meetings = ProgramMeeting.objects.filter(program=OuterRef(f"{program}_id" if program else "pk"))
+    to_come = meetings.filter(appointment__start__gt=now, appointment__status__in=BLOCKING_STATUSES)
+    today = timezone.localtime(now, clock.clinic_tz()).date()
+    return Q(Exists(to_come)) | (~Q(Exists(meetings)) & Q(**{f"{prefix}first_meeting_on__gte": today}))
+
+
 def _meeting_to_come(program: GroupProgram) -> bool:
-    """Whether a meeting of the program is still to start (a cancelled one is not). A program with no meetings
-    booked counts from its first meeting's day, as its enrollment deadline does."""
-    if program.meetings.filter(appointment__start__gt=clock.now(), appointment__status__in=BLOCKING_STATUSES).exists():
-        return True
-    return not program.meetings.exists() and clock.local_now().date() <= program.first_meeting_on
+    """Whether a meeting of the program is still to start now, by `_meeting_to_come_q`."""
+    return GroupProgram.objects.filter(pk=program.pk).filter(_meeting_to_come_q(clock.now())).exists()
 
 
 def withdrawal_preview(enrollment: Enrollment) -> dict:
@@ -486,11 +496,9 @@ def _seats_pass_on(program_id: int, *, actor) -> None:
 
 
 def _program_over_q(now: dt.datetime) -> Q:
-    """Q for enrollments of a launched program whose meetings have all begun (or were called off) by `now`: an open
-    offer of theirs can no longer be taken (`program_over_refusal`, in SQL)."""
-    meetings = ProgramMeeting.objects.filter(program=OuterRef("program_id"))
-    to_come = meetings.filter(appointment__start__gt=now, appointment__status__in=BLOCKING_STATUSES)
-    return Q(program__stage=ProgramStage.LAUNCHED) & Q(Exists(meetings)) & ~Q(Exists(to_come))
+    """Q for enrollments of a launched program with no meeting to come at `now` (`_meeting_to_come_q`, the rule
+    `program_over_refusal` reads too): an open offer of theirs can no longer be taken."""
+    return Q(program__stage=ProgramStage.LAUNCHED) & ~_meeting_to_come_q(now, program="program")
 
 
 def seat_offers_due(now: dt.datetime) -> list[int]:
