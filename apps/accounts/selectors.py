@@ -24,6 +24,11 @@ def api_tokens_live_of_others(*, user: User) -> QuerySet[ApiToken]:
     )
 
 
+def email_signs_in(*, email: str) -> bool:
+    """Whether an account already signs in with this address (addresses are kept in lower case, one per account)."""
+    return User.objects.filter(email__iexact=email.strip()).exists()
+
+
 def active_therapists() -> QuerySet[User]:
     """Therapists who can be booked, named on forms and API inputs that choose one."""
     return User.objects.filter(groups__name=Role.THERAPIST, is_active=True)

@@ -1,9 +1,10 @@
 """Every write to patient charts."""
 
 from django.core.exceptions import ValidationError
-from django.db import connection, transaction
+from django.db import IntegrityError, connection, transaction
 
 from apps.accounts.roles import Role
+from apps.accounts.selectors import email_signs_in
 from apps.accounts.services import invitation_send, invitations_revoke_pending, user_create
 from apps.audit.services import access_log_write
 from apps.core import clock
@@ -293,12 +294,25 @@ def patient_invite_to_portal(*, actor, patient: Patient):
     if patient.user is not None and patient.user.has_usable_password():
         raise Conflict("This patient already has a portal account.")
     if patient.user is None:
-        user = user_create(
-            email=patient.email,
-            first_name=patient.first_name,
-            last_name=patient.legal_last_name,
-            roles=[Role.PATIENT],
+        # One address signs in to one account: a chart sharing its email with another account (a parent's, a staff
+        # member's own) needs an address of its own before it can have a portal.
+        taken = Conflict(
+            f"{patient.email} already signs in to another account: give the chart the patient's own email "
+            "address before inviting them.",
+            fields={"email": ["Already used by another account."]},
         )
+        if email_signs_in(email=patient.email):
+            raise taken
+        try:
+            with transaction.atomic():  # the same address invited from another chart at this moment
+                user = user_create(
+                    email=patient.email,
+                    first_name=patient.first_name,
+                    last_name=patient.legal_last_name,
+                    roles=[Role.PATIENT],
+                )
+        except IntegrityError as exc:
+            raise taken from exc
         user.is_active = False
         user.save(update_fields=["is_active"])
         patient.user = user
