@@ -34,6 +34,8 @@ class PatientOutput(serializers.ModelSerializer):
 
 
 class PatientInput(serializers.ModelSerializer):
+    # Any therapist, so a chart naming one who has since left still takes an unrelated edit; the service refuses a
+    # deactivated therapist only when the chart would newly name them.
     primary_therapist = serializers.PrimaryKeyRelatedField(
         queryset=User.objects.filter(groups__name=Role.THERAPIST), required=False, allow_null=True
     )

@@ -1,7 +1,6 @@
 from django import forms
 
-from apps.accounts.models import User
-from apps.accounts.roles import Role
+from apps.accounts.selectors import active_therapists
 from apps.core import clock
 from apps.core.forms import PhoneInput
 from apps.core.phones import phone_to_e164
@@ -45,9 +44,7 @@ class ChartPhonesMixin:
 
 
 class PatientForm(ChartPhonesMixin, forms.ModelForm):
-    primary_therapist = forms.ModelChoiceField(
-        queryset=User.objects.filter(groups__name=Role.THERAPIST, is_active=True), required=False
-    )
+    primary_therapist = forms.ModelChoiceField(queryset=active_therapists(), required=False)
     time_zone = time_zone_field(label="Patient's time zone")
 
     class Meta:

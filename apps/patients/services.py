@@ -53,6 +53,12 @@ def _check_primary_therapist(therapist) -> None:
         raise Unprocessable(
             "The primary therapist must be a therapist.", fields={"primary_therapist": ["Not a therapist."]}
         )
+    # Someone who has left the clinic treats nobody new: the chart would name a therapist who can never see it.
+    if therapist is not None and not therapist.is_active:
+        raise Unprocessable(
+            f"{therapist.full_name} no longer works at the clinic; choose an active therapist.",
+            fields={"primary_therapist": ["Not an active therapist."]},
+        )
 
 
 def _checked(data: dict) -> dict:
