@@ -11,6 +11,7 @@ from apps.accounts.roles import Role
 from apps.accounts.selectors import therapists_of
 from apps.audit.services import access_log_write
 from apps.core.errors import NotFound
+from apps.core.phones import PUNCTUATION
 
 from .models import Patient
 
@@ -102,6 +103,11 @@ def patient_search(*, user, query: str = "", status: str | None = None) -> Query
             | Q(phone__icontains=term)
             | Q(chart_number__iexact=term)
         )
+        # Numbers are kept in international form (+16175550123); a part of one typed as people write it
+        # ("(617)", "555-0123", "617.555.0123") is looked for by its digits.
+        digits = PUNCTUATION.sub("", term)
+        if digits != term and digits.isdigit():
+            term_q |= Q(phone__icontains=digits)
         with contextlib.suppress(ValueError):
             term_q |= Q(date_of_birth=dt.date.fromisoformat(term))
         qs = qs.filter(term_q)
