@@ -32,7 +32,8 @@ def api_token_authenticate(raw: str) -> ApiToken | None:
     now = clock.now()
     if token is None or not hmac.compare_digest(token.secret_hash, token_hash(secret)):
         return None
-    if not token.is_usable(now) or not token.user.is_active:
+    # Tokens are a staff tool: one whose holder no longer has a staff role (a role change since it was minted) stops.
+    if not token.is_usable(now) or not token.user.is_active or not token.user.is_clinic_staff:
         return None
     if token.last_used_at is None or now - token.last_used_at >= LAST_USED_RESOLUTION:
         ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)

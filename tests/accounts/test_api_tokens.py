@@ -118,6 +118,14 @@ def test_a_deactivated_users_token_is_refused(personas):
     assert _token_client(plaintext).get("/api/patients/").status_code == 403
 
 
+def test_a_token_whose_holder_has_no_staff_role_is_refused(personas):
+    """A role change since the token was minted (the Django admin's groups) leaves a patient's account holding it."""
+    token, plaintext = api_token_create(actor=personas.patient_user, name="Left over", lifetime=dt.timedelta(days=30))
+    assert _token_client(plaintext).get("/api/appointments/").status_code == 403
+    token.refresh_from_db()
+    assert token.last_used_at is None
+
+
 def test_use_is_recorded_on_the_token(personas):
     plaintext = api_token_for(personas.front_desk)
     assert ApiToken.objects.get().last_used_at is None
