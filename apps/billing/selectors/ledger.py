@@ -190,7 +190,7 @@ def ledger_lines(
         LedgerLine(
             p.received_at.astimezone(tz).date(),
             "refund" if p.is_refund else "payment",
-            f"{'Refund' if p.is_refund else 'Payment'} ({p.get_method_display()}), receipt {p.receipt_number}"
+            f"{'Refund' if p.is_refund else 'Payment'} by {_method_words(p)}, receipt {p.receipt_number}"
             + (", above the balance: kept as credit on account" if p.credit_on_account else ""),
             -p.amount,
             p,
@@ -203,6 +203,12 @@ def ledger_lines(
     ]
     order = {"charge": 0, "payment": 1, "refund": 1, "adjustment": 2}
     return sorted(lines, key=lambda line: (line.date, order[line.kind], line.row.pk))
+
+
+def _method_words(payment: Payment) -> str:
+    """The method as it reads after "Payment by": "cash", "check", "card (in person)", "card (online)"."""
+    label = payment.get_method_display()
+    return label[:1].lower() + label[1:]
 
 
 def ledger_actions(
