@@ -247,3 +247,18 @@ def clock_next_monday():
 
     today = clock.local_now().date()
     return today + dt.timedelta(days=(7 - today.weekday()) or 7)
+
+
+def test_the_superbill_writes_the_patients_address_without_a_gap_for_a_missing_second_line(february, personas):
+    february.address_line1, february.address_line2 = "297 Maple Street", ""
+    february.city, february.state, february.postal_code = "Cambridge", "MA", "02139"
+    html = render_to_string(
+        "billing/pdf/superbill.html", superbill(patient=february, start=dt.date(2026, 2, 1), end=dt.date(2026, 2, 28))
+    )
+    assert "297 Maple Street, Cambridge MA 02139" in html
+
+    february.address_line2 = "Apt 2"
+    html = render_to_string(
+        "billing/pdf/superbill.html", superbill(patient=february, start=dt.date(2026, 2, 1), end=dt.date(2026, 2, 28))
+    )
+    assert "297 Maple Street, Apt 2, Cambridge MA 02139" in html
