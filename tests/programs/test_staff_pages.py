@@ -5,6 +5,7 @@ import datetime as dt
 import pytest
 import time_machine
 
+from apps.core import clock
 from apps.programs import selectors
 from apps.programs.models import Attendance, Enrollment, WaitlistMove
 from apps.programs.services.seats import enrollment_withdraw, program_enroll
@@ -205,3 +206,16 @@ def test_removing_someone_from_the_waitlist_asks_first_too(personas, login, make
     body = login(personas.front_desk).post(f"/programs/enrollments/{queued.pk}/withdraw/").content.decode()
     assert "leaves the waitlist; the people after them move up" in body
     assert Enrollment.objects.get(pk=queued.pk).status == "waitlisted"
+
+
+def test_the_program_list_names_the_meeting_day_as_a_plural_weekday(personas, login):
+    today = clock.local_now().date()
+    thursday = today + dt.timedelta(days=(3 - today.weekday()) % 7 + 14)
+    friday = thursday + dt.timedelta(days=1)
+    ProgramFactory(title="Thursday group", first_meeting_on=thursday)
+    ProgramFactory(title="Friday group", first_meeting_on=friday)
+
+    page = login(personas.front_desk).get("/programs/").content.decode()
+
+    assert "Thursdays 6:00 PM" in page and "Fridays 6:00 PM" in page
+    assert "Thus " not in page and "Fris " not in page
