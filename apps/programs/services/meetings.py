@@ -217,18 +217,30 @@ def _meeting_cancelled_tell(meeting: ProgramMeeting) -> None:
     the public by email with their own link. Once per member and meeting time; none once the meeting would have
     begun (a text quiet hours hold until then is dropped)."""
     appointment = meeting.appointment
-    context = _meeting_context(meeting)
+    _members_tell(
+        meeting,
+        context=_meeting_context(meeting),
+        templates=("lecture_meeting_cancelled", "group_meeting_cancelled"),
+        key=lambda enrollment: _member_key(appointment, enrollment, "meeting_cancelled"),
+    )
+
+
+def _members_tell(meeting: ProgramMeeting, *, context: dict, templates: tuple[str, str], key) -> None:
+    """One notice to each enrolled member of the meeting, under `key(enrollment)`, expiring when it begins: a member
+    of the public by email with their own link (the first template), a patient by email and, if they take text
+    reminders, by text, in their own zone where they set one (the second)."""
+    appointment = meeting.appointment
+    public_template, patient_template = templates
     members = meeting.program.enrollments.filter(status=EnrollmentStatus.ENROLLED).select_related(
         "patient", "registrant"
     )
     for enrollment in members.order_by("pk"):
-        key = _member_key(appointment, enrollment, "meeting_cancelled")
         if enrollment.registrant_id:
             public_notice_enqueue(
                 email=enrollment.registrant.email,
                 subject=appointment,
-                template="lecture_meeting_cancelled",
-                key=key,
+                template=public_template,
+                key=key(enrollment),
                 context=_registrant_context(enrollment, context),
                 expires_at=appointment.start,
             )
@@ -237,8 +249,8 @@ def _meeting_cancelled_tell(meeting: ProgramMeeting) -> None:
         patient_notice_enqueue(
             patient=patient,
             subject=appointment,
-            template="group_meeting_cancelled",
-            key=key,
+            template=patient_template,
+            key=key(enrollment),
             context={**context, **reader_zone_context(patient)},
             sms=patient.reminder_sms,
             expires_at=appointment.start,
@@ -284,31 +296,12 @@ def _meeting_moved_tell(meeting: ProgramMeeting, move: MovedSession) -> None:
         # The old time on the clock of the office it was at (a move to another office changes the clock).
         "previous_time_zone": move.previous_zone.key,
     }
-    members = meeting.program.enrollments.filter(status=EnrollmentStatus.ENROLLED).select_related(
-        "patient", "registrant"
+    _members_tell(
+        meeting,
+        context=context,
+        templates=("lecture_meeting_moved", "group_meeting_moved"),
+        key=lambda enrollment: f"appointment:{appointment.pk}:member:{enrollment.pk}:meeting_moved:{number}",
     )
-    for enrollment in members.order_by("pk"):
-        key = f"appointment:{appointment.pk}:member:{enrollment.pk}:meeting_moved:{number}"
-        if enrollment.registrant_id:
-            public_notice_enqueue(
-                email=enrollment.registrant.email,
-                subject=appointment,
-                template="lecture_meeting_moved",
-                key=key,
-                context=_registrant_context(enrollment, context),
-                expires_at=appointment.start,
-            )
-            continue
-        patient = enrollment.patient
-        patient_notice_enqueue(
-            patient=patient,
-            subject=appointment,
-            template="group_meeting_moved",
-            key=key,
-            context={**context, **reader_zone_context(patient)},
-            sms=patient.reminder_sms,
-            expires_at=appointment.start,
-        )
 
 
 def member_reminders_on_leaving(transition: EnrollmentTransition) -> None:
