@@ -3,7 +3,7 @@ never shown (the billing pages show them, access-logged)."""
 
 from django.contrib import admin
 
-from apps.core.admin import ReadOnlyAdmin, TransitionAdmin
+from apps.core.admin import ReadOnlyAdmin, ReadOnlyInline, TransitionAdmin
 
 from .models import (
     Adjustment,
@@ -33,18 +33,8 @@ class PovertyGuidelineAdmin(ReadOnlyAdmin):
     list_display = ["year", "region", "first_person", "each_additional_person"]
 
 
-class SlidingScaleClassInline(admin.TabularInline):
+class SlidingScaleClassInline(ReadOnlyInline):
     model = SlidingScaleClass
-    extra = 0
-
-    def has_add_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
 
 
 @admin.register(SlidingScaleSchedule)

@@ -3,7 +3,7 @@
 from django.contrib import admin, messages
 
 from apps.accounts.models import User
-from apps.core.admin import ReadOnlyAdmin, TransitionAdmin
+from apps.core.admin import ReadOnlyAdmin, ReadOnlyInline, TransitionAdmin
 
 from . import services
 from .models import (
@@ -27,18 +27,8 @@ class ServiceTypeAdmin(ReadOnlyAdmin):
     list_display = ["code", "name", "duration_minutes", "is_group", "is_active"]
 
 
-class LocationHoursInline(admin.TabularInline):
+class LocationHoursInline(ReadOnlyInline):
     model = LocationHours
-    extra = 0
-
-    def has_add_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
 
 
 @admin.register(Location)
