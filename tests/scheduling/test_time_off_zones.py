@@ -48,6 +48,18 @@ def west(clinic):
     return office
 
 
+def _book(clinic, office, start, **extra):
+    return services.appointment_book(
+        actor=clinic.front_desk,
+        therapist=clinic.therapist,
+        patient=clinic.patient,
+        service_type=clinic.individual,
+        start=start,
+        location=office,
+        **extra,
+    )
+
+
 def _check(clinic, office, start):
     [slot] = slots_check(
         therapist=clinic.therapist,
@@ -64,52 +76,22 @@ def test_a_whole_day_off_blocks_the_late_evening_of_that_day_at_an_office_behind
     assert "time off" in _check(clinic, west, pacific(MONDAY, 21, 30)).unavailable
     assert "time off" in _check(clinic, west, pacific(MONDAY, 17)).unavailable
     with pytest.raises(Unprocessable):
-        services.appointment_book(
-            actor=clinic.front_desk,
-            therapist=clinic.therapist,
-            patient=clinic.patient,
-            service_type=clinic.individual,
-            start=pacific(MONDAY, 22),
-            location=west,
-        )
+        _book(clinic, west, pacific(MONDAY, 22))
 
 
 def test_a_whole_day_off_leaves_the_evening_before_free_at_an_office_behind_the_clinic(clinic, west):
     # 22:00 Pacific on Sunday is 01:00 on Monday in New York: Sunday where the therapist works.
     assert _check(clinic, west, pacific(SUNDAY, 22)).is_free
     assert _check(clinic, west, pacific(TUESDAY, 17)).is_free
-    booked = services.appointment_book(
-        actor=clinic.front_desk,
-        therapist=clinic.therapist,
-        patient=clinic.patient,
-        service_type=clinic.individual,
-        start=pacific(SUNDAY, 22),
-        location=west,
-    )
+    booked = _book(clinic, west, pacific(SUNDAY, 22))
     assert booked.override_reason == ""
 
 
 def test_the_sessions_to_move_are_those_on_the_day_off_where_they_are(clinic, west):
-    sunday_late = services.appointment_book(
-        actor=clinic.front_desk,
-        therapist=clinic.therapist,
-        patient=clinic.patient,
-        service_type=clinic.individual,
-        start=pacific(SUNDAY, 22),
-        location=west,
-    )
-    monday_late = services.appointment_book(
-        actor=clinic.front_desk,
-        therapist=clinic.therapist,
-        patient=clinic.patient,
-        service_type=clinic.individual,
-        start=pacific(MONDAY, 22),
-        location=west,
-        override_reason="Agreed before the day off",
-    )
+    _book(clinic, west, pacific(SUNDAY, 22))
+    monday_late = _book(clinic, west, pacific(MONDAY, 22), override_reason="Agreed before the day off")
     [off] = clinic.therapist.time_off.all()
     assert [a.pk for a in selectors.sessions_in_time_off(time_off=off)] == [monday_late.pk]
-    assert sunday_late.pk
 
 
 def test_online_booking_offers_nothing_on_the_day_off_and_all_of_the_evening_before(clinic, west):
@@ -141,14 +123,7 @@ def test_the_page_names_the_sessions_to_move_at_their_offices_time(clinic, login
     WorkingHours.objects.create(
         therapist=clinic.therapist, location=office, weekday=0, start_time=dt.time(17), end_time=dt.time(23, 30)
     )
-    services.appointment_book(
-        actor=clinic.front_desk,
-        therapist=clinic.therapist,
-        patient=clinic.patient,
-        service_type=clinic.individual,
-        start=pacific(MONDAY, 22),
-        location=office,
-    )
+    _book(clinic, office, pacific(MONDAY, 22))
     response = login(clinic.front_desk).post(
         reverse("scheduling:availability_therapist", args=[clinic.therapist.pk]),
         {"kind": "time-off", "off-start_date": MONDAY.isoformat(), "off-end_date": MONDAY.isoformat()},
