@@ -31,8 +31,9 @@ class UserAdmin(BaseUserAdmin):
         ("Access", {"fields": ["is_active", "is_staff", "is_superuser", "groups"]}),
     ]
     # Roles and deactivation change on the clinic's Users page, through the services that keep an active admin,
-    # keep a therapist with booked sessions, and end a leaver's tokens and invitations: not around them here.
-    readonly_fields = ["is_active", "groups"]
+    # keep a therapist with booked sessions, and end a leaver's tokens and invitations: not around them here. The
+    # superuser flag grants every permission but the clinical ones: it is given from the command line, never here.
+    readonly_fields = ["is_active", "is_staff", "is_superuser", "groups"]
     actions = ["send_password_reset"]
 
     def get_urls(self):

@@ -301,8 +301,9 @@ def invitation_accept(*, token: str, password: str) -> User:
 
 def password_resettable(user: User | None) -> bool:
     """Whose password a "Forgot your password?" link may set: an active account that has one. A deactivated account
-    stays closed, and someone invited who never accepted sets their first password from their invitation."""
-    return user is not None and user.is_active and user.has_usable_password() and not user.invitation_pending
+    stays closed, and someone invited who never accepted (inactive, with no password yet) sets their first password
+    from their invitation."""
+    return user is not None and user.is_active and user.has_usable_password()
 
 
 @transaction.atomic

@@ -342,7 +342,9 @@ class StatementOutput(serializers.ModelSerializer):
 MAX_ID = 10**MAX_ID_DIGITS - 1
 
 
-class LedgerListInput(serializers.Serializer):
+class PatientFilter(serializers.Serializer):
+    """`?patient=`: a list narrowed to one patient's rows; anything but an id is refused (400)."""
+
     patient = serializers.IntegerField(
         required=False, min_value=1, max_value=MAX_ID, help_text="Only this patient's rows (billing, front desk)."
     )
@@ -354,7 +356,7 @@ class LedgerViewSetMixin:
 
     model = None
 
-    @extend_schema(parameters=[LedgerListInput])
+    @extend_schema(parameters=[PatientFilter])
     def list(self, request, *args, **kwargs):
         return super().list(request, *args, **kwargs)
 
@@ -363,7 +365,7 @@ class LedgerViewSetMixin:
             return self.model.objects.none()
         user = self.request.user
         qs = self.model.objects.all()
-        query = LedgerListInput(data=self.request.query_params)
+        query = PatientFilter(data=self.request.query_params)
         query.is_valid(raise_exception=True)
         if user.has_perm("billing.list_balances"):
             wanted = query.validated_data.get("patient")
@@ -402,10 +404,6 @@ class StatementViewSet(LedgerViewSetMixin, viewsets.ReadOnlyModelViewSet):
 
 
 # --- Good Faith Estimates and diagnoses ---------------------------------------------------------------------------
-
-
-class PatientFilter(serializers.Serializer):
-    patient = serializers.IntegerField(min_value=1, max_value=MAX_ID, required=False)
 
 
 class EstimateLineOutput(serializers.Serializer):

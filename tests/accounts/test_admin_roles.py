@@ -122,3 +122,20 @@ def test_a_clinic_setting_changed_in_the_admin_is_in_the_access_log(superuser_ad
         superuser_admin.post(f"/admin/core/clinicsettings/{settings_row.pk}/delete/", {"post": "yes"}).status_code
         == 403
     )
+
+
+def test_the_admin_cannot_make_anyone_a_superuser(superuser_admin, personas):
+    user = personas.front_desk
+    response = superuser_admin.post(
+        f"/admin/accounts/user/{user.pk}/change/",
+        {
+            "email": user.email,
+            "first_name": "Fran",
+            "last_name": user.last_name,
+            "is_staff": "on",
+            "is_superuser": "on",
+        },
+    )
+    assert response.status_code == 302
+    user.refresh_from_db()
+    assert (user.first_name, user.is_staff, user.is_superuser) == ("Fran", False, False)

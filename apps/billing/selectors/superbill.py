@@ -41,13 +41,11 @@ def superbill_lines(*, patient, start: dt.date, end: dt.date) -> list[dict]:
             "service_type",
             "appointment__location",
             "therapist__therapist_profile__supervisor__therapist_profile",
-            "package_session__purchase",
+            "package_session__purchase__charge",
         )
     )
     covered = {c.pk: c.package_session for c in charges if hasattr(c, "package_session")}
-    package_charges = [
-        ps.purchase.charge for ps in {ps.purchase_id: ps for ps in covered.values()}.values() if ps.purchase.charge_id
-    ]
+    package_charges = [ps.purchase.charge for ps in {ps.purchase_id: ps for ps in covered.values()}.values()]
     paid = charges_paid(patient=patient, charges=charges + package_charges)
     credited = dict(
         Adjustment.objects.filter(charge__in=package_charges)
