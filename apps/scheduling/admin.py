@@ -97,8 +97,8 @@ class CalendarFeedAdmin(ReadOnlyAdmin):
     @admin.action(description="Revoke the selected therapists' feeds", permissions=["view"])
     def revoke(self, request, queryset):
         revoked = 0
-        for therapist_id in queryset.filter(revoked_at__isnull=True).values_list("therapist", flat=True).distinct():
-            therapist = User.objects.get(pk=therapist_id)
+        therapists = User.objects.filter(pk__in=queryset.filter(revoked_at__isnull=True).values("therapist"))
+        for therapist in therapists:
             revoked += services.calendar_feed_revoke(actor=request.user, therapist=therapist)
         self.message_user(request, f"{revoked} feed(s) revoked.", messages.SUCCESS)
 

@@ -434,7 +434,7 @@ def _seat_offer_take(*, actor, enrollment: Enrollment, offer_number: int | None)
     enrollment = enrollment_lock(enrollment.pk)
     offer_check_open(**seat_offer_open_check(enrollment, offer_number=offer_number))
     # The offer is open by the engine's check, so what refuses it now is the program being over: it ends here.
-    if refusal := seat_offer_problem(enrollment, offer_number=offer_number):
+    if refusal := program_over_refusal(enrollment.program):
         _offer_end_program_over(enrollment)
         return enrollment, refusal
     if enrollment.patient_id is not None and not patient_in_care_hold(enrollment.patient_id):
