@@ -218,13 +218,10 @@ def _as_list(answer) -> list:
     return answer if isinstance(answer, list) else [answer]
 
 
-@transaction.atomic
 def open_answer_flags_notify(*, patient_id: int) -> None:
     """Tell the psychotherapists treating the patient now of each risk answer nobody has reviewed yet, as
     `outcomes.services.open_flags_notify` does for PHQ-9 answers: once per answer and clinician, a link only."""
-    now = clock.now()
-    for flag in AnswerFlag.objects.filter(patient_id=patient_id, reviewed_at__isnull=True).select_related("patient"):
-        risk_answer_notify(patient=flag.patient, subject=flag, perm="intake.review_flag", now=now)
+    risk_answers_sweep(answers=AnswerFlag.objects.filter(patient_id=patient_id, reviewed_at__isnull=True))
 
 
 # How long after a release ended the daily job still tells the patient: a missed run or two is caught up, and a

@@ -232,21 +232,19 @@ def risk_answers_sweep(*, answers: QuerySet) -> int:
 def open_flags_sweep() -> int:
     """Tell the psychotherapists treating each patient of every flagged PHQ-9 answer nobody has reviewed that they
     were not told of (`risk_answers_sweep`; beat, every 10 minutes)."""
-    return risk_answers_sweep(answers=QuestionnaireResponse.objects.filter(flagged=True, flag_reviewed_at__isnull=True))
+    return risk_answers_sweep(answers=_flags_open())
 
 
-@transaction.atomic
+def _flags_open() -> QuerySet[QuestionnaireResponse]:
+    return QuestionnaireResponse.objects.filter(flagged=True, flag_reviewed_at__isnull=True)
+
+
 def open_flags_notify(*, patient_id: int) -> None:
     """Tell the psychotherapists treating the patient now of each flagged answer nobody has reviewed yet: one given
     while nobody could review it (no psychotherapist treated the patient) reaches the first who does. Who was told
-    already is not told again (`risk_answer_notify` queues once per answer and clinician). Called once a change that
+    already is not told again (`risk_answers_sweep` queues once per answer and clinician). Called once a change that
     may have given the patient a new treating therapist has committed (patients.extensions.treating_changed)."""
-    flagged = QuestionnaireResponse.objects.filter(
-        patient_id=patient_id, flagged=True, flag_reviewed_at__isnull=True
-    ).select_related("patient")
-    now = clock.now()
-    for response in flagged:
-        risk_answer_notify(patient=response.patient, subject=response, perm="outcomes.review_flag", now=now)
+    risk_answers_sweep(answers=_flags_open().filter(patient_id=patient_id))
 
 
 @transaction.atomic
