@@ -5,7 +5,7 @@ beat), word of a meeting cancelled (a reaction to the meeting's transition) and 
 import datetime as dt
 
 from django.db import transaction
-from django.db.models import Prefetch
+from django.db.models import Prefetch, QuerySet
 
 from apps.core import clock
 from apps.core.models import ClinicSettings
@@ -200,11 +200,7 @@ def meeting_on_change(transition: AppointmentTransition) -> None:
     moved = transition.from_status == transition.to_status == AppointmentStatus.BOOKED
     if appointment.patient_id is not None or not (moved or transition.to_status in CANCELLED_STATUSES):
         return
-    meeting = (
-        ProgramMeeting.objects.select_related("program", "appointment__room", "appointment__location")
-        .filter(appointment=appointment)
-        .first()
-    )
+    meeting = _meetings_of([appointment]).first()
     if meeting is None:
         return
     messages_withdraw(subjects=[appointment], purposes=REMINDER_PURPOSES)
@@ -266,17 +262,18 @@ def meetings_moved_tell(*, moves: list[MovedSession]) -> None:
     alone, nor for a meeting moved to a time already begun. The reminders of the old time were withdrawn by
     `meeting_on_change`; beat reminds of the new time at the usual lead."""
     now = clock.now()
-    for move in moves:
-        appointment = move.appointment
-        if appointment.start <= now or not move.time_or_place_changed:
-            continue
-        meeting = (
-            ProgramMeeting.objects.select_related("program", "appointment__room", "appointment__location")
-            .filter(appointment=appointment)
-            .first()
-        )
-        if meeting is not None:
+    told = [move for move in moves if move.appointment.start > now and move.time_or_place_changed]
+    meetings = {meeting.appointment_id: meeting for meeting in _meetings_of([move.appointment for move in told])}
+    for move in told:
+        if (meeting := meetings.get(move.appointment.pk)) is not None:
             _meeting_moved_tell(meeting, move)
+
+
+def _meetings_of(appointments) -> QuerySet[ProgramMeeting]:
+    """The group meetings these sessions are, with what their notices name."""
+    return ProgramMeeting.objects.select_related("program", "appointment__room", "appointment__location").filter(
+        appointment__in=appointments
+    )
 
 
 def _moves_told(appointment) -> int:
