@@ -153,32 +153,24 @@ class TherapistProfileAdmin(RefusalsOnTheFormAdmin):
         if not changed:
             super().save_model(request, obj, form, change)
             return
-        wanted = {field: getattr(obj, field) for field in self.SERVICE_FIELDS}
-        for field in self.SERVICE_FIELDS:  # the rest of the form is saved as it is; these through their services
-            setattr(obj, field, form.initial[field] if field != "supervisor" else _user_or_none(form.initial[field]))
-        super().save_model(request, obj, form, change)
+        # The rest of the form is saved as it is; these fields through their services, which read the profile again
+        # under its lock, so the object's values are only what was asked for.
+        others = [field for field in form.changed_data if field not in self.SERVICE_FIELDS]
+        if others:
+            obj.save(update_fields=[*others, "updated_at"])
         if "discipline" in changed:
-            services.therapist_discipline_set(actor=request.user, therapist=obj.user, discipline=wanted["discipline"])
+            services.therapist_discipline_set(actor=request.user, therapist=obj.user, discipline=obj.discipline)
         if {"is_prelicensed", "supervisor"} & set(changed):
             services.therapist_supervision_set(
-                actor=request.user,
-                therapist=obj.user,
-                is_prelicensed=wanted["is_prelicensed"],
-                supervisor=wanted["supervisor"],
+                actor=request.user, therapist=obj.user, is_prelicensed=obj.is_prelicensed, supervisor=obj.supervisor
             )
         if {"self_booking", "accepts_new_patients"} & set(changed):
             services.therapist_self_booking_set(
                 actor=request.user,
                 therapist=obj.user,
-                self_booking=wanted["self_booking"],
-                accepts_new_patients=wanted["accepts_new_patients"],
+                self_booking=obj.self_booking,
+                accepts_new_patients=obj.accepts_new_patients,
             )
-        for field, value in wanted.items():
-            setattr(obj, field, value)
-
-
-def _user_or_none(pk) -> User | None:
-    return User.objects.filter(pk=pk).first() if pk is not None else None
 
 
 @admin.register(ClinicSettings)
