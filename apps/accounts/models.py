@@ -87,6 +87,11 @@ class User(AbstractBaseUser, PermissionsMixin):
         """Invited and never accepted: inactive, with no password yet (a deactivated account keeps its password)."""
         return not self.is_active and not self.has_usable_password()
 
+    @property
+    def can_sign_in(self) -> bool:
+        """Active with a password set (neither deactivated nor an invitation not yet accepted)."""
+        return self.is_active and self.has_usable_password()
+
     def has_role(self, *roles: str) -> bool:
         return bool(self.roles.intersection(roles))
 

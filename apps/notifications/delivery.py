@@ -95,8 +95,13 @@ def _status_callback_url() -> str:
 
 
 def _render(message: Message) -> Outgoing:
+    context = message.context
+    if message.patient is not None:
+        # Read when sending, not when queueing: an invitation accepted in between counts. Words that link to the portal
+        # tell someone without an account how to get one instead of sending them to a sign-in they cannot pass.
+        context = {**context, "portal_ready": message.patient.signs_in_to_portal}
     try:
-        rendered = message_render(template=message.template, context=message.context, channel=message.channel)
+        rendered = message_render(template=message.template, context=context, channel=message.channel)
     except (TemplateDoesNotExist, TemplateSyntaxError) as exc:
         # Retrying cannot fix a missing or broken template; staff see it failed and why.
         raise DeliveryError(f"Message template problem: {exc.__class__.__name__}: {exc}"[:450], permanent=True) from exc
@@ -249,7 +254,7 @@ def _batch_read(message_ids: list[int]) -> tuple[dict[int, Message], dict[int, s
         rows = {
             message.pk: message
             for message in Message.objects.select_for_update(skip_locked=True, of=("self",))
-            .select_related("patient")
+            .select_related("patient__user")
             .filter(pk__in=set(message_ids), status=MessageStatus.PENDING)
         }
         due = []

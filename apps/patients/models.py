@@ -157,5 +157,10 @@ class Patient(TimeStampedModel):
         return self.status == PatientStatus.ACTIVE
 
     @property
+    def signs_in_to_portal(self) -> bool:
+        """Whether the portal's pages are open to the patient: what an email linking there may take for granted."""
+        return self.user is not None and self.user.can_sign_in
+
+    @property
     def can_receive_sms(self) -> bool:
         return bool(self.phone and self.sms_consent_at and not self.sms_opted_out_at)

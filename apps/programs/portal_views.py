@@ -5,11 +5,13 @@ The weekly-slot waitlist's patient pages and the offer links' landing page are i
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from apps.core.errors import ApplicationError
-from apps.core.views import action_call, action_from_url
+from apps.core.views import action_call, action_from_url, call_with_messages
 from apps.patients.portal import portal_patient
+from apps.waitlist.offers import offer_link_actor, offer_link_answered
 
 from . import member_meetings, selectors
 from .models import LIVE_STATUSES, Enrollment, ProgramStage
@@ -100,16 +102,22 @@ def enrollment_action(request, pk, action):
 def seat_offer_link(request, link):
     """A seat offer's emailed link (through the offer engine): the offer and the answer asked for, or the answer once
     the button is pressed."""
-    enrollment = _own_enrollment(request, link.object_id)
-    if request.method == "POST":
-        action_call(
-            request,
-            ENROLLMENT_ACTIONS[link.action],
-            say={"title": enrollment.program.title},
-            enrollment=enrollment,
-            offer_number=link.offer_number,
+    if request.user.is_authenticated:
+        enrollment = _own_enrollment(request, link.object_id)
+    else:
+        # A registrant's seat (no chart) is answered from the lectures' own link page.
+        enrollment = get_object_or_404(
+            Enrollment.objects.select_related("program", "patient__user"), pk=link.object_id, patient__isnull=False
         )
-        return redirect("portal:programs:detail", pk=enrollment.program_id)
+    if request.method == "POST":
+        answer, success = ENROLLMENT_ACTIONS[link.action]
+        actor = offer_link_actor(request, enrollment.patient)
+        call_with_messages(
+            request,
+            lambda: answer(actor=actor, enrollment=enrollment, offer_number=link.offer_number),
+            success.format(title=enrollment.program.title),
+        )
+        return offer_link_answered(request, reverse("portal:programs:detail", args=[enrollment.program_id]))
     problem = seats.seat_offer_problem(enrollment, offer_number=link.offer_number)
     context = {"enrollment": enrollment, "action": link.action, "is_current": not problem, "problem": problem}
     return render(request, "programs/portal/offer.html", context)

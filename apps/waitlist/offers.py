@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 from django.core import signing
 from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect
 from django.urls import reverse
 
 from apps.core import clock
@@ -141,6 +142,21 @@ def offer_notify(
     patient_notice_enqueue(
         patient=patient, subject=subject, template=template, key=key, context=context, expires_at=expires_at
     )
+
+
+def offer_link_actor(request: HttpRequest, patient):
+    """Who answers an offer from its emailed link: the signed-in patient (the kind has checked it is their offer), or,
+    signed out, the patient the link was sent to, for whom the signed link stands in for signing in (as a reminder's
+    confirm and cancel links do), so a patient without a portal account can answer too."""
+    return request.user if request.user.is_authenticated else patient.user
+
+
+def offer_link_answered(request: HttpRequest, portal_page: str) -> HttpResponse:
+    """Where answering from a link leads: the portal page of the place for a signed-in patient, back to the link's
+    own page (which then says how it stands) for someone signed out."""
+    if request.user.is_authenticated:
+        return redirect(portal_page)
+    return redirect(request.get_full_path())
 
 
 def offer_link_answer(request: HttpRequest, link: OfferLink) -> HttpResponse:

@@ -11,7 +11,7 @@ from apps.patients.portal import portal_patient
 from . import selectors, services
 from .forms import SlotRequestForm
 from .models import SlotOffer, SlotRequest
-from .offers import offer_link_answer, offer_problem, offer_token_read
+from .offers import offer_link_actor, offer_link_answer, offer_link_answered, offer_problem, offer_token_read
 
 SLOT_OFFER_ACTIONS = {
     "accept": (services.slot_offer_accept, "Your weekly time is booked."),
@@ -68,11 +68,11 @@ def slot_offer_action(request, pk, action):
     return redirect("portal:programs:slot_requests")
 
 
-@login_required
 @require_http_methods(["GET", "POST"])
 def offer_link(request, token):
-    """The target of the emailed accept/decline links, for seat and slot offers alike. Answering takes a button
-    press (a POST), so mail scanners that open links cannot answer for the patient."""
+    """The target of the emailed accept/decline links, for seat and slot offers alike, signed in or not (see
+    `offer_link_actor`). Answering takes a button press (a POST), so mail scanners that open links cannot answer for
+    the patient."""
     link = offer_token_read(token)
     if link is None:
         return render(request, "waitlist/portal/offer_invalid.html", status=404)
@@ -81,10 +81,17 @@ def offer_link(request, token):
 
 def slot_offer_link(request, link):
     """A slot offer's emailed link: the offer and the answer asked for, or the answer once the button is pressed."""
-    offer = _own_slot_offer(request, link.object_id)
+    if request.user.is_authenticated:
+        offer = _own_slot_offer(request, link.object_id)
+    else:
+        offer = get_object_or_404(
+            SlotOffer.objects.select_related("slot__therapist", "request__patient__user"), pk=link.object_id
+        )
     if request.method == "POST":
-        action_call(request, SLOT_OFFER_ACTIONS[link.action], offer=offer)
-        return redirect("portal:programs:slot_requests")
+        answer, success = SLOT_OFFER_ACTIONS[link.action]
+        actor = offer_link_actor(request, offer.request.patient)
+        call_with_messages(request, lambda: answer(actor=actor, offer=offer), success)
+        return offer_link_answered(request, "portal:programs:slot_requests")
     is_current = not offer_problem(**services.slot_offer_open_check(offer))
     context = {"offer": offer, "action": link.action, "is_current": is_current}
     return render(request, "waitlist/portal/slot_offer.html", context)

@@ -10,6 +10,7 @@ from apps.core.models import ClinicSettings
 from apps.notifications.models import Message
 from apps.programs.models import Enrollment
 from apps.programs.services.seats import enrollment_withdraw, program_enroll
+from tests.factories import PatientFactory
 from tests.programs.factories import scheduled_program
 
 pytestmark = pytest.mark.django_db
@@ -176,3 +177,54 @@ def test_a_seat_offer_past_its_deadline_offers_no_answer_before_the_sweep_passes
     assert Enrollment.objects.get(pk=enrollment.pk).status == "offered"  # not yet swept
     for shown in (page, listed):
         assert "Offer ended" in shown and "Accept the seat" not in shown
+
+
+@pytest.fixture
+def chart_only_offer(personas, full_program):
+    """A patient with a chart but no portal account, put in line by the front desk and offered a seat; the paths of
+    the emailed accept and decline links."""
+    program, members, ahead = full_program
+    patient = PatientFactory()
+    program_enroll(actor=personas.front_desk, program=program, patient=patient)
+    enrollment_withdraw(actor=ahead.user, enrollment=Enrollment.objects.get(patient=ahead))
+    enrollment_withdraw(actor=members[0].user, enrollment=Enrollment.objects.get(patient=members[0]))
+    context = Message.objects.get(template="seat_offer", patient=patient, channel="email").context
+    paths = {action: context[f"{action}_url"].split("localhost:8000", 1)[-1] for action in ("accept", "decline")}
+    return Enrollment.objects.get(patient=patient, program=program), paths
+
+
+def test_a_patient_without_a_portal_account_takes_the_seat_from_the_emailed_link(client, chart_only_offer):
+    enrollment, paths = chart_only_offer
+    page = client.get(paths["accept"])
+    assert page.status_code == 200
+    assert "Accept the seat" in page.content.decode() and "/accounts/login" not in page.get("Location", "")
+    assert Enrollment.objects.get(pk=enrollment.pk).status == "offered"  # opening the link answers nothing
+    answered = client.post(paths["accept"])
+    assert answered.status_code == 302 and answered["Location"] == paths["accept"]
+    assert Enrollment.objects.get(pk=enrollment.pk).status == "enrolled"
+    after = client.get(paths["accept"]).content.decode()
+    assert "is confirmed" in after and "The seat is taken" in after and "Accept the seat" not in after
+    transition = enrollment.transitions.order_by("-pk").first()
+    assert (transition.to_status, transition.actor) == ("enrolled", None)
+
+
+def test_a_patient_without_a_portal_account_declines_from_the_link_and_the_seat_moves_on(client, chart_only_offer):
+    enrollment, paths = chart_only_offer
+    client.post(paths["decline"])
+    assert Enrollment.objects.get(pk=enrollment.pk).status == "declined"
+    assert "no longer open: declined" in client.get(paths["accept"]).content.decode()
+    assert client.post(paths["accept"]).status_code == 302
+    assert Enrollment.objects.get(pk=enrollment.pk).status == "declined"
+
+
+def test_signed_out_the_link_answers_for_a_patient_with_an_account_too(personas, client, full_program, offer_path):
+    assert client.post(offer_path).status_code == 302
+    assert Enrollment.objects.get(patient=personas.patient, program=full_program[0]).status == "enrolled"
+
+
+def test_a_signed_out_link_cannot_answer_a_lecture_registrants_seat_or_a_made_up_one(client):
+    from apps.waitlist.offers import offer_token_make
+
+    token = offer_token_make(kind="seat", object_id=10**9, offer_number=1, action="accept")
+    assert client.get(f"/portal/programs/offers/{token}/").status_code == 404
+    assert client.get("/portal/programs/offers/not-a-token/").status_code == 404

@@ -441,3 +441,16 @@ def test_a_registration_link_stops_working_a_month_after_the_series_or_the_regis
         assert client.post(link(kept) + "cancel/").status_code == 410
     kept.refresh_from_db()
     assert kept.status == EnrollmentStatus.ENROLLED
+
+
+@pytest.mark.django_db
+def test_a_registrants_offer_link_moved_to_the_portals_address_answers_nothing(personas, client):
+    program = lecture(capacity=1)
+    seated = register(program)
+    waiting = register(program, name="Sam Visitor", email="sam@example.test")
+    enrollment_withdraw(actor=None, enrollment=seated)
+    token = Message.objects.get(template="lecture_seat_offer").context["accept_url"].rstrip("/").rsplit("/", 1)[-1]
+    assert client.get(f"/portal/programs/offers/{token}/").status_code == 404
+    assert client.post(f"/portal/programs/offers/{token}/").status_code == 404
+    waiting.refresh_from_db()
+    assert waiting.status == EnrollmentStatus.OFFERED

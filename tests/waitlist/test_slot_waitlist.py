@@ -25,7 +25,7 @@ from apps.waitlist.services import (
 )
 from apps.waitlist.tasks import expire_offers
 from tests.billing.helpers import approved_assessment
-from tests.factories import ServiceTypeFactory, TherapistFactory
+from tests.factories import PatientFactory, ServiceTypeFactory, TherapistFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -407,3 +407,31 @@ def test_accepting_at_the_end_of_the_hold_books_the_first_date_the_offer_named(
         accepted = slot_offer_accept(actor=patient.user, offer=offer)
     first = Appointment.objects.filter(series=accepted.series).order_by("start").first()
     assert first.start.astimezone(clock.clinic_tz()).date().isoformat() == named
+
+
+def test_a_patient_without_a_portal_account_takes_the_time_from_the_emailed_link(personas, client, weekly):
+    _, service = weekly
+    patient = PatientFactory()
+    slot_request_create(
+        actor=personas.front_desk,
+        patient=patient,
+        service_type=service,
+        weekdays=[MONDAY],
+        earliest_start=dt.time(9),
+        latest_start=dt.time(12),
+    )
+    free_the_slot(personas, weekly)
+    context = Message.objects.get(template="slot_offer", channel="email", patient=patient).context
+    path = context["accept_url"].split("localhost:8000", 1)[-1]
+    page = client.get(path)
+    assert page.status_code == 200 and "Take this time" in page.content.decode()
+    assert SlotOffer.objects.get().status == "outstanding"  # opening the link answers nothing
+    answered = client.post(path)
+    assert answered.status_code == 302 and answered["Location"] == path
+    offer = SlotOffer.objects.get()
+    assert offer.status == "accepted" and offer.series.patient == patient
+    after = client.get(path).content.decode()
+    assert "Your weekly time is booked." in after and "This time is booked" in after and "Take this time" not in after
+    decline = context["decline_url"].split("localhost:8000", 1)[-1]
+    client.post(decline)
+    assert SlotOffer.objects.get().status == "accepted"
