@@ -8,7 +8,7 @@ from django.db.models import Exists, OuterRef, Q, QuerySet
 from apps.accounts.disciplines import Discipline
 from apps.accounts.models import User
 from apps.accounts.roles import Role
-from apps.accounts.selectors import therapists_of
+from apps.accounts.selectors import invitation_live, therapists_of
 from apps.audit.services import access_log_write
 from apps.core.errors import NotFound
 from apps.core.phones import PUNCTUATION
@@ -155,3 +155,23 @@ def patients_by_id(ids) -> dict[int, Patient]:
     """Charts by primary key for labelling rows that name patients by id (the access log). One query."""
     fields = ("pk", "legal_first_name", "preferred_name", "legal_last_name", "chart_number")
     return Patient.objects.only(*fields).in_bulk({i for i in ids if i is not None})
+
+
+def portal_invitable(patient: Patient) -> bool:
+    """Whether a portal invitation may be sent (again): never to an account that has a password, whether it signs in
+    or was closed; an invitation not yet accepted, expired or not, is replaced by the new one."""
+    return patient.user is None or not patient.user.has_usable_password()
+
+
+def portal_standing(patient: Patient) -> str:
+    """How the patient stands with the portal, as the chart tells it: "active" (they sign in), "invited" (their link
+    still works), "invitation expired", "closed" (the account was deactivated) or "none" (never invited). Only a
+    pending invitation costs a query."""
+    user = patient.user
+    if user is None:
+        return "none"
+    if user.can_sign_in:
+        return "active"
+    if not user.invitation_pending:
+        return "closed"
+    return "invited" if invitation_live(user=user) else "invitation expired"

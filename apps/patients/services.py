@@ -13,7 +13,7 @@ from apps.core.phones import phone_to_e164
 
 from . import extensions
 from .models import DEMOGRAPHIC_FIELDS, Patient, PatientStatus
-from .selectors import patient_possible_duplicates
+from .selectors import patient_possible_duplicates, portal_invitable
 from .validators import validate_date_of_birth
 
 EDITABLE_FIELDS = frozenset(DEMOGRAPHIC_FIELDS)
@@ -297,7 +297,7 @@ def patient_invite_to_portal(*, actor, patient: Patient):
         raise Unprocessable(
             "The patient needs an email address for a portal invitation.", fields={"email": ["Required."]}
         )
-    if patient.user is not None and patient.user.has_usable_password():
+    if not portal_invitable(patient):
         raise Conflict("This patient already has a portal account.")
     if patient.user is None:
         # One address signs in to one account: a chart sharing its email with another account (a parent's, a staff

@@ -65,7 +65,8 @@ def patient_detail(request, pk):
     context = {
         "patient": patient,
         "can_edit": request.user.has_perm("patients.change_patient", patient),
-        "can_invite": request.user.has_perm("patients.invite_patient", patient),
+        "can_invite": request.user.has_perm("patients.invite_patient", patient) and selectors.portal_invitable(patient),
+        "portal": selectors.portal_standing(patient),
         "can_discharge": request.user.has_perm("patients.discharge_patient", patient),
     }
     return render(request, "patients/detail.html", context)

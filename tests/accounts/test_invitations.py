@@ -6,12 +6,14 @@ from urllib.parse import urlparse
 
 import pytest
 import time_machine
+from django.conf import settings
 from django.core import mail
 from django.db import IntegrityError, transaction
 from django.test import Client
 
 from apps.accounts.models import Invitation, User
 from apps.accounts.services import invitation_send
+from apps.core import clock
 from apps.patients.services import patient_invite_to_portal, patient_update
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -241,3 +243,36 @@ def test_accepting_keeps_the_roles_the_admin_set_since_the_invitation_was_sent(p
     accepted = User.objects.get(pk=invited.pk)
     assert accepted.is_active
     assert accepted.roles == {"front_desk"}
+
+
+def test_an_expired_portal_invitation_is_sent_again_from_the_chart_and_only_the_new_link_works(personas, login):
+    patient = personas.patient
+    type(patient).objects.filter(pk=patient.pk).update(user=None)
+    patient.refresh_from_db()
+    client = login(personas.front_desk)
+    client.post(f"/patients/{patient.pk}/invite/")
+    old_link = _invite_link(mail.outbox)
+    page = client.get(f"/patients/{patient.pk}/").content.decode()
+    assert "Invited, not yet accepted" in page and "Send the portal invitation again</button>" in page
+    hours = settings.CLINIC_INVITATION_VALID_HOURS
+    with time_machine.travel(clock.now() + dt.timedelta(hours=hours, minutes=1), tick=False):
+        client = login(personas.front_desk)
+        page = client.get(f"/patients/{patient.pk}/").content.decode()
+        assert "Invitation expired" in page and "Send the portal invitation again</button>" in page
+        mail.outbox.clear()
+        assert client.post(f"/patients/{patient.pk}/invite/").status_code == 302
+        new_link = _invite_link(mail.outbox)
+        assert Client().get(old_link).status_code == 404
+        response = Client().post(new_link, {"password1": "a calm new passphrase", "password2": "a calm new passphrase"})
+        assert response.status_code == 302
+        page = client.get(f"/patients/{patient.pk}/").content.decode()
+    assert ">Active<" in page and "invitation again" not in page and "Invite to portal</button>" not in page
+
+
+def test_a_closed_portal_account_is_not_invited_again(personas, login):
+    type(personas.patient_user).objects.filter(pk=personas.patient_user.pk).update(is_active=False)
+    client = login(personas.front_desk)
+    page = client.get(f"/patients/{personas.patient.pk}/").content.decode()
+    assert ">Closed<" in page and "Invite to portal" not in page and "invitation again" not in page
+    assert client.post(f"/patients/{personas.patient.pk}/invite/").status_code == 302
+    assert mail.outbox == []
