@@ -1,6 +1,7 @@
 """Every write to accounts: users, roles, invitations, clinic settings."""
 
 import datetime as dt
+import functools
 import hashlib
 import secrets
 
@@ -20,7 +21,7 @@ from apps.core.errors import Conflict, InvalidTransition, NotFound, Unprocessabl
 from apps.core.links import absolute_url
 from apps.core.models import ClinicSettings
 
-from . import extensions
+from . import extensions, tasks
 from .disciplines import Discipline
 from .models import ApiToken, Invitation, TherapistProfile, User
 from .roles import STAFF_ROLES, Role
@@ -308,23 +309,36 @@ def password_resettable(user: User | None) -> bool:
 
 @transaction.atomic
 def password_reset_send(*, email: str, actor: User | None = None) -> int:
-    """Email a password-reset link to the account that signs in with `email`, if there is one that may be reset;
-    nothing otherwise, and the caller answers the same either way. The email carries only the link, made by Django's
-    token generator: it works once (it is tied to the password it replaces) and expires after
-    settings.PASSWORD_RESET_TIMEOUT. An admin sending one for someone is logged."""
+    """Have a password-reset link emailed to the account that signs in with `email`, if there is one that may be
+    reset; nothing otherwise, and the caller answers the same either way. The request does the same work either way
+    too, one lookup and one task handed to the worker after commit (with no account, a task with no one to write
+    to), so how long it takes tells nothing either: the email itself is made and sent by the worker
+    (password_reset_emails_send). An admin sending one for someone is logged."""
     users = [u for u in User.objects.filter(email__iexact=email.strip()) if password_resettable(u)]
+    user_ids = [user.pk for user in users]
+    # Only ids travel through the broker: the worker makes the link itself, so no working link sits in a queue.
+    transaction.on_commit(functools.partial(tasks.password_reset_emails_send.delay, user_ids), robust=True)
+    if actor is not None:
+        for user in users:
+            access_log_write(actor=actor, action="password_reset_link_send", subject=user)
+    return len(users)
+
+
+def password_reset_emails_send(*, user_ids: list[int]) -> int:
+    """Email each of these accounts a link to set a new password, if it may still be reset (it may have been
+    deactivated since it was asked for). The email carries only the link, made here by Django's token generator: it
+    works once (it is tied to the password it replaces) and expires after settings.PASSWORD_RESET_TIMEOUT."""
+    users = [user for user in User.objects.filter(pk__in=user_ids) if password_resettable(user)]
+    if not users:
+        return 0
     clinic = ClinicSettings.load()
     for user in users:
         uid = urlsafe_base64_encode(force_bytes(user.pk))
         token = default_token_generator.make_token(user)
         link = absolute_url(reverse("accounts:password_reset_confirm", args=[uid, token]))
         context = {"link": link, "clinic": clinic, "valid_minutes": settings.PASSWORD_RESET_TIMEOUT // 60}
-        subject = f"Reset your password for {clinic.name}"
         body = render_to_string("accounts/email/password_reset.txt", context)
-        address = user.email
-        transaction.on_commit(lambda s=subject, b=body, a=address: send_mail(s, b, settings.DEFAULT_FROM_EMAIL, [a]))
-        if actor is not None:
-            access_log_write(actor=actor, action="password_reset_link_send", subject=user)
+        send_mail(f"Reset your password for {clinic.name}", body, settings.DEFAULT_FROM_EMAIL, [user.email])
     return len(users)
 
 

@@ -1,0 +1,20 @@
+"""Thin Celery tasks for accounts: ids in, services do the work."""
+
+from smtplib import SMTPException
+
+from celery import shared_task
+
+from . import services
+
+
+@shared_task(
+    name="apps.accounts.tasks.password_reset_emails_send",
+    ignore_result=True,
+    autoretry_for=(SMTPException, OSError),
+    retry_backoff=True,
+    max_retries=5,
+)
+def password_reset_emails_send(user_ids: list[int]) -> int:
+    """Email the reset links a "Forgot your password?" request asked for. Sending one twice (a retry after the mail
+    server failed midway) is harmless: each link works until the password changes."""
+    return services.password_reset_emails_send(user_ids=user_ids)
