@@ -346,14 +346,27 @@ def password_reset_emails_send(*, user_ids: list[int]) -> int:
 def password_reset_complete(*, user: User, password: str) -> User:
     """Set the new password from a valid reset link. Changing the password ends every session the account has
     (Django's session auth hash), and nobody is signed in by it: they sign in again, staff with their second factor.
-    Refused if the account was deactivated meanwhile."""
+    The account holder is told by email once it is saved. Refused if the account was deactivated meanwhile."""
     user = User.objects.select_for_update().get(pk=user.pk)
     if not password_resettable(user):
         raise NotFound("This reset link is not valid or has expired.")
     user.set_password(password)
     user.save(update_fields=["password"])
     access_log_write(actor=user, action="password_reset", subject=user)
+    transaction.on_commit(functools.partial(tasks.password_changed_notice_send.delay, user.pk), robust=True)
     return user
+
+
+def password_changed_notice_send(*, user_id: int) -> None:
+    """Tell the account holder their password was changed, so a change they did not make does not go unnoticed. The
+    notice has nothing to click, no link that could change anything: it says to contact the clinic if it was not
+    them."""
+    user = User.objects.filter(pk=user_id).first()
+    if user is None:
+        return
+    clinic = ClinicSettings.load()
+    body = render_to_string("accounts/email/password_changed.txt", {"clinic": clinic})
+    send_mail(f"Your {clinic.name} password was changed", body, settings.DEFAULT_FROM_EMAIL, [user.email])
 
 
 @transaction.atomic

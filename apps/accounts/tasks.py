@@ -18,3 +18,15 @@ def password_reset_emails_send(user_ids: list[int]) -> int:
     """Email the reset links a "Forgot your password?" request asked for. Sending one twice (a retry after the mail
     server failed midway) is harmless: each link works until the password changes."""
     return services.password_reset_emails_send(user_ids=user_ids)
+
+
+@shared_task(
+    name="apps.accounts.tasks.password_changed_notice_send",
+    ignore_result=True,
+    autoretry_for=(SMTPException, OSError),
+    retry_backoff=True,
+    max_retries=5,
+)
+def password_changed_notice_send(user_id: int) -> None:
+    """Tell the account holder their password was changed (a retry may tell them twice, never not at all)."""
+    services.password_changed_notice_send(user_id=user_id)

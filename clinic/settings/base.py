@@ -356,8 +356,9 @@ CLINIC_BILLING_QUEUE = env("CLINIC_BILLING_QUEUE", "billing")
 CELERY_TASK_DEFAULT_QUEUE = "celery"
 CELERY_TASK_ROUTES = {
     "apps.notifications.tasks.*": {"queue": CLINIC_NOTIFICATIONS_QUEUE},
-    # Someone waits for their reset link: it goes with the messages, never behind a batch on the default queue.
-    "apps.accounts.tasks.password_reset_emails_send": {"queue": CLINIC_NOTIFICATIONS_QUEUE},
+    # A reset link someone waits for, and the notice of a changed password, go with the messages, never behind a
+    # batch on the default queue.
+    "apps.accounts.tasks.password_*": {"queue": CLINIC_NOTIFICATIONS_QUEUE},
     "apps.billing.tasks.*": {"queue": CLINIC_BILLING_QUEUE},
 }
 CELERY_TASK_QUEUES = [

@@ -9,6 +9,7 @@ from types import SimpleNamespace
 
 import pytest
 import time_machine
+from celery import Task
 from django.conf import settings
 from django.contrib.auth.tokens import default_token_generator
 from django.core import mail
@@ -21,6 +22,7 @@ from apps.accounts.models import User
 from apps.accounts.services import password_reset_send, staff_deactivate, staff_invite
 from apps.audit.models import AccessLog
 from apps.core import clock
+from apps.core.models import ClinicSettings
 from tests.factories import PASSWORD
 
 pytestmark = pytest.mark.django_db
@@ -30,19 +32,22 @@ NEW_PASSWORD = "a brand new passphrase"
 
 @pytest.fixture
 def reset_worker(monkeypatch):
-    """The reset emails a request hands to the worker: `queued` holds each task's arguments as the broker carries
+    """The emails accounts hands to the worker: `queued` holds each task's name and arguments as the broker carries
     them (JSON), and `run()` has the worker run them, as a worker process would, by calling the task."""
     queued = []
-
-    def enqueue(*args, **kwargs):
-        queued.append(json.loads(json.dumps({"args": args, "kwargs": kwargs})))
+    by_name = {task.name: task for task in vars(tasks).values() if isinstance(task, Task)}
 
     def run():
         while queued:
             call = queued.pop(0)
-            tasks.password_reset_emails_send(*call["args"], **call["kwargs"])
+            by_name[call["task"]](*call["args"], **call["kwargs"])
 
-    monkeypatch.setattr(tasks.password_reset_emails_send, "delay", enqueue)
+    for task in by_name.values():
+
+        def enqueue(*args, name=task.name, **kwargs):
+            queued.append(json.loads(json.dumps({"task": name, "args": args, "kwargs": kwargs})))
+
+        monkeypatch.setattr(task, "delay", enqueue)
     return SimpleNamespace(queued=queued, run=run)
 
 
@@ -211,7 +216,11 @@ def test_a_request_sends_no_email_itself_and_hands_the_worker_ids_only(
         unknown = _ask(Client(), "nobody@example.test")
     assert known.status_code == unknown.status_code == 302
     assert mail.outbox == []
-    assert reset_worker.queued == [{"args": [[user.pk]], "kwargs": {}}, {"args": [[]], "kwargs": {}}]
+    sending = "apps.accounts.tasks.password_reset_emails_send"
+    assert reset_worker.queued == [
+        {"task": sending, "args": [[user.pk]], "kwargs": {}},
+        {"task": sending, "args": [[]], "kwargs": {}},
+    ]
 
     reset_worker.run()
     assert [m.to for m in mail.outbox] == [[user.email]]
@@ -227,4 +236,40 @@ def test_nothing_is_handed_to_the_worker_before_the_request_commits(personas, re
 def test_the_worker_sends_no_link_to_an_account_deactivated_since_it_was_asked_for(personas):
     staff_deactivate(actor=personas.admin, user=personas.billing)
     assert tasks.password_reset_emails_send([personas.billing.pk]) == 0
+    assert mail.outbox == []
+
+
+def test_the_owner_is_told_their_password_was_changed_with_nothing_to_click(
+    personas, reset_worker, django_capture_on_commit_callbacks
+):
+    ClinicSettings.objects.update_or_create(id=1, defaults={"phone": "(617) 555-0100"})
+    user = personas.patient_user
+    with django_capture_on_commit_callbacks(execute=True):
+        _ask(Client(), user.email)
+    reset_worker.run()
+    link = _link(mail.outbox[0])
+    mail.outbox.clear()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        assert _reset(Client(), link).status_code == 302
+    assert mail.outbox == []  # told by the worker, after the new password is saved
+    reset_worker.run()
+    [notice] = mail.outbox
+    assert notice.to == [user.email]
+    assert "password" in notice.subject.lower() and "changed" in notice.subject.lower()
+    assert "http" not in notice.body and not notice.alternatives  # nothing in it can change anything
+    assert "(617) 555-0100" in notice.body and "contact the clinic" in notice.body
+    for detail in (user.first_name, user.last_name, NEW_PASSWORD):
+        assert detail not in notice.body
+
+
+def test_no_notice_is_sent_when_the_reset_is_refused(personas, reset_worker, django_capture_on_commit_callbacks):
+    user = personas.billing
+    uid, token = urlsafe_base64_encode(force_bytes(user.pk)), default_token_generator.make_token(user)
+    client = Client()
+    form = client.get(f"/accounts/password-reset/{uid}/{token}/", follow=True)
+    staff_deactivate(actor=personas.admin, user=user)  # after the form opened, before it is sent
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(form.redirect_chain[-1][0], {"new_password1": NEW_PASSWORD, "new_password2": NEW_PASSWORD})
+    reset_worker.run()
     assert mail.outbox == []
