@@ -10,17 +10,19 @@ import re
 
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework.authentication import BaseAuthentication, get_authorization_header
-from rest_framework.exceptions import AuthenticationFailed
+from rest_framework.exceptions import AuthenticationFailed, Throttled
 
 from apps.core import clock
 
 from .models import ApiToken
 from .services import token_hash
+from .throttles import ApiTokenFailureThrottle
 
 KEYWORD = "Token"
 PREFIX = re.compile(r"[0-9a-f]{12}")
 # Marking every request would write a row per call; a minute is precise enough to tell a token is in use.
 LAST_USED_RESOLUTION = dt.timedelta(minutes=1)
+TOO_MANY_FAILURES = "Too many failed token attempts from this address; try again later."
 
 
 def api_token_authenticate(raw: str) -> ApiToken | None:
@@ -41,12 +43,25 @@ def api_token_authenticate(raw: str) -> ApiToken | None:
 
 
 class ApiTokenAuthentication(BaseAuthentication):
-    """`Authorization: Token <prefix>.<secret>`; request.auth is the ApiToken."""
+    """`Authorization: Token <prefix>.<secret>`; request.auth is the ApiToken. Failed attempts are limited per client
+    (ApiTokenFailureThrottle): past the limit, 429."""
+
+    limits_failed_attempts = True  # the schema documents the 429
 
     def authenticate(self, request):
         parts = get_authorization_header(request).split()
         if not parts or parts[0].lower() != KEYWORD.lower().encode():
             return None
+        failures = ApiTokenFailureThrottle()
+        if failures.exhausted(request):
+            raise Throttled(wait=failures.wait(), detail=TOO_MANY_FAILURES)
+        try:
+            return self._token_user(parts)
+        except AuthenticationFailed:
+            failures.failure_record(request)
+            raise
+
+    def _token_user(self, parts: list[bytes]):
         if len(parts) != 2:
             raise AuthenticationFailed("The Authorization header must be 'Token <token>'.")
         try:

@@ -11,7 +11,8 @@ that body as the `Error` component and, to each operation, the error statuses it
 - 409 and 422 for writes: a conflict (Conflict, InvalidTransition, a constraint the database enforces) and input
   the domain rules reject (Unprocessable).
 - 415 when the operation takes a request body: a content type none of the parsers reads.
-- 429 when the view is throttled.
+- 429 when the view is throttled, or when it needs a signed-in user and takes an authentication that limits
+  failed attempts per client (`limits_failed_attempts`: API tokens).
 
 Where an operation answers a status for a reason these rules cannot see (a 404 for an id in the body, a 422 from
 a read), its view says so in `error_statuses`, keyed by action (or by method for plain API views).
@@ -122,6 +123,8 @@ class ClinicAutoSchema(AutoSchema):
             codes.add(400)
         if not all(issubclass(permission, AllowAny) for permission in self.view.permission_classes):
             codes.add(403)
+            if any(getattr(auth, "limits_failed_attempts", False) for auth in self.view.authentication_classes):
+                codes.add(429)
         if "requestBody" in operation:
             codes.add(415)
         if any(p["in"] == "path" for p in parameters):

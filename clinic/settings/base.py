@@ -188,6 +188,9 @@ PASSWORD_RESET_TIMEOUT = int(env("CLINIC_PASSWORD_RESET_SECONDS", "3600"))
 # address has an account, so the limit says nothing about which addresses do.
 CLINIC_PASSWORD_RESET_RATE_PER_EMAIL = env("CLINIC_PASSWORD_RESET_RATE_PER_EMAIL", "3/hour")
 CLINIC_PASSWORD_RESET_RATE_PER_CLIENT = env("CLINIC_PASSWORD_RESET_RATE_PER_CLIENT", "10/hour")
+# Failed API token attempts per client address, as sign-in failures per address (CLINIC_LOGIN_ADDRESS_FAILURE_LIMIT):
+# past it, every token from that address is answered 429 for a while, the right one too.
+CLINIC_API_TOKEN_FAILURE_RATE_PER_CLIENT = env("CLINIC_API_TOKEN_FAILURE_RATE_PER_CLIENT", "30/hour")
 LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "accounts:login"

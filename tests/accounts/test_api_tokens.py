@@ -112,6 +112,27 @@ def test_a_wrong_or_malformed_token_is_refused(personas, mangle):
     assert "PHI" not in response.content.decode() and "results" not in response.json()
 
 
+def test_wrong_tokens_are_limited_per_client_and_then_even_the_right_one_waits(personas, settings):
+    """Like sign-in failures: a client that keeps sending tokens that do not work is stopped (429), and once stopped a
+    right token waits too, so the answer never tells a right guess from a wrong one. Other clients go on."""
+    settings.CLINIC_API_TOKEN_FAILURE_RATE_PER_CLIENT = "3/hour"
+    right = api_token_for(personas.front_desk)
+    wrong = right.split(".")[0] + ".not-the-secret"
+    guessing = {"REMOTE_ADDR": "10.0.3.1"}
+    assert _token_client(right).get("/api/patients/", **guessing).status_code == 200  # successes are not counted
+    for attempt in (wrong, "not one token", wrong):  # a malformed header counts as well
+        response = _token_client(attempt).get("/api/patients/", **guessing)
+        assert response.status_code == 403 and response.json()["error"]["code"] == "authentication_failed"
+
+    for attempt in (wrong, right):
+        refused = _token_client(attempt).get("/api/patients/", **guessing)
+        assert refused.status_code == 429
+        assert refused.json()["error"]["code"] == "throttled"
+        assert "Too many failed token attempts" in refused.json()["error"]["message"]
+        assert int(refused["Retry-After"]) > 0
+    assert _token_client(right).get("/api/patients/", REMOTE_ADDR="10.0.3.2").status_code == 200
+
+
 def test_a_deactivated_users_token_is_refused(personas):
     plaintext = api_token_for(personas.front_desk)
     User.objects.filter(pk=personas.front_desk.pk).update(is_active=False)

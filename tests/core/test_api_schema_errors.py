@@ -41,14 +41,14 @@ def test_every_error_answer_of_every_operation_is_the_error_component(schema):
 @pytest.mark.parametrize(
     ("path", "method", "codes"),
     [
-        ("/api/patients/", "get", {"400", "403"}),
-        ("/api/patients/{id}/", "get", {"403", "404"}),
-        ("/api/patients/{id}/", "patch", {"400", "403", "404", "409", "415", "422"}),
-        ("/api/appointments/", "post", {"400", "403", "409", "415", "422"}),
-        ("/api/programs/{id}/enroll/", "post", {"400", "403", "404", "409", "415", "422"}),
-        ("/api/enrollments/{id}/withdraw/", "post", {"400", "403", "404", "409", "415", "422"}),
-        ("/api/notes/", "post", {"400", "403", "404", "409", "415", "422"}),
-        ("/api/measure-responses/", "get", {"400", "403", "404"}),
+        ("/api/patients/", "get", {"400", "403", "429"}),
+        ("/api/patients/{id}/", "get", {"403", "404", "429"}),
+        ("/api/patients/{id}/", "patch", {"400", "403", "404", "409", "415", "422", "429"}),
+        ("/api/appointments/", "post", {"400", "403", "409", "415", "422", "429"}),
+        ("/api/programs/{id}/enroll/", "post", {"400", "403", "404", "409", "415", "422", "429"}),
+        ("/api/enrollments/{id}/withdraw/", "post", {"400", "403", "404", "409", "415", "422", "429"}),
+        ("/api/notes/", "post", {"400", "403", "404", "409", "415", "422", "429"}),
+        ("/api/measure-responses/", "get", {"400", "403", "404", "429"}),
         ("/api/sliding-scale/quote", "get", {"400", "422", "429"}),
     ],
 )
