@@ -53,6 +53,10 @@ def rule_permission(perm: str) -> type[BasePermission]:
     return HasRule
 
 
+# Who may read the OpenAPI schema and its docs page (SPECTACULAR_SETTINGS["SERVE_PERMISSIONS"]).
+ReadsApiDocs = rule_permission("accounts.read_api_docs")
+
+
 def permissions_with(perm: str) -> list[type[BasePermission]]:
     """The default API permissions plus one rule."""
     return [IsAuthenticated, StaffVerifiedMFA, rule_permission(perm)]

@@ -59,6 +59,9 @@ def is_clinic_staff(user) -> bool:
 rules.add_perm("accounts.manage_users", is_admin)
 rules.add_perm("accounts.change_clinic_settings", is_admin)
 rules.add_perm("accounts.view_therapists", is_clinic_staff)
+# The API's schema and docs map every route and field the clinic has: for its staff (and their scripts), not the
+# public nor patients.
+rules.add_perm("accounts.read_api_docs", is_clinic_staff)
 
 
 @rules.predicate

@@ -305,6 +305,12 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "Practice management for a mind-body therapy clinic.",
     "VERSION": __version__,
     "SERVE_INCLUDE_SCHEMA": False,
+    # The schema and docs pages are for signed-in staff (after MFA) and their tokens, as the API itself.
+    "SERVE_PERMISSIONS": [
+        "rest_framework.permissions.IsAuthenticated",
+        "apps.accounts.api_permissions.StaffVerifiedMFA",
+        "apps.accounts.api_permissions.ReadsApiDocs",
+    ],
     "COMPONENT_SPLIT_REQUEST": True,
     # Many resources have a `status`; name each choice set after its domain meaning.
     "ENUM_NAME_OVERRIDES": {

@@ -14,6 +14,20 @@ def test_api_docs_page_renders(personas, login):
     assert login(personas.admin).get("/api/docs/").status_code == 200
 
 
+@pytest.mark.parametrize("path", ["/api/schema/", "/api/docs/"])
+def test_the_api_schema_and_docs_are_for_signed_in_staff_only(personas, login, client, path):
+    from tests.factories import api_token_for
+
+    anonymous = client.get(path)
+    assert anonymous.status_code in (401, 403) and b"/api/patients/" not in anonymous.content
+    patient = login(personas.patient_user).get(path)
+    assert patient.status_code == 403 and b"/api/patients/" not in patient.content
+    assert login(personas.front_desk).get(path).status_code == 200
+    assert login(personas.therapist, api=True).get(path).status_code == 200
+    scripted = client.get(path, HTTP_AUTHORIZATION=f"Token {api_token_for(personas.billing)}")
+    assert scripted.status_code == 200  # an integration reads the schema with its token
+
+
 def test_anonymous_api_requests_get_a_consistent_error_body(client):
     response = client.get("/api/patients/")
     assert response.status_code in (401, 403)
