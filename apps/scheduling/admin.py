@@ -1,6 +1,7 @@
 """Admin for reference data and a read-mostly view of the schedule. No clinical content lives here."""
 
 from django.contrib import admin, messages
+from django.contrib.auth import get_permission_codename
 
 from apps.accounts.models import User
 from apps.core.admin import ReadOnlyAdmin, ReadOnlyInline, TransitionAdmin
@@ -94,7 +95,12 @@ class CalendarFeedAdmin(ReadOnlyAdmin):
     exclude = ["token_hash"]
     actions = ["revoke"]
 
-    @admin.action(description="Revoke the selected therapists' feeds", permissions=["view"])
+    def has_revoke_permission(self, request) -> bool:
+        """Revoking stops a therapist's calendar, a change: it takes the change permission on feeds (a superuser has
+        it), not only the view permission that lists them. The form itself still changes nothing."""
+        return request.user.has_perm(f"{self.opts.app_label}.{get_permission_codename('change', self.opts)}")
+
+    @admin.action(description="Revoke the selected therapists' feeds", permissions=["revoke"])
     def revoke(self, request, queryset):
         revoked = 0
         therapists = User.objects.filter(pk__in=queryset.filter(revoked_at__isnull=True).values("therapist"))

@@ -148,6 +148,34 @@ def test_the_admin_cannot_revive_a_revoked_feed_nor_hand_it_to_another_therapist
     assert AccessLog.objects.filter(action="calendar_feed_revoke", actor=clinic.admin).exists()
 
 
+def test_a_django_admin_user_who_may_only_view_feeds_cannot_revoke_one(clinic, login, client):
+    """Revoking stops a therapist's calendar: it takes the change permission on feeds, as any change in the admin
+    does, not only the view permission that lists them."""
+    from django.contrib.auth.models import Permission
+
+    token = services.calendar_feed_issue(actor=clinic.therapist, therapist=clinic.therapist)
+    feed = CalendarFeed.objects.get(therapist=clinic.therapist, revoked_at=None)
+    viewer = clinic.front_desk
+    viewer.is_staff = True
+    viewer.save(update_fields=["is_staff"])
+    viewer.user_permissions.add(Permission.objects.get(codename="view_calendarfeed"))
+    admin = login(viewer)
+
+    listing = admin.get("/admin/scheduling/calendarfeed/")
+    assert listing.status_code == 200 and '"revoke"' not in listing.content.decode()
+    admin.post("/admin/scheduling/calendarfeed/", {"action": "revoke", "_selected_action": [feed.pk]})
+    feed.refresh_from_db()
+    assert feed.revoked_at is None
+    assert client.get(reverse("scheduling:calendar_feed", args=[token])).status_code == 200
+    assert not AccessLog.objects.filter(action="calendar_feed_revoke").exists()
+
+    viewer.user_permissions.add(Permission.objects.get(codename="change_calendarfeed"))
+    admin.post("/admin/scheduling/calendarfeed/", {"action": "revoke", "_selected_action": [feed.pk]})
+    feed.refresh_from_db()
+    assert feed.revoked_at is not None
+    assert client.get(reverse("scheduling:calendar_feed", args=[token])).status_code == 404
+
+
 def test_deactivating_a_therapist_revokes_their_feed_and_reactivating_does_not_revive_it(clinic, client):
     from apps.accounts.services import staff_deactivate, staff_reactivate
 
