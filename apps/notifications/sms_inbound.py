@@ -1,6 +1,8 @@
 """A patient's text replies: opt out, confirm the session last reminded, or how to cancel it; when the number gets
 reminders for more than one patient, which session is whose."""
 
+import datetime as dt
+
 from django.apps import apps
 
 from apps.core import clock
@@ -29,7 +31,8 @@ RECENT_REMINDERS = 10
 def _texted_sessions(from_number: str) -> list:
     """The booked sessions still ahead whose reminders were lately texted to this number, the last texted first, of
     patients whose number it still is and who still take texts. A number two charts share (a parent and a child)
-    can name more than one patient's session here.
+    can name more than one patient's session here. Each session carries `texted_start`: the start its last reminder
+    told (None for a reminder that did not record it), which a session moved since no longer has.
 
     A reminder's subject is its session; it is found through the subject's model label, as every outbox row names
     what it is about, so the outbox does not import the schedule above it."""
@@ -38,11 +41,11 @@ def _texted_sessions(from_number: str) -> list:
             channel=Channel.SMS, to_address=from_number, purpose="reminder_sms", status=MessageStatus.SENT
         )
         .order_by("-sent_at")
-        .values_list("subject_type", "subject_id")[:RECENT_REMINDERS]
+        .values_list("subject_type", "subject_id", "context__start")[:RECENT_REMINDERS]
     )
     open_sessions = {}
-    for subject_type in {label for label, _ in reminders}:
-        ids = [pk for label, pk in reminders if label == subject_type]
+    for subject_type in {label for label, _, _ in reminders}:
+        ids = [pk for label, pk, _ in reminders if label == subject_type]
         sessions = apps.get_model(subject_type).objects.filter(pk__in=ids, status="booked", start__gt=clock.now())
         open_sessions.update(
             {
@@ -52,8 +55,20 @@ def _texted_sessions(from_number: str) -> list:
                 if s.patient.phone == from_number and s.patient.can_receive_sms
             }
         )
-    texted = dict.fromkeys(reminders)  # the last texted first, each session once
-    return [open_sessions[key] for key in texted if key in open_sessions]
+    texted = {}  # the last texted first, each session once, with the start its last reminder told
+    for label, pk, start in reminders:
+        texted.setdefault((label, pk), start)
+    found = []
+    for key, start in texted.items():
+        if key in open_sessions:
+            session = open_sessions[key]
+            session.texted_start = dt.datetime.fromisoformat(start) if start else None
+            found.append(session)
+    return found
+
+
+def _moved_since_texted(session) -> bool:
+    return session.texted_start is not None and session.texted_start != session.start
 
 
 def _session_words(appointment) -> str:
@@ -100,6 +115,14 @@ def sms_inbound_handle(*, from_number: str, body: str, carrier_opted_out: bool =
     appointment = sessions[0]
     whose = f"{appointment.patient.first_name}'s session on {_session_words(appointment)}"
     if action == "confirm":
+        if _moved_since_texted(appointment):
+            # "C" answered the time the reminder told; the session is no longer then, and a yes to one time is not
+            # a yes to another. The new time gets its own reminder.
+            moved = f"{appointment.patient.first_name}'s session has moved to {_session_words(appointment)}"
+            return (
+                f"{moved} since we texted you, so nothing is confirmed. Reply C to the new time's reminder, or "
+                f"{_call_us(clinic)}. {clinic.name}"
+            )
         appointment_confirm(appointment=appointment, source=ConfirmationSource.SMS)
         return f"Thank you. {whose} is confirmed. {clinic.name}"
     cancel_url = appointment_link_url(appointment=appointment, action="cancel")

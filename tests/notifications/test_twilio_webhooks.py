@@ -284,3 +284,28 @@ def test_a_shared_number_with_one_patients_session_still_open_confirms_it_by_nam
 
     assert f"Thank you. {personas.patient.first_name}'s session on " in reply
     assert AppointmentConfirmation.objects.get().appointment_id == appointment.pk
+
+
+def test_replying_c_to_a_reminder_of_a_time_the_session_has_left_confirms_nothing(
+    client, appointment, personas, set_reminders
+):
+    set_reminders(email=True, sms=True)
+    appointment.patient.refresh_from_db()
+    reminder = _texted(appointment)
+    Message.objects.filter(pk=reminder.pk).update(context={"start": appointment.start.isoformat()})
+    moved_to = appointment.start + dt.timedelta(days=1)
+    Appointment.objects.filter(pk=appointment.pk).update(start=moved_to, end=moved_to + dt.timedelta(minutes=45))
+
+    reply = html.unescape(
+        _post(client, "/messages/twilio/inbound/", {"From": personas.patient.phone, "Body": "C"}).content.decode()
+    )
+
+    assert "has moved to" in reply and "nothing is confirmed" in reply
+    assert not AppointmentConfirmation.objects.exists()
+    # Its reminder of the new time is what a "C" then answers.
+    Message.objects.filter(pk=reminder.pk).update(context={"start": moved_to.isoformat()})
+    reply = html.unescape(
+        _post(client, "/messages/twilio/inbound/", {"From": personas.patient.phone, "Body": "C"}).content.decode()
+    )
+    assert "is confirmed" in reply
+    assert AppointmentConfirmation.objects.get().appointment_start == moved_to
