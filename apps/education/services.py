@@ -147,6 +147,8 @@ def assignment_create(*, actor, patient: Patient, item: LibraryItem, note: str =
     item = LibraryItem.objects.select_for_update().get(pk=item.pk)
     if not item.is_active:
         raise Unprocessable("This item is retired; choose another.", fields={"item": ["Retired."]})
+    if not patient.is_in_care:  # read under the patient's lock, which a discharge takes too
+        raise Unprocessable("This patient has been discharged: reactivate them before sharing material.")
     if patient.user_id is None:
         raise Unprocessable("This patient has no portal account to read it in.")
     if Assignment.objects.filter(patient=patient, item=item, withdrawn_at__isnull=True).exists():

@@ -11,6 +11,7 @@ from apps.core.errors import ApplicationError, Conflict, InvalidTransition, Perm
 from apps.education import services
 from apps.education.models import Assignment, FileKind, ItemKind, LibraryItem, PromptEntry
 from apps.notifications.models import Message
+from apps.patients.services import patient_discharge
 from tests.factories import AppointmentFactory
 
 from .conftest import M4A, MP3, upload
@@ -169,3 +170,12 @@ def test_two_therapists_sharing_the_same_item_at_once_leave_one_open_assignment(
         thread.join()
     assert sorted(outcomes) == ["conflict", "shared"]
     assert Assignment.objects.filter(patient=personas.patient, withdrawn_at__isnull=True).count() == 1
+
+
+def test_nothing_is_shared_with_a_discharged_patient_and_the_chart_offers_nothing(personas, login, reading):
+    patient_discharge(actor=personas.admin, patient=personas.patient)
+    with pytest.raises(Unprocessable, match="discharged"):
+        services.assignment_create(actor=personas.therapist, patient=personas.patient, item=reading)
+    assert not Assignment.objects.exists() and not Message.objects.filter(template="education_shared").exists()
+    chart = login(personas.therapist).get(f"/notes/patients/{personas.patient.pk}/chart/").content.decode()
+    assert f"/education/patients/{personas.patient.pk}/share/" not in chart and "has been discharged" in chart
