@@ -191,12 +191,19 @@ class _ScopeMixin:
 
 
 class CancelForm(_ScopeMixin, forms.Form):
+    """Offers to waive the late-cancel fee only where cancelling posts one (scheduling.services.late_fee_to_waive)."""
+
     reason = forms.CharField(max_length=300, required=False)
     waive_late_fee = forms.BooleanField(label="Waive the late-cancellation fee", required=False)
     scope = forms.ChoiceField(
         choices=[("this", "Only this session"), ("following", "This and all later sessions of the series")],
         initial="this",
     )
+
+    def __init__(self, *args, fee_to_waive: bool, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not fee_to_waive:
+            del self.fields["waive_late_fee"]
 
     def clean(self):
         data = super().clean()

@@ -1042,6 +1042,17 @@ def cancellation_preview(
     return CancellationPreview([CancellationOutcome(s, s.pk in fees, fees.get(s.pk)) for s in sessions])
 
 
+def late_fee_to_waive(appointment: Appointment) -> bool:
+    """Whether cancelling the session now posts a late-cancel charge that staff could waive: what the cancellation's
+    preview states, so never for a session outside the window, a group meeting (its attendees are charged from the
+    attendance, not per session) or a clinic without a fee in force."""
+    try:
+        [outcome] = cancellation_preview(appointment=appointment).outcomes
+    except ApplicationError:
+        return False
+    return outcome.fee is not None
+
+
 @transaction.atomic
 def appointment_cancel(
     *, appointment: Appointment, actor, reason: str = "", waive_late_fee: bool = False

@@ -376,7 +376,8 @@ def _detail_page(request, appointment, *, cancel_form=None, reschedule_form=None
         "outcomes": services.outcomes_open(appointment),
         "ended_unrecorded": appointment.status == AppointmentStatus.BOOKED and appointment.end <= clock.now(),
         "late": services.cancellation_is_late(appointment),
-        "cancel_form": cancel_form or CancelForm(in_series=in_series),
+        "cancel_form": cancel_form
+        or CancelForm(in_series=in_series, fee_to_waive=services.late_fee_to_waive(appointment)),
         "reschedule_form": reschedule_form
         or RescheduleForm(
             in_series=in_series,
@@ -441,13 +442,17 @@ def appointment_cancel(request, pk):
     confirmed=yes, and only that cancels."""
     appointment = _appointment(request, pk)
     permission_require(request.user, "scheduling.cancel_appointment", appointment)
-    form = CancelForm(request.POST, in_series=appointment.series_id is not None)
+    form = CancelForm(
+        request.POST,
+        in_series=appointment.series_id is not None,
+        fee_to_waive=services.late_fee_to_waive(appointment),
+    )
     if form.is_valid() and form.scope == "following":
         permission_require(request.user, "scheduling.change_appointment", appointment)
     if request.POST.get("confirmed") != "yes" or not form.is_valid():
         return _cancel_confirmation(request, appointment, form)
     args = {"appointment": appointment, "actor": request.user, "reason": form.cleaned_data["reason"]}
-    args["waive_late_fee"] = form.cleaned_data["waive_late_fee"]
+    args["waive_late_fee"] = form.cleaned_data.get("waive_late_fee", False)
     if form.scope == "following":
         return _run(request, appointment, lambda: services.series_cancel_following(**args), "Series cancelled.")
     return _run(request, appointment, lambda: services.appointment_cancel(**args), "Session cancelled.")
@@ -467,7 +472,7 @@ def _cancel_confirmation(request, appointment, form):
     if form.is_valid():
         try:
             context["preview"] = services.cancellation_preview(
-                appointment=appointment, scope=form.scope, waive_late_fee=form.cleaned_data["waive_late_fee"]
+                appointment=appointment, scope=form.scope, waive_late_fee=form.cleaned_data.get("waive_late_fee", False)
             )
         except ApplicationError as exc:
             context["error"] = exc.message

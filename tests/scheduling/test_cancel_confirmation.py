@@ -15,6 +15,7 @@ from apps.core.models import ClinicSettings
 from apps.core.money import money_text
 from apps.scheduling import services
 from apps.scheduling.models import Appointment
+from tests.factories import AppointmentFactory
 
 from .conftest import MONDAY, at, confirmation_dialog
 
@@ -261,3 +262,39 @@ def test_the_rest_of_a_series_cannot_be_cancelled_from_a_session_no_longer_booke
     with pytest.raises(services.InvalidTransition, match="A cancelled session cannot be cancelled."):
         services.series_cancel_following(appointment=first, actor=priced.front_desk)
     assert set(Appointment.objects.filter(pk__in=[a.pk for a in later]).values_list("status", flat=True)) == {"booked"}
+
+
+def _detail(client, appointment) -> str:
+    response = client.get(reverse("scheduling:appointment_detail", args=[appointment.pk]))
+    assert response.status_code == 200, response
+    return response.content.decode()
+
+
+def test_the_fee_waiver_is_offered_only_where_a_late_cancel_posts_a_charge(priced, session, login, frozen_now):
+    meeting = AppointmentFactory(
+        therapist=priced.therapist, patient=None, service_type=priced.group, start=at(MONDAY, 15)
+    )
+    assert 'name="waive_late_fee"' not in _detail(login(priced.front_desk), session)  # not late: nothing to waive
+
+    frozen_now.move_to(at(MONDAY, 9))
+
+    client = login(priced.front_desk)
+    late_session = _detail(client, session)
+    assert 'name="waive_late_fee"' in late_session and "unless you waive it" in late_session
+    late_meeting = _detail(client, meeting)
+    assert "Cancel session…" in late_meeting
+    assert 'name="waive_late_fee"' not in late_meeting and "waive" not in late_meeting.lower()
+
+
+def test_a_group_meeting_cancelled_late_posts_nothing_and_ignores_a_waiver_it_was_never_offered(
+    priced, login, frozen_now
+):
+    meeting = AppointmentFactory(
+        therapist=priced.therapist, patient=None, service_type=priced.group, start=at(MONDAY, 15)
+    )
+    frozen_now.move_to(at(MONDAY, 9))
+    client = login(priced.front_desk)
+    asked = client.post(_cancel_url(meeting), {"reason": "Facilitator ill", "waive_late_fee": "on"})
+    assert asked.status_code == 200 and "waived" not in asked.content.decode()
+    client.post(_cancel_url(meeting), {"reason": "Facilitator ill", "confirmed": "yes"})
+    assert Appointment.objects.get(pk=meeting.pk).status == "late_cancelled" and not Charge.objects.exists()
