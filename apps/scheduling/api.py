@@ -446,7 +446,7 @@ class AppointmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
         self._allowed("scheduling.cancel_appointment", appointment)
         params = CancelPreviewQuery(data=request.query_params)
         params.is_valid(raise_exception=True)
-        preview = services.cancellation_preview(appointment=appointment, **params.validated_data)
+        preview = services.cancellation_preview(appointment=appointment, actor=request.user, **params.validated_data)
         priced = next((o.fee for o in preview.outcomes if o.fee is not None), None)
         show_class = priced is not None and request.user.has_perm("billing.view_class", appointment.patient)
         body = {

@@ -27,27 +27,26 @@ def session_list(request):
 
 @login_required
 def session_cancel(request, pk):
-    """Confirm, then cancel. Inside the window the page says plainly that it is a late cancellation with a fee."""
+    """Confirm, then cancel. Inside the window the page says plainly that it is a late cancellation with a fee; a
+    session the patient may not cancel (already begun, no longer booked) says why, before and after asking, by the
+    check cancelling makes."""
     patient = portal_patient(request, "scheduling.use_portal_sessions")
     appointment = selectors.appointment_get(user=request.user, appointment_id=pk)
     if appointment is None or appointment.patient_id != patient.pk:
         raise Http404("No such session.")
-    if request.method == "POST":
-        try:
+    context = {"appointment": appointment, "window_hours": ClinicSettings.load().cancellation_window_hours}
+    try:
+        if request.method == "POST":
             cancelled = services.appointment_cancel(
                 appointment=appointment, actor=request.user, reason=request.POST.get("reason", "")[:300]
             )
-        except ApplicationError as exc:
-            messages.error(request, exc.message)
-        else:
             if cancelled.status == "late_cancelled":
                 messages.warning(request, "Session cancelled. As a late cancellation, the policy fee applies.")
             else:
                 messages.success(request, "Session cancelled. No fee applies.")
             return redirect("portal:sessions:list")
-    context = {
-        "appointment": appointment,
-        "late": services.cancellation_is_late(appointment),
-        "window_hours": ClinicSettings.load().cancellation_window_hours,
-    }
+        context["late"] = services.cancellation_preview(appointment=appointment, actor=request.user).is_late
+    except ApplicationError as exc:
+        context["refusal"] = exc.message
+        return render(request, "scheduling/portal/cancel.html", context, status=exc.status)
     return render(request, "scheduling/portal/cancel.html", context)

@@ -1018,23 +1018,33 @@ class CancellationPreview:
         return sum((o.fee.fee for o in self.outcomes if o.fee is not None), Decimal("0.00"))
 
 
-def cancellable_check(appointment: Appointment, *, scope: str = "this") -> None:
+def _cancels_as_staff(actor) -> bool:
+    return actor is not None and actor.has_role(*STAFF_CANCEL_ROLES)  # None: a patient's link, no account
+
+
+def cancellable_check(appointment: Appointment, *, actor, scope: str = "this") -> None:
     """What any cancellation asks of the session it starts from, the same for its confirmation (the preview) and
     for cancelling itself: the session is still booked (409 otherwise, also as the start of "this and the
-    following", which would otherwise cancel the later ones) and, for scope "following", part of a series (422)."""
+    following", which would otherwise cancel the later ones), not yet begun unless staff cancel it (422) and, for
+    scope "following", part of a series (422)."""
     if appointment.status != AppointmentStatus.BOOKED:
         raise InvalidTransition(f"A {appointment.get_status_display().lower()} session cannot be cancelled.")
+    if appointment.has_begun and not _cancels_as_staff(actor):
+        # Under way or gone by, the time is no longer the patient's to give back: the session is completed or a
+        # no-show, which staff record (and staff may still cancel it: the clinic cancelled, a history entered late).
+        raise Unprocessable("This session has already begun, so it can no longer be cancelled. Call the front desk.")
     if scope == "following" and appointment.series_id is None:
         raise Unprocessable("This session is not part of a series.", fields={"scope": ["Not in a series."]})
 
 
 def cancellation_preview(
-    *, appointment: Appointment, scope: str = "this", waive_late_fee: bool = False
+    *, appointment: Appointment, actor, scope: str = "this", waive_late_fee: bool = False
 ) -> CancellationPreview:
     """What cancelling would do, before anything is written (what the confirmation states): the sessions it cancels
     (scope "following": this one and the later booked ones of its series), which are late, and the late-cancel fee
-    each posts at the patient's class, priced as billing prices the charge itself."""
-    cancellable_check(appointment, scope=scope)
+    each posts at the patient's class, priced as billing prices the charge itself. Refused as cancelling by `actor`
+    would be."""
+    cancellable_check(appointment, actor=actor, scope=scope)
     sessions = list(_following_query(appointment).order_by("start")) if scope == "following" else [appointment]
     late = [s for s in sessions if cancellation_is_late(s) and not waive_late_fee]
     # Priced together, in the order their charges post: a package covers only as many as it has sessions left.
@@ -1042,12 +1052,12 @@ def cancellation_preview(
     return CancellationPreview([CancellationOutcome(s, s.pk in fees, fees.get(s.pk)) for s in sessions])
 
 
-def late_fee_to_waive(appointment: Appointment) -> bool:
+def late_fee_to_waive(appointment: Appointment, *, actor) -> bool:
     """Whether cancelling the session now posts a late-cancel charge that staff could waive: what the cancellation's
     preview states, so never for a session outside the window, a group meeting (its attendees are charged from the
     attendance, not per session) or a clinic without a fee in force."""
     try:
-        [outcome] = cancellation_preview(appointment=appointment).outcomes
+        [outcome] = cancellation_preview(appointment=appointment, actor=actor).outcomes
     except ApplicationError:
         return False
     return outcome.fee is not None
@@ -1073,14 +1083,9 @@ def _cancel(
     *, appointment: Appointment, actor, reason: str, waive_late_fee: bool, ends_series: bool = False
 ) -> AppointmentTransition:
     appointment = _lock(appointment)
-    cancellable_check(appointment)
-    by_staff = actor is not None and actor.has_role(*STAFF_CANCEL_ROLES)  # None: a patient's link, no account
-    if appointment.has_begun and not by_staff:
-        # Under way or gone by, the time is no longer the patient's to give back: the session is completed or a
-        # no-show, which staff record (and staff may still cancel it: the clinic cancelled, a history entered late).
-        raise Unprocessable("This session has already begun, so it can no longer be cancelled. Call the front desk.")
+    cancellable_check(appointment, actor=actor)
     if waive_late_fee:
-        if not by_staff:
+        if not _cancels_as_staff(actor):
             raise PermissionDenied("Only clinic staff may waive the late-cancellation fee.")
         if not reason.strip():
             raise Unprocessable("Say why the fee is waived.", fields={"reason": ["Required to waive the fee."]})
@@ -1110,11 +1115,11 @@ def series_cancel_following(
 
     The first cancellation's transition says the series ends there, so the weekly time is offered down the slot
     waitlist (the programs app's reaction); the reactions run once the series itself is ended."""
-    cancellable_check(appointment, scope="following")
+    cancellable_check(appointment, actor=actor, scope="following")
     # Read again under its lock: the session the caller holds may have been cancelled since, and then it starts
     # nothing, or moved into a new series, and then that one ends.
     series, appointment = _series_and_session_locked(appointment)
-    cancellable_check(appointment, scope="following")
+    cancellable_check(appointment, actor=actor, scope="following")
     transitions = [
         _cancel(appointment=a, actor=actor, reason=reason, waive_late_fee=waive_late_fee, ends_series=i == 0)
         for i, a in enumerate(_following(appointment))

@@ -377,7 +377,7 @@ def _detail_page(request, appointment, *, cancel_form=None, reschedule_form=None
         "ended_unrecorded": appointment.status == AppointmentStatus.BOOKED and appointment.end <= clock.now(),
         "late": services.cancellation_is_late(appointment),
         "cancel_form": cancel_form
-        or CancelForm(in_series=in_series, fee_to_waive=services.late_fee_to_waive(appointment)),
+        or CancelForm(in_series=in_series, fee_to_waive=services.late_fee_to_waive(appointment, actor=user)),
         "reschedule_form": reschedule_form
         or RescheduleForm(
             in_series=in_series,
@@ -445,7 +445,7 @@ def appointment_cancel(request, pk):
     form = CancelForm(
         request.POST,
         in_series=appointment.series_id is not None,
-        fee_to_waive=services.late_fee_to_waive(appointment),
+        fee_to_waive=services.late_fee_to_waive(appointment, actor=request.user),
     )
     if form.is_valid() and form.scope == "following":
         permission_require(request.user, "scheduling.change_appointment", appointment)
@@ -472,7 +472,10 @@ def _cancel_confirmation(request, appointment, form):
     if form.is_valid():
         try:
             context["preview"] = services.cancellation_preview(
-                appointment=appointment, scope=form.scope, waive_late_fee=form.cleaned_data.get("waive_late_fee", False)
+                appointment=appointment,
+                actor=request.user,
+                scope=form.scope,
+                waive_late_fee=form.cleaned_data.get("waive_late_fee", False),
             )
         except ApplicationError as exc:
             context["error"] = exc.message

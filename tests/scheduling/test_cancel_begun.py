@@ -63,3 +63,40 @@ def test_a_patient_may_still_cancel_late_before_the_start(clinic, video_session,
     frozen_now.move_to(video_session.start - dt.timedelta(minutes=5))
     cancelled = services.appointment_cancel(appointment=video_session, actor=clinic.patient_user)
     assert cancelled.status == AppointmentStatus.LATE_CANCELLED
+
+
+def test_the_portal_confirmation_refuses_a_session_under_way_as_cancelling_does(
+    clinic, login, video_session, frozen_now
+):
+    frozen_now.move_to(video_session.start + dt.timedelta(minutes=20))
+    client = login(clinic.patient_user)
+    url = reverse("portal:sessions:cancel", args=[video_session.pk])
+
+    asked = client.get(url)
+    refused = client.post(url)
+
+    body = asked.content.decode()
+    assert asked.status_code == refused.status_code == 422
+    assert "already begun" in body and "already begun" in refused.content.decode()
+    assert "Cancel and accept the fee" not in body and 'method="post"' not in body.split("<main")[-1]
+    assert Appointment.objects.get(pk=video_session.pk).status == AppointmentStatus.BOOKED
+
+
+def test_the_api_preview_refuses_a_patient_a_session_under_way_with_the_cancels_message(
+    clinic, login, video_session, frozen_now
+):
+    frozen_now.move_to(video_session.start + dt.timedelta(minutes=20))
+    api = login(clinic.patient_user, api=True)
+
+    preview = api.get(f"/api/appointments/{video_session.pk}/cancel-preview/")
+    cancel = api.post(f"/api/appointments/{video_session.pk}/cancel/")
+
+    assert preview.status_code == cancel.status_code == 422
+    assert preview.json()["error"]["message"] == cancel.json()["error"]["message"]
+    assert "already begun" in preview.json()["error"]["message"]
+
+
+def test_staff_may_still_preview_cancelling_a_session_under_way(clinic, login, video_session, frozen_now):
+    frozen_now.move_to(video_session.start + dt.timedelta(minutes=20))
+    response = login(clinic.front_desk, api=True).get(f"/api/appointments/{video_session.pk}/cancel-preview/")
+    assert response.status_code == 200 and response.json()["late"] is True

@@ -34,7 +34,7 @@ def _cancel_url(appointment) -> str:
 
 
 def test_the_preview_prices_the_late_cancel_at_the_patients_class_as_the_charge_does(priced, inside_window):
-    preview = services.cancellation_preview(appointment=inside_window)
+    preview = services.cancellation_preview(appointment=inside_window, actor=priced.front_desk)
     [outcome] = preview.outcomes
     assert outcome.late and outcome.fee.fee == Decimal("40.00") and outcome.fee.class_code == "C"
 
@@ -46,14 +46,14 @@ def test_the_preview_prices_the_late_cancel_at_the_patients_class_as_the_charge_
 
 
 def test_outside_the_window_or_waived_the_preview_posts_nothing(priced, session, frozen_now):
-    assert services.cancellation_preview(appointment=session).outcomes[0].fee is None
+    assert services.cancellation_preview(appointment=session, actor=priced.front_desk).outcomes[0].fee is None
     frozen_now.move_to(at(MONDAY, 7))
-    waived = services.cancellation_preview(appointment=session, waive_late_fee=True)
+    waived = services.cancellation_preview(appointment=session, actor=priced.front_desk, waive_late_fee=True)
     assert not waived.is_late and waived.fee_total == Decimal("0.00")
 
 
 def test_without_a_fee_configuration_the_preview_states_no_fee_as_the_cancellation_posts_none(clinic, inside_window):
-    [outcome] = services.cancellation_preview(appointment=inside_window).outcomes
+    [outcome] = services.cancellation_preview(appointment=inside_window, actor=clinic.front_desk).outcomes
     assert outcome.late and outcome.fee is None
     services.appointment_cancel(appointment=inside_window, actor=clinic.front_desk)
     assert not Charge.objects.exists()
@@ -62,7 +62,7 @@ def test_without_a_fee_configuration_the_preview_states_no_fee_as_the_cancellati
 def test_a_late_cancel_a_package_covers_is_previewed_as_a_package_session_as_the_cancel_uses_one(
     priced, packaged, inside_window, login
 ):
-    [outcome] = services.cancellation_preview(appointment=inside_window).outcomes
+    [outcome] = services.cancellation_preview(appointment=inside_window, actor=priced.front_desk).outcomes
     assert outcome.late and outcome.fee.package_session and outcome.fee.fee == Decimal("0.00")
     client = login(priced.front_desk)
     api = login(priced.front_desk, api=True).get(f"/api/appointments/{inside_window.pk}/cancel-preview/").json()
@@ -229,7 +229,9 @@ def test_a_package_with_one_session_left_covers_one_of_two_late_cancels_in_the_p
     frozen_now.move_to(at(MONDAY, 9))
 
     with CaptureQueriesContext(connection) as read:
-        preview = services.cancellation_preview(appointment=weekly.booked[0], scope="following")
+        preview = services.cancellation_preview(
+            appointment=weekly.booked[0], actor=priced.front_desk, scope="following"
+        )
     assert sum('FROM "billing_packagepurchase"' in q["sql"] for q in read.captured_queries) == 1
     stated = [(o.late, o.fee and o.fee.package_session, o.fee and o.fee.fee) for o in preview.outcomes]
     assert stated == [(True, True, Decimal("0.00")), (True, False, Decimal("40.00")), (False, None, None)]
