@@ -51,10 +51,15 @@ def _date_param(value: str) -> dt.date | None:
 
 
 def _datetime_param(value: str) -> dt.datetime | None:
+    """A date and time from the query string, or None if missing, impossible (25:00) or absurdly far away: a year
+    such as 0001 or 9999 would overflow when moved to another zone."""
     try:
-        return parse_datetime(value)
+        moment = parse_datetime(value)
     except ValueError:
         return None
+    if moment is None or services.BOOKING_REACH.refusal(moment.date()):
+        return None
+    return moment
 
 
 def _ids(values: list[str]) -> list[int]:
@@ -131,8 +136,6 @@ def _range_param(request, name: str, zone: ZoneInfo) -> dt.datetime:
         if day is None:
             raise ValueError(name)
         value = dt.datetime.combine(day, dt.time(0, 0))
-    elif services.BOOKING_REACH.refusal(value.date()):  # as far as a date may reach, with a time or without
-        raise ValueError(name)
     return clock.local_datetime(value.date(), value.time(), zone)
 
 
