@@ -3,7 +3,7 @@ by the people allowed to (each read of a referral's clinical reason is written t
 
 from dataclasses import dataclass
 
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Case, Exists, OuterRef, Q, QuerySet, Value, When
 
 from apps.audit.services import access_log_write, access_logs_write
 from apps.core.encryption import decrypt_text
@@ -62,11 +62,17 @@ def queue_rows(user) -> QuerySet | None:
     return waiting.union(OutboundReferral.objects.filter(status=OutboundStatus.DRAFT).values("pk"), all=True)
 
 
+def _clearances_of(patient) -> QuerySet[ClearanceDocument]:
+    """Every clearance that came for the patient: recorded on the chart, or with one of their referrals."""
+    return ClearanceDocument.objects.filter(Q(patient=patient) | Q(referral__patient=patient))
+
+
+# A clearance counts once it is on the chart: recorded there, or on an inbound referral accepted for it.
+_COUNTS = Q(referral__isnull=True) | Q(referral__status=InboundStatus.ACCEPTED)
+
+
 def patient_has_clearance(*, patient) -> bool:
-    """A clearance counts once it is on the chart: recorded there, or on an inbound referral accepted for it."""
-    return ClearanceDocument.objects.filter(
-        Q(patient=patient) | Q(referral__patient=patient, referral__status=InboundStatus.ACCEPTED)
-    ).exists()
+    return _clearances_of(patient).filter(_COUNTS).exists()
 
 
 def patient_has_clearance_exception(*, patient) -> bool:
@@ -75,8 +81,12 @@ def patient_has_clearance_exception(*, patient) -> bool:
 
 @dataclass(frozen=True)
 class ClearanceState:
-    documents: list[ClearanceDocument]  # on the chart or on its accepted referrals, newest first
+    """All a page says of a patient's medical clearance, so that it says one thing: received (what the booking gate
+    counts), an exception, or missing, and which referrals brought one."""
+
+    documents: list[ClearanceDocument]  # counted: on the chart or on its accepted referrals, newest first
     exceptions: list[ClearanceException]
+    awaiting: list[ClearanceDocument]  # came with a referral still waiting: counted once it is accepted
 
     @property
     def received(self) -> bool:
@@ -86,13 +96,27 @@ class ClearanceState:
     def excepted(self) -> bool:
         return bool(self.exceptions)
 
+    @property
+    def counted_referrals(self) -> frozenset[int]:
+        return frozenset(d.referral_id for d in self.documents if d.referral_id is not None)
+
+    @property
+    def awaiting_referrals(self) -> frozenset[int]:
+        return frozenset(d.referral_id for d in self.awaiting)
+
 
 def clearance_state(*, patient) -> ClearanceState:
-    documents = ClearanceDocument.objects.filter(
-        Q(patient=patient) | Q(referral__patient=patient, referral__status=InboundStatus.ACCEPTED)
-    ).select_related("recorded_by")
+    documents = list(
+        _clearances_of(patient)
+        .select_related("recorded_by", "referral")
+        .annotate(counts=Case(When(_COUNTS, then=Value(True)), default=Value(False)))
+    )
     exceptions = ClearanceException.objects.filter(patient=patient).select_related("granted_by")
-    return ClearanceState(list(documents), list(exceptions))
+    return ClearanceState(
+        documents=[d for d in documents if d.counts],
+        exceptions=list(exceptions),
+        awaiting=[d for d in documents if not d.counts and d.referral.status in WAITING_STATUSES],
+    )
 
 
 def patient_inbound(*, patient) -> list[InboundReferral]:

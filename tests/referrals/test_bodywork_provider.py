@@ -7,7 +7,13 @@ import pytest
 from apps.core.errors import NotFound, PermissionDenied
 from apps.referrals.models import ClearanceException, OutboundReferral
 from apps.referrals.selectors import clearance_open, inbound_open, outbound_open
-from apps.referrals.services import clearance_exception_grant, outbound_draft, outbound_send
+from apps.referrals.services import (
+    clearance_exception_grant,
+    clearance_record,
+    inbound_accept,
+    outbound_draft,
+    outbound_send,
+)
 
 from .conftest import REASON, clearance_pdf
 
@@ -104,3 +110,36 @@ def test_a_bodywork_provider_neither_drafts_nor_sends_a_referral_out(
 
     assert response.status_code in (403, 404)
     assert OutboundReferral.objects.get(pk=outbound.pk).status == "draft"
+
+
+def _card(client, patient) -> str:
+    content = client.get(f"/patients/{patient.pk}/").content.decode()
+    start = content.index('id="referrals-card-h"')
+    return content[start : content.index("</section>", start)]
+
+
+def test_the_card_says_one_thing_of_a_clearance_that_came_with_a_referral_not_yet_accepted(
+    personas, login, bodywork_provider, receive
+):
+    inbound = receive(clearance=clearance_pdf())
+
+    waiting = _card(login(bodywork_provider), personas.patient)
+
+    assert "Clearance missing" in waiting and "clearance received" not in waiting.lower()
+    assert "counts once the referral is accepted" in waiting and "counted once the referral is accepted" in waiting
+
+    inbound_accept(actor=personas.front_desk, referral=inbound)
+    accepted = _card(login(bodywork_provider), personas.patient)
+
+    assert "Clearance received" in accepted and "missing" not in accepted.lower()
+
+
+def test_a_clearance_on_the_chart_is_not_called_missing_on_a_referral_without_one(
+    personas, login, bodywork_provider, receive
+):
+    receive()
+    clearance_record(actor=personas.front_desk, upload=clearance_pdf(), patient=personas.patient)
+
+    card = _card(login(bodywork_provider), personas.patient)
+
+    assert "Clearance received" in card and "missing" not in card.lower()
