@@ -208,6 +208,7 @@ class ApiToken(TimeStampedModel):
     )
 
     class Meta:
+        verbose_name = "API token"
         ordering = ["-created_at"]
         constraints = [
             models.CheckConstraint(

@@ -100,7 +100,7 @@ class ClinicSettings(TimeStampedModel):
     address = models.TextField(blank=True)
     phone = models.CharField(max_length=30, blank=True)
     email = models.EmailField(blank=True)
-    tax_id = models.CharField(max_length=20, blank=True)
+    tax_id = models.CharField("Tax ID", max_length=20, blank=True)
     npi = models.CharField("Organisation NPI", max_length=10, blank=True)
     telehealth_patient_at_home = models.BooleanField(
         default=True,
@@ -114,7 +114,7 @@ class ClinicSettings(TimeStampedModel):
         default=48, validators=_within_bounds("reminder_email_lead_hours")
     )
     reminder_sms_lead_hours = models.PositiveIntegerField(
-        default=2, validators=_within_bounds("reminder_sms_lead_hours")
+        "Reminder SMS lead hours", default=2, validators=_within_bounds("reminder_sms_lead_hours")
     )
     seat_offer_hold_hours = models.PositiveIntegerField(default=48, validators=_within_bounds("seat_offer_hold_hours"))
     quiet_hours_start = models.TimeField(default=dt.time(21, 0))

@@ -40,7 +40,7 @@ class Message(TimeStampedModel):
     template = models.CharField(max_length=100)
     context = models.JSONField(default=dict, blank=True, help_text="Ids and plain facts only; never clinical text.")
     subject_type = models.CharField(max_length=100)
-    subject_id = models.CharField(max_length=64)
+    subject_id = models.CharField("Subject ID", max_length=64)
     dedupe_key = models.CharField(max_length=200, unique=True)
     send_at = models.DateTimeField()
     claimed_until = models.DateTimeField(null=True, blank=True)
@@ -48,7 +48,7 @@ class Message(TimeStampedModel):
     status = models.CharField(max_length=10, choices=MessageStatus.choices, default=MessageStatus.PENDING)
     attempts = models.PositiveIntegerField(default=0)
     last_error = models.CharField(max_length=500, blank=True)
-    provider_id = models.CharField(max_length=100, blank=True)
+    provider_id = models.CharField("Provider ID", max_length=100, blank=True)
     provider_status = models.CharField(max_length=30, blank=True)
     sent_at = models.DateTimeField(null=True, blank=True)
 

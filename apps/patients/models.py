@@ -82,8 +82,8 @@ class Patient(TimeStampedModel):
     )
     reminder_email = models.BooleanField("Email reminders", default=True)
     reminder_sms = models.BooleanField("Text reminders", default=False)
-    sms_consent_at = models.DateTimeField(null=True, blank=True)
-    sms_opted_out_at = models.DateTimeField(null=True, blank=True)
+    sms_consent_at = models.DateTimeField("SMS consent at", null=True, blank=True)
+    sms_opted_out_at = models.DateTimeField("SMS opted out at", null=True, blank=True)
     status = models.CharField(max_length=20, choices=PatientStatus.choices, default=PatientStatus.ACTIVE)
     discharged_on = models.DateField(null=True, blank=True)
 

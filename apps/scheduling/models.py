@@ -490,7 +490,7 @@ class Appointment(clock.LocalSpan, TimeStampedModel):
     start = models.DateTimeField()
     end = models.DateTimeField()
     is_telehealth = models.BooleanField(default=False)
-    telehealth_url = models.URLField(blank=True)
+    telehealth_url = models.URLField("Telehealth URL", blank=True)
     status = models.CharField(max_length=20, choices=AppointmentStatus.choices, default=AppointmentStatus.BOOKED)
     checked_in_at = models.DateTimeField(null=True, blank=True)
     completed_at = models.DateTimeField(null=True, blank=True)
