@@ -251,21 +251,11 @@ def therapist_workday(*, therapist, day: dt.date | None = None) -> Workday:
 
 
 def therapist_day(*, therapist, day: dt.date) -> list[Appointment]:
-    """A therapist's sessions on one day, each on its own office's clock (a 22:00 session in Pasadena is on its
-    Monday though the clinic's zone has turned the day), cancelled ones included so the day reads true."""
-    # Any office's day lies within the clinic's day and the ones either side of it.
-    start, end = local_days_span(day - dt.timedelta(days=1), days=3)
-    candidates = (
-        Appointment.objects.select_related(*APPOINTMENT_RELATED)
-        .filter(therapist=therapist, start__lt=end, end__gt=start)
-        .order_by("start", "pk")
-    )
-    return [appointment for appointment in candidates if _on_local_day(appointment, day)]
-
-
-def _on_local_day(appointment: Appointment, day: dt.date) -> bool:
-    start, end = local_days_span(day, zone=appointment.zone)
-    return appointment.start < end and appointment.end > start
+    """A therapist's sessions starting on one day, each on its own office's clock (a 22:00 session in Pasadena is on
+    its Monday though the clinic's zone has turned the day; one running past midnight is the day's it starts on, not
+    the next one's too), cancelled ones included so the day reads true."""
+    qs = Appointment.objects.select_related(*APPOINTMENT_RELATED).filter(therapist=therapist)
+    return list(starting_on_local_days(qs, first=day, days=1, location=None).order_by("start", "pk"))
 
 
 # A day's arrivals: everyone expected or seen that day; cancelled sessions are nobody's arrival.
