@@ -67,7 +67,7 @@ from .selectors.ledger import (
     staff_sees_account,
     statements_of,
 )
-from .selectors.packages import packages_of
+from .selectors.packages import offerings_on_sale, packages_of
 from .selectors.plans import active_plan, plan_progress
 from .services import diagnoses as diagnoses_services
 from .services import payments, statements
@@ -138,6 +138,8 @@ def patient_ledger(request, pk):
     lines = ledger_lines(patient=patient)
     balance = patient_balance(patient=patient)
     waiting = card_refunds_waiting(user=user, patient=patient)
+    # None configured, or the patient holds each in force: the page says so instead of an empty list to choose from.
+    can_sell_package = user.has_perm("billing.sell_package") and offerings_on_sale(patient=patient).exists()
     context = {
         "patient": patient,
         "balance": balance,
@@ -158,7 +160,7 @@ def patient_ledger(request, pk):
         else None,
         "plan_form": PlanForm(auto_id="plan_%s") if user.has_perm("billing.manage_plan") and not plan else None,
         "packages": packages_of(patient=patient),
-        "package_form": PackageSellForm(patient=patient) if user.has_perm("billing.sell_package") else None,
+        "package_form": PackageSellForm(patient=patient) if can_sell_package else None,
         "can_refund_package": user.has_perm("billing.refund_package"),
         "diagnosis_form": DiagnosisForm(
             initial={"diagnosis_codes": ", ".join(d.code for d in diagnoses if d.status == "confirmed")}

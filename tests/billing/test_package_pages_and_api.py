@@ -42,6 +42,17 @@ def test_the_front_desk_sells_a_package_after_seeing_the_slid_price(personas, cl
     assert PackagePurchase.objects.get().price == Decimal("200.00")
 
 
+def test_with_nothing_left_to_sell_the_ledger_says_so_instead_of_an_empty_list(personas, class_b, offering, login):
+    client = login(personas.front_desk)
+    client.post(f"/billing/patients/{class_b.pk}/packages/sell/", {"offering": offering.pk})
+    page = client.get(f"/billing/patients/{class_b.pk}/").content.decode()
+    assert "Sell a package" not in page and "No package is on sale for" in page
+    assert (
+        "No package is on sale"
+        not in login(personas.therapist).get(f"/billing/patients/{class_b.pk}/").content.decode()
+    )
+
+
 def test_a_second_package_is_refused_before_the_confirmation_asks(personas, class_b, offering, login):
     client = login(personas.front_desk)
     assert f'<option value="{offering.pk}"' in client.get(f"/billing/patients/{class_b.pk}/").content.decode()
