@@ -5,4 +5,8 @@ def navigation(request) -> dict:
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {"nav_items": []}
+    if user.requires_mfa and not user.is_verified():
+        # Past the password but not the second factor (the challenge and enrolment pages): the menu's links lead
+        # nowhere yet, and its counts (unread messages, referrals waiting) are the clinic's to tell after both.
+        return {"nav_items": []}
     return {"nav_items": navigation_for(user)}

@@ -152,3 +152,14 @@ def test_every_route_name_the_walk_skips_exists():
     names = {name for _regex, name, _callback in _routes()}
     assert names >= BEFORE_MFA_VIEWS
     assert not any(re.search("invite|user_list|clinic_settings|api_token", n) for n in BEFORE_MFA_VIEWS)
+
+
+@pytest.mark.parametrize("who", ACCOUNTS)
+def test_the_pages_before_mfa_show_no_menu_and_none_of_its_counts(personas, who):
+    user = _account(personas, who)
+    TOTPDevice.objects.create(user=user, name="phone", confirmed=True)
+    client = Client()
+    client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
+    for path in ("/accounts/mfa/verify/", "/accounts/mfa/setup/", "/accounts/login/"):
+        page = client.get(path).content.decode()
+        assert 'nav class="main"' not in page and "nav-badge" not in page, path
