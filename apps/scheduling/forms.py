@@ -233,9 +233,11 @@ class RescheduleForm(_ScopeMixin, forms.Form):
         label="Reduced-fee cap override reason", max_length=300, required=False, help_text=CAP_OVERRIDE_HELP
     )
 
-    def __init__(self, *args, user, **kwargs):
+    def __init__(self, *args, user, has_patient: bool = True, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["therapist"].queryset = therapists_bookable_by(user)
+        if not has_patient:  # a group meeting: the reduced-fee cap counts a therapist's patients, not meetings
+            del self.fields["cap_override_reason"]
 
     def start_at(self, appointment):
         """The typed date and time in the zone of where the session will be: the new room's location, the chosen

@@ -385,6 +385,7 @@ def _detail_page(request, appointment, *, cancel_form=None, reschedule_form=None
         or RescheduleForm(
             in_series=in_series,
             user=user,
+            has_patient=appointment.patient_id is not None,
             initial={
                 "date": local_start.date(),
                 "time": local_start.time(),
@@ -498,7 +499,12 @@ def appointment_reschedule(request, pk):
     and the reason, so nothing has to be typed twice."""
     appointment = _appointment(request, pk)
     permission_require(request.user, "scheduling.change_appointment", appointment)
-    form = RescheduleForm(request.POST, in_series=appointment.series_id is not None, user=request.user)
+    form = RescheduleForm(
+        request.POST,
+        in_series=appointment.series_id is not None,
+        user=request.user,
+        has_patient=appointment.patient_id is not None,
+    )
     if not form.is_valid():
         return _detail_page(request, appointment, reschedule_form=form, status=400)
     data = form.cleaned_data
@@ -514,7 +520,7 @@ def appointment_reschedule(request, pk):
             scope=form.scope,
             override_reason=data["override_reason"],
             therapist=data["therapist"],
-            cap_override_reason=data["cap_override_reason"],
+            cap_override_reason=data.get("cap_override_reason", ""),
         )
     except ApplicationError as exc:
         _booking_refused(form, exc)

@@ -300,3 +300,19 @@ def test_a_group_meeting_cancelled_late_posts_nothing_and_ignores_a_waiver_it_wa
     assert asked.status_code == 200 and "waived" not in asked.content.decode()
     client.post(_cancel_url(meeting), {"reason": "Facilitator ill", "confirmed": "yes"})
     assert Appointment.objects.get(pk=meeting.pk).status == "late_cancelled" and not Charge.objects.exists()
+
+
+def test_moving_a_group_meeting_asks_no_reduced_fee_cap_reason_and_still_moves(priced, session, login):
+    meeting = AppointmentFactory(
+        therapist=priced.therapist, patient=None, service_type=priced.group, start=at(MONDAY, 15)
+    )
+    client = login(priced.front_desk)
+    assert 'name="cap_override_reason"' in _detail(client, session)
+    assert 'name="cap_override_reason"' not in _detail(client, meeting)
+    later = at(MONDAY, 16).astimezone(meeting.location.zone)
+    moved = client.post(
+        reverse("scheduling:appointment_reschedule", args=[meeting.pk]),
+        {"date": later.date().isoformat(), "time": later.strftime("%H:%M"), "override_reason": "Room change"},
+    )
+    assert moved.status_code == 302, moved.content.decode()[:2000]
+    assert Appointment.objects.get(pk=meeting.pk).start == at(MONDAY, 16)
