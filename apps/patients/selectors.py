@@ -2,6 +2,8 @@
 
 import contextlib
 import datetime as dt
+import operator
+from functools import reduce
 
 from django.db.models import Exists, OuterRef, Q, QuerySet
 
@@ -21,59 +23,69 @@ from .models import Patient
 # therapist; a late cancellation or a no-show was theirs to keep, and is charged as such.
 TREATING_STATUSES = ("booked", "checked_in", "completed", "late_cancelled", "no_show")
 
+# The ways a therapist comes to treat a patient, each the path from a patient's row to that therapist and what must
+# hold along it. Every reading of the relation below, from either side and for one patient or many, is built from
+# these, so that the chart, the messages a patient may send and the review of their answers never disagree.
+PRIMARY_LINK = ("primary_therapist", {})
+SESSION_LINK = ("appointments__therapist", {"appointments__status__in": TREATING_STATUSES})
+TREATING_LINKS = (PRIMARY_LINK, SESSION_LINK)
 
-def _sessions_with(therapist) -> dict:
-    return {"appointments__therapist": therapist, "appointments__status__in": TREATING_STATUSES}
+
+def _link_q(link, therapist, *, lookup: str = "exact") -> Q:
+    """Q over patients linked to `therapist` (a user, an id, an expression such as OuterRef; with lookup="in", a
+    queryset of them) by `link`."""
+    path, along = link
+    return Q(**{f"{path}__{lookup}": therapist}, **along)
+
+
+def _treated_by_q(therapist, *, lookup: str = "exact") -> Q:
+    """Q over patients `therapist` treats, by any link. It joins the patients' sessions: read it inside an Exists,
+    where a patient with many sessions does not come back once per session."""
+    return reduce(operator.or_, (_link_q(link, therapist, lookup=lookup) for link in TREATING_LINKS))
 
 
 def treating_patients_q(*, therapist, patient_ref: str = "pk") -> Q:
     """Q for patients a therapist treats: their primary patients and anyone they have a session with."""
-    seen = Patient.objects.filter(pk=OuterRef(patient_ref), **_sessions_with(therapist))
-    return Q(primary_therapist=therapist) | Q(Exists(seen))
-
-
-def _treats_q(*, primary_therapist_id, patient) -> Q:
-    sessions = {"appointments__patient": patient, "appointments__status__in": TREATING_STATUSES}
-    return Q(pk=primary_therapist_id) | Q(**sessions)
+    seen = Patient.objects.filter(_link_q(SESSION_LINK, therapist), pk=OuterRef(patient_ref))
+    return _link_q(PRIMARY_LINK, therapist) | Q(Exists(seen))
 
 
 def treating_therapists_q(*, patient) -> Q:
     """Q for the users who treat `patient`: the same relation read from the therapists' side."""
-    return _treats_q(primary_therapist_id=patient.primary_therapist_id, patient=patient)
+    return Q(Exists(Patient.objects.filter(_treated_by_q(OuterRef("pk")), pk=patient.pk)))
+
+
+def _active_psychotherapists() -> QuerySet[User]:
+    return therapists_of(discipline=Discipline.PSYCHOTHERAPY).filter(is_active=True)
 
 
 def treating_psychotherapists(*, patient) -> QuerySet[User]:
     """The active psychotherapists who treat `patient`: who reads their psychotherapy content and is told when an
     answer of theirs needs a clinician's review. A massage and bodywork provider is never one of them."""
-    return (
-        therapists_of(discipline=Discipline.PSYCHOTHERAPY)
-        .filter(treating_therapists_q(patient=patient), is_active=True)
-        .distinct()
-    )
+    return _active_psychotherapists().filter(treating_therapists_q(patient=patient)).distinct()
 
 
 def treating_psychotherapist_pairs(*, patient_ids) -> set[tuple[int, int]]:
     """(patient id, psychotherapist id) for every active psychotherapist treating each of `patient_ids` (ids, or a
     queryset of them): `treating_psychotherapists` for many patients at once, in one query whatever their number."""
-    psychotherapists = therapists_of(discipline=Discipline.PSYCHOTHERAPY).filter(is_active=True).order_by().values("pk")
+    psychotherapists = _active_psychotherapists().order_by().values("pk")
     patients = Patient.objects.filter(pk__in=patient_ids).order_by()
-    primary = patients.filter(primary_therapist__in=psychotherapists).values_list("pk", "primary_therapist_id")
-    seen = patients.filter(
-        appointments__status__in=TREATING_STATUSES, appointments__therapist__in=psychotherapists
-    ).values_list("pk", "appointments__therapist_id")
-    return set(primary.union(seen))
+    by_link = [
+        patients.filter(_link_q(link, psychotherapists, lookup="in")).values_list("pk", link[0])
+        for link in TREATING_LINKS
+    ]
+    return set(by_link[0].union(*by_link[1:]))
 
 
 def without_treating_psychotherapist(patients: QuerySet[Patient]) -> QuerySet[Patient]:
     """The patients among `patients` whom no active psychotherapist treats: nobody could review their answers."""
-    treats = therapists_of(discipline=Discipline.PSYCHOTHERAPY).filter(
-        _treats_q(primary_therapist_id=OuterRef("primary_therapist_id"), patient=OuterRef("pk")), is_active=True
-    )
-    return patients.filter(~Exists(treats))
+    psychotherapists = _active_psychotherapists().order_by().values("pk")
+    treated = Patient.objects.filter(_treated_by_q(psychotherapists, lookup="in"), pk=OuterRef("pk"))
+    return patients.filter(~Exists(treated))
 
 
 def therapist_has_seen(*, therapist, patient_id: int) -> bool:
-    return Patient.objects.filter(pk=patient_id, **_sessions_with(therapist)).exists()
+    return Patient.objects.filter(_link_q(SESSION_LINK, therapist), pk=patient_id).exists()
 
 
 def patients_visible_to(*, user) -> QuerySet[Patient]:
