@@ -7,25 +7,17 @@ Billing staff and other therapists never see messages. The patient sees their ow
 
 import rules
 
-from apps.accounts.models import TherapistProfile
 from apps.accounts.rules import add_clinical_perm, is_admin, is_front_desk, is_patient_user, is_therapist
-from apps.core.models import ClinicSettings
-from apps.patients.rules import is_own_record, is_treating_therapist
+from apps.patients.rules import is_own_record
+
+from .recipients import may_write_to, takes_messages
 
 is_clinic_inbox_staff = is_admin | is_front_desk
 
 
-def therapist_accepts_messages(therapist) -> bool:
-    """Both switches on: the clinic's (Clinic settings) and the therapist's own (their profile), for a therapist still
-    at the clinic (a deactivated one cannot sign in to read anything)."""
-    if not therapist.is_active or not ClinicSettings.load().patient_messages_to_therapists:
-        return False
-    return TherapistProfile.objects.filter(user=therapist, accepts_patient_messages=True).exists()
-
-
 @rules.predicate
 def takes_patient_messages(user) -> bool:
-    return is_therapist(user) and therapist_accepts_messages(user)
+    return is_therapist(user) and takes_messages(user)
 
 
 @rules.predicate
@@ -45,15 +37,9 @@ def is_thread_therapist(user, thread) -> bool:
 
 @rules.predicate
 def may_message_therapist(user, therapist) -> bool:
-    """A patient writes to a therapist who treats them and takes messages."""
+    """A patient writes to a therapist who treats them and takes messages: whom the portal lists for them."""
     patient = getattr(user, "patient", None)
-    return (
-        therapist is not None
-        and is_patient_user(user)
-        and patient is not None
-        and is_treating_therapist(therapist, patient)
-        and therapist_accepts_messages(therapist)
-    )
+    return is_patient_user(user) and patient is not None and may_write_to(patient=patient, therapist=therapist)
 
 
 staff_participant = (is_clinic_thread & is_clinic_inbox_staff) | (is_thread_therapist & takes_patient_messages)

@@ -10,9 +10,8 @@ from apps.accounts.roles import Role
 from apps.audit.services import access_log_write
 from apps.core.encryption import decrypt_text
 from apps.core.errors import NotFound
-from apps.core.models import ClinicSettings
-from apps.patients.selectors import treating_therapists_q
 
+from . import recipients
 from .models import Attachment, Message, MessageThread, ThreadStatus
 from .rules import is_clinic_inbox_staff, takes_patient_messages
 
@@ -107,20 +106,8 @@ def attachment_get_for(*, user, attachment_id) -> Attachment:
 
 
 def therapists_taking_messages_from(*, patient) -> list[User]:
-    """The patient's treating therapists (primary, or seen in a session) who take messages, when the clinic allows
-    messages to therapists."""
-    if not ClinicSettings.load().patient_messages_to_therapists:
-        return []
-    return list(
-        User.objects.filter(
-            treating_therapists_q(patient=patient),
-            therapist_profile__accepts_patient_messages=True,
-            groups__name=Role.THERAPIST,
-            is_active=True,
-        )
-        .distinct()
-        .order_by("last_name", "first_name", "pk")
-    )
+    """The therapists the patient may write to (recipients.therapists_taking_messages_from), by name."""
+    return list(recipients.therapists_taking_messages_from(patient=patient).order_by("last_name", "first_name", "pk"))
 
 
 def therapist_by_id(therapist_id: int) -> User | None:

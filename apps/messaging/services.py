@@ -16,7 +16,8 @@ from apps.notifications.models import Channel
 from apps.notifications.outbox import message_enqueue, patient_notice_enqueue
 
 from .models import Attachment, Message, MessageThread, ThreadStatus
-from .rules import is_clinic_inbox_staff, takes_patient_messages, therapist_accepts_messages
+from .recipients import takes_messages
+from .rules import is_clinic_inbox_staff, takes_patient_messages
 from .uploads import attachments_check
 
 MESSAGE_MAX_LENGTH = 10000
@@ -79,7 +80,7 @@ def message_post(*, actor, thread: MessageThread, text: str, attachments=()) -> 
     thread = _locked(actor, thread, "messaging.reply")
     if thread.status != ThreadStatus.OPEN:
         raise InvalidTransition("This conversation is closed; start a new one.")
-    if thread.therapist is not None and not therapist_accepts_messages(thread.therapist):
+    if thread.therapist is not None and not takes_messages(thread.therapist):
         # Nobody would read it: the therapist left or no longer takes messages, and the clinic inbox does not see it.
         raise Conflict(
             f"{thread.therapist.full_name or 'This therapist'} no longer takes messages here; write to the clinic "

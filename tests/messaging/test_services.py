@@ -207,6 +207,26 @@ def test_a_therapist_who_left_is_no_longer_written_to(therapist_messages_on):
     assert not Outbox.objects.filter(template="secure_message_staff").exists()
 
 
+def test_a_reply_to_a_therapist_who_is_no_longer_a_therapist_is_refused(therapist_messages_on):
+    """Moved to the front desk, they no longer see their conversations with patients: a reply would reach nobody,
+    so it is refused as for a therapist who left, by the rule that lists whom a patient may write to."""
+    from django.contrib.auth.models import Group
+
+    from apps.accounts.roles import Role
+
+    personas = therapist_messages_on
+    thread = services.thread_start(
+        actor=personas.patient_user, patient=personas.patient, therapist=personas.therapist, subject="Hi", text="Hi"
+    )
+    personas.therapist.groups.set([Group.objects.get_or_create(name=Role.FRONT_DESK)[0]])
+    thread.refresh_from_db()
+
+    with pytest.raises(ApplicationError) as refused:
+        services.message_post(actor=personas.patient_user, thread=thread, text="Are you there?")
+    assert "write to the clinic" in refused.value.message
+    assert thread.messages.count() == 1
+
+
 def test_a_reply_to_a_therapist_who_stopped_taking_messages_is_refused(therapist_messages_on):
     """Nobody could read it: the therapist no longer sees the conversation once they stop taking messages."""
     personas = therapist_messages_on
