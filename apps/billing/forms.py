@@ -3,7 +3,7 @@ from decimal import Decimal
 from django import forms
 
 from apps.core.dates import REPORT_DATES
-from apps.core.forms import MoneyField
+from apps.core.forms import MoneyField, PeriodForm
 from apps.scheduling.models import Location
 
 from .models import AdjustmentKind, PaymentMethod
@@ -102,17 +102,6 @@ class AgingForm(forms.Form):
         validators=[REPORT_DATES],
         error_messages={"invalid": "Use a date like 2026-03-31."},
     )
-
-
-class PeriodForm(forms.Form):
-    start = forms.DateField(validators=[REPORT_DATES], widget=forms.DateInput(attrs={"type": "date"}))
-    end = forms.DateField(validators=[REPORT_DATES], widget=forms.DateInput(attrs={"type": "date"}))
-
-    def clean(self):
-        data = super().clean()
-        if data.get("start") and data.get("end") and data["start"] > data["end"]:
-            raise forms.ValidationError("The start date must come before the end date.")
-        return data
 
 
 class SlidingScaleReportForm(PeriodForm):

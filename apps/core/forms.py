@@ -1,11 +1,12 @@
 """Form pieces every app shares: money fields that speak dollars, phone inputs that show numbers as people write
-them, and form errors named as people name fields."""
+them, the period of days a report or a log is read for, and form errors named as people name fields."""
 
 from decimal import Decimal
 
 from django import forms
 from django.core.validators import MaxValueValidator, MinValueValidator
 
+from .dates import REPORT_DATES
 from .money import money_text
 from .phones import phone_display
 
@@ -42,6 +43,32 @@ class MoneyField(forms.DecimalField):
         if isinstance(value, str):
             value = value.strip().replace(",", "").replace("$", "")
         return super().to_python(value)
+
+
+def report_day_field(*, label: str | None = None, required: bool = True) -> forms.DateField:
+    """A day of the clinic's records that a report or a log is read for, with the browser's date picker."""
+    return forms.DateField(
+        label=label, required=required, validators=[REPORT_DATES], widget=forms.DateInput(attrs={"type": "date"})
+    )
+
+
+class PeriodCheckMixin:
+    """A report's or a log's period of days ends no earlier than it starts: the one check every such form makes.
+    `period_fields` names the form's start and end fields; the error stands on the end."""
+
+    period_fields = ("start", "end")
+
+    def clean(self):
+        data = super().clean()
+        start, end = (data.get(name) for name in self.period_fields)
+        if start and end and start > end:
+            self.add_error(self.period_fields[1], "The end date is before the start date.")
+        return data
+
+
+class PeriodForm(PeriodCheckMixin, forms.Form):
+    start = report_day_field()
+    end = report_day_field()
 
 
 def picker_widgets(*, dates=(), times=()) -> dict:

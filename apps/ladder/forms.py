@@ -3,7 +3,7 @@ import datetime as dt
 from django import forms
 
 from apps.core import clock
-from apps.core.dates import REPORT_DATES
+from apps.core.forms import PeriodForm, report_day_field
 
 from .models import CareLevel
 from .services import REASON_MAX_LENGTH
@@ -26,19 +26,11 @@ class CareLevelMoveForm(forms.Form):
         self.fields["level"].choices = [(v, label) for v, label in CareLevel.choices if v != current]
 
 
-class ReportPeriodForm(forms.Form):
-    start = forms.DateField(
-        label="Left from", validators=[REPORT_DATES], widget=forms.DateInput(attrs={"type": "date"})
-    )
-    end = forms.DateField(label="Until", validators=[REPORT_DATES], widget=forms.DateInput(attrs={"type": "date"}))
+class ReportPeriodForm(PeriodForm):
+    start = report_day_field(label="Left from")
+    end = report_day_field(label="Until")
 
     @classmethod
     def default_data(cls) -> dict:
         today = clock.local_now().date()
         return {"start": today - dt.timedelta(days=REPORT_DEFAULT_DAYS), "end": today}
-
-    def clean(self):
-        data = super().clean()
-        if data.get("start") and data.get("end") and data["start"] > data["end"]:
-            raise forms.ValidationError("The start date must come before the end date.")
-        return data

@@ -151,7 +151,7 @@ def test_only_admins_open_the_report(ladder, login, who):
 def test_dates_in_the_wrong_order_answer_400_with_a_form_error(ladder, login):
     response = login(ladder.admin).get("/ladder/report/?start=2026-05-02&end=2026-05-01")
     assert response.status_code == 400
-    assert "The start date must come before the end date." in response.content.decode()
+    assert "The end date is before the start date." in response.content.decode()
 
 
 @pytest.mark.parametrize("path", ["/ladder/report/", "/ladder/report.csv"])
