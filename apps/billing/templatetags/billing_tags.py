@@ -6,6 +6,7 @@ from apps.billing import pricing
 from apps.billing.payments import online_card_payments
 from apps.billing.selectors.ledger import patient_balance
 from apps.core.money import money_text
+from apps.notifications.templatetags import notification_format
 
 register = template.Library()
 
@@ -52,11 +53,5 @@ def billing_patient_class(context, patient):
     }
 
 
-@register.filter
-def iso_date(value):
-    """An ISO date string from a message context as a date, for the |date filter; '' if empty."""
-    import datetime as dt
-
-    if not value:
-        return ""
-    return value if isinstance(value, dt.date) else dt.date.fromisoformat(str(value))
+# Billing's message templates read dates from the outbox's ISO strings as every message template does.
+register.filter("iso_date", notification_format.iso_date)
