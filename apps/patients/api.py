@@ -9,7 +9,7 @@ from apps.accounts.roles import Role
 from apps.core.api_lookups import object_id
 
 from . import selectors, services
-from .models import DEMOGRAPHIC_FIELDS, Patient
+from .models import DEMOGRAPHIC_FIELDS, DESK_CONSENT_METHODS, Patient, SmsConsentMethod
 
 
 class PatientOutput(serializers.ModelSerializer):
@@ -28,6 +28,8 @@ class PatientOutput(serializers.ModelSerializer):
             *DEMOGRAPHIC_FIELDS,
             "reminder_sms",
             "sms_consent_at",
+            "sms_consent_method",
+            "sms_opted_out_at",
             "status",
             "discharged_on",
         ]
@@ -54,6 +56,17 @@ class PatientCreateInput(PatientInput):
 
     class Meta(PatientInput.Meta):
         fields = [*DEMOGRAPHIC_FIELDS, "confirm_duplicate"]
+
+
+class SmsConsentInput(serializers.Serializer):
+    consent = serializers.BooleanField(help_text="true records consent to texts; false records its withdrawal.")
+    how = serializers.ChoiceField(
+        choices=[(m.value, m.label) for m in map(SmsConsentMethod, DESK_CONSENT_METHODS)],
+        help_text="How the patient told the clinic at the desk.",
+    )
+    text_reminders = serializers.BooleanField(
+        default=True, help_text="With consent: also send text reminders before sessions."
+    )
 
 
 class PatientFilter(serializers.Serializer):
@@ -128,6 +141,21 @@ class PatientViewSet(
     def reactivate(self, request, pk=None):
         """Take a discharged patient back; 409 when they are active."""
         return self._status_change(request, pk, services.patient_reactivate)
+
+    @extend_schema(request=SmsConsentInput, responses=PatientOutput)
+    @action(detail=True, methods=["post"], url_path="sms-consent")
+    def sms_consent(self, request, pk=None):
+        """Record consent to texts the patient gave at the desk (`how`: verbal or written), or its withdrawal, as the
+        chart's page does; front desk and admins only. A patient who replied STOP is texted again only after such a
+        consent. 409 when consent is on record already (or, to withdraw, is not); 422 when the chart has no mobile
+        number."""
+        patient = selectors.patient_open_chart(user=request.user, patient_id=object_id(pk, message="No such patient."))
+        if not request.user.has_perm("patients.record_sms_consent", patient):
+            raise PermissionDenied
+        data = SmsConsentInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        patient = services.patient_sms_consent_record(actor=request.user, patient=patient, **data.validated_data)
+        return Response(PatientOutput(patient).data)
 
     def _status_change(self, request, pk, service):
         patient = selectors.patient_open_chart(user=request.user, patient_id=object_id(pk, message="No such patient."))

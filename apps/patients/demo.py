@@ -9,7 +9,7 @@ from apps.accounts.roles import Role
 from apps.accounts.selectors import therapists_of
 from apps.core import clock
 
-from .models import Patient
+from .models import Patient, SmsConsentMethod
 from .services import patient_create
 
 FIRST = [
@@ -102,7 +102,9 @@ def seed(out) -> list[Patient]:
                 primary_therapist=therapists[index % len(therapists)],
             )
             if index % 3 == 0:
-                Patient.objects.filter(pk=patient.pk).update(sms_consent_at=clock.now(), reminder_sms=True)
+                Patient.objects.filter(pk=patient.pk).update(
+                    sms_consent_at=clock.now(), sms_consent_method=SmsConsentMethod.WRITTEN, reminder_sms=True
+                )
         patients.append(patient)
     _portal_account(patients[0])
     out.write(f"Patients: {len(patients)}; portal login {PORTAL_PATIENT_EMAIL} (same demo password)")

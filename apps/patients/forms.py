@@ -6,7 +6,7 @@ from apps.core.forms import PhoneInput
 from apps.core.phones import phone_to_e164
 from apps.core.time_zones import zone_choices, zone_place
 
-from .models import DEMOGRAPHIC_FIELDS, Patient
+from .models import DEMOGRAPHIC_FIELDS, DESK_CONSENT_METHODS, Patient, SmsConsentMethod
 from .validators import EARLIEST_BIRTH_DATE, validate_date_of_birth
 
 
@@ -66,3 +66,32 @@ class PatientForm(ChartPhonesMixin, forms.ModelForm):
         if "date_of_birth" in self.changed_data:
             validate_date_of_birth(value)
         return value
+
+
+class SmsConsentForm(forms.Form):
+    """Consent to texts the patient gave at the desk, or its withdrawal: how they said it, and the staff member's
+    confirmation that they did (the page's one question before recording it)."""
+
+    how = forms.ChoiceField(
+        label="How the patient told us",
+        choices=[(m.value, m.label) for m in map(SmsConsentMethod, DESK_CONSENT_METHODS)],
+        widget=forms.RadioSelect,
+    )
+    text_reminders = forms.BooleanField(label="Send them text reminders before sessions", required=False)
+    confirmed = forms.BooleanField(required=True)
+
+    def __init__(self, *args, patient: Patient, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.giving = patient.sms_consent_at is None
+        if self.giving:
+            self.fields["text_reminders"].initial = True
+            self.fields["confirmed"].label = (
+                "The patient, who replied STOP before, agreed again to receive text messages from the clinic at "
+                "this number"
+                if patient.sms_opted_out_at
+                else "The patient agreed to receive text messages from the clinic at this number"
+            )
+        else:
+            del self.fields["text_reminders"]
+            self.fields["confirmed"].label = "The patient asked to stop text messages from the clinic"
+        self.fields["confirmed"].error_messages["required"] = "Tick this to confirm what the patient said."

@@ -20,6 +20,19 @@ class ReminderChannel(models.TextChoices):
     SMS = "sms", "Text message"
 
 
+class SmsConsentMethod(models.TextChoices):
+    """How a patient agreed to texts, or withdrew that agreement: in the portal themselves, or at the desk, where
+    the front desk records it."""
+
+    PORTAL = "portal", "In the portal"
+    VERBAL = "verbal", "Verbally, at the desk"
+    WRITTEN = "written", "On a written form"
+
+
+# The ways the front desk takes a patient's word on texts; the portal's way is the patient's own.
+DESK_CONSENT_METHODS = (SmsConsentMethod.VERBAL, SmsConsentMethod.WRITTEN)
+
+
 # What the patient search (selectors.patient_search) matches a term against: the names, email and phone by
 # substring without case (icontains), the chart number whole without case (iexact).
 SEARCHED_FIELDS = ("legal_first_name", "legal_last_name", "preferred_name", "email", "phone", "chart_number")
@@ -83,6 +96,9 @@ class Patient(TimeStampedModel):
     reminder_email = models.BooleanField("Email reminders", default=True)
     reminder_sms = models.BooleanField("Text reminders", default=False)
     sms_consent_at = models.DateTimeField("SMS consent at", null=True, blank=True)
+    sms_consent_method = models.CharField(
+        "how consent to texts was given", max_length=20, choices=SmsConsentMethod.choices, blank=True
+    )
     sms_opted_out_at = models.DateTimeField("SMS opted out at", null=True, blank=True)
     status = models.CharField(max_length=20, choices=PatientStatus.choices, default=PatientStatus.ACTIVE)
     discharged_on = models.DateField(null=True, blank=True)

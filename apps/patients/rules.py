@@ -37,6 +37,9 @@ rules.add_perm("patients.add_patient", is_admin | is_front_desk)
 # patient page offers each action by the same permission the server checks.
 rules.add_perm("patients.change_patient", is_admin | is_front_desk | is_treating_psychotherapist)
 rules.add_perm("patients.invite_patient", is_admin | is_front_desk)
+# Consent to texts given at the desk (spoken, or on a written form), and its withdrawal, is recorded by whoever
+# takes it there; a patient gives their own in the portal.
+rules.add_perm("patients.record_sms_consent", is_admin | is_front_desk)
 rules.add_perm("patients.discharge_patient", is_admin | is_front_desk | is_treating_psychotherapist)
 
 # The access log (who opened which chart, and who was refused) is reviewed by administrators.

@@ -9,10 +9,11 @@ from apps.accounts.services import invitation_send, invitations_revoke_pending, 
 from apps.audit.services import access_log_write
 from apps.core import clock
 from apps.core.errors import Conflict, InvalidTransition, Unprocessable
+from apps.core.permissions import permission_require
 from apps.core.phones import phone_to_e164
 
 from . import extensions
-from .models import DEMOGRAPHIC_FIELDS, Patient, PatientStatus
+from .models import DEMOGRAPHIC_FIELDS, DESK_CONSENT_METHODS, Patient, PatientStatus, SmsConsentMethod
 from .selectors import patient_possible_duplicates, portal_invitable
 from .validators import validate_date_of_birth
 
@@ -154,6 +155,7 @@ def patient_update(*, actor, patient: Patient, **changes) -> Patient:
     choices_before = reminder_state(patient)
     if "phone" in changed:
         patient.sms_consent_at = None
+        patient.sms_consent_method = ""
         patient.reminder_sms = False
     for field, value in changes.items():
         setattr(patient, field, value)
@@ -181,42 +183,82 @@ def reminder_state(patient: Patient) -> dict:
 
 
 @transaction.atomic
-def patient_reminder_preferences_set(*, actor, patient: Patient, email: bool, sms: bool, sms_consent: bool) -> Patient:
-    """SMS needs recorded consent; withdrawing consent also turns SMS reminders off. A change is access-logged with
-    the old and new choices (who changed them, and what a patient agreed to), and the reminders not yet sent follow
-    it (extensions.reminder_details_changed)."""
+def patient_reminder_preferences_set(
+    *,
+    actor,
+    patient: Patient,
+    sms: bool,
+    sms_consent: bool,
+    email: bool | None = None,
+    how: str = SmsConsentMethod.PORTAL,
+) -> Patient:
+    """SMS needs recorded consent; withdrawing consent also turns SMS reminders off. A new consent is the only way
+    back to texts after a STOP reply. A change is access-logged with the old and new choices (who changed them, what
+    a patient agreed to, and `how` a consent was given or withdrawn: in the portal, or at the desk), and the
+    reminders not yet sent follow it (extensions.reminder_details_changed). `email` None keeps the email choice."""
     patient = Patient.objects.select_for_update().get(pk=patient.pk)
     before = reminder_state(patient)
     now = clock.now()
     if sms_consent and patient.sms_consent_at is None:
         patient.sms_consent_at = now
+        patient.sms_consent_method = how
         patient.sms_opted_out_at = None
     if not sms_consent:
         patient.sms_consent_at = None
+        patient.sms_consent_method = ""
         sms = False
     if sms and not patient.phone:
         raise Unprocessable(
             "Add a mobile number before turning on text reminders.", fields={"phone": ["Required for text reminders."]}
         )
-    patient.reminder_email = email
+    if email is not None:
+        patient.reminder_email = email
     patient.reminder_sms = sms
     patient.save()
-    if _reminder_choices_log(actor=actor, patient=patient, before=before):
+    consent_changed = before["sms_consent"] != sms_consent
+    if _reminder_choices_log(actor=actor, patient=patient, before=before, how=how if consent_changed else None):
         _reminders_replan(patient)
     return patient
 
 
-def _reminder_choices_log(*, actor, patient: Patient, before: dict) -> bool:
-    """Access-log a change of the patient's reminder choices (old and new); whether they changed."""
+@transaction.atomic
+def patient_sms_consent_record(*, actor, patient: Patient, consent: bool, how: str, text_reminders: bool = True):
+    """The front desk records a patient's consent to texts given at the desk (`how`: spoken, or on a written form),
+    or its withdrawal, through the service the portal's reminder choices use. Consent is for the mobile number on the
+    chart, so it needs one. Recording consent is the explicit new agreement a patient who replied STOP needs before
+    anything is texted to them again; recording it twice, or withdrawing none, is refused (409)."""
+    permission_require(actor, "patients.record_sms_consent", patient)
+    if how not in DESK_CONSENT_METHODS:
+        choices = " or ".join(f'"{method}"' for method in DESK_CONSENT_METHODS)
+        raise Unprocessable(
+            f"Say how the patient told the clinic at the desk: {choices}.", fields={"how": [f"One of {choices}."]}
+        )
+    patient = Patient.objects.select_for_update().get(pk=patient.pk)
+    if consent and patient.sms_consent_at is not None:
+        raise Conflict(f"{patient.display_name}'s consent to texts is on record already.")
+    if not consent and patient.sms_consent_at is None:
+        raise Conflict(f"{patient.display_name} has no consent to texts on record to withdraw.")
+    if consent and not patient.phone:
+        raise Unprocessable(
+            "Add the patient's mobile number before recording their consent to texts: consent is for a number.",
+            fields={"phone": ["Required for consent to texts."]},
+        )
+    return patient_reminder_preferences_set(
+        actor=actor, patient=patient, sms=consent and text_reminders, sms_consent=consent, how=how
+    )
+
+
+def _reminder_choices_log(*, actor, patient: Patient, before: dict, how: str | None = None) -> bool:
+    """Access-log a change of the patient's reminder choices (old and new, and how a change of consent came about);
+    whether they changed."""
     after = reminder_state(patient)
     if after == before:
         return False
+    detail = {"before": before, "after": after}
+    if how is not None:
+        detail["how"] = str(how)
     access_log_write(
-        actor=actor,
-        action="reminder_preferences_change",
-        subject=patient,
-        patient_id=patient.pk,
-        detail={"before": before, "after": after},
+        actor=actor, action="reminder_preferences_change", subject=patient, patient_id=patient.pk, detail=detail
     )
     return True
 
@@ -233,6 +275,7 @@ def patient_sms_opt_out(*, patient: Patient) -> Patient:
     before = reminder_state(patient)
     patient.sms_opted_out_at = clock.now()
     patient.sms_consent_at = None
+    patient.sms_consent_method = ""
     patient.reminder_sms = False
     patient.save()
     if reminder_state(patient) != before:

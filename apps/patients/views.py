@@ -11,7 +11,7 @@ from apps.core.permissions import permission_require
 from apps.core.views import action_from_url, call_with_messages, form_refusal
 
 from . import selectors, services
-from .forms import PatientForm
+from .forms import PatientForm, SmsConsentForm
 from .models import PatientStatus
 
 
@@ -88,7 +88,8 @@ def patient_edit(request, pk):
             saved = "Changes saved."
             if had_texts and updated.phone and updated.sms_consent_at is None:
                 saved += (
-                    " Text reminders are off until the patient agrees to texts at the new number (portal settings)."
+                    " Text reminders are off until the patient agrees to texts at the new number (in the portal's "
+                    "settings, or told at the desk and recorded under Texts)."
                 )
             messages.success(request, saved)
             return redirect("patients:detail", pk=patient.pk)
@@ -117,6 +118,34 @@ def patient_discharge(request, pk):
             return redirect("patients:detail", pk=patient.pk)
     context = {"patient": patient, "refusal": services.discharge_refusal(patient=patient)}
     return render(request, "patients/discharge_confirm.html", context, status=409 if context["refusal"] else 200)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def patient_sms_consent(request, pk):
+    """Consent to texts given at the desk, or its withdrawal: the page asks how, and for a confirmation, before
+    recording it (patients.services.patient_sms_consent_record, the portal's service underneath)."""
+    patient = _open_chart(request, pk)
+    permission_require(request.user, "patients.record_sms_consent", patient)
+    form = SmsConsentForm(request.POST or None, patient=patient)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.patient_sms_consent_record(
+                actor=request.user,
+                patient=patient,
+                consent=form.giving,
+                how=data["how"],
+                text_reminders=data.get("text_reminders", False),
+            )
+        except ApplicationError as exc:
+            form_refusal(form, exc)
+        else:
+            recorded = "Consent to texts recorded." if form.giving else "Withdrawal of consent to texts recorded."
+            messages.success(request, recorded)
+            return redirect("patients:detail", pk=patient.pk)
+    context = {"patient": patient, "form": form}
+    return render(request, "patients/sms_consent.html", context, status=400 if form.errors else 200)
 
 
 # The chart's one-press actions: the permission each needs, its service, and what the page says once it went through.

@@ -105,6 +105,7 @@ def test_patient_turns_on_text_reminders_then_stops_all_texts(personas, login):
         {
             "before": {"reminder_email": True, "reminder_sms": False, "sms_consent": False},
             "after": {"reminder_email": True, "reminder_sms": True, "sms_consent": True},
+            "how": "portal",
         },
     )
     assert actions[1][0] == "sms_opt_out"
