@@ -47,6 +47,17 @@ class PatientInput(serializers.ModelSerializer):
         fields = DEMOGRAPHIC_FIELDS
 
 
+class PatientUpdateInput(PatientInput):
+    confirm_duplicate = serializers.BooleanField(
+        default=False,
+        help_text="Save a legal name and date of birth, or an email, even though they match another chart's. "
+        "Without it such a change answers 409 with the matching charts' ids in `duplicate_ids`.",
+    )
+
+    class Meta(PatientInput.Meta):
+        fields = [*DEMOGRAPHIC_FIELDS, "confirm_duplicate"]
+
+
 class PatientCreateInput(PatientInput):
     confirm_duplicate = serializers.BooleanField(
         default=False,
@@ -92,7 +103,7 @@ class PatientViewSet(
     def get_serializer_class(self):
         if self.action == "create":
             return PatientCreateInput
-        return PatientInput if self.action in {"update", "partial_update"} else PatientOutput
+        return PatientUpdateInput if self.action in {"update", "partial_update"} else PatientOutput
 
     @extend_schema(parameters=[OpenApiParameter("search", str, description="Name, email, phone, chart number or DOB")])
     def list(self, request, *args, **kwargs):
@@ -116,12 +127,15 @@ class PatientViewSet(
         patient = services.patient_create(actor=request.user, **data.validated_data)
         return Response(PatientOutput(patient).data, status=201)
 
-    @extend_schema(request=PatientInput, responses=PatientOutput)
+    @extend_schema(request=PatientUpdateInput, responses=PatientOutput)
     def update(self, request, pk=None, partial=False):
+        """Change the chart. A legal name and date of birth, or an email, changed to another chart's answers 409
+        (`possible_duplicate`) with their ids in `duplicate_ids` (among the charts the caller may open), unless
+        `confirm_duplicate` is true."""
         patient = selectors.patient_open_chart(user=request.user, patient_id=object_id(pk, message="No such patient."))
         if not request.user.has_perm("patients.change_patient", patient):
             raise PermissionDenied
-        data = PatientInput(patient, data=request.data, partial=partial)
+        data = PatientUpdateInput(patient, data=request.data, partial=partial)
         data.is_valid(raise_exception=True)
         patient = services.patient_update(actor=request.user, patient=patient, **data.validated_data)
         return Response(PatientOutput(patient).data)

@@ -130,22 +130,40 @@ MAX_DUPLICATES = 10
 
 
 def patient_possible_duplicates(
-    *, legal_first_name: str, legal_last_name: str, date_of_birth, email: str = ""
+    *,
+    legal_first_name: str = "",
+    legal_last_name: str = "",
+    date_of_birth=None,
+    email: str = "",
+    among: QuerySet[Patient] | None = None,
+    excluding: Patient | None = None,
 ) -> list[Patient]:
-    """Charts that may be the person about to be registered: the same legal first and last name (ignoring case and
-    surrounding spaces) and the same date of birth, or the same email (ignoring case). Discharged charts count: a
-    returning patient should get their old chart back. The one matching rule for the new-patient page and the API.
+    """Charts that may be the person being registered, or whom a chart is being changed to: the same legal first
+    and last name (ignoring case and surrounding spaces) and the same date of birth, or the same email (ignoring
+    case); a name without a birth date, or a blank email, matches nothing. Discharged charts count: a returning
+    patient should get their old chart back. The one matching rule for the chart's pages and the API, on creating a
+    chart and on changing one.
 
-    Every chart is searched: only those who register patients (front desk, admins, the demo seed) ask, and the
-    staff among them see every chart."""
-    same_person = Q(
-        legal_first_name__iexact=legal_first_name.strip(),
-        legal_last_name__iexact=legal_last_name.strip(),
-        date_of_birth=date_of_birth,
-    )
+    Searched `among` the charts given (every chart when None: those who register patients, front desk and admins,
+    see them all), leaving out `excluding`, the chart being changed."""
+    ways = []
+    if date_of_birth is not None and legal_first_name.strip() and legal_last_name.strip():
+        ways.append(
+            Q(
+                legal_first_name__iexact=legal_first_name.strip(),
+                legal_last_name__iexact=legal_last_name.strip(),
+                date_of_birth=date_of_birth,
+            )
+        )
     if email.strip():
-        same_person |= Q(email__iexact=email.strip())
-    return list(Patient.objects.filter(same_person).order_by("legal_last_name", "pk")[:MAX_DUPLICATES])
+        ways.append(Q(email__iexact=email.strip()))
+    if not ways:
+        return []
+    charts = Patient.objects.all() if among is None else among
+    if excluding is not None:
+        charts = charts.exclude(pk=excluding.pk)
+    same_person = reduce(operator.or_, ways)
+    return list(charts.filter(same_person).order_by("legal_last_name", "pk")[:MAX_DUPLICATES])
 
 
 def patient_open_chart(*, user, patient_id, perm: str = "patients.view_patient") -> Patient:

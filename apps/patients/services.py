@@ -12,12 +12,13 @@ from apps.core.errors import Conflict, InvalidTransition, Unprocessable
 from apps.core.permissions import permission_require
 from apps.core.phones import phone_to_e164
 
-from . import extensions
+from . import extensions, selectors
 from .models import DEMOGRAPHIC_FIELDS, DESK_CONSENT_METHODS, Patient, PatientStatus, SmsConsentMethod
-from .selectors import patient_possible_duplicates, portal_invitable
 from .validators import validate_date_of_birth
 
 EDITABLE_FIELDS = frozenset(DEMOGRAPHIC_FIELDS)
+# Who a chart is: with its email, what tells whether two charts may be one person (patient_possible_duplicates).
+IDENTITY_FIELDS = ("legal_first_name", "legal_last_name", "date_of_birth")
 PHONE_FIELDS = ("phone", "emergency_contact_phone")
 # The chart fields the patient's queued reminders are addressed, chosen and worded from: a change plans them again
 # (extensions.reminder_details_changed), as a change of text reminders or consent does.
@@ -27,16 +28,21 @@ REMINDER_DETAIL_FIELDS = frozenset(
 
 
 class PossibleDuplicate(Conflict):
-    """The new chart may be someone already registered. `matches` are the charts it may duplicate; the caller shows
-    them and may confirm to create the chart anyway."""
+    """The chart being created, or changed, may be someone already registered. `matches` are the charts it may
+    duplicate; the caller shows them and may confirm to save it anyway."""
 
     code = "possible_duplicate"
 
-    def __init__(self, matches: list[Patient]):
+    def __init__(self, matches: list[Patient], *, changing: bool = False):
         count = "a patient" if len(matches) == 1 else f"{len(matches)} patients"
+        doing = (
+            "saving these details, or confirm to save them anyway"
+            if changing
+            else "creating a second chart, or confirm to create it anyway"
+        )
         super().__init__(
             f"This may be {count} already registered (same name and date of birth, or same email). "
-            "Check before creating a second chart, or confirm to create it anyway.",
+            f"Check before {doing}.",
             extra={"duplicate_ids": [p.pk for p in matches]},
         )
         self.matches = matches
@@ -82,13 +88,33 @@ def _checked(data: dict) -> dict:
 
 
 def _lock_identity(data: dict) -> None:
-    """Serialise creating charts for the same person (name and birth date, or email), so two people registering
-    them at once cannot both miss the other's chart. Transaction-scoped advisory locks, taken in a fixed order."""
-    name = "|".join(str(data[f]).strip().lower() for f in ("legal_first_name", "legal_last_name", "date_of_birth"))
-    keys = [name]
+    """Serialise creating (or changing) charts for the same person (name and birth date, or email), so two people
+    registering them at once cannot both miss the other's chart. Transaction-scoped advisory locks, taken in a fixed
+    order."""
+    keys = []
+    if set(IDENTITY_FIELDS) <= data.keys():
+        keys.append("|".join(str(data[f]).strip().lower() for f in IDENTITY_FIELDS))
     if data.get("email", "").strip():
         keys.append(data["email"].strip().lower())
     _identities_hold(keys)
+
+
+def _duplicates_check(*, actor, identity: dict, excluding: Patient | None = None) -> None:
+    """Refuse with PossibleDuplicate when `identity` (a legal name and birth date, and any email) may be another
+    chart's, after holding the identity's locks: the one check for a new chart and a changed one. A change is
+    checked among the charts the actor may open, so the warning never names a chart they could not read."""
+    _lock_identity(identity)
+    among = None if actor is None or excluding is None else selectors.patients_visible_to(user=actor)
+    matches = selectors.patient_possible_duplicates(
+        legal_first_name=identity.get("legal_first_name", ""),
+        legal_last_name=identity.get("legal_last_name", ""),
+        date_of_birth=identity.get("date_of_birth"),
+        email=identity.get("email", ""),
+        among=among,
+        excluding=excluding,
+    )
+    if matches:
+        raise PossibleDuplicate(matches, changing=excluding is not None)
 
 
 def _identities_hold(keys: list[str]) -> None:
@@ -113,17 +139,11 @@ def patient_create(*, actor, confirm_duplicate: bool = False, **data) -> Patient
         raise Unprocessable(f"Unknown fields: {', '.join(sorted(unknown))}")
     data = _checked(data)
     _check_primary_therapist(data.get("primary_therapist"))
-    if {"legal_first_name", "legal_last_name", "date_of_birth"} <= data.keys():
-        _lock_identity(data)
-        if not confirm_duplicate:
-            matches = patient_possible_duplicates(
-                legal_first_name=data["legal_first_name"],
-                legal_last_name=data["legal_last_name"],
-                date_of_birth=data["date_of_birth"],
-                email=data.get("email", ""),
-            )
-            if matches:
-                raise PossibleDuplicate(matches)
+    if set(IDENTITY_FIELDS) <= data.keys():
+        if confirm_duplicate:
+            _lock_identity(data)
+        else:
+            _duplicates_check(actor=actor, identity=data)
     patient = Patient(chart_number=_next_chart_number(), **data)
     patient.full_clean(exclude=["chart_number"])
     patient.save()
@@ -134,8 +154,11 @@ def patient_create(*, actor, confirm_duplicate: bool = False, **data) -> Patient
 
 
 @transaction.atomic
-def patient_update(*, actor, patient: Patient, **changes) -> Patient:
+def patient_update(*, actor, patient: Patient, confirm_duplicate: bool = False, **changes) -> Patient:
     """Change demographics. Row history (pghistory) keeps every prior version, including contact details.
+
+    A legal name and birth date, or an email, changed to another chart's may make the two charts the same person:
+    unless `confirm_duplicate`, that refuses with PossibleDuplicate (409) naming them, as creating a chart does.
 
     Consent to texts was given for a number: a new or removed mobile number withdraws it (access-logged like any
     change of reminder choices), so nothing is texted to the new number until the patient agrees to texts there. The
@@ -152,6 +175,13 @@ def patient_update(*, actor, patient: Patient, **changes) -> Patient:
     # Compared once normalised: the same number typed another way is no new number.
     changed = {field for field, value in changes.items() if getattr(patient, field) != value}
     email_changed = "email" in changes and changes["email"].lower() != patient.email.lower()
+    if not confirm_duplicate and (email_changed or changed & set(IDENTITY_FIELDS)):
+        # Only what changes is compared: a name or an email the chart already shared with another is known.
+        identity_changed = bool(changed & set(IDENTITY_FIELDS))
+        identity = {f: changes.get(f, getattr(patient, f)) for f in IDENTITY_FIELDS} if identity_changed else {}
+        if email_changed:
+            identity["email"] = changes["email"]
+        _duplicates_check(actor=actor, identity=identity, excluding=patient)
     choices_before = reminder_state(patient)
     if "phone" in changed:
         patient.sms_consent_at = None
@@ -340,7 +370,7 @@ def patient_invite_to_portal(*, actor, patient: Patient):
         raise Unprocessable(
             "The patient needs an email address for a portal invitation.", fields={"email": ["Required."]}
         )
-    if not portal_invitable(patient):
+    if not selectors.portal_invitable(patient):
         raise Conflict("This patient already has a portal account.")
     if patient.user is None:
         # One address signs in to one account: a chart sharing its email with another account (a parent's, a staff

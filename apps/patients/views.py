@@ -74,14 +74,24 @@ def patient_detail(request, pk):
 
 @login_required
 def patient_edit(request, pk):
+    """A chart's details. A name and birth date, or an email, changed to another chart's asks first, as a new chart
+    does: the page lists those charts and "Save anyway" posts the same values with confirm_duplicate."""
     patient = _open_chart(request, pk)
     permission_require(request.user, "patients.change_patient", patient)
     form = PatientForm(request.POST or None, instance=patient)
+    duplicates = []
     if request.method == "POST" and form.is_valid():
         changes = {f: form.cleaned_data[f] for f in form.changed_data}
         had_texts = patient.sms_consent_at is not None
         try:
-            updated = services.patient_update(actor=request.user, patient=patient, **changes)
+            updated = services.patient_update(
+                actor=request.user,
+                patient=patient,
+                confirm_duplicate=request.POST.get("confirm_duplicate") == "yes",
+                **changes,
+            )
+        except services.PossibleDuplicate as exc:
+            duplicates = exc.matches
         except ApplicationError as exc:
             form_refusal(form, exc)
         else:
@@ -93,9 +103,8 @@ def patient_edit(request, pk):
                 )
             messages.success(request, saved)
             return redirect("patients:detail", pk=patient.pk)
-    return render(
-        request, "patients/form.html", {"form": form, "title": f"Edit {patient.display_name}", "patient": patient}
-    )
+    context = {"form": form, "title": f"Edit {patient.display_name}", "patient": patient, "duplicates": duplicates}
+    return render(request, "patients/form.html", context, status=409 if duplicates else 200)
 
 
 @login_required
