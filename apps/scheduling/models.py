@@ -86,8 +86,8 @@ class Location(TimeStampedModel):
     """An office of the clinic: its address, the zone its sessions are timed in, its rooms and opening hours."""
 
     name = models.CharField(max_length=100, unique=True)
-    address_line1 = models.CharField(max_length=200, blank=True)
-    address_line2 = models.CharField(max_length=200, blank=True)
+    address_line1 = models.CharField("Address line 1", max_length=200, blank=True)
+    address_line2 = models.CharField("Address line 2", max_length=200, blank=True)
     city = models.CharField(max_length=100, blank=True)
     state = models.CharField(max_length=50, blank=True)
     postal_code = models.CharField(max_length=20, blank=True)
