@@ -24,6 +24,7 @@ from .rules import is_clinic_inbox_staff
 class SecureThreadOutput(serializers.ModelSerializer):
     unread = serializers.IntegerField(read_only=True, help_text="Messages from the other side not opened yet.")
     with_clinic = serializers.BooleanField(read_only=True)
+    subject = serializers.CharField(read_only=True)
 
     class Meta:
         model = MessageThread

@@ -8,7 +8,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
-from apps.core.encryption import kept_encrypted_row_sql
+from apps.core.encryption import decrypt_text, kept_encrypted_row_sql, reencrypt_only
 from apps.core.models import TimeStampedModel, kept_row_trigger
 from apps.core.uploads import UploadKind as AttachmentKind
 from apps.core.uploads import unguessable_upload_path
@@ -19,18 +19,29 @@ class ThreadStatus(models.TextChoices):
     CLOSED = "closed", "Closed"
 
 
+# A subject is the patient's own words ("Panic attacks since Tuesday"), kept like a message's text: it never changes
+# once written, except re-encrypted under a newer key by the table owner's rotation command.
+SUBJECT_KEPT = f"""
+IF {reencrypt_only("subject_encrypted")} THEN
+    RAISE EXCEPTION 'the subject of message thread % cannot change', OLD.id USING ERRCODE = '23000';
+END IF;
+RETURN NEW;
+"""
+
+
 class MessageThread(TimeStampedModel):
     """A conversation on one subject between a patient and the clinic.
 
     With no `therapist` it is addressed to the clinic (front desk, admins); with one, to that treating therapist.
-    Closing keeps every message; the patient may still read it and start a new thread.
+    Closing keeps every message; the patient may still read it and start a new thread. The subject is encrypted
+    at rest, as the messages' text is: read it through `subject`.
     """
 
     patient = models.ForeignKey("patients.Patient", on_delete=models.PROTECT, related_name="message_threads")
     therapist = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
-    subject = models.CharField(max_length=150)
+    subject_encrypted = models.TextField(editable=False)
     status = models.CharField(max_length=10, choices=ThreadStatus.choices, default=ThreadStatus.OPEN)
     started_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     last_message_at = models.DateTimeField()
@@ -46,7 +57,7 @@ class MessageThread(TimeStampedModel):
             models.Index(fields=["therapist", "-last_message_at"]),
         ]
         constraints = [
-            models.CheckConstraint(condition=~Q(subject=""), name="message_thread_has_subject"),
+            models.CheckConstraint(condition=~Q(subject_encrypted=""), name="message_thread_has_subject"),
             models.CheckConstraint(
                 condition=(Q(status="closed") & Q(closed_at__isnull=False, closed_by__isnull=False))
                 | (~Q(status="closed") & Q(closed_at__isnull=True)),
@@ -60,10 +71,21 @@ class MessageThread(TimeStampedModel):
                 operation=pgtrigger.Update,
                 condition=pgtrigger.AnyChange("patient", "therapist", "started_by", "created_at"),
             ),
+            pgtrigger.Trigger(
+                name="message_thread_subject_kept",
+                operation=pgtrigger.Update,
+                when=pgtrigger.Before,
+                func=SUBJECT_KEPT,
+            ),
         ]
 
     def __str__(self) -> str:
         return f"Message thread {self.pk}"
+
+    @property
+    def subject(self) -> str:
+        """The subject as the author wrote it, for the parties' pages and the API; never for lists outside them."""
+        return decrypt_text(self.subject_encrypted)
 
     @property
     def is_open(self) -> bool:

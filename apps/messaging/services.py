@@ -1,7 +1,8 @@
 """Writes for secure messages: start a thread, reply, mark read, close.
 
 Every write locks the thread first, so two replies in one thread are ordered and the unread burst is counted once.
-Text is encrypted before it reaches the database; notices say only that a message is waiting, never what it says.
+Text and subjects are encrypted before they reach the database; notices say only that a message is waiting, never
+what it says or what it is about.
 """
 
 from django.db import transaction
@@ -68,7 +69,11 @@ def thread_start(*, actor, patient, subject: str, text: str, therapist=None, att
     _may_start(actor, patient, therapist)
     subject, text, files = _subject(subject), _text(text), attachments_check(attachments)
     thread = MessageThread.objects.create(
-        patient=patient, therapist=therapist, subject=subject, started_by=actor, last_message_at=clock.now()
+        patient=patient,
+        therapist=therapist,
+        subject_encrypted=encrypt_text(subject),
+        started_by=actor,
+        last_message_at=clock.now(),
     )
     _message_add(actor=actor, thread=thread, text=text, files=files)
     return thread

@@ -41,7 +41,10 @@ def test_database_refuses_moving_a_message_or_changing_its_author(clinic_thread,
     message = clinic_thread.messages.get()
     _refused(lambda: Message.objects.filter(pk=message.pk).update(author=personas.front_desk))
     other = MessageThread.objects.create(
-        patient=personas.patient, subject="Other", started_by=personas.patient_user, last_message_at=clock.now()
+        patient=personas.patient,
+        subject_encrypted=encrypt_text("Other"),
+        started_by=personas.patient_user,
+        last_message_at=clock.now(),
     )
     _refused(lambda: Message.objects.filter(pk=message.pk).update(thread=other))
 

@@ -62,7 +62,8 @@ def _rotate_model(label: str, columns: list[str], batch_size: int) -> int:
 class Command(BaseCommand):
     help = (
         "Re-encrypt every encrypted column (notes, addenda, process notes, treatment plans, journal entries, secure "
-        "messages, care level and referral reasons, the education library's notes and entries) under the newest key."
+        "messages and their subjects, care level and referral reasons, the education library's notes and entries) "
+        "under the newest key."
     )
 
     def add_arguments(self, parser):
