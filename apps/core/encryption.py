@@ -1,4 +1,5 @@
-"""Encryption at rest for clinical text (session notes, addenda, process notes, journal entries).
+"""Encryption at rest for clinical and private text (notes, addenda, process notes, journal entries, secure
+messages and their subjects, and the other `*_encrypted` columns `encryption_rotate` finds by name).
 
 Keys come from settings.CLINIC_ENCRYPTION_KEYS, newest first. New text is always encrypted
 under the newest key; any listed key can decrypt, so a key is retired by adding a new one in
