@@ -38,6 +38,17 @@ def zone_label(name: str) -> str:
     return dict(US_ZONES).get(name) or name.replace("_", " ").replace("/", " / ")
 
 
+def zone_short_label(name: str) -> str:
+    """A zone named after a place that already says where: "Pacific time" ("Pasadena office · Pacific time"), else
+    its place ("Europe / Berlin")."""
+    return zone_label(name).split(" (", 1)[0]
+
+
+def clinic_zone_name() -> str:
+    """The clinic's zone by name: what a time typed without naming a clock was read on."""
+    return settings.TIME_ZONE
+
+
 def zone_choices(*, blank_label: str | None = None) -> list:
     """The zones a form offers: the United States' first by the names people use, then every other by its place
     ("Europe/Berlin" reads "Europe / Berlin"), grouped so a long list is not one alphabet of codes."""
@@ -45,6 +56,16 @@ def zone_choices(*, blank_label: str | None = None) -> list:
     others = [(name, zone_label(name)) for name in zone_names() if name not in common]
     choices = [("United States", list(US_ZONES)), ("Elsewhere", others)]
     return [("", blank_label), *choices] if blank_label is not None else choices
+
+
+@cache
+def _zones_known() -> frozenset[str]:
+    return frozenset(available_timezones())
+
+
+def zone_known(name: str) -> bool:
+    """Whether `name` is a zone times can be read on (any IANA name, the ones forms leave out too)."""
+    return name in _zones_known()
 
 
 def zone_validate(value: str) -> None:

@@ -62,7 +62,7 @@ class WorkingHoursAdmin(ReadOnlyAdmin):
 class TimeOffAdmin(ReadOnlyAdmin):
     """Time off is added on the therapist's page, which names the sessions to move first."""
 
-    list_display = ["therapist", "start", "end", "reason"]
+    list_display = ["therapist", "start", "end", "time_zone", "reason"]
     list_filter = ["therapist"]
 
 

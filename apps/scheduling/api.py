@@ -334,7 +334,16 @@ class TimeOffSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = TimeOff
-        fields = ["id", "therapist", "start", "end", "reason"]
+        fields = ["id", "therapist", "start", "end", "time_zone", "reason"]
+        extra_kwargs = {
+            "time_zone": {
+                "help_text": (
+                    "IANA zone the time off is read on: an instant at its midnight starts or ends a whole day, kept "
+                    "as each office's own day. The clinic's when new time off names none; kept when a change names "
+                    "none."
+                )
+            }
+        }
 
 
 # ---------------------------------------------------------------------------------------------------------------

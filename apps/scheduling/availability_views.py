@@ -100,8 +100,12 @@ def availability_index(request):
 def availability_therapist(request, therapist_id):
     """One therapist's working hours and time off, with forms to add either."""
     therapist = _therapist(request, therapist_id)
-    hours_form = WorkingHoursForm(prefix="hours", initial={"location": selectors.therapist_location(therapist).pk})
-    off_form = TimeOffForm(prefix="off")
+    hours = selectors.therapist_working_hours(therapist=therapist)
+    office = selectors.therapist_location(therapist, hours=hours)
+    hours_form = WorkingHoursForm(prefix="hours", initial={"location": office.pk})
+    # New time off is typed on the clock of the office the therapist works at, when the offices keep more than one.
+    office_zone = selectors.therapist_zone(therapist, hours=hours)
+    off_form = None
     can_set_discipline = request.user.has_perm("accounts.manage_users")
     discipline_form = DisciplineForm(prefix="discipline", initial={"discipline": discipline_of(therapist)})
     if request.method == "POST":
@@ -112,7 +116,7 @@ def availability_therapist(request, therapist_id):
                 messages.success(request, "Working hours added.")
                 return redirect("scheduling:availability_therapist", therapist_id=therapist.pk)
         elif kind == "time-off":
-            off_form = TimeOffForm(request.POST, prefix="off")
+            off_form = TimeOffForm(request.POST, prefix="off", office_zone=office_zone)
             if off_form.is_valid() and (time_off := _saved(request, off_form, "time-off", therapist=therapist)):
                 messages.success(request, "Time off added.")
                 _warn_sessions_to_move(request, time_off)
@@ -134,10 +138,10 @@ def availability_therapist(request, therapist_id):
     context = {
         "therapist": therapist,
         "can_choose": request.user.has_perm("scheduling.manage_therapist_availability"),
-        "working_hours": selectors.therapist_working_hours(therapist=therapist),
+        "working_hours": hours,
         "time_off": selectors.therapist_time_off_ahead(therapist=therapist, since=_today_start()),
         "hours_form": hours_form,
-        "off_form": off_form,
+        "off_form": off_form or TimeOffForm(prefix="off", office_zone=office_zone),
         "discipline_form": discipline_form if can_set_discipline else None,
         "discipline_label": Discipline(discipline_of(therapist)).label,
         "booking_form": SelfBookingForm(

@@ -2,6 +2,7 @@
 elsewhere); the services keep them aware."""
 
 import datetime as dt
+from zoneinfo import ZoneInfo
 
 from django import forms
 
@@ -9,12 +10,12 @@ from apps.accounts.disciplines import Discipline
 from apps.accounts.models import User
 from apps.accounts.roles import Role
 from apps.core import clock
-from apps.core.time_zones import zone_choices
+from apps.core.time_zones import clinic_zone_name, zone_choices, zone_label, zone_short_label
 from apps.patients.forms import PatientChoiceField
 from apps.patients.selectors import patients_visible_to
 
 from .models import Location, Room, ServiceType, TimeOff, Weekday, WorkingHours
-from .selectors import therapist_office_on
+from .selectors import offices_by_zone, therapist_office_on
 from .services import MAX_SERIES_DATES
 
 
@@ -270,8 +271,17 @@ class WorkingHoursForm(forms.Form):
         return dict(self.cleaned_data)
 
 
+def _clock_label(zone: str, offices: list[Location]) -> str:
+    """ "Pasadena office · Pacific time"; a zone no open office keeps (the clock of older time off) by its name."""
+    if not offices:
+        return zone_label(zone)
+    return f"{', '.join(office.name for office in offices)} · {zone_short_label(zone)}"
+
+
 class TimeOffForm(forms.Form):
-    """Whole days by default; a time narrows the first or the last day."""
+    """Whole days by default; a time narrows the first or the last day. The times are read on one clock: in a clinic
+    whose open offices keep more than one, the one chosen (the office's the therapist works at, unless changed);
+    otherwise the clinic's, or the clock of the time off being changed."""
 
     start_date = forms.DateField(label="First day", widget=forms.DateInput(attrs={"type": "date"}))
     start_time = forms.TimeField(
@@ -287,18 +297,41 @@ class TimeOffForm(forms.Form):
         widget=forms.TimeInput(attrs={"type": "time"}),
         help_text="Leave empty for the whole last day.",
     )
+    time_zone = forms.ChoiceField(
+        label="Clock",
+        required=False,  # left out, the clock it starts on
+        help_text="The times are on this office's clock. A whole day is the day wherever the therapist works.",
+    )
     reason = forms.CharField(
         max_length=200, required=False, help_text="Optional. Staff see it when a booking falls in this time."
     )
 
+    def __init__(self, *args, office_zone: str | None = None, **kwargs):
+        """`office_zone`: the clock offered first for new time off (the therapist's office's)."""
+        super().__init__(*args, **kwargs)
+        kept = self.initial.get("time_zone")  # the clock of the time off being changed
+        clocks = offices_by_zone()
+        if kept and kept not in clocks:
+            clocks[kept] = []
+        if len(clocks) > 1:
+            self.zone_name = kept or (office_zone if office_zone in clocks else None) or clinic_zone_name()
+            field = self.fields["time_zone"]
+            field.choices = [(zone, _clock_label(zone, offices)) for zone, offices in clocks.items()]
+            field.initial = self.zone_name
+        else:
+            del self.fields["time_zone"]
+            # One clock: the times are read on the clock of the time off being changed, else the clinic's.
+            self.zone_name = kept or clinic_zone_name()
+
     @staticmethod
     def initial_for(time_off: TimeOff) -> dict:
-        start, end = time_off.local_start, time_off.local_end
+        start, end = time_off.local_start, time_off.local_end  # on the time off's own clock
         return {
             "start_date": start.date(),
             "start_time": None if start.time() == dt.time(0, 0) else start.time(),
             "end_date": time_off.last_day,
             "end_time": None if end.time() == dt.time(0, 0) else end.time(),
+            "time_zone": time_off.time_zone,
             "reason": time_off.reason,
         }
 
@@ -306,17 +339,19 @@ class TimeOffForm(forms.Form):
         data = super().clean()
         if self.errors:
             return data
+        data["time_zone"] = data.get("time_zone") or self.zone_name  # the clock offered first, when none is sent
+        zone = ZoneInfo(data["time_zone"])
         start_time, end_time = data["start_time"] or dt.time(0, 0), data["end_time"]
         try:
             end_day = data["end_date"] if end_time else data["end_date"] + dt.timedelta(days=1)
         except OverflowError:
             raise forms.ValidationError("Check the last day's year.") from None
-        data["start"] = clock.local_datetime(data["start_date"], start_time)
-        data["end"] = clock.local_datetime(end_day, end_time or dt.time(0, 0))
+        data["start"] = clock.local_datetime(data["start_date"], start_time, zone)
+        data["end"] = clock.local_datetime(end_day, end_time or dt.time(0, 0), zone)
         return data
 
     def service_args(self) -> dict:
-        return {name: self.cleaned_data[name] for name in ("start", "end", "reason")}
+        return {name: self.cleaned_data[name] for name in ("start", "end", "time_zone", "reason")}
 
 
 class DisciplineForm(forms.Form):

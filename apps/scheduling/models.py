@@ -12,7 +12,7 @@ from django.db.models import Func, Q
 from apps.accounts.disciplines import Discipline
 from apps.core import clock
 from apps.core.models import TimeStampedModel, Transition
-from apps.core.time_zones import time_zone_known_trigger, zone_place, zone_validate
+from apps.core.time_zones import clinic_zone_name, time_zone_known_trigger, zone_place, zone_validate
 
 
 class ServiceType(TimeStampedModel):
@@ -233,26 +233,46 @@ class WorkingHours(TimeStampedModel):
         return f"{self.get_weekday_display()} {self.start_time:%H:%M}–{self.end_time:%H:%M}"
 
 
-# How far a whole day off may reach past its clinic-midnight bounds on another office's clock (clocks differ by at
+# How far a whole day off may reach past its own midnight bounds on another office's clock (clocks differ by at
 # most 26 hours): reads of time off widen their range by it and then ask each row what it covers.
 TIME_OFF_REACH = dt.timedelta(hours=27)
 
 
 class TimeOff(clock.LocalSpan, TimeStampedModel):
-    """A span a therapist cannot be booked in. Whole days run from local midnight to the midnight after the last."""
+    """A span a therapist cannot be booked in, typed on one clock (`time_zone`: the office's the therapist works
+    at, in a clinic whose offices keep more than one). Whole days run from local midnight to the midnight after the
+    last; a time on the first or last day is that time on its clock."""
 
     therapist = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="time_off")
     start = models.DateTimeField()
     end = models.DateTimeField()
+    time_zone = models.CharField(
+        max_length=64,
+        default=clinic_zone_name,
+        validators=[zone_validate],
+        help_text="IANA zone its times were typed on, e.g. America/Los_Angeles; the clinic's when none is named.",
+    )
     reason = models.CharField(max_length=200, blank=True)
 
     class Meta:
         ordering = ["start"]
         verbose_name_plural = "time off"
-        constraints = [models.CheckConstraint(condition=Q(start__lt=models.F("end")), name="time_off_start_before_end")]
+        constraints = [
+            models.CheckConstraint(condition=Q(start__lt=models.F("end")), name="time_off_start_before_end"),
+            models.CheckConstraint(condition=~Q(time_zone=""), name="time_off_has_time_zone"),
+        ]
+        triggers = [
+            # Its first and last day are read on this clock: one nothing could compute with would leave them unread.
+            time_zone_known_trigger("time_off_time_zone_known", blank_allowed=False),
+        ]
 
     def __str__(self) -> str:
         return f"{self.therapist} off {self.start:%Y-%m-%d}"
+
+    @property
+    def zone(self) -> ZoneInfo:
+        """The clock its times were typed on: its local start and end, its days and its form read this."""
+        return ZoneInfo(self.time_zone)
 
     @property
     def is_whole_days(self) -> bool:
@@ -260,7 +280,8 @@ class TimeOff(clock.LocalSpan, TimeStampedModel):
 
     @property
     def starts_a_whole_day(self) -> bool:
-        """Kept from the clinic's midnight: the whole first day is off, wherever the therapist works that day."""
+        """Kept from its own clock's midnight: the whole first day is off, wherever the therapist works that day.
+        21:00 typed on a clock three hours behind the clinic is a time, though it is the clinic's midnight."""
         return self.local_start.time() == dt.time(0, 0)
 
     @property
@@ -269,8 +290,8 @@ class TimeOff(clock.LocalSpan, TimeStampedModel):
 
     def span_in(self, zone) -> tuple[dt.datetime, dt.datetime]:
         """The instants the time off covers on a clock in `zone`: a whole day is that local day there, from its
-        midnight to the next (a day off at an office three hours behind the clinic runs to its own midnight, not
-        to 9 PM there); a time given on the first or last day is the moment it names."""
+        midnight to the next (a day off at an office three hours behind runs to its own midnight, not to 9 PM
+        there); a time given on the first or last day is the moment it names on the time off's own clock."""
         start = clock.local_datetime(self.local_start.date(), dt.time(0, 0), zone) if self.starts_a_whole_day else None
         end = (
             clock.local_datetime(self.last_day + dt.timedelta(days=1), dt.time(0, 0), zone)
@@ -286,7 +307,7 @@ class TimeOff(clock.LocalSpan, TimeStampedModel):
 
     @property
     def last_day(self) -> dt.date:
-        """The last local date the time off touches (the day before an end at midnight)."""
+        """The last local date the time off touches on its clock (the day before an end at midnight)."""
         end = self.local_end
         return end.date() - dt.timedelta(days=1) if end.time() == dt.time(0, 0) else end.date()
 

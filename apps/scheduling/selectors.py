@@ -431,6 +431,23 @@ def locations_active() -> list[Location]:
     return list(Location.objects.filter(is_active=True))
 
 
+def offices_by_zone() -> dict[str, list[Location]]:
+    """The open offices by the zone each keeps, the main office's zone first: the clocks time off can be typed
+    on."""
+    offices: dict[str, list[Location]] = {}
+    for office in locations_active():
+        offices.setdefault(office.time_zone, []).append(office)
+    return offices
+
+
+def therapist_zone(therapist, *, hours: list[WorkingHours]) -> str:
+    """The zone of the office a therapist works at (where most of their working hours are, `therapist_location`),
+    or the clinic's when they keep no hours at an open office. `hours` are their working hours."""
+    if not any(h.location.is_active for h in hours):
+        return settings.TIME_ZONE
+    return therapist_location(therapist, hours=hours).time_zone
+
+
 def open_days_after(day: dt.date, count: int, *, location: Location | None = None) -> list[dt.date]:
     """The next `count` days after `day` on which the clinic's open locations (or `location`) keep opening hours:
     on a Friday, Monday and Tuesday, not the weekend. The next `count` calendar days when no hours are kept."""

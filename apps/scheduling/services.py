@@ -23,6 +23,7 @@ from apps.core import clock
 from apps.core.dates import DateReach
 from apps.core.errors import ApplicationError, Conflict, InvalidTransition, PermissionDenied, Unprocessable
 from apps.core.models import ClinicSettings
+from apps.core.time_zones import zone_known
 from apps.core.transitions import actor_or_none, transitions_record
 from apps.patients.extensions import treating_changed_notify
 
@@ -1311,7 +1312,7 @@ def _availability_fields(instance) -> dict:
             "end": str(instance.end_time),
             "location": instance.location_id,
         }
-    return {"start": instance.start.isoformat(), "end": instance.end.isoformat()}
+    return {"start": instance.start.isoformat(), "end": instance.end.isoformat(), "time_zone": instance.time_zone}
 
 
 def _availability_audit(*, actor, action: str, instance, before: dict | None, deleted: bool = False) -> None:
@@ -1424,10 +1425,19 @@ def working_hours_delete(*, actor, working_hours: WorkingHours) -> None:
     _availability_delete(actor=actor, row=working_hours, action="working_hours_delete")
 
 
+def _time_off_zone_refused(name: str) -> Unprocessable:
+    if not name:
+        message = "Name the time zone the times are on, e.g. America/New_York."
+    else:
+        message = f"“{name}” is not a time zone; pick one such as America/New_York."
+    return Unprocessable(message, fields={"time_zone": [message]})
+
+
 @transaction.atomic
 def time_off_save(*, actor, time_off: TimeOff | None = None, **data) -> TimeOff:
     """Time off blocks booking; sessions already booked in it are left for the front desk to move
-    (selectors.sessions_in_time_off names them)."""
+    (selectors.sessions_in_time_off names them). Its `time_zone` is the clock its times were typed on: the
+    clinic's when new time off names none, and kept when a change names none."""
     instance = _locked(time_off) if time_off else TimeOff()
     before = _availability_fields(instance) if time_off else None
     for name, value in data.items():
@@ -1437,7 +1447,11 @@ def time_off_save(*, actor, time_off: TimeOff | None = None, **data) -> TimeOff:
         _require_aware(getattr(instance, name), name)
     if instance.start >= instance.end:
         raise Unprocessable("Time off ends after it starts.", fields={"end": ["Must be after the start."]})
-    _save_validated(instance)
+    if not zone_known(instance.time_zone):
+        raise _time_off_zone_refused(instance.time_zone)
+    instance.full_clean()
+    # A zone Python knows and Postgres does not is refused by the database's trigger, in the same words.
+    save_held_by(instance, "time_off_time_zone_known", refusal=lambda: _time_off_zone_refused(instance.time_zone))
     _availability_audit(actor=actor, action="time_off_save", instance=instance, before=before)
     return instance
 

@@ -36,16 +36,22 @@ def _day(day: dt.date) -> str:
 @register.filter
 def time_off_when(time_off) -> str:
     """Time off in words: whole days as "Mon, Jun 1, 2026 – Wed, Jun 3, 2026", with times when it starts or ends
-    within a day."""
+    within a day, on the clock they were typed on, named when it is not the clinic's ("from 13:00 PDT"). Whole
+    days name no clock: they are the day wherever the therapist works."""
     start, end, last = time_off.local_start, time_off.local_end, time_off.last_day
+
+    def at(moment: dt.datetime) -> str:
+        return f"{moment:%H:%M} {moment:%Z}" if time_off.zone_differs else f"{moment:%H:%M}"
+
     if time_off.is_whole_days:
         return _day(last) if start.date() == last else f"{_day(start.date())} – {_day(last)}"
     if start.date() == end.date():
-        return f"{_day(start.date())}, {start:%H:%M}–{end:%H:%M}"
+        first = f"{start:%H:%M}" if f"{start:%Z}" == f"{end:%Z}" else at(start)  # the night clocks change
+        return f"{_day(start.date())}, {first}–{at(end)}"
     if start.date() == last:
-        return f"{_day(last)}, from {start:%H:%M}"
-    until = f"the end of {_day(last)}" if end.time() == dt.time(0, 0) else f"{_day(end.date())} {end:%H:%M}"
-    return f"{_day(start.date())} {start:%H:%M} – {until}"
+        return f"{_day(last)}, from {at(start)}"
+    until = f"the end of {_day(last)}" if end.time() == dt.time(0, 0) else f"{_day(end.date())} {at(end)}"
+    return f"{_day(start.date())} {at(start)} – {until}"
 
 
 @register.filter
