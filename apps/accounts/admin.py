@@ -1,5 +1,6 @@
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.auth import get_permission_codename
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.contrib.auth.models import Group
 from django.core.exceptions import ValidationError
@@ -221,7 +222,12 @@ class ApiTokenAdmin(admin.ModelAdmin):
     def has_delete_permission(self, request, obj=None) -> bool:
         return False  # revoked tokens stay as the record of who had access
 
-    @admin.action(description="Revoke selected tokens", permissions=["view"])
+    def has_revoke_permission(self, request) -> bool:
+        """Revoking stops whatever uses the token, a change: it takes the change permission on tokens (a superuser
+        has it), not only the view permission that lists them. The form itself still changes nothing."""
+        return request.user.has_perm(f"{self.opts.app_label}.{get_permission_codename('change', self.opts)}")
+
+    @admin.action(description="Revoke selected tokens", permissions=["revoke"])
     def revoke(self, request, queryset):
         revoked = 0
         for token in queryset.filter(revoked_at__isnull=True):

@@ -197,6 +197,34 @@ def test_a_superuser_revokes_from_the_django_admin(personas, login):
     assert token.revoked_by == root
 
 
+def test_a_django_admin_user_who_may_only_view_tokens_cannot_revoke_one(personas, login):
+    """Revoking stops someone's script: it takes the change permission on tokens, as any change in the admin does,
+    not only the view permission that lists them (even for a clinic admin, who revokes on the tokens page)."""
+    from django.contrib.auth.models import Permission
+
+    plaintext = api_token_for(personas.therapist)
+    token = ApiToken.objects.get()
+    viewer = personas.admin
+    viewer.is_staff = True
+    viewer.save(update_fields=["is_staff"])
+    viewer.user_permissions.add(Permission.objects.get(codename="view_apitoken"))
+    admin = login(viewer)
+
+    listing = admin.get("/admin/accounts/apitoken/")
+    assert listing.status_code == 200 and '"revoke"' not in listing.content.decode()
+    admin.post("/admin/accounts/apitoken/", {"action": "revoke", "_selected_action": [token.pk]})
+    token.refresh_from_db()
+    assert token.revoked_at is None
+    assert _token_client(plaintext).get("/api/patients/").status_code == 200
+    assert not AccessLog.objects.filter(action="api_token_revoke").exists()
+
+    viewer.user_permissions.add(Permission.objects.get(codename="change_apitoken"))
+    admin.post("/admin/accounts/apitoken/", {"action": "revoke", "_selected_action": [token.pk]})
+    token.refresh_from_db()
+    assert token.revoked_by == viewer
+    assert _token_client(plaintext).get("/api/patients/").status_code == 403
+
+
 def test_a_token_lives_at_most_a_year_and_must_have_a_name(personas):
     from django.db import IntegrityError, transaction
 
