@@ -1,10 +1,12 @@
 """Personas: who may and may not act. Every permission test is written in their names."""
 
 import datetime as dt
+import json
 import uuid
 from types import SimpleNamespace
 
 import pytest
+from celery import Task
 from django.conf import settings
 from django.db import connections
 from django.test import Client
@@ -80,6 +82,30 @@ def _shipped_reference_data(request):
 def _isolated_cache(settings):
     """Each test gets its own key space in the real Redis cache (never flush: Redis is shared)."""
     settings.CACHES = {"default": {**settings.CACHES["default"], "KEY_PREFIX": f"test-{uuid.uuid4().hex}"}}
+
+
+@pytest.fixture(autouse=True)
+def accounts_worker(monkeypatch):
+    """The emails accounts hands to the worker (reset links, invitations, notices), kept from any real broker: `queued`
+    holds each task's name and arguments as the broker carries them (JSON), and `run()` has the worker run them, as
+    a worker process would, by calling the task. A test that never calls `run()` sends none of them."""
+    from apps.accounts import tasks
+
+    queued = []
+    by_name = {task.name: task for task in vars(tasks).values() if isinstance(task, Task)}
+
+    def run():
+        while queued:
+            call = queued.pop(0)
+            by_name[call["task"]](*call["args"], **call["kwargs"])
+
+    for task in by_name.values():
+
+        def enqueue(*args, name=task.name, **kwargs):
+            queued.append(json.loads(json.dumps({"task": name, "args": args, "kwargs": kwargs})))
+
+        monkeypatch.setattr(task, "delay", enqueue)
+    return SimpleNamespace(queued=queued, run=run)
 
 
 @pytest.fixture

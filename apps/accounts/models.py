@@ -165,7 +165,8 @@ class Invitation(TimeStampedModel):
 
     email = models.EmailField()
     role = models.CharField(max_length=20, choices=Role.choices)
-    token_hash = models.CharField(max_length=64, unique=True)
+    # Empty until the worker makes the link as it sends the email: the request that invites never holds a token.
+    token_hash = models.CharField(max_length=64, unique=True, null=True, blank=True)
     expires_at = models.DateTimeField()
     accepted_at = models.DateTimeField(null=True, blank=True)
     revoked_at = models.DateTimeField(null=True, blank=True)

@@ -205,11 +205,23 @@ def staff_details_change(*, actor: User, user: User, first_name: str, last_name:
 
 
 def _sign_in_email_changed_tell(*, user: User, old_email: str) -> None:
+    # The worker sends it once the change is saved: a mail server that is down must not fail the change.
+    transaction.on_commit(
+        functools.partial(tasks.sign_in_email_changed_notice_send.delay, user.pk, old_email), robust=True
+    )
+
+
+def sign_in_email_changed_notice_send(*, user_id: int, old_email: str) -> None:
+    """Tell someone at their old address and their current one that the email they sign in with was changed, so a
+    change they did not ask for does not go unnoticed (the old address is the one that would miss it)."""
+    user = User.objects.filter(pk=user_id).first()
+    if user is None:
+        return
     clinic = ClinicSettings.load()
     context = {"clinic": clinic, "user": user, "old_email": old_email}
-    subject = f"Your {clinic.name} sign-in email was changed"
     body = render_to_string("accounts/email/sign_in_email_changed.txt", context)
-    transaction.on_commit(lambda: send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [old_email, user.email]))
+    subject = f"Your {clinic.name} sign-in email was changed"
+    send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, list(dict.fromkeys([old_email, user.email])))
 
 
 @transaction.atomic
@@ -231,34 +243,54 @@ def invitations_revoke_pending(*, user: User) -> int:
 
 @transaction.atomic
 def invitation_send(*, actor: User | None, email: str, role: str, user: User | None = None) -> Invitation:
-    """Create an invitation and email its link once the transaction commits. The token is never stored.
+    """Create an invitation and have the worker email its link once the transaction commits
+    (invitation_email_send). Only the invitation's id travels to the worker, which makes the link as it sends it;
+    only the link's hash is ever stored.
 
     Only the newest link works: sending one revokes the person's earlier ones (at most one pending invitation per
-    account, also a database constraint). The link expires after settings.CLINIC_INVITATION_VALID_HOURS.
+    account, also a database constraint). The link expires settings.CLINIC_INVITATION_VALID_HOURS after the
+    invitation was made.
     """
     if user is not None:
         # Two re-invitations at once queue here, so the second revokes the first instead of colliding with it.
         User.objects.select_for_update().filter(pk=user.pk).first()
         invitations_revoke_pending(user=user)
-    token = secrets.token_urlsafe(32)
     invitation = Invitation.objects.create(
         email=email.lower(),
         role=role,
-        token_hash=token_hash(token),
         expires_at=clock.now() + dt.timedelta(hours=settings.CLINIC_INVITATION_VALID_HOURS),
         user=user,
         invited_by=actor,
     )
+    # A mail server that is down must not fail the invitation, nor leave staff unsure it was saved: the worker
+    # sends it, and retries.
+    transaction.on_commit(functools.partial(tasks.invitation_email_send.delay, invitation.pk), robust=True)
+    return invitation
+
+
+def invitation_email_send(*, invitation_id: int) -> bool:
+    """Email the invitation's link, made here, if the invitation may still be accepted: one revoked (sent again,
+    withdrawn, its address corrected), accepted or expired since it was asked for sends nothing. Each call makes a
+    new link and keeps only its hash, so the link of an earlier try that failed (a retry) stops working: only the
+    link of the email that went out last works."""
+    with transaction.atomic():
+        # Under the row's lock, a revocation either came first (nothing is sent) or waits for the new hash.
+        invitation = Invitation.objects.select_for_update().filter(pk=invitation_id).first()
+        if invitation is None or not invitation.is_usable(clock.now()):
+            return False
+        token = secrets.token_urlsafe(32)
+        invitation.token_hash = token_hash(token)
+        invitation.save(update_fields=["token_hash", "updated_at"])
+    # Sent after the hash is committed, so the link works by the time it arrives; a revocation in between leaves
+    # it a link that no longer works, as any revoked one.
     link = absolute_url(reverse("accounts:invitation_accept", args=[token]))
     clinic = ClinicSettings.load()
     context = {"link": link, "clinic": clinic, "expires_at": invitation.expires_at}
     subject = f"Your invitation to {clinic.name}"
     body = render_to_string("accounts/email/invitation.txt", context)
     html = render_to_string("accounts/email/invitation.html", context)
-    transaction.on_commit(
-        lambda: send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [invitation.email], html_message=html)
-    )
-    return invitation
+    send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [invitation.email], html_message=html)
+    return True
 
 
 def invitation_for_token(token: str) -> Invitation:

@@ -30,3 +30,28 @@ def password_reset_emails_send(user_ids: list[int]) -> int:
 def password_changed_notice_send(user_id: int) -> None:
     """Tell the account holder their password was changed (a retry may tell them twice, never not at all)."""
     services.password_changed_notice_send(user_id=user_id)
+
+
+@shared_task(
+    name="apps.accounts.tasks.invitation_email_send",
+    ignore_result=True,
+    autoretry_for=(SMTPException, OSError),
+    retry_backoff=True,
+    max_retries=5,
+)
+def invitation_email_send(invitation_id: int) -> bool:
+    """Email an invitation's link. A retry makes a new link and the earlier one stops working, so whichever email
+    arrives last is the one that works; an invitation revoked meanwhile sends nothing."""
+    return services.invitation_email_send(invitation_id=invitation_id)
+
+
+@shared_task(
+    name="apps.accounts.tasks.sign_in_email_changed_notice_send",
+    ignore_result=True,
+    autoretry_for=(SMTPException, OSError),
+    retry_backoff=True,
+    max_retries=5,
+)
+def sign_in_email_changed_notice_send(user_id: int, old_email: str) -> None:
+    """Tell someone their sign-in email was changed (a retry may tell them twice, never not at all)."""
+    services.sign_in_email_changed_notice_send(user_id=user_id, old_email=old_email)

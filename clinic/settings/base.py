@@ -365,9 +365,9 @@ CLINIC_BILLING_QUEUE = env("CLINIC_BILLING_QUEUE", "billing")
 CELERY_TASK_DEFAULT_QUEUE = "celery"
 CELERY_TASK_ROUTES = {
     "apps.notifications.tasks.*": {"queue": CLINIC_NOTIFICATIONS_QUEUE},
-    # A reset link someone waits for, and the notice of a changed password, go with the messages, never behind a
-    # batch on the default queue.
-    "apps.accounts.tasks.password_*": {"queue": CLINIC_NOTIFICATIONS_QUEUE},
+    # Accounts' emails (a reset link or an invitation someone waits for, the notice of a changed password or sign-in
+    # email) go with the messages, never behind a batch on the default queue.
+    "apps.accounts.tasks.*": {"queue": CLINIC_NOTIFICATIONS_QUEUE},
     "apps.billing.tasks.*": {"queue": CLINIC_BILLING_QUEUE},
 }
 CELERY_TASK_QUEUES = [

@@ -3,13 +3,10 @@ nor does the time it takes (the worker sends the email), the email carries only 
 and ends every other session, and staff still pass their second factor."""
 
 import datetime as dt
-import json
 import re
-from types import SimpleNamespace
 
 import pytest
 import time_machine
-from celery import Task
 from django.conf import settings
 from django.contrib.auth.tokens import default_token_generator
 from django.core import mail
@@ -28,27 +25,6 @@ from tests.factories import PASSWORD
 pytestmark = pytest.mark.django_db
 
 NEW_PASSWORD = "a brand new passphrase"
-
-
-@pytest.fixture
-def reset_worker(monkeypatch):
-    """The emails accounts hands to the worker: `queued` holds each task's name and arguments as the broker carries
-    them (JSON), and `run()` has the worker run them, as a worker process would, by calling the task."""
-    queued = []
-    by_name = {task.name: task for task in vars(tasks).values() if isinstance(task, Task)}
-
-    def run():
-        while queued:
-            call = queued.pop(0)
-            by_name[call["task"]](*call["args"], **call["kwargs"])
-
-    for task in by_name.values():
-
-        def enqueue(*args, name=task.name, **kwargs):
-            queued.append(json.loads(json.dumps({"task": name, "args": args, "kwargs": kwargs})))
-
-        monkeypatch.setattr(task, "delay", enqueue)
-    return SimpleNamespace(queued=queued, run=run)
 
 
 def _ask(client: Client, email: str, **extra):
@@ -74,14 +50,14 @@ def test_the_sign_in_page_links_to_it():
 
 
 def test_the_answer_is_the_same_for_an_address_with_or_without_an_account(
-    personas, reset_worker, django_capture_on_commit_callbacks
+    personas, accounts_worker, django_capture_on_commit_callbacks
 ):
     with django_capture_on_commit_callbacks(execute=True):
         known = _ask(Client(), personas.patient_user.email.upper())
         unknown = _ask(Client(), "nobody@example.test")
     assert known.status_code == unknown.status_code == 302
     assert known["Location"] == unknown["Location"] == "/accounts/password-reset/sent/"
-    reset_worker.run()
+    accounts_worker.run()
     assert len(mail.outbox) == 1 and mail.outbox[0].to == [personas.patient_user.email]
     body = mail.outbox[0].body
     assert _link(mail.outbox[0]).startswith(settings.SITE_URL)
@@ -90,14 +66,14 @@ def test_the_answer_is_the_same_for_an_address_with_or_without_an_account(
 
 
 def test_a_reset_signs_nobody_in_and_ends_every_other_session(
-    personas, login, reset_worker, django_capture_on_commit_callbacks
+    personas, login, accounts_worker, django_capture_on_commit_callbacks
 ):
     user = personas.patient_user
     signed_in_elsewhere = login(user)
     assert signed_in_elsewhere.get("/portal/").status_code == 200
     with django_capture_on_commit_callbacks(execute=True):
         _ask(Client(), user.email)
-    reset_worker.run()
+    accounts_worker.run()
     link = _link(mail.outbox[0])
 
     resetting = Client()
@@ -114,12 +90,12 @@ def test_a_reset_signs_nobody_in_and_ends_every_other_session(
 
 
 def test_staff_still_pass_their_second_factor_after_a_reset(
-    personas, login, reset_worker, django_capture_on_commit_callbacks
+    personas, login, accounts_worker, django_capture_on_commit_callbacks
 ):
     login(personas.front_desk)  # enrolled in an authenticator
     with django_capture_on_commit_callbacks(execute=True):
         _ask(Client(), personas.front_desk.email)
-    reset_worker.run()
+    accounts_worker.run()
     _reset(Client(), _link(mail.outbox[0]))
     client = Client()
     assert client.post("/accounts/login/", {"username": personas.front_desk.email, "password": NEW_PASSWORD})
@@ -127,11 +103,11 @@ def test_staff_still_pass_their_second_factor_after_a_reset(
     assert response.status_code == 302 and response["Location"].startswith("/accounts/mfa/verify/")
 
 
-def test_the_link_expires(personas, reset_worker, django_capture_on_commit_callbacks):
+def test_the_link_expires(personas, accounts_worker, django_capture_on_commit_callbacks):
     assert settings.PASSWORD_RESET_TIMEOUT <= 2 * 60 * 60
     with django_capture_on_commit_callbacks(execute=True):
         _ask(Client(), personas.patient_user.email)
-    reset_worker.run()
+    accounts_worker.run()
     link = _link(mail.outbox[0])
     later = clock.now() + dt.timedelta(seconds=settings.PASSWORD_RESET_TIMEOUT + 60)
     with time_machine.travel(later, tick=False):
@@ -140,7 +116,7 @@ def test_the_link_expires(personas, reset_worker, django_capture_on_commit_callb
 
 
 def test_a_deactivated_account_or_an_unaccepted_invitation_cannot_be_reset_into(
-    personas, reset_worker, django_capture_on_commit_callbacks
+    personas, accounts_worker, django_capture_on_commit_callbacks
 ):
     leaving = personas.billing
     uid, token = urlsafe_base64_encode(force_bytes(leaving.pk)), default_token_generator.make_token(leaving)
@@ -152,7 +128,7 @@ def test_a_deactivated_account_or_an_unaccepted_invitation_cannot_be_reset_into(
     with django_capture_on_commit_callbacks(execute=True):
         assert _ask(Client(), leaving.email)["Location"] == "/accounts/password-reset/sent/"
         assert _ask(Client(), invited.email)["Location"] == "/accounts/password-reset/sent/"
-    reset_worker.run()
+    accounts_worker.run()
     assert mail.outbox == []
     # A link sent before the account was deactivated stops working with it.
     page = Client().get(f"/accounts/password-reset/{uid}/{token}/", follow=True).content.decode()
@@ -162,7 +138,7 @@ def test_a_deactivated_account_or_an_unaccepted_invitation_cannot_be_reset_into(
 
 
 def test_requests_are_limited_per_address_and_per_client(
-    personas, settings, reset_worker, django_capture_on_commit_callbacks
+    personas, settings, accounts_worker, django_capture_on_commit_callbacks
 ):
     settings.CLINIC_PASSWORD_RESET_RATE_PER_EMAIL = "2/hour"
     settings.CLINIC_PASSWORD_RESET_RATE_PER_CLIENT = "3/hour"
@@ -171,7 +147,7 @@ def test_requests_are_limited_per_address_and_per_client(
         for n in range(2):
             assert _ask(Client(), email, REMOTE_ADDR=f"10.0.0.{n + 1}").status_code == 302
         from_elsewhere = _ask(Client(), email.upper(), REMOTE_ADDR="10.0.0.9")
-    reset_worker.run()
+    accounts_worker.run()
     assert from_elsewhere.status_code == 429 and len(mail.outbox) == 2
     # An address without an account is limited the same way, so the limit tells nothing.
     for n in range(2):
@@ -184,7 +160,7 @@ def test_requests_are_limited_per_address_and_per_client(
 
 
 def test_the_django_admin_sets_no_password_but_sends_the_owner_a_link(
-    personas, superuser_admin, reset_worker, django_capture_on_commit_callbacks
+    personas, superuser_admin, accounts_worker, django_capture_on_commit_callbacks
 ):
     user = personas.patient_user
     assert superuser_admin.get(f"/admin/accounts/user/{user.pk}/password/").status_code == 404
@@ -192,21 +168,21 @@ def test_the_django_admin_sets_no_password_but_sends_the_owner_a_link(
     assert f"/admin/accounts/user/{user.pk}/password/" not in page and "../password/" not in page
     with django_capture_on_commit_callbacks(execute=True):
         superuser_admin.post("/admin/accounts/user/", {"action": "send_password_reset", "_selected_action": [user.pk]})
-    reset_worker.run()
+    accounts_worker.run()
     assert [m.to for m in mail.outbox] == [[user.email]]
     assert AccessLog.objects.filter(action="password_reset_link_send", actor=personas.admin).exists()
     assert User.objects.get(pk=user.pk).check_password(PASSWORD)
 
 
-def test_the_service_sends_nothing_for_an_unknown_address(reset_worker, django_capture_on_commit_callbacks):
+def test_the_service_sends_nothing_for_an_unknown_address(accounts_worker, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
         assert password_reset_send(email="nobody@example.test") == 0
-    reset_worker.run()
+    accounts_worker.run()
     assert mail.outbox == []
 
 
 def test_a_request_sends_no_email_itself_and_hands_the_worker_ids_only(
-    personas, reset_worker, django_capture_on_commit_callbacks
+    personas, accounts_worker, django_capture_on_commit_callbacks
 ):
     """Sending takes time a request for an unknown address would not spend: both hand one task to the worker, and
     neither writes to the mail server. What the task carries would let nobody set a password."""
@@ -217,20 +193,20 @@ def test_a_request_sends_no_email_itself_and_hands_the_worker_ids_only(
     assert known.status_code == unknown.status_code == 302
     assert mail.outbox == []
     sending = "apps.accounts.tasks.password_reset_emails_send"
-    assert reset_worker.queued == [
+    assert accounts_worker.queued == [
         {"task": sending, "args": [[user.pk]], "kwargs": {}},
         {"task": sending, "args": [[]], "kwargs": {}},
     ]
 
-    reset_worker.run()
+    accounts_worker.run()
     assert [m.to for m in mail.outbox] == [[user.email]]
     assert _reset(Client(), _link(mail.outbox[0])).status_code == 302
     assert User.objects.get(pk=user.pk).check_password(NEW_PASSWORD)
 
 
-def test_nothing_is_handed_to_the_worker_before_the_request_commits(personas, reset_worker):
+def test_nothing_is_handed_to_the_worker_before_the_request_commits(personas, accounts_worker):
     _ask(Client(), personas.patient_user.email)  # the test's transaction never commits
-    assert reset_worker.queued == [] and mail.outbox == []
+    assert accounts_worker.queued == [] and mail.outbox == []
 
 
 def test_the_worker_sends_no_link_to_an_account_deactivated_since_it_was_asked_for(personas):
@@ -240,20 +216,20 @@ def test_the_worker_sends_no_link_to_an_account_deactivated_since_it_was_asked_f
 
 
 def test_the_owner_is_told_their_password_was_changed_with_nothing_to_click(
-    personas, reset_worker, django_capture_on_commit_callbacks
+    personas, accounts_worker, django_capture_on_commit_callbacks
 ):
     ClinicSettings.objects.update_or_create(id=1, defaults={"phone": "(617) 555-0100"})
     user = personas.patient_user
     with django_capture_on_commit_callbacks(execute=True):
         _ask(Client(), user.email)
-    reset_worker.run()
+    accounts_worker.run()
     link = _link(mail.outbox[0])
     mail.outbox.clear()
 
     with django_capture_on_commit_callbacks(execute=True):
         assert _reset(Client(), link).status_code == 302
     assert mail.outbox == []  # told by the worker, after the new password is saved
-    reset_worker.run()
+    accounts_worker.run()
     [notice] = mail.outbox
     assert notice.to == [user.email]
     assert "password" in notice.subject.lower() and "changed" in notice.subject.lower()
@@ -263,7 +239,7 @@ def test_the_owner_is_told_their_password_was_changed_with_nothing_to_click(
         assert detail not in notice.body
 
 
-def test_no_notice_is_sent_when_the_reset_is_refused(personas, reset_worker, django_capture_on_commit_callbacks):
+def test_no_notice_is_sent_when_the_reset_is_refused(personas, accounts_worker, django_capture_on_commit_callbacks):
     user = personas.billing
     uid, token = urlsafe_base64_encode(force_bytes(user.pk)), default_token_generator.make_token(user)
     client = Client()
@@ -271,5 +247,5 @@ def test_no_notice_is_sent_when_the_reset_is_refused(personas, reset_worker, dja
     staff_deactivate(actor=personas.admin, user=user)  # after the form opened, before it is sent
     with django_capture_on_commit_callbacks(execute=True):
         client.post(form.redirect_chain[-1][0], {"new_password1": NEW_PASSWORD, "new_password2": NEW_PASSWORD})
-    reset_worker.run()
+    accounts_worker.run()
     assert mail.outbox == []

@@ -92,7 +92,7 @@ def test_nobody_deactivates_themselves_the_last_admin_or_a_therapist_with_sessio
 
 
 def test_someone_who_never_accepted_is_invited_again_not_reactivated(
-    personas, login, django_capture_on_commit_callbacks
+    personas, login, django_capture_on_commit_callbacks, accounts_worker
 ):
     staff_invite(actor=personas.admin, email="new@clinic.test", first_name="New", last_name="Hire", role="billing")
     invited = User.objects.get(email="new@clinic.test")
@@ -102,18 +102,22 @@ def test_someone_who_never_accepted_is_invited_again_not_reactivated(
     mail.outbox.clear()
     with django_capture_on_commit_callbacks(execute=True):
         assert admin.post(_url(invited, "invite-again")).status_code == 302
+    accounts_worker.run()
     assert [m.to for m in mail.outbox] == [["new@clinic.test"]]
     admin.post(_url(invited, "reactivate"))
     assert not User.objects.get(pk=invited.pk).is_active
 
 
-def test_an_invitation_not_yet_accepted_can_be_withdrawn(personas, login, django_capture_on_commit_callbacks, client):
+def test_an_invitation_not_yet_accepted_can_be_withdrawn(
+    personas, login, django_capture_on_commit_callbacks, client, accounts_worker
+):
     """Someone invited who will not join after all (or an invitation sent to the wrong person) is deactivated like a
     leaver: the link they were sent stops working, and the account never becomes active."""
     with django_capture_on_commit_callbacks(execute=True):
         staff_invite(
             actor=personas.admin, email="maybe@clinic.test", first_name="May", last_name="Be", role="therapist"
         )
+    accounts_worker.run()
     [email] = mail.outbox
     link = re.search(r"/accounts/invite/[^/\s]+/", email.body).group(0)
     invited = User.objects.get(email="maybe@clinic.test")
@@ -170,7 +174,7 @@ def _details(user, **changes) -> dict:
 
 
 def test_an_admin_corrects_a_name_and_a_changed_email_is_told_at_both_addresses(
-    personas, login, django_capture_on_commit_callbacks
+    personas, login, django_capture_on_commit_callbacks, accounts_worker
 ):
     member = personas.front_desk
     old_email = member.email
@@ -180,23 +184,29 @@ def test_an_admin_corrects_a_name_and_a_changed_email_is_told_at_both_addresses(
     assert response.status_code == 302
     member = User.objects.get(pk=member.pk)
     assert (member.last_name, member.email) == ("Okafor", "desk@clinic.test")
+    assert mail.outbox == []  # told by the worker, after the change is saved
+    assert accounts_worker.queued == [
+        {"task": "apps.accounts.tasks.sign_in_email_changed_notice_send", "args": [member.pk, old_email], "kwargs": {}}
+    ]
+    accounts_worker.run()
     [notice] = mail.outbox
     assert set(notice.to) == {old_email, "desk@clinic.test"} and old_email in notice.body
     log = AccessLog.objects.get(action="staff_details_change", subject_id=str(member.pk))
     assert log.detail == {"changed": ["last_name", "email"]}
 
 
-def test_a_name_alone_sends_no_email(personas, login, django_capture_on_commit_callbacks):
+def test_a_name_alone_sends_no_email(personas, login, django_capture_on_commit_callbacks, accounts_worker):
     with django_capture_on_commit_callbacks(execute=True):
         response = login(personas.admin).post(
             _url(personas.billing, "details"), _details(personas.billing, first_name="Bea")
         )
+    accounts_worker.run()
     assert response.status_code == 302 and mail.outbox == []
     assert User.objects.get(pk=personas.billing.pk).first_name == "Bea"
 
 
 def test_an_invited_persons_corrected_email_gets_the_new_link_and_the_old_one_stops(
-    personas, login, django_capture_on_commit_callbacks
+    personas, login, django_capture_on_commit_callbacks, accounts_worker
 ):
     staff_invite(actor=personas.admin, email="nora@clinc.test", first_name="Nora", last_name="Hale", role="billing")
     invited = User.objects.get(email="nora@clinc.test")
@@ -205,10 +215,25 @@ def test_an_invited_persons_corrected_email_gets_the_new_link_and_the_old_one_st
     with django_capture_on_commit_callbacks(execute=True):
         response = login(personas.admin).post(_url(invited, "details"), _details(invited, email="nora@clinic.test"))
     assert response.status_code == 302
+    accounts_worker.run()
     assert [m.to for m in mail.outbox] == [["nora@clinic.test"]] and "Choose your password" in mail.outbox[0].body
     old_invitation.refresh_from_db()
     assert old_invitation.revoked_at is not None
     assert invited.invitations.get(revoked_at=None).email == "nora@clinic.test"
+
+
+def test_a_mail_server_refusing_does_not_fail_an_email_change(
+    personas, login, django_capture_on_commit_callbacks, accounts_worker, refusing_mail_server
+):
+    """The change is saved and the notice handed to the worker, which retries it; the admin gets no error page."""
+    member = personas.front_desk
+    with django_capture_on_commit_callbacks(execute=True):
+        response = login(personas.admin).post(_url(member, "details"), _details(member, email="desk@clinic.test"))
+    assert response.status_code == 302
+    assert User.objects.get(pk=member.pk).email == "desk@clinic.test"
+    assert [call["task"] for call in accounts_worker.queued] == [
+        "apps.accounts.tasks.sign_in_email_changed_notice_send"
+    ]
 
 
 def test_another_accounts_email_or_a_blank_name_is_refused_on_its_field(personas, login):

@@ -25,10 +25,11 @@ def _check(page, paths) -> None:
         assert_accessible(page)
 
 
-def test_every_portal_page_is_accessible_on_phone_and_desktop(page, personas, mailoutbox):
+def test_every_portal_page_is_accessible_on_phone_and_desktop(page, personas, mailoutbox, accounts_worker):
     world = portal_world(personas)
     newcomer = PatientFactory(email="newcomer@example.test", user=None)
     patient_invite_to_portal(actor=personas.front_desk, patient=newcomer)
+    accounts_worker.run()  # the worker emails the link
     # Reached without signing in: sign-in, the invitation link, the links in session reminders.
     public_pages = [
         "/accounts/login/",

@@ -19,13 +19,16 @@ def _code_for(secret: str) -> str:
     return f"{totp(base64.b32decode(secret)):06d}"
 
 
-def test_invited_patient_sets_a_password_turns_on_two_step_and_signs_in_with_it(page, new_page, personas, mailoutbox):
+def test_invited_patient_sets_a_password_turns_on_two_step_and_signs_in_with_it(
+    page, new_page, personas, mailoutbox, accounts_worker
+):
     rosa = PatientFactory(legal_first_name="Rosa", legal_last_name="Quintero", email="rosa@example.test", user=None)
 
     sign_in(page, personas.front_desk)
     page.goto(f"/patients/{rosa.pk}/")
     page.get_by_role("button", name="Invite to portal").click()
     page.get_by_text("Invited").first.wait_for()
+    accounts_worker.run()  # the worker emails the link
 
     link = re.search(r"https?://\S+/accounts/invite/\S+/", mailoutbox[-1].body).group(0)
     phone = new_page(PHONE)
