@@ -53,13 +53,11 @@ class ApiTokenAuthentication(BaseAuthentication):
         if not parts or parts[0].lower() != KEYWORD.lower().encode():
             return None
         failures = ApiTokenFailureThrottle()
-        if failures.exhausted(request):
+        if not failures.attempt_counted(request):
             raise Throttled(wait=failures.wait(), detail=TOO_MANY_FAILURES)
-        try:
-            return self._token_user(parts)
-        except AuthenticationFailed:
-            failures.failure_record(request)
-            raise
+        user_and_token = self._token_user(parts)  # a failure stays counted
+        failures.give_back()
+        return user_and_token
 
     def _token_user(self, parts: list[bytes]):
         if len(parts) != 2:

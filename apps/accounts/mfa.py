@@ -5,6 +5,7 @@ from urllib.parse import urlencode
 
 import qrcode
 import qrcode.image.svg
+from django.db import transaction
 from django.urls import reverse
 from django_otp import login as otp_login
 from django_otp.plugins.otp_totp.models import TOTPDevice, default_key
@@ -49,7 +50,14 @@ def _second_factor_passed(request, device: TOTPDevice) -> None:
     otp_login(request, device)
 
 
+# django-otp reads a device's last used code and its failure count, checks the code, then saves both: codes sent at
+# once would all pass its checks. Each check holds the device's row lock, so they take turns, and each sees the
+# code used and the failures counted before it: a code works once, and guesses wait out the growing delay.
+
+
+@transaction.atomic
 def confirm_device(request, device: TOTPDevice, token: str) -> bool:
+    device = TOTPDevice.objects.select_for_update().get(pk=device.pk)
     if not device.verify_token(token):
         return False
     device.confirmed = True
@@ -58,8 +66,10 @@ def confirm_device(request, device: TOTPDevice, token: str) -> bool:
     return True
 
 
+@transaction.atomic
 def verify(request, token: str) -> bool:
-    for device in TOTPDevice.objects.devices_for_user(request.user, confirmed=True):
+    devices = TOTPDevice.objects.devices_for_user(request.user, confirmed=True).select_for_update().order_by("pk")
+    for device in devices:
         if device.verify_token(token):
             _second_factor_passed(request, device)
             return True

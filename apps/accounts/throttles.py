@@ -7,12 +7,12 @@ And the limit on failed API token attempts per client address, so nobody can go 
 import hashlib
 
 from django.conf import settings
-from rest_framework.throttling import SimpleRateThrottle
 
 from apps.core.client_address import client_address
+from apps.core.rate_limits import FixedWindowRateThrottle
 
 
-class PasswordResetClientThrottle(SimpleRateThrottle):
+class PasswordResetClientThrottle(FixedWindowRateThrottle):
     scope = "password_reset_client"
 
     def get_rate(self) -> str:
@@ -23,7 +23,7 @@ class PasswordResetClientThrottle(SimpleRateThrottle):
         return self.cache_format % {"scope": self.scope, "ident": client_address(request)}
 
 
-class PasswordResetEmailThrottle(SimpleRateThrottle):
+class PasswordResetEmailThrottle(FixedWindowRateThrottle):
     scope = "password_reset_email"
 
     def __init__(self, email: str) -> None:
@@ -47,7 +47,7 @@ def password_reset_throttled(request, *, email: str) -> bool:
     return not (by_client and by_email)
 
 
-class ApiTokenFailureThrottle(SimpleRateThrottle):
+class ApiTokenFailureThrottle(FixedWindowRateThrottle):
     """Failed `Authorization: Token` attempts per client address, as sign-in failures are counted. Only failures
     count, so a script using its token is never slowed; once a client is over the limit every token it sends waits,
     the right one too, or the answer would tell a right guess from a wrong one."""
@@ -60,15 +60,9 @@ class ApiTokenFailureThrottle(SimpleRateThrottle):
     def get_cache_key(self, request, view) -> str:
         return self.cache_format % {"scope": self.scope, "ident": client_address(request)}
 
-    def exhausted(self, request) -> bool:
-        """Whether this client has failed too often lately (counting nothing); `wait()` then says for how long."""
-        self.key = self.get_cache_key(request, None)
-        self.history = self.cache.get(self.key, [])
-        self.now = self.timer()
-        while self.history and self.history[-1] <= self.now - self.duration:
-            self.history.pop()
-        return len(self.history) >= self.num_requests
-
-    def failure_record(self, request) -> None:
-        """Count one more failure from this client."""
-        self.allow_request(request, None)
+    def attempt_counted(self, request) -> bool:
+        """Count this token attempt before the token is checked, and say whether it may be checked: False once the
+        client is past its limit. Counting first is what keeps a burst of guesses sent at once within the limit; a
+        token that works is then given back (`give_back()`), so only failures stay counted. (A script sending more
+        requests at the very same moment than the limit allows failures may see some of them wait.)"""
+        return self.allow_request(request, None)

@@ -8,7 +8,6 @@ from rest_framework.decorators import action
 from rest_framework.exceptions import PermissionDenied
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
-from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
 from apps.accounts.api_permissions import StaffVerifiedMFA
@@ -45,6 +44,7 @@ from .services.assessments import (
 from .services.checkout import provider_event_apply
 from .services.diagnoses import diagnoses_confirm
 from .services.payments import payment_record
+from .throttles import QuoteThrottle
 from .uploads import validate_proof_of_income
 
 # --- quote -------------------------------------------------------------------------------------------------------
@@ -81,7 +81,7 @@ class QuoteView(APIView):
 
     authentication_classes: list = []
     permission_classes = [AllowAny]
-    throttle_classes = [ScopedRateThrottle]
+    throttle_classes = [QuoteThrottle]
     throttle_scope = "quote"
     error_statuses = {"get": {422}}  # no fee schedule or poverty guideline in force on the day
 

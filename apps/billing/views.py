@@ -2,7 +2,6 @@
 
 import csv
 import datetime as dt
-from types import SimpleNamespace
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -10,7 +9,6 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
-from rest_framework.throttling import ScopedRateThrottle
 
 from apps.audit.services import access_log_write
 from apps.core import clock
@@ -76,11 +74,7 @@ from .services.common import positive_money
 from .services.configuration import fee_schedule_set, guideline_set, scale_schedule_save
 from .services.payments import adjustment_post, payment_record
 from .services.plans import payment_plan_create
-
-
-def _quote_throttled(request) -> bool:
-    """The same per-address limit as the quote API, so the page cannot be used to scrape it faster."""
-    return not ScopedRateThrottle().allow_request(request, SimpleNamespace(throttle_scope="quote"))
+from .throttles import quote_throttled
 
 
 def quote(request):
@@ -88,7 +82,7 @@ def quote(request):
     form = QuoteForm(request.GET or None)
     context = {"form": form, "quote": None}
     if form.is_bound:
-        if _quote_throttled(request):
+        if quote_throttled(request):
             return HttpResponse("Too many requests; try again in a minute.", status=429, content_type="text/plain")
         if form.is_valid():
             try:

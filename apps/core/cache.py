@@ -23,7 +23,42 @@ class _ClientKeptPerPool(RedisCacheClient):
         return client
 
 
+# One more hit on a counter, which expires `ttl` ms after its first hit (or, with refresh, after its latest): one
+# script, so no request sees the count between another's INCR and its expiry being set. A counter found without an
+# expiry (it cannot be made so here, but a stray one must not count for ever) gets one.
+_HIT = """
+local count = redis.call('INCR', KEYS[1])
+local ttl = redis.call('PTTL', KEYS[1])
+if count == 1 or ttl < 0 or ARGV[2] == '1' then
+  redis.call('PEXPIRE', KEYS[1], ARGV[1])
+  ttl = tonumber(ARGV[1])
+end
+return {count, ttl}
+"""
+# Take one back, only from a counter still there: a counter that expired meanwhile is not brought back without one.
+_GIVE_BACK = """
+if redis.call('EXISTS', KEYS[1]) == 1 then return redis.call('DECR', KEYS[1]) end
+return 0
+"""
+
+
 class ClinicRedisCache(RedisCache):
     def __init__(self, server, params):
         super().__init__(server, params)
         self._class = _ClientKeptPerPool
+
+    def _run(self, script: str, key: str, *args) -> object:
+        key = self.make_and_validate_key(key)
+        client = self._cache.get_client(key, write=True)
+        return client.register_script(script)(keys=[key], args=list(args))
+
+    def hit(self, key: str, *, seconds: float, refresh: bool = False) -> tuple[int, float]:
+        """Count one more on the counter `key`, atomically, and return its count (this hit included) and the seconds
+        until it expires: `seconds` after its first hit, or after this one with `refresh`. Requests arriving together
+        each get a count of their own."""
+        count, ttl_ms = self._run(_HIT, key, max(1, int(seconds * 1000)), "1" if refresh else "0")
+        return int(count), int(ttl_ms) / 1000
+
+    def give_back(self, key: str) -> None:
+        """Take back one hit on `key` that turned out not to count, if the counter is still there."""
+        self._run(_GIVE_BACK, key)

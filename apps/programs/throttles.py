@@ -2,12 +2,12 @@
 used to flood the outbox with emails to addresses that never asked for them."""
 
 from django.conf import settings
-from rest_framework.throttling import SimpleRateThrottle
 
 from apps.core.client_address import client_address
+from apps.core.rate_limits import FixedWindowRateThrottle
 
 
-class LectureRegistrationThrottle(SimpleRateThrottle):
+class LectureRegistrationThrottle(FixedWindowRateThrottle):
     scope = "lecture_registration"
 
     def get_rate(self) -> str:
