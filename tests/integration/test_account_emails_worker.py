@@ -6,7 +6,6 @@ import re
 from types import SimpleNamespace
 
 import pytest
-import redis
 from django.conf import settings
 from django.db import connection
 from django.test import Client
@@ -14,9 +13,9 @@ from django.test import Client
 from apps.accounts import tasks
 from apps.accounts.models import Invitation, User
 from clinic.celery import app
+from tests.integration.conftest import redis_emptied
 from tests.integration.test_notifications_worker import _log, _wait_until
 from tests.integration.test_two_beats import CeleryProcess
-from tests.notifications.conftest import CountingHandler, LocalSMTP
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
 
@@ -26,19 +25,7 @@ NEW_PASSWORD = "a brand new passphrase"
 
 @pytest.fixture
 def redis_db13():
-    client = redis.Redis.from_url(REDIS_TEST_URL)
-    client.flushdb()
-    yield client
-    client.flushdb()
-
-
-@pytest.fixture
-def smtp():
-    handler = CountingHandler()
-    controller = LocalSMTP(handler)
-    controller.start()
-    yield controller
-    controller.stop()
+    yield from redis_emptied(REDIS_TEST_URL)
 
 
 @pytest.fixture

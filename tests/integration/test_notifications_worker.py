@@ -20,7 +20,6 @@ import uuid
 from pathlib import Path
 
 import pytest
-import redis
 from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import Count
@@ -31,7 +30,7 @@ from apps.patients.models import Patient
 from apps.scheduling.models import Appointment
 from apps.scheduling.reminders import appointment_reminders_schedule
 from tests.factories import PatientFactory, ServiceTypeFactory, TherapistFactory
-from tests.notifications.conftest import CountingHandler, LocalSMTP
+from tests.integration.conftest import redis_emptied
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
 
@@ -144,19 +143,7 @@ def _wait_until(predicate, *, timeout: float, step: float = 0.02) -> bool:
 
 @pytest.fixture
 def redis_db11():
-    client = redis.Redis.from_url(REDIS_TEST_URL)
-    client.flushdb()
-    yield client
-    client.flushdb()
-
-
-@pytest.fixture
-def smtp():
-    handler = CountingHandler()
-    controller = LocalSMTP(handler)
-    controller.start()
-    yield controller
-    controller.stop()
+    yield from redis_emptied(REDIS_TEST_URL)
 
 
 def test_workers_killed_mid_batch_and_restarted_send_each_reminder_once_and_never_twice(redis_db11, smtp):

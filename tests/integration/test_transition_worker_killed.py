@@ -9,13 +9,13 @@ import uuid
 from pathlib import Path
 
 import pytest
-import redis
 
 from apps.audit.models import AccessLog
 from apps.core.models import TransitionHandled
 from apps.core.transitions import transitions_record
 from apps.scheduling.models import AppointmentStatus, AppointmentTransition
 from tests.factories import AppointmentFactory
+from tests.integration.conftest import redis_emptied
 from tests.integration.test_notifications_worker import BASE_DIR, Worker, _log, _wait_until
 from tests.integration.transition_worker import REACTIONS
 
@@ -52,10 +52,7 @@ class SweepWorker(Worker):
 
 @pytest.fixture
 def redis_db12():
-    client = redis.Redis.from_url(REDIS_TEST_URL)
-    client.flushdb()
-    yield client
-    client.flushdb()
+    yield from redis_emptied(REDIS_TEST_URL)
 
 
 def _handled(transition) -> int:

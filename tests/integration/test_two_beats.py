@@ -14,9 +14,9 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
-import redis
 
 from tests.integration.beat_probe import RUNS_KEY
+from tests.integration.conftest import redis_emptied
 from tests.integration.test_notifications_worker import BASE_DIR, _log, _wait_until
 
 pytestmark = pytest.mark.integration
@@ -58,10 +58,7 @@ class CeleryProcess:
 
 @pytest.fixture
 def redis_db15():
-    client = redis.Redis.from_url(REDIS_TEST_URL)
-    client.flushdb()
-    yield client
-    client.flushdb()
+    yield from redis_emptied(REDIS_TEST_URL)
 
 
 def _runs(client) -> list[int]:

@@ -4,10 +4,10 @@ by their real names reach the worker of their queue, and the task routes leave n
 import re
 
 import pytest
-import redis
 from django.db import connection
 
 from clinic.celery import app
+from tests.integration.conftest import redis_emptied
 from tests.integration.test_notifications_worker import _log, _wait_until
 from tests.integration.test_two_beats import CeleryProcess
 
@@ -24,10 +24,7 @@ SENT = {
 
 @pytest.fixture
 def redis_db9():
-    client = redis.Redis.from_url(REDIS_TEST_URL)
-    client.flushdb()
-    yield client
-    client.flushdb()
+    yield from redis_emptied(REDIS_TEST_URL)
 
 
 def test_each_task_runs_on_the_worker_that_reads_its_queue(redis_db9, tmp_path):
