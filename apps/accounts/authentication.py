@@ -53,10 +53,14 @@ class ApiTokenAuthentication(BaseAuthentication):
         if not parts or parts[0].lower() != KEYWORD.lower().encode():
             return None
         failures = ApiTokenFailureThrottle()
-        if not failures.attempt_counted(request):
+        try:
+            user_and_token = self._token_user(parts)
+        except AuthenticationFailed:
+            if not failures.allow_request(request, None):  # this failure counted, past the limit
+                raise Throttled(wait=failures.wait(), detail=TOO_MANY_FAILURES) from None
+            raise
+        if failures.exhausted(request, None):
             raise Throttled(wait=failures.wait(), detail=TOO_MANY_FAILURES)
-        user_and_token = self._token_user(parts)  # a failure stays counted
-        failures.give_back()
         return user_and_token
 
     def _token_user(self, parts: list[bytes]):

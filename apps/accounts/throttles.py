@@ -49,8 +49,12 @@ def password_reset_throttled(request, *, email: str) -> bool:
 
 class ApiTokenFailureThrottle(FixedWindowRateThrottle):
     """Failed `Authorization: Token` attempts per client address, as sign-in failures are counted. Only failures
-    count, so a script using its token is never slowed; once a client is over the limit every token it sends waits,
-    the right one too, or the answer would tell a right guess from a wrong one."""
+    count, and they alone: a script using its token is never slowed, however many requests it sends at once (one
+    address may be a whole office behind a proxy). Each failure is counted atomically and answered 429 once past the
+    limit; once a client is over it every token it sends waits, the right one too, or the answer would tell a right
+    guess from a wrong one. A burst of guesses sent together is checked before they are counted, but its answers
+    past the limit are 429 all the same, and a token's 256 random bits leave nothing to find by guessing: the limit
+    is against a long run of attempts, which it bounds exactly."""
 
     scope = "api_token_failure"
 
@@ -59,10 +63,3 @@ class ApiTokenFailureThrottle(FixedWindowRateThrottle):
 
     def get_cache_key(self, request, view) -> str:
         return self.cache_format % {"scope": self.scope, "ident": client_address(request)}
-
-    def attempt_counted(self, request) -> bool:
-        """Count this token attempt before the token is checked, and say whether it may be checked: False once the
-        client is past its limit. Counting first is what keeps a burst of guesses sent at once within the limit; a
-        token that works is then given back (`give_back()`), so only failures stay counted. (A script sending more
-        requests at the very same moment than the limit allows failures may see some of them wait.)"""
-        return self.allow_request(request, None)

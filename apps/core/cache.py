@@ -40,6 +40,13 @@ _GIVE_BACK = """
 if redis.call('EXISTS', KEYS[1]) == 1 then return redis.call('DECR', KEYS[1]) end
 return 0
 """
+# A counter's count and the ms until it expires, without counting: 0 and 0 when there is none.
+_PEEK = """
+local count = tonumber(redis.call('GET', KEYS[1]) or '0')
+local ttl = redis.call('PTTL', KEYS[1])
+if ttl < 0 then ttl = 0 end
+return {count, ttl}
+"""
 
 
 class ClinicRedisCache(RedisCache):
@@ -57,6 +64,11 @@ class ClinicRedisCache(RedisCache):
         until it expires: `seconds` after its first hit, or after this one with `refresh`. Requests arriving together
         each get a count of their own."""
         count, ttl_ms = self._run(_HIT, key, max(1, int(seconds * 1000)), "1" if refresh else "0")
+        return int(count), int(ttl_ms) / 1000
+
+    def peek(self, key: str) -> tuple[int, float]:
+        """The count on the counter `key` and the seconds until it expires, without counting; (0, 0) when none."""
+        count, ttl_ms = self._run(_PEEK, key)
         return int(count), int(ttl_ms) / 1000
 
     def give_back(self, key: str) -> None:

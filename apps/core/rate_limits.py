@@ -23,9 +23,15 @@ class FixedWindowRateThrottle(SimpleRateThrottle):
         count, self.seconds_left = cache.hit(self.key, seconds=self.duration)
         return count <= self.num_requests
 
-    def give_back(self) -> None:
-        """Uncount the request just counted (one that turned out not to be what the limit counts)."""
-        cache.give_back(self.key)
+    def exhausted(self, request, view) -> bool:
+        """Whether the limit is used up already, without counting this request."""
+        if self.rate is None:
+            return False
+        self.key = self.get_cache_key(request, view)
+        if self.key is None:
+            return False
+        count, self.seconds_left = cache.peek(self.key)
+        return count >= self.num_requests
 
     def wait(self) -> float | None:
         return self.seconds_left

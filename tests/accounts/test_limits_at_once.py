@@ -9,7 +9,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from rest_framework.test import APIClient
 
 from apps.accounts.roles import Role
-from tests.factories import PASSWORD, UserFactory
+from tests.factories import PASSWORD, UserFactory, api_token_for
 from tests.programs.test_concurrency import run_together
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -66,6 +66,18 @@ def test_wrong_api_tokens_sent_at_once_are_checked_at_most_up_to_the_limit(setti
 
     statuses = run_together([lambda n=n: guess(n) for n in range(AT_ONCE)])
     assert sorted(statuses) == [403] * 3 + [429] * (AT_ONCE - 3), statuses
+
+
+def test_a_script_using_its_token_at_once_many_times_over_the_failure_limit_is_never_slowed(settings, personas):
+    settings.CLINIC_API_TOKEN_FAILURE_RATE_PER_CLIENT = "3/hour"
+    token = api_token_for(personas.front_desk)
+
+    def call() -> int:
+        client = APIClient(REMOTE_ADDR="10.0.4.2")
+        client.credentials(HTTP_AUTHORIZATION=f"Token {token}")
+        return client.get("/api/patients/").status_code
+
+    assert run_together([call for _ in range(AT_ONCE)]) == [200] * AT_ONCE
 
 
 def test_a_second_factor_code_sent_from_several_sessions_at_once_works_once(personas):
