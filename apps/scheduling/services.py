@@ -26,6 +26,7 @@ from apps.core.models import ClinicSettings
 from apps.core.time_zones import zone_known
 from apps.core.transitions import actor_or_none, transitions_record
 from apps.patients.extensions import treating_changed_notify
+from apps.patients.models import Patient
 
 from . import extensions
 from .availability import Slot, slots_check
@@ -334,7 +335,14 @@ def treating_changed_on_booked(transition: AppointmentTransition, *, clinic=None
 
 
 def treating_changed_on_booked_many(transitions: list[AppointmentTransition], *, clinic=None) -> None:
-    treating_changed_notify(patient_ids={t.appointment.patient_id for t in transitions} - {None})
+    """Sessions with the patient's own primary therapist give the patient no new treating therapist (they treat the
+    patient already, and were told what a newcomer is told when they became the primary one), so nothing is run for
+    those: a weekly series booked with the patient's own therapist, the usual case, pays for no reaction."""
+    sessions = [t.appointment for t in transitions if t.appointment.patient_id is not None]
+    primary = {s.patient_id: s.patient.primary_therapist_id for s in sessions if Appointment.patient.is_cached(s)}
+    if unread := {s.patient_id for s in sessions} - primary.keys():
+        primary.update(Patient.objects.filter(pk__in=unread).values_list("pk", "primary_therapist_id"))
+    treating_changed_notify(patient_ids={s.patient_id for s in sessions if primary[s.patient_id] != s.therapist_id})
 
 
 def _lock(appointment: Appointment) -> Appointment:

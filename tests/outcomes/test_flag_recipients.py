@@ -3,6 +3,7 @@ not a group's facilitator, not a massage and bodywork provider. With no psychoth
 desk's home until one is set."""
 
 import datetime as dt
+import functools
 
 import pytest
 
@@ -10,6 +11,7 @@ from apps.accounts.disciplines import Discipline
 from apps.core import clock
 from apps.notifications.models import Message
 from apps.outcomes.models import QuestionnaireResponse
+from apps.patients.extensions import treating_changed
 from apps.patients.services import patient_update
 from apps.scheduling.services import appointment_reschedule
 from tests.factories import AppointmentFactory, TherapistFactory
@@ -91,6 +93,30 @@ def test_a_psychotherapist_booked_later_is_told_once_and_the_front_desk_card_cle
     [message] = Message.objects.filter(template="measure_flag")
     assert set(message.context) == {"patient_initials", "chart_url"}
     assert member.display_name not in login(personas.front_desk).get("/").content.decode()
+
+
+def _reactions_queued(callbacks) -> list:
+    return [c for c in callbacks if isinstance(c, functools.partial) and c.func in treating_changed]
+
+
+def test_a_session_with_the_patients_own_therapist_queues_no_reaction_and_another_therapists_does(
+    personas, group_member, django_capture_on_commit_callbacks
+):
+    member, first = group_member
+    answer_before(member, first)
+    with django_capture_on_commit_callbacks(execute=True):
+        patient_update(actor=personas.front_desk, patient=member, primary_therapist=personas.therapist)
+    assert told() == {personas.therapist}
+    member.refresh_from_db()  # as a request loads the chart
+
+    with django_capture_on_commit_callbacks(execute=True) as own:
+        _book_with(personas, personas.therapist, member)
+    with django_capture_on_commit_callbacks(execute=True) as other:
+        _book_with(personas, personas.other_therapist, member, days=5)
+
+    assert _reactions_queued(own) == []
+    assert {c.keywords["patient_id"] for c in _reactions_queued(other)} == {member.pk}
+    assert told() == {personas.therapist, personas.other_therapist}
 
 
 def test_a_psychotherapist_set_as_primary_later_is_told(personas, group_member, django_capture_on_commit_callbacks):
