@@ -18,6 +18,7 @@ from apps.scheduling.models import Location, TimeOff, WorkingHours
 from tests.places import pacific_office
 
 from .conftest import MONDAY, at
+from .test_time_off_zones import _book
 
 pytestmark = pytest.mark.django_db
 
@@ -59,18 +60,6 @@ def _check(clinic, office, start):
         location=office,
     )
     return slot
-
-
-def _book(clinic, office, start, **extra):
-    return services.appointment_book(
-        actor=clinic.front_desk,
-        therapist=clinic.therapist,
-        patient=clinic.patient,
-        service_type=clinic.individual,
-        start=start,
-        location=office,
-        **extra,
-    )
 
 
 def _add_on_the_page(clinic, login, **fields):
