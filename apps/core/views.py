@@ -58,15 +58,16 @@ def form_refusal(form, exc: ApplicationError, *, not_on: tuple[str, ...] = ()) -
 def form_call(request, form, call: Callable[[dict], object], success: str) -> bool:
     """On a valid POST of `form`, run one service call with its cleaned data and say how it went.
 
-    A refusal (ApplicationError) becomes an error of the form as a whole, so the page shows it above the fields the
-    user filled in; otherwise `success` is flashed. Returns whether it went through (the caller then redirects).
+    A refusal (ApplicationError) goes on the form (`form_refusal`): its message above the fields the user filled in,
+    each field's own words on that field; otherwise `success` is flashed. Returns whether it went through (the caller
+    then redirects).
     """
     if request.method != "POST" or not form.is_valid():
         return False
     try:
         call(form.cleaned_data)
     except ApplicationError as exc:
-        form.add_error(None, exc.message)
+        form_refusal(form, exc)
         return False
     messages.success(request, success)
     return True

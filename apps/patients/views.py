@@ -8,7 +8,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from apps.core.errors import ApplicationError, NotFound
 from apps.core.htmx import render_page
 from apps.core.permissions import permission_require
-from apps.core.views import action_from_url, call_with_messages, form_refusal
+from apps.core.views import action_from_url, call_with_messages, form_call, form_refusal
 
 from . import selectors, services
 from .forms import PatientForm, SmsConsentForm
@@ -137,22 +137,19 @@ def patient_sms_consent(request, pk):
     patient = _open_chart(request, pk)
     permission_require(request.user, "patients.record_sms_consent", patient)
     form = SmsConsentForm(request.POST or None, patient=patient)
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        try:
-            services.patient_sms_consent_record(
-                actor=request.user,
-                patient=patient,
-                consent=form.giving,
-                how=data["how"],
-                text_reminders=data.get("text_reminders", False),
-            )
-        except ApplicationError as exc:
-            form_refusal(form, exc)
-        else:
-            recorded = "Consent to texts recorded." if form.giving else "Withdrawal of consent to texts recorded."
-            messages.success(request, recorded)
-            return redirect("patients:detail", pk=patient.pk)
+    if form_call(
+        request,
+        form,
+        lambda data: services.patient_sms_consent_record(
+            actor=request.user,
+            patient=patient,
+            consent=form.giving,
+            how=data["how"],
+            text_reminders=data.get("text_reminders", False),
+        ),
+        "Consent to texts recorded." if form.giving else "Withdrawal of consent to texts recorded.",
+    ):
+        return redirect("patients:detail", pk=patient.pk)
     context = {"patient": patient, "form": form}
     return render(request, "patients/sms_consent.html", context, status=400 if form.errors else 200)
 

@@ -159,3 +159,19 @@ def test_the_therapist_sends_a_draft_from_its_page_once_the_release_is_signed(pe
     sent = client.post(response["Location"] + "send/", {"release": signed_release.pk})
     assert sent.status_code == 302
     assert "Download the letter" in client.get(response["Location"]).content.decode()
+
+
+def test_a_refusal_names_the_field_it_is_about(personas, login):
+    response = login(personas.front_desk).post(
+        "/referrals/inbound/new/",
+        {
+            "prospect_name": "Jordan Ellis",
+            "provider_name": "Dr. Maya Chen",
+            "reason": "Back pain",
+            "received_on": (clock.local_now().date() + dt.timedelta(days=3)).isoformat(),
+        },
+    )
+    form = response.context["form"]
+    assert response.status_code == 200
+    assert form.non_field_errors() == ["A referral cannot be received in the future."]
+    assert form.errors["received_on"] == ["In the future."]
