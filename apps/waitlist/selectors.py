@@ -1,11 +1,15 @@
 """Reads for the individual-slot waitlist, scoped to what the user may see and shaped once here."""
 
+import datetime as dt
+
+from django.db import connection
 from django.db.models import Count, Min, Prefetch, QuerySet
 
 from apps.accounts.roles import Role
 from apps.core.errors import Conflict
 from apps.core.request_memo import memo_read
 from apps.scheduling import extensions
+from apps.scheduling.models import BLOCKING_STATUSES
 
 from .models import LIVE_SLOT_REQUEST_STATUSES, FreedSlot, SlotOffer, SlotOfferStatus, SlotRequest, SlotRequestStatus
 
@@ -67,3 +71,55 @@ def slot_offer_needs_front_desk(*, offer: SlotOffer) -> bool:
     except Conflict:
         return True
     return False
+
+
+# Read in the zone of the session's own location, an hour of summer time may move either clock: the held time is
+# widened by two hours on each side, so a session that meets it in real time always meets it here. A session whose
+# zone may not be the held time's (another zone's room; for a video time, any clinic with offices in two zones) is
+# always a candidate.
+_HELD_TIMES_MET = """
+SELECT o.id, o.slot_id
+  FROM programs_slotoffer o
+  JOIN programs_slotrequest r ON r.id = o.request_id
+  JOIN programs_freedslot s ON s.id = o.slot_id
+  LEFT JOIN scheduling_room sr ON sr.id = s.room_id
+  LEFT JOIN scheduling_location sl ON sl.id = sr.location_id
+ CROSS JOIN LATERAL (
+       SELECT s.weekday * 1440 + EXTRACT(HOUR FROM s.local_start_time) * 60
+              + EXTRACT(MINUTE FROM s.local_start_time) - 120 AS week_minute,
+              s.duration_minutes + 240 AS minutes
+ ) held
+ WHERE o.status = 'outstanding' AND r.status = 'offered'
+   AND EXISTS (
+       SELECT 1
+         FROM scheduling_appointment a
+         JOIN scheduling_location al ON al.id = a.location_id
+        CROSS JOIN LATERAL (
+              SELECT (EXTRACT(ISODOW FROM a.start AT TIME ZONE al.time_zone) - 1) * 1440
+                     + EXTRACT(HOUR FROM a.start AT TIME ZONE al.time_zone) * 60
+                     + EXTRACT(MINUTE FROM a.start AT TIME ZONE al.time_zone) AS week_minute,
+                     EXTRACT(EPOCH FROM a."end" - a.start) / 60 AS minutes
+        ) session
+        WHERE a.status = ANY(%(blocking)s)
+          AND (a.therapist_id = s.therapist_id OR a.room_id = s.room_id)
+          AND a.patient_id IS DISTINCT FROM r.patient_id
+          AND a."end" > %(now)s
+          AND (
+              CASE WHEN s.room_id IS NOT NULL THEN sl.time_zone <> al.time_zone
+                   ELSE EXISTS (SELECT 1 FROM scheduling_location z WHERE z.time_zone <> al.time_zone) END
+              -- the two spans meet on the week's circle of 10080 minutes
+              OR MOD(MOD(held.week_minute - session.week_minute, 10080) + 10080, 10080) < session.minutes
+              OR MOD(MOD(session.week_minute - held.week_minute, 10080) + 10080, 10080) < held.minutes
+          )
+   )
+ ORDER BY o.id
+"""
+
+
+def held_times_maybe_taken(*, now: dt.datetime) -> list[tuple[int, int]]:
+    """(offer id, slot id) of every outstanding slot offer that a session booked for someone else (the therapist's
+    or the room's) might take: one at the held weekday and hour, from now on. One query, whatever the number of
+    offers out; the sweep checks only these the exact way, by the series their taking would book."""
+    with connection.cursor() as cursor:
+        cursor.execute(_HELD_TIMES_MET, {"blocking": list(BLOCKING_STATUSES), "now": now})
+        return [(offer_id, slot_id) for offer_id, slot_id in cursor.fetchall()]
