@@ -69,7 +69,7 @@ def zone_known(name: str) -> bool:
 
 
 def zone_validate(value: str) -> None:
-    if value and value not in available_timezones():
+    if value and not zone_known(value):
         raise ValidationError(f"“{value}” is not a time zone; pick one such as America/New_York.", code="unknown_zone")
 
 

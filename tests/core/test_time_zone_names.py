@@ -4,7 +4,9 @@ import datetime as dt
 from zoneinfo import ZoneInfo
 
 import pytest
+from django.core.exceptions import ValidationError
 
+from apps.core import time_zones
 from apps.core.time_zones import zone_abbreviation, zone_place
 
 LA = ZoneInfo("America/Los_Angeles")
@@ -34,3 +36,15 @@ def test_a_zone_without_summer_time_keeps_its_name_all_year():
 )
 def test_a_span_names_the_zone_by_its_place(key, place):
     assert zone_place(ZoneInfo(key)) == place
+
+
+def test_checking_a_zone_name_reads_the_zone_list_once_not_on_every_check(monkeypatch):
+    time_zones.zone_known("UTC")  # the list is read once per process
+
+    def read_again():
+        raise AssertionError("the zone list was read from disk again")
+
+    monkeypatch.setattr(time_zones, "available_timezones", read_again)
+    time_zones.zone_validate("America/New_York")
+    with pytest.raises(ValidationError, match="is not a time zone"):
+        time_zones.zone_validate("Mars/Olympus_Mons")
