@@ -9,6 +9,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from .dates import REPORT_DATES
 from .money import money_text
 from .phones import phone_display
+from .time_zones import zone_known, zone_label
 
 
 class PhoneInput(forms.TextInput):
@@ -19,6 +20,18 @@ class PhoneInput(forms.TextInput):
 
     def format_value(self, value):
         return phone_display(value) if isinstance(value, str) else super().format_value(value)
+
+
+class ZoneKeptMixin:
+    """For a form whose `time_zone` field offers the zones by place: a zone the row keeps under a name the list
+    leaves out (an old alias such as "US/Eastern", set through the API) is offered too, so the page shows it chosen
+    and saving the other details keeps it, instead of the first choice taking its place."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        field, kept = self.fields.get("time_zone"), self.initial.get("time_zone")
+        if field is not None and kept and zone_known(kept) and not field.valid_value(kept):
+            field.choices = [*field.choices, (kept, zone_label(kept))]
 
 
 class MoneyField(forms.DecimalField):

@@ -12,13 +12,17 @@ from django.utils import dateformat, timezone
 
 from apps.core import clock
 
+# The tz database's regions: a zone named in one of them is named after a place. The other names are old aliases
+# ("US/Eastern", "Canada/Pacific", "EST5EDT") or fixed offsets ("Etc/GMT+5"), which would list a place twice.
+ZONE_REGIONS = frozenset(
+    {"Africa", "America", "Antarctica", "Arctic", "Asia", "Atlantic", "Australia", "Europe", "Indian", "Pacific"}
+)
+
 
 @cache
 def zone_names() -> tuple[str, ...]:
-    """Zones people live in, sorted (the "Etc/" offsets and legacy aliases are left out of the choices)."""
-    return tuple(
-        sorted(name for name in available_timezones() if "/" in name and not name.startswith(("Etc/", "SystemV/")))
-    )
+    """Zones people live in, sorted: the ones named after a place."""
+    return tuple(sorted(name for name in _zones_known() if name.split("/", 1)[0] in ZONE_REGIONS))
 
 
 # The zones most of the clinic's people live in, named as people say them; every other zone follows by its name.
@@ -58,9 +62,14 @@ def zone_choices(*, blank_label: str | None = None) -> list:
     return [("", blank_label), *choices] if blank_label is not None else choices
 
 
+# Names the zone list holds that are no place's clock: "localtime" reads whatever the server is set to (each server
+# of a deploy may differ) and "Factory" has no offset at all.
+NOT_ZONES = frozenset({"localtime", "Factory"})
+
+
 @cache
 def _zones_known() -> frozenset[str]:
-    return frozenset(available_timezones())
+    return frozenset(available_timezones()) - NOT_ZONES
 
 
 def zone_known(name: str) -> bool:
@@ -100,8 +109,8 @@ def when_text(
     always_zone: bool = False,
 ) -> str:
     """`moment` as a reader should see a session's time: wall-clock time in `zone` (the session's location's),
-    naming the zone when it is not the clinic's (or `always_zone`), and "(1:00 PM your time)" when the reader lives
-    in another zone (with their weekday too when the date differs there).
+    naming the zone when it is not the clinic's (or `always_zone`), and "(1:00 PM your time)" when the reader's
+    clock reads another time (with their weekday too when the date differs there).
 
     Every message and portal page says a session's time with this, so they never disagree."""
     local = timezone.localtime(moment, zone)
@@ -109,8 +118,10 @@ def when_text(
     text += dateformat.format(local, "g:i A")
     if always_zone or zone.key != settings.TIME_ZONE:
         text += f" {dateformat.format(local, 'T')}"
-    if reader_zone is not None and reader_zone.key != zone.key:
-        theirs = timezone.localtime(moment, reader_zone)
+    theirs = timezone.localtime(moment, reader_zone) if reader_zone is not None else local
+    # Compared by what the clocks read, not by name: a reader on another name for the same clock ("US/Eastern") or
+    # on a zone that reads the same at that moment is not told the time twice.
+    if theirs.replace(tzinfo=None) != local.replace(tzinfo=None):
         day = "" if theirs.date() == local.date() else dateformat.format(theirs, "D ")
         text += f" ({day}{dateformat.format(theirs, 'g:i A')} your time)"
     return text

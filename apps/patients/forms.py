@@ -2,7 +2,7 @@ from django import forms
 
 from apps.accounts.selectors import active_therapists
 from apps.core import clock
-from apps.core.forms import PhoneInput
+from apps.core.forms import PhoneInput, ZoneKeptMixin
 from apps.core.phones import phone_to_e164
 from apps.core.time_zones import zone_choices, zone_place
 
@@ -43,7 +43,7 @@ class ChartPhonesMixin:
         return self._phone("emergency_contact_phone")
 
 
-class PatientForm(ChartPhonesMixin, forms.ModelForm):
+class PatientForm(ZoneKeptMixin, ChartPhonesMixin, forms.ModelForm):
     primary_therapist = forms.ModelChoiceField(queryset=active_therapists(), required=False)
     time_zone = time_zone_field(label="Patient's time zone")
 

@@ -1,13 +1,13 @@
 from django import forms
 
-from apps.core.forms import PhoneInput
+from apps.core.forms import PhoneInput, ZoneKeptMixin
 from apps.patients.forms import ChartPhonesMixin, time_zone_field
 from apps.patients.models import Patient
 
 from .services import CONTACT_FIELDS
 
 
-class ContactDetailsForm(ChartPhonesMixin, forms.ModelForm):
+class ContactDetailsForm(ZoneKeptMixin, ChartPhonesMixin, forms.ModelForm):
     time_zone = time_zone_field(label="Your time zone")
 
     class Meta:

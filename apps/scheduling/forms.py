@@ -10,6 +10,7 @@ from apps.accounts.disciplines import Discipline
 from apps.accounts.models import User
 from apps.accounts.roles import Role
 from apps.core import clock
+from apps.core.forms import ZoneKeptMixin
 from apps.core.time_zones import clinic_zone_name, zone_choices, zone_label, zone_short_label
 from apps.patients.forms import PatientChoiceField
 from apps.patients.selectors import patients_visible_to
@@ -370,7 +371,7 @@ class SelfBookingForm(forms.Form):
     accepts_new_patients = forms.BooleanField(label="I am taking new patients (first sessions)", required=False)
 
 
-class LocationForm(forms.ModelForm):
+class LocationForm(ZoneKeptMixin, forms.ModelForm):
     """An office as admins set it up; the zone times every session booked there."""
 
     time_zone = forms.ChoiceField(

@@ -48,3 +48,30 @@ def test_checking_a_zone_name_reads_the_zone_list_once_not_on_every_check(monkey
     time_zones.zone_validate("America/New_York")
     with pytest.raises(ValidationError, match="is not a time zone"):
         time_zones.zone_validate("Mars/Olympus_Mons")
+
+
+@pytest.mark.parametrize("alias", ["US/Eastern", "US/Pacific", "Canada/Central", "Mexico/General", "EST5EDT"])
+def test_forms_offer_zones_by_place_and_leave_the_old_aliases_out(alias):
+    offered = {name for _, group in time_zones.zone_choices() for name, _ in group}
+    assert alias not in offered
+    assert {"America/New_York", "Europe/Berlin", "America/Argentina/Buenos_Aires", "Pacific/Honolulu"} <= offered
+
+
+@pytest.mark.parametrize("alias", ["US/Eastern", "EST5EDT"])
+def test_a_reader_on_an_old_name_for_the_sessions_zone_is_not_told_the_same_time_twice(alias):
+    moment = dt.datetime(2026, 7, 6, 14, 0, tzinfo=dt.UTC)
+    text = time_zones.when_text(moment, zone=ZoneInfo("America/New_York"), reader_zone=ZoneInfo(alias))
+    assert text == "Monday, July 6, 2026 at 10:00 AM"
+
+
+def test_a_reader_in_another_zone_is_still_told_their_own_time():
+    moment = dt.datetime(2026, 7, 6, 14, 0, tzinfo=dt.UTC)
+    text = time_zones.when_text(moment, zone=ZoneInfo("America/New_York"), reader_zone=ZoneInfo("US/Pacific"))
+    assert text == "Monday, July 6, 2026 at 10:00 AM (7:00 AM your time)"
+
+
+@pytest.mark.parametrize("name", ["localtime", "Factory"])
+def test_names_that_are_no_place_are_not_time_zones(name):
+    """ "localtime" is whatever the server's clock is set to, "Factory" a placeholder with no offset."""
+    with pytest.raises(ValidationError, match="is not a time zone"):
+        time_zones.zone_validate(name)

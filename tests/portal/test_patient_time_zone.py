@@ -127,3 +127,18 @@ def test_the_sessions_page_costs_the_same_queries_for_more_sessions(personas, lo
         client.get("/portal/sessions/")
 
     assert len(two.captured_queries) == len(one.captured_queries)
+
+
+@pytest.mark.parametrize("kept", ["US/Eastern", "EST5EDT"])
+def test_a_zone_kept_under_an_old_name_stays_chosen_when_the_settings_are_saved(personas, login, kept):
+    """An integration may have set an old alias the forms do not offer: the page shows it chosen, and saving the
+    other details keeps it instead of falling back to the clinic's zone."""
+    Patient.objects.filter(pk=personas.patient.pk).update(time_zone=kept)
+    client = login(personas.patient_user)
+    page = client.get("/portal/settings/").content.decode()
+    assert f'<option value="{kept}" selected>' in page
+
+    response = client.post("/portal/settings/contact/", {**CONTACT, "time_zone": kept})
+
+    assert response.status_code == 302
+    assert Patient.objects.get(pk=personas.patient.pk).time_zone == kept
