@@ -107,8 +107,11 @@ class GroupProgram(TimeStampedModel):
         constraints = [
             models.CheckConstraint(condition=Q(capacity__gte=1), name="program_capacity_positive"),
             models.CheckConstraint(condition=Q(meeting_count__gte=1), name="program_has_meetings"),
+            # Binding while proposed only: a launched program keeps the minimum it launched on as a record.
             models.CheckConstraint(
-                condition=Q(minimum_to_launch__isnull=True) | Q(minimum_to_launch__lte=models.F("capacity")),
+                condition=~Q(stage=ProgramStage.PROPOSED)
+                | Q(minimum_to_launch__isnull=True)
+                | Q(minimum_to_launch__lte=models.F("capacity")),
                 name="program_minimum_within_capacity",
             ),
             models.CheckConstraint(

@@ -17,7 +17,8 @@ from apps.programs.services.formation import (
     program_launch,
     programs_past_decision_call_off,
 )
-from apps.programs.services.seats import program_enroll
+from apps.programs.services.seats import enrollment_withdraw, program_enroll
+from apps.programs.services.setup import program_capacity_set
 from apps.scheduling.models import Appointment, ServiceType
 from apps.waitlist.models import SlotRequest
 
@@ -206,3 +207,22 @@ def test_the_daily_check_calls_off_programs_past_their_decision_date(personas, m
 def test_a_proposal_needs_its_decision_date(personas):
     with pytest.raises(Unprocessable):
         proposed_program(actor=personas.front_desk, decision_on=None)
+
+
+def test_a_launched_program_that_lost_members_can_shrink_below_its_old_minimum(personas, make_patients, login):
+    """The minimum is what a proposal needed to launch; once launched, only the seats taken bound the capacity."""
+    program = proposed_program(actor=personas.front_desk, capacity=4, minimum_to_launch=3)
+    people = make_patients(3)
+    tickets = [interest_register(program=program, patient=p, actor=p.user) for p in people]
+    program_launch(program=program, actor=personas.front_desk)
+    for ticket in tickets[1:]:
+        enrollment_withdraw(actor=personas.front_desk, enrollment=Enrollment.objects.get(pk=ticket.pk))
+
+    program_capacity_set(actor=personas.admin, program=program, capacity=2)
+    program.refresh_from_db()
+    assert program.capacity == 2 and program.stage == ProgramStage.LAUNCHED
+
+    response = login(personas.admin).post(f"/programs/{program.pk}/capacity/", {"capacity": 1})
+    assert response.status_code == 302
+    program.refresh_from_db()
+    assert program.capacity == 1

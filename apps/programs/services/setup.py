@@ -194,7 +194,10 @@ def _program_change(
     _check_fields(changes, PROGRAM_EDITABLE_FIELDS)
     program = program_lock(program.pk)
     capacity = changes.get("capacity", program.capacity)
-    minimum = changes.get("minimum_to_launch", program.minimum_to_launch)
+    # The minimum is what a proposal needs to launch: once launched, a program that lost members may shrink below it.
+    minimum = (
+        changes.get("minimum_to_launch", program.minimum_to_launch) if program.stage == ProgramStage.PROPOSED else None
+    )
     if "capacity" in changes:
         _capacity_check(program, capacity, minimum=minimum)
     if "minimum_to_launch" in changes:
