@@ -1,6 +1,6 @@
-"""The front desk's day: each section read by its own app's selectors, one query per section (one per waitlist)
-whatever the number of rows, gathered here for the staff home. Nothing is decided here that the apps do not
-already say."""
+"""The staff home's day, for the front desk and for a therapist: each section read by its own app's selectors, one
+query per section (one per waitlist) whatever the number of rows, gathered here. Nothing is decided here that the
+apps do not already say."""
 
 import datetime as dt
 from dataclasses import dataclass
@@ -9,18 +9,29 @@ from zoneinfo import ZoneInfo
 from django.db.models import Q
 from django.utils import timezone
 
+from apps.accounts.rules import is_psychotherapist
 from apps.billing.selectors.ledger import with_patient_balance
 from apps.core import clock
 from apps.core.time_zones import zone_abbreviation
 from apps.intake.selectors import patients_with_open_answer_flags, with_forms_outstanding
+from apps.messaging.selectors import unread_threads_for
+from apps.notes.plan_selectors import plan_review_due
+from apps.notes.selectors import UnsignedCounts, notes_awaiting_cosign, unsigned_note_counts
 from apps.notifications.selectors import FailedMessages, messages_failed_latest, unconfirmed, with_confirmation
 from apps.outcomes.selectors import patients_with_open_flags as outcomes_open_flags
 from apps.outcomes.selectors import with_questionnaires_waiting
 from apps.patients.models import Patient
-from apps.patients.selectors import without_treating_psychotherapist
+from apps.patients.selectors import treating_patients_q, without_treating_psychotherapist
 from apps.programs.selectors import program_waitlists_waiting
 from apps.scheduling.models import Appointment, AppointmentStatus, Location
-from apps.scheduling.selectors import arrivals_on, booked_sessions_starting, open_days_after
+from apps.scheduling.selectors import (
+    Workday,
+    arrivals_on,
+    booked_sessions_starting,
+    open_days_after,
+    therapist_day_rows,
+    therapist_workday,
+)
 from apps.waitlist.selectors import slot_waitlist_waiting
 
 UNCONFIRMED_DAYS = 2  # the next two open days: today's sessions show their confirmation in the arrivals
@@ -89,5 +100,45 @@ def answers_without_clinician() -> list[Patient]:
     questionnaire) whom no psychotherapist treats, so nobody was told and nobody can review it: a group member with
     no therapist of their own. The desk sees who, never what; setting a psychotherapist as their primary therapist
     puts the answer on that therapist's chart."""
-    flagged = Patient.objects.filter(Q(pk__in=outcomes_open_flags()) | Q(pk__in=patients_with_open_answer_flags()))
+    flagged = Patient.objects.filter(_flagged_patients())
     return list(without_treating_psychotherapist(flagged).order_by("legal_last_name", "legal_first_name", "pk"))
+
+
+def _flagged_patients() -> Q:
+    """Patients with an answer flagged for a clinician's review nobody has reviewed yet: a questionnaire item or an
+    intake risk answer."""
+    return Q(pk__in=outcomes_open_flags()) | Q(pk__in=patients_with_open_answer_flags())
+
+
+@dataclass(frozen=True)
+class TherapistDay:
+    workday: Workday
+    rows: list  # (session, its note link) as My day lists them
+    notes: UnsignedCounts
+    plans_to_review: int
+    notes_to_cosign: int
+    unread_threads: int | None  # None for a therapist who takes no messages from patients
+    answers_to_review: list[Patient]
+
+
+def therapist_day(*, user) -> TherapistDay:
+    """A therapist's start of the day: today's sessions (My day's rows), the notes and plans waiting on them, the
+    conversations they have not read, and the patients they treat whose flagged answers wait for a review (for a
+    psychotherapist, the one who reviews them)."""
+    workday = therapist_workday(therapist=user)
+    answers = (
+        Patient.objects.filter(treating_patients_q(therapist=user))
+        .filter(_flagged_patients())
+        .order_by("legal_last_name", "legal_first_name", "pk")
+        if is_psychotherapist(user)
+        else Patient.objects.none()
+    )
+    return TherapistDay(
+        workday=workday,
+        rows=therapist_day_rows(therapist=user, day=workday.day),
+        notes=unsigned_note_counts(therapist=user),
+        plans_to_review=plan_review_due(therapist=user).count(),
+        notes_to_cosign=notes_awaiting_cosign(supervisor=user).count(),
+        unread_threads=unread_threads_for(user).count() if user.has_perm("messaging.view_inbox") else None,
+        answers_to_review=list(answers),
+    )

@@ -232,6 +232,21 @@ def sessions_needing_notes(*, therapist) -> QuerySet[Appointment]:
     )
 
 
+@dataclass(frozen=True)
+class UnsignedCounts:
+    unsigned: int
+    overdue: int
+
+
+def unsigned_note_counts(*, therapist) -> UnsignedCounts:
+    """How many of the therapist's sessions wait for a signed note, and how many of those are overdue, in one
+    query: the counts of the unsigned-notes page (`sessions_needing_notes`, `is_overdue`) without its rows."""
+    counts = sessions_needing_notes(therapist=therapist).aggregate(
+        unsigned=Count("pk"), overdue=Count("pk", filter=Q(end__lte=clock.now() - UNSIGNED_GRACE))
+    )
+    return UnsignedCounts(**counts)
+
+
 def overdue_counts_by_therapist() -> QuerySet:
     """(therapist id, number of sessions with a note still unsigned 72 hours after the session)."""
     signed = SessionNote.objects.filter(appointment_id=OuterRef("pk"), status=NoteStatus.SIGNED)

@@ -34,6 +34,7 @@ from apps.core.request_memo import memo_read
 from apps.core.time_zones import zone_abbreviation
 from apps.notifications.selectors import with_confirmation
 
+from . import extensions
 from .models import (
     BLOCKING_STATUSES,
     TIME_OFF_REACH,
@@ -256,6 +257,13 @@ def therapist_day(*, therapist, day: dt.date) -> list[Appointment]:
     the next one's too), cancelled ones included so the day reads true."""
     qs = Appointment.objects.select_related(*APPOINTMENT_RELATED).filter(therapist=therapist)
     return list(starting_on_local_days(qs, first=day, days=1, location=None).order_by("start", "pk"))
+
+
+def therapist_day_rows(*, therapist, day: dt.date) -> list[tuple[Appointment, object]]:
+    """My day's rows: each of the therapist's sessions that day with the note link it shows them (or None)."""
+    appointments = therapist_day(therapist=therapist, day=day)
+    note_links = extensions.note_links(user=therapist, appointments=appointments)
+    return [(a, note_links.get(a.pk)) for a in appointments]
 
 
 # A day's arrivals: everyone expected or seen that day; cancelled sessions are nobody's arrival.

@@ -535,13 +535,11 @@ def my_day(request):
     permission_require(request.user, "scheduling.own_schedule")
     workday = selectors.therapist_workday(therapist=request.user, day=_date_param(request.GET.get("date", "")))
     day = workday.day
-    appointments = selectors.therapist_day(therapist=request.user, day=day)
-    note_links = extensions.note_links(user=request.user, appointments=appointments)
     context = {
         "day": day,
         "workday": workday,
         "previous": day - dt.timedelta(days=1),
         "next": day + dt.timedelta(days=1),
-        "rows": [(a, note_links.get(a.pk)) for a in appointments],
+        "rows": selectors.therapist_day_rows(therapist=request.user, day=day),
     }
     return render(request, "scheduling/my_day.html", context)

@@ -29,7 +29,7 @@ from tests.programs.factories import ProgramFactory
 pytestmark = pytest.mark.django_db
 
 DAY_READERS = ["front_desk", "admin"]
-OTHER_STAFF = ["therapist", "billing"]
+OTHER_STAFF = ["billing"]
 
 
 @pytest.fixture(autouse=True)
