@@ -1,10 +1,12 @@
 """One error body for the whole API: {"error": {"code", "message", "fields"?, ...}}."""
 
+import re
+
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import DataError, IntegrityError
 from django.http import Http404, JsonResponse
-from django.views import defaults
+from django.shortcuts import render
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
@@ -61,9 +63,17 @@ def exception_handler(exc, context):
     return response
 
 
+# get_object_or_404's own words ("No GroupProgram matches the given query.") name a model class, which tells a reader
+# nothing they can act on; the sentences the views raise themselves ("This link has expired: ...") are shown.
+LOOKUP_MISS = re.compile(r"No \w+ matches the given query\.")
+
+
 def page_not_found(request, exception):
-    """Django's 404 for a URL no route matches (e.g. a non-numeric id): under /api/ it is the API's error body, so
-    every API 404 has the documented shape; pages keep the site's 404 page."""
+    """The site's 404: under /api/ the API's error body, so every API 404 has the documented shape; a page says,
+    in the site's own layout, why (when the view said so) and, to someone signed out, how to reach the clinic, so a
+    patient following a dead link from an email is not left on a bare server page."""
     if request.path_info.startswith("/api/"):
         return JsonResponse(error_body("not_found", "Not found."), status=404)
-    return defaults.page_not_found(request, exception)
+    said = exception.args[0] if exception is not None and exception.args else None
+    message = said if isinstance(said, str) and not LOOKUP_MISS.fullmatch(said) else ""
+    return render(request, "404.html", {"message": message}, status=404)

@@ -60,6 +60,20 @@ def test_a_link_expires_when_the_session_starts(client, appointment):
     assert not AppointmentConfirmation.objects.exists()
 
 
+def test_a_dead_link_says_why_on_the_sites_own_page_with_the_clinics_number(client, appointment):
+    path = _path(appointment, "cancel")
+    with time_machine.travel(appointment.start + dt.timedelta(minutes=1)):
+        page = client.get(path).content.decode()
+    assert "This link has expired: the session has already started." in page
+    assert 'href="tel:617-555-0100"' in page and "Harbor Mind-Body Clinic" in page
+
+
+def test_a_signed_out_link_page_shows_the_clinics_number_and_leads_to_no_sign_in(client, appointment):
+    page = client.get(_path(appointment, "cancel")).content.decode()
+    assert 'href="tel:617-555-0100"' in page
+    assert 'href="/"' not in page and "/accounts/login" not in page  # the front page only asks to sign in
+
+
 def test_an_altered_link_is_refused(client, appointment):
     token = appointment_link_token(appointment=appointment, action="cancel")
     forged = token[:-3] + ("aaa" if not token.endswith("aaa") else "bbb")

@@ -217,6 +217,27 @@ def test_a_patient_without_a_portal_account_declines_from_the_link_and_the_seat_
     assert Enrollment.objects.get(pk=enrollment.pk).status == "declined"
 
 
+def test_a_signed_out_offer_page_tells_how_to_reach_the_clinic_instead_of_linking_to_a_sign_in(
+    client, chart_only_offer
+):
+    settings = ClinicSettings.load()
+    settings.phone, settings.email = "(617) 555-0100", "frontdesk@clinic.test"
+    settings.save()
+    _, paths = chart_only_offer
+    for page in (
+        client.get(paths["accept"]).content.decode(),
+        client.get("/portal/programs/offers/not-a-token/").content.decode(),
+    ):
+        assert 'href="tel:(617) 555-0100"' in page and 'href="mailto:frontdesk@clinic.test"' in page
+        # Nothing on the page leads to the portal's signed-in pages, which a patient without an account cannot pass.
+        assert 'href="/portal/' not in page and "/accounts/login" not in page
+
+
+def test_a_signed_in_patient_keeps_the_footer_link_to_the_contact_page(personas, login, offer_path):
+    page = login(personas.patient_user).get(offer_path).content.decode()
+    assert 'href="/portal/contact/">Contact the clinic</a>' in page
+
+
 def test_signed_out_the_link_answers_for_a_patient_with_an_account_too(personas, client, full_program, offer_path):
     assert client.post(offer_path).status_code == 302
     assert Enrollment.objects.get(patient=personas.patient, program=full_program[0]).status == "enrolled"
