@@ -3,6 +3,7 @@
 import datetime as dt
 import os
 import shutil
+from pathlib import Path
 
 import pytest
 from django_otp.oath import totp
@@ -62,6 +63,14 @@ def _views_loaded():
     from django.urls import get_resolver
 
     get_resolver().url_patterns
+
+
+@pytest.fixture
+def shots(tmp_path) -> Path:
+    """Where screenshots go: CLINIC_SCREENSHOT_DIR to keep and look at them, else the test's own temporary folder."""
+    folder = Path(os.environ.get("CLINIC_SCREENSHOT_DIR") or tmp_path)
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
 
 
 @pytest.fixture

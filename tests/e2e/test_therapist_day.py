@@ -3,9 +3,7 @@ starts from the progress template (the patient is returning), and signing asks f
 patient with a single score draws one point on a sensible axis, beside empty states for the other graphs."""
 
 import datetime as dt
-import os
 import re
-from pathlib import Path
 
 import pytest
 
@@ -19,14 +17,6 @@ from tests.e2e.world import earlier_signed_note, progress_note_fill, session_und
 from tests.factories import PatientFactory
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.e2e]
-
-
-@pytest.fixture
-def shots(tmp_path) -> Path:
-    """Where screenshots go: CLINIC_SCREENSHOT_DIR to keep and look at them, else the test's own temporary folder."""
-    folder = Path(os.environ.get("CLINIC_SCREENSHOT_DIR") or tmp_path)
-    folder.mkdir(parents=True, exist_ok=True)
-    return folder
 
 
 def test_therapist_goes_from_my_day_to_a_signed_attested_note(page, personas, shots):
