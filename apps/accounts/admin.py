@@ -198,7 +198,17 @@ class InvitationAdmin(ReadOnlyAdmin):
     """Listed, never changed: a link gives its role and its address to whoever accepts it, and only the newest,
     unexpired, unused one works. Invitations are sent and revoked on the Users page and the patient's chart."""
 
-    list_display = ["email", "role", "created_at", "expires_at", "accepted_at", "revoked_at"]
+    list_display = [
+        "email",
+        "role",
+        "created_at",
+        "emailed_at",
+        "email_failed_at",
+        "email_failure",
+        "expires_at",
+        "accepted_at",
+        "revoked_at",
+    ]
     exclude = ["token_hash"]
 
 

@@ -6,6 +6,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.functional import cached_property
 
+from apps.core import clock
 from apps.core.models import TimeStampedModel
 
 from .access import Access, access_of
@@ -160,6 +161,17 @@ class TherapistProfile(TimeStampedModel):
         return f"{self.user.full_name}{suffix}"
 
 
+class EmailFailure(models.TextChoices):
+    """Why the worker gave up emailing an invitation, in words staff can act on. Only these are kept, never the mail
+    server's own reply, which may echo addresses, settings or the message."""
+
+    UNREACHABLE = "unreachable", "the mail server could not be reached"
+    ADDRESS_REFUSED = "address_refused", "the mail server refused the address"
+    CLINIC_REFUSED = "clinic_refused", "the mail server refused the clinic's account or sending address"
+    REFUSED = "refused", "the mail server refused the message"
+    ERROR = "error", "an error in the clinic's system stopped it"
+
+
 class Invitation(TimeStampedModel):
     """An emailed link that lets a person set their password and join with a role."""
 
@@ -172,16 +184,26 @@ class Invitation(TimeStampedModel):
     revoked_at = models.DateTimeField(null=True, blank=True)
     user = models.ForeignKey(User, null=True, blank=True, on_delete=models.CASCADE, related_name="invitations")
     invited_by = models.ForeignKey(User, null=True, on_delete=models.SET_NULL, related_name="+")
+    # What became of the email, so staff know whether the link reached the person: when the worker handed it to the
+    # mail server, or when it gave up after the last retry and why.
+    emailed_at = models.DateTimeField(null=True, blank=True)
+    email_failed_at = models.DateTimeField(null=True, blank=True)
+    email_failure = models.CharField(max_length=20, choices=EmailFailure.choices, blank=True)
 
     class Meta:
         ordering = ["-created_at"]
         constraints = [
+            models.CheckConstraint(
+                condition=models.Q(email_failed_at__isnull=True, email_failure="")
+                | (models.Q(email_failed_at__isnull=False) & ~models.Q(email_failure="")),
+                name="invitation_email_failure_has_a_reason",
+            ),
             # Only the newest link of a person can work: sending a new one revokes the earlier ones.
             models.UniqueConstraint(
                 fields=["user"],
                 condition=models.Q(accepted_at__isnull=True, revoked_at__isnull=True),
                 name="one_pending_invitation_per_user",
-            )
+            ),
         ]
 
     def __str__(self) -> str:
@@ -189,6 +211,17 @@ class Invitation(TimeStampedModel):
 
     def is_usable(self, at: dt.datetime) -> bool:
         return self.accepted_at is None and self.revoked_at is None and at < self.expires_at
+
+    @property
+    def standing(self) -> str:
+        """How an invitation not yet accepted stands, as staff pages tell it: "not emailed" (the worker gave up, so
+        the link never arrived, whether or not it has expired since), "expired", "emailed", or "waiting" (for the
+        worker to send it)."""
+        if self.email_failed_at is not None:
+            return "not emailed"
+        if not self.is_usable(clock.now()):
+            return "expired"
+        return "emailed" if self.emailed_at is not None else "waiting"
 
 
 class ApiToken(TimeStampedModel):

@@ -1,6 +1,6 @@
 """Reads of accounts beyond a plain get."""
 
-from django.db.models import QuerySet
+from django.db.models import Prefetch, QuerySet
 
 from apps.core import clock
 
@@ -49,12 +49,15 @@ def upcoming_sessions_outside(*, therapist: User, discipline: str) -> int:
 
 
 def staff_members() -> QuerySet[User]:
-    """Everyone with a staff role, deactivated ones too, by name: the Users page (patients are kept on their charts)."""
+    """Everyone with a staff role, deactivated ones too, by name: the Users page (patients are kept on their charts).
+    Each carries `outstanding_invitations`, the invitation not yet accepted (at most one), for how it stands."""
     return (
         User.objects.filter(groups__name__in=STAFF_ROLES)
         .distinct()
         .select_related("therapist_profile")
-        .prefetch_related("groups")
+        .prefetch_related(
+            "groups", Prefetch("invitations", queryset=_outstanding_invitations(), to_attr="outstanding_invitations")
+        )
         .order_by("last_name", "first_name", "pk")
     )
 
@@ -82,3 +85,13 @@ def _booked_ahead(therapist: User) -> QuerySet:
 def invitation_live(*, user: User) -> bool:
     """Whether a link the person was sent still works (not accepted, not revoked, not expired)."""
     return Invitation.objects.filter(user=user, accepted_at=None, revoked_at=None, expires_at__gt=clock.now()).exists()
+
+
+def invitation_outstanding(*, user: User) -> Invitation | None:
+    """The person's invitation neither accepted nor revoked, expired or not: at most one (a database constraint), the
+    newest they were sent. What staff pages say of an invitation (Invitation.standing) is said of this one."""
+    return _outstanding_invitations().filter(user=user).first()
+
+
+def _outstanding_invitations() -> QuerySet[Invitation]:
+    return Invitation.objects.filter(accepted_at=None, revoked_at=None)

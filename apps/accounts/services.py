@@ -4,6 +4,7 @@ import datetime as dt
 import functools
 import hashlib
 import secrets
+import smtplib
 
 from django.conf import settings
 from django.contrib.auth.models import Group
@@ -23,7 +24,7 @@ from apps.core.models import ClinicSettings
 
 from . import extensions, tasks
 from .disciplines import Discipline
-from .models import ApiToken, Invitation, TherapistProfile, User
+from .models import ApiToken, EmailFailure, Invitation, TherapistProfile, User
 from .roles import STAFF_ROLES, Role
 from .rules import can_revoke_api_token
 from .selectors import booked_sessions_ahead, invitation_live, other_active_admins, upcoming_sessions_outside
@@ -290,7 +291,32 @@ def invitation_email_send(*, invitation_id: int) -> bool:
     body = render_to_string("accounts/email/invitation.txt", context)
     html = render_to_string("accounts/email/invitation.html", context)
     send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [invitation.email], html_message=html)
+    Invitation.objects.filter(pk=invitation.pk).update(emailed_at=clock.now(), updated_at=clock.now())
     return True
+
+
+def invitation_email_failure_record(*, invitation_id: int, error: BaseException) -> None:
+    """The worker gave up emailing the invitation (its last retry failed, or something no retry mends): the
+    invitation says when and why, so staff can send it again. An email handed to the mail server already stays
+    sent. The reason is one of EmailFailure, never the error's text."""
+    Invitation.objects.filter(pk=invitation_id, emailed_at=None).update(
+        email_failed_at=clock.now(), email_failure=_email_failure(error), updated_at=clock.now()
+    )
+
+
+def _email_failure(error: BaseException) -> EmailFailure:
+    if isinstance(error, smtplib.SMTPRecipientsRefused):
+        return EmailFailure.ADDRESS_REFUSED
+    if isinstance(error, smtplib.SMTPAuthenticationError | smtplib.SMTPSenderRefused):
+        return EmailFailure.CLINIC_REFUSED
+    if isinstance(error, smtplib.SMTPConnectError | smtplib.SMTPServerDisconnected):
+        return EmailFailure.UNREACHABLE
+    if isinstance(error, smtplib.SMTPException):
+        return EmailFailure.REFUSED
+    # Refused connections, unknown hosts and timeouts: SMTPException is an OSError too, so this comes after it.
+    if isinstance(error, OSError):
+        return EmailFailure.UNREACHABLE
+    return EmailFailure.ERROR
 
 
 def invitation_for_token(token: str) -> Invitation:

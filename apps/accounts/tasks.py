@@ -2,16 +2,29 @@
 
 from smtplib import SMTPException
 
-from celery import shared_task
+from celery import Task, shared_task
 
 from . import services
 
 
-def _email_task(name: str):
+def _email_task(name: str, base: type[Task] = Task):
     """An email the worker sends for accounts: retried with backoff while the mail server refuses or is out of reach."""
     return shared_task(
-        name=name, ignore_result=True, autoretry_for=(SMTPException, OSError), retry_backoff=True, max_retries=5
+        name=name,
+        base=base,
+        ignore_result=True,
+        autoretry_for=(SMTPException, OSError),
+        retry_backoff=True,
+        max_retries=5,
     )
+
+
+class InvitationEmailTask(Task):
+    def on_failure(self, exc, task_id, args, kwargs, einfo) -> None:
+        """Celery calls this once it gives up (after the last retry, not between retries): without it the invitation
+        would wait to be sent for ever, and staff would never know to send it again."""
+        invitation_id = kwargs["invitation_id"] if "invitation_id" in kwargs else args[0]
+        services.invitation_email_failure_record(invitation_id=invitation_id, error=exc)
 
 
 @_email_task("apps.accounts.tasks.password_reset_emails_send")
@@ -27,7 +40,7 @@ def password_changed_notice_send(user_id: int) -> None:
     services.password_changed_notice_send(user_id=user_id)
 
 
-@_email_task("apps.accounts.tasks.invitation_email_send")
+@_email_task("apps.accounts.tasks.invitation_email_send", base=InvitationEmailTask)
 def invitation_email_send(invitation_id: int) -> bool:
     """Email an invitation's link. A retry makes a new link and the earlier one stops working, so whichever email
     arrives last is the one that works; an invitation revoked meanwhile sends nothing."""

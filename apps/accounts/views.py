@@ -99,7 +99,8 @@ def user_list(request):
     form = StaffInvitationForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         services.staff_invite(actor=request.user, **form.cleaned_data)
-        messages.success(request, f"Invitation sent to {form.cleaned_data['email']}.")
+        email = form.cleaned_data["email"]
+        messages.success(request, f"The invitation to {email} is being sent: the list shows when it has gone out.")
         return redirect("accounts:user_list")
     return render(request, "accounts/user_list.html", {"users": selectors.staff_members(), "form": form})
 
@@ -173,7 +174,7 @@ STAFF_ACCESS_ACTIONS = {
     "reactivate": (services.staff_reactivate, "{name} can sign in again."),
     "invite-again": (
         services.staff_reinvite,
-        "A new invitation is on its way to {email}; the earlier link no longer works.",
+        "A new invitation to {email} is being sent; the earlier link no longer works.",
     ),
 }
 

@@ -3,14 +3,15 @@
 import contextlib
 import datetime as dt
 import operator
+from dataclasses import dataclass
 from functools import reduce
 
 from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from apps.accounts.disciplines import Discipline
-from apps.accounts.models import User
+from apps.accounts.models import Invitation, User
 from apps.accounts.roles import Role
-from apps.accounts.selectors import invitation_live, therapists_of
+from apps.accounts.selectors import invitation_outstanding, therapists_of
 from apps.audit.services import access_log_write
 from apps.core.errors import NotFound
 from apps.core.phones import PUNCTUATION
@@ -189,19 +190,29 @@ def patients_by_id(ids) -> dict[int, Patient]:
 
 def portal_invitable(patient: Patient) -> bool:
     """Whether a portal invitation may be sent (again): never to an account that has a password, whether it signs in
-    or was closed; an invitation not yet accepted, expired or not, is replaced by the new one."""
+    or was closed; an invitation not yet accepted (emailed, expired, or never emailed because the mail server refused
+    it) is replaced by the new one."""
     return patient.user is None or not patient.user.has_usable_password()
 
 
-def portal_standing(patient: Patient) -> str:
-    """How the patient stands with the portal, as the chart tells it: "active" (they sign in), "invited" (their link
-    still works), "invitation expired", "closed" (the account was deactivated) or "none" (never invited). Only a
-    pending invitation costs a query."""
+@dataclass(frozen=True)
+class PortalStanding:
+    """How the patient stands with the portal, as the chart tells it. `account` is "active" (they sign in),
+    "invited" (not yet accepted), "closed" (the account was deactivated) or "none" (never invited); an invited
+    patient's `invitation` is the one not yet accepted, whose `standing` says whether it was emailed, waits to be,
+    could not be, or expired (None when it was withdrawn without a new one: no link works)."""
+
+    account: str
+    invitation: Invitation | None = None
+
+
+def portal_standing(patient: Patient) -> PortalStanding:
+    """Only a pending invitation costs a query."""
     user = patient.user
     if user is None:
-        return "none"
+        return PortalStanding("none")
     if user.can_sign_in:
-        return "active"
+        return PortalStanding("active")
     if not user.invitation_pending:
-        return "closed"
-    return "invited" if invitation_live(user=user) else "invitation expired"
+        return PortalStanding("closed")
+    return PortalStanding("invited", invitation_outstanding(user=user))

@@ -156,7 +156,11 @@ def patient_sms_consent(request, pk):
 
 # The chart's one-press actions: the permission each needs, its service, and what the page says once it went through.
 CHART_ACTIONS = {
-    "invite": ("patients.invite_patient", services.patient_invite_to_portal, "Portal invitation sent to {email}."),
+    "invite": (
+        "patients.invite_patient",
+        services.patient_invite_to_portal,
+        "The portal invitation to {email} is being sent: the Portal line shows when it has gone out.",
+    ),
     "reactivate": ("patients.discharge_patient", services.patient_reactivate, "{name} is an active patient again."),
 }
 

@@ -27,8 +27,10 @@ def test_invited_patient_sets_a_password_turns_on_two_step_and_signs_in_with_it(
     sign_in(page, personas.front_desk)
     page.goto(f"/patients/{rosa.pk}/")
     page.get_by_role("button", name="Invite to portal").click()
-    page.get_by_text("Invited").first.wait_for()
+    page.get_by_text("Invitation waiting to be sent").wait_for()
     accounts_worker.run()  # the worker emails the link
+    page.reload()
+    page.get_by_text("Invited · emailed").wait_for()
 
     link = re.search(r"https?://\S+/accounts/invite/\S+/", mailoutbox[-1].body).group(0)
     phone = new_page(PHONE)

@@ -103,7 +103,32 @@ def test_the_worker_emails_a_working_invitation_link_for_the_id_the_request_queu
 
     to, body = _sent_text(smtp)
     assert to == [patient.email]
+    # The worker records that it handed the email over once the server took it.
+    assert _wait_until(lambda: Invitation.objects.get(pk=invitation.pk).emailed_at, timeout=10, step=0.1), worker.log()
     link = re.search(r"https?://\S+/accounts/invite/\S+/", body).group(0)
     password = {"password1": NEW_PASSWORD, "password2": NEW_PASSWORD}
     assert Client().post(_path(link), password).status_code == 302
     assert User.objects.get(pk=Invitation.objects.get(pk=invitation.pk).user_id).check_password(NEW_PASSWORD)
+
+
+def test_the_worker_records_an_invitation_the_mail_server_keeps_refusing_after_its_last_retry(
+    personas, login, accounts_worker, worker, smtp
+):
+    patient = personas.patient
+    type(patient).objects.filter(pk=patient.pk).update(user=None)
+    smtp.handler.refuse[patient.email] = "550 5.1.1 Mailbox unavailable"
+    front_desk = login(personas.front_desk)
+    assert front_desk.post(f"/patients/{patient.pk}/invite/").status_code == 302
+    invitation = Invitation.objects.get(email=patient.email)
+
+    worker.send(accounts_worker.queued[0])
+
+    # Retried with backoff (at most 1 + 2 + 4 + 8 + 16 seconds), then given up and recorded.
+    def failed():
+        return Invitation.objects.get(pk=invitation.pk).email_failed_at
+
+    assert _wait_until(failed, timeout=90, step=0.2), worker.log()
+    invitation.refresh_from_db()
+    assert invitation.emailed_at is None and smtp.handler.messages == []
+    chart = front_desk.get(f"/patients/{patient.pk}/").content.decode()
+    assert "Invitation could not be emailed: the mail server refused the address · " in chart
