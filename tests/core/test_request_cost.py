@@ -27,6 +27,7 @@ def test_a_portal_request_reads_the_session_and_the_user_and_nothing_more(person
 
 
 def test_a_staff_page_with_the_menu_adds_only_its_own_queries(personas, login):
-    """The therapist's home: the menu's permissions come from the cache; the page reads the clinic settings."""
-    tables = _tables_read(login(personas.therapist), "/")
+    """The billing staff's home (the patient search): the menu's permissions come from the cache; the page reads the
+    clinic settings."""
+    tables = _tables_read(login(personas.billing), "/")
     assert tables == ["django_session", "accounts_user", "otp_totp_totpdevice", "core_clinicsettings"]
