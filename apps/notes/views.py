@@ -211,12 +211,15 @@ def process_note(request, appointment_id):
 
 
 @login_required
-@require_POST
+@require_http_methods(["GET", "POST"])
 def process_note_delete(request, appointment_id):
+    """GET asks to confirm, for a deleted process note is gone for good (it has no history); POST deletes."""
     appointment = _own_session(request, appointment_id)
     existing, _text = selectors.process_note_for_appointment(user=request.user, appointment=appointment)
     if existing is None:
         raise Http404("No process note.")
+    if request.method == "GET":
+        return render(request, "notes/process_note_delete.html", {"appointment": appointment})
     services.process_note_delete(actor=request.user, process_note=existing)
     messages.success(request, "Process note deleted.")
     return redirect("notes:session", appointment_id=appointment.pk)

@@ -140,6 +140,23 @@ def test_the_process_note_page_is_the_authors_own(personas, therapist_client, pa
     assert not PsychotherapyNote.objects.exists()
 
 
+def test_deleting_a_process_note_asks_first_for_it_cannot_be_undone(personas, therapist_client, login, past_session):
+    url = f"/notes/sessions/{past_session.pk}/process-note/"
+    therapist_client.post(url, {"text": "Felt sleepy: boredom as defence?"})
+    page = therapist_client.get(url).content.decode()
+    assert not re.search(r'<form method="post" action="[^"]*/process-note/delete/"', page)
+    assert f'href="{url}delete/"' in page
+
+    confirm = therapist_client.get(f"{url}delete/")
+    body = confirm.content.decode()
+    assert confirm.status_code == 200 and "cannot be undone" in body and "boredom" not in body
+    assert PsychotherapyNote.objects.count() == 1
+    assert login(personas.other_therapist).get(f"{url}delete/").status_code == 404
+
+    therapist_client.post(f"{url}delete/")
+    assert not PsychotherapyNote.objects.exists()
+
+
 def test_the_unsigned_queue_flags_notes_after_72_hours(personas, therapist_client, login, progress_template):
     session = past_appointment_for(personas.therapist, personas.patient, days_ago=1)
     note_create(actor=personas.therapist, appointment=session, template=progress_template, content={})
