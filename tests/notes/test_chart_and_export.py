@@ -1,5 +1,7 @@
 """The therapist's clinical chart page (constant queries) and the records export PDF."""
 
+import re
+
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -49,6 +51,13 @@ def test_the_chart_page_lists_sessions_notes_and_trends_in_constant_queries(pers
     many, body = _chart_queries(client, personas.patient)
     assert many == few
     assert 'id="chart-data"' in body and "notes_chart.js" in body
+
+
+def test_the_charts_sessions_name_their_service_not_only_its_billing_code(personas, login, progress_template):
+    [note] = _sessions_with_notes(personas, progress_template, 1)
+    service = note.appointment.service_type
+    _count, body = _chart_queries(login(personas.therapist), personas.patient)
+    assert f"{service.name} ({service.code})" in re.sub(r"<[^>]+>", "", body)
 
 
 def test_the_charts_notes_are_checked_against_their_own_patient_not_a_list_of_every_treated_one(
