@@ -53,10 +53,12 @@ def templates_active(*, discipline: str | None = None) -> QuerySet[NoteTemplate]
 
 
 def _note_list_base() -> QuerySet[SessionNote]:
+    # Newest session first, said here: the model's default ordering is dropped from a query that counts (GROUP BY).
     return (
         SessionNote.objects.defer("content_encrypted")
         .select_related("appointment", "patient", "author", "template", "cosigner")
         .annotate(addenda_count=Count("addenda"))
+        .order_by("-appointment__start", "-pk")
     )
 
 
@@ -266,7 +268,12 @@ def is_overdue(appointment: Appointment) -> bool:
 
 
 def notes_awaiting_cosign(*, supervisor) -> QuerySet[SessionNote]:
-    return _note_list_base().filter(cosigner=supervisor, cosign_required=True, cosigned_at__isnull=True)
+    """The notes waiting for `supervisor`'s co-signature, the oldest session first, as the unsigned queue lists."""
+    return (
+        _note_list_base()
+        .filter(cosigner=supervisor, cosign_required=True, cosigned_at__isnull=True)
+        .order_by("appointment__start", "pk")
+    )
 
 
 def process_notes_of(*, author) -> QuerySet[PsychotherapyNote]:

@@ -163,6 +163,25 @@ def test_a_prelicensed_note_is_final_only_after_the_supervisor_cosigns(personas,
         SessionNote.objects.filter(pk=note.pk).update(cosigned_at=None, cosigned_by=None)
 
 
+def test_the_supervisor_reads_the_notes_to_cosign_oldest_session_first(personas, supervision, progress_template, login):
+    supervisor, trainee = supervision
+    for days_ago in (2, 16, 9):  # written out of order
+        session = past_appointment_for(trainee, personas.patient, days_ago=days_ago)
+        note = note_create(
+            actor=trainee, appointment=session, template=progress_template, content=complete_progress_content()
+        )
+        note_sign(actor=trainee, note=note, attest=True)
+    client = login(supervisor)
+
+    listed = [note.appointment.start for note in client.get("/notes/unsigned/").context["to_cosign"]]
+
+    assert len(listed) == 3 and listed == sorted(listed)
+    api_rows = login(supervisor, api=True).get("/api/notes/").json()["results"]
+    assert [row["id"] for row in api_rows] == [
+        n.pk for n in sorted(SessionNote.objects.all(), key=lambda n: n.appointment.start, reverse=True)
+    ]
+
+
 def test_a_licensed_therapists_note_needs_no_cosignature(personas, signed, supervision):
     supervisor, _trainee = supervision
     assert not signed.cosign_required
