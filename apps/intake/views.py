@@ -58,7 +58,10 @@ def signature_detail(request, pk):
     access_log_write(
         actor=request.user, action="intake.view_signature", subject=signature, patient_id=signature.patient_id
     )
-    return render(request, "intake/signature.html", selectors.signature_context(signature=signature, user=request.user))
+    context = selectors.signature_context(signature=signature, user=request.user)
+    # The clinical chart's "Needs review" links here, and the answer is marked reviewed back on the chart.
+    context["can_open_chart"] = request.user.has_perm("notes.view_clinical_chart", signature.patient)
+    return render(request, "intake/signature.html", context)
 
 
 @login_required

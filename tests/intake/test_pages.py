@@ -231,6 +231,17 @@ def test_the_questionnaires_answers_are_read_by_the_psychotherapist_alone(
     assert ("only the patient's psychotherapist reads them" in page) is not reads_answers
 
 
+@pytest.mark.parametrize(("persona", "opens_the_chart"), [("therapist", True), ("front_desk", False)])
+def test_a_clinician_reading_the_answers_has_a_way_back_to_the_clinical_chart(
+    personas, login, sent, questionnaire, persona, opens_the_chart
+):
+    """The chart's "Needs review" links here; marking the answer reviewed happens back on the chart."""
+    signature, _ = sign(personas, questionnaire)
+    page = login(getattr(personas, persona)).get(f"/intake/signed/{signature.pk}/").content.decode()
+    assert (f'href="/notes/patients/{personas.patient.pk}/chart/"' in page) is opens_the_chart
+    assert f'href="/patients/{personas.patient.pk}/"' in page
+
+
 def test_an_admin_who_is_a_django_superuser_does_not_read_the_answers(personas, login, sent, questionnaire):
     """The answers are psychotherapy content: Django's pass for a superuser does not reach them."""
     signature, _ = sign(personas, questionnaire)
