@@ -5,7 +5,7 @@
 
   var COLOURS = {
     phq9: "#3b6ea5", gad7: "#8e5ea2", pain_nrs: "#c0392b", phq15: "#1e7a5f", pcs: "#a35200",
-    pain_now: "#7b241c", pain_worst: "#d35400"
+    pain_now: "#2e6da4", pain_worst: "#d35400"
   };
 
   function toPoints(points, field) {

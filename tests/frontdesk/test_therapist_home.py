@@ -82,7 +82,12 @@ def test_the_note_counts_are_the_unsigned_pages(personas, login):
     assert (notes.unsigned, notes.overdue) == (2, 1)
     assert (len(unsigned["rows"]), unsigned["overdue_count"]) == (notes.unsigned, notes.overdue)
     assert notes.unsigned == sessions_needing_notes(therapist=personas.therapist).count()
-    assert "2 sessions without a signed note" in client.get("/").content.decode()
+    body = client.get("/").content.decode()
+    assert "2 sessions without a signed note" in body
+    assert (
+        'href="/notes/unsigned/#unsigned-h"' in body
+        and 'id="unsigned-h"' in client.get("/notes/unsigned/").content.decode()
+    )
 
 
 def test_flagged_answers_of_the_therapists_patients_are_listed(personas, login):
