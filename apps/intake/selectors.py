@@ -30,11 +30,15 @@ from apps.patients.selectors import treating_patients_q
 from .models import AnswerFlag, DocumentKind, DocumentVersion, IntakeDocument, Packet, PacketItem, Signature
 
 
-def documents_current() -> QuerySet[IntakeDocument]:
-    """The documents patients are asked for now, each with its current version."""
-    return IntakeDocument.objects.filter(is_active=True, current_version__isnull=False).select_related(
+def documents_current(*, sent_to=None) -> QuerySet[IntakeDocument]:
+    """The documents patients are asked for now, each with its current version; with `sent_to` (a patient), each
+    also says whether it was sent to them in a packet (`sent`), in the same query."""
+    documents = IntakeDocument.objects.filter(is_active=True, current_version__isnull=False).select_related(
         "current_version"
     )
+    if sent_to is None:
+        return documents
+    return documents.annotate(sent=Exists(PacketItem.objects.filter(patient=sent_to, document=OuterRef("pk"))))
 
 
 def documents_all() -> QuerySet[IntakeDocument]:
@@ -104,9 +108,10 @@ class DocumentStatus:
 def patient_documents(*, patient, current: list[IntakeDocument] | None = None) -> list[DocumentStatus]:
     """Each document the patient was sent or has signed, in the clinic's order: signed (a signature that counts,
     `_signatures_current`), or outstanding (never signed, signed at an older version, or a release past its term).
-    Two queries whatever the number of documents, and a third for `documents_current` unless the caller passes
-    what it read (`current`)."""
-    asked = set(PacketItem.objects.filter(patient=patient).values_list("document_id", flat=True))
+    One query for the signatures whatever the number of documents, and one for the documents with what was sent
+    (`documents_current(sent_to=patient)`) unless the caller passes what it read so (`current`)."""
+    if current is None:
+        current = list(documents_current(sent_to=patient))
     newest: dict[int, Signature] = {}
     signatures = (
         Signature.objects.filter(patient=patient)
@@ -117,8 +122,8 @@ def patient_documents(*, patient, current: list[IntakeDocument] | None = None) -
     for signature in signatures:
         newest[signature.document_id] = signature
     rows = []
-    for document in documents_current() if current is None else current:
-        if document.pk not in asked and document.pk not in newest:
+    for document in current:
+        if not document.sent and document.pk not in newest:
             continue
         signature = newest.get(document.pk)
         rows.append(
@@ -126,7 +131,7 @@ def patient_documents(*, patient, current: list[IntakeDocument] | None = None) -
                 document=document,
                 signature=signature,
                 is_signed=signature is not None and signature.counts,
-                asked=document.pk in asked,
+                asked=document.sent,
             )
         )
     return rows

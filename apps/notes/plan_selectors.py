@@ -99,18 +99,22 @@ class ProblemRow:
     goals: list[GoalRow]
 
 
-def plan_progress(*, opened: OpenedPlan) -> list[ProblemRow]:
+def plan_progress(*, opened: OpenedPlan, responses: list | None = None) -> list[ProblemRow]:
     """Each goal of an opened plan with its progress: the one computation the chart, the plan page and the API
-    show. Reads the patient's scores on the plan's instruments in one query."""
+    show. Reads the patient's scores on the plan's instruments in one query, or takes them from `responses`, the
+    patient's answers the page has read already (every instrument, oldest first: `patient_responses_shown`)."""
     plan = opened.plan
     measures = {goal.goal.measure for goal in opened.goals if goal.goal.measure}
     points: dict[str, list[ScorePoint]] = {code: [] for code in measures}
     if measures:
-        rows = (
-            outcomes_selectors.responses_of(patient=plan.patient)
-            .filter(instrument__in=measures)
-            .values_list("instrument", "score", "submitted_at")
-        )
+        if responses is None:
+            rows = (
+                outcomes_selectors.responses_of(patient=plan.patient)
+                .filter(instrument__in=measures)
+                .values_list("instrument", "score", "submitted_at")
+            )
+        else:
+            rows = ((r.instrument, r.score, r.submitted_at) for r in responses if r.instrument in measures)
         for instrument, score, submitted_at in rows:
             points[instrument].append(ScorePoint(score=score, at=submitted_at))
     today = clock.local_now().date()
@@ -148,7 +152,11 @@ def plans_for_chart(*, user, patient) -> ChartPlans:
     the user's own draft, and the earlier plans the user may see (metadata only)."""
     visible = list(plans_visible_to(user=user).filter(patient=patient).order_by("-signed_at", "-pk"))
     active = next((plan for plan in visible if plan.status == TreatmentPlanStatus.SIGNED), None)
-    progress = plan_progress(opened=plan_read(user=user, plan=active)) if active is not None else []
+    progress = []
+    if active is not None:
+        # The chart shows the patient's trends from the same answers.
+        responses = outcomes_selectors.patient_responses_shown(patient=patient)
+        progress = plan_progress(opened=plan_read(user=user, plan=active), responses=responses)
     return ChartPlans(
         active=active,
         progress=progress,

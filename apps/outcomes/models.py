@@ -73,6 +73,10 @@ SCORE_IN_RANGE = reduce(
 )
 
 
+# A flag is open while nobody has reviewed it: the chart's "Needs review" and the work queues' flagged patients.
+OPEN_FLAG = Q(flagged=True, flag_reviewed_at__isnull=True)
+
+
 @pghistory.track()
 class QuestionnaireResponse(models.Model):
     """One completed questionnaire: the item answers, and the total and band scored from them."""
@@ -96,9 +100,7 @@ class QuestionnaireResponse(models.Model):
         ordering = ["submitted_at", "id"]
         indexes = [
             models.Index(fields=["patient", "instrument", "submitted_at"]),
-            models.Index(
-                fields=["patient"], condition=Q(flagged=True, flag_reviewed_at__isnull=True), name="open_flag_idx"
-            ),
+            models.Index(fields=["patient"], condition=OPEN_FLAG, name="open_flag_idx"),
         ]
         constraints = [
             models.CheckConstraint(condition=SCORE_IN_RANGE, name="response_score_in_range"),
@@ -110,6 +112,11 @@ class QuestionnaireResponse(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_instrument_display()} {self.score} ({self.submitted_at:%Y-%m-%d})"
+
+    @property
+    def flag_open(self) -> bool:
+        """OPEN_FLAG, for a response already read."""
+        return self.flagged and self.flag_reviewed_at is None
 
 
 @pghistory.track(exclude=["content_encrypted", "updated_at"])

@@ -10,11 +10,12 @@ from apps.audit.services import access_log_write
 from apps.core import clock
 from apps.core.encryption import decrypt_text
 from apps.core.errors import ApplicationError, NotFound
+from apps.core.request_memo import memo_read
 from apps.scheduling.models import Appointment, AppointmentStatus
 from apps.scheduling.selectors import starting_on_local_days
 
 from .instruments import INSTRUMENTS
-from .models import AssignmentStatus, JournalEntry, QuestionnaireAssignment, QuestionnaireResponse
+from .models import OPEN_FLAG, AssignmentStatus, JournalEntry, QuestionnaireAssignment, QuestionnaireResponse
 
 # A questionnaire asked "before" a session that will not take place is no longer wanted.
 SESSION_CALLED_OFF = [AppointmentStatus.CANCELLED, AppointmentStatus.LATE_CANCELLED]
@@ -59,6 +60,19 @@ def responses_of(*, patient) -> QuerySet[QuestionnaireResponse]:
     return QuestionnaireResponse.objects.filter(patient=patient).order_by("submitted_at", "id")
 
 
+def patient_responses_shown(*, patient) -> list[QuestionnaireResponse]:
+    """`responses_of` as a list, read once per request: the chart's trends, its flags to review and its plan's
+    progress show the same answers. For pages; a service reads its own."""
+    return memo_read(
+        f"outcomes.responses:{patient.pk}",
+        lambda: list(
+            responses_of(patient=patient).only(
+                "instrument", "answers", "score", "severity", "flagged", "flag_reviewed_at", "submitted_at"
+            )
+        ),
+    )
+
+
 def responses_read(*, user, patient, instrument: str = "") -> QuerySet[QuestionnaireResponse]:
     """A patient's scored answers (of one instrument, if given) as `user` reads them: NotFound unless they may
     (`outcomes.view_measures`), and one `measures_view` row in the access log per read, allowed or refused."""
@@ -87,8 +101,7 @@ def measure_series(*, patient) -> dict[str, dict]:
         }
         for code, instrument in INSTRUMENTS.items()
     }
-    responses = responses_of(patient=patient).only("instrument", "answers", "score", "severity", "submitted_at")
-    for response in responses:
+    for response in patient_responses_shown(patient=patient):
         instrument = INSTRUMENTS[response.instrument]
         series[response.instrument]["points"].append(
             {
@@ -118,13 +131,14 @@ def responses_to_sessions(*, patient_ids, session_ids, instruments) -> QuerySet[
     )
 
 
-def open_flags(*, patient) -> QuerySet[QuestionnaireResponse]:
-    return responses_of(patient=patient).filter(flagged=True, flag_reviewed_at__isnull=True)
+def open_flags(*, patient) -> list[QuestionnaireResponse]:
+    """The patient's flagged answers nobody has reviewed yet, oldest first, from the answers the page read."""
+    return [response for response in patient_responses_shown(patient=patient) if response.flag_open]
 
 
 def patients_with_open_flags() -> QuerySet:
     """The ids of patients with a flagged answer nobody has reviewed yet (a subquery)."""
-    return QuestionnaireResponse.objects.filter(flagged=True, flag_reviewed_at__isnull=True).values("patient_id")
+    return QuestionnaireResponse.objects.filter(OPEN_FLAG).values("patient_id")
 
 
 def appointments_needing_questionnaires(*, day: dt.date) -> QuerySet[Appointment]:

@@ -19,7 +19,7 @@ from apps.patients.selectors import treating_psychotherapist_pairs, treating_psy
 from apps.scheduling.reminders import reader_zone_context
 
 from .instruments import GAD7, INSTRUMENTS, PAIN_NRS, PCS, PHQ9, PHQ15
-from .models import AssignmentStatus, JournalEntry, QuestionnaireAssignment, QuestionnaireResponse
+from .models import OPEN_FLAG, AssignmentStatus, JournalEntry, QuestionnaireAssignment, QuestionnaireResponse
 from .selectors import assignments_asked
 
 # Pain is rated before every session; PHQ-9 and GAD-7 ask about the last two weeks and PHQ-15 about the last four,
@@ -236,7 +236,7 @@ def open_flags_sweep() -> int:
 
 
 def _flags_open() -> QuerySet[QuestionnaireResponse]:
-    return QuestionnaireResponse.objects.filter(flagged=True, flag_reviewed_at__isnull=True)
+    return QuestionnaireResponse.objects.filter(OPEN_FLAG)
 
 
 def open_flags_notify(*, patient_id: int) -> None:

@@ -3,10 +3,12 @@
 import datetime as dt
 from dataclasses import dataclass
 
+from django.db.models import Exists, OuterRef
 from django.urls import reverse
 from django.utils import formats
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from apps.accounts.models import User
 from apps.core import clock
 from apps.programs import selectors as programs
 from apps.waitlist.selectors import patient_slot_requests_live
@@ -52,7 +54,8 @@ def open_offers(*, patient) -> list[OpenOffer]:
 
 
 def two_step_offer_is_open(*, user) -> bool:
-    """Offer two-step sign-in until the patient has turned it on or said 'not now' once."""
-    if TOTPDevice.objects.filter(user=user, confirmed=True).exists():
-        return False
-    return not PortalAccount.objects.filter(user=user, two_step_offer_answered_at__isnull=False).exists()
+    """Offer two-step sign-in until the patient has turned it on or said 'not now' once. Both are asked in one
+    query: the portal home asks on every visit."""
+    turned_on = TOTPDevice.objects.filter(user=OuterRef("pk"), confirmed=True)
+    answered = PortalAccount.objects.filter(user=OuterRef("pk"), two_step_offer_answered_at__isnull=False)
+    return User.objects.filter(pk=user.pk).exclude(Exists(turned_on)).exclude(Exists(answered)).exists()

@@ -30,7 +30,7 @@ from apps.accounts.roles import Role
 from apps.audit.services import access_log_write
 from apps.core import clock
 from apps.core.api_lookups import id_or_none
-from apps.core.request_memo import memo_read
+from apps.core.request_memo import memo_read, memo_set
 from apps.core.time_zones import zone_abbreviation
 from apps.notifications.selectors import with_confirmation
 
@@ -342,15 +342,24 @@ def patient_upcoming(*, patient, limit: int | None = None) -> list[Appointment]:
 
 
 def patient_upcoming_visible(*, user, patient, limit: int) -> list[Appointment]:
-    """A patient's coming sessions as a staff member may see them (a therapist: only their own)."""
+    """A patient's coming sessions as a staff member may see them (a therapist: only their own). For someone who
+    sees every session the first is the patient's next one, kept as this request's `patient_next_session`."""
+    if user.has_perm("scheduling.view_all_schedules"):
+        sessions = patient_upcoming(patient=patient, limit=limit)
+        memo_set(_next_session_key(patient), sessions[:1])
+        return sessions
     qs = appointments_visible_to(user=user).filter(patient=patient, end__gt=clock.now(), status__in=UPCOMING_STATUSES)
     return list(qs.order_by("start")[:limit])
 
 
+def _next_session_key(patient) -> str:
+    return f"scheduling.next_session:{patient.pk}"
+
+
 def patient_next_session(*, patient) -> Appointment | None:
-    """The patient's next session, read once per request (the portal home's card and the care ladder's next step
-    both show it)."""
-    upcoming = memo_read(f"scheduling.next_session:{patient.pk}", lambda: patient_upcoming(patient=patient, limit=1))
+    """The patient's next session, read once per request (the portal home's card, the care ladder's next step and
+    the staff's list of coming sessions all show it)."""
+    upcoming = memo_read(_next_session_key(patient), lambda: patient_upcoming(patient=patient, limit=1))
     return upcoming[0] if upcoming else None
 
 

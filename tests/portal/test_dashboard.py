@@ -22,10 +22,10 @@ def test_the_home_page_greets_the_patient_and_links_every_portal_area(personas, 
         assert f">{item.label}</a>" in body
 
 
-def test_the_home_page_stays_within_a_fixed_number_of_queries(personas, login, django_assert_max_num_queries):
+def test_the_home_page_stays_within_a_fixed_number_of_queries(personas, login, django_assert_num_queries):
     client = login(personas.patient_user)
 
-    with django_assert_max_num_queries(18):
+    with django_assert_num_queries(15):
         assert client.get("/portal/").status_code == 200
 
 

@@ -14,7 +14,7 @@ def patient_intake_card(context, patient):
         return {"hidden": True}
     can_send = user.has_perm("intake.send_packet")
     # The patient's rows and the packet form list the same current documents: one read for both.
-    current = list(selectors.documents_current())
+    current = list(selectors.documents_current(sent_to=patient))
     rows = selectors.patient_documents(patient=patient, current=current)
     signed = {row.document.current_version_id for row in rows if row.is_signed}
     return {
