@@ -141,10 +141,11 @@ def patient_balance(*, patient) -> Decimal:
     return ledger_totals(patient=patient).balance
 
 
-def with_patient_balance(rows: QuerySet) -> QuerySet:
-    """Rows that belong to a patient (sessions, enrollments …) annotated with `patient_balance`, what the patient
-    owes today (charges − payments − adjustments, as `ledger_totals` sums them), in the rows' own query."""
-    subtotals = _ledger_subtotals(patient_ref="patient_id")
+def with_patient_balance(rows: QuerySet, *, patient_ref: str = "patient_id") -> QuerySet:
+    """Rows that belong to a patient (sessions, enrollments …; patients themselves with `patient_ref="pk"`) annotated
+    with `patient_balance`, what the patient owes today (charges − payments − adjustments, as `ledger_totals` sums
+    them), in the rows' own query."""
+    subtotals = _ledger_subtotals(patient_ref=patient_ref)
     return rows.annotate(patient_balance=subtotals["charged"] - subtotals["paid"] - subtotals["adjusted"])
 
 
@@ -285,17 +286,17 @@ def ledger_visible_patients(*, user):
 
 
 def patients_with_balances(*, user) -> list[dict]:
-    """Every patient with ledger activity, with their balance. Four queries."""
-    charged = dict(Charge.objects.values("patient").annotate(t=Sum("amount")).values_list("patient", "t"))
-    paid = dict(Payment.objects.values("patient").annotate(t=Sum("amount")).values_list("patient", "t"))
-    adjusted = dict(Adjustment.objects.values("patient").annotate(t=Sum("amount")).values_list("patient", "t"))
-    active = set(charged) | set(paid) | set(adjusted)
-    rows = []
-    for patient in ledger_visible_patients(user=user).filter(pk__in=active):
-        pk = patient.pk
-        balance = charged.get(pk, ZERO) - paid.get(pk, ZERO) - adjusted.get(pk, ZERO)
-        rows.append({"patient": patient, "balance": balance})
-    return sorted(rows, key=lambda r: (-r["balance"], r["patient"].legal_last_name))
+    """Every patient with ledger activity whom `user` sees, with their balance summed as `ledger_totals` sums it (the
+    account page's figure), most owed first. One query."""
+    patients = with_patient_balance(
+        ledger_visible_patients(user=user).filter(
+            Exists(Charge.objects.filter(patient=OuterRef("pk")))
+            | Exists(Payment.objects.filter(patient=OuterRef("pk")))
+            | Exists(Adjustment.objects.filter(patient=OuterRef("pk")))
+        ),
+        patient_ref="pk",
+    ).order_by("-patient_balance", "legal_last_name", "pk")
+    return [{"patient": patient, "balance": patient.patient_balance} for patient in patients]
 
 
 def statement_lines(*, statement: Statement) -> list[LedgerLine]:
