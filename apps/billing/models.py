@@ -5,6 +5,7 @@ refuses it (pgtrigger Protect). A mistake is corrected with a reversing row.
 """
 
 import datetime as dt
+from decimal import Decimal
 
 import pghistory
 import pgtrigger
@@ -385,6 +386,12 @@ class Payment(models.Model):
     @property
     def is_refund(self) -> bool:
         return self.refund_of_id is not None
+
+    @property
+    def receipt_amount(self) -> Decimal:
+        """What changed hands, as a receipt states it: a refund's row is negative (it raises the balance), while its
+        receipt says how much went back to the patient."""
+        return -self.amount if self.is_refund else self.amount
 
 
 class AdjustmentKind(models.TextChoices):
