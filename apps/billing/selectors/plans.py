@@ -15,9 +15,13 @@ def plan_paid(*, plan: PaymentPlan) -> Decimal:
     return amount_total(Payment.objects.filter(plan=plan))
 
 
+# An instalment's state as the staff account page and the portal both word it.
+INSTALMENT_STATE_WORDS = {"paid": "Paid", "due": "Due", "overdue": "Overdue"}
+
+
 def plan_progress(*, plan: PaymentPlan, on: dt.date | None = None) -> list[dict]:
-    """Instalments with how much of each is covered by payments made against the plan (due order); an instalment
-    not covered after its due date is overdue."""
+    """Instalments with how much of each is covered by payments made against the plan (due order) and their
+    `status` (with its words, `state`); an instalment not covered after its due date is overdue."""
     paid = plan_paid(plan=plan)
     today = on or clock.local_now().date()
     rows = []
@@ -25,7 +29,9 @@ def plan_progress(*, plan: PaymentPlan, on: dt.date | None = None) -> list[dict]
         covered = min(max(paid, ZERO), instalment.amount)
         paid -= covered
         status = "paid" if covered == instalment.amount else ("overdue" if instalment.due_on < today else "due")
-        rows.append({"instalment": instalment, "covered": covered, "status": status})
+        rows.append(
+            {"instalment": instalment, "covered": covered, "status": status, "state": INSTALMENT_STATE_WORDS[status]}
+        )
     return rows
 
 
