@@ -65,6 +65,10 @@ class AdjustmentForm(forms.Form):
     reason = forms.CharField(max_length=300)
 
 
+class ReverseForm(forms.Form):
+    reason = forms.CharField(max_length=300)
+
+
 class RefundForm(forms.Form):
     amount = MoneyField()
     reason = forms.CharField(max_length=300)

@@ -18,6 +18,7 @@ urlpatterns = [
     path("packages/<int:pk>/refund/", package_views.package_refund_view, name="package_refund"),
     path("adjustments/<int:pk>/reverse/", views.adjustment_reverse, name="adjustment_reverse"),
     path("payments/<int:pk>/refund/", views.payment_refund, name="payment_refund"),
+    path("plans/<int:pk>/cancel/", views.plan_cancel, name="plan_cancel"),
     path("receipts/<int:pk>/", views.receipt, name="receipt"),
     path("statements/<int:pk>/pdf/", views.statement_pdf, name="statement_pdf"),
     path("estimates/<int:pk>/pdf/", views.estimate_pdf, name="estimate_pdf"),

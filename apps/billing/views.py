@@ -38,6 +38,7 @@ from .forms import (
     QuoteForm,
     RefundForm,
     RejectForm,
+    ReverseForm,
     SlidingScaleReportForm,
 )
 from .models import (
@@ -45,6 +46,7 @@ from .models import (
     AdjustmentKind,
     FeeSchedule,
     Payment,
+    PaymentPlan,
     PovertyGuideline,
     SlidingScaleAssessment,
     Statement,
@@ -73,7 +75,7 @@ from .services.assessments import assessment_approve, assessment_reject
 from .services.common import positive_money
 from .services.configuration import fee_schedule_set, guideline_set, scale_schedule_save
 from .services.payments import adjustment_post, payment_record
-from .services.plans import payment_plan_create
+from .services.plans import payment_plan_cancel, payment_plan_create, plan_cancel_refusal_raise
 from .throttles import quote_throttled
 
 
@@ -153,6 +155,7 @@ def patient_ledger(request, pk):
         if user.has_perm("billing.post_adjustment")
         else None,
         "plan_form": PlanForm(auto_id="plan_%s") if user.has_perm("billing.manage_plan") and not plan else None,
+        "can_manage_plan": user.has_perm("billing.manage_plan"),
         "packages": packages_of(patient=patient),
         "package_form": PackageSellForm(patient=patient) if can_sell_package else None,
         "can_refund_package": user.has_perm("billing.refund_package"),
@@ -219,9 +222,10 @@ def _ledger_post_view(
     """A POST-only page that runs `action(actor, subject, data)` and goes back to the patient's ledger.
 
     The subject is the patient named in the URL, or `target(pk)` (a row on a patient's ledger) when given. The
-    data is `form_class`'s cleaned data, or the raw POST when the action takes no form. With `ask_first` (money
-    leaving or written off), a valid form first shows what it will do, `ask_first(subject, data)` giving the
-    question and the button's words, and only the confirmation's post runs the action.
+    data is `form_class`'s cleaned data, or the raw POST when the action takes no form. With `ask_first` (what
+    cannot be undone: money leaving, written off or put back, a plan ended), a valid form first shows what it will
+    do, `ask_first(subject, data)` giving the question, the button's words and a note on what follows, and only the
+    confirmation's post runs the action.
     """
 
     @login_required
@@ -231,16 +235,16 @@ def _ledger_post_view(
         patient_id = subject.patient_id if target else subject.pk
         if ask_first is not None and request.POST.get("confirmed") != "yes":
             permission_require(request.user, perm, subject if perm_on_patient else None)
-            form = form_class(request.POST)
-            if not form.is_valid():
+            form = form_class(request.POST) if form_class else None
+            if form is not None and not form.is_valid():
                 messages.error(request, form_errors_text(form))
                 return redirect("billing:patient_ledger", pk=patient_id)
             try:  # refused before asking, by the check the action makes (it asks again under its locks)
-                question, yes = ask_first(subject, form.cleaned_data)
+                question, yes, note = ask_first(subject, form.cleaned_data if form else request.POST)
             except ApplicationError as exc:
                 messages.error(request, exc.message)
                 return redirect("billing:patient_ledger", pk=patient_id)
-            context = {"question": question, "yes": yes, "form": form, "patient_id": patient_id}
+            context = {"question": question, "yes": yes, "note": note, "form": form, "patient_id": patient_id}
             return render(request, "billing/ledger_confirm.html", context)
         if form_class is None:
             permission_require(request.user, perm, subject if perm_on_patient else None)
@@ -263,8 +267,8 @@ def _adjustment_post(actor, patient, data):
     return adjustment_post(actor=actor, patient=patient, **data)
 
 
-def _adjustment_reverse(actor, adjustment, post):
-    return payments.adjustment_reverse(actor=actor, adjustment=adjustment, reason=post.get("reason", ""))
+def _adjustment_reverse(actor, adjustment, data):
+    return payments.adjustment_reverse(actor=actor, adjustment=adjustment, reason=data["reason"])
 
 
 def _payment_refund(actor, payment, data):
@@ -273,6 +277,10 @@ def _payment_refund(actor, payment, data):
 
 def _plan_create(actor, patient, data):
     return payment_plan_create(actor=actor, patient=patient, **data)
+
+
+def _plan_cancel(actor, plan, _post):
+    return payment_plan_cancel(actor=actor, plan=plan)
 
 
 def _diagnoses_set(actor, patient, data):
@@ -292,19 +300,49 @@ def _payment(pk):
     return get_object_or_404(Payment, pk=pk)
 
 
-def _adjustment_question(patient, data) -> tuple[str, str]:
+def _plan(pk):
+    return get_object_or_404(PaymentPlan.objects.select_related("patient"), pk=pk)
+
+
+# What every confirmation of a posted row says: nothing posted is ever edited.
+KEPT_AS_POSTED = "Posted rows are kept as they are: a mistake is corrected by a new row, not by changing this one."
+
+
+def _adjustment_question(patient, data) -> tuple[str, str, str]:
     payments.adjustment_refusal_raise(patient=patient, amount=positive_money(data["amount"], "amount"))
     kind = AdjustmentKind(data["kind"]).label.lower()
     amount = money_text(data["amount"])
-    return f"Post a {kind} of {amount} to {patient.display_name}'s account?", f"Post the {kind} of {amount}"
+    question = f"Post a {kind} of {amount} to {patient.display_name}'s account?"
+    return question, f"Post the {kind} of {amount}", KEPT_AS_POSTED
 
 
-def _refund_question(payment, data) -> tuple[str, str]:
+def _reverse_question(adjustment, data) -> tuple[str, str, str]:
+    payments.adjustment_reverse_refusal_raise(adjustment=adjustment, reason=data["reason"])
+    what = f"{adjustment.get_kind_display().lower()} of {money_text(adjustment.amount)}"
+    return (
+        f"Reverse the {what} on {adjustment.patient.display_name}'s account?",
+        f"Reverse the {what}",
+        f"{KEPT_AS_POSTED} A reversal cannot itself be reversed; to credit the account again, post a new adjustment.",
+    )
+
+
+def _plan_cancel_question(plan, _post) -> tuple[str, str, str]:
+    plan_cancel_refusal_raise(plan=plan)
+    return (
+        f"Cancel {plan.patient.display_name}'s payment plan?",
+        "Cancel the plan",
+        "Payments made against it stay on the account and the balance is owed as before; no more instalment "
+        "reminders are sent. A cancelled plan cannot be started again: split the balance into a new plan instead.",
+    )
+
+
+def _refund_question(payment, data) -> tuple[str, str, str]:
     payments.refund_refusal_raise(payment=payment, amount=positive_money(data["amount"], "amount"))
     amount = money_text(data["amount"])
     return (
         f"Refund {amount} of receipt {payment.receipt_number} to {payment.patient.display_name}?",
         f"Refund {amount}",
+        KEPT_AS_POSTED,
     )
 
 
@@ -312,12 +350,20 @@ adjustment_create = _ledger_post_view(
     AdjustmentForm, "billing.post_adjustment", _adjustment_post, "Adjustment posted.", ask_first=_adjustment_question
 )
 adjustment_reverse = _ledger_post_view(
-    None, "billing.post_adjustment", _adjustment_reverse, "Adjustment reversed.", target=_adjustment
+    ReverseForm,
+    "billing.post_adjustment",
+    _adjustment_reverse,
+    "Adjustment reversed.",
+    target=_adjustment,
+    ask_first=_reverse_question,
 )
 payment_refund = _ledger_post_view(
     RefundForm, "billing.refund_payment", _payment_refund, "Refund posted.", target=_payment, ask_first=_refund_question
 )
 plan_create = _ledger_post_view(PlanForm, "billing.manage_plan", _plan_create, "Payment plan set up.")
+plan_cancel = _ledger_post_view(
+    None, "billing.manage_plan", _plan_cancel, "Payment plan cancelled.", target=_plan, ask_first=_plan_cancel_question
+)
 diagnoses_set = _ledger_post_view(
     DiagnosisForm, "billing.edit_diagnoses", _diagnoses_set, "Diagnosis codes saved.", perm_on_patient=True
 )

@@ -119,3 +119,28 @@ def test_each_form_on_the_account_page_has_its_own_field_ids(account, personas, 
     page = _page(login(personas.billing), personas.patient)
     ids = re.findall(r'id="([^"]+)"', page)
     assert len(ids) == len(set(ids)), sorted(i for i in ids if ids.count(i) > 1)
+
+
+def test_reversing_an_adjustment_asks_first_and_reverses_only_when_confirmed(account, personas, login):
+    client = login(personas.billing)
+    write_off = account["write_off"]
+    url = f"/billing/adjustments/{write_off.pk}/reverse/"
+    asked = client.post(url, {"reason": "Posted to the wrong patient"})
+    page = asked.content.decode()
+    assert asked.status_code == 200 and "Reverse the write-off of $25.00 on Pat Ient&#x27;s account?" in page
+    assert 'name="reason" value="Posted to the wrong patient"' in page
+    assert not Adjustment.objects.filter(reverses=write_off).exists()
+    client.post(url, {"reason": "Posted to the wrong patient", "confirmed": "yes"})
+    assert Adjustment.objects.get(reverses=write_off).reason == "Posted to the wrong patient"
+
+
+def test_a_reversal_the_ledger_would_refuse_is_refused_before_asking(account, personas, login):
+    client = login(personas.billing)
+    for adjustment, reason, refusal in (
+        (account["courtesy"], "Again", "already been reversed"),
+        (account["reversal"], "Again", "A reversal cannot be reversed"),
+        (account["write_off"], " ", "Reason: This field is required."),
+    ):
+        answer = client.post(f"/billing/adjustments/{adjustment.pk}/reverse/", {"reason": reason}, follow=True)
+        page = answer.content.decode()
+        assert refusal in page and "Reverse the" not in page

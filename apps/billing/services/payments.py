@@ -317,16 +317,23 @@ def adjustment_post(*, actor, patient, kind: str, amount, reason: str, charge: C
     return adjustment
 
 
-@transaction.atomic
-def adjustment_reverse(*, actor, adjustment: Adjustment, reason: str) -> Adjustment:
-    """Undo an adjustment with a reversing row (once; a reversal cannot itself be reversed)."""
+def adjustment_reverse_refusal_raise(*, adjustment: Adjustment, reason: str) -> None:
+    """Refuse a reversal the ledger cannot take: without a reason, of a reversal, or of an adjustment reversed
+    already. What reversing checks under the patient's lock, and what the ledger asks before it shows the reversal's
+    confirmation."""
     if not reason.strip():
         raise Unprocessable("Give a reason.", fields={"reason": ["Required."]})
-    patient_lock(adjustment.patient)
     if adjustment.reverses_id is not None or adjustment.amount < 0:
         raise InvalidTransition("A reversal cannot be reversed.")
     if Adjustment.objects.filter(reverses=adjustment).exists():
         raise Conflict("This adjustment has already been reversed.")
+
+
+@transaction.atomic
+def adjustment_reverse(*, actor, adjustment: Adjustment, reason: str) -> Adjustment:
+    """Undo an adjustment with a reversing row (once; a reversal cannot itself be reversed)."""
+    patient_lock(adjustment.patient)
+    adjustment_reverse_refusal_raise(adjustment=adjustment, reason=reason)
     reversal = Adjustment.objects.create(
         patient_id=adjustment.patient_id,
         kind=AdjustmentKind.CORRECTION,

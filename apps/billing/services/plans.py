@@ -133,11 +133,18 @@ def plan_instalment_reminders_queue() -> int:
     return queued
 
 
-@transaction.atomic
-def payment_plan_cancel(*, actor, plan: PaymentPlan) -> PaymentPlan:
-    plan = PaymentPlan.objects.select_for_update().get(pk=plan.pk)
+def plan_cancel_refusal_raise(*, plan: PaymentPlan) -> None:
+    """Refuse to cancel a plan that is no longer active. What cancelling checks under the plan's lock, and what the
+    account page asks before it shows the cancellation's confirmation."""
     if plan.status != PlanStatus.ACTIVE:
         raise InvalidTransition("Only an active plan can be cancelled.")
+
+
+@transaction.atomic
+def payment_plan_cancel(*, actor, plan: PaymentPlan) -> PaymentPlan:
+    """End an active plan: payments made against it stay on the ledger; its instalments are no longer due."""
+    plan = PaymentPlan.objects.select_for_update().get(pk=plan.pk)
+    plan_cancel_refusal_raise(plan=plan)
     plan.status = PlanStatus.CANCELLED
     plan.save(update_fields=["status", "updated_at"])
     access_log_write(actor=actor, action="payment_plan_cancel", subject=plan, patient_id=plan.patient_id)
