@@ -1,9 +1,11 @@
 """Form pieces every app shares: money fields that speak dollars, phone inputs that show numbers as people write
 them, the period of days a report or a log is read for, and form errors named as people name fields."""
 
+import re
 from decimal import Decimal
 
 from django import forms
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 
 from .dates import REPORT_DATES
@@ -34,6 +36,10 @@ class ZoneKeptMixin:
             field.choices = [*field.choices, (kept, zone_label(kept))]
 
 
+# Digits with at most one decimal point, and a sign (a negative amount is refused by the minimum, in its words).
+AMOUNT_TYPED = re.compile(r"[-+]?(\d+(\.\d*)?|\.\d+)")
+
+
 class MoneyField(forms.DecimalField):
     """Dollars and cents. Accepts what people type ("$1,200.00") and refuses in dollars ("must be at least $0.01")."""
 
@@ -55,6 +61,9 @@ class MoneyField(forms.DecimalField):
     def to_python(self, value):
         if isinstance(value, str):
             value = value.strip().replace(",", "").replace("$", "")
+            # Decimal also reads "1e5" (100000) and "1_000": a slip of the keyboard must not become another amount.
+            if value and not AMOUNT_TYPED.fullmatch(value):
+                raise ValidationError(self.error_messages["invalid"], code="invalid")
         return super().to_python(value)
 
 
