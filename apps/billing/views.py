@@ -8,6 +8,8 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.formats import date_format
 from django.views.decorators.http import require_POST
 
 from apps.audit.services import access_log_write
@@ -134,6 +136,7 @@ def patient_ledger(request, pk):
     lines = ledger_lines(patient=patient)
     balance = patient_balance(patient=patient)
     waiting = card_refunds_waiting(user=user, patient=patient)
+    issued = list(statements_of(patient=patient))
     # None configured, or the patient holds each in force: the page says so instead of an empty list to choose from.
     can_sell_package = user.has_perm("billing.sell_package") and offerings_on_sale(patient=patient).exists()
     context = {
@@ -148,7 +151,8 @@ def patient_ledger(request, pk):
         "sees_income": sees_income,
         "plan": plan,
         "plan_progress": plan_progress(plan=plan) if plan else [],
-        "statements": statements_of(patient=patient),
+        "statements": issued,
+        "last_month_statement": next((s for s in issued if s.period_start == _last_month()), None),
         "estimates": estimates_visible_to(user=user).filter(patient=patient),
         "payment_form": PaymentForm() if user.has_perm("billing.record_payment") else None,
         "adjustment_form": AdjustmentForm(auto_id="adjustment_%s")
@@ -377,7 +381,8 @@ diagnoses_confirm = _ledger_post_view(
 def statement_issue(request, pk):
     patient = _ledger_patient(request, pk)
     permission_require(request.user, "billing.issue_statement")
-    last_month = clock.local_now().date().replace(day=1) - dt.timedelta(days=1)
+    last_month = _last_month()
+    asked_at = clock.now()
     try:
         statement = statements.statement_issue(
             actor=request.user, patient=patient, year=last_month.year, month=last_month.month
@@ -385,8 +390,19 @@ def statement_issue(request, pk):
     except ApplicationError as exc:
         messages.error(request, exc.message)
         return redirect("billing:patient_ledger", pk=patient.pk)
-    messages.success(request, f"Statement for {statement.period_start:%B %Y} issued.")
+    if statement.issued_at < asked_at:  # the month's statement, issued before this request: nothing was sent again
+        issued = date_format(timezone.localtime(statement.issued_at), "F j, Y")
+        messages.info(
+            request, f"The statement for {statement.period_start:%B %Y} was issued on {issued}; nothing was sent again."
+        )
+    else:
+        messages.success(request, f"Statement for {statement.period_start:%B %Y} issued.")
     return redirect("billing:patient_ledger", pk=patient.pk)
+
+
+def _last_month() -> dt.date:
+    """The first day of the month before this one on the clinic's clock: the month a statement is issued for."""
+    return (clock.local_now().date().replace(day=1) - dt.timedelta(days=1)).replace(day=1)
 
 
 @login_required
