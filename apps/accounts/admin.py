@@ -112,12 +112,19 @@ class TherapistProfileForm(forms.ModelForm):
                     therapist=self.instance.user, discipline=cleaned["discipline"]
                 )
             )
-        if {"is_prelicensed", "supervisor"} & set(self.changed_data):
+        if {"is_prelicensed", "supervisor", "discipline"} & set(self.changed_data):
             checks.append(
                 lambda: services.therapist_supervision_check(
                     therapist=self.instance.user,
                     is_prelicensed=cleaned.get("is_prelicensed", False),
                     supervisor=cleaned.get("supervisor"),
+                    discipline=cleaned.get("discipline", self.instance.discipline),
+                )
+            )
+        if "reduced_fee_cap" in self.changed_data:
+            checks.append(
+                lambda: services.therapist_reduced_fee_cap_check(
+                    therapist=self.instance.user, cap=cleaned.get("reduced_fee_cap")
                 )
             )
         for check in checks:

@@ -1,8 +1,14 @@
-"""What the apps above accounts do when a staff member leaves, without accounts importing them.
+"""What the apps above accounts do when a staff member leaves, and what they say against a change to a therapist's
+profile, without accounts importing them.
 
 Scheduling stops the therapist's calendar feed links, so their schedule stops reaching a calendar they may no longer
 control, and reactivating them does not bring an old link back (they issue a new one). Each app appends its reaction
 in its AppConfig.ready(); they run in the deactivation's transaction, under its lock on the user's row.
+
+A therapist's discipline decides which notes they read, so notes says a therapist who has written notes keeps the
+discipline they wrote them in. Billing counts the reduced-fee patients a therapist carries, as its cap does, and says
+a cap below that count cannot be set. They are asked in the profile change's transaction, under its lock on the
+therapist's rows.
 """
 
 from collections.abc import Callable
@@ -14,3 +20,23 @@ staff_deactivated: list[Callable[..., None]] = []
 def staff_deactivated_register(reaction: Callable[..., None]) -> None:
     if reaction not in staff_deactivated:
         staff_deactivated.append(reaction)
+
+
+# Each is called with the keyword arguments therapist and discipline (the one asked for) and answers why the
+# therapist's discipline cannot become it now, or "".
+discipline_change_blockers: list[Callable[..., str]] = []
+
+
+def discipline_change_blocker_register(check: Callable[..., str]) -> None:
+    if check not in discipline_change_blockers:
+        discipline_change_blockers.append(check)
+
+
+# Each is called with the keyword arguments therapist and cap (a number, never None) and answers why the therapist's
+# reduced-fee cap cannot become it now, or "".
+reduced_fee_cap_blockers: list[Callable[..., str]] = []
+
+
+def reduced_fee_cap_blocker_register(check: Callable[..., str]) -> None:
+    if check not in reduced_fee_cap_blockers:
+        reduced_fee_cap_blockers.append(check)

@@ -4,9 +4,10 @@ from django.contrib.auth import password_validation
 from apps.core.forms import picker_widgets
 from apps.core.models import ClinicSettings
 
-from .models import User
+from .models import TherapistProfile, User
 from .roles import STAFF_ROLES, Role
-from .services import API_TOKEN_LIFETIMES_DAYS
+from .selectors import active_therapists
+from .services import API_TOKEN_LIFETIMES_DAYS, THERAPIST_PROFILE_FIELDS
 
 
 class TokenForm(forms.Form):
@@ -93,6 +94,43 @@ class StaffDetailsForm(forms.Form):
     first_name = forms.CharField(max_length=100)
     last_name = forms.CharField(max_length=100)
     email = forms.EmailField(help_text="What they sign in with. A change is told at the old address and the new one.")
+
+
+class ClinicalProfileForm(forms.Form):
+    """A therapist's clinical profile on their staff page: the model's own fields, labels and help; the rules are
+    therapist_profile_change's, which says what it refuses on the field it names."""
+
+    def __init__(self, *args, member: User, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields.update(
+            forms.fields_for_model(
+                TherapistProfile,
+                fields=THERAPIST_PROFILE_FIELDS,
+                labels={
+                    "license_type": "Licence type",
+                    "license_number": "Licence number",
+                    "is_prelicensed": "Pre-licensed (their notes need a supervisor's co-signature)",
+                    "reduced_fee_cap": "Reduced-fee cap",
+                    "accepts_patient_messages": "Takes secure messages from their patients",
+                    "accepts_new_patients": "Accepts new patients",
+                },
+                help_texts={"npi": "Ten digits, printed on superbills.", "supervisor": "Required when pre-licensed."},
+            )
+        )
+        # Any other active therapist may be chosen; whether they can supervise is the service's to say.
+        supervisor = self.fields["supervisor"]
+        supervisor.queryset = active_therapists().exclude(pk=member.pk).select_related("therapist_profile")
+        supervisor.label_from_instance = _supervisor_label
+
+    @staticmethod
+    def initial_for(member: User) -> dict:
+        profile = getattr(member, "therapist_profile", None) or TherapistProfile(user=member)
+        return {name: getattr(profile, name) for name in THERAPIST_PROFILE_FIELDS}
+
+
+def _supervisor_label(user: User) -> str:
+    profile = getattr(user, "therapist_profile", None)
+    return str(profile) if profile is not None else user.full_name or user.email
 
 
 class StaffInvitationForm(forms.Form):

@@ -3,6 +3,7 @@
 import datetime as dt
 import functools
 import hashlib
+import re
 import secrets
 import smtplib
 
@@ -23,7 +24,7 @@ from apps.core.links import absolute_url
 from apps.core.models import ClinicSettings
 
 from . import extensions, tasks
-from .disciplines import Discipline
+from .disciplines import Discipline, discipline_of
 from .models import ApiToken, EmailFailure, Invitation, TherapistProfile, User
 from .roles import STAFF_ROLES, Role
 from .rules import can_revoke_api_token
@@ -514,7 +515,9 @@ def therapist_supervision_set(
     after = {"is_prelicensed": is_prelicensed, "supervisor": supervisor.pk if supervisor is not None else None}
     if before == after:
         return profile
-    therapist_supervision_check(therapist=therapist, is_prelicensed=is_prelicensed, supervisor=supervisor)
+    therapist_supervision_check(
+        therapist=therapist, is_prelicensed=is_prelicensed, supervisor=supervisor, discipline=profile.discipline
+    )
     profile.is_prelicensed, profile.supervisor = is_prelicensed, supervisor
     profile.save(update_fields=["is_prelicensed", "supervisor", "updated_at"])
     access_log_write(
@@ -526,9 +529,19 @@ def therapist_supervision_set(
     return profile
 
 
-def therapist_supervision_check(*, therapist: User, is_prelicensed: bool, supervisor: User | None) -> None:
+def therapist_supervision_check(
+    *, therapist: User, is_prelicensed: bool, supervisor: User | None, discipline: str
+) -> None:
     """Refuse a supervision the clinic cannot work with: a pre-licensed therapist needs a supervisor, and whoever
-    supervises (co-signs the notes, reads the signed plans) is another active, licensed therapist."""
+    supervises (co-signs the notes, reads the signed plans) is another active, licensed therapist of the same
+    `discipline` (the one the therapist has, or is given in the same change). A therapist who supervises others
+    stays licensed."""
+    if is_prelicensed and (supervised := _supervisees(therapist)):
+        raise Unprocessable(
+            f"{_name(therapist)} supervises {supervised} therapist{'s' if supervised != 1 else ''}, and a supervisor "
+            "is licensed: name them another supervisor first.",
+            fields={"is_prelicensed": ["They supervise other therapists."]},
+        )
     if is_prelicensed and supervisor is None:
         raise Unprocessable(
             "A pre-licensed therapist needs a supervisor.", fields={"supervisor": ["Choose who supervises them."]}
@@ -543,13 +556,29 @@ def therapist_supervision_check(*, therapist: User, is_prelicensed: bool, superv
         or (supervisor_profile is not None and supervisor_profile.is_prelicensed)
     ):
         raise Unprocessable(
-            f"{supervisor.full_name or supervisor.email} cannot supervise: choose another active, licensed therapist.",
+            f"{_name(supervisor)} cannot supervise: choose another active, licensed therapist.",
             fields={"supervisor": ["Not a therapist who can supervise."]},
+        )
+    if (theirs := discipline_of(supervisor)) != discipline:
+        raise Unprocessable(
+            f"{_name(supervisor)} is a {Discipline(theirs).label.lower()} provider: a supervisor is of the same "
+            f"discipline as the therapist they supervise ({Discipline(discipline).label.lower()}).",
+            fields={"supervisor": ["Not of the same discipline."]},
         )
 
 
+def _supervisees(therapist: User) -> int:
+    return TherapistProfile.objects.filter(supervisor=therapist).count()
+
+
+def _name(user: User) -> str:
+    return user.full_name or user.email
+
+
 def therapist_discipline_check(*, therapist: User, discipline: str) -> None:
-    """Refuse a discipline the therapist's coming sessions do not fit: move or cancel those first."""
+    """Refuse a discipline the therapist's coming sessions do not fit (move or cancel those first), one that would
+    change who reads notes already written (the apps above say so: extensions.discipline_change_blockers), or one
+    their supervisees do not share."""
     if not therapist.has_role(Role.THERAPIST):
         raise Unprocessable("Choose a therapist.", fields={"therapist": ["Not a therapist."]})
     if discipline not in Discipline.values:
@@ -557,10 +586,31 @@ def therapist_discipline_check(*, therapist: User, discipline: str) -> None:
     count = upcoming_sessions_outside(therapist=therapist, discipline=discipline)
     if count:
         raise Conflict(
-            f"{therapist.full_name or therapist.email} has {count} upcoming session(s) of another discipline than "
+            f"{_name(therapist)} has {count} upcoming session(s) of another discipline than "
             f"{Discipline(discipline).label.lower()}; move or cancel them first.",
             fields={"discipline": ["Upcoming sessions of another discipline."]},
         )
+    for blocker in extensions.discipline_change_blockers:
+        if refusal := blocker(therapist=therapist, discipline=discipline):
+            raise Conflict(refusal, fields={"discipline": ["Notes already written keep it."]})
+    if supervised := _supervisees(therapist):
+        raise Conflict(
+            f"{_name(therapist)} supervises {supervised} therapist{'s' if supervised != 1 else ''} of their "
+            "discipline: name them another supervisor before changing it.",
+            fields={"discipline": ["They supervise therapists of this discipline."]},
+        )
+
+
+def therapist_reduced_fee_cap_check(*, therapist: User, cap: int | None) -> None:
+    """Refuse a cap the therapist breaks the moment it is set: below the reduced-fee patients they carry now, as
+    billing counts them (extensions.reduced_fee_cap_blockers). No cap is always allowed."""
+    if cap is None:
+        return
+    if cap < 0:
+        raise Unprocessable("A cap is a number of patients.", fields={"reduced_fee_cap": ["Zero or more."]})
+    for blocker in extensions.reduced_fee_cap_blockers:
+        if refusal := blocker(therapist=therapist, cap=cap):
+            raise Conflict(refusal, fields={"reduced_fee_cap": ["Below the reduced-fee patients they carry now."]})
 
 
 @transaction.atomic
@@ -576,6 +626,13 @@ def therapist_discipline_set(*, actor: User, therapist: User, discipline: str) -
     if before == discipline:
         return profile
     therapist_discipline_check(therapist=therapist, discipline=discipline)
+    if profile.supervisor_id is not None:
+        therapist_supervision_check(
+            therapist=therapist,
+            is_prelicensed=profile.is_prelicensed,
+            supervisor=profile.supervisor,
+            discipline=discipline,
+        )
     profile.discipline = discipline
     profile.save(update_fields=["discipline", "updated_at"])
     access_log_write(
@@ -585,3 +642,71 @@ def therapist_discipline_set(*, actor: User, therapist: User, discipline: str) -
         detail={"therapist": therapist.pk, "before": before, "after": discipline},
     )
     return profile
+
+
+# What an admin edits of a therapist's profile on their staff page (the biography stays in the Django admin).
+THERAPIST_PROFILE_FIELDS = (
+    "discipline",
+    "credentials",
+    "license_type",
+    "license_number",
+    "npi",
+    "is_prelicensed",
+    "supervisor",
+    "reduced_fee_cap",
+    "accepts_patient_messages",
+    "accepts_new_patients",
+    "self_booking",
+)
+_SUPERVISION_FIELDS = {"discipline", "is_prelicensed", "supervisor"}
+
+
+@transaction.atomic
+def therapist_profile_change(*, actor: User, user: User, **fields) -> TherapistProfile:
+    """Change any of a therapist's THERAPIST_PROFILE_FIELDS; the rest stay as they are. The profile keeps its rules,
+    checked under the therapist's locks: an NPI is ten digits; a pre-licensed therapist has a supervisor, another
+    active, licensed therapist of the same discipline (therapist_supervision_check); the discipline stays while
+    sessions of it are booked ahead, notes were written under it or therapists of it are supervised
+    (therapist_discipline_check); a reduced-fee cap is not below the reduced-fee patients carried now
+    (therapist_reduced_fee_cap_check). Turning online booking or new patients off leaves booked sessions as they
+    are. One access-log row says what each changed field was and became (the supervisor by id)."""
+    unknown = set(fields) - set(THERAPIST_PROFILE_FIELDS)
+    if unknown:
+        raise TypeError(f"Not a therapist profile field: {', '.join(sorted(unknown))}")
+    if not user.has_role(Role.THERAPIST):
+        raise Unprocessable("Only a therapist has a clinical profile.", fields={"therapist": ["Not a therapist."]})
+    for name in {"credentials", "license_type", "license_number", "npi"} & set(fields):
+        fields[name] = fields[name].strip()
+    if fields.get("npi") and not re.fullmatch(r"\d{10}", fields["npi"]):
+        raise Unprocessable("An NPI is ten digits.", fields={"npi": ["Ten digits, or empty."]})
+    if _SUPERVISION_FIELDS & set(fields):
+        # Who supervises whom is access: a supervisor made pre-licensed meanwhile is counted after this, or sees it.
+        _staff_changes_one_at_a_time()
+    # The user row first, as therapist_discipline_set takes it (a booking's database check reads it), then the profile.
+    User.objects.select_for_update().values_list("pk", flat=True).get(pk=user.pk)
+    profile = TherapistProfile.objects.select_for_update().get_or_create(user=user)[0]
+    changed = {name: value for name, value in fields.items() if getattr(profile, name) != value}
+    if not changed:
+        return profile
+    if "discipline" in changed:
+        therapist_discipline_check(therapist=user, discipline=changed["discipline"])
+    if _SUPERVISION_FIELDS & set(changed):
+        wanted = {name: fields.get(name, getattr(profile, name)) for name in _SUPERVISION_FIELDS}
+        therapist_supervision_check(therapist=user, **wanted)
+    if "reduced_fee_cap" in changed:
+        therapist_reduced_fee_cap_check(therapist=user, cap=changed["reduced_fee_cap"])
+    before = {name: _logged(getattr(profile, name)) for name in changed}
+    for name, value in changed.items():
+        setattr(profile, name, value)
+    profile.save(update_fields=[*changed, "updated_at"])
+    access_log_write(
+        actor=actor,
+        action="therapist_profile_change",
+        subject=profile,
+        detail={"therapist": user.pk, "before": before, "after": {name: _logged(v) for name, v in changed.items()}},
+    )
+    return profile
+
+
+def _logged(value):
+    return value.pk if isinstance(value, User) else value

@@ -17,6 +17,7 @@ urlpatterns = [
     path("users/", views.user_list, name="user_list"),
     path("users/<int:pk>/", views.staff_detail, name="staff_detail"),
     path("users/<int:pk>/details/", views.staff_details, name="staff_details"),
+    path("users/<int:pk>/clinical-profile/", views.staff_clinical_profile, name="staff_clinical_profile"),
     path("users/<int:pk>/<str:action>/", views.staff_access, name="staff_access"),
     path("clinic-settings/", views.clinic_settings, name="clinic_settings"),
     path("tokens/", views.api_tokens, name="api_tokens"),

@@ -23,6 +23,7 @@ from apps.core.views import action_from_url, call_with_messages, form_refusal
 from . import mfa, selectors, services
 from .forms import (
     ApiTokenForm,
+    ClinicalProfileForm,
     ClinicSettingsForm,
     SetPasswordForm,
     StaffDetailsForm,
@@ -153,13 +154,34 @@ def staff_details(request, pk):
     return redirect("accounts:staff_detail", pk=user.pk)
 
 
-def _staff_page(request, user: User, *, form=None, details=None, status: int = 200):
+@login_required
+@require_POST
+def staff_clinical_profile(request, pk):
+    """Change a therapist's clinical profile; a refusal shows the page again with it on the field."""
+    user = _staff_member(request, pk)
+    profile = ClinicalProfileForm(request.POST, member=user)
+    if not profile.is_valid():
+        return _staff_page(request, user, profile=profile, status=400)
+    try:
+        services.therapist_profile_change(actor=request.user, user=user, **profile.cleaned_data)
+    except ApplicationError as exc:
+        form_refusal(profile, exc)
+        return _staff_page(request, user, profile=profile, status=exc.status)
+    messages.success(request, f"{user.full_name}'s clinical profile is saved.")
+    return redirect("accounts:staff_detail", pk=user.pk)
+
+
+def _staff_page(request, user: User, *, form=None, details=None, profile=None, status: int = 200):
+    is_therapist = Role.THERAPIST in user.roles
+    if is_therapist and profile is None:
+        profile = ClinicalProfileForm(member=user, initial=ClinicalProfileForm.initial_for(user))
     context = {
         "member": user,
         "form": form or StaffRolesForm(initial={"roles": sorted(user.roles - {Role.PATIENT})}),
         "details": details
         or StaffDetailsForm(initial={"first_name": user.first_name, "last_name": user.last_name, "email": user.email}),
-        "sessions_ahead": selectors.booked_sessions_ahead(therapist=user) if Role.THERAPIST in user.roles else 0,
+        "profile": profile if is_therapist else None,
+        "sessions_ahead": selectors.booked_sessions_ahead(therapist=user) if is_therapist else 0,
         "invitation_live": user.invitation_pending and selectors.invitation_live(user=user),
         "deactivation_refusal": services.staff_deactivation_refusal(actor=request.user, user=user)
         if user.is_active or user.invitation_pending

@@ -43,12 +43,15 @@ class BillingConfig(AppConfig):
             run_many=reactions.estimate_on_booking_many,
         )
 
+        from apps.accounts.extensions import reduced_fee_cap_blocker_register
         from apps.scheduling import extensions
 
         from .selectors.ledger import session_charges
+        from .selectors.reduced_fee_cap import reduced_fee_cap_refusal
         from .services.packages import outcome_previews
         from .services.reduced_fee_cap import reduced_fee_cap_enforce
 
         extensions.outcome_prices.provide(outcome_previews)
         extensions.session_charges.provide(session_charges)
         extensions.reduced_fee_cap_enforce.provide(reduced_fee_cap_enforce)
+        reduced_fee_cap_blocker_register(reduced_fee_cap_refusal)

@@ -6,9 +6,11 @@ class NotesConfig(AppConfig):
     label = "notes"
 
     def ready(self) -> None:
+        from apps.accounts.extensions import discipline_change_blocker_register
         from apps.scheduling import extensions
 
-        from .selectors import handover_refusal, note_links_for
+        from .selectors import discipline_change_refusal, handover_refusal, note_links_for
 
         extensions.note_links.provide(note_links_for)
         extensions.handover_refusal.provide(handover_refusal)
+        discipline_change_blocker_register(discipline_change_refusal)

@@ -31,7 +31,7 @@ from apps.patients.models import Patient
 from apps.patients.selectors import treating_patients_q
 from apps.scheduling.models import Appointment, AppointmentStatus
 
-from .models import Addendum, NoteStatus, NoteTemplate, PsychotherapyNote, SessionNote, TemplateKind
+from .models import Addendum, NoteStatus, NoteTemplate, PsychotherapyNote, SessionNote, TemplateKind, TreatmentPlan
 
 # A session's note is overdue once it is still unsigned this long after the session.
 UNSIGNED_GRACE = dt.timedelta(hours=72)
@@ -349,6 +349,26 @@ def handover_refusal(*, appointments, therapist) -> str | None:
     return (
         f"{note.author.full_name} has started the note for the session on {day}; a session with a note stays with "
         "the therapist who writes it."
+    )
+
+
+def discipline_change_refusal(*, therapist, discipline: str) -> str:
+    """A therapist who has written notes, process notes or plans, or must co-sign a note, keeps their discipline:
+    it decides what they read (a bodywork provider reads none of their own psychotherapy notes, a psychotherapist
+    reads the signed notes of everyone who treats their patients), so changing it would change who may read notes
+    already written (accounts asks before changing one)."""
+    written = (
+        SessionNote.objects.filter(Q(author=therapist) | Q(cosigner=therapist)).count()
+        + PsychotherapyNote.objects.filter(author=therapist).count()
+        + TreatmentPlan.objects.filter(author=therapist).count()
+    )
+    if not written:
+        return ""
+    name = therapist.full_name or therapist.email
+    return (
+        f"{name} has written or co-signs {written} note{'s' if written != 1 else ''} or plan"
+        f"{'s' if written != 1 else ''}: changing their discipline to {Discipline(discipline).label.lower()} would "
+        "change who may read them. Someone who also practises another discipline needs a second account for it."
     )
 
 

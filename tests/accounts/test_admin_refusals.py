@@ -107,3 +107,11 @@ def test_changing_the_discipline_of_someone_no_longer_a_therapist_is_refused_on_
     _refused_on_the_form(response, "Choose a therapist")
     profile.refresh_from_db()
     assert profile.discipline == before
+
+
+def test_a_supervisor_of_another_discipline_is_refused_on_the_admin_form(superuser_admin, personas, bodywork_provider):
+    profile = personas.therapist.therapist_profile
+    response = _profile_post(superuser_admin, profile, is_prelicensed="on", supervisor=bodywork_provider.pk)
+    _refused_on_the_form(response, "same discipline")
+    profile.refresh_from_db()
+    assert profile.supervisor is None

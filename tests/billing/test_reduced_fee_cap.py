@@ -8,6 +8,7 @@ import pytest
 import time_machine
 
 from apps.accounts.roles import Role
+from apps.accounts.services import therapist_profile_change
 from apps.audit.models import AccessLog
 from apps.core import clock
 from apps.core.errors import Conflict, PermissionDenied
@@ -506,3 +507,26 @@ def test_moving_the_rest_of_a_series_with_its_therapist_keeps_its_cap_override(p
         appointment=second, actor=personas.front_desk, start=second.start + dt.timedelta(hours=2), scope="following"
     )
     assert AppointmentSeries.objects.get(pk=moved[0].series_id).cap_override_reason == "Continuity of care"
+
+
+def test_a_cap_below_the_reduced_fee_patients_carried_now_is_refused_with_their_count(personas, capped):
+    with pytest.raises(Conflict, match="carries 1 reduced-fee patient now") as caught:
+        therapist_profile_change(actor=personas.admin, user=personas.therapist, reduced_fee_cap=0)
+    assert "reduced_fee_cap" in caught.value.fields
+    personas.therapist.therapist_profile.refresh_from_db()
+    assert personas.therapist.therapist_profile.reduced_fee_cap == 1
+    # At the count, or with no cap at all, the therapist keeps every patient they carry.
+    therapist_profile_change(actor=personas.admin, user=personas.therapist, reduced_fee_cap=2)
+    therapist_profile_change(actor=personas.admin, user=personas.therapist, reduced_fee_cap=1)
+    therapist_profile_change(actor=personas.admin, user=personas.therapist, reduced_fee_cap=None)
+    personas.therapist.therapist_profile.refresh_from_db()
+    assert personas.therapist.therapist_profile.reduced_fee_cap is None
+
+
+def test_a_cap_below_the_count_is_a_409_on_the_staff_page(personas, capped, login):
+    body = {"discipline": "psychotherapy", "npi": personas.therapist.therapist_profile.npi, "reduced_fee_cap": "0"}
+    response = login(personas.admin).post(f"/accounts/users/{personas.therapist.pk}/clinical-profile/", body)
+    assert response.status_code == 409
+    assert "carries 1 reduced-fee patient now" in response.content.decode()
+    personas.therapist.therapist_profile.refresh_from_db()
+    assert personas.therapist.therapist_profile.reduced_fee_cap == 1

@@ -75,6 +75,7 @@ def test_main_staff_pages_are_accessible(page, new_page, personas):
             f"/patients/{personas.patient.pk}/",
             f"/programs/{world.full_program.pk}/",
             f"/accounts/users/{personas.front_desk.pk}/",
+            f"/accounts/users/{personas.therapist.pk}/",
         ],
         personas.front_desk: [
             "/schedule/series/new/",

@@ -72,3 +72,18 @@ def reduced_fee_cap_breach(
             "a new reduced-fee patient needs a cap override reason."
         ),
     )
+
+
+def reduced_fee_cap_refusal(*, therapist, cap: int) -> str:
+    """A cap below the reduced-fee patients the therapist carries today would be broken the moment it is set: say
+    how many they carry (accounts asks before changing a cap). A patient booked with them at this very moment may
+    take the count one past a cap set meanwhile; the cap then refuses their next new reduced-fee patient, as it
+    does any cap reached by an override."""
+    carried = len(reduced_fee_patient_ids(therapist=therapist, on=clock.local_now().date()))
+    if cap >= carried:
+        return ""
+    name = therapist.full_name or therapist.email
+    return (
+        f"{name} carries {carried} reduced-fee patient{'s' if carried != 1 else ''} now, more than a cap of {cap}: "
+        f"set a cap of at least {carried}, or leave it empty for no cap."
+    )
