@@ -1,5 +1,6 @@
 """Form pieces every app shares: money fields that speak dollars, phone inputs that show numbers as people write
-them, the period of days a report or a log is read for, and form errors named as people name fields."""
+them, time inputs in hours and minutes, the period of days a report or a log is read for, and form errors named as
+people name fields."""
 
 import re
 from decimal import Decimal
@@ -38,6 +39,16 @@ class ZoneKeptMixin:
 
 # Digits with at most one decimal point, and a sign (a negative amount is refused by the minimum, in its words).
 AMOUNT_TYPED = re.compile(r"[-+]?(\d+(\.\d*)?|\.\d+)")
+
+
+class ClockInput(forms.TimeInput):
+    """The browser's time picker, filled in hours and minutes ("13:00") as it is typed: Django's default fills it
+    with seconds ("13:00:00"), which the picker then shows and asks for, on a form that changes a saved time."""
+
+    input_type = "time"
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs, format="%H:%M")
 
 
 class MoneyField(forms.DecimalField):
@@ -96,7 +107,7 @@ class PeriodForm(PeriodCheckMixin, forms.Form):
 def picker_widgets(*, dates=(), times=()) -> dict:
     """A ModelForm's `Meta.widgets` that give the named date and time fields the browser's own pickers."""
     widgets = {name: forms.DateInput(attrs={"type": "date"}) for name in dates}
-    widgets.update({name: forms.TimeInput(attrs={"type": "time"}) for name in times})
+    widgets.update({name: ClockInput() for name in times})
     return widgets
 
 

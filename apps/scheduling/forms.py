@@ -10,7 +10,7 @@ from apps.accounts.disciplines import Discipline
 from apps.accounts.models import User
 from apps.accounts.roles import Role
 from apps.core import clock
-from apps.core.forms import ZoneKeptMixin
+from apps.core.forms import ClockInput, ZoneKeptMixin
 from apps.core.time_zones import clinic_zone_name, zone_choices, zone_label, zone_short_label
 from apps.patients.forms import PatientChoiceField
 from apps.patients.selectors import patients_visible_to
@@ -108,7 +108,7 @@ class _BookingForm(forms.Form):
 
 class AppointmentForm(_BookingForm):
     date = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}))
-    time = forms.TimeField(widget=forms.TimeInput(attrs={"type": "time"}))
+    time = forms.TimeField(widget=ClockInput())
 
     field_order = ["therapist", "patient", "service_type", "location", "date", "time", "room", "is_telehealth"]
 
@@ -124,7 +124,7 @@ class AppointmentForm(_BookingForm):
 class SeriesForm(_BookingForm):
     patient = PatientChoiceField(queryset=None)
     first_date = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}))
-    local_start_time = forms.TimeField(label="Time", widget=forms.TimeInput(attrs={"type": "time"}))
+    local_start_time = forms.TimeField(label="Time", widget=ClockInput())
     interval_weeks = forms.TypedChoiceField(
         label="Repeats", coerce=int, choices=[(1, "Every week"), (2, "Every other week")], initial=1
     )
@@ -216,7 +216,7 @@ class CancelForm(_ScopeMixin, forms.Form):
 
 class RescheduleForm(_ScopeMixin, forms.Form):
     date = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}))
-    time = forms.TimeField(widget=forms.TimeInput(attrs={"type": "time"}))
+    time = forms.TimeField(widget=ClockInput())
     therapist = _TherapistChoice(
         queryset=User.objects.none(), required=False, help_text="Choose another therapist to hand the session over."
     )
@@ -256,8 +256,8 @@ class WorkingHoursForm(forms.Form):
         help_text="The hours are this location's local time.",
     )
     weekday = forms.TypedChoiceField(label="Day", coerce=int, choices=Weekday.choices)
-    start_time = forms.TimeField(label="From", widget=forms.TimeInput(attrs={"type": "time"}))
-    end_time = forms.TimeField(label="To", widget=forms.TimeInput(attrs={"type": "time"}))
+    start_time = forms.TimeField(label="From", widget=ClockInput())
+    end_time = forms.TimeField(label="To", widget=ClockInput())
 
     @staticmethod
     def initial_for(block: WorkingHours) -> dict:
@@ -288,14 +288,14 @@ class TimeOffForm(forms.Form):
     start_time = forms.TimeField(
         label="From",
         required=False,
-        widget=forms.TimeInput(attrs={"type": "time"}),
+        widget=ClockInput(),
         help_text="Leave empty for the whole first day.",
     )
     end_date = forms.DateField(label="Last day", widget=forms.DateInput(attrs={"type": "date"}))
     end_time = forms.TimeField(
         label="Until",
         required=False,
-        widget=forms.TimeInput(attrs={"type": "time"}),
+        widget=ClockInput(),
         help_text="Leave empty for the whole last day.",
     )
     time_zone = forms.ChoiceField(
@@ -402,8 +402,8 @@ class LocationForm(ZoneKeptMixin, forms.ModelForm):
 
 class LocationHoursForm(forms.Form):
     weekday = forms.TypedChoiceField(label="Day", coerce=int, choices=Weekday.choices)
-    opens = forms.TimeField(label="Opens", widget=forms.TimeInput(attrs={"type": "time"}))
-    closes = forms.TimeField(label="Closes", widget=forms.TimeInput(attrs={"type": "time"}))
+    opens = forms.TimeField(label="Opens", widget=ClockInput())
+    closes = forms.TimeField(label="Closes", widget=ClockInput())
 
     def service_args(self) -> dict:
         return dict(self.cleaned_data)

@@ -1,6 +1,7 @@
 from django import forms
 
 from apps.accounts.selectors import active_therapists
+from apps.core.forms import ClockInput
 from apps.patients.forms import PatientChoiceField
 from apps.patients.models import Patient, PatientStatus
 from apps.scheduling.models import ServiceType, Weekday
@@ -14,8 +15,8 @@ class SlotRequestForm(forms.Form):
     weekdays = forms.TypedMultipleChoiceField(
         choices=Weekday.choices, coerce=int, widget=forms.CheckboxSelectMultiple, label="Days that work for you"
     )
-    earliest_start = forms.TimeField(widget=forms.TimeInput(attrs={"type": "time"}), label="Earliest start")
-    latest_start = forms.TimeField(widget=forms.TimeInput(attrs={"type": "time"}), label="Latest start")
+    earliest_start = forms.TimeField(widget=ClockInput(), label="Earliest start")
+    latest_start = forms.TimeField(widget=ClockInput(), label="Latest start")
 
 
 class StaffSlotRequestForm(SlotRequestForm):

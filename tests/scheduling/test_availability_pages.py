@@ -187,6 +187,19 @@ def test_time_off_is_changed_through_its_form_shown_as_it_was_entered(clinic, lo
     assert (time_off.start, time_off.end) == (at(MONDAY, 0), at(MONDAY, 12))
 
 
+def test_part_day_time_off_and_working_hours_are_shown_for_change_in_hours_and_minutes(clinic, login, block):
+    """The edit forms fill their time inputs as the add forms take them ("13:00"), never with seconds."""
+    part_day = services.time_off_save(
+        actor=clinic.front_desk, therapist=clinic.therapist, start=at(MONDAY, 13), end=at(MONDAY, 17, 30)
+    )
+    client = login(clinic.therapist)
+    html = client.get(reverse("scheduling:availability_edit", args=["time-off", part_day.pk])).content.decode()
+    assert 'name="start_time" value="13:00"' in html and 'name="end_time" value="17:30"' in html
+    html = client.get(reverse("scheduling:availability_edit", args=["hours", block.pk])).content.decode()
+    assert 'name="start_time" value="08:00"' in html and 'name="end_time" value="20:00"' in html
+    assert ":00:00" not in html
+
+
 @pytest.mark.parametrize("who", ["admin", "front_desk", "therapist"])
 def test_delete_asks_first_and_deletes_on_confirmation(clinic, login, block, time_off, who):
     client = login(getattr(clinic, who))
