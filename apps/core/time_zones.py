@@ -11,6 +11,7 @@ from django.core.exceptions import ValidationError
 from django.utils import dateformat, timezone
 
 from apps.core import clock
+from apps.core.when import clock_text
 
 # The tz database's regions: a zone named in one of them is named after a place. The other names are old aliases
 # ("US/Eastern", "Canada/Pacific", "EST5EDT") or fixed offsets ("Etc/GMT+5"), which would list a place twice.
@@ -115,7 +116,7 @@ def when_text(
     Every message and portal page says a session's time with this, so they never disagree."""
     local = timezone.localtime(moment, zone)
     text = f"{dateformat.format(local, day_format)} at " if day_format else ""
-    text += dateformat.format(local, "g:i A")
+    text += clock_text(local)
     if always_zone or zone.key != settings.TIME_ZONE:
         text += f" {dateformat.format(local, 'T')}"
     theirs = timezone.localtime(moment, reader_zone) if reader_zone is not None else local
@@ -123,7 +124,7 @@ def when_text(
     # on a zone that reads the same at that moment is not told the time twice.
     if theirs.replace(tzinfo=None) != local.replace(tzinfo=None):
         day = "" if theirs.date() == local.date() else dateformat.format(theirs, "D ")
-        text += f" ({day}{dateformat.format(theirs, 'g:i A')} your time)"
+        text += f" ({day}{clock_text(theirs)} your time)"
     return text
 
 

@@ -9,6 +9,8 @@ import datetime as dt
 
 from django.utils import timezone
 
+from apps.core.when import clock_text
+
 from .models import ConfirmationSource
 
 PURPOSE_LABELS = {
@@ -81,13 +83,14 @@ def provider_status_label(code: str) -> str:
 
 
 def confirmation_detail(confirmed_at: dt.datetime | None, confirmed_via: str | None) -> str:
-    """How and when a patient confirmed ("by text reply, Jun 1, 15:12"), from the `confirmed_at` and `confirmed_via`
+    """How and when a patient confirmed ("by text reply, Jun 1, 3:12 PM"), from the `confirmed_at` and `confirmed_via`
     that `selectors.with_confirmation` annotates; "" when they have not. On the clock of the page it is shown on (the
     clinic's, or the office's whose day the front desk reads), as the page's other times are."""
     if confirmed_at is None:
         return ""
     how = ConfirmationSource(confirmed_via).label.lower() if confirmed_via in ConfirmationSource.values else "patient"
-    return f"by {how}, {timezone.localtime(confirmed_at):%b %-d, %H:%M}"
+    local = timezone.localtime(confirmed_at)
+    return f"by {how}, {local:%b} {local.day}, {clock_text(local)}"
 
 
 def confirmation_words(confirmed_at: dt.datetime | None, confirmed_via: str | None) -> str:

@@ -5,11 +5,11 @@ from dataclasses import dataclass
 
 from django.db.models import Exists, OuterRef
 from django.urls import reverse
-from django.utils import formats
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from apps.accounts.models import User
 from apps.core import clock
+from apps.core.when import clock_text
 from apps.programs import selectors as programs
 from apps.waitlist.selectors import patient_slot_requests_live
 
@@ -41,7 +41,7 @@ def open_offers(*, patient) -> list[OpenOffer]:
         for offer in request.outstanding_offers:
             if offer.expires_at <= now:
                 continue
-            start = formats.time_format(offer.slot.local_start_time, "g:i A")
+            start = clock_text(offer.slot.local_start_time)
             with_whom = offer.slot.therapist.full_name
             offers.append(
                 OpenOffer(

@@ -12,6 +12,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from apps.core import clock
+from apps.core.when import clock_span_text
 
 from .models import BLOCKING_STATUSES, TIME_OFF_REACH, Appointment, Location, TimeOff, Weekday, WorkingHours
 
@@ -42,9 +43,8 @@ class Collision:
         whose = " and ".join(self.collides_on)
         where = f" at {self.elsewhere}" if self.elsewhere else ""
         zone = f" {local:%Z}" if self.appointment.zone_differs else ""
-        return (
-            f"The {whose} already has a session{where} on {local:%a %b} {local.day}, {local:%H:%M}–{end:%H:%M}{zone}."
-        )
+        when = f"{local:%a %b} {local.day}, {clock_span_text(local, end)}{zone}"
+        return f"The {whose} already has a session{where} on {when}."
 
 
 @dataclass
@@ -151,5 +151,5 @@ def _unavailability(name: str, slot: Slot, hours: list[WorkingHours], time_off: 
         return f"{name} does not work on {Weekday(weekday).label}s."
     if end.date() == start.date() and any(h.start_time <= start.time() and end.time() <= h.end_time for h in blocks):
         return ""
-    spans = ", ".join(f"{h.start_time:%H:%M}–{h.end_time:%H:%M}" for h in sorted(blocks, key=lambda h: h.start_time))
-    return f"{start:%H:%M}–{end:%H:%M} is outside {name}'s working hours on {Weekday(weekday).label}s ({spans})."
+    spans = ", ".join(clock_span_text(h.start_time, h.end_time) for h in sorted(blocks, key=lambda h: h.start_time))
+    return f"{clock_span_text(start, end)} is outside {name}'s working hours on {Weekday(weekday).label}s ({spans})."

@@ -25,6 +25,7 @@ from apps.core.errors import ApplicationError, Conflict, InvalidTransition, Perm
 from apps.core.models import ClinicSettings
 from apps.core.time_zones import zone_known
 from apps.core.transitions import actor_or_none, transitions_record
+from apps.core.when import clock_text, day_text
 from apps.patients.extensions import treating_changed_notify
 from apps.patients.models import Patient
 
@@ -94,7 +95,7 @@ class Booking:
         length = dt.timedelta(minutes=self.service_type.duration_minutes)
         for start in starts:
             if clock.wall_time_missing(start):
-                when = f"{start:%-I:%M %p} on {start:%A, %B %-d, %Y}"
+                when = f"{clock_text(start)} on {start:%A}, {day_text(start)}"
                 raise Unprocessable(
                     f"{when} does not exist at {self.location.name}: the clocks go forward an hour that night. "
                     "Choose another time.",

@@ -18,6 +18,7 @@ from apps.billing.services.estimates import EstimatedService, gfe_issue
 from apps.core import clock
 from apps.core.errors import Conflict, Unprocessable
 from apps.core.models import ClinicSettings
+from apps.core.when import clock_text
 from apps.patients.services import patient_in_care_hold
 from apps.scheduling.availability import slots_check
 from apps.scheduling.models import Appointment
@@ -64,7 +65,7 @@ def self_booking_book(*, actor, therapist, start: dt.datetime) -> Appointment:
     if booked is not None:
         when = booked.local_start
         raise Conflict(
-            f"You already have a first session on {when:%A, %B} {when.day} at {when:%H:%M}. Move it instead.",
+            f"You already have a first session on {when:%A, %B} {when.day} at {clock_text(when)}. Move it instead.",
             extra={"appointment": booked.pk},
         )
     location = selectors.booking_location(therapist=therapist, start=start)

@@ -21,6 +21,7 @@ from apps.audit.services import access_log_write
 from apps.core import clock
 from apps.core.errors import ApplicationError, Conflict, InvalidTransition, Unprocessable
 from apps.core.links import absolute_url
+from apps.core.when import clock_text
 from apps.notifications.outbox import patient_notice_enqueue
 from apps.patients.models import PatientStatus
 from apps.patients.services import patient_in_care_hold
@@ -49,7 +50,7 @@ def _slot_context(offer: SlotOffer) -> dict:
     return {
         "therapist_name": slot.therapist.full_name,
         "weekday": Weekday(slot.weekday).label,
-        "start_time": slot.local_start_time.strftime("%H:%M"),
+        "start_time": clock_text(slot.local_start_time),
         "first_date": first.isoformat(),
         "first_date_label": f"{first:%A, %B} {first.day}",
         "is_telehealth": slot.is_telehealth,

@@ -105,10 +105,14 @@
       now: function () {
         return new Date(clinicNowAtLoad + (Date.now() - loadedAt));
       },
-      eventTimeFormat: { hour: "2-digit", minute: "2-digit", hour12: false },
+      // Times as every page and message says them ("6:00 PM–6:45 PM", apps/core/when.py), not FullCalendar's "6p".
+      eventTimeFormat: { hour: "numeric", minute: "2-digit", hour12: true },
+      defaultRangeSeparator: "–",
+      // A week's columns by weekday and date in words ("Mon, Dec 7"): "Mon 12/7" is July 12 to a day-first reader.
+      dayHeaderFormat: { weekday: "short", month: "short", day: "numeric" },
       // A week's columns are narrow: the start time is enough there, the height shows the length.
       views: { timeGridWeek: { displayEventEnd: false } },
-      slotLabelFormat: { hour: "2-digit", minute: "2-digit", hour12: false },
+      slotLabelFormat: { hour: "numeric", minute: "2-digit", hour12: true },
       initialView: initialView,
       initialDate: el.dataset.initialDate,
       // On a phone the title takes the first line and the buttons wrap onto the next (see _styles.html).

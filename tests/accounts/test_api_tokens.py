@@ -7,12 +7,14 @@ import datetime as dt
 import pytest
 import time_machine
 from django.test import Client
+from django.utils import timezone
 from rest_framework.test import APIClient
 
 from apps.accounts.models import ApiToken, User
 from apps.accounts.services import api_token_create
 from apps.audit.models import AccessLog
 from apps.core import clock
+from apps.core.when import moment_text
 from apps.notes.services import process_note_create
 from tests.factories import PASSWORD, AppointmentFactory, api_token_for
 
@@ -44,6 +46,9 @@ def test_a_verified_user_creates_a_token_and_sees_its_secret_only_once(personas,
 
     listing = client.get("/accounts/tokens/").content.decode()
     assert "Nightly export" in listing and token.prefix in listing and secret not in listing
+    expires = timezone.localtime(token.expires_at)
+    assert f"<td>{moment_text(expires)}</td>" in listing, "dated and timed as every other list says it"
+    assert "a.m." not in listing and "p.m." not in listing
     assert _token_client(plaintext).get("/api/patients/").status_code == 200
     assert AccessLog.objects.filter(action="api_token_create", actor=personas.front_desk).exists()
 

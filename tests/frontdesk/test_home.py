@@ -15,6 +15,7 @@ from apps.billing.selectors.ledger import patient_balance
 from apps.billing.services.charges import charge_for_appointment_outcome
 from apps.core import clock
 from apps.core.money import money_text
+from apps.core.when import clock_text
 from apps.notifications.confirmations import appointment_confirm
 from apps.notifications.models import AppointmentConfirmation, ConfirmationSource, Message, MessageStatus
 from apps.notifications.outbox import message_enqueue
@@ -103,6 +104,18 @@ def test_arrivals_are_todays_sessions_in_time_order_without_cancelled_ones(perso
     assert response.context["day"].arrivals == [morning, afternoon]
 
 
+def test_the_days_times_read_as_every_other_page_says_them(personas, login):
+    """Arrivals, the sessions to settle and those to confirm say "5:00 PM–5:45 PM", as the session page, reminders
+    and the portal do, never the 24-hour "17:00"."""
+    today = _today()
+    _session(today, 17, therapist=personas.therapist, patient=personas.patient)
+    _session(today + dt.timedelta(days=1), 17)
+    body = _home(login, personas.front_desk).content.decode()
+    assert "5:00 PM–5:45 PM" in body
+    assert f"{today + dt.timedelta(days=1):%a} 5:00 PM" in body
+    assert "17:00" not in body and "17:45" not in body
+
+
 def test_across_offices_each_session_is_on_its_own_offices_day(personas, login):
     """9:30 PM in Pasadena is past midnight in New York: across all offices the desk still sees it with that day's
     arrivals (its office's day), and a Pasadena session early on the next New York day is not today's."""
@@ -138,7 +151,7 @@ def test_a_session_at_another_office_is_listed_unconfirmed_on_its_own_day_and_cl
     page = _home(login, personas.front_desk)
 
     assert session in page.context["day"].unconfirmed
-    label = f"{tomorrow:%a} 21:30 P"  # PST or PDT
+    label = f"{tomorrow:%a} 9:30 PM P"  # PST or PDT
     assert label in page.content.decode()
 
 
@@ -155,7 +168,7 @@ def test_arrivals_show_who_confirmed_how_and_when(personas, login):
     assert rows[by_link.pk][0] == "link"
     body = response.content.decode()
     at = clock.local_now()
-    assert f"by text reply, {at:%b} {at.day}, {at:%H:%M}" in body
+    assert f"by text reply, {at:%b} {at.day}, {clock_text(at)}" in body
     assert "by reminder link" in body
     assert body.count(">Not confirmed</span>") == 1
 
@@ -176,8 +189,8 @@ def test_at_another_office_the_confirmation_time_is_on_its_clock_like_every_time
     body = login(personas.front_desk).get(f"/?location={pasadena.pk}").content.decode()
 
     there, clinic = clock.in_zone(clock.now(), pacific), clock.local_now()
-    assert f"by text reply, {there:%b} {there.day}, {there:%H:%M}" in body
-    assert f"{clinic:%H:%M}" not in body.split("by text reply, ")[1][:20]
+    assert f"by text reply, {there:%b} {there.day}, {clock_text(there)}" in body
+    assert clock_text(clinic) not in body.split("by text reply, ")[1][:20]
 
 
 def test_a_session_already_held_is_not_called_unconfirmed_and_the_day_names_its_zone(personas, login):

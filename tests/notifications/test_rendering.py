@@ -111,7 +111,7 @@ def test_an_offers_deadline_is_told_in_the_clinics_named_zone_and_the_readers(te
         "patient_first_name": "Pat",
         "program_title": "TMS recovery group",
         "weekday": "Friday",
-        "start_time": "10:00",
+        "start_time": "10:00 AM",
         "deadline": "2026-03-13T18:00:00+00:00",  # 2:00 PM in New York
         "accept_url": "https://clinic.test/a",
         "decline_url": "https://clinic.test/d",

@@ -5,6 +5,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from apps.core import clock
+from apps.core.when import clock_text
 from apps.programs import selectors
 from apps.programs.services.seats import program_enroll
 from tests.factories import ServiceTypeFactory
@@ -60,6 +61,8 @@ def test_the_front_desk_is_warned_and_the_session_is_still_booked(personas, grou
     html = response.content.decode()
     assert "Session booked." in html
     assert "Pat Ient is in TMS recovery group, which meets at the same time" in html
+    there = timezone.localtime(meeting.start, meeting.zone)
+    assert f"({there:%a %b} {there.day}, {clock_text(there)})" in html, "the meeting's time as every page says it"
 
 
 def test_the_series_preview_marks_dates_that_overlap_the_group(personas, group, login):

@@ -42,7 +42,7 @@ def test_a_colliding_booking_names_the_appointment_it_collides_with(clinic):
     conflict = caught.value.extra["conflicting_appointment"]
     assert conflict["id"] == first.pk
     assert conflict["collides_on"] == ["therapist"]
-    assert caught.value.message == "The therapist already has a session on Mon Jun 1, 10:00–10:45."
+    assert caught.value.message == "The therapist already has a session on Mon Jun 1, 10:00 AM–10:45 AM."
 
 
 def test_room_and_patient_collisions_are_told_apart(clinic):
@@ -67,7 +67,7 @@ def test_back_to_back_bookings_are_fine(clinic):
 def test_booking_outside_working_hours_is_refused_with_the_hours(clinic):
     with pytest.raises(Unprocessable) as caught:
         book(clinic, start=at(MONDAY, 19, 30))
-    assert "outside" in caught.value.message and "08:00–20:00" in caught.value.message
+    assert "outside" in caught.value.message and "(8:00 AM–8:00 PM)" in caught.value.message
     assert "override_reason" in caught.value.fields
 
 

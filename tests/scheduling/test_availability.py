@@ -132,10 +132,10 @@ def test_time_off_reads_in_whole_days_or_with_its_times(clinic):
     assert time_off_when(off(at(MONDAY, 0), at(MONDAY + dt.timedelta(days=3), 0))) == (
         "Mon, Jun 1, 2026 – Wed, Jun 3, 2026"
     )
-    assert time_off_when(off(at(MONDAY, 13), at(MONDAY, 17))) == "Mon, Jun 1, 2026, 13:00–17:00"
-    assert time_off_when(off(at(MONDAY, 13), at(tuesday, 0))) == "Mon, Jun 1, 2026, from 13:00"
+    assert time_off_when(off(at(MONDAY, 13), at(MONDAY, 17))) == "Mon, Jun 1, 2026, 1:00 PM–5:00 PM"
+    assert time_off_when(off(at(MONDAY, 13), at(tuesday, 0))) == "Mon, Jun 1, 2026, from 1:00 PM"
     assert time_off_when(off(at(MONDAY, 13), at(tuesday + dt.timedelta(days=1), 0))) == (
-        "Mon, Jun 1, 2026 13:00 – the end of Tue, Jun 2, 2026"
+        "Mon, Jun 1, 2026 1:00 PM – the end of Tue, Jun 2, 2026"
     )
 
 

@@ -76,7 +76,7 @@ def test_the_overview_lists_every_therapist_for_the_front_desk_and_sends_a_thera
     page = login(clinic.front_desk).get(url)
     assert page.status_code == 200
     html = page.content.decode()
-    assert clinic.therapist.full_name in html and "Mon 08:00–20:00" in html
+    assert clinic.therapist.full_name in html and "Mon 8:00 AM–8:00 PM" in html
     own = login(clinic.therapist).get(url, {"therapist": clinic.other_therapist.pk})
     assert own.status_code == 302 and own.url == _page(clinic)
     chosen = login(clinic.admin).get(url, {"therapist": clinic.therapist.pk})
@@ -128,7 +128,7 @@ def test_time_off_is_added_in_whole_days_and_names_the_sessions_to_move(clinic, 
     off = TimeOff.objects.get(therapist=clinic.therapist)
     assert (off.start, off.end, off.reason) == (at(MONDAY, 0), at(MONDAY + dt.timedelta(days=2), 0), "Course")
     html = response.content.decode()
-    assert "Time off added." in html and "move or cancel them: Mon Jun 1, 10:00" in html
+    assert "Time off added." in html and "move or cancel them: Mon Jun 1, 10:00 AM" in html
     assert "Mon, Jun 1, 2026 – Tue, Jun 2, 2026" in html
 
 

@@ -9,6 +9,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from apps.core.when import clock_text
 from apps.notifications.confirmations import appointment_confirm
 from apps.scheduling import services
 from apps.scheduling.colors import PALETTE, therapist_color
@@ -87,7 +88,9 @@ def test_on_another_offices_calendar_the_confirmation_time_is_on_its_clock(clini
     week = {**WEEK, "location": office.pk}
     [event] = login(clinic.front_desk).get(reverse("scheduling:calendar_events"), week).json()
     there = clock.in_zone(clock.now(), office.zone)
-    assert event["extendedProps"]["confirmed"] == f"Confirmed by text reply, {there:%b} {there.day}, {there:%H:%M}"
+    assert (
+        event["extendedProps"]["confirmed"] == f"Confirmed by text reply, {there:%b} {there.day}, {clock_text(there)}"
+    )
 
 
 def test_a_session_moved_after_its_confirmation_is_no_longer_shown_confirmed(clinic, login, session):
@@ -150,4 +153,4 @@ def test_a_slot_booked_from_the_calendar_that_clashes_gets_the_usual_answer(clin
         },
     )
     assert response.status_code == 200
-    assert "The therapist already has a session on Mon Jun 1, 10:00–10:45." in (response.content.decode())
+    assert "The therapist already has a session on Mon Jun 1, 10:00 AM–10:45 AM." in (response.content.decode())

@@ -450,7 +450,7 @@ def test_the_front_desk_day_at_one_location_lists_only_its_arrivals(clinic, logi
     assert {a.pk for a in everywhere.context["day"].arrivals} == {here.pk, there.pk}
     # Every office's sessions on the clinic's clock; one elsewhere names its office and its own time there.
     content = everywhere.content.decode()
-    assert f"Redwood, West office · 15:00 {start.astimezone(LA).tzname()} there</span>" in content
+    assert f"Redwood, West office · 3:00 PM {start.astimezone(LA).tzname()} there</span>" in content
     assert "Willow, Main office</span>" in content and content.count(" there</span>") == 1
 
 

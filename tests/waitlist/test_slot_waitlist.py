@@ -85,7 +85,7 @@ def test_a_cancelled_series_offers_its_time_to_the_first_matching_person_in_line
     assert SlotRequest.objects.get(patient=second).status == "waiting"
     message = Message.objects.get(template="slot_offer", channel="email")
     assert message.patient == first
-    assert message.context["weekday"] == "Monday" and message.context["start_time"] == "10:00"
+    assert message.context["weekday"] == "Monday" and message.context["start_time"] == "10:00 AM"
     assert message.context["accept_url"].startswith("http")
 
 

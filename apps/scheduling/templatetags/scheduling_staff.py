@@ -8,6 +8,7 @@ from django import template
 
 from apps.core import clock
 from apps.core.time_zones import when_text
+from apps.core.when import clock_text
 from apps.scheduling import selectors, services
 
 register = template.Library()
@@ -36,17 +37,17 @@ def _day(day: dt.date) -> str:
 @register.filter
 def time_off_when(time_off) -> str:
     """Time off in words: whole days as "Mon, Jun 1, 2026 – Wed, Jun 3, 2026", with times when it starts or ends
-    within a day, on the clock they were typed on, named when it is not the clinic's ("from 13:00 PDT"). Whole
+    within a day, on the clock they were typed on, named when it is not the clinic's ("from 1:00 PM PDT"). Whole
     days name no clock: they are the day wherever the therapist works."""
     start, end, last = time_off.local_start, time_off.local_end, time_off.last_day
 
     def at(moment: dt.datetime) -> str:
-        return f"{moment:%H:%M} {moment:%Z}" if time_off.zone_differs else f"{moment:%H:%M}"
+        return f"{clock_text(moment)} {moment:%Z}" if time_off.zone_differs else clock_text(moment)
 
     if time_off.is_whole_days:
         return _day(last) if start.date() == last else f"{_day(start.date())} – {_day(last)}"
     if start.date() == end.date():
-        first = f"{start:%H:%M}" if f"{start:%Z}" == f"{end:%Z}" else at(start)  # the night clocks change
+        first = clock_text(start) if f"{start:%Z}" == f"{end:%Z}" else at(start)  # the night clocks change
         return f"{_day(start.date())}, {first}–{at(end)}"
     if start.date() == last:
         return f"{_day(last)}, from {at(start)}"

@@ -1,0 +1,39 @@
+"""{% load when %}: times and dates as apps.core.when says them, read on the page's clock as Django's own `time`
+and `date` filters read them (an instant on the zone the page is rendered in, one pinned to its office's zone by
+`clock.in_zone` on that office's clock)."""
+
+import datetime as dt
+
+from django import template
+from django.utils.timezone import template_localtime
+
+from apps.core.when import clock_span_text, clock_text, day_text, moment_text
+
+register = template.Library()
+
+
+@register.filter(expects_localtime=True)
+def clock(moment) -> str:
+    """{{ appointment.local_start|clock }} -> "6:00 PM"."""
+    return clock_text(moment) if isinstance(moment, dt.time | dt.datetime) else ""
+
+
+@register.filter(expects_localtime=True)
+def clock_span(start, end) -> str:
+    """{{ appointment.local_start|clock_span:appointment.local_end }} -> "6:00 PM–7:30 PM". The end is an
+    argument, which Django hands over as it is: it is read on the page's clock here, as the start already was."""
+    if not isinstance(start, dt.time | dt.datetime) or not isinstance(end, dt.time | dt.datetime):
+        return ""
+    return clock_span_text(start, template_localtime(end))
+
+
+@register.filter(expects_localtime=True)
+def day(value) -> str:
+    """{{ patient.date_of_birth|day }} -> "April 12, 1980"."""
+    return day_text(value) if isinstance(value, dt.date) else ""
+
+
+@register.filter(expects_localtime=True)
+def moment(value) -> str:
+    """{{ token.last_used_at|moment }} -> "Apr 12, 2026 6:00 PM"."""
+    return moment_text(value) if isinstance(value, dt.datetime) else ""
