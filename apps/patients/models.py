@@ -6,6 +6,7 @@ from django.db.models.functions import Upper
 
 from apps.core.models import TimeStampedModel
 from apps.core.time_zones import time_zone_known_trigger, zone_validate
+from apps.core.when import day_text
 
 from .validators import EARLIEST_BIRTH_DATE
 
@@ -157,7 +158,7 @@ class Patient(TimeStampedModel):
     def choice_label(self) -> str:
         """How staff tell one patient from another in a list to choose from (booking, series, enrolment, the API):
         name, date of birth and chart number, so two people of the same name are never confused."""
-        return f"{self.display_name} · born {self.date_of_birth:%m/%d/%Y} · chart {self.chart_number}"
+        return f"{self.display_name} · born {day_text(self.date_of_birth)} · chart {self.chart_number}"
 
     @property
     def legal_name(self) -> str:

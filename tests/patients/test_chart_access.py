@@ -155,3 +155,5 @@ def test_patient_search_matches_name_and_birth_date(personas, login):
     client = login(personas.front_desk)
     response = client.get("/patients/", {"q": personas.patient.date_of_birth.isoformat()})
     assert personas.patient.legal_last_name in response.content.decode()
+    born = personas.patient.date_of_birth
+    assert f"<td>{born:%B} {born.day}, {born.year}</td>" in response.content.decode(), "listed as the chart says it"

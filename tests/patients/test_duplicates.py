@@ -77,6 +77,7 @@ def test_the_page_lists_the_possible_duplicates_and_asks_before_creating(persona
     assert response.status_code == 409
     assert "This patient may already be registered" in body
     assert f'href="/patients/{rosa.pk}/"' in body and rosa.choice_label in body
+    assert "born March 4, 1979" in body and "03/04/1979" not in body, "a birth date no reader can misread"
     assert 'name="confirm_duplicate" value="yes"' in body and "Create anyway" in body
     assert 'value="QUINTERO ' in body  # what was typed stays in the form
     assert Patient.objects.count() == 3

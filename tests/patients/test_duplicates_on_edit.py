@@ -81,6 +81,7 @@ def test_the_edit_page_warns_as_the_new_patient_page_does_and_saves_when_confirm
     assert response.status_code == 409
     assert "This patient may already be registered" in body
     assert f'href="/patients/{rosa.pk}/"' in body and rosa.choice_label in body
+    assert "born March 4, 1979" in body and "03/04/1979" not in body, "a birth date no reader can misread"
     assert 'name="confirm_duplicate" value="yes"' in body and "Save anyway" in body
     assert 'value="QUINTERO ' in body  # what was typed stays in the form
     assert Patient.objects.get(pk=chart.pk).date_of_birth != BORN

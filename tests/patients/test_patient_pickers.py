@@ -9,6 +9,7 @@ import pytest
 from django import forms
 from django.apps import apps as django_apps
 
+from apps.core.when import day_text
 from apps.patients.forms import PatientChoiceField
 from apps.patients.models import Patient
 from apps.programs.forms import EnrollPatientForm
@@ -31,7 +32,7 @@ def namesakes(db):
 
 def test_the_label_names_the_patient_their_birth_date_and_chart(namesakes):
     older, younger = namesakes
-    assert older.choice_label == f"John Smith · born 07/02/1961 · chart {older.chart_number}"
+    assert older.choice_label == f"John Smith · born July 2, 1961 · chart {older.chart_number}"
     assert older.choice_label != younger.choice_label
 
 
@@ -81,7 +82,7 @@ def test_the_enrolment_and_slot_waitlist_forms_show_the_label(personas, namesake
 def test_the_booking_pages_show_birth_date_and_chart_number(personas, login, namesakes, url):
     body = login(personas.front_desk).get(url).content.decode()
     for patient in namesakes:
-        assert f"born {patient.date_of_birth:%m/%d/%Y} · chart {patient.chart_number}" in body
+        assert f"born {day_text(patient.date_of_birth)} · chart {patient.chart_number}" in body
 
 
 def test_the_api_gives_the_same_label(personas, login, namesakes):
