@@ -37,10 +37,6 @@ class ZoneKeptMixin:
             field.choices = [*field.choices, (kept, zone_label(kept))]
 
 
-# Digits with at most one decimal point, and a sign (a negative amount is refused by the minimum, in its words).
-AMOUNT_TYPED = re.compile(r"[-+]?(\d+(\.\d*)?|\.\d+)")
-
-
 class ClockInput(forms.TimeInput):
     """The browser's time picker, filled in hours and minutes ("13:00") as it is typed: Django's default fills it
     with seconds ("13:00:00"), which the picker then shows and asks for, on a form that changes a saved time."""
@@ -49,6 +45,10 @@ class ClockInput(forms.TimeInput):
 
     def __init__(self, attrs=None):
         super().__init__(attrs, format="%H:%M")
+
+
+# Digits with at most one decimal point, and a sign (a negative amount is refused by the minimum, in its words).
+AMOUNT_TYPED = re.compile(r"[-+]?(\d+(\.\d*)?|\.\d+)")
 
 
 class MoneyField(forms.DecimalField):
