@@ -11,11 +11,13 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from apps.accounts.api_permissions import StaffVerifiedMFA
+from apps.accounts.models import User
 from apps.accounts.roles import Role
 from apps.audit.services import access_log_write
 from apps.core.api_lookups import MAX_ID_DIGITS, object_id
 from apps.core.errors import NotFound
 from apps.patients.models import Patient
+from apps.scheduling.models import ServiceType
 
 from . import pricing
 from .models import (
@@ -43,6 +45,7 @@ from .services.assessments import (
 )
 from .services.checkout import provider_event_apply
 from .services.diagnoses import diagnoses_confirm
+from .services.estimates import gfe_issue_on_request
 from .services.payments import payment_record
 from .throttles import QuoteThrottle
 from .uploads import validate_proof_of_income
@@ -459,9 +462,28 @@ class EstimateOutput(serializers.ModelSerializer):
         return replacement.pk if replacement else None
 
 
+class EstimateRequestInput(serializers.Serializer):
+    """An estimate a patient asked for. Unknown ids are a 400; what the clinic cannot estimate (a group or retired
+    service, a provider of another discipline, a period or count out of bounds, no fee) a 422 naming the field."""
+
+    patient = serializers.PrimaryKeyRelatedField(queryset=Patient.objects.all())
+    service_type = serializers.PrimaryKeyRelatedField(queryset=ServiceType.objects.all())
+    therapist = serializers.PrimaryKeyRelatedField(
+        queryset=User.objects.select_related("therapist_profile"),
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text="Leave empty when the clinic will assign one.",
+    )
+    expected_count = serializers.IntegerField(help_text="Expected sessions in the period, at most one a day.")
+    period_start = serializers.DateField(help_text="From today to a year ahead.")
+    period_end = serializers.DateField(help_text="On or after the start, within 12 months of it.")
+
+
 class EstimateViewSet(viewsets.ReadOnlyModelViewSet):
     """Good Faith Estimates: billing, admins and the front desk read every patient's (`?patient=` for one), a
-    patient their own. The same selector feeds the staff and portal pages."""
+    patient their own, and the first three issue one a patient asked for. The same selector feeds the staff and
+    portal pages, and the same service issues from the account page."""
 
     serializer_class = EstimateOutput
     queryset = GoodFaithEstimate.objects.none()  # typed for the schema; get_queryset scopes to the user
@@ -484,6 +506,16 @@ class EstimateViewSet(viewsets.ReadOnlyModelViewSet):
     @extend_schema(parameters=[OpenApiParameter("patient", int, description="Only this patient's estimates")])
     def list(self, request, *args, **kwargs):
         return super().list(request, *args, **kwargs)
+
+    @extend_schema(request=EstimateRequestInput, responses={201: EstimateOutput})
+    def create(self, request):
+        """Issue the Good Faith Estimate a patient asked for, priced as booking the same care would be."""
+        if not request.user.has_perm("billing.issue_estimate"):
+            raise PermissionDenied
+        data = EstimateRequestInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        estimate = gfe_issue_on_request(actor=request.user, **data.validated_data)
+        return Response(EstimateOutput(estimate).data, status=201)
 
 
 class DiagnosisOutput(serializers.Serializer):

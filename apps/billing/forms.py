@@ -5,6 +5,7 @@ from django import forms
 from apps.core.dates import REPORT_DATES
 from apps.core.forms import MoneyField, PeriodForm
 from apps.scheduling.models import Location
+from apps.scheduling.selectors import active_therapists, individual_service_types
 
 from .models import AdjustmentKind, PaymentMethod
 from .services.assessments import EFFECTIVE_FROM_REACH
@@ -133,6 +134,25 @@ class PackageSellForm(forms.Form):
 
         super().__init__(*args, **kwargs)
         self.fields["offering"].queryset = offerings_on_sale(patient=patient)
+
+
+class EstimateRequestForm(forms.Form):
+    """What a patient asks an estimate for. The service checks the rest (the period, the count, the provider's
+    discipline), for the page and the API alike."""
+
+    service_type = forms.ModelChoiceField(queryset=None, label="Service", empty_label=None)
+    therapist = forms.ModelChoiceField(
+        queryset=None, required=False, empty_label="Not chosen yet", label="Therapist (optional)"
+    )
+    expected_count = forms.IntegerField(label="Expected sessions", initial=12)
+    period_start = forms.DateField(label="From", widget=forms.DateInput(attrs={"type": "date"}))
+    period_end = forms.DateField(label="To", widget=forms.DateInput(attrs={"type": "date"}))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["service_type"].queryset = individual_service_types()
+        self.fields["therapist"].queryset = active_therapists()
+        self.fields["therapist"].label_from_instance = lambda user: user.full_name
 
 
 class PackageRefundForm(forms.Form):

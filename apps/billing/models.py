@@ -643,6 +643,7 @@ class EstimateReason(models.TextChoices):
     INTAKE_BOOKED = "intake_booked", "Intake booked"
     FEE_CLASS_CHANGED = "fee_class_changed", "Fee class changed"
     SESSION_MOVED = "session_moved", "Session moved online"
+    PATIENT_REQUESTED = "patient_requested", "Requested by the patient"
 
 
 class GoodFaithEstimate(models.Model):

@@ -36,3 +36,5 @@ rules.add_perm("billing.view_diagnoses", is_billing_office)
 rules.add_perm("billing.issue_superbill", is_billing_office)
 # Good Faith Estimates of any patient: the staff who see ledgers. A patient reads their own in the portal.
 rules.add_perm("billing.view_estimates", is_billing_office | is_front_desk)
+# Issuing one when a patient asks is a desk task, as reading them is; it posts nothing to the ledger.
+rules.add_perm("billing.issue_estimate", is_billing_office | is_front_desk)

@@ -13,6 +13,7 @@ urlpatterns = [
     path("patients/<int:pk>/diagnoses/", views.diagnoses_set, name="diagnoses_set"),
     path("patients/<int:pk>/diagnoses/confirm/", views.diagnoses_confirm, name="diagnoses_confirm"),
     path("patients/<int:pk>/statements/", views.statement_issue, name="statement_issue"),
+    path("patients/<int:pk>/estimates/", views.estimate_request, name="estimate_request"),
     path("patients/<int:pk>/superbill/", views.superbill, name="superbill"),
     path("patients/<int:pk>/packages/sell/", package_views.package_sell, name="package_sell"),
     path("packages/<int:pk>/refund/", package_views.package_refund_view, name="package_refund"),

@@ -31,6 +31,7 @@ from .forms import (
     AgingForm,
     ApproveForm,
     DiagnosisForm,
+    EstimateRequestForm,
     FeeScheduleForm,
     GuidelineForm,
     PackageSellForm,
@@ -76,6 +77,7 @@ from .services import payments, statements
 from .services.assessments import assessment_approve, assessment_reject
 from .services.common import positive_money
 from .services.configuration import fee_schedule_set, guideline_set, scale_schedule_save
+from .services.estimates import gfe_issue_on_request
 from .services.payments import adjustment_post, payment_record
 from .services.plans import payment_plan_cancel, payment_plan_create, plan_cancel_refusal_raise
 from .throttles import quote_throttled
@@ -154,6 +156,9 @@ def patient_ledger(request, pk):
         "statements": issued,
         "last_month_statement": next((s for s in issued if s.period_start == _last_month()), None),
         "estimates": estimates_visible_to(user=user).filter(patient=patient),
+        "estimate_form": EstimateRequestForm(auto_id="estimate_%s")
+        if user.has_perm("billing.issue_estimate")
+        else None,
         "payment_form": PaymentForm() if user.has_perm("billing.record_payment") else None,
         "adjustment_form": AdjustmentForm(auto_id="adjustment_%s")
         if user.has_perm("billing.post_adjustment")
@@ -397,6 +402,31 @@ def statement_issue(request, pk):
         )
     else:
         messages.success(request, f"Statement for {statement.period_start:%B %Y} issued.")
+    return redirect("billing:patient_ledger", pk=patient.pk)
+
+
+@login_required
+@require_POST
+def estimate_request(request, pk):
+    """Issue the Good Faith Estimate a patient asked for, and say what it came to."""
+    # Refused before the patient is looked up: a therapist or a patient learns nothing of the account.
+    permission_require(request.user, "billing.issue_estimate")
+    patient = _ledger_patient(request, pk)
+    estimate = _post_form(
+        request,
+        EstimateRequestForm,
+        "billing.issue_estimate",
+        None,
+        lambda data: gfe_issue_on_request(actor=request.user, patient=patient, **data),
+    )
+    if estimate is not None:
+        # The notice goes by email only (gfe_notice_build): without an address the desk hands over the PDF.
+        delivery = (
+            "The patient is emailed a link to it."
+            if patient.email
+            else "The patient has no email address on file: print the PDF for them."
+        )
+        messages.success(request, f"Good Faith Estimate issued: {money_text(estimate.total)}. {delivery}")
     return redirect("billing:patient_ledger", pk=patient.pk)
 
 

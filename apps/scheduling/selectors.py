@@ -486,7 +486,7 @@ def location_chosen(value) -> Location | None:
 
 
 def active_therapist(*, therapist_id) -> User | None:
-    return User.objects.filter(pk=therapist_id, groups__name=Role.THERAPIST, is_active=True).first()
+    return active_therapists().filter(pk=therapist_id).first()
 
 
 def therapists_with_availability(*, since: dt.datetime) -> list[User]:
@@ -564,6 +564,21 @@ def therapist_working_hours(*, therapist) -> list[WorkingHours]:
 
 def therapist_time_off_ahead(*, therapist, since: dt.datetime) -> list[TimeOff]:
     return list(TimeOff.objects.filter(therapist=therapist, end__gt=since).order_by("start"))
+
+
+def individual_service_types():
+    """The services in use that one patient is booked for (a group meeting has no single patient: members join
+    through its program)."""
+    return ServiceType.objects.filter(is_active=True, is_group=False).order_by("code")
+
+
+def active_therapists():
+    """Therapists in practice, with their profiles (their discipline, licence and NPI)."""
+    return (
+        User.objects.filter(groups__name=Role.THERAPIST, is_active=True)
+        .select_related("therapist_profile")
+        .order_by("last_name", "first_name")
+    )
 
 
 def service_type_lasting(*, minutes: int) -> ServiceType | None:

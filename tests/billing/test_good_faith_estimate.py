@@ -363,6 +363,7 @@ def test_the_notice_carries_nothing_of_other_patients(personas, fee_config):
     assert set(mine.context) == {
         "patient_first_name",
         "reissued",
+        "requested",
         "period_start",
         "period_end",
         "total",

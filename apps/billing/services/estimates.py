@@ -11,8 +11,10 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
+from apps.accounts.disciplines import discipline_of
 from apps.accounts.models import User
 from apps.core import clock
+from apps.core.dates import DateReach, years_from
 from apps.core.errors import Unprocessable
 from apps.core.links import absolute_url
 from apps.core.models import ClinicSettings
@@ -21,12 +23,13 @@ from apps.core.transitions import actor_or_none
 from apps.notifications.models import Message
 from apps.notifications.outbox import messages_enqueue, patient_notice_build
 from apps.scheduling.models import Appointment
-from apps.scheduling.selectors import service_types_by_id
+from apps.scheduling.selectors import active_therapists, individual_service_types, service_types_by_id
 from apps.scheduling.services import INTAKE_CPT, series_dates
 
 from .. import pricing
 from ..models import EstimateReason, GoodFaithEstimate
 from ..selectors.estimates import estimates_current, patients_with_estimates_past_expiry
+from .common import patient_lock
 
 logger = logging.getLogger(__name__)
 
@@ -44,6 +47,7 @@ def gfe_notice_build(*, estimate: GoodFaithEstimate) -> list[Message]:
         key=f"good_faith_estimate:{estimate.pk}:issued",
         context={
             "reissued": estimate.replaces_id is not None,
+            "requested": estimate.reason == EstimateReason.PATIENT_REQUESTED,
             "period_start": estimate.period_start.isoformat(),
             "period_end": estimate.period_end.isoformat(),
             "total": str(estimate.total),
@@ -284,3 +288,86 @@ def gfe_issue_for_booking(
         service_types={series.service_type_id: series.service_type},
         therapists={series.therapist_id: series.therapist},
     )
+
+
+# A requested estimate covers care from today to a year ahead: one asked for further out would price it at fees and
+# a class that will have changed by then.
+REQUEST_START_REACH = DateReach(years_back=0, years_ahead=1)
+
+
+def _request_refusal_raise(
+    *, service_type, therapist, expected_count: int, period_start: dt.date, period_end: dt.date
+) -> None:
+    """Refuse what a requested estimate cannot honestly price, naming the field."""
+
+    def refuse(field: str, message: str):
+        raise Unprocessable(message, fields={field: [message]})
+
+    if not individual_service_types().filter(pk=service_type.pk).exists():
+        refuse("service_type", f"{service_type.name} is not an individual service the clinic offers now.")
+    if therapist is not None:
+        if not active_therapists().filter(pk=therapist.pk).exists():
+            refuse("therapist", "Choose an active therapist, or leave the therapist open.")
+        if discipline_of(therapist) != service_type.discipline:
+            refuse(
+                "therapist",
+                f"{therapist.full_name} does not give {service_type.name}: it needs a "
+                f"{service_type.get_discipline_display().lower()} provider.",
+            )
+    REQUEST_START_REACH.require(period_start, field="period_start")
+    if period_end < period_start:
+        refuse("period_end", "The period ends before it starts.")
+    if period_end >= years_from(period_start, 1):
+        refuse("period_end", "An estimate covers at most 12 months; ask for a later one when this one runs out.")
+    days = (period_end - period_start).days + 1
+    if expected_count < 1:
+        refuse("expected_count", "Expect at least one session.")
+    if expected_count > days:
+        refuse("expected_count", f"At most one session a day: {days} in this period.")
+
+
+@transaction.atomic
+def gfe_issue_on_request(
+    *,
+    actor,
+    patient,
+    service_type,
+    therapist,
+    expected_count: int,
+    period_start: dt.date,
+    period_end: dt.date,
+) -> GoodFaithEstimate:
+    """Issue the Good Faith Estimate a patient (or someone about to become one) asked for: `expected_count`
+    sessions of `service_type` between the two dates, with `therapist` or with whoever the clinic assigns (None).
+
+    Priced by `gfe_issue`, as a booking is, at the fee of the first expected day (what its charge will post, as an
+    intake's booking does). Unlike a booking, which books without an estimate while the clinic has no fee for the
+    service, a request that cannot be priced is refused with a message: the patient is waiting for an answer.
+
+    The patient's row is locked before the class is read, as an approval that re-issues their running estimates
+    locks it: an estimate priced at the class an approval is replacing would otherwise escape the re-issue."""
+    patient = patient_lock(patient)
+    _request_refusal_raise(
+        service_type=service_type,
+        therapist=therapist,
+        expected_count=expected_count,
+        period_start=period_start,
+        period_end=period_end,
+    )
+    estimate = gfe_issue(
+        actor=actor,
+        patient=patient,
+        services=[EstimatedService(service_type.pk, therapist.pk if therapist else None, expected_count)],
+        period_start=period_start,
+        period_end=period_end,
+        reason=EstimateReason.PATIENT_REQUESTED,
+        on=period_start,
+        service_types={service_type.pk: service_type},
+        therapists={therapist.pk: therapist} if therapist else {},
+    )
+    if estimate is None:
+        message = (
+            f"The clinic has no fee for {service_type.name} on {period_start:%B %-d, %Y}, so no estimate can be given."
+        )
+        raise Unprocessable(message, fields={"service_type": ["No fee configured."]})
+    return estimate
