@@ -127,5 +127,6 @@ def self_booking_move(*, actor, appointment: Appointment, start: dt.datetime) ->
             period_start=day,
             period_end=day,
             reason=EstimateReason.SESSION_MOVED,
+            on=day,  # the fee its charge will post
         )
     return moved

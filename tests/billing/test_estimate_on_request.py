@@ -360,3 +360,36 @@ def test_the_api_refuses_an_unknown_patient(personas, fee_config, login):
     response = login(personas.billing, api=True).post("/api/good-faith-estimates/", data, format="json")
     assert response.status_code == 400
     assert "patient" in response.json()["error"]["fields"]
+
+
+def test_a_series_starting_after_a_scheduled_fee_rise_is_estimated_at_the_new_fee(personas, fee_config):
+    """The session fee rises to $220 in three days; a weekly series starting in a week is charged $220 a session,
+    so its estimate says $220 a session, as an estimate asked for the same care does."""
+    service = fee_config["90834"]
+    fee_schedule_set(
+        actor=personas.billing, service_type=service, full_fee=Decimal("220"), effective_from=_today() + dt.timedelta(3)
+    )
+    first = _today() + dt.timedelta(days=7)
+    series_book(
+        actor=personas.front_desk,
+        therapist=personas.therapist,
+        patient=personas.patient,
+        service_type=service,
+        first_date=first,
+        local_start_time=dt.time(10, 0),
+        is_telehealth=True,
+        override_reason="Extra hours agreed",
+        occurrence_count=4,
+    )
+    booked = GoodFaithEstimate.objects.get(patient=personas.patient, reason=EstimateReason.SERIES_BOOKED)
+    assert booked.total == Decimal("880.00")
+    asked = gfe_issue_on_request(
+        actor=personas.front_desk,
+        patient=personas.patient,
+        service_type=service,
+        therapist=personas.therapist,
+        expected_count=4,
+        period_start=booked.period_start,
+        period_end=booked.period_end,
+    )
+    assert asked.lines == booked.lines

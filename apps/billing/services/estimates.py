@@ -283,6 +283,7 @@ def gfe_issue_for_booking(
         period_start=dates[0],
         period_end=dates[-1],
         reason=EstimateReason.SERIES_BOOKED,
+        on=dates[0],  # the fee its first charge will post: a fee change scheduled before it is already known
         clinic=clinic,
         # The booking loaded both (the therapist with their profile, for the reduced-fee cap).
         service_types={series.service_type_id: series.service_type},
