@@ -1,12 +1,11 @@
 """The ledger refuses the impossible: no adjustment beyond what it adjusts, no payment beyond the balance unless it
 is recorded as a credit on account. The services answer 422 with a message; the database refuses the same rows."""
 
-import threading
 from decimal import Decimal
 
 import pytest
 import time_machine
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, transaction
 
 from apps.billing.models import Adjustment, Payment
 from apps.billing.selectors.ledger import patient_balance
@@ -17,7 +16,7 @@ from apps.billing.services.statements import statement_issue
 from apps.core import clock
 from apps.core.errors import Unprocessable
 
-from .helpers import past_appointment
+from .helpers import at_once, past_appointment
 
 pytestmark = pytest.mark.django_db
 
@@ -205,28 +204,6 @@ def test_the_database_refuses_rows_that_bypass_the_services(owing, personas):
     assert patient_balance(patient=personas.patient) == Decimal("-3950.00")
 
 
-def _at_once(*actions):
-    """Run the actions in threads released together; each returns what it returned or the exception it raised."""
-    barrier = threading.Barrier(len(actions))
-    results = [None] * len(actions)
-
-    def run(index, action):
-        try:
-            barrier.wait()
-            results[index] = action()
-        except Exception as exc:
-            results[index] = exc
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(i, a)) for i, a in enumerate(actions)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return results
-
-
 @pytest.mark.django_db(transaction=True)
 def test_two_payments_at_once_cannot_overpay_together(personas, fee_config):
     _owe_1050(personas.patient, fee_config)
@@ -234,7 +211,7 @@ def test_two_payments_at_once_cannot_overpay_together(personas, fee_config):
     def pay():
         return payment_record(actor=personas.front_desk, patient=personas.patient, method="cash", amount="600")
 
-    results = _at_once(pay, pay)
+    results = at_once(pay, pay)
     assert sorted(type(r).__name__ for r in results) == ["Payment", "Unprocessable"]
     assert patient_balance(patient=personas.patient) == Decimal("450.00")
 
@@ -247,7 +224,7 @@ def test_two_raw_write_offs_at_once_are_checked_one_after_the_other_by_the_datab
         with transaction.atomic():
             return _raw_adjustment(personas.patient, "600")
 
-    results = _at_once(write_off, write_off)
+    results = at_once(write_off, write_off)
     assert sorted(type(r).__name__ for r in results) == ["Adjustment", "IntegrityError"]
     assert patient_balance(patient=personas.patient) == Decimal("450.00")
 
