@@ -1,3 +1,4 @@
+import uuid
 from decimal import Decimal
 
 from django import forms
@@ -41,7 +42,27 @@ class RejectForm(forms.Form):
     reason = forms.CharField(max_length=300, widget=forms.TextInput)
 
 
+class KeptOnBackInput(forms.HiddenInput):
+    """A hidden value that comes back with the values typed into its form when the browser goes Back to the page
+    (with js/kept-on-back.js). Staff pages are not kept (no-store): Back loads the page anew, and the browser puts
+    back what was typed into text fields, never a type="hidden" input's value."""
+
+    input_type = "text"
+    is_hidden = True  # listed with the hidden fields: no label
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs={"hidden": True, "data-kept-on-back": "", **(attrs or {})})
+
+
 class PaymentForm(forms.Form):
+    # One per showing of the form, kept when it comes back refused and on Back: however often it is sent, it records
+    # one payment.
+    submission_key = forms.UUIDField(
+        label="This form",
+        required=False,
+        widget=KeptOnBackInput,
+        error_messages={"invalid": "is out of date: reload the page and enter the payment again."},
+    )
     method = forms.ChoiceField(
         choices=[(m.value, m.label) for m in (PaymentMethod.CASH, PaymentMethod.CHECK, PaymentMethod.CARD_PRESENT)]
     )
@@ -58,6 +79,11 @@ class PaymentForm(forms.Form):
         required=False,
         help_text="Only payments made against the plan count toward its instalments.",
     )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not self.is_bound:
+            self.initial["submission_key"] = uuid.uuid4()
 
 
 class AdjustmentForm(forms.Form):

@@ -360,6 +360,15 @@ class Payment(models.Model):
         "charges use up.",
     )
     recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+")
+    submission_key = models.UUIDField(
+        null=True,
+        blank=True,
+        editable=False,
+        help_text="The desk form or API request that recorded it: sent again, it answers this payment, not a new one.",
+    )
+
+    # True on the payment `payment_record` answers for a submission sent again: the row its first sending recorded.
+    replayed = False
 
     class Meta:
         ordering = ["received_at", "id"]
@@ -376,6 +385,11 @@ class Payment(models.Model):
                 fields=["provider", "provider_reference"],
                 condition=~Q(provider_reference=""),
                 name="one_row_per_provider_reference",
+            ),
+            models.UniqueConstraint(
+                fields=["submission_key"],
+                condition=Q(submission_key__isnull=False),
+                name="one_payment_per_submission",
             ),
         ]
         triggers = [PROTECT_POSTED, PAYMENT_WITHIN_BALANCE]

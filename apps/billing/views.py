@@ -14,7 +14,7 @@ from django.views.decorators.http import require_POST
 
 from apps.audit.services import access_log_write
 from apps.core import clock
-from apps.core.errors import ApplicationError, Unprocessable
+from apps.core.errors import ApplicationError, Conflict, Unprocessable
 from apps.core.forms import form_errors_text
 from apps.core.models import ClinicSettings
 from apps.core.money import money_text
@@ -126,7 +126,11 @@ def _ledger_patient(request, pk) -> Patient:
 @login_required
 def patient_ledger(request, pk):
     """One patient's account. Income figures only for the billing office; the front desk sees the class."""
-    patient = _ledger_patient(request, pk)
+    return _ledger_page(request, _ledger_patient(request, pk))
+
+
+def _ledger_page(request, patient: Patient, *, payment_form: PaymentForm | None = None, status: int = 200):
+    """The account page; with `payment_form`, a refused payment shown again as it was sent."""
     user = request.user
     sees_income = user.has_perm("billing.view_income")
     access_log_write(actor=user, action="billing_ledger_view", subject=patient, patient_id=patient.pk)
@@ -159,7 +163,7 @@ def patient_ledger(request, pk):
         "estimate_form": EstimateRequestForm(auto_id="estimate_%s")
         if user.has_perm("billing.issue_estimate")
         else None,
-        "payment_form": PaymentForm() if user.has_perm("billing.record_payment") else None,
+        "payment_form": payment_form or (PaymentForm() if user.has_perm("billing.record_payment") else None),
         "adjustment_form": AdjustmentForm(auto_id="adjustment_%s")
         if user.has_perm("billing.post_adjustment")
         else None,
@@ -178,7 +182,7 @@ def patient_ledger(request, pk):
         "can_refund": user.has_perm("billing.refund_payment"),
         "can_issue": user.has_perm("billing.issue_statement"),
     }
-    return render(request, "billing/patient_ledger.html", context)
+    return render(request, "billing/patient_ledger.html", context, status=status)
 
 
 def _post_form(request, form_class, perm, patient, action, *, success: str = ""):
@@ -211,18 +215,27 @@ def _payment_record(actor, patient, *, toward_plan: bool, **data):
 @login_required
 @require_POST
 def payment_create(request, pk):
+    """Record the payment the ledger's form sends, then show its receipt. Refused, the page comes back with the form
+    as it was sent, its submission key with it, so that the corrected form is still the one submission; sent again
+    once recorded, it shows the receipt of the payment it recorded."""
     patient = _ledger_patient(request, pk)
-    payment = _post_form(
-        request,
-        PaymentForm,
-        "billing.record_payment",
-        None,
-        lambda data: _payment_record(request.user, patient, **data),
-    )
-    if payment is not None:
+    permission_require(request.user, "billing.record_payment")
+    form = PaymentForm(request.POST)
+    try:
+        if not form.is_valid():
+            raise Unprocessable(form_errors_text(form))
+        payment = _payment_record(request.user, patient, **form.cleaned_data)
+    except Conflict as exc:  # the key recorded another payment: a fresh form, with a key of its own, for this one
+        messages.error(request, exc.message)
+        return redirect("billing:patient_ledger", pk=patient.pk)
+    except ApplicationError as exc:
+        messages.error(request, exc.message)
+        return _ledger_page(request, patient, payment_form=form, status=exc.status)
+    if payment.replayed:
+        messages.success(request, f"This payment was already recorded, receipt {payment.receipt_number}.")
+    else:
         messages.success(request, f"Payment recorded, receipt {payment.receipt_number}.")
-        return redirect("billing:receipt", pk=payment.pk)
-    return redirect("billing:patient_ledger", pk=patient.pk)
+    return redirect("billing:receipt", pk=payment.pk)
 
 
 def _ledger_post_view(

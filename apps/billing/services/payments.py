@@ -7,7 +7,7 @@ import logging
 import uuid
 from decimal import Decimal
 
-from django.db import connection, transaction
+from django.db import IntegrityError, connection, transaction
 
 from apps.core import clock
 from apps.core.errors import Conflict, InvalidTransition, Unprocessable
@@ -46,6 +46,25 @@ def receipt_number_next() -> str:
     return f"R{number:07d}"
 
 
+def _submission_recorded(*, submission_key, patient, method: str, amount: Decimal, reference: str) -> Payment | None:
+    """The payment an earlier sending of this submission recorded, marked as replayed, or None when it recorded
+    none. The same key with another patient, method, amount or reference is not the same submission: refused
+    (409), naming the receipt only when it is on this patient's account."""
+    payment = Payment.objects.filter(submission_key=submission_key).first()
+    if payment is None:
+        return None
+    new_payment = "A different payment needs a new submission: a freshly loaded form, or a new Idempotency-Key."
+    if payment.patient_id != patient.pk:
+        raise Conflict(f"This submission already recorded a payment on another patient's account. {new_payment}")
+    if (payment.method, payment.amount, payment.reference) != (method, amount, reference):
+        raise Conflict(
+            f"This submission already recorded receipt {payment.receipt_number} "
+            f"({payment.get_method_display().lower()}, {money_text(payment.amount)}). {new_payment}"
+        )
+    payment.replayed = True
+    return payment
+
+
 @transaction.atomic
 def payment_record(
     *,
@@ -58,19 +77,36 @@ def payment_record(
     received_at: dt.datetime | None = None,
     credit_on_account: bool = False,
     plan: PaymentPlan | None = None,
+    submission_key: uuid.UUID | None = None,
 ) -> Payment:
     """Record a payment taken at the front desk (cash, check, card present). A receipt number is issued.
 
     A payment above the balance is refused unless `credit_on_account` says to keep the excess as the patient's
     credit (the next charges use it up); only then is the payment marked as a credit. A payment made against the
     patient's active `plan` counts toward it, and completes the plan once the plan's total is paid.
+
+    One `submission_key` (the desk form's, or the API's Idempotency-Key) records at most one payment: sent again,
+    it answers the payment it recorded (`replayed` set) without recording another; with another patient, method,
+    amount or reference it is refused (409).
     """
     if method not in {PaymentMethod.CASH, PaymentMethod.CHECK, PaymentMethod.CARD_PRESENT}:
         raise Unprocessable("Record cash, check or card-present payments here.", fields={"method": ["Not allowed."]})
     if method == PaymentMethod.CHECK and not reference.strip():
         raise Unprocessable("Enter the check number.", fields={"reference": ["Required for a check."]})
     amount = positive_money(amount, "amount")
+    reference = reference.strip()
     patient_lock(patient)
+    # Before the balance check: after the first sending the balance is lower, and the same payment sent again
+    # must answer that payment, not be refused as more than is owed.
+    sent_again = {
+        "submission_key": submission_key,
+        "patient": patient,
+        "method": method,
+        "amount": amount,
+        "reference": reference,
+    }
+    if submission_key is not None and (recorded := _submission_recorded(**sent_again)) is not None:
+        return recorded
     balance = patient_balance(patient=patient)
     if amount > balance and not credit_on_account:
         owed = f"{money_text(balance)} is owed" if balance > 0 else "nothing is owed"
@@ -83,18 +119,27 @@ def payment_record(
         plan = PaymentPlan.objects.select_for_update().get(pk=plan.pk)
     if plan is not None and (plan.patient_id != patient.pk or plan.status != PlanStatus.ACTIVE):
         raise Unprocessable("That is not this patient's active payment plan.", fields={"plan": ["Not active."]})
-    payment = Payment.objects.create(
-        patient=patient,
-        method=method,
-        amount=amount,
-        reference=reference.strip(),
-        note=note.strip(),
-        received_at=received_at or clock.now(),
-        receipt_number=receipt_number_next(),
-        credit_on_account=amount > balance,
-        plan=plan,
-        recorded_by=actor_or_none(actor),
-    )
+    try:
+        with transaction.atomic():  # a savepoint, so that a key taken meanwhile can still be read below
+            payment = Payment.objects.create(
+                patient=patient,
+                method=method,
+                amount=amount,
+                reference=reference,
+                note=note.strip(),
+                received_at=received_at or clock.now(),
+                receipt_number=receipt_number_next(),
+                credit_on_account=amount > balance,
+                plan=plan,
+                recorded_by=actor_or_none(actor),
+                submission_key=submission_key,
+            )
+    except IntegrityError:
+        # The patient's lock keeps two sendings to one account apart; the same key sent for another patient at the
+        # same moment is stopped by the key's unique constraint, and answered as if it had been seen above.
+        if submission_key is None or (recorded := _submission_recorded(**sent_again)) is None:
+            raise
+        return recorded
     plan_complete_if_paid(patient=patient)
     return payment
 
