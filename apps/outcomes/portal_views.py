@@ -7,6 +7,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from apps.core.errors import NotFound
+from apps.core.time_zones import zone_or_none
 from apps.core.views import form_call
 from apps.patients.portal import portal_patient
 
@@ -54,7 +55,11 @@ def journal(request):
     ):
         return redirect("portal:journal")
     entries = selectors.journal_entries_of(patient=patient)
-    return render(request, "outcomes/portal/journal.html", {"form": form, "entries": entries})
+    return render(
+        request,
+        "outcomes/portal/journal.html",
+        {"form": form, "entries": entries, "reader_zone": zone_or_none(patient.time_zone)},
+    )
 
 
 def _journal_form_saved(request, form, save) -> bool:
@@ -63,17 +68,18 @@ def _journal_form_saved(request, form, save) -> bool:
 
 
 def _own_entry(request, pk):
-    portal_patient(request, "portal.use_portal")
+    patient = portal_patient(request, "portal.use_portal")
     try:
-        return selectors.journal_entry_get_for(user=request.user, entry_id=pk, perm="outcomes.change_journal_entry")
+        entry = selectors.journal_entry_get_for(user=request.user, entry_id=pk, perm="outcomes.change_journal_entry")
     except NotFound as exc:
         raise Http404(exc.message) from exc
+    return entry, patient
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
 def journal_entry(request, pk):
-    _own_entry(request, pk)
+    _entry, patient = _own_entry(request, pk)
     entry, text = selectors.journal_entry_open(user=request.user, entry_id=pk)
     form = JournalEntryForm(request.POST or None, initial={"text": text, "share": entry.is_shared})
     if _journal_form_saved(
@@ -82,13 +88,17 @@ def journal_entry(request, pk):
         lambda text, share: services.journal_entry_update(actor=request.user, entry=entry, text=text, shared=share),
     ):
         return redirect("portal:journal")
-    return render(request, "outcomes/portal/journal_entry.html", {"form": form, "entry": entry})
+    return render(
+        request,
+        "outcomes/portal/journal_entry.html",
+        {"form": form, "entry": entry, "reader_zone": zone_or_none(patient.time_zone)},
+    )
 
 
 @login_required
 @require_POST
 def journal_entry_share(request, pk):
-    entry = _own_entry(request, pk)
+    entry, _patient = _own_entry(request, pk)
     shared = request.POST.get("shared") == "1"
     services.journal_entry_share(actor=request.user, entry=entry, shared=shared)
     messages.success(request, "Shared with your therapist." if shared else "No longer shared.")
@@ -98,7 +108,14 @@ def journal_entry_share(request, pk):
 @login_required
 @require_POST
 def journal_entry_delete(request, pk):
-    entry = _own_entry(request, pk)
+    entry, patient = _own_entry(request, pk)
+    if request.POST.get("confirmed") != "yes":
+        # The entry is gone for good once deleted (the patient's own writing, kept nowhere else): they confirm first.
+        return render(
+            request,
+            "outcomes/portal/journal_entry_delete.html",
+            {"entry": entry, "reader_zone": zone_or_none(patient.time_zone)},
+        )
     services.journal_entry_delete(actor=request.user, entry=entry)
     messages.success(request, "Entry deleted.")
     return redirect("portal:journal")

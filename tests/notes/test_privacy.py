@@ -97,7 +97,7 @@ def _requests(r) -> list[tuple[str, str, dict]]:
         (f"/api/measure-responses/{r['response'].pk}/review-flag/", {}),
         (f"/api/questionnaire-assignments/{r['response'].assignment_id}/answer/", {"answers": [1]}),
         (f"/portal/journal/{r['entry'].pk}/share/", {"shared": "0"}),
-        (f"/portal/journal/{r['entry'].pk}/delete/", {}),
+        (f"/portal/journal/{r['entry'].pk}/delete/", {"confirmed": "yes"}),
         (f"/notes/plans/{dp}/edit/", plan_form),
         (f"/notes/plans/{dp}/sign/", {"attest": "on"}),
         (f"/notes/patients/{p}/plans/new/", plan_form),

@@ -1,12 +1,16 @@
 """The patient's private journal: encrypted, theirs alone unless an entry is shared with the therapist."""
 
+import datetime as dt
+
 import pytest
+import time_machine
 from django.db import connection
 
 from apps.audit.models import AccessLog
 from apps.core.errors import Unprocessable
 from apps.outcomes import services
 from apps.outcomes.models import JournalEntry
+from apps.patients.models import Patient
 
 pytestmark = pytest.mark.django_db
 
@@ -71,8 +75,33 @@ def test_the_patient_edits_and_deletes_entries(personas, patient_client, login):
     assert "Calmer today." in patient_client.get(f"/portal/journal/{entry.pk}/").content.decode()
     other = login(personas.other_patient_user)
     assert other.post(f"/portal/journal/{entry.pk}/delete/").status_code == 404
-    patient_client.post(f"/portal/journal/{entry.pk}/delete/")
+    patient_client.post(f"/portal/journal/{entry.pk}/delete/", {"confirmed": "yes"})
     assert not JournalEntry.objects.exists()
+
+
+def test_deleting_an_entry_asks_first_because_it_cannot_be_undone(personas, patient_client):
+    entry = _write(patient_client)
+
+    asked = patient_client.post(f"/portal/journal/{entry.pk}/delete/")
+
+    page = asked.content.decode()
+    assert asked.status_code == 200
+    assert "Delete this journal entry?" in page and "cannot be undone" in page
+    assert JournalEntry.objects.filter(pk=entry.pk).exists()
+    assert patient_client.post(f"/portal/journal/{entry.pk}/delete/", {"confirmed": "yes"}).status_code == 302
+    assert not JournalEntry.objects.filter(pk=entry.pk).exists()
+
+
+def test_entries_say_when_they_were_written_on_the_patients_own_clock(personas, patient_client):
+    Patient.objects.filter(pk=personas.patient.pk).update(time_zone="America/Los_Angeles")
+    with time_machine.travel(dt.datetime(2026, 5, 29, 16, 30, tzinfo=dt.UTC), tick=False):
+        entry = _write(patient_client)
+
+    listed = patient_client.get("/portal/journal/").content.decode()
+    opened = patient_client.get(f"/portal/journal/{entry.pk}/").content.decode()
+
+    assert "Friday, May 29, 2026 9:30 AM" in listed and "12:30 PM" not in listed
+    assert "Written Friday, May 29, 2026 9:30 AM" in opened
 
 
 def test_staff_have_no_journal(personas, login):
