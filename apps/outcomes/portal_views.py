@@ -21,7 +21,7 @@ from .instruments import INSTRUMENTS
 def questionnaires(request):
     patient = portal_patient(request, "portal.use_portal")
     pending = [(a, INSTRUMENTS[a.instrument]) for a in selectors.assignments_pending(patient=patient)]
-    return render(request, "outcomes/portal/questionnaires.html", {"pending": pending})
+    return render(request, "outcomes/portal/questionnaires.html", {"pending": pending, "patient": patient})
 
 
 @login_required

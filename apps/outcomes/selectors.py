@@ -38,7 +38,8 @@ def assignments_asked(*, patient) -> QuerySet[QuestionnaireAssignment]:
 
 
 def assignments_pending(*, patient) -> QuerySet[QuestionnaireAssignment]:
-    return _assignments_open().filter(patient=patient).order_by("due_at", "id")
+    # With its session: the portal's list says which session each is for, at that session's time.
+    return _assignments_open().filter(patient=patient).select_related("appointment").order_by("due_at", "id")
 
 
 def with_questionnaires_waiting(rows: QuerySet) -> QuerySet:

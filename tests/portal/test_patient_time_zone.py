@@ -10,6 +10,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from apps.audit.models import AccessLog
+from apps.outcomes.services import questionnaires_send_for_appointment
 from apps.patients.forms import PatientForm
 from apps.patients.models import Patient
 from apps.scheduling import services
@@ -142,3 +143,11 @@ def test_a_zone_kept_under_an_old_name_stays_chosen_when_the_settings_are_saved(
 
     assert response.status_code == 302
     assert Patient.objects.get(pk=personas.patient.pk).time_zone == kept
+
+
+def test_questionnaires_say_which_session_they_are_for_in_its_time_and_the_patients(personas, login, pasadena_sessions):
+    questionnaires_send_for_appointment(appointment=pasadena_sessions[0][0])
+
+    page = login(personas.patient_user).get("/portal/questionnaires/").content.decode()
+
+    assert "before your session on Monday, June 1 at 10:00 AM PDT (1:00 PM your time)" in page
