@@ -18,6 +18,11 @@ class SlotRequestForm(forms.Form):
     earliest_start = forms.TimeField(widget=ClockInput(), label="Earliest start")
     latest_start = forms.TimeField(widget=ClockInput(), label="Latest start")
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # A patient picks a kind of session by its name; the billing code means nothing to them.
+        self.fields["service_type"].label_from_instance = lambda service: service.name
+
 
 class StaffSlotRequestForm(SlotRequestForm):
     patient = PatientChoiceField(queryset=Patient.objects.filter(status=PatientStatus.ACTIVE))
@@ -28,3 +33,4 @@ class StaffSlotRequestForm(SlotRequestForm):
         super().__init__(*args, **kwargs)
         # The front desk fills this in about the patient, not to them.
         self.fields["weekdays"].label = "Days that work for the patient"
+        self.fields["service_type"].label_from_instance = str

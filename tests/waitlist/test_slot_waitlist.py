@@ -292,6 +292,16 @@ def test_the_staff_form_asks_about_the_patient_and_the_portal_asks_them(personas
     assert "Days that work for you" in portal
 
 
+def test_the_portal_names_sessions_without_their_billing_codes(personas, login):
+    ServiceTypeFactory(code="90834", name="Individual psychotherapy, 45 min")
+
+    portal = login(personas.patient_user).get("/portal/programs/slots/").content.decode()
+    staff = login(personas.front_desk).get("/programs/slots/").content.decode()
+
+    assert ">Individual psychotherapy, 45 min</option>" in portal and "90834" not in portal
+    assert "Individual psychotherapy, 45 min (90834)" in staff
+
+
 @pytest.mark.parametrize(("persona", "expected"), [("front_desk", 200), ("therapist", 403), ("patient_user", 403)])
 def test_who_sees_the_slot_waitlist(personas, login, persona, expected):
     assert login(getattr(personas, persona)).get("/programs/slots/").status_code == expected
