@@ -3,6 +3,7 @@ and how a session's time reads in its zone and its reader's."""
 
 import datetime as dt
 from functools import cache
+from importlib import resources
 from zoneinfo import ZoneInfo, available_timezones
 
 import pgtrigger
@@ -13,17 +14,15 @@ from django.utils import dateformat, timezone
 from apps.core import clock
 from apps.core.when import clock_text
 
-# The tz database's regions: a zone named in one of them is named after a place. The other names are old aliases
-# ("US/Eastern", "Canada/Pacific", "EST5EDT") or fixed offsets ("Etc/GMT+5"), which would list a place twice.
-ZONE_REGIONS = frozenset(
-    {"Africa", "America", "Antarctica", "Arctic", "Asia", "Atlantic", "Australia", "Europe", "Indian", "Pacific"}
-)
-
 
 @cache
 def zone_names() -> tuple[str, ...]:
-    """Zones people live in, sorted: the ones named after a place."""
-    return tuple(sorted(name for name in _zones_known() if name.split("/", 1)[0] in ZONE_REGIONS))
+    """Zones people live in, sorted: the tz database's table of zones by country, each named after a place. The
+    database's other names are older links to these ("US/Eastern", "Africa/Asmera", "America/Atka") or fixed
+    offsets ("EST5EDT", "Etc/GMT+5"), which would list a place twice."""
+    table = resources.files("tzdata").joinpath("zoneinfo", "zone.tab").read_text(encoding="utf-8")
+    listed = {line.split("\t")[2] for line in table.splitlines() if line and not line.startswith("#")}
+    return tuple(sorted(listed & _zones_known()))
 
 
 # The zones most of the clinic's people live in, named as people say them; every other zone follows by its name.
