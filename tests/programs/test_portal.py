@@ -47,6 +47,13 @@ def test_a_patient_enrolls_themselves_and_sees_the_meetings_section(personas, lo
     assert "You have a seat" in page and "Meetings" in page
 
 
+def test_enrolling_again_tells_the_patient_in_their_own_words(personas, login, program):
+    client = login(personas.patient_user)
+    client.post(f"/portal/programs/{program.pk}/enroll/")
+    again = client.post(f"/portal/programs/{program.pk}/enroll/", follow=True).content.decode()
+    assert "You are already enrolled in this program." in again and "This patient" not in again
+
+
 def test_a_waitlisted_patient_sees_their_place_and_nobody_elses(personas, login, full_program):
     program, members, ahead = full_program
     client = login(personas.patient_user)

@@ -324,6 +324,14 @@ def seat_or_place_in_line(program: GroupProgram, *, actor, **member) -> Enrollme
     return enrollment
 
 
+# Where a live enrollment leaves its patient, as the refusal of a second one says it.
+ALREADY_IN = {
+    EnrollmentStatus.ENROLLED: "enrolled in this program",
+    EnrollmentStatus.WAITLISTED: "on this program's waitlist",
+    EnrollmentStatus.OFFERED: "offered a seat in this program",
+}
+
+
 @transaction.atomic
 def program_enroll(*, actor, program: GroupProgram, patient) -> Enrollment:
     """Give the patient a free seat, or a place at the end of the waitlist (see `seat_or_place_in_line`).
@@ -336,10 +344,8 @@ def program_enroll(*, actor, program: GroupProgram, patient) -> Enrollment:
         raise Unprocessable("Only active patients can enroll.")
     existing = program.enrollments.filter(patient=patient, status__in=LIVE_STATUSES).first()
     if existing is not None:
-        raise Conflict(
-            f"This patient is already {existing.get_status_display().lower()} for this program.",
-            extra={"enrollment": existing.pk},
-        )
+        who = "You are" if actor is not None and actor.pk == patient.user_id else "This patient is"
+        raise Conflict(f"{who} already {ALREADY_IN[existing.status]}.", extra={"enrollment": existing.pk})
     return seat_or_place_in_line(program, actor=actor, patient=patient)
 
 
