@@ -75,6 +75,7 @@ class ClinicSettingsForm(forms.ModelForm):
         }
         help_texts = {
             "tax_id": "Printed on superbills, statements and Good Faith Estimates.",
+            "npi": "Ten digits, printed on superbills.",
             "cancellation_window_hours": "Cancelling later than this is a late cancellation, with its fee.",
             "quiet_hours_start": (
                 "Texts due in these hours wait until they end, by the patient's clock (else the session's office's)."

@@ -21,7 +21,7 @@ from apps.audit.services import access_log_write
 from apps.core import clock
 from apps.core.errors import Conflict, InvalidTransition, NotFound, Unprocessable
 from apps.core.links import absolute_url
-from apps.core.models import ClinicSettings
+from apps.core.models import NPI_PATTERN, ClinicSettings
 
 from . import extensions, tasks
 from .disciplines import Discipline, discipline_of
@@ -677,7 +677,7 @@ def therapist_profile_change(*, actor: User, user: User, **fields) -> TherapistP
         raise Unprocessable("Only a therapist has a clinical profile.", fields={"therapist": ["Not a therapist."]})
     for name in {"credentials", "license_type", "license_number", "npi"} & set(fields):
         fields[name] = fields[name].strip()
-    if fields.get("npi") and not re.fullmatch(r"\d{10}", fields["npi"]):
+    if fields.get("npi") and not re.fullmatch(NPI_PATTERN, fields["npi"]):
         raise Unprocessable("An NPI is ten digits.", fields={"npi": ["Ten digits, or empty."]})
     if _SUPERVISION_FIELDS & set(fields):
         # Who supervises whom is access: a supervisor made pre-licensed meanwhile is counted after this, or sees it.

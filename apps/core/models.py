@@ -3,7 +3,7 @@ import datetime as dt
 
 import pgtrigger
 from django.conf import settings
-from django.core.validators import MaxValueValidator, MinValueValidator
+from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 
 from . import clock
@@ -93,6 +93,12 @@ def _within_bounds(setting: str) -> list:
     return [MinValueValidator(least), MaxValueValidator(most)]
 
 
+# A National Provider Identifier, the clinic's or a therapist's: printed on superbills, where a mistyped one gets a
+# reimbursement claim refused.
+NPI_PATTERN = r"\d{10}"
+npi_validator = RegexValidator(rf"^{NPI_PATTERN}$", "Ten digits, or empty.")
+
+
 class ClinicSettings(TimeStampedModel):
     """The clinic's own settings; one row (id=1), edited by admins."""
 
@@ -101,7 +107,7 @@ class ClinicSettings(TimeStampedModel):
     phone = models.CharField(max_length=30, blank=True)
     email = models.EmailField(blank=True)
     tax_id = models.CharField("Tax ID", max_length=20, blank=True)
-    npi = models.CharField("Organisation NPI", max_length=10, blank=True)
+    npi = models.CharField("Organisation NPI", max_length=10, blank=True, validators=[npi_validator])
     telehealth_patient_at_home = models.BooleanField(
         default=True,
         help_text="Superbills give telehealth sessions place of service 10 (patient at home); "

@@ -40,3 +40,14 @@ def test_hold_and_lead_times_outside_their_bounds_are_refused_on_the_field(perso
     assert getattr(ClinicSettings.load(), setting) == before
     assert client.post("/accounts/clinic-settings/", _settings_form_data(**{setting: kept})).status_code == 302
     assert getattr(ClinicSettings.load(), setting) == kept
+
+
+@pytest.mark.parametrize("typed", ["abc", "12345", "12345678ab"])
+def test_an_organisation_npi_that_is_not_ten_digits_is_refused_on_the_field(personas, login, typed):
+    """The organisation NPI is printed on every superbill; a mistyped one is caught here, as a therapist's is."""
+    client = login(personas.admin)
+    page = client.post("/accounts/clinic-settings/", _settings_form_data(npi=typed))
+    assert page.status_code == 200 and "Ten digits, or empty." in page.content.decode()
+    assert ClinicSettings.load().npi == ""
+    assert client.post("/accounts/clinic-settings/", _settings_form_data(npi="1093847561")).status_code == 302
+    assert ClinicSettings.load().npi == "1093847561"
