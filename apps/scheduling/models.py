@@ -13,6 +13,7 @@ from apps.accounts.disciplines import Discipline
 from apps.core import clock
 from apps.core.models import TimeStampedModel, Transition
 from apps.core.time_zones import clinic_zone_name, time_zone_known_trigger, zone_place, zone_validate
+from apps.core.when import clock_span_text
 
 
 class ServiceType(TimeStampedModel):
@@ -176,7 +177,7 @@ class LocationHours(TimeStampedModel):
         ]
 
     def __str__(self) -> str:
-        return f"{self.get_weekday_display()} {self.opens:%H:%M}–{self.closes:%H:%M}"
+        return f"{self.get_weekday_display()} {clock_span_text(self.opens, self.closes)}"
 
 
 class Room(TimeStampedModel):
@@ -230,7 +231,7 @@ class WorkingHours(TimeStampedModel):
         ]
 
     def __str__(self) -> str:
-        return f"{self.get_weekday_display()} {self.start_time:%H:%M}–{self.end_time:%H:%M}"
+        return f"{self.get_weekday_display()} {clock_span_text(self.start_time, self.end_time)}"
 
 
 # How far a whole day off may reach past its own midnight bounds on another office's clock (clocks differ by at

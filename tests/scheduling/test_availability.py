@@ -33,8 +33,8 @@ def test_overlapping_working_hours_are_refused_naming_the_block_they_overlap(cli
     _hours(clinic, (9, 0), (12, 0))
     with pytest.raises(Unprocessable) as refused:
         _hours(clinic, (11, 30), (14, 0))
-    assert refused.value.message == "These hours overlap Saturday 09:00–12:00 at Main office."
-    assert refused.value.fields == {"start_time": ["Overlaps Saturday 09:00–12:00 at Main office."]}
+    assert refused.value.message == "These hours overlap Saturday 9:00 AM–12:00 PM at Main office."
+    assert refused.value.fields == {"start_time": ["Overlaps Saturday 9:00 AM–12:00 PM at Main office."]}
 
 
 def test_back_to_back_blocks_and_the_same_hours_on_another_day_are_fine(clinic):
@@ -83,7 +83,7 @@ def test_a_lost_race_for_overlapping_hours_gets_the_same_answer(clinic, monkeypa
     monkeypatch.setattr(services, "_overlapping_hours", check_missing_the_block_another_request_just_wrote)
     with pytest.raises(Unprocessable) as refused:
         _hours(clinic, (11, 0), (13, 0))
-    assert refused.value.message == "These hours overlap Saturday 09:00–12:00 at Main office."
+    assert refused.value.message == "These hours overlap Saturday 9:00 AM–12:00 PM at Main office."
     assert WorkingHours.objects.filter(weekday=SATURDAY).count() == 1
 
 

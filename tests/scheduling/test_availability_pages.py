@@ -104,7 +104,7 @@ def test_the_page_and_the_api_refuse_an_overlap_with_the_same_words(clinic, logi
         {"therapist": clinic.therapist.pk, "weekday": Weekday.MONDAY, "start_time": "19:00", "end_time": "21:00"},
     )
     message = api.json()["error"]["message"]
-    assert api.status_code == 422 and message == "These hours overlap Monday 08:00–20:00 at Main office."
+    assert api.status_code == 422 and message == "These hours overlap Monday 8:00 AM–8:00 PM at Main office."
     assert page.status_code == 200 and message in page.content.decode()
     assert WorkingHours.objects.filter(therapist=clinic.therapist, weekday=Weekday.MONDAY).count() == 1
 

@@ -228,7 +228,7 @@ def test_working_hours_overlapping_in_real_time_at_another_zone_are_refused_nami
             end_time=dt.time(8, 30),
         )
     assert refused.value.message == (
-        "Monday 07:00–08:30 at West office (America/Los_Angeles) overlaps Monday 09:00–12:00 at Main office "
+        "Monday 7:00 AM–8:30 AM at West office (America/Los_Angeles) overlaps Monday 9:00 AM–12:00 PM at Main office "
         "(America/New_York) in real time: a therapist is in one place at a time."
     )
     later = services.working_hours_save(
@@ -632,3 +632,18 @@ def test_the_locations_pages_name_each_zone_as_people_say_it(clinic, login):
     assert "Eastern time (New York)" in listing and "Pacific time (Los Angeles)" in listing
     assert "America/Los_Angeles" not in listing
     assert "Pacific time (Los Angeles)" in client.get(f"/schedule/locations/{west.pk}/").content.decode()
+
+
+def test_the_locations_pages_say_opening_hours_as_the_rest_of_the_staff_pages_say_times(clinic, login):
+    """Opening hours read as working hours and sessions do (8:00 AM–8:30 PM), not on a 24-hour clock."""
+    west = Location.objects.create(name="West office", time_zone="America/Los_Angeles")
+    hours = LocationHours.objects.create(location=west, weekday=0, opens=dt.time(8), closes=dt.time(20, 30))
+    client = login(clinic.admin)
+    for page in (
+        "/schedule/locations/",
+        f"/schedule/locations/{west.pk}/",
+        f"/schedule/locations/{west.pk}/hours/{hours.pk}/delete/",
+    ):
+        body = client.get(page).content.decode()
+        assert "Monday 8:00 AM–8:30 PM" in body, page
+        assert "20:30" not in body, page
