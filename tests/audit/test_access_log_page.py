@@ -84,7 +84,7 @@ def test_filters_by_clinic_days(personas, login, log):
         _read(personas.therapist, personas.other_patient)
     admin = login(personas.admin)
     that_day = admin.get(URL, {"since": "2026-03-02", "until": "2026-03-02"}).content.decode()
-    assert that_day.count(CHART_VIEWED) == 1 and "2026-03-02 23:30" in that_day
+    assert that_day.count(CHART_VIEWED) == 1 and "Mar 2, 2026 11:30 PM" in that_day
     assert CHART_VIEWED not in admin.get(URL, {"since": "2026-03-03", "until": "2026-03-03"}).content.decode()
     backwards = admin.get(URL, {"since": "2026-03-03", "until": "2026-03-02"}).content.decode()
     assert "The end date is before the start date." in backwards
@@ -151,3 +151,14 @@ def test_the_csv_export_never_hands_a_spreadsheet_a_formula(personas, login, sta
     read = next(row for row in rows[1:] if row[3] == "chart_view" and row[2] == staff.email)
     assert read[7].startswith("'") and formula in read[7]
     assert read[1] == "'-2+3 @SUM(A1)"
+
+
+def test_a_charts_access_log_leads_back_to_the_chart_and_says_when_in_words(personas, login, log):
+    """Opened from a chart's "Who opened this chart", the log leads back to that chart; each row says when as the
+    other staff lists do (Dec 5, 2026 6:00 PM), not as a database timestamp."""
+    body = login(personas.admin).get(URL, {"patient": personas.patient.pk}).content.decode()
+    assert f'href="/patients/{personas.patient.pk}/"' in body
+    read = AccessLog.objects.filter(patient_id=personas.patient.pk).first()
+    at = read.at.astimezone(clock.clinic_tz())
+    assert f"<td>{at:%b} {at.day}, {at.year} " in body
+    assert f"{at:%Y-%m-%d %H:%M}" not in body
