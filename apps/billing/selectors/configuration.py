@@ -9,8 +9,9 @@ from django.db.models import QuerySet
 from pghistory.models import MiddlewareEvents
 
 from apps.core.money import money, money_text
+from apps.core.when import day_text
 
-from ..models import FeeSchedule, PovertyGuideline, SlidingScaleClass, SlidingScaleSchedule
+from ..models import FeeBasis, FeeSchedule, GuidelineRegion, PovertyGuideline, SlidingScaleClass, SlidingScaleSchedule
 
 # What each tracked configuration table is called on the history page.
 CONFIG_HISTORY_MODELS = {
@@ -23,14 +24,23 @@ CONFIG_HISTORY_MODELS = {
 _HISTORY_NOISE = {"id", "created_at", "updated_at"}
 _MONEY_FIELDS = {"full_fee", "first_person", "each_additional_person", "nominal_fee", "late_cancel_fee"}
 _PERCENT_FIELDS = {"max_percent", "percent_of_full"}
+_DATE_FIELDS = {"effective_from", "effective_to"}
+# Stored codes, shown by the names the configuration page gives them.
+_CHOICE_FIELDS = {"region": GuidelineRegion, "basis": FeeBasis}
 
 
 def _history_value(name: str, value):
-    """Row history holds the row as JSON, where numbers come back as floats; show them as the columns' decimals."""
+    """Row history holds the row as JSON, where numbers come back as floats and dates and choices as their stored
+    text; show them as the configuration page does (the columns' decimals, dates in words, choices by name)."""
+    if isinstance(value, str) and name in _DATE_FIELDS:
+        return day_text(dt.date.fromisoformat(value))
+    if isinstance(value, str) and name in _CHOICE_FIELDS:
+        choices = _CHOICE_FIELDS[name]
+        return choices(value).label if value in choices.values else value
     if value is None or not isinstance(value, int | float):
         return value
     if name in _MONEY_FIELDS:
-        return money(Decimal(str(value)))
+        return money_text(money(Decimal(str(value))))
     if name in _PERCENT_FIELDS:
         percent = Decimal(str(value))
         return percent.quantize(Decimal(1)) if percent == percent.to_integral_value() else percent.normalize()
@@ -89,20 +99,20 @@ def _config_summary(model_label: str, raw: dict, names: dict) -> str:
     data = {name: _history_value(name, value) for name, value in raw.items()}
     if model_label == FeeSchedule._meta.label:
         service = names["service_type_id"].get(data["service_type_id"])
-        code = service.code if service else f"service #{data['service_type_id']}"
-        return f"{code}: {money_text(data['full_fee'])} from {data['effective_from']}"
+        code = f"{service.name} ({service.code})" if service else f"service #{data['service_type_id']}"
+        return f"{code}: {data['full_fee']} from {data['effective_from']}"
     if model_label == PovertyGuideline._meta.label:
         return (
-            f"{data['year']} {data['region']}: {money_text(data['first_person'])} "
-            f"+ {money_text(data['each_additional_person'])} per additional person"
+            f"{data['year']} {data['region']}: {data['first_person']} "
+            f"+ {data['each_additional_person']} per additional person"
         )
     if model_label == SlidingScaleSchedule._meta.label:
         return (
-            f"{data['name']} from {data['effective_from']}: nominal fee {money_text(data['nominal_fee'])}, "
-            f"policy fee {money_text(data['late_cancel_fee'])}"
+            f"{data['name']} from {data['effective_from']}: nominal fee {data['nominal_fee']}, "
+            f"policy fee {data['late_cancel_fee']}"
         )
     schedule = names["schedule_id"].get(data["schedule_id"])
-    table = f"table from {schedule.effective_from}" if schedule else f"table #{data['schedule_id']}"
+    table = f"table from {day_text(schedule.effective_from)}" if schedule else f"table #{data['schedule_id']}"
     bound = f"up to {data['max_percent']}%" if data.get("max_percent") is not None else "no upper bound"
-    fee = "nominal fee" if data.get("basis") == "nominal" else f"{data['percent_of_full']}% of full fee"
+    fee = "nominal fee" if data.get("basis") == FeeBasis.NOMINAL.label else f"{data['percent_of_full']}% of full fee"
     return f"{data['code']} {data['label']} ({table}): {bound}, {fee}"
