@@ -219,3 +219,13 @@ def test_the_program_list_names_the_meeting_day_as_a_plural_weekday(personas, lo
 
     assert "Thursdays 6:00 PM" in page and "Fridays 6:00 PM" in page
     assert "Thus " not in page and "Fris " not in page
+
+
+def test_the_program_page_names_its_service_and_dates_its_enrollment_across_a_new_year(personas, login):
+    """The fee is named as the fee schedule names the service, not by its code alone; an enrollment window that runs
+    into the next year says both years, so "Dec 5 – Jan 19, 2027" cannot read as a window starting in 2027."""
+    program = ProgramFactory(enrollment_opens_on=dt.date(2026, 12, 5), enrollment_closes_on=dt.date(2027, 1, 19))
+    page = login(personas.front_desk).get(f"/programs/{program.pk}/").content.decode()
+    service = program.service_type
+    assert f"{service.name} ({service.code}) fee per meeting attended" in page
+    assert "December 5, 2026 – January 19, 2027" in page
