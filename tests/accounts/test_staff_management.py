@@ -266,3 +266,17 @@ def test_the_page_offers_deactivating_only_when_it_would_go_through_and_says_why
     AppointmentFactory(therapist=personas.therapist, start=start, end=start + dt.timedelta(minutes=45))
     therapist = admin.get(_url(personas.therapist)).content.decode()
     assert "Deactivate…</button>" not in therapist and "has 1 booked session to come" in therapist
+
+
+def test_a_therapists_staff_page_and_their_working_hours_page_lead_to_each_other(personas, login):
+    """Setting a therapist up goes from their staff page to the hours they may be booked in, and back."""
+    client = login(personas.admin)
+    staff_page = client.get(f"/accounts/users/{personas.therapist.pk}/").content.decode()
+    assert f'href="/schedule/availability/{personas.therapist.pk}/"' in staff_page
+    hours_page = client.get(f"/schedule/availability/{personas.therapist.pk}/").content.decode()
+    assert f'href="/accounts/users/{personas.therapist.pk}/"' in hours_page
+    # The front desk keeps hours too, but does not manage the staff.
+    front_desk_page = login(personas.front_desk).get(f"/schedule/availability/{personas.therapist.pk}/")
+    assert "/accounts/users/" not in front_desk_page.content.decode()
+    # Someone who is not a therapist has no hours to keep.
+    assert "/schedule/availability/" not in client.get(f"/accounts/users/{personas.billing.pk}/").content.decode()
