@@ -76,7 +76,10 @@ class ClinicSettingsForm(forms.ModelForm):
         help_texts = {
             "tax_id": "Printed on superbills, statements and Good Faith Estimates.",
             "npi": "Ten digits, printed on superbills.",
-            "cancellation_window_hours": "Cancelling later than this is a late cancellation, with its fee.",
+            "cancellation_window_hours": (
+                "Cancelling later than this is a late cancellation. It is charged the late-cancel / no-show policy fee "
+                "under Billing, Fees and sliding scale, reduced by the patient's sliding-scale class."
+            ),
             "quiet_hours_start": (
                 "Texts due in these hours wait until they end, by the patient's clock (else the session's office's)."
             ),

@@ -51,3 +51,9 @@ def test_an_organisation_npi_that_is_not_ten_digits_is_refused_on_the_field(pers
     assert ClinicSettings.load().npi == ""
     assert client.post("/accounts/clinic-settings/", _settings_form_data(npi="1093847561")).status_code == 302
     assert ClinicSettings.load().npi == "1093847561"
+
+
+def test_the_late_cancellation_window_says_where_its_fee_is_set(personas, login):
+    """The window is set here, its fee with the sliding scale: the setting says so, and how the fee slides."""
+    body = login(personas.admin).get("/accounts/clinic-settings/").content.decode()
+    assert "late-cancel / no-show policy fee under Billing, Fees and sliding scale" in body
