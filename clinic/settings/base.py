@@ -224,6 +224,8 @@ OTP_TOTP_ISSUER = env("CLINIC_OTP_ISSUER", "Clinic")
 OTP_ADMIN_HIDE_SENSITIVE_DATA = True
 
 LANGUAGE_CODE = "en-us"
+# Dates and times the `date` filter, forms and the admin show without a format of their own read as every page does.
+FORMAT_MODULE_PATH = ["clinic.formats"]
 TIME_ZONE = env("CLINIC_TIME_ZONE", "America/New_York")
 USE_I18N = True
 USE_TZ = True

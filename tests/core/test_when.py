@@ -72,3 +72,13 @@ def test_empty_values_read_as_nothing():
         ).render(Context({"none": None}))
         == "[][][][]"
     )
+
+
+def test_a_date_or_time_without_a_format_of_its_own_reads_as_the_helpers_say_it():
+    """The `date` and `time` filters with no format, and a value shown as it is (the admin's lists), follow the
+    project's formats, not Django's "Oct. 19, 2026" and "6 p.m."."""
+    day, moment = dt.date(2026, 10, 19), dt.datetime(2026, 10, 19, 18, 0, tzinfo=ZoneInfo("America/New_York"))
+    template = Template("{{ day|date }} · {{ day }} · {{ moment|time }} · {{ moment }}")
+    with timezone.override(ZoneInfo("America/New_York")):
+        rendered = template.render(Context({"day": day, "moment": moment}))
+    assert rendered.split(" · ") == [day_text(day), day_text(day), clock_text(moment), moment_text(moment)]
