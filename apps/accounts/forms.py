@@ -121,9 +121,14 @@ class ClinicalProfileForm(forms.Form):
                 help_texts={"npi": "Ten digits, printed on superbills.", "supervisor": "Required when pre-licensed."},
             )
         )
-        # Any other active therapist may be chosen; whether they can supervise is the service's to say.
+        # Other active, licensed therapists: the service says the rest (the discipline may change in the same post).
         supervisor = self.fields["supervisor"]
-        supervisor.queryset = active_therapists().exclude(pk=member.pk).select_related("therapist_profile")
+        supervisor.queryset = (
+            active_therapists()
+            .exclude(pk=member.pk)
+            .exclude(therapist_profile__is_prelicensed=True)
+            .select_related("therapist_profile")
+        )
         supervisor.label_from_instance = _supervisor_label
 
     @staticmethod

@@ -278,3 +278,15 @@ def test_a_supervised_therapist_keeps_the_discipline_of_their_supervisor(persona
     )
     profile = _profile(personas.other_therapist)
     assert (profile.discipline, profile.supervisor) == (Discipline.BODYWORK, masseuse)
+
+
+def test_the_supervisor_list_offers_licensed_therapists_only(personas):
+    from apps.accounts.forms import ClinicalProfileForm
+
+    TherapistProfile.objects.filter(user=personas.other_therapist).update(
+        is_prelicensed=True, supervisor=personas.admin
+    )
+    licensed = TherapistFactory()
+    offered = set(ClinicalProfileForm(member=personas.therapist).fields["supervisor"].queryset)
+    assert licensed in offered
+    assert personas.other_therapist not in offered and personas.therapist not in offered
