@@ -60,7 +60,7 @@ def program_detail(request, pk):
         "patient": patient,  # the reader the meetings' times are told to
         "enrollment": enrollment,
         "meetings": selectors.program_meetings(program=program),
-        "join_refusal": formation.join_refusal(program, by_staff=False),
+        "join_refusal": seats.join_refusal(program, by_staff=False),
         "clash": None
         if enrollment
         else member_meetings.program_clash_warning(patient=patient, program=program, addressing_patient=True),

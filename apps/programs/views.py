@@ -73,6 +73,7 @@ def program_detail(request, pk):
     program = _program(request, pk)
     permission_require(request.user, "programs.view_roster", program)
     can_manage = request.user.has_perm("programs.change_program", program)
+    join_refusal = seats.join_refusal(program, by_staff=True)
     context = {
         "program": program,
         "roster": selectors.program_roster(program=program),
@@ -87,9 +88,12 @@ def program_detail(request, pk):
         "can_manage": can_manage,
         "can_take_attendance": request.user.has_perm("programs.take_attendance", program),
         "enroll_form": EnrollPatientForm(program=program) if can_manage else None,
-        "join_refusal": formation.join_refusal(program, by_staff=True),
+        "join_refusal": join_refusal,
         "launch_refusal": formation.launch_refusal(program) if program.stage == ProgramStage.PROPOSED else "",
-        "capacity_form": CapacityForm(initial={"capacity": program.capacity}) if can_manage else None,
+        # Seats change while someone can still join (the service refuses it after).
+        "capacity_form": CapacityForm(initial={"capacity": program.capacity})
+        if can_manage and not join_refusal
+        else None,
         "registrants": lecture_selectors.program_registrants(program=program) if program.is_lecture else None,
         "can_record_payment": request.user.has_perm("programs.record_lecture_payment"),
         "interest": selectors.program_interest(program=program),

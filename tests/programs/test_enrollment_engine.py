@@ -167,6 +167,26 @@ def test_capacity_cannot_drop_below_seats_taken_or_offered(program, make_patient
         program_capacity_set(actor=None, program=program, capacity=2)
 
 
+def test_a_program_that_did_not_launch_keeps_its_seats_and_its_page_offers_no_change(program, personas, login):
+    type(program).objects.filter(pk=program.pk).update(stage="not_launched")
+    program.refresh_from_db()
+    with pytest.raises(Unprocessable, match="did not launch. Its seats no longer change"):
+        program_capacity_set(actor=None, program=program, capacity=5)
+    program_capacity_set(actor=None, program=program, capacity=program.capacity)  # the same seats: nothing changes
+    page = login(personas.admin).get(f"/programs/{program.pk}/").content.decode()
+    assert "Change capacity" not in page
+
+
+def test_a_program_past_its_last_meeting_keeps_its_seats(program):
+    """Built without meetings, the program's last day for staff to enroll is its first meeting's."""
+    after = clock.local_datetime(program.first_meeting_on + dt.timedelta(days=2), dt.time(12))
+    with (
+        time_machine.travel(after, tick=False),
+        pytest.raises(Unprocessable, match="has closed. Its seats no longer change"),
+    ):
+        program_capacity_set(actor=None, program=program, capacity=5)
+
+
 def test_the_database_refuses_more_seats_than_capacity_even_without_the_services(program, make_patients):
     patients = make_patients(4)
     enroll_all(program, patients[:3])

@@ -41,7 +41,6 @@ from .seats import (
     enrollment_end,
     enrollment_notify,
     enrollment_transition_write,
-    enrollment_window_refusal,
     free_seats_offer,
     program_enroll,
     program_lock,
@@ -205,14 +204,6 @@ def interest_register(
         detail={"program": program.pk, "ticket": enrollment.waitlist_position},
     )
     return enrollment
-
-
-def join_refusal(program: GroupProgram, *, by_staff: bool) -> str:
-    """Why `program_join` would turn a newcomer away now, "" when it would not: a proposed program's interest list
-    takes names; a launched one, within its enrollment window."""
-    if program.stage == ProgramStage.PROPOSED:
-        return ""
-    return enrollment_window_refusal(program, by_staff=by_staff)
 
 
 def program_join(*, actor, program: GroupProgram, patient) -> Enrollment:

@@ -268,6 +268,14 @@ def _enrollment_deadline(program: GroupProgram, *, by_staff: bool) -> dt.date:
     return program.enrollment_closes_on or program.first_meeting_on
 
 
+def join_refusal(program: GroupProgram, *, by_staff: bool) -> str:
+    """Why `program_join` would turn a newcomer away now, "" when it would not: a proposed program's interest list
+    takes names; a launched one, within its enrollment window."""
+    if program.stage == ProgramStage.PROPOSED:
+        return ""
+    return enrollment_window_refusal(program, by_staff=by_staff)
+
+
 def enrollment_window_check(program: GroupProgram, *, by_staff: bool) -> None:
     """Refuse outside the enrollment window (`enrollment_window_refusal`)."""
     if refusal := enrollment_window_refusal(program, by_staff=by_staff):

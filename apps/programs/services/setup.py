@@ -28,6 +28,7 @@ from .seats import (
     enrollment_end,
     enrollment_transition_write,
     free_seats_offer,
+    join_refusal,
     program_lock,
     seats_taken,
     waitlist_closed_notify,
@@ -157,6 +158,9 @@ def program_meetings_book(*, program: GroupProgram, actor, override_reason: str 
 def _capacity_check(program: GroupProgram, capacity: int, *, minimum: int | None) -> None:
     """A capacity keeps a seat for everyone holding or offered one, and room for the minimum to launch (`minimum`,
     the one the change leaves) while the program has one."""
+    # Nobody can join any more, so no seat would be filled: the seats stay as they were.
+    if capacity != program.capacity and (refusal := join_refusal(program, by_staff=True)):
+        raise Unprocessable(f"{refusal} Its seats no longer change.", fields={"capacity": ["Closed."]})
     if capacity < 1:
         raise Unprocessable("A program needs at least one seat.", fields={"capacity": ["At least 1."]})
     taken = seats_taken(program=program)
