@@ -27,6 +27,11 @@ def day_text(day: dt.date) -> str:
     return dateformat.format(day, DAY_FORMAT)
 
 
+def weekday_moment_text(moment: dt.datetime) -> str:
+    """A coming session in a notice or a list of dates ("Mon Jun 8, 3:00 PM"), on its own clock."""
+    return f"{moment:%a %b} {moment.day}, {clock_text(moment)}"
+
+
 def moment_text(moment: dt.datetime) -> str:
     """When something happened or ends, in a list or a log ("Apr 12, 2026 6:00 PM"), on its own clock."""
     return dateformat.format(moment, MOMENT_FORMAT)

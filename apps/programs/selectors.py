@@ -9,7 +9,7 @@ from django.db.models.functions import Cast, Coalesce, Concat, Lower
 from apps.accounts.roles import Role
 from apps.core import clock
 from apps.core.request_memo import memo_read
-from apps.core.when import clock_text
+from apps.core.when import weekday_moment_text
 from apps.notifications.selectors import notices_about_since
 from apps.outcomes.instruments import INSTRUMENTS
 from apps.outcomes.selectors import responses_to_sessions
@@ -179,7 +179,7 @@ def member_meetings_warning(*, patient, ranges: list[tuple[dt.datetime, dt.datet
         return None
     first = meetings[0]
     local = first.appointment.local_start  # where the meeting is held
-    when = f"{local:%a %b} {local.day}, {clock_text(local)}"
+    when = weekday_moment_text(local)
     more = f" and {len(meetings) - 1} more" if len(meetings) > 1 else ""
     return f"{patient.display_name} is in {first.program.title}, which meets at the same time ({when}{more})."
 

@@ -40,11 +40,13 @@ class Collision:
         one place at a time). Never whose session it is: a patient booking online may read it; the API's answer
         carries the session's id beside it."""
         local, end = self.appointment.local_start, self.appointment.local_end
-        whose = " and ".join(self.collides_on)
+        *others, last = [f"the {thing}" for thing in self.collides_on]
+        whose = f"{', '.join(others)} and {last}" if others else last
+        verb = "have" if others else "has"
         where = f" at {self.elsewhere}" if self.elsewhere else ""
         zone = f" {local:%Z}" if self.appointment.zone_differs else ""
         when = f"{local:%a %b} {local.day}, {clock_span_text(local, end)}{zone}"
-        return f"The {whose} already has a session{where} on {when}."
+        return f"{whose[0].upper()}{whose[1:]} already {verb} a session{where} on {when}."
 
 
 @dataclass

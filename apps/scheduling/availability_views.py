@@ -18,7 +18,7 @@ from apps.core import clock
 from apps.core.api_lookups import id_or_none
 from apps.core.errors import ApplicationError
 from apps.core.views import form_refusal
-from apps.core.when import clock_text
+from apps.core.when import weekday_moment_text
 
 from . import selectors
 from .availability_kinds import KINDS
@@ -68,7 +68,7 @@ def _warn_sessions_to_move(request, time_off) -> None:
     if clashes:
         # Each at its own office's time, naming that office's zone when it is not the clinic's.
         when = "; ".join(
-            f"{t:%a %b} {t.day}, {clock_text(t)}" + (f" {t:%Z}" if a.zone_differs else "")
+            weekday_moment_text(t) + (f" {t:%Z}" if a.zone_differs else "")
             for a, t in ((a, a.local_start) for a in clashes)
         )
         messages.warning(request, f"Booked sessions fall in this time off; move or cancel them: {when}.")

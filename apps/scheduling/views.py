@@ -7,6 +7,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, JsonResponse
 from django.shortcuts import redirect, render
+from django.template.defaultfilters import pluralize
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
@@ -21,6 +22,7 @@ from apps.core.models import ClinicSettings
 from apps.core.permissions import permission_require
 from apps.core.time_zones import zone_place
 from apps.core.views import call_with_messages, form_refusal
+from apps.core.when import weekday_moment_text
 from apps.notifications.labels import confirmation_words
 
 from . import extensions, selectors, services
@@ -301,8 +303,13 @@ def series_new(request):
         except ApplicationError as exc:
             _booking_refused(form, exc)
         else:
-            skipped = f"; {len(result.skipped)} dates skipped" if result.skipped else ""
-            messages.success(request, f"Series booked: {len(result.booked)} sessions{skipped}.")
+            # The desk tells the patient which weeks are not booked, so the skipped dates are named, not counted.
+            skipped = ", ".join(weekday_moment_text(slot.local_start) for slot in result.skipped)
+            booked = len(result.booked)
+            messages.success(
+                request,
+                f"Series booked: {booked} session{pluralize(booked)}." + (f" Skipped: {skipped}." if skipped else ""),
+            )
             _warn(request, _group_warning(result.booked))
             return redirect("scheduling:appointment_detail", pk=result.booked[0].pk)
     return render(request, "scheduling/series_form.html", {"form": form})

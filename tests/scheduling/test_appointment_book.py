@@ -131,3 +131,10 @@ def test_a_refused_booking_leaves_no_reminder_behind(clinic):
     with pytest.raises(Conflict):
         book(clinic, patient=clinic.other_patient, room=None, start=at(MONDAY, 10))
     assert Message.objects.filter(status=MessageStatus.PENDING).count() == before
+
+
+def test_a_collision_on_two_things_reads_as_plain_english(clinic):
+    book(clinic)
+    with pytest.raises(Conflict) as caught:
+        book(clinic, therapist=clinic.other_therapist, start=at(MONDAY, 10, 15))
+    assert caught.value.message == "The room and the patient already have a session on Mon Jun 1, 10:00 AM–10:45 AM."

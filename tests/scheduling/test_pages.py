@@ -158,6 +158,23 @@ def test_the_series_preview_shows_the_colliding_date_before_booking(clinic, logi
     assert Appointment.objects.filter(series__isnull=False).count() == 2
 
 
+def test_booking_a_series_past_a_collision_says_which_date_was_skipped(clinic, login):
+    services.appointment_book(
+        actor=clinic.front_desk,
+        therapist=clinic.other_therapist,
+        patient=clinic.other_patient,
+        service_type=clinic.individual,
+        start=at(MONDAY + dt.timedelta(weeks=1), 15),
+        room=clinic.willow,
+    )
+    client = login(clinic.front_desk)
+    booked = client.post(
+        reverse("scheduling:series_new"), _series_form(clinic, skip_conflicts="on"), follow=True
+    ).content.decode()
+    assert "Series booked: 2 sessions. Skipped: Mon Jun 8, 3:00 PM." in booked
+    assert "dates skipped" not in booked
+
+
 def test_a_therapists_day_shows_todays_sessions_and_checks_them_in(clinic, login, frozen_now):
     frozen_now.move_to(at(MONDAY, 8))
     session = services.appointment_book(
