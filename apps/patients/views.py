@@ -3,16 +3,21 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
 
 from apps.core.errors import ApplicationError, NotFound
 from apps.core.htmx import render_page
+from apps.core.links import next_or, next_path
 from apps.core.permissions import permission_require
 from apps.core.views import action_from_url, call_with_messages, form_call, form_refusal
 
 from . import selectors, services
 from .forms import PatientForm, SmsConsentForm
 from .models import PatientStatus
+
+# What another page may fill in on a new chart from what it knows about the person.
+PREFILLABLE = ("legal_first_name", "legal_last_name", "phone", "email")
 
 
 def _open_chart(request, pk):
@@ -39,7 +44,8 @@ def patient_create(request):
     """A new chart. When it may duplicate one already registered, the page lists those charts and asks before
     creating it anyway ("Create anyway" posts the same values with confirm_duplicate)."""
     permission_require(request.user, "patients.add_patient")
-    form = PatientForm(request.POST or None)
+    # Another page (an inbound referral) may send what it knows about the person to start from.
+    form = PatientForm(request.POST or None, initial={k: v for k, v in request.GET.items() if k in PREFILLABLE})
     duplicates = []
     if request.method == "POST" and form.is_valid():
         try:
@@ -54,8 +60,8 @@ def patient_create(request):
             form_refusal(form, exc)
         else:
             messages.success(request, f"{patient.display_name} was added.")
-            return redirect("patients:detail", pk=patient.pk)
-    context = {"form": form, "title": "New patient", "duplicates": duplicates}
+            return redirect(next_or(request, reverse("patients:detail", args=[patient.pk])))
+    context = {"form": form, "title": "New patient", "duplicates": duplicates, "back": next_path(request)}
     return render(request, "patients/form.html", context, status=409 if duplicates else 200)
 
 

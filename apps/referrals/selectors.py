@@ -199,6 +199,12 @@ def exception_reason(exception: ClearanceException) -> str:
     return decrypt_text(exception.reason_encrypted)
 
 
+def prospect_name_parts(referral: InboundReferral) -> tuple[str, str]:
+    """The prospective patient's name as (first names, last name): "Lena Ann Holt" -> ("Lena Ann", "Holt")."""
+    given, _, family = " ".join(referral.prospect_name.split()).rpartition(" ")
+    return given, family
+
+
 def patient_matches(*, user, referral: InboundReferral) -> list:
     """Charts that may be the referral's prospective patient (same email, phone, or first and last name), so the
     front desk links the referral to an existing chart instead of registering the person twice."""
@@ -207,9 +213,11 @@ def patient_matches(*, user, referral: InboundReferral) -> list:
         match |= Q(email__iexact=referral.prospect_email)
     if referral.prospect_phone:
         match |= Q(phone=referral.prospect_phone)
-    first, _, last = referral.prospect_name.strip().rpartition(" ")
-    if first and last:
-        match |= Q(legal_first_name__iexact=first.split(" ")[0], legal_last_name__iexact=last)
+    given, family = prospect_name_parts(referral)
+    if given and family:
+        # A chart may carry the middle name in the first name or leave it out.
+        firsts = Q(legal_first_name__iexact=given) | Q(legal_first_name__iexact=given.split(" ")[0])
+        match |= firsts & Q(legal_last_name__iexact=family)
     return list(patients_visible_to(user=user).filter(match).order_by("legal_last_name", "pk")[:MAX_PATIENT_MATCHES])
 
 

@@ -5,6 +5,8 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.http import urlencode
 from django.views.decorators.http import require_GET, require_POST
 
 from apps.core.errors import NotFound
@@ -60,20 +62,39 @@ def inbound_new(request):
 def inbound_detail(request, pk):
     referral = _found(selectors.inbound_open, user=request.user, referral_id=pk)
     desk = request.user.has_perm("referrals.receive_inbound")
+    matches = (
+        selectors.patient_matches(user=request.user, referral=referral)
+        if desk and referral.is_waiting and referral.patient_id is None
+        else []
+    )
+    # The one chart that matches (typically the one just registered from here) is the one to accept onto.
+    chosen = referral.patient_id or (matches[0].pk if len(matches) == 1 else None)
     context = {
         "referral": referral,
         "reason": selectors.referral_reason(referral),
         "decline_reason": selectors.decline_reason(referral),
         "clearances": list(referral.clearances.select_related("recorded_by")),
         "can_act": desk and referral.is_waiting,
-        "matches": selectors.patient_matches(user=request.user, referral=referral)
-        if desk and referral.is_waiting and referral.patient_id is None
-        else [],
-        "accept_form": AcceptForm(user=request.user, initial={"patient": referral.patient_id}),
+        "matches": matches,
+        "register_url": _register_url(referral),
+        "accept_form": AcceptForm(user=request.user, initial={"patient": chosen}),
         "decline_form": ReasonForm(),
         "clearance_form": ClearanceForm(),
     }
     return render(request, "referrals/inbound_detail.html", context)
+
+
+def _register_url(referral) -> str:
+    """The new-chart page filled in with what the referral says about the person, coming back here once saved."""
+    given, family = selectors.prospect_name_parts(referral)
+    known = {
+        "legal_first_name": given,
+        "legal_last_name": family,
+        "phone": referral.prospect_phone,
+        "email": referral.prospect_email,
+        "next": reverse("referrals:inbound_detail", args=[referral.pk]),
+    }
+    return f"{reverse('patients:create')}?{urlencode({k: v for k, v in known.items() if v})}"
 
 
 def _referral_action(open_referral, detail: str, service, success: str, inputs=None):

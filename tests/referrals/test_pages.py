@@ -1,10 +1,12 @@
 """The referral queue, its menu count, the chart card and the chart's clearance page."""
 
 import datetime as dt
+import re
 
 import pytest
 
 from apps.core import clock
+from apps.patients.models import Patient
 from apps.referrals.services import inbound_review_start, outbound_draft
 from tests.factories import PatientFactory
 
@@ -145,6 +147,29 @@ def test_the_front_desk_accepts_a_prospective_patient_onto_the_chart_it_picks(pe
     assert response.status_code == 302
     referral.refresh_from_db()
     assert referral.status == "accepted" and referral.patient == personas.patient
+
+
+def test_registering_a_referred_person_starts_from_the_referral_and_comes_back_to_it(personas, login, receive):
+    referral = receive(patient=None, prospect_name="Lena Ann Holt", prospect_phone="6175559876")
+    client = login(personas.front_desk)
+    detail = client.get(f"/referrals/inbound/{referral.pk}/").content.decode()
+    link = re.search(r'<a href="([^"]*)">Register the patient</a>', detail).group(1).replace("&amp;", "&")
+    form = client.get(link).content.decode()
+    assert 'value="Lena Ann"' in form and 'value="Holt"' in form and 'value="6175559876"' in form
+
+    created = client.post(
+        link,
+        {
+            "legal_first_name": "Lena Ann",
+            "legal_last_name": "Holt",
+            "date_of_birth": "1980-04-12",
+            "phone": "6175559876",
+        },
+    )
+    assert created.status_code == 302 and created["Location"] == f"/referrals/inbound/{referral.pk}/"
+    chart = Patient.objects.get(legal_last_name="Holt")
+    back = client.get(created["Location"]).content.decode()
+    assert f'<option value="{chart.pk}" selected>' in back
 
 
 def test_the_therapist_sends_a_draft_from_its_page_once_the_release_is_signed(personas, login, signed_release):
