@@ -39,6 +39,7 @@ def location_field(**kwargs) -> forms.ModelChoiceField:
     return forms.ModelChoiceField(queryset=Location.objects.filter(is_active=True), **kwargs)
 
 
+OVERRIDE_HELP = "Only to book outside working hours or during time off: say why."
 CAP_OVERRIDE_HELP = "Only to give a therapist a reduced-fee patient past their cap: say why (it is logged)."
 
 
@@ -62,11 +63,7 @@ class _BookingForm(forms.Form):
     )
     room = RoomChoice(required=False)
     is_telehealth = forms.BooleanField(label="Telehealth (video)", required=False)
-    override_reason = forms.CharField(
-        max_length=300,
-        required=False,
-        help_text="Only to book outside working hours or during time off: say why.",
-    )
+    override_reason = forms.CharField(max_length=300, required=False, help_text=OVERRIDE_HELP)
     cap_override_reason = forms.CharField(
         label="Reduced-fee cap override reason", max_length=300, required=False, help_text=CAP_OVERRIDE_HELP
     )
@@ -230,7 +227,7 @@ class RescheduleForm(_ScopeMixin, forms.Form):
         choices=[("this", "Only this session"), ("following", "This and all later sessions of the series")],
         initial="this",
     )
-    override_reason = forms.CharField(max_length=300, required=False)
+    override_reason = forms.CharField(max_length=300, required=False, help_text=OVERRIDE_HELP)
     cap_override_reason = forms.CharField(
         label="Reduced-fee cap override reason", max_length=300, required=False, help_text=CAP_OVERRIDE_HELP
     )

@@ -285,3 +285,19 @@ def test_the_rest_of_a_series_is_offered_only_for_series_sessions(clinic, login)
         "cancelled",
         "cancelled",
     ]
+
+
+def test_the_reschedule_form_says_when_an_override_reason_is_needed_as_the_booking_form_does(clinic, login):
+    session = services.appointment_book(
+        actor=clinic.front_desk,
+        therapist=clinic.therapist,
+        patient=clinic.patient,
+        service_type=clinic.individual,
+        start=at(MONDAY, 10),
+        room=clinic.willow,
+    )
+    client = login(clinic.front_desk)
+    booking = client.get(reverse("scheduling:appointment_new")).content.decode()
+    detail = client.get(reverse("scheduling:appointment_detail", args=[session.pk])).content.decode()
+    hint = "Only to book outside working hours or during time off: say why."
+    assert hint in booking and hint in detail
