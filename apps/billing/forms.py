@@ -166,7 +166,9 @@ class EstimateRequestForm(forms.Form):
     """What a patient asks an estimate for. The service checks the rest (the period, the count, the provider's
     discipline), for the page and the API alike."""
 
-    service_type = forms.ModelChoiceField(queryset=None, label="Service", empty_label=None)
+    # A first, empty choice asks for a deliberate one (and spares the page a second read of the services, which a
+    # required list without it makes to decide whether the browser must insist).
+    service_type = forms.ModelChoiceField(queryset=None, label="Service", empty_label="Choose a service")
     therapist = forms.ModelChoiceField(
         queryset=None, required=False, empty_label="Not chosen yet", label="Therapist (optional)"
     )
