@@ -138,36 +138,43 @@ def staff_detail(request, pk):
 @login_required
 @require_POST
 def staff_details(request, pk):
-    """Correct a staff member's name or sign-in email; a refusal shows the page again with it on the field."""
+    """Correct a staff member's name or sign-in email."""
     user = _staff_member(request, pk)
-    details = StaffDetailsForm(request.POST)
-    if not details.is_valid():
-        return _staff_page(request, user, details=details, status=400)
-    try:
-        services.staff_details_change(actor=request.user, user=user, **details.cleaned_data)
-    except ApplicationError as exc:
-        form_refusal(details, exc)
-        return _staff_page(request, user, details=details, status=exc.status)
-    messages.success(
-        request, f"{details.cleaned_data['first_name']} {details.cleaned_data['last_name']}'s details are saved."
+    return _staff_section_save(
+        request,
+        user,
+        details=StaffDetailsForm(request.POST),
+        call=lambda data: services.staff_details_change(actor=request.user, user=user, **data),
+        saved=lambda data: f"{data['first_name']} {data['last_name']}'s details are saved.",
     )
-    return redirect("accounts:staff_detail", pk=user.pk)
 
 
 @login_required
 @require_POST
 def staff_clinical_profile(request, pk):
-    """Change a therapist's clinical profile; a refusal shows the page again with it on the field."""
+    """Change a therapist's clinical profile."""
     user = _staff_member(request, pk)
-    profile = ClinicalProfileForm(request.POST, member=user)
-    if not profile.is_valid():
-        return _staff_page(request, user, profile=profile, status=400)
+    return _staff_section_save(
+        request,
+        user,
+        profile=ClinicalProfileForm(request.POST, member=user),
+        call=lambda data: services.therapist_profile_change(actor=request.user, user=user, **data),
+        saved=lambda data: f"{user.full_name}'s clinical profile is saved.",
+    )
+
+
+def _staff_section_save(request, user: User, *, call, saved, **section):
+    """Save one section of the staff page (`section`: the page's name for its posted form): a form that does not
+    parse, or a refusal, shows the page again with it on the field (400, or the refusal's status)."""
+    [form] = section.values()
+    if not form.is_valid():
+        return _staff_page(request, user, status=400, **section)
     try:
-        services.therapist_profile_change(actor=request.user, user=user, **profile.cleaned_data)
+        call(form.cleaned_data)
     except ApplicationError as exc:
-        form_refusal(profile, exc)
-        return _staff_page(request, user, profile=profile, status=exc.status)
-    messages.success(request, f"{user.full_name}'s clinical profile is saved.")
+        form_refusal(form, exc)
+        return _staff_page(request, user, status=exc.status, **section)
+    messages.success(request, saved(form.cleaned_data))
     return redirect("accounts:staff_detail", pk=user.pk)
 
 
