@@ -134,8 +134,9 @@ def _series_form(c, **overrides):
     return data
 
 
-def test_the_series_preview_shows_the_colliding_date_before_booking(clinic, login):
-    blocker = services.appointment_book(
+def _willow_taken_next_monday(clinic):
+    """Another patient's session in Willow at 15:00 on the series' second Monday."""
+    return services.appointment_book(
         actor=clinic.front_desk,
         therapist=clinic.other_therapist,
         patient=clinic.other_patient,
@@ -143,6 +144,10 @@ def test_the_series_preview_shows_the_colliding_date_before_booking(clinic, logi
         start=at(MONDAY + dt.timedelta(weeks=1), 15),
         room=clinic.willow,
     )
+
+
+def test_the_series_preview_shows_the_colliding_date_before_booking(clinic, login):
+    blocker = _willow_taken_next_monday(clinic)
     client = login(clinic.front_desk)
     response = client.post(reverse("scheduling:series_preview"), _series_form(clinic), HTTP_HX_REQUEST="true")
     html = response.content.decode()
@@ -159,14 +164,7 @@ def test_the_series_preview_shows_the_colliding_date_before_booking(clinic, logi
 
 
 def test_booking_a_series_past_a_collision_says_which_date_was_skipped(clinic, login):
-    services.appointment_book(
-        actor=clinic.front_desk,
-        therapist=clinic.other_therapist,
-        patient=clinic.other_patient,
-        service_type=clinic.individual,
-        start=at(MONDAY + dt.timedelta(weeks=1), 15),
-        room=clinic.willow,
-    )
+    _willow_taken_next_monday(clinic)
     client = login(clinic.front_desk)
     booked = client.post(
         reverse("scheduling:series_new"), _series_form(clinic, skip_conflicts="on"), follow=True
