@@ -617,6 +617,9 @@ class Statement(models.Model):
     issued_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+")
     counted = models.CharField(max_length=12, choices=StatementCounting.choices, db_default=StatementCounting.POSTED)
 
+    # True on the statement `statement_issue` answers when the month's was issued already: nothing was sent again.
+    replayed = False
+
     class Meta:
         ordering = ["-period_start"]
         constraints = [

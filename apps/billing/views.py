@@ -9,7 +9,6 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
-from django.utils.formats import date_format
 from django.views.decorators.http import require_POST
 
 from apps.audit.services import access_log_write
@@ -22,6 +21,7 @@ from apps.core.permissions import permission_require
 from apps.core.replica import reads_from_replica
 from apps.core.spreadsheets import csv_row
 from apps.core.views import call_with_messages
+from apps.core.when import day_text
 from apps.patients.models import Patient
 from apps.scheduling.models import ServiceType
 
@@ -400,7 +400,6 @@ def statement_issue(request, pk):
     patient = _ledger_patient(request, pk)
     permission_require(request.user, "billing.issue_statement")
     last_month = _last_month()
-    asked_at = clock.now()
     try:
         statement = statements.statement_issue(
             actor=request.user, patient=patient, year=last_month.year, month=last_month.month
@@ -408,8 +407,8 @@ def statement_issue(request, pk):
     except ApplicationError as exc:
         messages.error(request, exc.message)
         return redirect("billing:patient_ledger", pk=patient.pk)
-    if statement.issued_at < asked_at:  # the month's statement, issued before this request: nothing was sent again
-        issued = date_format(timezone.localtime(statement.issued_at), "F j, Y")
+    if statement.replayed:
+        issued = day_text(timezone.localtime(statement.issued_at).date())
         messages.info(
             request, f"The statement for {statement.period_start:%B %Y} was issued on {issued}; nothing was sent again."
         )

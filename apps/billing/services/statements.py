@@ -63,13 +63,15 @@ def _ended_month(year: int, month: int) -> tuple[dt.date, dt.date]:
 
 @transaction.atomic
 def statement_issue(*, actor, patient, year: int, month: int) -> Statement:
-    """Issue the month's statement (once per patient and month) and email the patient a link to it."""
+    """Issue the month's statement (once per patient and month) and email the patient a link to it. Asked again,
+    it answers the statement issued, marked `replayed`, and sends nothing."""
     from apps.patients.models import Patient
 
     start, end = _ended_month(year, month)
     patient_lock(patient)
     existing = Statement.objects.filter(patient=patient, period_start=start).first()
     if existing is not None:
+        existing.replayed = True
         return existing
     row = statement_balances(patients=Patient.objects.filter(pk=patient.pk), start=start, end=end).get()
     statement = _statement_for(row, start=start, end=end, issued_at=clock.now(), actor=actor)
