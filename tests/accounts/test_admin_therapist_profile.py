@@ -49,3 +49,14 @@ def test_an_unchanged_profile_saved_in_the_admin_logs_nothing(superuser_admin, p
     assert not AccessLog.objects.filter(
         action__in=["therapist_supervision_change", "therapist_self_booking_change"]
     ).exists()
+
+
+def test_the_licence_and_cap_changed_in_the_admin_are_in_the_access_log_as_on_the_staff_page(superuser_admin, personas):
+    profile = personas.therapist.therapist_profile
+    response = _post(superuser_admin, profile, npi="1234567893", reduced_fee_cap=4, bio="Works with chronic pain.")
+    assert response.status_code == 302, response.content.decode()[:3000]
+    profile.refresh_from_db()
+    assert (profile.npi, profile.reduced_fee_cap, profile.bio) == ("1234567893", 4, "Works with chronic pain.")
+    log = AccessLog.objects.get(action="therapist_profile_change")
+    assert log.actor == personas.admin
+    assert log.detail["after"] == {"npi": "1234567893", "reduced_fee_cap": 4}
