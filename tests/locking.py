@@ -1,6 +1,6 @@
-"""Two transactions at once, in a fixed order: what the race tests of a check and a write taken one after the other
-are built from. Each needs a test marked `django_db(transaction=True)`, so the other connection sees what is
-committed."""
+"""What the race tests are built from: transactions started together (`at_once`), or two in a fixed order for a
+check and a write taken one after the other. Each needs a test marked `django_db(transaction=True)`, so the other
+connection sees what is committed."""
 
 import threading
 from collections.abc import Callable
@@ -23,6 +23,29 @@ END $$
 def _until_waited_on(pid: int) -> None:
     with connection.cursor() as cursor:
         cursor.execute(_UNTIL_WAITED_ON.format(pid=int(pid)))
+
+
+def at_once(*actions: Callable[[], object]) -> list[object]:
+    """Run each action in a thread of its own, all released together, and answer what each returned or the exception
+    it raised, in order. Neither the release nor the join waits on a timeout (see above)."""
+    released = threading.Barrier(len(actions))
+    outcomes: list[object] = [None] * len(actions)
+
+    def run(index: int, action: Callable[[], object]) -> None:
+        try:
+            released.wait()
+            outcomes[index] = action()
+        except Exception as exc:  # refusals and unexpected errors alike are kept for the caller's assertions
+            outcomes[index] = exc
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run, args=(index, action)) for index, action in enumerate(actions)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return outcomes
 
 
 class HeldElsewhere:

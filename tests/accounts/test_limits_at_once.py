@@ -10,7 +10,7 @@ from rest_framework.test import APIClient
 
 from apps.accounts.roles import Role
 from tests.factories import PASSWORD, UserFactory, api_token_for
-from tests.programs.test_concurrency import run_together
+from tests.locking import at_once
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -37,9 +37,7 @@ def _sign_in(email: str, password: str, address: str) -> int:
 
 def test_guesses_at_one_account_sent_at_once_are_checked_at_most_up_to_its_limit(settings, passwords_checked):
     user = UserFactory(email="billing@clinic.test", roles=[Role.BILLING])
-    statuses = run_together(
-        [lambda n=n: _sign_in(user.email, f"guess {n}", f"198.51.100.{n + 1}") for n in range(AT_ONCE)]
-    )
+    statuses = at_once(*[lambda n=n: _sign_in(user.email, f"guess {n}", f"198.51.100.{n + 1}") for n in range(AT_ONCE)])
     assert set(statuses) <= {200, 429}, statuses
     # An attempt still in flight counts as a failure for those behind it, so a burst may stop short of the limit.
     assert 1 <= len(passwords_checked) <= settings.AXES_FAILURE_LIMIT
@@ -51,7 +49,7 @@ def test_guesses_at_many_accounts_from_one_address_sent_at_once_are_checked_at_m
 ):
     settings.CLINIC_LOGIN_ADDRESS_FAILURE_LIMIT = 6
     users = [UserFactory(roles=[Role.PATIENT]) for _ in range(AT_ONCE)]
-    statuses = run_together([lambda user=user: _sign_in(user.email, "Winter2026!", "192.0.2.90") for user in users])
+    statuses = at_once(*[lambda user=user: _sign_in(user.email, "Winter2026!", "192.0.2.90") for user in users])
     assert set(statuses) <= {200, 429}, statuses
     assert 1 <= len(passwords_checked) <= 6
 
@@ -64,7 +62,7 @@ def test_wrong_api_tokens_sent_at_once_are_checked_at_most_up_to_the_limit(setti
         client.credentials(HTTP_AUTHORIZATION=f"Token 0123456789ab.guess-{n}")
         return client.get("/api/patients/").status_code
 
-    statuses = run_together([lambda n=n: guess(n) for n in range(AT_ONCE)])
+    statuses = at_once(*[lambda n=n: guess(n) for n in range(AT_ONCE)])
     assert sorted(statuses) == [403] * 3 + [429] * (AT_ONCE - 3), statuses
 
 
@@ -77,7 +75,7 @@ def test_a_script_using_its_token_at_once_many_times_over_the_failure_limit_is_n
         client.credentials(HTTP_AUTHORIZATION=f"Token {token}")
         return client.get("/api/patients/").status_code
 
-    assert run_together([call for _ in range(AT_ONCE)]) == [200] * AT_ONCE
+    assert at_once(*[call] * AT_ONCE) == [200] * AT_ONCE
 
 
 def test_a_second_factor_code_sent_from_several_sessions_at_once_works_once(personas):
@@ -91,7 +89,7 @@ def test_a_second_factor_code_sent_from_several_sessions_at_once_works_once(pers
         assert client.post("/accounts/login/", {"username": user.email, "password": PASSWORD}).status_code == 302
         clients.append(client)
     code = f"{totp(device.bin_key):06d}"
-    statuses = run_together(
-        [lambda client=client: client.post("/accounts/mfa/verify/", {"token": code}).status_code for client in clients]
+    statuses = at_once(
+        *[lambda client=client: client.post("/accounts/mfa/verify/", {"token": code}).status_code for client in clients]
     )
     assert statuses.count(302) == 1, statuses

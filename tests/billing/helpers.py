@@ -1,10 +1,7 @@
 """Small builders for billing tests."""
 
 import datetime as dt
-import threading
 from decimal import Decimal
-
-from django.db import connection
 
 from apps.billing.services.assessments import assessment_approve, assessment_submit
 from apps.core import clock
@@ -37,25 +34,3 @@ def past_appointment(patient, *, service_type, days_ago: int = 1, status: str = 
         status=status,
         **extra,
     )
-
-
-def at_once(*actions):
-    """Run the actions in threads released together; each returns what it returned or the exception it raised."""
-    barrier = threading.Barrier(len(actions))
-    results = [None] * len(actions)
-
-    def run(index, action):
-        try:
-            barrier.wait()
-            results[index] = action()
-        except Exception as exc:
-            results[index] = exc
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(i, a)) for i, a in enumerate(actions)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return results

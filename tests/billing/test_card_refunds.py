@@ -2,11 +2,9 @@
 once, whatever the provider answers and in whatever order its answer and its refund event arrive."""
 
 import datetime as dt
-import threading
 from decimal import Decimal
 
 import pytest
-from django.db import connection
 
 from apps.billing.models import CardRefund, CardRefundStatus, Payment
 from apps.billing.payments import ProviderUnavailable, RefundRefused
@@ -16,6 +14,7 @@ from apps.billing.services.checkout import checkout_start
 from apps.billing.services.payments import card_refund_send, card_refunds_retry, payment_refund
 from apps.core import clock
 from apps.core.errors import Unprocessable
+from tests.locking import at_once
 
 from .helpers import past_appointment
 from .stripe_standin import completed_event, refunded_event, webhook_post
@@ -115,25 +114,10 @@ def test_a_refund_the_provider_refuses_posts_nothing_and_is_answered_with_its_re
 
 @pytest.mark.django_db(transaction=True)
 def test_two_refunds_of_the_whole_payment_at_once_refund_the_card_once(card_payment, stripe_api, personas):
-    barrier = threading.Barrier(2)
-    results = [None, None]
+    def refund():
+        return payment_refund(actor=personas.billing, payment=card_payment, amount="150", reason="Overcharged")
 
-    def refund(index):
-        try:
-            barrier.wait()
-            results[index] = payment_refund(
-                actor=personas.billing, payment=card_payment, amount="150", reason="Overcharged"
-            )
-        except Exception as exc:
-            results[index] = exc
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=refund, args=(i,)) for i in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    results = at_once(refund, refund)
     assert sorted(type(r).__name__ for r in results) == ["Payment", "Unprocessable"]
     assert stripe_api.refund_count == 1
     assert _refunds(card_payment) == [Decimal("-150.00")]
@@ -173,23 +157,11 @@ def test_closing_a_package_twice_at_once_refunds_the_card_once(stripe_api, perso
     purchase = package_purchase(actor=personas.front_desk, patient=personas.patient, offering=offering)
     checkout = checkout_start(actor=personas.patient_user, patient=personas.patient)
     assert webhook_post(client, completed_event(checkout)).status_code == 200
-    barrier = threading.Barrier(2)
-    results = [None, None]
 
-    def close(index):
-        try:
-            barrier.wait()
-            results[index] = package_refund(actor=personas.billing, purchase=purchase, reason="Moving away")
-        except Exception as exc:
-            results[index] = exc
-        finally:
-            connection.close()
+    def close():
+        return package_refund(actor=personas.billing, purchase=purchase, reason="Moving away")
 
-    threads = [threading.Thread(target=close, args=(i,)) for i in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    results = at_once(close, close)
     assert sorted(type(r).__name__ for r in results) in (
         ["Conflict", "PackagePurchase"],
         ["InvalidTransition", "PackagePurchase"],

@@ -13,6 +13,7 @@ from apps.billing.services.configuration import fee_schedule_set
 from apps.billing.services.payments import adjustment_post, payment_record
 from apps.scheduling.models import Appointment
 from tests.factories import PatientFactory
+from tests.locking import at_once
 
 from .helpers import approved_assessment, past_appointment
 
@@ -145,25 +146,11 @@ def test_balance_is_charges_minus_payments_minus_adjustments(class_b_patient, fe
 
 @pytest.mark.django_db(transaction=True)
 def test_two_concurrent_completions_of_one_session_post_one_charge(personas, fee_config):
-    import threading
-
-    from django.db import connection
-
     appointment = past_appointment(personas.patient, service_type=fee_config["90834"])
-    barrier = threading.Barrier(2)
-    results = []
 
     def charge():
-        try:
-            barrier.wait()
-            results.append(charge_for_appointment_outcome(appointment=appointment, actor=None).pk)
-        finally:
-            connection.close()
+        return charge_for_appointment_outcome(appointment=appointment, actor=None).pk
 
-    threads = [threading.Thread(target=charge) for _ in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    assert len(results) == 2 and len(set(results)) == 1
+    results = at_once(charge, charge)
+    assert len(set(results)) == 1, results  # one charge, and neither completion failed
     assert Charge.objects.count() == 1

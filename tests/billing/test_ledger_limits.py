@@ -15,8 +15,9 @@ from apps.billing.services.payments import adjustment_post, payment_record
 from apps.billing.services.statements import statement_issue
 from apps.core import clock
 from apps.core.errors import Unprocessable
+from tests.locking import at_once
 
-from .helpers import at_once, past_appointment
+from .helpers import past_appointment
 
 pytestmark = pytest.mark.django_db
 

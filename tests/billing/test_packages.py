@@ -2,11 +2,10 @@
 than the package holds (also under concurrency), and a refund credits the unused sessions pro rata."""
 
 import datetime as dt
-import threading
 from decimal import Decimal
 
 import pytest
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, transaction
 
 from apps.billing import pricing
 from apps.billing.models import Adjustment, Charge, PackageSession, PackageStatus, Payment
@@ -17,6 +16,7 @@ from apps.billing.services.payments import payment_record
 from apps.core import clock
 from apps.core.errors import Conflict, InvalidTransition
 from apps.scheduling import services as scheduling
+from tests.locking import at_once
 
 from .helpers import past_appointment
 from .packages import patient_at_class
@@ -187,23 +187,10 @@ def test_two_sessions_completed_at_once_never_overspend_the_last_package_session
         appointment=past_appointment(personas.patient, service_type=massage, days_ago=3), actor=None
     )
     appointments = [past_appointment(personas.patient, service_type=massage, days_ago=d) for d in (2, 1)]
-    barrier = threading.Barrier(2)
-    amounts = []
-
-    def complete(appointment):
-        try:
-            barrier.wait()
-            amounts.append(charge_for_appointment_outcome(appointment=appointment, actor=None).amount)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=complete, args=(a,)) for a in appointments]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    charges = at_once(*[lambda a=a: charge_for_appointment_outcome(appointment=a, actor=None) for a in appointments])
     package.refresh_from_db()
-    assert sorted(amounts) == [Decimal("0.00"), Decimal("22.00")]
+    assert not [c for c in charges if isinstance(c, Exception)], charges
+    assert sorted(c.amount for c in charges) == [Decimal("0.00"), Decimal("22.00")]
     assert (package.sessions_used, package.status) == (2, PackageStatus.USED_UP)
     assert PackageSession.objects.filter(purchase=package).count() == 2
 

@@ -13,9 +13,9 @@ from apps.billing.selectors.ledger import patient_balance
 from apps.billing.services.charges import charge_for_appointment_outcome
 from apps.billing.services.payments import payment_record
 from apps.core.errors import Conflict
-from tests.locking import HeldElsewhere
+from tests.locking import HeldElsewhere, at_once
 
-from .helpers import at_once, past_appointment
+from .helpers import past_appointment
 
 pytestmark = pytest.mark.django_db
 

@@ -2,7 +2,6 @@
 and month (also when two runs overlap), and issuing exactly what the single-patient statement issues."""
 
 import datetime as dt
-import threading
 from decimal import Decimal
 
 import pytest
@@ -18,6 +17,7 @@ from apps.core import clock
 from apps.notifications.models import Message
 from bench import floors
 from tests.factories import PatientFactory
+from tests.locking import at_once
 
 pytestmark = pytest.mark.django_db
 
@@ -183,24 +183,12 @@ def test_a_month_not_yet_over_is_refused():
 def test_two_runs_at_once_issue_each_statement_once(fee_config):
     patients = PatientFactory.create_batch(30)
     _charge(patients, on=dt.date(2026, 2, 3), amount="60", service_type=fee_config["90834"])
-    barrier = threading.Barrier(2)
-    results = [None, None]
 
-    def run(slot):
-        try:
-            barrier.wait()
-            results[slot] = statements_issue_for_month(actor=None, year=2026, month=2, chunk=7)
-        except Exception as exc:
-            results[slot] = exc
-        finally:
-            connection.close()
+    def run():
+        return statements_issue_for_month(actor=None, year=2026, month=2, chunk=7)
 
-    threads = [threading.Thread(target=run, args=(slot,)) for slot in (0, 1)]
     with time_machine.travel(MARCH, tick=False):  # the clock is process-wide: set once for both threads
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join()
+        results = at_once(run, run)
     assert sum(results) == 30, results
     assert Statement.objects.count() == 30
     assert Message.objects.filter(purpose="statement_ready").count() == 30

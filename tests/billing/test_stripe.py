@@ -1,12 +1,10 @@
 """Card payments through Stripe Checkout: the adapter against a local stand-in of Stripe's API, and the webhook
 with Stripe-signed payloads: verified, applied at most once, in any order."""
 
-import threading
 import time
 from decimal import Decimal
 
 import pytest
-from django.db import connection
 from django.test import Client
 
 from apps.billing.models import CheckoutSession, Payment, ProviderEvent
@@ -14,6 +12,7 @@ from apps.billing.selectors.ledger import patient_balance
 from apps.billing.services.charges import charge_for_appointment_outcome
 from apps.billing.services.checkout import checkout_start
 from apps.billing.services.payments import payment_refund
+from tests.locking import at_once
 
 from .helpers import past_appointment
 from .stripe_standin import completed_event, expired_event, refunded_event, webhook_post
@@ -213,22 +212,9 @@ def test_ten_concurrent_deliveries_of_one_event_post_one_payment(stripe_api, per
     )
     checkout = checkout_start(actor=None, patient=personas.patient, amount=Decimal("200.00"))
     event = completed_event(checkout)
-    barrier = threading.Barrier(10)
-    statuses = []
-
-    def deliver():
-        try:
-            barrier.wait()
-            statuses.append(webhook_post(Client(), event).status_code)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=deliver) for _ in range(10)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    assert statuses == [200] * 10
+    clients = [Client() for _ in range(10)]
+    responses = at_once(*[lambda client=client: webhook_post(client, event) for client in clients])
+    assert [response.status_code for response in responses] == [200] * 10
     assert Payment.objects.count() == 1
     assert patient_balance(patient=personas.patient) == Decimal("0.00")
 

@@ -8,7 +8,7 @@ from rest_framework.throttling import ScopedRateThrottle
 
 from apps.accounts.throttles import password_reset_throttled
 from apps.programs.throttles import registration_throttled
-from tests.programs.test_concurrency import run_together
+from tests.locking import at_once
 
 AT_ONCE = 20
 BURSTS = 5
@@ -22,7 +22,7 @@ def _request(address: str):
 def _let_through(burst) -> list[int]:
     """For each burst, how many of its calls were let through (`burst(b)` gives burst b's calls, True when let
     through)."""
-    return [run_together(burst(b)).count(True) for b in range(BURSTS)]
+    return [at_once(*burst(b)).count(True) for b in range(BURSTS)]
 
 
 def test_password_reset_requests_from_one_client_at_once_get_at_most_its_limit_through(settings):

@@ -1,10 +1,8 @@
 """The transition dispatcher: reactions run once per transition, inline or from the sweep, even when two
 dispatchers race for the same rows."""
 
-import threading
-
 import pytest
-from django.db import DatabaseError, connection, transaction
+from django.db import DatabaseError, transaction
 
 from apps.audit.models import AccessLog
 from apps.audit.services import access_log_write
@@ -19,6 +17,7 @@ from apps.core.transitions import (
 )
 from apps.scheduling.models import AppointmentStatus, AppointmentTransition
 from tests.factories import AppointmentFactory
+from tests.locking import at_once
 
 MODEL = "scheduling.AppointmentTransition"
 STATUS = AppointmentStatus.CHECKED_IN  # no app reacts to a check-in, so only the test's reactions run
@@ -143,32 +142,12 @@ def test_a_reaction_name_is_registered_once(reactions):
         reactions("twice")
 
 
-def _at_once(work) -> list[int]:
-    """Run `work` in two threads released together; each returns how many reactions it ran."""
-    barrier = threading.Barrier(2)
-    ran: list[int] = []
-
-    def run():
-        try:
-            barrier.wait()
-            ran.append(work())
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run) for _ in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    return ran
-
-
 @pytest.mark.django_db(transaction=True)
 def test_two_sweeps_at_once_run_each_reaction_exactly_once(reactions):
     reactions("racing")
     transitions = transitions_record(_checked_in(40), dispatch=False)
 
-    ran = _at_once(transitions_dispatch_pending)
+    ran = at_once(transitions_dispatch_pending, transitions_dispatch_pending)  # each answers how many reactions it ran
 
     assert sum(ran) == 40
     assert [_runs("racing", t) for t in transitions] == [1] * 40
@@ -180,7 +159,7 @@ def test_two_dispatches_of_the_same_transitions_at_once_run_each_reaction_once(r
     reactions("racing")
     transitions = transitions_record(_checked_in(10), dispatch=False)
 
-    ran = _at_once(lambda: transitions_dispatch(transitions))
+    ran = at_once(*[lambda: transitions_dispatch(transitions)] * 2)
 
     assert sorted(ran) == [0, 10]
     assert [_runs("racing", t) for t in transitions] == [1] * 10

@@ -3,17 +3,17 @@ portal and the chart ask for it again, the patient signs the same words again (a
 under the renewal. A release still in force, and any other form, is signed once."""
 
 import datetime as dt
-import threading
 
 import pytest
 import time_machine
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, transaction
 
 from apps.core.errors import InvalidTransition
 from apps.intake import selectors
 from apps.intake.models import DocumentKind, IntakeDocument, Signature
 from apps.intake.services import packet_send
 from apps.referrals.services import outbound_send
+from tests.locking import at_once
 from tests.referrals.conftest import psychiatry_referral
 
 from .conftest import sign
@@ -132,25 +132,9 @@ def test_the_database_signs_a_renewal_once_and_keeps_it(personas, signed_release
 def test_simultaneous_submits_of_the_renewal_sign_once(personas, release):
     packet_send(actor=personas.front_desk, patient=personas.patient, documents=[release])
     first, _ = sign(personas, release)
-    barrier = threading.Barrier(SUBMITS)
-    created: list[bool] = []
-    lock = threading.Lock()
-
-    def submit():
-        try:
-            barrier.wait()
-            _, was_created = sign(personas, release)
-            with lock:
-                created.append(was_created)
-        finally:
-            connection.close()
-
     with _ended(first):
-        threads = [threading.Thread(target=submit) for _ in range(SUBMITS)]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join(timeout=60)
+        outcomes = at_once(*[lambda: sign(personas, release)] * SUBMITS)
 
-    assert sorted(created) == [False] * (SUBMITS - 1) + [True]
+    assert not [o for o in outcomes if isinstance(o, Exception)], outcomes
+    assert sorted(was_created for _, was_created in outcomes) == [False] * (SUBMITS - 1) + [True]
     assert list(Signature.objects.order_by("renewal").values_list("renewal", flat=True)) == [0, 1]

@@ -1,40 +1,27 @@
 """Two staff members move the same patient at the same instant: the moves run one after the other, and the history
 chains from → to without a gap or a fork."""
 
-import threading
-
 import pytest
-from django.db import connection
 
 from apps.core.errors import ApplicationError
 from apps.ladder.models import CareLevel, CareLevelMove, PatientCareLevel
 from apps.ladder.services import care_level_set
+from tests.locking import at_once
 
 
 def _race(personas, targets: list[str]) -> list[str]:
-    barrier = threading.Barrier(len(targets))
-    outcomes: list[str] = []
-    lock = threading.Lock()
-
-    def move(actor, level):
-        try:
-            barrier.wait()
-            care_level_set(patient=personas.patient, level=level, reason=f"to {level}", actor=actor)
-            result = "moved"
-        except ApplicationError as exc:
-            result = exc.code
-        finally:
-            connection.close()
-        with lock:
-            outcomes.append(result)
-
     actors = [personas.therapist, personas.front_desk]
-    threads = [threading.Thread(target=move, args=(actors[i % 2], level)) for i, level in enumerate(targets)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    return sorted(outcomes)
+    outcomes = at_once(
+        *[
+            lambda actor=actors[i % 2], level=level: care_level_set(
+                patient=personas.patient, level=level, reason=f"to {level}", actor=actor
+            )
+            for i, level in enumerate(targets)
+        ]
+    )
+    unexpected = [o for o in outcomes if isinstance(o, Exception) and not isinstance(o, ApplicationError)]
+    assert unexpected == [], unexpected
+    return sorted(o.code if isinstance(o, ApplicationError) else "moved" for o in outcomes)
 
 
 def _assert_chained(patient) -> list[CareLevelMove]:

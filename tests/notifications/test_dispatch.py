@@ -2,7 +2,6 @@
 
 import datetime as dt
 import os
-import threading
 
 import pytest
 import time_machine
@@ -15,6 +14,7 @@ from apps.notifications.models import Message, MessageStatus
 from apps.notifications.outbox import message_enqueue
 from apps.patients.models import Patient
 from tests.factories import AppointmentFactory, PatientFactory, TherapistFactory
+from tests.locking import at_once
 
 
 def _queue(appointment, *, n=1, send_at=None, channel="email", purpose="reminder_email"):
@@ -184,49 +184,28 @@ def _behind_the_services_back(patient, **chart):
 # Concurrency: real threads against real Postgres, released together.
 
 
-def _in_threads(n, work):
-    barrier = threading.Barrier(n)
-    results = [None] * n
-    errors = []
-
-    def run(i):
-        try:
-            barrier.wait(timeout=10)
-            results[i] = work(i)
-        except Exception as exc:  # surfaced below
-            errors.append(exc)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(n)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=60)
-    assert not errors, errors
-    return results
-
-
 @pytest.mark.django_db(transaction=True)
 def test_two_dispatchers_at_once_send_nothing_twice(clinic):
     appointment = AppointmentFactory(therapist=TherapistFactory(), patient=PatientFactory())
     rows = _queue(appointment, n=60)
 
-    def dispatcher(_):
+    def dispatcher():
         claimed, sent = [], []
         while ids := messages_claim_due(limit=7):
             claimed += ids
             sent += [i for i in ids if message_send(message_id=i) == "sent"]
         return claimed, sent
 
-    (claimed_a, sent_a), (claimed_b, sent_b) = _in_threads(2, dispatcher)
+    outcomes = at_once(dispatcher, dispatcher)
+    assert not [o for o in outcomes if isinstance(o, Exception)], outcomes
+    (claimed_a, sent_a), (claimed_b, sent_b) = outcomes
     assert not set(claimed_a) & set(claimed_b)
     assert len(sent_a + sent_b) == len(set(sent_a + sent_b))
     # A row the other dispatcher's claim query held locked for a moment is stepped over (SKIP LOCKED) and stays
     # pending under its lease; once the lease runs out the next dispatch sends it.
     late = Message.objects.filter(status=MessageStatus.PENDING)
     late.update(claimed_until=None)
-    _, sent_late = dispatcher(None)
+    _, sent_late = dispatcher()
     assert sorted(sent_a + sent_b + sent_late) == sorted(r.pk for r in rows)
     assert sorted(m.to[0] for m in mail.outbox) == sorted(r.to_address for r in rows)
     assert Message.objects.filter(status=MessageStatus.SENT).count() == 60
@@ -236,7 +215,8 @@ def test_two_dispatchers_at_once_send_nothing_twice(clinic):
 def test_the_same_message_sent_by_four_tasks_at_once_goes_out_once(clinic):
     appointment = AppointmentFactory(therapist=TherapistFactory(), patient=PatientFactory())
     [row] = _queue(appointment)
-    outcomes = _in_threads(4, lambda _: message_send(message_id=row.pk))
+    outcomes = at_once(*[lambda: message_send(message_id=row.pk)] * 4)
+    assert not [o for o in outcomes if isinstance(o, Exception)], outcomes
     assert outcomes.count("sent") == 1
     assert len(mail.outbox) == 1
 

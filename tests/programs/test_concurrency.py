@@ -1,44 +1,21 @@
 """The seat invariant under real concurrency: threads on real Postgres, released together by a barrier."""
 
-import threading
 from collections import Counter
 
 import pytest
-from django.db import connection
 
 from apps.core.errors import ApplicationError
 from apps.notifications.models import Message
 from apps.programs.models import Enrollment, EnrollmentStatus
 from apps.programs.services.seats import enrollment_accept_offer, enrollment_withdraw, program_enroll
 from apps.programs.services.setup import program_capacity_set
+from tests.locking import at_once
 
 from .factories import ProgramFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 CAPACITY = 4
-
-
-def run_together(calls):
-    """Run every call in its own thread, all released at once; return each call's outcome."""
-    barrier = threading.Barrier(len(calls))
-    outcomes = [None] * len(calls)
-
-    def worker(index, call):
-        try:
-            barrier.wait()
-            outcomes[index] = call()
-        except Exception as exc:  # refusals and unexpected errors alike are kept for the assertions
-            outcomes[index] = exc
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=worker, args=(i, c)) for i, c in enumerate(calls)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=60)
-    return outcomes
 
 
 def seat_counts(program):
@@ -67,7 +44,7 @@ def test_ten_times_capacity_simultaneous_enrolls_and_accepts_fill_exactly_capaci
         for _ in range(3)
     ]
     assert len(calls) == 10 * CAPACITY
-    outcomes = run_together(calls)
+    outcomes = at_once(*calls)
 
     unexpected = [o for o in outcomes if isinstance(o, Exception) and not isinstance(o, ApplicationError)]
     assert unexpected == []
@@ -102,7 +79,7 @@ def test_concurrent_withdrawals_declines_and_a_capacity_raise_never_overfill_and
         (lambda p=p: program_enroll(actor=p.user, program=program, patient=p))
         for p in make_patients(CAPACITY * 10 - len(calls))
     ]
-    outcomes = run_together(calls)
+    outcomes = at_once(*calls)
 
     assert [o for o in outcomes if isinstance(o, Exception) and not isinstance(o, ApplicationError)] == []
     program.refresh_from_db()

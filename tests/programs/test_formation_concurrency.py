@@ -11,10 +11,9 @@ from apps.programs.models import SEATED_STATUSES, Enrollment, EnrollmentStatus, 
 from apps.programs.services.formation import interest_register, program_call_off, program_launch
 from apps.programs.services.seats import enrollment_accept_offer, program_enroll
 from tests.factories import UserFactory
-from tests.locking import HeldElsewhere
+from tests.locking import HeldElsewhere, at_once
 
 from .formation_helpers import proposed_program
-from .test_concurrency import run_together
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -26,7 +25,7 @@ def front_desk():
 def test_people_registering_at_once_get_distinct_tickets_in_the_order_they_registered(make_patients):
     program = proposed_program(actor=front_desk(), capacity=10, minimum_to_launch=5)
     people = make_patients(8)
-    outcomes = run_together([(lambda p=p: interest_register(program=program, patient=p, actor=p.user)) for p in people])
+    outcomes = at_once(*[(lambda p=p: interest_register(program=program, patient=p, actor=p.user)) for p in people])
     assert not [o for o in outcomes if isinstance(o, Exception)]
     rows = list(program.enrollments.order_by("created_at", "pk"))
     assert [e.waitlist_position for e in rows] == list(range(1, 9))
@@ -36,8 +35,8 @@ def test_people_registering_at_once_get_distinct_tickets_in_the_order_they_regis
 def test_the_same_person_registering_six_times_at_once_holds_one_place(make_patients):
     program = proposed_program(actor=front_desk())
     (patient,) = make_patients(1)
-    outcomes = run_together(
-        [(lambda: interest_register(program=program, patient=patient, actor=patient.user)) for _ in range(6)]
+    outcomes = at_once(
+        *[(lambda: interest_register(program=program, patient=patient, actor=patient.user)) for _ in range(6)]
     )
     assert sum(isinstance(o, Enrollment) for o in outcomes) == 1
     assert sum(isinstance(o, Conflict) for o in outcomes) == 5
@@ -54,7 +53,7 @@ def test_launch_racing_joins_and_accepts_never_offers_more_than_capacity(make_pa
     calls = [lambda: program_launch(program=program, actor=actor)]
     calls += [(lambda p=p: interest_register(program=program, patient=p, actor=p.user)) for p in late[:3]]
     calls += [(lambda p=p: program_enroll(actor=p.user, program=program, patient=p)) for p in late[3:]]
-    outcomes = run_together(calls)
+    outcomes = at_once(*calls)
     unexpected = [o for o in outcomes if isinstance(o, Exception) and not isinstance(o, ApplicationError)]
     assert unexpected == []
     assert not isinstance(outcomes[0], Exception), outcomes[0]
@@ -69,7 +68,7 @@ def test_launch_racing_joins_and_accepts_never_offers_more_than_capacity(make_pa
     newcomers = make_patients(4)
     calls = [(lambda o=o: enrollment_accept_offer(actor=o.patient.user, enrollment=o)) for o in offers]
     calls += [(lambda p=p: program_enroll(actor=p.user, program=program, patient=p)) for p in newcomers]
-    outcomes = run_together(calls)
+    outcomes = at_once(*calls)
     assert [o for o in outcomes if isinstance(o, Exception) and not isinstance(o, ApplicationError)] == []
     counts = Counter(program.enrollments.values_list("status", flat=True))
     assert sum(counts[s] for s in SEATED_STATUSES) == 3

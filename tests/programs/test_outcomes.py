@@ -17,6 +17,7 @@ from apps.programs.services.meetings import FOLLOW_UP_ANSWER_DAYS, meeting_quest
 from apps.programs.services.seats import enrollment_withdraw, program_enroll
 from apps.programs.services.setup import program_capacity_set
 from apps.programs.tasks import assign_outcome_questionnaires
+from tests.locking import at_once
 
 from .factories import scheduled_program
 
@@ -207,11 +208,9 @@ def test_an_unknown_questionnaire_is_refused(personas):
 
 @pytest.mark.django_db(transaction=True)
 def test_two_runs_at_once_ask_each_member_once(group):
-    from .test_concurrency import run_together
-
     _, _, meetings = group
     with before(meetings[0], hours=24):
-        outcomes = run_together([meeting_questionnaires_assign] * 2)
+        outcomes = at_once(meeting_questionnaires_assign, meeting_questionnaires_assign)
     assert not [o for o in outcomes if isinstance(o, Exception)]
     assert sum(outcomes) == 4  # every assignment made by exactly one of them
     assert QuestionnaireAssignment.objects.count() == 4

@@ -15,9 +15,9 @@ from apps.programs import lecture_selectors
 from apps.programs.models import EnrollmentStatus, GroupProgram, LectureFeeMode, ProgramKind
 from apps.programs.services.formation import program_call_off, program_launch
 from apps.programs.services.lectures import lecture_register
+from tests.locking import at_once
 
 from .formation_helpers import proposed_program
-from .test_concurrency import run_together
 
 RATE = override_settings(CLINIC_LECTURE_REGISTRATION_RATE="1000/min")
 
@@ -158,8 +158,8 @@ def test_a_called_off_series_points_a_visitor_to_the_public_lectures_not_the_por
 @pytest.mark.django_db(transaction=True)
 def test_visitors_joining_at_once_get_distinct_tickets_in_one_list(personas):
     program = planned_series(personas.front_desk, capacity=6, minimum_to_launch=6)
-    outcomes = run_together(
-        [(lambda i=i: join(program, name=f"Visitor {i}", email=f"visitor{i}@example.test")) for i in range(4)]
+    outcomes = at_once(
+        *[(lambda i=i: join(program, name=f"Visitor {i}", email=f"visitor{i}@example.test")) for i in range(4)]
     )
     assert sorted(o.waitlist_position for o in outcomes) == [1, 2, 3, 4]
 

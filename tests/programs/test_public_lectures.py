@@ -27,9 +27,9 @@ from apps.programs.services.lectures import (
 )
 from apps.programs.services.meetings import meeting_reminders_queue
 from apps.programs.services.seats import enrollment_withdraw
+from tests.locking import at_once
 
 from .factories import ProgramFactory, group_service, scheduled_program
-from .test_concurrency import run_together
 
 RATE = override_settings(CLINIC_LECTURE_REGISTRATION_RATE="1000/min")
 
@@ -283,8 +283,8 @@ def test_the_registrants_api_and_roster_page_keep_their_query_counts(personas, l
 @pytest.mark.django_db(transaction=True)
 def test_two_visitors_for_the_last_seat_get_one_seat_and_one_place_in_line():
     program = lecture(capacity=1)
-    outcomes = run_together(
-        [(lambda i=i: register(program, name=f"Visitor {i}", email=f"visitor{i}@example.test")) for i in range(2)]
+    outcomes = at_once(
+        *[(lambda i=i: register(program, name=f"Visitor {i}", email=f"visitor{i}@example.test")) for i in range(2)]
     )
     assert sorted(o.status for o in outcomes) == ["enrolled", "waitlisted"]
 
@@ -382,14 +382,13 @@ def test_two_refunds_at_the_door_at_once_give_back_no_more_than_was_paid(persona
     lecture_payment_record(
         actor=personas.front_desk, enrollment=enrollment, kind="fee", amount=Decimal("20.00"), method="cash"
     )
-    outcomes = run_together(
-        [
-            lambda: lecture_payment_record(
-                actor=personas.front_desk, enrollment=enrollment, kind="fee", amount=Decimal("-15.00"), method="cash"
-            )
-        ]
-        * 2
-    )
+
+    def refund_at_the_door():
+        return lecture_payment_record(
+            actor=personas.front_desk, enrollment=enrollment, kind="fee", amount=Decimal("-15.00"), method="cash"
+        )
+
+    outcomes = at_once(refund_at_the_door, refund_at_the_door)
     assert sorted(type(outcome).__name__ for outcome in outcomes) == ["LecturePayment", "Unprocessable"]
     assert sum(LecturePayment.objects.values_list("amount", flat=True)) == Decimal("5.00")
 

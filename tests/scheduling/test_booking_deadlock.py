@@ -11,7 +11,7 @@ from psycopg.errors import DeadlockDetected
 from apps.core.errors import Conflict
 from apps.scheduling import services
 from apps.scheduling.models import Appointment, Location
-from tests.programs.test_concurrency import run_together
+from tests.locking import at_once
 
 from .conftest import MONDAY, at
 
@@ -42,7 +42,7 @@ def _crossing_writes(first: list[Appointment], second: list[Appointment]) -> lis
 
     pre_save.connect(hold_second_row, sender=Appointment, weak=False, dispatch_uid="deadlock-test")
     try:
-        return run_together([write(first), write(second)])
+        return at_once(write(first), write(second))
     finally:
         pre_save.disconnect(dispatch_uid="deadlock-test", sender=Appointment)
         connection.close()

@@ -1,13 +1,11 @@
 """Fifty front-desk requests for one slot at the same instant: exactly one books, 49 get a 409 naming it."""
 
-import threading
-
 import pytest
-from django.db import connection
 from rest_framework.test import APIClient
 
 from apps.scheduling.models import Appointment, AppointmentStatus
 from tests.factories import PatientFactory, api_token_for
+from tests.locking import at_once
 
 from .conftest import MONDAY, at
 
@@ -19,9 +17,6 @@ def test_fifty_simultaneous_bookings_of_one_slot_give_one_success_and_49_conflic
     token = api_token_for(clinic.front_desk)
     patients = [PatientFactory() for _ in range(REQUESTS)]
     start = at(MONDAY, 10).isoformat()
-    barrier = threading.Barrier(REQUESTS)
-    answers: list[tuple[int, dict]] = []
-    lock = threading.Lock()
 
     def request(patient):
         client = APIClient()
@@ -33,19 +28,10 @@ def test_fifty_simultaneous_bookings_of_one_slot_give_one_success_and_49_conflic
             "room": clinic.willow.pk,
             "start": start,
         }
-        try:
-            barrier.wait()
-            response = client.post("/api/appointments/", body, format="json")
-            with lock:
-                answers.append((response.status_code, response.json()))
-        finally:
-            connection.close()
+        return lambda: client.post("/api/appointments/", body, format="json")
 
-    threads = [threading.Thread(target=request, args=(p,)) for p in patients]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
+    responses = at_once(*[request(p) for p in patients])
+    answers = [(response.status_code, response.json()) for response in responses]
 
     statuses = sorted(status for status, _ in answers)
     assert statuses == [201] + [409] * (REQUESTS - 1)

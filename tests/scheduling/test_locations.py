@@ -15,7 +15,7 @@ from apps.scheduling import locations, services
 from apps.scheduling.forms import LocationForm
 from apps.scheduling.models import Appointment, Location, LocationHours, Room, WorkingHours
 from tests.factories import PatientFactory, TherapistFactory
-from tests.programs.test_concurrency import run_together
+from tests.locking import at_once
 
 from .conftest import MONDAY, at
 
@@ -200,11 +200,9 @@ def test_two_bookings_of_one_therapist_at_two_locations_racing_give_one_session(
             override_reason="Covering",
         )
 
-    outcomes = run_together(
-        [
-            book(clinic.patient, clinic.willow, clock.clinic_tz(), 10),
-            book(clinic.other_patient, west.redwood, LA, 7),
-        ]
+    outcomes = at_once(
+        book(clinic.patient, clinic.willow, clock.clinic_tz(), 10),
+        book(clinic.other_patient, west.redwood, LA, 7),
     )
     booked = [o for o in outcomes if isinstance(o, Appointment)]
     refused = [o for o in outcomes if isinstance(o, Conflict)]

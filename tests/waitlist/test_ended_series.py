@@ -14,6 +14,7 @@ from apps.waitlist.models import FreedSlot, SlotOffer
 from apps.waitlist.services import ENDED_SERIES_LOOKBACK, ended_series_slots_free, slot_request_create
 from apps.waitlist.tasks import offer_ended_series_slots
 from tests.factories import ServiceTypeFactory
+from tests.locking import at_once
 
 pytestmark = pytest.mark.django_db
 
@@ -129,11 +130,9 @@ def test_a_series_whose_last_sessions_were_cancelled_ends_at_its_last_held_sessi
 
 @pytest.mark.django_db(transaction=True)
 def test_two_runs_at_once_offer_the_time_once(book, waiting):
-    from tests.programs.test_concurrency import run_together
-
     booked = book(occurrence_count=1)
     with after(booked.booked[-1], hours=1):
-        outcomes = run_together([ended_series_slots_free] * 2)
+        outcomes = at_once(ended_series_slots_free, ended_series_slots_free)
     assert not [o for o in outcomes if isinstance(o, Exception)]
     assert FreedSlot.objects.filter(series=booked.series).count() == 1
     assert SlotOffer.objects.count() == 1

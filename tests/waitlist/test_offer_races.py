@@ -12,8 +12,7 @@ from apps.notifications.models import Message
 from apps.scheduling.services import appointment_book
 from apps.waitlist.models import FreedSlot, SlotOffer, SlotRequest
 from apps.waitlist.services import slot_offer_accept, slot_request_cancel
-from tests.locking import HeldElsewhere
-from tests.programs.test_concurrency import run_together
+from tests.locking import HeldElsewhere, at_once
 
 from .test_slot_waitlist import free_the_slot, wait, weekly  # noqa: F401 (weekly is a fixture)
 
@@ -88,18 +87,16 @@ def test_taking_a_held_time_as_the_front_desk_books_it_for_someone_else_lets_one
     free_the_slot(personas, weekly)
     offer = SlotOffer.objects.get(request=holder)
     first = Message.objects.get(template="slot_offer", channel="email").context["first_date"]
-    outcomes = run_together(
-        [
-            lambda: slot_offer_accept(actor=personas.patient_user, offer=offer),
-            lambda: appointment_book(
-                actor=personas.front_desk,
-                therapist=personas.therapist,
-                patient=walk_in,
-                service_type=service,
-                start=clock.local_datetime(dt.date.fromisoformat(first), dt.time(10, 0)),
-                is_telehealth=True,
-            ),
-        ]
+    outcomes = at_once(
+        lambda: slot_offer_accept(actor=personas.patient_user, offer=offer),
+        lambda: appointment_book(
+            actor=personas.front_desk,
+            therapist=personas.therapist,
+            patient=walk_in,
+            service_type=service,
+            start=clock.local_datetime(dt.date.fromisoformat(first), dt.time(10, 0)),
+            is_telehealth=True,
+        ),
     )
     assert [o for o in outcomes if isinstance(o, Exception) and not isinstance(o, ApplicationError)] == []
     assert sum(not isinstance(o, Exception) for o in outcomes) == 1
