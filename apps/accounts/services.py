@@ -68,7 +68,9 @@ def user_roles_set(*, actor: User, user: User, roles: list[str]) -> User:
 
 def _staff_changes_one_at_a_time() -> None:
     """Two admins deactivating each other at once would each still see the other active; changes to who may do
-    what are serialised (a transaction-scoped advisory lock), so the second one counts after the first."""
+    what are serialised (a transaction-scoped advisory lock), so the second one counts after the first. So are
+    changes to who supervises whom and to a supervisor's licence or discipline: two therapists named each other's
+    supervisor at once would each still see the other licensed."""
     with connection.cursor() as cursor:
         cursor.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", ["accounts:staff-access"])
 
@@ -509,7 +511,9 @@ def therapist_supervision_set(
     *, actor: User, therapist: User, is_prelicensed: bool, supervisor: User | None
 ) -> TherapistProfile:
     """Say whether a therapist is pre-licensed and who supervises them. The supervisor co-signs their notes and reads
-    their signed treatment plans, so who supervises whom is access: each change is in the access log (ids only)."""
+    their signed treatment plans, so who supervises whom is access: each change is in the access log (ids only).
+    Checked under the staff-changes lock, after any change to the supervisor that came first."""
+    _staff_changes_one_at_a_time()
     profile = TherapistProfile.objects.select_for_update().get_or_create(user=therapist)[0]
     before = {"is_prelicensed": profile.is_prelicensed, "supervisor": profile.supervisor_id}
     after = {"is_prelicensed": is_prelicensed, "supervisor": supervisor.pk if supervisor is not None else None}
@@ -548,7 +552,10 @@ def therapist_supervision_check(
         )
     if supervisor is None:
         return
-    supervisor_profile = TherapistProfile.objects.filter(user=supervisor).first()
+    # Read again, not taken from the caller: under the staff-changes lock this is what a change that came first made
+    # of them (licence, discipline, roles, still active).
+    supervisor = User.objects.select_related("therapist_profile").get(pk=supervisor.pk)
+    supervisor_profile = getattr(supervisor, "therapist_profile", None)
     if (
         supervisor.pk == therapist.pk
         or not supervisor.is_active
@@ -617,9 +624,12 @@ def therapist_reduced_fee_cap_check(*, therapist: User, cap: int | None) -> None
 def therapist_discipline_set(*, actor: User, therapist: User, discipline: str) -> TherapistProfile:
     """Change a provider's discipline, audited. The provider's user row is locked first: a booking's database check
     (`appointment_discipline_matches_provider`) reads it under a share lock before their profile (which may not
-    exist yet), so a session booked meanwhile is either counted here or refused there."""
+    exist yet), so a session booked meanwhile is either counted here or refused there. The staff-changes lock comes
+    before it, as in every change to who supervises: a supervisee named meanwhile is counted here, or sees the new
+    discipline."""
     if not therapist.has_role(Role.THERAPIST):
         raise Unprocessable("Choose a therapist.", fields={"therapist": ["Not a therapist."]})
+    _staff_changes_one_at_a_time()
     User.objects.select_for_update().values_list("pk", flat=True).get(pk=therapist.pk)
     profile = TherapistProfile.objects.select_for_update().get_or_create(user=therapist)[0]
     before = profile.discipline

@@ -1,0 +1,66 @@
+"""Two changes to who supervises whom, or to a supervisor's licence or discipline, made at the same moment: each
+takes the staff-changes lock, so the second is checked against what the first made, and the clinic never ends with
+a pre-licensed supervisor (two therapists named each other's, say) or one of another discipline."""
+
+import pytest
+
+from apps.accounts.disciplines import Discipline
+from apps.accounts.models import TherapistProfile
+from apps.accounts.services import therapist_discipline_set, therapist_profile_change, therapist_supervision_set
+from apps.core.errors import Unprocessable
+from tests.factories import TherapistFactory
+from tests.locking import HeldElsewhere
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def _supervisions_the_clinic_cannot_work_with() -> list[TherapistProfile]:
+    """Profiles whose supervisor is pre-licensed or of another discipline."""
+    supervised = TherapistProfile.objects.filter(supervisor__isnull=False).select_related(
+        "supervisor__therapist_profile"
+    )
+    return [
+        profile
+        for profile in supervised
+        if profile.supervisor.therapist_profile.is_prelicensed
+        or profile.supervisor.therapist_profile.discipline != profile.discipline
+    ]
+
+
+@pytest.mark.parametrize("first_supervised_by", ["the second", "a third therapist on the staff page"])
+def test_a_therapist_made_prelicensed_while_named_a_supervisor_is_refused_as_supervisor(personas, first_supervised_by):
+    first, second = personas.therapist, personas.other_therapist
+    if first_supervised_by == "the second":  # the two would supervise each other
+
+        def first_made_prelicensed():
+            therapist_supervision_set(actor=personas.admin, therapist=first, is_prelicensed=True, supervisor=second)
+
+    else:
+        third = TherapistFactory()
+
+        def first_made_prelicensed():
+            therapist_profile_change(actor=personas.admin, user=first, is_prelicensed=True, supervisor=third)
+
+    held = HeldElsewhere(first_made_prelicensed)
+    held.release_soon()
+    with pytest.raises(Unprocessable, match="cannot supervise|supervises 1 therapist"):
+        therapist_supervision_set(actor=personas.admin, therapist=second, is_prelicensed=True, supervisor=first)
+    held.join()
+    assert held.committed.is_set()
+    assert TherapistProfile.objects.get(user=first).is_prelicensed
+    assert TherapistProfile.objects.get(user=second).supervisor is None
+    assert _supervisions_the_clinic_cannot_work_with() == []
+
+
+def test_a_supervisor_whose_discipline_changes_meanwhile_is_refused(personas):
+    first, second = personas.therapist, personas.other_therapist
+    held = HeldElsewhere(
+        lambda: therapist_discipline_set(actor=personas.admin, therapist=first, discipline=Discipline.BODYWORK)
+    )
+    held.release_soon()
+    with pytest.raises(Unprocessable, match="same discipline"):
+        therapist_supervision_set(actor=personas.admin, therapist=second, is_prelicensed=True, supervisor=first)
+    held.join()
+    assert TherapistProfile.objects.get(user=first).discipline == Discipline.BODYWORK
+    assert TherapistProfile.objects.get(user=second).supervisor is None
+    assert _supervisions_the_clinic_cannot_work_with() == []
