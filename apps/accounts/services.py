@@ -608,9 +608,22 @@ def therapist_discipline_check(*, therapist: User, discipline: str) -> None:
         )
 
 
+def therapist_reduced_fee_cap_hold(*, therapist: User) -> None:
+    """Count a therapist's reduced-fee patients against their cap one transaction at a time: a booking giving them a
+    new one (billing) and a change to the cap (therapist_profile_change) both take this transaction-scoped advisory
+    lock, held until commit, so whichever counts second sees what the first wrote. The cap is read again under it
+    (the profile in memory with it): a booking is held to a cap set or lowered meanwhile. A booking's database check
+    share-locks the therapist's user row after this lock, so a cap change takes this one before that row too."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", [f"reduced-fee-cap:{therapist.pk}"])
+    if (profile := getattr(therapist, "therapist_profile", None)) is not None:
+        profile.refresh_from_db(fields=["reduced_fee_cap"])
+
+
 def therapist_reduced_fee_cap_check(*, therapist: User, cap: int | None) -> None:
     """Refuse a cap the therapist breaks the moment it is set: below the reduced-fee patients they carry now, as
-    billing counts them (extensions.reduced_fee_cap_blockers). No cap is always allowed."""
+    billing counts them (extensions.reduced_fee_cap_blockers). No cap is always allowed. Final only under
+    therapist_reduced_fee_cap_hold: a booking in flight is counted once it commits."""
     if cap is None:
         return
     if cap < 0:
@@ -692,6 +705,8 @@ def therapist_profile_change(*, actor: User, user: User, **fields) -> TherapistP
     if _SUPERVISION_FIELDS & set(fields):
         # Who supervises whom is access: a supervisor made pre-licensed meanwhile is counted after this, or sees it.
         _staff_changes_one_at_a_time()
+    if "reduced_fee_cap" in fields:
+        therapist_reduced_fee_cap_hold(therapist=user)
     # The user row first, as therapist_discipline_set takes it (a booking's database check reads it), then the profile.
     User.objects.select_for_update().values_list("pk", flat=True).get(pk=user.pk)
     profile = TherapistProfile.objects.select_for_update().get_or_create(user=user)[0]

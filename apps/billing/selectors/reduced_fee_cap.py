@@ -76,9 +76,10 @@ def reduced_fee_cap_breach(
 
 def reduced_fee_cap_refusal(*, therapist, cap: int) -> str:
     """A cap below the reduced-fee patients the therapist carries today would be broken the moment it is set: say
-    how many they carry (accounts asks before changing a cap). A patient booked with them at this very moment may
-    take the count one past a cap set meanwhile; the cap then refuses their next new reduced-fee patient, as it
-    does any cap reached by an override."""
+    how many they carry (accounts asks before changing a cap, under the lock a capped therapist's booking counts
+    under, so a patient booked with them at this very moment is counted here). A booking with a therapist who has
+    no cap yet takes no lock: a first cap set at that very moment may end one below their count; the cap then
+    refuses their next new reduced-fee patient, as it does any cap reached by an override."""
     carried = len(reduced_fee_patient_ids(therapist=therapist, on=clock.local_now().date()))
     if cap >= carried:
         return ""

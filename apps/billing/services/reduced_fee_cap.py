@@ -5,6 +5,7 @@ a new patient, with a logged override for clinic staff.
 from django.db import connection
 
 from apps.accounts.roles import Role
+from apps.accounts.services import therapist_reduced_fee_cap_hold
 from apps.audit.services import access_log_write
 from apps.core.errors import Conflict, PermissionDenied
 from apps.patients.services import patient_in_care_hold
@@ -16,17 +17,18 @@ CAP_OVERRIDE_ROLES = (Role.ADMIN, Role.FRONT_DESK, Role.BILLING)
 
 def _counted_one_at_a_time(*, therapist, patient) -> None:
     """Two bookings each giving a capped therapist a new reduced-fee patient would both count one under the cap and
-    both go through; the count for one therapist is taken one booking at a time (a transaction-scoped advisory
-    lock, held until the booking commits, so the next count sees it). The patient's row is held first, as every
-    booking holds it (its database check, an online booking's own hold), so the two locks are always taken in the
-    same order. A therapist without a cap costs nothing; outside a transaction (a page asking whether a booking
-    would go through) a lock would be let go at once, so none is taken."""
+    both go through, and a cap lowered while a booking commits would not count it: the count for one therapist is
+    taken under accounts' therapist_reduced_fee_cap_hold (held until the booking commits, so the next count sees it;
+    the cap is read again under it). The patient's row is held first, as every booking holds it (its database
+    check, an online booking's own hold), so the locks are always taken in the same order. A therapist without a
+    cap costs nothing (a first cap set while one of their bookings commits may end one below what they carry);
+    outside a transaction (a page asking whether a booking would go through) a lock would be let go at once, so
+    none is taken."""
     profile = getattr(therapist, "therapist_profile", None)
     if patient is None or getattr(profile, "reduced_fee_cap", None) is None or not connection.in_atomic_block:
         return
     patient_in_care_hold(patient.pk)
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", [f"reduced-fee-cap:{therapist.pk}"])
+    therapist_reduced_fee_cap_hold(therapist=therapist)
 
 
 def reduced_fee_cap_enforce(
