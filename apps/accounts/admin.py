@@ -152,45 +152,22 @@ class TherapistProfileAdmin(RefusalsOnTheFormAdmin):
     ]
     list_filter = ["discipline"]
 
-    # Fields that change through a service of their own (checked under the profile's lock and written to the access
-    # log): the discipline, who supervises (the supervisor co-signs and reads the signed plans), and online booking.
-    SERVICE_FIELDS = ("discipline", "is_prelicensed", "supervisor", "self_booking", "accepts_new_patients")
-
     def save_model(self, request, obj, form, change):
         if not change:
             super().save_model(request, obj, form, change)
             return
-        changed = [field for field in self.SERVICE_FIELDS if field in form.changed_data]
-        # The other clinical fields (licence, NPI, reduced-fee cap, messages) through the staff page's service, under
-        # its locks and in the access log; what is not clinical (the bio) is saved as it is. The services read the
-        # profile again under its lock, so the object's values are only what was asked for.
+        # The clinical profile (discipline, licence, supervision, cap, messages, online booking) through the staff
+        # page's service: checked together under its locks, and one access-log row for the save saying what each
+        # field was and became. What is not clinical (the bio) is saved as it is. The service reads the profile again
+        # under its lock, so only the fields changed on the form are passed.
         clinical = {
-            field: form.cleaned_data[field]
-            for field in form.changed_data
-            if field in services.THERAPIST_PROFILE_FIELDS and field not in self.SERVICE_FIELDS
+            field: form.cleaned_data[field] for field in form.changed_data if field in services.THERAPIST_PROFILE_FIELDS
         }
-        others = [
-            field
-            for field in form.changed_data
-            if field not in self.SERVICE_FIELDS and field not in services.THERAPIST_PROFILE_FIELDS
-        ]
+        others = [field for field in form.changed_data if field not in services.THERAPIST_PROFILE_FIELDS]
         if others:
             obj.save(update_fields=[*others, "updated_at"])
         if clinical:
             services.therapist_profile_change(actor=request.user, user=obj.user, **clinical)
-        if "discipline" in changed:
-            services.therapist_discipline_set(actor=request.user, therapist=obj.user, discipline=obj.discipline)
-        if {"is_prelicensed", "supervisor"} & set(changed):
-            services.therapist_supervision_set(
-                actor=request.user, therapist=obj.user, is_prelicensed=obj.is_prelicensed, supervisor=obj.supervisor
-            )
-        if {"self_booking", "accepts_new_patients"} & set(changed):
-            services.therapist_self_booking_set(
-                actor=request.user,
-                therapist=obj.user,
-                self_booking=obj.self_booking,
-                accepts_new_patients=obj.accepts_new_patients,
-            )
 
 
 @admin.register(ClinicSettings)

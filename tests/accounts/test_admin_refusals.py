@@ -67,7 +67,7 @@ def test_a_prelicensed_therapist_without_a_supervisor_is_refused_on_the_admin_fo
     _refused_on_the_form(response, "needs a supervisor")
     profile.refresh_from_db()
     assert (profile.is_prelicensed, profile.credentials) != (True, "PhD")
-    assert not AccessLog.objects.filter(action="therapist_supervision_change").exists()
+    assert not AccessLog.objects.filter(action="therapist_profile_change").exists()
 
 
 @pytest.mark.parametrize("who", ["themselves", "patient_user", "front_desk", "prelicensed"])
@@ -85,7 +85,7 @@ def test_someone_who_cannot_supervise_is_refused_on_the_admin_form(superuser_adm
     profile.refresh_from_db()
     assert (profile.is_prelicensed, profile.supervisor, profile.credentials) != (True, supervisor, "PhD")
     assert profile.supervisor is None
-    assert not AccessLog.objects.filter(action="therapist_supervision_change").exists()
+    assert not AccessLog.objects.filter(action="therapist_profile_change").exists()
 
 
 def test_a_licensed_therapist_named_supervisor_in_the_admin_is_kept(superuser_admin, personas):

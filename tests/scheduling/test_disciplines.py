@@ -273,4 +273,5 @@ def test_the_admin_refuses_a_discipline_change_that_would_strand_upcoming_sessio
     assert login(clinic.admin).post(url, form).status_code == 302
     profile.refresh_from_db()
     assert profile.discipline == Discipline.BODYWORK
-    assert AccessLog.objects.filter(action="therapist_discipline_change", actor=clinic.admin).exists()
+    log = AccessLog.objects.get(action="therapist_profile_change", actor=clinic.admin)
+    assert log.detail["after"] == {"discipline": Discipline.BODYWORK}
