@@ -506,33 +506,6 @@ def therapist_self_booking_set(
     return profile
 
 
-@transaction.atomic
-def therapist_supervision_set(
-    *, actor: User, therapist: User, is_prelicensed: bool, supervisor: User | None
-) -> TherapistProfile:
-    """Say whether a therapist is pre-licensed and who supervises them. The supervisor co-signs their notes and reads
-    their signed treatment plans, so who supervises whom is access: each change is in the access log (ids only).
-    Checked under the staff-changes lock, after any change to the supervisor that came first."""
-    _staff_changes_one_at_a_time()
-    profile = TherapistProfile.objects.select_for_update().get_or_create(user=therapist)[0]
-    before = {"is_prelicensed": profile.is_prelicensed, "supervisor": profile.supervisor_id}
-    after = {"is_prelicensed": is_prelicensed, "supervisor": supervisor.pk if supervisor is not None else None}
-    if before == after:
-        return profile
-    therapist_supervision_check(
-        therapist=therapist, is_prelicensed=is_prelicensed, supervisor=supervisor, discipline=profile.discipline
-    )
-    profile.is_prelicensed, profile.supervisor = is_prelicensed, supervisor
-    profile.save(update_fields=["is_prelicensed", "supervisor", "updated_at"])
-    access_log_write(
-        actor=actor,
-        action="therapist_supervision_change",
-        subject=profile,
-        detail={"therapist": therapist.pk, "before": before, "after": after},
-    )
-    return profile
-
-
 def therapist_supervision_check(
     *, therapist: User, is_prelicensed: bool, supervisor: User | None, discipline: str
 ) -> None:

@@ -6,7 +6,7 @@ import pytest
 
 from apps.accounts.disciplines import Discipline
 from apps.accounts.models import TherapistProfile
-from apps.accounts.services import therapist_discipline_set, therapist_profile_change, therapist_supervision_set
+from apps.accounts.services import therapist_discipline_set, therapist_profile_change
 from apps.core.errors import Unprocessable
 from tests.factories import TherapistFactory
 from tests.locking import HeldElsewhere
@@ -33,7 +33,7 @@ def test_a_therapist_made_prelicensed_while_named_a_supervisor_is_refused_as_sup
     if first_supervised_by == "the second":  # the two would supervise each other
 
         def first_made_prelicensed():
-            therapist_supervision_set(actor=personas.admin, therapist=first, is_prelicensed=True, supervisor=second)
+            therapist_profile_change(actor=personas.admin, user=first, is_prelicensed=True, supervisor=second)
 
     else:
         third = TherapistFactory()
@@ -44,7 +44,7 @@ def test_a_therapist_made_prelicensed_while_named_a_supervisor_is_refused_as_sup
     held = HeldElsewhere(first_made_prelicensed)
     held.release_soon()
     with pytest.raises(Unprocessable, match="cannot supervise|supervises 1 therapist"):
-        therapist_supervision_set(actor=personas.admin, therapist=second, is_prelicensed=True, supervisor=first)
+        therapist_profile_change(actor=personas.admin, user=second, is_prelicensed=True, supervisor=first)
     held.join()
     assert held.committed.is_set()
     assert TherapistProfile.objects.get(user=first).is_prelicensed
@@ -59,7 +59,7 @@ def test_a_supervisor_whose_discipline_changes_meanwhile_is_refused(personas):
     )
     held.release_soon()
     with pytest.raises(Unprocessable, match="same discipline"):
-        therapist_supervision_set(actor=personas.admin, therapist=second, is_prelicensed=True, supervisor=first)
+        therapist_profile_change(actor=personas.admin, user=second, is_prelicensed=True, supervisor=first)
     held.join()
     assert TherapistProfile.objects.get(user=first).discipline == Discipline.BODYWORK
     assert TherapistProfile.objects.get(user=second).supervisor is None

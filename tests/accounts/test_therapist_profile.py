@@ -11,7 +11,7 @@ import pytest
 from apps.accounts.disciplines import Discipline
 from apps.accounts.models import TherapistProfile
 from apps.accounts.roles import Role
-from apps.accounts.services import therapist_discipline_set, therapist_profile_change, therapist_supervision_set
+from apps.accounts.services import therapist_discipline_set, therapist_profile_change
 from apps.audit.models import AccessLog
 from apps.core import clock
 from apps.core.errors import Conflict, Unprocessable
@@ -164,8 +164,8 @@ def test_someone_who_cannot_supervise_is_refused_on_the_page(personas, login, wh
 
 def test_a_supervisor_of_another_discipline_is_refused(personas, bodywork_provider):
     with pytest.raises(Unprocessable, match="same discipline") as caught:
-        therapist_supervision_set(
-            actor=personas.admin, therapist=personas.therapist, is_prelicensed=True, supervisor=bodywork_provider
+        therapist_profile_change(
+            actor=personas.admin, user=personas.therapist, is_prelicensed=True, supervisor=bodywork_provider
         )
     assert "supervisor" in caught.value.fields
     assert _profile(personas.therapist).supervisor is None
@@ -181,8 +181,8 @@ def test_a_supervisor_of_another_discipline_is_refused_on_the_page(personas, log
 
 
 def test_a_therapist_who_supervises_others_stays_licensed_and_in_their_discipline(personas):
-    therapist_supervision_set(
-        actor=personas.admin, therapist=personas.other_therapist, is_prelicensed=True, supervisor=personas.therapist
+    therapist_profile_change(
+        actor=personas.admin, user=personas.other_therapist, is_prelicensed=True, supervisor=personas.therapist
     )
     with pytest.raises(Unprocessable, match="supervises") as caught:
         therapist_profile_change(actor=personas.admin, user=personas.therapist, is_prelicensed=True)
@@ -261,8 +261,8 @@ def test_a_massage_service_booked_ahead_keeps_a_bodywork_provider_one(personas, 
 
 
 def test_a_supervised_therapist_keeps_the_discipline_of_their_supervisor(personas):
-    therapist_supervision_set(
-        actor=personas.admin, therapist=personas.other_therapist, is_prelicensed=True, supervisor=personas.therapist
+    therapist_profile_change(
+        actor=personas.admin, user=personas.other_therapist, is_prelicensed=True, supervisor=personas.therapist
     )
     with pytest.raises(Unprocessable, match="same discipline"):
         therapist_profile_change(actor=personas.admin, user=personas.other_therapist, discipline=Discipline.BODYWORK)
