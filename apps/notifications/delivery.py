@@ -8,13 +8,12 @@ again.
 """
 
 import datetime as dt
-import selectors
 import time
 from dataclasses import dataclass
 
 from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
-from django.db import DatabaseError, transaction
+from django.db import transaction
 from django.db.models import Q
 from django.template import TemplateDoesNotExist, TemplateSyntaxError
 from django.urls import reverse
@@ -23,17 +22,10 @@ from apps.audit.services import access_log_write
 from apps.core import clock
 from apps.core.errors import InvalidTransition
 from apps.core.links import absolute_url
+from apps.core.mail import DeliveryError, DeliveryUnconfirmed, Handover, commit_releasing, email_connection
 from apps.core.request_memo import memo_scope
 
-from .channels import (
-    DeliveryError,
-    DeliveryUnconfirmed,
-    Handover,
-    Outgoing,
-    deliver_email,
-    deliver_sms,
-    email_connection,
-)
+from .channels import Outgoing, deliver_email, deliver_sms
 from .models import Channel, Message, MessageStatus
 from .quiet_hours import quiet_hours_zone, sms_quiet_hours_shift
 from .rendering import message_render
@@ -191,45 +183,6 @@ def _failures_record(failures: list[_Failure]) -> None:
         )
 
 
-def _wait_for(fileno: int, event: int) -> None:
-    """Block until the database socket is ready. A selector (epoll/poll), not select(), which refuses a descriptor
-    numbered above 1023, as a long-running worker's socket can be."""
-    with selectors.DefaultSelector() as ready:
-        ready.register(fileno, event)
-        ready.select()
-
-
-def _commit_releasing(release) -> bool:
-    """Commit the outermost transaction with `release` run between sending COMMIT and awaiting its answer.
-
-    The commit request and the channel's point of no return (the SMTP end-of-data mark) leave the process
-    back to back, before it waits on either: a sender killed at any moment has sent both (the database
-    commits what it received, the kernel delivers what was written) or neither, short of the gap between
-    two system calls. Returns False, doing nothing, inside a caller's transaction, which then decides.
-    """
-    connection = transaction.get_connection()
-    if len(connection.atomic_blocks) != 1 or connection.vendor != "postgresql":
-        return False
-    pgconn = connection.connection.pgconn
-    pgconn.send_query(b"COMMIT")
-    while pgconn.flush():
-        _wait_for(pgconn.socket, selectors.EVENT_WRITE)
-    try:
-        release()
-    finally:
-        while True:
-            pgconn.consume_input()
-            if not pgconn.is_busy():
-                break
-            _wait_for(pgconn.socket, selectors.EVENT_READ)
-        outcome = None
-        while (result := pgconn.get_result()) is not None:
-            outcome = result.command_status
-    if outcome != b"COMMIT":
-        raise DatabaseError("The message's transaction did not commit.")
-    return True
-
-
 _TOO_LATE = "Not sent: by the time it was due it was no longer of use (the session had begun, or the offer closed)."
 _HELD_TOO_LATE = "Not sent: quiet hours would have held this text until it was no longer of use."
 
@@ -310,7 +263,7 @@ def _unconfirmed_record(message_id: int, stamp: dt.datetime, why: str) -> None:
 
 def _send_one(message: Message, outgoing: Outgoing, email_connection, budget: _Budget) -> str | _Failure:
     """Deliver one rendered row at most once: the row is locked and recorded as sent in the transaction whose
-    commit leaves together with the channel's point of no return (`_commit_releasing`). A sender killed before
+    commit leaves together with the channel's point of no return (`commit_releasing`). A sender killed before
     that commit leaves the row pending (and the message undelivered) for the next dispatch. Past that point only
     the channel's explicit refusal puts the row back; an unclear end leaves it sent, unconfirmed. Anything
     unexpected before it is a failure worth retrying."""
@@ -332,7 +285,7 @@ def _send_one(message: Message, outgoing: Outgoing, email_connection, budget: _B
                 Message.objects.filter(pk=message.pk).update(provider_id=handover.provider_id[:100])
             stamp = now  # from here on the row is recorded as sent, whatever the channel answers
             releasing = True
-            released = _commit_releasing(handover.release)
+            released = commit_releasing(handover.release)
         if not released:
             handover.release()
         handover.finish()

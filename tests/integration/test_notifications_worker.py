@@ -4,7 +4,7 @@ Two workers run side by side, each with its own beat, so two dispatchers claim r
 Both are killed with SIGKILL in the middle of the batch and restarted; every reminder is marked sent once and
 arrives at most once, and a booking that rolled back sends nothing.
 
-A send commits its "sent" mark and writes the SMTP end-of-data mark back to back (delivery._commit_releasing): a
+A send commits its "sent" mark and writes the SMTP end-of-data mark back to back (apps.core.mail.commit_releasing): a
 process killed between those two system calls has committed the mark without ending the message. That gap is what
 the design leaves open, so a killed sending process may lose the one message it was ending, never more, and never
 sends one twice; on a busy machine a process descheduled between the two calls makes it happen now and then."""

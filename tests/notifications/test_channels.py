@@ -9,7 +9,8 @@ import pytest
 import time_machine
 
 from apps.core import clock
-from apps.notifications.channels import Outgoing, Rendered, deliver_email, email_connection
+from apps.core.mail import email_connection
+from apps.notifications.channels import Outgoing, Rendered, deliver_email
 from apps.notifications.delivery import message_send, messages_send
 from apps.notifications.models import Message, MessageStatus
 from apps.notifications.outbox import message_enqueue
