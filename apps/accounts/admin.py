@@ -15,7 +15,7 @@ from apps.core.errors import ApplicationError
 from apps.core.models import ClinicSettings
 
 from . import services
-from .models import ApiToken, Invitation, TherapistProfile, User
+from .models import AccountEmail, ApiToken, Invitation, TherapistProfile, User
 from .roles import STAFF_ROLES
 
 
@@ -206,6 +206,24 @@ class InvitationAdmin(ReadOnlyAdmin):
         "revoked_at",
     ]
     exclude = ["token_hash"]
+
+
+@admin.register(AccountEmail)
+class AccountEmailAdmin(ReadOnlyAdmin):
+    """Listed, never changed: what became of each email about an account (no words and no link are kept)."""
+
+    list_display = [
+        "kind",
+        "to_address",
+        "created_at",
+        "attempts",
+        "sent_at",
+        "unconfirmed",
+        "failed_at",
+        "last_failure",
+    ]
+    list_filter = ["kind", "last_failure"]
+    search_fields = ["to_address", "user__email"]
 
 
 @admin.register(ApiToken)

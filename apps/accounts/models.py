@@ -162,8 +162,8 @@ class TherapistProfile(TimeStampedModel):
 
 
 class EmailFailure(models.TextChoices):
-    """Why the worker gave up emailing an invitation, in words staff can act on. Only these are kept, never the mail
-    server's own reply, which may echo addresses, settings or the message."""
+    """Why the worker could not email an invitation or an account email, in words staff can act on. Only these are
+    kept, never the mail server's own reply, which may echo addresses, settings or the message."""
 
     UNREACHABLE = "unreachable", "the mail server could not be reached"
     ADDRESS_REFUSED = "address_refused", "the mail server refused the address"
@@ -222,6 +222,62 @@ class Invitation(TimeStampedModel):
         if not self.is_usable(clock.now()):
             return "expired"
         return "emailed" if self.emailed_at is not None else "waiting"
+
+
+class AccountEmailKind(models.TextChoices):
+    PASSWORD_RESET = "password_reset", "Password reset link"
+    PASSWORD_CHANGED = "password_changed", "Password changed notice"
+    SIGN_IN_EMAIL_CHANGED = "sign_in_email_changed", "Sign-in email changed notice"
+
+
+class AccountEmail(TimeStampedModel):
+    """One email about an account (a reset link, the notice of a changed password or sign-in email) to one address,
+    and what became of it, so an admin can tell whether it reached the person: when the mail server took it
+    (`unconfirmed` when it took the whole message but never said so), or when the worker gave up after its last
+    retry. `attempts` counts the tries and `last_failure` says why the latest one failed. Never the email's words
+    nor its link: the worker makes those as it sends."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="account_emails")
+    kind = models.CharField(max_length=30, choices=AccountEmailKind.choices)
+    to_address = models.EmailField()
+    # A sign-in email change is told at the address it was changed from and the one it was changed to (the user's).
+    old_address = models.EmailField(blank=True)
+    attempts = models.PositiveIntegerField(default=0)
+    last_failure = models.CharField(max_length=20, choices=EmailFailure.choices, blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    unconfirmed = models.BooleanField(default=False)
+    failed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        indexes = [models.Index(fields=["user", "-created_at"], name="account_email_user_idx")]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(failed_at__isnull=True) | ~models.Q(last_failure=""),
+                name="account_email_failure_has_a_reason",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(sent_at__isnull=True) | models.Q(failed_at__isnull=True),
+                name="account_email_sent_or_failed",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(unconfirmed=False) | models.Q(sent_at__isnull=False),
+                name="account_email_unconfirmed_was_sent",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} to {self.to_address}"
+
+    @property
+    def standing(self) -> str:
+        """How it stands, as staff pages tell it: "not emailed" (the worker gave up), "emailed", "retrying" (a try
+        failed, another comes) or "waiting" (for the worker)."""
+        if self.failed_at is not None:
+            return "not emailed"
+        if self.sent_at is not None:
+            return "emailed"
+        return "retrying" if self.attempts else "waiting"
 
 
 class ApiToken(TimeStampedModel):

@@ -1,11 +1,11 @@
 """Reads of accounts beyond a plain get."""
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Exists, OuterRef, Prefetch, QuerySet
 
 from apps.core import clock
 
 from .disciplines import Discipline
-from .models import ApiToken, Invitation, User
+from .models import AccountEmail, ApiToken, Invitation, User
 from .roles import STAFF_ROLES, Role
 
 
@@ -50,13 +50,16 @@ def upcoming_sessions_outside(*, therapist: User, discipline: str) -> int:
 
 def staff_members() -> QuerySet[User]:
     """Everyone with a staff role, deactivated ones too, by name: the Users page (patients are kept on their charts).
-    Each carries `outstanding_invitations`, the invitation not yet accepted (at most one), for how it stands."""
+    Each carries `outstanding_invitations`, the invitation not yet accepted (at most one), for how it stands, and
+    `undelivered_account_emails` (`account_emails_undelivered`)."""
     return (
         User.objects.filter(groups__name__in=STAFF_ROLES)
         .distinct()
         .select_related("therapist_profile")
         .prefetch_related(
-            "groups", Prefetch("invitations", queryset=_outstanding_invitations(), to_attr="outstanding_invitations")
+            "groups",
+            Prefetch("invitations", queryset=_outstanding_invitations(), to_attr="outstanding_invitations"),
+            Prefetch("account_emails", queryset=account_emails_undelivered(), to_attr="undelivered_account_emails"),
         )
         .order_by("last_name", "first_name", "pk")
     )
@@ -95,3 +98,17 @@ def invitation_outstanding(*, user: User) -> Invitation | None:
 
 def _outstanding_invitations() -> QuerySet[Invitation]:
     return Invitation.objects.filter(accepted_at=None, revoked_at=None)
+
+
+def account_emails_undelivered() -> QuerySet[AccountEmail]:
+    """Account emails the worker gave up on, newest first, but for those an email of the same kind to the same person
+    went out after (a reset link asked for again and emailed): what an admin still needs to act on."""
+    sent_since = AccountEmail.objects.filter(
+        user=OuterRef("user"), kind=OuterRef("kind"), sent_at__isnull=False, created_at__gt=OuterRef("created_at")
+    )
+    return AccountEmail.objects.filter(failed_at__isnull=False).filter(~Exists(sent_since))
+
+
+def account_emails_recent(*, user: User, limit: int = 5) -> list[AccountEmail]:
+    """The latest emails about the person's account and how each stands, for their staff page."""
+    return list(AccountEmail.objects.filter(user=user)[:limit])

@@ -5,13 +5,13 @@ import functools
 import hashlib
 import re
 import secrets
-import smtplib
 
 from django.conf import settings
 from django.contrib.auth.models import Group
 from django.contrib.auth.tokens import default_token_generator
-from django.core.mail import send_mail
+from django.core.mail import EmailMultiAlternatives
 from django.db import IntegrityError, connection, transaction
+from django.db.models import F
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.encoding import force_bytes
@@ -21,11 +21,13 @@ from apps.audit.services import access_log_write
 from apps.core import clock
 from apps.core.errors import Conflict, InvalidTransition, NotFound, Unprocessable
 from apps.core.links import absolute_url
+from apps.core.mail import message_id
 from apps.core.models import NPI_PATTERN, ClinicSettings
 
 from . import extensions, tasks
+from .delivery import email_failure_of, send_once
 from .disciplines import Discipline, discipline_of
-from .models import ApiToken, EmailFailure, Invitation, TherapistProfile, User
+from .models import AccountEmail, AccountEmailKind, ApiToken, Invitation, TherapistProfile, User
 from .roles import STAFF_ROLES, Role
 from .rules import can_revoke_api_token
 from .selectors import booked_sessions_ahead, invitation_live, other_active_admins, upcoming_sessions_outside
@@ -209,23 +211,12 @@ def staff_details_change(*, actor: User, user: User, first_name: str, last_name:
 
 
 def _sign_in_email_changed_tell(*, user: User, old_email: str) -> None:
-    # The worker sends it once the change is saved: a mail server that is down must not fail the change.
-    transaction.on_commit(
-        functools.partial(tasks.sign_in_email_changed_notice_send.delay, user.pk, old_email), robust=True
-    )
-
-
-def sign_in_email_changed_notice_send(*, user_id: int, old_email: str) -> None:
     """Tell someone at their old address and their current one that the email they sign in with was changed, so a
-    change they did not ask for does not go unnoticed (the old address is the one that would miss it)."""
-    user = User.objects.filter(pk=user_id).first()
-    if user is None:
-        return
-    clinic = ClinicSettings.load()
-    context = {"clinic": clinic, "user": user, "old_email": old_email}
-    body = render_to_string("accounts/email/sign_in_email_changed.txt", context)
-    subject = f"Your {clinic.name} sign-in email was changed"
-    send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, list(dict.fromkeys([old_email, user.email])))
+    change they did not ask for does not go unnoticed (the old address is the one that would miss it). One email to
+    each address, so one address refusing it does not keep it from the other."""
+    account_emails_queue(
+        user=user, kind=AccountEmailKind.SIGN_IN_EMAIL_CHANGED, addresses=[old_email, user.email], old_address=old_email
+    )
 
 
 @transaction.atomic
@@ -273,29 +264,40 @@ def invitation_send(*, actor: User | None, email: str, role: str, user: User | N
 
 
 def invitation_email_send(*, invitation_id: int) -> bool:
-    """Email the invitation's link, made here, if the invitation may still be accepted: one revoked (sent again,
-    withdrawn, its address corrected), accepted or expired since it was asked for sends nothing. Each call makes a
-    new link and keeps only its hash, so the link of an earlier try that failed (a retry) stops working: only the
-    link of the email that went out last works."""
-    with transaction.atomic():
-        # Under the row's lock, a revocation either came first (nothing is sent) or waits for the new hash.
+    """Email the invitation's link, made here, at most once (`delivery.send_once`), if the invitation may still be
+    accepted: one revoked (sent again, withdrawn, its address corrected), accepted or expired since it was asked for
+    sends nothing, nor one emailed already. Each try makes a new link and keeps only its hash, so the link of an
+    earlier try the mail server did not take (a retry) stops working: only the link of the email that went out
+    works."""
+
+    def mark_sent() -> EmailMultiAlternatives | None:
+        # Under the row's lock, a revocation either came first (nothing is sent) or waits for the new hash, which
+        # commits with the email's end mark (`delivery.send_once`): the link works by the time it arrives. An email
+        # handed over already (a task delivered again) is not sent twice.
         invitation = Invitation.objects.select_for_update().filter(pk=invitation_id).first()
-        if invitation is None or not invitation.is_usable(clock.now()):
-            return False
+        if invitation is None or invitation.emailed_at is not None or not invitation.is_usable(clock.now()):
+            return None
         token = secrets.token_urlsafe(32)
         invitation.token_hash = token_hash(token)
-        invitation.save(update_fields=["token_hash", "updated_at"])
-    # Sent after the hash is committed, so the link works by the time it arrives; a revocation in between leaves
-    # it a link that no longer works, as any revoked one.
-    link = absolute_url(reverse("accounts:invitation_accept", args=[token]))
-    clinic = ClinicSettings.load()
-    context = {"link": link, "clinic": clinic, "expires_at": invitation.expires_at}
-    subject = f"Your invitation to {clinic.name}"
-    body = render_to_string("accounts/email/invitation.txt", context)
-    html = render_to_string("accounts/email/invitation.html", context)
-    send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [invitation.email], html_message=html)
-    Invitation.objects.filter(pk=invitation.pk).update(emailed_at=clock.now(), updated_at=clock.now())
-    return True
+        invitation.emailed_at = clock.now()
+        invitation.save(update_fields=["token_hash", "emailed_at", "updated_at"])
+        link = absolute_url(reverse("accounts:invitation_accept", args=[token]))
+        clinic = ClinicSettings.load()
+        context = {"link": link, "clinic": clinic, "expires_at": invitation.expires_at}
+        email = _account_email(
+            key=f"invitation-{invitation.pk}",
+            to=invitation.email,
+            subject=f"Your invitation to {clinic.name}",
+            body=render_to_string("accounts/email/invitation.txt", context),
+        )
+        email.attach_alternative(render_to_string("accounts/email/invitation.html", context), "text/html")
+        return email
+
+    def not_taken(error: BaseException, counted: bool) -> None:
+        Invitation.objects.filter(pk=invitation_id).update(emailed_at=None, updated_at=clock.now())
+
+    # An invitation the mail server may have taken without saying so counts as emailed, as one it confirmed.
+    return send_once(mark_sent=mark_sent, not_taken=not_taken, unconfirmed=lambda: None) != "nothing"
 
 
 def invitation_email_failure_record(*, invitation_id: int, error: BaseException) -> None:
@@ -303,23 +305,8 @@ def invitation_email_failure_record(*, invitation_id: int, error: BaseException)
     invitation says when and why, so staff can send it again. An email handed to the mail server already stays
     sent. The reason is one of EmailFailure, never the error's text."""
     Invitation.objects.filter(pk=invitation_id, emailed_at=None).update(
-        email_failed_at=clock.now(), email_failure=_email_failure(error), updated_at=clock.now()
+        email_failed_at=clock.now(), email_failure=email_failure_of(error), updated_at=clock.now()
     )
-
-
-def _email_failure(error: BaseException) -> EmailFailure:
-    if isinstance(error, smtplib.SMTPRecipientsRefused):
-        return EmailFailure.ADDRESS_REFUSED
-    if isinstance(error, smtplib.SMTPAuthenticationError | smtplib.SMTPSenderRefused):
-        return EmailFailure.CLINIC_REFUSED
-    if isinstance(error, smtplib.SMTPConnectError | smtplib.SMTPServerDisconnected):
-        return EmailFailure.UNREACHABLE
-    if isinstance(error, smtplib.SMTPException):
-        return EmailFailure.REFUSED
-    # Refused connections, unknown hosts and timeouts: SMTPException is an OSError too, so this comes after it.
-    if isinstance(error, OSError):
-        return EmailFailure.UNREACHABLE
-    return EmailFailure.ERROR
 
 
 def invitation_for_token(token: str) -> Invitation:
@@ -386,21 +373,17 @@ def password_reset_send(*, email: str, actor: User | None = None) -> int:
 
 
 def password_reset_emails_send(*, user_ids: list[int]) -> int:
-    """Email each of these accounts a link to set a new password, if it may still be reset (it may have been
-    deactivated since it was asked for). The email carries only the link, made here by Django's token generator: it
-    works once (it is tied to the password it replaces) and expires after settings.PASSWORD_RESET_TIMEOUT."""
+    """Record a reset email to each of these accounts that may still be reset (it may have been deactivated since it
+    was asked for), and hand each to the worker (`account_email_send`, which makes the link as it sends it)."""
     users = [user for user in User.objects.filter(pk__in=user_ids) if password_resettable(user)]
-    if not users:
-        return 0
-    clinic = ClinicSettings.load()
-    for user in users:
-        uid = urlsafe_base64_encode(force_bytes(user.pk))
-        token = default_token_generator.make_token(user)
-        link = absolute_url(reverse("accounts:password_reset_confirm", args=[uid, token]))
-        context = {"link": link, "clinic": clinic, "valid_minutes": settings.PASSWORD_RESET_TIMEOUT // 60}
-        body = render_to_string("accounts/email/password_reset.txt", context)
-        send_mail(f"Reset your password for {clinic.name}", body, settings.DEFAULT_FROM_EMAIL, [user.email])
-    return len(users)
+    rows = AccountEmail.objects.bulk_create(
+        AccountEmail(user=user, kind=AccountEmailKind.PASSWORD_RESET, to_address=user.email) for user in users
+    )
+    # The worker runs this outside any transaction: the records are saved, and each email is sent (and retried) on
+    # its own, so one address refusing does not hold up or repeat another.
+    for row in rows:
+        tasks.account_email_send.delay(row.pk)
+    return len(rows)
 
 
 @transaction.atomic
@@ -414,20 +397,101 @@ def password_reset_complete(*, user: User, password: str) -> User:
     user.set_password(password)
     user.save(update_fields=["password"])
     access_log_write(actor=user, action="password_reset", subject=user)
-    transaction.on_commit(functools.partial(tasks.password_changed_notice_send.delay, user.pk), robust=True)
+    # The notice has nothing to click, no link that could change anything: it says to contact the clinic if it was
+    # not them.
+    account_emails_queue(user=user, kind=AccountEmailKind.PASSWORD_CHANGED, addresses=[user.email])
     return user
 
 
-def password_changed_notice_send(*, user_id: int) -> None:
-    """Tell the account holder their password was changed, so a change they did not make does not go unnoticed. The
-    notice has nothing to click, no link that could change anything: it says to contact the clinic if it was not
-    them."""
-    user = User.objects.filter(pk=user_id).first()
-    if user is None:
-        return
-    clinic = ClinicSettings.load()
-    body = render_to_string("accounts/email/password_changed.txt", {"clinic": clinic})
-    send_mail(f"Your {clinic.name} password was changed", body, settings.DEFAULT_FROM_EMAIL, [user.email])
+def account_emails_queue(*, user: User, kind: str, addresses: list[str], old_address: str = "") -> list[AccountEmail]:
+    """Record an email about `user`'s account to each of `addresses`, in the caller's transaction, and have the
+    worker send each once it commits: a mail server that is down must not fail the change it tells of."""
+    rows = AccountEmail.objects.bulk_create(
+        AccountEmail(user=user, kind=kind, to_address=address, old_address=old_address)
+        for address in dict.fromkeys(addresses)
+    )
+    for row in rows:
+        transaction.on_commit(functools.partial(tasks.account_email_send.delay, row.pk), robust=True)
+    return rows
+
+
+def account_email_send(*, account_email_id: int) -> str:
+    """Send one recorded account email at most once (`delivery.send_once`), its words and any link made now, never
+    stored; returns "sent", "unconfirmed" or "nothing". Each try is counted on the record, with why it failed; a
+    failure the worker retries is raised again. A reset link no longer wanted (the account deactivated, or signing
+    in with another address since it was asked for) is not sent, and its record goes."""
+
+    def mark_sent() -> EmailMultiAlternatives | None:
+        row = (
+            AccountEmail.objects.select_for_update(of=("self",))
+            .select_related("user")
+            .filter(pk=account_email_id, sent_at=None, failed_at=None)
+            .first()
+        )
+        if row is None:
+            return None
+        email = _account_email_for(row)
+        if email is None:
+            row.delete()
+            return None
+        row.sent_at, row.unconfirmed, row.last_failure = clock.now(), False, ""
+        row.attempts += 1
+        row.save(update_fields=["sent_at", "unconfirmed", "last_failure", "attempts", "updated_at"])
+        return email
+
+    def not_taken(error: BaseException, counted: bool) -> None:
+        AccountEmail.objects.filter(pk=account_email_id, failed_at=None).update(
+            sent_at=None,
+            unconfirmed=False,
+            last_failure=email_failure_of(error),
+            attempts=F("attempts") + (0 if counted else 1),
+            updated_at=clock.now(),
+        )
+
+    def unconfirmed() -> None:
+        AccountEmail.objects.filter(pk=account_email_id, sent_at__isnull=False).update(
+            unconfirmed=True, updated_at=clock.now()
+        )
+
+    return send_once(mark_sent=mark_sent, not_taken=not_taken, unconfirmed=unconfirmed)
+
+
+def account_email_failure_record(*, account_email_id: int, error: BaseException) -> None:
+    """The worker gave up on an account email (its last retry failed, or the mail server refused it for good): the
+    record says when and why, one of EmailFailure, never the error's text. One handed to the mail server stays
+    sent."""
+    AccountEmail.objects.filter(pk=account_email_id, sent_at=None, failed_at=None).update(
+        failed_at=clock.now(), last_failure=email_failure_of(error), updated_at=clock.now()
+    )
+
+
+def _account_email_for(row: AccountEmail) -> EmailMultiAlternatives | None:
+    user, clinic = row.user, ClinicSettings.load()
+    if row.kind == AccountEmailKind.PASSWORD_RESET:
+        if not password_resettable(user) or user.email != row.to_address:
+            return None
+        # The link works once (it is tied to the password it replaces) and expires after PASSWORD_RESET_TIMEOUT.
+        uid = urlsafe_base64_encode(force_bytes(user.pk))
+        link = absolute_url(
+            reverse("accounts:password_reset_confirm", args=[uid, default_token_generator.make_token(user)])
+        )
+        context = {"link": link, "clinic": clinic, "valid_minutes": settings.PASSWORD_RESET_TIMEOUT // 60}
+        subject, template = f"Reset your password for {clinic.name}", "password_reset"
+    elif row.kind == AccountEmailKind.PASSWORD_CHANGED:
+        context = {"clinic": clinic}
+        subject, template = f"Your {clinic.name} password was changed", "password_changed"
+    else:
+        context = {"clinic": clinic, "user": user, "old_email": row.old_address}
+        subject, template = f"Your {clinic.name} sign-in email was changed", "sign_in_email_changed"
+    body = render_to_string(f"accounts/email/{template}.txt", context)
+    return _account_email(key=f"account-email-{row.pk}", to=row.to_address, subject=subject, body=body)
+
+
+def _account_email(*, key: str, to: str, subject: str, body: str) -> EmailMultiAlternatives:
+    """An email of accounts to one address, with the stable Message-ID `key` makes (`delivery` says why)."""
+    return EmailMultiAlternatives(
+        subject, body, settings.DEFAULT_FROM_EMAIL, [to], headers={"Message-ID": message_id(key)}
+    )
 
 
 @transaction.atomic

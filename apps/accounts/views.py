@@ -190,6 +190,7 @@ def _staff_page(request, user: User, *, form=None, details=None, profile=None, s
         "profile": profile if is_therapist else None,
         "sessions_ahead": selectors.booked_sessions_ahead(therapist=user) if is_therapist else 0,
         "invitation_live": user.invitation_pending and selectors.invitation_live(user=user),
+        "account_emails": selectors.account_emails_recent(user=user),
         "deactivation_refusal": services.staff_deactivation_refusal(actor=request.user, user=user)
         if user.is_active or user.invitation_pending
         else "",

@@ -9,7 +9,7 @@ import pytest
 from django.core import mail
 from rest_framework.test import APIClient
 
-from apps.accounts.models import ApiToken, User
+from apps.accounts.models import AccountEmail, ApiToken, User
 from apps.accounts.roles import Role
 from apps.accounts.services import staff_invite
 from apps.audit.models import AccessLog
@@ -185,12 +185,18 @@ def test_an_admin_corrects_a_name_and_a_changed_email_is_told_at_both_addresses(
     member = User.objects.get(pk=member.pk)
     assert (member.last_name, member.email) == ("Okafor", "desk@clinic.test")
     assert mail.outbox == []  # told by the worker, after the change is saved
+    # One email to each address, recorded: only the records' ids travel to the worker.
+    notices = AccountEmail.objects.filter(user=member).order_by("pk")
+    assert [(n.to_address, n.kind) for n in notices] == [
+        (old_email, "sign_in_email_changed"),
+        ("desk@clinic.test", "sign_in_email_changed"),
+    ]
     assert accounts_worker.queued == [
-        {"task": "apps.accounts.tasks.sign_in_email_changed_notice_send", "args": [member.pk, old_email], "kwargs": {}}
+        {"task": "apps.accounts.tasks.account_email_send", "args": [notice.pk], "kwargs": {}} for notice in notices
     ]
     accounts_worker.run()
-    [notice] = mail.outbox
-    assert set(notice.to) == {old_email, "desk@clinic.test"} and old_email in notice.body
+    assert [notice.to for notice in mail.outbox] == [[old_email], ["desk@clinic.test"]]
+    assert all(old_email in notice.body and "desk@clinic.test" in notice.body for notice in mail.outbox)
     log = AccessLog.objects.get(action="staff_details_change", subject_id=str(member.pk))
     assert log.detail == {"changed": ["last_name", "email"]}
 
@@ -231,9 +237,7 @@ def test_a_mail_server_refusing_does_not_fail_an_email_change(
         response = login(personas.admin).post(_url(member, "details"), _details(member, email="desk@clinic.test"))
     assert response.status_code == 302
     assert User.objects.get(pk=member.pk).email == "desk@clinic.test"
-    assert [call["task"] for call in accounts_worker.queued] == [
-        "apps.accounts.tasks.sign_in_email_changed_notice_send"
-    ]
+    assert [call["task"] for call in accounts_worker.queued] == ["apps.accounts.tasks.account_email_send"] * 2
 
 
 def test_another_accounts_email_or_a_blank_name_is_refused_on_its_field(personas, login):

@@ -14,9 +14,8 @@ def test_reminder_delivery_and_billing_batches_go_to_their_own_queues():
     assert _queue_of("apps.notifications.tasks.dispatch_due") == "reminders"
     assert _queue_of("apps.notifications.tasks.send_messages") == "reminders"
     assert _queue_of("apps.accounts.tasks.password_reset_emails_send") == "reminders"
-    assert _queue_of("apps.accounts.tasks.password_changed_notice_send") == "reminders"
+    assert _queue_of("apps.accounts.tasks.account_email_send") == "reminders"
     assert _queue_of("apps.accounts.tasks.invitation_email_send") == "reminders"
-    assert _queue_of("apps.accounts.tasks.sign_in_email_changed_notice_send") == "reminders"
     for task in ("statements_issue_last_month", "reattestation_requests_queue", "plan_instalment_reminders_queue"):
         assert _queue_of(f"apps.billing.tasks.{task}") == "billing"
     assert _queue_of("apps.programs.tasks.close_finished_programs") == "celery"
