@@ -9,9 +9,9 @@ from functools import reduce
 from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from apps.accounts.disciplines import Discipline
-from apps.accounts.models import Invitation, User
+from apps.accounts.models import AccountEmail, Invitation, User
 from apps.accounts.roles import Role
-from apps.accounts.selectors import invitation_outstanding, therapists_of
+from apps.accounts.selectors import account_emails_undelivered, invitation_outstanding, therapists_of
 from apps.audit.services import access_log_write
 from apps.core.errors import NotFound
 from apps.core.phones import PUNCTUATION
@@ -200,19 +200,21 @@ class PortalStanding:
     """How the patient stands with the portal, as the chart tells it. `account` is "active" (they sign in),
     "invited" (not yet accepted), "closed" (the account was deactivated) or "none" (never invited); an invited
     patient's `invitation` is the one not yet accepted, whose `standing` says whether it was emailed, waits to be,
-    could not be, or expired (None when it was withdrawn without a new one: no link works)."""
+    could not be, or expired (None when it was withdrawn without a new one: no link works). An active account's
+    `undelivered` are the emails about it the worker gave up on (a reset link, a notice), newest first."""
 
     account: str
     invitation: Invitation | None = None
+    undelivered: tuple[AccountEmail, ...] = ()
 
 
 def portal_standing(patient: Patient) -> PortalStanding:
-    """Only a pending invitation costs a query."""
+    """Only an active account or a pending invitation costs a query."""
     user = patient.user
     if user is None:
         return PortalStanding("none")
     if user.can_sign_in:
-        return PortalStanding("active")
+        return PortalStanding("active", undelivered=tuple(account_emails_undelivered().filter(user=user)))
     if not user.invitation_pending:
         return PortalStanding("closed")
     return PortalStanding("invited", invitation_outstanding(user=user))

@@ -191,3 +191,13 @@ def test_an_invitation_the_mail_server_took_but_answered_too_late_is_not_sent_ag
     invitation = Invitation.objects.get(email=hire["email"])
     assert invitation.emailed_at is not None and invitation.email_failed_at is None
     assert "Invited · emailed" in admin.get("/accounts/users/").content.decode()
+
+
+def test_a_patients_reset_email_that_could_not_be_sent_shows_on_the_charts_portal_line(
+    personas, login, accounts_worker, refusing_mail_server
+):
+    Client().post("/accounts/password-reset/", {"email": personas.patient_user.email})
+    assert _worker_until_done(accounts_worker)[-1].failed()
+
+    chart = login(personas.front_desk).get(f"/patients/{personas.patient.pk}/").content.decode()
+    assert "Password reset link could not be emailed: the mail server could not be reached" in chart

@@ -19,8 +19,9 @@ from tests.programs.factories import ProgramFactory
 
 pytestmark = pytest.mark.django_db
 
-# The details page for the front desk (with the menu's work-queue counts) and for the patient's therapist.
-DETAILS_QUERIES = {"front_desk": 22, "therapist": 22}
+# The details page for the front desk (with the menu's work-queue counts) and for the patient's therapist; one of them
+# asks which emails about the patient's portal account could not be sent.
+DETAILS_QUERIES = {"front_desk": 23, "therapist": 23}
 PORTAL_HOME_QUERIES = 16
 CHART_QUERIES = 29  # for the treating therapist, with a plan in force and a PHQ-9 answer flagged
 
