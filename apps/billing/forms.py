@@ -1,10 +1,9 @@
-import uuid
 from decimal import Decimal
 
 from django import forms
 
 from apps.core.dates import REPORT_DATES
-from apps.core.forms import MoneyField, PeriodForm
+from apps.core.forms import MoneyField, PeriodForm, RecordedOnceForm
 from apps.scheduling.models import Location
 from apps.scheduling.selectors import active_therapists, individual_service_types
 
@@ -42,27 +41,7 @@ class RejectForm(forms.Form):
     reason = forms.CharField(max_length=300, widget=forms.TextInput)
 
 
-class KeptOnBackInput(forms.HiddenInput):
-    """A hidden value that comes back with the values typed into its form when the browser goes Back to the page
-    (with js/kept-on-back.js). Staff pages are not kept (no-store): Back loads the page anew, and the browser puts
-    back what was typed into text fields, never a type="hidden" input's value."""
-
-    input_type = "text"
-    is_hidden = True  # listed with the hidden fields: no label
-
-    def __init__(self, attrs=None):
-        super().__init__(attrs={"hidden": True, "data-kept-on-back": "", **(attrs or {})})
-
-
-class PaymentForm(forms.Form):
-    # One per showing of the form, kept when it comes back refused and on Back: however often it is sent, it records
-    # one payment.
-    submission_key = forms.UUIDField(
-        label="This form",
-        required=False,
-        widget=KeptOnBackInput,
-        error_messages={"invalid": "is out of date: reload the page and enter the payment again."},
-    )
+class PaymentForm(RecordedOnceForm):
     method = forms.ChoiceField(
         choices=[(m.value, m.label) for m in (PaymentMethod.CASH, PaymentMethod.CHECK, PaymentMethod.CARD_PRESENT)]
     )
@@ -80,13 +59,8 @@ class PaymentForm(forms.Form):
         help_text="Only payments made against the plan count toward its instalments.",
     )
 
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        if not self.is_bound:
-            self.initial["submission_key"] = uuid.uuid4()
 
-
-class AdjustmentForm(forms.Form):
+class AdjustmentForm(RecordedOnceForm):
     kind = forms.ChoiceField(choices=AdjustmentKind.choices)
     amount = MoneyField()
     reason = forms.CharField(max_length=300)
@@ -96,7 +70,7 @@ class ReverseForm(forms.Form):
     reason = forms.CharField(max_length=300)
 
 
-class RefundForm(forms.Form):
+class RefundForm(RecordedOnceForm):
     amount = MoneyField()
     reason = forms.CharField(max_length=300)
 

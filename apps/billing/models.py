@@ -18,6 +18,7 @@ from django.utils import timezone
 from apps.core import clock
 from apps.core.models import TimeStampedModel, Transition
 from apps.core.money import money_text
+from apps.core.submissions import once_per_submission, submission_key_field
 from apps.core.uploads import unguessable_upload_path
 
 PROTECT_POSTED = pgtrigger.Protect(name="ledger_rows_are_immutable", operation=pgtrigger.Update | pgtrigger.Delete)
@@ -360,14 +361,9 @@ class Payment(models.Model):
         "charges use up.",
     )
     recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+")
-    submission_key = models.UUIDField(
-        null=True,
-        blank=True,
-        editable=False,
-        help_text="The desk form or API request that recorded it: sent again, it answers this payment, not a new one.",
-    )
+    submission_key = submission_key_field("payment")
 
-    # True on the payment `payment_record` answers for a submission sent again: the row its first sending recorded.
+    # True on the payment (or refund) answered for a submission sent again: the row its first sending recorded.
     replayed = False
 
     class Meta:
@@ -386,11 +382,7 @@ class Payment(models.Model):
                 condition=~Q(provider_reference=""),
                 name="one_row_per_provider_reference",
             ),
-            models.UniqueConstraint(
-                fields=["submission_key"],
-                condition=Q(submission_key__isnull=False),
-                name="one_payment_per_submission",
-            ),
+            once_per_submission("one_payment_per_submission"),
         ]
         triggers = [PROTECT_POSTED, PAYMENT_WITHIN_BALANCE]
 
@@ -430,6 +422,10 @@ class Adjustment(models.Model):
     reason = models.CharField(max_length=300)
     posted_at = models.DateTimeField()
     posted_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+")
+    submission_key = submission_key_field("adjustment")
+
+    # True on the adjustment answered for a submission sent again: the row its first sending posted.
+    replayed = False
 
     class Meta:
         ordering = ["posted_at", "id"]
@@ -440,6 +436,7 @@ class Adjustment(models.Model):
                 name="adjustment_positive_reversal_negative",
             ),
             models.CheckConstraint(condition=~Q(reason=""), name="adjustment_has_reason"),
+            once_per_submission("one_adjustment_per_submission"),
         ]
         triggers = [PROTECT_POSTED, ADJUSTMENT_WITHIN_BALANCE]
 
@@ -564,11 +561,16 @@ class CardRefund(models.Model):
     requested_at = models.DateTimeField()
     requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+")
     settled_at = models.DateTimeField(null=True, blank=True)
+    submission_key = submission_key_field("card refund")
+
+    # True on the request answered for a submission sent again: the one its first sending recorded.
+    replayed = False
 
     class Meta:
         ordering = ["requested_at", "id"]
         constraints = [
             models.CheckConstraint(condition=Q(amount__gt=0), name="card_refund_amount_positive"),
+            once_per_submission("one_card_refund_per_submission"),
             models.CheckConstraint(
                 condition=Q(status="refunded", refund__isnull=False) | (~Q(status="refunded") & Q(refund__isnull=True)),
                 name="card_refund_posted_once_refunded",

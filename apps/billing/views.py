@@ -185,10 +185,11 @@ def _ledger_page(request, patient: Patient, *, payment_form: PaymentForm | None 
     return render(request, "billing/patient_ledger.html", context, status=status)
 
 
-def _post_form(request, form_class, perm, patient, action, *, success: str = ""):
+def _post_form(request, form_class, perm, patient, action, *, success=""):
     """Check `perm`, validate the posted form and run `action` on its data, reporting problems as error messages.
 
-    Returns the action's result, or None when refused; on success `success` (if given) is shown.
+    Returns the action's result, or None when refused; on success `success` (if given) is shown, or what
+    `success(result)` says when it is a function.
     """
     permission_require(request.user, perm, patient)
     form = form_class(request.POST)
@@ -201,7 +202,7 @@ def _post_form(request, form_class, perm, patient, action, *, success: str = "")
         messages.error(request, exc.message)
         return None
     if success:
-        messages.success(request, success)
+        messages.success(request, success(result) if callable(success) else success)
     return result
 
 
@@ -239,7 +240,15 @@ def payment_create(request, pk):
 
 
 def _ledger_post_view(
-    form_class, perm, action, success: str, *, target=None, perm_on_patient: bool = False, ask_first=None
+    form_class,
+    perm,
+    action,
+    success: str,
+    *,
+    target=None,
+    perm_on_patient: bool = False,
+    ask_first=None,
+    replayed: str = "",
 ):
     """A POST-only page that runs `action(actor, subject, data)` and goes back to the patient's ledger.
 
@@ -247,7 +256,8 @@ def _ledger_post_view(
     data is `form_class`'s cleaned data, or the raw POST when the action takes no form. With `ask_first` (what
     cannot be undone: money leaving, written off or put back, a plan ended), a valid form first shows what it will
     do, `ask_first(subject, data)` giving the question, the button's words and a note on what follows, and only the
-    confirmation's post runs the action.
+    confirmation's post runs the action. A form that records money once per submission (RecordedOnceForm) sent
+    again once recorded is not asked about again: the action answers what it recorded, and `replayed` says so.
     """
 
     @login_required
@@ -255,7 +265,7 @@ def _ledger_post_view(
     def view(request, pk):
         subject = target(pk) if target else _ledger_patient(request, pk)
         patient_id = subject.patient_id if target else subject.pk
-        if ask_first is not None and request.POST.get("confirmed") != "yes":
+        if ask_first is not None and request.POST.get("confirmed") != "yes" and not _sent_again(request, form_class):
             permission_require(request.user, perm, subject if perm_on_patient else None)
             form = form_class(request.POST) if form_class else None
             if form is not None and not form.is_valid():
@@ -278,11 +288,18 @@ def _ledger_post_view(
                 perm,
                 subject if perm_on_patient else None,
                 lambda data: action(request.user, subject, data),
-                success=success,
+                success=lambda result: replayed if getattr(result, "replayed", False) else success,
             )
         return redirect("billing:patient_ledger", pk=patient_id)
 
     return view
+
+
+def _sent_again(request, form_class) -> bool:
+    """Whether the form posted is a submission that recorded its row already (a refresh, Back then send): answered
+    with that row, not asked about again, as its checks (the balance, what is left to refund) no longer hold."""
+    form = form_class(request.POST) if form_class else None
+    return form is not None and form.is_valid() and payments.submission_seen(form.cleaned_data.get("submission_key"))
 
 
 def _adjustment_post(actor, patient, data):
@@ -369,7 +386,12 @@ def _refund_question(payment, data) -> tuple[str, str, str]:
 
 
 adjustment_create = _ledger_post_view(
-    AdjustmentForm, "billing.post_adjustment", _adjustment_post, "Adjustment posted.", ask_first=_adjustment_question
+    AdjustmentForm,
+    "billing.post_adjustment",
+    _adjustment_post,
+    "Adjustment posted.",
+    ask_first=_adjustment_question,
+    replayed="This adjustment was already posted; nothing more was posted.",
 )
 adjustment_reverse = _ledger_post_view(
     ReverseForm,
@@ -380,7 +402,13 @@ adjustment_reverse = _ledger_post_view(
     ask_first=_reverse_question,
 )
 payment_refund = _ledger_post_view(
-    RefundForm, "billing.refund_payment", _payment_refund, "Refund posted.", target=_payment, ask_first=_refund_question
+    RefundForm,
+    "billing.refund_payment",
+    _payment_refund,
+    "Refund posted.",
+    target=_payment,
+    ask_first=_refund_question,
+    replayed="This refund was already recorded; nothing more was refunded.",
 )
 plan_create = _ledger_post_view(PlanForm, "billing.manage_plan", _plan_create, "Payment plan set up.")
 plan_cancel = _ledger_post_view(

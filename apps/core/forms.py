@@ -3,6 +3,7 @@ them, time inputs in hours and minutes, the period of days a report or a log is 
 people name fields."""
 
 import re
+import uuid
 from decimal import Decimal
 
 from django import forms
@@ -76,6 +77,35 @@ class MoneyField(forms.DecimalField):
             if value and not AMOUNT_TYPED.fullmatch(value):
                 raise ValidationError(self.error_messages["invalid"], code="invalid")
         return super().to_python(value)
+
+
+class KeptOnBackInput(forms.HiddenInput):
+    """A hidden value that comes back with the values typed into its form when the browser goes Back to the page
+    (with js/kept-on-back.js). Staff pages are not kept (no-store): Back loads the page anew, and the browser puts
+    back what was typed into text fields, never a type="hidden" input's value."""
+
+    input_type = "text"
+    is_hidden = True  # listed with the hidden fields: no label
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs={"hidden": True, "data-kept-on-back": "", **(attrs or {})})
+
+
+class RecordedOnceForm(forms.Form):
+    """A form that records money, with its submission key (apps.core.submissions): new each time the form is shown,
+    kept when it comes back refused and on Back, so however often it is sent, it records once."""
+
+    submission_key = forms.UUIDField(
+        label="This form",
+        required=False,
+        widget=KeptOnBackInput,
+        error_messages={"invalid": "is out of date: reload the page and enter it again."},
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not self.is_bound:
+            self.initial["submission_key"] = uuid.uuid4()
 
 
 def report_day_field(*, label: str | None = None, required: bool = True) -> forms.DateField:

@@ -55,21 +55,21 @@ def form_refusal(form, exc: ApplicationError, *, not_on: tuple[str, ...] = ()) -
             form.add_error(name, errors)
 
 
-def form_call(request, form, call: Callable[[dict], object], success: str) -> bool:
+def form_call(request, form, call: Callable[[dict], object], success: str | Callable[[object], str]) -> bool:
     """On a valid POST of `form`, run one service call with its cleaned data and say how it went.
 
     A refusal (ApplicationError) goes on the form (`form_refusal`): its message above the fields the user filled in,
-    each field's own words on that field; otherwise `success` is flashed. Returns whether it went through (the caller
-    then redirects).
+    each field's own words on that field; otherwise `success` is flashed (or what `success(result)` says, when it is a
+    function of the call's result). Returns whether it went through (the caller then redirects).
     """
     if request.method != "POST" or not form.is_valid():
         return False
     try:
-        call(form.cleaned_data)
+        result = call(form.cleaned_data)
     except ApplicationError as exc:
         form_refusal(form, exc)
         return False
-    messages.success(request, success)
+    messages.success(request, success(result) if callable(success) else success)
     return True
 
 

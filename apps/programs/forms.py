@@ -1,7 +1,7 @@
 from django import forms
 
 from apps.accounts.selectors import active_therapists
-from apps.core.forms import picker_widgets
+from apps.core.forms import RecordedOnceForm, picker_widgets
 from apps.outcomes.instruments import INSTRUMENT_CHOICES
 from apps.patients.forms import PatientChoiceField
 from apps.patients.models import Patient, PatientStatus
@@ -123,7 +123,7 @@ class WithdrawForm(forms.Form):
 ATTENDANCE_CHOICES = [("", "Not recorded"), *AttendanceStatus.choices]
 
 
-class LecturePaymentForm(forms.Form):
+class LecturePaymentForm(RecordedOnceForm):
     kind = forms.ChoiceField(choices=LecturePaymentKind.choices, label="For")
     amount = forms.DecimalField(max_digits=9, decimal_places=2, help_text="In dollars; a negative amount is a refund.")
     method = forms.ChoiceField(choices=PaymentMethod.choices)

@@ -9,6 +9,7 @@ from django.db.models import Q
 from django.db.models.functions import Lower
 
 from apps.core.models import TimeStampedModel, Transition
+from apps.core.submissions import once_per_submission, submission_key_field
 
 
 class ProgramKind(models.TextChoices):
@@ -396,10 +397,17 @@ class LecturePayment(models.Model):
     method = models.CharField(max_length=10, choices=PaymentMethod.choices)
     received_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
     received_at = models.DateTimeField(auto_now_add=True)
+    submission_key = submission_key_field("payment")
+
+    # True on the payment answered for a submission sent again: the row its first sending recorded.
+    replayed = False
 
     class Meta:
         ordering = ["-received_at"]
-        constraints = [models.CheckConstraint(condition=~Q(amount=0), name="lecture_payment_not_zero")]
+        constraints = [
+            models.CheckConstraint(condition=~Q(amount=0), name="lecture_payment_not_zero"),
+            once_per_submission("one_lecture_payment_per_submission"),
+        ]
         triggers = [
             pgtrigger.Protect(name="lecture_payment_append_only", operation=pgtrigger.Update | pgtrigger.Delete)
         ]

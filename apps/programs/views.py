@@ -263,7 +263,11 @@ def lecture_payment(request, pk):
         request,
         form,
         lambda data: lectures.lecture_payment_record(actor=request.user, enrollment=enrollment, **data),
-        f"Payment from {enrollment.registrant.name} recorded.",
+        lambda payment: (
+            f"This payment from {enrollment.registrant.name} was already recorded; nothing more was recorded."
+            if payment.replayed
+            else f"Payment from {enrollment.registrant.name} recorded."
+        ),
     ):
         return redirect("programs:detail", pk=enrollment.program_id)
     context = {"enrollment": enrollment, "program": enrollment.program, "form": form, "confirming": confirming}

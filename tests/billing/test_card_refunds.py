@@ -2,6 +2,7 @@
 once, whatever the provider answers and in whatever order its answer and its refund event arrive."""
 
 import datetime as dt
+import uuid
 from decimal import Decimal
 
 import pytest
@@ -13,7 +14,7 @@ from apps.billing.services.charges import charge_for_appointment_outcome
 from apps.billing.services.checkout import checkout_start
 from apps.billing.services.payments import card_refund_send, card_refunds_retry, payment_refund
 from apps.core import clock
-from apps.core.errors import Unprocessable
+from apps.core.errors import Conflict, Unprocessable
 from tests.locking import at_once
 
 from .helpers import past_appointment
@@ -416,3 +417,22 @@ def test_a_refusal_for_a_refund_the_event_already_posted_is_logged_for_billing_t
     assert "Overcharged" not in record.getMessage() and card_payment.patient.legal_last_name not in record.getMessage()
     card_refund.refresh_from_db()
     assert card_refund.status == CardRefundStatus.REFUNDED
+
+
+@pytest.mark.django_db
+def test_a_card_refund_form_sent_again_asks_the_provider_again_with_its_key_and_refunds_once(
+    card_payment, stripe_api, personas
+):
+    refund = {"actor": personas.billing, "payment": card_payment, "reason": "Overcharged"}
+    key = uuid.uuid4()
+    stripe_api.mode = "down"  # the first sending's answer is lost: the request waits
+    with pytest.raises(ProviderUnavailable):
+        payment_refund(**refund, amount="150", submission_key=key)
+    stripe_api.mode = "up"
+    posted = payment_refund(**refund, amount="150", submission_key=key)  # sent again: the same request, asked again
+    again = payment_refund(**refund, amount="150", submission_key=key)
+    assert (posted.replayed, again.replayed, again.pk) == (True, True, posted.pk)
+    assert stripe_api.refund_count == 1 and CardRefund.objects.count() == 1
+    assert _refunds(card_payment) == [Decimal("-150.00")]
+    with pytest.raises(Conflict, match=r"already recorded a card refund of \$150\.00"):
+        payment_refund(**refund, amount="100", submission_key=key)

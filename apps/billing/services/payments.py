@@ -7,11 +7,12 @@ import logging
 import uuid
 from decimal import Decimal
 
-from django.db import IntegrityError, connection, transaction
+from django.db import connection, transaction
 
 from apps.core import clock
 from apps.core.errors import Conflict, InvalidTransition, Unprocessable
 from apps.core.money import ZERO, money_text
+from apps.core.submissions import RecordedOnce, Sending
 from apps.core.transitions import actor_or_none
 
 from ..models import (
@@ -46,23 +47,35 @@ def receipt_number_next() -> str:
     return f"R{number:07d}"
 
 
-def _submission_recorded(*, submission_key, patient, method: str, amount: Decimal, reference: str) -> Payment | None:
-    """The payment an earlier sending of this submission recorded, marked as replayed, or None when it recorded
-    none. The same key with another patient, method, amount or reference is not the same submission: refused
-    (409), naming the receipt only when it is on this patient's account."""
-    payment = Payment.objects.filter(submission_key=submission_key).first()
-    if payment is None:
-        return None
-    new_payment = "A different payment needs a new submission: a freshly loaded form, or a new Idempotency-Key."
-    if payment.patient_id != patient.pk:
-        raise Conflict(f"This submission already recorded a payment on another patient's account. {new_payment}")
-    if (payment.method, payment.amount, payment.reference) != (method, amount, reference):
-        raise Conflict(
-            f"This submission already recorded receipt {payment.receipt_number} "
-            f"({payment.get_method_display().lower()}, {money_text(payment.amount)}). {new_payment}"
-        )
-    payment.replayed = True
-    return payment
+PAYMENT_ONCE = RecordedOnce(
+    model=Payment,
+    noun="payment",
+    elsewhere="on another patient's account",
+    described=lambda payment: (
+        f"receipt {payment.receipt_number} ({payment.get_method_display().lower()}, {money_text(payment.amount)})"
+    ),
+)
+
+REFUND_ONCE = RecordedOnce(
+    model=Payment,
+    noun="refund",
+    elsewhere="for another payment",
+    described=lambda refund: f"a refund of {money_text(refund.receipt_amount)}, receipt {refund.receipt_number}",
+)
+
+CARD_REFUND_ONCE = RecordedOnce(
+    model=CardRefund,
+    noun="refund",
+    elsewhere="for another payment",
+    described=lambda card_refund: f"a card refund of {money_text(card_refund.amount)}",
+)
+
+ADJUSTMENT_ONCE = RecordedOnce(
+    model=Adjustment,
+    noun="adjustment",
+    elsewhere="on another patient's account",
+    described=lambda adjustment: f"a {adjustment.get_kind_display().lower()} of {money_text(adjustment.amount)}",
+)
 
 
 @transaction.atomic
@@ -96,16 +109,12 @@ def payment_record(
     amount = positive_money(amount, "amount")
     reference = reference.strip()
     patient_lock(patient)
-    # Before the balance check: after the first sending the balance is lower, and the same payment sent again
-    # must answer that payment, not be refused as more than is owed.
-    sent_again = {
-        "submission_key": submission_key,
-        "patient": patient,
-        "method": method,
-        "amount": amount,
-        "reference": reference,
-    }
-    if submission_key is not None and (recorded := _submission_recorded(**sent_again)) is not None:
+    sending = Sending(
+        key=submission_key,
+        owner={"patient_id": patient.pk},
+        content={"method": method, "amount": amount, "reference": reference},
+    )
+    if (recorded := PAYMENT_ONCE.recorded(sending)) is not None:
         return recorded
     balance = patient_balance(patient=patient)
     if amount > balance and not credit_on_account:
@@ -119,32 +128,46 @@ def payment_record(
         plan = PaymentPlan.objects.select_for_update().get(pk=plan.pk)
     if plan is not None and (plan.patient_id != patient.pk or plan.status != PlanStatus.ACTIVE):
         raise Unprocessable("That is not this patient's active payment plan.", fields={"plan": ["Not active."]})
-    try:
-        with transaction.atomic():  # a savepoint, so that a key taken meanwhile can still be read below
-            payment = Payment.objects.create(
-                patient=patient,
-                method=method,
-                amount=amount,
-                reference=reference,
-                note=note.strip(),
-                received_at=received_at or clock.now(),
-                receipt_number=receipt_number_next(),
-                credit_on_account=amount > balance,
-                plan=plan,
-                recorded_by=actor_or_none(actor),
-                submission_key=submission_key,
-            )
-    except IntegrityError:
-        # The patient's lock keeps two sendings to one account apart; the same key sent for another patient at the
-        # same moment is stopped by the key's unique constraint, and answered as if it had been seen above.
-        if submission_key is None or (recorded := _submission_recorded(**sent_again)) is None:
-            raise
-        return recorded
+    payment = PAYMENT_ONCE.record(
+        sending,
+        lambda: Payment.objects.create(
+            patient=patient,
+            method=method,
+            amount=amount,
+            reference=reference,
+            note=note.strip(),
+            received_at=received_at or clock.now(),
+            receipt_number=receipt_number_next(),
+            credit_on_account=amount > balance,
+            plan=plan,
+            recorded_by=actor_or_none(actor),
+            submission_key=submission_key,
+        ),
+    )
     plan_complete_if_paid(patient=patient)
     return payment
 
 
-def refund_post(*, actor, payment: Payment, amount: Decimal, provider_reference: str, note: str) -> Payment:
+def submission_seen(submission_key: uuid.UUID | None) -> bool:
+    """Whether a payment, refund or adjustment was recorded with this key: the ledger's pages ask it before showing a
+    confirmation, as a submission sent again answers the row it recorded, with nothing left to confirm."""
+    if submission_key is None:
+        return False
+    return any(
+        once.model.objects.filter(submission_key=submission_key).exists()
+        for once in (PAYMENT_ONCE, CARD_REFUND_ONCE, ADJUSTMENT_ONCE)
+    )
+
+
+def refund_post(
+    *,
+    actor,
+    payment: Payment,
+    amount: Decimal,
+    provider_reference: str,
+    note: str,
+    submission_key: uuid.UUID | None = None,
+) -> Payment:
     """Post the reversing row of a refund, under the patient's lock."""
     refund = Payment.objects.create(
         patient_id=payment.patient_id,
@@ -158,6 +181,7 @@ def refund_post(*, actor, payment: Payment, amount: Decimal, provider_reference:
         note=note,
         receipt_number=receipt_number_next(),
         recorded_by=actor_or_none(actor),
+        submission_key=submission_key,
     )
     plan_reopen_if_owed(patient=payment.patient, undone_posted_at=payment.received_at)
     return refund
@@ -173,15 +197,27 @@ def refund_refusal_raise(*, payment: Payment, amount) -> None:
 
 
 @transaction.atomic
-def _refund_posted(*, actor, payment: Payment, amount: Decimal, note: str) -> Payment:
+def _refund_posted(*, actor, payment: Payment, amount: Decimal, note: str, submission_key) -> Payment:
     patient_lock(payment.patient)
+    sending = Sending(key=submission_key, owner={"refund_of_id": payment.pk}, content={"amount": -amount})
+    if (recorded := REFUND_ONCE.recorded(sending)) is not None:
+        return recorded
     payment = Payment.objects.select_for_update().get(pk=payment.pk)
     refund_refusal_raise(payment=payment, amount=amount)
-    return refund_post(actor=actor, payment=payment, amount=amount, provider_reference="", note=note)
+    return REFUND_ONCE.record(
+        sending,
+        lambda: refund_post(
+            actor=actor, payment=payment, amount=amount, provider_reference="", note=note, submission_key=submission_key
+        ),
+    )
 
 
-def payment_refund(*, actor, payment: Payment, amount, reason: str) -> Payment:
+def payment_refund(*, actor, payment: Payment, amount, reason: str, submission_key: uuid.UUID | None = None) -> Payment:
     """Refund part or all of a payment with a reversing row.
+
+    One `submission_key` (the refund form's) refunds at most once: sent again, it answers the refund it made
+    (`replayed` set), and for a card refund still waiting, asks the provider again with the same key; with another
+    payment or amount it is refused (409).
 
     A card payment taken online is refunded through the provider, never inside the ledger's transaction: the
     request (a CardRefund row with its idempotency key) is committed first, then the provider is asked, then the
@@ -191,19 +227,36 @@ def payment_refund(*, actor, payment: Payment, amount, reason: str) -> Payment:
     amount = positive_money(amount, "amount")
     if not reason.strip():
         raise Unprocessable("Give a reason for the refund.", fields={"reason": ["Required."]})
+    sent = {"actor": actor, "payment": payment, "amount": amount, "note": reason.strip()}
     if payment.method != PaymentMethod.CARD_ONLINE:
-        return _refund_posted(actor=actor, payment=payment, amount=amount, note=reason.strip())
-    card_refund = _card_refund_request(actor=actor, payment=payment, amount=amount, note=reason.strip())
-    return card_refund_send(card_refund=card_refund)
+        return _refund_posted(**sent, submission_key=submission_key)
+    card_refund = _card_refund_request(**sent, submission_key=submission_key)
+    if not card_refund.replayed:
+        return card_refund_send(card_refund=card_refund)
+    if card_refund.status == CardRefundStatus.FAILED:
+        raise RefundRefused(f"The card provider refused this refund: {card_refund.failure}")
+    refund = card_refund.refund or card_refund_send(card_refund=card_refund)  # still waiting: asked again, once
+    refund.replayed = True
+    return refund
 
 
-def _card_refund_request(*, actor, payment: Payment, amount: Decimal, note: str) -> CardRefund:
+def _card_refund_request(*, actor, payment: Payment, amount: Decimal, note: str, submission_key) -> CardRefund:
     with transaction.atomic(durable=True):  # committed before the provider is asked
         patient_lock(payment.patient)
-        return card_refund_record(actor=actor, payment=payment, amount=amount, note=note)
+        sending = Sending(key=submission_key, owner={"payment_id": payment.pk}, content={"amount": amount})
+        if (recorded := CARD_REFUND_ONCE.recorded(sending)) is not None:
+            return recorded
+        return CARD_REFUND_ONCE.record(
+            sending,
+            lambda: card_refund_record(
+                actor=actor, payment=payment, amount=amount, note=note, submission_key=submission_key
+            ),
+        )
 
 
-def card_refund_record(*, actor, payment: Payment, amount: Decimal, note: str) -> CardRefund:
+def card_refund_record(
+    *, actor, payment: Payment, amount: Decimal, note: str, submission_key: uuid.UUID | None = None
+) -> CardRefund:
     """Record a card refund as waiting for the provider, after the refund checks. Under the patient's lock, in a
     transaction that commits before the provider is asked (card_refund_send)."""
     payment = Payment.objects.select_for_update().get(pk=payment.pk)
@@ -215,6 +268,7 @@ def card_refund_record(*, actor, payment: Payment, amount: Decimal, note: str) -
         note=note,
         requested_at=clock.now(),
         requested_by=actor_or_none(actor),
+        submission_key=submission_key,
     )
 
 
@@ -339,24 +393,47 @@ def adjustment_refusal_raise(*, patient, amount, charge: Charge | None = None) -
 
 
 @transaction.atomic
-def adjustment_post(*, actor, patient, kind: str, amount, reason: str, charge: Charge | None = None) -> Adjustment:
+def adjustment_post(
+    *,
+    actor,
+    patient,
+    kind: str,
+    amount,
+    reason: str,
+    charge: Charge | None = None,
+    submission_key: uuid.UUID | None = None,
+) -> Adjustment:
     """Credit the patient's account: a write-off, a courtesy discount, or a correction of a wrong charge. Never
-    more than the balance, nor (for one charge) more than is left of that charge."""
+    more than the balance, nor (for one charge) more than is left of that charge.
+
+    One `submission_key` (the adjustment form's) posts at most one adjustment: sent again, it answers the adjustment
+    it posted (`replayed` set); with another patient, kind, amount or charge it is refused (409)."""
     if kind not in AdjustmentKind.values:
         raise Unprocessable("Unknown adjustment kind.", fields={"kind": ["Choose write-off, courtesy or correction."]})
     amount = positive_money(amount, "amount")
     if not reason.strip():
         raise Unprocessable("Give a reason.", fields={"reason": ["Required."]})
     patient_lock(patient)
+    sending = Sending(
+        key=submission_key,
+        owner={"patient_id": patient.pk},
+        content={"kind": kind, "amount": amount, "charge_id": charge.pk if charge else None},
+    )
+    if (recorded := ADJUSTMENT_ONCE.recorded(sending)) is not None:  # before the balance, lower once it is posted
+        return recorded
     adjustment_refusal_raise(patient=patient, amount=amount, charge=charge)
-    adjustment = Adjustment.objects.create(
-        patient=patient,
-        kind=kind,
-        amount=amount,
-        charge=charge,
-        reason=reason.strip(),
-        posted_at=clock.now(),
-        posted_by=actor_or_none(actor),
+    adjustment = ADJUSTMENT_ONCE.record(
+        sending,
+        lambda: Adjustment.objects.create(
+            patient=patient,
+            kind=kind,
+            amount=amount,
+            charge=charge,
+            reason=reason.strip(),
+            posted_at=clock.now(),
+            posted_by=actor_or_none(actor),
+            submission_key=submission_key,
+        ),
     )
     plan_complete_if_paid(patient=patient)
     return adjustment

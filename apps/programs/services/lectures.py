@@ -5,6 +5,7 @@ A registrant holds a seat (or a place in line) in the same count as patients, th
 they are written to only by email, through the outbox, with the consent they gave when registering.
 """
 
+import uuid
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
@@ -16,6 +17,7 @@ from apps.audit.services import access_log_write
 from apps.core import clock
 from apps.core.errors import ApplicationError, Conflict, InvalidTransition, Unprocessable
 from apps.core.money import money_text
+from apps.core.submissions import RecordedOnce, Sending
 
 from ..models import (
     LIVE_STATUSES,
@@ -177,10 +179,31 @@ def lecture_payment_kinds(program) -> list[tuple[str, str]]:
     return [(LecturePaymentKind.DONATION.value, LecturePaymentKind.DONATION.label)]
 
 
+LECTURE_PAYMENT_ONCE = RecordedOnce(
+    model=LecturePayment,
+    noun="payment",
+    elsewhere="for another registration",
+    described=lambda payment: (
+        f"{money_text(payment.amount)} ({payment.get_kind_display().lower()}, {payment.get_method_display().lower()})"
+    ),
+)
+
+
 @transaction.atomic
-def lecture_payment_record(*, actor, enrollment: Enrollment, kind: str, amount: Decimal, method: str) -> LecturePayment:
+def lecture_payment_record(
+    *,
+    actor,
+    enrollment: Enrollment,
+    kind: str,
+    amount: Decimal,
+    method: str,
+    submission_key: uuid.UUID | None = None,
+) -> LecturePayment:
     """Money a registrant hands over at the door: a lecture fee or a donation (a negative amount refunds). A
-    registrant has no ledger, so this row is the record; a linked patient's fees go to their ledger instead."""
+    registrant has no ledger, so this row is the record; a linked patient's fees go to their ledger instead.
+
+    One `submission_key` (the form's) records at most one payment: sent again, it answers the payment it recorded
+    (`replayed` set); with another registration, kind, amount or method it is refused (409)."""
     program_lock(enrollment.program_id)  # program first, then the enrollment, as a cancellation racing it takes them
     enrollment = enrollment_lock(enrollment.pk)
     if enrollment.registrant_id is None or not enrollment.program.is_lecture:
@@ -193,10 +216,25 @@ def lecture_payment_record(*, actor, enrollment: Enrollment, kind: str, amount: 
         raise Unprocessable("Enter the amount in dollars and cents.", fields={"amount": ["Not zero."]})
     if kind not in dict(lecture_payment_kinds(enrollment.program)):
         raise Unprocessable("This lecture series is free: record a donation.", fields={"kind": ["Donation."]})
+    sending = Sending(
+        key=submission_key,
+        owner={"enrollment_id": enrollment.pk},
+        content={"kind": kind, "amount": amount, "method": method},
+    )
+    if (recorded := LECTURE_PAYMENT_ONCE.recorded(sending)) is not None:  # before the refund's check of what is paid
+        return recorded
     if amount < 0:
         _refund_within_paid(enrollment=enrollment, kind=kind, refund=-amount)
-    payment = LecturePayment.objects.create(
-        enrollment=enrollment, kind=kind, amount=amount, method=method, received_by=actor
+    payment = LECTURE_PAYMENT_ONCE.record(
+        sending,
+        lambda: LecturePayment.objects.create(
+            enrollment=enrollment,
+            kind=kind,
+            amount=amount,
+            method=method,
+            received_by=actor,
+            submission_key=submission_key,
+        ),
     )
     access_log_write(
         actor=actor,
