@@ -18,6 +18,7 @@ from apps.accounts.models import User
 from apps.accounts.roles import Role
 from apps.audit.services import access_log_write
 from apps.core.api_lookups import MAX_ID_DIGITS, object_id
+from apps.core.api_money import MoneyInput
 from apps.core.errors import ApplicationError, NotFound
 from apps.patients.models import Patient
 from apps.scheduling.models import ServiceType
@@ -58,7 +59,7 @@ from .uploads import validate_proof_of_income
 
 class QuoteInput(serializers.Serializer):
     household_size = serializers.IntegerField(min_value=1, max_value=20)
-    annual_income = serializers.DecimalField(max_digits=11, decimal_places=2, min_value=0)
+    annual_income = MoneyInput(max_digits=11, min_value=0)
 
 
 class QuoteServiceOutput(serializers.Serializer):
@@ -137,7 +138,7 @@ class AssessmentIncomeOutput(AssessmentOutput):
 class AssessmentInput(serializers.Serializer):
     patient = serializers.PrimaryKeyRelatedField(queryset=Patient.objects.all(), required=False)
     household_size = serializers.IntegerField(min_value=1, max_value=20)
-    annual_income = serializers.DecimalField(max_digits=11, decimal_places=2, min_value=0)
+    annual_income = MoneyInput(max_digits=11, min_value=0)
     proof = serializers.FileField(required=False, validators=[validate_proof_of_income])
 
 
@@ -147,12 +148,12 @@ class AssessmentFilter(serializers.Serializer):
 
 class ApproveInput(serializers.Serializer):
     effective_from = serializers.DateField(required=False, validators=[EFFECTIVE_FROM_REACH])
-    override_fee = serializers.DecimalField(max_digits=9, decimal_places=2, min_value=0, required=False)
+    override_fee = MoneyInput(min_value=0, required=False)
     override_reason = serializers.CharField(required=False, allow_blank=True, default="", max_length=300)
 
 
 class OverrideInput(serializers.Serializer):
-    fee = serializers.DecimalField(max_digits=9, decimal_places=2, min_value=0)
+    fee = MoneyInput(min_value=0)
     reason = serializers.CharField(max_length=300)
 
 
@@ -324,7 +325,7 @@ class PaymentOutput(serializers.ModelSerializer):
 class PaymentInput(serializers.Serializer):
     patient = serializers.PrimaryKeyRelatedField(queryset=Patient.objects.all())
     method = serializers.ChoiceField(choices=[PaymentMethod.CASH, PaymentMethod.CHECK, PaymentMethod.CARD_PRESENT])
-    amount = serializers.DecimalField(max_digits=9, decimal_places=2, min_value=0)
+    amount = MoneyInput(min_value=0)
     reference = serializers.CharField(max_length=100, required=False, allow_blank=True, default="")
     note = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
     credit_on_account = serializers.BooleanField(

@@ -16,7 +16,7 @@ from apps.core import clock
 from apps.core.errors import ApplicationError, Conflict, Unprocessable
 from apps.core.forms import form_errors_text
 from apps.core.models import ClinicSettings
-from apps.core.money import money_text
+from apps.core.money import AMOUNT_EXAMPLE, amount_read, money_text
 from apps.core.permissions import permission_require
 from apps.core.replica import reads_from_replica
 from apps.core.spreadsheets import csv_row
@@ -716,8 +716,8 @@ def scale_edit(request):
             scale_schedule_save(
                 actor=request.user,
                 effective_from=dt.date.fromisoformat(request.POST["effective_from"]),
-                nominal_fee=_decimal_or_none(request.POST["nominal_fee"]),
-                late_cancel_fee=_decimal_or_none(request.POST["late_cancel_fee"]),
+                nominal_fee=_amount_or_none(request.POST["nominal_fee"], "Nominal fee"),
+                late_cancel_fee=_amount_or_none(request.POST["late_cancel_fee"], "Late-cancel / no-show policy fee"),
                 classes=classes,
             )
         except (KeyError, ValueError, TypeError):
@@ -731,6 +731,17 @@ def scale_edit(request):
             return redirect("billing:configuration")
     context = {"current": current, "rows": rows, "blank_rows": range(len(rows), len(rows) + 2), "today": today}
     return render(request, "billing/scale_edit.html", context)
+
+
+def _amount_or_none(value: str, label: str):
+    """A fee typed into the table, read as the money fields of every form read one; refused naming it."""
+    value = (value or "").strip()
+    if not value:
+        return None
+    try:
+        return amount_read(value.replace(",", "").replace("$", ""))
+    except ValueError:
+        raise Unprocessable(f"{label}: {AMOUNT_EXAMPLE}") from None
 
 
 def _decimal_or_none(value: str):

@@ -2,7 +2,6 @@
 them, time inputs in hours and minutes, the period of days a report or a log is read for, and form errors named as
 people name fields."""
 
-import re
 import uuid
 from decimal import Decimal
 
@@ -11,7 +10,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 
 from .dates import REPORT_DATES
-from .money import money_text
+from .money import AMOUNT_EXAMPLE, amount_read, money_text
 from .phones import phone_display
 from .time_zones import zone_known, zone_label
 
@@ -48,14 +47,10 @@ class ClockInput(forms.TimeInput):
         super().__init__(attrs, format="%H:%M")
 
 
-# Digits with at most one decimal point, and a sign (a negative amount is refused by the minimum, in its words).
-AMOUNT_TYPED = re.compile(r"[-+]?(\d+(\.\d*)?|\.\d+)")
-
-
 class MoneyField(forms.DecimalField):
     """Dollars and cents. Accepts what people type ("$1,200.00") and refuses in dollars ("must be at least $0.01")."""
 
-    default_error_messages = {"invalid": "must be an amount in dollars and cents, like 1,200.00."}
+    default_error_messages = {"invalid": AMOUNT_EXAMPLE}
 
     def __init__(self, *, min_value=Decimal("0.01"), max_value=None, max_digits=9, **kwargs):
         super().__init__(max_digits=max_digits, decimal_places=2, **kwargs)
@@ -73,10 +68,12 @@ class MoneyField(forms.DecimalField):
     def to_python(self, value):
         if isinstance(value, str):
             value = value.strip().replace(",", "").replace("$", "")
-            # Decimal also reads "1e5" (100000) and "1_000": a slip of the keyboard must not become another amount.
-            if value and not AMOUNT_TYPED.fullmatch(value):
-                raise ValidationError(self.error_messages["invalid"], code="invalid")
-        return super().to_python(value)
+        if value in self.empty_values:
+            return None
+        try:
+            return amount_read(str(value))
+        except ValueError:
+            raise ValidationError(self.error_messages["invalid"], code="invalid") from None
 
 
 class KeptOnBackInput(forms.HiddenInput):

@@ -16,6 +16,7 @@ from rest_framework.views import APIView
 
 from apps.accounts.selectors import active_therapists
 from apps.core.api_lookups import id_or_none
+from apps.core.api_money import MoneyInput
 from apps.patients.selectors import patients_visible_to
 from apps.scheduling.models import Room, ServiceType
 
@@ -110,12 +111,8 @@ class ProgramInput(serializers.Serializer):
     fee_mode = serializers.ChoiceField(
         choices=LectureFeeMode.choices, required=False, default="", allow_blank=True, help_text="Lecture series only."
     )
-    full_price = serializers.DecimalField(
-        max_digits=9, decimal_places=2, min_value=0, required=False, allow_null=True, default=None
-    )
-    reduced_price = serializers.DecimalField(
-        max_digits=9, decimal_places=2, min_value=0, required=False, allow_null=True, default=None
-    )
+    full_price = MoneyInput(min_value=0, required=False, allow_null=True, default=None)
+    reduced_price = MoneyInput(min_value=0, required=False, allow_null=True, default=None)
     capacity = serializers.IntegerField(min_value=1, max_value=200)
     charge_no_shows = serializers.BooleanField(default=False)
     enrollment_opens_on = serializers.DateField()

@@ -1,7 +1,9 @@
+from decimal import Decimal
+
 from django import forms
 
 from apps.accounts.selectors import active_therapists
-from apps.core.forms import RecordedOnceForm, picker_widgets
+from apps.core.forms import MoneyField, RecordedOnceForm, picker_widgets
 from apps.outcomes.instruments import INSTRUMENT_CHOICES
 from apps.patients.forms import PatientChoiceField
 from apps.patients.models import Patient, PatientStatus
@@ -16,6 +18,11 @@ class ProgramForm(forms.ModelForm):
     co_facilitators = forms.ModelMultipleChoiceField(queryset=active_therapists(), required=False)
     service_type = forms.ModelChoiceField(queryset=ServiceType.objects.filter(is_active=True, is_group=True))
     room = forms.ModelChoiceField(queryset=Room.objects.filter(is_active=True), required=False)
+    # The model's fields would be plain decimals, which read "1e2" as $100.00.
+    full_price = MoneyField(min_value=Decimal(0), required=False, help_text=GroupProgram.full_price.field.help_text)
+    reduced_price = MoneyField(
+        min_value=Decimal(0), required=False, help_text=GroupProgram.reduced_price.field.help_text
+    )
     outcome_questionnaires = forms.MultipleChoiceField(
         choices=INSTRUMENT_CHOICES,
         required=False,
@@ -125,7 +132,7 @@ ATTENDANCE_CHOICES = [("", "Not recorded"), *AttendanceStatus.choices]
 
 class LecturePaymentForm(RecordedOnceForm):
     kind = forms.ChoiceField(choices=LecturePaymentKind.choices, label="For")
-    amount = forms.DecimalField(max_digits=9, decimal_places=2, help_text="In dollars; a negative amount is a refund.")
+    amount = MoneyField(min_value=None, help_text="In dollars; a negative amount is a refund.")
     method = forms.ChoiceField(choices=PaymentMethod.choices)
 
     def __init__(self, *args, kinds: list[tuple[str, str]], **kwargs):

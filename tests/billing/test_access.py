@@ -341,7 +341,7 @@ def test_billing_edits_the_class_table_as_a_new_version(personas, login, fee_con
     broken = client.post("/billing/configuration/sliding-scale/", {k: v for k, v in rows.items() if k != "label_0"})
     assert "every row needs a code and a name" in broken.content.decode() and "KeyError" not in broken.content.decode()
     for field, value, said in [
-        ("nominal_fee", "NaN", "every row needs a code"),
+        ("nominal_fee", "NaN", "Nominal fee: Enter an amount like 120.00."),
         ("late_cancel_fee", "999999999999999999999", "The policy fee is a number"),
         ("code_0", "X" * 30, "a code of at most 10 characters"),
         ("label_0", "L" * 300, "a name of at most 100"),

@@ -33,4 +33,4 @@ def test_amounts_as_people_type_them_are_read(typed, amount):
 def test_other_number_spellings_are_refused_with_the_usual_message(typed):
     form = AmountForm({"amount": typed})
     assert not form.is_valid()
-    assert form.errors["amount"] == ["must be an amount in dollars and cents, like 1,200.00."]
+    assert form.errors["amount"] == ["Enter an amount like 120.00."]
