@@ -13,7 +13,6 @@ from apps.billing.selectors.ledger import patient_balance
 from apps.billing.services.charges import charge_for_appointment_outcome
 from apps.billing.services.payments import adjustment_post, payment_record, payment_refund
 from apps.core.errors import Conflict
-
 from tests.locking import at_once
 
 from .helpers import past_appointment
