@@ -14,6 +14,7 @@ from django.urls import reverse
 from apps.core import clock
 from apps.core.errors import NotFound
 from apps.core.links import absolute_url
+from apps.core.signed_links import signed_fields_read, text, whole_number
 
 SALT = "notifications.appointment-link"
 ACTIONS = frozenset({"confirm", "cancel"})
@@ -38,15 +39,18 @@ def appointment_link_url(*, appointment, action: str) -> str:
     return absolute_url(reverse(f"notifications:appointment_{action}", args=[token]))
 
 
-def appointment_link_read(*, token: str, action: str) -> LinkClaim:
-    """The claim in a valid, unexpired token for this action; NotFound otherwise (forged, altered, old)."""
+def _start(value: object) -> dt.datetime:
     try:
-        payload = signing.loads(token, salt=SALT)
-    except signing.BadSignature as exc:
-        raise NotFound("This link is not valid.") from exc
-    if not isinstance(payload, dict) or payload.get("x") != action:
+        return dt.datetime.fromtimestamp(whole_number(value), tz=dt.UTC)
+    except (OverflowError, OSError) as exc:  # past the year 9999 or what the platform's clock can hold
+        raise ValueError("not a time") from exc
+
+
+def appointment_link_read(*, token: str, action: str) -> LinkClaim:
+    """The claim in a valid, unexpired token for this action; NotFound otherwise (forged, altered, malformed, old)."""
+    claim = signed_fields_read(token, salt=SALT, fields={"a": whole_number, "x": text, "s": _start})
+    if claim is None or claim["x"] != action:
         raise NotFound("This link is not valid.")
-    start = dt.datetime.fromtimestamp(int(payload["s"]), tz=dt.UTC)
-    if clock.now() >= start:
+    if clock.now() >= claim["s"]:
         raise NotFound("This link has expired: the session has already started.")
-    return LinkClaim(appointment_id=int(payload["a"]), action=action, start=start)
+    return LinkClaim(appointment_id=claim["a"], action=action, start=claim["s"])

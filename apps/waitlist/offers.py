@@ -21,6 +21,7 @@ from apps.core import clock
 from apps.core.errors import InvalidTransition
 from apps.core.links import absolute_url
 from apps.core.models import ClinicSettings
+from apps.core.signed_links import signed_fields_read, text, whole_number
 from apps.notifications.outbox import patient_notice_enqueue
 from apps.scheduling.reminders import reader_zone_context
 
@@ -100,11 +101,11 @@ def offer_token_make(*, kind: str, object_id: int, offer_number: int, action: st
 def offer_token_read(token: str) -> OfferLink | None:
     """The link's offer, or None when the token is forged, malformed or older than the longest hold."""
     max_age = offer_hold() + LINK_GRACE
-    try:
-        data = signing.loads(token, salt=TOKEN_SALT, max_age=int(max_age.total_seconds()))
-        link = OfferLink(kind=data["k"], object_id=int(data["id"]), offer_number=int(data["n"]), action=data["a"])
-    except (signing.BadSignature, KeyError, TypeError, ValueError):
+    fields = {"k": text, "id": whole_number, "n": whole_number, "a": text}
+    data = signed_fields_read(token, salt=TOKEN_SALT, fields=fields, max_age=int(max_age.total_seconds()))
+    if data is None:
         return None
+    link = OfferLink(kind=data["k"], object_id=data["id"], offer_number=data["n"], action=data["a"])
     if link.action not in ACTIONS or link.kind not in _KINDS:
         return None
     return link

@@ -86,3 +86,29 @@ def test_the_move_out_of_programs_carries_the_outbox_rows_and_content_types(pers
         assert set(notices.values_list("subject_type", flat=True)) == {"programs.slotoffer"}
     finally:
         ContentType.objects.clear_cache()
+
+
+MALFORMED_OFFERS = [
+    {"k": "seat", "n": 1, "a": "accept"},  # no id
+    {"k": "seat", "id": "one", "n": 1, "a": "accept"},
+    {"k": "seat", "id": 1, "n": None, "a": "accept"},
+    {"k": ["seat"], "id": 1, "n": 1, "a": "accept"},
+    {"k": "seat", "id": 1, "n": 1, "a": ["accept"]},
+    {"k": "seat", "id": 1.5, "n": 1, "a": "accept"},
+    {"k": "seat", "id": 10**30, "n": 1, "a": "accept"},
+    ["seat", 1, 1, "accept"],
+    "seat",
+]
+
+
+@pytest.mark.parametrize("payload", MALFORMED_OFFERS)
+def test_an_offer_link_signed_by_the_clinic_but_malformed_is_refused(client, payload):
+    from django.core import signing
+
+    from apps.waitlist.offers import TOKEN_SALT
+
+    token = signing.dumps(payload, salt=TOKEN_SALT, compress=True)
+    assert offer_token_read(token) is None
+    for path in (f"/portal/programs/offers/{token}/", f"/lectures/offers/{token}/"):
+        assert client.get(path).status_code == 404
+        assert client.post(path).status_code == 404

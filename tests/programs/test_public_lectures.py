@@ -453,3 +453,19 @@ def test_a_registrants_offer_link_moved_to_the_portals_address_answers_nothing(p
     assert client.post(f"/portal/programs/offers/{token}/").status_code == 404
     waiting.refresh_from_db()
     assert waiting.status == EnrollmentStatus.OFFERED
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "payload", [{}, {"e": "one"}, {"e": None}, {"e": 1.5}, {"e": True}, {"e": 10**30}, [1], "registration"]
+)
+def test_a_registration_link_signed_by_the_clinic_but_malformed_is_not_valid(client, payload):
+    from django.core import signing
+
+    from apps.programs.registration_links import TOKEN_SALT
+
+    token = signing.dumps(payload, salt=TOKEN_SALT, compress=True)
+    for path in (f"/lectures/registration/{token}/", f"/lectures/registration/{token}/cancel/"):
+        answer = client.get(path)
+        assert answer.status_code == 404
+        assert "This registration link is not valid." in answer.content.decode()
