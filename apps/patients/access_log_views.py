@@ -6,6 +6,7 @@ from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import StreamingHttpResponse
 from django.utils import timezone
+from django.views.decorators.http import require_GET
 
 from apps.audit.selectors import access_log_list
 from apps.audit.services import access_log_write
@@ -22,6 +23,7 @@ CSV_HEADER = ["when", "staff or patient", "email", "action", "allowed", "record"
 
 
 @login_required
+@require_GET
 def access_log(request):
     if not request.user.has_perm("audit.view_access_log"):
         raise PermissionDenied

@@ -75,6 +75,7 @@ def calendar_feed(request, token: str):
 
 
 @login_required
+@require_GET
 def calendar_feed_settings(request):
     if not request.user.has_perm("scheduling.own_schedule"):
         raise PermissionDenied

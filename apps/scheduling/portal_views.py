@@ -4,6 +4,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.views.decorators.http import require_GET
 
 from apps.core.errors import ApplicationError
 from apps.core.models import ClinicSettings
@@ -13,6 +14,7 @@ from . import selectors, services
 
 
 @login_required
+@require_GET
 def session_list(request):
     patient = portal_patient(request, "scheduling.use_portal_sessions")
     clinic = ClinicSettings.load()

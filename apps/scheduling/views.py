@@ -74,6 +74,7 @@ CALENDAR_VIEWS = ("week", "day", "list")
 
 
 @login_required
+@require_GET
 def calendar(request):
     """Week, day or list view of every therapist and room (a therapist's own, for therapists), filterable.
 
@@ -364,6 +365,7 @@ def _warn(request, *warnings) -> None:
 
 
 @login_required
+@require_GET
 def appointment_detail(request, pk):
     permission_require(request.user, "scheduling.view_calendar")
     appointment = selectors.appointment_open(user=request.user, appointment_id=pk)
@@ -537,6 +539,7 @@ def appointment_reschedule(request, pk):
 
 
 @login_required
+@require_GET
 def my_day(request):
     """A therapist's sessions today (or ?date=) with their check-in state and a link to each session's note."""
     permission_require(request.user, "scheduling.own_schedule")
