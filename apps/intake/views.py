@@ -110,9 +110,19 @@ def document_detail(request, pk):
 @login_required
 @require_POST
 def answer_flag_review(request, pk):
+    """Asks first, as the PHQ-9 flag's review does (outcomes.views.flag_review): reviewing cannot be undone."""
     flag = AnswerFlag.objects.select_related("patient").filter(pk=pk).first()
     if flag is None or not request.user.has_perm("intake.review_flag", flag):
         raise Http404("No such answer.")
+    if request.POST.get("confirmed") != "yes":
+        context = {
+            "heading": "Mark this risk answer reviewed?",
+            "what": "Intake questionnaire signed",
+            "on": flag.raised_at,
+            "patient": flag.patient,
+            "action": request.path,
+        }
+        return render(request, "frontdesk/flag_review_confirm.html", context)
     call_with_messages(
         request, lambda: services.answer_flag_review(actor=request.user, flag=flag), "Marked as reviewed."
     )

@@ -15,9 +15,20 @@ from .models import QuestionnaireResponse
 @login_required
 @require_POST
 def flag_review(request, pk):
-    response = QuestionnaireResponse.objects.filter(pk=pk).first()
+    """Reviewing cannot be undone, so the chart's button asks first (a page); only its post with confirmed=yes
+    marks the answer reviewed."""
+    response = QuestionnaireResponse.objects.select_related("patient").filter(pk=pk).first()
     if response is None or not request.user.has_perm("outcomes.review_flag", response):
         raise Http404("No such response.")
+    if request.POST.get("confirmed") != "yes":
+        context = {
+            "heading": "Mark this PHQ-9 reviewed?",
+            "what": "PHQ-9 answered",
+            "on": response.submitted_at,
+            "patient": response.patient,
+            "action": request.path,
+        }
+        return render(request, "frontdesk/flag_review_confirm.html", context)
     call_with_messages(
         request, lambda: services.flag_review(actor=request.user, response=response), "Marked as reviewed."
     )

@@ -90,9 +90,15 @@ def calendar_feed_settings(request):
 @login_required
 @require_POST
 def calendar_feed_change(request, action: str):
-    """Issue a new secret URL (the old one stops working) or revoke it."""
+    """Issue a new secret URL (the old one stops working) or revoke it. Both cut off the calendars subscribed to
+    the current address for good, so while there is one they ask first (a page) and only its post with
+    confirmed=yes acts; the first address is made at once."""
     if not request.user.has_perm("scheduling.own_schedule"):
         raise PermissionDenied
+    if request.POST.get("confirmed") != "yes":
+        feed = selectors.calendar_feed_live(therapist=request.user)
+        if feed is not None:
+            return render(request, "scheduling/calendar_feed_confirm.html", {"feed": feed, "action": action})
     try:
         if action == "issue":
             # Shown once on the next page, then only its hash remains.

@@ -51,7 +51,13 @@ def test_the_chart_shows_it_until_the_psychotherapist_marks_it_reviewed(personas
 
     assert login(personas.other_therapist).post(f"/intake/flags/{flag.pk}/review/").status_code == 404
     assert login(personas.front_desk).post(f"/intake/flags/{flag.pk}/review/").status_code == 404
-    therapist.post(f"/intake/flags/{flag.pk}/review/")
+    assert "Mark reviewed…" in page
+    asked = therapist.post(f"/intake/flags/{flag.pk}/review/")
+    assert asked.status_code == 200 and "Mark this risk answer reviewed?" in asked.content.decode()
+    assert 'name="confirmed" value="yes"' in asked.content.decode()
+    flag.refresh_from_db()
+    assert flag.reviewed_at is None  # the first press only asks
+    therapist.post(f"/intake/flags/{flag.pk}/review/", {"confirmed": "yes"})
 
     flag.refresh_from_db()
     assert (flag.reviewed_by, flag.reviewed_at is not None) == (personas.therapist, True)

@@ -129,7 +129,13 @@ def test_a_positive_item_9_flags_the_chart_and_tells_the_therapist_without_detai
     assert "Needs review" in chart
     flagged = QuestionnaireResponse.objects.get()
     assert login(personas.other_therapist).post(f"/outcomes/flags/{flagged.pk}/review/").status_code == 404
-    therapist.post(f"/outcomes/flags/{flagged.pk}/review/")
+    assert "Mark reviewed…" in chart
+    asked = therapist.post(f"/outcomes/flags/{flagged.pk}/review/")
+    assert asked.status_code == 200 and "Mark this PHQ-9 reviewed?" in asked.content.decode()
+    assert 'name="confirmed" value="yes"' in asked.content.decode()
+    flagged.refresh_from_db()
+    assert flagged.flag_reviewed_at is None  # the first press only asks
+    therapist.post(f"/outcomes/flags/{flagged.pk}/review/", {"confirmed": "yes"})
     flagged.refresh_from_db()
     assert flagged.flag_reviewed_by == personas.therapist
     assert "Needs review" not in therapist.get(f"/notes/patients/{personas.patient.pk}/chart/").content.decode()

@@ -78,7 +78,7 @@ def test_staff_have_no_portal_sessions_page(clinic, login):
 
 
 def _issue_feed(client) -> str:
-    client.post(reverse("scheduling:calendar_feed_change", args=["issue"]))
+    client.post(reverse("scheduling:calendar_feed_change", args=["issue"]), {"confirmed": "yes"})
     page = client.get(reverse("scheduling:calendar_feed_settings")).content.decode()
     url = page.split('readonly value="')[1].split('"')[0]
     assert url.startswith(settings.SITE_URL + "/"), "calendar apps subscribe at the clinic's public address"
@@ -100,13 +100,28 @@ def test_the_calendar_feed_shows_initials_only_and_can_be_revoked(clinic, login,
     assert clinic.patient.legal_last_name not in body and clinic.patient.legal_first_name not in body
     assert clinic.other_patient.initials + " ·" not in body
 
-    therapist_client.post(reverse("scheduling:calendar_feed_change", args=["revoke"]))
+    settings_page = therapist_client.get(reverse("scheduling:calendar_feed_settings")).content.decode()
+    assert "Turn off…" in settings_page and "Make a new address…" in settings_page
+    asked = therapist_client.post(reverse("scheduling:calendar_feed_change", args=["revoke"]))
+    assert asked.status_code == 200 and "Turn off your calendar subscription?" in asked.content.decode()
+    assert 'name="confirmed" value="yes"' in asked.content.decode()
+    assert client.get(path).status_code == 200  # the first press only asks
+    therapist_client.post(reverse("scheduling:calendar_feed_change", args=["revoke"]), {"confirmed": "yes"})
     assert client.get(path).status_code == 404
+
+
+def test_the_first_feed_address_is_made_in_one_press_for_nothing_stops_working(clinic, login):
+    therapist_client = login(clinic.therapist)
+    assert therapist_client.post(reverse("scheduling:calendar_feed_change", args=["issue"])).status_code == 302
+    assert CalendarFeed.objects.filter(therapist=clinic.therapist, revoked_at__isnull=True).count() == 1
 
 
 def test_a_new_feed_address_retires_the_old_one(clinic, login, client):
     therapist_client = login(clinic.therapist)
     first = _issue_feed(therapist_client)
+    asked = therapist_client.post(reverse("scheduling:calendar_feed_change", args=["issue"]))
+    assert asked.status_code == 200 and "Make a new subscription address?" in asked.content.decode()
+    assert client.get(first).status_code == 200  # the first press only asks
     second = _issue_feed(therapist_client)
     assert client.get(first).status_code == 404
     assert client.get(second).status_code == 200
