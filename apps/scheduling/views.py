@@ -70,7 +70,17 @@ def _ids(values: list[str]) -> list[int]:
     return [i for i in ids if i is not None]
 
 
-CALENDAR_VIEWS = ("week", "day", "list")
+# ?view= takes the page's own names, and FullCalendar's for the same views (timeGridDay is its day grid), which
+# links written from the calendar's own state or documentation carry: each opens the view it names, not the week.
+CALENDAR_VIEWS = {
+    "week": "week",
+    "day": "day",
+    "list": "list",
+    "timeGridWeek": "week",
+    "timeGridDay": "day",
+    "listWeek": "list",
+    "listDay": "list",
+}
 
 
 @login_required
@@ -97,7 +107,7 @@ def calendar(request):
         "zone_place": zone_place(_zone(location)),
         "selected_therapists": _ids(request.GET.getlist("therapist")),
         "selected_rooms": _ids(request.GET.getlist("room")),
-        "view": request.GET.get("view") if request.GET.get("view") in CALENDAR_VIEWS else "",
+        "view": CALENDAR_VIEWS.get(request.GET.get("view", ""), ""),
         "initial_date": initial_date.isoformat(),
         "clinic_now": _wall_clock(clock.now(), _zone(location)),
         "can_book": request.user.has_perm("scheduling.book_appointment"),

@@ -126,6 +126,17 @@ def test_the_browser_picks_the_view_unless_the_link_names_one(clinic, login):
     assert 'data-initial-view=""' in client.get(reverse("scheduling:calendar"), {"view": "<x>"}).content.decode()
 
 
+@pytest.mark.parametrize(
+    ("named", "opens"),
+    [("day", "day"), ("timeGridDay", "day"), ("timeGridWeek", "week"), ("listDay", "list"), ("listWeek", "list")],
+)
+def test_a_link_naming_the_day_by_the_calendars_own_view_name_opens_the_day(clinic, login, named, opens):
+    """FullCalendar calls the day grid timeGridDay; a link carrying that name opens the day, not the week."""
+    page = login(clinic.front_desk).get(reverse("scheduling:calendar"), {"view": named, "date": "2026-06-02"})
+    html = page.content.decode()
+    assert f'data-initial-view="{opens}"' in html and 'data-initial-date="2026-06-02"' in html
+
+
 def test_a_span_dragged_on_the_calendar_picks_the_service_that_lasts_that_long(clinic, login):
     hour = ServiceTypeFactory(code="90837", name="Individual psychotherapy, 60 min", duration_minutes=60)
     client = login(clinic.front_desk)
