@@ -1032,13 +1032,31 @@ def _cancels_as_staff(actor) -> bool:
     return actor is not None and actor.has_role(*STAFF_CANCEL_ROLES)  # None: a patient's link, no account
 
 
+def _not_cancellable_message(appointment: Appointment) -> str:
+    """Why a session no longer booked cannot be cancelled, as staff and the patient read it: what became of it and
+    when, and what is left to do."""
+    session_day = day_text(appointment.local_start.date())
+    if appointment.status in (AppointmentStatus.CANCELLED, AppointmentStatus.LATE_CANCELLED):
+        cancelled_on = day_text(timezone.localtime(appointment.cancelled_at, appointment.zone).date())
+        late = ", as a late cancellation" if appointment.status == AppointmentStatus.LATE_CANCELLED else ""
+        return (
+            f"This session was already cancelled on {cancelled_on}{late}. "
+            "Nothing more is needed; a new session can be booked for another time."
+        )
+    if appointment.status == AppointmentStatus.COMPLETED:
+        return f"This session took place on {session_day} and is recorded as completed, so it cannot be cancelled."
+    if appointment.status == AppointmentStatus.NO_SHOW:
+        return f"This session on {session_day} is recorded as a no-show, so it cannot be cancelled."
+    return "The patient has checked in for this session, so it cannot be cancelled; record it as completed instead."
+
+
 def cancellable_check(appointment: Appointment, *, actor, scope: str = "this") -> None:
     """What any cancellation asks of the session it starts from, the same for its confirmation (the preview) and
     for cancelling itself: the session is still booked (409 otherwise, also as the start of "this and the
     following", which would otherwise cancel the later ones), not yet begun unless staff cancel it (422) and, for
     scope "following", part of a series (422)."""
     if appointment.status != AppointmentStatus.BOOKED:
-        raise InvalidTransition(f"A {appointment.get_status_display().lower()} session cannot be cancelled.")
+        raise InvalidTransition(_not_cancellable_message(appointment))
     if appointment.has_begun and not _cancels_as_staff(actor):
         # Under way or gone by, the time is no longer the patient's to give back: the session is completed or a
         # no-show, which staff record (and staff may still cancel it: the clinic cancelled, a history entered late).

@@ -492,6 +492,7 @@ def _cancel_confirmation(request, appointment, form):
         "window_hours": ClinicSettings.load().cancellation_window_hours,
         "next": next_path(request),
     }
+    status = 200
     if form.is_valid():
         try:
             context["preview"] = services.cancellation_preview(
@@ -501,14 +502,18 @@ def _cancel_confirmation(request, appointment, form):
                 waive_late_fee=form.cleaned_data.get("waive_late_fee", False),
             )
         except ApplicationError as exc:
-            context["error"] = exc.message
+            context["error"], status = exc.message, exc.status
         context["show_class"] = request.user.has_perm("billing.view_class", appointment.patient)
     elif not request.htmx:
         return _detail_page(request, appointment, cancel_form=form, status=400)
-    # htmx swaps only successful answers, so the dialog comes with 200 even when it carries an error.
-    return render_page(
+    response = render_page(
         request, "scheduling/cancel_confirm.html", context, partial="scheduling/_cancel_confirm_dialog.html"
     )
+    # htmx swaps only successful answers, so the dialog comes with 200 even when it carries an error; the page
+    # answers with the refusal's own status (409 for a session no longer booked), as the API does.
+    if not request.htmx:
+        response.status_code = status
+    return response
 
 
 @login_required

@@ -257,11 +257,14 @@ def test_the_rest_of_a_series_cannot_be_cancelled_from_a_session_no_longer_booke
     preview = api.get(f"/api/appointments/{first.pk}/cancel-preview/", {"scope": "following"})
     cancel = api.post(f"/api/appointments/{first.pk}/cancel/", {"scope": "following"}, format="json")
     assert preview.status_code == cancel.status_code == 409
-    message = "A cancelled session cannot be cancelled."
+    message = (
+        "This session was already cancelled on May 29, 2026. "
+        "Nothing more is needed; a new session can be booked for another time."
+    )
     assert preview.json()["error"]["message"] == cancel.json()["error"]["message"] == message
     page = login(priced.front_desk).post(_cancel_url(first), {"scope": "following", "confirmed": "yes"}, follow=True)
-    assert "A cancelled session cannot be cancelled." in page.content.decode()
-    with pytest.raises(services.InvalidTransition, match="A cancelled session cannot be cancelled."):
+    assert message in page.content.decode()
+    with pytest.raises(services.InvalidTransition, match="already cancelled on May 29, 2026"):
         services.series_cancel_following(appointment=first, actor=priced.front_desk)
     assert set(Appointment.objects.filter(pk__in=[a.pk for a in later]).values_list("status", flat=True)) == {"booked"}
 
