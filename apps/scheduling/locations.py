@@ -9,6 +9,7 @@ from django.db import transaction
 from apps.audit.services import access_log_write
 from apps.core import clock
 from apps.core.errors import Conflict, Unprocessable
+from apps.core.time_zones import zone_short_label
 
 from .models import Appointment, AppointmentSeries, AppointmentStatus, Location, LocationHours
 from .services import reference_save, save_held_by
@@ -22,7 +23,8 @@ def _zone_change_refused(location: Location, data: dict) -> None:
     booked = Appointment.objects.filter(location=location).exists()
     if booked or AppointmentSeries.objects.filter(location=location).exists():
         raise Conflict(
-            f"Sessions at {location.name} are timed in {location.time_zone}; its zone cannot change under them.",
+            f"Sessions at {location.name} are timed in {zone_short_label(location.time_zone)}; its zone cannot change "
+            "under them.",
             fields={"time_zone": ["Fixed once sessions are booked at this location."]},
         )
 

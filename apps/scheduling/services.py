@@ -23,7 +23,7 @@ from apps.core import clock
 from apps.core.dates import DateReach
 from apps.core.errors import ApplicationError, Conflict, InvalidTransition, PermissionDenied, Unprocessable
 from apps.core.models import ClinicSettings
-from apps.core.time_zones import zone_known
+from apps.core.time_zones import zone_known, zone_short_label
 from apps.core.transitions import actor_or_none, transitions_record
 from apps.core.when import clock_text, day_text
 from apps.patients.extensions import treating_changed_notify
@@ -1403,8 +1403,8 @@ def _overlapping_elsewhere(instance: WorkingHours) -> WorkingHours | None:
 
 
 def _hours_elsewhere_refused(instance: WorkingHours, other: WorkingHours) -> Unprocessable:
-    mine = f"{instance} at {instance.location.name} ({instance.location.time_zone})"
-    theirs = f"{other} at {other.location.name} ({other.location.time_zone})"
+    mine = f"{instance} at {instance.location.name} ({zone_short_label(instance.location.time_zone)})"
+    theirs = f"{other} at {other.location.name} ({zone_short_label(other.location.time_zone)})"
     return Unprocessable(
         f"{mine} overlaps {theirs} in real time: a therapist is in one place at a time.",
         fields={"start_time": [f"Overlaps {theirs}."]},

@@ -226,9 +226,10 @@ def test_working_hours_overlapping_in_real_time_at_another_zone_are_refused_nami
             end_time=dt.time(8, 30),
         )
     assert refused.value.message == (
-        "Monday 7:00 AM–8:30 AM at West office (America/Los_Angeles) overlaps Monday 9:00 AM–12:00 PM at Main office "
-        "(America/New_York) in real time: a therapist is in one place at a time."
+        "Monday 7:00 AM–8:30 AM at West office (Pacific time) overlaps Monday 9:00 AM–12:00 PM at Main office "
+        "(Eastern time) in real time: a therapist is in one place at a time."
     )
+    assert refused.value.fields == {"start_time": ["Overlaps Monday 9:00 AM–12:00 PM at Main office (Eastern time)."]}
     later = services.working_hours_save(
         actor=clinic.admin, therapist=therapist, location=west, weekday=0, start_time=dt.time(12), end_time=dt.time(14)
     )
@@ -493,6 +494,9 @@ def test_a_locations_zone_is_fixed_once_sessions_are_booked_there(clinic, sessio
     with pytest.raises(Conflict) as refused:
         locations.location_save(actor=clinic.admin, location=Location.main(), time_zone="America/Chicago")
     assert refused.value.fields == {"time_zone": ["Fixed once sessions are booked at this location."]}
+    assert refused.value.message == (
+        f"Sessions at {Location.main().name} are timed in Eastern time; its zone cannot change under them."
+    )
     assert Location.main().time_zone == "America/New_York"
 
 
