@@ -13,7 +13,7 @@ from apps.accounts.disciplines import Discipline
 from apps.core import clock
 from apps.core.models import TimeStampedModel, Transition
 from apps.core.time_zones import clinic_zone_name, time_zone_known_trigger, zone_place, zone_validate
-from apps.core.when import clock_span_text
+from apps.core.when import clock_span_text, clock_text
 
 
 class ServiceType(TimeStampedModel):
@@ -581,6 +581,21 @@ class Appointment(clock.LocalSpan, TimeStampedModel):
         from .zones import location_zone  # the zones module reads this module's Location
 
         return location_zone(self.location_id)
+
+    @property
+    def series_label(self) -> str:
+        """How the session's series is named beside it: "weekly" (or "every 2 weeks") while it keeps the series'
+        weekday and time; moved on its own, it stays in the series (which books on at the old time) but is no longer
+        at that time, so it says where it was moved from. Empty outside a series. Reads `series`: select it."""
+        series = self.series
+        if series is None:
+            return ""
+        from .zones import location_zone  # the zones module reads this module's Location
+
+        there = clock.in_zone(self.start, location_zone(series.location_id))
+        if there.weekday() == series.weekday and there.time() == series.local_start_time:
+            return "weekly" if series.interval_weeks == 1 else f"every {series.interval_weeks} weeks"
+        return f"moved from the series' {series.get_weekday_display()} {clock_text(series.local_start_time)}"
 
     @property
     def has_begun(self) -> bool:

@@ -331,7 +331,9 @@ def discharge_blocker(*, patient) -> str:
 def patient_upcoming(*, patient, limit: int | None = None) -> list[Appointment]:
     # The patient is known: joining their row again only lengthens the query's planning.
     qs = (
-        Appointment.objects.select_related(*(related for related in APPOINTMENT_RELATED if related != "patient"))
+        Appointment.objects.select_related(
+            *(related for related in APPOINTMENT_RELATED if related != "patient"), "series"
+        )
         .filter(patient=patient, end__gt=clock.now(), status__in=UPCOMING_STATUSES)
         .order_by("start")
     )
@@ -349,7 +351,7 @@ def patient_upcoming_visible(*, user, patient, limit: int) -> list[Appointment]:
         memo_set(_next_session_key(patient), sessions[:1])
         return sessions
     qs = appointments_visible_to(user=user).filter(patient=patient, end__gt=clock.now(), status__in=UPCOMING_STATUSES)
-    return list(qs.order_by("start")[:limit])
+    return list(qs.select_related("series").order_by("start")[:limit])
 
 
 def _next_session_key(patient) -> str:
