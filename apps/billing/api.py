@@ -270,6 +270,7 @@ class ChargePackageOutput(serializers.Serializer):
 
 class ChargeOutput(serializers.ModelSerializer):
     service_code = serializers.CharField(source="service_type.code", read_only=True)
+    description = serializers.CharField(source="description_shown", read_only=True)
     package = serializers.SerializerMethodField(help_text="The package this charge sold, or that covered this session.")
 
     class Meta:

@@ -319,6 +319,15 @@ class Charge(models.Model):
         return f"{self.description} {money_text(self.amount)}"
 
     @property
+    def description_shown(self) -> str:
+        """The line as people read it. Lines posted before descriptions named the service carry its billing code
+        instead ("Late cancellation fee (90834 session)", "Individual psychotherapy, 45 min (90834)"); posted rows
+        are never rewritten, so they are read with the name here. Reads `service_type`: select it."""
+        service = self.service_type
+        text = self.description.replace(f"({service.code} session)", f"({service.name})")
+        return text.removesuffix(f" ({service.code})")
+
+    @property
     def discount(self):
         return self.full_fee - self.amount
 

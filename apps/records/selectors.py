@@ -109,7 +109,7 @@ def _ledger(patient) -> dict:
             charges.append(
                 {
                     "service_date": row.service_date,
-                    "description": row.description,
+                    "description": line.description,
                     "kind": row.kind,
                     "kind_label": row.get_kind_display(),
                     "full_fee": row.full_fee,

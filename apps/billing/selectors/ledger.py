@@ -186,7 +186,7 @@ def ledger_lines(
         charges = charges.filter(service_date__lte=end) if by_session else charges.filter(posted_at__lt=stop)
         payments = payments.filter(received_at__lt=stop)
         adjustments = adjustments.filter(posted_at__lt=stop)
-    lines = [LedgerLine(c.service_date, "charge", c.description, c.amount, c) for c in charges]
+    lines = [LedgerLine(c.service_date, "charge", c.description_shown, c.amount, c) for c in charges]
     lines += [
         LedgerLine(
             p.received_at.astimezone(tz).date(),
@@ -326,5 +326,9 @@ def session_charges(*, user, appointment) -> list[tuple[str, Decimal, str]]:
     if patient is None or not staff_sees_account(user=user, patient=patient):
         return []
     account = reverse("billing:patient_ledger", args=[patient.pk])
-    charges = Charge.objects.filter(appointment=appointment, patient=patient).order_by("posted_at", "pk")
-    return [(charge.description, charge.amount, account) for charge in charges]
+    charges = (
+        Charge.objects.filter(appointment=appointment, patient=patient)
+        .select_related("service_type")
+        .order_by("posted_at", "pk")
+    )
+    return [(charge.description_shown, charge.amount, account) for charge in charges]

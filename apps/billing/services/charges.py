@@ -73,10 +73,11 @@ def charge_for_appointment_outcome(*, appointment, actor) -> Charge | None:
     if covered is not None:
         return covered
     service = appointment.service_type
+    # The service by its name, as the patient knows it; its billing code is the superbill's (from `service_type`).
     labels = {
-        ChargeKind.SESSION: f"{service.name} ({service.code})",
-        ChargeKind.LATE_CANCEL: f"Late cancellation fee ({service.code} session)",
-        ChargeKind.NO_SHOW: f"No-show fee ({service.code} session)",
+        ChargeKind.SESSION: service.name,
+        ChargeKind.LATE_CANCEL: f"Late cancellation fee ({service.name})",
+        ChargeKind.NO_SHOW: f"No-show fee ({service.name})",
     }
     return _post_charge(
         actor=actor, patient=appointment.patient, appointment=appointment, kind=kind, description=labels[kind]
@@ -92,7 +93,6 @@ def charge_for_group_attendance(*, patient, meeting, actor) -> Charge | None:
     existing = _posted(appointment=meeting, patient_id=patient.pk, kind=ChargeKind.GROUP)
     if existing is not None:
         return existing
-    description = f"{meeting.service_type.name} ({meeting.service_type.code})"
     return _post_charge(
-        actor=actor, patient=patient, appointment=meeting, kind=ChargeKind.GROUP, description=description
+        actor=actor, patient=patient, appointment=meeting, kind=ChargeKind.GROUP, description=meeting.service_type.name
     )
