@@ -19,7 +19,19 @@ from .access_log_forms import AccessLogFilterForm
 from .selectors import patients_by_id
 
 CSV_BATCH = 2000
-CSV_HEADER = ["when", "staff or patient", "email", "action", "allowed", "record", "patient id", "patient", "from"]
+# The action's code stays as logged (for filters and scripts), its words beside it for the people reading the file.
+CSV_HEADER = [
+    "when",
+    "staff or patient",
+    "email",
+    "action",
+    "action in words",
+    "allowed",
+    "record",
+    "patient id",
+    "patient",
+    "from",
+]
 
 
 @login_required
@@ -91,6 +103,7 @@ def _csv_lines(rows):
                         row.actor.full_name if row.actor else "",
                         row.actor.email if row.actor else "",
                         row.action,
+                        row.action_words,
                         "yes" if row.allowed else "refused",
                         f"{row.subject_type}#{row.subject_id}",
                         row.patient_id or "",

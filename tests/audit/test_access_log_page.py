@@ -122,9 +122,10 @@ def test_the_csv_export_holds_the_filtered_rows_and_is_logged(personas, login, l
     response = login(personas.admin).get(URL, {"actor": personas.front_desk.pk, "format": "csv"})
     assert response["Content-Type"].startswith("text/csv")
     rows = list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode())))
-    assert rows[0][:4] == ["when", "staff or patient", "email", "action"]
-    assert {row[7] for row in rows[1:]} == {personas.patient.display_name, personas.other_patient.display_name}
-    assert {row[4] for row in rows[1:]} == {"yes", "refused"}
+    assert rows[0][:5] == ["when", "staff or patient", "email", "action", "action in words"]
+    assert {row[8] for row in rows[1:]} == {personas.patient.display_name, personas.other_patient.display_name}
+    assert {row[5] for row in rows[1:]} == {"yes", "refused"}
+    assert {(row[3], row[4]) for row in rows[1:] if row[3] == "chart_view"} == {("chart_view", "Viewed chart")}
     export = AccessLog.objects.filter(action="access_log_export").get()
     assert export.actor == personas.admin and export.detail["actor"]
 
@@ -149,7 +150,7 @@ def test_the_csv_export_never_hands_a_spreadsheet_a_formula(personas, login, sta
     cells = [cell for row in rows[1:] for cell in row]
     assert not [cell for cell in cells if cell[:1] in {"=", "+", "-", "@", "\t", "\r"}]
     read = next(row for row in rows[1:] if row[3] == "chart_view" and row[2] == staff.email)
-    assert read[7].startswith("'") and formula in read[7]
+    assert read[8].startswith("'") and formula in read[8]
     assert read[1] == "'-2+3 @SUM(A1)"
 
 
