@@ -611,6 +611,8 @@ def sliding_scale_report_csv(request):
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="sliding-scale-{report["start"]}-{report["end"]}.csv"'
     writer = csv.writer(response)
+    writer.writerows(csv_row(row) for row in reports.sliding_scale_csv_heading(report))
+    writer.writerow([])
     for title, headers, rows in reports.sliding_scale_csv_tables(report):
         writer.writerow(csv_row([title]))
         writer.writerow(csv_row(headers))

@@ -108,3 +108,18 @@ def test_an_unknown_location_is_refused_with_a_message(offices, personas, login)
 def test_only_the_billing_office_downloads_the_report(offices, personas, login, persona, status):
     response = login(getattr(personas, persona)).get("/billing/reports/sliding-scale.csv", MARCH)
     assert response.status_code == status
+
+
+def test_the_csv_says_its_period_and_location_in_the_file(offices, personas, login):
+    """A downloaded file renamed or opened later still says what it covers, not only its filename."""
+    client = login(personas.billing)
+    rows = list(csv.reader(io.StringIO(client.get("/billing/reports/sliding-scale.csv", MARCH).content.decode())))
+    assert rows[:4] == [["Sliding-scale report"], ["From", "2026-03-01"], ["To", "2026-03-31"], ["Location", "All"]]
+    query = {**MARCH, "location": offices["pasadena"].pk}
+    rows = list(csv.reader(io.StringIO(client.get("/billing/reports/sliding-scale.csv", query).content.decode())))
+    assert rows[3] == ["Location", "Pasadena office"]
+    assert set(_csv_tables(client.get("/billing/reports/sliding-scale.csv", MARCH).content.decode())) == {
+        "Sliding-scale report",
+        "By class",
+        "By therapist",
+    }

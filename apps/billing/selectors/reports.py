@@ -93,6 +93,17 @@ def sliding_scale_report(*, start: dt.date, end: dt.date, location=None) -> dict
     }
 
 
+def sliding_scale_csv_heading(report: dict) -> list[list]:
+    """What the CSV covers, at its top: a file renamed or opened long after still says its period and location."""
+    location = report["location"]
+    return [
+        ["Sliding-scale report"],
+        ["From", report["start"].isoformat()],
+        ["To", report["end"].isoformat()],
+        ["Location", location.name if location is not None else "All"],
+    ]
+
+
 def sliding_scale_csv_tables(report: dict) -> list[tuple[str, list[str], list[list]]]:
     """The report as the CSV export lays it out: (title, headers, rows) per table, amounts as plain decimals."""
     by_class = [
