@@ -37,7 +37,7 @@ def program_list(request):
     live_program_ids = {e.program_id for e in enrollments if e.status in LIVE_STATUSES}
     catalogue = [
         p
-        for p in selectors.programs_visible_to(user=request.user)
+        for p in selectors.with_first_meeting(selectors.programs_visible_to(user=request.user))
         if p.pk not in live_program_ids and p.stage != ProgramStage.NOT_LAUNCHED
     ]
     context = {
@@ -53,7 +53,7 @@ def program_list(request):
 @require_GET
 def program_detail(request, pk):
     patient = portal_patient(request, "programs.enroll_self")
-    program = get_object_or_404(selectors.programs_visible_to(user=request.user), pk=pk)
+    program = get_object_or_404(selectors.with_first_meeting(selectors.programs_visible_to(user=request.user)), pk=pk)
     enrollment = next(
         (e for e in selectors.patient_enrollments(patient=patient).filter(program=program) if e.is_live), None
     )

@@ -51,6 +51,17 @@ def programs_visible_to(*, user) -> QuerySet[GroupProgram]:
     return qs.none()
 
 
+def with_first_meeting(programs: QuerySet[GroupProgram]) -> QuerySet[GroupProgram]:
+    """`programs` with their first meeting's start (`first_meeting_start`) and its office's zone
+    (`first_meeting_zone`), both None before the meetings are booked, and the room's office: what telling a
+    program's time on the reader's clock reads, in the programs' own query."""
+    first = ProgramMeeting.objects.filter(program=OuterRef("pk")).order_by("number")
+    return programs.select_related("room__location").annotate(
+        first_meeting_start=Subquery(first.values("appointment__start")[:1]),
+        first_meeting_zone=Subquery(first.values("appointment__location__time_zone")[:1]),
+    )
+
+
 def waitlist_rank_subquery() -> Subquery:
     """Place in line (1 = next) of a waitlisted enrollment; NULL for everyone else."""
     ahead = (

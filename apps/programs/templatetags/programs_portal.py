@@ -1,7 +1,11 @@
 """The programs card on the patient's portal home: seat offers with their deadlines, places in line."""
 
+from zoneinfo import ZoneInfo
+
 from django import template
 
+from apps.core import clock
+from apps.core.time_zones import when_text, zone_or_none
 from apps.programs import member_meetings, selectors
 from apps.programs.models import LIVE_STATUSES
 from apps.programs.services import seats
@@ -32,3 +36,17 @@ def seat_offer_problem(enrollment) -> str:
 def seat_offer_program_over(enrollment) -> str:
     """Why nobody can take a seat of the offer's program any more ("" while they can)."""
     return seats.program_over_refusal(enrollment.program)
+
+
+@register.simple_tag
+def program_time(program, patient) -> str:
+    """The clock time a program meets at, as the portal tells any session's (scheduling's `session_when`): where it
+    meets, naming the zone when it is not the clinic's, and "(3:00 PM your time)" when the patient set a zone that
+    differs. Read from its first meeting (`selectors.with_first_meeting`); a proposed program, not booked yet, is
+    planned on its room's office's clock, or the clinic's for a video program."""
+    if program.first_meeting_start is not None:
+        start, zone = program.first_meeting_start, ZoneInfo(program.first_meeting_zone)
+    else:
+        zone = program.room.location.zone if program.room is not None else clock.clinic_tz()
+        start = clock.local_datetime(program.first_meeting_on, program.local_start_time, zone)
+    return when_text(start, zone=zone, reader_zone=zone_or_none(patient.time_zone), day_format="")
