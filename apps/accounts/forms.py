@@ -81,7 +81,8 @@ class ClinicSettingsForm(forms.ModelForm):
                 "under Billing, Fees and sliding scale, reduced by the patient's sliding-scale class."
             ),
             "quiet_hours_start": (
-                "Texts due in these hours wait until they end, by the patient's clock (else the session's office's)."
+                "Texts due in these hours wait until they end, by the patient's clock (else the session's office's). "
+                "The same time in both: no quiet hours, and texts go out at any hour."
             ),
         }
 

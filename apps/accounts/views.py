@@ -235,8 +235,10 @@ def clinic_settings(request):
     form = ClinicSettingsForm(request.POST or None, instance=current)
     if request.method == "POST" and form.is_valid():
         changes = {field: form.cleaned_data[field] for field in form.changed_data}
-        services.clinic_settings_update(actor=request.user, **changes)
+        clinic = services.clinic_settings_update(actor=request.user, **changes)
         messages.success(request, "Clinic settings saved.")
+        if clinic.quiet_hours_start == clinic.quiet_hours_end:
+            messages.warning(request, "Texts now go out at any hour: quiet hours start and end at the same time.")
         return redirect("accounts:clinic_settings")
     return render(request, "accounts/clinic_settings.html", {"form": form})
 

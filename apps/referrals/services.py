@@ -12,6 +12,7 @@ from django.db import transaction
 
 from apps.audit.services import access_log_write
 from apps.core import clock
+from apps.core.dates import DateReach
 from apps.core.encryption import encrypt_text
 from apps.core.errors import InvalidTransition, Unprocessable
 from apps.core.permissions import permission_require
@@ -29,6 +30,10 @@ from .models import (
     RecipientKind,
 )
 from .selectors import release_choices
+
+# A referral letter is logged when it comes in, or backfilled from paper records; a date more than ten years back
+# is a typing slip (1900, 0001), refused naming the dates accepted.
+RECEIVED_REACH = DateReach(years_back=10, years_ahead=0)
 
 INBOUND_PROVIDER_FIELDS = ("provider_name", "provider_practice", "provider_phone", "provider_fax", "provider_email")
 INBOUND_PROSPECT_FIELDS = ("prospect_name", "prospect_phone", "prospect_email")
@@ -86,6 +91,7 @@ def inbound_receive(
         _active_patient(patient)
     if received_on > clock.local_now().date():
         raise Unprocessable("A referral cannot be received in the future.", fields={"received_on": ["In the future."]})
+    RECEIVED_REACH.require(received_on, field="received_on")
     referral = InboundReferral.objects.create(
         patient=patient,
         reason_encrypted=encrypt_text(_required_text(reason, "reason", "Give the reason for the referral.")),

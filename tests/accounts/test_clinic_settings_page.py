@@ -57,3 +57,14 @@ def test_the_late_cancellation_window_says_where_its_fee_is_set(personas, login)
     """The window is set here, its fee with the sliding scale: the setting says so, and how the fee slides."""
     body = login(personas.admin).get("/accounts/clinic-settings/").content.decode()
     assert "late-cancel / no-show policy fee under Billing, Fees and sliding scale" in body
+
+
+def test_quiet_hours_that_start_and_end_together_are_said_to_mean_texts_at_any_hour(personas, login):
+    """The same time in both fields turns quiet hours off: the field says so, and so does the page once saved."""
+    client = login(personas.admin)
+    assert "The same time in both: no quiet hours" in client.get("/accounts/clinic-settings/").content.decode()
+    sent = _settings_form_data(quiet_hours_start="07:00", quiet_hours_end="07:00")
+    saved = client.post("/accounts/clinic-settings/", sent, follow=True).content.decode()
+    assert "Texts now go out at any hour: quiet hours start and end at the same time." in saved
+    ordinary = client.post("/accounts/clinic-settings/", _settings_form_data(quiet_hours_end="08:00"), follow=True)
+    assert "Texts now go out at any hour" not in ordinary.content.decode()

@@ -116,3 +116,14 @@ def test_another_therapists_patient_is_not_found(personas, login, receive):
     client = login(personas.other_therapist, api=True)
     assert client.get(f"/api/referrals/inbound/{referral.pk}/").status_code == 404
     assert client.get(f"/api/referrals/outbound/?patient={personas.patient.pk}").status_code == 404
+
+
+@pytest.mark.parametrize("received_on", ["1900-01-01", "0001-01-01"])
+def test_a_referral_dated_beyond_the_clinics_records_is_refused_naming_the_dates_accepted(personas, login, received_on):
+    response = login(personas.front_desk, api=True).post(
+        "/api/referrals/inbound/", _inbound(prospect_name="Jordan Ellis", received_on=received_on), format="multipart"
+    )
+    assert response.status_code == 422, response.content
+    assert response.json()["error"]["message"].startswith("Choose a date from ")
+    assert "received_on" in response.json()["error"]["fields"]
+    assert not InboundReferral.objects.exists()
