@@ -200,3 +200,12 @@ def test_a_refusal_names_the_field_it_is_about(personas, login):
     assert response.status_code == 200
     assert form.non_field_errors() == ["A referral cannot be received in the future."]
     assert form.errors["received_on"] == ["In the future."]
+
+
+def test_a_referral_dated_1900_is_a_form_error_and_nothing_is_written(personas, login):
+    from apps.referrals.models import InboundReferral
+
+    sent = {"prospect_name": "Jordan Ellis", "provider_name": "Dr. Maya Chen", "reason": "Back pain"}
+    response = login(personas.front_desk).post("/referrals/inbound/new/", {**sent, "received_on": "1900-01-01"})
+    assert "Choose a date from" in response.content.decode()
+    assert not InboundReferral.objects.exists()
