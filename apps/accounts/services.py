@@ -72,7 +72,8 @@ def _staff_changes_one_at_a_time() -> None:
     """Two admins deactivating each other at once would each still see the other active; changes to who may do
     what are serialised (a transaction-scoped advisory lock), so the second one counts after the first. So are
     changes to who supervises whom and to a supervisor's licence or discipline: two therapists named each other's
-    supervisor at once would each still see the other licensed."""
+    supervisor at once would each still see the other licensed, and a supervisor named while they leave would be
+    left unable to co-sign."""
     with connection.cursor() as cursor:
         cursor.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", ["accounts:staff-access"])
 
@@ -93,6 +94,12 @@ def _clinic_left_without(*, user: User, losing_admin: bool, losing_therapist: bo
             f"{user.full_name} has {ahead} booked session{'s' if ahead != 1 else ''} to come: move them to another "
             f"therapist or cancel them before {doing}."
         )
+    # A supervisor co-signs their therapists' notes, and only an active therapist can (therapist_supervision_check).
+    if losing_therapist and (supervised := _supervisees(user)):
+        return (
+            f"{_name(user)} supervises {supervised} therapist{'s' if supervised != 1 else ''}: name them another "
+            f"supervisor first, before {doing}."
+        )
     return ""
 
 
@@ -108,7 +115,7 @@ def staff_deactivation_refusal(*, actor: User, user: User) -> str:
 def staff_roles_change(*, actor: User, user: User, roles: list[str]) -> User:
     """Give a staff member the staff roles chosen (a patient role they hold stays). At least one staff role is
     needed (deactivating is how someone leaves); the last active admin keeps theirs, and a therapist keeps theirs
-    while sessions are booked with them."""
+    while sessions are booked with them or they supervise therapists."""
     chosen = set(roles)
     if not chosen or not chosen <= STAFF_ROLES:
         raise Unprocessable("Choose one or more staff roles.", fields={"roles": ["Choose one or more."]})
@@ -128,8 +135,9 @@ def staff_roles_change(*, actor: User, user: User, roles: list[str]) -> User:
 def staff_deactivate(*, actor: User, user: User) -> User:
     """Someone leaves the clinic: they can no longer sign in (their open sessions end at their next request), their
     API tokens, pending invitations and calendar feed links stop working, and their records stay as they were. Not
-    oneself, not the last active admin, not a therapist with sessions still booked. Someone invited who never accepted
-    is not active yet, but their link is withdrawn the same way, so it never activates the account."""
+    oneself, not the last active admin, not a therapist with sessions still booked or therapists they supervise.
+    Someone invited who never accepted is not active yet, but their link is withdrawn the same way, so it never
+    activates the account."""
     _staff_changes_one_at_a_time()
     user = User.objects.select_for_update().get(pk=user.pk)
     if not user.is_active and not (user.invitation_pending and invitation_live(user=user)):
