@@ -583,8 +583,8 @@ def therapist_supervision_check(
 ) -> None:
     """Refuse a supervision the clinic cannot work with: a pre-licensed therapist needs a supervisor, and whoever
     supervises (co-signs the notes, reads the signed plans) is another active, licensed therapist of the same
-    `discipline` (the one the therapist has, or is given in the same change). A therapist who supervises others
-    stays licensed."""
+    `discipline` (the one the therapist has, or is given in the same change), and not one the therapist supervises,
+    directly or through a chain of supervisors. A therapist who supervises others stays licensed."""
     if is_prelicensed and (supervised := _supervisees(therapist)):
         raise Unprocessable(
             f"{_name(therapist)} supervises {supervised} therapist{'s' if supervised != 1 else ''}, and a supervisor "
@@ -617,6 +617,26 @@ def therapist_supervision_check(
             f"discipline as the therapist they supervise ({Discipline(discipline).label.lower()}).",
             fields={"supervisor": ["Not of the same discipline."]},
         )
+    if _supervised_by(supervisor, therapist=therapist):
+        raise Unprocessable(
+            f"{_name(supervisor)} is supervised by {_name(therapist)}, directly or through their supervisors: "
+            "choose a supervisor from outside their supervision.",
+            fields={"supervisor": ["Supervised by this therapist."]},
+        )
+
+
+def _supervised_by(user: User, *, therapist: User) -> bool:
+    """Whether `therapist` is up `user`'s chain of supervisors. A licensed therapist may have a supervisor too, so
+    without this two could supervise each other (or round a longer loop), each reading the other's signed plans.
+    The chain is walked one supervisor at a time; `seen` ends the walk round a loop made before this check."""
+    seen: set[int] = set()
+    current = user.pk
+    while current is not None and current not in seen:
+        seen.add(current)
+        current = TherapistProfile.objects.filter(user_id=current).values_list("supervisor_id", flat=True).first()
+        if current == therapist.pk:
+            return True
+    return False
 
 
 def _supervisees(therapist: User) -> int:

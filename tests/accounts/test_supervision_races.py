@@ -9,7 +9,7 @@ from apps.accounts.models import TherapistProfile
 from apps.accounts.services import therapist_discipline_set, therapist_profile_change
 from apps.core.errors import Unprocessable
 from tests.factories import TherapistFactory
-from tests.locking import HeldElsewhere
+from tests.locking import HeldElsewhere, at_once
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -64,3 +64,16 @@ def test_a_supervisor_whose_discipline_changes_meanwhile_is_refused(personas):
     assert TherapistProfile.objects.get(user=first).discipline == Discipline.BODYWORK
     assert TherapistProfile.objects.get(user=second).supervisor is None
     assert _supervisions_the_clinic_cannot_work_with() == []
+
+
+def test_two_licensed_therapists_named_each_others_supervisor_at_once_end_with_one_supervising(personas):
+    first, second = personas.therapist, personas.other_therapist
+    outcomes = at_once(
+        lambda: therapist_profile_change(actor=personas.admin, user=first, supervisor=second),
+        lambda: therapist_profile_change(actor=personas.admin, user=second, supervisor=first),
+    )
+    refused = [outcome for outcome in outcomes if isinstance(outcome, Exception)]
+    assert len(refused) == 1 and isinstance(refused[0], Unprocessable), outcomes
+    assert "is supervised by" in refused[0].message
+    supervised = TherapistProfile.objects.filter(user__in=[first, second], supervisor__isnull=False)
+    assert supervised.count() == 1

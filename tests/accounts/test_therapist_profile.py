@@ -290,3 +290,27 @@ def test_the_supervisor_list_offers_licensed_therapists_only(personas):
     offered = set(ClinicalProfileForm(member=personas.therapist).fields["supervisor"].queryset)
     assert licensed in offered
     assert personas.other_therapist not in offered and personas.therapist not in offered
+
+
+def test_two_licensed_therapists_cannot_be_made_each_others_supervisors(personas, login):
+    """A licensed therapist may have a supervisor too; one who already supervises them is refused, or each would read
+    the other's signed plans."""
+    first, second = personas.therapist, personas.other_therapist
+    therapist_profile_change(actor=personas.admin, user=second, supervisor=first)
+    with pytest.raises(Unprocessable, match="is supervised by") as caught:
+        therapist_profile_change(actor=personas.admin, user=first, supervisor=second)
+    assert "supervisor" in caught.value.fields
+    response = login(personas.admin).post(_url(first), _form(_profile(first), supervisor=second.pk))
+    assert response.status_code == 422 and "is supervised by" in response.content.decode()
+    assert _profile(first).supervisor is None
+
+
+def test_a_supervisor_supervised_by_the_therapist_through_a_chain_is_refused(personas):
+    first, second, third = personas.therapist, personas.other_therapist, TherapistFactory()
+    therapist_profile_change(actor=personas.admin, user=second, supervisor=first)
+    therapist_profile_change(actor=personas.admin, user=third, supervisor=second)
+    with pytest.raises(Unprocessable, match="is supervised by"):
+        therapist_profile_change(actor=personas.admin, user=first, supervisor=third)
+    assert _profile(first).supervisor is None
+    # Someone outside the therapist's supervision is a supervisor they may have.
+    therapist_profile_change(actor=personas.admin, user=first, supervisor=TherapistFactory())
