@@ -16,7 +16,7 @@ from apps.core.models import ClinicSettings
 
 from . import services
 from .models import AccountEmail, ApiToken, Invitation, TherapistProfile, User
-from .roles import STAFF_ROLES
+from .roles import STAFF_ROLES, Role
 
 
 @admin.register(User)
@@ -103,19 +103,19 @@ class TherapistProfileForm(forms.ModelForm):
 
     def clean(self):
         cleaned = super().clean()
-        if not self.instance.pk or self.errors:
+        if self.errors:
             return cleaned
+        # A profile being added is checked as a change from a new profile's defaults, for the therapist chosen.
+        therapist = self.instance.user if self.instance.pk else cleaned["user"]
         checks = []
         if "discipline" in self.changed_data:
             checks.append(
-                lambda: services.therapist_discipline_check(
-                    therapist=self.instance.user, discipline=cleaned["discipline"]
-                )
+                lambda: services.therapist_discipline_check(therapist=therapist, discipline=cleaned["discipline"])
             )
         if {"is_prelicensed", "supervisor", "discipline"} & set(self.changed_data):
             checks.append(
                 lambda: services.therapist_supervision_check(
-                    therapist=self.instance.user,
+                    therapist=therapist,
                     is_prelicensed=cleaned.get("is_prelicensed", False),
                     supervisor=cleaned.get("supervisor"),
                     discipline=cleaned.get("discipline", self.instance.discipline),
@@ -124,7 +124,7 @@ class TherapistProfileForm(forms.ModelForm):
         if "reduced_fee_cap" in self.changed_data:
             checks.append(
                 lambda: services.therapist_reduced_fee_cap_check(
-                    therapist=self.instance.user, cap=cleaned.get("reduced_fee_cap")
+                    therapist=therapist, cap=cleaned.get("reduced_fee_cap")
                 )
             )
         for check in checks:
@@ -152,22 +152,32 @@ class TherapistProfileAdmin(RefusalsOnTheFormAdmin):
     ]
     list_filter = ["discipline"]
 
+    def get_readonly_fields(self, request, obj=None):
+        # Whose profile it is stays: moved to someone else, its supervision would be theirs, never checked.
+        return ["user"] if obj is not None else []
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "user":  # asked only when adding: therapists who have no profile yet
+            kwargs["queryset"] = User.objects.filter(
+                groups__name=Role.THERAPIST, therapist_profile__isnull=True
+            ).order_by("last_name", "first_name")
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
     def save_model(self, request, obj, form, change):
-        if not change:
-            super().save_model(request, obj, form, change)
-            return
         # The clinical profile (discipline, licence, supervision, cap, messages, online booking) through the staff
         # page's service: checked together under its locks, and one access-log row for the save saying what each
         # field was and became. What is not clinical (the bio) is saved as it is. The service reads the profile again
-        # under its lock, so only the fields changed on the form are passed.
+        # under its lock, so only the fields changed on the form are passed; a profile added here is made by it, as
+        # the staff page's first save of a therapist's profile makes theirs.
         clinical = {
             field: form.cleaned_data[field] for field in form.changed_data if field in services.THERAPIST_PROFILE_FIELDS
         }
-        others = [field for field in form.changed_data if field not in services.THERAPIST_PROFILE_FIELDS]
+        if clinical or not change:
+            profile = services.therapist_profile_change(actor=request.user, user=obj.user, **clinical)
+            obj.pk, obj._state.adding = profile.pk, False
+        others = [field for field in form.changed_data if field not in {*services.THERAPIST_PROFILE_FIELDS, "user"}]
         if others:
             obj.save(update_fields=[*others, "updated_at"])
-        if clinical:
-            services.therapist_profile_change(actor=request.user, user=obj.user, **clinical)
 
 
 @admin.register(ClinicSettings)
