@@ -126,7 +126,10 @@ class GuidelineForm(forms.Form):
     each_additional_person = MoneyField(min_value=Decimal(0))
 
 
-class PackageSellForm(forms.Form):
+class PackageSellForm(RecordedOnceForm):
+    """The package chosen on the account page, with the sale's submission key: carried on to the confirmation, so
+    that the confirmation sent, reloaded or reached again by Back sells once."""
+
     offering = forms.ModelChoiceField(queryset=None, label="Package", empty_label=None)
 
     def __init__(self, *args, patient=None, **kwargs):
@@ -157,5 +160,5 @@ class EstimateRequestForm(forms.Form):
         self.fields["therapist"].label_from_instance = lambda user: user.full_name
 
 
-class PackageRefundForm(forms.Form):
+class PackageRefundForm(RecordedOnceForm):
     reason = forms.CharField(label="Reason", max_length=300, widget=forms.TextInput)

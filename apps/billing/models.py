@@ -778,6 +778,9 @@ class PackagePurchase(TimeStampedModel):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     close_reason = models.CharField(max_length=300, blank=True)
+    submission_key = submission_key_field("package sale")
+    close_submission_key = submission_key_field("package refund")
+    replayed = False  # set on the package a sale or a refund sent again answers (apps.core.submissions)
 
     class Meta:
         ordering = ["-purchased_on", "-id"]
@@ -806,6 +809,8 @@ class PackagePurchase(TimeStampedModel):
             models.UniqueConstraint(
                 fields=["patient", "offering"], condition=Q(status="active"), name="one_active_package_per_offering"
             ),
+            once_per_submission("one_package_sale_per_submission"),
+            once_per_submission("one_package_refund_per_submission", field="close_submission_key"),
         ]
 
     def __str__(self) -> str:

@@ -14,13 +14,20 @@ from apps.core.permissions import permission_require
 from .forms import PackageRefundForm, PackageSellForm
 from .models import PackagePurchase, PackageStatus
 from .selectors.ledger import patient_balance
-from .services.packages import package_purchase, package_quote, package_refund, package_refund_amount
+from .services.packages import (
+    package_purchase,
+    package_quote,
+    package_refund,
+    package_refund_amount,
+    package_sale_seen,
+)
 from .views import _ledger_patient
 
 
 @login_required
 def package_sell(request, pk):
-    """GET: what the chosen package costs this patient, to confirm. POST: sell it (one charge on the ledger)."""
+    """GET: what the chosen package costs this patient, to confirm. POST: sell it (one charge on the ledger). The
+    confirmation reloaded, or reached again by Back, once its sale is made answers that sale instead of asking."""
     patient = _ledger_patient(request, pk)
     permission_require(request.user, "billing.sell_package")
     form = PackageSellForm(request.POST if request.method == "POST" else request.GET)
@@ -29,10 +36,14 @@ def package_sell(request, pk):
         messages.error(request, form_errors_text(form))
         return back
     offering = form.cleaned_data["offering"]
+    key = form.cleaned_data["submission_key"]
     try:
-        if request.method == "POST":
-            purchase = package_purchase(actor=request.user, patient=patient, offering=offering)
-            messages.success(request, f"{offering.name} sold; {money_text(purchase.price)} charged to the account.")
+        if request.method == "POST" or package_sale_seen(key):
+            purchase = package_purchase(actor=request.user, patient=patient, offering=offering, submission_key=key)
+            if purchase.replayed:
+                messages.success(request, f"{offering.name} was already sold; nothing more was charged.")
+            else:
+                messages.success(request, f"{offering.name} sold; {money_text(purchase.price)} charged to the account.")
             return back
         price = package_quote(patient=patient, offering=offering, on=clock.local_now().date())
     except ApplicationError as exc:
@@ -44,21 +55,28 @@ def package_sell(request, pk):
 
 @login_required
 def package_refund_view(request, pk):
-    """GET: the unused sessions' credit and how much of it goes back from payments, to confirm. POST: refund."""
+    """GET: the unused sessions' credit and how much of it goes back from payments, to confirm. POST: refund; the
+    confirmation sent again once it closed the package answers that close (the service tells), not a refusal."""
     purchase = get_object_or_404(PackagePurchase.objects.select_related("offering", "patient"), pk=pk)
     patient = _ledger_patient(request, purchase.patient_id)
     permission_require(request.user, "billing.refund_package")
-    if purchase.status != PackageStatus.ACTIVE:
-        messages.error(request, f"This package is {purchase.get_status_display().lower()}; nothing is left to refund.")
-        return redirect("billing:patient_ledger", pk=patient.pk)
     form = PackageRefundForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
         try:
-            package_refund(actor=request.user, purchase=purchase, reason=form.cleaned_data["reason"])
+            closed = package_refund(
+                actor=request.user, purchase=purchase, reason=data["reason"], submission_key=data["submission_key"]
+            )
         except ApplicationError as exc:
             messages.error(request, exc.message)
         else:
-            messages.success(request, "Package closed and its unused sessions credited.")
+            if closed.replayed:
+                messages.success(request, "This package was already closed; nothing more was refunded.")
+            else:
+                messages.success(request, "Package closed and its unused sessions credited.")
+        return redirect("billing:patient_ledger", pk=patient.pk)
+    if purchase.status != PackageStatus.ACTIVE:
+        messages.error(request, f"This package is {purchase.get_status_display().lower()}; nothing is left to refund.")
         return redirect("billing:patient_ledger", pk=patient.pk)
     amount = package_refund_amount(purchase)
     balance = patient_balance(patient=patient)

@@ -173,7 +173,7 @@ def _ledger_page(request, patient: Patient, *, payment_form: PaymentForm | None 
         "plan_form": PlanForm(auto_id="plan_%s") if user.has_perm("billing.manage_plan") and not plan else None,
         "can_manage_plan": user.has_perm("billing.manage_plan"),
         "packages": packages_of(patient=patient),
-        "package_form": PackageSellForm(patient=patient) if can_sell_package else None,
+        "package_form": PackageSellForm(patient=patient, auto_id="package_%s") if can_sell_package else None,
         "can_refund_package": user.has_perm("billing.refund_package"),
         "diagnosis_form": DiagnosisForm(
             initial={"diagnosis_codes": ", ".join(d.code for d in diagnoses if d.status == "confirmed")}

@@ -25,8 +25,8 @@ def submission_key_field(noun: str) -> models.UUIDField:
     )
 
 
-def once_per_submission(name: str) -> models.UniqueConstraint:
-    return models.UniqueConstraint(fields=["submission_key"], condition=Q(submission_key__isnull=False), name=name)
+def once_per_submission(name: str, field: str = "submission_key") -> models.UniqueConstraint:
+    return models.UniqueConstraint(fields=[field], condition=Q(**{f"{field}__isnull": False}), name=name)
 
 
 @dataclass(frozen=True)
@@ -44,12 +44,14 @@ class Sending:
 class RecordedOnce:
     """A kind of row recorded once per submission: `model` keeps the key; `noun` and `elsewhere` name it in a refusal
     ("a payment", "on another patient's account"); `described` names the row recorded, for the person whose record
-    it is on."""
+    it is on. `key_field` is the column keeping the key: a row that two submissions write (a package sold, then
+    closed) keeps each one's key in a column of its own."""
 
     model: type[models.Model]
     noun: str
     elsewhere: str
     described: Callable[[Any], str]
+    key_field: str = "submission_key"
 
     def recorded(self, sending: Sending):
         """The row an earlier sending of this submission recorded, marked replayed, or None when it recorded none.
@@ -57,7 +59,7 @@ class RecordedOnce:
         is recorded): the submission sent again answers its row rather than being refused."""
         if sending.key is None:
             return None
-        row = self.model.objects.filter(submission_key=sending.key).first()
+        row = self.model.objects.filter(**{self.key_field: sending.key}).first()
         if row is None:
             return None
         new_submission = (

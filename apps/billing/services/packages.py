@@ -6,6 +6,7 @@ with one session left therefore queue on the patient row; the second finds the p
 """
 
 import datetime as dt
+import uuid
 from collections import Counter
 from decimal import Decimal
 
@@ -15,6 +16,7 @@ from apps.audit.services import access_log_write
 from apps.core import clock
 from apps.core.errors import Conflict, InvalidTransition, Unprocessable
 from apps.core.money import ZERO, money, money_text
+from apps.core.submissions import RecordedOnce, Sending
 from apps.core.transitions import actor_or_none
 
 from .. import pricing
@@ -44,6 +46,21 @@ COVERED = pricing.Price(
 )
 POLICY_KINDS = (ChargeKind.LATE_CANCEL, ChargeKind.NO_SHOW)
 
+PACKAGE_SALE_ONCE = RecordedOnce(
+    model=PackagePurchase,
+    noun="package sale",
+    elsewhere="to another patient",
+    described=lambda purchase: f"the sale of “{purchase.offering.name}” for {money_text(purchase.price)}",
+)
+
+PACKAGE_REFUND_ONCE = RecordedOnce(
+    model=PackagePurchase,
+    noun="package refund",
+    elsewhere="of another package",
+    described=lambda purchase: f"the refund of “{purchase.offering.name}”",
+    key_field="close_submission_key",
+)
+
 
 def package_quote(*, patient, offering: PackageOffering, on: dt.date) -> pricing.Price:
     """The price `patient` would pay for `offering` on `on`, or why it cannot be sold to them."""
@@ -67,39 +84,30 @@ def package_quote(*, patient, offering: PackageOffering, on: dt.date) -> pricing
 
 
 @transaction.atomic
-def package_purchase(*, actor, patient, offering: PackageOffering) -> PackagePurchase:
+def package_purchase(
+    *, actor, patient, offering: PackageOffering, submission_key: uuid.UUID | None = None
+) -> PackagePurchase:
     """Sell `offering` to `patient` at today's slid price: one package charge on the ledger, the price frozen on
-    the purchase. One active package per offering and patient (also held by a unique index)."""
+    the purchase. One active package per offering and patient (also held by a unique index).
+
+    One `submission_key` (the sale's confirmation) sells at most once: sent again, it answers the package it sold
+    (`replayed` set) rather than being refused as a second package; for another patient or offering it is refused
+    (409)."""
     patient_lock(patient)
+    sending = Sending(key=submission_key, owner={"patient_id": patient.pk}, content={"offering_id": offering.pk})
+    if (recorded := PACKAGE_SALE_ONCE.recorded(sending)) is not None:  # before the check that it is not held
+        return recorded
     today = clock.local_now().date()
     price = package_quote(patient=patient, offering=offering, on=today)
     # A lapsed package of the same offering is closed here, the moment it would otherwise block the new one.
     PackagePurchase.objects.filter(
         patient=patient, offering=offering, status=PackageStatus.ACTIVE, expires_on__lte=today
     ).update(status=PackageStatus.EXPIRED, closed_at=clock.now(), updated_at=clock.now())
-    charge = charge_at(
-        actor=actor,
-        patient=patient,
-        price=price,
-        kind=ChargeKind.PACKAGE,
-        service_type_id=offering.service_type_id,
-        service_date=today,
-        description=f"Package: {offering.name} ({offering.session_count} sessions)",
-    )
-    charge.save()
-    purchase = PackagePurchase.objects.create(
-        offering=offering,
-        patient=patient,
-        service_type_id=offering.service_type_id,
-        sessions_total=offering.session_count,
-        full_price=price.full_fee,
-        price=price.fee,
-        class_code=price.class_code,
-        class_label=price.class_label,
-        charge=charge,
-        purchased_on=today,
-        expires_on=today + dt.timedelta(days=offering.valid_days),
-        sold_by=actor_or_none(actor),
+    purchase = PACKAGE_SALE_ONCE.record(
+        sending,
+        lambda: _package_sold(
+            actor=actor, patient=patient, offering=offering, price=price, on=today, submission_key=submission_key
+        ),
     )
     access_log_write(
         actor=actor,
@@ -109,6 +117,40 @@ def package_purchase(*, actor, patient, offering: PackageOffering) -> PackagePur
         detail={"offering": offering.pk, "price": str(price.fee)},
     )
     return purchase
+
+
+def _package_sold(*, actor, patient, offering, price: pricing.Price, on: dt.date, submission_key) -> PackagePurchase:
+    charge = charge_at(
+        actor=actor,
+        patient=patient,
+        price=price,
+        kind=ChargeKind.PACKAGE,
+        service_type_id=offering.service_type_id,
+        service_date=on,
+        description=f"Package: {offering.name} ({offering.session_count} sessions)",
+    )
+    charge.save()
+    return PackagePurchase.objects.create(
+        offering=offering,
+        patient=patient,
+        service_type_id=offering.service_type_id,
+        sessions_total=offering.session_count,
+        full_price=price.full_fee,
+        price=price.fee,
+        class_code=price.class_code,
+        class_label=price.class_label,
+        charge=charge,
+        purchased_on=on,
+        expires_on=on + dt.timedelta(days=offering.valid_days),
+        sold_by=actor_or_none(actor),
+        submission_key=submission_key,
+    )
+
+
+def package_sale_seen(submission_key: uuid.UUID | None) -> bool:
+    """Whether a package was sold with this key: the sale's confirmation, reloaded or reached again by Back, answers
+    the sale instead of asking again (the patient now holds the package, which the confirmation would refuse)."""
+    return submission_key is not None and PackagePurchase.objects.filter(submission_key=submission_key).exists()
 
 
 def _clinic_charges_outcome(*, appointment, kind: str) -> bool:
@@ -243,7 +285,9 @@ def _package_refund_note(purchase: PackagePurchase, reason: str) -> str:
     return f"{purchase.sessions_remaining} unused of {purchase.sessions_total} package sessions: {reason.strip()}"
 
 
-def package_refund(*, actor, purchase: PackagePurchase, reason: str) -> PackagePurchase:
+def package_refund(
+    *, actor, purchase: PackagePurchase, reason: str, submission_key: uuid.UUID | None = None
+) -> PackagePurchase:
     """Close an active package and credit its unused sessions pro rata (package_refund_amount) against its charge.
     Whatever the patient has already paid of that credit is given back from their payments, newest first, so the
     balance never falls below zero. No session used: the package is cancelled and its whole price credited.
@@ -251,11 +295,18 @@ def package_refund(*, actor, purchase: PackagePurchase, reason: str) -> PackageP
     Online card payments are refunded first, each through the provider outside the ledger's transaction (see
     payment_refund); the package is then closed in one transaction that gives back the rest (cash, check) and
     posts the credit. If the provider refuses or does not answer, the package stays active with whatever was
-    refunded posted, and closing it again gives back only what is still missing."""
+    refunded posted, and closing it again gives back only what is still missing.
+
+    One `submission_key` (the refund's confirmation) closes the package at most once: sent again, it answers the
+    package it closed (`replayed` set) rather than being refused as closed; for another package it is refused (409).
+    """
     if not reason.strip():
         raise Unprocessable("Give a reason.", fields={"reason": ["Required."]})
+    sending = Sending(key=submission_key, owner={"pk": purchase.pk}, content={})
     with transaction.atomic(durable=True):  # the card refunds are recorded, and committed, before any is asked for
         patient = patient_lock(purchase.patient)
+        if (recorded := PACKAGE_REFUND_ONCE.recorded(sending)) is not None:
+            return recorded
         checked, _amount, give_back = _package_refund_checked(patient=patient, purchase=purchase)
         note = _package_refund_note(checked, reason)
         card_refunds = [
@@ -272,7 +323,7 @@ def package_refund(*, actor, purchase: PackagePurchase, reason: str) -> PackageP
             message = _package_refund_failed_message(exc, refunded=refunded, failed=card_refund, not_asked=not_asked)
             raise type(exc)(message, fields=exc.fields, extra=exc.extra) from exc
         refunded.append(card_refund)
-    return _package_close(actor=actor, purchase=purchase, reason=reason)
+    return _package_close(actor=actor, purchase=purchase, reason=reason, sending=sending)
 
 
 NOT_ASKED = "Not asked: an earlier refund of this package's close failed."
@@ -316,8 +367,10 @@ def _package_refund_failed_message(
 
 
 @transaction.atomic
-def _package_close(*, actor, purchase: PackagePurchase, reason: str) -> PackagePurchase:
+def _package_close(*, actor, purchase: PackagePurchase, reason: str, sending: Sending) -> PackagePurchase:
     patient = patient_lock(purchase.patient)
+    if (recorded := PACKAGE_REFUND_ONCE.recorded(sending)) is not None:  # closed by the same submission meanwhile
+        return recorded
     purchase, amount, give_back = _package_refund_checked(patient=patient, purchase=purchase)
     note = _package_refund_note(purchase, reason)
     if amount > ZERO:
@@ -338,7 +391,10 @@ def _package_close(*, actor, purchase: PackagePurchase, reason: str) -> PackageP
     purchase.closed_at = clock.now()
     purchase.closed_by = actor_or_none(actor)
     purchase.close_reason = reason.strip()
-    purchase.save(update_fields=["status", "credited", "closed_at", "closed_by", "close_reason", "updated_at"])
+    purchase.close_submission_key = sending.key
+    fields = ["status", "credited", "closed_at", "closed_by", "close_reason", "close_submission_key", "updated_at"]
+    # The key sent at the same moment to close another package is refused by its unique constraint (409).
+    PACKAGE_REFUND_ONCE.record(sending, lambda: purchase.save(update_fields=fields))
     access_log_write(
         actor=actor,
         action="package_refund",
