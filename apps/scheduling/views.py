@@ -503,6 +503,9 @@ def _cancel_confirmation(request, appointment, form):
             )
         except ApplicationError as exc:
             context["error"], status = exc.message, exc.status
+            # Cancelled (or otherwise recorded) by someone else since the page was loaded: the page behind the
+            # dialog still says "Booked", so the dialog leads to the session as it now is instead of back to it.
+            context["no_longer_booked"] = appointment.status != AppointmentStatus.BOOKED
         context["show_class"] = request.user.has_perm("billing.view_class", appointment.patient)
     elif not request.htmx:
         return _detail_page(request, appointment, cancel_form=form, status=400)

@@ -10,10 +10,11 @@ from apps.core.errors import InvalidTransition
 from apps.scheduling import services
 from apps.scheduling.models import Appointment
 
-from .conftest import MONDAY, at
+from .conftest import MONDAY, at, confirmation_dialog
 
 pytestmark = pytest.mark.django_db
 
+HTMX = {"HTTP_HX_REQUEST": "true"}
 NOTHING_MORE = "Nothing more is needed; a new session can be booked for another time."
 
 
@@ -89,3 +90,24 @@ def test_the_patient_is_told_the_same_on_their_page(clinic, session, frozen_now,
     page = login(clinic.patient_user).post(reverse("portal:sessions:cancel", args=[session.pk]), {})
     assert page.status_code == 409
     assert f"This session was already cancelled on May 30, 2026. {NOTHING_MORE}" in page.content.decode()
+
+
+def test_the_dialog_for_a_session_cancelled_meanwhile_leads_to_the_session_as_it_now_is(
+    clinic, session, frozen_now, login
+):
+    """The staff page still shows "Booked": closing the dialog would leave it saying so, so its button reloads it."""
+    _cancelled(clinic, session, frozen_now)  # by someone else, after the page was loaded
+    client = login(clinic.front_desk)
+    dialog = confirmation_dialog(client.post(reverse("scheduling:appointment_cancel", args=[session.pk]), {}, **HTMX))
+    assert "The session cannot be cancelled" in dialog and "already cancelled on May 30, 2026" in dialog
+    detail = reverse("scheduling:appointment_detail", args=[session.pk])
+    assert f'<a class="button" href="{detail}">See the session</a>' in dialog
+    assert 'method="dialog"' not in dialog
+    assert "Cancelled" in client.get(detail).content.decode()
+
+
+def test_a_dialog_refusing_what_was_typed_still_goes_back_to_the_form(clinic, session, frozen_now, login):
+    frozen_now.move_to(at(MONDAY, 7))  # inside the window: waiving the fee needs a reason
+    url = reverse("scheduling:appointment_cancel", args=[session.pk])
+    dialog = confirmation_dialog(login(clinic.front_desk).post(url, {"waive_late_fee": "on"}, **HTMX))
+    assert 'method="dialog"' in dialog and "See the session" not in dialog
