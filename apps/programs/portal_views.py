@@ -35,8 +35,9 @@ def program_list(request):
     patient = portal_patient(request, "programs.enroll_self")
     enrollments = list(selectors.patient_enrollments(patient=patient))
     live_program_ids = {e.program_id for e in enrollments if e.status in LIVE_STATUSES}
+    # Each with why the patient cannot join it now ("" when they can), as its page tells instead of a join button.
     catalogue = [
-        p
+        (p, seats.join_refusal(p, by_staff=False))
         for p in selectors.with_first_meeting(selectors.programs_visible_to(user=request.user))
         if p.pk not in live_program_ids and p.stage != ProgramStage.NOT_LAUNCHED
     ]

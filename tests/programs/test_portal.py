@@ -256,3 +256,28 @@ def test_a_signed_out_link_cannot_answer_a_lecture_registrants_seat_or_a_made_up
     token = offer_token_make(kind="seat", object_id=10**9, offer_number=1, action="accept")
     assert client.get(f"/portal/programs/offers/{token}/").status_code == 404
     assert client.get("/portal/programs/offers/not-a-token/").status_code == 404
+
+
+def _join_link(program) -> str:
+    return f'<a class="button" href="/portal/programs/{program.pk}/#you-h">'
+
+
+def test_a_program_with_seats_shows_in_the_list_how_to_join_it(personas, login, program):
+    client = login(personas.patient_user)
+    listed = client.get("/portal/programs/").content.decode()
+    assert "Seats available" in listed and f"{_join_link(program)}See times and enroll</a>" in listed
+    detail = client.get(f"/portal/programs/{program.pk}/").content.decode()
+    assert 'id="you-h"' in detail and "Enroll</button>" in detail  # where the link leads: the page's enroll button
+
+
+def test_a_full_program_in_the_list_leads_to_its_waitlist(personas, login, full_program):
+    program, _members, _ahead = full_program
+    listed = login(personas.patient_user).get("/portal/programs/").content.decode()
+    assert f"{_join_link(program)}See times and join the waitlist</a>" in listed
+
+
+def test_a_program_not_yet_open_for_enrollment_says_when_in_the_list_instead_of_a_join_link(personas, login):
+    opens = clock.local_now().date() + dt.timedelta(days=3)
+    program = scheduled_program(actor=personas.front_desk, enrollment_opens_on=opens)
+    listed = login(personas.patient_user).get("/portal/programs/").content.decode()
+    assert f"Enrollment opens on {opens:%B} {opens.day}." in listed and _join_link(program) not in listed
