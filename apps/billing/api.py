@@ -1,10 +1,7 @@
 """Billing API: the public fee quote, assessments, the ledger, statements and the payment webhook."""
 
-import uuid
-
 from django.shortcuts import get_object_or_404
 from django.urls import path
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_field
 from rest_framework import serializers, viewsets
 from rest_framework.decorators import action
@@ -19,7 +16,8 @@ from apps.accounts.roles import Role
 from apps.audit.services import access_log_write
 from apps.core.api_lookups import MAX_ID_DIGITS, object_id
 from apps.core.api_money import MoneyInput
-from apps.core.errors import ApplicationError, NotFound
+from apps.core.api_submissions import idempotency_key, idempotency_key_parameter
+from apps.core.errors import NotFound
 from apps.patients.models import Patient
 from apps.scheduling.models import ServiceType
 
@@ -392,27 +390,7 @@ class ChargeViewSet(LedgerViewSetMixin, viewsets.ReadOnlyModelViewSet):
         return super().get_queryset().select_related("service_type", "package_purchase", "package_session__purchase")
 
 
-IDEMPOTENCY_KEY = OpenApiParameter(
-    "Idempotency-Key",
-    OpenApiTypes.UUID,
-    OpenApiParameter.HEADER,
-    description="A UUID naming this payment, new for each payment: the request sent again with it (a retry after "
-    "a timeout) records nothing more and answers the payment it recorded (200). Sent with another patient, method, "
-    "amount or reference, it is refused (409). Without it, every request records a payment.",
-)
-
-
-def _idempotency_key(request) -> uuid.UUID | None:
-    """The request's Idempotency-Key header, None without one; anything but a UUID is refused (400)."""
-    sent = request.headers.get("Idempotency-Key")
-    if sent is None:
-        return None
-    try:
-        return uuid.UUID(sent)
-    except ValueError:
-        raise ApplicationError(
-            "The Idempotency-Key header must be a UUID.", fields={"Idempotency-Key": ["Not a UUID."]}
-        ) from None
+IDEMPOTENCY_KEY = idempotency_key_parameter(noun="payment", differs="patient, method, amount or reference")
 
 
 class PaymentViewSet(LedgerViewSetMixin, viewsets.ReadOnlyModelViewSet):
@@ -432,7 +410,7 @@ class PaymentViewSet(LedgerViewSetMixin, viewsets.ReadOnlyModelViewSet):
             raise PermissionDenied
         data = PaymentInput(data=request.data)
         data.is_valid(raise_exception=True)
-        payment = payment_record(actor=request.user, submission_key=_idempotency_key(request), **data.validated_data)
+        payment = payment_record(actor=request.user, submission_key=idempotency_key(request), **data.validated_data)
         return Response(PaymentOutput(payment).data, status=200 if payment.replayed else 201)
 
 

@@ -1,9 +1,10 @@
 """API for a patient's session packages: `/api/patients/<id>/packages/` lists them (with sessions remaining) and
 sells one (POST {"offering": id}). Refused sales answer 409 with the reason: an offering no longer sold, a sliding
-package for a patient without an approved assessment, or a second active package of the same offering."""
+package for a patient without an approved assessment, or a second active package of the same offering. A sale sent
+again with its Idempotency-Key answers the package it sold (200)."""
 
 from django.shortcuts import get_object_or_404
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import serializers
 from rest_framework.exceptions import PermissionDenied
 from rest_framework.permissions import IsAuthenticated
@@ -11,6 +12,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from apps.accounts.api_permissions import StaffVerifiedMFA
+from apps.core.api_submissions import idempotency_key, idempotency_key_parameter
 from apps.core.errors import NotFound
 from apps.patients.models import Patient
 
@@ -67,12 +69,24 @@ class PatientPackagesView(APIView):
         patient = self._patient(request, patient_id)
         return Response(PackageOutput(packages_of(patient=patient), many=True).data)
 
-    @extend_schema(request=PackageBuyInput, responses={201: PackageOutput})
+    @extend_schema(
+        request=PackageBuyInput,
+        parameters=[idempotency_key_parameter(noun="package sale", differs="patient or offering")],
+        responses={
+            201: OpenApiResponse(PackageOutput, description="Sold"),
+            200: OpenApiResponse(PackageOutput, description="Sent again with its Idempotency-Key: as first sold"),
+        },
+    )
     def post(self, request, patient_id: int):
         patient = self._patient(request, patient_id)
         if not request.user.has_perm("billing.sell_package"):
             raise PermissionDenied
         data = PackageBuyInput(data=request.data)
         data.is_valid(raise_exception=True)
-        purchase = package_purchase(actor=request.user, patient=patient, offering=data.validated_data["offering"])
-        return Response(PackageOutput(purchase).data, status=201)
+        purchase = package_purchase(
+            actor=request.user,
+            patient=patient,
+            offering=data.validated_data["offering"],
+            submission_key=idempotency_key(request),
+        )
+        return Response(PackageOutput(purchase).data, status=200 if purchase.replayed else 201)

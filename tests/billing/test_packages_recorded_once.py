@@ -149,3 +149,23 @@ def test_the_same_refund_sent_twice_at_once_refunds_once(personas, offering, log
     assert PackagePurchase.objects.get().status == PackageStatus.CANCELLED
     assert Adjustment.objects.count() == 1
     assert Payment.objects.filter(refund_of__isnull=False).count() == 1
+
+
+# --- the API -------------------------------------------------------------------------------------------------------
+
+
+def _api_sell(client, patient, offering, key):
+    url = f"/api/patients/{patient.pk}/packages/"
+    return client.post(url, {"offering": offering.pk}, format="json", headers={"Idempotency-Key": str(key)})
+
+
+def test_the_api_answers_a_sale_sent_again_with_its_idempotency_key_with_the_package_it_sold(
+    personas, class_b, offering, login
+):
+    api = login(personas.front_desk, api=True)
+    key = uuid.uuid4()
+    first, again = _api_sell(api, class_b, offering, key), _api_sell(api, class_b, offering, key)
+    assert (first.status_code, again.status_code) == (201, 200), again.content
+    assert again.json() == first.json()
+    assert _api_sell(api, class_b, offering, "not-a-uuid").status_code == 400
+    assert PackagePurchase.objects.count() == 1
