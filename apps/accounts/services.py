@@ -554,30 +554,6 @@ def api_token_revoke(*, actor: User, token: ApiToken) -> ApiToken:
     return token
 
 
-@transaction.atomic
-def therapist_self_booking_set(
-    *, actor: User, therapist: User, self_booking: bool, accepts_new_patients: bool
-) -> TherapistProfile:
-    """Switch online booking for one therapist: whether patients may book and move sessions into their free time,
-    and whether new patients may book a first session. The caller has checked that `actor` may manage this
-    therapist's availability (the therapist themselves, the front desk or an admin)."""
-    profile = TherapistProfile.objects.select_for_update().get_or_create(user=therapist)[0]
-    before = {"self_booking": profile.self_booking, "accepts_new_patients": profile.accepts_new_patients}
-    profile.self_booking = self_booking
-    profile.accepts_new_patients = accepts_new_patients
-    profile.save(update_fields=["self_booking", "accepts_new_patients", "updated_at"])
-    access_log_write(
-        actor=actor,
-        action="therapist_self_booking_change",
-        subject=profile,
-        detail={
-            "before": before,
-            "after": {"self_booking": self_booking, "accepts_new_patients": accepts_new_patients},
-        },
-    )
-    return profile
-
-
 def therapist_supervision_check(
     *, therapist: User, is_prelicensed: bool, supervisor: User | None, discipline: str
 ) -> None:
@@ -698,40 +674,6 @@ def therapist_reduced_fee_cap_check(*, therapist: User, cap: int | None) -> None
             raise Conflict(refusal, fields={"reduced_fee_cap": ["Below the reduced-fee patients they carry now."]})
 
 
-@transaction.atomic
-def therapist_discipline_set(*, actor: User, therapist: User, discipline: str) -> TherapistProfile:
-    """Change a provider's discipline, audited. The provider's user row is locked first: a booking's database check
-    (`appointment_discipline_matches_provider`) reads it under a share lock before their profile (which may not
-    exist yet), so a session booked meanwhile is either counted here or refused there. The staff-changes lock comes
-    before it, as in every change to who supervises: a supervisee named meanwhile is counted here, or sees the new
-    discipline."""
-    if not therapist.has_role(Role.THERAPIST):
-        raise Unprocessable("Choose a therapist.", fields={"therapist": ["Not a therapist."]})
-    _staff_changes_one_at_a_time()
-    User.objects.select_for_update().values_list("pk", flat=True).get(pk=therapist.pk)
-    profile = TherapistProfile.objects.select_for_update().get_or_create(user=therapist)[0]
-    before = profile.discipline
-    if before == discipline:
-        return profile
-    therapist_discipline_check(therapist=therapist, discipline=discipline)
-    if profile.supervisor_id is not None:
-        therapist_supervision_check(
-            therapist=therapist,
-            is_prelicensed=profile.is_prelicensed,
-            supervisor=profile.supervisor,
-            discipline=discipline,
-        )
-    profile.discipline = discipline
-    profile.save(update_fields=["discipline", "updated_at"])
-    access_log_write(
-        actor=actor,
-        action="therapist_discipline_change",
-        subject=profile,
-        detail={"therapist": therapist.pk, "before": before, "after": discipline},
-    )
-    return profile
-
-
 # What an admin edits of a therapist's profile on their staff page (the biography stays in the Django admin).
 THERAPIST_PROFILE_FIELDS = (
     "discipline",
@@ -772,7 +714,8 @@ def therapist_profile_change(*, actor: User, user: User, **fields) -> TherapistP
         _staff_changes_one_at_a_time()
     if "reduced_fee_cap" in fields:
         therapist_reduced_fee_cap_hold(therapist=user)
-    # The user row first, as therapist_discipline_set takes it (a booking's database check reads it), then the profile.
+    # The user row first (a booking's database check reads it under a share lock before the profile, which may not
+    # exist yet), so a session booked meanwhile is counted by the discipline check or refused there; then the profile.
     User.objects.select_for_update().values_list("pk", flat=True).get(pk=user.pk)
     profile = TherapistProfile.objects.select_for_update().get_or_create(user=user)[0]
     changed = {name: value for name, value in fields.items() if getattr(profile, name) != value}

@@ -14,7 +14,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET
 
 from apps.accounts.disciplines import Discipline, discipline_of
-from apps.accounts.services import therapist_discipline_set, therapist_self_booking_set
+from apps.accounts.services import therapist_profile_change
 from apps.core import clock
 from apps.core.api_lookups import id_or_none
 from apps.core.errors import ApplicationError
@@ -77,7 +77,7 @@ def _warn_sessions_to_move(request, time_off) -> None:
 
 def _discipline_saved(request, form, therapist) -> bool:
     try:
-        therapist_discipline_set(actor=request.user, therapist=therapist, **form.cleaned_data)
+        therapist_profile_change(actor=request.user, user=therapist, **form.cleaned_data)
     except ApplicationError as exc:
         form_refusal(form, exc)
         return False
@@ -127,7 +127,7 @@ def availability_therapist(request, therapist_id):
         elif kind == "self-booking":
             booking_form = SelfBookingForm(request.POST, prefix="booking")
             if booking_form.is_valid():
-                therapist_self_booking_set(actor=request.user, therapist=therapist, **booking_form.cleaned_data)
+                therapist_profile_change(actor=request.user, user=therapist, **booking_form.cleaned_data)
                 messages.success(request, "Online booking saved.")
                 return redirect("scheduling:availability_therapist", therapist_id=therapist.pk)
         elif kind == "discipline":

@@ -6,7 +6,7 @@ import pytest
 
 from apps.accounts.disciplines import Discipline
 from apps.accounts.models import TherapistProfile
-from apps.accounts.services import therapist_discipline_set, therapist_profile_change
+from apps.accounts.services import therapist_profile_change
 from apps.core.errors import Unprocessable
 from tests.factories import TherapistFactory
 from tests.locking import HeldElsewhere, at_once
@@ -55,7 +55,7 @@ def test_a_therapist_made_prelicensed_while_named_a_supervisor_is_refused_as_sup
 def test_a_supervisor_whose_discipline_changes_meanwhile_is_refused(personas):
     first, second = personas.therapist, personas.other_therapist
     held = HeldElsewhere(
-        lambda: therapist_discipline_set(actor=personas.admin, therapist=first, discipline=Discipline.BODYWORK)
+        lambda: therapist_profile_change(actor=personas.admin, user=first, discipline=Discipline.BODYWORK)
     )
     held.release_soon()
     with pytest.raises(Unprocessable, match="same discipline"):

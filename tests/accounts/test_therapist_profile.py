@@ -11,7 +11,7 @@ import pytest
 from apps.accounts.disciplines import Discipline
 from apps.accounts.models import TherapistProfile
 from apps.accounts.roles import Role
-from apps.accounts.services import therapist_discipline_set, therapist_profile_change
+from apps.accounts.services import therapist_profile_change
 from apps.audit.models import AccessLog
 from apps.core import clock
 from apps.core.errors import Conflict, Unprocessable
@@ -188,7 +188,7 @@ def test_a_therapist_who_supervises_others_stays_licensed_and_in_their_disciplin
         therapist_profile_change(actor=personas.admin, user=personas.therapist, is_prelicensed=True)
     assert "is_prelicensed" in caught.value.fields
     with pytest.raises(Conflict, match="supervises"):
-        therapist_discipline_set(actor=personas.admin, therapist=personas.therapist, discipline=Discipline.BODYWORK)
+        therapist_profile_change(actor=personas.admin, user=personas.therapist, discipline=Discipline.BODYWORK)
     assert _profile(personas.therapist).discipline == Discipline.PSYCHOTHERAPY
 
 
@@ -208,7 +208,7 @@ def test_a_discipline_change_is_refused_once_the_therapist_has_written_notes(per
         content={},
     )
     with pytest.raises(Conflict, match="who may read them") as caught:
-        therapist_discipline_set(actor=personas.admin, therapist=personas.therapist, discipline=Discipline.BODYWORK)
+        therapist_profile_change(actor=personas.admin, user=personas.therapist, discipline=Discipline.BODYWORK)
     assert "discipline" in caught.value.fields
     assert _profile(personas.therapist).discipline == Discipline.PSYCHOTHERAPY
 
@@ -260,16 +260,18 @@ def test_a_massage_service_booked_ahead_keeps_a_bodywork_provider_one(personas, 
     assert Role.THERAPIST in bodywork_provider.roles
 
 
-def test_a_supervised_therapist_keeps_the_discipline_of_their_supervisor(personas):
+def test_a_supervised_therapist_keeps_the_discipline_of_their_supervisor(personas, login):
     therapist_profile_change(
         actor=personas.admin, user=personas.other_therapist, is_prelicensed=True, supervisor=personas.therapist
     )
     with pytest.raises(Unprocessable, match="same discipline"):
         therapist_profile_change(actor=personas.admin, user=personas.other_therapist, discipline=Discipline.BODYWORK)
-    with pytest.raises(Unprocessable, match="same discipline"):
-        therapist_discipline_set(
-            actor=personas.admin, therapist=personas.other_therapist, discipline=Discipline.BODYWORK
-        )
+    # The working-hours page's discipline form is refused by the same service.
+    page = login(personas.admin).post(
+        f"/schedule/availability/{personas.other_therapist.pk}/",
+        {"kind": "discipline", "discipline-discipline": Discipline.BODYWORK},
+    )
+    assert "same discipline" in page.content.decode()
     assert _profile(personas.other_therapist).discipline == Discipline.PSYCHOTHERAPY
     # Named a massage therapist as supervisor in the same change, they may move to massage and bodywork.
     masseuse = TherapistFactory(profile__discipline=Discipline.BODYWORK)

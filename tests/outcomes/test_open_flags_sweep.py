@@ -8,7 +8,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from apps.accounts.disciplines import Discipline
-from apps.accounts.services import staff_deactivate, staff_reactivate, therapist_discipline_set
+from apps.accounts.services import staff_deactivate, staff_reactivate, therapist_profile_change
 from apps.notifications.models import Message
 from apps.notifications.outbox import message_enqueue
 from apps.outcomes import tasks
@@ -72,7 +72,7 @@ def test_a_provider_whose_discipline_becomes_psychotherapy_is_told(personas, gro
     answer_before(member, first)
     assert tasks.open_flags_sweep() == 0
 
-    therapist_discipline_set(actor=personas.admin, therapist=provider, discipline=Discipline.PSYCHOTHERAPY)
+    therapist_profile_change(actor=personas.admin, user=provider, discipline=Discipline.PSYCHOTHERAPY)
     tasks.open_flags_sweep()
 
     assert told() == {provider}

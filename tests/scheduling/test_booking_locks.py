@@ -10,7 +10,7 @@ from django.db import OperationalError, connection, transaction
 
 from apps.accounts.models import TherapistProfile, User
 from apps.accounts.roles import Role
-from apps.accounts.services import therapist_discipline_set
+from apps.accounts.services import therapist_profile_change
 from apps.billing.selectors.reduced_fee_cap import reduced_fee_patient_ids
 from apps.core import clock
 from apps.core.errors import Conflict, Unprocessable
@@ -73,8 +73,8 @@ def test_a_discipline_change_of_a_provider_without_a_profile_waits_for_a_booking
     booking = HeldElsewhere(lambda: book(personas, ready, personas.patient, in_three_days()))
     booking.release_soon()
     with pytest.raises(Conflict):
-        therapist_discipline_set(
-            actor=personas.admin, therapist=User.objects.get(pk=personas.therapist.pk), discipline="bodywork"
+        therapist_profile_change(
+            actor=personas.admin, user=User.objects.get(pk=personas.therapist.pk), discipline="bodywork"
         )
     assert not TherapistProfile.objects.filter(user=personas.therapist, discipline="bodywork").exists()
 

@@ -8,7 +8,7 @@ import pytest
 from django.db import IntegrityError, transaction
 
 from apps.accounts.disciplines import Discipline
-from apps.accounts.services import therapist_discipline_set
+from apps.accounts.services import therapist_profile_change
 from apps.audit.models import AccessLog
 from apps.core.errors import Conflict, Unprocessable
 from apps.scheduling import services
@@ -179,17 +179,21 @@ def test_a_discipline_change_between_check_and_write_answers_a_conflict(clinic, 
 
 
 def test_an_administrator_changes_a_providers_discipline_and_it_is_audited(clinic):
-    therapist_discipline_set(actor=clinic.admin, therapist=clinic.other_therapist, discipline=Discipline.BODYWORK)
+    therapist_profile_change(actor=clinic.admin, user=clinic.other_therapist, discipline=Discipline.BODYWORK)
     clinic.other_therapist.therapist_profile.refresh_from_db()
     assert clinic.other_therapist.therapist_profile.discipline == Discipline.BODYWORK
-    row = AccessLog.objects.get(action="therapist_discipline_change")
+    row = AccessLog.objects.get(action="therapist_profile_change")
     assert row.actor_id == clinic.admin.pk
-    assert row.detail == {"therapist": clinic.other_therapist.pk, "before": "psychotherapy", "after": "bodywork"}
+    assert row.detail == {
+        "therapist": clinic.other_therapist.pk,
+        "before": {"discipline": "psychotherapy"},
+        "after": {"discipline": "bodywork"},
+    }
 
 
 def test_a_discipline_change_is_refused_while_upcoming_sessions_need_the_old_one(clinic, session):
     with pytest.raises(Conflict, match="1 upcoming session"):
-        therapist_discipline_set(actor=clinic.admin, therapist=clinic.therapist, discipline="bodywork")
+        therapist_profile_change(actor=clinic.admin, user=clinic.therapist, discipline="bodywork")
     clinic.therapist.therapist_profile.refresh_from_db()
     assert clinic.therapist.therapist_profile.discipline == Discipline.PSYCHOTHERAPY
 
