@@ -6,7 +6,7 @@ from apps.core.models import ClinicSettings
 
 from .models import TherapistProfile, User
 from .roles import STAFF_ROLES, Role
-from .selectors import active_therapists
+from .selectors import active_therapists, supervised_under
 from .services import API_TOKEN_LIFETIMES_DAYS, THERAPIST_PROFILE_FIELDS
 
 
@@ -122,11 +122,13 @@ class ClinicalProfileForm(forms.Form):
                 help_texts={"npi": "Ten digits, printed on superbills.", "supervisor": "Required when pre-licensed."},
             )
         )
-        # Other active, licensed therapists: the service says the rest (the discipline may change in the same post).
+        # Other active, licensed therapists outside the member's own supervision: the service says the rest (the
+        # discipline may change in the same post).
         supervisor = self.fields["supervisor"]
         supervisor.queryset = (
             active_therapists()
             .exclude(pk=member.pk)
+            .exclude(pk__in=supervised_under(therapist=member))
             .exclude(therapist_profile__is_prelicensed=True)
             .select_related("therapist_profile")
         )

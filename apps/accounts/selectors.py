@@ -1,5 +1,6 @@
 """Reads of accounts beyond a plain get."""
 
+from django.db import connection
 from django.db.models import Exists, OuterRef, Prefetch, QuerySet
 
 from apps.core import clock
@@ -32,6 +33,26 @@ def email_signs_in(*, email: str) -> bool:
 def active_therapists() -> QuerySet[User]:
     """Therapists who can be booked, named on forms and API inputs that choose one."""
     return User.objects.filter(groups__name=Role.THERAPIST, is_active=True)
+
+
+# Everyone under a therapist in supervision, however far down: UNION (not UNION ALL) ends the walk round a loop.
+_SUPERVISED_UNDER = """
+WITH RECURSIVE under(user_id) AS (
+    SELECT user_id FROM accounts_therapistprofile WHERE supervisor_id = %s
+    UNION
+    SELECT p.user_id FROM accounts_therapistprofile p JOIN under ON p.supervisor_id = under.user_id
+)
+SELECT user_id FROM under
+"""
+
+
+def supervised_under(*, therapist: User) -> set[int]:
+    """The ids of the therapists `therapist` supervises, directly or through those they supervise. None of them may
+    become `therapist`'s supervisor: a licensed therapist may have a supervisor too, and two who supervised each
+    other (or round a longer loop) would each read the other's signed plans."""
+    with connection.cursor() as cursor:
+        cursor.execute(_SUPERVISED_UNDER, [therapist.pk])
+        return {row[0] for row in cursor.fetchall()}
 
 
 def therapists_of(*, discipline: str) -> QuerySet[User]:

@@ -30,7 +30,13 @@ from .disciplines import Discipline, discipline_of
 from .models import AccountEmail, AccountEmailKind, ApiToken, Invitation, TherapistProfile, User
 from .roles import STAFF_ROLES, Role
 from .rules import can_revoke_api_token
-from .selectors import booked_sessions_ahead, invitation_live, other_active_admins, upcoming_sessions_outside
+from .selectors import (
+    booked_sessions_ahead,
+    invitation_live,
+    other_active_admins,
+    supervised_under,
+    upcoming_sessions_outside,
+)
 
 API_TOKEN_LIFETIMES_DAYS = (7, 30, 90, 365)
 
@@ -593,26 +599,12 @@ def therapist_supervision_check(
             f"discipline as the therapist they supervise ({Discipline(discipline).label.lower()}).",
             fields={"supervisor": ["Not of the same discipline."]},
         )
-    if _supervised_by(supervisor, therapist=therapist):
+    if supervisor.pk in supervised_under(therapist=therapist):
         raise Unprocessable(
             f"{_name(supervisor)} is supervised by {_name(therapist)}, directly or through their supervisors: "
             "choose a supervisor from outside their supervision.",
             fields={"supervisor": ["Supervised by this therapist."]},
         )
-
-
-def _supervised_by(user: User, *, therapist: User) -> bool:
-    """Whether `therapist` is up `user`'s chain of supervisors. A licensed therapist may have a supervisor too, so
-    without this two could supervise each other (or round a longer loop), each reading the other's signed plans.
-    The chain is walked one supervisor at a time; `seen` ends the walk round a loop made before this check."""
-    seen: set[int] = set()
-    current = user.pk
-    while current is not None and current not in seen:
-        seen.add(current)
-        current = TherapistProfile.objects.filter(user_id=current).values_list("supervisor_id", flat=True).first()
-        if current == therapist.pk:
-            return True
-    return False
 
 
 def _supervisees(therapist: User) -> int:
