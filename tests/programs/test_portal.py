@@ -281,3 +281,21 @@ def test_a_program_not_yet_open_for_enrollment_says_when_in_the_list_instead_of_
     program = scheduled_program(actor=personas.front_desk, enrollment_opens_on=opens)
     listed = login(personas.patient_user).get("/portal/programs/").content.decode()
     assert f"Enrollment opens on {opens:%B} {opens.day}." in listed and _join_link(program) not in listed
+
+
+def test_a_seat_offers_deadline_is_told_on_the_patients_own_clock_too(personas, login, full_program, offer_path):
+    """The deadline is the clinic's; a patient on another clock reads it on theirs as well, as they read sessions."""
+    from zoneinfo import ZoneInfo
+
+    from apps.core.time_zones import when_text
+
+    personas.patient.time_zone = "Asia/Tokyo"  # never the clinic's clock
+    personas.patient.save(update_fields=["time_zone"])
+    enrollment = Enrollment.objects.get(patient=personas.patient, program=full_program[0])
+    theirs = when_text(
+        enrollment.offer_expires_at, zone=clock.clinic_tz(), reader_zone=ZoneInfo("Asia/Tokyo"), day_format=""
+    )
+    said = theirs[theirs.index("(") :]
+    client = login(personas.patient_user)
+    for page in ("/portal/", "/portal/programs/", f"/portal/programs/{full_program[0].pk}/", offer_path):
+        assert said in client.get(page).content.decode(), page

@@ -445,3 +445,22 @@ def test_a_patient_without_a_portal_account_takes_the_time_from_the_emailed_link
     decline = context["decline_url"].split("localhost:8000", 1)[-1]
     client.post(decline)
     assert SlotOffer.objects.get().status == "accepted"
+
+
+def test_a_held_times_deadline_is_told_on_the_patients_own_clock_too(personas, login, weekly):
+    from zoneinfo import ZoneInfo
+
+    from apps.core.time_zones import when_text
+
+    _, service = weekly
+    personas.patient.time_zone = "Asia/Tokyo"  # never the clinic's clock
+    personas.patient.save(update_fields=["time_zone"])
+    wait(personas.patient, service)
+    free_the_slot(personas, weekly)
+    offer = SlotOffer.objects.get()
+    theirs = when_text(offer.expires_at, zone=clock.clinic_tz(), reader_zone=ZoneInfo("Asia/Tokyo"), day_format="")
+    said = theirs[theirs.index("(") :]
+    client = login(personas.patient_user)
+    link = Message.objects.get(template="slot_offer", channel="email").context["accept_url"]
+    for page in ("/portal/", "/portal/programs/slots/", link.split("localhost:8000", 1)[-1]):
+        assert said in client.get(page).content.decode(), page

@@ -7,6 +7,8 @@ import datetime as dt
 from django import template
 from django.utils.timezone import template_localtime
 
+from apps.core.clock import clinic_tz
+from apps.core.time_zones import when_text, zone_or_none
 from apps.core.when import clock_span_text, clock_text, day_text, moment_text
 
 register = template.Library()
@@ -37,3 +39,11 @@ def day(value) -> str:
 def moment(value) -> str:
     """{{ token.last_used_at|moment }} -> "Apr 12, 2026 6:00 PM"."""
     return moment_text(value) if isinstance(value, dt.datetime) else ""
+
+
+@register.simple_tag
+def held_until(moment, patient) -> str:
+    """A deadline the clinic set (a seat or a weekly time held for the patient until …): on the clinic's clock, naming
+    its zone, and "(… your time)" for a patient on another clock, as every portal page tells a session's time."""
+    reader_zone = zone_or_none(patient.time_zone) if patient is not None else None
+    return when_text(moment, zone=clinic_tz(), reader_zone=reader_zone, day_format="l, F j", always_zone=True)
