@@ -2,6 +2,8 @@ import socket
 
 import pytest
 
+from tests.notifications.conftest import mail_server  # noqa: F401  (the local SMTP server, shared)
+
 
 @pytest.fixture
 def refusing_mail_server(settings):

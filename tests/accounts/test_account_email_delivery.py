@@ -3,7 +3,6 @@ became of them: sent, retried, or given up after the last retry and why, shown w
 stands. The record holds no link and no words of the email. An email the mail server may already have taken is not
 sent again."""
 
-import asyncio
 import logging
 
 import pytest
@@ -13,42 +12,11 @@ from apps.accounts import tasks
 from apps.accounts.models import AccountEmail, Invitation, User
 from apps.accounts.services import password_reset_complete
 from apps.core.mail import DeliveryError
-from tests.notifications.conftest import CountingHandler, LocalSMTP
+from tests.notifications.conftest import AnswersAfterQueueing, CountingHandler
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 NEW_PASSWORD = "a brand new passphrase"
-
-
-class AnswersLate(CountingHandler):
-    """Takes every message to its end, then answers only after `delay` seconds: longer than the sender waits."""
-
-    def __init__(self, delay: float):
-        super().__init__()
-        self.delay = delay
-
-    async def handle_DATA(self, server, session, envelope):
-        answer = await super().handle_DATA(server, session, envelope)
-        await asyncio.sleep(self.delay)
-        return answer
-
-
-@pytest.fixture
-def mail_server(settings):
-    """mail_server(handler) starts a local SMTP server with that handler and sends the clinic's email to it."""
-    controllers = []
-
-    def start(handler):
-        controller = LocalSMTP(handler)
-        controller.start()
-        controllers.append(controller)
-        settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
-        settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", controller.port
-        return handler
-
-    yield start
-    for controller in controllers:
-        controller.stop()
 
 
 def _worker_until_done(accounts_worker) -> list:
@@ -114,7 +82,7 @@ def test_a_notice_the_mail_server_took_but_answered_too_late_is_not_sent_again(
     personas, login, accounts_worker, mail_server, settings
 ):
     settings.EMAIL_TIMEOUT = 0.5
-    server = mail_server(AnswersLate(delay=1.5))
+    server = mail_server(AnswersAfterQueueing(delay=1.5))
     member = personas.billing
     password_reset_complete(user=member, password=NEW_PASSWORD)
     [queued] = accounts_worker.queued
@@ -177,7 +145,7 @@ def test_an_invitation_the_mail_server_took_but_answered_too_late_is_not_sent_ag
     personas, login, accounts_worker, mail_server, settings
 ):
     settings.EMAIL_TIMEOUT = 0.5
-    server = mail_server(AnswersLate(delay=1.5))
+    server = mail_server(AnswersAfterQueueing(delay=1.5))
     admin = login(personas.admin)
     hire = {"email": "new.hire@example.test", "first_name": "Nia", "last_name": "Vance", "role": "billing"}
     assert admin.post("/accounts/users/", hire).status_code == 302

@@ -1,5 +1,6 @@
 """Local stand-ins for the outside world: an SMTP server that counts what it accepts, and Twilio's API."""
 
+import asyncio
 import json
 import re
 import threading
@@ -61,6 +62,39 @@ class LocalSMTP(Controller):
         # The server is bound to port 0; learn the real port before the readiness probe connects.
         self.port = self.server.sockets[0].getsockname()[1]
         super()._trigger_server()
+
+
+class AnswersAfterQueueing(CountingHandler):
+    """Queues every message it reads to the end, then waits `delay` seconds before it says so with `answer`: a delay
+    longer than the sender waits leaves it not knowing whether the message was taken."""
+
+    def __init__(self, *, delay: float = 0, answer: str = "250 Message accepted"):
+        super().__init__()
+        self.delay = delay
+        self.answer = answer
+
+    async def handle_DATA(self, server, session, envelope):
+        await super().handle_DATA(server, session, envelope)
+        await asyncio.sleep(self.delay)
+        return self.answer
+
+
+@pytest.fixture
+def mail_server(settings):
+    """mail_server(handler) starts a local SMTP server with that handler and sends the clinic's email to it."""
+    controllers = []
+
+    def start(handler):
+        controller = LocalSMTP(handler)
+        controller.start()
+        controllers.append(controller)
+        settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+        settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", controller.port
+        return handler
+
+    yield start
+    for controller in controllers:
+        controller.stop()
 
 
 @pytest.fixture

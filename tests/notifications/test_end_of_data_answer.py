@@ -4,7 +4,6 @@ A server that queues the message and then answers late (or never) leaves the out
 marked unconfirmed for staff, and the patient gets the message once.
 """
 
-import asyncio
 import datetime as dt
 
 import pytest
@@ -17,42 +16,9 @@ from apps.notifications.models import Message, MessageStatus
 from apps.scheduling.reminders import appointment_reminders_schedule
 from tests.factories import AppointmentFactory, PatientFactory, TherapistFactory
 
-from .conftest import CountingHandler, LocalSMTP
+from .conftest import AnswersAfterQueueing
 
 pytestmark = pytest.mark.django_db
-
-
-class AnswersAfterQueueing(CountingHandler):
-    """Queues every message it reads to the end, then waits `delay` seconds before it says so with `answer`."""
-
-    def __init__(self, *, delay: float = 0, answer: str = "250 Message accepted"):
-        super().__init__()
-        self.delay = delay
-        self.answer = answer
-
-    async def handle_DATA(self, server, session, envelope):
-        await super().handle_DATA(server, session, envelope)
-        await asyncio.sleep(self.delay)
-        return self.answer
-
-
-@pytest.fixture
-def mail_server(settings):
-    """mail_server(delay=, answer=) starts a local SMTP server answering the end of each message that way."""
-    controllers = []
-
-    def start(**answering):
-        handler = AnswersAfterQueueing(**answering)
-        controller = LocalSMTP(handler)
-        controller.start()
-        controllers.append(controller)
-        settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
-        settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", controller.port
-        return handler
-
-    yield start
-    for controller in controllers:
-        controller.stop()
 
 
 @pytest.fixture
@@ -68,7 +34,7 @@ def test_a_message_queued_but_answered_too_late_stays_sent_unconfirmed_and_goes_
     mail_server, reminder, settings
 ):
     settings.EMAIL_TIMEOUT = 0.5
-    server = mail_server(delay=1.5)
+    server = mail_server(AnswersAfterQueueing(delay=1.5))
 
     assert messages_send(message_ids=[reminder.pk]) == {"unconfirmed": 1}
 
@@ -85,7 +51,7 @@ def test_a_message_queued_but_answered_too_late_stays_sent_unconfirmed_and_goes_
 
 def test_the_answer_to_a_whole_message_may_take_what_is_left_of_the_tasks_time(mail_server, reminder, settings):
     settings.EMAIL_TIMEOUT = 0.5
-    server = mail_server(delay=1)
+    server = mail_server(AnswersAfterQueueing(delay=1))
 
     assert messages_send(message_ids=[reminder.pk], time_budget=10) == {"sent": 1}
 
@@ -95,7 +61,7 @@ def test_the_answer_to_a_whole_message_may_take_what_is_left_of_the_tasks_time(m
 
 
 def test_a_server_that_defers_the_whole_message_gets_it_again_later(mail_server, reminder):
-    mail_server(answer="451 4.3.0 Try again later")
+    mail_server(AnswersAfterQueueing(answer="451 4.3.0 Try again later"))
 
     assert messages_send(message_ids=[reminder.pk]) == {"retry": 1}
 
@@ -105,7 +71,7 @@ def test_a_server_that_defers_the_whole_message_gets_it_again_later(mail_server,
 
 
 def test_a_server_that_refuses_the_whole_message_for_good_fails_it(mail_server, reminder):
-    mail_server(answer="554 5.7.1 Message rejected")
+    mail_server(AnswersAfterQueueing(answer="554 5.7.1 Message rejected"))
 
     assert messages_send(message_ids=[reminder.pk]) == {"failed": 1}
 
