@@ -80,10 +80,6 @@ class ClinicSettingsForm(forms.ModelForm):
                 "Cancelling later than this is a late cancellation. It is charged the late-cancel / no-show policy fee "
                 "under Billing, Fees and sliding scale, reduced by the patient's sliding-scale class."
             ),
-            "quiet_hours_start": (
-                "Texts due in these hours wait until they end, by the patient's clock (else the session's office's). "
-                "The same time in both: no quiet hours, and texts go out at any hour."
-            ),
         }
 
 

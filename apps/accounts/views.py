@@ -237,7 +237,7 @@ def clinic_settings(request):
         changes = {field: form.cleaned_data[field] for field in form.changed_data}
         clinic = services.clinic_settings_update(actor=request.user, **changes)
         messages.success(request, "Clinic settings saved.")
-        if clinic.quiet_hours_start == clinic.quiet_hours_end:
+        if clinic.quiet_hours_off:
             messages.warning(request, "Texts now go out at any hour: quiet hours start and end at the same time.")
         return redirect("accounts:clinic_settings")
     return render(request, "accounts/clinic_settings.html", {"form": form})

@@ -123,7 +123,11 @@ class ClinicSettings(TimeStampedModel):
         "Reminder SMS lead hours", default=2, validators=_within_bounds("reminder_sms_lead_hours")
     )
     seat_offer_hold_hours = models.PositiveIntegerField(default=48, validators=_within_bounds("seat_offer_hold_hours"))
-    quiet_hours_start = models.TimeField(default=dt.time(21, 0))
+    quiet_hours_start = models.TimeField(
+        default=dt.time(21, 0),
+        help_text="Texts due in these hours wait until they end, by the patient's clock (else the session's "
+        "office's). The same time in both: no quiet hours, and texts go out at any hour.",
+    )
     quiet_hours_end = models.TimeField(default=dt.time(8, 0))
     patient_messages_to_therapists = models.BooleanField(
         "Patients may message their therapist",
@@ -197,6 +201,11 @@ class ClinicSettings(TimeStampedModel):
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def quiet_hours_off(self) -> bool:
+        """Quiet hours that start and end at the same time hold no hours: texts go out at any hour."""
+        return self.quiet_hours_start == self.quiet_hours_end
 
     @classmethod
     def load(cls) -> "ClinicSettings":

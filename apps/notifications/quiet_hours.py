@@ -29,7 +29,7 @@ def sms_quiet_hours_shift(
     clinic = clinic or ClinicSettings.load()
     zone = zone or clock.clinic_tz()
     start, end = clinic.quiet_hours_start, clinic.quiet_hours_end
-    if start == end:
+    if clinic.quiet_hours_off:
         return at
     local = timezone.localtime(at, zone)
     t = local.time()

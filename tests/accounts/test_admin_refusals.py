@@ -115,3 +115,10 @@ def test_a_supervisor_of_another_discipline_is_refused_on_the_admin_form(superus
     _refused_on_the_form(response, "same discipline")
     profile.refresh_from_db()
     assert profile.supervisor is None
+
+
+def test_the_admins_settings_form_says_what_quiet_hours_of_the_same_start_and_end_mean(superuser_admin):
+    """The meaning is the setting's own, so the Django admin says it as the Clinic settings page does."""
+    ClinicSettings.objects.get_or_create(id=1)
+    page = superuser_admin.get("/admin/core/clinicsettings/1/change/").content.decode()
+    assert "The same time in both: no quiet hours" in page
