@@ -70,8 +70,8 @@ def _ids(values: list[str]) -> list[int]:
     return [i for i in ids if i is not None]
 
 
-# ?view= takes the page's own names, and FullCalendar's for the same views (timeGridDay is its day grid), which
-# links written from the calendar's own state or documentation carry: each opens the view it names, not the week.
+# ?view= takes the page's own names, and the calendar widget's for the same views (static/js/scheduling-calendar.js
+# maps one to the other; timeGridDay is its day grid), so a link typed with either opens the view it names.
 CALENDAR_VIEWS = {
     "week": "week",
     "day": "day",
