@@ -2,12 +2,14 @@
 
 import datetime as dt
 import os
+import re
 import shutil
 from pathlib import Path
 
 import pytest
 from django_otp.oath import totp
 from django_otp.plugins.otp_totp.models import TOTPDevice
+from playwright.sync_api import expect
 
 from apps.core import clock
 from tests.factories import PASSWORD
@@ -159,6 +161,18 @@ def follow(page, control) -> None:
     """
     with page.expect_navigation():
         control.click()
+
+
+def double_click_to(page, control, url: str) -> None:
+    """Double-click a submit button and wait until the page ends on `url` (a regular expression) and has loaded.
+
+    A double click sends the form twice, and the second sending aborts the first one's navigation in the browser
+    (the server still answers both): waiting on "the next navigation" would catch the aborted one, so the wait is on
+    where the page ends up.
+    """
+    control.dblclick()
+    expect(page).to_have_url(re.compile(url))
+    page.wait_for_load_state()
 
 
 def assert_accessible(page) -> None:
