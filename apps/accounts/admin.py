@@ -209,6 +209,7 @@ class InvitationAdmin(ReadOnlyAdmin):
         "role",
         "created_at",
         "emailed_at",
+        "email_unconfirmed",
         "email_failed_at",
         "email_failure",
         "expires_at",

@@ -185,8 +185,10 @@ class Invitation(TimeStampedModel):
     user = models.ForeignKey(User, null=True, blank=True, on_delete=models.CASCADE, related_name="invitations")
     invited_by = models.ForeignKey(User, null=True, on_delete=models.SET_NULL, related_name="+")
     # What became of the email, so staff know whether the link reached the person: when the worker handed it to the
-    # mail server, or when it gave up after the last retry and why.
+    # mail server (`email_unconfirmed` when the server took the whole message but never said so), or when it gave up
+    # after the last retry and why.
     emailed_at = models.DateTimeField(null=True, blank=True)
+    email_unconfirmed = models.BooleanField(default=False)
     email_failed_at = models.DateTimeField(null=True, blank=True)
     email_failure = models.CharField(max_length=20, choices=EmailFailure.choices, blank=True)
 
@@ -197,6 +199,10 @@ class Invitation(TimeStampedModel):
                 condition=models.Q(email_failed_at__isnull=True, email_failure="")
                 | (models.Q(email_failed_at__isnull=False) & ~models.Q(email_failure="")),
                 name="invitation_email_failure_has_a_reason",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(email_unconfirmed=False) | models.Q(emailed_at__isnull=False),
+                name="invitation_email_unconfirmed_was_emailed",
             ),
             # Only the newest link of a person can work: sending a new one revokes the earlier ones.
             models.UniqueConstraint(

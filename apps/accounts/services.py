@@ -308,10 +308,18 @@ def invitation_email_send(*, invitation_id: int) -> bool:
         return email
 
     def not_taken(error: BaseException, counted: bool) -> None:
-        Invitation.objects.filter(pk=invitation_id).update(emailed_at=None, updated_at=clock.now())
+        Invitation.objects.filter(pk=invitation_id).update(
+            emailed_at=None, email_unconfirmed=False, updated_at=clock.now()
+        )
 
-    # An invitation the mail server may have taken without saying so counts as emailed, as one it confirmed.
-    return send_once(mark_sent=mark_sent, not_taken=not_taken, unconfirmed=lambda: None) != "nothing"
+    def unconfirmed() -> None:
+        # Counted as emailed, as one the server confirmed (sending it again could give the person two links, only
+        # the newest working), but staff are told, so they can ask whether it arrived.
+        Invitation.objects.filter(pk=invitation_id, emailed_at__isnull=False).update(
+            email_unconfirmed=True, updated_at=clock.now()
+        )
+
+    return send_once(mark_sent=mark_sent, not_taken=not_taken, unconfirmed=unconfirmed) != "nothing"
 
 
 def invitation_email_failure_record(*, invitation_id: int, error: BaseException) -> None:

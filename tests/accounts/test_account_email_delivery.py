@@ -157,8 +157,27 @@ def test_an_invitation_the_mail_server_took_but_answered_too_late_is_not_sent_ag
 
     assert list(server.counts().values()) == [1]
     invitation = Invitation.objects.get(email=hire["email"])
-    assert invitation.emailed_at is not None and invitation.email_failed_at is None
-    assert "Invited · emailed" in admin.get("/accounts/users/").content.decode()
+    assert invitation.emailed_at is not None and invitation.email_failed_at is None and invitation.email_unconfirmed
+    # Staff are told the mail server never confirmed it, on the list and on the person's page.
+    unconfirmed = "(not confirmed by the mail server)"
+    assert unconfirmed in admin.get("/accounts/users/").content.decode()
+    assert unconfirmed in admin.get(f"/accounts/users/{invitation.user_id}/").content.decode()
+
+
+def test_an_invitation_the_mail_server_confirms_is_not_marked_unconfirmed(
+    personas, login, accounts_worker, mail_server
+):
+    mail_server(CountingHandler())
+    admin = login(personas.admin)
+    hire = {"email": "new.hire@example.test", "first_name": "Nia", "last_name": "Vance", "role": "billing"}
+    admin.post("/accounts/users/", hire)
+
+    _worker_until_done(accounts_worker)
+
+    invitation = Invitation.objects.get(email=hire["email"])
+    assert invitation.emailed_at is not None and not invitation.email_unconfirmed
+    page = admin.get("/accounts/users/").content.decode()
+    assert "Invited · emailed" in page and "not confirmed by the mail server" not in page
 
 
 def test_a_patients_reset_email_that_could_not_be_sent_shows_on_the_charts_portal_line(
