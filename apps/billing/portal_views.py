@@ -9,7 +9,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_POST, require_safe
 
 from apps.core import clock
 from apps.core.errors import ApplicationError
@@ -38,7 +38,7 @@ def _own(queryset, patient, pk):
 
 
 @login_required
-@require_GET
+@require_safe
 def billing_home(request):
     patient = portal_patient(request, "billing.view_ledger")
     charges = list(ledger_lines(patient=patient))
@@ -128,7 +128,7 @@ def pay_instalment(request):
 
 
 @login_required
-@require_GET
+@require_safe
 def checkout_return(request, pk):
     patient = portal_patient(request, "billing.view_ledger")
     checkout = _own(CheckoutSession.objects.select_related("payment"), patient, pk)
@@ -151,7 +151,7 @@ def sandbox_checkout(request, pk):
 
 
 @login_required
-@require_GET
+@require_safe
 def receipt(request, pk):
     patient = portal_patient(request, "billing.view_ledger")
     payment = _own(Payment.objects.all(), patient, pk)
@@ -187,12 +187,12 @@ def _document_views(name, rows_of, context_of, pdf_response):
         return _own(rows_of(request.user, patient), patient, pk)
 
     @login_required
-    @require_GET
+    @require_safe
     def page(request, pk):
         return render(request, f"billing/portal/{name}.html", context_of(own_row(request, pk)))
 
     @login_required
-    @require_GET
+    @require_safe
     def pdf(request, pk):
         return pdf_response(own_row(request, pk))
 
@@ -208,7 +208,7 @@ estimate, estimate_pdf = _document_views(
 
 
 @login_required
-@require_GET
+@require_safe
 def superbill(request):
     patient = portal_patient(request, "billing.view_ledger")
     today = clock.local_now().date()

@@ -9,7 +9,7 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_POST, require_safe
 
 from apps.audit.services import access_log_write
 from apps.core import clock
@@ -83,7 +83,7 @@ from .services.plans import payment_plan_cancel, payment_plan_create, plan_cance
 from .throttles import quote_throttled
 
 
-@require_GET
+@require_safe
 def quote(request):
     """What will I pay? Public; the figures entered are used for the answer and not stored."""
     form = QuoteForm(request.GET or None)
@@ -100,7 +100,7 @@ def quote(request):
 
 
 @login_required
-@require_GET
+@require_safe
 def billing_home(request):
     permission_require(request.user, "billing.list_balances")
     context = {
@@ -126,7 +126,7 @@ def _ledger_patient(request, pk) -> Patient:
 
 
 @login_required
-@require_GET
+@require_safe
 def patient_ledger(request, pk):
     """One patient's account. Income figures only for the billing office; the front desk sees the class."""
     return _ledger_page(request, _ledger_patient(request, pk))
@@ -479,7 +479,7 @@ def _last_month() -> dt.date:
 
 
 @login_required
-@require_GET
+@require_safe
 def statement_pdf(request, pk):
     statement = get_object_or_404(Statement.objects.select_related("patient"), pk=pk)
     _ledger_patient(request, statement.patient_id)
@@ -487,7 +487,7 @@ def statement_pdf(request, pk):
 
 
 @login_required
-@require_GET
+@require_safe
 def estimate_pdf(request, pk):
     estimate = get_object_or_404(estimates_visible_to(user=request.user), pk=pk)
     _ledger_patient(request, estimate.patient_id)
@@ -495,7 +495,7 @@ def estimate_pdf(request, pk):
 
 
 @login_required
-@require_GET
+@require_safe
 def superbill(request, pk):
     patient = _ledger_patient(request, pk)
     permission_require(request.user, "billing.issue_superbill")
@@ -509,7 +509,7 @@ def superbill(request, pk):
 
 
 @login_required
-@require_GET
+@require_safe
 def receipt(request, pk):
     payment = get_object_or_404(Payment.objects.select_related("patient", "refund_of"), pk=pk)
     _ledger_patient(request, payment.patient_id)
@@ -520,7 +520,7 @@ def receipt(request, pk):
 
 
 @login_required
-@require_GET
+@require_safe
 def assessment_queue(request):
     permission_require(request.user, "billing.review_assessment")
     assessments = list(assessments_for_review())
@@ -558,7 +558,7 @@ def assessment_review(request, pk):
 
 
 @login_required
-@require_GET
+@require_safe
 def assessment_proof(request, pk):
     permission_require(request.user, "billing.review_assessment")
     assessment = get_object_or_404(SlidingScaleAssessment, pk=pk)
@@ -577,7 +577,7 @@ def assessment_proof(request, pk):
 
 @login_required
 @reads_from_replica
-@require_GET
+@require_safe
 def aging_report(request):
     permission_require(request.user, "billing.view_reports")
     form = AgingForm(request.GET)
@@ -589,7 +589,7 @@ def aging_report(request):
 
 @login_required
 @reads_from_replica
-@require_GET
+@require_safe
 def sliding_scale_report(request):
     form, report = _sliding_scale(request)
     return render(
@@ -602,7 +602,7 @@ def sliding_scale_report(request):
 
 @login_required
 @reads_from_replica
-@require_GET
+@require_safe
 def sliding_scale_report_csv(request):
     """The report's tables as CSV, from the same selector and filters as the page."""
     form, report = _sliding_scale(request)
@@ -643,7 +643,7 @@ def _scale_schedule_today():
 
 
 @login_required
-@require_GET
+@require_safe
 def configuration(request):
     permission_require(request.user, "billing.manage_config")
     schedule = _scale_schedule_today()
@@ -659,7 +659,7 @@ def configuration(request):
 
 
 @login_required
-@require_GET
+@require_safe
 def configuration_history(request):
     """Who changed which fee, guideline or class, and from what to what."""
     permission_require(request.user, "billing.manage_config")

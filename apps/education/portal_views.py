@@ -5,7 +5,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404
 from django.shortcuts import redirect, render
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from apps.core.errors import ApplicationError
 from apps.core.views import form_call
@@ -26,7 +26,7 @@ def _own_open(request, pk):
 
 
 @login_required
-@require_GET
+@require_safe
 def library(request):
     patient = portal_patient(request, PERM)
     return render(
@@ -73,6 +73,6 @@ def mark_done(request, pk):
 
 
 @login_required
-@require_GET
+@require_safe
 def item_file(request, pk):
     return pages.file_download(_own_open(request, pk).item)

@@ -4,7 +4,7 @@ progress and journal entries on one item, withdrawing it."""
 from django.contrib.auth.decorators import login_required
 from django.http import Http404
 from django.shortcuts import redirect, render
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from apps.core.errors import NotFound
 from apps.core.permissions import permission_require
@@ -23,7 +23,7 @@ def _item(pk):
 
 
 @login_required
-@require_GET
+@require_safe
 def library(request):
     permission_require(request.user, "education.view_library")
     context = {
@@ -94,7 +94,7 @@ def item_restore(request, pk):
 
 
 @login_required
-@require_GET
+@require_safe
 def item_file(request, pk):
     permission_require(request.user, "education.view_library")
     return pages.file_download(_item(pk))
@@ -122,7 +122,7 @@ def assign(request, patient_id):
 
 
 @login_required
-@require_GET
+@require_safe
 def assignment_detail(request, pk):
     """One shared item with the patient's progress and journal entries (each entry read is access-logged)."""
     assignment = pages.assignment_or_404(request, pk)

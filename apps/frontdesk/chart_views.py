@@ -6,7 +6,7 @@ chart_urls."""
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, JsonResponse
 from django.shortcuts import render
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_safe
 
 from apps.core import clock
 from apps.core.errors import NotFound
@@ -56,7 +56,7 @@ def _psychotherapy_panels(request, patient) -> dict:
 
 
 @login_required
-@require_GET
+@require_safe
 def patient_chart(request, patient_id):
     patient = _chart_patient(request, patient_id)
     context = {
@@ -73,7 +73,7 @@ def patient_chart(request, patient_id):
 
 
 @login_required
-@require_GET
+@require_safe
 def patient_chart_data(request, patient_id):
     """Measure and pain series as JSON for the chart script (psychotherapists only)."""
     patient = _chart_patient(request, patient_id)

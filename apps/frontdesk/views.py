@@ -3,7 +3,7 @@ member, finding a patient."""
 
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_safe
 
 from apps.core.models import ClinicSettings
 from apps.scheduling.selectors import location_chosen, locations_active
@@ -12,7 +12,7 @@ from .selectors import front_desk_day, therapist_day
 
 
 @login_required
-@require_GET
+@require_safe
 def home(request):
     user = request.user
     if user.is_patient and not user.is_clinic_staff:

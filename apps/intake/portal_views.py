@@ -4,7 +4,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404
 from django.shortcuts import redirect, render
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_http_methods, require_safe
 
 from apps.core.api_lookups import id_or_none
 from apps.core.errors import ApplicationError
@@ -17,7 +17,7 @@ from .models import DocumentVersion
 
 
 @login_required
-@require_GET
+@require_safe
 def packet(request):
     patient = portal_patient(request, "intake.sign")
     rows = [row for row in selectors.patient_documents(patient=patient) if row.asked]
@@ -78,7 +78,7 @@ def document_sign(request, document_id):
 
 
 @login_required
-@require_GET
+@require_safe
 def signature_detail(request, pk):
     patient = portal_patient(request, "intake.sign")
     signature = selectors.signature_get(pk=pk)

@@ -6,7 +6,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from apps.audit.services import access_log_write
 from apps.core.api_lookups import id_or_none
@@ -21,7 +21,7 @@ from .models import AnswerFlag, IntakeDocument
 
 
 @login_required
-@require_GET
+@require_safe
 def outstanding(request):
     permission_require(request.user, "intake.list_outstanding")
     patients = list(selectors.patients_with_outstanding())
@@ -47,7 +47,7 @@ def packet_send(request, patient_id):
 
 
 @login_required
-@require_GET
+@require_safe
 def signature_detail(request, pk):
     signature = selectors.signature_get(pk=pk)
     # A patient reads their own signed documents in the portal; this is the staff page.
@@ -65,7 +65,7 @@ def signature_detail(request, pk):
 
 
 @login_required
-@require_GET
+@require_safe
 def documents(request):
     permission_require(request.user, "intake.manage_documents")
     return render(request, "intake/documents.html", {"documents": selectors.documents_all()})

@@ -3,7 +3,7 @@ far (the moves, without the clinician's reasons)."""
 
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import render
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_safe
 
 from apps.patients.portal import portal_patient
 
@@ -11,7 +11,7 @@ from . import selectors
 
 
 @login_required
-@require_GET
+@require_safe
 def where_you_are(request):
     patient = portal_patient(request, "ladder.view_care_level")
     context = {

@@ -9,7 +9,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_safe
 
 from apps.core.errors import ApplicationError, NotFound
 from apps.core.links import next_or
@@ -56,7 +56,7 @@ def _report_form(request) -> ReportPeriodForm:
 
 
 @login_required
-@require_GET
+@require_safe
 @reads_from_replica
 def ladder_report(request):
     form = _report_form(request)
@@ -65,7 +65,7 @@ def ladder_report(request):
 
 
 @login_required
-@require_GET
+@require_safe
 @reads_from_replica
 def ladder_report_csv(request):
     form = _report_form(request)

@@ -2,7 +2,7 @@
 
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import render
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_http_methods, require_safe
 
 from apps.patients.portal import portal_patient
 
@@ -11,7 +11,7 @@ from .forms import NewThreadForm
 
 
 @login_required
-@require_GET
+@require_safe
 def thread_list(request):
     portal_patient(request, "messaging.use_portal_messages")
     return render(request, "messaging/portal/list.html", {"threads": selectors.threads_visible_to(user=request.user)})
@@ -41,7 +41,7 @@ def thread_detail(request, pk):
 
 
 @login_required
-@require_GET
+@require_safe
 def attachment(request, pk):
     portal_patient(request, "messaging.use_portal_messages")
     return pages.attachment_download(request, pk)

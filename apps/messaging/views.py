@@ -6,7 +6,7 @@ from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.http import urlencode
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_http_methods, require_safe
 
 from apps.core.api_lookups import id_or_none
 from apps.core.views import call_with_messages
@@ -26,7 +26,7 @@ def _require_inbox(request) -> None:
 
 
 @login_required
-@require_GET
+@require_safe
 def inbox(request):
     _require_inbox(request)
     unread_only = request.GET.get("unread") == "1"
@@ -97,7 +97,7 @@ def thread_close(request, pk):
 
 
 @login_required
-@require_GET
+@require_safe
 def attachment(request, pk):
     _require_inbox(request)
     return pages.attachment_download(request, pk)

@@ -8,7 +8,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import redirect, render
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_http_methods, require_safe
 
 from apps.core import clock, errors
 from apps.core.errors import ApplicationError
@@ -155,7 +155,7 @@ def _plan_page_context(request, opened) -> dict:
 
 
 @login_required
-@require_GET
+@require_safe
 def plan_detail(request, pk):
     try:
         opened = selectors.plan_open(user=request.user, plan_id=pk)

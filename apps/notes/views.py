@@ -6,7 +6,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import redirect, render
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from apps.core import clock, errors
 from apps.core.errors import ApplicationError, NotFound
@@ -37,7 +37,7 @@ def _own_session(request, appointment_id) -> Appointment:
 
 
 @login_required
-@require_GET
+@require_safe
 def unsigned_queue(request):
     if not request.user.has_perm("notes.view_unsigned_queue"):
         raise PermissionDenied

@@ -7,7 +7,7 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import redirect
 from django.utils.html import escape
 from django.views.decorators.csrf import csrf_exempt
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_POST, require_safe
 from twilio.request_validator import RequestValidator
 
 from apps.core.api_lookups import id_or_none
@@ -27,7 +27,7 @@ SCHEDULED_PREVIEW = 10  # scheduled messages shown under the history before "Sho
 
 
 @login_required
-@require_GET
+@require_safe
 def message_log(request):
     """What happened (sent, failed, cancelled) newest first, then what is scheduled, in its own section.
 

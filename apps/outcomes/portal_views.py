@@ -4,7 +4,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404
 from django.shortcuts import redirect, render
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from apps.core.errors import NotFound
 from apps.core.time_zones import zone_or_none
@@ -17,7 +17,7 @@ from .instruments import INSTRUMENTS
 
 
 @login_required
-@require_GET
+@require_safe
 def questionnaires(request):
     patient = portal_patient(request, "portal.use_portal")
     pending = [(a, INSTRUMENTS[a.instrument]) for a in selectors.assignments_pending(patient=patient)]

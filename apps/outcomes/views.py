@@ -3,7 +3,7 @@
 from django.contrib.auth.decorators import login_required
 from django.http import Http404
 from django.shortcuts import redirect, render
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_POST, require_safe
 
 from apps.core.errors import NotFound
 from apps.core.views import call_with_messages
@@ -36,7 +36,7 @@ def flag_review(request, pk):
 
 
 @login_required
-@require_GET
+@require_safe
 def journal_entry(request, pk):
     if not request.user.is_clinic_staff:
         raise Http404("No such journal entry.")

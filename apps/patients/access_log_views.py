@@ -6,7 +6,7 @@ from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import StreamingHttpResponse
 from django.utils import timezone
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_safe
 
 from apps.audit.selectors import access_log_list
 from apps.audit.services import access_log_write
@@ -35,7 +35,7 @@ CSV_HEADER = [
 
 
 @login_required
-@require_GET
+@require_safe
 def access_log(request):
     if not request.user.has_perm("audit.view_access_log"):
         raise PermissionDenied

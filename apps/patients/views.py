@@ -4,7 +4,7 @@ from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from apps.core.errors import ApplicationError, NotFound
 from apps.core.htmx import render_page
@@ -28,7 +28,7 @@ def _open_chart(request, pk):
 
 
 @login_required
-@require_GET
+@require_safe
 def patient_list(request):
     permission_require(request.user, "patients.list_patients")
     query = request.GET.get("q", "").strip()
@@ -67,7 +67,7 @@ def patient_create(request):
 
 
 @login_required
-@require_GET
+@require_safe
 def patient_detail(request, pk):
     patient = _open_chart(request, pk)
     context = {

@@ -6,7 +6,7 @@ import base64
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from apps.accounts import mfa
@@ -21,7 +21,7 @@ from .middleware import SESSION_KEY
 
 
 @login_required
-@require_GET
+@require_safe
 def dashboard(request):
     patient = portal_patient(request, "portal.use_portal")
     context = {
@@ -33,7 +33,7 @@ def dashboard(request):
 
 
 @login_required
-@require_GET
+@require_safe
 def contact(request):
     portal_patient(request, "portal.use_portal")
     return render(request, "portal/contact.html", {"clinic": ClinicSettings.load()})
@@ -60,7 +60,7 @@ def _settings_page(request, patient, *, contact_form=None, reminder_form=None, t
 
 
 @login_required
-@require_GET
+@require_safe
 def settings_page(request):
     return _settings_page(request, portal_patient(request, "portal.use_portal"))
 

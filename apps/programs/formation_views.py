@@ -5,7 +5,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404, redirect, render
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_safe
 
 from apps.core.errors import ApplicationError
 from apps.core.views import action_from_url, form_call
@@ -71,7 +71,7 @@ def program_formation(request, pk, action):
 
 
 @login_required
-@require_GET
+@require_safe
 def work_queue(request):
     if not request.user.has_perm("programs.work_stranded_queue"):
         raise PermissionDenied

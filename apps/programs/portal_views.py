@@ -6,7 +6,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_POST, require_safe
 
 from apps.core.errors import ApplicationError
 from apps.core.views import action_call, action_from_url, call_with_messages
@@ -30,7 +30,7 @@ def _own_enrollment(request, pk) -> Enrollment:
 
 
 @login_required
-@require_GET
+@require_safe
 def program_list(request):
     patient = portal_patient(request, "programs.enroll_self")
     enrollments = list(selectors.patient_enrollments(patient=patient))
@@ -51,7 +51,7 @@ def program_list(request):
 
 
 @login_required
-@require_GET
+@require_safe
 def program_detail(request, pk):
     patient = portal_patient(request, "programs.enroll_self")
     program = get_object_or_404(selectors.with_first_meeting(selectors.programs_visible_to(user=request.user)), pk=pk)

@@ -10,7 +10,7 @@ from django.contrib import messages
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_http_methods, require_safe
 
 from apps.core.errors import ApplicationError
 from apps.core.views import found_or_404
@@ -28,7 +28,7 @@ OFFER_ANSWERS = {
 }
 
 
-@require_GET
+@require_safe
 def lecture_list(request):
     return render(request, "programs/public/list.html", {"lectures": lecture_selectors.lectures_open()})
 
@@ -68,7 +68,7 @@ def registration_from_link(view):
     return wrapped
 
 
-@require_GET
+@require_safe
 @registration_from_link
 def registration_manage(request, token, enrollment):
     """The registration's own page: confirmation right after registering, and later the place to cancel."""

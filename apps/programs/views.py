@@ -6,7 +6,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404, redirect, render
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from apps.core.errors import ApplicationError
 from apps.core.permissions import permission_require
@@ -32,7 +32,7 @@ def _program(request, pk):
 
 
 @login_required
-@require_GET
+@require_safe
 def program_list(request):
     if not request.user.is_clinic_staff:
         raise PermissionDenied
@@ -70,7 +70,7 @@ def program_create(request):
 
 
 @login_required
-@require_GET
+@require_safe
 def program_detail(request, pk):
     program = _program(request, pk)
     permission_require(request.user, "programs.view_roster", program)

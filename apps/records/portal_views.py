@@ -3,7 +3,7 @@
 from django.contrib.auth.decorators import login_required
 from django.http import Http404
 from django.shortcuts import render
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_POST, require_safe
 
 from apps.core.models import ClinicSettings
 from apps.patients.portal import portal_patient
@@ -12,7 +12,7 @@ from .documents import FORMATS, record_download
 
 
 @login_required
-@require_GET
+@require_safe
 def records_home(request):
     portal_patient(request, "records.download_own")
     context = {"notes_released": ClinicSettings.load().records_release_session_notes}

@@ -7,7 +7,7 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import urlencode
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_POST, require_safe
 
 from apps.core.errors import NotFound
 from apps.core.permissions import permission_require
@@ -31,7 +31,7 @@ def _patient(request, patient_id, perm: str):
 
 
 @login_required
-@require_GET
+@require_safe
 def queue(request):
     permission_require(request.user, "referrals.view_queue")
     context = {"inbound": list(selectors.inbound_waiting()), "outbound": list(selectors.outbound_drafts())}
@@ -58,7 +58,7 @@ def inbound_new(request):
 
 
 @login_required
-@require_GET
+@require_safe
 def inbound_detail(request, pk):
     referral = _found(selectors.inbound_open, user=request.user, referral_id=pk)
     desk = request.user.has_perm("referrals.receive_inbound")
@@ -140,7 +140,7 @@ inbound_clearance = _inbound_action(services.clearance_record, "Clearance record
 
 
 @login_required
-@require_GET
+@require_safe
 def clearance_download(request, pk):
     """The file, always as a download (never rendered inline by the browser)."""
     clearance = _found(selectors.clearance_open, user=request.user, clearance_id=pk)
@@ -214,7 +214,7 @@ def outbound_new(request, patient_id):
 
 
 @login_required
-@require_GET
+@require_safe
 def outbound_detail(request, pk):
     referral = _found(selectors.outbound_open, user=request.user, referral_id=pk)
     releases = selectors.release_choices(patient=referral.patient)
@@ -245,7 +245,7 @@ outbound_close = _outbound_action(services.outbound_close, "Referral closed.")
 
 
 @login_required
-@require_GET
+@require_safe
 def outbound_letter(request, pk):
     referral = _found(selectors.outbound_open, user=request.user, referral_id=pk)
     response = HttpResponse(letter_pdf(referral), content_type="application/pdf")

@@ -11,7 +11,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import redirect, render
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_safe
 
 from apps.accounts.disciplines import Discipline, discipline_of
 from apps.accounts.services import therapist_profile_change
@@ -85,7 +85,7 @@ def _discipline_saved(request, form, therapist) -> bool:
 
 
 @login_required
-@require_GET
+@require_safe
 def availability_index(request):
     """Every therapist's hours and coming time off, for the front desk and admins; a therapist goes to their own."""
     if not request.user.has_perm("scheduling.add_availability"):

@@ -14,7 +14,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_POST, require_safe
 from icalendar import Calendar, Event
 
 from apps.core import clock
@@ -60,7 +60,7 @@ def calendar_ics(therapist, appointments) -> bytes:
 
 
 @never_cache
-@require_GET
+@require_safe
 def calendar_feed(request, token: str):
     """The subscription URL. A revoked or unknown token answers 404, the same either way."""
     feed = selectors.calendar_feed_by_token(token=token)
@@ -75,7 +75,7 @@ def calendar_feed(request, token: str):
 
 
 @login_required
-@require_GET
+@require_safe
 def calendar_feed_settings(request):
     if not request.user.has_perm("scheduling.own_schedule"):
         raise PermissionDenied

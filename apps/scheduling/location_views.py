@@ -7,7 +7,7 @@ location_hours_save, room_save), so both refuse the same things in the same word
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import get_object_or_404, redirect, render
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_safe
 
 from apps.core.errors import ApplicationError
 from apps.core.permissions import permission_require
@@ -30,7 +30,7 @@ def _saved(form, service, **args):
 
 
 @login_required
-@require_GET
+@require_safe
 def location_list(request):
     permission_require(request.user, VIEW)
     rows = Location.objects.prefetch_related("hours", "rooms")

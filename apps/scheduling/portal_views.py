@@ -4,7 +4,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404
 from django.shortcuts import redirect, render
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_safe
 
 from apps.core.errors import ApplicationError
 from apps.core.models import ClinicSettings
@@ -14,7 +14,7 @@ from . import selectors, services
 
 
 @login_required
-@require_GET
+@require_safe
 def session_list(request):
     patient = portal_patient(request, "scheduling.use_portal_sessions")
     clinic = ClinicSettings.load()

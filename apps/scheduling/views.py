@@ -11,7 +11,7 @@ from django.template.defaultfilters import pluralize
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_POST, require_safe
 
 from apps.core import clock
 from apps.core.api_lookups import id_or_none
@@ -84,7 +84,7 @@ CALENDAR_VIEWS = {
 
 
 @login_required
-@require_GET
+@require_safe
 def calendar(request):
     """Week, day or list view of every therapist and room (a therapist's own, for therapists), filterable.
 
@@ -153,7 +153,7 @@ def _range_param(request, name: str, zone: ZoneInfo) -> dt.datetime:
 
 
 @login_required
-@require_GET
+@require_safe
 def calendar_events(request):
     """FullCalendar's JSON events source: sessions and time off in [start, end), a constant number of queries."""
     permission_require(request.user, "scheduling.view_calendar")
@@ -375,7 +375,7 @@ def _warn(request, *warnings) -> None:
 
 
 @login_required
-@require_GET
+@require_safe
 def appointment_detail(request, pk):
     permission_require(request.user, "scheduling.view_calendar")
     appointment = selectors.appointment_open(user=request.user, appointment_id=pk)
@@ -557,7 +557,7 @@ def appointment_reschedule(request, pk):
 
 
 @login_required
-@require_GET
+@require_safe
 def my_day(request):
     """A therapist's sessions today (or ?date=) with their check-in state and a link to each session's note."""
     permission_require(request.user, "scheduling.own_schedule")

@@ -9,7 +9,7 @@ from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_http_methods, require_safe
 
 from apps.core import clock
 from apps.core.errors import ApplicationError
@@ -56,7 +56,7 @@ def _offer_or_refusal(request, make):
 
 
 @login_required
-@require_GET
+@require_safe
 def therapist_list(request):
     patient = portal_patient(request, "selfbooking.use")
     clinic_on = ClinicSettings.load().self_booking_enabled
@@ -94,7 +94,7 @@ def _bookable_therapist(therapist_id):
 
 
 @login_required
-@require_GET
+@require_safe
 def first_session_week(request, therapist_id):
     portal_patient(request, "selfbooking.use")
     therapist = _bookable_therapist(therapist_id)
@@ -173,7 +173,7 @@ def _own_session(request, pk):
 
 
 @login_required
-@require_GET
+@require_safe
 def move_week(request, pk):
     appointment = _own_session(request, pk)
     week = (_week(request) if "week" in request.GET else None) or selectors.monday_of(appointment.local_start.date())
