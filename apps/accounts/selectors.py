@@ -1,7 +1,7 @@
 """Reads of accounts beyond a plain get."""
 
 from django.db import connection
-from django.db.models import Exists, OuterRef, Prefetch, QuerySet
+from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 
 from apps.core import clock
 
@@ -53,6 +53,22 @@ def supervised_under(*, therapist: User) -> set[int]:
     with connection.cursor() as cursor:
         cursor.execute(_SUPERVISED_UNDER, [therapist.pk])
         return {row[0] for row in cursor.fetchall()}
+
+
+def supervisees_practising(*, supervisor: User) -> QuerySet[User]:
+    """The therapists whose profile names `supervisor` and who practise, by name: active accounts, and people invited
+    whose link still works (accepting it makes them active, with nobody asked again). These are who the supervisor
+    co-signs for and who keep them an active, licensed therapist of their discipline. A supervisee who left (or is
+    no longer a therapist) keeps the link as history only: coming back checks it again
+    (services.staff_reactivation_refusal)."""
+    live_invitation = Invitation.objects.filter(
+        user=OuterRef("pk"), accepted_at=None, revoked_at=None, expires_at__gt=clock.now()
+    )
+    return (
+        User.objects.filter(therapist_profile__supervisor=supervisor, groups__name=Role.THERAPIST)
+        .filter(Q(is_active=True) | Exists(live_invitation))
+        .order_by("last_name", "first_name", "pk")
+    )
 
 
 def therapists_of(*, discipline: str) -> QuerySet[User]:

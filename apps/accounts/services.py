@@ -35,6 +35,7 @@ from .selectors import (
     invitation_live,
     other_active_admins,
     supervised_under,
+    supervisees_practising,
     upcoming_sessions_outside,
 )
 
@@ -101,12 +102,35 @@ def _clinic_left_without(*, user: User, losing_admin: bool, losing_therapist: bo
             f"therapist or cancel them before {doing}."
         )
     # A supervisor co-signs their therapists' notes, and only an active therapist can (therapist_supervision_check).
-    if losing_therapist and (supervised := _supervisees(user)):
-        return (
-            f"{_name(user)} supervises {supervised} therapist{'s' if supervised != 1 else ''}: name them another "
-            f"supervisor first, before {doing}."
-        )
+    # A supervisee who left does not hold them: coming back checks the supervisor again (staff_reactivation_refusal).
+    if losing_therapist and (supervising := _supervising(user)):
+        return f"{_name(user)} {supervising}: name them another supervisor first, before {doing}."
     return ""
+
+
+def staff_reactivation_refusal(*, user: User) -> str:
+    """Why `user` cannot be reactivated now, "" when they can: what the staff page asks before offering it, and what
+    reactivating checks under its lock. A therapist comes back to the supervisor their profile names only if that
+    supervisor can still supervise them (the supervisor may have left meanwhile, free to since nobody practising
+    was theirs): otherwise they are chosen another first, on their clinical profile."""
+    if not user.has_role(Role.THERAPIST):
+        return ""
+    return _supervision_to_come_back_to(user=user, doing="reactivating them")
+
+
+def _supervision_to_come_back_to(*, user: User, doing: str) -> str:
+    """Why `user` cannot take up practice again (reactivated, invited again, given the therapist role back) under the
+    supervisor their profile names, "" when they can: the rule therapist_supervision_check keeps for a supervisor
+    being named, asked of the one named already. Read under the staff-changes lock, so a supervisor leaving at the
+    same moment is counted before or after, never missed."""
+    profile = TherapistProfile.objects.filter(user=user, supervisor__isnull=False).select_related("supervisor").first()
+    if profile is None:
+        return ""
+    wrong, _, _ = _supervisor_unfit(therapist=user, supervisor=profile.supervisor, discipline=profile.discipline)
+    if not wrong:
+        return ""
+    which = "an active supervisor" if profile.is_prelicensed else "an active supervisor, or none,"
+    return f"Choose {_name(user)} {which} on their clinical profile before {doing}: {wrong}."
 
 
 def staff_deactivation_refusal(*, actor: User, user: User) -> str:
@@ -121,7 +145,8 @@ def staff_deactivation_refusal(*, actor: User, user: User) -> str:
 def staff_roles_change(*, actor: User, user: User, roles: list[str]) -> User:
     """Give a staff member the staff roles chosen (a patient role they hold stays). At least one staff role is
     needed (deactivating is how someone leaves); the last active admin keeps theirs, and a therapist keeps theirs
-    while sessions are booked with them or they supervise therapists."""
+    while sessions are booked with them or they supervise therapists, and someone practising given the therapist
+    role back has a supervisor who can supervise them (staff_reactivation_refusal says why)."""
     chosen = set(roles)
     if not chosen or not chosen <= STAFF_ROLES:
         raise Unprocessable("Choose one or more staff roles.", fields={"roles": ["Choose one or more."]})
@@ -133,6 +158,11 @@ def staff_roles_change(*, actor: User, user: User, roles: list[str]) -> User:
         losing_therapist=Role.THERAPIST not in chosen,
         doing="taking that role away",
     )
+    # Someone not practising (deactivated) is asked when they come back instead: a therapist again by then, they have
+    # the clinical profile on their page to choose a supervisor on, which a non-therapist has not.
+    back = Role.THERAPIST in chosen and Role.THERAPIST not in user.roles and _practising(user)
+    if back and (refusal := _supervision_to_come_back_to(user=user, doing="giving them the therapist role")):
+        raise Conflict(refusal)
     kept = {Role.PATIENT} & user.roles
     return user_roles_set(actor=actor, user=user, roles=sorted(chosen | kept))
 
@@ -163,14 +193,24 @@ def staff_deactivate(*, actor: User, user: User) -> User:
     return user
 
 
+def _practising(user: User) -> bool:
+    """Active, or invited with a link that still works (accepting it makes them active)."""
+    return user.is_active or (user.invitation_pending and invitation_live(user=user))
+
+
 @transaction.atomic
 def staff_reactivate(*, actor: User, user: User) -> User:
-    """Someone comes back: they sign in with their password and authenticator as before."""
+    """Someone comes back: they sign in with their password and authenticator as before. A therapist comes back to a
+    supervisor who can still supervise them, or is refused (staff_reactivation_refusal)."""
+    # Their supervisor leaving at the same moment counts them after this, or this sees them gone.
+    _staff_changes_one_at_a_time()
     user = User.objects.select_for_update().get(pk=user.pk)
     if user.is_active:
         raise InvalidTransition(f"{user.full_name} is already active.")
     if user.invitation_pending:
         raise Conflict(f"{user.full_name} never accepted their invitation: send them a new one instead.")
+    if refusal := staff_reactivation_refusal(user=user):
+        raise Conflict(refusal)
     user.is_active = True
     user.save(update_fields=["is_active"])
     access_log_write(actor=actor, action="staff_reactivate", subject=user)
@@ -179,9 +219,15 @@ def staff_reactivate(*, actor: User, user: User) -> User:
 
 @transaction.atomic
 def staff_reinvite(*, actor: User, user: User) -> Invitation:
-    """A new invitation link for someone who has not accepted theirs (the old link stops working)."""
+    """A new invitation link for someone who has not accepted theirs (the old link stops working). A therapist is
+    invited again only to a supervisor who can still supervise them, as when reactivated."""
+    _staff_changes_one_at_a_time()
     if not user.invitation_pending:
         raise InvalidTransition(f"{user.full_name} has accepted their invitation already.")
+    if user.has_role(Role.THERAPIST) and (
+        refusal := _supervision_to_come_back_to(user=user, doing="inviting them again")
+    ):
+        raise Conflict(refusal)
     role = min(user.roles & STAFF_ROLES)
     access_log_write(actor=actor, action="staff_reinvite", subject=user, detail={"role": role})
     return invitation_send(actor=actor, email=user.email, role=role, user=user)
@@ -575,10 +621,9 @@ def therapist_supervision_check(
     supervises (co-signs the notes, reads the signed plans) is another active, licensed therapist of the same
     `discipline` (the one the therapist has, or is given in the same change), and not one the therapist supervises,
     directly or through a chain of supervisors. A therapist who supervises others stays licensed."""
-    if is_prelicensed and (supervised := _supervisees(therapist)):
+    if is_prelicensed and (supervising := _supervising(therapist)):
         raise Unprocessable(
-            f"{_name(therapist)} supervises {supervised} therapist{'s' if supervised != 1 else ''}, and a supervisor "
-            "is licensed: name them another supervisor first.",
+            f"{_name(therapist)} {supervising}, and a supervisor is licensed: name them another supervisor first.",
             fields={"is_prelicensed": ["They supervise other therapists."]},
         )
     if is_prelicensed and supervisor is None:
@@ -587,36 +632,62 @@ def therapist_supervision_check(
         )
     if supervisor is None:
         return
+    wrong, instead, note = _supervisor_unfit(therapist=therapist, supervisor=supervisor, discipline=discipline)
+    if wrong:
+        raise Unprocessable(f"{wrong}{': ' + instead if instead else ''}.", fields={"supervisor": [note]})
+
+
+def _supervisor_unfit(*, therapist: User, supervisor: User, discipline: str) -> tuple[str, str, str]:
+    """Why `supervisor` cannot supervise `therapist` in `discipline`, what to do instead, and the note for the form's
+    supervisor field; ("", "", "") when they can. The one rule for a supervisor, whether being named
+    (therapist_supervision_check) or named already and asked again as the therapist comes back
+    (_supervision_to_come_back_to)."""
     # Read again, not taken from the caller: under the staff-changes lock this is what a change that came first made
     # of them (licence, discipline, roles, still active).
     supervisor = User.objects.select_related("therapist_profile").get(pk=supervisor.pk)
-    supervisor_profile = getattr(supervisor, "therapist_profile", None)
-    if (
-        supervisor.pk == therapist.pk
-        or not supervisor.is_active
-        or not supervisor.has_role(Role.THERAPIST)
-        or (supervisor_profile is not None and supervisor_profile.is_prelicensed)
-    ):
-        raise Unprocessable(
-            f"{_name(supervisor)} cannot supervise: choose another active, licensed therapist.",
-            fields={"supervisor": ["Not a therapist who can supervise."]},
+    if reason := _cannot_supervise_anyone(supervisor, therapist=therapist):
+        return (
+            f"{_name(supervisor)} cannot supervise ({reason})",
+            "choose another active, licensed therapist",
+            "Not a therapist who can supervise.",
         )
     if (theirs := discipline_of(supervisor)) != discipline:
-        raise Unprocessable(
-            f"{_name(supervisor)} is a {Discipline(theirs).label.lower()} provider: a supervisor is of the same "
-            f"discipline as the therapist they supervise ({Discipline(discipline).label.lower()}).",
-            fields={"supervisor": ["Not of the same discipline."]},
+        return (
+            f"{_name(supervisor)} is a {Discipline(theirs).label.lower()} provider, and a supervisor is of the same "
+            f"discipline as the therapist they supervise ({Discipline(discipline).label.lower()})",
+            "",
+            "Not of the same discipline.",
         )
     if supervisor.pk in supervised_under(therapist=therapist):
-        raise Unprocessable(
-            f"{_name(supervisor)} is supervised by {_name(therapist)}, directly or through their supervisors: "
-            "choose a supervisor from outside their supervision.",
-            fields={"supervisor": ["Supervised by this therapist."]},
+        return (
+            f"{_name(supervisor)} is supervised by {_name(therapist)}, directly or through their supervisors",
+            "choose a supervisor from outside their supervision",
+            "Supervised by this therapist.",
         )
+    return "", "", ""
 
 
-def _supervisees(therapist: User) -> int:
-    return TherapistProfile.objects.filter(supervisor=therapist).count()
+def _cannot_supervise_anyone(supervisor: User, *, therapist: User) -> str:
+    profile = getattr(supervisor, "therapist_profile", None)
+    if supervisor.pk == therapist.pk:
+        return "they would supervise themselves"
+    if not supervisor.is_active:
+        return "they are not active"
+    if not supervisor.has_role(Role.THERAPIST):
+        return "they are not a therapist"
+    if profile is not None and profile.is_prelicensed:
+        return "they are pre-licensed"
+    return ""
+
+
+def _supervising(therapist: User) -> str:
+    """ "supervises 2 therapists (Ann Lee and Bo Ray)", those practising under `therapist`
+    (selectors.supervisees_practising), or "" when nobody is."""
+    names = [_name(supervisee) for supervisee in supervisees_practising(supervisor=therapist)]
+    if not names:
+        return ""
+    listed = names[0] if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]}"
+    return f"supervises {len(names)} therapist{'s' if len(names) != 1 else ''} ({listed})"
 
 
 def _name(user: User) -> str:
@@ -641,10 +712,9 @@ def therapist_discipline_check(*, therapist: User, discipline: str) -> None:
     for blocker in extensions.discipline_change_blockers:
         if refusal := blocker(therapist=therapist, discipline=discipline):
             raise Conflict(refusal, fields={"discipline": ["Notes already written keep it."]})
-    if supervised := _supervisees(therapist):
+    if supervising := _supervising(therapist):
         raise Conflict(
-            f"{_name(therapist)} supervises {supervised} therapist{'s' if supervised != 1 else ''} of their "
-            "discipline: name them another supervisor before changing it.",
+            f"{_name(therapist)} {supervising} of their discipline: name them another supervisor before changing it.",
             fields={"discipline": ["They supervise therapists of this discipline."]},
         )
 

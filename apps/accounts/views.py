@@ -194,6 +194,9 @@ def _staff_page(request, user: User, *, form=None, details=None, profile=None, s
         "deactivation_refusal": services.staff_deactivation_refusal(actor=request.user, user=user)
         if user.is_active or user.invitation_pending
         else "",
+        "reactivation_refusal": ""
+        if user.is_active or user.invitation_pending
+        else services.staff_reactivation_refusal(user=user),
     }
     return render(request, "accounts/staff_detail.html", context, status=status)
 
