@@ -217,17 +217,35 @@ def superbill(request):
         messages.error(request, "Choose a valid period for the superbill.")
         return redirect("portal:billing:home")
     start, end = form.cleaned_data["start"], form.cleaned_data["end"]
-    return superbill_response(request, patient=patient, start=start, end=end, base="portal/base.html")
+    return superbill_response(
+        request, patient=patient, start=start, end=end, refused=lambda exc: _superbill_refused(request, exc)
+    )
 
 
-def superbill_response(request, *, patient, start: dt.date, end: dt.date, base: str):
-    """The superbill PDF, or a 422 page saying what is missing (a confirmed diagnosis) when it cannot be issued."""
+def _superbill_refused(request, exc: ApplicationError):
+    """Why the patient's superbill cannot be issued, for the patient. A missing diagnosis is the clinic's to record
+    and the refusal's own message names a step on a staff page, so the page says what is missing and whom to ask."""
+    if not isinstance(exc, superbill_selectors.DiagnosisMissing):
+        return document_refused(
+            request, exc, base="portal/base.html", back_url=reverse("portal:billing:home"), back_label="Back to billing"
+        )
+    context = {"can_message": request.user.has_perm("messaging.use_portal_messages")}
+    return render(request, "billing/portal/superbill_not_ready.html", context, status=exc.status)
+
+
+def document_refused(request, exc: ApplicationError, *, base: str, back_url: str, back_label: str):
+    """The page saying why a document cannot be issued, in the refusal's own words, with the way back."""
+    context = {"message": exc.message, "base": base, "back_url": back_url, "back_label": back_label}
+    return render(request, "billing/document_refused.html", context, status=exc.status)
+
+
+def superbill_response(request, *, patient, start: dt.date, end: dt.date, refused):
+    """The superbill PDF, or `refused(exc)` when it cannot be issued (a 422 for a missing confirmed diagnosis):
+    the page each audience reads the reason on."""
     try:
         context = superbill_selectors.superbill(patient=patient, start=start, end=end)
     except ApplicationError as exc:
-        return render(
-            request, "billing/document_refused.html", {"message": exc.message, "base": base}, status=exc.status
-        )
+        return refused(exc)
     return documents.pdf_response(
         "billing/pdf/superbill.html", context, filename=f"superbill-{start:%Y%m%d}-{end:%Y%m%d}.pdf"
     )

@@ -2,12 +2,14 @@
 
 import csv
 import datetime as dt
+from functools import partial
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST, require_safe
 
@@ -54,7 +56,7 @@ from .models import (
     SlidingScaleAssessment,
     Statement,
 )
-from .portal_views import estimate_pdf_response, statement_pdf_response, superbill_response
+from .portal_views import document_refused, estimate_pdf_response, statement_pdf_response, superbill_response
 from .selectors import configuration as configuration_selectors
 from .selectors import reports
 from .selectors.assessments import assessment_incomes_shown, assessments_for_review
@@ -503,8 +505,15 @@ def superbill(request, pk):
     if not form.is_valid():
         messages.error(request, "Choose a valid period for the superbill.")
         return redirect("billing:patient_ledger", pk=patient.pk)
+    refused = partial(
+        document_refused,
+        request,
+        base="staff_base.html",
+        back_url=reverse("billing:patient_ledger", args=[patient.pk]),
+        back_label="Back to the account",
+    )
     return superbill_response(
-        request, patient=patient, start=form.cleaned_data["start"], end=form.cleaned_data["end"], base="staff_base.html"
+        request, patient=patient, start=form.cleaned_data["start"], end=form.cleaned_data["end"], refused=refused
     )
 
 

@@ -29,7 +29,8 @@ def session_list(request):
 
 @login_required
 def session_cancel(request, pk):
-    """Confirm, then cancel. Inside the window the page says plainly that it is a late cancellation with a fee; a
+    """Confirm, then cancel. Inside the window the page says plainly that it is a late cancellation and what it
+    costs (the fee it will charge, or the package session it uses, as the cancellation's preview prices it); a
     session the patient may not cancel (already begun, no longer booked) says why, before and after asking, by the
     check cancelling makes."""
     patient = portal_patient(request, "scheduling.use_portal_sessions")
@@ -47,7 +48,9 @@ def session_cancel(request, pk):
             else:
                 messages.success(request, "Session cancelled. No fee applies.")
             return redirect("portal:sessions:list")
-        context["late"] = services.cancellation_preview(appointment=appointment, actor=request.user).is_late
+        # The fee stated is the preview's, priced by the rule the late-cancel charge itself posts by.
+        preview = services.cancellation_preview(appointment=appointment, actor=request.user)
+        context["outcome"], context["late"] = preview.outcomes[0], preview.is_late
     except ApplicationError as exc:
         context["refusal"] = exc.message
         return render(request, "scheduling/portal/cancel.html", context, status=exc.status)

@@ -78,7 +78,7 @@ def _week_page(request, offer, *, title: str, confirm_url: str, back_url: str):
         "title": title,
         "offer": offer,
         "days": days,
-        "places_named": selectors.places_named(days),
+        "places_named": selectors.places_named(days, moving=offer.moving),
         "confirm_url": confirm_url,
         "back_url": back_url,
         "week_end": week + dt.timedelta(days=6),

@@ -203,8 +203,11 @@ def slots_by_day(slots: list[Slot]) -> list[OfferDay]:
     return [OfferDay(day, day_slots) for day, day_slots in sorted(days.items())]
 
 
-def places_named(days: list[OfferDay]) -> bool:
+def places_named(days: list[OfferDay], *, moving: Appointment | None = None) -> bool:
     """Whether the week page names where each day's times are: when they are at more than one office, or at one
-    that is not the clinic's main office (a patient has to know where to go)."""
+    that is not the clinic's main office (a patient has to know where to go). Never for a video session being
+    moved: it stays by video, so there is no office to go to (its times still keep its office's clock)."""
+    if moving is not None and moving.is_telehealth:
+        return False
     places = {place.pk: place for day in days for place in day.places}
     return len(places) > 1 or any(not place.is_main for place in places.values())

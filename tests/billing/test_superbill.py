@@ -116,9 +116,29 @@ def test_a_superbill_without_a_confirmed_diagnosis_is_refused_naming_what_is_mis
     params = {"start": "2026-02-01", "end": "2026-02-28"}
     portal = login(personas.patient_user).get("/portal/billing/superbill/", params)
     staff = login(personas.billing).get(f"/billing/patients/{personas.patient.pk}/superbill/", params)
-    for response in (portal, staff):
-        assert response.status_code == 422
-        assert "confirmed ICD-10 diagnosis" in response.content.decode()
+    assert (portal.status_code, staff.status_code) == (422, 422)
+    assert "the clinic has not yet recorded the diagnosis" in portal.content.decode()
+    assert "confirmed ICD-10 diagnosis" in staff.content.decode()
+
+
+def test_the_patient_is_told_in_their_own_words_and_led_back_while_staff_keep_theirs(personas, fee_config, login):
+    """Proposed diagnoses waiting for billing staff: a step the patient cannot take, so the portal does not name
+    it; it says what is missing, whom to ask and how, and leads back to the billing page."""
+    with time_machine.travel("2026-02-20 12:00:00-05:00", tick=False):
+        _charge(personas.patient, fee_config["90834"], days_ago=3)
+    diagnoses_propose_from_intake(patient=personas.patient, diagnosis_text="F45.41 Pain disorder")
+    params = {"start": "2026-01-01", "end": "2026-12-31"}
+
+    portal = login(personas.patient_user).get("/portal/billing/superbill/", params).content.decode()
+    staff = login(personas.billing).get(f"/billing/patients/{personas.patient.pk}/superbill/", params)
+
+    assert "this patient" not in portal and "billing page" not in portal and "Confirm the diagnoses" not in portal
+    assert "the clinic has not yet recorded the diagnosis your superbill needs" in portal
+    assert 'href="/portal/messages/new/"' in portal
+    assert 'href="/portal/billing/">Back to billing</a>' in portal
+    staff_page = staff.content.decode()
+    assert "Confirm the diagnoses proposed from the intake note on the patient&#x27;s billing page." in staff_page
+    assert f'href="/billing/patients/{personas.patient.pk}/"' in staff_page
 
 
 def test_proposed_diagnoses_do_not_count_until_staff_confirm_them(personas, fee_config, login):

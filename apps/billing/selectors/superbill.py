@@ -112,6 +112,11 @@ def _facility(location) -> dict | None:
     return {"name": location.name, "address": ", ".join(location.address_lines)}
 
 
+class DiagnosisMissing(Unprocessable):
+    """A superbill refused for want of a confirmed diagnosis. The message tells billing staff what to do on the
+    patient's billing page; the portal tells the patient in its own words, as the step is the clinic's."""
+
+
 def superbill(*, patient, start: dt.date, end: dt.date) -> dict:
     """What a superbill shows an insurer: per line the date of service (the session's date where it was held), the
     place of service and service facility (its location), modifier, diagnosis pointers, the rendering provider
@@ -121,7 +126,7 @@ def superbill(*, patient, start: dt.date, end: dt.date) -> dict:
     diagnoses = [{"pointer": d.pointer, "code": d.code} for d in held if d.status == "confirmed" and d.pointer]
     if not diagnoses:
         waiting = any(d.status == "proposed" for d in held)
-        raise Unprocessable(
+        raise DiagnosisMissing(
             "A superbill needs at least one confirmed ICD-10 diagnosis code, and this patient has none. "
             + (
                 "Confirm the diagnoses proposed from the intake note on the patient's billing page."
