@@ -8,6 +8,7 @@ from django.views.decorators.http import require_safe
 
 from apps.core.errors import ApplicationError
 from apps.core.models import ClinicSettings
+from apps.core.money import money_text
 from apps.patients.portal import portal_patient
 
 from . import selectors, services
@@ -39,19 +40,29 @@ def session_cancel(request, pk):
         raise Http404("No such session.")
     context = {"appointment": appointment, "window_hours": ClinicSettings.load().cancellation_window_hours}
     try:
+        # The fee stated is the preview's, priced by the rule the late-cancel charge itself posts by; after
+        # cancelling, the message says what the preview stated.
+        preview = services.cancellation_preview(appointment=appointment, actor=request.user)
         if request.method == "POST":
             cancelled = services.appointment_cancel(
                 appointment=appointment, actor=request.user, reason=request.POST.get("reason", "")[:300]
             )
             if cancelled.status == "late_cancelled":
-                messages.warning(request, "Session cancelled. As a late cancellation, the policy fee applies.")
+                messages.warning(request, _late_cancelled_message(preview.outcomes[0].fee))
             else:
                 messages.success(request, "Session cancelled. No fee applies.")
             return redirect("portal:sessions:list")
-        # The fee stated is the preview's, priced by the rule the late-cancel charge itself posts by.
-        preview = services.cancellation_preview(appointment=appointment, actor=request.user)
         context["outcome"], context["late"] = preview.outcomes[0], preview.is_late
     except ApplicationError as exc:
         context["refusal"] = exc.message
         return render(request, "scheduling/portal/cancel.html", context, status=exc.status)
     return render(request, "scheduling/portal/cancel.html", context)
+
+
+def _late_cancelled_message(fee) -> str:
+    """What the late cancellation cost, in the confirmation's words: a package session, a fee, or nothing."""
+    if fee is not None and fee.package_session:
+        return "Session cancelled. As a late cancellation, one session of your package was used for it."
+    if fee is not None and fee.fee:
+        return f"Session cancelled. As a late cancellation, a fee of {money_text(fee.fee)} was charged to your account."
+    return "Session cancelled. It was a late cancellation, but the clinic has no fee set for it, so none was charged."

@@ -38,10 +38,11 @@ def test_the_portal_late_cancel_confirmation_states_the_fee_the_cancellation_the
     shown = _fee_shown(page)
     assert "Cancel and accept the fee" in page
 
-    client.post(_portal_cancel_url(inside_window), {"reason": "Flu"})
+    after = client.post(_portal_cancel_url(inside_window), {"reason": "Flu"}, follow=True).content.decode()
 
     charge = Charge.objects.get(appointment=inside_window, kind="late_cancel")
     assert shown == charge.amount == Decimal("40.00")  # class C: 40% of the $100 policy fee
+    assert "a fee of $40.00 was charged to your account" in after
     assert Appointment.objects.get(pk=inside_window.pk).status == "late_cancelled"
 
 
@@ -62,8 +63,9 @@ def test_a_late_cancel_a_package_covers_says_a_package_session_is_used_not_a_fee
 
     assert "This is a late cancellation" in page and "one session of your package is used" in page
     assert "late-cancellation fee of" not in page and "accept the fee" not in page
-    client.post(_portal_cancel_url(inside_window))
+    after = client.post(_portal_cancel_url(inside_window), follow=True).content.decode()
     assert Charge.objects.get(appointment=inside_window).amount == Decimal("0.00")
+    assert "one session of your package was used for it" in after and "was charged" not in after
 
 
 def test_a_late_cancel_with_no_fee_set_says_none_will_be_charged(clinic, inside_window, login):
