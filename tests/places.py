@@ -18,3 +18,16 @@ def pacific_office() -> Location:
 
 def pacific_room(location: Location):
     return RoomFactory(name="Sequoia", location=location)
+
+
+def sao_paulo_office() -> Location:
+    """An office whose zone has no lettered abbreviation: Python calls its clock "-03"."""
+    return Location.objects.create(
+        name="Paulista office",
+        address_line1="Avenida Paulista 1000",
+        city="São Paulo",
+        state="SP",
+        postal_code="01310-100",
+        time_zone="America/Sao_Paulo",
+        place_of_service="22",
+    )

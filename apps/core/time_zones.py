@@ -11,7 +11,6 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.utils import dateformat, timezone
 
-from apps.core import clock
 from apps.core.when import clock_text
 
 
@@ -109,15 +108,16 @@ def when_text(
     always_zone: bool = False,
 ) -> str:
     """`moment` as a reader should see a session's time: wall-clock time in `zone` (the session's location's),
-    naming the zone when it is not the clinic's (or `always_zone`), and "(1:00 PM your time)" when the reader's
-    clock reads another time (with their weekday too when the date differs there).
+    naming the zone in words when it is not the clinic's (or `always_zone`): "10:00 AM Los Angeles time", and
+    "(1:00 PM your time)" when the reader's clock reads another time (with their weekday too when the date differs
+    there).
 
     Every message and portal page says a session's time with this, so they never disagree."""
     local = timezone.localtime(moment, zone)
     text = f"{dateformat.format(local, day_format)} at " if day_format else ""
     text += clock_text(local)
     if always_zone or zone.key != settings.TIME_ZONE:
-        text += f" {dateformat.format(local, 'T')}"
+        text += f" {zone_time(zone)}"
     theirs = timezone.localtime(moment, reader_zone) if reader_zone is not None else local
     # Compared by what the clocks read, not by name: a reader on another name for the same clock ("US/Eastern") or
     # on a zone that reads the same at that moment is not told the time twice.
@@ -127,15 +127,16 @@ def when_text(
     return text
 
 
-def zone_abbreviation(zone: ZoneInfo, day: dt.date) -> str:
-    """What the zone is called on `day` (PST or PDT), read at noon there, clear of the night its clocks change."""
-    return dateformat.format(clock.in_zone(clock.local_datetime(day, dt.time(12), zone), zone), "T")
-
-
 def zone_place(zone: ZoneInfo) -> str:
-    """The place a zone is named after ("Los Angeles"): how a page names the clock of a span that may cross a change
-    between summer and winter time, where one abbreviation would be wrong for part of it."""
+    """The place a zone is named after ("Los Angeles"): how pages and messages name a clock ("as in Los Angeles"), right
+    in summer and winter alike, where one abbreviation would be wrong for part of a span."""
     return zone.key.rsplit("/", 1)[-1].replace("_", " ")
+
+
+def zone_time(zone: ZoneInfo) -> str:
+    """A clock named in words after its place, said after a time on it ("3:00 PM Sao Paulo time"). Never the zone's
+    abbreviation: for many zones that is only an offset ("-03", "+0530"), and it changes with the season."""
+    return f"{zone_place(zone)} time"
 
 
 def zone_or_none(name: str) -> ZoneInfo | None:

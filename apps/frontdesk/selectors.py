@@ -12,7 +12,6 @@ from django.utils import timezone
 from apps.accounts.rules import is_psychotherapist
 from apps.billing.selectors.ledger import with_patient_balance
 from apps.core import clock
-from apps.core.time_zones import zone_abbreviation
 from apps.intake.selectors import patients_with_open_answer_flags, with_forms_outstanding
 from apps.messaging.selectors import unread_threads_for
 from apps.notes.plan_selectors import plan_review_due
@@ -53,10 +52,6 @@ class FrontDeskDay:
     slot_waitlist: dict
     failed_messages: FailedMessages
     answers_without_clinician: list[Patient]
-
-    @property
-    def zone_abbreviation(self) -> str:
-        return zone_abbreviation(self.zone, self.today)
 
 
 def front_desk_day(*, user, location: Location | None = None) -> FrontDeskDay:

@@ -12,6 +12,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from apps.core import clock
+from apps.core.time_zones import zone_time
 from apps.core.when import clock_span_text
 
 from .models import BLOCKING_STATUSES, TIME_OFF_REACH, Appointment, Location, TimeOff, Weekday, WorkingHours
@@ -36,15 +37,15 @@ class Collision:
         }
 
     def describe(self) -> str:
-        """In the other session's own local time, naming its location when it is another one (a therapist is in
-        one place at a time). Never whose session it is: a patient booking online may read it; the API's answer
-        carries the session's id beside it."""
+        """In the other session's own local time (its zone in words when not the clinic's: "Sao Paulo time"), naming
+        its location when it is another one (a therapist is in one place at a time). Never whose session it is: a
+        patient booking online may read it; the API's answer carries the session's id beside it."""
         local, end = self.appointment.local_start, self.appointment.local_end
         *others, last = [f"the {thing}" for thing in self.collides_on]
         whose = f"{', '.join(others)} and {last}" if others else last
         verb = "have" if others else "has"
         where = f" at {self.elsewhere}" if self.elsewhere else ""
-        zone = f" {local:%Z}" if self.appointment.zone_differs else ""
+        zone = f" {zone_time(self.appointment.zone)}" if self.appointment.zone_differs else ""
         when = f"{local:%a %b} {local.day}, {clock_span_text(local, end)}{zone}"
         return f"{whose[0].upper()}{whose[1:]} already {verb} a session{where} on {when}."
 

@@ -18,6 +18,7 @@ from apps.accounts.services import therapist_profile_change
 from apps.core import clock
 from apps.core.api_lookups import id_or_none
 from apps.core.errors import ApplicationError
+from apps.core.time_zones import zone_time
 from apps.core.views import form_refusal
 from apps.core.when import weekday_moment_text
 
@@ -67,9 +68,9 @@ def _warn_sessions_to_move(request, time_off) -> None:
     """Sessions already booked in new time off stay booked (as the API says too): name them to be moved."""
     clashes = selectors.sessions_in_time_off(time_off=time_off)
     if clashes:
-        # Each at its own office's time, naming that office's zone when it is not the clinic's.
+        # Each at its own office's time, naming that office's zone in words when it is not the clinic's.
         when = "; ".join(
-            weekday_moment_text(t) + (f" {t:%Z}" if a.zone_differs else "")
+            weekday_moment_text(t) + (f" {zone_time(a.zone)}" if a.zone_differs else "")
             for a, t in ((a, a.local_start) for a in clashes)
         )
         messages.warning(request, f"Booked sessions fall in this time off; move or cancel them: {when}.")

@@ -31,7 +31,6 @@ from apps.audit.services import access_log_write
 from apps.core import clock
 from apps.core.api_lookups import id_or_none
 from apps.core.request_memo import memo_read, memo_set
-from apps.core.time_zones import zone_abbreviation
 from apps.notifications.selectors import with_confirmation
 
 from . import extensions
@@ -216,10 +215,6 @@ class Workday:
     def office_elsewhere(self) -> Location | None:
         """The office, when its clock is not the clinic's (the page says so)."""
         return self.office if self.zone.key != settings.TIME_ZONE else None
-
-    @property
-    def zone_abbreviation(self) -> str:
-        return zone_abbreviation(self.zone, self.day)
 
 
 def _offices_by_weekday(therapist) -> dict[int, Location | None]:

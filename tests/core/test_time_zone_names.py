@@ -1,40 +1,22 @@
-"""How pages name a zone: by its abbreviation on one day, by its place over a span that may cross a clock change."""
+"""How pages name a zone: by its place ("Los Angeles", "10:00 AM Los Angeles time"), right in summer and winter alike
+and for zones whose abbreviation is only an offset ("-03")."""
 
 import datetime as dt
 from zoneinfo import ZoneInfo
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.template import Context, Template
 
 from apps.core import time_zones
-from apps.core.time_zones import zone_abbreviation, zone_place
-
-LA = ZoneInfo("America/Los_Angeles")
-
-
-@pytest.mark.parametrize(
-    ("day", "expected"),
-    [
-        (dt.date(2026, 11, 1), "PST"),  # the day the clocks go back: noon is already winter time
-        (dt.date(2026, 10, 31), "PDT"),
-        (dt.date(2026, 3, 8), "PDT"),  # the day they go forward
-        (dt.date(2026, 3, 7), "PST"),
-    ],
-)
-def test_a_day_names_the_zone_as_it_is_called_that_day(day, expected):
-    assert zone_abbreviation(LA, day) == expected
-
-
-def test_a_zone_without_summer_time_keeps_its_name_all_year():
-    phoenix = ZoneInfo("America/Phoenix")
-    assert {zone_abbreviation(phoenix, dt.date(2026, m, 1)) for m in (1, 7)} == {"MST"}
+from apps.core.time_zones import zone_place
 
 
 @pytest.mark.parametrize(
     ("key", "place"),
     [("America/Los_Angeles", "Los Angeles"), ("America/Argentina/Buenos_Aires", "Buenos Aires"), ("UTC", "UTC")],
 )
-def test_a_span_names_the_zone_by_its_place(key, place):
+def test_a_zone_is_named_by_its_place(key, place):
     assert zone_place(ZoneInfo(key)) == place
 
 
@@ -78,3 +60,27 @@ def test_names_that_are_no_place_are_not_time_zones(name):
     """ "localtime" is whatever the server's clock is set to, "Factory" a placeholder with no offset."""
     with pytest.raises(ValidationError, match="is not a time zone"):
         time_zones.zone_validate(name)
+
+
+def test_a_session_elsewhere_names_its_clock_in_words_not_by_an_offset():
+    """São Paulo's abbreviation is only an offset ("-03"): the words name the place instead."""
+    moment = dt.datetime(2026, 6, 1, 13, 0, tzinfo=dt.UTC)
+    text = time_zones.when_text(moment, zone=ZoneInfo("America/Sao_Paulo"))
+    assert text == "Monday, June 1, 2026 at 10:00 AM Sao Paulo time"
+
+
+def test_a_session_named_in_its_clock_adds_the_readers_own_time():
+    moment = dt.datetime(2026, 6, 1, 8, 0, tzinfo=dt.UTC)
+    text = time_zones.when_text(moment, zone=ZoneInfo("Asia/Kolkata"), reader_zone=ZoneInfo("America/New_York"))
+    assert text == "Monday, June 1, 2026 at 1:30 PM Kolkata time (4:00 AM your time)"
+
+
+def test_a_time_stamped_on_the_pages_clock_names_that_clock_in_words():
+    """A note's signature or a receipt's date is read on the page's clock (the clinic's): a clinic in São Paulo reads
+    "Sao Paulo time" after it, not "-03"."""
+    page = Template(
+        '{% load tz zones %}{% timezone "America/Sao_Paulo" %}'
+        '{{ moment|date:"M j, Y g:i A" }} {% page_zone_time %}{% endtimezone %}'
+    )
+    moment = dt.datetime(2026, 6, 1, 13, 0, tzinfo=dt.UTC)
+    assert page.render(Context({"moment": moment})) == "Jun 1, 2026 10:00 AM Sao Paulo time"

@@ -119,7 +119,7 @@ def test_an_offers_deadline_is_told_in_the_clinics_named_zone_and_the_readers(te
         "patient_time_zone": "America/Los_Angeles",
     }
     rendered = message_render(template=template, context=context, channel="sms")
-    assert "Fri Mar 13 at 2:00 PM EDT (11:00 AM your time)" in rendered.sms
+    assert "Fri Mar 13 at 2:00 PM New York time (11:00 AM your time)" in rendered.sms
     email = message_render(template=template, context=context, channel="email")
-    assert "Friday, March 13, 2026 at 2:00 PM EDT (11:00 AM your time)" in email.text
-    assert "2:00 PM EDT (11:00 AM your time)" in email.subject
+    assert "Friday, March 13, 2026 at 2:00 PM New York time (11:00 AM your time)" in email.text
+    assert "2:00 PM New York time (11:00 AM your time)" in email.subject

@@ -103,7 +103,7 @@ def test_the_answer_tells_the_session_time_on_its_office_clock(client, texted_re
     Appointment.objects.filter(pk=appointment.pk).update(location=office, room=None)
     local = appointment.start.astimezone(office.zone)
     reply = _post(client, "/messages/twilio/inbound/", {"From": personas.patient.phone, "Body": "C"}).content.decode()
-    assert f"at {local:%-I:%M %p} P" in reply and "T is confirmed" in reply  # "7:00 AM PST is confirmed"
+    assert f"at {local:%-I:%M %p} Los Angeles time is confirmed" in reply
 
 
 @pytest.mark.parametrize("body", ["C", "CANCEL"])

@@ -37,7 +37,7 @@ def test_the_email_tells_the_session_time_on_its_office_clock(personas, tomorrow
     message = Message.objects.get(template="questionnaire_due")
     rendered = message_render(template="questionnaire_due", context=message.context, channel="email")
     local = tomorrow_session.start.astimezone(office.zone)
-    assert f"at {local:%-I:%M %p} P" in rendered.text  # "… at 7:00 AM PST"
+    assert f"at {local:%-I:%M %p} Los Angeles time" in rendered.text
 
 
 def test_phq9_and_gad7_are_sent_fortnightly_and_pain_every_session(personas, tomorrow_session, answer_all):

@@ -97,14 +97,14 @@ def pasadena_sessions(personas):
 def test_portal_pages_show_the_sessions_local_time_and_the_patients_own(personas, login, pasadena_sessions):
     [monday, _tuesday] = pasadena_sessions[0]
     client = login(personas.patient_user)
-    when = "Monday, June 1 at 10:00 AM PDT (1:00 PM your time)"
+    when = "Monday, June 1 at 10:00 AM Los Angeles time (1:00 PM your time)"
 
     home = client.get("/portal/").content.decode()
     sessions = client.get("/portal/sessions/").content.decode()
     cancel = client.get(f"/portal/sessions/{monday.pk}/cancel/").content.decode()
 
     assert when in home
-    assert when in sessions and "Tuesday, June 2 at 10:00 AM PDT (1:00 PM your time)" in sessions
+    assert when in sessions and "Tuesday, June 2 at 10:00 AM Los Angeles time (1:00 PM your time)" in sessions
     assert "Pasadena office, Sequoia · 200 Colorado Blvd, Pasadena, CA 91101" in sessions
     assert when in cancel
 
@@ -114,7 +114,7 @@ def test_a_patient_in_the_sessions_zone_sees_no_second_time(personas, login, pas
 
     sessions = login(personas.patient_user).get("/portal/sessions/").content.decode()
 
-    assert "Monday, June 1 at 10:00 AM PDT" in sessions and "your time" not in sessions
+    assert "Monday, June 1 at 10:00 AM Los Angeles time" in sessions and "your time" not in sessions
 
 
 def test_the_sessions_page_costs_the_same_queries_for_more_sessions(personas, login, pasadena_sessions):
@@ -150,4 +150,4 @@ def test_questionnaires_say_which_session_they_are_for_in_its_time_and_the_patie
 
     page = login(personas.patient_user).get("/portal/questionnaires/").content.decode()
 
-    assert "before your session on Monday, June 1 at 10:00 AM PDT (1:00 PM your time)" in page
+    assert "before your session on Monday, June 1 at 10:00 AM Los Angeles time (1:00 PM your time)" in page

@@ -229,7 +229,7 @@ def test_the_enrollment_confirmation_tells_the_first_meeting_on_its_office_clock
     message = Message.objects.get(template="enrollment_confirmed", channel="email")
     assert message.context["time_zone"] == program.meetings.first().appointment.zone.key
     text = message_render(template="enrollment_confirmed", context=message.context, channel="email").text
-    assert "at 6:00 PM E" in text  # "… at 6:00 PM EST", its office's zone named
+    assert "at 6:00 PM New York time" in text  # its office's zone named
 
 
 def test_a_meeting_text_quiet_hours_would_hold_past_its_start_is_not_sent(personas, make_patients):

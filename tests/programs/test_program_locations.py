@@ -46,7 +46,7 @@ def test_a_program_at_another_office_meets_at_its_local_time_and_its_reminders_s
     message = Message.objects.get(template="group_meeting_reminder", patient=patient)
     body = message_render(template=message.template, context=message.context, channel="email").text
     there, chicago = first.start.astimezone(LOS_ANGELES), first.start.astimezone(ZoneInfo("America/Chicago"))
-    assert f"{there:%-I:%M %p} {there.tzname()} ({chicago:%-I:%M %p} your time)" in body
+    assert f"{there:%-I:%M %p} Los Angeles time ({chicago:%-I:%M %p} your time)" in body
     assert "West office" in body and "Pacific" in body and "12 Palm Row" in body
 
 

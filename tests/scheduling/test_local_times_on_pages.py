@@ -21,11 +21,11 @@ def test_before_the_session_the_chart_card_and_the_patients_link_say_pacific_tim
     clinic, pasadena_session, login, client
 ):
     card = _page(login(clinic.front_desk), reverse("patients:detail", args=[clinic.patient.pk]))
-    assert "Mon Jun 1 at 10:00 AM PDT</a>" in card and "1:00 PM" not in card
+    assert "Mon Jun 1 at 10:00 AM Los Angeles time</a>" in card and "1:00 PM" not in card
 
     token = appointment_link_token(appointment=pasadena_session, action="confirm")
     link = _page(client, reverse("notifications:appointment_confirm", args=[token]))
-    assert "Monday, June 1, 2026 at 10:00 AM PDT" in link and "1:00 PM" not in link
+    assert "Monday, June 1, 2026 at 10:00 AM Los Angeles time" in link and "1:00 PM" not in link
 
 
 def test_after_the_session_the_therapists_note_pages_say_pacific_time(clinic, pasadena_session, login, frozen_now):
@@ -37,4 +37,4 @@ def test_after_the_session_the_therapists_note_pages_say_pacific_time(clinic, pa
         f"/notes/patients/{clinic.patient.pk}/chart/",
     ):
         body = _page(therapist, url)
-        assert "10:00 AM PDT" in body and "1:00 PM" not in body, url
+        assert "10:00 AM Los Angeles time" in body and "1:00 PM" not in body, url

@@ -59,10 +59,10 @@ def test_a_session_at_another_office_is_told_in_its_zone_with_the_place_and_addr
     reminder = _rendered("reminder_email")
     booked = _rendered("appointment_booked")
 
-    assert reminder.subject == "Reminder: your session on Monday, June 1 at 10:00 AM PDT"
-    assert booked.subject == "Booked: your session on Monday, June 1 at 10:00 AM PDT"
+    assert reminder.subject == "Reminder: your session on Monday, June 1 at 10:00 AM Los Angeles time"
+    assert booked.subject == "Booked: your session on Monday, June 1 at 10:00 AM Los Angeles time"
     for part in (reminder.text, reminder.html, booked.text, booked.html):
-        assert "Monday, June 1, 2026 at 10:00 AM PDT" in part
+        assert "Monday, June 1, 2026 at 10:00 AM Los Angeles time" in part
         assert "Pasadena office, Sequoia, 200 Colorado Blvd, Pasadena, CA 91101" in part
         assert "your time" not in part  # the patient has not set a zone of their own
 
@@ -73,7 +73,9 @@ def test_a_patient_in_another_zone_is_also_told_their_own_time(clinic):
 
     reminder = _rendered("reminder_email")
 
-    assert reminder.subject == "Reminder: your session on Monday, June 1 at 10:00 AM PDT (1:00 PM your time)"
+    assert (
+        reminder.subject == "Reminder: your session on Monday, June 1 at 10:00 AM Los Angeles time (1:00 PM your time)"
+    )
     assert "video session" in _rendered("appointment_booked").text
     assert "Pasadena" not in reminder.text  # a video session names no office
 
@@ -82,7 +84,7 @@ def test_the_patients_own_time_names_their_weekday_when_the_date_differs_there(c
     _patient_zone(clinic, "Asia/Tokyo")
     _book_in_pasadena(clinic, _pacific(MONDAY, 10))
 
-    assert _rendered("reminder_email").subject.endswith("at 10:00 AM PDT (Tue 2:00 AM your time)")
+    assert _rendered("reminder_email").subject.endswith("at 10:00 AM Los Angeles time (Tue 2:00 AM your time)")
 
 
 def test_a_session_at_the_clinics_zone_names_no_zone_in_the_subject(clinic):
@@ -108,7 +110,7 @@ def test_a_cancellation_is_dated_in_the_sessions_zone_not_the_clinics(clinic):
     cancelled = _rendered("appointment_cancelled")
 
     assert cancelled.subject == "Your session on Monday, June 1 is cancelled"
-    assert "Monday, June 1, 2026 at 9:00 PM PDT" in cancelled.text
+    assert "Monday, June 1, 2026 at 9:00 PM Los Angeles time" in cancelled.text
 
 
 def _texts(clinic, hours: int) -> None:
@@ -163,7 +165,7 @@ def test_a_session_moved_to_another_office_is_told_its_old_time_on_its_old_offic
     )
 
     email = _rendered("appointment_moved")
-    assert "Now Tuesday, June 2, 2026 at 10:00 AM PDT" in email.text
+    assert "Now Tuesday, June 2, 2026 at 10:00 AM Los Angeles time" in email.text
     assert "(was Monday, June 1 at 10:00 AM" in email.text and "7:00 AM" not in email.text
     assert "7:00 AM" not in email.html
     text = _rendered("appointment_moved", channel="sms").sms

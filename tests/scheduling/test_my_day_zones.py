@@ -55,7 +55,7 @@ def test_a_pasadena_day_lists_its_sessions_in_pacific_time(clinic, pasadena_sess
     therapist = login(clinic.therapist)
 
     monday = _my_day(therapist, MONDAY)
-    assert "Your hours that day are at Pasadena office: times are its local time (PDT)." in monday
+    assert "Your hours that day are at Pasadena office: times are its local time, as in Los Angeles." in monday
     assert "10:00 AM–10:45 AM" in monday and "1:00 PM" not in monday
     assert "10:00 PM–10:45 PM" in monday and "1:00 AM" not in monday
     assert f'href="/schedule/appointments/{evening.pk}/"' in monday
@@ -67,7 +67,7 @@ def test_a_pasadena_day_lists_its_sessions_in_pacific_time(clinic, pasadena_sess
 def test_on_a_main_office_day_a_pasadena_session_names_its_zone(clinic, pasadena_session, login):
     monday = _my_day(login(clinic.therapist), MONDAY)
     assert "Your hours that day are at" not in monday
-    assert '10:00 AM–10:45 AM <span class="muted">PDT</span>' in monday and "1:00 PM" not in monday
+    assert '10:00 AM–10:45 AM <span class="muted">Los Angeles time</span>' in monday and "1:00 PM" not in monday
 
 
 def test_today_is_the_date_where_the_therapist_works(clinic, pasadena_session, login, frozen_now):
@@ -105,9 +105,11 @@ def test_the_session_page_reads_check_in_in_the_offices_time_and_tells_the_patie
     frozen_now.move_to(dt.datetime.combine(MONDAY, dt.time(9, 50)).replace(tzinfo=PACIFIC))
     services.appointment_check_in(actor=clinic.front_desk, appointment=pasadena_session)
     page = _session_page(login(clinic.front_desk), pasadena_session)
-    assert "<dt>Checked in</dt><dd>9:50 AM PDT</dd>" in page
-    assert "10:00 AM–10:45 AM PDT</dd>" in page, "the session's time is its office's, with that zone's abbreviation"
-    assert "America/Los_Angeles" not in page, "staff read the zone as its abbreviation, not its database name"
+    assert "<dt>Checked in</dt><dd>9:50 AM Los Angeles time</dd>" in page
+    assert "10:00 AM–10:45 AM Los Angeles time</dd>" in page, (
+        "the session's time is its office's, that zone named in words"
+    )
+    assert "America/Los_Angeles" not in page, "staff read the zone by its place, not its database name"
     assert f'{clinic.patient.display_name} <span class="muted">· {clinic.patient.chart_number}</span>' in page
 
 
@@ -126,7 +128,7 @@ def test_a_late_cancellation_shows_when_in_the_offices_time_and_what_it_charged(
     ledger = reverse("billing:patient_ledger", args=[priced.patient.pk])
 
     page = _session_page(login(priced.front_desk), pasadena_session)
-    assert "Jun 1, 8:15 AM PDT by" in page and "11:15" not in page
+    assert "Jun 1, 8:15 AM Los Angeles time by" in page and "11:15" not in page
     assert "<dt>Charged</dt>" in page and "$40.00" in page and f'href="{ledger}"' in page
 
     billing = _session_page(login(priced.billing), pasadena_session)

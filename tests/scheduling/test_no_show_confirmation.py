@@ -94,4 +94,4 @@ def test_the_confirmations_state_a_session_at_another_office_in_that_offices_tim
     cancel = reverse("scheduling:appointment_cancel", args=[pasadena_session.pk])
     for asked in (client.post(_no_show_url(pasadena_session)), client.post(cancel, {"reason": "Flu"})):
         body = asked.content.decode()
-        assert "Monday, June 1, 2026 at 10:00 AM PDT" in body, body
+        assert "Monday, June 1, 2026 at 10:00 AM Los Angeles time" in body, body

@@ -98,7 +98,7 @@ def test_a_time_typed_on_the_pacific_clock_is_that_time_there(clinic, login, wes
     off = TimeOff.objects.get(therapist=clinic.therapist)
     assert (off.time_zone, off.start, off.end) == ("America/Los_Angeles", pacific(MONDAY, 13), pacific(TUESDAY, 0))
     # The list says it on the clock it was typed on, naming that clock.
-    assert "Mon, Jun 1, 2026, from 1:00 PM PDT" in response.content.decode()
+    assert "Mon, Jun 1, 2026, from 1:00 PM Los Angeles time" in response.content.decode()
 
 
 def test_a_pacific_afternoon_off_blocks_pacific_sessions_then_and_not_three_hours_early(clinic, login, west):
@@ -120,7 +120,7 @@ def test_the_form_that_changes_it_shows_it_on_its_own_clock(clinic, login, west)
     html = client.get(url).content.decode()
     assert 'name="start_time" value="13:00"' in html and 'name="end_time" value="15:00"' in html
     assert '<option value="America/Los_Angeles" selected>' in html
-    assert "1:00 PM–3:00 PM PDT" in html
+    assert "1:00 PM–3:00 PM Los Angeles time" in html
     client.post(
         url,
         {

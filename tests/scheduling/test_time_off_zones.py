@@ -130,4 +130,4 @@ def test_the_page_names_the_sessions_to_move_at_their_offices_time(clinic, login
         follow=True,
     )
     html = response.content.decode()
-    assert "move or cancel them: Mon Jun 1, 10:00 PM PDT" in html
+    assert "move or cancel them: Mon Jun 1, 10:00 PM Los Angeles time" in html

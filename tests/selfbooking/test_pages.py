@@ -171,7 +171,7 @@ def test_staff_get_403_on_the_booking_pages(booking, login, who, session):
 def test_the_move_page_tells_the_session_time_on_its_office_clock(booking, login, session):
     Appointment.objects.filter(pk=session.pk).update(location=pacific_office())
     week = login(booking.patient_user).get(f"/portal/book/move/{session.pk}/").content.decode()
-    assert "Move your session of Monday, June 1 at 7:00 AM PDT with Theo Rapist" in week
+    assert "Move your session of Monday, June 1 at 7:00 AM Los Angeles time with Theo Rapist" in week
 
 
 def test_the_sessions_page_links_move_and_the_move_pages_work(booking, login, session):
@@ -266,7 +266,9 @@ def test_a_week_at_an_office_in_another_zone_names_its_time_as_the_patient_reads
     page = login(booking.newcomer_user).get(f"/portal/book/{booking.therapist.pk}/", {"week": "2026-06-01"})
 
     body = page.content.decode()
-    assert "At West office · times are West office time (PDT)" in body and "America/Los_Angeles" not in body
+    assert (
+        "At West office · times are West office time, as in Los Angeles" in body and "America/Los_Angeles" not in body
+    )
     assert "9:00 AM" in body
 
 
@@ -278,10 +280,13 @@ def test_a_week_at_two_offices_names_the_office_of_each_day_and_the_confirmation
     body = client.get(f"/portal/book/{booking.therapist.pk}/", {"week": MONDAY.isoformat()}).content.decode()
 
     assert body.count("At Main office</p>") == 4
-    assert "At Pasadena office · times are Pasadena office time (PDT)" in body
+    assert "At Pasadena office · times are Pasadena office time, as in Los Angeles" in body
     friday = clock.local_datetime(MONDAY + dt.timedelta(days=4), dt.time(9), pasadena.zone)
     confirm = client.get(f"/portal/book/{booking.therapist.pk}/confirm/?start={_start(friday)}").content.decode()
-    assert "Pasadena office<br>200 Colorado Blvd<br>Pasadena, CA 91101" in confirm and "9:00 AM PDT" in confirm
+    assert (
+        "Pasadena office<br>200 Colorado Blvd<br>Pasadena, CA 91101" in confirm
+        and "9:00 AM Los Angeles time" in confirm
+    )
 
 
 def test_a_late_sunday_time_at_an_office_behind_the_clinic_is_confirmed_from_the_week_it_was_listed_in(booking, login):
@@ -296,7 +301,7 @@ def test_a_late_sunday_time_at_an_office_behind_the_clinic_is_confirmed_from_the
     week = client.get(f"/portal/book/{booking.therapist.pk}/", {"week": MONDAY.isoformat()}).content.decode()
     assert _start(sunday) in week
     confirm = client.get(f"/portal/book/{booking.therapist.pk}/confirm/?start={_start(sunday)}")
-    assert confirm.status_code == 200 and "9:00 PM PDT" in confirm.content.decode()
+    assert confirm.status_code == 200 and "9:00 PM Los Angeles time" in confirm.content.decode()
     done = client.post(f"/portal/book/{booking.therapist.pk}/confirm/", {"start": sunday.isoformat()})
     assert done.status_code == 302 and Appointment.objects.get().start == sunday
 

@@ -7,7 +7,7 @@ import datetime as dt
 from django import template
 
 from apps.core import clock
-from apps.core.time_zones import when_text
+from apps.core.time_zones import when_text, zone_time
 from apps.core.when import clock_text
 from apps.scheduling import selectors, services
 
@@ -37,17 +37,18 @@ def _day(day: dt.date) -> str:
 @register.filter
 def time_off_when(time_off) -> str:
     """Time off in words: whole days as "Mon, Jun 1, 2026 – Wed, Jun 3, 2026", with times when it starts or ends
-    within a day, on the clock they were typed on, named when it is not the clinic's ("from 1:00 PM PDT"). Whole
-    days name no clock: they are the day wherever the therapist works."""
+    within a day, on the clock they were typed on, named in words when it is not the clinic's ("from 1:00 PM Los
+    Angeles time"). Whole days name no clock: they are the day wherever the therapist works."""
     start, end, last = time_off.local_start, time_off.local_end, time_off.last_day
 
     def at(moment: dt.datetime) -> str:
-        return f"{clock_text(moment)} {moment:%Z}" if time_off.zone_differs else clock_text(moment)
+        return f"{clock_text(moment)} {zone_time(time_off.zone)}" if time_off.zone_differs else clock_text(moment)
 
     if time_off.is_whole_days:
         return _day(last) if start.date() == last else f"{_day(start.date())} – {_day(last)}"
     if start.date() == end.date():
-        first = clock_text(start) if f"{start:%Z}" == f"{end:%Z}" else at(start)  # the night clocks change
+        # The clock is named once, after the end, unless it changes between the two (the night clocks change).
+        first = clock_text(start) if start.utcoffset() == end.utcoffset() else at(start)
         return f"{_day(start.date())}, {first}–{at(end)}"
     if start.date() == last:
         return f"{_day(last)}, from {at(start)}"
@@ -64,8 +65,8 @@ def at_session_zone(moment: dt.datetime, appointment) -> dt.datetime:
 @register.simple_tag
 def staff_when(appointment, day_format: str = "l, F j, Y") -> str:
     """A session's time as staff read it where it is named alone (a confirmation): the words patients read
-    (`when_text`: wall-clock time at its location, with the zone's abbreviation on that day when it is not the
-    clinic's, "… at 10:00 AM PST")."""
+    (`when_text`: wall-clock time at its location, with its zone in words when it is not the clinic's, "… at
+    10:00 AM Los Angeles time")."""
     return when_text(appointment.start, zone=appointment.zone, day_format=day_format)
 
 
