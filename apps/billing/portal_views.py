@@ -12,8 +12,10 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST, require_safe
 
 from apps.core import clock
-from apps.core.errors import ApplicationError
+from apps.core.errors import ApplicationError, Unprocessable
+from apps.core.forms import form_errors_text
 from apps.core.models import ClinicSettings
+from apps.core.views import form_refusal
 from apps.patients.portal import portal_patient
 
 from . import documents, pending_fee, pricing
@@ -40,7 +42,12 @@ def _own(queryset, patient, pk):
 @login_required
 @require_safe
 def billing_home(request):
-    patient = portal_patient(request, "billing.view_ledger")
+    return _home_page(request, portal_patient(request, "billing.view_ledger"))
+
+
+def _home_page(request, patient, *, refused: PayForm | None = None, status: int = 200):
+    """The billing page; with `refused`, a pay form that could not go through shown again as it was sent, its
+    reasons on it. A refused form the page does not offer (nothing owed now, cards not taken) says why above."""
     charges = list(ledger_lines(patient=patient))
     plan = active_plan(patient=patient)
     balance = patient_balance(patient=patient)
@@ -70,7 +77,13 @@ def billing_home(request):
         "clinic": ClinicSettings.load(),
         "period_form": PeriodForm(),
     }
-    return render(request, "billing/portal/home.html", context)
+    if refused is not None:
+        slot = "instalment_form" if isinstance(refused, InstalmentPayForm) else "pay_form"
+        if context[slot] is not None:
+            context[slot] = refused
+        else:
+            messages.error(request, form_errors_text(refused))
+    return render(request, "billing/portal/home.html", context, status=status)
 
 
 @login_required
@@ -98,19 +111,19 @@ def assessment_apply(request):
 def _checkout(request, form_class, *, toward_plan: bool):
     """Start a card payment from one of the pay forms and send the patient to the provider's page."""
     patient = portal_patient(request, "billing.view_ledger")
+    # The amount is read as at the front desk (MoneyField, then the service): what is refused says why, on the
+    # field, and the page keeps what was typed.
     form = form_class(request.POST)
     if not form.is_valid():
-        messages.error(request, "Enter an amount to pay.")
-        return redirect("portal:billing:home")
+        return _home_page(request, patient, refused=form, status=Unprocessable.status)
     plan = active_plan(patient=patient) if toward_plan else None
-    if toward_plan and plan is None:
-        messages.error(request, "You have no active payment plan.")
-        return redirect("portal:billing:home")
     try:
+        if toward_plan and plan is None:
+            raise Unprocessable("You have no active payment plan.")
         checkout = checkout_start(actor=request.user, patient=patient, amount=form.cleaned_data["amount"], plan=plan)
     except ApplicationError as exc:
-        messages.error(request, exc.message)
-        return redirect("portal:billing:home")
+        form_refusal(form, exc)
+        return _home_page(request, patient, refused=form, status=exc.status)
     return redirect(checkout.redirect_url)
 
 

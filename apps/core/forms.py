@@ -10,7 +10,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 
 from .dates import REPORT_DATES
-from .money import AMOUNT_EXAMPLE, amount_read, money_text
+from .money import AMOUNT_EXAMPLE, CENT, amount_read, money_text
 from .phones import phone_display
 from .time_zones import zone_known, zone_label
 
@@ -54,6 +54,11 @@ class MoneyField(forms.DecimalField):
 
     def __init__(self, *, min_value=Decimal("0.01"), max_value=None, max_digits=9, **kwargs):
         super().__init__(max_digits=max_digits, decimal_places=2, **kwargs)
+        # An amount too long for its column is refused in dollars too, not as "no more than 7 digits before the
+        # decimal point"; the third decimal place never gets this far (amount_read refuses it).
+        largest = f"must be at most {money_text(Decimal(10) ** (max_digits - 2) - CENT)}."
+        self.error_messages.setdefault("max_digits", largest)
+        self.error_messages.setdefault("max_whole_digits", largest)
         # Replace DecimalField's "Ensure this value is greater than…" with the amount in dollars.
         self.validators = [v for v in self.validators if not isinstance(v, MinValueValidator | MaxValueValidator)]
         if min_value is not None:

@@ -45,7 +45,8 @@ def _reminder_form(patient, data=None):
         "sms": patient.reminder_sms,
         "sms_consent": patient.sms_consent_at is not None,
     }
-    return ReminderPreferencesForm(data, initial=initial)
+    # Its own ids: the contact details form on the same page has an "email" field too.
+    return ReminderPreferencesForm(data, initial=initial, auto_id="reminders_%s")
 
 
 def _settings_page(request, patient, *, contact_form=None, reminder_form=None, two_step_form=None, status=200):

@@ -190,7 +190,9 @@ class _ScopeMixin:
 
 
 class CancelForm(_ScopeMixin, forms.Form):
-    """Offers to waive the late-cancel fee only where cancelling posts one (scheduling.services.late_fee_to_waive)."""
+    """Offers to waive the late-cancel fee only where cancelling posts one (scheduling.services.late_fee_to_waive).
+    Its ids are its own ("cancel_scope"): it shares the session page with the reschedule form, which has a scope
+    too, and a label must not lead to the other form's field."""
 
     reason = forms.CharField(max_length=300, required=False)
     waive_late_fee = forms.BooleanField(label="Waive the late-cancellation fee", required=False)
@@ -200,6 +202,7 @@ class CancelForm(_ScopeMixin, forms.Form):
     )
 
     def __init__(self, *args, fee_to_waive: bool, **kwargs):
+        kwargs.setdefault("auto_id", "cancel_%s")
         super().__init__(*args, **kwargs)
         if not fee_to_waive:
             del self.fields["waive_late_fee"]

@@ -34,3 +34,10 @@ def test_other_number_spellings_are_refused_with_the_usual_message(typed):
     form = AmountForm({"amount": typed})
     assert not form.is_valid()
     assert form.errors["amount"] == ["Enter an amount like 120.00."]
+
+
+@pytest.mark.parametrize("typed", ["99999999", "10000000", "123456789.5"])
+def test_an_amount_beyond_the_fields_digits_is_refused_in_dollars(typed):
+    form = AmountForm({"amount": typed})
+    assert not form.is_valid()
+    assert form.errors["amount"] == ["must be at most $9,999,999.99."]

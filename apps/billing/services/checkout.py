@@ -61,7 +61,8 @@ def checkout_start(*, actor, patient, amount=None, plan: PaymentPlan | None = No
     if amount <= 0:
         raise Unprocessable("There is nothing to pay.")
     if amount > balance:
-        raise Unprocessable("That is more than the balance.", fields={"amount": ["More than you owe."]})
+        owed = f"the balance of {money_text(balance)}" if balance > 0 else "the balance: nothing is owed"
+        raise Unprocessable(f"That is more than {owed}.", fields={"amount": ["More than you owe."]})
     if plan is not None and amount > left:
         raise Unprocessable(
             f"That is more than is left to pay on your plan ({money_text(left)}).",
