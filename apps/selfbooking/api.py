@@ -1,9 +1,9 @@
 """Online booking for patients: a therapist's free slots in a week, booking a first session, moving a session.
 
 400 for malformed input (and a week the booking window does not reach), 403 for someone who may not (not a
-patient, a therapist without online booking, another patient's session), 409 for a slot taken meanwhile (or a first
-session already booked), 422 for a time the rules refuse (outside the window or working hours, in time off, a
-session too close to move).
+patient, a therapist without online booking, another patient's session), 409 for a slot taken meanwhile, and for
+slots or a booking of a first session the patient has coming or has already had, 422 for a time the rules refuse
+(outside the window or working hours, in time off, a session too close to move).
 """
 
 from django.urls import path
@@ -107,8 +107,9 @@ def _own_session(request, appointment_id):
 
 class SlotsView(APIView):
     permission_classes = permissions_with("selfbooking.use")
-    # The therapist or session named in the query; a session too close to move, or no first session offered.
-    error_statuses = {"get": {404, 422}}
+    # The therapist or session named in the query; a session too close to move, or no first session offered; a
+    # first session the patient has coming or has had, or a therapist past their reduced-fee cap.
+    error_statuses = {"get": {404, 409, 422}}
 
     @extend_schema(parameters=[SelfBookingSlotsQuery], responses={200: SelfBookingSlotsOutput})
     def get(self, request):

@@ -13,7 +13,7 @@ from apps.scheduling.models import Appointment, ServiceType
 
 from . import rules, selectors
 from .quote import Quote, booking_quote
-from .services import cap_reached_refuse, move_refusal
+from .services import cap_reached_refuse, first_session_refuse, move_refusal
 
 
 @dataclass(frozen=True)
@@ -39,31 +39,44 @@ class Offer:
         return next((s for s in self.slots if s.start == start), None)
 
 
-def first_session_offer(*, user, therapist, week: dt.date) -> Offer:
+def _first_session_checks(*, user, therapist) -> tuple[object, ServiceType]:
+    """The patient and the intake service, once the checks the booking makes pass."""
     patient = rules.patient_required(user)
     rules.patient_in_care(patient)
     rules.first_session_allowed(user, therapist)
     service_type = selectors.first_session_service()
     if service_type is None:
         raise Unprocessable("The clinic does not offer first sessions online just now.")
-    # Before any time is shown: a reduced-fee patient past the therapist's cap could choose one but not book it.
+    # Before any time is shown: a patient who has their first session, or has had it, and a reduced-fee patient
+    # past the therapist's cap could choose one but not book it.
+    first_session_refuse(patient=patient)
     cap_reached_refuse(therapist=therapist, patient=patient)
+    return patient, service_type
+
+
+def _first_session_week(*, patient, therapist, service_type: ServiceType, week: dt.date) -> Offer:
     slots = selectors.bookable_slots(patient=patient, therapist=therapist, service_type=service_type, week=week)
     return Offer(patient, therapist, service_type, week, slots)
+
+
+def first_session_offer(*, user, therapist, week: dt.date) -> Offer:
+    patient, service_type = _first_session_checks(user=user, therapist=therapist)
+    return _first_session_week(patient=patient, therapist=therapist, service_type=service_type, week=week)
 
 
 def first_session_offer_soonest(*, user, therapist) -> Offer:
     """The first week with a free time for a first session, from the week of the earliest time the booking window
     allows up to its horizon: where a patient who has not chosen a week wants to start (on a Friday evening the
     rest of the week is inside the notice period). The earliest week's offer, empty, when no week has a time."""
+    patient, service_type = _first_session_checks(user=user, therapist=therapist)
     window = selectors.booking_window()
     week = selectors.monday_of(timezone.localtime(window.earliest, clock.clinic_tz()).date())
-    first = offer = first_session_offer(user=user, therapist=therapist, week=week)
+    first = offer = _first_session_week(patient=patient, therapist=therapist, service_type=service_type, week=week)
     while not offer.slots:
         week += dt.timedelta(days=7)
         if clock.local_datetime(week, dt.time(0)) > window.latest:
             return first
-        offer = first_session_offer(user=user, therapist=therapist, week=week)
+        offer = _first_session_week(patient=patient, therapist=therapist, service_type=service_type, week=week)
     return offer
 
 

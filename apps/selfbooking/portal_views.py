@@ -60,11 +60,15 @@ def _offer_or_refusal(request, make):
 def therapist_list(request):
     patient = portal_patient(request, "selfbooking.use")
     clinic_on = ClinicSettings.load().self_booking_enabled
+    booked = selectors.upcoming_first_session(patient=patient)
+    # A patient whose intake is on record is told how to book their next sessions instead of offered another.
+    had_intake = booked is None and selectors.intake_on_record(patient=patient)
     context = {
         "discharged": rules.DISCHARGED if not patient.is_in_care else "",
         "clinic_on": clinic_on,
-        "therapists": list(selectors.therapists_taking_first_sessions()) if clinic_on else [],
-        "booked": selectors.upcoming_first_session(patient=patient),
+        "therapists": list(selectors.therapists_taking_first_sessions()) if clinic_on and not had_intake else [],
+        "booked": booked,
+        "had_intake": had_intake,
     }
     return render(request, "selfbooking/therapists.html", context)
 

@@ -13,9 +13,16 @@ from apps.accounts.roles import Role
 from apps.core import clock
 from apps.core.errors import Unprocessable
 from apps.core.models import ClinicSettings
+from apps.notes.selectors import patient_intake_signed
 from apps.scheduling.availability import Slot, slots_check
 from apps.scheduling.models import Appointment, Location, ServiceType, WorkingHours
-from apps.scheduling.selectors import offices_kept, patient_upcoming, therapist_office_at, therapist_working_hours
+from apps.scheduling.selectors import (
+    offices_kept,
+    patient_has_sessions,
+    patient_upcoming,
+    therapist_office_at,
+    therapist_working_hours,
+)
 from apps.scheduling.services import INTAKE_CPT
 
 # Slots start on the hour and the half hour inside working hours: a short list a patient can scan on a phone.
@@ -121,6 +128,15 @@ def own_session(*, patient, appointment_id) -> Appointment | None:
 
 def upcoming_first_session(*, patient) -> Appointment | None:
     return next((a for a in patient_upcoming(patient=patient) if a.service_type.code == INTAKE_CPT), None)
+
+
+def intake_on_record(*, patient) -> bool:
+    """Whether the patient has had their first session, or has it coming: an intake assessment booked, arrived or
+    completed (one cancelled, cancelled late or missed started nothing, so they may book again), or a signed
+    psychotherapy intake note, written on whatever session the intake was held in."""
+    return patient_has_sessions(patient=patient, service_codes={INTAKE_CPT}) or patient_intake_signed(
+        patient=patient, discipline=Discipline.PSYCHOTHERAPY
+    )
 
 
 def booking_location(*, therapist, start: dt.datetime, moving: Appointment | None = None) -> Location:

@@ -26,6 +26,10 @@ from apps.scheduling.services import appointment_book, appointment_reschedule, c
 
 from . import rules, selectors
 
+INTAKE_ON_RECORD = (
+    "You have already had your first session (the intake assessment), so you do not need another. To book more "
+    "sessions, ask your therapist, send the clinic a message or call the front desk."
+)
 CAP_REACHED = "{name} cannot take on more clients at a reduced fee just now. Please call the front desk to find a time."
 
 
@@ -50,8 +54,9 @@ def _slot_require(*, therapist, service_type, start: dt.datetime, location) -> N
 def self_booking_book(*, actor, therapist, start: dt.datetime) -> Appointment:
     """Book the patient's first session (the intake assessment) with a therapist who takes new patients online,
     at the office they work at at that time (timed in its zone).
-    One coming first session at a time; a reduced-fee patient past the therapist's cap is sent to the front desk,
-    since only staff may override it. The intake's Good Faith Estimate is issued by the booking itself."""
+    Once: not while one is coming, nor once the patient's intake is on record (first_session_refuse); a reduced-fee
+    patient past the therapist's cap is sent to the front desk, since only staff may override it. The intake's Good
+    Faith Estimate is issued by the booking itself."""
     patient = rules.patient_required(actor)
     # The patient's row is held until this booking commits: a second booking of theirs (another tab) waits and
     # then finds this first session, and a discharge in flight is waited for.
@@ -61,13 +66,7 @@ def self_booking_book(*, actor, therapist, start: dt.datetime) -> Appointment:
     service_type = selectors.first_session_service()
     if service_type is None:
         raise Unprocessable("The clinic does not offer first sessions online just now.")
-    booked = selectors.upcoming_first_session(patient=patient)
-    if booked is not None:
-        when = booked.local_start
-        raise Conflict(
-            f"You already have a first session on {when:%A, %B} {when.day} at {clock_text(when)}. Move it instead.",
-            extra={"appointment": booked.pk},
-        )
+    first_session_refuse(patient=patient)
     location = selectors.booking_location(therapist=therapist, start=start)
     _slot_require(therapist=therapist, service_type=service_type, start=start, location=location)
     cap_reached_refuse(therapist=therapist, patient=patient)
@@ -79,6 +78,21 @@ def self_booking_book(*, actor, therapist, start: dt.datetime) -> Appointment:
         start=start,
         location=location,
     )
+
+
+def first_session_refuse(*, patient) -> None:
+    """A first session is booked once: a coming one is moved instead, and a patient whose intake is on record (held,
+    or written up in a signed intake note) books their next sessions with their therapist or the clinic. The
+    pages, the API and the booking all ask here."""
+    booked = selectors.upcoming_first_session(patient=patient)
+    if booked is not None:
+        when = booked.local_start
+        raise Conflict(
+            f"You already have a first session on {when:%A, %B} {when.day} at {clock_text(when)}. Move it instead.",
+            extra={"appointment": booked.pk},
+        )
+    if selectors.intake_on_record(patient=patient):
+        raise Conflict(INTAKE_ON_RECORD)
 
 
 def cap_reached_refuse(*, therapist, patient) -> None:
