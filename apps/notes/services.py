@@ -176,7 +176,14 @@ def note_save_and_sign(*, actor, note: SessionNote, content: dict, attest: bool)
     with transaction.atomic():
         # Appointment before note, as note_sign and the scheduling services lock.
         Appointment.objects.select_for_update().filter(pk=note.appointment_id).first()
-        note = note_update_draft(actor=actor, note=note, content=content)
+        try:
+            note = note_update_draft(actor=actor, note=note, content=content)
+        except Unprocessable:
+            # The draft refused an answer (a pain score of 15). Signing checks the same answers and more, so its
+            # refusal names, at once, the answers still missing and the attestation besides, rather than leaving
+            # them for another round.
+            _signable(note.template.fields, content, attest=attest)
+            raise
         try:
             with transaction.atomic():
                 return note_sign(actor=actor, note=note, attest=attest)
@@ -188,20 +195,24 @@ def note_save_and_sign(*, actor, note: SessionNote, content: dict, attest: bool)
 def _signable_content(note: SessionNote, *, attest: bool) -> dict:
     """The complete answers of a note about to be signed; every missing answer and a missing attestation are
     reported together, so one try shows everything left to do."""
-    fields: dict[str, list[str]] = {}
-    content = {}
+    return _signable(note.template.fields, decrypt_json(note.content_encrypted), attest=attest)
+
+
+def _signable(fields: list[dict], content: dict, *, attest: bool) -> dict:
+    """`content` checked as signing checks it: every answer out of range, every required answer missing and a
+    missing attestation in one refusal."""
+    problems: dict[str, list[str]] = {}
+    cleaned = {}
     try:
-        content = content_clean(
-            fields=note.template.fields, content=decrypt_json(note.content_encrypted), complete=True
-        )
+        cleaned = content_clean(fields=fields, content=content, complete=True)
     except Unprocessable as exc:
-        fields.update(exc.fields)
+        problems.update(exc.fields)
     if attest is not True:
-        fields["attest"] = [f"Tick “{ATTESTATION}” to sign."]
-    if fields:
-        message = "Some answers need attention." if set(fields) - {"attest"} else "Tick the attestation to sign."
-        raise Unprocessable(message, fields=fields)
-    return content
+        problems["attest"] = [f"Tick “{ATTESTATION}” to sign."]
+    if problems:
+        message = "Some answers need attention." if set(problems) - {"attest"} else "Tick the attestation to sign."
+        raise Unprocessable(message, fields=problems)
+    return cleaned
 
 
 def _complete_session(*, appointment, actor) -> None:

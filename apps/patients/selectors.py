@@ -3,6 +3,7 @@
 import contextlib
 import datetime as dt
 import operator
+import re
 from dataclasses import dataclass
 from functools import reduce
 
@@ -13,6 +14,7 @@ from apps.accounts.models import AccountEmail, Invitation, User
 from apps.accounts.roles import Role
 from apps.accounts.selectors import account_emails_undelivered, invitation_outstanding, therapists_of
 from apps.audit.services import access_log_write
+from apps.core import clock
 from apps.core.errors import NotFound
 from apps.core.phones import PUNCTUATION
 
@@ -107,7 +109,11 @@ def patient_search(*, user, query: str = "", status: str | None = None) -> Query
     if status:
         qs = qs.filter(status=status)
     # Postgres text never holds NUL, so a NUL typed or pasted into the search matches nothing of itself.
-    for term in query.replace("\x00", "").split():
+    birth_dates, query = _written_birth_dates(query.replace("\x00", ""))
+    for birth_date in birth_dates:
+        qs = qs.filter(date_of_birth=birth_date)
+    # A comma parts words as a space does: "Fischer, Alex" is the name written last name first.
+    for term in query.replace(",", " ").split():
         term_q = (
             Q(legal_first_name__icontains=term)
             | Q(legal_last_name__icontains=term)
@@ -121,10 +127,71 @@ def patient_search(*, user, query: str = "", status: str | None = None) -> Query
         digits = PUNCTUATION.sub("", term)
         if digits != term and digits.isdigit():
             term_q |= Q(phone__icontains=digits)
-        with contextlib.suppress(ValueError):
-            term_q |= Q(date_of_birth=dt.date.fromisoformat(term))
+        if (birth_date := _birth_date(term)) is not None:
+            term_q |= Q(date_of_birth=birth_date)
         qs = qs.filter(term_q)
     return qs
+
+
+# A birth date written month first, as the desk writes it: 4/6/1997, 04/06/1997 or 4/6/97.
+MONTH_FIRST_DATE = re.compile(r"(\d{1,2})/(\d{1,2})/(\d{2}|\d{4})")
+# A birth date written out, as the chart shows it: "April 6, 1997" or "Apr 6 1997". Several words, so it is taken
+# out of the query before the query is split into words.
+WRITTEN_OUT_DATE = re.compile(r"\b([A-Za-z]{3,9})\.? +(\d{1,2}),? +(\d{4})\b")
+# In English whatever the server's locale (the pages are in English).
+MONTH_NAMES = [
+    "january",
+    "february",
+    "march",
+    "april",
+    "may",
+    "june",
+    "july",
+    "august",
+    "september",
+    "october",
+    "november",
+    "december",
+]
+MONTHS = {name: number for number, name in enumerate(MONTH_NAMES, 1)} | {
+    name[:3]: number for number, name in enumerate(MONTH_NAMES, 1)
+}
+
+
+def _birth_date(term: str) -> dt.date | None:
+    """The date a search word names, ISO (1997-04-06) or month first (4/6/1997, 4/6/97), or None. A two-digit year
+    is the latest one not after this year: a birth date is in the past."""
+    with contextlib.suppress(ValueError):
+        return dt.date.fromisoformat(term)
+    if not (match := MONTH_FIRST_DATE.fullmatch(term)):
+        return None
+    month, day, year = (int(part) for part in match.groups())
+    if len(match.group(3)) == 2:
+        this_year = clock.local_now().year
+        year += this_year - this_year % 100
+        if year > this_year:
+            year -= 100
+    with contextlib.suppress(ValueError):
+        return dt.date(year, month, day)
+    return None
+
+
+def _written_birth_dates(query: str) -> tuple[list[dt.date], str]:
+    """The dates written out in the query ("April 6, 1997"), and the query without them."""
+    found = []
+
+    def take(match: re.Match) -> str:
+        month = MONTHS.get(match.group(1).lower())
+        try:
+            day = dt.date(int(match.group(3)), month, int(match.group(2))) if month else None
+        except ValueError:  # April 31
+            day = None
+        if day is None:
+            return match.group(0)  # not a date after all ("Room 12 2024"): left to be searched as words
+        found.append(day)
+        return " "
+
+    return found, WRITTEN_OUT_DATE.sub(take, query)
 
 
 MAX_DUPLICATES = 10

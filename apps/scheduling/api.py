@@ -489,6 +489,12 @@ class AppointmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
         return self._transition(pk, services.appointment_check_in)
 
     @extend_schema(request=None, responses=AppointmentOutput)
+    @action(detail=True, methods=["post"], url_path="undo-check-in")
+    def undo_check_in(self, request, pk=None):
+        """Take back a check-in made in error: the session is booked again. Refused (409) once it is completed."""
+        return self._transition(pk, services.appointment_check_in_undo)
+
+    @extend_schema(request=None, responses=AppointmentOutput)
     @action(detail=True, methods=["post"])
     def complete(self, request, pk=None):
         return self._transition(pk, services.appointment_complete)

@@ -1189,6 +1189,33 @@ def appointment_check_in(*, appointment: Appointment, actor) -> Appointment:
     return appointment
 
 
+CHECK_IN_UNDONE = "Check-in undone."
+
+
+@transaction.atomic
+def appointment_check_in_undo(*, appointment: Appointment, actor) -> Appointment:
+    """Take back a check-in made in error (the wrong patient ticked at the desk): the session is booked again, as
+    if nobody had arrived, and its transition says who undid it.
+
+    Only while the session is still just checked in. Nothing reacts to a check-in (no charge, no message), so
+    undoing one leaves nothing behind; a completed session has been charged, or its note signed (signing completes
+    it in the same transaction), and its check-in stays. The status is read under the row lock that completing,
+    signing and marking a no-show also take: an undo waiting on a completion finds it completed and is refused, a
+    completion waiting on an undo completes a booked session. A repeat (a double click) finds the session booked
+    and changes nothing."""
+    appointment = _lock(appointment)
+    if appointment.status == AppointmentStatus.BOOKED:
+        return appointment
+    _check_in_undo_allowed(appointment)
+    appointment.status = AppointmentStatus.BOOKED
+    appointment.checked_in_at = None
+    appointment.save()
+    transitions_record(
+        [_transition_row(appointment, actor=actor, from_status=AppointmentStatus.CHECKED_IN, reason=CHECK_IN_UNDONE)]
+    )
+    return appointment
+
+
 @transaction.atomic
 def appointment_complete(*, appointment: Appointment, actor) -> Appointment:
     """The session took place; billing charges it in the same transaction (its reaction to the completed
@@ -1230,6 +1257,16 @@ def _check_in_allowed(appointment: Appointment) -> None:
         raise Unprocessable("Check-in is only possible on the day of the session.")
 
 
+def _check_in_undo_allowed(appointment: Appointment) -> None:
+    if appointment.status == AppointmentStatus.CHECKED_IN:
+        return
+    if appointment.status == AppointmentStatus.COMPLETED:
+        raise InvalidTransition("This session is recorded as completed, so its check-in can no longer be undone.")
+    raise InvalidTransition(
+        f"This session is {appointment.get_status_display().lower()}, not checked in: there is no check-in to undo."
+    )
+
+
 def _completion_allowed(appointment: Appointment) -> None:
     _require_status(appointment, {AppointmentStatus.BOOKED, AppointmentStatus.CHECKED_IN}, "completed")
     _require_started(appointment, "completed")
@@ -1241,12 +1278,18 @@ def _no_show_allowed(appointment: Appointment) -> None:
 
 
 # What each outcome of the session page checks before it is recorded.
-OUTCOME_CHECKS = {"check-in": _check_in_allowed, "complete": _completion_allowed, "no-show": _no_show_allowed}
+OUTCOME_CHECKS = {
+    "check-in": _check_in_allowed,
+    "undo-check-in": _check_in_undo_allowed,
+    "complete": _completion_allowed,
+    "no-show": _no_show_allowed,
+}
 
 
 def outcomes_open(appointment: Appointment) -> set[str]:
-    """The outcomes that can be recorded now ("check-in", "complete", "no-show"): the ones their services would
-    accept, by the same checks, so a page never offers what would be refused (completing next week's session)."""
+    """The outcomes that can be recorded now ("check-in", "undo-check-in", "complete", "no-show"): the ones their
+    services would accept, by the same checks, so a page never offers what would be refused (completing next week's
+    session)."""
     allowed = set()
     for action, check in OUTCOME_CHECKS.items():
         try:

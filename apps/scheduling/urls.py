@@ -12,7 +12,7 @@ urlpatterns = [
     path("appointments/<int:pk>/cancel/", views.appointment_cancel, name="appointment_cancel"),
     path("appointments/<int:pk>/reschedule/", views.appointment_reschedule, name="appointment_reschedule"),
     re_path(
-        r"^appointments/(?P<pk>\d+)/(?P<action>check-in|complete|no-show)/$",
+        r"^appointments/(?P<pk>\d+)/(?P<action>check-in|undo-check-in|complete|no-show)/$",
         views.appointment_action,
         name="appointment_action",
     ),

@@ -428,15 +428,17 @@ OUTCOME_PREVIEWS = {"complete": services.completion_preview, "no-show": services
 @login_required
 @require_POST
 def appointment_action(request, pk, action):
-    """Check in, complete or mark a no-show from the session page or the therapist's day. Completing posts the
-    session's fee and a no-show the policy fee, so their first post answers a confirmation stating it (a dialog
-    through htmx, else a page); the confirmation posts again with confirmed=yes, and only that records it."""
+    """Check in (or undo a check-in made in error), complete or mark a no-show from the session page, the arrivals
+    or the therapist's day. Completing posts the session's fee and a no-show the policy fee, so their first post
+    answers a confirmation stating it (a dialog through htmx, else a page); the confirmation posts again with
+    confirmed=yes, and only that records it. Checking in and undoing it post nothing and take one click."""
     appointment = _appointment(request, pk)
     permission_require(request.user, "scheduling.change_appointment", appointment)
     if action in OUTCOME_PREVIEWS and request.POST.get("confirmed") != "yes":
         return _outcome_confirmation(request, appointment, action)
     service, success = {
         "check-in": (services.appointment_check_in, "Checked in."),
+        "undo-check-in": (services.appointment_check_in_undo, "Check-in undone."),
         "complete": (services.appointment_complete, "Session completed."),
         "no-show": (services.appointment_no_show, "Marked as a no-show."),
     }[action]

@@ -108,6 +108,38 @@ def test_adding_an_addendum_from_the_page(personas, therapist_client, past_sessi
     assert "Clarified homework." in therapist_client.get(f"/notes/{note.pk}/").content.decode()
 
 
+def test_signing_shows_every_problem_at_once_out_of_range_answers_missing_ones_and_the_attestation(
+    personas, therapist_client, past_session, progress_template
+):
+    """Before, an out-of-range pain score hid what was missing: a second try revealed six more fields."""
+    note = note_create(actor=personas.therapist, appointment=past_session, template=progress_template, content={})
+    submitted = {
+        "presenting_symptoms": "Low back ache",
+        "symptom_locations": ["back"],
+        "pain_now": "15",
+        "pain_worst": "-2",
+        "plan_homework": "Journal daily",
+        "sign": "1",
+    }
+    response = therapist_client.post(f"/notes/{note.pk}/", submitted)
+    assert response.status_code == 422
+    body = response.content.decode()
+    assert body.count("Enter a whole number from 0 to 10.") == 2
+    assert body.count("This field is required before signing.") == 4
+    flagged = {row["key"] for row in response.context["rows"] if row["errors"]}
+    assert flagged == {
+        "pain_now",
+        "pain_worst",
+        "change_since_last",
+        "interventions",
+        "patient_response",
+        "suicidal_ideation",
+    }
+    assert response.context["sign_form"].errors["attest"]  # the attestation, asked for in the same answer
+    note.refresh_from_db()
+    assert note.status == "draft"
+
+
 @pytest.mark.parametrize("persona", ["other_therapist", "front_desk", "billing", "admin", "patient_user"])
 def test_note_pages_are_closed_to_everyone_else(personas, login, past_session, progress_template, persona):
     note = note_create(

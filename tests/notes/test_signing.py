@@ -9,7 +9,14 @@ from django.db import IntegrityError, connection, transaction
 from apps.core.encryption import decrypt_json, decrypt_text
 from apps.core.errors import InvalidTransition, PermissionDenied, Unprocessable
 from apps.notes.models import Addendum, SessionNote
-from apps.notes.services import addendum_add, note_cosign, note_create, note_sign, note_update_draft
+from apps.notes.services import (
+    addendum_add,
+    note_cosign,
+    note_create,
+    note_save_and_sign,
+    note_sign,
+    note_update_draft,
+)
 from apps.scheduling.models import AppointmentStatus
 from tests.factories import AppointmentFactory, TherapistFactory
 
@@ -198,3 +205,21 @@ def test_the_supervisor_may_add_an_addendum_when_cosigning(personas, supervision
     note = note_sign(actor=trainee, note=note, attest=True)
     addendum_add(actor=supervisor, note=note, text="Reviewed in supervision; agree with plan.")
     assert note.addenda.get().author == supervisor
+
+
+def test_saving_and_signing_reports_wrong_and_missing_answers_and_the_attestation_together(
+    personas, past_session, progress_template
+):
+    note = note_create(actor=personas.therapist, appointment=past_session, template=progress_template, content={})
+    content = complete_progress_content(pain_now=15, pain_worst=-2, patient_response="", interventions=[])
+    with pytest.raises(Unprocessable) as refused:
+        note_save_and_sign(actor=personas.therapist, note=note, content=content, attest=False)
+    assert refused.value.fields == {
+        "pain_now": ["Enter a whole number from 0 to 10."],
+        "pain_worst": ["Enter a whole number from 0 to 10."],
+        "patient_response": ["This field is required before signing."],
+        "interventions": ["This field is required before signing."],
+        "attest": ["Tick “I attest this note is accurate and complete.” to sign."],
+    }
+    note.refresh_from_db()
+    assert note.status == "draft" and decrypt_json(note.content_encrypted) == {}  # nothing invalid was saved

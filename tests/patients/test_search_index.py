@@ -1,5 +1,7 @@
 """The patient search is served by its trigram index rather than a scan of every chart, and finds the same charts."""
 
+import datetime as dt
+
 import pytest
 from django.db import connection
 
@@ -55,3 +57,39 @@ def test_the_search_finds_by_any_part_of_a_name_email_or_phone_without_case_and_
         found = list(patient_search(user=personas.front_desk, query=term))
         assert found == [wanted], term
     assert not patient_search(user=personas.front_desk, query="C12345").exists()  # the chart number is whole
+
+
+@pytest.mark.parametrize("term", ["4/6/1997", "04/06/1997", "4/6/97", "April 6, 1997"])
+def test_a_search_by_birth_date_as_the_desk_writes_it_uses_the_birth_date_index_too(personas, term):
+    plan = _plan(patient_search(user=personas.front_desk, query=term))
+    assert "Bitmap Index Scan on patient_birth_date" in plan and "Seq Scan" not in plan, plan
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "1997-04-06",
+        "4/6/1997",
+        "04/06/1997",
+        "4/6/97",
+        "April 6, 1997",
+        "apr 6 1997",
+        "Fischer, Alex",
+        "fischer,alex",
+        "Fischer, Alex 4/6/1997",
+        "alex fischer",
+    ],
+)
+def test_the_search_finds_a_birth_date_written_month_first_and_a_name_written_last_name_first(personas, query):
+    """Before, "4/6/1997" and "Fischer, Alex" found nobody, though the first is how a birth date is written at
+    the desk and the second how a name is written on forms and lists."""
+    wanted = PatientFactory(legal_first_name="Alex", legal_last_name="Fischer", date_of_birth=dt.date(1997, 4, 6))
+    PatientFactory(legal_first_name="Samuel", legal_last_name="Fischer", date_of_birth=dt.date(1962, 12, 26))
+    PatientFactory(legal_first_name="Alex", legal_last_name="Moreno", date_of_birth=dt.date(1997, 6, 4))
+    assert list(patient_search(user=personas.front_desk, query=query)) == [wanted], query
+
+
+@pytest.mark.parametrize("query", ["13/6/1997", "2/30/1997", "4/6/19970"])
+def test_what_only_looks_like_a_date_finds_nobody_and_is_no_error(personas, query):
+    PatientFactory(legal_first_name="Alex", legal_last_name="Fischer", date_of_birth=dt.date(1997, 4, 6))
+    assert list(patient_search(user=personas.front_desk, query=query)) == []

@@ -72,6 +72,6 @@ def staff_when(appointment, day_format: str = "l, F j, Y") -> str:
 
 @register.filter
 def outcome_open(appointment, action: str) -> bool:
-    """Whether `action` ("check-in", "complete", "no-show") can be recorded for the session now, by the checks its
-    service makes: a day's list offers Check in only where it would go through."""
+    """Whether `action` ("check-in", "undo-check-in", "complete", "no-show") can be recorded for the session now, by
+    the checks its service makes: a day's list offers Check in (or its undoing) only where it would go through."""
     return action in services.outcomes_open(appointment)
