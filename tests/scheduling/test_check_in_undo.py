@@ -145,6 +145,18 @@ def test_the_arrivals_list_offers_the_undo_beside_a_checked_in_patient(clinic, l
 
 
 @pytest.mark.django_db
+def test_the_therapists_day_offers_the_undo_beside_a_checked_in_session(clinic, login, checked_in):
+    client = login(clinic.therapist)
+    undo = reverse("scheduling:appointment_action", args=[checked_in.pk, "undo-check-in"])
+    day = f"{reverse('scheduling:my_day')}?date={MONDAY.isoformat()}"
+    body = client.get(day).content.decode()
+    assert f'action="{undo}"' in body and f"{UNDO}</button>" in body
+    response = client.post(undo, {"next": day})
+    assert (response.status_code, response.url) == (302, day)
+    assert Appointment.objects.get(pk=checked_in.pk).status == AppointmentStatus.BOOKED
+
+
+@pytest.mark.django_db
 def test_billing_cannot_undo_a_check_in(clinic, login, checked_in):
     undo = reverse("scheduling:appointment_action", args=[checked_in.pk, "undo-check-in"])
     assert login(clinic.billing).post(undo).status_code == 403
