@@ -15,7 +15,8 @@ from apps.core import clock
 from apps.core.encryption import decrypt_text
 from apps.core.errors import NotFound
 from apps.patients.models import Patient
-from apps.programs.models import EnrollmentStatus, ProgramKind, ProgramStage
+from apps.programs.models import EnrollmentStatus, ProgramKind
+from apps.programs.place_in_line import place_in_line
 from apps.programs.selectors import patient_enrollments_shown
 from apps.scheduling.selectors import patient_next_session
 from apps.waitlist.selectors import patient_slot_requests_live
@@ -102,19 +103,20 @@ def _program_step(enrollments) -> _Step | None:
                     f"Next {meeting_word} of {program.title}: {when}.",
                     programs,
                 )
-    waiting = [e for e in enrollments if e.status == EnrollmentStatus.WAITLISTED]
+    # Which list a place is on is the programs' one rule (`place_in_line`), as every other page tells it.
+    waiting = [(e, place) for e in enrollments if (place := place_in_line(e)) is not None]
     # A place on the list of a program that runs comes before an interest list for one that may not.
-    for enrollment in waiting:
-        if enrollment.program.stage == ProgramStage.LAUNCHED:
-            rank, title = enrollment.waitlist_rank, enrollment.program.title
+    for enrollment, place in waiting:
+        if not place.is_interest_list:
+            rank, title = place.rank, enrollment.program.title
             return _Step(
                 f"You are number {rank} on the list for {title}; we will offer you a seat as one opens.",
                 f"Number {rank} on the waitlist for {title}: offered a seat as one opens.",
                 programs,
             )
-    for enrollment in waiting:
+    for enrollment, place in waiting:
         program = enrollment.program
-        if program.stage == ProgramStage.PROPOSED:
+        if place.is_interest_list:
             decided = formats.date_format(program.decision_on, "F j")
             return _Step(
                 f"You are on the interest list for {program.title}; the clinic decides by {decided} whether it runs.",

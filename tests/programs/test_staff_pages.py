@@ -166,7 +166,7 @@ def test_the_portal_home_shows_the_offer_deadline_and_the_place_in_line(personas
     program, patients = busy_program
     program_enroll(actor=personas.patient_user, program=program, patient=personas.patient)
     page = login(personas.patient_user).get("/portal/").content.decode()
-    assert "you are #4 on the waitlist" in page
+    assert "you are <strong>#4</strong> on the waitlist" in page
     offer = Enrollment.objects.get(status="offered")
     assert "a seat is held for you until" in login(offer.patient.user).get("/portal/").content.decode()
 
@@ -175,7 +175,7 @@ def test_the_chart_shows_the_patients_programs_and_place_in_line(personas, login
     program, patients = busy_program
     program_enroll(actor=personas.front_desk, program=program, patient=personas.patient)
     page = login(personas.front_desk).get(f"/patients/{personas.patient.pk}/").content.decode()
-    assert "Programs and waitlists" in page and "#4 on the waitlist" in page
+    assert "Programs and waitlists" in page and "<strong>#4</strong> on the waitlist" in page
 
 
 def test_withdrawing_a_member_asks_first_naming_who_the_seat_goes_to(personas, login, make_patients):
