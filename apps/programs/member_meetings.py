@@ -53,9 +53,11 @@ def member_meetings_upcoming(*, patient) -> list[ProgramMeeting]:
 
 
 def program_clashes(*, patient, program: GroupProgram) -> list[ProgramMeeting]:
-    """Coming meetings of the patient's other programs (enrolled, offered a seat or waitlisted: `own_status`) that
-    overlap a coming meeting of `program`. A clash is allowed, since the patient may choose, but they and the front
-    desk should know before they enrol. One query."""
+    """Coming meetings of `program` that overlap a coming meeting of the patient's other programs (enrolled, offered
+    a seat or waitlisted), each once however many programs it meets over, soonest first. Each carries
+    `clashes_with`: the other programs' meetings it overlaps, each with the patient's place there (`own_status`).
+    A clash is allowed, since the patient may choose, but they and the front desk should know before they enrol.
+    Two queries."""
     if patient is None:
         return []
     now = clock.now()
@@ -66,7 +68,7 @@ def program_clashes(*, patient, program: GroupProgram) -> list[ProgramMeeting]:
         appointment__start__lt=OuterRef("appointment__end"),
         appointment__end__gt=OuterRef("appointment__start"),
     )
-    return list(
+    others = list(
         ProgramMeeting.objects.filter(
             Exists(overlapping_new_meeting),
             program_id__in=theirs.values("program_id"),
@@ -76,6 +78,27 @@ def program_clashes(*, patient, program: GroupProgram) -> list[ProgramMeeting]:
         # The patient's place in that program (a seat, an offer, a place in line): the warning says which.
         .annotate(own_status=Subquery(theirs.filter(program=OuterRef("program_id")).values("status")[:1]))
         .select_related("program", "appointment")
+        .order_by("appointment__start", "pk")
+    )
+    if not others:
+        return []
+    # The count the patient reads is of this program's meetings: one meeting over two other programs is one clash.
+    clashing = []
+    for meeting in _program_meetings_coming(program=program, now=now):
+        start, end = meeting.appointment.start, meeting.appointment.end
+        meeting.clashes_with = [o for o in others if o.appointment.start < end and o.appointment.end > start]
+        if meeting.clashes_with:
+            clashing.append(meeting)
+    return clashing
+
+
+def _program_meetings_coming(*, program: GroupProgram, now) -> QuerySet[ProgramMeeting]:
+    """`program`'s meetings not yet over and not cancelled, soonest first."""
+    return (
+        ProgramMeeting.objects.filter(
+            program=program, appointment__status__in=BLOCKING_STATUSES, appointment__end__gt=now
+        )
+        .select_related("appointment")
         .order_by("appointment__start", "pk")
     )
 
@@ -100,14 +123,14 @@ def program_clash_warning(*, patient, program: GroupProgram, addressing_patient:
     clashes = program_clashes(patient=patient, program=program)
     if not clashes:
         return None
-    place = {meeting.program.title: meeting.own_status for meeting in clashes}
+    place = {other.program.title: other.own_status for meeting in clashes for other in meeting.clashes_with}
     person = 0 if addressing_patient else 1
     others = ", and ".join(
         f"{title}, {_PLACE[place[title]][person].format(name=patient.display_name)}" for title in sorted(place)
     )
     overlap = f"first overlap: {_when(clashes[0].appointment)}"
     if len(clashes) > 1:
-        overlap += f"; {len(clashes)} meetings overlap"
+        overlap += f"; {len(clashes)} of its meetings overlap"
     sentence = f"{program.title} meets at the same time as {others} ({overlap})."
     if not addressing_patient:
         return f"{sentence} You can still enrol them."

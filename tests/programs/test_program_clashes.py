@@ -26,7 +26,7 @@ def same_hour(personas):
 def test_a_program_meeting_at_the_same_time_clashes_with_the_patients_own(personas, evening_group, same_hour):
     clashes = member_meetings.program_clashes(patient=personas.patient, program=same_hour)
 
-    assert {m.program_id for m in clashes} == {evening_group.pk}
+    assert {o.program_id for m in clashes for o in m.clashes_with} == {evening_group.pk}
     assert len(clashes) == 2  # the lecture series meets twice, both times over the group
     assert member_meetings.program_clashes(patient=personas.other_patient, program=same_hour) == []
 
@@ -126,3 +126,22 @@ def test_the_staff_enrol_form_enrols_at_once_without_a_clash(personas, login, sa
 
     assert response.status_code == 302
     assert Enrollment.objects.filter(patient=personas.patient, program=same_hour).exists()
+
+
+def test_each_meeting_of_the_program_counts_once_however_many_programs_it_clashes_with(personas, login, evening_group):
+    # Given the patient is in a three-meeting group and waits for another group at the same hour, three meetings too
+    full = scheduled_program(actor=personas.admin, capacity=1, meeting_count=3, title="Full group")
+    program_enroll(actor=personas.front_desk, program=full, patient=personas.other_patient)
+    program_enroll(actor=personas.front_desk, program=full, patient=personas.patient)
+    lectures = scheduled_program(actor=personas.admin, capacity=2, meeting_count=3, title="Three lectures")
+
+    # When they look at a three-meeting series at the same hour
+    clashes = member_meetings.program_clashes(patient=personas.patient, program=lectures)
+    warning = member_meetings.program_clash_warning(patient=personas.patient, program=lectures, addressing_patient=True)
+    page = login(personas.patient_user).get(f"/portal/programs/{lectures.pk}/").content.decode()
+
+    # Then each of its three meetings is one clash, naming both programs it meets over
+    assert [m.program_id for m in clashes] == [lectures.pk] * 3
+    assert all({o.program.title for o in m.clashes_with} == {"Evening group", "Full group"} for m in clashes)
+    assert "3 of its meetings overlap" in warning and "6 meetings" not in warning
+    assert "3 of its meetings overlap" in page and "6 meetings" not in page
