@@ -21,6 +21,7 @@ from apps.programs.services.lecture_terms import lecture_service_type
 from apps.programs.services.lectures import lecture_register
 from apps.programs.services.seats import enrollment_withdraw, program_enroll
 from apps.programs.services.setup import program_create
+from apps.scheduling.demo_appointments import SERIES_PATIENTS
 from apps.scheduling.models import Room, ServiceType
 
 from .models import GroupProgram, LectureFeeMode, ProgramKind
@@ -53,6 +54,9 @@ PROGRAMS = [
         "waiting": 0,
         # Education, free with donations: billed under the lecture service, never as group psychotherapy.
         "kind": ProgramKind.LECTURE,
+        # Its members are patients the demo gives no weekly sessions (those come first by email), so the care
+        # ladder's demo can place them on the lecture-series rung truthfully.
+        "members_from": SERIES_PATIENTS - 1,
     },
 ]
 
@@ -108,7 +112,8 @@ def seed(out) -> None:
         if program is None:
             out.write(f"Program {spec['title']!r} not created: every candidate time is taken.")
             continue
-        members = others[index * 10 : index * 10 + spec["enrolled"] + spec["waiting"]]
+        first = spec.get("members_from", index * 10)
+        members = others[first : first + spec["enrolled"] + spec["waiting"]]
         if spec["waiting"]:
             members.insert(spec["enrolled"] + 2, portal_patient)
         enrollments = [program_enroll(actor=front_desk, program=program, patient=p) for p in members]
