@@ -1,14 +1,15 @@
 """A member's own group meetings, and programs whose meetings clash with the ones a patient is already in.
 
 Kept apart from `selectors.py`: these are the patient-side questions (my meetings; does this program meet when my
-other one does), read by the portal's session list, the records download and the two enrol pages.
+other one does, or when my own sessions are), read by the portal's session list, the records download and the two
+enrol pages.
 """
 
 from django.db.models import Exists, F, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.utils import formats
 
 from apps.core import clock
-from apps.scheduling.models import BLOCKING_STATUSES
+from apps.scheduling.models import BLOCKING_STATUSES, Appointment
 
 from .models import LIVE_STATUSES, Attendance, Enrollment, EnrollmentStatus, GroupProgram, ProgramMeeting
 
@@ -92,6 +93,20 @@ def program_clashes(*, patient, program: GroupProgram) -> list[ProgramMeeting]:
     return clashing
 
 
+def meetings_over_own_sessions(*, patient, program: GroupProgram) -> list[ProgramMeeting]:
+    """Coming meetings of `program` that overlap one of the patient's own sessions (an individual session booked or
+    checked in: a weekly therapy hour, say), soonest first. One query."""
+    if patient is None:
+        return []
+    own_session = Appointment.objects.filter(
+        patient=patient,
+        status__in=BLOCKING_STATUSES,
+        start__lt=OuterRef("appointment__end"),
+        end__gt=OuterRef("appointment__start"),
+    )
+    return list(_program_meetings_coming(program=program, now=clock.now()).filter(Exists(own_session)))
+
+
 def _program_meetings_coming(*, program: GroupProgram, now) -> QuerySet[ProgramMeeting]:
     """`program`'s meetings not yet over and not cancelled, soonest first."""
     return (
@@ -118,22 +133,25 @@ _PLACE = {
 
 def program_clash_warning(*, patient, program: GroupProgram, addressing_patient: bool) -> str | None:
     """The plain warning shown before enrolling when `program` meets at the same time as another program of the
-    patient's (one they are in, offered a seat in or waiting for, said as such), in the second person on the portal
-    and in the third on the staff page. None when nothing clashes."""
+    patient's (one they are in, offered a seat in or waiting for, said as such) or as one of their own sessions, in
+    the second person on the portal and in the third on the staff page. None when nothing clashes."""
     clashes = program_clashes(patient=patient, program=program)
-    if not clashes:
+    over_sessions = meetings_over_own_sessions(patient=patient, program=program)
+    if not clashes and not over_sessions:
         return None
     place = {other.program.title: other.own_status for meeting in clashes for other in meeting.clashes_with}
     person = 0 if addressing_patient else 1
-    others = ", and ".join(
-        f"{title}, {_PLACE[place[title]][person].format(name=patient.display_name)}" for title in sorted(place)
-    )
-    overlap = f"first overlap: {_when(clashes[0].appointment)}"
-    if len(clashes) > 1:
-        overlap += f"; {len(clashes)} of its meetings overlap"
-    sentence = f"{program.title} meets at the same time as {others} ({overlap})."
+    met = [f"{title}, {_PLACE[place[title]][person].format(name=patient.display_name)}" for title in sorted(place)]
+    if over_sessions:
+        met.append("your own sessions" if addressing_patient else f"{patient.display_name}'s own sessions")
+    # Each of this program's meetings counts once, whether it overlaps a program, a session or both.
+    meetings = sorted({m.pk: m for m in [*clashes, *over_sessions]}.values(), key=lambda m: m.appointment.start)
+    overlap = f"first overlap: {_when(meetings[0].appointment)}"
+    if len(meetings) > 1:
+        overlap += f"; {len(meetings)} of its meetings overlap"
+    sentence = f"{program.title} meets at the same time as {', and '.join(met)} ({overlap})."
     if not addressing_patient:
         return f"{sentence} You can still enrol them."
-    if EnrollmentStatus.ENROLLED in place.values():
+    if over_sessions or EnrollmentStatus.ENROLLED in place.values():
         return f"{sentence} You can still enrol, but you cannot be at both."
     return f"{sentence} You can still enrol; if you get a seat there too, you cannot be at both."

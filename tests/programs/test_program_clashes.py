@@ -5,6 +5,7 @@ import pytest
 from apps.programs import member_meetings
 from apps.programs.models import Enrollment
 from apps.programs.services.seats import program_enroll
+from tests.factories import AppointmentFactory
 
 from .factories import scheduled_program
 
@@ -145,3 +146,44 @@ def test_each_meeting_of_the_program_counts_once_however_many_programs_it_clashe
     assert all({o.program.title for o in m.clashes_with} == {"Evening group", "Full group"} for m in clashes)
     assert "3 of its meetings overlap" in warning and "6 meetings" not in warning
     assert "3 of its meetings overlap" in page and "6 meetings" not in page
+
+
+def test_a_program_meeting_over_the_patients_own_session_is_a_clash_too(personas, login, same_hour):
+    # Given the patient's own session at the hour of the series' second meeting
+    second = same_hour.meetings.order_by("appointment__start")[1].appointment
+    AppointmentFactory(therapist=personas.therapist, patient=personas.patient, start=second.start, end=second.end)
+
+    # When the patient and the front desk look at the series
+    to_patient = member_meetings.program_clash_warning(
+        patient=personas.patient, program=same_hour, addressing_patient=True
+    )
+    page = login(personas.patient_user).get(f"/portal/programs/{same_hour.pk}/").content.decode()
+    asked = login(personas.front_desk).post(f"/programs/{same_hour.pk}/enroll/", {"patient": personas.patient.pk})
+
+    # Then the one meeting over the session is named, and the desk is asked before enrolling
+    assert [m.pk for m in member_meetings.meetings_over_own_sessions(patient=personas.patient, program=same_hour)] == [
+        same_hour.meetings.order_by("appointment__start")[1].pk
+    ]
+    assert "Lecture series meets at the same time as your own sessions (first overlap:" in to_patient
+    assert "meetings overlap" not in to_patient and to_patient.endswith("you cannot be at both.")
+    assert "Time clash:" in page and "your own sessions" in page
+    assert asked.status_code == 409 and f"{personas.patient.display_name}&#x27;s own sessions" in asked.content.decode()
+    # Another patient's sessions are not theirs: nothing clashes for them.
+    assert (
+        member_meetings.program_clash_warning(
+            patient=personas.other_patient, program=same_hour, addressing_patient=True
+        )
+        is None
+    )
+
+
+def test_a_meeting_over_both_a_program_and_a_session_counts_once(personas, evening_group, same_hour):
+    first = same_hour.meetings.order_by("appointment__start")[0].appointment
+    AppointmentFactory(therapist=personas.therapist, patient=personas.patient, start=first.start, end=first.end)
+
+    warning = member_meetings.program_clash_warning(
+        patient=personas.patient, program=same_hour, addressing_patient=True
+    )
+
+    assert "as Evening group, which you are already in, and your own sessions (" in warning
+    assert "2 of its meetings overlap" in warning
