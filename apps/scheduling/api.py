@@ -140,6 +140,12 @@ def _location_field(**kwargs):
     )
 
 
+PAST_HELP = (
+    "Staff only: confirms a start that has already passed, to record a session that took place. Without it such a "
+    "start is refused (422 naming this field); patients never book the past."
+)
+
+
 class _BookingFields(serializers.Serializer):
     therapist = _therapist_field()
     location = _location_field(default=None)
@@ -154,6 +160,7 @@ class _BookingFields(serializers.Serializer):
     is_telehealth = serializers.BooleanField(default=False)
     override_reason = serializers.CharField(max_length=300, required=False, default="", allow_blank=True)
     cap_override_reason = serializers.CharField(max_length=300, required=False, default="", allow_blank=True)
+    allow_past = serializers.BooleanField(default=False, help_text=PAST_HELP)
 
 
 class AppointmentInput(_BookingFields):
@@ -179,6 +186,7 @@ class RescheduleInput(serializers.Serializer):
         allow_blank=True,
         help_text="Staff only: why another therapist takes this reduced-fee patient past their cap (logged).",
     )
+    allow_past = serializers.BooleanField(default=False, help_text=PAST_HELP)
 
 
 class AppointmentFilter(serializers.Serializer):
@@ -527,7 +535,7 @@ class SeriesViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
     def preview(self, request):
         """Which dates of the proposed series are free, and what each blocked one collides with."""
         data = self._plan_args(request)
-        for name in ("skip_conflicts", "override_reason", "cap_override_reason"):
+        for name in ("skip_conflicts", "override_reason", "cap_override_reason", "allow_past"):
             data.pop(name)
         return Response(services.series_preview(**data).as_dict())
 

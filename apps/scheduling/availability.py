@@ -70,6 +70,11 @@ class Slot(clock.LocalSpan):
     def is_free(self) -> bool:
         return not self.collisions and not self.unavailable
 
+    @property
+    def in_past(self) -> bool:
+        """Already begun: a slot free of others, but booking it records a session rather than plans one."""
+        return self.start < clock.now()
+
     def as_dict(self) -> dict:
         return {
             "start": self.local_start.isoformat(),
@@ -77,6 +82,7 @@ class Slot(clock.LocalSpan):
             "date": self.local_start.date().isoformat(),
             "conflicts": [c.as_dict() for c in self.collisions],
             "unavailable": self.unavailable,
+            "in_past": self.in_past,
         }
 
 

@@ -54,6 +54,7 @@ def seed(out) -> None:
             room=None if telehealth else rooms.get(room_name),
             is_telehealth=telehealth,
             skip_conflicts=True,
+            allow_past=True,  # the demo's history: weeks of sessions already held
             **ends,
         )
         created += 1
@@ -92,6 +93,7 @@ def _seed_west(front_desk, services_by_code, week_start: dt.date) -> tuple[int, 
             occurrence_count=12,
             room=rooms[index % len(rooms)],
             skip_conflicts=True,
+            allow_past=True,  # the demo's history: weeks of sessions already held
         )
         created += 1
         booked += len(result.booked)

@@ -41,6 +41,24 @@ def location_field(**kwargs) -> forms.ModelChoiceField:
 
 OVERRIDE_HELP = "Only to book outside working hours or during time off: say why."
 CAP_OVERRIDE_HELP = "Only to give a therapist a reduced-fee patient past their cap: say why (it is logged)."
+PAST_BOOK_LABEL = "This session is in the past — book it anyway to record a session that took place"
+PAST_SERIES_LABEL = "Some dates are in the past — book them anyway to record sessions that took place"
+PAST_MOVE_LABEL = "This time is in the past — move the session anyway to record when it took place"
+
+
+class PastConfirmation(forms.Form):
+    """The "book it anyway" box for a time that has passed. It is offered only once the booking was refused for
+    it (or was ticked already), so nobody ticks it in passing; until then it rides along hidden and unticked."""
+
+    allow_past = forms.BooleanField(required=False, widget=forms.HiddenInput)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.data.get(self.add_prefix("allow_past")) == "on":
+            self.past_confirmation_ask()
+
+    def past_confirmation_ask(self) -> None:
+        self.fields["allow_past"].widget = forms.CheckboxInput()
 
 
 def therapists_bookable_by(user):
@@ -52,7 +70,7 @@ def therapists_bookable_by(user):
     return therapists
 
 
-class _BookingForm(forms.Form):
+class _BookingForm(PastConfirmation, forms.Form):
     therapist = _TherapistChoice(queryset=User.objects.none())
     patient = PatientChoiceField(queryset=None, required=False, help_text="Empty only for a group meeting.")
     service_type = forms.ModelChoiceField(queryset=ServiceType.objects.filter(is_active=True))
@@ -72,6 +90,7 @@ class _BookingForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["therapist"].queryset = therapists_bookable_by(user)
         self.fields["patient"].queryset = patients_visible_to(user=user).filter(status="active")
+        self.fields["allow_past"].label = PAST_BOOK_LABEL
 
     def clean(self):
         data = super().clean()
@@ -99,6 +118,7 @@ class _BookingForm(forms.Form):
                 "is_telehealth",
                 "override_reason",
                 "cap_override_reason",
+                "allow_past",
             )
         }
 
@@ -154,6 +174,10 @@ class SeriesForm(_BookingForm):
         "is_telehealth",
     ]
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["allow_past"].label = PAST_SERIES_LABEL
+
     def clean(self):
         data = super().clean()
         ends = data.get("ends")
@@ -165,7 +189,8 @@ class SeriesForm(_BookingForm):
 
     def plan_args(self) -> dict:
         data = self.cleaned_data
-        args = {k: v for k, v in self.booking_args().items() if k not in ("override_reason", "cap_override_reason")}
+        confirmations = ("override_reason", "cap_override_reason", "allow_past")
+        args = {k: v for k, v in self.booking_args().items() if k not in confirmations}
         return {
             **args,
             "first_date": data["first_date"],
@@ -214,7 +239,7 @@ class CancelForm(_ScopeMixin, forms.Form):
         return data
 
 
-class RescheduleForm(_ScopeMixin, forms.Form):
+class RescheduleForm(_ScopeMixin, PastConfirmation, forms.Form):
     date = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}))
     time = forms.TimeField(widget=ClockInput())
     therapist = _TherapistChoice(
@@ -238,6 +263,7 @@ class RescheduleForm(_ScopeMixin, forms.Form):
     def __init__(self, *args, user, has_patient: bool = True, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["therapist"].queryset = therapists_bookable_by(user)
+        self.fields["allow_past"].label = PAST_MOVE_LABEL
         if not has_patient:  # a group meeting: the reduced-fee cap counts a therapist's patients, not meetings
             del self.fields["cap_override_reason"]
 

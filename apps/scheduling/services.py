@@ -67,6 +67,8 @@ DEADLOCK_DETECTED = "40P01"
 # How often a booking Postgres aborts to break a deadlock is written again before it is refused.
 DEADLOCK_REWRITES = 3
 OVERRIDE_ROLES = (Role.ADMIN, Role.FRONT_DESK, Role.THERAPIST)
+# Who may put a session in the past, to record one that took place: the staff who keep the schedule, never a patient.
+RECORD_PAST_ROLES = (Role.ADMIN, Role.FRONT_DESK, Role.THERAPIST)
 STAFF_CANCEL_ROLES = (Role.ADMIN, Role.FRONT_DESK, Role.THERAPIST)
 MAX_SERIES_DATES = 104  # two years of weekly sessions
 # A session, a series' dates or a calendar day further than this from today is a mistyped year.
@@ -199,6 +201,41 @@ def _override_check(*, actor, slots: list[Slot], override_reason: str) -> None:
         )
     if not actor.has_role(*OVERRIDE_ROLES):
         raise PermissionDenied("Only clinic staff may book outside working hours.")
+
+
+def _past_check(*, actor, slots: list[Slot], allow_past: bool, moving: bool = False) -> None:
+    """A session that has already begun is booked, or moved to, only on purpose: staff confirm (allow_past) that
+    they are recording a session that took place. Never by a slip (a wrong year, last week's date), since a session
+    in the past is at once an overdue unsigned note for its therapist, and cancelling it then counts as late and
+    posts the fee. A patient never books the past; the online rules keep them to times ahead, and this is the last
+    word for any other path."""
+    now = clock.now()
+    past = [s for s in slots if s.start < now]
+    if not past:
+        return
+    if actor is None or not actor.has_role(*RECORD_PAST_ROLES):
+        raise Unprocessable("That time has passed. Choose a time still to come.", fields={"start": ["In the past."]})
+    if allow_past:
+        return
+    first = past[0].local_start
+    when = f"{clock_text(first)} on {first:%A}, {day_text(first)}"
+    if len(slots) > 1:
+        noun = "date is" if len(past) == 1 else "dates are"
+        message = (
+            f"{len(past)} of the {len(slots)} {noun} in the past, from {when}. "
+            f"To record sessions that took place, confirm {'moving' if moving else 'booking'} them anyway."
+        )
+    elif moving:
+        message = f"{when} is in the past. To record when the session took place, confirm moving it anyway."
+    else:
+        message = (
+            f"This session is in the past: {when}. To record a session that took place, confirm booking it anyway."
+        )
+    raise Unprocessable(
+        message,
+        fields={"allow_past": ["Confirm to put a session in the past."]},
+        extra={"past": [s.local_start.isoformat() for s in past]},
+    )
 
 
 def _conflict(collisions) -> Conflict:
@@ -371,9 +408,11 @@ def appointment_book(
     location: Location | None = None,
     override_reason: str = "",
     cap_override_reason: str = "",
+    allow_past: bool = False,
 ) -> Appointment:
     """Book one session (patient=None for a group meeting).
 
+    A start that has passed is refused unless staff confirm it (allow_past) to record a session that took place.
     Refuses a slot that overlaps an active appointment of the same therapist, room or patient (Conflict naming it),
     and a slot outside working hours or in time off unless staff give an override reason. Reminders are queued in
     the same transaction, with the patient's booking confirmation. A new reduced-fee patient past the therapist's
@@ -397,6 +436,7 @@ def appointment_book(
         spans=booking.spans([start]),
         location=booking.location,
     )
+    _past_check(actor=actor, slots=[slot], allow_past=allow_past)
     if slot.collisions:
         raise _conflict(slot.collisions)
     _override_check(actor=actor, slots=[slot], override_reason=override_reason)
@@ -469,11 +509,17 @@ class SeriesPlan:
     def blocked(self) -> list[Slot]:
         return [s for s in self.slots if not s.is_free]
 
+    @property
+    def past(self) -> list[Slot]:
+        """Dates already begun: booking them records sessions that took place, so it needs confirming."""
+        return [s for s in self.slots if s.in_past]
+
     def as_dict(self) -> dict:
         return {
             "occurrences": [s.as_dict() for s in self.slots],
             "free": sum(1 for s in self.slots if s.is_free),
             "blocked": len(self.blocked),
+            "past": len(self.past),
         }
 
 
@@ -620,9 +666,11 @@ def series_book(
     skip_conflicts: bool = False,
     override_reason: str = "",
     cap_override_reason: str = "",
+    allow_past: bool = False,
 ) -> SeriesBooked:
     """Book a weekly (or every-n-weeks) series at a local wall-clock time, which stays put across DST changes.
 
+    Dates that have passed are refused unless staff confirm them (allow_past), to record sessions that took place.
     With any blocked date the whole request is refused (Conflict listing them) unless skip_conflicts, which books
     the free dates and reports the skipped ones. Open-ended series are booked up to the rolling horizon. A new
     reduced-fee patient past the therapist's cap needs a cap override reason. The patient gets one confirmation
@@ -646,6 +694,7 @@ def series_book(
     )
     if not plan.slots:
         raise Unprocessable("The series has no dates.", fields={"end_date": ["No dates before the end date."]})
+    _past_check(actor=actor, slots=plan.slots, allow_past=allow_past)
     collided = [s for s in plan.slots if s.collisions]
     if collided and not skip_conflicts:
         collisions = [c for s in collided for c in s.collisions]
@@ -812,9 +861,14 @@ def appointment_reschedule(
     override_reason: str = "",
     therapist=None,
     cap_override_reason: str = "",
+    allow_past: bool = False,
 ) -> list[Appointment]:
     """Move one occurrence, or this and the following ones of its series (scope="following"), possibly to
     another `therapist` (None keeps the session's own).
+
+    Moving into the past is refused unless staff confirm it (allow_past): moving is for times ahead, or, confirmed,
+    for recording when a session really took place (held at 3 instead of 2), which cancelling and booking it again
+    would turn into a late cancellation with its fee.
 
     Following occurrences keep their own dates shifted by the same number of days, at the new local time; the
     series is split so later extensions follow the new pattern. All or nothing: any collision refuses the move.
@@ -869,6 +923,7 @@ def appointment_reschedule(
         location=booking.location,
         exclude_ids=frozenset(a.pk for a in moving),
     )
+    _past_check(actor=actor, slots=slots, allow_past=allow_past, moving=True)
     collisions = [c for s in slots for c in s.collisions]
     if collisions:
         raise _conflict(collisions)

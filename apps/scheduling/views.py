@@ -275,6 +275,9 @@ def _click_at_therapists_office(initial: dict) -> None:
 def _booking_refused(form, exc: ApplicationError) -> None:
     # An override reason is asked for by the message itself; its field stays free of a second copy.
     form_refusal(form, exc, not_on=("override_reason", "cap_override_reason"))
+    if "allow_past" in exc.fields:
+        # Refused for a time that has passed: offer the box that confirms it, everything typed kept around it.
+        form.past_confirmation_ask()
 
 
 @login_required
@@ -309,6 +312,7 @@ def series_new(request):
                 skip_conflicts=form.cleaned_data["skip_conflicts"],
                 override_reason=form.cleaned_data["override_reason"],
                 cap_override_reason=form.cleaned_data["cap_override_reason"],
+                allow_past=form.cleaned_data["allow_past"],
                 **form.plan_args(),
             )
         except ApplicationError as exc:
@@ -550,6 +554,7 @@ def appointment_reschedule(request, pk):
             override_reason=data["override_reason"],
             therapist=data["therapist"],
             cap_override_reason=data.get("cap_override_reason", ""),
+            allow_past=data["allow_past"],
         )
     except ApplicationError as exc:
         _booking_refused(form, exc)

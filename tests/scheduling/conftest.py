@@ -28,7 +28,7 @@ def at(day: dt.date, hour: int, minute: int = 0) -> dt.datetime:
     return clock.local_datetime(day, dt.time(hour, minute))
 
 
-def weekly_at_three(clinic, count: int = 4):
+def weekly_at_three(clinic, count: int = 4, **overrides):
     """The clinic's patient booked weekly on Mondays at 3 PM in the Willow room from MONDAY, `count` sessions."""
     return services.series_book(
         actor=clinic.front_desk,
@@ -39,6 +39,7 @@ def weekly_at_three(clinic, count: int = 4):
         local_start_time=dt.time(15, 0),
         occurrence_count=count,
         room=clinic.willow,
+        **overrides,
     )
 
 

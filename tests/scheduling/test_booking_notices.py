@@ -127,17 +127,21 @@ def test_no_text_without_consent_or_after_stop_and_no_email_without_an_address(c
 
 def test_no_notice_for_a_session_already_begun(clinic, frozen_now):
     frozen_now.move_to(at(MONDAY, 12))
-    past = _book(clinic, start=at(MONDAY, 9), override_reason="Entered after the fact")
+    past = _book(clinic, start=at(MONDAY, 9), override_reason="Entered after the fact", allow_past=True)
     assert not _notices("appointment_booked").exists()
     services.appointment_reschedule(
-        appointment=past, actor=clinic.front_desk, start=at(MONDAY, 8), override_reason="Entered after the fact"
+        appointment=past,
+        actor=clinic.front_desk,
+        start=at(MONDAY, 8),
+        override_reason="Entered after the fact",
+        allow_past=True,
     )
     assert not _notices("appointment_moved").exists()
 
 
 def test_a_series_begun_in_the_past_lists_only_the_dates_to_come(clinic, frozen_now):
     frozen_now.move_to(at(MONDAY + dt.timedelta(days=8), 9))
-    weekly_at_three(clinic)
+    weekly_at_three(clinic, allow_past=True)
     [notice] = _notices("appointment_booked")
     assert [dt.datetime.fromisoformat(s["start"]) for s in notice.context["sessions"]] == [
         at(MONDAY + dt.timedelta(weeks=w), 15) for w in (2, 3)
