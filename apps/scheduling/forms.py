@@ -54,6 +54,8 @@ class PastConfirmation(forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        # Last, just above the button: it is the final word on what the form above it books.
+        self.fields["allow_past"] = self.fields.pop("allow_past")
         if self.data.get(self.add_prefix("allow_past")) == "on":
             self.past_confirmation_ask()
 
