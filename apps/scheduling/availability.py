@@ -72,8 +72,9 @@ class Slot(clock.LocalSpan):
 
     @property
     def in_past(self) -> bool:
-        """Already begun: a slot free of others, but booking it records a session rather than plans one."""
-        return self.start < clock.now()
+        """Already over: a slot free of others, but booking it records a session rather than plans one. One under
+        way is not (a walk-in entered a few minutes after it began)."""
+        return self.end <= clock.now()
 
     def as_dict(self) -> dict:
         return {

@@ -204,18 +204,19 @@ def _override_check(*, actor, slots: list[Slot], override_reason: str) -> None:
 
 
 def _past_check(*, actor, slots: list[Slot], allow_past: bool, moving: bool = False) -> None:
-    """A session that has already begun is booked, or moved to, only on purpose: staff confirm (allow_past) that
-    they are recording a session that took place. Never by a slip (a wrong year, last week's date), since a session
-    in the past is at once an overdue unsigned note for its therapist, and cancelling it then counts as late and
-    posts the fee. A patient never books the past; the online rules keep them to times ahead, and this is the last
-    word for any other path."""
-    now = clock.now()
-    past = [s for s in slots if s.start < now]
-    if not past:
+    """A session already over is booked, or moved to, only on purpose: staff confirm (allow_past) that they are
+    recording a session that took place; one under way is booked as usual. Never by a slip (a wrong year, last
+    week's date), since a session in the past is at once an overdue unsigned note for its therapist, and cancelling
+    it then counts as late and posts the fee. A patient never books a time begun; the online rules keep them to
+    times ahead, and this is the last word for any other path."""
+    begun = [s for s in slots if s.start < clock.now()]
+    if not begun:
         return
     if actor is None or not actor.has_role(*RECORD_PAST_ROLES):
         raise Unprocessable("That time has passed. Choose a time still to come.", fields={"start": ["In the past."]})
-    if allow_past:
+    # A session under way is booked as any other: the walk-in the desk enters at 2:05 for 2:00.
+    past = [s for s in begun if s.in_past]
+    if not past or allow_past:
         return
     first = past[0].local_start
     when = f"{clock_text(first)} on {first:%A}, {day_text(first)}"
@@ -511,7 +512,7 @@ class SeriesPlan:
 
     @property
     def past(self) -> list[Slot]:
-        """Dates already begun: booking them records sessions that took place, so it needs confirming."""
+        """Dates already over: booking them records sessions that took place, so it needs confirming."""
         return [s for s in self.slots if s.in_past]
 
     def as_dict(self) -> dict:

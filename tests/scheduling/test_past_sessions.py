@@ -1,4 +1,5 @@
-"""A session that already began is booked only on purpose: to record one that took place, never by a slip.
+"""A session already over is booked only on purpose: to record one that took place, never by a slip; one under way
+(a walk-in entered a few minutes late) is booked as usual.
 
 Times here are relative to the real clock ("an hour ago", "tomorrow"), so the rule holds at any hour: the therapist
 works every day around the clock, and every booking gives an override reason for the minutes around midnight, so
@@ -82,6 +83,19 @@ def test_staff_record_a_session_that_took_place_when_they_confirm_it(desk):
     an_hour_ago = hours_from_now(-1)
     appointment = book(desk, start=an_hour_ago, allow_past=True)
     assert appointment.start == an_hour_ago
+
+
+def test_a_walk_in_entered_minutes_after_it_began_needs_no_confirmation(desk):
+    # Under way, not over: the desk enters at 2:10 the session that began at 2:00.
+    ten_minutes_ago = hours_from_now(-1 / 6)
+    assert book(desk, start=ten_minutes_ago).start == ten_minutes_ago
+
+
+def test_a_patient_cannot_book_a_session_under_way(desk):
+    with pytest.raises(Unprocessable) as caught:
+        book(desk, actor=desk.patient_user, start=hours_from_now(-1 / 6), override_reason="")
+    assert "start" in caught.value.fields
+    assert not Appointment.objects.exists()
 
 
 def test_a_session_tomorrow_needs_no_confirmation(desk):
