@@ -751,7 +751,8 @@ def series_book(
 
 @transaction.atomic
 def series_extend(*, series: AppointmentSeries, actor=None, today: dt.date | None = None) -> SeriesBooked:
-    """Book an open-ended series ahead to the rolling horizon; dates taken meanwhile are skipped, never forced.
+    """Book an open-ended series ahead to the rolling horizon; dates taken meanwhile are skipped, never forced, and
+    dates already begun are left out.
 
     A patient the therapist no longer sees (no session in the cap's window) comes back as a new patient: past the
     therapist's reduced-fee cap the series is not extended (Conflict), unless it was booked with a cap override;
@@ -789,8 +790,11 @@ def series_extend(*, series: AppointmentSeries, actor=None, today: dt.date | Non
     )
     zone = series.location.zone
     # A date whose clock skips the weekly time (2:30 AM the night the clocks go forward) has no session; the dates
-    # after it are booked as usual.
+    # after it are booked as usual. Nor has a date already begun: after the beat job stood still (a worker down for
+    # weeks), those sessions never took place, and booked now they would be overdue notes nobody can write.
+    now = clock.now()
     starts = [clock.local_datetime(d, series.local_start_time, zone) for d in dates]
+    starts = [start for start in starts if start > now]
     slots = slots_check(
         therapist=series.therapist,
         patient_id=series.patient_id,

@@ -68,6 +68,21 @@ def test_an_open_ended_series_is_booked_to_the_horizon_and_extended_by_the_beat_
 
 
 @override_settings(CLINIC_SERIES_HORIZON_WEEKS=4)
+def test_extending_after_the_beat_job_stood_still_books_no_date_already_begun(clinic, frozen_now):
+    # Booked four Mondays ahead; the beat job then does not run for six weeks (a worker down, a restored backup).
+    result = series(clinic, occurrence_count=None)
+    frozen_now.shift(dt.timedelta(weeks=6))
+    extended = services.series_extend(series=result.series)
+    # Weeks 4 and 5 have passed: they are not booked behind everyone's back as sessions that never took place.
+    assert [_local(a).date() for a in extended.booked] == [MONDAY + dt.timedelta(weeks=w) for w in (6, 7, 8, 9)]
+    assert not Appointment.objects.filter(
+        series=result.series, start__gt=at(MONDAY + dt.timedelta(weeks=3), 23), start__lt=clock.now()
+    ).exists()
+    result.series.refresh_from_db()
+    assert result.series.booked_through == MONDAY + dt.timedelta(weeks=9)
+
+
+@override_settings(CLINIC_SERIES_HORIZON_WEEKS=4)
 def test_extending_skips_a_date_someone_else_took_meanwhile(clinic, frozen_now):
     result = series(clinic, occurrence_count=None)
     taken = services.appointment_book(
