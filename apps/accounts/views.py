@@ -16,6 +16,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from apps.core import clock
 from apps.core.errors import ApplicationError
+from apps.core.layouts import layout_for
 from apps.core.links import next_or, next_path
 from apps.core.models import ClinicSettings
 from apps.core.views import action_from_url, call_with_messages, form_refusal
@@ -310,12 +311,10 @@ def permission_denied(request, exception):
         return JsonResponse({"error": {"code": "permission_denied", "message": "Not allowed."}}, status=403)
     match = getattr(request, "resolver_match", None)
     user = getattr(request, "user", None) or AnonymousUser()
-    staff = user.is_authenticated and user.is_clinic_staff
-    patient = user.is_authenticated and user.is_patient and not staff
     context = {
         "page": page_described(match.view_name if match else None),
         "your_roles": [label for value, label in Role.choices if user.is_authenticated and user.has_role(value)],
-        "layout": "staff_base.html" if staff else "portal/base.html" if patient else "base.html",
+        "layout": layout_for(user),
     }
     return render(request, "403.html", context, status=403)
 

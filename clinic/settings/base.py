@@ -93,6 +93,7 @@ MIDDLEWARE = [
     "apps.accounts.middleware.StaffMFAMiddleware",
     "apps.portal.middleware.PatientTwoStepMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "apps.core.form_ends.FormEndPageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "axes.middleware.AxesMiddleware",

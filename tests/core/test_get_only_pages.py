@@ -158,3 +158,13 @@ def test_the_api_answers_a_head_as_its_get(personas, login, path):
     head, get = api.head(path), api.get(path)
     assert head.status_code != 405
     assert _answers_alike(head, get)
+
+
+# A POST to a page that only shows comes from a wrong form or a script, not from someone finding their way: it keeps
+# the plain 405 (the page for the end of a form is for a GET that lands on a POST-only address).
+@pytest.mark.parametrize("path", ["/billing/what-will-i-pay/", "/lectures/"])
+def test_a_post_to_a_page_that_only_shows_keeps_the_plain_answer(client, path):
+    response = client.post(path)
+    assert response.status_code == 405
+    assert "GET" in response["Allow"]
+    assert response.content == b""
