@@ -1,4 +1,5 @@
 import datetime as dt
+import re
 from zoneinfo import ZoneInfo
 
 import pghistory
@@ -14,6 +15,10 @@ from apps.core import clock
 from apps.core.models import TimeStampedModel, Transition
 from apps.core.time_zones import clinic_zone_name, time_zone_known_trigger, zone_place, zone_validate
 from apps.core.when import clock_span_text, clock_text
+
+# A CPT code is five digits (Category I), or four digits and a T (Category III, emerging services). A clinic's own
+# code for a service no CPT code describes (a partner's relaxation massage, RLX60) matches neither.
+CPT_CODE = re.compile(r"[0-9]{4}[0-9T]")
 
 
 class ServiceType(TimeStampedModel):
@@ -37,6 +42,11 @@ class ServiceType(TimeStampedModel):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.code})"
+
+    @property
+    def has_cpt_code(self) -> bool:
+        """Whether an insurer can be billed for it: only a CPT-coded service goes on a claim or a superbill."""
+        return CPT_CODE.fullmatch(self.code) is not None
 
 
 class Weekday(models.IntegerChoices):

@@ -222,3 +222,52 @@ def test_a_session_covered_by_a_package_shows_its_share_of_the_package_and_what_
     assert (bill["total_charged"], bill["total_paid"]) == (Decimal("1000.00"), Decimal("500.00"))
     html = render_to_string("billing/pdf/superbill.html", bill)
     assert "$333.34" in html and "$166.67" in html
+
+
+@pytest.fixture
+def massages_among_sessions(sessions, personas):
+    """Besides February's two $200 psychotherapy sessions, two relaxation massages under the clinic's own code
+    RLX60 ($110 each, not a CPT code), one of them paid."""
+    from decimal import Decimal
+
+    from apps.accounts.disciplines import Discipline
+    from apps.billing.services.configuration import fee_schedule_set
+    from apps.billing.services.payments import payment_record
+    from tests.factories import ServiceTypeFactory
+
+    relaxation = ServiceTypeFactory(
+        code="RLX60", name="Relaxation massage, 60 min", duration_minutes=60, discipline=Discipline.BODYWORK
+    )
+    fee_schedule_set(
+        actor=None, service_type=relaxation, full_fee=Decimal("110.00"), effective_from=dt.date(2025, 1, 1)
+    )
+    provider = TherapistFactory(email="bodywork@example.test", profile__discipline=Discipline.BODYWORK)
+    with time_machine.travel("2026-02-20 12:00:00-05:00", tick=False):
+        for days_ago in (8, 1):
+            _charge(sessions, relaxation, days_ago=days_ago, therapist=provider)
+    with time_machine.travel("2026-02-21 12:00:00-05:00", tick=False):
+        payment_record(actor=personas.front_desk, patient=sessions, method="cash", amount="510")
+    return sessions
+
+
+def test_a_service_without_a_cpt_code_is_left_off_the_superbill_and_its_totals(massages_among_sessions):
+    from decimal import Decimal
+
+    bill = superbill(patient=massages_among_sessions, **FEBRUARY)
+
+    assert [line["charge"].service_type.code for line in bill["lines"]] == ["90834", "90834"]
+    assert (bill["total_charged"], bill["total_paid"]) == (Decimal("400.00"), Decimal("400.00"))
+    assert bill["not_listed"] == 2
+    html = render_to_string("billing/pdf/superbill.html", bill)
+    assert "RLX60" not in html and "Relaxation massage" not in html
+    assert "Services without a CPT code are not listed: 2 in this period." in html
+
+
+def test_only_five_character_cpt_codes_count_as_cpt():
+    from apps.scheduling.models import ServiceType
+
+    def coded(code):
+        return ServiceType(code=code).has_cpt_code
+
+    assert [coded(c) for c in ("90834", "97124", "0552T")] == [True, True, True]
+    assert [coded(c) for c in ("RLX60", "9083", "908345", "G0176", "1126F", "")] == [False] * 6

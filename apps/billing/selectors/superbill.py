@@ -120,7 +120,8 @@ class DiagnosisMissing(Unprocessable):
 def superbill(*, patient, start: dt.date, end: dt.date) -> dict:
     """What a superbill shows an insurer: per line the date of service (the session's date where it was held), the
     place of service and service facility (its location), modifier, diagnosis pointers, the rendering provider
-    (licence type and number) and the billing provider. Refused (422) without a confirmed diagnosis, because an
+    (licence type and number) and the billing provider. Only services with a CPT code are listed and totalled;
+    `not_listed` counts the others in the period. Refused (422) without a confirmed diagnosis, because an
     insurer refuses a claim without one."""
     held = billing_diagnoses(patient=patient)
     diagnoses = [{"pointer": d.pointer, "code": d.code} for d in held if d.status == "confirmed" and d.pointer]
@@ -137,8 +138,13 @@ def superbill(*, patient, start: dt.date, end: dt.date) -> dict:
         )
     pointers = "".join(d["pointer"] for d in diagnoses[:MAX_POINTERS_PER_LINE])
     at_home = ClinicSettings.load().telehealth_patient_at_home
+    rows = superbill_lines(patient=patient, start=start, end=end)
+    # An insurer reimburses CPT-coded services only: a service under the clinic's own code would be a claim line
+    # pointing diagnoses at a code no insurer knows. It is left off, lines and totals alike, and counted so the
+    # superbill can say some were.
+    claimable = [row for row in rows if row["charge"].service_type.has_cpt_code]
     lines = []
-    for row in superbill_lines(patient=patient, start=start, end=end):
+    for row in claimable:
         charge = row["charge"]
         telehealth = bool(charge.appointment and charge.appointment.is_telehealth)
         location = charge.appointment.location if charge.appointment else None
@@ -163,6 +169,7 @@ def superbill(*, patient, start: dt.date, end: dt.date) -> dict:
         "diagnoses": diagnoses,
         "facilities": list(facilities.values()),
         "lines": lines,
+        "not_listed": len(rows) - len(claimable),
         "total_charged": sum((line["amount"] for line in lines), ZERO),
         "total_paid": sum((line["paid"] for line in lines), ZERO),
     }
