@@ -9,9 +9,11 @@ cap, every charge and every session package's price ask this module; nothing els
            class table in force on that date (the nominal fee for a nominal class, else its percent of the full
            fee), never below the nominal fee and never above the full fee.
 
-An approved fixed fee replaces the class (never above the full fee). Without an approved assessment in force the
-patient pays the full fee. If the class table in force on the session date no longer has the fixed class's code,
-the percent recorded at approval is placed in that table instead.
+An approved fixed fee replaces the class (never above the full fee). As it is capped at each service's full fee, one
+above the highest full fee of every active service would never be charged at all: approval refuses it
+(`fixed_fee_ceiling`), and one recorded before that rule is named as charged at the full fee. Without an approved
+assessment in force the patient pays the full fee. If the class table in force on the session date no longer has the
+fixed class's code, the percent recorded at approval is placed in that table instead.
 
 A quote answers "what would this household pay if approved today, for a session today", so it shows the figure a
 charge would post. The arithmetic (percent, class bounds, rounding) is the pure code in `fees.py`.
@@ -106,6 +108,10 @@ class Rates:
             scale_class=fees.classify(table=self.table, percent=percent),
         )
 
+    def highest_full_fee(self) -> tuple[ServicePriced, Decimal] | None:
+        """The active service with the highest full fee in force, and that fee; None when none has one."""
+        return max(_services_priced(self), key=lambda priced: priced[1], default=None)
+
     def fixed_class(self, *, code: str, percent: Decimal) -> fees.ScaleClass:
         """The row of this table for a class fixed at approval: by its code, else by the percent recorded then."""
         for scale_class in self.table.classes:
@@ -150,8 +156,17 @@ def _assessment_class(*, rates: Rates, assessment: SlidingScaleAssessment) -> fe
     return rates.fixed_class(code=assessment.class_code, percent=assessment.percent_of_guideline)
 
 
-def _override_label(assessment: SlidingScaleAssessment) -> str:
-    return f"Approved fixed fee ({money_text(assessment.override_fee)})"
+CHARGED_IN_FULL = ", charged at the full fee"
+
+
+def _override_label(assessment: SlidingScaleAssessment, *, rates: Rates | None = None) -> str:
+    """The fixed fee's class name. One above every service's full fee (recorded before approval refused it) is
+    never charged: the name says what is, the full fee. Kept short: charges record it (100 characters)."""
+    label = f"Approved fixed fee ({money_text(assessment.override_fee)})"
+    highest = rates.highest_full_fee() if rates is not None else None
+    if highest is not None and assessment.override_fee > highest[1]:
+        return label + CHARGED_IN_FULL
+    return label
 
 
 def assessment_price(
@@ -163,7 +178,8 @@ def assessment_price(
         return Price(*FULL_FEE_CLASS, full_fee=full_fee, fee=full_fee)
     if assessment.has_override:
         fee = fees.override_fee(full_fee=full_fee, fixed_fee=assessment.override_fee * sessions)
-        return Price(OVERRIDE_CLASS, _override_label(assessment), full_fee=full_fee, fee=fee, assessment=assessment)
+        label = _override_label(assessment, rates=rates)
+        return Price(OVERRIDE_CLASS, label, full_fee=full_fee, fee=fee, assessment=assessment)
     scale_class = _assessment_class(rates=rates, assessment=assessment)
     return class_price(
         rates=rates, scale_class=scale_class, full_fee=full_fee, assessment=assessment, sessions=sessions
@@ -313,6 +329,24 @@ def _services_priced(rates: Rates):
             continue
 
 
+def fixed_fee_ceiling(*, on: dt.date) -> tuple[ServicePriced, Decimal] | None:
+    """The highest fixed fee that is ever charged from `on`: the highest full fee of an active service in force
+    that day (a fixed fee is capped at each service's full fee), with that service. None when no service has one."""
+    return rates_on(on=on).highest_full_fee()
+
+
+def fixed_fees_charged_in_full(*, assessments, on: dt.date | None = None) -> set[int]:
+    """The ids of those `assessments` whose fixed fee is above every full fee in force on `on` (default today),
+    recorded before approval refused that: each of their sessions is charged its full fee instead."""
+    try:
+        ceiling = fixed_fee_ceiling(on=on or _today())
+    except Unprocessable:
+        return set()
+    if ceiling is None:
+        return set()
+    return {a.pk for a in assessments if a.has_override and a.override_fee > ceiling[1]}
+
+
 def quote(*, household_size: int, annual_income: Decimal, on: dt.date | None = None) -> dict:
     """The class and per-session fee of each active service for a household approved on `on` (default today) and
     seen that day: the figures a charge would post. Nothing is stored."""
@@ -411,12 +445,14 @@ def patient_class_label(*, patient, on: dt.date | None = None) -> str:
     """The patient's class on a day (default today) as the fee card names it; never their income."""
     on = on or _today()
     assessment = assessment_in_force(patient=patient, on=on)
-    if assessment is None or assessment.has_override:
+    if assessment is None:
         return _label_unpriced(assessment)
     try:
         rates = rates_on(on=on)
     except Unprocessable:
         return _label_unpriced(assessment)
+    if assessment.has_override:
+        return _override_label(assessment, rates=rates)
     return _assessment_class(rates=rates, assessment=assessment).label
 
 

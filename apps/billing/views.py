@@ -22,7 +22,7 @@ from apps.core.money import AMOUNT_EXAMPLE, amount_read, money_text
 from apps.core.permissions import permission_require
 from apps.core.replica import reads_from_replica
 from apps.core.spreadsheets import csv_row
-from apps.core.views import call_with_messages
+from apps.core.views import call_with_messages, form_refusal
 from apps.core.when import day_text
 from apps.patients.models import Patient
 from apps.scheduling.models import ServiceType
@@ -159,6 +159,7 @@ def _ledger_page(request, patient: Patient, *, payment_form: PaymentForm | None 
         "card_refunds_waiting": waiting,
         "current_class": pricing.patient_class_label(patient=patient),
         "assessments": assessments,
+        "fixed_fees_charged_in_full": pricing.fixed_fees_charged_in_full(assessments=assessments or []),
         "sees_income": sees_income,
         "plan": plan,
         "plan_progress": plan_progress(plan=plan) if plan else [],
@@ -560,7 +561,8 @@ def assessment_review(request, pk):
                 messages.success(request, "Rejected; the patient sees the reason in the portal.")
                 return redirect("billing:assessments")
         except ApplicationError as exc:
-            messages.error(request, exc.message)
+            # On the form that was sent, on the field it names, with what was typed kept.
+            form_refusal(approve_form if approve_form.is_bound else reject_form, exc)
     assessment_incomes_shown(user=request.user, assessments=[assessment])
     context = {"assessment": assessment, "approve_form": approve_form, "reject_form": reject_form}
     return render(request, "billing/assessment_review.html", context)

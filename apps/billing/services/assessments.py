@@ -12,7 +12,7 @@ from apps.core import clock
 from apps.core.dates import DateReach
 from apps.core.errors import Conflict, InvalidTransition, Unprocessable
 from apps.core.links import absolute_url
-from apps.core.money import money
+from apps.core.money import money, money_text
 from apps.core.transitions import transition_write
 from apps.notifications.outbox import patient_notice_enqueue
 
@@ -108,7 +108,15 @@ def assessment_approve(
     assessment.reviewed_by = actor
     assessment.reviewed_at = clock.now()
     if override_fee is not None:
-        _apply_override(assessment, actor=actor, fee=override_fee, reason=override_reason)
+        _apply_override(
+            assessment,
+            actor=actor,
+            fee=override_fee,
+            reason=override_reason,
+            on=max(today, start),
+            fee_field="override_fee",
+            reason_field="override_reason",
+        )
     assessment.save()
     _assessment_transition_write(
         assessment, actor=actor, was=AssessmentStatus.PENDING, reason=assessment.override_reason
@@ -118,12 +126,23 @@ def assessment_approve(
     return assessment
 
 
-def _apply_override(assessment, *, actor, fee, reason: str) -> None:
+def _apply_override(assessment, *, actor, fee, reason: str, on: dt.date, fee_field: str, reason_field: str) -> None:
+    """Fix the fee, refused above the highest full fee in force from `on`: a fixed fee is capped at each service's
+    full fee (pricing.py), so one above all of them would be shown on every page and charged nowhere. Refusals name
+    the caller's own fields."""
     fee = money(fee)
     if fee < 0:
-        raise Unprocessable("A fee cannot be negative.", fields={"override_fee": ["Cannot be negative."]})
+        raise Unprocessable("A fee cannot be negative.", fields={fee_field: ["Cannot be negative."]})
+    ceiling = pricing.fixed_fee_ceiling(on=on)
+    if ceiling is not None and fee > ceiling[1]:
+        service, highest = ceiling
+        ceiling_text = f"above {money_text(highest)}, the highest full fee of any service ({service.name})"
+        raise Unprocessable(
+            f"The fixed fee cannot be {ceiling_text}: above it, every session would be charged its full fee.",
+            fields={fee_field: [f"Cannot be {ceiling_text}."]},
+        )
     if not reason.strip():
-        raise Unprocessable("Give a reason for the fixed fee.", fields={"override_reason": ["Required."]})
+        raise Unprocessable("Give a reason for the fixed fee.", fields={reason_field: ["Required."]})
     assessment.override_fee = fee
     assessment.override_reason = reason.strip()
     assessment.override_approved_by = actor
@@ -137,7 +156,15 @@ def assessment_override_set(*, actor, assessment, fee: Decimal, reason: str) -> 
     assessment = _lock_assessment(assessment)
     if assessment.status != AssessmentStatus.APPROVED:
         raise InvalidTransition("Only an approved assessment can carry a fixed fee.")
-    _apply_override(assessment, actor=actor, fee=fee, reason=reason)
+    _apply_override(
+        assessment,
+        actor=actor,
+        fee=fee,
+        reason=reason,
+        on=max(clock.local_now().date(), assessment.effective_from),
+        fee_field="fee",
+        reason_field="reason",
+    )
     assessment.save()
     gfe_reissue_for_class_change(
         actor=actor, patient=assessment.patient, on=max(clock.local_now().date(), assessment.effective_from)
