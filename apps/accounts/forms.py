@@ -91,10 +91,18 @@ class StaffRolesForm(forms.Form):
     )
 
 
+# A form's EmailField allows 320 characters; the sign-in email column holds 254 (the longest an address may be).
+# Wider input would reach the database and fail there, losing what was typed, instead of failing on the field.
+EMAIL_MAX_LENGTH = User._meta.get_field("email").max_length
+
+
 class StaffDetailsForm(forms.Form):
     first_name = forms.CharField(max_length=100)
     last_name = forms.CharField(max_length=100)
-    email = forms.EmailField(help_text="What they sign in with. A change is told at the old address and the new one.")
+    email = forms.EmailField(
+        max_length=EMAIL_MAX_LENGTH,
+        help_text="What they sign in with. A change is told at the old address and the new one.",
+    )
 
 
 class ClinicalProfileForm(forms.Form):
@@ -142,7 +150,7 @@ def _supervisor_label(user: User) -> str:
 
 
 class StaffInvitationForm(forms.Form):
-    email = forms.EmailField()
+    email = forms.EmailField(max_length=EMAIL_MAX_LENGTH)
     first_name = forms.CharField(max_length=100)
     last_name = forms.CharField(max_length=100)
     role = forms.ChoiceField(choices=[(r.value, r.label) for r in Role if r in STAFF_ROLES])
