@@ -51,12 +51,12 @@ class InboundInput(serializers.Serializer):
     patient = serializers.IntegerField(required=False, allow_null=True)
     prospect_name = serializers.CharField(max_length=200, required=False, allow_blank=True)
     prospect_phone = serializers.CharField(max_length=30, required=False, allow_blank=True)
-    prospect_email = serializers.EmailField(required=False, allow_blank=True)
+    prospect_email = serializers.EmailField(max_length=254, required=False, allow_blank=True)
     provider_name = serializers.CharField(max_length=200)
     provider_practice = serializers.CharField(max_length=200, required=False, allow_blank=True)
     provider_phone = serializers.CharField(max_length=30, required=False, allow_blank=True)
     provider_fax = serializers.CharField(max_length=30, required=False, allow_blank=True)
-    provider_email = serializers.EmailField(required=False, allow_blank=True)
+    provider_email = serializers.EmailField(max_length=254, required=False, allow_blank=True)
     reason = serializers.CharField(max_length=4000)
     received_on = serializers.DateField()
     clearance = serializers.FileField(required=False, help_text="The medical clearance: PDF, PNG or JPEG.")
@@ -238,7 +238,7 @@ class OutboundInput(serializers.Serializer):
     recipient_practice = serializers.CharField(max_length=200, required=False, allow_blank=True)
     recipient_phone = serializers.CharField(max_length=30, required=False, allow_blank=True)
     recipient_fax = serializers.CharField(max_length=30, required=False, allow_blank=True)
-    recipient_email = serializers.EmailField(required=False, allow_blank=True)
+    recipient_email = serializers.EmailField(max_length=254, required=False, allow_blank=True)
     reason = serializers.CharField(max_length=4000)
 
 

@@ -127,3 +127,30 @@ def test_a_referral_dated_beyond_the_clinics_records_is_refused_naming_the_dates
     assert response.json()["error"]["message"].startswith("Choose a date from ")
     assert "received_on" in response.json()["error"]["fields"]
     assert not InboundReferral.objects.exists()
+
+
+LONG_EMAIL = f"{'a' * 64}@{'b' * 63}.{'c' * 63}.{'d' * 63}.example"  # a valid address longer than 254 characters
+
+
+@pytest.mark.parametrize("field", ["prospect_email", "provider_email"])
+def test_an_inbound_email_longer_than_its_column_is_a_400_naming_it(personas, login, field):
+    response = login(personas.front_desk, api=True).post(
+        "/api/referrals/inbound/", _inbound(prospect_name="Jordan Ellis", **{field: LONG_EMAIL}), format="json"
+    )
+    assert response.status_code == 400 and field in response.json()["error"]["fields"], response.content
+    assert not InboundReferral.objects.exists()
+
+
+def test_an_outbound_email_longer_than_its_column_is_a_400_naming_it(personas, login):
+    response = login(personas.therapist, api=True).post(
+        "/api/referrals/outbound/",
+        {
+            "patient": personas.patient.pk,
+            "recipient_kind": "psychiatrist",
+            "recipient_name": "Dr. Okafor",
+            "recipient_email": LONG_EMAIL,
+            "reason": "Sleep",
+        },
+        format="json",
+    )
+    assert response.status_code == 400 and "recipient_email" in response.json()["error"]["fields"], response.content
