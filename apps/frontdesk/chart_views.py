@@ -21,9 +21,9 @@ from apps.programs.lecture_selectors import registrant_lecture_history
 from apps.scheduling import selectors as scheduling_selectors
 
 
-def _chart_patient(request, patient_id):
+def _chart_patient(request, patient_id, perm: str = "notes.view_clinical_chart"):
     try:
-        return notes_selectors.clinical_chart_open(user=request.user, patient_id=patient_id)
+        return notes_selectors.clinical_chart_open(user=request.user, patient_id=patient_id, perm=perm)
     except NotFound as exc:
         raise Http404(exc.message) from exc
 
@@ -76,7 +76,5 @@ def patient_chart(request, patient_id):
 @require_safe
 def patient_chart_data(request, patient_id):
     """Measure and pain series as JSON for the chart script (psychotherapists only)."""
-    patient = _chart_patient(request, patient_id)
-    if not request.user.has_perm("notes.view_psychotherapy_record", patient):
-        raise Http404("No such chart data.")
+    patient = _chart_patient(request, patient_id, perm="notes.view_psychotherapy_record")
     return JsonResponse(_chart_data(request.user, patient))

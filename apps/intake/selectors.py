@@ -21,7 +21,9 @@ from django.db.models.functions import Coalesce
 
 from apps.accounts.roles import Role
 from apps.accounts.rules import is_psychotherapist
+from apps.audit.services import access_log_write
 from apps.core import clock
+from apps.core.errors import NotFound
 from apps.core.models import ClinicSettings
 from apps.notes.editor import field_rows
 from apps.patients.models import Patient
@@ -205,6 +207,28 @@ def packets_visible_to(*, user) -> QuerySet[Packet]:
 
 def signature_get(*, pk) -> Signature | None:
     return Signature.objects.select_related("version__document", "patient", "signed_by").filter(pk=pk).first()
+
+
+def signature_open(*, user, pk) -> Signature:
+    """A signed document for the staff page, read by someone who may see the patient's packets: one
+    `intake.view_signature` row, allowed or refused. A missing one, or one refused, answers NotFound alike; the
+    patient's own answers it too (they read theirs in the portal), and that is no refusal."""
+    signature = signature_get(pk=pk)
+    if signature is None:
+        raise NotFound("No such signed document.")
+    if not user.has_perm("intake.view_packets", signature.patient):
+        access_log_write(
+            actor=user,
+            action="intake.view_signature",
+            subject=signature,
+            patient_id=signature.patient_id,
+            allowed=False,
+        )
+        raise NotFound("No such signed document.")
+    if not user.is_clinic_staff:
+        raise NotFound("No such signed document.")
+    access_log_write(actor=user, action="intake.view_signature", subject=signature, patient_id=signature.patient_id)
+    return signature
 
 
 def signature_context(*, signature: Signature, user) -> dict:

@@ -8,9 +8,8 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
-from apps.audit.services import access_log_write
 from apps.core.api_lookups import id_or_none
-from apps.core.errors import ApplicationError
+from apps.core.errors import ApplicationError, NotFound
 from apps.core.permissions import permission_require
 from apps.core.views import call_with_messages
 from apps.patients.selectors import patients_visible_to
@@ -49,15 +48,10 @@ def packet_send(request, patient_id):
 @login_required
 @require_safe
 def signature_detail(request, pk):
-    signature = selectors.signature_get(pk=pk)
-    # A patient reads their own signed documents in the portal; this is the staff page.
-    if signature is None or not (
-        request.user.is_clinic_staff and request.user.has_perm("intake.view_packets", signature.patient)
-    ):
-        raise Http404("No such signed document.")
-    access_log_write(
-        actor=request.user, action="intake.view_signature", subject=signature, patient_id=signature.patient_id
-    )
+    try:
+        signature = selectors.signature_open(user=request.user, pk=pk)
+    except NotFound as exc:
+        raise Http404(exc.message) from exc
     context = selectors.signature_context(signature=signature, user=request.user)
     # The clinical chart's "Needs review" links here, and the answer is marked reviewed back on the chart.
     context["can_open_chart"] = request.user.has_perm("notes.view_clinical_chart", signature.patient)

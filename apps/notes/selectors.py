@@ -178,13 +178,12 @@ def patient_get_for(*, user, patient_id, perm: str, action: str) -> Patient:
     return _permitted(user, patient, perm=perm, action=action, what="patient")
 
 
-def clinical_chart_open(*, user, patient_id) -> Patient:
+def clinical_chart_open(*, user, patient_id, perm: str = "notes.view_clinical_chart") -> Patient:
     """The patient whose clinical chart `user` reads. The chart page and its data feed both open it here, so each
     read writes one `clinical_chart_view` row (the chart shows note states, pain and measure scores, not note
-    text)."""
-    patient = patient_get_for(
-        user=user, patient_id=patient_id, perm="notes.view_clinical_chart", action="clinical_chart_view"
-    )
+    text). The data feed asks for the psychotherapy record's `perm`: the check comes before the row, so a refused
+    read is logged as refused and never as viewed."""
+    patient = patient_get_for(user=user, patient_id=patient_id, perm=perm, action="clinical_chart_view")
     _log(user, "clinical_chart_view", patient, patient_id=patient.pk)
     return patient
 
@@ -310,6 +309,19 @@ def process_note_open(*, user, process_note_id) -> tuple[PsychotherapyNote, str]
     note = process_note_get_own(user=user, process_note_id=process_note_id)
     _log(user, "process_note_view", note, patient_id=note.patient_id)
     return note, decrypt_text(note.content_encrypted)
+
+
+def process_note_session_get(*, user, appointment_id, action: str = "process_note_view") -> Appointment:
+    """The session whose process note `user` opens: only their own individual session, and only while they are a
+    psychotherapist. Anyone else's answers like a missing one and the refused attempt is logged, naming the session
+    (whether or not it has a process note: that is not for the log to tell either)."""
+    appointment = Appointment.objects.select_related("patient", "service_type").filter(pk=appointment_id).first()
+    if appointment is None or appointment.patient_id is None:
+        raise NotFound("No such session of yours.")
+    if appointment.therapist_id != user.pk or not user.has_perm("notes.add_process_note"):
+        _log(user, action, appointment, patient_id=appointment.patient_id, allowed=False)
+        raise NotFound("No such session of yours.")
+    return appointment
 
 
 def process_note_for_appointment(*, user, appointment) -> tuple[PsychotherapyNote | None, str]:

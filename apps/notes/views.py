@@ -36,6 +36,13 @@ def _own_session(request, appointment_id) -> Appointment:
     return appointment
 
 
+def _process_note_session(request, appointment_id, *, action: str) -> Appointment:
+    try:
+        return selectors.process_note_session_get(user=request.user, appointment_id=appointment_id, action=action)
+    except NotFound as exc:
+        raise Http404(exc.message) from exc
+
+
 @login_required
 @require_safe
 def unsigned_queue(request):
@@ -186,9 +193,8 @@ def addendum_create(request, pk):
 @require_http_methods(["GET", "POST"])
 def process_note(request, appointment_id):
     """The author's private process note for one of their sessions (psychotherapists only)."""
-    if not request.user.has_perm("notes.add_process_note"):
-        raise Http404("No process notes for massage and bodywork sessions.")
-    appointment = _own_session(request, appointment_id)
+    action = "process_note_view" if request.method == "GET" else "process_note_update"
+    appointment = _process_note_session(request, appointment_id, action=action)
     existing, text = selectors.process_note_for_appointment(user=request.user, appointment=appointment)
     form = ProcessNoteForm(request.POST or None, initial={"text": text})
     if request.method == "POST" and form.is_valid():
@@ -214,7 +220,7 @@ def process_note(request, appointment_id):
 @require_http_methods(["GET", "POST"])
 def process_note_delete(request, appointment_id):
     """GET asks to confirm, for a deleted process note is gone for good (it has no history); POST deletes."""
-    appointment = _own_session(request, appointment_id)
+    appointment = _process_note_session(request, appointment_id, action="process_note_delete")
     existing, _text = selectors.process_note_for_appointment(user=request.user, appointment=appointment)
     if existing is None:
         raise Http404("No process note.")

@@ -173,6 +173,10 @@ def journal_entry_get_for(*, user, entry_id, perm: str = "outcomes.view_journal_
 
 
 def journal_entry_open(*, user, entry_id) -> tuple[JournalEntry, str]:
-    entry = journal_entry_get_for(user=user, entry_id=entry_id)
+    return journal_entry_read(user=user, entry=journal_entry_get_for(user=user, entry_id=entry_id))
+
+
+def journal_entry_read(*, user, entry: JournalEntry) -> tuple[JournalEntry, str]:
+    """Decrypt an entry `journal_entry_get_for` gave `user`; writes the access-log row."""
     access_log_write(actor=user, action="journal_view", subject=entry, patient_id=entry.patient_id)
     return entry, decrypt_text(entry.content_encrypted)

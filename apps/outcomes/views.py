@@ -38,10 +38,12 @@ def flag_review(request, pk):
 @login_required
 @require_safe
 def journal_entry(request, pk):
-    if not request.user.is_clinic_staff:
-        raise Http404("No such journal entry.")
     try:
-        entry, text = selectors.journal_entry_open(user=request.user, entry_id=pk)
-    except NotFound as exc:
+        entry = selectors.journal_entry_get_for(user=request.user, entry_id=pk)
+    except NotFound as exc:  # a refusal, logged by the selector
         raise Http404(exc.message) from exc
+    if not request.user.is_clinic_staff:
+        # The patient's own entry: they read it in the portal. Nobody else reaches this line.
+        raise Http404("No such journal entry.")
+    entry, text = selectors.journal_entry_read(user=request.user, entry=entry)
     return render(request, "outcomes/journal_entry.html", {"entry": entry, "text": text, "patient": entry.patient})

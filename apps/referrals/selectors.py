@@ -131,8 +131,8 @@ def patient_outbound(*, patient) -> list[OutboundReferral]:
     return list(OutboundReferral.objects.filter(patient=patient).select_related("therapist").order_by("-created_at"))
 
 
-def _log_read(user, action: str, referral) -> None:
-    access_log_write(actor=user, action=action, subject=referral, patient_id=referral.patient_id)
+def _log_read(user, action: str, referral, *, allowed: bool = True) -> None:
+    access_log_write(actor=user, action=action, subject=referral, patient_id=referral.patient_id, allowed=allowed)
 
 
 def referrals_read(*, user, action: str, referrals) -> None:
@@ -146,11 +146,13 @@ def inbound_open(*, user, referral_id) -> InboundReferral:
     referral = (
         InboundReferral.objects.select_related("patient", "created_by", "decided_by").filter(pk=referral_id).first()
     )
-    allowed = referral is not None and (
-        user.has_perm("referrals.receive_inbound")
-        or (referral.patient is not None and user.has_perm("referrals.read_referrals", referral.patient))
+    if referral is None:
+        raise NotFound("No such referral.")
+    allowed = user.has_perm("referrals.receive_inbound") or (
+        referral.patient is not None and user.has_perm("referrals.read_referrals", referral.patient)
     )
     if not allowed:
+        _log_read(user, "referral_inbound_view", referral, allowed=False)
         raise NotFound("No such referral.")
     _log_read(user, "referral_inbound_view", referral)
     return referral
@@ -163,7 +165,10 @@ def outbound_open(*, user, referral_id) -> OutboundReferral:
         .first()
     )
     # Its page and letter carry the reason: the referral desk and the treating psychotherapist only.
-    if referral is None or not user.has_perm("referrals.track_outbound", referral.patient):
+    if referral is None:
+        raise NotFound("No such referral.")
+    if not user.has_perm("referrals.track_outbound", referral.patient):
+        _log_read(user, "referral_outbound_view", referral, allowed=False)
         raise NotFound("No such referral.")
     _log_read(user, "referral_outbound_view", referral)
     return referral
@@ -179,11 +184,13 @@ def clearance_open(*, user, clearance_id) -> ClearanceDocument:
     allowed = (clearance.referral_id and user.has_perm("referrals.receive_inbound")) or (
         patient is not None and user.has_perm("referrals.view_patient_referrals", patient)
     )
+    patient_id = patient.pk if patient else None
     if not allowed:
+        access_log_write(
+            actor=user, action="clearance_download", subject=clearance, patient_id=patient_id, allowed=False
+        )
         raise NotFound("No such document.")
-    access_log_write(
-        actor=user, action="clearance_download", subject=clearance, patient_id=patient.pk if patient else None
-    )
+    access_log_write(actor=user, action="clearance_download", subject=clearance, patient_id=patient_id)
     return clearance
 
 

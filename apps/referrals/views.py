@@ -154,7 +154,9 @@ def clearance_download(request, pk):
 @login_required
 def patient_clearance(request, patient_id):
     """Record a clearance straight on the chart, or (with the permission) an exception to the requirement."""
-    patient = _patient(request, patient_id, "referrals.view_patient_referrals")
+    # Opened for those who may record a clearance (everyone who may grant an exception may too), not for all who
+    # see the referrals card: a refusal then comes before the chart's row, logged as refused, never as viewed.
+    patient = _patient(request, patient_id, "referrals.record_clearance")
     can_record = request.user.has_perm("referrals.record_clearance", patient)
     can_except = request.user.has_perm("referrals.grant_clearance_exception", patient)
     if not (can_record or can_except):

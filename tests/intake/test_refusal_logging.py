@@ -1,0 +1,41 @@
+"""A signed intake form refused to a staff member or another patient answers like a missing one and writes exactly
+one refused access-log row naming who tried and which form; an allowed open still writes its allowed row."""
+
+import pytest
+
+from tests.audit.watch import log_mark, row_for, rows_since
+
+from .conftest import sign
+
+pytestmark = pytest.mark.django_db
+
+ACTION = "intake.view_signature"
+
+
+def _open(login, user, signature):
+    client = login(user)
+    mark = log_mark()
+    return client.get(f"/intake/signed/{signature.pk}/"), rows_since(mark)
+
+
+@pytest.mark.parametrize("persona", ["other_therapist", "billing", "other_patient_user"])
+def test_a_refused_signed_form_open_is_logged_as_refused(personas, login, sent, questionnaire, persona):
+    signature, _ = sign(personas, questionnaire)
+    user = getattr(personas, persona)
+    response, rows = _open(login, user, signature)
+    assert response.status_code == 404
+    assert rows == [row_for(user, ACTION, signature, patient_id=personas.patient.pk, allowed=False)]
+
+
+def test_the_patient_is_sent_to_the_portal_for_their_own_form_without_a_refusal(personas, login, sent, questionnaire):
+    signature, _ = sign(personas, questionnaire)
+    response, rows = _open(login, personas.patient_user, signature)
+    assert response.status_code == 404
+    assert rows == []
+
+
+def test_the_treating_therapists_signed_form_open_writes_its_allowed_row(personas, login, sent, questionnaire):
+    signature, _ = sign(personas, questionnaire)
+    response, rows = _open(login, personas.therapist, signature)
+    assert response.status_code == 200
+    assert rows == [row_for(personas.therapist, ACTION, signature, patient_id=personas.patient.pk, allowed=True)]
