@@ -1,6 +1,7 @@
 """Demo session packages: the partner massage therapists' "10-week relaxation massage" package, sold to a demo
-patient with a sliding-scale class, whose weekly massages started three weeks ago; the past ones are completed and
-so covered by the package. Runs after the demo sessions. Idempotent: keyed on the offering's name and the patient.
+patient with a sliding-scale class at their first weekly massage three weeks ago; the past ones are completed (each
+as it ended) and so covered by the package. Runs after the demo sessions. Idempotent: keyed on the offering's name,
+sold once.
 """
 
 import datetime as dt
@@ -23,6 +24,7 @@ OFFERING = {
     "valid_days": 120,
 }
 WEEKS_DONE = 3
+SESSION_TIME = dt.time(12, 0)
 
 
 def seed(out) -> None:
@@ -39,32 +41,38 @@ def seed(out) -> None:
     offering, _ = PackageOffering.objects.update_or_create(
         name=OFFERING["name"], defaults={**OFFERING, "service_type": massage}
     )
+    if PackagePurchase.objects.filter(offering=offering).exists():
+        out.write(f"Packages: “{offering.name}” on sale")
+        return
     today = clock.local_now().date()
+    # Tuesdays at noon with the partner massage therapist (booked outside their hours if need be), from three weeks
+    # back: three or four massages done, the rest to come. The package was sold at the first of them, before any
+    # was charged, at the class the patient had that day.
+    first_tuesday = today - dt.timedelta(weeks=WEEKS_DONE, days=today.weekday() - 1)
+    sold_at = clock.local_datetime(first_tuesday, SESSION_TIME)
     patient = (
         Patient.objects.filter(
             email__endswith="@clinic.test",
             fee_assessments__status=AssessmentStatus.APPROVED,
             fee_assessments__override_fee__isnull=True,
-            fee_assessments__effective_from__lte=today,
-            fee_assessments__expires_on__gt=today,
+            fee_assessments__effective_from__lte=first_tuesday,
+            fee_assessments__expires_on__gt=first_tuesday,
         )
         .order_by("email")
         .first()
     )
-    if patient is None or PackagePurchase.objects.filter(patient=patient, offering=offering).exists():
+    if patient is None:
         out.write(f"Packages: “{offering.name}” on sale")
         return
-    purchase = package_purchase(actor=front_desk, patient=patient, offering=offering)
-    # Tuesdays at noon with the partner massage therapist (booked outside their hours if need be), from three weeks
-    # back: three or four massages done, the rest to come.
-    first_tuesday = today - dt.timedelta(weeks=WEEKS_DONE, days=today.weekday() - 1)
+    with clock.recorded_at(sold_at):
+        purchase = package_purchase(actor=front_desk, patient=patient, offering=offering)
     booked = scheduling.series_book(
         actor=front_desk,
         therapist=therapist,
         patient=patient,
         service_type=massage,
         first_date=first_tuesday,
-        local_start_time=dt.time(12, 0),
+        local_start_time=SESSION_TIME,
         occurrence_count=offering.session_count,
         room=Room.objects.filter(name="Birch").first(),
         skip_conflicts=True,
@@ -75,7 +83,8 @@ def seed(out) -> None:
     now = clock.now()
     for appointment in booked:
         if appointment.end <= now:
-            scheduling.appointment_complete(appointment=appointment, actor=therapist)
+            with clock.recorded_at(appointment.end):  # completed as it ended, covered on the session's day
+                scheduling.appointment_complete(appointment=appointment, actor=therapist)
     purchase.refresh_from_db()
     out.write(
         f"Packages: “{offering.name}” sold to {patient.display_name}, "

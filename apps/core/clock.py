@@ -1,14 +1,33 @@
 """The clinic's clock and calendar: aware datetimes in the clinic's time zone."""
 
 import datetime as dt
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.utils import timezone
 
+_recorded_at: ContextVar[dt.datetime | None] = ContextVar("clinic_clock_recorded_at", default=None)
+
 
 def now() -> dt.datetime:
-    return timezone.now()
+    return _recorded_at.get() or timezone.now()
+
+
+@contextmanager
+def recorded_at(moment: dt.datetime) -> Iterator[None]:
+    """Record what the enclosed services do as done at `moment` (aware, in the past): the demo seed plays out its
+    history through the real services, so a session completed weeks ago is charged, aged and stated as of that day
+    rather than the day the seed ran. Only the clinic's clock moves; Django's own created and updated stamps do not."""
+    if timezone.is_naive(moment) or moment > timezone.now():
+        raise ValueError("recorded_at takes an aware moment that has already passed")
+    token = _recorded_at.set(moment)
+    try:
+        yield
+    finally:
+        _recorded_at.reset(token)
 
 
 def clinic_tz() -> ZoneInfo:

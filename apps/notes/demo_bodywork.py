@@ -76,7 +76,8 @@ def seed(out) -> None:
     template = NoteTemplate.objects.get(name="Bodywork session note")
     past = [a for a in result.booked if a.end < clock.now()]
     for step, appointment in enumerate(past):
-        appointment = scheduling.appointment_complete(appointment=appointment, actor=therapist)
+        with clock.recorded_at(appointment.end):  # completed as it ended: charged on the session's day
+            appointment = scheduling.appointment_complete(appointment=appointment, actor=therapist)
         note = note_create(actor=therapist, appointment=appointment, template=template, content=_content(step))
         if step < len(past) - 1:
             note_sign(actor=therapist, note=note, attest=True)

@@ -126,6 +126,13 @@ def _play_out(appointments, index: int, *, actor) -> None:
 
 
 def _outcome(appointment, turn: int, *, actor):
+    """The session's outcome, recorded as it ended (as the clinic would have recorded it): its charge is posted on
+    the session's day, so statements, balances and the aging report tell the same history as the sessions."""
+    with clock.recorded_at(appointment.end):
+        return _outcome_recorded(appointment, turn, actor=actor)
+
+
+def _outcome_recorded(appointment, turn: int, *, actor):
     if turn % 11 == 5:
         return services.appointment_cancel(appointment=appointment, actor=actor, reason="Called in sick")
     if turn % 9 == 4:

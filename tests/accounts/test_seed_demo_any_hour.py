@@ -13,6 +13,7 @@ from django.conf import settings
 from django.core.management import call_command
 from django.db import connection
 
+from apps.billing.models import Charge
 from apps.notifications.models import Message, MessageStatus
 from apps.scheduling.models import Appointment, AppointmentStatus
 
@@ -66,6 +67,10 @@ def _assert_demo_invariants(now: dt.datetime) -> None:
         assert _overlaps(column) == 0, column
     assert not sessions.filter(end__lte=now, status__in=["booked", "checked_in"]).exists(), "past without outcome"
     assert not sessions.filter(start__gt=now, status__in=["checked_in", "completed", "no_show"]).exists()
+    # Each charge is posted on its session's day (the outcome recorded as the session ended), never on the seed's.
+    charges = Charge.objects.all()
+    assert charges.exists()
+    assert {c.posted_at.astimezone(CLINIC_TZ).date() == c.service_date <= now.date() for c in charges} == {True}
     # Seeding history notifies nobody: every message still to go out is about something yet to come.
     past_ids = {str(pk) for pk in sessions.filter(start__lte=now).values_list("pk", flat=True)}
     pending = Message.objects.filter(status=MessageStatus.PENDING, subject_type="scheduling.appointment")
