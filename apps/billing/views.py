@@ -22,7 +22,7 @@ from apps.core.money import AMOUNT_EXAMPLE, amount_read, money_text
 from apps.core.permissions import permission_require
 from apps.core.replica import reads_from_replica
 from apps.core.spreadsheets import csv_row
-from apps.core.views import call_with_messages, form_refusal
+from apps.core.views import form_refusal, form_refused_focus
 from apps.core.when import day_text
 from apps.patients.models import Patient
 from apps.scheduling.models import ServiceType
@@ -134,9 +134,30 @@ def patient_ledger(request, pk):
     return _ledger_page(request, _ledger_patient(request, pk))
 
 
-def _ledger_page(request, patient: Patient, *, payment_form: PaymentForm | None = None, status: int = 200):
-    """The account page; with `payment_form`, a refused payment shown again as it was sent."""
+# The account page's own forms, each with ids of its own (three of them have an amount). Sent and refused, each comes
+# back on the page as it was typed (`_ledger_refused`).
+LEDGER_FORM_IDS = {
+    PaymentForm: "id_%s",
+    AdjustmentForm: "adjustment_%s",
+    PlanForm: "plan_%s",
+    EstimateRequestForm: "estimate_%s",
+}
+
+
+def _ledger_form(form_class, data=None):
+    """One of the account page's own forms: new, or as `data` sent it."""
+    return form_class(data, auto_id=LEDGER_FORM_IDS[form_class])
+
+
+def _ledger_page(request, patient: Patient, *, refused=None, status: int = 200):
+    """The account page; with `refused`, one of its own forms, that form shown again as it was sent."""
     user = request.user
+
+    def form_shown(form_class, allowed: bool):
+        if not allowed:
+            return None
+        return refused if type(refused) is form_class else _ledger_form(form_class)
+
     sees_income = user.has_perm("billing.view_income")
     access_log_write(actor=user, action="billing_ledger_view", subject=patient, patient_id=patient.pk)
     assessments = list(SlidingScaleAssessment.objects.filter(patient=patient)) if sees_income else None
@@ -166,14 +187,10 @@ def _ledger_page(request, patient: Patient, *, payment_form: PaymentForm | None 
         "statements": issued,
         "last_month_statement": next((s for s in issued if s.period_start == _last_month()), None),
         "estimates": estimates_visible_to(user=user).filter(patient=patient),
-        "estimate_form": EstimateRequestForm(auto_id="estimate_%s")
-        if user.has_perm("billing.issue_estimate")
-        else None,
-        "payment_form": payment_form or (PaymentForm() if user.has_perm("billing.record_payment") else None),
-        "adjustment_form": AdjustmentForm(auto_id="adjustment_%s")
-        if user.has_perm("billing.post_adjustment")
-        else None,
-        "plan_form": PlanForm(auto_id="plan_%s") if user.has_perm("billing.manage_plan") and not plan else None,
+        "estimate_form": form_shown(EstimateRequestForm, user.has_perm("billing.issue_estimate")),
+        "payment_form": form_shown(PaymentForm, user.has_perm("billing.record_payment")),
+        "adjustment_form": form_shown(AdjustmentForm, user.has_perm("billing.post_adjustment")),
+        "plan_form": form_shown(PlanForm, user.has_perm("billing.manage_plan") and not plan),
         "can_manage_plan": user.has_perm("billing.manage_plan"),
         "packages": packages_of(patient=patient),
         "package_form": PackageSellForm(patient=patient, auto_id="package_%s") if can_sell_package else None,
@@ -212,6 +229,25 @@ def _post_form(request, form_class, perm, patient, action, *, success=""):
     return result
 
 
+def _ledger_refused(request, patient: Patient, form, exc: ApplicationError | None = None):
+    """The account page again for one of its own forms refused, by its own checks or by the service (`exc`): the
+    form as it was sent (its submission key with it, so that the corrected form is still the one submission), the
+    refusal said once, on the form, by the field it is about, and that field in focus; the page's other forms new.
+
+    A conflict (the key recorded something else, a plan set up meanwhile) is the account having moved on: it is said
+    at the top of the page shown anew, with a fresh form."""
+    if isinstance(exc, Conflict):
+        messages.error(request, exc.message)
+        return redirect("billing:patient_ledger", pk=patient.pk)
+    if exc is not None:
+        form_refusal(form, exc)
+    for field in form.hidden_fields():  # nothing is shown by a hidden field (the submission key): said above them
+        for error in field.errors:
+            form.add_error(None, f"{field.label} {error}")
+    form_refused_focus(form)
+    return _ledger_page(request, patient, refused=form, status=exc.status if exc else Unprocessable.status)
+
+
 def _payment_record(actor, patient, *, toward_plan: bool, **data):
     plan = active_plan(patient=patient) if toward_plan else None
     if toward_plan and plan is None:
@@ -227,17 +263,13 @@ def payment_create(request, pk):
     once recorded, it shows the receipt of the payment it recorded."""
     patient = _ledger_patient(request, pk)
     permission_require(request.user, "billing.record_payment")
-    form = PaymentForm(request.POST)
+    form = _ledger_form(PaymentForm, request.POST)
+    if not form.is_valid():
+        return _ledger_refused(request, patient, form)
     try:
-        if not form.is_valid():
-            raise Unprocessable(form_errors_text(form))
         payment = _payment_record(request.user, patient, **form.cleaned_data)
-    except Conflict as exc:  # the key recorded another payment: a fresh form, with a key of its own, for this one
-        messages.error(request, exc.message)
-        return redirect("billing:patient_ledger", pk=patient.pk)
-    except ApplicationError as exc:
-        messages.error(request, exc.message)
-        return _ledger_page(request, patient, payment_form=form, status=exc.status)
+    except ApplicationError as exc:  # a conflict (the key recorded another payment) gets a fresh form, key and all
+        return _ledger_refused(request, patient, form, exc)
     if payment.replayed:
         messages.success(request, f"This payment was already recorded, receipt {payment.receipt_number}.")
     else:
@@ -271,41 +303,41 @@ def _ledger_post_view(
     def view(request, pk):
         subject = target(pk) if target else _ledger_patient(request, pk)
         patient_id = subject.patient_id if target else subject.pk
-        if ask_first is not None and request.POST.get("confirmed") != "yes" and not _sent_again(request, form_class):
-            permission_require(request.user, perm, subject if perm_on_patient else None)
-            form = form_class(request.POST) if form_class else None
-            if form is not None and not form.is_valid():
-                messages.error(request, form_errors_text(form))
-                return redirect("billing:patient_ledger", pk=patient_id)
+        permission_require(request.user, perm, subject if perm_on_patient else None)
+        on_page = form_class in LEDGER_FORM_IDS
+        form = (_ledger_form(form_class, request.POST) if on_page else form_class(request.POST)) if form_class else None
+
+        def refused(exc: ApplicationError | None = None):
+            if on_page:  # one of the account page's own forms, posted to the patient's address: back as typed
+                return _ledger_refused(request, subject, form, exc)
+            messages.error(request, exc.message if exc else form_errors_text(form))
+            return redirect("billing:patient_ledger", pk=patient_id)
+
+        if form is not None and not form.is_valid():
+            return refused()
+        data = form.cleaned_data if form is not None else request.POST
+        if ask_first is not None and request.POST.get("confirmed") != "yes" and not _sent_again(form):
             try:  # refused before asking, by the check the action makes (it asks again under its locks)
-                question, yes, note = ask_first(subject, form.cleaned_data if form else request.POST)
+                question, yes, note = ask_first(subject, data)
             except ApplicationError as exc:
-                messages.error(request, exc.message)
-                return redirect("billing:patient_ledger", pk=patient_id)
+                return refused(exc)
             context = {"question": question, "yes": yes, "note": note, "form": form, "patient_id": patient_id}
             return render(request, "billing/ledger_confirm.html", context)
-        if form_class is None:
-            permission_require(request.user, perm, subject if perm_on_patient else None)
-            call_with_messages(request, lambda: action(request.user, subject, request.POST), success)
-        else:
-            _post_form(
-                request,
-                form_class,
-                perm,
-                subject if perm_on_patient else None,
-                lambda data: action(request.user, subject, data),
-                success=lambda result: replayed if getattr(result, "replayed", False) else success,
-            )
+        try:
+            result = action(request.user, subject, data)
+        except ApplicationError as exc:
+            return refused(exc)
+        messages.success(request, replayed if getattr(result, "replayed", False) else success)
         return redirect("billing:patient_ledger", pk=patient_id)
 
     return view
 
 
-def _sent_again(request, form_class) -> bool:
-    """Whether the form posted is a submission that recorded its row already (a refresh, Back then send): answered
-    with that row, not asked about again, as its checks (the balance, what is left to refund) no longer hold."""
-    form = form_class(request.POST) if form_class else None
-    return form is not None and form.is_valid() and payments.submission_seen(form.cleaned_data.get("submission_key"))
+def _sent_again(form) -> bool:
+    """Whether the (valid) form posted is a submission that recorded its row already (a refresh, Back then send):
+    answered with that row, not asked about again, as its checks (the balance, what is left to refund) no longer
+    hold."""
+    return form is not None and payments.submission_seen(form.cleaned_data.get("submission_key"))
 
 
 def _adjustment_post(actor, patient, data):
@@ -458,21 +490,20 @@ def estimate_request(request, pk):
     # Refused before the patient is looked up: a therapist or a patient learns nothing of the account.
     permission_require(request.user, "billing.issue_estimate")
     patient = _ledger_patient(request, pk)
-    estimate = _post_form(
-        request,
-        EstimateRequestForm,
-        "billing.issue_estimate",
-        None,
-        lambda data: gfe_issue_on_request(actor=request.user, patient=patient, **data),
+    form = _ledger_form(EstimateRequestForm, request.POST)
+    if not form.is_valid():
+        return _ledger_refused(request, patient, form)
+    try:
+        estimate = gfe_issue_on_request(actor=request.user, patient=patient, **form.cleaned_data)
+    except ApplicationError as exc:
+        return _ledger_refused(request, patient, form, exc)
+    # The notice goes by email only (gfe_notice_build): without an address the desk hands over the PDF.
+    delivery = (
+        "The patient is emailed a link to it."
+        if patient.email
+        else "The patient has no email address on file: print the PDF for them."
     )
-    if estimate is not None:
-        # The notice goes by email only (gfe_notice_build): without an address the desk hands over the PDF.
-        delivery = (
-            "The patient is emailed a link to it."
-            if patient.email
-            else "The patient has no email address on file: print the PDF for them."
-        )
-        messages.success(request, f"Good Faith Estimate issued: {money_text(estimate.total)}. {delivery}")
+    messages.success(request, f"Good Faith Estimate issued: {money_text(estimate.total)}. {delivery}")
     return redirect("billing:patient_ledger", pk=patient.pk)
 
 

@@ -48,11 +48,23 @@ def query_without_page(request) -> str:
 
 def form_refusal(form, exc: ApplicationError, *, not_on: tuple[str, ...] = ()) -> None:
     """Put a service's refusal on the form: its message above the fields, and each field's own words on the field
-    it names (except those in `not_on`, whose words the message already says)."""
-    form.add_error(None, exc.message)
-    for name, errors in exc.fields.items():
-        if name in form.fields and name not in not_on:
-            form.add_error(name, errors)
+    it names (except those in `not_on`, whose words the message already says). A message that is a field's own
+    words is said once, on that field, next to what it is about."""
+    on_fields = {name: errors for name, errors in exc.fields.items() if name in form.fields and name not in not_on}
+    if not any(errors in ([exc.message], exc.message) for errors in on_fields.values()):
+        form.add_error(None, exc.message)
+    for name, errors in on_fields.items():
+        form.add_error(name, errors)
+
+
+def form_refused_focus(form) -> None:
+    """Put the focus, as the page loads, in the first field of a refused form that has an error (its first field,
+    when the refusal is about the form as a whole): the browser brings it into view and a screen reader starts there,
+    where a form far down a page would otherwise come back refused out of sight."""
+    fields = form.visible_fields()
+    refused = next((field for field in fields if field.errors), fields[0] if fields else None)
+    if refused is not None:
+        refused.field.widget.attrs["autofocus"] = True
 
 
 def form_call(request, form, call: Callable[[dict], object], success: str | Callable[[object], str]) -> bool:

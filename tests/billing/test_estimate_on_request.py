@@ -203,14 +203,14 @@ def test_the_api_refuses_with_a_422_naming_the_field(class_b_patient, personas, 
 
 
 @pytest.mark.parametrize("case", ["end-before-start", "over-12-months", "zero-sessions", "absurd-count"])
-def test_the_page_refuses_with_a_message_and_issues_nothing(class_b_patient, personas, fee_config, login, case):
-    changes, _field = REFUSALS[case]
+def test_the_page_refuses_on_the_form_as_typed_and_issues_nothing(class_b_patient, personas, fee_config, login, case):
+    changes, field = REFUSALS[case]
     response = _page_post(
         login(personas.billing), class_b_patient, _request(personas, fee_config, **changes(personas, fee_config))
     )
-    assert response.status_code == 302
-    assert response.url == f"/billing/patients/{class_b_patient.pk}/"
-    assert _said(response)
+    assert response.status_code == 422
+    assert response.context["estimate_form"].errors[field]  # said by the field it is about, the form as typed
+    assert not _said(response)
     assert not GoodFaithEstimate.objects.exists()
 
 
@@ -229,7 +229,8 @@ def test_a_service_without_a_fee_is_refused_with_a_message_not_skipped(personas,
     assert "no fee" in refused.value.message.lower()
     assert "service_type" in refused.value.fields
     response = _page_post(login(personas.billing), personas.patient, _request(personas, services_catalogue))
-    assert any("no fee" in said.lower() for said in _said(response))
+    assert response.status_code == 422
+    assert "no fee" in " ".join(response.context["estimate_form"].non_field_errors()).lower()
     api = login(personas.billing, api=True).post(
         "/api/good-faith-estimates/",
         {"patient": personas.patient.pk, **_request(personas, services_catalogue)},
