@@ -168,7 +168,8 @@ class Patient(TimeStampedModel):
     def postal_address(self) -> str:
         """The address on one line, each part only when it is known ("12 Elm St, Apt 2, Boston, MA 02101"); empty
         when none is on file, so a page can say so rather than print stray commas."""
-        place = " ".join(part for part in (", ".join(p for p in (self.city, self.state) if p), self.postal_code) if part)
+        town = ", ".join(part for part in (self.city, self.state) if part)
+        place = " ".join(part for part in (town, self.postal_code) if part)
         return ", ".join(part for part in (self.address_line1, self.address_line2, place) if part)
 
     @property
