@@ -255,10 +255,10 @@ def test_the_superbill_writes_the_patients_address_without_a_gap_for_a_missing_s
     html = render_to_string(
         "billing/pdf/superbill.html", superbill(patient=february, start=dt.date(2026, 2, 1), end=dt.date(2026, 2, 28))
     )
-    assert "297 Maple Street, Cambridge MA 02139" in html
+    assert "297 Maple Street, Cambridge, MA 02139" in html
 
     february.address_line2 = "Apt 2"
     html = render_to_string(
         "billing/pdf/superbill.html", superbill(patient=february, start=dt.date(2026, 2, 1), end=dt.date(2026, 2, 28))
     )
-    assert "297 Maple Street, Apt 2, Cambridge MA 02139" in html
+    assert "297 Maple Street, Apt 2, Cambridge, MA 02139" in html
