@@ -141,22 +141,23 @@ LEDGER_FORM_IDS = {
     AdjustmentForm: "adjustment_%s",
     PlanForm: "plan_%s",
     EstimateRequestForm: "estimate_%s",
+    DiagnosisForm: "diagnosis_%s",
 }
 
 
-def _ledger_form(form_class, data=None):
-    """One of the account page's own forms: new, or as `data` sent it."""
-    return form_class(data, auto_id=LEDGER_FORM_IDS[form_class])
+def _ledger_form(form_class, data=None, *, initial=None):
+    """One of the account page's own forms: new (filled with `initial`), or as `data` sent it."""
+    return form_class(data, initial=initial, auto_id=LEDGER_FORM_IDS[form_class])
 
 
 def _ledger_page(request, patient: Patient, *, refused=None, status: int = 200):
     """The account page; with `refused`, one of its own forms, that form shown again as it was sent."""
     user = request.user
 
-    def form_shown(form_class, allowed: bool):
+    def form_shown(form_class, allowed: bool, initial=None):
         if not allowed:
             return None
-        return refused if type(refused) is form_class else _ledger_form(form_class)
+        return refused if type(refused) is form_class else _ledger_form(form_class, initial=initial)
 
     sees_income = user.has_perm("billing.view_income")
     access_log_write(actor=user, action="billing_ledger_view", subject=patient, patient_id=patient.pk)
@@ -195,11 +196,11 @@ def _ledger_page(request, patient: Patient, *, refused=None, status: int = 200):
         "packages": packages_of(patient=patient),
         "package_form": PackageSellForm(patient=patient, auto_id="package_%s") if can_sell_package else None,
         "can_refund_package": user.has_perm("billing.refund_package"),
-        "diagnosis_form": DiagnosisForm(
-            initial={"diagnosis_codes": ", ".join(d.code for d in diagnoses if d.status == "confirmed")}
-        )
-        if user.has_perm("billing.edit_diagnoses", patient)
-        else None,
+        "diagnosis_form": form_shown(
+            DiagnosisForm,
+            user.has_perm("billing.edit_diagnoses", patient),
+            initial={"diagnosis_codes": ", ".join(d.code for d in diagnoses if d.status == "confirmed")},
+        ),
         "proposed_diagnoses": [d.code for d in diagnoses if d.status == "proposed"],
         "period_form": PeriodForm() if user.has_perm("billing.issue_superbill") else None,
         "can_refund": user.has_perm("billing.refund_payment"),

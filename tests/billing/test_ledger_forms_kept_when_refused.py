@@ -9,9 +9,10 @@ from decimal import Decimal
 import pytest
 from django.contrib.messages import get_messages
 
-from apps.billing.models import Adjustment, GoodFaithEstimate, Payment, PaymentPlan
+from apps.billing.models import Adjustment, BillingProfile, GoodFaithEstimate, Payment, PaymentPlan
 from apps.billing.selectors.ledger import patient_balance
 from apps.billing.services.charges import charge_for_appointment_outcome
+from apps.billing.services.diagnoses import billing_profile_set
 from apps.core import clock
 
 from .helpers import past_appointment
@@ -190,3 +191,23 @@ def test_a_refused_payment_says_why_once_on_its_form(owing, personas, login, amo
     assert page.count(reason) == 1
     assert not _said(response)
     assert not Payment.objects.exists()
+
+
+# --- Diagnosis codes ------------------------------------------------------------------------------------------------
+
+
+def test_refused_diagnosis_codes_come_back_as_typed_with_the_reason_by_the_field(owing, personas, login):
+    billing_profile_set(actor=personas.billing, patient=owing, diagnosis_codes=["F45.41"])
+    client = login(personas.billing)
+    response = client.post(_url(owing, "diagnoses/"), {"diagnosis_codes": "M54.50, XYZ"})
+    assert response.status_code == 422
+    page = _page(response)
+    form = _form(page, _url(owing, "diagnoses/"))
+    assert _typed(form, "diagnosis_codes") == "M54.50, XYZ"
+    assert _errors(form) == ["Not ICD-10 codes: XYZ", "Use codes like F45.41 or M54.50."]
+    assert _focused(form) == "diagnosis_codes"
+    assert not _said(response)
+    assert "autofocus" not in _form(page, _url(owing, "payments/"))
+    assert BillingProfile.objects.get(patient=owing).diagnosis_codes == ["F45.41"]
+    # Loaded anew, the field shows the codes saved, as before.
+    assert _typed(_form(_page(client.get(_url(owing))), _url(owing, "diagnoses/")), "diagnosis_codes") == "F45.41"
