@@ -7,7 +7,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_safe
 
 from apps.core.api_lookups import id_or_none
-from apps.core.errors import ApplicationError
+from apps.core.errors import ApplicationError, NotFound
 from apps.notes.content import content_from_form
 from apps.notes.editor import field_rows
 from apps.patients.portal import portal_patient
@@ -81,8 +81,11 @@ def document_sign(request, document_id):
 @require_safe
 def signature_detail(request, pk):
     patient = portal_patient(request, "intake.sign")
-    signature = selectors.signature_get(pk=pk)
-    if signature is None or signature.patient_id != patient.pk:
+    try:
+        signature = selectors.signature_get_for(user=request.user, pk=pk)
+    except NotFound as exc:  # another patient's form: a refusal, logged by the selector
+        raise Http404("No such signed form.") from exc
+    if signature.patient_id != patient.pk:
         raise Http404("No such signed form.")
     return render(
         request, "intake/portal/signature.html", selectors.signature_context(signature=signature, user=request.user)

@@ -209,10 +209,10 @@ def signature_get(*, pk) -> Signature | None:
     return Signature.objects.select_related("version__document", "patient", "signed_by").filter(pk=pk).first()
 
 
-def signature_open(*, user, pk) -> Signature:
-    """A signed document for the staff page, read by someone who may see the patient's packets: one
-    `intake.view_signature` row, allowed or refused. A missing one, or one refused, answers NotFound alike; the
-    patient's own answers it too (they read theirs in the portal), and that is no refusal."""
+def signature_get_for(*, user, pk) -> Signature:
+    """A signed document `user` may see (they may see the patient's packets: the patient's own in the portal).
+    A missing one, or one refused, answers NotFound alike; a refusal writes one refused `intake.view_signature`
+    row."""
     signature = signature_get(pk=pk)
     if signature is None:
         raise NotFound("No such signed document.")
@@ -225,6 +225,14 @@ def signature_open(*, user, pk) -> Signature:
             allowed=False,
         )
         raise NotFound("No such signed document.")
+    return signature
+
+
+def signature_open(*, user, pk) -> Signature:
+    """A signed document for the staff page, read by someone who may see the patient's packets: one
+    `intake.view_signature` row, allowed or refused. A missing one, or one refused, answers NotFound alike; the
+    patient's own answers it too (they read theirs in the portal), and that is no refusal."""
+    signature = signature_get_for(user=user, pk=pk)
     if not user.is_clinic_staff:
         raise NotFound("No such signed document.")
     access_log_write(actor=user, action="intake.view_signature", subject=signature, patient_id=signature.patient_id)

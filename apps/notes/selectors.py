@@ -311,6 +311,19 @@ def process_note_open(*, user, process_note_id) -> tuple[PsychotherapyNote, str]
     return note, decrypt_text(note.content_encrypted)
 
 
+def note_session_get(*, user, appointment_id, action: str = "note_view") -> Appointment:
+    """The session whose note `user` starts: only their own, with a patient. Anyone else's answers like a missing
+    one and the refused attempt is logged under `action`, naming the session and never its note (whether there is
+    one is not for the log to tell)."""
+    appointment = Appointment.objects.select_related("patient", "service_type").filter(pk=appointment_id).first()
+    if appointment is None or appointment.patient_id is None:
+        raise NotFound("No such session of yours.")
+    if appointment.therapist_id != user.pk:
+        _log(user, action, appointment, patient_id=appointment.patient_id, allowed=False)
+        raise NotFound("No such session of yours.")
+    return appointment
+
+
 def process_note_session_get(*, user, appointment_id, action: str = "process_note_view") -> Appointment:
     """The session whose process note `user` opens: only their own individual session, and only while they are a
     psychotherapist. Anyone else's answers like a missing one and the refused attempt is logged, naming the session

@@ -30,10 +30,11 @@ def _note_for(request, pk, *, perm: str, action: str):
 
 
 def _own_session(request, appointment_id) -> Appointment:
-    appointment = Appointment.objects.select_related("patient", "service_type").filter(pk=appointment_id).first()
-    if appointment is None or appointment.patient_id is None or appointment.therapist_id != request.user.pk:
-        raise Http404("No such session of yours.")
-    return appointment
+    action = "note_view" if request.method == "GET" else "note_create"
+    try:
+        return selectors.note_session_get(user=request.user, appointment_id=appointment_id, action=action)
+    except NotFound as exc:  # a refusal, logged by the selector
+        raise Http404(exc.message) from exc
 
 
 def _process_note_session(request, appointment_id, *, action: str) -> Appointment:

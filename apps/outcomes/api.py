@@ -114,9 +114,7 @@ class MeasureResponseViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     @extend_schema(request=None, responses=ResponseOutput)
     @action(detail=True, methods=["post"], url_path="review-flag")
     def review_flag(self, request, pk=None):
-        response = QuestionnaireResponse.objects.filter(pk=pk).first()
-        if response is None or not request.user.has_perm("outcomes.review_flag", response):
-            raise NotFound("No such response.")
+        response = selectors.flag_get_for(user=request.user, response_id=pk)  # NotFound (a refusal logged there)
         return Response(ResponseOutput(services.flag_review(actor=request.user, response=response)).data)
 
 

@@ -154,6 +154,20 @@ def appointments_needing_questionnaires(*, day: dt.date) -> QuerySet[Appointment
     ).select_related("patient", "therapist")
 
 
+def flag_get_for(*, user, response_id) -> QuestionnaireResponse:
+    """A flagged answer `user` may review (its page and the API both open it here). A missing one, or one refused,
+    answers NotFound alike; a refusal writes one refused `measure_flag_review` row naming the answer, no score."""
+    response = QuestionnaireResponse.objects.select_related("patient").filter(pk=response_id).first()
+    if response is None:
+        raise NotFound("No such response.")
+    if not user.has_perm("outcomes.review_flag", response):
+        access_log_write(
+            actor=user, action="measure_flag_review", subject=response, patient_id=response.patient_id, allowed=False
+        )
+        raise NotFound("No such response.")
+    return response
+
+
 def journal_entries_of(*, patient) -> QuerySet[JournalEntry]:
     return JournalEntry.objects.filter(patient=patient).defer("content_encrypted")
 

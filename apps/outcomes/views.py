@@ -9,7 +9,6 @@ from apps.core.errors import NotFound
 from apps.core.views import call_with_messages
 
 from . import selectors, services
-from .models import QuestionnaireResponse
 
 
 @login_required
@@ -17,9 +16,10 @@ from .models import QuestionnaireResponse
 def flag_review(request, pk):
     """Reviewing cannot be undone, so the chart's button asks first (a page); only its post with confirmed=yes
     marks the answer reviewed."""
-    response = QuestionnaireResponse.objects.select_related("patient").filter(pk=pk).first()
-    if response is None or not request.user.has_perm("outcomes.review_flag", response):
-        raise Http404("No such response.")
+    try:
+        response = selectors.flag_get_for(user=request.user, response_id=pk)
+    except NotFound as exc:  # a refusal, logged by the selector
+        raise Http404(exc.message) from exc
     if request.POST.get("confirmed") != "yes":
         context = {
             "heading": "Mark this PHQ-9 reviewed?",

@@ -39,3 +39,32 @@ def test_the_treating_therapists_signed_form_open_writes_its_allowed_row(persona
     response, rows = _open(login, personas.therapist, signature)
     assert response.status_code == 200
     assert rows == [row_for(personas.therapist, ACTION, signature, patient_id=personas.patient.pk, allowed=True)]
+
+
+# --- the portal's signed form page ------------------------------------------------------------------------------
+
+
+def test_another_patients_signed_form_in_the_portal_is_logged_once_as_refused(personas, login, sent, questionnaire):
+    signature, _ = sign(personas, questionnaire)
+    user = personas.other_patient_user
+    client = login(user)
+    mark = log_mark()
+    response = client.get(f"/portal/forms/signed/{signature.pk}/")
+    assert response.status_code == 404
+    assert rows_since(mark) == [row_for(user, ACTION, signature, patient_id=personas.patient.pk, allowed=False)]
+
+
+def test_the_patient_reads_their_own_signed_form_in_the_portal_with_no_refusal(personas, login, sent, questionnaire):
+    signature, _ = sign(personas, questionnaire)
+    client = login(personas.patient_user)
+    mark = log_mark()
+    assert client.get(f"/portal/forms/signed/{signature.pk}/").status_code == 200
+    assert [row for row in rows_since(mark) if not row["allowed"]] == []
+
+
+def test_a_missing_signed_form_in_the_portal_is_not_logged_as_anyones_refusal(personas, login, sent, questionnaire):
+    signature, _ = sign(personas, questionnaire)
+    client = login(personas.other_patient_user)
+    mark = log_mark()
+    assert client.get(f"/portal/forms/signed/{signature.pk + 1000}/").status_code == 404
+    assert rows_since(mark) == []

@@ -4,7 +4,7 @@ no allowed row; an allowed open still writes its one allowed row. The process-no
 
 import pytest
 
-from apps.notes.services import process_note_create
+from apps.notes.services import note_create, process_note_create
 from tests.audit.watch import log_mark, row_for, rows_since
 
 from .conftest import CANARY
@@ -59,6 +59,46 @@ def test_a_missing_session_is_not_logged_as_anyones_refusal(personas, login, pas
     client = login(personas.other_therapist)
     mark = log_mark()
     assert client.get(f"/notes/sessions/{past_session.pk + 1000}/process-note/").status_code == 404
+    assert rows_since(mark) == []
+
+
+# --- the session's note page -------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("persona", ["other_therapist", "front_desk", "billing"])
+@pytest.mark.parametrize(("method", "action"), [("get", "note_view"), ("post", "note_create")])
+def test_a_refused_session_note_page_is_logged_once_naming_the_session(
+    personas, login, past_session, progress_template, persona, method, action
+):
+    user = getattr(personas, persona)
+    client = login(user)
+    mark = log_mark()
+    url = f"/notes/sessions/{past_session.pk}/"
+    response = client.post(url, {"template": progress_template.pk}) if method == "post" else client.get(url)
+    assert response.status_code == 404
+    assert rows_since(mark) == [row_for(user, action, past_session, patient_id=personas.patient.pk, allowed=False)]
+
+
+def test_a_refused_session_note_page_does_not_tell_the_log_that_a_note_exists(
+    personas, login, past_session, progress_template
+):
+    note_create(actor=personas.therapist, appointment=past_session, template=progress_template, content={})
+    user = personas.other_therapist
+    mark = log_mark()
+    assert login(user).get(f"/notes/sessions/{past_session.pk}/").status_code == 404
+    assert rows_since(mark) == [row_for(user, "note_view", past_session, patient_id=personas.patient.pk, allowed=False)]
+
+
+def test_the_sessions_therapist_starts_a_note_with_no_refusal_logged(personas, login, past_session):
+    client = login(personas.therapist)
+    mark = log_mark()
+    assert client.get(f"/notes/sessions/{past_session.pk}/").status_code == 200
+    assert rows_since(mark) == []
+
+
+def test_a_missing_session_note_page_is_not_logged_as_anyones_refusal(personas, login, past_session):
+    mark = log_mark()
+    assert login(personas.other_therapist).get(f"/notes/sessions/{past_session.pk + 1000}/").status_code == 404
     assert rows_since(mark) == []
 
 
