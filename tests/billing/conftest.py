@@ -2,8 +2,10 @@ import pytest
 import stripe
 
 from apps.billing.demo import config_seed
+from apps.billing.services.charges import charge_for_appointment_outcome
 from tests.factories import ServiceTypeFactory
 
+from .helpers import past_appointment
 from .stripe_standin import StripeStandIn
 
 
@@ -60,3 +62,12 @@ def stripe_api(settings, monkeypatch):
         monkeypatch.setattr(stripe, "api_base", standin.base)
         monkeypatch.setattr(stripe, "max_network_retries", 0)  # a lost answer is the clinic's to ask again about
         yield standin
+
+
+@pytest.fixture
+def owing_patient(personas, fee_config):
+    """The personas' patient, owing $200 for one full-fee session."""
+    charge_for_appointment_outcome(
+        appointment=past_appointment(personas.patient, service_type=fee_config["90834"]), actor=None
+    )
+    return personas.patient

@@ -7,24 +7,18 @@ returns to the demo rather than dead-ending at another port.
 import pytest
 
 from apps.billing.models import CheckoutSession
-from apps.billing.services.charges import charge_for_appointment_outcome
 from apps.scheduling.reminders import appointment_reminders_schedule
 from tests.factories import AppointmentFactory
-
-from .helpers import past_appointment
 
 SERVED = "http://127.0.0.1:8123"
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def owing_patient(personas, fee_config, settings):
+def owing_patient(owing_patient, settings):
     settings.SITE_URL = SERVED
     settings.CLINIC_PAYMENT_BACKEND = "sandbox"  # what `make run` uses
-    charge_for_appointment_outcome(
-        appointment=past_appointment(personas.patient, service_type=fee_config["90834"]), actor=None
-    )
-    return personas.patient
+    return owing_patient
 
 
 def test_the_card_checkout_redirect_and_its_return_are_on_the_served_address(owing_patient, personas, login):

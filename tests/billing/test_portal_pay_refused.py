@@ -8,23 +8,17 @@ import re
 import pytest
 
 from apps.billing.models import CheckoutSession
-from apps.billing.services.charges import charge_for_appointment_outcome
 from apps.billing.services.plans import payment_plan_create
 from apps.core import clock
-
-from .helpers import past_appointment
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def owing_patient(personas, fee_config, settings):
+def owing_patient(owing_patient, settings):
     """Owes $200 for one full-fee session, and the portal takes cards (the sandbox)."""
     settings.CLINIC_PAYMENT_BACKEND = "sandbox"
-    charge_for_appointment_outcome(
-        appointment=past_appointment(personas.patient, service_type=fee_config["90834"]), actor=None
-    )
-    return personas.patient
+    return owing_patient
 
 
 def _form(body: str, action: str) -> str:

@@ -10,21 +10,15 @@ import pytest
 
 from apps.billing.models import CheckoutSession, Payment
 from apps.billing.selectors.ledger import patient_balance
-from apps.billing.services.charges import charge_for_appointment_outcome
 from apps.billing.services.checkout import checkout_start
-
-from .helpers import past_appointment
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def owing_patient(personas, fee_config, settings):
+def owing_patient(owing_patient, settings):
     settings.CLINIC_PAYMENT_BACKEND = "sandbox"
-    charge_for_appointment_outcome(
-        appointment=past_appointment(personas.patient, service_type=fee_config["90834"]), actor=None
-    )
-    return personas.patient
+    return owing_patient
 
 
 def test_paying_on_the_sandbox_page_posts_one_card_payment(owing_patient, personas, login, settings):

@@ -19,15 +19,6 @@ from .stripe_standin import completed_event, expired_event, refunded_event, webh
 
 
 @pytest.fixture
-def owing_patient(personas, fee_config):
-    """Owes $200 for one full-fee session."""
-    charge_for_appointment_outcome(
-        appointment=past_appointment(personas.patient, service_type=fee_config["90834"]), actor=None
-    )
-    return personas.patient
-
-
-@pytest.fixture
 def checkout(db, stripe_api, owing_patient, personas):
     return checkout_start(actor=personas.patient_user, patient=owing_patient, amount=Decimal("150.00"))
 

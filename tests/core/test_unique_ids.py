@@ -18,7 +18,8 @@ from apps.notes.models import NoteTemplate
 from apps.notes.services import note_create, note_sign, note_templates_ensure
 from apps.scheduling import services as scheduling
 from apps.scheduling.models import WorkingHours
-from tests.factories import AppointmentFactory, ServiceTypeFactory
+from tests.billing.helpers import past_appointment
+from tests.factories import ServiceTypeFactory
 from tests.notes.conftest import complete_progress_content
 
 pytestmark = pytest.mark.django_db
@@ -85,14 +86,8 @@ def clinic_day(personas, settings):
     )
     past = []
     for days_ago in (2, 9, 16):
-        start = clock.local_datetime(clock.local_now().date() - dt.timedelta(days=days_ago), dt.time(10, 0))
-        session = AppointmentFactory(
-            therapist=personas.therapist,
-            patient=personas.patient,
-            service_type=individual,
-            start=start,
-            end=start + dt.timedelta(minutes=45),
-            status="completed",
+        session = past_appointment(
+            personas.patient, service_type=individual, days_ago=days_ago, therapist=personas.therapist
         )
         charge_for_appointment_outcome(appointment=session, actor=None)
         past.append(session)
