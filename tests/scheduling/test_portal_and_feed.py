@@ -117,6 +117,17 @@ def test_the_first_feed_address_is_made_in_one_press_for_nothing_stops_working(c
     assert CalendarFeed.objects.filter(therapist=clinic.therapist, revoked_at__isnull=True).count() == 1
 
 
+def test_a_head_request_does_not_use_up_the_address_shown_once(clinic, login):
+    """A browser's or a link checker's HEAD of the settings page is not the therapist's reading of it: the new
+    address is still shown on the next GET, and only then forgotten."""
+    therapist_client = login(clinic.therapist)
+    therapist_client.post(reverse("scheduling:calendar_feed_change", args=["issue"]), {"confirmed": "yes"})
+    page = reverse("scheduling:calendar_feed_settings")
+    assert therapist_client.head(page).status_code == 200
+    assert 'readonly value="' in therapist_client.get(page).content.decode()
+    assert 'readonly value="' not in therapist_client.get(page).content.decode()
+
+
 def test_a_new_feed_address_retires_the_old_one(clinic, login, client):
     therapist_client = login(clinic.therapist)
     first = _issue_feed(therapist_client)
