@@ -23,6 +23,8 @@ class LectureRegistrationForm(forms.Form):
 
     def __init__(self, *args, program: GroupProgram, **kwargs):
         super().__init__(*args, **kwargs)
+        if program.is_telehealth:
+            self.fields["fee_tier"].label = "The price you will pay"  # a lecture by video has no door
         if program.fee_mode == LectureFeeMode.SLIDING:
             self.fields["fee_tier"].choices = [
                 (FeeTier.FULL, f"Full price, ${program.full_price} per lecture"),

@@ -19,6 +19,7 @@ from apps.notifications.models import Message
 from apps.patients.services import patient_create
 from apps.programs import lecture_selectors, selectors
 from apps.programs.models import Enrollment, EnrollmentStatus, GroupProgram, LecturePayment, PublicRegistrant
+from apps.programs.registration_links import registration_token_make
 from apps.programs.services.attendance import attendance_record
 from apps.programs.services.lecture_terms import lecture_service_type
 from apps.programs.services.lectures import (
@@ -27,6 +28,7 @@ from apps.programs.services.lectures import (
 )
 from apps.programs.services.meetings import meeting_reminders_queue
 from apps.programs.services.seats import enrollment_withdraw
+from tests.factories import RoomFactory
 from tests.locking import at_once
 
 from .factories import ProgramFactory, group_service, scheduled_program
@@ -469,3 +471,19 @@ def test_a_registration_link_signed_by_the_clinic_but_malformed_is_not_valid(cli
         answer = client.get(path)
         assert answer.status_code == 404
         assert "This registration link is not valid." in answer.content.decode()
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("fee_mode", ["donation", "sliding"])
+def test_a_video_lecture_says_nothing_of_a_door_and_one_in_a_room_still_does(client, fee_mode):
+    prices = {"full_price": Decimal("20.00"), "reduced_price": Decimal("5.00")} if fee_mode == "sliding" else {}
+    tier = {"fee_tier": "reduced"} if fee_mode == "sliding" else {}
+    by_video = lecture(fee_mode=fee_mode, capacity=2, **prices)
+    in_a_room = lecture(fee_mode=fee_mode, capacity=2, is_telehealth=False, room=RoomFactory(), **prices)
+
+    for program, said_at_the_door in ((by_video, False), (in_a_room, True)):
+        page = client.get(f"/lectures/{program.pk}/").content.decode()
+        token = registration_token_make(register(program, **tier).pk)
+        registration = client.get(f"/lectures/registration/{token}/").content.decode()
+        assert ("at the door" in page) is said_at_the_door
+        assert ("at the door" in registration) is (said_at_the_door and fee_mode == "sliding")
