@@ -135,8 +135,8 @@ def _left_without_next(start: dt.date, end: dt.date) -> list[list]:
 
 def _programs_proposed_and_launched(start: dt.date, end: dt.date) -> list[list]:
     """Per kind, within the dates: programs proposed (set up to gather an interest list first), launched (from a
-    proposal, or set up to run straight away), and called off on their decision date; and the proposals still
-    gathering interest today, whenever they were made."""
+    proposal, or set up to run straight away), and called off (on their decision date, or earlier by staff: counted
+    when it happened); and the proposals still gathering interest today, whenever they were made."""
     since, until = _local_span(start, end)
     launched_at = Coalesce("launched_at", "created_at")
     counts = {
@@ -147,7 +147,8 @@ def _programs_proposed_and_launched(start: dt.date, end: dt.date) -> list[list]:
             proposed=Count("id", filter=Q(decision_on__isnull=False, created_at__gte=since, created_at__lt=until)),
             launched=Count("id", filter=Q(stage=ProgramStage.LAUNCHED, launched_on__gte=since, launched_on__lt=until)),
             not_launched=Count(
-                "id", filter=Q(stage=ProgramStage.NOT_LAUNCHED, decision_on__gte=start, decision_on__lte=end)
+                "id",
+                filter=Q(stage=ProgramStage.NOT_LAUNCHED, called_off_at__gte=since, called_off_at__lt=until),
             ),
             gathering=Count("id", filter=Q(stage=ProgramStage.PROPOSED)),
         )

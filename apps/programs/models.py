@@ -52,6 +52,8 @@ class GroupProgram(TimeStampedModel):
         null=True, blank=True, help_text="The day a proposed program launches or is called off, at the latest."
     )
     launched_at = models.DateTimeField(null=True, blank=True)
+    # A proposal can be called off before its decision date: reports count it by this moment, not by that date.
+    called_off_at = models.DateTimeField(null=True, blank=True, help_text="When a proposal was called off.")
     lead_facilitator = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.PROTECT,

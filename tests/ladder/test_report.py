@@ -14,8 +14,10 @@ from apps.ladder.models import CareLevel, PatientCareLevel
 from apps.ladder.reports import ladder_report
 from apps.ladder.services import care_level_set
 from apps.programs.models import LectureFeeMode, ProgramKind, ProgramStage
+from apps.programs.services.formation import program_call_off
 from apps.programs.services.lecture_terms import lecture_service_type
 from tests.programs.factories import ProgramFactory
+from tests.programs.formation_helpers import proposed_program
 
 pytestmark = pytest.mark.django_db
 
@@ -193,9 +195,21 @@ def test_programs_proposed_launched_and_called_off_are_counted_per_kind(personas
         launched_at=clock.now(),
         **proposal,
     )
-    ProgramFactory(**lecture, stage=ProgramStage.NOT_LAUNCHED, decision_on=today - dt.timedelta(days=1), **proposal)
+    ProgramFactory(
+        **lecture,
+        stage=ProgramStage.NOT_LAUNCHED,
+        decision_on=today - dt.timedelta(days=1),
+        called_off_at=clock.now() - dt.timedelta(days=1),
+        **proposal,
+    )
     # Called off before the dates: proposed within them, but not counted as called off within them.
-    ProgramFactory(**lecture, stage=ProgramStage.NOT_LAUNCHED, decision_on=today - dt.timedelta(days=30), **proposal)
+    ProgramFactory(
+        **lecture,
+        stage=ProgramStage.NOT_LAUNCHED,
+        decision_on=today - dt.timedelta(days=30),
+        called_off_at=clock.now() - dt.timedelta(days=30),
+        **proposal,
+    )
 
     tables = _tables(ladder_report(start=today - dt.timedelta(days=7), end=today))
 
@@ -203,3 +217,20 @@ def test_programs_proposed_launched_and_called_off_are_counted_per_kind(personas
         ["Group program", 1, 1, 0, 1],
         ["Lecture series", 3, 1, 1, 0],
     ]
+
+
+def test_a_proposal_called_off_before_its_decision_date_counts_when_it_was_called_off(personas, login):
+    """The programs list calls it "Did not launch" from the day it is called off; the report, over days that include
+    that day, counts it so, though its decision date is still to come."""
+    program = proposed_program(actor=personas.admin, title="Spring pain recovery group")
+    assert program.decision_on > clock.local_now().date()
+    program_call_off(program=program, reason="The facilitator left the clinic.", actor=personas.admin)
+    today = clock.local_now().date()
+
+    listed = login(personas.admin).get("/programs/").content.decode()
+    reported = _tables(ladder_report(start=today - dt.timedelta(days=7), end=today))["Programs proposed and launched"]
+    before = _tables(ladder_report(start=today - dt.timedelta(days=14), end=today - dt.timedelta(days=1)))
+
+    assert 'Spring pain recovery group</a> <span class="badge">Did not launch</span>' in listed
+    assert reported[0] == ["Group program", 1, 0, 1, 0]
+    assert before["Programs proposed and launched"][0] == ["Group program", 0, 0, 0, 0]

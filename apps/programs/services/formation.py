@@ -445,7 +445,8 @@ def program_call_off(*, program: GroupProgram, reason: str, actor) -> dict[str, 
         next_cohort = GroupProgram.objects.get(pk=next_cohort.pk)
     running = _running_with_seats(program)
     program.stage = ProgramStage.NOT_LAUNCHED
-    program.save(update_fields=["stage", "updated_at"])
+    program.called_off_at = clock.now()
+    program.save(update_fields=["stage", "called_off_at", "updated_at"])
     counts: dict[str, int] = {}
     for enrollment in _interest_list(program):
         enrollment_end(enrollment, status=EnrollmentStatus.WITHDRAWN, reason=f"Did not launch: {reason}", actor=actor)
