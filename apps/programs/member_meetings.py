@@ -1,8 +1,8 @@
 """A member's own group meetings, and programs whose meetings clash with the ones a patient is already in.
 
 Kept apart from `selectors.py`: these are the patient-side questions (my meetings; does this program meet when my
-other one does, or when my own sessions are), read by the portal's session list, the records download and the two
-enrol pages.
+other one does, or when my own sessions are), read by the portal's session list, the records download, the two
+enrol pages and the pages where a seat offer is accepted.
 """
 
 from django.db.models import Exists, F, OuterRef, Prefetch, Q, QuerySet, Subquery
@@ -131,10 +131,13 @@ _PLACE = {
 }
 
 
-def program_clash_warning(*, patient, program: GroupProgram, addressing_patient: bool) -> str | None:
-    """The plain warning shown before enrolling when `program` meets at the same time as another program of the
-    patient's (one they are in, offered a seat in or waiting for, said as such) or as one of their own sessions, in
-    the second person on the portal and in the third on the staff page. None when nothing clashes."""
+def program_clash_warning(
+    *, patient, program: GroupProgram, addressing_patient: bool, taking_offer: bool = False
+) -> str | None:
+    """The plain warning shown before enrolling, or before accepting a seat held for the patient (`taking_offer`),
+    when `program` meets at the same time as another program of the patient's (one they are in, offered a seat in or
+    waiting for, said as such) or as one of their own sessions, in the second person on the portal and in the third
+    on the staff page. None when nothing clashes. Like enrolling, accepting is still allowed."""
     clashes = program_clashes(patient=patient, program=program)
     over_sessions = meetings_over_own_sessions(patient=patient, program=program)
     if not clashes and not over_sessions:
@@ -151,7 +154,8 @@ def program_clash_warning(*, patient, program: GroupProgram, addressing_patient:
         overlap += f"; {len(meetings)} of its meetings overlap"
     sentence = f"{program.title} meets at the same time as {', and '.join(met)} ({overlap})."
     if not addressing_patient:
-        return f"{sentence} You can still enrol them."
+        return f"{sentence} You can still {'accept the seat for them' if taking_offer else 'enrol them'}."
+    still = "You can still accept the seat" if taking_offer else "You can still enrol"
     if over_sessions or EnrollmentStatus.ENROLLED in place.values():
-        return f"{sentence} You can still enrol, but you cannot be at both."
-    return f"{sentence} You can still enrol; if you get a seat there too, you cannot be at both."
+        return f"{sentence} {still}, but you cannot be at both."
+    return f"{sentence} {still}; if you get a seat there too, you cannot be at both."

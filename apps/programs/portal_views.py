@@ -14,7 +14,7 @@ from apps.patients.portal import portal_patient
 from apps.waitlist.offers import offer_link_actor, offer_link_answered
 
 from . import member_meetings, selectors
-from .models import LIVE_STATUSES, Enrollment, ProgramStage
+from .models import LIVE_STATUSES, Enrollment, EnrollmentStatus, ProgramStage
 from .services import formation, seats
 
 ENROLLMENT_ACTIONS = {
@@ -22,6 +22,9 @@ ENROLLMENT_ACTIONS = {
     "accept": (seats.enrollment_accept_offer, "Your seat in {title} is confirmed."),
     "decline": (seats.enrollment_decline_offer, "You declined the seat in {title}; it goes to the next person."),
 }
+
+# What cannot be undone, so the page asks first.
+ASKS_FIRST = {"withdraw", "decline"}
 
 
 def _own_enrollment(request, pk) -> Enrollment:
@@ -58,17 +61,30 @@ def program_detail(request, pk):
     enrollment = next(
         (e for e in selectors.patient_enrollments(patient=patient).filter(program=program) if e.is_live), None
     )
+    taking_offer = _offer_open(enrollment)
     context = {
         "program": program,
         "patient": patient,  # the reader the meetings' times are told to
         "enrollment": enrollment,
         "meetings": selectors.program_meetings(program=program),
         "join_refusal": seats.join_refusal(program, by_staff=False),
-        "clash": None
-        if enrollment
-        else member_meetings.program_clash_warning(patient=patient, program=program, addressing_patient=True),
+        # Told before taking a seat: by enrolling, or by accepting one held for them.
+        "clash": member_meetings.program_clash_warning(
+            patient=patient, program=program, addressing_patient=True, taking_offer=taking_offer
+        )
+        if enrollment is None or taking_offer
+        else None,
     }
     return render(request, "programs/portal/detail.html", context)
+
+
+def _offer_open(enrollment: Enrollment | None) -> bool:
+    """Whether `enrollment` is a seat offer that can be accepted now (`seats.seat_offer_problem`)."""
+    return (
+        enrollment is not None
+        and enrollment.status == EnrollmentStatus.OFFERED
+        and not seats.seat_offer_problem(enrollment)
+    )
 
 
 @login_required
@@ -95,9 +111,10 @@ def program_enroll(request, pk):
 def enrollment_action(request, pk, action):
     answer = action_from_url(ENROLLMENT_ACTIONS, action)
     enrollment = _own_enrollment(request, pk)
-    if action == "withdraw" and request.POST.get("confirmed") != "yes":
-        # Leaving gives up a place in line or a seat for good: the patient reads what follows and confirms.
-        return render(request, "programs/portal/withdraw_confirm.html", {"enrollment": enrollment})
+    if action in ASKS_FIRST and request.POST.get("confirmed") != "yes":
+        # Leaving or declining gives up a place in line or a seat for good: the patient reads what follows and
+        # confirms.
+        return render(request, "programs/portal/leave_confirm.html", {"enrollment": enrollment, "action": action})
     action_call(request, answer, say={"title": enrollment.program.title}, enrollment=enrollment)
     return redirect("portal:programs:detail", pk=enrollment.program_id)
 
@@ -122,5 +139,19 @@ def seat_offer_link(request, link):
         )
         return offer_link_answered(request, reverse("portal:programs:detail", args=[enrollment.program_id]))
     problem = seats.seat_offer_problem(enrollment, offer_number=link.offer_number)
-    context = {"enrollment": enrollment, "action": link.action, "is_current": not problem, "problem": problem}
+    clash = None
+    if link.action == "accept" and not problem:
+        clash = member_meetings.program_clash_warning(
+            patient=enrollment.patient, program=enrollment.program, addressing_patient=True, taking_offer=True
+        )
+    context = {
+        "enrollment": enrollment,
+        "action": link.action,
+        "is_current": not problem,
+        "problem": problem,
+        # Signed out, the link's holder is told only that there is a clash: which programs the patient is in stays
+        # behind the sign-in.
+        "clash": clash if request.user.is_authenticated else None,
+        "clash_unnamed": bool(clash) and not request.user.is_authenticated,
+    }
     return render(request, "programs/portal/offer.html", context)

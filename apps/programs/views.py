@@ -167,14 +167,16 @@ def program_enroll(request, pk):
     return redirect("programs:detail", pk=program.pk)
 
 
-def _withdraw_confirmation(request, enrollment):
-    """Withdrawing asks first: it cannot be undone, and a seat it frees is offered to the next in line at once."""
+def _leave_confirmation(request, enrollment, action):
+    """Withdrawing or declining an offer asks first: neither can be undone, and a seat either frees is offered to the
+    next in line at once."""
     context = {
         "enrollment": enrollment,
+        "action": action,
         "reason": request.POST.get("reason", "")[:300],
         **seats.withdrawal_preview(enrollment),
     }
-    return render(request, "programs/withdraw_confirm.html", context)
+    return render(request, "programs/leave_confirm.html", context)
 
 
 def _withdraw(request, enrollment):
@@ -204,6 +206,8 @@ def _move(request, enrollment):
 
 
 ENROLLMENT_ACTIONS = {"withdraw": _withdraw, "accept": _accept, "decline": _decline, "move": _move}
+# What cannot be undone, so the page asks first.
+ASKS_FIRST = {"withdraw", "decline"}
 
 
 @login_required
@@ -212,8 +216,16 @@ def enrollment_action(request, pk, action):
     act = action_from_url(ENROLLMENT_ACTIONS, action)
     enrollment = get_object_or_404(selectors.enrollments_visible_to(user=request.user), pk=pk)
     permission_require(request.user, "programs.change_program", enrollment.program)
-    if action == "withdraw" and request.POST.get("confirmed") != "yes":
-        return _withdraw_confirmation(request, enrollment)
+    if action in ASKS_FIRST and request.POST.get("confirmed") != "yes":
+        return _leave_confirmation(request, enrollment, action)
+    if action == "accept" and request.POST.get("confirm_clash") != "yes":
+        # As enrolling does: a seat that clashes with the patient's other meetings is taken after a warning.
+        clash = member_meetings.program_clash_warning(
+            patient=enrollment.patient, program=enrollment.program, addressing_patient=False, taking_offer=True
+        )
+        if clash:
+            context = {"program": enrollment.program, "patient": enrollment.patient, "enrollment": enrollment}
+            return render(request, "programs/enroll_clash.html", {**context, "warning": clash}, status=409)
     try:
         done = act(request, enrollment)
     except ApplicationError as exc:

@@ -186,6 +186,33 @@ def test_a_seat_offer_past_its_deadline_offers_no_answer_before_the_sweep_passes
         assert "Offer ended" in shown and "Accept the seat" not in shown
 
 
+def test_the_offer_card_answers_accept_or_decline_and_declining_asks_first(personas, login, full_program, offer_path):
+    program, _, _ = full_program
+    enrollment = Enrollment.objects.get(patient=personas.patient)
+    client = login(personas.patient_user)
+    decline = f"/portal/programs/enrollments/{enrollment.pk}/decline/"
+
+    card = client.get(f"/portal/programs/{program.pk}/").content.decode()
+    assert "Accept the seat" in card and f'action="{decline}"' in card
+    assert "/withdraw/" not in card and "Give up" not in card  # one way to turn the seat down, not two
+
+    asked = client.post(decline).content.decode()
+    assert f"Decline the seat held for you in {program.title}?" in asked and "This cannot be undone" in asked
+    assert "you leave the waitlist" in asked and f'action="{decline}"' in asked
+    assert Enrollment.objects.get(pk=enrollment.pk).status == "offered"
+
+    client.post(decline, {"confirmed": "yes"})
+    assert Enrollment.objects.get(pk=enrollment.pk).status == "declined"
+
+
+def test_the_emailed_decline_link_says_what_declining_does_before_the_press(client, chart_only_offer):
+    enrollment, paths = chart_only_offer
+    page = client.get(paths["decline"]).content.decode()
+    assert "Decline the seat" in page and "you leave the waitlist. This cannot be undone" in page
+    assert "cannot be undone" not in client.get(paths["accept"]).content.decode()
+    assert Enrollment.objects.get(pk=enrollment.pk).status == "offered"
+
+
 @pytest.fixture
 def chart_only_offer(personas, full_program):
     """A patient with a chart but no portal account, put in line by the front desk and offered a seat; the paths of

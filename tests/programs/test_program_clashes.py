@@ -187,3 +187,80 @@ def test_a_meeting_over_both_a_program_and_a_session_counts_once(personas, eveni
 
     assert "as Evening group, which you are already in, and your own sessions (" in warning
     assert "2 of its meetings overlap" in warning
+
+
+@pytest.fixture
+def clashing_offer(personas, evening_group, make_patients):
+    """A seat in a second program meeting at the Evening group's hour, offered to the personas' patient, who is in
+    the Evening group; the path of the emailed accept link."""
+    from apps.notifications.models import Message
+    from apps.programs.services.seats import enrollment_withdraw
+
+    second = scheduled_program(actor=personas.admin, capacity=1, meeting_count=2, title="Second group")
+    [member] = make_patients(1)
+    seated = program_enroll(actor=personas.front_desk, program=second, patient=member)
+    program_enroll(actor=personas.front_desk, program=second, patient=personas.patient)
+    enrollment_withdraw(actor=personas.front_desk, enrollment=seated)
+    offer = Enrollment.objects.get(program=second, patient=personas.patient, status="offered")
+    link = Message.objects.get(template="seat_offer", patient=personas.patient, channel="email").context["accept_url"]
+    return offer, link.split("localhost:8000", 1)[-1]
+
+
+CLASH_TO_PATIENT = "Second group meets at the same time as Evening group, which you are already in"
+
+
+def test_a_seat_offer_over_the_patients_group_warns_on_the_portal_and_can_still_be_accepted(
+    personas, login, clashing_offer
+):
+    offer, _ = clashing_offer
+    client = login(personas.patient_user)
+
+    page = client.get(f"/portal/programs/{offer.program_id}/").content.decode()
+    assert "Time clash:" in page and CLASH_TO_PATIENT in page
+    assert "You can still accept the seat, but you cannot be at both." in page and "Accept the seat" in page
+    listed = client.get("/portal/programs/").content.decode()
+    assert f'/portal/programs/{offer.program_id}/#you-h">Accept or decline' in listed  # answered on the page
+
+    client.post(f"/portal/programs/enrollments/{offer.pk}/accept/")
+    assert Enrollment.objects.get(pk=offer.pk).status == "enrolled"
+
+
+def test_the_emailed_accept_link_warns_of_the_clash_naming_programs_only_when_signed_in(
+    personas, login, client, clashing_offer
+):
+    _, accept_path = clashing_offer
+    signed_out = client.get(accept_path).content.decode()
+    signed_in = login(personas.patient_user).get(accept_path).content.decode()
+
+    assert "Time clash:" in signed_out and "Evening group" not in signed_out
+    assert "Time clash:" in signed_in and CLASH_TO_PATIENT in signed_in
+
+
+def test_the_front_desk_accepting_a_clashing_offer_is_warned_first_as_enrolling_is(personas, login, clashing_offer):
+    offer, _ = clashing_offer
+    client = login(personas.front_desk)
+    url = f"/programs/enrollments/{offer.pk}/accept/"
+
+    warned = client.post(url)
+    body = warned.content.decode()
+    assert warned.status_code == 409
+    assert f"as Evening group, which {personas.patient.display_name} is already in" in body
+    assert "You can still accept the seat for them." in body and 'name="confirm_clash" value="yes"' in body
+    assert Enrollment.objects.get(pk=offer.pk).status == "offered"
+
+    assert client.post(url, {"confirm_clash": "yes"}).status_code == 302
+    assert Enrollment.objects.get(pk=offer.pk).status == "enrolled"
+
+
+def test_an_offer_with_no_clash_is_accepted_by_the_front_desk_at_once(personas, login, make_patients):
+    from apps.programs.services.seats import enrollment_withdraw
+
+    program = scheduled_program(actor=personas.admin, capacity=1, meeting_count=2, title="Only group")
+    [member] = make_patients(1)
+    seated = program_enroll(actor=personas.front_desk, program=program, patient=member)
+    program_enroll(actor=personas.front_desk, program=program, patient=personas.patient)
+    enrollment_withdraw(actor=personas.front_desk, enrollment=seated)
+    offer = Enrollment.objects.get(program=program, patient=personas.patient)
+
+    assert login(personas.front_desk).post(f"/programs/enrollments/{offer.pk}/accept/").status_code == 302
+    assert Enrollment.objects.get(pk=offer.pk).status == "enrolled"

@@ -83,6 +83,21 @@ def test_a_freed_seat_is_offered_to_the_registrant_by_email_with_public_links(pe
 
 
 @pytest.mark.django_db
+def test_a_registrants_decline_link_says_what_declining_does_before_the_press(client):
+    program = lecture(capacity=1)
+    seated = register(program)
+    waiting = register(program, name="Sam Visitor", email="sam@example.test")
+    enrollment_withdraw(actor=None, enrollment=seated)
+    decline_url = Message.objects.get(template="lecture_seat_offer").context["decline_url"]
+    decline_path = decline_url[decline_url.index("/lectures/") :]
+
+    page = client.get(decline_path).content.decode()
+    assert "Decline the seat" in page and "you leave the waitlist. This cannot be undone" in page
+    waiting.refresh_from_db()
+    assert waiting.status == EnrollmentStatus.OFFERED
+
+
+@pytest.mark.django_db
 def test_registrant_notices_carry_no_clinical_or_chart_fields(personas):
     program = lecture(capacity=1)
     register(program)

@@ -99,6 +99,26 @@ def test_front_desk_accepts_an_offer_on_the_patients_behalf(personas, login, bus
     assert Enrollment.objects.get(pk=offer.pk).status == "enrolled"
 
 
+def test_declining_an_offer_for_the_patient_asks_first_naming_who_the_seat_goes_to(personas, login, busy_program):
+    program, patients = busy_program
+    offer = Enrollment.objects.get(status="offered")
+    next_in_line = Enrollment.objects.filter(program=program, status="waitlisted").order_by("waitlist_position")[0]
+    client = login(personas.front_desk)
+    url = f"/programs/enrollments/{offer.pk}/decline/"
+
+    asked = client.post(url)
+    body = asked.content.decode()
+    assert asked.status_code == 200
+    assert f"Decline the seat offered to {offer.member_name} in {program.title}?" in body
+    assert f"offered at once to <strong>{next_in_line.member_name}</strong>" in body
+    assert "This cannot be undone" in body and f'action="{url}"' in body
+    assert Enrollment.objects.get(pk=offer.pk).status == "offered"
+
+    assert client.post(url, {"confirmed": "yes"}).status_code == 302
+    assert Enrollment.objects.get(pk=offer.pk).status == "declined"
+    assert Enrollment.objects.get(pk=next_in_line.pk).status == "offered"
+
+
 def test_a_patient_cannot_use_the_staff_actions(personas, login, busy_program):
     offer = Enrollment.objects.get(status="offered")
     response = login(offer.patient.user).post(f"/programs/enrollments/{offer.pk}/accept/")
