@@ -1,12 +1,22 @@
 import datetime as dt
 import io
+from collections import Counter
 from importlib import import_module
 
 import pytest
 from django.core.management import call_command
+from django.utils import timezone
 
-from apps.billing.models import Charge, FeeSchedule, PovertyGuideline, SlidingScaleAssessment
-from apps.billing.selectors.ledger import ledger_lines, statement_balances
+from apps.billing.models import (
+    Charge,
+    CheckoutSession,
+    FeeSchedule,
+    Payment,
+    PaymentPlan,
+    PovertyGuideline,
+    SlidingScaleAssessment,
+)
+from apps.billing.selectors.ledger import ledger_lines, patient_balance, statement_balances
 from apps.billing.selectors.reports import ar_aging
 from apps.core import clock
 from apps.patients.demo import PORTAL_PATIENT_EMAIL
@@ -80,3 +90,63 @@ def test_the_demo_ledger_tells_one_story_in_the_statement_the_account_and_the_ag
     aging = ar_aging(as_of=clock.local_now().date())
     assert aging["totals"]["0-30"] > 0
     assert aging["total"] > aging["totals"]["0-30"], "older sessions age past 30 days"
+
+
+def _account_story(patient, now: dt.datetime) -> str:
+    """Whether the patient has paid up for their sessions up to a week ago ("paid"), paid some of it ("part") or
+    nothing at all ("owes"), after checking each payment came after what it paid for and not after now: at no
+    payment had the patient paid more than they had been charged by then."""
+    charges = [(c.posted_at, c.amount) for c in Charge.objects.filter(patient=patient)]
+    payments = [(p.received_at, p.amount) for p in Payment.objects.filter(patient=patient)]
+    for received_at, _ in payments:
+        assert received_at <= now, "a payment in the future"
+        charged = sum(amount for posted_at, amount in charges if posted_at <= received_at)
+        paid = sum(amount for at, amount in payments if at <= received_at)
+        assert paid <= charged, "a payment made before the session it paid for"
+    if not payments:
+        return "owes"
+    week_ago = now - dt.timedelta(days=7)
+    charged_by_last_week = sum(amount for posted_at, amount in charges if posted_at <= week_ago)
+    return "paid" if sum(amount for _, amount in payments) >= charged_by_last_week else "part"
+
+
+def test_the_demo_clinic_was_paid_as_a_clinic_is_paid():
+    """Most demo patients paid for their sessions on the day or soon after, some paid part, a few owe, one pays by
+    instalments; receipts are dated on or after the sessions, never after now, by card, cash and check. Every
+    patient's balance (what the account page, the portal and statements show) is the sum of their ledger."""
+    call_command("seed_demo", stdout=io.StringIO())
+    payments = Payment.objects.count()
+    call_command("seed_demo", stdout=io.StringIO())
+    assert Payment.objects.count() == payments, "seeding again pays nothing"
+
+    now = timezone.now()
+    today = clock.local_now().date()
+    patients = Patient.objects.filter(email__endswith="@clinic.test", charges__amount__gt=0).distinct()
+    stories = Counter()
+    for patient in patients:
+        stories[_account_story(patient, now)] += 1
+        balance = patient_balance(patient=patient)
+        assert balance == sum(line.amount for line in ledger_lines(patient=patient)) >= 0
+        statement = statement_balances(patients=Patient.objects.filter(pk=patient.pk), start=today, end=today).get()
+        assert statement.closing_balance == balance
+    assert stories["paid"] > sum(stories.values()) / 2, stories
+    assert stories["part"] >= 3 and stories["owes"] >= 2, stories
+    assert set(Payment.objects.values_list("method", flat=True)) >= {"cash", "check", "card_present"}
+    assert PaymentPlan.objects.filter(payments__isnull=False).exists(), "a plan with instalments paid"
+    portal_patient = Patient.objects.get(email=PORTAL_PATIENT_EMAIL)
+    assert Payment.objects.filter(patient=portal_patient).exists() and patient_balance(patient=portal_patient) > 0
+
+
+def test_where_the_portal_takes_cards_the_demo_patients_paid_there(settings):
+    """With the local demo's stand-in for the card provider, card payments made away from the desk went through the
+    portal's checkout and the provider's completion event, as a patient's would: each checkout paid once, dated
+    after the session and not after now."""
+    settings.CLINIC_PAYMENT_BACKEND = "sandbox"
+    call_command("seed_demo", stdout=io.StringIO())
+    online = Payment.objects.filter(method="card_online")
+    assert online.exists() and set(online.values_list("provider", flat=True)) == {"sandbox"}
+    assert set(CheckoutSession.objects.values_list("status", flat=True)) == {"paid"}
+    assert CheckoutSession.objects.count() == online.count()
+    now = timezone.now()
+    for patient in Patient.objects.filter(payments__in=online).distinct():
+        assert _account_story(patient, now) in {"paid", "part"}

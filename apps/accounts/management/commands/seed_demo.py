@@ -17,6 +17,7 @@ DEMO_MODULES = [
     "apps.programs.demo",
     "apps.notes.demo",
     "apps.notes.demo_bodywork",
+    "apps.billing.demo_payments",
     "apps.messaging.demo",
     "apps.intake.demo",
     "apps.ladder.demo",
