@@ -60,6 +60,8 @@ HOUSEHOLDS = [
     (2, "42000"),
 ]
 PENDING_EVERY = 7  # every seventh household is still waiting for review
+APPLIED_AT = dt.time(20, 15)  # patients apply from home in the evening
+REVIEWED_AT = dt.time(11, 0)
 OVERRIDE_INDEX = 4
 
 
@@ -88,24 +90,31 @@ def seed(out) -> None:
     reviewer = User.objects.filter(groups__name=Role.BILLING).order_by("email").first()
     rng = random.Random(2026)
     patients = list(Patient.objects.filter(email__endswith="@clinic.test").order_by("email"))
+    today = clock.local_now().date()
     made = 0
     for index, (patient, household) in enumerate(zip(patients, HOUSEHOLDS, strict=False)):
         if household is None or SlidingScaleAssessment.objects.filter(patient=patient).exists():
             continue
         size, income = household
-        assessment = assessment_submit(
-            actor=patient.user, patient=patient, household_size=size, annual_income=Decimal(income)
-        )
+        waiting = index % PENDING_EVERY == PENDING_EVERY - 1 or reviewer is None
+        # Applied a few days before billing reviewed it, and reviewed on the day the class took effect (the class
+        # is then fixed against that day's guideline); a waiting application came in during the past week.
+        start = None if waiting else today - dt.timedelta(days=rng.randrange(10, 300))
+        applied = (start or today) - dt.timedelta(days=rng.randrange(1, 7))
+        with clock.recorded_at(clock.local_datetime(applied, APPLIED_AT)):
+            assessment = assessment_submit(
+                actor=patient.user, patient=patient, household_size=size, annual_income=Decimal(income)
+            )
         made += 1
-        if index % PENDING_EVERY == PENDING_EVERY - 1 or reviewer is None:
+        if start is None:
             continue
-        start = clock.local_now().date() - dt.timedelta(days=rng.randrange(10, 300))
         override = {"override_fee": Decimal("35.00"), "override_reason": "Recent job loss; reviewed with the patient"}
-        assessment_approve(
-            actor=reviewer,
-            assessment=assessment,
-            effective_from=start,
-            **(override if index == OVERRIDE_INDEX else {}),
-        )
+        with clock.recorded_at(clock.local_datetime(start, REVIEWED_AT)):
+            assessment_approve(
+                actor=reviewer,
+                assessment=assessment,
+                effective_from=start,
+                **(override if index == OVERRIDE_INDEX else {}),
+            )
     pending = SlidingScaleAssessment.objects.filter(status=AssessmentStatus.PENDING).count()
     out.write(f"Billing: fee schedule, guidelines 2025/2026, HRSA classes; {made} new assessments ({pending} pending)")

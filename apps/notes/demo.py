@@ -5,6 +5,8 @@ who already has a plan is left alone."""
 
 import datetime as dt
 
+from django.utils import timezone
+
 from apps.core import clock
 from apps.outcomes.instruments import GAD7, PAIN_NRS, PCS, PHQ9, PHQ15
 from apps.outcomes.models import JournalEntry, QuestionnaireResponse
@@ -17,6 +19,7 @@ from .plan_services import plan_create, plan_sign
 from .services import note_create, note_sign, note_templates_ensure
 
 NOTE_PATIENTS = 12
+NOTE_WRITTEN_AFTER = dt.timedelta(hours=2)  # therapists write up the day's sessions that evening
 PORTAL_PATIENT_EMAIL = "patient01@clinic.test"
 
 THEMES = [
@@ -76,6 +79,12 @@ INTAKE_CONTENT = {
 }
 
 
+def written_at(session) -> dt.datetime:
+    """When the therapist wrote (and signed) a past session's note: a little after it ended, or now if that moment
+    is still to come."""
+    return min(session.end + NOTE_WRITTEN_AFTER, timezone.now())
+
+
 def _seed_notes(out) -> None:
     progress = NoteTemplate.objects.get(name="Psychodynamic TMS progress note")
     intake = NoteTemplate.objects.get(name="Intake assessment")
@@ -99,11 +108,12 @@ def _seed_notes(out) -> None:
             template, content = (
                 (intake, INTAKE_CONTENT) if step == 0 else (progress, _progress_content(step, len(sessions)))
             )
-            note = note_create(actor=session.therapist, appointment=session, template=template, content=content)
-            if is_last:
-                drafts += 1
-                continue
-            note_sign(actor=session.therapist, note=note, attest=True)
+            with clock.recorded_at(written_at(session)):
+                note = note_create(actor=session.therapist, appointment=session, template=template, content=content)
+                if is_last:
+                    drafts += 1
+                    continue
+                note_sign(actor=session.therapist, note=note, attest=True)
             signed += 1
     out.write(f"Session notes: {signed} signed, {drafts} drafts")
 

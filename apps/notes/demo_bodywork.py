@@ -16,6 +16,7 @@ from apps.patients.models import Patient
 from apps.scheduling import services as scheduling
 from apps.scheduling.models import AppointmentSeries, Room, ServiceType
 
+from .demo import written_at
 from .models import NoteTemplate
 from .services import note_create, note_sign, note_templates_ensure
 
@@ -78,9 +79,10 @@ def seed(out) -> None:
     for step, appointment in enumerate(past):
         with clock.recorded_at(appointment.end):  # completed as it ended: charged on the session's day
             appointment = scheduling.appointment_complete(appointment=appointment, actor=therapist)
-        note = note_create(actor=therapist, appointment=appointment, template=template, content=_content(step))
-        if step < len(past) - 1:
-            note_sign(actor=therapist, note=note, attest=True)
+        with clock.recorded_at(written_at(appointment)):
+            note = note_create(actor=therapist, appointment=appointment, template=template, content=_content(step))
+            if step < len(past) - 1:
+                note_sign(actor=therapist, note=note, attest=True)
     out.write(
         f"Massage program: {PROGRAM_WEEKS}-week relaxation massage for {patient.email} with {therapist.email}: "
         f"{len(result.booked)} sessions booked, {len(past)} bodywork notes"

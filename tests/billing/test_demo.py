@@ -60,6 +60,21 @@ def test_the_demo_billing_data_is_varied_and_seeding_twice_changes_nothing():
     assert {"A", "F"} <= classes and len(classes) >= 5
 
 
+def test_the_demo_assessments_were_applied_for_and_reviewed_on_past_days():
+    """Each approved demo assessment was reviewed on the day its class took effect, days after the patient applied;
+    the waiting ones came in during the past week. None is dated on the day the seed ran."""
+    _seed()
+    tz, today = clock.clinic_tz(), clock.local_now().date()
+    for assessment in SlidingScaleAssessment.objects.prefetch_related("transitions"):
+        applied = assessment.transitions.get(from_status="").at.astimezone(tz).date()
+        if assessment.status == "pending":
+            assert today - dt.timedelta(days=7) <= applied < today
+            continue
+        assert assessment.reviewed_at.astimezone(tz).date() == assessment.effective_from < today
+        assert assessment.transitions.get(to_status="approved").at == assessment.reviewed_at
+        assert applied < assessment.effective_from
+
+
 def _last_full_month() -> tuple[dt.date, dt.date]:
     end = clock.local_now().date().replace(day=1) - dt.timedelta(days=1)
     return end.replace(day=1), end
