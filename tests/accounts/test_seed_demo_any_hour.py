@@ -13,7 +13,7 @@ from django.conf import settings
 from django.core.management import call_command
 from django.db import connection
 
-from apps.billing.models import Charge
+from apps.billing.models import Charge, Payment
 from apps.notifications.models import Message, MessageStatus
 from apps.scheduling.models import Appointment, AppointmentStatus
 
@@ -71,6 +71,9 @@ def _assert_demo_invariants(now: dt.datetime) -> None:
     charges = Charge.objects.all()
     assert charges.exists()
     assert {c.posted_at.astimezone(CLINIC_TZ).date() == c.service_date <= now.date() for c in charges} == {True}
+    # Most sessions were paid for, each payment taken after its session and never after now.
+    assert Payment.objects.exists()
+    assert not Payment.objects.filter(received_at__gt=now).exists()
     # Seeding history notifies nobody: every message still to go out is about something yet to come.
     past_ids = {str(pk) for pk in sessions.filter(start__lte=now).values_list("pk", flat=True)}
     pending = Message.objects.filter(status=MessageStatus.PENDING, subject_type="scheduling.appointment")
