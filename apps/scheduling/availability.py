@@ -12,7 +12,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from apps.core import clock
-from apps.core.time_zones import zone_time
+from apps.core.time_zones import clinic_zone_name, zone_time
 from apps.core.when import clock_span_text
 
 from .models import BLOCKING_STATUSES, TIME_OFF_REACH, Appointment, Location, TimeOff, Weekday, WorkingHours
@@ -131,35 +131,62 @@ def slots_check(
                     on.append("patient")
                 elsewhere = other.location.name if other.location_id != location.pk else ""
                 slot.collisions.append(Collision(appointment=other, collides_on=tuple(on), elsewhere=elsewhere))
-        slot.unavailable = _unavailability(name, slot, [h for h in hours if h.location_id == location.pk], time_off)
+        slot.unavailable = _unavailability(name, slot, location, hours, time_off)
         slot.in_time_off = any(off.covers(slot.start, slot.end, slot.zone) for off in time_off)
-        if slot.unavailable and any(h.location_id != location.pk for h in hours):
-            slot.unavailable = _elsewhere(name, slot, location, hours) or slot.unavailable
     return slots
 
 
-def _elsewhere(name: str, slot: Slot, location: Location, hours: list[WorkingHours]) -> str:
-    """Where the therapist works at that time instead, when it is another location's hours (in its zone)."""
-    for h in hours:
-        if h.location_id == location.pk:
-            continue
-        start, end = timezone.localtime(slot.start, h.location.zone), timezone.localtime(slot.end, h.location.zone)
-        if start.weekday() == h.weekday and h.start_time <= start.time() and end.time() <= h.end_time:
-            return f"{name} works at {h.location.name} then, not at {location.name}."
-    return ""
+def _holds(hours: WorkingHours, slot: Slot) -> bool:
+    """Whether the block holds the whole slot, both read on the clock of the block's location."""
+    start, end = timezone.localtime(slot.start, hours.location.zone), timezone.localtime(slot.end, hours.location.zone)
+    return (
+        start.weekday() == hours.weekday
+        and end.date() == start.date()
+        and hours.start_time <= start.time()
+        and end.time() <= hours.end_time
+    )
 
 
-def _unavailability(name: str, slot: Slot, hours: list[WorkingHours], time_off: list[TimeOff]) -> str:
+def _unavailability(
+    name: str, slot: Slot, location: Location, hours: list[WorkingHours], time_off: list[TimeOff]
+) -> str:
+    """Why the therapist cannot be booked for the slot at `location`, or "". Hours at every location count: a
+    therapist with no hours here on that weekday may keep it at another office (on its own clock), and is then told
+    where they work, never that they do not work that day."""
     for off in time_off:
         if off.covers(slot.start, slot.end, slot.zone):
             reason = f" ({off.reason})" if off.reason else ""
             return f"{name} has time off then{reason}."
-    start, end = slot.local_start, slot.local_end
-    weekday = start.weekday()
-    blocks = [h for h in hours if h.weekday == weekday]
-    if not blocks:
-        return f"{name} does not work on {Weekday(weekday).label}s."
-    if end.date() == start.date() and any(h.start_time <= start.time() and end.time() <= h.end_time for h in blocks):
+    holding = [h for h in hours if _holds(h, slot)]
+    if any(h.location_id == location.pk for h in holding):
         return ""
-    spans = ", ".join(clock_span_text(h.start_time, h.end_time) for h in sorted(blocks, key=lambda h: h.start_time))
-    return f"{clock_span_text(start, end)} is outside {name}'s working hours on {Weekday(weekday).label}s ({spans})."
+    if holding:
+        return f"{name} works at {holding[0].location.name} then, not at {location.name}."
+    start, end = slot.local_start, slot.local_end
+    weekday = Weekday(start.weekday()).label
+    blocks = sorted(
+        (h for h in hours if h.weekday == start.weekday()), key=lambda h: (h.location_id != location.pk, h.start_time)
+    )
+    if not blocks:
+        return f"{name} does not work on {weekday}s."
+    spans = ", ".join(_hours_text(h, location) for h in blocks)
+    # The slot's clock is named as soon as one of the hours is read on another (or it is not the clinic's).
+    named = any(_clock_named(h.location.zone, location.zone) for h in blocks) or slot.zone_differs
+    when = clock_span_text(start, end) + (f" {zone_time(slot.zone)}" if named else "")
+    return f"{when} is outside {name}'s working hours on {weekday}s ({spans})."
+
+
+def _clock_named(zone: ZoneInfo, here: ZoneInfo) -> bool:
+    """A time on `zone` names its clock when it is not the clinic's, or not the one the reader is booking on."""
+    return zone.key != clinic_zone_name() or zone.key != here.key
+
+
+def _hours_text(hours: WorkingHours, location: Location) -> str:
+    """A block of working hours on its location's clock ("9:00 AM–6:00 PM New York time at Main office"), the
+    clock and the office named when they are not the ones booked at."""
+    text = clock_span_text(hours.start_time, hours.end_time)
+    if _clock_named(hours.location.zone, location.zone):
+        text += f" {zone_time(hours.location.zone)}"
+    if hours.location_id != location.pk:
+        text += f" at {hours.location.name}"
+    return text
