@@ -26,6 +26,7 @@ class Collision:
     collides_on: tuple[str, ...]
 
     elsewhere: str = ""  # the other session's location, when it is not the one asked about
+    here: ZoneInfo = field(default_factory=clock.clinic_tz)  # the clock of the location asked about
 
     def as_dict(self) -> dict:
         return {
@@ -37,16 +38,25 @@ class Collision:
         }
 
     def describe(self) -> str:
-        """In the other session's own local time (its zone in words when not the clinic's: "Sao Paulo time"), naming
-        its location when it is another one (a therapist is in one place at a time). Never whose session it is: a
-        patient booking online may read it; the API's answer carries the session's id beside it."""
+        """In the other session's own local time, naming its location when it is another one (a therapist is in one
+        place at a time). Its zone is named in words ("Sao Paulo time") when it is not the clinic's or not the clock
+        of the location asked about, and then the time on that clock follows ("(10:00 AM–10:45 AM here)"), the one
+        the form's times are typed on. Never whose session it is: a patient booking online may read it; the API's
+        answer carries the session's id beside it."""
         local, end = self.appointment.local_start, self.appointment.local_end
         *others, last = [f"the {thing}" for thing in self.collides_on]
         whose = f"{', '.join(others)} and {last}" if others else last
         verb = "have" if others else "has"
         where = f" at {self.elsewhere}" if self.elsewhere else ""
-        zone = f" {zone_time(self.appointment.zone)}" if self.appointment.zone_differs else ""
-        when = f"{local:%a %b} {local.day}, {clock_span_text(local, end)}{zone}"
+        zone = self.appointment.zone
+        when = f"{local:%a %b} {local.day}, {clock_span_text(local, end)}"
+        if self.appointment.zone_differs or zone.key != self.here.key:
+            when += f" {zone_time(zone)}"
+        here, here_end = timezone.localtime(self.appointment.start, self.here), timezone.localtime(end, self.here)
+        # Compared by what the clocks read, as when_text does: two names for one clock are not told twice.
+        if here.replace(tzinfo=None) != local.replace(tzinfo=None):
+            day = "" if here.date() == local.date() else f"{here:%a} "
+            when += f" ({day}{clock_span_text(here, here_end)} here)"
         return f"{whose[0].upper()}{whose[1:]} already {verb} a session{where} on {when}."
 
 
@@ -130,7 +140,9 @@ def slots_check(
                 if patient_id is not None and other.patient_id == patient_id:
                     on.append("patient")
                 elsewhere = other.location.name if other.location_id != location.pk else ""
-                slot.collisions.append(Collision(appointment=other, collides_on=tuple(on), elsewhere=elsewhere))
+                slot.collisions.append(
+                    Collision(appointment=other, collides_on=tuple(on), elsewhere=elsewhere, here=location.zone)
+                )
         slot.unavailable = _unavailability(name, slot, location, hours, time_off)
         slot.in_time_off = any(off.covers(slot.start, slot.end, slot.zone) for off in time_off)
     return slots
