@@ -62,6 +62,19 @@ class PacketOutput(serializers.ModelSerializer):
         return all(row["signed"] for row in self._items(packet))
 
 
+class PacketSentOutput(PacketOutput):
+    notice = serializers.SerializerMethodField(
+        help_text="What the patient still needs before they can sign, or that the forms were sent: the sentence the "
+        "patient page shows."
+    )
+
+    class Meta(PacketOutput.Meta):
+        fields = [*PacketOutput.Meta.fields, "notice"]
+
+    def get_notice(self, packet) -> str:
+        return selectors.packet_notice(packet=packet, patient=self.context["patient"]).text
+
+
 class PacketInput(serializers.Serializer):
     patient = serializers.IntegerField()
     documents = serializers.ListField(
@@ -100,7 +113,7 @@ class PacketViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
         context = {"statuses": selectors.patient_documents(patient=patient)}
         return Response(PacketOutput(selectors.packets_of(patient=patient), many=True, context=context).data)
 
-    @extend_schema(request=PacketInput, responses={201: PacketOutput})
+    @extend_schema(request=PacketInput, responses={201: PacketSentOutput})
     def create(self, request):
         data = PacketInput(data=request.data)
         data.is_valid(raise_exception=True)
@@ -110,9 +123,9 @@ class PacketViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
         if chosen is not None and len(documents) != len(set(chosen)):
             raise NotFound("No such document.")
         packet = services.packet_send(actor=request.user, patient=patient, documents=documents)
-        context = {"statuses": selectors.patient_documents(patient=patient)}
+        context = {"statuses": selectors.patient_documents(patient=patient), "patient": patient}
         packet = selectors.packets_of(patient=patient).get(pk=packet.pk)
-        return Response(PacketOutput(packet, context=context).data, status=status.HTTP_201_CREATED)
+        return Response(PacketSentOutput(packet, context=context).data, status=status.HTTP_201_CREATED)
 
 
 def register(router) -> None:

@@ -27,9 +27,39 @@ from apps.core.errors import NotFound
 from apps.core.models import ClinicSettings
 from apps.notes.editor import field_rows
 from apps.patients.models import Patient
-from apps.patients.selectors import treating_patients_q
+from apps.patients.selectors import portal_standing, treating_patients_q
 
 from .models import AnswerFlag, DocumentKind, DocumentVersion, IntakeDocument, Packet, PacketItem, Signature
+
+
+@dataclass(frozen=True)
+class PacketNotice:
+    """What the front desk is told once a packet is made: `text`, and whether the patient must still be invited to
+    the portal (`invite_needed`) before they can sign."""
+
+    text: str
+    invite_needed: bool = False
+
+
+def packet_notice(*, packet: Packet, patient: Patient) -> PacketNotice:
+    """Forms are signed in the portal, so a packet reaches the patient only once they sign in: for a chart never
+    invited, or an invitation not yet accepted, the forms are ready (their notice waits) and the desk is told what
+    the patient still needs, never that the forms were sent."""
+    count = packet.items.count()
+    forms = f"{count} form{'s' if count != 1 else ''}"
+    account = portal_standing(patient).account
+    if account == "none":
+        return PacketNotice(
+            f"{forms} {'are' if count != 1 else 'is'} ready for {patient.display_name}; they can sign them once "
+            "invited to the portal.",
+            invite_needed=True,
+        )
+    if account == "invited":
+        return PacketNotice(
+            f"{forms} {'are' if count != 1 else 'is'} ready for {patient.display_name}; they can sign them once they "
+            "accept their portal invitation."
+        )
+    return PacketNotice(f"Sent {forms} to {patient.display_name}.")
 
 
 def documents_current(*, sent_to=None) -> QuerySet[IntakeDocument]:

@@ -40,8 +40,10 @@ def packet_send(request, patient_id):
     except ApplicationError as exc:
         messages.error(request, exc.message)
     else:
-        count = packet.items.count()
-        messages.success(request, f"Sent {count} form{'s' if count != 1 else ''} to {patient.display_name}.")
+        notice = selectors.packet_notice(packet=packet, patient=patient)
+        # The patient page this returns to opens with the portal invitation (or says why it cannot be sent).
+        invite = " Invite them from the top of this page." if notice.invite_needed else ""
+        messages.success(request, notice.text + invite)
     return redirect("patients:detail", pk=patient.pk)
 
 
