@@ -327,7 +327,9 @@ def series_new(request):
             )
             _warn(request, _group_warning(result.booked))
             return redirect("scheduling:appointment_detail", pk=result.booked[0].pk)
-    return render(request, "scheduling/series_form.html", {"form": form})
+    # A refused series comes back with its Dates panel showing the dates of what the form kept.
+    preview = _series_dates(request, request.POST) if request.method == "POST" else {}
+    return render(request, "scheduling/series_form.html", {"form": form, **preview})
 
 
 @login_required
@@ -335,25 +337,41 @@ def series_new(request):
 def series_preview(request):
     """htmx partial: the proposed dates, each free or with what it collides with."""
     permission_require(request.user, "scheduling.book_appointment")
-    form = SeriesForm(request.POST, user=request.user)
-    context = {"form": form, "plan": None, "error": ""}
-    if form.is_valid():
-        try:
-            plan = services.series_preview(**form.plan_args())
-        except ApplicationError as exc:
-            context["error"] = exc.message
-        else:
-            context["plan"] = plan
-            context["rows"] = _with_group_meetings(plan)
-            # Say now what booking would refuse (a missing medical clearance, say), before the user submits.
-            context["refusal"] = extensions.booking_checks.refusal(
-                patient=plan.booking.patient,
-                therapist=plan.booking.therapist,
-                service_type=plan.booking.service_type,
-                starts=[s.start for s in plan.slots],
-                series=True,
-            )
-    return render(request, "scheduling/_series_preview.html", context)
+    return render(request, "scheduling/_series_preview.html", _series_dates(request, request.POST))
+
+
+# What the series needs before it has dates; once they are typed, another field's error is what hides them.
+SERIES_DATES_NEED = ("therapist", "patient", "first_date", "local_start_time")
+
+
+def _series_dates(request, data) -> dict:
+    """The Dates panel for the series typed (`data`), read afresh: the proposed dates, each free or with what it
+    collides with; or why there are none."""
+    form = SeriesForm(data, user=request.user)
+    context = {"plan": None, "error": ""}
+    if not form.is_valid():
+        if not any(name in form.errors for name in SERIES_DATES_NEED):
+            # The dates are typed; what keeps them from showing is said, as the live preview marks no field.
+            name, [message, *_] = next(iter(form.errors.items()))
+            label = form[name].label if name in form.fields else ""
+            context["error"] = f"{label}: {message}" if label else message
+        return context
+    try:
+        plan = services.series_preview(**form.plan_args())
+    except ApplicationError as exc:
+        context["error"] = exc.message
+        return context
+    context["plan"] = plan
+    context["rows"] = _with_group_meetings(plan)
+    # Say now what booking would refuse (a missing medical clearance, say), before the user submits.
+    context["refusal"] = extensions.booking_checks.refusal(
+        patient=plan.booking.patient,
+        therapist=plan.booking.therapist,
+        service_type=plan.booking.service_type,
+        starts=[s.start for s in plan.slots],
+        series=True,
+    )
+    return context
 
 
 def _with_group_meetings(plan) -> list[tuple]:
