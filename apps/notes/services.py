@@ -169,21 +169,29 @@ def note_sign(*, actor, note: SessionNote, attest: bool) -> SessionNote:
     return note
 
 
+class DraftRefused(Unprocessable):
+    """`note_save_and_sign` refused the answers themselves: unlike a refused signature, nothing was saved."""
+
+
 def note_save_and_sign(*, actor, note: SessionNote, content: dict, attest: bool) -> SessionNote:
     """Save the answers the signer sees and sign exactly those: the session and the note stay locked from the save
     to the signature, so an autosave still on its way from the editor cannot slip older answers in between. A
-    refused signature keeps the saved answers (they are committed before the refusal is raised)."""
+    refused signature keeps the saved answers (they are committed before the refusal is raised); answers the draft
+    itself refuses save nothing (DraftRefused)."""
     with transaction.atomic():
         # Appointment before note, as note_sign and the scheduling services lock.
         Appointment.objects.select_for_update().filter(pk=note.appointment_id).first()
         try:
             note = note_update_draft(actor=actor, note=note, content=content)
-        except Unprocessable:
+        except Unprocessable as draft_refusal:
             # The draft refused an answer (a pain score of 15). Signing checks the same answers and more, so its
             # refusal names, at once, the answers still missing and the attestation besides, rather than leaving
             # them for another round.
-            _signable(note.template.fields, content, attest=attest)
-            raise
+            try:
+                _signable(note.template.fields, content, attest=attest)
+            except Unprocessable as exc:
+                raise DraftRefused(exc.message, fields=exc.fields) from None
+            raise DraftRefused(draft_refusal.message, fields=draft_refusal.fields) from None
         try:
             with transaction.atomic():
                 return note_sign(actor=actor, note=note, attest=attest)

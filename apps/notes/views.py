@@ -136,13 +136,27 @@ def note_detail(request, pk):
         else:
             services.note_update_draft(actor=request.user, note=note, content=content)
     except ApplicationError as exc:
-        messages.error(request, exc.message)
+        # A refused signature keeps the saved answers; a refused save keeps nothing, and the page must say so, for
+        # the answers are still on screen and would be lost on leaving it.
+        not_saved = not signing or isinstance(exc, services.DraftRefused)
+        messages.error(request, f"Draft not saved: {exc.message}" if not_saved else exc.message)
         for error in exc.fields.get("attest", []):
             sign_form.add_error("attest", error)
         context = _editor_context(request, note, content=content, errors=exc.fields, sign_form=sign_form)
+        context["problem"] = _refusal_summary(note, exc) if not_saved else None
         return render(request, "notes/note.html", context, status=422)
     messages.success(request, "Note signed." if signing else "Draft saved.")
     return redirect("notes:detail", pk=note.pk)
+
+
+def _refusal_summary(note, exc: ApplicationError) -> str:
+    """A refused save in one line, naming the answers to fix: what the status beside the Save draft button says."""
+    fields = ", ".join(
+        row["field"]["label"]
+        for row in field_rows(fields=note.template.fields, content={}, errors=exc.fields)
+        if row["errors"]
+    )
+    return f"{exc.message} {fields}".strip()
 
 
 @login_required
@@ -155,12 +169,7 @@ def note_autosave(request, pk):
     try:
         services.note_update_draft(actor=request.user, note=note, content=content)
     except ApplicationError as exc:
-        fields = ", ".join(
-            row["field"]["label"]
-            for row in field_rows(fields=note.template.fields, content={}, errors=exc.fields)
-            if row["errors"]
-        )
-        context["problem"] = f"{exc.message} {fields}".strip()
+        context["problem"] = _refusal_summary(note, exc)
     else:
         context["saved_at"] = clock.local_now()
     return render(request, "notes/_autosave_status.html", context)

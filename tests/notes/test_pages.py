@@ -140,6 +140,48 @@ def test_signing_shows_every_problem_at_once_out_of_range_answers_missing_ones_a
     assert note.status == "draft"
 
 
+def test_a_refused_draft_save_says_plainly_that_nothing_was_saved(
+    personas, therapist_client, past_session, intake_template
+):
+    """Before, the page said only "Some answers need attention." and kept the entries on screen, so a therapist who
+    left it lost answers they thought were saved."""
+    note = note_create(
+        actor=personas.therapist, appointment=past_session, template=intake_template, content={"pain_now": 6}
+    )
+    submitted = {"symptom_locations": ["back", "neck_shoulders"], "pain_now": "14", "save": "1"}
+    response = therapist_client.post(f"/notes/{note.pk}/", submitted)
+    assert response.status_code == 422
+    body = response.content.decode()
+    assert "Draft not saved: Some answers need attention." in body  # at the top of the page
+    status = re.search(r'<span id="autosave-status"[^>]*>(.*?)</span>\s*</div>', body, re.S).group(1)
+    assert "Not saved" in status and "Pain intensity now" in status  # and beside the Save draft button
+    note.refresh_from_db()
+    assert decrypt_json(note.content_encrypted) == {"pain_now": 6}
+
+
+def test_a_signature_refused_for_an_answer_out_of_range_says_the_draft_was_not_saved(
+    personas, therapist_client, past_session, progress_template
+):
+    note = note_create(actor=personas.therapist, appointment=past_session, template=progress_template, content={})
+    response = therapist_client.post(
+        f"/notes/{note.pk}/", {"presenting_symptoms": "Neck", "pain_now": "14", "sign": "1"}
+    )
+    assert "Draft not saved: Some answers need attention." in response.content.decode()
+    note.refresh_from_db()
+    assert decrypt_json(note.content_encrypted) == {}
+
+
+def test_a_signature_refused_for_a_missing_answer_keeps_the_draft(
+    personas, therapist_client, past_session, progress_template
+):
+    note = note_create(actor=personas.therapist, appointment=past_session, template=progress_template, content={})
+    response = therapist_client.post(f"/notes/{note.pk}/", {"pain_now": "3", "sign": "1"})
+    body = response.content.decode()
+    assert "Some answers need attention." in body and "Draft not saved" not in body
+    note.refresh_from_db()
+    assert decrypt_json(note.content_encrypted) == {"pain_now": 3}
+
+
 @pytest.mark.parametrize("persona", ["other_therapist", "front_desk", "billing", "admin", "patient_user"])
 def test_note_pages_are_closed_to_everyone_else(personas, login, past_session, progress_template, persona):
     note = note_create(
