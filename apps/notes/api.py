@@ -18,7 +18,15 @@ from apps.patients.models import Patient
 from apps.scheduling.models import Appointment
 
 from . import plan_selectors, plan_services, selectors, services
-from .models import ATTESTATION, GoalDirection, NoteStatus, NoteTemplate, PsychotherapyNote, TreatmentPlanStatus
+from .models import (
+    ATTESTATION,
+    COSIGN_ATTESTATION,
+    GoalDirection,
+    NoteStatus,
+    NoteTemplate,
+    PsychotherapyNote,
+    TreatmentPlanStatus,
+)
 from .plan_content import MAX_GOALS, MAX_INTERVENTIONS, MAX_PROBLEMS, MAX_TEXT, OpenedPlan, plan_parts_decrypt
 from .plan_progress import ProgressStatus
 
@@ -45,6 +53,10 @@ class NoteSummaryOutput(serializers.Serializer):
     cosign_required = serializers.BooleanField()
     cosigner = serializers.IntegerField(source="cosigner_id", allow_null=True)
     cosigned_at = serializers.DateTimeField(allow_null=True)
+    cosign_attestation = serializers.CharField(
+        help_text="What the co-signing supervisor attested to; empty until then."
+    )
+    cosign_attested_at = serializers.DateTimeField(allow_null=True)
 
 
 class AddendumOutput(serializers.Serializer):
@@ -83,6 +95,12 @@ class NoteCreateInput(serializers.Serializer):
 class SignInput(serializers.Serializer):
     attest = serializers.BooleanField(
         default=False, help_text=f"Must be true: the signer attests “{ATTESTATION}” (422 otherwise)."
+    )
+
+
+class CosignInput(serializers.Serializer):
+    attest = serializers.BooleanField(
+        default=False, help_text=f"Must be true: the supervisor attests “{COSIGN_ATTESTATION}” (422 otherwise)."
     )
 
 
@@ -200,13 +218,15 @@ class NoteViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
         services.note_sign(actor=request.user, note=note, attest=data.validated_data["attest"])
         return Response(_detail(selectors.note_open(user=request.user, note_id=note.pk)))
 
-    @extend_schema(request=None, responses=NoteDetailOutput)
+    @extend_schema(request=CosignInput, responses=NoteDetailOutput)
     @action(detail=True, methods=["post"])
     def cosign(self, request, pk=None):
         note = selectors.note_get_for_action(
             user=request.user, note_id=pk, perm="notes.cosign_note", action="note_cosign"
         )
-        services.note_cosign(actor=request.user, note=note)
+        data = CosignInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        services.note_cosign(actor=request.user, note=note, attest=data.validated_data["attest"])
         return Response(_detail(selectors.note_open(user=request.user, note_id=note.pk)))
 
     @extend_schema(request=AddendumInput, responses={201: AddendumOutput})

@@ -1,6 +1,6 @@
 from django import forms
 
-from .models import ATTESTATION, NoteTemplate
+from .models import ATTESTATION, COSIGN_ATTESTATION, NoteTemplate
 from .selectors import templates_active
 
 
@@ -16,6 +16,11 @@ class SignForm(forms.Form):
     # Not required here: saving a draft posts the same form, and services.note_sign is what refuses a signature
     # without it, for the page and the API alike.
     attest = forms.BooleanField(label=ATTESTATION, required=False)
+
+
+class CosignForm(forms.Form):
+    # Not required here either: services.note_cosign refuses a co-signature without it, for the page and the API.
+    attest = forms.BooleanField(label=COSIGN_ATTESTATION, required=False)
 
 
 class AddendumForm(forms.Form):

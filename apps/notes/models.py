@@ -61,6 +61,8 @@ class NoteStatus(models.TextChoices):
 # What the signer attests; stored word for word with each signature, so a later change of wording leaves the
 # notes signed before it saying what their signers agreed to.
 ATTESTATION = "I attest this note is accurate and complete."
+# What the supervisor attests when co-signing, kept the same way with each co-signature.
+COSIGN_ATTESTATION = "I have reviewed this note and attest it is accurate and complete."
 
 
 # A signed note's content, template, appointment, author and signature never change. The only
@@ -82,7 +84,9 @@ IF OLD.status = 'signed' THEN
        OR NEW.cosign_required IS DISTINCT FROM OLD.cosign_required
        OR NEW.cosigner_id IS DISTINCT FROM OLD.cosigner_id
        OR (OLD.cosigned_at IS NOT NULL AND (NEW.cosigned_at IS DISTINCT FROM OLD.cosigned_at
-                                            OR NEW.cosigned_by_id IS DISTINCT FROM OLD.cosigned_by_id))
+                                            OR NEW.cosigned_by_id IS DISTINCT FROM OLD.cosigned_by_id
+                                            OR NEW.cosign_attestation IS DISTINCT FROM OLD.cosign_attestation
+                                            OR NEW.cosign_attested_at IS DISTINCT FROM OLD.cosign_attested_at))
        OR {reencrypt_only("content_encrypted")} THEN
         RAISE EXCEPTION 'session note % is signed and cannot change', OLD.id USING ERRCODE = '23000';
     END IF;
@@ -95,6 +99,15 @@ RETURN NEW;
 SIGNING_NEEDS_ATTESTATION = """
 IF NEW.status = 'signed' AND NEW.attested_at IS NULL AND (TG_OP = 'INSERT' OR OLD.status IS DISTINCT FROM 'signed') THEN
     RAISE EXCEPTION 'session note % cannot be signed without the attestation', NEW.id USING ERRCODE = '23514';
+END IF;
+RETURN NEW;
+"""
+
+# Every co-signature from now on carries the supervisor's attestation; notes co-signed before it existed keep none.
+COSIGNING_NEEDS_ATTESTATION = """
+IF NEW.cosigned_at IS NOT NULL AND NEW.cosign_attested_at IS NULL
+   AND (TG_OP = 'INSERT' OR OLD.cosigned_at IS NULL) THEN
+    RAISE EXCEPTION 'session note % cannot be co-signed without the attestation', NEW.id USING ERRCODE = '23514';
 END IF;
 RETURN NEW;
 """
@@ -182,6 +195,10 @@ class SessionNote(TimeStampedModel):
     cosigned_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
+    cosign_attestation = models.TextField(
+        blank=True, default="", help_text="The statement the co-signing supervisor attested to."
+    )
+    cosign_attested_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-appointment__start"]
@@ -216,6 +233,11 @@ class SessionNote(TimeStampedModel):
                 name="note_cosignature_complete",
             ),
             models.CheckConstraint(
+                condition=Q(cosign_attestation="", cosign_attested_at__isnull=True)
+                | (Q(cosigned_at__isnull=False, cosign_attested_at__isnull=False) & ~Q(cosign_attestation="")),
+                name="note_cosign_attestation_belongs_to_cosignature",
+            ),
+            models.CheckConstraint(
                 condition=Q(pain_now__isnull=True) | Q(pain_now__lte=10), name="note_pain_now_0_to_10"
             ),
             models.CheckConstraint(
@@ -234,6 +256,12 @@ class SessionNote(TimeStampedModel):
                 operation=pgtrigger.Insert | pgtrigger.Update,
                 when=pgtrigger.Before,
                 func=SIGNING_NEEDS_ATTESTATION,
+            ),
+            pgtrigger.Trigger(
+                name="cosigning_needs_attestation",
+                operation=pgtrigger.Insert | pgtrigger.Update,
+                when=pgtrigger.Before,
+                func=COSIGNING_NEEDS_ATTESTATION,
             ),
             pgtrigger.Trigger(
                 name="signed_note_not_deleted",

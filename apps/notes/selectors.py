@@ -277,6 +277,12 @@ def is_overdue(appointment: Appointment) -> bool:
     return appointment.end + UNSIGNED_GRACE <= clock.now()
 
 
+def note_cosigner_for(*, author):
+    """The supervisor who must co-sign what `author` signs now: a pre-licensed therapist's, else nobody."""
+    profile = getattr(author, "therapist_profile", None)
+    return profile.supervisor if profile is not None and profile.is_prelicensed else None
+
+
 def notes_awaiting_cosign(*, supervisor) -> QuerySet[SessionNote]:
     """The notes waiting for `supervisor`'s co-signature, the oldest session first, as the unsigned queue lists."""
     return (

@@ -20,8 +20,17 @@ from apps.scheduling.models import Appointment, AppointmentStatus
 from apps.scheduling.services import appointment_complete
 
 from .content import MAX_LENGTH, content_clean
-from .models import ATTESTATION, Addendum, NoteStatus, NoteTemplate, PsychotherapyNote, SessionNote, TemplateKind
-from .selectors import NOTE_NEEDED_STATUSES, note_template_default, overdue_counts_by_therapist
+from .models import (
+    ATTESTATION,
+    COSIGN_ATTESTATION,
+    Addendum,
+    NoteStatus,
+    NoteTemplate,
+    PsychotherapyNote,
+    SessionNote,
+    TemplateKind,
+)
+from .selectors import NOTE_NEEDED_STATUSES, note_cosigner_for, note_template_default, overdue_counts_by_therapist
 
 NOTE_DENIED = "You may not do that with this note."
 WRITABLE_APPOINTMENT_STATUSES = set(NOTE_NEEDED_STATUSES)
@@ -152,10 +161,10 @@ def note_sign(*, actor, note: SessionNote, attest: bool) -> SessionNote:
     if appointment.start > now:
         raise InvalidTransition("A note can be signed once the session has started.")
     content = _signable_content(note, attest=attest)
-    profile = getattr(actor, "therapist_profile", None)
-    if profile is not None and profile.is_prelicensed:
+    cosigner = note_cosigner_for(author=actor)
+    if cosigner is not None:
         note.cosign_required = True
-        note.cosigner = profile.supervisor
+        note.cosigner = cosigner
     note.status = NoteStatus.SIGNED
     note.signed_at = now
     note.signed_by = actor
@@ -229,15 +238,27 @@ def _complete_session(*, appointment, actor) -> None:
 
 
 @transaction.atomic
-def note_cosign(*, actor, note: SessionNote) -> SessionNote:
-    """The supervisor's co-signature makes a pre-licensed therapist's signed note final."""
+def note_cosign(*, actor, note: SessionNote, attest: bool) -> SessionNote:
+    """The supervisor's co-signature makes a pre-licensed therapist's signed note final.
+
+    The supervisor attests they reviewed the note (`attest`, the ticked box); the statement and its time are stored
+    with the co-signature, as the author's are with the signature, and the database refuses a co-signature without
+    them.
+    """
     note = _locked(note)
     permission_require(actor, "notes.cosign_note", note, message=NOTE_DENIED)
     if not note.awaiting_cosign:
         raise InvalidTransition("This note is not waiting for a co-signature.")
-    note.cosigned_at = clock.now()
+    if attest is not True:
+        raise Unprocessable(
+            "Tick the attestation to co-sign.", fields={"attest": [f"Tick “{COSIGN_ATTESTATION}” to co-sign."]}
+        )
+    now = clock.now()
+    note.cosigned_at = now
     note.cosigned_by = actor
-    note.save(update_fields=["cosigned_at", "cosigned_by", "updated_at"])
+    note.cosign_attestation = COSIGN_ATTESTATION
+    note.cosign_attested_at = now
+    note.save(update_fields=["cosigned_at", "cosigned_by", "cosign_attestation", "cosign_attested_at", "updated_at"])
     return note
 
 

@@ -16,7 +16,7 @@ from apps.scheduling.models import Appointment
 from . import plan_selectors, selectors, services
 from .content import content_from_form
 from .editor import field_rows, template_sections
-from .forms import AddendumForm, ProcessNoteForm, SignForm, StartNoteForm
+from .forms import AddendumForm, CosignForm, ProcessNoteForm, SignForm, StartNoteForm
 from .models import NoteStatus
 
 
@@ -95,14 +95,16 @@ def session_note(request, appointment_id):
 
 def _editor_context(request, note, *, content: dict, addenda=(), errors=None, sign_form=None) -> dict:
     user = request.user
+    editable = note.status == NoteStatus.DRAFT and user.has_perm("notes.change_note", note)
     return {
         "note": note,
         "appointment": note.appointment,
         "patient": note.patient,
         "rows": field_rows(fields=note.template.fields, content=content, errors=errors),
         "addenda": addenda,
-        "editable": note.status == NoteStatus.DRAFT and user.has_perm("notes.change_note", note),
+        "editable": editable,
         "can_cosign": note.awaiting_cosign and user.has_perm("notes.cosign_note", note),
+        "cosign_form": CosignForm(),
         "can_add_addendum": user.has_perm("notes.add_addendum", note),
         "addendum_form": AddendumForm(),
         "is_author": note.author_id == user.pk,
@@ -110,6 +112,8 @@ def _editor_context(request, note, *, content: dict, addenda=(), errors=None, si
         "can_open_chart": user.has_perm("notes.view_clinical_chart", note.patient),
         "session_started": note.appointment.start <= clock.now(),
         "sign_form": sign_form or SignForm(),
+        # Named in the sign box, so a pre-licensed author knows who the signed note goes to next.
+        "cosigner_on_signing": selectors.note_cosigner_for(author=user) if editable else None,
         "locked_sections": template_sections(note.template.fields),
     }
 
@@ -179,7 +183,11 @@ def note_autosave(request, pk):
 @require_POST
 def note_cosign(request, pk):
     note = _note_for(request, pk, perm="notes.cosign_note", action="note_cosign")
-    call_with_messages(request, lambda: services.note_cosign(actor=request.user, note=note), "Note co-signed.")
+    form = CosignForm(request.POST)
+    attest = form.is_valid() and form.cleaned_data["attest"]
+    call_with_messages(
+        request, lambda: services.note_cosign(actor=request.user, note=note, attest=attest), "Note co-signed."
+    )
     return redirect("notes:detail", pk=note.pk)
 
 

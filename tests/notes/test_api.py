@@ -133,12 +133,23 @@ def test_cosign_through_the_api(personas, login, progress_template):
     )
     signed = login(trainee, api=True).post(f"/api/notes/{note.pk}/sign/", {"attest": True}, format="json").json()
     assert (signed["state"], signed["is_final"], signed["cosigner"]) == ("Awaiting co-signature", False, supervisor.pk)
-    assert login(trainee, api=True).post(f"/api/notes/{note.pk}/cosign/").status_code == 403
-    assert login(personas.other_therapist, api=True).post(f"/api/notes/{note.pk}/cosign/").status_code == 404
-    response = login(supervisor, api=True).post(f"/api/notes/{note.pk}/cosign/")
+    assert (
+        login(trainee, api=True).post(f"/api/notes/{note.pk}/cosign/", {"attest": True}, format="json").status_code
+        == 403
+    )
+    assert (
+        login(personas.other_therapist, api=True)
+        .post(f"/api/notes/{note.pk}/cosign/", {"attest": True}, format="json")
+        .status_code
+        == 404
+    )
+    response = login(supervisor, api=True).post(f"/api/notes/{note.pk}/cosign/", {"attest": True}, format="json")
     assert response.status_code == 200
     assert response.json()["is_final"] is True
-    assert login(supervisor, api=True).post(f"/api/notes/{note.pk}/cosign/").status_code == 409
+    assert (
+        login(supervisor, api=True).post(f"/api/notes/{note.pk}/cosign/", {"attest": True}, format="json").status_code
+        == 409
+    )
 
 
 def test_every_read_of_note_content_writes_one_access_log_row(personas, login, draft):

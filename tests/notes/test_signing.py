@@ -159,13 +159,13 @@ def test_a_prelicensed_note_is_final_only_after_the_supervisor_cosigns(personas,
         "Awaiting co-signature",
     )
     with pytest.raises(PermissionDenied):
-        note_cosign(actor=personas.therapist, note=note)
+        note_cosign(actor=personas.therapist, note=note, attest=True)
     with pytest.raises(PermissionDenied):
-        note_cosign(actor=trainee, note=note)
-    note = note_cosign(actor=supervisor, note=note)
+        note_cosign(actor=trainee, note=note, attest=True)
+    note = note_cosign(actor=supervisor, note=note, attest=True)
     assert (note.cosigned_by, note.is_final) == (supervisor, True)
     with pytest.raises(InvalidTransition):
-        note_cosign(actor=supervisor, note=note)
+        note_cosign(actor=supervisor, note=note, attest=True)
     with pytest.raises(IntegrityError), transaction.atomic():
         SessionNote.objects.filter(pk=note.pk).update(cosigned_at=None, cosigned_by=None)
 
@@ -193,7 +193,7 @@ def test_a_licensed_therapists_note_needs_no_cosignature(personas, signed, super
     supervisor, _trainee = supervision
     assert not signed.cosign_required
     with pytest.raises(PermissionDenied):
-        note_cosign(actor=supervisor, note=signed)
+        note_cosign(actor=supervisor, note=signed, attest=True)
 
 
 def test_the_supervisor_may_add_an_addendum_when_cosigning(personas, supervision, progress_template):
