@@ -1,10 +1,13 @@
 """Progress toward a measured goal, in plain words, from the patient's scores on the goal's instrument.
 
-The latest score is compared with the target (at most / at least). When the target is not met yet, the latest score
-is compared with the baseline: the last score on or before the plan's start, or else the first one after it.
+The latest score is compared with the target (at most / at least). When the target is not met now, a target met by
+an earlier score since the baseline is said to be lost; otherwise the latest score is compared with the baseline: the
+last score on or before the plan's start, or else the first one after it.
 
     target met                              -> "Target met"
     target date passed, target not met      -> "Target date passed"
+    met since the baseline, not any more    -> "No longer met" (a 5 after a 3 on "at most 3" is not "On track",
+                                               though it is better than a baseline of 7)
     better than the baseline                -> "On track"
     same as the baseline (or only one score) -> "No change yet"
     worse than the baseline                 -> "Worse than at the start"
@@ -29,6 +32,7 @@ class ProgressStatus(models.TextChoices):
     NO_SCORES = "no_scores", "No scores yet"
     MET = "met", "Target met"
     PAST_DUE = "past_due", "Target date passed"
+    NO_LONGER_MET = "no_longer_met", "No longer met"
     ON_TRACK = "on_track", "On track"
     NO_CHANGE = "no_change", "No change yet"
     WORSE = "worse", "Worse than at the start"
@@ -39,6 +43,7 @@ TONES = {
     ProgressStatus.MET: "ok",
     ProgressStatus.ON_TRACK: "ok",
     ProgressStatus.PAST_DUE: "warn",
+    ProgressStatus.NO_LONGER_MET: "warn",
     ProgressStatus.WORSE: "warn",
 }
 
@@ -95,6 +100,8 @@ def goal_progress(*, goal: Goal, start_date: dt.date, points: list[ScorePoint], 
         status = ProgressStatus.MET
     elif goal.target_date is not None and today > goal.target_date:
         status = ProgressStatus.PAST_DUE
+    elif any(_meets(point.score, goal) for point in points[points.index(baseline) : -1]):
+        status = ProgressStatus.NO_LONGER_MET
     elif _better(latest.score, baseline.score, goal):
         status = ProgressStatus.ON_TRACK
     elif latest.score == baseline.score:

@@ -73,6 +73,18 @@ def test_a_target_date_gone_by_without_the_target_says_so_but_a_met_target_stays
     assert _status(goal, _points((-1, 8), (21, 3)), today=START + dt.timedelta(days=90)) == ProgressStatus.MET
 
 
+def test_a_target_met_and_then_lost_is_no_longer_met_not_on_track():
+    """Before, pain 7 at the start, 3 (met), then 5 read "On track" beside a 5/10: better than the start, but the
+    target reached was lost."""
+    goal = Goal(measure="pain_nrs", target_score=3, direction="at_most")
+    assert _status(goal, _points((-1, 7), (14, 3))) == ProgressStatus.MET
+    progress = goal_progress(goal=goal, start_date=START, points=_points((-1, 7), (14, 3), (21, 5)), today=START)
+    assert (progress.status, progress.label, progress.tone) == (ProgressStatus.NO_LONGER_MET, "No longer met", "warn")
+    assert _status(goal, _points((-1, 7), (14, 3), (21, 5), (28, 2))) == ProgressStatus.MET  # met again
+    at_least = Goal(measure="gad7", target_score=5, direction="at_least")
+    assert _status(at_least, _points((-1, 2), (10, 6), (17, 4))) == ProgressStatus.NO_LONGER_MET
+
+
 def test_a_goal_without_a_score_target_is_not_measured():
     progress = goal_progress(goal=Goal(measure=""), start_date=START, points=[], today=START)
     assert progress.label == "Not measured by a score"
