@@ -4,9 +4,10 @@ from django.contrib.auth import password_validation
 from apps.core.forms import picker_widgets
 from apps.core.models import ClinicSettings
 
+from .disciplines import Discipline, discipline_of
 from .models import TherapistProfile, User
 from .roles import STAFF_ROLES, Role
-from .selectors import active_therapists, supervised_under
+from .selectors import supervisors_eligible
 from .services import API_TOKEN_LIFETIMES_DAYS, THERAPIST_PROFILE_FIELDS
 
 
@@ -126,15 +127,13 @@ class ClinicalProfileForm(forms.Form):
                 help_texts={"npi": "Ten digits, printed on superbills.", "supervisor": "Required when pre-licensed."},
             )
         )
-        # Other active, licensed therapists outside the member's own supervision: the service says the rest (the
-        # discipline may change in the same post).
+        # Only those the service would accept, of the discipline being saved: the member's, or one chosen in the
+        # same post (a supervised therapist changes discipline and supervisor together).
+        chosen = self.data.get("discipline")
+        discipline = chosen if chosen in Discipline.values else discipline_of(member)
         supervisor = self.fields["supervisor"]
-        supervisor.queryset = (
-            active_therapists()
-            .exclude(pk=member.pk)
-            .exclude(pk__in=supervised_under(therapist=member))
-            .exclude(therapist_profile__is_prelicensed=True)
-            .select_related("therapist_profile")
+        supervisor.queryset = supervisors_eligible(therapist=member, discipline=discipline).select_related(
+            "therapist_profile"
         )
         supervisor.label_from_instance = _supervisor_label
 

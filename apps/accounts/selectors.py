@@ -55,6 +55,19 @@ def supervised_under(*, therapist: User) -> set[int]:
         return {row[0] for row in cursor.fetchall()}
 
 
+def supervisors_eligible(*, therapist: User, discipline: str) -> QuerySet[User]:
+    """Who may be named `therapist`'s supervisor in `discipline`: other active, licensed therapists of that discipline
+    outside the therapist's own supervision (services._supervisor_unfit's rule, as the list a form offers), by name."""
+    return (
+        therapists_of(discipline=discipline)
+        .filter(is_active=True)
+        .exclude(pk=therapist.pk)
+        .exclude(pk__in=supervised_under(therapist=therapist))
+        .exclude(therapist_profile__is_prelicensed=True)
+        .order_by("last_name", "first_name", "pk")
+    )
+
+
 def supervisees_practising(*, supervisor: User) -> QuerySet[User]:
     """The therapists whose profile names `supervisor` and who practise, by name: active accounts, and people invited
     whose link still works (accepting it makes them active, with nobody asked again). These are who the supervisor

@@ -173,12 +173,15 @@ def test_a_supervisor_of_another_discipline_is_refused(personas, bodywork_provid
 
 
 def test_a_supervisor_of_another_discipline_is_refused_on_the_page(personas, login, bodywork_provider):
+    """Not offered on the page (the supervisor list is of the profile's discipline), so a post naming one anyway is
+    refused on the field."""
     profile = _profile(personas.therapist)
     response = login(personas.admin).post(
         _url(personas.therapist), _form(profile, is_prelicensed=True, supervisor=bodywork_provider.pk)
     )
-    assert response.status_code == 422
-    assert "same discipline" in response.content.decode()
+    assert response.status_code == 400
+    assert response.context["profile"].errors["supervisor"]
+    assert _profile(personas.therapist).supervisor is None
 
 
 def test_a_therapist_who_supervises_others_stays_licensed_and_in_their_discipline(personas):
@@ -291,6 +294,30 @@ def test_the_supervisor_list_offers_licensed_therapists_only(personas):
     offered = set(ClinicalProfileForm(member=personas.therapist).fields["supervisor"].queryset)
     assert licensed in offered
     assert personas.other_therapist not in offered and personas.therapist not in offered
+
+
+def test_the_supervisor_list_offers_only_those_the_profile_may_be_given(personas, login, bodywork_provider):
+    """Before, a psychotherapist's page offered a massage therapist as supervisor, whom saving then refused."""
+    left = TherapistFactory(is_active=False)
+    offered = set(ClinicalProfileForm(member=personas.therapist).fields["supervisor"].queryset)
+    assert offered == {personas.other_therapist}
+    page = login(personas.admin).get(f"/accounts/users/{personas.therapist.pk}/").content.decode()
+    assert f'<option value="{personas.other_therapist.pk}"' in page
+    for unfit in (bodywork_provider, left, personas.therapist):
+        assert f'<option value="{unfit.pk}"' not in page
+    # A massage therapist's own page offers the other massage therapists, not the psychotherapists.
+    masseuse = TherapistFactory(profile__discipline=Discipline.BODYWORK)
+    assert set(ClinicalProfileForm(member=bodywork_provider).fields["supervisor"].queryset) == {masseuse}
+
+
+def test_the_supervisor_list_follows_a_discipline_changed_in_the_same_save(personas):
+    masseuse = TherapistFactory(profile__discipline=Discipline.BODYWORK)
+    form = ClinicalProfileForm(
+        _form(_profile(personas.other_therapist), discipline=Discipline.BODYWORK, supervisor=masseuse.pk),
+        member=personas.other_therapist,
+    )
+    assert form.is_valid(), form.errors
+    assert set(form.fields["supervisor"].queryset) == {masseuse}
 
 
 def test_two_licensed_therapists_cannot_be_made_each_others_supervisors(personas, login):
