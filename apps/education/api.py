@@ -13,15 +13,15 @@ from django.urls import path
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import PermissionDenied
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from apps.accounts.api_permissions import StaffVerifiedMFA
-from apps.core.errors import NotFound
+from apps.core.errors import PermissionDenied
 from apps.patients.models import Patient
+from apps.patients.selectors import patient_get_for
 
 from . import selectors, services
 from .models import Assignment, CareLevel, ItemKind, LibraryItem
@@ -147,23 +147,19 @@ class PatientEducationView(APIView):
     permission_classes = [IsAuthenticated, StaffVerifiedMFA]
     error_statuses = {"post": {404}}  # an item id that does not exist
 
-    def _patient(self, request, patient_id: int, perm: str) -> Patient:
-        patient = Patient.objects.filter(pk=patient_id).first()
-        if patient is None:
-            raise NotFound("No such patient.")
-        if not request.user.has_perm(perm, patient):
-            raise PermissionDenied("Only a psychotherapist who treats this patient sees or shares their material.")
-        return patient
+    def _patient(self, request, patient_id: int, perm: str, action: str) -> Patient:
+        refusal = PermissionDenied("Only a psychotherapist who treats this patient sees or shares their material.")
+        return patient_get_for(user=request.user, patient_id=patient_id, perm=perm, action=action, refusal=refusal)
 
     @extend_schema(responses=EducationAssignmentOutput(many=True))
     def get(self, request, patient_id: int):
-        patient = self._patient(request, patient_id, "education.view_progress")
+        patient = self._patient(request, patient_id, "education.view_progress", "education_progress_view")
         assignments = selectors.assignments_of_patient(patient=patient, open_only=False)
         return Response(EducationAssignmentOutput(assignments, many=True).data)
 
     @extend_schema(request=AssignmentInput, responses={201: EducationAssignmentOutput})
     def post(self, request, patient_id: int):
-        patient = self._patient(request, patient_id, "education.assign")
+        patient = self._patient(request, patient_id, "education.assign", "education_assign")
         data = AssignmentInput(data=request.data)
         data.is_valid(raise_exception=True)
         item = selectors.library_item_get(item_id=data.validated_data["item"])

@@ -7,7 +7,7 @@ from rest_framework.response import Response
 
 from apps.core.api_lookups import id_or_none
 from apps.core.errors import NotFound
-from apps.patients.selectors import patients_visible_to
+from apps.patients.selectors import patient_get_for
 
 from . import selectors, services
 from .models import IntakeDocument, Packet
@@ -92,13 +92,10 @@ class PacketViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     pagination_class = None  # a patient has a handful of packets
     error_statuses = {"list": {404}, "create": {404}}  # a patient the user may not see
 
-    def _patient(self, patient_id):
+    def _patient(self, patient_id, *, action: str):
         if patient_id is None:
             raise NotFound("No such patient.")
-        patient = patients_visible_to(user=self.request.user).filter(pk=patient_id).first()
-        if patient is None or not self.request.user.has_perm("intake.view_packets", patient):
-            raise NotFound("No such patient.")
-        return patient
+        return patient_get_for(user=self.request.user, patient_id=patient_id, perm="intake.view_packets", action=action)
 
     def get_queryset(self):
         return Packet.objects.none()
@@ -109,7 +106,7 @@ class PacketViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
         own = getattr(request.user, "patient", None)
         if patient_id is None and own is not None and request.user.is_patient:
             patient_id = own.pk
-        patient = self._patient(patient_id)
+        patient = self._patient(patient_id, action="intake_packets_view")
         context = {"statuses": selectors.patient_documents(patient=patient)}
         return Response(PacketOutput(selectors.packets_of(patient=patient), many=True, context=context).data)
 
@@ -117,7 +114,7 @@ class PacketViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     def create(self, request):
         data = PacketInput(data=request.data)
         data.is_valid(raise_exception=True)
-        patient = self._patient(data.validated_data["patient"])
+        patient = self._patient(data.validated_data["patient"], action="intake_packet_create")
         chosen = data.validated_data.get("documents")
         documents = list(IntakeDocument.objects.filter(pk__in=chosen)) if chosen is not None else None
         if chosen is not None and len(documents) != len(set(chosen)):

@@ -73,7 +73,7 @@ class CareLevelView(APIView):
 
     @extend_schema(request=CareLevelMoveInput, responses={201: CareLevelOutput})
     def post(self, request, patient_id):
-        patient = selectors.patient_for_ladder(user=request.user, patient_id=patient_id)
+        patient = selectors.patient_to_move(user=request.user, patient_id=patient_id)  # a refusal logged there
         data = CareLevelMoveInput(data=request.data)
         data.is_valid(raise_exception=True)
         services.care_level_set(patient=patient, actor=request.user, **data.validated_data)

@@ -13,8 +13,9 @@ from django.utils import formats, timezone
 from apps.audit.services import access_log_write
 from apps.core import clock
 from apps.core.encryption import decrypt_text
-from apps.core.errors import NotFound
+from apps.core.errors import PermissionDenied
 from apps.patients.models import Patient
+from apps.patients.selectors import patient_get_for
 from apps.programs.models import EnrollmentStatus, ProgramKind
 from apps.programs.place_in_line import place_in_line
 from apps.programs.selectors import patient_enrollments_shown
@@ -218,10 +219,16 @@ def care_level_history(*, user, patient) -> list[CareLevelMove]:
 def patient_for_ladder(*, user, patient_id) -> Patient:
     """The patient whose care level `user` reads or moves; a patient they may not see answers like a missing one
     (and the refusal is logged)."""
-    patient = Patient.objects.select_related("primary_therapist").filter(pk=patient_id).first()
-    if patient is None:
-        raise NotFound("No such patient.")
-    if not user.has_perm("ladder.view_care_level", patient):
-        access_log_write(actor=user, action="care_level_view", subject=patient, patient_id=patient.pk, allowed=False)
-        raise NotFound("No such patient.")
+    return patient_get_for(user=user, patient_id=patient_id, perm="ladder.view_care_level", action="care_level_view")
+
+
+def patient_to_move(*, user, patient_id) -> Patient:
+    """The patient whose care level `user` moves (the move page and the API open them here): one they may not see
+    answers like a missing one, one they see but may not move (a patient, their own; a massage and bodywork
+    provider) answers PermissionDenied. Either refusal writes one refused row, the second as a refused
+    `care_level_set` naming the patient."""
+    patient = patient_for_ladder(user=user, patient_id=patient_id)
+    if not user.has_perm("ladder.move_care_level", patient):
+        access_log_write(actor=user, action="care_level_set", subject=patient, patient_id=patient.pk, allowed=False)
+        raise PermissionDenied("You may not change this patient's care level.")
     return patient

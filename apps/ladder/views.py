@@ -23,13 +23,12 @@ from .models import CareLevel
 
 @login_required
 def care_level_move(request, patient_id):
-    """GET: the move form on its own page; POST: the move. A refusal shows the form again with the reason why."""
+    """GET: the move form on its own page; POST: the move. A refusal shows the form again with the reason why; a
+    patient the user may see but not move gets the 403 page (PermissionDenied, logged by the selector)."""
     try:
-        patient = selectors.patient_for_ladder(user=request.user, patient_id=patient_id)
+        patient = selectors.patient_to_move(user=request.user, patient_id=patient_id)
     except NotFound as exc:
         raise Http404(exc.message) from exc
-    if not request.user.has_perm("ladder.move_care_level", patient):
-        raise PermissionDenied
     current = selectors.care_level_of(patient=patient)
     form = CareLevelMoveForm(request.POST or None, current=current.level if current else "")
     status = 200

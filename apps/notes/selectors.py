@@ -28,7 +28,7 @@ from apps.core import clock
 from apps.core.encryption import decrypt_json, decrypt_text
 from apps.core.errors import NotFound, PermissionDenied
 from apps.patients.models import Patient
-from apps.patients.selectors import treating_patients_q
+from apps.patients.selectors import patient_get_for, treating_patients_q
 from apps.scheduling.models import Appointment, AppointmentStatus
 
 from .models import Addendum, NoteStatus, NoteTemplate, PsychotherapyNote, SessionNote, TemplateKind, TreatmentPlan
@@ -166,16 +166,9 @@ def _permitted(user, obj, *, perm: str, action: str, what: str):
     if obj is None:
         raise NotFound(f"No such {what}.")
     if not user.has_perm(perm, obj):
-        patient_id = obj.pk if isinstance(obj, Patient) else obj.patient_id
-        _log(user, action, obj, patient_id=patient_id, allowed=False)
+        _log(user, action, obj, patient_id=obj.patient_id, allowed=False)
         raise NotFound(f"No such {what}.")
     return obj
-
-
-def patient_get_for(*, user, patient_id, perm: str, action: str) -> Patient:
-    """The patient a clinical page is about, if `user` holds `perm` for them (a refusal is logged under `action`)."""
-    patient = Patient.objects.select_related("primary_therapist").filter(pk=patient_id).first()
-    return _permitted(user, patient, perm=perm, action=action, what="patient")
 
 
 def clinical_chart_open(*, user, patient_id, perm: str = "notes.view_clinical_chart") -> Patient:

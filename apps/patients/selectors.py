@@ -15,7 +15,7 @@ from apps.accounts.roles import Role
 from apps.accounts.selectors import account_emails_undelivered, invitation_outstanding, therapists_of
 from apps.audit.services import access_log_write
 from apps.core import clock
-from apps.core.errors import NotFound
+from apps.core.errors import ApplicationError, NotFound
 from apps.core.phones import PUNCTUATION
 
 from .models import Patient
@@ -232,6 +232,20 @@ def patient_possible_duplicates(
         charts = charts.exclude(pk=excluding.pk)
     same_person = reduce(operator.or_, ways)
     return list(charts.filter(same_person).order_by("legal_last_name", "pk")[:MAX_DUPLICATES])
+
+
+def patient_get_for(*, user, patient_id, perm: str, action: str, refusal: ApplicationError | None = None) -> Patient:
+    """The patient a page or an API call is about, if `user` holds `perm` on them. A refusal writes one refused
+    row under `action`, naming the user and the patient, and answers `refusal` (by default the NotFound a missing
+    patient answers, so the answer leaks nothing). The lookup itself writes no allowed row: what is read about the
+    patient is logged where it is read."""
+    patient = Patient.objects.select_related("primary_therapist").filter(pk=patient_id).first()
+    if patient is None:
+        raise NotFound("No such patient.")
+    if not user.has_perm(perm, patient):
+        access_log_write(actor=user, action=action, subject=patient, patient_id=patient.pk, allowed=False)
+        raise refusal or NotFound("No such patient.")
+    return patient
 
 
 def patient_open_chart(*, user, patient_id, perm: str = "patients.view_patient") -> Patient:

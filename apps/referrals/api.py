@@ -15,7 +15,7 @@ from rest_framework.response import Response
 
 from apps.core.api_lookups import id_or_none
 from apps.core.errors import NotFound, PermissionDenied
-from apps.patients.selectors import patients_visible_to
+from apps.patients.selectors import patient_get_for, patients_visible_to
 
 from . import selectors, services
 from .models import (
@@ -91,18 +91,16 @@ def _patient(user, patient_id):
     return patient
 
 
-def _listed_patient(request, perm: str):
+def _listed_patient(request, perm: str, action: str):
     """The patient a list is narrowed to (?patient=), when the user holds `perm` on them (else 404, as if there
-    were no such patient); None for the referral desk's queue, which only the desk may read."""
+    were no such patient, the refusal logged under `action`); None for the referral desk's queue, which only the
+    desk may read."""
     patient_id = id_or_none(request.query_params.get("patient"))
     if patient_id is None:
         if not request.user.has_perm("referrals.view_queue"):
             raise PermissionDenied("The referral queue is the front desk's.")
         return None
-    patient = _patient(request.user, patient_id)
-    if not request.user.has_perm(perm, patient):
-        raise NotFound("No such patient.")
-    return patient
+    return patient_get_for(user=request.user, patient_id=patient_id, perm=perm, action=action)
 
 
 class _ReferralViewSet(viewsets.GenericViewSet):
@@ -147,7 +145,7 @@ class InboundViewSet(_ReferralViewSet):
         ]
     )
     def list(self, request):
-        patient = _listed_patient(request, "referrals.read_referrals")
+        patient = _listed_patient(request, "referrals.read_referrals", self.read_action)
         if patient is not None:
             rows = selectors.patient_inbound(patient=patient)
         else:
@@ -258,7 +256,7 @@ class OutboundViewSet(_ReferralViewSet):
 
     @extend_schema(parameters=[OpenApiParameter("patient", int, description="One patient's; else every draft.")])
     def list(self, request):
-        patient = _listed_patient(request, "referrals.track_outbound")
+        patient = _listed_patient(request, "referrals.track_outbound", self.read_action)
         rows = selectors.patient_outbound(patient=patient) if patient is not None else selectors.outbound_drafts()
         return self._page(rows)
 

@@ -68,3 +68,39 @@ def test_a_missing_signed_form_in_the_portal_is_not_logged_as_anyones_refusal(pe
     mark = log_mark()
     assert client.get(f"/portal/forms/signed/{signature.pk + 1000}/").status_code == 404
     assert rows_since(mark) == []
+
+
+# --- a patient's packets through the API ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("persona", ["other_therapist", "billing", "other_patient_user"])
+def test_a_refused_patient_in_the_packets_list_is_logged_once_as_refused(personas, login, sent, persona):
+    user = getattr(personas, persona)
+    client = login(user, api=True)
+    mark = log_mark()
+    assert client.get("/api/intake-packets/", {"patient": personas.patient.pk}).status_code == 404
+    patient = personas.patient
+    assert rows_since(mark) == [row_for(user, "intake_packets_view", patient, patient_id=patient.pk, allowed=False)]
+
+
+def test_a_refused_patient_for_a_new_packet_is_logged_once_as_refused(personas, login, sent):
+    user = personas.other_therapist
+    client = login(user, api=True)
+    mark = log_mark()
+    assert client.post("/api/intake-packets/", {"patient": personas.patient.pk}, format="json").status_code == 404
+    patient = personas.patient
+    assert rows_since(mark) == [row_for(user, "intake_packet_create", patient, patient_id=patient.pk, allowed=False)]
+
+
+def test_a_missing_patient_in_the_packets_list_is_not_logged_as_anyones_refusal(personas, login, sent):
+    client = login(personas.front_desk, api=True)
+    mark = log_mark()
+    assert client.get("/api/intake-packets/", {"patient": personas.patient.pk + 1000}).status_code == 404
+    assert rows_since(mark) == []
+
+
+def test_the_treating_therapists_packets_list_writes_no_row(personas, login, sent):
+    client = login(personas.therapist, api=True)
+    mark = log_mark()
+    assert client.get("/api/intake-packets/", {"patient": personas.patient.pk}).status_code == 200
+    assert rows_since(mark) == []

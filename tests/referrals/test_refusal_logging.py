@@ -85,3 +85,39 @@ def test_the_desks_clearance_page_writes_its_allowed_row(personas, login):
     response, rows = _open(login, personas.front_desk, f"/referrals/patients/{patient.pk}/clearance/")
     assert response.status_code == 200
     assert rows == [row_for(personas.front_desk, "chart_view", patient, patient_id=patient.pk, allowed=True)]
+
+
+# --- one patient's referrals through the API --------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("direction", ["inbound", "outbound"])
+@pytest.mark.parametrize("persona", ["other_therapist", "billing"])
+def test_a_refused_patient_in_the_referrals_list_is_logged_once_as_refused(
+    personas, login, receive, direction, persona
+):
+    receive()
+    user = getattr(personas, persona)
+    client = login(user, api=True)
+    mark = log_mark()
+    response = client.get(f"/api/referrals/{direction}/", {"patient": personas.patient.pk})
+    assert response.status_code == 404
+    patient = personas.patient
+    action = f"referral_{direction}_view"
+    assert rows_since(mark) == [row_for(user, action, patient, patient_id=patient.pk, allowed=False)]
+
+
+def test_a_missing_patient_in_the_referrals_list_is_not_logged_as_anyones_refusal(personas, login):
+    client = login(personas.front_desk, api=True)
+    mark = log_mark()
+    assert client.get("/api/referrals/inbound/", {"patient": personas.patient.pk + 1000}).status_code == 404
+    assert rows_since(mark) == []
+
+
+def test_the_desks_referrals_list_still_logs_each_referral_read(personas, login, receive):
+    referral = receive()
+    client = login(personas.front_desk, api=True)
+    mark = log_mark()
+    assert client.get("/api/referrals/inbound/", {"patient": personas.patient.pk}).status_code == 200
+    patient_id = personas.patient.pk
+    expected = row_for(personas.front_desk, "referral_inbound_view", referral, patient_id=patient_id, allowed=True)
+    assert rows_since(mark) == [expected]
