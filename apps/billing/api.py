@@ -538,6 +538,9 @@ class DiagnosisOutput(serializers.Serializer):
     pointer = serializers.CharField(
         allow_blank=True, help_text="The superbill's diagnosis pointer letter of a confirmed code"
     )
+    left_off_on_confirm = serializers.BooleanField(
+        help_text="A proposed code that confirming leaves off: a superbill letters twelve diagnoses (A to L)"
+    )
 
 
 class DiagnosisPatientInput(serializers.Serializer):
@@ -579,7 +582,8 @@ class BillingDiagnosisViewSet(viewsets.GenericViewSet):
     @extend_schema(request=DiagnosisPatientInput, responses=DiagnosisOutput(many=True))
     @action(detail=False, methods=["post"])
     def confirm(self, request):
-        """Confirm the codes proposed from the intake note: they join the confirmed ones (409 when none wait)."""
+        """Confirm the codes proposed from the intake note: they join the confirmed ones up to the twelve a superbill
+        letters, those marked `left_off_on_confirm` left off (409 when none wait)."""
         patient = self._patient(request.data)
         if not request.user.has_perm("billing.edit_diagnoses", patient):
             raise PermissionDenied

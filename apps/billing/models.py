@@ -12,7 +12,8 @@ import pgtrigger
 from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
 from django.db import models
-from django.db.models import F, Q
+from django.db.models import F, Func, Q
+from django.db.models.lookups import LessThanOrEqual
 from django.utils import timezone
 
 from apps.core import clock
@@ -649,9 +650,16 @@ class Statement(models.Model):
         return issued + dt.timedelta(days=settings.CLINIC_STATEMENT_DUE_DAYS)
 
 
+# A superbill (the CMS-1500 convention) letters the patient's diagnoses A to L and each line points at them by
+# letter: twelve is as many as a patient's confirmed codes may number.
+DIAGNOSIS_POINTER_LETTERS = "ABCDEFGHIJKL"
+MAX_DIAGNOSES = len(DIAGNOSIS_POINTER_LETTERS)
+
+
 @pghistory.track()
 class BillingProfile(TimeStampedModel):
-    """What a superbill needs beyond the ledger: the patient's confirmed ICD-10 diagnosis codes, primary first.
+    """What a superbill needs beyond the ledger: the patient's confirmed ICD-10 diagnosis codes, primary first, at
+    most twelve (`MAX_DIAGNOSES`, held in the database too).
 
     Codes read from a signed intake note wait in `proposed_diagnosis_codes` until billing staff confirm them: a
     superbill only ever carries codes a person has checked."""
@@ -662,8 +670,25 @@ class BillingProfile(TimeStampedModel):
     proposed_at = models.DateTimeField(null=True, blank=True)
     updated_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
 
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=LessThanOrEqual(
+                    Func(F("diagnosis_codes"), function="cardinality", output_field=models.IntegerField()),
+                    MAX_DIAGNOSES,
+                ),
+                name="billing_profile_at_most_twelve_diagnoses",
+            )
+        ]
+
     def __str__(self) -> str:
         return f"Billing profile of patient {self.patient_id}"
+
+    def codes_confirming(self) -> tuple[list[str], list[str]]:
+        """The confirmed codes once the proposed ones join them (after them, each code once), and the proposed codes
+        left off because a superbill letters no more than twelve."""
+        codes = list(dict.fromkeys([*self.diagnosis_codes, *self.proposed_diagnosis_codes]))
+        return codes[:MAX_DIAGNOSES], codes[MAX_DIAGNOSES:]
 
 
 class EstimateReason(models.TextChoices):

@@ -202,6 +202,7 @@ def _ledger_page(request, patient: Patient, *, refused=None, status: int = 200):
             initial={"diagnosis_codes": ", ".join(d.code for d in diagnoses if d.status == "confirmed")},
         ),
         "proposed_diagnoses": [d.code for d in diagnoses if d.status == "proposed"],
+        "proposed_left_off": [d.code for d in diagnoses if d.left_off_on_confirm],
         "period_form": PeriodForm() if user.has_perm("billing.issue_superbill") else None,
         "can_refund": user.has_perm("billing.refund_payment"),
         "can_issue": user.has_perm("billing.issue_statement"),
@@ -282,14 +283,15 @@ def _ledger_post_view(
     form_class,
     perm,
     action,
-    success: str,
+    success,
     *,
     target=None,
     perm_on_patient: bool = False,
     ask_first=None,
     replayed: str = "",
 ):
-    """A POST-only page that runs `action(actor, subject, data)` and goes back to the patient's ledger.
+    """A POST-only page that runs `action(actor, subject, data)` and goes back to the patient's ledger, saying
+    `success` (or `success(result)`, when what to say depends on what the action did).
 
     The subject is the patient named in the URL, or `target(pk)` (a row on a patient's ledger) when given. The
     data is `form_class`'s cleaned data, or the raw POST when the action takes no form. With `ask_first` (what
@@ -328,7 +330,8 @@ def _ledger_post_view(
             result = action(request.user, subject, data)
         except ApplicationError as exc:
             return refused(exc)
-        messages.success(request, replayed if getattr(result, "replayed", False) else success)
+        said = success(result) if callable(success) else success
+        messages.success(request, replayed if getattr(result, "replayed", False) else said)
         return redirect("billing:patient_ledger", pk=patient_id)
 
     return view
@@ -368,6 +371,15 @@ def _diagnoses_set(actor, patient, data):
 
 def _diagnoses_confirm(actor, patient, _post):
     return diagnoses_services.diagnoses_confirm(actor=actor, patient=patient)
+
+
+def _diagnoses_confirmed(left_off: list[str]) -> str:
+    if not left_off:
+        return "Proposed diagnoses confirmed."
+    return (
+        "Proposed diagnoses confirmed. A superbill letters twelve diagnoses (A to L), so "
+        f"{', '.join(left_off)} {'was' if len(left_off) == 1 else 'were'} left off."
+    )
 
 
 def _adjustment(pk):
@@ -457,7 +469,7 @@ diagnoses_set = _ledger_post_view(
     DiagnosisForm, "billing.edit_diagnoses", _diagnoses_set, "Diagnosis codes saved.", perm_on_patient=True
 )
 diagnoses_confirm = _ledger_post_view(
-    None, "billing.edit_diagnoses", _diagnoses_confirm, "Proposed diagnoses confirmed.", perm_on_patient=True
+    None, "billing.edit_diagnoses", _diagnoses_confirm, _diagnoses_confirmed, perm_on_patient=True
 )
 
 

@@ -211,3 +211,19 @@ def test_refused_diagnosis_codes_come_back_as_typed_with_the_reason_by_the_field
     assert BillingProfile.objects.get(patient=owing).diagnosis_codes == ["F45.41"]
     # Loaded anew, the field shows the codes saved, as before.
     assert _typed(_form(_page(client.get(_url(owing))), _url(owing, "diagnoses/")), "diagnosis_codes") == "F45.41"
+
+
+def test_more_diagnosis_codes_than_a_superbill_letters_come_back_as_typed_with_the_reason(owing, personas, login):
+    billing_profile_set(actor=personas.billing, patient=owing, diagnosis_codes=["F45.41"])
+    typed = ", ".join(f"F{40 + n}.1" for n in range(13))
+    client = login(personas.billing)
+    response = client.post(_url(owing, "diagnoses/"), {"diagnosis_codes": typed})
+    assert response.status_code == 422
+    form = _form(_page(response), _url(owing, "diagnoses/"))
+    assert _typed(form, "diagnosis_codes") == typed
+    assert _errors(form) == [
+        "A superbill letters twelve diagnoses (A to L); these are 13.",
+        "Keep the twelve that matter most, primary first.",
+    ]
+    assert _focused(form) == "diagnosis_codes"
+    assert BillingProfile.objects.get(patient=owing).diagnosis_codes == ["F45.41"]

@@ -7,7 +7,7 @@ from django.db import transaction
 from apps.core import clock
 from apps.core.errors import InvalidTransition, Unprocessable
 
-from ..models import BillingProfile
+from ..models import MAX_DIAGNOSES, BillingProfile
 
 
 @transaction.atomic
@@ -18,8 +18,14 @@ def billing_profile_set(*, actor, patient, diagnosis_codes: list[str]) -> Billin
         raise Unprocessable(
             f"Not ICD-10 codes: {', '.join(bad)}", fields={"diagnosis_codes": ["Use codes like F45.41 or M54.50."]}
         )
+    codes = list(dict.fromkeys(codes))
+    if len(codes) > MAX_DIAGNOSES:
+        raise Unprocessable(
+            f"A superbill letters twelve diagnoses (A to L); these are {len(codes)}.",
+            fields={"diagnosis_codes": ["Keep the twelve that matter most, primary first."]},
+        )
     profile, _ = BillingProfile.objects.update_or_create(
-        patient=patient, defaults={"diagnosis_codes": list(dict.fromkeys(codes)), "updated_by": actor}
+        patient=patient, defaults={"diagnosis_codes": codes, "updated_by": actor}
     )
     return profile
 
@@ -49,14 +55,17 @@ def diagnoses_propose_from_intake(*, patient, diagnosis_text: str) -> list[str]:
 
 
 @transaction.atomic
-def diagnoses_confirm(*, actor, patient) -> BillingProfile:
-    """Billing confirms the proposed codes: they join the patient's diagnoses (after those already confirmed)."""
+def diagnoses_confirm(*, actor, patient) -> list[str]:
+    """Billing confirms the proposed codes: they join the patient's diagnoses (after those already confirmed) up to
+    the twelve a superbill letters. The rest are left off rather than refused: the note's first codes are the
+    ones it leads with, billing can put any of the others in place of one on the list, and a refusal would leave
+    them proposed with no way to confirm the ones that fit. Returns the codes left off, for the caller to say."""
     profile = BillingProfile.objects.select_for_update().filter(patient=patient).first()
     if profile is None or not profile.proposed_diagnosis_codes:
         raise InvalidTransition("There are no proposed diagnoses to confirm.")
-    profile.diagnosis_codes = list(dict.fromkeys([*profile.diagnosis_codes, *profile.proposed_diagnosis_codes]))
+    profile.diagnosis_codes, left_off = profile.codes_confirming()
     profile.proposed_diagnosis_codes = []
     profile.proposed_at = None
     profile.updated_by = actor
     profile.save()
-    return profile
+    return left_off
