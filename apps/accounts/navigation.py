@@ -192,8 +192,21 @@ def nav_badge_register(url_name: str, rows: Callable[[object], QuerySet | None])
     _BADGES[url_name] = rows
 
 
+# Whether an entry leads its reader anywhere once they may open it, by the entry's url name (online booking is for
+# a first session only): the app that owns the page registers the check when it loads, as it does a count.
+_SHOWN: dict[str, Callable[[object], bool]] = {}
+
+
+def nav_shown_register(url_name: str, shown: Callable[[object], bool]) -> None:
+    """Show the menu entry of `url_name` only to a user for whom `shown(user)` holds."""
+    _SHOWN[url_name] = shown
+
+
 def _may_open(user, item: NavItem) -> bool:
-    return user.has_role(*item.roles) and (item.perm is None or user.has_perm(item.perm))
+    if not user.has_role(*item.roles) or (item.perm is not None and not user.has_perm(item.perm)):
+        return False
+    shown = _SHOWN.get(item.url_name)
+    return shown is None or shown(user)
 
 
 def _badge_counts(badges: dict[str, QuerySet]) -> dict[str, int]:

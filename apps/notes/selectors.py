@@ -101,15 +101,15 @@ def note_template_default(*, appointment) -> NoteTemplate | None:
     return templates_active(discipline=discipline).order_by(kind_first, "name", "pk").first()
 
 
-def patient_intake_signed(*, patient, discipline: str) -> bool:
-    """Whether the patient has a signed intake note of the discipline: their intake assessment is done, whatever
+def patient_intake_notes_signed(*, patient, discipline: str) -> QuerySet[SessionNote]:
+    """The patient's signed intake notes of the discipline: any one means their intake assessment is done, whatever
     session it was written on (a clinic may hold it in a regular session's time and code). No note text is read."""
     return SessionNote.objects.filter(
         patient=patient,
         status=NoteStatus.SIGNED,
         template__kind=TemplateKind.INTAKE,
         template__discipline=discipline,
-    ).exists()
+    )
 
 
 @dataclass(frozen=True)

@@ -323,13 +323,16 @@ def discharge_blocker(*, patient) -> str:
     )
 
 
+def patient_sessions_coming(*, patient) -> QuerySet[Appointment]:
+    """The patient's sessions not over yet and still on (booked or arrived): what "upcoming" means for them."""
+    return Appointment.objects.filter(patient=patient, end__gt=clock.now(), status__in=UPCOMING_STATUSES)
+
+
 def patient_upcoming(*, patient, limit: int | None = None) -> list[Appointment]:
     # The patient is known: joining their row again only lengthens the query's planning.
     qs = (
-        Appointment.objects.select_related(
-            *(related for related in APPOINTMENT_RELATED if related != "patient"), "series"
-        )
-        .filter(patient=patient, end__gt=clock.now(), status__in=UPCOMING_STATUSES)
+        patient_sessions_coming(patient=patient)
+        .select_related(*(related for related in APPOINTMENT_RELATED if related != "patient"), "series")
         .order_by("start")
     )
     sessions = list(qs[:limit] if limit else qs)
@@ -615,8 +618,12 @@ def service_types_by_id(*, ids) -> dict[int, ServiceType]:
 STARTED_STATUSES = [AppointmentStatus.BOOKED, AppointmentStatus.CHECKED_IN, AppointmentStatus.COMPLETED]
 
 
-def patient_has_sessions(*, patient, service_codes) -> bool:
-    """Whether the patient has a booked, arrived or completed session of any of the services (by CPT code)."""
+def patient_sessions_started(*, patient, service_codes) -> QuerySet[Appointment]:
+    """The patient's booked, arrived or completed sessions of any of the services (by CPT code)."""
     return Appointment.objects.filter(
         patient=patient, service_type__code__in=list(service_codes), status__in=STARTED_STATUSES
-    ).exists()
+    )
+
+
+def patient_has_sessions(*, patient, service_codes) -> bool:
+    return patient_sessions_started(patient=patient, service_codes=service_codes).exists()

@@ -4,7 +4,7 @@ free slots of a therapist's week (working hours minus time off minus booked sess
 import datetime as dt
 from dataclasses import dataclass
 
-from django.db.models import QuerySet
+from django.db.models import Exists, Q, QuerySet
 from django.utils import timezone
 
 from apps.accounts.disciplines import Discipline
@@ -13,12 +13,15 @@ from apps.accounts.roles import Role
 from apps.core import clock
 from apps.core.errors import Unprocessable
 from apps.core.models import ClinicSettings
-from apps.notes.selectors import patient_intake_signed
+from apps.core.request_memo import memo_read
+from apps.notes.selectors import patient_intake_notes_signed
+from apps.patients.models import Patient
 from apps.scheduling.availability import Slot, slots_check
 from apps.scheduling.models import Appointment, Location, ServiceType, WorkingHours
 from apps.scheduling.selectors import (
     offices_kept,
-    patient_has_sessions,
+    patient_sessions_coming,
+    patient_sessions_started,
     patient_upcoming,
     therapist_office_at,
     therapist_working_hours,
@@ -130,13 +133,32 @@ def upcoming_first_session(*, patient) -> Appointment | None:
     return next((a for a in patient_upcoming(patient=patient) if a.service_type.code == INTAKE_CPT), None)
 
 
+def _intake_on_record_q(patient) -> Q:
+    """Over the patient's row: they have had their first session, or have it coming: an intake assessment booked,
+    arrived or completed (one cancelled, cancelled late or missed started nothing, so they may book again), or a
+    signed psychotherapy intake note, written on whatever session the intake was held in."""
+    intakes = patient_sessions_started(patient=patient, service_codes={INTAKE_CPT})
+    notes = patient_intake_notes_signed(patient=patient, discipline=Discipline.PSYCHOTHERAPY)
+    return Q(Exists(intakes)) | Q(Exists(notes))
+
+
 def intake_on_record(*, patient) -> bool:
-    """Whether the patient has had their first session, or has it coming: an intake assessment booked, arrived or
-    completed (one cancelled, cancelled late or missed started nothing, so they may book again), or a signed
-    psychotherapy intake note, written on whatever session the intake was held in."""
-    return patient_has_sessions(patient=patient, service_codes={INTAKE_CPT}) or patient_intake_signed(
-        patient=patient, discipline=Discipline.PSYCHOTHERAPY
-    )
+    """Whether the patient's intake is on record (`_intake_on_record_q`): one query."""
+    return Patient.objects.filter(_intake_on_record_q(patient), pk=patient.pk).exists()
+
+
+def booking_offered(*, patient) -> bool:
+    """Whether the Book page has something for the patient: a first session to book (no intake on record) or one
+    to move (a first session coming). Anyone else is told there how to ask for their next sessions instead, so the
+    portal's menu and the sessions page offer the page only when this holds. One query, read once a request: the
+    menu is on every portal page."""
+
+    def read() -> bool:
+        first_coming = patient_sessions_coming(patient=patient).filter(service_type__code=INTAKE_CPT)
+        offered = Q(Exists(first_coming)) | ~_intake_on_record_q(patient)
+        return Patient.objects.filter(offered, pk=patient.pk).exists()
+
+    return memo_read(f"selfbooking.booking_offered:{patient.pk}", read)
 
 
 def booking_location(*, therapist, start: dt.datetime, moving: Appointment | None = None) -> Location:

@@ -142,6 +142,53 @@ def test_after_a_cancelled_intake_the_booking_page_lists_therapists_again(bookin
     assert f"/portal/book/{booking.therapist.pk}/" in text
 
 
+# The portal's menu and the sessions page
+
+MENU_BOOK = '<a href="/portal/book/">Book</a>'
+
+
+def _menu_offers_booking(client) -> bool:
+    return MENU_BOOK in client.get("/portal/sessions/").content.decode()
+
+
+def test_the_menu_offers_booking_to_a_patient_with_no_intake_on_record(booking, login):
+    assert _menu_offers_booking(login(booking.newcomer_user))
+
+
+def test_the_menu_offers_booking_to_move_a_coming_first_session(booking, login):
+    _book(booking, booking.newcomer_user)
+    assert _menu_offers_booking(login(booking.newcomer_user))
+
+
+@pytest.mark.parametrize("status", [AppointmentStatus.COMPLETED, AppointmentStatus.CHECKED_IN])
+def test_the_menu_leaves_booking_off_once_the_intake_was_held(booking, login, status):
+    _past_session(booking, patient=booking.newcomer, service_type=booking.intake, status=status)
+    assert not _menu_offers_booking(login(booking.newcomer_user))
+
+
+def test_the_menu_leaves_booking_off_for_a_patient_in_therapy(in_therapy, login):
+    assert not _menu_offers_booking(login(in_therapy.patient_user))
+
+
+@pytest.mark.parametrize("status", [AppointmentStatus.CANCELLED, AppointmentStatus.NO_SHOW])
+def test_after_an_intake_cancelled_or_missed_the_menu_offers_booking_again(booking, login, status):
+    _past_session(booking, patient=booking.newcomer, service_type=booking.intake, status=status)
+    assert _menu_offers_booking(login(booking.newcomer_user))
+
+
+def test_the_sessions_page_tells_a_patient_in_therapy_how_to_ask_for_a_session(in_therapy, login):
+    text = login(in_therapy.patient_user).get("/portal/sessions/").content.decode()
+    assert "Book a first session" not in text
+    assert "To book more sessions, ask your therapist" in text
+    assert 'href="/portal/messages/new/"' in text
+
+
+def test_the_sessions_page_still_offers_a_newcomer_their_first_session(booking, login):
+    text = login(booking.newcomer_user).get("/portal/sessions/").content.decode()
+    assert '<a href="/portal/book/">Book a first session</a>' in text
+    assert "To book more sessions" not in text
+
+
 # The API, through the same service
 
 
