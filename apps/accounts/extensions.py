@@ -9,6 +9,11 @@ A therapist's discipline decides which notes they read, so notes says a therapis
 discipline they wrote them in. Billing counts the reduced-fee patients a therapist carries, as its cap does, and says
 a cap below that count cannot be set. They are asked in the profile change's transaction, under its lock on the
 therapist's rows.
+
+A supervisor co-signs the notes their pre-licensed therapists signed, so notes says a supervisor with notes still
+awaiting their co-signature cannot stop being able to co-sign (deactivated, no longer a therapist, pre-licensed)
+until those notes are handed to another supervisor. It is asked under the staff-changes lock. The hand-over itself
+is a section notes adds to the supervisor's staff page.
 """
 
 from collections.abc import Callable
@@ -40,3 +45,23 @@ reduced_fee_cap_blockers: list[Callable[..., str]] = []
 def reduced_fee_cap_blocker_register(check: Callable[..., str]) -> None:
     if check not in reduced_fee_cap_blockers:
         reduced_fee_cap_blockers.append(check)
+
+
+# Each is called with the keyword arguments user and doing ("deactivating them") and answers why `user` cannot stop
+# being able to co-sign notes now, or "".
+cosigner_leaving_blockers: list[Callable[..., str]] = []
+
+
+def cosigner_leaving_blocker_register(check: Callable[..., str]) -> None:
+    if check not in cosigner_leaving_blockers:
+        cosigner_leaving_blockers.append(check)
+
+
+# Each is called with the keyword arguments request and member (whose staff page it is) and answers a section of the
+# page (rendered HTML), or "" when it has nothing to show.
+staff_page_sections: list[Callable[..., str]] = []
+
+
+def staff_page_section_register(section: Callable[..., str]) -> None:
+    if section not in staff_page_sections:
+        staff_page_sections.append(section)

@@ -135,7 +135,7 @@ class ClinicalProfileForm(forms.Form):
         supervisor.queryset = supervisors_eligible(therapist=member, discipline=discipline).select_related(
             "therapist_profile"
         )
-        supervisor.label_from_instance = _supervisor_label
+        supervisor.label_from_instance = supervisor_label
 
     @staticmethod
     def initial_for(member: User) -> dict:
@@ -143,7 +143,7 @@ class ClinicalProfileForm(forms.Form):
         return {name: getattr(profile, name) for name in THERAPIST_PROFILE_FIELDS}
 
 
-def _supervisor_label(user: User) -> str:
+def supervisor_label(user: User) -> str:
     profile = getattr(user, "therapist_profile", None)
     return str(profile) if profile is not None else user.full_name or user.email
 

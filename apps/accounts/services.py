@@ -75,12 +75,12 @@ def user_roles_set(*, actor: User, user: User, roles: list[str]) -> User:
     return user
 
 
-def _staff_changes_one_at_a_time() -> None:
+def staff_changes_one_at_a_time() -> None:
     """Two admins deactivating each other at once would each still see the other active; changes to who may do
     what are serialised (a transaction-scoped advisory lock), so the second one counts after the first. So are
     changes to who supervises whom and to a supervisor's licence or discipline: two therapists named each other's
-    supervisor at once would each still see the other licensed, and a supervisor named while they leave would be
-    left unable to co-sign."""
+    supervisor at once would each still see the other licensed, and a supervisor named while they leave, or handed
+    notes to co-sign while they leave, would be left unable to co-sign."""
     with connection.cursor() as cursor:
         cursor.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", ["accounts:staff-access"])
 
@@ -105,6 +105,17 @@ def _clinic_left_without(*, user: User, losing_admin: bool, losing_therapist: bo
     # A supervisee who left does not hold them: coming back checks the supervisor again (staff_reactivation_refusal).
     if losing_therapist and (supervising := _supervising(user)):
         return f"{_name(user)} {supervising}: name them another supervisor first, before {doing}."
+    if losing_therapist:
+        return _cosigning_left_behind(user=user, doing=doing)
+    return ""
+
+
+def _cosigning_left_behind(*, user: User, doing: str) -> str:
+    """Why `user` cannot stop being able to co-sign (notes still await their co-signature, and nobody else may give
+    it), or "": the apps above say (extensions.cosigner_leaving_blockers)."""
+    for blocker in extensions.cosigner_leaving_blockers:
+        if refusal := blocker(user=user, doing=doing):
+            return refusal
     return ""
 
 
@@ -150,7 +161,7 @@ def staff_roles_change(*, actor: User, user: User, roles: list[str]) -> User:
     chosen = set(roles)
     if not chosen or not chosen <= STAFF_ROLES:
         raise Unprocessable("Choose one or more staff roles.", fields={"roles": ["Choose one or more."]})
-    _staff_changes_one_at_a_time()
+    staff_changes_one_at_a_time()
     user = User.objects.select_for_update().get(pk=user.pk)
     _staff_keeps_the_clinic_running(
         user=user,
@@ -174,7 +185,7 @@ def staff_deactivate(*, actor: User, user: User) -> User:
     oneself, not the last active admin, not a therapist with sessions still booked or therapists they supervise.
     Someone invited who never accepted is not active yet, but their link is withdrawn the same way, so it never
     activates the account."""
-    _staff_changes_one_at_a_time()
+    staff_changes_one_at_a_time()
     user = User.objects.select_for_update().get(pk=user.pk)
     if not user.is_active and not (user.invitation_pending and invitation_live(user=user)):
         raise InvalidTransition(f"{user.full_name} is already deactivated.")
@@ -203,7 +214,7 @@ def staff_reactivate(*, actor: User, user: User) -> User:
     """Someone comes back: they sign in with their password and authenticator as before. A therapist comes back to a
     supervisor who can still supervise them, or is refused (staff_reactivation_refusal)."""
     # Their supervisor leaving at the same moment counts them after this, or this sees them gone.
-    _staff_changes_one_at_a_time()
+    staff_changes_one_at_a_time()
     user = User.objects.select_for_update().get(pk=user.pk)
     if user.is_active:
         raise InvalidTransition(f"{user.full_name} is already active.")
@@ -221,7 +232,7 @@ def staff_reactivate(*, actor: User, user: User) -> User:
 def staff_reinvite(*, actor: User, user: User) -> Invitation:
     """A new invitation link for someone who has not accepted theirs (the old link stops working). A therapist is
     invited again only to a supervisor who can still supervise them, as when reactivated."""
-    _staff_changes_one_at_a_time()
+    staff_changes_one_at_a_time()
     if not user.invitation_pending:
         raise InvalidTransition(f"{user.full_name} has accepted their invitation already.")
     if user.has_role(Role.THERAPIST) and (
@@ -620,12 +631,15 @@ def therapist_supervision_check(
     """Refuse a supervision the clinic cannot work with: a pre-licensed therapist needs a supervisor, and whoever
     supervises (co-signs the notes, reads the signed plans) is another active, licensed therapist of the same
     `discipline` (the one the therapist has, or is given in the same change), and not one the therapist supervises,
-    directly or through a chain of supervisors. A therapist who supervises others stays licensed."""
+    directly or through a chain of supervisors. A therapist who supervises others, or whose co-signature notes
+    await, stays licensed."""
     if is_prelicensed and (supervising := _supervising(therapist)):
         raise Unprocessable(
             f"{_name(therapist)} {supervising}, and a supervisor is licensed: name them another supervisor first.",
             fields={"is_prelicensed": ["They supervise other therapists."]},
         )
+    if is_prelicensed and (refusal := _cosigning_left_behind(user=therapist, doing="making them pre-licensed")):
+        raise Conflict(refusal, fields={"is_prelicensed": ["Signed notes await their co-signature."]})
     if is_prelicensed and supervisor is None:
         raise Unprocessable(
             "A pre-licensed therapist needs a supervisor.", fields={"supervisor": ["Choose who supervises them."]}
@@ -635,6 +649,14 @@ def therapist_supervision_check(
     wrong, instead, note = _supervisor_unfit(therapist=therapist, supervisor=supervisor, discipline=discipline)
     if wrong:
         raise Unprocessable(f"{wrong}{': ' + instead if instead else ''}.", fields={"supervisor": [note]})
+
+
+def cosigner_check(*, author: User, cosigner: User) -> None:
+    """Refuse `cosigner` for the notes `author` signed (on the form's `successor` field): whoever co-signs a note is
+    someone who could supervise its author now, as they are (their discipline), by the one rule for a supervisor."""
+    wrong, instead, note = _supervisor_unfit(therapist=author, supervisor=cosigner, discipline=discipline_of(author))
+    if wrong:
+        raise Unprocessable(f"{wrong}{': ' + instead if instead else ''}.", fields={"successor": [note]})
 
 
 def _supervisor_unfit(*, therapist: User, supervisor: User, discipline: str) -> tuple[str, str, str]:
@@ -781,7 +803,7 @@ def therapist_profile_change(*, actor: User, user: User, **fields) -> TherapistP
         raise Unprocessable("An NPI is ten digits.", fields={"npi": ["Ten digits, or empty."]})
     if _SUPERVISION_FIELDS & set(fields):
         # Who supervises whom is access: a supervisor made pre-licensed meanwhile is counted after this, or sees it.
-        _staff_changes_one_at_a_time()
+        staff_changes_one_at_a_time()
     if "reduced_fee_cap" in fields:
         therapist_reduced_fee_cap_hold(therapist=user)
     # The user row first (a booking's database check reads it under a share lock before the profile, which may not

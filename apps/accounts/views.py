@@ -21,7 +21,7 @@ from apps.core.links import next_or, next_path
 from apps.core.models import ClinicSettings
 from apps.core.views import action_from_url, call_with_messages, form_refusal
 
-from . import mfa, selectors, services
+from . import extensions, mfa, selectors, services
 from .forms import (
     ApiTokenForm,
     ClinicalProfileForm,
@@ -192,6 +192,9 @@ def _staff_page(request, user: User, *, form=None, details=None, profile=None, s
         "sessions_ahead": selectors.booked_sessions_ahead(therapist=user) if is_therapist else 0,
         "invitation_live": user.invitation_pending and selectors.invitation_live(user=user),
         "account_emails": selectors.account_emails_recent(user=user),
+        "sections": [
+            html for section in extensions.staff_page_sections if (html := section(request=request, member=user))
+        ],
         "deactivation_refusal": services.staff_deactivation_refusal(actor=request.user, user=user)
         if user.is_active or user.invitation_pending
         else "",

@@ -1,7 +1,10 @@
 from django import forms
 
+from apps.accounts.forms import supervisor_label
+from apps.accounts.models import User
+
 from .models import ATTESTATION, COSIGN_ATTESTATION, NoteTemplate
-from .selectors import templates_active
+from .selectors import cosign_successors, templates_active
 
 
 class StartNoteForm(forms.Form):
@@ -34,3 +37,18 @@ class ProcessNoteForm(forms.Form):
         max_length=20000,
         help_text="Private to you: never part of the record, never shared, never exported.",
     )
+
+
+class CosignHandOverForm(forms.Form):
+    """Who takes over the notes awaiting a supervisor's co-signature. The list offers those who may
+    (selectors.cosign_successors); anyone posted is taken, and services.note_cosigns_hand_over says on the field why
+    they may not (one who left since the page was opened, say)."""
+
+    successor = forms.ModelChoiceField(queryset=User.objects.all(), label="Hand them over to")
+
+    def __init__(self, *args, supervisor: User, **kwargs):
+        super().__init__(*args, **kwargs)
+        successor = self.fields["successor"]
+        successor.choices = [("", "Choose a supervisor")] + [
+            (user.pk, supervisor_label(user)) for user in cosign_successors(supervisor=supervisor)
+        ]

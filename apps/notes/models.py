@@ -66,8 +66,9 @@ COSIGN_ATTESTATION = "I have reviewed this note and attest it is accurate and co
 
 
 # A signed note's content, template, appointment, author and signature never change. The only
-# later writes allowed: the supervisor's co-signature (once) and re-encryption of the same text
-# under a newer key (by the table owner's rotation command).
+# later writes allowed: the supervisor's co-signature (once), handing a note still awaiting it to
+# another supervisor (its co-signer, never in the write that co-signs, so who co-signed is who was
+# asked to), and re-encryption of the same text under a newer key (by the table owner's rotation command).
 SIGNED_NOTE_LOCK = f"""
 IF OLD.status = 'signed' THEN
     IF NEW.status IS DISTINCT FROM OLD.status
@@ -82,7 +83,8 @@ IF OLD.status = 'signed' THEN
        OR NEW.attestation IS DISTINCT FROM OLD.attestation
        OR NEW.attested_at IS DISTINCT FROM OLD.attested_at
        OR NEW.cosign_required IS DISTINCT FROM OLD.cosign_required
-       OR NEW.cosigner_id IS DISTINCT FROM OLD.cosigner_id
+       OR (NEW.cosigner_id IS DISTINCT FROM OLD.cosigner_id
+           AND (OLD.cosigned_at IS NOT NULL OR NEW.cosigned_at IS NOT NULL))
        OR (OLD.cosigned_at IS NOT NULL AND (NEW.cosigned_at IS DISTINCT FROM OLD.cosigned_at
                                             OR NEW.cosigned_by_id IS DISTINCT FROM OLD.cosigned_by_id
                                             OR NEW.cosign_attestation IS DISTINCT FROM OLD.cosign_attestation

@@ -20,9 +20,11 @@ from django.db.models import (
 from django.urls import reverse
 from django.utils.formats import date_format
 
-from apps.accounts.disciplines import Discipline
+from apps.accounts.disciplines import Discipline, discipline_of
+from apps.accounts.models import User
 from apps.accounts.roles import Role
 from apps.accounts.rules import is_bodywork_provider, is_psychotherapist
+from apps.accounts.selectors import active_therapists, therapists_of
 from apps.audit.services import access_log_write
 from apps.core import clock
 from apps.core.encryption import decrypt_json, decrypt_text
@@ -276,13 +278,51 @@ def note_cosigner_for(*, author):
     return profile.supervisor if profile is not None and profile.is_prelicensed else None
 
 
+def awaiting_cosign_by_q(supervisor) -> Q:
+    """Signed notes still waiting for `supervisor`'s co-signature."""
+    return Q(cosigner=supervisor, cosign_required=True, cosigned_at__isnull=True)
+
+
 def notes_awaiting_cosign(*, supervisor) -> QuerySet[SessionNote]:
     """The notes waiting for `supervisor`'s co-signature, the oldest session first, as the unsigned queue lists."""
+    return _note_list_base().filter(awaiting_cosign_by_q(supervisor)).order_by("appointment__start", "pk")
+
+
+def cosigns_awaiting_count(*, supervisor) -> int:
+    return SessionNote.objects.filter(awaiting_cosign_by_q(supervisor)).count()
+
+
+def cosigner_leaving_refusal(*, user, doing: str) -> str:
+    """Why `user` cannot stop being able to co-sign now (accounts asks before deactivating them, taking their
+    therapist role or making them pre-licensed), or "": nobody else may co-sign the notes awaiting their
+    co-signature, so those are handed to another supervisor first (services.note_cosigns_hand_over)."""
+    count = cosigns_awaiting_count(supervisor=user)
+    if not count:
+        return ""
+    name = user.full_name or user.email
+    some = f"{count} signed note{'s await' if count != 1 else ' awaits'}"
     return (
-        _note_list_base()
-        .filter(cosigner=supervisor, cosign_required=True, cosigned_at__isnull=True)
-        .order_by("appointment__start", "pk")
+        f"{some} {name}'s co-signature: hand {'them' if count != 1 else 'it'} over to another supervisor on their "
+        f"staff page before {doing}."
     )
+
+
+def cosign_successors(*, supervisor) -> QuerySet[User]:
+    """Who may take over the notes awaiting `supervisor`'s co-signature, by name: the other active, licensed
+    therapists of their authors' discipline, none of the authors. The hand-over asks the whole rule again, under its
+    lock (accounts.services.cosigner_check)."""
+    authors = User.objects.filter(
+        pk__in=SessionNote.objects.filter(awaiting_cosign_by_q(supervisor)).values("author")
+    ).select_related("therapist_profile")
+    successors = (
+        active_therapists()
+        .exclude(pk=supervisor.pk)
+        .exclude(pk__in=authors.values("pk"))
+        .exclude(therapist_profile__is_prelicensed=True)
+    )
+    for discipline in {discipline_of(author) for author in authors}:
+        successors = successors.filter(pk__in=therapists_of(discipline=discipline).values("pk"))
+    return successors.select_related("therapist_profile").order_by("last_name", "first_name", "pk")
 
 
 def process_notes_of(*, author) -> QuerySet[PsychotherapyNote]:

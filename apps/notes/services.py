@@ -8,6 +8,8 @@ from django.db import IntegrityError, transaction
 from django.urls import reverse
 
 from apps.accounts.models import User
+from apps.accounts.services import cosigner_check, staff_changes_one_at_a_time
+from apps.audit.services import access_log_write
 from apps.billing.services.diagnoses import diagnoses_propose_from_intake
 from apps.core import clock
 from apps.core.encryption import decrypt_json, encrypt_json, encrypt_text
@@ -30,7 +32,13 @@ from .models import (
     SessionNote,
     TemplateKind,
 )
-from .selectors import NOTE_NEEDED_STATUSES, note_cosigner_for, note_template_default, overdue_counts_by_therapist
+from .selectors import (
+    NOTE_NEEDED_STATUSES,
+    awaiting_cosign_by_q,
+    note_cosigner_for,
+    note_template_default,
+    overdue_counts_by_therapist,
+)
 
 NOTE_DENIED = "You may not do that with this note."
 WRITABLE_APPOINTMENT_STATUSES = set(NOTE_NEEDED_STATUSES)
@@ -260,6 +268,41 @@ def note_cosign(*, actor, note: SessionNote, attest: bool) -> SessionNote:
     note.cosign_attested_at = now
     note.save(update_fields=["cosigned_at", "cosigned_by", "cosign_attestation", "cosign_attested_at", "updated_at"])
     return note
+
+
+@transaction.atomic
+def note_cosigns_hand_over(*, actor, supervisor: User, successor: User) -> int:
+    """Hand every signed note awaiting `supervisor`'s co-signature to `successor`, who then co-signs them instead:
+    how an admin lets a supervisor leave without leaving notes nobody may co-sign. The successor is someone who could
+    supervise each note's author now (accounts' cosigner_check), checked under the staff-changes lock, so neither of
+    them leaves or is made pre-licensed meanwhile; the notes are locked in id order, so a co-signature given at the
+    same moment comes first (that note is final and stays) or after (refused: the note is no longer theirs). The
+    database lets a note's co-signer change only while it awaits the co-signature. Returns how many were handed;
+    one access-log row names them and the successor."""
+    permission_require(actor, "accounts.manage_users", message="Only an admin hands notes over.")
+    staff_changes_one_at_a_time()
+    name = supervisor.full_name or supervisor.email
+    ids = list(
+        SessionNote.objects.select_for_update()
+        .filter(awaiting_cosign_by_q(supervisor))
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+    if not ids:
+        raise Conflict(f"No signed notes await {name}'s co-signature.")
+    if successor.pk == supervisor.pk:
+        raise Unprocessable(
+            f"The notes await {name}'s co-signature already: choose another supervisor.",
+            fields={"successor": ["Choose someone else."]},
+        )
+    authors = User.objects.filter(authored_notes__pk__in=ids).distinct().select_related("therapist_profile")
+    for author in authors.order_by("pk"):
+        cosigner_check(author=author, cosigner=successor)
+    SessionNote.objects.filter(pk__in=ids).update(cosigner=successor, updated_at=clock.now())
+    access_log_write(
+        actor=actor, action="note_cosigns_hand_over", subject=supervisor, detail={"to": successor.pk, "notes": ids}
+    )
+    return len(ids)
 
 
 @transaction.atomic

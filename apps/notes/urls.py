@@ -12,6 +12,7 @@ urlpatterns = [
     path("<int:pk>/autosave/", views.note_autosave, name="autosave"),
     path("<int:pk>/cosign/", views.note_cosign, name="cosign"),
     path("<int:pk>/addenda/", views.addendum_create, name="addenda"),
+    path("cosigns/<int:pk>/hand-over/", views.cosigns_hand_over, name="cosigns_hand_over"),
     path("patients/<int:patient_id>/records.pdf", records_views.records_export, name="records_export"),
     path("patients/<int:patient_id>/plans/new/", plan_views.plan_new, name="plan_new"),
     path("plans/<int:pk>/", plan_views.plan_detail, name="plan_detail"),

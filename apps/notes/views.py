@@ -6,17 +6,19 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
+from apps.accounts.selectors import staff_member
 from apps.core import clock, errors
 from apps.core.errors import ApplicationError, NotFound
-from apps.core.views import call_with_messages
+from apps.core.views import call_with_messages, form_refusal
 from apps.scheduling.models import Appointment
 
 from . import plan_selectors, selectors, services
 from .content import content_from_form
 from .editor import field_rows, template_sections
-from .forms import AddendumForm, CosignForm, ProcessNoteForm, SignForm, StartNoteForm
+from .forms import AddendumForm, CosignForm, CosignHandOverForm, ProcessNoteForm, SignForm, StartNoteForm
 from .models import NoteStatus
 
 
@@ -247,3 +249,49 @@ def process_note_delete(request, appointment_id):
     services.process_note_delete(actor=request.user, process_note=existing)
     messages.success(request, "Process note deleted.")
     return redirect("notes:session", appointment_id=appointment.pk)
+
+
+def cosigns_hand_over_section(*, request, member) -> str:
+    """The staff page's section for a supervisor whose co-signature notes await: how many, and the form that hands
+    them to another supervisor (accounts shows it, extensions.staff_page_sections)."""
+    count = selectors.cosigns_awaiting_count(supervisor=member)
+    if not count:
+        return ""
+    context = {"member": member, "count": count, "form": CosignHandOverForm(supervisor=member)}
+    return render_to_string("notes/_cosigns_hand_over_section.html", context, request=request)
+
+
+@login_required
+@require_POST
+def cosigns_hand_over(request, pk):
+    """Hand the notes awaiting a staff member's co-signature to another supervisor, from their staff page. The form's
+    post asks first (a page saying what it does); only the confirmation's post hands them over. A choice that does not
+    parse (400) or that the service refuses (its status) comes back with the reason on the field."""
+    if not request.user.has_perm("accounts.manage_users"):
+        raise PermissionDenied
+    supervisor = staff_member(user_id=pk)
+    if supervisor is None:
+        raise Http404
+    form = CosignHandOverForm(request.POST, supervisor=supervisor)
+    status = 200
+    if not form.is_valid():
+        status = 400
+    elif request.POST.get("confirmed") == "yes":
+        successor = form.cleaned_data["successor"]
+        try:
+            moved = services.note_cosigns_hand_over(actor=request.user, supervisor=supervisor, successor=successor)
+        except ApplicationError as exc:
+            form_refusal(form, exc)
+            status = exc.status
+        else:
+            messages.success(
+                request, f"{moved} note{'s now await' if moved != 1 else ' now awaits'} {successor}'s co-signature."
+            )
+            return redirect("accounts:staff_detail", pk=supervisor.pk)
+    context = {
+        "member": supervisor,
+        "count": selectors.cosigns_awaiting_count(supervisor=supervisor),
+        "form": form,
+        "asking": status == 200,
+    }
+    return render(request, "notes/cosigns_hand_over.html", context, status=status)

@@ -85,6 +85,10 @@ def _requests(r) -> list[tuple[str, str, dict]]:
         (f"/notes/{d}/autosave/", {"pain_now": "1"}),
         (f"/notes/{s}/cosign/", {}),
         (f"/notes/{s}/addenda/", {"text": "x"}),
+        (
+            f"/notes/cosigns/{r['signed'].author_id}/hand-over/",
+            {"successor": r["signed"].author_id, "confirmed": "yes"},
+        ),
         (f"/notes/sessions/{session}/process-note/", {"text": "x"}),
         (f"/notes/sessions/{session}/process-note/delete/", {}),
         (f"/notes/patients/{p}/records.pdf", {}),
