@@ -91,6 +91,31 @@ class StaffRolesForm(forms.Form):
         help_text="What they may do: each role opens its own pages.",
     )
 
+    def __init__(self, *args, member: User, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Someone given the therapist role back comes back to the supervisor their profile names, who may have left
+        # meanwhile: they are named one in the same step (their clinical profile shows only once they are a therapist).
+        profile = getattr(member, "therapist_profile", None)
+        if (
+            Role.THERAPIST not in member.roles
+            and profile is not None
+            and (profile.is_prelicensed or profile.supervisor_id)
+        ):
+            self.fields["supervisor"] = forms.ModelChoiceField(
+                queryset=supervisors_eligible(therapist=member, discipline=discipline_of(member)).select_related(
+                    "therapist_profile"
+                ),
+                required=False,
+                initial=profile.supervisor_id,
+                label="Supervisor, when given the therapist role",
+                help_text="Who co-signs their notes: another active, licensed therapist of their discipline.",
+            )
+            self.fields["supervisor"].label_from_instance = supervisor_label
+
+    def profile_changes(self) -> dict | None:
+        """The clinical profile's fields to change with the roles (the supervisor chosen), or None."""
+        return {"supervisor": self.cleaned_data["supervisor"]} if "supervisor" in self.fields else None
+
 
 # A form's EmailField allows 320 characters; the sign-in email column holds 254 (the longest an address may be).
 # Wider input would reach the database and fail there, losing what was typed, instead of failing on the field.

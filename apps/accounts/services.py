@@ -153,11 +153,15 @@ def staff_deactivation_refusal(*, actor: User, user: User) -> str:
 
 
 @transaction.atomic
-def staff_roles_change(*, actor: User, user: User, roles: list[str]) -> User:
+def staff_roles_change(*, actor: User, user: User, roles: list[str], profile: dict | None = None) -> User:
     """Give a staff member the staff roles chosen (a patient role they hold stays). At least one staff role is
     needed (deactivating is how someone leaves); the last active admin keeps theirs, and a therapist keeps theirs
-    while sessions are booked with them or they supervise therapists, and someone practising given the therapist
-    role back has a supervisor who can supervise them (staff_reactivation_refusal says why)."""
+    while sessions are booked with them, they supervise therapists or notes await their co-signature. Someone
+    practising given the therapist role back has a supervisor who can supervise them (staff_reactivation_refusal
+    says why), or is named one in the same step: `profile`, the supervision fields of their clinical profile
+    (supervisor, is_prelicensed), checked by therapist_supervision_check and saved by therapist_profile_change."""
+    if unknown := set(profile or ()) - {"supervisor", "is_prelicensed"}:
+        raise TypeError(f"Not a supervision field given with the roles: {', '.join(sorted(unknown))}")
     chosen = set(roles)
     if not chosen or not chosen <= STAFF_ROLES:
         raise Unprocessable("Choose one or more staff roles.", fields={"roles": ["Choose one or more."]})
@@ -172,10 +176,20 @@ def staff_roles_change(*, actor: User, user: User, roles: list[str]) -> User:
     # Someone not practising (deactivated) is asked when they come back instead: a therapist again by then, they have
     # the clinical profile on their page to choose a supervisor on, which a non-therapist has not.
     back = Role.THERAPIST in chosen and Role.THERAPIST not in user.roles and _practising(user)
-    if back and (refusal := _supervision_to_come_back_to(user=user, doing="giving them the therapist role")):
+    # Everything is checked before the roles change: roles read in a transaction then rolled back would stay cached.
+    if back and profile:
+        stored = TherapistProfile.objects.filter(user=user).first() or TherapistProfile(user=user)
+        therapist_supervision_check(
+            therapist=user, **{name: profile.get(name, getattr(stored, name)) for name in _SUPERVISION_FIELDS}
+        )
+    elif back and (refusal := _supervision_to_come_back_to(user=user, doing="giving them the therapist role")):
         raise Conflict(refusal)
     kept = {Role.PATIENT} & user.roles
-    return user_roles_set(actor=actor, user=user, roles=sorted(chosen | kept))
+    user = user_roles_set(actor=actor, user=user, roles=sorted(chosen | kept))
+    if back and profile:
+        # Only a therapist has a clinical profile to change: the role first.
+        therapist_profile_change(actor=actor, user=user, **profile)
+    return user
 
 
 @transaction.atomic

@@ -122,18 +122,24 @@ def staff_detail(request, pk):
     """One staff member: their roles to change, and deactivating or reactivating them."""
     user = _staff_member(request, pk)
     posted = request.POST if request.method == "POST" else None  # ticking no role at all still posts the form
-    form = StaffRolesForm(posted, initial={"roles": sorted(user.roles - {Role.PATIENT})})
+    form = _roles_form(user, posted)
     status = 400 if form.is_bound and not form.is_valid() else 200
     if form.is_bound and form.is_valid():
-        roles = form.cleaned_data["roles"]
-        if call_with_messages(
-            request,
-            lambda: services.staff_roles_change(actor=request.user, user=user, roles=roles),
-            f"{user.full_name}'s roles are saved.",
-        ):
+        try:
+            services.staff_roles_change(
+                actor=request.user, user=user, roles=form.cleaned_data["roles"], profile=form.profile_changes()
+            )
+        except ApplicationError as exc:
+            form_refusal(form, exc)
+            status = exc.status
+        else:
+            messages.success(request, f"{user.full_name}'s roles are saved.")
             return redirect("accounts:staff_detail", pk=user.pk)
-        status = 409
     return _staff_page(request, user, form=form, status=status)
+
+
+def _roles_form(user: User, data=None) -> StaffRolesForm:
+    return StaffRolesForm(data, initial={"roles": sorted(user.roles - {Role.PATIENT})}, member=user)
 
 
 @login_required
@@ -185,7 +191,7 @@ def _staff_page(request, user: User, *, form=None, details=None, profile=None, s
         profile = ClinicalProfileForm(member=user, initial=ClinicalProfileForm.initial_for(user))
     context = {
         "member": user,
-        "form": form or StaffRolesForm(initial={"roles": sorted(user.roles - {Role.PATIENT})}),
+        "form": form or _roles_form(user),
         "details": details
         or StaffDetailsForm(initial={"first_name": user.first_name, "last_name": user.last_name, "email": user.email}),
         "profile": profile if is_therapist else None,

@@ -323,3 +323,48 @@ def test_a_supervisee_reactivated_while_their_supervisor_leaves_waits_and_is_ref
     held.join()
     assert held.committed.is_set()
     assert not _active(supervisor) and not _active(supervisee)
+
+
+@pytest.fixture
+def away_from_a_supervisor_who_left(supervisor, staying, personas):
+    """Sam lost the therapist role, then their supervisor left."""
+    staff_roles_change(actor=personas.admin, user=staying, roles=[Role.FRONT_DESK])
+    staff_deactivate(actor=personas.admin, user=supervisor)
+    return staying
+
+
+@pytest.mark.django_db
+def test_giving_the_therapist_role_back_names_another_supervisor_in_the_same_step(
+    away_from_a_supervisor_who_left, personas
+):
+    staying, successor = away_from_a_supervisor_who_left, TherapistFactory()
+    staff_roles_change(actor=personas.admin, user=staying, roles=[Role.THERAPIST], profile={"supervisor": successor})
+    staying = User.objects.select_related("therapist_profile").get(pk=staying.pk)
+    assert Role.THERAPIST in staying.roles and staying.therapist_profile.supervisor == successor
+    assert AccessLog.objects.filter(action="therapist_profile_change", actor=personas.admin).latest("pk").detail[
+        "after"
+    ] == {"supervisor": successor.pk}
+
+
+@pytest.mark.django_db
+def test_the_roles_form_names_the_new_supervisor_and_refuses_one_who_cannot_supervise_on_the_field(
+    away_from_a_supervisor_who_left, personas, login
+):
+    staying = away_from_a_supervisor_who_left
+    admin = login(personas.admin)
+    assert "supervisor" in admin.get(_url(staying)).context["form"].fields
+    trainee = TherapistFactory(profile__is_prelicensed=True, profile__supervisor=personas.other_therapist)
+    not_offered = admin.post(_url(staying), {"roles": [Role.THERAPIST], "supervisor": trainee.pk})
+    assert not_offered.status_code == 400 and not_offered.context["form"].errors["supervisor"]
+    bodywork = TherapistFactory(profile__discipline=Discipline.BODYWORK)
+    refused = admin.post(_url(staying), {"roles": [Role.THERAPIST], "supervisor": bodywork.pk})
+    assert refused.status_code == 422
+    assert refused.context["form"].errors["supervisor"] == ["Not of the same discipline."]
+    assert Role.THERAPIST not in User.objects.get(pk=staying.pk).roles
+    kept = admin.post(_url(staying), {"roles": [Role.THERAPIST], "supervisor": ""})
+    assert kept.status_code in (409, 422) and Role.THERAPIST not in User.objects.get(pk=staying.pk).roles
+
+    response = admin.post(_url(staying), {"roles": [Role.THERAPIST], "supervisor": personas.other_therapist.pk})
+    assert response.status_code == 302
+    assert TherapistProfile.objects.get(user=staying).supervisor == personas.other_therapist
+    assert "supervisor" not in admin.get(_url(staying)).context["form"].fields
