@@ -21,7 +21,7 @@ from apps.accounts.services import (
 from apps.audit.models import AccessLog
 from apps.core import clock
 from apps.core.errors import Conflict, PermissionDenied, Unprocessable
-from apps.notes.models import SessionNote
+from apps.notes.models import COSIGN_ATTESTATION, SessionNote
 from apps.notes.services import note_cosign, note_cosigns_hand_over, note_create, note_sign
 from tests.factories import TherapistFactory, UserFactory
 
@@ -157,7 +157,7 @@ def test_handing_the_notes_over_moves_them_to_the_new_supervisors_list_and_lets_
         str(personas.therapist.pk),
         {"to": successor.pk, "notes": sorted(note.pk for note in awaiting)},
     )
-    note_cosign(actor=successor, note=awaiting[0])
+    note_cosign(actor=successor, note=awaiting[0], attest=True)
     staff_deactivate(actor=personas.admin, user=personas.therapist)
     assert not User.objects.get(pk=personas.therapist.pk).is_active
 
@@ -228,7 +228,7 @@ def test_the_hand_over_page_refuses_on_the_field(personas, awaiting, trainee, lo
 
 def test_the_database_lets_the_cosigner_change_only_before_the_cosignature(personas, awaiting, successor):
     waiting, cosigned = awaiting
-    note_cosign(actor=personas.therapist, note=cosigned)
+    note_cosign(actor=personas.therapist, note=cosigned, attest=True)
 
     SessionNote.objects.filter(pk=waiting.pk).update(cosigner=successor)
     assert SessionNote.objects.get(pk=waiting.pk).cosigner == successor
@@ -236,7 +236,11 @@ def test_the_database_lets_the_cosigner_change_only_before_the_cosignature(perso
         SessionNote.objects.filter(pk=cosigned.pk).update(cosigner=successor)
     with pytest.raises(IntegrityError, match="is signed and cannot change"), transaction.atomic():
         SessionNote.objects.filter(pk=waiting.pk).update(
-            cosigner=personas.therapist, cosigned_at=clock.now(), cosigned_by=personas.therapist
+            cosigner=personas.therapist,
+            cosigned_at=clock.now(),
+            cosigned_by=personas.therapist,
+            cosign_attestation=COSIGN_ATTESTATION,
+            cosign_attested_at=clock.now(),
         )
     with pytest.raises(IntegrityError), transaction.atomic():
         SessionNote.objects.filter(pk=waiting.pk).update(cosign_required=False, cosigner=None)
