@@ -52,42 +52,79 @@ SELECT st.code, st.name, st.is_group,
   FROM scheduling_servicetype st WHERE st.is_active ORDER BY st.code"""
 
 # The statement run as one hand-written statement: every patient's balances grouped in one pass over the ledger,
-# the statements inserted from it and their emails inserted from those (run in a transaction that is rolled back).
-# Same rule as the run: a patient with a charge or payment by the month's end gets a statement when they owe or are
-# owed at its end, or had a charge or payment in the month; patients already issued that month are left alone.
+# the next instalment of each active payment plan, the statements inserted from those and their emails inserted from
+# the statements (run in a transaction that is rolled back). Same rule as the run: a patient with a charge or payment
+# by the month's end gets a statement when they owe or are owed at its end, or had a charge or payment in the month;
+# patients already issued that month are left alone. Each asks for the plan's next instalment (what payments against
+# the plan left of it, at most the balance at issue) when there is one, else for the balance at issue.
 STATEMENTS = """
 WITH ledger AS (
-    SELECT patient_id, (posted_at AT TIME ZONE %(tz)s::text)::date AS day, amount, true AS counts FROM billing_charge
-    UNION ALL SELECT patient_id, (received_at AT TIME ZONE %(tz)s::text)::date, -amount, true FROM billing_payment
-    UNION ALL SELECT patient_id, (posted_at AT TIME ZONE %(tz)s::text)::date, -amount, false FROM billing_adjustment),
+    SELECT patient_id, posted_at AS at, (posted_at AT TIME ZONE %(tz)s::text)::date AS day, amount, true AS counts
+      FROM billing_charge
+    UNION ALL SELECT patient_id, received_at, (received_at AT TIME ZONE %(tz)s::text)::date, -amount, true
+      FROM billing_payment
+    UNION ALL SELECT patient_id, posted_at, (posted_at AT TIME ZONE %(tz)s::text)::date, -amount, false
+      FROM billing_adjustment),
 balances AS (
     SELECT patient_id,
            coalesce(sum(amount) FILTER (WHERE day < %(start)s::date), 0) AS opening,
-           sum(amount) AS closing,
-           bool_or(counts AND day >= %(start)s::date) AS active,
-           bool_or(counts) AS candidate
-      FROM ledger WHERE day <= %(end)s::date GROUP BY patient_id),
+           coalesce(sum(amount) FILTER (WHERE day <= %(end)s::date), 0) AS closing,
+           coalesce(sum(amount) FILTER (WHERE at <= now()), 0) AS at_issue,
+           coalesce(bool_or(counts AND day BETWEEN %(start)s::date AND %(end)s::date), false) AS active,
+           coalesce(bool_or(counts AND day <= %(end)s::date), false) AS candidate
+      FROM ledger GROUP BY patient_id),
+instalments AS (
+    SELECT pl.patient_id, i.due_on, i.amount,
+           sum(i.amount) OVER (PARTITION BY i.plan_id ORDER BY i.due_on) AS upto,
+           coalesce((SELECT sum(p.amount) FROM billing_payment p WHERE p.plan_id = pl.id), 0) AS paid
+      FROM billing_paymentplan pl JOIN billing_planinstalment i ON i.plan_id = pl.id
+     WHERE pl.status = 'active'),
+next_instalment AS (
+    SELECT DISTINCT ON (patient_id) patient_id, due_on,
+           amount - greatest(least(paid - (upto - amount), amount), 0) AS left_to_pay
+      FROM instalments WHERE upto > paid ORDER BY patient_id, due_on),
+asked AS (
+    SELECT b.*, n.due_on,
+           CASE WHEN n.left_to_pay IS NOT NULL AND least(n.left_to_pay, b.at_issue) > 0  -- least() skips a NULL
+                THEN least(n.left_to_pay, b.at_issue) END AS instalment
+      FROM balances b LEFT JOIN next_instalment n ON n.patient_id = b.patient_id),
 issued AS (
-    INSERT INTO billing_statement (patient_id, period_start, period_end, opening_balance, closing_balance, issued_at)
-    SELECT b.patient_id, %(start)s::date, %(end)s::date, b.opening, b.closing, now() FROM balances b
-     WHERE b.candidate AND (b.closing <> 0 OR b.active)
-       AND NOT EXISTS (SELECT 1 FROM billing_statement s WHERE s.patient_id = b.patient_id
+    INSERT INTO billing_statement (patient_id, period_start, period_end, opening_balance, closing_balance,
+                                   balance_at_issue, instalment_due, instalment_due_on, issued_at)
+    SELECT a.patient_id, %(start)s::date, %(end)s::date, a.opening, a.closing, a.at_issue, a.instalment,
+           CASE WHEN a.instalment IS NOT NULL THEN a.due_on END, now() FROM asked a
+     WHERE a.candidate AND (a.closing <> 0 OR a.active)
+       AND NOT EXISTS (SELECT 1 FROM billing_statement s WHERE s.patient_id = a.patient_id
                                                           AND s.period_start = %(start)s::date)
-    RETURNING id, patient_id, issued_at)
+    RETURNING id, patient_id, issued_at, balance_at_issue, instalment_due, instalment_due_on)
 INSERT INTO notifications_message (created_at, updated_at, patient_id, channel, to_address, purpose, template,
                                    context, subject_type, subject_id, dedupe_key, send_at, status, attempts,
                                    last_error, provider_id, provider_status)
 SELECT now(), now(), p.id, 'email', p.email, 'statement_ready', 'statement_ready',
        jsonb_build_object('patient_first_name', coalesce(nullif(p.preferred_name, ''), p.legal_first_name),
                           'period', %(period)s::text, 'period_start', %(start)s::date::text,
-                          'statement_url', %(site)s::text || '/portal/billing/statements/' || i.id || '/'),
+                          'statement_url', %(site)s::text || '/portal/billing/statements/' || i.id || '/',
+                          'amount_due', (CASE WHEN i.instalment_due IS NOT NULL THEN i.instalment_due
+                                              WHEN i.balance_at_issue > 0 THEN i.balance_at_issue
+                                              ELSE 0.00 END)::text,
+                          'pay_by', coalesce(i.instalment_due_on,
+                                             (i.issued_at AT TIME ZONE %(tz)s::text)::date + %(due_days)s::int)::text,
+                          'asks_for', CASE WHEN i.instalment_due IS NOT NULL THEN 'instalment'
+                                           WHEN i.balance_at_issue > 0 THEN 'balance' ELSE 'nothing' END),
        'billing.statement', i.id::text, 'statement:' || i.id || ':ready', i.issued_at, 'pending', 0, '', '', ''
   FROM issued i JOIN patients_patient p ON p.id = i.patient_id
  WHERE p.email <> ''"""
 
 
-def statement_params(*, tz: str, start, end, site: str) -> dict:
-    return {"tz": tz, "start": start, "end": end, "period": start.strftime("%B %Y"), "site": site.rstrip("/")}
+def statement_params(*, tz: str, start, end, site: str, due_days: int) -> dict:
+    return {
+        "tz": tz,
+        "start": start,
+        "end": end,
+        "period": start.strftime("%B %Y"),
+        "site": site.rstrip("/"),
+        "due_days": due_days,
+    }
 
 
 # The row a page writes to the PHI access log (apps/audit), as the app writes it for a request from 127.0.0.1.

@@ -379,7 +379,13 @@ class Bench:
         year, month = statement_month()
         start = dt.date(year, month, 1)
         end = (start + dt.timedelta(days=32)).replace(day=1) - dt.timedelta(days=1)
-        params = floors.statement_params(tz=str(clock.clinic_tz()), start=start, end=end, site=settings.SITE_URL)
+        params = floors.statement_params(
+            tz=str(clock.clinic_tz()),
+            start=start,
+            end=end,
+            site=settings.SITE_URL,
+            due_days=settings.CLINIC_STATEMENT_DUE_DAYS,
+        )
         floor = floors.sql_serial(self.dsn, floors.rolled_back(floors.STATEMENTS, lambda i: params), count=3)
         reverse("portal:billing:statement", args=[0])  # load the URLconf first, as a running worker has
         print(f"Statement run for {start:%B %Y} over every patient ...", flush=True)

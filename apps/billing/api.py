@@ -340,9 +340,31 @@ class PaymentInput(serializers.Serializer):
 
 
 class StatementOutput(serializers.ModelSerializer):
+    amount_due = serializers.DecimalField(
+        max_digits=11,
+        decimal_places=2,
+        read_only=True,
+        help_text="What the statement asks for: the payment plan's next instalment, else the balance at issue "
+        "(0.00 when nothing was owed).",
+    )
+    pay_by = serializers.DateField(read_only=True)
+
     class Meta:
         model = Statement
-        fields = ["id", "patient", "period_start", "period_end", "opening_balance", "closing_balance", "issued_at"]
+        fields = [
+            "id",
+            "patient",
+            "period_start",
+            "period_end",
+            "opening_balance",
+            "closing_balance",
+            "issued_at",
+            "balance_at_issue",
+            "instalment_due",
+            "instalment_due_on",
+            "amount_due",
+            "pay_by",
+        ]
 
 
 MAX_ID = 10**MAX_ID_DIGITS - 1

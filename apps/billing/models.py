@@ -18,7 +18,7 @@ from django.utils import timezone
 
 from apps.core import clock
 from apps.core.models import TimeStampedModel, Transition
-from apps.core.money import money_text
+from apps.core.money import ZERO, money_text
 from apps.core.submissions import once_per_submission, submission_key_field
 from apps.core.uploads import unguessable_upload_path
 
@@ -617,7 +617,9 @@ class StatementCounting(models.TextChoices):
 
 
 class Statement(models.Model):
-    """A monthly statement issued to a patient; its lines are read from the ledger for the period."""
+    """A monthly statement issued to a patient; its lines are read from the ledger for the period. What it asks the
+    patient to pay is kept as it was at issue: money moves after the period ends (and may be recorded with an
+    earlier date later), and a statement once sent never changes."""
 
     patient = models.ForeignKey("patients.Patient", on_delete=models.PROTECT, related_name="statements")
     period_start = models.DateField()
@@ -625,6 +627,11 @@ class Statement(models.Model):
     opening_balance = models.DecimalField(max_digits=11, decimal_places=2)
     closing_balance = models.DecimalField(max_digits=11, decimal_places=2)
     issued_at = models.DateTimeField()
+    # The balance at the moment of issue: the closing balance plus what was posted since the period ended.
+    balance_at_issue = models.DecimalField(max_digits=11, decimal_places=2)
+    # The active payment plan's next instalment at issue, asked for instead of the whole balance; empty without one.
+    instalment_due = models.DecimalField(max_digits=9, decimal_places=2, null=True, blank=True)
+    instalment_due_on = models.DateField(null=True, blank=True)
     # Empty for the monthly run that beat starts.
     issued_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+")
     counted = models.CharField(max_length=12, choices=StatementCounting.choices, db_default=StatementCounting.POSTED)
@@ -637,6 +644,11 @@ class Statement(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["patient", "period_start"], name="one_statement_per_patient_period"),
             models.CheckConstraint(condition=Q(period_start__lte=F("period_end")), name="statement_period_ordered"),
+            models.CheckConstraint(
+                condition=Q(instalment_due__isnull=True, instalment_due_on__isnull=True)
+                | Q(instalment_due__gt=0, instalment_due_on__isnull=False),
+                name="statement_instalment_with_its_day",
+            ),
         ]
         triggers = [PROTECT_POSTED]
 
@@ -644,10 +656,29 @@ class Statement(models.Model):
         return f"Statement {self.period_start:%B %Y}"
 
     @property
+    def issued_on(self) -> dt.date:
+        return timezone.localtime(self.issued_at, clock.clinic_tz()).date()
+
+    @property
     def due_on(self) -> dt.date:
-        """The day payment is asked for: CLINIC_STATEMENT_DUE_DAYS after the (local) day it was issued."""
-        issued = timezone.localtime(self.issued_at, clock.clinic_tz()).date()
-        return issued + dt.timedelta(days=settings.CLINIC_STATEMENT_DUE_DAYS)
+        """The day the balance is asked for: CLINIC_STATEMENT_DUE_DAYS after the (local) day it was issued."""
+        return self.issued_on + dt.timedelta(days=settings.CLINIC_STATEMENT_DUE_DAYS)
+
+    @property
+    def asks_for(self) -> str:
+        """What the statement asks the patient to pay: the payment plan's next "instalment" when one was due at
+        issue, else the "balance" at issue, or "nothing" when they owed nothing (or were in credit)."""
+        if self.instalment_due is not None:
+            return "instalment"
+        return "balance" if self.balance_at_issue > 0 else "nothing"
+
+    @property
+    def amount_due(self) -> Decimal:
+        return {"instalment": self.instalment_due, "balance": self.balance_at_issue}.get(self.asks_for, ZERO)
+
+    @property
+    def pay_by(self) -> dt.date:
+        return self.instalment_due_on or self.due_on
 
 
 # A superbill (the CMS-1500 convention) letters the patient's diagnoses A to L and each line points at them by

@@ -25,7 +25,7 @@ from .payments import SandboxBackend, online_card_payments
 from .selectors import superbill as superbill_selectors
 from .selectors.assessments import latest_assessment
 from .selectors.estimates import estimate_context, estimates_visible_to
-from .selectors.ledger import ledger_lines, patient_balance, statement_lines, statements_of
+from .selectors.ledger import ledger_lines, patient_balance, statement_lines, statement_lines_after, statements_of
 from .selectors.packages import packages_held, packages_of
 from .selectors.plans import active_plan, plan_next_instalment, plan_progress
 from .services.assessments import assessment_submit
@@ -173,11 +173,13 @@ def receipt(request, pk):
 
 
 def _statement_context(statement):
+    """What a statement shows, on the portal's page and in the PDF patients and staff download."""
     return {
         "statement": statement,
         "clinic": ClinicSettings.load(),
         "patient": statement.patient,
         "lines": statement_lines(statement=statement),
+        "lines_after": statement_lines_after(statement=statement),
         "packages": packages_held(patient=statement.patient, start=statement.period_start, end=statement.period_end),
     }
 

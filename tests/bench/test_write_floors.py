@@ -66,7 +66,9 @@ def test_every_note_the_run_signs_completes_and_charges_its_session(clinic):
 def test_the_statement_floor_issues_a_month(clinic):
     today = clock.local_now().date()
     end = today.replace(day=1) - dt.timedelta(days=1)
-    params = floors.statement_params(tz=settings.TIME_ZONE, start=end.replace(day=1), end=end, site="https://x")
+    params = floors.statement_params(
+        tz=settings.TIME_ZONE, start=end.replace(day=1), end=end, site="https://x", due_days=30
+    )
     assert _run_rolled_back(floors.STATEMENTS, params) > 0
 
 

@@ -149,6 +149,7 @@ def test_ledger_page_portal_statement_and_api_agree_on_the_package(personas, cla
         period_end=today,
         opening_balance=0,
         closing_balance=balance,
+        balance_at_issue=balance,
         issued_at=clock.now(),
     )
     shown = login(personas.patient_user).get(f"/portal/billing/statements/{statement.pk}/").content.decode()

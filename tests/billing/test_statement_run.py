@@ -12,6 +12,7 @@ from django.test.utils import CaptureQueriesContext
 
 from apps.billing.models import Charge, Statement
 from apps.billing.services.payments import adjustment_post, payment_record
+from apps.billing.services.plans import payment_plan_create
 from apps.billing.services.statements import statement_issue, statements_issue_for_month
 from apps.core import clock
 from apps.notifications.models import Message
@@ -112,7 +113,14 @@ def test_the_run_issues_the_same_statement_and_email_as_the_single_issue(persona
         return (message.channel, message.purpose, message.template, message.status, message.send_at, message.context)
 
     assert notice(by_hand) == notice(by_run)
-    assert notice(by_run)[-1] == {"patient_first_name": "Sam", "period": "February 2026", "period_start": "2026-02-01"}
+    assert notice(by_run)[-1] == {
+        "patient_first_name": "Sam",
+        "period": "February 2026",
+        "period_start": "2026-02-01",
+        "amount_due": "115.00",
+        "pay_by": "2026-04-01",
+        "asks_for": "balance",
+    }
 
 
 def test_the_number_of_queries_does_not_grow_with_the_number_of_patients(fee_config):
@@ -195,16 +203,34 @@ def test_two_runs_at_once_issue_each_statement_once(fee_config):
 
 
 def _written():
+    issued = Statement.objects.all()
     statements = {
-        s.pk: (s.patient_id, s.period_start, s.period_end, s.opening_balance, s.closing_balance)
-        for s in Statement.objects.all()
+        s.pk: (
+            s.patient_id,
+            s.period_start,
+            s.period_end,
+            s.opening_balance,
+            s.closing_balance,
+            s.balance_at_issue,
+            s.instalment_due,
+            s.instalment_due_on,
+        )
+        for s in issued
     }
+    issued_on = {s.pk: s.issued_on for s in issued}
+
+    def sent(message):
+        context = message.context
+        context["statement_url"] = context["statement_url"].rsplit("/", 2)[0]  # the ids differ; the link does not
+        if context["asks_for"] != "instalment":  # the floor issues on the database's clock, not the test's
+            days = (dt.date.fromisoformat(context["pay_by"]) - issued_on[int(message.subject_id)]).days
+            context["pay_by"] = f"{days} days after issue"
+        return context
+
     messages = sorted(
-        (statements[int(m.subject_id)], m.dedupe_key == f"statement:{m.subject_id}:ready", m.to_address, m.context)
+        (statements[int(m.subject_id)], m.dedupe_key == f"statement:{m.subject_id}:ready", m.to_address, sent(m))
         for m in Message.objects.filter(purpose="statement_ready")
     )
-    for _statement, _key, _to, context in messages:
-        context["statement_url"] = context["statement_url"].rsplit("/", 2)[0]  # the ids differ; the link does not
     return sorted(statements.values()), messages
 
 
@@ -217,8 +243,13 @@ def test_the_benchmarks_sql_floor_writes_what_the_run_writes(personas, fee_confi
     _charge([owing_no_email, settled], on=dt.date(2026, 1, 5), amount="50", service_type=service_type)
     _pay(settled, at="2026-01-06 10:00:00-05:00", amount="50", actor=personas.front_desk)
     _pay(credit, at="2026-02-07 10:00:00-05:00", amount="30", actor=personas.front_desk, credit_on_account=True)
+    _on_a_plan(PatientFactory(), personas, service_type)
     params = floors.statement_params(
-        tz=str(clock.clinic_tz()), start=dt.date(2026, 2, 1), end=dt.date(2026, 2, 28), site=settings.SITE_URL
+        tz=str(clock.clinic_tz()),
+        start=dt.date(2026, 2, 1),
+        end=dt.date(2026, 2, 28),
+        site=settings.SITE_URL,
+        due_days=settings.CLINIC_STATEMENT_DUE_DAYS,
     )
     with transaction.atomic():
         savepoint = transaction.savepoint()
@@ -227,9 +258,24 @@ def test_the_benchmarks_sql_floor_writes_what_the_run_writes(personas, fee_confi
         by_floor = _written()
         transaction.savepoint_rollback(savepoint)
     assert Statement.objects.count() == 0
-    assert _issue() == 3
+    assert _issue() == 4
     assert _written() == by_floor
-    assert len(by_floor[0]) == 3 and len(by_floor[1]) == 2
+    assert len(by_floor[0]) == 4 and len(by_floor[1]) == 3
+    assert (Decimal("230.00"), Decimal("50.00"), dt.date(2026, 3, 10)) in [row[5:] for row in by_floor[0]]
+
+
+def _on_a_plan(patient, personas, service_type):
+    """$300 charged in February (two sessions) and put on a plan of three $100 instalments from March 10; $50 paid
+    against it in February, and $20 paid outside it on March 1: owing $230 when March's run issues, $50 left of the
+    first instalment."""
+    _charge([patient], on=dt.date(2026, 2, 10), amount="200", service_type=service_type)
+    _charge([patient], on=dt.date(2026, 2, 17), amount="100", service_type=service_type)
+    with time_machine.travel("2026-02-20 10:00:00-05:00", tick=False):
+        plan = payment_plan_create(
+            actor=personas.billing, patient=patient, instalments=3, first_due=dt.date(2026, 3, 10)
+        )
+    _pay(patient, at="2026-02-25 10:00:00-05:00", amount="50", actor=personas.front_desk, plan=plan)
+    _pay(patient, at="2026-03-01 10:00:00-05:00", amount="20", actor=personas.front_desk)
 
 
 def test_a_charge_posted_after_its_month_was_issued_goes_on_the_next_statement(personas, fee_config):
@@ -274,6 +320,7 @@ def test_a_statement_issued_when_charges_counted_by_session_date_keeps_reading_s
         period_end=dt.date(2026, 1, 31),
         opening_balance=Decimal("0"),
         closing_balance=Decimal("80.00"),
+        balance_at_issue=Decimal("80.00"),
         issued_at=clock.local_datetime(dt.date(2026, 2, 1), dt.time(8, 0)),
         counted=StatementCounting.SESSION_DATE,
     )

@@ -37,10 +37,13 @@ def _subtotal(qs) -> Coalesce:
     return Coalesce(Subquery(summed, output_field=DecimalField(max_digits=12, decimal_places=2)), ZERO)
 
 
-def _ledger_subtotals(*, until_date: dt.date | None = None, patient_ref: str = "pk") -> dict[str, Coalesce]:
+def _ledger_subtotals(
+    *, until_date: dt.date | None = None, posted_by: dt.datetime | None = None, patient_ref: str = "pk"
+) -> dict[str, Coalesce]:
     """The outer row's patient's charges, payments and adjustments (posted up to the end of a day in the clinic's
-    time zone), as correlated subqueries: one query sums them for one patient or a thousand. `patient_ref` names
-    the outer row's patient id: "pk" on patients, "patient_id" on rows that belong to a patient."""
+    time zone, or up to a moment), as correlated subqueries: one query sums them for one patient or a thousand.
+    `patient_ref` names the outer row's patient id: "pk" on patients, "patient_id" on rows that belong to a
+    patient."""
     charges = Charge.objects.filter(patient=OuterRef(patient_ref))
     payments = Payment.objects.filter(patient=OuterRef(patient_ref))
     adjustments = Adjustment.objects.filter(patient=OuterRef(patient_ref))
@@ -49,11 +52,15 @@ def _ledger_subtotals(*, until_date: dt.date | None = None, patient_ref: str = "
         charges = charges.filter(posted_at__lt=end)
         payments = payments.filter(received_at__lt=end)
         adjustments = adjustments.filter(posted_at__lt=end)
+    if posted_by is not None:
+        charges = charges.filter(posted_at__lte=posted_by)
+        payments = payments.filter(received_at__lte=posted_by)
+        adjustments = adjustments.filter(posted_at__lte=posted_by)
     return {"charged": _subtotal(charges), "paid": _subtotal(payments), "adjusted": _subtotal(adjustments)}
 
 
-def _balance_as_of(until_date: dt.date):
-    subtotals = _ledger_subtotals(until_date=until_date)
+def _balance_as_of(until_date: dt.date | None = None, *, posted_by: dt.datetime | None = None):
+    subtotals = _ledger_subtotals(until_date=until_date, posted_by=posted_by)
     return subtotals["charged"] - subtotals["paid"] - subtotals["adjusted"]
 
 
@@ -71,19 +78,22 @@ def ledger_totals(*, patient, until_date: dt.date | None = None) -> Totals:
     return Totals(charges=charged, payments=paid, adjustments=adjusted)
 
 
-def statement_balances(*, patients: QuerySet, start: dt.date, end: dt.date) -> QuerySet:
-    """`patients` with what a statement for start..end says about each: the opening and closing balance and whether
-    the period saw a charge or a payment. One query however many patients; the single statement and the monthly
-    run both read it here, so they cannot disagree.
+def statement_balances(*, patients: QuerySet, start: dt.date, end: dt.date, issued_at: dt.datetime) -> QuerySet:
+    """`patients` with what a statement for start..end issued at `issued_at` says about each: the opening and
+    closing balance, the balance at the moment of issue (what it asks for) and whether the period saw a charge or a
+    payment. One query however many patients; the single statement and the monthly run both read it here, so they
+    cannot disagree.
 
     A statement is of what was posted in its period, whatever day the session was: a session on the 31st whose
     note is signed on the 2nd is charged on the next statement, so an issued statement never changes and each one
-    opens where the last closed."""
+    opens where the last closed. What was posted after the period up to the issue is listed after the closing
+    balance (`statement_lines_after`), so the balance at issue adds up on the page."""
     begin = clock.local_datetime(start, dt.time(0, 0))
     stop = clock.local_datetime(end + dt.timedelta(days=1), dt.time(0, 0))
     return patients.annotate(
         opening_balance=_balance_as_of(start - dt.timedelta(days=1)),
         closing_balance=_balance_as_of(end),
+        balance_at_issue=_balance_as_of(posted_by=issued_at),
         charged_in_period=Exists(
             Charge.objects.filter(patient=OuterRef("pk"), posted_at__gte=begin, posted_at__lt=stop)
         ),
@@ -165,14 +175,20 @@ def ledger_lines(
     end: dt.date | None = None,
     counted: str = StatementCounting.POSTED,
     issued_at: dt.datetime | None = None,
+    posted_by: dt.datetime | None = None,
 ) -> list[LedgerLine]:
     """Charges, payments and adjustments in date order (a charge on its session's day), those posted from `start`
     to `end` when given (as a statement counts them; a statement issued before that rule `counted` its charges by
-    session date, among those posted by the time it was `issued_at`). Three queries whatever the length."""
+    session date, among those posted by the time it was `issued_at`), and up to the moment `posted_by`. Three
+    queries whatever the length."""
     tz = clock.clinic_tz()
     charges = Charge.objects.filter(patient=patient).select_related("service_type")
     payments = Payment.objects.filter(patient=patient)
     adjustments = Adjustment.objects.filter(patient=patient)
+    if posted_by is not None:
+        charges = charges.filter(posted_at__lte=posted_by)
+        payments = payments.filter(received_at__lte=posted_by)
+        adjustments = adjustments.filter(posted_at__lte=posted_by)
     by_session = counted == StatementCounting.SESSION_DATE
     if by_session and issued_at is not None:
         charges = charges.filter(posted_at__lte=issued_at)  # what it was issued with, not a session signed since
@@ -306,6 +322,16 @@ def statement_lines(*, statement: Statement) -> list[LedgerLine]:
         end=statement.period_end,
         counted=statement.counted,
         issued_at=statement.issued_at,
+    )
+
+
+def statement_lines_after(*, statement: Statement) -> list[LedgerLine]:
+    """What was posted after the statement's period up to the moment it was issued (payments, refunds, write-offs,
+    a charge signed meanwhile): the lines that take its closing balance to its balance at issue."""
+    return ledger_lines(
+        patient=statement.patient,
+        start=statement.period_end + dt.timedelta(days=1),
+        posted_by=statement.issued_at,
     )
 
 

@@ -3,6 +3,9 @@
 import datetime as dt
 from decimal import Decimal
 
+from django.db.models import DecimalField, OuterRef, Subquery, Sum
+from django.db.models.functions import Coalesce
+
 from apps.core import clock
 from apps.core.money import ZERO
 
@@ -19,10 +22,11 @@ def plan_paid(*, plan: PaymentPlan) -> Decimal:
 INSTALMENT_STATE_WORDS = {"paid": "Paid", "due": "Due", "overdue": "Overdue"}
 
 
-def plan_progress(*, plan: PaymentPlan, on: dt.date | None = None) -> list[dict]:
-    """Instalments with how much of each is covered by payments made against the plan (due order) and their
-    `status` (with its words, `state`); an instalment not covered after its due date is overdue."""
-    paid = plan_paid(plan=plan)
+def plan_progress(*, plan: PaymentPlan, on: dt.date | None = None, paid: Decimal | None = None) -> list[dict]:
+    """Instalments with how much of each is covered by payments made against the plan (due order; `paid` when
+    already summed) and their `status` (with its words, `state`); an instalment not covered after its due date is
+    overdue."""
+    paid = plan_paid(plan=plan) if paid is None else paid
     today = on or clock.local_now().date()
     rows = []
     for instalment in plan.instalments.all():
@@ -41,11 +45,11 @@ def _due(row: dict, balance: Decimal) -> Decimal:
     return max(min(row["instalment"].amount - row["covered"], balance), ZERO)
 
 
-def plan_next_instalment(*, plan: PaymentPlan, balance: Decimal) -> dict | None:
+def plan_next_instalment(*, plan: PaymentPlan, balance: Decimal, paid: Decimal | None = None) -> dict | None:
     """The first instalment (in due order) not yet covered by payments against the plan, with what is still due on
     it (`balance`, what the patient owes, caps it); None when every instalment is covered or nothing is owed. What
-    the portal offers to pay next."""
-    for row in plan_progress(plan=plan):
+    the portal offers to pay next, and what a statement asks for."""
+    for row in plan_progress(plan=plan, paid=paid):
         if row["covered"] < row["instalment"].amount:
             due = _due(row, balance)
             return {**row, "due": due} if due > 0 else None
@@ -71,6 +75,29 @@ def instalments_overdue_unreminded(*, on: dt.date) -> list[dict]:
         and row["instalment"].overdue_reminded_at is None
         and _due(row, plan.patient_balance) > 0
     ]
+
+
+def next_instalments(*, balances: dict[int, Decimal]) -> dict[int, dict]:
+    """For patients (ids, with what each owes), the next instalment of each one's active plan, as
+    `plan_next_instalment` finds it, keyed by patient id; none for a patient without a plan or with nothing left to
+    pay on it. Two queries however many patients: the statement run reads a chunk's at once."""
+    # What has been paid against each plan, as `plan_paid` sums it.
+    paid = Payment.objects.filter(plan=OuterRef("pk")).order_by().values("plan_id").annotate(total=Sum("amount"))
+    plans = (
+        PaymentPlan.objects.filter(patient_id__in=list(balances), status=PlanStatus.ACTIVE)
+        .annotate(
+            paid_against=Coalesce(
+                Subquery(paid.values("total"), output_field=DecimalField(max_digits=12, decimal_places=2)), ZERO
+            )
+        )
+        .prefetch_related("instalments")
+    )
+    found = {}
+    for plan in plans:
+        instalment = plan_next_instalment(plan=plan, balance=balances[plan.patient_id], paid=plan.paid_against)
+        if instalment is not None:
+            found[plan.patient_id] = instalment
+    return found
 
 
 def active_plan(*, patient) -> PaymentPlan | None:

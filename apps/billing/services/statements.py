@@ -14,6 +14,7 @@ from apps.notifications.outbox import messages_enqueue, patient_notice_build
 
 from ..models import Statement, StatementCounting
 from ..selectors.ledger import statement_balances
+from ..selectors.plans import next_instalments
 from .common import add_months, patient_lock
 
 
@@ -34,24 +35,39 @@ def _statement_notices(statement: Statement, patient) -> list:
             "period": statement.period_start.strftime("%B %Y"),
             "period_start": statement.period_start.isoformat(),
             "statement_url": absolute_url(reverse("portal:billing:statement", args=[statement.pk])),
+            # What the statement asks for, as its page and PDF say it.
+            "amount_due": str(statement.amount_due),
+            "pay_by": statement.pay_by.isoformat(),
+            "asks_for": statement.asks_for,
         },
         email_only=True,
         send_at=statement.issued_at,
     )
 
 
-def _statement_for(row, *, start: dt.date, end: dt.date, issued_at: dt.datetime, actor) -> Statement:
-    """An unsaved statement from a `statement_balances` row."""
-    return Statement(
-        patient=row,
-        period_start=start,
-        period_end=end,
-        opening_balance=row.opening_balance,
-        closing_balance=row.closing_balance,
-        issued_at=issued_at,
-        issued_by=actor_or_none(actor),
-        counted=StatementCounting.POSTED,
-    )
+def _statements_for(rows, *, start: dt.date, end: dt.date, issued_at: dt.datetime, actor) -> list[Statement]:
+    """Unsaved statements from `statement_balances` rows, each asking for the next instalment of the patient's
+    active payment plan when there is one to pay (read for all the rows at once), else for the balance at issue."""
+    instalments = next_instalments(balances={row.pk: row.balance_at_issue for row in rows})
+    statements = []
+    for row in rows:
+        instalment = instalments.get(row.pk)
+        statements.append(
+            Statement(
+                patient=row,
+                period_start=start,
+                period_end=end,
+                opening_balance=row.opening_balance,
+                closing_balance=row.closing_balance,
+                balance_at_issue=row.balance_at_issue,
+                instalment_due=instalment["due"] if instalment else None,
+                instalment_due_on=instalment["instalment"].due_on if instalment else None,
+                issued_at=issued_at,
+                issued_by=actor_or_none(actor),
+                counted=StatementCounting.POSTED,
+            )
+        )
+    return statements
 
 
 def _ended_month(year: int, month: int) -> tuple[dt.date, dt.date]:
@@ -73,10 +89,11 @@ def statement_issue(*, actor, patient, year: int, month: int) -> Statement:
     if existing is not None:
         existing.replayed = True
         return existing
-    row = statement_balances(patients=Patient.objects.filter(pk=patient.pk), start=start, end=end).get()
-    statement = _statement_for(row, start=start, end=end, issued_at=clock.now(), actor=actor)
+    issued_at = clock.now()
+    rows = statement_balances(patients=Patient.objects.filter(pk=patient.pk), start=start, end=end, issued_at=issued_at)
+    (statement,) = _statements_for([rows.get()], start=start, end=end, issued_at=issued_at, actor=actor)
     statement.save(force_insert=True)
-    messages_enqueue(messages=_statement_notices(statement, row))
+    messages_enqueue(messages=_statement_notices(statement, statement.patient))
     return statement
 
 
@@ -91,7 +108,8 @@ def statements_issue_for_month(*, actor, year: int, month: int, chunk: int = STA
     Set-based, a chunk of patients per transaction in primary-key order: lock the chunk (in key order, as every
     other run does, so two runs queue behind each other instead of deadlocking), read every balance in one query,
     skip patients already issued this month (checked after the lock, so a concurrent run's statements are seen),
-    then insert the statements and their emails in one INSERT each. The query count depends on the number of
+    read the chunk's payment plans' next instalments at once, then insert the statements and their emails in one
+    INSERT each. The query count depends on the number of
     chunks, not of patients; a re-run issues nothing twice.
     """
     from apps.patients.models import Patient
@@ -116,13 +134,15 @@ def statements_issue_for_month(*, actor, year: int, month: int, chunk: int = STA
             if not ids:
                 return issued
             after = ids[-1]
-            rows = statement_balances(patients=unissued.filter(pk__in=ids), start=start, end=end)
             issued_at = clock.now()
-            statements = [
-                _statement_for(row, start=start, end=end, issued_at=issued_at, actor=actor)
-                for row in rows
-                if row.closing_balance != 0 or row.charged_in_period or row.paid_in_period
-            ]
+            rows = statement_balances(patients=unissued.filter(pk__in=ids), start=start, end=end, issued_at=issued_at)
+            statements = _statements_for(
+                [row for row in rows if row.closing_balance != 0 or row.charged_in_period or row.paid_in_period],
+                start=start,
+                end=end,
+                issued_at=issued_at,
+                actor=actor,
+            )
             Statement.objects.bulk_create(statements)
             messages_enqueue(
                 messages=[
