@@ -12,10 +12,9 @@ from django.db import transaction
 from django.utils import timezone
 
 from apps.billing.models import EstimateReason
-from apps.billing.selectors.estimates import estimates_current
+from apps.billing.selectors.estimates import estimate_covering
 from apps.billing.selectors.reduced_fee_cap import reduced_fee_cap_breach
 from apps.billing.services.estimates import EstimatedService, gfe_issue
-from apps.core import clock
 from apps.core.errors import Conflict, Unprocessable
 from apps.core.models import ClinicSettings
 from apps.core.when import clock_text
@@ -117,8 +116,8 @@ def move_refusal(appointment: Appointment) -> str:
 @transaction.atomic
 def self_booking_move(*, actor, appointment: Appointment, start: dt.datetime) -> Appointment:
     """Move one of the patient's own sessions (this occurrence only) to another free slot of the same therapist.
-    Refused inside the late-cancellation window, with the policy stated. When the patient holds no running Good
-    Faith Estimate, one is issued for the moved session."""
+    Refused inside the late-cancellation window, with the policy stated. When none of the patient's Good Faith
+    Estimates covers the moved session (its service on its new date), one is issued for it."""
     patient = rules.patient_required(actor)
     rules.move_allowed(actor, appointment)
     refusal = move_refusal(appointment)
@@ -131,9 +130,8 @@ def self_booking_move(*, actor, appointment: Appointment, start: dt.datetime) ->
         location=selectors.booking_location(therapist=appointment.therapist, start=start, moving=appointment),
     )
     [moved] = appointment_reschedule(appointment=appointment, actor=actor, start=start, scope="this")
-    today = clock.local_now().date()
-    if not estimates_current(patient=patient, on=today).exists():
-        day = moved.local_start.date()
+    day = moved.local_start.date()
+    if estimate_covering(patient=patient, service_type_id=moved.service_type_id, day=day) is None:
         gfe_issue(
             actor=actor,
             patient=patient,

@@ -28,6 +28,18 @@ def estimates_current(*, patient, on: dt.date) -> QuerySet[GoodFaithEstimate]:
     return GoodFaithEstimate.objects.filter(patient=patient, period_end__gte=on, replaced_by__isnull=True)
 
 
+def estimate_covering(*, patient, service_type_id: int, day: dt.date) -> GoodFaithEstimate | None:
+    """The estimate a session of the service on `day` falls under: the newest one not replaced whose period holds
+    the day and that expects the service. A moved session's quote shows it, and the move issues an estimate only
+    when there is none."""
+    return (
+        estimates_current(patient=patient, on=day)
+        .filter(period_start__lte=day, lines__contains=[{"service_type_id": service_type_id}])
+        .order_by("-issued_at", "-pk")
+        .first()
+    )
+
+
 def patients_with_estimates_past_expiry(*, since: dt.date, on: dt.date) -> list[int]:
     """Ids of patients whose approved assessment ended after `since` and by `on` (its `expires_on` is the first day
     without it) and who hold an estimate still running on `on`, in key order."""
