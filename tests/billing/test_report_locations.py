@@ -58,6 +58,28 @@ def test_the_report_counts_only_the_charges_of_sessions_at_the_chosen_location(o
     assert main["total_discount"] + pasadena["total_discount"] == everywhere["total_discount"] > Decimal(0)
 
 
+def test_the_locations_and_the_package_sales_add_up_to_the_whole(offices, offering, personas, login):
+    """A package sold is charged for no session, so at no location: the report over every location lists it on a
+    line of its own, and the lines add up to the total, each location's as its own report says."""
+    from apps.billing.services.packages import package_purchase
+
+    with time_machine.travel("2026-03-10 12:00:00-04:00", tick=False):
+        package_purchase(actor=personas.front_desk, patient=personas.patient, offering=offering)
+    period = {"start": dt.date(2026, 3, 1), "end": dt.date(2026, 3, 31)}
+    everywhere = sliding_scale_report(**period)
+    lines = {row["location_name"]: row["discount"] for row in everywhere["by_location"]}
+    assert set(lines) == {offices["main"].name, offices["pasadena"].name, "Not at a location: package sales"}
+    assert lines["Not at a location: package sales"] > Decimal(0)
+    assert sum(lines.values()) == everywhere["total_discount"]
+    for name in ("main", "pasadena"):
+        assert lines[offices[name].name] == sliding_scale_report(**period, location=offices[name])["total_discount"]
+    client = login(personas.billing)
+    page = client.get("/billing/reports/sliding-scale/", MARCH).content.decode()
+    assert "By location" in page and "Not at a location: package sales" in page
+    tables = _csv_tables(client.get("/billing/reports/sliding-scale.csv", MARCH).content.decode())
+    assert [row[0] for row in tables["By location"]] == list(lines)
+
+
 def _page_rows(html: str) -> list[list[str]]:
     """The page's by-class table as text cells, amounts without the currency sign."""
     table = html.split("<h2>By class</h2>")[1].split("</table>")[0]
@@ -122,4 +144,5 @@ def test_the_csv_says_its_period_and_location_in_the_file(offices, personas, log
         "Sliding-scale report",
         "By class",
         "By therapist",
+        "By location",
     }

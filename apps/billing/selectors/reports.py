@@ -3,7 +3,7 @@
 import datetime as dt
 from collections import defaultdict
 
-from django.db.models import Count, Sum
+from django.db.models import Count, F, Sum
 
 from apps.core import clock
 from apps.core.money import ZERO
@@ -57,11 +57,16 @@ def ar_aging(*, as_of: dt.date) -> dict:
 
 NO_THERAPIST = "No therapist (a package sold)"
 
+# Charges for no session (a package sold) are at no location: the report over every location lists them on their own
+# line, so its per-location lines add up to its total.
+NOT_AT_A_LOCATION = "Not at a location: package sales"
+
 
 def sliding_scale_report(*, start: dt.date, end: dt.date, location=None) -> dict:
     """Patients, charges and total discount per class, and per therapist and class, for charges in a period; at one
-    `location`, only the charges for sessions held there (a telehealth session's is the office it was held from).
-    The page and its CSV both read this."""
+    `location`, only the charges for sessions held there (a telehealth session's is the office it was held from);
+    over every location, also per location (the package sales, at none, on a line of their own), which add up to
+    the total. The page and its CSV both read this."""
     charges = Charge.objects.filter(service_date__gte=start, service_date__lte=end)
     if location is not None:
         charges = charges.filter(appointment__location=location)
@@ -77,8 +82,17 @@ def sliding_scale_report(*, start: dt.date, end: dt.date, location=None) -> dict
         .annotate(**aggregates)
         .order_by("therapist__last_name", "therapist", "class_code")
     )
-    for row in by_class + by_therapist:
+    by_location = []
+    if location is None:
+        by_location = list(
+            charges.values("appointment__location", "appointment__location__name")
+            .annotate(**aggregates)
+            .order_by(F("appointment__location__name").asc(nulls_last=True))
+        )
+    for row in by_class + by_therapist + by_location:
         row["discount"] = row["full"] - row["charged"]
+    for row in by_location:
+        row["location_name"] = row["appointment__location__name"] or NOT_AT_A_LOCATION
     for row in by_therapist:
         # A package sold is charged to no therapist: the row says so rather than a blank name.
         name = " ".join(part for part in (row["therapist__first_name"], row["therapist__last_name"]) if part)
@@ -89,6 +103,7 @@ def sliding_scale_report(*, start: dt.date, end: dt.date, location=None) -> dict
         "location": location,
         "by_class": by_class,
         "by_therapist": by_therapist,
+        "by_location": by_location,
         "total_discount": sum((r["discount"] for r in by_class), ZERO),
     }
 
@@ -120,7 +135,16 @@ def sliding_scale_csv_tables(report: dict) -> list[tuple[str, list[str], list[li
         ]
         for r in report["by_therapist"]
     ]
-    return [
+    tables = [
         ("By class", ["Class", "Patients", "Charges", "Full fees", "Charged", "Discount"], by_class),
         ("By therapist", ["Therapist", "Class", "Patients", "Charges", "Discount"], by_therapist),
     ]
+    if report["location"] is None:
+        by_location = [
+            [r["location_name"], r["patients"], r["charges"], r["full"], r["charged"], r["discount"]]
+            for r in report["by_location"]
+        ]
+        tables.append(
+            ("By location", ["Location", "Patients", "Charges", "Full fees", "Charged", "Discount"], by_location)
+        )
+    return tables
