@@ -428,7 +428,12 @@ def patient_fee_card(*, patient, on: dt.date | None = None) -> dict:
     """The patient's fee per session for each active service and for a late cancellation or no-show on a day
     (default today), with their class: what the portal and staff pages show, and what a charge that day posts."""
     on = on or _today()
-    assessment = assessment_in_force(patient=patient, on=on)
+    return assessment_fee_card(assessment=assessment_in_force(patient=patient, on=on), on=on)
+
+
+def assessment_fee_card(*, assessment: SlidingScaleAssessment | None, on: dt.date) -> dict:
+    """`patient_fee_card` for a patient with `assessment` in force on `on` (None: the full fee): an application
+    about to be approved is shown the fees approval will give with it."""
     try:
         rates = rates_on(on=on)
     except Unprocessable:

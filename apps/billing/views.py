@@ -76,7 +76,7 @@ from .selectors.packages import offerings_on_sale, packages_of
 from .selectors.plans import active_plan, plan_progress
 from .services import diagnoses as diagnoses_services
 from .services import payments, statements
-from .services.assessments import assessment_approve, assessment_reject
+from .services.assessments import assessment_approval_preview, assessment_approve, assessment_reject
 from .services.common import positive_money
 from .services.configuration import fee_schedule_set, guideline_set, scale_schedule_save
 from .services.estimates import gfe_issue_on_request
@@ -591,13 +591,13 @@ def assessment_review(request, pk):
     if request.method == "POST":
         try:
             if approve_form.is_bound and approve_form.is_valid():
-                assessment_approve(
-                    actor=request.user,
-                    assessment=assessment,
-                    effective_from=approve_form.cleaned_data["effective_from"],
-                    override_fee=approve_form.cleaned_data["override_fee"],
-                    override_reason=approve_form.cleaned_data["override_reason"],
-                )
+                approval = {name: approve_form.cleaned_data[name] for name in ApproveForm.base_fields}
+                # It changes the patient's fee for twelve months: the reviewer sees that fee and confirms first,
+                # unless the application could not be approved anyway (said on the form below).
+                if request.POST.get("confirmed") != "yes":
+                    preview = assessment_approval_preview(actor=request.user, assessment=assessment, **approval)
+                    return _approval_confirm(request, assessment, preview, approve_form)
+                assessment_approve(actor=request.user, assessment=assessment, **approval)
                 messages.success(request, "Approved.")
                 return redirect("billing:assessments")
             if reject_form.is_bound and reject_form.is_valid():
@@ -608,8 +608,34 @@ def assessment_review(request, pk):
             # On the form that was sent, on the field it names, with what was typed kept.
             form_refusal(approve_form if approve_form.is_bound else reject_form, exc)
     assessment_incomes_shown(user=request.user, assessments=[assessment])
-    context = {"assessment": assessment, "approve_form": approve_form, "reject_form": reject_form}
+    context = {
+        "assessment": assessment,
+        "approve_form": approve_form,
+        "reject_form": reject_form,
+        "fees_if_approved": _fees_if_approved(request.user, assessment),
+    }
     return render(request, "billing/assessment_review.html", context)
+
+
+def _approved_fees(preview: SlidingScaleAssessment) -> dict:
+    """The fee card of an approval's preview: each service's fee per session from the day it takes effect."""
+    return pricing.assessment_fee_card(assessment=preview, on=max(clock.local_now().date(), preview.effective_from))
+
+
+def _fees_if_approved(user, assessment: SlidingScaleAssessment) -> dict | None:
+    """The fees a pending application would give if approved today as it stands (no fixed fee), or None when it
+    is not pending."""
+    try:
+        return _approved_fees(assessment_approval_preview(actor=user, assessment=assessment))
+    except ApplicationError:
+        return None
+
+
+def _approval_confirm(request, assessment, preview, approve_form):
+    """The question before an approval: the class and the fee per session it gives, from when and until when."""
+    assessment_incomes_shown(user=request.user, assessments=[assessment])  # the fees are priced from the income
+    context = {"assessment": assessment, "preview": preview, "fees": _approved_fees(preview), "form": approve_form}
+    return render(request, "billing/assessment_approve_confirm.html", context)
 
 
 @login_required

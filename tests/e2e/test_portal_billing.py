@@ -47,7 +47,10 @@ def test_patient_applies_for_a_sliding_fee_billing_approves_and_the_portal_shows
     assert_accessible(page)
     follow(page, page.get_by_role("link", name=personas.patient.display_name))
     assert_accessible(page)
-    page.get_by_role("button", name="Approve").click()
+    page.get_by_role("button", name="Approve", exact=True).click()
+    page.get_by_role("heading", name=f"Approve {personas.patient.display_name}'s application?").wait_for()
+    assert_accessible(page)
+    page.get_by_role("button", name="Approve at this fee").click()
     page.get_by_text("Approved.").wait_for()
 
     phone.goto("/portal/")

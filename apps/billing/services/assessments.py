@@ -2,6 +2,7 @@
 and the request to attest again before an approved assessment ends.
 """
 
+import copy
 import datetime as dt
 from decimal import Decimal
 
@@ -91,6 +92,49 @@ def assessment_approve(
     per-session fee instead and needs a reason; the approver is recorded."""
     patient_lock(assessment.patient)
     assessment = _lock_assessment(assessment)
+    _approved(
+        assessment,
+        actor=actor,
+        effective_from=effective_from,
+        override_fee=override_fee,
+        override_reason=override_reason,
+    )
+    assessment.save()
+    _assessment_transition_write(
+        assessment, actor=actor, was=AssessmentStatus.PENDING, reason=assessment.override_reason
+    )
+    # A new class changes what the patient will pay: their running Good Faith Estimates are re-issued at it.
+    on = max(clock.local_now().date(), assessment.effective_from)
+    gfe_reissue_for_class_change(actor=actor, patient=assessment.patient, on=on)
+    return assessment
+
+
+def assessment_approval_preview(
+    *,
+    actor,
+    assessment: SlidingScaleAssessment,
+    effective_from: dt.date | None = None,
+    override_fee: Decimal | None = None,
+    override_reason: str = "",
+) -> SlidingScaleAssessment:
+    """The assessment as `assessment_approve` would approve it now, unsaved, or what approving would refuse: what
+    the review page asks the reviewer to confirm, with the fees it will give."""
+    preview = copy.copy(assessment)
+    _approved(
+        preview, actor=actor, effective_from=effective_from, override_fee=override_fee, override_reason=override_reason
+    )
+    return preview
+
+
+def _approved(
+    assessment: SlidingScaleAssessment,
+    *,
+    actor,
+    effective_from: dt.date | None,
+    override_fee: Decimal | None,
+    override_reason: str,
+) -> None:
+    """Set on `assessment` what approval records, refusing what approval refuses."""
     if assessment.status != AssessmentStatus.PENDING:
         raise InvalidTransition("Only a pending application can be approved.")
     today = clock.local_now().date()
@@ -117,13 +161,6 @@ def assessment_approve(
             fee_field="override_fee",
             reason_field="override_reason",
         )
-    assessment.save()
-    _assessment_transition_write(
-        assessment, actor=actor, was=AssessmentStatus.PENDING, reason=assessment.override_reason
-    )
-    # A new class changes what the patient will pay: their running Good Faith Estimates are re-issued at it.
-    gfe_reissue_for_class_change(actor=actor, patient=assessment.patient, on=max(today, start))
-    return assessment
 
 
 def _apply_override(assessment, *, actor, fee, reason: str, on: dt.date, fee_field: str, reason_field: str) -> None:
