@@ -140,7 +140,18 @@ class AssessmentInput(serializers.Serializer):
     proof = serializers.FileField(required=False, validators=[validate_proof_of_income])
 
 
-class AssessmentFilter(serializers.Serializer):
+MAX_ID = 10**MAX_ID_DIGITS - 1
+
+
+class PatientFilter(serializers.Serializer):
+    """`?patient=`: a list narrowed to one patient's rows; anything but an id is refused (400)."""
+
+    patient = serializers.IntegerField(
+        required=False, min_value=1, max_value=MAX_ID, help_text="Only this patient's rows (billing, front desk)."
+    )
+
+
+class AssessmentFilter(PatientFilter):
     status = serializers.ChoiceField(choices=AssessmentStatus.choices, required=False, allow_blank=True)
 
 
@@ -198,15 +209,22 @@ class AssessmentViewSet(viewsets.GenericViewSet):
         return assessment
 
     @extend_schema(
-        parameters=[OpenApiParameter("status", str, enum=AssessmentStatus.values)],
+        parameters=[
+            OpenApiParameter("status", str, enum=AssessmentStatus.values),
+            OpenApiParameter("patient", int, description="Only this patient's applications"),
+        ],
         responses=AssessmentIncomeOutput(many=True),
     )
     def list(self, request):
+        """Every application the user may see, or (`?patient=`, as on the ledger lists) one patient's; a `patient`
+        that is not an id is refused (400), never read as "every patient"."""
         filters = AssessmentFilter(data=request.query_params)
         filters.is_valid(raise_exception=True)
         qs = self._visible()
         if wanted := filters.validated_data.get("status"):
             qs = qs.filter(status=wanted)
+        if (patient_id := filters.validated_data.get("patient")) is not None:
+            qs = qs.filter(patient_id=patient_id)
         page = self.paginate_queryset(qs)
         return self.get_paginated_response(_assessment_outputs(request.user, page))
 
@@ -365,17 +383,6 @@ class StatementOutput(serializers.ModelSerializer):
             "amount_due",
             "pay_by",
         ]
-
-
-MAX_ID = 10**MAX_ID_DIGITS - 1
-
-
-class PatientFilter(serializers.Serializer):
-    """`?patient=`: a list narrowed to one patient's rows; anything but an id is refused (400)."""
-
-    patient = serializers.IntegerField(
-        required=False, min_value=1, max_value=MAX_ID, help_text="Only this patient's rows (billing, front desk)."
-    )
 
 
 class LedgerViewSetMixin:
