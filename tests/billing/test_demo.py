@@ -96,7 +96,9 @@ def test_the_demo_ledger_tells_one_story_in_the_statement_the_account_and_the_ag
     start, end = _last_full_month()
     patient = Patient.objects.get(email=PORTAL_PATIENT_EMAIL)
     account_by_month_end = sum(line.amount for line in ledger_lines(patient=patient) if line.date <= end)
-    statement = statement_balances(patients=Patient.objects.filter(pk=patient.pk), start=start, end=end).get()
+    statement = statement_balances(
+        patients=Patient.objects.filter(pk=patient.pk), start=start, end=end, issued_at=clock.now()
+    ).get()
     statement_lines = ledger_lines(patient=patient, start=start, end=end)
     assert account_by_month_end > 0 and statement.charged_in_period
     assert statement.closing_balance == account_by_month_end

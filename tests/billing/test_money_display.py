@@ -114,7 +114,7 @@ def test_the_statement_carries_the_clinics_mailing_address_and_a_due_date(person
     pdf_html = render_to_string("billing/pdf/statement.html", _statement_context(statement))
     for html in (page, pdf_html):
         assert "12 Elm Street<br>Somerville, MA 02144" in html
-        assert "Please pay $1,050.00 by April 1, 2026" in html
+        assert "Amount due: $1,050.00 by April 1, 2026" in html
 
 
 def test_a_statement_in_credit_asks_for_nothing(personas, fee_config):
