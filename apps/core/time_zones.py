@@ -112,7 +112,8 @@ def when_text(
     "(1:00 PM your time)" when the reader's clock reads another time (with their weekday too when the date differs
     there).
 
-    Every message and portal page says a session's time with this, so they never disagree."""
+    Every message and page says a session's time with this (through `patient_when_text` for patients and the
+    public), so they never disagree."""
     local = timezone.localtime(moment, zone)
     text = f"{dateformat.format(local, day_format)} at " if day_format else ""
     text += clock_text(local)
@@ -125,6 +126,15 @@ def when_text(
         day = "" if theirs.date() == local.date() else dateformat.format(theirs, "D ")
         text += f" ({day}{clock_text(theirs)} your time)"
     return text
+
+
+def patient_when_text(
+    moment: dt.datetime, *, zone: ZoneInfo, reader_zone: ZoneInfo | None = None, day_format: str = "l, F j, Y"
+) -> str:
+    """`moment` as a patient or a member of the public reads it, on every portal and public page and in every
+    message to them: they may be anywhere, so the clock is named even when it is the clinic's ("11:00 AM New York
+    time"). Staff, who work on the clinic's clock, read `when_text`, which names only another."""
+    return when_text(moment, zone=zone, reader_zone=reader_zone, day_format=day_format, always_zone=True)
 
 
 def zone_place(zone: ZoneInfo) -> str:

@@ -8,12 +8,13 @@ import datetime as dt
 from dataclasses import dataclass
 
 from django.urls import reverse
-from django.utils import formats, timezone
+from django.utils import formats
 
 from apps.audit.services import access_log_write
 from apps.core import clock
 from apps.core.encryption import decrypt_text
 from apps.core.errors import PermissionDenied
+from apps.core.time_zones import patient_when_text, when_text, zone_or_none
 from apps.patients.models import Patient
 from apps.patients.selectors import patient_get_for
 from apps.programs.models import EnrollmentStatus, ProgramKind
@@ -71,21 +72,33 @@ def next_level(level: str) -> str:
     return LADDER[place + 1] if place + 1 < len(LADDER) else ""
 
 
-def _when(moment: dt.datetime, zone=None) -> str:
-    """In the clinic's zone, or a session's own (its location's)."""
-    return formats.date_format(timezone.localtime(moment, zone or clock.clinic_tz()), "l, F j \\a\\t g:i A")
+@dataclass(frozen=True)
+class _When:
+    to_patient: str
+    on_chart: str
 
 
-def _program_step(enrollments) -> _Step | None:
+def _when(moment: dt.datetime, patient, zone=None) -> _When:
+    """On the clinic's clock, or a session's own (its location's): the patient, who may be anywhere, is told which
+    clock (and theirs, when it reads another time); staff are told only a clock that is not the clinic's."""
+    zone = zone or clock.clinic_tz()
+    reader_zone = zone_or_none(patient.time_zone)
+    return _When(
+        patient_when_text(moment, zone=zone, reader_zone=reader_zone, day_format="l, F j"),
+        when_text(moment, zone=zone, day_format="l, F j"),
+    )
+
+
+def _program_step(patient, enrollments) -> _Step | None:
     """An offered seat, the next meeting of a program the patient is in, or their place on a program's list (a
     running program's before a proposed program's interest list)."""
     programs = reverse("portal:programs:list")
     for enrollment in enrollments:
         if enrollment.status == EnrollmentStatus.OFFERED:
-            title, deadline = enrollment.program.title, _when(enrollment.offer_expires_at)
+            title, deadline = enrollment.program.title, _when(enrollment.offer_expires_at, patient)
             return _Step(
-                f"A seat in {title} is held for you until {deadline}: accept it.",
-                f"A seat in {title} is held for them until {deadline}, not accepted yet.",
+                f"A seat in {title} is held for you until {deadline.to_patient}: accept it.",
+                f"A seat in {title} is held for them until {deadline.on_chart}, not accepted yet.",
                 programs,
             )
     now = clock.now()
@@ -98,10 +111,10 @@ def _program_step(enrollments) -> _Step | None:
             if appointment.start > now and appointment.status in UPCOMING_MEETING_STATUSES:
                 program = enrollment.program
                 meeting_word = "lecture" if program.kind == ProgramKind.LECTURE else "meeting"
-                when = _when(appointment.start, appointment.zone)
+                when = _when(appointment.start, patient, appointment.zone)
                 return _Step(
-                    f"Your next {meeting_word} of {program.title} is {when}.",
-                    f"Next {meeting_word} of {program.title}: {when}.",
+                    f"Your next {meeting_word} of {program.title} is {when.to_patient}.",
+                    f"Next {meeting_word} of {program.title}: {when.on_chart}.",
                     programs,
                 )
     # Which list a place is on is the programs' one rule (`place_in_line`), as every other page tells it.
@@ -131,8 +144,10 @@ def _session_step(patient) -> _Step | None:
     session = patient_next_session(patient=patient)
     if session is None:
         return None
-    when = _when(session.start, session.zone)
-    return _Step(f"Your next session is {when}.", f"Next session: {when}.", reverse("portal:sessions:list"))
+    when = _when(session.start, patient, session.zone)
+    return _Step(
+        f"Your next session is {when.to_patient}.", f"Next session: {when.on_chart}.", reverse("portal:sessions:list")
+    )
 
 
 def _slot_list_step(patient) -> _Step | None:
@@ -174,7 +189,7 @@ def next_step(*, patient) -> NextStep:
     following = next_level(level)
     enrollments = patient_enrollments_shown(patient=patient)
     step = (
-        _program_step(enrollments)
+        _program_step(patient, enrollments)
         or _session_step(patient)
         or _slot_list_step(patient)
         or _conversation_step(level, following)

@@ -7,7 +7,7 @@ from django.apps import apps
 
 from apps.core import clock
 from apps.core.models import ClinicSettings
-from apps.core.time_zones import when_text, zone_or_none
+from apps.core.time_zones import patient_when_text, zone_or_none
 
 from .confirmations import appointment_confirm
 from .links import appointment_link_url
@@ -73,7 +73,7 @@ def _moved_since_texted(session) -> bool:
 
 def _session_words(appointment) -> str:
     """The session's time as its reminder told it: at its office's clock, and the patient's own if they set another."""
-    return when_text(
+    return patient_when_text(
         appointment.start,
         zone=appointment.zone,
         reader_zone=zone_or_none(appointment.patient.time_zone),

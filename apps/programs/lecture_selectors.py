@@ -20,13 +20,14 @@ from .models import (
     LecturePayment,
     LecturePaymentKind,
 )
-from .selectors import _with_seat_counts, waitlist_rank_subquery
+from .selectors import _with_seat_counts, waitlist_rank_subquery, with_first_meeting
 from .services.lectures import lectures_open_q
 
 
 def lectures_open() -> QuerySet[GroupProgram]:
-    """Lecture series a visitor may register for today, soonest first, with their seat counts. One query."""
-    return _with_seat_counts(GroupProgram.objects.filter(lectures_open_q()).select_related("room")).order_by(
+    """Lecture series a visitor may register for today, soonest first, with their seat counts and their first
+    meeting (what telling their time reads). One query."""
+    return _with_seat_counts(with_first_meeting(GroupProgram.objects.filter(lectures_open_q()))).order_by(
         "first_meeting_on", "title"
     )
 

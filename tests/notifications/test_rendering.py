@@ -23,9 +23,9 @@ def test_the_email_reminder_says_when_with_whom_and_where(appointment):
     appointment.save()
     context = _reminder_context(appointment)
     rendered = message_render(template="appointment_reminder", context=context, channel="email")
-    assert rendered.subject == "Reminder: your session on Tuesday, March 4 at 3:30 PM"
+    assert rendered.subject == "Reminder: your session on Tuesday, March 4 at 3:30 PM New York time"
     for part in (rendered.text, rendered.html):
-        assert "Tuesday, March 4, 2031 at 3:30 PM" in part
+        assert "Tuesday, March 4, 2031 at 3:30 PM New York time" in part
         assert "Theo" in part
         assert "Room 2" in part
         assert context["confirm_url"] in part

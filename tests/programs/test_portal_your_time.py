@@ -23,14 +23,14 @@ def test_a_programs_time_is_told_on_the_patients_clock_too(in_los_angeles, login
     client = login(personas.patient_user)
 
     listing = client.get("/portal/programs/").content.decode()
-    assert listing.count("at 6:00 PM (3:00 PM your time)") == 2
+    assert listing.count("at 6:00 PM New York time (3:00 PM your time)") == 2
     for program in (planned, booked):
         page = client.get(f"/portal/programs/{program.pk}/").content.decode()
         weekday = program.first_meeting_on.strftime("%A")
-        assert f"{weekday}s at 6:00 PM (3:00 PM your time), from" in page
+        assert f"{weekday}s at 6:00 PM New York time (3:00 PM your time), from" in page
 
 
 def test_a_patient_on_the_clinics_clock_is_told_it_once(personas, login):
     program = ProgramFactory()
     page = login(personas.patient_user).get(f"/portal/programs/{program.pk}/").content.decode()
-    assert "at 6:00 PM, from" in page and "your time" not in page
+    assert "at 6:00 PM New York time, from" in page and "your time" not in page

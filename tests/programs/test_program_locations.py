@@ -11,7 +11,8 @@ from apps.core import clock
 from apps.notifications.models import Message
 from apps.notifications.rendering import message_render
 from apps.programs import selectors
-from apps.programs.services.seats import program_enroll
+from apps.programs.models import Enrollment
+from apps.programs.services.seats import enrollment_withdraw, program_enroll
 from apps.programs.tasks import remind_meeting_members
 from apps.scheduling.models import Location, Room, WorkingHours
 from tests.programs.factories import facilitator_with_evening_hours, scheduled_program
@@ -64,3 +65,25 @@ def test_a_video_program_meets_on_the_clock_of_the_office_its_lead_works_at_that
     assert {m.location_id for m in meetings} == {west_room.location_id}
     assert {m.start.astimezone(LOS_ANGELES).time() for m in meetings} == {dt.time(18, 0)}
     assert not any(m.override_reason for m in meetings)
+
+
+def test_the_staff_program_page_names_another_offices_clock_and_the_clock_of_its_offers(
+    personas, login, west_room, make_patients
+):
+    """Staff read the clinic's clock unless told otherwise: meetings at the West office say "Los Angeles time", and
+    the offer table's times say which clock they are on, as the other staff pages with instants (notes, receipts)."""
+    first_day = clock.local_now().date() + dt.timedelta(days=14)  # the factory's first meeting
+    facilitator = facilitator_with_evening_hours(first_day.weekday(), location=west_room.location)
+    program = scheduled_program(actor=personas.front_desk, room=west_room, lead_facilitator=facilitator, capacity=1)
+    seated, waiting = make_patients(2)
+    seat = program_enroll(actor=seated.user, program=program, patient=seated)
+    program_enroll(actor=waiting.user, program=program, patient=waiting)
+    enrollment_withdraw(actor=None, enrollment=seat)
+    offer = Enrollment.objects.get(program=program, status="offered")
+
+    page = login(personas.front_desk).get(f"/programs/{program.pk}/").content.decode()
+
+    first = selectors.program_meetings(program=program).first().appointment.start.astimezone(LOS_ANGELES)
+    assert f"{first:%a %b} {first.day}, {first.year} at 6:00 PM Los Angeles time" in page
+    deadline = offer.offer_expires_at.astimezone(clock.clinic_tz())
+    assert f"{deadline:%a %b} {deadline.day}, {deadline:%-I:%M %p} New York time" in page

@@ -43,9 +43,9 @@ def test_a_booking_emails_the_patient_a_confirmation_of_when_with_whom_and_where
     assert notice.subject_id == str(appointment.pk) and notice.send_at == clock.now()
     assert [dt.datetime.fromisoformat(s["start"]) for s in notice.context["sessions"]] == [appointment.start]
     rendered = message_render(template=notice.template, context=notice.context, channel="email")
-    assert rendered.subject == "Booked: your session on Monday, June 1 at 10:00 AM"
+    assert rendered.subject == "Booked: your session on Monday, June 1 at 10:00 AM New York time"
     for part in (rendered.text, rendered.html):
-        assert "Monday, June 1, 2026 at 10:00 AM" in part and "Theo" in part and "Willow" in part
+        assert "Monday, June 1, 2026 at 10:00 AM New York time" in part and "Theo" in part and "Willow" in part
 
 
 def test_a_series_sends_one_message_listing_its_dates(clinic):

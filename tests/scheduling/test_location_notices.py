@@ -87,7 +87,7 @@ def test_the_patients_own_time_names_their_weekday_when_the_date_differs_there(c
     assert _rendered("reminder_email").subject.endswith("at 10:00 AM Los Angeles time (Tue 2:00 AM your time)")
 
 
-def test_a_session_at_the_clinics_zone_names_no_zone_in_the_subject(clinic):
+def test_a_session_at_the_clinics_zone_names_its_clock_in_the_subject_too(clinic):
     _patient_zone(clinic, "America/Los_Angeles")
     services.appointment_book(
         actor=clinic.front_desk,
@@ -99,7 +99,7 @@ def test_a_session_at_the_clinics_zone_names_no_zone_in_the_subject(clinic):
     )
 
     subject = _rendered("reminder_email").subject
-    assert subject == "Reminder: your session on Monday, June 1 at 10:00 AM (7:00 AM your time)"
+    assert subject == "Reminder: your session on Monday, June 1 at 10:00 AM New York time (7:00 AM your time)"
 
 
 def test_a_cancellation_is_dated_in_the_sessions_zone_not_the_clinics(clinic):

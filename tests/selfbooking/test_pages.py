@@ -180,7 +180,7 @@ def test_the_sessions_page_links_move_and_the_move_pages_work(booking, login, se
     client = login(booking.patient_user)
     assert f"/portal/book/move/{session.pk}/" in client.get("/portal/sessions/").content.decode()
     week = client.get(f"/portal/book/move/{session.pk}/")
-    assert "Move your session of Monday, June 1 at 10:00 AM with Theo Rapist" in week.content.decode()
+    assert "Move your session of Monday, June 1 at 10:00 AM New York time with Theo Rapist" in week.content.decode()
     url = f"/portal/book/move/{session.pk}/confirm/?start={_start(at(MONDAY, 14))}"
     confirm = client.get(url).content.decode()
     assert "$200.00" in confirm

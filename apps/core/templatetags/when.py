@@ -8,7 +8,7 @@ from django import template
 from django.utils.timezone import template_localtime
 
 from apps.core.clock import clinic_tz
-from apps.core.time_zones import when_text, zone_or_none
+from apps.core.time_zones import patient_when_text, zone_or_none
 from apps.core.when import clock_span_text, clock_text, day_text, moment_text
 
 register = template.Library()
@@ -43,7 +43,13 @@ def moment(value) -> str:
 
 @register.simple_tag
 def held_until(moment, patient) -> str:
-    """A deadline the clinic set (a seat or a weekly time held for the patient until …): on the clinic's clock, naming
-    its zone, and "(… your time)" for a patient on another clock, as every portal page tells a session's time."""
+    """A deadline the clinic set (a seat or a weekly time held for the patient until …)."""
+    return clinic_when(moment, patient)
+
+
+@register.simple_tag
+def clinic_when(moment, patient, day_format="l, F j") -> str:
+    """An instant told to a patient (a deadline, when a message was written): on the clinic's clock, naming it, and
+    "(… your time)" for a patient on another clock, as every portal page tells a session's time."""
     reader_zone = zone_or_none(patient.time_zone) if patient is not None else None
-    return when_text(moment, zone=clinic_tz(), reader_zone=reader_zone, day_format="l, F j", always_zone=True)
+    return patient_when_text(moment, zone=clinic_tz(), reader_zone=reader_zone, day_format=day_format)

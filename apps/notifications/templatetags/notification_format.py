@@ -6,7 +6,7 @@ from django import template
 from django.utils import dateformat, timezone
 
 from apps.core import clock
-from apps.core.time_zones import when_text, zone_or_none
+from apps.core.time_zones import patient_when_text, zone_or_none
 
 register = template.Library()
 
@@ -29,18 +29,18 @@ def iso_date(value):
 
 
 @register.simple_tag
-def session_when(start, time_zone="", reader_time_zone="", day_format="l, F j, Y", always_zone=False):
+def session_when(start, time_zone="", reader_time_zone="", day_format="l, F j, Y"):
     """A session's ISO start as its reader should see it: in its location's `time_zone` (the clinic's for a message
-    queued before sessions had locations), plus "(… your time)" in the patient's `reader_time_zone` if they set
-    one that differs. See `time_zones.when_text`."""
+    queued before sessions had locations), naming that clock, plus "(… your time)" in the patient's
+    `reader_time_zone` if they set one that differs. Messages go to patients and the public, who read every time
+    as the portal tells it (`time_zones.patient_when_text`)."""
     if not start:
         return ""
-    return when_text(
+    return patient_when_text(
         dt.datetime.fromisoformat(str(start)),
         zone=zone_or_none(time_zone) or clock.clinic_tz(),
         reader_zone=zone_or_none(reader_time_zone),
         day_format=day_format,
-        always_zone=always_zone,
     )
 
 

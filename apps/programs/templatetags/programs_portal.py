@@ -5,7 +5,7 @@ from zoneinfo import ZoneInfo
 from django import template
 
 from apps.core import clock
-from apps.core.time_zones import when_text, zone_or_none
+from apps.core.time_zones import patient_when_text, zone_or_none
 from apps.programs import member_meetings, selectors
 from apps.programs.models import LIVE_STATUSES
 from apps.programs.services import seats
@@ -39,14 +39,25 @@ def seat_offer_program_over(enrollment) -> str:
 
 
 @register.simple_tag
-def program_time(program, patient) -> str:
-    """The clock time a program meets at, as the portal tells any session's (scheduling's `session_when`): where it
-    meets, naming the zone when it is not the clinic's, and "(3:00 PM your time)" when the patient set a zone that
-    differs. Read from its first meeting (`selectors.with_first_meeting`); a proposed program, not booked yet, is
-    planned on its room's office's clock, or the clinic's for a video program."""
-    if program.first_meeting_start is not None:
-        start, zone = program.first_meeting_start, ZoneInfo(program.first_meeting_zone)
-    else:
-        zone = program.room.location.zone if program.room is not None else clock.clinic_tz()
-        start = clock.local_datetime(program.first_meeting_on, program.local_start_time, zone)
-    return when_text(start, zone=zone, reader_zone=zone_or_none(patient.time_zone), day_format="")
+def program_time(program, patient=None) -> str:
+    """The clock time a program meets at, as the portal and the public pages tell any session's (scheduling's
+    `session_when`): where it meets, naming that clock, and "(3:00 PM your time)" when the `patient` reading set a
+    zone that differs. Read from its first meeting (`selectors.with_first_meeting`), or as planned before its
+    meetings are booked."""
+    if program.first_meeting_start is None:
+        return planned_time(program, patient)
+    start, zone = program.first_meeting_start, ZoneInfo(program.first_meeting_zone)
+    return _said(start, zone, patient)
+
+
+@register.simple_tag
+def planned_time(program, patient=None) -> str:
+    """The clock time a program not booked yet (a proposed one) plans to meet at: on its room's office's clock, or
+    the clinic's for a video program."""
+    zone = program.room.location.zone if program.room is not None else clock.clinic_tz()
+    return _said(clock.local_datetime(program.first_meeting_on, program.local_start_time, zone), zone, patient)
+
+
+def _said(start, zone, patient) -> str:
+    reader_zone = zone_or_none(patient.time_zone) if patient is not None else None
+    return patient_when_text(start, zone=zone, reader_zone=reader_zone, day_format="")

@@ -1,6 +1,6 @@
 from django import template
 
-from apps.core.time_zones import when_text, zone_or_none
+from apps.core.time_zones import patient_when_text, zone_or_none
 from apps.scheduling import selectors
 
 register = template.Library()
@@ -14,11 +14,11 @@ def next_session_card(patient):
 
 @register.simple_tag
 def session_when(appointment, patient=None, day_format="l, F j"):
-    """When a session is, as its patient reads it on every portal page: wall-clock time at its location (naming the
-    zone when it is not the clinic's), and "(… your time)" when the patient set a zone that differs. `patient` is
-    the reader (a group meeting has none of its own)."""
+    """When a session is, as its patient (or a visitor to the public pages) reads it: wall-clock time at its
+    location, naming that clock, and "(… your time)" when the patient set a zone that differs. `patient` is the
+    reader (a group meeting has none of its own)."""
     reader = patient or appointment.patient
-    return when_text(
+    return patient_when_text(
         appointment.start,
         zone=appointment.zone,
         reader_zone=zone_or_none(reader.time_zone) if reader is not None else None,
