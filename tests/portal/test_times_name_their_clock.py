@@ -1,5 +1,5 @@
 """A patient or a visitor may be anywhere, so every portal and public page names the clock a time is on, the clinic's
-own too ("6:00 PM New York time"), as the emails and texts sent to them already do. Staff pages name a zone only
+own too ("6:00 PM New York time"), as the emails and texts sent to them say it. Staff pages name a zone only
 when it is not the clinic's."""
 
 import datetime as dt

@@ -185,6 +185,7 @@ def test_the_sessions_page_links_move_and_the_move_pages_work(booking, login, se
     confirm = client.get(url).content.decode()
     assert "$200.00" in confirm
     assert "Move the session" in confirm
+    assert "Monday, June 1 at 2:00 PM New York time" in confirm  # the new time, on the clock it is named on
     done = client.post(url, {"start": at(MONDAY, 14).isoformat()}, follow=True)
     assert "Your session is moved" in done.content.decode()
     session.refresh_from_db()
