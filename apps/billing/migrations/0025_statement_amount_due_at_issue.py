@@ -21,7 +21,7 @@ ALTER TABLE billing_statement ENABLE TRIGGER {STATEMENT_LOCK};
 
 
 class Migration(migrations.Migration):
-    dependencies = [("billing", "0023_package_recorded_once_per_submission")]
+    dependencies = [("billing", "0024_diagnoses_at_most_twelve")]
 
     operations = [
         migrations.AddField(
