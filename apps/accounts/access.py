@@ -9,9 +9,11 @@ admin changes someone's roles or a group's permissions, so they are kept in Redi
 - migrations ran (they may add permissions to groups through historical models, which send no signals we see).
 
 Forgetting happens at once and again when the transaction commits, so a request that read the old rows while the
-change was uncommitted does not leave them cached. Entries also expire after ACCESS_CACHE_SECONDS, which bounds
-how long a change goes unseen when it is made behind Django's back (raw SQL) or when a request that read the old
-rows just before the commit stores them just after it. If the cache cannot be reached, the database answers.
+change was uncommitted does not leave them cached; and roles read inside the transaction that changes them are not
+kept at all, since it may still roll back (what was read would then never have been). Entries also expire after
+ACCESS_CACHE_SECONDS, which bounds how long a change goes unseen when it is made behind Django's back (raw SQL) or
+when a request that read the old rows just before the commit stores them just after it. If the cache cannot be
+reached, the database answers.
 """
 
 import logging
@@ -60,6 +62,8 @@ def access_of(user) -> Access:
     if cached is not None and cached["superuser"] == user.is_superuser:
         return Access(roles=frozenset(cached["roles"]), perms=frozenset(cached["perms"]))
     access = _from_database(user)
+    if user.pk in _changes_under_way():
+        return access
     entry = {"roles": sorted(access.roles), "perms": sorted(access.perms), "superuser": user.is_superuser}
     try:
         cache.set(key, entry, ACCESS_CACHE_SECONDS)
@@ -68,11 +72,26 @@ def access_of(user) -> Access:
     return access
 
 
+def _transaction_block():
+    """The outermost atomic block of the transaction under way, or None. A test case's wrapping block is not one:
+    it never commits, and Django's own durable check passes over it the same way."""
+    return next((block for block in connection.atomic_blocks if not block._from_testcase), None)
+
+
+def _changes_under_way() -> dict:
+    """User id -> the transaction (its outermost block) that changed their roles, for transactions still open."""
+    changed = getattr(connection, "clinic_access_changed", {})
+    return {user_id: block for user_id, block in changed.items() if any(block is b for b in connection.atomic_blocks)}
+
+
 def access_forget(user_ids) -> None:
     """Forget the cached roles and permissions of these users, now and once the current transaction commits."""
-    keys = [_key(user_id) for user_id in set(user_ids)]
+    user_ids = set(user_ids)
+    keys = [_key(user_id) for user_id in user_ids]
     if not keys:
         return
+    if (block := _transaction_block()) is not None:
+        connection.clinic_access_changed = _changes_under_way() | dict.fromkeys(user_ids, block)
 
     def forget() -> None:
         try:

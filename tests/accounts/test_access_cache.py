@@ -2,7 +2,7 @@
 
 import pytest
 from django.contrib.auth.models import Group, Permission
-from django.db import connection
+from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 
 from apps.accounts.models import User
@@ -92,3 +92,25 @@ def test_when_the_cache_is_down_the_database_answers(personas, settings):
         "default": {**settings.CACHES["default"], "LOCATION": "redis://127.0.0.1:9/0"},
     }
     assert _fresh(personas.front_desk).roles == {Role.FRONT_DESK}
+
+
+class _Undone(Exception):
+    pass
+
+
+def test_roles_read_inside_a_change_that_is_rolled_back_are_not_kept(personas):
+    """A role given and read in one transaction that then rolls back (a later check refused the change) never
+    existed: the next request must not find it kept in the cache."""
+    with pytest.raises(_Undone), transaction.atomic():
+        Group.objects.get(name=Role.ADMIN).user_set.add(personas.billing)
+        assert Role.ADMIN in _fresh(personas.billing).roles  # read (and, before, kept) while uncommitted
+        raise _Undone
+    assert Role.ADMIN not in _fresh(personas.billing).roles
+
+
+def test_roles_read_inside_a_transaction_that_changed_nobodys_roles_are_kept(personas):
+    with transaction.atomic():
+        assert Role.BILLING in _fresh(personas.billing).roles
+    with CaptureQueriesContext(connection) as captured:
+        assert Role.BILLING in _fresh(personas.billing).roles
+    assert not [q for q in captured.captured_queries if '"auth_group"' in q["sql"]]
