@@ -6,9 +6,9 @@ enrol pages and the pages where a seat offer is accepted.
 """
 
 from django.db.models import Exists, F, OuterRef, Prefetch, Q, QuerySet, Subquery
-from django.utils import formats
 
 from apps.core import clock
+from apps.core.time_zones import patient_when_text, when_text, zone_or_none
 from apps.scheduling.models import BLOCKING_STATUSES, Appointment
 
 from .models import LIVE_STATUSES, Attendance, Enrollment, EnrollmentStatus, GroupProgram, ProgramMeeting
@@ -118,9 +118,15 @@ def _program_meetings_coming(*, program: GroupProgram, now) -> QuerySet[ProgramM
     )
 
 
-def _when(meeting_session) -> str:
-    """A meeting's time where it is held."""
-    return formats.date_format(meeting_session.local_start, "l, F j, g:i A")
+def _when(meeting_session, *, patient, addressing_patient: bool) -> str:
+    """A meeting's time where it is held: for the patient, who may be anywhere, with its clock named (and theirs
+    beside it when they set another); for staff on the clinic's clock, naming only another."""
+    if addressing_patient:
+        reader_zone = zone_or_none(patient.time_zone)
+        return patient_when_text(
+            meeting_session.start, zone=meeting_session.zone, reader_zone=reader_zone, day_format="l, F j"
+        )
+    return when_text(meeting_session.start, zone=meeting_session.zone, day_format="l, F j")
 
 
 # Where the patient stands in the program a new one clashes with, said to them and said of them.
@@ -149,13 +155,14 @@ def program_clash_warning(
         met.append("your own sessions" if addressing_patient else f"{patient.display_name}'s own sessions")
     # Each of this program's meetings counts once, whether it overlaps a program, a session or both.
     meetings = sorted({m.pk: m for m in [*clashes, *over_sessions]}.values(), key=lambda m: m.appointment.start)
-    overlap = f"first overlap: {_when(meetings[0].appointment)}"
+    first = _when(meetings[0].appointment, patient=patient, addressing_patient=addressing_patient)
+    overlap = f"first overlap: {first}"
     if len(meetings) > 1:
         overlap += f"; {len(meetings)} of its meetings overlap"
     sentence = f"{program.title} meets at the same time as {', and '.join(met)} ({overlap})."
     if not addressing_patient:
-        return f"{sentence} You can still {'accept the seat for them' if taking_offer else 'enrol them'}."
-    still = "You can still accept the seat" if taking_offer else "You can still enrol"
+        return f"{sentence} You can still {'accept the seat for them' if taking_offer else 'enroll them'}."
+    still = "You can still accept the seat" if taking_offer else "You can still enroll"
     if over_sessions or EnrollmentStatus.ENROLLED in place.values():
         return f"{sentence} {still}, but you cannot be at both."
     return f"{sentence} {still}; if you get a seat there too, you cannot be at both."

@@ -173,8 +173,15 @@ def _unavailability(
     if any(h.location_id == location.pk for h in holding):
         return ""
     if holding:
-        return f"{name} works at {holding[0].location.name} then, not at {location.name}."
-    start, end = slot.local_start, slot.local_end
+        there = holding[0]
+        hours_there = clock_span_text(there.start_time, there.end_time)
+        if _clock_named(there.location.zone, location.zone):
+            hours_there += f" {zone_time(there.location.zone)}"
+        return (
+            f"At {_slot_when(slot, holding, location)} {name} works at {there.location.name} ({hours_there}), "
+            f"not at {location.name}."
+        )
+    start = slot.local_start
     weekday = Weekday(start.weekday()).label
     blocks = sorted(
         (h for h in hours if h.weekday == start.weekday()), key=lambda h: (h.location_id != location.pk, h.start_time)
@@ -182,10 +189,14 @@ def _unavailability(
     if not blocks:
         return f"{name} does not work on {weekday}s."
     spans = ", ".join(_hours_text(h, location) for h in blocks)
-    # The slot's clock is named as soon as one of the hours is read on another (or it is not the clinic's).
+    return f"{_slot_when(slot, blocks, location)} is outside {name}'s working hours on {weekday}s ({spans})."
+
+
+def _slot_when(slot: Slot, blocks: list[WorkingHours], location: Location) -> str:
+    """The slot on its office's clock, named as soon as one of the hours beside it is read on another (or it is not
+    the clinic's)."""
     named = any(_clock_named(h.location.zone, location.zone) for h in blocks) or slot.zone_differs
-    when = clock_span_text(start, end) + (f" {zone_time(slot.zone)}" if named else "")
-    return f"{when} is outside {name}'s working hours on {weekday}s ({spans})."
+    return clock_span_text(slot.local_start, slot.local_end) + (f" {zone_time(slot.zone)}" if named else "")
 
 
 def _clock_named(zone: ZoneInfo, here: ZoneInfo) -> bool:

@@ -55,8 +55,13 @@ def test_the_warning_names_the_other_program_and_says_enrolling_is_still_possibl
     )
 
     assert "Lecture series meets at the same time as Evening group, which you are already in" in to_patient
-    assert "You can still enrol" in to_patient
-    assert personas.patient.display_name in to_staff and "You can still enrol them" in to_staff
+    assert "You can still enroll" in to_patient
+    assert personas.patient.display_name in to_staff and "You can still enroll them" in to_staff
+    # The patient, who may be anywhere, reads the first overlap with its clock named; staff on the clinic's clock.
+    first = same_hour.meetings.order_by("appointment__start").first().appointment.local_start
+    said = f"{first:%A, %B} {first.day} at {first:%-I:%M %p}"
+    assert f"(first overlap: {said} New York time" in to_patient
+    assert f"(first overlap: {said};" in to_staff or f"(first overlap: {said})" in to_staff
 
 
 def test_a_program_the_patient_only_waits_for_is_not_one_they_are_in(personas, same_hour):
@@ -72,7 +77,7 @@ def test_a_program_the_patient_only_waits_for_is_not_one_they_are_in(personas, s
     )
 
     assert "as Full group, whose waitlist you are on (first overlap:" in to_patient and "already in" not in to_patient
-    assert to_patient.endswith("You can still enrol; if you get a seat there too, you cannot be at both.")
+    assert to_patient.endswith("You can still enroll; if you get a seat there too, you cannot be at both.")
     assert f"as Full group, whose waitlist {personas.patient.display_name} is on (" in to_staff
 
 
@@ -89,7 +94,7 @@ def test_each_clashing_program_says_where_the_patient_stands_in_it(personas, eve
         "Lecture series meets at the same time as Evening group, which you are already in, and Full group, whose "
         "waitlist you are on (first overlap:"
     ) in to_patient
-    assert to_patient.endswith("You can still enrol, but you cannot be at both.")
+    assert to_patient.endswith("You can still enroll, but you cannot be at both.")
 
 
 def test_the_portal_join_page_warns_before_the_patient_enrols(personas, login, evening_group, same_hour):

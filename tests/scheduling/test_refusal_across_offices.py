@@ -65,9 +65,13 @@ def test_a_time_past_her_hours_at_the_other_office_names_her_hours_on_their_cloc
     )
 
 
-def test_a_time_inside_her_hours_elsewhere_says_where_she_works_then(personas, thursdays):
-    with pytest.raises(Unprocessable, match="Theo Rapist works at Main office then, not at Pasadena office."):
+def test_a_time_inside_her_hours_elsewhere_says_where_she_works_then_with_both_clocks_named(personas, thursdays):
+    with pytest.raises(Unprocessable) as caught:
         _book(personas, thursdays, west(10))
+    assert caught.value.message == (
+        "At 10:00 AM–10:45 AM Los Angeles time Theo Rapist works at Main office (9:00 AM–6:00 PM New York time), "
+        "not at Pasadena office. Give an override reason to book anyway."
+    )
 
 
 def test_a_weekday_she_keeps_nowhere_is_one_she_does_not_work(personas, thursdays):
