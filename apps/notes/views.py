@@ -95,7 +95,7 @@ def session_note(request, appointment_id):
     return render(request, "notes/start.html", context)
 
 
-def _editor_context(request, note, *, content: dict, addenda=(), errors=None, sign_form=None) -> dict:
+def _editor_context(request, note, *, content: dict, addenda=(), errors=None, sign_form=None, cosign_form=None) -> dict:
     user = request.user
     editable = note.status == NoteStatus.DRAFT and user.has_perm("notes.change_note", note)
     return {
@@ -106,7 +106,7 @@ def _editor_context(request, note, *, content: dict, addenda=(), errors=None, si
         "addenda": addenda,
         "editable": editable,
         "can_cosign": note.awaiting_cosign and user.has_perm("notes.cosign_note", note),
-        "cosign_form": CosignForm(),
+        "cosign_form": cosign_form or CosignForm(),
         "can_add_addendum": user.has_perm("notes.add_addendum", note),
         "addendum_form": AddendumForm(),
         "is_author": note.author_id == user.pk,
@@ -187,9 +187,19 @@ def note_cosign(request, pk):
     note = _note_for(request, pk, perm="notes.cosign_note", action="note_cosign")
     form = CosignForm(request.POST)
     attest = form.is_valid() and form.cleaned_data["attest"]
-    call_with_messages(
-        request, lambda: services.note_cosign(actor=request.user, note=note, attest=attest), "Note co-signed."
-    )
+    try:
+        services.note_cosign(actor=request.user, note=note, attest=attest)
+    except ApplicationError as exc:
+        # The note is shown again (a read, logged as one) with the refusal on the box, at the foot of a long note.
+        messages.error(request, exc.message)
+        for error in exc.fields.get("attest", []):
+            form.add_error("attest", error)
+        opened = selectors.note_open(user=request.user, note_id=note.pk)
+        context = _editor_context(
+            request, opened.note, content=opened.content, addenda=opened.addenda, cosign_form=form
+        )
+        return render(request, "notes/note.html", context, status=422)
+    messages.success(request, "Note co-signed.")
     return redirect("notes:detail", pk=note.pk)
 
 

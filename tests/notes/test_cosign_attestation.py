@@ -89,8 +89,14 @@ def test_the_cosign_form_asks_for_the_attestation_and_refuses_without_it(login, 
     page = client.get(f"/notes/{to_cosign.pk}/").content.decode()
     assert "Co-sign note" in page and COSIGN_ATTESTATION in page and 'name="attest"' in page
 
-    refused = client.post(f"/notes/{to_cosign.pk}/cosign/", {}, follow=True)
-    assert "Tick the attestation to co-sign." in refused.content.decode()
+    refused = client.post(f"/notes/{to_cosign.pk}/cosign/", {})
+    # Said by the box itself, at the foot of a long note, not only at its top.
+    assert refused.status_code == 422
+    assert (
+        refused.context["cosign_form"].errors["attest"]
+        and "Tick the attestation to co-sign." in refused.content.decode()
+    )
+    assert 'aria-describedby="cosign-attest-errors"' in refused.content.decode()
     to_cosign.refresh_from_db()
     assert to_cosign.awaiting_cosign
 
