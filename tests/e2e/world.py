@@ -134,9 +134,13 @@ def front_desk_day_world(personas) -> FrontDeskDay:
 
 
 def session_under_way(personas, *, status, service_type=None):
-    """The persona patient's session with the persona therapist in its last minutes: it overlaps the present, so
-    today's My day lists it at any hour (also just after midnight, when it began the evening before)."""
-    start = clock.now().replace(second=0, microsecond=0) - dt.timedelta(minutes=40)
+    """The persona patient's session with the persona therapist, under way: it overlaps the present and starts today
+    (My day lists a session on the day it starts), so just after midnight it began at midnight, not the evening
+    before."""
+    start = max(
+        clock.now().replace(second=0, microsecond=0) - dt.timedelta(minutes=40),
+        clock.local_datetime(clock.local_now().date(), dt.time(0)),
+    )
     extra = {"service_type": service_type} if service_type is not None else {}
     return AppointmentFactory(
         therapist=personas.therapist,
