@@ -1,7 +1,19 @@
 """A second office three hours behind the clinic, for tests of sessions timed in their location's zone."""
 
+import datetime as dt
+from zoneinfo import ZoneInfo
+
+from apps.core import clock
 from apps.scheduling.models import Location
 from tests.factories import RoomFactory
+
+LOS_ANGELES = ZoneInfo("America/Los_Angeles")
+
+
+def coming_thursday() -> dt.date:
+    """A Thursday one to two weeks ahead in the clinic's calendar, whatever the day and hour now."""
+    today = clock.local_now().date()
+    return today + dt.timedelta(days=(3 - today.weekday()) % 7 + 7)
 
 
 def pacific_office() -> Location:

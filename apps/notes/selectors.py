@@ -24,7 +24,7 @@ from apps.accounts.disciplines import Discipline, discipline_of
 from apps.accounts.models import User
 from apps.accounts.roles import Role
 from apps.accounts.rules import is_bodywork_provider, is_psychotherapist
-from apps.accounts.selectors import active_therapists, therapists_of
+from apps.accounts.selectors import supervisors_eligible
 from apps.audit.services import access_log_write
 from apps.core import clock
 from apps.core.encryption import decrypt_json, decrypt_text
@@ -308,20 +308,18 @@ def cosigner_leaving_refusal(*, user, doing: str) -> str:
 
 
 def cosign_successors(*, supervisor) -> QuerySet[User]:
-    """Who may take over the notes awaiting `supervisor`'s co-signature, by name: the other active, licensed
-    therapists of their authors' discipline, none of the authors. The hand-over asks the whole rule again, under its
-    lock (accounts.services.cosigner_check)."""
+    """Who may take over the notes awaiting `supervisor`'s co-signature, by name: whoever could supervise every one of
+    their authors (accounts.selectors.supervisors_eligible, the list every supervisor field offers). The hand-over asks
+    the whole rule again, under its lock (accounts.services.cosigner_check)."""
     authors = User.objects.filter(
         pk__in=SessionNote.objects.filter(awaiting_cosign_by_q(supervisor)).values("author")
     ).select_related("therapist_profile")
-    successors = (
-        active_therapists()
-        .exclude(pk=supervisor.pk)
-        .exclude(pk__in=authors.values("pk"))
-        .exclude(therapist_profile__is_prelicensed=True)
-    )
-    for discipline in {discipline_of(author) for author in authors}:
-        successors = successors.filter(pk__in=therapists_of(discipline=discipline).values("pk"))
+    if not authors:
+        return User.objects.none()
+    successors = User.objects.exclude(pk=supervisor.pk)
+    for author in authors:  # a supervisor's supervisees: a handful
+        eligible = supervisors_eligible(therapist=author, discipline=discipline_of(author))
+        successors = successors.filter(pk__in=eligible.values("pk"))
     return successors.select_related("therapist_profile").order_by("last_name", "first_name", "pk")
 
 

@@ -3,7 +3,6 @@ named, and the time on the clock of the office being booked too, for the therapi
 single booking and a weekly series alike."""
 
 import datetime as dt
-from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -12,17 +11,9 @@ from apps.core.errors import Conflict
 from apps.scheduling import services
 from apps.scheduling.models import Location, WorkingHours
 from tests.factories import RoomFactory, ServiceTypeFactory
-from tests.places import pacific_office, pacific_room
+from tests.places import LOS_ANGELES, coming_thursday, pacific_office, pacific_room
 
 pytestmark = pytest.mark.django_db
-
-LOS_ANGELES = ZoneInfo("America/Los_Angeles")
-
-
-def coming_thursday() -> dt.date:
-    """A Thursday one to two weeks ahead in the clinic's calendar, whatever the day and hour now."""
-    today = clock.local_now().date()
-    return today + dt.timedelta(days=(3 - today.weekday()) % 7 + 7)
 
 
 @pytest.fixture

@@ -3,7 +3,6 @@ refusal says the true reason, her hours there on their own clock, never that she
 single booking and a weekly series alike."""
 
 import datetime as dt
-from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -12,17 +11,9 @@ from apps.core.errors import Unprocessable
 from apps.scheduling import services
 from apps.scheduling.models import Location, WorkingHours
 from tests.factories import ServiceTypeFactory
-from tests.places import pacific_office
+from tests.places import LOS_ANGELES, coming_thursday, pacific_office
 
 pytestmark = pytest.mark.django_db
-
-LOS_ANGELES = ZoneInfo("America/Los_Angeles")
-
-
-def coming_thursday() -> dt.date:
-    """A Thursday one to two weeks ahead in the clinic's calendar, whatever the day and hour now."""
-    today = clock.local_now().date()
-    return today + dt.timedelta(days=(3 - today.weekday()) % 7 + 7)
 
 
 def west(hour: int, minute: int = 0) -> dt.datetime:

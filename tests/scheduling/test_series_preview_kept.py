@@ -7,20 +7,13 @@ import re
 import pytest
 from django.urls import reverse
 
-from apps.core import clock
 from apps.scheduling.models import AppointmentSeries, WorkingHours
 from tests.factories import RoomFactory, ServiceTypeFactory
-from tests.places import pacific_office
+from tests.places import coming_thursday, pacific_office
 
 pytestmark = pytest.mark.django_db
 
 FILL_IN = "Fill in the therapist, patient, first date and time to see the dates."
-
-
-def coming_thursday() -> dt.date:
-    """A Thursday one to two weeks ahead in the clinic's calendar, whatever the day and hour now."""
-    today = clock.local_now().date()
-    return today + dt.timedelta(days=(3 - today.weekday()) % 7 + 7)
 
 
 @pytest.fixture
