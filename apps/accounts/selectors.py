@@ -1,12 +1,12 @@
 """Reads of accounts beyond a plain get."""
 
-from django.db import connection
-from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import BooleanField, Exists, ExpressionWrapper, OuterRef, Prefetch, Q, QuerySet
+from django.db.models.expressions import RawSQL
 
 from apps.core import clock
 
 from .disciplines import Discipline
-from .models import AccountEmail, ApiToken, Invitation, User
+from .models import AccountEmail, ApiToken, Invitation, TherapistProfile, User
 from .roles import STAFF_ROLES, Role
 
 
@@ -46,26 +46,46 @@ SELECT user_id FROM under
 """
 
 
-def supervised_under(*, therapist: User) -> set[int]:
-    """The ids of the therapists `therapist` supervises, directly or through those they supervise. None of them may
-    become `therapist`'s supervisor: a licensed therapist may have a supervisor too, and two who supervised each
-    other (or round a longer loop) would each read the other's signed plans."""
-    with connection.cursor() as cursor:
-        cursor.execute(_SUPERVISED_UNDER, [therapist.pk])
-        return {row[0] for row in cursor.fetchall()}
+def supervisor_rule(*, therapist: User, discipline: str) -> dict[str, Q]:
+    """The one rule for who may supervise `therapist` in `discipline`, predicate by predicate, each true of a user who
+    meets it: someone `other` than the therapist, `active`, a `therapist`, `licensed`, of the same `discipline`, and
+    `outside_supervision` (not supervised by the therapist, directly or through a chain: two who supervised each
+    other would each read the other's signed plans). The list a form offers is everyone meeting them all
+    (supervisors_eligible); a refusal says which ones the person named does not meet (supervisor_shortfalls)."""
+    profile = TherapistProfile.objects.filter(user=OuterRef("pk"))
+    of_discipline = Q(Exists(profile.filter(discipline=discipline)))
+    if discipline == Discipline.PSYCHOTHERAPY:  # a therapist without a profile row is a psychotherapist
+        of_discipline |= ~Exists(profile)
+    return {
+        "other": ~Q(pk=therapist.pk),
+        "active": Q(is_active=True),
+        "therapist": Q(Exists(User.groups.through.objects.filter(user=OuterRef("pk"), group__name=Role.THERAPIST))),
+        "licensed": ~Exists(profile.filter(is_prelicensed=True)),
+        "discipline": of_discipline,
+        # A constant query, the therapist's id a bound parameter: nothing typed reaches the SQL.
+        "outside_supervision": ~Q(pk__in=RawSQL(_SUPERVISED_UNDER, [therapist.pk])),  # noqa: S611
+    }
 
 
 def supervisors_eligible(*, therapist: User, discipline: str) -> QuerySet[User]:
-    """Who may be named `therapist`'s supervisor in `discipline`: other active, licensed therapists of that discipline
-    outside the therapist's own supervision (services._supervisor_unfit's rule, as the list a form offers), by name."""
-    return (
-        therapists_of(discipline=discipline)
-        .filter(is_active=True)
-        .exclude(pk=therapist.pk)
-        .exclude(pk__in=supervised_under(therapist=therapist))
-        .exclude(therapist_profile__is_prelicensed=True)
-        .order_by("last_name", "first_name", "pk")
+    """Who may be named `therapist`'s supervisor in `discipline`, by name: everyone meeting supervisor_rule."""
+    return User.objects.filter(*supervisor_rule(therapist=therapist, discipline=discipline).values()).order_by(
+        "last_name", "first_name", "pk"
     )
+
+
+def supervisor_shortfalls(*, therapist: User, supervisor: User, discipline: str) -> set[str]:
+    """The names of the supervisor_rule predicates `supervisor` does not meet for `therapist` in `discipline`, read
+    from the database as it stands (under the staff-changes lock, what a change that came first made of them); empty
+    exactly when supervisors_eligible lists them."""
+    rule = supervisor_rule(therapist=therapist, discipline=discipline)
+    met = (
+        User.objects.filter(pk=supervisor.pk)
+        .annotate(**{f"meets_{name}": ExpressionWrapper(predicate, BooleanField()) for name, predicate in rule.items()})
+        .values(*(f"meets_{name}" for name in rule))
+        .get()
+    )
+    return {name for name in rule if not met[f"meets_{name}"]}
 
 
 def supervisees_practising(*, supervisor: User) -> QuerySet[User]:

@@ -34,8 +34,8 @@ from .selectors import (
     booked_sessions_ahead,
     invitation_live,
     other_active_admins,
-    supervised_under,
     supervisees_practising,
+    supervisor_shortfalls,
     upcoming_sessions_outside,
 )
 
@@ -675,45 +675,43 @@ def cosigner_check(*, author: User, cosigner: User) -> None:
 
 def _supervisor_unfit(*, therapist: User, supervisor: User, discipline: str) -> tuple[str, str, str]:
     """Why `supervisor` cannot supervise `therapist` in `discipline`, what to do instead, and the note for the form's
-    supervisor field; ("", "", "") when they can. The one rule for a supervisor, whether being named
-    (therapist_supervision_check) or named already and asked again as the therapist comes back
-    (_supervision_to_come_back_to)."""
-    # Read again, not taken from the caller: under the staff-changes lock this is what a change that came first made
-    # of them (licence, discipline, roles, still active).
+    supervisor field; ("", "", "") when they can. The one rule for a supervisor (selectors.supervisor_rule, which is
+    also the list every supervisor field offers), whether being named (therapist_supervision_check) or named already
+    and asked again as the therapist comes back (_supervision_to_come_back_to): this only says which of its
+    predicates they fail, read under the staff-changes lock."""
+    failing = supervisor_shortfalls(therapist=therapist, supervisor=supervisor, discipline=discipline)
+    if not failing:
+        return "", "", ""
     supervisor = User.objects.select_related("therapist_profile").get(pk=supervisor.pk)
-    if reason := _cannot_supervise_anyone(supervisor, therapist=therapist):
+    if personal := [reason for name, reason in _CANNOT_SUPERVISE_ANYONE.items() if name in failing]:
+        # Their discipline and place in the supervision do not matter while they cannot supervise anyone.
         return (
-            f"{_name(supervisor)} cannot supervise ({reason})",
+            f"{_name(supervisor)} cannot supervise ({' and '.join(personal)})",
             "choose another active, licensed therapist",
             "Not a therapist who can supervise.",
         )
-    if (theirs := discipline_of(supervisor)) != discipline:
+    if "discipline" in failing:
         return (
-            f"{_name(supervisor)} is a {Discipline(theirs).label.lower()} provider, and a supervisor is of the same "
-            f"discipline as the therapist they supervise ({Discipline(discipline).label.lower()})",
+            f"{_name(supervisor)} is a {Discipline(discipline_of(supervisor)).label.lower()} provider, and a "
+            f"supervisor is of the same discipline as the therapist they supervise "
+            f"({Discipline(discipline).label.lower()})",
             "",
             "Not of the same discipline.",
         )
-    if supervisor.pk in supervised_under(therapist=therapist):
-        return (
-            f"{_name(supervisor)} is supervised by {_name(therapist)}, directly or through their supervisors",
-            "choose a supervisor from outside their supervision",
-            "Supervised by this therapist.",
-        )
-    return "", "", ""
+    return (
+        f"{_name(supervisor)} is supervised by {_name(therapist)}, directly or through their supervisors",
+        "choose a supervisor from outside their supervision",
+        "Supervised by this therapist.",
+    )
 
 
-def _cannot_supervise_anyone(supervisor: User, *, therapist: User) -> str:
-    profile = getattr(supervisor, "therapist_profile", None)
-    if supervisor.pk == therapist.pk:
-        return "they would supervise themselves"
-    if not supervisor.is_active:
-        return "they are not active"
-    if not supervisor.has_role(Role.THERAPIST):
-        return "they are not a therapist"
-    if profile is not None and profile.is_prelicensed:
-        return "they are pre-licensed"
-    return ""
+# What each of selectors.supervisor_rule's predicates about the supervisor alone means when it fails.
+_CANNOT_SUPERVISE_ANYONE = {
+    "other": "they would supervise themselves",
+    "active": "they are not active",
+    "therapist": "they are not a therapist",
+    "licensed": "they are pre-licensed",
+}
 
 
 def _supervising(therapist: User) -> str:
