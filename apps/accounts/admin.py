@@ -6,6 +6,7 @@ from django.contrib.auth.models import Group
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.http import Http404, HttpResponseRedirect
+from django.urls import reverse
 from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
@@ -60,6 +61,18 @@ class UserAdmin(BaseUserAdmin):
         # Someone who leaves is deactivated, never deleted: their revoked tokens, their messages and a patient's link
         # to their chart stay as the record.
         return False
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        # Where a staff member is deactivated, and while it would be refused, every reason why: the same refusal the
+        # staff page shows, so nobody learns one reason here and another there.
+        user = self.get_object(request, object_id)
+        if user is not None and user.roles & STAFF_ROLES and (user.is_active or user.invitation_pending):
+            extra_context = {
+                **(extra_context or {}),
+                "staff_page": reverse("accounts:staff_detail", args=[user.pk]),
+                "deactivation_refusal": services.staff_deactivation_refusal(actor=request.user, user=user),
+            }
+        return super().change_view(request, object_id, form_url, extra_context)
 
     def get_readonly_fields(self, request, obj=None):
         # A staff member's sign-in email changes on their staff page, which tells the old and the new address.
@@ -151,6 +164,12 @@ class TherapistProfileAdmin(RefusalsOnTheFormAdmin):
         "accepts_patient_messages",
     ]
     list_filter = ["discipline"]
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        # Deleting a profile would undo its rules unchecked: a pre-licensed therapist's notes would need no
+        # co-signature, and a supervisor's discipline would fall back to psychotherapy under their supervisees.
+        # Someone who leaves is deactivated on Users; their profile stays as the record.
+        return False
 
     def get_readonly_fields(self, request, obj=None):
         # Whose profile it is stays: moved to someone else, its supervision would be theirs, never checked.

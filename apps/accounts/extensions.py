@@ -47,8 +47,9 @@ def reduced_fee_cap_blocker_register(check: Callable[..., str]) -> None:
         reduced_fee_cap_blockers.append(check)
 
 
-# Each is called with the keyword arguments user and doing ("deactivating them") and answers why `user` cannot stop
-# being able to co-sign notes now, or "".
+# Each is called with the keyword argument user and answers why `user` cannot stop being able to co-sign notes now,
+# with what to do about it ("2 signed notes await …: hand them over to another supervisor"), or "". Accounts says it
+# together with its own reasons, and what it would be doing.
 cosigner_leaving_blockers: list[Callable[..., str]] = []
 
 

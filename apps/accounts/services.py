@@ -94,29 +94,53 @@ def _staff_keeps_the_clinic_running(*, user: User, losing_admin: bool, losing_th
 
 
 def _clinic_left_without(*, user: User, losing_admin: bool, losing_therapist: bool, doing: str) -> str:
+    """Why `user` cannot lose the admin or therapist role now (deactivated, or the role taken away), every reason at
+    once with what to do about each, or "" when nothing stands in the way."""
+    reasons = []
     if losing_admin and Role.ADMIN in user.roles and not other_active_admins(user=user):
-        return f"{user.full_name} is the clinic's only active admin: make someone else an admin before {doing}."
+        reasons.append(f"{_name(user)} is the clinic's only active admin: make someone else an admin")
     if losing_therapist and Role.THERAPIST in user.roles and (ahead := booked_sessions_ahead(therapist=user)):
-        return (
-            f"{user.full_name} has {ahead} booked session{'s' if ahead != 1 else ''} to come: move them to another "
-            f"therapist or cancel them before {doing}."
+        reasons.append(
+            f"{_name(user)} has {ahead} booked session{'s' if ahead != 1 else ''} to come: move "
+            f"{'them' if ahead != 1 else 'it'} to another therapist or cancel {'them' if ahead != 1 else 'it'}"
         )
-    # A supervisor co-signs their therapists' notes, and only an active therapist can (therapist_supervision_check).
-    # A supervisee who left does not hold them: coming back checks the supervisor again (staff_reactivation_refusal).
-    if losing_therapist and (supervising := _supervising(user)):
-        return f"{_name(user)} {supervising}: name them another supervisor first, before {doing}."
     if losing_therapist:
-        return _cosigning_left_behind(user=user, doing=doing)
-    return ""
+        reasons += _cosigning_left_behind(user=user)
+    return _first_these(reasons, doing=doing)
 
 
-def _cosigning_left_behind(*, user: User, doing: str) -> str:
-    """Why `user` cannot stop being able to co-sign (notes still await their co-signature, and nobody else may give
-    it), or "": the apps above say (extensions.cosigner_leaving_blockers)."""
-    for blocker in extensions.cosigner_leaving_blockers:
-        if refusal := blocker(user=user, doing=doing):
-            return refusal
-    return ""
+def _cosigning_left_behind(*, user: User) -> list[str]:
+    """Why `user` cannot stop being able to co-sign, each with what to do about it (_supervisees_kept,
+    _cosigns_awaiting)."""
+    return [*_supervisees_kept(user), *_cosigns_awaiting(user)]
+
+
+def _supervisees_kept(user: User, *, because: str = "") -> list[str]:
+    """Therapists practising under `user` name them as supervisor: their next notes would await `user`'s
+    co-signature, and handing over the notes awaiting it already does not change that. A supervisee who left does not
+    hold them: coming back checks the supervisor again (staff_reactivation_refusal). `because` says why it matters to
+    the change asked, when that is not plain."""
+    if not (supervising := _supervising(user)):
+        return []
+    return [f"{_name(user)} {supervising}{because}: name them another supervisor on their clinical profile"]
+
+
+def _cosigns_awaiting(user: User) -> list[str]:
+    """Notes awaiting `user`'s co-signature, which nobody else may give until they are handed over: the apps above
+    say so (extensions.cosigner_leaving_blockers)."""
+    return [reason for blocker in extensions.cosigner_leaving_blockers if (reason := blocker(user=user))]
+
+
+_HOW_MANY = {2: "two", 3: "three", 4: "four"}
+
+
+def _first_these(reasons: list[str], *, doing: str) -> str:
+    """One refusal that names every reason at once, so an admin sees all they have to do before `doing`, not one
+    reason per attempt; "" when there is none."""
+    if len(reasons) <= 1:
+        return "".join(f"{reason} before {doing}." for reason in reasons)
+    things = _HOW_MANY.get(len(reasons), str(len(reasons)))
+    return f"Before {doing}, {things} things come first. " + " ".join(f"{reason}." for reason in reasons)
 
 
 def staff_reactivation_refusal(*, user: User) -> str:
@@ -147,6 +171,8 @@ def _supervision_to_come_back_to(*, user: User, doing: str) -> str:
 def staff_deactivation_refusal(*, actor: User, user: User) -> str:
     """Why `user` cannot be deactivated by `actor` now, "" when they can: what the staff page asks before offering
     it, and what deactivating checks under its lock."""
+    if not _practising(user):
+        return f"{_name(user)} is already deactivated."
     if user.pk == actor.pk:
         return "You cannot deactivate your own account; another admin can."
     return _clinic_left_without(user=user, losing_admin=True, losing_therapist=True, doing="deactivating them")
@@ -201,8 +227,8 @@ def staff_deactivate(*, actor: User, user: User) -> User:
     activates the account."""
     staff_changes_one_at_a_time()
     user = User.objects.select_for_update().get(pk=user.pk)
-    if not user.is_active and not (user.invitation_pending and invitation_live(user=user)):
-        raise InvalidTransition(f"{user.full_name} is already deactivated.")
+    if not _practising(user):
+        raise InvalidTransition(f"{_name(user)} is already deactivated.")
     if refusal := staff_deactivation_refusal(actor=actor, user=user):
         raise Conflict(refusal)
     now = clock.now()
@@ -647,13 +673,21 @@ def therapist_supervision_check(
     `discipline` (the one the therapist has, or is given in the same change), and not one the therapist supervises,
     directly or through a chain of supervisors. A therapist who supervises others, or whose co-signature notes
     await, stays licensed."""
-    if is_prelicensed and (supervising := _supervising(therapist)):
-        raise Unprocessable(
-            f"{_name(therapist)} {supervising}, and a supervisor is licensed: name them another supervisor first.",
-            fields={"is_prelicensed": ["They supervise other therapists."]},
+    # A supervisor is licensed: every reason they cannot become pre-licensed at once. Notes awaiting their co-signature
+    # already are a conflict with what happened, not a bad choice on the form.
+    kept, awaiting = [], []
+    if is_prelicensed:
+        kept = _supervisees_kept(therapist, because=", and a supervisor is licensed")
+        awaiting = _cosigns_awaiting(therapist)
+    if kept or awaiting:
+        notes = [
+            *(["They supervise other therapists."] if kept else []),
+            *(["Signed notes await their co-signature."] if awaiting else []),
+        ]
+        refused = Conflict if awaiting else Unprocessable
+        raise refused(
+            _first_these([*kept, *awaiting], doing="making them pre-licensed"), fields={"is_prelicensed": notes}
         )
-    if is_prelicensed and (refusal := _cosigning_left_behind(user=therapist, doing="making them pre-licensed")):
-        raise Conflict(refusal, fields={"is_prelicensed": ["Signed notes await their co-signature."]})
     if is_prelicensed and supervisor is None:
         raise Unprocessable(
             "A pre-licensed therapist needs a supervisor.", fields={"supervisor": ["Choose who supervises them."]}

@@ -226,11 +226,14 @@ STAFF_ACCESS_ACTIONS = {
 @require_POST
 def staff_access(request, pk, action):
     """Deactivate, reactivate or invite again. Deactivating asks first (a page saying what it does); only the
-    confirmation's post deactivates."""
+    confirmation's post deactivates. A deactivation the service would refuse is never asked about: the page says
+    why instead (409), as the staff page does in place of its button."""
     call, done = action_from_url(STAFF_ACCESS_ACTIONS, action)
     user = _staff_member(request, pk)
     if action == "deactivate" and request.POST.get("confirmed") != "yes":
-        return render(request, "accounts/staff_deactivate_confirm.html", {"member": user})
+        refusal = services.staff_deactivation_refusal(actor=request.user, user=user)
+        context = {"member": user, "refusal": refusal}
+        return render(request, "accounts/staff_deactivate_confirm.html", context, status=409 if refusal else 200)
     if action == "deactivate" and user.invitation_pending:
         done = "{name}'s invitation is withdrawn: the link they were sent no longer works."
     call_with_messages(

@@ -292,19 +292,18 @@ def cosigns_awaiting_count(*, supervisor) -> int:
     return SessionNote.objects.filter(awaiting_cosign_by_q(supervisor)).count()
 
 
-def cosigner_leaving_refusal(*, user, doing: str) -> str:
-    """Why `user` cannot stop being able to co-sign now (accounts asks before deactivating them, taking their
-    therapist role or making them pre-licensed), or "": nobody else may co-sign the notes awaiting their
-    co-signature, so those are handed to another supervisor first (services.note_cosigns_hand_over)."""
+def cosigner_leaving_refusal(*, user) -> str:
+    """Why `user` cannot stop being able to co-sign now, with what to do about it (accounts asks before deactivating
+    them, taking their therapist role or making them pre-licensed, and says it with its other reasons), or "": nobody
+    else may co-sign the notes awaiting their co-signature, so those are handed to another supervisor first
+    (services.note_cosigns_hand_over)."""
     count = cosigns_awaiting_count(supervisor=user)
     if not count:
         return ""
     name = user.full_name or user.email
     some = f"{count} signed note{'s await' if count != 1 else ' awaits'}"
-    return (
-        f"{some} {name}'s co-signature: hand {'them' if count != 1 else 'it'} over to another supervisor on their "
-        f"staff page before {doing}."
-    )
+    them = "them" if count != 1 else "it"
+    return f"{some} {name}'s co-signature: hand {them} over to another supervisor on their staff page"
 
 
 def cosign_successors(*, supervisor) -> QuerySet[User]:

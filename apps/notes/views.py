@@ -9,7 +9,7 @@ from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
-from apps.accounts.selectors import staff_member
+from apps.accounts.selectors import staff_member, supervisees_practising
 from apps.core import clock, errors
 from apps.core.errors import ApplicationError, NotFound
 from apps.core.views import call_with_messages, form_refusal
@@ -262,12 +262,18 @@ def process_note_delete(request, appointment_id):
 
 
 def cosigns_hand_over_section(*, request, member) -> str:
-    """The staff page's section for a supervisor whose co-signature notes await: how many, and the form that hands
-    them to another supervisor (accounts shows it, extensions.staff_page_sections)."""
+    """The staff page's section for a supervisor whose co-signature notes await: how many, the form that hands
+    them to another supervisor (accounts shows it, extensions.staff_page_sections), and what it leaves as it is: the
+    therapists they supervise keep them as supervisor until each is named another."""
     count = selectors.cosigns_awaiting_count(supervisor=member)
     if not count:
         return ""
-    context = {"member": member, "count": count, "form": CosignHandOverForm(supervisor=member)}
+    context = {
+        "member": member,
+        "count": count,
+        "form": CosignHandOverForm(supervisor=member),
+        "supervisees": supervisees_practising(supervisor=member),
+    }
     return render_to_string("notes/_cosigns_hand_over_section.html", context, request=request)
 
 
@@ -303,5 +309,6 @@ def cosigns_hand_over(request, pk):
         "count": selectors.cosigns_awaiting_count(supervisor=supervisor),
         "form": form,
         "asking": status == 200,
+        "supervisees": supervisees_practising(supervisor=supervisor),
     }
     return render(request, "notes/cosigns_hand_over.html", context, status=status)
