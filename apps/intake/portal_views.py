@@ -35,6 +35,10 @@ def document_sign(request, document_id):
     row = next((r for r in selectors.patient_documents(patient=patient) if r.document.pk == document_id), None)
     if row is None or not row.asked:
         raise Http404("No such form.")
+    if row.is_signed:
+        # Signed at the version in force: the link (an email, Back) opens what was signed, never an empty form, and
+        # a second signing is answered with the signature that stands rather than dropped out of sight.
+        return _signed_page(request, row.signature, signed_again=request.method == "POST")
     version = row.document.current_version
     content, errors, error, status = {}, {}, "", 200
     if request.method == "POST":
@@ -61,20 +65,32 @@ def document_sign(request, document_id):
             except ApplicationError as exc:
                 error, errors, status = exc.message, exc.fields, exc.status
             else:
-                title = row.document.title
-                messages.success(request, f"Signed: {title}." if created else f"You had already signed {title}.")
+                if not created:  # a second submit of the same page: the first one signed
+                    return _signed_page(request, signature, signed_again=True)
+                messages.success(request, f"Signed: {row.document.title}.")
                 return redirect("portal:intake:packet")
     context = {
         "document": row.document,
         "version": version,
         "previously_signed": row.signature,
         "renewing": row.needs_renewal,
+        "updated": row.needs_new_signature,
         "rows": field_rows(fields=version.fields, content=content, errors=errors) if version.fields else [],
         "error": error,
         "name_error": errors.get("typed_name"),
         "typed_name": request.POST.get("typed_name", ""),
     }
     return render(request, "intake/portal/sign.html", context, status=status)
+
+
+def _signed_page(request, signature, *, signed_again: bool):
+    """The signed form as the patient reads it, saying when they signed it; for a second signing (409), that nothing
+    new was saved."""
+    context = {
+        **selectors.signature_context(signature=signature, user=request.user),
+        "signed_notice": "again" if signed_again else "signed",
+    }
+    return render(request, "intake/portal/signature.html", context, status=409 if signed_again else 200)
 
 
 @login_required

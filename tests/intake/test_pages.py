@@ -72,7 +72,8 @@ def test_signing_a_superseded_version_answers_409_and_shows_the_new_one(personas
 def test_a_double_submit_signs_once(personas, login, sent, consent):
     client = login(personas.patient_user)
     assert client.post(f"/portal/forms/{consent.pk}/", _sign_post(consent)).status_code == 302
-    assert client.post(f"/portal/forms/{consent.pk}/", _sign_post(consent)).status_code == 302
+    again = client.post(f"/portal/forms/{consent.pk}/", _sign_post(consent))
+    assert again.status_code == 409 and b"You had already signed this on" in again.content
     assert Signature.objects.count() == 1
 
 

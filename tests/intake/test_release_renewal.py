@@ -79,7 +79,9 @@ def test_a_double_submit_of_the_renewal_signs_once(personas, login, signed_relea
     with _ended(signed_release):
         portal = login(personas.patient_user)
         assert portal.post(f"/portal/forms/{release.pk}/", _sign_post(release)).status_code == 302
-        assert portal.post(f"/portal/forms/{release.pk}/", _sign_post(release)).status_code == 302
+        assert (
+            portal.post(f"/portal/forms/{release.pk}/", _sign_post(release)).status_code == 409
+        )  # the renewal stands; the page says so
         renewal = Signature.objects.get(renewal=1)
         assert sign(personas, release) == (renewal, False)
     assert Signature.objects.count() == 2
