@@ -18,6 +18,7 @@ from apps.notes.content import TemplateDefinitionError, content_clean, template_
 from apps.notifications.outbox import patient_notice_enqueue
 from apps.outcomes.services import risk_answer_notify, risk_answers_sweep
 from apps.patients.models import Patient, PatientStatus
+from apps.patients.names import typed_name_check
 
 from .models import (
     AnswerFlag,
@@ -157,13 +158,15 @@ def document_sign(
     *, actor, patient, version: DocumentVersion, shown_sha256: str, typed_name: str, answers: dict | None = None
 ) -> tuple[Signature, bool]:
     """The patient signs the version of a document they were shown (its SHA-256 `shown_sha256`), by typing their
-    name; the questionnaire's answers are signed with it. Returns (signature, created): signing the same version
-    again returns the signature that stands, so a double submit signs once. Only a release of information past the
-    clinic's term (no longer counted, `_signatures_current`) is signed again, as its next renewal of that version.
-    A version that is no longer current is refused (409): the patient reads the new one. A risk answer (the
-    document's `risk_answers`) is flagged for the patient's psychotherapists in the same transaction."""
+    name as the chart has it (`typed_name_check`: anyone else's name signs nothing, 422); the questionnaire's
+    answers are signed with it. Returns (signature, created): signing the same version again returns the signature
+    that stands, so a double submit signs once. Only a release of information past the clinic's term (no longer
+    counted, `_signatures_current`) is signed again, as its next renewal of that version. A version that is no
+    longer current is refused (409): the patient reads the new one. A risk answer (the document's `risk_answers`)
+    is flagged for the patient's psychotherapists in the same transaction."""
     permission_require(actor, "intake.sign", patient, message="You may sign only your own documents.")
-    name = _typed_name_clean(typed_name)
+    _typed_name_clean(typed_name)
+    name = typed_name_check(patient=patient, typed_name=typed_name)
     patient = _patient_locked(patient)
     document = IntakeDocument.objects.get(pk=version.document_id)
     if not PacketItem.objects.filter(patient=patient, document=document).exists():

@@ -301,3 +301,12 @@ def test_only_admins_manage_documents(personas, login, consent, persona):
     client = login(getattr(personas, persona))
     assert client.get("/intake/documents/").status_code == 403
     assert client.post(f"/intake/documents/{consent.pk}/", {"body": "x", "confirm": "on"}).status_code == 403
+
+
+def test_a_name_that_is_not_the_patients_does_not_sign(personas, login, sent, consent):
+    response = login(personas.patient_user).post(
+        f"/portal/forms/{consent.pk}/", _sign_post(consent, typed_name="Zorro")
+    )
+    assert response.status_code == 422
+    assert b"Type your full name as the clinic has it: first and last name." in response.content
+    assert not Signature.objects.exists()
