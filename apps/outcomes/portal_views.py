@@ -30,7 +30,7 @@ def questionnaire_answer(request, pk):
     patient = portal_patient(request, "portal.use_portal")
     assignment = selectors.assignments_pending(patient=patient).filter(pk=pk).first()
     if assignment is None:
-        raise Http404("No such questionnaire.")
+        return _questionnaire_answered(request, patient, pk)
     instrument = INSTRUMENTS[assignment.instrument]
     form = QuestionnaireForm(request.POST or None, instrument=instrument)
     if form_call(
@@ -41,6 +41,22 @@ def questionnaire_answer(request, pk):
     ):
         return redirect("portal:questionnaires")
     return render(request, "outcomes/portal/answer.html", {"form": form, "instrument": instrument})
+
+
+def _questionnaire_answered(request, patient, pk):
+    """The link of a questionnaire already answered (the email, Back) says when the answers were sent; sending them
+    again (409) says nothing new was kept. Scores are not shown: the portal shows a patient none."""
+    answered = selectors.assignment_answered(patient=patient, pk=pk)
+    if answered is None:
+        raise Http404("No such questionnaire.")
+    context = {
+        "assignment": answered,
+        "instrument": INSTRUMENTS[answered.instrument],
+        "sent_at": answered.response.submitted_at if hasattr(answered, "response") else answered.completed_at,
+        "patient": patient,
+        "sent_again": request.method == "POST",
+    }
+    return render(request, "outcomes/portal/answered.html", context, status=409 if request.method == "POST" else 200)
 
 
 @login_required

@@ -42,6 +42,16 @@ def assignments_pending(*, patient) -> QuerySet[QuestionnaireAssignment]:
     return _assignments_open().filter(patient=patient).select_related("appointment").order_by("due_at", "id")
 
 
+def assignment_answered(*, patient, pk) -> QuestionnaireAssignment | None:
+    """The patient's own questionnaire `pk`, if they have answered it, with its answers' time (`response`); None for
+    another patient's or one not answered."""
+    return (
+        QuestionnaireAssignment.objects.filter(patient=patient, pk=pk, status=AssignmentStatus.COMPLETED)
+        .select_related("response")
+        .first()
+    )
+
+
 def with_questionnaires_waiting(rows: QuerySet) -> QuerySet:
     """Rows that belong to a patient annotated with `questionnaires_waiting`: how many questionnaires the patient
     has been sent and not answered yet (still open, as `assignments_pending` lists them), in the rows' own query.

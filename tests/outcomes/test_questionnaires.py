@@ -106,7 +106,7 @@ def test_the_patient_answers_in_the_portal(personas, login, tomorrow_session):
     )
     phq9.refresh_from_db()
     assert phq9.status == "completed"
-    assert client.get(f"/portal/questionnaires/{phq9.pk}/").status_code == 404
+    assert client.get(f"/portal/questionnaires/{phq9.pk}/").status_code == 200  # says when the answers were sent
 
 
 def test_a_positive_item_9_flags_the_chart_and_tells_the_therapist_without_detail(personas, login, tomorrow_session):
