@@ -77,10 +77,24 @@ def document_sign(request, document_id):
         "updated": row.needs_new_signature,
         "rows": field_rows(fields=version.fields, content=content, errors=errors) if version.fields else [],
         "error": error,
+        "error_anchor": _first_error_anchor(version.fields or [], errors),
+        "error_detail": "" if error.rstrip(".").lower() == SUMMARY_TITLE.lower() else error,
         "name_error": errors.get("typed_name"),
         "typed_name": request.POST.get("typed_name", ""),
     }
     return render(request, "intake/portal/sign.html", context, status=status)
+
+
+# The title of the error summary (_error_summary.html), which a refusal saying only that need not repeat.
+SUMMARY_TITLE = "Some answers need attention"
+
+
+def _first_error_anchor(fields: list[dict], errors: dict) -> str:
+    """The id of the first answer in error, in the form's order (the typed name comes last), for the summary's link."""
+    key = next((field["key"] for field in fields if errors.get(field["key"])), None)
+    if key is not None:
+        return f"field-{key}"
+    return "typed_name" if errors.get("typed_name") else ""
 
 
 def _signed_page(request, signature, *, signed_again: bool):

@@ -40,7 +40,8 @@ def questionnaire_answer(request, pk):
         f"Thank you. Your {instrument.name} answers were sent to your therapist.",
     ):
         return redirect("portal:questionnaires")
-    return render(request, "outcomes/portal/answer.html", {"form": form, "instrument": instrument})
+    status = 422 if form.errors else 200
+    return render(request, "outcomes/portal/answer.html", {"form": form, "instrument": instrument}, status=status)
 
 
 def _questionnaire_answered(request, patient, pk):

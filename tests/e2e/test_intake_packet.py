@@ -46,7 +46,8 @@ def test_the_patient_completes_the_packet_and_the_front_desk_sees_it_complete(ne
             # Signing with nothing answered says what is missing and signs nothing.
             phone.get_by_label("Type your full name to sign").fill("Pat Ient")
             follow(phone, phone.get_by_role("button", name="Sign"))
-            phone.get_by_text("Some answers need attention.").wait_for()
+            phone.get_by_text("Some answers need attention").wait_for()
+            phone.get_by_role("link", name="Go to the first answer to fix").wait_for()
             assert_accessible(phone)
             _answer_questionnaire(phone)
         phone.get_by_label("Type your full name to sign").fill("Pat Ient")

@@ -310,3 +310,13 @@ def test_a_name_that_is_not_the_patients_does_not_sign(personas, login, sent, co
     assert response.status_code == 422
     assert b"Type your full name as the clinic has it: first and last name." in response.content
     assert not Signature.objects.exists()
+
+
+def test_a_questionnaire_with_answers_to_fix_links_from_the_top_to_the_first_one(personas, login, sent, questionnaire):
+    response = login(personas.patient_user).post(
+        f"/portal/forms/{questionnaire.pk}/",
+        _sign_post(questionnaire, **{**QUESTIONNAIRE_ANSWERS, "medical_evaluation": "yes", "pain_now": "12"}),
+    )
+    body = response.content.decode()
+    summary = body.index("Some answers need attention")
+    assert summary < body.index('id="field-') and 'href="#field-pain_now"' in body[summary:]

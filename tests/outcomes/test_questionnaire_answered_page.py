@@ -53,3 +53,16 @@ def test_another_patients_answered_questionnaire_is_not_found(personas, login, p
 
     assert login(personas.other_patient_user).get(f"/portal/questionnaires/{phq9.pk}/").status_code == 404
 
+
+def test_a_half_answered_questionnaire_says_so_at_the_top_with_a_link_to_the_first_question_left(personas, login, phq9):
+    half = {f"item_{i}": "1" for i in range(1, 10) if i not in (4, 7)}
+
+    response = login(personas.patient_user).post(f"/portal/questionnaires/{phq9.pk}/", half)
+
+    body = response.content.decode()
+    assert response.status_code == 422
+    summary = body.index("Some answers need attention")
+    assert summary < body.index('name="item_1"')  # above the questions, where the reloaded page opens
+    assert 'href="#id_item_4_0"' in body[summary:]
+    assert 'id="id_item_4_0"' in body
+    assert not QuestionnaireResponse.objects.exists()

@@ -94,7 +94,7 @@ def test_the_patient_answers_in_the_portal(personas, login, tomorrow_session):
     page = client.get(f"/portal/questionnaires/{phq9.pk}/").content.decode()
     assert "Little interest or pleasure in doing things" in page
     response = client.post(f"/portal/questionnaires/{phq9.pk}/", {f"item_{i}": "1" for i in range(1, 9)})
-    assert response.status_code == 200 and "Choose one of the answers." in response.content.decode()
+    assert response.status_code == 422 and "Choose one of the answers." in response.content.decode()
     answers = {f"item_{i}": "2" for i in range(1, 9)} | {"item_9": "0"}
     assert client.post(f"/portal/questionnaires/{phq9.pk}/", answers).status_code == 302
     response = QuestionnaireResponse.objects.get()
