@@ -12,12 +12,31 @@ from .services.assessments import EFFECTIVE_FROM_REACH
 from .services.plans import FIRST_DUE_REACH
 from .uploads import validate_proof_of_income
 
+# A patient fills these in (the quote and the sliding-scale application): each refusal is a sentence to them,
+# never Django's "Ensure this value is greater than or equal to 1.".
+HOUSEHOLD_SIZE_ASKED = "Enter how many people live in your household, you included, as a number (for example 3)."
+
 
 class QuoteForm(forms.Form):
     household_size = forms.IntegerField(
-        label="People in your household", min_value=1, max_value=20, help_text="You, plus anyone you support."
+        label="People in your household",
+        min_value=1,
+        max_value=20,
+        help_text="You, plus anyone you support.",
+        error_messages={
+            "required": HOUSEHOLD_SIZE_ASKED,
+            "invalid": HOUSEHOLD_SIZE_ASKED,
+            "min_value": "A household has at least one person: you.",
+            "max_value": "For a household of more than 20 people, send the clinic a message and the billing office "
+            "will work out your fee with you.",
+        },
     )
-    annual_income = MoneyField(label="Household income per year (USD)", min_value=Decimal(0), max_digits=11)
+    annual_income = MoneyField(
+        label="Household income per year (USD)",
+        min_value=Decimal(0),
+        max_digits=11,
+        error_messages={"required": "Enter your household's income for a year, in dollars (0 if there is none)."},
+    )
 
 
 class AssessmentForm(QuoteForm):

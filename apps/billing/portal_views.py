@@ -90,6 +90,7 @@ def _home_page(request, patient, *, refused: PayForm | None = None, status: int 
 def assessment_apply(request):
     patient = portal_patient(request, "billing.view_ledger")
     form = AssessmentForm(request.POST or None, request.FILES or None)
+    status = 422 if form.is_bound and not form.is_valid() else 200
     if request.method == "POST" and form.is_valid():
         try:
             assessment_submit(
@@ -101,11 +102,12 @@ def assessment_apply(request):
             )
         except ApplicationError as exc:
             form.add_error(None, exc.message)
+            status = exc.status
         else:
             messages.success(request, "Thank you. The billing office will review your application.")
             return redirect("portal:billing:home")
     context = {"form": form, "assessment": latest_assessment(patient=patient)}
-    return render(request, "billing/portal/apply.html", context)
+    return render(request, "billing/portal/apply.html", context, status=status)
 
 
 def _checkout(request, form_class, *, toward_plan: bool):

@@ -48,7 +48,8 @@ class ClockInput(forms.TimeInput):
 
 
 class MoneyField(forms.DecimalField):
-    """Dollars and cents. Accepts what people type ("$1,200.00") and refuses in dollars ("must be at least $0.01")."""
+    """Dollars and cents. Accepts what people type ("$1,200.00") and refuses in dollars, in a sentence that reads on
+    its own under the field, patients' pages included ("Enter an amount of at least $0.01.")."""
 
     default_error_messages = {"invalid": AMOUNT_EXAMPLE}
 
@@ -56,15 +57,17 @@ class MoneyField(forms.DecimalField):
         super().__init__(max_digits=max_digits, decimal_places=2, **kwargs)
         # An amount too long for its column is refused in dollars too, not as "no more than 7 digits before the
         # decimal point"; the third decimal place never gets this far (amount_read refuses it).
-        largest = f"must be at most {money_text(Decimal(10) ** (max_digits - 2) - CENT)}."
+        largest = f"Enter an amount of at most {money_text(Decimal(10) ** (max_digits - 2) - CENT)}."
         self.error_messages.setdefault("max_digits", largest)
         self.error_messages.setdefault("max_whole_digits", largest)
         # Replace DecimalField's "Ensure this value is greater than…" with the amount in dollars.
         self.validators = [v for v in self.validators if not isinstance(v, MinValueValidator | MaxValueValidator)]
         if min_value is not None:
-            self.validators.append(MinValueValidator(min_value, f"must be at least {money_text(min_value)}."))
+            self.validators.append(
+                MinValueValidator(min_value, f"Enter an amount of at least {money_text(min_value)}.")
+            )
         if max_value is not None:
-            self.validators.append(MaxValueValidator(max_value, f"must be at most {money_text(max_value)}."))
+            self.validators.append(MaxValueValidator(max_value, f"Enter an amount of at most {money_text(max_value)}."))
         self.min_value, self.max_value = min_value, max_value
         self.widget.attrs.pop("step", None)  # commas and a dollar sign are welcome, so not a number input's step
         self.widget.input_type = "text"

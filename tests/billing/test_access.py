@@ -260,7 +260,7 @@ def test_the_api_checks_proof_of_income_like_the_portal_form(
     page = login(personas.other_patient_user).post(
         "/portal/billing/apply/", {**fields, "proof": SimpleUploadedFile(name, content)}
     )
-    assert page.status_code == 200 and message in page.content.decode()
+    assert page.status_code == 422 and message in page.content.decode()
     assert not SlidingScaleAssessment.objects.filter(patient=personas.other_patient).exists()
     assert not any(tmp_path.rglob("*.*"))
 

@@ -82,7 +82,7 @@ def test_a_refused_adjustment_comes_back_as_typed_with_the_reason_on_the_amount(
     assert response.status_code == 422
     form = _form(_page(response), _url(owing, "adjustments/"))
     assert (_chosen(form, "kind"), _typed(form, "amount"), _typed(form, "reason")) == ("courtesy", "-50", "Hardship")
-    assert _errors(form) == ["must be at least $0.01."]
+    assert _errors(form) == ["Enter an amount of at least $0.01."]
     assert _focused(form) == "amount"
     assert not _said(response)  # said once, on the form, not again at the top of the page
     assert not Adjustment.objects.exists()
@@ -178,7 +178,7 @@ def test_a_refused_estimate_comes_back_as_typed_with_the_reason_by_its_dates(owi
 
 @pytest.mark.parametrize(
     ("amount", "reason"),
-    [("-5", "must be at least $0.01."), ("5000", "is more than the balance:")],
+    [("-5", "Enter an amount of at least $0.01."), ("5000", "is more than the balance:")],
     ids=["form", "service"],
 )
 def test_a_refused_payment_says_why_once_on_its_form(owing, personas, login, amount, reason):

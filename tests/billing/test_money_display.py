@@ -82,7 +82,7 @@ def test_money_fields_take_what_people_type_and_refuse_in_dollars():
     assert typed.cleaned_data["amount"] == Decimal("1200.00")
     refused = PaymentForm({"method": "cash", "amount": "0"})
     assert not refused.is_valid()
-    assert form_errors_text(refused) == "Amount must be at least $0.01."
+    assert form_errors_text(refused) == "Amount: Enter an amount of at least $0.01."
 
 
 def test_a_refused_payment_form_says_why_under_the_fields_label(personas, fee_config, login):
@@ -94,7 +94,7 @@ def test_a_refused_payment_form_says_why_under_the_fields_label(personas, fee_co
     page = response.content.decode()
     assert re.search(
         r'<label for="id_amount">Amount <span aria-hidden="true">\*</span></label>\s*<input[^>]*>\s*'
-        r'<div role="alert"><ul class="errorlist"><li>must be at least \$0\.01\.</li>',
+        r'<div role="alert"><ul class="errorlist"><li>Enter an amount of at least \$0\.01\.</li>',
         page,
     )
     assert "amount:" not in page and "Ensure this value" not in page

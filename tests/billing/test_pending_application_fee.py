@@ -75,7 +75,7 @@ def test_while_an_application_waits_the_apply_page_offers_no_second_one(fee_conf
     page = client.get("/portal/billing/apply/").content.decode()
     assert "is waiting for review. You can apply again once it has been reviewed" in page
     assert "Submit application</button>" not in page
-    assert _apply(client, income="9000").status_code == 200  # a post anyway is refused by the service, in words
+    assert _apply(client, income="9000").status_code == 409  # a post anyway is refused by the service, in words
     assert SlidingScaleAssessment.objects.filter(patient=personas.patient).count() == 1
     assessment_reject(
         actor=personas.billing,

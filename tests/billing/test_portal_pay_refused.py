@@ -41,9 +41,9 @@ def _field_errors(form: str) -> list[str]:
     [
         ("abc", "Enter an amount like 120.00."),
         ("12.345", "Enter an amount like 120.00."),
-        ("-5", "must be at least $0.01."),
-        ("0", "must be at least $0.01."),
-        ("99999999", "must be at most $9,999,999.99."),
+        ("-5", "Enter an amount of at least $0.01."),
+        ("0", "Enter an amount of at least $0.01."),
+        ("99999999", "Enter an amount of at most $9,999,999.99."),
     ],
 )
 def test_an_amount_that_is_not_payable_is_refused_on_the_field_and_kept(owing_patient, personas, login, typed, reason):

@@ -40,4 +40,4 @@ def test_other_number_spellings_are_refused_with_the_usual_message(typed):
 def test_an_amount_beyond_the_fields_digits_is_refused_in_dollars(typed):
     form = AmountForm({"amount": typed})
     assert not form.is_valid()
-    assert form.errors["amount"] == ["must be at most $9,999,999.99."]
+    assert form.errors["amount"] == ["Enter an amount of at most $9,999,999.99."]
