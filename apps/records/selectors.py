@@ -11,11 +11,9 @@ INSERT per kind.
 """
 
 from django.db.models import Prefetch, Q
-from django.utils import timezone
 
 from apps.audit.services import access_logs_write
 from apps.billing.models import SlidingScaleAssessment
-from apps.billing.selectors.ledger import ledger_lines, patient_balance, statements_of
 from apps.core import clock
 from apps.core.encryption import decrypt_json, decrypt_text
 from apps.core.models import ClinicSettings
@@ -28,13 +26,13 @@ from apps.outcomes.instruments import INSTRUMENTS
 from apps.programs.member_meetings import member_meetings
 from apps.scheduling.models import Appointment
 
+from .account import account_sections
+from .moments import local
+
 FORMAT = "clinic-patient-record"
 # 2: the care level with its history, and the education library's shared items with the prompts' journal entries.
-VERSION = 2
-
-
-def _local(moment):
-    return timezone.localtime(moment, clock.clinic_tz()) if moment else None
+# 3: what each statement asked the patient to pay at issue, with what was posted after its month up to the issue.
+VERSION = 3
 
 
 def _where(appointment) -> str:
@@ -76,8 +74,8 @@ def _demographics(patient) -> dict:
 
 def _session(appointment, *, kind: str, program: str = "", attendance: str = "") -> dict:
     return {
-        "start": _local(appointment.start),
-        "end": _local(appointment.end),
+        "start": local(appointment.start),
+        "end": local(appointment.end),
         "kind": kind,
         "program": program,
         "service": appointment.service_type.name,
@@ -101,64 +99,6 @@ def _sessions(patient) -> list[dict]:
     return sorted(rows, key=lambda row: row["start"])
 
 
-def _ledger(patient) -> dict:
-    charges, payments, adjustments = [], [], []
-    for line in ledger_lines(patient=patient):
-        row = line.row
-        if line.kind == "charge":
-            charges.append(
-                {
-                    "service_date": row.service_date,
-                    "description": line.description,
-                    "kind": row.kind,
-                    "kind_label": row.get_kind_display(),
-                    "full_fee": row.full_fee,
-                    "amount": row.amount,
-                    "fee_class": row.class_label,
-                    "posted_at": _local(row.posted_at),
-                }
-            )
-        elif line.kind == "adjustment":
-            adjustments.append(
-                {
-                    "posted_at": _local(row.posted_at),
-                    "kind": row.kind,
-                    "kind_label": row.get_kind_display(),
-                    "amount": row.amount,
-                    "reason": row.reason,
-                }
-            )
-        else:
-            payments.append(
-                {
-                    "received_at": _local(row.received_at),
-                    "method": row.method,
-                    "method_label": row.get_method_display(),
-                    "amount": row.amount,
-                    "is_refund": row.is_refund,
-                    "receipt_number": row.receipt_number,
-                    "reference": row.reference,
-                }
-            )
-    statements = [
-        {
-            "period_start": statement.period_start,
-            "period_end": statement.period_end,
-            "opening_balance": statement.opening_balance,
-            "closing_balance": statement.closing_balance,
-            "issued_at": _local(statement.issued_at),
-        }
-        for statement in statements_of(patient=patient).order_by("period_start")
-    ]
-    return {
-        "charges": charges,
-        "payments": payments,
-        "adjustments": adjustments,
-        "statements": statements,
-        "balance": patient_balance(patient=patient),
-    }
-
-
 def _questionnaires(patient) -> list[dict]:
     rows = []
     for response in outcomes.responses_of(patient=patient):
@@ -168,7 +108,7 @@ def _questionnaires(patient) -> list[dict]:
             {
                 "instrument": response.instrument,
                 "name": instrument.name,
-                "submitted_at": _local(response.submitted_at),
+                "submitted_at": local(response.submitted_at),
                 "score": response.score,
                 "max_score": instrument.max_score,
                 "severity": response.severity,
@@ -194,8 +134,8 @@ def _journal(*, user, patient) -> list[dict]:
     access_logs_write(actor=user, action="journal_export", subjects=[(entry, patient.pk) for entry in entries])
     return [
         {
-            "written_at": _local(entry.created_at),
-            "updated_at": _local(entry.updated_at),
+            "written_at": local(entry.created_at),
+            "updated_at": local(entry.updated_at),
             "shared_with_therapist": entry.is_shared,
             "text": decrypt_text(entry.content_encrypted),
         }
@@ -211,10 +151,10 @@ def _care_level(*, user, patient) -> dict:
     return {
         "level": current.level if current else "",
         "level_label": current.get_level_display() if current else "Not placed yet",
-        "since": _local(current.since) if current else None,
+        "since": local(current.since) if current else None,
         "moves": [
             {
-                "moved_at": _local(move.moved_at),
+                "moved_at": local(move.moved_at),
                 "from_level": move.from_level,
                 "from_label": move.get_from_level_display() if move.from_level else "Not placed yet",
                 "to_level": move.to_level,
@@ -247,13 +187,13 @@ def _education(*, user, patient) -> list[dict]:
             "kind": assignment.item.kind,
             "kind_label": assignment.item.get_kind_display(),
             "link": assignment.item.link,
-            "shared_at": _local(assignment.created_at),
+            "shared_at": local(assignment.created_at),
             "shared_by": assignment.assigned_by.full_name,
             "note": decrypt_text(assignment.content_encrypted) if assignment.content_encrypted else "",
-            "done_at": _local(assignment.done_at),
-            "withdrawn_at": _local(assignment.withdrawn_at),
+            "done_at": local(assignment.done_at),
+            "withdrawn_at": local(assignment.withdrawn_at),
             "entries": [
-                {"written_at": _local(entry.created_at), "text": decrypt_text(entry.content_encrypted)}
+                {"written_at": local(entry.created_at), "text": decrypt_text(entry.content_encrypted)}
                 for entry in assignment.entries.all()
             ],
         }
@@ -266,7 +206,7 @@ def _applications(*, user, patient) -> list[dict]:
     access_logs_write(actor=user, action="income_view", subjects=[(a, patient.pk) for a in applications])
     return [
         {
-            "submitted_at": _local(a.created_at),
+            "submitted_at": local(a.created_at),
             "household_size": a.household_size,
             "annual_income": a.annual_income,
             "guideline_year": a.guideline_year,
@@ -293,12 +233,12 @@ def _session_notes(*, user, patient, released: bool) -> list[dict]:
     access_logs_write(actor=user, action="note_export", subjects=[(note, patient.pk) for note in found])
     return [
         {
-            "session_start": _local(note.appointment.start),
+            "session_start": local(note.appointment.start),
             "service": note.appointment.service_type.name,
             "template": note.template.name,
             "author": note.author.full_name,
-            "signed_at": _local(note.signed_at),
-            "cosigned_at": _local(note.cosigned_at),
+            "signed_at": local(note.signed_at),
+            "cosigned_at": local(note.cosigned_at),
             "fields": [
                 {"label": row["field"]["label"], "value": row["display"]}
                 for row in field_rows(fields=note.template.fields, content=decrypt_json(note.content_encrypted))
@@ -306,7 +246,7 @@ def _session_notes(*, user, patient, released: bool) -> list[dict]:
             ],
             "addenda": [
                 {
-                    "written_at": _local(addendum.created_at),
+                    "written_at": local(addendum.created_at),
                     "author": addendum.author.full_name,
                     "text": decrypt_text(addendum.content_encrypted),
                 }
@@ -330,7 +270,7 @@ def patient_record(*, user, patient) -> dict:
         "clinic": {"name": clinic.name, "address": clinic.address, "phone": clinic.phone, "email": clinic.email},
         "patient": _demographics(patient),
         "sessions": _sessions(patient),
-        **_ledger(patient),
+        **account_sections(patient),
         "questionnaires": _questionnaires(patient),
         "journal": _journal(user=user, patient=patient),
         "care_level": _care_level(user=user, patient=patient),

@@ -77,7 +77,7 @@ def test_the_json_follows_the_documented_schema(personas, full_history):
     jsonschema.validate(data, SCHEMA)
     assert re.fullmatch(r"\d{4}-\d{2}-\d{2}", data["patient"]["date_of_birth"])
     assert re.fullmatch(r"-?\d+\.\d{2}", data["charges"][0]["amount"])
-    assert data["format"] == "clinic-patient-record" and data["version"] == 2
+    assert data["format"] == "clinic-patient-record" and data["version"] == 3
 
 
 def test_the_pdf_and_the_json_say_the_same(personas, full_history):

@@ -328,11 +328,33 @@ def statement_lines(*, statement: Statement) -> list[LedgerLine]:
 def statement_lines_after(*, statement: Statement) -> list[LedgerLine]:
     """What was posted after the statement's period up to the moment it was issued (payments, refunds, write-offs,
     a charge signed meanwhile): the lines that take its closing balance to its balance at issue."""
-    return ledger_lines(
-        patient=statement.patient,
-        start=statement.period_end + dt.timedelta(days=1),
-        posted_by=statement.issued_at,
+    return statements_lines_after(statements=[statement])[statement.pk]
+
+
+def _posted_moment(line: LedgerLine) -> dt.datetime:
+    row = line.row
+    return row.received_at if isinstance(row, Payment) else row.posted_at
+
+
+def statements_lines_after(*, statements: list[Statement]) -> dict[int, list[LedgerLine]]:
+    """`statement_lines_after` for several statements of one patient, by statement id: the ledger is read once, from
+    the end of the earliest period up to the latest issue, and each statement takes the lines posted after its own
+    period up to its own issue. Three queries however many statements (a records download lists them all)."""
+    if not statements:
+        return {}
+    after = {
+        statement.pk: (clock.local_datetime(statement.period_end + dt.timedelta(days=1), dt.time(0, 0)), statement)
+        for statement in statements
+    }
+    lines = ledger_lines(
+        patient=statements[0].patient_id,
+        start=min(statement.period_end for statement in statements) + dt.timedelta(days=1),
+        posted_by=max(statement.issued_at for statement in statements),
     )
+    return {
+        pk: [line for line in lines if begin <= _posted_moment(line) <= statement.issued_at]
+        for pk, (begin, statement) in after.items()
+    }
 
 
 def statements_of(*, patient) -> QuerySet[Statement]:
