@@ -882,6 +882,11 @@ class PackagePurchase(TimeStampedModel):
         until the next sale of the same package closes it as expired."""
         return self.status == PackageStatus.ACTIVE and clock.local_now().date() >= self.expires_on
 
+    @property
+    def status_shown(self) -> str:
+        """The status as the patient's and staff's package lists word it: a lapsed package reads as expired."""
+        return PackageStatus.EXPIRED.label if self.has_lapsed else self.get_status_display()
+
 
 # Covers can never outnumber the package's sessions: with (purchase, number) unique, numbers past the total are
 # refused here, whatever the counter on the purchase says.

@@ -24,7 +24,7 @@ from .models import CheckoutSession, CheckoutStatus, Payment
 from .payments import SandboxBackend, online_card_payments
 from .selectors import superbill as superbill_selectors
 from .selectors.assessments import latest_assessment
-from .selectors.estimates import estimate_context, estimates_visible_to
+from .selectors.estimates import estimate_context, estimates_of, estimates_visible_to
 from .selectors.ledger import ledger_lines, patient_balance, statement_lines, statement_lines_after, statements_of
 from .selectors.packages import packages_held, packages_of
 from .selectors.plans import active_plan, plan_next_instalment, plan_progress
@@ -60,7 +60,7 @@ def _home_page(request, patient, *, refused: PayForm | None = None, status: int 
         "lines": list(reversed(charges))[:50],
         "payments": Payment.objects.filter(patient=patient).order_by("-received_at")[:20],
         "statements": statements_of(patient=patient)[:24],
-        "estimates": estimates_visible_to(user=request.user).filter(patient=patient)[:24],
+        "estimates": estimates_of(patient=patient)[:24],
         "assessment": assessment,
         "pending_fees": pending_fee.pending_application_fees(user=request.user, assessment=assessment),
         "current_class": card["class_label"],

@@ -32,6 +32,8 @@ from .moments import local
 FORMAT = "clinic-patient-record"
 # 2: the care level with its history, and the education library's shared items with the prompts' journal entries.
 # 3: what each statement asked the patient to pay at issue, with what was posted after its month up to the issue.
+#    And what the portal's billing page shows: payment plans, packages, Good Faith Estimates, the fee, each payment's
+#    and adjustment's words.
 VERSION = 3
 
 

@@ -72,7 +72,9 @@ def test_the_record_and_the_statement_page_say_what_was_asked_and_why(personas, 
     assert ask in pdf
     for line in shown["posted_after"]:
         assert line["description"] in pdf and line["description"] in page
-    assert pdf.index("$340.00 owed") < pdf.index(shown["posted_after"][0]["description"]) < pdf.index(ask)
+    statements = pdf[pdf.index("Statements (1)") :]  # the month's close, what came after it, then the ask
+    assert statements.index("$340.00 owed") < statements.index(shown["posted_after"][0]["description"])
+    assert statements.index(shown["posted_after"][-1]["description"]) < statements.index(ask)
     data = json.loads(record_json(record))
     jsonschema.validate(data, SCHEMA)
     assert data["statements"][0]["amount_due"] == str(statement.amount_due)

@@ -10,10 +10,20 @@ from apps.accounts.roles import Role
 from ..models import AssessmentStatus, GoodFaithEstimate, SlidingScaleAssessment
 
 
+def _estimates() -> QuerySet[GoodFaithEstimate]:
+    return GoodFaithEstimate.objects.select_related("patient", "issued_by", "replaces", "replaced_by")
+
+
+def estimates_of(*, patient) -> QuerySet[GoodFaithEstimate]:
+    """One patient's Good Faith Estimates, newest first: the portal's billing page and the patient's record download
+    list them here (the caller has checked the patient's own)."""
+    return _estimates().filter(patient=patient)
+
+
 def estimates_visible_to(*, user) -> QuerySet[GoodFaithEstimate]:
     """The Good Faith Estimates `user` may read, newest first: every patient's for the staff who see ledgers, their
     own for a patient, none for anyone else. The staff and portal pages and the API all read them here."""
-    qs = GoodFaithEstimate.objects.select_related("patient", "issued_by", "replaces", "replaced_by")
+    qs = _estimates()
     if not user.is_authenticated:
         return qs.none()
     if user.has_perm("billing.view_estimates"):

@@ -3,7 +3,7 @@
 import datetime as dt
 from decimal import Decimal
 
-from django.db.models import DecimalField, OuterRef, Subquery, Sum
+from django.db.models import DecimalField, OuterRef, QuerySet, Subquery, Sum
 from django.db.models.functions import Coalesce
 
 from apps.core import clock
@@ -81,23 +81,29 @@ def next_instalments(*, balances: dict[int, Decimal]) -> dict[int, dict]:
     """For patients (ids, with what each owes), the next instalment of each one's active plan, as
     `plan_next_instalment` finds it, keyed by patient id; none for a patient without a plan or with nothing left to
     pay on it. Two queries however many patients: the statement run reads a chunk's at once."""
-    # What has been paid against each plan, as `plan_paid` sums it.
-    paid = Payment.objects.filter(plan=OuterRef("pk")).order_by().values("plan_id").annotate(total=Sum("amount"))
-    plans = (
-        PaymentPlan.objects.filter(patient_id__in=list(balances), status=PlanStatus.ACTIVE)
-        .annotate(
-            paid_against=Coalesce(
-                Subquery(paid.values("total"), output_field=DecimalField(max_digits=12, decimal_places=2)), ZERO
-            )
-        )
-        .prefetch_related("instalments")
-    )
+    plans = _with_paid(PaymentPlan.objects.filter(patient_id__in=list(balances), status=PlanStatus.ACTIVE))
     found = {}
     for plan in plans:
         instalment = plan_next_instalment(plan=plan, balance=balances[plan.patient_id], paid=plan.paid_against)
         if instalment is not None:
             found[plan.patient_id] = instalment
     return found
+
+
+def _with_paid(plans: QuerySet[PaymentPlan]) -> QuerySet[PaymentPlan]:
+    """Plans with `paid_against`, what has been paid against each as `plan_paid` sums it, and their instalments."""
+    paid = Payment.objects.filter(plan=OuterRef("pk")).order_by().values("plan_id").annotate(total=Sum("amount"))
+    return plans.annotate(
+        paid_against=Coalesce(
+            Subquery(paid.values("total"), output_field=DecimalField(max_digits=12, decimal_places=2)), ZERO
+        )
+    ).prefetch_related("instalments")
+
+
+def plans_of(*, patient) -> list[PaymentPlan]:
+    """Every payment plan of the patient, newest first, active, completed or cancelled, each with `paid_against`
+    and its instalments (for `plan_progress(plan=..., paid=plan.paid_against)`). Two queries however many."""
+    return list(_with_paid(PaymentPlan.objects.filter(patient=patient)).order_by("-starts_on", "-pk"))
 
 
 def active_plan(*, patient) -> PaymentPlan | None:
