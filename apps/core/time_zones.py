@@ -119,13 +119,22 @@ def when_text(
     text += clock_text(local)
     if always_zone or zone.key != settings.TIME_ZONE:
         text += f" {zone_time(zone)}"
-    theirs = timezone.localtime(moment, reader_zone) if reader_zone is not None else local
+    return text + your_time_text(moment, zone=zone, reader_zone=reader_zone)
+
+
+def your_time_text(moment: dt.datetime, *, zone: ZoneInfo, reader_zone: ZoneInfo | None) -> str:
+    """ " (1:00 PM your time)" when the reader's clock reads another time than `zone`'s at `moment` (with their
+    weekday too when the date differs there), else "": what `when_text` adds after a time, and what a page that
+    named the clock once adds after each bare time."""
+    if reader_zone is None:
+        return ""
+    local, theirs = timezone.localtime(moment, zone), timezone.localtime(moment, reader_zone)
     # Compared by what the clocks read, not by name: a reader on another name for the same clock ("US/Eastern") or
     # on a zone that reads the same at that moment is not told the time twice.
-    if theirs.replace(tzinfo=None) != local.replace(tzinfo=None):
-        day = "" if theirs.date() == local.date() else dateformat.format(theirs, "D ")
-        text += f" ({day}{clock_text(theirs)} your time)"
-    return text
+    if theirs.replace(tzinfo=None) == local.replace(tzinfo=None):
+        return ""
+    day = "" if theirs.date() == local.date() else dateformat.format(theirs, "D ")
+    return f" ({day}{clock_text(theirs)} your time)"
 
 
 def patient_when_text(
@@ -135,6 +144,13 @@ def patient_when_text(
     message to them: they may be anywhere, so the clock is named even when it is the clinic's ("11:00 AM New York
     time"). Staff, who work on the clinic's clock, read `when_text`, which names only another."""
     return when_text(moment, zone=zone, reader_zone=reader_zone, day_format=day_format, always_zone=True)
+
+
+def written_when_text(moment: dt.datetime, *, reader_zone: ZoneInfo | None, day_format: str = "l, F j, Y") -> str:
+    """When a patient wrote something themselves (a journal entry), as they read it: on their own clock
+    when they set one, else the clinic's, named as `patient_when_text` names it ("June 2, 2026 at 3:00 PM Los
+    Angeles time")."""
+    return patient_when_text(moment, zone=reader_zone or ZoneInfo(settings.TIME_ZONE), day_format=day_format)
 
 
 def zone_place(zone: ZoneInfo) -> str:

@@ -9,9 +9,8 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from apps.accounts.models import User
 from apps.core import clock
-from apps.core.when import clock_text
 from apps.programs import selectors as programs
-from apps.waitlist.selectors import patient_slot_requests_live
+from apps.waitlist.selectors import patient_slot_requests_live, slot_offer_when
 
 from .models import PortalAccount
 
@@ -41,11 +40,11 @@ def open_offers(*, patient) -> list[OpenOffer]:
         for offer in request.outstanding_offers:
             if offer.expires_at <= now:
                 continue
-            start = clock_text(offer.slot.local_start_time)
+            when = slot_offer_when(offer, patient=patient)
             with_whom = offer.slot.therapist.full_name
             offers.append(
                 OpenOffer(
-                    what=f"A weekly time: {offer.slot.get_weekday_display()}s at {start} with {with_whom}",
+                    what=f"A weekly time: {when} with {with_whom}",
                     expires_at=offer.expires_at,
                     url=reverse("portal:programs:slot_requests"),
                 )

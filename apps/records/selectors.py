@@ -33,7 +33,8 @@ FORMAT = "clinic-patient-record"
 # 2: the care level with its history, and the education library's shared items with the prompts' journal entries.
 # 3: what each statement asked the patient to pay at issue, with what was posted after its month up to the issue.
 #    And what the portal's billing page shows: payment plans, packages, Good Faith Estimates, the fee, each payment's
-#    and adjustment's words.
+#    and adjustment's words. The clock each session is on and the patient's own, so a reader can tell a session's
+#    time as it was kept.
 VERSION = 3
 
 
@@ -71,6 +72,7 @@ def _demographics(patient) -> dict:
         "discharged_on": patient.discharged_on,
         "reminders_by_email": patient.reminder_email,
         "reminders_by_text": patient.reminder_sms,
+        "time_zone": patient.time_zone,
     }
 
 
@@ -78,6 +80,7 @@ def _session(appointment, *, kind: str, program: str = "", attendance: str = "")
     return {
         "start": local(appointment.start),
         "end": local(appointment.end),
+        "time_zone": appointment.zone.key,
         "kind": kind,
         "program": program,
         "service": appointment.service_type.name,
@@ -93,7 +96,9 @@ def _session(appointment, *, kind: str, program: str = "", attendance: str = "")
 
 def _sessions(patient) -> list[dict]:
     """Individual sessions and the group meetings the patient was a member at, past and coming, oldest first."""
-    individual = Appointment.objects.filter(patient=patient).select_related("therapist", "room", "service_type")
+    individual = Appointment.objects.filter(patient=patient).select_related(
+        "therapist", "room", "service_type", "location"
+    )
     rows = [_session(appointment, kind="individual") for appointment in individual]
     for meeting in member_meetings(patient=patient):
         attended = meeting.own_attendance[0].get_status_display() if meeting.own_attendance else ""

@@ -24,6 +24,7 @@ from django.db.models import (
     Value,
 )
 from django.db.models.functions import Cast
+from django.utils import timezone
 
 from apps.accounts.models import User
 from apps.accounts.roles import Role
@@ -533,6 +534,17 @@ def therapist_office_on(therapist, day: dt.date, time: dt.time, *, hours: list[W
     return _office_by_hours(hours, lambda office: dt.datetime.combine(day, time)) or therapist_location(
         therapist, hours=hours
     )
+
+
+def booking_office(*, therapist, room, start: dt.datetime) -> Location:
+    """Where a session booked without naming a place is, and so whose clock times it: its room's office; else
+    (telehealth, or no room yet) the office the therapist works at at `start` (a naive `start` is a wall-clock time,
+    as a weekly time is kept: the office is the one whose clock reads it so)."""
+    if room is not None:
+        return room.location
+    if timezone.is_naive(start):
+        return therapist_office_on(therapist, start.date(), start.time())
+    return therapist_office_at(therapist, start)
 
 
 def offices_kept(hours: list[WorkingHours]) -> list[Location]:

@@ -45,7 +45,7 @@ from .models import (
     WorkingHours,
 )
 from .reminders import appointments_booked_notice, appointments_moved_notice
-from .selectors import calendar_feed_token_hash, therapist_location, therapist_office_at, therapist_office_on
+from .selectors import booking_office, calendar_feed_token_hash, therapist_location
 
 if TYPE_CHECKING:
     from apps.billing.pricing import Price
@@ -118,9 +118,7 @@ def _booking_location(*, therapist, room: Room | None, location: Location | None
             )
         return room.location
     if location is None:
-        if timezone.is_naive(start):
-            return therapist_office_on(therapist, start.date(), start.time())
-        return therapist_office_at(therapist, start)
+        return booking_office(therapist=therapist, room=None, start=start)
     if not location.is_active:
         raise _location_closed()
     return location

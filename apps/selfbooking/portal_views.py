@@ -83,6 +83,7 @@ def _week_page(request, offer, *, title: str, confirm_url: str, back_url: str):
         "offer": offer,
         "days": days,
         "places_named": selectors.places_named(days, moving=offer.moving),
+        "week_clock": selectors.week_clock(days),
         "confirm_url": confirm_url,
         "back_url": back_url,
         "week_end": week + dt.timedelta(days=6),

@@ -3,6 +3,7 @@ free slots of a therapist's week (working hours minus time off minus booked sess
 
 import datetime as dt
 from dataclasses import dataclass
+from zoneinfo import ZoneInfo
 
 from django.db.models import Exists, Q, QuerySet
 from django.utils import timezone
@@ -239,6 +240,13 @@ def slots_by_day(slots: list[Slot]) -> list[OfferDay]:
     for slot in slots:
         days.setdefault(slot.local_start.date(), []).append(slot)
     return [OfferDay(day, day_slots) for day, day_slots in sorted(days.items())]
+
+
+def week_clock(days: list[OfferDay]) -> ZoneInfo | None:
+    """The one clock every time of the week is on, which the week page names once ("Times are New York time"); None
+    when its times are on more than one (each then names its own) or there are none."""
+    zones = {slot.zone.key: slot.zone for day in days for slot in day.slots}
+    return next(iter(zones.values())) if len(zones) == 1 else None
 
 
 def places_named(days: list[OfferDay], *, moving: Appointment | None = None) -> bool:

@@ -4,18 +4,24 @@ import datetime as dt
 
 from django.db import connection
 from django.db.models import Count, Min, Prefetch, QuerySet
+from django.utils import timezone
 
 from apps.accounts.roles import Role
+from apps.core import clock
 from apps.core.errors import Conflict
 from apps.core.request_memo import memo_read
+from apps.core.time_zones import patient_when_text, zone_or_none
 from apps.scheduling import extensions
-from apps.scheduling.models import BLOCKING_STATUSES
+from apps.scheduling.models import BLOCKING_STATUSES, Weekday
+from apps.scheduling.selectors import booking_office
 
 from .models import LIVE_SLOT_REQUEST_STATUSES, FreedSlot, SlotOffer, SlotOfferStatus, SlotRequest, SlotRequestStatus
 
 
 def _with_outstanding_offer(qs: QuerySet[SlotRequest]) -> QuerySet[SlotRequest]:
-    outstanding = SlotOffer.objects.filter(status=SlotOfferStatus.OUTSTANDING).select_related("slot", "slot__therapist")
+    outstanding = SlotOffer.objects.filter(status=SlotOfferStatus.OUTSTANDING).select_related(
+        "slot", "slot__therapist", "slot__room__location"
+    )
     return qs.prefetch_related(Prefetch("offers", queryset=outstanding, to_attr="outstanding_offers"))
 
 
@@ -60,6 +66,37 @@ def slot_waitlist_waiting() -> dict:
     return SlotRequest.objects.filter(status=SlotRequestStatus.WAITING).aggregate(
         waiting=Count("pk"), since=Min("created_at")
     )
+
+
+def slot_offer_first_date(offer: SlotOffer) -> dt.date:
+    """The slot's first date after the day the offer's answer is due: the date its message names is the one
+    accepting books, whenever in the hold the patient answers."""
+    slot = offer.slot
+    due = timezone.localtime(offer.expires_at, clock.clinic_tz()).date()
+    start = max(slot.free_from, due + dt.timedelta(days=1))
+    return start + dt.timedelta(days=(slot.weekday - start.weekday()) % 7)
+
+
+def slot_offer_first_start(offer: SlotOffer) -> dt.datetime:
+    """The first session taking the offer books, on the clock of the office it would be at (the slot's room's, or
+    for a video time the therapist's office that day, as the booking decides): the moment a weekly time is told
+    from, so it is said on the clock it is kept on."""
+    slot = offer.slot
+    first = slot_offer_first_date(offer)
+    office = booking_office(
+        therapist=slot.therapist, room=slot.room, start=dt.datetime.combine(first, slot.local_start_time)
+    )
+    return clock.local_datetime(first, slot.local_start_time, office.zone)
+
+
+def slot_offer_when(offer: SlotOffer, *, patient) -> str:
+    """The weekly time an offer holds, as its patient reads it on every portal page: "Mondays at 10:00 AM New York
+    time", and "(1:00 PM your time)" when they set a zone whose clock reads otherwise. The offer's messages say it
+    from the same moment (`slot_offer_first_start`) with the messages' `session_when`."""
+    start = slot_offer_first_start(offer)
+    reader_zone = zone_or_none(patient.time_zone) if patient else None
+    said = patient_when_text(start, zone=start.tzinfo, reader_zone=reader_zone, day_format="")
+    return f"{Weekday(offer.slot.weekday).label}s at {said}"
 
 
 def slot_offer_needs_front_desk(*, offer: SlotOffer) -> bool:

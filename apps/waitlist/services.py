@@ -15,17 +15,16 @@ import functools
 from django.db import transaction
 from django.db.models import Exists, OuterRef, Q
 from django.urls import reverse
-from django.utils import timezone
 
 from apps.audit.services import access_log_write
 from apps.core import clock
 from apps.core.errors import ApplicationError, Conflict, InvalidTransition, Unprocessable
 from apps.core.links import absolute_url
-from apps.core.when import clock_text
 from apps.notifications.outbox import patient_notice_enqueue
 from apps.patients.models import PatientStatus
 from apps.patients.services import patient_in_care_hold
 from apps.scheduling.models import Weekday
+from apps.scheduling.reminders import reader_zone_context
 from apps.scheduling.selectors import series_ended_since
 from apps.scheduling.services import series_book, series_preview
 
@@ -39,33 +38,29 @@ from .models import (
     SlotRequestStatus,
 )
 from .offers import offer_check_open, offer_hold, offer_notify
-from .selectors import held_times_maybe_taken
+from .selectors import held_times_maybe_taken, slot_offer_first_date, slot_offer_first_start
 
 SLOT = "slot"  # the offer kind, named in signed links
 
 
 def _slot_context(offer: SlotOffer) -> dict:
     slot = offer.slot
-    first = _first_session_date(offer)
+    first = slot_offer_first_date(offer)
+    # The weekly time is told from its first session, on the clock of the office it is kept on. (Notices queued
+    # before carry a bare `start_time` instead, which their templates still read.)
+    first_start = slot_offer_first_start(offer)
     return {
         "therapist_name": slot.therapist.full_name,
         "weekday": Weekday(slot.weekday).label,
-        "start_time": clock_text(slot.local_start_time),
+        "first_start": first_start.isoformat(),
+        "time_zone": first_start.tzinfo.key,
+        **reader_zone_context(offer.request.patient),
         "first_date": first.isoformat(),
         "first_date_label": f"{first:%A, %B} {first.day}",
         "is_telehealth": slot.is_telehealth,
         "deadline": offer.expires_at.isoformat(),
         "requests_url": absolute_url(reverse("portal:programs:slot_requests")),
     }
-
-
-def _first_session_date(offer: SlotOffer) -> dt.date:
-    """The slot's first date after the day the offer's answer is due: the date its message names is the one
-    accepting books, whenever in the hold the patient answers."""
-    slot = offer.slot
-    due = timezone.localtime(offer.expires_at, clock.clinic_tz()).date()
-    start = max(slot.free_from, due + dt.timedelta(days=1))
-    return start + dt.timedelta(days=(slot.weekday - start.weekday()) % 7)
 
 
 def _held_series(offer: SlotOffer) -> dict:
@@ -76,7 +71,7 @@ def _held_series(offer: SlotOffer) -> dict:
         "therapist": slot.therapist,
         "patient": request.patient,
         "service_type": request.service_type,
-        "first_date": _first_session_date(offer),
+        "first_date": slot_offer_first_date(offer),
         "local_start_time": slot.local_start_time,
         "room": slot.room,
         "is_telehealth": slot.is_telehealth,

@@ -100,8 +100,8 @@ def test_entries_say_when_they_were_written_on_the_patients_own_clock(personas, 
     listed = patient_client.get("/portal/journal/").content.decode()
     opened = patient_client.get(f"/portal/journal/{entry.pk}/").content.decode()
 
-    assert "Friday, May 29, 2026 9:30 AM" in listed and "12:30 PM" not in listed
-    assert "Written Friday, May 29, 2026 9:30 AM" in opened
+    assert "Friday, May 29, 2026 at 9:30 AM Los Angeles time" in listed and "12:30 PM" not in listed
+    assert "Written Friday, May 29, 2026 at 9:30 AM Los Angeles time" in opened
 
 
 def test_staff_have_no_journal(personas, login):

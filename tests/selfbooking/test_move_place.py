@@ -89,4 +89,4 @@ def test_the_week_to_move_a_video_session_names_no_office_to_go_to(booking, logi
 
     assert "At Pasadena office" not in week
     # Still timed on the clock of the office it is held from.
-    assert "Times are the office's local time, as in Los Angeles." in week
+    assert "Times are Los Angeles time." in week

@@ -13,6 +13,7 @@ from apps.accounts.models import TherapistProfile
 from apps.audit.models import AccessLog
 from apps.core import clock
 from apps.core.models import ClinicSettings
+from apps.patients.models import Patient
 from apps.scheduling import services as scheduling
 from apps.scheduling.models import Appointment, Location, TimeOff, WorkingHours
 from apps.selfbooking import selectors
@@ -269,9 +270,7 @@ def test_a_week_at_an_office_in_another_zone_names_its_time_as_the_patient_reads
     page = login(booking.newcomer_user).get(f"/portal/book/{booking.therapist.pk}/", {"week": "2026-06-01"})
 
     body = page.content.decode()
-    assert (
-        "At West office · times are West office time, as in Los Angeles" in body and "America/Los_Angeles" not in body
-    )
+    assert "At West office</p>" in body and "Times are Los Angeles time." in body and "America/Los_Angeles" not in body
     assert "9:00 AM" in body
 
 
@@ -283,7 +282,7 @@ def test_a_week_at_two_offices_names_the_office_of_each_day_and_the_confirmation
     body = client.get(f"/portal/book/{booking.therapist.pk}/", {"week": MONDAY.isoformat()}).content.decode()
 
     assert body.count("At Main office</p>") == 4
-    assert "At Pasadena office · times are Pasadena office time, as in Los Angeles" in body
+    assert "At Pasadena office</p>" in body and "9:00 AM Los Angeles time<span" in body
     friday = clock.local_datetime(MONDAY + dt.timedelta(days=4), dt.time(9), pasadena.zone)
     confirm = client.get(f"/portal/book/{booking.therapist.pk}/confirm/?start={_start(friday)}").content.decode()
     assert (
@@ -321,3 +320,32 @@ def test_a_discharged_patient_is_asked_to_call_instead_of_offered_times(booking,
     assert "To book again, please call the front desk." in week.content.decode()
     done = client.post(f"/portal/book/{booking.therapist.pk}/confirm/", {"start": at(MONDAY, 10).isoformat()})
     assert done.status_code == 302 and not Appointment.objects.exists()
+
+
+def test_the_week_says_once_which_clock_its_times_are_on(booking, login):
+    page = login(booking.newcomer_user).get(f"/portal/book/{booking.therapist.pk}/", {"week": MONDAY.isoformat()})
+
+    body = page.content.decode()
+    assert body.count("Times are New York time.") == 1
+    assert "9:00 AM<span" in body  # each button says only its time: the page said the clock
+
+
+def test_a_patient_on_another_clock_reads_their_own_time_on_each_button(booking, login):
+    Patient.objects.filter(pk=booking.newcomer.pk).update(time_zone="America/Los_Angeles")
+
+    page = login(booking.newcomer_user).get(f"/portal/book/{booking.therapist.pk}/", {"week": MONDAY.isoformat()})
+
+    body = page.content.decode()
+    assert "Times are New York time." in body
+    assert '9:00 AM<small class="theirs"> (6:00 AM your time)</small><span' in body
+
+
+def test_a_week_at_offices_on_two_clocks_names_the_clock_on_each_time(booking, login):
+    pasadena = pacific_office()
+    WorkingHours.objects.filter(therapist=booking.therapist, weekday=4).update(location=pasadena)
+
+    body = login(booking.newcomer_user).get(f"/portal/book/{booking.therapist.pk}/", {"week": MONDAY.isoformat()})
+
+    text = body.content.decode()
+    assert "Times are" not in text
+    assert "9:00 AM New York time<span" in text and "9:00 AM Los Angeles time<span" in text

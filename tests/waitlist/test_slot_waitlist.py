@@ -85,7 +85,9 @@ def test_a_cancelled_series_offers_its_time_to_the_first_matching_person_in_line
     assert SlotRequest.objects.get(patient=second).status == "waiting"
     message = Message.objects.get(template="slot_offer", channel="email")
     assert message.patient == first
-    assert message.context["weekday"] == "Monday" and message.context["start_time"] == "10:00 AM"
+    first = dt.datetime.fromisoformat(message.context["first_start"])
+    assert message.context["weekday"] == "Monday" and first.time() == dt.time(10, 0)
+    assert message.context["time_zone"] == "America/New_York"
     assert message.context["accept_url"].startswith("http")
 
 

@@ -8,7 +8,7 @@ from django import template
 from django.utils.timezone import template_localtime
 
 from apps.core.clock import clinic_tz
-from apps.core.time_zones import patient_when_text, zone_or_none
+from apps.core.time_zones import patient_when_text, written_when_text, zone_or_none
 from apps.core.when import clock_span_text, clock_text, day_text, moment_text
 
 register = template.Library()
@@ -51,5 +51,23 @@ def held_until(moment, patient) -> str:
 def clinic_when(moment, patient, day_format="l, F j") -> str:
     """An instant told to a patient (a deadline, when a message was written): on the clinic's clock, naming it, and
     "(… your time)" for a patient on another clock, as every portal page tells a session's time."""
-    reader_zone = zone_or_none(patient.time_zone) if patient is not None else None
+    reader_zone = zone_or_none(patient.time_zone) if patient else None
     return patient_when_text(moment, zone=clinic_tz(), reader_zone=reader_zone, day_format=day_format)
+
+
+@register.simple_tag
+def written_when(moment, zone, day_format="l, F j, Y") -> str:
+    """When the patient wrote something (a journal entry), on their own clock (`zone`: theirs, by name or as a zone;
+    empty when they set none, for the clinic's), naming it."""
+    reader_zone = zone_or_none(zone) if isinstance(zone, str) else zone
+    return written_when_text(moment, reader_zone=reader_zone, day_format=day_format)
+
+
+@register.simple_tag
+def patient_when(moment, zone, reader_zone="", day_format="l, F j, Y") -> str:
+    """An instant on a named clock (a session's office's `zone`), as a patient reads it: naming that clock, and
+    "(… your time)" on their own (`reader_zone`, by name) when it differs. For documents built from plain values,
+    such as the record a patient downloads."""
+    return patient_when_text(
+        moment, zone=zone_or_none(zone) or clinic_tz(), reader_zone=zone_or_none(reader_zone), day_format=day_format
+    )

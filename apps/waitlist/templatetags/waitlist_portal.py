@@ -1,0 +1,14 @@
+"""Portal page pieces for the weekly-time waitlist."""
+
+from django import template
+
+from apps.waitlist import selectors
+
+register = template.Library()
+
+
+@register.simple_tag
+def slot_offer_when(offer, patient) -> str:
+    """{% slot_offer_when offer patient %} -> "Mondays at 10:00 AM New York time": the weekly time held, on the clock
+    it is kept on, and the patient's own when it reads otherwise."""
+    return selectors.slot_offer_when(offer, patient=patient)
