@@ -58,3 +58,20 @@ def calendar_shading(hours, *, zone: ZoneInfo, week_of: dt.date) -> Shading:
         # The top of the hour after the latest hours end.
         grid_to=f"{latest_hour + (1 if latest_minute else 0):02d}:00:00",
     )
+
+
+def sessions_span(rows) -> tuple[str, str] | None:
+    """The hours the sessions in `rows` (selectors.calendar_appointments rows) take on the grid's clock, from the
+    top of the hour of the earliest start to the top of the hour after the latest end; the whole day when one
+    crosses midnight. None without sessions. The grid widens its working hours to this span so that no session
+    falls outside it (a 9 PM session booked with an override, a 1 AM no-show)."""
+    starts, ends = [], []
+    for row in rows:
+        start, end = dt.datetime.fromisoformat(row["start_wall"]), dt.datetime.fromisoformat(row["end_wall"])
+        if end.date() != start.date() and end.time() != dt.time(0):
+            return ("00:00:00", "24:00:00")
+        starts.append(start.hour)
+        ends.append(24 if end.date() != start.date() else end.hour + (1 if end.time() > dt.time(end.hour) else 0))
+    if not starts:
+        return None
+    return (f"{min(starts):02d}:00:00", f"{max(ends):02d}:00:00")

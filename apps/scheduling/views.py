@@ -26,7 +26,7 @@ from apps.core.when import weekday_moment_text
 from apps.notifications.labels import confirmation_words
 
 from . import extensions, selectors, services
-from .calendar_shading import calendar_shading
+from .calendar_shading import calendar_shading, sessions_span
 from .colors import therapist_color
 from .forms import AppointmentForm, CancelForm, RescheduleForm, SeriesForm
 from .models import TIME_OFF_REACH, AppointmentStatus, Room
@@ -192,7 +192,12 @@ def calendar_events(request):
                     "classNames": ["time-off"],
                 }
             )
-    return JsonResponse(events, safe=False)
+    response = JsonResponse(events, safe=False)
+    span = sessions_span(appointments)
+    if span is not None:
+        # The grid's hours are set before its events arrive; it widens them to this span (scheduling-calendar.js).
+        response["Calendar-Hours"] = "/".join(span)
+    return response
 
 
 STATUS_LABELS = dict(AppointmentStatus.choices)

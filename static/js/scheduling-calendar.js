@@ -36,6 +36,12 @@
     return blocks.length ? blocks : [{ daysOfWeek: [], startTime: "00:00", endTime: "00:00" }];
   }
 
+  // A date's day on the clinic's wall clock ("2026-12-07"), `days` later.
+  function dayOf(date, days) {
+    var day = new Date(Date.UTC(date.getUTCFullYear(), date.getUTCMonth(), date.getUTCDate() + days));
+    return day.toISOString().slice(0, 10);
+  }
+
   function textNode(tag, className, text) {
     var node = document.createElement(tag);
     node.className = className;
@@ -100,6 +106,21 @@
       window.location.href = bookUrl + "?" + params.toString();
     }
 
+    // The grid shows the working hours, and longer when a session of the range shown starts earlier or ends later.
+    function fitHours(span) {
+      var hours = span ? span.split("/") : [];
+      var from = hours[0] && hours[0] < el.dataset.gridFrom ? hours[0] : el.dataset.gridFrom;
+      var to = hours[1] && hours[1] > el.dataset.gridTo ? hours[1] : el.dataset.gridTo;
+      if (from !== shownFrom || to !== shownTo) {
+        shownFrom = from;
+        shownTo = to;
+        calendar.setOption("slotMinTime", from);
+        calendar.setOption("slotMaxTime", to);
+      }
+    }
+    var shownFrom = el.dataset.gridFrom;
+    var shownTo = el.dataset.gridTo;
+
     var calendar = new FullCalendar.Calendar(el, {
       timeZone: "UTC",
       now: function () {
@@ -143,32 +164,46 @@
       allDaySlot: false,
       firstDay: 1,
       height: "auto",
-      eventSources: [
-        {
-          url: el.dataset.eventsUrl,
-          extraParams: function () {
-            var params = { therapist: selected(form, "therapist"), room: selected(form, "room") };
-            if (el.dataset.location) {
-              params.location = el.dataset.location;
+      // The feed is asked for whole days, and the grid's hours widen to the sessions it returns: a session before
+      // the working hours begin or after they end is drawn instead of dropped (the feed's Calendar-Hours header).
+      events: function (info, success, failure) {
+        var params = new URLSearchParams({ start: dayOf(info.start, 0), end: dayOf(new Date(info.end - 1), 1) });
+        selected(form, "therapist").forEach(function (id) {
+          params.append("therapist", id);
+        });
+        selected(form, "room").forEach(function (id) {
+          params.append("room", id);
+        });
+        if (el.dataset.location) {
+          params.set("location", el.dataset.location);
+        }
+        fetch(el.dataset.eventsUrl + "?" + params.toString(), { credentials: "same-origin" })
+          .then(function (response) {
+            if (!response.ok) {
+              throw new Error(String(response.status));
             }
-            return params;
-          },
-          failure: function () {
+            return response.json().then(function (events) {
+              fitHours(response.headers.get("Calendar-Hours"));
+              return events;
+            });
+          })
+          .then(function (events) {
+            var error = document.getElementById("calendar-load-error");
+            if (error) {
+              error.remove();
+            }
+            success(events);
+          })
+          .catch(function (error) {
             if (!document.getElementById("calendar-load-error")) {
               el.insertAdjacentHTML(
                 "beforebegin",
                 '<p id="calendar-load-error" class="messages error" role="alert">Could not load sessions.</p>'
               );
             }
-          },
-          success: function () {
-            var error = document.getElementById("calendar-load-error");
-            if (error) {
-              error.remove();
-            }
-          },
-        },
-      ],
+            failure(error);
+          });
+      },
       // Screen readers hear that the sessions are still arriving after a filter change or a new week.
       loading: function (isLoading) {
         el.setAttribute("aria-busy", isLoading ? "true" : "false");
