@@ -46,12 +46,13 @@ class BillingConfig(AppConfig):
         from apps.accounts.extensions import reduced_fee_cap_blocker_register
         from apps.scheduling import extensions
 
-        from .selectors.ledger import session_charges
+        from .selectors.ledger import late_cancel_fees, session_charges
         from .selectors.reduced_fee_cap import reduced_fee_cap_refusal
         from .services.packages import outcome_previews
         from .services.reduced_fee_cap import reduced_fee_cap_enforce
 
         extensions.outcome_prices.provide(outcome_previews)
         extensions.session_charges.provide(session_charges)
+        extensions.late_cancel_fees.provide(late_cancel_fees)
         extensions.reduced_fee_cap_enforce.provide(reduced_fee_cap_enforce)
         reduced_fee_cap_blocker_register(reduced_fee_cap_refusal)

@@ -57,6 +57,10 @@ outcome_prices = Hook("outcome_prices", lambda *, appointments, policy_fee: [Non
 # billing: what the session's outcome posted to its patient's account, as the user may see it: a list of
 # (what, amount, account link), empty for a user who may not see the account
 session_charges = Hook("session_charges", lambda *, user, appointment: [])
+# billing: the late-cancellation fees posted for sessions overlapping [start, end), by session id, in one query
+# whatever their number, for a user who may see accounts (the calendar labels a late cancel with its fee); empty
+# for anyone else
+late_cancel_fees = Hook("late_cancel_fees", lambda *, user, start, end: {})
 
 # billing: a new patient for the therapist past their reduced-fee cap is refused (Conflict) unless clinic staff give
 # a reason; answers the override reason used, else ""

@@ -19,6 +19,7 @@ from apps.core.errors import ApplicationError
 from apps.core.htmx import render_page
 from apps.core.links import next_or, next_path
 from apps.core.models import ClinicSettings
+from apps.core.money import money_text
 from apps.core.permissions import permission_require
 from apps.core.time_zones import zone_place
 from apps.core.views import call_with_messages, form_refusal
@@ -174,10 +175,17 @@ def calendar_events(request):
         room_ids=_ids(request.GET.getlist("room")),
         location_id=location.pk if location else None,
         zone=zone,
+        # Cancelled sessions stay on the grid, labelled and faded, as in the other practice calendars: the desk
+        # sees what happened to the slot, and that it is free again.
+        include_cancelled=True,
     )
     detail_url = _detail_url_maker()
+    fees = extensions.late_cancel_fees(user=request.user, start=start, end=end)
     with timezone.override(zone):  # what an event says of a time (when it was confirmed) is on the grid's clock
-        events = [_event(a, detail_url) for a in appointments]
+        events = [
+            _event(a, detail_url, fee=fees.get(a["id"]) if a["status"] == AppointmentStatus.LATE_CANCELLED else None)
+            for a in appointments
+        ]
     for off in selectors.time_off_visible_to(user=request.user).filter(
         start__lt=end + TIME_OFF_REACH, end__gt=start - TIME_OFF_REACH
     ):
@@ -203,10 +211,15 @@ def calendar_events(request):
 STATUS_LABELS = dict(AppointmentStatus.choices)
 # What an event says besides who and where: the patient confirmed, arrived or did not come. Booked is the rule and
 # completed is plain from the clock, so neither is spelled out on every session.
-STATES_SHOWN = {AppointmentStatus.CHECKED_IN, AppointmentStatus.NO_SHOW}
+STATES_SHOWN = {
+    AppointmentStatus.CHECKED_IN,
+    AppointmentStatus.NO_SHOW,
+    AppointmentStatus.LATE_CANCELLED,
+    AppointmentStatus.CANCELLED,
+}
 
 
-def _event(row: dict, detail_url) -> dict:
+def _event(row: dict, detail_url, *, fee=None) -> dict:
     """One calendar event from a selectors.calendar_appointments row. A booked session the patient confirmed (for
     its current start) says so; once under way, its status says more."""
     confirmed = row["status"] == AppointmentStatus.BOOKED and row["confirmed_at"] is not None
@@ -217,6 +230,9 @@ def _event(row: dict, detail_url) -> dict:
     where = "Video" if row["is_telehealth"] else (row["room__name"] or "No room")
     therapist = f"{row['therapist__first_name']} {row['therapist__last_name']}".strip()
     status = STATUS_LABELS[row["status"]]
+    state = "Confirmed" if confirmed else (status if row["status"] in STATES_SHOWN else "")
+    if fee is not None:
+        state = f"{state} · {money_text(fee)} fee"
     return {
         "id": row["id"],
         "title": f"{who} · {therapist} · {where}",
@@ -231,7 +247,7 @@ def _event(row: dict, detail_url) -> dict:
             "where": where,
             "location": row["location__name"],
             "status": status,
-            "state": "Confirmed" if confirmed else (status if row["status"] in STATES_SHOWN else ""),
+            "state": state,
             "confirmed": confirmation_words(row["confirmed_at"], row["confirmed_via"]) if confirmed else "",
         },
     }

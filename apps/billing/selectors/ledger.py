@@ -14,7 +14,16 @@ from apps.accounts.roles import Role
 from apps.core import clock
 from apps.core.money import ZERO
 
-from ..models import Adjustment, CardRefund, CardRefundStatus, Charge, Payment, Statement, StatementCounting
+from ..models import (
+    Adjustment,
+    CardRefund,
+    CardRefundStatus,
+    Charge,
+    ChargeKind,
+    Payment,
+    Statement,
+    StatementCounting,
+)
 
 
 def amount_total(qs, field_name="amount") -> Decimal:
@@ -380,3 +389,17 @@ def session_charges(*, user, appointment) -> list[tuple[str, Decimal, str]]:
         .order_by("posted_at", "pk")
     )
     return [(charge.description_shown, charge.amount, account) for charge in charges]
+
+
+def late_cancel_fees(*, user, start: dt.datetime, end: dt.datetime) -> dict[int, Decimal]:
+    """The late-cancellation fees posted for sessions overlapping [start, end), by session id, for staff who may
+    see accounts (front desk and billing): one query whatever the number of sessions, as the calendar asks it for
+    the range it shows."""
+    if not (user.is_clinic_staff and user.has_perm("billing.view_ledger")):
+        return {}
+    fees: dict[int, Decimal] = {}
+    for appointment_id, amount in Charge.objects.filter(
+        kind=ChargeKind.LATE_CANCEL, appointment__start__lt=end, appointment__end__gt=start
+    ).values_list("appointment_id", "amount"):
+        fees[appointment_id] = fees.get(appointment_id, ZERO) + amount
+    return fees
