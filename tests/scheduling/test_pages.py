@@ -48,8 +48,9 @@ def test_the_week_calendar_of_20_therapists_takes_constant_queries(clinic, login
     many = week_queries()
     assert (few[1], many[1]) == (100, 700)
     assert few[0] == many[0]
-    # Session, user, device, groups, sessions, time off, and the session save: nothing per appointment.
-    with django_assert_max_num_queries(5):
+    # Session, user, device, groups, sessions, late-cancel fees, time off, and the session save: nothing per
+    # appointment.
+    with django_assert_max_num_queries(6):
         client.get(url, WEEK)
 
 
