@@ -1309,10 +1309,26 @@ def completion_preview(*, appointment: Appointment):
     return price
 
 
+# How long before its start a session's check-in opens: a patient early for their session is checked in, a click
+# on the wrong row of a day's list hours ahead is not.
+CHECK_IN_OPENS_BEFORE = dt.timedelta(hours=2)
+
+
 def _check_in_allowed(appointment: Appointment) -> None:
+    """On the session's day, from two hours before its start until its end. A session that ended without a
+    check-in is recorded as completed or a no-show instead."""
     _require_status(appointment, {AppointmentStatus.BOOKED}, "checked in")
-    if appointment.local_start.date() != timezone.localtime(clock.now(), appointment.zone).date():
+    now = clock.now()
+    if appointment.local_start.date() != timezone.localtime(now, appointment.zone).date():
         raise Unprocessable("Check-in is only possible on the day of the session.")
+    if now < appointment.start - CHECK_IN_OPENS_BEFORE:
+        opens = timezone.localtime(appointment.start - CHECK_IN_OPENS_BEFORE, appointment.zone)
+        raise InvalidTransition(f"Check-in opens at {clock_text(opens)}, two hours before the session.")
+    if now >= appointment.end:
+        ended = timezone.localtime(appointment.end, appointment.zone)
+        raise InvalidTransition(
+            f"This session ended at {clock_text(ended)} without a check-in: record it as completed or as a no-show."
+        )
 
 
 def _check_in_undo_allowed(appointment: Appointment) -> None:

@@ -1,7 +1,10 @@
 """The front desk's day in real Chromium: the home page lists today's arrivals with their confirmation, the front
 desk checks a patient in from it, and every section links to where its work is done."""
 
+import datetime as dt
+
 import pytest
+import time_machine
 
 from apps.scheduling.models import AppointmentStatus
 from tests.e2e.conftest import PHONE, assert_accessible, follow, sign_in
@@ -13,6 +16,12 @@ pytestmark = pytest.mark.django_db(transaction=True)
 def test_front_desk_sees_the_day_and_checks_a_patient_in(page, personas):
     portal_world(personas)
     day = front_desk_day_world(personas)
+    # Half an hour before the first arrival's session, when its check-in is open (two hours before, on its day).
+    with time_machine.travel(day.arrival.start - dt.timedelta(minutes=30), tick=True):
+        _sees_the_day_and_checks_in(page, personas, day)
+
+
+def _sees_the_day_and_checks_in(page, personas, day):
     sign_in(page, personas.front_desk)
     page.get_by_role("heading", name="Arrivals today").wait_for()
     assert_accessible(page)

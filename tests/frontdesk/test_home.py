@@ -203,6 +203,9 @@ def test_a_session_already_held_is_not_called_unconfirmed_and_the_day_names_its_
 
 def test_the_front_desk_checks_a_patient_in_from_the_home_page(personas, login):
     session = _session(_today(), 10, therapist=personas.therapist, patient=personas.patient)
+    # The patient arrives half an hour early: check-in is open from two hours before the session.
+    arrival = time_machine.travel(session.start - dt.timedelta(minutes=30), tick=False)
+    arrival.start()
     client = login(personas.front_desk)
     check_in = f"/schedule/appointments/{session.pk}/check-in/"
     body = client.get("/").content.decode()
@@ -216,6 +219,7 @@ def test_the_front_desk_checks_a_patient_in_from_the_home_page(personas, login):
     after = client.get("/").content.decode()
     assert "Checked in." in after
     assert f'action="{check_in}"' not in after
+    arrival.stop()
 
 
 # ---------------------------------------------------------------------------------------------------------------

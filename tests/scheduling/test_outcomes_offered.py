@@ -29,7 +29,7 @@ RECORD = {
     [
         (at(MONDAY, 9), {"check-in"}, False),  # the day of the session, before it starts
         (at(MONDAY, 10, 15), {"check-in", "complete", "no-show"}, False),  # under way
-        (at(MONDAY, 11), {"check-in", "complete", "no-show"}, True),  # ended, the same day
+        (at(MONDAY, 11), {"complete", "no-show"}, True),  # ended, the same day: too late to check in
         (at(MONDAY + dt.timedelta(days=1), 9), {"complete", "no-show"}, True),  # the next day
     ],
 )
