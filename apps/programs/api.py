@@ -417,7 +417,7 @@ class ProgramViewSet(
     @action(detail=True, methods=["get"], pagination_class=None)
     def registrants(self, request, pk=None):
         """Members of the public registered for a lecture series (seated, offered, waiting and past), with what
-        they owe and have paid at the door."""
+        they owe and have paid the clinic (at the door, or sent for a series by video)."""
         program = self.get_object()
         if not request.user.has_perm("programs.view_roster", program):
             raise PermissionDenied
@@ -532,7 +532,7 @@ class PublicLectureRegisterView(APIView):
     """Register for a lecture series open to the public: a name, an email and consent to emails about it; no
     account. 201 with a seat or a place in line (`waitlist_rank`), or for a proposed series a place on its interest
     list (`program_stage` "proposed", `decision_on`); 400 for a bad email; 409 when already registered (a
-    patient's address registers like anyone's, paying at the door: the answer never tells who is a patient);
+    patient's address registers like anyone's, paying the clinic directly: the answer never tells who is a patient);
     422 when the series did not launch, its interest list closed or its enrollment window is closed; 404 when it
     is not a lecture series. Rate-limited per address."""
 

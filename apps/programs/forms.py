@@ -128,6 +128,17 @@ class WithdrawForm(forms.Form):
 
 
 ATTENDANCE_CHOICES = [("", "Not recorded"), *AttendanceStatus.choices]
+# At a meeting by video nobody walks in: a member joined the call, or did not.
+VIDEO_ATTENDANCE_CHOICES = [
+    ("", "Not recorded"),
+    (AttendanceStatus.ATTENDED.value, "Joined"),
+    (AttendanceStatus.NO_SHOW.value, "Did not join"),
+    (AttendanceStatus.EXCUSED.value, AttendanceStatus.EXCUSED.label),
+]
+
+
+def attendance_choices(*, by_video: bool) -> list[tuple[str, str]]:
+    return VIDEO_ATTENDANCE_CHOICES if by_video else ATTENDANCE_CHOICES
 
 
 class LecturePaymentForm(RecordedOnceForm):
@@ -135,9 +146,10 @@ class LecturePaymentForm(RecordedOnceForm):
     amount = MoneyField(min_value=None, help_text="In dollars; a negative amount is a refund.")
     method = forms.ChoiceField(choices=PaymentMethod.choices)
 
-    def __init__(self, *args, kinds: list[tuple[str, str]], **kwargs):
+    def __init__(self, *args, kinds: list[tuple[str, str]], methods: list[tuple[str, str]], **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["kind"].choices = kinds  # a free series takes donations only
+        self.fields["method"].choices = methods  # a card is taken at the door only where there is one
 
 
 class LaunchForm(forms.Form):

@@ -39,8 +39,8 @@ def _counted(subquery: QuerySet, field: str, output) -> Coalesce:
 def program_registrants(*, program: GroupProgram) -> list[Enrollment]:
     """A lecture series' public registrations, live ones first (seated, offered, then the line in order), each with
     `waitlist_rank`, `attended` (lectures charged: attended, and missed ones when the series charges no-shows),
-    `paid` (fees taken at the door) and `owed` (those lectures not charged on the account of a chart the registrant
-    was linked to, at their chosen price, less what they paid). One query."""
+    `paid` (fees recorded as lecture payments) and `owed` (those lectures not charged on the account of a chart the
+    registrant was linked to, at their chosen price, less what they paid). One query."""
     money = DecimalField(max_digits=9, decimal_places=2)
     charged = [AttendanceStatus.ATTENDED, *([AttendanceStatus.NO_SHOW] if program.charge_no_shows else [])]
     on_ledger = session_charged(

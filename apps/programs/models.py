@@ -192,6 +192,13 @@ class GroupProgram(TimeStampedModel):
     def is_lecture(self) -> bool:
         return self.kind == ProgramKind.LECTURE
 
+    @property
+    def pays_at_the_door(self) -> bool:
+        """Whether a lecture's public registrants pay as they come in. A series by video has no door, and no online
+        payment either: a registrant's fee or donation reaches the clinic however they send it, and staff record it
+        as they would at the door (`lectures.lecture_payment_record`)."""
+        return not self.is_telehealth
+
     def lecture_price(self, tier: str) -> "Decimal":
         """What a registrant pays per lecture attended at the price they chose; nothing when the series is free."""
         if self.fee_mode != LectureFeeMode.SLIDING:
@@ -372,7 +379,7 @@ class Enrollment(TimeStampedModel):
     @property
     def billed_patient(self):
         """Whose ledger a charge for this seat goes to: the patient's, or a registrant's linked chart; None for a
-        member of the public, who pays at the door."""
+        member of the public, who pays the clinic directly (a lecture payment)."""
         if self.patient_id:
             return self.patient
         return self.registrant.patient if self.registrant.patient_id else None

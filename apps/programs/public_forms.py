@@ -23,7 +23,7 @@ class LectureRegistrationForm(forms.Form):
 
     def __init__(self, *args, program: GroupProgram, **kwargs):
         super().__init__(*args, **kwargs)
-        if program.is_telehealth:
+        if not program.pays_at_the_door:
             self.fields["fee_tier"].label = "The price you will pay"  # a lecture by video has no door
         if program.fee_mode == LectureFeeMode.SLIDING:
             self.fields["fee_tier"].choices = [

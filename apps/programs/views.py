@@ -14,7 +14,6 @@ from apps.core.views import action_from_url, form_call
 
 from . import lecture_selectors, member_meetings, selectors
 from .forms import (
-    ATTENDANCE_CHOICES,
     CapacityForm,
     EnrollPatientForm,
     LecturePaymentForm,
@@ -22,6 +21,7 @@ from .forms import (
     ProgramChangeForm,
     ProgramForm,
     WithdrawForm,
+    attendance_choices,
 )
 from .models import ProgramMeeting, ProgramStage, WaitlistMove
 from .services import attendance, formation, lectures, seats, setup
@@ -255,7 +255,7 @@ def meeting_attendance(request, pk):
         "program": meeting.program,
         "refusal": attendance.attendance_refusal(meeting),
         "sheet": selectors.meeting_attendance_sheet(meeting=meeting),
-        "choices": ATTENDANCE_CHOICES,
+        "choices": attendance_choices(by_video=meeting.appointment.is_telehealth),
     }
     return render(request, "programs/attendance.html", context)
 
@@ -263,7 +263,8 @@ def meeting_attendance(request, pk):
 @login_required
 @require_http_methods(["GET", "POST"])
 def lecture_payment(request, pk):
-    """Money a registrant hands over at the door. Two steps: the amount, then a confirming press showing it."""
+    """Money a registrant paid the clinic, at the door or sent for a series by video. Two steps: the amount, then a
+    confirming press showing it."""
     permission_require(request.user, "programs.record_lecture_payment")
     enrollment = get_object_or_404(
         selectors.enrollments_visible_to(user=request.user)
@@ -271,7 +272,11 @@ def lecture_payment(request, pk):
         .filter(registrant__isnull=False),
         pk=pk,
     )
-    form = LecturePaymentForm(request.POST or None, kinds=lectures.lecture_payment_kinds(enrollment.program))
+    form = LecturePaymentForm(
+        request.POST or None,
+        kinds=lectures.lecture_payment_kinds(enrollment.program),
+        methods=lectures.lecture_payment_methods(enrollment.program),
+    )
     confirming = request.method == "POST" and form.is_valid() and request.POST.get("confirm") != "yes"
     if not confirming and form_call(
         request,

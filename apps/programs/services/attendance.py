@@ -61,7 +61,8 @@ def attendance_record(*, actor, meeting: ProgramMeeting, enrollment: Enrollment,
     record.recorded_by = actor
     record.save()
     # A patient (or a registrant linked to a chart) is charged on their ledger at their sliding-scale class, under the
-    # program's service (an education code for a lecture); a member of the public pays at the door instead.
+    # program's service (an education code for a lecture); a member of the public pays the clinic directly instead,
+    # at the door or, by video, however they send it (a lecture payment staff record).
     payer = enrollment.billed_patient
     if payer is not None and attendance_is_charged(program=meeting.program, status=status):
         charge_for_group_attendance(patient=payer, meeting=appointment, actor=actor)

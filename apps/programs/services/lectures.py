@@ -1,5 +1,6 @@
-"""Lecture series open to the public: registration by name and email, the registrant's own link, fees and payments
-at the door, and linking a registrant to the chart they later open.
+"""Lecture series open to the public: registration by name and email, the registrant's own link, fees and the
+payments staff record (at the door, or sent to the clinic for a series by video), and linking a registrant to the
+chart they later open.
 
 A registrant holds a seat (or a place in line) in the same count as patients, through the seat engine in `seats`;
 they are written to only by email, through the outbox, with the consent they gave when registering.
@@ -94,7 +95,7 @@ def lecture_register(
     proposed series, a place on its interest list (`formation.interest_register`), in the order people joined.
 
     Only a name and an email are kept (the email in lower case, one registrant per address, reused across series).
-    An address that is a patient's registers like any other, as a member of the public paying at the door: the
+    An address that is a patient's registers like any other, as a member of the public paying the clinic: the
     public answer never tells whether someone is a patient of the clinic, and a registration nobody signed in for
     never reaches a chart or its account (a visitor could type anyone's address). The registrant is emailed a
     confirmation with a signed link to manage it.
@@ -172,11 +173,19 @@ def lecture_registration_cancel(*, enrollment: Enrollment, actor=None) -> Enroll
 
 
 def lecture_payment_kinds(program) -> list[tuple[str, str]]:
-    """What can be taken at the door, for the form to offer and the service to accept: a fee only where the series
-    charges one, a donation always."""
+    """What can be taken from a registrant, for the form to offer and the service to accept: a fee only where the
+    series charges one, a donation always."""
     if program.fee_mode == LectureFeeMode.SLIDING:
         return LecturePaymentKind.choices
     return [(LecturePaymentKind.DONATION.value, LecturePaymentKind.DONATION.label)]
+
+
+def lecture_payment_methods(program) -> list[tuple[str, str]]:
+    """How a registrant's payment was made, as the form offers it and a recorded payment is described: a card is
+    taken "at the door" only where there is one (`GroupProgram.pays_at_the_door`)."""
+    if program.pays_at_the_door:
+        return PaymentMethod.choices
+    return [(value, "Card" if value == PaymentMethod.CARD else label) for value, label in PaymentMethod.choices]
 
 
 LECTURE_PAYMENT_ONCE = RecordedOnce(
@@ -184,7 +193,8 @@ LECTURE_PAYMENT_ONCE = RecordedOnce(
     noun="payment",
     elsewhere="for another registration",
     described=lambda payment: (
-        f"{money_text(payment.amount)} ({payment.get_kind_display().lower()}, {payment.get_method_display().lower()})"
+        f"{money_text(payment.amount)} ({payment.get_kind_display().lower()}, "
+        f"{dict(lecture_payment_methods(payment.enrollment.program))[payment.method].lower()})"
     ),
 )
 
@@ -199,15 +209,16 @@ def lecture_payment_record(
     method: str,
     submission_key: uuid.UUID | None = None,
 ) -> LecturePayment:
-    """Money a registrant hands over at the door: a lecture fee or a donation (a negative amount refunds). A
-    registrant has no ledger, so this row is the record; a linked patient's fees go to their ledger instead.
+    """Money a registrant paid the clinic, at the door or (for a series by video, which has no online payment)
+    however they sent it: a lecture fee or a donation (a negative amount refunds). A registrant has no ledger, so
+    this row is the record; a linked patient's fees go to their ledger instead.
 
     One `submission_key` (the form's) records at most one payment: sent again, it answers the payment it recorded
     (`replayed` set); with another registration, kind, amount or method it is refused (409)."""
     program_lock(enrollment.program_id)  # program first, then the enrollment, as a cancellation racing it takes them
     enrollment = enrollment_lock(enrollment.pk)
     if enrollment.registrant_id is None or not enrollment.program.is_lecture:
-        raise Unprocessable("Payments at the door are for public lecture registrations.")
+        raise Unprocessable("Lecture payments are for public lecture registrations.")
     if kind not in LecturePaymentKind.values:
         raise Unprocessable("Choose a fee or a donation.", fields={"kind": ["Fee or donation."]})
     if method not in PaymentMethod.values:
@@ -246,9 +257,9 @@ def lecture_payment_record(
 
 
 def _refund_within_paid(*, enrollment: Enrollment, kind: str, refund: Decimal) -> None:
-    """A refund at the door gives back at most what the registration has paid so far for that kind (fees, or
-    donations). Read under the enrollment's lock, which every payment at the door takes first, so no payment can
-    land between this sum and the refund."""
+    """A refund gives back at most what the registration has paid so far for that kind (fees, or donations). Read
+    under the enrollment's lock, which every lecture payment takes first, so no payment can land between this sum
+    and the refund."""
     paid = LecturePayment.objects.filter(enrollment=enrollment, kind=kind).aggregate(total=Sum("amount"))["total"]
     paid = paid or Decimal("0.00")
     if refund > paid:
