@@ -159,7 +159,12 @@ class SeriesForm(_BookingForm):
         label="Number of sessions", min_value=1, max_value=MAX_SERIES_DATES, required=False
     )
     end_date = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
-    skip_conflicts = forms.BooleanField(label="Book the free dates and skip the ones that collide", required=False)
+    skip_conflicts = forms.BooleanField(
+        label="Book the free dates and skip the blocked ones",
+        required=False,
+        help_text="Blocked: taken by another session, or outside working hours or in time off (those are booked "
+        "instead when an override reason is given).",
+    )
 
     field_order = [
         "therapist",

@@ -31,6 +31,7 @@ from .calendar_shading import calendar_shading, sessions_span
 from .colors import therapist_color
 from .forms import AppointmentForm, CancelForm, RescheduleForm, SeriesForm
 from .models import TIME_OFF_REACH, AppointmentStatus, Room
+from .series_advice import series_blocked_advice
 
 
 def _appointment(request, pk):
@@ -384,6 +385,7 @@ def _series_dates(request, data) -> dict:
         return context
     context["plan"] = plan
     context["rows"] = _with_group_meetings(plan)
+    context["advice"] = series_blocked_advice(plan.slots, skip_label=form.fields["skip_conflicts"].label)
     # Say now what booking would refuse (a missing medical clearance, say), before the user submits.
     context["refusal"] = extensions.booking_checks.refusal(
         patient=plan.booking.patient,
