@@ -27,27 +27,46 @@ from apps.core.errors import NotFound
 from apps.core.models import ClinicSettings
 from apps.notes.editor import field_rows
 from apps.patients.models import Patient
-from apps.patients.selectors import portal_standing, treating_patients_q
+from apps.patients.selectors import portal_account, treating_patients_q
 
 from .models import AnswerFlag, DocumentKind, DocumentVersion, IntakeDocument, Packet, PacketItem, Signature
 
 
 @dataclass(frozen=True)
 class PacketNotice:
-    """What the front desk is told once a packet is made: `text`, and whether the patient must still be invited to
-    the portal (`invite_needed`) before they can sign."""
+    """What the front desk is told once a packet is made: `text`, whether the patient must still be invited to the
+    portal (`invite_needed`) before they can sign, and whether the forms cannot reach them at all (`undelivered`)."""
 
     text: str
     invite_needed: bool = False
+    undelivered: bool = False
+
+
+# A closed portal account is not invited again (`portal_invitable`) and cannot reset its password, so nothing the
+# desk does here reaches the patient: forms are signed on paper instead.
+CLOSED_ACCOUNT_ADVICE = "Give them paper copies to sign at the clinic."
+
+
+def forms_undeliverable(patient: Patient) -> bool:
+    """Whether forms sent to the patient cannot reach them: their portal account is closed. What the packet's notice
+    and the patient page's intake card both ask."""
+    return portal_account(patient) == "closed"
 
 
 def packet_notice(*, packet: Packet, patient: Patient) -> PacketNotice:
     """Forms are signed in the portal, so a packet reaches the patient only once they sign in: for a chart never
     invited, or an invitation not yet accepted, the forms are ready (their notice waits) and the desk is told what
-    the patient still needs, never that the forms were sent."""
+    the patient still needs, never that the forms were sent; for a closed account, that they were not delivered and
+    what to do instead."""
     count = packet.items.count()
     forms = f"{count} form{'s' if count != 1 else ''}"
-    account = portal_standing(patient).account
+    if forms_undeliverable(patient):
+        return PacketNotice(
+            f"{forms} {'were' if count != 1 else 'was'} not delivered to {patient.display_name}: their portal account "
+            f"is closed, so they cannot sign in to sign {'them' if count != 1 else 'it'}. {CLOSED_ACCOUNT_ADVICE}",
+            undelivered=True,
+        )
+    account = portal_account(patient)
     if account == "none":
         return PacketNotice(
             f"{forms} {'are' if count != 1 else 'is'} ready for {patient.display_name}; they can sign them once "

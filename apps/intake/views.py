@@ -43,7 +43,7 @@ def packet_send(request, patient_id):
         notice = selectors.packet_notice(packet=packet, patient=patient)
         # The patient page this returns to opens with the portal invitation (or says why it cannot be sent).
         invite = " Invite them from the top of this page." if notice.invite_needed else ""
-        messages.success(request, notice.text + invite)
+        (messages.warning if notice.undelivered else messages.success)(request, notice.text + invite)
     return redirect("patients:detail", pk=patient.pk)
 
 

@@ -289,13 +289,21 @@ class PortalStanding:
     undelivered: tuple[AccountEmail, ...] = ()
 
 
-def portal_standing(patient: Patient) -> PortalStanding:
-    """Only an active account or a pending invitation costs a query."""
+def portal_account(patient: Patient) -> str:
+    """`PortalStanding.account` alone, read from the chart's user with no query of its own."""
     user = patient.user
     if user is None:
-        return PortalStanding("none")
+        return "none"
     if user.can_sign_in:
-        return PortalStanding("active", undelivered=tuple(account_emails_undelivered().filter(user=user)))
-    if not user.invitation_pending:
-        return PortalStanding("closed")
-    return PortalStanding("invited", invitation_outstanding(user=user))
+        return "active"
+    return "invited" if user.invitation_pending else "closed"
+
+
+def portal_standing(patient: Patient) -> PortalStanding:
+    """Only an active account or a pending invitation costs a query."""
+    account = portal_account(patient)
+    if account == "active":
+        return PortalStanding(account, undelivered=tuple(account_emails_undelivered().filter(user=patient.user)))
+    if account == "invited":
+        return PortalStanding(account, invitation_outstanding(user=patient.user))
+    return PortalStanding(account)

@@ -23,5 +23,8 @@ def patient_intake_card(context, patient):
         "can_send": can_send,
         "documents": current if can_send else [],
         "ticked": {d.pk for d in selectors.standard_unsigned(current=current, signed_versions=signed)},
+        # Forms waiting for a patient whose portal account is closed never reach them: said on each, and before sending.
+        "undeliverable": selectors.forms_undeliverable(patient),
+        "closed_account_advice": selectors.CLOSED_ACCOUNT_ADVICE,
         "csrf_token": context.get("csrf_token"),
     }
