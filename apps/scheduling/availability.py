@@ -181,15 +181,40 @@ def _unavailability(
             f"At {_slot_when(slot, holding, location)} {name} works at {there.location.name} ({hours_there}), "
             f"not at {location.name}."
         )
-    start = slot.local_start
-    weekday = Weekday(start.weekday()).label
+    here_day = slot.local_start.weekday()
+    # Each block's weekday is read on its own office's clock: late evening here may be tomorrow there.
     blocks = sorted(
-        (h for h in hours if h.weekday == start.weekday()), key=lambda h: (h.location_id != location.pk, h.start_time)
+        (h for h in hours if h.weekday == _day_on(slot, h.location)),
+        key=lambda h: (h.location_id != location.pk, h.start_time),
     )
-    if not blocks:
-        return f"{name} does not work on {weekday}s."
-    spans = ", ".join(_hours_text(h, location) for h in blocks)
-    return f"{_slot_when(slot, blocks, location)} is outside {name}'s working hours on {weekday}s ({spans})."
+    elsewhere = {h.location_id: h.location for h in hours if _day_on(slot, h.location) != here_day}
+    if not elsewhere:
+        weekday = Weekday(here_day).label
+        if not blocks:
+            return f"{name} does not work on {weekday}s."
+        spans = ", ".join(_hours_text(h, location) for h in blocks)
+        return f"{_slot_when(slot, blocks, location)} is outside {name}'s working hours on {weekday}s ({spans})."
+    when = _slot_when(slot, blocks, location) + _other_days_text(slot, elsewhere.values())
+    if blocks:
+        spans = ", ".join(f"{Weekday(h.weekday).label}s {_hours_text(h, location)}" for h in blocks)
+        return f"{when} is outside {name}'s working hours ({spans})."
+    days = [f"on {Weekday(here_day).label}s at {location.name}"]
+    days += [f"on {Weekday(_day_on(slot, office)).label}s at {office.name}" for office in elsewhere.values()]
+    return f"{when} is outside {name}'s working hours: none {', nor '.join(days)}."
+
+
+def _day_on(slot: Slot, office: Location) -> int:
+    """The slot's weekday on `office`'s clock."""
+    return timezone.localtime(slot.start, office.zone).weekday()
+
+
+def _other_days_text(slot: Slot, offices) -> str:
+    """The slot on each other clock that reads another day ("(Fri 1:00 AM–1:45 AM New York time)"), once a clock."""
+    told = {}
+    for office in offices:
+        there, there_end = timezone.localtime(slot.start, office.zone), timezone.localtime(slot.end, office.zone)
+        told.setdefault(office.zone.key, f"{there:%a} {clock_span_text(there, there_end)} {zone_time(office.zone)}")
+    return "".join(f" ({text})" for text in told.values())
 
 
 def _slot_when(slot: Slot, blocks: list[WorkingHours], location: Location) -> str:
