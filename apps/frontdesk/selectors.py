@@ -15,7 +15,7 @@ from apps.core import clock
 from apps.intake.selectors import patients_with_open_answer_flags, with_forms_outstanding
 from apps.messaging.selectors import unread_threads_for
 from apps.notes.plan_selectors import plan_review_due
-from apps.notes.selectors import UnsignedCounts, notes_awaiting_cosign, unsigned_note_counts
+from apps.notes.selectors import UnsignedCounts, notes_awaiting_cosign, notes_awaiting_cosign_of, unsigned_note_counts
 from apps.notifications.selectors import FailedMessages, messages_failed_latest, unconfirmed, with_confirmation
 from apps.outcomes.selectors import patients_with_open_flags as outcomes_open_flags
 from apps.outcomes.selectors import with_questionnaires_waiting
@@ -112,6 +112,7 @@ class TherapistDay:
     notes: UnsignedCounts
     plans_to_review: int
     notes_to_cosign: int
+    notes_awaiting_cosign: int  # the therapist's own signed notes still with their supervisor
     unread_threads: int | None  # None for a therapist who takes no messages from patients
     answers_to_review: list[Patient]
 
@@ -134,6 +135,7 @@ def therapist_day(*, user) -> TherapistDay:
         notes=unsigned_note_counts(therapist=user),
         plans_to_review=plan_review_due(therapist=user).count(),
         notes_to_cosign=notes_awaiting_cosign(supervisor=user).count(),
+        notes_awaiting_cosign=notes_awaiting_cosign_of(author=user).count(),
         unread_threads=unread_threads_for(user).count() if user.has_perm("messaging.view_inbox") else None,
         answers_to_review=list(answers),
     )

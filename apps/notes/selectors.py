@@ -249,7 +249,7 @@ def unsigned_note_counts(*, therapist) -> UnsignedCounts:
     """How many of the therapist's sessions wait for a signed note, and how many of those are overdue, in one
     query: the counts of the unsigned-notes page (`sessions_needing_notes`, `is_overdue`) without its rows."""
     counts = sessions_needing_notes(therapist=therapist).aggregate(
-        unsigned=Count("pk"), overdue=Count("pk", filter=Q(end__lte=clock.now() - UNSIGNED_GRACE))
+        unsigned=Count("pk"), overdue=Count("pk", filter=Q(end__lte=overdue_cutoff()))
     )
     return UnsignedCounts(**counts)
 
@@ -258,9 +258,7 @@ def overdue_counts_by_therapist() -> QuerySet:
     """(therapist id, number of sessions with a note still unsigned 72 hours after the session)."""
     signed = SessionNote.objects.filter(appointment_id=OuterRef("pk"), status=NoteStatus.SIGNED)
     return (
-        Appointment.objects.filter(
-            patient__isnull=False, status__in=NOTE_NEEDED_STATUSES, end__lte=clock.now() - UNSIGNED_GRACE
-        )
+        Appointment.objects.filter(patient__isnull=False, status__in=NOTE_NEEDED_STATUSES, end__lte=overdue_cutoff())
         .exclude(Exists(signed))
         .values("therapist")
         .annotate(count=Count("pk"))
@@ -268,8 +266,18 @@ def overdue_counts_by_therapist() -> QuerySet:
     )
 
 
+def overdue_cutoff() -> dt.datetime:
+    """Whatever has waited for a signature since this instant or earlier is overdue: a session's note since the
+    session ended, a co-signature since the author signed. One grace for both, so both lists flag alike."""
+    return clock.now() - UNSIGNED_GRACE
+
+
 def is_overdue(appointment: Appointment) -> bool:
-    return appointment.end + UNSIGNED_GRACE <= clock.now()
+    return appointment.end <= overdue_cutoff()
+
+
+def cosign_is_overdue(note: SessionNote) -> bool:
+    return note.signed_at <= overdue_cutoff()
 
 
 def note_cosigner_for(*, author):
@@ -286,6 +294,16 @@ def awaiting_cosign_by_q(supervisor) -> Q:
 def notes_awaiting_cosign(*, supervisor) -> QuerySet[SessionNote]:
     """The notes waiting for `supervisor`'s co-signature, the oldest session first, as the unsigned queue lists."""
     return _note_list_base().filter(awaiting_cosign_by_q(supervisor)).order_by("appointment__start", "pk")
+
+
+def notes_awaiting_cosign_of(*, author) -> QuerySet[SessionNote]:
+    """The notes `author` signed that still wait for a co-signature, the longest waiting first, with who must give
+    it: a pre-licensed therapist's view of what they handed on."""
+    return (
+        _note_list_base()
+        .filter(author=author, cosign_required=True, cosigned_at__isnull=True)
+        .order_by("signed_at", "pk")
+    )
 
 
 def cosigns_awaiting_count(*, supervisor) -> int:

@@ -59,10 +59,15 @@ def unsigned_queue(request):
     context = {
         "rows": rows,
         "overdue_count": sum(row["overdue"] for row in rows),
-        "to_cosign": selectors.notes_awaiting_cosign(supervisor=request.user),
+        "to_cosign": _cosign_rows(selectors.notes_awaiting_cosign(supervisor=request.user)),
+        "awaiting_cosign": _cosign_rows(selectors.notes_awaiting_cosign_of(author=request.user)),
         "plans_review_due": list(plan_selectors.plan_review_due(therapist=request.user)),
     }
     return render(request, "notes/unsigned.html", context)
+
+
+def _cosign_rows(notes) -> list[dict]:
+    return [{"note": note, "overdue": selectors.cosign_is_overdue(note)} for note in notes]
 
 
 @login_required
@@ -138,7 +143,7 @@ def note_detail(request, pk):
     try:
         if signing:
             attest = sign_form.is_valid() and sign_form.cleaned_data["attest"]
-            services.note_save_and_sign(actor=request.user, note=note, content=content, attest=attest)
+            note = services.note_save_and_sign(actor=request.user, note=note, content=content, attest=attest)
         else:
             services.note_update_draft(actor=request.user, note=note, content=content)
     except ApplicationError as exc:
@@ -151,8 +156,15 @@ def note_detail(request, pk):
         context = _editor_context(request, note, content=content, errors=exc.fields, sign_form=sign_form)
         context["problem"] = _refusal_summary(note, exc) if not_saved else None
         return render(request, "notes/note.html", context, status=422)
-    messages.success(request, "Note signed." if signing else "Draft saved.")
+    messages.success(request, _saved_message(note) if signing else "Draft saved.")
     return redirect("notes:detail", pk=note.pk)
+
+
+def _saved_message(note) -> str:
+    # A pre-licensed author's note is not final yet: say who has it now, so they know where to look for it.
+    if note.cosigner_id is None:
+        return "Note signed."
+    return f"Note signed and sent to {note.cosigner.full_name} for co-signature."
 
 
 def _refusal_summary(note, exc: ApplicationError) -> str:

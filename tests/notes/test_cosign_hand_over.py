@@ -149,7 +149,7 @@ def test_handing_the_notes_over_moves_them_to_the_new_supervisors_list_and_lets_
         note.pk for note in awaiting
     }
     listed = login(successor).get("/notes/unsigned/").context["to_cosign"]
-    assert {note.pk for note in listed} == {note.pk for note in awaiting}
+    assert {row["note"].pk for row in listed} == {note.pk for note in awaiting}
     assert not login(personas.therapist).get("/notes/unsigned/").context["to_cosign"]
     row = AccessLog.objects.get(action="note_cosigns_hand_over")
     assert (row.actor, row.subject_id, row.detail) == (

@@ -180,7 +180,7 @@ def test_the_supervisor_reads_the_notes_to_cosign_oldest_session_first(personas,
         note_sign(actor=trainee, note=note, attest=True)
     client = login(supervisor)
 
-    listed = [note.appointment.start for note in client.get("/notes/unsigned/").context["to_cosign"]]
+    listed = [row["note"].appointment.start for row in client.get("/notes/unsigned/").context["to_cosign"]]
 
     assert len(listed) == 3 and listed == sorted(listed)
     api_rows = login(supervisor, api=True).get("/api/notes/").json()["results"]
