@@ -438,6 +438,9 @@ def _detail_page(request, appointment, *, cancel_form=None, reschedule_form=None
         "appointment": appointment,
         "note_link": extensions.note_links(user=user, appointments=[appointment]).get(appointment.pk),
         "charges": extensions.session_charges(user=user, appointment=appointment),
+        # A clinician's "chart" is the clinical one; whoever may not read it gets the patient's details instead.
+        "opens_clinical_chart": appointment.patient_id is not None
+        and user.has_perm("notes.view_clinical_chart", appointment.patient),
         "can_change": user.has_perm("scheduling.change_appointment", appointment),
         "can_cancel": user.has_perm("scheduling.cancel_appointment", appointment),
         "outcomes": services.outcomes_open(appointment),
