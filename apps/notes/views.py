@@ -62,6 +62,8 @@ def unsigned_queue(request):
         "to_cosign": _cosign_rows(selectors.notes_awaiting_cosign(supervisor=request.user)),
         "awaiting_cosign": _cosign_rows(selectors.notes_awaiting_cosign_of(author=request.user)),
         "plans_review_due": list(plan_selectors.plan_review_due(therapist=request.user)),
+        # Sessions at the clinic's own offices name no clock; the page names it once, as the home page does.
+        "clinic_zone": clock.clinic_tz(),
     }
     return render(request, "notes/unsigned.html", context)
 

@@ -339,3 +339,9 @@ def test_a_clinic_adds_a_template_in_the_admin_and_bad_definitions_are_refused(p
     response = client.post("/admin/notes/notetemplate/add/", bad)
     assert response.status_code == 200
     assert "lowercase letters, digits and underscores" in response.content.decode()
+
+
+def test_the_unsigned_queue_says_which_clock_its_unnamed_times_are_on(personas, therapist_client):
+    past_appointment_for(personas.therapist, personas.patient, days_ago=2, hour=10)
+    body = therapist_client.get("/notes/unsigned/").content.decode()
+    assert "Times are clinic time, as in New York." in body
