@@ -226,6 +226,8 @@ def outbound_detail(request, pk):
         "can_send": request.user.has_perm("referrals.write_outbound", referral.patient),
         "send_form": SendForm(releases=releases),
         "has_release": releases.exists(),
+        # Forms go out from the patient page's intake card, which only the intake staff have.
+        "can_send_release_form": request.user.has_perm("intake.send_packet"),
     }
     return render(request, "referrals/outbound_detail.html", context)
 

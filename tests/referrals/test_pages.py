@@ -209,3 +209,16 @@ def test_a_referral_dated_1900_is_a_form_error_and_nothing_is_written(personas, 
     response = login(personas.front_desk).post("/referrals/inbound/new/", {**sent, "received_on": "1900-01-01"})
     assert "Choose a date from" in response.content.decode()
     assert not InboundReferral.objects.exists()
+
+
+def test_a_draft_awaiting_the_release_tells_the_therapist_who_sends_the_form(personas, login):
+    """The release form is sent by the front desk (intake.send_packet), so the therapist is not sent to a page
+    without that action."""
+    client = login(personas.therapist)
+    response = client.post(
+        f"/referrals/patients/{personas.patient.pk}/outbound/new/",
+        {"recipient_kind": "psychiatrist", "recipient_name": "Dr. Sam Okafor", "reason": "Sleep"},
+    )
+    page = client.get(response["Location"]).content.decode()
+    assert "Ask the front desk to send them the release of information form" in page
+    assert "from <a" not in page
