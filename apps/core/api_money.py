@@ -4,13 +4,14 @@ from decimal import Decimal
 
 from rest_framework import serializers
 
+from .api_parsers import WrittenNumber
 from .money import AMOUNT_EXAMPLE, amount_read
 
 
 class MoneyInput(serializers.DecimalField):
-    """Dollars and cents, as a string ("120.00") or a JSON number (120.5). Refused with AMOUNT_EXAMPLE on the field:
-    scientific notation ("1e5" is not $100,000), "NaN", "Infinity", and a third decimal place, which would otherwise
-    be read as another amount or rounded away unseen."""
+    """Dollars and cents, as a string ("120.00") or a JSON number (120.5), read as the client wrote it. Refused with
+    AMOUNT_EXAMPLE on the field: exponent notation ("1e5" or 1e5 is not $100,000), "NaN", "Infinity", and a third
+    decimal place (100.000 included), which would otherwise be read as another amount or rounded away unseen."""
 
     default_error_messages = {"invalid": AMOUNT_EXAMPLE}
 
@@ -20,10 +21,12 @@ class MoneyInput(serializers.DecimalField):
     def to_internal_value(self, data):
         if isinstance(data, bool) or not isinstance(data, str | int | float | Decimal):
             self.fail("invalid")
+        # A JSON number with a fraction or an exponent keeps its spelling from the request (apps.core.api_parsers);
+        # a float from elsewhere is read by its shortest spelling, an exponent Python adds to a very large or small
+        # one refused like a typed one.
+        written = data.written if isinstance(data, WrittenNumber) else str(data)
         try:
-            # A JSON number arrives as a float: its shortest spelling (str) is what the client wrote, give or take
-            # an exponent Python adds to very large or small ones, which is refused like a typed one.
-            amount = amount_read(str(data))
+            amount = amount_read(written)
         except ValueError:
             self.fail("invalid")
         return super().to_internal_value(amount)

@@ -13,12 +13,13 @@ from django.urls import path
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from apps.accounts.api_permissions import StaffVerifiedMFA
+from apps.core.api_parsers import JSONParser
 from apps.core.errors import PermissionDenied
 from apps.patients.models import Patient
 from apps.patients.selectors import patient_get_for

@@ -10,10 +10,11 @@ acknowledged/ and close/.
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 
 from apps.core.api_lookups import id_or_none
+from apps.core.api_parsers import JSONParser
 from apps.core.errors import NotFound, PermissionDenied
 from apps.patients.selectors import patient_get_for, patients_visible_to
 

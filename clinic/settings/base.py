@@ -295,6 +295,11 @@ REST_FRAMEWORK = {
         "apps.accounts.api_permissions.StaffVerifiedMFA",
     ],
     "DEFAULT_SCHEMA_CLASS": "apps.core.api_schema.ClinicAutoSchema",  # adds the error answers
+    "DEFAULT_PARSER_CLASSES": [
+        "apps.core.api_parsers.JSONParser",  # numbers keep their spelling, for money fields to read
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
     "DEFAULT_PAGINATION_CLASS": "apps.core.pagination.ClinicPagination",  # bounded limit and offset
     "PAGE_SIZE": 50,
     "EXCEPTION_HANDLER": "apps.core.api_errors.exception_handler",
