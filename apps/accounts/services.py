@@ -522,6 +522,24 @@ def password_reset_complete(*, user: User, password: str) -> User:
     return user
 
 
+@transaction.atomic
+def password_changed_notice_queue(*, user_id: int) -> None:
+    """Tell the account holder their password was changed, by its id (a notice asked for before the deploy that
+    recorded account emails); nothing for an account deleted since."""
+    user = User.objects.filter(pk=user_id).first()
+    if user is not None:
+        account_emails_queue(user=user, kind=AccountEmailKind.PASSWORD_CHANGED, addresses=[user.email])
+
+
+@transaction.atomic
+def sign_in_email_changed_notice_queue(*, user_id: int, old_email: str) -> None:
+    """Tell someone at both addresses that their sign-in email was changed, by their id (as
+    password_changed_notice_queue does)."""
+    user = User.objects.filter(pk=user_id).first()
+    if user is not None:
+        _sign_in_email_changed_tell(user=user, old_email=old_email)
+
+
 def account_emails_queue(*, user: User, kind: str, addresses: list[str], old_address: str = "") -> list[AccountEmail]:
     """Record an email about `user`'s account to each of `addresses`, in the caller's transaction, and have the
     worker send each once it commits: a mail server that is down must not fail the change it tells of."""

@@ -2,6 +2,8 @@
 
 from celery import shared_task
 
+from apps.core.task_names import former_name
+
 from . import services
 from .offers import offers_expire
 
@@ -21,3 +23,8 @@ def expire_offers() -> int:
 def offer_ended_series_slots() -> int:
     """Beat, hourly: offer the weekly time of each series that ran its course to the slot waitlist, once."""
     return services.ended_series_slots_free()
+
+
+# These two were programs' tasks before the offer engine moved here.
+former_name("apps.programs.tasks.expire_seat_offers", now=expire_offers)
+former_name("apps.programs.tasks.offer_ended_series_slots", now=offer_ended_series_slots)
