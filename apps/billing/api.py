@@ -48,7 +48,7 @@ from .services.assessments import (
 from .services.checkout import provider_event_apply
 from .services.diagnoses import diagnoses_confirm
 from .services.estimates import gfe_issue_on_request
-from .services.payments import payment_record
+from .services.payments import payment_record, payment_refund_ask
 from .throttles import QuoteThrottle
 from .uploads import validate_proof_of_income
 
@@ -357,6 +357,28 @@ class PaymentInput(serializers.Serializer):
     )
 
 
+class RefundInput(serializers.Serializer):
+    amount = MoneyInput(min_value=0, help_text="What to give back: at most what is left to refund on the payment.")
+    reason = serializers.CharField(max_length=300)
+
+
+class RefundOutput(serializers.Serializer):
+    """A refund asked for: posted (`refunded`, with its reversing row), or, for a card payment taken online, waiting
+    for the card provider (`waiting`, no row yet)."""
+
+    payment = serializers.IntegerField(source="payment.pk", help_text="The payment refunded.")
+    amount = serializers.DecimalField(max_digits=9, decimal_places=2)
+    status = serializers.SerializerMethodField()
+    card_refund = serializers.IntegerField(
+        source="card_refund.pk", allow_null=True, default=None, help_text="The card refund request, for a card payment."
+    )
+    refund = PaymentOutput(allow_null=True, help_text="The reversing row, once posted.")
+
+    @extend_schema_field(serializers.ChoiceField(choices=["refunded", "waiting"]))
+    def get_status(self, asked) -> str:
+        return "waiting" if asked.waiting else "refunded"
+
+
 class StatementOutput(serializers.ModelSerializer):
     amount_due = serializers.DecimalField(
         max_digits=11,
@@ -420,6 +442,7 @@ class ChargeViewSet(LedgerViewSetMixin, viewsets.ReadOnlyModelViewSet):
 
 
 IDEMPOTENCY_KEY = idempotency_key_parameter(noun="payment", differs="patient, method, amount or reference")
+REFUND_KEY = idempotency_key_parameter(noun="refund", differs="payment or amount")
 
 
 class PaymentViewSet(LedgerViewSetMixin, viewsets.ReadOnlyModelViewSet):
@@ -441,6 +464,36 @@ class PaymentViewSet(LedgerViewSetMixin, viewsets.ReadOnlyModelViewSet):
         data.is_valid(raise_exception=True)
         payment = payment_record(actor=request.user, submission_key=idempotency_key(request), **data.validated_data)
         return Response(PaymentOutput(payment).data, status=200 if payment.replayed else 201)
+
+    @extend_schema(
+        request=RefundInput,
+        parameters=[REFUND_KEY],
+        responses={
+            201: OpenApiResponse(RefundOutput, description="Refunded"),
+            202: OpenApiResponse(RefundOutput, description="Asked of the card provider, whose answer has not come"),
+            200: OpenApiResponse(
+                RefundOutput,
+                description="The same refund sent again (its Idempotency-Key, or without one a card refund of the "
+                "same amount still waiting): that refund as it stands, waiting or refunded, never a second one",
+            ),
+        },
+    )
+    @action(detail=True, methods=["post"])
+    def refund(self, request, pk=None):
+        """Give back part or all of a payment (billing). A card payment taken online is refunded through the card
+        provider; more than is left to refund (a card refund still waiting counts as given) is refused (422)."""
+        if not request.user.has_perm("billing.refund_payment"):
+            raise PermissionDenied
+        payment = Payment.objects.filter(pk=object_id(pk, message="No such payment.")).first()
+        if payment is None:
+            raise NotFound("No such payment.")
+        data = RefundInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        asked = payment_refund_ask(
+            actor=request.user, payment=payment, submission_key=idempotency_key(request), **data.validated_data
+        )
+        status = 200 if asked.replayed else 202 if asked.waiting else 201
+        return Response(RefundOutput(asked).data, status=status)
 
 
 class StatementViewSet(LedgerViewSetMixin, viewsets.ReadOnlyModelViewSet):

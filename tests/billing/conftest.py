@@ -1,12 +1,16 @@
+from decimal import Decimal
+
 import pytest
 import stripe
 
 from apps.billing.demo import config_seed
+from apps.billing.models import Payment
 from apps.billing.services.charges import charge_for_appointment_outcome
+from apps.billing.services.checkout import checkout_start
 from tests.factories import ServiceTypeFactory
 
 from .helpers import past_appointment
-from .stripe_standin import StripeStandIn
+from .stripe_standin import StripeStandIn, completed_event, webhook_post
 
 
 @pytest.fixture
@@ -71,3 +75,16 @@ def owing_patient(personas, fee_config):
         appointment=past_appointment(personas.patient, service_type=fee_config["90834"]), actor=None
     )
     return personas.patient
+
+
+@pytest.fixture
+def card_payment(stripe_api, personas, fee_config, client):
+    """$150 paid by card in the portal on a $200 balance."""
+    charge_for_appointment_outcome(
+        appointment=past_appointment(personas.patient, service_type=fee_config["90834"]), actor=None
+    )
+    checkout = checkout_start(actor=personas.patient_user, patient=personas.patient, amount=Decimal("150.00"))
+    assert webhook_post(client, completed_event(checkout)).status_code == 200
+    payment = Payment.objects.get(method="card_online")
+    payment.checkout_for_test = checkout
+    return payment

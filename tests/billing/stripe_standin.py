@@ -13,6 +13,7 @@ from apps.billing.payments import sign_payload
 class StripeStandIn:
     def __init__(self):
         self.requests: list[tuple[str, dict]] = []
+        self.refund_keys: list[str | None] = []  # the Idempotency-Key header of each refund request, in turn
         self.refund_count = 0
         self.refunds_by_key: dict[str, dict] = {}
         # "up": answers; "down": makes the refund, then answers 500 (as if its answer were lost); "refusing": 400
@@ -35,6 +36,7 @@ class StripeStandIn:
                         "metadata": {"checkout_id": checkout_id},
                     }
                 elif self.path == "/v1/refunds":
+                    standin.refund_keys.append(self.headers.get("Idempotency-Key"))
                     mode = standin.next_modes.pop(0) if standin.next_modes else standin.mode
                     if mode == "refusing":
                         self._answer(400, {"error": {"type": "invalid_request_error", "message": "Charge disputed."}})

@@ -10,28 +10,13 @@ import pytest
 from apps.billing.models import CardRefund, CardRefundStatus, Payment
 from apps.billing.payments import ProviderUnavailable, RefundRefused
 from apps.billing.selectors.ledger import patient_balance
-from apps.billing.services.charges import charge_for_appointment_outcome
 from apps.billing.services.checkout import checkout_start
 from apps.billing.services.payments import card_refund_send, card_refunds_retry, payment_refund
 from apps.core import clock
 from apps.core.errors import Conflict, Unprocessable
 from tests.locking import at_once
 
-from .helpers import past_appointment
 from .stripe_standin import completed_event, refunded_event, webhook_post
-
-
-@pytest.fixture
-def card_payment(stripe_api, personas, fee_config, client):
-    """$150 paid by card in the portal on a $200 balance."""
-    charge_for_appointment_outcome(
-        appointment=past_appointment(personas.patient, service_type=fee_config["90834"]), actor=None
-    )
-    checkout = checkout_start(actor=personas.patient_user, patient=personas.patient, amount=Decimal("150.00"))
-    assert webhook_post(client, completed_event(checkout)).status_code == 200
-    payment = Payment.objects.get(method="card_online")
-    payment.checkout_for_test = checkout
-    return payment
 
 
 def _refunds(payment):
@@ -53,9 +38,10 @@ def test_a_refund_whose_answer_is_lost_stays_pending_and_is_posted_once_when_ask
 
     page = login(personas.billing).get(f"/billing/patients/{card_payment.patient_id}/").content.decode()
     assert "A card refund of $150.00 on receipt" in page and "is waiting for the card provider" in page
-    # Asking again for the same money is refused while the first is waiting: the card is not refunded twice.
-    with pytest.raises(Unprocessable):
+    # Asking again for the same money while the first is waiting is that refund, still waiting: not a second one.
+    with pytest.raises(ProviderUnavailable):
         payment_refund(actor=personas.billing, payment=card_payment, amount="150", reason="Overcharged")
+    assert CardRefund.objects.count() == 1
 
     stripe_api.mode = "up"
     assert card_refunds_retry() == 0  # too soon: the first answer may still be on its way
@@ -119,7 +105,11 @@ def test_two_refunds_of_the_whole_payment_at_once_refund_the_card_once(card_paym
         return payment_refund(actor=personas.billing, payment=card_payment, amount="150", reason="Overcharged")
 
     results = at_once(refund, refund)
-    assert sorted(type(r).__name__ for r in results) == ["Payment", "Unprocessable"]
+    # Sent twice without a key, it is one refund: the second sending answers the refund the first made (or, once that
+    # refund is made and nothing is left, is refused as more than is left).
+    (made,) = Payment.objects.filter(refund_of=card_payment)
+    assert made in results
+    assert all(r == made or isinstance(r, Unprocessable) for r in results), results
     assert stripe_api.refund_count == 1
     assert _refunds(card_payment) == [Decimal("-150.00")]
 
@@ -240,9 +230,11 @@ def test_a_dashboard_refund_of_the_same_amount_is_not_taken_for_the_clinics_wait
 @pytest.mark.django_db
 def test_a_refund_event_posts_the_waiting_refund_its_metadata_names(card_payment, stripe_api, personas, client):
     stripe_api.mode = "down"  # both refunds are made, and both answers are lost
-    for amount in ("40", "40"):
+    for reason in ("First refund", "Second refund"):  # two refunds of $40, each its own submission
         with pytest.raises(ProviderUnavailable):
-            payment_refund(actor=personas.billing, payment=card_payment, amount=amount, reason=f"Refund {amount}")
+            payment_refund(
+                actor=personas.billing, payment=card_payment, amount="40", reason=reason, submission_key=uuid.uuid4()
+            )
     first, second = CardRefund.objects.order_by("id")
     # The provider's event lists the second one only (the first is still on its way).
     (made,) = [r for r in stripe_api.refunds() if r["metadata"]["card_refund_id"] == str(second.pk)]

@@ -5,6 +5,7 @@ receipt number or a reason. The patient row is locked first, so two cashiers can
 import datetime as dt
 import logging
 import uuid
+from dataclasses import dataclass
 from decimal import Decimal
 
 from django.db import connection, transaction
@@ -212,32 +213,75 @@ def _refund_posted(*, actor, payment: Payment, amount: Decimal, note: str, submi
     )
 
 
-def payment_refund(*, actor, payment: Payment, amount, reason: str, submission_key: uuid.UUID | None = None) -> Payment:
-    """Refund part or all of a payment with a reversing row.
+@dataclass(frozen=True)
+class RefundAsked:
+    """What asking for a refund came to: the reversing row once posted (`refund`, None while the card provider has
+    not answered), the card refund request for a card payment taken online (`card_refund`), and whether the request
+    was one already made, sent again (`replayed`)."""
 
-    One `submission_key` (the refund form's) refunds at most once: sent again, it answers the refund it made
-    (`replayed` set), and for a card refund still waiting, asks the provider again with the same key; with another
-    payment or amount it is refused (409).
+    payment: Payment
+    amount: Decimal
+    refund: Payment | None
+    card_refund: CardRefund | None
+    replayed: bool
+
+    @property
+    def waiting(self) -> bool:
+        return self.refund is None
+
+
+def payment_refund_ask(
+    *, actor, payment: Payment, amount, reason: str, submission_key: uuid.UUID | None = None
+) -> RefundAsked:
+    """Refund part or all of a payment with a reversing row; a card refund the provider has not confirmed is
+    answered as waiting (RefundAsked.waiting) rather than refused.
+
+    One refund is asked for once. With a `submission_key` (the refund form's, the API's Idempotency-Key), the key
+    sent again answers the refund it made (`replayed`), and for a card refund still waiting asks the provider again
+    with that refund's own idempotency key; with another payment or amount it is refused (409). Without a key, a card
+    refund of the same amount still waiting on this payment is that refund sent again: answered, never made twice.
 
     A card payment taken online is refunded through the provider, never inside the ledger's transaction: the
     request (a CardRefund row with its idempotency key) is committed first, then the provider is asked, then the
-    reversing row is posted. If the provider refuses, the request is marked failed and nothing is posted; if it
-    does not answer, the request stays pending (its amount not offered again) and is settled by the provider's
-    refund event or by the retry task, which asks again with the same key, so the card is refunded once."""
+    reversing row is posted. If the provider refuses, the request is marked failed and nothing is posted
+    (RefundRefused); if it does not answer, the request stays pending (its amount not offered again) and is settled
+    by the provider's refund event, by the retry task, or by the refund sent again, each asking with the same key,
+    so the card is refunded once."""
     amount = positive_money(amount, "amount")
     if not reason.strip():
         raise Unprocessable("Give a reason for the refund.", fields={"reason": ["Required."]})
     sent = {"actor": actor, "payment": payment, "amount": amount, "note": reason.strip()}
     if payment.method != PaymentMethod.CARD_ONLINE:
-        return _refund_posted(**sent, submission_key=submission_key)
+        refund = _refund_posted(**sent, submission_key=submission_key)
+        return RefundAsked(payment, amount, refund, None, replayed=refund.replayed)
     card_refund = _card_refund_request(**sent, submission_key=submission_key)
-    if not card_refund.replayed:
-        return card_refund_send(card_refund=card_refund)
-    if card_refund.status == CardRefundStatus.FAILED:
+    if card_refund.status == CardRefundStatus.FAILED:  # only a replayed request can be failed already
         raise RefundRefused(f"The card provider refused this refund: {card_refund.failure}")
-    refund = card_refund.refund or card_refund_send(card_refund=card_refund)  # still waiting: asked again, once
-    refund.replayed = True
-    return refund
+    try:
+        refund = card_refund.refund or card_refund_send(card_refund=card_refund)  # waiting: asked again, same key
+    except ProviderUnavailable:
+        refund = None
+    return RefundAsked(payment, amount, refund, card_refund, replayed=card_refund.replayed)
+
+
+def card_refund_waiting(card_refund: CardRefund) -> ProviderUnavailable:
+    """The refusal that says a card refund is waiting for the provider, and will not be made twice."""
+    return ProviderUnavailable(
+        f"The card provider did not answer. The refund of {money_text(card_refund.amount)} is waiting for it "
+        "and is posted as soon as the provider confirms it; it will not be made twice."
+    )
+
+
+def payment_refund(*, actor, payment: Payment, amount, reason: str, submission_key: uuid.UUID | None = None) -> Payment:
+    """Refund part or all of a payment (payment_refund_ask), answering the reversing row (`replayed` set when the
+    refund was sent again); a card refund still waiting for the provider raises ProviderUnavailable, saying so."""
+    asked = payment_refund_ask(
+        actor=actor, payment=payment, amount=amount, reason=reason, submission_key=submission_key
+    )
+    if asked.waiting:
+        raise card_refund_waiting(asked.card_refund)
+    asked.refund.replayed = asked.replayed
+    return asked.refund
 
 
 def _card_refund_request(*, actor, payment: Payment, amount: Decimal, note: str, submission_key) -> CardRefund:
@@ -246,12 +290,27 @@ def _card_refund_request(*, actor, payment: Payment, amount: Decimal, note: str,
         sending = Sending(key=submission_key, owner={"payment_id": payment.pk}, content={"amount": amount})
         if (recorded := CARD_REFUND_ONCE.recorded(sending)) is not None:
             return recorded
+        if submission_key is None and (waiting := _card_refund_waiting_for(payment=payment, amount=amount)):
+            return waiting
         return CARD_REFUND_ONCE.record(
             sending,
             lambda: card_refund_record(
                 actor=actor, payment=payment, amount=amount, note=note, submission_key=submission_key
             ),
         )
+
+
+def _card_refund_waiting_for(*, payment: Payment, amount: Decimal) -> CardRefund | None:
+    """The card refund of `amount` on `payment` still waiting for the provider, marked replayed: a refund sent again
+    without a key is known by what it asks. Under the patient's lock, so two such sendings find the one recorded."""
+    waiting = (
+        CardRefund.objects.filter(payment=payment, amount=amount, status=CardRefundStatus.PENDING)
+        .order_by("id")
+        .first()
+    )
+    if waiting is not None:
+        waiting.replayed = True
+    return waiting
 
 
 def card_refund_record(
@@ -302,10 +361,7 @@ def card_refund_send(*, card_refund: CardRefund) -> Payment:
         raise
     except ProviderUnavailable:
         logger.warning("Card refund %s is pending: the provider did not answer", card_refund.pk)
-        raise ProviderUnavailable(
-            f"The card provider did not answer. The refund of {money_text(card_refund.amount)} is waiting for it "
-            "and is posted as soon as the provider confirms it; it will not be made twice."
-        ) from None
+        raise card_refund_waiting(card_refund) from None
     with transaction.atomic(durable=True):
         patient_lock(payment.patient)
         card_refund = CardRefund.objects.select_for_update().get(pk=card_refund.pk)
