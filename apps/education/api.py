@@ -3,7 +3,8 @@
 GET/POST /api/education/items/ lists the library or adds an item (admins, therapists; JSON with a link, or
 multipart with a file); POST /api/education/items/{id}/retire/ and /restore/.
 GET/POST /api/patients/{id}/education/ lists a patient's assignments with progress, or assigns an item (a treating
-therapist): 403 for a patient the therapist does not treat, 409 when the item is already open, 422 when retired.
+therapist): 404 for a patient the caller may not see (as for a missing one), 403 for one they see but may not
+share with (the front desk), 409 when the item is already open, 422 when retired. Either refusal is access-logged.
 GET /api/education/assignments/ is the signed-in patient's list; POST .../{id}/done/ and .../{id}/undo/ mark it;
 GET/POST .../{id}/entries/ reads (staff reading is access-logged) or writes journal entries from a prompt;
 POST .../{id}/withdraw/ takes it off the list (a treating therapist).

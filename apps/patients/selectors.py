@@ -236,15 +236,18 @@ def patient_possible_duplicates(
 
 def patient_get_for(*, user, patient_id, perm: str, action: str, refusal: ApplicationError | None = None) -> Patient:
     """The patient a page or an API call is about, if `user` holds `perm` on them. A refusal writes one refused
-    row under `action`, naming the user and the patient, and answers `refusal` (by default the NotFound a missing
-    patient answers, so the answer leaks nothing). The lookup itself writes no allowed row: what is read about the
-    patient is logged where it is read."""
+    row under `action`, naming the user and the patient, and answers the NotFound a missing patient answers, so the
+    answer leaks nothing. `refusal` is answered instead only to a user who may see the patient anyway (the front
+    desk refused a clinical action): telling them why tells them nothing new. The lookup itself writes no allowed
+    row: what is read about the patient is logged where it is read."""
     patient = Patient.objects.select_related("primary_therapist").filter(pk=patient_id).first()
     if patient is None:
         raise NotFound("No such patient.")
     if not user.has_perm(perm, patient):
         access_log_write(actor=user, action=action, subject=patient, patient_id=patient.pk, allowed=False)
-        raise refusal or NotFound("No such patient.")
+        if refusal is not None and user.has_perm("patients.view_patient", patient):
+            raise refusal
+        raise NotFound("No such patient.")
     return patient
 
 

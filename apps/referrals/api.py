@@ -266,7 +266,14 @@ class OutboundViewSet(_ReferralViewSet):
         data = OutboundInput(data=request.data)
         data.is_valid(raise_exception=True)
         values = dict(data.validated_data)
-        patient = _patient(request.user, values.pop("patient"))
+        refusal = PermissionDenied("Only the patient's psychotherapist may refer them out.")
+        patient = patient_get_for(
+            user=request.user,
+            patient_id=values.pop("patient"),
+            perm="referrals.write_outbound",
+            action="referral_outbound_draft",
+            refusal=refusal,
+        )
         referral = services.outbound_draft(actor=request.user, patient=patient, **values)
         return self._answer(referral, status.HTTP_201_CREATED)
 

@@ -1,5 +1,6 @@
 """The education API: the library, a patient's material with progress, and the patient's own actions. Refusals are
-clear 4xx answers: another therapist's patient 403, a duplicate open assignment 409, a retired item 422."""
+clear 4xx answers: another therapist's patient 404 (as a missing one), the front desk 403, a duplicate open
+assignment 409, a retired item 422."""
 
 import pytest
 
@@ -52,7 +53,7 @@ def test_a_therapist_assigns_and_reads_progress(personas, login, prompt):
 def test_assigning_refusals_are_clear(personas, login, reading):
     url = f"/api/patients/{personas.patient.pk}/education/"
     other = login(personas.other_therapist, api=True).post(url, {"item": reading.pk}, format="json")
-    assert other.status_code == 403
+    assert other.status_code == 404
     assert login(personas.front_desk, api=True).get(url).status_code == 403
     client = login(personas.therapist, api=True)
     assert client.post(url, {"item": reading.pk}, format="json").status_code == 201

@@ -1,5 +1,7 @@
-"""A patient's material refused through the API (their progress, or sharing an item with them) writes exactly one
-refused access-log row naming who tried and the patient; an allowed lookup writes none (the lookup reads nothing
+"""A patient's material refused through the API (their progress, or sharing an item with them) answers as a missing
+patient would (404) to someone who may not see the patient, so the answer does not tell that the patient exists, and
+403 to staff who see the chart anyway; either writes exactly one refused access-log row naming who tried and the
+patient; an allowed lookup writes none (the lookup reads nothing
 clinical; sharing is logged by the service, reading entries where they are read)."""
 
 import pytest
@@ -13,15 +15,17 @@ def _url(patient) -> str:
     return f"/api/patients/{patient.pk}/education/"
 
 
-@pytest.mark.parametrize("persona", ["other_therapist", "front_desk", "billing"])
+@pytest.mark.parametrize(("persona", "answer"), [("other_therapist", 404), ("front_desk", 403), ("billing", 403)])
 @pytest.mark.parametrize(("method", "action"), [("get", "education_progress_view"), ("post", "education_assign")])
-def test_a_refused_patient_lookup_is_logged_once_as_refused(personas, login, reading, persona, method, action):
+def test_a_refused_patient_lookup_is_logged_once_as_refused(personas, login, reading, persona, answer, method, action):
     user = getattr(personas, persona)
     client = login(user, api=True)
     mark = log_mark()
     url = _url(personas.patient)
     response = client.post(url, {"item": reading.pk}, format="json") if method == "post" else client.get(url)
-    assert response.status_code == 403
+    assert response.status_code == answer
+    if answer == 404:
+        assert response.json()["error"]["message"] == "No such patient."
     patient = personas.patient
     assert rows_since(mark) == [row_for(user, action, patient, patient_id=patient.pk, allowed=False)]
 

@@ -121,3 +121,23 @@ def test_the_desks_referrals_list_still_logs_each_referral_read(personas, login,
     patient_id = personas.patient.pk
     expected = row_for(personas.front_desk, "referral_inbound_view", referral, patient_id=patient_id, allowed=True)
     assert rows_since(mark) == [expected]
+
+
+@pytest.mark.parametrize(("persona", "answer"), [("other_therapist", 404), ("front_desk", 403)])
+def test_a_refused_outbound_referral_draft_is_logged_once_as_refused(personas, login, persona, answer):
+    user = getattr(personas, persona)
+    client = login(user, api=True)
+    mark = log_mark()
+    body = {"patient": personas.patient.pk, "recipient_kind": "psychiatrist", "recipient_name": "Dr. Sam Okafor"}
+    response = client.post("/api/referrals/outbound/", {**body, "reason": "Sleep."}, format="json")
+    assert response.status_code == answer
+    patient = personas.patient
+    assert rows_since(mark) == [row_for(user, "referral_outbound_draft", patient, patient_id=patient.pk, allowed=False)]
+
+
+def test_a_missing_patient_in_an_outbound_referral_draft_is_not_logged_as_anyones_refusal(personas, login):
+    client = login(personas.therapist, api=True)
+    mark = log_mark()
+    body = {"patient": personas.patient.pk + 1000, "recipient_kind": "psychiatrist", "recipient_name": "Dr. Okafor"}
+    assert client.post("/api/referrals/outbound/", {**body, "reason": "Sleep."}, format="json").status_code == 404
+    assert rows_since(mark) == []
