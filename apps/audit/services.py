@@ -2,6 +2,7 @@
 
 from django.db import models
 
+from .head_requests import refusal_held
 from .models import AccessLog
 from .request_context import current_origin
 
@@ -17,6 +18,8 @@ def access_log_write(
 ) -> AccessLog:
     """Record who touched what, when and from where. Never put note text in `detail`."""
     entry = _entry(actor=actor, action=action, subject=subject, patient_id=patient_id, allowed=allowed, detail=detail)
+    if not allowed and refusal_held(entry):
+        return entry
     entry.save(force_insert=True)
     return entry
 

@@ -90,6 +90,7 @@ MIDDLEWARE = [
     "django_otp.middleware.OTPMiddleware",
     "apps.audit.request_context.RequestOriginMiddleware",
     "pghistory.middleware.HistoryMiddleware",
+    "apps.audit.head_requests.HeadWritesNothingMiddleware",
     "apps.accounts.middleware.StaffMFAMiddleware",
     "apps.portal.middleware.PatientTwoStepMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",

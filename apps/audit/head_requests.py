@@ -1,0 +1,44 @@
+"""A HEAD asks for a page's headers, not its content. The view runs as for a GET, so the headers are the GET's,
+but inside a transaction rolled back at the end: nothing it writes stays (an access-log row for content that was
+never sent, a calendar feed's last use, work queued on commit). A refused attempt is the exception: trying to reach
+a patient is logged whatever the answer carries, so its row is held and written once the rest is undone."""
+
+from contextvars import ContextVar
+
+from django.db import transaction
+
+from .models import AccessLog
+
+_held_refusals: ContextVar[list[AccessLog] | None] = ContextVar("held_refusals", default=None)
+
+
+def refusal_held(entry: AccessLog) -> bool:
+    """While a HEAD is answered, keep a refused row to write after its rollback (True); otherwise False."""
+    held = _held_refusals.get()
+    if held is None:
+        return False
+    held.append(entry)
+    return True
+
+
+class HeadWritesNothingMiddleware:
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if request.method != "HEAD":
+            return self.get_response(request)
+        held: list[AccessLog] = []
+        token = _held_refusals.set(held)
+        try:
+            with transaction.atomic():
+                response = self.get_response(request)
+                transaction.set_rollback(True)
+        finally:
+            _held_refusals.reset(token)
+        if held:
+            AccessLog.objects.bulk_create(held)
+        if response.streaming:
+            # A streamed body (an export) is produced as it is sent, after this point: it is not sent at all.
+            response.streaming_content = iter(())
+        return response
