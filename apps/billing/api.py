@@ -1,6 +1,5 @@
 """Billing API: the public fee quote, assessments, the ledger, statements and the payment webhook."""
 
-from django.shortcuts import get_object_or_404
 from django.urls import path
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_field
 from rest_framework import serializers, viewsets
@@ -19,6 +18,7 @@ from apps.core.api_money import MoneyInput
 from apps.core.api_submissions import idempotency_key, idempotency_key_parameter
 from apps.core.errors import NotFound
 from apps.patients.models import Patient
+from apps.patients.selectors import patient_get_for
 from apps.scheduling.models import ServiceType
 
 from . import pricing
@@ -133,14 +133,16 @@ class AssessmentIncomeOutput(AssessmentOutput):
         ]
 
 
+MAX_ID = 10**MAX_ID_DIGITS - 1
+
+
 class AssessmentInput(serializers.Serializer):
-    patient = serializers.PrimaryKeyRelatedField(queryset=Patient.objects.all(), required=False)
+    patient = serializers.IntegerField(
+        required=False, min_value=1, max_value=MAX_ID, help_text="Staff: the patient. Patients: omit."
+    )
     household_size = serializers.IntegerField(min_value=1, max_value=20)
     annual_income = MoneyInput(max_digits=11, min_value=0)
     proof = serializers.FileField(required=False, validators=[validate_proof_of_income])
-
-
-MAX_ID = 10**MAX_ID_DIGITS - 1
 
 
 class PatientFilter(serializers.Serializer):
@@ -191,6 +193,7 @@ class AssessmentViewSet(viewsets.GenericViewSet):
 
     serializer_class = AssessmentOutput
     queryset = SlidingScaleAssessment.objects.none()
+    error_statuses = {"create": {404}}  # staff name a patient they may not see
 
     def _visible(self):
         user = self.request.user
@@ -236,9 +239,19 @@ class AssessmentViewSet(viewsets.GenericViewSet):
     def create(self, request):
         data = AssessmentInput(data=request.data)
         data.is_valid(raise_exception=True)
-        patient = data.validated_data.get("patient") or _own_patient(request.user)
-        if patient is None or not request.user.has_perm("billing.apply_assessment", patient):
-            raise PermissionDenied
+        patient_id = data.validated_data.get("patient")
+        if patient_id is None:
+            patient = _own_patient(request.user)
+            if patient is None or not request.user.has_perm("billing.apply_assessment", patient):
+                raise PermissionDenied
+        else:
+            patient = patient_get_for(
+                user=request.user,
+                patient_id=patient_id,
+                perm="billing.apply_assessment",
+                action="sliding_scale_assessment_create",
+                refusal=PermissionDenied("Only billing, or the patient themselves, applies for a sliding-scale fee."),
+            )
         assessment = assessment_submit(
             actor=request.user,
             patient=patient,
@@ -678,9 +691,9 @@ class BalanceView(APIView):
 
     @extend_schema(responses={200: dict})
     def get(self, request, patient_id: int):
-        patient = get_object_or_404(Patient, pk=patient_id)
-        if not request.user.has_perm("billing.view_ledger", patient):
-            raise NotFound("No such patient.")
+        patient = patient_get_for(
+            user=request.user, patient_id=patient_id, perm="billing.view_ledger", action="billing_ledger_view"
+        )
         return Response({"patient": patient.pk, "balance": str(patient_balance(patient=patient))})
 
 

@@ -3,7 +3,6 @@ sells one (POST {"offering": id}). Refused sales answer 409 with the reason: an 
 package for a patient without an approved assessment, or a second active package of the same offering. A sale sent
 again with its Idempotency-Key answers the package it sold (200)."""
 
-from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import serializers
 from rest_framework.exceptions import PermissionDenied
@@ -13,8 +12,8 @@ from rest_framework.views import APIView
 
 from apps.accounts.api_permissions import StaffVerifiedMFA
 from apps.core.api_submissions import idempotency_key, idempotency_key_parameter
-from apps.core.errors import NotFound
 from apps.patients.models import Patient
+from apps.patients.selectors import patient_get_for
 
 from .models import PackageOffering, PackagePurchase
 from .selectors.packages import packages_of
@@ -59,10 +58,9 @@ class PatientPackagesView(APIView):
     permission_classes = [IsAuthenticated, StaffVerifiedMFA]
 
     def _patient(self, request, patient_id: int) -> Patient:
-        patient = get_object_or_404(Patient, pk=patient_id)
-        if not request.user.has_perm("billing.view_ledger", patient):
-            raise NotFound("No such patient.")
-        return patient
+        return patient_get_for(
+            user=request.user, patient_id=patient_id, perm="billing.view_ledger", action="billing_ledger_view"
+        )
 
     @extend_schema(responses=PackageOutput(many=True))
     def get(self, request, patient_id: int):

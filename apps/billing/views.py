@@ -15,7 +15,7 @@ from django.views.decorators.http import require_POST, require_safe
 
 from apps.audit.services import access_log_write
 from apps.core import clock
-from apps.core.errors import ApplicationError, Conflict, Unprocessable
+from apps.core.errors import ApplicationError, Conflict, NotFound, Unprocessable
 from apps.core.forms import form_errors_text
 from apps.core.models import ClinicSettings
 from apps.core.money import AMOUNT_EXAMPLE, amount_read, money_text
@@ -25,6 +25,7 @@ from apps.core.spreadsheets import csv_row
 from apps.core.views import form_refusal, form_refused_focus
 from apps.core.when import day_text
 from apps.patients.models import Patient
+from apps.patients.selectors import patient_get_for
 from apps.scheduling.models import ServiceType
 
 from . import pricing
@@ -121,9 +122,16 @@ def billing_home(request):
 
 
 def _ledger_patient(request, pk) -> Patient:
-    patient = get_object_or_404(Patient, pk=pk)
+    """The patient whose account a staff page is about; one the user may not see answers like a missing one, the
+    refusal logged (a patient's own account is the portal's)."""
+    try:
+        patient = patient_get_for(
+            user=request.user, patient_id=pk, perm="billing.view_ledger", action="billing_ledger_view"
+        )
+    except NotFound as exc:
+        raise Http404(exc.message) from exc
     if not staff_sees_account(user=request.user, patient=patient):
-        raise Http404
+        raise Http404("No such patient.")
     return patient
 
 

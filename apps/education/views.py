@@ -6,10 +6,10 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
-from apps.core.errors import NotFound
+from apps.core.errors import NotFound, PermissionDenied
 from apps.core.permissions import permission_require
-from apps.core.views import call_with_messages, form_call, found_or_404
-from apps.patients.selectors import patients_visible_to
+from apps.core.views import call_with_messages, form_call
+from apps.patients.selectors import patient_get_for
 
 from . import pages, selectors, services
 from .forms import AssignForm, LibraryItemForm
@@ -104,8 +104,17 @@ def item_file(request, pk):
 @require_http_methods(["GET", "POST"])
 def assign(request, patient_id):
     """Share an item with a patient, from their chart."""
-    patient = found_or_404(patients_visible_to(user=request.user).filter(pk=patient_id).first(), "No such patient.")
-    permission_require(request.user, "education.assign", patient)
+    refusal = PermissionDenied("Only a psychotherapist who treats this patient shares material with them.")
+    try:
+        patient = patient_get_for(
+            user=request.user,
+            patient_id=patient_id,
+            perm="education.assign",
+            action="education_assign",
+            refusal=refusal,
+        )
+    except NotFound as exc:
+        raise Http404(exc.message) from exc
     form = AssignForm(request.POST or None, items=selectors.library_items(active_only=True))
     shared = form_call(
         request,

@@ -15,7 +15,7 @@ from rest_framework.response import Response
 
 from apps.core.api_parsers import JSONParser
 from apps.core.errors import NotFound
-from apps.patients.selectors import patients_visible_to
+from apps.patients.selectors import patient_get_for
 
 from . import selectors, services
 from .models import MessageThread
@@ -100,9 +100,11 @@ class MessageThreadViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
         user = request.user
         patient = getattr(user, "patient", None) if user.has_perm("messaging.use_portal_messages") else None
         if patient is None:
-            patient = patients_visible_to(user=user).filter(pk=values.get("patient")).first()
-        if patient is None:
-            raise NotFound("No such patient.")
+            if values.get("patient") is None:
+                raise NotFound("No such patient.")
+            patient = patient_get_for(
+                user=user, patient_id=values["patient"], perm="patients.view_patient", action="message_thread_start"
+            )
         if values.get("therapist") is not None:
             therapist = selectors.therapist_by_id(values["therapist"])
             if therapist is None:

@@ -14,7 +14,7 @@ from apps.core import clock
 from apps.core.api_lookups import id_or_none
 from apps.core.errors import NotFound
 from apps.outcomes.instruments import INSTRUMENT_CHOICES
-from apps.patients.models import Patient
+from apps.patients.selectors import narrowed_to_a_patient_seen, patient_get_for
 from apps.scheduling.models import Appointment
 
 from . import plan_selectors, plan_services, selectors, services
@@ -143,6 +143,11 @@ class NoteTemplateViewSet(viewsets.ReadOnlyModelViewSet):
         return selectors.templates_active()
 
 
+def _narrowed(request, rows, *, action: str):
+    patient_id = id_or_none(request.query_params.get("patient"))
+    return narrowed_to_a_patient_seen(rows, user=request.user, patient_id=patient_id, action=action)
+
+
 class NoteViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     """Session notes. Text is only in single-note answers; lists carry state, not content."""
 
@@ -157,6 +162,7 @@ class NoteViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
             value = params.get(param)
             if value is not None:
                 qs = qs.filter(**{lookup: wanted}) if (wanted := id_or_none(value)) is not None else qs.none()
+        qs = _narrowed(self.request, qs, action="note_list_view")
         if params.get("status") in NoteStatus.values:
             qs = qs.filter(status=params["status"])
         return qs
@@ -304,7 +310,7 @@ class ProcessNoteViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
         patient = self.request.query_params.get("patient")
         if patient is not None:
             qs = qs.filter(patient_id=wanted) if (wanted := id_or_none(patient)) is not None else qs.none()
-        return qs
+        return _narrowed(self.request, qs, action="process_note_list_view")
 
     @extend_schema(parameters=[OpenApiParameter("patient", int)])
     def list(self, request, *args, **kwargs):
@@ -321,9 +327,12 @@ class ProcessNoteViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
             raise PermissionDenied
         data = ProcessNoteCreateInput(data=request.data)
         data.is_valid(raise_exception=True)
-        patient = Patient.objects.filter(pk=data.validated_data["patient"]).first()
-        if patient is None:
-            raise NotFound("No such patient.")
+        patient = patient_get_for(
+            user=request.user,
+            patient_id=data.validated_data["patient"],
+            perm="notes.view_clinical_chart",
+            action="process_note_create",
+        )
         appointment = None
         if data.validated_data.get("appointment"):
             appointment = Appointment.objects.filter(pk=data.validated_data["appointment"]).first()
@@ -507,6 +516,7 @@ class TreatmentPlanViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
         patient = params.get("patient")
         if patient is not None:
             qs = qs.filter(patient_id=wanted) if (wanted := id_or_none(patient)) is not None else qs.none()
+        qs = _narrowed(self.request, qs, action="plan_list_view")
         if params.get("status") in TreatmentPlanStatus.values:
             qs = qs.filter(status=params["status"])
         return qs.order_by("-start_date", "-pk")
@@ -531,9 +541,9 @@ class TreatmentPlanViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
         data = TreatmentPlanCreateInput(data=request.data)
         data.is_valid(raise_exception=True)
         values = data.validated_data
-        patient = Patient.objects.filter(pk=values["patient"]).first()
-        if patient is None or not request.user.has_perm("notes.add_plan", patient):
-            raise NotFound("No such patient of yours.")
+        patient = patient_get_for(
+            user=request.user, patient_id=values["patient"], perm="notes.add_plan", action="plan_create"
+        )
         plan = plan_services.plan_create(
             actor=request.user,
             patient=patient,

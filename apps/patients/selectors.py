@@ -251,6 +251,17 @@ def patient_get_for(*, user, patient_id, perm: str, action: str, refusal: Applic
     return patient
 
 
+def narrowed_to_a_patient_seen(rows: QuerySet, *, user, patient_id: int | None, action: str) -> QuerySet:
+    """`rows`, a list already scoped to `user` and narrowed to one patient (?patient=, `patient_id`; None when it is
+    not narrowed). When it shows them nothing of a patient they may not see, the attempt is refused as
+    `patient_get_for` refuses (one refused row under `action`); the list answers empty, as it does for a patient
+    who does not exist. Rows the user sees through another relation (a supervisor, their supervisee's plans) stay."""
+    if patient_id is not None and not rows.exists():
+        with contextlib.suppress(NotFound):
+            patient_get_for(user=user, patient_id=patient_id, perm="patients.view_patient", action=action)
+    return rows
+
+
 def patient_open_chart(*, user, patient_id, perm: str = "patients.view_patient") -> Patient:
     """Return the chart if the user has `perm` on it; log the read, or the denied attempt, either way.
 

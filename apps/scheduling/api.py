@@ -3,6 +3,8 @@
 A booking conflict answers 409 with the conflicting appointment; bad input answers 400 with field messages.
 """
 
+import contextlib
+
 from django.utils import timezone
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
 from rest_framework import mixins, serializers, status, viewsets
@@ -13,7 +15,9 @@ from rest_framework.response import Response
 from apps.accounts.api_permissions import permissions_with
 from apps.accounts.models import User
 from apps.accounts.roles import Role
-from apps.patients.selectors import patients_visible_to
+from apps.core import errors
+from apps.core.api_lookups import id_or_none
+from apps.patients.selectors import narrowed_to_a_patient_seen, patient_get_for, patients_visible_to
 
 from . import locations, selectors, services
 from .availability_kinds import KINDS, AvailabilityKind
@@ -118,10 +122,20 @@ class _When(serializers.DateTimeField):
 
 
 class _ScopedPatientField(_Ref):
-    """Only patients the requesting user may see can be booked."""
+    """Only patients the requesting user may see can be booked. One they may not see is refused in the words a
+    missing one is, and the refusal is logged."""
 
     def get_queryset(self):
         return patients_visible_to(user=self.context["request"].user)
+
+    def to_internal_value(self, data):
+        if (patient_id := id_or_none(data)) is not None:
+            with contextlib.suppress(errors.NotFound):  # the queryset's answer follows, as for a missing patient
+                user = self.context["request"].user
+                patient_get_for(
+                    user=user, patient_id=patient_id, perm="patients.view_patient", action="appointment_book"
+                )
+        return super().to_internal_value(data)
 
 
 def _therapist_field(**kwargs):
@@ -390,7 +404,11 @@ class AppointmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
             "status": "status",
         }
         filters = {lookups[name]: value for name, value in params.validated_data.items()}
-        return selectors.appointments_visible_to(user=self.request.user).filter(**filters).order_by("start", "pk")
+        rows = selectors.appointments_visible_to(user=self.request.user).filter(**filters).order_by("start", "pk")
+        patient_id = params.validated_data.get("patient")
+        return narrowed_to_a_patient_seen(
+            rows, user=self.request.user, patient_id=patient_id, action="appointment_list_view"
+        )
 
     @extend_schema(
         parameters=[
