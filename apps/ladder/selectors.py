@@ -34,7 +34,22 @@ RUNG_WORDS = {
     CareLevel.INDIVIDUAL: "You meet one-to-one with your therapist for weekly sessions.",
     CareLevel.MAINTENANCE: "You have finished regular care. You can come back for a check-in whenever you need one.",
 }
+# Each rung's name as the portal says it; staff keep the model's labels.
+PORTAL_RUNG_NAMES = {
+    CareLevel.EDUCATION: "Learning about mind and body",
+    CareLevel.LECTURE_SERIES: "Lecture series",
+    CareLevel.GROUP: "Group program",
+    CareLevel.INDIVIDUAL: "Weekly sessions with your therapist",
+    CareLevel.MAINTENANCE: "Less frequent check-in sessions",
+}
+# The rung above, as the portal tells the patient what may come next: the last rung is a decision taken together,
+# not a place to go.
+PORTAL_NEXT_RUNG_WORDS = {
+    **{level: f"{name}." for level, name in PORTAL_RUNG_NAMES.items()},
+    CareLevel.MAINTENANCE: "When you and your therapist agree you're ready: less frequent check-in sessions.",
+}
 NOT_PLACED_WORDS = "Your therapist has not chosen a starting point with you yet."
+SEE_PROGRAMS = "See your programs"
 UPCOMING_MEETING_STATUSES = {"booked", "checked_in"}
 
 
@@ -51,6 +66,9 @@ class NextStep:
     step: str  # said to the patient
     step_on_chart: str  # the same step as staff read it about the patient
     step_url: str  # "" when the step is a conversation, not a page
+    step_url_label: str  # the button's words, naming the page `step_url` opens
+    level_name: str  # the rung as the portal names it
+    next_level_words: str  # the rung above as the portal tells it; "" at the top
 
 
 @dataclass(frozen=True)
@@ -58,6 +76,7 @@ class _Step:
     to_patient: str
     on_chart: str
     url: str = ""
+    url_label: str = ""
 
 
 def care_level_of(*, patient) -> PatientCareLevel | None:
@@ -100,6 +119,7 @@ def _program_step(patient, enrollments) -> _Step | None:
                 f"A seat in {title} is held for you until {deadline.to_patient}: accept it.",
                 f"A seat in {title} is held for them until {deadline.on_chart}, not accepted yet.",
                 programs,
+                SEE_PROGRAMS,
             )
     now = clock.now()
     for enrollment in enrollments:
@@ -116,6 +136,7 @@ def _program_step(patient, enrollments) -> _Step | None:
                     f"Your next {meeting_word} of {program.title} is {when.to_patient}.",
                     f"Next {meeting_word} of {program.title}: {when.on_chart}.",
                     programs,
+                    SEE_PROGRAMS,
                 )
     # Which list a place is on is the programs' one rule (`place_in_line`), as every other page tells it.
     waiting = [(e, place) for e in enrollments if (place := place_in_line(e)) is not None]
@@ -127,6 +148,7 @@ def _program_step(patient, enrollments) -> _Step | None:
                 f"You are number {rank} on the list for {title}; we will offer you a seat as one opens.",
                 f"Number {rank} on the waitlist for {title}: offered a seat as one opens.",
                 programs,
+                SEE_PROGRAMS,
             )
     for enrollment, place in waiting:
         program = enrollment.program
@@ -136,6 +158,7 @@ def _program_step(patient, enrollments) -> _Step | None:
                 f"You are on the interest list for {program.title}; the clinic decides by {decided} whether it runs.",
                 f"On the interest list for {program.title}; the clinic decides by {decided} whether it runs.",
                 programs,
+                SEE_PROGRAMS,
             )
     return None
 
@@ -146,7 +169,10 @@ def _session_step(patient) -> _Step | None:
         return None
     when = _when(session.start, patient, session.zone)
     return _Step(
-        f"Your next session is {when.to_patient}.", f"Next session: {when.on_chart}.", reverse("portal:sessions:list")
+        f"Your next session is {when.to_patient}.",
+        f"Next session: {when.on_chart}.",
+        reverse("portal:sessions:list"),
+        "See your sessions",
     )
 
 
@@ -204,6 +230,9 @@ def next_step(*, patient) -> NextStep:
         step=step.to_patient,
         step_on_chart=step.on_chart,
         step_url=step.url,
+        step_url_label=step.url_label,
+        level_name=PORTAL_RUNG_NAMES[level] if level else "Not placed yet",
+        next_level_words=PORTAL_NEXT_RUNG_WORDS[following] if following else "",
     )
 
 

@@ -108,3 +108,26 @@ def test_the_portal_shows_where_the_patient_is_and_what_comes_next(personas, log
 
 def test_the_portal_page_is_the_patients_own_only(personas, login):
     assert login(personas.therapist).get("/portal/care/").status_code == 403
+
+
+def test_the_portal_names_the_last_rung_in_the_patients_words_with_a_button_that_goes_where_it_says(
+    personas, login, make_patients
+):
+    care_level_set(patient=personas.patient, level=CareLevel.INDIVIDUAL, reason="Weekly", actor=personas.therapist)
+    program = scheduled_program(actor=personas.admin, capacity=1, title="Evening group")
+    program_enroll(actor=personas.front_desk, program=program, patient=make_patients(1)[0])
+    program_enroll(actor=personas.front_desk, program=program, patient=personas.patient)
+    client = login(personas.patient_user)
+
+    home = client.get("/portal/").content.decode()
+    page = client.get("/portal/care/").content.decode()
+    chart = login(personas.therapist).get(f"/patients/{personas.patient.pk}/").content.decode()
+
+    ready = "When you and your therapist agree you&#x27;re ready: less frequent check-in sessions."
+    for portal in (home, page):
+        assert "Maintenance or discharged" not in portal
+        assert "Individual therapy" not in portal
+        assert ready in portal
+    assert "Go there" not in page
+    assert 'href="/portal/programs/">See your programs</a>' in page
+    assert "Maintenance or discharged" in chart
