@@ -3,6 +3,7 @@
 from django import forms
 
 from apps.core.forms import picker_widgets
+from apps.core.phones import phone_to_e164
 from apps.patients.forms import PatientChoiceField
 from apps.patients.selectors import patients_visible_to
 
@@ -11,12 +12,29 @@ from .models import INBOUND_ENTRY_FIELDS, OUTBOUND_RECIPIENT_FIELDS, InboundRefe
 FILE_HELP = "The physician's letter ruling out structural causes of the pain: a PDF, PNG or JPEG."
 
 
+class _PhonesMixin:
+    """Phone fields read as the patient form reads them: any usual way of typing a number, kept in E.164."""
+
+    phone_fields: tuple[str, ...] = ()
+
+    def clean(self):
+        cleaned = super().clean()
+        for field in self.phone_fields:
+            if cleaned.get(field):
+                try:
+                    cleaned[field] = phone_to_e164(cleaned[field])
+                except forms.ValidationError as error:
+                    self.add_error(field, error)
+        return cleaned
+
+
 class _ActivePatientsMixin:
     def _patients(self, user):
         self.fields["patient"].queryset = patients_visible_to(user=user).filter(status="active")
 
 
-class InboundForm(_ActivePatientsMixin, forms.ModelForm):
+class InboundForm(_PhonesMixin, _ActivePatientsMixin, forms.ModelForm):
+    phone_fields = ("prospect_phone", "provider_phone")
     patient = PatientChoiceField(
         queryset=None, required=False, help_text="Leave empty for someone with no chart yet, and name them below."
     )
@@ -53,7 +71,8 @@ class ClearanceForm(forms.Form):
     cleared_by = forms.CharField(label="Clearing physician", max_length=200, required=False)
 
 
-class OutboundForm(forms.ModelForm):
+class OutboundForm(_PhonesMixin, forms.ModelForm):
+    phone_fields = ("recipient_phone",)
     reason = forms.CharField(
         label="Reason for referral",
         widget=forms.Textarea(attrs={"rows": 4}),

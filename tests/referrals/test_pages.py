@@ -222,3 +222,25 @@ def test_a_draft_awaiting_the_release_tells_the_therapist_who_sends_the_form(per
     page = client.get(response["Location"]).content.decode()
     assert "Ask the front desk to send them the release of information form" in page
     assert "from <a" not in page
+
+
+def test_a_refer_out_phone_that_is_not_a_number_is_refused_on_the_field_and_a_good_one_is_shown_like_the_chart(
+    personas, login, signed_release
+):
+    from apps.core.phones import PHONE_HINT
+    from apps.referrals.models import OutboundReferral
+
+    client = login(personas.therapist)
+    fields = {"recipient_kind": "psychiatrist", "recipient_name": "Dr. Sam Okafor", "reason": "Sleep"}
+    refused = client.post(
+        f"/referrals/patients/{personas.patient.pk}/outbound/new/", {**fields, "recipient_phone": "abc"}
+    )
+    assert refused.status_code != 302
+    assert refused.context["form"].errors["recipient_phone"] == [PHONE_HINT]
+    assert not OutboundReferral.objects.exists()
+
+    kept = client.post(
+        f"/referrals/patients/{personas.patient.pk}/outbound/new/", {**fields, "recipient_phone": "617.555.0140"}
+    )
+    assert OutboundReferral.objects.get().recipient_phone == "+16175550140"
+    assert "(617) 555-0140" in client.get(kept["Location"]).content.decode()
