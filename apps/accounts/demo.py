@@ -48,6 +48,8 @@ THERAPIST_PROFILES = {
         "license_number": "LMFT-2290",
         "npi": "1730495827",
         "self_booking": True,
+        # One therapist who takes her patients' secure messages, so the demo shows that path as well as the desk's.
+        "accepts_patient_messages": True,
     },
     "tom.baker@clinic.test": {
         "credentials": "LMHC candidate",
@@ -72,6 +74,7 @@ def seed(out) -> dict[str, User]:
         id=1,
         defaults={
             "name": "Riverside Mind-Body Clinic",
+            "patient_messages_to_therapists": True,
             "address": "120 Harbor Street, Suite 4\nBoston, MA 02110",
             "phone": "(617) 555-0100",
             "email": "hello@clinic.test",

@@ -82,3 +82,15 @@ def test_the_deploy_check_warns_while_the_demo_switch_is_on(settings):
     assert [warning.id for warning in demo_check(None)] == ["clinic.W001"]
     settings.CLINIC_DEMO = False
     assert demo_check(None) == []
+
+
+def test_the_demo_therapist_maria_russo_takes_secure_messages_from_her_patients():
+    import io
+
+    from apps.accounts import demo
+    from apps.messaging.recipients import takes_messages
+
+    demo.seed(io.StringIO())
+
+    assert takes_messages(User.objects.get(email="maria.russo@clinic.test"))
+    assert not takes_messages(User.objects.get(email="tom.baker@clinic.test"))
