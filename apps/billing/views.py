@@ -2,8 +2,11 @@
 
 import csv
 import datetime as dt
+from dataclasses import dataclass
 from functools import partial
+from zoneinfo import ZoneInfo
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
@@ -22,6 +25,7 @@ from apps.core.money import AMOUNT_EXAMPLE, amount_read, money_text
 from apps.core.permissions import permission_require
 from apps.core.replica import reads_from_replica
 from apps.core.spreadsheets import csv_row
+from apps.core.time_zones import when_text
 from apps.core.views import form_refusal, form_refused_focus
 from apps.core.when import day_text
 from apps.patients.models import Patient
@@ -304,9 +308,10 @@ def _ledger_post_view(
     The subject is the patient named in the URL, or `target(pk)` (a row on a patient's ledger) when given. The
     data is `form_class`'s cleaned data, or the raw POST when the action takes no form. With `ask_first` (what
     cannot be undone: money leaving, written off or put back, a plan ended), a valid form first shows what it will
-    do, `ask_first(subject, data)` giving the question, the button's words and a note on what follows, and only the
-    confirmation's post runs the action. A form that records money once per submission (RecordedOnceForm) sent
-    again once recorded is not asked about again: the action answers what it recorded, and `replayed` says so.
+    do, `ask_first(actor, subject, data)` giving the Confirmation, and only a post confirming that very question
+    runs the action: one confirming another (the account moved on meanwhile) is asked the question that now holds.
+    A form that records money once per submission (RecordedOnceForm) sent again once recorded is not asked about
+    again: the action answers what it recorded, and `replayed` says so.
     """
 
     @login_required
@@ -327,13 +332,14 @@ def _ledger_post_view(
         if form is not None and not form.is_valid():
             return refused()
         data = form.cleaned_data if form is not None else request.POST
-        if ask_first is not None and request.POST.get("confirmed") != "yes" and not _sent_again(form):
+        if ask_first is not None and not _sent_again(form):
             try:  # refused before asking, by the check the action makes (it asks again under its locks)
-                question, yes, note = ask_first(subject, data)
+                confirmation = ask_first(request.user, subject, data)
             except ApplicationError as exc:
                 return refused(exc)
-            context = {"question": question, "yes": yes, "note": note, "form": form, "patient_id": patient_id}
-            return render(request, "billing/ledger_confirm.html", context)
+            if request.POST.get("confirmed") != confirmation.confirms:
+                context = {"confirmation": confirmation, "form": form, "patient_id": patient_id}
+                return render(request, "billing/ledger_confirm.html", context)
         try:
             result = action(request.user, subject, data)
         except ApplicationError as exc:
@@ -402,31 +408,44 @@ def _plan(pk):
     return get_object_or_404(PaymentPlan.objects.select_related("patient"), pk=pk)
 
 
+@dataclass(frozen=True)
+class Confirmation:
+    """What a ledger action asks before it runs: the question, the button that confirms it and the way back, a note
+    on what follows, and what the confirming post sends (`confirms`), so that a post confirming another question
+    does not run the action."""
+
+    question: str
+    yes: str
+    note: str
+    no: str = "Back to the account"
+    confirms: str = "yes"
+
+
 # What every confirmation of a posted row says: nothing posted is ever edited.
 KEPT_AS_POSTED = "Posted rows are kept as they are: a mistake is corrected by a new row, not by changing this one."
 
 
-def _adjustment_question(patient, data) -> tuple[str, str, str]:
+def _adjustment_question(_actor, patient, data) -> Confirmation:
     payments.adjustment_refusal_raise(patient=patient, amount=positive_money(data["amount"], "amount"))
     kind = AdjustmentKind(data["kind"]).label.lower()
     amount = money_text(data["amount"])
     question = f"Post a {kind} of {amount} to {patient.display_name}'s account?"
-    return question, f"Post the {kind} of {amount}", KEPT_AS_POSTED
+    return Confirmation(question, f"Post the {kind} of {amount}", KEPT_AS_POSTED)
 
 
-def _reverse_question(adjustment, data) -> tuple[str, str, str]:
+def _reverse_question(_actor, adjustment, data) -> Confirmation:
     payments.adjustment_reverse_refusal_raise(adjustment=adjustment, reason=data["reason"])
     what = f"{adjustment.get_kind_display().lower()} of {money_text(adjustment.amount)}"
-    return (
+    return Confirmation(
         f"Reverse the {what} on {adjustment.patient.display_name}'s account?",
         f"Reverse the {what}",
         f"{KEPT_AS_POSTED} A reversal cannot itself be reversed; to credit the account again, post a new adjustment.",
     )
 
 
-def _plan_cancel_question(plan, _post) -> tuple[str, str, str]:
+def _plan_cancel_question(_actor, plan, _post) -> Confirmation:
     plan_cancel_refusal_raise(plan=plan)
-    return (
+    return Confirmation(
         f"Cancel {plan.patient.display_name}'s payment plan?",
         "Cancel the plan",
         "Payments made against it stay on the account and the balance is owed as before; no more instalment "
@@ -434,13 +453,37 @@ def _plan_cancel_question(plan, _post) -> tuple[str, str, str]:
     )
 
 
-def _refund_question(payment, data) -> tuple[str, str, str]:
+def _refund_question(actor, payment, data) -> Confirmation:
+    """A card refund sent while another on the same payment waits for the provider is most often that one retried
+    by someone who thinks it failed: they are told it waits, and only confirming that (the waiting refunds it names,
+    in `confirms`) makes a second one."""
     payments.refund_refusal_raise(payment=payment, amount=positive_money(data["amount"], "amount"))
     amount = money_text(data["amount"])
-    return (
-        f"Refund {amount} of receipt {payment.receipt_number} to {payment.patient.display_name}?",
-        f"Refund {amount}",
+    waiting = card_refunds_waiting(user=actor, payment=payment)
+    if not waiting:
+        return Confirmation(
+            f"Refund {amount} of receipt {payment.receipt_number} to {payment.patient.display_name}?",
+            f"Refund {amount}",
+            KEPT_AS_POSTED,
+        )
+    clinic_zone = ZoneInfo(settings.TIME_ZONE)
+    asked = [
+        f"{money_text(w.amount)} on this payment from "
+        f"{when_text(w.requested_at, zone=clinic_zone, day_format='M j', always_zone=True)}"
+        for w in waiting
+    ]
+    if len(asked) == 1:
+        said = f"A refund of {asked[0]} is still waiting for the card provider; it will be posted once the provider "
+        said += "confirms it and will not be made twice."
+    else:
+        said = f"Refunds of {', '.join(asked)} are still waiting for the card provider; they will be posted once the "
+        said += "provider confirms them and will not be made twice."
+    return Confirmation(
+        f"{said} Refund another {amount} as well?",
+        f"Yes, refund another {amount}",
         KEPT_AS_POSTED,
+        no="No, wait for the first",
+        confirms="another:" + ",".join(str(w.pk) for w in waiting),
     )
 
 

@@ -134,11 +134,12 @@ def card_refund_pending(*, payment: Payment) -> Decimal:
 CARD_REFUND_RETRY_UNTIL = dt.timedelta(hours=20)
 
 
-def card_refunds_waiting(*, user, patient=None) -> list[CardRefund]:
+def card_refunds_waiting(*, user, patient=None, payment=None) -> list[CardRefund]:
     """Card refunds asked of the provider and not yet confirmed (so not on the ledger yet), oldest first, of the
-    patients whose accounts `user` sees (or of one `patient`), each with its `age` and whether it is
-    `past_retry_window` (no longer asked again: to be checked in the provider's dashboard). Billing's home page and
-    the account page both list them from here. One query."""
+    patients whose accounts `user` sees (or of one `patient`, or on one `payment`), each with its `age` and whether
+    it is `past_retry_window` (no longer asked again: to be checked in the provider's dashboard). Billing's home page
+    and the account page both list them from here, and a refund form asks first about those on its payment. One
+    query."""
     rows = (
         CardRefund.objects.filter(
             status=CardRefundStatus.PENDING, payment__patient__in=ledger_visible_patients(user=user)
@@ -148,6 +149,8 @@ def card_refunds_waiting(*, user, patient=None) -> list[CardRefund]:
     )
     if patient is not None:
         rows = rows.filter(payment__patient=patient)
+    if payment is not None:
+        rows = rows.filter(payment=payment)
     now = clock.now()
     waiting = list(rows)
     for card_refund in waiting:
