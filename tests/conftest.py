@@ -133,6 +133,20 @@ def personas(db):
 
 
 @pytest.fixture
+def trainee(personas):
+    """A pre-licensed therapist the personas' therapist supervises."""
+    return TherapistFactory(
+        first_name="Tess", last_name="Rainee", profile__is_prelicensed=True, profile__supervisor=personas.therapist
+    )
+
+
+@pytest.fixture
+def successor(personas):
+    """A licensed therapist of the personas' therapist's discipline, who could take over their supervision."""
+    return TherapistFactory(first_name="Sue", last_name="Ccessor")
+
+
+@pytest.fixture
 def bodywork_provider(personas):
     """A massage and bodywork provider who treated the personas' patient last week: the chart is theirs to open,
     its psychotherapy content is not."""

@@ -21,7 +21,7 @@ from apps.core import clock
 from apps.core.errors import Conflict
 from apps.notes.models import NoteTemplate
 from apps.notes.services import note_cosigns_hand_over, note_create, note_sign, note_templates_ensure
-from tests.factories import AppointmentFactory, TherapistFactory
+from tests.factories import AppointmentFactory
 from tests.notes.conftest import complete_progress_content, past_appointment_for
 from tests.places import coming_thursday
 
@@ -34,18 +34,6 @@ AWAITING = "1 signed note awaits Theo Rapist's co-signature"
 
 def _url(user, action: str = "") -> str:
     return f"/accounts/users/{user.pk}/{action + '/' if action else ''}"
-
-
-@pytest.fixture
-def trainee(personas):
-    return TherapistFactory(
-        first_name="Tess", last_name="Rainee", profile__is_prelicensed=True, profile__supervisor=personas.therapist
-    )
-
-
-@pytest.fixture
-def successor(personas):
-    return TherapistFactory(first_name="Sue", last_name="Ccessor")
 
 
 @pytest.fixture

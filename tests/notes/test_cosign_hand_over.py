@@ -33,18 +33,6 @@ AWAITING = "2 signed notes await Theo Rapist's co-signature"
 
 
 @pytest.fixture
-def trainee(personas):
-    return TherapistFactory(
-        first_name="Tess", last_name="Rainee", profile__is_prelicensed=True, profile__supervisor=personas.therapist
-    )
-
-
-@pytest.fixture
-def successor(personas):
-    return TherapistFactory(first_name="Sue", last_name="Ccessor")
-
-
-@pytest.fixture
 def awaiting(personas, trainee, successor, progress_template):
     """Two notes the trainee signed under the personas' therapist, who then stopped supervising them (the trainee has
     the successor as supervisor now): the notes still await the therapist's co-signature, as signed."""
