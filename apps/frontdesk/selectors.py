@@ -21,7 +21,7 @@ from apps.outcomes.selectors import patients_with_open_flags as outcomes_open_fl
 from apps.outcomes.selectors import with_questionnaires_waiting
 from apps.patients.models import Patient
 from apps.patients.selectors import treating_patients_q, without_treating_psychotherapist
-from apps.programs.selectors import program_waitlists_waiting
+from apps.programs.selectors import programs_waiting
 from apps.scheduling.models import Appointment, AppointmentStatus, Location
 from apps.scheduling.selectors import (
     Workday,
@@ -49,6 +49,7 @@ class FrontDeskDay:
     unconfirmed_days: list[dt.date]  # the next days the clinic (or the location) is open
     unconfirmed: list[Appointment]
     program_waitlists: list[dict]
+    program_interest: list[tuple]  # proposed programs and their interest lists: nothing for the desk to offer yet
     slot_waitlist: dict
     failed_messages: FailedMessages
     answers_without_clinician: list[Patient]
@@ -57,7 +58,8 @@ class FrontDeskDay:
 def front_desk_day(*, user, location: Location | None = None) -> FrontDeskDay:
     """Today in the clinic's time zone (or at one location, in its zone): who arrives (with their confirmation,
     unanswered questionnaires, balance and intake forms outstanding, in one query); the sessions of the next days
-    nobody has confirmed; the waitlists where nobody holds an offer; and the messages that failed."""
+    nobody has confirmed; the waitlists where nobody holds an offer, and apart from them the interest lists of
+    proposed programs; and the messages that failed."""
     zone = location.zone if location else clock.clinic_tz()
     today = timezone.localtime(clock.now(), zone).date()
     arrivals = list(
@@ -72,6 +74,7 @@ def front_desk_day(*, user, location: Location | None = None) -> FrontDeskDay:
     open_days = open_days_after(today, UNCONFIRMED_DAYS, location=location)
     first = today + dt.timedelta(days=1)
     span = (open_days[-1] - first).days + 1
+    waiting = programs_waiting()
     coming = booked_sessions_starting(user=user, first_day=first, days=span, location=location)
     return FrontDeskDay(
         location=location,
@@ -83,7 +86,8 @@ def front_desk_day(*, user, location: Location | None = None) -> FrontDeskDay:
         ],
         unconfirmed_days=open_days,
         unconfirmed=list(unconfirmed(coming)),
-        program_waitlists=program_waitlists_waiting(),
+        program_waitlists=waiting.waitlists,
+        program_interest=waiting.interest,
         slot_waitlist=slot_waitlist_waiting(),
         failed_messages=messages_failed_latest(user=user, limit=FAILED_SHOWN),
         answers_without_clinician=answers_without_clinician(),

@@ -1,6 +1,7 @@
 """Reads for programs and enrollments, scoped to what the user may see and shaped once here."""
 
 import datetime as dt
+from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.db.models import CharField, Count, Exists, F, Min, OuterRef, Prefetch, Q, QuerySet, Subquery, Value
@@ -22,6 +23,7 @@ from .models import (
     EnrollmentStatus,
     GroupProgram,
     ProgramMeeting,
+    ProgramStage,
     StrandedEnrollment,
 )
 
@@ -216,15 +218,39 @@ def discharge_blocker(*, patient) -> str:
     )
 
 
-def program_waitlists_waiting() -> list[dict]:
-    """Per program with people on its waitlist (no seat offered to them yet): its id and title, how many wait and
-    since when the longest has waited, longest wait first. One grouped query."""
-    return list(
-        Enrollment.objects.filter(status=EnrollmentStatus.WAITLISTED)
-        .values("program_id", "program__title")
-        .annotate(waiting=Count("pk"), since=Min("created_at"))
-        .order_by("since", "program_id")
+@dataclass(frozen=True)
+class ProgramsWaiting:
+    waitlists: list[dict]  # program_id, program__title, waiting, since: a seat may be offered to them
+    interest: list[tuple[GroupProgram, dict]]  # a proposal and its `program_interest`: no seat exists yet
+
+
+def programs_waiting() -> ProgramsWaiting:
+    """Who waits on a program, in one query. Programs with people on their waitlist (no seat offered to them yet),
+    longest wait first; and, apart from them, every proposed program with its interest list against its minimum,
+    soonest decision first, as its people wait for the program to launch, not for a seat the desk could offer."""
+    waiting = Q(enrollments__status=EnrollmentStatus.WAITLISTED)
+    programs = (
+        GroupProgram.objects.annotate(
+            waitlist_count=Count("enrollments", filter=waiting), since=Min("enrollments__created_at", filter=waiting)
+        )
+        .filter(Q(stage=ProgramStage.PROPOSED) | Q(waitlist_count__gt=0))
+        .order_by("since", "pk")
     )
+    waitlists, interest = [], []
+    for program in programs:
+        if program.stage == ProgramStage.PROPOSED:
+            interest.append((program, program_interest(program=program)))
+        else:
+            waitlists.append(
+                {
+                    "program_id": program.pk,
+                    "program__title": program.title,
+                    "waiting": program.waitlist_count,
+                    "since": program.since,
+                }
+            )
+    interest.sort(key=lambda row: (row[0].decision_on or dt.date.max, row[0].pk))
+    return ProgramsWaiting(waitlists=waitlists, interest=interest)
 
 
 def _mean(values: list[int]) -> Decimal | None:

@@ -8,6 +8,7 @@ import pytest
 import time_machine
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils.dateformat import format
 
 from apps.billing.demo import config_seed
 from apps.billing.selectors.ledger import patient_balance
@@ -19,12 +20,14 @@ from apps.notifications.confirmations import appointment_confirm
 from apps.notifications.models import AppointmentConfirmation, ConfirmationSource, Message, MessageStatus
 from apps.notifications.outbox import message_enqueue
 from apps.outcomes.services import questionnaire_assign
+from apps.programs.services.formation import interest_register
 from apps.programs.services.seats import program_enroll
 from apps.scheduling.models import AppointmentStatus, Location, LocationHours
 from apps.waitlist.models import SlotRequest
 from apps.waitlist.services import slot_request_create
 from tests.factories import AppointmentFactory, PatientFactory, ServiceTypeFactory
 from tests.programs.factories import ProgramFactory
+from tests.programs.formation_helpers import proposed_program
 
 pytestmark = pytest.mark.django_db
 
@@ -347,6 +350,27 @@ def test_waitlists_where_nobody_holds_an_offer(personas, login):
     body = response.content.decode()
     assert f'href="/programs/{program.pk}/">TMS recovery group</a>: 2 waiting' in body
     assert 'href="/programs/slots/">A weekly time with a therapist</a>: 1 waiting' in body
+
+
+def test_a_proposed_programs_interest_list_is_shown_against_its_minimum_not_as_a_waitlist(personas, login):
+    program = proposed_program(
+        actor=personas.front_desk, title="TMS recovery group, spring cohort", capacity=3, minimum_to_launch=2
+    )
+    interest_register(program=program, patient=personas.patient, actor=personas.front_desk)
+    response = _home(login, personas.front_desk)
+    day = response.context["day"]
+    assert day.program_waitlists == []
+    assert [(p.title, i["count"], i["minimum"]) for p, i in day.program_interest] == [
+        ("TMS recovery group, spring cohort", 1, 2)
+    ]
+    body = response.content.decode()
+    assert "1 waiting" not in body
+    decide_by = format(program.decision_on, "M j")
+    assert "Interest for proposed programs:" in body
+    assert (
+        f'<a href="/programs/{program.pk}/">TMS recovery group, spring cohort</a>: '
+        f"1 of 2 needed to run (decide by {decide_by})" in body
+    )
 
 
 # ---------------------------------------------------------------------------------------------------------------
