@@ -123,7 +123,8 @@ def test_the_portal_program_pages_answer_in_a_fixed_number_of_queries(
     # The portal menu's question whether *Book* leads anywhere is one of them.
     with django_assert_max_num_queries(9):
         assert client.get("/portal/programs/").status_code == 200
-    with django_assert_max_num_queries(9):
+    # Two more on the program's page: its next meeting and the fee configuration, to state the fee a meeting.
+    with django_assert_max_num_queries(11):
         assert client.get(f"/portal/programs/{program.pk}/").status_code == 200
 
 

@@ -34,9 +34,9 @@ def billing_dashboard_card(patient):
 
 @register.inclusion_tag("billing/portal/_fee_summary.html")
 def billing_fee_summary(patient):
-    """One line for patient pages about sessions: their fee per session and for a late cancellation or no-show."""
-    summary = pricing.patient_fee_card(patient=patient)
-    return {**summary, "services": [row for row in summary["services"] if not row["service"].is_group]}
+    """One line for patient pages about sessions: their fee per session, the same list the billing page shows, and
+    for a late cancellation or no-show."""
+    return pricing.patient_fee_card(patient=patient)
 
 
 @register.inclusion_tag("billing/_patient_class.html", takes_context=True)

@@ -7,6 +7,7 @@ from django import template
 from apps.core import clock
 from apps.core.time_zones import patient_when_text, zone_or_none
 from apps.programs import member_meetings, selectors
+from apps.programs.meeting_fee import program_meeting_fee
 from apps.programs.models import LIVE_STATUSES
 from apps.programs.services import seats
 
@@ -17,6 +18,12 @@ register = template.Library()
 def programs_card(patient):
     live = [e for e in selectors.patient_enrollments_shown(patient=patient) if e.status in LIVE_STATUSES]
     return {"enrollments": live}
+
+
+@register.inclusion_tag("programs/portal/_fee.html")
+def program_fee(program, patient):
+    """The patient's fee a meeting attended and the most the program costs them, before they take a seat."""
+    return {"fee": program_meeting_fee(patient=patient, program=program)}
 
 
 @register.simple_tag
