@@ -129,13 +129,18 @@ class _ScopedPatientField(_Ref):
         return patients_visible_to(user=self.context["request"].user)
 
     def to_internal_value(self, data):
-        if (patient_id := id_or_none(data)) is not None:
-            with contextlib.suppress(errors.NotFound):  # the queryset's answer follows, as for a missing patient
-                user = self.context["request"].user
-                patient_get_for(
-                    user=user, patient_id=patient_id, perm="patients.view_patient", action="appointment_book"
-                )
-        return super().to_internal_value(data)
+        try:
+            return super().to_internal_value(data)
+        except serializers.ValidationError:
+            # Only a patient outside the user's scope is looked up again, to log the refusal: a booking of one the
+            # user may see costs no query more. The queryset's answer stands, as for a missing patient.
+            if (patient_id := id_or_none(data)) is not None:
+                with contextlib.suppress(errors.NotFound):
+                    user = self.context["request"].user
+                    patient_get_for(
+                        user=user, patient_id=patient_id, perm="patients.view_patient", action="appointment_book"
+                    )
+            raise
 
 
 def _therapist_field(**kwargs):
