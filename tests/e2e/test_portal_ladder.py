@@ -20,7 +20,7 @@ def test_patient_sees_their_rung_and_the_therapist_moves_them_up(page, new_page,
     sign_in(phone, personas.patient_user)
 
     card = phone.get_by_role("region", name="Where you are and what comes next")
-    expect(card).to_contain_text("Education.")
+    expect(card).to_contain_text("Learning about mind and body.")
     expect(card).to_contain_text("Next on your path: Lecture series.")
     follow(phone, card.get_by_role("link", name="Your path"))
     expect(phone.get_by_role("heading", level=1)).to_have_text("Where you are and what comes next")
