@@ -146,6 +146,27 @@ def successor(personas):
     return TherapistFactory(first_name="Sue", last_name="Ccessor")
 
 
+def admin_profile_change(client, profile, **changes):
+    """Post a therapist profile's change form in the Django admin: the profile as it stands, with `changes`
+    (booleans as the form sends them: ticked "on", unticked left out)."""
+    fields = {
+        "discipline": profile.discipline,
+        "credentials": profile.credentials,
+        "license_type": profile.license_type,
+        "license_number": profile.license_number,
+        "npi": profile.npi,
+        "supervisor": profile.supervisor_id or "",
+        "bio": profile.bio,
+        "is_prelicensed": profile.is_prelicensed,
+        "accepts_patient_messages": profile.accepts_patient_messages,
+        "accepts_new_patients": profile.accepts_new_patients,
+        "self_booking": profile.self_booking,
+    }
+    fields.update(changes)
+    body = {name: ("on" if value is True else value) for name, value in fields.items() if value is not False}
+    return client.post(f"/admin/accounts/therapistprofile/{profile.pk}/change/", body)
+
+
 @pytest.fixture
 def bodywork_provider(personas):
     """A massage and bodywork provider who treated the personas' patient last week: the chart is theirs to open,

@@ -21,6 +21,7 @@ from apps.core import clock
 from apps.core.errors import Conflict
 from apps.notes.models import NoteTemplate
 from apps.notes.services import note_cosigns_hand_over, note_create, note_sign, note_templates_ensure
+from tests.conftest import admin_profile_change
 from tests.factories import AppointmentFactory
 from tests.notes.conftest import complete_progress_content, past_appointment_for
 from tests.places import coming_thursday
@@ -97,20 +98,7 @@ def test_making_a_supervisor_prelicensed_names_every_reason_at_once(
     assert SUPERVISES in refused.value.message and AWAITING in refused.value.message
 
     profile = personas.therapist.therapist_profile
-    response = superuser_admin.post(
-        f"/admin/accounts/therapistprofile/{profile.pk}/change/",
-        {
-            "discipline": profile.discipline,
-            "credentials": profile.credentials,
-            "license_type": profile.license_type,
-            "license_number": profile.license_number,
-            "npi": profile.npi,
-            "is_prelicensed": "on",
-            "supervisor": successor.pk,
-            "accepts_new_patients": "on",
-            "bio": "",
-        },
-    )
+    response = admin_profile_change(superuser_admin, profile, is_prelicensed=True, supervisor=successor.pk)
     assert response.status_code == 200
     text = html.unescape(response.content.decode())
     assert SUPERVISES in text and AWAITING in text

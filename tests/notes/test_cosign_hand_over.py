@@ -23,6 +23,7 @@ from apps.core import clock
 from apps.core.errors import Conflict, PermissionDenied, Unprocessable
 from apps.notes.models import COSIGN_ATTESTATION, SessionNote
 from apps.notes.services import note_cosign, note_cosigns_hand_over, note_create, note_sign
+from tests.conftest import admin_profile_change
 from tests.factories import TherapistFactory, UserFactory
 
 from .conftest import complete_progress_content, past_appointment_for
@@ -106,22 +107,7 @@ def test_the_django_admin_cannot_make_a_supervisor_with_notes_to_cosign_prelicen
     personas, awaiting, successor, superuser_admin
 ):
     profile = personas.therapist.therapist_profile
-    response = superuser_admin.post(
-        f"/admin/accounts/therapistprofile/{profile.pk}/change/",
-        {
-            "discipline": profile.discipline,
-            "credentials": profile.credentials,
-            "license_type": profile.license_type,
-            "license_number": profile.license_number,
-            "npi": profile.npi,
-            "is_prelicensed": "on",
-            "supervisor": successor.pk,
-            "accepts_patient_messages": "on",
-            "accepts_new_patients": "on",
-            "self_booking": "on",
-            "bio": "",
-        },
-    )
+    response = admin_profile_change(superuser_admin, profile, is_prelicensed=True, supervisor=successor.pk)
     assert response.status_code == 200
     assert AWAITING in html.unescape(response.content.decode())
     assert _still_cosigning(personas.therapist)
