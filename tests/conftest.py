@@ -108,6 +108,26 @@ def accounts_worker(monkeypatch):
     return SimpleNamespace(queued=queued, run=run)
 
 
+@pytest.fixture(autouse=True)
+def records_worker(monkeypatch):
+    """The record files asked for, kept from any real broker as `accounts_worker` keeps its emails: `queued` holds
+    each task as the broker carries it (JSON), and `run()` has the worker make them by calling the task."""
+    from apps.records import tasks
+
+    queued = []
+
+    def run():
+        while queued:
+            call = queued.pop(0)
+            tasks.record_export_build(*call["args"], **call["kwargs"])
+
+    def enqueue(*args, **kwargs):
+        queued.append(json.loads(json.dumps({"task": tasks.record_export_build.name, "args": args, "kwargs": kwargs})))
+
+    monkeypatch.setattr(tasks.record_export_build, "delay", enqueue)
+    return SimpleNamespace(queued=queued, run=run)
+
+
 @pytest.fixture
 def personas(db):
     """A therapist and their patient, another therapist, front desk, billing, admin, and an unrelated patient."""

@@ -48,6 +48,7 @@ PURPOSE_LABELS = {
     "reattestation_due": "Sliding-scale renewal due",
     "plan_instalment_overdue": "Payment plan instalment overdue",
     "statement_ready": "Statement ready",
+    "record_ready": "Records ready to download",
     "unsigned_notes_digest": "Unsigned notes digest",
     "secure_message": "New secure message (to the patient)",
     "secure_message_staff": "New secure message (to the clinic)",

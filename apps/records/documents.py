@@ -4,12 +4,14 @@ import json
 
 from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
-from django.http import HttpResponse
+from django.http import FileResponse, Http404, HttpResponse
 from django.template.loader import render_to_string
 from weasyprint import HTML
 
 from apps.audit.services import access_log_write
+from apps.core.views import download_response
 
+from .models import ExportStatus
 from .selectors import patient_record
 
 FORMATS = {"pdf": "application/pdf", "json": "application/json"}
@@ -28,17 +30,31 @@ def record_pdf(record: dict) -> bytes:
     return HTML(string=record_html(record), base_url=str(settings.BASE_DIR)).write_pdf()
 
 
-def record_download(*, user, patient, fmt: str) -> HttpResponse:
-    """The record as an attachment in `fmt` (pdf or json); logs the download itself besides the reads it made."""
-    record = patient_record(user=user, patient=patient)
-    body = record_pdf(record) if fmt == "pdf" else record_json(record)
+def _download_logged(*, user, patient, fmt: str, session_notes: int) -> None:
     access_log_write(
         actor=user,
         action="records_download",
         subject=patient,
         patient_id=patient.pk,
-        detail={"format": fmt, "session_notes": len(record["session_notes"])},
+        detail={"format": fmt, "session_notes": session_notes},
     )
+
+
+def record_export_download(*, user, export) -> FileResponse:
+    """A prepared record file, for whoever the view let through; logged as the download made in the request was."""
+    if export.status != ExportStatus.READY:
+        raise Http404("This file is not ready, or no longer kept. Ask for it again.")
+    _download_logged(user=user, patient=export.patient, fmt=export.format, session_notes=export.session_notes)
+    response = download_response(export.file, filename=export.download_name, content_type=FORMATS[export.format])
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+def record_download(*, user, patient, fmt: str) -> HttpResponse:
+    """The record as an attachment in `fmt` (pdf or json); logs the download itself besides the reads it made."""
+    record = patient_record(user=user, patient=patient)
+    body = record_pdf(record) if fmt == "pdf" else record_json(record)
+    _download_logged(user=user, patient=patient, fmt=fmt, session_notes=len(record["session_notes"]))
     response = HttpResponse(body, content_type=FORMATS[fmt])
     stamp = record["generated_at"].strftime("%Y-%m-%d")
     response["Content-Disposition"] = f'attachment; filename="record-{patient.chart_number}-{stamp}.{fmt}"'

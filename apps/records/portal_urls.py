@@ -8,4 +8,5 @@ app_name = "records"
 urlpatterns = [
     path("", portal_views.records_home, name="home"),
     path("download/<str:fmt>/", portal_views.records_download, name="download"),
+    path("files/<int:export_id>/", portal_views.records_export_download, name="export_download"),
 ]

@@ -286,3 +286,18 @@ def patient_record(*, user, patient) -> dict:
         "session_notes_released": released,
         "session_notes": _session_notes(user=user, patient=patient, released=released),
     }
+
+
+def record_export_latest(*, patient, audience: str):
+    """The latest record file asked for `patient` for `audience` (the patient's own copy, or a records request), or
+    None: what the portal's Records page and the patient's page show, in one query."""
+    from .models import RecordExport
+
+    return RecordExport.objects.filter(patient=patient, audience=audience).order_by("-requested_at", "-id").first()
+
+
+def record_export_of(*, patient, audience: str, export_id: int):
+    """Export `export_id` if it is `patient`'s for `audience`, else None: another patient's is not found."""
+    from .models import RecordExport
+
+    return RecordExport.objects.filter(pk=export_id, patient=patient, audience=audience).first()

@@ -237,8 +237,12 @@ STATIC_ROOT = BASE_DIR / "staticfiles"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 MEDIA_URL = "media/"
 MEDIA_ROOT = Path(env("CLINIC_MEDIA_ROOT", str(BASE_DIR / "media")))
+# Files the clinic makes for one person (a patient's record PDF), outside the media directory and never served by
+# URL: a view checks who asks before it sends one. Every web server and worker mounts the same directory.
+CLINIC_PRIVATE_ROOT = Path(env("CLINIC_PRIVATE_ROOT", str(BASE_DIR / "private")))
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "private": {"BACKEND": "django.core.files.storage.FileSystemStorage", "OPTIONS": {"location": CLINIC_PRIVATE_ROOT}},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
 
@@ -272,6 +276,11 @@ CLINIC_TELEHEALTH_URL_TEMPLATE = env(
 CLINIC_PAYMENT_BACKEND = env("CLINIC_PAYMENT_BACKEND", "offline")
 # A statement asks for payment this many days after it is issued.
 CLINIC_STATEMENT_DUE_DAYS = int(env("CLINIC_STATEMENT_DUE_DAYS", "30"))
+# Record PDFs are made by a worker (a long history takes minutes): how long the prepared file is kept, how long the
+# job may take, and how long a request may wait unstarted before it is called failed and may be asked again.
+CLINIC_RECORD_EXPORT_KEEP_DAYS = int(env("CLINIC_RECORD_EXPORT_KEEP_DAYS", "7"))
+CLINIC_RECORD_EXPORT_TIME_LIMIT_SECONDS = int(env("CLINIC_RECORD_EXPORT_TIME_LIMIT_SECONDS", "900"))
+CLINIC_RECORD_EXPORT_STALE_MINUTES = int(env("CLINIC_RECORD_EXPORT_STALE_MINUTES", "60"))
 CLINIC_PAYMENT_INSTRUCTIONS = env(
     "CLINIC_PAYMENT_INSTRUCTIONS", "Pay at the front desk by cash, check or card at your next visit."
 )
@@ -426,6 +435,11 @@ CELERY_BEAT_SCHEDULE["billing-card-refunds-retry"] = {
 CELERY_BEAT_SCHEDULE["billing-estimates-after-assessment-expiry"] = {
     "task": "apps.billing.tasks.gfe_reissue_after_assessment_expiry",
     "schedule": 24 * 60 * 60,
+}
+# Records: prepared record files past their keeping time are deleted; requests no worker finished are called failed.
+CELERY_BEAT_SCHEDULE["records-expire-exports"] = {
+    "task": "apps.records.tasks.record_exports_expire",
+    "schedule": 60 * 60,
 }
 CELERY_BEAT_SCHEDULE["scheduling-extend-open-ended-series"] = {
     "task": "apps.scheduling.tasks.series_extend_open_ended",

@@ -18,13 +18,22 @@ def test_the_portal_page_offers_both_downloads_and_is_in_the_menu(personas, logi
     assert 'href="/portal/records/"' in body  # the menu entry
 
 
-def test_the_patient_downloads_a_pdf_and_the_download_is_logged(personas, login, full_history):
-    response = login(personas.patient_user).post("/portal/records/download/pdf/")
+def test_the_patient_downloads_a_pdf_and_the_download_is_logged(
+    personas, login, full_history, records_worker, django_capture_on_commit_callbacks
+):
+    """Asked for, made by the worker, then downloaded (tests/records/test_record_exports.py has the steps)."""
+    from apps.records.models import RecordExport
+
+    client = login(personas.patient_user)
+    with django_capture_on_commit_callbacks(execute=True):
+        assert client.post("/portal/records/download/pdf/").status_code == 302
+    records_worker.run()
+    response = client.post(f"/portal/records/files/{RecordExport.objects.get().pk}/")
 
     assert response.status_code == 200
     assert response["Content-Type"] == "application/pdf"
     assert response["Content-Disposition"].startswith(f'attachment; filename="record-{personas.patient.chart_number}-')
-    assert response.content.startswith(b"%PDF")
+    assert b"".join(response.streaming_content).startswith(b"%PDF")
     row = AccessLog.objects.get(action="records_download")
     assert (row.actor, row.patient_id, row.detail["format"]) == (personas.patient_user, personas.patient.pk, "pdf")
     assert AccessLog.objects.filter(action="journal_export", actor=personas.patient_user).count() == 2
