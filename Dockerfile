@@ -12,7 +12,8 @@ RUN DJANGO_SECRET_KEY=build-only CLINIC_ENCRYPTION_KEYS=build-only STRIPE_WEBHOO
     CLINIC_NO_ONLINE_CARD_PAYMENTS=1 CLINIC_SMS_BACKEND=console python manage.py collectstatic --noinput
 # docker compose keeps its generated secrets and the uploads here (a named volume takes its directory's owner).
 RUN useradd --create-home clinic && chown -R clinic /app \
-    && mkdir -p /var/lib/clinic/secrets /var/lib/clinic/media && chown clinic /var/lib/clinic/secrets /var/lib/clinic/media \
+    && mkdir -p /var/lib/clinic/secrets /var/lib/clinic/media /var/lib/clinic/private \
+    && chown clinic /var/lib/clinic/secrets /var/lib/clinic/media /var/lib/clinic/private \
     && chmod 700 /var/lib/clinic/secrets
 USER clinic
 EXPOSE 8000

@@ -34,7 +34,10 @@ def test_app_containers_share_the_uploads_and_the_secrets():
     for name in APP_SERVICES:
         assert "media:/var/lib/clinic/media" in SERVICES[name]["volumes"], name
         assert SERVICES[name]["environment"]["CLINIC_MEDIA_ROOT"] == "/var/lib/clinic/media", name
-    assert "media" in COMPOSE["volumes"]
+        # The record PDFs a worker prepares, which a web server sends: shared too, and apart from the uploads.
+        assert "private:/var/lib/clinic/private" in SERVICES[name]["volumes"], name
+        assert SERVICES[name]["environment"]["CLINIC_PRIVATE_ROOT"] == "/var/lib/clinic/private", name
+    assert "media" in COMPOSE["volumes"] and "private" in COMPOSE["volumes"]
 
 
 def test_the_replica_is_a_base_backup_of_the_database_that_follows_it():

@@ -1,5 +1,6 @@
 """Download records: a patient takes their record as a PDF and as JSON from the portal on a phone; an administrator
-produces the same record from the patient's page for a records request."""
+produces the same record from the patient's page for a records request. The PDF is asked for, made by the worker
+(here the test runs the job the page queued) and offered on the page, which refreshes itself until it is ready."""
 
 import json
 
@@ -19,7 +20,18 @@ def _download(page, button) -> bytes:
     return open(info.value.path(), "rb").read()
 
 
-def test_patient_downloads_their_records_as_pdf_and_json(new_page, personas):
+def _prepared(page, ask, records_worker) -> bytes:
+    """Ask for the PDF, see it being prepared, run the job it queued, and download it once the page offers it."""
+    follow(page, ask)
+    expect(page.get_by_text("being prepared", exact=False).first).to_be_visible()
+    assert len(records_worker.queued) == 1
+    records_worker.run()
+    download = page.get_by_role("button", name="Download", exact=True)
+    expect(download).to_be_visible(timeout=20_000)  # the page's own refresh, every 5 seconds
+    return _download(page, download)
+
+
+def test_patient_downloads_their_records_as_pdf_and_json(new_page, personas, records_worker):
     world = portal_world(personas)
     phone = new_page(PHONE)
     sign_in(phone, personas.patient_user)
@@ -29,7 +41,7 @@ def test_patient_downloads_their_records_as_pdf_and_json(new_page, personas):
     expect(phone.get_by_role("heading", level=1)).to_have_text("Your records")
     assert_accessible(phone)
 
-    pdf = _download(phone, phone.get_by_role("button", name="Download as PDF"))
+    pdf = _prepared(phone, phone.get_by_role("button", name="Prepare a PDF"), records_worker)
     assert pdf.startswith(b"%PDF")
     record = json.loads(_download(phone, phone.get_by_role("button", name="Download as a data file (JSON)")))
     assert record["patient"]["chart_number"] == personas.patient.chart_number
@@ -41,13 +53,13 @@ def test_patient_downloads_their_records_as_pdf_and_json(new_page, personas):
     assert formats == ["json", "pdf"]
 
 
-def test_an_administrator_answers_a_records_request_from_the_patient_page(page, personas):
+def test_an_administrator_answers_a_records_request_from_the_patient_page(page, personas, records_worker):
     portal_world(personas)
     sign_in(page, personas.admin)
     page.goto(f"/patients/{personas.patient.pk}/")
     assert_accessible(page)
 
-    pdf = _download(page, page.get_by_role("button", name="Records request (PDF)"))
+    pdf = _prepared(page, page.get_by_role("button", name="Records request (PDF)"), records_worker)
     assert pdf.startswith(b"%PDF")
     record = json.loads(_download(page, page.get_by_role("button", name="Records request (JSON)")))
     assert record["patient"]["chart_number"] == personas.patient.chart_number
