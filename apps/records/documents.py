@@ -44,8 +44,11 @@ def record_export_download(*, user, export) -> FileResponse:
     """A prepared record file, for whoever the view let through; logged as the download made in the request was."""
     if export.status != ExportStatus.READY:
         raise Http404("This file is not ready, or no longer kept. Ask for it again.")
+    try:
+        response = download_response(export.file, filename=export.download_name, content_type=FORMATS[export.format])
+    except FileNotFoundError as exc:  # a server without the shared private directory: nothing was sent, nor logged
+        raise Http404("This file cannot be found. Ask for it again.") from exc
     _download_logged(user=user, patient=export.patient, fmt=export.format, session_notes=export.session_notes)
-    response = download_response(export.file, filename=export.download_name, content_type=FORMATS[export.format])
     response["Cache-Control"] = "private, no-store"
     return response
 

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 import time_machine
 from django.conf import settings
+from django.utils import timezone
 
 from apps.audit.models import AccessLog
 from apps.core import clock
@@ -63,8 +64,8 @@ def test_the_page_says_the_pdf_is_being_prepared_and_refreshes_itself(
 
     assert "We are preparing your PDF. We will email you when it is ready to download." in body
     assert "Your PDF is being prepared." in body
-    asked = clock.local_now()
-    assert asked.strftime("%B") in body and f"{asked.day}" in body  # the day it was asked, on the clinic's clock
+    asked = timezone.localtime(RecordExport.objects.get().requested_at, clock.clinic_tz())
+    assert f"Asked {asked:%A, %B} {asked.day} at " in body  # when it was asked, on the clinic's clock
     assert 'hx-get="/portal/records/"' in body and 'hx-trigger="every 5s"' in body
     assert "Prepare a PDF" not in body  # no second request offered while this one is made
     assert "queued" not in body.replace('data-export-status="being-prepared"', "")
@@ -301,3 +302,12 @@ def test_the_patient_page_shows_the_records_request_being_prepared(ask, personas
     assert f'hx-get="/records/patients/{personas.patient.pk}/pdf-status/"' in page
     assert "Records request (PDF)" not in page  # asked already
     assert "Records request (JSON)" in page
+
+
+def test_a_file_missing_from_the_store_is_not_found_and_not_logged(personas, login, patient_file):
+    Path(patient_file.file.path).unlink()
+
+    response = login(personas.patient_user).post(f"/portal/records/files/{patient_file.pk}/")
+
+    assert response.status_code == 404
+    assert not AccessLog.objects.filter(action="records_download").exists()
