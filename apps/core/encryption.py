@@ -1,5 +1,6 @@
 """Encryption at rest for clinical and private text (notes, addenda, process notes, journal entries, secure
-messages and their subjects, and the other `*_encrypted` columns `encryption_rotate` finds by name).
+messages and their subjects, and the other `*_encrypted` columns `encryption_rotate` finds by name), and the record
+files prepared for download (kept for days, then deleted; not re-encrypted by a rotation).
 
 Keys come from settings.CLINIC_ENCRYPTION_KEYS, newest first. New text is always encrypted
 under the newest key; any listed key can decrypt, so a key is retired by adding a new one in
@@ -95,6 +96,20 @@ def decrypt_text(token: str) -> str:
         return multi.decrypt(token.encode("ascii")).decode("utf-8")
     except InvalidToken:
         raise DecryptionError("Stored text cannot be decrypted with the configured keys") from None
+
+
+def encrypt_bytes(data: bytes) -> bytes:
+    """A file's bytes (a prepared record PDF), under the newest key like any text."""
+    multi, _newest = _fernets()
+    return multi.encrypt(data)
+
+
+def decrypt_bytes(token: bytes) -> bytes:
+    multi, _newest = _fernets()
+    try:
+        return multi.decrypt(token)
+    except InvalidToken:
+        raise DecryptionError("Stored file cannot be decrypted with the configured keys") from None
 
 
 def encrypt_json(value) -> str:

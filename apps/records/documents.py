@@ -4,12 +4,12 @@ import json
 
 from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
-from django.http import FileResponse, Http404, HttpResponse
+from django.http import Http404, HttpResponse
 from django.template.loader import render_to_string
 from weasyprint import HTML
 
 from apps.audit.services import access_log_write
-from apps.core.views import download_response
+from apps.core.encryption import DecryptionError, decrypt_bytes
 
 from .models import ExportStatus
 from .selectors import patient_record
@@ -40,15 +40,26 @@ def _download_logged(*, user, patient, fmt: str, session_notes: int) -> None:
     )
 
 
-def record_export_download(*, user, export) -> FileResponse:
+def record_export_download(*, user, export) -> HttpResponse:
     """A prepared record file, for whoever the view let through; logged as the download made in the request was."""
     if export.status != ExportStatus.READY:
         raise Http404("This file is not ready, or no longer kept. Ask for it again.")
     try:
-        response = download_response(export.file, filename=export.download_name, content_type=FORMATS[export.format])
+        with export.file.open("rb") as stored:
+            body = decrypt_bytes(stored.read())
     except FileNotFoundError as exc:  # a server without the shared private directory: nothing was sent, nor logged
         raise Http404("This file cannot be found. Ask for it again.") from exc
+    except DecryptionError as exc:  # its key was retired since: the file is as good as gone
+        raise Http404("This file can no longer be read. Ask for it again.") from exc
     _download_logged(user=user, patient=export.patient, fmt=export.format, session_notes=export.session_notes)
+    return _attachment(body, fmt=export.format, filename=export.download_name)
+
+
+def _attachment(body: bytes, *, fmt: str, filename: str) -> HttpResponse:
+    """Always a download, never rendered inline by the browser nor sniffed as another type, nor kept in a cache."""
+    response = HttpResponse(body, content_type=FORMATS[fmt])
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response["X-Content-Type-Options"] = "nosniff"
     response["Cache-Control"] = "private, no-store"
     return response
 
@@ -58,8 +69,5 @@ def record_download(*, user, patient, fmt: str) -> HttpResponse:
     record = patient_record(user=user, patient=patient)
     body = record_pdf(record) if fmt == "pdf" else record_json(record)
     _download_logged(user=user, patient=patient, fmt=fmt, session_notes=len(record["session_notes"]))
-    response = HttpResponse(body, content_type=FORMATS[fmt])
     stamp = record["generated_at"].strftime("%Y-%m-%d")
-    response["Content-Disposition"] = f'attachment; filename="record-{patient.chart_number}-{stamp}.{fmt}"'
-    response["Cache-Control"] = "private, no-store"
-    return response
+    return _attachment(body, fmt=fmt, filename=f"record-{patient.chart_number}-{stamp}.{fmt}")

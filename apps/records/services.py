@@ -13,6 +13,7 @@ from django.db import IntegrityError, transaction
 from django.urls import reverse
 
 from apps.core import clock
+from apps.core.encryption import encrypt_bytes
 from apps.core.errors import PermissionDenied
 from apps.core.links import absolute_url
 from apps.core.uploads import unguessable_upload_path
@@ -92,7 +93,8 @@ def _record_export_ready(*, export_id: int, body: bytes, session_notes: int) -> 
         return export
     now = clock.now()
     name = unguessable_upload_path("records", f"record.{export.format}")
-    export.file.save(name, ContentFile(body), save=False)
+    # Encrypted as the notes it quotes are: the copy on disk is no easier to read than the database.
+    export.file.save(name, ContentFile(encrypt_bytes(body)), save=False)
     export.status = ExportStatus.READY
     export.finished_at = now
     export.expires_at = now + dt.timedelta(days=settings.CLINIC_RECORD_EXPORT_KEEP_DAYS)

@@ -69,6 +69,6 @@ def test_the_worker_makes_the_pdf_the_patient_asked_for_and_the_portal_serves_it
     assert "Your PDF is ready." in client.get("/portal/records/").content.decode()
     response = client.post(f"/portal/records/files/{export.pk}/")
     assert response.status_code == 200
-    assert b"".join(response.streaming_content).startswith(b"%PDF")
+    assert response.content.startswith(b"%PDF")
     row = AccessLog.objects.get(action="records_download")
     assert (row.actor, row.patient_id, row.detail["format"]) == (personas.patient_user, personas.patient.pk, "pdf")

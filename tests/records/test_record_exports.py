@@ -7,11 +7,14 @@ from pathlib import Path
 
 import pytest
 import time_machine
+from cryptography.fernet import Fernet
 from django.conf import settings
+from django.test import override_settings
 from django.utils import timezone
 
 from apps.audit.models import AccessLog
 from apps.core import clock
+from apps.core.encryption import decrypt_bytes
 from apps.notifications.models import Message
 from apps.notifications.rendering import message_render
 from apps.records import services
@@ -83,7 +86,10 @@ def test_the_worker_makes_the_same_pdf_and_the_page_offers_it(ask, personas, log
     assert export.status == ExportStatus.READY
     assert export.expires_at - export.finished_at == dt.timedelta(days=settings.CLINIC_RECORD_EXPORT_KEEP_DAYS)
     path = Path(export.file.path)
-    assert path.read_bytes().startswith(b"%PDF") and export.size == path.stat().st_size
+    # Encrypted on disk under the clinic's keys, as the notes it quotes are in the database.
+    stored = path.read_bytes()
+    assert b"%PDF" not in stored
+    assert decrypt_bytes(stored).startswith(b"%PDF") and export.size == len(decrypt_bytes(stored))
     # Kept privately: outside the media directory, which a web server may serve by URL.
     assert Path(settings.CLINIC_PRIVATE_ROOT) in path.parents
     assert Path(settings.MEDIA_ROOT) not in path.parents
@@ -98,7 +104,7 @@ def test_the_worker_makes_the_same_pdf_and_the_page_offers_it(ask, personas, log
     assert response.status_code == 200
     assert response["Content-Type"] == "application/pdf"
     assert response["Content-Disposition"].startswith(f'attachment; filename="record-{personas.patient.chart_number}-')
-    assert b"".join(response.streaming_content).startswith(b"%PDF")
+    assert response.content.startswith(b"%PDF")
     row = AccessLog.objects.get(action="records_download")
     assert (row.actor, row.patient_id, row.detail["format"]) == (personas.patient_user, personas.patient.pk, "pdf")
 
@@ -264,7 +270,7 @@ def test_an_administrator_downloads_the_records_request_file_from_the_patient_pa
 
     response = client.post(f"/records/patients/{personas.patient.pk}/files/{request_file.pk}/")
 
-    assert response.status_code == 200 and b"".join(response.streaming_content).startswith(b"%PDF")
+    assert response.status_code == 200 and response.content.startswith(b"%PDF")
     row = AccessLog.objects.get(action="records_download")
     assert (row.actor, row.patient_id, row.detail["format"]) == (personas.admin, personas.patient.pk, "pdf")
     # A records request never emails the patient.
@@ -308,6 +314,16 @@ def test_a_file_missing_from_the_store_is_not_found_and_not_logged(personas, log
     Path(patient_file.file.path).unlink()
 
     response = login(personas.patient_user).post(f"/portal/records/files/{patient_file.pk}/")
+
+    assert response.status_code == 404
+    assert not AccessLog.objects.filter(action="records_download").exists()
+
+
+def test_a_file_under_a_retired_key_is_not_found_and_not_logged(personas, login, patient_file):
+    client = login(personas.patient_user)
+
+    with override_settings(CLINIC_ENCRYPTION_KEYS=[Fernet.generate_key().decode()]):
+        response = client.post(f"/portal/records/files/{patient_file.pk}/")
 
     assert response.status_code == 404
     assert not AccessLog.objects.filter(action="records_download").exists()
