@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.contrib.humanize.templatetags.humanize import apnumber
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -467,22 +468,28 @@ def _refund_question(actor, payment, data) -> Confirmation:
             KEPT_AS_POSTED,
         )
     clinic_zone = ZoneInfo(settings.TIME_ZONE)
-    asked = [
-        f"{money_text(w.amount)} on this payment from "
-        f"{when_text(w.requested_at, zone=clinic_zone, day_format='M j', always_zone=True)}"
-        for w in waiting
-    ]
-    if len(asked) == 1:
-        said = f"A refund of {asked[0]} is still waiting for the card provider; it will be posted once the provider "
-        said += "confirms it and will not be made twice."
+
+    def asked_on(card_refund) -> str:
+        return when_text(card_refund.requested_at, zone=clinic_zone, day_format="M j", always_zone=True)
+
+    if len(waiting) == 1:
+        said = f"A refund of {money_text(waiting[0].amount)} on this payment from {asked_on(waiting[0])} is still "
+        said += "waiting for the card provider; it will be posted once the provider confirms it and will not be made "
+        said += "twice."
+        no = "No, wait for the first"
     else:
-        said = f"Refunds of {', '.join(asked)} are still waiting for the card provider; they will be posted once the "
-        said += "provider confirms them and will not be made twice."
+        # The payment is named once; each refund by its amount and when it was asked, so none reads as another's.
+        count = apnumber(len(waiting))
+        asked = [f"{money_text(w.amount)} asked {asked_on(w)}" for w in waiting]
+        said = f"{count.capitalize()} refunds on this payment are still waiting for the card provider: "
+        said += f"{', '.join(asked[:-1])} and {asked[-1]}. Each will be posted once the provider confirms it, and "
+        said += f"{'neither' if len(waiting) == 2 else 'none'} will be made twice."
+        no = f"No, wait for those {count}"
     return Confirmation(
         f"{said} Refund another {amount} as well?",
         f"Yes, refund another {amount}",
         KEPT_AS_POSTED,
-        no="No, wait for the first",
+        no=no,
         confirms="another:" + ",".join(str(w.pk) for w in waiting),
     )
 

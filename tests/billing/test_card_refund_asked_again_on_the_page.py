@@ -83,3 +83,30 @@ def test_confirming_the_question_makes_exactly_one_more_refund(one_waiting, card
     again = one_waiting.post(_url(card_payment), confirmation, follow=True)
     assert "already recorded" in again.content.decode()
     assert stripe_api.refund_count == 2
+
+
+def _asked_on(card_refund) -> str:
+    asked = timezone.localtime(card_refund.requested_at, ZoneInfo(settings.TIME_ZONE))
+    return f"{asked:%b} {asked.day} at {clock_text(asked)} {zone_time(ZoneInfo(settings.TIME_ZONE))}"
+
+
+def test_with_two_refunds_waiting_the_question_names_the_payment_once_and_each_refund(
+    one_waiting, card_payment, stripe_api
+):
+    asked = one_waiting.post(_url(card_payment), {**FORTY, "submission_key": str(uuid.uuid4())})
+    one_waiting.post(_url(card_payment), dict(HIDDEN.findall(asked.content.decode())), follow=True)  # still down
+    first, second = CardRefund.objects.order_by("pk")
+    assert (first.status, second.status) == (CardRefundStatus.PENDING, CardRefundStatus.PENDING)
+    again = one_waiting.post(
+        _url(card_payment), {"amount": "10.00", "reason": "Parking", "submission_key": uuid.uuid4()}
+    )
+    page = " ".join(html.unescape(again.content.decode()).split())
+    (question,) = re.findall(r"<h1>(.*?)</h1>", page)
+    assert question == (
+        f"Two refunds on this payment are still waiting for the card provider: $40.00 asked {_asked_on(first)} and "
+        f"$40.00 asked {_asked_on(second)}. Each will be posted once the provider confirms it, and neither will be "
+        "made twice. Refund another $10.00 as well?"
+    )
+    assert question.count("on this payment") == 1
+    assert "Yes, refund another $10.00" in page and "No, wait for those two" in page
+    assert stripe_api.refund_count == 2
