@@ -59,20 +59,24 @@ SELECT st.code, st.name, st.is_group,
 # the plan left of it, at most the balance at issue) when there is one, else for the balance at issue.
 STATEMENTS = """
 WITH ledger AS (
-    SELECT patient_id, posted_at AS at, (posted_at AT TIME ZONE %(tz)s::text)::date AS day, amount, true AS counts
-      FROM billing_charge
-    UNION ALL SELECT patient_id, received_at, (received_at AT TIME ZONE %(tz)s::text)::date, -amount, true
+    SELECT patient_id, posted_at AS at, (posted_at AT TIME ZONE %(tz)s::text)::date AS day, amount FROM billing_charge
+    UNION ALL SELECT patient_id, received_at, (received_at AT TIME ZONE %(tz)s::text)::date, -amount
       FROM billing_payment
-    UNION ALL SELECT patient_id, posted_at, (posted_at AT TIME ZONE %(tz)s::text)::date, -amount, false
+    UNION ALL SELECT patient_id, posted_at, (posted_at AT TIME ZONE %(tz)s::text)::date, -amount
       FROM billing_adjustment),
+previous AS (
+    SELECT DISTINCT ON (patient_id) patient_id, issued_at, balance_at_issue FROM billing_statement
+     WHERE period_start < %(start)s::date ORDER BY patient_id, period_start DESC),
 balances AS (
-    SELECT patient_id,
-           coalesce(sum(amount) FILTER (WHERE day < %(start)s::date), 0) AS opening,
-           coalesce(sum(amount) FILTER (WHERE day <= %(end)s::date), 0) AS closing,
-           coalesce(sum(amount) FILTER (WHERE at <= now()), 0) AS at_issue,
-           coalesce(bool_or(counts AND day BETWEEN %(start)s::date AND %(end)s::date), false) AS active,
-           coalesce(bool_or(counts AND day <= %(end)s::date), false) AS candidate
-      FROM ledger GROUP BY patient_id),
+    SELECT l.patient_id, pr.issued_at AS opens_after,
+           coalesce(pr.balance_at_issue, coalesce(sum(l.amount) FILTER (WHERE l.day < %(start)s::date), 0)) AS opening,
+           coalesce(sum(l.amount) FILTER (WHERE l.at <= now()), 0) AS at_issue,
+           coalesce(bool_or(l.at <= now() AND l.at >= coalesce(pr.issued_at,
+                                                                 %(start)s::date::timestamp AT TIME ZONE %(tz)s::text)),
+                    false) AS active,
+           coalesce(bool_or(l.day <= %(end)s::date), false) AS candidate
+      FROM ledger l LEFT JOIN previous pr ON pr.patient_id = l.patient_id
+     GROUP BY l.patient_id, pr.issued_at, pr.balance_at_issue),
 instalments AS (
     SELECT pl.patient_id, i.due_on, i.amount,
            sum(i.amount) OVER (PARTITION BY i.plan_id ORDER BY i.due_on) AS upto,
@@ -90,12 +94,13 @@ asked AS (
       FROM balances b LEFT JOIN next_instalment n ON n.patient_id = b.patient_id),
 issued AS (
     INSERT INTO billing_statement (patient_id, period_start, period_end, opening_balance, closing_balance,
-                                   balance_at_issue, instalment_due, instalment_due_on, issued_at)
-    SELECT a.patient_id, %(start)s::date, %(end)s::date, a.opening, a.closing, a.at_issue, a.instalment,
-           CASE WHEN a.instalment IS NOT NULL THEN a.due_on END, now() FROM asked a
-     WHERE a.candidate AND (a.closing <> 0 OR a.active)
+                                   balance_at_issue, instalment_due, instalment_due_on, issued_at, counted,
+                                   opens_after)
+    SELECT a.patient_id, %(start)s::date, %(end)s::date, a.opening, a.at_issue, a.at_issue, a.instalment,
+           CASE WHEN a.instalment IS NOT NULL THEN a.due_on END, now(), 'since_last', a.opens_after FROM asked a
+     WHERE a.candidate AND (a.at_issue <> 0 OR a.active)
        AND NOT EXISTS (SELECT 1 FROM billing_statement s WHERE s.patient_id = a.patient_id
-                                                          AND s.period_start = %(start)s::date)
+                                                          AND s.period_start >= %(start)s::date)
     RETURNING id, patient_id, issued_at, balance_at_issue, instalment_due, instalment_due_on)
 INSERT INTO notifications_message (created_at, updated_at, patient_id, channel, to_address, purpose, template,
                                    context, subject_type, subject_id, dedupe_key, send_at, status, attempts,

@@ -37,7 +37,7 @@ from .payments import payment_backend
 from .selectors.assessments import assessment_incomes_shown
 from .selectors.diagnoses import DIAGNOSIS_STATUS_LABELS, billing_diagnoses
 from .selectors.estimates import estimates_visible_to
-from .selectors.ledger import patient_balance
+from .selectors.ledger import patient_balance, statement_body
 from .services.assessments import (
     EFFECTIVE_FROM_REACH,
     assessment_approve,
@@ -420,6 +420,55 @@ class StatementOutput(serializers.ModelSerializer):
         ]
 
 
+class StatementLineOutput(serializers.Serializer):
+    date = serializers.DateField()
+    kind = serializers.ChoiceField(choices=["charge", "payment", "refund", "adjustment"])
+    description = serializers.CharField()
+    amount = serializers.DecimalField(max_digits=11, decimal_places=2, help_text="Positive raises the balance.")
+    after_period = serializers.BooleanField(
+        help_text="Posted after the month ended, up to the statement's issue (listed after the month's balance)."
+    )
+
+
+class StatementDetailOutput(StatementOutput):
+    """One statement with the lines it lists, read as its portal page and PDF read them: every charge, payment,
+    refund and adjustment is on exactly one statement, and the opening balance plus the lines make the closing
+    balance (for statements issued before that rule, the lines after the month make the balance at issue)."""
+
+    balance_at_period_end = serializers.SerializerMethodField()
+    lines = serializers.SerializerMethodField()
+
+    class Meta(StatementOutput.Meta):
+        fields = [*StatementOutput.Meta.fields, "balance_at_period_end", "lines"]
+
+    def _body(self, statement):
+        if getattr(statement, "_body", None) is None:
+            statement._body = statement_body(statement=statement)
+        return statement._body
+
+    @extend_schema_field(serializers.DecimalField(max_digits=11, decimal_places=2, allow_null=True))
+    def get_balance_at_period_end(self, statement):
+        balance = self._body(statement).balance_at_period_end
+        return None if balance is None else f"{balance:.2f}"
+
+    @extend_schema_field(StatementLineOutput(many=True))
+    def get_lines(self, statement) -> list[dict]:
+        body = self._body(statement)
+        listed = [(line, False) for line in body.lines] + [(line, True) for line in body.lines_after]
+        return [
+            StatementLineOutput(
+                {
+                    "date": line.date,
+                    "kind": line.kind,
+                    "description": line.description,
+                    "amount": line.amount,
+                    "after_period": after,
+                }
+            ).data
+            for line, after in listed
+        ]
+
+
 class LedgerViewSetMixin:
     """A ledger list for billing and the front desk (all, or ?patient=), or a patient's own rows. A `patient` that
     is not an id is refused (400), never read as "every patient"."""
@@ -510,8 +559,17 @@ class PaymentViewSet(LedgerViewSetMixin, viewsets.ReadOnlyModelViewSet):
 
 
 class StatementViewSet(LedgerViewSetMixin, viewsets.ReadOnlyModelViewSet):
+    """Statements; one statement (`/api/statements/<id>/`) also lists its lines, as its page and PDF do."""
+
     model = Statement
     serializer_class = StatementOutput
+
+    def get_serializer_class(self):
+        return StatementDetailOutput if self.action == "retrieve" else StatementOutput
+
+    @extend_schema(responses=StatementDetailOutput)
+    def retrieve(self, request, *args, **kwargs):
+        return super().retrieve(request, *args, **kwargs)
 
 
 # --- Good Faith Estimates and diagnoses ---------------------------------------------------------------------------

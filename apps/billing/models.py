@@ -608,12 +608,15 @@ class ProviderEvent(models.Model):
 
 
 class StatementCounting(models.TextChoices):
-    """Which charges a statement's period holds. Statements count what was posted in their month; those issued
-    before that rule counted charges by session date, and keep reading so, so their lines still add up to the
-    balances they were issued with."""
+    """Which lines a statement holds. A statement lists what was posted since the patient's last statement was
+    issued (for their first, since its month began) up to its own issue, so each line is on exactly one statement
+    and each opens where the last closed. Those issued before that rule keep reading as they were issued, so their
+    lines still add up to their stored balances: what was posted in their month (then what followed up to their
+    issue, listed again on the next), or before that their charges by session date."""
 
     POSTED = "posted", "Posted in the period"
     SESSION_DATE = "session_date", "Sessions in the period"
+    SINCE_LAST = "since_last", "Posted since the last statement, up to this one"
 
 
 class Statement(models.Model):
@@ -625,9 +628,11 @@ class Statement(models.Model):
     period_start = models.DateField()
     period_end = models.DateField()
     opening_balance = models.DecimalField(max_digits=11, decimal_places=2)
+    # Where the statement closes: the balance at its issue, where the next one opens (counted since the last
+    # statement); on those issued before, the balance at the end of the month.
     closing_balance = models.DecimalField(max_digits=11, decimal_places=2)
     issued_at = models.DateTimeField()
-    # The balance at the moment of issue: the closing balance plus what was posted since the period ended.
+    # The balance at the moment of issue: the month's lines plus what was posted since the period ended.
     balance_at_issue = models.DecimalField(max_digits=11, decimal_places=2)
     # The active payment plan's next instalment at issue, asked for instead of the whole balance; empty without one.
     instalment_due = models.DecimalField(max_digits=9, decimal_places=2, null=True, blank=True)
@@ -635,6 +640,9 @@ class Statement(models.Model):
     # Empty for the monthly run that beat starts.
     issued_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+")
     counted = models.CharField(max_length=12, choices=StatementCounting.choices, db_default=StatementCounting.POSTED)
+    # Counted since the last statement: that statement's moment of issue, after which this one's lines begin (its
+    # opening balance is that statement's closing one). Empty for a patient's first, which begins with its month.
+    opens_after = models.DateTimeField(null=True, blank=True)
 
     # True on the statement `statement_issue` answers when the month's was issued already: nothing was sent again.
     replayed = False
@@ -654,6 +662,13 @@ class Statement(models.Model):
 
     def __str__(self) -> str:
         return f"Statement {self.period_start:%B %Y}"
+
+    @property
+    def opened_on(self) -> dt.date:
+        """The day its lines begin: the day the patient's last statement was issued, else its month's first day."""
+        if self.opens_after is None:
+            return self.period_start
+        return timezone.localtime(self.opens_after, clock.clinic_tz()).date()
 
     @property
     def issued_on(self) -> dt.date:

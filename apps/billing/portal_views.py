@@ -25,7 +25,7 @@ from .payments import SandboxBackend, online_card_payments
 from .selectors import superbill as superbill_selectors
 from .selectors.assessments import latest_assessment
 from .selectors.estimates import estimate_context, estimates_of, estimates_visible_to
-from .selectors.ledger import ledger_lines, patient_balance, statement_lines, statement_lines_after, statements_of
+from .selectors.ledger import ledger_lines, patient_balance, statement_body, statements_of
 from .selectors.packages import packages_held, packages_of
 from .selectors.plans import active_plan, plan_next_instalment, plan_progress
 from .services.assessments import assessment_submit
@@ -180,8 +180,9 @@ def _statement_context(statement):
         "statement": statement,
         "clinic": ClinicSettings.load(),
         "patient": statement.patient,
-        "lines": statement_lines(statement=statement),
-        "lines_after": statement_lines_after(statement=statement),
+        "body": (body := statement_body(statement=statement)),
+        "lines": body.lines,
+        "lines_after": body.lines_after,
         "packages": packages_held(patient=statement.patient, start=statement.period_start, end=statement.period_end),
     }
 

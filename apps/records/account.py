@@ -7,7 +7,13 @@ does not grow with the length of the history."""
 
 from apps.billing import pricing
 from apps.billing.selectors.estimates import estimate_context, estimates_of
-from apps.billing.selectors.ledger import ledger_lines, patient_balance, statements_lines_after, statements_of
+from apps.billing.selectors.ledger import (
+    ledger_lines,
+    patient_balance,
+    statement_balance_at_period_end,
+    statements_lines_after,
+    statements_of,
+)
 from apps.billing.selectors.packages import packages_of
 from apps.billing.selectors.plans import plan_next_instalment, plan_progress, plans_of
 
@@ -79,6 +85,9 @@ def _statements(patient) -> list[dict]:
             "period_start": statement.period_start,
             "period_end": statement.period_end,
             "opening_balance": statement.opening_balance,
+            "balance_at_period_end": statement_balance_at_period_end(
+                statement=statement, lines_after=after[statement.pk]
+            ),
             "closing_balance": statement.closing_balance,
             "issued_at": local(statement.issued_at),
             "posted_after": [_line(line) for line in after[statement.pk]],

@@ -16,8 +16,9 @@ from apps.billing.models import (
     PovertyGuideline,
     SlidingScaleAssessment,
 )
-from apps.billing.selectors.ledger import ledger_lines, patient_balance, statement_balances
+from apps.billing.selectors.ledger import ledger_lines, patient_balance, statement_balances, statement_body
 from apps.billing.selectors.reports import ar_aging
+from apps.billing.services.statements import statement_issue
 from apps.core import clock
 from apps.patients.demo import PORTAL_PATIENT_EMAIL
 from apps.patients.models import Patient
@@ -83,7 +84,7 @@ def _last_full_month() -> tuple[dt.date, dt.date]:
 def test_the_demo_ledger_tells_one_story_in_the_statement_the_account_and_the_aging_report():
     """Each demo charge is posted when the product would have posted it (the session's outcome recorded as it
     ended, a package sold at its first visit), not on the day the seed ran: so last month's statement of a demo
-    patient closes at the balance their account shows for the sessions up to that month's end, and the aging
+    patient shows at that month's end the balance their account shows for the sessions up to then, and the aging
     report ages October's sessions past 30 days."""
     call_command("seed_demo", stdout=io.StringIO())
     charges = Charge.objects.count()
@@ -96,13 +97,12 @@ def test_the_demo_ledger_tells_one_story_in_the_statement_the_account_and_the_ag
     start, end = _last_full_month()
     patient = Patient.objects.get(email=PORTAL_PATIENT_EMAIL)
     account_by_month_end = sum(line.amount for line in ledger_lines(patient=patient) if line.date <= end)
-    statement = statement_balances(
-        patients=Patient.objects.filter(pk=patient.pk), start=start, end=end, issued_at=clock.now()
-    ).get()
-    statement_lines = ledger_lines(patient=patient, start=start, end=end)
-    assert account_by_month_end > 0 and statement.charged_in_period
-    assert statement.closing_balance == account_by_month_end
-    assert statement.opening_balance + sum(line.amount for line in statement_lines) == statement.closing_balance
+    statement = statement_issue(actor=None, patient=patient, year=start.year, month=start.month)
+    body = statement_body(statement=statement)
+    assert account_by_month_end > 0 and any(line.kind == "charge" for line in body.lines)
+    assert body.balance_at_period_end == account_by_month_end
+    assert statement.opening_balance + sum(line.amount for line in body.lines) == body.balance_at_period_end
+    assert statement.closing_balance == statement.balance_at_issue == patient_balance(patient=patient)
 
     aging = ar_aging(as_of=clock.local_now().date())
     assert aging["totals"]["0-30"] > 0

@@ -61,17 +61,18 @@ def test_the_statement_asks_for_what_is_owed_on_the_day_it_is_issued(personas, f
     _november_charge(patient, fee_config)
     _money_moved_in_december(patient, personas)
     statement = _issue(patient, personas)
-    assert (statement.opening_balance, statement.closing_balance) == (Decimal("0.00"), Decimal("340.00"))
+    assert (statement.opening_balance, statement.closing_balance) == (Decimal("0.00"), Decimal("295.00"))
     assert statement.balance_at_issue == Decimal("295.00")
     assert (statement.amount_due, statement.pay_by) == (Decimal("295.00"), dt.date(2027, 1, 4))
     context = _statement_context(statement)
+    assert context["body"].balance_at_period_end == Decimal("340.00")
     assert [(line.kind, line.amount) for line in context["lines_after"]] == [
         ("payment", Decimal("-40.00")),
         ("refund", Decimal("15.00")),
         ("adjustment", Decimal("-20.00")),
     ]
     after = sum((line.amount for line in context["lines_after"]), Decimal(0))
-    assert statement.closing_balance + after == statement.balance_at_issue
+    assert context["body"].balance_at_period_end + after == statement.closing_balance == statement.balance_at_issue
 
 
 def test_a_statement_issued_before_any_later_money_lists_nothing_after_the_month(personas, fee_config):
@@ -92,7 +93,8 @@ def test_a_patient_in_credit_is_asked_to_pay_nothing(personas, fee_config, login
     with time_machine.travel("2026-12-03 10:00:00-05:00", tick=False):
         payment_record(actor=personas.billing, patient=patient, method="cash", amount="80", credit_on_account=True)
     statement = _issue(patient, personas)
-    assert (statement.closing_balance, statement.balance_at_issue) == (Decimal("50.00"), Decimal("-30.00"))
+    assert (statement.closing_balance, statement.balance_at_issue) == (Decimal("-30.00"), Decimal("-30.00"))
+    assert _statement_context(statement)["body"].balance_at_period_end == Decimal("50.00")
     assert statement.amount_due == Decimal("0.00")
     html = _portal_text(login, personas, statement)
     assert "Nothing is due" in html and "$30.00 credit on account" in html
@@ -174,5 +176,14 @@ def test_the_api_gives_the_statements_ask(personas, fee_config, login):
         login(personas.billing, api=True).get("/api/statements/", {"patient": personas.patient.pk}).json()["results"]
     )
     assert row["id"] == statement.pk
-    assert (row["closing_balance"], row["balance_at_issue"]) == ("340.00", "295.00")
+    assert (row["closing_balance"], row["balance_at_issue"]) == ("295.00", "295.00")
     assert (row["amount_due"], row["pay_by"]) == ("73.75", "2026-12-15")
+    one = login(personas.billing, api=True).get(f"/api/statements/{statement.pk}/").json()
+    assert {key: value for key, value in one.items() if key not in ("balance_at_period_end", "lines")} == row
+    assert one["balance_at_period_end"] == "340.00"
+    assert [(line["amount"], line["after_period"]) for line in one["lines"]] == [
+        ("340.00", False),
+        ("-40.00", True),
+        ("15.00", True),
+        ("-20.00", True),
+    ]

@@ -6,7 +6,7 @@ import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db.models import DecimalField, Exists, OuterRef, QuerySet, Subquery, Sum
+from django.db.models import DateTimeField, DecimalField, Exists, OuterRef, QuerySet, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
 from django.urls import reverse
 
@@ -88,27 +88,47 @@ def ledger_totals(*, patient, until_date: dt.date | None = None) -> Totals:
 
 
 def statement_balances(*, patients: QuerySet, start: dt.date, end: dt.date, issued_at: dt.datetime) -> QuerySet:
-    """`patients` with what a statement for start..end issued at `issued_at` says about each: the opening and
-    closing balance, the balance at the moment of issue (what it asks for) and whether the period saw a charge or a
-    payment. One query however many patients; the single statement and the monthly run both read it here, so they
-    cannot disagree.
+    """`patients` with what a statement for start..end issued at `issued_at` says about each: where its lines begin
+    (`opens_after`, the issue of the patient's last statement; None for their first, which begins with its month),
+    the opening balance (where that statement closed, else the balance before the month), the closing balance (the
+    balance at the moment of issue, what it asks for, and where the next one opens) and whether anything was posted
+    in that window. One query however many patients; the single statement and the monthly run both read it here, so
+    they cannot disagree.
 
-    A statement is of what was posted in its period, whatever day the session was: a session on the 31st whose
-    note is signed on the 2nd is charged on the next statement, so an issued statement never changes and each one
-    opens where the last closed. What was posted after the period up to the issue is listed after the closing
-    balance (`statement_lines_after`), so the balance at issue adds up on the page."""
+    A statement is of what was posted since the last one up to its issue, whatever day the session was: a session
+    on the 31st whose note is signed on the 2nd, before the month's statement goes out, is a line on that statement
+    (listed after the month's closing day) and never again on the next; signed after it went out, it is on the
+    next. So each line is on exactly one statement, and an issued statement never changes."""
     begin = clock.local_datetime(start, dt.time(0, 0))
+    previous = Statement.objects.filter(patient=OuterRef("pk"), period_start__lt=start).order_by("-period_start")
+    balance_at_issue = _balance_as_of(posted_by=issued_at)
+    rows = patients.annotate(
+        opens_after=Subquery(previous.values("issued_at")[:1]),
+        opening_balance=Coalesce(
+            Subquery(previous.values("balance_at_issue")[:1]), _balance_as_of(start - dt.timedelta(days=1))
+        ),
+        closing_balance=balance_at_issue,
+        balance_at_issue=balance_at_issue,
+    )
+    # Whether to issue at all: anything posted in the window (a row posted at the very moment the last statement
+    # was issued is on that one; counting it here only issues a statement that lists nothing, never misses one),
+    # and anything posted by the month's end (a first charge on the 1st waits for its own month's statement).
+    opens = Coalesce(OuterRef("opens_after"), Value(begin), output_field=DateTimeField())
     stop = clock.local_datetime(end + dt.timedelta(days=1), dt.time(0, 0))
-    return patients.annotate(
-        opening_balance=_balance_as_of(start - dt.timedelta(days=1)),
-        closing_balance=_balance_as_of(end),
-        balance_at_issue=_balance_as_of(posted_by=issued_at),
-        charged_in_period=Exists(
-            Charge.objects.filter(patient=OuterRef("pk"), posted_at__gte=begin, posted_at__lt=stop)
-        ),
-        paid_in_period=Exists(
-            Payment.objects.filter(patient=OuterRef("pk"), received_at__gte=begin, received_at__lt=stop)
-        ),
+    return rows.annotate(
+        posted_since_last=_posted_where(posted_at__gte=opens, posted_at__lte=issued_at),
+        posted_by_period_end=_posted_where(posted_at__lt=stop),
+    )
+
+
+def _posted_where(**posted_at) -> Exists:
+    """Whether the outer patient has a charge, payment or adjustment posted as `posted_at` says (lookups on the
+    posting moment: a payment's is when it was received)."""
+    received_at = {name.replace("posted_at", "received_at"): value for name, value in posted_at.items()}
+    return (
+        Exists(Charge.objects.filter(patient=OuterRef("pk"), **posted_at))
+        | Exists(Payment.objects.filter(patient=OuterRef("pk"), **received_at))
+        | Exists(Adjustment.objects.filter(patient=OuterRef("pk"), **posted_at))
     )
 
 
@@ -188,11 +208,12 @@ def ledger_lines(
     counted: str = StatementCounting.POSTED,
     issued_at: dt.datetime | None = None,
     posted_by: dt.datetime | None = None,
+    posted_after: dt.datetime | None = None,
 ) -> list[LedgerLine]:
     """Charges, payments and adjustments in date order (a charge on its session's day), those posted from `start`
-    to `end` when given (as a statement counts them; a statement issued before that rule `counted` its charges by
-    session date, among those posted by the time it was `issued_at`), and up to the moment `posted_by`. Three
-    queries whatever the length."""
+    to `end` when given (a statement issued before statements counted what was posted `counted` its charges by
+    session date, among those posted by the time it was `issued_at`), after the moment `posted_after` and up to the
+    moment `posted_by`. Three queries whatever the length."""
     tz = clock.clinic_tz()
     charges = Charge.objects.filter(patient=patient).select_related("service_type")
     payments = Payment.objects.filter(patient=patient)
@@ -201,6 +222,10 @@ def ledger_lines(
         charges = charges.filter(posted_at__lte=posted_by)
         payments = payments.filter(received_at__lte=posted_by)
         adjustments = adjustments.filter(posted_at__lte=posted_by)
+    if posted_after is not None:
+        charges = charges.filter(posted_at__gt=posted_after)
+        payments = payments.filter(received_at__gt=posted_after)
+        adjustments = adjustments.filter(posted_at__gt=posted_after)
     by_session = counted == StatementCounting.SESSION_DATE
     if by_session and issued_at is not None:
         charges = charges.filter(posted_at__lte=issued_at)  # what it was issued with, not a session signed since
@@ -327,20 +352,20 @@ def patients_with_balances(*, user) -> list[dict]:
     return [{"patient": patient, "balance": patient.patient_balance} for patient in patients]
 
 
-def statement_lines(*, statement: Statement) -> list[LedgerLine]:
-    return ledger_lines(
-        patient=statement.patient,
-        start=statement.period_start,
-        end=statement.period_end,
-        counted=statement.counted,
-        issued_at=statement.issued_at,
-    )
+@dataclass(frozen=True)
+class StatementBody:
+    """What a statement lists, as its portal page, its PDF, the API and the records download show it: the lines up to
+    the month's end (`lines`), the balance they come to then (None when the statement opens after the month ended),
+    and what was posted after the month up to the moment of issue (`lines_after`), which takes the balance to the
+    balance at issue. Opening balance + every line = balance at issue."""
+
+    lines: list[LedgerLine]
+    balance_at_period_end: Decimal | None
+    lines_after: list[LedgerLine]
 
 
-def statement_lines_after(*, statement: Statement) -> list[LedgerLine]:
-    """What was posted after the statement's period up to the moment it was issued (payments, refunds, write-offs,
-    a charge signed meanwhile): the lines that take its closing balance to its balance at issue."""
-    return statements_lines_after(statements=[statement])[statement.pk]
+def _period_stop(statement: Statement) -> dt.datetime:
+    return clock.local_datetime(statement.period_end + dt.timedelta(days=1), dt.time(0, 0))
 
 
 def _posted_moment(line: LedgerLine) -> dt.datetime:
@@ -348,25 +373,74 @@ def _posted_moment(line: LedgerLine) -> dt.datetime:
     return row.received_at if isinstance(row, Payment) else row.posted_at
 
 
+def _listed_after(line: LedgerLine, statement: Statement) -> bool:
+    """Whether a line is among those a statement lists after its month: posted after the month (and after the
+    statement's window opened) up to its issue."""
+    moment = _posted_moment(line)
+    opened = statement.counted != StatementCounting.SINCE_LAST or statement.opens_after is None
+    return _period_stop(statement) <= moment <= statement.issued_at and (opened or moment > statement.opens_after)
+
+
+def statement_body(*, statement: Statement) -> StatementBody:
+    """What `statement` lists (StatementBody): the one reading of a statement's lines that its page, PDF and the API
+    share. Counted since the last statement, the ledger is read once, after the last statement's issue (or from the
+    month's first day) up to this one's, and split at the month's end. Three queries."""
+    if statement.counted != StatementCounting.SINCE_LAST:
+        return StatementBody(
+            lines=ledger_lines(
+                patient=statement.patient,
+                start=statement.period_start,
+                end=statement.period_end,
+                counted=statement.counted,
+                issued_at=statement.issued_at,
+            ),
+            balance_at_period_end=statement.closing_balance,
+            lines_after=statements_lines_after(statements=[statement])[statement.pk],
+        )
+    listed = ledger_lines(
+        patient=statement.patient_id,
+        start=statement.period_start if statement.opens_after is None else None,
+        posted_after=statement.opens_after,
+        posted_by=statement.issued_at,
+    )
+    stop = _period_stop(statement)
+    lines_after = [line for line in listed if _listed_after(line, statement)]
+    return StatementBody(
+        lines=[line for line in listed if _posted_moment(line) < stop],
+        balance_at_period_end=statement_balance_at_period_end(statement=statement, lines_after=lines_after),
+        lines_after=lines_after,
+    )
+
+
+def statement_balance_at_period_end(*, statement: Statement, lines_after: list[LedgerLine]) -> Decimal | None:
+    """The balance a statement shows at its month's end, before what it lists after the month (`lines_after`): its
+    closing balance less those lines (None when it opens after the month ended); a statement issued before
+    statements were counted since the last one closed at the month's end. No query."""
+    if statement.counted != StatementCounting.SINCE_LAST:
+        return statement.closing_balance
+    if statement.opens_after is not None and statement.opens_after >= _period_stop(statement):
+        return None
+    return statement.closing_balance - sum((line.amount for line in lines_after), ZERO)
+
+
+def statement_lines(*, statement: Statement) -> list[LedgerLine]:
+    """The lines `statement` lists up to its month's end (StatementBody.lines)."""
+    return statement_body(statement=statement).lines
+
+
 def statements_lines_after(*, statements: list[Statement]) -> dict[int, list[LedgerLine]]:
-    """`statement_lines_after` for several statements of one patient, by statement id: the ledger is read once, from
-    the end of the earliest period up to the latest issue, and each statement takes the lines posted after its own
-    period up to its own issue. Three queries however many statements (a records download lists them all)."""
+    """What each of several statements of one patient lists after its month (StatementBody.lines_after), by
+    statement id: the ledger is read once, from the end of the earliest period up to the latest issue, and each
+    statement takes the lines posted after its own period up to its own issue. Three queries however many
+    statements (a records download lists them all)."""
     if not statements:
         return {}
-    after = {
-        statement.pk: (clock.local_datetime(statement.period_end + dt.timedelta(days=1), dt.time(0, 0)), statement)
-        for statement in statements
-    }
     lines = ledger_lines(
         patient=statements[0].patient_id,
         start=min(statement.period_end for statement in statements) + dt.timedelta(days=1),
         posted_by=max(statement.issued_at for statement in statements),
     )
-    return {
-        pk: [line for line in lines if begin <= _posted_moment(line) <= statement.issued_at]
-        for pk, (begin, statement) in after.items()
-    }
+    return {statement.pk: [line for line in lines if _listed_after(line, statement)] for statement in statements}
 
 
 def statements_of(*, patient) -> QuerySet[Statement]:

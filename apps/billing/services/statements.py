@@ -7,7 +7,7 @@ from django.db.models import Exists, OuterRef
 from django.urls import reverse
 
 from apps.core import clock
-from apps.core.errors import Unprocessable
+from apps.core.errors import Conflict, Unprocessable
 from apps.core.links import absolute_url
 from apps.core.transitions import actor_or_none
 from apps.notifications.outbox import messages_enqueue, patient_notice_build
@@ -60,11 +60,12 @@ def _statements_for(rows, *, start: dt.date, end: dt.date, issued_at: dt.datetim
                 opening_balance=row.opening_balance,
                 closing_balance=row.closing_balance,
                 balance_at_issue=row.balance_at_issue,
+                opens_after=row.opens_after,
                 instalment_due=instalment["due"] if instalment else None,
                 instalment_due_on=instalment["instalment"].due_on if instalment else None,
                 issued_at=issued_at,
                 issued_by=actor_or_none(actor),
-                counted=StatementCounting.POSTED,
+                counted=StatementCounting.SINCE_LAST,
             )
         )
     return statements
@@ -79,8 +80,10 @@ def _ended_month(year: int, month: int) -> tuple[dt.date, dt.date]:
 
 @transaction.atomic
 def statement_issue(*, actor, patient, year: int, month: int) -> Statement:
-    """Issue the month's statement (once per patient and month) and email the patient a link to it. Asked again,
-    it answers the statement issued, marked `replayed`, and sends nothing."""
+    """Issue the month's statement (once per patient and month) and email the patient a link to it. It lists what was
+    posted since the patient's last statement up to now, and opens where that one closed (statement_balances); a
+    month before the patient's latest statement is refused (409). Asked again, it answers the statement issued,
+    marked `replayed`, and sends nothing."""
     from apps.patients.models import Patient
 
     start, end = _ended_month(year, month)
@@ -89,6 +92,13 @@ def statement_issue(*, actor, patient, year: int, month: int) -> Statement:
     if existing is not None:
         existing.replayed = True
         return existing
+    later = Statement.objects.filter(patient=patient, period_start__gt=start).order_by("-period_start").first()
+    if later is not None:
+        # Issued now, it would list again what the later statement listed, and open where no statement closed.
+        raise Conflict(
+            f"The statement for {later.period_start:%B %Y} was issued already and lists what was posted up to then: "
+            "a statement for an earlier month cannot be issued after it."
+        )
     issued_at = clock.now()
     rows = statement_balances(patients=Patient.objects.filter(pk=patient.pk), start=start, end=end, issued_at=issued_at)
     (statement,) = _statements_for([rows.get()], start=start, end=end, issued_at=issued_at, actor=actor)
@@ -103,7 +113,8 @@ STATEMENT_CHUNK = 2500
 
 
 def statements_issue_for_month(*, actor, year: int, month: int, chunk: int = STATEMENT_CHUNK) -> int:
-    """Issue statements for every patient with activity in the month or a balance at its end; returns how many.
+    """Issue statements, as `statement_issue` would, for every patient with a ledger by the month's end and either
+    something posted since their last statement or a balance owed or in credit; returns how many.
 
     Set-based, a chunk of patients per transaction in primary-key order: lock the chunk (in key order, as every
     other run does, so two runs queue behind each other instead of deadlocking), read every balance in one query,
@@ -115,9 +126,10 @@ def statements_issue_for_month(*, actor, year: int, month: int, chunk: int = STA
     from apps.patients.models import Patient
 
     start, end = _ended_month(year, month)
-    # Patients with nothing on their ledger read as a zero balance with no activity, and are passed over below.
+    # Patients with nothing on their ledger read as a zero balance with no activity, and are passed over below, as
+    # are those issued this month or a later one (whose statement lists what this one would).
     unissued = (
-        Patient.objects.exclude(Exists(Statement.objects.filter(patient=OuterRef("pk"), period_start=start)))
+        Patient.objects.exclude(Exists(Statement.objects.filter(patient=OuterRef("pk"), period_start__gte=start)))
         .only("email", "preferred_name", "legal_first_name", "user_id")  # what the email needs
         .order_by("pk")
     )
@@ -137,7 +149,11 @@ def statements_issue_for_month(*, actor, year: int, month: int, chunk: int = STA
             issued_at = clock.now()
             rows = statement_balances(patients=unissued.filter(pk__in=ids), start=start, end=end, issued_at=issued_at)
             statements = _statements_for(
-                [row for row in rows if row.closing_balance != 0 or row.charged_in_period or row.paid_in_period],
+                [
+                    row
+                    for row in rows
+                    if row.posted_by_period_end and (row.closing_balance != 0 or row.posted_since_last)
+                ],
                 start=start,
                 end=end,
                 issued_at=issued_at,
