@@ -32,7 +32,7 @@ from .models import (
     SlidingScaleAssessment,
     Statement,
 )
-from .package_api import PatientPackagesView
+from .package_api import PackageRefundView, PatientPackagesView
 from .payments import payment_backend
 from .selectors.assessments import assessment_incomes_shown
 from .selectors.diagnoses import DIAGNOSIS_STATUS_LABELS, billing_diagnoses
@@ -785,5 +785,6 @@ urlpatterns = [
     path("sliding-scale/quote", QuoteView.as_view(), name="sliding-scale-quote"),
     path("billing/balances/<int:patient_id>/", BalanceView.as_view(), name="billing-balance"),
     path("patients/<int:patient_id>/packages/", PatientPackagesView.as_view(), name="patient-packages"),
+    path("packages/<int:pk>/refund/", PackageRefundView.as_view(), name="package-refund"),
     path("billing/webhooks/stripe/", StripeWebhookView.as_view(), name="billing-stripe-webhook"),
 ]

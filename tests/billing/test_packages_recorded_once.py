@@ -4,6 +4,7 @@ of selling or refunding again, or refusing with "already has an active package" 
 
 import re
 import uuid
+from decimal import Decimal
 
 import pytest
 
@@ -169,3 +170,84 @@ def test_the_api_answers_a_sale_sent_again_with_its_idempotency_key_with_the_pac
     assert again.json() == first.json()
     assert _api_sell(api, class_b, offering, "not-a-uuid").status_code == 400
     assert PackagePurchase.objects.count() == 1
+
+
+def _api_refund(client, package, key=None, reason="Moving away"):
+    headers = {"Idempotency-Key": str(key)} if key is not None else {}
+    return client.post(f"/api/packages/{package.pk}/refund/", {"reason": reason}, format="json", headers=headers)
+
+
+def _refunded_in_all(patient) -> Decimal:
+    return -sum((p.amount for p in Payment.objects.filter(patient=patient, refund_of__isnull=False)), Decimal(0))
+
+
+def test_the_api_answers_a_refund_sent_again_with_its_idempotency_key_with_the_package_it_closed(personas, sold, login):
+    api = login(personas.billing, api=True)
+    key = uuid.uuid4()
+    first, again = _api_refund(api, sold, key), _api_refund(api, sold, key)
+    assert (first.status_code, again.status_code) == (201, 200), again.content
+    assert again.json() == first.json()
+    assert first.json()["status"] == PackageStatus.CANCELLED
+    assert Adjustment.objects.count() == 1
+    assert _refunded_in_all(sold.patient) == sold.price
+    refused = _api_refund(api, sold, uuid.uuid4())
+    assert refused.status_code == 409 and "nothing is left to refund" in refused.json()["error"]["message"]
+    assert _api_refund(api, sold, "not-a-uuid").status_code == 400
+    assert Adjustment.objects.count() == 1 and _refunded_in_all(sold.patient) == sold.price
+
+
+def test_the_api_refunds_packages_for_billing_only(personas, sold, login):
+    for who in (personas.front_desk, personas.therapist, personas.patient_user):
+        answer = _api_refund(login(who, api=True), sold, uuid.uuid4())
+        assert answer.status_code == 403, who
+        assert sold.offering.name not in answer.content.decode()
+    assert _api_refund(login(personas.billing, api=True), sold, uuid.uuid4(), reason=" ").status_code in (400, 422)
+    assert login(personas.billing, api=True).post("/api/packages/999999/refund/", {"reason": "x"}).status_code == 404
+    sold.refresh_from_db()
+    assert sold.status == PackageStatus.ACTIVE and not Adjustment.objects.exists()
+
+
+def _sold_and_paid_in_cash(personas, offering) -> tuple[PackagePurchase, Payment]:
+    patient_at_class(personas.patient, "B")
+    package = package_purchase(actor=personas.front_desk, patient=personas.patient, offering=offering)
+    paid = payment_record(actor=personas.front_desk, patient=personas.patient, method="cash", amount=package.price)
+    return package, paid
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_page_and_the_api_refunding_a_package_at_once_refund_it_once(personas, offering, login):
+    """Two submissions (each its own key: two tabs, or the page and a script), on two connections at once: one
+    closes the package, the other is refused, and no more is given back than was paid."""
+    package, _paid = _sold_and_paid_in_cash(personas, offering)
+    page, api = login(personas.billing), login(personas.billing, api=True)
+    sent = {"reason": "Moving away", "submission_key": str(uuid.uuid4())}
+    by_page, by_api = at_once(
+        lambda: page.post(f"/billing/packages/{package.pk}/refund/", sent),
+        lambda: _api_refund(api, package, uuid.uuid4()),
+    )
+    assert by_page.status_code == 302 and by_api.status_code in (201, 409), (by_page, by_api)
+    assert PackagePurchase.objects.get().status == PackageStatus.CANCELLED
+    assert Adjustment.objects.count() == 1
+    assert Payment.objects.filter(refund_of__isnull=False).count() == 1
+    assert _refunded_in_all(personas.patient) == package.price
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_package_refund_and_a_refund_of_its_payment_at_once_never_give_back_more_than_was_paid(
+    personas, offering, login
+):
+    """The package's close gives its share back through the payment refund's own check, so a refund of the same
+    payment asked at the same moment (the payments API) cannot make it twice: whichever comes second gives back only
+    what is left."""
+    package, paid = _sold_and_paid_in_cash(personas, offering)
+    api = login(personas.billing, api=True)
+    whole = {"amount": str(paid.amount), "reason": "Paid twice"}
+    closed, refunded = at_once(
+        lambda: _api_refund(api, package, uuid.uuid4()),
+        lambda: api.post(f"/api/payments/{paid.pk}/refund/", whole, format="json"),
+    )
+    assert closed.status_code == 201, closed.content
+    assert refunded.status_code in (201, 422), refunded.content
+    assert _refunded_in_all(personas.patient) == paid.amount
+    assert PackagePurchase.objects.get().status == PackageStatus.CANCELLED
+    assert Adjustment.objects.get().amount == package.price

@@ -35,10 +35,10 @@ from ..models import (
     PaymentMethod,
 )
 from ..payments import ProviderUnavailable, RefundRefused
-from ..selectors.ledger import amount_total, patient_balance, payment_refunded
+from ..selectors.ledger import amount_total, patient_balance
 from ..selectors.packages import package_covering, packages_covering, packages_in_force
 from .common import appointment_charge, charge_at, patient_lock
-from .payments import adjustment_post, card_refund_record, card_refund_send, payment_refund
+from .payments import adjustment_post, card_refund_record, card_refund_send, payment_refund, payment_refundable
 
 # A session a package covers stands on the ledger at no charge, under a class of its own.
 COVERED = pricing.Price(
@@ -239,15 +239,16 @@ def package_refund_amount(purchase: PackagePurchase) -> Decimal:
 
 
 def _refund_shares(*, patient, amount: Decimal) -> list[tuple[Payment, Decimal]]:
-    """Who gives `amount` back: the patient's payments, newest first, each for what is left to refund of it. Every
-    share is worked out first: with too little to give back, the refusal leaves the ledger and the card as they
-    were."""
+    """Who gives `amount` back: the patient's payments, newest first, each for what is left to refund of it as the
+    payment refund's own check counts it (payment_refundable: a card refund still waiting counts as given), and
+    each share is then refunded through that check under the payment's lock. Every share is worked out first: with
+    too little to give back, the refusal leaves the ledger and the card as they were."""
     shares = []
     left = amount
     for payment in Payment.objects.filter(patient=patient, refund_of__isnull=True).order_by("-received_at", "-id"):
         if left <= ZERO:
             break
-        share = min(left, payment.amount - payment_refunded(payment=payment))
+        share = min(left, payment_refundable(payment=payment))
         if share > ZERO:
             shares.append((payment, share))
             left -= share

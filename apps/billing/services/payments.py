@@ -188,12 +188,19 @@ def refund_post(
     return refund
 
 
+def payment_refundable(*, payment: Payment) -> Decimal:
+    """What is left to refund of a payment: its amount less its refunds, and less the card refunds still waiting for
+    the provider (they count as given). Every refund is checked against it: one asked of the payment, and each share
+    a package's close gives back."""
+    return payment.amount - payment_refunded(payment=payment) - card_refund_pending(payment=payment)
+
+
 def refund_refusal_raise(*, payment: Payment, amount) -> None:
     """Refuse a refund the payment cannot give: what refunding checks under its locks, and what the ledger asks
     before it shows the refund's confirmation. A card refund still waiting for the provider counts as given."""
     if payment.is_refund:
         raise InvalidTransition("A refund cannot itself be refunded.")
-    if amount > payment.amount - payment_refunded(payment=payment) - card_refund_pending(payment=payment):
+    if amount > payment_refundable(payment=payment):
         raise Unprocessable("That is more than is left to refund on this payment.", fields={"amount": ["Too much."]})
 
 
