@@ -7,6 +7,6 @@ from apps.core import clock
 from .services import unsigned_notes_digest_queue
 
 
-@shared_task
+@shared_task(name="apps.notes.tasks.unsigned_notes_digest")
 def unsigned_notes_digest() -> int:
     return unsigned_notes_digest_queue(on=clock.local_now().date())

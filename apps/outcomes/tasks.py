@@ -9,7 +9,7 @@ from apps.core import clock
 from . import selectors, services
 
 
-@shared_task
+@shared_task(name="apps.outcomes.tasks.questionnaires_send_for_tomorrow")
 def questionnaires_send_for_tomorrow() -> int:
     """Assign due questionnaires for tomorrow's sessions (the clinic's tomorrow, each session on its own office's
     day) and queue one email each."""
@@ -21,7 +21,7 @@ def questionnaires_send_for_tomorrow() -> int:
     return sent
 
 
-@shared_task
+@shared_task(name="apps.outcomes.tasks.open_flags_sweep")
 def open_flags_sweep() -> int:
     """Beat, every 10 minutes: tell a treating psychotherapist of a flagged PHQ-9 answer waiting for review that
     nobody told them of (the after-commit notice was lost, or they came to treat the patient by an account change)."""
