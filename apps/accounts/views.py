@@ -227,19 +227,33 @@ STAFF_ACCESS_ACTIONS = {
 def staff_access(request, pk, action):
     """Deactivate, reactivate or invite again. Deactivating asks first (a page saying what it does); only the
     confirmation's post deactivates. A deactivation the service would refuse is never asked about: the page says
-    why instead (409), as the staff page does in place of its button."""
+    why instead (409), as the staff page does in place of its button. A confirmation refused all the same (something
+    changed since it was asked: a session booked, a supervisee named) answers that page too, with every reason."""
     call, done = action_from_url(STAFF_ACCESS_ACTIONS, action)
     user = _staff_member(request, pk)
     if action == "deactivate" and request.POST.get("confirmed") != "yes":
         refusal = services.staff_deactivation_refusal(actor=request.user, user=user)
-        context = {"member": user, "refusal": refusal}
-        return render(request, "accounts/staff_deactivate_confirm.html", context, status=409 if refusal else 200)
-    if action == "deactivate" and user.invitation_pending:
-        done = "{name}'s invitation is withdrawn: the link they were sent no longer works."
+        return _deactivation_page(request, user, refusal=refusal, status=409 if refusal else 200)
+    if action == "deactivate":
+        withdrawing = user.invitation_pending
+        try:
+            call(actor=request.user, user=user)
+        except ApplicationError as exc:
+            return _deactivation_page(request, user, refusal=exc.message, status=exc.status)
+        if withdrawing:
+            done = "{name}'s invitation is withdrawn: the link they were sent no longer works."
+        messages.success(request, done.format(name=user.full_name, email=user.email))
+        return redirect("accounts:staff_detail", pk=user.pk)
     call_with_messages(
         request, lambda: call(actor=request.user, user=user), done.format(name=user.full_name, email=user.email)
     )
     return redirect("accounts:staff_detail", pk=user.pk)
+
+
+def _deactivation_page(request, user: User, *, refusal: str, status: int):
+    """What deactivating `user` does, to confirm, or, when it is refused, every reason why (`refusal`)."""
+    context = {"member": user, "refusal": refusal}
+    return render(request, "accounts/staff_deactivate_confirm.html", context, status=status)
 
 
 @login_required

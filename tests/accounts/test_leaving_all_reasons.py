@@ -22,7 +22,7 @@ from apps.core.errors import Conflict
 from apps.notes.models import NoteTemplate
 from apps.notes.services import note_cosigns_hand_over, note_create, note_sign, note_templates_ensure
 from tests.conftest import admin_profile_change
-from tests.factories import AppointmentFactory
+from tests.factories import AppointmentFactory, TherapistFactory
 from tests.notes.conftest import complete_progress_content, past_appointment_for
 from tests.places import coming_thursday
 
@@ -72,8 +72,10 @@ def test_deactivating_names_every_reason_at_once(personas, awaiting, booked_ahea
 
     admin = login(personas.admin)
     _every_reason(admin.get(_url(supervisor)).content.decode())
-    done = admin.post(_url(supervisor, "deactivate"), {"confirmed": "yes"}, follow=True)
+    done = admin.post(_url(supervisor, "deactivate"), {"confirmed": "yes"})
+    assert done.status_code == 409
     _every_reason(done.content.decode())
+    assert "Yes, deactivate" not in done.content.decode()
     assert _still_there(supervisor)
     assert not AccessLog.objects.filter(action="staff_deactivate").exists()
 
@@ -103,6 +105,29 @@ def test_making_a_supervisor_prelicensed_names_every_reason_at_once(
     text = html.unescape(response.content.decode())
     assert SUPERVISES in text and AWAITING in text
     assert _still_there(personas.therapist)
+
+
+def test_a_confirmation_refused_since_it_was_asked_answers_409_with_every_reason(personas, login):
+    """Asked while nothing stood in the way; by the time the admin says yes, a session was booked and a supervisee
+    named: the answer is the refusal page with both reasons (409), not a redirect with one of them."""
+    admin = login(personas.admin)
+    supervisor = personas.therapist
+    asked = admin.post(_url(supervisor, "deactivate"))
+    assert asked.status_code == 200 and "Yes, deactivate" in asked.content.decode()
+
+    start = clock.local_datetime(coming_thursday(), dt.time(10, 0))
+    AppointmentFactory(therapist=supervisor, start=start, end=start + dt.timedelta(minutes=45))
+    TherapistFactory(
+        first_name="Tess", last_name="Rainee", profile__is_prelicensed=True, profile__supervisor=supervisor
+    )
+    response = admin.post(_url(supervisor, "deactivate"), {"confirmed": "yes"})
+
+    assert response.status_code == 409
+    text = html.unescape(response.content.decode())
+    assert SESSIONS in text and SUPERVISES in text, text
+    assert "Theo Rapist cannot be deactivated now" in text and "Yes, deactivate" not in text
+    assert _still_there(supervisor)
+    assert not AccessLog.objects.filter(action="staff_deactivate").exists()
 
 
 def test_a_crafted_post_never_shows_a_confirmation_the_server_would_refuse(personas, awaiting, booked_ahead, login):
