@@ -41,4 +41,10 @@ class HeadWritesNothingMiddleware:
         if response.streaming:
             # A streamed body (an export) is produced as it is sent, after this point: it is not sent at all.
             response.streaming_content = iter(())
+        elif response.content:
+            # The GET's body was rendered (a note's text, say): not every server leaves out a HEAD's body, so it is
+            # dropped here, its length kept as the GET's would be.
+            if not response.has_header("Content-Length"):
+                response["Content-Length"] = str(len(response.content))
+            response.content = b""
         return response
