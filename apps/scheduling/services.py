@@ -1315,20 +1315,41 @@ CHECK_IN_OPENS_BEFORE = dt.timedelta(hours=2)
 
 
 def _check_in_allowed(appointment: Appointment) -> None:
-    """On the session's day, from two hours before its start until its end. A session that ended without a
-    check-in is recorded as completed or a no-show instead."""
+    """On the session's day, from two hours before its start (from the day's start, for a session in its first two
+    hours) until its end. A session that ended without a check-in is recorded as completed or a no-show instead.
+    Refused as not yet or no longer possible (409), with when it opens or what to do instead, whatever day it is: the
+    session page and the API ask this one check."""
     _require_status(appointment, {AppointmentStatus.BOOKED}, "checked in")
     now = clock.now()
-    if appointment.local_start.date() != timezone.localtime(now, appointment.zone).date():
-        raise Unprocessable("Check-in is only possible on the day of the session.")
-    if now < appointment.start - CHECK_IN_OPENS_BEFORE:
-        opens = timezone.localtime(appointment.start - CHECK_IN_OPENS_BEFORE, appointment.zone)
-        raise InvalidTransition(f"Check-in opens at {clock_text(opens)}, two hours before the session.")
+    zone = appointment.zone
+    local_start, today = appointment.local_start, timezone.localtime(now, zone).date()
     if now >= appointment.end:
-        ended = timezone.localtime(appointment.end, appointment.zone)
+        ended = timezone.localtime(appointment.end, zone)
+        on = "" if ended.date() == today else f" on {_weekday_day_text(ended.date())}"
         raise InvalidTransition(
-            f"This session ended at {clock_text(ended)} without a check-in: record it as completed or as a no-show."
+            f"This session ended at {clock_text(ended)}{on} without a check-in: record it as completed or as a no-show."
         )
+    day_opens = clock.local_datetime(local_start.date(), dt.time(0, 0), zone)
+    opens = timezone.localtime(max(appointment.start - CHECK_IN_OPENS_BEFORE, day_opens), zone)
+    if now < opens:
+        before = ", two hours before the session" if opens == appointment.start - CHECK_IN_OPENS_BEFORE else ""
+        if local_start.date() == today:
+            raise InvalidTransition(f"Check-in opens at {clock_text(opens)}{before}.")
+        raise InvalidTransition(
+            f"This session is on {_weekday_day_text(local_start.date())}: check-in opens that day at "
+            f"{clock_text(opens)}{before}."
+        )
+    if local_start.date() != today:
+        # Begun before midnight and not over yet: the day it was to be checked in on has passed.
+        raise InvalidTransition(
+            f"This session began on {_weekday_day_text(local_start.date())}, and a session is checked in on the day "
+            "it begins: record it as completed or as a no-show."
+        )
+
+
+def _weekday_day_text(day: dt.date) -> str:
+    """ "Tuesday, December 8, 2026": a day a refusal names, so nobody reads it as another."""
+    return f"{day:%A}, {day_text(day)}"
 
 
 def _check_in_undo_allowed(appointment: Appointment) -> None:

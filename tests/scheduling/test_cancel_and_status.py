@@ -61,7 +61,7 @@ def test_a_cancelled_session_cannot_be_cancelled_again(clinic, session):
 
 
 def test_check_in_then_complete(clinic, session, frozen_now):
-    with pytest.raises(Unprocessable, match="day of the session"):
+    with pytest.raises(InvalidTransition, match=r"on Monday, June 1, 2026: check-in opens that day at 8:00 AM"):
         services.appointment_check_in(appointment=session, actor=clinic.front_desk)
     frozen_now.move_to(at(MONDAY, 9, 55))
     assert services.appointment_check_in(appointment=session, actor=clinic.front_desk).status == "checked_in"
