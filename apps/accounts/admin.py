@@ -108,7 +108,8 @@ class RefusalsOnTheFormAdmin(admin.ModelAdmin):
 
 
 class TherapistProfileForm(forms.ModelForm):
-    """Checks the profile with the services' own checks, so a refused change is a message on its field."""
+    """Checks the profile with the staff page's own check (services.therapist_profile_check), so a refused change
+    says every reason at once, on the first field it names, in the words the staff page uses."""
 
     class Meta:
         model = TherapistProfile
@@ -120,32 +121,12 @@ class TherapistProfileForm(forms.ModelForm):
             return cleaned
         # A profile being added is checked as a change from a new profile's defaults, for the therapist chosen.
         therapist = self.instance.user if self.instance.pk else cleaned["user"]
-        checks = []
-        if "discipline" in self.changed_data:
-            checks.append(
-                lambda: services.therapist_discipline_check(therapist=therapist, discipline=cleaned["discipline"])
-            )
-        if {"is_prelicensed", "supervisor", "discipline"} & set(self.changed_data):
-            checks.append(
-                lambda: services.therapist_supervision_check(
-                    therapist=therapist,
-                    is_prelicensed=cleaned.get("is_prelicensed", False),
-                    supervisor=cleaned.get("supervisor"),
-                    discipline=cleaned.get("discipline", self.instance.discipline),
-                )
-            )
-        if "reduced_fee_cap" in self.changed_data:
-            checks.append(
-                lambda: services.therapist_reduced_fee_cap_check(
-                    therapist=therapist, cap=cleaned.get("reduced_fee_cap")
-                )
-            )
-        for check in checks:
-            try:
-                check()
-            except ApplicationError as exc:
-                field = next((name for name in exc.fields if name in self.fields), None)
-                self.add_error(field, exc.message)
+        changed = {name: cleaned.get(name) for name in self.changed_data if name in services.THERAPIST_PROFILE_FIELDS}
+        try:
+            services.therapist_profile_check(therapist=therapist, profile=self.instance, changed=changed)
+        except ApplicationError as exc:
+            field = next((name for name in exc.fields if name in self.fields), None)
+            self.add_error(field, exc.message)
         return cleaned
 
 

@@ -160,6 +160,12 @@ class ClinicalProfileForm(forms.Form):
         supervisor.queryset = supervisors_eligible(therapist=member, discipline=discipline).select_related(
             "therapist_profile"
         )
+        # The supervisor the profile names already, kept as posted, is the service's to judge: a discipline changed
+        # under them is refused there with every other reason the change meets, where refusing the choice here would
+        # say only this one (and offer nothing of the rest until it was fixed).
+        named = getattr(getattr(member, "therapist_profile", None), "supervisor_id", None)
+        if self.is_bound and named is not None and str(self.data.get("supervisor")) == str(named):
+            supervisor.queryset = supervisor.queryset | User.objects.filter(pk=named)
         supervisor.label_from_instance = supervisor_label
 
     @staticmethod

@@ -19,7 +19,7 @@ from django.utils.http import urlsafe_base64_encode
 
 from apps.audit.services import access_log_write
 from apps.core import clock
-from apps.core.errors import Conflict, InvalidTransition, NotFound, Unprocessable
+from apps.core.errors import ApplicationError, Conflict, InvalidTransition, NotFound, Unprocessable
 from apps.core.links import absolute_url
 from apps.core.mail import message_id
 from apps.core.models import NPI_PATTERN, ClinicSettings
@@ -780,29 +780,81 @@ def _name(user: User) -> str:
     return user.full_name or user.email
 
 
-def therapist_discipline_check(*, therapist: User, discipline: str) -> None:
-    """Refuse a discipline the therapist's coming sessions do not fit (move or cancel those first), one that would
-    change who reads notes already written (the apps above say so: extensions.discipline_change_blockers), or one
-    their supervisees do not share."""
+def _discipline_change_refusals(*, therapist: User, discipline: str) -> list[ApplicationError]:
+    """Every reason `therapist`'s discipline cannot become `discipline` now, each saying what to do about it: coming
+    sessions it does not fit (move or cancel those first), notes already written that it would open to other readers
+    or close to their author (the apps above say so: extensions.discipline_change_blockers), and supervisees who do
+    not share it. Refused as one (therapist_profile_check), never one reason per attempt."""
     if not therapist.has_role(Role.THERAPIST):
         raise Unprocessable("Choose a therapist.", fields={"therapist": ["Not a therapist."]})
     if discipline not in Discipline.values:
         raise Unprocessable("Choose a discipline.", fields={"discipline": ["Unknown discipline."]})
-    count = upcoming_sessions_outside(therapist=therapist, discipline=discipline)
-    if count:
-        raise Conflict(
-            f"{_name(therapist)} has {count} upcoming session(s) of another discipline than "
-            f"{Discipline(discipline).label.lower()}; move or cancel them first.",
-            fields={"discipline": ["Upcoming sessions of another discipline."]},
+    refusals: list[ApplicationError] = []
+    if count := upcoming_sessions_outside(therapist=therapist, discipline=discipline):
+        refusals.append(
+            Conflict(
+                f"{_name(therapist)} has {count} upcoming session(s) of another discipline than "
+                f"{Discipline(discipline).label.lower()}; move or cancel them first.",
+                fields={"discipline": ["Upcoming sessions of another discipline."]},
+            )
         )
-    for blocker in extensions.discipline_change_blockers:
-        if refusal := blocker(therapist=therapist, discipline=discipline):
-            raise Conflict(refusal, fields={"discipline": ["Notes already written keep it."]})
+    refusals += [
+        Conflict(refusal, fields={"discipline": ["Notes already written keep it."]})
+        for blocker in extensions.discipline_change_blockers
+        if (refusal := blocker(therapist=therapist, discipline=discipline))
+    ]
     if supervising := _supervising(therapist):
-        raise Conflict(
-            f"{_name(therapist)} {supervising} of their discipline: name them another supervisor before changing it.",
-            fields={"discipline": ["They supervise therapists of this discipline."]},
+        refusals.append(
+            Conflict(
+                f"{_name(therapist)} {supervising} of their discipline: name them another supervisor before changing "
+                "it.",
+                fields={"discipline": ["They supervise therapists of this discipline."]},
+            )
         )
+    return refusals
+
+
+def therapist_profile_check(*, therapist: User, profile: TherapistProfile, changed: dict) -> None:
+    """Refuse a change to `therapist`'s clinical profile (`changed`: each field that changes and its new value, from
+    `profile` as it stands) with every reason at once, so an admin sees all they have to do, not one reason per
+    attempt: the discipline's (_discipline_change_refusals), the supervision's, for the supervision it would leave
+    (therapist_supervision_check), and the reduced-fee cap's (therapist_reduced_fee_cap_check). The one check of a
+    profile change: the staff page's service asks it under its locks (therapist_profile_change), the Django admin's
+    form before it saves through that service. 409 when any reason is a conflict with what is recorded (sessions,
+    notes, supervisees), else 422."""
+    refusals: list[ApplicationError] = []
+    if "discipline" in changed:
+        refusals += _discipline_change_refusals(therapist=therapist, discipline=changed["discipline"])
+    if _SUPERVISION_FIELDS & set(changed):
+        wanted = {name: changed.get(name, getattr(profile, name)) for name in _SUPERVISION_FIELDS}
+        refusals += _refusals_of(lambda: therapist_supervision_check(therapist=therapist, **wanted))
+    if "reduced_fee_cap" in changed:
+        refusals += _refusals_of(
+            lambda: therapist_reduced_fee_cap_check(therapist=therapist, cap=changed["reduced_fee_cap"])
+        )
+    if len(refusals) == 1:
+        raise refusals[0]
+    if refusals:
+        fields: dict[str, list[str]] = {}
+        for refusal in refusals:
+            for name, notes in refusal.fields.items():
+                kept = fields.setdefault(name, [])
+                kept += [note for note in notes if note not in kept]
+        refused = Conflict if any(refusal.status == Conflict.status for refusal in refusals) else Unprocessable
+        things = _HOW_MANY.get(len(refusals), str(len(refusals)))
+        raise refused(
+            f"{things.capitalize()} things stand in the way of this change to {_name(therapist)}'s clinical profile. "
+            + " ".join(refusal.message for refusal in refusals),
+            fields=fields,
+        )
+
+
+def _refusals_of(check) -> list[ApplicationError]:
+    try:
+        check()
+    except ApplicationError as exc:
+        return [exc]
+    return []
 
 
 def therapist_reduced_fee_cap_hold(*, therapist: User) -> None:
@@ -853,9 +905,10 @@ def therapist_profile_change(*, actor: User, user: User, **fields) -> TherapistP
     checked under the therapist's locks: an NPI is ten digits; a pre-licensed therapist has a supervisor, another
     active, licensed therapist of the same discipline (therapist_supervision_check); the discipline stays while
     sessions of it are booked ahead, notes were written under it or therapists of it are supervised
-    (therapist_discipline_check); a reduced-fee cap is not below the reduced-fee patients carried now
-    (therapist_reduced_fee_cap_check). Turning online booking or new patients off leaves booked sessions as they
-    are. One access-log row says what each changed field was and became (the supervisor by id)."""
+    (_discipline_change_refusals); a reduced-fee cap is not below the reduced-fee patients carried now
+    (therapist_reduced_fee_cap_check). A change breaking several is refused with every reason at once
+    (therapist_profile_check). Turning online booking or new patients off leaves booked sessions as they are. One
+    access-log row says what each changed field was and became (the supervisor by id)."""
     unknown = set(fields) - set(THERAPIST_PROFILE_FIELDS)
     if unknown:
         raise TypeError(f"Not a therapist profile field: {', '.join(sorted(unknown))}")
@@ -877,13 +930,7 @@ def therapist_profile_change(*, actor: User, user: User, **fields) -> TherapistP
     changed = {name: value for name, value in fields.items() if getattr(profile, name) != value}
     if not changed:
         return profile
-    if "discipline" in changed:
-        therapist_discipline_check(therapist=user, discipline=changed["discipline"])
-    if _SUPERVISION_FIELDS & set(changed):
-        wanted = {name: fields.get(name, getattr(profile, name)) for name in _SUPERVISION_FIELDS}
-        therapist_supervision_check(therapist=user, **wanted)
-    if "reduced_fee_cap" in changed:
-        therapist_reduced_fee_cap_check(therapist=user, cap=changed["reduced_fee_cap"])
+    therapist_profile_check(therapist=user, profile=profile, changed=changed)
     before = {name: _logged(getattr(profile, name)) for name in changed}
     for name, value in changed.items():
         setattr(profile, name, value)
