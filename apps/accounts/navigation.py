@@ -102,11 +102,11 @@ STAFF_NAV = [
     NavItem(
         "Inbox",
         "messaging:inbox",
-        # Therapists who take messages are emailed a link per unread burst and open the inbox from a patient's
-        # page; leaving them off the menu spares every therapist page the settings lookup.
-        frozenset({Role.ADMIN, Role.FRONT_DESK}),
+        # A therapist sees it only while they take messages: the messaging app registers that check as a gate,
+        # asked in the menu's one count query rather than through the permission (a settings and a profile lookup).
+        frozenset({Role.ADMIN, Role.FRONT_DESK, Role.THERAPIST}),
         perm="messaging.view_inbox",
-        purpose="patients' secure messages to the clinic",
+        purpose="patients' secure messages to the clinic, and to a therapist who takes them",
     ),
     NavItem(
         "Billing",
@@ -202,6 +202,17 @@ def nav_shown_register(url_name: str, shown: Callable[[object], bool]) -> None:
     _SHOWN[url_name] = shown
 
 
+# Entries some readers see only while a row exists (a therapist's inbox, while they take messages), by the entry's url
+# name: `gate(user)` is those rows, asked in the menu's one count query in place of the entry's permission (which
+# would cost a query or more of its own), or None where the permission decides as usual.
+_GATES: dict[str, Callable[[object], QuerySet | None]] = {}
+
+
+def nav_gate_register(url_name: str, gate: Callable[[object], QuerySet | None]) -> None:
+    """Show the menu entry of `url_name` to a user for whom `gate(user)` has a row (None: its permission decides)."""
+    _GATES[url_name] = gate
+
+
 def _may_open(user, item: NavItem) -> bool:
     if not user.has_role(*item.roles) or (item.perm is not None and not user.has_perm(item.perm)):
         return False
@@ -209,31 +220,57 @@ def _may_open(user, item: NavItem) -> bool:
     return shown is None or shown(user)
 
 
-def _badge_counts(badges: dict[str, QuerySet]) -> dict[str, int]:
-    """Every count of the menu in one query, a subquery each: the menu is on every page."""
-    if not badges:
+def _badge_counts(badges: dict[str, QuerySet], gates: dict[str, QuerySet]) -> dict[str, int | None]:
+    """Every count of the menu in one query, a subquery each: the menu is on every page. A gated entry's count is
+    None when its gate has no row (the entry is then left off), and 0 when it has one but nothing to count."""
+    names = [*badges, *(name for name in gates if name not in badges)]
+    if not names:
         return {}
     parts, params = [], []
-    for rows in badges.values():
-        sql, rows_params = rows.order_by().query.sql_with_params()
-        # The SQL is the ORM's own, compiled with its values kept apart as parameters.
-        parts.append(f"(SELECT COUNT(*) FROM ({sql}) AS counted)")  # noqa: S608
-        params.extend(rows_params)
-    with connections[next(iter(badges.values())).db].cursor() as cursor:
+    for name in names:
+        part, part_params = "0", []
+        if name in badges:
+            sql, part_params = badges[name].order_by().query.sql_with_params()
+            # The SQL is the ORM's own, compiled with its values kept apart as parameters.
+            part = f"(SELECT COUNT(*) FROM ({sql}) AS counted)"  # noqa: S608
+            part_params = list(part_params)
+        if name in gates:
+            gate_sql, gate_params = gates[name].order_by().query.sql_with_params()
+            part = f"CASE WHEN EXISTS ({gate_sql}) THEN {part} END"
+            part_params = [*gate_params, *part_params]
+        parts.append(part)
+        params.extend(part_params)
+    database = next(iter((badges or gates).values())).db
+    with connections[database].cursor() as cursor:
         cursor.execute("SELECT " + ", ".join(parts), params)
-        return dict(zip(badges, cursor.fetchone(), strict=True))
+        return dict(zip(names, cursor.fetchone(), strict=True))
+
+
+def _entries_for(user) -> tuple[list[NavItem], dict[str, QuerySet]]:
+    """The entries the user may open, and the gates (by url name) still to ask for some of them."""
+    items, gates = [], {}
+    for item in STAFF_NAV if user.is_clinic_staff else PORTAL_NAV:
+        gate = _GATES[item.url_name](user) if item.url_name in _GATES and user.has_role(*item.roles) else None
+        if gate is not None:
+            gates[item.url_name] = gate
+        elif not _may_open(user, item):
+            continue
+        items.append(item)
+    return items, gates
 
 
 def navigation_for(user) -> list[dict]:
-    items = [item for item in (STAFF_NAV if user.is_clinic_staff else PORTAL_NAV) if _may_open(user, item)]
+    items, gates = _entries_for(user)
     badges = {
         item.url_name: rows
         for item in items
         if item.url_name in _BADGES and (rows := _BADGES[item.url_name](user)) is not None
     }
-    counts = _badge_counts(badges)
+    counts = _badge_counts(badges, gates)
     return [
-        {"label": item.label, "url": reverse(item.url_name), "badge": counts.get(item.url_name, 0)} for item in items
+        {"label": item.label, "url": reverse(item.url_name), "badge": counts.get(item.url_name) or 0}
+        for item in items
+        if not (item.url_name in gates and counts[item.url_name] is None)
     ]
 
 

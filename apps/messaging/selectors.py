@@ -7,6 +7,7 @@ from django.db.models import Count, Prefetch, Q, QuerySet
 
 from apps.accounts.models import User
 from apps.accounts.roles import Role
+from apps.accounts.rules import is_therapist
 from apps.audit.services import access_log_write
 from apps.core.encryption import decrypt_text
 from apps.core.errors import NotFound
@@ -27,9 +28,10 @@ def _reads_as_patient(user) -> bool:
     return user.is_patient and not user.is_clinic_staff
 
 
-def threads_visible_to(*, user) -> QuerySet[MessageThread]:
+def threads_visible_to(*, user, takes_messages: bool | None = None) -> QuerySet[MessageThread]:
     """The threads the user takes part in, newest activity first, each with `unread`: how many messages from the
-    other side the user's side has not opened yet."""
+    other side the user's side has not opened yet. `takes_messages` says whether a therapist's own threads count
+    when the caller checks that itself (the menu, in its count query); None asks the rule."""
     qs = MessageThread.objects.select_related("patient", "therapist")
     if not user.is_authenticated:
         return qs.none()
@@ -39,15 +41,17 @@ def threads_visible_to(*, user) -> QuerySet[MessageThread]:
         scope = Q(pk__in=[])
         if is_clinic_inbox_staff(user):
             scope |= Q(therapist__isnull=True)
-        if takes_patient_messages(user):
+        if takes_patient_messages(user) if takes_messages is None else takes_messages:
             scope |= Q(therapist=user)
         qs, from_patient = qs.filter(scope), True
     unread = Q(messages__read_at__isnull=True, messages__from_patient=from_patient)
     return qs.annotate(unread=Count("messages", filter=unread)).order_by("-last_message_at", "-id")
 
 
-def inbox(*, user, unread_only: bool = False, status: str = "") -> QuerySet[MessageThread]:
-    qs = threads_visible_to(user=user)
+def inbox(
+    *, user, unread_only: bool = False, status: str = "", takes_messages: bool | None = None
+) -> QuerySet[MessageThread]:
+    qs = threads_visible_to(user=user, takes_messages=takes_messages)
     if unread_only:
         qs = qs.filter(unread__gt=0)
     if status in ThreadStatus.values:
@@ -62,6 +66,23 @@ def threads_of_patient(*, user, patient) -> QuerySet[MessageThread]:
 def unread_threads_for(user) -> QuerySet[MessageThread]:
     """Threads with a message the user's side has not opened: the menu counts them."""
     return inbox(user=user, unread_only=True)
+
+
+def _inbox_gated(user) -> bool:
+    """A therapist outside the clinic inbox, whose Inbox entry the menu shows only while they take messages."""
+    return is_therapist(user) and not is_clinic_inbox_staff(user)
+
+
+def inbox_menu_gate(user) -> QuerySet | None:
+    """The rows whose existence shows a therapist the Inbox entry (`takes_patient_messages`, asked in the menu's
+    count query); None for the front desk and admins, whose role and permission decide."""
+    return recipients.takes_messages_rows(user) if _inbox_gated(user) else None
+
+
+def inbox_menu_unread(user) -> QuerySet[MessageThread]:
+    """The Inbox entry's count: `unread_threads_for`, a gated therapist's own threads taken as theirs (the gate,
+    asked in the same query, hides the count and the entry while they do not take messages)."""
+    return inbox(user=user, unread_only=True, takes_messages=True if _inbox_gated(user) else None)
 
 
 def thread_get_for(*, user, thread_id) -> MessageThread:

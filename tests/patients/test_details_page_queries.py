@@ -20,10 +20,11 @@ from tests.programs.factories import ProgramFactory
 pytestmark = pytest.mark.django_db
 
 # The details page for the front desk (with the menu's work-queue counts) and for the patient's therapist; one of them
-# asks which emails about the patient's portal account could not be sent.
-DETAILS_QUERIES = {"front_desk": 23, "therapist": 23}
+# asks which emails about the patient's portal account could not be sent. A therapist's menu has its own count
+# query too: whether they take messages (the Inbox entry) and their unread conversations, asked together.
+DETAILS_QUERIES = {"front_desk": 23, "therapist": 24}
 PORTAL_HOME_QUERIES = 17  # one asks whether the menu offers Book (no intake on record yet)
-CHART_QUERIES = 29  # for the treating therapist, with a plan in force and a PHQ-9 answer flagged
+CHART_QUERIES = 30  # for the treating therapist, with a plan in force and a PHQ-9 answer flagged; one is the menu's
 
 
 @pytest.fixture
