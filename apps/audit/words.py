@@ -65,6 +65,7 @@ ACTIONS = {
     "lecture_register": "Registered for a lecture series",
     "message_resend": "Sent a message again",
     "message_thread_start": "Started a message thread",
+    "message_thread_hand_over": "Handed a message thread to the patient's therapist",
     "plan_create": "Created treatment plan",
     "plan_sign": "Signed treatment plan",
     "plan_update": "Updated treatment plan",

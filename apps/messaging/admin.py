@@ -9,7 +9,17 @@ from .models import MessageThread
 class MessageThreadAdmin(admin.ModelAdmin):
     list_display = ["id", "patient_id", "therapist", "status", "last_message_at"]
     list_filter = ["status"]
-    fields = ["patient", "therapist", "status", "created_at", "last_message_at", "closed_at", "closed_by"]
+    fields = [
+        "patient",
+        "therapist",
+        "status",
+        "created_at",
+        "last_message_at",
+        "closed_at",
+        "closed_by",
+        "handed_over_at",
+        "handed_over_by",
+    ]
     readonly_fields = fields
 
     def has_add_permission(self, request):

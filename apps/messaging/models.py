@@ -49,6 +49,12 @@ class MessageThread(TimeStampedModel):
     closed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
+    # A conversation the patient began with the clinic that the front desk handed to the patient's therapist: when
+    # and by whom. `therapist` is then that therapist, as if the patient had written to them.
+    handed_over_at = models.DateTimeField(null=True, blank=True)
+    handed_over_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
 
     class Meta:
         ordering = ["-last_message_at", "-id"]
@@ -63,13 +69,29 @@ class MessageThread(TimeStampedModel):
                 | (~Q(status="closed") & Q(closed_at__isnull=True)),
                 name="closed_thread_has_time_and_closer",
             ),
+            models.CheckConstraint(
+                condition=Q(handed_over_at__isnull=True, handed_over_by__isnull=True)
+                | Q(handed_over_at__isnull=False, handed_over_by__isnull=False, therapist__isnull=False),
+                name="handed_over_thread_has_time_hander_and_therapist",
+            ),
         ]
         triggers = [
             pgtrigger.Protect(name="message_thread_kept", operation=pgtrigger.Delete),
+            # The parties never change, but for the one hand-over of a conversation with the clinic to a therapist
+            # (its therapist set where there was none), which happens once.
             pgtrigger.Protect(
                 name="message_thread_parties_fixed",
                 operation=pgtrigger.Update,
-                condition=pgtrigger.AnyChange("patient", "therapist", "started_by", "created_at"),
+                condition=pgtrigger.Q(old__patient__df=pgtrigger.F("new__patient"))
+                | pgtrigger.Q(old__started_by__df=pgtrigger.F("new__started_by"))
+                | pgtrigger.Q(old__created_at__df=pgtrigger.F("new__created_at"))
+                | pgtrigger.Q(old__therapist__isnull=False, old__therapist__df=pgtrigger.F("new__therapist"))
+                | pgtrigger.Q(
+                    old__handed_over_at__isnull=False, old__handed_over_at__df=pgtrigger.F("new__handed_over_at")
+                )
+                | pgtrigger.Q(
+                    old__handed_over_by__isnull=False, old__handed_over_by__df=pgtrigger.F("new__handed_over_by")
+                ),
             ),
             pgtrigger.Trigger(
                 name="message_thread_subject_kept",
@@ -94,6 +116,10 @@ class MessageThread(TimeStampedModel):
     @property
     def with_clinic(self) -> bool:
         return self.therapist_id is None
+
+    @property
+    def handed_over(self) -> bool:
+        return self.handed_over_at is not None
 
 
 # A message never goes away and its words never change; the only later write is the other side opening it (once),

@@ -49,4 +49,6 @@ add_clinical_perm("messaging.view_inbox", is_clinic_inbox_staff | takes_patient_
 add_clinical_perm("messaging.view_thread", is_thread_patient | staff_participant)
 add_clinical_perm("messaging.reply", is_thread_patient | staff_participant)
 add_clinical_perm("messaging.close_thread", staff_participant)
+# Only the clinic inbox's staff pass a conversation with the clinic on to the patient's therapist.
+add_clinical_perm("messaging.hand_over_thread", is_clinic_thread & is_clinic_inbox_staff)
 add_clinical_perm("messaging.message_therapist", may_message_therapist)

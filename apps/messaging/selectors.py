@@ -87,7 +87,7 @@ def inbox_menu_unread(user) -> QuerySet[MessageThread]:
 
 def thread_get_for(*, user, thread_id) -> MessageThread:
     """The thread if the user takes part in it; otherwise NotFound, as if it did not exist."""
-    thread = MessageThread.objects.select_related("patient", "therapist").filter(pk=thread_id).first()
+    thread = MessageThread.objects.select_related("patient", "therapist", "handed_over_by").filter(pk=thread_id).first()
     if thread is None or not user.has_perm("messaging.view_thread", thread):
         if thread is not None and user.is_authenticated and user.is_clinic_staff:
             access_log_write(

@@ -1,4 +1,4 @@
-"""Writes for secure messages: start a thread, reply, mark read, close.
+"""Writes for secure messages: start a thread, reply, mark read, close, hand over to the patient's therapist.
 
 Every write locks the thread first, so two replies in one thread are ordered and the unread burst is counted once.
 Text and subjects are encrypted before they reach the database; notices say only that a message is waiting, never
@@ -8,6 +8,7 @@ what it says or what it is about.
 from django.db import transaction
 from django.urls import reverse
 
+from apps.audit.services import access_log_write
 from apps.core import clock
 from apps.core.encryption import encrypt_text
 from apps.core.errors import ApplicationError, Conflict, InvalidTransition, NotFound, PermissionDenied, Unprocessable
@@ -173,4 +174,56 @@ def thread_close(*, actor, thread: MessageThread) -> MessageThread:
         raise InvalidTransition("This conversation is already closed.")
     thread.status, thread.closed_at, thread.closed_by = ThreadStatus.CLOSED, clock.now(), actor
     thread.save(update_fields=["status", "closed_at", "closed_by", "updated_at"])
+    return thread
+
+
+def thread_hand_over_refusal(*, thread: MessageThread) -> str | None:
+    """Why the conversation cannot go to the patient's therapist, in words for the front desk; None when it can.
+    The confirmation page says it before anything is asked, and `thread_hand_over` refuses with the same words."""
+    if thread.status != ThreadStatus.OPEN:
+        return "This conversation is closed, so it cannot be handed over. The patient can start a new one."
+    therapist = thread.patient.primary_therapist
+    if therapist is None:
+        return f"{thread.patient.display_name} has no therapist on record to hand this conversation to."
+    if not takes_messages(therapist):
+        return (
+            f"{therapist.full_name or 'Their therapist'} does not take patients' messages here, so the conversation "
+            "stays with the front desk."
+        )
+    return None
+
+
+@transaction.atomic
+def thread_hand_over(*, actor, thread: MessageThread) -> MessageThread:
+    """Hand a conversation with the clinic to the patient's therapist (their primary therapist), who must take
+    messages. From then on it is the therapist's, as if the patient had written to them: it leaves the clinic inbox
+    and enters theirs, unopened messages still unread. The therapist is emailed that it is waiting (never what it
+    says), and the hand-over is in the access log. It happens once: the database keeps the therapist it was handed to.
+    """
+    thread = _locked(actor, thread, "messaging.hand_over_thread")
+    refusal = thread_hand_over_refusal(thread=thread)
+    if refusal is not None:
+        raise (InvalidTransition if thread.status != ThreadStatus.OPEN else Conflict)(refusal)
+    therapist = thread.patient.primary_therapist
+    thread.therapist, thread.handed_over_at, thread.handed_over_by = therapist, clock.now(), actor
+    thread.save(update_fields=["therapist", "handed_over_at", "handed_over_by", "updated_at"])
+    access_log_write(
+        actor=actor,
+        action="message_thread_hand_over",
+        subject=thread,
+        patient_id=thread.patient_id,
+        detail={"to_therapist": therapist.pk},
+    )
+    message_enqueue(
+        channel=Channel.EMAIL,
+        to_address=therapist.email,
+        purpose="secure_message_handed_over",
+        template="secure_message_handed_over",
+        subject=thread,
+        send_at=clock.now(),
+        dedupe_key=f"messagethread:{thread.pk}:handed_over",
+        patient=thread.patient,
+        recipient_user=therapist,
+        context={"thread_url": absolute_url(reverse("messaging:thread", args=[thread.pk]))},
+    )
     return thread

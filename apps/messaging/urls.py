@@ -10,5 +10,6 @@ urlpatterns = [
     path("new/", views.thread_new, name="new"),
     path("<int:pk>/", views.thread_detail, name="thread"),
     path("<int:pk>/close/", views.thread_close, name="close"),
+    path("<int:pk>/hand-over/", views.thread_hand_over, name="hand_over"),
     path("files/<int:pk>/", views.attachment, name="attachment"),
 ]

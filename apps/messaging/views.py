@@ -1,5 +1,6 @@
 """The clinic's inbox: patients' conversations with the front desk (and with a therapist who takes messages)."""
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
@@ -9,6 +10,7 @@ from django.utils.http import urlencode
 from django.views.decorators.http import require_http_methods, require_safe
 
 from apps.core.api_lookups import id_or_none
+from apps.core.errors import ApplicationError
 from apps.core.views import call_with_messages
 from apps.patients.selectors import patients_visible_to
 
@@ -94,6 +96,32 @@ def thread_close(request, pk):
         )
         return redirect("messaging:thread", thread.pk)
     return render(request, "messaging/close_confirm.html", {"thread": thread})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def thread_hand_over(request, pk):
+    """GET asks first, naming the patient's therapist, or says why the conversation cannot go to them (409); the
+    confirmation's post hands it over, and the front desk is back in its inbox, which no longer lists it."""
+    _require_inbox(request)
+    thread = pages.thread_or_404(request, pk)
+    if not request.user.has_perm("messaging.hand_over_thread", thread):
+        raise PermissionDenied
+    refusal, status = services.thread_hand_over_refusal(thread=thread), None
+    if request.method == "POST" and request.POST.get("confirmed") == "yes":
+        try:
+            handed = services.thread_hand_over(actor=request.user, thread=thread)
+        except ApplicationError as exc:
+            refusal, status = exc.message, exc.status
+        else:
+            messages.success(
+                request,
+                f"Conversation handed to {handed.therapist.full_name}. They are emailed that it is waiting in their "
+                "inbox; it has left the clinic's.",
+            )
+            return redirect("messaging:inbox")
+    context = {"thread": thread, "therapist": thread.patient.primary_therapist, "refusal": refusal}
+    return render(request, "messaging/hand_over_confirm.html", context, status=status or (409 if refusal else 200))
 
 
 @login_required

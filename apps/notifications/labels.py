@@ -52,6 +52,7 @@ PURPOSE_LABELS = {
     "unsigned_notes_digest": "Unsigned notes digest",
     "secure_message": "New secure message (to the patient)",
     "secure_message_staff": "New secure message (to the clinic)",
+    "secure_message_handed_over": "Secure message conversation handed to the therapist",
     "education_shared": "Reading material shared",
 }
 

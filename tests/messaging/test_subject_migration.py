@@ -43,6 +43,10 @@ def _migrate(target) -> MigrationExecutor:
     return executor
 
 
+def _latest() -> tuple[str, str]:
+    return MigrationExecutor(connection).loader.graph.leaf_nodes("messaging")[0]
+
+
 def test_an_existing_plaintext_subject_is_encrypted_and_the_plaintext_column_goes(personas):
     executor = _migrate(BEFORE_THE_DROP)
     old_state = executor.loader.project_state(BEFORE_THE_DROP)
@@ -69,6 +73,7 @@ def test_an_existing_plaintext_subject_is_encrypted_and_the_plaintext_column_goe
     with connection.cursor() as cursor:
         cursor.execute("SELECT row_to_json(t)::text FROM messaging_messagethread t WHERE id = %s", [thread.pk])
         assert "Panic" not in cursor.fetchone()[0]
+    _migrate(_latest())  # the columns later migrations add, which the model reads
     assert MessageThread.objects.get(pk=thread.pk).subject == SUBJECT
 
 
