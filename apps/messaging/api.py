@@ -3,7 +3,9 @@
 GET/POST /api/message-threads/ lists the user's conversations or starts one (subject, text, optional therapist and
 files, as JSON or multipart); GET/POST /api/message-threads/{id}/messages/ lists a conversation's messages (with
 their text; a staff member's reading is access-logged) or replies; POST /api/message-threads/{id}/read/ marks the
-other side's messages read; POST /api/message-threads/{id}/close/ closes it (staff).
+other side's messages read; POST /api/message-threads/{id}/close/ closes it (staff); POST
+/api/message-threads/{id}/hand-over/ hands a conversation with the clinic to the patient's therapist (front desk,
+admins; 409 with the reason when it cannot go to them).
 """
 
 from drf_spectacular.utils import extend_schema
@@ -29,7 +31,18 @@ class SecureThreadOutput(serializers.ModelSerializer):
 
     class Meta:
         model = MessageThread
-        fields = ["id", "patient", "therapist", "with_clinic", "subject", "status", "last_message_at", "unread"]
+        fields = [
+            "id",
+            "patient",
+            "therapist",
+            "with_clinic",
+            "subject",
+            "status",
+            "last_message_at",
+            "unread",
+            "handed_over_at",
+        ]
+        extra_kwargs = {"handed_over_at": {"help_text": "When the clinic handed the conversation to the therapist."}}
 
 
 class SecureThreadInput(serializers.Serializer):
@@ -151,6 +164,14 @@ class MessageThreadViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     def close(self, request, pk=None):
         thread = services.thread_close(actor=request.user, thread=self._thread(pk))
         return Response(SecureThreadOutput(selectors.threads_visible_to(user=request.user).get(pk=thread.pk)).data)
+
+    @extend_schema(request=None, responses=SecureThreadOutput)
+    @action(detail=True, methods=["post"], url_path="hand-over")
+    def hand_over(self, request, pk=None):
+        thread = services.thread_hand_over(actor=request.user, thread=self._thread(pk))
+        # The front desk no longer sees it among its conversations: its unread count is the therapist's to come.
+        thread.unread = thread.messages.filter(from_patient=True, read_at__isnull=True).count()
+        return Response(SecureThreadOutput(thread).data)
 
 
 def register(router) -> None:

@@ -260,3 +260,39 @@ def test_the_patients_portal_says_who_now_has_the_conversation(desk_thread, pers
     assert "The clinic passed this conversation to Theo Rapist, your therapist" in body
     # The front desk's earlier reply is still the clinic's, not the therapist's.
     assert ", the clinic</strong>" in body and ", your therapist</strong>" not in body
+
+
+# --- the API ------------------------------------------------------------------------------------------------------
+
+
+def test_the_api_hands_over_with_the_same_service(desk_thread, personas, login):
+    response = login(personas.front_desk, api=True).post(f"/api/message-threads/{desk_thread.pk}/hand-over/")
+
+    assert response.status_code == 200
+    body = response.json()
+    assert (body["therapist"], body["with_clinic"], body["unread"]) == (personas.therapist.pk, False, 1)
+    assert body["handed_over_at"] is not None
+    assert Outbox.objects.filter(template="secure_message_handed_over").count() == 1
+    mine = login(personas.patient_user, api=True).get("/api/message-threads/").json()
+    rows = mine["results"] if isinstance(mine, dict) else mine
+    assert [row["handed_over_at"] is not None for row in rows] == [True]
+
+
+@pytest.mark.parametrize("refusal", REFUSALS, ids=[r.__name__.strip("_") for r in REFUSALS])
+def test_the_api_and_the_page_refuse_with_the_same_words(desk_thread, personas, login, refusal):
+    error, words = refusal(personas)
+    page = login(personas.front_desk).post(f"/inbox/{desk_thread.pk}/hand-over/", {"confirmed": "yes"})
+    api = login(personas.front_desk, api=True).post(f"/api/message-threads/{desk_thread.pk}/hand-over/")
+
+    assert api.status_code == page.status_code == 409
+    message = api.json()["error"]["message"]
+    assert message.startswith(words) and message.replace("'", "&#x27;") in page.content.decode()
+    _nothing_handed(desk_thread)
+
+
+@pytest.mark.parametrize(("persona", "status"), [("therapist", 404), ("billing", 403), ("patient_user", 403)])
+def test_the_api_refuses_others(desk_thread, personas, login, persona, status):
+    response = login(getattr(personas, persona), api=True).post(f"/api/message-threads/{desk_thread.pk}/hand-over/")
+    assert response.status_code == status
+    assert personas.patient.display_name not in response.content.decode()
+    _nothing_handed(desk_thread)
