@@ -8,6 +8,7 @@ from . import services
 
 
 @shared_task(
+    name="apps.records.tasks.record_export_build",
     acks_late=True,
     # A long history's PDF takes minutes to lay out: more than the default limit every other task keeps.
     time_limit=settings.CLINIC_RECORD_EXPORT_TIME_LIMIT_SECONDS,
@@ -21,7 +22,7 @@ def record_export_build(export_id: int) -> None:
         services.record_export_fail(export_id=export_id, message=services.STALE_MESSAGE)
 
 
-@shared_task
+@shared_task(name="apps.records.tasks.record_exports_expire")
 def record_exports_expire() -> dict:
     """Beat, hourly: delete prepared record files past their keeping time; call failed what no worker finished."""
     return services.record_exports_expire()
