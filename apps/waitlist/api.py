@@ -23,10 +23,27 @@ class SlotOfferOutput(serializers.ModelSerializer):
     therapist = serializers.IntegerField(source="slot.therapist_id", read_only=True)
     weekday = serializers.IntegerField(source="slot.weekday", read_only=True)
     local_start_time = serializers.TimeField(source="slot.local_start_time", read_only=True)
+    location = serializers.IntegerField(
+        source="slot.location_id", read_only=True, help_text="The office the time is at, which taking it books."
+    )
+    place = serializers.SerializerMethodField(help_text='Where the sessions are: "video session", or the office.')
 
     class Meta:
         model = SlotOffer
-        fields = ["id", "therapist", "weekday", "local_start_time", "status", "expires_at", "series"]
+        fields = [
+            "id",
+            "therapist",
+            "weekday",
+            "local_start_time",
+            "location",
+            "place",
+            "status",
+            "expires_at",
+            "series",
+        ]
+
+    def get_place(self, offer) -> str:
+        return selectors.slot_patient_place(offer.slot)
 
 
 class SlotRequestOutput(serializers.ModelSerializer):

@@ -93,7 +93,8 @@ class FreedSlotStatus(models.TextChoices):
 
 
 class FreedSlot(TimeStampedModel):
-    """A weekly time that became free when a series ended or was cancelled, offered down the slot waitlist."""
+    """A weekly time that became free when a series ended or was cancelled, offered down the slot waitlist: at the
+    office its series was booked at, which taking it books again."""
 
     series = models.OneToOneField(
         "scheduling.AppointmentSeries", on_delete=models.PROTECT, related_name="freed_slot", null=True, blank=True
@@ -102,6 +103,13 @@ class FreedSlot(TimeStampedModel):
     weekday = models.PositiveSmallIntegerField(choices=Weekday.choices)
     local_start_time = models.TimeField()
     duration_minutes = models.PositiveIntegerField()
+    location = models.ForeignKey(
+        "scheduling.Location",
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text="The office the time is kept at, as its series was: where the sessions are, and whose clock times "
+        "them (a video time's too).",
+    )
     room = models.ForeignKey("scheduling.Room", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     is_telehealth = models.BooleanField(default=False)
     free_from = models.DateField(help_text="The first date the time is free.")

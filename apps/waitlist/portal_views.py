@@ -21,7 +21,9 @@ SLOT_OFFER_ACTIONS = {
 
 def _own_slot_offer(request, pk) -> SlotOffer:
     patient = portal_patient(request, "waitlist.request_slot")
-    return get_object_or_404(SlotOffer.objects.select_related("slot", "request"), pk=pk, request__patient=patient)
+    return get_object_or_404(
+        SlotOffer.objects.select_related("slot__location", "slot__room", "request"), pk=pk, request__patient=patient
+    )
 
 
 @login_required
@@ -85,7 +87,10 @@ def slot_offer_link(request, link):
         offer = _own_slot_offer(request, link.object_id)
     else:
         offer = get_object_or_404(
-            SlotOffer.objects.select_related("slot__therapist", "request__patient__user"), pk=link.object_id
+            SlotOffer.objects.select_related(
+                "slot__therapist", "slot__location", "slot__room", "request__patient__user"
+            ),
+            pk=link.object_id,
         )
     if request.method == "POST":
         answer, success = SLOT_OFFER_ACTIONS[link.action]

@@ -2,6 +2,7 @@
 
 import datetime as dt
 
+from django.conf import settings
 from django.db import connection
 from django.db.models import Count, Min, Prefetch, QuerySet
 from django.utils import timezone
@@ -10,17 +11,17 @@ from apps.accounts.roles import Role
 from apps.core import clock
 from apps.core.errors import Conflict
 from apps.core.request_memo import memo_read
-from apps.core.time_zones import patient_when_text, zone_or_none
+from apps.core.time_zones import patient_when_text, zone_or_none, zone_time
+from apps.core.when import clock_text
 from apps.scheduling import extensions
 from apps.scheduling.models import BLOCKING_STATUSES, Weekday
-from apps.scheduling.selectors import booking_office
 
 from .models import LIVE_SLOT_REQUEST_STATUSES, FreedSlot, SlotOffer, SlotOfferStatus, SlotRequest, SlotRequestStatus
 
 
 def _with_outstanding_offer(qs: QuerySet[SlotRequest]) -> QuerySet[SlotRequest]:
     outstanding = SlotOffer.objects.filter(status=SlotOfferStatus.OUTSTANDING).select_related(
-        "slot", "slot__therapist", "slot__room__location"
+        "slot", "slot__therapist", "slot__room", "slot__location"
     )
     return qs.prefetch_related(Prefetch("offers", queryset=outstanding, to_attr="outstanding_offers"))
 
@@ -56,7 +57,9 @@ def slot_waitlist() -> dict:
         .select_related("patient", "therapist", "service_type")
         .order_by("created_at", "pk")
     )
-    open_slots = FreedSlot.objects.filter(status="open").select_related("therapist", "room").order_by("free_from")
+    open_slots = (
+        FreedSlot.objects.filter(status="open").select_related("therapist", "room", "location").order_by("free_from")
+    )
     return {"requests": waiting, "open_slots": open_slots}
 
 
@@ -78,15 +81,47 @@ def slot_offer_first_date(offer: SlotOffer) -> dt.date:
 
 
 def slot_offer_first_start(offer: SlotOffer) -> dt.datetime:
-    """The first session taking the offer books, on the clock of the office it would be at (the slot's room's, or
-    for a video time the therapist's office that day, as the booking decides): the moment a weekly time is told
-    from, so it is said on the clock it is kept on."""
+    """The first session taking the offer books, on the clock of the slot's office (where taking it books, a video
+    time too): the moment a weekly time is told from, so it is said on the clock it is kept on."""
     slot = offer.slot
-    first = slot_offer_first_date(offer)
-    office = booking_office(
-        therapist=slot.therapist, room=slot.room, start=dt.datetime.combine(first, slot.local_start_time)
-    )
-    return clock.local_datetime(first, slot.local_start_time, office.zone)
+    return clock.local_datetime(slot_offer_first_date(offer), slot.local_start_time, slot.location.zone)
+
+
+def slot_weekly_time(slot: FreedSlot) -> str:
+    """A freed weekly time as staff read it: "Mondays at 6:00 PM" on its office's clock, naming that clock in words
+    when it is not the clinic's ("Fridays at 10:00 AM Los Angeles time"), as staff pages say a session's time."""
+    zone = slot.location.zone
+    named = f" {zone_time(zone)}" if zone.key != settings.TIME_ZONE else ""
+    return f"{Weekday(slot.weekday).label}s at {clock_text(slot.local_start_time)}{named}"
+
+
+def slot_place(slot: FreedSlot) -> str:
+    """Where a freed weekly time is, as staff read it: its office, and its room or "video" ("Main office, Room 2";
+    "West office, video")."""
+    kind = "video" if slot.is_telehealth else (slot.room.name if slot.room_id else "no room yet")
+    return f"{slot.location.name}, {kind}"
+
+
+def slot_place_context(slot: FreedSlot) -> dict:
+    """Where a freed weekly time is, as an offer's messages say it (as a booked session's do): video, or the office's
+    name, the room and the office's address."""
+    if slot.is_telehealth:
+        return {"is_telehealth": True}
+    return {
+        "is_telehealth": False,
+        "location_name": slot.location.name,
+        "room_name": slot.room.name if slot.room_id else "",
+        "location_address": ", ".join(slot.location.address_lines),
+    }
+
+
+def slot_patient_place(slot: FreedSlot) -> str:
+    """Where a freed weekly time is, as a patient reads it on a portal page, in the words its offer's messages use
+    (`slot_place_context`): "video session", or "Main office, Room 2, 12 Elm St, Springfield, MA 01103"."""
+    place = slot_place_context(slot)
+    if place["is_telehealth"]:
+        return "video session"
+    return ", ".join(part for part in (place["location_name"], place["room_name"], place["location_address"]) if part)
 
 
 def slot_offer_when(offer: SlotOffer, *, patient) -> str:
@@ -111,16 +146,14 @@ def slot_offer_needs_front_desk(*, offer: SlotOffer) -> bool:
 
 
 # Read in the zone of the session's own location, an hour of summer time may move either clock: the held time is
-# widened by two hours on each side, so a session that meets it in real time always meets it here. A session whose
-# zone may not be the held time's (another zone's room; for a video time, any clinic with offices in two zones) is
-# always a candidate.
+# widened by two hours on each side, so a session that meets it in real time always meets it here. A session at an
+# office in another zone than the held time's office is always a candidate.
 _HELD_TIMES_MET = """
 SELECT o.id, o.slot_id
   FROM programs_slotoffer o
   JOIN programs_slotrequest r ON r.id = o.request_id
   JOIN programs_freedslot s ON s.id = o.slot_id
-  LEFT JOIN scheduling_room sr ON sr.id = s.room_id
-  LEFT JOIN scheduling_location sl ON sl.id = sr.location_id
+  JOIN scheduling_location sl ON sl.id = s.location_id
  CROSS JOIN LATERAL (
        SELECT s.weekday * 1440 + EXTRACT(HOUR FROM s.local_start_time) * 60
               + EXTRACT(MINUTE FROM s.local_start_time) - 120 AS week_minute,
@@ -142,8 +175,7 @@ SELECT o.id, o.slot_id
           AND a.patient_id IS DISTINCT FROM r.patient_id
           AND a."end" > %(now)s
           AND (
-              CASE WHEN s.room_id IS NOT NULL THEN sl.time_zone <> al.time_zone
-                   ELSE EXISTS (SELECT 1 FROM scheduling_location z WHERE z.time_zone <> al.time_zone) END
+              sl.time_zone <> al.time_zone
               -- the two spans meet on the week's circle of 10080 minutes
               OR MOD(MOD(held.week_minute - session.week_minute, 10080) + 10080, 10080) < session.minutes
               OR MOD(MOD(session.week_minute - held.week_minute, 10080) + 10080, 10080) < held.minutes

@@ -38,7 +38,7 @@ from .models import (
     SlotRequestStatus,
 )
 from .offers import offer_check_open, offer_hold, offer_notify
-from .selectors import held_times_maybe_taken, slot_offer_first_date, slot_offer_first_start
+from .selectors import held_times_maybe_taken, slot_offer_first_date, slot_offer_first_start, slot_place_context
 
 SLOT = "slot"  # the offer kind, named in signed links
 
@@ -57,15 +57,15 @@ def _slot_context(offer: SlotOffer) -> dict:
         **reader_zone_context(offer.request.patient),
         "first_date": first.isoformat(),
         "first_date_label": f"{first:%A, %B} {first.day}",
-        "is_telehealth": slot.is_telehealth,
+        **slot_place_context(slot),
         "deadline": offer.expires_at.isoformat(),
         "requests_url": absolute_url(reverse("portal:programs:slot_requests")),
     }
 
 
 def _held_series(offer: SlotOffer) -> dict:
-    """The weekly series taking the offer books: the slot's time and place from the date the offer names, for the
-    session its patient waits for."""
+    """The weekly series taking the offer books: the slot's time and place (its office, the one the offer names) from
+    the date the offer names, for the session its patient waits for."""
     slot, request = offer.slot, offer.request
     return {
         "therapist": slot.therapist,
@@ -73,6 +73,7 @@ def _held_series(offer: SlotOffer) -> dict:
         "service_type": request.service_type,
         "first_date": slot_offer_first_date(offer),
         "local_start_time": slot.local_start_time,
+        "location": slot.location,
         "room": slot.room,
         "is_telehealth": slot.is_telehealth,
     }
@@ -170,6 +171,11 @@ def _offer_slot(slot: FreedSlot) -> SlotOffer | None:
     return offer
 
 
+def _slot_locked(slot_id: int) -> FreedSlot:
+    """The slot under its row lock, with what offering it reads (its series, its office)."""
+    return FreedSlot.objects.select_for_update(of=("self",)).select_related("series", "location").get(pk=slot_id)
+
+
 def _unheld_open_slots():
     return FreedSlot.objects.filter(status=FreedSlotStatus.OPEN).exclude(offers__status=SlotOfferStatus.OUTSTANDING)
 
@@ -178,7 +184,9 @@ def _offer_open_slots(request: SlotRequest) -> None:
     """Offer the open times nobody holds down the line until `request` (new in line, or back in it) holds one: a
     time nobody matched when it was freed may suit it. A slot another transaction holds (being accepted or offered
     right now) is not waited for: that one may be waiting on this request's row, which the caller holds."""
-    open_slots = _unheld_open_slots().select_for_update(of=("self",), skip_locked=True).select_related("series")
+    open_slots = (
+        _unheld_open_slots().select_for_update(of=("self",), skip_locked=True).select_related("series", "location")
+    )
     for slot in open_slots:
         if _offer_slot(slot) is not None:
             request.refresh_from_db(fields=["status"])
@@ -189,7 +197,8 @@ def _offer_open_slots(request: SlotRequest) -> None:
 @transaction.atomic
 def slot_freed(*, series, free_from: dt.date, actor=None) -> FreedSlot:
     """A weekly series ended or was cancelled: its time is free from `free_from`. Offer it to the first matching
-    person on the slot waitlist. Calling again for the same series changes nothing."""
+    person on the slot waitlist, at the office the series was booked at. Calling again for the same series changes
+    nothing."""
     slot, created = FreedSlot.objects.get_or_create(
         series=series,
         defaults={
@@ -197,6 +206,7 @@ def slot_freed(*, series, free_from: dt.date, actor=None) -> FreedSlot:
             "weekday": series.weekday,
             "local_start_time": series.local_start_time,
             "duration_minutes": series.service_type.duration_minutes,
+            "location": series.location,
             "room": series.room,
             "is_telehealth": series.is_telehealth,
             "free_from": free_from,
@@ -205,7 +215,7 @@ def slot_freed(*, series, free_from: dt.date, actor=None) -> FreedSlot:
     if created:
         # The hourly job frees slots with no actor; a cancelled series names who cancelled it.
         access_log_write(actor=actor, action="slot_freed", subject=slot, detail={"series": series.pk})
-        _offer_slot(FreedSlot.objects.select_for_update(of=("self",)).select_related("series").get(pk=slot.pk))
+        _offer_slot(_slot_locked(slot.pk))
     return slot
 
 
@@ -281,7 +291,9 @@ def _lock_slot_offer(offer_id: int) -> SlotOffer:
     FreedSlot.objects.select_for_update().get(pk=slot_id)
     return (
         SlotOffer.objects.select_for_update(of=("self",))
-        .select_related("slot", "slot__series", "slot__therapist", "request", "request__patient")
+        .select_related(
+            "slot", "slot__series", "slot__therapist", "slot__location", "slot__room", "request", "request__patient"
+        )
         .get(pk=offer_id)
     )
 
@@ -347,7 +359,7 @@ def _decline(offer: SlotOffer, *, actor, pass_on: bool = True) -> None:
 def _slot_pass_on(slot_id: int) -> SlotOffer | None:
     """Offer a freed time to the next in line, in a transaction of its own."""
     with transaction.atomic():
-        return _offer_slot(FreedSlot.objects.select_for_update(of=("self",)).select_related("series").get(pk=slot_id))
+        return _offer_slot(_slot_locked(slot_id))
 
 
 def _withdraw(offer: SlotOffer, *, actor) -> None:
