@@ -1,12 +1,14 @@
-"""Demo clinical records: signed and draft session notes for past demo sessions, questionnaire
-scores with an improving trend, journal entries for the portal patient, and treatment plans.
-Idempotent: a session that already has a note, a score already recorded for that day, or a patient
-who already has a plan is left alone."""
+"""Demo clinical records: signed (and co-signed) session notes for past demo sessions, a few of the last two days'
+still in hand, questionnaire scores with an improving trend, journal entries for the portal patient, and treatment
+plans. Idempotent: a session that already has a note, a score already recorded for that day, or a patient who already
+has a plan is left alone (a signed note whose co-signature has come due since is co-signed)."""
 
 import datetime as dt
 
+from django.db.models import F
 from django.utils import timezone
 
+from apps.accounts.models import User
 from apps.core import clock
 from apps.outcomes.instruments import GAD7, PAIN_NRS, PCS, PHQ9, PHQ15
 from apps.outcomes.models import JournalEntry, QuestionnaireResponse
@@ -14,12 +16,15 @@ from apps.outcomes.services import journal_entry_create, questionnaires_send_for
 from apps.patients.models import Patient
 from apps.scheduling.models import Appointment, AppointmentStatus
 
-from .models import NoteTemplate, SessionNote, TreatmentPlan
+from .models import NoteTemplate, TreatmentPlan
 from .plan_services import plan_create, plan_sign
-from .services import note_create, note_sign, note_templates_ensure
+from .selectors import note_cosigner_for
+from .services import note_cosign, note_create, note_sign, note_templates_ensure
 
 NOTE_PATIENTS = 12
 NOTE_WRITTEN_AFTER = dt.timedelta(hours=2)  # therapists write up the day's sessions that evening
+NOTE_COSIGNED_AFTER = dt.timedelta(hours=20)  # and supervisors review the evening's notes the next day
+NOTES_IN_HAND_FOR = dt.timedelta(days=2)  # a few of the last two days' notes are still to write or sign
 PORTAL_PATIENT_EMAIL = "patient01@clinic.test"
 
 THEMES = [
@@ -85,37 +90,80 @@ def written_at(session) -> dt.datetime:
     return min(session.end + NOTE_WRITTEN_AFTER, timezone.now())
 
 
+def note_in_hand(session, now: dt.datetime) -> str:
+    """What a past session's note is at `now`: "signed", except a few of the last two days' sessions (never overdue),
+    whose notes are still a "draft" or not yet written ("unwritten"), as in any clinic a day or two behind on a few.
+    Chosen by the session, so a second run of the seed at the same instant leaves the same ones."""
+    if session.end <= now - NOTES_IN_HAND_FOR:
+        return "signed"
+    return {0: "unwritten", 1: "draft"}.get(session.pk % 5, "signed")
+
+
+def _cosign_if_due(note, *, supervisor, now: dt.datetime) -> bool:
+    """A supervisor co-signs a pre-licensed therapist's note the day after it was signed; one signed since is still
+    theirs to review (never overdue). Returns whether it was co-signed."""
+    at = note.signed_at + NOTE_COSIGNED_AFTER
+    if supervisor is None or at > now:
+        return False
+    with clock.recorded_at(at):
+        note_cosign(actor=supervisor, note=note, attest=True)
+    return True
+
+
 def _seed_notes(out) -> None:
+    """A note for every past session the patients' own therapists held: signed (and co-signed for a pre-licensed
+    author) soon after it, but for a few of the last two days (`note_in_hand`). A session that already has a note
+    is left alone, unless it is signed and waits for a co-signature that is due by now."""
     progress = NoteTemplate.objects.get(name="Psychodynamic TMS progress note")
     intake = NoteTemplate.objects.get(name="Intake assessment")
-    patients = Patient.objects.filter(primary_therapist__isnull=False).order_by("email")[:NOTE_PATIENTS]
-    signed = drafts = 0
-    for patient in patients:
-        sessions = list(
-            Appointment.objects.filter(
-                patient=patient,
-                therapist=patient.primary_therapist,
-                status__in=[AppointmentStatus.COMPLETED, AppointmentStatus.CHECKED_IN],
-                end__lt=clock.now(),
-            ).order_by("start")
+    now = clock.now()
+    # One read of the therapists (with their supervisors) and of the sessions: the services are handed the same user
+    # row for every note, so its permissions are read once, not per note.
+    therapists = {
+        user.pk: user
+        for user in User.objects.filter(pk__in=Patient.objects.values("primary_therapist")).select_related(
+            "therapist_profile__supervisor"
         )
-        for step, session in enumerate(sessions):
-            if SessionNote.objects.filter(appointment=session).exists():
+    }
+    supervisors = {pk: note_cosigner_for(author=user) for pk, user in therapists.items()}
+    sessions = (
+        Appointment.objects.filter(
+            patient__primary_therapist=F("therapist"),
+            status__in=[AppointmentStatus.COMPLETED, AppointmentStatus.CHECKED_IN],
+            end__lt=now,
+        )
+        .select_related("patient", "session_note")
+        .order_by("patient__email", "start")
+    )
+    by_patient: dict[int, list[Appointment]] = {}
+    for session in sessions:
+        session.therapist = therapists[session.therapist_id]
+        by_patient.setdefault(session.patient_id, []).append(session)
+    signed = cosigned = drafts = 0
+    for patient_sessions in by_patient.values():
+        for step, session in enumerate(patient_sessions):
+            note = getattr(session, "session_note", None)
+            supervisor = supervisors[session.therapist_id]
+            if note is not None:
+                if note.awaiting_cosign:
+                    cosigned += _cosign_if_due(note, supervisor=supervisors.get(note.author_id), now=now)
                 continue
-            is_last = step == len(sessions) - 1
-            if is_last and patient.pk % 3 == 0:
-                continue  # left unwritten: shows in the therapist's unsigned queue
+            in_hand = note_in_hand(session, now)
+            if in_hand == "unwritten":
+                continue  # shows in the therapist's unsigned queue
             template, content = (
-                (intake, INTAKE_CONTENT) if step == 0 else (progress, _progress_content(step, len(sessions)))
+                (intake, INTAKE_CONTENT) if step == 0 else (progress, _progress_content(step, len(patient_sessions)))
             )
             with clock.recorded_at(written_at(session)):
                 note = note_create(actor=session.therapist, appointment=session, template=template, content=content)
-                if is_last:
+                if in_hand == "draft":
                     drafts += 1
                     continue
-                note_sign(actor=session.therapist, note=note, attest=True)
+                note = note_sign(actor=session.therapist, note=note, attest=True)
             signed += 1
-    out.write(f"Session notes: {signed} signed, {drafts} drafts")
+            if note.cosign_required:
+                cosigned += _cosign_if_due(note, supervisor=supervisor, now=now)
+    out.write(f"Session notes: {signed} signed ({cosigned} co-signed), {drafts} drafts")
 
 
 def _score_history(patient, sessions) -> int:

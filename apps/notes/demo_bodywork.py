@@ -1,8 +1,9 @@
 """Demo massage and bodywork: the partner massage therapist's 10-week relaxation massage program for one patient,
-weekly sessions of which the past ones are completed with bodywork notes (the latest left as a draft).
+weekly sessions of which the past ones are completed, and a bodywork note for each massage she has held (the
+package's too), signed but for a few of the last two days.
 
-Runs after the psychotherapy sessions and notes. Idempotent: a patient who already has a series with the massage
-therapist is left alone.
+Runs after the psychotherapy sessions and notes and the massage package. Idempotent: a patient who already has a
+series with the massage therapist is left alone, and so is a massage that has a note.
 """
 
 import datetime as dt
@@ -14,9 +15,9 @@ from apps.accounts.selectors import therapists_of
 from apps.core import clock
 from apps.patients.models import Patient
 from apps.scheduling import services as scheduling
-from apps.scheduling.models import AppointmentSeries, Room, ServiceType
+from apps.scheduling.models import Appointment, AppointmentSeries, AppointmentStatus, Room, ServiceType
 
-from .demo import written_at
+from .demo import note_in_hand, written_at
 from .models import NoteTemplate
 from .services import note_create, note_sign, note_templates_ensure
 
@@ -56,8 +57,12 @@ def seed(out) -> None:
     if therapist is None or patient is None:
         out.write("Massage program: no massage therapist or program patient to seed it for.")
         return
-    if AppointmentSeries.objects.filter(patient=patient, therapist=therapist).exists():
-        return
+    if not AppointmentSeries.objects.filter(patient=patient, therapist=therapist).exists():
+        _book_program(out, therapist=therapist, patient=patient)
+    _write_notes(therapist)
+
+
+def _book_program(out, *, therapist, patient) -> None:
     front_desk = User.objects.filter(groups__name=Role.FRONT_DESK).order_by("email").first()
     today = clock.local_now().date()
     # Wednesdays at 5 pm, five weeks back and five ahead; a date the patient is busy is skipped.
@@ -74,16 +79,33 @@ def seed(out) -> None:
         skip_conflicts=True,
         allow_past=True,  # the five weeks already held
     )
-    template = NoteTemplate.objects.get(name="Bodywork session note")
     past = [a for a in result.booked if a.end < clock.now()]
-    for step, appointment in enumerate(past):
+    for appointment in past:
         with clock.recorded_at(appointment.end):  # completed as it ended: charged on the session's day
-            appointment = scheduling.appointment_complete(appointment=appointment, actor=therapist)
-        with clock.recorded_at(written_at(appointment)):
-            note = note_create(actor=therapist, appointment=appointment, template=template, content=_content(step))
-            if step < len(past) - 1:
-                note_sign(actor=therapist, note=note, attest=True)
+            scheduling.appointment_complete(appointment=appointment, actor=therapist)
     out.write(
         f"Massage program: {PROGRAM_WEEKS}-week relaxation massage for {patient.email} with {therapist.email}: "
-        f"{len(result.booked)} sessions booked, {len(past)} bodywork notes"
+        f"{len(result.booked)} sessions booked, {len(past)} held"
     )
+
+
+def _write_notes(therapist) -> None:
+    """A bodywork note for each massage the therapist has held (the program's and the package's), signed soon after
+    it, but for a few of the last two days still in hand (`note_in_hand`). A massage with a note is left alone."""
+    template = NoteTemplate.objects.get(name="Bodywork session note")
+    now = clock.now()
+    held = (
+        Appointment.objects.filter(therapist=therapist, status=AppointmentStatus.COMPLETED, end__lt=now)
+        .filter(session_note__isnull=True)
+        .order_by("patient_id", "start")
+    )
+    steps: dict[int, int] = {}
+    for appointment in held:
+        step = steps[appointment.patient_id] = steps.get(appointment.patient_id, -1) + 1
+        in_hand = note_in_hand(appointment, now)
+        if in_hand == "unwritten":
+            continue
+        with clock.recorded_at(written_at(appointment)):
+            note = note_create(actor=therapist, appointment=appointment, template=template, content=_content(step))
+            if in_hand == "signed":
+                note_sign(actor=therapist, note=note, attest=True)

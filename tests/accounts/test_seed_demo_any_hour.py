@@ -14,6 +14,8 @@ from django.core.management import call_command
 from django.db import connection
 
 from apps.billing.models import Charge, Payment
+from apps.notes.models import SessionNote
+from apps.notes.selectors import overdue_counts_by_therapist, overdue_cutoff
 from apps.notifications.models import Message, MessageStatus
 from apps.scheduling.models import Appointment, AppointmentStatus
 
@@ -78,6 +80,10 @@ def _assert_demo_invariants(now: dt.datetime) -> None:
     past_ids = {str(pk) for pk in sessions.filter(start__lte=now).values_list("pk", flat=True)}
     pending = Message.objects.filter(status=MessageStatus.PENDING, subject_type="scheduling.appointment")
     assert not [m.purpose for m in pending if m.subject_id in past_ids]
+    # The therapists keep up with their notes: none is overdue, and no signed note waits overdue for a co-signature.
+    assert not list(overdue_counts_by_therapist())
+    awaiting = SessionNote.objects.filter(cosign_required=True, cosigned_at__isnull=True)
+    assert not awaiting.filter(signed_at__lte=overdue_cutoff()).exists()
 
 
 @pytest.mark.parametrize("instant", WEEK + EDGES, ids=lambda at: at.strftime("%a-%Y%m%d-%H%M") + f"f{at.fold}")
