@@ -18,7 +18,6 @@ from apps.scheduling.models import Appointment, AppointmentStatus
 
 from .models import NoteTemplate, TreatmentPlan
 from .plan_services import plan_create, plan_sign
-from .selectors import note_cosigner_for
 from .services import note_cosign, note_create, note_sign, note_templates_ensure
 
 NOTE_PATIENTS = 12
@@ -99,14 +98,14 @@ def note_in_hand(session, now: dt.datetime) -> str:
     return {0: "unwritten", 1: "draft"}.get(session.pk % 5, "signed")
 
 
-def _cosign_if_due(note, *, supervisor, now: dt.datetime) -> bool:
-    """A supervisor co-signs a pre-licensed therapist's note the day after it was signed; one signed since is still
-    theirs to review (never overdue). Returns whether it was co-signed."""
+def _cosign_if_due(note, *, now: dt.datetime) -> bool:
+    """The supervisor named at signing co-signs a pre-licensed therapist's note the day after it was signed; one
+    signed since is still theirs to review (never overdue). Returns whether it was co-signed."""
     at = note.signed_at + NOTE_COSIGNED_AFTER
-    if supervisor is None or at > now:
+    if at > now:
         return False
     with clock.recorded_at(at):
-        note_cosign(actor=supervisor, note=note, attest=True)
+        note_cosign(actor=note.cosigner, note=note, attest=True)
     return True
 
 
@@ -125,7 +124,6 @@ def _seed_notes(out) -> None:
             "therapist_profile__supervisor"
         )
     }
-    supervisors = {pk: note_cosigner_for(author=user) for pk, user in therapists.items()}
     sessions = (
         Appointment.objects.filter(
             patient__primary_therapist=F("therapist"),
@@ -143,10 +141,9 @@ def _seed_notes(out) -> None:
     for patient_sessions in by_patient.values():
         for step, session in enumerate(patient_sessions):
             note = getattr(session, "session_note", None)
-            supervisor = supervisors[session.therapist_id]
             if note is not None:
                 if note.awaiting_cosign:
-                    cosigned += _cosign_if_due(note, supervisor=supervisors.get(note.author_id), now=now)
+                    cosigned += _cosign_if_due(note, now=now)
                 continue
             in_hand = note_in_hand(session, now)
             if in_hand == "unwritten":
@@ -162,7 +159,7 @@ def _seed_notes(out) -> None:
                 note = note_sign(actor=session.therapist, note=note, attest=True)
             signed += 1
             if note.cosign_required:
-                cosigned += _cosign_if_due(note, supervisor=supervisor, now=now)
+                cosigned += _cosign_if_due(note, now=now)
     out.write(f"Session notes: {signed} signed ({cosigned} co-signed), {drafts} drafts")
 
 
