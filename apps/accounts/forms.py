@@ -1,23 +1,34 @@
 from django import forms
 from django.contrib.auth import password_validation
 
-from apps.core.forms import picker_widgets
+from apps.core.forms import PortalForm, picker_widgets
 from apps.core.models import ClinicSettings
 
 from .disciplines import Discipline, discipline_of
+from .mfa import CODE_ASKED, CODE_DIGITS
 from .models import TherapistProfile, User
 from .roles import STAFF_ROLES, Role
 from .selectors import supervisors_eligible
 from .services import API_TOKEN_LIFETIMES_DAYS, THERAPIST_PROFILE_FIELDS
 
 
-class TokenForm(forms.Form):
+class TokenForm(PortalForm):
+    """The code from an authenticator app, asked of patients and staff alike. A code left out or not 6 digits is
+    refused here in one sentence; whether it passes, and why not, is mfa's to say (wrong, expired, used)."""
+
     token = forms.CharField(
         label="6-digit code from your authenticator app",
         max_length=6,
         min_length=6,
         widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "one-time-code", "pattern": "[0-9]{6}"}),
+        error_messages={"required": CODE_ASKED, "min_length": CODE_DIGITS, "max_length": CODE_DIGITS},
     )
+
+    def clean_token(self) -> str:
+        token = self.cleaned_data["token"]
+        if not (token.isascii() and token.isdigit()):
+            raise forms.ValidationError(CODE_DIGITS, code="invalid")
+        return token
 
 
 class SetPasswordForm(forms.Form):

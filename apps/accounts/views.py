@@ -16,6 +16,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from apps.core import clock
 from apps.core.errors import ApplicationError
+from apps.core.forms import FORM_REFUSED_STATUS
 from apps.core.layouts import layout_for
 from apps.core.links import next_or, next_path
 from apps.core.models import ClinicSettings
@@ -49,17 +50,18 @@ def mfa_setup(request):
     device = mfa.pending_device(request.user, fresh=request.method == "GET")
     form = TokenForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        if mfa.confirm_device(request, device, form.cleaned_data["token"]):
+        check = mfa.confirm_device(request, device, form.cleaned_data["token"])
+        if check:
             messages.success(request, "Two-factor authentication is on.")
             return redirect(next_or(request, "home"))
-        form.add_error("token", "That code did not match. Check the time on your phone and try again.")
+        form.add_error("token", check.refusal)
     context = {
         "form": form,
         "qr_svg": mfa.qr_svg(device),
         "secret": base64.b32encode(device.bin_key).decode(),
         "next": next_path(request),
     }
-    return render(request, "accounts/mfa_setup.html", context)
+    return render(request, "accounts/mfa_setup.html", context, status=FORM_REFUSED_STATUS if form.errors else 200)
 
 
 @login_required
@@ -69,10 +71,12 @@ def mfa_verify(request):
         return redirect(next_or(request, "home"))
     form = TokenForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        if mfa.verify(request, form.cleaned_data["token"]):
+        check = mfa.verify(request, form.cleaned_data["token"])
+        if check:
             return redirect(next_or(request, "home"))
-        form.add_error("token", "That code did not match.")
-    return render(request, "accounts/mfa_verify.html", {"form": form, "next": next_path(request)})
+        form.add_error("token", check.refusal)
+    context = {"form": form, "next": next_path(request)}
+    return render(request, "accounts/mfa_verify.html", context, status=FORM_REFUSED_STATUS if form.errors else 200)
 
 
 @require_http_methods(["GET", "POST"])

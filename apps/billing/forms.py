@@ -3,7 +3,7 @@ from decimal import Decimal
 from django import forms
 
 from apps.core.dates import REPORT_DATES
-from apps.core.forms import MoneyField, PeriodForm, RecordedOnceForm
+from apps.core.forms import MoneyField, PeriodForm, PlainWordsMixin, PortalForm, RecordedOnceForm
 from apps.scheduling.models import Location
 from apps.scheduling.selectors import active_therapists, individual_service_types
 
@@ -17,7 +17,7 @@ from .uploads import validate_proof_of_income
 HOUSEHOLD_SIZE_ASKED = "Enter how many people live in your household, you included, as a number (for example 3)."
 
 
-class QuoteForm(forms.Form):
+class QuoteForm(PortalForm):
     household_size = forms.IntegerField(
         label="People in your household",
         min_value=1,
@@ -100,7 +100,7 @@ class PlanForm(forms.Form):
     every_days = forms.IntegerField(min_value=7, max_value=92, initial=30, label="Days between instalments")
 
 
-class PayForm(forms.Form):
+class PayForm(PortalForm):
     amount = MoneyField()
 
 
@@ -109,6 +109,10 @@ class InstalmentPayForm(PayForm):
 
     prefix = "instalment"
     amount = MoneyField(label="Amount toward your plan")
+
+
+class SuperbillPeriodForm(PlainWordsMixin, PeriodForm):
+    """The period a patient asks their superbill for, in the portal."""
 
 
 class DiagnosisForm(forms.Form):

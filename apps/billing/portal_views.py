@@ -13,13 +13,13 @@ from django.views.decorators.http import require_POST, require_safe
 
 from apps.core import clock
 from apps.core.errors import ApplicationError, Unprocessable
-from apps.core.forms import form_errors_text
+from apps.core.forms import FORM_REFUSED_STATUS, form_errors_text
 from apps.core.models import ClinicSettings
 from apps.core.views import form_refusal
 from apps.patients.portal import portal_patient
 
 from . import documents, pending_fee, pricing
-from .forms import AssessmentForm, InstalmentPayForm, PayForm, PeriodForm
+from .forms import AssessmentForm, InstalmentPayForm, PayForm, SuperbillPeriodForm
 from .models import CheckoutSession, CheckoutStatus, Payment
 from .payments import SandboxBackend, online_card_payments
 from .selectors import superbill as superbill_selectors
@@ -75,12 +75,12 @@ def _home_page(request, patient, *, refused: PayForm | None = None, status: int 
         else None,
         "payment_instructions": None if online_card_payments() else settings.CLINIC_PAYMENT_INSTRUCTIONS,
         "clinic": ClinicSettings.load(),
-        "period_form": PeriodForm(),
+        "period_form": SuperbillPeriodForm(),
     }
     if refused is not None:
         slot = "instalment_form" if isinstance(refused, InstalmentPayForm) else "pay_form"
         if context[slot] is not None:
-            context[slot] = refused
+            context[slot] = context["refused_form"] = refused
         else:
             messages.error(request, form_errors_text(refused))
     return render(request, "billing/portal/home.html", context, status=status)
@@ -90,7 +90,7 @@ def _home_page(request, patient, *, refused: PayForm | None = None, status: int 
 def assessment_apply(request):
     patient = portal_patient(request, "billing.view_ledger")
     form = AssessmentForm(request.POST or None, request.FILES or None)
-    status = 422 if form.is_bound and not form.is_valid() else 200
+    status = FORM_REFUSED_STATUS if form.is_bound and not form.is_valid() else 200
     if request.method == "POST" and form.is_valid():
         try:
             assessment_submit(
@@ -117,7 +117,7 @@ def _checkout(request, form_class, *, toward_plan: bool):
     # field, and the page keeps what was typed.
     form = form_class(request.POST)
     if not form.is_valid():
-        return _home_page(request, patient, refused=form, status=Unprocessable.status)
+        return _home_page(request, patient, refused=form, status=FORM_REFUSED_STATUS)
     plan = active_plan(patient=patient) if toward_plan else None
     try:
         if toward_plan and plan is None:
@@ -230,7 +230,7 @@ estimate, estimate_pdf = _document_views(
 def superbill(request):
     patient = portal_patient(request, "billing.view_ledger")
     today = clock.local_now().date()
-    form = PeriodForm(request.GET or {"start": today.replace(month=1, day=1), "end": today})
+    form = SuperbillPeriodForm(request.GET or {"start": today.replace(month=1, day=1), "end": today})
     if not form.is_valid():
         messages.error(request, "Choose a valid period for the superbill.")
         return redirect("portal:billing:home")

@@ -1,13 +1,16 @@
 """Form pieces every app shares: money fields that speak dollars, phone inputs that show numbers as people write
-them, time inputs in hours and minutes, the period of days a report or a log is read for, and form errors named as
-people name fields."""
+them, time inputs in hours and minutes, the period of days a report or a log is read for, form errors named as
+people name fields, and the plain words every form a patient fills in refuses with."""
 
+import re
 import uuid
 from decimal import Decimal
 
 from django import forms
+from django.core import validators as django_validators
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
+from django.forms.utils import pretty_name
 
 from .dates import REPORT_DATES
 from .money import AMOUNT_EXAMPLE, CENT, amount_read, money_text
@@ -158,3 +161,166 @@ def form_errors_text(form) -> str:
         for message in errors:
             parts.append(f"{label} {message}" if message[:1].islower() else f"{label}: {message}")
     return " ".join(parts)
+
+
+# The status a patient's page answers a form sent back refused: the same on every portal page, whatever refused it
+# (a field left out, a service's check).
+FORM_REFUSED_STATUS = 422
+
+_OPTIONAL = re.compile(r"\s*\((optional|if any)\)\s*$", re.IGNORECASE)
+
+
+def _quoted(label: str) -> str:
+    """The field's label as a patient reads it above the field, in quotes, without "(optional)" or a closing colon."""
+    plain = _OPTIONAL.sub("", label).strip().rstrip(":").strip()
+    return f"“{plain}”"
+
+
+def _filled(words: str) -> str:
+    """Words that are filled in with the refusal's own values (a choice, a limit): a "%" of the label doubled."""
+    return words.replace("%", "%%")
+
+
+def _sentence(*parts: str) -> str:
+    """Words ending at a quoted label that ends in a question mark need no full stop after it."""
+    text = "".join(parts)
+    return text if text.endswith("?”") else f"{text}."
+
+
+class _CharactersAtMost(django_validators.MaxLengthValidator):
+    """Too long, counted as people count: "2,000 characters" and what the text has, "2,345"."""
+
+    def __call__(self, value):
+        count = self.clean(value)
+        if self.compare(count, self.limit_value):
+            params = {"limit": f"{self.limit_value:,}", "count": f"{count:,}", "over": f"{count - self.limit_value:,}"}
+            raise ValidationError(self.message, code=self.code, params=params)
+
+
+class _CharactersAtLeast(django_validators.MinLengthValidator):
+    def __call__(self, value):
+        count = self.clean(value)
+        if self.compare(count, self.limit_value):
+            raise ValidationError(
+                self.message, code=self.code, params={"limit": f"{self.limit_value:,}", "count": f"{count:,}"}
+            )
+
+
+def _django_defaults(field: forms.Field) -> dict[str, str]:
+    """The messages Django's own field classes give `field` (its class's codes that no class of ours words), as
+    they read: what a field still says in Django's words, unless a form or a field of ours worded it."""
+    defaults: dict[str, object] = {}
+    for cls in reversed(type(field).__mro__):
+        for code, message in getattr(cls, "default_error_messages", {}).items():
+            defaults[code] = message if cls.__module__.startswith("django.") else None
+    return {code: str(message) for code, message in defaults.items() if message is not None}
+
+
+def _required_words(field: forms.Field, label: str) -> str:
+    if isinstance(field, forms.MultipleChoiceField | forms.ModelMultipleChoiceField):
+        return _sentence("Choose at least one answer for ", label)
+    if isinstance(field, forms.ChoiceField | forms.ModelChoiceField):
+        return _sentence("Choose an answer for ", label)
+    if isinstance(field, forms.BooleanField):
+        return _sentence("Tick ", label, " to go on")
+    if isinstance(field, forms.FileField):
+        return _sentence("Add a file for ", label)
+    return _sentence("Fill in ", label)
+
+
+def _invalid_words(field: forms.Field, label: str) -> str | None:
+    if isinstance(field, forms.DecimalField | forms.FloatField):  # before IntegerField: Django derives them from it
+        return _sentence("Enter ", label, " as a number, for example 2.5")
+    if isinstance(field, forms.IntegerField):
+        return _sentence("Enter ", label, " as a whole number, for example 3")
+    if isinstance(field, forms.DateTimeField):
+        return _sentence("Enter ", label, " as a date and a time, for example 2026-03-31 14:30")
+    if isinstance(field, forms.DateField):
+        return _sentence("Enter ", label, " as a date, for example 2026-03-31")
+    if isinstance(field, forms.TimeField):
+        return _sentence("Enter ", label, " as a time, for example 09:30 or 14:30")
+    if isinstance(field, forms.URLField):
+        return _sentence("Enter ", label, " as a web address, for example https://example.org")
+    if isinstance(field, forms.FileField):
+        return _sentence("Choose a file again for ", label, ": none arrived")
+    return None
+
+
+def _choice_words(label: str) -> str:
+    return _filled(_sentence("Choose one of the answers offered for ", label))
+
+
+def _field_words(field: forms.Field, label: str) -> dict[str, str]:
+    """Plain words for the field's own errors, by code."""
+    words = {"required": _required_words(field, label), "invalid_choice": _choice_words(label)}
+    words["invalid_pk_value"] = words["invalid_choice"]
+    words["invalid_list"] = _sentence("Choose one of the answers offered for ", label)
+    if (invalid := _invalid_words(field, label)) is not None:
+        words["invalid"] = invalid
+    if isinstance(field, forms.FileField):
+        words["missing"] = words["invalid"]
+        words["empty"] = _sentence("The file chosen for ", label, " is empty: choose another")
+        words["contradiction"] = _sentence("Either choose a new file for ", label, " or tick to remove it, not both")
+    return words
+
+
+def _plain_validator(validator, label: str):
+    """A validator of Django's that still has its own words, worded plainly for the field; None for any other."""
+    kind = type(validator)
+    if kind not in _PLAIN_VALIDATORS or validator.message != kind.message:
+        return None
+    label = _filled(label)
+    if kind is django_validators.MaxLengthValidator:
+        words = _sentence("Shorten ", label, " to %(limit)s characters or fewer: it has %(count)s, %(over)s too many")
+        return _CharactersAtMost(validator.limit_value, words)
+    if kind is django_validators.MinLengthValidator:
+        words = _sentence("Write at least %(limit)s characters for ", label, ": it has %(count)s")
+        return _CharactersAtLeast(validator.limit_value, words)
+    if kind is django_validators.MinValueValidator:
+        return kind(validator.limit_value, _sentence("Enter %(limit_value)s or more for ", label))
+    if kind is django_validators.MaxValueValidator:
+        return kind(validator.limit_value, _sentence("Enter %(limit_value)s or less for ", label))
+    words = _sentence("Enter ", label, " as an email address, for example name@example.com")
+    return kind(words, allowlist=validator.domain_allowlist)
+
+
+_PLAIN_VALIDATORS = (
+    django_validators.MaxLengthValidator,
+    django_validators.MinLengthValidator,
+    django_validators.MinValueValidator,
+    django_validators.MaxValueValidator,
+    django_validators.EmailValidator,
+)
+
+
+class PlainWordsMixin:
+    """For every form a patient fills in (each form a portal page shows derives from it): the errors Django would
+    word ("This field is required.", "Ensure this value has at most 2000 characters (it has 2345).", "Select a valid
+    choice.", "Enter a whole number.", "Enter a valid date.") say instead, in a sentence naming the field by its
+    label, what to do: "Fill in “Subject”.", "Shorten “Your entry” to 2,000 characters or fewer: it has 2,345, 345
+    too many.". Words a form or a field gives itself (a field's `error_messages`, a validator's message, MoneyField's
+    dollars) stand."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name, field in self.fields.items():
+            label = _quoted(str(field.label) if field.label is not None else pretty_name(name))
+            defaults = _django_defaults(field)
+            for code, words in _field_words(field, label).items():
+                if code in field.error_messages and str(field.error_messages[code]) == defaults.get(code):
+                    field.error_messages[code] = words
+            # A field's own words for a validator's code are the field's (Field.run_validators): those stand.
+            field.validators = [
+                validator
+                if getattr(validator, "code", None) in field.error_messages
+                else _plain_validator(validator, label) or validator
+                for validator in field.validators
+            ]
+
+
+class PortalForm(PlainWordsMixin, forms.Form):
+    """A form a patient fills in, refusing in plain words (PlainWordsMixin)."""
+
+
+class PortalModelForm(PlainWordsMixin, forms.ModelForm):
+    """A model form a patient fills in, refusing in plain words (PlainWordsMixin)."""

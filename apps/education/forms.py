@@ -3,6 +3,8 @@ refuse the same input with the same words."""
 
 from django import forms
 
+from apps.core.forms import PortalForm
+
 from .models import CareLevel, ItemKind, LibraryItem
 from .services import ENTRY_MAX_LENGTH, NOTE_MAX_LENGTH
 from .uploads import file_limit_text
@@ -54,5 +56,5 @@ class AssignForm(forms.Form):
         self.fields["item"].queryset = items
 
 
-class EntryForm(forms.Form):
+class EntryForm(PortalForm):
     text = forms.CharField(label="Your entry", max_length=ENTRY_MAX_LENGTH, widget=forms.Textarea(attrs={"rows": 8}))

@@ -8,6 +8,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from apps.core.errors import ApplicationError
+from apps.core.forms import FORM_REFUSED_STATUS
 from apps.core.views import form_call
 from apps.patients.portal import portal_patient
 
@@ -53,7 +54,9 @@ def item(request, pk):
         "form": form,
         "entries": selectors.entries_open(user=request.user, assignment=assignment) if form is not None else [],
     }
-    return render(request, "education/portal/item.html", context, status=400 if form and form.errors else 200)
+    return render(
+        request, "education/portal/item.html", context, status=FORM_REFUSED_STATUS if form and form.errors else 200
+    )
 
 
 @login_required

@@ -3,6 +3,8 @@ and these pages refuse the same input with the same words."""
 
 from django import forms
 
+from apps.core.forms import PortalForm
+
 from .services import MESSAGE_MAX_LENGTH, SUBJECT_MAX_LENGTH
 from .uploads import MAX_ATTACHMENTS, attachment_limit_text
 
@@ -30,14 +32,14 @@ def _attachments_field() -> MultipleFileField:
     )
 
 
-class ReplyForm(forms.Form):
+class ReplyForm(PortalForm):
     text = forms.CharField(
         label="Your message", max_length=MESSAGE_MAX_LENGTH, widget=forms.Textarea(attrs={"rows": 5})
     )
     attachments = _attachments_field()
 
 
-class NewThreadForm(forms.Form):
+class NewThreadForm(PortalForm):
     recipient = forms.ChoiceField(label="To", required=False)
     subject = forms.CharField(max_length=SUBJECT_MAX_LENGTH)
     text = forms.CharField(

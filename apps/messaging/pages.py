@@ -29,9 +29,9 @@ def submitted(form, write) -> object | None:
         return None
 
 
-def thread_page(request, pk, template: str, url_name: str, sent: str):
+def thread_page(request, pk, template: str, url_name: str, sent: str, *, refused_status: int = 400):
     """A conversation with its reply form. Showing it opens the thread (access-logged for staff) and marks what the
-    other side sent as read by this reader; a refused reply answers 400 with the form's message."""
+    other side sent as read by this reader; a refused reply answers `refused_status` with the form's message."""
     thread = thread_or_404(request, pk)
     form = ReplyForm(request.POST or None, request.FILES or None)
     if request.method == "POST":
@@ -50,12 +50,13 @@ def thread_page(request, pk, template: str, url_name: str, sent: str):
         "messages_shown": selectors.thread_open(user=request.user, thread=thread),
         "form": form,
     }
-    return render(request, template, context, status=400 if form.errors else 200)
+    return render(request, template, context, status=refused_status if form.errors else 200)
 
 
-def new_thread_page(request, form, *, template: str, context: dict, patient, therapist):
+def new_thread_page(request, form, *, template: str, context: dict, patient, therapist, refused_status: int = 400):
     """The new-message form: a valid post opens the thread between `patient` and `therapist()` (asked only then, as
-    the portal's choice of therapist is part of the form), then the conversation's page shows."""
+    the portal's choice of therapist is part of the form), then the conversation's page shows; a refused one answers
+    `refused_status`."""
     if request.method == "POST":
         thread = submitted(
             form,
@@ -71,7 +72,7 @@ def new_thread_page(request, form, *, template: str, context: dict, patient, the
         if thread is not None:
             messages.success(request, "Message sent.")
             return redirect(context["thread_url_name"], thread.pk)
-    return render(request, template, {**context, "form": form}, status=400 if form.errors else 200)
+    return render(request, template, {**context, "form": form}, status=refused_status if form.errors else 200)
 
 
 def attachment_download(request, pk):

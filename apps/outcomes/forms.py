@@ -1,10 +1,12 @@
 from django import forms
 
+from apps.core.forms import PortalForm
+
 from .instruments import Instrument
 from .services import JOURNAL_MAX_LENGTH
 
 
-class JournalEntryForm(forms.Form):
+class JournalEntryForm(PortalForm):
     text = forms.CharField(
         label="What is on your mind?",
         widget=forms.Textarea(attrs={"rows": 12}),
@@ -21,7 +23,7 @@ def _answer(value: str) -> int | None:
     return None if value == NOT_APPLICABLE else int(value)
 
 
-class QuestionnaireForm(forms.Form):
+class QuestionnaireForm(PortalForm):
     """One radio group per item, built from the instrument's published items and options. An item the instrument
     lets a respondent leave out (PHQ-15's menstrual item) has one more answer, "Does not apply to me"."""
 

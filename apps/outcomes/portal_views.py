@@ -7,6 +7,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from apps.core.errors import NotFound
+from apps.core.forms import FORM_REFUSED_STATUS
 from apps.core.time_zones import zone_or_none
 from apps.core.views import form_call
 from apps.patients.portal import portal_patient
@@ -40,7 +41,7 @@ def questionnaire_answer(request, pk):
         f"Thank you. Your {instrument.name} answers were sent to your therapist.",
     ):
         return redirect("portal:questionnaires")
-    status = 422 if form.errors else 200
+    status = FORM_REFUSED_STATUS if form.errors else 200
     return render(request, "outcomes/portal/answer.html", {"form": form, "instrument": instrument}, status=status)
 
 
@@ -76,6 +77,7 @@ def journal(request):
         request,
         "outcomes/portal/journal.html",
         {"form": form, "entries": entries, "reader_zone": zone_or_none(patient.time_zone)},
+        status=FORM_REFUSED_STATUS if form.errors else 200,
     )
 
 
@@ -109,6 +111,7 @@ def journal_entry(request, pk):
         request,
         "outcomes/portal/journal_entry.html",
         {"form": form, "entry": entry, "reader_zone": zone_or_none(patient.time_zone)},
+        status=FORM_REFUSED_STATUS if form.errors else 200,
     )
 
 

@@ -1,13 +1,13 @@
 from django import forms
 
-from apps.core.forms import PhoneInput, ZoneKeptMixin
+from apps.core.forms import PhoneInput, PortalForm, PortalModelForm, ZoneKeptMixin
 from apps.patients.forms import ChartPhonesMixin, time_zone_field
 from apps.patients.models import Patient
 
 from .services import CONTACT_FIELDS
 
 
-class ContactDetailsForm(ZoneKeptMixin, ChartPhonesMixin, forms.ModelForm):
+class ContactDetailsForm(ZoneKeptMixin, ChartPhonesMixin, PortalModelForm):
     time_zone = time_zone_field(label="Your time zone")
 
     class Meta:
@@ -40,7 +40,7 @@ class ContactDetailsForm(ZoneKeptMixin, ChartPhonesMixin, forms.ModelForm):
         }
 
 
-class ReminderPreferencesForm(forms.Form):
+class ReminderPreferencesForm(PortalForm):
     email = forms.BooleanField(label="Email me reminders", required=False)
     sms_consent = forms.BooleanField(
         label="I agree to receive text messages from the clinic",

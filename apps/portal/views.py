@@ -12,6 +12,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from apps.accounts import mfa
 from apps.accounts.forms import TokenForm
 from apps.core.errors import ApplicationError
+from apps.core.forms import FORM_REFUSED_STATUS
 from apps.core.models import ClinicSettings
 from apps.patients.portal import portal_patient
 
@@ -56,6 +57,8 @@ def _settings_page(request, patient, *, contact_form=None, reminder_form=None, t
         "reminder_form": reminder_form or _reminder_form(patient),
         "two_step_on": TOTPDevice.objects.filter(user=request.user, confirmed=True).exists(),
         "two_step_form": two_step_form or TokenForm(auto_id="off_%s"),
+        # The form sent back, whose refusal the page's summary at its top says.
+        "refused_form": next((form for form in (contact_form, reminder_form, two_step_form) if form), None),
     }
     return render(request, "portal/settings.html", context, status=status)
 
@@ -85,7 +88,7 @@ def contact_details(request):
             messages.success(request, saved)
             return redirect("portal:settings")
     patient.refresh_from_db()
-    return _settings_page(request, patient, contact_form=form, status=422)
+    return _settings_page(request, patient, contact_form=form, status=FORM_REFUSED_STATUS)
 
 
 @login_required
@@ -107,7 +110,7 @@ def reminder_preferences(request):
         else:
             messages.success(request, "Your reminder choices are saved.")
             return redirect("portal:settings")
-    return _settings_page(request, patient, reminder_form=form, status=422)
+    return _settings_page(request, patient, reminder_form=form, status=FORM_REFUSED_STATUS)
 
 
 @login_required
@@ -129,19 +132,20 @@ def two_step(request):
     device = mfa.pending_device(request.user, fresh=request.method == "GET")
     form = TokenForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        if mfa.confirm_device(request, device, form.cleaned_data["token"]):
+        check = mfa.confirm_device(request, device, form.cleaned_data["token"])
+        if check:
             services.two_step_turned_on(user=request.user)
             request.session[SESSION_KEY] = True
             messages.success(request, "Two-step sign-in is on. We will ask for a code from your app when you sign in.")
             return redirect("portal:dashboard")
-        form.add_error("token", "That code did not match. Check the time on your phone and try again.")
+        form.add_error("token", check.refusal)
     context = {
         "is_on": False,
         "form": form,
         "qr_svg": mfa.qr_svg(device),
         "secret": base64.b32encode(device.bin_key).decode(),
     }
-    return render(request, "portal/two_step.html", context)
+    return render(request, "portal/two_step.html", context, status=FORM_REFUSED_STATUS if form.errors else 200)
 
 
 @login_required
@@ -149,10 +153,13 @@ def two_step(request):
 def two_step_off(request):
     patient = portal_patient(request, "portal.use_portal")
     # A fresh code, so an unattended open session cannot switch the protection off.
-    form = TokenForm(request.POST)
-    if not (form.is_valid() and mfa.verify(request, form.cleaned_data["token"])):
-        form.add_error("token", "That code did not match. Two-step sign-in is still on.")
-        return _settings_page(request, patient, two_step_form=form, status=422)
+    form = TokenForm(request.POST, auto_id="off_%s")
+    check = mfa.verify(request, form.cleaned_data["token"]) if form.is_valid() else None
+    if not check:
+        if check is not None:
+            form.add_error("token", check.refusal)
+        form.add_error(None, "Two-step sign-in is still on.")
+        return _settings_page(request, patient, two_step_form=form, status=FORM_REFUSED_STATUS)
     services.two_step_turn_off(user=request.user)
     request.session.pop(SESSION_KEY, None)
     messages.success(request, "Two-step sign-in is off. You sign in with your password only.")

@@ -1,13 +1,13 @@
 from django import forms
 
 from apps.accounts.selectors import active_therapists
-from apps.core.forms import ClockInput
+from apps.core.forms import ClockInput, PortalForm
 from apps.patients.forms import PatientChoiceField
 from apps.patients.models import Patient, PatientStatus
 from apps.scheduling.models import ServiceType, Weekday
 
 
-class SlotRequestForm(forms.Form):
+class SlotRequestForm(PortalForm):
     therapist = forms.ModelChoiceField(queryset=active_therapists(), required=False, empty_label="Any therapist")
     service_type = forms.ModelChoiceField(
         queryset=ServiceType.objects.filter(is_active=True, is_group=False), label="Session"

@@ -5,6 +5,7 @@ from django.contrib.auth.decorators import login_required
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
+from apps.core.forms import FORM_REFUSED_STATUS
 from apps.core.views import action_call, action_from_url, call_with_messages, form_call
 from apps.patients.portal import portal_patient
 
@@ -45,7 +46,9 @@ def slot_requests(request):
             offer.answerable = not offer_problem(**services.slot_offer_open_check(offer))
             offer.needs_front_desk = offer.answerable and selectors.slot_offer_needs_front_desk(offer=offer)
     context = {"requests": requests, "form": form}
-    return render(request, "waitlist/portal/slot_requests.html", context)
+    return render(
+        request, "waitlist/portal/slot_requests.html", context, status=FORM_REFUSED_STATUS if form.errors else 200
+    )
 
 
 @login_required

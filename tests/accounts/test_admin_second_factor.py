@@ -91,7 +91,8 @@ def test_a_removed_device_no_longer_passes_the_challenge(client, personas, thera
     therapists_device.delete()
     client.force_login(personas.therapist, backend="django.contrib.auth.backends.ModelBackend")
     response = client.post("/accounts/mfa/verify/", {"token": code})
-    assert response.status_code == 200  # the form again: no device, no pass
+    assert response.status_code == 422  # the form again: no device, no pass
+    assert "That code did not match." in response.content.decode()
 
 
 def test_removing_a_device_is_in_the_access_log(superuser_admin, personas, therapists_device):

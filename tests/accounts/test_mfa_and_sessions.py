@@ -99,7 +99,7 @@ def test_an_enrolment_key_shown_to_someone_else_earlier_is_not_the_one_confirmed
     confirmed = TOTPDevice.objects.get(user=user, confirmed=True)
     assert confirmed.bin_key != seen_by_intruder
     TOTPDevice.objects.filter(pk=confirmed.pk).update(last_t=-1)
-    assert intruder.post("/accounts/mfa/verify/", {"token": f"{totp(seen_by_intruder):06d}"}).status_code == 200
+    assert intruder.post("/accounts/mfa/verify/", {"token": f"{totp(seen_by_intruder):06d}"}).status_code == 422
     assert intruder.get("/patients/").status_code == 302
 
 
@@ -109,7 +109,7 @@ def test_a_wrong_code_is_refused_and_slows_the_next_try():
     client = Client()
     _password_login(client, user.email)
     wrong = f"{(totp(device.bin_key) + 1) % 1_000_000:06d}"
-    assert client.post("/accounts/mfa/verify/", {"token": wrong}).status_code == 200
+    assert client.post("/accounts/mfa/verify/", {"token": wrong}).status_code == 422
     assert client.get("/patients/").status_code == 302
     # django-otp throttles after a failure: even the right code is refused at once.
     client.post("/accounts/mfa/verify/", {"token": f"{totp(device.bin_key):06d}"})

@@ -6,6 +6,8 @@ import re
 
 import pytest
 
+from apps.billing.forms import SuperbillPeriodForm
+
 pytestmark = pytest.mark.django_db
 
 DJANGO_WORDING = ("Ensure this value", "This field is required.", "Enter a whole number.", "Enter a number.")
@@ -33,3 +35,10 @@ def test_the_sliding_scale_application_refuses_in_sentences(personas, login, pos
     errors = _field_errors(body)
     assert any(error.startswith(said) for error in errors), errors
     assert not any(wording in body for wording in DJANGO_WORDING)
+
+
+def test_the_period_a_patient_asks_a_superbill_for_is_refused_in_words():
+    form = SuperbillPeriodForm({"start": "soon", "end": ""})
+
+    assert not form.is_valid()
+    assert form.errors == {"start": ["Enter “Start” as a date, for example 2026-03-31."], "end": ["Fill in “End”."]}

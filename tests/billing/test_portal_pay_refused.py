@@ -61,8 +61,12 @@ def test_more_than_the_balance_is_refused_naming_the_balance_and_the_amount_is_k
     response = login(personas.patient_user).post("/portal/billing/pay/", {"amount": "250.00"})
 
     assert response.status_code == 422
-    form = _form(response.content.decode(), "/portal/billing/pay/")
-    assert "That is more than the balance of $200.00." in html.unescape(form)
+    body = response.content.decode()
+    form = _form(body, "/portal/billing/pay/")
+    # The refusal as a whole is said once, in the summary at the top of the page, the field's own words on it.
+    summary = body[body.index('id="error-summary"') : body.index("</div>", body.index('id="error-summary"'))]
+    assert "That is more than the balance of $200.00." in html.unescape(summary)
+    assert "That is more than the balance of $200.00." not in html.unescape(form)
     assert _field_errors(form) == ["More than you owe."]
     assert _typed(form, "amount") == "250.00"
     assert not CheckoutSession.objects.exists()

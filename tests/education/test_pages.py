@@ -148,7 +148,7 @@ def test_the_patient_opens_writes_and_marks_done_in_the_portal(personas, login, 
     response = client.post(f"/portal/library/{shared_prompt.pk}/", {"text": "It started after the move."})
     assert response.status_code == 302
     assert "It started after the move." in client.get(f"/portal/library/{shared_prompt.pk}/").content.decode()
-    assert client.post(f"/portal/library/{shared_prompt.pk}/", {"text": " "}).status_code == 400
+    assert client.post(f"/portal/library/{shared_prompt.pk}/", {"text": " "}).status_code == 422
     client.post(f"/portal/library/{shared_reading.pk}/done/", {"done": "1", "back": "list"})
     assert Assignment.objects.get(pk=shared_reading.pk).is_done
     client.post(f"/portal/library/{shared_reading.pk}/done/", {"done": "0"})

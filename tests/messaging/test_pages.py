@@ -50,16 +50,16 @@ def test_patient_starts_a_thread_from_the_portal(personas, login):
     assert thread.messages.get().attachments.count() == 1
 
 
-def test_an_empty_message_from_the_portal_is_a_400(personas, login):
+def test_an_empty_message_from_the_portal_is_a_422(personas, login):
     response = login(personas.patient_user).post("/portal/messages/new/", {"subject": "Hi", "text": ""})
-    assert response.status_code == 400 and not MessageThread.objects.exists()
+    assert response.status_code == 422 and not MessageThread.objects.exists()
 
 
-def test_a_wrong_file_type_from_the_portal_is_a_400_naming_the_limit(clinic_thread, personas, login):
+def test_a_wrong_file_type_from_the_portal_is_a_422_naming_the_limit(clinic_thread, personas, login):
     response = login(personas.patient_user).post(
         f"/portal/messages/{clinic_thread.pk}/", {"text": "Here", "attachments": [upload("virus.pdf", b"MZ!!")]}
     )
-    assert response.status_code == 400 and "up to 10 MB" in response.content.decode()
+    assert response.status_code == 422 and "up to 10 MB" in response.content.decode()
     assert clinic_thread.messages.count() == 1
 
 

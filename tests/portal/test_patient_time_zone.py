@@ -44,7 +44,7 @@ def test_an_unknown_zone_is_refused_with_a_message_and_nothing_changes(personas,
     response = login(personas.patient_user).post("/portal/settings/contact/", {**CONTACT, "time_zone": "Mars/Olympus"})
 
     assert response.status_code == 422
-    assert "Select a valid choice" in response.content.decode()
+    assert "Choose one of the answers offered for “Your time zone”." in response.content.decode()
     assert Patient.objects.get(pk=personas.patient.pk).time_zone == ""
 
 

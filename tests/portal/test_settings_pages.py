@@ -59,7 +59,8 @@ def test_a_bad_email_is_refused_with_a_message_and_nothing_changes(personas, log
     response = client.post("/portal/settings/contact/", {**CONTACT, "email": "not-an-email"})
 
     assert response.status_code == 422
-    assert "Enter a valid email address." in response.content.decode()
+    said = "Enter “Email for reminders and receipts” as an email address, for example name@example.com."
+    assert said in response.content.decode()
     assert Patient.objects.get(pk=personas.patient.pk).city != "Boston"
     assert not AccessLog.objects.filter(action="contact_details_change").exists()
 
