@@ -80,8 +80,8 @@ NOTES = [
     "CLINIC_QUOTE_RATE because every request comes from 127.0.0.1.",
     "Write operations use fresh targets each run: series go into lanes after the last booked session, notes are "
     "drafts of past sessions still booked (Saturday sessions added as needed), so that each signing completes and "
-    "charges its session as the floor does, statements take the latest month "
-    "not yet issued, reminders are new outbox rows for booked sessions.",
+    "charges its session as the floor does, statements are the latest ended month's, issued and rolled back as "
+    "their floor is, reminders are new outbox rows for booked sessions.",
     "Load averages above 2 mean other work shared the two cores during the run; ratios to floors measured in the "
     "same run are the figures to compare between runs.",
 ]
