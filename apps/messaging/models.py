@@ -55,6 +55,9 @@ class MessageThread(TimeStampedModel):
     handed_over_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
+    # When that therapist first opened it: until then it is new to them even if the front desk read every message
+    # (their inbox and menu count it), as it usually is when it is handed over.
+    handed_over_opened_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-last_message_at", "-id"]

@@ -3,7 +3,7 @@ staff); an attachment only by `attachment_get_for`, which logs a staff member's 
 
 from dataclasses import dataclass, field
 
-from django.db.models import Count, Prefetch, Q, QuerySet
+from django.db.models import BooleanField, Count, ExpressionWrapper, Prefetch, Q, QuerySet, Value
 
 from apps.accounts.models import User
 from apps.accounts.roles import Role
@@ -30,14 +30,21 @@ def _reads_as_patient(user) -> bool:
 
 def threads_visible_to(*, user, takes_messages: bool | None = None) -> QuerySet[MessageThread]:
     """The threads the user takes part in, newest activity first, each with `unread`: how many messages from the
-    other side the user's side has not opened yet. `takes_messages` says whether a therapist's own threads count
-    when the caller checks that itself (the menu, in its count query); None asks the rule."""
+    other side the user's side has not opened yet, and `handed_new`: handed to the user and not opened by them
+    since. `takes_messages` says whether a therapist's own threads count when the caller checks that itself (the
+    menu, in its count query); None asks the rule."""
     qs = MessageThread.objects.select_related("patient", "therapist")
     if not user.is_authenticated:
         return qs.none()
     if _reads_as_patient(user):
-        qs, from_patient = qs.filter(patient__user=user), False
+        qs, from_patient = qs.filter(patient__user=user).annotate(handed_new=Value(False)), False
     else:
+        qs = qs.annotate(
+            handed_new=ExpressionWrapper(
+                Q(therapist=user, handed_over_at__isnull=False, handed_over_opened_at__isnull=True),
+                output_field=BooleanField(),
+            )
+        )
         scope = Q(pk__in=[])
         if is_clinic_inbox_staff(user):
             scope |= Q(therapist__isnull=True)
@@ -53,7 +60,7 @@ def inbox(
 ) -> QuerySet[MessageThread]:
     qs = threads_visible_to(user=user, takes_messages=takes_messages)
     if unread_only:
-        qs = qs.filter(unread__gt=0)
+        qs = qs.filter(Q(unread__gt=0) | Q(handed_new=True))
     if status in ThreadStatus.values:
         qs = qs.filter(status=status)
     return qs

@@ -158,8 +158,12 @@ def _notify(*, thread: MessageThread, message: Message) -> None:
 
 @transaction.atomic
 def messages_mark_read(*, actor, thread: MessageThread) -> int:
-    """Mark the other side's unopened messages as read by the actor (the read receipt). Returns how many."""
+    """Mark the other side's unopened messages as read by the actor (the read receipt), and a conversation handed to
+    the actor as opened by them. Returns how many messages were marked."""
     thread = _locked(actor, thread, "messaging.view_thread")
+    if thread.handed_over_at and thread.handed_over_opened_at is None and thread.therapist_id == actor.pk:
+        thread.handed_over_opened_at = clock.now()
+        thread.save(update_fields=["handed_over_opened_at"])
     from_patient = thread.patient.user_id != actor.pk
     return thread.messages.filter(from_patient=from_patient, read_at__isnull=True).update(
         read_at=clock.now(), read_by=actor

@@ -231,6 +231,33 @@ def test_the_therapist_finds_it_in_their_inbox_and_reads_it(desk_thread, persona
     assert client.get(f"/inbox/{desk_thread.pk}/hand-over/").status_code == 403
 
 
+def test_a_conversation_the_desk_read_first_is_new_to_the_therapist_until_they_open_it(desk_thread, personas, login):
+    # The usual way: the front desk reads the message, then sees it is for the therapist.
+    services.messages_mark_read(actor=personas.front_desk, thread=desk_thread)
+    login(personas.front_desk).post(f"/inbox/{desk_thread.pk}/hand-over/", {"confirmed": "yes"})
+    client = login(personas.therapist)
+
+    listing = client.get("/inbox/?unread=1").content.decode()
+    assert SUBJECT in listing and "New: handed to you by the front desk" in listing and "1 unread</span>" not in listing
+    assert '<a href="/inbox/">Inbox <span class="nav-badge">1<' in client.get("/patients/").content.decode()
+
+    assert client.get(f"/inbox/{desk_thread.pk}/").status_code == 200
+
+    assert MessageThread.objects.get(pk=desk_thread.pk).handed_over_opened_at is not None
+    assert "New: handed to you" not in client.get("/inbox/").content.decode()
+    assert '<a href="/inbox/">Inbox</a>' in client.get("/patients/").content.decode()
+
+
+def test_only_the_therapist_opening_it_makes_a_handed_conversation_seen(desk_thread, personas):
+    services.thread_hand_over(actor=personas.front_desk, thread=desk_thread)
+    thread = MessageThread.objects.get(pk=desk_thread.pk)
+
+    services.messages_mark_read(actor=personas.patient_user, thread=thread)
+
+    assert MessageThread.objects.get(pk=thread.pk).handed_over_opened_at is None
+    assert selectors.inbox(user=personas.therapist, unread_only=True).filter(pk=thread.pk).exists()
+
+
 def test_a_therapist_who_does_not_treat_the_patient_cannot_see_it(desk_thread, personas, login):
     personas.other_therapist.therapist_profile.accepts_patient_messages = True
     personas.other_therapist.therapist_profile.save()
