@@ -19,14 +19,22 @@ from .services import record_export_request
 
 
 def export_context(
-    *, export, ask_url: str, ask_label: str, status_url: str, download_url_name: str, url_args: tuple
+    *,
+    export,
+    ask_url: str,
+    ask_label: str,
+    ask_again_label: str,
+    status_url: str,
+    download_url_name: str,
+    url_args: tuple,
 ) -> dict:
-    """What `records/_export_status.html` shows of the latest export, on the portal page and the patient's page."""
+    """What `records/_export_status.html` shows of the latest export, on the portal page and the patient's page.
+    Beside a ready file the ask button says it makes a new one (with what was added since), not the same again."""
     return {
         "export": export,
         "being_prepared": export is not None and export.status == ExportStatus.QUEUED,
         "ask_url": ask_url,
-        "ask_label": ask_label,
+        "ask_label": ask_again_label if export is not None and export.status == ExportStatus.READY else ask_label,
         "status_url": status_url,
         "download_url": reverse(download_url_name, args=(*url_args, export.pk)) if export else "",
     }
@@ -43,6 +51,7 @@ def records_home(request):
             export=record_export_latest(patient=patient, audience=ExportAudience.PATIENT),
             ask_url=reverse("portal:records:download", args=["pdf"]),
             ask_label="Prepare a PDF",
+            ask_again_label="Prepare a new PDF",
             status_url=reverse("portal:records:home"),
             download_url_name="portal:records:export_download",
             url_args=(),

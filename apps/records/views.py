@@ -35,6 +35,7 @@ def records_request_context(*, patient) -> dict:
         export=record_export_latest(patient=patient, audience=ExportAudience.RECORDS_REQUEST),
         ask_url=reverse("records:patient_export", args=[patient.pk, "pdf"]),
         ask_label="Records request (PDF)",
+        ask_again_label="New records request (PDF)",
         status_url=reverse("records:patient_export_status", args=[patient.pk]),
         download_url_name="records:patient_export_download",
         url_args=(patient.pk,),

@@ -98,6 +98,7 @@ def test_the_worker_makes_the_same_pdf_and_the_page_offers_it(ask, personas, log
     body = client.get("/portal/records/").content.decode()
     assert "Your PDF is ready." in body and f'action="/portal/records/files/{export.pk}/"' in body
     assert "hx-trigger" not in body  # it stops refreshing
+    assert ">Prepare a new PDF</button>" in body  # beside the ready file, asking makes another
 
     response = client.post(f"/portal/records/files/{export.pk}/")
 
@@ -265,7 +266,7 @@ def test_a_signed_out_visitor_is_sent_to_sign_in(client, patient_file):
 def test_an_administrator_downloads_the_records_request_file_from_the_patient_page(personas, login, request_file):
     client = login(personas.admin)
     page = " ".join(client.get(f"/patients/{personas.patient.pk}/").content.decode().split())
-    assert "The PDF is ready." in page
+    assert "The PDF is ready." in page and ">New records request (PDF)</button>" in page
     assert f'action="/records/patients/{personas.patient.pk}/files/{request_file.pk}/"' in page
 
     response = client.post(f"/records/patients/{personas.patient.pk}/files/{request_file.pk}/")
