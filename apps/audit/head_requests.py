@@ -1,7 +1,9 @@
-"""A HEAD asks for a page's headers, not its content. The view runs as for a GET, so the headers are the GET's,
-but inside a transaction rolled back at the end: nothing it writes stays (an access-log row for content that was
-never sent, a calendar feed's last use, work queued on commit). A refused attempt is the exception: trying to reach
-a patient is logged whatever the answer carries, so its row is held and written once the rest is undone."""
+"""A HEAD asks for a page's headers, not its content. The view is handed it as a GET, so the headers are the GET's
+(a page with a form answers a HEAD as its GET, not 405), but it runs inside a transaction rolled back at the end,
+and the session is given back as it came: nothing it writes stays (an access-log row for content that was never
+sent, a calendar feed's last use, work queued on commit, a message or an address shown once). A refused attempt is
+the exception: trying to reach a patient is logged whatever the answer carries, so its row is held and written once
+the rest is undone."""
 
 from contextvars import ContextVar
 
@@ -28,6 +30,11 @@ class HeadWritesNothingMiddleware:
     def __call__(self, request):
         if request.method != "HEAD":
             return self.get_response(request)
+        request.method = "GET"
+        # The session is kept as it came: what a GET takes from it (a message shown once, an address shown once) is
+        # still there for the GET that reads the page.
+        session = getattr(request, "session", None)
+        kept = dict(session.items()) if session is not None else None
         held: list[AccessLog] = []
         token = _held_refusals.set(held)
         try:
@@ -36,6 +43,10 @@ class HeadWritesNothingMiddleware:
                 transaction.set_rollback(True)
         finally:
             _held_refusals.reset(token)
+        if session is not None and session.modified:
+            session.clear()
+            session.update(kept)
+            session.modified = False
         if held:
             AccessLog.objects.bulk_create(held)
         if response.streaming:

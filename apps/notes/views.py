@@ -128,11 +128,11 @@ def _editor_context(request, note, *, content: dict, addenda=(), errors=None, si
 
 
 @login_required
-@require_http_methods(["GET", "HEAD", "POST"])
+@require_http_methods(["GET", "POST"])
 def note_detail(request, pk):
     """Read a note; its author edits the draft here (POST saves, the Sign button saves and signs). A HEAD is answered
     as the GET, without its body, and leaves no read in the access log (audit.head_requests rolls it back)."""
-    if request.method in ("GET", "HEAD"):
+    if request.method == "GET":
         try:
             opened = selectors.note_open(user=request.user, note_id=pk)
         except NotFound as exc:

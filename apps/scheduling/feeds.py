@@ -79,10 +79,9 @@ def calendar_feed(request, token: str):
 def calendar_feed_settings(request):
     if not request.user.has_perm("scheduling.own_schedule"):
         raise PermissionDenied
-    # Shown once: a HEAD (a browser's prefetch, a link checker) renders the page but is nobody reading it.
-    token = request.session.get("calendar_feed_token")
-    if request.method == "GET":
-        request.session.pop("calendar_feed_token", None)
+    # Shown once. A HEAD (a browser's prefetch, a link checker) is nobody reading it: audit.head_requests gives the
+    # session back as it came, so the address is still there for the GET that shows it.
+    token = request.session.pop("calendar_feed_token", None)
     context = {
         "feed": selectors.calendar_feed_live(therapist=request.user),
         "feed_url": absolute_url(reverse("scheduling:calendar_feed", args=[token])) if token else "",

@@ -148,6 +148,24 @@ def test_a_head_from_someone_who_may_see_the_page_is_its_get_without_the_body(pe
     assert head.content == b""
 
 
+# A page with a form (GET shows it, POST sends it) answers a HEAD as its GET too, not 405: the HEAD reaches the view
+# as a GET (audit.head_requests), so no page needs to list HEAD among its methods.
+FORM_PAGES = [
+    ("front_desk", "/schedule/series/new/"),
+    ("front_desk", "/patients/new/"),
+    ("patient_user", "/portal/journal/"),
+    ("patient_user", "/portal/messages/new/"),
+]
+
+
+@pytest.mark.parametrize(("persona", "path"), FORM_PAGES)
+def test_a_head_to_a_page_with_a_form_is_its_get_without_the_body(personas, login, persona, path):
+    client = login(getattr(personas, persona))
+    head, get = client.head(path), client.get(path)
+    assert (head.status_code, get.status_code) == (200, 200)
+    assert head.content == b""
+
+
 # DRF answers HEAD wherever it answers GET (a viewset list, an extra action, an APIView): kept that way.
 API = ["/api/appointments/", "/api/notes/unsigned/", "/api/patients/1/care-level/"]
 
