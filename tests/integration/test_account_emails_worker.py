@@ -3,19 +3,16 @@ and the link the worker makes (a password reset, an invitation) works."""
 
 import email
 import re
-from types import SimpleNamespace
 
 import pytest
 from django.conf import settings
-from django.db import connection
 from django.test import Client
 
 from apps.accounts import tasks
 from apps.accounts.models import Invitation, User
-from clinic.celery import app
 from tests.integration.conftest import redis_emptied
-from tests.integration.test_notifications_worker import _log, _wait_until
-from tests.integration.test_two_beats import CeleryProcess
+from tests.integration.test_notifications_worker import _wait_until
+from tests.integration.worker_process import smtp_env, worker_on_test_database
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
 
@@ -32,27 +29,7 @@ def redis_db13():
 def worker(redis_db13, smtp, tmp_path):
     """A worker process on this test's database, sending to the local SMTP server. `send(call)` hands it a task as
     the request queued it (see the `accounts_worker` fixture); `log()` is its log, for a failure's message."""
-    db = connection.settings_dict
-    database_url = f"postgres://{db['USER']}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
-    env = {
-        "DJANGO_SETTINGS_MODULE": "clinic.settings.local",
-        "DATABASE_URL": database_url,
-        "EMAIL_BACKEND": "django.core.mail.backends.smtp.EmailBackend",
-        "EMAIL_HOST": "127.0.0.1",
-        "EMAIL_PORT": str(smtp.port),
-        "CLINIC_SITE_URL": settings.SITE_URL,
-    }
-    process = CeleryProcess("worker", ["worker", "--pool=solo"], str(tmp_path), redis_url=REDIS_TEST_URL, env=env)
-
-    def send(call: dict) -> None:
-        with app.connection_for_write(REDIS_TEST_URL) as broker:
-            app.send_task(call["task"], args=call["args"], kwargs=call["kwargs"], connection=broker)
-
-    try:
-        assert _wait_until(lambda: " ready." in process.text(), timeout=60, step=0.1), _log(str(tmp_path))
-        yield SimpleNamespace(send=send, log=lambda: _log(str(tmp_path)))
-    finally:
-        process.stop()
+    yield from worker_on_test_database(redis_url=REDIS_TEST_URL, workdir=tmp_path, env=smtp_env(smtp))
 
 
 def _sent_text(smtp) -> tuple[list[str], str]:

@@ -2,19 +2,15 @@
 only, the worker builds the file into the private store the web server reads, marks it ready and queues the email
 saying so, and the patient downloads it from the portal."""
 
-from types import SimpleNamespace
-
 import pytest
 from django.conf import settings
-from django.db import connection
 
 from apps.audit.models import AccessLog
 from apps.notifications.models import Message
 from apps.records.models import ExportStatus, RecordExport
-from clinic.celery import app
 from tests.integration.conftest import redis_emptied
-from tests.integration.test_notifications_worker import _log, _wait_until
-from tests.integration.test_two_beats import CeleryProcess
+from tests.integration.test_notifications_worker import _wait_until
+from tests.integration.worker_process import worker_on_test_database
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
 
@@ -28,25 +24,10 @@ def redis_db8():
 
 @pytest.fixture
 def worker(redis_db8, tmp_path):
-    db = connection.settings_dict
-    database_url = f"postgres://{db['USER']}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
-    env = {
-        "DJANGO_SETTINGS_MODULE": "clinic.settings.local",
-        "DATABASE_URL": database_url,
-        "CLINIC_PRIVATE_ROOT": str(settings.CLINIC_PRIVATE_ROOT),  # the store every web server and worker shares
-        "CLINIC_SITE_URL": settings.SITE_URL,
-    }
-    process = CeleryProcess("worker", ["worker", "--pool=solo"], str(tmp_path), redis_url=REDIS_TEST_URL, env=env)
-
-    def send(call: dict) -> None:
-        with app.connection_for_write(REDIS_TEST_URL) as broker:
-            app.send_task(call["task"], args=call["args"], kwargs=call["kwargs"], connection=broker)
-
-    try:
-        assert _wait_until(lambda: " ready." in process.text(), timeout=60, step=0.1), _log(str(tmp_path))
-        yield SimpleNamespace(send=send, log=lambda: _log(str(tmp_path)))
-    finally:
-        process.stop()
+    # The store every web server and worker shares.
+    yield from worker_on_test_database(
+        redis_url=REDIS_TEST_URL, workdir=tmp_path, env={"CLINIC_PRIVATE_ROOT": str(settings.CLINIC_PRIVATE_ROOT)}
+    )
 
 
 def test_the_worker_makes_the_pdf_the_patient_asked_for_and_the_portal_serves_it(

@@ -6,14 +6,12 @@ import email
 import re
 
 import pytest
-from django.conf import settings
-from django.db import connection
 
 from apps.accounts.models import AccountEmail
 from clinic.celery import app
 from tests.integration.conftest import redis_emptied
 from tests.integration.test_notifications_worker import _log, _wait_until
-from tests.integration.test_two_beats import CeleryProcess
+from tests.integration.worker_process import smtp_env, worker_on_test_database
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
 
@@ -33,22 +31,7 @@ def redis_db14():
 
 @pytest.fixture
 def worker(redis_db14, smtp, tmp_path):
-    db = connection.settings_dict
-    database_url = f"postgres://{db['USER']}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
-    env = {
-        "DJANGO_SETTINGS_MODULE": "clinic.settings.local",
-        "DATABASE_URL": database_url,
-        "EMAIL_BACKEND": "django.core.mail.backends.smtp.EmailBackend",
-        "EMAIL_HOST": "127.0.0.1",
-        "EMAIL_PORT": str(smtp.port),
-        "CLINIC_SITE_URL": settings.SITE_URL,
-    }
-    process = CeleryProcess("worker", ["worker", "--pool=solo"], str(tmp_path), redis_url=REDIS_TEST_URL, env=env)
-    try:
-        assert _wait_until(lambda: " ready." in process.text(), timeout=60, step=0.1), _log(str(tmp_path))
-        yield process
-    finally:
-        process.stop()
+    yield from worker_on_test_database(redis_url=REDIS_TEST_URL, workdir=tmp_path, env=smtp_env(smtp))
 
 
 def _send(name: str, *args) -> None:
