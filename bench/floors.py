@@ -70,8 +70,8 @@ previous AS (
 balances AS (
     SELECT l.patient_id, pr.issued_at AS opens_after,
            coalesce(pr.balance_at_issue, coalesce(sum(l.amount) FILTER (WHERE l.day < %(start)s::date), 0)) AS opening,
-           coalesce(sum(l.amount) FILTER (WHERE l.at <= now()), 0) AS at_issue,
-           coalesce(bool_or(l.at <= now() AND l.at >= coalesce(pr.issued_at,
+           coalesce(sum(l.amount) FILTER (WHERE l.at <= %(issued_at)s::timestamptz), 0) AS at_issue,
+           coalesce(bool_or(l.at <= %(issued_at)s::timestamptz AND l.at >= coalesce(pr.issued_at,
                                                                  %(start)s::date::timestamp AT TIME ZONE %(tz)s::text)),
                     false) AS active,
            coalesce(bool_or(l.day <= %(end)s::date), false) AS candidate
@@ -97,7 +97,9 @@ issued AS (
                                    balance_at_issue, instalment_due, instalment_due_on, issued_at, counted,
                                    opens_after)
     SELECT a.patient_id, %(start)s::date, %(end)s::date, a.opening, a.at_issue, a.at_issue, a.instalment,
-           CASE WHEN a.instalment IS NOT NULL THEN a.due_on END, now(), 'since_last', a.opens_after FROM asked a
+           CASE WHEN a.instalment IS NOT NULL THEN a.due_on END, %(issued_at)s::timestamptz, 'since_last',
+           a.opens_after
+      FROM asked a
      WHERE a.candidate AND (a.at_issue <> 0 OR a.active)
        AND NOT EXISTS (SELECT 1 FROM billing_statement s WHERE s.patient_id = a.patient_id
                                                           AND s.period_start >= %(start)s::date)
@@ -121,8 +123,11 @@ SELECT now(), now(), p.id, 'email', p.email, 'statement_ready', 'statement_ready
  WHERE p.email <> ''"""
 
 
-def statement_params(*, tz: str, start, end, site: str, due_days: int) -> dict:
+def statement_params(*, tz: str, start, end, site: str, due_days: int, issued_at) -> dict:
+    """`issued_at` is the run's moment by the app's clock (the statements' issue, and the end of what they count),
+    not the database server's, as the app's run takes it."""
     return {
+        "issued_at": issued_at,
         "tz": tz,
         "start": start,
         "end": end,

@@ -385,6 +385,7 @@ class Bench:
             end=end,
             site=settings.SITE_URL,
             due_days=settings.CLINIC_STATEMENT_DUE_DAYS,
+            issued_at=clock.now(),
         )
         floor = floors.sql_serial(self.dsn, floors.rolled_back(floors.STATEMENTS, lambda i: params), count=3)
         reverse("portal:billing:statement", args=[0])  # load the URLconf first, as a running worker has

@@ -252,6 +252,7 @@ def test_the_benchmarks_sql_floor_writes_what_the_run_writes(personas, fee_confi
         end=dt.date(2026, 2, 28),
         site=settings.SITE_URL,
         due_days=settings.CLINIC_STATEMENT_DUE_DAYS,
+        issued_at=clock.now(),
     )
     with transaction.atomic():
         savepoint = transaction.savepoint()
