@@ -142,14 +142,26 @@ def _notify(*, thread: MessageThread, message: Message) -> None:
     address = to_user.email if to_user is not None else ClinicSettings.load().email
     if not address:
         return
-    message_enqueue(
-        channel=Channel.EMAIL,
+    _staff_email(
+        thread,
         to_address=address,
-        purpose="secure_message_staff",
+        to_user=to_user,
         template="secure_message_staff",
         subject=message,
-        send_at=clock.now(),
         dedupe_key=f"{key}:staff",
+    )
+
+
+def _staff_email(thread, *, to_address: str, to_user, template: str, subject, dedupe_key: str) -> None:
+    """An email to staff that a conversation waits for them: a link to it, never its words."""
+    message_enqueue(
+        channel=Channel.EMAIL,
+        to_address=to_address,
+        purpose=template,
+        template=template,
+        subject=subject,
+        send_at=clock.now(),
+        dedupe_key=dedupe_key,
         patient=thread.patient,
         recipient_user=to_user,
         context={"thread_url": absolute_url(reverse("messaging:thread", args=[thread.pk]))},
@@ -218,16 +230,12 @@ def thread_hand_over(*, actor, thread: MessageThread) -> MessageThread:
         patient_id=thread.patient_id,
         detail={"to_therapist": therapist.pk},
     )
-    message_enqueue(
-        channel=Channel.EMAIL,
+    _staff_email(
+        thread,
         to_address=therapist.email,
-        purpose="secure_message_handed_over",
+        to_user=therapist,
         template="secure_message_handed_over",
         subject=thread,
-        send_at=clock.now(),
         dedupe_key=f"messagethread:{thread.pk}:handed_over",
-        patient=thread.patient,
-        recipient_user=therapist,
-        context={"thread_url": absolute_url(reverse("messaging:thread", args=[thread.pk]))},
     )
     return thread
