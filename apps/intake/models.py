@@ -31,6 +31,8 @@ RAISE EXCEPTION '% rows cannot be changed or deleted', TG_TABLE_NAME USING ERRCO
 """
 
 
+# Tracked: which answers raise a flag is part of how a patient at risk is noticed, so who changed it and when is kept.
+@pghistory.track(exclude=["updated_at"])
 class IntakeDocument(TimeStampedModel):
     """One form or consent the clinic asks patients to complete. Its words live in versions; `current_version`
     is the one patients are asked to sign now."""

@@ -366,3 +366,64 @@ def answer_flags_open(*, patient) -> QuerySet[AnswerFlag]:
 def patients_with_open_answer_flags() -> QuerySet:
     """The ids of patients with a risk answer nobody has reviewed yet (a subquery)."""
     return AnswerFlag.objects.filter(reviewed_at__isnull=True).values("patient_id")
+
+
+# The kinds of question whose answers are picked from a list: only those can be marked as risk answers.
+CHOICE_TYPES = frozenset({"choice", "multichoice"})
+
+
+@dataclass(frozen=True)
+class RiskQuestion:
+    """One of the questionnaire's current questions with answers to choose from, and which of them raise a flag."""
+
+    key: str
+    label: str
+    choices: list[tuple[str, str]]
+    marked: list[str]
+
+    @property
+    def marked_labels(self) -> list[str]:
+        return [label for value, label in self.choices if value in self.marked]
+
+
+def risk_questions(*, document: IntakeDocument) -> list[RiskQuestion]:
+    """The current version's questions with answers to choose from, in the questionnaire's order, each with the
+    answers marked as raising a flag."""
+    version = document.current_version
+    if version is None:
+        return []
+    return [
+        RiskQuestion(
+            key=field["key"],
+            label=field["label"],
+            choices=[(str(value), str(label)) for value, label in field["choices"]],
+            marked=list(document.risk_answers.get(field["key"], [])),
+        )
+        for field in version.fields
+        if field.get("type") in CHOICE_TYPES
+    ]
+
+
+def risk_answers_not_asked(*, document: IntakeDocument) -> list[tuple[str, list[str]]]:
+    """Marked answers the current version no longer offers (a question or a choice a new version dropped), as the
+    latest version that asked them worded them: nobody can give them now, so they raise nothing until a version
+    asks them again, and saving the marks clears them."""
+    offered = {question.key: {value for value, _ in question.choices} for question in risk_questions(document=document)}
+    gone = {
+        key: missing
+        for key, values in document.risk_answers.items()
+        if (missing := [value for value in values if value not in offered.get(key, set())])
+    }
+    if not gone:
+        return []
+    wording: dict[str, tuple[str, dict[str, str]]] = {}
+    versions = DocumentVersion.objects.filter(document=document).order_by("-number").only("fields")
+    for version in versions:  # newest first: the latest words win
+        for field in version.fields:
+            if field.get("key") in gone and field["key"] not in wording:
+                wording[field["key"]] = (field["label"], {str(v): str(label) for v, label in field.get("choices", [])})
+    not_asked = []
+    for key, values in gone.items():
+        label, choices = wording.get(key, (key, {}))
+        not_asked.append((label, [choices.get(value, value) for value in values]))
+    return not_asked

@@ -30,7 +30,14 @@ from .models import (
     Signature,
     text_sha256,
 )
-from .selectors import documents_current, releases_ended, signature_in_force, standard_unsigned, versions_signed
+from .selectors import (
+    documents_current,
+    releases_ended,
+    risk_questions,
+    signature_in_force,
+    standard_unsigned,
+    versions_signed,
+)
 
 SHIPPED_DOCUMENTS_MIGRATION = "apps.intake.migrations.0002_seed_intake_documents"
 SHIPPED_RISK_ANSWERS_MIGRATION = "apps.intake.migrations.0004_mark_self_harm_risk_answers"
@@ -85,6 +92,41 @@ def document_publish(*, actor, document: IntakeDocument, body: str, fields: list
     document.current_version = version
     document.save(update_fields=["current_version", "updated_at"])
     return version
+
+
+@transaction.atomic
+def document_risk_answers_set(*, actor, document: IntakeDocument, risk_answers: dict[str, list[str]]) -> IntakeDocument:
+    """Mark which answers to the questionnaire's current questions raise a flag for the patient's psychotherapists
+    (`_risk_answers_flag`). Only answers the current version offers can be marked; marks left on questions a new
+    version dropped are cleared. It applies to questionnaires signed from now on: answers already signed are not
+    flagged again, so changing the marks never floods clinicians with old answers."""
+    permission_require(actor, "intake.manage_documents", message="Only an administrator marks risk answers.")
+    document = (
+        IntakeDocument.objects.select_for_update(of=("self",)).select_related("current_version").get(pk=document.pk)
+    )
+    if not document.is_questionnaire or document.current_version is None:
+        raise Conflict("Only the intake questionnaire's answers can raise a flag.")
+    offered = {question.key: question for question in risk_questions(document=document)}
+    marks, errors = {}, {}
+    for key, values in risk_answers.items():
+        question = offered.get(key)
+        if question is None:
+            errors[key] = ["The current questionnaire has no question with answers to choose from under this key."]
+            continue
+        values = {str(value) for value in values}
+        choices = [value for value, _ in question.choices]
+        unknown = sorted(values - set(choices))
+        if unknown:
+            errors[key] = [f"“{question.label}” does not offer {', '.join(unknown)}: choose among its answers."]
+        elif values:
+            marks[key] = [value for value in choices if value in values]  # kept in the question's own order
+    if errors:
+        raise Unprocessable("Some of these answers are not in the current questionnaire.", fields=errors)
+    if marks == document.risk_answers:
+        raise Unprocessable("Nothing changed: these are the answers that raise a flag now.")
+    document.risk_answers = marks
+    document.save(update_fields=["risk_answers", "updated_at"])
+    return document
 
 
 def _patient_locked(patient) -> Patient:

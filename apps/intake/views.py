@@ -10,13 +10,14 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 
 from apps.core.api_lookups import id_or_none
 from apps.core.errors import ApplicationError, NotFound
+from apps.core.forms import FORM_REFUSED_STATUS
 from apps.core.permissions import permission_require
-from apps.core.views import call_with_messages
+from apps.core.views import call_with_messages, form_call
 from apps.patients.selectors import patients_visible_to
 
 from . import selectors, services
-from .forms import PublishForm
-from .models import AnswerFlag, IntakeDocument
+from .forms import PublishForm, RiskAnswersForm
+from .models import AnswerFlag, DocumentKind, IntakeDocument
 
 
 @login_required
@@ -99,8 +100,44 @@ def document_detail(request, pk):
                 return redirect("intake:document_detail", pk=document.pk)
         else:
             status = 400
-    context = {"document": document, "form": form, "versions": selectors.document_versions(document=document)}
+    context = {
+        "document": document,
+        "form": form,
+        "versions": selectors.document_versions(document=document),
+        "risk_questions": selectors.risk_questions(document=document),
+        "risk_answers_not_asked": selectors.risk_answers_not_asked(document=document),
+    }
     return render(request, "intake/document.html", context, status=status)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def document_risk_answers(request, pk):
+    """Which of the questionnaire's answers raise a flag for the patient's psychotherapists."""
+    permission_require(request.user, "intake.manage_documents")
+    document = get_object_or_404(
+        IntakeDocument.objects.select_related("current_version"), pk=pk, kind=DocumentKind.QUESTIONNAIRE
+    )
+    questions = selectors.risk_questions(document=document)
+    # Unticking every box sends an empty form, which is still an answer.
+    form = RiskAnswersForm(request.POST if request.method == "POST" else None, questions=questions)
+    saved = form_call(
+        request,
+        form,
+        lambda _: services.document_risk_answers_set(
+            actor=request.user, document=document, risk_answers=form.risk_answers()
+        ),
+        "Saved: the answers ticked raise a flag from the next questionnaire signed.",
+    )
+    if saved:
+        return redirect("intake:document_detail", pk=document.pk)
+    context = {
+        "document": document,
+        "form": form,
+        "risk_answers_not_asked": selectors.risk_answers_not_asked(document=document),
+    }
+    status = FORM_REFUSED_STATUS if request.method == "POST" else 200
+    return render(request, "intake/risk_answers.html", context, status=status)
 
 
 @login_required
