@@ -98,6 +98,10 @@ group_meetings_moved = Hook("group_meetings_moved", lambda *, moves: None)
 # notes: why these sessions cannot be handed to `therapist` (a note their therapist has started), else None
 handover_refusal = Hook("handover_refusal", lambda *, appointments, therapist: None)
 
+# waitlist: why an office's zone cannot change (`closing` False) or it cannot close (`closing` True) while freed
+# weekly times are kept there, offered or waiting to be, else None
+office_change_refusal = Hook("office_change_refusal", lambda *, location, closing: None)
+
 HOOKS = (
     note_links,
     handover_refusal,
@@ -107,6 +111,7 @@ HOOKS = (
     outcome_prices,
     session_charges,
     reduced_fee_cap_enforce,
+    office_change_refusal,
 )
 
 

@@ -20,13 +20,14 @@ from .models import Location, LocationHours, Room
 VIEW, MANAGE = "scheduling.view_reference_data", "scheduling.manage_reference_data"
 
 
-def _saved(form, service, **args):
-    """Save the valid form through `service`; a refusal lands on the form, in the service's words (None)."""
+def _saved(form, service, **args) -> tuple[object | None, int]:
+    """Save the valid form through `service`: what it saved and 200, or, refused, None and the refusal's status
+    (the page answers 409 as the API does), its words on the form."""
     try:
-        return service(**args, **form.service_args())
+        return service(**args, **form.service_args()), 200
     except ApplicationError as exc:
         form_refusal(form, exc)
-        return None
+        return None, exc.status
 
 
 @login_required
@@ -42,11 +43,11 @@ def location_list(request):
 def location_new(request):
     permission_require(request.user, MANAGE)
     form = LocationForm(request.POST or None)
-    saved = form.is_valid() and _saved(form, locations.location_save, actor=request.user)
-    if request.method == "POST" and saved:
+    saved, status = _saved(form, locations.location_save, actor=request.user) if form.is_valid() else (None, 200)
+    if saved:
         messages.success(request, f"{saved.name} added.")
         return redirect("scheduling:location_detail", pk=saved.pk)
-    return render(request, "scheduling/location_form.html", {"form": form, "location": None})
+    return render(request, "scheduling/location_form.html", {"form": form, "location": None}, status=status)
 
 
 @login_required
@@ -60,9 +61,10 @@ def location_detail(request, pk):
         "hours": LocationHoursForm(prefix="hours"),
         "room": RoomForm(prefix="room", initial={"location": location.pk}),
     }
+    status = 200
     if request.method == "POST":
         permission_require(request.user, MANAGE)
-        kind, form, saved = _posted(request, location)
+        kind, form, saved, status = _posted(request, location)
         if saved:
             return redirect("scheduling:location_detail", pk=location.pk)
         forms[kind] = form
@@ -75,12 +77,12 @@ def location_detail(request, pk):
         "rooms": location.rooms.all(),
         "room_form": forms["room"],
     }
-    return render(request, "scheduling/location_form.html", context)
+    return render(request, "scheduling/location_form.html", context, status=status)
 
 
-def _posted(request, location) -> tuple[str, object, bool]:
+def _posted(request, location) -> tuple[str, object, bool, int]:
     """Save the posted form (the location's details, a block of opening hours, or a new room): which one it was,
-    the bound form (to show again with why, when refused) and whether it was saved."""
+    the bound form (to show again with why, when refused), whether it was saved and the page's status."""
     kind = request.POST.get("kind")
     if kind == "hours":
         form = LocationHoursForm(request.POST, prefix="hours")
@@ -92,10 +94,10 @@ def _posted(request, location) -> tuple[str, object, bool]:
         # A copy to validate on, so that a refused change leaves the page showing the location as stored.
         kind, form = "location", LocationForm(request.POST, instance=Location.objects.get(pk=location.pk))
         service, args, success = locations.location_save, {"location": location}, "Location saved."
-    saved = form.is_valid() and _saved(form, service, actor=request.user, **args) is not None
-    if saved:
+    saved, status = _saved(form, service, actor=request.user, **args) if form.is_valid() else (None, 200)
+    if saved is not None:
         messages.success(request, success)
-    return kind, form, saved
+    return kind, form, saved is not None, status
 
 
 @login_required
@@ -116,8 +118,8 @@ def room_edit(request, pk):
     permission_require(request.user, MANAGE)
     room = get_object_or_404(Room.objects.select_related("location"), pk=pk)
     form = RoomForm(request.POST or None, instance=Room.objects.get(pk=pk))
-    saved = form.is_valid() and _saved(form, services.room_save, actor=request.user, room=room)
-    if request.method == "POST" and saved:
+    saved, status = _saved(form, services.room_save, actor=request.user, room=room) if form.is_valid() else (None, 200)
+    if saved:
         messages.success(request, f"{saved.name} saved.")
         return redirect("scheduling:location_detail", pk=saved.location_id)
-    return render(request, "scheduling/room_form.html", {"form": form, "room": room})
+    return render(request, "scheduling/room_form.html", {"form": form, "room": room}, status=status)

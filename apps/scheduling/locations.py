@@ -1,7 +1,9 @@
 """Every write to the clinic's locations and their opening hours (admins; audited like rooms and service types).
 
 A location's zone times everything booked there, so it is fixed once sessions are; a location stays open while
-sessions are booked there, and the main one (where a booking that names no place goes) always does.
+sessions are booked there, and the main one (where a booking that names no place goes) always does. A weekly time
+freed there and still on the slot waitlist holds both as a booked session does: its sessions would be booked there,
+at its local time (the waitlist says why, through `extensions.office_change_refusal`).
 """
 
 from django.db import transaction
@@ -11,6 +13,7 @@ from apps.core import clock
 from apps.core.errors import Conflict, Unprocessable
 from apps.core.time_zones import zone_short_label
 
+from . import extensions
 from .models import Appointment, AppointmentSeries, AppointmentStatus, Location, LocationHours
 from .services import reference_save, save_held_by
 from .zones import zones_forget
@@ -27,6 +30,8 @@ def _zone_change_refused(location: Location, data: dict) -> None:
             "under them.",
             fields={"time_zone": ["Fixed once sessions are booked at this location."]},
         )
+    if refusal := extensions.office_change_refusal(location=location, closing=False):
+        raise Conflict(refusal, fields={"time_zone": ["Freed weekly times on the slot waitlist are timed in it."]})
 
 
 def _closing_refused(location: Location, data: dict) -> None:
@@ -44,6 +49,8 @@ def _closing_refused(location: Location, data: dict) -> None:
             f"{location.name}; move or cancel them before closing it.",
             fields={"is_active": ["Sessions are booked here."]},
         )
+    if refusal := extensions.office_change_refusal(location=location, closing=True):
+        raise Conflict(refusal, fields={"is_active": ["Freed weekly times on the slot waitlist are here."]})
 
 
 @transaction.atomic

@@ -7,9 +7,10 @@ class WaitlistConfig(AppConfig):
 
     def ready(self) -> None:
         from apps.core.transitions import reaction_register
+        from apps.scheduling import extensions
         from apps.scheduling.models import AppointmentStatus
 
-        from . import portal_views, reactions, services
+        from . import portal_views, reactions, selectors, services
         from .offers import OfferKind, offer_kind_register
 
         reaction_register(
@@ -18,6 +19,9 @@ class WaitlistConfig(AppConfig):
             name="waitlist.slot_offer_when_series_ends",
             run=reactions.slot_offer_when_series_ends,
         )
+
+        # An office holding freed weekly times keeps its zone and stays open, as for its booked sessions.
+        extensions.office_change_refusal.provide(selectors.office_change_refusal)
 
         # A discharge declines the patient's open weekly-time offers, so each time passes on.
         from apps.patients.extensions import discharged_register

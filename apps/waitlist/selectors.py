@@ -11,12 +11,20 @@ from apps.accounts.roles import Role
 from apps.core import clock
 from apps.core.errors import Conflict
 from apps.core.request_memo import memo_read
-from apps.core.time_zones import patient_when_text, zone_or_none, zone_time
+from apps.core.time_zones import patient_when_text, zone_or_none, zone_short_label, zone_time
 from apps.core.when import clock_text
 from apps.scheduling import extensions
 from apps.scheduling.models import BLOCKING_STATUSES, Weekday
 
-from .models import LIVE_SLOT_REQUEST_STATUSES, FreedSlot, SlotOffer, SlotOfferStatus, SlotRequest, SlotRequestStatus
+from .models import (
+    LIVE_SLOT_REQUEST_STATUSES,
+    FreedSlot,
+    FreedSlotStatus,
+    SlotOffer,
+    SlotOfferStatus,
+    SlotRequest,
+    SlotRequestStatus,
+)
 
 
 def _with_outstanding_offer(qs: QuerySet[SlotRequest]) -> QuerySet[SlotRequest]:
@@ -71,6 +79,23 @@ def slot_waitlist_waiting() -> dict:
     )
 
 
+def office_change_refusal(*, location, closing: bool) -> str | None:
+    """Why an office's zone cannot change, or (`closing`) it cannot close, while freed weekly times are kept there
+    on the slot waitlist, offered or waiting to be: their local time would move under them, or taking one would
+    book sessions at a closed office. A time taken is a booked series, which the office's own rules hold. None when
+    there are none."""
+    count = FreedSlot.objects.filter(location=location, status=FreedSlotStatus.OPEN).count()
+    if not count:
+        return None
+    many = count != 1
+    times = f"{count} freed weekly time{'s' if many else ''} at {location.name} {'are' if many else 'is'}"
+    taken = f"once {'they are' if many else 'it is'} taken"
+    if closing:
+        return f"{times} on the slot waitlist, to be booked there; it can close {taken}."
+    zone = zone_short_label(location.time_zone)
+    return f"{times} on the slot waitlist, timed in {zone}; its zone can change {taken}."
+
+
 def slot_offer_first_date(offer: SlotOffer) -> dt.date:
     """The slot's first date after the day the offer's answer is due: the date its message names is the one
     accepting books, whenever in the hold the patient answers."""
@@ -115,13 +140,22 @@ def slot_place_context(slot: FreedSlot) -> dict:
     }
 
 
+def slot_place_said(place: dict, *, short: bool = False) -> str:
+    """Where a freed weekly time is, as its patient reads it, from its `slot_place_context` (the words every offer
+    message, portal page and the API use): "video session", or "Main office, Room 2, 12 Elm St, Springfield, MA
+    01103"; `short`, for a text message, which must stay within its length, "video" or the office's name alone. ""
+    for a notice queued before freed times kept their office."""
+    if place.get("is_telehealth"):
+        return "video" if short else "video session"
+    name = place.get("location_name", "")
+    if short or not name:
+        return name
+    return ", ".join(part for part in (name, place.get("room_name"), place.get("location_address")) if part)
+
+
 def slot_patient_place(slot: FreedSlot) -> str:
-    """Where a freed weekly time is, as a patient reads it on a portal page, in the words its offer's messages use
-    (`slot_place_context`): "video session", or "Main office, Room 2, 12 Elm St, Springfield, MA 01103"."""
-    place = slot_place_context(slot)
-    if place["is_telehealth"]:
-        return "video session"
-    return ", ".join(part for part in (place["location_name"], place["room_name"], place["location_address"]) if part)
+    """Where a freed weekly time is, as a patient reads it on a portal page and in the API (`slot_place_said`)."""
+    return slot_place_said(slot_place_context(slot))
 
 
 def slot_offer_when(offer: SlotOffer, *, patient) -> str:

@@ -580,7 +580,7 @@ def test_the_location_page_shows_a_refused_zone_change_on_the_field(clinic, logi
     main = Location.main()
     form = {"kind": "location", "name": main.name, "time_zone": "America/Chicago", "place_of_service": "11"}
     response = login(clinic.admin).post(f"/schedule/locations/{main.pk}/", form | {"is_active": "on"})
-    assert response.status_code == 200
+    assert response.status_code == 409
     assert response.context["form"].errors["time_zone"] == ["Fixed once sessions are booked at this location."]
     assert Location.main().time_zone == "America/New_York"
 
