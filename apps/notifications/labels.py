@@ -40,7 +40,7 @@ PURPOSE_LABELS = {
     "program_not_launched": "Program did not launch (with the next step)",
     "slot_offer": "Weekly time offer",
     "slot_offer_expired": "Weekly time offer expired",
-    "slot_offer_withdrawn": "Weekly time offer withdrawn (the time was booked)",
+    "slot_offer_withdrawn": "Weekly time offer withdrawn (the time was booked or no longer offered)",
     "questionnaire_due": "Questionnaire to answer",
     "intake_packet": "Intake forms to complete",
     "release_renewal_due": "Release of information to sign again",

@@ -90,6 +90,8 @@ class SlotRequest(TimeStampedModel):
 class FreedSlotStatus(models.TextChoices):
     OPEN = "open", "Open"
     TAKEN = "taken", "Taken"
+    # The clinic no longer offers the time (the therapist keeps the hour for something else, the office closes).
+    WITHDRAWN = "withdrawn", "Withdrawn"
 
 
 class FreedSlot(TimeStampedModel):
@@ -114,10 +116,22 @@ class FreedSlot(TimeStampedModel):
     is_telehealth = models.BooleanField(default=False)
     free_from = models.DateField(help_text="The first date the time is free.")
     status = models.CharField(max_length=10, choices=FreedSlotStatus.choices, default=FreedSlotStatus.OPEN)
+    withdrawn_at = models.DateTimeField(null=True, blank=True)
+    withdrawn_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
 
     class Meta:
         db_table = "programs_freedslot"
         ordering = ["free_from", "pk"]
+        constraints = [
+            # Who withdrew a time and when is kept with it, and only a withdrawn time has them.
+            models.CheckConstraint(
+                condition=Q(status="withdrawn", withdrawn_at__isnull=False, withdrawn_by__isnull=False)
+                | (~Q(status="withdrawn") & Q(withdrawn_at__isnull=True, withdrawn_by__isnull=True)),
+                name="freed_slot_withdrawn_with_who_and_when",
+            )
+        ]
 
     def __str__(self) -> str:
         return f"Freed slot {self.pk}: weekday {self.weekday} {self.local_start_time:%H:%M}"

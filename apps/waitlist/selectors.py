@@ -65,10 +65,21 @@ def slot_waitlist() -> dict:
         .select_related("patient", "therapist", "service_type")
         .order_by("created_at", "pk")
     )
-    open_slots = (
-        FreedSlot.objects.filter(status="open").select_related("therapist", "room", "location").order_by("free_from")
+    return {"requests": waiting, "open_slots": freed_slots_open().order_by("free_from")}
+
+
+def freed_slots_open() -> QuerySet[FreedSlot]:
+    """Freed weekly times nobody has taken and the clinic still offers, with what naming them reads."""
+    return FreedSlot.objects.filter(status=FreedSlotStatus.OPEN).select_related("therapist", "room", "location")
+
+
+def freed_slot_offer_outstanding(*, slot: FreedSlot) -> SlotOffer | None:
+    """The offer of the time someone holds now, if any (at most one: a database constraint)."""
+    return (
+        SlotOffer.objects.filter(slot=slot, status=SlotOfferStatus.OUTSTANDING)
+        .select_related("request__patient")
+        .first()
     )
-    return {"requests": waiting, "open_slots": open_slots}
 
 
 def slot_waitlist_waiting() -> dict:
@@ -89,7 +100,7 @@ def office_change_refusal(*, location, closing: bool) -> str | None:
         return None
     many = count != 1
     times = f"{count} freed weekly time{'s' if many else ''} at {location.name} {'are' if many else 'is'}"
-    taken = f"once {'they are' if many else 'it is'} taken"
+    taken = f"once {'they are' if many else 'it is'} taken or withdrawn from the slot waitlist"
     if closing:
         return f"{times} on the slot waitlist, to be booked there; it can close {taken}."
     zone = zone_short_label(location.time_zone)

@@ -18,7 +18,7 @@ from django.urls import reverse
 
 from apps.audit.services import access_log_write
 from apps.core import clock
-from apps.core.errors import ApplicationError, Conflict, InvalidTransition, Unprocessable
+from apps.core.errors import ApplicationError, Conflict, InvalidTransition, PermissionDenied, Unprocessable
 from apps.core.links import absolute_url
 from apps.notifications.outbox import patient_notice_enqueue
 from apps.patients.models import PatientStatus
@@ -362,25 +362,27 @@ def _slot_pass_on(slot_id: int) -> SlotOffer | None:
         return _offer_slot(_slot_locked(slot_id))
 
 
-def _withdraw(offer: SlotOffer, *, actor) -> None:
-    """The held time was booked for someone else: the offer closes as no longer available, the time is taken, and
-    its holder, through no doing of theirs, goes back in line in the place they had (the request keeps its date)
-    and is told. Once this commits they are offered any other open time that suits them, in a transaction of its
-    own: offering reads other people's rows under a lock, not to be waited for while a booking's are held."""
+def _withdraw(offer: SlotOffer, *, actor, slot_withdrawn: bool = False) -> None:
+    """The held time was booked for someone else (or, `slot_withdrawn`, the clinic no longer offers it): the offer
+    closes as no longer available, the time is taken (or withdrawn), and its holder, through no doing of theirs,
+    goes back in line in the place they had (the request keeps its date) and is told why. Once this commits they are
+    offered any other open time that suits them, in a transaction of its own: offering reads other people's rows
+    under a lock, not to be waited for while a booking's are held."""
     offer.status = SlotOfferStatus.WITHDRAWN
     offer.save()
     request = offer.request
     request.status = SlotRequestStatus.WAITING
     request.save()
-    offer.slot.status = FreedSlotStatus.TAKEN
-    offer.slot.save()
+    if not slot_withdrawn:
+        offer.slot.status = FreedSlotStatus.TAKEN
+        offer.slot.save()
     access_log_write(actor=actor, action="slot_offer_withdraw", subject=offer, patient_id=request.patient_id)
     patient_notice_enqueue(
         patient=request.patient,
         subject=offer,
         template="slot_offer_withdrawn",
         key=f"slot_offer:{offer.pk}:withdrawn",
-        context=_slot_context(offer),
+        context={**_slot_context(offer), "withdrawn_by_clinic": slot_withdrawn},
         sms=False,
     )
     transaction.on_commit(functools.partial(_request_back_in_line, request.pk), robust=True)
@@ -392,6 +394,33 @@ def _request_back_in_line(request_id: int) -> None:
         request = SlotRequest.objects.select_for_update().get(pk=request_id)
         if request.status == SlotRequestStatus.WAITING:
             _offer_open_slots(request)
+
+
+@transaction.atomic
+def freed_slot_withdraw(*, actor, slot: FreedSlot) -> FreedSlot:
+    """The clinic stops offering a freed weekly time (the therapist keeps the hour for something else, the office
+    closes). An offer out on it is withdrawn: its holder goes back in line in their place and is told the clinic no
+    longer offers the time (`_withdraw`). Only an open time can be withdrawn; who did it and when stay with it."""
+    if not actor.has_perm("waitlist.manage_slot_waitlist"):
+        raise PermissionDenied("Only the front desk or an administrator withdraws a freed time.")
+    slot = _slot_locked(slot.pk)
+    if slot.status != FreedSlotStatus.OPEN:
+        raise Conflict(f"This time is already {slot.get_status_display().lower()}: nothing to withdraw.")
+    offer = (
+        SlotOffer.objects.select_for_update(of=("self",))
+        .select_related(
+            "slot", "slot__series", "slot__therapist", "slot__location", "slot__room", "request", "request__patient"
+        )
+        .filter(slot=slot, status=SlotOfferStatus.OUTSTANDING)
+        .first()
+    )
+    slot.status = FreedSlotStatus.WITHDRAWN
+    slot.withdrawn_at = clock.now()
+    slot.withdrawn_by = actor
+    slot.save()
+    if offer is not None:
+        _withdraw(offer, actor=actor, slot_withdrawn=True)
+    return slot
 
 
 def held_times_taken_withdraw() -> int:

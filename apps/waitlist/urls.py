@@ -8,6 +8,7 @@ from . import portal_views, views
 staff_urlpatterns = [
     path("slots/", views.slot_waitlist, name="slot_waitlist"),
     path("slots/<int:pk>/cancel/", views.slot_request_cancel, name="slot_request_cancel"),
+    path("slots/freed/<int:pk>/withdraw/", views.freed_slot_withdraw, name="freed_slot_withdraw"),
 ]
 
 portal_urlpatterns = [

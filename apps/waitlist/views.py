@@ -11,7 +11,7 @@ from apps.core.views import call_with_messages
 
 from . import selectors, services
 from .forms import StaffSlotRequestForm
-from .models import SlotRequest
+from .models import SlotRequest, SlotRequestStatus
 
 
 def _require_manager(user) -> None:
@@ -39,11 +39,35 @@ def slot_waitlist(request):
 @login_required
 @require_POST
 def slot_request_cancel(request, pk):
+    """Asks first: the patient loses their place in line, which cannot be given back."""
     _require_manager(request.user)
-    slot_request = get_object_or_404(SlotRequest, pk=pk)
+    slot_request = get_object_or_404(
+        SlotRequest.objects.select_related("patient"),
+        pk=pk,
+        status__in=[SlotRequestStatus.WAITING, SlotRequestStatus.OFFERED],
+    )
+    if request.POST.get("confirmed") != "yes":
+        return render(request, "waitlist/request_remove_confirm.html", {"slot_request": slot_request})
     call_with_messages(
         request,
         lambda: services.slot_request_cancel(actor=request.user, request=slot_request),
         "Removed from the slot waitlist.",
+    )
+    return redirect("programs:slot_waitlist")
+
+
+@login_required
+@require_POST
+def freed_slot_withdraw(request, pk):
+    """Asks first, naming who holds an offer of the time: withdrawing it cannot be undone."""
+    _require_manager(request.user)
+    slot = get_object_or_404(selectors.freed_slots_open(), pk=pk)
+    if request.POST.get("confirmed") != "yes":
+        context = {"slot": slot, "offer": selectors.freed_slot_offer_outstanding(slot=slot)}
+        return render(request, "waitlist/freed_slot_withdraw_confirm.html", context)
+    call_with_messages(
+        request,
+        lambda: services.freed_slot_withdraw(actor=request.user, slot=slot),
+        "The freed time is withdrawn: it is no longer offered to anyone waiting.",
     )
     return redirect("programs:slot_waitlist")

@@ -19,11 +19,12 @@ from tests.waitlist.test_slot_place import free_a_friday_time
 pytestmark = pytest.mark.django_db
 
 CLOSING = (
-    "1 freed weekly time at West office is on the slot waitlist, to be booked there; it can close once it is taken."
+    "1 freed weekly time at West office is on the slot waitlist, to be booked there; it can close once it is taken "
+    "or withdrawn from the slot waitlist."
 )
 ZONE = (
     "2 freed weekly times at West office are on the slot waitlist, timed in Pacific time; its zone can change once "
-    "they are taken."
+    "they are taken or withdrawn from the slot waitlist."
 )
 
 
