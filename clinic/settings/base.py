@@ -375,11 +375,13 @@ CELERY_TASK_SOFT_TIME_LIMIT = 100
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TIMEZONE = TIME_ZONE
-# Queues: outbox delivery (reminders and every other message) on `reminders`, billing batches on `billing`, the rest
-# on the default `celery`. A worker started without -Q consumes every queue listed here, so nothing is stranded; a
-# deploy may instead run one worker per queue so a long statement run never delays a reminder (docs/deployment.md).
+# Queues: outbox delivery (reminders and every other message) on `reminders`, billing batches on `billing`, record
+# PDFs on `records`, the rest on the default `celery`. A worker started without -Q consumes every queue listed here,
+# so nothing is stranded; a deploy may instead run one worker per queue so a long statement run never delays a
+# reminder (docs/deployment.md).
 CLINIC_NOTIFICATIONS_QUEUE = env("CLINIC_NOTIFICATIONS_QUEUE", "reminders")
 CLINIC_BILLING_QUEUE = env("CLINIC_BILLING_QUEUE", "billing")
+CLINIC_RECORDS_QUEUE = env("CLINIC_RECORDS_QUEUE", "records")
 CELERY_TASK_DEFAULT_QUEUE = "celery"
 CELERY_TASK_ROUTES = {
     "apps.notifications.tasks.*": {"queue": CLINIC_NOTIFICATIONS_QUEUE},
@@ -387,9 +389,15 @@ CELERY_TASK_ROUTES = {
     # email) go with the messages, never behind a batch on the default queue.
     "apps.accounts.tasks.*": {"queue": CLINIC_NOTIFICATIONS_QUEUE},
     "apps.billing.tasks.*": {"queue": CLINIC_BILLING_QUEUE},
+    # A record PDF holds its worker for minutes: it waits behind other PDFs, never in front of the default queue's
+    # jobs. The hourly expiry is quick and stays on the default queue.
+    "apps.records.tasks.record_export_build": {"queue": CLINIC_RECORDS_QUEUE},
 }
 CELERY_TASK_QUEUES = [
-    Queue(name) for name in dict.fromkeys([CELERY_TASK_DEFAULT_QUEUE, CLINIC_NOTIFICATIONS_QUEUE, CLINIC_BILLING_QUEUE])
+    Queue(name)
+    for name in dict.fromkeys(
+        [CELERY_TASK_DEFAULT_QUEUE, CLINIC_NOTIFICATIONS_QUEUE, CLINIC_BILLING_QUEUE, CLINIC_RECORDS_QUEUE]
+    )
 ]
 # Several beat processes may run at once (several machines, a rolling restart): each periodic job is sent once per
 # period all the same (apps/core/beat.py).
