@@ -22,6 +22,7 @@ API_APPS = [
     "apps.ladder",
     "apps.education",
     "apps.referrals",
+    "apps.records",
 ]
 
 # JSON is the only format: no ".json" suffix routes, which would also hand views a `format` argument they do not take.

@@ -4,12 +4,13 @@ import json
 
 from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
-from django.http import Http404, HttpResponse
+from django.http import HttpResponse
 from django.template.loader import render_to_string
 from weasyprint import HTML
 
 from apps.audit.services import access_log_write
 from apps.core.encryption import DecryptionError, decrypt_bytes
+from apps.core.errors import Conflict, NotFound
 
 from .models import ExportStatus
 from .selectors import patient_record
@@ -41,16 +42,19 @@ def _download_logged(*, user, patient, fmt: str, session_notes: int) -> None:
 
 
 def record_export_download(*, user, export) -> HttpResponse:
-    """A prepared record file, for whoever the view let through; logged as the download made in the request was."""
+    """A prepared record file, for whoever the view let through; logged as the download made in the request was.
+    Conflict while it is being prepared; NotFound, saying to ask again, once it failed, expired or cannot be read."""
+    if export.status == ExportStatus.QUEUED:
+        raise Conflict("This file is still being prepared. Try again once it is ready.")
     if export.status != ExportStatus.READY:
-        raise Http404("This file is not ready, or no longer kept. Ask for it again.")
+        raise NotFound("This file is not ready, or no longer kept. Ask for it again.")
     try:
         with export.file.open("rb") as stored:
             body = decrypt_bytes(stored.read())
     except FileNotFoundError as exc:  # a server without the shared private directory: nothing was sent, nor logged
-        raise Http404("This file cannot be found. Ask for it again.") from exc
+        raise NotFound("This file cannot be found. Ask for it again.") from exc
     except DecryptionError as exc:  # its key was retired since: the file is as good as gone
-        raise Http404("This file can no longer be read. Ask for it again.") from exc
+        raise NotFound("This file can no longer be read. Ask for it again.") from exc
     _download_logged(user=user, patient=export.patient, fmt=export.format, session_notes=export.session_notes)
     return _attachment(body, fmt=export.format, filename=export.download_name)
 

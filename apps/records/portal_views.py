@@ -8,6 +8,7 @@ from django.shortcuts import redirect
 from django.urls import reverse
 from django.views.decorators.http import require_POST, require_safe
 
+from apps.core.errors import ApplicationError
 from apps.core.htmx import render_page
 from apps.core.models import ClinicSettings
 from apps.patients.portal import portal_patient
@@ -38,6 +39,17 @@ def export_context(
         "status_url": status_url,
         "download_url": reverse(download_url_name, args=(*url_args, export.pk)) if export else "",
     }
+
+
+def export_download_page(*, user, export):
+    """The file of `export` (None: not this page's), for the portal and the patient's page. A page offers the
+    download only once the file is ready, so any other state is the 404 page saying to ask again."""
+    if export is None:
+        raise Http404("No such file.")
+    try:
+        return record_export_download(user=user, export=export)
+    except ApplicationError as exc:
+        raise Http404(exc.message) from exc
 
 
 @login_required
@@ -82,6 +94,4 @@ def records_download(request, fmt):
 def records_export_download(request, export_id):
     patient = portal_patient(request, "records.download_own")
     export = record_export_of(patient=patient, audience=ExportAudience.PATIENT, export_id=export_id)
-    if export is None:
-        raise Http404("No such file.")
-    return record_export_download(user=request.user, export=export)
+    return export_download_page(user=request.user, export=export)

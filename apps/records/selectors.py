@@ -17,12 +17,14 @@ from apps.billing.models import SlidingScaleAssessment
 from apps.core import clock
 from apps.core.encryption import decrypt_json, decrypt_text
 from apps.core.models import ClinicSettings
+from apps.core.permissions import permission_require
 from apps.education.models import Assignment, PromptEntry
 from apps.ladder.selectors import care_level_moves, care_level_of
 from apps.notes import selectors as notes
 from apps.notes.editor import field_rows
 from apps.outcomes import selectors as outcomes
 from apps.outcomes.instruments import INSTRUMENTS
+from apps.patients.selectors import patient_open_chart
 from apps.programs.member_meetings import member_meetings
 from apps.scheduling.models import Appointment
 
@@ -301,3 +303,11 @@ def record_export_of(*, patient, audience: str, export_id: int):
     from .models import RecordExport
 
     return RecordExport.objects.filter(pk=export_id, patient=patient, audience=audience).first()
+
+
+def records_request_patient(*, user, patient_id: int):
+    """The patient whose records request `user` answers, on the patient's page and in the API alike.
+    PermissionDenied for anyone but an administrator, before any chart is looked up, so a refusal says nothing of
+    the patient; NotFound for no such patient. The chart's opening is access-logged as the chart page's is."""
+    permission_require(user, "records.export_for_patient", message="Only an administrator answers a records request.")
+    return patient_open_chart(user=user, patient_id=patient_id, perm="patients.open_chart_page")

@@ -3,28 +3,24 @@ PDF is asked for here and made in the background; the patient's page shows where
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST, require_safe
 
 from apps.core.errors import NotFound
-from apps.patients.selectors import patient_open_chart
 
-from .documents import FORMATS, record_download, record_export_download
+from .documents import FORMATS, record_download
 from .models import ExportAudience
-from .portal_views import export_context
-from .selectors import record_export_latest, record_export_of
+from .portal_views import export_context, export_download_page
+from .selectors import record_export_latest, record_export_of, records_request_patient
 from .services import record_export_request
 
 
 def _requested_patient(request, patient_id):
     """The patient, for an administrator who may open their chart: 403 for anyone else, 404 for no such patient."""
-    if not request.user.has_perm("records.export_for_patient"):
-        raise PermissionDenied
     try:
-        return patient_open_chart(user=request.user, patient_id=patient_id, perm="patients.open_chart_page")
+        return records_request_patient(user=request.user, patient_id=patient_id)
     except NotFound as exc:
         raise Http404(exc.message) from exc
 
@@ -70,6 +66,4 @@ def patient_record_export_status(request, patient_id):
 def patient_record_export_download(request, patient_id, export_id):
     patient = _requested_patient(request, patient_id)
     export = record_export_of(patient=patient, audience=ExportAudience.RECORDS_REQUEST, export_id=export_id)
-    if export is None:
-        raise Http404("No such file.")
-    return record_export_download(user=request.user, export=export)
+    return export_download_page(user=request.user, export=export)
