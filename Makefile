@@ -45,7 +45,9 @@ migrate: venv db-handover
 seed: migrate
 	$(BIN)/python manage.py seed_demo
 
-# Web, worker and beat together; Ctrl-C stops all three. The worker reads every queue (celery, reminders, billing, records).
+# Web, worker and beat together; Ctrl-C stops all three. The worker reads every queue (celery, reminders, billing,
+# records), so while a record PDF is made one of its two processes is busy with it; a deploy gives the records queue
+# a worker of its own (docs/deployment.md).
 # Links in emails and the card checkout's return address use the address served here (the demo seed's reminders
 # too), unless CLINIC_SITE_URL says otherwise.
 run: export CLINIC_SITE_URL ?= http://127.0.0.1:$(PORT)
