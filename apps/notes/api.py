@@ -221,8 +221,8 @@ class NoteViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
         note = selectors.note_get_for_action(user=request.user, note_id=pk, perm="notes.sign_note", action="note_sign")
         data = SignInput(data=request.data)
         data.is_valid(raise_exception=True)
-        services.note_sign(actor=request.user, note=note, attest=data.validated_data["attest"])
-        return Response(_detail(selectors.note_open(user=request.user, note_id=note.pk)))
+        signed = services.note_sign(actor=request.user, note=note, attest=data.validated_data["attest"])
+        return Response(_detail(selectors.note_open_signed(user=request.user, note=signed)))
 
     @extend_schema(request=CosignInput, responses=NoteDetailOutput)
     @action(detail=True, methods=["post"])

@@ -212,9 +212,19 @@ def note_open(*, user, note_id, action: str = "note_view") -> OpenedNote:
     return note_read(user=user, note=note, action=action)
 
 
-def note_read(*, user, note: SessionNote, action: str = "note_view") -> OpenedNote:
-    """Decrypt an already permission-checked note; writes the access-log row."""
-    addenda = list(note.addenda.select_related("author"))
+def note_open_signed(*, user, note: SessionNote) -> OpenedNote:
+    """`note_open` for the note `user` has just signed (note_sign's row, with its session), without reading it again:
+    the same permission check and access-log row. A draft has no addenda and none can be added while the signature
+    holds the note's lock, so it has none yet."""
+    note = _permitted(user, note, perm="notes.view_note", action="note_view", what="note")
+    return note_read(user=user, note=note, addenda=[])
+
+
+def note_read(*, user, note: SessionNote, action: str = "note_view", addenda: list | None = None) -> OpenedNote:
+    """Decrypt an already permission-checked note; writes the access-log row. `addenda`: the note's addenda when
+    they are known already (none for a note signed in this transaction), else they are read."""
+    if addenda is None:
+        addenda = list(note.addenda.select_related("author"))
     _log(user, action, note, patient_id=note.patient_id)
     return OpenedNote(
         note=note,

@@ -19,7 +19,7 @@ from apps.core.permissions import permission_require
 from apps.notifications.models import Channel
 from apps.notifications.outbox import message_enqueue
 from apps.scheduling.models import Appointment, AppointmentStatus
-from apps.scheduling.services import appointment_complete
+from apps.scheduling.services import appointment_complete, appointment_lock
 
 from .content import MAX_LENGTH, content_clean
 from .models import (
@@ -41,6 +41,17 @@ from .selectors import (
 )
 
 NOTE_DENIED = "You may not do that with this note."
+# What a signature changes: the answers, read under the lock and unchanged, are not sent again.
+SIGNATURE_FIELDS = [
+    "cosign_required",
+    "cosigner",
+    "status",
+    "signed_at",
+    "signed_by",
+    "attestation",
+    "attested_at",
+    "updated_at",
+]
 WRITABLE_APPOINTMENT_STATUSES = set(NOTE_NEEDED_STATUSES)
 
 
@@ -158,9 +169,11 @@ def note_sign(*, actor, note: SessionNote, attest: bool) -> SessionNote:
     note also needs their supervisor's co-signature, recorded now so a later change of supervisor does not move
     the note. A past session still booked or checked in is marked completed.
     """
-    # Appointment before note: the same order the scheduling services lock in when completing.
-    appointment = Appointment.objects.select_for_update().filter(pk=note.appointment_id).first()
+    # Appointment before note: the same order the scheduling services lock in when completing. The row is locked as
+    # completing it locks it, and handed over to be completed, so the session is read once.
+    appointment = appointment_lock(appointment_id=note.appointment_id)
     note = _locked(note)
+    note.appointment = appointment
     permission_require(actor, "notes.sign_note", note, message=NOTE_DENIED)
     if note.status != NoteStatus.DRAFT:
         raise InvalidTransition("This note is already signed.")
@@ -178,7 +191,7 @@ def note_sign(*, actor, note: SessionNote, attest: bool) -> SessionNote:
     note.signed_by = actor
     note.attestation = ATTESTATION
     note.attested_at = now
-    note.save()
+    note.save(update_fields=SIGNATURE_FIELDS)
     _complete_session(appointment=appointment, actor=actor)
     if note.template.kind == TemplateKind.INTAKE and appointment.patient_id:
         # Only the ICD-10 codes leave the note, as proposals billing confirms before any superbill uses them.
@@ -241,8 +254,9 @@ def _signable(fields: list[dict], content: dict, *, attest: bool) -> dict:
 
 
 def _complete_session(*, appointment, actor) -> None:
+    """`appointment` is the row note_sign locked (appointment_lock)."""
     if appointment.status in {AppointmentStatus.BOOKED, AppointmentStatus.CHECKED_IN}:
-        appointment_complete(appointment=appointment, actor=actor)
+        appointment_complete(appointment=appointment, actor=actor, locked=True)
 
 
 @transaction.atomic

@@ -382,12 +382,19 @@ def treating_changed_on_booked_many(transitions: list[AppointmentTransition], *,
     treating_changed_notify(patient_ids={s.patient_id for s in sessions if primary[s.patient_id] != s.therapist_id})
 
 
-def _lock(appointment: Appointment) -> Appointment:
+def appointment_lock(*, appointment_id: int) -> Appointment:
+    """The session's row locked for a change of its status, with what the checks and the reactions to the change
+    read (its therapist, patient, room, service, series and location). A caller that goes on to complete it hands
+    this row to `appointment_complete` (`locked`), so it is not read twice."""
     return (
         Appointment.objects.select_for_update(of=("self",))
         .select_related("therapist", "patient", "room", "service_type", "series", "location")
-        .get(pk=appointment.pk)
+        .get(pk=appointment_id)
     )
+
+
+def _lock(appointment: Appointment) -> Appointment:
+    return appointment_lock(appointment_id=appointment.pk)
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -1274,19 +1281,27 @@ def appointment_check_in_undo(*, appointment: Appointment, actor) -> Appointment
     return appointment
 
 
-@transaction.atomic
-def appointment_complete(*, appointment: Appointment, actor) -> Appointment:
+def appointment_complete(*, appointment: Appointment, actor, locked: bool = False) -> Appointment:
     """The session took place; billing charges it in the same transaction (its reaction to the completed
     transition). Completing an already completed session changes nothing (note signing may repeat); the status is
-    read under the lock, so a second completion waiting on the first finds it done instead of refusing it."""
-    appointment = _lock(appointment)
+    read under the lock, so a second completion waiting on the first finds it done instead of refusing it. With
+    `locked`, `appointment` is the row `appointment_lock` returned in the caller's transaction and is completed as
+    read, in that transaction: a refusal rolls it back whole, so no savepoint of its own is taken (two statements on
+    every note signing that completes its session)."""
+    if locked:
+        return _complete(appointment, actor=actor)
+    with transaction.atomic():
+        return _complete(_lock(appointment), actor=actor)
+
+
+def _complete(appointment: Appointment, *, actor) -> Appointment:
     if appointment.status == AppointmentStatus.COMPLETED:
         return appointment
     _completion_allowed(appointment)
     was = appointment.status
     appointment.status = AppointmentStatus.COMPLETED
     appointment.completed_at = clock.now()
-    appointment.save()
+    appointment.save(update_fields=["status", "completed_at", "updated_at"])
     transitions_record([_transition_row(appointment, actor=actor, from_status=was)])
     return appointment
 

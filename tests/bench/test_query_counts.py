@@ -18,9 +18,15 @@ from apps.accounts.models import User
 from apps.billing import pricing
 from apps.billing.services.assessments import assessment_approve, assessment_submit
 from apps.core import clock
+from apps.notes.models import NoteTemplate
+from apps.notes.services import note_create
 from apps.patients.models import Patient
+from apps.scheduling.models import ServiceType
 from bench import seed_large
+from bench.fixtures import DRAFT_CONTENT
 from bench.large_clinic.seed import EMAIL_DOMAIN, marker_email
+from tests.factories import AppointmentFactory
+from tests.notes.test_sign_queries import SIGN_QUERIES
 
 # The large-clinic loader is an owner-side tool, like migrate (docs/database-roles.md).
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("database_as_owner")]
@@ -123,3 +129,33 @@ def test_the_portal_dashboard_costs_the_same_for_a_short_and_a_long_history(clin
     short, long = with_accounts.order_by("n", "pk").first(), with_accounts.order_by("-n", "pk").first()
     assert short.n < long.n
     assert _queries(login(short.user), "/portal/") == _queries(login(long.user), "/portal/")
+
+
+def _signing_queries(api, *, patient, days_ago: int) -> int:
+    """Queries of signing the draft of a session the patient had `days_ago` days ago at 7 AM, before the clinic's
+    day (clear of their seeded sessions), still booked: signing completes and charges it, as the benchmark's does."""
+    start = clock.local_datetime(clock.local_now().date() - dt.timedelta(days=days_ago), dt.time(7))
+    service = ServiceType.objects.get(code="90834")
+    session = AppointmentFactory(
+        therapist=patient.primary_therapist,
+        patient=patient,
+        service_type=service,
+        start=start,
+        end=start + dt.timedelta(minutes=service.duration_minutes),
+    )
+    template = NoteTemplate.objects.get(name="Psychodynamic TMS progress note")
+    note = note_create(actor=patient.primary_therapist, appointment=session, template=template, content=DRAFT_CONTENT)
+    with CaptureQueriesContext(connection) as captured:
+        response = api.post(f"/api/notes/{note.pk}/sign/", {"attest": True}, format="json")
+    assert response.status_code == 200, response.content
+    return len(captured.captured_queries)
+
+
+def test_signing_a_note_costs_the_same_for_a_short_and_a_long_history(clinic, login):
+    short, long = _patients_by_history()
+    long.primary_therapist = short.primary_therapist
+    long.save(update_fields=["primary_therapist"])
+    api = login(short.primary_therapist, api=True)
+    _signing_queries(api, patient=short, days_ago=4)  # what a server process keeps between requests is kept by now
+    assert _signing_queries(api, patient=short, days_ago=2) == SIGN_QUERIES
+    assert _signing_queries(api, patient=long, days_ago=3) == SIGN_QUERIES

@@ -10,7 +10,7 @@ from apps.core.errors import Unprocessable
 
 from .. import pricing
 from ..models import Charge, ChargeKind
-from .common import appointment_charge
+from .common import appointment_charge, patient_lock
 from .packages import package_session_cover
 
 logger = logging.getLogger(__name__)
@@ -27,9 +27,13 @@ def _posted(*, appointment, patient_id: int, kind: str) -> Charge | None:
     return Charge.objects.filter(appointment=appointment, patient_id=patient_id, kind=kind).first()
 
 
-def _post_charge(*, actor, patient, appointment, kind: str, description: str) -> Charge | None:
-    """Post one charge per (appointment, patient, kind), the caller having found none posted yet; the unique
-    constraint keeps one when a concurrent transaction posts it first."""
+def _post_charge(
+    *, actor, patient, appointment, kind: str, description: str, patient_locked: bool = False
+) -> Charge | None:
+    """Post one charge per (appointment, patient, kind), the caller having found none posted yet. With
+    `patient_locked` the caller looked under the patient's lock, which every outcome charge takes before looking, so
+    none can have been posted since; otherwise the unique constraint keeps one when a concurrent transaction posts it
+    first."""
     on = pricing.session_date(appointment)
     try:
         price = pricing.session_outcome_price(
@@ -49,6 +53,9 @@ def _post_charge(*, actor, patient, appointment, kind: str, description: str) ->
         price=price,
         description=description,
     )
+    if patient_locked:
+        charge.save()
+        return charge
     try:
         with transaction.atomic():
             charge.save()
@@ -58,7 +65,9 @@ def _post_charge(*, actor, patient, appointment, kind: str, description: str) ->
     return charge
 
 
-@transaction.atomic
+# No savepoint of its own: it runs as a reaction inside the transaction that recorded the outcome, which a refused
+# charge rolls back whole, and a savepoint would cost two statements on every charged session.
+@transaction.atomic(savepoint=False)
 def charge_for_appointment_outcome(*, appointment, actor) -> Charge | None:
     """Charge a completed session, a late cancellation or a no-show at the patient's class, once per
     appointment and outcome, unless an active package of the session's service covers it (then a zero-amount
@@ -66,10 +75,13 @@ def charge_for_appointment_outcome(*, appointment, actor) -> Charge | None:
     kind = OUTCOME_KINDS.get(appointment.status)
     if kind is None or appointment.patient_id is None:
         return None
-    existing = _posted(appointment=appointment, patient_id=appointment.patient_id, kind=kind)
+    # The patient's lock before looking for a charge already posted: two postings of one outcome (a completion and
+    # the sweep, say) then run one after the other, and the second finds the first's charge.
+    patient = patient_lock(appointment.patient)
+    existing = _posted(appointment=appointment, patient_id=patient.pk, kind=kind)
     if existing is not None:
         return existing
-    covered = package_session_cover(actor=actor, appointment=appointment, kind=kind)
+    covered = package_session_cover(actor=actor, appointment=appointment, patient=patient, kind=kind)
     if covered is not None:
         return covered
     service = appointment.service_type
@@ -80,7 +92,7 @@ def charge_for_appointment_outcome(*, appointment, actor) -> Charge | None:
         ChargeKind.NO_SHOW: f"No-show fee ({service.name})",
     }
     return _post_charge(
-        actor=actor, patient=appointment.patient, appointment=appointment, kind=kind, description=labels[kind]
+        actor=actor, patient=patient, appointment=appointment, kind=kind, description=labels[kind], patient_locked=True
     )
 
 

@@ -194,13 +194,13 @@ def outcome_previews(*, appointments, policy_fee: bool) -> list[pricing.Price | 
     return prices
 
 
-def package_session_cover(*, actor, appointment, kind: str) -> Charge | None:
+def package_session_cover(*, actor, appointment, patient, kind: str) -> Charge | None:
     """Cover an appointment's outcome with the patient's active package of its service, if one covers the session
     date: the package's next session is used and a zero-amount line stands on the ledger for the charge. None
-    when no package covers it (the caller charges it). Runs inside the caller's transaction."""
+    when no package covers it (the caller charges it). Runs inside the caller's transaction, which holds the
+    patient's lock (`patient`, from patient_lock)."""
     if not _clinic_charges_outcome(appointment=appointment, kind=kind):
         return None
-    patient = patient_lock(appointment.patient)
     on = pricing.session_date(appointment)
     purchase = package_covering(patient=patient, service_type_id=appointment.service_type_id, on=on, lock=True)
     if purchase is None:
