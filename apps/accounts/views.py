@@ -189,7 +189,9 @@ def _staff_section_save(request, user: User, *, call, saved, **section):
     return redirect("accounts:staff_detail", pk=user.pk)
 
 
-def _staff_page(request, user: User, *, form=None, details=None, profile=None, status: int = 200):
+def _staff_page(
+    request, user: User, *, form=None, details=None, profile=None, access_refusal: str = "", status: int = 200
+):
     is_therapist = Role.THERAPIST in user.roles
     if is_therapist and profile is None:
         profile = ClinicalProfileForm(member=user, initial=ClinicalProfileForm.initial_for(user))
@@ -208,6 +210,7 @@ def _staff_page(request, user: User, *, form=None, details=None, profile=None, s
         "deactivation_refusal": services.staff_deactivation_refusal(actor=request.user, user=user)
         if user.is_active or user.invitation_pending
         else "",
+        "access_refusal": access_refusal,
         "reactivation_refusal": ""
         if user.is_active or user.invitation_pending
         else services.staff_reactivation_refusal(user=user),
@@ -232,7 +235,8 @@ def staff_access(request, pk, action):
     """Deactivate, reactivate or invite again. Deactivating asks first (a page saying what it does); only the
     confirmation's post deactivates. A deactivation the service would refuse is never asked about: the page says
     why instead (409), as the staff page does in place of its button. A confirmation refused all the same (something
-    changed since it was asked: a session booked, a supervisee named) answers that page too, with every reason."""
+    changed since it was asked: a session booked, a supervisee named) answers that page too, with every reason. A
+    reactivation or a new invitation refused answers the staff page it was asked from, the reason at its top."""
     call, done = action_from_url(STAFF_ACCESS_ACTIONS, action)
     user = _staff_member(request, pk)
     if action == "deactivate" and request.POST.get("confirmed") != "yes":
@@ -248,9 +252,11 @@ def staff_access(request, pk, action):
             done = "{name}'s invitation is withdrawn: the link they were sent no longer works."
         messages.success(request, done.format(name=user.full_name, email=user.email))
         return redirect("accounts:staff_detail", pk=user.pk)
-    call_with_messages(
-        request, lambda: call(actor=request.user, user=user), done.format(name=user.full_name, email=user.email)
-    )
+    try:
+        call(actor=request.user, user=user)
+    except ApplicationError as exc:
+        return _staff_page(request, user, access_refusal=exc.message, status=exc.status)
+    messages.success(request, done.format(name=user.full_name, email=user.email))
     return redirect("accounts:staff_detail", pk=user.pk)
 
 

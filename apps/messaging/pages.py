@@ -4,8 +4,9 @@ from django.contrib import messages
 from django.http import Http404
 from django.shortcuts import redirect, render
 
-from apps.core.errors import ApplicationError, NotFound
-from apps.core.views import download_response
+from apps.core.errors import ApplicationError, Conflict, NotFound
+from apps.core.forms import FORM_REFUSED_STATUS
+from apps.core.views import download_response, form_refused_focus
 
 from . import selectors, services
 from .forms import ReplyForm
@@ -18,24 +19,30 @@ def thread_or_404(request, pk):
         raise Http404(exc.message) from exc
 
 
-def submitted(form, write) -> object | None:
-    """`write(cleaned_data)` for a valid form; a refusal from the service becomes the form's error (and None)."""
+def submitted(form, write) -> tuple[object | None, int]:
+    """`write(cleaned_data)` for a valid form, or None and the status the page answers the form refused with. What
+    was written is refused as every form is (422), whether the form or the service refused it (a file of the wrong
+    kind); the conversation refusing any reply (closed, its therapist gone) answers as the service does (409), its
+    reason on the form, what was typed kept in it."""
     if not form.is_valid():
-        return None
+        form_refused_focus(form)
+        return None, FORM_REFUSED_STATUS
     try:
-        return write(form.cleaned_data)
+        return write(form.cleaned_data), 200
     except ApplicationError as exc:
         form.add_error(None, exc.message)
-        return None
+        form_refused_focus(form)
+        return None, Conflict.status if exc.status == Conflict.status else FORM_REFUSED_STATUS
 
 
-def thread_page(request, pk, template: str, url_name: str, sent: str, *, refused_status: int = 400):
+def thread_page(request, pk, template: str, url_name: str, sent: str):
     """A conversation with its reply form. Showing it opens the thread (access-logged for staff) and marks what the
-    other side sent as read by this reader; a refused reply answers `refused_status` with the form's message."""
+    other side sent as read by this reader; a refused reply comes back with its reason and the text typed
+    (`submitted` says with which status)."""
     thread = thread_or_404(request, pk)
-    form = ReplyForm(request.POST or None, request.FILES or None)
+    form, status = ReplyForm(request.POST or None, request.FILES or None), 200
     if request.method == "POST":
-        reply = submitted(
+        reply, status = submitted(
             form,
             lambda data: services.message_post(
                 actor=request.user, thread=thread, text=data["text"], attachments=data["attachments"]
@@ -50,15 +57,16 @@ def thread_page(request, pk, template: str, url_name: str, sent: str, *, refused
         "messages_shown": selectors.thread_open(user=request.user, thread=thread),
         "form": form,
     }
-    return render(request, template, context, status=refused_status if form.errors else 200)
+    return render(request, template, context, status=status)
 
 
-def new_thread_page(request, form, *, template: str, context: dict, patient, therapist, refused_status: int = 400):
+def new_thread_page(request, form, *, template: str, context: dict, patient, therapist):
     """The new-message form: a valid post opens the thread between `patient` and `therapist()` (asked only then, as
-    the portal's choice of therapist is part of the form), then the conversation's page shows; a refused one answers
-    `refused_status`."""
+    the portal's choice of therapist is part of the form), then the conversation's page shows; a refused one comes
+    back with its reason (`submitted`)."""
+    status = 200
     if request.method == "POST":
-        thread = submitted(
+        thread, status = submitted(
             form,
             lambda data: services.thread_start(
                 actor=request.user,
@@ -72,7 +80,7 @@ def new_thread_page(request, form, *, template: str, context: dict, patient, the
         if thread is not None:
             messages.success(request, "Message sent.")
             return redirect(context["thread_url_name"], thread.pk)
-    return render(request, template, {**context, "form": form}, status=refused_status if form.errors else 200)
+    return render(request, template, {**context, "form": form}, status=status)
 
 
 def attachment_download(request, pk):

@@ -4,7 +4,6 @@ from django.contrib.auth.decorators import login_required
 from django.shortcuts import render
 from django.views.decorators.http import require_http_methods, require_safe
 
-from apps.core.forms import FORM_REFUSED_STATUS
 from apps.patients.portal import portal_patient
 
 from . import pages, selectors
@@ -31,7 +30,6 @@ def thread_new(request):
         context={"thread_url_name": "portal:message_thread"},
         patient=patient,
         therapist=form.therapist,
-        refused_status=FORM_REFUSED_STATUS,
     )
 
 
@@ -39,14 +37,7 @@ def thread_new(request):
 @require_http_methods(["GET", "POST"])
 def thread_detail(request, pk):
     portal_patient(request, "messaging.use_portal_messages")
-    return pages.thread_page(
-        request,
-        pk,
-        "messaging/portal/thread.html",
-        "portal:message_thread",
-        "Message sent.",
-        refused_status=FORM_REFUSED_STATUS,
-    )
+    return pages.thread_page(request, pk, "messaging/portal/thread.html", "portal:message_thread", "Message sent.")
 
 
 @login_required

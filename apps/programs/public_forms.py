@@ -2,10 +2,15 @@
 
 from django import forms
 
+from apps.core.forms import PortalForm
+
 from .models import FeeTier, GroupProgram, LectureFeeMode
+from .services.lectures import CONSENT_ASKED
 
 
-class LectureRegistrationForm(forms.Form):
+class LectureRegistrationForm(PortalForm):
+    """Refuses in the plain words of the patients' own forms: a visitor reads them with no one at hand to ask."""
+
     name = forms.CharField(max_length=200, label="Your name", widget=forms.TextInput(attrs={"autocomplete": "name"}))
     email = forms.EmailField(
         max_length=254, label="Your email", widget=forms.EmailInput(attrs={"autocomplete": "email"})
@@ -18,6 +23,8 @@ class LectureRegistrationForm(forms.Form):
     )
     consent = forms.BooleanField(
         label="Email me about this lecture series: my seat, reminders and any change.",
+        # The label is a sentence of its own: quoted inside another it would not read.
+        error_messages={"required": CONSENT_ASKED},
         help_text="We use your email for this series only and never share it.",
     )
 

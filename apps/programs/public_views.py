@@ -13,7 +13,8 @@ from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_safe
 
 from apps.core.errors import ApplicationError
-from apps.core.views import found_or_404
+from apps.core.forms import FORM_REFUSED_STATUS
+from apps.core.views import form_refused_focus, found_or_404
 from apps.waitlist.offers import offer_token_read
 
 from . import lecture_selectors, selectors
@@ -36,20 +37,24 @@ def lecture_list(request):
 @require_http_methods(["GET", "POST"])
 def lecture_detail(request, pk):
     program = get_object_or_404(lecture_selectors.lectures_open(), pk=pk)
-    form = LectureRegistrationForm(request.POST or None, program=program)
+    posted = request.POST if request.method == "POST" else None  # a post with nothing ticked is refused all the same
+    form, status = LectureRegistrationForm(posted, program=program), 200
     if request.method == "POST":
         if registration_throttled(request):
             return HttpResponse("Too many registrations; try again in a minute.", status=429, content_type="text/plain")
+        status = FORM_REFUSED_STATUS
         if form.is_valid():
             try:
                 enrollment = lectures.lecture_register(program=program, **form.cleaned_data)
             except ApplicationError as exc:
                 form.add_error(None, exc.message)
+                status = exc.status
             else:
                 token = registration_token_make(enrollment.pk)
                 return redirect(reverse("lectures:manage", args=[token]) + "?registered=1")
+        form_refused_focus(form)
     context = {"program": program, "form": form, "meetings": selectors.program_meetings(program=program)}
-    return render(request, "programs/public/detail.html", context)
+    return render(request, "programs/public/detail.html", context, status=status)
 
 
 def registration_from_link(view):

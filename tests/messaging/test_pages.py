@@ -1,5 +1,8 @@
 """The portal's and the inbox's pages: who may open them, what they show and log, and their query counts."""
 
+import html
+import re
+
 import pytest
 
 from apps.audit.models import AccessLog
@@ -140,9 +143,60 @@ def test_front_desk_replies_and_sees_when_the_patient_read_it(clinic_thread, per
     assert "Read by the patient" in client.get(f"/inbox/{clinic_thread.pk}/").content.decode()
 
 
-def test_an_empty_reply_is_a_400(clinic_thread, personas, login):
-    response = login(personas.front_desk).post(f"/inbox/{clinic_thread.pk}/", {"text": ""})
-    assert response.status_code == 400 and clinic_thread.messages.count() == 1
+def _reply_box(body: str) -> str:
+    return html.unescape(re.search(r'<textarea name="text"[^>]*>(.*?)</textarea>', body, re.S).group(1)).strip()
+
+
+def test_an_empty_reply_is_a_422_saying_what_to_fill_in(clinic_thread, personas, login):
+    response = login(personas.front_desk).post(f"/inbox/{clinic_thread.pk}/", {"text": "  "})
+    body = response.content.decode()
+    assert response.status_code == 422 and clinic_thread.messages.count() == 1
+    assert 'id="error-summary"' in body and 'href="#id_text"' in body
+    assert "Fill in “Your message”." in html.unescape(body) and "This field is required." not in body
+
+
+def test_a_reply_too_long_is_a_422_saying_by_how_much_and_keeps_the_text(clinic_thread, personas, login):
+    typed = "Behind the building. " + "x" * 10_000
+    response = login(personas.front_desk).post(f"/inbox/{clinic_thread.pk}/", {"text": typed})
+    body = response.content.decode()
+    assert response.status_code == 422 and clinic_thread.messages.count() == 1
+    assert "Shorten “Your message” to 10,000 characters or fewer: it has 10,021, 21 too many." in html.unescape(body)
+    assert _reply_box(body) == typed.strip()
+
+
+@pytest.mark.parametrize(("url", "persona"), [("/inbox/{}/", "front_desk"), ("/portal/messages/{}/", "patient_user")])
+def test_a_reply_to_a_conversation_closed_meanwhile_is_a_409_keeping_the_text(
+    clinic_thread, personas, login, url, persona
+):
+    client = login(getattr(personas, persona))
+    assert "Send reply" in client.get(url.format(clinic_thread.pk)).content.decode()
+    services.thread_close(actor=personas.front_desk, thread=clinic_thread)
+
+    response = client.post(url.format(clinic_thread.pk), {"text": "Behind the building, by the bikes."})
+
+    body = response.content.decode()
+    assert response.status_code == 409 and clinic_thread.messages.count() == 1
+    assert "This conversation is closed; start a new one." in body and 'id="error-summary"' in body
+    assert _reply_box(body) == "Behind the building, by the bikes." and "Send reply" not in body
+
+
+def test_the_inbox_page_and_the_api_refuse_a_reply_to_a_closed_conversation_alike(clinic_thread, personas, login):
+    services.thread_close(actor=personas.front_desk, thread=clinic_thread)
+    page = login(personas.front_desk).post(f"/inbox/{clinic_thread.pk}/", {"text": "Still there?"})
+    api = login(personas.front_desk, api=True).post(
+        f"/api/message-threads/{clinic_thread.pk}/messages/", {"text": "Still there?"}, format="json"
+    )
+    assert page.status_code == api.status_code == 409
+    assert api.json()["error"]["message"] in page.content.decode()
+    assert clinic_thread.messages.count() == 1
+
+
+def test_a_reply_from_someone_outside_the_conversation_is_refused_without_its_words(clinic_thread, personas, login):
+    response = login(personas.billing).post(f"/inbox/{clinic_thread.pk}/", {"text": "x"})
+    assert response.status_code == 403 and "park" not in response.content.decode()
+    other = login(personas.other_patient_user).post(f"/portal/messages/{clinic_thread.pk}/", {"text": "x"})
+    assert other.status_code == 404 and "park" not in other.content.decode().lower()
+    assert clinic_thread.messages.count() == 1
 
 
 def test_closing_asks_first_then_closes(clinic_thread, personas, login):

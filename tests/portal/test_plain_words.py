@@ -1,13 +1,15 @@
-"""Every portal form refuses in the patient's words: a sentence naming the field by its label, at the top of the
-page in the shared error summary and beside the field, never Django's own wording, and with the status every portal
-form answers when sent back refused (422)."""
+"""Every portal form, and the public lecture registration, refuses in the patient's words: a sentence naming the
+field by its label, at the top of the page in the shared error summary and beside the field, never Django's own
+wording, and with the status every portal form answers when sent back refused (422)."""
 
 import html
 import inspect
 import re
+from decimal import Decimal
 
 import pytest
 from django.forms import BaseForm
+from django.test import override_settings
 from django.urls import URLResolver, get_resolver
 from django_otp.oath import TOTP, hotp
 from django_otp.plugins.otp_totp.models import TOTPDevice
@@ -18,8 +20,12 @@ from apps.education import services as education
 from apps.education.models import ItemKind
 from apps.messaging.models import MessageThread
 from apps.outcomes.models import JournalEntry
+from apps.programs.models import Enrollment
+from apps.programs.services.lecture_terms import lecture_service_type
+from apps.programs.services.lectures import CONSENT_ASKED
 from apps.waitlist.models import SlotRequest
 from tests.factories import PASSWORD, ServiceTypeFactory
+from tests.programs.factories import scheduled_program
 
 pytestmark = pytest.mark.django_db
 
@@ -162,6 +168,48 @@ def test_a_waitlist_request_with_answers_not_offered_says_so_for_each(personas, 
     assert not SlotRequest.objects.exists()
 
 
+# The public lecture registration, filled in by anyone: the same words as the patients' forms.
+
+
+@pytest.fixture
+def sliding_lecture(personas):
+    return scheduled_program(
+        actor=personas.admin,
+        kind="lecture",
+        service_type=lecture_service_type(),
+        fee_mode="sliding",
+        full_price=Decimal("20.00"),
+        reduced_price=Decimal("5.00"),
+    )
+
+
+@override_settings(CLINIC_LECTURE_REGISTRATION_RATE="1000/min")
+def test_a_lecture_registration_left_empty_asks_for_each_answer(client, sliding_lecture):
+    response = client.post(f"/lectures/{sliding_lecture.pk}/", {})
+
+    assert _refused(response, anchor="id_name") == [
+        "Fill in “Your name”.",
+        "Fill in “Your email”.",
+        "Choose an answer for “The price you will pay at the door”.",
+        CONSENT_ASKED,
+    ]
+    assert not Enrollment.objects.exists()
+
+
+@override_settings(CLINIC_LECTURE_REGISTRATION_RATE="1000/min")
+def test_a_lecture_registration_with_a_wrong_email_and_price_says_what_to_enter(client, sliding_lecture):
+    posted = {"name": "n" * 201, "email": "robin@", "fee_tier": "free", "consent": "on"}
+
+    response = client.post(f"/lectures/{sliding_lecture.pk}/", posted)
+
+    assert _refused(response, anchor="id_name") == [
+        "Shorten “Your name” to 200 characters or fewer: it has 201, 1 too many.",
+        "Enter “Your email” as an email address, for example name@example.com.",
+        "Choose one of the answers offered for “The price you will pay at the door”.",
+    ]
+    assert not Enrollment.objects.exists()
+
+
 # The sign-in code: asked of a patient who turned two-step sign-in on, when they sign in with their password.
 
 
@@ -257,7 +305,8 @@ def test_turning_two_step_off_without_a_code_says_it_is_still_on_once(signing_in
 
 
 def _portal_views():
-    """(route, view) for every page under /portal/, and the sign-in code page patients reach on their way in."""
+    """(route, view) for every page under /portal/, the sign-in code page patients reach on their way in, and the
+    public lecture pages."""
 
     def walk(patterns, prefix=""):
         for pattern in patterns:
@@ -268,7 +317,7 @@ def _portal_views():
                 yield route, pattern.callback
 
     for route, view in walk(get_resolver().url_patterns):
-        if route.startswith("portal/") or route in ("accounts/mfa/verify/", "accounts/mfa/setup/"):
+        if route.startswith(("portal/", "lectures/")) or route in ("accounts/mfa/verify/", "accounts/mfa/setup/"):
             yield route, view
 
 
@@ -310,5 +359,6 @@ def test_every_form_a_portal_page_shows_words_its_refusals_plainly():
     names = {form.__name__ for form in forms}
     assert {"JournalEntryForm", "EntryForm", "NewThreadForm", "ReplyForm", "SlotRequestForm", "TokenForm"} <= names
     assert {"ContactDetailsForm", "ReminderPreferencesForm", "AssessmentForm", "PayForm", "QuestionnaireForm"} <= names
+    assert "LectureRegistrationForm" in names
     plain = sorted(form.__name__ for form in forms if not issubclass(form, PlainWordsMixin))
     assert plain == [], f"portal forms that do not derive from PlainWordsMixin: {plain}"

@@ -50,6 +50,7 @@ ALREADY_REGISTERED = (
     "This email address is already registered for this lecture series. The confirmation email has the link to "
     "manage the registration."
 )
+CONSENT_ASKED = "Tick the box to agree to emails about this lecture series: they carry your seat and its link."
 
 
 def lectures_open_q():
@@ -107,10 +108,7 @@ def lecture_register(
         raise Unprocessable("The name is too long.", fields={"name": ["At most 200 characters."]})
     email = _normalized_email(email)
     if not consent:
-        raise Unprocessable(
-            "Tick the box to agree to emails about this lecture series: they carry your seat and its link.",
-            fields={"consent": ["Required."]},
-        )
+        raise Unprocessable(CONSENT_ASKED, fields={"consent": ["Required."]})
     program = program_lock(program.pk)
     if program.kind != ProgramKind.LECTURE or program.stage == ProgramStage.NOT_LAUNCHED:
         raise Unprocessable("This is not a lecture series open to the public.")
