@@ -708,7 +708,8 @@ def therapist_supervision_check(
         )
     if is_prelicensed and supervisor is None:
         raise Unprocessable(
-            "A pre-licensed therapist needs a supervisor.", fields={"supervisor": ["Choose who supervises them."]}
+            "A pre-licensed therapist needs a supervisor: choose who supervises them.",
+            fields={"supervisor": ["Choose who supervises them."]},
         )
     if supervisor is None:
         return
@@ -720,17 +721,22 @@ def therapist_supervision_check(
 def cosigner_check(*, author: User, cosigner: User) -> None:
     """Refuse `cosigner` for the notes `author` signed (on the form's `successor` field): whoever co-signs a note is
     someone who could supervise its author now, as they are (their discipline), by the one rule for a supervisor."""
-    wrong, instead, note = _supervisor_unfit(therapist=author, supervisor=cosigner, discipline=discipline_of(author))
+    wrong, instead, note = _supervisor_unfit(
+        therapist=author, supervisor=cosigner, discipline=discipline_of(author), discipline_kept=True
+    )
     if wrong:
         raise Unprocessable(f"{wrong}{': ' + instead if instead else ''}.", fields={"successor": [note]})
 
 
-def _supervisor_unfit(*, therapist: User, supervisor: User, discipline: str) -> tuple[str, str, str]:
+def _supervisor_unfit(
+    *, therapist: User, supervisor: User, discipline: str, discipline_kept: bool = False
+) -> tuple[str, str, str]:
     """Why `supervisor` cannot supervise `therapist` in `discipline`, what to do instead, and the note for the form's
     supervisor field; ("", "", "") when they can. The one rule for a supervisor (selectors.supervisor_rule, which is
     also the list every supervisor field offers), whether being named (therapist_supervision_check) or named already
     and asked again as the therapist comes back (_supervision_to_come_back_to): this only says which of its
-    predicates they fail, read under the staff-changes lock."""
+    predicates they fail, read under the staff-changes lock. Where the therapist's discipline cannot change to suit
+    (`discipline_kept`: the notes they signed keep it), choosing another supervisor is the only remedy offered."""
     failing = supervisor_shortfalls(therapist=therapist, supervisor=supervisor, discipline=discipline)
     if not failing:
         return "", "", ""
@@ -743,11 +749,16 @@ def _supervisor_unfit(*, therapist: User, supervisor: User, discipline: str) -> 
             "Not a therapist who can supervise.",
         )
     if "discipline" in failing:
+        theirs, wanted = Discipline(discipline_of(supervisor)).label.lower(), Discipline(discipline).label.lower()
+        # The discipline asked is the therapist's as it stands or as this change makes it: made the supervisor's,
+        # the supervision holds either way (a change kept back, or a discipline set wrongly corrected).
+        instead = f"choose a supervisor who practises {wanted}"
+        if not discipline_kept:
+            instead += f", or make {_name(therapist)}'s discipline {theirs}, as {_name(supervisor)}'s is"
         return (
-            f"{_name(supervisor)} is a {Discipline(discipline_of(supervisor)).label.lower()} provider, and a "
-            f"supervisor is of the same discipline as the therapist they supervise "
-            f"({Discipline(discipline).label.lower()})",
-            "",
+            f"{_name(supervisor)} is a {theirs} provider, and a supervisor is of the same discipline as the therapist "
+            f"they supervise ({wanted})",
+            instead,
             "Not of the same discipline.",
         )
     return (
@@ -876,7 +887,10 @@ def therapist_reduced_fee_cap_check(*, therapist: User, cap: int | None) -> None
     if cap is None:
         return
     if cap < 0:
-        raise Unprocessable("A cap is a number of patients.", fields={"reduced_fee_cap": ["Zero or more."]})
+        raise Unprocessable(
+            "A cap is a number of patients: enter zero or more, or leave it empty for no cap.",
+            fields={"reduced_fee_cap": ["Zero or more."]},
+        )
     for blocker in extensions.reduced_fee_cap_blockers:
         if refusal := blocker(therapist=therapist, cap=cap):
             raise Conflict(refusal, fields={"reduced_fee_cap": ["Below the reduced-fee patients they carry now."]})

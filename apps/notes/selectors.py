@@ -464,11 +464,11 @@ def discipline_change_refusal(*, therapist, discipline: str) -> str:
     )
     if not written:
         return ""
-    name = therapist.full_name or therapist.email
+    name, wanted = therapist.full_name or therapist.email, Discipline(discipline).label.lower()
     return (
         f"{name} has written or co-signs {written} note{'s' if written != 1 else ''} or plan"
-        f"{'s' if written != 1 else ''}: changing their discipline to {Discipline(discipline).label.lower()} would "
-        "change who may read them. Someone who also practises another discipline needs a second account for it."
+        f"{'s' if written != 1 else ''}: changing their discipline to {wanted} would change who may read them. Keep "
+        f"their discipline, and give them a second account if they also practise {wanted}."
     )
 
 

@@ -17,10 +17,24 @@ from tests.factories import TherapistFactory, appointment_ahead
 
 pytestmark = pytest.mark.django_db
 
-SESSIONS = "Theo Rapist has 1 upcoming session(s) of another discipline than massage and bodywork"
-NOTES = "Theo Rapist has written or co-signs 1 note or plan"
-SUPERVISES = "Theo Rapist supervises 1 therapist (Tess Rainee) of their discipline"
-SUPERVISOR = "Sue Ccessor is a psychotherapy provider, and a supervisor is of the same discipline"
+# Each reason says what is wrong and what to do about it.
+SESSIONS = (
+    "Theo Rapist has 1 upcoming session(s) of another discipline than massage and bodywork; move or cancel them first."
+)
+NOTES = (
+    "Theo Rapist has written or co-signs 1 note or plan: changing their discipline to massage and bodywork would "
+    "change who may read them. Keep their discipline, and give them a second account if they also practise massage "
+    "and bodywork."
+)
+SUPERVISES = (
+    "Theo Rapist supervises 1 therapist (Tess Rainee) of their discipline: name them another supervisor before "
+    "changing it."
+)
+SUPERVISOR = (
+    "Sue Ccessor is a psychotherapy provider, and a supervisor is of the same discipline as the therapist they "
+    "supervise (massage and bodywork): choose a supervisor who practises massage and bodywork, or make Theo Rapist's "
+    "discipline psychotherapy, as Sue Ccessor's is."
+)
 EVERY_REASON = (SESSIONS, NOTES, SUPERVISES, SUPERVISOR)
 
 
@@ -110,6 +124,7 @@ def test_bad_choices_on_the_form_alone_are_said_together_as_a_422(personas):
     assert refused.value.status == 422
     message = refused.value.message
     assert message.startswith("Two things stand in the way of this change to")
-    assert "same discipline" in message and "A cap is a number of patients." in message
+    assert "same discipline" in message and "choose a supervisor who practises psychotherapy, or make" in message
+    assert "A cap is a number of patients: enter zero or more, or leave it empty for no cap." in message
     assert set(refused.value.fields) == {"supervisor", "reduced_fee_cap"}
     assert TherapistProfile.objects.get(user=personas.other_therapist).supervisor is None

@@ -157,6 +157,17 @@ def test_the_notes_are_handed_only_to_a_supervisor_who_may_cosign_them(personas,
     assert not AccessLog.objects.filter(action="note_cosigns_hand_over").exists()
 
 
+def test_a_successor_of_another_discipline_is_refused_naming_whom_to_choose_instead(personas, awaiting, trainee):
+    """The notes signed keep their author's discipline: choosing another successor is the one remedy said."""
+    masseuse = TherapistFactory(first_name="Mae", last_name="Sage", profile__discipline=Discipline.BODYWORK)
+    with pytest.raises(Unprocessable) as refused:
+        note_cosigns_hand_over(actor=personas.admin, supervisor=personas.therapist, successor=masseuse)
+    assert refused.value.message == (
+        "Mae Sage is a massage and bodywork provider, and a supervisor is of the same discipline as the therapist they "
+        "supervise (psychotherapy): choose a supervisor who practises psychotherapy."
+    )
+
+
 def test_only_an_admin_hands_notes_over_and_only_notes_still_awaiting(personas, awaiting, successor):
     with pytest.raises(PermissionDenied):
         note_cosigns_hand_over(actor=personas.therapist, supervisor=personas.therapist, successor=successor)
