@@ -2,15 +2,13 @@
 
 from django import forms
 
-from apps.core.forms import PortalForm
+from apps.core.forms import PlainWordsMixin
 
 from .models import FeeTier, GroupProgram, LectureFeeMode
 from .services.lectures import CONSENT_ASKED
 
 
-class LectureRegistrationForm(PortalForm):
-    """Refuses in the plain words of the patients' own forms: a visitor reads them with no one at hand to ask."""
-
+class _LectureRegistrationFields(forms.Form):
     name = forms.CharField(max_length=200, label="Your name", widget=forms.TextInput(attrs={"autocomplete": "name"}))
     email = forms.EmailField(
         max_length=254, label="Your email", widget=forms.EmailInput(attrs={"autocomplete": "email"})
@@ -39,3 +37,8 @@ class LectureRegistrationForm(PortalForm):
             ]
         else:
             del self.fields["fee_tier"]
+
+
+class LectureRegistrationForm(PlainWordsMixin, _LectureRegistrationFields):
+    """Refuses in the plain words of the patients' own forms, a visitor having no one at hand to ask; worded once the
+    fields are fitted to the series, so a lecture by video asks for "The price you will pay", with no door."""

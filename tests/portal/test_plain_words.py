@@ -24,7 +24,7 @@ from apps.programs.models import Enrollment
 from apps.programs.services.lecture_terms import lecture_service_type
 from apps.programs.services.lectures import CONSENT_ASKED
 from apps.waitlist.models import SlotRequest
-from tests.factories import PASSWORD, ServiceTypeFactory
+from tests.factories import PASSWORD, RoomFactory, ServiceTypeFactory
 from tests.programs.factories import scheduled_program
 
 pytestmark = pytest.mark.django_db
@@ -172,9 +172,13 @@ def test_a_waitlist_request_with_answers_not_offered_says_so_for_each(personas, 
 
 
 @pytest.fixture
-def sliding_lecture(personas):
+def sliding_lecture(personas, request):
+    """A lecture series at a sliding price, in a room, or by video when the test asks (`by_video`)."""
+    by_video = getattr(request, "param", False)
     return scheduled_program(
         actor=personas.admin,
+        is_telehealth=by_video,
+        room=None if by_video else RoomFactory(),
         kind="lecture",
         service_type=lecture_service_type(),
         fee_mode="sliding",
@@ -184,13 +188,19 @@ def sliding_lecture(personas):
 
 
 @override_settings(CLINIC_LECTURE_REGISTRATION_RATE="1000/min")
-def test_a_lecture_registration_left_empty_asks_for_each_answer(client, sliding_lecture):
+@pytest.mark.parametrize(
+    ("sliding_lecture", "price"),
+    [(False, "The price you will pay at the door"), (True, "The price you will pay")],
+    ids=["in-a-room", "by-video"],
+    indirect=["sliding_lecture"],
+)
+def test_a_lecture_registration_left_empty_asks_for_each_answer(client, sliding_lecture, price):
     response = client.post(f"/lectures/{sliding_lecture.pk}/", {})
 
     assert _refused(response, anchor="id_name") == [
         "Fill in “Your name”.",
         "Fill in “Your email”.",
-        "Choose an answer for “The price you will pay at the door”.",
+        f"Choose an answer for “{price}”.",
         CONSENT_ASKED,
     ]
     assert not Enrollment.objects.exists()
