@@ -77,7 +77,8 @@ test: lint check-deploy
 	$(BIN)/python manage.py makemigrations --check --dry-run
 	$(BIN)/pytest -m "not clock_sweep and not replica" $(PYTEST_ARGS)
 
-# The demo seed (twice) at every hour of the day on every weekday, both DST change days, New Year's Eve and a leap day.
+# The demo seed (twice) at every hour of the day on every weekday, both DST change days, New Year's Eve and a leap day;
+# and run again days or weeks after a first run, across each DST change.
 test-clock: export DJANGO_SETTINGS_MODULE = clinic.settings.test
 test-clock: venv
 	$(BIN)/pytest -m clock_sweep $(PYTEST_ARGS)

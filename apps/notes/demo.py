@@ -1,7 +1,8 @@
 """Demo clinical records: signed (and co-signed) session notes for past demo sessions, a few of the last two days'
 still in hand, questionnaire scores with an improving trend, journal entries for the portal patient, and treatment
 plans. Idempotent: a session that already has a note, a score already recorded for that day, or a patient who already
-has a plan is left alone (a signed note whose co-signature has come due since is co-signed)."""
+has a plan is left alone, but for what has come due since an earlier run: a draft is signed and a signed note is
+co-signed."""
 
 import datetime as dt
 
@@ -10,13 +11,14 @@ from django.utils import timezone
 
 from apps.accounts.models import User
 from apps.core import clock
+from apps.notifications.outbox import messages_withdraw
 from apps.outcomes.instruments import GAD7, PAIN_NRS, PCS, PHQ9, PHQ15
 from apps.outcomes.models import JournalEntry, QuestionnaireResponse
 from apps.outcomes.services import journal_entry_create, questionnaires_send_for_appointment
 from apps.patients.models import Patient
 from apps.scheduling.models import Appointment, AppointmentStatus
 
-from .models import NoteTemplate, TreatmentPlan
+from .models import NoteStatus, NoteTemplate, TreatmentPlan
 from .plan_services import plan_create, plan_sign
 from .services import note_cosign, note_create, note_sign, note_templates_ensure
 
@@ -25,6 +27,7 @@ NOTE_WRITTEN_AFTER = dt.timedelta(hours=2)  # therapists write up the day's sess
 NOTE_COSIGNED_AFTER = dt.timedelta(hours=20)  # and supervisors review the evening's notes the next day
 NOTES_IN_HAND_FOR = dt.timedelta(days=2)  # a few of the last two days' notes are still to write or sign
 PORTAL_PATIENT_EMAIL = "patient01@clinic.test"
+QUESTIONNAIRE_DUE = "questionnaire_due"  # the purpose of the email asking for a session's questionnaires
 
 THEMES = [
     (["anger_rage"], "Anger at her manager surfaced when discussing the reorganisation."),
@@ -98,6 +101,16 @@ def note_in_hand(session, now: dt.datetime) -> str:
     return {0: "unwritten", 1: "draft"}.get(session.pk % 5, "signed")
 
 
+def draft_signed_if_due(note, session, in_hand: str, *, actor):
+    """A draft left in hand by an earlier run, whose session is no longer among the last few (`note_in_hand` says
+    "signed" now), signed by its author as it would have been that evening (`written_at`): the signed note, or None
+    when it stays as it is."""
+    if note.status != NoteStatus.DRAFT or in_hand != "signed":
+        return None
+    with clock.recorded_at(written_at(session)):
+        return note_sign(actor=actor, note=note, attest=True)
+
+
 def _cosign_if_due(note, *, now: dt.datetime) -> bool:
     """The supervisor named at signing co-signs a pre-licensed therapist's note the day after it was signed; one
     signed since is still theirs to review (never overdue). Returns whether it was co-signed."""
@@ -141,11 +154,13 @@ def _seed_notes(out) -> None:
     for patient_sessions in by_patient.values():
         for step, session in enumerate(patient_sessions):
             note = getattr(session, "session_note", None)
+            in_hand = note_in_hand(session, now)
             if note is not None:
+                if (now_signed := draft_signed_if_due(note, session, in_hand, actor=session.therapist)) is not None:
+                    note, signed = now_signed, signed + 1
                 if note.awaiting_cosign:
                     cosigned += _cosign_if_due(note, now=now)
                 continue
-            in_hand = note_in_hand(session, now)
             if in_hand == "unwritten":
                 continue  # shows in the therapist's unsigned queue
             template, content = (
@@ -223,6 +238,12 @@ def _seed_outcomes(out) -> None:
                 patient=portal_patient,
                 text="Things I never say out loud: I am tired of being the reliable one.",
             )
+        # A questionnaire email an earlier run queued for a session that has begun since can no longer be answered
+        # in time: it is withdrawn, never sent after the session.
+        messages_withdraw(
+            subjects=list(Appointment.objects.filter(patient=portal_patient, start__lte=clock.now())),
+            purposes=(QUESTIONNAIRE_DUE,),
+        )
         upcoming = (
             Appointment.objects.filter(
                 patient=portal_patient, status=AppointmentStatus.BOOKED, start__gt=clock.now() + dt.timedelta(hours=2)

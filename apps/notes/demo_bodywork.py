@@ -3,10 +3,13 @@ weekly sessions of which the past ones are completed, and a bodywork note for ea
 package's too), signed but for a few of the last two days.
 
 Runs after the psychotherapy sessions and notes and the massage package. Idempotent: a patient who already has a
-series with the massage therapist is left alone, and so is a massage that has a note.
+series with the massage therapist is left alone, and so is a massage that has a signed note; a draft an earlier run
+left in hand is signed once its massage is no longer among the last two days'.
 """
 
 import datetime as dt
+
+from django.db.models import Q
 
 from apps.accounts.disciplines import Discipline
 from apps.accounts.models import User
@@ -17,8 +20,8 @@ from apps.patients.models import Patient
 from apps.scheduling import services as scheduling
 from apps.scheduling.models import Appointment, AppointmentSeries, AppointmentStatus, Room, ServiceType
 
-from .demo import note_in_hand, written_at
-from .models import NoteTemplate
+from .demo import draft_signed_if_due, note_in_hand, written_at
+from .models import NoteStatus, NoteTemplate
 from .services import note_create, note_sign, note_templates_ensure
 
 PROGRAM_PATIENT_EMAIL = "patient04@clinic.test"
@@ -91,18 +94,23 @@ def _book_program(out, *, therapist, patient) -> None:
 
 def _write_notes(therapist) -> None:
     """A bodywork note for each massage the therapist has held (the program's and the package's), signed soon after
-    it, but for a few of the last two days still in hand (`note_in_hand`). A massage with a note is left alone."""
+    it, but for a few of the last two days still in hand (`note_in_hand`). A massage with a signed note is left
+    alone."""
     template = NoteTemplate.objects.get(name="Bodywork session note")
     now = clock.now()
     held = (
         Appointment.objects.filter(therapist=therapist, status=AppointmentStatus.COMPLETED, end__lt=now)
-        .filter(session_note__isnull=True)
+        .filter(Q(session_note__isnull=True) | Q(session_note__status=NoteStatus.DRAFT))
+        .select_related("session_note")
         .order_by("patient_id", "start")
     )
     steps: dict[int, int] = {}
     for appointment in held:
         step = steps[appointment.patient_id] = steps.get(appointment.patient_id, -1) + 1
         in_hand = note_in_hand(appointment, now)
+        if (draft := getattr(appointment, "session_note", None)) is not None:
+            draft_signed_if_due(draft, appointment, in_hand, actor=therapist)
+            continue
         if in_hand == "unwritten":
             continue
         with clock.recorded_at(written_at(appointment)):

@@ -2,6 +2,10 @@
 
 Runs after the patients are seeded. Idempotent: a patient who already has a series with their therapist is left
 alone. Past sessions are completed (a few no-shows and late cancellations); a few coming ones are cancelled.
+
+Run again later (the next day, the next month), the demo catches up with the clock as a clinic that kept working
+would: open-ended series are booked ahead to the horizon (what the beat job does), and every session that has ended
+since is given its outcome as it ended, through the same services (`catch_up`).
 """
 
 import datetime as dt
@@ -15,8 +19,8 @@ from apps.accounts.selectors import therapists_of
 from apps.core import clock
 from apps.patients.models import Patient
 
-from . import demo, services
-from .models import AppointmentSeries, AppointmentStatus, Location, Room, ServiceType
+from . import demo, reminders, services, tasks
+from .models import Appointment, AppointmentSeries, AppointmentStatus, Location, Room, ServiceType
 
 SERIES_PATIENTS = 32
 WEEKS_BACK = 6
@@ -65,6 +69,8 @@ def seed(out) -> None:
         f"Appointment series: {created + west_created} new ({west_created} at the West office), "
         f"{booked + west_booked} sessions booked"
     )
+    extended, played = catch_up(actor=front_desk)
+    out.write(f"Since the last run: {extended} sessions booked ahead, {played} ended sessions given their outcome")
 
 
 WEST_TIMES = [dt.time(10, 0), dt.time(11, 30), dt.time(14, 0)]  # Pacific wall-clock time, kept across DST
@@ -116,13 +122,53 @@ def _play_out(appointments, index: int, *, actor) -> None:
     upcoming = [a for a in played if a.start > now + dt.timedelta(days=2)]
     if index % 5 == 2 and len(upcoming) > 1:
         services.appointment_cancel(appointment=upcoming[1], actor=actor, reason="Family holiday")
-    # A session under way right now has its patient in the building (or on the call); check-in is a same-day step
-    # at the session's location.
     for appointment in played:
-        under_way = appointment.start <= now < appointment.end
-        same_day = appointment.local_start.date() == timezone.localtime(now, appointment.zone).date()
-        if under_way and same_day and appointment.status == AppointmentStatus.BOOKED:
-            services.appointment_check_in(appointment=appointment, actor=actor)
+        _check_in_if_under_way(appointment, now, actor=actor)
+
+
+def _check_in_if_under_way(appointment, now: dt.datetime, *, actor) -> None:
+    """A session under way right now has its patient in the building (or on the call); check-in is a same-day step
+    at the session's location."""
+    under_way = appointment.start <= now < appointment.end
+    same_day = appointment.local_start.date() == timezone.localtime(now, appointment.zone).date()
+    if under_way and same_day and appointment.status == AppointmentStatus.BOOKED:
+        services.appointment_check_in(appointment=appointment, actor=actor)
+
+
+def catch_up(*, actor) -> tuple[int, int]:
+    """Bring the demo up to the clock after it was seeded some time ago: open-ended series booked ahead to the
+    horizon by the beat job's own task, every session that has ended since given the outcome the first run gives its
+    past sessions (chosen by the session, so a run again at the same instant finds nothing left to do), and one
+    under way checked in. Returns the sessions booked ahead and the sessions given an outcome.
+
+    A session that ended since was due reminders that would have gone out before it; none may go out after it, so
+    the ones still queued are withdrawn with its outcome."""
+    extended = tasks.series_extend_open_ended()
+    now = clock.now()
+    ended = (
+        Appointment.objects.filter(
+            patient__isnull=False, status__in=[AppointmentStatus.BOOKED, AppointmentStatus.CHECKED_IN], end__lte=now
+        )
+        .select_related("service_type")
+        .order_by("start", "pk")
+    )
+    played = 0
+    for appointment in ended:
+        if appointment.status == AppointmentStatus.CHECKED_IN or appointment.service_type.discipline != (
+            Discipline.PSYCHOTHERAPY
+        ):
+            # Seen in person, or a massage (the demo's massage clients never miss one): held.
+            with clock.recorded_at(appointment.end):
+                appointment = services.appointment_complete(appointment=appointment, actor=appointment.therapist)
+        else:
+            appointment = _outcome(appointment, appointment.pk, actor=actor)
+        reminders.appointment_reminders_cancel(appointment=appointment)
+        played += 1
+    for appointment in Appointment.objects.filter(
+        patient__isnull=False, status=AppointmentStatus.BOOKED, start__lte=now, end__gt=now
+    ):
+        _check_in_if_under_way(appointment, now, actor=actor)
+    return extended, played
 
 
 def _outcome(appointment, turn: int, *, actor):

@@ -1,7 +1,8 @@
 """The demo clinic seeds at any instant: every hour of the day, every weekday, DST changes, New Year's Eve, a leap day.
 
 A user runs `make run` whenever they like, so the seed (and its second, idempotent run) must succeed at every
-instant and leave a clinic whose history is consistent with that instant.
+instant and leave a clinic whose history is consistent with that instant; and run again days or weeks later, it
+brings the clinic up to that later instant.
 """
 
 import datetime as dt
@@ -17,9 +18,10 @@ from apps.billing.models import Charge, Payment
 from apps.notes.models import SessionNote
 from apps.notes.selectors import overdue_counts_by_therapist, overdue_cutoff
 from apps.notifications.models import Message, MessageStatus
-from apps.scheduling.models import Appointment, AppointmentStatus
+from apps.scheduling.models import Appointment, AppointmentSeries, AppointmentStatus, SeriesStatus
+from apps.scheduling.services import series_horizon
 
-pytestmark = [pytest.mark.django_db, pytest.mark.clock_sweep]
+pytestmark = pytest.mark.django_db
 
 CLINIC_TZ = ZoneInfo(settings.TIME_ZONE)
 # A week clear of DST changes and holidays; half past the hour lands inside sessions and after others end.
@@ -86,6 +88,7 @@ def _assert_demo_invariants(now: dt.datetime) -> None:
     assert not awaiting.filter(signed_at__lte=overdue_cutoff()).exists()
 
 
+@pytest.mark.clock_sweep
 @pytest.mark.parametrize("instant", WEEK + EDGES, ids=lambda at: at.strftime("%a-%Y%m%d-%H%M") + f"f{at.fold}")
 def test_the_demo_seeds_twice_at_any_instant(instant):
     with time_machine.travel(instant, tick=False):
@@ -94,3 +97,75 @@ def test_the_demo_seeds_twice_at_any_instant(instant):
         call_command("seed_demo", stdout=open("/dev/null", "w"))  # noqa: SIM115
         assert sorted(Appointment.objects.values_list("pk", "status")) == first
         _assert_demo_invariants(instant)
+
+
+def _seed() -> None:
+    call_command("seed_demo", stdout=open("/dev/null", "w"))  # noqa: SIM115
+
+
+def _state() -> dict:
+    return {
+        "sessions": sorted(Appointment.objects.values_list("pk", "status", "start")),
+        "notes": sorted(SessionNote.objects.values_list("pk", "status", "signed_at", "cosigned_at")),
+        "charges": Charge.objects.count(),
+        "payments": Payment.objects.count(),
+        "messages": sorted(Message.objects.values_list("pk", "status")),
+    }
+
+
+def _at(day: dt.date, hour: int, minute: int = 30) -> dt.datetime:
+    return dt.datetime.combine(day, dt.time(hour, minute), tzinfo=CLINIC_TZ)
+
+
+# (first run, the run again later): the next day, a week on, over a weekend, later the same day, across each DST
+# change, and after the series' horizon has run out (the beat job stood still the while).
+RERUNS = [
+    (_at(dt.date(2026, 11, 16), 10), _at(dt.date(2026, 11, 17), 10)),
+    (_at(dt.date(2026, 11, 18), 19), _at(dt.date(2026, 11, 25), 19)),
+    (_at(dt.date(2026, 11, 20), 23), _at(dt.date(2026, 11, 30), 8)),
+    (_at(dt.date(2026, 11, 17), 8), _at(dt.date(2026, 11, 17), 17)),
+    (_at(dt.date(2026, 3, 5), 14), _at(dt.date(2026, 3, 10), 9)),
+    (_at(dt.date(2026, 10, 29), 16), _at(dt.date(2026, 11, 4), 12)),
+    (_at(dt.date(2026, 9, 1), 10), _at(dt.date(2026, 12, 10), 15)),
+]
+
+
+def _assert_caught_up(first: dt.datetime, later: dt.datetime) -> None:
+    _assert_demo_invariants(later)
+    sessions = Appointment.objects.filter(patient__isnull=False)
+    # What was still to come at the first run and has ended since was held (or missed) as the first run's were.
+    since = sessions.filter(start__gte=first, end__lte=later)
+    if later - first >= dt.timedelta(days=1):
+        assert since.filter(status=AppointmentStatus.COMPLETED).exists()
+    # Every note signed within hours of its session, never at the run's instant.
+    for note in SessionNote.objects.filter(status="signed").select_related("appointment"):
+        assert note.appointment.end <= note.signed_at <= min(note.appointment.end + dt.timedelta(hours=3), later)
+    # The open-ended series reach the horizon from the later run, as the beat job keeps them.
+    open_ended = AppointmentSeries.objects.filter(
+        status=SeriesStatus.ACTIVE, occurrence_count__isnull=True, end_date__isnull=True
+    )
+    assert open_ended.exists()
+    horizon = series_horizon(later.date())
+    for series in open_ended:
+        assert horizon - dt.timedelta(weeks=series.interval_weeks) < series.booked_through <= horizon
+
+
+def _seed_then_again(first: dt.datetime, later: dt.datetime) -> None:
+    with time_machine.travel(first, tick=False):
+        _seed()
+    with time_machine.travel(later, tick=False):
+        _seed()
+        caught_up = _state()
+        _seed()
+        assert _state() == caught_up, "a third run at the same instant changes nothing"
+        _assert_caught_up(first, later)
+
+
+def test_the_demo_seeded_again_across_the_spring_dst_change_is_brought_up_to_the_clock():
+    _seed_then_again(*RERUNS[4])
+
+
+@pytest.mark.clock_sweep
+@pytest.mark.parametrize("first, later", RERUNS, ids=lambda at: at.strftime("%a-%Y%m%d-%H%M"))
+def test_the_demo_seeded_again_later_is_brought_up_to_the_clock(first, later):
+    _seed_then_again(first, later)
