@@ -17,6 +17,7 @@ from apps.accounts.models import User
 from apps.accounts.roles import Role
 from apps.accounts.selectors import therapists_of
 from apps.core import clock
+from apps.notifications.outbox import messages_withdraw
 from apps.patients.models import Patient
 
 from . import demo, reminders, services, tasks
@@ -70,7 +71,11 @@ def seed(out) -> None:
         f"{booked + west_booked} sessions booked"
     )
     extended, played = catch_up(actor=front_desk)
-    out.write(f"Since the last run: {extended} sessions booked ahead, {played} ended sessions given their outcome")
+    if not created + west_created:
+        out.write(
+            f"Brought up to the clock: {played} sessions that ended since the last run given their outcome, "
+            f"{extended} booked ahead"
+        )
 
 
 WEST_TIMES = [dt.time(10, 0), dt.time(11, 30), dt.time(14, 0)]  # Pacific wall-clock time, kept across DST
@@ -141,8 +146,8 @@ def catch_up(*, actor) -> tuple[int, int]:
     past sessions (chosen by the session, so a run again at the same instant finds nothing left to do), and one
     under way checked in. Returns the sessions booked ahead and the sessions given an outcome.
 
-    A session that ended since was due reminders that would have gone out before it; none may go out after it, so
-    the ones still queued are withdrawn with its outcome."""
+    What an earlier run queued about a session that has begun since (its reminders, the notice of its cancellation)
+    would have gone out before it; none may go out after it, so what is still queued is withdrawn."""
     extended = tasks.series_extend_open_ended()
     now = clock.now()
     ended = (
@@ -157,17 +162,20 @@ def catch_up(*, actor) -> tuple[int, int]:
         if appointment.status == AppointmentStatus.CHECKED_IN or appointment.service_type.discipline != (
             Discipline.PSYCHOTHERAPY
         ):
-            # Seen in person, or a massage (the demo's massage clients never miss one): held.
+            # Checked in, the patient came; and the demo's massage clients never miss one.
             with clock.recorded_at(appointment.end):
-                appointment = services.appointment_complete(appointment=appointment, actor=appointment.therapist)
+                services.appointment_complete(appointment=appointment, actor=appointment.therapist)
         else:
-            appointment = _outcome(appointment, appointment.pk, actor=actor)
-        reminders.appointment_reminders_cancel(appointment=appointment)
+            _outcome(appointment, appointment.pk, actor=actor)
         played += 1
     for appointment in Appointment.objects.filter(
         patient__isnull=False, status=AppointmentStatus.BOOKED, start__lte=now, end__gt=now
     ):
         _check_in_if_under_way(appointment, now, actor=actor)
+    messages_withdraw(
+        subjects=list(Appointment.objects.filter(patient__isnull=False, start__lte=now).only("pk")),
+        purposes=(*reminders.REMINDER_PURPOSES, reminders.CANCELLED_TEMPLATE, reminders.MOVED_TEMPLATE),
+    )
     return extended, played
 
 

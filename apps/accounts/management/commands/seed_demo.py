@@ -1,4 +1,5 @@
-"""Load the demo clinic. Safe to run again: every step is keyed on natural keys."""
+"""Load the demo clinic. Safe to run again: every step is keyed on natural keys, and a run on a clinic seeded some
+time ago brings its history up to the clock (the sessions ended since held, charged and written up)."""
 
 from importlib import import_module
 
