@@ -6,9 +6,9 @@ import html
 import pytest
 
 from apps.accounts.models import Invitation, User
-from apps.accounts.roles import Role
-from apps.accounts.services import staff_deactivate, staff_invite, therapist_profile_change
+from apps.accounts.services import staff_deactivate, therapist_profile_change
 from apps.audit.models import AccessLog
+from tests.accounts.test_supervisee_leaving import invited_under
 from tests.factories import TherapistFactory
 
 pytestmark = pytest.mark.django_db
@@ -19,16 +19,7 @@ def _url(user, action: str) -> str:
 
 
 def _invited(personas, *, supervisor=None) -> User:
-    invited = staff_invite(
-        actor=personas.admin,
-        email="ivy.invited@example.test",
-        first_name="Ivy",
-        last_name="Invited",
-        role=Role.THERAPIST,
-    ).user
-    if supervisor is not None:
-        therapist_profile_change(actor=personas.admin, user=invited, is_prelicensed=True, supervisor=supervisor)
-    return invited
+    return invited_under(supervisor, personas)
 
 
 def _therapist_leaves(personas) -> None:

@@ -99,8 +99,8 @@ def test_a_supervisee_no_longer_a_therapist_does_not_hold_their_supervisor(super
     assert not _active(supervisor)
 
 
-def _invited_under(supervisor, personas):
-    """A pre-licensed therapist invited (their link still works) and supervised by `supervisor`."""
+def invited_under(supervisor, personas):
+    """A therapist invited (their link still works), pre-licensed and supervised by `supervisor` when one is given."""
     invited = staff_invite(
         actor=personas.admin,
         email="ivy.invited@example.test",
@@ -108,14 +108,15 @@ def _invited_under(supervisor, personas):
         last_name="Invited",
         role=Role.THERAPIST,
     ).user
-    therapist_profile_change(actor=personas.admin, user=invited, is_prelicensed=True, supervisor=supervisor)
+    if supervisor is not None:
+        therapist_profile_change(actor=personas.admin, user=invited, is_prelicensed=True, supervisor=supervisor)
     return invited
 
 
 @pytest.mark.django_db
 def test_a_therapist_invited_whose_link_still_works_holds_their_supervisor(supervisor, personas):
     """Accepting the link makes them active without anyone asking again: they count as if they were."""
-    invited = _invited_under(supervisor, personas)
+    invited = invited_under(supervisor, personas)
     with pytest.raises(Conflict, match=r"supervises 1 therapist \(Ivy Invited\)"):
         staff_deactivate(actor=personas.admin, user=supervisor)
     staff_deactivate(actor=personas.admin, user=invited)  # the invitation withdrawn
@@ -212,7 +213,7 @@ def test_giving_the_therapist_role_back_with_a_supervisor_who_left_is_refused(su
 
 @pytest.mark.django_db
 def test_inviting_again_a_therapist_whose_supervisor_left_is_refused(supervisor, personas):
-    invited = _invited_under(supervisor, personas)
+    invited = invited_under(supervisor, personas)
     staff_deactivate(actor=personas.admin, user=invited)
     staff_deactivate(actor=personas.admin, user=supervisor)
     with pytest.raises(Conflict, match="Choose Ivy Invited an active supervisor .* before inviting them again"):

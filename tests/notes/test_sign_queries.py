@@ -24,16 +24,21 @@ pytestmark = pytest.mark.django_db
 SIGN_QUERIES = 21
 
 
-def test_signing_completes_and_charges_the_session_in_a_known_number_of_queries(
-    personas, login, past_session, progress_template
-):
+def _draft(personas, past_session, progress_template):
+    """A complete draft of the past session's note, the fee configuration in place to charge the session."""
     config_seed()
-    note = note_create(
+    return note_create(
         actor=personas.therapist,
         appointment=past_session,
         template=progress_template,
         content=complete_progress_content(),
     )
+
+
+def test_signing_completes_and_charges_the_session_in_a_known_number_of_queries(
+    personas, login, past_session, progress_template
+):
+    note = _draft(personas, past_session, progress_template)
     api = login(personas.therapist, api=True)
 
     with CaptureQueriesContext(connection) as signed:
@@ -48,13 +53,7 @@ def test_signing_completes_and_charges_the_session_in_a_known_number_of_queries(
 
 def test_the_signing_answer_is_the_note_as_reading_it_again_gives_it(personas, login, past_session, progress_template):
     """The answer is built from the row the signature wrote, not read again: it must say what a later read says."""
-    config_seed()
-    note = note_create(
-        actor=personas.therapist,
-        appointment=past_session,
-        template=progress_template,
-        content=complete_progress_content(),
-    )
+    note = _draft(personas, past_session, progress_template)
     api = login(personas.therapist, api=True)
     logged = AccessLog.objects.filter(action="note_view", subject_id=note.pk)
 
