@@ -21,15 +21,18 @@ ACTIVE = "('booked', 'checked_in', 'completed', 'no_show')"
 # The same session settings as the app's connections (clinic/settings/base.py), so floor and app plan alike.
 SESSION_OPTIONS = "-c jit=off"
 
-CALENDAR_WEEK = f"""
+# Every session of the week, cancelled ones too (the grid shows them faded), with a late cancel's fee.
+CALENDAR_WEEK = """
 SELECT a.id, a.start, a."end", a.status, a.is_telehealth, a.therapist_id, u.first_name, u.last_name,
-       p.preferred_name, p.legal_first_name, p.legal_last_name, r.name, s.name
+       p.preferred_name, p.legal_first_name, p.legal_last_name, r.name, s.name,
+       CASE WHEN a.status = 'late_cancelled' THEN (SELECT sum(c.amount) FROM billing_charge c
+         WHERE c.appointment_id = a.id AND c.kind = 'late_cancel') END AS fee
   FROM scheduling_appointment a
   JOIN accounts_user u ON u.id = a.therapist_id
   LEFT JOIN patients_patient p ON p.id = a.patient_id
   LEFT JOIN scheduling_room r ON r.id = a.room_id
   JOIN scheduling_servicetype s ON s.id = a.service_type_id
- WHERE tstzrange(a.start, a."end", '[)') && tstzrange(%(start)s, %(end)s, '[)') AND a.status IN {ACTIVE}
+ WHERE tstzrange(a.start, a."end", '[)') && tstzrange(%(start)s, %(end)s, '[)')
  ORDER BY a.start, a.id"""
 
 PATIENT_SEARCH = """

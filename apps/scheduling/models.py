@@ -7,6 +7,7 @@ import pgtrigger
 from django.conf import settings
 from django.contrib.postgres.constraints import ExclusionConstraint
 from django.contrib.postgres.fields import RangeOperators
+from django.contrib.postgres.indexes import GistIndex
 from django.db import models
 from django.db.models import Func, Q
 
@@ -543,6 +544,9 @@ class Appointment(clock.LocalSpan, TimeStampedModel):
             models.Index(fields=["therapist", "start"]),
             models.Index(fields=["patient", "start"]),
             models.Index(fields=["location", "start"]),
+            # The calendar's overlap of a week with every session, cancelled ones included, which the exclusion
+            # constraints' partial indexes leave out (selectors.overlapping).
+            GistIndex(TsTzRange("start", "end"), name="appointment_span"),
         ]
         constraints = [
             models.CheckConstraint(condition=Q(start__lt=models.F("end")), name="appointment_start_before_end"),

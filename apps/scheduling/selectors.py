@@ -157,6 +157,14 @@ def _wall_clock_text(field: str, zone: ZoneInfo) -> Func:
     return Func(local, Value('YYYY-MM-DD"T"HH24:MI:SS'), function="to_char", output_field=CharField())
 
 
+def overlapping(sessions: QuerySet[Appointment], *, start: dt.datetime, end: dt.datetime) -> QuerySet[Appointment]:
+    """`sessions` whose span overlaps [start, end), written as the span's GiST index (`appointment_span`) and the
+    no-overlap exclusion constraints index it, so the query walks an index instead of every session that started
+    before `end` (years of them), cancelled ones included."""
+    span = Func(F("start"), F("end"), Value("[)"), function="TSTZRANGE", output_field=DateTimeRangeField())
+    return sessions.alias(span=span).filter(span__overlap=DateTimeTZRange(start, end, "[)"))
+
+
 def calendar_appointments(
     *,
     user,
@@ -175,12 +183,7 @@ def calendar_appointments(
     `end_wall` are the session's times on the wall clock of `zone`; `confirmed_at` and `confirmed_via` say whether,
     when and how the patient confirmed the session (notifications.with_confirmation).
     """
-    # Overlap of the session's span with the range, written as the no-overlap exclusion constraints index it, so
-    # the query walks their GiST index instead of every session that started before `end` (years of them).
-    span = Func(F("start"), F("end"), Value("[)"), function="TSTZRANGE", output_field=DateTimeRangeField())
-    qs = with_confirmation(
-        appointments_visible_to(user=user).alias(span=span).filter(span__overlap=DateTimeTZRange(start, end, "[)"))
-    )
+    qs = with_confirmation(overlapping(appointments_visible_to(user=user), start=start, end=end))
     if not include_cancelled:
         qs = qs.filter(status__in=BLOCKING_STATUSES)
     if therapist_ids:

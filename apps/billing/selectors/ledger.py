@@ -13,6 +13,8 @@ from django.urls import reverse
 from apps.accounts.roles import Role
 from apps.core import clock
 from apps.core.money import ZERO
+from apps.scheduling.models import Appointment, AppointmentStatus
+from apps.scheduling.selectors import overlapping
 
 from ..models import (
     Adjustment,
@@ -475,8 +477,11 @@ def late_cancel_fees(*, user, start: dt.datetime, end: dt.datetime) -> dict[int,
     if not (user.is_clinic_staff and user.has_perm("billing.view_ledger")):
         return {}
     fees: dict[int, Decimal] = {}
+    # Only late-cancelled sessions carry the fee the calendar labels: the charges are looked up by those few.
+    late = Appointment.objects.filter(status=AppointmentStatus.LATE_CANCELLED)
+    sessions = overlapping(late, start=start, end=end).values("pk")
     for appointment_id, amount in Charge.objects.filter(
-        kind=ChargeKind.LATE_CANCEL, appointment__start__lt=end, appointment__end__gt=start
+        kind=ChargeKind.LATE_CANCEL, appointment__in=sessions
     ).values_list("appointment_id", "amount"):
         fees[appointment_id] = fees.get(appointment_id, ZERO) + amount
     return fees
