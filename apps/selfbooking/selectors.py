@@ -148,18 +148,26 @@ def intake_on_record(*, patient) -> bool:
     return Patient.objects.filter(_intake_on_record_q(patient), pk=patient.pk).exists()
 
 
+def _booking_offered_rows(patient) -> QuerySet[Patient]:
+    """The patient's row while the Book page has something for them: a first session to book (no intake on record)
+    or one to move (a first session coming)."""
+    first_coming = patient_sessions_coming(patient=patient).filter(service_type__code=INTAKE_CPT)
+    return Patient.objects.filter(Q(Exists(first_coming)) | ~_intake_on_record_q(patient), pk=patient.pk)
+
+
 def booking_offered(*, patient) -> bool:
-    """Whether the Book page has something for the patient: a first session to book (no intake on record) or one
-    to move (a first session coming). Anyone else is told there how to ask for their next sessions instead, so the
-    portal's menu and the sessions page offer the page only when this holds. One query, read once a request: the
-    menu is on every portal page."""
+    """Whether the Book page has something for the patient (`_booking_offered_rows`). Anyone else is told there how
+    to ask for their next sessions instead, so the sessions page offers the page only when this holds. One query,
+    read once a request."""
+    return memo_read(f"selfbooking.booking_offered:{patient.pk}", _booking_offered_rows(patient).exists)
 
-    def read() -> bool:
-        first_coming = patient_sessions_coming(patient=patient).filter(service_type__code=INTAKE_CPT)
-        offered = Q(Exists(first_coming)) | ~_intake_on_record_q(patient)
-        return Patient.objects.filter(offered, pk=patient.pk).exists()
 
-    return memo_read(f"selfbooking.booking_offered:{patient.pk}", read)
+def booking_menu_gate(user) -> QuerySet[Patient] | None:
+    """The rows whose existence shows a patient the menu's Book entry (`_booking_offered_rows`), asked in the menu's
+    one count query: the menu is on every portal page. None for an account without a patient record, whose entry
+    the menu leaves off by itself (`apps.py`)."""
+    patient = getattr(user, "patient", None)
+    return None if patient is None else _booking_offered_rows(patient)
 
 
 def booking_location(*, therapist, start: dt.datetime, moving: Appointment | None = None) -> Location:
