@@ -19,7 +19,7 @@ def _command(name: str) -> str:
 def test_the_proxy_sends_requests_to_both_web_servers():
     assert "gunicorn" in _command("web") and "gunicorn" in _command("web-2")
     assert "--to web:8000 --to web-2:8000" in _command("proxy")
-    assert {"web-2", "proxy", "worker-reminders", "db-replica"} == {
+    assert {"web-2", "proxy", "worker-reminders", "worker-records", "db-replica"} == {
         name for name, service in SERVICES.items() if "scale" in service.get("profiles", [])
     }
 
@@ -27,6 +27,7 @@ def test_the_proxy_sends_requests_to_both_web_servers():
 def test_every_queue_has_a_reader_and_one_beat_runs():
     assert "-Q" not in _command("worker"), "the general worker reads every queue"
     assert _command("worker-reminders").endswith("-Q reminders")
+    assert _command("worker-records").endswith("-Q records")
     assert [name for name in SERVICES if "celery -A clinic beat" in _command(name)] == ["beat"]
 
 

@@ -39,7 +39,10 @@ def portal_world(personas) -> PortalWorld:
             therapist=personas.therapist, weekday=weekday, start_time=dt.time(8), end_time=dt.time(18)
         )
     today = clock.local_now().date()
-    next_monday = today + dt.timedelta(days=(7 - today.weekday()) or 7)
+    # A Monday at least two days ahead: on a Sunday, the next day's session would be inside the cancellation
+    # window, and cancelling it a late cancellation with its fee.
+    days_ahead = (7 - today.weekday()) or 7
+    next_monday = today + dt.timedelta(days=days_ahead if days_ahead >= 2 else days_ahead + 7)
     start = clock.local_datetime(next_monday, dt.time(10))
     upcoming = AppointmentFactory(
         therapist=personas.therapist,
