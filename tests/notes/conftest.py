@@ -2,6 +2,7 @@ import datetime as dt
 
 import pytest
 
+from apps.billing.demo import config_seed
 from apps.core import clock
 from apps.notes.models import NoteTemplate
 from apps.notes.services import addendum_add, note_create, note_sign, note_templates_ensure, process_note_create
@@ -49,6 +50,18 @@ def past_session(personas):
     start = clock.local_datetime(clock.local_now().date() - dt.timedelta(days=1), dt.time(10, 0))
     return AppointmentFactory(
         therapist=personas.therapist, patient=personas.patient, start=start, end=start + dt.timedelta(minutes=45)
+    )
+
+
+@pytest.fixture
+def draft(personas, past_session, progress_template):
+    """A complete draft of the past session's note, the fee configuration in place to charge the session."""
+    config_seed()
+    return note_create(
+        actor=personas.therapist,
+        appointment=past_session,
+        template=progress_template,
+        content=complete_progress_content(),
     )
 
 

@@ -12,16 +12,6 @@ from .conftest import complete_progress_content, past_appointment_for
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def draft(personas, past_session, progress_template):
-    return note_create(
-        actor=personas.therapist,
-        appointment=past_session,
-        template=progress_template,
-        content=complete_progress_content(),
-    )
-
-
 def test_a_therapist_writes_signs_and_corrects_a_note_through_the_api(personas, login, past_session, progress_template):
     api = login(personas.therapist, api=True)
     response = api.post(

@@ -14,16 +14,6 @@ from .conftest import complete_progress_content
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def draft(personas, past_session, progress_template):
-    return note_create(
-        actor=personas.therapist,
-        appointment=past_session,
-        template=progress_template,
-        content=complete_progress_content(),
-    )
-
-
 def _form_data(content: dict) -> dict:
     return {key: str(value) if isinstance(value, int) else value for key, value in content.items()}
 

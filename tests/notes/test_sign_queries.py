@@ -11,8 +11,6 @@ from apps.billing.models import Charge
 from apps.notes.services import note_create
 from apps.scheduling.models import AppointmentStatus
 
-from .conftest import complete_progress_content
-
 pytestmark = pytest.mark.django_db
 
 # Sign-in (3); the note and its author's profile for the permission (2); the transaction in and out (2: BEGIN and
@@ -24,21 +22,8 @@ pytestmark = pytest.mark.django_db
 SIGN_QUERIES = 21
 
 
-def _draft(personas, past_session, progress_template):
-    """A complete draft of the past session's note, the fee configuration in place to charge the session."""
-    config_seed()
-    return note_create(
-        actor=personas.therapist,
-        appointment=past_session,
-        template=progress_template,
-        content=complete_progress_content(),
-    )
-
-
-def test_signing_completes_and_charges_the_session_in_a_known_number_of_queries(
-    personas, login, past_session, progress_template
-):
-    note = _draft(personas, past_session, progress_template)
+def test_signing_completes_and_charges_the_session_in_a_known_number_of_queries(personas, login, past_session, draft):
+    note = draft
     api = login(personas.therapist, api=True)
 
     with CaptureQueriesContext(connection) as signed:
@@ -51,9 +36,9 @@ def test_signing_completes_and_charges_the_session_in_a_known_number_of_queries(
     assert len(signed.captured_queries) == SIGN_QUERIES, [q["sql"][:120] for q in signed.captured_queries]
 
 
-def test_the_signing_answer_is_the_note_as_reading_it_again_gives_it(personas, login, past_session, progress_template):
+def test_the_signing_answer_is_the_note_as_reading_it_again_gives_it(personas, login, past_session, draft):
     """The answer is built from the row the signature wrote, not read again: it must say what a later read says."""
-    note = _draft(personas, past_session, progress_template)
+    note = draft
     api = login(personas.therapist, api=True)
     logged = AccessLog.objects.filter(action="note_view", subject_id=note.pk)
 

@@ -5,13 +5,11 @@ the answers it saved before signing."""
 
 import pytest
 
-from apps.billing.demo import config_seed
 from apps.billing.models import Charge
 from apps.core.errors import Unprocessable
 from apps.core.models import TransitionHandled
 from apps.core.transitions import reaction_register, reaction_unregister
 from apps.notes.models import NoteStatus
-from apps.notes.services import note_create
 from apps.scheduling.models import AppointmentStatus, AppointmentTransition
 
 from .conftest import complete_progress_content
@@ -33,17 +31,6 @@ def completion_refused():
     )
     yield
     reaction_unregister(reaction)
-
-
-@pytest.fixture
-def draft(personas, past_session, progress_template):
-    config_seed()
-    return note_create(
-        actor=personas.therapist,
-        appointment=past_session,
-        template=progress_template,
-        content=complete_progress_content(),
-    )
 
 
 def _nothing_written(note, session) -> None:
