@@ -23,7 +23,8 @@ pytestmark = pytest.mark.django_db
 # asks which emails about the patient's portal account could not be sent. A therapist's menu has its own count
 # query too: whether they take messages (the Inbox entry) and their unread conversations, asked together.
 DETAILS_QUERIES = {"front_desk": 23, "therapist": 24}
-PORTAL_HOME_QUERIES = 17  # one asks whether the menu offers Book (no intake on record yet)
+# Whether the menu offers Book (no intake on record yet) is asked in the menu's one count query.
+PORTAL_HOME_QUERIES = 16
 CHART_QUERIES = 30  # for the treating therapist, with a plan in force and a PHQ-9 answer flagged; one is the menu's
 
 
