@@ -143,8 +143,9 @@ def _check_in_if_under_way(appointment, now: dt.datetime, *, actor) -> None:
 def catch_up(*, actor) -> tuple[int, int]:
     """Bring the demo up to the clock after it was seeded some time ago: open-ended series booked ahead to the
     horizon by the beat job's own task, every session that has ended since given the outcome the first run gives its
-    past sessions (chosen by the session, so a run again at the same instant finds nothing left to do), and one
-    under way checked in. Returns the sessions booked ahead and the sessions given an outcome.
+    past sessions (chosen by the session, so a run again at the same instant finds nothing left to do). A session
+    under way is checked in by the seed's last step (`demo_under_way`), once every app has booked its sessions.
+    Returns the sessions booked ahead and the sessions given an outcome.
 
     What an earlier run queued about a session that has begun since (its reminders, the notice of its cancellation)
     would have gone out before it; none may go out after it, so what is still queued is withdrawn."""
@@ -152,7 +153,11 @@ def catch_up(*, actor) -> tuple[int, int]:
     now = clock.now()
     ended = (
         Appointment.objects.filter(
-            patient__isnull=False, status__in=[AppointmentStatus.BOOKED, AppointmentStatus.CHECKED_IN], end__lte=now
+            # Ended before now, as the first run counts them (`_play_out`): one ending this instant is still left
+            # as it was, so a run again at the same instant changes nothing.
+            patient__isnull=False,
+            status__in=[AppointmentStatus.BOOKED, AppointmentStatus.CHECKED_IN],
+            end__lt=now,
         )
         .select_related("service_type")
         .order_by("start", "pk")
@@ -168,10 +173,6 @@ def catch_up(*, actor) -> tuple[int, int]:
         else:
             _outcome(appointment, appointment.pk, actor=actor)
         played += 1
-    for appointment in Appointment.objects.filter(
-        patient__isnull=False, status=AppointmentStatus.BOOKED, start__lte=now, end__gt=now
-    ):
-        _check_in_if_under_way(appointment, now, actor=actor)
     messages_withdraw(
         subjects=list(Appointment.objects.filter(patient__isnull=False, start__lte=now).only("pk")),
         purposes=(*reminders.REMINDER_PURPOSES, reminders.CANCELLED_TEMPLATE, reminders.MOVED_TEMPLATE),
@@ -192,3 +193,13 @@ def _outcome_recorded(appointment, turn: int, *, actor):
     if turn % 9 == 4:
         return services.appointment_no_show(appointment=appointment, actor=actor)
     return services.appointment_complete(appointment=appointment, actor=appointment.therapist)
+
+
+def sessions_under_way_check_in(*, actor) -> None:
+    """Check in every session under way now, whichever part of the demo booked it: run last, on the first run and
+    on every run again alike, so a run again at the same instant finds nothing left to do."""
+    now = clock.now()
+    for appointment in Appointment.objects.filter(
+        patient__isnull=False, status=AppointmentStatus.BOOKED, start__lte=now, end__gt=now
+    ).select_related("location"):
+        _check_in_if_under_way(appointment, now, actor=actor)
