@@ -20,7 +20,7 @@ from apps.core.forms import FORM_REFUSED_STATUS
 from apps.core.layouts import layout_for
 from apps.core.links import next_or, next_path
 from apps.core.models import ClinicSettings
-from apps.core.views import action_from_url, call_with_messages, form_refusal
+from apps.core.views import action_from_url, call_with_messages, form_refusal, form_status, posted
 
 from . import extensions, mfa, selectors, services
 from .forms import (
@@ -48,7 +48,7 @@ def mfa_setup(request):
         # Enrolling another device would pass the challenge with the password alone: the code comes first.
         return redirect(mfa.verify_url(next_path(request)))
     device = mfa.pending_device(request.user, fresh=request.method == "GET")
-    form = TokenForm(request.POST or None)
+    form = TokenForm(posted(request))
     if request.method == "POST" and form.is_valid():
         check = mfa.confirm_device(request, device, form.cleaned_data["token"])
         if check:
@@ -69,7 +69,7 @@ def mfa_setup(request):
 def mfa_verify(request):
     if request.user.is_verified():
         return redirect(next_or(request, "home"))
-    form = TokenForm(request.POST or None)
+    form = TokenForm(posted(request))
     if request.method == "POST" and form.is_valid():
         check = mfa.verify(request, form.cleaned_data["token"])
         if check:
@@ -85,7 +85,7 @@ def invitation_accept(request, token):
         invitation = services.invitation_for_token(token)
     except ApplicationError as exc:
         return render(request, "accounts/invitation_invalid.html", {"message": exc.message}, status=404)
-    form = SetPasswordForm(request.POST or None)
+    form = SetPasswordForm(posted(request))
     if request.method == "POST" and form.is_valid():
         try:
             user = services.invitation_accept(token=token, password=form.cleaned_data["password1"])
@@ -94,7 +94,8 @@ def invitation_accept(request, token):
         login(request, user, backend="django.contrib.auth.backends.ModelBackend")
         messages.success(request, "Welcome. Your password is set.")
         return redirect("home")
-    return render(request, "accounts/invitation_accept.html", {"form": form, "invitation": invitation})
+    context = {"form": form, "invitation": invitation}
+    return render(request, "accounts/invitation_accept.html", context, status=form_status(form))
 
 
 @login_required
@@ -102,13 +103,14 @@ def invitation_accept(request, token):
 def user_list(request):
     if not request.user.has_perm("accounts.manage_users"):
         raise PermissionDenied
-    form = StaffInvitationForm(request.POST or None)
+    form = StaffInvitationForm(posted(request))
     if request.method == "POST" and form.is_valid():
         services.staff_invite(actor=request.user, **form.cleaned_data)
         email = form.cleaned_data["email"]
         messages.success(request, f"The invitation to {email} is being sent: the list shows when it has gone out.")
         return redirect("accounts:user_list")
-    return render(request, "accounts/user_list.html", {"users": selectors.staff_members(), "form": form})
+    context = {"users": selectors.staff_members(), "form": form}
+    return render(request, "accounts/user_list.html", context, status=form_status(form))
 
 
 def _staff_member(request, pk) -> User:
@@ -125,9 +127,7 @@ def _staff_member(request, pk) -> User:
 def staff_detail(request, pk):
     """One staff member: their roles to change, and deactivating or reactivating them."""
     user = _staff_member(request, pk)
-    posted = request.POST if request.method == "POST" else None  # ticking no role at all still posts the form
-    form = _roles_form(user, posted)
-    status = 400 if form.is_bound and not form.is_valid() else 200
+    form = _roles_form(user, posted(request))  # ticking no role at all still posts the form
     if form.is_bound and form.is_valid():
         try:
             services.staff_roles_change(
@@ -135,11 +135,10 @@ def staff_detail(request, pk):
             )
         except ApplicationError as exc:
             form_refusal(form, exc)
-            status = exc.status
         else:
             messages.success(request, f"{user.full_name}'s roles are saved.")
             return redirect("accounts:staff_detail", pk=user.pk)
-    return _staff_page(request, user, form=form, status=status)
+    return _staff_page(request, user, form=form, status=form_status(form))
 
 
 def _roles_form(user: User, data=None) -> StaffRolesForm:
@@ -176,15 +175,15 @@ def staff_clinical_profile(request, pk):
 
 def _staff_section_save(request, user: User, *, call, saved, **section):
     """Save one section of the staff page (`section`: the page's name for its posted form): a form that does not
-    parse, or a refusal, shows the page again with it on the field (400, or the refusal's status)."""
+    parse, or a refusal, shows the page again with it on the field (422, or 409 for a conflict: `form_status`)."""
     [form] = section.values()
     if not form.is_valid():
-        return _staff_page(request, user, status=400, **section)
+        return _staff_page(request, user, status=form_status(form), **section)
     try:
         call(form.cleaned_data)
     except ApplicationError as exc:
         form_refusal(form, exc)
-        return _staff_page(request, user, status=exc.status, **section)
+        return _staff_page(request, user, status=form_status(form), **section)
     messages.success(request, saved(form.cleaned_data))
     return redirect("accounts:staff_detail", pk=user.pk)
 
@@ -272,7 +271,7 @@ def clinic_settings(request):
     if not request.user.has_perm("accounts.change_clinic_settings"):
         raise PermissionDenied
     current = ClinicSettings.load()
-    form = ClinicSettingsForm(request.POST or None, instance=current)
+    form = ClinicSettingsForm(posted(request), instance=current)
     if request.method == "POST" and form.is_valid():
         changes = {field: form.cleaned_data[field] for field in form.changed_data}
         clinic = services.clinic_settings_update(actor=request.user, **changes)
@@ -280,7 +279,7 @@ def clinic_settings(request):
         if clinic.quiet_hours_off:
             messages.warning(request, "Texts now go out at any hour: quiet hours start and end at the same time.")
         return redirect("accounts:clinic_settings")
-    return render(request, "accounts/clinic_settings.html", {"form": form})
+    return render(request, "accounts/clinic_settings.html", {"form": form}, status=form_status(form))
 
 
 def _require_verified_staff(request) -> None:
@@ -301,7 +300,7 @@ def api_tokens(request):
     Admins also see everyone else's live tokens, to revoke; nobody can create a token for anyone but themselves.
     """
     _require_verified_staff(request)
-    form = ApiTokenForm(request.POST or None)
+    form = ApiTokenForm(posted(request))
     created = None
     if request.method == "POST" and form.is_valid():
         token, plaintext = services.api_token_create(
@@ -321,7 +320,7 @@ def api_tokens(request):
         "others": others,
         "now": clock.now(),
     }
-    return render(request, "accounts/api_tokens.html", context)
+    return render(request, "accounts/api_tokens.html", context, status=form_status(form))
 
 
 @login_required

@@ -10,6 +10,7 @@ from apps.core.errors import ApplicationError
 from apps.core.forms import form_errors_text
 from apps.core.money import ZERO, money_text
 from apps.core.permissions import permission_require
+from apps.core.views import form_status, posted
 
 from .forms import PackageRefundForm, PackageSellForm
 from .models import PackagePurchase, PackageStatus
@@ -60,7 +61,7 @@ def package_refund_view(request, pk):
     purchase = get_object_or_404(PackagePurchase.objects.select_related("offering", "patient"), pk=pk)
     patient = _ledger_patient(request, purchase.patient_id)
     permission_require(request.user, "billing.refund_package")
-    form = PackageRefundForm(request.POST or None)
+    form = PackageRefundForm(posted(request))
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
@@ -90,4 +91,4 @@ def package_refund_view(request, pk):
         "credit_first": -balance if balance < ZERO and amount > ZERO else None,  # as package_refund refuses it
         "form": form,
     }
-    return render(request, "billing/package_refund_confirm.html", context)
+    return render(request, "billing/package_refund_confirm.html", context, status=form_status(form))

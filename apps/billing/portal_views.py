@@ -15,7 +15,7 @@ from apps.core import clock
 from apps.core.errors import ApplicationError, Unprocessable
 from apps.core.forms import FORM_REFUSED_STATUS, form_errors_text
 from apps.core.models import ClinicSettings
-from apps.core.views import form_refusal
+from apps.core.views import form_refusal, form_status, posted
 from apps.patients.portal import portal_patient
 
 from . import documents, pending_fee, pricing
@@ -89,9 +89,8 @@ def _home_page(request, patient, *, refused: PayForm | None = None, status: int 
 @login_required
 def assessment_apply(request):
     patient = portal_patient(request, "billing.view_ledger")
-    form = AssessmentForm(request.POST or None, request.FILES or None)
-    status = FORM_REFUSED_STATUS if form.is_bound and not form.is_valid() else 200
-    if request.method == "POST" and form.is_valid():
+    form = AssessmentForm(posted(request), request.FILES or None)
+    if form.is_bound and form.is_valid():
         try:
             assessment_submit(
                 actor=request.user,
@@ -101,13 +100,12 @@ def assessment_apply(request):
                 proof=form.cleaned_data.get("proof"),
             )
         except ApplicationError as exc:
-            form.add_error(None, exc.message)
-            status = exc.status
+            form_refusal(form, exc)
         else:
             messages.success(request, "Thank you. The billing office will review your application.")
             return redirect("portal:billing:home")
     context = {"form": form, "assessment": latest_assessment(patient=patient)}
-    return render(request, "billing/portal/apply.html", context, status=status)
+    return render(request, "billing/portal/apply.html", context, status=form_status(form))
 
 
 def _checkout(request, form_class, *, toward_plan: bool):
@@ -125,7 +123,7 @@ def _checkout(request, form_class, *, toward_plan: bool):
         checkout = checkout_start(actor=request.user, patient=patient, amount=form.cleaned_data["amount"], plan=plan)
     except ApplicationError as exc:
         form_refusal(form, exc)
-        return _home_page(request, patient, refused=form, status=exc.status)
+        return _home_page(request, patient, refused=form, status=form_status(form))
     return redirect(checkout.redirect_url)
 
 

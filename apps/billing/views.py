@@ -20,14 +20,14 @@ from django.views.decorators.http import require_POST, require_safe
 from apps.audit.services import access_log_write
 from apps.core import clock
 from apps.core.errors import ApplicationError, Conflict, NotFound, Unprocessable
-from apps.core.forms import form_errors_text
+from apps.core.forms import FORM_REFUSED_STATUS, form_errors_text
 from apps.core.models import ClinicSettings
 from apps.core.money import AMOUNT_EXAMPLE, amount_read, money_text
 from apps.core.permissions import permission_require
 from apps.core.replica import reads_from_replica
 from apps.core.spreadsheets import csv_row
 from apps.core.time_zones import when_text
-from apps.core.views import form_refusal, form_refused_focus
+from apps.core.views import form_refusal, form_refused_focus, form_status
 from apps.core.when import day_text
 from apps.patients.models import Patient
 from apps.patients.selectors import patient_get_for
@@ -260,7 +260,7 @@ def _ledger_refused(request, patient: Patient, form, exc: ApplicationError | Non
         for error in field.errors:
             form.add_error(None, f"{field.label} {error}")
     form_refused_focus(form)
-    return _ledger_page(request, patient, refused=form, status=exc.status if exc else Unprocessable.status)
+    return _ledger_page(request, patient, refused=form, status=form_status(form))
 
 
 def _payment_record(actor, patient, *, toward_plan: bool, **data):
@@ -735,7 +735,7 @@ def sliding_scale_report(request):
         request,
         "billing/sliding_scale_report.html",
         {"form": form, "report": report, "query": request.GET.urlencode()},
-        status=200 if report else 400,
+        status=200 if report else FORM_REFUSED_STATUS,
     )
 
 
@@ -746,7 +746,9 @@ def sliding_scale_report_csv(request):
     """The report's tables as CSV, from the same selector and filters as the page."""
     form, report = _sliding_scale(request)
     if report is None:
-        return render(request, "billing/sliding_scale_report.html", {"form": form, "report": None}, status=400)
+        return render(
+            request, "billing/sliding_scale_report.html", {"form": form, "report": None}, status=FORM_REFUSED_STATUS
+        )
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="sliding-scale-{report["start"]}-{report["end"]}.csv"'
     writer = csv.writer(response)

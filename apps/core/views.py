@@ -7,8 +7,32 @@ from django.contrib import messages
 from django.http import FileResponse, Http404
 
 from apps.core.errors import ApplicationError
+from apps.core.forms import FORM_REFUSED_STATUS
 
 T = TypeVar("T")
+
+
+def posted(request):
+    """The form data of a POST, None otherwise: what a page binds its form to. A post with nothing filled in or
+    nothing ticked is a form sent all the same and is checked, where `request.POST or None` would take it for the
+    form asked for and show it blank."""
+    return request.POST if request.method == "POST" else None
+
+
+def refusal_status(exc: ApplicationError) -> int:
+    """The status a page answers a form a service refused with: 422 for input refused (which the API, and an
+    ApplicationError that names no status, answer 400), and the refusal's own otherwise: 409 when it collides with the
+    records as they now stand (something changed meanwhile), 403, 404, or 503 for a provider out of reach."""
+    return FORM_REFUSED_STATUS if exc.status in (ApplicationError.status, FORM_REFUSED_STATUS) else exc.status
+
+
+def form_status(*forms) -> int:
+    """The status of a page showing `forms`: 200, or, when one came back refused, the status it was refused with
+    (`refusal_status`, kept by `form_refusal`), 422 when the form itself refused what was typed."""
+    for form in forms:
+        if form is not None and form.errors:
+            return getattr(form, "refused_status", FORM_REFUSED_STATUS)
+    return 200
 
 
 def call_with_messages(request, call: Callable[[], object], success: str) -> bool:
@@ -49,7 +73,8 @@ def query_without_page(request) -> str:
 def form_refusal(form, exc: ApplicationError, *, not_on: tuple[str, ...] = ()) -> None:
     """Put a service's refusal on the form: its message above the fields, and each field's own words on the field
     it names (except those in `not_on`, whose words the message already says). A message that is a field's own
-    words is said once, on that field, next to what it is about."""
+    words is said once, on that field, next to what it is about. The page then answers `form_status(form)`."""
+    form.refused_status = refusal_status(exc)
     on_fields = {name: errors for name, errors in exc.fields.items() if name in form.fields and name not in not_on}
     if not any(errors in ([exc.message], exc.message) for errors in on_fields.values()):
         form.add_error(None, exc.message)

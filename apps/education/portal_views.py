@@ -8,8 +8,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from apps.core.errors import ApplicationError
-from apps.core.forms import FORM_REFUSED_STATUS
-from apps.core.views import form_call
+from apps.core.views import form_call, form_status, posted
 from apps.patients.portal import portal_patient
 
 from . import pages, selectors, services
@@ -39,7 +38,7 @@ def library(request):
 @require_http_methods(["GET", "POST"])
 def item(request, pk):
     assignment = _own_open(request, pk)
-    form = EntryForm(request.POST or None) if assignment.item.is_prompt else None
+    form = EntryForm(posted(request)) if assignment.item.is_prompt else None
     if form is not None and form_call(
         request,
         form,
@@ -54,9 +53,7 @@ def item(request, pk):
         "form": form,
         "entries": selectors.entries_open(user=request.user, assignment=assignment) if form is not None else [],
     }
-    return render(
-        request, "education/portal/item.html", context, status=FORM_REFUSED_STATUS if form and form.errors else 200
-    )
+    return render(request, "education/portal/item.html", context, status=form_status(form))
 
 
 @login_required

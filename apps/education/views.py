@@ -8,7 +8,7 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 
 from apps.core.errors import NotFound, PermissionDenied
 from apps.core.permissions import permission_require
-from apps.core.views import call_with_messages, form_call
+from apps.core.views import call_with_messages, form_call, form_status, posted
 from apps.patients.selectors import patient_get_for
 
 from . import pages, selectors, services
@@ -37,14 +37,14 @@ def _item_page(request, form, call, *, item=None):
     saved = form_call(request, form, call, "Library item saved.")
     if saved:
         return redirect("education:library")
-    return render(request, "education/item_form.html", {"form": form, "item": item}, status=400 if form.errors else 200)
+    return render(request, "education/item_form.html", {"form": form, "item": item}, status=form_status(form))
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
 def item_new(request):
     permission_require(request.user, "education.manage_library")
-    form = LibraryItemForm(request.POST or None, request.FILES or None)
+    form = LibraryItemForm(posted(request), request.FILES or None)
     return _item_page(
         request,
         form,
@@ -57,7 +57,7 @@ def item_new(request):
 def item_edit(request, pk):
     permission_require(request.user, "education.manage_library")
     item = _item(pk)
-    form = LibraryItemForm.for_item(item, request.POST or None, request.FILES or None)
+    form = LibraryItemForm.for_item(item, posted(request), request.FILES or None)
     return _item_page(
         request,
         form,
@@ -115,7 +115,7 @@ def assign(request, patient_id):
         )
     except NotFound as exc:
         raise Http404(exc.message) from exc
-    form = AssignForm(request.POST or None, items=selectors.library_items(active_only=True))
+    form = AssignForm(posted(request), items=selectors.library_items(active_only=True))
     shared = form_call(
         request,
         form,
@@ -127,7 +127,7 @@ def assign(request, patient_id):
     if shared:
         return redirect("notes:chart", patient.pk)
     context = {"patient": patient, "form": form}
-    return render(request, "education/assign.html", context, status=400 if form.errors else 200)
+    return render(request, "education/assign.html", context, status=form_status(form))
 
 
 @login_required

@@ -8,6 +8,8 @@ from django.views.decorators.http import require_http_methods, require_safe
 
 from apps.core.api_lookups import id_or_none
 from apps.core.errors import ApplicationError, NotFound
+from apps.core.forms import FORM_REFUSED_STATUS
+from apps.core.views import refusal_status
 from apps.notes.content import content_from_form
 from apps.notes.editor import field_rows
 from apps.patients.portal import portal_patient
@@ -51,7 +53,8 @@ def document_sign(request, document_id):
             else None
         )
         if signed_version is None:
-            error, status = "This form was not sent with the page. Please reload it and sign again.", 400
+            error = "This form was not sent with the page. Please reload it and sign again."
+            status = FORM_REFUSED_STATUS
         else:
             try:
                 signature, created = services.document_sign(
@@ -63,7 +66,7 @@ def document_sign(request, document_id):
                     answers=content,
                 )
             except ApplicationError as exc:
-                error, errors, status = exc.message, exc.fields, exc.status
+                error, errors, status = exc.message, exc.fields, refusal_status(exc)
             else:
                 if not created:  # a second submit of the same page: the first one signed
                     return _signed_page(request, signature, signed_again=True)

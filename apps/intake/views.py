@@ -12,7 +12,7 @@ from apps.core.api_lookups import id_or_none
 from apps.core.errors import ApplicationError, NotFound
 from apps.core.forms import FORM_REFUSED_STATUS
 from apps.core.permissions import permission_require
-from apps.core.views import call_with_messages, form_call
+from apps.core.views import call_with_messages, form_call, posted, refusal_status
 from apps.patients.selectors import patients_visible_to
 
 from . import selectors, services
@@ -77,9 +77,10 @@ def document_detail(request, pk):
     initial = {"body": current.body if current else ""}
     if document.is_questionnaire:
         initial["fields_json"] = json.dumps(current.fields if current else [], indent=2)
-    form = PublishForm(request.POST or None, document=document, initial=initial)
+    form = PublishForm(posted(request), document=document, initial=initial)
     status = 200
-    if request.method == "POST":
+    if form.is_bound:
+        status = FORM_REFUSED_STATUS
         if form.is_valid():
             try:
                 version = services.document_publish(
@@ -94,12 +95,10 @@ def document_detail(request, pk):
                     target = "fields_json" if key == "fields" else key
                     for error in errors:
                         form.add_error(target if target in form.fields else None, error)
-                status = exc.status
+                status = refusal_status(exc)
             else:
                 messages.success(request, f"Published version {version.number} of {document.title}.")
                 return redirect("intake:document_detail", pk=document.pk)
-        else:
-            status = 400
     context = {
         "document": document,
         "form": form,

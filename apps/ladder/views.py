@@ -12,9 +12,11 @@ from django.urls import reverse
 from django.views.decorators.http import require_safe
 
 from apps.core.errors import ApplicationError, NotFound
+from apps.core.forms import FORM_REFUSED_STATUS
 from apps.core.links import next_or
 from apps.core.replica import reads_from_replica
 from apps.core.spreadsheets import csv_row
+from apps.core.views import form_refusal, form_status, posted
 
 from . import reports, selectors, services
 from .forms import CareLevelMoveForm, ReportPeriodForm
@@ -30,22 +32,18 @@ def care_level_move(request, patient_id):
     except NotFound as exc:
         raise Http404(exc.message) from exc
     current = selectors.care_level_of(patient=patient)
-    form = CareLevelMoveForm(request.POST or None, current=current.level if current else "")
-    status = 200
-    if request.method == "POST":
-        status = 400
-        if form.is_valid():
-            try:
-                services.care_level_set(patient=patient, actor=request.user, **form.cleaned_data)
-            except ApplicationError as exc:
-                form.add_error(None, exc.message)
-                status = exc.status
-            else:
-                level = CareLevel(form.cleaned_data["level"]).label
-                messages.success(request, f"{patient.display_name} moved to {level}.")
-                return redirect(next_or(request, reverse("patients:detail", args=[patient.pk])))
+    form = CareLevelMoveForm(posted(request), current=current.level if current else "")
+    if form.is_bound and form.is_valid():
+        try:
+            services.care_level_set(patient=patient, actor=request.user, **form.cleaned_data)
+        except ApplicationError as exc:
+            form_refusal(form, exc)
+        else:
+            level = CareLevel(form.cleaned_data["level"]).label
+            messages.success(request, f"{patient.display_name} moved to {level}.")
+            return redirect(next_or(request, reverse("patients:detail", args=[patient.pk])))
     context = {"patient": patient, "current": current, "form": form, "next": next_or(request, "")}
-    return render(request, "ladder/move.html", context, status=status)
+    return render(request, "ladder/move.html", context, status=form_status(form))
 
 
 def _report_form(request) -> ReportPeriodForm:
@@ -60,7 +58,9 @@ def _report_form(request) -> ReportPeriodForm:
 def ladder_report(request):
     form = _report_form(request)
     report = reports.ladder_report(**form.cleaned_data) if form.is_valid() else None
-    return render(request, "ladder/report.html", {"form": form, "report": report}, status=200 if report else 400)
+    return render(
+        request, "ladder/report.html", {"form": form, "report": report}, status=200 if report else FORM_REFUSED_STATUS
+    )
 
 
 @login_required
@@ -69,7 +69,7 @@ def ladder_report(request):
 def ladder_report_csv(request):
     form = _report_form(request)
     if not form.is_valid():
-        return render(request, "ladder/report.html", {"form": form, "report": None}, status=400)
+        return render(request, "ladder/report.html", {"form": form, "report": None}, status=FORM_REFUSED_STATUS)
     report = reports.ladder_report(**form.cleaned_data)
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="ladder-{report.start}-{report.end}.csv"'

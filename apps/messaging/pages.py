@@ -4,9 +4,9 @@ from django.contrib import messages
 from django.http import Http404
 from django.shortcuts import redirect, render
 
-from apps.core.errors import ApplicationError, Conflict, NotFound
+from apps.core.errors import ApplicationError, NotFound
 from apps.core.forms import FORM_REFUSED_STATUS
-from apps.core.views import download_response, form_refused_focus
+from apps.core.views import download_response, form_refused_focus, posted, refusal_status
 
 from . import selectors, services
 from .forms import ReplyForm
@@ -32,7 +32,7 @@ def submitted(form, write) -> tuple[object | None, int]:
     except ApplicationError as exc:
         form.add_error(None, exc.message)
         form_refused_focus(form)
-        return None, Conflict.status if exc.status == Conflict.status else FORM_REFUSED_STATUS
+        return None, refusal_status(exc)
 
 
 def thread_page(request, pk, template: str, url_name: str, sent: str):
@@ -40,7 +40,7 @@ def thread_page(request, pk, template: str, url_name: str, sent: str):
     other side sent as read by this reader; a refused reply comes back with its reason and the text typed
     (`submitted` says with which status)."""
     thread = thread_or_404(request, pk)
-    form, status = ReplyForm(request.POST or None, request.FILES or None), 200
+    form, status = ReplyForm(posted(request), request.FILES or None), 200
     if request.method == "POST":
         reply, status = submitted(
             form,

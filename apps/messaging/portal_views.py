@@ -4,6 +4,7 @@ from django.contrib.auth.decorators import login_required
 from django.shortcuts import render
 from django.views.decorators.http import require_http_methods, require_safe
 
+from apps.core.views import posted
 from apps.patients.portal import portal_patient
 
 from . import pages, selectors
@@ -22,7 +23,7 @@ def thread_list(request):
 def thread_new(request):
     patient = portal_patient(request, "messaging.use_portal_messages")
     therapists = selectors.therapists_taking_messages_from(patient=patient)
-    form = NewThreadForm(request.POST or None, request.FILES or None, therapists=therapists)
+    form = NewThreadForm(posted(request), request.FILES or None, therapists=therapists)
     return pages.new_thread_page(
         request,
         form,

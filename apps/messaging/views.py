@@ -11,7 +11,7 @@ from django.views.decorators.http import require_http_methods, require_safe
 
 from apps.core.api_lookups import id_or_none
 from apps.core.errors import ApplicationError
-from apps.core.views import call_with_messages
+from apps.core.views import call_with_messages, posted
 from apps.patients.selectors import patients_visible_to
 
 from . import pages, selectors, services
@@ -63,7 +63,7 @@ def thread_new(request):
         raise Http404("No such patient.")
     return pages.new_thread_page(
         request,
-        NewThreadForm(request.POST or None, request.FILES or None),
+        NewThreadForm(posted(request), request.FILES or None),
         template="messaging/new.html",
         context={"patient": patient, "thread_url_name": "messaging:thread"},
         patient=patient,

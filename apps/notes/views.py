@@ -12,7 +12,7 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 from apps.accounts.selectors import staff_member, supervisees_practising
 from apps.core import clock, errors
 from apps.core.errors import ApplicationError, NotFound
-from apps.core.views import call_with_messages, form_refusal
+from apps.core.views import call_with_messages, form_refusal, form_status, posted
 from apps.scheduling.models import Appointment
 
 from . import plan_selectors, selectors, services
@@ -84,14 +84,14 @@ def session_note(request, appointment_id):
         return redirect("notes:detail", pk=existing.pk)
     appointment = _own_session(request, appointment_id)
     default = selectors.note_template_default(appointment=appointment)
-    form = StartNoteForm(request.POST or None, initial={"template": default}, appointment=appointment)
+    form = StartNoteForm(posted(request), initial={"template": default}, appointment=appointment)
     if request.method == "POST" and form.is_valid():
         try:
             note = services.note_create(
                 actor=request.user, appointment=appointment, template=form.cleaned_data["template"], content={}
             )
         except ApplicationError as exc:
-            form.add_error(None, exc.message)
+            form_refusal(form, exc)
         else:
             return redirect("notes:detail", pk=note.pk)
     context = {
@@ -99,7 +99,7 @@ def session_note(request, appointment_id):
         "appointment": appointment,
         "keeps_process_notes": request.user.has_perm("notes.add_process_note"),
     }
-    return render(request, "notes/start.html", context)
+    return render(request, "notes/start.html", context, status=form_status(form))
 
 
 def _editor_context(request, note, *, content: dict, addenda=(), errors=None, sign_form=None, cosign_form=None) -> dict:
@@ -241,7 +241,7 @@ def process_note(request, appointment_id):
     action = "process_note_view" if request.method == "GET" else "process_note_update"
     appointment = _process_note_session(request, appointment_id, action=action)
     existing, text = selectors.process_note_for_appointment(user=request.user, appointment=appointment)
-    form = ProcessNoteForm(request.POST or None, initial={"text": text})
+    form = ProcessNoteForm(posted(request), initial={"text": text})
     if request.method == "POST" and form.is_valid():
         try:
             if existing is None:
@@ -254,11 +254,12 @@ def process_note(request, appointment_id):
             else:
                 services.process_note_update(actor=request.user, process_note=existing, text=form.cleaned_data["text"])
         except ApplicationError as exc:
-            form.add_error(None, exc.message)
+            form_refusal(form, exc)
         else:
             messages.success(request, "Process note saved.")
             return redirect("notes:process_note", appointment_id=appointment.pk)
-    return render(request, "notes/process_note.html", {"form": form, "appointment": appointment, "existing": existing})
+    context = {"form": form, "appointment": appointment, "existing": existing}
+    return render(request, "notes/process_note.html", context, status=form_status(form))
 
 
 @login_required
@@ -297,23 +298,19 @@ def cosigns_hand_over_section(*, request, member) -> str:
 def cosigns_hand_over(request, pk):
     """Hand the notes awaiting a staff member's co-signature to another supervisor, from their staff page. The form's
     post asks first (a page saying what it does); only the confirmation's post hands them over. A choice that does not
-    parse (400) or that the service refuses (its status) comes back with the reason on the field."""
+    parse or that the service refuses comes back with the reason on the field (422, or 409: `form_status`)."""
     if not request.user.has_perm("accounts.manage_users"):
         raise PermissionDenied
     supervisor = staff_member(user_id=pk)
     if supervisor is None:
         raise Http404
     form = CosignHandOverForm(request.POST, supervisor=supervisor)
-    status = 200
-    if not form.is_valid():
-        status = 400
-    elif request.POST.get("confirmed") == "yes":
+    if form.is_valid() and request.POST.get("confirmed") == "yes":
         successor = form.cleaned_data["successor"]
         try:
             moved = services.note_cosigns_hand_over(actor=request.user, supervisor=supervisor, successor=successor)
         except ApplicationError as exc:
             form_refusal(form, exc)
-            status = exc.status
         else:
             messages.success(
                 request, f"{moved} note{'s now await' if moved != 1 else ' now awaits'} {successor}'s co-signature."
@@ -323,7 +320,7 @@ def cosigns_hand_over(request, pk):
         "member": supervisor,
         "count": selectors.cosigns_awaiting_count(supervisor=supervisor),
         "form": form,
-        "asking": status == 200,
+        "asking": not form.errors,
         "supervisees": supervisees_practising(supervisor=supervisor),
     }
-    return render(request, "notes/cosigns_hand_over.html", context, status=status)
+    return render(request, "notes/cosigns_hand_over.html", context, status=form_status(form))

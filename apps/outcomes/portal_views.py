@@ -7,9 +7,8 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from apps.core.errors import NotFound
-from apps.core.forms import FORM_REFUSED_STATUS
 from apps.core.time_zones import zone_or_none
-from apps.core.views import form_call
+from apps.core.views import form_call, form_status, posted
 from apps.patients.portal import portal_patient
 
 from . import selectors, services
@@ -33,7 +32,7 @@ def questionnaire_answer(request, pk):
     if assignment is None:
         return _questionnaire_answered(request, patient, pk)
     instrument = INSTRUMENTS[assignment.instrument]
-    form = QuestionnaireForm(request.POST or None, instrument=instrument)
+    form = QuestionnaireForm(posted(request), instrument=instrument)
     if form_call(
         request,
         form,
@@ -41,8 +40,8 @@ def questionnaire_answer(request, pk):
         f"Thank you. Your {instrument.name} answers were sent to your therapist.",
     ):
         return redirect("portal:questionnaires")
-    status = FORM_REFUSED_STATUS if form.errors else 200
-    return render(request, "outcomes/portal/answer.html", {"form": form, "instrument": instrument}, status=status)
+    context = {"form": form, "instrument": instrument}
+    return render(request, "outcomes/portal/answer.html", context, status=form_status(form))
 
 
 def _questionnaire_answered(request, patient, pk):
@@ -65,7 +64,7 @@ def _questionnaire_answered(request, patient, pk):
 @require_http_methods(["GET", "POST"])
 def journal(request):
     patient = portal_patient(request, "portal.use_portal")
-    form = JournalEntryForm(request.POST or None)
+    form = JournalEntryForm(posted(request))
     if _journal_form_saved(
         request,
         form,
@@ -77,7 +76,7 @@ def journal(request):
         request,
         "outcomes/portal/journal.html",
         {"form": form, "entries": entries, "reader_zone": zone_or_none(patient.time_zone)},
-        status=FORM_REFUSED_STATUS if form.errors else 200,
+        status=form_status(form),
     )
 
 
@@ -100,7 +99,7 @@ def _own_entry(request, pk):
 def journal_entry(request, pk):
     _entry, patient = _own_entry(request, pk)
     entry, text = selectors.journal_entry_open(user=request.user, entry_id=pk)
-    form = JournalEntryForm(request.POST or None, initial={"text": text, "share": entry.is_shared})
+    form = JournalEntryForm(posted(request), initial={"text": text, "share": entry.is_shared})
     if _journal_form_saved(
         request,
         form,
@@ -111,7 +110,7 @@ def journal_entry(request, pk):
         request,
         "outcomes/portal/journal_entry.html",
         {"form": form, "entry": entry, "reader_zone": zone_or_none(patient.time_zone)},
-        status=FORM_REFUSED_STATUS if form.errors else 200,
+        status=form_status(form),
     )
 
 

@@ -11,6 +11,7 @@ from django.views.decorators.http import require_safe
 from apps.audit.selectors import access_log_list
 from apps.audit.services import access_log_write
 from apps.core import clock
+from apps.core.forms import FORM_REFUSED_STATUS
 from apps.core.htmx import render_page
 from apps.core.spreadsheets import csv_row
 from apps.core.views import query_without_page
@@ -73,7 +74,7 @@ def access_log(request):
     if export:
         # Filters with an error are left out of the page, which says what to fix; an export of more than was asked
         # for would pass for the filtered one, so it is refused.
-        response.status_code = 400
+        response.status_code = FORM_REFUSED_STATUS
     return response
 
 

@@ -10,7 +10,7 @@ from apps.core.errors import ApplicationError, NotFound
 from apps.core.htmx import render_page
 from apps.core.links import next_or, next_path
 from apps.core.permissions import permission_require
-from apps.core.views import action_from_url, call_with_messages, form_call, form_refusal
+from apps.core.views import action_from_url, call_with_messages, form_call, form_refusal, form_status, posted
 
 from . import selectors, services
 from .forms import PatientForm, SmsConsentForm
@@ -144,7 +144,7 @@ def patient_sms_consent(request, pk):
     recording it (patients.services.patient_sms_consent_record, the portal's service underneath)."""
     patient = _open_chart(request, pk)
     permission_require(request.user, "patients.record_sms_consent", patient)
-    form = SmsConsentForm(request.POST or None, patient=patient)
+    form = SmsConsentForm(posted(request), patient=patient)
     if form_call(
         request,
         form,
@@ -159,7 +159,7 @@ def patient_sms_consent(request, pk):
     ):
         return redirect("patients:detail", pk=patient.pk)
     context = {"patient": patient, "form": form}
-    return render(request, "patients/sms_consent.html", context, status=400 if form.errors else 200)
+    return render(request, "patients/sms_consent.html", context, status=form_status(form))
 
 
 # The chart's one-press actions: the permission each needs, its service, and what the page says once it went through.

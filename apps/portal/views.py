@@ -14,6 +14,7 @@ from apps.accounts.forms import TokenForm
 from apps.core.errors import ApplicationError
 from apps.core.forms import FORM_REFUSED_STATUS
 from apps.core.models import ClinicSettings
+from apps.core.views import form_status, posted
 from apps.patients.portal import portal_patient
 
 from . import selectors, services
@@ -130,7 +131,7 @@ def two_step(request):
     if TOTPDevice.objects.filter(user=request.user, confirmed=True).exists():
         return render(request, "portal/two_step.html", {"is_on": True})
     device = mfa.pending_device(request.user, fresh=request.method == "GET")
-    form = TokenForm(request.POST or None)
+    form = TokenForm(posted(request))
     if request.method == "POST" and form.is_valid():
         check = mfa.confirm_device(request, device, form.cleaned_data["token"])
         if check:
@@ -145,7 +146,7 @@ def two_step(request):
         "qr_svg": mfa.qr_svg(device),
         "secret": base64.b32encode(device.bin_key).decode(),
     }
-    return render(request, "portal/two_step.html", context, status=FORM_REFUSED_STATUS if form.errors else 200)
+    return render(request, "portal/two_step.html", context, status=form_status(form))
 
 
 @login_required

@@ -8,7 +8,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_safe
 
 from apps.core.errors import ApplicationError
-from apps.core.views import action_from_url, form_call
+from apps.core.views import action_from_url, form_call, form_refusal, form_status, posted
 
 from . import selectors
 from .forms import CallOffForm, DecisionMoveForm, LaunchForm, ResolveForm
@@ -50,12 +50,12 @@ def program_formation(request, pk, action):
         raise PermissionDenied
     if program.stage != ProgramStage.PROPOSED:
         return redirect("programs:detail", pk=program.pk)
-    form = form_class(request.POST if request.method == "POST" else None)
+    form = form_class(posted(request))
     if request.method == "POST" and form.is_valid():
         try:
             done = service(request, program, form.cleaned_data)
         except ApplicationError as exc:
-            form.add_error(None, exc.message)
+            form_refusal(form, exc)
         else:
             messages.success(request, done)
             return redirect("programs:detail", pk=program.pk)
@@ -67,7 +67,7 @@ def program_formation(request, pk, action):
         "button": button,
         "interest": selectors.program_interest(program=program),
     }
-    return render(request, "programs/formation_confirm.html", context, status=400 if form.errors else 200)
+    return render(request, "programs/formation_confirm.html", context, status=form_status(form))
 
 
 @login_required
@@ -85,7 +85,7 @@ def work_queue_resolve(request, pk):
     if not request.user.has_perm("programs.work_stranded_queue"):
         raise PermissionDenied
     item = get_object_or_404(selectors.stranded_work_queue(), pk=pk)
-    form = ResolveForm(request.POST if request.method == "POST" else None)
+    form = ResolveForm(posted(request))
     if form_call(
         request,
         form,
@@ -93,4 +93,5 @@ def work_queue_resolve(request, pk):
         "Resolved and taken off the work queue.",
     ):
         return redirect("programs:work_queue")
-    return render(request, "programs/work_queue_resolve.html", {"item": item, "form": form})
+    context = {"item": item, "form": form}
+    return render(request, "programs/work_queue_resolve.html", context, status=form_status(form))

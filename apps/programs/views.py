@@ -10,7 +10,7 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 
 from apps.core.errors import ApplicationError
 from apps.core.permissions import permission_require
-from apps.core.views import action_from_url, form_call
+from apps.core.views import action_from_url, form_call, form_refusal, form_status, posted
 
 from . import lecture_selectors, member_meetings, selectors
 from .forms import (
@@ -43,7 +43,7 @@ def program_list(request):
 @login_required
 def program_create(request):
     permission_require(request.user, "programs.add_program")
-    form = ProgramForm(request.POST or None)
+    form = ProgramForm(posted(request))
     if request.method == "POST" and form.is_valid():
         data = dict(form.cleaned_data)
         co_facilitators = data.pop("co_facilitators")
@@ -59,14 +59,14 @@ def program_create(request):
                     actor=request.user, co_facilitators=co_facilitators, override_reason=override_reason, **data
                 )
         except ApplicationError as exc:
-            form.add_error(None, exc.message)
+            form_refusal(form, exc)
         else:
             if is_proposal:
                 messages.success(request, f"{program.title} is proposed; its interest list is open.")
             else:
                 messages.success(request, f"{program.title} is scheduled with {program.meeting_count} meetings.")
             return redirect("programs:detail", pk=program.pk)
-    return render(request, "programs/form.html", {"form": form, "title": "New program"})
+    return render(request, "programs/form.html", {"form": form, "title": "New program"}, status=form_status(form))
 
 
 @login_required
@@ -107,7 +107,7 @@ def program_detail(request, pk):
 def program_edit(request, pk):
     program = _program(request, pk)
     permission_require(request.user, "programs.change_program", program)
-    form = ProgramChangeForm(request.POST or None, instance=program)
+    form = ProgramChangeForm(posted(request), instance=program)
 
     def update(data):
         changes = {f: data[f] for f in form.changed_data if f != "co_facilitators"}
@@ -118,7 +118,8 @@ def program_edit(request, pk):
 
     if form_call(request, form, update, "Changes saved."):
         return redirect("programs:detail", pk=program.pk)
-    return render(request, "programs/form.html", {"form": form, "title": f"Edit {program.title}", "program": program})
+    context = {"form": form, "title": f"Edit {program.title}", "program": program}
+    return render(request, "programs/form.html", context, status=form_status(form))
 
 
 @login_required
@@ -273,7 +274,7 @@ def lecture_payment(request, pk):
         pk=pk,
     )
     form = LecturePaymentForm(
-        request.POST or None,
+        posted(request),
         kinds=lectures.lecture_payment_kinds(enrollment.program),
         methods=lectures.lecture_payment_methods(enrollment.program),
     )
@@ -290,4 +291,4 @@ def lecture_payment(request, pk):
     ):
         return redirect("programs:detail", pk=enrollment.program_id)
     context = {"enrollment": enrollment, "program": enrollment.program, "form": form, "confirming": confirming}
-    return render(request, "programs/lecture_payment.html", context)
+    return render(request, "programs/lecture_payment.html", context, status=form_status(form))

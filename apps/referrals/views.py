@@ -11,7 +11,7 @@ from django.views.decorators.http import require_POST, require_safe
 
 from apps.core.errors import NotFound
 from apps.core.permissions import permission_require
-from apps.core.views import call_with_messages, download_response, form_call
+from apps.core.views import call_with_messages, download_response, form_call, form_status, posted
 from apps.patients.selectors import patient_open_chart
 
 from . import selectors, services
@@ -45,7 +45,7 @@ def queue(request):
 @login_required
 def inbound_new(request):
     permission_require(request.user, "referrals.receive_inbound")
-    form = InboundForm(request.POST or None, request.FILES or None, user=request.user)
+    form = InboundForm(posted(request), request.FILES or None, user=request.user)
     created = []
     if form_call(
         request,
@@ -54,7 +54,7 @@ def inbound_new(request):
         "Referral logged.",
     ):
         return redirect("referrals:inbound_detail", pk=created[0].pk)
-    return render(request, "referrals/inbound_form.html", {"form": form})
+    return render(request, "referrals/inbound_form.html", {"form": form}, status=form_status(form))
 
 
 @login_required
@@ -161,8 +161,8 @@ def patient_clearance(request, patient_id):
     can_except = request.user.has_perm("referrals.grant_clearance_exception", patient)
     if not (can_record or can_except):
         raise PermissionDenied
-    clearance_form = ClearanceForm(request.POST or None, request.FILES or None, prefix="clearance")
-    exception_form = ReasonForm(request.POST or None, prefix="exception")
+    clearance_form = ClearanceForm(posted(request), request.FILES or None, prefix="clearance")
+    exception_form = ReasonForm(posted(request), prefix="exception")
     if request.method == "POST" and "clearance-cleared_by" in request.POST:
         exception_form = ReasonForm(prefix="exception")
         if form_call(
@@ -192,7 +192,8 @@ def patient_clearance(request, patient_id):
         "clearance_form": clearance_form,
         "exception_form": exception_form,
     }
-    return render(request, "referrals/patient_clearance.html", context)
+    status = form_status(clearance_form, exception_form)
+    return render(request, "referrals/patient_clearance.html", context, status=status)
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -203,7 +204,7 @@ def patient_clearance(request, patient_id):
 def outbound_new(request, patient_id):
     patient = _patient(request, patient_id, "referrals.view_patient_referrals")
     permission_require(request.user, "referrals.write_outbound", patient)
-    form = OutboundForm(request.POST or None)
+    form = OutboundForm(posted(request))
     created = []
     if form_call(
         request,
@@ -212,7 +213,8 @@ def outbound_new(request, patient_id):
         "Referral saved as a draft.",
     ):
         return redirect("referrals:outbound_detail", pk=created[0].pk)
-    return render(request, "referrals/outbound_form.html", {"form": form, "patient": patient})
+    context = {"form": form, "patient": patient}
+    return render(request, "referrals/outbound_form.html", context, status=form_status(form))
 
 
 @login_required

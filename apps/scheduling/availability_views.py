@@ -19,7 +19,7 @@ from apps.core import clock
 from apps.core.api_lookups import id_or_none
 from apps.core.errors import ApplicationError
 from apps.core.time_zones import zone_time
-from apps.core.views import form_refusal
+from apps.core.views import form_refusal, form_status, posted
 from apps.core.when import weekday_moment_text
 
 from . import selectors
@@ -156,21 +156,22 @@ def availability_therapist(request, therapist_id):
             },
         ),
     }
-    return render(request, "scheduling/availability.html", context)
+    status = form_status(hours_form, off_form, discipline_form)
+    return render(request, "scheduling/availability.html", context, status=status)
 
 
 @login_required
 def availability_edit(request, kind, pk):
     record = _record(request, kind, pk)
     spec = KINDS[kind]
-    form = spec.form(request.POST or None, initial=spec.form.initial_for(record))
+    form = spec.form(posted(request), initial=spec.form.initial_for(record))
     if request.method == "POST" and form.is_valid() and (saved := _saved(request, form, kind, **{spec.noun: record})):
         messages.success(request, f"{spec.label.capitalize()} saved.")
         if kind == "time-off":
             _warn_sessions_to_move(request, saved)
         return redirect("scheduling:availability_therapist", therapist_id=record.therapist_id)
     context = {"record": record, "kind": kind, "label": spec.label, "form": form}
-    return render(request, "scheduling/availability_edit.html", context)
+    return render(request, "scheduling/availability_edit.html", context, status=form_status(form))
 
 
 @login_required

@@ -11,7 +11,7 @@ from django.views.decorators.http import require_safe
 
 from apps.core.errors import ApplicationError
 from apps.core.permissions import permission_require
-from apps.core.views import form_refusal
+from apps.core.views import form_refusal, form_status, posted
 
 from . import locations, services
 from .forms import LocationForm, LocationHoursForm, RoomForm
@@ -20,14 +20,16 @@ from .models import Location, LocationHours, Room
 VIEW, MANAGE = "scheduling.view_reference_data", "scheduling.manage_reference_data"
 
 
-def _saved(form, service, **args) -> tuple[object | None, int]:
-    """Save the valid form through `service`: what it saved and 200, or, refused, None and the refusal's status
-    (the page answers 409 as the API does), its words on the form."""
+def _saved(form, service, **args) -> object | None:
+    """Save the form through `service` when it is valid: what it saved, or None, refused, its words on the form
+    (the page then answers `form_status`: 422, or 409 as the API does for a conflict)."""
+    if not form.is_valid():
+        return None
     try:
-        return service(**args, **form.service_args()), 200
+        return service(**args, **form.service_args())
     except ApplicationError as exc:
         form_refusal(form, exc)
-        return None, exc.status
+        return None
 
 
 @login_required
@@ -42,12 +44,12 @@ def location_list(request):
 @login_required
 def location_new(request):
     permission_require(request.user, MANAGE)
-    form = LocationForm(request.POST or None)
-    saved, status = _saved(form, locations.location_save, actor=request.user) if form.is_valid() else (None, 200)
+    form = LocationForm(posted(request))
+    saved = _saved(form, locations.location_save, actor=request.user) if form.is_bound else None
     if saved:
         messages.success(request, f"{saved.name} added.")
         return redirect("scheduling:location_detail", pk=saved.pk)
-    return render(request, "scheduling/location_form.html", {"form": form, "location": None}, status=status)
+    return render(request, "scheduling/location_form.html", {"form": form, "location": None}, status=form_status(form))
 
 
 @login_required
@@ -61,10 +63,9 @@ def location_detail(request, pk):
         "hours": LocationHoursForm(prefix="hours"),
         "room": RoomForm(prefix="room", initial={"location": location.pk}),
     }
-    status = 200
     if request.method == "POST":
         permission_require(request.user, MANAGE)
-        kind, form, saved, status = _posted(request, location)
+        kind, form, saved = _posted(request, location)
         if saved:
             return redirect("scheduling:location_detail", pk=location.pk)
         forms[kind] = form
@@ -77,12 +78,12 @@ def location_detail(request, pk):
         "rooms": location.rooms.all(),
         "room_form": forms["room"],
     }
-    return render(request, "scheduling/location_form.html", context, status=status)
+    return render(request, "scheduling/location_form.html", context, status=form_status(*forms.values()))
 
 
-def _posted(request, location) -> tuple[str, object, bool, int]:
+def _posted(request, location) -> tuple[str, object, bool]:
     """Save the posted form (the location's details, a block of opening hours, or a new room): which one it was,
-    the bound form (to show again with why, when refused), whether it was saved and the page's status."""
+    the bound form (to show again with why, when refused) and whether it was saved."""
     kind = request.POST.get("kind")
     if kind == "hours":
         form = LocationHoursForm(request.POST, prefix="hours")
@@ -94,10 +95,10 @@ def _posted(request, location) -> tuple[str, object, bool, int]:
         # A copy to validate on, so that a refused change leaves the page showing the location as stored.
         kind, form = "location", LocationForm(request.POST, instance=Location.objects.get(pk=location.pk))
         service, args, success = locations.location_save, {"location": location}, "Location saved."
-    saved, status = _saved(form, service, actor=request.user, **args) if form.is_valid() else (None, 200)
+    saved = _saved(form, service, actor=request.user, **args)
     if saved is not None:
         messages.success(request, success)
-    return kind, form, saved is not None, status
+    return kind, form, saved is not None
 
 
 @login_required
@@ -117,9 +118,9 @@ def room_edit(request, pk):
     """A room's name, capacity, use, and location (fixed once sessions are booked in it)."""
     permission_require(request.user, MANAGE)
     room = get_object_or_404(Room.objects.select_related("location"), pk=pk)
-    form = RoomForm(request.POST or None, instance=Room.objects.get(pk=pk))
-    saved, status = _saved(form, services.room_save, actor=request.user, room=room) if form.is_valid() else (None, 200)
+    form = RoomForm(posted(request), instance=Room.objects.get(pk=pk))
+    saved = _saved(form, services.room_save, actor=request.user, room=room) if form.is_bound else None
     if saved:
         messages.success(request, f"{saved.name} saved.")
         return redirect("scheduling:location_detail", pk=saved.location_id)
-    return render(request, "scheduling/room_form.html", {"form": form, "room": room}, status=status)
+    return render(request, "scheduling/room_form.html", {"form": form, "room": room}, status=form_status(form))

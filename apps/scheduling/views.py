@@ -22,7 +22,7 @@ from apps.core.models import ClinicSettings
 from apps.core.money import money_text
 from apps.core.permissions import permission_require
 from apps.core.time_zones import zone_place
-from apps.core.views import call_with_messages, form_refusal
+from apps.core.views import call_with_messages, form_refusal, form_status, posted, refusal_status
 from apps.core.when import weekday_moment_text
 from apps.notifications.labels import confirmation_words
 
@@ -306,7 +306,7 @@ def _booking_refused(form, exc: ApplicationError) -> None:
 def appointment_new(request):
     """Book one session; clicking an empty calendar slot lands here with the time filled in."""
     permission_require(request.user, "scheduling.book_appointment")
-    form = AppointmentForm(request.POST or None, user=request.user, initial=_book_initial(request))
+    form = AppointmentForm(posted(request), user=request.user, initial=_book_initial(request))
     if request.method == "POST" and form.is_valid():
         args = form.booking_args()
         permission_require(request.user, "scheduling.book_for_therapist", args["therapist"])
@@ -318,14 +318,15 @@ def appointment_new(request):
             messages.success(request, "Session booked.")
             _warn(request, _group_warning([appointment]))
             return redirect("scheduling:appointment_detail", pk=appointment.pk)
-    return render(request, "scheduling/appointment_form.html", {"form": form, "title": "Book a session"})
+    context = {"form": form, "title": "Book a session"}
+    return render(request, "scheduling/appointment_form.html", context, status=form_status(form))
 
 
 @login_required
 def series_new(request):
     """Book a weekly series; the preview below the form (htmx) shows which dates collide, before anything is saved."""
     permission_require(request.user, "scheduling.book_appointment")
-    form = SeriesForm(request.POST or None, user=request.user, initial=_book_initial(request))
+    form = SeriesForm(posted(request), user=request.user, initial=_book_initial(request))
     if request.method == "POST" and form.is_valid():
         permission_require(request.user, "scheduling.book_for_therapist", form.cleaned_data["therapist"])
         try:
@@ -351,7 +352,7 @@ def series_new(request):
             return redirect("scheduling:appointment_detail", pk=result.booked[0].pk)
     # A refused series comes back with its Dates panel showing the dates of what the form kept.
     preview = _series_dates(request, request.POST) if request.method == "POST" else {}
-    return render(request, "scheduling/series_form.html", {"form": form, **preview})
+    return render(request, "scheduling/series_form.html", {"form": form, **preview}, status=form_status(form))
 
 
 @login_required
@@ -552,13 +553,13 @@ def _cancel_confirmation(request, appointment, form):
                 waive_late_fee=form.cleaned_data.get("waive_late_fee", False),
             )
         except ApplicationError as exc:
-            context["error"], status = exc.message, exc.status
+            context["error"], status = exc.message, refusal_status(exc)
             # Cancelled (or otherwise recorded) by someone else since the page was loaded: the page behind the
             # dialog still says "Booked", so the dialog leads to the session as it now is instead of back to it.
             context["no_longer_booked"] = appointment.status != AppointmentStatus.BOOKED
         context["show_class"] = request.user.has_perm("billing.view_class", appointment.patient)
     elif not request.htmx:
-        return _detail_page(request, appointment, cancel_form=form, status=400)
+        return _detail_page(request, appointment, cancel_form=form, status=form_status(form))
     response = render_page(
         request, "scheduling/cancel_confirm.html", context, partial="scheduling/_cancel_confirm_dialog.html"
     )
@@ -583,7 +584,7 @@ def appointment_reschedule(request, pk):
         has_patient=appointment.patient_id is not None,
     )
     if not form.is_valid():
-        return _detail_page(request, appointment, reschedule_form=form, status=400)
+        return _detail_page(request, appointment, reschedule_form=form, status=form_status(form))
     data = form.cleaned_data
     if data["therapist"] is not None:
         permission_require(request.user, "scheduling.book_for_therapist", data["therapist"])
@@ -602,7 +603,7 @@ def appointment_reschedule(request, pk):
         )
     except ApplicationError as exc:
         _booking_refused(form, exc)
-        return _detail_page(request, appointment, reschedule_form=form, status=exc.status)
+        return _detail_page(request, appointment, reschedule_form=form, status=form_status(form))
     messages.success(request, "Session moved.")
     return redirect(next_or(request, reverse("scheduling:appointment_detail", args=[appointment.pk])))
 

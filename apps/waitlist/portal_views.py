@@ -5,8 +5,7 @@ from django.contrib.auth.decorators import login_required
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
-from apps.core.forms import FORM_REFUSED_STATUS
-from apps.core.views import action_call, action_from_url, call_with_messages, form_call
+from apps.core.views import action_call, action_from_url, call_with_messages, form_call, form_status, posted
 from apps.patients.portal import portal_patient
 
 from . import selectors, services
@@ -31,7 +30,7 @@ def _own_slot_offer(request, pk) -> SlotOffer:
 @require_http_methods(["GET", "POST"])
 def slot_requests(request):
     patient = portal_patient(request, "waitlist.request_slot")
-    form = SlotRequestForm(request.POST or None, initial={"therapist": patient.primary_therapist})
+    form = SlotRequestForm(posted(request), initial={"therapist": patient.primary_therapist})
     if form_call(
         request,
         form,
@@ -46,9 +45,7 @@ def slot_requests(request):
             offer.answerable = not offer_problem(**services.slot_offer_open_check(offer))
             offer.needs_front_desk = offer.answerable and selectors.slot_offer_needs_front_desk(offer=offer)
     context = {"requests": requests, "form": form}
-    return render(
-        request, "waitlist/portal/slot_requests.html", context, status=FORM_REFUSED_STATUS if form.errors else 200
-    )
+    return render(request, "waitlist/portal/slot_requests.html", context, status=form_status(form))
 
 
 @login_required

@@ -7,7 +7,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
 from apps.core.errors import ApplicationError
-from apps.core.views import call_with_messages
+from apps.core.views import call_with_messages, form_refusal, form_status, posted
 
 from . import selectors, services
 from .forms import StaffSlotRequestForm
@@ -23,17 +23,18 @@ def _require_manager(user) -> None:
 def slot_waitlist(request):
     """Everyone waiting for a weekly slot, in the order they will be offered one, and the freed times."""
     _require_manager(request.user)
-    form = StaffSlotRequestForm(request.POST or None)
+    form = StaffSlotRequestForm(posted(request))
     if request.method == "POST" and form.is_valid():
         data = dict(form.cleaned_data)
         try:
             services.slot_request_create(actor=request.user, **data)
         except ApplicationError as exc:
-            form.add_error(None, exc.message)
+            form_refusal(form, exc)
         else:
             messages.success(request, f"{data['patient'].display_name} is waiting for a weekly time.")
             return redirect("programs:slot_waitlist")
-    return render(request, "waitlist/slot_waitlist.html", {**selectors.slot_waitlist(), "form": form})
+    context = {**selectors.slot_waitlist(), "form": form}
+    return render(request, "waitlist/slot_waitlist.html", context, status=form_status(form))
 
 
 @login_required

@@ -32,7 +32,7 @@ def test_a_too_long_email_in_a_staff_members_details_is_refused_on_the_field(per
         f"/accounts/users/{member.pk}/details/",
         {"first_name": member.first_name, "last_name": "Okafor", "email": TOO_LONG},
     )
-    assert response.status_code == 400  # the staff page's answer to a section that does not parse
+    assert response.status_code == 422  # the staff page's answer to a section that does not parse
     assert "at most 254 characters" in response.content.decode() and 'value="Okafor"' in response.content.decode()
     member.refresh_from_db()
     assert member.last_name != "Okafor"

@@ -356,10 +356,10 @@ def test_the_roles_form_names_the_new_supervisor_and_refuses_one_who_cannot_supe
     assert "supervisor" in admin.get(_url(staying)).context["form"].fields
     trainee = TherapistFactory(profile__is_prelicensed=True, profile__supervisor=personas.other_therapist)
     not_offered = admin.post(_url(staying), {"roles": [Role.THERAPIST], "supervisor": trainee.pk})
-    assert not_offered.status_code == 400 and not_offered.context["form"].errors["supervisor"]
+    assert not_offered.status_code == 422 and not_offered.context["form"].errors["supervisor"]
     bodywork = TherapistFactory(profile__discipline=Discipline.BODYWORK)
     other_discipline = admin.post(_url(staying), {"roles": [Role.THERAPIST], "supervisor": bodywork.pk})
-    assert other_discipline.status_code == 400 and other_discipline.context["form"].errors["supervisor"]
+    assert other_discipline.status_code == 422 and other_discipline.context["form"].errors["supervisor"]
     assert Role.THERAPIST not in User.objects.get(pk=staying.pk).roles
     kept = admin.post(_url(staying), {"roles": [Role.THERAPIST], "supervisor": ""})
     assert kept.status_code in (409, 422) and Role.THERAPIST not in User.objects.get(pk=staying.pk).roles

@@ -120,10 +120,10 @@ def test_nobody_but_an_admin_changes_a_clinical_profile(personas, login, who):
     assert not AccessLog.objects.filter(action="therapist_profile_change").exists()
 
 
-def test_a_form_that_does_not_parse_is_a_400_on_its_field(personas, login):
+def test_a_form_that_does_not_parse_is_a_422_on_its_field(personas, login):
     profile = _profile(personas.therapist)
     response = login(personas.admin).post(_url(personas.therapist), _form(profile, reduced_fee_cap="-1"))
-    assert response.status_code == 400
+    assert response.status_code == 422
     assert "greater than or equal to 0" in response.content.decode()
 
 
@@ -179,7 +179,7 @@ def test_a_supervisor_of_another_discipline_is_refused_on_the_page(personas, log
     response = login(personas.admin).post(
         _url(personas.therapist), _form(profile, is_prelicensed=True, supervisor=bodywork_provider.pk)
     )
-    assert response.status_code == 400
+    assert response.status_code == 422
     assert response.context["profile"].errors["supervisor"]
     assert _profile(personas.therapist).supervisor is None
 

@@ -192,9 +192,9 @@ def test_an_aging_report_as_of_a_mistyped_year_says_so_and_shows_today(personas,
 
 
 @pytest.mark.parametrize("path", ["/billing/reports/sliding-scale/", "/billing/reports/sliding-scale.csv"])
-def test_a_report_period_in_a_mistyped_year_answers_400_with_the_form(personas, fee_config, login, path):
+def test_a_report_period_in_a_mistyped_year_answers_422_with_the_form(personas, fee_config, login, path):
     response = login(personas.billing).get(path, {"start": "2026-01-01", "end": "9999-12-31"})
-    assert response.status_code == 400
+    assert response.status_code == 422
     assert "Choose a date from" in response.content.decode()
 
 

@@ -80,8 +80,10 @@ def test_billing_refunds_through_a_confirmation_and_the_front_desk_may_not(perso
     client = login(personas.billing)
     confirm = client.get(f"/billing/packages/{package.pk}/refund/").content.decode()
     assert "$180.00" in confirm and "1 of 10" in confirm  # 9/10 of $200
-    client.post(f"/billing/packages/{package.pk}/refund/", {"reason": ""})
-    assert PackagePurchase.objects.get().status == PackageStatus.ACTIVE  # a reason is required
+    for refused in ({"reason": ""}, {}):  # a reason is required, also when the form comes with nothing at all
+        page = client.post(f"/billing/packages/{package.pk}/refund/", refused)
+        assert page.status_code == 422 and 'id="error-summary"' in page.content.decode()
+        assert PackagePurchase.objects.get().status == PackageStatus.ACTIVE
     client.post(f"/billing/packages/{package.pk}/refund/", {"reason": "Moving away"})
     assert PackagePurchase.objects.get().status == PackageStatus.REFUNDED
 

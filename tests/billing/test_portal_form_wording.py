@@ -7,6 +7,7 @@ import re
 import pytest
 
 from apps.billing.forms import SuperbillPeriodForm
+from apps.billing.models import SlidingScaleAssessment
 
 pytestmark = pytest.mark.django_db
 
@@ -25,16 +26,18 @@ def _field_errors(body: str) -> list[str]:
         ({"household_size": "", "annual_income": "30000"}, "Enter how many people live in your household"),
         ({"household_size": "two", "annual_income": "30000"}, "Enter how many people live in your household"),
         ({"household_size": "2", "annual_income": ""}, "Enter your household's income for a year"),
+        ({}, "Enter how many people live in your household"),
     ],
 )
 def test_the_sliding_scale_application_refuses_in_sentences(personas, login, posted, said):
     response = login(personas.patient_user).post("/portal/billing/apply/", posted)
 
     body = response.content.decode()
-    assert response.status_code in (400, 422)
+    assert response.status_code == 422 and 'id="error-summary"' in body
     errors = _field_errors(body)
     assert any(error.startswith(said) for error in errors), errors
     assert not any(wording in body for wording in DJANGO_WORDING)
+    assert not SlidingScaleAssessment.objects.exists()
 
 
 def test_the_period_a_patient_asks_a_superbill_for_is_refused_in_words():

@@ -43,14 +43,24 @@ def test_a_therapist_adds_edits_and_retires_an_item_with_a_confirmation(personas
 def test_bad_input_on_the_item_form_is_a_form_error_not_a_500(personas, login):
     client = login(personas.admin)
     response = client.post("/education/new/", {"title": "Nothing", "kind": ItemKind.READING, "care_level": "education"})
-    assert response.status_code == 400
+    assert response.status_code == 422
     assert "needs a link or a file" in response.content.decode()
     response = client.post(
         "/education/new/",
         {"title": "Fake", "kind": ItemKind.READING, "care_level": "education", "file": upload("x.pdf", b"MZ\x90")},
     )
-    assert response.status_code == 400 and "not a file we accept" in response.content.decode()
+    assert response.status_code == 422 and "not a file we accept" in response.content.decode()
     assert not LibraryItem.objects.exists()
+
+
+def test_the_item_and_sharing_forms_sent_empty_are_refused_with_422_and_nothing_written(personas, login):
+    client = login(personas.therapist)
+    for url in ("/education/new/", f"/education/patients/{personas.patient.pk}/share/"):
+        response = client.post(url, {})
+        body = response.content.decode()
+        assert response.status_code == 422, url
+        assert 'id="error-summary"' in body and "This field is required." in body
+    assert not LibraryItem.objects.exists() and not Assignment.objects.exists()
 
 
 @pytest.mark.parametrize("persona", ["front_desk", "billing"])
@@ -73,7 +83,7 @@ def test_the_therapist_shares_from_the_chart_and_sees_progress_there(personas, l
     )
     assert response.status_code == 302
     duplicate = client.post(f"/education/patients/{personas.patient.pk}/share/", {"item": prompt.pk})
-    assert duplicate.status_code == 400 and "already has this item" in duplicate.content.decode()
+    assert duplicate.status_code == 409 and "already has this item" in duplicate.content.decode()
     assignment = Assignment.objects.get(patient=personas.patient)
     _entry(personas, assignment)
     services.assignment_mark_done(actor=personas.patient_user, assignment=assignment)

@@ -54,9 +54,9 @@ def test_the_questionnaire_is_a_form_whose_answers_are_signed(personas, login, s
     assert Signature.objects.get().answers["reason"] == QUESTIONNAIRE_ANSWERS["reason"]
 
 
-def test_an_empty_name_answers_400_and_signs_nothing(personas, login, sent, consent):
+def test_an_empty_name_answers_422_and_signs_nothing(personas, login, sent, consent):
     response = login(personas.patient_user).post(f"/portal/forms/{consent.pk}/", _sign_post(consent, typed_name=" "))
-    assert response.status_code == 400 and b"Type your full name" in response.content
+    assert response.status_code == 422 and b"Type your full name" in response.content
     assert not Signature.objects.exists()
 
 
@@ -78,9 +78,9 @@ def test_a_double_submit_signs_once(personas, login, sent, consent):
 
 
 @pytest.mark.parametrize("version", ["x", "²", "1.5", "9" * 30])
-def test_a_form_without_its_version_answers_400(personas, login, sent, consent, version):
+def test_a_form_without_its_version_answers_422(personas, login, sent, consent, version):
     response = login(personas.patient_user).post(f"/portal/forms/{consent.pk}/", _sign_post(consent, version=version))
-    assert response.status_code == 400
+    assert response.status_code == 422
     assert not Signature.objects.exists()
 
 
@@ -276,7 +276,8 @@ def test_an_admin_publishes_a_new_version_from_the_document_page(personas, login
     client = login(personas.admin)
     assert consent.title.encode() in client.get("/intake/documents/").content
     unconfirmed = client.post(f"/intake/documents/{consent.pk}/", {"body": "New text."})
-    assert unconfirmed.status_code == 400
+    assert unconfirmed.status_code == 422 and b"error-summary" in unconfirmed.content
+    assert consent.versions.count() == 1
     response = client.post(f"/intake/documents/{consent.pk}/", {"body": "New text.", "confirm": "on"})
     assert response.status_code == 302
     consent.refresh_from_db()
@@ -288,7 +289,7 @@ def test_malformed_questions_are_refused_on_the_document_page(personas, login, q
     response = client.post(
         f"/intake/documents/{questionnaire.pk}/", {"body": "x", "fields_json": "[{", "confirm": "on"}
     )
-    assert response.status_code == 400 and b"not valid JSON" in response.content
+    assert response.status_code == 422 and b"not valid JSON" in response.content
     response = client.post(
         f"/intake/documents/{questionnaire.pk}/", {"body": "x", "fields_json": '[{"key": "A"}]', "confirm": "on"}
     )

@@ -74,12 +74,12 @@ def test_billing_sees_no_care_level_card(personas, login):
     assert "Ready for group" not in page
 
 
-def test_a_move_without_a_reason_shows_the_form_again_with_the_error(personas, login):
-    response = login(personas.therapist).post(
-        f"/ladder/patients/{personas.patient.pk}/move/", {"level": "education", "reason": ""}
-    )
+@pytest.mark.parametrize("posted", [{"level": "education", "reason": ""}, {}], ids=["no-reason", "nothing"])
+def test_a_move_without_a_reason_shows_the_form_again_with_the_error(personas, login, posted):
+    response = login(personas.therapist).post(f"/ladder/patients/{personas.patient.pk}/move/", posted)
 
-    assert response.status_code == 400
+    assert response.status_code == 422
+    assert 'id="error-summary"' in response.content.decode()
     assert "This field is required." in response.content.decode()
     assert not PatientCareLevel.objects.exists()
 

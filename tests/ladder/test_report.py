@@ -150,17 +150,17 @@ def test_only_admins_open_the_report(ladder, login, who):
     assert client.get("/ladder/report.csv").status_code == 403
 
 
-def test_dates_in_the_wrong_order_answer_400_with_a_form_error(ladder, login):
+def test_dates_in_the_wrong_order_answer_422_with_a_form_error(ladder, login):
     response = login(ladder.admin).get("/ladder/report/?start=2026-05-02&end=2026-05-01")
-    assert response.status_code == 400
+    assert response.status_code == 422
     assert "The end date is before the start date." in response.content.decode()
 
 
 @pytest.mark.parametrize("path", ["/ladder/report/", "/ladder/report.csv"])
 @pytest.mark.parametrize(("start", "end"), [("2026-01-01", "9999-12-31"), ("0001-01-01", "2026-01-01")])
-def test_a_mistyped_year_answers_400_with_a_form_error(ladder, login, path, start, end):
+def test_a_mistyped_year_answers_422_with_a_form_error(ladder, login, path, start, end):
     response = login(ladder.admin).get(path, {"start": start, "end": end})
-    assert response.status_code == 400
+    assert response.status_code == 422
     assert "Choose a date from" in response.content.decode()
 
 

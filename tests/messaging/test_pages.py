@@ -155,6 +155,15 @@ def test_an_empty_reply_is_a_422_saying_what_to_fill_in(clinic_thread, personas,
     assert "Fill in “Your message”." in html.unescape(body) and "This field is required." not in body
 
 
+def test_a_reply_or_a_new_message_sent_with_nothing_in_it_is_refused_alike(clinic_thread, personas, login):
+    client = login(personas.front_desk)
+    reply = client.post(f"/inbox/{clinic_thread.pk}/", {})
+    assert reply.status_code == 422 and "Fill in “Your message”." in html.unescape(reply.content.decode())
+    new = client.post(f"/inbox/new/?patient={personas.patient.pk}", {})
+    assert new.status_code == 422 and 'id="error-summary"' in new.content.decode()
+    assert clinic_thread.messages.count() == 1 and MessageThread.objects.count() == 1
+
+
 def test_a_reply_too_long_is_a_422_saying_by_how_much_and_keeps_the_text(clinic_thread, personas, login):
     typed = "Behind the building. " + "x" * 10_000
     response = login(personas.front_desk).post(f"/inbox/{clinic_thread.pk}/", {"text": typed})

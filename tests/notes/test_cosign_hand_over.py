@@ -207,7 +207,7 @@ def test_the_hand_over_page_refuses_on_the_field(personas, awaiting, trainee, lo
     assert "they would supervise themselves" in form.non_field_errors()[0]
     assert form.errors["successor"] == ["Not a therapist who can supervise."]
     missing = admin.post(_hand_over_url(personas.therapist), {"successor": "", "confirmed": "yes"})
-    assert missing.status_code == 400 and missing.context["form"].errors["successor"]
+    assert missing.status_code == 422 and missing.context["form"].errors["successor"]
     assert login(personas.therapist).post(_hand_over_url(personas.therapist), {}).status_code == 403
     assert SessionNote.objects.filter(cosigner=personas.therapist).count() == 2
 

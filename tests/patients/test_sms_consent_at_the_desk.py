@@ -165,7 +165,7 @@ def test_the_front_desk_and_admins_record_consent_on_the_chart_after_confirming(
     assert form.status_code == 200 and "agreed to receive text messages" in form.content.decode()
 
     unconfirmed = client.post(_page(walk_in), {"how": "verbal", "text_reminders": "on"})
-    assert unconfirmed.status_code == 400 and _fresh(walk_in).sms_consent_at is None
+    assert unconfirmed.status_code == 422 and _fresh(walk_in).sms_consent_at is None
 
     done = client.post(_page(walk_in), {"how": "verbal", "text_reminders": "on", "confirmed": "on"}, follow=True)
     patient = _fresh(walk_in)

@@ -168,6 +168,30 @@ def test_a_waitlist_request_with_answers_not_offered_says_so_for_each(personas, 
     assert not SlotRequest.objects.exists()
 
 
+def test_forms_sent_with_nothing_in_them_are_refused_as_left_blank_not_shown_anew(personas, login, shared_prompt):
+    """A post with no answer at all (a field the browser leaves out, nothing ticked) is a form sent, refused in the
+    same words as one left blank, not the empty form shown again as if asked for."""
+    client = login(personas.patient_user)
+    client.post("/portal/journal/", {"text": "Tight shoulders after the call."})
+    entry = JournalEntry.objects.get()
+    client.post("/portal/messages/new/", {"subject": "Parking", "text": "Where do I park?"})
+    thread = MessageThread.objects.get()
+    pages = {
+        "/portal/journal/": ("id_text", ["Fill in “What is on your mind?”"]),
+        f"/portal/journal/{entry.pk}/": ("id_text", ["Fill in “What is on your mind?”"]),
+        f"/portal/library/{shared_prompt.pk}/": ("id_text", ["Fill in “Your entry”."]),
+        "/portal/messages/new/": ("id_subject", ["Fill in “Subject”.", "Fill in “Your message”."]),
+        f"/portal/messages/{thread.pk}/": ("id_text", ["Fill in “Your message”."]),
+        "/portal/programs/slots/": ("id_service_type", None),
+    }
+    for url, (anchor, said) in pages.items():
+        errors = _refused(client.post(url, {}), anchor=anchor)
+        assert said is None or errors == said, url
+    assert JournalEntry.objects.count() == 1 and not shared_prompt.entries.exists()
+    assert thread.messages.count() == 1 and MessageThread.objects.count() == 1
+    assert not SlotRequest.objects.exists()
+
+
 # The public lecture registration, filled in by anyone: the same words as the patients' forms.
 
 

@@ -77,12 +77,20 @@ def test_staff_propose_from_the_page_and_bad_dates_are_form_errors(personas, log
     form.update(is_telehealth="on", kind="group", interval_weeks=1)
     form["decision_on"] = (clock.local_now().date() - dt.timedelta(days=1)).isoformat()
     refused = client.post("/programs/new/", form)
-    assert refused.status_code == 200 and b"decision date is in the past" in refused.content
+    assert refused.status_code == 422 and b"decision date is in the past" in refused.content
+    assert b'id="error-summary"' in refused.content and not GroupProgram.objects.exists()
     form["decision_on"] = data["decision_on"].isoformat()
     created = client.post("/programs/new/", form)
     assert created.status_code == 302
     program = GroupProgram.objects.get()
     assert program.stage == ProgramStage.PROPOSED and program.meetings.count() == 0
+
+
+def test_a_new_program_sent_empty_is_refused_with_422_and_none_made(personas, login):
+    refused = login(personas.front_desk).post("/programs/new/", {})
+    assert refused.status_code == 422
+    assert b'id="error-summary"' in refused.content and b"This field is required." in refused.content
+    assert not GroupProgram.objects.exists()
 
 
 def test_launch_and_call_off_ask_for_confirmation_first(personas, login, make_patients):
@@ -92,7 +100,8 @@ def test_launch_and_call_off_ask_for_confirmation_first(personas, login, make_pa
     assert page.status_code == 200 and b"Launch and offer seats" in page.content
     program.refresh_from_db()
     assert program.stage == ProgramStage.PROPOSED
-    assert client.post(f"/programs/{program.pk}/forming/call-off/", {"reason": ""}).status_code == 400
+    refused = client.post(f"/programs/{program.pk}/forming/call-off/", {})
+    assert refused.status_code == 422 and b'id="error-summary"' in refused.content
     assert client.post(f"/programs/{program.pk}/forming/launch/").status_code == 302
     program.refresh_from_db()
     assert program.stage == ProgramStage.LAUNCHED
@@ -180,7 +189,9 @@ def test_resolving_from_the_page_confirms_and_needs_a_note(personas, login, queu
     client = login(personas.front_desk)
     item = queue[0]
     assert client.get(f"/programs/work-queue/{item.pk}/resolve/").status_code == 200
-    assert client.post(f"/programs/work-queue/{item.pk}/resolve/", {"note": ""}).status_code == 200
+    for empty in ({"note": ""}, {}):
+        refused = client.post(f"/programs/work-queue/{item.pk}/resolve/", empty)
+        assert refused.status_code == 422 and b'id="error-summary"' in refused.content
     item.refresh_from_db()
     assert item.resolved_at is None
     done = client.post(f"/programs/work-queue/{item.pk}/resolve/", {"note": "Called; joined the next cohort."})

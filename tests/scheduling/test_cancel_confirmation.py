@@ -107,7 +107,7 @@ def test_through_htmx_the_confirmation_is_a_dialog(priced, inside_window, login)
 def test_waiving_needs_a_reason_and_then_states_no_fee(priced, inside_window, login):
     client = login(priced.front_desk)
     refused = client.post(_cancel_url(inside_window), {"waive_late_fee": "on"})
-    assert refused.status_code == 400 and "Say why the fee is waived." in refused.content.decode()
+    assert refused.status_code == 422 and "Say why the fee is waived." in refused.content.decode()
     in_dialog = client.post(_cancel_url(inside_window), {"waive_late_fee": "on"}, HTTP_HX_REQUEST="true")
     assert in_dialog.status_code == 200 and "Say why the fee is waived." in in_dialog.content.decode()
     asked = client.post(_cancel_url(inside_window), {"waive_late_fee": "on", "reason": "Therapist ill"})
@@ -216,7 +216,7 @@ def test_a_move_with_no_time_shows_the_form_again_with_the_error(clinic, session
     response = login(clinic.front_desk).post(
         reverse("scheduling:appointment_reschedule", args=[session.pk]), {"date": str(MONDAY)}
     )
-    assert response.status_code == 400
+    assert response.status_code == 422
     assert 'value="2026-06-01"' in response.content.decode() and "This field is required." in response.content.decode()
 
 

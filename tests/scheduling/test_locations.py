@@ -66,7 +66,7 @@ def test_the_location_form_refuses_a_missing_or_unknown_zone(clinic, login, zone
     form = LocationForm(data={"name": "Uptown", "time_zone": zone, "place_of_service": "11", "is_active": True})
     assert not form.is_valid() and "time_zone" in form.errors
     response = login(clinic.admin).post("/schedule/locations/new/", {"name": "Uptown", "time_zone": zone})
-    assert response.status_code == 200 and response.context["form"].errors["time_zone"]
+    assert response.status_code == 422 and response.context["form"].errors["time_zone"]
     assert not Location.objects.filter(name="Uptown").exists()
 
 
