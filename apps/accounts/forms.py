@@ -100,6 +100,8 @@ class StaffRolesForm(forms.Form):
         choices=[(r.value, r.label) for r in Role if r in STAFF_ROLES],
         widget=forms.CheckboxSelectMultiple,
         help_text="What they may do: each role opens its own pages.",
+        # Said of the boxes, not "this field": a staff member without any role could open no page at all.
+        error_messages={"required": "Tick at least one role: to end their access, deactivate them below instead."},
     )
 
     def __init__(self, *args, member: User, **kwargs):

@@ -13,6 +13,7 @@ from django.views.decorators.http import require_http_methods, require_safe
 from apps.core import clock, errors
 from apps.core.errors import ApplicationError
 from apps.core.htmx import render_page
+from apps.core.views import posted, refusal_status
 
 from . import plan_selectors as selectors
 from . import plan_services as services
@@ -71,7 +72,7 @@ def _posted(request, *, patient, plan, save, revising=None):
         plan = save(start_date=start_date, review_date=review_date, content=content)
     except ApplicationError as exc:
         messages.error(request, exc.message)
-        return _editor(request, content=content, field_errors=exc.fields, status=exc.status, **page)
+        return _editor(request, content=content, field_errors=exc.fields, status=refusal_status(exc), **page)
     if "sign" in request.POST:
         return redirect("notes:plan_sign", pk=plan.pk)
     messages.success(request, "Draft plan saved.")
@@ -172,7 +173,7 @@ def plan_sign(request, pk):
     if plan.status != TreatmentPlanStatus.DRAFT:
         messages.info(request, "This plan is already signed.")
         return redirect("notes:plan_detail", pk=plan.pk)
-    form = PlanSignForm(request.POST if request.method == "POST" else None)
+    form = PlanSignForm(posted(request))
     status = 200
     if request.method == "POST":
         attested = form.is_valid() and form.cleaned_data["attest"]
@@ -182,7 +183,7 @@ def plan_sign(request, pk):
             messages.error(request, exc.message)
             for message in exc.fields.get("attest", []):
                 form.add_error("attest", message)
-            status = exc.status
+            status = refusal_status(exc)
         else:
             messages.success(request, "Plan signed.")
             return redirect("notes:plan_detail", pk=plan.pk)

@@ -9,6 +9,7 @@ from django.views.decorators.http import require_safe
 from apps.core.errors import ApplicationError
 from apps.core.models import ClinicSettings
 from apps.core.money import money_text
+from apps.core.views import refusal_status
 from apps.patients.portal import portal_patient
 
 from . import selectors, services
@@ -55,7 +56,7 @@ def session_cancel(request, pk):
         context["outcome"], context["late"] = preview.outcomes[0], preview.is_late
     except ApplicationError as exc:
         context["refusal"] = exc.message
-        return render(request, "scheduling/portal/cancel.html", context, status=exc.status)
+        return render(request, "scheduling/portal/cancel.html", context, status=refusal_status(exc))
     return render(request, "scheduling/portal/cancel.html", context)
 
 

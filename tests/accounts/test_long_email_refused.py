@@ -20,7 +20,7 @@ def test_inviting_with_a_too_long_email_is_refused_on_the_field_and_keeps_the_in
     response = login(personas.admin).post(
         "/accounts/users/", {"email": TOO_LONG, "first_name": "Nia", "last_name": "Vance", "role": "therapist"}
     )
-    assert response.status_code == 200
+    assert response.status_code == 422
     assert response.context["form"].errors["email"] == ["Ensure this value has at most 254 characters (it has 301)."]
     assert TOO_LONG in response.content.decode() and 'value="Vance"' in response.content.decode()
     assert not User.objects.filter(last_name="Vance").exists()

@@ -30,7 +30,7 @@ def _member_url(user, section: str = "") -> str:
 
 
 def test_no_role_ticked_is_refused_with_422_and_the_roles_kept(personas, login):
-    _refused(login(personas.admin).post(_member_url(personas.front_desk), {}), "This field is required.")
+    _refused(login(personas.admin).post(_member_url(personas.front_desk), {}), "Tick at least one role")
     assert User.objects.get(pk=personas.front_desk.pk).roles == {Role.FRONT_DESK}
     assert not AccessLog.objects.filter(action="roles_change").exists()
 

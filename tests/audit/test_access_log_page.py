@@ -96,7 +96,7 @@ def test_a_mistyped_date_is_a_form_error_and_the_export_is_refused(personas, log
     page = admin.get(URL, dates)
     assert page.status_code == 200 and page.context["form"].errors
     export = admin.get(URL, {**dates, "format": "csv"})
-    assert export.status_code == 400 and export.context["form"].errors
+    assert export.status_code == 422 and export.context["form"].errors
     assert not AccessLog.objects.filter(action="access_log_export").exists()
 
 

@@ -120,7 +120,7 @@ def test_an_unknown_location_is_refused_with_a_message(offices, personas, login)
     client = login(personas.billing)
     for path in ("/billing/reports/sliding-scale/", "/billing/reports/sliding-scale.csv"):
         response = client.get(path, {**MARCH, "location": 999999})
-        assert response.status_code == 400
+        assert response.status_code == 422
         assert "Select a valid choice" in response.content.decode()
 
 

@@ -92,7 +92,7 @@ def test_a_wrong_file_type_is_a_form_error_and_nothing_is_written(personas, logi
             "clearance": clearance_pdf("letter.pdf", b"GIF89a"),
         },
     )
-    assert response.status_code == 200 and "not a file we accept" in response.content.decode()
+    assert response.status_code == 422 and "not a file we accept" in response.content.decode()
     from apps.referrals.models import InboundReferral
 
     assert not InboundReferral.objects.exists()
@@ -134,7 +134,7 @@ def test_a_referral_naming_no_one_is_a_form_error(personas, login):
         "/referrals/inbound/new/",
         {"provider_name": "Dr. Maya Chen", "reason": "Back pain", "received_on": clock.local_now().date().isoformat()},
     )
-    assert response.status_code == 200
+    assert response.status_code == 422
     assert "give the prospective patient&#x27;s name" in response.content.decode()
 
 
@@ -197,7 +197,7 @@ def test_a_refusal_names_the_field_it_is_about(personas, login):
         },
     )
     form = response.context["form"]
-    assert response.status_code == 200
+    assert response.status_code == 422
     assert form.non_field_errors() == ["A referral cannot be received in the future."]
     assert form.errors["received_on"] == ["In the future."]
 

@@ -143,7 +143,7 @@ def test_the_booking_form_refuses_a_room_of_another_location(clinic, login, west
         "time": "12:00",
     }
     response = login(clinic.front_desk).post("/schedule/appointments/new/", form)
-    assert response.status_code == 200
+    assert response.status_code == 422
     errors = response.context["form"].errors
     assert errors["room"] == ["Choose a room at West office."]
     assert errors["__all__"] == ["Willow is a room at Main office, not at West office."]

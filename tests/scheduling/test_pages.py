@@ -112,7 +112,7 @@ def test_clicking_an_empty_slot_opens_the_booking_form_filled_in(clinic, login):
             "time": "11:30",
         },
     )
-    assert again.status_code == 200 and "already has a session on Mon Jun 1, 11:15" in again.content.decode()
+    assert again.status_code == 409 and "already has a session on Mon Jun 1, 11:15" in again.content.decode()
 
 
 def test_billing_cannot_open_the_booking_form(clinic, login):
@@ -158,7 +158,7 @@ def test_the_series_preview_shows_the_colliding_date_before_booking(clinic, logi
     assert not AppointmentSeries.objects.exists()
 
     refused = client.post(reverse("scheduling:series_new"), _series_form(clinic))
-    assert refused.status_code == 200 and "1 of 3 dates collide" in refused.content.decode()
+    assert refused.status_code == 409 and "1 of 3 dates collide" in refused.content.decode()
     booked = client.post(reverse("scheduling:series_new"), _series_form(clinic, skip_conflicts="on"))
     assert booked.status_code == 302
     assert Appointment.objects.filter(series__isnull=False).count() == 2

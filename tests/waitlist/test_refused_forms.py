@@ -12,5 +12,5 @@ def test_a_slot_request_sent_empty_is_refused_and_adds_nobody(personas, login):
     response = login(personas.front_desk).post("/programs/slots/", {})
     html = response.content.decode()
     assert response.status_code == 422
-    assert 'id="error-summary"' in html and "This field is required." in html
+    assert 'id="error-summary"' in html and "Choose an answer for “Patient”." in html
     assert not SlotRequest.objects.exists()
