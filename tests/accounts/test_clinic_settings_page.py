@@ -36,7 +36,7 @@ def test_hold_and_lead_times_outside_their_bounds_are_refused_on_the_field(perso
     client = login(personas.admin)
     before = getattr(ClinicSettings.load(), setting)
     page = client.post("/accounts/clinic-settings/", _settings_form_data(**{setting: refused}))
-    assert page.status_code == 200 and "Ensure this value is" in page.content.decode()
+    assert page.status_code == 422 and "Ensure this value is" in page.content.decode()
     assert getattr(ClinicSettings.load(), setting) == before
     assert client.post("/accounts/clinic-settings/", _settings_form_data(**{setting: kept})).status_code == 302
     assert getattr(ClinicSettings.load(), setting) == kept
@@ -47,7 +47,7 @@ def test_an_organisation_npi_that_is_not_ten_digits_is_refused_on_the_field(pers
     """The organisation NPI is printed on every superbill; a mistyped one is caught here, as a therapist's is."""
     client = login(personas.admin)
     page = client.post("/accounts/clinic-settings/", _settings_form_data(npi=typed))
-    assert page.status_code == 200 and "Ten digits, or empty." in page.content.decode()
+    assert page.status_code == 422 and "Ten digits, or empty." in page.content.decode()
     assert ClinicSettings.load().npi == ""
     assert client.post("/accounts/clinic-settings/", _settings_form_data(npi="1093847561")).status_code == 302
     assert ClinicSettings.load().npi == "1093847561"

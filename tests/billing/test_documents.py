@@ -234,7 +234,7 @@ def test_the_booking_form_refuses_past_the_cap_until_given_an_override_reason(pe
     }
     client = login(personas.front_desk)
     refused = client.post("/schedule/appointments/new/", form)
-    assert refused.status_code == 200
+    assert refused.status_code == 409
     assert "reduced-fee patients, their cap of 1" in refused.content.decode()
     assert not Appointment.objects.filter(patient=newcomer).exists()
     booked = client.post("/schedule/appointments/new/", {**form, "cap_override_reason": "Sibling of a patient"})

@@ -133,7 +133,7 @@ def test_the_series_page_asks_for_an_override_reason(personas, capped, login):
             "is_telehealth": "on",
         },
     )
-    assert response.status_code == 200
+    assert response.status_code == 409
     assert "cap of 1" in response.content.decode()
     assert not AppointmentSeries.objects.filter(patient=newcomer).exists()
 

@@ -164,6 +164,6 @@ def test_the_booking_form_says_why(personas, login, psychotherapy, clearance_req
             "override_reason": "Booked in a test",
         },
     )
-    assert response.status_code == 200
+    assert response.status_code == 409
     assert MISSING in response.content.decode()
     assert not Appointment.objects.exists()

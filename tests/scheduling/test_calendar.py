@@ -163,5 +163,5 @@ def test_a_slot_booked_from_the_calendar_that_clashes_gets_the_usual_answer(clin
             "time": "10:30",
         },
     )
-    assert response.status_code == 200
+    assert response.status_code == 409
     assert "The therapist already has a session on Mon Jun 1, 10:00 AM–10:45 AM." in (response.content.decode())

@@ -224,7 +224,7 @@ def test_the_page_shows_a_refused_discipline_change_on_the_form(clinic, login, s
     response = login(clinic.admin).post(
         f"/schedule/availability/{clinic.therapist.pk}/", {"kind": "discipline", "discipline-discipline": "bodywork"}
     )
-    assert response.status_code == 200
+    assert response.status_code == 409
     assert b"upcoming session(s) of another discipline" in response.content
 
 
