@@ -7,7 +7,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator, RegexVa
 from django.db import models
 
 from . import clock
-from .request_memo import memo_forget, memo_get, memo_set
+from .settings_kept import clinic_settings_kept
 
 
 def kept_row_trigger(name: str, func: str) -> pgtrigger.Trigger:
@@ -211,19 +211,6 @@ class ClinicSettings(TimeStampedModel):
     def load(cls) -> "ClinicSettings":
         """The settings row, or the defaults while an admin has not saved any. Reading never writes.
 
-        Read once per request (apps.core.request_memo; forgotten when the row is saved). Each caller gets its own
-        copy, so a form bound to it cannot change what the rest of the page reads."""
-        row = memo_get(SETTINGS_MEMO_KEY)
-        if row is None:
-            row = cls.objects.filter(id=1).first() or cls(id=1)
-            memo_set(SETTINGS_MEMO_KEY, row)
-        return copy.copy(row)
-
-
-SETTINGS_MEMO_KEY = "core.clinicsettings"
-
-
-def clinic_settings_forget(sender, **kwargs) -> None:
-    """Connected to ClinicSettings' post_save and post_delete (CoreConfig.ready): the rest of the request that
-    changed the row reads the new values."""
-    memo_forget(SETTINGS_MEMO_KEY)
+        Read once per request and kept between requests until the row is saved (apps.core.settings_kept). Each
+        caller gets its own copy, so a form bound to it cannot change what the rest of the page reads."""
+        return copy.copy(clinic_settings_kept(lambda: cls.objects.filter(id=1).first() or cls(id=1)))

@@ -25,6 +25,7 @@ from apps.audit.services import access_log_write
 from apps.core import clock
 from apps.core.errors import NotFound
 from apps.core.models import ClinicSettings
+from apps.core.request_memo import memo_forget, memo_read
 from apps.notes.editor import field_rows
 from apps.patients.models import Patient
 from apps.patients.selectors import portal_account, treating_patients_q
@@ -156,22 +157,41 @@ class DocumentStatus:
         return self.signature is not None and not self.is_signed and not self.needs_new_signature
 
 
+def _signatures_key(patient_id: int) -> str:
+    return f"intake.signatures:{patient_id}"
+
+
+def patient_signatures(*, patient) -> list[Signature]:
+    """The patient's signatures, oldest first, each with whether it counts (`counts`, `_signatures_current`) and its
+    version and document: read once per request, so the intake card and the referrals card's ended release
+    (`release_ended`) share one read."""
+    return memo_read(
+        _signatures_key(patient.pk),
+        lambda: list(
+            Signature.objects.filter(patient=patient)
+            .annotate(counts=Exists(_signatures_current().filter(pk=OuterRef("pk"))))
+            .select_related("version", "document")
+            .order_by("signed_at", "id")
+        ),
+    )
+
+
+def patient_signatures_forget(*, patient_id: int) -> None:
+    """A new signature: the rest of the request reads the patient's signatures again."""
+    memo_forget(_signatures_key(patient_id))
+
+
 def patient_documents(*, patient, current: list[IntakeDocument] | None = None) -> list[DocumentStatus]:
     """Each document the patient was sent or has signed, in the clinic's order: signed (a signature that counts,
     `_signatures_current`), or outstanding (never signed, signed at an older version, or a release past its term).
-    One query for the signatures whatever the number of documents, and one for the documents with what was sent
-    (`documents_current(sent_to=patient)`) unless the caller passes what it read so (`current`)."""
+    The patient's signatures are read once (`patient_signatures`) whatever the number of documents, and the
+    documents with what was sent (`documents_current(sent_to=patient)`) once unless the caller passes what it read
+    so (`current`)."""
     if current is None:
         current = list(documents_current(sent_to=patient))
-    newest: dict[int, Signature] = {}
-    signatures = (
-        Signature.objects.filter(patient=patient)
-        .annotate(counts=Exists(_signatures_current().filter(pk=OuterRef("pk"))))
-        .select_related("version")
-        .order_by("signed_at", "id")
-    )
-    for signature in signatures:
-        newest[signature.document_id] = signature
+    newest: dict[int, Signature] = {
+        signature.document_id: signature for signature in patient_signatures(patient=patient)
+    }
     rows = []
     for document in current:
         if not document.sent and document.pk not in newest:
@@ -350,10 +370,22 @@ class ReleaseEnded:
 
 def release_ended(*, patient, clinic: ClinicSettings | None = None) -> ReleaseEnded | None:
     """The patient's release of information that has ended and needs signing again (`releases_ended`), with when
-    it ended, or None."""
-    signature = releases_ended().filter(patient=patient).select_related("document").order_by("-signed_at").first()
-    if signature is None:
+    it ended, or None. Found among the signatures the request read already (`patient_signatures`): a signature of
+    a release's current version that no longer counts is past its term; the latest of its document, and none of
+    the patient's releases counting."""
+    signatures = patient_signatures(patient=patient)
+    releases = [s for s in signatures if s.document.kind == DocumentKind.RELEASE_OF_INFORMATION]
+    if any(s.counts for s in releases):
         return None
+    latest: dict[int, Signature] = {s.document_id: s for s in releases}  # oldest first: the last one stays
+    ended = [
+        s
+        for s in latest.values()
+        if s.document.is_active and s.version_id == s.document.current_version_id and not s.counts
+    ]
+    if not ended:
+        return None
+    signature = max(ended, key=lambda s: (s.signed_at, s.pk))
     term = dt.timedelta(days=(clinic or ClinicSettings.load()).release_valid_days)
     return ReleaseEnded(signature=signature, ended_at=signature.signed_at + term)
 

@@ -32,6 +32,7 @@ from .models import (
 )
 from .selectors import (
     documents_current,
+    patient_signatures_forget,
     releases_ended,
     risk_questions,
     signature_in_force,
@@ -240,6 +241,7 @@ def document_sign(
             )
     except IntegrityError:  # the patient lock makes this unlikely; the unique constraint makes it harmless
         return Signature.objects.get(patient=patient, version=version, renewal=renewal), False
+    patient_signatures_forget(patient_id=patient.pk)
     _risk_answers_flag(signature=signature, document=document)
     return signature, True
 
