@@ -413,11 +413,28 @@ def process_note_for_appointment(*, user, appointment) -> tuple[PsychotherapyNot
 def patient_sessions_with_notes(*, user, patient) -> QuerySet[Appointment]:
     """A patient's sessions that have started, newest first, each with the note the user may see (if any)."""
     # The chart shows a note's template, state and addenda: joining its session, patient and authors as the note
-    # lists do made planning the query take ten times as long as running it.
-    visible = notes_visible_to(user=user).filter(patient=patient).select_related(None).select_related("template")
+    # lists do made planning the query take ten times as long as running it. Only the columns the rows show are
+    # read: a long history's rows otherwise each carry the template's field definitions (decoded from JSON on every
+    # row), the attestations and the therapist's whole account.
+    visible = (
+        notes_visible_to(user=user)
+        .filter(patient=patient)
+        .select_related(None)
+        .select_related("template")
+        .only("appointment", "status", "cosign_required", "cosigned_at", "template__name")
+    )
     return (
         Appointment.objects.filter(patient=patient, start__lte=clock.now())
         .select_related("service_type", "therapist")
+        .only(
+            "start",
+            "status",
+            "location",
+            "therapist__first_name",
+            "therapist__last_name",
+            "service_type__name",
+            "service_type__code",
+        )
         .prefetch_related(Prefetch("session_note", queryset=visible, to_attr="visible_note"))
         .order_by("-start")
     )
