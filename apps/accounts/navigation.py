@@ -5,13 +5,17 @@ menu never links a page that would refuse the person reading it. The "not allowe
 uses the same entries to say what a refused page is for and who uses it.
 """
 
+import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from django.db import connections
+from django.db import DEFAULT_DB_ALIAS, connections
 from django.db.models import QuerySet
 from django.urls import reverse
 
+from apps.core import clock
+
+from .models import User
 from .roles import STAFF_ROLES, Role
 
 
@@ -184,6 +188,11 @@ PORTAL_NAV = [
 # Counts shown next to a menu entry (unread messages, referrals waiting), by the entry's url name: `rows(user)` is
 # the queryset whose rows are counted, or None for no count. The apps that own the rows register them when they
 # load, so this lower layer never imports them.
+#
+# The menu is on every page, so its count query is built and compiled once for every reader with the same roles and
+# permissions (`_statement_for`), then run with each reader's own values. `rows(user)` and `gate(user)` may therefore
+# depend on the reader through their roles and permissions, their id and the clinic's clock (`clock.now()`) only:
+# anything else a reader's rows depend on is asked inside the query (as the gates are).
 _BADGES: dict[str, Callable[[object], QuerySet | None]] = {}
 
 
@@ -192,19 +201,10 @@ def nav_badge_register(url_name: str, rows: Callable[[object], QuerySet | None])
     _BADGES[url_name] = rows
 
 
-# Whether an entry leads its reader anywhere once they may open it, by the entry's url name (online booking is for
-# a first session only): the app that owns the page registers the check when it loads, as it does a count.
-_SHOWN: dict[str, Callable[[object], bool]] = {}
-
-
-def nav_shown_register(url_name: str, shown: Callable[[object], bool]) -> None:
-    """Show the menu entry of `url_name` only to a user for whom `shown(user)` holds."""
-    _SHOWN[url_name] = shown
-
-
-# Entries some readers see only while a row exists (a therapist's inbox, while they take messages), by the entry's url
-# name: `gate(user)` is those rows, asked in the menu's one count query in place of the entry's permission (which
-# would cost a query or more of its own), or None where the permission decides as usual.
+# Entries some readers see only while a row exists (a therapist's inbox, while they take messages; Book, while a
+# patient has a first session to book or move), by the entry's url name: `gate(user)` is those rows, asked in the
+# menu's one count query in place of the entry's permission (which would cost a query or more of its own), or None
+# where the permission decides as usual.
 _GATES: dict[str, Callable[[object], QuerySet | None]] = {}
 
 
@@ -213,19 +213,47 @@ def nav_gate_register(url_name: str, gate: Callable[[object], QuerySet | None]) 
     _GATES[url_name] = gate
 
 
-def _may_open(user, item: NavItem) -> bool:
-    if not user.has_role(*item.roles) or (item.perm is not None and not user.has_perm(item.perm)):
-        return False
-    shown = _SHOWN.get(item.url_name)
-    return shown is None or shown(user)
+# Stand-ins for the reader's id and the time of the request in the statement compiled once: no user has this id, and
+# no query of the menu's compares with this moment, so each is found among the compiled parameters by its value.
+_READER_ID = -271_828_182
+_READER_MOMENT = dt.datetime(1970, 1, 1, 0, 0, 0, 271_828, tzinfo=dt.UTC)
 
 
-def _badge_counts(badges: dict[str, QuerySet], gates: dict[str, QuerySet]) -> dict[str, int | None]:
-    """Every count of the menu in one query, a subquery each: the menu is on every page. A gated entry's count is
-    None when its gate has no row (the entry is then left off), and 0 when it has one but nothing to count."""
-    names = [*badges, *(name for name in gates if name not in badges)]
-    if not names:
-        return {}
+@dataclass(frozen=True)
+class _CountStatement:
+    """The menu's counts for readers with the same roles, as one compiled SQL statement."""
+
+    names: tuple[str, ...]  # the url names counted, in the statement's column order
+    gated: frozenset[str]  # those whose count is None while their gate has no row
+    database: str
+    sql: str
+    params: tuple
+    reader_at: tuple[int, ...]  # where the reader's id goes among the parameters
+    moment_at: tuple[int, ...]  # and where the time of the request goes
+
+    def params_for(self, user) -> list:
+        """The parameters with the reader's id and the time of the request in place of the stand-ins."""
+        params = list(self.params)
+        for position in self.reader_at:
+            params[position] = user.pk
+        if self.moment_at:
+            moment = clock.now()
+            for position in self.moment_at:
+                params[position] = moment
+        return params
+
+    def counts(self, user) -> dict[str, int | None]:
+        if not self.names:
+            return {}
+        with connections[self.database].cursor() as cursor:
+            cursor.execute(self.sql, self.params_for(user))
+            return dict(zip(self.names, cursor.fetchone(), strict=True))
+
+
+def _compiled(badges: dict[str, QuerySet], gates: dict[str, QuerySet]) -> tuple[tuple[str, ...], str, str, list]:
+    """Every count of the menu in one query, a subquery each. A gated entry's count is None when its gate has no
+    row (the entry is then left off), and 0 when it has one but nothing to count."""
+    names = (*badges, *(name for name in gates if name not in badges))
     parts, params = [], []
     for name in names:
         part, part_params = "0", []
@@ -240,37 +268,82 @@ def _badge_counts(badges: dict[str, QuerySet], gates: dict[str, QuerySet]) -> di
             part_params = [*gate_params, *part_params]
         parts.append(part)
         params.extend(part_params)
-    database = next(iter((badges or gates).values())).db
-    with connections[database].cursor() as cursor:
-        cursor.execute("SELECT " + ", ".join(parts), params)
-        return dict(zip(names, cursor.fetchone(), strict=True))
+    database = next(iter((badges or gates).values())).db if names else DEFAULT_DB_ALIAS
+    return names, database, "SELECT " + ", ".join(parts), params
 
 
-def _entries_for(user) -> tuple[list[NavItem], dict[str, QuerySet]]:
-    """The entries the user may open, and the gates (by url name) still to ask for some of them."""
-    items, gates = [], {}
-    for item in STAFF_NAV if user.is_clinic_staff else PORTAL_NAV:
-        gate = _GATES[item.url_name](user) if item.url_name in _GATES and user.has_role(*item.roles) else None
-        if gate is not None:
-            gates[item.url_name] = gate
-        elif not _may_open(user, item):
-            continue
-        items.append(item)
-    return items, gates
+def _stand_in(user):
+    """An unsaved user with the reader's roles and permissions and the stand-in id, to build the statement from."""
+    stand_in = User(pk=_READER_ID, is_active=user.is_active, is_superuser=user.is_superuser)
+    stand_in.__dict__["_access"] = user._access  # the roles and permissions the reader's request already holds
+    return stand_in
+
+
+def _counts_query(reader, menu: list[NavItem]) -> tuple[tuple[str, ...], frozenset[str], str, str, list]:
+    """The menu's count query for `reader`: the url names it counts, those gated, its database, SQL and parameters."""
+    gates = {
+        item.url_name: rows
+        for item in menu
+        if item.url_name in _GATES and (rows := _GATES[item.url_name](reader)) is not None
+    }
+    badges = {
+        item.url_name: rows
+        for item in menu
+        if item.url_name in _BADGES and (rows := _BADGES[item.url_name](reader)) is not None
+    }
+    names, database, sql, params = _compiled(badges, gates)
+    return names, frozenset(gates), database, sql, params
+
+
+def _statement_build(user, menu: list[NavItem]) -> _CountStatement:
+    with clock.recorded_at(_READER_MOMENT):
+        names, gated, database, sql, params = _counts_query(_stand_in(user), menu)
+    return _CountStatement(
+        names=names,
+        gated=gated,
+        database=database,
+        sql=sql,
+        params=tuple(params),
+        reader_at=tuple(i for i, value in enumerate(params) if type(value) is int and value == _READER_ID),
+        moment_at=tuple(i for i, value in enumerate(params) if value == _READER_MOMENT),
+    )
+
+
+# Statements by the roles and permissions they were built for; a clinic has a handful of such sets, and the bound
+# only keeps an odd one (permissions granted to one person) from growing it without end.
+_STATEMENTS: dict[tuple, _CountStatement] = {}
+_STATEMENTS_KEPT = 64
+
+
+def _statement_for(user, menu: list[NavItem]) -> _CountStatement:
+    key = (user._access, user.is_superuser, user.is_active, tuple(item.url_name for item in menu))
+    statement = _STATEMENTS.get(key)
+    if statement is None:
+        statement = _statement_build(user, menu)
+        if len(_STATEMENTS) >= _STATEMENTS_KEPT:
+            _STATEMENTS.clear()
+        _STATEMENTS[key] = statement
+    return statement
+
+
+def _may_open(user, item: NavItem) -> bool:
+    return item.perm is None or user.has_perm(item.perm)
+
+
+def _menu_of(user) -> list[NavItem]:
+    """The entries of the user's menu their roles reach, before permissions and gates."""
+    return [item for item in (STAFF_NAV if user.is_clinic_staff else PORTAL_NAV) if user.has_role(*item.roles)]
 
 
 def navigation_for(user) -> list[dict]:
-    items, gates = _entries_for(user)
-    badges = {
-        item.url_name: rows
-        for item in items
-        if item.url_name in _BADGES and (rows := _BADGES[item.url_name](user)) is not None
-    }
-    counts = _badge_counts(badges, gates)
+    menu = _menu_of(user)
+    statement = _statement_for(user, menu)
+    items = [item for item in menu if item.url_name in statement.gated or _may_open(user, item)]
+    counts = statement.counts(user)
     return [
         {"label": item.label, "url": reverse(item.url_name), "badge": counts.get(item.url_name) or 0}
         for item in items
-        if not (item.url_name in gates and counts[item.url_name] is None)
+        if not (item.url_name in statement.gated and counts[item.url_name] is None)
     ]
 
 

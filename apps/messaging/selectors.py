@@ -3,7 +3,7 @@ staff); an attachment only by `attachment_get_for`, which logs a staff member's 
 
 from dataclasses import dataclass, field
 
-from django.db.models import BooleanField, Count, ExpressionWrapper, Prefetch, Q, QuerySet, Value
+from django.db.models import BooleanField, Count, Exists, ExpressionWrapper, Prefetch, Q, QuerySet, Value
 
 from apps.accounts.models import User
 from apps.accounts.roles import Role
@@ -28,11 +28,11 @@ def _reads_as_patient(user) -> bool:
     return user.is_patient and not user.is_clinic_staff
 
 
-def threads_visible_to(*, user, takes_messages: bool | None = None) -> QuerySet[MessageThread]:
+def threads_visible_to(*, user, takes_messages: bool | Exists | None = None) -> QuerySet[MessageThread]:
     """The threads the user takes part in, newest activity first, each with `unread`: how many messages from the
     other side the user's side has not opened yet, and `handed_new`: handed to the user and not opened by them
-    since. `takes_messages` says whether a therapist's own threads count when the caller checks that itself (the
-    menu, in its count query); None asks the rule."""
+    since. `takes_messages` says whether a therapist's own threads count when the caller checks that itself, or
+    the rows whose existence says so, asked inside the query (the menu's count query); None asks the rule."""
     qs = MessageThread.objects.select_related("patient", "therapist")
     if not user.is_authenticated:
         return qs.none()
@@ -48,7 +48,11 @@ def threads_visible_to(*, user, takes_messages: bool | None = None) -> QuerySet[
         scope = Q(pk__in=[])
         if is_clinic_inbox_staff(user):
             scope |= Q(therapist__isnull=True)
-        if takes_patient_messages(user) if takes_messages is None else takes_messages:
+        if takes_messages is None:
+            takes_messages = takes_patient_messages(user)
+        if isinstance(takes_messages, Exists):  # asked inside the query itself (the menu's count)
+            scope |= Q(takes_messages, therapist=user)
+        elif takes_messages:
             scope |= Q(therapist=user)
         qs, from_patient = qs.filter(scope), True
     unread = Q(messages__read_at__isnull=True, messages__from_patient=from_patient)
@@ -56,7 +60,7 @@ def threads_visible_to(*, user, takes_messages: bool | None = None) -> QuerySet[
 
 
 def inbox(
-    *, user, unread_only: bool = False, status: str = "", takes_messages: bool | None = None
+    *, user, unread_only: bool = False, status: str = "", takes_messages: bool | Exists | None = None
 ) -> QuerySet[MessageThread]:
     qs = threads_visible_to(user=user, takes_messages=takes_messages)
     if unread_only:
@@ -88,8 +92,16 @@ def inbox_menu_gate(user) -> QuerySet | None:
 
 def inbox_menu_unread(user) -> QuerySet[MessageThread]:
     """The Inbox entry's count: `unread_threads_for`, a gated therapist's own threads taken as theirs (the gate,
-    asked in the same query, hides the count and the entry while they do not take messages)."""
-    return inbox(user=user, unread_only=True, takes_messages=True if _inbox_gated(user) else None)
+    asked in the same query, hides the count and the entry while they do not take messages). A therapist who also
+    reads the clinic inbox has their own counted while they take messages, asked in the query too: the menu compiles
+    its count query once for every reader with the same roles, so the query's shape depends on nothing else."""
+    if _inbox_gated(user):
+        takes_messages = True
+    elif is_therapist(user):
+        takes_messages = Exists(recipients.takes_messages_rows(user))
+    else:
+        takes_messages = False
+    return inbox(user=user, unread_only=True, takes_messages=takes_messages)
 
 
 def thread_get_for(*, user, thread_id) -> MessageThread:

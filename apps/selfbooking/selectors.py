@@ -5,7 +5,7 @@ import datetime as dt
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
-from django.db.models import Exists, Q, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
 from apps.accounts.disciplines import Discipline
@@ -148,11 +148,16 @@ def intake_on_record(*, patient) -> bool:
     return Patient.objects.filter(_intake_on_record_q(patient), pk=patient.pk).exists()
 
 
-def _booking_offered_rows(patient) -> QuerySet[Patient]:
-    """The patient's row while the Book page has something for them: a first session to book (no intake on record)
-    or one to move (a first session coming)."""
+def _booking_offered_q(patient) -> Q:
+    """Over a patient's row (`patient`, or a reference to the row the query reads): the Book page has something for
+    them, a first session to book (no intake on record) or one to move (a first session coming)."""
     first_coming = patient_sessions_coming(patient=patient).filter(service_type__code=INTAKE_CPT)
-    return Patient.objects.filter(Q(Exists(first_coming)) | ~_intake_on_record_q(patient), pk=patient.pk)
+    return Q(Exists(first_coming)) | ~_intake_on_record_q(patient)
+
+
+def _booking_offered_rows(patient) -> QuerySet[Patient]:
+    """The patient's row while the Book page has something for them (`_booking_offered_q`)."""
+    return Patient.objects.filter(_booking_offered_q(patient), pk=patient.pk)
 
 
 def booking_offered(*, patient) -> bool:
@@ -162,12 +167,11 @@ def booking_offered(*, patient) -> bool:
     return memo_read(f"selfbooking.booking_offered:{patient.pk}", _booking_offered_rows(patient).exists)
 
 
-def booking_menu_gate(user) -> QuerySet[Patient] | None:
-    """The rows whose existence shows a patient the menu's Book entry (`_booking_offered_rows`), asked in the menu's
-    one count query: the menu is on every portal page. None for an account without a patient record, whose entry
-    the menu leaves off by itself (`apps.py`)."""
-    patient = getattr(user, "patient", None)
-    return None if patient is None else _booking_offered_rows(patient)
+def booking_menu_gate(user) -> QuerySet[Patient]:
+    """The rows whose existence shows a patient the menu's Book entry: their own patient row, found through their
+    account, while the Book page has something for them (`_booking_offered_q`). Asked in the menu's one count query
+    (the menu is on every portal page); an account without a patient record has no row, so nothing to book."""
+    return Patient.objects.filter(_booking_offered_q(OuterRef("pk")), user=user)
 
 
 def booking_location(*, therapist, start: dt.datetime, moving: Appointment | None = None) -> Location:
