@@ -4,6 +4,7 @@ from collections import Counter
 from importlib import import_module
 
 import pytest
+import time_machine
 from django.core.management import call_command
 from django.utils import timezone
 
@@ -169,3 +170,38 @@ def test_where_the_portal_takes_cards_the_demo_patients_paid_there(settings):
     now = timezone.now()
     for patient in Patient.objects.filter(payments__in=online).distinct():
         assert _account_story(patient, now) in {"paid", "part"}
+
+
+def _sessions_seed() -> None:
+    out = io.StringIO()
+    for module in ("accounts.demo", "scheduling.demo", "patients.demo", "billing.demo"):
+        import_module(f"apps.{module}").seed(out)
+    import_module("apps.scheduling.demo_appointments").seed(out)
+    import_module("apps.billing.demo_payments").seed(out)
+
+
+def test_the_demo_run_again_later_is_paid_for_as_the_patients_paid_before():
+    """Seeded seventeen days ago and run again now: the sessions held since are charged, and the patients who paid
+    for theirs pay for these too, as they did (in full or in part, on the day or a few days on); the plans'
+    instalments due since are paid. A run again at the same instant pays nothing more."""
+    with time_machine.travel(timezone.now() - dt.timedelta(days=17), tick=True):
+        _sessions_seed()
+        first = timezone.now()
+        patients = Patient.objects.filter(email__endswith="@clinic.test", charges__amount__gt=0).distinct()
+        stories = {patient: _account_story(patient, first) for patient in patients}
+    on_plans = set(PaymentPlan.objects.values_list("patient_id", flat=True))
+    instalments_paid = Payment.objects.filter(plan__isnull=False).count()
+
+    _sessions_seed()
+    now = timezone.now()
+    payments = Payment.objects.count()
+    _sessions_seed()
+    assert Payment.objects.count() == payments, "a run again at the same instant pays nothing"
+
+    since = Charge.objects.filter(posted_at__gt=first, posted_at__lte=now - dt.timedelta(days=7), amount__gt=0)
+    payers = [patient for patient, story in stories.items() if story == "paid" and patient.pk not in on_plans]
+    assert since.filter(patient__in=payers).exists(), "sessions held and charged between the runs"
+    assert {patient.email: _account_story(patient, now) for patient in payers} == {p.email: "paid" for p in payers}
+    part = [patient for patient, story in stories.items() if story == "part"]
+    assert Payment.objects.filter(patient__in=part, received_at__gt=first).exists()
+    assert Payment.objects.filter(plan__isnull=False).count() > instalments_paid, "instalments came due between"
