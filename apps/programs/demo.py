@@ -1,6 +1,7 @@
 """Demo programs: a full 10-week TMS recovery group with a waitlist and an open seat offer, a lecture series
 with free seats, and a public lecture series whose registrants include one who later became a patient. Keyed on the
-program title; running again changes nothing."""
+program title. Run again later, attendance is taken at the meetings that have ended since; run again at the same
+instant, nothing changes."""
 
 import datetime as dt
 from decimal import Decimal
@@ -16,15 +17,17 @@ from apps.core import clock
 from apps.core.errors import Conflict
 from apps.patients.models import Patient
 from apps.patients.services import patient_create
+from apps.programs.selectors import meeting_attendance_sheet
+from apps.programs.services.attendance import attendance_record_many
 from apps.programs.services.formation import interest_register, program_call_off, program_propose
 from apps.programs.services.lecture_terms import lecture_service_type
 from apps.programs.services.lectures import lecture_register
 from apps.programs.services.seats import enrollment_withdraw, program_enroll
 from apps.programs.services.setup import program_create
 from apps.scheduling.demo_appointments import SERIES_PATIENTS
-from apps.scheduling.models import Room, ServiceType
+from apps.scheduling.models import BLOCKING_STATUSES, Room, ServiceType
 
-from .models import GroupProgram, LectureFeeMode, ProgramKind
+from .models import AttendanceStatus, GroupProgram, LectureFeeMode, ProgramKind, ProgramMeeting
 
 EVENING = "Evening group outside regular hours"
 # Weekday and start time to try in turn, so the demo's own sessions never block a program.
@@ -124,6 +127,44 @@ def seed(out) -> None:
     _public_lecture_seed(out, facilitator=therapists[-1], admin=admin, front_desk=front_desk)
     _seed_forming(therapists[0], admin, front_desk, portal_patient, others[20:])
     _planned_lecture_seed(out, facilitator=therapists[-1], admin=admin)
+    taken = meetings_ended_attendance_take()
+    if taken:
+        out.write(f"Attendance: taken at {taken} meetings that ended since the last run")
+
+
+def meetings_ended_attendance_take() -> int:
+    """The facilitators take attendance at every meeting that has ended (before now, as the sessions' catch-up
+    counts them), as of the meeting's end, so its charges are posted on the meeting's day: most members came, now
+    and then one sent word or did not turn up (chosen by the member and the meeting, so every run chooses alike).
+    A member already recorded is left as recorded, so a run again at the same instant records nothing. Returns the
+    meetings whose attendance was taken."""
+    meetings = (
+        ProgramMeeting.objects.filter(appointment__end__lt=clock.now(), appointment__status__in=BLOCKING_STATUSES)
+        .select_related("program__lead_facilitator", "appointment")
+        .order_by("appointment__start", "pk")
+    )
+    taken = 0
+    for meeting in meetings:
+        sheet = [
+            (enrollment, _attendance_of(meeting, enrollment))
+            for enrollment, record in meeting_attendance_sheet(meeting=meeting)
+            if record is None
+        ]
+        if not sheet:
+            continue
+        with clock.recorded_at(meeting.appointment.end):
+            attendance_record_many(actor=meeting.program.lead_facilitator, meeting=meeting, records=sheet)
+        taken += 1
+    return taken
+
+
+def _attendance_of(meeting: ProgramMeeting, enrollment) -> str:
+    turn = meeting.pk + enrollment.pk
+    if turn % 13 == 6:
+        return AttendanceStatus.EXCUSED
+    if turn % 17 == 9:
+        return AttendanceStatus.NO_SHOW
+    return AttendanceStatus.ATTENDED
 
 
 PUBLIC_LECTURE = "Pain is real — and reversible"

@@ -16,11 +16,14 @@ from django.conf import settings
 from django.core.management import call_command
 from django.db import connection
 
-from apps.billing.models import Charge, Payment
+from apps.billing.models import Charge, Payment, PaymentPlan
 from apps.notes.models import SessionNote
 from apps.notes.selectors import overdue_counts_by_therapist, overdue_cutoff
 from apps.notifications.models import Message, MessageStatus
-from apps.scheduling.models import Appointment, AppointmentSeries, AppointmentStatus, SeriesStatus
+from apps.patients.models import Patient
+from apps.programs.models import Attendance, ProgramMeeting
+from apps.programs.selectors import meeting_attendance_sheet
+from apps.scheduling.models import BLOCKING_STATUSES, Appointment, AppointmentSeries, AppointmentStatus, SeriesStatus
 from apps.scheduling.services import series_horizon
 
 pytestmark = pytest.mark.django_db
@@ -113,6 +116,7 @@ def _state() -> dict:
         "notes": sorted(SessionNote.objects.values_list("pk", "status", "signed_at", "cosigned_at")),
         "charges": Charge.objects.count(),
         "payments": Payment.objects.count(),
+        "attendance": sorted(Attendance.objects.values_list("pk", "status")),
         "messages": sorted(Message.objects.values_list("pk", "status")),
     }
 
@@ -131,6 +135,10 @@ RERUNS = [
     (_at(dt.date(2026, 3, 5), 14), _at(dt.date(2026, 3, 10), 9)),
     (_at(dt.date(2026, 10, 29), 16), _at(dt.date(2026, 11, 4), 12)),
     (_at(dt.date(2026, 9, 1), 10), _at(dt.date(2026, 12, 10), 15)),
+    # Three weeks on, in the evening a group meets: its earlier meetings are over, the one under way is not.
+    (_at(dt.date(2026, 11, 17), 9), _at(dt.date(2026, 12, 8), 18, 45)),
+    # Two weeks and a half on, on a Sunday: a plan instalment and a week of sessions' payments have come due since.
+    (_at(dt.date(2026, 11, 19), 21), _at(dt.date(2026, 12, 6), 7)),
 ]
 
 
@@ -152,6 +160,28 @@ def _assert_caught_up(first: dt.datetime, later: dt.datetime) -> None:
     horizon = series_horizon(later.date())
     for series in open_ended:
         assert horizon - dt.timedelta(weeks=series.interval_weeks) < series.booked_through <= horizon
+    # The patients who paid for their sessions went on paying: every session charged since the first run, long
+    # enough ago to be paid by now (at most five days on), has its payment.
+    payers = Patient.objects.filter(payments__received_at__lte=first, payment_plans=None).distinct()
+    due = Charge.objects.filter(
+        patient__in=payers, amount__gt=0, posted_at__gt=first, posted_at__lte=later - dt.timedelta(days=6)
+    ).count()
+    assert Payment.objects.filter(patient__in=payers, received_at__gt=first).count() >= due
+    if later - first >= dt.timedelta(days=14):
+        assert due, "sessions charged between the runs"
+    # A payment plan's instalments were paid on their due days, those due since the first run too.
+    plans = PaymentPlan.objects.all()
+    assert plans.exists()
+    for plan in plans:
+        due_before_today = plan.instalments.filter(due_on__lt=later.astimezone(CLINIC_TZ).date()).count()
+        assert Payment.objects.filter(plan=plan).count() >= due_before_today
+    # Attendance was taken at every group meeting that has ended, for every member, as of the meeting's end.
+    ended = ProgramMeeting.objects.filter(appointment__end__lt=later, appointment__status__in=BLOCKING_STATUSES)
+    for meeting in ended.select_related("program", "appointment"):
+        assert all(record is not None for _, record in meeting_attendance_sheet(meeting=meeting)), meeting
+    assert not Attendance.objects.filter(meeting__appointment__end__gte=later).exists()
+    if later - first >= dt.timedelta(days=21):
+        assert Attendance.objects.filter(status="attended").exists()
 
 
 def _seed_then_again(first: dt.datetime, later: dt.datetime) -> str:
