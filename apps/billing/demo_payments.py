@@ -156,11 +156,11 @@ def _plan_agree(patient, charges: list[Charge], *, actor) -> PaymentPlan:
 def _plan_instalments_paid(patient, plan: PaymentPlan, *, actor) -> int:
     """The plan's first instalment is paid when it is agreed, each later one on its due day at the same hour, up
     to now; those paid on an earlier run are not paid again. Returns how many were paid now."""
+    if plan.status != PlanStatus.ACTIVE:
+        return 0
     # Agreed the morning it starts, or later that day when the seed ran before that morning (then it was made
     # there and then, its creation stamp the moment).
     agreed = min(clock.local_datetime(plan.starts_on, dt.time(DAYTIME[0], 30)), plan.created_at)
-    if plan.status != PlanStatus.ACTIVE:
-        return 0
     already = Payment.objects.filter(plan=plan, refund_of=None).count()
     made = 0
     for instalment in PlanInstalment.objects.filter(plan=plan).order_by("due_on")[already:]:
