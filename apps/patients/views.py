@@ -46,7 +46,7 @@ def patient_create(request):
     creating it anyway ("Create anyway" posts the same values with confirm_duplicate)."""
     permission_require(request.user, "patients.add_patient")
     # Another page (an inbound referral) may send what it knows about the person to start from.
-    form = PatientForm(request.POST or None, initial={k: v for k, v in request.GET.items() if k in PREFILLABLE})
+    form = PatientForm(posted(request), initial={k: v for k, v in request.GET.items() if k in PREFILLABLE})
     duplicates = []
     if request.method == "POST" and form.is_valid():
         try:
@@ -63,7 +63,7 @@ def patient_create(request):
             messages.success(request, f"{patient.display_name} was added.")
             return redirect(next_or(request, reverse("patients:detail", args=[patient.pk])))
     context = {"form": form, "title": "New patient", "duplicates": duplicates, "back": next_path(request)}
-    return render(request, "patients/form.html", context, status=409 if duplicates else 200)
+    return render(request, "patients/form.html", context, status=409 if duplicates else form_status(form))
 
 
 @login_required
@@ -86,7 +86,7 @@ def patient_edit(request, pk):
     does: the page lists those charts and "Save anyway" posts the same values with confirm_duplicate."""
     patient = _open_chart(request, pk)
     permission_require(request.user, "patients.change_patient", patient)
-    form = PatientForm(request.POST or None, instance=patient)
+    form = PatientForm(posted(request), instance=patient)
     duplicates = []
     if request.method == "POST" and form.is_valid():
         changes = {f: form.cleaned_data[f] for f in form.changed_data}
@@ -112,7 +112,7 @@ def patient_edit(request, pk):
             messages.success(request, saved)
             return redirect("patients:detail", pk=patient.pk)
     context = {"form": form, "title": f"Edit {patient.display_name}", "patient": patient, "duplicates": duplicates}
-    return render(request, "patients/form.html", context, status=409 if duplicates else 200)
+    return render(request, "patients/form.html", context, status=409 if duplicates else form_status(form))
 
 
 @login_required

@@ -113,7 +113,7 @@ def test_the_new_patient_page_shows_the_refusals_by_their_fields(personas, login
         "/patients/new/", {**NEW, "date_of_birth": _next_week().isoformat(), "phone": "not a phone"}
     )
     body = response.content.decode()
-    assert response.status_code == 200
+    assert response.status_code == 422
     assert "A date of birth cannot be in the future." in body and "with its area code" in body
     assert not Patient.objects.filter(legal_last_name="Quintero").exists()
 
