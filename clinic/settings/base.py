@@ -87,7 +87,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
-    "django_otp.middleware.OTPMiddleware",
+    "apps.accounts.session_user.SessionUserMiddleware",  # django-otp's, one query for user and device
     "apps.audit.request_context.RequestOriginMiddleware",
     "pghistory.middleware.HistoryMiddleware",
     "apps.audit.head_requests.HeadWritesNothingMiddleware",
