@@ -30,7 +30,9 @@ class StaffMFAMiddleware:
 
     def process_view(self, request, view_func, view_args, view_kwargs):
         user = request.user
-        if not user.is_authenticated or not user.requires_mfa or user.is_verified():
+        # A verified session is asked first: it settles the matter without the user's roles (a cache round trip),
+        # which only a session not yet past the challenge needs.
+        if not user.is_authenticated or user.is_verified() or not user.requires_mfa:
             return None
         if request.resolver_match.view_name in BEFORE_MFA_VIEWS:
             return None
