@@ -25,10 +25,11 @@ pytestmark = pytest.mark.django_db
 # card and the referrals card's ended release share one read of the patient's signatures. The clinic settings row is
 # one of them here, read inside the test's transaction; a served request takes it from the cache
 # (tests/core/test_settings_kept.py).
-DETAILS_QUERIES = {"front_desk": 22, "therapist": 23}
+# Staff sign-in reads the session and the user with the verified device (2, apps/accounts/session_user.py).
+DETAILS_QUERIES = {"front_desk": 21, "therapist": 22}
 # Whether the menu offers Book (no intake on record yet) is asked in the menu's one count query.
 PORTAL_HOME_QUERIES = 16
-CHART_QUERIES = 30  # for the treating therapist, with a plan in force and a PHQ-9 answer flagged; one is the menu's
+CHART_QUERIES = 29  # for the treating therapist, with a plan in force and a PHQ-9 answer flagged; one is the menu's
 
 
 @pytest.fixture
