@@ -1,4 +1,5 @@
-"""The new-patient and edit-chart pages refuse as every form does: sent empty, the page comes back with its error summary and the reason, 422, and no chart is created or changed."""
+"""The new-patient and edit-chart pages refuse as every form does: sent empty, the page comes back with its error
+summary and the reason, 422, and no chart is created or changed."""
 
 import pytest
 
