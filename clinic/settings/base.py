@@ -152,6 +152,12 @@ DATABASE_APP_ROLE = env("DATABASE_APP_ROLE", "clinic_app")
 # (3 s on the chart page at 10,000 patients) and saves nothing. Measured by `make bench`.
 for _database in DATABASES.values():
     _database.setdefault("OPTIONS", {})["options"] = "-c jit=off"
+# Behind a pooler that hands a connection out per transaction (PgBouncer's transaction mode), a session's server-side
+# cursors and prepared statements do not follow it: Django's setting for such a pooler turns both off
+# (apps/core/prepared.py sends its statements as text then).
+if env("DATABASE_TRANSACTION_POOLER", "0") == "1":
+    for _database in DATABASES.values():
+        _database["DISABLE_SERVER_SIDE_CURSORS"] = True
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = env("REDIS_URL", "redis://127.0.0.1:6379/0")

@@ -1,0 +1,129 @@
+"""A statement prepared once per connection answers as the same SQL sent as text, costs one query on every run, and
+recovers from a failed run and from a new connection by preparing again."""
+
+import os
+import subprocess
+import sys
+
+import pytest
+from django.db import DataError, connection, transaction
+from django.test.utils import CaptureQueriesContext
+
+from apps.accounts.models import User
+from apps.accounts.navigation import _menu_of, _statement_for, navigation_for
+from apps.core.prepared import PreparedStatement
+
+pytestmark = pytest.mark.django_db
+
+# A literal percent sign (doubled, as the ORM compiles one beside parameters) and two parameters.
+SQL = "SELECT %s::int + %s::int, 'a%%b' LIKE 'a%%'"
+
+
+def _run(statement, params) -> tuple[tuple, list[str]]:
+    with CaptureQueriesContext(connection) as captured:
+        row = statement.fetchone(params)
+    return row, [query["sql"] for query in captured.captured_queries]
+
+
+def _held() -> set[str]:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT name FROM pg_prepared_statements")
+        return {name for (name,) in cursor.fetchall()}
+
+
+def _plain(sql, params) -> tuple:
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchone()
+
+
+def test_the_first_run_prepares_and_executes_in_one_query_and_later_runs_only_execute():
+    statement = PreparedStatement("default", SQL)
+    first, first_sql = _run(statement, [2, 3])
+    second, second_sql = _run(statement, [40, 2])
+    assert (first, second) == ((5, True), (42, True)) == (_plain(SQL, [2, 3]), _plain(SQL, [40, 2]))
+    assert len(first_sql) == len(second_sql) == 1
+    assert first_sql[0].startswith("PREPARE clinic_prepared_")
+    assert second_sql[0].startswith("EXECUTE clinic_prepared_")
+    assert second_sql[0].split("(")[0].split()[1] in _held()
+
+
+def test_a_statement_without_parameters_runs_prepared_too():
+    statement = PreparedStatement("default", "SELECT 'x%%' LIKE 'x%%'")
+    assert statement.fetchone([]) == statement.fetchone(()) == (True,)
+
+
+def test_a_failed_run_is_prepared_again_under_a_new_name():
+    statement = PreparedStatement("default", "SELECT 10 / %s::int")
+    with pytest.raises(DataError), transaction.atomic():
+        statement.fetchone([0])
+    (row, sql) = _run(statement, [5])
+    assert row == (2,)
+    assert sql[0].startswith("PREPARE")  # the failed run's preparation is in doubt: a name of its own
+    with pytest.raises(DataError), transaction.atomic():
+        statement.fetchone([0])  # fails on a connection that holds it
+    (row, sql) = _run(statement, [2])
+    assert row == (5,)
+    assert sql[0].startswith("PREPARE")
+
+
+@pytest.mark.django_db(transaction=True)  # a connection closes only outside a transaction
+def test_a_new_connection_prepares_it_again():
+    statement = PreparedStatement("default", SQL)
+    statement.fetchone([1, 1])
+    connection.close()  # the next query connects afresh
+    row, sql = _run(statement, [1, 2])
+    assert row == (3, True)
+    assert sql[0].startswith("PREPARE")
+
+
+def test_behind_a_transaction_pooler_the_statement_is_sent_as_text():
+    statement = PreparedStatement("default", SQL)
+    held = _held()
+    pooled = {**connection.settings_dict, "DISABLE_SERVER_SIDE_CURSORS": True}
+    with _settings_dict(pooled):
+        row, sql = _run(statement, [1, 2])
+    assert row == (3, True)
+    assert sql == ["SELECT 1::int + 2::int, 'a%b' LIKE 'a%'"]
+    assert _held() == held
+
+
+def test_the_pooler_setting_turns_preparing_off_on_every_database():
+    code = (
+        "from django.conf import settings; "
+        "print(sorted({d.get('DISABLE_SERVER_SIDE_CURSORS', False) for d in settings.DATABASES.values()}))"
+    )
+    environ = {**os.environ, "DJANGO_SETTINGS_MODULE": "clinic.settings.test"}
+    for pooled, expected in (("1", "[True]"), ("0", "[False]")):
+        loaded = subprocess.run(
+            [sys.executable, "-c", code],
+            env={**environ, "DATABASE_TRANSACTION_POOLER": pooled},
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        assert loaded.stdout.strip() == expected, loaded.stderr
+
+
+class _settings_dict:
+    """The default connection's settings replaced for a block, as a deploy behind a pooler sets them."""
+
+    def __init__(self, replaced: dict):
+        self.replaced = replaced
+
+    def __enter__(self):
+        self.kept = connection.settings_dict
+        connection.settings_dict = self.replaced
+
+    def __exit__(self, *exc):
+        connection.settings_dict = self.kept
+
+
+@pytest.mark.parametrize("who", ["patient_user", "therapist", "front_desk", "admin"])
+def test_the_menu_counts_run_prepared_are_those_of_its_statement_sent_as_text(personas, who):
+    reader = User.objects.get(pk=getattr(personas, who).pk)
+    statement = _statement_for(reader, _menu_of(reader))
+    as_text = dict(zip(statement.names, _plain(statement.sql, statement.params_for(reader)), strict=True))
+    assert statement.counts(reader) == as_text  # prepared on this connection
+    assert statement.counts(reader) == as_text  # executed by name
+    assert navigation_for(reader) == navigation_for(User.objects.get(pk=reader.pk))
