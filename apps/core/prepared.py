@@ -66,8 +66,8 @@ class PreparedStatement:
                 name = f"clinic_prepared_{next(_attempts)}"
             execute = f"EXECUTE {name}({', '.join(['%s'] * self._arity)})" if self._arity else f"EXECUTE {name}"
             cursor.execute(f"PREPARE {name} AS {self._body}; {execute}" if fresh else execute, params)
-            if fresh:
-                cursor.nextset()  # past PREPARE's empty result to EXECUTE's row
+            while cursor.nextset():  # to the last result, EXECUTE's (PREPARE's, and any a wrapper put first, before it)
+                pass
             row = cursor.fetchone()
         prepared[self.sql] = name
         return row
