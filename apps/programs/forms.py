@@ -1,6 +1,7 @@
 from decimal import Decimal
 
 from django import forms
+from django.forms.models import ModelChoiceIterator
 
 from apps.accounts.selectors import active_therapists
 from apps.core.forms import MoneyField, RecordedOnceForm, picker_widgets
@@ -9,7 +10,15 @@ from apps.patients.forms import PatientChoiceField
 from apps.patients.models import Patient, PatientStatus
 from apps.scheduling.models import Room, ServiceType
 
-from .models import AttendanceStatus, GroupProgram, LecturePaymentKind, PaymentMethod, ProgramKind, ProgramStage
+from .models import (
+    LIVE_STATUSES,
+    AttendanceStatus,
+    GroupProgram,
+    LecturePaymentKind,
+    PaymentMethod,
+    ProgramKind,
+    ProgramStage,
+)
 
 
 class ProgramForm(forms.ModelForm):
@@ -113,9 +122,25 @@ class EnrollPatientForm(forms.Form):
 
     def __init__(self, *args, program, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["patient"].queryset = Patient.objects.filter(status=PatientStatus.ACTIVE).exclude(
-            program_enrollments__program=program, program_enrollments__status__in=["enrolled", "waitlisted", "offered"]
+        field = self.fields["patient"]
+        # Any chart may be sent, so that one discharged or enrolled since the page was loaded is refused in words by
+        # the service (409 for one already in the program) rather than as "not one of the choices"; the list offers
+        # only the active patients not already in it.
+        field.queryset = Patient.objects.all()
+        field.widget.choices = _ChoicesOf(
+            field,
+            Patient.objects.filter(status=PatientStatus.ACTIVE).exclude(
+                program_enrollments__program=program, program_enrollments__status__in=LIVE_STATUSES
+            ),
         )
+
+
+class _ChoicesOf(ModelChoiceIterator):
+    """The options a choice field shows, from `queryset` rather than the (wider) one it accepts."""
+
+    def __init__(self, field, queryset):
+        super().__init__(field)
+        self.queryset = queryset
 
 
 class MoveForm(forms.Form):

@@ -2,6 +2,7 @@
 
 The weekly-slot waitlist's staff pages are in apps.waitlist.views, mounted in this namespace."""
 
+from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -10,7 +11,7 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 
 from apps.core.errors import ApplicationError
 from apps.core.permissions import permission_require
-from apps.core.views import action_from_url, form_call, form_refusal, form_status, posted
+from apps.core.views import action_from_url, form_call, form_refusal, form_refused_focus, form_status, posted
 
 from . import lecture_selectors, member_meetings, selectors
 from .forms import (
@@ -74,8 +75,36 @@ def program_create(request):
 def program_detail(request, pk):
     program = _program(request, pk)
     permission_require(request.user, "programs.view_roster", program)
+    return _detail_page(request, program)
+
+
+# What each refused form of the program page says it did not do, before the reason.
+NOT_DONE = {
+    "capacity": "The capacity was not changed.",
+    "enroll": "Nobody was enrolled.",
+    "withdraw": "Nobody was withdrawn.",
+    "accept": "The seat offer was not accepted.",
+    "decline": "The seat offer was not declined.",
+    "move": "Nobody was moved on the waitlist.",
+}
+
+
+def _detail_page(request, program, *, refused: str = "", form=None, enrollment=None):
+    """The program page, or, when `form` came back refused (`refused` names which: a key of NOT_DONE), the page
+    again with a summary at its top saying what was not done and why, the refused form keeping what was typed, and
+    the refusal's status: 422 for what was typed, 409 for the records as they now stand (a full program, a seat
+    taken meanwhile, someone already enrolled or moved). `enrollment` is the row a refused row action was for."""
     can_manage = request.user.has_perm("programs.change_program", program)
     join_refusal = seats.join_refusal(program, by_staff=True)
+    capacity_form = form if refused == "capacity" else None
+    if capacity_form is None and can_manage and not join_refusal:
+        # Seats change while someone can still join (the service refuses it after).
+        capacity_form = CapacityForm(initial={"capacity": program.capacity})
+    enroll_form = form if refused == "enroll" else None
+    if enroll_form is None and can_manage:
+        enroll_form = EnrollPatientForm(program=program)
+    if form is not None:
+        form_refused_focus(form)
     context = {
         "program": program,
         "roster": selectors.program_roster(program=program),
@@ -89,18 +118,19 @@ def program_detail(request, pk):
         else None,
         "can_manage": can_manage,
         "can_take_attendance": request.user.has_perm("programs.take_attendance", program),
-        "enroll_form": EnrollPatientForm(program=program) if can_manage else None,
+        "enroll_form": enroll_form,
         "join_refusal": join_refusal,
         "launch_refusal": formation.launch_refusal(program) if program.stage == ProgramStage.PROPOSED else "",
-        # Seats change while someone can still join (the service refuses it after).
-        "capacity_form": CapacityForm(initial={"capacity": program.capacity})
-        if can_manage and not join_refusal
-        else None,
+        "capacity_form": capacity_form,
         "registrants": lecture_selectors.program_registrants(program=program) if program.is_lecture else None,
         "can_record_payment": request.user.has_perm("programs.record_lecture_payment"),
         "interest": selectors.program_interest(program=program),
+        "refused_form": form,
+        "refused_message": " ".join([NOT_DONE[refused], *form.non_field_errors()]) if form is not None else "",
+        "move_form": form if refused == "move" else None,
+        "refused_enrollment_id": enrollment.pk if enrollment is not None else None,
     }
-    return render(request, "programs/detail.html", context)
+    return render(request, "programs/detail.html", context, status=form_status(form))
 
 
 @login_required
@@ -129,15 +159,14 @@ def program_capacity(request, pk):
     permission_require(request.user, "programs.change_program", program)
     form = CapacityForm(request.POST)
     if not form.is_valid():
-        messages.error(request, "Give a capacity of at least 1.")
-        return redirect("programs:detail", pk=program.pk)
+        return _detail_page(request, program, refused="capacity", form=form)
     try:
         offers = setup.program_capacity_set(actor=request.user, program=program, capacity=form.cleaned_data["capacity"])
     except ApplicationError as exc:
-        messages.error(request, exc.message)
-    else:
-        made = f" {len(offers)} seat offer{'s' if len(offers) != 1 else ''} sent." if offers else ""
-        messages.success(request, f"Capacity is now {form.cleaned_data['capacity']}.{made}")
+        form_refusal(form, exc)
+        return _detail_page(request, _program(request, pk), refused="capacity", form=form)
+    made = f" {len(offers)} seat offer{'s' if len(offers) != 1 else ''} sent." if offers else ""
+    messages.success(request, f"Capacity is now {form.cleaned_data['capacity']}.{made}")
     return redirect("programs:detail", pk=program.pk)
 
 
@@ -148,8 +177,7 @@ def program_enroll(request, pk):
     permission_require(request.user, "programs.enroll_patients")
     form = EnrollPatientForm(request.POST, program=program)
     if not form.is_valid():
-        messages.error(request, "Choose an active patient who is not already in this program.")
-        return redirect("programs:detail", pk=program.pk)
+        return _detail_page(request, program, refused="enroll", form=form)
     patient = form.cleaned_data["patient"]
     if request.POST.get("confirm_clash") != "yes":
         clash = member_meetings.program_clash_warning(patient=patient, program=program, addressing_patient=False)
@@ -159,12 +187,12 @@ def program_enroll(request, pk):
     try:
         enrollment = formation.program_join(actor=request.user, program=program, patient=patient)
     except ApplicationError as exc:
-        messages.error(request, exc.message)
-    else:
-        where = {"enrolled": "enrolled", "waitlisted": "added to the waitlist"}[enrollment.status]
-        if program.stage == ProgramStage.PROPOSED:
-            where = "added to the interest list"
-        messages.success(request, f"{patient.display_name} is {where}.")
+        form_refusal(form, exc)
+        return _detail_page(request, _program(request, pk), refused="enroll", form=form)
+    where = {"enrolled": "enrolled", "waitlisted": "added to the waitlist"}[enrollment.status]
+    if program.stage == ProgramStage.PROPOSED:
+        where = "added to the interest list"
+    messages.success(request, f"{patient.display_name} is {where}.")
     return redirect("programs:detail", pk=program.pk)
 
 
@@ -180,33 +208,33 @@ def _leave_confirmation(request, enrollment, action):
     return render(request, "programs/leave_confirm.html", context)
 
 
-def _withdraw(request, enrollment):
-    form = WithdrawForm(request.POST)
-    reason = form.cleaned_data["reason"] if form.is_valid() else ""
-    seats.enrollment_withdraw(actor=request.user, enrollment=enrollment, reason=reason)
+def _withdraw(request, enrollment, form):
+    seats.enrollment_withdraw(actor=request.user, enrollment=enrollment, reason=form.cleaned_data["reason"])
     return f"{enrollment.member_name} was withdrawn."
 
 
-def _accept(request, enrollment):
+def _accept(request, enrollment, form):
     seats.enrollment_accept_offer(actor=request.user, enrollment=enrollment)
     return f"{enrollment.member_name} accepted the seat."
 
 
-def _decline(request, enrollment):
+def _decline(request, enrollment, form):
     seats.enrollment_decline_offer(actor=request.user, enrollment=enrollment)
     return f"{enrollment.member_name} declined; the seat goes to the next in line."
 
 
-def _move(request, enrollment):
-    permission_require(request.user, "programs.reorder_waitlist")
-    form = MoveForm(request.POST)
-    if not form.is_valid():
-        raise ApplicationError("Give the new place and a reason.")
+def _move(request, enrollment, form):
     move = seats.enrollment_move(actor=request.user, enrollment=enrollment, **form.cleaned_data)
     return f"{enrollment.member_name} moved from #{move.from_rank} to #{move.to_rank}."
 
 
 ENROLLMENT_ACTIONS = {"withdraw": _withdraw, "accept": _accept, "decline": _decline, "move": _move}
+# What each action is sent with; the ids are those of the row's inputs on the program page, which a refusal's summary
+# points to.
+ACTION_FORMS = {
+    "withdraw": lambda data, pk: WithdrawForm(data, auto_id=f"withdraw-{pk}-%s"),
+    "move": lambda data, pk: MoveForm(data, auto_id=f"move-{pk}-%s"),
+}
 # What cannot be undone, so the page asks first.
 ASKS_FIRST = {"withdraw", "decline"}
 
@@ -217,6 +245,8 @@ def enrollment_action(request, pk, action):
     act = action_from_url(ENROLLMENT_ACTIONS, action)
     enrollment = get_object_or_404(selectors.enrollments_visible_to(user=request.user), pk=pk)
     permission_require(request.user, "programs.change_program", enrollment.program)
+    if action == "move":
+        permission_require(request.user, "programs.reorder_waitlist")
     if action in ASKS_FIRST and request.POST.get("confirmed") != "yes":
         return _leave_confirmation(request, enrollment, action)
     if action == "accept" and request.POST.get("confirm_clash") != "yes":
@@ -227,13 +257,17 @@ def enrollment_action(request, pk, action):
         if clash:
             context = {"program": enrollment.program, "patient": enrollment.patient, "enrollment": enrollment}
             return render(request, "programs/enroll_clash.html", {**context, "warning": clash}, status=409)
-    try:
-        done = act(request, enrollment)
-    except ApplicationError as exc:
-        messages.error(request, exc.message)
-    else:
-        messages.success(request, done)
-    return redirect("programs:detail", pk=enrollment.program_id)
+    form = ACTION_FORMS.get(action, lambda data, pk: forms.Form(data))(request.POST, enrollment.pk)
+    if form.is_valid():
+        try:
+            done = act(request, enrollment, form)
+        except ApplicationError as exc:
+            form_refusal(form, exc)
+        else:
+            messages.success(request, done)
+            return redirect("programs:detail", pk=enrollment.program_id)
+    program = _program(request, enrollment.program_id)
+    return _detail_page(request, program, refused=action, form=form, enrollment=enrollment)
 
 
 @login_required

@@ -102,7 +102,7 @@ def test_raising_capacity_through_the_api_offers_the_new_seats(personas, login, 
     assert response.status_code == 200
     assert (response.json()["offered_count"], response.json()["waitlist_count"]) == (2, 1)
     too_low = client.patch(f"/api/programs/{program.pk}/", {"capacity": 1}, format="json")
-    assert too_low.status_code == 422
+    assert too_low.status_code == 409  # below the seats as they now stand
 
 
 def test_a_change_with_a_refused_capacity_saves_none_of_it(personas, login, program, make_patients):
@@ -111,7 +111,7 @@ def test_a_change_with_a_refused_capacity_saves_none_of_it(personas, login, prog
     client = login(personas.front_desk, api=True)
     changes = {"title": "Thursday group", "charge_no_shows": True, "capacity": 2}
     refused = client.patch(f"/api/programs/{program.pk}/", changes, format="json")
-    assert refused.status_code == 422 and list(refused.json()["error"]["fields"]) == ["capacity"]
+    assert refused.status_code == 409 and list(refused.json()["error"]["fields"]) == ["capacity"]
     assert GroupProgram.objects.values_list("title", "charge_no_shows", "capacity").get(pk=program.pk) == (
         program.title,
         False,

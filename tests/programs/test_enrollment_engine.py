@@ -163,14 +163,14 @@ def test_raising_capacity_by_k_makes_k_offers_in_line_order(program, make_patien
 
 def test_capacity_cannot_drop_below_seats_taken_or_offered(program, make_patients):
     enroll_all(program, make_patients(3))
-    with pytest.raises(Unprocessable, match="3 seats are taken"):
+    with pytest.raises(Conflict, match="3 seats are taken"):
         program_capacity_set(actor=None, program=program, capacity=2)
 
 
 def test_a_program_that_did_not_launch_keeps_its_seats_and_its_page_offers_no_change(program, personas, login):
     type(program).objects.filter(pk=program.pk).update(stage="not_launched")
     program.refresh_from_db()
-    with pytest.raises(Unprocessable, match="did not launch. Its seats no longer change"):
+    with pytest.raises(Conflict, match="did not launch. Its seats no longer change"):
         program_capacity_set(actor=None, program=program, capacity=5)
     program_capacity_set(actor=None, program=program, capacity=program.capacity)  # the same seats: nothing changes
     page = login(personas.admin).get(f"/programs/{program.pk}/").content.decode()
@@ -182,7 +182,7 @@ def test_a_program_past_its_last_meeting_keeps_its_seats(program):
     after = clock.local_datetime(program.first_meeting_on + dt.timedelta(days=2), dt.time(12))
     with (
         time_machine.travel(after, tick=False),
-        pytest.raises(Unprocessable, match="has closed. Its seats no longer change"),
+        pytest.raises(Conflict, match="has closed. Its seats no longer change"),
     ):
         program_capacity_set(actor=None, program=program, capacity=5)
 

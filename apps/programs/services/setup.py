@@ -8,7 +8,7 @@ from django.db.models import Max
 from apps.audit.services import access_log_write
 from apps.core import clock
 from apps.core.dates import DateReach
-from apps.core.errors import ApplicationError, Unprocessable
+from apps.core.errors import ApplicationError, Conflict, Unprocessable
 from apps.outcomes.instruments import INSTRUMENTS
 from apps.scheduling.selectors import therapist_office_on
 from apps.scheduling.services import appointment_book, series_dates
@@ -160,12 +160,12 @@ def _capacity_check(program: GroupProgram, capacity: int, *, minimum: int | None
     the one the change leaves) while the program has one."""
     # Nobody can join any more, so no seat would be filled: the seats stay as they were.
     if capacity != program.capacity and (refusal := join_refusal(program, by_staff=True)):
-        raise Unprocessable(f"{refusal} Its seats no longer change.", fields={"capacity": ["Closed."]})
+        raise Conflict(f"{refusal} Its seats no longer change.", fields={"capacity": ["Closed."]})
     if capacity < 1:
         raise Unprocessable("A program needs at least one seat.", fields={"capacity": ["At least 1."]})
     taken = seats_taken(program=program)
-    if capacity < taken:
-        raise Unprocessable(
+    if capacity < taken:  # the seats as they now stand: someone may have taken one since the page was loaded
+        raise Conflict(
             f"{taken} seats are taken or offered; the capacity cannot go below that.",
             fields={"capacity": [f"At least {taken}."]},
         )
