@@ -11,10 +11,9 @@ from django.views.decorators.http import require_safe
 from apps.audit.selectors import access_log_list
 from apps.audit.services import access_log_write
 from apps.core import clock
-from apps.core.forms import FORM_REFUSED_STATUS
 from apps.core.htmx import render_page
 from apps.core.spreadsheets import csv_row
-from apps.core.views import query_without_page
+from apps.core.views import form_status, query_without_page
 
 from .access_log_forms import AccessLogFilterForm
 from .selectors import patients_by_id
@@ -49,8 +48,7 @@ def access_log(request):
         until=filters.get("until"),
         denied_only=filters.get("denied_only", False),
     )
-    export = request.GET.get("format") == "csv"
-    if export and not form.errors:
+    if request.GET.get("format") == "csv" and not form.errors:
         # The export itself is a read of who saw whose chart: it is logged like one.
         access_log_write(
             actor=request.user,
@@ -71,10 +69,11 @@ def access_log(request):
         "query": query_without_page(request),
     }
     response = render_page(request, "audit/access_log.html", context, partial="audit/_access_log_rows.html")
-    if export:
-        # Filters with an error are left out of the page, which says what to fix; an export of more than was asked
-        # for would pass for the filtered one, so it is refused.
-        response.status_code = FORM_REFUSED_STATUS
+    # One check for the page and its export: filters with an error are left out of the rows, the page says what to
+    # fix, and it answers 422 (an export of more than was asked for would pass for the filtered one, so none is
+    # made). htmx swaps only successful answers, so the rows it asks for come with 200 and the summary above them.
+    if not getattr(request, "htmx", False):
+        response.status_code = form_status(form)
     return response
 
 

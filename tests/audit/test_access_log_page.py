@@ -86,18 +86,34 @@ def test_filters_by_clinic_days(personas, login, log):
     that_day = admin.get(URL, {"since": "2026-03-02", "until": "2026-03-02"}).content.decode()
     assert that_day.count(CHART_VIEWED) == 1 and "Mar 2, 2026 11:30 PM" in that_day
     assert CHART_VIEWED not in admin.get(URL, {"since": "2026-03-03", "until": "2026-03-03"}).content.decode()
-    backwards = admin.get(URL, {"since": "2026-03-03", "until": "2026-03-02"}).content.decode()
-    assert "The end date is before the start date." in backwards
+    backwards = admin.get(URL, {"since": "2026-03-03", "until": "2026-03-02"})
+    assert backwards.status_code == 422 and "The end date is before the start date." in backwards.content.decode()
 
 
 @pytest.mark.parametrize("dates", [{"until": "9999-12-31"}, {"since": "0001-01-01"}, {"until": "soon"}])
 def test_a_mistyped_date_is_a_form_error_and_the_export_is_refused(personas, login, log, dates):
     admin = login(personas.admin)
     page = admin.get(URL, dates)
-    assert page.status_code == 200 and page.context["form"].errors
+    assert page.status_code == 422 and page.context["form"].errors
+    assert 'id="error-summary"' in page.content.decode()
     export = admin.get(URL, {**dates, "format": "csv"})
     assert export.status_code == 422 and export.context["form"].errors
+    assert 'id="error-summary"' in export.content.decode() and export["Content-Type"].startswith("text/html")
     assert not AccessLog.objects.filter(action="access_log_export").exists()
+
+
+def test_filters_refused_by_htmx_come_back_with_the_summary_above_the_rows_as_htmx_swaps_only_successes(
+    personas, login, log
+):
+    rows = login(personas.admin).get(URL, {"since": "2026-03-03", "until": "2026-03-02"}, HTTP_HX_REQUEST="true")
+    html = rows.content.decode()
+    assert rows.status_code == 200 and 'id="error-summary"' in html and "<h1>" not in html
+    assert "The end date is before the start date." in html
+
+
+def test_filters_that_are_fine_answer_200_without_a_summary(personas, login, log):
+    page = login(personas.admin).get(URL, {"since": "2026-03-02", "until": "2026-03-03"})
+    assert page.status_code == 200 and 'id="error-summary"' not in page.content.decode()
 
 
 def test_pages_keep_the_filters(personas, login):

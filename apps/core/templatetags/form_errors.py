@@ -1,6 +1,8 @@
-"""{% load form_errors %}: where a refused form's error summary points."""
+"""{% load form_errors %}: where a refused form's error summary points, and what it says."""
 
 from django import template
+
+from apps.core.forms import form_errors_text
 
 register = template.Library()
 
@@ -15,3 +17,10 @@ def first_error_anchor(form) -> str:
     if field.id_for_label:
         return field.id_for_label
     return field.subwidgets[0].id_for_label if field.subwidgets else ""
+
+
+@register.filter
+def errors_text(form) -> str:
+    """All of a form's errors in one line, each named by its field's label (`form_errors_text`): for a summary shown
+    where the fields beside their errors are not, as when htmx swaps only the rows below a filter form."""
+    return form_errors_text(form)
