@@ -721,9 +721,9 @@ def aging_report(request):
     permission_require(request.user, "billing.view_reports")
     form = AgingForm(request.GET)
     as_of = form.cleaned_data["as_of"] if form.is_valid() else None
-    if form.errors:
-        messages.error(request, form_errors_text(form))
-    return render(request, "billing/aging.html", {"report": reports.ar_aging(as_of=as_of or clock.local_now().date())})
+    # A date with an error is left out: the report shows today, and the page says what to fix at its top (422).
+    context = {"form": form, "report": reports.ar_aging(as_of=as_of or clock.local_now().date())}
+    return render(request, "billing/aging.html", context, status=form_status(form))
 
 
 @login_required

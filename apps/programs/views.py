@@ -11,7 +11,15 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 
 from apps.core.errors import ApplicationError
 from apps.core.permissions import permission_require
-from apps.core.views import action_from_url, form_call, form_refusal, form_refused_focus, form_status, posted
+from apps.core.views import (
+    action_from_url,
+    form_call,
+    form_refusal,
+    form_refused_focus,
+    form_status,
+    posted,
+    refusal_status,
+)
 
 from . import lecture_selectors, member_meetings, selectors
 from .forms import (
@@ -272,16 +280,22 @@ def enrollment_action(request, pk, action):
 
 @login_required
 def meeting_attendance(request, pk):
+    """The sheet of one meeting. A refused sheet comes back with the reason at its top and every choice as it was
+    made, nothing recorded (the sheet is saved whole or not at all), 422 for a choice refused and 409 for the
+    records as they now stand (a meeting not yet started, a row already charged)."""
     meeting = get_object_or_404(ProgramMeeting.objects.select_related("program", "appointment__room"), pk=pk)
     permission_require(request.user, "programs.take_attendance", meeting.program)
+    sheet = selectors.meeting_attendance_sheet(meeting=meeting)
+    chosen = {e.pk: record.status for e, record in sheet if record is not None}
+    refused, status = "", 200
     if request.method == "POST":
-        sheet = selectors.meeting_attendance_sheet(meeting=meeting)
         wanted = [(e, request.POST.get(f"status-{e.pk}", "")) for e, _ in sheet]
-        records = [(e, status) for e, status in wanted if status]
+        records = [(e, typed) for e, typed in wanted if typed]
         try:
             attendance.attendance_record_many(actor=request.user, meeting=meeting, records=records)
         except ApplicationError as exc:
-            messages.error(request, exc.message)
+            refused, status = f"Attendance was not saved. {exc.message}", refusal_status(exc)
+            chosen = {e.pk: typed for e, typed in wanted}
         else:
             messages.success(request, f"Attendance saved for {len(records)} member{'s' if len(records) != 1 else ''}.")
             return redirect("programs:attendance", pk=meeting.pk)
@@ -289,10 +303,11 @@ def meeting_attendance(request, pk):
         "meeting": meeting,
         "program": meeting.program,
         "refusal": attendance.attendance_refusal(meeting),
-        "sheet": selectors.meeting_attendance_sheet(meeting=meeting),
+        "refused": refused,
+        "sheet": [(e, chosen.get(e.pk, "")) for e, _ in sheet],
         "choices": attendance_choices(by_video=meeting.appointment.is_telehealth),
     }
-    return render(request, "programs/attendance.html", context)
+    return render(request, "programs/attendance.html", context, status=status)
 
 
 @login_required

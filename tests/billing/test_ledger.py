@@ -186,7 +186,8 @@ def test_aging_puts_unpaid_charges_in_buckets_oldest_paid_first(personas, fee_co
 def test_an_aging_report_as_of_a_mistyped_year_says_so_and_shows_today(personas, fee_config, login, as_of):
     with time_machine.travel("2026-06-30 12:00:00-04:00", tick=False):
         page = login(personas.billing).get("/billing/reports/aging/", {"as_of": as_of})
-    assert page.status_code == 200
+    assert page.status_code == 422 and 'id="error-summary"' in page.content.decode()
+    assert f'value="{as_of}"' in page.content.decode()  # what was typed stays in the field
     assert page.context["report"]["as_of"] == dt.date(2026, 6, 30)
     assert "As of: Choose a date from June 30, 1926 to June 30, 2036." in page.content.decode()
 

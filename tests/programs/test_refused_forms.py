@@ -2,13 +2,20 @@
 not done and why, what was typed still in its field, 422 for what was typed and 409 for the records as they now
 stand (seats taken, someone already in the program, a place in line that changed meanwhile), and nothing written."""
 
+import datetime as dt
+import re
+
 import pytest
+import time_machine
 
 from apps.core import clock
 from apps.patients.models import PatientStatus
-from apps.programs.models import Enrollment, EnrollmentTransition, GroupProgram, WaitlistMove
+from apps.programs import selectors
+from apps.programs.models import Attendance, Enrollment, EnrollmentTransition, GroupProgram, WaitlistMove
 from apps.programs.services.seats import enrollment_withdraw, program_enroll
 from tests.factories import PatientFactory
+
+from .factories import scheduled_program
 
 pytestmark = pytest.mark.django_db
 
@@ -159,3 +166,31 @@ def test_an_offer_or_place_answered_meanwhile_is_a_conflict(personas, login, bus
     response = login(personas.front_desk).post(f"/programs/enrollments/{offer.pk}/{action}/", post)
     _refused(response, 409, said)
     assert _seats(program) == before
+
+
+# The attendance sheet
+
+
+def test_a_sheet_before_the_meeting_starts_is_a_conflict_and_records_nothing(personas, login):
+    program = scheduled_program(actor=personas.front_desk)
+    enrollment = program_enroll(actor=personas.front_desk, program=program, patient=personas.patient)
+    meeting = selectors.program_meetings(program=program).first()
+    response = login(program.lead_facilitator).post(
+        f"/programs/meetings/{meeting.pk}/attendance/", {f"status-{enrollment.pk}": "attended"}
+    )
+    _refused(response, 409, "Attendance was not saved. Attendance is taken once the meeting has started.")
+    assert not Attendance.objects.exists()
+
+
+def test_a_sheet_with_a_choice_not_offered_is_refused_422_keeping_every_choice_made(personas, login, make_patients):
+    program = scheduled_program(actor=personas.front_desk)
+    came, odd = [program_enroll(actor=personas.front_desk, program=program, patient=p) for p in make_patients(2)]
+    meeting = selectors.program_meetings(program=program).first()
+    with time_machine.travel(meeting.appointment.start + dt.timedelta(minutes=10), tick=False):
+        response = login(program.lead_facilitator).post(
+            f"/programs/meetings/{meeting.pk}/attendance/",
+            {f"status-{came.pk}": "excused", f"status-{odd.pk}": "sleeping"},
+        )
+    html = _refused(response, 422, "Attendance was not saved. Unknown attendance status.")
+    assert re.search(rf'name="status-{came.pk}">.*?<option value="excused" selected>', html, re.S)
+    assert not Attendance.objects.exists()  # the sheet is saved whole or not at all
