@@ -12,7 +12,7 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 from apps.accounts.selectors import staff_member, supervisees_practising
 from apps.core import clock, errors
 from apps.core.errors import ApplicationError, NotFound
-from apps.core.views import call_with_messages, form_refusal, form_status, posted
+from apps.core.views import form_call, form_refusal, form_status, posted
 from apps.scheduling.models import Appointment
 
 from . import plan_selectors, selectors, services
@@ -102,7 +102,9 @@ def session_note(request, appointment_id):
     return render(request, "notes/start.html", context, status=form_status(form))
 
 
-def _editor_context(request, note, *, content: dict, addenda=(), errors=None, sign_form=None, cosign_form=None) -> dict:
+def _editor_context(
+    request, note, *, content: dict, addenda=(), errors=None, sign_form=None, cosign_form=None, addendum_form=None
+) -> dict:
     user = request.user
     editable = note.status == NoteStatus.DRAFT and user.has_perm("notes.change_note", note)
     return {
@@ -115,7 +117,7 @@ def _editor_context(request, note, *, content: dict, addenda=(), errors=None, si
         "can_cosign": note.awaiting_cosign and user.has_perm("notes.cosign_note", note),
         "cosign_form": cosign_form or CosignForm(),
         "can_add_addendum": user.has_perm("notes.add_addendum", note),
-        "addendum_form": AddendumForm(),
+        "addendum_form": addendum_form or AddendumForm(),
         "is_author": note.author_id == user.pk,
         "keeps_process_notes": user.has_perm("notes.add_process_note"),
         "can_open_chart": user.has_perm("notes.view_clinical_chart", note.patient),
@@ -223,15 +225,17 @@ def note_cosign(request, pk):
 def addendum_create(request, pk):
     note = _note_for(request, pk, perm="notes.add_addendum", action="addendum_add")
     form = AddendumForm(request.POST)
-    if form.is_valid():
-        call_with_messages(
-            request,
-            lambda: services.addendum_add(actor=request.user, note=note, text=form.cleaned_data["text"]),
-            "Addendum added.",
-        )
-    else:
-        messages.error(request, "Write the addendum text.")
-    return redirect("notes:detail", pk=note.pk)
+    if form_call(
+        request,
+        form,
+        lambda data: services.addendum_add(actor=request.user, note=note, text=data["text"]),
+        "Addendum added.",
+    ):
+        return redirect("notes:detail", pk=note.pk)
+    # Refused: the note is shown again (a read, logged as one) with the summary at its top and the text as typed.
+    opened = selectors.note_open(user=request.user, note_id=note.pk)
+    context = _editor_context(request, opened.note, content=opened.content, addenda=opened.addenda, addendum_form=form)
+    return render(request, "notes/note.html", context, status=form_status(form))
 
 
 @login_required

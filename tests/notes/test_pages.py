@@ -108,6 +108,24 @@ def test_adding_an_addendum_from_the_page(personas, therapist_client, past_sessi
     assert "Clarified homework." in therapist_client.get(f"/notes/{note.pk}/").content.decode()
 
 
+def test_an_empty_addendum_is_refused_on_the_note_with_the_summary_and_nothing_added(
+    personas, therapist_client, past_session, progress_template
+):
+    note = note_create(
+        actor=personas.therapist,
+        appointment=past_session,
+        template=progress_template,
+        content=complete_progress_content(),
+    )
+    note_sign(actor=personas.therapist, note=note, attest=True)
+    for text in ("", "   "):
+        response = therapist_client.post(f"/notes/{note.pk}/addenda/", {"text": text})
+        html = response.content.decode()
+        assert response.status_code == 422 and 'id="error-summary"' in html and 'href="#id_text"' in html
+        assert "This field is required." in html
+    assert not note.addenda.exists()
+
+
 def test_signing_shows_every_problem_at_once_out_of_range_answers_missing_ones_and_the_attestation(
     personas, therapist_client, past_session, progress_template
 ):
