@@ -9,7 +9,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST, require_safe
 
 from apps.core.errors import ApplicationError
-from apps.core.views import action_call, action_from_url, call_with_messages
+from apps.core.views import action_from_url, call_with_messages, refusal_status
 from apps.patients.portal import portal_patient
 from apps.waitlist.offers import offer_link_actor, offer_link_answered
 
@@ -57,6 +57,22 @@ def program_list(request):
 @require_safe
 def program_detail(request, pk):
     patient = portal_patient(request, "programs.enroll_self")
+    return _detail_page(request, patient, pk)
+
+
+# What each refused button of the program's page says it did not do, before the reason.
+NOT_DONE = {
+    "enroll": "You were not added.",
+    "withdraw": "You have not left.",
+    "accept": "The seat was not taken.",
+    "decline": "The seat was not declined.",
+}
+
+
+def _detail_page(request, patient, pk, *, refused: str = "", exc: ApplicationError | None = None):
+    """The program's page, or, after a refused press (`refused` names which, `exc` says why), the page again with
+    the reason at its top, answering the refusal's status: 409 when the records changed meanwhile (already in the
+    program, an offer already answered), 422 otherwise."""
     program = get_object_or_404(selectors.with_first_meeting(selectors.programs_visible_to(user=request.user)), pk=pk)
     enrollment = next(
         (e for e in selectors.patient_enrollments(patient=patient).filter(program=program) if e.is_live), None
@@ -74,8 +90,10 @@ def program_detail(request, pk):
         )
         if enrollment is None or taking_offer
         else None,
+        "refused": f"{NOT_DONE[refused]} {exc.message}" if exc is not None else "",
     }
-    return render(request, "programs/portal/detail.html", context)
+    status = refusal_status(exc) if exc is not None else 200
+    return render(request, "programs/portal/detail.html", context, status=status)
 
 
 def _offer_open(enrollment: Enrollment | None) -> bool:
@@ -95,27 +113,30 @@ def program_enroll(request, pk):
     try:
         enrollment = formation.program_join(actor=request.user, program=program, patient=patient)
     except ApplicationError as exc:
-        messages.error(request, exc.message)
+        return _detail_page(request, patient, program.pk, refused="enroll", exc=exc)
+    if program.stage == ProgramStage.PROPOSED:
+        messages.success(request, f"You are on the interest list for {program.title}. We will write either way.")
+    elif enrollment.status == "enrolled":
+        messages.success(request, f"You are enrolled in {program.title}.")
     else:
-        if program.stage == ProgramStage.PROPOSED:
-            messages.success(request, f"You are on the interest list for {program.title}. We will write either way.")
-        elif enrollment.status == "enrolled":
-            messages.success(request, f"You are enrolled in {program.title}.")
-        else:
-            messages.success(request, f"You are on the waitlist for {program.title}. We will write when a seat frees.")
+        messages.success(request, f"You are on the waitlist for {program.title}. We will write when a seat frees.")
     return redirect("portal:programs:detail", pk=program.pk)
 
 
 @login_required
 @require_POST
 def enrollment_action(request, pk, action):
-    answer = action_from_url(ENROLLMENT_ACTIONS, action)
+    service, success = action_from_url(ENROLLMENT_ACTIONS, action)
     enrollment = _own_enrollment(request, pk)
     if action in ASKS_FIRST and request.POST.get("confirmed") != "yes":
         # Leaving or declining gives up a place in line or a seat for good: the patient reads what follows and
         # confirms.
         return render(request, "programs/portal/leave_confirm.html", {"enrollment": enrollment, "action": action})
-    action_call(request, answer, say={"title": enrollment.program.title}, enrollment=enrollment)
+    try:
+        service(actor=request.user, enrollment=enrollment)
+    except ApplicationError as exc:
+        return _detail_page(request, enrollment.patient, enrollment.program_id, refused=action, exc=exc)
+    messages.success(request, success.format(title=enrollment.program.title))
     return redirect("portal:programs:detail", pk=enrollment.program_id)
 
 

@@ -50,8 +50,21 @@ def test_a_patient_enrolls_themselves_and_sees_the_meetings_section(personas, lo
 def test_enrolling_again_tells_the_patient_in_their_own_words(personas, login, program):
     client = login(personas.patient_user)
     client.post(f"/portal/programs/{program.pk}/enroll/")
-    again = client.post(f"/portal/programs/{program.pk}/enroll/", follow=True).content.decode()
-    assert "You are already enrolled in this program." in again and "This patient" not in again
+    response = client.post(f"/portal/programs/{program.pk}/enroll/")
+    again = response.content.decode()
+    assert response.status_code == 409 and 'id="error-summary"' in again
+    assert "You were not added. You are already enrolled in this program." in again and "This patient" not in again
+    assert Enrollment.objects.filter(patient=personas.patient).count() == 1
+
+
+def test_declining_an_offer_already_answered_is_a_conflict_on_the_page(personas, login, program):
+    client = login(personas.patient_user)
+    client.post(f"/portal/programs/{program.pk}/enroll/")
+    enrollment = Enrollment.objects.get(patient=personas.patient)
+    response = client.post(f"/portal/programs/enrollments/{enrollment.pk}/decline/", {"confirmed": "yes"})
+    html = response.content.decode()
+    assert response.status_code == 409 and "The seat was not declined. There is no open seat offer" in html
+    assert Enrollment.objects.get(pk=enrollment.pk).status == "enrolled"
 
 
 def test_a_waitlisted_patient_sees_their_place_and_nobody_elses(personas, login, full_program):
