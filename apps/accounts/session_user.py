@@ -1,4 +1,5 @@
-"""Who a request is signed in as, and with which verified device, read in one query.
+"""Who a request is signed in as, and with which verified device (and the user's therapist profile), read in one
+query.
 
 Django's AuthenticationMiddleware reads the session's user and django-otp's OTPMiddleware then reads the device the
 session passed MFA with: two queries on every request of signed-in staff. SessionUserMiddleware (in OTPMiddleware's
@@ -49,7 +50,13 @@ def _accepted_device(request) -> TOTPDevice | None:
         user_id = User._meta.pk.to_python(session.get(SESSION_KEY))
     except (ValueError, ValidationError):
         return None
-    device = TOTPDevice.objects.select_related("user").filter(pk=device_id, user_id=user_id, confirmed=True).first()
+    # The user's therapist profile comes with them (none for other staff): whether they are a psychotherapist or a
+    # bodywork provider decides what most of a therapist's pages show, so it would otherwise be read by every one.
+    device = (
+        TOTPDevice.objects.select_related("user", "user__therapist_profile")
+        .filter(pk=device_id, user_id=user_id, confirmed=True)
+        .first()
+    )
     if device is None:
         return None
     user = device.user

@@ -80,7 +80,8 @@ class _Step:
 
 
 def care_level_of(*, patient) -> PatientCareLevel | None:
-    return PatientCareLevel.objects.filter(patient=patient).select_related("moved_by").first()
+    """The rung the patient stands on and since when (who moved them there is on the move, `care_level_moves`)."""
+    return PatientCareLevel.objects.filter(patient=patient).only("patient_id", "level", "since").first()
 
 
 def next_level(level: str) -> str:
@@ -240,7 +241,16 @@ def care_level_moves(*, patient, reasons: bool = True) -> list[CareLevelMove]:
     """The patient's moves, newest first, each with its decrypted `reason` (None, and never decrypted, without
     `reasons`: for a reader who may not read them), for a page whose opening is already access-logged (the chart
     pages log one row per read)."""
-    moves = list(CareLevelMove.objects.filter(patient=patient).select_related("moved_by").order_by("-moved_at", "-id"))
+    # The columns a move is shown with, and its mover's name: no whole account row per move, and no ciphertext for
+    # a reader who may not read the reasons.
+    columns = ["patient_id", "from_level", "to_level", "moved_at", "moved_by", "moved_by__first_name"]
+    columns += ["moved_by__last_name", *(["content_encrypted"] if reasons else [])]
+    moves = list(
+        CareLevelMove.objects.filter(patient=patient)
+        .select_related("moved_by")
+        .only(*columns)
+        .order_by("-moved_at", "-id")
+    )
     for move in moves:
         move.reason = decrypt_text(move.content_encrypted) if reasons else None
     return moves

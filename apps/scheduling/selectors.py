@@ -21,6 +21,7 @@ from django.db.models import (
     Prefetch,
     Q,
     QuerySet,
+    Subquery,
     Value,
 )
 from django.db.models.functions import Cast
@@ -346,14 +347,31 @@ def patient_upcoming(*, patient, limit: int | None = None) -> list[Appointment]:
 
 
 def patient_upcoming_visible(*, user, patient, limit: int) -> list[Appointment]:
-    """A patient's coming sessions as a staff member may see them (a therapist: only their own). For someone who
-    sees every session the first is the patient's next one, kept as this request's `patient_next_session`."""
+    """A patient's coming sessions as a staff member may see them (a therapist: only their own). The patient's next
+    session, whoever holds it, is read with them and kept as this request's `patient_next_session` (the care
+    ladder's next step names it): for someone who sees every session it is the first of them; for anyone else it
+    comes in the same query, marked as not theirs to list unless it is."""
     if user.has_perm("scheduling.view_all_schedules"):
         sessions = patient_upcoming(patient=patient, limit=limit)
         memo_set(_next_session_key(patient), sessions[:1])
         return sessions
-    qs = appointments_visible_to(user=user).filter(patient=patient, end__gt=clock.now(), status__in=UPCOMING_STATUSES)
-    return list(qs.select_related("series").order_by("start")[:limit])
+    coming = patient_sessions_coming(patient=patient)
+    visible = appointments_visible_to(user=user)
+    following = coming.order_by("start", "pk").values("pk")[:1]
+    # The reader's own coming sessions and the patient's next one, in order: the next one is the first row, and at
+    # most `limit` of the reader's own follow it (one more when the next one is theirs). Only what the card shows of
+    # each is joined (its therapist, room and series; its clock is its location's, kept in-process): the patient is
+    # known, and every other join only lengthens the query's planning.
+    rows = list(
+        coming.annotate(listed=Exists(visible.filter(pk=OuterRef("pk"))))
+        .filter(Q(listed=True) | Q(pk=Subquery(following)))
+        .select_related("therapist", "room", "series")
+        .order_by("start", "pk")[: limit + 1]
+    )
+    for session in rows:
+        session.patient = patient
+    memo_set(_next_session_key(patient), rows[:1])
+    return [session for session in rows if session.listed][:limit]
 
 
 def _next_session_key(patient) -> str:

@@ -3,11 +3,15 @@ next step and the page's cards (sessions, programs, offers) share the enrollment
 next session instead of each asking again; the chart's trends, flags and plan progress share the patient's answers.
 Each page's query count is held at what it is, so a query more fails here."""
 
+import datetime as dt
+
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
 
 from apps.core.models import ClinicSettings
+from apps.core.time_zones import when_text
 from apps.intake.services import packet_send
 from apps.outcomes.models import QuestionnaireAssignment
 from apps.outcomes.services import questionnaire_answer, questionnaires_send_for_appointment
@@ -25,11 +29,13 @@ pytestmark = pytest.mark.django_db
 # card and the referrals card's ended release share one read of the patient's signatures. The clinic settings row is
 # one of them here, read inside the test's transaction; a served request takes it from the cache
 # (tests/core/test_settings_kept.py).
-# Staff sign-in reads the session and the user with the verified device (2, apps/accounts/session_user.py).
-DETAILS_QUERIES = {"front_desk": 21, "therapist": 22}
+# Staff sign-in reads the session and the user with the verified device and their therapist profile (2,
+# apps/accounts/session_user.py), so no page reads a therapist's discipline again. A therapist's coming sessions and
+# the patient's next one (another therapist's, maybe), which the care ladder names, are read in one query.
+DETAILS_QUERIES = {"front_desk": 21, "therapist": 20}
 # Whether the menu offers Book (no intake on record yet) is asked in the menu's one count query.
 PORTAL_HOME_QUERIES = 16
-CHART_QUERIES = 29  # for the treating therapist, with a plan in force and a PHQ-9 answer flagged; one is the menu's
+CHART_QUERIES = 28  # for the treating therapist, with a plan in force and a PHQ-9 answer flagged; one is the menu's
 
 
 @pytest.fixture
@@ -96,6 +102,26 @@ def test_the_details_page_reads_the_coming_sessions_and_the_next_one_together(pe
     queries = _queries(login(personas.front_desk), f"/patients/{busy_patient.pk}/")
 
     assert _reads(queries, "scheduling_appointment") == 1, "\n".join(queries)
+
+
+def test_a_therapists_coming_sessions_and_the_patients_next_one_are_read_together(personas, login, busy_patient):
+    """The patient's next session is another therapist's: the care ladder names it, the therapist's sessions card
+    lists only their own, and both come from one read of the sessions."""
+    own = Appointment.objects.get(patient=busy_patient)
+    start = own.start - dt.timedelta(days=2)
+    AppointmentFactory(therapist=personas.other_therapist, patient=busy_patient, start=start)
+    client = login(personas.therapist)
+
+    queries = _queries(client, f"/patients/{busy_patient.pk}/")
+    page = client.get(f"/patients/{busy_patient.pk}/").content.decode()
+
+    assert _reads(queries, "scheduling_appointment") == 1, "\n".join(queries)
+    sessions_card = page.split('id="sessions-h"')[1].split("</section>")[0]
+    assert reverse("scheduling:appointment_detail", args=[own.pk]) in sessions_card
+    assert personas.other_therapist.full_name not in sessions_card
+    ladder_card = page.split('id="care-level-h"')[1].split("</section>")[0]
+    other = Appointment.objects.get(start=start)
+    assert f"Next session: {when_text(other.start, zone=other.zone, day_format='l, F j')}." in ladder_card
 
 
 def _packet_items_read_apart(queries: list[str]) -> int:
