@@ -249,6 +249,7 @@ def _scale_in_force(*, on: dt.date) -> tuple[SlidingScaleSchedule, fees.Guidelin
             guideline_year=Subquery(guideline.values("year")[:1]),
             guideline_first_person=Subquery(guideline.values("first_person")[:1]),
             guideline_each_additional_person=Subquery(guideline.values("each_additional_person")[:1]),
+            fee_rows=ArraySubquery(_fee_rows()),
         )
         .order_by("-effective_from")
         .first()
@@ -265,29 +266,37 @@ def _scale_in_force(*, on: dt.date) -> tuple[SlidingScaleSchedule, fees.Guidelin
 
 
 def rates_on(*, on: dt.date) -> Rates:
-    """Everything a price needs for one date: kept between requests (`rates_kept`), else two queries.
+    """Everything a price needs for one date: kept between requests (`rates_kept`), else one query.
     Unprocessable when the clinic has no configuration in force that day."""
     return rates_kept(on, lambda: _rates_read(on=on))
 
 
+def _fee_rows():
+    """Every fee row with the service it prices, as JSON beside the schedule; the fee and its date travel as text so
+    the fee arrives as an exact Decimal."""
+    return FeeSchedule.objects.order_by("service_type__code", "-effective_from").values(
+        row=JSONObject(
+            service_type_id="service_type_id",
+            effective_from=Cast("effective_from", TextField()),
+            full_fee=Cast("full_fee", TextField()),
+            code="service_type__code",
+            name="service_type__name",
+            is_group="service_type__is_group",
+            is_active="service_type__is_active",
+        )
+    )
+
+
 def _rates_read(*, on: dt.date) -> Rates:
+    # The schedule, its classes, the guideline and the fee rows with their services: one query.
     schedule, guideline = _scale_in_force(on=on)
     fee_rows = defaultdict(list)
     services = {}
-    # The fee rows with the service each prices, in one query.
-    rows = FeeSchedule.objects.values_list(
-        "service_type_id",
-        "effective_from",
-        "full_fee",
-        "service_type__code",
-        "service_type__name",
-        "service_type__is_group",
-        "service_type__is_active",
-    )
-    for service_type_id, start, fee, code, name, is_group, is_active in rows:
-        fee_rows[service_type_id].append((start, fee))
-        if is_active:
-            services[service_type_id] = ServicePriced(service_type_id, code, name, is_group)
+    for row in schedule.fee_rows:
+        service_type_id = row["service_type_id"]
+        fee_rows[service_type_id].append((dt.date.fromisoformat(row["effective_from"]), Decimal(row["full_fee"])))
+        if row["is_active"]:
+            services[service_type_id] = ServicePriced(service_type_id, row["code"], row["name"], row["is_group"])
     return Rates(
         on=on,
         table=_class_table(schedule),

@@ -8,7 +8,10 @@ import datetime as dt
 from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
-from django.db.models import Q
+from django.contrib.postgres.expressions import ArraySubquery
+from django.db import connection
+from django.db.models import F, Model, Q
+from django.db.models.functions import JSONObject
 from django.utils import timezone
 
 from apps.core import clock
@@ -107,7 +110,7 @@ def slots_check(
     exclude_ids: frozenset[int] = frozenset(),
 ) -> list[Slot]:
     """Check each (start, end) span for collisions and for the therapist's availability at `location` (the main
-    one when not given), in its zone. Three queries in all."""
+    one when not given), in its zone. One query reads the other sessions, the working hours and the time off."""
     location = location or Location.main()
     slots = [Slot(start=s, end=e, tz=location.zone, location=location) for s, e in spans]
     if not slots:
@@ -118,15 +121,15 @@ def slots_check(
         who |= Q(room_id=room_id)
     if patient_id is not None:
         who |= Q(patient_id=patient_id)
-    existing = list(
+    existing, hours, time_off = _around(
+        therapist,
         Appointment.objects.filter(who, status__in=BLOCKING_STATUSES, start__lt=high, end__gt=low)
         .exclude(pk__in=exclude_ids)
-        .select_related("location")
-        .order_by("start", "pk")
-    )
-    hours = list(WorkingHours.objects.filter(therapist=therapist).select_related("location"))
-    time_off = list(
-        TimeOff.objects.filter(therapist=therapist, start__lt=high + TIME_OFF_REACH, end__gt=low - TIME_OFF_REACH)
+        .order_by("start", "pk"),
+        WorkingHours.objects.filter(therapist=therapist).order_by("weekday", "start_time", "pk"),
+        TimeOff.objects.filter(
+            therapist=therapist, start__lt=high + TIME_OFF_REACH, end__gt=low - TIME_OFF_REACH
+        ).order_by("start", "pk"),
     )
     name = therapist.full_name or therapist.email
     for slot in slots:
@@ -146,6 +149,44 @@ def slots_check(
         slot.unavailable = _unavailability(name, slot, location, hours, time_off)
         slot.in_time_off = any(off.covers(slot.start, slot.end, slot.zone) for off in time_off)
     return slots
+
+
+def _around(therapist, existing, hours, time_off) -> tuple[list[Appointment], list[WorkingHours], list[TimeOff]]:
+    """The other sessions (with their locations), the working hours (with theirs) and the time off, in one query:
+    each as an array of rows beside the therapist's own row, so none of them needs rows of the others to arrive."""
+    with_location = {"location": _row_of(Location, "location__")}
+    found = (
+        type(therapist)
+        ._default_manager.filter(pk=therapist.pk)
+        .values(
+            existing_rows=ArraySubquery(existing.values(row=_row_of(Appointment, **with_location))),
+            hours_rows=ArraySubquery(hours.values(row=_row_of(WorkingHours, **with_location))),
+            time_off_rows=ArraySubquery(time_off.values(row=_row_of(TimeOff))),
+        )
+        .first()
+    ) or {"existing_rows": [], "hours_rows": [], "time_off_rows": []}
+    return (
+        [_from_row(Appointment, row) for row in found["existing_rows"]],
+        [_from_row(WorkingHours, row) for row in found["hours_rows"]],
+        [_from_row(TimeOff, row) for row in found["time_off_rows"]],
+    )
+
+
+def _row_of(model: type[Model], prefix: str = "", **related) -> JSONObject:
+    """Every column of `model` (reached through `prefix`) as one JSON object, plus `related` objects beside them."""
+    return JSONObject(**{f.attname: F(prefix + f.attname) for f in model._meta.concrete_fields}, **related)
+
+
+def _from_row(model: type[Model], row: dict) -> Model:
+    """The instance a row of `_row_of` describes, as if the ORM had read it; its location too when it came along.
+    JSON carries times as ISO text, which each field reads back exactly (microseconds and offset included)."""
+    fields = model._meta.concrete_fields
+    instance = model.from_db(
+        connection.alias, [f.attname for f in fields], [f.to_python(row[f.attname]) for f in fields]
+    )
+    if "location" in row:
+        instance.location = _from_row(Location, row["location"]) if row["location"]["id"] is not None else None
+    return instance
 
 
 def _holds(hours: WorkingHours, slot: Slot) -> bool:
