@@ -43,9 +43,9 @@ def _queries(read) -> int:
 
 
 def test_a_second_price_reads_no_fee_configuration_from_the_database(individual):
-    assert _queries(lambda: pricing.rates_on(on=DAY)) == 2
+    assert _queries(lambda: pricing.rates_on(on=DAY)) == 1  # the scale, its classes, the guideline and the fees
     assert _queries(lambda: pricing.rates_on(on=DAY)) == 0
-    assert _queries(lambda: pricing.rates_on(on=DAY + dt.timedelta(days=1))) == 2  # kept per date
+    assert _queries(lambda: pricing.rates_on(on=DAY + dt.timedelta(days=1))) == 1  # kept per date
     assert _queries(lambda: pricing.quote(**FAMILY)) == 0  # the services it lists are kept with the fees
 
 
@@ -110,4 +110,4 @@ def test_when_the_cache_is_down_the_database_prices(individual, settings):
         }
     }
     assert str(_fee(pricing.quote(**FAMILY))) == "80.00"
-    assert _queries(lambda: pricing.rates_on(on=DAY)) == 2
+    assert _queries(lambda: pricing.rates_on(on=DAY)) == 1
