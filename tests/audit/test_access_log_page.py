@@ -113,12 +113,14 @@ def test_filters_refused_by_htmx_come_back_with_the_summary_above_the_rows_as_ht
     assert '<div id="refusal" hx-swap-oob="true">' in html and html.count('id="error-summary"') == 1
 
 
-def test_a_filter_fixed_by_htmx_clears_the_summary_the_page_came_with(personas, login, log):
+def test_a_filter_fixed_by_htmx_clears_the_summary_and_the_field_errors_the_page_came_with(personas, login, log):
     admin = login(personas.admin)
     page = admin.get(URL, {"since": "2026-03-03", "until": "2026-03-02"}).content.decode()
     assert '<div id="refusal">' in page and 'id="error-summary"' in page
     fixed = admin.get(URL, {"since": "2026-03-02", "until": "2026-03-03"}, HTTP_HX_REQUEST="true").content.decode()
     assert '<div id="refusal" hx-swap-oob="true"></div>' in fixed and 'id="error-summary"' not in fixed
+    # The filters' fields come along out of band too, without the error the page showed beside the end date.
+    assert '<div id="filter-fields" class="field-group" hx-swap-oob="true">' in fixed and "errorlist" not in fixed
 
 
 def test_filters_that_are_fine_answer_200_without_a_summary(personas, login, log):
