@@ -27,7 +27,7 @@ from apps.core.permissions import permission_require
 from apps.core.replica import reads_from_replica
 from apps.core.spreadsheets import csv_row
 from apps.core.time_zones import when_text
-from apps.core.views import form_refusal, form_refused_focus, form_status
+from apps.core.views import form_refusal, form_refused_focus, form_status, refusal_status
 from apps.core.when import day_text
 from apps.patients.models import Patient
 from apps.patients.selectors import patient_get_for
@@ -163,8 +163,10 @@ def _ledger_form(form_class, data=None, *, initial=None):
     return form_class(data, initial=initial, auto_id=LEDGER_FORM_IDS[form_class])
 
 
-def _ledger_page(request, patient: Patient, *, refused=None, status: int = 200):
-    """The account page; with `refused`, one of its own forms, that form shown again as it was sent."""
+def _ledger_page(request, patient: Patient, *, refused=None, status: int = 200, not_done: str = "", period_form=None):
+    """The account page; with `refused`, one of its own forms, that form shown again as it was sent. With `not_done`,
+    a summary at its top says what was not done and why (a statement not issued, a superbill period refused: then
+    `period_form` is that form as it was sent, its error by the field it is about)."""
     user = request.user
 
     def form_shown(form_class, allowed: bool, initial=None):
@@ -216,7 +218,8 @@ def _ledger_page(request, patient: Patient, *, refused=None, status: int = 200):
         ),
         "proposed_diagnoses": [d.code for d in diagnoses if d.status == "proposed"],
         "proposed_left_off": [d.code for d in diagnoses if d.left_off_on_confirm],
-        "period_form": PeriodForm() if user.has_perm("billing.issue_superbill") else None,
+        "period_form": period_form or (PeriodForm() if user.has_perm("billing.issue_superbill") else None),
+        "not_done": not_done,
         "can_refund": user.has_perm("billing.refund_payment"),
         "can_issue": user.has_perm("billing.issue_statement"),
     }
@@ -541,9 +544,10 @@ def statement_issue(request, pk):
         statement = statements.statement_issue(
             actor=request.user, patient=patient, year=last_month.year, month=last_month.month
         )
-    except ApplicationError as exc:
-        messages.error(request, exc.message)
-        return redirect("billing:patient_ledger", pk=patient.pk)
+    except ApplicationError as exc:  # nothing was issued: 422, or 409 when a later month's statement is out already
+        return _ledger_page(
+            request, patient, not_done=f"No statement was issued. {exc.message}", status=refusal_status(exc)
+        )
     if statement.replayed:
         issued = day_text(timezone.localtime(statement.issued_at).date())
         messages.info(
@@ -605,9 +609,10 @@ def superbill(request, pk):
     patient = _ledger_patient(request, pk)
     permission_require(request.user, "billing.issue_superbill")
     form = PeriodForm(request.GET)
-    if not form.is_valid():
-        messages.error(request, "Choose a valid period for the superbill.")
-        return redirect("billing:patient_ledger", pk=patient.pk)
+    if not form.is_valid():  # the account page again, the period as typed and its error by its field
+        form_refused_focus(form)
+        not_done = " ".join(["No superbill was made: choose a valid period.", *form.non_field_errors()])
+        return _ledger_page(request, patient, not_done=not_done, period_form=form, status=form_status(form))
     refused = partial(
         document_refused,
         request,

@@ -1,0 +1,56 @@
+"""The account page's statement and superbill refuse as every form does: the page comes back with a summary at its
+top saying what was not done and why, what was typed still in its field, 422 for what was typed and 409 for the
+records as they now stand (a later month's statement out already), and nothing written or sent."""
+
+import datetime as dt
+import html
+
+import pytest
+import time_machine
+
+from apps.billing.models import Statement
+from apps.billing.services.statements import statement_issue
+from apps.core import clock
+from apps.notifications.models import Message
+
+pytestmark = pytest.mark.django_db
+
+SUMMARY = 'id="error-summary"'
+
+
+def test_last_months_statement_after_this_months_is_a_conflict_shown_on_the_account_page(personas, login):
+    this_month = clock.local_now().date().replace(day=1)
+    next_month = (this_month + dt.timedelta(days=32)).replace(day=1)
+    with time_machine.travel(clock.local_datetime(next_month + dt.timedelta(days=2), dt.time(12)), tick=False):
+        statement_issue(actor=personas.billing, patient=personas.patient, year=this_month.year, month=this_month.month)
+    statements, sent = Statement.objects.count(), Message.objects.count()
+    response = login(personas.billing).post(f"/billing/patients/{personas.patient.pk}/statements/")
+    page = html.unescape(response.content.decode())
+    assert response.status_code == 409
+    assert SUMMARY in page
+    assert f"No statement was issued. The statement for {this_month:%B %Y} was issued already" in page
+    assert Statement.objects.count() == statements and Message.objects.count() == sent
+
+
+@pytest.mark.parametrize(
+    ("start", "end", "said"),
+    [
+        ("2026-03-10", "2026-03-01", "The end date is before the start date."),
+        ("2026-03-01", "soon", "Enter a valid date."),
+        ("", "", "This field is required."),
+    ],
+)
+def test_a_superbill_period_that_is_no_period_is_refused_422_on_the_account_page_as_typed(
+    personas, login, start, end, said
+):
+    statements = Statement.objects.count()
+    response = login(personas.billing).get(
+        f"/billing/patients/{personas.patient.pk}/superbill/", {"start": start, "end": end}
+    )
+    page = html.unescape(response.content.decode())
+    assert response.status_code == 422
+    assert response["Content-Type"].startswith("text/html")
+    assert SUMMARY in page and "No superbill was made: choose a valid period." in page
+    assert said in page
+    assert f'name="end" value="{end}"' in page if end else 'name="end"' in page
+    assert Statement.objects.count() == statements
