@@ -862,6 +862,12 @@ def scale_edit(request):
     today = clock.local_now().date()
     current = _scale_schedule_today()
     rows = list(current.classes.all()) if current else []
+    typed = {
+        "effective_from": today.isoformat(),
+        "nominal_fee": current.nominal_fee if current else "20.00",
+        "late_cancel_fee": current.late_cancel_fee if current else "100.00",
+    }
+    refused, status = "", 200
     if request.method == "POST":
         try:
             classes = [
@@ -883,16 +889,44 @@ def scale_edit(request):
                 classes=classes,
             )
         except (KeyError, ValueError, TypeError):
-            messages.error(
-                request, "Check the table: every row needs a code and a name, and the dates and amounts must be valid."
+            refused, status = (
+                "Check the table: every row needs a code and a name, and the dates and amounts must be valid.",
+                FORM_REFUSED_STATUS,
             )
         except ApplicationError as exc:
-            messages.error(request, exc.message)
+            refused, status = exc.message, refusal_status(exc)
         else:
             messages.success(request, "Sliding-scale table saved.")
             return redirect("billing:configuration")
-    context = {"current": current, "rows": rows, "blank_rows": range(len(rows), len(rows) + 2), "today": today}
-    return render(request, "billing/scale_edit.html", context)
+        # Refused: nothing saved, the table again as it was typed, the summary at the top saying why.
+        typed = {name: request.POST.get(name, "") for name in typed}
+        rows = _scale_rows_typed(request.POST)
+    context = {
+        "current": current,
+        "rows": rows,
+        "blank_rows": range(len(rows), len(rows) + 2),
+        "typed": typed,
+        "refused": f"The sliding-scale table was not saved. {refused}" if refused else "",
+    }
+    return render(request, "billing/scale_edit.html", context, status=status)
+
+
+def _scale_rows_typed(data) -> list[dict]:
+    """The class rows a refused table form sent, as typed (a row with nothing typed in it left out), for the page to
+    show them again; never more than a real table holds, whatever row count was sent."""
+    try:
+        sent = min(max(int(data.get("rows", "0")), 0), SCALE_MAX_ROWS)
+    except ValueError:
+        sent = 0
+    names = {
+        "code": "code",
+        "label": "label",
+        "max_percent": "max_percent",
+        "basis": "basis",
+        "percent_of_full": "percent",
+    }
+    rows = [{key: data.get(f"{name}_{i}", "").strip() for key, name in names.items()} for i in range(sent)]
+    return [row for row in rows if any(value for key, value in row.items() if key != "basis")]
 
 
 def _amount_or_none(value: str, label: str):

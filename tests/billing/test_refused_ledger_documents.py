@@ -54,3 +54,48 @@ def test_a_superbill_period_that_is_no_period_is_refused_422_on_the_account_page
     assert said in page
     assert f'name="end" value="{end}"' in page if end else 'name="end"' in page
     assert Statement.objects.count() == statements
+
+
+# The sliding-scale table
+
+TABLE = {
+    "rows": "4",
+    "effective_from": "2030-01-01",
+    "nominal_fee": "25.00",
+    "late_cancel_fee": "80.00",
+    "code_0": "A",
+    "label_0": "Up to 150%",
+    "max_percent_0": "150",
+    "basis_0": "nominal",
+    "percent_0": "0",
+    "code_1": "B",
+    "label_1": "Above",
+    "max_percent_1": "",
+    "basis_1": "percent",
+    "percent_1": "100",
+}
+
+
+@pytest.mark.parametrize(
+    ("changed", "said"),
+    [
+        ({"code_1": "A"}, "Two classes share the code A"),
+        ({"nominal_fee": "lots"}, "Nominal fee: Enter an amount like 120.00."),
+        ({"effective_from": "someday"}, "every row needs a code and a name"),
+    ],
+)
+def test_a_refused_sliding_scale_table_comes_back_422_as_typed_with_nothing_saved(
+    personas, login, fee_config, changed, said
+):
+    from apps.billing.models import SlidingScaleClass, SlidingScaleSchedule
+
+    before = (SlidingScaleSchedule.objects.count(), SlidingScaleClass.objects.count())
+    response = login(personas.billing).post("/billing/configuration/sliding-scale/", {**TABLE, **changed})
+    page = html.unescape(response.content.decode())
+    assert response.status_code == 422
+    assert SUMMARY in page and "The sliding-scale table was not saved." in page and said in page
+    for name, value in {**TABLE, **changed}.items():
+        if name not in ("rows", "basis_0", "basis_1") and value:
+            assert f'name="{name}" value="{value}"' in page, name
+    assert '<option value="nominal" selected>' in page
+    assert (SlidingScaleSchedule.objects.count(), SlidingScaleClass.objects.count()) == before
