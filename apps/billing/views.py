@@ -226,27 +226,6 @@ def _ledger_page(request, patient: Patient, *, refused=None, status: int = 200, 
     return render(request, "billing/patient_ledger.html", context, status=status)
 
 
-def _post_form(request, form_class, perm, patient, action, *, success=""):
-    """Check `perm`, validate the posted form and run `action` on its data, reporting problems as error messages.
-
-    Returns the action's result, or None when refused; on success `success` (if given) is shown, or what
-    `success(result)` says when it is a function.
-    """
-    permission_require(request.user, perm, patient)
-    form = form_class(request.POST)
-    if not form.is_valid():
-        messages.error(request, form_errors_text(form))
-        return None
-    try:
-        result = action(form.cleaned_data)
-    except ApplicationError as exc:
-        messages.error(request, exc.message)
-        return None
-    if success:
-        messages.success(request, success(result) if callable(success) else success)
-    return result
-
-
 def _ledger_refused(request, patient: Patient, form, exc: ApplicationError | None = None):
     """The account page again for one of its own forms refused, by its own checks or by the service (`exc`): the
     form as it was sent (its submission key with it, so that the corrected form is still the one submission), the
@@ -793,15 +772,42 @@ def _scale_schedule_today():
 def configuration(request):
     permission_require(request.user, "billing.manage_config")
     schedule = _scale_schedule_today()
+    return _configuration_page(request, schedule=schedule)
+
+
+def _configuration_page(request, *, schedule=None, refused: str = "", form=None, service_type=None):
+    """The fees and sliding-scale page; with `form` refused (`refused` says what was not done: a fee for
+    `service_type`, or a poverty guideline), the page again with a summary at its top saying what was not done and
+    why, the form as it was typed with each error by its field, and the refusal's status (422 for what was typed)."""
+    if form is not None:
+        form_refused_focus(form)
+    guideline_form = form if isinstance(form, GuidelineForm) else GuidelineForm()
     context = {
         "fee_rows": FeeSchedule.objects.select_related("service_type"),
         "service_types": ServiceType.objects.filter(is_active=True),
         "guidelines": PovertyGuideline.objects.all(),
-        "schedule": schedule,
-        "fee_form": FeeScheduleForm(),
-        "guideline_form": GuidelineForm(),
+        "schedule": schedule if form is None else _scale_schedule_today(),
+        "guideline_form": guideline_form,
+        "fee_form": form if isinstance(form, FeeScheduleForm) else None,
+        "fee_service_id": service_type.pk if service_type is not None else None,
+        "refused_form": form,
+        "refused_message": " ".join([refused, *form.non_field_errors()]) if form is not None else "",
     }
-    return render(request, "billing/configuration.html", context)
+    return render(request, "billing/configuration.html", context, status=form_status(form))
+
+
+def _configuration_post(request, form, not_done: str, call, success: str, *, service_type=None):
+    """Run `call` on the valid `form` and go back to the page saying `success`; refused (by the form or by the
+    service), the page again as `_configuration_page` shows it, nothing saved."""
+    if form.is_valid():
+        try:
+            call(form.cleaned_data)
+        except ApplicationError as exc:
+            form_refusal(form, exc)
+        else:
+            messages.success(request, success)
+            return redirect("billing:configuration")
+    return _configuration_page(request, refused=not_done, form=form, service_type=service_type)
 
 
 @login_required
@@ -817,30 +823,29 @@ def configuration_history(request):
 @login_required
 @require_POST
 def fee_schedule_add(request, service_type_pk):
+    permission_require(request.user, "billing.manage_config")
     service_type = get_object_or_404(ServiceType, pk=service_type_pk)
-    _post_form(
+    return _configuration_post(
         request,
-        FeeScheduleForm,
-        "billing.manage_config",
-        None,
+        FeeScheduleForm(request.POST, auto_id=f"fee_{service_type.pk}_%s"),
+        f"The fee for {service_type.code} was not set.",
         lambda data: fee_schedule_set(actor=request.user, service_type=service_type, **data),
-        success=f"Fee for {service_type.code} saved.",
+        f"Fee for {service_type.code} saved.",
+        service_type=service_type,
     )
-    return redirect("billing:configuration")
 
 
 @login_required
 @require_POST
 def guideline_add(request):
-    _post_form(
+    permission_require(request.user, "billing.manage_config")
+    return _configuration_post(
         request,
-        GuidelineForm,
-        "billing.manage_config",
-        None,
+        GuidelineForm(request.POST),
+        "The poverty guideline was not saved.",
         lambda data: guideline_set(actor=request.user, **data),
-        success="Poverty guideline saved.",
+        "Poverty guideline saved.",
     )
-    return redirect("billing:configuration")
 
 
 # A sliding scale has a handful of classes (the HRSA table has six); the page never sends more than this many rows.

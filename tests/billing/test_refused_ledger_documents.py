@@ -99,3 +99,35 @@ def test_a_refused_sliding_scale_table_comes_back_422_as_typed_with_nothing_save
             assert f'name="{name}" value="{value}"' in page, name
     assert '<option value="nominal" selected>' in page
     assert (SlidingScaleSchedule.objects.count(), SlidingScaleClass.objects.count()) == before
+
+
+# The fee schedule and the poverty guidelines
+
+
+def test_a_fee_that_is_no_amount_is_refused_422_on_the_page_as_typed(personas, login, fee_config):
+    from apps.billing.models import FeeSchedule
+
+    service = fee_config["90834"]
+    fees = FeeSchedule.objects.count()
+    response = login(personas.billing).post(
+        f"/billing/configuration/fees/{service.pk}/", {"full_fee": "lots", "effective_from": "2030-01-01"}
+    )
+    page = html.unescape(response.content.decode())
+    assert response.status_code == 422
+    assert SUMMARY in page and f"The fee for {service.code} was not set." in page
+    assert 'name="full_fee" value="lots"' in page and 'value="2030-01-01"' in page
+    assert f'href="#fee_{service.pk}_full_fee"' in page
+    assert FeeSchedule.objects.count() == fees
+
+
+def test_a_poverty_guideline_for_no_real_year_is_refused_422_on_the_page_as_typed(personas, login, fee_config):
+    from apps.billing.models import PovertyGuideline
+
+    guidelines = PovertyGuideline.objects.count()
+    typed = {"year": "1900", "first_person": "16000", "each_additional_person": "5600"}
+    response = login(personas.billing).post("/billing/configuration/guidelines/", typed)
+    page = html.unescape(response.content.decode())
+    assert response.status_code == 422
+    assert SUMMARY in page and "The poverty guideline was not saved." in page
+    assert 'name="year" value="1900"' in page and 'href="#id_year"' in page
+    assert PovertyGuideline.objects.count() == guidelines
