@@ -158,12 +158,24 @@ LEDGER_FORM_IDS = {
 }
 
 
+# What each of the account page's own forms says it did not do, before why, when the account moved on meanwhile.
+LEDGER_NOT_DONE = {
+    PaymentForm: "No payment was recorded.",
+    AdjustmentForm: "No adjustment was posted.",
+    PlanForm: "No payment plan was set up.",
+    EstimateRequestForm: "No estimate was issued.",
+    DiagnosisForm: "The diagnosis codes were not saved.",
+}
+
+
 def _ledger_form(form_class, data=None, *, initial=None):
     """One of the account page's own forms: new (filled with `initial`), or as `data` sent it."""
     return form_class(data, initial=initial, auto_id=LEDGER_FORM_IDS[form_class])
 
 
-def _ledger_page(request, patient: Patient, *, refused=None, status: int = 200, not_done: str = "", period_form=None):
+def _ledger_page(
+    request, patient: Patient, *, refused=None, status: int = 200, not_done: str = "", period_form=None, row=None
+):
     """The account page; with `refused`, one of its own forms, that form shown again as it was sent. With `not_done`,
     a summary at its top says what was not done and why (a statement not issued, a superbill period refused: then
     `period_form` is that form as it was sent, its error by the field it is about)."""
@@ -220,6 +232,7 @@ def _ledger_page(request, patient: Patient, *, refused=None, status: int = 200, 
         "proposed_left_off": [d.code for d in diagnoses if d.left_off_on_confirm],
         "period_form": period_form or (PeriodForm() if user.has_perm("billing.issue_superbill") else None),
         "not_done": not_done,
+        "row_refused": row,
         "can_refund": user.has_perm("billing.refund_payment"),
         "can_issue": user.has_perm("billing.issue_statement"),
     }
@@ -232,10 +245,10 @@ def _ledger_refused(request, patient: Patient, form, exc: ApplicationError | Non
     refusal said once, on the form, by the field it is about, and that field in focus; the page's other forms new.
 
     A conflict (the key recorded something else, a plan set up meanwhile) is the account having moved on: it is said
-    at the top of the page shown anew, with a fresh form."""
+    at the top of the page shown anew, with a fresh form, and answered 409."""
     if isinstance(exc, Conflict):
-        messages.error(request, exc.message)
-        return redirect("billing:patient_ledger", pk=patient.pk)
+        said = f"{LEDGER_NOT_DONE[type(form)]} {exc.message}"
+        return _ledger_page(request, patient, not_done=said, status=refusal_status(exc))
     if exc is not None:
         form_refusal(form, exc)
     for field in form.hidden_fields():  # nothing is shown by a hidden field (the submission key): said above them
@@ -284,6 +297,8 @@ def _ledger_post_view(
     perm_on_patient: bool = False,
     ask_first=None,
     replayed: str = "",
+    not_done: str = "",
+    row_action: str = "",
 ):
     """A POST-only page that runs `action(actor, subject, data)` and goes back to the patient's ledger, saying
     `success` (or `success(result)`, when what to say depends on what the action did).
@@ -294,7 +309,9 @@ def _ledger_post_view(
     do, `ask_first(actor, subject, data)` giving the Confirmation, and only a post confirming that very question
     runs the action: one confirming another (the account moved on meanwhile) is asked the question that now holds.
     A form that records money once per submission (RecordedOnceForm) sent again once recorded is not asked about
-    again: the action answers what it recorded, and `replayed` says so.
+    again: the action answers what it recorded, and `replayed` says so. Refused, the account page comes back saying
+    `not_done` and why (a form of the page's own, as `_ledger_refused` shows it); `row_action` names the row form
+    (on the row of the subject) that is shown again as it was typed.
     """
 
     @login_required
@@ -309,8 +326,12 @@ def _ledger_post_view(
         def refused(exc: ApplicationError | None = None):
             if on_page:  # one of the account page's own forms, posted to the patient's address: back as typed
                 return _ledger_refused(request, subject, form, exc)
-            messages.error(request, exc.message if exc else form_errors_text(form))
-            return redirect("billing:patient_ledger", pk=patient_id)
+            # A row's action or a button: the account page again, what was not done and why at its top, a row's
+            # form as it was typed; 422 for what was typed, 409 for the account as it now stands.
+            said = f"{not_done} {exc.message if exc else form_errors_text(form)}"
+            status = refusal_status(exc) if exc else FORM_REFUSED_STATUS
+            row = {"action": row_action, "pk": subject.pk, "form": form} if row_action else None
+            return _ledger_page(request, _ledger_patient(request, patient_id), not_done=said, status=status, row=row)
 
         if form is not None and not form.is_valid():
             return refused()
@@ -491,6 +512,8 @@ adjustment_reverse = _ledger_post_view(
     "Adjustment reversed.",
     target=_adjustment,
     ask_first=_reverse_question,
+    not_done="The adjustment was not reversed.",
+    row_action="reverse",
 )
 payment_refund = _ledger_post_view(
     RefundForm,
@@ -500,16 +523,29 @@ payment_refund = _ledger_post_view(
     target=_payment,
     ask_first=_refund_question,
     replayed="This refund was already recorded; nothing more was refunded.",
+    not_done="Nothing was refunded.",
+    row_action="refund",
 )
 plan_create = _ledger_post_view(PlanForm, "billing.manage_plan", _plan_create, "Payment plan set up.")
 plan_cancel = _ledger_post_view(
-    None, "billing.manage_plan", _plan_cancel, "Payment plan cancelled.", target=_plan, ask_first=_plan_cancel_question
+    None,
+    "billing.manage_plan",
+    _plan_cancel,
+    "Payment plan cancelled.",
+    target=_plan,
+    ask_first=_plan_cancel_question,
+    not_done="The payment plan was not cancelled.",
 )
 diagnoses_set = _ledger_post_view(
     DiagnosisForm, "billing.edit_diagnoses", _diagnoses_set, "Diagnosis codes saved.", perm_on_patient=True
 )
 diagnoses_confirm = _ledger_post_view(
-    None, "billing.edit_diagnoses", _diagnoses_confirm, _diagnoses_confirmed, perm_on_patient=True
+    None,
+    "billing.edit_diagnoses",
+    _diagnoses_confirm,
+    _diagnoses_confirmed,
+    perm_on_patient=True,
+    not_done="The proposed diagnoses were not confirmed.",
 )
 
 

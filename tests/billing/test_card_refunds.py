@@ -87,9 +87,9 @@ def test_a_refund_the_provider_refuses_posts_nothing_and_is_answered_with_its_re
     response = login(personas.billing).post(
         f"/billing/payments/{card_payment.pk}/refund/",
         {"amount": "50.00", "reason": "Overcharged", "confirmed": "yes"},
-        follow=True,
     )
-    assert response.status_code == 200
+    assert response.status_code in (409, 422, 502, 503)
+    assert "Nothing was refunded." in response.content.decode()
     assert "refused the refund" in response.content.decode()
     assert _refunds(card_payment) == []
     assert CardRefund.objects.get().status == CardRefundStatus.FAILED

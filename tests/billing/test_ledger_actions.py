@@ -136,11 +136,28 @@ def test_reversing_an_adjustment_asks_first_and_reverses_only_when_confirmed(acc
 
 def test_a_reversal_the_ledger_would_refuse_is_refused_before_asking(account, personas, login):
     client = login(personas.billing)
-    for adjustment, reason, refusal in (
-        (account["courtesy"], "Again", "already been reversed"),
-        (account["reversal"], "Again", "A reversal cannot be reversed"),
-        (account["write_off"], " ", "Reason: This field is required."),
+    for adjustment, reason, refusal, status in (
+        (account["courtesy"], "Again", "already been reversed", 409),
+        (account["reversal"], "Again", "A reversal cannot be reversed", 409),
+        (account["write_off"], " ", "Reason: This field is required.", 422),
     ):
-        answer = client.post(f"/billing/adjustments/{adjustment.pk}/reverse/", {"reason": reason}, follow=True)
+        adjustments = Adjustment.objects.count()
+        answer = client.post(f"/billing/adjustments/{adjustment.pk}/reverse/", {"reason": reason})
         page = answer.content.decode()
+        assert answer.status_code == status, refusal
+        assert 'id="error-summary"' in page and "The adjustment was not reversed." in page
         assert refusal in page and "Reverse the" not in page
+        assert Adjustment.objects.count() == adjustments
+
+
+def test_a_refund_of_more_than_is_left_comes_back_on_its_row_as_typed_with_nothing_refunded(account, personas, login):
+    check = account["check"]
+    payments = Payment.objects.count()
+    answer = login(personas.billing).post(
+        f"/billing/payments/{check.pk}/refund/", {"amount": "45.00", "reason": "Paid by card too"}
+    )
+    page = answer.content.decode()
+    assert answer.status_code == 422
+    assert 'id="error-summary"' in page and "Nothing was refunded." in page
+    assert 'value="45.00" autofocus' in page and 'value="Paid by card too"' in page
+    assert Payment.objects.count() == payments

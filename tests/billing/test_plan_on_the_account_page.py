@@ -60,7 +60,10 @@ def test_a_plan_is_cancelled_from_the_account_page_only_once_confirmed(personas,
     assert plan.status == PlanStatus.CANCELLED and "Payment plan cancelled." in _text(done)
     assert "Split the balance" in _text(done)  # the balance can be split again
     again = client.post(url, {"confirmed": "yes"}, follow=True)
-    assert again.status_code == 200 and "Only an active plan can be cancelled." in _text(again)
+    assert (
+        again.status_code == 409
+        and "The payment plan was not cancelled. Only an active plan can be cancelled." in _text(again)
+    )
 
 
 def test_a_patient_or_a_therapist_cannot_cancel_a_plan(personas, plan, login):
