@@ -88,7 +88,7 @@ def test_a_refund_the_provider_refuses_posts_nothing_and_is_answered_with_its_re
         f"/billing/payments/{card_payment.pk}/refund/",
         {"amount": "50.00", "reason": "Overcharged", "confirmed": "yes"},
     )
-    assert response.status_code in (409, 422, 502, 503)
+    assert response.status_code == 409  # the provider's refusal, as every refusal of the ledger's actions
     assert "Nothing was refunded." in response.content.decode()
     assert "refused the refund" in response.content.decode()
     assert _refunds(card_payment) == []
