@@ -27,7 +27,7 @@ from apps.core.permissions import permission_require
 from apps.core.replica import reads_from_replica
 from apps.core.spreadsheets import csv_row
 from apps.core.time_zones import when_text
-from apps.core.views import form_refusal, form_refused_focus, form_status, refusal_status
+from apps.core.views import form_call, form_refusal, form_refused_focus, form_status, refusal_said, refusal_status
 from apps.core.when import day_text
 from apps.patients.models import Patient
 from apps.patients.selectors import patient_get_for
@@ -626,7 +626,7 @@ def superbill(request, pk):
     form = PeriodForm(request.GET)
     if not form.is_valid():  # the account page again, the period as typed and its error by its field
         form_refused_focus(form)
-        not_done = " ".join(["No superbill was made: choose a valid period.", *form.non_field_errors()])
+        not_done = refusal_said("No superbill was made: choose a valid period.", form)
         return _ledger_page(request, patient, not_done=not_done, period_form=form, status=form_status(form))
     refused = partial(
         document_refused,
@@ -807,11 +807,10 @@ def _scale_schedule_today():
 @require_safe
 def configuration(request):
     permission_require(request.user, "billing.manage_config")
-    schedule = _scale_schedule_today()
-    return _configuration_page(request, schedule=schedule)
+    return _configuration_page(request)
 
 
-def _configuration_page(request, *, schedule=None, refused: str = "", form=None, service_type=None):
+def _configuration_page(request, *, refused: str = "", form=None, service_type=None):
     """The fees and sliding-scale page; with `form` refused (`refused` says what was not done: a fee for
     `service_type`, or a poverty guideline), the page again with a summary at its top saying what was not done and
     why, the form as it was typed with each error by its field, and the refusal's status (422 for what was typed)."""
@@ -822,12 +821,12 @@ def _configuration_page(request, *, schedule=None, refused: str = "", form=None,
         "fee_rows": FeeSchedule.objects.select_related("service_type"),
         "service_types": ServiceType.objects.filter(is_active=True),
         "guidelines": PovertyGuideline.objects.all(),
-        "schedule": schedule if form is None else _scale_schedule_today(),
+        "schedule": _scale_schedule_today(),
         "guideline_form": guideline_form,
         "fee_form": form if isinstance(form, FeeScheduleForm) else None,
         "fee_service_id": service_type.pk if service_type is not None else None,
         "refused_form": form,
-        "refused_message": " ".join([refused, *form.non_field_errors()]) if form is not None else "",
+        "refused_message": refusal_said(refused, form) if form is not None else "",
     }
     return render(request, "billing/configuration.html", context, status=form_status(form))
 
@@ -835,14 +834,8 @@ def _configuration_page(request, *, schedule=None, refused: str = "", form=None,
 def _configuration_post(request, form, not_done: str, call, success: str, *, service_type=None):
     """Run `call` on the valid `form` and go back to the page saying `success`; refused (by the form or by the
     service), the page again as `_configuration_page` shows it, nothing saved."""
-    if form.is_valid():
-        try:
-            call(form.cleaned_data)
-        except ApplicationError as exc:
-            form_refusal(form, exc)
-        else:
-            messages.success(request, success)
-            return redirect("billing:configuration")
+    if form_call(request, form, call, success):
+        return redirect("billing:configuration")
     return _configuration_page(request, refused=not_done, form=form, service_type=service_type)
 
 

@@ -92,6 +92,11 @@ def form_refused_focus(form) -> None:
         refused.field.widget.attrs["autofocus"] = True
 
 
+def refusal_said(not_done: str, form) -> str:
+    """What a page refused by `form` says at its top: what was not done, then the refusal of the form as a whole."""
+    return " ".join([not_done, *form.non_field_errors()])
+
+
 def form_call(request, form, call: Callable[[dict], object], success: str | Callable[[object], str]) -> bool:
     """On a valid POST of `form`, run one service call with its cleaned data and say how it went.
 

@@ -18,6 +18,7 @@ from apps.core.views import (
     form_refused_focus,
     form_status,
     posted,
+    refusal_said,
     refusal_status,
 )
 
@@ -134,7 +135,7 @@ def _detail_page(request, program, *, refused: str = "", form=None, enrollment=N
         "can_record_payment": request.user.has_perm("programs.record_lecture_payment"),
         "interest": selectors.program_interest(program=program),
         "refused_form": form,
-        "refused_message": " ".join([NOT_DONE[refused], *form.non_field_errors()]) if form is not None else "",
+        "refused_message": refusal_said(NOT_DONE[refused], form) if form is not None else "",
         "move_form": form if refused == "move" else None,
         "refused_enrollment_id": enrollment.pk if enrollment is not None else None,
     }
@@ -166,16 +167,17 @@ def program_capacity(request, pk):
     program = _program(request, pk)
     permission_require(request.user, "programs.change_program", program)
     form = CapacityForm(request.POST)
-    if not form.is_valid():
-        return _detail_page(request, program, refused="capacity", form=form)
-    try:
-        offers = setup.program_capacity_set(actor=request.user, program=program, capacity=form.cleaned_data["capacity"])
-    except ApplicationError as exc:
-        form_refusal(form, exc)
-        return _detail_page(request, _program(request, pk), refused="capacity", form=form)
-    made = f" {len(offers)} seat offer{'s' if len(offers) != 1 else ''} sent." if offers else ""
-    messages.success(request, f"Capacity is now {form.cleaned_data['capacity']}.{made}")
-    return redirect("programs:detail", pk=program.pk)
+
+    def said(offers) -> str:
+        made = f" {len(offers)} seat offer{'s' if len(offers) != 1 else ''} sent." if offers else ""
+        return f"Capacity is now {form.cleaned_data['capacity']}.{made}"
+
+    def set_capacity(data):
+        return setup.program_capacity_set(actor=request.user, program=program, capacity=data["capacity"])
+
+    if form_call(request, form, set_capacity, said):
+        return redirect("programs:detail", pk=program.pk)
+    return _detail_page(request, _program(request, pk), refused="capacity", form=form)  # the seats as they now stand
 
 
 @login_required
