@@ -1,19 +1,20 @@
-"""What a signed-in request costs, in-process: the empty routes of bench/framework.py, and the patient details page
+"""What a signed-in request costs, in-process: the empty routes of bench/framework.py, the patient details page
 and the chart, answered by Django's test client (no server, no network), as a member of staff signed in and past the
-MFA check.
+MFA check, and the portal home as a patient.
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/<seeded clinic> DJANGO_SETTINGS_MODULE=clinic.settings.test \\
         python -m bench.request_cost [--requests 300] [--user maria.russo@clinic.test] [--profile staff_json]
 
     # the details page and the chart of the benchmark's clinic, as the benchmark sends them
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/clinic_bench DJANGO_SETTINGS_MODULE=clinic.settings.test \\
-        python -m bench.request_cost --kinds details,chart [--patients 10]
+        python -m bench.request_cost --kinds details,chart,portal [--patients 10]
 
 For each kind of request it prints the CPU time per request (median and mean over the timed requests, after a
 warm-up), the wall-clock median (the database's and the cache's answers included) and the queries one request runs.
 The empty kinds (staff_json, api_get, api_post) are sent as `--user`; the pages (details, chart) as the treating
 therapist of the benchmark's chart patients (`bench.fixtures.chart_targets`: patients in care with the longest
-histories), the first `--patients` of them in turn, each page view writing its access-log row as served.
+histories), the first `--patients` of them in turn, each page view writing its access-log row as served; the portal
+home as the first `--patients` of the benchmark's patients with sessions booked ahead.
 `--profile KIND` prints where that kind's CPU time goes (cProfile). The gunicorn figures of `make bench` include the
 server and the network; these are the framework's own part of them.
 """
@@ -58,6 +59,9 @@ PAGES = {
     "details": "/patients/{}/",
     "chart": "/notes/patients/{}/chart/",
 }
+# The portal home, sent as the benchmark's patients with sessions booked ahead (`bench.fixtures.portal_patients`).
+PORTAL = "/portal/"
+ALL_KINDS = [*KINDS, *PAGES, "portal"]
 EMPTY_KINDS = ",".join(KINDS)
 
 
@@ -78,8 +82,22 @@ def signed_in_client(email: str) -> Client:
     return client
 
 
+def _patient_client(user: User) -> Client:
+    """A patient signed in to the portal (patients pass no MFA check)."""
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
+    return client
+
+
 def senders(kind: str, user: str, patients: int) -> list[Callable[[], HttpResponse]]:
     """The requests of a kind, each a call that sends it; they are sent in turn."""
+    if kind == "portal":
+        from .fixtures import portal_patients
+
+        patients = portal_patients(patients)
+        if not patients:
+            raise SystemExit("no patient with a portal account and sessions ahead: is this the benchmark's clinic?")
+        return [functools.partial(_patient_client(user).get, PORTAL) for user in patients]
     if kind in PAGES:
         # Imported here: the fixtures need the benchmark's clinic, the empty kinds do not.
         from .fixtures import chart_targets
@@ -133,13 +151,13 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--requests", type=int, default=300)
     parser.add_argument("--user", default="maria.russo@clinic.test")
-    parser.add_argument("--kinds", default=EMPTY_KINDS, help=f"comma-separated, of {', '.join([*KINDS, *PAGES])}")
-    parser.add_argument("--patients", type=int, default=10, help="the pages: how many patients, sent in turn")
-    parser.add_argument("--profile", choices=sorted([*KINDS, *PAGES]))
+    parser.add_argument("--kinds", default=EMPTY_KINDS, help=f"comma-separated, of {', '.join(ALL_KINDS)}")
+    parser.add_argument("--patients", type=int, default=10, help="the pages and the portal: how many patients, in turn")
+    parser.add_argument("--profile", choices=sorted(ALL_KINDS))
     parser.add_argument("--sql", action="store_true", help="print the statements each kind runs")
     args = parser.parse_args()
     kinds = [kind.strip() for kind in args.kinds.split(",") if kind.strip()]
-    unknown = [kind for kind in kinds if kind not in KINDS and kind not in PAGES]
+    unknown = [kind for kind in kinds if kind not in ALL_KINDS]
     if unknown:
         parser.error(f"unknown kinds: {', '.join(unknown)}")
     with override_settings(ROOT_URLCONF="bench.framework", ALLOWED_HOSTS=["testserver"]):
