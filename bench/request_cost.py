@@ -1,20 +1,21 @@
 """What a signed-in request costs, in-process: the empty routes of bench/framework.py, the patient details page
 and the chart, answered by Django's test client (no server, no network), as a member of staff signed in and past the
-MFA check, and the portal home as a patient.
+MFA check, the staff week calendar as the front desk, and the portal home as a patient.
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/<seeded clinic> DJANGO_SETTINGS_MODULE=clinic.settings.test \\
         python -m bench.request_cost [--requests 300] [--user maria.russo@clinic.test] [--profile staff_json]
 
     # the details page and the chart of the benchmark's clinic, as the benchmark sends them
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/clinic_bench DJANGO_SETTINGS_MODULE=clinic.settings.test \\
-        python -m bench.request_cost --kinds details,chart,portal [--patients 10]
+        python -m bench.request_cost --kinds details,chart,portal,calendar [--patients 10]
 
 For each kind of request it prints the CPU time per request (median and mean over the timed requests, after a
 warm-up), the wall-clock median (the database's and the cache's answers included) and the queries one request runs.
 The empty kinds (staff_json, api_get, api_post) are sent as `--user`; the pages (details, chart) as the treating
 therapist of the benchmark's chart patients (`bench.fixtures.chart_targets`: patients in care with the longest
 histories), the first `--patients` of them in turn, each page view writing its access-log row as served; the portal
-home as the first `--patients` of the benchmark's patients with sessions booked ahead.
+home as the first `--patients` of the benchmark's patients with sessions booked ahead; the calendar as the front
+desk, every therapist's week for the eight weeks around today in turn.
 `--profile KIND` prints where that kind's CPU time goes (cProfile). The gunicorn figures of `make bench` include the
 server and the network; these are the framework's own part of them.
 """
@@ -61,7 +62,9 @@ PAGES = {
 }
 # The portal home, sent as the benchmark's patients with sessions booked ahead (`bench.fixtures.portal_patients`).
 PORTAL = "/portal/"
-ALL_KINDS = [*KINDS, *PAGES, "portal"]
+# The staff week calendar, sent as the front desk for the weeks around today (`bench.fixtures.calendar_weeks`).
+CALENDAR = "/schedule/events/"
+ALL_KINDS = [*KINDS, *PAGES, "portal", "calendar"]
 EMPTY_KINDS = ",".join(KINDS)
 
 
@@ -91,6 +94,16 @@ def _patient_client(user: User) -> Client:
 
 def senders(kind: str, user: str, patients: int) -> list[Callable[[], HttpResponse]]:
     """The requests of a kind, each a call that sends it; they are sent in turn."""
+    if kind == "calendar":
+        from .fixtures import calendar_weeks, front_desk
+
+        client = signed_in_client(front_desk().email)
+        return [
+            functools.partial(
+                client.get, CALENDAR, {"start": start, "end": end}, headers={"accept": "application/json"}
+            )
+            for start, end in calendar_weeks()
+        ]
     if kind == "portal":
         from .fixtures import portal_patients
 

@@ -1,6 +1,7 @@
-"""Slot waitlist API: waiting for a weekly time with a therapist, and answering the offer of one.
+"""Slot waitlist API: waiting for a weekly time with a therapist, answering the offer of one, and (the front desk)
+the freed weekly times offered down the list.
 
-The paths are those the endpoints had when they were part of the programs API (/api/slot-requests/).
+The slot requests' paths are those the endpoints had when they were part of the programs API (/api/slot-requests/).
 """
 
 from django.shortcuts import get_object_or_404
@@ -16,7 +17,7 @@ from apps.patients.selectors import patients_visible_to
 from apps.scheduling.models import ServiceType
 
 from . import selectors, services
-from .models import SlotOffer, SlotRequest, SlotRequestStatus
+from .models import FreedSlot, FreedSlotStatus, SlotOffer, SlotRequest, SlotRequestStatus
 
 
 class SlotOfferOutput(serializers.ModelSerializer):
@@ -170,5 +171,95 @@ class SlotRequestViewSet(
         return self._answer(request, pk, services.slot_offer_decline)
 
 
+class FreedSlotHolderOutput(serializers.ModelSerializer):
+    slot_request = serializers.IntegerField(source="request_id", read_only=True)
+    patient = serializers.IntegerField(source="request.patient_id", read_only=True)
+    patient_name = serializers.CharField(source="request.patient.display_name", read_only=True)
+
+    class Meta:
+        model = SlotOffer
+        fields = ["id", "slot_request", "patient", "patient_name", "expires_at"]
+
+
+class FreedSlotOutput(serializers.ModelSerializer):
+    therapist_name = serializers.CharField(source="therapist.full_name", read_only=True)
+    weekly_time = serializers.SerializerMethodField(
+        help_text='The time as staff pages say it, on its office\'s clock: "Fridays at 10:00 AM Los Angeles time".'
+    )
+    place = serializers.SerializerMethodField(help_text='Its office and room, or video: "West office, Room 2".')
+    offered_to = serializers.SerializerMethodField(help_text="The offer of the time someone holds now, if any.")
+
+    class Meta:
+        model = FreedSlot
+        fields = [
+            "id",
+            "therapist",
+            "therapist_name",
+            "weekday",
+            "local_start_time",
+            "weekly_time",
+            "duration_minutes",
+            "location",
+            "room",
+            "is_telehealth",
+            "place",
+            "free_from",
+            "status",
+            "offered_to",
+            "withdrawn_at",
+            "withdrawn_by",
+        ]
+
+    def get_weekly_time(self, slot) -> str:
+        return selectors.slot_weekly_time(slot)
+
+    def get_place(self, slot) -> str:
+        return selectors.slot_place(slot)
+
+    @extend_schema_field(FreedSlotHolderOutput(allow_null=True))
+    def get_offered_to(self, slot) -> dict | None:
+        offers = slot.outstanding_offers
+        return FreedSlotHolderOutput(offers[0]).data if offers else None
+
+
+class FreedSlotFilter(serializers.Serializer):
+    status = serializers.ChoiceField(choices=FreedSlotStatus.choices, required=False, allow_blank=True)
+
+
+class FreedSlotViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """The weekly times freed when a series ended, offered down the slot waitlist, soonest free first, as the slot
+    waitlist page lists them: for the front desk and administrators only."""
+
+    serializer_class = FreedSlotOutput
+    lookup_value_regex = r"\d+"
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):  # schema generation
+            return FreedSlot.objects.none()
+        if not self.request.user.has_perm("waitlist.manage_slot_waitlist"):
+            raise PermissionDenied("Freed times are for the front desk and administrators.")
+        qs = selectors.freed_slots_with_holders()
+        if self.action == "list":
+            filters = FreedSlotFilter(data=self.request.query_params)
+            filters.is_valid(raise_exception=True)
+            if wanted := filters.validated_data.get("status"):
+                qs = qs.filter(status=wanted)
+        return qs
+
+    @extend_schema(parameters=[OpenApiParameter("status", str, enum=FreedSlotStatus.values)])
+    def list(self, request, *args, **kwargs):
+        return super().list(request, *args, **kwargs)
+
+    @extend_schema(request=None, responses=FreedSlotOutput)
+    @action(detail=True, methods=["post"])
+    def withdraw(self, request, pk=None):
+        """The clinic stops offering the time, as *Withdraw…* on the slot waitlist page: whoever holds an offer of it
+        goes back in line in their place and is told the time is no longer offered. A time taken or already
+        withdrawn answers 409."""
+        slot = services.freed_slot_withdraw(actor=request.user, slot=self.get_object())
+        return Response(FreedSlotOutput(self.get_queryset().get(pk=slot.pk)).data)
+
+
 def register(router) -> None:
     router.register("slot-requests", SlotRequestViewSet, basename="slot-request")
+    router.register("freed-slots", FreedSlotViewSet, basename="freed-slot")

@@ -73,6 +73,17 @@ def freed_slots_open() -> QuerySet[FreedSlot]:
     return FreedSlot.objects.filter(status=FreedSlotStatus.OPEN).select_related("therapist", "room", "location")
 
 
+def freed_slots_with_holders() -> QuerySet[FreedSlot]:
+    """Every freed weekly time, soonest free first, with what naming it reads and the offer of it someone holds now
+    (`outstanding_offers`: at most one), in a fixed number of queries however many there are."""
+    holders = SlotOffer.objects.filter(status=SlotOfferStatus.OUTSTANDING).select_related("request__patient")
+    return (
+        FreedSlot.objects.select_related("therapist", "room", "location")
+        .prefetch_related(Prefetch("offers", queryset=holders, to_attr="outstanding_offers"))
+        .order_by("free_from", "pk")
+    )
+
+
 def freed_slot_offer_outstanding(*, slot: FreedSlot) -> SlotOffer | None:
     """The offer of the time someone holds now, if any (at most one: a database constraint)."""
     return (

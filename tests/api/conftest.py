@@ -94,7 +94,7 @@ def _id_pools(users: dict[str, User]) -> dict:
     from apps.patients.models import Patient
     from apps.programs.models import Enrollment, GroupProgram, ProgramMeeting
     from apps.scheduling.models import Appointment, AppointmentSeries, Room, ServiceType, TimeOff, WorkingHours
-    from apps.waitlist.models import SlotRequest
+    from apps.waitlist.models import FreedSlot, SlotRequest
 
     def ids(queryset, limit=4):
         return _some_ids(queryset, users, limit)
@@ -109,6 +109,7 @@ def _id_pools(users: dict[str, User]) -> dict:
         "/api/appointments/": appointments,
         "/api/billing/balances/": patients,
         "/api/charges/": ids(Charge.objects.all()),
+        "/api/freed-slots/": ids(FreedSlot.objects.all()),
         "/api/good-faith-estimates/": ids(GoodFaithEstimate.objects.all()),
         "/api/enrollments/": sorted(
             {pk for status in ("enrolled", "waitlisted") for pk in ids(Enrollment.objects.filter(status=status))}
