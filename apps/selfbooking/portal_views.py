@@ -13,8 +13,9 @@ from django.views.decorators.http import require_http_methods, require_safe
 
 from apps.core import clock
 from apps.core.errors import ApplicationError
+from apps.core.forms import FORM_REFUSED_STATUS
 from apps.core.models import ClinicSettings
-from apps.core.views import found_or_404
+from apps.core.views import found_or_404, refusal_status
 from apps.patients.portal import portal_patient
 from apps.scheduling.selectors import active_therapist
 from apps.scheduling.templatetags.scheduling_portal import session_when
@@ -73,7 +74,11 @@ def therapist_list(request):
     return render(request, "selfbooking/therapists.html", context)
 
 
-def _week_page(request, offer, *, title: str, confirm_url: str, back_url: str):
+def _week_page(
+    request, offer, *, title: str, week_url: str, confirm_url: str, back_url: str, refused: str = "", status=200
+):
+    """A week of free times to choose from; with `refused`, a choice just refused (what was not done and why) said at
+    its top, answering `status`."""
     window = selectors.booking_window()
     week = offer.week
     previous_week, next_week = week - dt.timedelta(days=7), week + dt.timedelta(days=7)
@@ -84,18 +89,33 @@ def _week_page(request, offer, *, title: str, confirm_url: str, back_url: str):
         "days": days,
         "places_named": selectors.places_named(days, moving=offer.moving),
         "week_clock": selectors.week_clock(days),
+        # The weeks are linked by the week page's own address: a refused choice shows this page at the confirmation's.
+        "week_url": week_url,
         "confirm_url": confirm_url,
         "back_url": back_url,
         "week_end": week + dt.timedelta(days=6),
         "previous_week": previous_week if clock.local_datetime(week, dt.time(0)) > window.earliest else None,
         "next_week": next_week if clock.local_datetime(next_week, dt.time(0)) <= window.latest else None,
         "window": window,
+        "refused": refused,
     }
-    return render(request, "selfbooking/week.html", context)
+    return render(request, "selfbooking/week.html", context, status=status)
 
 
 def _bookable_therapist(therapist_id):
     return found_or_404(active_therapist(therapist_id=therapist_id), "No such therapist.")
+
+
+def _first_session_week_page(request, therapist, offer, **refusal):
+    return _week_page(
+        request,
+        offer,
+        title=f"Book a first session with {therapist.full_name}",
+        week_url=reverse("portal:booking:week", args=[therapist.pk]),
+        confirm_url=reverse("portal:booking:confirm", args=[therapist.pk]),
+        back_url=reverse("portal:booking:therapists"),
+        **refusal,
+    )
 
 
 @login_required
@@ -114,34 +134,36 @@ def first_session_week(request, therapist_id):
         )
     if offer is None:
         return redirect("portal:booking:therapists")
-    return _week_page(
-        request,
-        offer,
-        title=f"Book a first session with {therapist.full_name}",
-        confirm_url=reverse("portal:booking:confirm", args=[therapist.pk]),
-        back_url=reverse("portal:booking:therapists"),
-    )
+    return _first_session_week_page(request, therapist, offer)
 
 
-def _confirm_page(request, *, make_offer, refused_url: str, title: str, book, week_url: str, done_message: str):
-    """Confirm (GET shows the fee and estimate), then book (POST). A slot taken meanwhile, or refused, sends the
-    patient back to the week with the reason; an offer refused outright (not allowed, too close to move), to
-    `refused_url`."""
+CHOOSE_A_FREE_TIME = "Choose one of the free times shown."
+
+
+def _confirm_page(
+    request, *, make_offer, refused_url: str, title: str, book, week_page, week_url: str, not_done: str, done: str
+):
+    """Confirm (GET shows the fee and estimate), then book (POST). A booking refused answers with the week of the
+    time chosen, its free times to choose another, saying at its top `not_done` and why: 409 for a time taken
+    meanwhile, 422 for no time or one that cannot be booked; nothing is booked. A GET with a time not free any more
+    goes back to the week with the reason (nothing was sent to refuse); an offer refused outright (not allowed, too
+    close to move), to `refused_url`."""
     start = _start(request)
     offer = _offer_or_refusal(request, lambda: make_offer(_week_for(start)))
     if offer is None:
         return redirect(refused_url)
-    if start is None:
-        messages.error(request, "Choose one of the free times shown.")
-        return redirect(week_url)
     if request.method == "POST":
+        if start is None:
+            return week_page(offer, refused=f"{not_done} {CHOOSE_A_FREE_TIME}", status=FORM_REFUSED_STATUS)
         try:
             book(start)
         except ApplicationError as exc:
-            messages.error(request, exc.message)
-            return redirect(f"{week_url}?week={_week_for(start).isoformat()}")
-        messages.success(request, done_message)
+            return week_page(offer, refused=f"{not_done} {exc.message}", status=refusal_status(exc))
+        messages.success(request, done)
         return redirect("portal:sessions:list")
+    if start is None:
+        messages.error(request, CHOOSE_A_FREE_TIME)
+        return redirect(week_url)
     slot = offer.slot_at(start)
     if slot is None:
         messages.error(request, "That time is no longer free, or cannot be booked online. Choose another.")
@@ -167,14 +189,29 @@ def first_session_confirm(request, therapist_id):
         refused_url=reverse("portal:booking:therapists"),
         title=f"Confirm your first session with {therapist.full_name}",
         book=lambda start: services.self_booking_book(actor=request.user, therapist=therapist, start=start),
+        week_page=lambda offer, **refusal: _first_session_week_page(request, therapist, offer, **refusal),
         week_url=reverse("portal:booking:week", args=[therapist.pk]),
-        done_message="Your first session is booked. A confirmation is on its way.",
+        not_done="Your first session was not booked.",
+        done="Your first session is booked. A confirmation is on its way.",
     )
 
 
 def _own_session(request, pk):
     patient = portal_patient(request, "selfbooking.use")
     return found_or_404(selectors.own_session(patient=patient, appointment_id=pk), "No such session.")
+
+
+def _move_week_page(request, appointment, offer, **refusal):
+    return _week_page(
+        request,
+        offer,
+        # Its time as every portal page tells it: at its office's clock, and the patient's own if they set another.
+        title=f"Move your session of {session_when(appointment)} with {appointment.therapist.full_name}",
+        week_url=reverse("portal:booking:move", args=[appointment.pk]),
+        confirm_url=reverse("portal:booking:move_confirm", args=[appointment.pk]),
+        back_url=reverse("portal:sessions:list"),
+        **refusal,
+    )
 
 
 @login_required
@@ -185,14 +222,7 @@ def move_week(request, pk):
     offer = _offer_or_refusal(request, lambda: offers.move_offer(user=request.user, appointment=appointment, week=week))
     if offer is None:
         return redirect("portal:sessions:list")
-    return _week_page(
-        request,
-        offer,
-        # Its time as every portal page tells it: at its office's clock, and the patient's own if they set another.
-        title=f"Move your session of {session_when(appointment)} with {appointment.therapist.full_name}",
-        confirm_url=reverse("portal:booking:move_confirm", args=[appointment.pk]),
-        back_url=reverse("portal:sessions:list"),
-    )
+    return _move_week_page(request, appointment, offer)
 
 
 @login_required
@@ -205,6 +235,8 @@ def move_confirm(request, pk):
         refused_url=reverse("portal:sessions:list"),
         title=f"Move your session with {appointment.therapist.full_name}",
         book=lambda start: services.self_booking_move(actor=request.user, appointment=appointment, start=start),
+        week_page=lambda offer, **refusal: _move_week_page(request, appointment, offer, **refusal),
         week_url=reverse("portal:booking:move", args=[appointment.pk]),
-        done_message="Your session is moved. A confirmation is on its way.",
+        not_done="Your session was not moved.",
+        done="Your session is moved. A confirmation is on its way.",
     )

@@ -113,10 +113,12 @@ def test_a_time_to_confirm_in_a_week_the_window_does_not_reach_is_not_one_shown(
         (f"/portal/book/{booking.therapist.pk}/confirm/", login(booking.newcomer_user)),
         (f"/portal/book/move/{session.pk}/confirm/", login(booking.patient_user)),
     ):
-        for send in (client.get, client.post):
-            page = send(url, {"start": start}, follow=True)
-            assert page.status_code == 200
-            assert "Choose one of the free times shown." in page.content.decode()
+        page = client.get(url, {"start": start}, follow=True)
+        assert page.status_code == 200
+        assert "Choose one of the free times shown." in page.content.decode()
+        refused = client.post(url, {"start": start})  # sent: refused on the week page (test_refused_booking)
+        assert refused.status_code == 422
+        assert "Choose one of the free times shown." in refused.content.decode()
     assert list(Appointment.objects.values_list("pk", flat=True)) == [session.pk]
     session.refresh_from_db()
     assert session.start == at(MONDAY, 10)
@@ -135,7 +137,7 @@ def test_the_confirmation_shows_the_fee_and_estimate_then_books(booking, login):
     assert Appointment.objects.get().patient == booking.newcomer
 
 
-def test_a_slot_taken_before_confirming_is_a_message_not_a_double_booking(booking, login):
+def test_a_slot_taken_before_confirming_is_refused_not_a_double_booking(booking, login):
     client = login(booking.newcomer_user)
     url = f"/portal/book/{booking.therapist.pk}/confirm/"
     assert client.get(url, {"start": at(MONDAY, 10).isoformat()}).status_code == 200
@@ -146,8 +148,8 @@ def test_a_slot_taken_before_confirming_is_a_message_not_a_double_booking(bookin
         service_type=booking.individual,
         start=at(MONDAY, 10),
     )
-    done = client.post(url, {"start": at(MONDAY, 10).isoformat()}, follow=True)
-    assert "already has a session" in done.content.decode()
+    done = client.post(url, {"start": at(MONDAY, 10).isoformat()})
+    assert done.status_code == 409 and "already has a session" in done.content.decode()
     assert Appointment.objects.count() == 1
 
 
