@@ -14,7 +14,7 @@ from django.views.decorators.http import require_http_methods, require_safe
 
 from apps.core.errors import ApplicationError
 from apps.core.forms import FORM_REFUSED_STATUS
-from apps.core.views import form_refused_focus, found_or_404
+from apps.core.views import form_refused_focus, found_or_404, refusal_status
 from apps.waitlist.offers import offer_token_read
 
 from . import lecture_selectors, selectors
@@ -27,6 +27,8 @@ OFFER_ANSWERS = {
     "accept": "Your seat is confirmed. See you at the first lecture.",
     "decline": "You declined the seat; it goes to the next person in line.",
 }
+# What a refused answer says it did not do, before why.
+OFFER_NOT_DONE = {"accept": "The seat was not taken.", "decline": "The seat was not declined."}
 
 
 @require_safe
@@ -91,22 +93,29 @@ def registration_manage(request, token, enrollment):
 @require_http_methods(["GET", "POST"])
 @registration_from_link
 def registration_cancel(request, token, enrollment):
-    """Cancelling takes a second, confirming press; the seat goes to the next in line."""
+    """Cancelling takes a second, confirming press; the seat goes to the next in line. Refused (cancelled already,
+    from another tab or at the desk), the page answers 409 with why at its top and the registration as it now
+    stands."""
+    refused, status = "", 200
     if request.method == "POST":
         try:
             lectures.lecture_registration_cancel(enrollment=enrollment)
         except ApplicationError as exc:
-            messages.error(request, exc.message)
+            enrollment.refresh_from_db()
+            refused, status = f"Your registration was not cancelled. {exc.message}", refusal_status(exc)
         else:
             messages.success(request, f"Your registration for {enrollment.program.title} is cancelled.")
-        return redirect("lectures:manage", token=token)
-    return render(request, "programs/public/cancel.html", {"enrollment": enrollment, "token": token})
+            return redirect("lectures:manage", token=token)
+    context = {"enrollment": enrollment, "token": token, "refused": refused}
+    return render(request, "programs/public/cancel.html", context, status=status)
 
 
 @require_http_methods(["GET", "POST"])
 def offer_link(request, token):
     """A seat offer's emailed accept or decline link for a registrant. Answering takes a button press (a POST), so
-    mail scanners that open links cannot answer for them."""
+    mail scanners that open links cannot answer for them. An answer refused (the offer answered, expired or replaced
+    meanwhile, the series over) comes back on the offer's page with why at its top, answering the refusal's status
+    (409 for the offer as it now stands)."""
     link = offer_token_read(token)
     if link is None or link.kind != seats.SEAT:
         raise Http404("This offer link is not valid.")
@@ -114,14 +123,16 @@ def offer_link(request, token):
     if enrollment is None:
         raise Http404("This offer link is not valid.")
     manage = registration_token_make(enrollment.pk)
+    refused, status = "", 200
     if request.method == "POST":
         try:
             lectures.lecture_offer_answer(enrollment=enrollment, action=link.action, offer_number=link.offer_number)
         except ApplicationError as exc:
-            messages.error(request, exc.message)
+            enrollment.refresh_from_db()
+            refused, status = f"{OFFER_NOT_DONE[link.action]} {exc.message}", refusal_status(exc)
         else:
             messages.success(request, OFFER_ANSWERS[link.action])
-        return redirect("lectures:manage", token=manage)
+            return redirect("lectures:manage", token=manage)
     problem = seats.seat_offer_problem(enrollment, offer_number=link.offer_number)
     context = {
         "enrollment": enrollment,
@@ -129,5 +140,6 @@ def offer_link(request, token):
         "is_current": not problem,
         "problem": problem,
         "manage_token": manage,
+        "refused": refused,
     }
-    return render(request, "programs/public/offer.html", context)
+    return render(request, "programs/public/offer.html", context, status=status)
