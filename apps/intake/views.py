@@ -39,13 +39,27 @@ def packet_send(request, patient_id):
             actor=request.user, patient=patient, documents=list(IntakeDocument.objects.filter(pk__in=chosen))
         )
     except ApplicationError as exc:
-        messages.error(request, exc.message)
-    else:
-        notice = selectors.packet_notice(packet=packet, patient=patient)
-        # The patient page this returns to opens with the portal invitation (or says why it cannot be sent).
-        invite = " Invite them from the top of this page." if notice.invite_needed else ""
-        (messages.warning if notice.undelivered else messages.success)(request, notice.text + invite)
+        return _packet_refused(request, patient, chosen, exc)
+    notice = selectors.packet_notice(packet=packet, patient=patient)
+    # The patient page this returns to opens with the portal invitation (or says why it cannot be sent).
+    invite = " Invite them from the top of this page." if notice.invite_needed else ""
+    (messages.warning if notice.undelivered else messages.success)(request, notice.text + invite)
     return redirect("patients:detail", pk=patient.pk)
+
+
+def _packet_refused(request, patient, chosen: list[int], exc: ApplicationError):
+    """A send refused: the card's form on a page of its own (as a care-level move or a clearance refused comes back),
+    the documents chosen still ticked, why nothing was sent at its top, answering the refusal's status (422 for a
+    choice that is no packet: nothing chosen, or a document retired meanwhile)."""
+    context = {
+        "patient": patient,
+        "documents": list(selectors.documents_current()),
+        "ticked": set(chosen),
+        "undeliverable": selectors.forms_undeliverable(patient),
+        "closed_account_advice": selectors.CLOSED_ACCOUNT_ADVICE,
+        "refused": f"No forms were sent. {exc.message}",
+    }
+    return render(request, "intake/packet_send.html", context, status=refusal_status(exc))
 
 
 @login_required

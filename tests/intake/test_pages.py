@@ -10,6 +10,7 @@ from django.test.utils import CaptureQueriesContext
 from apps.audit.models import AccessLog
 from apps.intake.models import IntakeDocument, Packet, Signature
 from apps.intake.services import document_publish, packet_send
+from apps.notifications.models import Message
 from tests.factories import PatientFactory
 
 from .conftest import QUESTIONNAIRE_ANSWERS, sign, sign_everything
@@ -153,12 +154,32 @@ def test_the_send_form_ticks_the_standard_forms_the_patient_has_not_signed(perso
 
 
 @pytest.mark.parametrize("documents", [[], ["²"], ["abc", "1.5"]])
-def test_sending_nothing_is_refused_with_a_message(personas, login, documents):
+def test_sending_nothing_is_refused_422_on_the_forms_own_page(personas, login, documents):
     response = login(personas.front_desk).post(
-        f"/intake/patients/{personas.patient.pk}/send/", {"documents": documents}, follow=True
+        f"/intake/patients/{personas.patient.pk}/send/", {"documents": documents}
     )
-    assert b"Choose at least one document" in response.content
-    assert not Packet.objects.exists()
+    html = response.content.decode()
+    assert response.status_code == 422
+    assert 'id="error-summary"' in html and "No forms were sent. Choose at least one document to send." in html
+    assert 'href="#packet-documents"' in html and 'id="packet-documents"' in html
+    assert _ticked(response) == set()  # nothing chosen, nothing ticked in place of the choice
+    assert not Packet.objects.exists() and not Message.objects.filter(template="intake_packet").exists()
+
+
+def test_a_document_retired_meanwhile_is_refused_422_keeping_the_other_choices(personas, login, consent):
+    chosen = list(IntakeDocument.objects.filter(in_standard_packet=True).exclude(pk=consent.pk)[:2])
+    assert len(chosen) == 2
+    IntakeDocument.objects.filter(pk=consent.pk).update(is_active=False)  # retired while the page was open
+    response = login(personas.front_desk).post(
+        f"/intake/patients/{personas.patient.pk}/send/", {"documents": [consent.pk, *(d.pk for d in chosen)]}
+    )
+    html = response.content.decode()
+    assert response.status_code == 422
+    assert "No forms were sent. Some of those documents are retired or have no published text." in html
+    assert _ticked(response) == {d.pk for d in chosen}  # the choices still on offer, kept
+    assert f'value="{consent.pk}"' not in html
+    assert f'href="/patients/{personas.patient.pk}/"' in html  # back to the patient page
+    assert not Packet.objects.exists() and not Message.objects.filter(template="intake_packet").exists()
 
 
 @pytest.mark.parametrize("persona", ["therapist", "billing", "patient_user"])
