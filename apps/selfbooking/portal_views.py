@@ -158,7 +158,9 @@ def _confirm_page(
         try:
             book(start)
         except ApplicationError as exc:
-            return week_page(offer, refused=f"{not_done} {exc.message}", status=refusal_status(exc))
+            # The week as it stands now, so that a time just taken is no longer among those offered.
+            offer = _offer_or_refusal(request, lambda: make_offer(_week_for(start))) or offer
+            return week_page(offer, refused=f"{not_done} {_refusal_said(exc)}", status=refusal_status(exc))
         messages.success(request, done)
         return redirect("portal:sessions:list")
     if start is None:
@@ -170,6 +172,14 @@ def _confirm_page(
         return redirect(week_url)
     context = {"title": title, "offer": offer, "slot": slot, "quote": offer.quote(slot), "week_url": week_url}
     return render(request, "selfbooking/confirm.html", context)
+
+
+def _refusal_said(exc: ApplicationError) -> str:
+    """Why a booking was refused, in the patient's words: a time someone else's session took meanwhile is simply no
+    longer free (the other session is not theirs to be told of); any other refusal says its own reason."""
+    if "conflicts" in exc.extra:
+        return f"That time is no longer free. {CHOOSE_A_FREE_TIME}"
+    return exc.message
 
 
 def _week_for(start: dt.datetime | None) -> dt.date:

@@ -149,7 +149,7 @@ def test_a_slot_taken_before_confirming_is_refused_not_a_double_booking(booking,
         start=at(MONDAY, 10),
     )
     done = client.post(url, {"start": at(MONDAY, 10).isoformat()})
-    assert done.status_code == 409 and "already has a session" in done.content.decode()
+    assert done.status_code == 409 and "That time is no longer free." in done.content.decode()
     assert Appointment.objects.count() == 1
 
 
