@@ -15,7 +15,7 @@ from apps.core import clock
 from apps.core.errors import ApplicationError, Unprocessable
 from apps.core.forms import FORM_REFUSED_STATUS, form_errors_text
 from apps.core.models import ClinicSettings
-from apps.core.views import form_refusal, form_status, posted
+from apps.core.views import form_refusal, form_refused_focus, form_status, posted, refusal_said
 from apps.patients.portal import portal_patient
 
 from . import documents, pending_fee, pricing
@@ -31,6 +31,9 @@ from .selectors.plans import active_plan, plan_next_instalment, plan_progress
 from .services.assessments import assessment_submit
 from .services.checkout import checkout_start, provider_event_apply
 
+# What the portal's and the account page's superbill say at their top when its period is no period.
+SUPERBILL_PERIOD_REFUSED = "No superbill was made: choose a valid period."
+
 
 def _own(queryset, patient, pk):
     row = queryset.filter(patient=patient, pk=pk).first()
@@ -45,9 +48,12 @@ def billing_home(request):
     return _home_page(request, portal_patient(request, "billing.view_ledger"))
 
 
-def _home_page(request, patient, *, refused: PayForm | None = None, status: int = 200):
+def _home_page(
+    request, patient, *, refused: PayForm | None = None, period_refused: SuperbillPeriodForm | None = None, status=200
+):
     """The billing page; with `refused`, a pay form that could not go through shown again as it was sent, its
-    reasons on it. A refused form the page does not offer (nothing owed now, cards not taken) says why above."""
+    reasons on it. A refused form the page does not offer (nothing owed now, cards not taken) says why above. With
+    `period_refused`, the superbill's period as it was typed, its error by its field, and a summary at the top."""
     charges = list(ledger_lines(patient=patient))
     plan = active_plan(patient=patient)
     balance = patient_balance(patient=patient)
@@ -75,7 +81,8 @@ def _home_page(request, patient, *, refused: PayForm | None = None, status: int 
         else None,
         "payment_instructions": None if online_card_payments() else settings.CLINIC_PAYMENT_INSTRUCTIONS,
         "clinic": ClinicSettings.load(),
-        "period_form": SuperbillPeriodForm(),
+        "period_form": period_refused or SuperbillPeriodForm(),
+        "period_not_done": refusal_said(SUPERBILL_PERIOD_REFUSED, period_refused) if period_refused else "",
     }
     if refused is not None:
         slot = "instalment_form" if isinstance(refused, InstalmentPayForm) else "pay_form"
@@ -229,9 +236,9 @@ def superbill(request):
     patient = portal_patient(request, "billing.view_ledger")
     today = clock.local_now().date()
     form = SuperbillPeriodForm(request.GET or {"start": today.replace(month=1, day=1), "end": today})
-    if not form.is_valid():
-        messages.error(request, "Choose a valid period for the superbill.")
-        return redirect("portal:billing:home")
+    if not form.is_valid():  # the billing page again, the period as typed and its error by its field
+        form_refused_focus(form)
+        return _home_page(request, patient, period_refused=form, status=form_status(form))
     start, end = form.cleaned_data["start"], form.cleaned_data["end"]
     return superbill_response(
         request, patient=patient, start=start, end=end, refused=lambda exc: _superbill_refused(request, exc)

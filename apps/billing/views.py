@@ -62,7 +62,13 @@ from .models import (
     SlidingScaleAssessment,
     Statement,
 )
-from .portal_views import document_refused, estimate_pdf_response, statement_pdf_response, superbill_response
+from .portal_views import (
+    SUPERBILL_PERIOD_REFUSED,
+    document_refused,
+    estimate_pdf_response,
+    statement_pdf_response,
+    superbill_response,
+)
 from .selectors import configuration as configuration_selectors
 from .selectors import reports
 from .selectors.assessments import assessment_incomes_shown, assessments_for_review
@@ -626,7 +632,7 @@ def superbill(request, pk):
     form = PeriodForm(request.GET)
     if not form.is_valid():  # the account page again, the period as typed and its error by its field
         form_refused_focus(form)
-        not_done = refusal_said("No superbill was made: choose a valid period.", form)
+        not_done = refusal_said(SUPERBILL_PERIOD_REFUSED, form)
         return _ledger_page(request, patient, not_done=not_done, period_form=form, status=form_status(form))
     refused = partial(
         document_refused,

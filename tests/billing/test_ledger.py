@@ -1,6 +1,8 @@
 """The ledger is append-only in the database; corrections are reversing rows and the balance stays exact."""
 
 import datetime as dt
+import html
+import re
 from decimal import Decimal
 
 import pytest
@@ -199,11 +201,16 @@ def test_a_report_period_in_a_mistyped_year_answers_422_with_the_form(personas, 
     assert "Choose a date from" in response.content.decode()
 
 
-def test_a_superbill_for_a_period_in_a_mistyped_year_is_not_issued(personas, fee_config, login):
-    page = login(personas.patient_user).get(
-        "/portal/billing/superbill/", {"start": "0001-01-01", "end": "9999-12-31"}, follow=True
-    )
-    assert "Choose a valid period for the superbill." in page.content.decode()
+def test_a_superbill_for_a_period_in_a_mistyped_year_is_refused_422_on_the_portal_billing_page_as_typed(
+    personas, fee_config, login
+):
+    page = login(personas.patient_user).get("/portal/billing/superbill/", {"start": "0001-01-01", "end": "9999-12-31"})
+    body = html.unescape(page.content.decode())
+    assert page.status_code == 422 and page["Content-Type"].startswith("text/html")
+    assert 'id="error-summary"' in body and "No superbill was made: choose a valid period." in body
+    assert 'href="#id_start"' in body  # the summary points at the first date to fix, which has the focus
+    assert re.search(r'<input[^>]*name="start"[^>]*value="0001-01-01"[^>]*autofocus', body)
+    assert 'name="end" value="9999-12-31"' in body
 
 
 def test_sliding_scale_report_totals_discounts_per_class_and_therapist(personas, fee_config):

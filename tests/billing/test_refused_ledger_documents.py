@@ -7,6 +7,7 @@ import html
 
 import pytest
 import time_machine
+from django.contrib.messages import get_messages
 
 from apps.billing.models import Statement
 from apps.billing.services.statements import statement_issue
@@ -54,6 +55,26 @@ def test_a_superbill_period_that_is_no_period_is_refused_422_on_the_account_page
     assert said in page
     assert f'name="end" value="{end}"' in page if end else 'name="end"' in page
     assert Statement.objects.count() == statements
+
+
+@pytest.mark.parametrize(
+    ("start", "end", "said"),
+    [
+        ("2026-03-10", "2026-03-01", "The end date is before the start date."),
+        ("2026-03-01", "soon", "“End”"),
+    ],
+)
+def test_a_superbill_period_that_is_no_period_is_refused_422_on_the_portal_billing_page_as_typed(
+    personas, login, start, end, said
+):
+    response = login(personas.patient_user).get("/portal/billing/superbill/", {"start": start, "end": end})
+    page = html.unescape(response.content.decode())
+    assert response.status_code == 422
+    assert response["Content-Type"].startswith("text/html")
+    assert SUMMARY in page and "No superbill was made: choose a valid period." in page
+    assert 'href="#id_end"' in page and said in page
+    assert f'name="start" value="{start}"' in page and f'name="end" value="{end}"' in page
+    assert not get_messages(response.wsgi_request)  # said on the page, not in a message for the next one
 
 
 # The sliding-scale table
