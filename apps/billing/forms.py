@@ -7,7 +7,7 @@ from apps.core.forms import MoneyField, PeriodForm, PlainWordsMixin, PortalForm,
 from apps.scheduling.models import Location
 from apps.scheduling.selectors import active_therapists, individual_service_types
 
-from .models import AdjustmentKind, PaymentMethod
+from .models import AdjustmentKind, PackageOffering, PaymentMethod
 from .services.assessments import EFFECTIVE_FROM_REACH
 from .services.plans import FIRST_DUE_REACH
 from .uploads import validate_proof_of_income
@@ -151,7 +151,9 @@ class GuidelineForm(forms.Form):
 
 class PackageSellForm(RecordedOnceForm):
     """The package chosen on the account page, with the sale's submission key: carried on to the confirmation, so
-    that the confirmation sent, reloaded or reached again by Back sells once."""
+    that the confirmation sent, reloaded or reached again by Back sells once. For `patient`, it offers the packages
+    they can be sold now; without one (the sale sent), it takes any package, so that one no longer sold or held
+    already is refused by the sale itself, saying so (409), rather than as no choice at all."""
 
     offering = forms.ModelChoiceField(queryset=None, label="Package", empty_label=None)
 
@@ -159,7 +161,11 @@ class PackageSellForm(RecordedOnceForm):
         from .selectors.packages import offerings_on_sale
 
         super().__init__(*args, **kwargs)
-        self.fields["offering"].queryset = offerings_on_sale(patient=patient)
+        self.fields["offering"].queryset = (
+            offerings_on_sale(patient=patient)
+            if patient is not None
+            else PackageOffering.objects.select_related("service_type")
+        )
 
 
 class EstimateRequestForm(forms.Form):

@@ -164,6 +164,10 @@ LEDGER_FORM_IDS = {
 }
 
 
+# The package sale's form, on the account page and its confirmation: refused, it comes back on the account page.
+PACKAGE_FORM_ID = "package_%s"
+
+
 # What each of the account page's own forms says it did not do, before why, when the account moved on meanwhile.
 LEDGER_NOT_DONE = {
     PaymentForm: "No payment was recorded.",
@@ -184,7 +188,8 @@ def _ledger_page(
 ):
     """The account page; with `refused`, one of its own forms, that form shown again as it was sent. With `not_done`,
     a summary at its top says what was not done and why (a statement not issued, a superbill period refused: then
-    `period_form` is that form as it was sent, its error by the field it is about)."""
+    `period_form` is that form as it was sent, its error by the field it is about; a package sale refused: then
+    `refused` is the sale form, the package as chosen)."""
     user = request.user
 
     def form_shown(form_class, allowed: bool, initial=None):
@@ -205,6 +210,14 @@ def _ledger_page(
     issued = list(statements_of(patient=patient))
     # None configured, or the patient holds each in force: the page says so instead of an empty list to choose from.
     can_sell_package = user.has_perm("billing.sell_package") and offerings_on_sale(patient=patient).exists()
+    package_form = PackageSellForm(patient=patient, auto_id=PACKAGE_FORM_ID) if can_sell_package else None
+    period_form = period_form or (PeriodForm() if user.has_perm("billing.issue_superbill") else None)
+    summarised_form = period_form  # the form the summary at the top points into, when one came back refused
+    if can_sell_package and isinstance(refused, PackageSellForm):
+        # Sent as any package (the sale says why one cannot be sold to this patient), listed as the page lists
+        # them: those this patient can be sold now.
+        refused.fields["offering"].queryset = offerings_on_sale(patient=patient)
+        package_form = summarised_form = refused
     context = {
         "patient": patient,
         "balance": balance,
@@ -227,7 +240,7 @@ def _ledger_page(
         "plan_form": form_shown(PlanForm, user.has_perm("billing.manage_plan") and not plan),
         "can_manage_plan": user.has_perm("billing.manage_plan"),
         "packages": packages_of(patient=patient),
-        "package_form": PackageSellForm(patient=patient, auto_id="package_%s") if can_sell_package else None,
+        "package_form": package_form,
         "can_refund_package": user.has_perm("billing.refund_package"),
         "diagnosis_form": form_shown(
             DiagnosisForm,
@@ -236,8 +249,9 @@ def _ledger_page(
         ),
         "proposed_diagnoses": [d.code for d in diagnoses if d.status == "proposed"],
         "proposed_left_off": [d.code for d in diagnoses if d.left_off_on_confirm],
-        "period_form": period_form or (PeriodForm() if user.has_perm("billing.issue_superbill") else None),
+        "period_form": period_form,
         "not_done": not_done,
+        "summarised_form": summarised_form,
         "row_refused": row,
         "can_refund": user.has_perm("billing.refund_payment"),
         "can_issue": user.has_perm("billing.issue_statement"),
@@ -255,13 +269,19 @@ def _ledger_refused(request, patient: Patient, form, exc: ApplicationError | Non
     if isinstance(exc, Conflict):
         said = f"{LEDGER_NOT_DONE[type(form)]} {exc.message}"
         return _ledger_page(request, patient, not_done=said, status=refusal_status(exc))
+    refused_form_ready(form, exc)
+    return _ledger_page(request, patient, refused=form, status=form_status(form))
+
+
+def refused_form_ready(form, exc: ApplicationError | None = None) -> None:
+    """Make a refused money form ready to be shown again as it was sent: the service's refusal (`exc`) on it, what
+    its hidden fields refused (the submission key) said above its fields, and the field to fix in focus."""
     if exc is not None:
         form_refusal(form, exc)
     for field in form.hidden_fields():  # nothing is shown by a hidden field (the submission key): said above them
         for error in field.errors:
             form.add_error(None, f"{field.label} {error}")
     form_refused_focus(form)
-    return _ledger_page(request, patient, refused=form, status=form_status(form))
 
 
 def _payment_record(actor, patient, *, toward_plan: bool, **data):

@@ -132,8 +132,8 @@ def test_a_different_refund_submission_of_a_closed_package_is_still_refused(pers
     client = login(personas.billing)
     url = f"/billing/packages/{sold.pk}/refund/"
     client.post(url, {"reason": "Moving away", "submission_key": str(uuid.uuid4())})
-    refused = client.post(url, {"reason": "Moving away", "submission_key": str(uuid.uuid4())}, follow=True)
-    assert "nothing is left to refund" in refused.content.decode()
+    refused = client.post(url, {"reason": "Moving away", "submission_key": str(uuid.uuid4())})
+    assert refused.status_code == 409 and "nothing is left to refund" in refused.content.decode()
     assert Adjustment.objects.count() == 1
 
 
@@ -225,7 +225,8 @@ def test_the_page_and_the_api_refunding_a_package_at_once_refund_it_once(persona
         lambda: page.post(f"/billing/packages/{package.pk}/refund/", sent),
         lambda: _api_refund(api, package, uuid.uuid4()),
     )
-    assert by_page.status_code == 302 and by_api.status_code in (201, 409), (by_page, by_api)
+    # One closes it (the page goes back to the account, the API answers 201), the other answers 409.
+    assert {(by_page.status_code, by_api.status_code)} <= {(302, 409), (409, 201)}, (by_page, by_api)
     assert PackagePurchase.objects.get().status == PackageStatus.CANCELLED
     assert Adjustment.objects.count() == 1
     assert Payment.objects.filter(refund_of__isnull=False).count() == 1

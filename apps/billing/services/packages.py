@@ -257,13 +257,19 @@ def _refund_shares(*, patient, amount: Decimal) -> list[tuple[Payment, Decimal]]
     return shares
 
 
+def package_refund_refusal_raise(*, purchase: PackagePurchase) -> None:
+    """Refuse to refund a package that is no longer active. What the refund checks under the package's lock, and what
+    the refund page asks before it shows the figures to confirm."""
+    if purchase.status != PackageStatus.ACTIVE:
+        raise InvalidTransition(f"This package is {purchase.get_status_display().lower()}; nothing is left to refund.")
+
+
 def _package_refund_checked(*, patient, purchase: PackagePurchase) -> tuple[PackagePurchase, Decimal, Decimal]:
     """Under the patient's lock: the package locked, what its unused sessions credit, and how much of that has to
     be given back from payments (what is above the balance). Refuses a package that is not active, and a patient
     in credit or with a card refund still waiting for the provider (the figures would not hold)."""
     purchase = PackagePurchase.objects.select_for_update().get(pk=purchase.pk)
-    if purchase.status != PackageStatus.ACTIVE:
-        raise InvalidTransition(f"This package is {purchase.get_status_display().lower()}; nothing is left to refund.")
+    package_refund_refusal_raise(purchase=purchase)
     amount = package_refund_amount(purchase)
     if amount <= ZERO:
         return purchase, amount, ZERO
