@@ -9,12 +9,11 @@ from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
 from django.contrib.postgres.expressions import ArraySubquery
-from django.db import connection
-from django.db.models import F, Model, Q
-from django.db.models.functions import JSONObject
+from django.db.models import Q
 from django.utils import timezone
 
 from apps.core import clock
+from apps.core.json_rows import from_row, row_of
 from apps.core.time_zones import clinic_zone_name, zone_time
 from apps.core.when import clock_span_text
 
@@ -154,39 +153,22 @@ def slots_check(
 def _around(therapist, existing, hours, time_off) -> tuple[list[Appointment], list[WorkingHours], list[TimeOff]]:
     """The other sessions (with their locations), the working hours (with theirs) and the time off, in one query:
     each as an array of rows beside the therapist's own row, so none of them needs rows of the others to arrive."""
-    with_location = {"location": _row_of(Location, "location__")}
+    with_location = {"location": row_of(Location, "location__")}
     found = (
         type(therapist)
         ._default_manager.filter(pk=therapist.pk)
         .values(
-            existing_rows=ArraySubquery(existing.values(row=_row_of(Appointment, **with_location))),
-            hours_rows=ArraySubquery(hours.values(row=_row_of(WorkingHours, **with_location))),
-            time_off_rows=ArraySubquery(time_off.values(row=_row_of(TimeOff))),
+            existing_rows=ArraySubquery(existing.values(row=row_of(Appointment, **with_location))),
+            hours_rows=ArraySubquery(hours.values(row=row_of(WorkingHours, **with_location))),
+            time_off_rows=ArraySubquery(time_off.values(row=row_of(TimeOff))),
         )
         .first()
     ) or {"existing_rows": [], "hours_rows": [], "time_off_rows": []}
     return (
-        [_from_row(Appointment, row) for row in found["existing_rows"]],
-        [_from_row(WorkingHours, row) for row in found["hours_rows"]],
-        [_from_row(TimeOff, row) for row in found["time_off_rows"]],
+        [from_row(Appointment, row) for row in found["existing_rows"]],
+        [from_row(WorkingHours, row) for row in found["hours_rows"]],
+        [from_row(TimeOff, row) for row in found["time_off_rows"]],
     )
-
-
-def _row_of(model: type[Model], prefix: str = "", **related) -> JSONObject:
-    """Every column of `model` (reached through `prefix`) as one JSON object, plus `related` objects beside them."""
-    return JSONObject(**{f.attname: F(prefix + f.attname) for f in model._meta.concrete_fields}, **related)
-
-
-def _from_row(model: type[Model], row: dict) -> Model:
-    """The instance a row of `_row_of` describes, as if the ORM had read it; its location too when it came along.
-    JSON carries times as ISO text, which each field reads back exactly (microseconds and offset included)."""
-    fields = model._meta.concrete_fields
-    instance = model.from_db(
-        connection.alias, [f.attname for f in fields], [f.to_python(row[f.attname]) for f in fields]
-    )
-    if "location" in row:
-        instance.location = _from_row(Location, row["location"]) if row["location"]["id"] is not None else None
-    return instance
 
 
 def _holds(hours: WorkingHours, slot: Slot) -> bool:

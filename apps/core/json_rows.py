@@ -1,0 +1,38 @@
+"""Rows of other tables read beside one row in the same query, and read back into model instances.
+
+A page card that shows rows of several tables asks for them in one round trip: each table's rows as an array of
+JSON objects (`ArraySubquery` of `row_of`) beside one row they all hang from (the patient's, the plan's), then
+`from_row` turns each object into the instance the ORM would have read."""
+
+from django.db import connection
+from django.db.models import F, Model
+from django.db.models.base import DEFERRED
+from django.db.models.functions import JSONObject
+
+
+def row_of(model: type[Model], prefix: str = "", *, only: tuple[str, ...] = (), **beside) -> JSONObject:
+    """The columns of `model` (all of them, or those named in `only`), reached through `prefix`, as one JSON
+    object, with `beside` them a related row (`row_of` again, under the relation's name) or an annotation."""
+    fields = [f for f in model._meta.concrete_fields if not only or f.name in only or f.attname in only]
+    return JSONObject(**{f.attname: F(prefix + f.attname) for f in fields}, **beside)
+
+
+def from_row(model: type[Model], row: dict) -> Model:
+    """The instance a row of `row_of` describes, as if the ORM had read it: a column left out is deferred (as with
+    `only()`), a related row beside it becomes the related instance (None when the relation is empty) and any
+    other value an attribute (as an annotation is). JSON carries times as ISO text, which each field reads back
+    exactly (microseconds and offset included)."""
+    fields = model._meta.concrete_fields
+    values = [f.to_python(row[f.attname]) if f.attname in row else DEFERRED for f in fields]
+    instance = model.from_db(connection.alias, [f.attname for f in fields], values)
+    columns = {f.attname for f in fields}
+    for name, value in row.items():
+        if name in columns:
+            continue
+        relation = next((f for f in fields if f.is_relation and f.name == name), None)
+        if relation is None:
+            setattr(instance, name, value)
+        else:
+            related = relation.related_model
+            setattr(instance, name, from_row(related, value) if value[related._meta.pk.attname] is not None else None)
+    return instance
