@@ -51,15 +51,15 @@ class CareLevelMoveInput(serializers.Serializer):
 
 
 def _answer(user, patient) -> dict:
-    step = selectors.next_step(patient=patient)
-    history = selectors.care_level_history(user=user, patient=patient)
+    ladder = selectors.care_level_history(user=user, patient=patient)
+    step = selectors.next_step(patient=patient, ladder=ladder)
     return {
         "patient": patient.pk,
         "level": step.level,
         "level_label": step.level_label,
         "since": step.since,
         "next": step,
-        "history": history,
+        "history": ladder.moves,
     }
 
 

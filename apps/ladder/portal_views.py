@@ -14,8 +14,6 @@ from . import selectors
 @require_safe
 def where_you_are(request):
     patient = portal_patient(request, "ladder.view_care_level")
-    context = {
-        "step": selectors.next_step(patient=patient),
-        "history": selectors.care_level_history(user=request.user, patient=patient),
-    }
+    ladder = selectors.care_level_history(user=request.user, patient=patient)
+    context = {"step": selectors.next_step(patient=patient, ladder=ladder), "history": ladder.moves}
     return render(request, "ladder/portal/where_you_are.html", context)

@@ -7,13 +7,17 @@ all call it, so the patient is never told two different things.
 import datetime as dt
 from dataclasses import dataclass
 
+from django.contrib.postgres.expressions import ArraySubquery
+from django.db.models import OuterRef, Subquery
 from django.urls import reverse
 from django.utils import formats
 
+from apps.accounts.models import User
 from apps.audit.services import access_log_write
 from apps.core import clock
 from apps.core.encryption import decrypt_text
 from apps.core.errors import PermissionDenied
+from apps.core.json_rows import from_row, row_of
 from apps.core.time_zones import patient_when_text, when_text, zone_or_none
 from apps.patients.models import Patient
 from apps.patients.selectors import patient_get_for
@@ -80,8 +84,43 @@ class _Step:
 
 
 def care_level_of(*, patient) -> PatientCareLevel | None:
-    """The rung the patient stands on and since when (who moved them there is on the move, `care_level_moves`)."""
+    """The rung the patient stands on and since when (who moved them there is on the move, `care_ladder_read`)."""
     return PatientCareLevel.objects.filter(patient=patient).only("patient_id", "level", "since").first()
+
+
+@dataclass(frozen=True)
+class CareLadder:
+    """The rung the patient stands on (None when not placed) and their moves, newest first."""
+
+    current: PatientCareLevel | None
+    moves: list[CareLevelMove]
+
+
+def care_ladder_read(*, patient, reasons: bool = True) -> CareLadder:
+    """The patient's rung and moves in one query, each move with its decrypted `reason` (None, and never
+    decrypted, without `reasons`: for a reader who may not read them), for a page whose opening is already
+    access-logged (the chart pages log one row per read)."""
+    # The columns a move is shown with, and its mover's name: no whole account row per move, and no ciphertext for
+    # a reader who may not read the reasons.
+    columns = ("id", "patient", "from_level", "to_level", "moved_by", "moved_at")
+    columns += ("content_encrypted",) if reasons else ()
+    mover = row_of(User, "moved_by__", only=("id", "first_name", "last_name"))
+    moves = CareLevelMove.objects.filter(patient=OuterRef("pk")).order_by("-moved_at", "-id")
+    current = PatientCareLevel.objects.filter(patient=OuterRef("pk"))
+    found = (
+        Patient.objects.filter(pk=patient.pk)
+        .values(
+            level_row=Subquery(current.values(row=row_of(PatientCareLevel, only=("id", "patient", "level", "since")))),
+            move_rows=ArraySubquery(moves.values(row=row_of(CareLevelMove, only=columns, moved_by=mover))),
+        )
+        .get()
+    )
+    history = [from_row(CareLevelMove, row) for row in found["move_rows"]]
+    for move in history:
+        move.reason = decrypt_text(move.content_encrypted) if reasons else None
+    return CareLadder(
+        current=from_row(PatientCareLevel, found["level_row"]) if found["level_row"] else None, moves=history
+    )
 
 
 def next_level(level: str) -> str:
@@ -206,12 +245,13 @@ def _conversation_step(level: str, following: str) -> _Step:
     return _Step(f"Talk to your therapist about moving on to {label}.", f"Discuss with them moving on to {label}.")
 
 
-def next_step(*, patient) -> NextStep:
+def next_step(*, patient, ladder: CareLadder | None = None) -> NextStep:
     """Where the patient stands and what comes next: a held seat first (it expires), then the next meeting of a
     program they are in, their next individual session, their place on a program's list or the individual-slot
     list, and otherwise a conversation with their therapist about the next rung. Said to the patient (`step`) and
-    about them on the chart (`step_on_chart`), from the same finding."""
-    current = care_level_of(patient=patient)
+    about them on the chart (`step_on_chart`), from the same finding. The rung is read here unless the page has
+    read it already, with the moves (`ladder`)."""
+    current = ladder.current if ladder is not None else care_level_of(patient=patient)
     level = current.level if current else ""
     following = next_level(level)
     enrollments = patient_enrollments_shown(patient=patient)
@@ -237,37 +277,18 @@ def next_step(*, patient) -> NextStep:
     )
 
 
-def care_level_moves(*, patient, reasons: bool = True) -> list[CareLevelMove]:
-    """The patient's moves, newest first, each with its decrypted `reason` (None, and never decrypted, without
-    `reasons`: for a reader who may not read them), for a page whose opening is already access-logged (the chart
-    pages log one row per read)."""
-    # The columns a move is shown with, and its mover's name: no whole account row per move, and no ciphertext for
-    # a reader who may not read the reasons.
-    columns = ["patient_id", "from_level", "to_level", "moved_at", "moved_by", "moved_by__first_name"]
-    columns += ["moved_by__last_name", *(["content_encrypted"] if reasons else [])]
-    moves = list(
-        CareLevelMove.objects.filter(patient=patient)
-        .select_related("moved_by")
-        .only(*columns)
-        .order_by("-moved_at", "-id")
-    )
-    for move in moves:
-        move.reason = decrypt_text(move.content_encrypted) if reasons else None
-    return moves
-
-
 def care_level_reasons_shown(*, user, patient) -> bool:
     """Whether `user` reads why the patient moved: staff who coordinate care and the patient's psychotherapists,
     not a massage and bodywork provider treating them, nor the patient."""
     return user.has_perm("ladder.view_move_reasons", patient)
 
 
-def care_level_history(*, user, patient) -> list[CareLevelMove]:
-    """The moves, read on their own (the API, the portal's path): reading the reasons is a read of clinical text,
-    so it writes an access-log row. The reasons are None for a reader who may not read them."""
-    moves = care_level_moves(patient=patient, reasons=care_level_reasons_shown(user=user, patient=patient))
+def care_level_history(*, user, patient) -> CareLadder:
+    """The rung and the moves, read on their own (the API, the portal's path): reading the reasons is a read of
+    clinical text, so it writes an access-log row. The reasons are None for a reader who may not read them."""
+    ladder = care_ladder_read(patient=patient, reasons=care_level_reasons_shown(user=user, patient=patient))
     access_log_write(actor=user, action="care_level_history_view", subject=patient, patient_id=patient.pk)
-    return moves
+    return ladder
 
 
 def patient_for_ladder(*, user, patient_id) -> Patient:

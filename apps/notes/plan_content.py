@@ -15,8 +15,12 @@ show the same message next to the same field.
 import datetime as dt
 from dataclasses import dataclass, field
 
+from django.contrib.postgres.expressions import ArraySubquery
+from django.db.models import OuterRef
+
 from apps.core.encryption import decrypt_text
 from apps.core.errors import Unprocessable
+from apps.core.json_rows import from_row, row_of
 from apps.outcomes.instruments import INSTRUMENTS
 
 from .models import Goal, GoalDirection, Intervention, Problem, TreatmentPlan
@@ -210,11 +214,28 @@ class OpenedPlan:
 
 
 def plan_parts_decrypt(plan: TreatmentPlan) -> OpenedPlan:
-    """The plan's problems, goals and interventions with their text, in order (three queries). Callers that show
-    the text go through plan_selectors, which check the rule and write the access-log row."""
-    problems = list(Problem.objects.filter(plan=plan).order_by("position"))
-    goals = list(Goal.objects.filter(problem__plan=plan).order_by("problem__position", "position"))
-    interventions = list(Intervention.objects.filter(plan=plan).order_by("position"))
+    """The plan's problems, goals and interventions with their text, in order (one query). Callers that show the
+    text go through plan_selectors, which check the rule and write the access-log row."""
+    parts = (
+        TreatmentPlan.objects.filter(pk=plan.pk)
+        .values(
+            problem_rows=ArraySubquery(
+                Problem.objects.filter(plan=OuterRef("pk")).order_by("position").values(row=row_of(Problem))
+            ),
+            goal_rows=ArraySubquery(
+                Goal.objects.filter(problem__plan=OuterRef("pk"))
+                .order_by("problem__position", "position")
+                .values(row=row_of(Goal))
+            ),
+            intervention_rows=ArraySubquery(
+                Intervention.objects.filter(plan=OuterRef("pk")).order_by("position").values(row=row_of(Intervention))
+            ),
+        )
+        .get()
+    )
+    problems = [from_row(Problem, row) for row in parts["problem_rows"]]
+    goals = [from_row(Goal, row) for row in parts["goal_rows"]]
+    interventions = [from_row(Intervention, row) for row in parts["intervention_rows"]]
     by_goal: dict[int | None, list[tuple[Intervention, str]]] = {}
     for intervention in interventions:
         by_goal.setdefault(intervention.goal_id, []).append(

@@ -19,7 +19,7 @@ from apps.core.encryption import decrypt_json, decrypt_text
 from apps.core.models import ClinicSettings
 from apps.core.permissions import permission_require
 from apps.education.models import Assignment, PromptEntry
-from apps.ladder.selectors import care_level_moves, care_level_of
+from apps.ladder.selectors import care_ladder_read
 from apps.notes import selectors as notes
 from apps.notes.editor import field_rows
 from apps.outcomes import selectors as outcomes
@@ -154,8 +154,8 @@ def _journal(*, user, patient) -> list[dict]:
 
 def _care_level(*, user, patient) -> dict:
     """Where the patient stands on the care ladder and every move, oldest first, with who made it and why."""
-    current = care_level_of(patient=patient)
-    moves = care_level_moves(patient=patient)[::-1]
+    ladder = care_ladder_read(patient=patient)
+    current, moves = ladder.current, ladder.moves[::-1]
     access_logs_write(actor=user, action="care_level_export", subjects=[(move, patient.pk) for move in moves])
     return {
         "level": current.level if current else "",

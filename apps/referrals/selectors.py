@@ -3,12 +3,16 @@ by the people allowed to (each read of a referral's clinical reason is written t
 
 from dataclasses import dataclass
 
-from django.db.models import Case, Exists, OuterRef, Q, QuerySet, Value, When
+from django.contrib.postgres.expressions import ArraySubquery
+from django.db.models import Case, Exists, F, OuterRef, Q, QuerySet, Value, When
 
+from apps.accounts.models import User
 from apps.audit.services import access_log_write, access_logs_write
 from apps.core.encryption import decrypt_text
 from apps.core.errors import NotFound
+from apps.core.json_rows import from_row, row_of
 from apps.intake.selectors import releases_signed, releases_signed_by
+from apps.patients.models import Patient
 from apps.patients.selectors import patients_visible_to
 
 from .models import (
@@ -105,30 +109,91 @@ class ClearanceState:
         return frozenset(d.referral_id for d in self.awaiting)
 
 
-def clearance_state(*, patient) -> ClearanceState:
-    documents = list(
-        _clearances_of(patient)
-        .select_related("recorded_by", "referral")
-        .annotate(counts=Case(When(_COUNTS, then=Value(True)), default=Value(False)))
+# An account as a referrals page names it: the columns `full_name` reads.
+_NAMED = ("id", "first_name", "last_name")
+
+
+def _clearance_columns() -> dict:
+    """The patient's clearances (counted or not, with the referral they came with) and exceptions, newest first,
+    as arrays of rows beside the patient's row."""
+    counts = Case(When(_COUNTS, then=Value(True)), default=Value(False))
+    documents = (
+        _clearances_of(OuterRef("pk"))
+        .order_by("-recorded_at", "-id")
+        .values(
+            row=row_of(
+                ClearanceDocument,
+                counts=counts,
+                referral=row_of(InboundReferral, "referral__", only=("id", "patient", "status")),
+                recorded_by=row_of(User, "recorded_by__", only=_NAMED),
+            )
+        )
     )
-    exceptions = ClearanceException.objects.filter(patient=patient).select_related("granted_by")
+    exceptions = (
+        ClearanceException.objects.filter(patient=OuterRef("pk"))
+        .order_by("-granted_at", "-id")
+        .values(row=row_of(ClearanceException, granted_by=row_of(User, "granted_by__", only=_NAMED)))
+    )
+    return {"clearance_rows": ArraySubquery(documents), "exception_rows": ArraySubquery(exceptions)}
+
+
+def _clearance_state_of(found: dict) -> ClearanceState:
+    documents = [from_row(ClearanceDocument, row) for row in found["clearance_rows"]]
     return ClearanceState(
         documents=[d for d in documents if d.counts],
-        exceptions=list(exceptions),
+        exceptions=[from_row(ClearanceException, row) for row in found["exception_rows"]],
         awaiting=[d for d in documents if not d.counts and d.referral.status in WAITING_STATUSES],
     )
 
 
-def patient_inbound(*, patient) -> list[InboundReferral]:
-    return list(
+def clearance_state(*, patient) -> ClearanceState:
+    """The patient's clearance, in one query."""
+    return _clearance_state_of(Patient.objects.filter(pk=patient.pk).values(**_clearance_columns()).get())
+
+
+def _inbound_of(patient) -> QuerySet[InboundReferral]:
+    return (
         InboundReferral.objects.filter(patient=patient)
         .annotate(has_clearance=Exists(_clearance_on_file()))
         .order_by("-received_on", "-pk")
     )
 
 
+def _outbound_of(patient) -> QuerySet[OutboundReferral]:
+    return OutboundReferral.objects.filter(patient=patient).order_by("-created_at")
+
+
+def patient_inbound(*, patient) -> list[InboundReferral]:
+    return list(_inbound_of(patient))
+
+
 def patient_outbound(*, patient) -> list[OutboundReferral]:
-    return list(OutboundReferral.objects.filter(patient=patient).select_related("therapist").order_by("-created_at"))
+    return list(_outbound_of(patient).select_related("therapist"))
+
+
+@dataclass(frozen=True)
+class PatientReferrals:
+    """The chart's referrals card: the clearance and the referrals both ways, newest first."""
+
+    state: ClearanceState
+    inbound: list[InboundReferral]
+    outbound: list[OutboundReferral]
+
+
+def patient_referrals(*, patient) -> PatientReferrals:
+    """The patient's clearance and referrals, in one query."""
+    inbound = _inbound_of(OuterRef("pk")).values(row=row_of(InboundReferral, has_clearance=F("has_clearance")))
+    outbound = _outbound_of(OuterRef("pk")).values(row=row_of(OutboundReferral))
+    found = (
+        Patient.objects.filter(pk=patient.pk)
+        .values(**_clearance_columns(), inbound_rows=ArraySubquery(inbound), outbound_rows=ArraySubquery(outbound))
+        .get()
+    )
+    return PatientReferrals(
+        state=_clearance_state_of(found),
+        inbound=[from_row(InboundReferral, row) for row in found["inbound_rows"]],
+        outbound=[from_row(OutboundReferral, row) for row in found["outbound_rows"]],
+    )
 
 
 def _log_read(user, action: str, referral, *, allowed: bool = True) -> None:

@@ -29,7 +29,7 @@ def test_moves_chain_from_one_level_to_the_next_with_their_reasons(personas):
         patient=personas.patient, level=CareLevel.GROUP, reason="Ready for a group", actor=personas.front_desk
     )
 
-    history = care_level_history(user=personas.therapist, patient=personas.patient)
+    history = care_level_history(user=personas.therapist, patient=personas.patient).moves
 
     assert [(m.from_level, m.to_level, m.moved_by) for m in history] == [
         (CareLevel.EDUCATION, CareLevel.GROUP, personas.front_desk),

@@ -10,7 +10,7 @@ from apps.core import clock
 from apps.core.errors import InvalidTransition
 from apps.ladder.models import CareLevel, CareLevelMove, PatientCareLevel
 from apps.ladder.reports import ladder_report
-from apps.ladder.selectors import care_level_moves
+from apps.ladder.selectors import care_ladder_read
 from apps.ladder.services import care_level_set
 from apps.patients.models import Patient, PatientStatus
 from apps.patients.services import patient_discharge, patient_reactivate
@@ -35,7 +35,7 @@ def test_a_discharge_from_a_rung_is_a_recorded_move_to_maintenance(personas):
     patient_discharge(actor=personas.front_desk, patient=patient)
 
     assert PatientCareLevel.objects.get(patient=patient).level == CareLevel.MAINTENANCE
-    newest = care_level_moves(patient=patient)[0]
+    newest = care_ladder_read(patient=patient).moves[0]
     assert (newest.from_level, newest.to_level, newest.moved_by, newest.reason) == (
         CareLevel.GROUP,
         CareLevel.MAINTENANCE,

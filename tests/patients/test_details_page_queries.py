@@ -1,7 +1,8 @@
 """The patient details page, the chart and the portal home read each of the patient's rows once: the care ladder's
 next step and the page's cards (sessions, programs, offers) share the enrollments, the live slot requests and the
 next session instead of each asking again; the chart's trends, flags and plan progress share the patient's answers.
-Each page's query count is held at what it is, so a query more fails here."""
+The care ladder's, the referrals' and the treatment plan's cards each read their rows in one query. Each page's query
+count is held at what it is, so a query more fails here."""
 
 import datetime as dt
 
@@ -10,16 +11,21 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from apps.core import clock
 from apps.core.models import ClinicSettings
 from apps.core.time_zones import when_text
 from apps.intake.services import packet_send
+from apps.ladder.models import CareLevel
+from apps.ladder.services import care_level_set
 from apps.outcomes.models import QuestionnaireAssignment
 from apps.outcomes.services import questionnaire_answer, questionnaires_send_for_appointment
 from apps.programs.services.seats import program_enroll
+from apps.referrals.services import clearance_exception_grant, clearance_record, inbound_receive
 from apps.scheduling.models import Appointment
 from tests.factories import AppointmentFactory
 from tests.notes.conftest import signed_plan_for
 from tests.programs.factories import ProgramFactory
+from tests.referrals.conftest import PHYSICIAN, REASON, clearance_pdf, psychiatry_referral
 
 pytestmark = pytest.mark.django_db
 
@@ -31,11 +37,15 @@ pytestmark = pytest.mark.django_db
 # (tests/core/test_settings_kept.py).
 # Staff sign-in reads the session and the user with the verified device and their therapist profile (2,
 # apps/accounts/session_user.py), so no page reads a therapist's discipline again. A therapist's coming sessions and
-# the patient's next one (another therapist's, maybe), which the care ladder names, are read in one query.
-DETAILS_QUERIES = {"front_desk": 21, "therapist": 20}
+# the patient's next one (another therapist's, maybe), which the care ladder names, are read in one query. The care
+# ladder's card reads the level with its moves, and the referrals card the clearances, exceptions and referrals both
+# ways, one query each.
+DETAILS_QUERIES = {"front_desk": 17, "therapist": 16}
 # Whether the menu offers Book (no intake on record yet) is asked in the menu's one count query.
 PORTAL_HOME_QUERIES = 16
-CHART_QUERIES = 28  # for the treating therapist, with a plan in force and a PHQ-9 answer flagged; one is the menu's
+# For the treating therapist, with a plan in force (its problems, goals and interventions read together) and a PHQ-9
+# answer flagged; one is the menu's.
+CHART_QUERIES = 22
 
 
 @pytest.fixture
@@ -171,3 +181,71 @@ def test_the_portal_home_reads_the_two_step_offer_and_the_therapist_without_quer
     assert sum(sql.startswith('SELECT "accounts_user"') for sql in queries) == 1, "\n".join(queries)  # the session's
     assert "Theo Rapist" in body
     assert "Optional: add two-step sign-in" in body
+
+
+LADDER_TABLES = ("ladder_patientcarelevel", "ladder_carelevelmove")
+REFERRAL_TABLES = (
+    "referrals_clearancedocument",
+    "referrals_clearanceexception",
+    "referrals_inboundreferral",
+    "referrals_outboundreferral",
+)
+PLAN_PART_TABLES = ("notes_problem", "notes_goal", "notes_intervention")
+
+
+def _reading_any(queries: list[str], tables: tuple[str, ...]) -> int:
+    return sum(sql.startswith("SELECT") and any(f'FROM "{table}"' in sql for table in tables) for sql in queries)
+
+
+@pytest.fixture
+def referred_and_placed(personas, busy_patient):
+    """Every row the care ladder's and the referrals' cards show: two moves with their reasons, a referral
+    in with a clearance still waiting on its acceptance, a clearance recorded on the chart, an exception and a
+    referral out."""
+    therapist = personas.therapist
+    care_level_set(patient=busy_patient, level=CareLevel.EDUCATION, reason="Starts with reading", actor=therapist)
+    care_level_set(patient=busy_patient, level=CareLevel.GROUP, reason="Ready for group", actor=therapist)
+    inbound_receive(
+        actor=personas.front_desk,
+        patient=busy_patient,
+        reason=REASON,
+        received_on=clock.local_now().date() - dt.timedelta(days=2),
+        clearance=clearance_pdf(),
+        cleared_by="Dr. Lee",
+        **PHYSICIAN,
+    )
+    clearance_record(actor=personas.front_desk, upload=clearance_pdf(), patient=busy_patient)
+    clearance_exception_grant(actor=therapist, patient=busy_patient, reason="Physician on leave.")
+    psychiatry_referral(personas)
+    return busy_patient
+
+
+def _card(page: str, heading_id: str) -> str:
+    return page.split(f'id="{heading_id}"')[1].split("</section>")[0]
+
+
+@pytest.mark.parametrize("path", ["/patients/{}/", "/notes/patients/{}/chart/"])
+def test_the_care_ladder_and_referrals_cards_read_their_rows_in_one_query_each(
+    personas, login, referred_and_placed, path
+):
+    client = login(personas.therapist)
+    queries = _queries(client, path.format(referred_and_placed.pk))
+    page = client.get(path.format(referred_and_placed.pk)).content.decode()
+
+    assert _reading_any(queries, LADDER_TABLES) == 1, "\n".join(queries)
+    assert _reading_any(queries, REFERRAL_TABLES) == 1, "\n".join(queries)
+    ladder = _card(page, "care-level-h")
+    assert "Group program" in ladder and "History of moves (2)" in ladder
+    assert ladder.index("Ready for group") < ladder.index("Starts with reading")  # newest first
+    assert ladder.count(personas.therapist.full_name) == 2
+    referrals = _card(page, "referrals-card-h")
+    assert "Clearance received" in referrals and f"by {personas.front_desk.full_name}" in referrals
+    assert "cleared by Dr. Lee" in referrals and "counted once the referral is accepted" in referrals
+    assert f"by {personas.therapist.full_name}</li>" in referrals  # the exception
+    assert "Dr. Maya Chen" in referrals and "Dr. Sam Okafor" in referrals and "Psychiatrist" in referrals
+
+
+def test_the_chart_reads_the_plans_problems_goals_and_interventions_in_one_query(personas, login, plan_and_flag):
+    queries = _queries(login(personas.therapist), f"/notes/patients/{plan_and_flag.pk}/chart/")
+
+    assert _reading_any(queries, PLAN_PART_TABLES) == 1, "\n".join(queries)

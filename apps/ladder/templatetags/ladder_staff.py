@@ -15,14 +15,15 @@ def care_level_card(context, patient):
     user = request.user
     if not user.has_perm("ladder.view_care_level", patient):
         return {"visible": False}
-    step = selectors.next_step(patient=patient)
     shows_reasons = selectors.care_level_reasons_shown(user=user, patient=patient)
+    # The chart page that shows the card has logged its own read of the patient.
+    ladder = selectors.care_ladder_read(patient=patient, reasons=shows_reasons)
+    step = selectors.next_step(patient=patient, ladder=ladder)
     return {
         "visible": True,
         "patient": patient,
         "step": step,
-        # The chart page that shows the card has logged its own read of the patient.
-        "history": selectors.care_level_moves(patient=patient, reasons=shows_reasons),
+        "history": ladder.moves,
         "shows_reasons": shows_reasons,
         "can_move": patient.is_in_care and user.has_perm("ladder.move_care_level", patient),
         "form": CareLevelMoveForm(current=step.level, auto_id="care_%s"),

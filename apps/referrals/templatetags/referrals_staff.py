@@ -17,12 +17,13 @@ def patient_referrals_card(context, patient):
         return {"hidden": True}
     clinic = ClinicSettings.load()
     reads_referrals = user.has_perm("referrals.read_referrals", patient)
+    referrals = selectors.patient_referrals(patient=patient)
     return {
         "patient": patient,
-        "state": selectors.clearance_state(patient=patient),
+        "state": referrals.state,
         "clearance_required": clinic.require_medical_clearance,
-        "inbound": selectors.patient_inbound(patient=patient),
-        "outbound": selectors.patient_outbound(patient=patient),
+        "inbound": referrals.inbound,
+        "outbound": referrals.outbound,
         # Each referral's page carries its clinical reason: linked only for those who may read it.
         "reads_referrals": reads_referrals,
         # Referrals out go only under a release in force: one that has ended is to be signed again.
