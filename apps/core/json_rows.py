@@ -5,23 +5,29 @@ JSON objects (`ArraySubquery` of `row_of`) beside one row they all hang from (th
 `from_row` turns each object into the instance the ORM would have read."""
 
 from django.db import connection
-from django.db.models import F, Model
+from django.db.models import DecimalField, F, Model, TextField
 from django.db.models.base import DEFERRED
-from django.db.models.functions import JSONObject
+from django.db.models.functions import Cast, JSONObject
 
 
 def row_of(model: type[Model], prefix: str = "", *, only: tuple[str, ...] = (), **beside) -> JSONObject:
     """The columns of `model` (all of them, or those named in `only`), reached through `prefix`, as one JSON
     object, with `beside` them a related row (`row_of` again, under the relation's name) or an annotation."""
     fields = [f for f in model._meta.concrete_fields if not only or f.name in only or f.attname in only]
-    return JSONObject(**{f.attname: F(prefix + f.attname) for f in fields}, **beside)
+    return JSONObject(**{f.attname: _column(f, prefix) for f in fields}, **beside)
+
+
+def _column(field, prefix: str):
+    # JSON numbers are read back as floats: an amount goes as its text, so that it returns as the exact Decimal.
+    column = F(prefix + field.attname)
+    return Cast(column, TextField()) if isinstance(field, DecimalField) else column
 
 
 def from_row(model: type[Model], row: dict) -> Model:
     """The instance a row of `row_of` describes, as if the ORM had read it: a column left out is deferred (as with
     `only()`), a related row beside it becomes the related instance (None when the relation is empty) and any
-    other value an attribute (as an annotation is). JSON carries times as ISO text, which each field reads back
-    exactly (microseconds and offset included)."""
+    other value an attribute (as an annotation is). JSON carries times as ISO text and amounts as their
+    text (`row_of`), which each field reads back exactly (microseconds and offset, cents)."""
     fields = model._meta.concrete_fields
     values = [f.to_python(row[f.attname]) if f.attname in row else DEFERRED for f in fields]
     instance = model.from_db(connection.alias, [f.attname for f in fields], values)
