@@ -24,6 +24,7 @@ DEMO_MODULES = [
     "apps.ladder.demo",
     "apps.education.demo",
     "apps.referrals.demo",
+    "apps.waitlist.demo",
     "apps.scheduling.demo_under_way",
 ]
 
