@@ -17,7 +17,6 @@ from django.db import close_old_connections, transaction
 
 from apps.accounts.models import User
 from apps.accounts.roles import Role
-from apps.waitlist.services import slot_request_create
 from tests.factories import api_token_for
 
 # The demo clinic's people who act through the API in the fuzz.
@@ -40,7 +39,6 @@ def _extras(users: dict[str, User]) -> None:
     from apps.notes.models import SessionNote
     from apps.patients.models import Patient
     from apps.scheduling import services as scheduling
-    from apps.scheduling.models import ServiceType
 
     therapist, front_desk = users["therapist"], users["front_desk"]
     patient = Patient.objects.get(user=users["patient"])
@@ -63,14 +61,6 @@ def _extras(users: dict[str, User]) -> None:
     statement_issue(actor=users["billing"], patient=patient, year=last_month.year, month=last_month.month)
     start = clock.local_datetime(today + dt.timedelta(days=60), dt.time(0, 0))
     scheduling.time_off_save(actor=front_desk, therapist=therapist, start=start, end=start + dt.timedelta(days=2))
-    slot_request_create(
-        actor=users["patient"],
-        patient=patient,
-        service_type=ServiceType.objects.get(code="90834"),
-        weekdays=[0, 2],
-        earliest_start=dt.time(9, 0),
-        latest_start=dt.time(15, 0),
-    )
 
 
 def _some_ids(queryset, users: dict[str, User], limit: int = 4) -> list[int]:
