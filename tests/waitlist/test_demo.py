@@ -5,6 +5,7 @@ import io
 
 import pytest
 from django.core.management import call_command
+from django.db import transaction
 
 from apps.accounts.models import User
 from apps.patients.demo import PORTAL_PATIENT_EMAIL
@@ -18,13 +19,10 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture(scope="module")
 def demo_clinic(django_db_setup, django_db_blocker):
     """Seeded once for the module (it takes a while), rolled back after it."""
-    with django_db_blocker.unblock():
-        from django.db import transaction
-
-        with transaction.atomic():
-            call_command("seed_demo", stdout=io.StringIO())
-            yield
-            transaction.set_rollback(True)
+    with django_db_blocker.unblock(), transaction.atomic():
+        call_command("seed_demo", stdout=io.StringIO())
+        yield
+        transaction.set_rollback(True)
 
 
 def _rows() -> dict:
