@@ -2,6 +2,7 @@
 a week of their free slots, then confirm with the fee and the Good Faith Estimate shown; the same week and
 confirmation pages move one of the patient's own sessions."""
 
+import contextlib
 import datetime as dt
 
 from django.contrib import messages
@@ -158,8 +159,10 @@ def _confirm_page(
         try:
             book(start)
         except ApplicationError as exc:
-            # The week as it stands now, so that a time just taken is no longer among those offered.
-            offer = _offer_or_refusal(request, lambda: make_offer(_week_for(start))) or offer
+            # The week as it stands now, so that a time just taken is no longer among those offered; an offer refused
+            # outright by now keeps the week read before, so that the page says one refusal, never a second flash.
+            with contextlib.suppress(ApplicationError):
+                offer = make_offer(_week_for(start))
             return week_page(offer, refused=f"{not_done} {_refusal_said(exc)}", status=refusal_status(exc))
         messages.success(request, done)
         return redirect("portal:sessions:list")
