@@ -35,7 +35,10 @@ class UserAdmin(BaseUserAdmin):
     # Roles and deactivation change on the clinic's Users page, through the services that keep an active admin,
     # keep a therapist with booked sessions, and end a leaver's tokens and invitations: not around them here. The
     # superuser flag grants every permission but the clinical ones: it is given from the command line, never here.
-    readonly_fields = ["is_active", "is_staff", "is_superuser", "groups"]
+    # Nor anyone's sign-in email: the reset link below goes to it, so an admin who could point it at an address of
+    # their own could set the password and sign in as that person. A staff member's is corrected on their staff page,
+    # which tells the old and the new address.
+    readonly_fields = ["email", "is_active", "is_staff", "is_superuser", "groups"]
     actions = ["send_password_reset"]
 
     def get_urls(self):
@@ -73,11 +76,6 @@ class UserAdmin(BaseUserAdmin):
                 "deactivation_refusal": services.staff_deactivation_refusal(actor=request.user, user=user),
             }
         return super().change_view(request, object_id, form_url, extra_context)
-
-    def get_readonly_fields(self, request, obj=None):
-        # A staff member's sign-in email changes on their staff page, which tells the old and the new address.
-        staff = obj is not None and obj.roles & STAFF_ROLES
-        return [*self.readonly_fields, "email"] if staff else self.readonly_fields
 
 
 # Roles are these groups, by name. Renaming or deleting one would take the role from everyone who has it (the last

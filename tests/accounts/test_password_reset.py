@@ -174,6 +174,22 @@ def test_the_django_admin_sets_no_password_but_sends_the_owner_a_link(
     assert User.objects.get(pk=user.pk).check_password(PASSWORD)
 
 
+def test_the_django_admin_cannot_point_a_patients_reset_link_at_another_address(
+    personas, superuser_admin, accounts_worker, django_capture_on_commit_callbacks
+):
+    """Changing the address a patient signs in with, then sending a reset link, would hand the admin the link and the
+    account: the sign-in email is read-only there for everyone, staff or not."""
+    user = personas.patient_user
+    url = f"/admin/accounts/user/{user.pk}/change/"
+    assert 'name="email"' not in superuser_admin.get(url).content.decode()
+    superuser_admin.post(url, {"email": "admin.owns.this@example.test", "first_name": "P", "last_name": "Q"})
+    assert User.objects.get(pk=user.pk).email == user.email
+    with django_capture_on_commit_callbacks(execute=True):
+        superuser_admin.post("/admin/accounts/user/", {"action": "send_password_reset", "_selected_action": [user.pk]})
+    accounts_worker.run()
+    assert [m.to for m in mail.outbox] == [[user.email]]
+
+
 def test_the_service_sends_nothing_for_an_unknown_address(accounts_worker, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
         assert password_reset_send(email="nobody@example.test") == 0
