@@ -960,7 +960,9 @@ def appointment_reschedule(
         moved.start, moved.end = slot.start, slot.end
         moved.location = booking.location
         moved.room = new_room
-        link = moved.telehealth_url if moved.is_telehealth else _telehealth_url()
+        # The link is the only key to the video room: a session handed to another therapist gets a new one, so the
+        # therapist it was taken from (someone leaving, say) cannot open their colleague's session with the patient.
+        link = moved.telehealth_url if moved.is_telehealth and not changes_therapist else _telehealth_url()
         moved.telehealth_url = link if telehealth else ""
         moved.is_telehealth = telehealth
         moved.override_reason = override_reason.strip() if slot.unavailable else ""

@@ -92,3 +92,26 @@ def test_a_cancelled_session_cannot_be_moved(clinic, weekly):
     services.appointment_cancel(appointment=weekly.booked[0], actor=clinic.front_desk)
     with pytest.raises(InvalidTransition):
         services.appointment_reschedule(appointment=weekly.booked[0], actor=clinic.front_desk, start=at(MONDAY, 9))
+
+
+def test_a_telehealth_session_handed_to_another_therapist_gets_a_video_link_of_its_own(clinic):
+    """The link is the only key to the video room: the therapist the session is taken from (someone leaving, say)
+    must not keep one that opens their colleague's session with the patient. A move that keeps the therapist keeps
+    the link the patient already has."""
+    session = services.appointment_book(
+        actor=clinic.front_desk,
+        therapist=clinic.therapist,
+        patient=clinic.patient,
+        service_type=clinic.individual,
+        start=at(MONDAY, 10),
+        room=None,
+        is_telehealth=True,
+    )
+    first_link = session.telehealth_url
+    [later] = services.appointment_reschedule(appointment=session, actor=clinic.front_desk, start=at(MONDAY, 11))
+    assert later.telehealth_url == first_link
+    [handed] = services.appointment_reschedule(
+        appointment=later, actor=clinic.front_desk, start=at(MONDAY, 11), therapist=clinic.other_therapist
+    )
+    assert handed.therapist == clinic.other_therapist and handed.is_telehealth
+    assert handed.telehealth_url.startswith("https://") and handed.telehealth_url != first_link
