@@ -17,6 +17,7 @@ from axes.handlers.database import AxesDatabaseHandler
 from axes.helpers import get_failure_limit, get_lockout_parameters
 from axes.models import AccessAttempt
 from django.conf import settings
+from django.contrib.auth import authenticate
 from django.core.cache import cache
 from django.db.models import Sum
 
@@ -45,6 +46,27 @@ def _in_flight_keys(request, credentials: dict | None) -> dict[str, str]:
     if username:
         keys["username"] = f"sign-in-in-flight:account:{hashlib.sha256(username.encode()).hexdigest()}"
     return keys
+
+
+def _in_flight_end(request) -> None:
+    if request is None:
+        return
+    for key in getattr(request, "clinic_sign_in_in_flight", ()):
+        cache.give_back(key)
+    request.clinic_sign_in_in_flight = []
+
+
+def password_retyped(request, password: str) -> bool:
+    """Whether `password` is the signed-in user's, asked again before a change to how they sign in. It is checked as
+    a sign-in is, so a wrong one counts toward the account's lockout as a failed sign-in does, and once the account
+    is locked the password is not checked and the lockout page answers (axes' middleware). A right one clears no
+    failures: it is not a sign-in."""
+    user = request.user
+    checked = authenticate(request, username=user.email, password=password)
+    if checked is None:
+        return False  # the failure is written, and the attempt no longer in flight
+    _in_flight_end(request)  # no sign-in follows to end it
+    return checked.pk == user.pk
 
 
 class ClinicLockoutHandler(AxesDatabaseHandler):
@@ -82,11 +104,7 @@ class ClinicLockoutHandler(AxesDatabaseHandler):
         return self._failures(request, credentials, ahead=ahead) >= get_failure_limit(request, credentials)
 
     def _in_flight_end(self, request) -> None:
-        if request is None:
-            return
-        for key in getattr(request, "clinic_sign_in_in_flight", ()):
-            cache.give_back(key)
-        request.clinic_sign_in_in_flight = []
+        _in_flight_end(request)
 
     def user_login_failed(self, sender, credentials: dict, request=None, **kwargs):
         try:

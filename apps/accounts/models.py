@@ -234,6 +234,7 @@ class AccountEmailKind(models.TextChoices):
     PASSWORD_RESET = "password_reset", "Password reset link"
     PASSWORD_CHANGED = "password_changed", "Password changed notice"
     SIGN_IN_EMAIL_CHANGED = "sign_in_email_changed", "Sign-in email changed notice"
+    SIGN_IN_EMAIL_CONFIRM = "sign_in_email_confirm", "Link confirming a new sign-in email"
 
 
 class AccountEmail(TimeStampedModel):
@@ -247,6 +248,8 @@ class AccountEmail(TimeStampedModel):
     kind = models.CharField(max_length=30, choices=AccountEmailKind.choices)
     to_address = models.EmailField()
     # A sign-in email change is told at the address it was changed from and the one it was changed to (the user's).
+    # A link confirming a new sign-in email goes to the new address and names the one it replaces here: the change
+    # the patient asked for, which the link makes once opened (services.sign_in_email_change_confirm).
     old_address = models.EmailField(blank=True)
     attempts = models.PositiveIntegerField(default=0)
     last_failure = models.CharField(max_length=20, choices=EmailFailure.choices, blank=True)

@@ -19,12 +19,12 @@ from django.utils.http import urlsafe_base64_encode
 
 from apps.audit.services import access_log_write
 from apps.core import clock
-from apps.core.errors import ApplicationError, Conflict, InvalidTransition, NotFound, Unprocessable
+from apps.core.errors import ApplicationError, Conflict, InvalidTransition, NotFound, PermissionDenied, Unprocessable
 from apps.core.links import absolute_url
 from apps.core.mail import message_id
 from apps.core.models import NPI_PATTERN, ClinicSettings
 
-from . import extensions, tasks
+from . import extensions, sign_in_email_links, tasks
 from .delivery import email_failure_of, send_once
 from .disciplines import Discipline, discipline_of
 from .models import AccountEmail, AccountEmailKind, ApiToken, Invitation, TherapistProfile, User
@@ -32,6 +32,7 @@ from .roles import STAFF_ROLES, Role
 from .rules import can_revoke_api_token
 from .selectors import (
     booked_sessions_ahead,
+    email_signs_in,
     invitation_live,
     other_active_admins,
     supervisees_practising,
@@ -330,6 +331,98 @@ def _sign_in_email_changed_tell(*, user: User, old_email: str) -> None:
     )
 
 
+_SIGN_IN_EMAIL_TAKEN = "Another account already signs in with this email address."
+_SIGN_IN_EMAIL_LINK_DEAD = (
+    "This link does not work any more: it was used, it expired, or a newer one was sent. Ask for a new one under "
+    "Settings."
+)
+
+
+@transaction.atomic
+def sign_in_email_change_ask(*, user: User, email: str) -> AccountEmail:
+    """Email a link to `email` that makes it the address `user` signs in with once opened
+    (sign_in_email_change_confirm): nothing changes before, so an address mistyped or not the person's own never
+    becomes their sign-in. The caller has had the password typed again. Each request replaces the earlier ones: only
+    the newest link works. An address another account signs in with is refused (409), in the words the portal
+    invitation uses, which say no more about that account."""
+    email = email.strip().lower()
+    user = User.objects.select_for_update().get(pk=user.pk)
+    if email == user.email:
+        raise Unprocessable("That is already the email you sign in with.", fields={"email": ["Already yours."]})
+    if email_signs_in(email=email):
+        raise Conflict(_SIGN_IN_EMAIL_TAKEN, fields={"email": ["Already used by another account."]})
+    (row,) = account_emails_queue(
+        user=user, kind=AccountEmailKind.SIGN_IN_EMAIL_CONFIRM, addresses=[email], old_address=user.email
+    )
+    access_log_write(actor=user, action="sign_in_email_change_ask", subject=user, detail={"to": email})
+    return row
+
+
+def sign_in_email_change_open(row: AccountEmail) -> bool:
+    """Whether a confirmation link of this request may still change the sign-in email: the account signs in as it
+    did when it was asked (so a link works once, and not after the address changed another way), may sign in, and
+    asked nothing newer."""
+    user = row.user
+    return (
+        user.email == row.old_address
+        and user.can_sign_in
+        and not AccountEmail.objects.filter(
+            user=user, kind=AccountEmailKind.SIGN_IN_EMAIL_CONFIRM, pk__gt=row.pk
+        ).exists()
+    )
+
+
+def sign_in_email_change_for_token(*, user: User, token: str) -> AccountEmail:
+    """The request a confirmation link names, for `user` (who must be signed in to open it): refused for a link
+    forged, altered or expired, one made for another account (whoever opens it changes nothing of anybody's), or one
+    no longer open (sign_in_email_change_open)."""
+    signed = sign_in_email_links.confirm_token_read(token)
+    if signed is None:
+        raise NotFound(_SIGN_IN_EMAIL_LINK_DEAD)
+    if signed["user"] != user.pk:
+        raise PermissionDenied(
+            "This link was sent for another account. Sign out, then open it again and sign in with the account that "
+            "asked for it."
+        )
+    row = (
+        AccountEmail.objects.select_related("user")
+        .filter(pk=signed["request"], user=user, kind=AccountEmailKind.SIGN_IN_EMAIL_CONFIRM)
+        .first()
+    )
+    if row is None or not sign_in_email_change_open(row):
+        raise NotFound(_SIGN_IN_EMAIL_LINK_DEAD)
+    return row
+
+
+@transaction.atomic
+def sign_in_email_change_confirm(*, user: User, token: str) -> User:
+    """Make the address a confirmation link was sent to the one `user` signs in with, once, in one transaction:
+    their invitations not yet accepted and reset links stop working (a reset link is tied to the address it was made
+    for), both addresses are told (_sign_in_email_changed_tell) and the change is in the access log. An address
+    taken by another account since it was asked is refused (409). The session it is confirmed in stays signed in."""
+    User.objects.select_for_update().filter(pk=user.pk).first()  # a second click waits, then sees the link used
+    row = sign_in_email_change_for_token(user=user, token=token)
+    user = row.user
+    taken = Conflict(_SIGN_IN_EMAIL_TAKEN)
+    if email_signs_in(email=row.to_address):
+        raise taken
+    user.email = row.to_address
+    try:
+        with transaction.atomic():
+            user.save(update_fields=["email"])
+    except IntegrityError:
+        raise taken from None  # the same address taken by another account meanwhile
+    invitations_revoke_pending(user=user)
+    access_log_write(
+        actor=user,
+        action="sign_in_email_change",
+        subject=user,
+        detail={"before": row.old_address, "after": user.email},
+    )
+    _sign_in_email_changed_tell(user=user, old_email=row.old_address)
+    return user
+
+
 @transaction.atomic
 def staff_invite(*, actor: User, email: str, first_name: str, last_name: str, role: str) -> Invitation:
     """Create an inactive staff account and email the link that activates it."""
@@ -556,7 +649,8 @@ def account_email_send(*, account_email_id: int) -> str:
     """Send one recorded account email at most once (`delivery.send_once`), its words and any link made now, never
     stored; returns "sent", "unconfirmed" or "nothing". Each try is counted on the record, with why it failed; a
     failure the worker retries is raised again. A reset link no longer wanted (the account deactivated, or signing
-    in with another address since it was asked for) is not sent, and its record goes."""
+    in with another address since it was asked for), or a new sign-in email's link that would no longer work, is
+    not sent, and its record goes."""
 
     def mark_sent() -> EmailMultiAlternatives | None:
         row = (
@@ -617,6 +711,13 @@ def _account_email_for(row: AccountEmail) -> EmailMultiAlternatives | None:
     elif row.kind == AccountEmailKind.PASSWORD_CHANGED:
         context = {"clinic": clinic}
         subject, template = f"Your {clinic.name} password was changed", "password_changed"
+    elif row.kind == AccountEmailKind.SIGN_IN_EMAIL_CONFIRM:
+        if not sign_in_email_change_open(row):
+            return None  # asked again since, or confirmed already: the link would not work
+        # A patient asks from the portal, and confirms there.
+        link = absolute_url(reverse("portal:sign_in_email_confirm", args=[sign_in_email_links.confirm_token(row)]))
+        context = {"link": link, "clinic": clinic, "valid_hours": settings.CLINIC_SIGN_IN_EMAIL_CONFIRM_HOURS}
+        subject, template = f"Confirm your new sign-in email for {clinic.name}", "sign_in_email_confirm"
     else:
         context = {"clinic": clinic, "user": user, "old_email": row.old_address}
         subject, template = f"Your {clinic.name} sign-in email was changed", "sign_in_email_changed"

@@ -55,3 +55,21 @@ class ReminderPreferencesForm(PortalForm):
         if cleaned.get("sms") and not cleaned.get("sms_consent"):
             self.add_error("sms_consent", "Text reminders need your agreement to receive texts.")
         return cleaned
+
+
+class SignInEmailForm(PortalForm):
+    """A new address to sign in with, and the password again: a session left open is not enough to change it."""
+
+    email = forms.EmailField(
+        label="New email you sign in with",
+        max_length=254,
+        widget=forms.EmailInput(attrs={"autocomplete": "email"}),
+        help_text="We email a link to it. Nothing changes until you open that link.",
+    )
+    password = forms.CharField(
+        label="Your password", strip=False, widget=forms.PasswordInput(attrs={"autocomplete": "current-password"})
+    )
+
+
+class SignInEmailConfirmForm(PortalForm):
+    for_reminders = forms.BooleanField(label="Also use it for reminders and receipts", required=False, initial=True)

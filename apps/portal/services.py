@@ -1,9 +1,11 @@
 """The portal's own writes: the patient's changes to their contact details and reminder choices, each with an
-access-log row saying what changed, and the optional two-step sign-in. Chart rules stay in apps.patients."""
+access-log row saying what changed, the optional two-step sign-in, and confirming a new sign-in email. Chart rules
+stay in apps.patients."""
 
 from django.db import transaction
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from apps.accounts.services import sign_in_email_change_confirm
 from apps.audit.services import access_log_write
 from apps.core import clock
 from apps.core.errors import NotFound, Unprocessable
@@ -50,6 +52,17 @@ def contact_details_update(*, actor, patient: Patient, **changes) -> Patient:
         detail={"before": before, "after": {field: getattr(updated, field) for field in changed}},
     )
     return updated
+
+
+@transaction.atomic
+def sign_in_email_confirm(*, actor, patient: Patient, token: str, for_reminders: bool):
+    """Confirm the new sign-in email a link was sent to (accounts' sign_in_email_change_confirm) and, when the
+    patient asks, make it the chart's email for reminders and receipts too, in the same transaction: both change or
+    neither does."""
+    user = sign_in_email_change_confirm(user=actor, token=token)
+    if for_reminders:
+        contact_details_update(actor=user, patient=patient, email=user.email)
+    return user
 
 
 @transaction.atomic

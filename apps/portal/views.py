@@ -1,4 +1,4 @@
-"""Patient-facing pages of the portal itself: the home page, settings and two-step sign-in.
+"""Patient-facing pages of the portal itself: the home page, settings, two-step sign-in and the sign-in email.
 Each area's own pages (sessions, billing, programs, questionnaires) live in that app's portal_views."""
 
 import base64
@@ -11,14 +11,16 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from apps.accounts import mfa
 from apps.accounts.forms import TokenForm
+from apps.accounts.lockout import password_retyped
+from apps.accounts.services import sign_in_email_change_ask, sign_in_email_change_for_token
 from apps.core.errors import ApplicationError
 from apps.core.forms import FORM_REFUSED_STATUS
 from apps.core.models import ClinicSettings
-from apps.core.views import form_status, posted
+from apps.core.views import form_refusal, form_status, posted
 from apps.patients.portal import portal_patient
 
 from . import selectors, services
-from .forms import ContactDetailsForm, ReminderPreferencesForm
+from .forms import ContactDetailsForm, ReminderPreferencesForm, SignInEmailConfirmForm, SignInEmailForm
 from .middleware import SESSION_KEY
 
 
@@ -51,15 +53,26 @@ def _reminder_form(patient, data=None):
     return ReminderPreferencesForm(data, initial=initial, auto_id="reminders_%s")
 
 
-def _settings_page(request, patient, *, contact_form=None, reminder_form=None, two_step_form=None, status=200):
+def _settings_page(
+    request,
+    patient,
+    *,
+    contact_form=None,
+    reminder_form=None,
+    two_step_form=None,
+    sign_in_email_form=None,
+    status=200,
+):
+    sent_back = (contact_form, reminder_form, two_step_form, sign_in_email_form)
     context = {
         "patient": patient,
         "contact_form": contact_form or ContactDetailsForm(instance=patient),
         "reminder_form": reminder_form or _reminder_form(patient),
         "two_step_on": TOTPDevice.objects.filter(user=request.user, confirmed=True).exists(),
         "two_step_form": two_step_form or TokenForm(auto_id="off_%s"),
+        "sign_in_email_form": sign_in_email_form or SignInEmailForm(auto_id="sign_in_%s"),
         # The form sent back, whose refusal the page's summary at its top says.
-        "refused_form": next((form for form in (contact_form, reminder_form, two_step_form) if form), None),
+        "refused_form": next((form for form in sent_back if form), None),
     }
     return render(request, "portal/settings.html", context, status=status)
 
@@ -174,3 +187,47 @@ def two_step_not_now(request):
     services.two_step_offer_answer(user=request.user)
     messages.info(request, "No problem. You can turn on two-step sign-in any time under Settings.")
     return redirect("portal:dashboard")
+
+
+@login_required
+@require_POST
+def sign_in_email(request):
+    """Ask to sign in with another address: the password again, then a link to the new address, which changes it."""
+    patient = portal_patient(request, "portal.use_portal")
+    form = SignInEmailForm(request.POST, auto_id="sign_in_%s")
+    # The password comes first, so the form tells nobody without it whether an address has an account.
+    if form.is_valid() and not password_retyped(request, form.cleaned_data["password"]):
+        form.add_error("password", "That is not your password. The email you sign in with is unchanged.")
+    if form.is_valid():
+        try:
+            asked = sign_in_email_change_ask(user=request.user, email=form.cleaned_data["email"])
+        except ApplicationError as exc:
+            form_refusal(form, exc)
+        else:
+            messages.success(
+                request,
+                f"We emailed a link to {asked.to_address}. Open it to sign in with that address from then on; until "
+                f"then you sign in with {asked.old_address}.",
+            )
+            return redirect("portal:settings")
+    return _settings_page(request, patient, sign_in_email_form=form, status=form_status(form))
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def sign_in_email_confirm(request, token):
+    """The link emailed to the new address. Opened signed out, it asks to sign in first (as the account that asked
+    for it); the change is made by pressing its button, never by opening the link, which a mail scanner may do."""
+    patient = portal_patient(request, "portal.use_portal")
+    try:
+        change = sign_in_email_change_for_token(user=request.user, token=token)
+        form = SignInEmailConfirmForm(posted(request))
+        if request.method == "POST" and form.is_valid():
+            user = services.sign_in_email_confirm(
+                actor=request.user, patient=patient, token=token, for_reminders=form.cleaned_data["for_reminders"]
+            )
+            messages.success(request, f"You now sign in with {user.email}.")
+            return redirect("portal:settings")
+    except ApplicationError as exc:
+        return render(request, "portal/sign_in_email_link.html", {"message": exc.message}, status=exc.status)
+    return render(request, "portal/sign_in_email_confirm.html", {"change": change, "form": form})

@@ -190,6 +190,8 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 # An invitation link (patient portal or staff) works once and only this long.
 CLINIC_INVITATION_VALID_HOURS = int(env("CLINIC_INVITATION_VALID_HOURS", "72"))
+# A link confirming a patient's new sign-in email (sent to that address) works once and only this long.
+CLINIC_SIGN_IN_EMAIL_CONFIRM_HOURS = int(env("CLINIC_SIGN_IN_EMAIL_CONFIRM_HOURS", "24"))
 # A "Forgot your password?" link works once (it is tied to the password it replaces) and only this long.
 PASSWORD_RESET_TIMEOUT = int(env("CLINIC_PASSWORD_RESET_SECONDS", "3600"))
 # Reset requests per email address and per client address (each one may send an email), counted whether or not the
