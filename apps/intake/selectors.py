@@ -17,6 +17,7 @@ from django.db.models import (
     Subquery,
     Value,
 )
+from django.db.models.expressions import CombinedExpression
 from django.db.models.functions import Coalesce
 
 from apps.accounts.roles import Role
@@ -112,13 +113,18 @@ def _signatures_current() -> QuerySet[Signature]:
 
 
 def _release_past_term() -> Q:
-    """A release of information signed longer ago than the clinic's term for a release. The term is read from the
-    settings row inside the query (its default while none is saved, as `ClinicSettings.load` gives), so the pages
-    that show what is outstanding (the portal home among them) spend no read of their own on it."""
+    """A release of information signed longer ago than the clinic's term for a release (`_release_term_began`)."""
+    return Q(document__kind=DocumentKind.RELEASE_OF_INFORMATION, signed_at__lte=_release_term_began())
+
+
+def _release_term_began() -> CombinedExpression:
+    """Now less the clinic's term for a release: a release signed at or before this moment has ended. The term is
+    read from the settings row inside the query (its default while none is saved, as `ClinicSettings.load` gives),
+    so the pages that show what is outstanding (the portal home among them) spend no read of their own on it."""
     field = ClinicSettings._meta.get_field("release_valid_days")
     days = Coalesce(Subquery(ClinicSettings.objects.filter(id=1).values(field.name)), Value(field.default))
     term = ExpressionWrapper(days * Value(dt.timedelta(days=1)), output_field=DurationField())
-    return Q(document__kind=DocumentKind.RELEASE_OF_INFORMATION, signed_at__lte=Value(clock.now()) - term)
+    return Value(clock.now()) - term
 
 
 def signature_in_force(*, signature: Signature) -> bool:
@@ -206,6 +212,39 @@ def patient_documents(*, patient, current: list[IntakeDocument] | None = None) -
             )
         )
     return rows
+
+
+@dataclass(frozen=True)
+class FormsAsked:
+    """What the portal home's card tells: how many documents the patient was sent that are still in use, and how
+    many of those they have yet to sign (no signature that counts, `_signatures_current`)."""
+
+    sent: int
+    outstanding: int
+
+
+def patient_forms_asked(*, patient) -> FormsAsked:
+    """`patient_documents`' sent rows as two counts, in one query of plain columns: each document sent with the
+    patient's latest signing of its current version, and the moment before which a release has ended.
+    Whether each signing counts is decided here from those columns, as `_signatures_current` decides it in SQL
+    (the document still in use and at that version, and a release within its term): the card reads no text, and
+    a patient without forms costs no more than the documents' one look-up."""
+    signings = Signature.objects.filter(patient=patient, document=OuterRef("pk"), version=OuterRef("current_version"))
+    rows = (
+        IntakeDocument.objects.filter(is_active=True, current_version__isnull=False)
+        .filter(Exists(PacketItem.objects.filter(patient=patient, document=OuterRef("pk"))))
+        .annotate(
+            last_signed=Subquery(signings.order_by("-signed_at").values("signed_at")[:1]),
+            release_after=_release_term_began(),
+        )
+        .order_by()
+        .values_list("kind", "last_signed", "release_after")
+    )
+    signed = [
+        last_signed is not None and (kind != DocumentKind.RELEASE_OF_INFORMATION or last_signed > release_after)
+        for kind, last_signed, release_after in rows
+    ]
+    return FormsAsked(sent=len(signed), outstanding=signed.count(False))
 
 
 def standard_unsigned(*, current: list[IntakeDocument], signed_versions: set[int]) -> list[IntakeDocument]:

@@ -43,6 +43,24 @@ def test_the_patient_sees_the_forms_to_sign_and_signs_one(personas, login, sent,
     assert shown.status_code == 200 and signature.text_sha256.encode() in shown.content
 
 
+def test_the_home_card_counts_the_forms_to_sign_as_the_forms_page_lists_them_without_reading_their_text(
+    personas, login, sent, consent
+):
+    client = login(personas.patient_user)
+    sign(personas, consent)
+
+    with CaptureQueriesContext(connection) as home:
+        body = client.get("/portal/").content.decode()
+    outstanding = len(client.get("/portal/forms/").context["outstanding"])
+
+    assert outstanding >= 1
+    assert f"{outstanding} form{'s' if outstanding != 1 else ''}</strong> to read and sign" in body
+    assert not [q["sql"] for q in home.captured_queries if '"intake_documentversion"."body"' in q["sql"]]
+    for item in sent.items.select_related("document__current_version").exclude(document=consent):
+        sign(personas, item.document)
+    assert "All your forms are signed." in client.get("/portal/").content.decode()
+
+
 def test_the_questionnaire_is_a_form_whose_answers_are_signed(personas, login, sent, questionnaire):
     client = login(personas.patient_user)
     page = client.get(f"/portal/forms/{questionnaire.pk}/")

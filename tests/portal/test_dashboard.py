@@ -27,7 +27,7 @@ def test_the_home_page_stays_within_a_fixed_number_of_queries(personas, login, d
 
     # Whether the menu's *Book* leads anywhere (no intake on record, or a first session to move) is asked in the
     # menu's one count query, with the unread messages.
-    with django_assert_num_queries(15):
+    with django_assert_num_queries(14):
         assert client.get("/portal/").status_code == 200
 
 
