@@ -52,13 +52,14 @@ def assignment_answered(*, patient, pk) -> QuestionnaireAssignment | None:
     )
 
 
-def with_questionnaires_waiting(rows: QuerySet) -> QuerySet:
+def with_questionnaires_waiting(rows: QuerySet, *, patient_ref: str = "patient_id") -> QuerySet:
     """Rows that belong to a patient annotated with `questionnaires_waiting`: how many questionnaires the patient
     has been sent and not answered yet (still open, as `assignments_pending` lists them), in the rows' own query.
-    A count only: which questionnaires is clinical, and the front desk sees this."""
+    A count only: which questionnaires is clinical, and the front desk sees this. `patient_ref` names the outer
+    row's patient id: "patient_id" on rows that belong to a patient, "pk" on patients."""
     waiting = (
         _assignments_open()
-        .filter(patient_id=OuterRef("patient_id"))
+        .filter(patient_id=OuterRef(patient_ref))
         .order_by()
         .values("patient_id")
         .annotate(n=Count("pk"))

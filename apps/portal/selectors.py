@@ -2,13 +2,16 @@
 
 import datetime as dt
 from dataclasses import dataclass
+from decimal import Decimal
 
-from django.db.models import Exists, OuterRef
+from django.db.models import BooleanField, Exists, ExpressionWrapper, OuterRef
 from django.urls import reverse
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from apps.accounts.models import User
+from apps.billing.selectors.ledger import with_patient_balance
 from apps.core import clock
+from apps.outcomes.selectors import with_questionnaires_waiting
+from apps.patients.models import Patient
 from apps.programs import selectors as programs
 from apps.waitlist.selectors import patient_slot_requests_live, slot_offer_when
 
@@ -52,9 +55,21 @@ def open_offers(*, patient) -> list[OpenOffer]:
     return sorted(offers, key=lambda offer: offer.expires_at)
 
 
-def two_step_offer_is_open(*, user) -> bool:
-    """Offer two-step sign-in until the patient has turned it on or said 'not now' once. Both are asked in one
-    query: the portal home asks on every visit."""
-    turned_on = TOTPDevice.objects.filter(user=OuterRef("pk"), confirmed=True)
-    answered = PortalAccount.objects.filter(user=OuterRef("pk"), two_step_offer_answered_at__isnull=False)
-    return User.objects.filter(pk=user.pk).exclude(Exists(turned_on)).exclude(Exists(answered)).exists()
+@dataclass(frozen=True)
+class HomeFigures:
+    balance: Decimal  # what the patient owes, as the billing card says it
+    questionnaires_waiting: int  # as the outcomes card counts them
+    two_step_offer: bool  # whether to offer two-step sign-in
+
+
+def home_figures(*, patient) -> HomeFigures:
+    """The portal home's figures of one value each, read together as columns of the patient's own row: one query
+    where the billing card, the outcomes card and the two-step offer would each run their own. Two-step sign-in is
+    offered until the patient has turned it on or said 'not now' once."""
+    turned_on = TOTPDevice.objects.filter(user=OuterRef("user_id"), confirmed=True)
+    answered = PortalAccount.objects.filter(user=OuterRef("user_id"), two_step_offer_answered_at__isnull=False)
+    rows = with_questionnaires_waiting(
+        with_patient_balance(Patient.objects.filter(pk=patient.pk), patient_ref="pk"), patient_ref="pk"
+    ).annotate(two_step_offer=ExpressionWrapper(~Exists(turned_on) & ~Exists(answered), output_field=BooleanField()))
+    balance, waiting, offer = rows.values_list("patient_balance", "questionnaires_waiting", "two_step_offer").get()
+    return HomeFigures(balance=balance, questionnaires_waiting=waiting, two_step_offer=offer)

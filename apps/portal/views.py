@@ -31,7 +31,7 @@ def dashboard(request):
     context = {
         "patient": patient,
         "offers": selectors.open_offers(patient=patient),
-        "two_step_offer": selectors.two_step_offer_is_open(user=request.user),
+        "figures": selectors.home_figures(patient=patient),
     }
     return render(request, "portal/dashboard.html", context)
 

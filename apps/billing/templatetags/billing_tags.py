@@ -21,11 +21,12 @@ def balance_words(value) -> str:
 
 
 @register.inclusion_tag("billing/portal/_dashboard_card.html")
-def billing_dashboard_card(patient):
-    """The portal home's billing card: balance with a pay button, and the patient's current fee."""
+def billing_dashboard_card(patient, balance):
+    """The portal home's billing card: the balance (`selectors.ledger.with_patient_balance`, read by the page with
+    its other figures) with a pay button, and the patient's current fee."""
     card = pricing.patient_fee_card(patient=patient)
     return {
-        "balance": patient_balance(patient=patient),
+        "balance": balance,
         "online_card_payments": online_card_payments(),
         "current_class": card["class_label"],
         "fees": card["services"],
