@@ -17,7 +17,6 @@ from django.db.models import (
     Subquery,
     Value,
 )
-from django.db.models.expressions import CombinedExpression
 from django.db.models.functions import Coalesce
 
 from apps.accounts.roles import Role
@@ -113,18 +112,13 @@ def _signatures_current() -> QuerySet[Signature]:
 
 
 def _release_past_term() -> Q:
-    """A release of information signed longer ago than the clinic's term for a release (`_release_term_began`)."""
-    return Q(document__kind=DocumentKind.RELEASE_OF_INFORMATION, signed_at__lte=_release_term_began())
-
-
-def _release_term_began() -> CombinedExpression:
-    """Now less the clinic's term for a release: a release signed at or before this moment has ended. The term is
-    read from the settings row inside the query (its default while none is saved, as `ClinicSettings.load` gives),
-    so the pages that show what is outstanding (the portal home among them) spend no read of their own on it."""
+    """A release of information signed longer ago than the clinic's term for a release. The term is read from the
+    settings row inside the query (its default while none is saved, as `ClinicSettings.load` gives), so the pages
+    that show what is outstanding (the portal home among them) spend no read of their own on it."""
     field = ClinicSettings._meta.get_field("release_valid_days")
     days = Coalesce(Subquery(ClinicSettings.objects.filter(id=1).values(field.name)), Value(field.default))
     term = ExpressionWrapper(days * Value(dt.timedelta(days=1)), output_field=DurationField())
-    return Value(clock.now()) - term
+    return Q(document__kind=DocumentKind.RELEASE_OF_INFORMATION, signed_at__lte=Value(clock.now()) - term)
 
 
 def signature_in_force(*, signature: Signature) -> bool:
@@ -224,27 +218,18 @@ class FormsAsked:
 
 
 def patient_forms_asked(*, patient) -> FormsAsked:
-    """`patient_documents`' sent rows as two counts, in one query of plain columns: each document sent with the
-    patient's latest signing of its current version, and the moment before which a release has ended.
-    Whether each signing counts is decided here from those columns, as `_signatures_current` decides it in SQL
-    (the document still in use and at that version, and a release within its term): the card reads no text, and
-    a patient without forms costs no more than the documents' one look-up."""
-    signings = Signature.objects.filter(patient=patient, document=OuterRef("pk"), version=OuterRef("current_version"))
-    rows = (
+    """`patient_documents`' sent rows as two counts, in one query: each document still in use that was sent to the
+    patient, with whether they hold a signature of it that counts (`_signatures_current`, the same rule as the
+    forms page). The card reads no document text and no signature rows."""
+    signed = Exists(_signatures_current().filter(patient=patient, document=OuterRef("pk")))
+    counted = (
         IntakeDocument.objects.filter(is_active=True, current_version__isnull=False)
         .filter(Exists(PacketItem.objects.filter(patient=patient, document=OuterRef("pk"))))
-        .annotate(
-            last_signed=Subquery(signings.order_by("-signed_at").values("signed_at")[:1]),
-            release_after=_release_term_began(),
-        )
+        .annotate(signed=signed)
         .order_by()
-        .values_list("kind", "last_signed", "release_after")
+        .aggregate(sent=Count("pk"), outstanding=Count("pk", filter=Q(signed=False)))
     )
-    signed = [
-        last_signed is not None and (kind != DocumentKind.RELEASE_OF_INFORMATION or last_signed > release_after)
-        for kind, last_signed, release_after in rows
-    ]
-    return FormsAsked(sent=len(signed), outstanding=signed.count(False))
+    return FormsAsked(**counted)
 
 
 def standard_unsigned(*, current: list[IntakeDocument], signed_versions: set[int]) -> list[IntakeDocument]:
