@@ -19,7 +19,8 @@ from apps.core.permissions import permission_require
 from apps.notifications.models import Channel
 from apps.notifications.outbox import message_enqueue
 from apps.scheduling.models import Appointment, AppointmentStatus
-from apps.scheduling.services import appointment_complete, appointment_lock
+from apps.scheduling.services import LOCK_RELATED as APPOINTMENT_LOCK_RELATED
+from apps.scheduling.services import appointment_complete
 
 from .content import MAX_LENGTH, content_clean
 from .models import (
@@ -110,6 +111,21 @@ def _locked(note: SessionNote) -> SessionNote:
     return locked
 
 
+def _locked_with_session(note: SessionNote) -> SessionNote:
+    """The note and its session locked in one statement, the session first as the scheduling services lock it (rows
+    are locked in the order FOR UPDATE OF names them): a session moved or cancelled meanwhile is read as it ends
+    up. The session comes with what completing and charging it read (`appointment_lock`), so it is not read
+    again."""
+    try:
+        return (
+            SessionNote.objects.select_for_update(of=("appointment", "self"))
+            .select_related("template", *(f"appointment__{related}" for related in APPOINTMENT_LOCK_RELATED))
+            .get(pk=note.pk)
+        )
+    except SessionNote.DoesNotExist:
+        raise NotFound("No such note.") from None
+
+
 @transaction.atomic
 def note_create(*, actor, appointment, content: dict, template: NoteTemplate | None = None) -> SessionNote:
     """Start the note for one session (one note per appointment, written by its therapist).
@@ -144,13 +160,11 @@ def note_create(*, actor, appointment, content: dict, template: NoteTemplate | N
 @transaction.atomic
 def note_update_draft(*, actor, note: SessionNote, content: dict, template: NoteTemplate | None = None) -> SessionNote:
     """Replace a draft's answers (autosave and explicit saves). Signed notes refuse; use an addendum."""
-    # Appointment before note, as signing locks: a session moved or cancelled meanwhile is read as it ends up.
-    appointment = Appointment.objects.select_for_update().filter(pk=note.appointment_id).first()
-    note = _locked(note)
+    note = _locked_with_session(note)
     permission_require(actor, "notes.change_note", note, message=NOTE_DENIED)
     if note.status != NoteStatus.DRAFT:
         raise InvalidTransition("This note is signed and can no longer change. Add an addendum instead.")
-    _session_check(appointment, note)
+    _session_check(note.appointment, note)
     if template is not None and template.pk != note.template_id:
         _template_check(template, note.appointment)
         note.template = template
@@ -169,11 +183,9 @@ def note_sign(*, actor, note: SessionNote, attest: bool) -> SessionNote:
     note also needs their supervisor's co-signature, recorded now so a later change of supervisor does not move
     the note. A past session still booked or checked in is marked completed.
     """
-    # Appointment before note: the same order the scheduling services lock in when completing. The row is locked as
-    # completing it locks it, and handed over to be completed, so the session is read once.
-    appointment = appointment_lock(appointment_id=note.appointment_id)
-    note = _locked(note)
-    note.appointment = appointment
+    # The session is locked as completing it locks it, and handed over to be completed, so it is read once.
+    note = _locked_with_session(note)
+    appointment = note.appointment
     permission_require(actor, "notes.sign_note", note, message=NOTE_DENIED)
     if note.status != NoteStatus.DRAFT:
         raise InvalidTransition("This note is already signed.")

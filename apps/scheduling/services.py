@@ -382,15 +382,15 @@ def treating_changed_on_booked_many(transitions: list[AppointmentTransition], *,
     treating_changed_notify(patient_ids={s.patient_id for s in sessions if primary[s.patient_id] != s.therapist_id})
 
 
+# What the checks of a change of a session's status and the reactions to the change read with the session.
+LOCK_RELATED = ("therapist", "patient", "room", "service_type", "series", "location")
+
+
 def appointment_lock(*, appointment_id: int) -> Appointment:
     """The session's row locked for a change of its status, with what the checks and the reactions to the change
-    read (its therapist, patient, room, service, series and location). A caller that goes on to complete it hands
-    this row to `appointment_complete` (`locked`), so it is not read twice."""
-    return (
-        Appointment.objects.select_for_update(of=("self",))
-        .select_related("therapist", "patient", "room", "service_type", "series", "location")
-        .get(pk=appointment_id)
-    )
+    read (LOCK_RELATED). A caller that goes on to complete it hands this row to `appointment_complete` (`locked`),
+    so it is not read twice."""
+    return Appointment.objects.select_for_update(of=("self",)).select_related(*LOCK_RELATED).get(pk=appointment_id)
 
 
 def _lock(appointment: Appointment) -> Appointment:

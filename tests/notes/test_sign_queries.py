@@ -15,13 +15,14 @@ pytestmark = pytest.mark.django_db
 
 # Sign-in (2: the session, then the user with the verified device and their therapist profile); the note for the
 # permission (1); the transaction in and out (2: BEGIN and COMMIT, or a savepoint inside a test); the session, with
-# what completing and charging it read, and the note locked (2); three writes (note, session, transition); the
-# patient's lock, the charge's check, a covering package, the fee configuration (1: read afresh inside a transaction,
-# the sliding scale with the fee rows) and the patient's assessment (5); the charge (1); the handled reaction (1); the
-# access-log row of the note read back (1). The session locked twice, three savepoints (the completion's, the
-# charge's and its insert's: 6) and the signed note and its addenda read again made 30; the user and the device read
-# apart, 21; the signer's profile read apart, 20; the fee rows read apart from the scale, 19.
-SIGN_QUERIES = 18
+# what completing and charging it read, and the note, locked in one statement (1); three writes (note, session,
+# transition); the patient's lock, the charge's check, a covering package, the fee configuration (1: read afresh
+# inside a transaction, the sliding scale with the fee rows) and the patient's assessment (5); the charge (1); the
+# handled reaction (1); the access-log row of the note read back (1). The session locked twice, three savepoints
+# (the completion's, the charge's and its insert's: 6) and the signed note and its addenda read again made 30; the
+# user and the device read apart, 21; the signer's profile read apart, 20; the fee rows read apart from the scale,
+# 19; the session and the note locked apart, 18.
+SIGN_QUERIES = 17
 
 
 def test_signing_completes_and_charges_the_session_in_a_known_number_of_queries(personas, login, past_session, draft):
