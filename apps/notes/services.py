@@ -221,8 +221,7 @@ def note_save_and_sign(*, actor, note: SessionNote, content: dict, attest: bool)
     refused signature keeps the saved answers (they are committed before the refusal is raised); answers the draft
     itself refuses save nothing (DraftRefused)."""
     with transaction.atomic():
-        # Appointment before note, as note_sign and the scheduling services lock.
-        Appointment.objects.select_for_update().filter(pk=note.appointment_id).first()
+        # The save locks the session and the note, and this transaction holds both until the signature.
         try:
             note = note_update_draft(actor=actor, note=note, content=content)
         except Unprocessable as draft_refusal:
