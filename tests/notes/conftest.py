@@ -32,6 +32,11 @@ def complete_progress_content(**overrides) -> dict:
     return content
 
 
+def form_data(content: dict) -> dict:
+    """A note's answers as the editor's form posts them."""
+    return {key: value if not isinstance(value, int) else str(value) for key, value in content.items()}
+
+
 @pytest.fixture
 def progress_template(db):
     note_templates_ensure()  # a transactional test elsewhere may have flushed the migration's rows

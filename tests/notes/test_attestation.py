@@ -9,13 +9,9 @@ from apps.core.errors import Unprocessable
 from apps.notes.models import ATTESTATION, SessionNote
 from apps.notes.services import note_create, note_sign
 
-from .conftest import complete_progress_content
+from .conftest import complete_progress_content, form_data
 
 pytestmark = pytest.mark.django_db
-
-
-def _form_data(content: dict) -> dict:
-    return {key: str(value) if isinstance(value, int) else value for key, value in content.items()}
 
 
 @pytest.mark.parametrize("attest", [False, None, "yes", 1])
@@ -66,7 +62,7 @@ def test_the_sign_form_shows_what_signing_locks_and_requires_the_box(personas, l
         assert f"<li>{section}</li>" in page
     assert "cannot be edited" in page and "addendum" in page
 
-    data = _form_data(complete_progress_content(pain_now=2)) | {"sign": "1"}
+    data = form_data(complete_progress_content(pain_now=2)) | {"sign": "1"}
     refused = client.post(f"/notes/{draft.pk}/", data)
     assert refused.status_code == 422
     assert "Tick “I attest this note is accurate and complete.” to sign." in refused.content.decode()
@@ -82,7 +78,7 @@ def test_the_sign_form_shows_what_signing_locks_and_requires_the_box(personas, l
 
 
 def test_saving_a_draft_needs_no_attestation(personas, login, draft):
-    response = login(personas.therapist).post(f"/notes/{draft.pk}/", _form_data(complete_progress_content()))
+    response = login(personas.therapist).post(f"/notes/{draft.pk}/", form_data(complete_progress_content()))
     assert response.status_code == 302
     draft.refresh_from_db()
     assert draft.status == "draft"

@@ -18,13 +18,9 @@ from apps.notifications.models import Message
 from tests.factories import AppointmentFactory
 from tests.places import pacific_office
 
-from .conftest import complete_progress_content, past_appointment_for
+from .conftest import complete_progress_content, form_data, past_appointment_for
 
 pytestmark = pytest.mark.django_db
-
-
-def _form_data(content: dict) -> dict:
-    return {key: value if not isinstance(value, int) else str(value) for key, value in content.items()}
 
 
 @pytest.fixture
@@ -86,7 +82,7 @@ def test_signing_from_the_editor_shows_field_errors_then_signs(
     assert response.status_code == 422
     assert "This field is required before signing." in response.content.decode()
     response = therapist_client.post(
-        f"/notes/{note.pk}/", {**_form_data(complete_progress_content()), "sign": "1", "attest": "on"}
+        f"/notes/{note.pk}/", {**form_data(complete_progress_content()), "sign": "1", "attest": "on"}
     )
     assert response.status_code == 302
     note.refresh_from_db()
@@ -310,9 +306,7 @@ def test_signing_completes_a_past_session_still_booked(personas, therapist_clien
         content=complete_progress_content(),
     )
     assert past_session.status == "booked"
-    therapist_client.post(
-        f"/notes/{note.pk}/", {**_form_data(complete_progress_content()), "sign": "1", "attest": "on"}
-    )
+    therapist_client.post(f"/notes/{note.pk}/", {**form_data(complete_progress_content()), "sign": "1", "attest": "on"})
     past_session.refresh_from_db()
     assert past_session.status == "completed"
 

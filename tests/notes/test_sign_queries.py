@@ -10,6 +10,7 @@ from apps.billing.demo import config_seed
 from apps.billing.models import Charge
 from apps.notes.services import note_create
 from apps.scheduling.models import AppointmentStatus
+from tests.notes.conftest import complete_progress_content, form_data
 
 pytestmark = pytest.mark.django_db
 
@@ -64,3 +65,22 @@ def test_a_refused_signature_completes_and_charges_nothing(personas, login, past
     past_session.refresh_from_db()
     assert past_session.status == AppointmentStatus.BOOKED
     assert not Charge.objects.filter(appointment=past_session).exists()
+
+
+# The page's save and signature, from a browser's session: the API's signature less the answer's access-log row (the
+# page redirects), with the draft's save before it (its lock of the session and the note, in one statement, and its
+# write) and the savepoints that keep the saved answers when the signature is refused.
+EDITOR_SIGN_QUERIES = 24
+
+
+def test_saving_and_signing_from_the_page_in_a_known_number_of_queries(personas, login, past_session, draft):
+    page = login(personas.therapist)
+    signing = {**form_data(complete_progress_content()), "sign": "1", "attest": "on"}
+
+    with CaptureQueriesContext(connection) as signed:
+        response = page.post(f"/notes/{draft.pk}/", signing)
+
+    assert response.status_code == 302, response.status_code
+    past_session.refresh_from_db()
+    assert past_session.status == AppointmentStatus.COMPLETED
+    assert len(signed.captured_queries) == EDITOR_SIGN_QUERIES, [q["sql"][:120] for q in signed.captured_queries]
