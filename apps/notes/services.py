@@ -157,8 +157,7 @@ def note_create(*, actor, appointment, content: dict, template: NoteTemplate | N
     return note
 
 
-@transaction.atomic
-def note_update_draft(*, actor, note: SessionNote, content: dict, template: NoteTemplate | None = None) -> SessionNote:
+def _update_draft(*, actor, note: SessionNote, content: dict, template: NoteTemplate | None = None) -> SessionNote:
     """Replace a draft's answers (autosave and explicit saves). Signed notes refuse; use an addendum."""
     note = _locked_with_session(note)
     permission_require(actor, "notes.change_note", note, message=NOTE_DENIED)
@@ -174,8 +173,7 @@ def note_update_draft(*, actor, note: SessionNote, content: dict, template: Note
     return note
 
 
-@transaction.atomic
-def note_sign(*, actor, note: SessionNote, attest: bool) -> SessionNote:
+def _sign(*, actor, note: SessionNote, attest: bool) -> SessionNote:
     """Make a complete draft final; from here on the database refuses content changes.
 
     The signer attests the note is accurate and complete (`attest`, the ticked box); the statement and its time
@@ -211,6 +209,12 @@ def note_sign(*, actor, note: SessionNote, attest: bool) -> SessionNote:
     return note
 
 
+# Each in a transaction of its own; note_save_and_sign runs both in one, taking no savepoint for either but the one
+# that keeps the saved answers when the signature is refused.
+note_update_draft = transaction.atomic(_update_draft)
+note_sign = transaction.atomic(_sign)
+
+
 class DraftRefused(Unprocessable):
     """`note_save_and_sign` refused the answers themselves: unlike a refused signature, nothing was saved."""
 
@@ -223,7 +227,7 @@ def note_save_and_sign(*, actor, note: SessionNote, content: dict, attest: bool)
     with transaction.atomic():
         # The save locks the session and the note, and this transaction holds both until the signature.
         try:
-            note = note_update_draft(actor=actor, note=note, content=content)
+            note = _update_draft(actor=actor, note=note, content=content)
         except Unprocessable as draft_refusal:
             # The draft refused an answer (a pain score of 15). Signing checks the same answers and more, so its
             # refusal names, at once, the answers still missing and the attestation besides, rather than leaving
@@ -235,7 +239,7 @@ def note_save_and_sign(*, actor, note: SessionNote, content: dict, attest: bool)
             raise DraftRefused(draft_refusal.message, fields=draft_refusal.fields) from None
         try:
             with transaction.atomic():
-                return note_sign(actor=actor, note=note, attest=attest)
+                return _sign(actor=actor, note=note, attest=attest)
         except ApplicationError as exc:
             refusal = exc
     raise refusal

@@ -132,7 +132,7 @@ def test_an_autosave_arriving_while_the_page_signs_never_changes_what_is_signed(
     )
     page, stale_tab = login(personas.therapist), login(personas.therapist)
     late_autosave: dict[str, object] = {}
-    real_sign = services.note_sign
+    real_sign = services._sign  # the signature as the page's save and sign runs it, inside its own transaction
 
     def sign_once_the_autosave_waits(**kwargs):
         # Between the page's save and its signature: the stale tab's autosave must wait for this transaction.
@@ -141,7 +141,7 @@ def test_an_autosave_arriving_while_the_page_signs_never_changes_what_is_signed(
         )
         return real_sign(**kwargs)
 
-    monkeypatch.setattr(services, "note_sign", sign_once_the_autosave_waits)
+    monkeypatch.setattr(services, "_sign", sign_once_the_autosave_waits)
     response = page.post(
         f"/notes/{note.pk}/", {**_form(complete_progress_content(pain_now=4)), "sign": "1", "attest": "on"}
     )

@@ -69,8 +69,9 @@ def test_a_refused_signature_completes_and_charges_nothing(personas, login, past
 
 # The page's save and signature, from a browser's session: the API's signature less the answer's access-log row (the
 # page redirects), with the draft's save before it (its lock of the session and the note, in one statement, and its
-# write) and the savepoints that keep the saved answers when the signature is refused.
-EDITOR_SIGN_QUERIES = 24
+# write) and the savepoint that keeps the saved answers when the signature is refused. The save's and the
+# signature's savepoints inside that made 24.
+EDITOR_SIGN_QUERIES = 20
 
 
 def test_saving_and_signing_from_the_page_in_a_known_number_of_queries(personas, login, past_session, draft):
