@@ -13,6 +13,7 @@ from aiosmtpd.controller import Controller
 from django.conf import settings
 
 from apps.core import clock
+from apps.core.mail_wire import email_bytes
 from apps.notifications.channels import Outgoing, email_for
 from apps.notifications.models import Message, MessageStatus
 from apps.notifications.rendering import message_render
@@ -174,7 +175,7 @@ def finished_messages(ids: list[int], *, sample: int = 200) -> list[tuple[str, s
     for message in Message.objects.filter(pk__in=ids[:sample]):
         rendered = message_render(template=message.template, context=message.context, channel=message.channel)
         email = email_for(Outgoing(message_id=message.pk, to_address=message.to_address, rendered=rendered))
-        data = email.message().as_bytes(linesep="\r\n")
+        data = email_bytes(email)
         messages.append((settings.DEFAULT_FROM_EMAIL, message.to_address, data))
     return messages
 

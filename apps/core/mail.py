@@ -24,6 +24,8 @@ from django.core.mail.backends.smtp import EmailBackend as SMTPBackend
 from django.core.mail.message import sanitize_address
 from django.db import DatabaseError, transaction
 
+from .mail_wire import email_bytes, envelope_sender
+
 
 class DeliveryError(Exception):
     """The channel could not hand the message over. `permanent` errors are not retried."""
@@ -87,9 +89,9 @@ def _smtp_until_end_of_data(
 
     try:
         encoding = email.encoding or settings.DEFAULT_CHARSET
-        sender = sanitize_address(email.from_email, encoding)
+        sender = envelope_sender(email.from_email, encoding)
         recipients = [sanitize_address(addr, encoding) for addr in email.recipients()]
-        data = email.message().as_bytes(linesep="\r\n")
+        data = email_bytes(email)
         conn.ehlo_or_helo_if_needed()
         code, reply = conn.mail(sender)
         if code != 250:
