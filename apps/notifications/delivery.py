@@ -23,6 +23,7 @@ from apps.core import clock
 from apps.core.errors import InvalidTransition
 from apps.core.links import absolute_url
 from apps.core.mail import DeliveryError, DeliveryUnconfirmed, Handover, commit_releasing, email_connection
+from apps.core.models import ClinicSettings
 from apps.core.request_memo import memo_scope
 
 from .channels import Outgoing, deliver_email, deliver_sms
@@ -86,14 +87,14 @@ def _status_callback_url() -> str:
     return absolute_url(reverse("notifications:twilio_status"))
 
 
-def _render(message: Message) -> Outgoing:
+def _render(message: Message, clinic: ClinicSettings | None = None) -> Outgoing:
     context = message.context
     if message.patient is not None:
         # Read when sending, not when queueing: an invitation accepted in between counts. Words that link to the portal
         # tell someone without an account how to get one instead of sending them to a sign-in they cannot pass.
         context = {**context, "portal_ready": message.patient.signs_in_to_portal}
     try:
-        rendered = message_render(template=message.template, context=context, channel=message.channel)
+        rendered = message_render(template=message.template, context=context, channel=message.channel, clinic=clinic)
     except (TemplateDoesNotExist, TemplateSyntaxError) as exc:
         # Retrying cannot fix a missing or broken template; staff see it failed and why.
         raise DeliveryError(f"Message template problem: {exc.__class__.__name__}: {exc}"[:450], permanent=True) from exc
@@ -329,9 +330,10 @@ def _batch_send(message_ids: list[int], *, time_budget: float | None = None) -> 
     try:
         with memo_scope():
             rows, outcomes = _batch_read(message_ids)
+            clinic = ClinicSettings.load() if rows else None  # every template shows it: read once for the batch
             for message_id, message in rows.items():
                 try:
-                    ready[message_id] = _render(message)
+                    ready[message_id] = _render(message, clinic=clinic)
                 except DeliveryError as exc:
                     failures.append(_Failure(message_id, str(exc), exc.permanent, message.updated_at))
                 except Exception as exc:

@@ -16,8 +16,9 @@ def _render_plain(name: str, context: dict) -> str:
     return get_template(name).template.render(Context(context, autoescape=False))
 
 
-def message_render(*, template: str, context: dict, channel: str) -> Rendered:
-    """Render a message from its template name and its stored context.
+def message_render(*, template: str, context: dict, channel: str, clinic: ClinicSettings | None = None) -> Rendered:
+    """Render a message from its template name and its stored context. A caller rendering many messages at once (a
+    send task's batch) passes the clinic's settings, read once for them all.
 
     The convention every app follows when it queues a message with `message_enqueue`:
 
@@ -36,7 +37,7 @@ def message_render(*, template: str, context: dict, channel: str) -> Rendered:
       `reply_to`, the address replies to an email reach (`reply_to_address`), empty when there is none:
       an email asks the patient to reply only `{% if reply_to %}`.
     """
-    clinic = ClinicSettings.load()
+    clinic = clinic or ClinicSettings.load()
     reply_to = reply_to_address(clinic)
     data = {**context, "clinic": clinic, "reply_to": reply_to}
     base = f"{TEMPLATE_DIR}/{template}"

@@ -220,10 +220,10 @@ def test_a_row_changed_after_the_batch_read_it_is_not_sent_with_the_old_words(cl
     first, changed = reminders_due_for_patients(2)
     render = delivery._render
 
-    def render_then_change(message):
+    def render_then_change(message, **kwargs):
         if message.pk == changed.pk:  # e.g. the session moved away and back: the row is queued again, new details
             Message.objects.filter(pk=changed.pk).update(context={}, updated_at=clock.now() + dt.timedelta(seconds=1))
-        return render(message)
+        return render(message, **kwargs)
 
     monkeypatch.setattr(delivery, "_render", render_then_change)
     assert messages_send(message_ids=[first.pk, changed.pk]) == {"sent": 1, "skipped": 1}

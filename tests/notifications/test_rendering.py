@@ -6,6 +6,7 @@ from pathlib import Path
 import pytest
 
 from apps.core import clock
+from apps.core.request_memo import memo_scope
 from apps.notifications.rendering import message_render
 from apps.scheduling.reminders import appointment_reminders_schedule
 
@@ -123,3 +124,24 @@ def test_an_offers_deadline_is_told_in_the_clinics_named_zone_and_the_readers(te
     email = message_render(template=template, context=context, channel="email")
     assert "Friday, March 13, 2026 at 2:00 PM New York time (11:00 AM your time)" in email.text
     assert "2:00 PM New York time (11:00 AM your time)" in email.subject
+
+
+def test_each_message_of_a_batch_names_its_own_sessions_time(appointment):
+    """A send task's batch works out each session time once (`memo_scope`): messages naming another time, another
+    location's clock or a patient's own clock still say their own."""
+    context = _reminder_context(appointment)
+    start = clock.local_datetime(dt.date(2031, 3, 4), dt.time(15, 30))
+    at = {**context, "start": start.isoformat(), "time_zone": "America/New_York", "patient_time_zone": ""}
+    later = {**at, "start": (start + dt.timedelta(hours=1)).isoformat()}
+    west = {**at, "time_zone": "America/Los_Angeles"}
+    traveller = {**at, "patient_time_zone": "America/Los_Angeles"}
+    with memo_scope():
+        texts = [
+            message_render(template="appointment_reminder", context=c, channel="email").text
+            for c in (at, later, west, at, traveller)
+        ]
+    assert "Tuesday, March 4, 2031 at 3:30 PM New York time\n" in texts[0]
+    assert "Tuesday, March 4, 2031 at 4:30 PM New York time\n" in texts[1]
+    assert "Tuesday, March 4, 2031 at 12:30 PM Los Angeles time\n" in texts[2]
+    assert texts[3] == texts[0]
+    assert "Tuesday, March 4, 2031 at 3:30 PM New York time (12:30 PM your time)\n" in texts[4]

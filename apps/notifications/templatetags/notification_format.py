@@ -3,9 +3,10 @@
 import datetime as dt
 
 from django import template
-from django.utils import dateformat, timezone
+from django.utils import dateformat, timezone, translation
 
 from apps.core import clock
+from apps.core.request_memo import memo_read
 from apps.core.time_zones import patient_when_text, zone_or_none
 
 register = template.Library()
@@ -36,11 +37,18 @@ def session_when(start, time_zone="", reader_time_zone="", day_format="l, F j, Y
     as the portal tells it (`time_zones.patient_when_text`)."""
     if not start:
         return ""
-    return patient_when_text(
-        dt.datetime.fromisoformat(str(start)),
-        zone=zone_or_none(time_zone) or clock.clinic_tz(),
-        reader_zone=zone_or_none(reader_time_zone),
-        day_format=day_format,
+    # A batch of reminders names the same few session times again and again, and an email names its own in its text
+    # and again in its HTML: each is worked out once a batch (or a page), the costliest part of rendering one.
+    zone = zone_or_none(time_zone) or clock.clinic_tz()
+    key = f"session_when:{start}|{zone.key}|{reader_time_zone}|{day_format}|{translation.get_language()}"
+    return memo_read(
+        key,
+        lambda: patient_when_text(
+            dt.datetime.fromisoformat(str(start)),
+            zone=zone,
+            reader_zone=zone_or_none(reader_time_zone),
+            day_format=day_format,
+        ),
     )
 
 
