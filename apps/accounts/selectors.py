@@ -1,12 +1,15 @@
 """Reads of accounts beyond a plain get."""
 
+import datetime as dt
+
+from django.conf import settings
 from django.db.models import BooleanField, Exists, ExpressionWrapper, OuterRef, Prefetch, Q, QuerySet
 from django.db.models.expressions import RawSQL
 
 from apps.core import clock
 
 from .disciplines import Discipline
-from .models import AccountEmail, ApiToken, Invitation, TherapistProfile, User
+from .models import AccountEmail, AccountEmailKind, ApiToken, Invitation, TherapistProfile, User
 from .roles import STAFF_ROLES, Role
 
 
@@ -182,3 +185,14 @@ def account_emails_undelivered() -> QuerySet[AccountEmail]:
 def account_emails_recent(*, user: User, limit: int = 5) -> list[AccountEmail]:
     """The latest emails about the person's account and how each stands, for their staff page."""
     return list(AccountEmail.objects.filter(user=user)[:limit])
+
+
+def sign_in_email_change_waiting(*, user: User) -> AccountEmail | None:
+    """The change of sign-in email `user` asked for whose link they have yet to open, for the portal's Settings page
+    to say where it went (or that it could not be delivered): their newest request, made within the link's lifetime
+    (CLINIC_SIGN_IN_EMAIL_CONFIRM_HOURS), while they still sign in with the address it replaces. One query."""
+    newest = AccountEmail.objects.filter(user=user, kind=AccountEmailKind.SIGN_IN_EMAIL_CONFIRM).order_by("-pk").first()
+    lifetime = dt.timedelta(hours=settings.CLINIC_SIGN_IN_EMAIL_CONFIRM_HOURS)
+    if newest is None or newest.old_address != user.email or newest.created_at <= clock.now() - lifetime:
+        return None
+    return newest

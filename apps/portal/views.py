@@ -12,6 +12,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from apps.accounts import mfa
 from apps.accounts.forms import TokenForm
 from apps.accounts.lockout import password_retyped
+from apps.accounts.selectors import sign_in_email_change_waiting
 from apps.accounts.services import sign_in_email_change_ask, sign_in_email_change_for_token
 from apps.core.errors import ApplicationError
 from apps.core.forms import FORM_REFUSED_STATUS
@@ -71,6 +72,7 @@ def _settings_page(
         "two_step_on": TOTPDevice.objects.filter(user=request.user, confirmed=True).exists(),
         "two_step_form": two_step_form or TokenForm(auto_id="off_%s"),
         "sign_in_email_form": sign_in_email_form or SignInEmailForm(auto_id="sign_in_%s"),
+        "sign_in_email_waiting": sign_in_email_change_waiting(user=request.user),
         # The form sent back, whose refusal the page's summary at its top says.
         "refused_form": next((form for form in sent_back if form), None),
     }

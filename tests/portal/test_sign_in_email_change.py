@@ -13,7 +13,7 @@ from django.contrib.auth.tokens import default_token_generator
 from django.core import mail
 from django.test import Client
 
-from apps.accounts.models import AccountEmail, AccountEmailKind, User
+from apps.accounts.models import AccountEmail, AccountEmailKind, EmailFailure, User
 from apps.accounts.roles import Role
 from apps.accounts.services import account_emails_queue, invitation_send
 from apps.audit.models import AccessLog
@@ -231,6 +231,43 @@ def test_a_link_expires(personas, login, accounts_worker, django_capture_on_comm
     assert _signs_in_with(personas.patient_user) != NEW
 
 
+def _waiting_said(client) -> str:
+    page = client.get("/portal/settings/").content.decode()
+    found = re.search(r'<p id="sign-in-email-waiting">(.*?)</p>', page, re.S)
+    return found.group(1) if found else ""
+
+
+def test_the_settings_page_says_where_the_link_went_until_it_is_used_or_ends(
+    personas, login, accounts_worker, django_capture_on_commit_callbacks
+):
+    client = login(personas.patient_user)
+    assert _waiting_said(client) == ""
+    path = _asked_link(client, accounts_worker, django_capture_on_commit_callbacks)
+    said = _waiting_said(client)
+    assert "Waiting" in said and NEW in said and "only the newest one works" in said
+
+    later = clock.now() + dt.timedelta(hours=settings.CLINIC_SIGN_IN_EMAIL_CONFIRM_HOURS, minutes=1)
+    with time_machine.travel(later, tick=False):
+        assert _waiting_said(login(personas.patient_user)) == ""  # the link has ended: nothing waits
+
+    with django_capture_on_commit_callbacks(execute=True):
+        assert client.post(path, {}).status_code == 302
+    assert _waiting_said(client) == ""  # used: the page says the new address is the one signed in with
+
+
+def test_the_settings_page_says_when_the_link_could_not_be_delivered(
+    personas, login, django_capture_on_commit_callbacks
+):
+    client = login(personas.patient_user)
+    with django_capture_on_commit_callbacks(execute=True):
+        assert _ask(client).status_code == 302
+    AccountEmail.objects.filter(user=personas.patient_user, kind=AccountEmailKind.SIGN_IN_EMAIL_CONFIRM).update(
+        attempts=3, last_failure=EmailFailure.ADDRESS_REFUSED, failed_at=clock.now()
+    )
+    said = _waiting_said(client)
+    assert "Not delivered" in said and NEW in said and "Check the address and ask again" in said
+
+
 @pytest.mark.parametrize("tamper", ["drop the last letter", "another request", "garbage"])
 def test_a_tampered_link_changes_nothing(personas, login, accounts_worker, django_capture_on_commit_callbacks, tamper):
     client = login(personas.patient_user)
@@ -304,11 +341,11 @@ def test_reset_links_and_invitations_of_the_old_address_stop_working(
 def test_the_pages_query_counts(
     personas, login, accounts_worker, django_capture_on_commit_callbacks, django_assert_num_queries
 ):
-    """The settings page asks nothing more for the form (the session's user is read already); the confirmation page
-    reads the request and checks that nothing newer was asked."""
+    """The settings page reads only the newest request for the form (the session's user is read already); the
+    confirmation page reads the request and checks that nothing newer was asked."""
     client = login(personas.patient_user)
     client.get("/portal/settings/")
-    with django_assert_num_queries(5):
+    with django_assert_num_queries(6):
         page = client.get("/portal/settings/")
     assert 'action="/portal/settings/sign-in-email/"' in page.content.decode()
     path = _asked_link(client, accounts_worker, django_capture_on_commit_callbacks)
