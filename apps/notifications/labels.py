@@ -33,6 +33,8 @@ PURPOSE_LABELS = {
     "lecture_meeting_cancelled": "Lecture cancelled",
     "group_meeting_moved": "Group meeting moved",
     "lecture_meeting_moved": "Lecture moved",
+    "group_meeting_link_renewed": "Group meeting's new video link",
+    "lecture_meeting_link_renewed": "Lecture's new video link",
     "lecture_interest_registered": "Lecture interest list place",
     "interest_minimum_reached": "Interest list reached its minimum",
     "program_launched": "Program going ahead",

@@ -64,7 +64,8 @@ class ProgramsConfig(AppConfig):
         from .services import meetings
 
         # A meeting moved or cancelled withdraws its members' reminders (and a cancellation tells them); a member who
-        # leaves is reminded of nothing more; a reminder whose meeting changed as it was queued is dropped when due.
+        # leaves is reminded of nothing more, and the online meetings still ahead get new video links the others are
+        # sent; a reminder whose meeting changed as it was queued is dropped when due.
         reaction_register(
             model="scheduling.AppointmentTransition",
             to_status=[AppointmentStatus.BOOKED, *meetings.CANCELLED_STATUSES],
@@ -76,6 +77,12 @@ class ProgramsConfig(AppConfig):
             to_status=EnrollmentStatus.WITHDRAWN,
             name="programs.member_reminders_withdraw",
             run=meetings.member_reminders_on_leaving,
+        )
+        reaction_register(
+            model="programs.EnrollmentTransition",
+            to_status=EnrollmentStatus.WITHDRAWN,
+            name="programs.video_links_renew",
+            run=meetings.video_links_renew_on_leaving,
         )
         send_guard_register(purposes=meetings.REMINDER_PURPOSES, guard=session_reminders_outdated)
         # A member's meeting reminders queued ahead follow their chart, as their sessions' reminders do.

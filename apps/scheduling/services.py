@@ -328,7 +328,8 @@ def save_held_by(instance, constraint: str, *, refusal: Callable[[], Exception])
         raise refusal() from exc
 
 
-def _telehealth_url() -> str:
+def telehealth_url_new() -> str:
+    """A new video room link: its token is the only key to the room, so a link is never reused or derived."""
     return settings.CLINIC_TELEHEALTH_URL_TEMPLATE.format(token=secrets.token_urlsafe(16))
 
 
@@ -340,7 +341,7 @@ def _new_appointment(booking: Booking, slot: Slot, *, actor, series=None, overri
         location=booking.location,
         room=booking.room,
         is_telehealth=booking.is_telehealth,
-        telehealth_url=_telehealth_url() if booking.is_telehealth else "",
+        telehealth_url=telehealth_url_new() if booking.is_telehealth else "",
         start=slot.start,
         end=slot.end,
         series=series,
@@ -962,7 +963,7 @@ def appointment_reschedule(
         moved.room = new_room
         # The link is the only key to the video room: a session handed to another therapist gets a new one, so the
         # therapist it was taken from (someone leaving, say) cannot open their colleague's session with the patient.
-        link = moved.telehealth_url if moved.is_telehealth and not changes_therapist else _telehealth_url()
+        link = moved.telehealth_url if moved.is_telehealth and not changes_therapist else telehealth_url_new()
         moved.telehealth_url = link if telehealth else ""
         moved.is_telehealth = telehealth
         moved.override_reason = override_reason.strip() if slot.unavailable else ""

@@ -1,6 +1,7 @@
 """What members are sent about meetings: the program's questionnaires and meeting reminders before them (run by
-beat), word of a meeting cancelled (a reaction to the meeting's transition) and of a meeting moved (scheduling's
-`group_meetings_moved` hook, which knows the old time and place)."""
+beat), word of a meeting cancelled (a reaction to the meeting's transition), of a meeting moved (scheduling's
+`group_meetings_moved` hook, which knows the old time and place) and of a meeting's new video link when a member
+left (a reaction to their enrollment's withdrawal)."""
 
 import datetime as dt
 
@@ -13,8 +14,9 @@ from apps.notifications.models import Channel, Message, MessageStatus
 from apps.notifications.outbox import messages_withdraw, patient_notice_enqueue, public_notice_enqueue
 from apps.outcomes.services import questionnaire_assign, questionnaires_due_notify
 from apps.scheduling.extensions import MovedSession
-from apps.scheduling.models import BLOCKING_STATUSES, AppointmentStatus, AppointmentTransition
+from apps.scheduling.models import BLOCKING_STATUSES, Appointment, AppointmentStatus, AppointmentTransition
 from apps.scheduling.reminders import reader_zone_context, session_place_context
+from apps.scheduling.services import telehealth_url_new
 
 from .. import selectors
 from ..models import Enrollment, EnrollmentStatus, EnrollmentTransition, ProgramMeeting
@@ -104,12 +106,13 @@ def _meeting_questionnaires_assign(meeting: ProgramMeeting) -> int:
     return assigned
 
 
-def meeting_reminders_queue(*, patient=None) -> int:
+def meeting_reminders_queue(*, patient=None, appointments=None) -> int:
     """Remind each member of an upcoming meeting at the clinic's lead times (email, and text for those who agreed).
 
     Run by beat every few minutes: a meeting entering a lead window gets its reminders queued once per member,
     channel and start time (a rescheduled meeting is reminded again at its new time). Members who withdrew are
-    not reminded. Only `patient`'s reminders when given (their chart changed). Returns how many were queued.
+    not reminded. Only `patient`'s reminders when given (their chart changed), only those of the meetings that are
+    `appointments` when given (a new video link). Returns how many were queued.
     """
     settings_row = ClinicSettings.load()
     now = clock.now()
@@ -126,6 +129,8 @@ def meeting_reminders_queue(*, patient=None) -> int:
     if patient is not None:
         members = members.filter(patient=patient)
         meetings = meetings.filter(program__in=members.values("program"))
+    if appointments is not None:
+        meetings = meetings.filter(appointment__in=appointments)
     meetings = meetings.select_related("program", "appointment__room", "appointment__location").prefetch_related(
         Prefetch(
             "program__enrollments",
@@ -221,15 +226,20 @@ def _meeting_cancelled_tell(meeting: ProgramMeeting) -> None:
     )
 
 
-def _members_tell(meeting: ProgramMeeting, *, context: dict, templates: tuple[str, str], key) -> None:
-    """One notice to each enrolled member of the meeting, under `key(enrollment)`, expiring when it begins: a member
-    of the public by email with their own link (the first template), a patient by email and, if they take text
-    reminders, by text, in their own zone where they set one (the second)."""
+def _members_tell(
+    meeting: ProgramMeeting, *, context: dict, templates: tuple[str, str], key, only: set[int] | None = None
+) -> None:
+    """One notice to each enrolled member of the meeting (of those whose enrollment keys are `only`, when given),
+    under `key(enrollment)`, expiring when it begins: a member of the public by email with their own link (the first
+    template), a patient by email and, if they take text reminders, by text, in their own zone where they set one
+    (the second)."""
     appointment = meeting.appointment
     public_template, patient_template = templates
     members = meeting.program.enrollments.filter(status=EnrollmentStatus.ENROLLED).select_related(
         "patient", "registrant"
     )
+    if only is not None:
+        members = members.filter(pk__in=only)
     for enrollment in members.order_by("pk"):
         if enrollment.registrant_id:
             public_notice_enqueue(
@@ -310,4 +320,69 @@ def member_reminders_on_leaving(transition: EnrollmentTransition) -> None:
     appointments = [meeting.appointment for meeting in enrollment.program.meetings.select_related("appointment")]
     messages_withdraw(
         subjects=appointments, purposes=REMINDER_PURPOSES, dedupe_key__contains=f":member:{enrollment.pk}:"
+    )
+
+
+def video_links_renew_on_leaving(transition: EnrollmentTransition) -> None:
+    """A member who leaves (a reaction to their enrollment's withdrawal, however it came: they withdrew, staff
+    withdrew them, a registrant cancelled) could otherwise still open the video room of
+    every later meeting with the link already sent to them, and see and hear the others: each online meeting of the
+    program not yet begun gets a new link, in the leaving's transaction. Those who stay get it without anyone doing
+    anything: reminders queued with the old link are planned again with the new one (as a moved meeting's are) and
+    beat reminds of later meetings with it; a member already reminded of one is sent the new link
+    (`group_meeting_link_renewed`, `lecture_meeting_link_renewed`). The one who left is no longer a member, so is
+    sent neither."""
+    if transition.from_status != EnrollmentStatus.ENROLLED:
+        return
+    meetings = list(
+        _meetings_of(
+            Appointment.objects.filter(
+                program_meeting__program=transition.enrollment.program_id,
+                is_telehealth=True,
+                status__in=BLOCKING_STATUSES,
+                start__gt=clock.now(),
+            )
+        ).order_by("appointment__start")
+    )
+    if not meetings:
+        return
+    appointments = [meeting.appointment for meeting in meetings]
+    now = clock.now()
+    for appointment in appointments:
+        appointment.telehealth_url, appointment.updated_at = telehealth_url_new(), now
+    Appointment.objects.bulk_update(appointments, ["telehealth_url", "updated_at"])
+    reminded = _members_reminded(appointments)
+    messages_withdraw(subjects=appointments, purposes=REMINDER_PURPOSES)
+    meeting_reminders_queue(appointments=appointments)
+    for meeting in meetings:
+        if members := reminded.get(meeting.appointment_id):
+            _meeting_link_renewed_tell(meeting, members=members, leaving=transition)
+
+
+def _members_reminded(appointments: list) -> dict[int, set[int]]:
+    """Who has been sent (or is being sent) a reminder of each of these meetings: its appointment's key, their
+    enrollments' keys."""
+    keys = Message.objects.filter(
+        subject_type=appointments[0]._meta.label_lower,
+        subject_id__in=[str(appointment.pk) for appointment in appointments],
+        purpose__in=REMINDER_PURPOSES,
+    ).exclude(status__in=[MessageStatus.PENDING, MessageStatus.CANCELLED])
+    reminded: dict[int, set[int]] = {}
+    for key in keys.values_list("dedupe_key", flat=True):
+        # "appointment:<pk>:member:<pk>:..." (_member_key)
+        _, appointment_pk, _, enrollment_pk, *_ = key.split(":")
+        reminded.setdefault(int(appointment_pk), set()).add(int(enrollment_pk))
+    return reminded
+
+
+def _meeting_link_renewed_tell(meeting: ProgramMeeting, *, members: set[int], leaving: EnrollmentTransition) -> None:
+    """The new link to the members who stay and were already reminded of the meeting with the old one; once per
+    member and leaving."""
+    appointment = meeting.appointment
+    _members_tell(
+        meeting,
+        context=_meeting_context(meeting),
+        templates=("lecture_meeting_link_renewed", "group_meeting_link_renewed"),
+        key=lambda enrollment: f"appointment:{appointment.pk}:member:{enrollment.pk}:link_renewed:{leaving.pk}",
+        only=members,
     )
