@@ -187,18 +187,22 @@ def patient_reminders_replan(*, patient) -> None:
 def session_reminders_outdated(reminders: list[Message]) -> dict[int, str]:
     """The reminders among `reminders` (a session's or a group meeting's: their subject is the session) that would
     tell a time no longer kept, with why: the session is no longer booked, has begun, or moved from the time the
-    reminder names. A change to the session withdraws its reminders in its own transaction; this send guard
-    catches one queued meanwhile (beat reminding a group's members as the meeting is cancelled). One query."""
+    reminder names, or its video link is no longer the one the reminder carries (a link is renewed so that someone
+    who left cannot use it). A change to the session withdraws its reminders in its own transaction; this send guard
+    catches one queued meanwhile (beat reminding a group's members as the meeting is cancelled, or as a member leaves;
+    beat reminds again from the session as it is). One query."""
     sessions = {
-        str(pk): (status, start)
-        for pk, status, start in Appointment.objects.filter(pk__in={int(reminder.subject_id) for reminder in reminders})
+        str(pk): (status, start, link)
+        for pk, status, start, link in Appointment.objects.filter(
+            pk__in={int(reminder.subject_id) for reminder in reminders}
+        )
         .order_by()
-        .values_list("pk", "status", "start")
+        .values_list("pk", "status", "start", "telehealth_url")
     }
     now = clock.now()
     outdated = {}
     for reminder in reminders:
-        status, start = sessions.get(reminder.subject_id, ("", None))
+        status, start, link = sessions.get(reminder.subject_id, ("", None, ""))
         told = reminder.context.get("start")
         if status != AppointmentStatus.BOOKED:
             outdated[reminder.pk] = "The session is no longer booked."
@@ -206,6 +210,8 @@ def session_reminders_outdated(reminders: list[Message]) -> dict[int, str]:
             outdated[reminder.pk] = "The session has begun."
         elif told and dt.datetime.fromisoformat(told) != start:
             outdated[reminder.pk] = "The session moved after this reminder was queued."
+        elif reminder.context.get("telehealth_url", link) != link:
+            outdated[reminder.pk] = "The session's video link changed after this reminder was queued."
     return outdated
 
 

@@ -104,16 +104,20 @@ def test_a_member_who_withdraws_is_not_sent_the_reminders_queued_for_them(person
     [
         ({"status": "cancelled"}, "The session is no longer booked."),
         ({"start_shift": dt.timedelta(hours=1)}, "The session moved after this reminder was queued."),
+        (
+            {"telehealth_url": "https://video.example.test/room/renewed"},
+            "The session's video link changed after this reminder was queued.",
+        ),
     ],
 )
 def test_a_reminder_whose_meeting_changed_as_it_was_queued_is_not_sent(personas, group, change, why):
-    """Beat reads the meeting, the meeting is cancelled or moved and commits, then beat queues its reminders: the
-    change found nothing to withdraw, so sending checks the meeting again."""
+    """Beat reads the meeting, the meeting is cancelled or moved (or given a new link as a member leaves) and commits,
+    then beat queues its reminders: the change found nothing to withdraw, so sending checks the meeting again."""
     _program, first, _texting, _emailing, _ = group
     with time_machine.travel(first.start - EMAIL_LEAD, tick=False):
         remind_meeting_members()
-        if "status" in change:
-            Appointment.objects.filter(pk=first.pk).update(status=change["status"])
+        if "start_shift" not in change:
+            Appointment.objects.filter(pk=first.pk).update(**change)
         else:
             shift = change["start_shift"]
             Appointment.objects.filter(pk=first.pk).update(start=first.start + shift, end=first.end + shift)

@@ -7,6 +7,7 @@ import pytest
 import time_machine
 
 from apps.core import clock
+from apps.notifications.delivery import messages_send
 from apps.notifications.models import Message, MessageStatus
 from apps.notifications.rendering import message_render
 from apps.programs import selectors
@@ -186,3 +187,22 @@ def test_a_registrant_who_cancels_leaves_the_others_a_new_link_they_are_told_of(
     rendered = message_render(template=notice.template, context=notice.context, channel="email")
     assert "Hello Robin Visitor" in rendered.text and new in rendered.text
     assert staying.registrant.email == notice.to_address
+
+
+def test_a_reminder_queued_with_the_old_link_as_a_member_left_is_dropped_and_given_again_with_the_new(personas, group):
+    """Beat reads the meeting and queues a reminder with its link while a member leaves: the leaving's own reminder
+    of the new link finds beat's row under the same key and leaves it. Sending checks the link again, and the next
+    run of beat reminds with the new one."""
+    program, (_texting, emailing, leaving), enrollments = group
+    first = selectors.program_meetings(program=program).first().appointment
+    with time_machine.travel(first.start - EMAIL_LEAD, tick=False):
+        enrollment_withdraw(actor=leaving.user, enrollment=enrollments[leaving])
+        stale = Message.objects.get(purpose="group_reminder_email", patient=emailing)
+        new = stale.context["telehealth_url"]
+        stale.context["telehealth_url"] = first.telehealth_url  # as beat wrote it
+        stale.save(update_fields=["context"])
+        assert messages_send(message_ids=[stale.pk]) == {"cancelled": 1}
+        assert remind_meeting_members() == 1
+    again = Message.objects.get(pk=stale.pk)
+    assert (again.status, again.context["telehealth_url"]) == (MessageStatus.PENDING, new)
+    assert new == Appointment.objects.get(pk=first.pk).telehealth_url != first.telehealth_url
