@@ -8,7 +8,6 @@ import pytest
 import time_machine
 from django.utils import dateformat, timezone
 
-from apps.core import clock
 from apps.notifications.delivery import messages_send
 from apps.notifications.models import Message, MessageStatus
 from apps.notifications.rendering import message_render
@@ -16,7 +15,7 @@ from apps.programs import selectors
 from apps.programs.services.lecture_terms import lecture_service_type
 from apps.programs.services.lectures import lecture_register
 from apps.programs.services.meetings import REMINDER_PURPOSES
-from apps.programs.services.seats import enrollment_withdraw, program_enroll
+from apps.programs.services.seats import enrollment_withdraw
 from apps.programs.tasks import remind_meeting_members
 from apps.scheduling.models import Appointment
 from apps.scheduling.services import appointment_cancel, appointment_reschedule
@@ -35,15 +34,9 @@ def _reminders():
 
 
 @pytest.fixture
-def group(personas, make_patients):
+def group(personas, online_group_of_three):
     """A group with two members, one of whom takes text reminders, and one who left; its first meeting."""
-    program = scheduled_program(actor=personas.front_desk, capacity=3)
-    texting, emailing, leaving = make_patients(3)
-    type(texting).objects.filter(pk=texting.pk).update(reminder_sms=True, sms_consent_at=clock.now())
-    enrollments = {
-        patient: program_enroll(actor=personas.front_desk, program=program, patient=patient)
-        for patient in (texting, emailing, leaving)
-    }
+    program, (texting, emailing, leaving), enrollments = online_group_of_three
     enrollment_withdraw(actor=personas.front_desk, enrollment=enrollments[leaving], reason="Moved away")
     meeting = selectors.program_meetings(program=program).first()
     return program, meeting.appointment, texting, emailing, enrollments

@@ -35,16 +35,9 @@ def _links(program) -> list[str]:
 
 
 @pytest.fixture
-def group(personas, make_patients):
+def group(online_group_of_three):
     """An online group of three members, one of whom takes text reminders."""
-    program = scheduled_program(actor=personas.front_desk, capacity=3)
-    texting, emailing, leaving = make_patients(3)
-    type(texting).objects.filter(pk=texting.pk).update(reminder_sms=True, sms_consent_at=clock.now())
-    enrollments = {
-        patient: program_enroll(actor=personas.front_desk, program=program, patient=patient)
-        for patient in (texting, emailing, leaving)
-    }
-    return program, [texting, emailing, leaving], enrollments
+    return online_group_of_three
 
 
 def test_leaving_renews_the_link_of_each_online_meeting_not_yet_begun_and_no_other(personas, group):
