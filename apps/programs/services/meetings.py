@@ -40,6 +40,12 @@ def _member_key(appointment, enrollment: Enrollment, what: str) -> str:
     return f"appointment:{appointment.pk}:member:{enrollment.pk}:{what}:{appointment.start.isoformat()}"
 
 
+def _member_key_read(key: str) -> tuple[int, int]:
+    """The meeting's appointment and the member's enrollment a `_member_key` names."""
+    _, appointment_pk, _, enrollment_pk, *_ = key.split(":")
+    return int(appointment_pk), int(enrollment_pk)
+
+
 def _meeting_context(meeting: ProgramMeeting) -> dict:
     """What a member's message about a meeting may say: which program and meeting, when and where. Nothing clinical."""
     appointment = meeting.appointment
@@ -363,15 +369,14 @@ def _members_reminded(appointments: list) -> dict[int, set[int]]:
     """Who has been sent (or is being sent) a reminder of each of these meetings: its appointment's key, their
     enrollments' keys."""
     keys = Message.objects.filter(
-        subject_type=appointments[0]._meta.label_lower,
+        subject_type=Appointment._meta.label_lower,
         subject_id__in=[str(appointment.pk) for appointment in appointments],
         purpose__in=REMINDER_PURPOSES,
     ).exclude(status__in=[MessageStatus.PENDING, MessageStatus.CANCELLED])
     reminded: dict[int, set[int]] = {}
     for key in keys.values_list("dedupe_key", flat=True):
-        # "appointment:<pk>:member:<pk>:..." (_member_key)
-        _, appointment_pk, _, enrollment_pk, *_ = key.split(":")
-        reminded.setdefault(int(appointment_pk), set()).add(int(enrollment_pk))
+        appointment_pk, enrollment_pk = _member_key_read(key)
+        reminded.setdefault(appointment_pk, set()).add(enrollment_pk)
     return reminded
 
 
