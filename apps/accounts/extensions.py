@@ -2,7 +2,8 @@
 profile, without accounts importing them.
 
 Scheduling stops the therapist's calendar feed links, so their schedule stops reaching a calendar they may no longer
-control, and reactivating them does not bring an old link back (they issue a new one). Each app appends its reaction
+control, and reactivating them does not bring an old link back (they issue a new one); the same when a staff member
+keeps their account but loses the therapist role. Each app appends its reaction
 in its AppConfig.ready(); they run in the deactivation's transaction, under its lock on the user's row.
 
 A therapist's discipline decides which notes they read, so notes says a therapist who has written notes keeps the
@@ -25,6 +26,17 @@ staff_deactivated: list[Callable[..., None]] = []
 def staff_deactivated_register(reaction: Callable[..., None]) -> None:
     if reaction not in staff_deactivated:
         staff_deactivated.append(reaction)
+
+
+# Each is called with the keyword arguments actor and user (an active staff member whose therapist role was just
+# taken away through staff_roles_change, its row locked): what follows a therapist's leaving that follows losing the
+# role too, such as their calendar feed links stopping.
+therapist_role_taken: list[Callable[..., None]] = []
+
+
+def therapist_role_taken_register(reaction: Callable[..., None]) -> None:
+    if reaction not in therapist_role_taken:
+        therapist_role_taken.append(reaction)
 
 
 # Each is called with the keyword arguments therapist and discipline (the one asked for) and answers why the

@@ -212,7 +212,11 @@ def staff_roles_change(*, actor: User, user: User, roles: list[str], profile: di
     elif back and (refusal := _supervision_to_come_back_to(user=user, doing="giving them the therapist role")):
         raise Conflict(refusal)
     kept = {Role.PATIENT} & user.roles
+    losing_therapist = Role.THERAPIST in user.roles and Role.THERAPIST not in chosen
     user = user_roles_set(actor=actor, user=user, roles=sorted(chosen | kept))
+    if losing_therapist:
+        for reaction in extensions.therapist_role_taken:
+            reaction(actor=actor, user=user)
     if back and profile:
         # Only a therapist has a clinical profile to change: the role first.
         therapist_profile_change(actor=actor, user=user, **profile)

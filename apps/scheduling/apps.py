@@ -8,7 +8,7 @@ class SchedulingConfig(AppConfig):
     def ready(self) -> None:
         from django.db.models.signals import post_delete, post_save
 
-        from apps.accounts.extensions import staff_deactivated_register
+        from apps.accounts.extensions import staff_deactivated_register, therapist_role_taken_register
         from apps.core.transitions import reaction_register
         from apps.notifications.send_guards import send_guard_register
         from apps.patients.extensions import discharge_blocker_register, reminder_details_changed_register
@@ -19,7 +19,8 @@ class SchedulingConfig(AppConfig):
 
         discharge_blocker_register(selectors.discharge_blocker)
         reminder_details_changed_register(reminders.patient_reminders_replan)
-        staff_deactivated_register(services.calendar_feed_on_staff_deactivated)
+        staff_deactivated_register(services.calendar_feed_on_practice_ended)
+        therapist_role_taken_register(services.calendar_feed_on_practice_ended)
         # The kept zones follow every save of a location, the admin's and a fixture's included.
         for signal in (post_save, post_delete):
             signal.connect(lambda **kwargs: zones_forget(), sender=Location, weak=False, dispatch_uid=f"zones-{signal}")

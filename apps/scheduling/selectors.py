@@ -624,9 +624,16 @@ def calendar_feed_token_hash(token: str) -> str:
 
 
 def calendar_feed_by_token(*, token: str) -> CalendarFeed | None:
+    """The live feed the token opens, while its owner is an active therapist: a feed is revoked when they leave or
+    lose the role through the staff page, and this also holds when the role is taken away by any other path (the
+    Django admin's groups), so their schedule stops reaching a calendar the clinic no longer vouches for."""
     return (
         CalendarFeed.objects.select_related("therapist")
-        .filter(token_hash=calendar_feed_token_hash(token), revoked_at__isnull=True, therapist__is_active=True)
+        .filter(
+            token_hash=calendar_feed_token_hash(token),
+            revoked_at__isnull=True,
+            therapist__in=active_therapists(),
+        )
         .first()
     )
 

@@ -1667,6 +1667,7 @@ def calendar_feed_revoke(*, actor, therapist) -> int:
     return revoked
 
 
-def calendar_feed_on_staff_deactivated(*, actor, user) -> None:
-    """A therapist who leaves keeps no live feed link: reactivating them would otherwise bring it back."""
+def calendar_feed_on_practice_ended(*, actor, user) -> None:
+    """A therapist who leaves, or loses the therapist role, keeps no live feed link: reactivating them or giving the
+    role back would otherwise bring it back."""
     calendar_feed_revoke(actor=actor, therapist=user)

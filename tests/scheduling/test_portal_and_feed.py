@@ -7,6 +7,8 @@ from django.conf import settings
 from django.urls import reverse
 from icalendar import Calendar
 
+from apps.accounts.roles import Role
+from apps.accounts.services import staff_roles_change
 from apps.audit.models import AccessLog
 from apps.scheduling import services
 from apps.scheduling.models import Appointment, CalendarFeed
@@ -143,6 +145,29 @@ def test_a_new_feed_address_retires_the_old_one(clinic, login, client):
 def test_only_therapists_have_a_calendar_feed(clinic, login):
     assert login(clinic.front_desk).get(reverse("scheduling:calendar_feed_settings")).status_code == 403
     assert login(clinic.billing).post(reverse("scheduling:calendar_feed_change", args=["issue"])).status_code == 403
+
+
+def test_a_therapist_who_loses_the_role_loses_the_feed_for_good(clinic, login, client):
+    """Someone who stops seeing patients but stays on staff (front desk now) no longer has their schedule sent to a
+    calendar app, and giving the role back does not bring the old address back."""
+    path = _issue_feed(login(clinic.therapist))
+    staff_roles_change(actor=clinic.admin, user=clinic.therapist, roles=[Role.FRONT_DESK])
+    assert client.get(path).status_code == 404
+    assert AccessLog.objects.filter(action="calendar_feed_revoke", actor=clinic.admin, subject_id=clinic.therapist.pk)
+
+    staff_roles_change(actor=clinic.admin, user=clinic.therapist, roles=[Role.THERAPIST])
+    assert client.get(path).status_code == 404
+
+
+def test_the_feed_stops_when_the_role_is_taken_away_outside_the_staff_page(clinic, login, client):
+    """The Django admin edits groups without the staff page's service: the feed answers only while its owner is an
+    active therapist, however the role went."""
+    path = _issue_feed(login(clinic.therapist))
+    therapist_group = clinic.therapist.groups.get(name=Role.THERAPIST)
+    clinic.therapist.groups.remove(therapist_group)
+    assert client.get(path).status_code == 404
+    clinic.therapist.groups.add(therapist_group)
+    assert client.get(path).status_code == 200
 
 
 def test_the_feed_is_time_bounded(clinic, sessions, frozen_now, login, client):
