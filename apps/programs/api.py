@@ -261,7 +261,11 @@ class RegistrantOutput(serializers.Serializer):
     registrant = serializers.IntegerField(source="registrant_id")
     name = serializers.CharField(source="registrant.name")
     email = serializers.EmailField(source="registrant.email")
-    linked_patient = serializers.IntegerField(source="registrant.patient_id", allow_null=True)
+    linked_patient = serializers.IntegerField(
+        source="linked_patient_id",
+        allow_null=True,
+        help_text="The chart this registration was taken onto when it was opened with the registrant's address.",
+    )
     status = serializers.ChoiceField(choices=EnrollmentStatus.choices)
     status_label = serializers.CharField(source="get_status_display")
     waitlist_rank = serializers.IntegerField(allow_null=True)

@@ -39,11 +39,11 @@ def _counted(subquery: QuerySet, field: str, output) -> Coalesce:
 def program_registrants(*, program: GroupProgram) -> list[Enrollment]:
     """A lecture series' public registrations, live ones first (seated, offered, then the line in order), each with
     `waitlist_rank`, `attended` (lectures charged: attended, and missed ones when the series charges no-shows),
-    `paid` (fees recorded as lecture payments) and `owed` (those lectures not charged on the account of a chart the
-    registrant was linked to, at their chosen price, less what they paid). One query."""
+    `paid` (fees recorded as lecture payments) and `owed` (those lectures not charged on the account of the chart the
+    registration was linked to, at their chosen price, less what they paid). One query."""
     money = DecimalField(max_digits=9, decimal_places=2)
     charged = [AttendanceStatus.ATTENDED, *([AttendanceStatus.NO_SHOW] if program.charge_no_shows else [])]
-    on_ledger = session_charged(
+    on_ledger = Q(enrollment__linked_to_chart=True) & session_charged(
         appointment_ref="meeting__appointment_id", patient_ref="enrollment__registrant__patient_id"
     )
     attended = (
@@ -88,10 +88,10 @@ def waitlist_rank(enrollment: Enrollment) -> int | None:
 
 
 def registrant_lecture_history(*, patient) -> QuerySet[Enrollment]:
-    """The lecture series a patient registered for as a member of the public before (or besides) their chart,
-    newest first, with how many lectures they attended. One query."""
+    """The lecture series a patient registered for as a member of the public before their chart was opened (the
+    registrations linked to it), newest first, with how many lectures they attended. One query."""
     return (
-        Enrollment.objects.filter(registrant__patient=patient)
+        Enrollment.objects.filter(registrant__patient=patient, linked_to_chart=True)
         .select_related("program")
         .annotate(attended=Count("attendance", filter=Q(attendance__status=AttendanceStatus.ATTENDED)))
         .order_by("-created_at")

@@ -301,6 +301,13 @@ class Enrollment(TimeStampedModel):
         null=True, blank=True, help_text="When a registrant agreed to emails about this lecture series."
     )
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    # Anyone may type an address on the public page, so a registration is never the chart's for its address alone:
+    # only those the person made before the front desk opened their chart with it, and the front desk linked then.
+    linked_to_chart = models.BooleanField(
+        default=False,
+        help_text="A registrant's registration taken onto the chart opened with their address: charged on its "
+        "account and listed on it. One made on the public page later stays the public's.",
+    )
 
     class Meta:
         ordering = ["program", "created_at"]
@@ -341,6 +348,10 @@ class Enrollment(TimeStampedModel):
                 condition=Q(registrant__isnull=True) | Q(emails_consented_at__isnull=False),
                 name="registrant_consented_to_emails",
             ),
+            models.CheckConstraint(
+                condition=Q(linked_to_chart=False) | Q(registrant__isnull=False),
+                name="only_a_registration_is_linked_to_a_chart",
+            ),
         ]
         triggers = [
             # Backs the services' program-row lock: counting under the same lock means two
@@ -377,12 +388,17 @@ class Enrollment(TimeStampedModel):
         return self.patient.display_name if self.patient_id else self.registrant.name
 
     @property
+    def linked_patient_id(self) -> int | None:
+        """The chart a registrant's registration was taken onto (`linked_to_chart`), None for any other."""
+        return self.registrant.patient_id if self.linked_to_chart else None
+
+    @property
     def billed_patient(self):
-        """Whose ledger a charge for this seat goes to: the patient's, or a registrant's linked chart; None for a
-        member of the public, who pays the clinic directly (a lecture payment)."""
+        """Whose ledger a charge for this seat goes to: the patient's, or the chart a registration was linked to;
+        None for a member of the public, who pays the clinic directly (a lecture payment)."""
         if self.patient_id:
             return self.patient
-        return self.registrant.patient if self.registrant.patient_id else None
+        return self.registrant.patient if self.linked_patient_id else None
 
 
 class PaymentMethod(models.TextChoices):

@@ -25,6 +25,7 @@ from apps.programs.services.lecture_terms import lecture_service_type
 from apps.programs.services.lectures import (
     lecture_payment_record,
     lecture_register,
+    registrant_link,
 )
 from apps.programs.services.meetings import meeting_reminders_queue
 from apps.programs.services.seats import enrollment_withdraw
@@ -250,13 +251,13 @@ def test_the_attendance_sheet_lists_registrants_and_fees_go_to_the_door_or_a_lin
         actor=personas.billing, service_type=program.service_type, full_fee=Decimal("100.00"), effective_from=FEE_START
     )
     public = register(program, fee_tier="reduced")
-    linked = register(program, name="Casey", email="casey@example.test", fee_tier="full")
-    patient = personas.patient  # the chart Casey opened later, linked to the registration
+    patient = personas.patient  # the chart Casey opened later with the address they registered with
+    linked = register(program, name="Casey", email=patient.email, fee_tier="full")
     assessment = assessment_submit(
         actor=personas.billing, patient=patient, household_size=1, annual_income=Decimal("30000")
     )
     assessment_approve(actor=personas.billing, assessment=assessment)
-    PublicRegistrant.objects.filter(pk=linked.registrant_id).update(patient=patient)
+    registrant_link(actor=personas.front_desk, patient=patient)
     meeting = selectors.program_meetings(program=program).first()
     names = [e.member_name for e, _ in selectors.meeting_attendance_sheet(meeting=meeting)]
     assert sorted(names) == ["Casey", "Robin Visitor"]
@@ -309,8 +310,8 @@ def test_two_visitors_for_the_last_seat_get_one_seat_and_one_place_in_line():
 @pytest.mark.django_db
 def test_the_chart_shows_the_lectures_a_linked_registrant_attended(personas, login):
     program = lecture(title="Pain is real — and reversible")
-    register(program, email="casey@example.test")
-    PublicRegistrant.objects.update(patient=personas.patient)  # as the link does when the chart is opened
+    register(program, email=personas.patient.email)
+    registrant_link(actor=personas.front_desk, patient=personas.patient)  # as when the chart is opened
     page = login(personas.therapist).get(f"/notes/patients/{personas.patient.pk}/chart/").content.decode()
     assert "Public lectures" in page and "Pain is real — and reversible: enrolled" in page
 

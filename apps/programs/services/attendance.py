@@ -60,7 +60,7 @@ def attendance_record(*, actor, meeting: ProgramMeeting, enrollment: Enrollment,
     record.status = status
     record.recorded_by = actor
     record.save()
-    # A patient (or a registrant linked to a chart) is charged on their ledger at their sliding-scale class, under the
+    # A patient (or a registration linked to a chart) is charged on their ledger at their sliding-scale class, under the
     # program's service (an education code for a lecture); a member of the public pays the clinic directly instead,
     # at the door or, by video, however they send it (a lecture payment staff record).
     payer = enrollment.billed_patient

@@ -98,8 +98,9 @@ def lecture_register(
     Only a name and an email are kept (the email in lower case, one registrant per address, reused across series).
     An address that is a patient's registers like any other, as a member of the public paying the clinic: the
     public answer never tells whether someone is a patient of the clinic, and a registration nobody signed in for
-    never reaches a chart or its account (a visitor could type anyone's address). The registrant is emailed a
-    confirmation with a signed link to manage it.
+    never reaches a chart or its account (a visitor could type anyone's address), even when the address's registrant
+    is linked to one (the registration is not `linked_to_chart`). The registrant is emailed a confirmation with a
+    signed link to manage it.
     """
     name = " ".join((name or "").split())
     if not name:
@@ -269,8 +270,11 @@ def _refund_within_paid(*, enrollment: Enrollment, kind: str, refund: Decimal) -
 
 
 def registrant_link(*, actor, patient) -> PublicRegistrant | None:
-    """A new chart whose email a registrant gave: the registrant is linked to it, not copied, so their lecture
-    history shows on the chart. Runs in the transaction that opens the chart (patients.extensions)."""
+    """A new chart whose email a registrant gave: the registrant is linked to it, not copied, and the registrations
+    they made until now are taken onto it (`Enrollment.linked_to_chart`), so their lecture history shows on the chart
+    and its lectures are charged on its account. Registrations made with the address on the public page afterwards
+    are not: anyone may type it there (`lecture_register`). Runs in the transaction that opens the chart
+    (patients.extensions)."""
     if not patient.email:
         return None
     registrant = (
@@ -282,12 +286,14 @@ def registrant_link(*, actor, patient) -> PublicRegistrant | None:
         return None
     registrant.patient = patient
     registrant.save(update_fields=["patient", "updated_at"])
+    taken = list(registrant.enrollments.order_by("pk").values_list("pk", flat=True))
+    Enrollment.objects.filter(pk__in=taken).update(linked_to_chart=True, updated_at=clock.now())
     access_log_write(
         actor=actor,
         action="registrant_link",
         subject=registrant,
         patient_id=patient.pk,
-        detail={"registrant": registrant.pk},
+        detail={"registrant": registrant.pk, "enrollments": taken},
     )
     return registrant
 
