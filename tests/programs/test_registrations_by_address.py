@@ -1,5 +1,5 @@
-"""A lecture registration on the public page is made by whoever types an address: it never reaches the chart of the
-person the address belongs to."""
+"""A lecture registration on the public page is made by whoever types an address: it tells them nothing the clinic
+already holds under that address, and it never reaches the chart of the person the address belongs to."""
 
 import datetime as dt
 from decimal import Decimal
@@ -17,7 +17,7 @@ from apps.programs.services.attendance import attendance_record
 from apps.programs.services.lecture_terms import lecture_service_type
 
 from .factories import scheduled_program
-from .test_public_lectures import register
+from .test_public_lectures import RATE, lecture, register
 
 
 def _sliding_lecture(personas, title):
@@ -85,3 +85,20 @@ def test_a_registration_anyone_makes_with_a_linked_address_stays_off_that_chart_
     [listed] = api.get(f"/api/programs/{later.pk}/registrants/").json()
     assert listed["linked_patient"] is None
     assert api.get(f"/api/programs/{earlier.pk}/registrants/").json()[0]["linked_patient"] == patient.pk
+
+
+@pytest.mark.django_db
+@RATE
+@pytest.mark.parametrize("seats_taken", [0, 1], ids=["seat", "waitlist"])
+def test_registering_an_address_on_the_public_page_never_shows_the_name_the_clinic_holds_for_it(client, seats_taken):
+    register(lecture(), name="Jordan Quietly", email="jordan@example.test")
+    program = lecture(capacity=1)
+    if seats_taken:
+        register(program, name="Robin Visitor", email="robin@example.test")
+    response = client.post(
+        f"/lectures/{program.pk}/", {"name": "A Stranger", "email": "jordan@example.test", "consent": "on"}
+    )
+    assert response.status_code == 302
+    page = client.get(response["Location"]).content.decode()
+    assert ("You are on the waitlist" if seats_taken else "You are registered") in page
+    assert "Jordan" not in page and "Quietly" not in page
