@@ -286,12 +286,18 @@ def outcome_meetings_due(*, now: dt.datetime, lead: dt.timedelta) -> QuerySet[Pr
     )
 
 
+# An average of one member's scores is their own, and of two it tells either's to whoever knows the other's (their
+# therapist, facilitating): the group's averages are shown from this many members answering both, the counts always.
+OUTCOME_AVERAGES_MIN_MEMBERS = 3
+
+
 def program_outcomes(*, program: GroupProgram) -> list[dict]:
     """The group's scores before and after, per questionnaire the program asks: aggregates only, no one's answers.
 
     Before and after are the answers members gave to the questionnaires assigned for the first and the last
     meeting (services.meeting_questionnaires_assign); answers given elsewhere do not count. The change compares
-    members who answered both. Three queries.
+    members who answered both, and is shown, with the averages, only once OUTCOME_AVERAGES_MIN_MEMBERS did
+    (`withheld` says when fewer did). Three queries.
     """
     codes = [code for code in program.outcome_questionnaires if code in INSTRUMENTS]
     meetings = list(program_meetings(program=program))
@@ -312,7 +318,9 @@ def program_outcomes(*, program: GroupProgram) -> list[dict]:
     rows = []
     for code in codes:
         paired = [(before[(p, code)], after[(p, code)]) for p in members if (p, code) in before and (p, code) in after]
-        mean_before, mean_after = _mean([b for b, _ in paired]), _mean([a for _, a in paired])
+        withheld = 0 < len(paired) < OUTCOME_AVERAGES_MIN_MEMBERS
+        averaged = [] if withheld else paired
+        mean_before, mean_after = _mean([b for b, _ in averaged]), _mean([a for _, a in averaged])
         rows.append(
             {
                 "code": code,
@@ -323,7 +331,9 @@ def program_outcomes(*, program: GroupProgram) -> list[dict]:
                 "paired": len(paired),
                 "mean_before": mean_before,
                 "mean_after": mean_after,
-                "change": mean_after - mean_before if paired else None,
+                "change": mean_after - mean_before if averaged else None,
+                "withheld": withheld,
+                "min_members": OUTCOME_AVERAGES_MIN_MEMBERS,
             }
         )
     return rows

@@ -14,7 +14,7 @@ from apps.outcomes.services import questionnaire_answer, questionnaire_assign
 from apps.programs import selectors
 from apps.programs.models import Enrollment, EnrollmentStatus
 from apps.programs.services.meetings import FOLLOW_UP_ANSWER_DAYS, meeting_questionnaires_assign
-from apps.programs.services.seats import enrollment_withdraw, program_enroll
+from apps.programs.services.seats import enrollment_accept_offer, enrollment_withdraw, program_enroll
 from apps.programs.services.setup import program_capacity_set
 from apps.programs.tasks import assign_outcome_questionnaires
 from tests.locking import at_once
@@ -113,17 +113,20 @@ def answer(patient, meeting, score, *, when):
 @pytest.fixture
 def measured(group):
     """Member 0 answers pain before (7) and after (3); member 1 before (6) and after (4) also answers an unrelated
-    pain rating later; the withdrawn member answered before, then left."""
+    pain rating later; member 3, who took the seat the withdrawn member left, before (5) and after (2)."""
     program, people, meetings = group
     first, last = meetings[0], meetings[-1]
+    enrollment_accept_offer(actor=people[3].user, enrollment=Enrollment.objects.get(patient=people[3]))
     with before(first, hours=24):
         meeting_questionnaires_assign()
     answer(people[0], first, 7, when=first.start - dt.timedelta(hours=3))
     answer(people[1], first, 6, when=first.start + dt.timedelta(minutes=10))
+    answer(people[3], first, 5, when=first.start - dt.timedelta(hours=2))
     with before(last, hours=24):
         meeting_questionnaires_assign()
     answer(people[0], last, 3, when=last.start - dt.timedelta(hours=1))
     answer(people[1], last, 4, when=last.end + dt.timedelta(days=2))
+    answer(people[3], last, 2, when=last.start - dt.timedelta(hours=2))
     QuestionnaireResponse.objects.create(
         patient=people[1],
         instrument="pain_nrs",
@@ -137,13 +140,32 @@ def measured(group):
 
 def test_the_group_change_comes_from_the_answers_to_the_first_and_last_meeting(measured):
     pain, phq9 = selectors.program_outcomes(program=measured)
-    assert (pain["answered_before"], pain["answered_after"], pain["paired"]) == (2, 2, 2)
+    assert (pain["answered_before"], pain["answered_after"], pain["paired"]) == (3, 3, 3)
     assert (pain["mean_before"], pain["mean_after"], pain["change"]) == (
-        Decimal("6.5"),
-        Decimal("3.5"),
+        Decimal("6.0"),
+        Decimal("3.0"),
         Decimal("-3.0"),
     )
     assert (phq9["code"], phq9["paired"], phq9["change"]) == ("phq9", 0, None)
+
+
+def test_with_fewer_than_three_members_answering_both_the_averages_are_not_shown(personas, login, group):
+    """One member's "average" is their own scores, and two members' tell either's to whoever knows the other's: the
+    readers of the group's outcomes, an admin among them, see how many answered, not their scores."""
+    program, people, meetings = group
+    first, last = meetings[0], meetings[-1]
+    with before(first, hours=24):
+        meeting_questionnaires_assign()
+    answer(people[0], first, 9, when=first.start - dt.timedelta(hours=3))
+    with before(last, hours=24):
+        meeting_questionnaires_assign()
+    answer(people[0], last, 2, when=last.start - dt.timedelta(hours=1))
+    pain = selectors.program_outcomes(program=program)[0]
+    assert (pain["answered_before"], pain["answered_after"], pain["paired"]) == (1, 1, 1)
+    assert (pain["mean_before"], pain["mean_after"], pain["change"]) == (None, None, None)
+    page = login(personas.admin).get(f"/programs/{program.pk}/").content.decode()
+    assert "Group outcomes" in page and "Shown once 3 members answered both" in page
+    assert "<td>9.0</td>" not in page and "<td>2.0</td>" not in page and "-7.0" not in page
 
 
 def test_an_answer_after_the_baseline_closed_is_refused_and_not_counted(group):
