@@ -302,7 +302,8 @@ class Enrollment(TimeStampedModel):
     )
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
     # Anyone may type an address on the public page, so a registration is never the chart's for its address alone:
-    # only those the person made before the front desk opened their chart with it, and the front desk linked then.
+    # only the ones made before the front desk opened the person's chart with that address, which opening it links
+    # (lectures.registrant_link).
     linked_to_chart = models.BooleanField(
         default=False,
         help_text="A registrant's registration taken onto the chart opened with their address: charged on its "
