@@ -4,7 +4,20 @@ import datetime as dt
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
-from django.db.models import CharField, Count, Exists, F, Min, OuterRef, Prefetch, Q, QuerySet, Subquery, Value
+from django.db.models import (
+    BooleanField,
+    CharField,
+    Count,
+    Exists,
+    F,
+    Min,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+)
 from django.db.models.functions import Cast, Coalesce, Concat, Lower
 
 from apps.accounts.roles import Role
@@ -51,6 +64,16 @@ def programs_visible_to(*, user) -> QuerySet[GroupProgram]:
             | Exists(Enrollment.objects.filter(program_id=OuterRef("pk"), patient__user=user))
         )
     return qs.none()
+
+
+def with_roster_open(programs: QuerySet[GroupProgram], *, user) -> QuerySet[GroupProgram]:
+    """`programs` with `roster_open`: whether `user` may open each one's page (the `programs.view_roster` rule in
+    the programs' own query): whoever manages programs opens them all, anyone else those they facilitate, so a
+    list links only the pages its reader can open."""
+    if user.has_perm("programs.view_roster"):
+        return programs.annotate(roster_open=Value(True, output_field=BooleanField()))
+    co_leads = GroupProgram.co_facilitators.through.objects.filter(groupprogram_id=OuterRef("pk"), user_id=user.pk)
+    return programs.annotate(roster_open=Q(lead_facilitator_id=user.pk) | Exists(co_leads))
 
 
 def with_first_meeting(programs: QuerySet[GroupProgram]) -> QuerySet[GroupProgram]:

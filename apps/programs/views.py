@@ -46,7 +46,7 @@ def _program(request, pk):
 def program_list(request):
     if not request.user.is_clinic_staff:
         raise PermissionDenied
-    programs = selectors.programs_visible_to(user=request.user)
+    programs = selectors.with_roster_open(selectors.programs_visible_to(user=request.user), user=request.user)
     return render(request, "programs/list.html", {"programs": programs})
 
 

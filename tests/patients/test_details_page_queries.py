@@ -39,8 +39,9 @@ pytestmark = pytest.mark.django_db
 # apps/accounts/session_user.py), so no page reads a therapist's discipline again. A therapist's coming sessions and
 # the patient's next one (another therapist's, maybe), which the care ladder names, are read in one query. The care
 # ladder's card reads the level with its moves, and the referrals card the clearances, exceptions and referrals both
-# ways, one query each.
-DETAILS_QUERIES = {"front_desk": 17, "therapist": 16}
+# ways, one query each. The programs card links a program for a therapist only if they facilitate it: of a program
+# another therapist leads, whether they co-lead it is one query.
+DETAILS_QUERIES = {"front_desk": 17, "therapist": 17}
 # Whether the menu offers Book (no intake on record yet) is asked in the menu's one count query; the forms card is
 # one query, and the balance, the questionnaires waiting and the two-step offer one more.
 PORTAL_HOME_QUERIES = 13

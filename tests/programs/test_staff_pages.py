@@ -59,6 +59,36 @@ def test_who_may_not_open_the_roster(personas, login, program, persona, expected
     assert login(getattr(personas, persona)).get(f"/programs/{program.pk}/").status_code == expected
 
 
+def test_the_program_list_links_only_the_pages_its_reader_may_open(personas, login, django_assert_max_num_queries):
+    led = ProgramFactory(lead_facilitator=personas.therapist, title="Led by them")
+    co_led = ProgramFactory(title="Co-led by them")
+    co_led.co_facilitators.add(personas.therapist)
+    others = ProgramFactory(lead_facilitator=personas.other_therapist, title="Led by another")
+    link = '<a href="/programs/{}/">{}</a>'.format
+
+    client = login(personas.therapist)
+    client.get("/programs/")  # the session and permission caches warm up
+    with django_assert_max_num_queries(7):  # as the front desk's list: one more program costs no query
+        therapist = client.get("/programs/").content.decode()
+    billing = login(personas.billing).get("/programs/").content.decode()
+    front_desk = login(personas.front_desk).get("/programs/").content.decode()
+
+    assert link(led.pk, led.title) in therapist and link(co_led.pk, co_led.title) in therapist
+    assert f"<td>{others.title}" in therapist and f"/programs/{others.pk}/" not in therapist
+    assert all(f"/programs/{p.pk}/" not in billing for p in (led, co_led, others)) and others.title in billing
+    assert all(link(p.pk, p.title) in front_desk for p in (led, co_led, others))
+
+
+def test_the_chart_links_a_patients_program_only_for_who_may_open_it(personas, login, program):
+    program_enroll(actor=personas.front_desk, program=program, patient=personas.patient)
+    link = f'<a href="/programs/{program.pk}/">{program.title}</a>'
+    chart = f"/patients/{personas.patient.pk}/"
+
+    assert link in login(personas.front_desk).get(chart).content.decode()
+    billing = login(personas.billing).get(chart).content.decode()
+    assert f"/programs/{program.pk}/" not in billing and f"{program.title}:" in billing
+
+
 def test_the_facilitator_opens_the_roster_but_cannot_change_the_program(personas, login):
     program = ProgramFactory(lead_facilitator=personas.therapist)
     client = login(personas.therapist)

@@ -9,9 +9,13 @@ from apps.waitlist.selectors import patient_slot_requests_live
 register = template.Library()
 
 
-@register.inclusion_tag("programs/_patient_card.html")
-def patient_programs_card(patient):
+@register.inclusion_tag("programs/_patient_card.html", takes_context=True)
+def patient_programs_card(context, patient):
+    """Each live enrollment with whether the reader may open its program's page (the facilitators and those who
+    manage programs), so nobody else follows a link to a refusal."""
+    user = context["user"]
+    live = [e for e in selectors.patient_enrollments_shown(patient=patient) if e.status in LIVE_STATUSES]
     return {
-        "enrollments": [e for e in selectors.patient_enrollments_shown(patient=patient) if e.status in LIVE_STATUSES],
+        "enrollments": [(e, user.has_perm("programs.view_roster", e.program)) for e in live],
         "slot_requests": patient_slot_requests_live(patient=patient),
     }
