@@ -512,14 +512,17 @@ def active_therapist(*, therapist_id) -> User | None:
 
 
 def therapists_with_availability(*, since: dt.datetime) -> list[User]:
-    """Every active therapist with their working hours and the time off that has not ended by `since`
-    (as `time_off_ahead`): three queries however many therapists."""
+    """Every active therapist with their working hours (each with its office) and the time off that has not ended
+    by `since` (as `time_off_ahead`): three queries however many therapists."""
     ahead = TimeOff.objects.filter(end__gt=since).order_by("start")
     return list(
         User.objects.filter(groups__name=Role.THERAPIST, is_active=True)
         .select_related("therapist_profile")
         .prefetch_related(
-            Prefetch("working_hours", queryset=WorkingHours.objects.order_by("weekday", "start_time")),
+            Prefetch(
+                "working_hours",
+                queryset=WorkingHours.objects.select_related("location").order_by("weekday", "start_time"),
+            ),
             Prefetch("time_off", queryset=ahead, to_attr="time_off_ahead"),
         )
         .order_by("last_name", "first_name", "pk")

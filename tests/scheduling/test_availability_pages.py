@@ -6,7 +6,7 @@ import pytest
 from django.urls import reverse
 
 from apps.scheduling import services
-from apps.scheduling.models import TimeOff, Weekday, WorkingHours
+from apps.scheduling.models import Location, TimeOff, Weekday, WorkingHours
 from tests.factories import TherapistFactory
 
 from .conftest import MONDAY, at
@@ -83,6 +83,16 @@ def test_the_overview_lists_every_therapist_for_the_front_desk_and_sends_a_thera
     assert chosen.url == _page(clinic)
     for who in ("billing", "patient_user"):
         assert login(getattr(clinic, who)).get(url).status_code == 403
+
+
+def test_the_overview_names_the_office_and_its_clock_of_hours_kept_at_another_office(clinic, login):
+    west = Location.objects.create(name="West office", time_zone="America/Los_Angeles")
+    WorkingHours.objects.create(
+        therapist=clinic.therapist, weekday=Weekday.SATURDAY, start_time=dt.time(9), end_time=dt.time(17), location=west
+    )
+    html = login(clinic.front_desk).get(reverse("scheduling:availability")).content.decode()
+    assert "Sat 9:00 AM–5:00 PM · West office, Los Angeles time</span>" in html
+    assert "Mon 8:00 AM–8:00 PM</span>" in html  # the main office's hours are the clinic's clock, named nowhere
 
 
 def test_the_overview_takes_the_same_queries_for_many_therapists(clinic, login, django_assert_max_num_queries):

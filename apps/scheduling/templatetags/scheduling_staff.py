@@ -1,10 +1,11 @@
 """Staff page pieces: the sessions card on the chart page (what is coming up for this patient, and quick booking
-links), a session's time in words, an instant of its day on its office's clock, time off in words, and the outcomes a
-session can have recorded now."""
+links), a session's time in words, an instant of its day on its office's clock, time off in words, where a block of
+working hours is kept, and the outcomes a session can have recorded now."""
 
 import datetime as dt
 
 from django import template
+from django.conf import settings
 
 from apps.core import clock
 from apps.core.time_zones import when_text, zone_time
@@ -54,6 +55,18 @@ def time_off_when(time_off) -> str:
         return f"{_day(last)}, from {at(start)}"
     until = f"the end of {_day(last)}" if end.time() == dt.time(0, 0) else f"{_day(end.date())} {at(end)}"
     return f"{_day(start.date())} {at(start)} – {until}"
+
+
+@register.filter
+def hours_place(block) -> str:
+    """Where a block of weekly working hours is kept, said after its times when it is not the main office:
+    " · West office, Los Angeles time". Hours are typed on their office's clock, so a list of every therapist's
+    hours read on the clinic's would otherwise show another office's 9 to 5 as if it were the clinic's."""
+    office = block.location
+    if office.is_main:
+        return ""
+    clock_named = f", {zone_time(office.zone)}" if office.time_zone != settings.TIME_ZONE else ""
+    return f" · {office.name}{clock_named}"
 
 
 @register.filter
