@@ -304,6 +304,15 @@ def test_the_portal_names_sessions_without_their_billing_codes(personas, login):
     assert "Individual psychotherapy, 45 min (90834)" in staff
 
 
+def test_the_staff_list_names_the_session_each_person_waits_for(personas, login):
+    service = ServiceTypeFactory(code="90834", name="Individual psychotherapy, 45 min")
+    wait(personas.patient, service)
+
+    staff = login(personas.front_desk).get("/programs/slots/").content.decode()
+
+    assert '9:00 AM–12:00 PM · Individual psychotherapy, 45 min <span class="muted">(90834)</span>' in staff
+
+
 @pytest.mark.parametrize(("persona", "expected"), [("front_desk", 200), ("therapist", 403), ("patient_user", 403)])
 def test_who_sees_the_slot_waitlist(personas, login, persona, expected):
     assert login(getattr(personas, persona)).get("/programs/slots/").status_code == expected
