@@ -27,15 +27,17 @@ class Panel:
     key: str
     title: str
     instruments: tuple[str, ...]
+    # What the vertical axis counts, and which way is better: every measure here scores more symptoms higher.
+    y_title: str
     note_pain: bool = False  # also draws pain now / at worst from session notes
 
 
 # Mood, pain, and the body-symptom and pain-thought measures, each on a graph of its own so a 0-52 scale does not
 # flatten a 0-10 one.
 PANELS = (
-    Panel("mood", "Mood", ("phq9", "gad7")),
-    Panel("pain", "Pain", ("pain_nrs",), note_pain=True),
-    Panel("somatic", "Body symptoms and pain thoughts", ("phq15", "pcs")),
+    Panel("mood", "Mood", ("phq9", "gad7"), y_title="Score (higher is worse)"),
+    Panel("pain", "Pain", ("pain_nrs",), y_title="Pain, 0 to 10", note_pain=True),
+    Panel("somatic", "Body symptoms and pain thoughts", ("phq15", "pcs"), y_title="Score (higher is worse)"),
 )
 
 
@@ -142,6 +144,7 @@ def chart_panels(*, measures: dict[str, dict], pain: list[dict]) -> list[dict]:
                 "instruments": list(panel.instruments),
                 "note_pain": panel.note_pain,
                 "y_max": max(INSTRUMENTS[code].max_score for code in panel.instruments),
+                "y_title": panel.y_title,
                 "has_points": has_points,
             }
         )

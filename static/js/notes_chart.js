@@ -29,7 +29,8 @@
     return sets.filter(function (set) { return set.data.length; });
   }
 
-  function draw(canvas, datasets, yMax, axis) {
+  function draw(canvas, datasets, panel, axis) {
+    var yMax = panel.y_max;
     var labels = {};
     axis.ticks.forEach(function (tick) { labels[tick.value] = tick.label; });
     var day = new Intl.DateTimeFormat(undefined, { timeZone: axis.time_zone, month: "short", day: "numeric", year: "numeric" });
@@ -60,7 +61,8 @@
                 return tick.value === yMax || yMax - tick.value >= yMax / 10;
               });
             },
-            ticks: { precision: 0 }
+            ticks: { precision: 0 },
+            title: { display: true, text: panel.y_title }
           }
         },
         plugins: {
@@ -85,7 +87,7 @@
     if (!data.axis) { return; }
     data.panels.forEach(function (panel) {
       var canvas = document.getElementById(panel.canvas_id);
-      if (canvas) { draw(canvas, panelDatasets(panel, data), panel.y_max, data.axis); }
+      if (canvas) { draw(canvas, panelDatasets(panel, data), panel, data.axis); }
     });
   }
 

@@ -82,6 +82,8 @@ def test_a_chart_with_one_score_draws_it_on_a_readable_axis(page, personas, shot
     assert 2 <= len(labels) <= 6 and all(labels), labels
     span = page.evaluate("() => { const x = Chart.getChart('mood-chart').scales.x; return x.max - x.min; }")
     assert abs(span - 14 * 86_400_000) <= 3_600_000  # two weeks around the score (a DST day is an hour short)
+    y_title = page.evaluate("() => Chart.getChart('mood-chart').options.scales.y.title")
+    assert (y_title["display"], y_title["text"]) == (True, "Score (higher is worse)")
     points = page.evaluate("() => Chart.getChart('mood-chart').data.datasets.map(d => d.data.length)")
     assert points == [1]
     assert page.get_by_text("No scores yet.").count() == 2

@@ -102,6 +102,8 @@ def test_pain_mood_and_the_body_measures_are_separate_graphs():
     assert panels["mood"]["instruments"] == ["phq9", "gad7"] and not panels["mood"]["has_points"]
     assert panels["pain"]["has_points"] and panels["pain"]["note_pain"] and panels["pain"]["y_max"] == 10
     assert panels["somatic"]["instruments"] == ["phq15", "pcs"] and panels["somatic"]["y_max"] == 52
+    titles = {key: panel["y_title"] for key, panel in panels.items()}
+    assert titles == {"mood": "Score (higher is worse)", "pain": "Pain, 0 to 10", "somatic": "Score (higher is worse)"}
     rows = score_rows(measures=measures, tz=TZ)
     assert [(r["name"], r["band"]) for r in rows] == [("Pain Catastrophizing Scale", "Clinically relevant")]
     assert rows[0]["subscales"] == "Rumination 14, Magnification 4, Helplessness 13"
