@@ -62,6 +62,14 @@ def test_each_session_links_to_its_own_page_at_its_wall_clock_time(clinic, login
         assert event["start"] == timezone.localtime(appointment.start).replace(tzinfo=None).isoformat()
 
 
+def test_a_sessions_page_leads_back_to_the_calendar_on_its_week(clinic, login, session):
+    client = login(clinic.front_desk)
+    page = client.get(reverse("scheduling:appointment_detail", args=[session.pk])).content.decode()
+    assert f'<a href="/schedule/?date={MONDAY.isoformat()}">Back to the calendar</a>' in page
+    calendar = client.get("/schedule/", {"date": MONDAY.isoformat()}).content.decode()
+    assert f'data-initial-date="{MONDAY.isoformat()}"' in calendar
+
+
 def test_the_legend_shows_each_therapists_colour(clinic, login):
     html = login(clinic.front_desk).get(reverse("scheduling:calendar")).content.decode()
     for therapist in (clinic.therapist, clinic.other_therapist):
