@@ -76,6 +76,17 @@ def with_roster_open(programs: QuerySet[GroupProgram], *, user) -> QuerySet[Grou
     return programs.annotate(roster_open=Q(lead_facilitator_id=user.pk) | Exists(co_leads))
 
 
+def programs_roster_open(*, user, program_ids) -> set[int]:
+    """Which of the programs `user` may open the page of, by `with_roster_open`'s rule: none read for those who
+    manage programs (all of them), one query for anyone else, however many programs are asked about."""
+    if user.has_perm("programs.view_roster"):
+        return set(program_ids)
+    if not program_ids:
+        return set()
+    openable = with_roster_open(GroupProgram.objects.filter(pk__in=program_ids), user=user).filter(roster_open=True)
+    return set(openable.values_list("pk", flat=True))
+
+
 def with_first_meeting(programs: QuerySet[GroupProgram]) -> QuerySet[GroupProgram]:
     """`programs` with their first meeting's start (`first_meeting_start`) and its office's zone
     (`first_meeting_zone`), both None before the meetings are booked, and the room's office: what telling a

@@ -39,8 +39,8 @@ pytestmark = pytest.mark.django_db
 # apps/accounts/session_user.py), so no page reads a therapist's discipline again. A therapist's coming sessions and
 # the patient's next one (another therapist's, maybe), which the care ladder names, are read in one query. The care
 # ladder's card reads the level with its moves, and the referrals card the clearances, exceptions and referrals both
-# ways, one query each. The programs card links a program for a therapist only if they facilitate it: of a program
-# another therapist leads, whether they co-lead it is one query.
+# ways, one query each. The programs card links a program for a therapist only if they facilitate it: whether
+# they lead or co-lead the patient's programs is one query, however many there are.
 DETAILS_QUERIES = {"front_desk": 17, "therapist": 17}
 # Whether the menu offers Book (no intake on record yet) is asked in the menu's one count query; the forms card is
 # one query, and the balance, the questionnaires waiting and the two-step offer one more.
@@ -79,6 +79,14 @@ def test_the_details_page_reads_the_patients_enrollments_and_slot_requests_once(
     assert _reads(queries, "programs_slotrequest") == 1
     assert _reads(queries, "intake_intakedocument") == 1
     assert _reads(queries, "intake_signature") == 1
+
+
+def test_a_therapist_reads_which_programs_they_may_open_in_one_query_however_many(personas, login, busy_patient):
+    path = f"/patients/{busy_patient.pk}/"
+    for _ in range(2):
+        program_enroll(actor=personas.front_desk, program=ProgramFactory(), patient=busy_patient)
+
+    assert len(_queries(login(personas.therapist), path)) == DETAILS_QUERIES["therapist"]
 
 
 def test_the_portal_home_reads_enrollments_slot_requests_and_the_next_session_once(personas, login, busy_patient):

@@ -15,7 +15,8 @@ def patient_programs_card(context, patient):
     manage programs), so nobody else follows a link to a refusal."""
     user = context["user"]
     live = [e for e in selectors.patient_enrollments_shown(patient=patient) if e.status in LIVE_STATUSES]
+    openable = selectors.programs_roster_open(user=user, program_ids={e.program_id for e in live})
     return {
-        "enrollments": [(e, user.has_perm("programs.view_roster", e.program)) for e in live],
+        "enrollments": [(e, e.program_id in openable) for e in live],
         "slot_requests": patient_slot_requests_live(patient=patient),
     }
