@@ -302,11 +302,27 @@ class TOTPDeviceAdmin(admin.ModelAdmin):
     def delete_model(self, request, obj):
         access_log_write(actor=request.user, action="mfa_device_remove", subject=obj.user, detail={"device": obj.pk})
         super().delete_model(request, obj)
+        self._owners_signed_out(request, [obj.user])
 
     @transaction.atomic
     def delete_queryset(self, request, queryset):
-        for device in queryset.select_related("user"):
+        devices = list(queryset.select_related("user"))
+        for device in devices:
             access_log_write(
                 actor=request.user, action="mfa_device_remove", subject=device.user, detail={"device": device.pk}
             )
         super().delete_queryset(request, queryset)
+        self._owners_signed_out(request, [device.user for device in devices])
+
+    @staticmethod
+    def _owners_signed_out(request, owners: list[User]) -> None:
+        """Every session of the owners ends: a session left without its device would otherwise still be signed in
+        with the password, and set-up would enrol a new device in it without the password being typed again (the
+        lost phone's own session, say). Someone removing their own device keeps this session, to set up anew."""
+        for owner in {owner.pk: owner for owner in owners}.values():
+            services.sessions_end_others(
+                actor=request.user,
+                user=owner,
+                because="authenticator_removed",
+                keep=request if owner.pk == request.user.pk else None,
+            )

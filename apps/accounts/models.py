@@ -1,9 +1,11 @@
 import datetime as dt
 
 import rules
+from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
 from django.db import models
 from django.utils import timezone
+from django.utils.crypto import salted_hmac
 from django.utils.functional import cached_property
 
 from apps.core import clock
@@ -44,6 +46,10 @@ class User(AbstractBaseUser, PermissionsMixin):
     is_active = models.BooleanField(default=True)
     is_staff = models.BooleanField(default=False, help_text="May open the Django admin.")
     date_joined = models.DateTimeField(default=timezone.now)
+    # Raised to end every session of the account (services.sessions_end_others): sessions are not listed per user,
+    # so each one carries a hash of this with the password (get_session_auth_hash), and a hash made before the raise
+    # no longer matches on its next request.
+    sessions_generation = models.PositiveIntegerField(default=0, editable=False)
 
     objects = UserManager()
 
@@ -64,6 +70,26 @@ class User(AbstractBaseUser, PermissionsMixin):
     @cached_property
     def _access(self) -> Access:
         return access_of(self)
+
+    def get_session_auth_hash(self) -> str:
+        return self._session_auth_hash()
+
+    def get_session_auth_fallback_hash(self):
+        # Sessions made under a SECRET_KEY being rotated out keep working, as Django's own hash does.
+        for secret in settings.SECRET_KEY_FALLBACKS:
+            yield self._session_auth_hash(secret=secret)
+
+    def _session_auth_hash(self, secret: str | None = None) -> str:
+        """Django's hash of the password while the account's sessions were never ended, so nobody is signed out
+        by the field's arrival; once they were, a hash of the password and the generation, under its own salt."""
+        if not self.sessions_generation:
+            return super()._get_session_auth_hash(secret=secret)
+        return salted_hmac(
+            "apps.accounts.models.User.sessions_generation",
+            f"{self.sessions_generation}:{self.password}",
+            secret=secret,
+            algorithm="sha256",
+        ).hexdigest()
 
     def access_reload(self) -> None:
         """Read roles and permissions afresh on this object (after changing its groups)."""

@@ -7,6 +7,7 @@ import re
 import secrets
 
 from django.conf import settings
+from django.contrib.auth import update_session_auth_hash
 from django.contrib.auth.models import Group
 from django.contrib.auth.tokens import default_token_generator
 from django.core.mail import EmailMultiAlternatives
@@ -72,6 +73,37 @@ def user_roles_set(*, actor: User, user: User, roles: list[str]) -> User:
     user.access_reload()
     access_log_write(
         actor=actor, action="roles_change", subject=user, detail={"before": before, "after": sorted(roles)}
+    )
+    return user
+
+
+# Why an account's sessions were ended, as the access log records it (`sessions_end`, detail "because").
+SESSIONS_END_REASONS = frozenset(
+    {"asked", "ended_by_admin", "sign_in_email_change", "two_step_on", "authenticator_removed"}
+)
+
+
+@transaction.atomic
+def sessions_end_others(*, actor: User, user: User, because: str, keep=None) -> User:
+    """Sign `user` out everywhere: each of their sessions ends at its next request, in every browser, but the
+    request `keep` (one of `user`'s own, the one that asked), which stays signed in, its session under a new key.
+    Sessions are not listed per account, so the account's sessions generation is raised, which every session's
+    auth hash carries (User.get_session_auth_hash): Django's check and the fast path (session_user) both refuse a
+    hash made before. API tokens are credentials of their own and keep working. Logged as `sessions_end`, with why
+    (one of SESSIONS_END_REASONS) and whether the current session was kept."""
+    if because not in SESSIONS_END_REASONS:
+        raise ValueError(f"Not a reason to end sessions: {because}")
+    if keep is not None and keep.user.pk != user.pk:
+        raise ValueError("Only the account's own session is kept.")
+    user = User.objects.select_for_update().get(pk=user.pk)
+    user.sessions_generation += 1
+    user.save(update_fields=["sessions_generation"])
+    if keep is not None:
+        update_session_auth_hash(keep, user)
+        # The request's own user answers with the new hash for the rest of the request, as a fresh read would.
+        keep.user.sessions_generation = user.sessions_generation
+    access_log_write(
+        actor=actor, action="sessions_end", subject=user, detail={"because": because, "current_kept": keep is not None}
     )
     return user
 
@@ -399,11 +431,12 @@ def sign_in_email_change_for_token(*, user: User, token: str) -> AccountEmail:
 
 
 @transaction.atomic
-def sign_in_email_change_confirm(*, user: User, token: str) -> User:
+def sign_in_email_change_confirm(*, user: User, token: str, keep=None) -> User:
     """Make the address a confirmation link was sent to the one `user` signs in with, once, in one transaction:
     their invitations not yet accepted and reset links stop working (a reset link is tied to the address it was made
-    for), both addresses are told (_sign_in_email_changed_tell) and the change is in the access log. An address
-    taken by another account since it was asked is refused (409). The session it is confirmed in stays signed in."""
+    for), every session of theirs ends but the request `keep` it is confirmed in (someone else signed in as them
+    keeps no hold on the account), both addresses are told (_sign_in_email_changed_tell) and the change is in the
+    access log. An address taken by another account since it was asked is refused (409)."""
     User.objects.select_for_update().filter(pk=user.pk).first()  # a second click waits, then sees the link used
     row = sign_in_email_change_for_token(user=user, token=token)
     user = row.user
@@ -424,7 +457,7 @@ def sign_in_email_change_confirm(*, user: User, token: str) -> User:
         detail={"before": row.old_address, "after": user.email},
     )
     _sign_in_email_changed_tell(user=user, old_email=row.old_address)
-    return user
+    return sessions_end_others(actor=user, user=user, because="sign_in_email_change", keep=keep)
 
 
 @transaction.atomic

@@ -5,11 +5,12 @@ Django's AuthenticationMiddleware reads the session's user and django-otp's OTPM
 session passed MFA with: two queries on every request of signed-in staff. SessionUserMiddleware (in OTPMiddleware's
 place, after Django's) reads the device with its user in one, when the session names a TOTP device, and accepts the
 pair only when Django and django-otp would both accept it without changing the session: the session's backend is
-allowed and loads users as ModelBackend does, the user may sign in (is active), the session's password hash matches,
+allowed and loads users as ModelBackend does, the user may sign in (is active), the session's auth hash matches
+(User.get_session_auth_hash: the password's, with the account's sessions generation once its sessions were ended),
 and the device is confirmed and the user's. Anything else (a device deleted or moved to another user, a password
-changed, a deactivated account, a session with no device yet) takes Django's and django-otp's own paths, which
-refuse or clean the session as they always did. Nothing is cached: both rows are read on every request, so a change
-takes effect on the next one.
+changed or the account's sessions ended, a deactivated account, a session with no device yet) takes Django's and
+django-otp's own paths, which refuse or clean the session as they always did. Nothing is cached: both rows are read
+on every request, so a change takes effect on the next one.
 """
 
 from django.conf import settings

@@ -20,6 +20,8 @@ urlpatterns = [
     path("users/<int:pk>/clinical-profile/", views.staff_clinical_profile, name="staff_clinical_profile"),
     path("users/<int:pk>/<str:action>/", views.staff_access, name="staff_access"),
     path("clinic-settings/", views.clinic_settings, name="clinic_settings"),
+    path("sign-in/", views.own_sign_in, name="own_sign_in"),
+    path("sign-in/sign-out-others/", views.own_sessions_end, name="own_sessions_end"),
     path("tokens/", views.api_tokens, name="api_tokens"),
     path("tokens/<int:pk>/revoke/", views.api_token_revoke, name="api_token_revoke"),
 ]

@@ -1,5 +1,6 @@
 import base64
 import datetime as dt
+import functools
 
 from django.contrib import messages
 from django.contrib.auth import forms as auth_forms
@@ -12,7 +13,7 @@ from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse_lazy
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from apps.core import clock
 from apps.core.errors import ApplicationError
@@ -225,19 +226,26 @@ STAFF_ACCESS_ACTIONS = {
         services.staff_reinvite,
         "A new invitation to {email} is being sent; the earlier link no longer works.",
     ),
+    "sign-out-everywhere": (
+        functools.partial(services.sessions_end_others, because="ended_by_admin"),
+        "{name} is signed out everywhere: every browser they were signed in on asks them to sign in again.",
+    ),
 }
 
 
 @login_required
 @require_POST
 def staff_access(request, pk, action):
-    """Deactivate, reactivate or invite again. Deactivating asks first (a page saying what it does); only the
-    confirmation's post deactivates. A deactivation the service would refuse is never asked about: the page says
-    why instead (409), as the staff page does in place of its button. A confirmation refused all the same (something
-    changed since it was asked: a session booked, a supervisee named) answers that page too, with every reason. A
-    reactivation or a new invitation refused answers the staff page it was asked from, the reason at its top."""
+    """Deactivate, reactivate, invite again or sign out everywhere. Deactivating and signing out everywhere ask
+    first (a page saying what it does); only the confirmation's post acts. A deactivation the service would refuse is
+    never asked about: the page says why instead (409), as the staff page does in place of its button. A
+    confirmation refused all the same (something changed since it was asked: a session booked, a supervisee named)
+    answers that page too, with every reason. A reactivation or a new invitation refused answers the staff page it
+    was asked from, the reason at its top."""
     call, done = action_from_url(STAFF_ACCESS_ACTIONS, action)
     user = _staff_member(request, pk)
+    if action == "sign-out-everywhere" and request.POST.get("confirmed") != "yes":
+        return render(request, "accounts/staff_sign_out_confirm.html", {"member": user})
     if action == "deactivate" and request.POST.get("confirmed") != "yes":
         refusal = services.staff_deactivation_refusal(actor=request.user, user=user)
         return _deactivation_page(request, user, refusal=refusal, status=409 if refusal else 200)
@@ -289,6 +297,25 @@ def _require_verified_staff(request) -> None:
     """
     if not request.user.requires_mfa or not request.user.is_verified():
         raise PermissionDenied
+
+
+@login_required
+@require_safe
+def own_sign_in(request):
+    """A member of staff's own sign-in: the address and authenticator they sign in with, and signing out of every
+    other browser they are signed in on."""
+    _require_verified_staff(request)
+    context = {"device": request.user.otp_device}
+    return render(request, "accounts/own_sign_in.html", context)
+
+
+@login_required
+@require_POST
+def own_sessions_end(request):
+    _require_verified_staff(request)
+    services.sessions_end_others(actor=request.user, user=request.user, because="asked", keep=request)
+    messages.success(request, "You are signed out on every other browser and device. You are still signed in here.")
+    return redirect("accounts:own_sign_in")
 
 
 @never_cache  # the page that shows a new token's secret must not be kept by the browser or a proxy

@@ -86,6 +86,7 @@ ACTIONS = {
     "two_step_on": "Turned on two-step sign-in",
     "two_step_off": "Turned off two-step sign-in",
     "mfa_device_remove": "Removed an authenticator app",
+    "sessions_end": "Ended the account's open sign-ins",
     "patient_admin_view": "Viewed patient in the Django admin",
     "therapist_supervision_change": "Changed who supervises a therapist",
     "message_attachment_view": "Downloaded a message's attachment",

@@ -5,7 +5,7 @@ stay in apps.patients."""
 from django.db import transaction
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from apps.accounts.services import sign_in_email_change_confirm
+from apps.accounts.services import sessions_end_others, sign_in_email_change_confirm
 from apps.audit.services import access_log_write
 from apps.core import clock
 from apps.core.errors import NotFound, Unprocessable
@@ -55,11 +55,11 @@ def contact_details_update(*, actor, patient: Patient, **changes) -> Patient:
 
 
 @transaction.atomic
-def sign_in_email_confirm(*, actor, patient: Patient, token: str, for_reminders: bool):
-    """Confirm the new sign-in email a link was sent to (accounts' sign_in_email_change_confirm) and, when the
-    patient asks, make it the chart's email for reminders and receipts too, in the same transaction: both change or
-    neither does."""
-    user = sign_in_email_change_confirm(user=actor, token=token)
+def sign_in_email_confirm(*, actor, patient: Patient, token: str, for_reminders: bool, keep=None):
+    """Confirm the new sign-in email a link was sent to (accounts' sign_in_email_change_confirm, which signs the
+    account out everywhere but the request `keep`) and, when the patient asks, make it the chart's email for
+    reminders and receipts too, in the same transaction: both change or neither does."""
+    user = sign_in_email_change_confirm(user=actor, token=token, keep=keep)
     if for_reminders:
         contact_details_update(actor=user, patient=patient, email=user.email)
     return user
@@ -97,10 +97,13 @@ def two_step_offer_answer(*, user) -> PortalAccount:
 
 
 @transaction.atomic
-def two_step_turned_on(*, user) -> None:
-    """Record that the patient confirmed an authenticator; the offer is answered for good."""
+def two_step_turned_on(*, user, keep) -> None:
+    """Record that the patient confirmed an authenticator; the offer is answered for good. Every other session
+    ends: none of them passed the code, and a session someone else holds must not outlive the protection. The
+    request `keep`, which confirmed it, stays signed in."""
     two_step_offer_answer(user=user)
     access_log_write(actor=user, action="two_step_on", subject=user, detail={})
+    sessions_end_others(actor=user, user=user, because="two_step_on", keep=keep)
 
 
 @transaction.atomic

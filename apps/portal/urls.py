@@ -11,6 +11,7 @@ urlpatterns = [
     path("settings/stop-texts/", views.stop_text_messages, name="stop_text_messages"),
     path("settings/sign-in-email/", views.sign_in_email, name="sign_in_email"),
     path("settings/sign-in-email/<str:token>/", views.sign_in_email_confirm, name="sign_in_email_confirm"),
+    path("settings/sign-out-others/", views.sign_out_others, name="sign_out_others"),
     path("settings/two-step/", views.two_step, name="two_step"),
     path("settings/two-step/off/", views.two_step_off, name="two_step_off"),
     path("two-step/not-now/", views.two_step_not_now, name="two_step_not_now"),

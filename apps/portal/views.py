@@ -13,7 +13,7 @@ from apps.accounts import mfa
 from apps.accounts.forms import TokenForm
 from apps.accounts.lockout import password_retyped
 from apps.accounts.selectors import sign_in_email_change_waiting
-from apps.accounts.services import sign_in_email_change_ask, sign_in_email_change_for_token
+from apps.accounts.services import sessions_end_others, sign_in_email_change_ask, sign_in_email_change_for_token
 from apps.core.errors import ApplicationError
 from apps.core.forms import FORM_REFUSED_STATUS
 from apps.core.models import ClinicSettings
@@ -139,6 +139,15 @@ def stop_text_messages(request):
 
 
 @login_required
+@require_POST
+def sign_out_others(request):
+    portal_patient(request, "portal.use_portal")
+    sessions_end_others(actor=request.user, user=request.user, because="asked", keep=request)
+    messages.success(request, "You are signed out on every other browser and device. You are still signed in here.")
+    return redirect("portal:settings")
+
+
+@login_required
 @require_http_methods(["GET", "POST"])
 def two_step(request):
     """Optional for patients: scan a code, confirm it, and sign-in asks for it from then on."""
@@ -150,9 +159,13 @@ def two_step(request):
     if request.method == "POST" and form.is_valid():
         check = mfa.confirm_device(request, device, form.cleaned_data["token"])
         if check:
-            services.two_step_turned_on(user=request.user)
+            services.two_step_turned_on(user=request.user, keep=request)
             request.session[SESSION_KEY] = True
-            messages.success(request, "Two-step sign-in is on. We will ask for a code from your app when you sign in.")
+            messages.success(
+                request,
+                "Two-step sign-in is on. We will ask for a code from your app when you sign in. Every other browser "
+                "and device you were signed in on is signed out.",
+            )
             return redirect("portal:dashboard")
         form.add_error("token", check.refusal)
     context = {
@@ -226,9 +239,17 @@ def sign_in_email_confirm(request, token):
         form = SignInEmailConfirmForm(posted(request))
         if request.method == "POST" and form.is_valid():
             user = services.sign_in_email_confirm(
-                actor=request.user, patient=patient, token=token, for_reminders=form.cleaned_data["for_reminders"]
+                actor=request.user,
+                patient=patient,
+                token=token,
+                for_reminders=form.cleaned_data["for_reminders"],
+                keep=request,
             )
-            messages.success(request, f"You now sign in with {user.email}.")
+            messages.success(
+                request,
+                f"You now sign in with {user.email}. Every other browser and device you were signed in on is signed "
+                "out.",
+            )
             return redirect("portal:settings")
     except ApplicationError as exc:
         return render(request, "portal/sign_in_email_link.html", {"message": exc.message}, status=exc.status)

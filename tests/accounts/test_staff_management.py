@@ -139,7 +139,7 @@ def test_an_invitation_not_yet_accepted_can_be_withdrawn(
 def test_only_admins_manage_the_staff(personas, login, persona):
     client = login(getattr(personas, persona))
     assert client.get(_url(personas.front_desk)).status_code == 403
-    for action in ("deactivate", "reactivate", "invite-again"):
+    for action in ("deactivate", "reactivate", "invite-again", "sign-out-everywhere"):
         assert client.post(_url(personas.front_desk, action), {"confirmed": "yes"}).status_code == 403
     assert User.objects.get(pk=personas.front_desk.pk).is_active
 
