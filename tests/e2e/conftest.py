@@ -133,7 +133,7 @@ def sign_out(page) -> None:
     menu = page.get_by_role("button", name="Menu")
     if menu.is_visible():
         menu.click()
-    page.get_by_role("button", name="Sign out").click()
+    page.get_by_role("button", name="Sign out", exact=True).click()
     page.get_by_role("heading", name="Sign in").wait_for()
 
 
