@@ -23,9 +23,10 @@ def confirm_token(row: AccountEmail) -> str:
 
 def confirm_token_read(token: str) -> dict[str, int] | None:
     """{"request": id, "user": id} of a token the clinic signed and that has not expired; None otherwise."""
-    return signed_fields_read(
+    claim = signed_fields_read(
         token,
         salt=_SALT,
         fields={"request": whole_number, "user": whole_number},
         max_age=settings.CLINIC_SIGN_IN_EMAIL_CONFIRM_HOURS * 3600,
     )
+    return claim.fields if claim else None

@@ -5,7 +5,9 @@ from an older format or a bug can be genuine and still lack a field or carry the
 through `signed_fields_read`, so such a token reads as "not valid" the way a forged one does, never as a 500.
 """
 
+import datetime as dt
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from django.core import signing
@@ -27,12 +29,27 @@ def text(value: object) -> str:
     return value
 
 
+@dataclass(frozen=True)
+class SignedFields:
+    """A token's fields, and when the clinic signed it: Django's signing stamps every token with its time, in whole
+    seconds, so tokens signed before a reader started asking carry it too."""
+
+    fields: dict[str, Any]
+    signed_at: dt.datetime
+
+
+def _signed_at(token: str) -> dt.datetime:
+    # A verified token reads "payload:timestamp:signature", the timestamp in base 62 (django.core.signing).
+    stamp = token.rsplit(":", 2)[1]
+    return dt.datetime.fromtimestamp(signing.b62_decode(stamp), tz=dt.UTC)
+
+
 def signed_fields_read(
     token: str, *, salt: str, fields: Mapping[str, Callable[[object], Any]], max_age: int | None = None
-) -> dict[str, Any] | None:
-    """The token's fields, each passed through its reader (which raises ValueError for a value it refuses), when
-    the token was signed here with `salt`, is younger than `max_age` seconds and holds every field; None when it
-    is forged, altered, expired or malformed."""
+) -> SignedFields | None:
+    """The token's fields, each passed through its reader (which raises ValueError for a value it refuses), and its
+    signing time, when the token was signed here with `salt`, is younger than `max_age` seconds and holds every
+    field; None when it is forged, altered, expired or malformed."""
     try:
         payload = signing.loads(token, salt=salt, max_age=max_age)
     except signing.BadSignature:  # SignatureExpired is one too
@@ -40,6 +57,7 @@ def signed_fields_read(
     if not isinstance(payload, dict):
         return None
     try:
-        return {name: read(payload[name]) for name, read in fields.items()}
+        read = {name: reader(payload[name]) for name, reader in fields.items()}
     except (KeyError, ValueError):
         return None
+    return SignedFields(fields=read, signed_at=_signed_at(token))

@@ -2,7 +2,9 @@
 
 A token names the appointment, the action, the start it was issued for and when it stops working (the
 session's start). It is signed with SECRET_KEY, so it cannot be made up or altered; a rescheduled session
-has a different start, so links from older reminders stop working too.
+has a different start, so links from older reminders stop working too. The claim also carries when the token
+was signed, so the page can refuse a link sent before the patient's email or number changed
+(patients.rules.link_sent_before_contact_change).
 """
 
 import datetime as dt
@@ -25,6 +27,7 @@ class LinkClaim:
     appointment_id: int
     action: str
     start: dt.datetime
+    signed_at: dt.datetime
 
 
 def appointment_link_token(*, appointment, action: str) -> str:
@@ -49,8 +52,9 @@ def _start(value: object) -> dt.datetime:
 def appointment_link_read(*, token: str, action: str) -> LinkClaim:
     """The claim in a valid, unexpired token for this action; NotFound otherwise (forged, altered, malformed, old)."""
     claim = signed_fields_read(token, salt=SALT, fields={"a": whole_number, "x": text, "s": _start})
-    if claim is None or claim["x"] != action:
+    if claim is None or claim.fields["x"] != action:
         raise NotFound("This link is not valid.")
-    if clock.now() >= claim["s"]:
+    start = claim.fields["s"]
+    if clock.now() >= start:
         raise NotFound("This link has expired: the session has already started.")
-    return LinkClaim(appointment_id=claim["a"], action=action, start=claim["s"])
+    return LinkClaim(appointment_id=claim.fields["a"], action=action, start=start, signed_at=claim.signed_at)

@@ -101,6 +101,9 @@ class Patient(TimeStampedModel):
         "how consent to texts was given", max_length=20, choices=SmsConsentMethod.choices, blank=True
     )
     sms_opted_out_at = models.DateTimeField("SMS opted out at", null=True, blank=True)
+    # When the email or mobile number on file last changed (services.patient_update): a link signed for the patient
+    # before then went to an address or number someone else may read now (rules.link_sent_before_contact_change).
+    contact_changed_at = models.DateTimeField(null=True, blank=True, editable=False)
     status = models.CharField(max_length=20, choices=PatientStatus.choices, default=PatientStatus.ACTIVE)
     discharged_on = models.DateField(null=True, blank=True)
 

@@ -1,4 +1,6 @@
-"""Who may see and change a patient's chart."""
+"""Who may see and change a patient's chart, and act for a patient through a link the clinic sent them."""
+
+import datetime as dt
 
 import rules
 
@@ -44,3 +46,21 @@ rules.add_perm("patients.discharge_patient", is_admin | is_front_desk | is_treat
 
 # The access log (who opened which chart, and who was refused) is reviewed by administrators.
 rules.add_perm("audit.view_access_log", is_admin)
+
+
+# What a page says of a link refused by `link_sent_before_contact_change`, where a forged or expired link is refused.
+LINK_SENT_TO_OLD_CONTACT = (
+    "This link was sent to an address or number that is no longer on file. Sign in to the portal, or call the clinic."
+)
+
+
+def link_sent_before_contact_change(*, patient, signed_at: dt.datetime) -> bool:
+    """Whether a link the clinic signed for the patient at `signed_at` (a reminder's confirm or cancel, an offer's
+    accept or decline, which act for the patient without a sign-in) went out before their email or mobile number last
+    changed. People change an address because someone else now reads it (a shared inbox, a recycled number), so such
+    a link no longer speaks for the patient.
+
+    Signing times are whole seconds: a link signed in the second of the change counts as sent after it, so the
+    reminders planned again in the change's own transaction carry links that work."""
+    changed_at = patient.contact_changed_at
+    return changed_at is not None and signed_at < changed_at.replace(microsecond=0)

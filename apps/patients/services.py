@@ -162,7 +162,10 @@ def patient_update(*, actor, patient: Patient, confirm_duplicate: bool = False, 
 
     Consent to texts was given for a number: a new or removed mobile number withdraws it (access-logged like any
     change of reminder choices), so nothing is texted to the new number until the patient agrees to texts there. The
-    reminders not yet sent follow the chart: they are planned again from it (extensions.reminder_details_changed)."""
+    reminders not yet sent follow the chart: they are planned again from it (extensions.reminder_details_changed).
+    A new or removed email or mobile number is the one place `contact_changed_at` is set: the signed links sent
+    before it (reminders' confirm and cancel, offers' accept and decline) stop working, and those of the reminders
+    planned again here work."""
     unknown = set(changes) - EDITABLE_FIELDS
     if unknown:
         raise Unprocessable(f"Unknown fields: {', '.join(sorted(unknown))}")
@@ -187,6 +190,9 @@ def patient_update(*, actor, patient: Patient, confirm_duplicate: bool = False, 
         patient.sms_consent_at = None
         patient.sms_consent_method = ""
         patient.reminder_sms = False
+    if email_changed or "phone" in changed:
+        # Links already sent to the old address or number stop working (rules.link_sent_before_contact_change).
+        patient.contact_changed_at = clock.now()
     for field, value in changes.items():
         setattr(patient, field, value)
     patient.full_clean()

@@ -11,7 +11,7 @@ from django.views.decorators.http import require_POST, require_safe
 from apps.core.errors import ApplicationError
 from apps.core.views import action_from_url, call_with_messages, refusal_status
 from apps.patients.portal import portal_patient
-from apps.waitlist.offers import offer_link_actor, offer_link_answered
+from apps.waitlist.offers import offer_link_actor, offer_link_answered, offer_link_outdated
 
 from . import member_meetings, selectors
 from .models import LIVE_STATUSES, Enrollment, EnrollmentStatus, ProgramStage
@@ -150,6 +150,8 @@ def seat_offer_link(request, link):
         enrollment = get_object_or_404(
             Enrollment.objects.select_related("program", "patient__user"), pk=link.object_id, patient__isnull=False
         )
+    if outdated := offer_link_outdated(request, link, enrollment.patient):
+        return outdated
     if request.method == "POST":
         answer, success = ENROLLMENT_ACTIONS[link.action]
         actor = offer_link_actor(request, enrollment.patient)

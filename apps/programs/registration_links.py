@@ -18,7 +18,7 @@ def registration_token_make(enrollment_id: int) -> str:
 def registration_token_read(token: str) -> int | None:
     """The enrollment the link names, or None when it is forged or malformed."""
     claim = signed_fields_read(token, salt=TOKEN_SALT, fields={"e": whole_number})
-    return claim["e"] if claim else None
+    return claim.fields["e"] if claim else None
 
 
 def registration_manage_url(enrollment) -> str:

@@ -12,6 +12,7 @@ from apps.core.errors import ApplicationError, NotFound
 from apps.notifications.confirmations import appointment_confirm
 from apps.notifications.links import appointment_link_read
 from apps.notifications.models import ConfirmationSource
+from apps.patients.rules import LINK_SENT_TO_OLD_CONTACT, link_sent_before_contact_change
 
 from .models import AppointmentStatus
 from .selectors import appointment_for_signed_link
@@ -26,6 +27,9 @@ def _appointment_for_link(token: str, action: str):
     appointment = appointment_for_signed_link(appointment_id=claim.appointment_id, start=claim.start)
     if appointment is None:
         raise Http404("This link is for a session that has since been moved.")
+    patient = appointment.patient  # none for a group meeting, whose reminders carry no such links
+    if patient is not None and link_sent_before_contact_change(patient=patient, signed_at=claim.signed_at):
+        raise Http404(LINK_SENT_TO_OLD_CONTACT)
     return appointment
 
 

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from django.core import signing
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect
+from django.shortcuts import redirect, render
 from django.urls import reverse
 
 from apps.core import clock
@@ -23,6 +23,7 @@ from apps.core.links import absolute_url
 from apps.core.models import ClinicSettings
 from apps.core.signed_links import signed_fields_read, text, whole_number
 from apps.notifications.outbox import patient_notice_enqueue
+from apps.patients.rules import LINK_SENT_TO_OLD_CONTACT, link_sent_before_contact_change
 from apps.scheduling.reminders import reader_zone_context
 
 # The salt predates this module; changing it would kill the links in notices already sent.
@@ -38,6 +39,7 @@ class OfferLink:
     object_id: int
     offer_number: int
     action: str  # "accept" or "decline"
+    signed_at: dt.datetime  # when the link was made, for patients.rules.link_sent_before_contact_change
 
 
 @dataclass(frozen=True)
@@ -105,7 +107,10 @@ def offer_token_read(token: str) -> OfferLink | None:
     data = signed_fields_read(token, salt=TOKEN_SALT, fields=fields, max_age=int(max_age.total_seconds()))
     if data is None:
         return None
-    link = OfferLink(kind=data["k"], object_id=data["id"], offer_number=data["n"], action=data["a"])
+    fields = data.fields
+    link = OfferLink(
+        kind=fields["k"], object_id=fields["id"], offer_number=fields["n"], action=fields["a"], signed_at=data.signed_at
+    )
     if link.action not in ACTIONS or link.kind not in _KINDS:
         return None
     return link
@@ -158,6 +163,20 @@ def offer_link_answered(request: HttpRequest, portal_page: str) -> HttpResponse:
     if request.user.is_authenticated:
         return redirect(portal_page)
     return redirect(request.get_full_path())
+
+
+def offer_link_invalid(request: HttpRequest, reason: str = "") -> HttpResponse:
+    """The page of a link that cannot be answered at all (404), with why when there is more to say than "too old"."""
+    return render(request, "waitlist/portal/offer_invalid.html", {"reason": reason}, status=404)
+
+
+def offer_link_outdated(request: HttpRequest, link: OfferLink, patient) -> HttpResponse | None:
+    """The invalid link's page when the link went out before the patient's email or number last changed, None while
+    it still speaks for them: each kind asks once it has found whose offer the link names. The offer stays open, to
+    be answered in the portal or through the clinic."""
+    if link_sent_before_contact_change(patient=patient, signed_at=link.signed_at):
+        return offer_link_invalid(request, LINK_SENT_TO_OLD_CONTACT)
+    return None
 
 
 def offer_link_answer(request: HttpRequest, link: OfferLink) -> HttpResponse:

@@ -11,7 +11,15 @@ from apps.patients.portal import portal_patient
 from . import selectors, services
 from .forms import SlotRequestForm
 from .models import SlotOffer, SlotRequest
-from .offers import offer_link_actor, offer_link_answer, offer_link_answered, offer_problem, offer_token_read
+from .offers import (
+    offer_link_actor,
+    offer_link_answer,
+    offer_link_answered,
+    offer_link_invalid,
+    offer_link_outdated,
+    offer_problem,
+    offer_token_read,
+)
 
 SLOT_OFFER_ACTIONS = {
     "accept": (services.slot_offer_accept, "Your weekly time is booked."),
@@ -77,7 +85,7 @@ def offer_link(request, token):
     the patient."""
     link = offer_token_read(token)
     if link is None:
-        return render(request, "waitlist/portal/offer_invalid.html", status=404)
+        return offer_link_invalid(request)
     return offer_link_answer(request, link)
 
 
@@ -92,6 +100,8 @@ def slot_offer_link(request, link):
             ),
             pk=link.object_id,
         )
+    if outdated := offer_link_outdated(request, link, offer.request.patient):
+        return outdated
     if request.method == "POST":
         answer, success = SLOT_OFFER_ACTIONS[link.action]
         actor = offer_link_actor(request, offer.request.patient)

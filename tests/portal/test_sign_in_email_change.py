@@ -18,8 +18,9 @@ from apps.accounts.roles import Role
 from apps.accounts.services import account_emails_queue, invitation_send
 from apps.audit.models import AccessLog
 from apps.core import clock
+from apps.notifications.links import appointment_link_url
 from apps.patients.models import Patient
-from tests.factories import PASSWORD, UserFactory
+from tests.factories import PASSWORD, AppointmentFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -106,6 +107,23 @@ def test_unticked_the_chart_keeps_its_email_for_reminders(
     assert _signs_in_with(personas.patient_user) == NEW
     assert Patient.objects.get(pk=personas.patient.pk).email == chart_email
     assert not AccessLog.objects.filter(action="contact_details_change").exists()
+
+
+@pytest.mark.parametrize(("for_reminders", "link_works"), [({"for_reminders": "on"}, False), ({}, True)])
+def test_a_reminder_link_sent_to_the_charts_old_email_stops_working_only_when_the_chart_takes_the_new_one(
+    personas, login, accounts_worker, django_capture_on_commit_callbacks, for_reminders, link_works
+):
+    session = AppointmentFactory(therapist=personas.therapist, patient=personas.patient)
+    cancel = appointment_link_url(appointment=session, action="cancel").split("localhost:8000", 1)[-1]
+    client = login(personas.patient_user)
+    # A minute on: signing times are whole seconds, so the change is told apart from the reminder at any hour.
+    with time_machine.travel(clock.now() + dt.timedelta(minutes=1)):
+        path = _asked_link(client, accounts_worker, django_capture_on_commit_callbacks)
+        assert client.post(path, for_reminders).status_code == 302
+        opened = Client().post(cancel)
+    assert opened.status_code == (200 if link_works else 404)
+    session.refresh_from_db()
+    assert session.status == ("cancelled" if link_works else "booked")
 
 
 def test_a_wrong_password_is_refused_and_counted_as_a_failed_sign_in(

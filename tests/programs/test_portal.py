@@ -8,6 +8,8 @@ import time_machine
 from apps.core import clock
 from apps.core.models import ClinicSettings
 from apps.notifications.models import Message
+from apps.patients.rules import LINK_SENT_TO_OLD_CONTACT
+from apps.patients.services import patient_update
 from apps.programs.models import Enrollment
 from apps.programs.services.seats import enrollment_withdraw, program_enroll
 from tests.factories import PatientFactory
@@ -264,6 +266,21 @@ def test_a_patient_without_a_portal_account_declines_from_the_link_and_the_seat_
     assert "no longer open: declined" in client.get(paths["accept"]).content.decode()
     assert client.post(paths["accept"]).status_code == 302
     assert Enrollment.objects.get(pk=enrollment.pk).status == "declined"
+
+
+def test_a_seat_offer_link_from_before_an_email_change_is_refused_and_the_seat_stays_offered(
+    client, personas, chart_only_offer
+):
+    enrollment, paths = chart_only_offer
+    assert client.get(paths["accept"]).status_code == 200
+    # A minute on: signing times are whole seconds, so the change is told apart from the offer at any hour.
+    with time_machine.travel(clock.now() + dt.timedelta(minutes=1)):
+        patient_update(actor=personas.front_desk, patient=enrollment.patient, email="someone.new@example.test")
+        for path in paths.values():
+            for answer in (client.get(path), client.post(path)):
+                assert answer.status_code == 404
+                assert LINK_SENT_TO_OLD_CONTACT in answer.content.decode()
+    assert Enrollment.objects.get(pk=enrollment.pk).status == "offered"
 
 
 def test_a_signed_out_offer_page_tells_how_to_reach_the_clinic_instead_of_linking_to_a_sign_in(
