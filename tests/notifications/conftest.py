@@ -186,6 +186,37 @@ def set_reminders(personas):
     return _set
 
 
+def reminder_texted(appointment, *, provider_id: str = ""):
+    """A text reminder of `appointment`, sent to its patient's number."""
+    from apps.core import clock
+    from apps.notifications.models import Message, MessageStatus
+    from apps.notifications.outbox import message_enqueue
+
+    message = message_enqueue(
+        channel="sms",
+        to_address=appointment.patient.phone,
+        purpose="reminder_sms",
+        template="appointment_reminder",
+        subject=appointment,
+        send_at=clock.now(),
+        dedupe_key=f"sms-reminder-{appointment.pk}",
+        patient=appointment.patient,
+    )
+    Message.objects.filter(pk=message.pk).update(
+        status=MessageStatus.SENT, sent_at=clock.now(), provider_id=provider_id
+    )
+    message.refresh_from_db()
+    return message
+
+
+@pytest.fixture
+def texted_reminder(appointment, personas, set_reminders):
+    """The persona patient takes texts, and their session's reminder was texted to them."""
+    set_reminders(email=True, sms=True)
+    appointment.patient.refresh_from_db()
+    return reminder_texted(appointment, provider_id="SM123")
+
+
 def reminders_due_for_patients(count: int) -> list:
     """One email reminder due now for each of `count` patients, oldest first (the order a batch sends them in)."""
     from apps.core import clock

@@ -12,7 +12,6 @@ import time_machine
 from apps.core import clock
 from apps.notifications.links import appointment_link_url
 from apps.notifications.models import AppointmentConfirmation, Message, MessageStatus
-from apps.notifications.outbox import message_enqueue
 from apps.notifications.sms_inbound import sms_inbound_handle
 from apps.patients.models import DEMOGRAPHIC_FIELDS, Patient
 from apps.patients.rules import LINK_SENT_TO_OLD_CONTACT
@@ -101,21 +100,9 @@ def test_after_the_patient_changes_their_email_in_the_portal_the_old_links_are_r
 
 
 def test_after_a_new_mobile_number_the_cancel_link_texted_to_the_old_one_is_refused(
-    client, personas, appointment, set_reminders
+    client, personas, appointment, texted_reminder
 ):
-    set_reminders(email=True, sms=True)
-    old_phone = personas.patient.phone
-    texted = message_enqueue(
-        channel="sms",
-        to_address=old_phone,
-        purpose="reminder_sms",
-        template="appointment_reminder",
-        subject=appointment,
-        send_at=clock.now(),
-        dedupe_key=f"sms-reminder-{appointment.pk}",
-        patient=personas.patient,
-    )
-    Message.objects.filter(pk=texted.pk).update(status=MessageStatus.SENT, sent_at=clock.now())
+    old_phone = texted_reminder.to_address
     reply = sms_inbound_handle(from_number=old_phone, body="CANCEL")
     cancel = re.search(r"localhost:8000(/messages/appointment/cancel/[^/\s]+/)", reply).group(1)
     assert client.get(cancel).status_code == 200

@@ -15,6 +15,8 @@ from apps.scheduling.models import Appointment
 from tests.factories import appointment_ahead
 from tests.places import pacific_office
 
+from .conftest import reminder_texted
+
 pytestmark = pytest.mark.django_db
 
 TOKEN = "webhook-test-token"
@@ -29,32 +31,6 @@ def _twilio(settings):
 def _post(client, path, params, *, token=TOKEN):
     signature = RequestValidator(token).compute_signature(f"https://clinic.example{path}", params)
     return client.post(path, params, HTTP_X_TWILIO_SIGNATURE=signature)
-
-
-def _texted(appointment, *, provider_id: str = "") -> Message:
-    """A text reminder of `appointment`, sent to its patient's number."""
-    message = message_enqueue(
-        channel="sms",
-        to_address=appointment.patient.phone,
-        purpose="reminder_sms",
-        template="appointment_reminder",
-        subject=appointment,
-        send_at=clock.now(),
-        dedupe_key=f"sms-reminder-{appointment.pk}",
-        patient=appointment.patient,
-    )
-    Message.objects.filter(pk=message.pk).update(
-        status=MessageStatus.SENT, sent_at=clock.now(), provider_id=provider_id
-    )
-    message.refresh_from_db()
-    return message
-
-
-@pytest.fixture
-def texted_reminder(appointment, personas, set_reminders):
-    set_reminders(email=True, sms=True)
-    appointment.patient.refresh_from_db()
-    return _texted(appointment, provider_id="SM123")
 
 
 def test_a_delivery_report_updates_the_message(client, texted_reminder):
@@ -253,7 +229,7 @@ def childs_session(texted_reminder, personas):
     )
     personas.other_patient.refresh_from_db()
     session = appointment_ahead(therapist=personas.other_therapist, patient=personas.other_patient)
-    _texted(session)
+    reminder_texted(session)
     return session
 
 
@@ -291,7 +267,7 @@ def test_replying_c_to_a_reminder_of_a_time_the_session_has_left_confirms_nothin
 ):
     set_reminders(email=True, sms=True)
     appointment.patient.refresh_from_db()
-    reminder = _texted(appointment)
+    reminder = reminder_texted(appointment)
     Message.objects.filter(pk=reminder.pk).update(context={"start": appointment.start.isoformat()})
     moved_to = appointment.start + dt.timedelta(days=1)
     Appointment.objects.filter(pk=appointment.pk).update(start=moved_to, end=moved_to + dt.timedelta(minutes=45))

@@ -8,34 +8,13 @@ import pytest
 import time_machine
 
 from apps.core import clock
-from apps.notifications.models import Message
 from apps.patients.rules import LINK_SENT_TO_OLD_CONTACT
 from apps.patients.services import patient_update
 from apps.waitlist.models import SlotOffer
-from apps.waitlist.services import slot_offer_accept, slot_request_create
-from tests.factories import PatientFactory
-from tests.waitlist.test_slot_waitlist import MONDAY, free_the_slot, weekly  # noqa: F401  (weekly is a fixture)
+from apps.waitlist.services import slot_offer_accept
+from tests.waitlist.test_slot_waitlist import chart_only_offer, weekly  # noqa: F401  (fixtures)
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def emailed_offer(personas, weekly):  # noqa: F811
-    """A patient without a portal account, put in line by the front desk and offered the freed time: the patient and
-    the paths of the emailed accept and decline links."""
-    _, service = weekly
-    patient = PatientFactory()
-    slot_request_create(
-        actor=personas.front_desk,
-        patient=patient,
-        service_type=service,
-        weekdays=[MONDAY],
-        earliest_start=dt.time(9),
-        latest_start=dt.time(12),
-    )
-    free_the_slot(personas, weekly)
-    context = Message.objects.get(template="slot_offer", channel="email", patient=patient).context
-    return patient, [context[f"{action}_url"].split("localhost:8000", 1)[-1] for action in ("accept", "decline")]
 
 
 def _a_minute_later():
@@ -43,12 +22,16 @@ def _a_minute_later():
     return time_machine.travel(clock.now() + dt.timedelta(minutes=1))
 
 
-def test_an_offer_link_from_before_an_email_change_is_refused_and_the_offer_stays_open(client, personas, emailed_offer):
-    patient, paths = emailed_offer
-    assert client.get(paths[0]).status_code == 200
+def test_an_offer_link_from_before_an_email_change_is_refused_and_the_offer_stays_open(
+    client,
+    personas,
+    chart_only_offer,  # noqa: F811
+):
+    patient, paths = chart_only_offer
+    assert client.get(paths["accept"]).status_code == 200
     with _a_minute_later():
         patient_update(actor=personas.front_desk, patient=patient, email="someone.new@example.test")
-        for path in paths:
+        for path in paths.values():
             for answer in (client.get(path), client.post(path)):
                 assert answer.status_code == 404
                 assert LINK_SENT_TO_OLD_CONTACT in answer.content.decode()
@@ -59,9 +42,9 @@ def test_an_offer_link_from_before_an_email_change_is_refused_and_the_offer_stay
     assert SlotOffer.objects.get().status == "accepted"
 
 
-def test_an_offer_link_still_answers_after_a_change_of_something_else(client, personas, emailed_offer):
-    patient, [accept, _] = emailed_offer
+def test_an_offer_link_still_answers_after_a_change_of_something_else(client, personas, chart_only_offer):  # noqa: F811
+    patient, paths = chart_only_offer
     with _a_minute_later():
         patient_update(actor=personas.front_desk, patient=patient, preferred_name="Sunny", city="Salem")
-        assert client.post(accept).status_code == 302
+        assert client.post(paths["accept"]).status_code == 302
     assert SlotOffer.objects.get().status == "accepted"

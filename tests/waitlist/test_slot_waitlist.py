@@ -430,7 +430,10 @@ def test_accepting_at_the_end_of_the_hold_books_the_first_date_the_offer_named(
     assert first.start.astimezone(clock.clinic_tz()).date().isoformat() == named
 
 
-def test_a_patient_without_a_portal_account_takes_the_time_from_the_emailed_link(personas, client, weekly):
+@pytest.fixture
+def chart_only_offer(personas, weekly):
+    """A patient with a chart but no portal account, put in line by the front desk and offered the freed time: the
+    patient and the paths of the emailed accept and decline links."""
     _, service = weekly
     patient = PatientFactory()
     slot_request_create(
@@ -443,7 +446,13 @@ def test_a_patient_without_a_portal_account_takes_the_time_from_the_emailed_link
     )
     free_the_slot(personas, weekly)
     context = Message.objects.get(template="slot_offer", channel="email", patient=patient).context
-    path = context["accept_url"].split("localhost:8000", 1)[-1]
+    paths = {action: context[f"{action}_url"].split("localhost:8000", 1)[-1] for action in ("accept", "decline")}
+    return patient, paths
+
+
+def test_a_patient_without_a_portal_account_takes_the_time_from_the_emailed_link(client, chart_only_offer):
+    patient, paths = chart_only_offer
+    path = paths["accept"]
     page = client.get(path)
     assert page.status_code == 200 and "Take this time" in page.content.decode()
     assert SlotOffer.objects.get().status == "outstanding"  # opening the link answers nothing
@@ -453,8 +462,7 @@ def test_a_patient_without_a_portal_account_takes_the_time_from_the_emailed_link
     assert offer.status == "accepted" and offer.series.patient == patient
     after = client.get(path).content.decode()
     assert "Your weekly time is booked." in after and "This time is booked" in after and "Take this time" not in after
-    decline = context["decline_url"].split("localhost:8000", 1)[-1]
-    client.post(decline)
+    client.post(paths["decline"])
     assert SlotOffer.objects.get().status == "accepted"
 
 
