@@ -30,7 +30,9 @@ SLOT_OFFER_ACTIONS = {
 def _own_slot_offer(request, pk) -> SlotOffer:
     patient = portal_patient(request, "waitlist.request_slot")
     return get_object_or_404(
-        SlotOffer.objects.select_related("slot__location", "slot__room", "request"), pk=pk, request__patient=patient
+        SlotOffer.objects.select_related("slot__location", "slot__room", "request__patient"),
+        pk=pk,
+        request__patient=patient,
     )
 
 

@@ -1,15 +1,20 @@
 """Links a patient follows from an email without signing in, in real Chromium: a seat offer answered by a patient who
-has no portal account, a reminder's cancel link, and a link that no longer works. Each page says how to reach the
-clinic directly and leads to no sign-in; a signed-in patient keeps the footer's link to the contact page."""
+has no portal account, a reminder's cancel link, a link that no longer works, and one sent to an address that is no
+longer the patient's. Each page says how to reach the clinic directly and leads to no sign-in; a signed-in patient
+keeps the footer's link to the contact page."""
 
+import datetime as dt
 from urllib.parse import urlparse
 
 import pytest
+import time_machine
 from playwright.sync_api import expect
 
+from apps.core import clock
 from apps.core.models import ClinicSettings
 from apps.notifications.links import appointment_link_url
 from apps.notifications.models import Message
+from apps.patients.services import patient_update
 from apps.programs.models import Enrollment
 from apps.programs.services.seats import enrollment_withdraw, program_enroll
 from tests.e2e.conftest import PHONE, assert_accessible, follow, sign_in
@@ -84,6 +89,28 @@ def test_a_reminders_cancel_link_and_a_dead_link_show_the_clinics_number(new_pag
     expect_no_sign_in_on(phone)
     phone.screenshot(path=shots / "dead-link.png", full_page=True)
     assert_accessible(phone)
+
+
+def test_a_reminders_link_to_an_address_no_longer_the_patients_says_so_and_cancels_nothing(
+    new_page, personas, clinic, shots
+):
+    appointment = AppointmentFactory(therapist=personas.therapist, patient=personas.patient)
+    cancel = urlparse(appointment_link_url(appointment=appointment, action="cancel")).path
+    # A minute on: signing times are whole seconds, so the change is told apart from the reminder at any hour.
+    with time_machine.travel(clock.now() + dt.timedelta(minutes=1)):
+        patient_update(actor=personas.front_desk, patient=personas.patient, email="pat.elsewhere@example.test")
+        phone = new_page(PHONE)
+        phone.goto(cancel)
+        phone.get_by_role("heading", name="This page or link is not valid").wait_for()
+        expect(
+            phone.get_by_text("This link was sent to an address or number that is no longer on file.")
+        ).to_be_visible()
+        expect(phone.get_by_role("button", name="Cancel this session")).to_have_count(0)
+        expect_no_sign_in_on(phone)
+        phone.screenshot(path=shots / "reminder-link-old-address.png", full_page=True)
+        assert_accessible(phone)
+    appointment.refresh_from_db()
+    assert appointment.status == "booked"
 
 
 def test_a_signed_in_patient_follows_the_footer_to_the_contact_page(page, personas, clinic, shots):
