@@ -13,6 +13,7 @@ from django.db.migrations.executor import MigrationExecutor
 from apps.core import clock
 from apps.core.encryption import decrypt_text, encrypt_text
 from apps.messaging.models import MessageThread
+from tests.migrating import migrate_to
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("database_as_owner")]
 
@@ -32,23 +33,12 @@ def _columns() -> list[str]:
         return [name for (name,) in cursor.fetchall()]
 
 
-def _migrate(target) -> MigrationExecutor:
-    # `migrate` runs each migration in a transaction of its own; here the rows the test wrote are still in this one,
-    # their foreign-key checks pending, and Postgres alters no table with checks pending on it.
-    with connection.cursor() as cursor:
-        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
-        cursor.execute("SET CONSTRAINTS ALL DEFERRED")
-    executor = MigrationExecutor(connection)
-    executor.migrate([target])
-    return executor
-
-
 def _latest() -> tuple[str, str]:
     return MigrationExecutor(connection).loader.graph.leaf_nodes("messaging")[0]
 
 
 def test_an_existing_plaintext_subject_is_encrypted_and_the_plaintext_column_goes(personas):
-    executor = _migrate(BEFORE_THE_DROP)
+    executor = migrate_to(BEFORE_THE_DROP)
     old_state = executor.loader.project_state(BEFORE_THE_DROP)
     old_thread_model = old_state.apps.get_model("messaging", "MessageThread")
     # Written as the code before encryption wrote it: the subject in plaintext, nothing encrypted yet.
@@ -68,12 +58,12 @@ def test_an_existing_plaintext_subject_is_encrypted_and_the_plaintext_column_goe
     assert "Panic" not in token and decrypt_text(token) == SUBJECT
     assert old_thread_model.objects.get(pk=thread.pk).subject_encrypted == token
 
-    _migrate(AFTER_THE_DROP)
+    migrate_to(AFTER_THE_DROP)
     assert "subject" not in _columns() and "subject_encrypted" in _columns()
     with connection.cursor() as cursor:
         cursor.execute("SELECT row_to_json(t)::text FROM messaging_messagethread t WHERE id = %s", [thread.pk])
         assert "Panic" not in cursor.fetchone()[0]
-    _migrate(_latest())  # the columns later migrations add, which the model reads
+    migrate_to(_latest())  # the columns later migrations add, which the model reads
     assert MessageThread.objects.get(pk=thread.pk).subject == SUBJECT
 
 
@@ -84,7 +74,7 @@ def test_going_back_puts_the_subject_in_the_plaintext_column_again(personas):
         started_by=personas.patient_user,
         last_message_at=clock.now(),
     )
-    executor = _migrate(BEFORE_THE_DROP)  # the plaintext column comes back, empty
+    executor = migrate_to(BEFORE_THE_DROP)  # the plaintext column comes back, empty
     old_state = executor.loader.project_state(BEFORE_THE_DROP)
     with connection.schema_editor() as schema_editor:
         subjects_decrypt(old_state.apps, schema_editor)

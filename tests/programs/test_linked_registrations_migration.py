@@ -7,11 +7,10 @@ own transaction; rolling it back at the end puts the schema back as it was."""
 import datetime as dt
 
 import pytest
-from django.db import connection
-from django.db.migrations.executor import MigrationExecutor
 
 from apps.core import clock
 from apps.programs.models import Enrollment
+from tests.migrating import migrate_to
 
 from .test_public_lectures import lecture
 
@@ -21,20 +20,9 @@ BEFORE = ("programs", "0012_program_called_off_at")
 AFTER = ("programs", "0013_registration_linked_to_chart")
 
 
-def _migrate(target) -> MigrationExecutor:
-    # As in tests/messaging/test_subject_migration.py: the rows written here have their checks pending, and Postgres
-    # alters no table with checks pending on it.
-    with connection.cursor() as cursor:
-        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
-        cursor.execute("SET CONSTRAINTS ALL DEFERRED")
-    executor = MigrationExecutor(connection)
-    executor.migrate([target])
-    return executor
-
-
 def test_only_the_registrations_made_by_the_time_of_the_link_are_taken_onto_the_chart(personas):
     earlier, later, unlinked = lecture(), lecture(), lecture()
-    old = _migrate(BEFORE).loader.project_state(BEFORE).apps
+    old = migrate_to(BEFORE).loader.project_state(BEFORE).apps
     registrant_model = old.get_model("programs", "PublicRegistrant")
     enrollment_model = old.get_model("programs", "Enrollment")
     now = clock.now()
@@ -53,6 +41,6 @@ def test_only_the_registrations_made_by_the_time_of_the_link_are_taken_onto_the_
     public = registration(unlinked, robin, now - dt.timedelta(days=3))
     registrant_model.objects.filter(pk=casey.pk).update(updated_at=now)  # the link, made when the chart was opened
 
-    _migrate(AFTER)
+    migrate_to(AFTER)
     linked = dict(Enrollment.objects.filter(pk__in=[before, after, public]).values_list("pk", "linked_to_chart"))
     assert linked == {before: True, after: False, public: False}

@@ -6,29 +6,17 @@ column, inside the test's transaction: rolling it back at the end puts the schem
 import datetime as dt
 
 import pytest
-from django.db import connection
-from django.db.migrations.executor import MigrationExecutor
 
 from apps.scheduling.models import Location, WorkingHours
 from apps.scheduling.services import series_book
 from apps.waitlist.models import FreedSlot
 from tests.factories import RoomFactory, ServiceTypeFactory
+from tests.migrating import migrate_to
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("database_as_owner")]
 
 BEFORE = ("waitlist", "0003_slot_offer_withdrawn_when_its_time_is_booked")
 AFTER = ("waitlist", "0004_freed_slot_keeps_its_office")
-
-
-def _migrate(target) -> MigrationExecutor:
-    # The rows the test wrote are in this transaction, their foreign-key checks pending, and Postgres alters no
-    # table with checks pending on it.
-    with connection.cursor() as cursor:
-        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
-        cursor.execute("SET CONSTRAINTS ALL DEFERRED")
-    executor = MigrationExecutor(connection)
-    executor.migrate([target])
-    return executor
 
 
 def test_times_freed_before_take_their_series_office_else_their_rooms_else_their_therapists(personas):
@@ -49,7 +37,7 @@ def test_times_freed_before_take_their_series_office_else_their_rooms_else_their
     ).series
     assert series.location == west
     garden = RoomFactory(location=west)
-    executor = _migrate(BEFORE)
+    executor = migrate_to(BEFORE)
     old = executor.loader.project_state(BEFORE).apps.get_model("waitlist", "FreedSlot")
     common = {"therapist_id": personas.therapist.pk, "duration_minutes": 45, "free_from": dt.date(2027, 1, 15)}
     from_series = old.objects.create(
@@ -59,7 +47,7 @@ def test_times_freed_before_take_their_series_office_else_their_rooms_else_their
     from_hours = old.objects.create(weekday=4, local_start_time=dt.time(16), is_telehealth=True, **common)
     elsewhere = old.objects.create(weekday=2, local_start_time=dt.time(10), is_telehealth=True, **common)
 
-    _migrate(AFTER)
+    migrate_to(AFTER)
 
     offices = dict(FreedSlot.objects.values_list("pk", "location_id"))
     assert offices[from_series.pk] == offices[from_room.pk] == offices[from_hours.pk] == west.pk
