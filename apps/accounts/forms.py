@@ -140,7 +140,10 @@ class StaffDetailsForm(forms.Form):
     last_name = forms.CharField(max_length=100)
     email = forms.EmailField(
         max_length=EMAIL_MAX_LENGTH,
-        help_text="What they sign in with. A change is told at the old address and the new one.",
+        help_text=(
+            "What they sign in with. A change is told at the old address and the new one, and signs them out "
+            "everywhere."
+        ),
     )
 
 

@@ -322,11 +322,12 @@ def staff_reinvite(*, actor: User, user: User) -> Invitation:
 
 
 @transaction.atomic
-def staff_details_change(*, actor: User, user: User, first_name: str, last_name: str, email: str) -> User:
+def staff_details_change(*, actor: User, user: User, first_name: str, last_name: str, email: str, keep=None) -> User:
     """Correct a staff member's name, or the email they sign in with. Someone who has not accepted their invitation
     gets a new link at the new address (the old one stops working: a mistyped address is the usual reason);
     someone who signs in already is told at the old address and the new one, so a change they did not ask for
-    does not go unnoticed. Another account's address is refused (409)."""
+    does not go unnoticed, and every session of theirs ends, as a patient's do when they change theirs (an admin
+    correcting their own keeps the request `keep` they do it in). Another account's address is refused (409)."""
     first_name, last_name, email = first_name.strip(), last_name.strip(), email.strip().lower()
     missing = {
         name: ["Required."] for name, value in (("first_name", first_name), ("last_name", last_name)) if not value
@@ -355,6 +356,7 @@ def staff_details_change(*, actor: User, user: User, first_name: str, last_name:
             invitation_send(actor=actor, email=email, role=min(user.roles & STAFF_ROLES), user=user)
         else:
             _sign_in_email_changed_tell(user=user, old_email=old_email)
+            user = sessions_end_others(actor=actor, user=user, because="sign_in_email_change", keep=keep)
     return user
 
 

@@ -155,7 +155,9 @@ def staff_details(request, pk):
         request,
         user,
         details=StaffDetailsForm(request.POST),
-        call=lambda data: services.staff_details_change(actor=request.user, user=user, **data),
+        call=lambda data: services.staff_details_change(
+            actor=request.user, user=user, keep=request if user.pk == request.user.pk else None, **data
+        ),
         saved=lambda data: f"{data['first_name']} {data['last_name']}'s details are saved.",
     )
 

@@ -229,3 +229,42 @@ def test_an_unknown_reason_or_someone_elses_session_is_refused(personas, rf):
     with pytest.raises(ValueError):
         sessions_end_others(actor=user, user=user, because="asked", keep=request)
     assert User.objects.get(pk=user.pk).sessions_generation == 0
+
+
+def _details_of(member, **changes) -> dict:
+    return {"first_name": member.first_name, "last_name": member.last_name, "email": member.email, **changes}
+
+
+def test_an_admin_correcting_a_staff_members_sign_in_email_signs_them_out_everywhere(personas, login):
+    member = personas.therapist
+    theirs = login(member)
+    admin = login(personas.admin)
+
+    saved = admin.post(f"/accounts/users/{member.pk}/details/", _details_of(member, email="new.address@clinic.test"))
+
+    assert saved.status_code == 302
+    assert _signed_out(theirs.get(OWN_SIGN_IN))
+    assert admin.get("/accounts/users/").status_code == 200
+    assert _ended(member, because="sign_in_email_change", actor=personas.admin).detail["current_kept"] is False
+
+
+def test_an_admin_correcting_their_own_sign_in_email_stays_signed_in_where_they_did_it(personas, login):
+    admin = personas.admin
+    here, elsewhere = login(admin), login(admin)
+
+    saved = here.post(f"/accounts/users/{admin.pk}/details/", _details_of(admin, email="ada.new@clinic.test"))
+
+    assert saved.status_code == 302
+    assert here.get("/accounts/users/").status_code == 200
+    assert _signed_out(elsewhere.get(OWN_SIGN_IN))
+    assert _ended(admin, because="sign_in_email_change").detail["current_kept"] is True
+
+
+def test_correcting_only_a_staff_members_name_keeps_their_sessions(personas, login):
+    member = personas.therapist
+    theirs = login(member)
+
+    login(personas.admin).post(f"/accounts/users/{member.pk}/details/", _details_of(member, first_name="Sam"))
+
+    assert theirs.get(OWN_SIGN_IN).status_code == 200
+    assert not AccessLog.objects.filter(action="sessions_end").exists()
