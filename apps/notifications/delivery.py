@@ -25,6 +25,7 @@ from apps.core.links import absolute_url
 from apps.core.mail import DeliveryError, DeliveryUnconfirmed, Handover, commit_releasing, email_connection
 from apps.core.models import ClinicSettings
 from apps.core.request_memo import memo_scope
+from apps.patients.selectors import contact_addresses_held
 
 from .channels import Outgoing, deliver_email, deliver_sms
 from .models import Channel, Message, MessageStatus
@@ -75,12 +76,50 @@ def _send_blocker(message: Message) -> str:
         return "The patient has no SMS consent for this number, or replied STOP."
     if message.purpose == "reminder_email" and not patient.reminder_email:
         return "The patient turned email reminders off."
-    # A reminder names the session and carries its cancel link: never to an address that is no longer the patient's.
-    if message.purpose == "reminder_email" and message.to_address.lower() != patient.email.lower():
-        return "The patient's email address changed after this reminder was queued."
     if message.purpose == "reminder_sms" and not patient.reminder_sms:
         return "The patient turned text reminders off."
     return ""
+
+
+_EMAIL_CHANGED = "The patient's email changed after this was queued: not sent to an address that is no longer theirs."
+_PHONE_CHANGED = "The patient's mobile number changed after this was queued: not texted to a number no longer theirs."
+
+
+def _to_old_address(messages: list[Message]) -> dict[int, str]:
+    """Why each of `messages` (read with their patients) addressed to an email or mobile number that was the patient's
+    and is no longer must not go out, by id. People change an address because someone else reads the old one now (a
+    shared inbox, an ex-partner, a recycled number), and a message queued before the change (an offer, a notice, a
+    text quiet hours held to the morning) names their sessions and offers. Whether the address was theirs is read from
+    the chart's history, not from when the row was queued: a booking racing the change may queue from the chart it
+    read before, at any moment. A message about the patient meant for someone else (a secure message's notice to their
+    therapist or to the clinic) goes to an address that was never the patient's, so it goes out. At most one query,
+    for the patients whose message is not at their address as it is now."""
+    elsewhere = [
+        message
+        for message in messages
+        if message.patient is not None and _address(message.channel, message.to_address) != _chart_address(message)
+    ]
+    if not elsewhere:
+        return {}
+    held = contact_addresses_held(patient_ids={message.patient_id for message in elsewhere})
+    blockers = {}
+    for message in elsewhere:
+        emails, phones = held.get(message.patient_id, (set(), set()))
+        if message.channel == Channel.SMS and message.to_address in phones:
+            blockers[message.pk] = _PHONE_CHANGED
+        elif message.channel == Channel.EMAIL and _address(Channel.EMAIL, message.to_address) in emails:
+            blockers[message.pk] = _EMAIL_CHANGED
+    return blockers
+
+
+def _address(channel: str, address: str) -> str:
+    """An address as the chart keeps it: an email in any case is the same inbox; a number is stored normalised."""
+    return address.lower() if channel == Channel.EMAIL else address
+
+
+def _chart_address(message: Message) -> str:
+    patient = message.patient
+    return _address(Channel.EMAIL, patient.email) if message.channel == Channel.EMAIL else patient.phone
 
 
 def _status_callback_url() -> str:
@@ -197,10 +236,10 @@ def _lapsed(message: Message, at: dt.datetime) -> bool:
 def _batch_read(message_ids: list[int]) -> tuple[dict[int, Message], dict[int, str]]:
     """The batch's pending rows with their patients, in one locked read (SKIP LOCKED: a row another sender holds
     is theirs). Rows that must not go out now are settled in one UPDATE in the same transaction: cancelled when the
-    patient's preferences changed after queueing, when it is too late for them (`expires_at`, also when quiet hours
-    would hold a text until then) or when a send guard says what they are about has changed (`send_guards`), moved
-    to the morning when a text falls in quiet hours. Returns the rows to send and the outcome of every other row
-    read."""
+    patient's preferences changed after queueing, when its address or number is no longer the patient's
+    (`_to_old_address`), when it is too late for them (`expires_at`, also when quiet hours would hold a text until
+    then) or when a send guard says what they are about has changed (`send_guards`), moved to the morning when a
+    text falls in quiet hours. Returns the rows to send and the outcome of every other row read."""
     now = clock.now()
     outcomes: dict[int, str] = {}
     held = []
@@ -218,8 +257,11 @@ def _batch_read(message_ids: list[int]) -> tuple[dict[int, Message], dict[int, s
             else:
                 due.append(message)
         outdated = send_guards_blockers(due)
+        # Asked first: a text to a number no longer theirs also lacks consent, and those words would hide the change.
+        moved_away = _to_old_address(due)
         for message in due:
-            blocker = _send_blocker(message) or (_TOO_LATE if _lapsed(message, now) else "")
+            blocker = moved_away.get(message.pk) or _send_blocker(message)
+            blocker = blocker or (_TOO_LATE if _lapsed(message, now) else "")
             blocker = blocker or outdated.get(message.pk, "")
             allowed_at = now
             if not blocker and message.channel == Channel.SMS:

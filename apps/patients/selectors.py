@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from functools import reduce
 
 from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models.functions import Lower
 
 from apps.accounts.disciplines import Discipline
 from apps.accounts.models import AccountEmail, Invitation, User
@@ -321,3 +322,20 @@ def portal_standing(patient: Patient) -> PortalStanding:
     if account == "invited":
         return PortalStanding(account, invitation_outstanding(user=patient.user))
     return PortalStanding(account)
+
+
+def contact_addresses_held(*, patient_ids) -> dict[int, tuple[set[str], set[str]]]:
+    """Every email (lowercased) and mobile number each of the charts has had, current ones included, from the chart's
+    row history: the addresses and numbers that were the patient's own. One query."""
+    held: dict[int, tuple[set[str], set[str]]] = {}
+    rows = (
+        Patient.pgh_event_model.objects.filter(pgh_obj_id__in=patient_ids)
+        .order_by()
+        .values_list("pgh_obj_id", Lower("email"), "phone")
+        .distinct()
+    )
+    for patient_id, email, phone in rows:
+        emails, phones = held.setdefault(patient_id, (set(), set()))
+        emails.add(email)
+        phones.add(phone)
+    return held

@@ -171,7 +171,10 @@ def test_an_email_reminder_is_not_sent_to_an_address_that_is_no_longer_the_patie
     assert message_send(message_id=row.pk) == "cancelled"
     assert mail.outbox == []
     row.refresh_from_db()
-    assert row.last_error == "The patient's email address changed after this reminder was queued."
+    assert (
+        row.last_error
+        == "The patient's email changed after this was queued: not sent to an address that is no longer theirs."
+    )
 
 
 def _behind_the_services_back(patient, **chart):
