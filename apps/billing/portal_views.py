@@ -25,11 +25,14 @@ from .payments import SandboxBackend, online_card_payments
 from .selectors import superbill as superbill_selectors
 from .selectors.assessments import latest_assessment
 from .selectors.estimates import estimate_context, estimates_of, estimates_visible_to
-from .selectors.ledger import ledger_lines, patient_balance, statement_body, statements_of
+from .selectors.ledger import account_lines, patient_balance, statement_body, statements_of
 from .selectors.packages import packages_held, packages_of
 from .selectors.plans import active_plan, plan_next_instalment, plan_progress
 from .services.assessments import assessment_submit
 from .services.checkout import checkout_start, provider_event_apply
+
+# The billing page lists the latest lines of the account; the statements list every month's.
+LATEST_LINES_SHOWN = 50
 
 # What the portal's and the account page's superbill say at their top when its period is no period.
 SUPERBILL_PERIOD_REFUSED = "No superbill was made: choose a valid period."
@@ -54,7 +57,7 @@ def _home_page(
     """The billing page; with `refused`, a pay form that could not go through shown again as it was sent, its
     reasons on it. A refused form the page does not offer (nothing owed now, cards not taken) says why above. With
     `period_refused`, the superbill's period as it was typed, its error by its field, and a summary at the top."""
-    charges = list(ledger_lines(patient=patient))
+    lines = account_lines(patient=patient)
     plan = active_plan(patient=patient)
     balance = patient_balance(patient=patient)
     card = pricing.patient_fee_card(patient=patient)
@@ -63,7 +66,9 @@ def _home_page(
     context = {
         "patient": patient,
         "balance": balance,
-        "lines": list(reversed(charges))[:50],
+        "lines": lines[:LATEST_LINES_SHOWN],
+        "lines_left_off": len(lines) > LATEST_LINES_SHOWN,
+        "latest_lines_shown": LATEST_LINES_SHOWN,
         "payments": Payment.objects.filter(patient=patient).order_by("-received_at")[:20],
         "statements": statements_of(patient=patient)[:24],
         "estimates": estimates_of(patient=patient)[:24],

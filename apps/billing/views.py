@@ -76,9 +76,9 @@ from .selectors.diagnoses import billing_diagnoses
 from .selectors.estimates import estimates_visible_to
 from .selectors.ledger import (
     CARD_REFUND_RETRY_UNTIL,
+    account_lines,
     card_refunds_waiting,
     ledger_actions,
-    ledger_lines,
     patient_balance,
     patients_with_balances,
     staff_sees_account,
@@ -204,7 +204,7 @@ def _ledger_page(
         assessment_incomes_shown(user=user, assessments=assessments)
     plan = active_plan(patient=patient)
     diagnoses = billing_diagnoses(patient=patient)
-    lines = ledger_lines(patient=patient)
+    lines = account_lines(patient=patient)
     balance = patient_balance(patient=patient)
     waiting = card_refunds_waiting(user=user, patient=patient)
     issued = list(statements_of(patient=patient))

@@ -1,5 +1,6 @@
-"""A patient's ledger: balances summed in the database, the lines in date order, what is still owed on each charge,
-and the patients billing staff see with their balances; statements read their balances and lines here.
+"""A patient's ledger: balances summed in the database, the lines in date order (and newest first with the balance
+after each, as the account page and the portal show them), what is still owed on each charge, and the patients
+billing staff see with their balances; statements read their balances and lines here.
 """
 
 import datetime as dt
@@ -261,6 +262,28 @@ def ledger_lines(
     return sorted(lines, key=lambda line: (line.date, order[line.kind], line.row.pk))
 
 
+@dataclass(frozen=True)
+class AccountLine(LedgerLine):
+    """A line of a patient's account as staff and the patient read it, with the balance right after it."""
+
+    balance: Decimal
+
+
+def account_lines(*, patient) -> list[AccountLine]:
+    """The patient's whole ledger newest first, each line with the balance after it: the running sum of every
+    charge, payment, refund and adjustment in `ledger_lines`' order (date, then charges before payments before
+    adjustments on a day, then as posted), so the newest line's balance is `patient_balance` (both sum the same
+    rows). The account page and the portal's billing page both read it, so the clerk on the phone and the patient
+    see the same lines, in the same order, with the same balances. Three queries whatever the length."""
+    balance = ZERO
+    lines = []
+    for line in ledger_lines(patient=patient):
+        balance += line.amount
+        lines.append(AccountLine(line.date, line.kind, line.description, line.amount, line.row, balance))
+    lines.reverse()
+    return lines
+
+
 def _method_words(payment: Payment) -> str:
     """The method as it reads after "Payment by": "cash", "check", "card (in person)", "card (online)"."""
     label = payment.get_method_display()
@@ -270,10 +293,10 @@ def _method_words(payment: Payment) -> str:
 def ledger_actions(
     lines: list[LedgerLine], *, card_refunds_waiting: list[CardRefund]
 ) -> list[tuple[LedgerLine, Decimal | None, bool]]:
-    """Each line of an account (`ledger_lines` with no dates) with what it offers: what is left to refund of a payment
-    after its refunds and the card refunds waiting for the provider (the account's `card_refunds_waiting`, which the
-    page lists anyway; None when nothing), and whether an adjustment can be reversed (once, and never a reversal).
-    No query."""
+    """Each line of an account (`account_lines`, or `ledger_lines` with no dates), in its order, with what it offers:
+    what is left to refund of a payment after its refunds and the card refunds waiting for the provider (the
+    account's `card_refunds_waiting`, which the page lists anyway; None when nothing), and whether an adjustment can
+    be reversed (once, and never a reversal). No query."""
     rows = [line.row for line in lines]
     payments = [row for row in rows if isinstance(row, Payment)]
     refunded: dict[int, Decimal] = {}

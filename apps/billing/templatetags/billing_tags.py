@@ -20,6 +20,14 @@ def balance_words(value) -> str:
     return f"{money_text(amount)} owed" if amount else money_text(0)
 
 
+@register.filter
+def balance_cell(value) -> str:
+    """A balance in a ledger's *Balance* column, kept short: 85 -> "$85.00"; -20 -> "$20.00 credit" (a credit
+    reads as a credit, as `balance_words` says it, never as a minus sign)."""
+    amount = Decimal(value)
+    return f"{money_text(-amount)} credit" if amount < 0 else money_text(amount)
+
+
 @register.inclusion_tag("billing/portal/_dashboard_card.html")
 def billing_dashboard_card(patient, balance):
     """The portal home's billing card: the balance (`selectors.ledger.with_patient_balance`, read by the page with
