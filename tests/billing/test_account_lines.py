@@ -102,7 +102,8 @@ def test_a_balance_in_a_cell_is_short_and_a_credit_reads_as_a_credit():
 
 
 class _LedgerRows(HTMLParser):
-    """The text of each body row's cells in the table under the heading with `heading_id`."""
+    """The text of each body row's cells in the table under the heading with `heading_id` (less the date the portal
+    repeats above a description for phones, which is the row's date cell again)."""
 
     def __init__(self, heading_id: str):
         super().__init__()
@@ -110,6 +111,7 @@ class _LedgerRows(HTMLParser):
         self.rows: list[list[str]] = []
         self._seen_heading = self._in_body = self._done = False
         self._cell: list[str] | None = None
+        self._in_inline_date = False
 
     def handle_starttag(self, tag, attrs):
         if self._done:
@@ -122,8 +124,12 @@ class _LedgerRows(HTMLParser):
             self.rows.append([])
         elif self._in_body and tag == "td":
             self._cell = []
+        elif self._cell is not None and ("class", "date-inline") in attrs:
+            self._in_inline_date = True
 
     def handle_endtag(self, tag):
+        if tag == "span":
+            self._in_inline_date = False
         if self._in_body and tag == "td" and self._cell is not None:
             self.rows[-1].append(" ".join("".join(self._cell).split()))
             self._cell = None
@@ -131,7 +137,7 @@ class _LedgerRows(HTMLParser):
             self._in_body, self._done = False, True
 
     def handle_data(self, data):
-        if self._cell is not None:
+        if self._cell is not None and not self._in_inline_date:
             self._cell.append(data)
 
 
@@ -162,6 +168,9 @@ def test_the_account_page_and_the_portal_show_the_same_lines_with_the_same_balan
         for line in account_lines(patient=account)
     ]
     assert staff == expected
+    portal_html = login(personas.patient_user).get(PORTAL_PAGE).content.decode()
+    for line in account_lines(patient=account):  # the date a phone shows above the description is the line's own
+        assert f'<span class="date-inline">{day_text(line.date)}</span>{line.description}' in portal_html
     assert staff[0][3] == "$45.00 credit"  # the newest line's balance, as the top of both pages has it in words
     for client, url in (
         (login(personas.billing), STAFF_PAGE.format(pk=account.pk)),

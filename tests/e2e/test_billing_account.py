@@ -90,8 +90,12 @@ def test_billing_reverses_refunds_and_ends_a_plan_each_asked_first_and_the_patie
     expect(receipts).to_contain_text("refund of $20.00")
     expect(receipts).not_to_contain_text("−")
     activity = phone.get_by_role("region", name="Charges and payments")
-    paid = activity.get_by_role("row").filter(has_text="Payment by cash").get_by_role("cell").nth(2)
+    # On a phone the date is shown above the description, not in a cell of its own: the amount is the cell before
+    # the balance after the line.
+    paid_row = activity.get_by_role("row").filter(has_text="Payment by cash")
+    paid = paid_row.get_by_role("cell").nth(-2)
     expect(paid).to_have_text("−$50.00")
+    expect(paid_row.get_by_role("cell").nth(-1)).to_have_text("$150.00")  # the $200 session less the $50 paid
     assert on_one_line(paid)
     expect(phone.get_by_role("region", name="Your balance")).to_contain_text("$170.00 owed")
     phone.screenshot(path=shots / "portal-billing.png", full_page=True)
