@@ -7,8 +7,10 @@ from types import SimpleNamespace
 
 import pytest
 from celery import Task
+from django.apps import apps
 from django.conf import settings
 from django.db import connections
+from django.db.models.signals import post_migrate
 from django.test import Client
 from django_otp.oath import totp
 from django_otp.plugins.otp_totp.models import TOTPDevice
@@ -38,15 +40,40 @@ def django_db_modify_db_settings(django_db_modify_db_settings):
     return app_role
 
 
+def _reference_data_ensure() -> None:
+    """The rows the data migrations ship (the note templates, the intake documents) and the role groups."""
+    from apps.accounts.services import roles_ensure
+    from apps.intake.services import intake_documents_ensure
+    from apps.notes.services import note_templates_ensure
+
+    note_templates_ensure()
+    intake_documents_ensure()
+    roles_ensure()
+
+
+def _reference_data_back(sender, plan=None, **kwargs) -> None:
+    """A transactional test ends by emptying every table (Django's flush), which then sends post_migrate with no
+    plan (`migrate` sends its plan): the reference rows go back in, committed, so the tests after it start from
+    them as from a fresh database instead of each writing them again inside its own transaction."""
+    if plan is None:
+        _reference_data_ensure()
+
+
+post_migrate.connect(_reference_data_back, sender=apps.get_app_config("notes"), dispatch_uid="tests-reference-data")
+
+
 @pytest.fixture(scope="session")
 def django_db_setup(django_db_modify_db_settings, django_db_setup, django_db_blocker):
     """Every test runs as the app role, like the web app and workers. Transactional tests end by emptying the
-    tables with TRUNCATE, which the app role is granted in the test database only."""
+    tables with TRUNCATE, which the app role is granted in the test database only. The reference rows are there
+    from the start, committed (a database kept from an earlier run may have been left empty)."""
     app_role = django_db_modify_db_settings
     role = connections["default"].ops.quote_name(app_role["USER"])
     with django_db_blocker.unblock(), connections["default"].cursor() as cursor:
         cursor.execute(f"GRANT TRUNCATE ON ALL TABLES IN SCHEMA public TO {role}")
     _connect_default_as(app_role)
+    with django_db_blocker.unblock():
+        _reference_data_ensure()
     yield
     _connect_default_as(settings.DATABASES[OWNER_DATABASE])  # only the owner may drop the test database
 
@@ -64,8 +91,9 @@ def database_as_owner(django_db_setup, django_db_modify_db_settings):
 def _shipped_reference_data(request):
     """Rows the data migrations ship (the note templates, the intake documents) exist in every database test.
 
-    Transactional tests end by emptying every table, migration rows included, so the next test puts back what
-    is missing (inside its own transaction when it has one).
+    Transactional tests end by emptying every table, migration rows included, and the rows come back committed
+    after it (`_reference_data_back`); a test that removed one some other way finds it put back here (inside its
+    own transaction when it has one).
     """
     if request.node.get_closest_marker("django_db") is None:
         if not {"db", "transactional_db"} & set(request.fixturenames):

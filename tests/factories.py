@@ -1,8 +1,11 @@
 """factory_boy factories shared by every app's tests."""
 
 import datetime as dt
+import functools
 
 import factory
+from django.conf import settings
+from django.contrib.auth.hashers import make_password
 from django.contrib.auth.models import Group
 
 from apps.accounts.models import TherapistProfile, User
@@ -20,7 +23,7 @@ class UserFactory(factory.django.DjangoModelFactory):
     email = factory.Sequence(lambda n: f"user{n}@example.test")
     first_name = factory.Faker("first_name")
     last_name = factory.Faker("last_name")
-    password = factory.PostGenerationMethodCall("set_password", PASSWORD)
+    password = factory.LazyFunction(lambda: _password_hash(tuple(settings.PASSWORD_HASHERS)))
 
     @factory.post_generation
     def roles(self, create, extracted, **kwargs):
@@ -34,9 +37,19 @@ def api_token_for(user, *, name: str = "integration", days: int = 30) -> str:
     return api_token_create(actor=user, name=name, lifetime=dt.timedelta(days=days))[1]
 
 
+@functools.lru_cache
+def _password_hash(hashers: tuple[str, ...]) -> str:
+    """PASSWORD hashed by the first of `hashers` (a test may switch to the deploy's), once: the user row goes in
+    with it, so no second write sets the password."""
+    return make_password(PASSWORD)
+
+
 def _set_roles(user, roles) -> None:
-    user.groups.set([Group.objects.get_or_create(name=role)[0] for role in roles])
-    user.save()
+    if roles:
+        groups = list(Group.objects.filter(name__in=roles))
+        found = {group.name for group in groups}
+        groups += [Group.objects.get_or_create(name=role)[0] for role in roles if role not in found]
+        user.groups.add(*groups)
     user.access_reload()
 
 

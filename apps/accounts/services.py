@@ -50,9 +50,11 @@ def token_hash(token: str) -> str:
 
 
 def roles_ensure() -> None:
-    """Create the role groups (idempotent)."""
+    """Create the role groups (idempotent): one query when they all exist, as they nearly always do."""
+    existing = set(Group.objects.filter(name__in=Role.values).values_list("name", flat=True))
     for role in Role:
-        Group.objects.get_or_create(name=role.value)
+        if role.value not in existing:
+            Group.objects.get_or_create(name=role.value)
 
 
 @transaction.atomic
