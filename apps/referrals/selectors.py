@@ -4,7 +4,7 @@ by the people allowed to (each read of a referral's clinical reason is written t
 from dataclasses import dataclass
 
 from django.contrib.postgres.expressions import ArraySubquery
-from django.db.models import Case, Exists, F, OuterRef, Q, QuerySet, Value, When
+from django.db.models import Case, Exists, OuterRef, Q, QuerySet, Value, When
 
 from apps.accounts.models import User
 from apps.audit.services import access_log_write, access_logs_write
@@ -111,6 +111,12 @@ class ClearanceState:
 
 # An account as a referrals page names it: the columns `full_name` reads.
 _NAMED = ("id", "first_name", "last_name")
+# The columns the referrals card and the clearance page show of each row (and `ClearanceState` reads): each column
+# more is one more to build into the statement and compile on every view. The others are left deferred.
+_DOCUMENT_SHOWN = ("id", "referral", "patient", "recorded_by", "recorded_at", "cleared_by")
+_EXCEPTION_SHOWN = ("id", "patient", "granted_by", "granted_at")
+_INBOUND_SHOWN = ("id", "patient", "provider_name", "received_on", "status")
+_OUTBOUND_SHOWN = ("id", "patient", "recipient_kind", "recipient_name", "status")
 
 
 def _clearance_columns() -> dict:
@@ -123,6 +129,7 @@ def _clearance_columns() -> dict:
         .values(
             row=row_of(
                 ClearanceDocument,
+                only=_DOCUMENT_SHOWN,
                 counts=counts,
                 referral=row_of(InboundReferral, "referral__", only=("id", "patient", "status")),
                 recorded_by=row_of(User, "recorded_by__", only=_NAMED),
@@ -132,7 +139,9 @@ def _clearance_columns() -> dict:
     exceptions = (
         ClearanceException.objects.filter(patient=OuterRef("pk"))
         .order_by("-granted_at", "-id")
-        .values(row=row_of(ClearanceException, granted_by=row_of(User, "granted_by__", only=_NAMED)))
+        .values(
+            row=row_of(ClearanceException, only=_EXCEPTION_SHOWN, granted_by=row_of(User, "granted_by__", only=_NAMED))
+        )
     )
     return {"clearance_rows": ArraySubquery(documents), "exception_rows": ArraySubquery(exceptions)}
 
@@ -152,11 +161,7 @@ def clearance_state(*, patient) -> ClearanceState:
 
 
 def _inbound_of(patient) -> QuerySet[InboundReferral]:
-    return (
-        InboundReferral.objects.filter(patient=patient)
-        .annotate(has_clearance=Exists(_clearance_on_file()))
-        .order_by("-received_on", "-pk")
-    )
+    return InboundReferral.objects.filter(patient=patient).order_by("-received_on", "-pk")
 
 
 def _outbound_of(patient) -> QuerySet[OutboundReferral]:
@@ -164,7 +169,8 @@ def _outbound_of(patient) -> QuerySet[OutboundReferral]:
 
 
 def patient_inbound(*, patient) -> list[InboundReferral]:
-    return list(_inbound_of(patient))
+    """The patient's referrals in, newest first, each saying whether a clearance came with it (the API's list)."""
+    return list(_inbound_of(patient).annotate(has_clearance=Exists(_clearance_on_file())))
 
 
 def patient_outbound(*, patient) -> list[OutboundReferral]:
@@ -181,9 +187,10 @@ class PatientReferrals:
 
 
 def patient_referrals(*, patient) -> PatientReferrals:
-    """The patient's clearance and referrals, in one query."""
-    inbound = _inbound_of(OuterRef("pk")).values(row=row_of(InboundReferral, has_clearance=F("has_clearance")))
-    outbound = _outbound_of(OuterRef("pk")).values(row=row_of(OutboundReferral))
+    """The patient's clearance and referrals, in one query: the rows in the order the API lists them, with the
+    columns the card shows (whether a referral brought a clearance, it reads from the clearances beside them)."""
+    inbound = _inbound_of(OuterRef("pk")).values(row=row_of(InboundReferral, only=_INBOUND_SHOWN))
+    outbound = _outbound_of(OuterRef("pk")).values(row=row_of(OutboundReferral, only=_OUTBOUND_SHOWN))
     found = (
         Patient.objects.filter(pk=patient.pk)
         .values(**_clearance_columns(), inbound_rows=ArraySubquery(inbound), outbound_rows=ArraySubquery(outbound))

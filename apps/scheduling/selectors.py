@@ -333,13 +333,16 @@ def patient_sessions_coming(*, patient) -> QuerySet[Appointment]:
     return Appointment.objects.filter(patient=patient, end__gt=clock.now(), status__in=UPCOMING_STATUSES)
 
 
-def patient_upcoming(*, patient, limit: int | None = None) -> list[Appointment]:
-    # The patient is known: joining their row again only lengthens the query's planning.
-    qs = (
-        patient_sessions_coming(patient=patient)
-        .select_related(*(related for related in APPOINTMENT_RELATED if related != "patient"), "series")
-        .order_by("start")
-    )
+# The patient is known: joining their row again only lengthens the query's planning.
+UPCOMING_RELATED = (*(related for related in APPOINTMENT_RELATED if related != "patient"), "series")
+# What the next session is shown with wherever it is named: its therapist, office and room on the portal home's card,
+# its time on its office's clock on the chart and in the care ladder's next step. Each table joined is columns more
+# to build and compile into the statement on every page that names it.
+NEXT_SESSION_RELATED = ("therapist", "room", "location")
+
+
+def patient_upcoming(*, patient, limit: int | None = None, related=UPCOMING_RELATED) -> list[Appointment]:
+    qs = patient_sessions_coming(patient=patient).select_related(*related).order_by("start")
     sessions = list(qs[:limit] if limit else qs)
     for session in sessions:
         session.patient = patient
@@ -381,7 +384,10 @@ def _next_session_key(patient) -> str:
 def patient_next_session(*, patient) -> Appointment | None:
     """The patient's next session, read once per request (the portal home's card, the care ladder's next step and
     the staff's list of coming sessions all show it)."""
-    upcoming = memo_read(_next_session_key(patient), lambda: patient_upcoming(patient=patient, limit=1))
+    upcoming = memo_read(
+        _next_session_key(patient),
+        lambda: patient_upcoming(patient=patient, limit=1, related=NEXT_SESSION_RELATED),
+    )
     return upcoming[0] if upcoming else None
 
 
