@@ -158,8 +158,8 @@ class ClinicalProfileForm(forms.Form):
                 TherapistProfile,
                 fields=THERAPIST_PROFILE_FIELDS,
                 labels={
-                    "license_type": "Licence type",
-                    "license_number": "Licence number",
+                    "license_type": "License type",
+                    "license_number": "License number",
                     "is_prelicensed": "Pre-licensed (their notes need a supervisor's co-signature)",
                     "reduced_fee_cap": "Reduced-fee cap",
                     "accepts_patient_messages": "Takes secure messages from their patients",

@@ -148,7 +148,7 @@ class TherapistProfile(TimeStampedModel):
     )
     credentials = models.CharField(max_length=100, blank=True, help_text="e.g. LCSW, PhD, LMFT")
     license_type = models.CharField(
-        max_length=30, blank=True, help_text="The licence the number belongs to, e.g. LICSW, LMHC, Psychologist"
+        max_length=30, blank=True, help_text="The license the number belongs to, e.g. LICSW, LMHC, Psychologist"
     )
     license_number = models.CharField(max_length=50, blank=True)
     npi = models.CharField("NPI", max_length=10, blank=True)

@@ -894,7 +894,7 @@ def _supervisor_unfit(
         theirs, wanted = Discipline(discipline_of(supervisor)).label.lower(), Discipline(discipline).label.lower()
         # The discipline asked is the therapist's as it stands or as this change makes it: made the supervisor's,
         # the supervision holds either way (a change kept back, or a discipline set wrongly corrected).
-        instead = f"choose a supervisor who practises {wanted}"
+        instead = f"choose a supervisor who practices {wanted}"
         if not discipline_kept:
             instead += f", or make {_name(therapist)}'s discipline {theirs}, as {_name(supervisor)}'s is"
         return (

@@ -397,7 +397,7 @@ class StatementOutput(serializers.ModelSerializer):
         max_digits=11,
         decimal_places=2,
         read_only=True,
-        help_text="What the statement asks for: the payment plan's next instalment, else the balance at issue "
+        help_text="What the statement asks for: the payment plan's next installment, else the balance at issue "
         "(0.00 when nothing was owed).",
     )
     pay_by = serializers.DateField(read_only=True)

@@ -75,7 +75,7 @@ class PaymentForm(RecordedOnceForm):
     toward_plan = forms.BooleanField(
         label="Made against the patient's active payment plan",
         required=False,
-        help_text="Only payments made against the plan count toward its instalments.",
+        help_text="Only payments made against the plan count toward its installments.",
     )
 
 
@@ -95,9 +95,9 @@ class RefundForm(RecordedOnceForm):
 
 
 class PlanForm(forms.Form):
-    instalments = forms.IntegerField(min_value=2, max_value=24, initial=3)
+    instalments = forms.IntegerField(min_value=2, max_value=24, initial=3, label="Installments")
     first_due = forms.DateField(validators=[FIRST_DUE_REACH], widget=forms.DateInput(attrs={"type": "date"}))
-    every_days = forms.IntegerField(min_value=7, max_value=92, initial=30, label="Days between instalments")
+    every_days = forms.IntegerField(min_value=7, max_value=92, initial=30, label="Days between installments")
 
 
 class PayForm(PortalForm):

@@ -493,10 +493,11 @@ class PlanInstalment(models.Model):
     due_on = models.DateField()
     amount = models.DecimalField(max_digits=9, decimal_places=2)
     overdue_reminded_at = models.DateTimeField(
-        null=True, blank=True, help_text="When the patient was reminded that this instalment is overdue (once)."
+        null=True, blank=True, help_text="When the patient was reminded that this installment is overdue (once)."
     )
 
     class Meta:
+        verbose_name = "plan installment"
         ordering = ["due_on"]
         constraints = [
             models.CheckConstraint(condition=Q(amount__gt=0), name="instalment_positive"),
@@ -528,7 +529,7 @@ class CheckoutSession(TimeStampedModel):
         blank=True,
         on_delete=models.PROTECT,
         related_name="checkout_sessions",
-        help_text="The payment plan this card payment is made against (an instalment paid in the portal).",
+        help_text="The payment plan this card payment is made against (an installment paid in the portal).",
     )
     payment = models.OneToOneField(Payment, null=True, blank=True, on_delete=models.PROTECT, related_name="checkout")
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
@@ -635,8 +636,8 @@ class Statement(models.Model):
     # The balance at the moment of issue: the month's lines plus what was posted since the period ended.
     balance_at_issue = models.DecimalField(max_digits=11, decimal_places=2)
     # The active payment plan's next instalment at issue, asked for instead of the whole balance; empty without one.
-    instalment_due = models.DecimalField(max_digits=9, decimal_places=2, null=True, blank=True)
-    instalment_due_on = models.DateField(null=True, blank=True)
+    instalment_due = models.DecimalField("installment due", max_digits=9, decimal_places=2, null=True, blank=True)
+    instalment_due_on = models.DateField("installment due on", null=True, blank=True)
     # Empty for the monthly run that beat starts.
     issued_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+")
     counted = models.CharField(max_length=12, choices=StatementCounting.choices, db_default=StatementCounting.POSTED)

@@ -67,7 +67,7 @@ class StripeBackend:
                         "currency": "usd",
                         "unit_amount": to_cents(checkout.amount),
                         "product_data": {
-                            "name": "Payment plan instalment" if checkout.plan_id else "Payment on account"
+                            "name": "Payment plan installment" if checkout.plan_id else "Payment on account"
                         },
                     },
                 }

@@ -478,7 +478,7 @@ def _plan_cancel_question(_actor, plan, _post) -> Confirmation:
     return Confirmation(
         f"Cancel {plan.patient.display_name}'s payment plan?",
         "Cancel the plan",
-        "Payments made against it stay on the account and the balance is owed as before; no more instalment "
+        "Payments made against it stay on the account and the balance is owed as before; no more installment "
         "reminders are sent. A cancelled plan cannot be started again: split the balance into a new plan instead.",
     )
 

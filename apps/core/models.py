@@ -107,7 +107,7 @@ class ClinicSettings(TimeStampedModel):
     phone = models.CharField(max_length=30, blank=True)
     email = models.EmailField(blank=True)
     tax_id = models.CharField("Tax ID", max_length=20, blank=True)
-    npi = models.CharField("Organisation NPI", max_length=10, blank=True, validators=[npi_validator])
+    npi = models.CharField("Organization NPI", max_length=10, blank=True, validators=[npi_validator])
     telehealth_patient_at_home = models.BooleanField(
         default=True,
         help_text="Superbills give telehealth sessions place of service 10 (patient at home); "

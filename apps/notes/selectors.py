@@ -485,7 +485,7 @@ def discipline_change_refusal(*, therapist, discipline: str) -> str:
     return (
         f"{name} has written or co-signs {written} note{'s' if written != 1 else ''} or plan"
         f"{'s' if written != 1 else ''}: changing their discipline to {wanted} would change who may read them. Keep "
-        f"their discipline, and give them a second account if they also practise {wanted}."
+        f"their discipline, and give them a second account if they also practice {wanted}."
     )
 
 

@@ -48,7 +48,7 @@ PURPOSE_LABELS = {
     "release_renewal_due": "Release of information to sign again",
     "measure_flag": "Questionnaire answer to review",
     "reattestation_due": "Sliding-scale renewal due",
-    "plan_instalment_overdue": "Payment plan instalment overdue",
+    "plan_instalment_overdue": "Payment plan installment overdue",
     "statement_ready": "Statement ready",
     "record_ready": "Records ready to download",
     "unsigned_notes_digest": "Unsigned notes digest",

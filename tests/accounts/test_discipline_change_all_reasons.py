@@ -23,7 +23,7 @@ SESSIONS = (
 )
 NOTES = (
     "Theo Rapist has written or co-signs 1 note or plan: changing their discipline to massage and bodywork would "
-    "change who may read them. Keep their discipline, and give them a second account if they also practise massage "
+    "change who may read them. Keep their discipline, and give them a second account if they also practice massage "
     "and bodywork."
 )
 SUPERVISES = (
@@ -32,7 +32,7 @@ SUPERVISES = (
 )
 SUPERVISOR = (
     "Sue Ccessor is a psychotherapy provider, and a supervisor is of the same discipline as the therapist they "
-    "supervise (massage and bodywork): choose a supervisor who practises massage and bodywork, or make Theo Rapist's "
+    "supervise (massage and bodywork): choose a supervisor who practices massage and bodywork, or make Theo Rapist's "
     "discipline psychotherapy, as Sue Ccessor's is."
 )
 EVERY_REASON = (SESSIONS, NOTES, SUPERVISES, SUPERVISOR)
@@ -124,7 +124,7 @@ def test_bad_choices_on_the_form_alone_are_said_together_as_a_422(personas):
     assert refused.value.status == 422
     message = refused.value.message
     assert message.startswith("Two things stand in the way of this change to")
-    assert "same discipline" in message and "choose a supervisor who practises psychotherapy, or make" in message
+    assert "same discipline" in message and "choose a supervisor who practices psychotherapy, or make" in message
     assert "A cap is a number of patients: enter zero or more, or leave it empty for no cap." in message
     assert set(refused.value.fields) == {"supervisor", "reduced_fee_cap"}
     assert TherapistProfile.objects.get(user=personas.other_therapist).supervisor is None

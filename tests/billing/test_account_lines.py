@@ -184,7 +184,7 @@ def test_the_account_page_keeps_each_lines_actions(personas, account, login):
     write_off = next(line.row for line in account_lines(patient=account) if line.description.startswith("Write-off"))
     assert f"/billing/adjustments/{write_off.pk}/reverse/" in page
     assert page.count(">Receipt</a>") == 3  # the cash payment, its refund and the check
-    assert page.count(">Refund</button>") == 2  # the $40 left of the cash payment, and the check
+    assert page.count(">Refund…</button>") == 2  # the $40 left of the cash payment, and the check
 
 
 def test_the_portal_lists_the_latest_lines_and_says_when_there_are_more(personas, fee_config, login):

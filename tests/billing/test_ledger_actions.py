@@ -64,10 +64,10 @@ def test_the_refund_offered_is_what_the_refund_service_leaves_and_a_full_refund_
 def test_with_nothing_owed_the_page_offers_no_adjustment_and_no_plan(personas, account, login):
     client = login(personas.billing)
     page = _page(client, personas.patient)
-    assert "Post adjustment</button>" in page and "Split the balance</button>" in page
+    assert "Post adjustment…</button>" in page and "Split the balance</button>" in page
     payment_record(actor=personas.front_desk, patient=personas.patient, method="cash", amount="145")  # all of it
     page = _page(client, personas.patient)
-    assert "Post adjustment</button>" not in page and "Split the balance</button>" not in page
+    assert "Post adjustment…</button>" not in page and "Split the balance</button>" not in page
     assert "Nothing is owed, so there is nothing to adjust" in page
     with pytest.raises(ApplicationError):
         adjustment_post(actor=personas.billing, patient=personas.patient, kind="courtesy", amount="1", reason="x")

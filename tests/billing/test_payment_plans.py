@@ -333,7 +333,7 @@ def test_a_balance_too_small_for_the_instalments_is_refused_with_a_message(perso
         appointment=past_appointment(personas.patient, service_type=fee_config["90834"], days_ago=2), actor=None
     )
     adjustment_post(actor=personas.billing, patient=personas.patient, kind="courtesy", amount="199.95", reason="Kind")
-    with pytest.raises(Unprocessable, match="cannot be split into 12 instalments"):
+    with pytest.raises(Unprocessable, match="cannot be split into 12 installments"):
         payment_plan_create(
             actor=personas.front_desk, patient=personas.patient, instalments=12, first_due=dt.date(2026, 4, 1)
         )

@@ -52,7 +52,7 @@ def _pay_on_the_sandbox(client, settings, amount: str):
 
 def test_the_billing_page_offers_the_next_instalment_prefilled(plan, personas, login, sandbox):
     body = login(personas.patient_user).get("/portal/billing/").content.decode()
-    assert "Pay the next instalment" in body
+    assert "Pay the next installment" in body
     assert 'name="instalment-amount"' in body
     assert 'value="200.00"' in body
     assert 'action="/portal/billing/pay/instalment/"' in body
@@ -69,7 +69,7 @@ def test_without_a_plan_no_instalment_is_offered(personas, fee_config, login, sa
         appointment=past_appointment(personas.patient, service_type=fee_config["90834"]), actor=None
     )
     client = login(personas.patient_user)
-    assert "Pay the next instalment" not in client.get("/portal/billing/").content.decode()
+    assert "Pay the next installment" not in client.get("/portal/billing/").content.decode()
     refused = client.post("/portal/billing/pay/instalment/", {"instalment-amount": "20.00"}, follow=True)
     assert "no active payment plan" in refused.content.decode()
     assert not CheckoutSession.objects.exists()
@@ -89,7 +89,7 @@ def test_instalments_paid_on_the_sandbox_count_toward_the_plan_and_complete_it(
     plan.refresh_from_db()
     assert plan.status == PlanStatus.COMPLETED
     assert patient_balance(patient=personas.patient) == Decimal("200.00")
-    assert "Pay the next instalment" not in client.get("/portal/billing/").content.decode()
+    assert "Pay the next installment" not in client.get("/portal/billing/").content.decode()
 
 
 def test_a_card_payment_that_is_not_made_against_the_plan_does_not_count_toward_it(
@@ -124,7 +124,7 @@ def test_an_instalment_paid_through_the_providers_webhook_counts_toward_the_plan
     checkout = CheckoutSession.objects.get()
     assert response["Location"] == f"https://checkout.stripe.test/c/pay/cs_test_{checkout.pk}"
     _, form = stripe_api.requests[0]
-    assert form["line_items[0][price_data][product_data][name]"] == "Payment plan instalment"
+    assert form["line_items[0][price_data][product_data][name]"] == "Payment plan installment"
     for _ in range(3):  # a replayed event changes nothing
         assert webhook_post(client, completed_event(checkout)).status_code == 200
     payment = Payment.objects.get()

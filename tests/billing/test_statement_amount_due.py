@@ -124,7 +124,7 @@ def test_the_page_the_pdf_and_the_email_say_the_same(personas, fee_config, login
     _money_moved_in_december(patient, personas, plan=plan)
     statement = _issue(patient, personas)
     ask = (
-        "Next payment-plan instalment: $73.75 by December 15, 2026"
+        "Next payment-plan installment: $73.75 by December 15, 2026"
         if plan
         else "Amount due: $295.00 by January 4, 2027"
     )

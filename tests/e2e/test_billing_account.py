@@ -46,7 +46,7 @@ def test_billing_reverses_refunds_and_ends_a_plan_each_asked_first_and_the_patie
     expect(page.get_by_role("main")).to_contain_text("Balance $120.00 owed")
     ledger = page.get_by_role("region", name="Ledger")
     ledger.get_by_label("Reason", exact=True).fill("Posted to the wrong account")
-    follow(page, ledger.get_by_role("button", name="Reverse"))
+    follow(page, ledger.get_by_role("button", name="Reverse…"))
     expect(page.get_by_role("heading", level=1)).to_have_text(
         f"Reverse the write-off of $30.00 on {personas.patient.display_name}'s account?"
     )
@@ -54,7 +54,7 @@ def test_billing_reverses_refunds_and_ends_a_plan_each_asked_first_and_the_patie
     page.screenshot(path=shots / "reverse-confirm.png", full_page=True)
     follow(page, page.get_by_role("button", name="Reverse the write-off of $30.00"))
     expect(page.get_by_role("main")).to_contain_text("Balance $150.00 owed")
-    expect(ledger.get_by_role("button", name="Reverse")).to_have_count(0)
+    expect(ledger.get_by_role("button", name="Reverse…")).to_have_count(0)
     assert Adjustment.objects.get(reverses=write_off).reason == "Posted to the wrong account"
     paid = ledger.get_by_role("row").filter(has_text="Payment by cash").get_by_role("cell").nth(3)
     expect(paid).to_have_text("−$50.00")
@@ -63,7 +63,7 @@ def test_billing_reverses_refunds_and_ends_a_plan_each_asked_first_and_the_patie
     receipt = world.payment.receipt_number
     ledger.get_by_label("Refund amount").fill("20")
     ledger.get_by_label("Refund reason").fill("Paid twice")
-    follow(page, ledger.get_by_role("button", name="Refund"))
+    follow(page, ledger.get_by_role("button", name="Refund…"))
     follow(page, page.get_by_role("button", name="Refund $20.00"))
     follow(page, ledger.get_by_role("row").filter(has_text="Refund by cash").get_by_role("link", name="Receipt"))
     expect(page.get_by_role("main")).to_contain_text("$20.00")

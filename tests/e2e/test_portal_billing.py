@@ -47,7 +47,7 @@ def test_patient_applies_for_a_sliding_fee_billing_approves_and_the_portal_shows
     assert_accessible(page)
     follow(page, page.get_by_role("link", name=personas.patient.display_name))
     assert_accessible(page)
-    page.get_by_role("button", name="Approve", exact=True).click()
+    page.get_by_role("button", name="Approve…", exact=True).click()
     page.get_by_role("heading", name=f"Approve {personas.patient.display_name}'s application?").wait_for()
     assert_accessible(page)
     page.get_by_role("button", name="Approve at this fee").click()
@@ -137,7 +137,7 @@ def test_a_patient_pays_the_next_plan_instalment_by_card_and_the_plan_shows_it_p
     page.goto("/portal/billing/")
     expect(page.get_by_label("Amount toward your plan")).to_have_value("200.00")
     assert_accessible(page)
-    follow(page, page.get_by_role("button", name="Pay the next instalment"))
+    follow(page, page.get_by_role("button", name="Pay the next installment"))
     follow(page, page.get_by_role("button", name="Pay $200.00"))
     page.goto("/portal/billing/")
     plan = page.get_by_role("table").first

@@ -15,7 +15,7 @@ def _patient_tasks(world) -> list[tuple[str, list[str], str]]:
     """(task, links to follow from the home page, the control that does it)."""
     return [
         ("join the video session", [], "link:Join the video session"),
-        ("cancel a session", ["All your sessions", "Cancel this session"], "button:Cancel the session"),
+        ("cancel a session", ["All your sessions", "Cancel this session…"], "button:Cancel the session"),
         ("pay the balance", ["Pay now"], "button:Pay by card"),
         (
             "apply for a sliding-scale fee",

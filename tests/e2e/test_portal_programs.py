@@ -31,7 +31,7 @@ def test_patient_waits_for_a_full_group_and_accepts_the_seat_that_frees(page, ne
     # The member with the seat leaves through their own portal.
     sign_in(page, personas.other_patient_user)
     page.get_by_role("region", name="Group programs").get_by_role("link", name="TMS recovery group").click()
-    page.get_by_role("button", name="Withdraw from the program").click()
+    page.get_by_role("button", name="Withdraw from the program…").click()
     page.get_by_role("heading", name="Withdraw from TMS recovery group?").wait_for()
     assert_accessible(page)
     page.get_by_role("button", name="Yes, withdraw").click()

@@ -84,7 +84,7 @@ def test_a_visitor_joins_the_interest_list_of_a_planned_series(new_page, persona
     expect(page.get_by_text("you are number 1 on the interest list")).to_be_visible()
     assert_accessible(page)
 
-    page.get_by_role("link", name="Leave the interest list").click()
+    page.get_by_role("link", name="Leave the interest list…").click()
     expect(page.get_by_role("heading", name="Leave the interest list?")).to_be_visible()
     assert_accessible(page)
     page.get_by_role("button", name="Yes, leave the list").click()

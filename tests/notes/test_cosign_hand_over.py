@@ -164,7 +164,7 @@ def test_a_successor_of_another_discipline_is_refused_naming_whom_to_choose_inst
         note_cosigns_hand_over(actor=personas.admin, supervisor=personas.therapist, successor=masseuse)
     assert refused.value.message == (
         "Mae Sage is a massage and bodywork provider, and a supervisor is of the same discipline as the therapist they "
-        "supervise (psychotherapy): choose a supervisor who practises psychotherapy."
+        "supervise (psychotherapy): choose a supervisor who practices psychotherapy."
     )
 
 

@@ -41,7 +41,7 @@ def _words(text: str) -> str:
     ("plan", "ask"),
     [
         (False, "Amount due: $295.00 by January 4, 2027"),
-        (True, "Next payment-plan instalment: $73.75 by December 15, 2026"),
+        (True, "Next payment-plan installment: $73.75 by December 15, 2026"),
     ],
 )
 def test_the_record_and_the_statement_page_say_what_was_asked_and_why(personas, fee_config, login, plan, ask):

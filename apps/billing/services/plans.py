@@ -66,9 +66,9 @@ def payment_plan_create(
     """Split the balance (or `total`) into equal instalments, the last one taking the leftover cents, the first due
     within FIRST_DUE_REACH."""
     if not 2 <= instalments <= 24:
-        raise Unprocessable("A plan has 2 to 24 instalments.", fields={"instalments": ["2 to 24."]})
+        raise Unprocessable("A plan has 2 to 24 installments.", fields={"instalments": ["2 to 24."]})
     if not 7 <= every_days <= 92:
-        raise Unprocessable("Instalments are 7 to 92 days apart.", fields={"every_days": ["7 to 92."]})
+        raise Unprocessable("Installments are 7 to 92 days apart.", fields={"every_days": ["7 to 92."]})
     FIRST_DUE_REACH.require(first_due, field="first_due")
     patient_lock(patient)
     balance = patient_balance(patient=patient)
@@ -77,8 +77,8 @@ def payment_plan_create(
         raise Unprocessable("A plan covers some or all of a balance that is owed.", fields={"total": ["Too much."]})
     if amount < CENT * instalments:
         raise Unprocessable(
-            f"{money_text(amount)} cannot be split into {instalments} instalments of at least a cent each.",
-            fields={"instalments": ["Fewer instalments."]},
+            f"{money_text(amount)} cannot be split into {instalments} installments of at least a cent each.",
+            fields={"instalments": ["Fewer installments."]},
         )
     if PaymentPlan.objects.filter(patient=patient, status=PlanStatus.ACTIVE).exists():
         raise Conflict("This patient already has an active payment plan.")
