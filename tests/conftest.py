@@ -40,14 +40,20 @@ def django_db_modify_db_settings(django_db_modify_db_settings):
     return app_role
 
 
-def _reference_data_ensure() -> None:
-    """The rows the data migrations ship (the note templates, the intake documents) and the role groups."""
-    from apps.accounts.services import roles_ensure
+def _shipped_rows_ensure() -> None:
+    """The rows the data migrations ship: the note templates, the intake documents."""
     from apps.intake.services import intake_documents_ensure
     from apps.notes.services import note_templates_ensure
 
     note_templates_ensure()
     intake_documents_ensure()
+
+
+def _reference_data_ensure() -> None:
+    """The shipped rows and the role groups."""
+    from apps.accounts.services import roles_ensure
+
+    _shipped_rows_ensure()
     roles_ensure()
 
 
@@ -99,11 +105,7 @@ def _shipped_reference_data(request):
         if not {"db", "transactional_db"} & set(request.fixturenames):
             return
         request.getfixturevalue("transactional_db" if "transactional_db" in request.fixturenames else "db")
-    from apps.intake.services import intake_documents_ensure
-    from apps.notes.services import note_templates_ensure
-
-    note_templates_ensure()
-    intake_documents_ensure()
+    _shipped_rows_ensure()
 
 
 @pytest.fixture(autouse=True)
