@@ -111,3 +111,89 @@ def test_when_the_cache_is_down_the_database_prices(individual, settings):
     }
     assert str(_fee(pricing.quote(**FAMILY))) == "80.00"
     assert _queries(lambda: pricing.rates_on(on=DAY)) == 1
+
+
+# --- inside one transaction: held for the rest of it, never past a rollback of what it was read under -------------
+
+
+def test_a_transaction_reads_the_fee_configuration_once_per_date(individual):
+    with transaction.atomic():
+        assert _queries(lambda: pricing.rates_on(on=DAY)) == 1
+        with transaction.atomic():  # a service's own savepoint, released
+            assert _queries(lambda: pricing.rates_on(on=DAY)) == 0
+            assert _queries(lambda: pricing.rates_on(on=DAY + dt.timedelta(days=1))) == 1
+        assert _queries(lambda: pricing.rates_on(on=DAY + dt.timedelta(days=1))) == 0
+        assert _queries(lambda: pricing.quote(**FAMILY)) == 0
+
+
+def test_a_fee_saved_inside_a_transaction_is_priced_at_once_in_it(individual):
+    with transaction.atomic():
+        assert str(_fee(pricing.quote(**FAMILY))) == "80.00"
+        fee_schedule_set(actor=None, service_type=individual, full_fee=Decimal("250.00"), effective_from=DAY)
+        assert str(_fee(pricing.quote(**FAMILY))) == "100.00"
+        row = FeeSchedule.objects.get(service_type=individual, effective_from=DAY)
+        row.full_fee = Decimal("300.00")
+        row.save()
+        assert str(_fee(pricing.quote(**FAMILY))) == "120.00"
+
+
+def test_a_price_read_after_a_fee_saved_in_a_rolled_back_savepoint_is_not_held(individual):
+    with transaction.atomic():
+        assert str(_fee(pricing.quote(**FAMILY))) == "80.00"
+        with transaction.atomic():
+            fee_schedule_set(actor=None, service_type=individual, full_fee=Decimal("999.00"), effective_from=DAY)
+            with transaction.atomic():  # read in a savepoint nested in the one that saved, and released into it
+                assert str(_fee(pricing.quote(**FAMILY))) == "399.60"
+            assert str(_fee(pricing.quote(**FAMILY))) == "399.60"
+            transaction.set_rollback(True)
+        assert str(_fee(pricing.quote(**FAMILY))) == "80.00"
+
+
+def test_a_price_read_after_a_fee_saved_in_a_refused_service_is_not_held(individual):
+    class Refused(Exception):
+        pass
+
+    with transaction.atomic():
+        with pytest.raises(Refused), transaction.atomic():
+            fee_schedule_set(actor=None, service_type=individual, full_fee=Decimal("999.00"), effective_from=DAY)
+            assert str(_fee(pricing.quote(**FAMILY))) == "399.60"
+            raise Refused
+        assert str(_fee(pricing.quote(**FAMILY))) == "80.00"
+
+
+def test_a_price_held_in_a_transaction_is_not_seen_by_the_next_one(individual):
+    with transaction.atomic():
+        fee_schedule_set(actor=None, service_type=individual, full_fee=Decimal("999.00"), effective_from=DAY)
+        assert str(_fee(pricing.quote(**FAMILY))) == "399.60"
+        transaction.set_rollback(True)
+    with transaction.atomic():
+        assert str(_fee(pricing.quote(**FAMILY))) == "80.00"
+    with transaction.atomic():
+        fee_schedule_set(actor=None, service_type=individual, full_fee=Decimal("250.00"), effective_from=DAY)
+        assert str(_fee(pricing.quote(**FAMILY))) == "100.00"
+    # Committed: the next transaction reads the new fee, not a value held before it.
+    with transaction.atomic():
+        assert str(_fee(pricing.quote(**FAMILY))) == "100.00"
+    assert str(_fee(pricing.quote(**FAMILY))) == "100.00"
+
+
+def test_a_price_held_in_a_transaction_is_not_seen_by_another_connection(individual):
+    import threading
+
+    seen = {}
+
+    def other_reader():
+        try:
+            with transaction.atomic():
+                seen["fee"] = str(_fee(pricing.quote(**FAMILY)))
+        finally:
+            connection.close()
+
+    with transaction.atomic():
+        fee_schedule_set(actor=None, service_type=individual, full_fee=Decimal("999.00"), effective_from=DAY)
+        assert str(_fee(pricing.quote(**FAMILY))) == "399.60"
+        reader = threading.Thread(target=other_reader)
+        reader.start()
+        reader.join()
+        transaction.set_rollback(True)
+    assert seen == {"fee": "80.00"}

@@ -8,6 +8,7 @@ from django.db import IntegrityError, InternalError, ProgrammingError, transacti
 from apps.audit.models import AccessLog
 from apps.core.errors import Conflict, InvalidTransition, NotFound, PermissionDenied
 from apps.core.models import ClinicSettings
+from apps.core.settings_kept import clinic_settings_forget
 from apps.messaging import selectors, services
 from apps.messaging.models import MessageThread
 from apps.notifications.delivery import _render
@@ -99,6 +100,7 @@ def _therapist_does_not_take_messages(personas):
 
 def _clinic_does_not_pass_messages_to_therapists(personas):
     ClinicSettings.objects.filter(id=1).update(patient_messages_to_therapists=False)
+    clinic_settings_forget()  # a queryset's update() sends no signal
     return Conflict, "Theo Rapist does not take patients' messages here"
 
 

@@ -11,6 +11,7 @@ from apps.accounts.models import User
 from apps.accounts.navigation import navigation_for
 from apps.accounts.roles import Role
 from apps.core.models import ClinicSettings
+from apps.core.settings_kept import clinic_settings_forget
 from apps.messaging import services
 
 pytestmark = pytest.mark.django_db
@@ -69,6 +70,7 @@ def _profile_switch_off(personas):
 
 def _clinic_switch_off(personas):
     ClinicSettings.objects.filter(id=1).update(patient_messages_to_therapists=False)
+    clinic_settings_forget()  # a queryset's update() sends no signal
     return False
 
 

@@ -12,6 +12,7 @@ from apps.accounts.roles import Role
 from apps.core import clock
 from apps.core.errors import PermissionDenied
 from apps.core.models import ClinicSettings
+from apps.core.settings_kept import clinic_settings_forget
 from apps.messaging import selectors, services
 from apps.messaging.models import MessageThread
 from apps.scheduling.models import AppointmentStatus
@@ -83,6 +84,7 @@ def _bodywork_provider_who_treats_them(personas):
 
 def _own_therapist_with_the_clinic_switch_off(personas):
     ClinicSettings.objects.filter(id=1).update(patient_messages_to_therapists=False)
+    clinic_settings_forget()  # a queryset's update() sends no signal
     return personas.therapist
 
 
