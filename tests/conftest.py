@@ -9,6 +9,7 @@ import pytest
 from celery import Task
 from django.apps import apps
 from django.conf import settings
+from django.core.signals import request_started
 from django.db import connections
 from django.db.models.signals import post_migrate
 from django.test import Client
@@ -21,6 +22,7 @@ from apps.accounts.disciplines import Discipline
 from apps.accounts.roles import Role
 from apps.core import clock
 from apps.core.database_roles import OWNER_DATABASE
+from apps.core.kept import held_release
 
 from .factories import AppointmentFactory, PatientFactory, ServiceTypeFactory, TherapistFactory, UserFactory
 
@@ -67,6 +69,15 @@ def _reference_data_back(sender, plan=None, **kwargs) -> None:
 
 
 post_migrate.connect(_reference_data_back, sender=apps.get_app_config("notes"), dispatch_uid="tests-reference-data")
+
+
+def _request_reads_afresh(sender, **kwargs) -> None:
+    """The test client's requests run inside the test's transaction, where a request in production begins outside
+    any: what the test or an earlier request read there is not held for it (`apps.core.kept`)."""
+    held_release()
+
+
+request_started.connect(_request_reads_afresh, dispatch_uid="tests-request-reads-afresh")
 
 
 @pytest.fixture(scope="session")

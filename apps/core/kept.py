@@ -46,6 +46,19 @@ class _Mark:
         pass
 
 
+# Every kind of kept value, so that what a transaction holds can be let go of at once (`held_release`).
+_KINDS: "weakref.WeakSet[Kept]" = weakref.WeakSet()
+
+
+def held_release() -> None:
+    """Let go of every value held in the transaction under way, of every kind: what follows reads as a transaction
+    of its own would (the test client's requests share the test's transaction, where each request in production
+    begins outside one)."""
+    wrapper = connections[DEFAULT_DB_ALIAS]
+    for kind in list(_KINDS):
+        kind._held.pop(wrapper, None)
+
+
 def _marked(pending: list, mark: _Mark, index: int) -> bool:
     """Whether `mark` is still among the transaction's commit callbacks (looked for first where it was put)."""
     if index < len(pending) and pending[index][1] is mark:
@@ -64,6 +77,7 @@ class Kept:
         self.seconds = seconds
         # Per database connection: part -> (mark, where the mark was put, value), for the transaction under way.
         self._held: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+        _KINDS.add(self)
 
     def _version_key(self) -> str:
         # The database's name keeps apart two databases served by one cache (the dev clinic and the benchmark's).

@@ -9,15 +9,12 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
 from apps.accounts.access import access_of
-from apps.core.settings_kept import clinic_settings_forget
 
 pytestmark = [pytest.mark.django_db, pytest.mark.urls("tests.core.urls_trivial")]
 
 
 def _tables_read(client, path: str) -> list[str]:
     client.get(path)  # the first request after signing in fills the roles cache
-    # Each request is its own transaction, where the test's requests share one: nothing read by the first is held.
-    clinic_settings_forget()
     with CaptureQueriesContext(connection) as captured:
         assert client.get(path).status_code == 200
     return [query["sql"].split(" FROM ")[1].split()[0].strip('"') for query in captured.captured_queries]

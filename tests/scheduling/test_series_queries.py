@@ -14,6 +14,7 @@ from apps.accounts.models import User
 from apps.billing.models import GoodFaithEstimate
 from apps.core import clock
 from apps.core.errors import Conflict
+from apps.core.kept import held_release
 from apps.notifications.models import Message
 from apps.patients.models import Patient
 from apps.scheduling import extensions
@@ -50,6 +51,7 @@ def _fresh(c) -> dict:
 
 
 def _queries(book) -> list[str]:
+    held_release()  # each booking in a transaction of its own, as a request makes it: nothing an earlier one read
     with CaptureQueriesContext(connection) as captured:
         book()
     return [q["sql"] for q in captured.captured_queries]
