@@ -12,7 +12,7 @@ from django.conf import settings
 from django.core.signals import request_started
 from django.db import connections
 from django.db.models.signals import post_migrate
-from django.test import Client
+from django.test import Client, TransactionTestCase
 from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp.oath import totp
 from django_otp.plugins.otp_totp.models import TOTPDevice
@@ -25,6 +25,7 @@ from apps.core.database_roles import OWNER_DATABASE
 from apps.core.kept import held_release
 
 from .factories import AppointmentFactory, PatientFactory, ServiceTypeFactory, TherapistFactory, UserFactory
+from .flush import database_flush, reference_writers_guard
 
 
 def _connect_default_as(role: dict) -> None:
@@ -68,6 +69,7 @@ def _reference_data_back(sender, plan=None, **kwargs) -> None:
         _reference_data_ensure()
 
 
+reference_writers_guard()
 post_migrate.connect(_reference_data_back, sender=apps.get_app_config("notes"), dispatch_uid="tests-reference-data")
 
 
@@ -78,6 +80,23 @@ def _request_reads_afresh(sender, **kwargs) -> None:
 
 
 request_started.connect(_request_reads_afresh, dispatch_uid="tests-request-reads-afresh")
+
+
+_django_fixture_teardown = TransactionTestCase._fixture_teardown
+
+
+def _fixture_teardown(self) -> None:
+    """A transactional test (live_server included) ends with every table emptied, as with Django's flush, but only
+    the tables the test filled are touched (tests/flush.py). A test that names its apps or restores serialized rows
+    keeps Django's own."""
+    if self.available_apps is not None or self.serialized_rollback:
+        _django_fixture_teardown(self)
+        return
+    for db_name in self._databases_names(include_mirrors=False):
+        database_flush(using=db_name)
+
+
+TransactionTestCase._fixture_teardown = _fixture_teardown
 
 
 @pytest.fixture(scope="session")
