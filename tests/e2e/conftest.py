@@ -7,11 +7,14 @@ import shutil
 from pathlib import Path
 
 import pytest
+from django.conf import settings
+from django.test import Client
 from django_otp.oath import totp
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from playwright.sync_api import expect
 
 from apps.core import clock
+from tests.conftest import verify_mfa
 from tests.factories import PASSWORD
 
 CHROMIUM = os.environ.get("CLINIC_CHROMIUM", "/usr/bin/chromium")
@@ -151,6 +154,22 @@ def sign_in(page, user, *, password: str = PASSWORD) -> None:
         follow(page, page.get_by_role("button", name="Continue"))
     else:
         follow(page, page.get_by_role("button", name="Sign in"))
+
+
+def session_start(page, user, *, open_home: bool = True) -> None:
+    """Sign the browser in as `user` (two-step code passed for those who need it) with a session made on the server
+    as the sign-in form would make it, and open their home page as the form does (`open_home=False` when the journey
+    goes straight to another page): for journeys where signing in is not what is checked. Signing in, two-step and
+    signing out are checked through the form (`sign_in`, `sign_in_by_keyboard`, `sign_out`)."""
+    client = Client()
+    client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
+    if user.requires_mfa:
+        verify_mfa(client, user)
+    name = settings.SESSION_COOKIE_NAME
+    # SITE_URL is the live server's address here (`_site_url`).
+    page.context.add_cookies([{"name": name, "value": client.cookies[name].value, "url": settings.SITE_URL}])
+    if open_home:
+        page.goto("/")
 
 
 def follow(page, control) -> None:

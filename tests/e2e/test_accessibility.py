@@ -10,7 +10,7 @@ from apps.accounts.navigation import navigation_for
 from apps.notifications.links import appointment_link_url
 from apps.patients.services import patient_invite_to_portal
 from apps.scheduling.models import WorkingHours
-from tests.e2e.conftest import DESKTOP, PHONE, assert_accessible, sign_in
+from tests.e2e.conftest import DESKTOP, PHONE, assert_accessible, session_start
 from tests.e2e.world import front_desk_day_world, portal_world
 from tests.factories import PatientFactory
 from tests.notes.conftest import signed_plan_for
@@ -59,7 +59,7 @@ def test_every_portal_page_is_accessible_on_phone_and_desktop(page, personas, ma
     for viewport in (PHONE, DESKTOP):
         page.set_viewport_size(viewport)
         _check(page, public_pages)
-    sign_in(page, personas.patient_user)
+    session_start(page, personas.patient_user)
     for viewport in (PHONE, DESKTOP):
         page.set_viewport_size(viewport)
         _check(page, portal_pages)
@@ -98,7 +98,7 @@ def test_main_staff_pages_are_accessible(page, new_page, personas):
     checked = set()
     for user, extra in pages.items():
         staff = new_page(DESKTOP)
-        sign_in(staff, user)
+        session_start(staff, user)
         # Each page once, seen by the first role that has it in its menu.
         paths = [path for path in [item["url"] for item in navigation_for(user)] + extra if path not in checked]
         _check(staff, paths)

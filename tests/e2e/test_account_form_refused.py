@@ -8,7 +8,7 @@ from playwright.sync_api import expect
 
 from apps.billing.models import GoodFaithEstimate
 from apps.core import clock
-from tests.e2e.conftest import assert_accessible, follow, sign_in
+from tests.e2e.conftest import assert_accessible, follow, session_start
 from tests.e2e.world import portal_world
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -16,7 +16,7 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 def test_a_refused_estimate_comes_back_in_view_as_typed(page, personas, shots):
     portal_world(personas)
-    sign_in(page, personas.billing)
+    session_start(page, personas.billing, open_home=False)
     page.goto(f"/billing/patients/{personas.patient.pk}/")
     form = page.get_by_role("region", name="Good Faith Estimates")
     start = clock.local_now().date() + dt.timedelta(days=14)

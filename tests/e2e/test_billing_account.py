@@ -9,7 +9,7 @@ from playwright.sync_api import expect
 from apps.billing.models import Adjustment
 from apps.billing.services.payments import adjustment_post, payment_record
 from apps.core import clock
-from tests.e2e.conftest import PHONE, assert_accessible, follow, sign_in
+from tests.e2e.conftest import PHONE, assert_accessible, follow, session_start
 from tests.e2e.world import portal_world
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -33,7 +33,7 @@ def test_billing_reverses_refunds_and_ends_a_plan_each_asked_first_and_the_patie
     write_off = adjustment_post(
         actor=personas.billing, patient=personas.patient, kind="write_off", amount="30", reason="Hardship"
     )
-    sign_in(page, personas.billing)
+    session_start(page, personas.billing, open_home=False)
     page.goto("/billing/")
     balances = page.get_by_role("region", name="Patient balances")
     expect(balances.get_by_role("row", name=personas.patient.display_name)).to_contain_text("$120.00 owed")
@@ -84,7 +84,7 @@ def test_billing_reverses_refunds_and_ends_a_plan_each_asked_first_and_the_patie
     page.screenshot(path=shots / "account-after.png", full_page=True)
 
     phone = new_page(PHONE)
-    sign_in(phone, personas.patient_user)
+    session_start(phone, personas.patient_user, open_home=False)
     phone.goto("/portal/billing/")
     receipts = phone.get_by_role("region", name="Receipts")
     expect(receipts).to_contain_text("refund of $20.00")

@@ -9,7 +9,7 @@ from playwright.sync_api import expect
 
 from apps.billing.models import Charge, PackageOffering, PackagePurchase
 from apps.billing.services.configuration import fee_schedule_set
-from tests.e2e.conftest import assert_accessible, follow, sign_in
+from tests.e2e.conftest import assert_accessible, follow, session_start
 from tests.e2e.world import portal_world
 from tests.factories import ServiceTypeFactory
 
@@ -24,7 +24,7 @@ def test_a_sliding_package_for_a_patient_without_a_class_is_refused_on_the_accou
         name="10-week relaxation massage", service_type=massage, session_count=10, full_price=Decimal("1000.00")
     )
     charges = Charge.objects.count()
-    sign_in(page, personas.front_desk)
+    session_start(page, personas.front_desk, open_home=False)
     page.goto(f"/billing/patients/{personas.patient.pk}/")
     packages = page.get_by_role("region", name="Session packages")
     packages.get_by_label("Package").select_option(label="10-week relaxation massage")
@@ -49,7 +49,7 @@ def test_a_superbill_period_ending_before_it_starts_is_refused_on_the_portal_bil
     page, personas, shots
 ):
     portal_world(personas)
-    sign_in(page, personas.patient_user)
+    session_start(page, personas.patient_user, open_home=False)
     page.goto("/portal/billing/")
     documents = page.get_by_role("region", name="Statements and superbills")
     documents.locator("#id_start").fill("2026-03-10")

@@ -6,7 +6,7 @@ import datetime as dt
 import pytest
 
 from apps.core import clock
-from tests.e2e.conftest import sign_in
+from tests.e2e.conftest import session_start
 from tests.factories import AppointmentFactory, ServiceTypeFactory
 from tests.places import coming_thursday
 from tests.scheduling.conftest import give_working_hours
@@ -30,7 +30,7 @@ def test_sessions_outside_working_hours_are_drawn_on_the_week_and_day_grids(page
     thursday = coming_thursday()
     _session(personas, thursday, 21)
     _session(personas, thursday - dt.timedelta(days=1), 6, 30)
-    sign_in(page, personas.front_desk)
+    session_start(page, personas.front_desk, open_home=False)
 
     page.goto(f"/schedule/?view=week&date={thursday.isoformat()}")
     page.locator(".fc-timegrid-event", has_text="9:00 PM").wait_for()

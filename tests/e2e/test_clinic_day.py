@@ -21,7 +21,7 @@ from apps.core.money import money_text
 from apps.notifications.models import Message, MessageStatus
 from apps.patients.services import patient_reminder_preferences_set
 from apps.scheduling.models import Appointment, AppointmentStatus
-from tests.e2e.conftest import assert_accessible, calendar_slot_point, follow, next_monday, sign_in
+from tests.e2e.conftest import assert_accessible, calendar_slot_point, follow, next_monday, session_start
 from tests.e2e.world import earlier_signed_note, progress_note_fill, session_under_way
 from tests.factories import ServiceTypeFactory
 from tests.scheduling.conftest import give_working_hours
@@ -59,7 +59,7 @@ def test_a_clinic_day_from_the_session_to_the_charge(new_page, clinic):
 
     # The therapist: My day → the session's note → signed with the attestation.
     therapist = new_page()
-    sign_in(therapist, personas.therapist)
+    session_start(therapist, personas.therapist, open_home=False)
     therapist.goto("/schedule/my-day/")
     write = therapist.get_by_role("link", name=re.compile(rf"^Write note for {personas.patient.display_name}"))
     write.wait_for()
@@ -78,7 +78,7 @@ def test_a_clinic_day_from_the_session_to_the_charge(new_page, clinic):
     # The front desk: an empty 14:00 slot on a Monday a week or two ahead (every reminder still to come), clicked
     # in the calendar and booked for the patient.
     front_desk = new_page()
-    sign_in(front_desk, personas.front_desk)
+    session_start(front_desk, personas.front_desk)
     monday = next_monday() + dt.timedelta(days=7)
     front_desk.goto(f"/schedule/?date={monday}&view=week&therapist={personas.therapist.pk}")
     front_desk.locator(".fc-timegrid-slot-lane").first.wait_for()
@@ -108,7 +108,7 @@ def test_a_clinic_day_from_the_session_to_the_charge(new_page, clinic):
         patient=personas.patient, service_type_id=session.service_type_id, on=clock.local_now().date(), policy_fee=False
     ).fee
     billing = new_page()
-    sign_in(billing, personas.billing)
+    session_start(billing, personas.billing, open_home=False)
     billing.goto(f"/billing/patients/{personas.patient.pk}/")
     line = billing.get_by_role("row").filter(has_text=session.service_type.name)
     line.filter(has_text=money_text(fee)).first.wait_for()

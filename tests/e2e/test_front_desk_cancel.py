@@ -12,7 +12,7 @@ from apps.core import clock
 from apps.core.money import money_text
 from apps.scheduling.models import Appointment
 from tests.billing.helpers import approved_assessment
-from tests.e2e.conftest import assert_accessible, follow, sign_in
+from tests.e2e.conftest import assert_accessible, follow, session_start
 from tests.factories import AppointmentFactory, ServiceTypeFactory
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.e2e]
@@ -37,7 +37,7 @@ def session_in_three_hours(personas):
 
 def test_front_desk_sees_the_late_cancel_fee_in_the_confirmation_dialog(page, personas, session_in_three_hours):
     session = session_in_three_hours
-    sign_in(page, personas.front_desk)
+    session_start(page, personas.front_desk, open_home=False)
     page.goto(f"/schedule/appointments/{session.pk}/")
     page.get_by_label("Reason", exact=True).fill("Called in sick")
 
@@ -70,7 +70,7 @@ def test_without_javascript_the_confirmation_is_a_page(browser, live_server, per
     context = browser.new_context(base_url=live_server.url, java_script_enabled=False)
     page = context.new_page()
     try:
-        sign_in(page, personas.front_desk)
+        session_start(page, personas.front_desk, open_home=False)
         page.goto(f"/schedule/appointments/{session_in_three_hours.pk}/")
         follow(page, page.get_by_role("button", name="Cancel session…"))
         page.get_by_role("heading", name="Cancel this session?").wait_for()

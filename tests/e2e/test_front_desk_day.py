@@ -7,7 +7,7 @@ import pytest
 import time_machine
 
 from apps.scheduling.models import AppointmentStatus
-from tests.e2e.conftest import PHONE, assert_accessible, follow, sign_in
+from tests.e2e.conftest import PHONE, assert_accessible, follow, session_start
 from tests.e2e.world import front_desk_day_world, portal_world
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -22,7 +22,7 @@ def test_front_desk_sees_the_day_and_checks_a_patient_in(page, personas):
 
 
 def _sees_the_day_and_checks_in(page, personas, day):
-    sign_in(page, personas.front_desk)
+    session_start(page, personas.front_desk)
     page.get_by_role("heading", name="Arrivals today").wait_for()
     assert_accessible(page)
 

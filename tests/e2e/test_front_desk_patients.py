@@ -2,13 +2,13 @@
 
 import pytest
 
-from tests.e2e.conftest import assert_accessible, follow, sign_in
+from tests.e2e.conftest import assert_accessible, follow, session_start
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
 def test_front_desk_creates_a_patient_and_sees_it_in_the_api(page, personas):
-    sign_in(page, personas.front_desk)
+    session_start(page, personas.front_desk)
     assert_accessible(page)
 
     follow(page, page.get_by_role("link", name="Patients"))
@@ -28,7 +28,7 @@ def test_front_desk_creates_a_patient_and_sees_it_in_the_api(page, personas):
 
 
 def test_patient_search_works_by_keyboard_alone(page, personas):
-    sign_in(page, personas.front_desk)
+    session_start(page, personas.front_desk, open_home=False)
     page.goto("/patients/")
     page.get_by_label("Search name, email, phone, chart number or date of birth").focus()
     page.keyboard.type(personas.patient.legal_last_name)
@@ -37,7 +37,7 @@ def test_patient_search_works_by_keyboard_alone(page, personas):
 
 
 def test_front_desk_is_asked_before_registering_someone_already_on_file(page, personas):
-    sign_in(page, personas.front_desk)
+    session_start(page, personas.front_desk, open_home=False)
     page.goto("/patients/new/")
     page.get_by_label("Legal first name").fill(personas.patient.legal_first_name.upper())
     page.get_by_label("Legal last name").fill(personas.patient.legal_last_name)
@@ -55,7 +55,7 @@ def test_front_desk_is_asked_before_registering_someone_already_on_file(page, pe
 
 
 def test_a_page_front_desk_cannot_use_explains_itself(page, personas):
-    sign_in(page, personas.front_desk)
+    session_start(page, personas.front_desk, open_home=False)
     response = page.goto("/schedule/my-day/")
     assert response.status == 403
     page.get_by_role("heading", name="My day is not available to you").wait_for()

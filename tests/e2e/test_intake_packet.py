@@ -4,7 +4,7 @@ each on a phone (the questionnaire as a form), and the front desk sees them sign
 import pytest
 
 from apps.intake.models import IntakeDocument, Signature
-from tests.e2e.conftest import DESKTOP, PHONE, assert_accessible, follow, sign_in
+from tests.e2e.conftest import DESKTOP, PHONE, assert_accessible, follow, session_start
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -21,7 +21,7 @@ def test_the_patient_completes_the_packet_and_the_front_desk_sees_it_complete(ne
 
     # The front desk sends the standard packet from the patient's page.
     desk = new_page(DESKTOP)
-    sign_in(desk, personas.front_desk)
+    session_start(desk, personas.front_desk, open_home=False)
     desk.goto(f"/patients/{personas.patient.pk}/")
     card = desk.get_by_role("region", name="Intake forms")
     card.get_by_text("No intake forms sent yet.").wait_for()
@@ -35,7 +35,7 @@ def test_the_patient_completes_the_packet_and_the_front_desk_sees_it_complete(ne
 
     # The patient, on a phone, finds the forms on the portal's home page and signs each one.
     phone = new_page(PHONE)
-    sign_in(phone, personas.patient_user)
+    session_start(phone, personas.patient_user)
     follow(phone, phone.get_by_role("link", name="Complete your forms"))
     phone.get_by_role("heading", name="Your forms").wait_for()
     assert_accessible(phone)
@@ -73,7 +73,7 @@ def test_the_patient_completes_the_packet_and_the_front_desk_sees_it_complete(ne
 
 def test_the_admin_document_pages_are_accessible_on_phone_and_desktop(new_page, personas):
     admin = new_page(PHONE)
-    sign_in(admin, personas.admin)
+    session_start(admin, personas.admin)
     questionnaire = IntakeDocument.objects.get(kind="questionnaire")
     for viewport in (PHONE, DESKTOP):
         admin.set_viewport_size(viewport)

@@ -6,7 +6,7 @@ import pytest
 
 from apps.core import clock
 from apps.notes.models import SessionNote
-from tests.e2e.conftest import assert_accessible, sign_in
+from tests.e2e.conftest import assert_accessible, session_start
 from tests.factories import AppointmentFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -21,7 +21,7 @@ def test_therapist_signs_and_addends_a_note_that_the_patient_cannot_reach(page, 
         therapist=personas.therapist, patient=personas.patient, start=start, end=start + dt.timedelta(minutes=45)
     )
 
-    sign_in(page, personas.therapist)
+    session_start(page, personas.therapist, open_home=False)
     page.goto(f"/notes/sessions/{session.pk}/")
     page.get_by_label("Template").select_option(label="Psychodynamic TMS progress note")
     page.get_by_role("button", name="Start note").click()
@@ -48,7 +48,7 @@ def test_therapist_signs_and_addends_a_note_that_the_patient_cannot_reach(page, 
     assert note.status == "signed"
 
     patient = new_page()
-    sign_in(patient, personas.patient_user)
+    session_start(patient, personas.patient_user)
     for path in ("/portal/", "/portal/sessions/", "/portal/billing/", "/portal/journal/", "/portal/questionnaires/"):
         response = patient.goto(path)
         assert response.status == 200, path

@@ -5,7 +5,7 @@ import pytest
 from playwright.sync_api import expect
 
 from apps.billing.models import Payment
-from tests.e2e.conftest import assert_accessible, double_click_to, follow, sign_in
+from tests.e2e.conftest import assert_accessible, double_click_to, follow, session_start
 from tests.e2e.world import portal_world
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -15,7 +15,7 @@ RECEIPT = r"/receipts/\d+/$"
 
 def test_a_payment_sent_twice_from_the_desk_is_recorded_once(page, personas, shots):
     world = portal_world(personas)  # $200 charged, $50 paid: $150 owed
-    sign_in(page, personas.front_desk)
+    session_start(page, personas.front_desk, open_home=False)
     page.goto(f"/billing/patients/{personas.patient.pk}/")
     form = page.get_by_role("region", name="Record a payment")
     form.get_by_role("textbox", name="Amount").fill("20")

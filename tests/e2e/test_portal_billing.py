@@ -10,7 +10,7 @@ from apps.billing.services.charges import charge_for_appointment_outcome
 from apps.billing.services.payments import payment_record
 from apps.billing.services.plans import payment_plan_create
 from apps.core import clock
-from tests.e2e.conftest import PHONE, assert_accessible, follow, press, sign_in, sign_in_by_keyboard
+from tests.e2e.conftest import PHONE, assert_accessible, follow, press, session_start, sign_in_by_keyboard
 from tests.factories import AppointmentFactory, ServiceTypeFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -28,7 +28,7 @@ def test_patient_applies_for_a_sliding_fee_billing_approves_and_the_portal_shows
     page, new_page, personas, fees
 ):
     phone = new_page(PHONE)
-    sign_in(phone, personas.patient_user)
+    session_start(phone, personas.patient_user)
     billing_card = phone.get_by_role("region", name="Billing")
     billing_card.get_by_text("$200.00").wait_for()
 
@@ -41,7 +41,7 @@ def test_patient_applies_for_a_sliding_fee_billing_approves_and_the_portal_shows
     phone.get_by_role("button", name="Submit application").click()
     phone.get_by_text("The billing office will review your application").wait_for()
 
-    sign_in(page, personas.billing)
+    session_start(page, personas.billing)
     page.get_by_role("navigation", name="Main").get_by_role("link", name="Billing").click()
     follow(page, page.get_by_role("link", name="Applications to review (1)"))
     assert_accessible(page)
@@ -107,7 +107,7 @@ def test_a_patient_pays_through_the_card_sandbox_that_make_run_uses(page, person
     )
     charge_for_appointment_outcome(appointment=appointment, actor=personas.therapist)
 
-    sign_in(page, personas.patient_user)
+    session_start(page, personas.patient_user, open_home=False)
     page.goto("/portal/billing/")
     page.get_by_label("Amount").fill("200.00")
     follow(page, page.get_by_role("button", name="Pay by card"))
@@ -133,7 +133,7 @@ def test_a_patient_pays_the_next_plan_instalment_by_card_and_the_plan_shows_it_p
         first_due=clock.local_now().date() + dt.timedelta(days=14),
     )
 
-    sign_in(page, personas.patient_user)
+    session_start(page, personas.patient_user, open_home=False)
     page.goto("/portal/billing/")
     expect(page.get_by_label("Amount toward your plan")).to_have_value("200.00")
     assert_accessible(page)

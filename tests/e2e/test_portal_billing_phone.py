@@ -12,7 +12,7 @@ from apps.billing.services.estimates import gfe_issue_on_request
 from apps.billing.services.payments import payment_record, payment_refund
 from apps.billing.services.statements import statement_issue
 from apps.core import clock
-from tests.e2e.conftest import PHONE, sign_in
+from tests.e2e.conftest import PHONE, session_start
 from tests.factories import AppointmentFactory, ServiceTypeFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -66,7 +66,7 @@ def account(personas):
 def test_money_pages_fit_a_phone_and_no_amount_is_cut_off(page, personas, account):
     statement, estimate = account
     page.set_viewport_size(PHONE)
-    sign_in(page, personas.patient_user)
+    session_start(page, personas.patient_user)
     for path, tables_whole in (
         ("/portal/billing/", True),
         (f"/portal/billing/statements/{statement.pk}/", True),

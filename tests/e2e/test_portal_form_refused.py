@@ -4,7 +4,7 @@ leads to the answer to fix; the page still fits the screen and passes axe."""
 import pytest
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import PHONE, assert_accessible, follow, sign_in
+from tests.e2e.conftest import PHONE, assert_accessible, follow, session_start
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -15,7 +15,7 @@ def _fits_the_phone(page) -> None:
 
 def test_a_blank_journal_entry_and_an_empty_message_on_a_phone(new_page, personas):
     patient = new_page(PHONE)
-    sign_in(patient, personas.patient_user)
+    session_start(patient, personas.patient_user, open_home=False)
 
     patient.goto("/portal/journal/")
     follow(patient, patient.get_by_role("button", name="Save entry"))

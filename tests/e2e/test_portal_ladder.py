@@ -7,7 +7,7 @@ from playwright.sync_api import expect
 
 from apps.ladder.models import CareLevel
 from apps.ladder.services import care_level_set
-from tests.e2e.conftest import PHONE, assert_accessible, follow, sign_in
+from tests.e2e.conftest import PHONE, assert_accessible, follow, session_start
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -17,7 +17,7 @@ def test_patient_sees_their_rung_and_the_therapist_moves_them_up(page, new_page,
         patient=personas.patient, level=CareLevel.EDUCATION, reason="Start with the book", actor=personas.therapist
     )
     phone = new_page(PHONE)
-    sign_in(phone, personas.patient_user)
+    session_start(phone, personas.patient_user)
 
     card = phone.get_by_role("region", name="Where you are and what comes next")
     expect(card).to_contain_text("Learning about mind and body.")
@@ -29,7 +29,7 @@ def test_patient_sees_their_rung_and_the_therapist_moves_them_up(page, new_page,
     )
     assert_accessible(phone)
 
-    sign_in(page, personas.therapist)
+    session_start(page, personas.therapist, open_home=False)
     page.goto(f"/notes/patients/{personas.patient.pk}/chart/")
     panel = page.get_by_role("region", name="Care level")
     expect(panel).to_contain_text("Education")
@@ -51,7 +51,7 @@ def test_patient_sees_their_rung_and_the_therapist_moves_them_up(page, new_page,
 
 def test_the_ladder_report_and_its_chart_are_accessible(page, personas):
     care_level_set(patient=personas.patient, level=CareLevel.GROUP, reason="Group fits", actor=personas.therapist)
-    sign_in(page, personas.admin)
+    session_start(page, personas.admin)
 
     follow(page, page.get_by_role("navigation", name="Main").get_by_role("link", name="Care ladder"))
 

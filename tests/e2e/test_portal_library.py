@@ -7,7 +7,7 @@ from playwright.sync_api import expect
 
 from apps.education.models import ItemKind
 from apps.education.services import library_item_create
-from tests.e2e.conftest import DESKTOP, PHONE, assert_accessible, follow, sign_in
+from tests.e2e.conftest import DESKTOP, PHONE, assert_accessible, follow, session_start
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -22,7 +22,7 @@ def test_a_journaling_prompt_from_chart_to_portal_and_back(page, new_page, perso
         description="Think back to the months before the pain started.",
     )
     therapist = page
-    sign_in(therapist, personas.therapist)
+    session_start(therapist, personas.therapist, open_home=False)
     therapist.goto(f"/notes/patients/{personas.patient.pk}/chart/")
     panel = therapist.get_by_role("region", name="Education")
     expect(panel).to_contain_text("Nothing shared yet.")
@@ -36,7 +36,7 @@ def test_a_journaling_prompt_from_chart_to_portal_and_back(page, new_page, perso
     assert_accessible(therapist)
 
     patient = new_page(PHONE)
-    sign_in(patient, personas.patient_user)
+    session_start(patient, personas.patient_user)
     menu = patient.get_by_role("button", name="Menu")
     if menu.is_visible():
         menu.click()

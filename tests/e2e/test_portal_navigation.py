@@ -5,7 +5,7 @@ from playwright.sync_api import expect
 
 from apps.accounts.navigation import navigation_for
 from apps.outcomes.instruments import INSTRUMENTS
-from tests.e2e.conftest import DESKTOP, PHONE, sign_in
+from tests.e2e.conftest import DESKTOP, PHONE, session_start
 from tests.e2e.world import portal_world
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -55,7 +55,7 @@ def _find(page, control: str):
 def test_every_patient_task_is_two_taps_from_home_and_the_phone_menu_opens_every_area(page, personas, settings):
     settings.CLINIC_PAYMENT_BACKEND = "stripe"  # a clinic that takes card payments online: "Pay by card" is a task
     world = portal_world(personas)
-    sign_in(page, personas.patient_user)
+    session_start(page, personas.patient_user)
 
     for viewport in (PHONE, DESKTOP):
         page.set_viewport_size(viewport)

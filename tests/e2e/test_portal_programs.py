@@ -5,7 +5,7 @@ from playwright.sync_api import expect
 
 from apps.programs.models import Enrollment
 from apps.programs.services.seats import program_enroll
-from tests.e2e.conftest import PHONE, assert_accessible, follow, sign_in
+from tests.e2e.conftest import PHONE, assert_accessible, follow, session_start
 from tests.programs.factories import scheduled_program
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -16,7 +16,7 @@ def test_patient_waits_for_a_full_group_and_accepts_the_seat_that_frees(page, ne
     program_enroll(actor=personas.other_patient_user, program=program, patient=personas.other_patient)
 
     phone = new_page(PHONE)
-    sign_in(phone, personas.patient_user)
+    session_start(phone, personas.patient_user)
     follow(phone, phone.get_by_role("region", name="Group programs").get_by_role("link", name="See programs"))
     assert_accessible(phone)
     phone.get_by_role("link", name="TMS recovery group").click()
@@ -29,7 +29,7 @@ def test_patient_waits_for_a_full_group_and_accepts_the_seat_that_frees(page, ne
     programs_card.get_by_text("you are #1 on the waitlist").wait_for()
 
     # The member with the seat leaves through their own portal.
-    sign_in(page, personas.other_patient_user)
+    session_start(page, personas.other_patient_user)
     page.get_by_role("region", name="Group programs").get_by_role("link", name="TMS recovery group").click()
     page.get_by_role("button", name="Withdraw from the program…").click()
     page.get_by_role("heading", name="Withdraw from TMS recovery group?").wait_for()

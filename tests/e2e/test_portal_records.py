@@ -8,7 +8,7 @@ import pytest
 from playwright.sync_api import expect
 
 from apps.audit.models import AccessLog
-from tests.e2e.conftest import PHONE, assert_accessible, follow, sign_in
+from tests.e2e.conftest import PHONE, assert_accessible, follow, session_start
 from tests.e2e.world import portal_world
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -34,7 +34,7 @@ def _prepared(page, ask, records_worker) -> bytes:
 def test_patient_downloads_their_records_as_pdf_and_json(new_page, personas, records_worker):
     world = portal_world(personas)
     phone = new_page(PHONE)
-    sign_in(phone, personas.patient_user)
+    session_start(phone, personas.patient_user)
 
     phone.get_by_role("button", name="Menu").click()
     follow(phone, phone.get_by_role("navigation", name="Main").get_by_role("link", name="Records", exact=True))
@@ -55,7 +55,7 @@ def test_patient_downloads_their_records_as_pdf_and_json(new_page, personas, rec
 
 def test_an_administrator_answers_a_records_request_from_the_patient_page(page, personas, records_worker):
     portal_world(personas)
-    sign_in(page, personas.admin)
+    session_start(page, personas.admin, open_home=False)
     page.goto(f"/patients/{personas.patient.pk}/")
     assert_accessible(page)
 

@@ -11,7 +11,7 @@ from apps.billing.demo import config_seed
 from apps.core import clock
 from apps.scheduling import services as scheduling
 from apps.scheduling.models import Appointment, WorkingHours
-from tests.e2e.conftest import PHONE, assert_accessible, follow, next_monday, sign_in
+from tests.e2e.conftest import PHONE, assert_accessible, follow, next_monday, session_start
 from tests.factories import PatientFactory, ServiceTypeFactory, UserFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -39,7 +39,7 @@ def test_a_newcomer_books_a_first_session_with_its_fee_shown(new_page, personas)
     newcomer = PatientFactory(user=user, legal_first_name="Nia", legal_last_name="Newcomer")
 
     phone = new_page(PHONE)
-    sign_in(phone, user)
+    session_start(phone, user)
     phone.get_by_role("button", name="Menu").click()
     follow(phone, phone.get_by_role("navigation", name="Main").get_by_role("link", name="Book", exact=True))
     phone.get_by_role("heading", name="Book a first session").wait_for()
@@ -73,7 +73,7 @@ def test_a_patient_moves_a_session_to_another_free_time(page, personas):
         start=clock.local_datetime(monday, dt.time(10)),
     )
 
-    sign_in(page, personas.patient_user)
+    session_start(page, personas.patient_user)
     page.get_by_role("navigation", name="Main").get_by_role("link", name="Sessions").click()
     card = page.get_by_role("region", name=f"{monday:%A, %B} {monday.day} at 10:00 AM")
     follow(page, card.get_by_role("link", name="Move to another time"))

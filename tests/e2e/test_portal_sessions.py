@@ -6,7 +6,7 @@ import pytest
 
 from apps.core import clock
 from apps.scheduling.models import Appointment, WorkingHours
-from tests.e2e.conftest import PHONE, assert_accessible, press, sign_in, sign_in_by_keyboard, tab_to
+from tests.e2e.conftest import PHONE, assert_accessible, press, session_start, sign_in_by_keyboard, tab_to
 from tests.factories import ServiceTypeFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -24,7 +24,7 @@ def test_front_desk_books_a_weekly_series_and_the_patient_cancels_one_by_keyboar
     first_monday = today + dt.timedelta(days=(7 - today.weekday()) or 7) + dt.timedelta(days=7)
 
     # The front desk books four weekly sessions through the series form.
-    sign_in(page, personas.front_desk)
+    session_start(page, personas.front_desk)
     page.get_by_role("navigation", name="Main").get_by_role("link", name="Calendar").click()
     page.get_by_role("link", name="Book a weekly series").click()
     page.get_by_label("Therapist").select_option(label=personas.therapist.full_name)

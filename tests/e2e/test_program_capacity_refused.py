@@ -7,7 +7,7 @@ from playwright.sync_api import expect
 
 from apps.programs.models import GroupProgram
 from apps.programs.services.seats import program_enroll
-from tests.e2e.conftest import assert_accessible, follow, sign_in
+from tests.e2e.conftest import assert_accessible, follow, session_start
 from tests.factories import PatientFactory
 from tests.programs.factories import ProgramFactory
 
@@ -18,7 +18,7 @@ def test_a_capacity_below_the_seats_taken_is_refused_on_the_page_in_words(page, 
     program = ProgramFactory(capacity=3)
     for _ in range(3):
         program_enroll(actor=personas.front_desk, program=program, patient=PatientFactory())
-    sign_in(page, personas.front_desk)
+    session_start(page, personas.front_desk, open_home=False)
     page.goto(f"/programs/{program.pk}/")
 
     page.get_by_label("Capacity").fill("2")

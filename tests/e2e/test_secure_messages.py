@@ -4,7 +4,7 @@ reply and that the clinic read theirs. Every page on the way passes axe."""
 import pytest
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import DESKTOP, PHONE, assert_accessible, follow, sign_in
+from tests.e2e.conftest import DESKTOP, PHONE, assert_accessible, follow, session_start
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -19,7 +19,7 @@ def _open_from_menu(page, name: str) -> None:
 def test_send_a_message(page, new_page, personas):
     patient = page
     patient.set_viewport_size(PHONE)
-    sign_in(patient, personas.patient_user)
+    session_start(patient, personas.patient_user)
     follow(patient, patient.get_by_role("main").get_by_role("link", name="Messages"))
     expect(patient.get_by_role("note", name="Not for emergencies")).to_contain_text("988")
     assert_accessible(patient)
@@ -33,7 +33,7 @@ def test_send_a_message(page, new_page, personas):
     assert_accessible(patient)
 
     desk = new_page(DESKTOP)
-    sign_in(desk, personas.front_desk)
+    session_start(desk, personas.front_desk)
     inbox_link = desk.get_by_role("navigation", name="Main").get_by_role("link", name="Inbox")
     expect(inbox_link).to_contain_text("1")
     follow(desk, inbox_link)

@@ -17,7 +17,7 @@ from apps.notifications.models import Message
 from apps.patients.services import patient_update
 from apps.programs.models import Enrollment
 from apps.programs.services.seats import enrollment_withdraw, program_enroll
-from tests.e2e.conftest import PHONE, assert_accessible, follow, sign_in
+from tests.e2e.conftest import PHONE, assert_accessible, follow, session_start
 from tests.factories import AppointmentFactory, PatientFactory
 from tests.programs.factories import scheduled_program
 
@@ -114,7 +114,7 @@ def test_a_reminders_link_to_an_address_no_longer_the_patients_says_so_and_cance
 
 
 def test_a_signed_in_patient_follows_the_footer_to_the_contact_page(page, personas, clinic, shots):
-    sign_in(page, personas.patient_user)
+    session_start(page, personas.patient_user, open_home=False)
     page.goto("/portal/programs/")
     follow(page, page.get_by_role("contentinfo").get_by_role("link", name="Contact the clinic"))
     expect(page.get_by_role("heading", name="Contact the clinic")).to_be_visible()

@@ -8,7 +8,7 @@ import pytest
 from apps.core import clock
 from apps.scheduling import services
 from apps.scheduling.models import Appointment
-from tests.e2e.conftest import PHONE, assert_accessible, calendar_slot_point, follow, next_monday, sign_in
+from tests.e2e.conftest import PHONE, assert_accessible, calendar_slot_point, follow, next_monday, session_start
 from tests.factories import RoomFactory, ServiceTypeFactory
 from tests.scheduling.conftest import give_working_hours
 
@@ -45,7 +45,7 @@ def test_front_desk_sees_the_week_and_books_by_clicking_an_empty_slot(tokyo_page
     page.on("console", lambda m: problems.append(m.text) if "Content Security Policy" in m.text else None)
     page.on("pageerror", lambda e: problems.append(str(e)))
 
-    sign_in(page, personas.front_desk)
+    session_start(page, personas.front_desk, open_home=False)
     page.goto(f"/schedule/?date={monday.isoformat()}")
     event = page.locator(".fc-event", has_text=personas.patient.display_name)
     event.wait_for()
@@ -94,7 +94,7 @@ def test_front_desk_books_a_session_in_the_slot_they_click(page, personas, tmp_p
             start=clock.local_datetime(monday, dt.time(10, 0)),
         )
 
-    sign_in(page, personas.front_desk)
+    session_start(page, personas.front_desk, open_home=False)
     page.goto(f"/schedule/?date={monday}&view=week")
     events = page.locator(".fc-timegrid-event")
     events.nth(1).wait_for()
@@ -149,7 +149,7 @@ def test_on_a_phone_the_calendar_opens_on_the_days_list(new_page, personas, tmp_
         room=RoomFactory(name="Cedar"),
     )
     page = new_page(PHONE)
-    sign_in(page, personas.front_desk)
+    session_start(page, personas.front_desk, open_home=False)
     page.goto(f"/schedule/?date={monday}")
     row = page.locator(".fc-list-event", has_text=personas.patient.display_name)
     row.wait_for()

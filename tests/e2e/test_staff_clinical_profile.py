@@ -3,11 +3,11 @@ field, and the saved profile is what the page then shows."""
 
 from apps.accounts.models import TherapistProfile
 
-from .conftest import follow, sign_in
+from .conftest import follow, session_start
 
 
 def test_an_admin_edits_a_therapists_clinical_profile(page, personas, shots):
-    sign_in(page, personas.admin)
+    session_start(page, personas.admin, open_home=False)
     page.goto(f"/accounts/users/{personas.therapist.pk}/")
     profile = page.get_by_role("region", name="Clinical profile")
     profile.get_by_label("Credentials").fill("PhD, LICSW")

@@ -12,7 +12,7 @@ from apps.notes.models import ATTESTATION, SessionNote
 from apps.outcomes.instruments import PHQ9
 from apps.outcomes.models import QuestionnaireResponse
 from apps.scheduling.models import AppointmentStatus
-from tests.e2e.conftest import assert_accessible, follow, sign_in
+from tests.e2e.conftest import assert_accessible, follow, session_start
 from tests.e2e.world import earlier_signed_note, progress_note_fill, session_under_way
 from tests.factories import PatientFactory
 
@@ -23,7 +23,7 @@ def test_therapist_goes_from_my_day_to_a_signed_attested_note(page, personas, sh
     earlier_signed_note(personas)
     session = session_under_way(personas, status=AppointmentStatus.COMPLETED)
 
-    sign_in(page, personas.therapist)
+    session_start(page, personas.therapist, open_home=False)
     page.goto("/schedule/my-day/")
     row = page.get_by_role("row").filter(has_text=personas.patient.display_name).filter(has_text="Completed")
     write = row.get_by_role("link", name=re.compile(r"^Write note for Pat Ient"))
@@ -75,7 +75,7 @@ def test_a_chart_with_one_score_draws_it_on_a_readable_axis(page, personas, shot
     problems = []
     page.on("pageerror", lambda error: problems.append(str(error)))
 
-    sign_in(page, personas.therapist)
+    session_start(page, personas.therapist, open_home=False)
     page.goto(f"/notes/patients/{patient.pk}/chart/")
     page.wait_for_function("() => window.Chart && Chart.getChart('mood-chart')")
     labels = page.evaluate("() => Chart.getChart('mood-chart').scales.x.ticks.map(t => t.label)")

@@ -12,7 +12,7 @@ import pytest
 from apps.core import clock
 from apps.core.when import day_text
 from apps.scheduling import services
-from tests.e2e.conftest import assert_accessible, follow, next_monday, sign_in
+from tests.e2e.conftest import assert_accessible, follow, next_monday, session_start
 from tests.factories import AppointmentFactory, RoomFactory, ServiceTypeFactory
 from tests.scheduling.conftest import give_working_hours
 
@@ -48,7 +48,7 @@ def _main_text(page) -> str:
 
 
 def test_the_front_desk_reads_a_sessions_time_alike_on_its_page_and_the_calendar(page, personas, evening, shots):
-    sign_in(page, personas.front_desk)
+    session_start(page, personas.front_desk, open_home=False)
     page.goto(f"/schedule/appointments/{evening.pk}/")
     when = page.locator("dt", has_text="When").locator("xpath=following-sibling::dd[1]")
     assert when.inner_text() == f"{next_monday():%A, %B} {next_monday().day}, {next_monday().year}, 6:00 PM–6:45 PM"
@@ -83,7 +83,7 @@ def test_the_front_desk_reads_a_sessions_time_alike_on_its_page_and_the_calendar
 def test_the_front_desks_day_lists_arrivals_in_the_same_words_on_one_line(page, personas, shots):
     start = clock.local_datetime(clock.local_now().date(), dt.time(10, 0))
     AppointmentFactory(start=start, end=start + dt.timedelta(minutes=45))
-    sign_in(page, personas.front_desk)
+    session_start(page, personas.front_desk)
     time = page.locator(".arrivals .time").first
     assert time.inner_text() == "10:00 AM–10:45 AM"
     line = page.evaluate("parseFloat(getComputedStyle(document.querySelector('.arrivals .time')).lineHeight)")
@@ -99,7 +99,7 @@ def test_the_therapist_reads_my_day_and_changes_part_day_time_off_in_hours_and_m
         start=clock.local_datetime(next_monday() + dt.timedelta(days=1), dt.time(13, 0)),
         end=clock.local_datetime(next_monday() + dt.timedelta(days=1), dt.time(17, 30)),
     )
-    sign_in(page, personas.therapist)
+    session_start(page, personas.therapist, open_home=False)
     page.goto(f"/schedule/my-day/?date={next_monday().isoformat()}")
     row = page.get_by_role("row").filter(has_text=personas.patient.display_name)
     assert row.get_by_role("cell").first.inner_text() == "6:00 PM–6:45 PM"
@@ -118,7 +118,7 @@ def test_the_therapist_reads_my_day_and_changes_part_day_time_off_in_hours_and_m
 
 
 def test_the_duplicate_warning_gives_the_birth_date_in_words(page, personas, shots):
-    sign_in(page, personas.front_desk)
+    session_start(page, personas.front_desk, open_home=False)
     page.goto("/patients/new/")
     page.get_by_label("Legal first name").fill(personas.patient.legal_first_name)
     page.get_by_label("Legal last name").fill(personas.patient.legal_last_name)

@@ -9,7 +9,7 @@ from playwright.sync_api import expect
 from apps.core import clock
 from apps.notes.models import TreatmentPlan
 from apps.outcomes.models import QuestionnaireResponse
-from tests.e2e.conftest import PHONE, assert_accessible, follow, sign_in
+from tests.e2e.conftest import PHONE, assert_accessible, follow, session_start
 from tests.factories import AppointmentFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -38,7 +38,7 @@ def test_therapist_writes_signs_and_follows_a_treatment_plan(page, personas):
         _score(personas.patient, instrument, now, days_ago=2)
     plan_start = clock.local_now().date() - dt.timedelta(days=14)
 
-    sign_in(page, personas.therapist)
+    session_start(page, personas.therapist, open_home=False)
     page.goto(f"/notes/patients/{personas.patient.pk}/chart/")
     page.get_by_text("No signed treatment plan yet.").wait_for()
     follow(page, page.get_by_role("link", name="Write a treatment plan"))
