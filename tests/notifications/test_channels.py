@@ -9,6 +9,7 @@ import pytest
 import time_machine
 
 from apps.core import clock
+from apps.core.kept import held_release
 from apps.core.mail import email_connection
 from apps.notifications.channels import Outgoing, Rendered, deliver_email
 from apps.notifications.delivery import message_send, messages_send
@@ -190,6 +191,7 @@ def _batch_queries(message_ids: list[int]) -> list[str]:
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
+    held_release()  # each batch in a transaction of its own, as the worker sends it: nothing an earlier one read
     with CaptureQueriesContext(connection) as captured:
         assert messages_send(message_ids=message_ids) == {"sent": len(message_ids)}
     return [q["sql"] for q in captured.captured_queries]
