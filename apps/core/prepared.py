@@ -13,6 +13,7 @@ are shared by a transaction pooler (Django's `DISABLE_SERVER_SIDE_CURSORS`, the 
 prepared statement would not follow the session, and the statement is sent as text.
 """
 
+import contextlib
 import itertools
 import re
 
@@ -35,12 +36,33 @@ def _forget_all(sender, connection, **kwargs) -> None:
 connection_created.connect(_forget_all, dispatch_uid="apps.core.prepared")
 
 
-def _numbered(sql: str) -> tuple[str, int]:
+def _numbered(sql: str) -> str:
     """The statement with `$1`, `$2`… in place of its `%s` placeholders (a doubled `%%` stays as it is, for the
-    client-side interpolation of the round trip that sends it), and how many there are."""
+    client-side interpolation of the round trip that sends it)."""
     numbers = itertools.count(1)
-    body = _PLACEHOLDER.sub(lambda match: match[0] if match[0] == "%%" else f"${next(numbers)}", sql)
-    return body, next(numbers) - 1
+    return _PLACEHOLDER.sub(lambda match: match[0] if match[0] == "%%" else f"${next(numbers)}", sql)
+
+
+def _pooled(connection) -> bool:
+    return bool(connection.settings_dict.get("DISABLE_SERVER_SIDE_CURSORS"))
+
+
+def _send_prepared(connection, cursor, send, sql: str, params: list):
+    """Send `sql` (`%s` placeholders, one for each of `params`) through `send(text, params)` as the statement
+    `connection` holds prepared, preparing it first where it does not, and leave `cursor` on the statement's result
+    (after any a wrapper put first). Returns what `send` returned."""
+    prepared = _prepared_on(connection)
+    name = prepared.pop(sql, None)  # held again below only if this run succeeds
+    execute = f"EXECUTE {{}}({', '.join(['%s'] * len(params))})" if params else "EXECUTE {}"
+    if name is None:
+        name = f"clinic_prepared_{next(_attempts)}"
+        result = send(f"PREPARE {name} AS {_numbered(sql)}; {execute.format(name)}", params)
+    else:
+        result = send(execute.format(name), params)
+    while cursor.nextset():  # to the last result, EXECUTE's (PREPARE's, and any a wrapper put first, before it)
+        pass
+    prepared[sql] = name
+    return result
 
 
 class PreparedStatement:
@@ -49,25 +71,43 @@ class PreparedStatement:
     def __init__(self, database: str, sql: str):
         self.database = database
         self.sql = sql
-        self._body, self._arity = _numbered(sql)
 
     def fetchone(self, params) -> tuple | None:
         """Run the statement with `params` and return its first row."""
         connection = connections[self.database]
         params = list(params)  # never None: the doubled `%` of the statement are interpolated on every path
         with connection.cursor() as cursor:  # connects first where needed, which empties the connection's list
-            if connection.settings_dict.get("DISABLE_SERVER_SIDE_CURSORS"):
+            if _pooled(connection):
                 cursor.execute(self.sql, params)
-                return cursor.fetchone()
-            prepared = _prepared_on(connection)
-            name = prepared.pop(self.sql, None)  # held again below only if this run succeeds
-            fresh = name is None
-            if fresh:
-                name = f"clinic_prepared_{next(_attempts)}"
-            execute = f"EXECUTE {name}({', '.join(['%s'] * self._arity)})" if self._arity else f"EXECUTE {name}"
-            cursor.execute(f"PREPARE {name} AS {self._body}; {execute}" if fresh else execute, params)
-            while cursor.nextset():  # to the last result, EXECUTE's (PREPARE's, and any a wrapper put first, before it)
-                pass
-            row = cursor.fetchone()
-        prepared[self.sql] = name
-        return row
+            else:
+                _send_prepared(connection, cursor, cursor.execute, self.sql, params)
+            return cursor.fetchone()
+
+
+def _prepared_execute(execute, sql, params, many, context):
+    """A connection's execute wrapper (`statements_prepared`): each statement with a list of parameters is sent
+    prepared. One without (savepoints, a statement whose `%` are literal) is sent as it is, and so is a batch."""
+    connection = context["connection"]
+    if many or params is None or isinstance(params, dict) or _pooled(connection):
+        return execute(sql, params, many, context)
+    return _send_prepared(
+        connection, context["cursor"], lambda text, values: execute(text, values, many, context), sql, list(params)
+    )
+
+
+@contextlib.contextmanager
+def statements_prepared(database: str = "default"):
+    """The statements the ORM sends on `database` inside the block are prepared on its connection (for a query of
+    many joins, which Postgres takes longer to plan than to run: a row locked with everything its checks read).
+    The ORM reads their results as it would the text's, and counts each run as one query."""
+    connection = connections[database]
+    if _prepared_execute in connection.execute_wrappers:
+        yield
+        return
+    # First of the wrappers, so that it sees the ORM's statement before another prefixes it (the row history's
+    # context) and the statement it prepares is the ORM's alone.
+    connection.execute_wrappers.insert(0, _prepared_execute)
+    try:
+        yield
+    finally:
+        connection.execute_wrappers.remove(_prepared_execute)

@@ -16,6 +16,7 @@ from apps.core.encryption import decrypt_json, encrypt_json, encrypt_text
 from apps.core.errors import ApplicationError, Conflict, InvalidTransition, NotFound, PermissionDenied, Unprocessable
 from apps.core.links import absolute_url
 from apps.core.permissions import permission_require
+from apps.core.prepared import statements_prepared
 from apps.notifications.models import Channel
 from apps.notifications.outbox import message_enqueue
 from apps.scheduling.models import Appointment, AppointmentStatus
@@ -115,13 +116,14 @@ def _locked_with_session(note: SessionNote) -> SessionNote:
     """The note and its session locked in one statement, the session first as the scheduling services lock it (rows
     are locked in the order FOR UPDATE OF names them): a session moved or cancelled meanwhile is read as it ends
     up. The session comes with what completing and charging it read (`appointment_lock`), so it is not read
-    again."""
+    again. Prepared on the connection, as `appointment_lock` is."""
     try:
-        return (
-            SessionNote.objects.select_for_update(of=("appointment", "self"))
-            .select_related("template", *(f"appointment__{related}" for related in APPOINTMENT_LOCK_RELATED))
-            .get(pk=note.pk)
-        )
+        with statements_prepared():
+            return (
+                SessionNote.objects.select_for_update(of=("appointment", "self"))
+                .select_related("template", *(f"appointment__{related}" for related in APPOINTMENT_LOCK_RELATED))
+                .get(pk=note.pk)
+            )
     except SessionNote.DoesNotExist:
         raise NotFound("No such note.") from None
 

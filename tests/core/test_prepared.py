@@ -5,13 +5,17 @@ import os
 import subprocess
 import sys
 
+import pghistory
 import pytest
 from django.db import DataError, connection, transaction
 from django.test.utils import CaptureQueriesContext
 
 from apps.accounts.models import User
 from apps.accounts.navigation import _menu_of, _statement_for, navigation_for
-from apps.core.prepared import PreparedStatement
+from apps.core.prepared import PreparedStatement, statements_prepared
+from apps.scheduling.models import Appointment
+from apps.scheduling.services import LOCK_RELATED
+from tests.factories import AppointmentFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -103,6 +107,82 @@ def test_the_pooler_setting_turns_preparing_off_on_every_database():
             timeout=60,
         )
         assert loaded.stdout.strip() == expected, loaded.stderr
+
+
+@pytest.fixture
+def past_session(db):
+    return AppointmentFactory()
+
+
+def _locked_in_block(appointment_id: int, related=LOCK_RELATED) -> tuple[Appointment, list[str]]:
+    with CaptureQueriesContext(connection) as captured, statements_prepared():
+        locked = Appointment.objects.select_for_update(of=("self",)).select_related(*related).get(pk=appointment_id)
+    return locked, [query["sql"] for query in captured.captured_queries]
+
+
+def _same_rows(one: Appointment, other: Appointment, related: tuple) -> None:
+    assert one.__dict__.keys() == other.__dict__.keys()
+    for field in ("pk", "start", "status", "therapist_id", "patient_id", *related):
+        assert getattr(one, field) == getattr(other, field)
+
+
+def test_an_orm_query_in_a_block_runs_prepared_and_reads_as_the_text_does(past_session):
+    related = ("series", "room", "location")  # a statement of this test's own: no connection holds it yet
+    as_text = Appointment.objects.select_related(*related).get(pk=past_session.pk)
+    first, first_sql = _locked_in_block(past_session.pk, related)
+    again, again_sql = _locked_in_block(past_session.pk, related)
+    assert len(first_sql) == len(again_sql) == 1
+    assert first_sql[0].startswith("PREPARE clinic_prepared_") and "FOR UPDATE OF" in first_sql[0]
+    assert again_sql[0].startswith("EXECUTE clinic_prepared_")
+    assert again_sql[0].split("(")[0].split()[1] in _held()
+    _same_rows(first, as_text, related)
+    _same_rows(again, as_text, related)
+    with CaptureQueriesContext(connection) as related_reads:
+        [getattr(again, name) for name in related]
+    assert related_reads.captured_queries == []  # read with it, as select_related reads them
+
+
+def test_a_statement_without_parameters_in_a_block_is_sent_as_text_and_the_block_ends_with_it():
+    with CaptureQueriesContext(connection) as captured:
+        with statements_prepared(), connection.cursor() as cursor:
+            cursor.execute("SELECT 'a%b' LIKE 'a%'")  # no parameters: its percent signs are literal
+            assert cursor.fetchone() == (True,)
+        assert _plain("SELECT %s::int", [7]) == (7,)  # after the block: as text
+    assert [query["sql"] for query in captured.captured_queries] == ["SELECT 'a%b' LIKE 'a%'", "SELECT 7::int"]
+
+
+def test_a_block_inside_the_row_historys_context_prepares_the_statement_before_the_context_prefixes_it(past_session):
+    with pghistory.context(reason="test"):  # a statement of this test's own, so this connection does not hold it yet
+        first, first_sql = _locked_in_block(past_session.pk, related=("therapist", "patient"))
+        again, again_sql = _locked_in_block(past_session.pk, related=("therapist", "patient"))
+    assert first_sql[0].startswith("SELECT set_config('pghistory.context_id'")
+    assert "PREPARE clinic_prepared_" in first_sql[0]
+    assert "; EXECUTE clinic_prepared_" in again_sql[0]
+    _same_rows(first, again, ("therapist", "patient"))
+
+
+def test_a_failed_statement_in_a_block_is_prepared_again_under_a_new_name():
+    def divide(by: int) -> tuple[tuple, str]:
+        with CaptureQueriesContext(connection) as captured, statements_prepared(), connection.cursor() as cursor:
+            cursor.execute("SELECT 10 / %s::int", [by])
+            return cursor.fetchone(), captured.captured_queries[-1]["sql"]
+
+    assert divide(5)[0] == (2,)
+    with pytest.raises(DataError), transaction.atomic():
+        divide(0)  # fails on a connection that holds it
+    row, sql = divide(2)
+    assert row == (5,)
+    assert sql.startswith("PREPARE")
+
+
+def test_behind_a_transaction_pooler_a_block_sends_its_statements_as_text(past_session):
+    held = _held()
+    pooled = {**connection.settings_dict, "DISABLE_SERVER_SIDE_CURSORS": True}
+    with _settings_dict(pooled):
+        locked, sql = _locked_in_block(past_session.pk)
+    assert sql[0].startswith("SELECT") and "FOR UPDATE OF" in sql[0]
+    assert locked.pk == past_session.pk
+    assert _held() == held
 
 
 class _settings_dict:

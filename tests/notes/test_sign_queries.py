@@ -2,14 +2,15 @@
 queries that takes are counted exactly (the benchmark measures this request)."""
 
 import pytest
-from django.db import connection
+from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 
 from apps.audit.models import AccessLog
 from apps.billing.demo import config_seed
 from apps.billing.models import Charge
-from apps.notes.services import note_create
+from apps.notes.services import _locked_with_session, note_create
 from apps.scheduling.models import AppointmentStatus
+from apps.scheduling.services import appointment_lock
 from tests.notes.conftest import complete_progress_content, form_data
 
 pytestmark = pytest.mark.django_db
@@ -85,3 +86,19 @@ def test_saving_and_signing_from_the_page_in_a_known_number_of_queries(personas,
     past_session.refresh_from_db()
     assert past_session.status == AppointmentStatus.COMPLETED
     assert len(signed.captured_queries) == EDITOR_SIGN_QUERIES, [q["sql"][:120] for q in signed.captured_queries]
+
+
+def test_the_session_and_note_locks_run_prepared(past_session, draft):
+    """The two locks of many joins that signing and every change of a session's status take."""
+    for lock in (lambda: appointment_lock(appointment_id=past_session.pk), lambda: _locked_with_session(draft)):
+        with CaptureQueriesContext(connection) as first, transaction.atomic():
+            lock()
+        with CaptureQueriesContext(connection) as again, transaction.atomic():
+            lock()
+        # Prepared by this run, or by an earlier test's on this connection; executed by name from then on.
+        assert [q["sql"].split()[0] for q in first.captured_queries if "clinic_prepared" in q["sql"]] in (
+            ["PREPARE"],
+            ["EXECUTE"],
+        )
+        assert [q["sql"].split()[0] for q in again.captured_queries if "clinic_prepared" in q["sql"]] == ["EXECUTE"]
+    assert _locked_with_session(draft).appointment == appointment_lock(appointment_id=past_session.pk)
