@@ -3,7 +3,9 @@
 A statement every request runs with the same SQL and other values (the menu's counts) is parsed and planned by
 Postgres on every run when sent as text; for a statement of many subqueries the planning costs more than the run.
 Prepared, it is parsed once per connection, and after its first few runs Postgres keeps one generic plan where that
-plan costs no more than planning afresh.
+plan costs no more than planning afresh. Two ways in: `PreparedStatement`, one statement of its own SQL read as
+rows (the menu's counts), and `statements_prepared`, a block whose ORM statements are sent prepared and read by the
+ORM as usual (a row locked with the rows of many tables its checks read, whose join takes longer to plan than to run).
 
 The first run on a connection sends `PREPARE` and `EXECUTE` in one round trip, every later run `EXECUTE` alone: a
 page costs the same number of queries whether or not its connection has the statement yet. A connection is known to
