@@ -76,6 +76,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "apps.core.prepared.StatementsPreparedMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "apps.core.middleware.ContentSecurityPolicyMiddleware",
@@ -152,6 +153,8 @@ DATABASE_APP_ROLE = env("DATABASE_APP_ROLE", "clinic_app")
 # (3 s on the chart page at 10,000 patients) and saves nothing. Measured by `make bench`.
 for _database in DATABASES.values():
     _database.setdefault("OPTIONS", {})["options"] = "-c jit=off"
+    # Django's backend, whose query log names the statement a prepared run executed (apps/core/prepared.py).
+    _database["ENGINE"] = "apps.core.postgresql"
 # Behind a pooler that hands a connection out per transaction (PgBouncer's transaction mode), a session's server-side
 # cursors and prepared statements do not follow it: Django's setting for such a pooler turns both off
 # (apps/core/prepared.py sends its statements as text then).
