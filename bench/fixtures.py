@@ -222,13 +222,16 @@ def drafts(count: int) -> list[tuple[int, int]]:
 
 
 def reminders_queue(count: int, run_id: str) -> list[int]:
-    """`count` email reminders due now for booked sessions, shaped as the notifications service queues them."""
+    """`count` email reminders due now for booked sessions, shaped as the notifications service queues them. The
+    sessions start an hour from now or later, after the run has sent them: a reminder for a session that has begun
+    is cancelled, not sent (the signing benchmark leaves past sessions booked, and a session may begin during the
+    run at any hour of the day)."""
+    now = clock.now()
     appointments = list(
         Appointment.objects.select_related("patient", "therapist", "room")
-        .filter(patient__isnull=False, status=AppointmentStatus.BOOKED)
+        .filter(patient__isnull=False, status=AppointmentStatus.BOOKED, start__gte=now + dt.timedelta(hours=1))
         .order_by("start")[:count]
     )
-    now = clock.now()
     first = ids_reserve(Message, count)
     rows = []
     for n, appointment in zip(range(count), cycle(appointments), strict=False):
