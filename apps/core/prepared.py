@@ -5,7 +5,8 @@ Postgres on every run when sent as text; for a statement of many subqueries the 
 Prepared, it is parsed once per connection, and after its first few runs Postgres keeps one generic plan where that
 plan costs no more than planning afresh. Two ways in: `PreparedStatement`, one statement of its own SQL read as
 rows (the menu's counts), and `statements_prepared`, a block whose ORM statements are sent prepared and read by the
-ORM as usual (a row locked with the rows of many tables its checks read, whose join takes longer to plan than to run).
+ORM as usual. Every request runs in such a block (`StatementsPreparedMiddleware`); the locks of many joins that the
+workers and commands take too (a session with what its checks read) open one of their own.
 
 The first run on a connection sends `PREPARE` and `EXECUTE` in one round trip, every later run `EXECUTE` alone: a
 page costs the same number of queries whether or not its connection has the statement yet. A connection is known to
@@ -162,9 +163,9 @@ def _prepared_execute(execute, sql, params, many, context):
 
 @contextlib.contextmanager
 def statements_prepared(database: str = "default"):
-    """The statements the ORM sends on `database` inside the block are prepared on its connection (for a query of
-    many joins, which Postgres takes longer to plan than to run: a row locked with everything its checks read).
-    The ORM reads their results as it would the text's, and counts each run as one query."""
+    """The statements the ORM sends on `database` inside the block are prepared on its connection: Postgres plans
+    a page's statements, and most of all a join of many tables, for longer than it runs them. The ORM reads their
+    results as it would the text's, and counts each run as one query. A block inside another adds nothing."""
     connection = connections[database]
     if _prepared_execute in connection.execute_wrappers:
         yield
