@@ -7,6 +7,7 @@ Each part names the patient by the parameter, not by the outer row, so Postgres 
 plans the app's own query."""
 
 from apps.core import clock
+from apps.notes.selectors import CHART_SESSIONS_PER_PAGE
 
 from .floors import ACTIVE
 
@@ -89,15 +90,17 @@ SELECT row_to_json(p) AS patient,
        {REFERRALS}
   FROM patients_patient p WHERE p.id = %(patient)s"""
 
-# The chart: every session that has started with the note the reader may see (its template, state and addenda),
+# The chart: the first page of the sessions that have started (how many in all riding on each row) with the note the
+# reader may see (its template, state and addenda),
 # the measures and their open flags, pain from the notes, treatment plans, shared journal entries, education
 # assignments, lecture registrations, and the care ladder's and referrals' cards.
 CHART = f"""
 SELECT row_to_json(p) AS patient,
-       (SELECT json_agg(s ORDER BY s.start DESC) FROM (
+       (SELECT json_agg(s ORDER BY s.start DESC, s.id DESC) FROM (
           SELECT a.id, a.start, a.status, a.therapist_id, st.code, u.first_name, u.last_name, l.time_zone,
                  n.id AS note_id, n.status AS note_status, n.cosign_required, n.cosigned_at, t.name AS template,
-                 (SELECT count(*) FROM notes_addendum ad WHERE ad.note_id = n.id) AS addenda
+                 (SELECT count(*) FROM notes_addendum ad WHERE ad.note_id = n.id) AS addenda,
+                 count(*) OVER () AS started
             FROM scheduling_appointment a
             JOIN accounts_user u ON u.id = a.therapist_id
             JOIN scheduling_servicetype st ON st.id = a.service_type_id
@@ -105,7 +108,8 @@ SELECT row_to_json(p) AS patient,
             LEFT JOIN notes_sessionnote n ON n.appointment_id = a.id
                   AND (n.author_id = %(therapist)s OR n.cosigner_id = %(therapist)s OR n.status = 'signed')
             LEFT JOIN notes_notetemplate t ON t.id = n.template_id
-           WHERE a.patient_id = %(patient)s AND a.start <= %(now)s) s) AS sessions,
+           WHERE a.patient_id = %(patient)s AND a.start <= %(now)s
+           ORDER BY a.start DESC, a.id DESC LIMIT {CHART_SESSIONS_PER_PAGE}) s) AS sessions,
        {NEXT_SESSION} AS next_session,
        (SELECT json_agg(json_build_array(r.instrument, r.score, r.severity, r.submitted_at)
                         ORDER BY r.submitted_at, r.id)

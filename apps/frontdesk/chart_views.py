@@ -61,7 +61,9 @@ def patient_chart(request, patient_id):
     patient = _chart_patient(request, patient_id)
     context = {
         "patient": patient,
-        "sessions": notes_selectors.patient_sessions_with_notes(user=request.user, patient=patient),
+        "sessions": notes_selectors.patient_sessions_page(
+            user=request.user, patient=patient, number=request.GET.get("page")
+        ),
         "can_export": request.user.has_perm("notes.export_records", patient),
         # The session the care ladder's next step names too: one read of it per request.
         "next_session": scheduling_selectors.patient_next_session(patient=patient),

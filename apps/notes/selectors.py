@@ -4,6 +4,7 @@ here that checks the rule and writes one access-log row, allowed or denied."""
 import datetime as dt
 from dataclasses import dataclass
 
+from django.core.paginator import Page
 from django.db.models import (
     BooleanField,
     Case,
@@ -29,6 +30,7 @@ from apps.audit.services import access_log_write
 from apps.core import clock
 from apps.core.encryption import decrypt_json, decrypt_text
 from apps.core.errors import NotFound, PermissionDenied
+from apps.core.paging import page_read
 from apps.patients.models import Patient
 from apps.patients.selectors import patient_get_for, treating_patients_q
 from apps.scheduling.models import Appointment, AppointmentStatus
@@ -37,6 +39,9 @@ from .models import Addendum, NoteStatus, NoteTemplate, PsychotherapyNote, Sessi
 
 # A session's note is overdue once it is still unsigned this long after the session.
 UNSIGNED_GRACE = dt.timedelta(hours=72)
+# The chart lists a patient's sessions this many to a page, newest first: years of weekly sessions on one page were
+# hundreds of rows to scroll and to render on every visit.
+CHART_SESSIONS_PER_PAGE = 25
 # Sessions that happened (or were scheduled to) and so need a note.
 NOTE_NEEDED_STATUSES = [AppointmentStatus.BOOKED, AppointmentStatus.CHECKED_IN, AppointmentStatus.COMPLETED]
 
@@ -436,8 +441,15 @@ def patient_sessions_with_notes(*, user, patient) -> QuerySet[Appointment]:
             "service_type__code",
         )
         .prefetch_related(Prefetch("session_note", queryset=visible, to_attr="visible_note"))
-        .order_by("-start")
+        .order_by("-start", "-pk")
     )
+
+
+def patient_sessions_page(*, user, patient, number) -> Page:
+    """Page `number` (as the chart's address gives it) of the patient's sessions that have started, newest first,
+    with their notes, and how many there are in all, in one query and the notes' prefetch."""
+    sessions = patient_sessions_with_notes(user=user, patient=patient)
+    return page_read(sessions, per_page=CHART_SESSIONS_PER_PAGE, number=number)
 
 
 def notes_for_export(*, patient) -> QuerySet[SessionNote]:
