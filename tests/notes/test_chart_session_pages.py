@@ -71,12 +71,13 @@ def test_a_page_number_that_is_missing_wrong_or_past_the_end_still_shows_a_page(
     assert page.number == shown
 
 
-def test_a_short_history_is_one_page_without_a_pager(personas, login):
-    session = past_appointment_for(personas.therapist, personas.patient)
+@pytest.mark.parametrize(("count", "said"), [(1, "1 session"), (3, "3 sessions, newest first")])
+def test_a_short_history_is_one_page_without_a_pager(personas, login, count, said):
+    sessions = [past_appointment_for(personas.therapist, personas.patient, days_ago=n) for n in range(1, count + 1)]
     page, body, _ = _chart(login(personas.therapist), personas.patient)
 
-    assert [s.pk for s in page] == [session.pk]
-    assert "1 session, newest first" in _text(body) and 'aria-label="Pages"' not in body
+    assert [s.pk for s in page] == [s.pk for s in sessions]
+    assert f"Sessions and notes {said} " in _text(body) and 'aria-label="Pages"' not in body
 
 
 def test_a_page_and_how_many_rows_there_are_come_from_one_query(history):
