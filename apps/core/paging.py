@@ -2,9 +2,9 @@
 count), so paging needs no COUNT of its own. Django's Paginator counts first and reads the page after: two round
 trips, for a figure the page's own rows can carry.
 
-For short lists only, such as one patient's own rows: to count them the window reads every row of the list before
-the page's, where a COUNT can count an index alone and the page stop at its last row. Lists that grow with the
-whole clinic (patients, the access log, messages) page with Paginator."""
+For short lists only, such as one patient's own rows or the messages that failed: to count them the window reads
+every row of the list before the page's, where a COUNT can count an index alone and the page stop at its last row.
+Lists that grow with the whole clinic (patients, the access log, the message log) page with Paginator."""
 
 from django.core.paginator import Page, Paginator
 from django.db.models import Count, QuerySet, Window

@@ -2,10 +2,11 @@
 
 from dataclasses import dataclass
 
-from django.db.models import Case, Count, DateTimeField, F, OuterRef, QuerySet, Subquery, Value, When, Window
+from django.db.models import Case, DateTimeField, F, OuterRef, QuerySet, Subquery, Value, When
 from django.db.models.functions import Coalesce
 
 from apps.core.errors import NotFound
+from apps.core.paging import page_read
 
 from .models import AppointmentConfirmation, Message, MessageStatus
 
@@ -76,9 +77,8 @@ class FailedMessages:
 
 def messages_failed_latest(*, user, limit: int) -> FailedMessages:
     """The newest failed messages and how many have failed in all, in one query (the total rides on each row)."""
-    qs = message_history(user=user, status=MessageStatus.FAILED).annotate(failed_total=Window(Count("pk")))
-    rows = list(qs[:limit])
-    return FailedMessages(rows=rows, total=rows[0].failed_total if rows else 0)
+    page = page_read(message_history(user=user, status=MessageStatus.FAILED), per_page=limit, number=1)
+    return FailedMessages(rows=list(page), total=page.paginator.count)
 
 
 def with_confirmation(appointments: QuerySet) -> QuerySet:
